@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+'use strict';
+const path = require('node:path');
+const fs = require('node:fs');
+
+const entry = path.join(__dirname, '..', 'dist', 'main', 'cli.cjs');
+if (!fs.existsSync(entry)) {
+  process.stderr.write('Character Studio is not built yet. Run `npm run build` in ' + path.join(__dirname, '..') + ' first.\n');
+  process.exit(2);
+}
+require(entry);

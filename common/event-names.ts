@@ -1,0 +1,9 @@
+import type { EventName } from './contract';
+
+const names: Record<EventName, true> = {
+  'characters/changed': true,
+  'profiles/changed': true,
+};
+
+/** Every contract event name, for bridges that must subscribe by name. Complete by construction. */
+export const EVENT_NAMES = Object.keys(names) as readonly EventName[];

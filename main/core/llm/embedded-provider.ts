@@ -1,0 +1,639 @@
+/**
+ * The offline provider: a GGUF model run in-process through node-llama-cpp (3.21.x).
+ *
+ * Lifecycle: nothing is loaded until the first `complete` / `test`; then the llama binding, the
+ * model and one context (with `sequences` slots) are loaded once and shared by every call. Each
+ * call borrows a free sequence, so at most `sequences` generations run at once and the rest wait
+ * in arrival order. A failed load is not cached: the next call tries again (the user may have
+ * fixed the file). `dispose()` frees native memory; calls after it reject with `cancelled`.
+ *
+ * Per call: the messages are rendered with the model's own chat template (the chat wrapper
+ * node-llama-cpp resolves from the GGUF, resolved once); `jsonSchema` becomes a grammar, so the
+ * text is guaranteed to be schema-shaped JSON unless cut off by `maxTokens` (then
+ * `finishReason: 'length'`). Prompt tokens are the rendered prompt's token count; completion
+ * tokens are what the sequence generated for this call.
+ */
+import { open, stat } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { basename } from "node:path";
+import {
+  getLlama,
+  InsufficientMemoryError,
+  LlamaChat,
+  LlamaLogLevel,
+  resolveChatWrapper,
+  type ChatHistoryItem,
+  type ChatWrapper,
+  type GbnfJsonSchema,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaGrammar,
+  type LlamaModel,
+} from "node-llama-cpp";
+import {
+  LlmError,
+  type ChatMessage,
+  type CompletionRequest,
+  type CompletionResult,
+  type ConnectionReport,
+  type ConnectionStep,
+  type FinishReason,
+  type LlmProvider,
+  type ProviderCapabilities,
+} from "./types";
+
+export interface EmbeddedProviderOptions {
+  /** Absolute path of a `.gguf` model file. */
+  modelPath: string;
+  /** Model id reported in results and call records; defaults to the file name without `.gguf`. */
+  name?: string;
+  /**
+   * CPU threads per evaluation. Defaults to the machine's available parallelism. Always set
+   * explicitly: node-llama-cpp's own default can oversubscribe small machines badly.
+   */
+  threads?: number;
+  /** Context window in tokens; defaults to the model's trained size capped at 4096. */
+  contextSize?: number;
+  /** Layers offloaded to a GPU: `'auto'` (fit what the GPU holds) or `0` (CPU only). Default `'auto'`. */
+  gpuLayers?: "auto" | number;
+  /** Generations that may run at once (context sequences). Default 1. */
+  sequences?: number;
+  /** Sampling seed, for reproducible output when `temperature > 0`. */
+  seed?: number;
+  /**
+   * A llama binding to share with other users of node-llama-cpp in this process. When given, the
+   * provider does not dispose it; when absent, the provider creates (and disposes) its own.
+   */
+  llama?: Llama;
+}
+
+interface Loaded {
+  llama: Llama;
+  ownsLlama: boolean;
+  model: LlamaModel;
+  context: LlamaContext;
+  chatWrapper: ChatWrapper;
+}
+
+const DEFAULT_CONTEXT_CAP = 4096;
+const GRAMMAR_CACHE_SIZE = 16;
+
+/** Rejects with `cancelled` as soon as `signal` aborts, without stopping `work` itself. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(cancelled());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(cancelled());
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function cancelled(): LlmError {
+  return new LlmError(
+    "cancelled",
+    "The request to the embedded model was cancelled before it finished.",
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function toHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
+  const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem => {
+    switch (m.role) {
+      case "system":
+        return { type: "system", text: m.content };
+      case "user":
+        return { type: "user", text: m.content };
+      case "assistant":
+        return { type: "model", response: [m.content] };
+    }
+  });
+  // The empty model turn is the one the model writes.
+  history.push({ type: "model", response: [] });
+  return history;
+}
+
+const JSON_TYPES = new Set([
+  "string",
+  "number",
+  "integer",
+  "boolean",
+  "null",
+  "object",
+  "array",
+]);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Rewrites a JSON Schema into the dialect node-llama-cpp turns into a grammar, or throws a
+ * message naming the offending location. Needed because node-llama-cpp silently turns what it
+ * does not know (`anyOf`, `allOf`, `{}`, an unknown `type`) into a grammar that only allows
+ * `null`, which would make every answer fail validation.
+ *
+ * - `anyOf` becomes `oneOf` (both are plain alternation in a grammar); `allOf` of one schema is
+ *   inlined; `not` and `if`/`then`/`else` are refused.
+ * - Every value position must say what it holds (`type`, `const`, `enum`, `oneOf`/`anyOf` or
+ *   `$ref`).
+ * - Keywords without a grammar meaning (`pattern`, `title`, `required`, …) pass through and are
+ *   ignored by node-llama-cpp; every listed property is always generated (stricter than
+ *   `required`), so output still validates except for `pattern`.
+ */
+export function toGrammarSchema(schema: unknown, at = "$"): GbnfJsonSchema {
+  if (!isPlainObject(schema))
+    throw new Error(`at ${at}: a schema must be a JSON object`);
+  const node: Record<string, unknown> = { ...schema };
+  if ("not" in node || "if" in node)
+    throw new Error(`at ${at}: "not" and "if"/"then"/"else" are not supported`);
+  if ("allOf" in node) {
+    const all = node.allOf;
+    if (!Array.isArray(all) || all.length !== 1)
+      throw new Error(
+        `at ${at}: "allOf" is supported only with a single schema`,
+      );
+    delete node.allOf;
+    return toGrammarSchema(
+      { ...node, ...(isPlainObject(all[0]) ? all[0] : {}) },
+      at,
+    );
+  }
+  if ("anyOf" in node) {
+    if ("oneOf" in node)
+      throw new Error(`at ${at}: use either "anyOf" or "oneOf", not both`);
+    node.oneOf = node.anyOf;
+    delete node.anyOf;
+  }
+
+  const type = node.type;
+  if (type !== undefined) {
+    const types = Array.isArray(type) ? type : [type];
+    for (const t of types) {
+      if (typeof t !== "string" || !JSON_TYPES.has(t)) {
+        throw new Error(
+          `at ${at}: unknown type ${JSON.stringify(t)}; use one of ${[...JSON_TYPES].join(", ")}`,
+        );
+      }
+    }
+  }
+  if (
+    type === undefined &&
+    !("const" in node) &&
+    !("enum" in node) &&
+    !("oneOf" in node) &&
+    !("$ref" in node)
+  ) {
+    throw new Error(
+      `at ${at}: the schema does not say what the value is; give it a "type", "enum", "const", "anyOf" or "$ref"`,
+    );
+  }
+
+  const mapRecord = (value: unknown, key: string): unknown => {
+    if (!isPlainObject(value)) return value;
+    return Object.fromEntries(
+      Object.entries(value).map(([name, sub]) => [
+        name,
+        toGrammarSchema(sub, `${at}.${key}.${name}`),
+      ]),
+    );
+  };
+  if (Array.isArray(node.oneOf))
+    node.oneOf = node.oneOf.map((sub, i) =>
+      toGrammarSchema(sub, `${at}.anyOf[${i}]`),
+    );
+  if ("properties" in node)
+    node.properties = mapRecord(node.properties, "properties");
+  if ("$defs" in node) node.$defs = mapRecord(node.$defs, "$defs");
+  if (isPlainObject(node.items))
+    node.items = toGrammarSchema(node.items, `${at}.items`);
+  if (Array.isArray(node.prefixItems))
+    node.prefixItems = node.prefixItems.map((sub, i) =>
+      toGrammarSchema(sub, `${at}.prefixItems[${i}]`),
+    );
+  if (isPlainObject(node.additionalProperties)) {
+    node.additionalProperties = toGrammarSchema(
+      node.additionalProperties,
+      `${at}.additionalProperties`,
+    );
+  }
+  return node as GbnfJsonSchema;
+}
+
+export class EmbeddedProvider implements LlmProvider {
+  readonly id = "embedded";
+  readonly model: string;
+  readonly capabilities: ProviderCapabilities = { jsonSchema: true };
+
+  private readonly options: EmbeddedProviderOptions;
+  private loading: Promise<Loaded> | undefined;
+  private loaded: Loaded | undefined;
+  private disposed = false;
+  private readonly freeSequences: LlamaContextSequence[] = [];
+  private readonly waiters: ((sequence: LlamaContextSequence) => void)[] = [];
+  /** Keyed by the schema's JSON text; insertion order doubles as LRU order. */
+  private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+
+  constructor(options: EmbeddedProviderOptions) {
+    this.options = options;
+    this.model =
+      options.name ?? basename(options.modelPath).replace(/\.gguf$/i, "");
+  }
+
+  /** The context window actually created (may be rounded up by llama.cpp); undefined before load. */
+  get contextSize(): number | undefined {
+    return this.loaded?.context.contextSize;
+  }
+
+  async complete(
+    req: CompletionRequest,
+    signal: AbortSignal,
+  ): Promise<CompletionResult> {
+    const started = performance.now();
+    if (req.messages.length === 0) {
+      throw new LlmError(
+        "bad_request",
+        "The request has no messages; send at least one user message.",
+      );
+    }
+    const loaded = await raceAbort(this.load(), signal);
+    const grammar =
+      req.jsonSchema === undefined
+        ? undefined
+        : await raceAbort(this.grammarFor(req.jsonSchema.schema), signal);
+    const sequence = await this.acquire(signal);
+    try {
+      return await this.generate(
+        loaded,
+        sequence,
+        req,
+        grammar,
+        signal,
+        started,
+      );
+    } finally {
+      this.release(sequence);
+    }
+  }
+
+  async listModels(signal: AbortSignal): Promise<string[]> {
+    if (signal.aborted) throw cancelled();
+    await this.checkFile();
+    return [this.model];
+  }
+
+  async test(signal: AbortSignal): Promise<ConnectionReport> {
+    const steps: ConnectionStep[] = [];
+    const report = (error?: LlmError): ConnectionReport => {
+      const last = steps[steps.length - 1];
+      return {
+        ok: error === undefined,
+        summary:
+          error === undefined
+            ? `Embedded model ${this.model} loaded and answered in ${Math.round(last?.latencyMs ?? 0)} ms.`
+            : error.message,
+        endpoint: this.options.modelPath,
+        model: this.model,
+        models: [this.model],
+        steps,
+        ...(error === undefined
+          ? {}
+          : { error: { code: error.code, message: error.message } }),
+      };
+    };
+    const run = async (
+      name: ConnectionStep["name"],
+      work: () => Promise<string>,
+    ): Promise<LlmError | undefined> => {
+      const t0 = performance.now();
+      try {
+        const message = await work();
+        steps.push({
+          name,
+          ok: true,
+          message,
+          latencyMs: performance.now() - t0,
+        });
+        return undefined;
+      } catch (error) {
+        if (signal.aborted) throw cancelled();
+        const failure =
+          error instanceof LlmError ? error : this.loadError(error);
+        steps.push({
+          name,
+          ok: false,
+          message: failure.message,
+          latencyMs: performance.now() - t0,
+        });
+        return failure;
+      }
+    };
+
+    const loadFailure = await run("model-available", async () => {
+      const { model, context } = await raceAbort(this.load(), signal);
+      const mib = (model.size / 2 ** 20).toFixed(1);
+      return `Loaded ${this.model} (${mib} MiB, ${model.fileInfo.metadata.general.architecture}, context ${context.contextSize} tokens).`;
+    });
+    if (loadFailure) return report(loadFailure);
+    const completionFailure = await run("completion", async () => {
+      const result = await this.complete(
+        { messages: [{ role: "user", content: "Say hello." }], maxTokens: 8 },
+        signal,
+      );
+      return `The model answered with ${result.usage.completionTokens} tokens.`;
+    });
+    return report(completionFailure);
+  }
+
+  /** Frees the context, the model and (if the provider created it) the llama binding. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const loading = this.loading;
+    this.loading = undefined;
+    this.loaded = undefined;
+    this.grammars.clear();
+    this.freeSequences.length = 0;
+    if (loading === undefined) return;
+    const loaded = await loading.catch(() => undefined);
+    if (loaded === undefined) return;
+    await loaded.context.dispose();
+    await loaded.model.dispose();
+    if (loaded.ownsLlama) await loaded.llama.dispose();
+  }
+
+  private async generate(
+    loaded: Loaded,
+    sequence: LlamaContextSequence,
+    req: CompletionRequest,
+    grammar: LlamaGrammar | undefined,
+    signal: AbortSignal,
+    started: number,
+  ): Promise<CompletionResult> {
+    let chat: LlamaChat | undefined;
+    try {
+      const history = toHistory(req.messages);
+      const promptTokens = loaded.chatWrapper
+        .generateContextState({ chatHistory: history })
+        .contextText.tokenize(loaded.model.tokenizer).length;
+      const room = sequence.contextSize - promptTokens;
+      if (room < 1) {
+        throw new LlmError(
+          "bad_request",
+          `The prompt is ${promptTokens} tokens but the embedded model's context holds only ${sequence.contextSize}. ` +
+            "Shorten the prompt or raise the context size in the embedded model settings.",
+        );
+      }
+      // The reply may fill the rest of the window but never shift it (a shift would silently drop
+      // the start of the conversation); running into the wall ends it with 'length'.
+      const maxTokens = Math.min(req.maxTokens ?? room, room);
+      const meterBefore = sequence.tokenMeter.getState();
+      chat = new LlamaChat({
+        contextSequence: sequence,
+        chatWrapper: loaded.chatWrapper,
+      });
+      const response = await chat.generateResponse(history, {
+        signal,
+        maxTokens,
+        ...(req.temperature === undefined
+          ? {}
+          : { temperature: req.temperature }),
+        ...(req.topP === undefined ? {} : { topP: req.topP }),
+        ...(this.options.seed === undefined ? {} : { seed: this.options.seed }),
+        ...(req.stop === undefined || req.stop.length === 0
+          ? {}
+          : { customStopTriggers: req.stop }),
+        ...(grammar === undefined ? {} : { grammar }),
+      });
+      const finishReason: FinishReason =
+        response.metadata.stopReason === "maxTokens"
+          ? "length"
+          : response.metadata.stopReason === "abort"
+            ? "other"
+            : "stop";
+      const completionTokens =
+        sequence.tokenMeter.diff(meterBefore).usedOutputTokens;
+      if (response.response.length === 0) {
+        throw new LlmError(
+          "empty",
+          `The embedded model ${this.model} ended its reply without writing anything.`,
+        );
+      }
+      return {
+        text: response.response,
+        finishReason,
+        usage: { promptTokens, completionTokens },
+        model: this.model,
+        latencyMs: performance.now() - started,
+      };
+    } catch (error) {
+      if (error instanceof LlmError) throw error;
+      if (signal.aborted) throw cancelled();
+      if (this.disposed) throw this.closedError();
+      throw new LlmError(
+        "server",
+        `The embedded model ${this.model} failed while generating: ${messageOf(error)}`,
+        {
+          cause: error,
+          retryable: false,
+        },
+      );
+    } finally {
+      chat?.dispose({ disposeSequence: false });
+    }
+  }
+
+  private load(): Promise<Loaded> {
+    if (this.disposed) {
+      return Promise.reject(this.closedError());
+    }
+    if (this.loading === undefined) {
+      const loading = this.loadOnce();
+      this.loading = loading;
+      loading.then(
+        (loaded) => {
+          if (this.loading === loading) this.loaded = loaded;
+        },
+        () => {
+          // Not cached: the next call retries, since the user may have fixed the file meanwhile.
+          if (this.loading === loading) this.loading = undefined;
+        },
+      );
+    }
+    return this.loading;
+  }
+
+  private async loadOnce(): Promise<Loaded> {
+    await this.checkFile();
+    const { modelPath } = this.options;
+    const gpuLayers = this.options.gpuLayers ?? "auto";
+    const ownsLlama = this.options.llama === undefined;
+    let llama: Llama;
+    try {
+      // Prebuilt binaries only: building llama.cpp from source inside the app is never wanted.
+      llama =
+        this.options.llama ??
+        (await getLlama({
+          gpu: gpuLayers === 0 ? false : "auto",
+          build: "never",
+          logLevel: LlamaLogLevel.error,
+        }));
+    } catch (error) {
+      throw new LlmError(
+        "server",
+        `The embedded model runtime (node-llama-cpp) could not start on this machine: ${messageOf(error)}. ` +
+          "Reinstall the app, or use an OpenAI-compatible provider (e.g. Ollama) instead.",
+        { cause: error, retryable: false },
+      );
+    }
+    let model: LlamaModel | undefined;
+    try {
+      model = await llama.loadModel({ modelPath, gpuLayers });
+      const contextSize =
+        this.options.contextSize ??
+        Math.min(model.trainContextSize, DEFAULT_CONTEXT_CAP);
+      const sequences = Math.max(1, this.options.sequences ?? 1);
+      const context = await model.createContext({
+        contextSize,
+        sequences,
+        threads: this.options.threads ?? availableParallelism(),
+      });
+      for (let i = 0; i < sequences; i++)
+        this.freeSequences.push(context.getSequence());
+      const chatWrapper = resolveChatWrapper(model);
+      return { llama, ownsLlama, model, context, chatWrapper };
+    } catch (error) {
+      await model?.dispose().catch(() => undefined);
+      if (ownsLlama) await llama.dispose().catch(() => undefined);
+      throw this.loadError(error);
+    }
+  }
+
+  private closedError(): LlmError {
+    return new LlmError(
+      "cancelled",
+      `The embedded model ${this.model} has been closed; create a new provider to use it again.`,
+    );
+  }
+
+  private loadError(error: unknown): LlmError {
+    if (error instanceof LlmError) return error;
+    const { modelPath } = this.options;
+    if (error instanceof InsufficientMemoryError) {
+      return new LlmError(
+        "server",
+        `Not enough memory to load ${modelPath}: ${error.message}. Choose a smaller model or quantization, lower the context size, or set GPU layers to 0.`,
+        { cause: error, retryable: false },
+      );
+    }
+    return new LlmError(
+      "bad_request",
+      `The model file ${modelPath} could not be loaded: ${messageOf(error)}. It may be incomplete (download it again) ` +
+        "or use an architecture this version of node-llama-cpp (llama.cpp) does not support; try another GGUF model.",
+      { cause: error },
+    );
+  }
+
+  /** Fails with a message saying what to do when the path is missing, a folder, or not GGUF. */
+  private async checkFile(): Promise<void> {
+    const { modelPath } = this.options;
+    const info = await stat(modelPath).catch((error: unknown) => {
+      throw new LlmError(
+        "not_found",
+        `The embedded model file ${modelPath} does not exist (${messageOf(error)}). ` +
+          "Choose an existing .gguf file in the embedded model settings, or download a GGUF model first.",
+        { cause: error },
+      );
+    });
+    if (!info.isFile()) {
+      throw new LlmError(
+        "bad_request",
+        `${modelPath} is not a file. Choose a .gguf model file, not a folder.`,
+      );
+    }
+    const magic = Buffer.alloc(4);
+    const handle = await open(modelPath, "r");
+    try {
+      await handle.read(magic, 0, 4, 0);
+    } finally {
+      await handle.close();
+    }
+    if (magic.toString("latin1") !== "GGUF") {
+      throw new LlmError(
+        "bad_request",
+        `${modelPath} is not a GGUF model file (it does not start with "GGUF"). The embedded provider needs a llama.cpp ` +
+          "GGUF file (*.gguf); convert the model with llama.cpp's convert_hf_to_gguf.py or download a GGUF build of it.",
+      );
+    }
+  }
+
+  private grammarFor(schema: object): Promise<LlamaGrammar> {
+    const key = JSON.stringify(schema);
+    const cached = this.grammars.get(key);
+    if (cached !== undefined) {
+      this.grammars.delete(key);
+      this.grammars.set(key, cached);
+      return cached;
+    }
+    const created = this.load().then(async ({ llama }) => {
+      try {
+        return await llama.createGrammarForJsonSchema<GbnfJsonSchema>(
+          toGrammarSchema(schema),
+        );
+      } catch (error) {
+        throw new LlmError(
+          "bad_request",
+          `The JSON schema could not be turned into a grammar for the embedded model: ${messageOf(error)}. ` +
+            "Describe every value with type, properties, items, enum, const, anyOf/oneOf or $ref.",
+          { cause: error },
+        );
+      }
+    });
+    created.catch(() => this.grammars.delete(key));
+    this.grammars.set(key, created);
+    while (this.grammars.size > GRAMMAR_CACHE_SIZE) {
+      const oldest = this.grammars.keys().next().value;
+      if (oldest === undefined) break;
+      this.grammars.delete(oldest);
+    }
+    return created;
+  }
+
+  /** Borrows a free sequence, waiting in arrival order; rejects with `cancelled` on abort. */
+  private acquire(signal: AbortSignal): Promise<LlamaContextSequence> {
+    if (signal.aborted) return Promise.reject(cancelled());
+    const free = this.freeSequences.pop();
+    if (free !== undefined) return Promise.resolve(free);
+    return new Promise<LlamaContextSequence>((resolve, reject) => {
+      const waiter = (sequence: LlamaContextSequence): void => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(sequence);
+      };
+      const onAbort = (): void => {
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        reject(cancelled());
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  private release(sequence: LlamaContextSequence): void {
+    if (this.disposed || sequence.disposed) return;
+    const next = this.waiters.shift();
+    if (next !== undefined) next(sequence);
+    else this.freeSequences.push(sequence);
+  }
+}

@@ -1,0 +1,188 @@
+import type { CharacterId, Chunk, ChunkId, Profile, ProfileId, ProfileImport } from '../../common/contract';
+import type { Db } from '../store/database';
+import type { NewChunk, ProfilesRepo } from '../store/profiles-repo';
+import type { CharacterService } from './character-service';
+import type { Clock, IdFactory } from './clock';
+import { StudioFailure } from './errors';
+import type { EventBus } from './events';
+import { checkSize, countWords, decodeProfileBytes, MAX_CHUNK_CHARS, normalizeText, readProfile } from './profile-text';
+
+/** Profiles (imported documents about a character) and their chunks, the pipeline's input. */
+export class ProfileService {
+  constructor(
+    private readonly db: Db,
+    private readonly repo: ProfilesRepo,
+    private readonly characters: CharacterService,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+    private readonly newId: IdFactory,
+  ) {}
+
+  list(characterId: CharacterId): Profile[] {
+    this.characters.get(characterId);
+    return this.repo.listForCharacter(characterId);
+  }
+
+  get(id: ProfileId): Profile {
+    const profile = this.repo.get(id);
+    if (!profile) throw new StudioFailure('not_found', 'That profile no longer exists. It may have been deleted.');
+    return profile;
+  }
+
+  import(request: ProfileImport): Profile {
+    const character = this.characters.get(request.characterId);
+    const hasText = request.text !== undefined;
+    const hasFile = request.fileBase64 !== undefined;
+    if (hasText === hasFile) {
+      throw new StudioFailure('invalid_argument', 'Give either pasted text or a file to import, not both and not neither.');
+    }
+    const fileName = request.fileName?.trim() || null;
+    let raw: string;
+    if (hasFile) {
+      const name = fileName ?? 'The file';
+      if (fileName && !/\.(txt|md|markdown|text)$/i.test(fileName)) {
+        throw new StudioFailure(
+          'unsupported_file',
+          `${fileName} is not a .txt or .md file. Save the profile as plain text or Markdown and import that.`,
+        );
+      }
+      const base64 = request.fileBase64 ?? '';
+      checkSize(Math.floor((base64.length * 3) / 4), name);
+      raw = decodeProfileBytes(Buffer.from(base64, 'base64'), name);
+    } else {
+      raw = request.text ?? '';
+    }
+    const read = readProfile(raw, fileName);
+    const title = this.uniqueTitle(
+      character.id,
+      request.title?.trim() || read.title || fileName?.replace(/\.[^.]+$/, '') || `${character.shortName} notes`,
+    );
+    const id = this.newId() as ProfileId;
+    const now = this.clock.now();
+    this.db.transaction(() => {
+      this.repo.insert(
+        { id, characterId: character.id, title, sourceName: fileName, format: read.format },
+        read.chunks.map((text) => this.newChunk(text)),
+        now,
+      );
+    })();
+    this.changed(character.id);
+    return this.get(id);
+  }
+
+  rename(id: ProfileId, title: string): Profile {
+    const profile = this.get(id);
+    const clean = title.trim();
+    if (!clean) throw new StudioFailure('invalid_argument', 'A profile needs a title.');
+    if (clean.toLowerCase() !== profile.title.toLowerCase() && this.repo.titleExists(profile.characterId, clean)) {
+      throw new StudioFailure('conflict', `This character already has a profile titled "${clean}". Choose another title.`);
+    }
+    this.repo.rename(id, clean, this.clock.now());
+    this.changed(profile.characterId);
+    return this.get(id);
+  }
+
+  delete(id: ProfileId): { deleted: true } {
+    const profile = this.get(id);
+    this.repo.delete(id);
+    this.changed(profile.characterId);
+    return { deleted: true };
+  }
+
+  updateChunk(id: ChunkId, text: string): Profile {
+    const chunk = this.chunk(id);
+    const clean = this.cleanChunkText(text);
+    this.db.transaction(() => {
+      this.repo.updateChunkText(id, clean, countWords(clean), this.clock.now());
+      this.repo.touch(chunk.profileId, this.clock.now());
+    })();
+    return this.afterEdit(chunk.profileId);
+  }
+
+  split(id: ChunkId, offset: number): Profile {
+    const chunk = this.chunk(id);
+    const before = chunk.text.slice(0, offset).trimEnd();
+    const after = chunk.text.slice(offset).trimStart();
+    if (!before || !after) {
+      throw new StudioFailure(
+        'invalid_argument',
+        'Place the cursor inside the text where it should be split; both parts need some text.',
+      );
+    }
+    const now = this.clock.now();
+    this.db.transaction(() => {
+      this.repo.updateChunkText(id, before, countWords(before), now);
+      this.repo.insertChunks(chunk.profileId, [this.newChunk(after)], chunk.position + 1, now);
+      this.repo.touch(chunk.profileId, now);
+    })();
+    return this.afterEdit(chunk.profileId);
+  }
+
+  merge(id: ChunkId): Profile {
+    const chunk = this.chunk(id);
+    const next = this.repo.nextChunk(chunk);
+    if (!next) throw new StudioFailure('invalid_argument', 'This is the last chunk: there is no chunk after it to merge with.');
+    const merged = `${chunk.text}\n\n${next.text}`;
+    if (merged.length > MAX_CHUNK_CHARS) {
+      throw new StudioFailure('too_large', `Merged, these chunks would exceed ${MAX_CHUNK_CHARS} characters. Keep them apart.`);
+    }
+    const now = this.clock.now();
+    this.db.transaction(() => {
+      this.repo.updateChunkText(id, merged, countWords(merged), now);
+      this.repo.deleteChunk(next.id);
+      this.repo.renumber(chunk.profileId);
+      this.repo.touch(chunk.profileId, now);
+    })();
+    return this.afterEdit(chunk.profileId);
+  }
+
+  deleteChunk(id: ChunkId): Profile {
+    const chunk = this.chunk(id);
+    const profile = this.get(chunk.profileId);
+    if (profile.chunks.length === 1) {
+      throw new StudioFailure('invalid_argument', 'This is the profile\'s only chunk. Delete the whole profile instead.');
+    }
+    this.db.transaction(() => {
+      this.repo.deleteChunk(id);
+      this.repo.renumber(chunk.profileId);
+      this.repo.touch(chunk.profileId, this.clock.now());
+    })();
+    return this.afterEdit(chunk.profileId);
+  }
+
+  private chunk(id: ChunkId): Chunk {
+    const chunk = this.repo.chunk(id);
+    if (!chunk) throw new StudioFailure('not_found', 'That chunk no longer exists. The profile may have changed; reload it.');
+    return chunk;
+  }
+
+  private cleanChunkText(text: string): string {
+    const clean = normalizeText(text).trim();
+    if (!clean) throw new StudioFailure('invalid_argument', 'A chunk cannot be empty. Delete it instead.');
+    if (clean.length > MAX_CHUNK_CHARS) {
+      throw new StudioFailure('too_large', `A chunk can hold at most ${MAX_CHUNK_CHARS} characters. Split it first.`);
+    }
+    return clean;
+  }
+
+  private newChunk(text: string): NewChunk {
+    return { id: this.newId() as ChunkId, text, words: countWords(text) };
+  }
+
+  private uniqueTitle(characterId: CharacterId, wanted: string): string {
+    let title = wanted.slice(0, 200);
+    for (let n = 2; this.repo.titleExists(characterId, title); n++) title = `${wanted.slice(0, 190)} (${n})`;
+    return title;
+  }
+
+  private afterEdit(profileId: ProfileId): Profile {
+    const profile = this.get(profileId);
+    this.changed(profile.characterId);
+    return profile;
+  }
+
+  private changed(characterId: CharacterId): void {
+    this.events.emit('profiles/changed', { characterId });
+    this.events.emit('characters/changed', { characterId });
+  }
+}

@@ -1,0 +1,10 @@
+import m001 from './001_initial.sql';
+
+/** Every migration, in order. Ids are consecutive from 1; a shipped migration is never edited. */
+export interface Migration {
+  id: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [{ id: 1, name: 'initial', sql: m001 }];

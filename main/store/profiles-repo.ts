@@ -1,0 +1,148 @@
+import type { CharacterId, Chunk, ChunkId, Profile, ProfileFormat, ProfileId } from '../../common/contract';
+import { headingOf } from '../core/profile-text';
+import type { Db } from './database';
+
+interface ProfileRow {
+  id: string;
+  character_id: string;
+  title: string;
+  source_name: string | null;
+  format: ProfileFormat;
+  created_at: number;
+  updated_at: number;
+}
+
+interface ChunkRow {
+  id: string;
+  profile_id: string;
+  position: number;
+  text: string;
+  words: number;
+}
+
+export interface NewChunk {
+  id: ChunkId;
+  text: string;
+  words: number;
+}
+
+export class ProfilesRepo {
+  constructor(private readonly db: Db) {}
+
+  listForCharacter(characterId: CharacterId): Profile[] {
+    const rows = this.db
+      .prepare('SELECT * FROM profiles WHERE character_id = ? ORDER BY created_at, rowid')
+      .all(characterId) as ProfileRow[];
+    return rows.map((row) => this.withChunks(row));
+  }
+
+  get(id: ProfileId): Profile | undefined {
+    const row = this.db.prepare('SELECT * FROM profiles WHERE id = ?').get(id) as ProfileRow | undefined;
+    return row && this.withChunks(row);
+  }
+
+  titleExists(characterId: CharacterId, title: string): boolean {
+    return (
+      this.db
+        .prepare('SELECT 1 FROM profiles WHERE character_id = ? AND title = ? COLLATE NOCASE')
+        .get(characterId, title) !== undefined
+    );
+  }
+
+  insert(
+    profile: { id: ProfileId; characterId: CharacterId; title: string; sourceName: string | null; format: ProfileFormat },
+    chunks: readonly NewChunk[],
+    now: number,
+  ): void {
+    this.db
+      .prepare(
+        `INSERT INTO profiles (id, character_id, title, source_name, format, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(profile.id, profile.characterId, profile.title, profile.sourceName, profile.format, now, now);
+    this.insertChunks(profile.id, chunks, 0, now);
+  }
+
+  rename(id: ProfileId, title: string, now: number): void {
+    this.db.prepare('UPDATE profiles SET title = ?, updated_at = ? WHERE id = ?').run(title, now, id);
+  }
+
+  delete(id: ProfileId): boolean {
+    return this.db.prepare('DELETE FROM profiles WHERE id = ?').run(id).changes > 0;
+  }
+
+  chunk(id: ChunkId): Chunk | undefined {
+    const row = this.db.prepare('SELECT * FROM chunks WHERE id = ?').get(id) as ChunkRow | undefined;
+    return row && toChunk(row);
+  }
+
+  /** The chunk right after `chunk` in its profile, if any. */
+  nextChunk(chunk: Chunk): Chunk | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM chunks WHERE profile_id = ? AND position > ? ORDER BY position LIMIT 1')
+      .get(chunk.profileId, chunk.position) as ChunkRow | undefined;
+    return row && toChunk(row);
+  }
+
+  updateChunkText(id: ChunkId, text: string, words: number, now: number): void {
+    this.db.prepare('UPDATE chunks SET text = ?, words = ?, updated_at = ? WHERE id = ?').run(text, words, now, id);
+  }
+
+  deleteChunk(id: ChunkId): void {
+    this.db.prepare('DELETE FROM chunks WHERE id = ?').run(id);
+  }
+
+  /** Inserts chunks at `position`, shifting later ones down. */
+  insertChunks(profileId: ProfileId, chunks: readonly NewChunk[], position: number, now: number): void {
+    if (chunks.length === 0) return;
+    this.db
+      .prepare('UPDATE chunks SET position = position + ? WHERE profile_id = ? AND position >= ?')
+      .run(chunks.length, profileId, position);
+    const insert = this.db.prepare(
+      `INSERT INTO chunks (id, profile_id, position, text, words, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    chunks.forEach((chunk, index) => insert.run(chunk.id, profileId, position + index, chunk.text, chunk.words, now, now));
+  }
+
+  /** Rewrites positions as 0..n-1 after deletions. */
+  renumber(profileId: ProfileId): void {
+    const ids = this.db
+      .prepare('SELECT id FROM chunks WHERE profile_id = ? ORDER BY position')
+      .pluck()
+      .all(profileId) as string[];
+    const set = this.db.prepare('UPDATE chunks SET position = ? WHERE id = ?');
+    ids.forEach((id, index) => set.run(index, id));
+  }
+
+  touch(id: ProfileId, now: number): void {
+    this.db.prepare('UPDATE profiles SET updated_at = ? WHERE id = ?').run(now, id);
+  }
+
+  private withChunks(row: ProfileRow): Profile {
+    const chunks = (
+      this.db.prepare('SELECT * FROM chunks WHERE profile_id = ? ORDER BY position').all(row.id) as ChunkRow[]
+    ).map(toChunk);
+    return {
+      id: row.id as ProfileId,
+      characterId: row.character_id as CharacterId,
+      title: row.title,
+      sourceName: row.source_name,
+      format: row.format,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      words: chunks.reduce((sum, chunk) => sum + chunk.words, 0),
+      chunks,
+    };
+  }
+}
+
+function toChunk(row: ChunkRow): Chunk {
+  return {
+    id: row.id as ChunkId,
+    profileId: row.profile_id as ProfileId,
+    position: row.position,
+    heading: headingOf(row.text),
+    text: row.text,
+    words: row.words,
+  };
+}

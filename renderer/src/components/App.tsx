@@ -1,0 +1,63 @@
+import { useEffect } from 'react';
+import { useCharacters } from '../lib/queries';
+import { useUi } from '../state/ui';
+import { CharacterDialog } from './CharacterDialog';
+import { CharacterView } from './CharacterView';
+import { ImportDialog } from './ImportDialog';
+import { Sidebar } from './Sidebar';
+import { Toasts } from './Toasts';
+
+export function App() {
+  const characters = useCharacters();
+  const selected = useUi((s) => s.selectedCharacterId);
+  const select = useUi((s) => s.select);
+  const dialog = useUi((s) => s.dialog);
+
+  // Keep the selection valid when the selected character disappears (deleted here or elsewhere).
+  useEffect(() => {
+    const list = characters.data;
+    if (!list) return;
+    if (selected && list.some((c) => c.id === selected)) return;
+    select(list[0]?.id ?? null);
+  }, [characters.data, selected, select]);
+
+  const character = characters.data?.find((c) => c.id === selected) ?? null;
+
+  return (
+    <div className="app">
+      <Sidebar />
+      <main className="content">
+        {characters.isError ? (
+          <div className="empty">
+            <h2>The studio cannot be reached</h2>
+            <p>{characters.error.message}</p>
+          </div>
+        ) : character ? (
+          <CharacterView character={character} />
+        ) : characters.isPending ? null : (
+          <Welcome />
+        )}
+      </main>
+      {dialog.kind === 'create-character' && <CharacterDialog />}
+      {dialog.kind === 'edit-character' && <CharacterDialog editId={dialog.id} />}
+      {dialog.kind === 'import-profile' && <ImportDialog characterId={dialog.characterId} />}
+      <Toasts />
+    </div>
+  );
+}
+
+function Welcome() {
+  const open = useUi((s) => s.open);
+  return (
+    <div className="empty welcome">
+      <h1>Character Studio</h1>
+      <p>
+        Turn a person&apos;s life into a model that plays them: start with a character and their profile — a Wikipedia
+        article, your notes or a manuscript. The studio splits it into chunks that scenes and experiences are built from.
+      </p>
+      <button className="primary" onClick={() => open({ kind: 'create-character' })}>
+        Create your first character
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,97 @@
+import { useState, type FormEvent } from 'react';
+import type { CharacterId } from '../../../common/contract';
+import { messageOf } from '../lib/bridge-error';
+import { useCharacters, useCommand } from '../lib/queries';
+import { useUi } from '../state/ui';
+import { Modal } from './Modal';
+
+/** Create a character, or edit one when `editId` is given. Errors show in the form. */
+export function CharacterDialog({ editId }: { editId?: CharacterId }) {
+  const close = useUi((s) => s.close);
+  const select = useUi((s) => s.select);
+  const existing = useCharacters().data?.find((c) => c.id === editId);
+  const [fullName, setFullName] = useState(existing?.fullName ?? '');
+  const [shortName, setShortName] = useState(existing?.shortName ?? '');
+  const [shortTouched, setShortTouched] = useState(Boolean(existing));
+  const [era, setEra] = useState(existing?.era ?? '');
+  const [notes, setNotes] = useState(existing?.notes ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const create = useCommand('characters/create', { quiet: true });
+  const update = useCommand('characters/update', { quiet: true });
+  const busy = create.isPending || update.isPending;
+
+  const onSubmit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    const draft = { fullName, shortName: shortName || suggestShortName(fullName), era, notes };
+    try {
+      if (editId) await update.mutateAsync({ id: editId, ...draft });
+      else select((await create.mutateAsync(draft)).id);
+      close();
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+
+  return (
+    <Modal title={editId ? 'Edit character' : 'New character'} onClose={close}>
+      <form className="form" onSubmit={(e) => void onSubmit(e)}>
+        <label>
+          Full name
+          <input
+            autoFocus
+            required
+            value={fullName}
+            placeholder="Ludwig van Beethoven"
+            onChange={(e) => {
+              setFullName(e.target.value);
+              if (!shortTouched) setShortName(suggestShortName(e.target.value));
+            }}
+          />
+          <small>Used in the role-play prompt: “I want you to act like …”.</small>
+        </label>
+        <label>
+          Short name
+          <input
+            required
+            value={shortName}
+            placeholder="Beethoven"
+            onChange={(e) => {
+              setShortTouched(true);
+              setShortName(e.target.value);
+            }}
+          />
+          <small>The speaker label in scenes: “Beethoven (speaking): …”.</small>
+        </label>
+        <label>
+          Era or dates
+          <input value={era} placeholder="1770–1827, Bonn and Vienna" onChange={(e) => setEra(e.target.value)} />
+          <small>Decides what the character cannot know.</small>
+        </label>
+        <label>
+          Notes
+          <textarea rows={3} value={notes} onChange={(e) => setNotes(e.target.value)} />
+        </label>
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="actions">
+          <button type="button" onClick={close}>
+            Cancel
+          </button>
+          <button className="primary" type="submit" disabled={busy}>
+            {editId ? 'Save' : 'Create character'}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+/** "Ludwig van Beethoven" → "Beethoven"; "Jane Eyre" → "Eyre" is wrong for fiction, so users can edit. */
+export function suggestShortName(fullName: string): string {
+  const words = fullName.trim().split(/\s+/).filter(Boolean);
+  return words.at(-1)?.replace(/[():]/g, '') ?? '';
+}

@@ -1,0 +1,68 @@
+import type { Character } from '../../../common/contract';
+import { useCommand, useProfiles } from '../lib/queries';
+import { useUi } from '../state/ui';
+import { ProfileSection } from './ProfileSection';
+
+export function CharacterView({ character }: { character: Character }) {
+  const open = useUi((s) => s.open);
+  const toast = useUi((s) => s.toast);
+  const profiles = useProfiles(character.id);
+  const remove = useCommand('characters/delete');
+
+  const onDelete = () => {
+    const what = character.chunkCount > 0 ? ` and its ${character.chunkCount} profile chunks` : '';
+    if (!window.confirm(`Delete ${character.fullName}${what}? This cannot be undone.`)) return;
+    remove.mutate({ id: character.id }, { onSuccess: () => toast({ kind: 'info', text: `Deleted ${character.fullName}.` }) });
+  };
+
+  return (
+    <section className="character-view" aria-labelledby="character-title">
+      <header className="character-header">
+        <div>
+          <h1 id="character-title">{character.fullName}</h1>
+          <p className="subtitle">
+            <span className="pill">{character.shortName}</span>
+            {character.era && <span>{character.era}</span>}
+            <span>
+              {character.profileCount} profile{character.profileCount === 1 ? '' : 's'} · {character.chunkCount} chunks ·{' '}
+              {character.wordCount.toLocaleString()} words
+            </span>
+          </p>
+          {character.notes && <p className="notes">{character.notes}</p>}
+        </div>
+        <div className="header-actions">
+          <button onClick={() => open({ kind: 'edit-character', id: character.id })}>Edit</button>
+          <button className="danger" onClick={onDelete}>
+            Delete
+          </button>
+        </div>
+      </header>
+
+      <div className="section-bar">
+        <h2>Profile</h2>
+        <button className="primary" onClick={() => open({ kind: 'import-profile', characterId: character.id })}>
+          + Add profile
+        </button>
+      </div>
+
+      {profiles.isPending ? (
+        <p className="muted">Loading…</p>
+      ) : profiles.isError ? (
+        <p className="form-error">{profiles.error.message}</p>
+      ) : profiles.data.length === 0 ? (
+        <div className="empty small">
+          <h3>No profile yet</h3>
+          <p>
+            Paste or import {character.shortName}&apos;s life: a Wikipedia article, your notes or a manuscript. It is split into
+            chunks you can edit, merge and split; scenes are imagined from each chunk.
+          </p>
+          <button className="primary" onClick={() => open({ kind: 'import-profile', characterId: character.id })}>
+            Add a profile
+          </button>
+        </div>
+      ) : (
+        profiles.data.map((profile) => <ProfileSection key={profile.id} profile={profile} />)
+      )}
+    </section>
+  );
+}

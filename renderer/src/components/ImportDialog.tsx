@@ -1,0 +1,133 @@
+import { useState, type DragEvent, type FormEvent } from 'react';
+import type { CharacterId } from '../../../common/contract';
+import { messageOf } from '../lib/bridge-error';
+import { useCommand, useInfo } from '../lib/queries';
+import { useUi } from '../state/ui';
+import { Modal } from './Modal';
+
+const FALLBACK_MAX_BYTES = 8 * 1024 * 1024;
+
+/** Add a profile: paste text or pick / drop a .txt or .md file. Main decodes and checks it. */
+export function ImportDialog({ characterId }: { characterId: CharacterId }) {
+  const close = useUi((s) => s.close);
+  const toast = useUi((s) => s.toast);
+  const maxBytes = useInfo().data?.limits.maxProfileBytes ?? FALLBACK_MAX_BYTES;
+  const [text, setText] = useState('');
+  const [title, setTitle] = useState('');
+  const [file, setFile] = useState<File | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const importProfile = useCommand('profiles/import', { quiet: true });
+
+  const pick = (picked: File | undefined) => {
+    setError(null);
+    if (!picked) return;
+    if (picked.size > maxBytes) {
+      setError(
+        `${picked.name} is ${(picked.size / 1024 / 1024).toFixed(1)} MB; a profile can be at most ${maxBytes / 1024 / 1024} MB. Split it into parts and import them one by one.`,
+      );
+      return;
+    }
+    setFile(picked);
+  };
+
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setDragging(false);
+    pick(event.dataTransfer.files[0]);
+  };
+
+  const onSubmit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const profile = await importProfile.mutateAsync(
+        file
+          ? { characterId, fileBase64: toBase64(new Uint8Array(await file.arrayBuffer())), fileName: file.name, ...(title && { title }) }
+          : { characterId, text, ...(title && { title }) },
+      );
+      toast({ kind: 'info', text: `Imported “${profile.title}”: ${profile.chunks.length} chunks, ${profile.words.toLocaleString()} words.` });
+      close();
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+
+  return (
+    <Modal title="Add a profile" onClose={close} wide>
+      <form className="form" onSubmit={(e) => void onSubmit(e)}>
+        <div
+          className={dragging ? 'dropzone dragging' : 'dropzone'}
+          onDragOver={(e) => {
+            e.preventDefault();
+            setDragging(true);
+          }}
+          onDragLeave={() => setDragging(false)}
+          onDrop={onDrop}
+        >
+          {file ? (
+            <p>
+              <strong>{file.name}</strong> · {(file.size / 1024).toFixed(0)} KB{' '}
+              <button type="button" className="link" onClick={() => setFile(null)}>
+                remove
+              </button>
+            </p>
+          ) : (
+            <p>
+              Drop a <code>.txt</code> or <code>.md</code> file here, or{' '}
+              <label className="link file-label">
+                choose a file
+                <input
+                  type="file"
+                  accept=".txt,.md,.markdown,text/plain,text/markdown"
+                  aria-label="Profile file"
+                  onChange={(e) => pick(e.target.files?.[0])}
+                />
+              </label>
+              .
+            </p>
+          )}
+          <small>
+            A Wikipedia article saved as <code># Full Name</code> followed by paragraphs is read as in Character-LLM: one
+            chunk per paragraph, headings kept with the paragraph below them.
+          </small>
+        </div>
+        {!file && (
+          <label>
+            Or paste text
+            <textarea
+              rows={10}
+              value={text}
+              placeholder="Paste the character's biography, your notes or a chapter…"
+              onChange={(e) => setText(e.target.value)}
+            />
+          </label>
+        )}
+        <label>
+          Title <span className="optional">(optional)</span>
+          <input value={title} placeholder="Taken from the # heading or the file name" onChange={(e) => setTitle(e.target.value)} />
+        </label>
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="actions">
+          <button type="button" onClick={close}>
+            Cancel
+          </button>
+          <button className="primary" type="submit" disabled={importProfile.isPending || (!file && text.trim() === '')}>
+            {importProfile.isPending ? 'Importing…' : 'Import'}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  const step = 0x8000;
+  for (let i = 0; i < bytes.length; i += step) binary += String.fromCharCode(...bytes.subarray(i, i + step));
+  return btoa(binary);
+}

@@ -1,0 +1,78 @@
+import { useState } from 'react';
+import type { Profile } from '../../../common/contract';
+import { useCommand } from '../lib/queries';
+import { ChunkCard } from './ChunkCard';
+
+const FORMAT_LABEL: Record<Profile['format'], string> = {
+  'character-llm': 'Character-LLM profile',
+  markdown: 'Markdown',
+  text: 'Plain text',
+};
+
+export function ProfileSection({ profile }: { profile: Profile }) {
+  const [collapsed, setCollapsed] = useState(false);
+  const [renaming, setRenaming] = useState(false);
+  const [title, setTitle] = useState(profile.title);
+  const rename = useCommand('profiles/rename');
+  const remove = useCommand('profiles/delete');
+
+  const saveTitle = () => {
+    setRenaming(false);
+    if (title.trim() && title !== profile.title) rename.mutate({ id: profile.id, title });
+    else setTitle(profile.title);
+  };
+
+  return (
+    <article className="profile" aria-label={`Profile ${profile.title}`}>
+      <header className="profile-header">
+        <button className="icon" aria-expanded={!collapsed} aria-label={collapsed ? 'Expand' : 'Collapse'} onClick={() => setCollapsed(!collapsed)}>
+          {collapsed ? '▸' : '▾'}
+        </button>
+        {renaming ? (
+          <input
+            className="title-input"
+            autoFocus
+            aria-label="Profile title"
+            value={title}
+            onChange={(e) => setTitle(e.target.value)}
+            onBlur={saveTitle}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') saveTitle();
+              if (e.key === 'Escape') {
+                setTitle(profile.title);
+                setRenaming(false);
+              }
+            }}
+          />
+        ) : (
+          <h3 onDoubleClick={() => setRenaming(true)}>{profile.title}</h3>
+        )}
+        <span className="muted">
+          {FORMAT_LABEL[profile.format]} · {profile.chunks.length} chunks · {profile.words.toLocaleString()} words
+          {profile.sourceName ? ` · ${profile.sourceName}` : ''}
+        </span>
+        <span className="spacer" />
+        <button className="small" onClick={() => setRenaming(true)}>
+          Rename
+        </button>
+        <button
+          className="small danger"
+          onClick={() => {
+            if (window.confirm(`Delete the profile “${profile.title}” and its ${profile.chunks.length} chunks?`)) {
+              remove.mutate({ id: profile.id });
+            }
+          }}
+        >
+          Delete
+        </button>
+      </header>
+      {!collapsed && (
+        <ol className="chunks">
+          {profile.chunks.map((chunk, index) => (
+            <ChunkCard key={chunk.id} chunk={chunk} isLast={index === profile.chunks.length - 1} />
+          ))}
+        </ol>
+      )}
+    </article>
+  );
+}

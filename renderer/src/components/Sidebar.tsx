@@ -1,0 +1,56 @@
+import { useCharacters, useInfo } from '../lib/queries';
+import { useUi } from '../state/ui';
+
+export function Sidebar() {
+  const characters = useCharacters();
+  const info = useInfo();
+  const selected = useUi((s) => s.selectedCharacterId);
+  const select = useUi((s) => s.select);
+  const open = useUi((s) => s.open);
+
+  return (
+    <nav className="sidebar" aria-label="Characters">
+      <div className="brand">
+        <span className="logo" aria-hidden="true">
+          ◐
+        </span>
+        Character Studio
+      </div>
+      <button className="primary wide" onClick={() => open({ kind: 'create-character' })}>
+        + New character
+      </button>
+      <ul className="character-list">
+        {characters.data?.map((c) => (
+          <li key={c.id}>
+            <button
+              className={c.id === selected ? 'character-item selected' : 'character-item'}
+              aria-current={c.id === selected ? 'page' : undefined}
+              onClick={() => select(c.id)}
+            >
+              <span className="avatar" aria-hidden="true">
+                {initials(c.fullName)}
+              </span>
+              <span className="character-meta">
+                <span className="name">{c.fullName}</span>
+                <span className="sub">
+                  {c.era ? `${c.era} · ` : ''}
+                  {c.chunkCount} chunks
+                </span>
+              </span>
+            </button>
+          </li>
+        ))}
+      </ul>
+      {info.data && (
+        <footer className="sidebar-footer" title={info.data.databasePath}>
+          v{info.data.version} · {info.data.door === 'web' ? 'web' : info.data.door} · data in {info.data.dataDir}
+        </footer>
+      )}
+    </nav>
+  );
+}
+
+function initials(name: string): string {
+  const parts = name.split(/\s+/).filter(Boolean);
+  return ((parts[0]?.[0] ?? '') + (parts.length > 1 ? (parts.at(-1)?.[0] ?? '') : '')).toUpperCase();
+}

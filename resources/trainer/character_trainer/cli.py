@@ -1,0 +1,126 @@
+"""Entry point: ``python -m character_trainer <doctor|train|export> --job job.json``.
+
+Owns the process-level contract: stdout reserved for events, ``hello`` first, exactly one terminal
+event (``done`` or ``error``; ``doctor`` prints a single ``doctor`` event), and the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .control import Cancelled, Controller, Request
+from .protocol import PROTOCOL_VERSION, EventSink, ExitCode, TrainerError, reserve_stdout
+
+COMMANDS = ("doctor", "train", "export")
+
+log = logging.getLogger("character_trainer")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m character_trainer", description=__doc__)
+    parser.add_argument("command", choices=COMMANDS)
+    parser.add_argument("--job", type=Path, help="path to job.json (not needed for doctor)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, level=os.environ.get("CHARACTER_TRAINER_LOG", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stream = reserve_stdout()
+
+    if args.command == "doctor":
+        from .doctor import diagnose
+
+        EventSink(stream).emit("doctor", **diagnose())
+        return ExitCode.DONE
+
+    ctx = None
+    if args.command == "train":
+        from .distributed import init_distributed
+
+        ctx = init_distributed()
+    is_main = ctx is None or ctx.is_main
+    sink = EventSink(stream, enabled=is_main)
+    try:
+        return _run(args.command, args.job, sink, ctx)
+    finally:
+        sink.close()
+        if ctx is not None:
+            ctx.close()
+
+
+def _run(command: str, job_path: Path | None, sink: EventSink, ctx: Any) -> int:
+    from .job import load_job, read_run_dir
+    from .versions import package_versions
+
+    run_dir = read_run_dir(job_path) if job_path is not None else None
+    attach_error: OSError | None = None
+    if run_dir is not None and sink is not None:
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            sink.attach_run_dir(run_dir)
+        except OSError as error:
+            attach_error = error
+    sink.emit("hello", command=command, pid=os.getpid(), protocol=PROTOCOL_VERSION, trainer_version=__version__,
+              versions=package_versions(), rank=ctx.rank if ctx else 0, world_size=ctx.world_size if ctx else 1,
+              run_dir=str(run_dir) if run_dir else None)
+
+    controller = Controller(run_dir, on_warning=lambda message: sink.emit("warning", code="unknown_command",
+                                                                         message=message))
+    if command == "train":
+        controller.clear_stop_file()
+    controller.install(read_stdin=ctx is None or ctx.is_main)
+    hyper = None
+    try:
+        if job_path is None:
+            raise TrainerError("invalid_job", f"{command} needs --job job.json", exit_code=ExitCode.INVALID_JOB)
+        if attach_error is not None:
+            raise TrainerError("invalid_job", f"cannot use run_dir {run_dir}: {attach_error.strerror}",
+                               "choose a writable folder for run_dir", ExitCode.INVALID_JOB)
+        job = load_job(job_path, require_dataset=command == "train")
+        hyper = job.hyperparameters
+        if command == "train":
+            from .train import TrainingRun
+
+            if sink.log_path is not None and job_path.resolve() != (job.run_dir / "job.json").resolve():
+                shutil.copyfile(job_path, job.run_dir / "job.json")
+            code, outputs = TrainingRun(job, sink, controller, ctx).run()
+        else:
+            from .export import run_export
+
+            code, outputs = run_export(job, sink)
+        sink.emit("done", status="completed", outputs=outputs)
+        return code
+    except TrainerError as error:
+        sink.emit("error", code=error.code, message=error.message, hint=error.hint, details=error.details)
+        return error.exit_code
+    except Cancelled as cancelled:
+        sink.emit("done", status="cancelled", reason=str(cancelled), outputs={})
+        return ExitCode.CANCELLED
+    except Exception as error:  # noqa: BLE001 — the protocol needs an error event for every failure
+        from .train import Stopped
+
+        if isinstance(error, Stopped):
+            if error.checkpoint is None:
+                sink.emit("done", status="cancelled", reason=controller.reason, outputs={})
+                return ExitCode.CANCELLED
+            sink.emit("done", status="stopped", reason=controller.reason, outputs={"checkpoint": str(error.checkpoint)})
+            return ExitCode.STOPPED
+        from .modeling import is_out_of_memory, out_of_memory_error
+
+        if is_out_of_memory(error) and hyper is not None:
+            oom = out_of_memory_error(hyper, error)
+            sink.emit("error", code=oom.code, message=oom.message, hint=oom.hint)
+            return oom.exit_code
+        traceback.print_exc(file=sys.stderr)
+        sink.emit("error", code="internal", message=f"{type(error).__name__}: {error}",
+                  hint="this is a bug in the trainer or its libraries; the log on stderr has the traceback")
+        return ExitCode.OTHER_ERROR
+    finally:
+        if controller.request == Request.STOP and command == "train":
+            controller.clear_stop_file()

@@ -1,0 +1,473 @@
+"""The ``train`` command: a small explicit training loop over torch + peft.
+
+An explicit loop (rather than transformers' Trainer) keeps the protocol exact: one ``progress``
+event per optimizer step, stop requests honoured at step boundaries with a checkpoint, cancel
+between micro-batches, and token-weighted loss across gradient accumulation and DDP ranks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import math
+import random
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import torch
+import torch.nn.functional as F
+
+from .batching import Batch, collate, epoch_batches, padding_shares, FIXED_PADDING_LENGTH
+from .checkpoints import (TrainState, check_identity, latest_checkpoint, list_checkpoints, load_training_state,
+                          read_state, save_checkpoint)
+from .control import Cancelled, Controller, Request
+from .dataset import Scene, load_dataset
+from .distributed import DistContext
+from .formats import IGNORE_INDEX, Example, FormatError, Renderer
+from .job import Job
+from .manifest import update_manifest
+from .modeling import (Precision, attach_lora, enable_gradient_checkpointing, load_model, load_tokenizer,
+                       model_revision, model_source, pick_precision)
+from .protocol import EventSink, ExitCode, InvalidJobError, TrainerError
+from .versions import package_versions
+
+log = logging.getLogger("character_trainer")
+
+ADAPTER_DIR = "adapter"  # final LoRA adapter (PEFT layout) plus tokenizer
+MODEL_DIR = "model"  # final weights of a full fine-tune plus tokenizer
+EARLY_STOPPING_MIN_DELTA = 1e-4
+
+
+class Stopped(Exception):
+    """Training stopped on request; ``checkpoint`` is where it can resume from (None: nothing to save)."""
+
+    def __init__(self, checkpoint: Path | None) -> None:
+        super().__init__(str(checkpoint))
+        self.checkpoint = checkpoint
+
+
+@dataclass
+class Examples:
+    train: list[Example]
+    dev: list[Example]
+
+
+def split_scenes(scenes: list[Scene], eval_share: float, seed: int) -> tuple[list[Scene], list[Scene]]:
+    """A seeded train/dev split by scene; at least one scene stays in each side when a dev share is asked."""
+    if eval_share <= 0 or len(scenes) < 2:
+        return list(scenes), []
+    order = list(range(len(scenes)))
+    random.Random(seed).shuffle(order)
+    n_dev = min(len(scenes) - 1, max(1, round(len(scenes) * eval_share)))
+    dev_ids = set(order[:n_dev])
+    return [s for i, s in enumerate(scenes) if i not in dev_ids], [s for i, s in enumerate(scenes) if i in dev_ids]
+
+
+def render_all(renderer: Renderer, scenes: list[Scene], sink: EventSink, split: str) -> list[Example]:
+    """Renders scenes, dropping (with one warning per kind of problem) those that cannot be trained on."""
+    examples: list[Example] = []
+    unrenderable: list[str] = []
+    untrained: list[str] = []
+    truncated: list[str] = []
+    first_error = ""
+    for scene in scenes:
+        try:
+            example = renderer.render(scene)
+        except FormatError as error:
+            unrenderable.append(scene.id)
+            first_error = first_error or str(error)
+            continue
+        if example.trained_tokens == 0:
+            untrained.append(scene.id)
+            continue
+        if example.truncated:
+            truncated.append(scene.id)
+        examples.append(example)
+    if unrenderable:
+        sink.emit("warning", code="scenes_unrenderable", scene_ids=unrenderable[:50],
+                  message=f"{len(unrenderable)} {split} scene(s) could not be rendered and were dropped: {first_error}")
+    if untrained:
+        sink.emit("warning", code="scenes_without_trained_tokens", scene_ids=untrained[:50],
+                  message=f"{len(untrained)} {split} scene(s) have no tokens to train on (no turn of the character "
+                          f"left, or cut away by max_length) and were dropped")
+    if truncated:
+        sink.emit("warning", code="scenes_truncated", scene_ids=truncated[:50],
+                  message=f"{len(truncated)} {split} scene(s) are longer than max_length={renderer.max_length} "
+                          f"tokens and were cut at the end")
+    return examples
+
+
+def token_stats(examples: Examples, h: Any, world_size: int) -> dict[str, Any]:
+    trained = [e.trained_tokens for e in examples.train]
+    lengths = [len(e.input_ids) for e in examples.train]
+    dynamic, fixed = padding_shares(lengths, h.batch_size, world_size, h.seed)
+    return {
+        "examples": len(examples.train),
+        "dev_examples": len(examples.dev),
+        "trained_tokens": {"min": min(trained), "mean": sum(trained) / len(trained), "max": max(trained),
+                           "total": sum(trained)},
+        "tokens": {"min": min(lengths), "mean": sum(lengths) / len(lengths), "max": max(lengths), "total": sum(lengths)},
+        "padding_share": dynamic,
+        "padding_share_fixed": fixed,
+        "fixed_length": max(FIXED_PADDING_LENGTH, max(lengths)),
+    }
+
+
+class TrainingRun:
+    def __init__(self, job: Job, sink: EventSink, controller: Controller, ctx: DistContext) -> None:
+        self.job = job
+        self.h = job.hyperparameters
+        self.sink = sink
+        self.controller = controller
+        self.ctx = ctx
+        self.run_dir = job.run_dir
+
+    # --- set-up ---------------------------------------------------------------------------------
+
+    def run(self) -> tuple[ExitCode, dict[str, Any]]:
+        h = self.h
+        torch.manual_seed(h.seed)
+        assert self.job.dataset is not None
+        self.sink.emit("phase", name="loading_dataset")
+        dataset = load_dataset(self.job.dataset, self.job.dataset_format)
+        source = model_source(self.job)
+        precision = pick_precision(h.dtype, self.ctx.device, h.full_finetune)
+
+        self.sink.emit("phase", name="loading_tokenizer")
+        tokenizer = load_tokenizer(source, self.job.base_model_revision)
+        try:
+            renderer = Renderer(tokenizer, self.job.format, h.max_length, h.thinking)
+        except FormatError as error:
+            raise InvalidJobError(str(error), code="format_unsupported")
+
+        identity = {"dataset_sha256": dataset.sha256, "base_model": self.job.base_model,
+                    "base_model_revision": self.job.base_model_revision, "format": self.job.format,
+                    "template_hash": renderer.template_hash}
+        resume_from = self._resume_checkpoint(identity)
+        self._stop_point("loading the model")
+
+        self.sink.emit("phase", name="loading_model", base_model=self.job.base_model, device=str(self.ctx.device),
+                       dtype=precision.name)
+        load_from = str(resume_from) if resume_from is not None and h.full_finetune else source
+        model = load_model(load_from, None if load_from != source else self.job.base_model_revision, precision,
+                           self.ctx.device, h)
+        revision = model_revision(model, self.job)
+        if h.gradient_checkpointing:
+            enable_gradient_checkpointing(model)
+        if not h.full_finetune:
+            model = attach_lora(model, h)
+            if resume_from is not None:
+                from peft import set_peft_model_state_dict
+                from peft.utils import load_peft_weights
+
+                set_peft_model_state_dict(model, load_peft_weights(str(resume_from), device=str(self.ctx.device)))
+        self._stop_point("tokenizing")
+
+        self.sink.emit("phase", name="tokenizing")
+        train_scenes, dev_scenes = split_scenes(dataset.scenes, h.eval_share, h.seed)
+        examples = Examples(render_all(renderer, train_scenes, self.sink, "training"),
+                            render_all(renderer, dev_scenes, self.sink, "dev"))
+        if not examples.train:
+            raise InvalidJobError("no training example is left with tokens to train on",
+                                  "check that the character's short_name matches the speaker of its turns, "
+                                  "and that max_length is not too small", code="no_trainable_examples")
+        stats = token_stats(examples, h, self.ctx.world_size)
+        self.sink.emit("stats", **stats)
+
+        trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        total_params = sum(p.numel() for p in model.parameters())
+        if self.ctx.is_main:
+            update_manifest(
+                self.run_dir, status="training", format=self.job.format,
+                base_model={"id": self.job.base_model, "source": source, "revision": revision},
+                template_hash=renderer.template_hash,
+                dataset={"path": str(self.job.dataset), "format": self.job.dataset_format, "sha256": dataset.sha256,
+                         "scenes": len(dataset.scenes), "train_examples": len(examples.train),
+                         "dev_examples": len(examples.dev)},
+                versions=package_versions(), hyperparameters=dataclasses.asdict(h), precision=precision.name,
+                parameters={"trainable": trainable, "total": total_params}, world_size=self.ctx.world_size)
+
+        loop = Loop(self, model, tokenizer, precision, examples, identity, resume_from)
+        return loop.run()
+
+    def _resume_checkpoint(self, identity: dict[str, Any]) -> Path | None:
+        checkpoint = latest_checkpoint(self.run_dir)
+        if checkpoint is None:
+            return None
+        if not self.job.resume:
+            raise InvalidJobError(f"run_dir {self.run_dir} already holds checkpoints and job.resume is false",
+                                  "use a new run_dir, or set resume to true to continue", code="run_dir_not_empty")
+        state = read_state(checkpoint)
+        check_identity(checkpoint, state, identity)
+        self.sink.emit("phase", name="resuming", checkpoint=str(checkpoint), step=state.step)
+        return checkpoint
+
+    def _stop_point(self, next_phase: str) -> None:
+        """Before training starts there is nothing to checkpoint: a stop ends the run like a cancel."""
+        request = self.controller.request
+        if request == Request.CANCEL:
+            self.controller.raise_if_cancelled()
+        if request == Request.STOP:
+            self.sink.emit("warning", code="stopped_before_training",
+                           message=f"stop requested ({self.controller.reason}) before {next_phase}; nothing to save")
+            raise Stopped(None)
+
+
+class Loop:
+    def __init__(self, run: TrainingRun, model: Any, tokenizer: Any, precision: Precision, examples: Examples,
+                 identity: dict[str, Any], resume_from: Path | None) -> None:
+        self.r = run
+        self.h = run.h
+        self.ctx = run.ctx
+        self.sink = run.sink
+        self.tokenizer = tokenizer
+        self.precision = precision
+        self.examples = examples
+        self.identity = identity
+        self.pad_id = tokenizer.pad_token_id
+        self.model = model  # unwrapped: what gets saved
+        self.module = model  # what gets called: the DDP wrapper when distributed
+        if self.ctx.enabled:
+            from torch.nn.parallel import DistributedDataParallel
+
+            device_ids = [self.ctx.device.index] if self.ctx.device.type == "cuda" else None
+            self.module = DistributedDataParallel(model, device_ids=device_ids)
+
+        h = self.h
+        self.micro_per_epoch = len(epoch_batches([len(e.input_ids) for e in examples.train], h.batch_size,
+                                                 self.ctx.world_size, h.seed, 0))
+        self.steps_per_epoch = math.ceil(self.micro_per_epoch / h.grad_accumulation)
+        self.total_steps = h.epochs * self.steps_per_epoch
+        if h.max_steps is not None:
+            self.total_steps = min(self.total_steps, h.max_steps)
+        self.optimizer = self._optimizer()
+        from transformers import get_scheduler
+
+        warmup = math.ceil(h.warmup_ratio * self.total_steps)
+        self.scheduler = get_scheduler(h.lr_scheduler, self.optimizer, num_warmup_steps=warmup,
+                                       num_training_steps=self.total_steps)
+        self.scaler = torch.amp.GradScaler(self.ctx.device.type) if precision.use_grad_scaler else None
+        self.state = TrainState(identity=identity)
+        if resume_from is not None:
+            load_training_state(resume_from, self.optimizer, self.scheduler, self.scaler)
+            self.state = read_state(resume_from)
+        self.best_weights: dict[str, torch.Tensor] | None = None
+        self.last_saved_step = self.state.step if resume_from is not None else -1
+        self.last_eval_step: int | None = None
+
+    def _optimizer(self) -> torch.optim.Optimizer:
+        decay, no_decay = [], []
+        for name, param in self.model.named_parameters():
+            if not param.requires_grad:
+                continue
+            (no_decay if param.ndim < 2 or "norm" in name.lower() else decay).append(param)
+        groups = [{"params": decay, "weight_decay": self.h.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+        fused = self.ctx.device.type == "cuda"
+        return torch.optim.AdamW([g for g in groups if g["params"]], lr=self.h.learning_rate, fused=fused)
+
+    # --- the loop -------------------------------------------------------------------------------
+
+    def run(self) -> tuple[ExitCode, dict[str, Any]]:
+        h = self.h
+        self.sink.emit("phase", name="training", total_steps=self.total_steps, start_step=self.state.step)
+        self.module.train()
+        lengths = [len(e.input_ids) for e in self.examples.train]
+        started = time.monotonic()
+        start_step = self.state.step
+        tokens_seen = 0
+        early_stopped = False
+        while self.state.step < self.total_steps and self.state.epoch < h.epochs:
+            batches = epoch_batches(lengths, h.batch_size, self.ctx.world_size, h.seed, self.state.epoch)
+            while self.state.micro_index < len(batches) and self.state.step < self.total_steps:
+                group = batches[self.state.micro_index : self.state.micro_index + h.grad_accumulation]
+                loss, tokens = self._optimizer_step(group)
+                tokens_seen += tokens
+                self.state.micro_index += len(group)
+                self.state.step += 1
+                elapsed = time.monotonic() - started
+                done_steps = self.state.step - start_step
+                request = self._synced_request()
+                self.sink.emit("progress", step=self.state.step, total_steps=self.total_steps,
+                               epoch=self.state.epoch + self.state.micro_index / len(batches), loss=loss,
+                               lr=self.scheduler.get_last_lr()[0], tokens_per_s=tokens_seen / max(elapsed, 1e-9),
+                               eta_s=elapsed / done_steps * (self.total_steps - self.state.step))
+                if not math.isfinite(loss):
+                    raise TrainerError("non_finite_loss", f"the loss became {loss} at step {self.state.step}",
+                                       "lower learning_rate, or use dtype bf16 or fp32 instead of fp16")
+                epoch_end = self.state.micro_index >= len(batches)
+                if self._eval_due(epoch_end) and self._evaluate_and_check_patience():
+                    early_stopped = True
+                if self.state.step % h.save_every_steps == 0 or (request == Request.STOP and not early_stopped):
+                    self._save()
+                if request == Request.CANCEL:
+                    raise Cancelled(self.r.controller.reason or "cancel on another rank")
+                if request == Request.STOP and not early_stopped:
+                    raise Stopped(self._checkpoint_path())
+                if early_stopped:
+                    break
+            if early_stopped:
+                break
+            if self.state.micro_index >= len(batches):
+                self.state.epoch += 1
+                self.state.micro_index = 0
+        if self.examples.dev and self.state.step != self.last_eval_step:
+            self._evaluate()
+        return self._finish(early_stopped)
+
+    def _optimizer_step(self, group: list[list[list[int]]]) -> tuple[float, int]:
+        """One optimizer step over ``group`` (global micro-batches); returns (mean token loss, real tokens)."""
+        rank, world = self.ctx.rank, self.ctx.world_size
+        batches = [collate([self.examples.train[i] for i in global_batch[rank]], self.pad_id) for global_batch in group]
+        # Every rank knows every batch, so the global count of trained tokens needs no communication.
+        global_trained = sum(self._trained_in(global_batch[r]) for global_batch in group for r in range(world))
+        loss_sum = 0.0
+        real_tokens = 0
+        for index, batch in enumerate(batches):
+            self.r.controller.raise_if_cancelled()
+            last = index == len(batches) - 1
+            sync = contextlib.nullcontext() if (last or not self.ctx.enabled) else self.module.no_sync()
+            with sync:
+                token_loss_sum = self._loss_sum(batch)
+                # DDP averages gradients over ranks; scaling by world size makes the result the global token mean.
+                loss = token_loss_sum * (world / max(global_trained, 1))
+                if self.scaler is not None:
+                    self.scaler.scale(loss).backward()
+                else:
+                    loss.backward()
+            loss_sum += token_loss_sum.item()
+            real_tokens += batch.real_tokens
+        if self.scaler is not None:
+            self.scaler.unscale_(self.optimizer)
+        if self.h.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad], self.h.max_grad_norm)
+        if self.scaler is not None:
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        total_loss, total_tokens = self.ctx.all_reduce_sum([loss_sum, float(real_tokens)])
+        return total_loss / max(global_trained, 1), int(total_tokens)
+
+    def _trained_in(self, indices: list[int]) -> int:
+        return sum(len([l for l in self.examples.train[i].labels[1:] if l != IGNORE_INDEX]) for i in indices)
+
+    def _loss_sum(self, batch: Batch) -> torch.Tensor:
+        device = self.ctx.device
+        autocast = (torch.autocast(device.type, dtype=self.precision.autocast_dtype)
+                    if self.precision.autocast_dtype is not None else contextlib.nullcontext())
+        with autocast:
+            logits = self.module(input_ids=batch.input_ids.to(device),
+                                 attention_mask=batch.attention_mask.to(device)).logits
+        labels = batch.labels.to(device)
+        return F.cross_entropy(logits[:, :-1].flatten(0, 1).float(), labels[:, 1:].flatten(),
+                               ignore_index=IGNORE_INDEX, reduction="sum")
+
+    def _synced_request(self) -> Request:
+        """Rank 0's stop/cancel (stdin, signal, STOP file) applies to every rank at the same step."""
+        local = self.r.controller.request
+        if not self.ctx.enabled:
+            return local
+        stop, cancel = self.ctx.all_reduce_sum([float(local == Request.STOP), float(local == Request.CANCEL)])
+        if cancel > 0:
+            return Request.CANCEL
+        return Request.STOP if stop > 0 else Request.NONE
+
+    # --- evaluation and early stopping ----------------------------------------------------------
+
+    def _eval_due(self, epoch_end: bool) -> bool:
+        if not self.examples.dev:
+            return False
+        every = self.h.eval_every_steps
+        return self.state.step % every == 0 if every is not None else epoch_end
+
+    def _evaluate(self) -> float:
+        self.sink.emit("phase", name="evaluating", step=self.state.step)
+        self.module.eval()
+        loss_sum = 0.0
+        trained = 0
+        dev = self.examples.dev
+        order = sorted(range(len(dev)), key=lambda i: len(dev[i].input_ids))
+        mine = order[self.ctx.rank :: self.ctx.world_size]
+        with torch.no_grad():
+            for start in range(0, len(mine), self.h.batch_size):
+                batch = collate([dev[i] for i in mine[start : start + self.h.batch_size]], self.pad_id)
+                loss_sum += self._loss_sum(batch).item()
+                trained += batch.trained_tokens
+        self.module.train()
+        total_loss, total_trained = self.ctx.all_reduce_sum([loss_sum, float(trained)])
+        eval_loss = total_loss / max(total_trained, 1.0)
+        self.last_eval_step = self.state.step
+        self.sink.emit("progress", step=self.state.step, total_steps=self.total_steps, epoch=float(self.state.epoch),
+                       eval_loss=eval_loss, lr=self.scheduler.get_last_lr()[0])
+        return eval_loss
+
+    def _evaluate_and_check_patience(self) -> bool:
+        """Returns True when early stopping ends the run."""
+        eval_loss = self._evaluate()
+        state = self.state
+        if state.best_eval_loss is None or eval_loss < state.best_eval_loss - EARLY_STOPPING_MIN_DELTA:
+            state.best_eval_loss = eval_loss
+            state.evals_without_improvement = 0
+            if self.h.early_stopping_patience is not None and not self.h.full_finetune:
+                # LoRA weights are small: keep the best ones to restore at the end.
+                self.best_weights = {k: v.detach().to("cpu", copy=True) for k, v in self._trainable_state().items()}
+            return False
+        state.evals_without_improvement += 1
+        patience = self.h.early_stopping_patience
+        if patience is not None and state.evals_without_improvement >= patience:
+            self.sink.emit("warning", code="early_stopping",
+                           message=f"dev loss has not improved for {patience} evaluation(s) (best {state.best_eval_loss:.4f}); "
+                                   f"stopping at step {state.step}")
+            return True
+        return False
+
+    def _trainable_state(self) -> dict[str, torch.Tensor]:
+        return {k: v for k, v in self.model.named_parameters() if v.requires_grad}
+
+    # --- saving ---------------------------------------------------------------------------------
+
+    def _checkpoint_path(self) -> Path:
+        return self.r.run_dir / "checkpoints" / f"step-{self.state.step:07d}"
+
+    def _save(self) -> None:
+        if self.last_saved_step == self.state.step:
+            return
+        self.r.sink.emit("phase", name="saving", step=self.state.step)
+        if self.ctx.is_main:
+            path = save_checkpoint(self.r.run_dir, self.model, self.optimizer, self.scheduler, self.scaler,
+                                   self.state, self.h.save_total_limit)
+            self.sink.emit("checkpoint", step=self.state.step, path=str(path))
+        self.ctx.barrier()
+        self.last_saved_step = self.state.step
+
+    def _finish(self, early_stopped: bool) -> tuple[ExitCode, dict[str, Any]]:
+        if self.best_weights is not None:
+            with torch.no_grad():
+                params = dict(self.model.named_parameters())
+                for name, value in self.best_weights.items():
+                    params[name].copy_(value.to(params[name].device))
+        self.sink.emit("phase", name="saving", step=self.state.step)
+        outputs: dict[str, Any] = {}
+        if self.ctx.is_main:
+            target = self.r.run_dir / (MODEL_DIR if self.h.full_finetune else ADAPTER_DIR)
+            tmp = target.with_name(target.name + ".tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            self.model.save_pretrained(tmp)
+            self.tokenizer.save_pretrained(tmp)
+            shutil.rmtree(target, ignore_errors=True)
+            tmp.rename(target)
+            key = "model" if self.h.full_finetune else "adapter"
+            outputs = {key: str(target), "manifest": str(self.r.run_dir / "manifest.json"),
+                       "events": str(self.r.run_dir / "events.jsonl")}
+            update_manifest(self.r.run_dir, status="trained", outputs={key: target.name},
+                            training={"steps": self.state.step, "total_steps": self.total_steps,
+                                      "best_eval_loss": self.state.best_eval_loss, "early_stopped": early_stopped,
+                                      "restored_best": self.best_weights is not None})
+        self.ctx.barrier()
+        return ExitCode.DONE, outputs

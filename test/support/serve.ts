@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { repoRoot } from './paths';
+
+export interface ServeHandle {
+  url: string;
+  origin: string;
+  token: string;
+  child: ChildProcess;
+  stderr: () => string;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts the real `character-studio serve` (the built CLI) on a free port and waits for its
+ * `ready` event on stdout (`--json`), never for a log line.
+ */
+export async function startServe(dataDir: string, extraArgs: string[] = []): Promise<ServeHandle> {
+  const child = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'bin', 'character-studio.cjs'), 'serve', '--port', '0', '--json', '--data-dir', dataDir, ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CHARACTER_STUDIO_HOME: '' } },
+  );
+  let errText = '';
+  child.stderr!.on('data', (chunk: Buffer) => (errText += chunk.toString()));
+  const ready = await new Promise<{ url: string; origin: string }>((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => reject(new Error(`serve did not become ready: ${errText}`)), 20_000);
+    lines.on('line', (line) => {
+      try {
+        const event = JSON.parse(line) as { event?: string; url?: string; origin?: string };
+        if (event.event === 'ready' && event.url && event.origin) {
+          clearTimeout(timer);
+          resolve({ url: event.url, origin: event.origin });
+        }
+      } catch {
+        // not an event line
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}: ${errText}`));
+    });
+  });
+  return {
+    ...ready,
+    token: new URL(ready.url).searchParams.get('token') ?? '',
+    child,
+    stderr: () => errText,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
