@@ -113,6 +113,12 @@ export class WebServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     setSecurityHeaders(res);
     const url = new URL(req.url ?? '/', 'http://localhost');
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(url.pathname);
+    } catch {
+      return sendError(res, 400, { code: 'invalid_argument', message: 'The address is not valid (bad % escape).' });
+    }
     if (!this.hostAllowed(req.headers.host)) {
       return sendError(res, 403, { code: 'forbidden', message: 'Unknown Host header; open the URL that serve printed.' });
     }
@@ -140,10 +146,10 @@ export class WebServer {
         res.setHeader('Allow', 'POST');
         return sendError(res, 405, { code: 'invalid_argument', message: 'Commands are sent with POST.' });
       }
-      return this.invoke(decodeURIComponent(url.pathname.slice('/api/invoke/'.length)), req, res);
+      return this.invoke(pathname.slice('/api/invoke/'.length), req, res);
     }
     if (url.pathname === '/api/events' && req.method === 'GET') return this.openEvents(req, res);
-    if (req.method === 'GET' || req.method === 'HEAD') return this.serveStatic(url.pathname, res);
+    if (req.method === 'GET' || req.method === 'HEAD') return this.serveStatic(pathname, res);
     return sendError(res, 404, { code: 'not_found', message: `Nothing at ${url.pathname}.` });
   }
 
@@ -205,7 +211,7 @@ export class WebServer {
 
   private serveStatic(pathname: string, res: http.ServerResponse): void {
     const root = path.resolve(this.options.staticDir);
-    const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+    const relative = pathname === '/' ? 'index.html' : pathname.replace(/^\/+/, '');
     const file = path.resolve(root, relative);
     if (file !== root && !file.startsWith(root + path.sep)) {
       return sendError(res, 404, { code: 'not_found', message: 'Not found.' });

@@ -23,9 +23,9 @@ export async function startServe(dataDir: string, extraArgs: string[] = []): Pro
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CHARACTER_STUDIO_HOME: '' } },
   );
   let errText = '';
-  child.stderr!.on('data', (chunk: Buffer) => (errText += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (errText += chunk.toString()));
   const ready = await new Promise<{ url: string; origin: string }>((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout! });
+    const lines = readline.createInterface({ input: child.stdout });
     const timer = setTimeout(() => reject(new Error(`serve did not become ready: ${errText}`)), 20_000);
     lines.on('line', (line) => {
       try {

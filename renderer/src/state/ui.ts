@@ -19,11 +19,11 @@ interface UiState {
   selectedCharacterId: CharacterId | null;
   dialog: Dialog;
   toasts: Toast[];
-  select(id: CharacterId | null): void;
-  open(dialog: Dialog): void;
-  close(): void;
-  toast(toast: Omit<Toast, 'id'>): void;
-  dismiss(id: number): void;
+  select: (id: CharacterId | null) => void;
+  open: (dialog: Dialog) => void;
+  close: () => void;
+  toast: (toast: Omit<Toast, 'id'>) => void;
+  dismiss: (id: number) => void;
 }
 
 let nextToast = 1;

@@ -1,0 +1,84 @@
+// `npm test`: everything CI runs, in order, stopping at the first failure. Ends with one summary
+// line `tests: N passed, N failed` counted from the runners' own reports.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = path.join(root, 'test-output');
+fs.mkdirSync(out, { recursive: true });
+const python = path.join(root, '.venv', process.platform === 'win32' ? 'Scripts/python.exe' : 'bin/python');
+const hasTrainer = fs.existsSync(path.join(root, 'test', 'trainer'));
+const counts = { passed: 0, failed: 0, skipped: 0 };
+const timings = [];
+
+function run(name, command, args, options = {}) {
+  const started = Date.now();
+  process.stderr.write(`\n▶ ${name}\n`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  timings.push(`${name} ${seconds}s`);
+  if (result.status !== 0) {
+    process.stderr.write(`\n✖ ${name} failed (exit ${result.status ?? result.signal}) after ${seconds}s\n`);
+    finish(1);
+  }
+}
+
+function vitest(project) {
+  const report = path.join(out, `vitest-${project}.json`);
+  fs.rmSync(report, { force: true });
+  run(`vitest ${project}`, process.execPath, [
+    path.join(root, 'node_modules', 'vitest', 'vitest.mjs'),
+    'run',
+    '--project',
+    project,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+  ]);
+  const summary = JSON.parse(fs.readFileSync(report, 'utf8'));
+  counts.passed += summary.numPassedTests;
+  counts.failed += summary.numFailedTests;
+  counts.skipped += summary.numPendingTests + (summary.numTodoTests ?? 0);
+  if (summary.numTotalTests === 0) {
+    process.stderr.write(`\n✖ vitest ${project} ran no test\n`);
+    finish(1);
+  }
+}
+
+function pytest() {
+  if (!fs.existsSync(python)) run('python environment', 'bash', [path.join(root, 'scripts', 'setup-python.sh')]);
+  const report = path.join(out, 'pytest.xml');
+  fs.rmSync(report, { force: true });
+  run('pytest trainer', python, ['-m', 'pytest', 'test/trainer', '-q', `--junitxml=${report}`], {
+    env: { ...process.env, PYTHONPATH: path.join(root, 'resources', 'trainer') },
+  });
+  const xml = fs.readFileSync(report, 'utf8');
+  const attr = (name) => Number(new RegExp(`<testsuite[^>]*\\b${name}="(\\d+)"`).exec(xml)?.[1] ?? 0);
+  const total = attr('tests');
+  const bad = attr('failures') + attr('errors');
+  const skipped = attr('skipped');
+  counts.passed += total - bad - skipped;
+  counts.failed += bad;
+  counts.skipped += skipped;
+  if (total === 0) {
+    process.stderr.write('\n✖ pytest ran no test\n');
+    finish(1);
+  }
+}
+
+function finish(code) {
+  process.stderr.write(`\n${timings.join(' · ')}\n`);
+  process.stdout.write(`tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+  process.exit(code === 0 && counts.failed > 0 ? 1 : code);
+}
+
+const npx = (bin) => path.join(root, 'node_modules', '.bin', bin);
+run('typecheck', 'npm', ['run', '--silent', 'typecheck']);
+run('lint', npx('eslint'), ['--max-warnings', '0', '.']);
+vitest('unit');
+run('build', process.execPath, [path.join(root, 'scripts', 'build.mjs')]);
+vitest('e2e');
+if (hasTrainer) pytest();
+finish(0);

@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../../main/cli/main';
+import { fixture, tempDir } from '../../support/paths';
+
+let tmp: ReturnType<typeof tempDir>;
+beforeEach(() => {
+  tmp = tempDir('cs-cli-');
+});
+afterEach(() => tmp.cleanup());
+
+async function cli(args: string[], stdin = '') {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli([...args, '--data-dir', tmp.dir], {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    stdin: () => Promise.resolve(Buffer.from(stdin)),
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('character-studio CLI', () => {
+  it('creates a character, imports a profile from a file and from stdin, and shows it', async () => {
+    const created = await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven', '--era', '1770–1827', '--json']);
+    expect(created.code).toBe(0);
+    const character = JSON.parse(created.out) as { id: string; fullName: string };
+    expect(character.fullName).toBe('Ludwig van Beethoven');
+
+    const imported = await cli(['profiles', 'import', 'Beethoven', fixture('wiki_Beethoven.txt')]);
+    expect(imported).toMatchObject({ code: 0, out: expect.stringMatching(/Imported "Ludwig van Beethoven" \(character-llm\): 59 chunks/) });
+    const piped = await cli(['profiles', 'import', character.id, '-', '--title', 'Letters'], 'Dear brother.\n\nI am going deaf.');
+    expect(piped.out).toMatch(/Imported "Letters" \(text\): 2 chunks/);
+
+    const shown = await cli(['profiles', 'show', 'ludwig van beethoven', '--json']);
+    const profiles = JSON.parse(shown.out) as { title: string; chunks: unknown[] }[];
+    expect(profiles.map((p) => [p.title, p.chunks.length])).toEqual([
+      ['Ludwig van Beethoven', 59],
+      ['Letters', 2],
+    ]);
+    const list = await cli(['characters', 'list']);
+    expect(list.out).toMatch(/Ludwig van Beethoven \(Beethoven, 1770–1827\) — 2 profile\(s\), 61 chunks/);
+  });
+
+  it('renames and deletes by name', async () => {
+    await cli(['characters', 'create', '--full-name', 'Ada Lovelace', '--short-name', 'Ada']);
+    expect((await cli(['characters', 'update', 'Ada', '--full-name', 'Augusta Ada King'])).code).toBe(0);
+    expect((await cli(['characters', 'delete', 'Augusta Ada King'])).out).toBe('Deleted Augusta Ada King.');
+    expect((await cli(['characters', 'list'])).out).toBe('No characters yet.');
+  });
+
+  it('fails with a clear message and exit code 1 on bad input, 2 on bad usage', async () => {
+    await cli(['characters', 'create', '--full-name', 'Ada Lovelace', '--short-name', 'Ada']);
+    const duplicate = await cli(['characters', 'create', '--full-name', 'ada lovelace', '--short-name', 'Ada']);
+    expect(duplicate).toMatchObject({ code: 1, err: expect.stringMatching(/already exists/) });
+    const missing = await cli(['profiles', 'import', 'Ada', path.join(tmp.dir, 'nope.txt')]);
+    expect(missing).toMatchObject({ code: 1, err: expect.stringMatching(/nope\.txt does not exist/) });
+    const binary = path.join(tmp.dir, 'x.txt');
+    fs.writeFileSync(binary, Buffer.from([0, 159, 146, 150]));
+    expect((await cli(['profiles', 'import', 'Ada', binary])).err).toMatch(/binary/);
+    expect((await cli(['profiles', 'show', 'Nobody'])).err).toMatch(/No character "Nobody"/);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    expect((await cli(['characters', 'list', '--bogus'])).code).toBe(2);
+    expect((await cli(['profiles', 'import'])).err).toMatch(/Missing <character>/);
+  });
+
+  it('explains a damaged database instead of crashing, and leaves it alone', async () => {
+    const file = path.join(tmp.dir, 'studio.sqlite');
+    fs.writeFileSync(file, 'not a database at all, sorry'.repeat(50));
+    const result = await cli(['characters', 'list']);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/cannot be read.*left untouched/s);
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/^not a database/);
+  });
+
+  it('explains a data folder that cannot be created', async () => {
+    const blocker = path.join(tmp.dir, 'file');
+    fs.writeFileSync(blocker, 'x');
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(['characters', 'list', '--data-dir', path.join(blocker, 'sub')], {
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+      stdin: () => Promise.resolve(Buffer.alloc(0)),
+    });
+    expect(code).toBe(1);
+    expect(err.join('\n')).toMatch(/cannot be created or written .*--data-dir/);
+  });
+});

@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StudioFailure } from '../../../main/core/errors';
+import { dumpSchema, openDatabase } from '../../../main/store/database';
+import { migrations } from '../../../main/store/migrations';
+import { repoRoot, tempDir } from '../../support/paths';
+
+const SNAPSHOT = path.join(repoRoot, 'main', 'store', 'schema.snapshot.sql');
+
+let tmp: { dir: string; cleanup: () => void };
+beforeEach(() => {
+  tmp = tempDir();
+});
+afterEach(() => tmp.cleanup());
+
+describe('store migrations', () => {
+  it('applies every migration to an empty database and matches the committed schema snapshot', () => {
+    const db = openDatabase(path.join(tmp.dir, 'studio.sqlite'));
+    const schema = dumpSchema(db);
+    if (process.env.UPDATE_SCHEMA_SNAPSHOT === '1') fs.writeFileSync(SNAPSHOT, schema);
+    expect(schema).toBe(fs.readFileSync(SNAPSHOT, 'utf8'));
+    const applied = db.prepare('SELECT id FROM schema_migrations ORDER BY id').pluck().all();
+    expect(applied).toEqual(migrations.map((m) => m.id));
+    db.close();
+  });
+
+  it('numbers migrations consecutively from 1', () => {
+    expect(migrations.map((m) => m.id)).toEqual(migrations.map((_, index) => index + 1));
+  });
+
+  it('opens in WAL mode with foreign keys enforced', () => {
+    const db = openDatabase(path.join(tmp.dir, 'studio.sqlite'));
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(() =>
+      db.prepare(`INSERT INTO profiles (id, character_id, title, format, created_at, updated_at) VALUES ('p', 'missing', 't', 'text', 0, 0)`).run(),
+    ).toThrow(/FOREIGN KEY/);
+    db.close();
+  });
+
+  it('re-opening applies nothing twice and keeps data', () => {
+    const file = path.join(tmp.dir, 'studio.sqlite');
+    const db = openDatabase(file);
+    db.prepare(`INSERT INTO characters (id, full_name, short_name, created_at, updated_at) VALUES ('c1', 'Ada', 'Ada', 1, 1)`).run();
+    db.close();
+    const again = openDatabase(file);
+    expect(again.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(migrations.length);
+    expect(again.prepare('SELECT full_name FROM characters').pluck().get()).toBe('Ada');
+    again.close();
+  });
+
+  it('refuses a database written by a newer studio and leaves it untouched', () => {
+    const file = path.join(tmp.dir, 'studio.sqlite');
+    const db = openDatabase(file);
+    db.prepare(`INSERT INTO schema_migrations (id, name, applied_at) VALUES (999, 'future', 0)`).run();
+    db.close();
+    const before = fs.readFileSync(file);
+    const error = catchError(() => openDatabase(file));
+    expect(error).toBeInstanceOf(StudioFailure);
+    expect(error.message).toMatch(/newer Character Studio \(schema 999; this one knows up to \d+\)/);
+    expect(error.message).toMatch(/update Character Studio/);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('refuses a file that is not a database, says what to do, and does not touch it', () => {
+    const file = path.join(tmp.dir, 'studio.sqlite');
+    const garbage = Buffer.from('this is definitely not sqlite, just some notes I saved here by mistake\n'.repeat(200));
+    fs.writeFileSync(file, garbage);
+    const error = catchError(() => openDatabase(file));
+    expect(error).toBeInstanceOf(StudioFailure);
+    expect((error as StudioFailure).code).toBe('database');
+    expect(error.message).toMatch(/cannot be read .* left untouched.*move it aside/s);
+    expect(fs.readFileSync(file).equals(garbage)).toBe(true);
+  });
+
+  it('refuses a database whose pages are damaged', () => {
+    const file = path.join(tmp.dir, 'studio.sqlite');
+    const db = openDatabase(file);
+    const insert = db.prepare(`INSERT INTO characters (id, full_name, short_name, notes, created_at, updated_at) VALUES (?, ?, 'x', ?, 1, 1)`);
+    for (let i = 0; i < 300; i++) insert.run(`c${i}`, `name ${i}`, 'n'.repeat(500));
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    const bytes = fs.readFileSync(file);
+    // Scribble over the middle pages but keep the header, as a bad disk or a half-copied file would.
+    bytes.fill(0x5a, 4096 * 2, 4096 * 6);
+    fs.writeFileSync(file, bytes);
+    const error = catchError(() => openDatabase(file));
+    expect((error as StudioFailure).code).toBe('database');
+    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+  });
+});
+
+function catchError(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a failure');
+}
