@@ -4,11 +4,35 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'url', 'util', 'stream', 'worker_threads'];
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'crypto',
+  'http',
+  'https',
+  'net',
+  'url',
+  'util',
+  'stream',
+  'worker_threads',
+];
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'release/**', 'node_modules/**', '.venv/**', '.electron-native/**', 'test-output/**', 'bench-output/**', 'resources/**/*.py', '**/*.tmp'],
+    ignores: [
+      'dist/**',
+      'release/**',
+      'node_modules/**',
+      '.venv/**',
+      '.electron-native/**',
+      'test-output/**',
+      'bench-output/**',
+      'resources/**/*.py',
+      '**/*.tmp',
+    ],
   },
   js.configs.recommended,
   {
@@ -37,7 +61,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: "ImportDeclaration[source.value=/^(?!\\.\\/)/]", message: 'common/ is shared by every runtime: it may import only from common/.' },
+        {
+          selector: 'ImportDeclaration[source.value=/^(?!\\.\\/)/]',
+          message: 'common/ is shared by every runtime: it may import only from common/.',
+        },
       ],
     },
   },
@@ -53,10 +80,16 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ['electron', 'better-sqlite3', 'node-llama-cpp', 'openai', 'ssh2'].map((name) => ({ name, message: 'The renderer reaches the studio only through the contract (lib/studio.ts).' })),
+          paths: ['electron', 'better-sqlite3', 'node-llama-cpp', 'openai', 'ssh2'].map((name) => ({
+            name,
+            message: 'The renderer reaches the studio only through the contract (lib/studio.ts).',
+          })),
           patterns: [
             { group: nodeBuiltins, message: 'The renderer runs in a browser: no Node modules.' },
-            { group: ['**/main/**', '../../main/*', '**/preload/**'], message: 'The renderer may not import main or preload; use the contract.' },
+            {
+              group: ['**/main/**', '../../main/*', '**/preload/**'],
+              message: 'The renderer may not import main or preload; use the contract.',
+            },
           ],
         },
       ],
@@ -84,8 +117,12 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', message: 'Only main/shell/ may import electron; the core runs under plain Node.' }],
-          patterns: [{ group: ['**/renderer/**', '**/preload/**'], message: 'main may not import renderer or preload code.' }],
+          paths: [
+            { name: 'electron', message: 'Only main/shell/ may import electron; the core runs under plain Node.' },
+          ],
+          patterns: [
+            { group: ['**/renderer/**', '**/preload/**'], message: 'main may not import renderer or preload code.' },
+          ],
         },
       ],
     },

@@ -1,5 +1,13 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { CommandArg, CommandName, CommandResult, DesktopBridge, EventName, Events, Outcome } from '../common/contract';
+import type {
+  CommandArg,
+  CommandName,
+  CommandResult,
+  DesktopBridge,
+  EventName,
+  Events,
+  Outcome,
+} from '../common/contract';
 import { EVENT_NAMES } from '../common/event-names';
 import { EVENT_CHANNEL, INVOKE_CHANNEL } from '../common/ipc-channels';
 

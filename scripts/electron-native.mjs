@@ -26,13 +26,16 @@ const stamp = { electron: electronVersion, betterSqlite3: sqliteVersion, platfor
 const current = fs.existsSync(stampFile) ? fs.readFileSync(stampFile, 'utf8') : '';
 if (current === JSON.stringify(stamp) && fs.existsSync(path.join(target, 'better_sqlite3.node'))) process.exit(0);
 
-process.stderr.write(`Preparing better-sqlite3 ${sqliteVersion} for Electron ${electronVersion} (${process.platform}-${arch})…\n`);
+process.stderr.write(
+  `Preparing better-sqlite3 ${sqliteVersion} for Electron ${electronVersion} (${process.platform}-${arch})…\n`,
+);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-electron-native-'));
 fs.cpSync(sqlitePkgDir, work, { recursive: true, filter: (src) => !src.includes(`${path.sep}build${path.sep}`) });
 fs.rmSync(path.join(work, 'build'), { recursive: true, force: true });
 
 const bin = (name) => path.join(root, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
-const attempt = (command, args) => spawnSync(command, args, { cwd: work, stdio: 'inherit', shell: process.platform === 'win32' }).status === 0;
+const attempt = (command, args) =>
+  spawnSync(command, args, { cwd: work, stdio: 'inherit', shell: process.platform === 'win32' }).status === 0;
 
 const built =
   attempt(bin('prebuild-install'), ['--runtime', 'electron', '--target', electronVersion, '--arch', arch]) ||

@@ -98,7 +98,8 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
       if (!outcome.ok) throw new StudioFailure(outcome.error.code, outcome.error.message);
       return outcome.result as CommandResult<K>;
     };
-    const print = (value: unknown, human: () => string) => io.out(values.json ? JSON.stringify(value, null, 2) : human());
+    const print = (value: unknown, human: () => string) =>
+      io.out(values.json ? JSON.stringify(value, null, 2) : human());
     const draft = {
       ...(values['full-name'] !== undefined && { fullName: values['full-name'] }),
       ...(values['short-name'] !== undefined && { shortName: values['short-name'] }),
@@ -109,7 +110,10 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
     switch (sub) {
       case 'info': {
         const info = await call('app/info', {});
-        print(info, () => `Character Studio ${info.version}\nData folder: ${info.dataDir}\nDatabase: ${info.databasePath}`);
+        print(
+          info,
+          () => `Character Studio ${info.version}\nData folder: ${info.dataDir}\nDatabase: ${info.databasePath}`,
+        );
         return 0;
       }
       case 'characters list': {
@@ -149,7 +153,11 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
           fileName: file === '-' ? 'stdin.txt' : path.basename(file),
           ...(values.title !== undefined && { title: values.title }),
         });
-        print(profile, () => `Imported "${profile.title}" (${profile.format}): ${profile.chunks.length} chunks, ${profile.words} words.`);
+        print(
+          profile,
+          () =>
+            `Imported "${profile.title}" (${profile.format}): ${profile.chunks.length} chunks, ${profile.words} words.`,
+        );
         return 0;
       }
       case 'profiles show': {
@@ -220,7 +228,8 @@ function describeCharacter(c: Character): string {
 }
 
 function describeProfiles(character: Character, profiles: Profile[]): string {
-  if (profiles.length === 0) return `${character.fullName} has no profile yet. Add one with: character-studio profiles import`;
+  if (profiles.length === 0)
+    return `${character.fullName} has no profile yet. Add one with: character-studio profiles import`;
   return profiles
     .map((p) => {
       const lines = p.chunks.map((chunk) => {

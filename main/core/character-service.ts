@@ -19,7 +19,10 @@ export class CharacterService {
   get(id: CharacterId): Character {
     const character = this.repo.get(id);
     if (!character) {
-      throw new StudioFailure('not_found', 'That character no longer exists. It may have been deleted in another window.');
+      throw new StudioFailure(
+        'not_found',
+        'That character no longer exists. It may have been deleted in another window.',
+      );
     }
     return character;
   }
@@ -51,9 +54,13 @@ export class CharacterService {
   private clean(draft: CharacterDraft): CharacterDraft {
     const fullName = draft.fullName.trim().replace(/\s+/g, ' ');
     const shortName = draft.shortName.trim().replace(/\s+/g, ' ');
-    if (!fullName) throw new StudioFailure('invalid_argument', 'Give the character a full name, e.g. "Ludwig van Beethoven".');
+    if (!fullName)
+      throw new StudioFailure('invalid_argument', 'Give the character a full name, e.g. "Ludwig van Beethoven".');
     if (!shortName) {
-      throw new StudioFailure('invalid_argument', 'Give the character a short name, the speaker label in scenes, e.g. "Beethoven".');
+      throw new StudioFailure(
+        'invalid_argument',
+        'Give the character a short name, the speaker label in scenes, e.g. "Beethoven".',
+      );
     }
     if (/[():\n]/.test(shortName)) {
       throw new StudioFailure(

@@ -28,7 +28,10 @@ export function ensureDataDir(dir: string): void {
   try {
     const stat = fs.statSync(dir, { throwIfNoEntry: false });
     if (stat && !stat.isDirectory()) {
-      throw new StudioFailure('unavailable', `The data folder ${dir} is a file, not a folder. Choose a folder with --data-dir.`);
+      throw new StudioFailure(
+        'unavailable',
+        `The data folder ${dir} is a file, not a folder. Choose a folder with --data-dir.`,
+      );
     }
     fs.mkdirSync(dir, { recursive: true });
     fs.accessSync(dir, fs.constants.R_OK | fs.constants.W_OK);

@@ -34,7 +34,10 @@ export class ProfileService {
     const hasText = request.text !== undefined;
     const hasFile = request.fileBase64 !== undefined;
     if (hasText === hasFile) {
-      throw new StudioFailure('invalid_argument', 'Give either pasted text or a file to import, not both and not neither.');
+      throw new StudioFailure(
+        'invalid_argument',
+        'Give either pasted text or a file to import, not both and not neither.',
+      );
     }
     const fileName = request.fileName?.trim() || null;
     let raw: string;
@@ -75,7 +78,10 @@ export class ProfileService {
     const clean = title.trim();
     if (!clean) throw new StudioFailure('invalid_argument', 'A profile needs a title.');
     if (clean.toLowerCase() !== profile.title.toLowerCase() && this.repo.titleExists(profile.characterId, clean)) {
-      throw new StudioFailure('conflict', `This character already has a profile titled "${clean}". Choose another title.`);
+      throw new StudioFailure(
+        'conflict',
+        `This character already has a profile titled "${clean}". Choose another title.`,
+      );
     }
     this.repo.rename(id, clean, this.clock.now());
     this.changed(profile.characterId);
@@ -121,10 +127,14 @@ export class ProfileService {
   merge(id: ChunkId): Profile {
     const chunk = this.chunk(id);
     const next = this.repo.nextChunk(chunk);
-    if (!next) throw new StudioFailure('invalid_argument', 'This is the last chunk: there is no chunk after it to merge with.');
+    if (!next)
+      throw new StudioFailure('invalid_argument', 'This is the last chunk: there is no chunk after it to merge with.');
     const merged = `${chunk.text}\n\n${next.text}`;
     if (merged.length > MAX_CHUNK_CHARS) {
-      throw new StudioFailure('too_large', `Merged, these chunks would exceed ${MAX_CHUNK_CHARS} characters. Keep them apart.`);
+      throw new StudioFailure(
+        'too_large',
+        `Merged, these chunks would exceed ${MAX_CHUNK_CHARS} characters. Keep them apart.`,
+      );
     }
     const now = this.clock.now();
     this.db.transaction(() => {
@@ -140,7 +150,10 @@ export class ProfileService {
     const chunk = this.chunk(id);
     const profile = this.get(chunk.profileId);
     if (profile.chunks.length === 1) {
-      throw new StudioFailure('invalid_argument', 'This is the profile\'s only chunk. Delete the whole profile instead.');
+      throw new StudioFailure(
+        'invalid_argument',
+        "This is the profile's only chunk. Delete the whole profile instead.",
+      );
     }
     this.db.transaction(() => {
       this.repo.deleteChunk(id);
@@ -152,7 +165,8 @@ export class ProfileService {
 
   private chunk(id: ChunkId): Chunk {
     const chunk = this.repo.chunk(id);
-    if (!chunk) throw new StudioFailure('not_found', 'That chunk no longer exists. The profile may have changed; reload it.');
+    if (!chunk)
+      throw new StudioFailure('not_found', 'That chunk no longer exists. The profile may have changed; reload it.');
     return chunk;
   }
 

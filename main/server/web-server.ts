@@ -120,7 +120,10 @@ export class WebServer {
       return sendError(res, 400, { code: 'invalid_argument', message: 'The address is not valid (bad % escape).' });
     }
     if (!this.hostAllowed(req.headers.host)) {
-      return sendError(res, 403, { code: 'forbidden', message: 'Unknown Host header; open the URL that serve printed.' });
+      return sendError(res, 403, {
+        code: 'forbidden',
+        message: 'Unknown Host header; open the URL that serve printed.',
+      });
     }
     if (!this.originAllowed(req)) {
       return sendError(res, 403, { code: 'forbidden', message: 'Requests from other sites are refused.' });
@@ -134,7 +137,8 @@ export class WebServer {
       return;
     }
     if (!this.authorized(req)) {
-      if (isPage) return sendPage(res, 401, 'Open the address printed by `character-studio serve`: it carries the access token.');
+      if (isPage)
+        return sendPage(res, 401, 'Open the address printed by `character-studio serve`: it carries the access token.');
       return sendError(res, 401, {
         code: 'unauthorized',
         message: 'Missing or wrong access token. Open the address printed by `character-studio serve`.',
@@ -173,7 +177,10 @@ export class WebServer {
     } catch (error) {
       res.setHeader('Connection', 'close');
       res.on('finish', () => req.destroy());
-      return sendError(res, 413, { code: 'too_large', message: error instanceof Error ? error.message : String(error) });
+      return sendError(res, 413, {
+        code: 'too_large',
+        message: error instanceof Error ? error.message : String(error),
+      });
     }
     let arg: unknown;
     try {

@@ -100,14 +100,19 @@ function isTrustedSender(frame: Electron.WebFrameMain | null): boolean {
 
 async function start(): Promise<void> {
   await app.whenReady();
-  const menu: Electron.MenuItemConstructorOptions[] = [{ role: 'editMenu' }, { role: 'viewMenu' }, { role: 'windowMenu' }];
+  const menu: Electron.MenuItemConstructorOptions[] = [
+    { role: 'editMenu' },
+    { role: 'viewMenu' },
+    { role: 'windowMenu' },
+  ];
   if (process.platform === 'darwin') menu.unshift({ role: 'appMenu' });
   Menu.setApplicationMenu(Menu.buildFromTemplate(menu));
 
   protocol.handle(SCHEME, async (request) => {
     const url = new URL(request.url);
     const file = path.resolve(rendererDir, decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html');
-    if (url.host !== 'app' || !file.startsWith(rendererDir + path.sep)) return new Response('Not found', { status: 404 });
+    if (url.host !== 'app' || !file.startsWith(rendererDir + path.sep))
+      return new Response('Not found', { status: 404 });
     const response = await net.fetch(pathToFileURL(file).toString());
     const headers = new Headers(response.headers);
     headers.set('Content-Security-Policy', CSP);

@@ -36,8 +36,7 @@ export class CharactersRepo {
 
   findByFullName(fullName: string): Character | undefined {
     const row = this.db.prepare(`${SELECT} WHERE c.full_name = ? COLLATE NOCASE`).get(fullName) as
-      | CharacterRow
-      | undefined;
+      CharacterRow | undefined;
     return row && toCharacter(row);
   }
 
@@ -52,9 +51,7 @@ export class CharactersRepo {
 
   update(id: CharacterId, draft: CharacterDraft, now: number): void {
     this.db
-      .prepare(
-        `UPDATE characters SET full_name = ?, short_name = ?, era = ?, notes = ?, updated_at = ? WHERE id = ?`,
-      )
+      .prepare(`UPDATE characters SET full_name = ?, short_name = ?, era = ?, notes = ?, updated_at = ? WHERE id = ?`)
       .run(draft.fullName, draft.shortName, draft.era, draft.notes, now, id);
   }
 

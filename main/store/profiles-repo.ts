@@ -50,7 +50,13 @@ export class ProfilesRepo {
   }
 
   insert(
-    profile: { id: ProfileId; characterId: CharacterId; title: string; sourceName: string | null; format: ProfileFormat },
+    profile: {
+      id: ProfileId;
+      characterId: CharacterId;
+      title: string;
+      sourceName: string | null;
+      format: ProfileFormat;
+    },
     chunks: readonly NewChunk[],
     now: number,
   ): void {
@@ -101,7 +107,9 @@ export class ProfilesRepo {
     const insert = this.db.prepare(
       `INSERT INTO chunks (id, profile_id, position, text, words, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
-    chunks.forEach((chunk, index) => insert.run(chunk.id, profileId, position + index, chunk.text, chunk.words, now, now));
+    chunks.forEach((chunk, index) =>
+      insert.run(chunk.id, profileId, position + index, chunk.text, chunk.words, now, now),
+    );
   }
 
   /** Rewrites positions as 0..n-1 after deletions. */

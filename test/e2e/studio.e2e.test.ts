@@ -69,11 +69,15 @@ describe('the studio in a browser against serve', () => {
     await first.hover();
     await first.getByRole('button', { name: 'Edit' }).click();
     const editor = page.getByLabel('Chunk 1 text');
-    await editor.evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(el.value.indexOf('Beethoven remains'), el.value.indexOf('Beethoven remains')));
+    await editor.evaluate((el: HTMLTextAreaElement) =>
+      el.setSelectionRange(el.value.indexOf('Beethoven remains'), el.value.indexOf('Beethoven remains')),
+    );
     await shot('06-chunk-editing');
     await page.getByRole('button', { name: 'Split at cursor' }).click();
     await expect.poll(() => page.getByTestId('chunk').count()).toBe(BEETHOVEN_CHUNKS + 1);
-    await expect.poll(() => page.getByTestId('chunk').nth(1).locator('.chunk-text').innerText()).toMatch(/^Beethoven remains/);
+    await expect
+      .poll(() => page.getByTestId('chunk').nth(1).locator('.chunk-text').innerText())
+      .toMatch(/^Beethoven remains/);
     expect(await page.getByTestId('chunk').first().innerText()).not.toContain('Beethoven remains');
     await page.getByTestId('chunk').first().hover();
     await page.getByTestId('chunk').first().getByRole('button', { name: 'Merge ↓' }).click();
@@ -82,7 +86,9 @@ describe('the studio in a browser against serve', () => {
     await page.reload();
     await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();
     await expect.poll(() => page.getByTestId('chunk').count()).toBe(BEETHOVEN_CHUNKS);
-    expect(await page.getByTestId('chunk').first().innerText()).toContain('Beethoven remains one of the most admired composers');
+    expect(await page.getByTestId('chunk').first().innerText()).toContain(
+      'Beethoven remains one of the most admired composers',
+    );
   });
 
   it('says clearly what is wrong with a duplicate name and a binary file, and loses nothing', async () => {
@@ -97,7 +103,13 @@ describe('the studio in a browser against serve', () => {
     await page.getByRole('button', { name: 'Cancel' }).click();
 
     await page.getByRole('button', { name: '+ Add profile' }).click();
-    await page.getByLabel('Profile file').setInputFiles({ name: 'portrait.txt', mimeType: 'text/plain', buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13, 1, 2, 3]) });
+    await page
+      .getByLabel('Profile file')
+      .setInputFiles({
+        name: 'portrait.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13, 1, 2, 3]),
+      });
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: 'looks like a binary file' }).waitFor();
     await shot('08-binary-file');

@@ -19,7 +19,16 @@ export interface ServeHandle {
 export async function startServe(dataDir: string, extraArgs: string[] = []): Promise<ServeHandle> {
   const child = spawn(
     process.execPath,
-    [path.join(repoRoot, 'bin', 'character-studio.cjs'), 'serve', '--port', '0', '--json', '--data-dir', dataDir, ...extraArgs],
+    [
+      path.join(repoRoot, 'bin', 'character-studio.cjs'),
+      'serve',
+      '--port',
+      '0',
+      '--json',
+      '--data-dir',
+      dataDir,
+      ...extraArgs,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CHARACTER_STUDIO_HOME: '' } },
   );
   let errText = '';

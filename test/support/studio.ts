@@ -17,7 +17,11 @@ export function makeStudio(dataDir?: string): { studio: Studio; dir: string; cle
 }
 
 /** Calls a command through the validating dispatcher and returns its result, or throws its error. */
-export async function call<K extends CommandName>(studio: Studio, name: K, arg: CommandArg<K>): Promise<CommandResult<K>> {
+export async function call<K extends CommandName>(
+  studio: Studio,
+  name: K,
+  arg: CommandArg<K>,
+): Promise<CommandResult<K>> {
   const outcome = await studio.invoke(name, arg);
   if (!outcome.ok) throw Object.assign(new Error(outcome.error.message), { code: outcome.error.code });
   return outcome.result as CommandResult<K>;

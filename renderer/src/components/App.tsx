@@ -53,7 +53,8 @@ function Welcome() {
       <h1>Character Studio</h1>
       <p>
         Turn a person&apos;s life into a model that plays them: start with a character and their profile — a Wikipedia
-        article, your notes or a manuscript. The studio splits it into chunks that scenes and experiences are built from.
+        article, your notes or a manuscript. The studio splits it into chunks that scenes and experiences are built
+        from.
       </p>
       <button className="primary" onClick={() => open({ kind: 'create-character' })}>
         Create your first character

@@ -12,7 +12,10 @@ export function CharacterView({ character }: { character: Character }) {
   const onDelete = () => {
     const what = character.chunkCount > 0 ? ` and its ${character.chunkCount} profile chunks` : '';
     if (!window.confirm(`Delete ${character.fullName}${what}? This cannot be undone.`)) return;
-    remove.mutate({ id: character.id }, { onSuccess: () => toast({ kind: 'info', text: `Deleted ${character.fullName}.` }) });
+    remove.mutate(
+      { id: character.id },
+      { onSuccess: () => toast({ kind: 'info', text: `Deleted ${character.fullName}.` }) },
+    );
   };
 
   return (
@@ -24,8 +27,8 @@ export function CharacterView({ character }: { character: Character }) {
             <span className="pill">{character.shortName}</span>
             {character.era && <span>{character.era}</span>}
             <span>
-              {character.profileCount} profile{character.profileCount === 1 ? '' : 's'} · {character.chunkCount} chunks ·{' '}
-              {character.wordCount.toLocaleString()} words
+              {character.profileCount} profile{character.profileCount === 1 ? '' : 's'} · {character.chunkCount} chunks
+              · {character.wordCount.toLocaleString()} words
             </span>
           </p>
           {character.notes && <p className="notes">{character.notes}</p>}
@@ -53,8 +56,8 @@ export function CharacterView({ character }: { character: Character }) {
         <div className="empty small">
           <h3>No profile yet</h3>
           <p>
-            Paste or import {character.shortName}&apos;s life: a Wikipedia article, your notes or a manuscript. It is split into
-            chunks you can edit, merge and split; scenes are imagined from each chunk.
+            Paste or import {character.shortName}&apos;s life: a Wikipedia article, your notes or a manuscript. It is
+            split into chunks you can edit, merge and split; scenes are imagined from each chunk.
           </p>
           <button className="primary" onClick={() => open({ kind: 'import-profile', characterId: character.id })}>
             Add a profile

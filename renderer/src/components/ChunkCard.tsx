@@ -84,7 +84,11 @@ export function ChunkCard({ chunk, isLast }: { chunk: Chunk; isLast: boolean }) 
                 Edit
               </button>
               {!isLast && (
-                <button className="small ghost" onClick={() => merge.mutate({ id: chunk.id })} title="Merge with the next chunk">
+                <button
+                  className="small ghost"
+                  onClick={() => merge.mutate({ id: chunk.id })}
+                  title="Merge with the next chunk"
+                >
                   Merge ↓
                 </button>
               )}

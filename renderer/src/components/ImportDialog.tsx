@@ -43,10 +43,18 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
     try {
       const profile = await importProfile.mutateAsync(
         file
-          ? { characterId, fileBase64: toBase64(new Uint8Array(await file.arrayBuffer())), fileName: file.name, ...(title && { title }) }
+          ? {
+              characterId,
+              fileBase64: toBase64(new Uint8Array(await file.arrayBuffer())),
+              fileName: file.name,
+              ...(title && { title }),
+            }
           : { characterId, text, ...(title && { title }) },
       );
-      toast({ kind: 'info', text: `Imported “${profile.title}”: ${profile.chunks.length} chunks, ${profile.words.toLocaleString()} words.` });
+      toast({
+        kind: 'info',
+        text: `Imported “${profile.title}”: ${profile.chunks.length} chunks, ${profile.words.toLocaleString()} words.`,
+      });
       close();
     } catch (e) {
       setError(messageOf(e));
@@ -88,8 +96,8 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
             </p>
           )}
           <small>
-            A Wikipedia article saved as <code># Full Name</code> followed by paragraphs is read as in Character-LLM: one
-            chunk per paragraph, headings kept with the paragraph below them.
+            A Wikipedia article saved as <code># Full Name</code> followed by paragraphs is read as in Character-LLM:
+            one chunk per paragraph, headings kept with the paragraph below them.
           </small>
         </div>
         {!file && (
@@ -105,7 +113,11 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
         )}
         <label>
           Title <span className="optional">(optional)</span>
-          <input value={title} placeholder="Taken from the # heading or the file name" onChange={(e) => setTitle(e.target.value)} />
+          <input
+            value={title}
+            placeholder="Taken from the # heading or the file name"
+            onChange={(e) => setTitle(e.target.value)}
+          />
         </label>
         {error && (
           <p className="form-error" role="alert">

@@ -25,7 +25,12 @@ export function ProfileSection({ profile }: { profile: Profile }) {
   return (
     <article className="profile" aria-label={`Profile ${profile.title}`}>
       <header className="profile-header">
-        <button className="icon" aria-expanded={!collapsed} aria-label={collapsed ? 'Expand' : 'Collapse'} onClick={() => setCollapsed(!collapsed)}>
+        <button
+          className="icon"
+          aria-expanded={!collapsed}
+          aria-label={collapsed ? 'Expand' : 'Collapse'}
+          onClick={() => setCollapsed(!collapsed)}
+        >
           {collapsed ? '▸' : '▾'}
         </button>
         {renaming ? (

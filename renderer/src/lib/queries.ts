@@ -16,7 +16,11 @@ export function invoke<K extends CommandName>(name: K, arg: CommandArg<K>): Prom
   return studio().invoke(name, arg);
 }
 
-function useCommandQuery<K extends CommandName>(name: K, arg: CommandArg<K>, enabled = true): UseQueryResult<CommandResult<K>> {
+function useCommandQuery<K extends CommandName>(
+  name: K,
+  arg: CommandArg<K>,
+  enabled = true,
+): UseQueryResult<CommandResult<K>> {
   return useQuery({ queryKey: [name, arg], queryFn: () => invoke(name, arg), enabled });
 }
 

@@ -1,7 +1,14 @@
-import type { CommandArg, CommandName, CommandResult, EventName, Events, StudioBridge, StudioError } from '../../../common/contract';
+import type {
+  CommandArg,
+  CommandName,
+  CommandResult,
+  EventName,
+  Events,
+  StudioBridge,
+  StudioError,
+} from '../../../common/contract';
 import { EVENT_NAMES } from '../../../common/event-names';
 import { CommandError } from './bridge-error';
-
 
 /**
  * The contract over HTTP + server-sent events, used when the renderer runs in a browser against
@@ -33,7 +40,10 @@ export function createWebBridge(base = ''): StudioBridge {
           credentials: 'same-origin',
         });
       } catch {
-        throw new CommandError('unavailable', 'The studio server cannot be reached. Is `character-studio serve` still running?');
+        throw new CommandError(
+          'unavailable',
+          'The studio server cannot be reached. Is `character-studio serve` still running?',
+        );
       }
       const body = (await response.json().catch(() => null)) as { result?: unknown; error?: StudioError } | null;
       if (!response.ok || !body || body.error) {

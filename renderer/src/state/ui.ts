@@ -43,7 +43,10 @@ export const useUi = create<UiState>((set) => ({
   toast: (toast) => {
     const id = nextToast++;
     set((state) => ({ toasts: [...state.toasts.slice(-3), { ...toast, id }] }));
-    setTimeout(() => set((state) => ({ toasts: state.toasts.filter((t) => t.id !== id) })), toast.kind === 'error' ? 9000 : 4000);
+    setTimeout(
+      () => set((state) => ({ toasts: state.toasts.filter((t) => t.id !== id) })),
+      toast.kind === 'error' ? 9000 : 4000,
+    );
   },
   dismiss: (id) => set((state) => ({ toasts: state.toasts.filter((t) => t.id !== id) })),
 }));

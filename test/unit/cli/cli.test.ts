@@ -23,14 +23,30 @@ async function cli(args: string[], stdin = '') {
 
 describe('character-studio CLI', () => {
   it('creates a character, imports a profile from a file and from stdin, and shows it', async () => {
-    const created = await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven', '--era', '1770–1827', '--json']);
+    const created = await cli([
+      'characters',
+      'create',
+      '--full-name',
+      'Ludwig van Beethoven',
+      '--short-name',
+      'Beethoven',
+      '--era',
+      '1770–1827',
+      '--json',
+    ]);
     expect(created.code).toBe(0);
     const character = JSON.parse(created.out) as { id: string; fullName: string };
     expect(character.fullName).toBe('Ludwig van Beethoven');
 
     const imported = await cli(['profiles', 'import', 'Beethoven', fixture('wiki_Beethoven.txt')]);
-    expect(imported).toMatchObject({ code: 0, out: expect.stringMatching(/Imported "Ludwig van Beethoven" \(character-llm\): 59 chunks/) });
-    const piped = await cli(['profiles', 'import', character.id, '-', '--title', 'Letters'], 'Dear brother.\n\nI am going deaf.');
+    expect(imported).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/Imported "Ludwig van Beethoven" \(character-llm\): 59 chunks/),
+    });
+    const piped = await cli(
+      ['profiles', 'import', character.id, '-', '--title', 'Letters'],
+      'Dear brother.\n\nI am going deaf.',
+    );
     expect(piped.out).toMatch(/Imported "Letters" \(text\): 2 chunks/);
 
     const shown = await cli(['profiles', 'show', 'ludwig van beethoven', '--json']);

@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { StudioFailure } from '../../../main/core/errors';
-import { countWords, decodeProfileBytes, headingOf, MAX_PROFILE_BYTES, readProfile, splitLong } from '../../../main/core/profile-text';
+import {
+  countWords,
+  decodeProfileBytes,
+  headingOf,
+  MAX_PROFILE_BYTES,
+  readProfile,
+  splitLong,
+} from '../../../main/core/profile-text';
 import { fixture } from '../../support/paths';
 
 const beethoven = fs.readFileSync(fixture('wiki_Beethoven.txt'), 'utf8');
@@ -22,7 +29,10 @@ describe('reading the paper’s profile format', () => {
   it('takes the title from `# Full Name` and makes one chunk per paragraph, as the reference code does', () => {
     expect(read.title).toBe('Ludwig van Beethoven');
     expect(read.format).toBe('character-llm');
-    const paragraphs = beethoven.trim().split(/\n\s*\n/).slice(1);
+    const paragraphs = beethoven
+      .trim()
+      .split(/\n\s*\n/)
+      .slice(1);
     expect(read.chunks).toEqual(paragraphs.map((p) => p.trim()));
     expect(read.chunks).toHaveLength(59);
   });
@@ -44,7 +54,10 @@ describe('reading the paper’s profile format', () => {
 
 describe('reading writers’ material', () => {
   it('glues a heading standing alone above a blank line to the next paragraph', () => {
-    const read = readProfile('## Childhood\n\nShe grew up by the sea.\n\n## Work\n\nShe wrote every morning.', 'notes.md');
+    const read = readProfile(
+      '## Childhood\n\nShe grew up by the sea.\n\n## Work\n\nShe wrote every morning.',
+      'notes.md',
+    );
     expect(read.format).toBe('markdown');
     expect(read.chunks).toEqual(['## Childhood\nShe grew up by the sea.', '## Work\nShe wrote every morning.']);
   });

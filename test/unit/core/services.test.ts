@@ -20,7 +20,11 @@ describe('characters', () => {
     const created = await call(env.studio, 'characters/create', { ...draft, fullName: '  Ludwig   van Beethoven ' });
     expect(created.fullName).toBe('Ludwig van Beethoven');
     await call(env.studio, 'characters/create', { fullName: 'Ada Lovelace', shortName: 'Ada', era: '', notes: '' });
-    const renamed = await call(env.studio, 'characters/update', { id: created.id, fullName: 'Ludwig Beethoven', notes: 'deaf' });
+    const renamed = await call(env.studio, 'characters/update', {
+      id: created.id,
+      fullName: 'Ludwig Beethoven',
+      notes: 'deaf',
+    });
     expect(renamed).toMatchObject({ fullName: 'Ludwig Beethoven', shortName: 'Beethoven', notes: 'deaf' });
 
     env.studio.close();
@@ -40,8 +44,12 @@ describe('characters', () => {
   });
 
   it('refuses names that would break the scene format', async () => {
-    expect((await callError(env.studio, 'characters/create', { ...draft, fullName: '   ' })).message).toMatch(/full name/);
-    expect((await callError(env.studio, 'characters/create', { ...draft, shortName: 'Bee (thoven)' })).message).toMatch(/parentheses/);
+    expect((await callError(env.studio, 'characters/create', { ...draft, fullName: '   ' })).message).toMatch(
+      /full name/,
+    );
+    expect((await callError(env.studio, 'characters/create', { ...draft, shortName: 'Bee (thoven)' })).message).toMatch(
+      /parentheses/,
+    );
   });
 
   it('reports a missing character as not found', async () => {
@@ -63,7 +71,11 @@ describe('profiles and chunks', () => {
 
   it('imports the paper’s profile file into 59 ordered chunks', async () => {
     const { character, profile } = await importBeethoven();
-    expect(profile).toMatchObject({ title: 'Ludwig van Beethoven', format: 'character-llm', sourceName: 'wiki_Beethoven.txt' });
+    expect(profile).toMatchObject({
+      title: 'Ludwig van Beethoven',
+      format: 'character-llm',
+      sourceName: 'wiki_Beethoven.txt',
+    });
     expect(profile.chunks).toHaveLength(59);
     expect(profile.chunks.map((c) => c.position)).toEqual([...Array(59).keys()]);
     expect(profile.words).toBeGreaterThan(8000);
@@ -73,7 +85,10 @@ describe('profiles and chunks', () => {
 
   it('imports pasted text, and gives a second profile with the same title a distinct one', async () => {
     const { character } = await importBeethoven();
-    const pasted = await call(env.studio, 'profiles/import', { characterId: character.id, text: '# Ludwig van Beethoven\n\nHe liked coffee.' });
+    const pasted = await call(env.studio, 'profiles/import', {
+      characterId: character.id,
+      text: '# Ludwig van Beethoven\n\nHe liked coffee.',
+    });
     expect(pasted.title).toBe('Ludwig van Beethoven (2)');
     expect(pasted.chunks.map((c) => c.text)).toEqual(['He liked coffee.']);
   });
@@ -105,7 +120,9 @@ describe('profiles and chunks', () => {
     const last = profile.chunks.at(-1)!;
     expect((await callError(env.studio, 'chunks/split', { id: last.id, offset: 0 })).message).toMatch(/both parts/);
     expect((await callError(env.studio, 'chunks/merge', { id: last.id })).message).toMatch(/last chunk/);
-    expect((await callError(env.studio, 'chunks/update', { id: last.id, text: '  ' })).message).toMatch(/cannot be empty/);
+    expect((await callError(env.studio, 'chunks/update', { id: last.id, text: '  ' })).message).toMatch(
+      /cannot be empty/,
+    );
     const unchanged = await call(env.studio, 'profiles/list', { characterId: profile.characterId });
     expect(unchanged[0]!.chunks).toEqual(profile.chunks);
   });
@@ -116,13 +133,19 @@ describe('profiles and chunks', () => {
       { fileBase64: '', fileName: 'empty.txt', pattern: /empty\.txt is empty/ },
       { fileBase64: Buffer.from('caf\xe9', 'latin1').toString('base64'), fileName: 'x.txt', pattern: /not UTF-8/ },
       { fileBase64: Buffer.from([0, 1, 2, 3]).toString('base64'), fileName: 'x.txt', pattern: /binary/ },
-      { fileBase64: Buffer.from('hello').toString('base64'), fileName: 'book.pdf', pattern: /not a \.txt or \.md file/ },
+      {
+        fileBase64: Buffer.from('hello').toString('base64'),
+        fileName: 'book.pdf',
+        pattern: /not a \.txt or \.md file/,
+      },
     ];
     for (const { pattern, ...file } of bad) {
       const error = await callError(env.studio, 'profiles/import', { characterId: character.id, ...file });
       expect(error.message).toMatch(pattern);
     }
-    expect(await callError(env.studio, 'profiles/import', { characterId: character.id })).toMatchObject({ code: 'invalid_argument' });
+    expect(await callError(env.studio, 'profiles/import', { characterId: character.id })).toMatchObject({
+      code: 'invalid_argument',
+    });
     expect(await call(env.studio, 'profiles/list', { characterId: character.id })).toEqual([]);
   });
 

@@ -21,7 +21,10 @@ function request(
   pathname: string,
   options: { headers?: Record<string, string>; body?: string | Buffer; auth?: boolean } = {},
 ): Promise<Reply> {
-  const headers: Record<string, string> = { ...(options.auth !== false && { authorization: `Bearer ${server.token}` }), ...options.headers };
+  const headers: Record<string, string> = {
+    ...(options.auth !== false && { authorization: `Bearer ${server.token}` }),
+    ...options.headers,
+  };
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method, path: pathname, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -38,7 +41,10 @@ function request(
 }
 
 const invoke = (name: string, arg: unknown, headers: Record<string, string> = {}) =>
-  request('POST', `/api/invoke/${name}`, { headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(arg) });
+  request('POST', `/api/invoke/${name}`, {
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(arg),
+  });
 
 beforeEach(async () => {
   env = makeStudio();
@@ -64,7 +70,12 @@ describe('the web door', () => {
   });
 
   it('serves commands to a caller with the token', async () => {
-    const reply = await invoke('characters/create', { fullName: 'Ada Lovelace', shortName: 'Ada', era: '1815–1852', notes: '' });
+    const reply = await invoke('characters/create', {
+      fullName: 'Ada Lovelace',
+      shortName: 'Ada',
+      era: '1815–1852',
+      notes: '',
+    });
     expect(reply.status).toBe(200);
     expect(reply.json().result).toMatchObject({ fullName: 'Ada Lovelace' });
     expect(reply.headers['cache-control']).toBe('no-store');
@@ -77,9 +88,16 @@ describe('the web door', () => {
       ['GET', '/assets/app.js'],
       ['GET', '/'],
     ] as const) {
-      const none = await request(method, route, { auth: false, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
+      const none = await request(method, route, {
+        auth: false,
+        headers: { 'content-type': 'application/json' },
+        body: method === 'POST' ? '{}' : undefined,
+      });
       expect(none.status, `${method} ${route}`).toBe(401);
-      const wrong = await request(method, route, { auth: false, headers: { authorization: `Bearer ${server.token.slice(0, -1)}x`, cookie: 'cs_token=nope' } });
+      const wrong = await request(method, route, {
+        auth: false,
+        headers: { authorization: `Bearer ${server.token.slice(0, -1)}x`, cookie: 'cs_token=nope' },
+      });
       expect(wrong.status, `${method} ${route}`).toBe(401);
     }
     const page = await request('GET', '/', { auth: false });
@@ -119,7 +137,13 @@ describe('the web door', () => {
       ['characters/nuke', { 'content-type': 'application/json' }, '{}', 404, /no command/],
       ['constructor', { 'content-type': 'application/json' }, '{}', 404, /no command/],
       ['chunks/split', { 'content-type': 'application/json' }, '{"id":"x","offset":"1"}', 400, /offset/],
-      ['characters/list', { 'content-type': 'application/json' }, '{"__proto__": {"admin": true}}', 400, /__proto__|Unrecognized/],
+      [
+        'characters/list',
+        { 'content-type': 'application/json' },
+        '{"__proto__": {"admin": true}}',
+        400,
+        /__proto__|Unrecognized/,
+      ],
     ];
     for (const [name, headers, body, status, pattern] of cases) {
       const reply = await request('POST', `/api/invoke/${name}`, { headers, body });
@@ -132,7 +156,10 @@ describe('the web door', () => {
 
   it('refuses bodies over the limit with 413 and no crash', async () => {
     const huge = Buffer.alloc(17 * 1024 * 1024, 0x61);
-    const reply = await request('POST', '/api/invoke/profiles/import', { headers: { 'content-type': 'application/json' }, body: huge });
+    const reply = await request('POST', '/api/invoke/profiles/import', {
+      headers: { 'content-type': 'application/json' },
+      body: huge,
+    });
     expect(reply.status).toBe(413);
     expect(reply.json().error?.code).toBe('too_large');
     expect((await invoke('characters/list', {})).status).toBe(200);
@@ -146,23 +173,29 @@ describe('the web door', () => {
     }
     expect((await request('GET', '/assets/app.js')).status).toBe(200);
     expect((await request('GET', '/%E0%A4%A')).status).toBe(400);
-    expect((await request('POST', '/api/invoke/%E0%A4%A', { headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(400);
+    expect(
+      (await request('POST', '/api/invoke/%E0%A4%A', { headers: { 'content-type': 'application/json' }, body: '{}' }))
+        .status,
+    ).toBe(400);
   });
 
   it('streams contract events to authorised clients', async () => {
     const received = new Promise<string>((resolve, reject) => {
-      const req = http.get({ host: '127.0.0.1', port, path: '/api/events', headers: { authorization: `Bearer ${server.token}` } }, (res) => {
-        expect(res.headers['content-type']).toMatch(/text\/event-stream/);
-        let text = '';
-        res.on('data', (chunk: Buffer) => {
-          text += chunk.toString();
-          if (text.includes('event: characters/changed')) {
-            req.destroy();
-            resolve(text);
-          }
-        });
-        void invoke('characters/create', { fullName: 'Ada Lovelace', shortName: 'Ada', era: '', notes: '' });
-      });
+      const req = http.get(
+        { host: '127.0.0.1', port, path: '/api/events', headers: { authorization: `Bearer ${server.token}` } },
+        (res) => {
+          expect(res.headers['content-type']).toMatch(/text\/event-stream/);
+          let text = '';
+          res.on('data', (chunk: Buffer) => {
+            text += chunk.toString();
+            if (text.includes('event: characters/changed')) {
+              req.destroy();
+              resolve(text);
+            }
+          });
+          void invoke('characters/create', { fullName: 'Ada Lovelace', shortName: 'Ada', era: '', notes: '' });
+        },
+      );
       req.on('error', reject);
     });
     expect(await received).toMatch(/event: characters\/changed\ndata: \{"characterId":"[^"]+"\}/);

@@ -34,7 +34,11 @@ describe('store migrations', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(() =>
-      db.prepare(`INSERT INTO profiles (id, character_id, title, format, created_at, updated_at) VALUES ('p', 'missing', 't', 'text', 0, 0)`).run(),
+      db
+        .prepare(
+          `INSERT INTO profiles (id, character_id, title, format, created_at, updated_at) VALUES ('p', 'missing', 't', 'text', 0, 0)`,
+        )
+        .run(),
     ).toThrow(/FOREIGN KEY/);
     db.close();
   });
@@ -42,7 +46,9 @@ describe('store migrations', () => {
   it('re-opening applies nothing twice and keeps data', () => {
     const file = path.join(tmp.dir, 'studio.sqlite');
     const db = openDatabase(file);
-    db.prepare(`INSERT INTO characters (id, full_name, short_name, created_at, updated_at) VALUES ('c1', 'Ada', 'Ada', 1, 1)`).run();
+    db.prepare(
+      `INSERT INTO characters (id, full_name, short_name, created_at, updated_at) VALUES ('c1', 'Ada', 'Ada', 1, 1)`,
+    ).run();
     db.close();
     const again = openDatabase(file);
     expect(again.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(migrations.length);
@@ -77,7 +83,9 @@ describe('store migrations', () => {
   it('refuses a database whose pages are damaged', () => {
     const file = path.join(tmp.dir, 'studio.sqlite');
     const db = openDatabase(file);
-    const insert = db.prepare(`INSERT INTO characters (id, full_name, short_name, notes, created_at, updated_at) VALUES (?, ?, 'x', ?, 1, 1)`);
+    const insert = db.prepare(
+      `INSERT INTO characters (id, full_name, short_name, notes, created_at, updated_at) VALUES (?, ?, 'x', ?, 1, 1)`,
+    );
     for (let i = 0; i < 300; i++) insert.run(`c${i}`, `name ${i}`, 'n'.repeat(500));
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();

@@ -1,0 +1,192 @@
+// The Python trainer's wire protocol (resources/trainer/character_trainer), types only.
+// Source of truth: resources/trainer/protocol.schema.json; keep the two in step.
+// Each stdout line of `python -m character_trainer <command> --job job.json` and each line of
+// <run_dir>/events.jsonl is one TrainerEvent. `seq` rises by one per event over the whole life of a
+// run folder (resumed runs continue it): a reader that re-attaches skips seq values it has seen.
+// A train or export run ends with exactly one terminal event (`done` or `error`) and an exit code.
+
+export const TRAINER_PROTOCOL_VERSION = 1;
+
+/** Process exit codes of the trainer. */
+export const TrainerExitCode = {
+  done: 0,
+  otherError: 1,
+  invalidJob: 2,
+  outOfMemory: 3,
+  /** Stopped on request (stdin `stop`, SIGTERM, STOP file) with a checkpoint to resume from. */
+  stopped: 4,
+  /** Cancelled on request (stdin `cancel`), or stopped before training began: nothing saved. */
+  cancelled: 5,
+} as const;
+export type TrainerExitCode = (typeof TrainerExitCode)[keyof typeof TrainerExitCode];
+
+export type TrainerCommand = 'doctor' | 'train' | 'export';
+/** Lines the trainer accepts on stdin. */
+export type TrainerStdinCommand = 'stop' | 'cancel';
+
+interface EventBase {
+  v: typeof TRAINER_PROTOCOL_VERSION;
+  /** Unix time in seconds. */
+  ts: number;
+  seq: number;
+}
+
+export interface HelloEvent extends EventBase {
+  type: 'hello';
+  command: TrainerCommand;
+  pid: number;
+  protocol: number;
+  trainer_version: string;
+  /** python, character_trainer, torch, transformers, peft, ... (null: not installed). */
+  versions: Record<string, string | null>;
+  rank?: number;
+  world_size?: number;
+  run_dir?: string;
+}
+
+export type TrainerPhaseName =
+  | 'loading_dataset'
+  | 'loading_tokenizer'
+  | 'resuming'
+  | 'loading_model'
+  | 'tokenizing'
+  | 'training'
+  | 'evaluating'
+  | 'saving'
+  | 'exporting'
+  | 'merging'
+  | 'converting';
+
+export interface PhaseEvent extends EventBase {
+  type: 'phase';
+  name: TrainerPhaseName;
+  base_model?: string;
+  device?: string;
+  dtype?: string;
+  checkpoint?: string;
+  step?: number;
+  total_steps?: number;
+  start_step?: number;
+  target?: string;
+}
+
+/** After each optimizer step (loss, lr, tokens_per_s, eta_s) or each evaluation (eval_loss). */
+export interface ProgressEvent extends EventBase {
+  type: 'progress';
+  step: number;
+  total_steps: number;
+  /** Epochs done, fractional. */
+  epoch: number;
+  /** Mean loss per trained token over the step; null when not finite. */
+  loss?: number | null;
+  eval_loss?: number | null;
+  lr?: number;
+  /** Non-padding tokens per second, all ranks together, since this attempt started. */
+  tokens_per_s?: number;
+  eta_s?: number;
+}
+
+export interface TokenSummary {
+  min: number;
+  mean: number;
+  max: number;
+  total: number;
+}
+
+/** Token statistics of the training examples, before the first step. */
+export interface StatsEvent extends EventBase {
+  type: 'stats';
+  examples: number;
+  dev_examples: number;
+  trained_tokens: TokenSummary;
+  tokens: TokenSummary;
+  /** Share of padding in length-grouped batches (0..1). */
+  padding_share: number;
+  /** Share of padding if every example were padded to fixed_length, as the reference trainer did. */
+  padding_share_fixed: number;
+  fixed_length: number;
+}
+
+export interface CheckpointEvent extends EventBase {
+  type: 'checkpoint';
+  step: number;
+  path: string;
+}
+
+export interface WarningEvent extends EventBase {
+  type: 'warning';
+  code: string;
+  message: string;
+  scene_ids?: string[];
+}
+
+/** Known error codes; others may appear (e.g. `internal`). */
+export type TrainerErrorCode =
+  | 'invalid_job'
+  | 'invalid_dataset'
+  | 'invalid_base_model'
+  | 'model_unavailable'
+  | 'format_unsupported'
+  | 'no_trainable_examples'
+  | 'run_dir_not_empty'
+  | 'resume_mismatch'
+  | 'out_of_memory'
+  | 'non_finite_loss'
+  | 'nothing_to_export'
+  | 'converter_unavailable'
+  | 'conversion_failed'
+  | 'internal';
+
+export interface ErrorEvent extends EventBase {
+  type: 'error';
+  code: TrainerErrorCode | (string & {});
+  message: string;
+  hint?: string;
+  /** E.g. `{outputs}` already written when a GGUF conversion failed after the merge. */
+  details?: Record<string, unknown>;
+}
+
+export interface DoneEvent extends EventBase {
+  type: 'done';
+  status: 'completed' | 'stopped' | 'cancelled';
+  reason?: string;
+  /** Paths by kind: adapter, model, merged, modelfile, gguf, manifest, events, checkpoint. */
+  outputs: Record<string, string>;
+}
+
+export interface DoctorGpu {
+  index: number;
+  name: string;
+  memory_total_bytes: number;
+  memory_free_bytes: number;
+  capability: string;
+}
+
+/** The only event of the `doctor` command. */
+export interface DoctorEvent extends EventBase {
+  type: 'doctor';
+  python: string;
+  python_executable?: string;
+  platform?: string;
+  cpu_count?: number | null;
+  torch: string;
+  cuda_available: boolean;
+  cuda_version?: string | null;
+  mps_available?: boolean;
+  bf16_supported: boolean;
+  gpus: DoctorGpu[];
+  packages: Record<string, string | null>;
+}
+
+export type TrainerEvent =
+  | HelloEvent
+  | PhaseEvent
+  | ProgressEvent
+  | StatsEvent
+  | CheckpointEvent
+  | WarningEvent
+  | ErrorEvent
+  | DoneEvent
+  | DoctorEvent;
+
+export type TrainerEventType = TrainerEvent['type'];
