@@ -13,6 +13,11 @@ export type Brand<T, B extends string> = T & { readonly [brand]: B };
 export type CharacterId = Brand<string, 'CharacterId'>;
 export type ProfileId = Brand<string, 'ProfileId'>;
 export type ChunkId = Brand<string, 'ChunkId'>;
+export type ProviderId = Brand<string, 'ProviderId'>;
+export type JobId = Brand<string, 'JobId'>;
+export type SceneId = Brand<string, 'SceneId'>;
+export type CallId = Brand<string, 'CallId'>;
+export type LimitId = Brand<string, 'LimitId'>;
 
 export type Door = 'desktop' | 'web' | 'cli';
 
@@ -84,6 +89,223 @@ export interface ProfileImport {
 
 export type Empty = Record<string, never>;
 
+// ── LLM providers ────────────────────────────────────────────────────────────────────────────
+
+export type ProviderKind = 'openai-compatible' | 'embedded';
+export type ProviderPreset = 'openai' | 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm' | 'openrouter' | 'custom' | 'embedded';
+
+export interface ProviderPresetInfo {
+  id: ProviderPreset;
+  label: string;
+  kind: ProviderKind;
+  baseUrl: string;
+  needsApiKey: boolean;
+  supportsJsonSchema: boolean;
+  /** A sensible model id to start from, e.g. "gpt-4o-mini" or "llama3.1:8b". */
+  exampleModel: string;
+}
+
+export interface ProviderDraft {
+  name: string;
+  preset: ProviderPreset;
+  /** For OpenAI-compatible endpoints; ignored for the embedded model. */
+  baseUrl: string;
+  /** Model id for endpoints; a label for the embedded model. */
+  model: string;
+  /** Path to a `.gguf` file for the embedded model. */
+  modelPath: string;
+  /**
+   * The API key: a new value replaces the stored one, `''` removes it, absent keeps it. `env:NAME`
+   * reads the environment variable NAME at call time. Keys are kept in the OS keychain (desktop)
+   * or a private file, never in the database, and are never sent back to the renderer.
+   */
+  apiKey?: string;
+  maxConcurrency: number;
+  /** 0 means no limit. */
+  requestsPerMinute: number;
+  timeoutMs: number;
+  /** Ask for JSON by schema (grammar for the embedded model); off falls back to the paper's text format. */
+  structuredOutput: boolean;
+}
+
+export interface Provider extends Omit<ProviderDraft, 'apiKey'> {
+  id: ProviderId;
+  kind: ProviderKind;
+  hasApiKey: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ConnectionCheck {
+  ok: boolean;
+  summary: string;
+  models: string[] | null;
+  steps: { name: string; ok: boolean; message: string; latencyMs: number }[];
+}
+
+export interface ModelPrice {
+  model: string;
+  /** US dollars per million tokens. */
+  promptPerMillion: number;
+  completionPerMillion: number;
+}
+
+// ── Generation (experience construction) ─────────────────────────────────────────────────────
+
+export type Stage = 'limits' | 'scenes' | 'experiences' | 'protective';
+export type JobStatus = 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface GenerationSettings {
+  providerId: ProviderId;
+  /** Scenes wanted from the profile (the paper: about 1,500 per character). */
+  targetScenes: number;
+  /** Scenes asked for in one call. */
+  scenesPerCall: number;
+  /** Share of protective experiences in the final dataset, 0–0.2 (the paper: 1–5%). */
+  protectiveShare: number;
+  temperature: number;
+  topP: number;
+  /** Token limit of one experience completion. */
+  maxTokens: number;
+  /** Optional spending cap in US dollars; the job pauses when it is reached. */
+  budgetUsd: number | null;
+  /** Jaccard similarity over word shingles above which a scene counts as a near duplicate. */
+  dedupeThreshold: number;
+}
+
+export interface StageEstimate {
+  stage: Stage;
+  calls: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface GenerationEstimate {
+  stages: StageEstimate[];
+  calls: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** Null when the model has no price in the table. */
+  costUsd: number | null;
+  /** Expected wall time at the provider's concurrency, in seconds. */
+  seconds: number;
+  warnings: string[];
+}
+
+export interface ItemFailure {
+  itemId: string;
+  stage: Stage;
+  reason: string;
+  at: number;
+}
+
+export interface StageProgress {
+  stage: Stage;
+  done: number;
+  failed: number;
+  total: number;
+}
+
+export interface Job {
+  id: JobId;
+  characterId: CharacterId;
+  kind: 'generation';
+  status: JobStatus;
+  stage: Stage | null;
+  settings: GenerationSettings;
+  stages: StageProgress[];
+  done: number;
+  total: number;
+  failed: number;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+  /** Estimated seconds left, null until measurable. */
+  etaSeconds: number | null;
+  /** Why it paused, failed or finished short. */
+  message: string | null;
+  recentFailures: ItemFailure[];
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+export type TurnKind = 'speaking' | 'thinking' | 'action';
+
+export interface Turn {
+  speaker: string;
+  kind: TurnKind;
+  text: string;
+}
+
+export interface Scene {
+  id: SceneId;
+  characterId: CharacterId;
+  chunkId: ChunkId | null;
+  protective: boolean;
+  /** What the character is pressed about, for protective scenes. */
+  limit: string | null;
+  type: string;
+  location: string;
+  time: string;
+  background: string;
+  people: string[];
+  callId: CallId | null;
+  promptVersion: string;
+  createdAt: number;
+  experience: Experience | null;
+}
+
+export interface Experience {
+  background: string;
+  turns: Turn[];
+  callId: CallId | null;
+  promptVersion: string;
+}
+
+export interface LlmCall {
+  id: CallId;
+  jobId: JobId | null;
+  attempt: number;
+  provider: string;
+  model: string;
+  params: Record<string, unknown>;
+  messages: { role: string; content: string }[];
+  response: string | null;
+  finishReason: string | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  costUsd: number | null;
+  latencyMs: number;
+  error: string | null;
+  startedAt: number;
+}
+
+export interface KnowledgeLimit {
+  id: LimitId;
+  text: string;
+  source: 'generated' | 'user';
+}
+
+export interface PromptTemplate {
+  stage: Stage;
+  /** `builtin@N` or `custom@N`. */
+  version: string;
+  system: string;
+  template: string;
+  /** Placeholders the template may use, e.g. `{character}`. */
+  placeholders: string[];
+  custom: boolean;
+}
+
+export interface DatasetStats {
+  scenes: number;
+  protectiveScenes: number;
+  experiences: number;
+  turns: number;
+  words: number;
+}
+
 export interface Commands {
   'app/info': (arg: Empty) => AppInfo;
 
@@ -104,6 +326,41 @@ export interface Commands {
   /** Merges a chunk with the one after it. */
   'chunks/merge': (arg: { id: ChunkId }) => Profile;
   'chunks/delete': (arg: { id: ChunkId }) => Profile;
+
+  'providers/presets': (arg: Empty) => ProviderPresetInfo[];
+  'providers/list': (arg: Empty) => Provider[];
+  'providers/create': (arg: ProviderDraft) => Provider;
+  'providers/update': (arg: { id: ProviderId } & Partial<ProviderDraft>) => Provider;
+  'providers/delete': (arg: { id: ProviderId }) => { deleted: true };
+  /** Lists models and sends one tiny completion; never fails, reports instead. */
+  'providers/test': (arg: { id: ProviderId }) => ConnectionCheck;
+  'prices/list': (arg: Empty) => ModelPrice[];
+  'prices/set': (arg: ModelPrice) => ModelPrice[];
+
+  'limits/list': (arg: { characterId: CharacterId }) => KnowledgeLimit[];
+  /** Replaces the list of what the character cannot know with the user's edit. */
+  'limits/save': (arg: { characterId: CharacterId; limits: string[] }) => KnowledgeLimit[];
+
+  'prompts/list': (arg: { characterId: CharacterId }) => PromptTemplate[];
+  /** Saves a new custom version for this character; `null` template goes back to the built-in one. */
+  'prompts/save': (arg: { characterId: CharacterId; stage: Stage; system: string; template: string } | { characterId: CharacterId; stage: Stage; reset: true }) => PromptTemplate[];
+
+  'generation/defaults': (arg: { characterId: CharacterId }) => Omit<GenerationSettings, 'providerId'>;
+  'generation/estimate': (arg: { characterId: CharacterId; settings: GenerationSettings }) => GenerationEstimate;
+  'generation/start': (arg: { characterId: CharacterId; settings: GenerationSettings }) => Job;
+
+  'jobs/list': (arg: { characterId: CharacterId }) => Job[];
+  'jobs/get': (arg: { id: JobId }) => Job;
+  'jobs/pause': (arg: { id: JobId }) => Job;
+  'jobs/resume': (arg: { id: JobId }) => Job;
+  'jobs/cancel': (arg: { id: JobId }) => Job;
+  /** Puts failed items back in the queue, all of them or one. */
+  'jobs/retry': (arg: { id: JobId; itemId?: string }) => Job;
+
+  'scenes/list': (arg: { characterId: CharacterId; offset: number; limit: number; protective?: boolean }) => { total: number; scenes: Scene[] };
+  'scenes/get': (arg: { id: SceneId }) => Scene;
+  'dataset/stats': (arg: { characterId: CharacterId }) => DatasetStats;
+  'calls/get': (arg: { id: CallId }) => LlmCall[];
 }
 
 export type CommandName = keyof Commands;
@@ -113,6 +370,11 @@ export type CommandResult<K extends CommandName> = ReturnType<Commands[K]>;
 export interface Events {
   'characters/changed': { characterId: CharacterId | null };
   'profiles/changed': { characterId: CharacterId };
+  'providers/changed': { providerId: ProviderId | null };
+  /** Throttled to a few a second per job. */
+  'jobs/progressed': Job;
+  'dataset/changed': { characterId: CharacterId };
+  'limits/changed': { characterId: CharacterId };
 }
 
 export type EventName = keyof Events;

@@ -3,6 +3,10 @@ import type { EventName } from './contract';
 const names: Record<EventName, true> = {
   'characters/changed': true,
   'profiles/changed': true,
+  'providers/changed': true,
+  'jobs/progressed': true,
+  'dataset/changed': true,
+  'limits/changed': true,
 };
 
 /** Every contract event name, for bridges that must subscribe by name. Complete by construction. */

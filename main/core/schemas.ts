@@ -1,5 +1,17 @@
 import { z } from 'zod';
-import type { CharacterId, ChunkId, CommandArg, CommandName, ProfileId } from '../../common/contract';
+import type {
+  CallId,
+  CharacterId,
+  ChunkId,
+  CommandArg,
+  CommandName,
+  GenerationSettings,
+  JobId,
+  ProfileId,
+  ProviderDraft,
+  ProviderId,
+  SceneId,
+} from '../../common/contract';
 
 /**
  * Boundary validation: one schema per command, typed so that each parses to exactly the contract's
@@ -11,6 +23,55 @@ const id = <T extends string>() => z.string().min(1).max(100) as unknown as z.Zo
 const characterId = id<CharacterId>();
 const profileId = id<ProfileId>();
 const chunkId = id<ChunkId>();
+const providerId = id<ProviderId>();
+const jobId = id<JobId>();
+const sceneId = id<SceneId>();
+const callId = id<CallId>();
+
+const stage = z.enum(['limits', 'scenes', 'experiences', 'protective']);
+const presets = z.enum(['openai', 'ollama', 'lmstudio', 'llamacpp', 'vllm', 'openrouter', 'custom', 'embedded']);
+const providerFields = {
+  name: z.string().max(120),
+  preset: presets,
+  baseUrl: z.string().max(2000),
+  model: z.string().max(300),
+  modelPath: z.string().max(4096),
+  apiKey: z.string().max(4096).optional(),
+  maxConcurrency: z.number().int().min(1).max(256),
+  requestsPerMinute: z.number().int().min(0).max(100_000),
+  timeoutMs: z.number().int().min(1000).max(3_600_000),
+  structuredOutput: z.boolean(),
+};
+const providerDraft = z.object(providerFields).strict() as z.ZodType<ProviderDraft>;
+const providerPatch = z
+  .object({
+    id: providerId,
+    name: providerFields.name.optional(),
+    preset: providerFields.preset.optional(),
+    baseUrl: providerFields.baseUrl.optional(),
+    model: providerFields.model.optional(),
+    modelPath: providerFields.modelPath.optional(),
+    apiKey: providerFields.apiKey,
+    maxConcurrency: providerFields.maxConcurrency.optional(),
+    requestsPerMinute: providerFields.requestsPerMinute.optional(),
+    timeoutMs: providerFields.timeoutMs.optional(),
+    structuredOutput: providerFields.structuredOutput.optional(),
+  })
+  .strict();
+const settings = z
+  .object({
+    providerId,
+    targetScenes: z.number().int().min(1).max(20_000),
+    scenesPerCall: z.number().int().min(1).max(40),
+    protectiveShare: z.number().min(0).max(0.2),
+    temperature: z.number().min(0).max(2),
+    topP: z.number().gt(0).max(1),
+    maxTokens: z.number().int().min(256).max(32_000),
+    budgetUsd: z.number().positive().nullable(),
+    dedupeThreshold: z.number().gt(0).max(1),
+  })
+  .strict() as z.ZodType<GenerationSettings>;
+const price = z.object({ model: z.string().min(1).max(300), promptPerMillion: z.number().min(0), completionPerMillion: z.number().min(0) }).strict();
 
 const name = z.string().max(200);
 const draft = {
@@ -58,6 +119,37 @@ export const commandSchemas: Schemas = {
   'chunks/split': z.object({ id: chunkId, offset: z.number().int().min(0) }).strict(),
   'chunks/merge': z.object({ id: chunkId }).strict(),
   'chunks/delete': z.object({ id: chunkId }).strict(),
+
+  'providers/presets': empty,
+  'providers/list': empty,
+  'providers/create': providerDraft,
+  'providers/update': providerPatch,
+  'providers/delete': z.object({ id: providerId }).strict(),
+  'providers/test': z.object({ id: providerId }).strict(),
+  'prices/list': empty,
+  'prices/set': price,
+  'limits/list': z.object({ characterId }).strict(),
+  'limits/save': z.object({ characterId, limits: z.array(z.string().max(300)).max(500) }).strict(),
+  'prompts/list': z.object({ characterId }).strict(),
+  'prompts/save': z.union([
+    z.object({ characterId, stage, system: z.string().max(20_000), template: z.string().max(50_000) }).strict(),
+    z.object({ characterId, stage, reset: z.literal(true) }).strict(),
+  ]),
+  'generation/defaults': z.object({ characterId }).strict(),
+  'generation/estimate': z.object({ characterId, settings }).strict(),
+  'generation/start': z.object({ characterId, settings }).strict(),
+  'jobs/list': z.object({ characterId }).strict(),
+  'jobs/get': z.object({ id: jobId }).strict(),
+  'jobs/pause': z.object({ id: jobId }).strict(),
+  'jobs/resume': z.object({ id: jobId }).strict(),
+  'jobs/cancel': z.object({ id: jobId }).strict(),
+  'jobs/retry': z.object({ id: jobId, itemId: z.string().max(100).optional() }).strict(),
+  'scenes/list': z
+    .object({ characterId, offset: z.number().int().min(0), limit: z.number().int().min(1).max(500), protective: z.boolean().optional() })
+    .strict(),
+  'scenes/get': z.object({ id: sceneId }).strict(),
+  'dataset/stats': z.object({ characterId }).strict(),
+  'calls/get': z.object({ id: callId }).strict(),
 };
 
 export const commandNames = Object.keys(commandSchemas) as CommandName[];

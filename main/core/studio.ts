@@ -4,13 +4,21 @@ import type { AppInfo, Door } from '../../common/contract';
 import { CharactersRepo } from '../store/characters-repo';
 import { openDatabase, type Db } from '../store/database';
 import { migrations } from '../store/migrations';
+import { DatasetRepo } from '../store/dataset-repo';
+import { JobsRepo } from '../store/jobs-repo';
 import { ProfilesRepo } from '../store/profiles-repo';
+import { ProvidersRepo } from '../store/providers-repo';
+import type { CallId, LlmCall } from '../../common/contract';
 import { CharacterService } from './character-service';
 import { systemClock, type Clock, type IdFactory } from './clock';
 import { ensureDataDir } from './data-dir';
+import { StudioFailure } from './errors';
 import { dispatch, type Handlers, type Outcome } from './dispatch';
 import { EventBus } from './events';
+import { GenerationService } from './pipeline/generation-service';
 import { ProfileService } from './profile-service';
+import { FileSecretStore, type SecretStore } from './providers/secret-store';
+import { ProviderService } from './providers/provider-service';
 import { MAX_CHUNK_CHARS, MAX_PROFILE_BYTES } from './profile-text';
 
 export const DATABASE_FILE = 'studio.sqlite';
@@ -22,6 +30,10 @@ export interface StudioOptions {
   nativeBinding?: string;
   clock?: Clock;
   newId?: IdFactory;
+  /** Where API keys are kept; defaults to a private file in the data folder. */
+  secrets?: SecretStore;
+  /** CPU threads for the embedded model. */
+  embeddedThreads?: number;
 }
 
 /**
@@ -33,6 +45,9 @@ export class Studio {
   readonly handlers: Handlers;
   readonly db: Db;
   readonly databasePath: string;
+  readonly generation: GenerationService;
+  readonly providers: ProviderService;
+  private readonly jobsRepo: JobsRepo;
 
   constructor(readonly options: StudioOptions) {
     ensureDataDir(options.dataDir);
@@ -41,7 +56,18 @@ export class Studio {
     const clock = options.clock ?? systemClock;
     const newId = options.newId ?? randomUUID;
     const characters = new CharacterService(new CharactersRepo(this.db), this.events, clock, newId);
-    const profiles = new ProfileService(this.db, new ProfilesRepo(this.db), characters, this.events, clock, newId);
+    const profilesRepo = new ProfilesRepo(this.db);
+    const profiles = new ProfileService(this.db, profilesRepo, characters, this.events, clock, newId);
+    const secrets = options.secrets ?? new FileSecretStore(path.join(options.dataDir, 'secrets.json'));
+    const providers = new ProviderService(new ProvidersRepo(this.db), secrets, this.events, clock, newId, {
+      ...(options.embeddedThreads !== undefined && { embeddedThreads: options.embeddedThreads }),
+    });
+    const dataset = new DatasetRepo(this.db);
+    this.jobsRepo = new JobsRepo(this.db);
+    const generation = new GenerationService(this.db, this.jobsRepo, dataset, profilesRepo, characters, providers, this.events, clock, newId);
+    generation.recover();
+    this.generation = generation;
+    this.providers = providers;
 
     this.handlers = {
       'app/info': () => this.info(),
@@ -58,6 +84,41 @@ export class Studio {
       'chunks/split': ({ id, offset }) => profiles.split(id, offset),
       'chunks/merge': ({ id }) => profiles.merge(id),
       'chunks/delete': ({ id }) => profiles.deleteChunk(id),
+      'providers/presets': () => providers.presets(),
+      'providers/list': () => providers.list(),
+      'providers/create': (draft) => providers.create(draft),
+      'providers/update': ({ id, ...patch }) => providers.update(id, patch),
+      'providers/delete': ({ id }) => providers.delete(id),
+      'providers/test': ({ id }) => providers.test(id),
+      'prices/list': () => providers.prices(),
+      'prices/set': (price) => providers.setPrice(price),
+      'limits/list': ({ characterId }) => generation.limits(characterId),
+      'limits/save': ({ characterId, limits }) => generation.saveLimits(characterId, limits),
+      'prompts/list': ({ characterId }) => generation.prompts(characterId),
+      'prompts/save': (arg) => generation.savePrompt(arg.characterId, arg.stage, 'reset' in arg ? null : arg),
+      'generation/defaults': () => generation.defaults(),
+      'generation/estimate': ({ characterId, settings }) => generation.estimate(characterId, settings),
+      'generation/start': ({ characterId, settings }) => generation.start(characterId, settings),
+      'jobs/list': ({ characterId }) => generation.list(characterId),
+      'jobs/get': ({ id }) => generation.get(id),
+      'jobs/pause': ({ id }) => generation.pause(id),
+      'jobs/resume': ({ id }) => generation.resume(id),
+      'jobs/cancel': ({ id }) => generation.cancel(id),
+      'jobs/retry': ({ id, itemId }) => generation.retry(id, itemId),
+      'scenes/list': ({ characterId, offset, limit, protective }) => {
+        characters.get(characterId);
+        return dataset.scenes(characterId, offset, limit, protective);
+      },
+      'scenes/get': ({ id }) => {
+        const scene = dataset.scene(id);
+        if (!scene) throw new StudioFailure('not_found', 'That scene no longer exists.');
+        return scene;
+      },
+      'dataset/stats': ({ characterId }) => {
+        characters.get(characterId);
+        return dataset.stats(characterId);
+      },
+      'calls/get': ({ id }) => this.calls(id),
     } satisfies Handlers;
   }
 
@@ -74,6 +135,36 @@ export class Studio {
       schemaVersion: migrations.at(-1)?.id ?? 0,
       limits: { maxProfileBytes: MAX_PROFILE_BYTES, maxChunkChars: MAX_CHUNK_CHARS },
     };
+  }
+
+  /** Every attempt of one LLM call, oldest first. */
+  calls(id: CallId): LlmCall[] {
+    const rows = this.jobsRepo.calls(id);
+    if (rows.length === 0) throw new StudioFailure('not_found', 'No record of that LLM call.');
+    return rows.map((r) => ({
+      id: r.id as CallId,
+      jobId: r.job_id as LlmCall['jobId'],
+      attempt: r.attempt,
+      provider: r.provider,
+      model: r.response_model ?? r.model,
+      params: JSON.parse(r.params) as Record<string, unknown>,
+      messages: JSON.parse(r.messages) as LlmCall['messages'],
+      response: r.response,
+      finishReason: r.finish_reason,
+      promptTokens: r.prompt_tokens,
+      completionTokens: r.completion_tokens,
+      costUsd: r.cost_usd,
+      latencyMs: r.latency_ms,
+      error: r.error,
+      startedAt: r.started_at,
+    }));
+  }
+
+  /** Stops running jobs (left `interrupted`, resumable), frees models, closes the database. */
+  async shutdown(): Promise<void> {
+    await this.generation.shutdown();
+    await this.providers.dispose();
+    this.close();
   }
 
   close(): void {

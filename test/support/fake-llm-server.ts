@@ -109,7 +109,14 @@ function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
 
-function sendError(res: ServerResponse, status: number, message: string, type: string, code: string | null, headers: Record<string, string> = {}): void {
+function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  type: string,
+  code: string | null,
+  headers: Record<string, string> = {},
+): void {
   const body = JSON.stringify({ error: { message, type, param: null, code } });
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(body);
@@ -126,7 +133,7 @@ function toChatRequest(body: Record<string, unknown>): FakeChatRequest | string 
   if (!Array.isArray(messages) || messages.length === 0) return "'messages' must be a non-empty array.";
   const parsed: { role: string; content: string }[] = [];
   for (const m of messages) {
-    if (typeof m !== 'object' || m === null) return "each message must be an object";
+    if (typeof m !== 'object' || m === null) return 'each message must be an object';
     const { role, content } = m as Record<string, unknown>;
     if (typeof role !== 'string' || typeof content !== 'string') return 'each message needs a string role and content';
     parsed.push({ role, content });
@@ -187,7 +194,13 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
     }
     record.chat = chat;
     if (!models.includes(chat.model)) {
-      sendError(res, 404, `The model '${chat.model}' does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
+      sendError(
+        res,
+        404,
+        `The model '${chat.model}' does not exist or you do not have access to it.`,
+        'invalid_request_error',
+        'model_not_found',
+      );
       return;
     }
     const index = chatIndex++;
@@ -203,12 +216,27 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
         if (fault.retryAfterMs !== undefined) headers['retry-after-ms'] = String(fault.retryAfterMs);
         if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
         if (fault.retryAfterDate !== undefined) headers['retry-after'] = fault.retryAfterDate.toUTCString();
-        sendError(res, 429, 'Rate limit reached for requests. Please try again later.', 'requests', 'rate_limit_exceeded', headers);
+        sendError(
+          res,
+          429,
+          'Rate limit reached for requests. Please try again later.',
+          'requests',
+          'rate_limit_exceeded',
+          headers,
+        );
         return;
       }
       case 'server_error': {
         const status = fault.status ?? 500;
-        sendError(res, status, status === 503 ? 'The server is overloaded. Please try again later.' : 'The server had an error while processing your request.', 'server_error', null);
+        sendError(
+          res,
+          status,
+          status === 503
+            ? 'The server is overloaded. Please try again later.'
+            : 'The server had an error while processing your request.',
+          'server_error',
+          null,
+        );
         return;
       }
       case 'hang':
@@ -243,7 +271,11 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
     const stamp = created++;
     const promptTokens = chat.messages.reduce((n, m) => n + countTokens(m.content), 0);
     const completionTokens = countTokens(refusal ?? text);
-    const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    };
 
     if (!chat.stream) {
       if (fault?.kind === 'malformed') {
@@ -261,7 +293,14 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
         object: 'chat.completion',
         created: stamp,
         model: chat.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: refusal === null ? text : null, refusal }, logprobs: null, finish_reason: finishReason }],
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: refusal === null ? text : null, refusal },
+            logprobs: null,
+            finish_reason: finishReason,
+          },
+        ],
         usage,
       };
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -289,7 +328,9 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
     if (stallAt >= parts.length) return;
     res.write(chunk({}, finishReason));
     if (chat.includeUsage) {
-      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: stamp, model: chat.model, choices: [], usage })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: stamp, model: chat.model, choices: [], usage })}\n\n`,
+      );
     }
     res.write('data: [DONE]\n\n');
     res.end();
@@ -299,18 +340,37 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const auth = req.headers.authorization;
     const authorized = apiKey === null || auth === `Bearer ${apiKey}`;
-    const record: RecordedRequest = { index: requests.length, method: req.method ?? 'GET', path, authorized, chat: null, fault: null, receivedAt: Date.now() };
+    const record: RecordedRequest = {
+      index: requests.length,
+      method: req.method ?? 'GET',
+      path,
+      authorized,
+      chat: null,
+      fault: null,
+      receivedAt: Date.now(),
+    };
     requests.push(record);
     if (!authorized) {
       req.resume();
       const shown = auth?.startsWith('Bearer ') ? auth.slice(7) : '';
       const masked = shown.length > 8 ? `${shown.slice(0, 3)}***${shown.slice(-2)}` : '***';
-      sendError(res, 401, `Incorrect API key provided: ${masked}. You can find your API key in your account settings.`, 'invalid_request_error', 'invalid_api_key');
+      sendError(
+        res,
+        401,
+        `Incorrect API key provided: ${masked}. You can find your API key in your account settings.`,
+        'invalid_request_error',
+        'invalid_api_key',
+      );
       return;
     }
     if (req.method === 'GET' && path === '/v1/models') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ object: 'list', data: models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' })) }));
+      res.end(
+        JSON.stringify({
+          object: 'list',
+          data: models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' })),
+        }),
+      );
       return;
     }
     if (req.method === 'POST' && path === '/v1/chat/completions') {

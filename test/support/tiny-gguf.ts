@@ -11,16 +11,9 @@
  * a reply on its own, which makes "stopped by maxTokens" deterministic; a grammar that has been
  * satisfied still ends the reply, because then EOS is the only token it allows.
  */
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface TinyGgufOptions {
   /** Hidden size; must be divisible by `nHead`. */
@@ -132,7 +125,7 @@ class ByteWriter {
     this.len += 8;
   }
   str(s: string): void {
-    const bytes = Buffer.from(s, "utf8");
+    const bytes = Buffer.from(s, 'utf8');
     this.u64(bytes.length);
     this.bytes(bytes);
   }
@@ -171,107 +164,107 @@ function makeGaussian(rng: () => number): () => number {
 }
 
 const WORDS = [
-  "the",
-  "a",
-  "and",
-  "of",
-  "to",
-  "in",
-  "he",
-  "she",
-  "was",
-  "his",
-  "her",
-  "it",
-  "that",
-  "with",
-  "for",
-  "on",
-  "as",
-  "at",
-  "by",
-  "from",
-  "is",
-  "had",
-  "not",
-  "but",
-  "they",
-  "we",
-  "you",
-  "i",
-  "said",
-  "one",
-  "all",
-  "were",
-  "when",
-  "there",
-  "what",
-  "who",
-  "will",
-  "would",
-  "which",
-  "their",
-  "man",
-  "woman",
-  "king",
-  "queen",
-  "city",
-  "house",
-  "room",
-  "night",
-  "day",
-  "war",
-  "sea",
-  "ship",
-  "letter",
-  "friend",
-  "father",
-  "mother",
-  "court",
-  "palace",
-  "garden",
-  "river",
-  "road",
-  "army",
-  "scene",
-  "location",
-  "background",
-  "people",
-  "type",
-  "chat",
-  "talk",
-  "think",
-  "speak",
-  "name",
-  "hello",
-  "yes",
-  "no",
-  "good",
-  "old",
-  "young",
-  "time",
-  "life",
-  "year",
-  "love",
-  "home",
-  "world",
-  "thinking",
-  "speaking",
-  "beethoven",
-  "caesar",
-  "cleopatra",
-  "newton",
-  "hermione",
-  "martin",
-  "socrates",
-  "spartacus",
-  "voldemort",
-  "music",
-  "rome",
-  "london",
-  "vienna",
-  "egypt",
-  "athens",
+  'the',
+  'a',
+  'and',
+  'of',
+  'to',
+  'in',
+  'he',
+  'she',
+  'was',
+  'his',
+  'her',
+  'it',
+  'that',
+  'with',
+  'for',
+  'on',
+  'as',
+  'at',
+  'by',
+  'from',
+  'is',
+  'had',
+  'not',
+  'but',
+  'they',
+  'we',
+  'you',
+  'i',
+  'said',
+  'one',
+  'all',
+  'were',
+  'when',
+  'there',
+  'what',
+  'who',
+  'will',
+  'would',
+  'which',
+  'their',
+  'man',
+  'woman',
+  'king',
+  'queen',
+  'city',
+  'house',
+  'room',
+  'night',
+  'day',
+  'war',
+  'sea',
+  'ship',
+  'letter',
+  'friend',
+  'father',
+  'mother',
+  'court',
+  'palace',
+  'garden',
+  'river',
+  'road',
+  'army',
+  'scene',
+  'location',
+  'background',
+  'people',
+  'type',
+  'chat',
+  'talk',
+  'think',
+  'speak',
+  'name',
+  'hello',
+  'yes',
+  'no',
+  'good',
+  'old',
+  'young',
+  'time',
+  'life',
+  'year',
+  'love',
+  'home',
+  'world',
+  'thinking',
+  'speaking',
+  'beethoven',
+  'caesar',
+  'cleopatra',
+  'newton',
+  'hermione',
+  'martin',
+  'socrates',
+  'spartacus',
+  'voldemort',
+  'music',
+  'rome',
+  'london',
+  'vienna',
+  'egypt',
+  'athens',
 ];
 
 interface Vocab {
@@ -288,11 +281,11 @@ interface Vocab {
  * pieces score higher so merges prefer them.
  */
 function buildVocab(): Vocab {
-  const tokens: string[] = ["<unk>", "<s>", "</s>"];
+  const tokens: string[] = ['<unk>', '<s>', '</s>'];
   const scores: number[] = [0, 0, 0];
   const types: number[] = [TOKEN_UNKNOWN, TOKEN_CONTROL, TOKEN_CONTROL];
   for (let b = 0; b < 256; b++) {
-    tokens.push(`<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`);
+    tokens.push(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
     scores.push(0);
     types.push(TOKEN_BYTE);
   }
@@ -304,31 +297,26 @@ function buildVocab(): Vocab {
     scores.push(-100 + [...piece].length);
     types.push(TOKEN_NORMAL);
   };
-  add("\u2581");
+  add('\u2581');
   for (let c = 0x21; c <= 0x7e; c++) add(String.fromCharCode(c));
   for (const word of WORDS) {
     for (const variant of [`\u2581${word}`, word]) {
       const chars = [...variant];
-      for (let end = 2; end <= chars.length; end++)
-        add(chars.slice(0, end).join(""));
+      for (let end = 2; end <= chars.length; end++) add(chars.slice(0, end).join(''));
     }
   }
   return { tokens, scores, types };
 }
 
 function buildTensors(
-  o: Required<Omit<TinyGgufOptions, "chatTemplate" | "name">>,
+  o: Required<Omit<TinyGgufOptions, 'chatTemplate' | 'name'>>,
   nVocab: number,
   eosId: number,
 ): TensorSpec[] {
   const gauss = makeGaussian(makeRng(o.seed));
   const headDim = o.nEmbd / o.nHead;
   const nEmbdKv = headDim * o.nHeadKv;
-  const random = (
-    rows: number,
-    cols: number,
-    scale = o.weightScale,
-  ): Float32Array => {
+  const random = (rows: number, cols: number, scale = o.weightScale): Float32Array => {
     const data = new Float32Array(rows * cols);
     for (let i = 0; i < data.length; i++) data[i] = gauss() * scale;
     return data;
@@ -340,12 +328,12 @@ function buildTensors(
 
   const tensors: TensorSpec[] = [
     {
-      name: "token_embd.weight",
+      name: 'token_embd.weight',
       dims: [o.nEmbd, nVocab],
       data: random(nVocab, o.nEmbd, 1),
     },
-    { name: "output_norm.weight", dims: [o.nEmbd], data: ones(o.nEmbd) },
-    { name: "output.weight", dims: [o.nEmbd, nVocab], data: output },
+    { name: 'output_norm.weight', dims: [o.nEmbd], data: ones(o.nEmbd) },
+    { name: 'output.weight', dims: [o.nEmbd, nVocab], data: output },
   ];
   for (let layer = 0; layer < o.nLayer; layer++) {
     const p = `blk.${layer}.`;
@@ -417,8 +405,7 @@ function writeMeta(w: ByteWriter, key: string, m: MetaValue): void {
       if (m.itemType === GgufType.String) {
         for (const s of m.value) w.str(s);
       } else {
-        const put =
-          m.itemType === GgufType.Float32 ? w.f32.bind(w) : w.i32.bind(w);
+        const put = m.itemType === GgufType.Float32 ? w.f32.bind(w) : w.i32.bind(w);
         for (const n of m.value) put(n);
       }
       return;
@@ -437,12 +424,8 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
     seed: opts.seed ?? 1234,
     weightScale: opts.weightScale ?? 0.2,
   };
-  if (o.nEmbd % o.nHead !== 0)
-    throw new Error(
-      `nEmbd (${o.nEmbd}) must be divisible by nHead (${o.nHead})`,
-    );
-  if (o.nHead % o.nHeadKv !== 0)
-    throw new Error(`nHeadKv (${o.nHeadKv}) must divide nHead (${o.nHead})`);
+  if (o.nEmbd % o.nHead !== 0) throw new Error(`nEmbd (${o.nEmbd}) must be divisible by nHead (${o.nHead})`);
+  if (o.nHead % o.nHeadKv !== 0) throw new Error(`nHeadKv (${o.nHeadKv}) must divide nHead (${o.nHead})`);
 
   const vocab = buildVocab();
   const bosId = 1;
@@ -451,52 +434,34 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
 
   const u32 = (value: number): MetaValue => ({ type: GgufType.Uint32, value });
   const meta: [string, MetaValue][] = [
-    ["general.architecture", { type: GgufType.String, value: "llama" }],
-    [
-      "general.name",
-      { type: GgufType.String, value: opts.name ?? "tiny-random-llama" },
-    ],
-    ["general.alignment", u32(ALIGNMENT)],
-    ["general.file_type", u32(0)], // LLAMA_FTYPE_ALL_F32
-    ["llama.vocab_size", u32(vocab.tokens.length)],
-    ["llama.context_length", u32(o.contextLength)],
-    ["llama.embedding_length", u32(o.nEmbd)],
-    ["llama.block_count", u32(o.nLayer)],
-    ["llama.feed_forward_length", u32(o.nFf)],
-    ["llama.attention.head_count", u32(o.nHead)],
-    ["llama.attention.head_count_kv", u32(o.nHeadKv)],
-    ["llama.rope.dimension_count", u32(o.nEmbd / o.nHead)],
-    ["llama.rope.freq_base", { type: GgufType.Float32, value: 10000 }],
-    [
-      "llama.attention.layer_norm_rms_epsilon",
-      { type: GgufType.Float32, value: 1e-5 },
-    ],
-    ["tokenizer.ggml.model", { type: GgufType.String, value: "llama" }],
-    [
-      "tokenizer.ggml.tokens",
-      { type: GgufType.Array, itemType: GgufType.String, value: vocab.tokens },
-    ],
-    [
-      "tokenizer.ggml.scores",
-      { type: GgufType.Array, itemType: GgufType.Float32, value: vocab.scores },
-    ],
-    [
-      "tokenizer.ggml.token_type",
-      { type: GgufType.Array, itemType: GgufType.Int32, value: vocab.types },
-    ],
-    ["tokenizer.ggml.unknown_token_id", u32(0)],
-    ["tokenizer.ggml.bos_token_id", u32(bosId)],
-    ["tokenizer.ggml.eos_token_id", u32(eosId)],
-    ["tokenizer.ggml.add_bos_token", { type: GgufType.Bool, value: true }],
-    ["tokenizer.ggml.add_eos_token", { type: GgufType.Bool, value: false }],
-    [
-      "tokenizer.chat_template",
-      { type: GgufType.String, value: opts.chatTemplate ?? TINY_CHAT_TEMPLATE },
-    ],
+    ['general.architecture', { type: GgufType.String, value: 'llama' }],
+    ['general.name', { type: GgufType.String, value: opts.name ?? 'tiny-random-llama' }],
+    ['general.alignment', u32(ALIGNMENT)],
+    ['general.file_type', u32(0)], // LLAMA_FTYPE_ALL_F32
+    ['llama.vocab_size', u32(vocab.tokens.length)],
+    ['llama.context_length', u32(o.contextLength)],
+    ['llama.embedding_length', u32(o.nEmbd)],
+    ['llama.block_count', u32(o.nLayer)],
+    ['llama.feed_forward_length', u32(o.nFf)],
+    ['llama.attention.head_count', u32(o.nHead)],
+    ['llama.attention.head_count_kv', u32(o.nHeadKv)],
+    ['llama.rope.dimension_count', u32(o.nEmbd / o.nHead)],
+    ['llama.rope.freq_base', { type: GgufType.Float32, value: 10000 }],
+    ['llama.attention.layer_norm_rms_epsilon', { type: GgufType.Float32, value: 1e-5 }],
+    ['tokenizer.ggml.model', { type: GgufType.String, value: 'llama' }],
+    ['tokenizer.ggml.tokens', { type: GgufType.Array, itemType: GgufType.String, value: vocab.tokens }],
+    ['tokenizer.ggml.scores', { type: GgufType.Array, itemType: GgufType.Float32, value: vocab.scores }],
+    ['tokenizer.ggml.token_type', { type: GgufType.Array, itemType: GgufType.Int32, value: vocab.types }],
+    ['tokenizer.ggml.unknown_token_id', u32(0)],
+    ['tokenizer.ggml.bos_token_id', u32(bosId)],
+    ['tokenizer.ggml.eos_token_id', u32(eosId)],
+    ['tokenizer.ggml.add_bos_token', { type: GgufType.Bool, value: true }],
+    ['tokenizer.ggml.add_eos_token', { type: GgufType.Bool, value: false }],
+    ['tokenizer.chat_template', { type: GgufType.String, value: opts.chatTemplate ?? TINY_CHAT_TEMPLATE }],
   ];
 
   const w = new ByteWriter();
-  w.bytes(Buffer.from("GGUF", "ascii"));
+  w.bytes(Buffer.from('GGUF', 'ascii'));
   w.u32(3);
   w.u64(tensors.length);
   w.u64(meta.length);
@@ -514,19 +479,14 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   }
   w.padTo(ALIGNMENT);
   for (const t of tensors) {
-    w.bytes(
-      new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength),
-    );
+    w.bytes(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
     w.padTo(ALIGNMENT);
   }
   return w.toBuffer();
 }
 
 /** Writes the model to `path` (atomically, via a temporary sibling) and returns `path`. */
-export function writeTinyGguf(
-  path: string,
-  opts: TinyGgufOptions = {},
-): string {
+export function writeTinyGguf(path: string, opts: TinyGgufOptions = {}): string {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, buildTinyGguf(opts));
   renameSync(tmp, path);
@@ -540,9 +500,9 @@ let cachedDir: string | undefined;
  * folder (the file is deterministic, so sharing it across tests is safe).
  */
 export function tinyGgufPath(): string {
-  cachedDir ??= mkdtempSync(join(tmpdir(), "tiny-gguf-"));
+  cachedDir ??= mkdtempSync(join(tmpdir(), 'tiny-gguf-'));
   mkdirSync(cachedDir, { recursive: true });
-  const path = join(cachedDir, "tiny-random-llama.gguf");
+  const path = join(cachedDir, 'tiny-random-llama.gguf');
   if (!existsSync(path)) writeTinyGguf(path);
   return path;
 }

@@ -13,9 +13,9 @@
  * `finishReason: 'length'`). Prompt tokens are the rendered prompt's token count; completion
  * tokens are what the sequence generated for this call.
  */
-import { open, stat } from "node:fs/promises";
-import { availableParallelism } from "node:os";
-import { basename } from "node:path";
+import { open, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
 import {
   getLlama,
   InsufficientMemoryError,
@@ -30,7 +30,7 @@ import {
   type LlamaContextSequence,
   type LlamaGrammar,
   type LlamaModel,
-} from "node-llama-cpp";
+} from 'node-llama-cpp';
 import {
   LlmError,
   type ChatMessage,
@@ -41,7 +41,7 @@ import {
   type FinishReason,
   type LlmProvider,
   type ProviderCapabilities,
-} from "./types";
+} from './types';
 
 export interface EmbeddedProviderOptions {
   /** Absolute path of a `.gguf` model file. */
@@ -56,7 +56,7 @@ export interface EmbeddedProviderOptions {
   /** Context window in tokens; defaults to the model's trained size capped at 4096. */
   contextSize?: number;
   /** Layers offloaded to a GPU: `'auto'` (fit what the GPU holds) or `0` (CPU only). Default `'auto'`. */
-  gpuLayers?: "auto" | number;
+  gpuLayers?: 'auto' | number;
   /** Generations that may run at once (context sequences). Default 1. */
   sequences?: number;
   /** Sampling seed, for reproducible output when `temperature > 0`. */
@@ -84,25 +84,22 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(cancelled());
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(cancelled());
-    signal.addEventListener("abort", onAbort, { once: true });
+    signal.addEventListener('abort', onAbort, { once: true });
     work.then(
       (value) => {
-        signal.removeEventListener("abort", onAbort);
+        signal.removeEventListener('abort', onAbort);
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
       },
     );
   });
 }
 
 function cancelled(): LlmError {
-  return new LlmError(
-    "cancelled",
-    "The request to the embedded model was cancelled before it finished.",
-  );
+  return new LlmError('cancelled', 'The request to the embedded model was cancelled before it finished.');
 }
 
 function messageOf(error: unknown): string {
@@ -112,31 +109,23 @@ function messageOf(error: unknown): string {
 function toHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
   const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem => {
     switch (m.role) {
-      case "system":
-        return { type: "system", text: m.content };
-      case "user":
-        return { type: "user", text: m.content };
-      case "assistant":
-        return { type: "model", response: [m.content] };
+      case 'system':
+        return { type: 'system', text: m.content };
+      case 'user':
+        return { type: 'user', text: m.content };
+      case 'assistant':
+        return { type: 'model', response: [m.content] };
     }
   });
   // The empty model turn is the one the model writes.
-  history.push({ type: "model", response: [] });
+  history.push({ type: 'model', response: [] });
   return history;
 }
 
-const JSON_TYPES = new Set([
-  "string",
-  "number",
-  "integer",
-  "boolean",
-  "null",
-  "object",
-  "array",
-]);
+const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'null', 'object', 'array']);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
@@ -153,27 +142,19 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  *   ignored by node-llama-cpp; every listed property is always generated (stricter than
  *   `required`), so output still validates except for `pattern`.
  */
-export function toGrammarSchema(schema: unknown, at = "$"): GbnfJsonSchema {
-  if (!isPlainObject(schema))
-    throw new Error(`at ${at}: a schema must be a JSON object`);
+export function toGrammarSchema(schema: unknown, at = '$'): GbnfJsonSchema {
+  if (!isPlainObject(schema)) throw new Error(`at ${at}: a schema must be a JSON object`);
   const node: Record<string, unknown> = { ...schema };
-  if ("not" in node || "if" in node)
-    throw new Error(`at ${at}: "not" and "if"/"then"/"else" are not supported`);
-  if ("allOf" in node) {
+  if ('not' in node || 'if' in node) throw new Error(`at ${at}: "not" and "if"/"then"/"else" are not supported`);
+  if ('allOf' in node) {
     const all = node.allOf;
     if (!Array.isArray(all) || all.length !== 1)
-      throw new Error(
-        `at ${at}: "allOf" is supported only with a single schema`,
-      );
+      throw new Error(`at ${at}: "allOf" is supported only with a single schema`);
     delete node.allOf;
-    return toGrammarSchema(
-      { ...node, ...(isPlainObject(all[0]) ? all[0] : {}) },
-      at,
-    );
+    return toGrammarSchema({ ...node, ...(isPlainObject(all[0]) ? all[0] : {}) }, at);
   }
-  if ("anyOf" in node) {
-    if ("oneOf" in node)
-      throw new Error(`at ${at}: use either "anyOf" or "oneOf", not both`);
+  if ('anyOf' in node) {
+    if ('oneOf' in node) throw new Error(`at ${at}: use either "anyOf" or "oneOf", not both`);
     node.oneOf = node.anyOf;
     delete node.anyOf;
   }
@@ -182,20 +163,12 @@ export function toGrammarSchema(schema: unknown, at = "$"): GbnfJsonSchema {
   if (type !== undefined) {
     const types = Array.isArray(type) ? type : [type];
     for (const t of types) {
-      if (typeof t !== "string" || !JSON_TYPES.has(t)) {
-        throw new Error(
-          `at ${at}: unknown type ${JSON.stringify(t)}; use one of ${[...JSON_TYPES].join(", ")}`,
-        );
+      if (typeof t !== 'string' || !JSON_TYPES.has(t)) {
+        throw new Error(`at ${at}: unknown type ${JSON.stringify(t)}; use one of ${[...JSON_TYPES].join(', ')}`);
       }
     }
   }
-  if (
-    type === undefined &&
-    !("const" in node) &&
-    !("enum" in node) &&
-    !("oneOf" in node) &&
-    !("$ref" in node)
-  ) {
+  if (type === undefined && !('const' in node) && !('enum' in node) && !('oneOf' in node) && !('$ref' in node)) {
     throw new Error(
       `at ${at}: the schema does not say what the value is; give it a "type", "enum", "const", "anyOf" or "$ref"`,
     );
@@ -204,36 +177,23 @@ export function toGrammarSchema(schema: unknown, at = "$"): GbnfJsonSchema {
   const mapRecord = (value: unknown, key: string): unknown => {
     if (!isPlainObject(value)) return value;
     return Object.fromEntries(
-      Object.entries(value).map(([name, sub]) => [
-        name,
-        toGrammarSchema(sub, `${at}.${key}.${name}`),
-      ]),
+      Object.entries(value).map(([name, sub]) => [name, toGrammarSchema(sub, `${at}.${key}.${name}`)]),
     );
   };
-  if (Array.isArray(node.oneOf))
-    node.oneOf = node.oneOf.map((sub, i) =>
-      toGrammarSchema(sub, `${at}.anyOf[${i}]`),
-    );
-  if ("properties" in node)
-    node.properties = mapRecord(node.properties, "properties");
-  if ("$defs" in node) node.$defs = mapRecord(node.$defs, "$defs");
-  if (isPlainObject(node.items))
-    node.items = toGrammarSchema(node.items, `${at}.items`);
+  if (Array.isArray(node.oneOf)) node.oneOf = node.oneOf.map((sub, i) => toGrammarSchema(sub, `${at}.anyOf[${i}]`));
+  if ('properties' in node) node.properties = mapRecord(node.properties, 'properties');
+  if ('$defs' in node) node.$defs = mapRecord(node.$defs, '$defs');
+  if (isPlainObject(node.items)) node.items = toGrammarSchema(node.items, `${at}.items`);
   if (Array.isArray(node.prefixItems))
-    node.prefixItems = node.prefixItems.map((sub, i) =>
-      toGrammarSchema(sub, `${at}.prefixItems[${i}]`),
-    );
+    node.prefixItems = node.prefixItems.map((sub, i) => toGrammarSchema(sub, `${at}.prefixItems[${i}]`));
   if (isPlainObject(node.additionalProperties)) {
-    node.additionalProperties = toGrammarSchema(
-      node.additionalProperties,
-      `${at}.additionalProperties`,
-    );
+    node.additionalProperties = toGrammarSchema(node.additionalProperties, `${at}.additionalProperties`);
   }
   return node as GbnfJsonSchema;
 }
 
 export class EmbeddedProvider implements LlmProvider {
-  readonly id = "embedded";
+  readonly id = 'embedded';
   readonly model: string;
   readonly capabilities: ProviderCapabilities = { jsonSchema: true };
 
@@ -248,8 +208,7 @@ export class EmbeddedProvider implements LlmProvider {
 
   constructor(options: EmbeddedProviderOptions) {
     this.options = options;
-    this.model =
-      options.name ?? basename(options.modelPath).replace(/\.gguf$/i, "");
+    this.model = options.name ?? basename(options.modelPath).replace(/\.gguf$/i, '');
   }
 
   /** The context window actually created (may be rounded up by llama.cpp); undefined before load. */
@@ -257,32 +216,17 @@ export class EmbeddedProvider implements LlmProvider {
     return this.loaded?.context.contextSize;
   }
 
-  async complete(
-    req: CompletionRequest,
-    signal: AbortSignal,
-  ): Promise<CompletionResult> {
+  async complete(req: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> {
     const started = performance.now();
     if (req.messages.length === 0) {
-      throw new LlmError(
-        "bad_request",
-        "The request has no messages; send at least one user message.",
-      );
+      throw new LlmError('bad_request', 'The request has no messages; send at least one user message.');
     }
     const loaded = await raceAbort(this.load(), signal);
     const grammar =
-      req.jsonSchema === undefined
-        ? undefined
-        : await raceAbort(this.grammarFor(req.jsonSchema.schema), signal);
+      req.jsonSchema === undefined ? undefined : await raceAbort(this.grammarFor(req.jsonSchema.schema), signal);
     const sequence = await this.acquire(signal);
     try {
-      return await this.generate(
-        loaded,
-        sequence,
-        req,
-        grammar,
-        signal,
-        started,
-      );
+      return await this.generate(loaded, sequence, req, grammar, signal, started);
     } finally {
       this.release(sequence);
     }
@@ -308,15 +252,10 @@ export class EmbeddedProvider implements LlmProvider {
         model: this.model,
         models: [this.model],
         steps,
-        ...(error === undefined
-          ? {}
-          : { error: { code: error.code, message: error.message } }),
+        ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
       };
     };
-    const run = async (
-      name: ConnectionStep["name"],
-      work: () => Promise<string>,
-    ): Promise<LlmError | undefined> => {
+    const run = async (name: ConnectionStep['name'], work: () => Promise<string>): Promise<LlmError | undefined> => {
       const t0 = performance.now();
       try {
         const message = await work();
@@ -329,8 +268,7 @@ export class EmbeddedProvider implements LlmProvider {
         return undefined;
       } catch (error) {
         if (signal.aborted) throw cancelled();
-        const failure =
-          error instanceof LlmError ? error : this.loadError(error);
+        const failure = error instanceof LlmError ? error : this.loadError(error);
         steps.push({
           name,
           ok: false,
@@ -341,17 +279,14 @@ export class EmbeddedProvider implements LlmProvider {
       }
     };
 
-    const loadFailure = await run("model-available", async () => {
+    const loadFailure = await run('model-available', async () => {
       const { model, context } = await raceAbort(this.load(), signal);
       const mib = (model.size / 2 ** 20).toFixed(1);
       return `Loaded ${this.model} (${mib} MiB, ${model.fileInfo.metadata.general.architecture}, context ${context.contextSize} tokens).`;
     });
     if (loadFailure) return report(loadFailure);
-    const completionFailure = await run("completion", async () => {
-      const result = await this.complete(
-        { messages: [{ role: "user", content: "Say hello." }], maxTokens: 8 },
-        signal,
-      );
+    const completionFailure = await run('completion', async () => {
+      const result = await this.complete({ messages: [{ role: 'user', content: 'Say hello.' }], maxTokens: 8 }, signal);
       return `The model answered with ${result.usage.completionTokens} tokens.`;
     });
     return report(completionFailure);
@@ -390,9 +325,9 @@ export class EmbeddedProvider implements LlmProvider {
       const room = sequence.contextSize - promptTokens;
       if (room < 1) {
         throw new LlmError(
-          "bad_request",
+          'bad_request',
           `The prompt is ${promptTokens} tokens but the embedded model's context holds only ${sequence.contextSize}. ` +
-            "Shorten the prompt or raise the context size in the embedded model settings.",
+            'Shorten the prompt or raise the context size in the embedded model settings.',
         );
       }
       // The reply may fill the rest of the window but never shift it (a shift would silently drop
@@ -406,29 +341,21 @@ export class EmbeddedProvider implements LlmProvider {
       const response = await chat.generateResponse(history, {
         signal,
         maxTokens,
-        ...(req.temperature === undefined
-          ? {}
-          : { temperature: req.temperature }),
+        ...(req.temperature === undefined ? {} : { temperature: req.temperature }),
         ...(req.topP === undefined ? {} : { topP: req.topP }),
         ...(this.options.seed === undefined ? {} : { seed: this.options.seed }),
-        ...(req.stop === undefined || req.stop.length === 0
-          ? {}
-          : { customStopTriggers: req.stop }),
+        ...(req.stop === undefined || req.stop.length === 0 ? {} : { customStopTriggers: req.stop }),
         ...(grammar === undefined ? {} : { grammar }),
       });
       const finishReason: FinishReason =
-        response.metadata.stopReason === "maxTokens"
-          ? "length"
-          : response.metadata.stopReason === "abort"
-            ? "other"
-            : "stop";
-      const completionTokens =
-        sequence.tokenMeter.diff(meterBefore).usedOutputTokens;
+        response.metadata.stopReason === 'maxTokens'
+          ? 'length'
+          : response.metadata.stopReason === 'abort'
+            ? 'other'
+            : 'stop';
+      const completionTokens = sequence.tokenMeter.diff(meterBefore).usedOutputTokens;
       if (response.response.length === 0) {
-        throw new LlmError(
-          "empty",
-          `The embedded model ${this.model} ended its reply without writing anything.`,
-        );
+        throw new LlmError('empty', `The embedded model ${this.model} ended its reply without writing anything.`);
       }
       return {
         text: response.response,
@@ -441,14 +368,10 @@ export class EmbeddedProvider implements LlmProvider {
       if (error instanceof LlmError) throw error;
       if (signal.aborted) throw cancelled();
       if (this.disposed) throw this.closedError();
-      throw new LlmError(
-        "server",
-        `The embedded model ${this.model} failed while generating: ${messageOf(error)}`,
-        {
-          cause: error,
-          retryable: false,
-        },
-      );
+      throw new LlmError('server', `The embedded model ${this.model} failed while generating: ${messageOf(error)}`, {
+        cause: error,
+        retryable: false,
+      });
     } finally {
       chat?.dispose({ disposeSequence: false });
     }
@@ -477,7 +400,7 @@ export class EmbeddedProvider implements LlmProvider {
   private async loadOnce(): Promise<Loaded> {
     await this.checkFile();
     const { modelPath } = this.options;
-    const gpuLayers = this.options.gpuLayers ?? "auto";
+    const gpuLayers = this.options.gpuLayers ?? 'auto';
     const ownsLlama = this.options.llama === undefined;
     let llama: Llama;
     try {
@@ -485,32 +408,29 @@ export class EmbeddedProvider implements LlmProvider {
       llama =
         this.options.llama ??
         (await getLlama({
-          gpu: gpuLayers === 0 ? false : "auto",
-          build: "never",
+          gpu: gpuLayers === 0 ? false : 'auto',
+          build: 'never',
           logLevel: LlamaLogLevel.error,
         }));
     } catch (error) {
       throw new LlmError(
-        "server",
+        'server',
         `The embedded model runtime (node-llama-cpp) could not start on this machine: ${messageOf(error)}. ` +
-          "Reinstall the app, or use an OpenAI-compatible provider (e.g. Ollama) instead.",
+          'Reinstall the app, or use an OpenAI-compatible provider (e.g. Ollama) instead.',
         { cause: error, retryable: false },
       );
     }
     let model: LlamaModel | undefined;
     try {
       model = await llama.loadModel({ modelPath, gpuLayers });
-      const contextSize =
-        this.options.contextSize ??
-        Math.min(model.trainContextSize, DEFAULT_CONTEXT_CAP);
+      const contextSize = this.options.contextSize ?? Math.min(model.trainContextSize, DEFAULT_CONTEXT_CAP);
       const sequences = Math.max(1, this.options.sequences ?? 1);
       const context = await model.createContext({
         contextSize,
         sequences,
         threads: this.options.threads ?? availableParallelism(),
       });
-      for (let i = 0; i < sequences; i++)
-        this.freeSequences.push(context.getSequence());
+      for (let i = 0; i < sequences; i++) this.freeSequences.push(context.getSequence());
       const chatWrapper = resolveChatWrapper(model);
       return { llama, ownsLlama, model, context, chatWrapper };
     } catch (error) {
@@ -522,7 +442,7 @@ export class EmbeddedProvider implements LlmProvider {
 
   private closedError(): LlmError {
     return new LlmError(
-      "cancelled",
+      'cancelled',
       `The embedded model ${this.model} has been closed; create a new provider to use it again.`,
     );
   }
@@ -532,15 +452,15 @@ export class EmbeddedProvider implements LlmProvider {
     const { modelPath } = this.options;
     if (error instanceof InsufficientMemoryError) {
       return new LlmError(
-        "server",
+        'server',
         `Not enough memory to load ${modelPath}: ${error.message}. Choose a smaller model or quantization, lower the context size, or set GPU layers to 0.`,
         { cause: error, retryable: false },
       );
     }
     return new LlmError(
-      "bad_request",
+      'bad_request',
       `The model file ${modelPath} could not be loaded: ${messageOf(error)}. It may be incomplete (download it again) ` +
-        "or use an architecture this version of node-llama-cpp (llama.cpp) does not support; try another GGUF model.",
+        'or use an architecture this version of node-llama-cpp (llama.cpp) does not support; try another GGUF model.',
       { cause: error },
     );
   }
@@ -550,28 +470,25 @@ export class EmbeddedProvider implements LlmProvider {
     const { modelPath } = this.options;
     const info = await stat(modelPath).catch((error: unknown) => {
       throw new LlmError(
-        "not_found",
+        'not_found',
         `The embedded model file ${modelPath} does not exist (${messageOf(error)}). ` +
-          "Choose an existing .gguf file in the embedded model settings, or download a GGUF model first.",
+          'Choose an existing .gguf file in the embedded model settings, or download a GGUF model first.',
         { cause: error },
       );
     });
     if (!info.isFile()) {
-      throw new LlmError(
-        "bad_request",
-        `${modelPath} is not a file. Choose a .gguf model file, not a folder.`,
-      );
+      throw new LlmError('bad_request', `${modelPath} is not a file. Choose a .gguf model file, not a folder.`);
     }
     const magic = Buffer.alloc(4);
-    const handle = await open(modelPath, "r");
+    const handle = await open(modelPath, 'r');
     try {
       await handle.read(magic, 0, 4, 0);
     } finally {
       await handle.close();
     }
-    if (magic.toString("latin1") !== "GGUF") {
+    if (magic.toString('latin1') !== 'GGUF') {
       throw new LlmError(
-        "bad_request",
+        'bad_request',
         `${modelPath} is not a GGUF model file (it does not start with "GGUF"). The embedded provider needs a llama.cpp ` +
           "GGUF file (*.gguf); convert the model with llama.cpp's convert_hf_to_gguf.py or download a GGUF build of it.",
       );
@@ -588,14 +505,12 @@ export class EmbeddedProvider implements LlmProvider {
     }
     const created = this.load().then(async ({ llama }) => {
       try {
-        return await llama.createGrammarForJsonSchema<GbnfJsonSchema>(
-          toGrammarSchema(schema),
-        );
+        return await llama.createGrammarForJsonSchema<GbnfJsonSchema>(toGrammarSchema(schema));
       } catch (error) {
         throw new LlmError(
-          "bad_request",
+          'bad_request',
           `The JSON schema could not be turned into a grammar for the embedded model: ${messageOf(error)}. ` +
-            "Describe every value with type, properties, items, enum, const, anyOf/oneOf or $ref.",
+            'Describe every value with type, properties, items, enum, const, anyOf/oneOf or $ref.',
           { cause: error },
         );
       }
@@ -617,7 +532,7 @@ export class EmbeddedProvider implements LlmProvider {
     if (free !== undefined) return Promise.resolve(free);
     return new Promise<LlamaContextSequence>((resolve, reject) => {
       const waiter = (sequence: LlamaContextSequence): void => {
-        signal.removeEventListener("abort", onAbort);
+        signal.removeEventListener('abort', onAbort);
         resolve(sequence);
       };
       const onAbort = (): void => {
@@ -625,7 +540,7 @@ export class EmbeddedProvider implements LlmProvider {
         if (index >= 0) this.waiters.splice(index, 1);
         reject(cancelled());
       };
-      signal.addEventListener("abort", onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
     });
   }

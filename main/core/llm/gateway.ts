@@ -23,7 +23,20 @@
  *   `complete` settles. It may return a promise; it is awaited.
  * - Time: `now` (ms), `sleep` and `random` are injected; defaults are the real ones.
  */
-import { LlmError, costOf, isLlmError, type ChatMessage, type CompletionRequest, type CompletionResult, type FinishReason, type LlmErrorCode, type LlmProvider, type PriceTable, type TokenUsage } from './types';
+import { randomUUID } from 'node:crypto';
+import {
+  LlmError,
+  costOf,
+  isLlmError,
+  type ChatMessage,
+  type CompletionRequest,
+  type CompletionResult,
+  type FinishReason,
+  type LlmErrorCode,
+  type LlmProvider,
+  type PriceTable,
+  type TokenUsage,
+} from './types';
 
 export interface CallParams {
   temperature?: number;
@@ -119,10 +132,13 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
       clearTimeout(timer);
       reject(signal.reason as Error);
     };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -218,8 +234,6 @@ class SlidingWindowLimiter {
   }
 }
 
-let callCounter = 0;
-
 export class LlmGateway {
   private readonly provider: LlmProvider;
   private readonly semaphore: Semaphore;
@@ -236,13 +250,25 @@ export class LlmGateway {
   private readonly random: () => number;
   /** Epoch ms before which no attempt starts (a server's Retry-After). */
   private holdUntil = 0;
-  private readonly counters: GatewayStats = { inFlight: 0, queued: 0, attempts: 0, succeeded: 0, failed: 0, retries: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 };
+  private readonly counters: GatewayStats = {
+    inFlight: 0,
+    queued: 0,
+    attempts: 0,
+    succeeded: 0,
+    failed: 0,
+    retries: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    costUsd: 0,
+  };
 
   constructor(provider: LlmProvider, options: LlmGatewayOptions = {}) {
     const maxConcurrency = options.maxConcurrency ?? 4;
-    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) throw new RangeError(`maxConcurrency must be a whole number ≥ 1 (got ${maxConcurrency}).`);
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1)
+      throw new RangeError(`maxConcurrency must be a whole number ≥ 1 (got ${maxConcurrency}).`);
     const rpm = options.requestsPerMinute ?? null;
-    if (rpm !== null && (!Number.isInteger(rpm) || rpm < 0)) throw new RangeError(`requestsPerMinute must be a whole number ≥ 0 (got ${rpm}).`);
+    if (rpm !== null && (!Number.isInteger(rpm) || rpm < 0))
+      throw new RangeError(`requestsPerMinute must be a whole number ≥ 0 (got ${rpm}).`);
     this.provider = provider;
     this.semaphore = new Semaphore(maxConcurrency);
     this.limiter = rpm ? new SlidingWindowLimiter(rpm) : null;
@@ -268,7 +294,7 @@ export class LlmGateway {
 
   async complete(req: CompletionRequest, options: CompleteOptions = {}): Promise<GatewayResult> {
     const signal = options.signal ?? new AbortController().signal;
-    const callId = options.callId ?? `call-${Date.now().toString(36)}-${(callCounter++).toString(36)}`;
+    const callId = options.callId ?? randomUUID();
     const params = paramsOf(req);
     for (let attempt = 1; ; attempt++) {
       try {
@@ -285,7 +311,15 @@ export class LlmGateway {
         try {
           outcome = { result: await this.attempt(req, signal, options.timeoutMs ?? this.timeoutMs) };
         } catch (error) {
-          outcome = { error: isLlmError(error) ? error : new LlmError('server', `The provider failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`, { cause: error }) };
+          outcome = {
+            error: isLlmError(error)
+              ? error
+              : new LlmError(
+                  'server',
+                  `The provider failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`,
+                  { cause: error },
+                ),
+          };
         } finally {
           this.counters.inFlight--;
         }
@@ -347,10 +381,22 @@ export class LlmGateway {
       if (!willRetry) {
         this.counters.failed++;
         if (tooLong) {
-          throw new LlmError(error.code, `${error.message} The server asked to wait ${Math.ceil((error.retryAfterMs ?? 0) / 1000)} s, longer than the ${Math.round(this.maxRetryAfterMs / 1000)} s allowed; try again later.`, { retryable: true, cause: error, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) });
+          throw new LlmError(
+            error.code,
+            `${error.message} The server asked to wait ${Math.ceil((error.retryAfterMs ?? 0) / 1000)} s, longer than the ${Math.round(this.maxRetryAfterMs / 1000)} s allowed; try again later.`,
+            {
+              retryable: true,
+              cause: error,
+              ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+            },
+          );
         }
         if (error.retryable && attempt >= this.maxAttempts && this.maxAttempts > 1) {
-          throw new LlmError(error.code, `${error.message} (gave up after ${attempt} attempts)`, { retryable: true, cause: error, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) });
+          throw new LlmError(error.code, `${error.message} (gave up after ${attempt} attempts)`, {
+            retryable: true,
+            cause: error,
+            ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+          });
         }
         throw error;
       }
@@ -400,7 +446,11 @@ export class LlmGateway {
     } catch (error) {
       if (signal.aborted) throw cancelledError(signal);
       if (timedOut) {
-        throw new LlmError('timeout', `No complete answer from ${this.provider.id} (${this.provider.model}) within ${Math.round(timeoutMs / 1000)} s. It will be retried; raise the call timeout for slow models.`, { cause: error });
+        throw new LlmError(
+          'timeout',
+          `No complete answer from ${this.provider.id} (${this.provider.model}) within ${Math.round(timeoutMs / 1000)} s. It will be retried; raise the call timeout for slow models.`,
+          { cause: error },
+        );
       }
       throw error;
     } finally {
@@ -430,5 +480,9 @@ function cancelledError(signal: AbortSignal): LlmError {
   const reason: unknown = signal.reason;
   if (isLlmError(reason) && reason.code === 'cancelled') return reason;
   const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
-  return new LlmError('cancelled', `The request was cancelled${why !== '' && !/aborted/i.test(why) ? ` (${why})` : ''}.`, { cause: reason });
+  return new LlmError(
+    'cancelled',
+    `The request was cancelled${why !== '' && !/aborted/i.test(why) ? ` (${why})` : ''}.`,
+    { cause: reason },
+  );
 }

@@ -19,6 +19,7 @@
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type { ProviderPresetInfo } from '../../../common/contract';
 import {
   LlmError,
   isLlmError,
@@ -45,6 +46,8 @@ export interface OpenAiPreset {
   maxTokensField: 'max_tokens' | 'max_completion_tokens';
   /** What to tell a person when nothing answers at the base URL. */
   startHint: string;
+  /** A model id to start from. */
+  exampleModel: string;
 }
 
 export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
@@ -56,6 +59,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     supportsJsonSchema: true,
     maxTokensField: 'max_completion_tokens',
     startHint: 'Check your internet connection and proxy settings.',
+    exampleModel: 'gpt-4o-mini',
   },
   ollama: {
     id: 'ollama',
@@ -64,7 +68,9 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     requiresApiKey: false,
     supportsJsonSchema: true,
     maxTokensField: 'max_tokens',
-    startHint: "Start Ollama (run 'ollama serve' or open the Ollama app) and pull the model with 'ollama pull <model>'.",
+    startHint:
+      "Start Ollama (run 'ollama serve' or open the Ollama app) and pull the model with 'ollama pull <model>'.",
+    exampleModel: 'llama3.1:8b',
   },
   lmstudio: {
     id: 'lmstudio',
@@ -74,6 +80,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     supportsJsonSchema: true,
     maxTokensField: 'max_tokens',
     startHint: "Open LM Studio, load a model and start the local server (Developer tab, or 'lms server start').",
+    exampleModel: 'qwen2.5-7b-instruct',
   },
   llamacpp: {
     id: 'llamacpp',
@@ -83,6 +90,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     supportsJsonSchema: true,
     maxTokensField: 'max_tokens',
     startHint: "Start it with 'llama-server -m <model.gguf> --port 8080'.",
+    exampleModel: 'default',
   },
   vllm: {
     id: 'vllm',
@@ -92,6 +100,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     supportsJsonSchema: true,
     maxTokensField: 'max_tokens',
     startHint: "Start it with 'vllm serve <model> --port 8000'.",
+    exampleModel: 'Qwen/Qwen2.5-7B-Instruct',
   },
   openrouter: {
     id: 'openrouter',
@@ -102,6 +111,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     supportsJsonSchema: false,
     maxTokensField: 'max_tokens',
     startHint: 'Check your internet connection and proxy settings.',
+    exampleModel: 'openai/gpt-4o-mini',
   },
   custom: {
     id: 'custom',
@@ -111,8 +121,22 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     supportsJsonSchema: false,
     maxTokensField: 'max_tokens',
     startHint: 'Check that the server is running and that the base URL (usually ending in /v1) is right.',
+    exampleModel: '',
   },
 };
+
+/** The presets in the contract's shape, for `providers/presets`. */
+export function openAiPresetInfos(): ProviderPresetInfo[] {
+  return Object.values(OPENAI_PRESETS).map((p) => ({
+    id: p.id,
+    label: p.label,
+    kind: 'openai-compatible',
+    baseUrl: p.baseURL,
+    needsApiKey: p.requiresApiKey,
+    supportsJsonSchema: p.supportsJsonSchema,
+    exampleModel: p.exampleModel,
+  }));
+}
 
 export interface OpenAiProviderOptions {
   preset?: OpenAiPresetId;
@@ -191,7 +215,10 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     this.preset = OPENAI_PRESETS[options.preset ?? 'custom'];
     const baseURL = (options.baseURL ?? this.preset.baseURL).trim().replace(/\/+$/, '');
     if (baseURL === '') {
-      throw new LlmError('bad_request', `No base URL for ${this.preset.label}: enter the server's OpenAI-compatible URL, usually ending in /v1 (for example http://127.0.0.1:8080/v1).`);
+      throw new LlmError(
+        'bad_request',
+        `No base URL for ${this.preset.label}: enter the server's OpenAI-compatible URL, usually ending in /v1 (for example http://127.0.0.1:8080/v1).`,
+      );
     }
     let parsed: URL;
     try {
@@ -202,7 +229,8 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new LlmError('bad_request', `The base URL must start with http:// or https:// (got '${parsed.protocol}').`);
     }
-    if (options.model.trim() === '') throw new LlmError('bad_request', 'No model name: enter the model the server should use.');
+    if (options.model.trim() === '')
+      throw new LlmError('bad_request', 'No model name: enter the model the server should use.');
     this.apiKey = options.apiKey ?? '';
     if (this.preset.requiresApiKey && this.apiKey === '') {
       throw new LlmError('auth', `${this.preset.label} needs an API key: add one in the provider settings.`);
@@ -282,16 +310,29 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     if (signal.aborted) throw this.cancelled(signal);
     if (stalled !== null) throw this.stallError(stalled);
     if (finish === null) {
-      throw new LlmError('server', `The connection to ${this.endpoint} closed before the answer was finished (${text.length} characters received). The request will be retried; if this keeps happening, check the server's logs.`);
+      throw new LlmError(
+        'server',
+        `The connection to ${this.endpoint} closed before the answer was finished (${text.length} characters received). The request will be retried; if this keeps happening, check the server's logs.`,
+      );
     }
     if (refusal !== '' || (text === '' && finish === 'content_filter')) {
-      throw new LlmError('refused', `The model refused this request${refusal !== '' ? `: "${this.redact(refusal.slice(0, 200))}"` : ' (content filter)'}. Rephrase the prompt or use another model.`);
+      throw new LlmError(
+        'refused',
+        `The model refused this request${refusal !== '' ? `: "${this.redact(refusal.slice(0, 200))}"` : ' (content filter)'}. Rephrase the prompt or use another model.`,
+      );
     }
     if (text.trim() === '') {
       if (finish === 'length') {
-        throw new LlmError('empty', `The model used up its token limit without writing any text (max tokens ${req.maxTokens ?? 'default'}). Raise the maximum tokens for this stage.`, { retryable: false });
+        throw new LlmError(
+          'empty',
+          `The model used up its token limit without writing any text (max tokens ${req.maxTokens ?? 'default'}). Raise the maximum tokens for this stage.`,
+          { retryable: false },
+        );
       }
-      throw new LlmError('empty', `The model at ${this.endpoint} returned an empty answer. The request will be retried; if this persists, try another model.`);
+      throw new LlmError(
+        'empty',
+        `The model at ${this.endpoint} returned an empty answer. The request will be retried; if this persists, try another model.`,
+      );
     }
     const promptChars = req.messages.reduce((n, m) => n + m.content.length, 0);
     return {
@@ -331,7 +372,12 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     let t = this.now();
     try {
       models = await this.listModels(signal);
-      steps.push({ name: 'list-models', ok: true, message: `The server lists ${models.length} model(s).`, latencyMs: this.now() - t });
+      steps.push({
+        name: 'list-models',
+        ok: true,
+        message: `The server lists ${models.length} model(s).`,
+        latencyMs: this.now() - t,
+      });
     } catch (error) {
       const e = this.asLlmError(error, signal);
       if (e.code === 'cancelled') throw e;
@@ -345,14 +391,24 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       steps.push({
         name: 'model-available',
         ok: found,
-        message: found ? `'${this.model}' is available.` : `'${this.model}' is not in the server's list${models.length > 0 ? ` (${shown})` : ''}; trying it anyway.`,
+        message: found
+          ? `'${this.model}' is available.`
+          : `'${this.model}' is not in the server's list${models.length > 0 ? ` (${shown})` : ''}; trying it anyway.`,
         latencyMs: 0,
       });
     }
     t = this.now();
     try {
-      const result = await this.complete({ messages: [{ role: 'user', content: 'Reply with the single word OK.' }], maxTokens: 16, temperature: 0 }, signal);
-      steps.push({ name: 'completion', ok: true, message: `'${result.model}' answered in ${result.latencyMs} ms.`, latencyMs: this.now() - t });
+      const result = await this.complete(
+        { messages: [{ role: 'user', content: 'Reply with the single word OK.' }], maxTokens: 16, temperature: 0 },
+        signal,
+      );
+      steps.push({
+        name: 'completion',
+        ok: true,
+        message: `'${result.model}' answered in ${result.latencyMs} ms.`,
+        latencyMs: this.now() - t,
+      });
       return report(true, `Connected to ${this.endpoint}; '${result.model}' answered in ${result.latencyMs} ms.`);
     } catch (error) {
       const e = this.asLlmError(error, signal);
@@ -379,7 +435,11 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     if (req.jsonSchema && this.capabilities.jsonSchema) {
       body.response_format = {
         type: 'json_schema',
-        json_schema: { name: req.jsonSchema.name, schema: req.jsonSchema.schema as Record<string, unknown>, strict: req.jsonSchema.strict ?? false },
+        json_schema: {
+          name: req.jsonSchema.name,
+          schema: req.jsonSchema.schema as Record<string, unknown>,
+          strict: req.jsonSchema.strict ?? false,
+        },
       };
     }
     return body;
@@ -389,19 +449,29 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     let out = message;
     if (this.apiKey.length >= 4) out = out.split(this.apiKey).join('***');
     // Keys some servers echo back, even partially masked.
-    return out.replace(/\b(sk|or|gsk|xai)-[A-Za-z0-9_\-]{8,}/g, '$1-***');
+    return out.replace(/\b(sk|or|gsk|xai)-[A-Za-z0-9_-]{8,}/g, '$1-***');
   }
 
   private cancelled(signal: AbortSignal): LlmError {
     const reason: unknown = signal.reason;
     const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
-    return new LlmError('cancelled', `The request was cancelled${why !== '' && !/aborted/i.test(why) ? ` (${why})` : ''}.`, { cause: reason });
+    return new LlmError(
+      'cancelled',
+      `The request was cancelled${why !== '' && !/aborted/i.test(why) ? ` (${why})` : ''}.`,
+      { cause: reason },
+    );
   }
 
   private stallError(kind: StallKind): LlmError {
     return kind === 'first-token'
-      ? new LlmError('timeout', `${this.endpoint} sent nothing for ${Math.round(this.firstTokenTimeoutMs / 1000)} s after the request. The server may be overloaded or still loading the model; it will be retried. Raise the first-token timeout for slow local models.`)
-      : new LlmError('timeout', `${this.endpoint} stopped sending in the middle of an answer (no data for ${Math.round(this.idleTimeoutMs / 1000)} s). It will be retried.`);
+      ? new LlmError(
+          'timeout',
+          `${this.endpoint} sent nothing for ${Math.round(this.firstTokenTimeoutMs / 1000)} s after the request. The server may be overloaded or still loading the model; it will be retried. Raise the first-token timeout for slow local models.`,
+        )
+      : new LlmError(
+          'timeout',
+          `${this.endpoint} stopped sending in the middle of an answer (no data for ${Math.round(this.idleTimeoutMs / 1000)} s). It will be retried.`,
+        );
   }
 
   private asLlmError(error: unknown, signal: AbortSignal): LlmError {
@@ -419,62 +489,121 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       const code = errorCodeIn(error.cause);
       switch (code) {
         case 'ECONNREFUSED':
-          return new LlmError('network', `Nothing is listening at ${where} (connection refused). ${this.preset.startHint}`, { cause: error });
+          return new LlmError(
+            'network',
+            `Nothing is listening at ${where} (connection refused). ${this.preset.startHint}`,
+            { cause: error },
+          );
         case 'ENOTFOUND':
         case 'EAI_AGAIN':
-          return new LlmError('network', `The host in ${where} could not be found. Check the base URL and your network connection.`, { cause: error });
+          return new LlmError(
+            'network',
+            `The host in ${where} could not be found. Check the base URL and your network connection.`,
+            { cause: error },
+          );
         case 'ECONNRESET':
         case 'UND_ERR_SOCKET':
         case 'EPIPE':
-          return new LlmError('network', `The connection to ${where} was dropped by the server. It will be retried.`, { cause: error });
+          return new LlmError('network', `The connection to ${where} was dropped by the server. It will be retried.`, {
+            cause: error,
+          });
         case 'CERT_HAS_EXPIRED':
         case 'DEPTH_ZERO_SELF_SIGNED_CERT':
         case 'SELF_SIGNED_CERT_IN_CHAIN':
         case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-          return new LlmError('network', `The TLS certificate of ${where} is not trusted (${code}). Use a trusted certificate or plain http:// for a local server.`, { cause: error, retryable: false });
+          return new LlmError(
+            'network',
+            `The TLS certificate of ${where} is not trusted (${code}). Use a trusted certificate or plain http:// for a local server.`,
+            { cause: error, retryable: false },
+          );
         default:
-          return new LlmError('network', `Could not reach ${where}${code ? ` (${code})` : ''}: ${this.redact(error.message)}. Check that the server is running and the base URL is right.`, { cause: error });
+          return new LlmError(
+            'network',
+            `Could not reach ${where}${code ? ` (${code})` : ''}: ${this.redact(error.message)}. Check that the server is running and the base URL is right.`,
+            { cause: error },
+          );
       }
     }
     if (error instanceof APIError) {
+      return this.fromApiError(error as APIError<number | undefined, Headers | undefined>, where);
+    }
+    if (error instanceof SyntaxError) {
+      return new LlmError(
+        'server',
+        `${where} sent a malformed response (not valid JSON). It will be retried; if this persists, check that the URL points to an OpenAI-compatible API.`,
+        { cause: error },
+      );
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new LlmError('server', `Unexpected failure talking to ${where}: ${this.redact(message)}.`, { cause: error });
+  }
+
+  private fromApiError(error: APIError<number | undefined, Headers | undefined>, where: string): LlmError {
+    {
       const status = error.status;
       const serverSays = this.redact(error.message.replace(/^\d{3}\s+/, ''));
       if (status === undefined) {
         // An error event inside the stream.
-        return new LlmError('server', `${where} reported an error while answering: ${serverSays}. It will be retried.`, { cause: error });
+        return new LlmError(
+          'server',
+          `${where} reported an error while answering: ${serverSays}. It will be retried.`,
+          { cause: error },
+        );
       }
       if (status === 401 || status === 403) {
-        return new LlmError('auth', `${where} rejected the API key (HTTP ${status}): ${serverSays}. Check the key in the provider settings${status === 403 ? ' and that it may use this model' : ''}.`, { status, cause: error });
+        return new LlmError(
+          'auth',
+          `${where} rejected the API key (HTTP ${status}): ${serverSays}. Check the key in the provider settings${status === 403 ? ' and that it may use this model' : ''}.`,
+          { status, cause: error },
+        );
       }
       if (status === 404) {
-        return new LlmError('not_found', `${where} does not know the model '${this.model}' or the endpoint (HTTP 404): ${serverSays}. Check the model name (use "Test connection" to list the models) and that the base URL ends in /v1.`, { status, cause: error });
+        return new LlmError(
+          'not_found',
+          `${where} does not know the model '${this.model}' or the endpoint (HTTP 404): ${serverSays}. Check the model name (use "Test connection" to list the models) and that the base URL ends in /v1.`,
+          { status, cause: error },
+        );
       }
       if (status === 429) {
         if (error.code === 'insufficient_quota') {
-          return new LlmError('rate_limited', `${where} says the account has no quota left: ${serverSays}. Check your plan and billing.`, { status, cause: error, retryable: false });
+          return new LlmError(
+            'rate_limited',
+            `${where} says the account has no quota left: ${serverSays}. Check your plan and billing.`,
+            { status, cause: error, retryable: false },
+          );
         }
         const retryAfterMs = parseRetryAfter(error.headers, this.now());
-        return new LlmError('rate_limited', `${where} is rate limiting requests${retryAfterMs !== undefined ? ` and asks to wait ${Math.ceil(retryAfterMs / 1000)} s` : ''}. Requests will be retried; lower the requests per minute or concurrency to avoid this.`, { status, cause: error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+        return new LlmError(
+          'rate_limited',
+          `${where} is rate limiting requests${retryAfterMs !== undefined ? ` and asks to wait ${Math.ceil(retryAfterMs / 1000)} s` : ''}. Requests will be retried; lower the requests per minute or concurrency to avoid this.`,
+          { status, cause: error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
+        );
       }
-      if (status === 408) return new LlmError('timeout', `${where} timed out the request (HTTP 408). It will be retried.`, { status, cause: error });
+      if (status === 408)
+        return new LlmError('timeout', `${where} timed out the request (HTTP 408). It will be retried.`, {
+          status,
+          cause: error,
+        });
       if (status === 400 || status === 413 || status === 422) {
         const hint = /response_format|json_schema/i.test(serverSays)
           ? ' This server does not accept JSON-schema output: turn off "structured output" for this provider.'
           : /context|too long|maximum.*tokens/i.test(serverSays)
             ? ' The prompt is too long for this model: shorten the source chunk or raise the context size.'
             : '';
-        return new LlmError('bad_request', `${where} rejected the request (HTTP ${status}): ${serverSays}.${hint}`, { status, cause: error });
+        return new LlmError('bad_request', `${where} rejected the request (HTTP ${status}): ${serverSays}.${hint}`, {
+          status,
+          cause: error,
+        });
       }
       if (status >= 500 || status === 409) {
         const retryAfterMs = parseRetryAfter(error.headers, this.now());
-        return new LlmError('server', `${where} had an internal error (HTTP ${status}): ${serverSays}. It will be retried.`, { status, cause: error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+        return new LlmError(
+          'server',
+          `${where} had an internal error (HTTP ${status}): ${serverSays}. It will be retried.`,
+          { status, cause: error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
+        );
       }
       return new LlmError('bad_request', `${where} answered HTTP ${status}: ${serverSays}.`, { status, cause: error });
     }
-    if (error instanceof SyntaxError) {
-      return new LlmError('server', `${where} sent a malformed response (not valid JSON). It will be retried; if this persists, check that the URL points to an OpenAI-compatible API.`, { cause: error });
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    return new LlmError('server', `Unexpected failure talking to ${where}: ${this.redact(message)}.`, { cause: error });
   }
 }

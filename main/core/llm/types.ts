@@ -168,5 +168,7 @@ export type PriceTable = Readonly<Record<string, ModelPrice>>;
 export function costOf(prices: PriceTable, model: string, usage: TokenUsage): number | null {
   const price = prices[model];
   if (price === undefined) return null;
-  return (usage.promptTokens * price.promptPerMillion + usage.completionTokens * price.completionPerMillion) / 1_000_000;
+  return (
+    (usage.promptTokens * price.promptPerMillion + usage.completionTokens * price.completionPerMillion) / 1_000_000
+  );
 }

@@ -1,4 +1,5 @@
 import m001 from './001_initial.sql';
+import m002 from './002_generation.sql';
 
 /** Every migration, in order. Ids are consecutive from 1; a shipped migration is never edited. */
 export interface Migration {
@@ -7,4 +8,7 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [{ id: 1, name: 'initial', sql: m001 }];
+export const migrations: readonly Migration[] = [
+  { id: 1, name: 'initial', sql: m001 },
+  { id: 2, name: 'generation', sql: m002 },
+];

@@ -2,7 +2,13 @@
  * Holds the fake LLM server to the real protocol: every scenario is driven through the real `openai`
  * client, whose parsers and error classes are what production code meets against a real endpoint.
  */
-import OpenAI, { APIConnectionError, AuthenticationError, InternalServerError, NotFoundError, RateLimitError } from 'openai';
+import OpenAI, {
+  APIConnectionError,
+  AuthenticationError,
+  InternalServerError,
+  NotFoundError,
+  RateLimitError,
+} from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 
@@ -26,7 +32,13 @@ describe('fake LLM server speaks the OpenAI protocol', () => {
 
   it('answers a non-streaming completion with usage', async () => {
     server = await startFakeLlmServer({ responder: () => 'Good morning, Herr Neefe.' });
-    const r = await client(server).chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'say hello now' }], temperature: 0.2, top_p: 0.95, max_tokens: 50 });
+    const r = await client(server).chat.completions.create({
+      model: 'fake-model',
+      messages: [{ role: 'user', content: 'say hello now' }],
+      temperature: 0.2,
+      top_p: 0.95,
+      max_tokens: 50,
+    });
     expect(r.choices[0]?.message.content).toBe('Good morning, Herr Neefe.');
     expect(r.choices[0]?.finish_reason).toBe('stop');
     expect(r.usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
@@ -37,7 +49,11 @@ describe('fake LLM server speaks the OpenAI protocol', () => {
   it('streams chunks that the client accumulates, usage last, then [DONE]', async () => {
     const text = 'Then play them, Ludwig,\nand do not rush the second one.';
     server = await startFakeLlmServer({ responder: () => text });
-    const stream = client(server).chat.completions.stream({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], stream_options: { include_usage: true } });
+    const stream = client(server).chat.completions.stream({
+      model: 'fake-model',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream_options: { include_usage: true },
+    });
     const final = await stream.finalChatCompletion();
     expect(final.choices[0]?.message.content).toBe(text);
     expect(final.choices[0]?.finish_reason).toBe('stop');
@@ -47,7 +63,12 @@ describe('fake LLM server speaks the OpenAI protocol', () => {
     const res = await fetch(`${server.baseURL}/chat/completions`, {
       method: 'POST',
       headers: { authorization: 'Bearer test-key', 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } }),
+      body: JSON.stringify({
+        model: 'fake-model',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
     });
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     const events = (await res.text()).split('\n\n').filter((e) => e !== '');
@@ -61,7 +82,9 @@ describe('fake LLM server speaks the OpenAI protocol', () => {
 
   it('rejects a wrong key with 401 and an OpenAI error body', async () => {
     server = await startFakeLlmServer();
-    const error = await client(server, 'sk-wrong-key-123').models.list().catch((e: unknown) => e);
+    const error = await client(server, 'sk-wrong-key-123')
+      .models.list()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as AuthenticationError).status).toBe(401);
     expect((error as AuthenticationError).code).toBe('invalid_api_key');
@@ -70,7 +93,11 @@ describe('fake LLM server speaks the OpenAI protocol', () => {
 
   it('returns 429 with Retry-After, 500 and 503 as the client classifies them', async () => {
     server = await startFakeLlmServer();
-    server.enqueueFaults({ kind: 'rate_limit', retryAfterSeconds: 2 }, { kind: 'server_error', status: 500 }, { kind: 'server_error', status: 503 });
+    server.enqueueFaults(
+      { kind: 'rate_limit', retryAfterSeconds: 2 },
+      { kind: 'server_error', status: 500 },
+      { kind: 'server_error', status: 503 },
+    );
     const c = client(server);
     const req = { model: 'fake-model', messages: [{ role: 'user' as const, content: 'x' }] };
     const e429 = await c.chat.completions.create(req).catch((e: unknown) => e);
@@ -84,7 +111,9 @@ describe('fake LLM server speaks the OpenAI protocol', () => {
 
   it('404s an unknown model', async () => {
     server = await startFakeLlmServer();
-    const e = await client(server).chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] }).catch((x: unknown) => x);
+    const e = await client(server)
+      .chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] })
+      .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(NotFoundError);
   });
 
@@ -135,9 +164,16 @@ describe('fake LLM server speaks the OpenAI protocol', () => {
 
   it('injects seeded random faults reproducibly and tracks concurrency', async () => {
     const run = async (): Promise<string[]> => {
-      const s = await startFakeLlmServer({ latencyMs: 20, faults: { rate: 0.5, seed: 7, kinds: [{ kind: 'server_error' }, { kind: 'empty' }] } });
+      const s = await startFakeLlmServer({
+        latencyMs: 20,
+        faults: { rate: 0.5, seed: 7, kinds: [{ kind: 'server_error' }, { kind: 'empty' }] },
+      });
       const c = client(s);
-      await Promise.allSettled(Array.from({ length: 8 }, () => c.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'x' }] })));
+      await Promise.allSettled(
+        Array.from({ length: 8 }, () =>
+          c.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'x' }] }),
+        ),
+      );
       const kinds = s.requests.map((r) => r.fault?.kind ?? 'ok');
       expect(s.maxInFlight).toBeGreaterThan(1);
       await s.close();

@@ -1,8 +1,8 @@
 /**
  * Gateway overhead. Ideal wall time for N calls of latency L at concurrency C is ceil(N / C) × L; the
  * target is within 1.1× of it at N = 2,000, L = 300 ms, C = 32 (set LLM_BENCH=1 to run that full
- * size, about 20 s per case). The always-on case is the same shape at L = 30 ms with a looser bound,
- * since timer jitter weighs ten times more there.
+ * size, about 20 s per case). The always-on case bounds the gateway's CPU cost per call instead,
+ * which does not depend on how busy the machine running the suite is.
  *
  * The in-process provider isolates the gateway (a timer stands in for the network); the HTTP case
  * adds the real `openai` client and the fake server to show the whole path keeps up.
@@ -26,7 +26,13 @@ class TimedProvider implements LlmProvider {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => {
         this.inFlight--;
-        resolve({ text: 'ok', finishReason: 'stop', usage: { promptTokens: 10, completionTokens: 1 }, model: this.model, latencyMs: this.latencyMs });
+        resolve({
+          text: 'ok',
+          finishReason: 'stop',
+          usage: { promptTokens: 10, completionTokens: 1 },
+          model: this.model,
+          latencyMs: this.latencyMs,
+        });
       }, this.latencyMs);
       signal.addEventListener('abort', () => {
         clearTimeout(t);
@@ -39,15 +45,30 @@ class TimedProvider implements LlmProvider {
     return Promise.resolve([this.model]);
   }
   test(): Promise<ConnectionReport> {
-    return Promise.resolve({ ok: true, summary: 'ok', endpoint: 'memory', model: this.model, models: [this.model], steps: [] });
+    return Promise.resolve({
+      ok: true,
+      summary: 'ok',
+      endpoint: 'memory',
+      model: this.model,
+      models: [this.model],
+      steps: [],
+    });
   }
 }
 
 const ask: CompletionRequest = { messages: [{ role: 'user', content: 'go' }] };
 
-async function runGateway(provider: LlmProvider, calls: number, concurrency: number): Promise<{ ms: number; records: number }> {
+async function runGateway(
+  provider: LlmProvider,
+  calls: number,
+  concurrency: number,
+): Promise<{ ms: number; records: number }> {
   let records = 0;
-  const g = new LlmGateway(provider, { maxConcurrency: concurrency, prices: { 'timed-model': { promptPerMillion: 0.5, completionPerMillion: 1.5 } }, onCall: (_r: CallRecord) => void records++ });
+  const g = new LlmGateway(provider, {
+    maxConcurrency: concurrency,
+    prices: { 'timed-model': { promptPerMillion: 0.5, completionPerMillion: 1.5 } },
+    onCall: (_r: CallRecord) => void records++,
+  });
   const t = performance.now();
   await Promise.all(Array.from({ length: calls }, (_, i) => g.complete(ask, { callId: `c${i}` })));
   return { ms: performance.now() - t, records };
@@ -56,34 +77,50 @@ async function runGateway(provider: LlmProvider, calls: number, concurrency: num
 const full = process.env['LLM_BENCH'] === '1';
 
 describe('gateway overhead', () => {
-  it('2,000 calls at concurrency 32 stay close to ideal (in-process provider, 30 ms)', async () => {
-    const provider = new TimedProvider(30);
+  it('costs well under a millisecond of CPU per call (2,000 calls, zero-latency provider)', async () => {
+    // Wall time with a timer-based provider is at the mercy of a loaded test machine; CPU cost per
+    // call is what decides the 1.1x target (at 300 ms × 32 wide, 2,000 calls leave ~9 ms per call).
+    const provider = new TimedProvider(0);
+    await runGateway(provider, 200, 32); // warm-up
     const { ms, records } = await runGateway(provider, 2000, 32);
-    const ideal = Math.ceil(2000 / 32) * 30;
     expect(records).toBe(2000);
     expect(provider.maxInFlight).toBe(32);
-    console.info(`gateway, 30 ms latency: ${ms.toFixed(0)} ms vs ideal ${ideal} ms (${(ms / ideal).toFixed(3)}×)`);
-    expect(ms / ideal).toBeLessThan(1.25);
+    console.info(`gateway overhead: ${((ms * 1000) / 2000).toFixed(0)} µs per call`);
+    expect(ms / 2000).toBeLessThan(0.5);
   });
 
-  it.runIf(full)('2,000 calls × 300 ms at concurrency 32 within 1.1× (in-process provider)', { timeout: 60_000 }, async () => {
-    const { ms } = await runGateway(new TimedProvider(300), 2000, 32);
-    const ideal = Math.ceil(2000 / 32) * 300;
-    console.info(`gateway, 300 ms latency: ${ms.toFixed(0)} ms vs ideal ${ideal} ms (${(ms / ideal).toFixed(3)}×)`);
-    expect(ms / ideal).toBeLessThan(1.1);
-  });
-
-  it.runIf(full)('2,000 calls × 300 ms at concurrency 32 within 1.1× over HTTP (real client, fake server)', { timeout: 60_000 }, async () => {
-    const server = await startFakeLlmServer({ latencyMs: 300, responder: () => 'a short reply of several words' });
-    try {
-      const provider = new OpenAiCompatibleProvider({ baseURL: server.baseURL, apiKey: 'test-key', model: 'fake-model' });
-      const { ms } = await runGateway(provider, 2000, 32);
+  it.runIf(full)(
+    '2,000 calls × 300 ms at concurrency 32 within 1.1× (in-process provider)',
+    { timeout: 60_000 },
+    async () => {
+      const { ms } = await runGateway(new TimedProvider(300), 2000, 32);
       const ideal = Math.ceil(2000 / 32) * 300;
-      console.info(`gateway over HTTP, 300 ms latency: ${ms.toFixed(0)} ms vs ideal ${ideal} ms (${(ms / ideal).toFixed(3)}×)`);
-      expect(server.maxInFlight).toBe(32);
+      console.info(`gateway, 300 ms latency: ${ms.toFixed(0)} ms vs ideal ${ideal} ms (${(ms / ideal).toFixed(3)}×)`);
       expect(ms / ideal).toBeLessThan(1.1);
-    } finally {
-      await server.close();
-    }
-  });
+    },
+  );
+
+  it.runIf(full)(
+    '2,000 calls × 300 ms at concurrency 32 within 1.1× over HTTP (real client, fake server)',
+    { timeout: 60_000 },
+    async () => {
+      const server = await startFakeLlmServer({ latencyMs: 300, responder: () => 'a short reply of several words' });
+      try {
+        const provider = new OpenAiCompatibleProvider({
+          baseURL: server.baseURL,
+          apiKey: 'test-key',
+          model: 'fake-model',
+        });
+        const { ms } = await runGateway(provider, 2000, 32);
+        const ideal = Math.ceil(2000 / 32) * 300;
+        console.info(
+          `gateway over HTTP, 300 ms latency: ${ms.toFixed(0)} ms vs ideal ${ideal} ms (${(ms / ideal).toFixed(3)}×)`,
+        );
+        expect(server.maxInFlight).toBe(32);
+        expect(ms / ideal).toBeLessThan(1.1);
+      } finally {
+        await server.close();
+      }
+    },
+  );
 });

@@ -10,13 +10,36 @@ afterEach(async () => {
   server = undefined;
 });
 
-const ask = { messages: [{ role: 'system' as const, content: 'You are a helpful assistant.' }, { role: 'user' as const, content: 'Write a scene' }], temperature: 0.2, topP: 0.95 };
+const ask = {
+  messages: [
+    { role: 'system' as const, content: 'You are a helpful assistant.' },
+    { role: 'user' as const, content: 'Write a scene' },
+  ],
+  temperature: 0.2,
+  topP: 0.95,
+};
 
-async function setup(serverOptions: FakeLlmServerOptions = {}, gatewayOptions: LlmGatewayOptions = {}, apiKey = 'test-key'): Promise<{ s: FakeLlmServer; g: LlmGateway; records: CallRecord[] }> {
+async function setup(
+  serverOptions: FakeLlmServerOptions = {},
+  gatewayOptions: LlmGatewayOptions = {},
+  apiKey = 'test-key',
+): Promise<{ s: FakeLlmServer; g: LlmGateway; records: CallRecord[] }> {
   server = await startFakeLlmServer(serverOptions);
-  const provider = new OpenAiCompatibleProvider({ baseURL: server.baseURL, apiKey, model: 'fake-model', firstTokenTimeoutMs: 5_000, idleTimeoutMs: 5_000 });
+  const provider = new OpenAiCompatibleProvider({
+    baseURL: server.baseURL,
+    apiKey,
+    model: 'fake-model',
+    firstTokenTimeoutMs: 5_000,
+    idleTimeoutMs: 5_000,
+  });
   const records: CallRecord[] = [];
-  const g = new LlmGateway(provider, { baseDelayMs: 5, maxDelayMs: 20, random: () => 0.5, onCall: (r) => void records.push(r), ...gatewayOptions });
+  const g = new LlmGateway(provider, {
+    baseDelayMs: 5,
+    maxDelayMs: 20,
+    random: () => 0.5,
+    onCall: (r) => void records.push(r),
+    ...gatewayOptions,
+  });
   return { s: server, g, records };
 }
 
@@ -33,20 +56,49 @@ async function failure(p: Promise<unknown>): Promise<LlmError> {
 
 describe('LlmGateway against the fake server through the real client', () => {
   it('retries 500 and 503, then succeeds, recording every attempt with cost', async () => {
-    const { s, g, records } = await setup({ responder: () => 'one two three' }, { prices: { 'fake-model': { promptPerMillion: 1_000_000, completionPerMillion: 2_000_000 } } });
+    const { s, g, records } = await setup(
+      { responder: () => 'one two three' },
+      { prices: { 'fake-model': { promptPerMillion: 1_000_000, completionPerMillion: 2_000_000 } } },
+    );
     s.enqueueFaults({ kind: 'server_error', status: 500 }, { kind: 'server_error', status: 503 });
     const r = await g.complete(ask, { callId: 'c1', tag: 'scene:7' });
     expect(r).toMatchObject({ text: 'one two three', attempts: 3, callId: 'c1' });
     // 8 prompt words × $1 + 3 completion words × $2 (prices per 1M tokens, scaled for the test)
     expect(r.costUsd).toBe(14);
-    expect(records.map((x) => [x.attempt, x.error?.code ?? null, x.willRetry])).toEqual([[1, 'server', true], [2, 'server', true], [3, null, false]]);
+    expect(records.map((x) => [x.attempt, x.error?.code ?? null, x.willRetry])).toEqual([
+      [1, 'server', true],
+      [2, 'server', true],
+      [3, null, false],
+    ]);
     for (const rec of records) {
-      expect(rec).toMatchObject({ callId: 'c1', tag: 'scene:7', provider: 'openai-compatible:custom', model: 'fake-model', messages: ask.messages, params: { temperature: 0.2, topP: 0.95 } });
+      expect(rec).toMatchObject({
+        callId: 'c1',
+        tag: 'scene:7',
+        provider: 'openai-compatible:custom',
+        model: 'fake-model',
+        messages: ask.messages,
+        params: { temperature: 0.2, topP: 0.95 },
+      });
     }
-    expect(records[2]).toMatchObject({ responseText: 'one two three', finishReason: 'stop', usage: { promptTokens: 8, completionTokens: 3 }, costUsd: 14, responseModel: 'fake-model' });
+    expect(records[2]).toMatchObject({
+      responseText: 'one two three',
+      finishReason: 'stop',
+      usage: { promptTokens: 8, completionTokens: 3 },
+      costUsd: 14,
+      responseModel: 'fake-model',
+    });
     expect(records[0]?.responseText).toBeNull();
     expect(s.requests).toHaveLength(3);
-    expect(g.stats()).toMatchObject({ attempts: 3, succeeded: 1, retries: 2, failed: 0, promptTokens: 8, completionTokens: 3, costUsd: 14, inFlight: 0 });
+    expect(g.stats()).toMatchObject({
+      attempts: 3,
+      succeeded: 1,
+      retries: 2,
+      failed: 0,
+      promptTokens: 8,
+      completionTokens: 3,
+      costUsd: 14,
+      inFlight: 0,
+    });
   });
 
   it('honours Retry-After (ms and seconds) before the next attempt, for other calls too', async () => {
@@ -99,11 +151,15 @@ describe('LlmGateway against the fake server through the real client', () => {
     expect(e.message).toMatch(/gave up after 2 attempts/);
     expect(Date.now() - t).toBeLessThan(2_000);
     expect(records.map((r) => r.error?.code)).toEqual(['timeout', 'timeout']);
+    expect(new Set(records.map((r) => r.callId)).size).toBe(1);
     expect(s.requests).toHaveLength(2);
   });
 
   it('cancels running, sleeping and queued calls quickly', async () => {
-    const { s, g, records } = await setup({}, { maxConcurrency: 1, baseDelayMs: 10_000, maxDelayMs: 10_000, random: () => 1 });
+    const { s, g, records } = await setup(
+      {},
+      { maxConcurrency: 1, baseDelayMs: 10_000, maxDelayMs: 10_000, random: () => 1 },
+    );
     s.enqueueFaults({ kind: 'hang' });
     const c = new AbortController();
     const running = g.complete(ask, { signal: c.signal });
@@ -168,9 +224,12 @@ describe('LlmGateway against the fake server through the real client', () => {
     expect((await failure(g.complete(ask))).code).toBe('not_found');
     expect(records).toHaveLength(1);
 
-    const failing = new LlmGateway(new OpenAiCompatibleProvider({ baseURL: server!.baseURL, apiKey: 'test-key', model: 'other' }), {
-      onCall: () => Promise.reject(new Error('disk full')),
-    });
+    const failing = new LlmGateway(
+      new OpenAiCompatibleProvider({ baseURL: server!.baseURL, apiKey: 'test-key', model: 'other' }),
+      {
+        onCall: () => Promise.reject(new Error('disk full')),
+      },
+    );
     await expect(failing.complete(ask)).rejects.toThrow('disk full');
   });
 });

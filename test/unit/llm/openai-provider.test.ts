@@ -13,9 +13,18 @@ const KEY = 'sk-secret-test-key-0123456789';
 const ask = { messages: [{ role: 'user' as const, content: 'Tell me about Bonn' }] };
 const never = (): AbortSignal => new AbortController().signal;
 
-async function setup(opts: Parameters<typeof startFakeLlmServer>[0] = {}, provider: Partial<ConstructorParameters<typeof OpenAiCompatibleProvider>[0]> = {}): Promise<{ s: FakeLlmServer; p: OpenAiCompatibleProvider }> {
+async function setup(
+  opts: Parameters<typeof startFakeLlmServer>[0] = {},
+  provider: Partial<ConstructorParameters<typeof OpenAiCompatibleProvider>[0]> = {},
+): Promise<{ s: FakeLlmServer; p: OpenAiCompatibleProvider }> {
   server = await startFakeLlmServer({ apiKey: KEY, ...opts });
-  const p = new OpenAiCompatibleProvider({ preset: 'custom', baseURL: server.baseURL, apiKey: KEY, model: 'fake-model', ...provider });
+  const p = new OpenAiCompatibleProvider({
+    preset: 'custom',
+    baseURL: server.baseURL,
+    apiKey: KEY,
+    model: 'fake-model',
+    ...provider,
+  });
   return { s: server, p };
 }
 
@@ -34,10 +43,22 @@ describe('OpenAiCompatibleProvider', () => {
   it('streams a completion and maps params, usage and finish reason', async () => {
     const { s, p } = await setup({ responder: () => 'Bonn lies on the Rhine.' });
     const r = await p.complete({ ...ask, temperature: 0.2, topP: 0.95, maxTokens: 300, stop: ['<|eot|>'] }, never());
-    expect(r).toMatchObject({ text: 'Bonn lies on the Rhine.', finishReason: 'stop', model: 'fake-model', usage: { promptTokens: 4, completionTokens: 5 } });
+    expect(r).toMatchObject({
+      text: 'Bonn lies on the Rhine.',
+      finishReason: 'stop',
+      model: 'fake-model',
+      usage: { promptTokens: 4, completionTokens: 5 },
+    });
     expect(r.usage.estimated).toBeUndefined();
     expect(r.latencyMs).toBeGreaterThanOrEqual(0);
-    expect(s.requests[0]?.chat).toMatchObject({ stream: true, includeUsage: true, temperature: 0.2, top_p: 0.95, max_tokens: 300, stop: ['<|eot|>'] });
+    expect(s.requests[0]?.chat).toMatchObject({
+      stream: true,
+      includeUsage: true,
+      temperature: 0.2,
+      top_p: 0.95,
+      max_tokens: 300,
+      stop: ['<|eot|>'],
+    });
   });
 
   it('reports cut-off output as finishReason length', async () => {
@@ -52,7 +73,10 @@ describe('OpenAiCompatibleProvider', () => {
     const schema = { name: 'scenes', schema: { type: 'object', properties: { scenes: { type: 'array' } } } };
     const { s, p } = await setup({}, { supportsJsonSchema: true });
     await p.complete({ ...ask, jsonSchema: schema }, never());
-    expect(s.requests[0]?.chat?.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'scenes', schema: schema.schema, strict: false } });
+    expect(s.requests[0]?.chat?.response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'scenes', schema: schema.schema, strict: false },
+    });
     const plain = new OpenAiCompatibleProvider({ baseURL: s.baseURL, apiKey: KEY, model: 'fake-model' });
     expect(plain.capabilities.jsonSchema).toBe(false);
     await plain.complete({ ...ask, jsonSchema: schema }, never());
@@ -67,7 +91,12 @@ describe('OpenAiCompatibleProvider', () => {
 
   it('maps a wrong key to auth without leaking the key', async () => {
     server = await startFakeLlmServer({ apiKey: 'the-right-key' });
-    const p = new OpenAiCompatibleProvider({ preset: 'openai', baseURL: server.baseURL, apiKey: KEY, model: 'fake-model' });
+    const p = new OpenAiCompatibleProvider({
+      preset: 'openai',
+      baseURL: server.baseURL,
+      apiKey: KEY,
+      model: 'fake-model',
+    });
     const e = await failure(p.complete(ask, never()));
     expect(e.code).toBe('auth');
     expect(e.retryable).toBe(false);
@@ -79,7 +108,12 @@ describe('OpenAiCompatibleProvider', () => {
   it('maps 429 with Retry-After seconds, ms and HTTP date', async () => {
     const now = Date.parse('2025-01-01T00:00:00Z');
     const { s, p } = await setup({}, { now: () => now });
-    s.enqueueFaults({ kind: 'rate_limit', retryAfterSeconds: 3 }, { kind: 'rate_limit', retryAfterMs: 250 }, { kind: 'rate_limit', retryAfterDate: new Date(now + 7_000) }, { kind: 'rate_limit' });
+    s.enqueueFaults(
+      { kind: 'rate_limit', retryAfterSeconds: 3 },
+      { kind: 'rate_limit', retryAfterMs: 250 },
+      { kind: 'rate_limit', retryAfterDate: new Date(now + 7_000) },
+      { kind: 'rate_limit' },
+    );
     const a = await failure(p.complete(ask, never()));
     expect(a).toMatchObject({ code: 'rate_limited', retryable: true, retryAfterMs: 3000, status: 429 });
     expect((await failure(p.complete(ask, never()))).retryAfterMs).toBe(250);
@@ -91,7 +125,12 @@ describe('OpenAiCompatibleProvider', () => {
     const h = (m: Record<string, string>) => ({ get: (n: string) => m[n] ?? null });
     expect(parseRetryAfter(h({ 'retry-after': '1.5' }), 0)).toBe(1500);
     expect(parseRetryAfter(h({ 'retry-after-ms': '20', 'retry-after': '9' }), 0)).toBe(20);
-    expect(parseRetryAfter(h({ 'retry-after': 'Wed, 21 Oct 2015 07:28:10 GMT' }), Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(10_000);
+    expect(
+      parseRetryAfter(
+        h({ 'retry-after': 'Wed, 21 Oct 2015 07:28:10 GMT' }),
+        Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'),
+      ),
+    ).toBe(10_000);
     expect(parseRetryAfter(h({ 'retry-after': 'Wed, 21 Oct 2015 07:28:10 GMT' }), Date.parse('2020-01-01'))).toBe(0);
     expect(parseRetryAfter(h({ 'retry-after': 'soon' }), 0)).toBeUndefined();
     expect(parseRetryAfter(undefined, 0)).toBeUndefined();
@@ -99,7 +138,14 @@ describe('OpenAiCompatibleProvider', () => {
 
   it('maps 5xx, 404, malformed, reset, refusal and empty', async () => {
     const { s, p } = await setup({ responder: () => 'a b c d e f' });
-    s.enqueueFaults({ kind: 'server_error', status: 500 }, { kind: 'server_error', status: 503 }, { kind: 'malformed' }, { kind: 'reset' }, { kind: 'refusal' }, { kind: 'empty' });
+    s.enqueueFaults(
+      { kind: 'server_error', status: 500 },
+      { kind: 'server_error', status: 503 },
+      { kind: 'malformed' },
+      { kind: 'reset' },
+      { kind: 'refusal' },
+      { kind: 'empty' },
+    );
     expect(await failure(p.complete(ask, never()))).toMatchObject({ code: 'server', retryable: true, status: 500 });
     expect(await failure(p.complete(ask, never()))).toMatchObject({ code: 'server', retryable: true, status: 503 });
     expect(await failure(p.complete(ask, never()))).toMatchObject({ code: 'server', retryable: true });
@@ -126,7 +172,10 @@ describe('OpenAiCompatibleProvider', () => {
   });
 
   it('times out a hung request and a stream that stalls mid-way', async () => {
-    const { s, p } = await setup({ responder: () => 'a b c d e f g h' }, { firstTokenTimeoutMs: 150, idleTimeoutMs: 150 });
+    const { s, p } = await setup(
+      { responder: () => 'a b c d e f g h' },
+      { firstTokenTimeoutMs: 150, idleTimeoutMs: 150 },
+    );
     s.enqueueFaults({ kind: 'hang' }, { kind: 'stall', afterChunks: 3 });
     let t = Date.now();
     const hung = await failure(p.complete(ask, never()));
@@ -161,7 +210,11 @@ describe('OpenAiCompatibleProvider', () => {
     const ok = await p.test(never());
     expect(ok.ok).toBe(true);
     expect(ok.models).toEqual(['fake-model', 'other']);
-    expect(ok.steps.map((x) => [x.name, x.ok])).toEqual([['list-models', true], ['model-available', true], ['completion', true]]);
+    expect(ok.steps.map((x) => [x.name, x.ok])).toEqual([
+      ['list-models', true],
+      ['model-available', true],
+      ['completion', true],
+    ]);
     expect(ok.summary).toContain(s.baseURL);
 
     const wrongModel = new OpenAiCompatibleProvider({ baseURL: s.baseURL, apiKey: KEY, model: 'llama3' });
@@ -171,7 +224,11 @@ describe('OpenAiCompatibleProvider', () => {
     expect(bad.steps[1]?.message).toContain('fake-model');
     expect(bad.error?.code).toBe('not_found');
 
-    const wrongKey = new OpenAiCompatibleProvider({ baseURL: s.baseURL, apiKey: 'nope-nope-nope', model: 'fake-model' });
+    const wrongKey = new OpenAiCompatibleProvider({
+      baseURL: s.baseURL,
+      apiKey: 'nope-nope-nope',
+      model: 'fake-model',
+    });
     const denied = await wrongKey.test(never());
     expect(denied).toMatchObject({ ok: false, error: { code: 'auth' } });
     expect(denied.steps).toHaveLength(1);
@@ -183,7 +240,11 @@ describe('OpenAiCompatibleProvider', () => {
     expect(() => new OpenAiCompatibleProvider({ baseURL: 'localhost:1234', model: 'm' })).toThrow(/http/);
     expect(() => new OpenAiCompatibleProvider({ preset: 'openai', model: 'gpt-4o-mini' })).toThrow(/API key/);
     expect(() => new OpenAiCompatibleProvider({ preset: 'ollama', model: ' ' })).toThrow(/model/);
-    const p = new OpenAiCompatibleProvider({ preset: 'lmstudio', model: 'm', baseURL: 'http://user:pw@127.0.0.1:1234/v1/' });
+    const p = new OpenAiCompatibleProvider({
+      preset: 'lmstudio',
+      model: 'm',
+      baseURL: 'http://user:pw@127.0.0.1:1234/v1/',
+    });
     expect(p.endpoint).toBe('http://127.0.0.1:1234/v1');
     expect(OPENAI_PRESETS.ollama.baseURL).toBe('http://127.0.0.1:11434/v1');
     expect(OPENAI_PRESETS.llamacpp.baseURL).toBe('http://127.0.0.1:8080/v1');

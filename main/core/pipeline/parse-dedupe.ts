@@ -1,0 +1,192 @@
+/**
+ * Near-duplicate detection for generated scenes (the paper did none; repeated chunks yield repeats).
+ *
+ * Contract:
+ * - Two scenes are near-duplicates when the Jaccard similarity of their word-trigram sets (location
+ *   + background, lower-cased, accents and punctuation removed) is ≥ `threshold` (default 0.7).
+ *   Similarities reported are exact Jaccard values, never estimates.
+ * - Order matters: the first of a group is kept, each later one points at the most similar kept
+ *   scene (`duplicateOf`). Scenes already marked duplicate are not themselves matched against.
+ * - Candidates come from MinHash (64 hashes) with LSH banding (16 bands × 4 rows); every candidate is
+ *   then checked exactly. At threshold ≥ 0.5 a pair at the threshold is found with probability ≥ 0.64,
+ *   at 0.7 ≥ 0.98, at 0.8 ≥ 0.9998; below 0.5 every pair is compared exactly. Work per scene is
+ *   O(shingles × 64) plus the candidates, so thousands of scenes take milliseconds.
+ */
+
+export interface DedupeOptions {
+  /** Minimum Jaccard similarity (0–1] to call two scenes near-duplicates. Default 0.7. */
+  threshold?: number;
+  /** Words per shingle. Default 3. */
+  shingleSize?: number;
+}
+
+export interface NearDuplicate {
+  index: number;
+  duplicateOf: number;
+  similarity: number;
+}
+
+interface SceneLike {
+  location: string;
+  background: string;
+}
+
+const HASHES = 64;
+const BANDS = 16;
+const ROWS = HASHES / BANDS;
+
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** murmur3's finaliser: a cheap, well-mixed 32-bit hash of x under `seed`. */
+function mix(x: number, seed: number): number {
+  let h = (x ^ seed) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+const SEEDS = Array.from({ length: HASHES }, (_, i) => mix(i + 1, 0x9e3779b9));
+
+export function normalizedWords(text: string): string[] {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim()
+    .split(' ')
+    .filter((w) => w !== '');
+}
+
+/** Sorted, distinct 32-bit hashes of the scene's word shingles. */
+export function sceneShingles(scene: SceneLike, shingleSize = 3): Uint32Array {
+  const words = normalizedWords(`${scene.location} ${scene.background}`);
+  const set = new Set<number>();
+  if (words.length < shingleSize) {
+    if (words.length > 0) set.add(fnv1a(words.join(' ')));
+  } else {
+    for (let i = 0; i + shingleSize <= words.length; i++) set.add(fnv1a(words.slice(i, i + shingleSize).join(' ')));
+  }
+  return Uint32Array.from(set).sort();
+}
+
+function jaccardSorted(a: Uint32Array, b: Uint32Array): number {
+  if (a.length === 0 && b.length === 0) return 1;
+  let i = 0;
+  let j = 0;
+  let inter = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i] ?? 0;
+    const y = b[j] ?? 0;
+    if (x === y) {
+      inter++;
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return inter / (a.length + b.length - inter);
+}
+
+/** Incremental detector: `add` scenes in order as they arrive (e.g. per chunk of a running job). */
+export class SceneDeduplicator {
+  private readonly threshold: number;
+  private readonly shingleSize: number;
+  private readonly exhaustive: boolean;
+  private readonly kept: { index: number; shingles: Uint32Array }[] = [];
+  private readonly buckets = new Map<string, number[]>();
+  private count = 0;
+
+  constructor(options: DedupeOptions = {}) {
+    this.threshold = options.threshold ?? 0.7;
+    this.shingleSize = options.shingleSize ?? 3;
+    if (!(this.threshold > 0 && this.threshold <= 1))
+      throw new RangeError(`threshold must be in (0, 1] (got ${this.threshold}).`);
+    if (!Number.isInteger(this.shingleSize) || this.shingleSize < 1)
+      throw new RangeError(`shingleSize must be a whole number ≥ 1 (got ${this.shingleSize}).`);
+    this.exhaustive = this.threshold < 0.5;
+  }
+
+  /** Scenes added so far. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Registers the next scene (index = number added before it) and says whether it repeats a kept one. */
+  add(scene: SceneLike): { index: number; duplicateOf: number | null; similarity: number } {
+    const index = this.count++;
+    const shingles = sceneShingles(scene, this.shingleSize);
+    let best = -1;
+    let bestSim = 0;
+    const consider = (k: number): void => {
+      const other = this.kept[k];
+      if (!other) return;
+      const sim = jaccardSorted(shingles, other.shingles);
+      if (sim >= this.threshold && sim > bestSim) {
+        best = k;
+        bestSim = sim;
+      }
+    };
+    let keys: string[] = [];
+    if (this.exhaustive) {
+      for (let k = 0; k < this.kept.length; k++) consider(k);
+    } else {
+      keys = this.bandKeys(shingles);
+      const seen = new Set<number>();
+      for (const key of keys) {
+        for (const k of this.buckets.get(key) ?? []) {
+          if (seen.has(k)) continue;
+          seen.add(k);
+          consider(k);
+        }
+      }
+    }
+    if (best !== -1) return { index, duplicateOf: this.kept[best]?.index ?? null, similarity: bestSim };
+    const k = this.kept.length;
+    this.kept.push({ index, shingles });
+    for (const key of keys) {
+      const list = this.buckets.get(key);
+      if (list) list.push(k);
+      else this.buckets.set(key, [k]);
+    }
+    return { index, duplicateOf: null, similarity: 0 };
+  }
+
+  private bandKeys(shingles: Uint32Array): string[] {
+    const sig = new Uint32Array(HASHES).fill(0xffffffff);
+    for (const s of shingles) {
+      for (let h = 0; h < HASHES; h++) {
+        const v = mix(s, SEEDS[h] ?? 0);
+        if (v < (sig[h] ?? 0)) sig[h] = v;
+      }
+    }
+    const keys: string[] = [];
+    for (let b = 0; b < BANDS; b++) {
+      let key = `${b}:`;
+      for (let r = 0; r < ROWS; r++) key += `${(sig[b * ROWS + r] ?? 0).toString(36)},`;
+      keys.push(key);
+    }
+    return keys;
+  }
+}
+
+/** All near-duplicates in a list, each pointing at the earlier scene it repeats. */
+export function findNearDuplicateScenes(scenes: readonly SceneLike[], options: DedupeOptions = {}): NearDuplicate[] {
+  const detector = new SceneDeduplicator(options);
+  const out: NearDuplicate[] = [];
+  for (const scene of scenes) {
+    const r = detector.add(scene);
+    if (r.duplicateOf !== null) out.push({ index: r.index, duplicateOf: r.duplicateOf, similarity: r.similarity });
+  }
+  return out;
+}

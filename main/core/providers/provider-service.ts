@@ -1,0 +1,250 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import type {
+  ConnectionCheck,
+  ModelPrice,
+  Provider,
+  ProviderDraft,
+  ProviderId,
+  ProviderPreset,
+  ProviderPresetInfo,
+} from '../../../common/contract';
+import type { ProvidersRepo } from '../../store/providers-repo';
+import type { Clock, IdFactory } from '../clock';
+import { StudioFailure } from '../errors';
+import type { EventBus } from '../events';
+import { EmbeddedProvider } from '../llm/embedded-provider';
+import { OPENAI_PRESETS, OpenAiCompatibleProvider, type OpenAiPresetId } from '../llm/openai-provider';
+import type { LlmProvider, PriceTable } from '../llm/types';
+import { resolveSecret, type SecretStore } from './secret-store';
+
+/** Published list prices (US$ per million tokens) the user starts from and may edit. */
+export const DEFAULT_PRICES: readonly ModelPrice[] = [
+  { model: 'gpt-4o-mini', promptPerMillion: 0.15, completionPerMillion: 0.6 },
+  { model: 'gpt-4o', promptPerMillion: 2.5, completionPerMillion: 10 },
+  { model: 'gpt-4.1-mini', promptPerMillion: 0.4, completionPerMillion: 1.6 },
+  { model: 'gpt-4.1', promptPerMillion: 2, completionPerMillion: 8 },
+  { model: 'gpt-3.5-turbo', promptPerMillion: 0.5, completionPerMillion: 1.5 },
+];
+
+const EXAMPLE_MODEL: Record<ProviderPreset, string> = {
+  openai: 'gpt-4o-mini',
+  ollama: 'llama3.1:8b',
+  lmstudio: 'qwen2.5-7b-instruct',
+  llamacpp: 'default',
+  vllm: 'Qwen/Qwen2.5-7B-Instruct',
+  openrouter: 'openai/gpt-4o-mini',
+  custom: '',
+  embedded: '',
+};
+
+const secretRef = (id: ProviderId) => `provider:${id}:api-key`;
+
+export interface ProviderServiceOptions {
+  /** CPU threads for the embedded model (node-llama-cpp's own default oversubscribes small machines). */
+  embeddedThreads?: number;
+}
+
+/** LLM endpoints the user configured, their keys (in the secret store) and the price table. */
+export class ProviderService {
+  private readonly embedded = new Map<string, EmbeddedProvider>();
+
+  constructor(
+    private readonly repo: ProvidersRepo,
+    private readonly secrets: SecretStore,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+    private readonly newId: IdFactory,
+    private readonly options: ProviderServiceOptions = {},
+  ) {}
+
+  presets(): ProviderPresetInfo[] {
+    const endpoints = Object.values(OPENAI_PRESETS).map((p) => ({
+      id: p.id,
+      label: p.label,
+      kind: 'openai-compatible' as const,
+      baseUrl: p.baseURL,
+      needsApiKey: p.requiresApiKey,
+      supportsJsonSchema: p.supportsJsonSchema,
+      exampleModel: EXAMPLE_MODEL[p.id],
+    }));
+    return [
+      {
+        id: 'embedded',
+        label: 'Embedded model (offline, a .gguf file)',
+        kind: 'embedded',
+        baseUrl: '',
+        needsApiKey: false,
+        supportsJsonSchema: true,
+        exampleModel: '',
+      },
+      ...endpoints,
+    ];
+  }
+
+  list(): Provider[] {
+    return this.repo.list();
+  }
+
+  get(id: ProviderId): Provider {
+    const provider = this.repo.get(id);
+    if (!provider) throw new StudioFailure('not_found', 'That provider no longer exists. Choose another one in Settings.');
+    return provider;
+  }
+
+  create(draft: ProviderDraft): Provider {
+    return this.save(this.newId() as ProviderId, draft, false);
+  }
+
+  update(id: ProviderId, patch: Partial<ProviderDraft>): Provider {
+    const current = this.get(id);
+    this.disposeEmbedded(id);
+    return this.save(id, { ...current, ...patch }, current.hasApiKey);
+  }
+
+  delete(id: ProviderId): { deleted: true } {
+    this.get(id);
+    this.disposeEmbedded(id);
+    this.repo.delete(id);
+    this.secrets.delete(secretRef(id));
+    this.events.emit('providers/changed', { providerId: null });
+    return { deleted: true };
+  }
+
+  async test(id: ProviderId): Promise<ConnectionCheck> {
+    let llm: LlmProvider;
+    try {
+      llm = this.instance(id);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return { ok: false, summary: message, models: null, steps: [] };
+    }
+    const report = await llm.test(AbortSignal.timeout(120_000));
+    return { ok: report.ok, summary: report.summary, models: report.models, steps: report.steps };
+  }
+
+  prices(): ModelPrice[] {
+    const stored = this.repo.prices();
+    const known = new Set(stored.map((p) => p.model));
+    return [...stored, ...DEFAULT_PRICES.filter((p) => !known.has(p.model))].sort((a, b) => a.model.localeCompare(b.model));
+  }
+
+  setPrice(price: ModelPrice): ModelPrice[] {
+    if (!price.model.trim()) throw new StudioFailure('invalid_argument', 'Name the model the price is for.');
+    if (price.promptPerMillion < 0 || price.completionPerMillion < 0) {
+      throw new StudioFailure('invalid_argument', 'Prices cannot be negative.');
+    }
+    this.repo.setPrice({ ...price, model: price.model.trim() }, this.clock.now());
+    return this.prices();
+  }
+
+  priceTable(): PriceTable {
+    return Object.fromEntries(this.prices().map((p) => [p.model, p]));
+  }
+
+  /** Whether calls to this provider cost money (local servers and the embedded model do not). */
+  isMetered(provider: Provider): boolean {
+    return provider.preset === 'openai' || provider.preset === 'openrouter' || provider.preset === 'custom';
+  }
+
+  /** A ready-to-call provider for generation. Embedded models are loaded once and kept. */
+  instance(id: ProviderId): LlmProvider {
+    const p = this.get(id);
+    if (p.kind === 'embedded') {
+      const cached = this.embedded.get(id);
+      if (cached) return cached;
+      const provider = new EmbeddedProvider({
+        modelPath: p.modelPath,
+        ...(p.model && { name: p.model }),
+        threads: this.options.embeddedThreads ?? Math.max(1, os.availableParallelism()),
+        sequences: Math.max(1, Math.min(p.maxConcurrency, 8)),
+      });
+      this.embedded.set(id, provider);
+      return provider;
+    }
+    const apiKey = resolveSecret(this.secrets.get(secretRef(id)));
+    if (OPENAI_PRESETS[p.preset as OpenAiPresetId]?.requiresApiKey && !apiKey) {
+      throw new StudioFailure('invalid_argument', `${p.name} needs an API key. Add it in the provider's settings.`);
+    }
+    return new OpenAiCompatibleProvider({
+      preset: p.preset as OpenAiPresetId,
+      baseURL: p.baseUrl,
+      model: p.model,
+      ...(apiKey && { apiKey }),
+      supportsJsonSchema: p.structuredOutput,
+      firstTokenTimeoutMs: p.timeoutMs,
+    });
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.embedded.values()];
+    this.embedded.clear();
+    await Promise.allSettled(all.map((p) => p.dispose()));
+  }
+
+  private disposeEmbedded(id: ProviderId): void {
+    const cached = this.embedded.get(id);
+    if (cached) {
+      this.embedded.delete(id);
+      void cached.dispose();
+    }
+  }
+
+  private save(id: ProviderId, draft: ProviderDraft, hadKey: boolean): Provider {
+    const name = draft.name.trim();
+    if (!name) throw new StudioFailure('invalid_argument', 'Give the provider a name, e.g. "Ollama on this machine".');
+    if (this.repo.nameTaken(name, id)) {
+      throw new StudioFailure('conflict', `A provider named "${name}" already exists. Choose another name.`);
+    }
+    const kind = draft.preset === 'embedded' ? 'embedded' : 'openai-compatible';
+    let baseUrl = draft.baseUrl.trim();
+    const model = draft.model.trim();
+    const modelPath = draft.modelPath.trim();
+    if (kind === 'embedded') {
+      if (!modelPath) throw new StudioFailure('invalid_argument', 'Choose the .gguf model file for the embedded provider.');
+      if (!fs.existsSync(modelPath)) {
+        throw new StudioFailure('invalid_argument', `There is no file at ${modelPath}. Check the path of the .gguf model.`);
+      }
+    } else {
+      const preset = OPENAI_PRESETS[draft.preset as OpenAiPresetId];
+      if (!preset) throw new StudioFailure('invalid_argument', `Unknown preset "${draft.preset}".`);
+      baseUrl ||= preset.baseURL;
+      try {
+        const url = new URL(baseUrl);
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+      } catch {
+        throw new StudioFailure('invalid_argument', `"${baseUrl}" is not a web address. Use the server's URL, e.g. http://127.0.0.1:8080/v1.`);
+      }
+      if (!model) throw new StudioFailure('invalid_argument', 'Name the model to use, e.g. "gpt-4o-mini" or "llama3.1:8b".');
+    }
+    if (!(draft.maxConcurrency >= 1 && draft.maxConcurrency <= 256)) {
+      throw new StudioFailure('invalid_argument', 'Concurrency must be between 1 and 256 requests at once.');
+    }
+    let hasApiKey = hadKey;
+    if (draft.apiKey !== undefined) {
+      const key = draft.apiKey.trim();
+      if (key) this.secrets.set(secretRef(id), key);
+      else this.secrets.delete(secretRef(id));
+      hasApiKey = key !== '';
+    }
+    this.repo.upsert(
+      {
+        id,
+        name,
+        kind,
+        preset: draft.preset,
+        baseUrl,
+        model,
+        modelPath,
+        hasApiKey,
+        maxConcurrency: Math.round(draft.maxConcurrency),
+        requestsPerMinute: Math.max(0, Math.round(draft.requestsPerMinute)),
+        timeoutMs: Math.max(1000, Math.round(draft.timeoutMs)),
+        structuredOutput: draft.structuredOutput,
+      },
+      this.clock.now(),
+    );
+    this.events.emit('providers/changed', { providerId: id });
+    return this.get(id);
+  }
+}

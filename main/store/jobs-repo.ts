@@ -1,0 +1,229 @@
+import type { CharacterId, ItemFailure, JobId, JobStatus, Stage } from '../../common/contract';
+import type { Db } from './database';
+
+export interface JobRow {
+  id: JobId;
+  character_id: CharacterId;
+  kind: 'generation';
+  status: JobStatus;
+  stage: Stage | null;
+  settings: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number;
+  message: string | null;
+  runner: string | null;
+  heartbeat_at: number | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface ItemRow {
+  id: string;
+  job_id: JobId;
+  stage: Stage;
+  key: string;
+  status: 'pending' | 'done' | 'failed';
+  input: string;
+  attempts: number;
+  error: string | null;
+  call_id: string | null;
+  updated_at: number;
+}
+
+export interface NewItem {
+  id: string;
+  stage: Stage;
+  key: string;
+  input: unknown;
+}
+
+export interface CallRow {
+  id: string;
+  attempt: number;
+  job_id: string | null;
+  item_id: string | null;
+  provider: string;
+  model: string;
+  response_model: string | null;
+  params: string;
+  messages: string;
+  response: string | null;
+  finish_reason: string | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  cost_usd: number | null;
+  latency_ms: number;
+  error: string | null;
+  started_at: number;
+}
+
+/** Jobs, their idempotent work items and the log of LLM calls. */
+export class JobsRepo {
+  constructor(private readonly db: Db) {}
+
+  insertJob(job: { id: JobId; characterId: CharacterId; settings: unknown }, now: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO jobs (id, character_id, kind, status, stage, settings, created_at, updated_at)
+         VALUES (?, ?, 'generation', 'queued', NULL, ?, ?, ?)`,
+      )
+      .run(job.id, job.characterId, JSON.stringify(job.settings), now, now);
+  }
+
+  job(id: JobId): JobRow | undefined {
+    return this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+  }
+
+  jobsFor(characterId: CharacterId): JobRow[] {
+    return this.db.prepare('SELECT * FROM jobs WHERE character_id = ? ORDER BY created_at DESC, rowid DESC').all(characterId) as JobRow[];
+  }
+
+  unfinishedFor(characterId: CharacterId): JobRow | undefined {
+    return this.db
+      .prepare(
+        `SELECT * FROM jobs WHERE character_id = ? AND status IN ('queued', 'running', 'paused', 'interrupted')
+         ORDER BY created_at DESC LIMIT 1`,
+      )
+      .get(characterId) as JobRow | undefined;
+  }
+
+  setStatus(id: JobId, status: JobStatus, message: string | null, now: number): void {
+    const finished = status === 'succeeded' || status === 'failed' || status === 'cancelled' ? now : null;
+    this.db
+      .prepare('UPDATE jobs SET status = ?, message = ?, updated_at = ?, finished_at = ? WHERE id = ?')
+      .run(status, message, now, finished, id);
+  }
+
+  setStage(id: JobId, stage: Stage | null, now: number): void {
+    this.db.prepare('UPDATE jobs SET stage = ?, updated_at = ? WHERE id = ?').run(stage, now, id);
+  }
+
+  /** Work whose runner stopped beating (a crash or quit) becomes resumable. */
+  markInterrupted(now: number, staleAfterMs: number): number {
+    return this.db
+      .prepare(
+        `UPDATE jobs SET status = 'interrupted', runner = NULL,
+           message = 'Stopped when the studio closed; resume to continue where it left off.', updated_at = ?
+         WHERE status IN ('running', 'queued') AND (heartbeat_at IS NULL OR heartbeat_at < ?)`,
+      )
+      .run(now, now - staleAfterMs).changes;
+  }
+
+  /** Claims the job for this process unless another live runner holds it. */
+  claim(id: JobId, runner: string, now: number, staleAfterMs: number): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE jobs SET runner = ?, heartbeat_at = ? WHERE id = ?
+           AND (runner IS NULL OR runner = ? OR heartbeat_at IS NULL OR heartbeat_at < ? OR status != 'running')`,
+        )
+        .run(runner, now, id, runner, now - staleAfterMs).changes > 0
+    );
+  }
+
+  heartbeat(id: JobId, runner: string, now: number): void {
+    this.db.prepare('UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND runner = ?').run(now, id, runner);
+  }
+
+  release(id: JobId, runner: string): void {
+    this.db.prepare('UPDATE jobs SET runner = NULL, heartbeat_at = NULL WHERE id = ? AND runner = ?').run(id, runner);
+  }
+
+  addUsage(id: JobId, promptTokens: number, completionTokens: number, costUsd: number): void {
+    this.db
+      .prepare(
+        'UPDATE jobs SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, cost_usd = cost_usd + ? WHERE id = ?',
+      )
+      .run(promptTokens, completionTokens, costUsd, id);
+  }
+
+  /** Adds items whose key the job does not have yet; returns how many were new. */
+  planItems(jobId: JobId, items: readonly NewItem[], now: number): number {
+    const insert = this.db.prepare(
+      `INSERT OR IGNORE INTO job_items (id, job_id, stage, key, status, input, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)`,
+    );
+    let added = 0;
+    this.db.transaction(() => {
+      for (const item of items) added += insert.run(item.id, jobId, item.stage, item.key, JSON.stringify(item.input), now).changes;
+    })();
+    return added;
+  }
+
+  pendingItems(jobId: JobId, stage: Stage, limit: number, exclude: ReadonlySet<string>): ItemRow[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM job_items WHERE job_id = ? AND stage = ? AND status = 'pending' ORDER BY rowid LIMIT ?`)
+      .all(jobId, stage, limit + exclude.size) as ItemRow[];
+    return rows.filter((row) => !exclude.has(row.id)).slice(0, limit);
+  }
+
+  countItems(jobId: JobId, stage: Stage): { pending: number; done: number; failed: number } {
+    const rows = this.db
+      .prepare('SELECT status, count(*) AS n FROM job_items WHERE job_id = ? AND stage = ? GROUP BY status')
+      .all(jobId, stage) as { status: string; n: number }[];
+    const counts = { pending: 0, done: 0, failed: 0 };
+    for (const row of rows) counts[row.status as keyof typeof counts] = row.n;
+    return counts;
+  }
+
+  countKeysWithPrefix(jobId: JobId, prefix: string): number {
+    return this.db
+      .prepare(`SELECT count(*) FROM job_items WHERE job_id = ? AND key >= ? AND key < ?`)
+      .pluck()
+      .get(jobId, prefix, prefix + '\uffff') as number;
+  }
+
+  completeItem(id: string, callId: string | null, now: number): void {
+    this.db
+      .prepare(`UPDATE job_items SET status = 'done', call_id = ?, error = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ?`)
+      .run(callId, now, id);
+  }
+
+  /** Records a failed attempt; the item fails for good after `maxAttempts`. Returns its new status. */
+  failAttempt(id: string, reason: string, maxAttempts: number, callId: string | null, now: number): 'pending' | 'failed' {
+    const row = this.db.prepare('SELECT attempts FROM job_items WHERE id = ?').get(id) as { attempts: number } | undefined;
+    const attempts = (row?.attempts ?? 0) + 1;
+    const status = attempts >= maxAttempts ? 'failed' : 'pending';
+    this.db
+      .prepare('UPDATE job_items SET status = ?, attempts = ?, error = ?, call_id = coalesce(?, call_id), updated_at = ? WHERE id = ?')
+      .run(status, attempts, reason, callId, now, id);
+    return status;
+  }
+
+  retryFailed(jobId: JobId, itemId: string | undefined, now: number): number {
+    return itemId
+      ? this.db
+          .prepare(`UPDATE job_items SET status = 'pending', attempts = 0, updated_at = ? WHERE job_id = ? AND id = ? AND status = 'failed'`)
+          .run(now, jobId, itemId).changes
+      : this.db
+          .prepare(`UPDATE job_items SET status = 'pending', attempts = 0, updated_at = ? WHERE job_id = ? AND status = 'failed'`)
+          .run(now, jobId).changes;
+  }
+
+  recentFailures(jobId: JobId, limit: number): ItemFailure[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT id, stage, error, updated_at FROM job_items WHERE job_id = ? AND error IS NOT NULL AND status != 'done'
+           ORDER BY updated_at DESC LIMIT ?`,
+        )
+        .all(jobId, limit) as { id: string; stage: Stage; error: string; updated_at: number }[]
+    ).map((r) => ({ itemId: r.id, stage: r.stage, reason: r.error, at: r.updated_at }));
+  }
+
+  insertCall(row: CallRow): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO llm_calls (id, attempt, job_id, item_id, provider, model, response_model, params, messages, response,
+           finish_reason, prompt_tokens, completion_tokens, cost_usd, latency_ms, error, started_at)
+         VALUES (@id, @attempt, @job_id, @item_id, @provider, @model, @response_model, @params, @messages, @response,
+           @finish_reason, @prompt_tokens, @completion_tokens, @cost_usd, @latency_ms, @error, @started_at)`,
+      )
+      .run(row);
+  }
+
+  calls(id: string): CallRow[] {
+    return this.db.prepare('SELECT * FROM llm_calls WHERE id = ? ORDER BY attempt').all(id) as CallRow[];
+  }
+}

@@ -1,0 +1,146 @@
+-- LLM providers, durable generation jobs with idempotent work items, provenance of every call,
+-- and the dataset they produce: scenes, experiences and what the character cannot know.
+
+CREATE TABLE providers (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('openai-compatible', 'embedded')),
+  preset TEXT NOT NULL,
+  base_url TEXT NOT NULL DEFAULT '',
+  model TEXT NOT NULL DEFAULT '',
+  model_path TEXT NOT NULL DEFAULT '',
+  -- The key itself lives in the secret store, never here.
+  has_api_key INTEGER NOT NULL DEFAULT 0,
+  max_concurrency INTEGER NOT NULL DEFAULT 4,
+  requests_per_minute INTEGER NOT NULL DEFAULT 0,
+  timeout_ms INTEGER NOT NULL DEFAULT 180000,
+  structured_output INTEGER NOT NULL DEFAULT 1,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX providers_name_unique ON providers (name COLLATE NOCASE);
+
+CREATE TABLE model_prices (
+  model TEXT PRIMARY KEY,
+  prompt_per_million REAL NOT NULL,
+  completion_per_million REAL NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE prompt_versions (
+  id TEXT PRIMARY KEY,
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  stage TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  system TEXT NOT NULL,
+  template TEXT NOT NULL,
+  -- 0 marks a reset to the built-in prompt from this version on.
+  active INTEGER NOT NULL DEFAULT 1,
+  created_at INTEGER NOT NULL,
+  UNIQUE (character_id, stage, version)
+);
+
+CREATE TABLE knowledge_limits (
+  id TEXT PRIMARY KEY,
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  source TEXT NOT NULL CHECK (source IN ('generated', 'user')),
+  call_id TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX knowledge_limits_character ON knowledge_limits (character_id, position);
+
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY,
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled', 'interrupted')),
+  stage TEXT,
+  settings TEXT NOT NULL,
+  prompt_tokens INTEGER NOT NULL DEFAULT 0,
+  completion_tokens INTEGER NOT NULL DEFAULT 0,
+  cost_usd REAL NOT NULL DEFAULT 0,
+  message TEXT,
+  -- Which process runs it ("pid@host") and when it last said so: a job whose runner has gone
+  -- quiet is interrupted, one whose runner is alive belongs to that process.
+  runner TEXT,
+  heartbeat_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  finished_at INTEGER
+);
+CREATE INDEX jobs_character ON jobs (character_id, created_at);
+CREATE INDEX jobs_status ON jobs (status);
+
+-- One idempotent unit of work. `key` is unique within its job, so planning twice adds nothing.
+CREATE TABLE job_items (
+  id TEXT PRIMARY KEY,
+  job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+  stage TEXT NOT NULL,
+  key TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+  input TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  call_id TEXT,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (job_id, key)
+);
+CREATE INDEX job_items_job_stage_status ON job_items (job_id, stage, status);
+
+-- Every attempt of every LLM call, successful or not.
+CREATE TABLE llm_calls (
+  rowid_ INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  job_id TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+  item_id TEXT,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  response_model TEXT,
+  params TEXT NOT NULL,
+  messages TEXT NOT NULL,
+  response TEXT,
+  finish_reason TEXT,
+  prompt_tokens INTEGER,
+  completion_tokens INTEGER,
+  cost_usd REAL,
+  latency_ms INTEGER NOT NULL,
+  error TEXT,
+  started_at INTEGER NOT NULL,
+  UNIQUE (id, attempt)
+);
+CREATE INDEX llm_calls_job ON llm_calls (job_id);
+
+CREATE TABLE scenes (
+  id TEXT PRIMARY KEY,
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  job_id TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+  -- The work item that wrote it and its place in that item's output: a re-run cannot duplicate it.
+  item_id TEXT NOT NULL,
+  ordinal INTEGER NOT NULL,
+  chunk_id TEXT REFERENCES chunks (id) ON DELETE SET NULL,
+  protective INTEGER NOT NULL DEFAULT 0,
+  limit_text TEXT,
+  type TEXT NOT NULL,
+  location TEXT NOT NULL,
+  time TEXT NOT NULL,
+  background TEXT NOT NULL,
+  people TEXT NOT NULL,
+  call_id TEXT,
+  prompt_version TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (item_id, ordinal)
+);
+CREATE INDEX scenes_character ON scenes (character_id, protective, created_at);
+CREATE INDEX scenes_job ON scenes (job_id);
+
+CREATE TABLE experiences (
+  scene_id TEXT PRIMARY KEY REFERENCES scenes (id) ON DELETE CASCADE,
+  background TEXT NOT NULL,
+  turns TEXT NOT NULL,
+  call_id TEXT,
+  prompt_version TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { SceneDeduplicator, findNearDuplicateScenes, sceneShingles } from '../../../main/core/pipeline/parse';
+
+/** Deterministic generator of distinct scenes: random sentences over a large vocabulary. */
+function makeScenes(count: number, seed: number): { location: string; background: string }[] {
+  let a = seed >>> 0;
+  const rnd = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const vocab = Array.from({ length: 3000 }, (_, i) => `w${i.toString(36)}`);
+  const word = (): string => vocab[Math.floor(rnd() * vocab.length)] ?? 'w';
+  return Array.from({ length: count }, (_, i) => ({
+    location: `Room ${i}`,
+    background: Array.from({ length: 40 }, word).join(' ') + '.',
+  }));
+}
+
+describe('near-duplicate scenes', () => {
+  it('finds a lightly edited repeat and ignores formatting differences', () => {
+    const scenes = [
+      {
+        location: "Neefe's room in Bonn",
+        background:
+          'Young Beethoven brings his first set of variations to his teacher Christian Gottlob Neefe, who listens closely and corrects the bass line.',
+      },
+      {
+        location: 'The Breuning house',
+        background:
+          'Beethoven argues with Stephan von Breuning about whether music should serve princes or the people.',
+      },
+      {
+        location: 'Neefe’s Room in BONN',
+        background:
+          'Young Beethoven brings his first set of variations to his teacher, Christian Gottlob Neefe, who listens closely and corrects the bass line!',
+      },
+      {
+        location: "Neefe's room in Bonn",
+        background:
+          'Young Beethoven brings his first set of variations to his teacher Christian Gottlob Neefe, who listens closely and praises the melody.',
+      },
+    ];
+    const d = findNearDuplicateScenes(scenes, { threshold: 0.7 });
+    expect(d).toHaveLength(2);
+    expect(d[0]).toEqual({ index: 2, duplicateOf: 0, similarity: 1 });
+    expect(d[1]).toMatchObject({ index: 3, duplicateOf: 0 });
+    expect(d[1]!.similarity).toBeGreaterThanOrEqual(0.7);
+    expect(d[1]!.similarity).toBeLessThan(1);
+    // A stricter threshold keeps the edited one.
+    expect(findNearDuplicateScenes(scenes, { threshold: 0.95 }).map((x) => x.index)).toEqual([2]);
+  });
+
+  it('handles 2,000 scenes quickly with no false positives and every planted repeat found', () => {
+    const base = makeScenes(1800, 1);
+    const scenes = [...base];
+    const planted = new Map<number, number>();
+    for (let k = 0; k < 200; k++) {
+      const src = (k * 7) % base.length;
+      const words = base[src]!.background.split(' ');
+      words[(k * 3) % words.length] = 'changed'; // one word in forty changed
+      planted.set(scenes.length, src);
+      scenes.push({ location: base[src]!.location, background: words.join(' ') });
+    }
+    const t = performance.now();
+    const d = findNearDuplicateScenes(scenes, { threshold: 0.8 });
+    const ms = performance.now() - t;
+    expect(ms).toBeLessThan(2_000);
+    expect(d.length).toBe(200);
+    for (const x of d) expect(planted.get(x.index)).toBe(x.duplicateOf);
+  });
+
+  it('works incrementally and with exhaustive low thresholds', () => {
+    const dd = new SceneDeduplicator({ threshold: 0.3 });
+    expect(dd.add({ location: 'Bonn', background: 'a b c d e f' }).duplicateOf).toBeNull();
+    expect(dd.add({ location: 'Bonn', background: 'a b c d x y' })).toMatchObject({ index: 1, duplicateOf: 0 });
+    expect(dd.add({ location: 'Wien', background: 'p q r s' }).duplicateOf).toBeNull();
+    expect(dd.size).toBe(3);
+    expect(sceneShingles({ location: '', background: '' }).length).toBe(0);
+    expect(() => new SceneDeduplicator({ threshold: 0 })).toThrow(/threshold/);
+  });
+});
