@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Character, CommandArg, CommandName, CommandResult, Profile } from '../../common/contract';
+import type { Character, CommandArg, CommandName, CommandResult, GenerationSettings, Job, Profile, Provider } from '../../common/contract';
 import { resolveDataDir } from '../core/data-dir';
 import { StudioFailure } from '../core/errors';
 import { Studio } from '../core/studio';
@@ -32,6 +32,17 @@ Commands:
                                 Add a profile from a file or standard input ('-')
       [--title <title>]
   profiles show <character>     Show a character's profiles and chunks
+  providers list                List LLM providers
+  providers add                 Add a provider
+      --name <name> --preset <openai|ollama|lmstudio|llamacpp|vllm|openrouter|custom|embedded>
+      [--base-url <url>] [--model <id>] [--model-path <file.gguf>] [--api-key <key|env:NAME>]
+      [--concurrency <n>] [--rpm <n>] [--timeout-ms <n>] [--text-output]
+  providers test <provider>     Check the connection and list the models
+  generate <character>          Build scenes, experiences and protective experiences
+      --provider <provider> [--target <scenes>] [--per-call <n>] [--protective <share 0-0.2>]
+      [--temperature <t>] [--top-p <p>] [--max-tokens <n>] [--budget <usd>] [--estimate]
+                                Resumes the character's unfinished job if there is one.
+                                Progress goes to stderr; Ctrl+C pauses (run again to resume).
 
 Options for every command:
   --data-dir <dir>              Data folder (default: CHARACTER_STUDIO_HOME or the desktop app's folder)
@@ -75,6 +86,25 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
         era: { type: 'string' },
         notes: { type: 'string' },
         title: { type: 'string' },
+        name: { type: 'string' },
+        preset: { type: 'string' },
+        'base-url': { type: 'string' },
+        model: { type: 'string' },
+        'model-path': { type: 'string' },
+        'api-key': { type: 'string' },
+        concurrency: { type: 'string' },
+        rpm: { type: 'string' },
+        'timeout-ms': { type: 'string' },
+        'text-output': { type: 'boolean', default: false },
+        provider: { type: 'string' },
+        target: { type: 'string' },
+        'per-call': { type: 'string' },
+        protective: { type: 'string' },
+        temperature: { type: 'string' },
+        'top-p': { type: 'string' },
+        'max-tokens': { type: 'string' },
+        budget: { type: 'string' },
+        estimate: { type: 'boolean', default: false },
       },
     });
   } catch (error) {
@@ -106,7 +136,7 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
       ...(values.era !== undefined && { era: values.era }),
       ...(values.notes !== undefined && { notes: values.notes }),
     };
-    const sub = `${command} ${rest[0] ?? ''}`.trim();
+    const sub = command === 'generate' ? 'generate' : `${command} ${rest[0] ?? ''}`.trim();
     switch (sub) {
       case 'info': {
         const info = await call('app/info', {});
@@ -166,6 +196,42 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
         print(profiles, () => describeProfiles(character, profiles));
         return 0;
       }
+      case 'providers list': {
+        const list = await call('providers/list', {});
+        print(list, () =>
+          list.length === 0
+            ? 'No providers yet. Add one with: character-studio providers add'
+            : list.map((p) => `${p.name} — ${p.preset}, ${p.kind === 'embedded' ? p.modelPath : `${p.model} at ${p.baseUrl}`}  [${p.id}]`).join('\n'),
+        );
+        return 0;
+      }
+      case 'providers add': {
+        const preset = (values.preset ?? 'custom') as Provider['preset'];
+        const created = await call('providers/create', {
+          name: values.name ?? '',
+          preset,
+          baseUrl: values['base-url'] ?? '',
+          model: values.model ?? '',
+          modelPath: values['model-path'] ?? '',
+          ...(values['api-key'] !== undefined && { apiKey: values['api-key'] }),
+          maxConcurrency: numberOption(values.concurrency, '--concurrency', preset === 'embedded' ? 1 : 4),
+          requestsPerMinute: numberOption(values.rpm, '--rpm', 0),
+          timeoutMs: numberOption(values['timeout-ms'], '--timeout-ms', 180_000),
+          structuredOutput: !values['text-output'],
+        });
+        print(created, () => `Added provider ${created.name} [${created.id}]`);
+        return 0;
+      }
+      case 'providers test': {
+        const provider = await findProvider(call, argument(rest, 1, '<provider>'));
+        const check = await call('providers/test', { id: provider.id });
+        print(check, () => [check.summary, ...check.steps.map((s) => `  ${s.ok ? '✓' : '✗'} ${s.name}: ${s.message}`)].join('\n'));
+        return check.ok ? 0 : 1;
+      }
+      case 'generate': {
+        const character = await findCharacter(call, argument(rest, 0, '<character>', 'generate'));
+        return await generate(studio, call, character, values, io);
+      }
       default:
         throw new UsageError(`Unknown command "${sub}".`);
     }
@@ -186,10 +252,106 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
   }
 }
 
-function argument(rest: string[], index: number, name: string): string {
+function argument(rest: string[], index: number, name: string, command?: string): string {
   const value = rest[index];
-  if (value === undefined) throw new UsageError(`Missing ${name}.`);
+  if (value === undefined) throw new UsageError(`Missing ${name}${command ? ` for ${command}` : ''}.`);
   return value;
+}
+
+function numberOption(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new UsageError(`${flag} must be a number, not "${text}".`);
+  return value;
+}
+
+type Call = <K extends CommandName>(name: K, arg: CommandArg<K>) => Promise<CommandResult<K>>;
+
+async function findProvider(call: Call, key: string): Promise<Provider> {
+  const list = await call('providers/list', {});
+  const found = list.find((p) => p.id === key || p.name.toLowerCase() === key.toLowerCase());
+  if (!found) throw new StudioFailure('not_found', `No provider "${key}". See them with: character-studio providers list`);
+  return found;
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+async function generate(studio: Studio, call: Call, character: Character, values: Values, io: Io): Promise<number> {
+  const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const jobs = await call('jobs/list', { characterId: character.id });
+  let job = jobs.find((j) => ['paused', 'interrupted', 'queued', 'running'].includes(j.status));
+  if (job && !values.estimate) {
+    io.err(`Resuming the ${job.status} job for ${character.fullName} (${job.done}/${job.total} done).`);
+    job = await call('jobs/resume', { id: job.id });
+  } else {
+    const providerKey = str('provider');
+    if (!providerKey) throw new UsageError('Missing --provider (see: character-studio providers list).');
+    const provider = await findProvider(call, providerKey);
+    const defaults = await call('generation/defaults', { characterId: character.id });
+    const settings: GenerationSettings = {
+      ...defaults,
+      providerId: provider.id,
+      targetScenes: numberOption(str('target'), '--target', defaults.targetScenes),
+      scenesPerCall: numberOption(str('per-call'), '--per-call', defaults.scenesPerCall),
+      protectiveShare: numberOption(str('protective'), '--protective', defaults.protectiveShare),
+      temperature: numberOption(str('temperature'), '--temperature', defaults.temperature),
+      topP: numberOption(str('top-p'), '--top-p', defaults.topP),
+      maxTokens: numberOption(str('max-tokens'), '--max-tokens', defaults.maxTokens),
+      budgetUsd: str('budget') === undefined ? null : numberOption(str('budget'), '--budget', 0),
+    };
+    const estimate = await call('generation/estimate', { characterId: character.id, settings });
+    const cost = estimate.costUsd === null ? 'unknown cost' : `$${estimate.costUsd.toFixed(2)}`;
+    io.err(
+      `Estimate: ${estimate.calls} calls, ${estimate.promptTokens.toLocaleString('en')} prompt + ${estimate.completionTokens.toLocaleString('en')} completion tokens, ${cost}, about ${formatDuration(estimate.seconds)}.`,
+    );
+    for (const warning of estimate.warnings) io.err(`Warning: ${warning}`);
+    if (values.estimate) {
+      if (values.json) io.out(JSON.stringify(estimate, null, 2));
+      return 0;
+    }
+    job = await call('generation/start', { characterId: character.id, settings });
+  }
+  const id = job.id;
+  let last = '';
+  const off = studio.events.subscribe((name, payload) => {
+    if (name !== 'jobs/progressed') return;
+    const j = payload as Job;
+    if (j.id !== id) return;
+    const line = describeJob(j);
+    if (line !== last) io.err(line);
+    last = line;
+  });
+  const interrupt = () => {
+    io.err('Pausing… (run the same command again to resume)');
+    void call('jobs/pause', { id }).catch(() => undefined);
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    const final = await studio.generation.whenIdle(id);
+    io.err(describeJob(final));
+    if (final.message) io.err(final.message);
+    if (values.json) io.out(JSON.stringify(final, null, 2));
+    return final.status === 'succeeded' ? 0 : final.status === 'paused' ? 3 : 1;
+  } finally {
+    off();
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+    await studio.shutdown();
+  }
+}
+
+function describeJob(job: Job): string {
+  const stages = job.stages.map((s) => `${s.stage} ${s.done}/${s.total}${s.failed ? ` (${s.failed} failed)` : ''}`).join(' · ');
+  const eta = job.etaSeconds === null ? '' : ` · ETA ${formatDuration(job.etaSeconds)}`;
+  const cost = job.costUsd > 0 ? ` · $${job.costUsd.toFixed(3)}` : '';
+  return `[${job.status}] ${stages} · ${(job.promptTokens + job.completionTokens).toLocaleString('en')} tokens${cost}${eta}`;
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
 }
 
 function readFile(file: string): Buffer {
@@ -287,10 +449,10 @@ async function serve(
   }
   return new Promise<number>((resolve) => {
     const stop = () => {
-      void server.close().then(() => {
-        studio.close();
-        resolve(0);
-      });
+      void server
+        .close()
+        .then(() => studio.shutdown())
+        .then(() => resolve(0));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

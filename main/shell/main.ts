@@ -155,6 +155,15 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('will-quit', () => studio?.close());
+  // Running jobs stop cleanly (left `interrupted`, resumable) before the database closes.
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting || !studio) return;
+    event.preventDefault();
+    quitting = true;
+    const core = studio;
+    studio = null;
+    void core.shutdown().finally(() => app.quit());
+  });
   void start();
 }

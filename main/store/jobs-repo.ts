@@ -123,6 +123,15 @@ export class JobsRepo {
     );
   }
 
+  runningJobs(): JobRow[] {
+    return this.db.prepare(`SELECT * FROM jobs WHERE status IN ('running', 'queued')`).all() as JobRow[];
+  }
+
+  /** Drops a dead runner's claim so the job is interrupted and can be claimed again. */
+  forgetRunner(id: JobId): void {
+    this.db.prepare('UPDATE jobs SET runner = NULL, heartbeat_at = NULL WHERE id = ?').run(id);
+  }
+
   heartbeat(id: JobId, runner: string, now: number): void {
     this.db.prepare('UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND runner = ?').run(now, id, runner);
   }

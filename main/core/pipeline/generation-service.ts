@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type {
   Character,
   CharacterId,
@@ -92,7 +93,7 @@ interface ItemInput {
 export class GenerationService {
   private readonly running = new Map<JobId, Running>();
   private readonly lastEmit = new Map<JobId, number>();
-  private readonly runnerId = `${process.pid}@${Math.random().toString(36).slice(2, 10)}`;
+  private readonly runnerId = `${process.pid}@${os.hostname()}`;
 
   constructor(
     private readonly db: Db,
@@ -288,6 +289,12 @@ export class GenerationService {
 
   /** At start-up: jobs left running by a crash or quit become `interrupted`. */
   recover(): number {
+    // A runner on this machine whose process is gone died (a crash or kill): interrupt at once.
+    // Runners elsewhere (a shared data folder) are judged by their heartbeat.
+    for (const row of this.jobs.runningJobs()) {
+      const [pid, host] = (row.runner ?? '').split('@');
+      if (host === os.hostname() && !processAlive(Number(pid))) this.jobs.forgetRunner(row.id);
+    }
     return this.jobs.markInterrupted(this.clock.now(), STALE_RUNNER_MS);
   }
 
@@ -589,8 +596,9 @@ export class GenerationService {
       }
     } catch (error) {
       if (ctx.run.controller.signal.aborted) return;
-      if (isLlmError(error) && (error.code === 'auth' || error.code === 'not_found')) {
-        // Every other call would fail the same way: stop the job and say what to fix.
+      if (isLlmError(error) && (error.code === 'auth' || error.code === 'not_found' || error.code === 'network')) {
+        // Every other call would fail the same way (after the gateway's own retries): stop the job
+        // and say what to fix; resuming continues where it stopped.
         this.jobs.failAttempt(itemId, error.message, MAX_ITEM_ATTEMPTS, callId, this.clock.now());
         ctx.run.stopAs = 'failed';
         ctx.run.stopMessage = error.message;
@@ -801,6 +809,17 @@ interface RunContext {
   llm: LlmProvider;
   gateway: LlmGateway;
   window: number;
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** A bad answer: counted as a failed attempt of the item, with this reason. */

@@ -238,3 +238,15 @@ async function waitFor(predicate: () => boolean, timeoutMs = 20_000): Promise<vo
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('a provider that is down', () => {
+  it('fails the job at once with a message naming the address, writing nothing', async () => {
+    const providerId = await setup();
+    const port = server.port;
+    await server.close();
+    const job = await runToEnd(providerId, { targetScenes: 5, protectiveShare: 0 });
+    expect(job.status).toBe('failed');
+    expect(job.message).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}`));
+    expect(sceneRows()).toHaveLength(0);
+  }, 60_000);
+});

@@ -1,0 +1,174 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../support/browser';
+import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
+import { fixture, tempDir, testOutputDir } from '../support/paths';
+import { startServe, type ServeHandle } from '../support/serve';
+import { studioResponder } from '../support/studio-responder';
+
+const shots = path.join(testOutputDir, 'screenshots');
+
+let browser: Browser;
+let data: { dir: string; cleanup: () => void };
+let serve: ServeHandle;
+let llm: FakeLlmServer;
+let page: Page;
+
+async function shot(name: string, target: Page | Locator = page) {
+  fs.mkdirSync(shots, { recursive: true });
+  await page.waitForTimeout(450); // let progress bars finish their transition
+  await target.screenshot({ path: path.join(shots, `${name}.png`) });
+}
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+beforeEach(async () => {
+  data = tempDir('cs-e2e-gen-');
+  // Slow enough per call that a person (and this test) can watch and pause the run.
+  llm = await startFakeLlmServer({
+    apiKey: 'test-key',
+    models: ['fake-model', 'fake-model-large'],
+    responder: studioResponder(),
+    latencyMs: 250,
+  });
+  serve = await startServe(data.dir);
+  page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  page.on('pageerror', (error) => {
+    throw error;
+  });
+});
+afterEach(async () => {
+  await page?.close();
+  await serve?.stop();
+  await llm?.close();
+  data?.cleanup();
+});
+
+describe('experience construction in a browser against serve and an OpenAI-compatible server', () => {
+  it('adds a provider, estimates, runs, pauses and resumes a job, and traces a scene to its LLM call', async () => {
+    await page.goto(serve.url);
+    await page.getByRole('button', { name: 'Create your first character' }).click();
+    await page.getByLabel('Full name').fill('Ludwig van Beethoven');
+    await page.getByLabel('Era or dates').fill('1770–1827, Bonn and Vienna');
+    await page.getByRole('button', { name: 'Create character' }).click();
+    await page.getByRole('button', { name: '+ Add profile' }).click();
+    await page.getByLabel('Profile file').setInputFiles(fixture('wiki_Beethoven.txt'));
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 3 }).waitFor();
+
+    // The Generate tab sends the user to Settings while there is no provider.
+    await page.getByRole('tab', { name: 'Generate' }).click();
+    await page.getByRole('heading', { name: 'Add a provider first' }).waitFor();
+    await shot('10-generate-no-provider');
+    await page.getByRole('button', { name: 'Open provider settings' }).click();
+
+    const settings = page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByRole('button', { name: '+ Add provider' }).click();
+    const form = settings.getByRole('form', { name: 'New provider' });
+    await form.getByLabel('Preset').selectOption({ label: 'Custom (OpenAI-compatible)' });
+    await form.getByLabel(/^Name/).fill('Fake LLM');
+    await form.getByLabel(/^Base URL/).fill(llm.baseURL);
+    await form.getByLabel(/^Model/).fill('fake-model-large');
+    await form.getByLabel(/^API key/).fill('test-key');
+    await form.getByLabel(/^Requests at a time/).fill('2');
+    await form.getByRole('checkbox', { name: /^Structured output/ }).check();
+    await shot('11-provider-form');
+    await form.getByRole('button', { name: 'Add provider' }).click();
+
+    const card = settings.getByRole('listitem', { name: 'Provider Fake LLM' });
+    await card.getByText('key saved').waitFor();
+    // The key is write-only: nothing on the page shows it.
+    expect(await page.content()).not.toContain('test-key');
+    await card.getByRole('button', { name: 'Test connection' }).click();
+    const check = card.getByRole('status', { name: 'Connection check' });
+    await check.waitFor();
+    expect(await check.getAttribute('class')).toContain('ok');
+    await check.getByRole('button', { name: 'fake-model', exact: true }).click();
+    await expect
+      .poll(() => check.getByRole('button', { name: 'fake-model', exact: true }).getAttribute('aria-pressed'))
+      .toBe('true');
+    await shot('12-connection-check');
+
+    // A custom endpoint may be a paid gateway: give its model a price so estimates show money.
+    await settings.getByLabel('New model').fill('fake-model');
+    await settings.getByLabel('Prompt price', { exact: true }).fill('2');
+    await settings.getByLabel('Completion price', { exact: true }).fill('6');
+    await settings.getByRole('button', { name: 'Add', exact: true }).click();
+    await settings.getByLabel('Prompt price for fake-model').waitFor();
+    await settings.getByRole('button', { name: 'Close' }).click();
+
+    // Settings for a small run; the estimate follows them.
+    const run = page.getByRole('group', { name: 'Generation settings' });
+    await run.getByLabel(/^Target scenes/).fill('12');
+    await run.getByLabel(/^Scenes per call/).fill('4');
+    await run.getByLabel(/^Protective share/).fill('10');
+    const estimate = page.getByRole('region', { name: 'Estimate' });
+    await expect.poll(() => estimate.getAttribute('aria-busy')).toBe('false');
+    await expect.poll(async () => Number(await estimate.getByTestId('estimate-calls').innerText())).toBeGreaterThan(3);
+    await expect.poll(() => estimate.getByTestId('estimate-cost').innerText()).toMatch(/^≈ \$0\.\d+$/);
+    await shot('13-generate-estimate');
+
+    // A bad value is named before anything is sent.
+    await run.getByLabel(/^Protective share/).fill('40');
+    await run.getByText('Protective share must be between 0 and 20.').waitFor();
+    expect(await page.getByRole('button', { name: 'Start generation' }).isDisabled()).toBe(true);
+    await run.getByLabel(/^Protective share/).fill('10');
+
+    await page.getByRole('button', { name: 'Start generation' }).click();
+    const job = page.getByTestId('job-card');
+    await job.getByText('Running').or(job.getByText('Queued')).first().waitFor();
+    await job.getByRole('button', { name: 'Pause' }).click();
+    await job.getByText('Paused', { exact: true }).waitFor({ timeout: 30_000 });
+    await shot('14-job-paused');
+    const pausedAt = llm.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(llm.requests.length).toBe(pausedAt);
+    await job.getByRole('button', { name: 'Resume' }).click();
+    await job.getByText('Running').waitFor();
+    await shot('15-job-running');
+    await job.getByText('Finished', { exact: true }).waitFor({ timeout: 90_000 });
+    await shot('16-job-finished');
+
+    // The run's requests asked for JSON by schema, one per stage (the connection test asks for none).
+    const schemas = new Set(
+      llm.requests.flatMap((r) => (r.chat ? [r] : [])).map(
+        (r) => (r.chat?.response_format as { json_schema?: { name?: string } } | undefined)?.json_schema?.name,
+      ),
+    );
+    schemas.delete(undefined);
+    expect([...schemas].sort()).toEqual(['experience', 'limits', 'scenes']);
+
+    // The knowledge limits were written at the start of the run and can be read and edited.
+    await page.getByRole('textbox', { name: 'Limit 1' }).waitFor();
+    expect(await page.getByRole('textbox', { name: /^Limit \d+$/ }).count()).toBeGreaterThan(0);
+
+    await page.getByRole('tab', { name: 'Dataset' }).click();
+    const stats = page.getByRole('definition').first();
+    await expect.poll(async () => Number((await stats.innerText()).replace(/\D/g, ''))).toBeGreaterThanOrEqual(12);
+    await page.getByTestId('scene-item').first().click();
+    const detail = page.getByRole('article', { name: 'Scene detail' });
+    await detail.locator('.turn.thinking').first().waitFor();
+    await shot('17-dataset-scene');
+
+    await page.getByRole('radio', { name: 'Protective' }).click();
+    await expect.poll(() => page.getByTestId('scene-item').count()).toBeGreaterThan(0);
+    await page.getByTestId('scene-item').first().click();
+    await detail.getByText('protective', { exact: true }).waitFor();
+    await shot('18-dataset-protective');
+
+    await detail.getByRole('button', { name: 'Provenance' }).click();
+    const provenance = page.getByRole('dialog', { name: 'Provenance' });
+    await provenance.getByText('Raw response').waitFor();
+    expect(await provenance.getByText('fake-model', { exact: true }).count()).toBeGreaterThan(0);
+    await shot('19-provenance-scene');
+    await provenance.getByRole('tab', { name: 'Experience call' }).click();
+    await provenance.locator('.raw-response').filter({ hasText: '"turns"' }).waitFor();
+    await shot('20-provenance-experience');
+  });
+});
