@@ -23,15 +23,27 @@ const common = {
 fs.rmSync(out, { recursive: true, force: true });
 const started = Date.now();
 await Promise.all([
+  // ES modules, because node-llama-cpp is ESM-only; the banner gives bundled CommonJS code the
+  // `require`, `__dirname` and `__filename` it expects.
   build({
     ...common,
     entryPoints: { shell: 'main/shell/main.ts', cli: 'main/cli/index.ts' },
     outdir: path.join(out, 'main'),
-    outExtension: { '.js': '.cjs' },
+    outExtension: { '.js': '.mjs' },
     platform: 'node',
     target: 'node20',
-    format: 'cjs',
+    format: 'esm',
     external,
+    banner: {
+      js: [
+        "import { createRequire as __csCreateRequire } from 'node:module';",
+        "import { fileURLToPath as __csFileURLToPath } from 'node:url';",
+        "import { dirname as __csDirname } from 'node:path';",
+        'const require = __csCreateRequire(import.meta.url);',
+        'const __filename = __csFileURLToPath(import.meta.url);',
+        'const __dirname = __csDirname(__filename);',
+      ].join('\n'),
+    },
   }),
   build({
     ...common,

@@ -13,13 +13,16 @@ import shutil
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .control import Cancelled, Controller, Request
+from .control import Cancelled, Controller, Request, Stopped
 from .protocol import PROTOCOL_VERSION, EventSink, ExitCode, TrainerError, reserve_stdout
 
 COMMANDS = ("doctor", "train", "export")
+
+if TYPE_CHECKING:
+    from .distributed import DistContext
 
 log = logging.getLogger("character_trainer")
 
@@ -39,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         EventSink(stream).emit("doctor", **diagnose())
         return ExitCode.DONE
 
-    ctx = None
+    ctx: DistContext | None = None
     if args.command == "train":
         from .distributed import init_distributed
 
@@ -54,13 +57,13 @@ def main(argv: list[str] | None = None) -> int:
             ctx.close()
 
 
-def _run(command: str, job_path: Path | None, sink: EventSink, ctx: Any) -> int:
+def _run(command: str, job_path: Path | None, sink: EventSink, ctx: DistContext | None) -> int:
     from .job import load_job, read_run_dir
     from .versions import package_versions
 
     run_dir = read_run_dir(job_path) if job_path is not None else None
     attach_error: OSError | None = None
-    if run_dir is not None and sink is not None:
+    if run_dir is not None:
         try:
             run_dir.mkdir(parents=True, exist_ok=True)
             sink.attach_run_dir(run_dir)
@@ -102,15 +105,13 @@ def _run(command: str, job_path: Path | None, sink: EventSink, ctx: Any) -> int:
     except Cancelled as cancelled:
         sink.emit("done", status="cancelled", reason=str(cancelled), outputs={})
         return ExitCode.CANCELLED
+    except Stopped as stopped:
+        if stopped.checkpoint is None:  # stopped before training: nothing to resume from
+            sink.emit("done", status="cancelled", reason=controller.reason, outputs={})
+            return ExitCode.CANCELLED
+        sink.emit("done", status="stopped", reason=controller.reason, outputs={"checkpoint": str(stopped.checkpoint)})
+        return ExitCode.STOPPED
     except Exception as error:  # noqa: BLE001 — the protocol needs an error event for every failure
-        from .train import Stopped
-
-        if isinstance(error, Stopped):
-            if error.checkpoint is None:
-                sink.emit("done", status="cancelled", reason=controller.reason, outputs={})
-                return ExitCode.CANCELLED
-            sink.emit("done", status="stopped", reason=controller.reason, outputs={"checkpoint": str(error.checkpoint)})
-            return ExitCode.STOPPED
         from .modeling import is_out_of_memory, out_of_memory_error
 
         if is_out_of_memory(error) and hyper is not None:

@@ -21,12 +21,16 @@ class Request(enum.IntEnum):
     CANCEL = 2
 
 
-class StopRequested(Exception):
-    """Raised where a stop arrives before there is anything to checkpoint."""
+class Stopped(Exception):
+    """Work stopped on request; ``checkpoint`` is where it can resume from (None: nothing was saved)."""
+
+    def __init__(self, checkpoint: Path | None) -> None:
+        super().__init__(str(checkpoint))
+        self.checkpoint = checkpoint
 
 
 class Cancelled(Exception):
-    pass
+    """Work cancelled on request; nothing is saved."""
 
 
 class Controller:
@@ -70,8 +74,8 @@ class Controller:
 
     def clear_stop_file(self) -> None:
         """A STOP file left from the previous attempt must not stop the resumed one at once."""
-        if self._stop_file is not None and self._stop_file.exists():
-            self._stop_file.unlink()
+        if self._stop_file is not None:
+            self._stop_file.unlink(missing_ok=True)  # other ranks may race to remove it
 
     def _read_stdin(self) -> None:
         try:

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from .batching import Batch, collate, epoch_batches, padding_shares, FIXED_PADDING_LENGTH
 from .checkpoints import (TrainState, check_identity, latest_checkpoint, list_checkpoints, load_training_state,
                           read_state, save_checkpoint)
-from .control import Cancelled, Controller, Request
+from .control import Cancelled, Controller, Request, Stopped
 from .dataset import Scene, load_dataset
 from .distributed import DistContext
 from .formats import IGNORE_INDEX, Example, FormatError, Renderer
@@ -40,14 +40,6 @@ log = logging.getLogger("character_trainer")
 ADAPTER_DIR = "adapter"  # final LoRA adapter (PEFT layout) plus tokenizer
 MODEL_DIR = "model"  # final weights of a full fine-tune plus tokenizer
 EARLY_STOPPING_MIN_DELTA = 1e-4
-
-
-class Stopped(Exception):
-    """Training stopped on request; ``checkpoint`` is where it can resume from (None: nothing to save)."""
-
-    def __init__(self, checkpoint: Path | None) -> None:
-        super().__init__(str(checkpoint))
-        self.checkpoint = checkpoint
 
 
 @dataclass
@@ -258,6 +250,7 @@ class Loop:
         self.best_weights: dict[str, torch.Tensor] | None = None
         self.last_saved_step = self.state.step if resume_from is not None else -1
         self.last_eval_step: int | None = None
+        self.epoch_progress = float(self.state.epoch)  # epochs done, fractional, as reported in progress
 
     def _optimizer(self) -> torch.optim.Optimizer:
         decay, no_decay = [], []
@@ -291,8 +284,9 @@ class Loop:
                 elapsed = time.monotonic() - started
                 done_steps = self.state.step - start_step
                 request = self._synced_request()
+                self.epoch_progress = self.state.epoch + self.state.micro_index / len(batches)
                 self.sink.emit("progress", step=self.state.step, total_steps=self.total_steps,
-                               epoch=self.state.epoch + self.state.micro_index / len(batches), loss=loss,
+                               epoch=self.epoch_progress, loss=loss,
                                lr=self.scheduler.get_last_lr()[0], tokens_per_s=tokens_seen / max(elapsed, 1e-9),
                                eta_s=elapsed / done_steps * (self.total_steps - self.state.step))
                 if not math.isfinite(loss):
@@ -403,7 +397,7 @@ class Loop:
         total_loss, total_trained = self.ctx.all_reduce_sum([loss_sum, float(trained)])
         eval_loss = total_loss / max(total_trained, 1.0)
         self.last_eval_step = self.state.step
-        self.sink.emit("progress", step=self.state.step, total_steps=self.total_steps, epoch=float(self.state.epoch),
+        self.sink.emit("progress", step=self.state.step, total_steps=self.total_steps, epoch=self.epoch_progress,
                        eval_loss=eval_loss, lr=self.scheduler.get_last_lr()[0])
         return eval_loss
 

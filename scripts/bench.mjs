@@ -1,0 +1,79 @@
+// `npm run bench`: measured figures, written to bench-output/bench.json and printed.
+//  - serve cold start: from spawning `character-studio serve` to the first rendered page in
+//    Chromium (median of 5, each a fresh process and data folder);
+//  - renderer bundle size;
+//  - any extra benchmark modules in scripts/bench/ (each exports `run(): Promise<object>`).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = path.join(root, 'bench-output');
+fs.mkdirSync(outDir, { recursive: true });
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function coldStart(browser) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-bench-'));
+  const started = performance.now();
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'character-studio.cjs'), 'serve', '--port', '0', '--json', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      try {
+        const event = JSON.parse(line);
+        if (event.event === 'ready') resolve(event.url);
+      } catch {
+        // not an event
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
+  });
+  const ready = performance.now();
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Create your first character' }).waitFor();
+  const firstPage = performance.now();
+  await page.close();
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  return { serverReadyMs: ready - started, firstPageMs: firstPage - started };
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+await coldStart(browser); // warm the OS file cache once, as a user's second launch would be
+const runs = [];
+for (let i = 0; i < 5; i++) runs.push(await coldStart(browser));
+await browser.close();
+
+const bundle = path.join(root, 'dist', 'renderer', 'assets');
+const sizes = Object.fromEntries(fs.readdirSync(bundle).filter((f) => !f.endsWith('.map')).map((f) => [f, fs.statSync(path.join(bundle, f)).size]));
+const results = {
+  machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, date: new Date().toISOString() },
+  serveColdStart: {
+    runs: runs.map((r) => ({ serverReadyMs: Math.round(r.serverReadyMs), firstPageMs: Math.round(r.firstPageMs) })),
+    medianServerReadyMs: Math.round(median(runs.map((r) => r.serverReadyMs))),
+    medianFirstPageMs: Math.round(median(runs.map((r) => r.firstPageMs))),
+  },
+  rendererBundleBytes: sizes,
+};
+
+const extraDir = path.join(root, 'scripts', 'bench');
+if (fs.existsSync(extraDir)) {
+  for (const file of fs.readdirSync(extraDir).filter((f) => f.endsWith('.mjs')).sort()) {
+    const mod = await import(pathToFileURL(path.join(extraDir, file)).href);
+    process.stderr.write(`bench ${file}…\n`);
+    results[path.basename(file, '.mjs')] = await mod.run();
+  }
+}
+
+fs.writeFileSync(path.join(outDir, 'bench.json'), JSON.stringify(results, null, 2));
+process.stdout.write(JSON.stringify(results, null, 2) + '\n');

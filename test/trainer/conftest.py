@@ -1,0 +1,200 @@
+"""Fixtures for the trainer tests: a tiny random Llama and a locally trained tokenizer, built once
+per session in a temporary folder (nothing is downloaded), plus helpers to run the trainer as the
+studio does: a child process speaking JSON events on stdout."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TRAINER_DIR = REPO / "resources" / "trainer"
+SCHEMA_PATH = TRAINER_DIR / "protocol.schema.json"
+sys.path.insert(0, str(TRAINER_DIR))
+
+CHAT_TEMPLATE = (
+    "{{ bos_token }}{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+SPECIAL_TOKENS = ["<s>", "</s>", "<pad>", "<|im_start|>", "<|im_end|>"]
+
+NAMES = [("Ludwig van Beethoven", "Beethoven", "Neefe"), ("Ada Lovelace", "Ada", "Babbage"),
+         ("Marie Curie", "Curie", "Pierre")]
+LINES = [
+    "Good morning, I have brought the variations.", "Then play them and do not rush the second one.",
+    "The engine could weave algebraic patterns.", "Radium glows faintly in the dark shed.",
+    "He will hear every wrong note.", "Music is the one true revelation.", "We must measure it again tonight.",
+    "Numbers may stand for more than quantity.", "Tell me about your symphony.", "What is a car?",
+]
+
+
+def make_scene(index: int, turns: int = 4, protective: bool = False) -> dict[str, Any]:
+    full, short, other = NAMES[index % len(NAMES)]
+    body = []
+    for t in range(turns):
+        if t % 3 == 0:
+            body.append({"speaker": short, "kind": "thinking", "text": LINES[(index + t) % len(LINES)]})
+        speaker = short if t % 2 == 0 else other
+        body.append({"speaker": speaker, "kind": "speaking", "text": LINES[(index * 3 + t) % len(LINES)]})
+    return {"id": f"scene-{index}", "character": {"full_name": full, "short_name": short},
+            "location": f"Room {index}", "background": f"Scene {index}. {LINES[index % len(LINES)]}",
+            "turns": body, "protective": protective}
+
+
+def corpus() -> list[str]:
+    from character_trainer.formats import META_PROMPT
+
+    text = [META_PROMPT.format(character=n[0], loc_time="Bonn", status="A room.") for n in NAMES]
+    text += LINES + [f"{s} (speaking): {l}<|eot|>" for _, s, _ in NAMES for l in LINES]
+    text += [f"{o} (thinking): {l}" for _, _, o in NAMES for l in LINES]
+    return text * 3
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer Llama with a 64-wide hidden state and a byte-level BPE tokenizer trained here."""
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    folder = tmp_path_factory.mktemp("tiny-llama")
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.train_from_iterator(corpus(), trainers.BpeTrainer(vocab_size=600, special_tokens=SPECIAL_TOKENS,
+                                                          initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", tok.token_to_id("<s>"))])
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", pad_token="<pad>",
+                                        additional_special_tokens=["<|im_start|>", "<|im_end|>"])
+    tokenizer.chat_template = CHAT_TEMPLATE
+    tokenizer.save_pretrained(folder)
+
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=1024,
+                         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+                         pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=False)
+    LlamaForCausalLM(config).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tokenizer(tiny_model: Path) -> Any:
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny_model)
+
+
+@pytest.fixture(scope="session")
+def schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def write_dataset(path: Path, scenes: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(s) + "\n" for s in scenes), encoding="utf-8")
+    return path
+
+
+def write_job(folder: Path, model: Path, dataset: Path, fmt: str = "chat", **hyper: Any) -> Path:
+    defaults: dict[str, Any] = {"lora_rank": 4, "lora_alpha": 8, "lora_dropout": 0.0, "learning_rate": 5e-3,
+                                "epochs": 2, "batch_size": 2, "grad_accumulation": 1, "max_length": 256,
+                                "eval_share": 0.0, "save_every_steps": 1000, "warmup_ratio": 0.0, "seed": 7}
+    defaults.update(hyper)
+    job = {"run_dir": str(folder / "run"), "base_model": str(model), "format": fmt, "dataset": str(dataset),
+           "hyperparameters": defaults}
+    path = folder / "job.json"
+    path.write_text(json.dumps(job, indent=2), encoding="utf-8")
+    return path
+
+
+@dataclass
+class Result:
+    returncode: int
+    events: list[dict[str, Any]]
+    stderr: str
+    stdout_lines: list[str] = field(default_factory=list)
+
+    def of(self, type_: str) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["type"] == type_]
+
+    @property
+    def last(self) -> dict[str, Any]:
+        return self.events[-1]
+
+
+def trainer_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(TRAINER_DIR)
+    env.setdefault("OMP_NUM_THREADS", "1")
+    env["HF_HUB_OFFLINE"] = "1"
+    return env
+
+
+def parse_stdout(stdout: str) -> tuple[list[dict[str, Any]], list[str]]:
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    return [json.loads(line) for line in lines], lines  # any non-JSON line on stdout fails here
+
+
+def run_trainer(command: str, job: Path | None = None, stdin: str = "", timeout: float = 120) -> Result:
+    args = [sys.executable, "-m", "character_trainer", command] + (["--job", str(job)] if job else [])
+    proc = subprocess.run(args, input=stdin, capture_output=True, text=True, env=trainer_env(), timeout=timeout,
+                          cwd=REPO)
+    events, lines = parse_stdout(proc.stdout)
+    return Result(proc.returncode, events, proc.stderr, lines)
+
+
+class LiveTrainer:
+    """A running trainer whose events are read as they come (for stop, cancel and signals)."""
+
+    def __init__(self, command: str, job: Path, extra: list[str] | None = None) -> None:
+        args = extra or [sys.executable, "-m", "character_trainer"]
+        self.proc = subprocess.Popen(args + [command, "--job", str(job)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=trainer_env(),
+                                     cwd=REPO)
+        self.events: list[dict[str, Any]] = []
+
+    def wait_for(self, predicate: Any, timeout: float = 120) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            event = json.loads(line)
+            self.events.append(event)
+            if predicate(event):
+                return event
+        raise AssertionError(f"event not seen; stderr:\n{self.stderr_tail()}")
+
+    def send(self, text: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(text + "\n")
+        self.proc.stdin.flush()
+
+    def finish(self, timeout: float = 120) -> Result:
+        stdout, stderr = self.proc.communicate(timeout=timeout)
+        events, _ = parse_stdout(stdout)
+        self.events += events
+        return Result(self.proc.returncode, self.events, stderr)
+
+    def stderr_tail(self) -> str:
+        self.proc.kill()
+        _, stderr = self.proc.communicate()
+        return stderr[-3000:]
+
+
+def validate_events(events: list[dict[str, Any]], schema: dict[str, Any]) -> None:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema)
+    for event in events:
+        errors = sorted(validator.iter_errors(event), key=lambda e: e.path)
+        assert not errors, f"event {event} breaks the schema: {errors[0].message}"

@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CharacterId, ProviderId } from '../../../common/contract';
+import { Studio } from '../../../main/core/studio';
+import { fixture, tempDir } from '../../support/paths';
+import { call } from '../../support/studio';
+import { writeTinyGguf } from '../../support/tiny-gguf';
+
+/**
+ * The offline default: a GGUF model run in-process. The model is the suite's own tiny random-weight
+ * GGUF, so its words are nonsense, but the JSON-schema grammar still forces well-formed scenes.
+ */
+let tmp: ReturnType<typeof tempDir>;
+let studio: Studio;
+let characterId: CharacterId;
+let providerId: ProviderId;
+
+beforeAll(async () => {
+  tmp = tempDir('cs-embedded-');
+  studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test', embeddedThreads: 2 });
+  characterId = (await call(studio, 'characters/create', { fullName: 'Ludwig van Beethoven', shortName: 'Beethoven', era: '1770–1827', notes: '' })).id;
+  // A short profile keeps prompts small: the tiny model's byte-level vocabulary spends a token a character.
+  const firstParagraph = fs.readFileSync(fixture('wiki_Beethoven.txt'), 'utf8').split('\n\n')[2]!;
+  await call(studio, 'profiles/import', { characterId, text: firstParagraph.split('. ').slice(0, 3).join('. ') + '.' });
+  const modelPath = writeTinyGguf(`${tmp.dir}/tiny.gguf`, { contextLength: 4096 });
+  providerId = (
+    await call(studio, 'providers/create', {
+      name: 'Tiny',
+      preset: 'embedded',
+      baseUrl: '',
+      model: '',
+      modelPath,
+      maxConcurrency: 1,
+      requestsPerMinute: 0,
+      timeoutMs: 120_000,
+      structuredOutput: true,
+    })
+  ).id;
+});
+afterAll(async () => {
+  await studio.shutdown();
+  tmp.cleanup();
+});
+
+describe('generation with the embedded GGUF model', () => {
+  it('passes the connection check', async () => {
+    const check = await call(studio, 'providers/test', { id: providerId });
+    expect(check.ok, check.summary).toBe(true);
+  });
+
+  it('produces schema-valid scenes under a grammar, recorded with their calls', async () => {
+    const job = await call(studio, 'generation/start', {
+      characterId,
+      settings: { providerId, targetScenes: 2, scenesPerCall: 2, protectiveShare: 0, temperature: 0.8, topP: 0.95, maxTokens: 1024, budgetUsd: null, dedupeThreshold: 0.99 },
+    });
+    // Random weights cannot write Beethoven's lines, so stop once the scenes are in.
+    const off = studio.events.subscribe((name, payload) => {
+      if (name === 'jobs/progressed' && (payload as { stage: string | null }).stage === 'experiences') {
+        off();
+        void call(studio, 'jobs/cancel', { id: job.id });
+      }
+    });
+    const final = await studio.generation.whenIdle(job.id);
+    off();
+    const { scenes } = await call(studio, 'scenes/list', { characterId, offset: 0, limit: 10 });
+    expect(scenes.length, JSON.stringify(final.recentFailures)).toBeGreaterThan(0);
+    for (const scene of scenes) {
+      expect(typeof scene.type).toBe('string');
+      expect(scene.location.length).toBeGreaterThan(0);
+      expect(scene.background.length).toBeGreaterThan(0);
+      expect(Array.isArray(scene.people)).toBe(true);
+      const [record] = await call(studio, 'calls/get', { id: scene.callId! });
+      expect(record!.provider).toMatch(/embedded/);
+      expect(() => JSON.parse(record!.response!) as unknown).not.toThrow();
+    }
+    expect(final.stages.find((s) => s.stage === 'scenes')).toMatchObject({ done: scenes.length });
+    for (const failure of final.recentFailures) expect(failure.reason.length).toBeGreaterThan(10);
+  }, 180_000);
+});
