@@ -2,7 +2,7 @@
 //  - serve cold start: from spawning `character-studio serve` to the first rendered page in
 //    Chromium (median of 5, each a fresh process and data folder);
 //  - renderer bundle size;
-//  - any extra benchmark modules in scripts/bench/ (each exports `run(): Promise<object>`).
+//  - the TypeScript benchmarks of test/bench/ (LLM gateway throughput, …).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'bench-output');
@@ -66,13 +67,27 @@ const results = {
   rendererBundleBytes: sizes,
 };
 
-const extraDir = path.join(root, 'scripts', 'bench');
-if (fs.existsSync(extraDir)) {
-  for (const file of fs.readdirSync(extraDir).filter((f) => f.endsWith('.mjs')).sort()) {
-    const mod = await import(pathToFileURL(path.join(extraDir, file)).href);
-    process.stderr.write(`bench ${file}…\n`);
-    results[path.basename(file, '.mjs')] = await mod.run();
-  }
+// TypeScript benchmarks in test/bench/ (each exports `run(): Promise<object>`), bundled on the fly.
+const benchDir = path.join(root, 'test', 'bench');
+const buildDir = path.join(outDir, '.build');
+const entries = fs.readdirSync(benchDir).filter((f) => f.endsWith('.ts'));
+await build({
+  entryPoints: entries.map((f) => path.join(benchDir, f)),
+  outdir: buildDir,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  external: ['better-sqlite3', 'node-llama-cpp', 'ssh2'],
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  logLevel: 'warning',
+});
+for (const file of entries.filter((f) => !f.endsWith('-main.ts')).sort()) {
+  process.stderr.write(`bench ${file}…\n`);
+  process.argv[1] = path.join(buildDir, file.replace(/\.ts$/, '.mjs'));
+  const mod = await import(pathToFileURL(process.argv[1]).href);
+  results[path.basename(file, '.ts')] = await mod.run();
 }
 
 fs.writeFileSync(path.join(outDir, 'bench.json'), JSON.stringify(results, null, 2));
