@@ -92,7 +92,8 @@ export type Empty = Record<string, never>;
 // ── LLM providers ────────────────────────────────────────────────────────────────────────────
 
 export type ProviderKind = 'openai-compatible' | 'embedded';
-export type ProviderPreset = 'openai' | 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm' | 'openrouter' | 'custom' | 'embedded';
+export type ProviderPreset =
+  'openai' | 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm' | 'openrouter' | 'custom' | 'embedded';
 
 export interface ProviderPresetInfo {
   id: ProviderPreset;
@@ -343,7 +344,11 @@ export interface Commands {
 
   'prompts/list': (arg: { characterId: CharacterId }) => PromptTemplate[];
   /** Saves a new custom version for this character; `null` template goes back to the built-in one. */
-  'prompts/save': (arg: { characterId: CharacterId; stage: Stage; system: string; template: string } | { characterId: CharacterId; stage: Stage; reset: true }) => PromptTemplate[];
+  'prompts/save': (
+    arg:
+      | { characterId: CharacterId; stage: Stage; system: string; template: string }
+      | { characterId: CharacterId; stage: Stage; reset: true },
+  ) => PromptTemplate[];
 
   'generation/defaults': (arg: { characterId: CharacterId }) => Omit<GenerationSettings, 'providerId'>;
   'generation/estimate': (arg: { characterId: CharacterId; settings: GenerationSettings }) => GenerationEstimate;
@@ -357,7 +362,10 @@ export interface Commands {
   /** Puts failed items back in the queue, all of them or one. */
   'jobs/retry': (arg: { id: JobId; itemId?: string }) => Job;
 
-  'scenes/list': (arg: { characterId: CharacterId; offset: number; limit: number; protective?: boolean }) => { total: number; scenes: Scene[] };
+  'scenes/list': (arg: { characterId: CharacterId; offset: number; limit: number; protective?: boolean }) => {
+    total: number;
+    scenes: Scene[];
+  };
   'scenes/get': (arg: { id: SceneId }) => Scene;
   'dataset/stats': (arg: { characterId: CharacterId }) => DatasetStats;
   'calls/get': (arg: { id: CallId }) => LlmCall[];

@@ -20,9 +20,13 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 async function coldStart(browser) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-bench-'));
   const started = performance.now();
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'character-studio.cjs'), 'serve', '--port', '0', '--json', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'bin', 'character-studio.cjs'), 'serve', '--port', '0', '--json', '--data-dir', dataDir],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise((resolve, reject) => {
     readline.createInterface({ input: child.stdout }).on('line', (line) => {
       try {
@@ -48,7 +52,15 @@ async function coldStart(browser) {
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 await coldStart(browser); // warm the OS file cache once, as a user's second launch would be
 const runs = [];
@@ -56,7 +68,12 @@ for (let i = 0; i < 5; i++) runs.push(await coldStart(browser));
 await browser.close();
 
 const bundle = path.join(root, 'dist', 'renderer', 'assets');
-const sizes = Object.fromEntries(fs.readdirSync(bundle).filter((f) => !f.endsWith('.map')).map((f) => [f, fs.statSync(path.join(bundle, f)).size]));
+const sizes = Object.fromEntries(
+  fs
+    .readdirSync(bundle)
+    .filter((f) => !f.endsWith('.map'))
+    .map((f) => [f, fs.statSync(path.join(bundle, f)).size]),
+);
 const results = {
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, date: new Date().toISOString() },
   serveColdStart: {

@@ -1,7 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Character, CommandArg, CommandName, CommandResult, GenerationSettings, Job, Profile, Provider } from '../../common/contract';
+import type {
+  Character,
+  CommandArg,
+  CommandName,
+  CommandResult,
+  GenerationSettings,
+  Job,
+  Profile,
+  Provider,
+} from '../../common/contract';
 import { resolveDataDir } from '../core/data-dir';
 import { StudioFailure } from '../core/errors';
 import { Studio } from '../core/studio';
@@ -201,7 +210,12 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
         print(list, () =>
           list.length === 0
             ? 'No providers yet. Add one with: character-studio providers add'
-            : list.map((p) => `${p.name} — ${p.preset}, ${p.kind === 'embedded' ? p.modelPath : `${p.model} at ${p.baseUrl}`}  [${p.id}]`).join('\n'),
+            : list
+                .map(
+                  (p) =>
+                    `${p.name} — ${p.preset}, ${p.kind === 'embedded' ? p.modelPath : `${p.model} at ${p.baseUrl}`}  [${p.id}]`,
+                )
+                .join('\n'),
         );
         return 0;
       }
@@ -225,7 +239,9 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
       case 'providers test': {
         const provider = await findProvider(call, argument(rest, 1, '<provider>'));
         const check = await call('providers/test', { id: provider.id });
-        print(check, () => [check.summary, ...check.steps.map((s) => `  ${s.ok ? '✓' : '✗'} ${s.name}: ${s.message}`)].join('\n'));
+        print(check, () =>
+          [check.summary, ...check.steps.map((s) => `  ${s.ok ? '✓' : '✗'} ${s.name}: ${s.message}`)].join('\n'),
+        );
         return check.ok ? 0 : 1;
       }
       case 'generate': {
@@ -270,14 +286,15 @@ type Call = <K extends CommandName>(name: K, arg: CommandArg<K>) => Promise<Comm
 async function findProvider(call: Call, key: string): Promise<Provider> {
   const list = await call('providers/list', {});
   const found = list.find((p) => p.id === key || p.name.toLowerCase() === key.toLowerCase());
-  if (!found) throw new StudioFailure('not_found', `No provider "${key}". See them with: character-studio providers list`);
+  if (!found)
+    throw new StudioFailure('not_found', `No provider "${key}". See them with: character-studio providers list`);
   return found;
 }
 
 type Values = Record<string, string | boolean | undefined>;
 
 async function generate(studio: Studio, call: Call, character: Character, values: Values, io: Io): Promise<number> {
-  const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const str = (name: string) => (typeof values[name] === 'string' ? values[name] : undefined);
   const jobs = await call('jobs/list', { characterId: character.id });
   let job = jobs.find((j) => ['paused', 'interrupted', 'queued', 'running'].includes(j.status));
   if (job && !values.estimate) {
@@ -342,7 +359,9 @@ async function generate(studio: Studio, call: Call, character: Character, values
 }
 
 function describeJob(job: Job): string {
-  const stages = job.stages.map((s) => `${s.stage} ${s.done}/${s.total}${s.failed ? ` (${s.failed} failed)` : ''}`).join(' · ');
+  const stages = job.stages
+    .map((s) => `${s.stage} ${s.done}/${s.total}${s.failed ? ` (${s.failed} failed)` : ''}`)
+    .join(' · ');
   const eta = job.etaSeconds === null ? '' : ` · ETA ${formatDuration(job.etaSeconds)}`;
   const cost = job.costUsd > 0 ? ` · $${job.costUsd.toFixed(3)}` : '';
   return `[${job.status}] ${stages} · ${(job.promptTokens + job.completionTokens).toLocaleString('en')} tokens${cost}${eta}`;

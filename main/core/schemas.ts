@@ -71,7 +71,13 @@ const settings = z
     dedupeThreshold: z.number().gt(0).max(1),
   })
   .strict() as z.ZodType<GenerationSettings>;
-const price = z.object({ model: z.string().min(1).max(300), promptPerMillion: z.number().min(0), completionPerMillion: z.number().min(0) }).strict();
+const price = z
+  .object({
+    model: z.string().min(1).max(300),
+    promptPerMillion: z.number().min(0),
+    completionPerMillion: z.number().min(0),
+  })
+  .strict();
 
 const name = z.string().max(200);
 const draft = {
@@ -145,7 +151,12 @@ export const commandSchemas: Schemas = {
   'jobs/cancel': z.object({ id: jobId }).strict(),
   'jobs/retry': z.object({ id: jobId, itemId: z.string().max(100).optional() }).strict(),
   'scenes/list': z
-    .object({ characterId, offset: z.number().int().min(0), limit: z.number().int().min(1).max(500), protective: z.boolean().optional() })
+    .object({
+      characterId,
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(500),
+      protective: z.boolean().optional(),
+    })
     .strict(),
   'scenes/get': z.object({ id: sceneId }).strict(),
   'dataset/stats': z.object({ characterId }).strict(),

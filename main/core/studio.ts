@@ -64,7 +64,17 @@ export class Studio {
     });
     const dataset = new DatasetRepo(this.db);
     this.jobsRepo = new JobsRepo(this.db);
-    const generation = new GenerationService(this.db, this.jobsRepo, dataset, profilesRepo, characters, providers, this.events, clock, newId);
+    const generation = new GenerationService(
+      this.db,
+      this.jobsRepo,
+      dataset,
+      profilesRepo,
+      characters,
+      providers,
+      this.events,
+      clock,
+      newId,
+    );
     generation.recover();
     this.generation = generation;
     this.providers = providers;

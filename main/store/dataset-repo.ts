@@ -74,12 +74,23 @@ export class DatasetRepo {
       .run({ ...scene, protective: scene.protective ? 1 : 0, people: JSON.stringify(scene.people), now });
   }
 
-  insertExperience(sceneId: SceneId, experience: Omit<Experience, 'callId'> & { callId: string | null }, now: number): void {
+  insertExperience(
+    sceneId: SceneId,
+    experience: Omit<Experience, 'callId'> & { callId: string | null },
+    now: number,
+  ): void {
     this.db
       .prepare(
         `INSERT INTO experiences (scene_id, background, turns, call_id, prompt_version, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
       )
-      .run(sceneId, experience.background, JSON.stringify(experience.turns), experience.callId, experience.promptVersion, now);
+      .run(
+        sceneId,
+        experience.background,
+        JSON.stringify(experience.turns),
+        experience.callId,
+        experience.promptVersion,
+        now,
+      );
   }
 
   scene(id: SceneId): Scene | undefined {
@@ -87,7 +98,12 @@ export class DatasetRepo {
     return row && toScene(row);
   }
 
-  scenes(characterId: CharacterId, offset: number, limit: number, protective?: boolean): { total: number; scenes: Scene[] } {
+  scenes(
+    characterId: CharacterId,
+    offset: number,
+    limit: number,
+    protective?: boolean,
+  ): { total: number; scenes: Scene[] } {
     const filter = protective === undefined ? '' : ` AND s.protective = ${protective ? 1 : 0}`;
     const total = this.db
       .prepare(`SELECT count(*) FROM scenes s WHERE s.character_id = ?${filter}`)
@@ -100,7 +116,10 @@ export class DatasetRepo {
   }
 
   /** Scenes of this job, in creation order, for de-duplication and experience planning. */
-  jobScenes(jobId: JobId, protective: boolean): { id: SceneId; location: string; background: string; hasExperience: boolean }[] {
+  jobScenes(
+    jobId: JobId,
+    protective: boolean,
+  ): { id: SceneId; location: string; background: string; hasExperience: boolean }[] {
     return (
       this.db
         .prepare(
@@ -121,7 +140,9 @@ export class DatasetRepo {
 
   countJobExperiences(jobId: JobId, protective: boolean): number {
     return this.db
-      .prepare('SELECT count(*) FROM experiences e JOIN scenes s ON s.id = e.scene_id WHERE s.job_id = ? AND s.protective = ?')
+      .prepare(
+        'SELECT count(*) FROM experiences e JOIN scenes s ON s.id = e.scene_id WHERE s.job_id = ? AND s.protective = ?',
+      )
       .pluck()
       .get(jobId, protective ? 1 : 0) as number;
   }
@@ -155,7 +176,11 @@ export class DatasetRepo {
     ).map((r) => ({ id: r.id, text: r.text, source: r.source }));
   }
 
-  replaceLimits(characterId: CharacterId, limits: readonly { id: string; text: string; source: 'generated' | 'user'; callId?: string | null }[], now: number): void {
+  replaceLimits(
+    characterId: CharacterId,
+    limits: readonly { id: string; text: string; source: 'generated' | 'user'; callId?: string | null }[],
+    now: number,
+  ): void {
     this.db.prepare('DELETE FROM knowledge_limits WHERE character_id = ?').run(characterId);
     const insert = this.db.prepare(
       'INSERT INTO knowledge_limits (id, character_id, position, text, source, call_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -163,7 +188,10 @@ export class DatasetRepo {
     limits.forEach((l, i) => insert.run(l.id, characterId, i, l.text, l.source, l.callId ?? null, now));
   }
 
-  customPrompt(characterId: CharacterId, stage: Stage): { version: number; system: string; template: string; active: boolean } | undefined {
+  customPrompt(
+    characterId: CharacterId,
+    stage: Stage,
+  ): { version: number; system: string; template: string; active: boolean } | undefined {
     const row = this.db
       .prepare(
         'SELECT version, system, template, active FROM prompt_versions WHERE character_id = ? AND stage = ? ORDER BY version DESC LIMIT 1',
@@ -172,7 +200,10 @@ export class DatasetRepo {
     return row && { version: row.version, system: row.system, template: row.template, active: row.active === 1 };
   }
 
-  insertPrompt(p: { id: string; characterId: CharacterId; stage: Stage; system: string; template: string; active: boolean }, now: number): void {
+  insertPrompt(
+    p: { id: string; characterId: CharacterId; stage: Stage; system: string; template: string; active: boolean },
+    now: number,
+  ): void {
     const version =
       ((this.db
         .prepare('SELECT max(version) FROM prompt_versions WHERE character_id = ? AND stage = ?')

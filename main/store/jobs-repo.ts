@@ -77,7 +77,9 @@ export class JobsRepo {
   }
 
   jobsFor(characterId: CharacterId): JobRow[] {
-    return this.db.prepare('SELECT * FROM jobs WHERE character_id = ? ORDER BY created_at DESC, rowid DESC').all(characterId) as JobRow[];
+    return this.db
+      .prepare('SELECT * FROM jobs WHERE character_id = ? ORDER BY created_at DESC, rowid DESC')
+      .all(characterId) as JobRow[];
   }
 
   unfinishedFor(characterId: CharacterId): JobRow | undefined {
@@ -155,7 +157,8 @@ export class JobsRepo {
     );
     let added = 0;
     this.db.transaction(() => {
-      for (const item of items) added += insert.run(item.id, jobId, item.stage, item.key, JSON.stringify(item.input), now).changes;
+      for (const item of items)
+        added += insert.run(item.id, jobId, item.stage, item.key, JSON.stringify(item.input), now).changes;
     })();
     return added;
   }
@@ -185,17 +188,28 @@ export class JobsRepo {
 
   completeItem(id: string, callId: string | null, now: number): void {
     this.db
-      .prepare(`UPDATE job_items SET status = 'done', call_id = ?, error = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ?`)
+      .prepare(
+        `UPDATE job_items SET status = 'done', call_id = ?, error = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
+      )
       .run(callId, now, id);
   }
 
   /** Records a failed attempt; the item fails for good after `maxAttempts`. Returns its new status. */
-  failAttempt(id: string, reason: string, maxAttempts: number, callId: string | null, now: number): 'pending' | 'failed' {
-    const row = this.db.prepare('SELECT attempts FROM job_items WHERE id = ?').get(id) as { attempts: number } | undefined;
+  failAttempt(
+    id: string,
+    reason: string,
+    maxAttempts: number,
+    callId: string | null,
+    now: number,
+  ): 'pending' | 'failed' {
+    const row = this.db.prepare('SELECT attempts FROM job_items WHERE id = ?').get(id) as
+      { attempts: number } | undefined;
     const attempts = (row?.attempts ?? 0) + 1;
     const status = attempts >= maxAttempts ? 'failed' : 'pending';
     this.db
-      .prepare('UPDATE job_items SET status = ?, attempts = ?, error = ?, call_id = coalesce(?, call_id), updated_at = ? WHERE id = ?')
+      .prepare(
+        'UPDATE job_items SET status = ?, attempts = ?, error = ?, call_id = coalesce(?, call_id), updated_at = ? WHERE id = ?',
+      )
       .run(status, attempts, reason, callId, now, id);
     return status;
   }
@@ -203,10 +217,14 @@ export class JobsRepo {
   retryFailed(jobId: JobId, itemId: string | undefined, now: number): number {
     return itemId
       ? this.db
-          .prepare(`UPDATE job_items SET status = 'pending', attempts = 0, updated_at = ? WHERE job_id = ? AND id = ? AND status = 'failed'`)
+          .prepare(
+            `UPDATE job_items SET status = 'pending', attempts = 0, updated_at = ? WHERE job_id = ? AND id = ? AND status = 'failed'`,
+          )
           .run(now, jobId, itemId).changes
       : this.db
-          .prepare(`UPDATE job_items SET status = 'pending', attempts = 0, updated_at = ? WHERE job_id = ? AND status = 'failed'`)
+          .prepare(
+            `UPDATE job_items SET status = 'pending', attempts = 0, updated_at = ? WHERE job_id = ? AND status = 'failed'`,
+          )
           .run(now, jobId).changes;
   }
 

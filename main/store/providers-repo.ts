@@ -24,7 +24,9 @@ export class ProvidersRepo {
   constructor(private readonly db: Db) {}
 
   list(): Provider[] {
-    return (this.db.prepare('SELECT * FROM providers ORDER BY name COLLATE NOCASE').all() as ProviderRow[]).map(toProvider);
+    return (this.db.prepare('SELECT * FROM providers ORDER BY name COLLATE NOCASE').all() as ProviderRow[]).map(
+      toProvider,
+    );
   }
 
   get(id: ProviderId): Provider | undefined {
@@ -68,7 +70,11 @@ export class ProvidersRepo {
       this.db
         .prepare('SELECT model, prompt_per_million, completion_per_million FROM model_prices ORDER BY model')
         .all() as { model: string; prompt_per_million: number; completion_per_million: number }[]
-    ).map((r) => ({ model: r.model, promptPerMillion: r.prompt_per_million, completionPerMillion: r.completion_per_million }));
+    ).map((r) => ({
+      model: r.model,
+      promptPerMillion: r.prompt_per_million,
+      completionPerMillion: r.completion_per_million,
+    }));
   }
 
   setPrice(price: ModelPrice, now: number): void {

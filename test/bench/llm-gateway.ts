@@ -11,8 +11,13 @@ import { OpenAiCompatibleProvider } from '../../main/core/llm/openai-provider';
 const LATENCY_MS = 300;
 
 async function startServer(serverScript: string): Promise<{ baseURL: string; stop: () => void }> {
-  const child = spawn(process.execPath, [serverScript], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FAKE_LATENCY_MS: String(LATENCY_MS) } });
-  const line = await new Promise<string>((resolve) => readline.createInterface({ input: child.stdout }).once('line', resolve));
+  const child = spawn(process.execPath, [serverScript], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, FAKE_LATENCY_MS: String(LATENCY_MS) },
+  });
+  const line = await new Promise<string>((resolve) =>
+    readline.createInterface({ input: child.stdout }).once('line', resolve),
+  );
   return { baseURL: (JSON.parse(line) as { baseURL: string }).baseURL, stop: () => child.kill('SIGTERM') };
 }
 

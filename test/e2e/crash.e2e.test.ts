@@ -14,9 +14,13 @@ let data: { dir: string; cleanup: () => void };
 
 function cli(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'character-studio.cjs'), ...args, '--data-dir', data.dir], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(repoRoot, 'bin', 'character-studio.cjs'), ...args, '--data-dir', data.dir],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('exit', (code, signal) => resolve({ code, signal, stderr }));
@@ -28,7 +32,21 @@ function generateKilledAfter(ms: number): Promise<{ finished: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      [path.join(repoRoot, 'bin', 'character-studio.cjs'), 'generate', 'Beethoven', '--provider', 'Fake', '--target', String(TARGET), '--per-call', '4', '--protective', '0.1', '--data-dir', data.dir],
+      [
+        path.join(repoRoot, 'bin', 'character-studio.cjs'),
+        'generate',
+        'Beethoven',
+        '--provider',
+        'Fake',
+        '--target',
+        String(TARGET),
+        '--per-call',
+        '4',
+        '--protective',
+        '0.1',
+        '--data-dir',
+        data.dir,
+      ],
       { stdio: 'ignore' },
     );
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
@@ -42,9 +60,37 @@ function generateKilledAfter(ms: number): Promise<{ finished: boolean }> {
 beforeAll(async () => {
   data = tempDir('cs-crash-');
   server = await startFakeLlmServer({ responder: studioResponder(), latencyMs: 60, chunkDelayMs: 2 });
-  expect((await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven', '--era', '1770–1827'])).code).toBe(0);
+  expect(
+    (
+      await cli([
+        'characters',
+        'create',
+        '--full-name',
+        'Ludwig van Beethoven',
+        '--short-name',
+        'Beethoven',
+        '--era',
+        '1770–1827',
+      ])
+    ).code,
+  ).toBe(0);
   expect((await cli(['profiles', 'import', 'Beethoven', fixture('wiki_Beethoven.txt')])).code).toBe(0);
-  const added = await cli(['providers', 'add', '--name', 'Fake', '--preset', 'custom', '--base-url', server.baseURL, '--model', 'fake-model', '--api-key', 'test-key', '--concurrency', '6']);
+  const added = await cli([
+    'providers',
+    'add',
+    '--name',
+    'Fake',
+    '--preset',
+    'custom',
+    '--base-url',
+    server.baseURL,
+    '--model',
+    'fake-model',
+    '--api-key',
+    'test-key',
+    '--concurrency',
+    '6',
+  ]);
   expect(added.code, added.stderr).toBe(0);
 });
 afterAll(async () => {
@@ -69,20 +115,31 @@ describe('crash safety of generation', () => {
     const db = new Database(path.join(data.dir, 'studio.sqlite'), { readonly: true });
     const job = db.prepare('SELECT status, message FROM jobs').all() as { status: string; message: string | null }[];
     expect(job).toEqual([{ status: 'succeeded', message: null }]);
-    const normal = db.prepare('SELECT id, background FROM scenes WHERE protective = 0').all() as { id: string; background: string }[];
+    const normal = db.prepare('SELECT id, background FROM scenes WHERE protective = 0').all() as {
+      id: string;
+      background: string;
+    }[];
     expect(normal).toHaveLength(TARGET);
     expect(new Set(normal.map((s) => s.background)).size).toBe(TARGET);
     const protective = db.prepare('SELECT count(*) FROM scenes WHERE protective = 1').pluck().get();
     expect(protective).toBe(Math.round((TARGET * 0.1) / 0.9));
     // Every scene has exactly one complete experience, and every done item left its output.
-    const orphans = db.prepare('SELECT count(*) FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id WHERE e.scene_id IS NULL').pluck().get();
+    const orphans = db
+      .prepare('SELECT count(*) FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id WHERE e.scene_id IS NULL')
+      .pluck()
+      .get();
     expect(orphans).toBe(0);
     for (const turns of db.prepare('SELECT turns FROM experiences').pluck().all() as string[]) {
       const parsed = JSON.parse(turns) as { speaker: string; text: string }[];
       expect(parsed.length).toBeGreaterThanOrEqual(2);
     }
-    const doneScenesItems = db.prepare("SELECT id FROM job_items WHERE stage = 'scenes' AND status = 'done'").pluck().all() as string[];
-    const sceneItems = new Set(db.prepare('SELECT DISTINCT item_id FROM scenes WHERE protective = 0').pluck().all() as string[]);
+    const doneScenesItems = db
+      .prepare("SELECT id FROM job_items WHERE stage = 'scenes' AND status = 'done'")
+      .pluck()
+      .all() as string[];
+    const sceneItems = new Set(
+      db.prepare('SELECT DISTINCT item_id FROM scenes WHERE protective = 0').pluck().all() as string[],
+    );
     for (const item of sceneItems) expect(doneScenesItems).toContain(item);
     const pendingLeft = db.prepare("SELECT count(*) FROM job_items WHERE status != 'done'").pluck().get();
     expect(pendingLeft).toBe(0);

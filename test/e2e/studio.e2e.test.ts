@@ -103,13 +103,11 @@ describe('the studio in a browser against serve', () => {
     await page.getByRole('button', { name: 'Cancel' }).click();
 
     await page.getByRole('button', { name: '+ Add profile' }).click();
-    await page
-      .getByLabel('Profile file')
-      .setInputFiles({
-        name: 'portrait.txt',
-        mimeType: 'text/plain',
-        buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13, 1, 2, 3]),
-      });
+    await page.getByLabel('Profile file').setInputFiles({
+      name: 'portrait.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13, 1, 2, 3]),
+    });
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: 'looks like a binary file' }).waitFor();
     await shot('08-binary-file');

@@ -13,9 +13,21 @@ export function studioResponder(options: { character?: string } = {}) {
     const prompt = req.messages.map((m) => m.content).join('\n');
     const schema = (req.response_format as { json_schema?: { name?: string } } | undefined)?.json_schema?.name;
     const character = options.character ?? /Use "([^"]+)"(?: as| and)/.exec(prompt)?.[1] ?? 'Beethoven';
-    const kind = schema ?? (/List \d+ specific things/.test(prompt) ? 'limits' : /Imagine \d+ different/.test(prompt) ? 'scenes' : 'experience');
+    const kind =
+      schema ??
+      (/List \d+ specific things/.test(prompt)
+        ? 'limits'
+        : /Imagine \d+ different/.test(prompt)
+          ? 'scenes'
+          : 'experience');
     if (kind === 'limits') {
-      const items = ['the smartphone', 'the Python programming language', 'the Second World War', 'television', 'the airplane'];
+      const items = [
+        'the smartphone',
+        'the Python programming language',
+        'the Second World War',
+        'television',
+        'the airplane',
+      ];
       return schema ? JSON.stringify({ limits: items }) : items.map((i) => `- ${i}`).join('\n');
     }
     if (kind === 'scenes') {
@@ -29,14 +41,21 @@ export function studioResponder(options: { character?: string } = {}) {
       }));
       if (schema) return JSON.stringify({ scenes });
       return scenes
-        .map((s) => `Type: ${s.type}\nLocation: ${s.location}\nTime: ${s.time}\nBackground: ${s.background}\nPeople: ${s.people.join(', ')}`)
+        .map(
+          (s) =>
+            `Type: ${s.type}\nLocation: ${s.location}\nTime: ${s.time}\nBackground: ${s.background}\nPeople: ${s.people.join(', ')}`,
+        )
         .join('\n\n');
     }
     const other = /a person named ([A-Z][a-z]+ [A-Z][a-z]+)/.exec(prompt)?.[1] ?? 'Neefe';
     const turns = [
       { speaker: other, kind: 'speaking', text: `Good morning, ${character}. I have a question (number ${n}).` },
       { speaker: character, kind: 'thinking', text: 'Another visitor, and the light is already fading.' },
-      { speaker: character, kind: 'speaking', text: 'Ask, then.\n\nBut be brief: the second movement will not write itself.' },
+      {
+        speaker: character,
+        kind: 'speaking',
+        text: 'Ask, then.\n\nBut be brief: the second movement will not write itself.',
+      },
       { speaker: other, kind: 'action', text: 'leans closer to the piano' },
       { speaker: other, kind: 'speaking', text: 'What do you make of it?' },
       { speaker: character, kind: 'speaking', text: 'I know nothing of such things. Music is what I know.' },

@@ -27,7 +27,13 @@ import type { EventBus } from '../events';
 import { LlmGateway, type CallRecord } from '../llm/gateway';
 import { isLlmError, type LlmProvider } from '../llm/types';
 import type { ProviderService } from '../providers/provider-service';
-import { parseExperienceJson, parseExperienceText, parseScenesJson, parseScenesText, type ParsedExperience } from './parse';
+import {
+  parseExperienceJson,
+  parseExperienceText,
+  parseScenesJson,
+  parseScenesText,
+  type ParsedExperience,
+} from './parse';
 import { SceneDeduplicator } from './parse-dedupe';
 import { hashString, OVERGENERATION, planSceneCalls, protectiveCount } from './planner';
 import {
@@ -120,17 +126,32 @@ export class GenerationService {
     this.checkSettings(settings);
     const warnings: string[] = [];
     if (chunks.length === 0) {
-      throw new StudioFailure('invalid_argument', `${character.fullName} has no profile yet. Add one on the Profile tab first.`);
+      throw new StudioFailure(
+        'invalid_argument',
+        `${character.fullName} has no profile yet. Add one on the Profile tab first.`,
+      );
     }
-    if (chunks.length === 1) warnings.push('The profile has a single chunk: every scene will come from the same text. Add more of the life story for variety.');
+    if (chunks.length === 1)
+      warnings.push(
+        'The profile has a single chunk: every scene will come from the same text. Add more of the life story for variety.',
+      );
     const avgChunkChars = chunks.reduce((s, c) => s + c.text.length, 0) / chunks.length;
     const tokens = (chars: number) => Math.ceil(chars / 4);
     const prompt = (stage: Stage) => this.promptFor(character.id, stage);
     const stages: StageEstimate[] = [];
     if (settings.protectiveShare > 0 && this.dataset.limits(character.id).length === 0) {
-      stages.push({ stage: 'limits', calls: 1, promptTokens: tokens(prompt('limits').template.length + 2400), completionTokens: 500 });
+      stages.push({
+        stage: 'limits',
+        calls: 1,
+        promptTokens: tokens(prompt('limits').template.length + 2400),
+        completionTokens: 500,
+      });
     }
-    const sceneCalls = planSceneCalls(chunks, Math.ceil(settings.targetScenes * OVERGENERATION), settings.scenesPerCall).length;
+    const sceneCalls = planSceneCalls(
+      chunks,
+      Math.ceil(settings.targetScenes * OVERGENERATION),
+      settings.scenesPerCall,
+    ).length;
     stages.push({
       stage: 'scenes',
       calls: sceneCalls,
@@ -159,10 +180,13 @@ export class GenerationService {
     let costUsd: number | null = 0;
     if (this.providers.isMetered(provider)) {
       const price = this.providers.priceTable()[provider.model];
-      if (price) costUsd = (promptTokens * price.promptPerMillion + completionTokens * price.completionPerMillion) / 1e6;
+      if (price)
+        costUsd = (promptTokens * price.promptPerMillion + completionTokens * price.completionPerMillion) / 1e6;
       else {
         costUsd = null;
-        warnings.push(`No price is set for ${provider.model}; add it under Settings → Prices to see the cost and use a budget.`);
+        warnings.push(
+          `No price is set for ${provider.model}; add it under Settings → Prices to see the cost and use a budget.`,
+        );
       }
     }
     // Typical generation speeds: hosted APIs ~60 tokens/s per request, local servers ~25, embedded ~10.
@@ -171,7 +195,9 @@ export class GenerationService {
     const perCall = stages.map((s) => s.calls * (1.5 + s.completionTokens / Math.max(1, s.calls) / speed));
     const seconds = Math.ceil(perCall.reduce((a, b) => a + b, 0) / parallel);
     if (settings.budgetUsd !== null && costUsd !== null && costUsd > settings.budgetUsd) {
-      warnings.push(`The estimate ($${costUsd.toFixed(2)}) is above the budget ($${settings.budgetUsd.toFixed(2)}): the job will pause when the budget is spent.`);
+      warnings.push(
+        `The estimate ($${costUsd.toFixed(2)}) is above the budget ($${settings.budgetUsd.toFixed(2)}): the job will pause when the budget is spent.`,
+      );
     }
     return { stages, calls, promptTokens, completionTokens, costUsd, seconds, warnings };
   }
@@ -192,11 +218,18 @@ export class GenerationService {
     });
   }
 
-  savePrompt(characterId: CharacterId, stage: Stage, edit: { system: string; template: string } | null): PromptTemplate[] {
+  savePrompt(
+    characterId: CharacterId,
+    stage: Stage,
+    edit: { system: string; template: string } | null,
+  ): PromptTemplate[] {
     this.characters.get(characterId);
     if (edit) {
-      if (!edit.template.trim()) throw new StudioFailure('invalid_argument', 'A prompt cannot be empty. Reset it to the built-in one instead.');
-      const unknown = [...edit.template.matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1]!).filter((n) => !PLACEHOLDERS[stage].includes(n));
+      if (!edit.template.trim())
+        throw new StudioFailure('invalid_argument', 'A prompt cannot be empty. Reset it to the built-in one instead.');
+      const unknown = [...edit.template.matchAll(/\{([a-z_]+)\}/g)]
+        .map((m) => m[1]!)
+        .filter((n) => !PLACEHOLDERS[stage].includes(n));
       if (unknown.length > 0) {
         throw new StudioFailure(
           'invalid_argument',
@@ -205,7 +238,14 @@ export class GenerationService {
       }
     }
     this.dataset.insertPrompt(
-      { id: this.newId(), characterId, stage, system: edit?.system ?? '', template: edit?.template ?? '', active: edit !== null },
+      {
+        id: this.newId(),
+        characterId,
+        stage,
+        system: edit?.system ?? '',
+        template: edit?.template ?? '',
+        active: edit !== null,
+      },
       this.clock.now(),
     );
     return this.prompts(characterId);
@@ -282,7 +322,11 @@ export class GenerationService {
   retry(id: JobId, itemId?: string): Job {
     const job = this.get(id);
     const n = this.jobs.retryFailed(id, itemId, this.clock.now());
-    if (n === 0) throw new StudioFailure('invalid_argument', itemId ? 'That item has not failed.' : 'This job has no failed items.');
+    if (n === 0)
+      throw new StudioFailure(
+        'invalid_argument',
+        itemId ? 'That item has not failed.' : 'This job has no failed items.',
+      );
     if (!this.running.has(id) && job.status !== 'cancelled') this.launch(id);
     return this.get(id);
   }
@@ -322,11 +366,17 @@ export class GenerationService {
       run.stopAs = status;
       run.stopMessage = message;
       run.controller.abort();
-    } else if (['paused', 'interrupted', 'queued', 'failed'].includes(job.status) || (status === 'cancelled' && job.status !== 'succeeded' && job.status !== 'cancelled')) {
+    } else if (
+      ['paused', 'interrupted', 'queued', 'failed'].includes(job.status) ||
+      (status === 'cancelled' && job.status !== 'succeeded' && job.status !== 'cancelled')
+    ) {
       this.jobs.setStatus(id, status, message, this.clock.now());
       this.emit(id, true);
     } else {
-      throw new StudioFailure('invalid_argument', `A ${job.status} job cannot be ${status === 'paused' ? 'paused' : 'cancelled'}.`);
+      throw new StudioFailure(
+        'invalid_argument',
+        `A ${job.status} job cannot be ${status === 'paused' ? 'paused' : 'cancelled'}.`,
+      );
     }
     return this.get(id);
   }
@@ -335,7 +385,10 @@ export class GenerationService {
     const controller = new AbortController();
     const startedAt = this.clock.now();
     if (!this.jobs.claim(id, this.runnerId, startedAt, STALE_RUNNER_MS)) {
-      throw new StudioFailure('conflict', 'This job is running in another window or process of the studio. Control it from there.');
+      throw new StudioFailure(
+        'conflict',
+        'This job is running in another window or process of the studio. Control it from there.',
+      );
     }
     this.jobs.setStatus(id, 'running', null, startedAt);
     const beat = setInterval(() => this.jobs.heartbeat(id, this.runnerId, this.clock.now()), HEARTBEAT_MS);
@@ -351,7 +404,8 @@ export class GenerationService {
     this.running.set(id, run);
     run.done = this.execute(id, run)
       .catch((error: unknown) => {
-        const message = error instanceof StudioFailure || isLlmError(error) ? error.message : `Unexpected error: ${String(error)}`;
+        const message =
+          error instanceof StudioFailure || isLlmError(error) ? error.message : `Unexpected error: ${String(error)}`;
         if (!(error instanceof StudioFailure) && !isLlmError(error)) console.error(`job ${id} failed:`, error);
         if (this.jobs.job(id)) this.jobs.setStatus(id, 'failed', message, this.clock.now());
       })
@@ -396,7 +450,12 @@ export class GenerationService {
     const scenes = this.dataset.countJobScenes(id, false);
     this.jobs.setStage(id, null, now);
     if (failed > 0) {
-      this.jobs.setStatus(id, 'failed', `${failed} item${failed === 1 ? '' : 's'} failed; see the reasons below and retry them.`, now);
+      this.jobs.setStatus(
+        id,
+        'failed',
+        `${failed} item${failed === 1 ? '' : 's'} failed; see the reasons below and retry them.`,
+        now,
+      );
     } else if (scenes < settings.targetScenes) {
       this.jobs.setStatus(
         id,
@@ -470,19 +529,32 @@ export class GenerationService {
         items.push({ id: this.newId(), stage, key: 'limits', input: {} });
       }
     } else if (stage === 'scenes') {
-      const calls = planSceneCalls(this.chunksOf(ctx.character.id), Math.ceil(ctx.settings.targetScenes * OVERGENERATION), ctx.settings.scenesPerCall);
+      const calls = planSceneCalls(
+        this.chunksOf(ctx.character.id),
+        Math.ceil(ctx.settings.targetScenes * OVERGENERATION),
+        ctx.settings.scenesPerCall,
+      );
       calls.forEach((call) =>
-        items.push({ id: this.newId(), stage, key: `scenes:${call.chunkId}:${call.repeat}`, input: { chunkId: call.chunkId, count: call.count } }),
+        items.push({
+          id: this.newId(),
+          stage,
+          key: `scenes:${call.chunkId}:${call.repeat}`,
+          input: { chunkId: call.chunkId, count: call.count },
+        }),
       );
     } else if (stage === 'experiences') {
       for (const scene of this.dataset.jobScenes(ctx.id, false)) {
-        if (!scene.hasExperience) items.push({ id: this.newId(), stage, key: `experience:${scene.id}`, input: { sceneId: scene.id } });
+        if (!scene.hasExperience)
+          items.push({ id: this.newId(), stage, key: `experience:${scene.id}`, input: { sceneId: scene.id } });
       }
     } else {
       const n = protectiveCount(this.dataset.countJobScenes(ctx.id, false), ctx.settings.protectiveShare);
       const limits = this.dataset.limits(ctx.character.id);
       if (n > 0 && limits.length === 0) {
-        throw new StudioFailure('invalid_argument', 'There is no list of things the character cannot know. Add some on the Generate tab and resume.');
+        throw new StudioFailure(
+          'invalid_argument',
+          'There is no list of things the character cannot know. Add some on the Generate tab and resume.',
+        );
       }
       for (let i = 0; i < n; i++) {
         const limit = limits[i % limits.length]!.text;
@@ -499,7 +571,13 @@ export class GenerationService {
     return dedupe;
   }
 
-  private async runItem(ctx: RunContext, stage: Stage, itemId: string, input: ItemInput, dedupe: SceneDeduplicator | null): Promise<void> {
+  private async runItem(
+    ctx: RunContext,
+    stage: Stage,
+    itemId: string,
+    input: ItemInput,
+    dedupe: SceneDeduplicator | null,
+  ): Promise<void> {
     const callId = this.newId();
     try {
       const { messages, prompt } = this.messagesFor(ctx, stage, input);
@@ -509,7 +587,10 @@ export class GenerationService {
           messages,
           temperature: ctx.settings.temperature,
           topP: ctx.settings.topP,
-          maxTokens: stage === 'scenes' ? Math.min(ctx.settings.maxTokens, 350 * (input.count ?? 10) + 200) : ctx.settings.maxTokens,
+          maxTokens:
+            stage === 'scenes'
+              ? Math.min(ctx.settings.maxTokens, 350 * (input.count ?? 10) + 200)
+              : ctx.settings.maxTokens,
           ...(structured && { jsonSchema: SCHEMAS[stage] }),
         },
         { signal: ctx.run.controller.signal, callId, tag: itemId },
@@ -522,7 +603,9 @@ export class GenerationService {
         this.db.transaction(() => {
           this.dataset.replaceLimits(
             ctx.character.id,
-            texts.slice(0, LIMITS_WANTED).map((text) => ({ id: this.newId(), text, source: 'generated' as const, callId })),
+            texts
+              .slice(0, LIMITS_WANTED)
+              .map((text) => ({ id: this.newId(), text, source: 'generated' as const, callId })),
             now,
           );
           this.jobs.completeItem(itemId, callId, now);
@@ -534,7 +617,9 @@ export class GenerationService {
         }
         const parsed = structured ? parseScenesJson(result.text) : parseScenesText(result.text);
         if (parsed.items.length === 0) {
-          throw new ItemProblem(`no scene could be read from the answer (${parsed.problems[0]?.reason ?? 'empty answer'})`);
+          throw new ItemProblem(
+            `no scene could be read from the answer (${parsed.problems[0]?.reason ?? 'empty answer'})`,
+          );
         }
         this.db.transaction(() => {
           let room = ctx.settings.targetScenes - this.dataset.countJobScenes(ctx.id, false);
@@ -589,7 +674,11 @@ export class GenerationService {
               now,
             );
           }
-          this.dataset.insertExperience(sceneId!, { background: experience.background, turns: experience.turns, callId, promptVersion: prompt.version }, now);
+          this.dataset.insertExperience(
+            sceneId!,
+            { background: experience.background, turns: experience.turns, callId, promptVersion: prompt.version },
+            now,
+          );
           this.jobs.completeItem(itemId, callId, now);
         })();
         this.events.emit('dataset/changed', { characterId: ctx.character.id });
@@ -612,13 +701,22 @@ export class GenerationService {
     }
   }
 
-  private readExperience(ctx: RunContext, text: string, finishReason: string, structured: boolean, input: ItemInput): ParsedExperience {
+  private readExperience(
+    ctx: RunContext,
+    text: string,
+    finishReason: string,
+    structured: boolean,
+    input: ItemInput,
+  ): ParsedExperience {
     const options = { character: ctx.character.shortName, aliases: [ctx.character.fullName], finishReason };
     const parsed = structured ? parseExperienceJson(text, options) : parseExperienceText(text, options);
     const experience = parsed.items[0];
-    if (!experience) throw new ItemProblem(`the interaction could not be read (${parsed.problems[0]?.reason ?? 'empty answer'})`);
+    if (!experience)
+      throw new ItemProblem(`the interaction could not be read (${parsed.problems[0]?.reason ?? 'empty answer'})`);
     if (experience.truncated || finishReason === 'length') {
-      throw new ItemProblem(`the answer was cut off at the token limit (${ctx.settings.maxTokens}); raise "Max tokens" if this repeats`);
+      throw new ItemProblem(
+        `the answer was cut off at the token limit (${ctx.settings.maxTokens}); raise "Max tokens" if this repeats`,
+      );
     }
     const short = ctx.character.shortName.toLowerCase();
     if (!experience.turns.some((t) => t.speaker.toLowerCase() === short && t.kind !== 'action')) {
@@ -630,7 +728,11 @@ export class GenerationService {
     return experience;
   }
 
-  private messagesFor(ctx: RunContext, stage: Stage, input: ItemInput): { messages: { role: 'system' | 'user'; content: string }[]; prompt: { version: string } } {
+  private messagesFor(
+    ctx: RunContext,
+    stage: Stage,
+    input: ItemInput,
+  ): { messages: { role: 'system' | 'user'; content: string }[]; prompt: { version: string } } {
     const prompt = this.promptFor(ctx.character.id, stage);
     const structured = ctx.provider.structuredOutput && ctx.llm.capabilities.jsonSchema;
     const values: Record<string, string> = {
@@ -657,7 +759,8 @@ export class GenerationService {
         people: scene.people.join(', ') || 'nobody else',
       });
     }
-    if (stage === 'protective') Object.assign(values, { limit: input.limit ?? '', stranger: input.stranger ?? 'a stranger' });
+    if (stage === 'protective')
+      Object.assign(values, { limit: input.limit ?? '', stranger: input.stranger ?? 'a stranger' });
     const messages = [
       ...(prompt.system ? [{ role: 'system' as const, content: fill(prompt.system, values) }] : []),
       { role: 'user' as const, content: fill(prompt.template, values) },
@@ -667,7 +770,8 @@ export class GenerationService {
 
   private promptFor(characterId: CharacterId, stage: Stage): PromptPair & { version: string } {
     const custom = this.dataset.customPrompt(characterId, stage);
-    if (custom?.active) return { system: custom.system, template: custom.template, version: `custom@${custom.version}` };
+    if (custom?.active)
+      return { system: custom.system, template: custom.template, version: `custom@${custom.version}` };
     return { ...BUILTIN_PROMPTS[stage], version: `builtin@${BUILTIN_VERSION}` };
   }
 
@@ -743,10 +847,25 @@ export class GenerationService {
     const protItems = this.jobs.countItems(id, 'protective');
     const protectiveTarget = protectiveCount(Math.max(scenes, settings.targetScenes), settings.protectiveShare);
     const all: StageProgress[] = [
-      { stage: 'limits', done: limitsItems.done, failed: limitsItems.failed, total: limitsItems.done + limitsItems.failed + limitsItems.pending },
+      {
+        stage: 'limits',
+        done: limitsItems.done,
+        failed: limitsItems.failed,
+        total: limitsItems.done + limitsItems.failed + limitsItems.pending,
+      },
       { stage: 'scenes', done: scenes, failed: sceneItems.failed, total: settings.targetScenes },
-      { stage: 'experiences', done: this.dataset.countJobExperiences(id, false), failed: expItems.failed, total: Math.max(scenes, settings.targetScenes) },
-      { stage: 'protective', done: this.dataset.countJobExperiences(id, true), failed: protItems.failed, total: protectiveTarget },
+      {
+        stage: 'experiences',
+        done: this.dataset.countJobExperiences(id, false),
+        failed: expItems.failed,
+        total: Math.max(scenes, settings.targetScenes),
+      },
+      {
+        stage: 'protective',
+        done: this.dataset.countJobExperiences(id, true),
+        failed: protItems.failed,
+        total: protectiveTarget,
+      },
     ];
     const stages = all.filter((s) => s.total > 0 || s.stage !== 'limits');
     const done = stages.reduce((n, s) => n + Math.min(s.done, s.total), 0);
@@ -789,14 +908,19 @@ export class GenerationService {
 
   private checkSettings(s: GenerationSettings): void {
     const bad = (message: string) => new StudioFailure('invalid_argument', message);
-    if (!(Number.isInteger(s.targetScenes) && s.targetScenes >= 1 && s.targetScenes <= 20_000)) throw bad('Target scenes must be a whole number from 1 to 20,000.');
-    if (!(Number.isInteger(s.scenesPerCall) && s.scenesPerCall >= 1 && s.scenesPerCall <= 40)) throw bad('Scenes per call must be from 1 to 40.');
-    if (!(s.protectiveShare >= 0 && s.protectiveShare <= 0.2)) throw bad('The protective share must be between 0% and 20% (the paper used 1–5%).');
+    if (!(Number.isInteger(s.targetScenes) && s.targetScenes >= 1 && s.targetScenes <= 20_000))
+      throw bad('Target scenes must be a whole number from 1 to 20,000.');
+    if (!(Number.isInteger(s.scenesPerCall) && s.scenesPerCall >= 1 && s.scenesPerCall <= 40))
+      throw bad('Scenes per call must be from 1 to 40.');
+    if (!(s.protectiveShare >= 0 && s.protectiveShare <= 0.2))
+      throw bad('The protective share must be between 0% and 20% (the paper used 1–5%).');
     if (!(s.temperature >= 0 && s.temperature <= 2)) throw bad('Temperature must be between 0 and 2.');
     if (!(s.topP > 0 && s.topP <= 1)) throw bad('Top-p must be above 0 and at most 1.');
-    if (!(Number.isInteger(s.maxTokens) && s.maxTokens >= 256 && s.maxTokens <= 32_000)) throw bad('Max tokens must be from 256 to 32,000.');
+    if (!(Number.isInteger(s.maxTokens) && s.maxTokens >= 256 && s.maxTokens <= 32_000))
+      throw bad('Max tokens must be from 256 to 32,000.');
     if (s.budgetUsd !== null && !(s.budgetUsd > 0)) throw bad('A budget must be more than $0, or left empty for none.');
-    if (!(s.dedupeThreshold > 0 && s.dedupeThreshold <= 1)) throw bad('The duplicate threshold must be above 0 and at most 1.');
+    if (!(s.dedupeThreshold > 0 && s.dedupeThreshold <= 1))
+      throw bad('The duplicate threshold must be above 0 and at most 1.');
   }
 }
 
@@ -829,13 +953,21 @@ function parseLimits(text: string, structured: boolean): string[] {
   if (structured) {
     try {
       const parsed = JSON.parse(text.replace(/^```(?:json)?\s*|\s*```$/g, '')) as { limits?: unknown };
-      if (Array.isArray(parsed.limits)) return parsed.limits.filter((x): x is string => typeof x === 'string' && x.trim().length > 1).map((x) => x.trim());
+      if (Array.isArray(parsed.limits))
+        return parsed.limits
+          .filter((x): x is string => typeof x === 'string' && x.trim().length > 1)
+          .map((x) => x.trim());
     } catch {
       // fall through to the line reader
     }
   }
   return text
     .split('\n')
-    .map((line) => line.replace(/^\s*(?:[-*•]|\d+[.)])\s*/, '').replace(/\*\*/g, '').trim())
+    .map((line) =>
+      line
+        .replace(/^\s*(?:[-*•]|\d+[.)])\s*/, '')
+        .replace(/\*\*/g, '')
+        .trim(),
+    )
     .filter((line) => line.length > 1 && line.length < 200 && !/:$/.test(line));
 }

@@ -35,7 +35,12 @@ export function seededRandom(seed = 42): () => number {
   };
 }
 
-export function planSceneCalls(chunks: readonly ChunkRef[], scenesWanted: number, perCall: number, seed = 42): SceneCall[] {
+export function planSceneCalls(
+  chunks: readonly ChunkRef[],
+  scenesWanted: number,
+  perCall: number,
+  seed = 42,
+): SceneCall[] {
   if (chunks.length === 0 || scenesWanted <= 0) return [];
   const calls = Math.max(1, Math.ceil(scenesWanted / perCall));
   const weights = chunks.map((c) => Math.max(1, c.words));

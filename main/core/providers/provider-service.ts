@@ -88,7 +88,8 @@ export class ProviderService {
 
   get(id: ProviderId): Provider {
     const provider = this.repo.get(id);
-    if (!provider) throw new StudioFailure('not_found', 'That provider no longer exists. Choose another one in Settings.');
+    if (!provider)
+      throw new StudioFailure('not_found', 'That provider no longer exists. Choose another one in Settings.');
     return provider;
   }
 
@@ -126,7 +127,9 @@ export class ProviderService {
   prices(): ModelPrice[] {
     const stored = this.repo.prices();
     const known = new Set(stored.map((p) => p.model));
-    return [...stored, ...DEFAULT_PRICES.filter((p) => !known.has(p.model))].sort((a, b) => a.model.localeCompare(b.model));
+    return [...stored, ...DEFAULT_PRICES.filter((p) => !known.has(p.model))].sort((a, b) =>
+      a.model.localeCompare(b.model),
+    );
   }
 
   setPrice(price: ModelPrice): ModelPrice[] {
@@ -201,9 +204,13 @@ export class ProviderService {
     const model = draft.model.trim();
     const modelPath = draft.modelPath.trim();
     if (kind === 'embedded') {
-      if (!modelPath) throw new StudioFailure('invalid_argument', 'Choose the .gguf model file for the embedded provider.');
+      if (!modelPath)
+        throw new StudioFailure('invalid_argument', 'Choose the .gguf model file for the embedded provider.');
       if (!fs.existsSync(modelPath)) {
-        throw new StudioFailure('invalid_argument', `There is no file at ${modelPath}. Check the path of the .gguf model.`);
+        throw new StudioFailure(
+          'invalid_argument',
+          `There is no file at ${modelPath}. Check the path of the .gguf model.`,
+        );
       }
     } else {
       const preset = OPENAI_PRESETS[draft.preset as OpenAiPresetId];
@@ -213,9 +220,13 @@ export class ProviderService {
         const url = new URL(baseUrl);
         if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
       } catch {
-        throw new StudioFailure('invalid_argument', `"${baseUrl}" is not a web address. Use the server's URL, e.g. http://127.0.0.1:8080/v1.`);
+        throw new StudioFailure(
+          'invalid_argument',
+          `"${baseUrl}" is not a web address. Use the server's URL, e.g. http://127.0.0.1:8080/v1.`,
+        );
       }
-      if (!model) throw new StudioFailure('invalid_argument', 'Name the model to use, e.g. "gpt-4o-mini" or "llama3.1:8b".');
+      if (!model)
+        throw new StudioFailure('invalid_argument', 'Name the model to use, e.g. "gpt-4o-mini" or "llama3.1:8b".');
     }
     if (!(draft.maxConcurrency >= 1 && draft.maxConcurrency <= 256)) {
       throw new StudioFailure('invalid_argument', 'Concurrency must be between 1 and 256 requests at once.');

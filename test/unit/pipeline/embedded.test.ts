@@ -18,7 +18,14 @@ let providerId: ProviderId;
 beforeAll(async () => {
   tmp = tempDir('cs-embedded-');
   studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test', embeddedThreads: 2 });
-  characterId = (await call(studio, 'characters/create', { fullName: 'Ludwig van Beethoven', shortName: 'Beethoven', era: '1770–1827', notes: '' })).id;
+  characterId = (
+    await call(studio, 'characters/create', {
+      fullName: 'Ludwig van Beethoven',
+      shortName: 'Beethoven',
+      era: '1770–1827',
+      notes: '',
+    })
+  ).id;
   // A short profile keeps prompts small: the tiny model's byte-level vocabulary spends a token a character.
   const firstParagraph = fs.readFileSync(fixture('wiki_Beethoven.txt'), 'utf8').split('\n\n')[2]!;
   await call(studio, 'profiles/import', { characterId, text: firstParagraph.split('. ').slice(0, 3).join('. ') + '.' });
@@ -51,7 +58,17 @@ describe('generation with the embedded GGUF model', () => {
   it('produces schema-valid scenes under a grammar, recorded with their calls', async () => {
     const job = await call(studio, 'generation/start', {
       characterId,
-      settings: { providerId, targetScenes: 2, scenesPerCall: 2, protectiveShare: 0, temperature: 0.8, topP: 0.95, maxTokens: 1024, budgetUsd: null, dedupeThreshold: 0.99 },
+      settings: {
+        providerId,
+        targetScenes: 2,
+        scenesPerCall: 2,
+        protectiveShare: 0,
+        temperature: 0.8,
+        topP: 0.95,
+        maxTokens: 1024,
+        budgetUsd: null,
+        dedupeThreshold: 0.99,
+      },
     });
     // Random weights cannot write Beethoven's lines, so stop once the scenes are in.
     const off = studio.events.subscribe((name, payload) => {

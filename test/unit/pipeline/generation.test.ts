@@ -10,9 +10,17 @@ let env: ReturnType<typeof makeStudio>;
 let server: FakeLlmServer;
 let characterId: CharacterId;
 
-async function setup(serverOptions: FakeLlmServerOptions = {}, provider: { structuredOutput?: boolean; apiKey?: string } = {}) {
+async function setup(
+  serverOptions: FakeLlmServerOptions = {},
+  provider: { structuredOutput?: boolean; apiKey?: string } = {},
+) {
   server = await startFakeLlmServer({ responder: studioResponder(), ...serverOptions });
-  const character = await call(env.studio, 'characters/create', { fullName: 'Ludwig van Beethoven', shortName: 'Beethoven', era: '1770–1827', notes: '' });
+  const character = await call(env.studio, 'characters/create', {
+    fullName: 'Ludwig van Beethoven',
+    shortName: 'Beethoven',
+    era: '1770–1827',
+    notes: '',
+  });
   characterId = character.id;
   await call(env.studio, 'profiles/import', {
     characterId,
@@ -55,7 +63,9 @@ async function runToEnd(providerId: ProviderId, patch: Partial<GenerationSetting
 }
 
 function sceneRows() {
-  return env.studio.db.prepare('SELECT s.*, e.turns FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id').all() as {
+  return env.studio.db
+    .prepare('SELECT s.*, e.turns FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id')
+    .all() as {
     id: string;
     protective: number;
     call_id: string;
@@ -91,7 +101,8 @@ describe('experience construction through the real openai client', () => {
     expect(protective).toHaveLength(2); // 10% of the final dataset: 2 / 22
     expect(rows.every((r) => r.turns !== null)).toBe(true);
 
-    const scene = (await call(env.studio, 'scenes/list', { characterId, offset: 0, limit: 50, protective: false })).scenes[0]!;
+    const scene = (await call(env.studio, 'scenes/list', { characterId, offset: 0, limit: 50, protective: false }))
+      .scenes[0]!;
     expect(scene.chunkId).not.toBeNull();
     expect(scene.promptVersion).toBe('builtin@1');
     const [sceneCall] = await call(env.studio, 'calls/get', { id: scene.callId! });
@@ -100,11 +111,15 @@ describe('experience construction through the real openai client', () => {
     expect(sceneCall!.params).toMatchObject({ jsonSchema: 'scenes' });
     const turns = scene.experience!.turns;
     expect(turns.filter((t) => t.kind === 'thinking').every((t) => t.speaker === 'Beethoven')).toBe(true);
-    expect(turns.find((t) => t.text.includes('second movement'))!.text).toBe('Ask, then.\n\nBut be brief: the second movement will not write itself.');
+    expect(turns.find((t) => t.text.includes('second movement'))!.text).toBe(
+      'Ask, then.\n\nBut be brief: the second movement will not write itself.',
+    );
     const [experienceCall] = await call(env.studio, 'calls/get', { id: scene.experience!.callId! });
     expect(experienceCall!.messages.at(-1)!.content).toContain(scene.background);
 
-    const protectiveScene = (await call(env.studio, 'scenes/list', { characterId, offset: 0, limit: 5, protective: true })).scenes[0]!;
+    const protectiveScene = (
+      await call(env.studio, 'scenes/list', { characterId, offset: 0, limit: 5, protective: true })
+    ).scenes[0]!;
     expect(protectiveScene).toMatchObject({ location: 'A room', background: 'Beethoven is chatting with a person.' });
     expect(limits.map((l) => l.text)).toContain(protectiveScene.limit);
 
@@ -150,12 +165,18 @@ describe('experience construction through the real openai client', () => {
     expect(normal.length).toBe(15);
     expect(new Set(normal.map((r) => r.background)).size).toBe(15);
     // An item either failed (and says why) or wrote its whole output.
-    const failedItems = env.studio.db.prepare("SELECT stage, error FROM job_items WHERE status = 'failed'").all() as { stage: string; error: string }[];
+    const failedItems = env.studio.db.prepare("SELECT stage, error FROM job_items WHERE status = 'failed'").all() as {
+      stage: string;
+      error: string;
+    }[];
     const withoutExperience = rows.filter((r) => r.turns === null).length;
     expect(withoutExperience).toBe(failedItems.filter((i) => i.stage === 'experiences').length);
     expect(job.status).toBe(failedItems.length > 0 ? 'failed' : 'succeeded');
     for (const item of failedItems) expect(item.error.length).toBeGreaterThan(10);
-    const errors = env.studio.db.prepare('SELECT count(*) FROM llm_calls WHERE error IS NOT NULL').pluck().get() as number;
+    const errors = env.studio.db
+      .prepare('SELECT count(*) FROM llm_calls WHERE error IS NOT NULL')
+      .pluck()
+      .get() as number;
     expect(errors).toBeGreaterThan(0);
     if (failedItems.length > 0) {
       server.enqueueFaults(...Array<null>(50).fill(null));
@@ -176,7 +197,10 @@ describe('experience construction through the real openai client', () => {
 
   it('pauses, resumes without redoing finished items, and cancels', async () => {
     const providerId = await setup({ latencyMs: 40 });
-    const job = await call(env.studio, 'generation/start', { characterId, settings: settings(providerId, { targetScenes: 30 }) });
+    const job = await call(env.studio, 'generation/start', {
+      characterId,
+      settings: settings(providerId, { targetScenes: 30 }),
+    });
     await waitFor(() => sceneRows().length >= 5);
     const paused = await call(env.studio, 'jobs/pause', { id: job.id });
     await env.studio.generation.whenIdle(job.id);
@@ -189,15 +213,23 @@ describe('experience construction through the real openai client', () => {
     const finished = await env.studio.generation.whenIdle(job.id);
     expect(finished.status).toBe('succeeded');
     expect(sceneRows().filter((r) => r.protective === 0)).toHaveLength(30);
-    const attempts = env.studio.db.prepare('SELECT id, attempts FROM job_items').all() as { id: string; attempts: number }[];
+    const attempts = env.studio.db.prepare('SELECT id, attempts FROM job_items').all() as {
+      id: string;
+      attempts: number;
+    }[];
     for (const id of doneItems) expect(attempts.find((a) => a.id === id)!.attempts).toBe(1);
     expect(server.requests.length).toBeGreaterThan(requestsBefore);
 
-    const second = await call(env.studio, 'generation/start', { characterId, settings: settings(providerId, { targetScenes: 30 }) });
+    const second = await call(env.studio, 'generation/start', {
+      characterId,
+      settings: settings(providerId, { targetScenes: 30 }),
+    });
     const cancelled = await call(env.studio, 'jobs/cancel', { id: second.id });
     await env.studio.generation.whenIdle(second.id);
     expect((await call(env.studio, 'jobs/get', { id: cancelled.id })).status).toBe('cancelled');
-    expect((await callError(env.studio, 'jobs/resume', { id: second.id })).message).toMatch(/cancelled job cannot be resumed/);
+    expect((await callError(env.studio, 'jobs/resume', { id: second.id })).message).toMatch(
+      /cancelled job cannot be resumed/,
+    );
   });
 
   it('pauses when the budget is spent', async () => {
@@ -211,7 +243,10 @@ describe('experience construction through the real openai client', () => {
 
   it('estimates calls, tokens, cost and time, and refuses a character without a profile', async () => {
     const providerId = await setup();
-    const estimate = await call(env.studio, 'generation/estimate', { characterId, settings: settings(providerId, { targetScenes: 1500, scenesPerCall: 10, protectiveShare: 0.03 }) });
+    const estimate = await call(env.studio, 'generation/estimate', {
+      characterId,
+      settings: settings(providerId, { targetScenes: 1500, scenesPerCall: 10, protectiveShare: 0.03 }),
+    });
     expect(estimate.stages.map((s) => s.stage)).toEqual(['limits', 'scenes', 'experiences', 'protective']);
     expect(estimate.stages.find((s) => s.stage === 'experiences')!.calls).toBe(1500);
     expect(estimate.stages.find((s) => s.stage === 'scenes')!.calls).toBe(173);
@@ -219,14 +254,25 @@ describe('experience construction through the real openai client', () => {
     expect(estimate.costUsd).toBeNull(); // a custom endpoint may bill, but fake-model has no price
     expect(estimate.warnings.join(' ')).toMatch(/No price is set for fake-model/);
     await call(env.studio, 'prices/set', { model: 'fake-model', promptPerMillion: 1, completionPerMillion: 2 });
-    const priced = await call(env.studio, 'generation/estimate', { characterId, settings: settings(providerId, { targetScenes: 1500, scenesPerCall: 10, protectiveShare: 0.03 }) });
+    const priced = await call(env.studio, 'generation/estimate', {
+      characterId,
+      settings: settings(providerId, { targetScenes: 1500, scenesPerCall: 10, protectiveShare: 0.03 }),
+    });
     expect(priced.costUsd).toBeCloseTo((priced.promptTokens * 1 + priced.completionTokens * 2) / 1e6, 6);
     await call(env.studio, 'providers/update', { id: providerId, preset: 'ollama' });
     const local = await call(env.studio, 'generation/estimate', { characterId, settings: settings(providerId) });
     expect(local.costUsd).toBe(0);
     expect(estimate.seconds).toBeGreaterThan(0);
-    const empty = await call(env.studio, 'characters/create', { fullName: 'Nobody Yet', shortName: 'Nobody', era: '', notes: '' });
-    const error = await callError(env.studio, 'generation/start', { characterId: empty.id, settings: settings(providerId) });
+    const empty = await call(env.studio, 'characters/create', {
+      fullName: 'Nobody Yet',
+      shortName: 'Nobody',
+      era: '',
+      notes: '',
+    });
+    const error = await callError(env.studio, 'generation/start', {
+      characterId: empty.id,
+      settings: settings(providerId),
+    });
     expect(error.message).toMatch(/has no profile yet/);
   });
 });

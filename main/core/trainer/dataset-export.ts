@@ -1,0 +1,176 @@
+/**
+ * The studio's scenes as the trainer's `scenes` dataset: JSON lines read by
+ * resources/trainer/character_trainer/dataset.py (`parse_scene`), one scene a line:
+ *
+ *   {"id", "character": {"full_name", "short_name"}, "location", "background",
+ *    "turns": [{"speaker", "kind": "speaking"|"thinking"|"action", "text"}], "protective"}
+ *
+ * `location` is the paper's `loc_time` (the scene's place, and its time when the studio has one);
+ * `background` is the paper's `status`: the background paragraph the experience completion wrote.
+ * Protective scenes use the paper's fixed `A room` / `<short> is chatting with a person.` (METHOD.md §2).
+ * Scenes the trainer would reject are left out with a reason instead of failing the whole export.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Character, Scene, TurnKind } from '../../../common/contract';
+
+export interface TrainerTurn {
+  speaker: string;
+  kind: TurnKind;
+  text: string;
+}
+
+/** One line of a `scenes` dataset file. */
+export interface TrainerSceneLine {
+  id: string;
+  character: { full_name: string; short_name: string };
+  location: string;
+  background: string;
+  turns: TrainerTurn[];
+  protective: boolean;
+}
+
+export interface SkippedScene {
+  sceneId: string;
+  reason: string;
+}
+
+export interface DatasetExport {
+  lines: TrainerSceneLine[];
+  skipped: SkippedScene[];
+}
+
+export interface WrittenDataset {
+  path: string;
+  /** sha256 of the file's bytes, hex. */
+  sha256: string;
+  scenes: number;
+  skipped: SkippedScene[];
+}
+
+const TURN_KINDS: readonly TurnKind[] = ['speaking', 'thinking', 'action'];
+/** The generator's marker of an answer cut off at the token limit; the trainer refuses such text. */
+const NONSTOP = '<|NONSTOP|>';
+export const PROTECTIVE_LOCATION = 'A room';
+
+export function protectiveStatus(shortName: string): string {
+  return `${shortName} is chatting with a person.`;
+}
+
+export class DatasetExportError extends Error {
+  override name = 'DatasetExportError';
+}
+
+/** The paper's `loc_time`: the place, then the time when the scene has one the place does not already name. */
+function locTime(scene: Scene): string {
+  const location = scene.location.trim();
+  const time = scene.time.trim();
+  if (!time || location.toLowerCase().includes(time.toLowerCase())) return location;
+  return location ? `${location}, ${time}` : time;
+}
+
+/**
+ * One scene as a dataset line, or the reason it cannot be one. Speaker labels that name the
+ * character in another case or by full name become the short name: the trainer finds the
+ * character's turns by exact match on `short_name`.
+ */
+export function sceneToTrainerLine(
+  scene: Scene,
+  character: Pick<Character, 'fullName' | 'shortName'>,
+): TrainerSceneLine | SkippedScene {
+  const fullName = character.fullName.trim();
+  const shortName = character.shortName.trim();
+  if (!fullName || !shortName) {
+    throw new DatasetExportError(
+      'The character needs a full name and a short name before its scenes can be exported for training.',
+    );
+  }
+  const skip = (reason: string): SkippedScene => ({ sceneId: scene.id, reason });
+  if (!scene.experience) return skip('the scene has no experience yet; generate it first');
+  const aliases = new Set([shortName.toLowerCase(), fullName.toLowerCase()]);
+  const turns: TrainerTurn[] = [];
+  for (const [index, turn] of scene.experience.turns.entries()) {
+    const text = turn.text.trim();
+    if (!text) continue; // an empty turn carries nothing to learn
+    const speaker = turn.speaker.trim();
+    if (!speaker) return skip(`turn ${index + 1} has no speaker`);
+    if (!TURN_KINDS.includes(turn.kind))
+      return skip(`turn ${index + 1} has kind "${String(turn.kind)}" (expected speaking, thinking or action)`);
+    if (text.includes(NONSTOP))
+      return skip(`turn ${index + 1} was cut off at the token limit; regenerate the experience`);
+    turns.push({ speaker: aliases.has(speaker.toLowerCase()) ? shortName : speaker, kind: turn.kind, text });
+  }
+  if (!turns.length) return skip('the experience has no turns');
+  if (!turns.some((t) => t.speaker === shortName && t.kind !== 'action')) {
+    return skip(`${shortName} never speaks or thinks in the experience, so there is nothing to train on`);
+  }
+  const background = scene.protective
+    ? protectiveStatus(shortName)
+    : scene.experience.background.trim() || scene.background.trim();
+  return {
+    id: scene.id,
+    character: { full_name: fullName, short_name: shortName },
+    location: scene.protective ? PROTECTIVE_LOCATION : locTime(scene),
+    background,
+    turns,
+    protective: scene.protective,
+  };
+}
+
+function isSkipped(value: TrainerSceneLine | SkippedScene): value is SkippedScene {
+  return 'reason' in value;
+}
+
+/** All scenes of one character, in the given order; duplicates of an id are skipped (the trainer rejects them). */
+export function exportTrainerDataset(
+  scenes: readonly Scene[],
+  character: Pick<Character, 'fullName' | 'shortName'>,
+): DatasetExport {
+  const lines: TrainerSceneLine[] = [];
+  const skipped: SkippedScene[] = [];
+  const seen = new Set<string>();
+  for (const scene of scenes) {
+    if (seen.has(scene.id)) {
+      skipped.push({ sceneId: scene.id, reason: 'the same scene appears twice' });
+      continue;
+    }
+    seen.add(scene.id);
+    const line = sceneToTrainerLine(scene, character);
+    if (isSkipped(line)) skipped.push(line);
+    else lines.push(line);
+  }
+  return { lines, skipped };
+}
+
+/** The file's bytes: one JSON object per line, each ending with `\n`. */
+export function serializeTrainerDataset(lines: readonly TrainerSceneLine[]): Buffer {
+  return Buffer.from(lines.map((line) => `${JSON.stringify(line)}\n`).join(''), 'utf8');
+}
+
+/**
+ * Writes the dataset file (atomically: a temporary file renamed into place) and returns its sha256.
+ * Refuses an export with no usable scene, naming why the first ones were skipped.
+ */
+export async function writeTrainerDataset(
+  path: string,
+  scenes: readonly Scene[],
+  character: Pick<Character, 'fullName' | 'shortName'>,
+): Promise<WrittenDataset> {
+  const { lines, skipped } = exportTrainerDataset(scenes, character);
+  if (!lines.length) {
+    const why = skipped
+      .slice(0, 3)
+      .map((s) => `${s.sceneId}: ${s.reason}`)
+      .join('; ');
+    throw new DatasetExportError(
+      `None of the ${scenes.length} scene(s) can be used for training${why ? ` (${why})` : ''}. Generate experiences for some scenes first.`,
+    );
+  }
+  const bytes = serializeTrainerDataset(lines);
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, bytes);
+  await rename(temporary, path);
+  return { path, sha256: createHash('sha256').update(bytes).digest('hex'), scenes: lines.length, skipped };
+}
