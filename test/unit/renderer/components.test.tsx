@@ -1,0 +1,93 @@
+// @vitest-environment jsdom
+import { QueryClientProvider } from '@tanstack/react-query';
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { App } from '../../../renderer/src/components/App';
+import { suggestShortName } from '../../../renderer/src/components/CharacterDialog';
+import { queryClient, subscribeToStudioEvents } from '../../../renderer/src/lib/queries';
+import { setStudio } from '../../../renderer/src/lib/studio';
+import { inProcessBridge } from '../../support/in-process-bridge';
+import { makeStudio } from '../../support/studio';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+let env: ReturnType<typeof makeStudio>;
+let root: Root;
+let container: HTMLElement;
+let unsubscribe: () => void;
+let bridge: ReturnType<typeof inProcessBridge>;
+
+async function settle(predicate: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (predicate()) return;
+    await act(() => new Promise((r) => setTimeout(r, 10)));
+  }
+  throw new Error(`timed out waiting for ${what}; page: ${container.textContent}`);
+}
+
+function button(name: string): HTMLButtonElement {
+  const found = [...container.ownerDocument.querySelectorAll('button')].find((b) => b.textContent?.trim() === name);
+  if (!found) throw new Error(`no button "${name}"`);
+  return found;
+}
+
+function type(input: HTMLInputElement | HTMLTextAreaElement, value: string) {
+  const setter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(input) as object, 'value')!.set!;
+  setter.call(input, value);
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+beforeEach(() => {
+  env = makeStudio();
+  bridge = inProcessBridge(env.studio);
+  setStudio(bridge);
+  queryClient.clear();
+  unsubscribe = subscribeToStudioEvents();
+  // jsdom has no <dialog> modality; the component only needs showModal to exist.
+  HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
+    this.open = true;
+  };
+  container = document.createElement('div');
+  document.body.append(container);
+  root = createRoot(container);
+});
+afterEach(() => {
+  act(() => root.unmount());
+  container.remove();
+  unsubscribe();
+  env.cleanup();
+  localStorage.clear();
+});
+
+describe('renderer components against the real core', () => {
+  it('suggests the speaker label from the full name', () => {
+    expect(suggestShortName('Ludwig van Beethoven')).toBe('Beethoven');
+    expect(suggestShortName('  Ada  ')).toBe('Ada');
+    expect(suggestShortName('')).toBe('');
+  });
+
+  it('creates a character from the welcome screen and shows it selected', async () => {
+    act(() =>
+      root.render(
+        <QueryClientProvider client={queryClient}>
+          <App />
+        </QueryClientProvider>,
+      ),
+    );
+    await settle(() => container.textContent?.includes('Create your first character') ?? false, 'the welcome screen');
+    act(() => button('Create your first character').click());
+    const fullName = container.ownerDocument.querySelector('input[placeholder="Ludwig van Beethoven"]') as HTMLInputElement;
+    act(() => type(fullName, 'Ada Lovelace'));
+    const shortName = container.ownerDocument.querySelector('input[placeholder="Beethoven"]') as HTMLInputElement;
+    expect(shortName.value).toBe('Lovelace');
+    await act(async () => {
+      button('Create character').click();
+      await Promise.resolve();
+    });
+    await settle(() => container.querySelector('h1')?.textContent === 'Ada Lovelace', 'the character view');
+    await settle(() => container.textContent?.includes('No profile yet') ?? false, 'the empty profile');
+    expect((await env.studio.invoke('characters/list', {})).ok).toBe(true);
+    expect(bridge.calls).toContain('characters/create');
+  });
+});
