@@ -101,6 +101,14 @@ describe('experience construction in a browser against serve and an OpenAI-compa
     await settings.getByLabel('Completion price', { exact: true }).fill('6');
     await settings.getByRole('button', { name: 'Add', exact: true }).click();
     await settings.getByLabel('Prompt price for fake-model').waitFor();
+
+    // Editing shows that a key is saved, never the key.
+    await card.getByRole('button', { name: 'Edit' }).click();
+    const edit = settings.getByRole('form', { name: 'Edit provider' });
+    expect(await edit.getByLabel(/^API key/).inputValue()).toBe('');
+    await edit.getByText('key saved').waitFor();
+    await shot('12b-provider-edit');
+    await edit.getByRole('button', { name: 'Cancel' }).click();
     await settings.getByRole('button', { name: 'Close' }).click();
 
     // Settings for a small run; the estimate follows them.
@@ -137,9 +145,9 @@ describe('experience construction in a browser against serve and an OpenAI-compa
 
     // The run's requests asked for JSON by schema, one per stage (the connection test asks for none).
     const schemas = new Set(
-      llm.requests.flatMap((r) => (r.chat ? [r] : [])).map(
-        (r) => (r.chat?.response_format as { json_schema?: { name?: string } } | undefined)?.json_schema?.name,
-      ),
+      llm.requests
+        .flatMap((r) => (r.chat ? [r] : []))
+        .map((r) => (r.chat?.response_format as { json_schema?: { name?: string } } | undefined)?.json_schema?.name),
     );
     schemas.delete(undefined);
     expect([...schemas].sort()).toEqual(['experience', 'limits', 'scenes']);
@@ -156,19 +164,48 @@ describe('experience construction in a browser against serve and an OpenAI-compa
     await detail.locator('.turn.thinking').first().waitFor();
     await shot('17-dataset-scene');
 
+    // Provenance: the call that imagined the scene, and the one that wrote its experience.
+    await detail.getByRole('button', { name: 'Provenance' }).click();
+    const provenance = page.getByRole('dialog', { name: 'Provenance' });
+    await provenance.locator('.raw-response').filter({ hasText: '"scenes"' }).waitFor();
+    expect(await provenance.getByText('fake-model', { exact: true }).count()).toBeGreaterThan(0);
+    await shot('18-provenance-scene');
+    await provenance.getByRole('tab', { name: 'Experience call' }).click();
+    await provenance.locator('.raw-response').filter({ hasText: '"turns"' }).waitFor();
+    await shot('19-provenance-experience');
+    await provenance.getByRole('button', { name: 'Close' }).click();
+
     await page.getByRole('radio', { name: 'Protective' }).click();
     await expect.poll(() => page.getByTestId('scene-item').count()).toBeGreaterThan(0);
     await page.getByTestId('scene-item').first().click();
     await detail.getByText('protective', { exact: true }).waitFor();
-    await shot('18-dataset-protective');
-
+    await detail.getByText(/cannot know:/).waitFor();
+    await shot('20-dataset-protective');
     await detail.getByRole('button', { name: 'Provenance' }).click();
-    const provenance = page.getByRole('dialog', { name: 'Provenance' });
-    await provenance.getByText('Raw response').waitFor();
-    expect(await provenance.getByText('fake-model', { exact: true }).count()).toBeGreaterThan(0);
-    await shot('19-provenance-scene');
-    await provenance.getByRole('tab', { name: 'Experience call' }).click();
-    await provenance.locator('.raw-response').filter({ hasText: '"turns"' }).waitFor();
-    await shot('20-provenance-experience');
+    await provenance.getByText('One call wrote both the scene and its experience.').waitFor();
+    await provenance.getByRole('button', { name: 'Close' }).click();
+
+    // The generated limits and the prompts are the user's to edit.
+    await page.getByRole('tab', { name: 'Generate' }).click();
+    const limits = page.getByRole('region', { name: 'Things Beethoven cannot know' });
+    const before = await limits.getByRole('textbox').count();
+    await limits.getByRole('button', { name: '+ Add a line' }).click();
+    await limits.getByRole('textbox').last().fill('the phonograph');
+    await limits.getByRole('button', { name: 'Save list' }).click();
+    await limits.getByText('yours', { exact: true }).waitFor();
+    expect(await limits.getByRole('textbox').count()).toBe(before + 1);
+
+    const prompts = page.locator('details.prompts');
+    await prompts.locator('summary').click();
+    const scenesPrompt = prompts
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('heading', { name: 'Scenes', exact: true }) });
+    await scenesPrompt.getByRole('button', { name: 'Edit' }).click();
+    const template = scenesPrompt.getByLabel(/^Template/);
+    await template.fill(`${await template.inputValue()}\nKeep each background under 80 words.`);
+    await scenesPrompt.getByRole('button', { name: 'Save as new version' }).click();
+    await scenesPrompt.getByText('custom', { exact: true }).waitFor();
+    await limits.scrollIntoViewIfNeeded();
+    await shot('21-limits-and-prompts');
   });
 });

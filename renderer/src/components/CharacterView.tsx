@@ -1,13 +1,17 @@
 import type { Character } from '../../../common/contract';
 import { useCommand, useProfiles } from '../lib/queries';
 import { useUi } from '../state/ui';
+import { DatasetPanel } from './dataset/DatasetPanel';
+import { GeneratePanel } from './generation/GeneratePanel';
 import { ProfileSection } from './ProfileSection';
+import { Tabs } from './generation/Tabs';
 
 export function CharacterView({ character }: { character: Character }) {
   const open = useUi((s) => s.open);
   const toast = useUi((s) => s.toast);
   const profiles = useProfiles(character.id);
   const remove = useCommand('characters/delete');
+  const tab = useUi((s) => s.characterTab);
 
   const onDelete = () => {
     const what = character.chunkCount > 0 ? ` and its ${character.chunkCount} profile chunks` : '';
@@ -41,30 +45,38 @@ export function CharacterView({ character }: { character: Character }) {
         </div>
       </header>
 
-      <div className="section-bar">
-        <h2>Profile</h2>
-        <button className="primary" onClick={() => open({ kind: 'import-profile', characterId: character.id })}>
-          + Add profile
-        </button>
-      </div>
+      <Tabs />
 
-      {profiles.isPending ? (
-        <p className="muted">Loading…</p>
-      ) : profiles.isError ? (
-        <p className="form-error">{profiles.error.message}</p>
-      ) : profiles.data.length === 0 ? (
-        <div className="empty small">
-          <h3>No profile yet</h3>
-          <p>
-            Paste or import {character.shortName}&apos;s life: a Wikipedia article, your notes or a manuscript. It is
-            split into chunks you can edit, merge and split; scenes are imagined from each chunk.
-          </p>
-          <button className="primary" onClick={() => open({ kind: 'import-profile', characterId: character.id })}>
-            Add a profile
-          </button>
-        </div>
-      ) : (
-        profiles.data.map((profile) => <ProfileSection key={profile.id} profile={profile} />)
+      {tab === 'generate' && <GeneratePanel key={character.id} character={character} />}
+      {tab === 'dataset' && <DatasetPanel key={character.id} character={character} />}
+      {tab === 'profile' && (
+        <>
+          <div className="section-bar">
+            <h2>Profile</h2>
+            <button className="primary" onClick={() => open({ kind: 'import-profile', characterId: character.id })}>
+              + Add profile
+            </button>
+          </div>
+
+          {profiles.isPending ? (
+            <p className="muted">Loading…</p>
+          ) : profiles.isError ? (
+            <p className="form-error">{profiles.error.message}</p>
+          ) : profiles.data.length === 0 ? (
+            <div className="empty small">
+              <h3>No profile yet</h3>
+              <p>
+                Paste or import {character.shortName}&apos;s life: a Wikipedia article, your notes or a manuscript. It
+                is split into chunks you can edit, merge and split; scenes are imagined from each chunk.
+              </p>
+              <button className="primary" onClick={() => open({ kind: 'import-profile', characterId: character.id })}>
+                Add a profile
+              </button>
+            </div>
+          ) : (
+            profiles.data.map((profile) => <ProfileSection key={profile.id} profile={profile} />)
+          )}
+        </>
       )}
     </section>
   );

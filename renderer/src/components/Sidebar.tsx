@@ -1,5 +1,6 @@
 import { useCharacters, useInfo } from '../lib/queries';
 import { useUi } from '../state/ui';
+import { SettingsDialog } from './settings/SettingsDialog';
 
 export function Sidebar() {
   const characters = useCharacters();
@@ -7,6 +8,8 @@ export function Sidebar() {
   const selected = useUi((s) => s.selectedCharacterId);
   const select = useUi((s) => s.select);
   const open = useUi((s) => s.open);
+  const settingsOpen = useUi((s) => s.settingsOpen);
+  const openSettings = useUi((s) => s.openSettings);
 
   return (
     <nav className="sidebar" aria-label="Characters">
@@ -41,6 +44,10 @@ export function Sidebar() {
           </li>
         ))}
       </ul>
+      <button className="sidebar-settings" onClick={() => openSettings(true)}>
+        <span aria-hidden="true">⚙</span> Settings
+      </button>
+      {settingsOpen && <SettingsDialog />}
       {info.data && (
         <footer className="sidebar-footer" title={info.data.databasePath}>
           v{info.data.version} · {info.data.door === 'web' ? 'web' : info.data.door} · data in {info.data.dataDir}

@@ -1,5 +1,13 @@
-import { QueryClient, useMutation, useQuery, type UseQueryResult } from '@tanstack/react-query';
-import type { CharacterId, CommandArg, CommandName, CommandResult } from '../../../common/contract';
+import { QueryClient, keepPreviousData, useMutation, useQuery, type UseQueryResult } from '@tanstack/react-query';
+import type {
+  CallId,
+  CharacterId,
+  CommandArg,
+  CommandName,
+  CommandResult,
+  GenerationSettings,
+  Job,
+} from '../../../common/contract';
 import { useUi } from '../state/ui';
 import { messageOf } from './bridge-error';
 import { studio } from './studio';
@@ -29,6 +37,51 @@ export const useCharacters = () => useCommandQuery('characters/list', {});
 export const useProfiles = (characterId: CharacterId | null) =>
   useCommandQuery('profiles/list', { characterId: characterId ?? ('' as CharacterId) }, characterId !== null);
 
+export const usePresets = () => useCommandQuery('providers/presets', {});
+export const useProviders = () => useCommandQuery('providers/list', {});
+export const usePrices = () => useCommandQuery('prices/list', {});
+export const useLimits = (characterId: CharacterId) => useCommandQuery('limits/list', { characterId });
+export const usePrompts = (characterId: CharacterId) => useCommandQuery('prompts/list', { characterId });
+export const useGenerationDefaults = (characterId: CharacterId) =>
+  useCommandQuery('generation/defaults', { characterId });
+export const useJobs = (characterId: CharacterId) => useCommandQuery('jobs/list', { characterId });
+export const useDatasetStats = (characterId: CharacterId) => useCommandQuery('dataset/stats', { characterId });
+export const useCalls = (id: CallId | null) => useCommandQuery('calls/get', { id: id ?? ('' as CallId) }, id !== null);
+
+/** A page of scenes; the previous page stays on screen while the next one loads. */
+export function useScenes(arg: CommandArg<'scenes/list'>) {
+  return useQuery({
+    queryKey: ['scenes/list', arg],
+    queryFn: () => invoke('scenes/list', arg),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** The estimate for settings the caller has already debounced; null settings disable it. */
+export function useEstimate(characterId: CharacterId, settings: GenerationSettings | null) {
+  return useQuery({
+    queryKey: ['generation/estimate', { characterId, settings }],
+    queryFn: () =>
+      settings ? invoke('generation/estimate', { characterId, settings }) : Promise.reject(new Error('no settings')),
+    enabled: settings !== null,
+    placeholderData: keepPreviousData,
+    retry: false,
+  });
+}
+
+/** Puts a job as main reported it into the cached lists, without a refetch. */
+export function storeJob(job: Job): void {
+  queryClient.setQueryData<Job>(['jobs/get', { id: job.id }], job);
+  queryClient.setQueryData<Job[]>(['jobs/list', { characterId: job.characterId }], (jobs) => {
+    if (!jobs) return jobs;
+    const at = jobs.findIndex((j) => j.id === job.id);
+    if (at === -1) return [job, ...jobs];
+    // Events are throttled and may cross a command's reply; keep the newest.
+    if ((jobs[at]?.updatedAt ?? 0) > job.updatedAt) return jobs;
+    return jobs.map((j) => (j.id === job.id ? job : j));
+  });
+}
+
 /** A command run from a control: failures become a toast unless the caller handles them. */
 export function useCommand<K extends CommandName>(name: K, options: { quiet?: boolean } = {}) {
   const toast = useUi((state) => state.toast);
@@ -48,7 +101,42 @@ export function subscribeToStudioEvents(): () => void {
     }),
     studio().on('profiles/changed', ({ characterId }) => {
       void queryClient.invalidateQueries({ queryKey: ['profiles/list', { characterId }] });
+      void queryClient.invalidateQueries({ queryKey: ['generation/estimate', { characterId }] });
+      void queryClient.invalidateQueries({ queryKey: ['generation/defaults', { characterId }] });
     }),
+    studio().on('providers/changed', () => {
+      void queryClient.invalidateQueries({ queryKey: ['providers/list'] });
+      void queryClient.invalidateQueries({ queryKey: ['generation/estimate'] });
+    }),
+    studio().on('limits/changed', ({ characterId }) => {
+      void queryClient.invalidateQueries({ queryKey: ['limits/list', { characterId }] });
+      void queryClient.invalidateQueries({ queryKey: ['generation/estimate', { characterId }] });
+    }),
+    studio().on('jobs/progressed', (job) => {
+      const before = queryClient.getQueryData<Job>(['jobs/get', { id: job.id }])?.status;
+      storeJob(job);
+      // A job that ends changes the stats and cost others read; refetch once then.
+      if (before !== job.status) void queryClient.invalidateQueries({ queryKey: ['dataset/stats'] });
+    }),
+    studio().on('dataset/changed', ({ characterId }) => invalidateDatasetSoon(characterId)),
   ];
   return () => offs.forEach((off) => off());
+}
+
+/**
+ * Scenes arrive one by one while a job runs; refetch what shows them at most every 750 ms per
+ * character rather than at every item.
+ */
+const pendingDataset = new Map<CharacterId, ReturnType<typeof setTimeout>>();
+function invalidateDatasetSoon(characterId: CharacterId): void {
+  if (pendingDataset.has(characterId)) return;
+  pendingDataset.set(
+    characterId,
+    setTimeout(() => {
+      pendingDataset.delete(characterId);
+      void queryClient.invalidateQueries({ queryKey: ['scenes/list', { characterId }] });
+      void queryClient.invalidateQueries({ queryKey: ['dataset/stats', { characterId }] });
+      void queryClient.invalidateQueries({ queryKey: ['scenes/get'] });
+    }, 750),
+  );
 }

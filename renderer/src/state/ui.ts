@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { CharacterId } from '../../../common/contract';
+import type { CharacterId, GenerationSettings } from '../../../common/contract';
 
 /** UI state only: what is selected and open. Data lives in the query cache. */
 
@@ -15,10 +15,24 @@ export type Dialog =
   | { kind: 'edit-character'; id: CharacterId }
   | { kind: 'import-profile'; characterId: CharacterId };
 
+export type CharacterTab = 'profile' | 'generate' | 'dataset';
+
+/**
+ * Generation settings as typed in the form, per character, kept while the user switches tabs.
+ * Strings, so a half-typed number survives; absent fields take the studio's defaults.
+ */
+export type GenerationDraft = Partial<Record<keyof GenerationSettings, string>>;
+
 interface UiState {
   selectedCharacterId: CharacterId | null;
   dialog: Dialog;
   toasts: Toast[];
+  characterTab: CharacterTab;
+  settingsOpen: boolean;
+  generationDrafts: Partial<Record<CharacterId, GenerationDraft>>;
+  setCharacterTab: (tab: CharacterTab) => void;
+  openSettings: (open: boolean) => void;
+  setGenerationDraft: (characterId: CharacterId, draft: GenerationDraft) => void;
   select: (id: CharacterId | null) => void;
   open: (dialog: Dialog) => void;
   close: () => void;
@@ -33,6 +47,13 @@ export const useUi = create<UiState>((set) => ({
   selectedCharacterId: (localStorage.getItem(SELECTED_KEY) as CharacterId | null) ?? null,
   dialog: { kind: 'none' },
   toasts: [],
+  characterTab: 'profile',
+  settingsOpen: false,
+  generationDrafts: {},
+  setCharacterTab: (characterTab) => set({ characterTab }),
+  openSettings: (settingsOpen) => set({ settingsOpen }),
+  setGenerationDraft: (characterId, draft) =>
+    set((state) => ({ generationDrafts: { ...state.generationDrafts, [characterId]: draft } })),
   select: (id) => {
     if (id) localStorage.setItem(SELECTED_KEY, id);
     else localStorage.removeItem(SELECTED_KEY);

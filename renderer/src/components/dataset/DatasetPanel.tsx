@@ -1,0 +1,141 @@
+import { useState } from 'react';
+import type { Character, SceneId } from '../../../../common/contract';
+import { useDatasetStats, useScenes } from '../../lib/queries';
+import { useUi } from '../../state/ui';
+import { SceneDetail } from './SceneDetail';
+import '../../generation.css';
+
+const PAGE = 50;
+type Filter = 'all' | 'normal' | 'protective';
+
+/** The Dataset tab: totals, the scenes page by page, and one scene read as a transcript. */
+export function DatasetPanel({ character }: { character: Character }) {
+  const stats = useDatasetStats(character.id);
+  const setTab = useUi((s) => s.setCharacterTab);
+  const [filter, setFilter] = useState<Filter>('all');
+  const [page, setPage] = useState(0);
+  const [selected, setSelected] = useState<SceneId | null>(null);
+  const scenes = useScenes({
+    characterId: character.id,
+    offset: page * PAGE,
+    limit: PAGE,
+    ...(filter === 'all' ? {} : { protective: filter === 'protective' }),
+  });
+  const total = scenes.data?.total ?? 0;
+  const pages = Math.max(1, Math.ceil(total / PAGE));
+
+  if (stats.data && stats.data.scenes === 0) {
+    return (
+      <div className="empty small">
+        <h3>No scenes yet</h3>
+        <p>Scenes and experiences appear here as a run makes them, each with the LLM call it came from.</p>
+        <button className="primary" onClick={() => setTab('generate')}>
+          Go to Generate
+        </button>
+      </div>
+    );
+  }
+
+  return (
+    <div className="dataset">
+      {stats.data && (
+        <dl className="stats" aria-label="Dataset totals">
+          <Stat label="Scenes" value={stats.data.scenes} />
+          <Stat label="Protective" value={stats.data.protectiveScenes} />
+          <Stat label="Experiences" value={stats.data.experiences} />
+          <Stat label="Turns" value={stats.data.turns} />
+          <Stat label="Words" value={stats.data.words} />
+        </dl>
+      )}
+      {stats.isError && <p className="form-error">{stats.error.message}</p>}
+      <div className="dataset-grid">
+        <section className="scene-column" aria-label="Scenes">
+          <div className="scene-toolbar">
+            <div className="segmented" role="radiogroup" aria-label="Show">
+              {(['all', 'normal', 'protective'] as const).map((f) => (
+                <button
+                  key={f}
+                  role="radio"
+                  aria-checked={filter === f}
+                  className={filter === f ? 'selected' : undefined}
+                  onClick={() => {
+                    setFilter(f);
+                    setPage(0);
+                  }}
+                >
+                  {f === 'all' ? 'All' : f === 'normal' ? 'Normal' : 'Protective'}
+                </button>
+              ))}
+            </div>
+            <span className="muted">
+              {total.toLocaleString('en-US')} scene{total === 1 ? '' : 's'}
+            </span>
+          </div>
+          {scenes.isError && <p className="form-error">{scenes.error.message}</p>}
+          <ol className={scenes.isPlaceholderData ? 'scene-list stale' : 'scene-list'}>
+            {scenes.data?.scenes.map((scene, i) => (
+              <li key={scene.id}>
+                <button
+                  className={scene.id === selected ? 'scene-item selected' : 'scene-item'}
+                  aria-current={scene.id === selected ? 'true' : undefined}
+                  onClick={() => setSelected(scene.id)}
+                  data-testid="scene-item"
+                >
+                  <span className="scene-number">{page * PAGE + i + 1}</span>
+                  <span className="scene-summary">
+                    <span className="scene-title">
+                      {scene.protective && <span className="badge protective">protective</span>}
+                      <span className="scene-type">{scene.type}</span>
+                    </span>
+                    <span className="scene-where">
+                      {scene.location}
+                      {scene.time ? ` · ${scene.time}` : ''}
+                    </span>
+                    {scene.people.length > 0 && <span className="scene-people">{scene.people.join(', ')}</span>}
+                  </span>
+                  {!scene.experience && (
+                    <span className="badge" title="The experience has not been written yet">
+                      pending
+                    </span>
+                  )}
+                </button>
+              </li>
+            ))}
+          </ol>
+          {scenes.data && scenes.data.scenes.length === 0 && <p className="muted center">No scenes of this kind.</p>}
+          {pages > 1 && (
+            <div className="pager">
+              <button className="small" disabled={page === 0} onClick={() => setPage(page - 1)}>
+                ← Previous
+              </button>
+              <span className="muted">
+                Page {page + 1} of {pages}
+              </span>
+              <button className="small" disabled={page + 1 >= pages} onClick={() => setPage(page + 1)}>
+                Next →
+              </button>
+            </div>
+          )}
+        </section>
+        <section className="scene-pane" aria-label="Scene">
+          {selected ? (
+            <SceneDetail id={selected} character={character} />
+          ) : (
+            <div className="empty small">
+              <p>Pick a scene to read it, with its experience and where it came from.</p>
+            </div>
+          )}
+        </section>
+      </div>
+    </div>
+  );
+}
+
+function Stat({ label, value }: { label: string; value: number }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd>{value.toLocaleString('en-US')}</dd>
+    </div>
+  );
+}

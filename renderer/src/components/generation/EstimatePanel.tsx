@@ -1,0 +1,109 @@
+import type { GenerationEstimate, Provider } from '../../../../common/contract';
+import { useUi } from '../../state/ui';
+import { formatDuration, formatTokens, formatUsd, STAGE_LABEL } from './format';
+import { isLocal } from './settings-form';
+
+/** What a run with these settings will take: calls, tokens, money and time, before it starts. */
+export function EstimatePanel({
+  estimate,
+  error,
+  loading,
+  invalid,
+  provider,
+}: {
+  estimate: GenerationEstimate | null;
+  error: string | null;
+  loading: boolean;
+  invalid: boolean;
+  provider: Provider | null;
+}) {
+  const openSettings = useUi((s) => s.openSettings);
+  const local = provider ? isLocal(provider) : false;
+
+  return (
+    <section className={loading ? 'estimate loading' : 'estimate'} aria-label="Estimate" aria-busy={loading}>
+      <h3>Estimate</h3>
+      {invalid ? (
+        <p className="muted">Fix the highlighted settings to see an estimate.</p>
+      ) : error ? (
+        <p className="form-error">{error}</p>
+      ) : !estimate ? (
+        <p className="muted">Estimating…</p>
+      ) : (
+        <>
+          <dl className="estimate-figures">
+            <div>
+              <dt>LLM calls</dt>
+              <dd data-testid="estimate-calls">{estimate.calls.toLocaleString('en-US')}</dd>
+            </div>
+            <div>
+              <dt>Tokens</dt>
+              <dd
+                title={`${estimate.promptTokens.toLocaleString('en-US')} prompt + ${estimate.completionTokens.toLocaleString('en-US')} completion`}
+              >
+                {formatTokens(estimate.promptTokens + estimate.completionTokens)}
+                <small>
+                  {formatTokens(estimate.promptTokens)} in · {formatTokens(estimate.completionTokens)} out
+                </small>
+              </dd>
+            </div>
+            <div>
+              <dt>Cost</dt>
+              <dd data-testid="estimate-cost">
+                {estimate.costUsd === 0 && local ? (
+                  'free (local)'
+                ) : estimate.costUsd !== null ? (
+                  `≈ ${formatUsd(estimate.costUsd)}`
+                ) : (
+                  <span className="unknown">
+                    unknown
+                    <small>
+                      No price for <code>{provider?.model}</code>.{' '}
+                      <button className="link small" onClick={() => openSettings(true)}>
+                        Add one
+                      </button>
+                    </small>
+                  </span>
+                )}
+              </dd>
+            </div>
+            <div>
+              <dt>Time</dt>
+              <dd>
+                ≈ {formatDuration(estimate.seconds)}
+                {provider && <small>{provider.maxConcurrency} at a time</small>}
+              </dd>
+            </div>
+          </dl>
+          <table className="estimate-stages">
+            <thead>
+              <tr>
+                <th scope="col">Stage</th>
+                <th scope="col">Calls</th>
+                <th scope="col">Tokens in</th>
+                <th scope="col">Tokens out</th>
+              </tr>
+            </thead>
+            <tbody>
+              {estimate.stages.map((s) => (
+                <tr key={s.stage}>
+                  <th scope="row">{STAGE_LABEL[s.stage]}</th>
+                  <td>{s.calls.toLocaleString('en-US')}</td>
+                  <td>{formatTokens(s.promptTokens)}</td>
+                  <td>{formatTokens(s.completionTokens)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {estimate.warnings.length > 0 && (
+            <ul className="warnings">
+              {estimate.warnings.map((w) => (
+                <li key={w}>{w}</li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,300 @@
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import type { Character, GenerationSettings, Provider } from '../../../../common/contract';
+import { messageOf } from '../../lib/bridge-error';
+import { storeJob, useCommand, useEstimate, useGenerationDefaults, useJobs, useProviders } from '../../lib/queries';
+import { useUi, type GenerationDraft } from '../../state/ui';
+import { EstimatePanel } from './EstimatePanel';
+import { ACTIVE } from './format';
+import { JobsSection } from './JobsSection';
+import { LimitsEditor } from './LimitsEditor';
+import { PromptsPanel } from './PromptsPanel';
+import {
+  defaultProviderId,
+  fieldText,
+  readSettings,
+  type Defaults,
+  type Field,
+  type FieldErrors,
+} from './settings-form';
+import '../../generation.css';
+
+const EMPTY_DRAFT: GenerationDraft = {};
+
+/** The Generate tab: runs so far, then the settings, estimate and inputs of a new run. */
+export function GeneratePanel({ character }: { character: Character }) {
+  const defaults = useGenerationDefaults(character.id);
+  const providers = useProviders();
+  const jobs = useJobs(character.id);
+
+  if (defaults.isError) return <p className="form-error">{defaults.error.message}</p>;
+  if (providers.isError) return <p className="form-error">{providers.error.message}</p>;
+  if (defaults.isPending || providers.isPending || jobs.isPending) return <p className="muted">Loading…</p>;
+
+  return (
+    <div className="generate">
+      <JobsSection character={character} />
+      <NewRun character={character} defaults={defaults.data} providers={providers.data} />
+      <LimitsEditor character={character} />
+      <PromptsPanel character={character} />
+    </div>
+  );
+}
+
+function NewRun({
+  character,
+  defaults,
+  providers,
+}: {
+  character: Character;
+  defaults: Defaults;
+  providers: Provider[];
+}) {
+  const draft = useUi((s) => s.generationDrafts[character.id]) ?? EMPTY_DRAFT;
+  const setDraft = useUi((s) => s.setGenerationDraft);
+  const openSettings = useUi((s) => s.openSettings);
+  const jobs = useJobs(character.id).data ?? [];
+  const start = useCommand('generation/start', { quiet: true });
+  const [startError, setStartError] = useState<string | null>(null);
+  const lastUsed = jobs[0]?.settings.providerId ?? null;
+  const providerId = defaultProviderId(providers, lastUsed);
+  const { settings, errors } = useMemo(() => readSettings(draft, defaults, providerId), [draft, defaults, providerId]);
+  const debounced = useDebounced(settings, 400);
+  const estimate = useEstimate(character.id, debounced);
+  const provider = providers.find((p) => p.id === settings?.providerId) ?? null;
+  const active = jobs.find((j) => ACTIVE.includes(j.status));
+
+  const text = (field: Field) => fieldText(field, draft, defaults, providerId);
+  const set = (field: Field, value: string) => setDraft(character.id, { ...draft, [field]: value });
+
+  const onStart = async () => {
+    if (!settings) return;
+    setStartError(null);
+    try {
+      const job = await start.mutateAsync({ characterId: character.id, settings });
+      storeJob(job);
+    } catch (e) {
+      setStartError(messageOf(e));
+    }
+  };
+
+  if (providers.length === 0) {
+    return (
+      <section className="card new-run" aria-labelledby="new-run-title">
+        <h2 id="new-run-title">New run</h2>
+        <div className="empty small">
+          <h3>Add a provider first</h3>
+          <p>
+            Scenes and experiences are written by an LLM: a model file on this machine, a local server such as Ollama or
+            LM Studio, or a hosted API.
+          </p>
+          <button className="primary" onClick={() => openSettings(true)}>
+            Open provider settings
+          </button>
+        </div>
+      </section>
+    );
+  }
+
+  return (
+    <section className="card new-run" aria-labelledby="new-run-title">
+      <div className="card-head">
+        <h2 id="new-run-title">New run</h2>
+        <span className="muted">
+          From {character.chunkCount} profile chunks · {character.wordCount.toLocaleString()} words
+        </span>
+      </div>
+      <div className="new-run-grid">
+        <div className="settings-form" role="group" aria-label="Generation settings">
+          <label className="span-2">
+            Provider
+            <span className="with-link">
+              <select value={text('providerId')} onChange={(e) => set('providerId', e.target.value)}>
+                {providers.map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {p.name} — {p.model || p.modelPath}
+                  </option>
+                ))}
+              </select>
+              <button type="button" className="link small" onClick={() => openSettings(true)}>
+                Manage providers
+              </button>
+            </span>
+          </label>
+          <NumberField
+            label="Target scenes"
+            field="targetScenes"
+            text={text}
+            set={set}
+            errors={errors}
+            min={1}
+            step={1}
+          >
+            Scenes imagined from the profile. The paper made about 1,500 per character.
+          </NumberField>
+          <NumberField
+            label="Scenes per call"
+            field="scenesPerCall"
+            text={text}
+            set={set}
+            errors={errors}
+            min={1}
+            step={1}
+          >
+            More per call is cheaper; fewer gives the model room for detail.
+          </NumberField>
+          <NumberField
+            label="Protective share (%)"
+            field="protectiveShare"
+            text={text}
+            set={set}
+            errors={errors}
+            min={0}
+            max={20}
+            step={0.5}
+          >
+            Scenes where {character.shortName} is asked about what they cannot know. The paper used 1–5%.
+          </NumberField>
+          <NumberField
+            label="Budget ($)"
+            field="budgetUsd"
+            text={text}
+            set={set}
+            errors={errors}
+            min={0}
+            step={0.5}
+            optional
+          >
+            The run pauses when it has spent this much. Empty: no limit.
+          </NumberField>
+          <details className="more-settings span-2">
+            <summary>Sampling and duplicates</summary>
+            <div className="settings-form inner">
+              <NumberField
+                label="Temperature"
+                field="temperature"
+                text={text}
+                set={set}
+                errors={errors}
+                min={0}
+                max={2}
+                step={0.1}
+              >
+                Higher is more varied.
+              </NumberField>
+              <NumberField label="Top-p" field="topP" text={text} set={set} errors={errors} min={0} max={1} step={0.05}>
+                Nucleus sampling; 1 keeps every token.
+              </NumberField>
+              <NumberField
+                label="Max tokens"
+                field="maxTokens"
+                text={text}
+                set={set}
+                errors={errors}
+                min={16}
+                step={64}
+              >
+                Longest answer per call; a cut-off experience is flagged, not kept as complete.
+              </NumberField>
+              <NumberField
+                label="Duplicate threshold"
+                field="dedupeThreshold"
+                text={text}
+                set={set}
+                errors={errors}
+                min={0}
+                max={1}
+                step={0.05}
+              >
+                Scenes more alike than this (0–1, word overlap) are dropped as near duplicates.
+              </NumberField>
+            </div>
+          </details>
+        </div>
+        <div className="new-run-side">
+          <EstimatePanel
+            estimate={estimate.data ?? null}
+            error={estimate.isError ? messageOf(estimate.error) : null}
+            loading={estimate.isFetching || settings !== debounced}
+            invalid={settings === null}
+            provider={provider}
+          />
+          {startError && (
+            <p className="form-error" role="alert">
+              {startError}
+            </p>
+          )}
+          <button
+            className="primary start"
+            disabled={!settings || Boolean(active) || start.isPending || character.chunkCount === 0}
+            onClick={() => void onStart()}
+          >
+            {start.isPending ? 'Starting…' : 'Start generation'}
+          </button>
+          <p className="muted start-hint">
+            {character.chunkCount === 0
+              ? 'Add a profile first: scenes are imagined from its chunks.'
+              : active
+                ? 'A run is still open above: let it finish, or cancel it, before starting another.'
+                : 'Runs in the background: you can pause, cancel or quit the app at any moment and resume later.'}
+          </p>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function NumberField({
+  label,
+  field,
+  text,
+  set,
+  errors,
+  min,
+  max,
+  step,
+  optional,
+  children,
+}: {
+  label: string;
+  field: Field;
+  text: (field: Field) => string;
+  set: (field: Field, value: string) => void;
+  errors: FieldErrors;
+  min?: number;
+  max?: number;
+  step?: number;
+  optional?: boolean;
+  children: ReactNode;
+}) {
+  const error = errors[field];
+  return (
+    <label>
+      <span>
+        {label} {optional && <span className="optional">(optional)</span>}
+      </span>
+      <input
+        type="number"
+        inputMode="decimal"
+        min={min}
+        max={max}
+        step={step}
+        value={text(field)}
+        aria-invalid={error ? true : undefined}
+        onChange={(e) => set(field, e.target.value)}
+      />
+      {error ? <small className="field-error">{error}</small> : <small>{children}</small>}
+    </label>
+  );
+}
+
+/** The value once it has stopped changing for `ms`; compared by content, not identity. */
+function useDebounced(value: GenerationSettings | null, ms: number): GenerationSettings | null {
+  const [settled, setSettled] = useState(value);
+  const key = JSON.stringify(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+    // `key` stands for `value`'s content; a new object with the same content does not restart it.
+  }, [key, ms]);
+  return JSON.stringify(settled) === key ? value : settled;
+}

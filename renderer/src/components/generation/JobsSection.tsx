@@ -1,0 +1,224 @@
+import { useState } from 'react';
+import type { Character, Job, JobStatus, StageProgress } from '../../../../common/contract';
+import { storeJob, useCommand, useJobs, useProviders } from '../../lib/queries';
+import { useUi } from '../../state/ui';
+import { ACTIVE, formatDuration, formatTime, formatTokens, formatUsd, STAGE_LABEL, STATUS_LABEL } from './format';
+
+/** The character's runs: the latest as a full card, earlier ones as rows that open into one. */
+export function JobsSection({ character }: { character: Character }) {
+  const jobs = useJobs(character.id);
+  const [openId, setOpenId] = useState<string | null>(null);
+  const list = [...(jobs.data ?? [])].sort((a, b) => b.createdAt - a.createdAt);
+  const [current, ...earlier] = list;
+  if (!current) return null;
+
+  return (
+    <section className="jobs" aria-label="Runs">
+      <JobCard job={current} latest />
+      {earlier.length > 0 && (
+        <details className="earlier-runs">
+          <summary>
+            {earlier.length} earlier run{earlier.length === 1 ? '' : 's'}
+          </summary>
+          <ul>
+            {earlier.map((job) =>
+              openId === job.id ? (
+                <li key={job.id}>
+                  <JobCard job={job} latest={false} onClose={() => setOpenId(null)} />
+                </li>
+              ) : (
+                <li key={job.id}>
+                  <button className="job-row" onClick={() => setOpenId(job.id)}>
+                    <StatusBadge status={job.status} />
+                    <span>{formatTime(job.createdAt)}</span>
+                    <span className="muted">
+                      {job.done.toLocaleString('en-US')} / {job.total.toLocaleString('en-US')} items
+                      {job.failed > 0 ? ` · ${job.failed} failed` : ''} · {formatUsd(job.costUsd)}
+                    </span>
+                  </button>
+                </li>
+              ),
+            )}
+          </ul>
+        </details>
+      )}
+    </section>
+  );
+}
+
+export function StatusBadge({ status }: { status: JobStatus }) {
+  return <span className={`status status-${status}`}>{STATUS_LABEL[status]}</span>;
+}
+
+function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?: () => void }) {
+  const providers = useProviders().data ?? [];
+  const toast = useUi((s) => s.toast);
+  const pause = useCommand('jobs/pause');
+  const resume = useCommand('jobs/resume');
+  const cancel = useCommand('jobs/cancel');
+  const retry = useCommand('jobs/retry');
+  const provider = providers.find((p) => p.id === job.settings.providerId);
+  const busy = pause.isPending || resume.isPending || cancel.isPending || retry.isPending;
+  const active = ACTIVE.includes(job.status);
+  const percent = job.total > 0 ? Math.round((job.done / job.total) * 100) : 0;
+  const onDone = { onSuccess: storeJob };
+
+  const onCancel = () => {
+    if (!window.confirm('Cancel this run? What it has made so far stays in the dataset; the rest is not generated.'))
+      return;
+    cancel.mutate({ id: job.id }, onDone);
+  };
+  const onRetry = (itemId?: string) =>
+    retry.mutate(itemId ? { id: job.id, itemId } : { id: job.id }, {
+      onSuccess: (j) => {
+        storeJob(j);
+        toast({ kind: 'info', text: itemId ? 'The item is queued again.' : 'Failed items are queued again.' });
+      },
+    });
+
+  return (
+    <article
+      className={`card job-card job-${job.status}`}
+      aria-label={latest ? 'Current run' : 'Run'}
+      data-testid="job-card"
+    >
+      <header className="card-head">
+        <div>
+          <h2>
+            {latest ? (active ? 'Current run' : 'Last run') : 'Run'} <StatusBadge status={job.status} />
+          </h2>
+          <p className="muted">
+            Started {formatTime(job.createdAt)}
+            {provider ? ` · ${provider.name}, ${provider.model || provider.modelPath}` : ' · provider deleted'} ·{' '}
+            {job.settings.targetScenes.toLocaleString('en-US')} scenes,{' '}
+            {Math.round(job.settings.protectiveShare * 1000) / 10}% protective
+            {job.finishedAt ? ` · ended ${formatTime(job.finishedAt)}` : ''}
+          </p>
+        </div>
+        <div className="job-actions">
+          {(job.status === 'running' || job.status === 'queued') && (
+            <button onClick={() => pause.mutate({ id: job.id }, onDone)} disabled={busy}>
+              Pause
+            </button>
+          )}
+          {(job.status === 'paused' || job.status === 'interrupted') && (
+            <button className="primary" onClick={() => resume.mutate({ id: job.id }, onDone)} disabled={busy}>
+              Resume
+            </button>
+          )}
+          {active && (
+            <button className="danger" onClick={onCancel} disabled={busy}>
+              Cancel
+            </button>
+          )}
+          {onClose && (
+            <button className="icon" aria-label="Close" onClick={onClose}>
+              ×
+            </button>
+          )}
+        </div>
+      </header>
+
+      {job.message && (
+        <p className={job.status === 'failed' ? 'job-message bad' : 'job-message'} role="status">
+          {job.message}
+        </p>
+      )}
+
+      <div className="job-overall">
+        <Bar done={job.done} failed={job.failed} total={job.total} label="Overall" />
+        <div className="job-figures">
+          <span>
+            <strong>{percent}%</strong> · {job.done.toLocaleString('en-US')} of {job.total.toLocaleString('en-US')}{' '}
+            items
+            {job.failed > 0 && <span className="failed-count"> · {job.failed} failed</span>}
+          </span>
+          {job.status === 'running' && (
+            <span>
+              {job.etaSeconds === null ? 'measuring time left…' : `about ${formatDuration(job.etaSeconds)} left`}
+            </span>
+          )}
+          <span
+            title={`${job.promptTokens.toLocaleString('en-US')} prompt + ${job.completionTokens.toLocaleString('en-US')} completion tokens`}
+          >
+            {formatTokens(job.promptTokens + job.completionTokens)} tokens
+          </span>
+          <span>
+            {formatUsd(job.costUsd)}
+            {job.settings.budgetUsd !== null ? ` of ${formatUsd(job.settings.budgetUsd)} budget` : ''}
+          </span>
+        </div>
+      </div>
+
+      <ol className="stage-list">
+        {job.stages.map((s) => (
+          <StageRow key={s.stage} progress={s} current={job.stage === s.stage && active} />
+        ))}
+      </ol>
+
+      {job.recentFailures.length > 0 && (
+        <details className="failures" open={job.status === 'failed'}>
+          <summary>
+            Recent failures ({job.failed.toLocaleString('en-US')} item{job.failed === 1 ? '' : 's'} failed)
+          </summary>
+          <ul>
+            {job.recentFailures.map((f) => (
+              <li key={`${f.itemId}-${f.at}`}>
+                <span className="pill subtle">{STAGE_LABEL[f.stage]}</span>
+                <span className="failure-reason">{f.reason}</span>
+                <span className="muted">{new Date(f.at).toLocaleTimeString()}</span>
+                <button className="small ghost" onClick={() => onRetry(f.itemId)} disabled={busy}>
+                  Retry
+                </button>
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+      {job.failed > 0 && (
+        <div className="actions">
+          <button onClick={() => onRetry()} disabled={busy}>
+            Retry failed
+          </button>
+        </div>
+      )}
+    </article>
+  );
+}
+
+function StageRow({ progress, current }: { progress: StageProgress; current: boolean }) {
+  const complete = progress.total > 0 && progress.done + progress.failed >= progress.total;
+  return (
+    <li className={current ? 'stage current' : complete ? 'stage complete' : 'stage'}>
+      <span className="stage-name">
+        {current && <span className="pulse" aria-hidden="true" />}
+        {STAGE_LABEL[progress.stage]}
+      </span>
+      <Bar done={progress.done} failed={progress.failed} total={progress.total} label={STAGE_LABEL[progress.stage]} />
+      <span className="stage-count">
+        {progress.total === 0
+          ? '—'
+          : `${progress.done.toLocaleString('en-US')} / ${progress.total.toLocaleString('en-US')}`}
+        {progress.failed > 0 && <span className="failed-count"> · {progress.failed} failed</span>}
+      </span>
+    </li>
+  );
+}
+
+/** Done in the accent colour, failed in red, the rest empty. */
+function Bar({ done, failed, total, label }: { done: number; failed: number; total: number; label: string }) {
+  const pct = (n: number) => `${total > 0 ? Math.min(100, (n / total) * 100) : 0}%`;
+  return (
+    <div
+      className="bar"
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={total}
+      aria-valuenow={done}
+    >
+      <div className="bar-done" style={{ width: pct(done) }} />
+      <div className="bar-failed" style={{ width: pct(failed) }} />
+    </div>
+  );
+}

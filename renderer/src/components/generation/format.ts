@@ -1,0 +1,56 @@
+import type { JobStatus, Stage } from '../../../../common/contract';
+
+export const STAGE_LABEL: Record<Stage, string> = {
+  limits: 'Knowledge limits',
+  scenes: 'Scenes',
+  experiences: 'Experiences',
+  protective: 'Protective scenes',
+};
+
+export const STATUS_LABEL: Record<JobStatus, string> = {
+  queued: 'Queued',
+  running: 'Running',
+  paused: 'Paused',
+  succeeded: 'Finished',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+  interrupted: 'Interrupted',
+};
+
+/** Jobs that still hold work: a new run waits until they are finished or cancelled. */
+export const ACTIVE: readonly JobStatus[] = ['queued', 'running', 'paused', 'interrupted'];
+
+/** Seconds as a person would say them: "45 s", "12 min", "2 h 5 min". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  if (hours < 48) return rest ? `${hours} h ${rest} min` : `${hours} h`;
+  return `${Math.round(hours / 24)} days`;
+}
+
+/** US dollars, with enough digits that a few cents still show. */
+export function formatUsd(usd: number): string {
+  if (usd === 0) return '$0';
+  if (usd < 0.01) return `$${usd.toFixed(4)}`;
+  if (usd < 100) return `$${usd.toFixed(2)}`;
+  return `$${Math.round(usd).toLocaleString('en-US')}`;
+}
+
+export function formatTokens(tokens: number): string {
+  if (tokens < 10_000) return tokens.toLocaleString('en-US');
+  if (tokens < 1_000_000) return `${(tokens / 1000).toFixed(tokens < 100_000 ? 1 : 0)}k`;
+  return `${(tokens / 1_000_000).toFixed(2)}M`;
+}
+
+export function formatTime(ms: number): string {
+  return new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** A share 0–1 as a percentage with at most one decimal. */
+export function formatPercent(share: number): string {
+  return `${Math.round(share * 1000) / 10}%`;
+}

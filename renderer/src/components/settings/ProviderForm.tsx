@@ -1,0 +1,271 @@
+import { useState, type FormEvent } from 'react';
+import type { Provider, ProviderDraft, ProviderPreset, ProviderPresetInfo } from '../../../../common/contract';
+import { messageOf } from '../../lib/bridge-error';
+import { queryClient, useCommand, usePresets } from '../../lib/queries';
+import { useUi } from '../../state/ui';
+
+interface FormState {
+  name: string;
+  preset: ProviderPreset;
+  baseUrl: string;
+  model: string;
+  modelPath: string;
+  /** What the user typed; '' leaves a saved key as it is. */
+  apiKey: string;
+  removeKey: boolean;
+  maxConcurrency: string;
+  requestsPerMinute: string;
+  timeoutSeconds: string;
+  structuredOutput: boolean;
+}
+
+function fromProvider(p: Provider): FormState {
+  return {
+    name: p.name,
+    preset: p.preset,
+    baseUrl: p.baseUrl,
+    model: p.model,
+    modelPath: p.modelPath,
+    apiKey: '',
+    removeKey: false,
+    maxConcurrency: String(p.maxConcurrency),
+    requestsPerMinute: String(p.requestsPerMinute),
+    timeoutSeconds: String(Math.round(p.timeoutMs / 1000)),
+    structuredOutput: p.structuredOutput,
+  };
+}
+
+function fromPreset(preset: ProviderPresetInfo, previous?: FormState): FormState {
+  const local = preset.kind === 'embedded' || /localhost|127\.0\.0\.1/.test(preset.baseUrl);
+  return {
+    name: preset.label,
+    preset: preset.id,
+    baseUrl: preset.baseUrl,
+    model: preset.exampleModel,
+    modelPath: previous?.modelPath ?? '',
+    apiKey: previous?.apiKey ?? '',
+    removeKey: false,
+    // Local servers serve one or two requests at a time well; hosted APIs take more.
+    maxConcurrency: preset.kind === 'embedded' ? '1' : local ? '2' : '4',
+    requestsPerMinute: '0',
+    timeoutSeconds: preset.kind === 'embedded' ? '600' : '120',
+    structuredOutput: preset.supportsJsonSchema,
+  };
+}
+
+/** Adds a provider, or edits one. The API key is write-only: it is never shown again. */
+export function ProviderForm({ existing, onDone }: { existing: Provider | null; onDone: () => void }) {
+  const toast = useUi((s) => s.toast);
+  const presets = usePresets();
+  const create = useCommand('providers/create', { quiet: true });
+  const update = useCommand('providers/update', { quiet: true });
+  const [form, setForm] = useState<FormState | null>(existing ? fromProvider(existing) : null);
+  const [error, setError] = useState<string | null>(null);
+  const list = presets.data ?? [];
+  // A new provider starts from the first preset once the presets have arrived.
+  const state = form ?? (list[0] ? fromPreset(list[0]) : null);
+  const preset = list.find((p) => p.id === state?.preset);
+  const embedded = preset?.kind === 'embedded' || existing?.kind === 'embedded';
+
+  if (presets.isError) return <p className="form-error">{presets.error.message}</p>;
+  if (!state) return <p className="muted">Loading presets…</p>;
+
+  const set = (patch: Partial<FormState>) => setForm({ ...state, ...patch });
+
+  const onSubmit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    const number = (value: string, label: string, min: number): number => {
+      const n = Number(value);
+      if (value.trim() === '' || !Number.isFinite(n) || n < min)
+        throw new Error(`${label} must be a number of at least ${min}.`);
+      return n;
+    };
+    try {
+      const draft: ProviderDraft = {
+        name: state.name.trim(),
+        preset: state.preset,
+        baseUrl: state.baseUrl.trim(),
+        model: state.model.trim(),
+        modelPath: state.modelPath.trim(),
+        maxConcurrency: Math.round(number(state.maxConcurrency, 'Concurrency', 1)),
+        requestsPerMinute: Math.round(number(state.requestsPerMinute, 'Requests per minute', 0)),
+        timeoutMs: Math.round(number(state.timeoutSeconds, 'Timeout', 1) * 1000),
+        structuredOutput: state.structuredOutput,
+      };
+      if (state.removeKey) draft.apiKey = '';
+      else if (state.apiKey.trim() !== '') draft.apiKey = state.apiKey.trim();
+      const saved = existing
+        ? await update.mutateAsync({ id: existing.id, ...draft })
+        : await create.mutateAsync(draft);
+      void queryClient.invalidateQueries({ queryKey: ['providers/list'] });
+      toast({
+        kind: 'info',
+        text: `${existing ? 'Saved' : 'Added'} ${saved.name}. Test the connection to be sure it answers.`,
+      });
+      onDone();
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+
+  return (
+    <form
+      className="form provider-form"
+      onSubmit={(e) => void onSubmit(e)}
+      aria-label={existing ? 'Edit provider' : 'New provider'}
+    >
+      <h4>{existing ? `Edit ${existing.name}` : 'New provider'}</h4>
+      <div className="form-grid">
+        <label>
+          Preset
+          <select
+            value={state.preset}
+            disabled={existing !== null}
+            onChange={(e) => {
+              const next = list.find((p) => p.id === e.target.value);
+              if (next) setForm(fromPreset(next, state));
+            }}
+          >
+            {list.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+          {existing && <small>The kind of provider cannot change; add a new one instead.</small>}
+        </label>
+        <label>
+          Name
+          <input required value={state.name} onChange={(e) => set({ name: e.target.value })} />
+        </label>
+        {embedded ? (
+          <label className="span-2">
+            Model file
+            <input
+              required
+              value={state.modelPath}
+              placeholder="/home/me/models/qwen2.5-7b-instruct-q4_k_m.gguf"
+              onChange={(e) => set({ modelPath: e.target.value })}
+            />
+            <small>
+              Full path to a <code>.gguf</code> file on the machine running the studio. It runs here, offline, with
+              JSON-schema grammar for structured output.
+            </small>
+          </label>
+        ) : (
+          <label className="span-2">
+            Base URL
+            <input
+              required
+              value={state.baseUrl}
+              placeholder="http://127.0.0.1:8080/v1"
+              onChange={(e) => set({ baseUrl: e.target.value })}
+            />
+            <small>
+              The OpenAI-compatible address, usually ending in <code>/v1</code>.
+            </small>
+          </label>
+        )}
+        <label>
+          Model
+          <input
+            required={!embedded}
+            value={state.model}
+            placeholder={preset?.exampleModel}
+            onChange={(e) => set({ model: e.target.value })}
+          />
+          <small>
+            {embedded ? 'A label for this model in logs.' : 'Test the connection to pick from the models it offers.'}
+          </small>
+        </label>
+        {!embedded && (
+          <label>
+            <span>API key {preset && !preset.needsApiKey && <span className="optional">(optional)</span>}</span>
+            <input
+              type="password"
+              autoComplete="off"
+              value={state.apiKey}
+              disabled={state.removeKey}
+              placeholder={existing?.hasApiKey ? 'key saved — type to replace it' : 'sk-… or env:OPENAI_API_KEY'}
+              onChange={(e) => set({ apiKey: e.target.value })}
+            />
+            <small>
+              {existing?.hasApiKey && (
+                <span className="key-saved">
+                  <span className="badge ok">key saved</span>{' '}
+                  <button
+                    type="button"
+                    className="link small"
+                    onClick={() => set({ removeKey: !state.removeKey, apiKey: '' })}
+                  >
+                    {state.removeKey ? 'Keep the saved key' : 'Remove the key'}
+                  </button>{' '}
+                </span>
+              )}
+              Kept in your system keychain, never shown again. <code>env:NAME</code> reads the environment variable NAME
+              each time instead of storing the key.
+            </small>
+          </label>
+        )}
+        <label>
+          Requests at a time
+          <input
+            type="number"
+            min={1}
+            max={64}
+            value={state.maxConcurrency}
+            onChange={(e) => set({ maxConcurrency: e.target.value })}
+          />
+        </label>
+        <label>
+          Requests per minute
+          <input
+            type="number"
+            min={0}
+            value={state.requestsPerMinute}
+            onChange={(e) => set({ requestsPerMinute: e.target.value })}
+          />
+          <small>0 means no limit. Set your plan&apos;s limit for hosted APIs.</small>
+        </label>
+        <label>
+          Timeout (seconds)
+          <input
+            type="number"
+            min={1}
+            value={state.timeoutSeconds}
+            onChange={(e) => set({ timeoutSeconds: e.target.value })}
+          />
+          <small>For one whole answer; long experiences on slow machines need minutes.</small>
+        </label>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={state.structuredOutput}
+            onChange={(e) => set({ structuredOutput: e.target.checked })}
+          />
+          <span>
+            Structured output
+            <small>
+              Ask for JSON by schema. Turn off for servers that reject <code>response_format</code>; the paper&apos;s
+              text format is read instead.
+            </small>
+          </span>
+        </label>
+      </div>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="actions">
+        <button type="button" onClick={onDone}>
+          Cancel
+        </button>
+        <button className="primary" type="submit" disabled={create.isPending || update.isPending}>
+          {existing ? 'Save provider' : 'Add provider'}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,83 @@
+import { useState } from 'react';
+import type { Provider } from '../../../../common/contract';
+import { useProviders } from '../../lib/queries';
+import { useUi } from '../../state/ui';
+import { Modal } from '../Modal';
+import { PriceTable } from './PriceTable';
+import { ProviderCard } from './ProviderCard';
+import { ProviderForm } from './ProviderForm';
+import '../../generation.css';
+
+type Editing = { kind: 'none' } | { kind: 'new' } | { kind: 'edit'; provider: Provider };
+
+/** Studio-wide settings: the LLM providers that generate data, and what their models cost. */
+export function SettingsDialog() {
+  const openSettings = useUi((s) => s.openSettings);
+  const providers = useProviders();
+  const [editing, setEditing] = useState<Editing>({ kind: 'none' });
+
+  return (
+    <Modal title="Settings" onClose={() => openSettings(false)} wide>
+      <div className="settings">
+        <section aria-labelledby="providers-title">
+          <div className="section-bar">
+            <div>
+              <h3 id="providers-title">Providers</h3>
+              <p className="muted">
+                The LLMs that imagine scenes and experiences: a model file on this machine, a local server (Ollama, LM
+                Studio, llama.cpp, vLLM) or a hosted API.
+              </p>
+            </div>
+            {editing.kind === 'none' && (
+              <button className="primary" onClick={() => setEditing({ kind: 'new' })}>
+                + Add provider
+              </button>
+            )}
+          </div>
+          {editing.kind !== 'none' && (
+            <ProviderForm
+              key={editing.kind === 'edit' ? editing.provider.id : 'new'}
+              existing={editing.kind === 'edit' ? editing.provider : null}
+              onDone={() => setEditing({ kind: 'none' })}
+            />
+          )}
+          {providers.isPending ? (
+            <p className="muted">Loading…</p>
+          ) : providers.isError ? (
+            <p className="form-error">{providers.error.message}</p>
+          ) : providers.data.length === 0 ? (
+            editing.kind === 'none' && (
+              <div className="empty small">
+                <h3>No provider yet</h3>
+                <p>Add one to generate scenes: pick a preset, a model, and test the connection.</p>
+              </div>
+            )
+          ) : (
+            <ul className="provider-list">
+              {providers.data.map((p) => (
+                <ProviderCard
+                  key={p.id}
+                  provider={p}
+                  editing={editing.kind === 'edit' && editing.provider.id === p.id}
+                  onEdit={() => setEditing({ kind: 'edit', provider: p })}
+                />
+              ))}
+            </ul>
+          )}
+        </section>
+        <section aria-labelledby="prices-title">
+          <div className="section-bar">
+            <div>
+              <h3 id="prices-title">Model prices</h3>
+              <p className="muted">
+                US dollars per million tokens, for estimates, costs and budgets. Ollama, LM Studio, llama.cpp, vLLM and
+                the embedded model cost nothing; OpenAI, OpenRouter and custom endpoints are priced by model id.
+              </p>
+            </div>
+          </div>
+          <PriceTable />
+        </section>
+      </div>
+    </Modal>
+  );
+}
