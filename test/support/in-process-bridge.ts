@@ -17,7 +17,7 @@ export function inProcessBridge(studio: Studio): StudioBridge & { calls: string[
     },
     on<E extends EventName>(name: E, listener: (payload: Events[E]) => void): () => void {
       return studio.events.subscribe((event, payload) => {
-        if (event === name) listener(payload as Events[E]);
+        if ((event as string) === name) listener(payload as Events[E]);
       });
     },
   };
