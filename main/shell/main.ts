@@ -1,8 +1,9 @@
-import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, safeStorage, session, shell, type WebContents } from 'electron';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EVENT_CHANNEL, INVOKE_CHANNEL } from '../../common/ipc-channels';
+import { FileSecretStore, type SecretCodec } from '../core/providers/secret-store';
 import { Studio } from '../core/studio';
 import { STUDIO_VERSION } from '../core/version';
 import { isAllowedExternalUrl } from './external-links';
@@ -38,11 +39,24 @@ function nativeBinding(): string | undefined {
 let studio: Studio | null = null;
 const windows = new Set<WebContents>();
 
+/** API keys encrypted with the OS keychain (Keychain, DPAPI, libsecret/kwallet) before they touch disk. */
+const keychainCodec: SecretCodec = {
+  encode: (plain) => {
+    if (!safeStorage.isEncryptionAvailable()) {
+      throw new Error('The system keychain is not available, so API keys cannot be stored safely. Use env:NAME to read the key from an environment variable instead.');
+    }
+    return `keychain:${safeStorage.encryptString(plain).toString('base64')}`;
+  },
+  decode: (stored) => (stored.startsWith('keychain:') ? safeStorage.decryptString(Buffer.from(stored.slice(9), 'base64')) : stored),
+};
+
 function openStudio(): Studio | null {
   try {
     const binding = nativeBinding();
+    const dataDir = app.getPath('userData');
     return new Studio({
-      dataDir: app.getPath('userData'),
+      secrets: new FileSecretStore(path.join(dataDir, 'secrets.json'), keychainCodec),
+      dataDir,
       door: 'desktop',
       version: STUDIO_VERSION,
       ...(binding && { nativeBinding: binding }),
