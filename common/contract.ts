@@ -18,6 +18,7 @@ export type JobId = Brand<string, 'JobId'>;
 export type SceneId = Brand<string, 'SceneId'>;
 export type CallId = Brand<string, 'CallId'>;
 export type LimitId = Brand<string, 'LimitId'>;
+export type RunId = Brand<string, 'RunId'>;
 
 export type Door = 'desktop' | 'web' | 'cli';
 
@@ -149,6 +150,99 @@ export interface ModelPrice {
   /** US dollars per million tokens. */
   promptPerMillion: number;
   completionPerMillion: number;
+}
+
+// ── Training (experience upload) ─────────────────────────────────────────────────────────────
+
+export type TrainingFormat = 'chat' | 'character-llm';
+export type RunStatus = 'queued' | 'running' | 'stopping' | 'stopped' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface BaseModelOption {
+  /** Hugging Face id. */
+  id: string;
+  label: string;
+  parameters: string;
+  note: string;
+}
+
+export interface TrainingHyperparameters {
+  loraRank: number;
+  loraAlpha: number;
+  learningRate: number;
+  epochs: number;
+  batchSize: number;
+  gradAccumulation: number;
+  /** Tokens. */
+  maxLength: number;
+  /** Stop after this many optimizer steps (a quick trial); null trains the full epochs. */
+  maxSteps: number | null;
+  saveEverySteps: number;
+  evalShare: number;
+  gradientCheckpointing: boolean;
+  fullFinetune: boolean;
+  thinking: 'keep' | 'drop';
+}
+
+export interface TrainingConfig {
+  /** A Hugging Face id or a model folder on the training machine. */
+  baseModel: string;
+  format: TrainingFormat;
+  /** `local` for now; remote GPUs over SSH come with the host settings. */
+  target: 'local';
+  /** Python interpreter with the trainer's packages; empty uses the studio's managed environment. */
+  python: string;
+  hyperparameters: TrainingHyperparameters;
+}
+
+export interface TrainingPoint {
+  step: number;
+  loss: number | null;
+  evalLoss: number | null;
+}
+
+export interface TrainingRun {
+  id: RunId;
+  characterId: CharacterId;
+  status: RunStatus;
+  config: TrainingConfig;
+  runDir: string;
+  phase: string | null;
+  examples: number | null;
+  /** Share of padding in our length-grouped batches, and if every example were padded to 2,048 as the paper did. */
+  paddingShare: number | null;
+  paddingShareFixed: number | null;
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  tokensPerSecond: number | null;
+  etaSeconds: number | null;
+  /** Artifacts by kind (adapter, merged, manifest, checkpoint…), as absolute paths. */
+  outputs: Record<string, string>;
+  message: string | null;
+  points: TrainingPoint[];
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+export interface TrainingEstimate {
+  examples: number;
+  /** Rough tokens per example (4 characters a token). */
+  meanTokens: number;
+  steps: number;
+  /** Weights + optimizer + activations, GiB, for LoRA in bf16 (and full fine-tuning). */
+  memoryGiB: number;
+  warnings: string[];
+}
+
+export interface TrainerEnvironment {
+  ok: boolean;
+  python: string;
+  summary: string;
+  torch: string | null;
+  cuda: boolean;
+  gpus: { name: string; memoryGiB: number }[];
+  bf16: boolean;
 }
 
 // ── Generation (experience construction) ─────────────────────────────────────────────────────
@@ -369,6 +463,18 @@ export interface Commands {
   'scenes/get': (arg: { id: SceneId }) => Scene;
   'dataset/stats': (arg: { characterId: CharacterId }) => DatasetStats;
   'calls/get': (arg: { id: CallId }) => LlmCall[];
+
+  'training/options': (arg: Empty) => { baseModels: BaseModelOption[]; defaults: TrainingHyperparameters };
+  /** Checks the Python environment the trainer would run in. */
+  'training/doctor': (arg: { python: string }) => TrainerEnvironment;
+  'training/estimate': (arg: { characterId: CharacterId; config: TrainingConfig }) => TrainingEstimate;
+  'training/start': (arg: { characterId: CharacterId; config: TrainingConfig }) => TrainingRun;
+  'training/list': (arg: { characterId: CharacterId }) => TrainingRun[];
+  'training/get': (arg: { id: RunId }) => TrainingRun;
+  /** Saves a checkpoint and stops; `training/resume` continues from it. */
+  'training/stop': (arg: { id: RunId }) => TrainingRun;
+  'training/resume': (arg: { id: RunId }) => TrainingRun;
+  'training/cancel': (arg: { id: RunId }) => TrainingRun;
 }
 
 export type CommandName = keyof Commands;
@@ -383,6 +489,10 @@ export interface Events {
   'jobs/progressed': Job;
   'dataset/changed': { characterId: CharacterId };
   'limits/changed': { characterId: CharacterId };
+  /** Throttled to a few a second per run. */
+  'training/progressed': TrainingRun;
+  /** One line the trainer logged (stderr), for the run's log view. */
+  'training/logged': { runId: RunId; line: string };
 }
 
 export type EventName = keyof Events;

@@ -7,6 +7,8 @@ const names: Record<EventName, true> = {
   'jobs/progressed': true,
   'dataset/changed': true,
   'limits/changed': true,
+  'training/progressed': true,
+  'training/logged': true,
 };
 
 /** Every contract event name, for bridges that must subscribe by name. Complete by construction. */

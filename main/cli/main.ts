@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type {
   Character,
@@ -61,6 +62,9 @@ Options for every command:
 <character> is an id, a full name or a short name.`;
 
 class UsageError extends Error {}
+
+/** The checkout (or installed package) root: two levels above both main/cli/ and dist/main/. */
+const APP_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 interface Io {
   out: (text: string) => void;
@@ -131,7 +135,7 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
 
   let studio: Studio | null = null;
   try {
-    studio = new Studio({ dataDir, door: 'cli', version: STUDIO_VERSION });
+    studio = new Studio({ dataDir, door: 'cli', version: STUDIO_VERSION, appRoot: APP_ROOT });
     const call = async <K extends CommandName>(name: K, arg: CommandArg<K>): Promise<CommandResult<K>> => {
       const outcome = await studio!.invoke(name, arg);
       if (!outcome.ok) throw new StudioFailure(outcome.error.code, outcome.error.message);
@@ -436,7 +440,7 @@ async function serve(
   }
   let studio: Studio;
   try {
-    studio = new Studio({ dataDir, door: 'web', version: STUDIO_VERSION });
+    studio = new Studio({ dataDir, door: 'web', version: STUDIO_VERSION, appRoot: APP_ROOT });
   } catch (error) {
     io.err(`Error: ${error instanceof Error ? error.message : String(error)}`);
     return 1;

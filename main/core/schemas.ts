@@ -10,7 +10,9 @@ import type {
   ProfileId,
   ProviderDraft,
   ProviderId,
+  RunId,
   SceneId,
+  TrainingConfig,
 } from '../../common/contract';
 
 /**
@@ -71,6 +73,32 @@ const settings = z
     dedupeThreshold: z.number().gt(0).max(1),
   })
   .strict() as z.ZodType<GenerationSettings>;
+const runId = id<RunId>();
+const trainingConfig = z
+  .object({
+    baseModel: z.string().max(1000),
+    format: z.enum(['chat', 'character-llm']),
+    target: z.literal('local'),
+    python: z.string().max(4096),
+    hyperparameters: z
+      .object({
+        loraRank: z.number().int().min(1).max(1024),
+        loraAlpha: z.number().min(1).max(4096),
+        learningRate: z.number().gt(0).lt(1),
+        epochs: z.number().min(0.01).max(100),
+        batchSize: z.number().int().min(1).max(1024),
+        gradAccumulation: z.number().int().min(1).max(1024),
+        maxLength: z.number().int().min(64).max(131_072),
+        maxSteps: z.number().int().min(1).nullable(),
+        saveEverySteps: z.number().int().min(1),
+        evalShare: z.number().min(0).max(0.5),
+        gradientCheckpointing: z.boolean(),
+        fullFinetune: z.boolean(),
+        thinking: z.enum(['keep', 'drop']),
+      })
+      .strict(),
+  })
+  .strict() as z.ZodType<TrainingConfig>;
 const price = z
   .object({
     model: z.string().min(1).max(300),
@@ -161,6 +189,15 @@ export const commandSchemas: Schemas = {
   'scenes/get': z.object({ id: sceneId }).strict(),
   'dataset/stats': z.object({ characterId }).strict(),
   'calls/get': z.object({ id: callId }).strict(),
+  'training/options': empty,
+  'training/doctor': z.object({ python: z.string().max(4096) }).strict(),
+  'training/estimate': z.object({ characterId, config: trainingConfig }).strict(),
+  'training/start': z.object({ characterId, config: trainingConfig }).strict(),
+  'training/list': z.object({ characterId }).strict(),
+  'training/get': z.object({ id: runId }).strict(),
+  'training/stop': z.object({ id: runId }).strict(),
+  'training/resume': z.object({ id: runId }).strict(),
+  'training/cancel': z.object({ id: runId }).strict(),
 };
 
 export const commandNames = Object.keys(commandSchemas) as CommandName[];

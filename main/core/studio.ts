@@ -8,6 +8,9 @@ import { DatasetRepo } from '../store/dataset-repo';
 import { JobsRepo } from '../store/jobs-repo';
 import { ProfilesRepo } from '../store/profiles-repo';
 import { ProvidersRepo } from '../store/providers-repo';
+import { TrainingRepo } from '../store/training-repo';
+import { defaultPython } from './training/python-location';
+import { TrainingService } from './training/training-service';
 import type { CallId, LlmCall } from '../../common/contract';
 import { CharacterService } from './character-service';
 import { systemClock, type Clock, type IdFactory } from './clock';
@@ -34,6 +37,10 @@ export interface StudioOptions {
   secrets?: SecretStore;
   /** CPU threads for the embedded model. */
   embeddedThreads?: number;
+  /** The app's folder (the repository in development): resources/trainer and .venv are found there. */
+  appRoot?: string;
+  /** Where the packaged app keeps the trainer (Electron's process.resourcesPath/trainer). */
+  trainerDir?: string;
 }
 
 /**
@@ -47,6 +54,7 @@ export class Studio {
   readonly databasePath: string;
   readonly generation: GenerationService;
   readonly providers: ProviderService;
+  readonly training: TrainingService;
   private readonly jobsRepo: JobsRepo;
 
   constructor(readonly options: StudioOptions) {
@@ -78,6 +86,14 @@ export class Studio {
     generation.recover();
     this.generation = generation;
     this.providers = providers;
+    const appRoot = options.appRoot ?? process.cwd();
+    const training = new TrainingService(new TrainingRepo(this.db), dataset, characters, this.events, clock, newId, {
+      dataDir: options.dataDir,
+      trainerDir: options.trainerDir ?? path.join(appRoot, 'resources', 'trainer'),
+      defaultPython: defaultPython(options.dataDir, appRoot),
+    });
+    training.recover();
+    this.training = training;
 
     this.handlers = {
       'app/info': () => this.info(),
@@ -129,6 +145,15 @@ export class Studio {
         return dataset.stats(characterId);
       },
       'calls/get': ({ id }) => this.calls(id),
+      'training/options': () => training.baseModels(),
+      'training/doctor': ({ python }) => training.doctor(python),
+      'training/estimate': ({ characterId, config }) => training.estimate(characterId, config),
+      'training/start': ({ characterId, config }) => training.start(characterId, config),
+      'training/list': ({ characterId }) => training.list(characterId),
+      'training/get': ({ id }) => training.get(id),
+      'training/stop': ({ id }) => training.stop(id),
+      'training/resume': ({ id }) => training.resume(id),
+      'training/cancel': ({ id }) => training.cancel(id),
     } satisfies Handlers;
   }
 
@@ -172,7 +197,7 @@ export class Studio {
 
   /** Stops running jobs (left `interrupted`, resumable), frees models, closes the database. */
   async shutdown(): Promise<void> {
-    await this.generation.shutdown();
+    await Promise.all([this.generation.shutdown(), this.training.shutdown()]);
     await this.providers.dispose();
     this.close();
   }

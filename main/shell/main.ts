@@ -57,6 +57,8 @@ function openStudio(): Studio | null {
     return new Studio({
       secrets: new FileSecretStore(path.join(dataDir, 'secrets.json'), keychainCodec),
       dataDir,
+      appRoot: app.getAppPath(),
+      ...(app.isPackaged && { trainerDir: path.join(process.resourcesPath, 'trainer') }),
       door: 'desktop',
       version: STUDIO_VERSION,
       ...(binding && { nativeBinding: binding }),

@@ -1,0 +1,124 @@
+import type { CharacterId, RunId, RunStatus, TrainingConfig, TrainingPoint } from '../../common/contract';
+import type { Db } from './database';
+
+export interface TrainingRunRow {
+  id: RunId;
+  character_id: CharacterId;
+  status: RunStatus;
+  target: string;
+  config: string;
+  run_dir: string;
+  phase: string | null;
+  examples: number | null;
+  padding_share: number | null;
+  padding_share_fixed: number | null;
+  step: number;
+  total_steps: number;
+  epoch: number;
+  tokens_per_s: number | null;
+  eta_s: number | null;
+  last_seq: number;
+  outputs: string;
+  message: string | null;
+  runner: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface RunPatch {
+  status?: RunStatus;
+  phase?: string;
+  examples?: number;
+  paddingShare?: number;
+  paddingShareFixed?: number;
+  step?: number;
+  totalSteps?: number;
+  epoch?: number;
+  tokensPerSecond?: number;
+  etaSeconds?: number;
+  lastSeq?: number;
+  message?: string | null;
+  runner?: string | null;
+  finishedAt?: number | null;
+}
+
+const COLUMNS: Record<keyof RunPatch, string> = {
+  status: 'status',
+  phase: 'phase',
+  examples: 'examples',
+  paddingShare: 'padding_share',
+  paddingShareFixed: 'padding_share_fixed',
+  step: 'step',
+  totalSteps: 'total_steps',
+  epoch: 'epoch',
+  tokensPerSecond: 'tokens_per_s',
+  etaSeconds: 'eta_s',
+  lastSeq: 'last_seq',
+  message: 'message',
+  runner: 'runner',
+  finishedAt: 'finished_at',
+};
+
+/** Training runs and their loss curves. */
+export class TrainingRepo {
+  constructor(private readonly db: Db) {}
+
+  insert(run: { id: RunId; characterId: CharacterId; config: TrainingConfig; runDir: string; examples: number }, now: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO training_runs (id, character_id, status, target, config, run_dir, examples, created_at, updated_at)
+         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(run.id, run.characterId, run.config.target, JSON.stringify(run.config), run.runDir, run.examples, now, now);
+  }
+
+  get(id: RunId): TrainingRunRow | undefined {
+    return this.db.prepare('SELECT * FROM training_runs WHERE id = ?').get(id) as TrainingRunRow | undefined;
+  }
+
+  listFor(characterId: CharacterId): TrainingRunRow[] {
+    return this.db
+      .prepare('SELECT * FROM training_runs WHERE character_id = ? ORDER BY created_at DESC, rowid DESC')
+      .all(characterId) as TrainingRunRow[];
+  }
+
+  unfinished(): TrainingRunRow[] {
+    return this.db.prepare(`SELECT * FROM training_runs WHERE status IN ('queued', 'running', 'stopping')`).all() as TrainingRunRow[];
+  }
+
+  update(id: RunId, patch: RunPatch, now: number): void {
+    const keys = (Object.keys(patch) as (keyof RunPatch)[]).filter((k) => patch[k] !== undefined);
+    const sets = keys.map((k) => `${COLUMNS[k]} = @${k}`);
+    this.db
+      .prepare(`UPDATE training_runs SET ${[...sets, 'updated_at = @now'].join(', ')} WHERE id = @id`)
+      .run({ ...Object.fromEntries(keys.map((k) => [k, patch[k]])), now, id });
+  }
+
+  mergeOutputs(id: RunId, outputs: Record<string, string>, now: number): void {
+    const row = this.get(id);
+    if (!row) return;
+    const merged = { ...(JSON.parse(row.outputs) as Record<string, string>), ...outputs };
+    this.db.prepare('UPDATE training_runs SET outputs = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(merged), now, id);
+  }
+
+  addPoint(id: RunId, step: number, loss: number | null, evalLoss: number | null, lr: number | null): void {
+    this.db
+      .prepare(
+        `INSERT INTO training_points (run_id, step, loss, eval_loss, lr) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, step) DO UPDATE SET loss = coalesce(excluded.loss, loss),
+           eval_loss = coalesce(excluded.eval_loss, eval_loss), lr = coalesce(excluded.lr, lr)`,
+      )
+      .run(id, step, loss, evalLoss, lr);
+  }
+
+  points(id: RunId): TrainingPoint[] {
+    return (
+      this.db.prepare('SELECT step, loss, eval_loss FROM training_points WHERE run_id = ? ORDER BY step').all(id) as {
+        step: number;
+        loss: number | null;
+        eval_loss: number | null;
+      }[]
+    ).map((p) => ({ step: p.step, loss: p.loss, evalLoss: p.eval_loss }));
+  }
+}

@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CharacterId, TrainingConfig } from '../../../common/contract';
+import { DEFAULT_HYPERPARAMETERS, parameterCount } from '../../../main/core/training/training-service';
+import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
+import { fixture, repoRoot, tempDir } from '../../support/paths';
+import { studioResponder } from '../../support/studio-responder';
+import { call, callError, makeStudio } from '../../support/studio';
+import { buildTinyModel, venvPython } from '../trainer/fixtures';
+
+/**
+ * The studio end to end from generated scenes to a trained adapter: the real pipeline fills the
+ * dataset (through the fake LLM server), the real trainer trains a tiny random Llama on CPU.
+ */
+let env: ReturnType<typeof makeStudio>;
+let server: FakeLlmServer;
+let characterId: CharacterId;
+let model: string;
+const models = tempDir('cs-train-model-');
+
+function config(patch: Partial<TrainingConfig['hyperparameters']> = {}): TrainingConfig {
+  return {
+    baseModel: model,
+    format: 'chat',
+    target: 'local',
+    python: venvPython,
+    hyperparameters: { ...DEFAULT_HYPERPARAMETERS, batchSize: 2, gradAccumulation: 1, maxLength: 256, maxSteps: 6, saveEverySteps: 3, evalShare: 0.2, gradientCheckpointing: false, ...patch },
+  };
+}
+
+beforeAll(async () => {
+  model = buildTinyModel(path.join(models.dir, 'tiny'));
+  env = makeStudio();
+  server = await startFakeLlmServer({ responder: studioResponder() });
+  characterId = (await call(env.studio, 'characters/create', { fullName: 'Ludwig van Beethoven', shortName: 'Beethoven', era: '1770–1827', notes: '' })).id;
+  await call(env.studio, 'profiles/import', { characterId, fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'), fileName: 'wiki_Beethoven.txt' });
+  const provider = await call(env.studio, 'providers/create', {
+    name: 'Fake', preset: 'custom', baseUrl: server.baseURL, model: 'fake-model', modelPath: '', apiKey: 'test-key',
+    maxConcurrency: 4, requestsPerMinute: 0, timeoutMs: 5000, structuredOutput: true,
+  });
+  const job = await call(env.studio, 'generation/start', {
+    characterId,
+    settings: { providerId: provider.id, targetScenes: 12, scenesPerCall: 4, protectiveShare: 0.1, temperature: 0.7, topP: 0.95, maxTokens: 2000, budgetUsd: null, dedupeThreshold: 0.7 },
+  });
+  expect((await env.studio.generation.whenIdle(job.id)).status).toBe('succeeded');
+}, 120_000);
+afterAll(async () => {
+  await env?.studio.shutdown();
+  env?.cleanup();
+  await server?.close();
+  models.cleanup();
+});
+
+describe('training a character from its generated dataset', () => {
+  it('reports the environment, estimates, trains to an adapter, and records the loss curve', async () => {
+    const doctor = await call(env.studio, 'training/doctor', { python: venvPython });
+    expect(doctor.ok, doctor.summary).toBe(true);
+    expect(doctor.torch).toMatch(/^2\./);
+
+    const estimate = await call(env.studio, 'training/estimate', { characterId, config: config() });
+    expect(estimate.examples).toBe(13); // 12 scenes + 1 protective
+    expect(estimate.steps).toBe(6);
+
+    const started = await call(env.studio, 'training/start', { characterId, config: config() });
+    expect(fs.readFileSync(path.join(started.runDir, 'dataset.jsonl'), 'utf8').trim().split('\n')).toHaveLength(13);
+    const run = await env.studio.training.whenIdle(started.id);
+    expect(run.status, run.message ?? '').toBe('succeeded');
+    expect(run.step).toBe(6);
+    expect(run.points.filter((p) => p.loss !== null).length).toBeGreaterThanOrEqual(6);
+    expect(run.paddingShare).not.toBeNull();
+    expect(run.paddingShareFixed!).toBeGreaterThan(run.paddingShare!);
+    expect(fs.existsSync(run.outputs.adapter!)).toBe(true);
+    expect((await call(env.studio, 'training/list', { characterId })).map((r) => r.id)).toEqual([run.id]);
+  }, 240_000);
+
+  it('refuses a missing interpreter and a character with nothing to train on, clearly', async () => {
+    const bad = await call(env.studio, 'training/doctor', { python: path.join(repoRoot, 'no', 'python') });
+    expect(bad.ok).toBe(false);
+    expect(bad.summary).toMatch(/not found|setup-python/i);
+    const empty = await call(env.studio, 'characters/create', { fullName: 'Nobody Yet', shortName: 'Nobody', era: '', notes: '' });
+    const error = await callError(env.studio, 'training/start', { characterId: empty.id, config: config() });
+    expect(error.message).toMatch(/Generate experiences|no scene|None of the/i);
+  });
+
+  it('reads model sizes from names for the memory estimate', () => {
+    expect(parameterCount('Qwen/Qwen2.5-1.5B-Instruct')).toBe(1.5e9);
+    expect(parameterCount('meta-llama/Llama-3.1-8B-Instruct')).toBe(8e9);
+    expect(parameterCount('/models/my-finetune')).toBeNull();
+  });
+});
