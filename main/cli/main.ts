@@ -11,6 +11,8 @@ import type {
   Job,
   Profile,
   Provider,
+  TrainingConfig,
+  TrainingRun,
 } from '../../common/contract';
 import { resolveDataDir } from '../core/data-dir';
 import { StudioFailure } from '../core/errors';
@@ -53,6 +55,12 @@ Commands:
       [--temperature <t>] [--top-p <p>] [--max-tokens <n>] [--budget <usd>] [--estimate]
                                 Resumes the character's unfinished job if there is one.
                                 Progress goes to stderr; Ctrl+C pauses (run again to resume).
+  train <character>             Fine-tune a model on the character's scenes (LoRA by default)
+      --base-model <hf-id|folder> [--format chat|character-llm] [--python <interpreter>]
+      [--epochs <n>] [--lr <rate>] [--rank <n>] [--batch <n>] [--max-length <tokens>]
+      [--max-steps <n>] [--full]   Resumes the character's stopped or interrupted run if there is one.
+                                Ctrl+C saves a checkpoint and stops (run again to resume).
+  doctor [--python <interpreter>]  Check the trainer's Python environment
 
 Options for every command:
   --data-dir <dir>              Data folder (default: CHARACTER_STUDIO_HOME or the desktop app's folder)
@@ -118,6 +126,16 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
         'max-tokens': { type: 'string' },
         budget: { type: 'string' },
         estimate: { type: 'boolean', default: false },
+        'base-model': { type: 'string' },
+        format: { type: 'string' },
+        python: { type: 'string' },
+        epochs: { type: 'string' },
+        lr: { type: 'string' },
+        rank: { type: 'string' },
+        batch: { type: 'string' },
+        'max-length': { type: 'string' },
+        'max-steps': { type: 'string' },
+        full: { type: 'boolean', default: false },
       },
     });
   } catch (error) {
@@ -149,7 +167,7 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
       ...(values.era !== undefined && { era: values.era }),
       ...(values.notes !== undefined && { notes: values.notes }),
     };
-    const sub = command === 'generate' ? 'generate' : `${command} ${rest[0] ?? ''}`.trim();
+    const sub = ['generate', 'train', 'doctor'].includes(command ?? '') ? command! : `${command} ${rest[0] ?? ''}`.trim();
     switch (sub) {
       case 'info': {
         const info = await call('app/info', {});
@@ -251,6 +269,15 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
       case 'generate': {
         const character = await findCharacter(call, argument(rest, 0, '<character>', 'generate'));
         return await generate(studio, call, character, values, io);
+      }
+      case 'train': {
+        const character = await findCharacter(call, argument(rest, 0, '<character>', 'train'));
+        return await train(studio, call, character, values, io);
+      }
+      case 'doctor': {
+        const report = await call('training/doctor', { python: values.python ?? '' });
+        print(report, () => `${report.ok ? '✓' : '✗'} ${report.python}: ${report.summary}`);
+        return report.ok ? 0 : 1;
       }
       default:
         throw new UsageError(`Unknown command "${sub}".`);
@@ -358,6 +385,71 @@ async function generate(studio: Studio, call: Call, character: Character, values
     off();
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
+    await studio.shutdown();
+  }
+}
+
+async function train(studio: Studio, call: Call, character: Character, values: Values, io: Io): Promise<number> {
+  const str = (name: string) => (typeof values[name] === 'string' ? values[name] : undefined);
+  const runs = await call('training/list', { characterId: character.id });
+  let run = runs.find((r) => r.status === 'stopped' || r.status === 'interrupted');
+  if (run && !str('base-model')) {
+    io.err(`Resuming the ${run.status} run of ${character.fullName} at step ${run.step}/${run.totalSteps}.`);
+    run = await call('training/resume', { id: run.id });
+  } else {
+    const baseModel = str('base-model');
+    if (!baseModel) throw new UsageError('Missing --base-model (a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct, or a model folder).');
+    const { defaults } = await call('training/options', {});
+    const format = str('format') ?? 'chat';
+    if (format !== 'chat' && format !== 'character-llm') throw new UsageError('--format must be chat or character-llm.');
+    const maxSteps = str('max-steps');
+    const config: TrainingConfig = {
+      baseModel,
+      format,
+      target: 'local',
+      python: str('python') ?? '',
+      hyperparameters: {
+        ...defaults,
+        epochs: numberOption(str('epochs'), '--epochs', defaults.epochs),
+        learningRate: numberOption(str('lr'), '--lr', defaults.learningRate),
+        loraRank: numberOption(str('rank'), '--rank', defaults.loraRank),
+        loraAlpha: str('rank') === undefined ? defaults.loraAlpha : 2 * numberOption(str('rank'), '--rank', defaults.loraRank),
+        batchSize: numberOption(str('batch'), '--batch', defaults.batchSize),
+        maxLength: numberOption(str('max-length'), '--max-length', defaults.maxLength),
+        maxSteps: maxSteps === undefined ? null : numberOption(maxSteps, '--max-steps', 0),
+        fullFinetune: values.full === true,
+      },
+    };
+    const estimate = await call('training/estimate', { characterId: character.id, config });
+    io.err(`${estimate.examples} scenes (~${estimate.meanTokens} tokens each), ${estimate.steps} steps${estimate.memoryGiB ? `, about ${estimate.memoryGiB} GiB of GPU memory` : ''}.`);
+    for (const warning of estimate.warnings) io.err(`Warning: ${warning}`);
+    run = await call('training/start', { characterId: character.id, config });
+  }
+  const id = run.id;
+  let last = '';
+  const off = studio.events.subscribe((name, payload) => {
+    if (name === 'training/logged' && (payload as { runId: string }).runId === id) io.err(`  ${(payload as { line: string }).line}`);
+    if (name !== 'training/progressed' || (payload as TrainingRun).id !== id) return;
+    const r = payload as TrainingRun;
+    const loss = r.points.at(-1)?.loss;
+    const line = `[${r.status}] ${r.phase ?? ''} step ${r.step}/${r.totalSteps}${loss != null ? ` · loss ${loss.toFixed(4)}` : ''}${r.etaSeconds ? ` · ETA ${formatDuration(r.etaSeconds)}` : ''}`;
+    if (line !== last) io.err(line);
+    last = line;
+  });
+  const interrupt = () => {
+    io.err('Saving a checkpoint and stopping… (run the same command again to resume)');
+    void call('training/stop', { id }).catch(() => undefined);
+  };
+  process.once('SIGINT', interrupt);
+  try {
+    const final = await studio.training.whenIdle(id);
+    if (final.message) io.err(final.message);
+    for (const [kind, file] of Object.entries(final.outputs)) io.err(`  ${kind}: ${file}`);
+    if (values.json) io.out(JSON.stringify(final, null, 2));
+    return final.status === 'succeeded' ? 0 : final.status === 'stopped' ? 3 : 1;
+  } finally {
+    off();
+    process.off('SIGINT', interrupt);
     await studio.shutdown();
   }
 }

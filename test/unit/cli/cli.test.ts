@@ -81,6 +81,15 @@ describe('character-studio CLI', () => {
     expect((await cli(['profiles', 'import'])).err).toMatch(/Missing <character>/);
   });
 
+  it('checks the trainer environment, and asks for a base model before training', async () => {
+    const bad = await cli(['doctor', '--python', path.join(tmp.dir, 'no-python')]);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/✗ .*no-python: .*(not found|setup-python)/is);
+    await cli(['characters', 'create', '--full-name', 'Ada Lovelace', '--short-name', 'Ada']);
+    const train = await cli(['train', 'Ada']);
+    expect(train).toMatchObject({ code: 2, err: expect.stringMatching(/Missing --base-model/) });
+  });
+
   it('explains a damaged database instead of crashing, and leaves it alone', async () => {
     const file = path.join(tmp.dir, 'studio.sqlite');
     fs.writeFileSync(file, 'not a database at all, sorry'.repeat(50));
