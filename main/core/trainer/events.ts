@@ -195,7 +195,7 @@ function excerpt(line: string): string {
 }
 
 /** Parses and validates one event line (object or text). Throws TrainerProtocolError saying what is wrong. */
-export function parseTrainerEvent(input: string | unknown, offset: number | null = null): TrainerEvent {
+export function parseTrainerEvent(input: unknown, offset: number | null = null): TrainerEvent {
   const text = typeof input === 'string' ? input : JSON.stringify(input);
   let raw: unknown = input;
   if (typeof input === 'string') {
@@ -254,7 +254,7 @@ export function isTerminalEvent(event: TrainerEvent): event is DoneEvent | Error
 export interface EventFollowerOptions {
   /** Events with `seq` up to this were seen already (re-attach): they are skipped. */
   afterSeq?: number;
-  /** Byte offset to start reading at; a hint only — wrong or stale offsets are safe, see `rewind`. */
+  /** Byte offset to start at: a line start, i.e. an `offset` this class reported earlier. Without it the file is read from 0 and `afterSeq` skips what was seen. */
   offset?: number;
   /**
    * Bad lines (not JSON, or not a valid event) are passed here and skipped. Without it `push`

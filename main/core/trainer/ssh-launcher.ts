@@ -1,0 +1,595 @@
+/**
+ * Runs the trainer on a remote machine over SSH (ssh2), detached from the connection.
+ *
+ * Remote layout under `remoteRoot` (default `~/.character-studio`):
+ *   trainer/<content hash>/   the uploaded character_trainer package (+ requirements.txt), shared by runs
+ *   venv/                     created only when the configured python lacks the pinned packages
+ *   runs/<runId>/             job.json, dataset.jsonl, events.jsonl, checkpoints, adapter, …
+ *                             plus pid, exit_code, stdout.log, stderr.log written by the launch wrapper
+ *
+ * The run survives the connection: `start` launches it with `setsid nohup` and records its pid; the
+ * launcher then polls events.jsonl by byte offset. A dropped connection is re-opened with backoff
+ * and following goes on from the same offset; after an app restart, `attach(runId, lastSeq)` picks
+ * up from the last seq the studio stored. Either way no event is lost or repeated.
+ * Stop: a STOP file in the run folder (the trainer checks it at each step). Exit: the terminal
+ * event plus the wrapper process gone; the code comes from the `exit_code` file.
+ */
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join, posix, relative, sep } from 'node:path';
+import type { Duplex } from 'node:stream';
+import ssh2, { type ClientChannel, type ConnectConfig, type HostVerifier, type SFTPWrapper } from 'ssh2';
+import type { DoneEvent, ErrorEvent, TrainerEvent } from '../../../common/trainer-protocol';
+import { EventFollower } from './events';
+import { RUN_FILES, type TrainerJob } from './job';
+import { fingerprint, judgeHostKey, keyType, type HostKeyStore, type HostKeyVerdict } from './known-hosts';
+import { LineSplitter, parsePythonCheck, PYTHON_CHECK_SNIPPET, readRequirements, TrainerLaunchError, isTooOld, MIN_PYTHON, type Requirement } from './python-env';
+import { describeExit, type TrainerExit, type TrainerLauncherEvents } from './supervision';
+
+const { Client } = ssh2;
+type SshClient = InstanceType<typeof Client>;
+
+export interface SshHostConfig {
+  host: string;
+  port?: number;
+  username: string;
+  /** OpenSSH private key file; without it the SSH agent is used. */
+  privateKeyPath?: string;
+  passphrase?: string;
+  /** Agent socket; defaults to SSH_AUTH_SOCK. */
+  agent?: string;
+  /** Remote interpreter used as is when it has the pinned packages, else to create the remote venv. Default `python3`. */
+  python?: string;
+  /** Absolute, or relative to the remote home. Default `.character-studio`. */
+  remoteRoot?: string;
+  /** Extra environment for the remote run (e.g. CUDA_VISIBLE_DEVICES, HF_TOKEN). */
+  env?: Record<string, string>;
+}
+
+export interface SshLauncherOptions {
+  hostKeys: HostKeyStore;
+  /** Local folder holding the character_trainer package and requirements.txt. */
+  trainerDir: string;
+  /** How often events.jsonl is polled. Milliseconds. */
+  pollMs?: number;
+  /** Waits between reconnect attempts; the last one repeats. Milliseconds. */
+  reconnectDelaysMs?: number[];
+  maxReconnectAttempts?: number;
+  readyTimeoutMs?: number;
+  /** Opens the transport (jump hosts, proxies); default a TCP connection made by ssh2. */
+  socketFactory?: (host: string, port: number) => Promise<Duplex>;
+}
+
+export type SshConnectionState = 'lost' | 'restored' | 'failed';
+
+export interface SshLauncherEvents extends TrainerLauncherEvents {
+  /** The connection dropped, came back, or could not be restored (the remote run may go on: attach later). */
+  connection: [state: SshConnectionState, detail: string];
+}
+
+/** The server's host key is not trusted yet (`unknown`: ask the user) or differs from the trusted one (`changed`: refuse). */
+export class SshHostKeyError extends TrainerLaunchError {
+  constructor(
+    readonly verdict: Exclude<HostKeyVerdict, 'trusted'>,
+    readonly host: string,
+    readonly port: number,
+    readonly key: Buffer,
+  ) {
+    super(
+      verdict === 'unknown' ? 'ssh_host_unknown' : 'ssh_host_changed',
+      verdict === 'unknown'
+        ? `The host key of ${host}:${port} is not known yet (${keyType(key)} ${fingerprint(key)}). Check this fingerprint with the server's administrator, then trust it to connect.`
+        : `The host key of ${host}:${port} has CHANGED (now ${keyType(key)} ${fingerprint(key)}). Someone may be intercepting the connection; the studio refuses to connect. If the server was reinstalled, remove its old key from the known hosts and trust the new one.`,
+    );
+    this.name = 'SshHostKeyError';
+  }
+
+  get fingerprint(): string {
+    return fingerprint(this.key);
+  }
+}
+
+export interface RemoteRun {
+  runId: string;
+  runDir: string;
+  pid: number;
+  python: string;
+}
+
+/** Single-quotes for a POSIX shell. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function callback<T>(run: (done: (error: Error | undefined | null, value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => run((error, value) => (error ? reject(error) : resolve(value))));
+}
+
+async function localFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(root, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || entry.name.endsWith('.pyc')) continue;
+    const path = join(entry.parentPath, entry.name);
+    if (relative(root, path).split(sep).includes('__pycache__')) continue;
+    out.push(path);
+  }
+  return out.sort();
+}
+
+export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
+  private client: SshClient | null = null;
+  private sftp: SFTPWrapper | null = null;
+  private home = '';
+  private run: { runId: string; runDir: string; pid: number } | null = null;
+  private follower: EventFollower | null = null;
+  private stderrOffset = 0;
+  private stderrLines = new LineSplitter((line) => this.emit('log', line));
+  private terminal: DoneEvent | ErrorEvent | null = null;
+  private following = false;
+  private loop: Promise<void> | null = null;
+  private exitPromise: Promise<TrainerExit> | null = null;
+  private polls = 0;
+
+  constructor(
+    private readonly host: SshHostConfig,
+    private readonly options: SshLauncherOptions,
+  ) {
+    super();
+  }
+
+  private get port(): number {
+    return this.host.port ?? 22;
+  }
+
+  get connected(): boolean {
+    return this.client !== null && this.sftp !== null;
+  }
+
+  /** Highest event seq delivered; store it to re-attach after a restart. */
+  get lastSeq(): number {
+    return this.follower?.lastSeq ?? 0;
+  }
+
+  get remoteRunDir(): string | null {
+    return this.run?.runDir ?? null;
+  }
+
+  get remoteRoot(): string {
+    const root = this.host.remoteRoot ?? '.character-studio';
+    return root.startsWith('/') ? root : posix.join(this.home, root);
+  }
+
+  // ── connection ──────────────────────────────────────────────────────────────────────────────
+
+  /** Opens the connection (verifying the host key). Throws SshHostKeyError or TrainerLaunchError. */
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    const config: ConnectConfig = {
+      host: this.host.host,
+      port: this.port,
+      username: this.host.username,
+      readyTimeout: this.options.readyTimeoutMs ?? 20_000,
+      keepaliveInterval: 5_000,
+      keepaliveCountMax: 3,
+    };
+    if (this.host.privateKeyPath) {
+      try {
+        config.privateKey = await readFile(this.host.privateKeyPath);
+      } catch (error) {
+        throw new TrainerLaunchError('ssh_auth', `Cannot read the SSH private key ${this.host.privateKeyPath}: ${(error as Error).message}. Choose an existing key file or use the SSH agent.`);
+      }
+      if (this.host.passphrase) config.passphrase = this.host.passphrase;
+    } else {
+      const agent = this.host.agent ?? process.env.SSH_AUTH_SOCK;
+      if (!agent) throw new TrainerLaunchError('ssh_auth', `No way to log in to ${this.host.host}: choose a private key file, or start an SSH agent holding your key (SSH_AUTH_SOCK is not set).`);
+      config.agent = agent;
+    }
+    let rejected: SshHostKeyError | null = null;
+    const verifier: HostVerifier = (key, verify) => {
+      this.options.hostKeys.keysFor(this.host.host, this.port).then(
+        (known) => {
+          const verdict = judgeHostKey(known, key);
+          if (verdict !== 'trusted') rejected = new SshHostKeyError(verdict, this.host.host, this.port, Buffer.from(key));
+          verify(verdict === 'trusted');
+        },
+        () => verify(false),
+      );
+    };
+    config.hostVerifier = verifier;
+    if (this.options.socketFactory) config.sock = await this.options.socketFactory(this.host.host, this.port);
+
+    const client = new Client();
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error & { level?: string }): void => {
+        client.removeListener('ready', onReady);
+        client.end();
+        if (rejected) reject(rejected);
+        else if (error.level === 'client-authentication') {
+          reject(new TrainerLaunchError('ssh_auth', `${this.host.username}@${this.host.host} refused the login (${error.message}). Add your public key to ~/.ssh/authorized_keys on the server, or check the user name.`));
+        } else reject(new TrainerLaunchError('ssh_connect', `Cannot connect to ${this.host.host}:${this.port}: ${error.message}. Check the host name, the port and that the machine is reachable.`));
+      };
+      const onReady = (): void => {
+        client.removeListener('error', onError);
+        resolve();
+      };
+      client.once('ready', onReady);
+      client.once('error', onError);
+      client.connect(config);
+    });
+    // After 'ready', an error always precedes 'close'; 'close' is where the loss is handled.
+    client.on('error', (error: Error) => this.emit('log', `ssh: ${error.message}`));
+    client.on('close', () => {
+      if (this.client === client) {
+        this.client = null;
+        this.sftp = null;
+      }
+    });
+    try {
+      this.sftp = await callback<SFTPWrapper>((done) => client.sftp(done));
+      this.client = client;
+      this.home = await callback<string>((done) => this.sftp!.realpath('.', done));
+    } catch (error) {
+      client.end();
+      this.client = null;
+      this.sftp = null;
+      throw new TrainerLaunchError('ssh_connect', `Connected to ${this.host.host} but could not open SFTP: ${(error as Error).message}. The server must allow the sftp subsystem.`);
+    }
+  }
+
+  private requireSftp(): SFTPWrapper {
+    if (!this.sftp) throw new TrainerLaunchError('ssh_connect', `Not connected to ${this.host.host}.`);
+    return this.sftp;
+  }
+
+  /** Runs a command remotely; `onLine` gets its stdout and stderr lines as they come. */
+  async exec(command: string, onLine?: (line: string) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const client = this.client;
+    if (!client) throw new TrainerLaunchError('ssh_connect', `Not connected to ${this.host.host}.`);
+    const channel = await callback<ClientChannel>((done) => client.exec(command, done));
+    return new Promise((resolve) => {
+      let stdout = '';
+      let stderr = '';
+      const out = new LineSplitter(onLine ?? (() => undefined));
+      const err = new LineSplitter(onLine ?? (() => undefined));
+      channel.setEncoding('utf8');
+      channel.stderr.setEncoding('utf8');
+      channel.on('data', (chunk: string) => {
+        stdout += chunk;
+        out.push(chunk);
+      });
+      channel.stderr.on('data', (chunk: string) => {
+        stderr += chunk;
+        err.push(chunk);
+      });
+      channel.on('close', (code: number | null) => {
+        out.end();
+        err.end();
+        resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
+      });
+    });
+  }
+
+  private async execOk(command: string, what: string, onLine?: (line: string) => void): Promise<string> {
+    const result = await this.exec(command, onLine);
+    if (result.code !== 0) {
+      throw new TrainerLaunchError('ssh_command', `${what} failed on ${this.host.host} (exit ${String(result.code)}): ${result.stderr.trim().split('\n').slice(-3).join(' ') || 'no output'}`);
+    }
+    return result.stdout;
+  }
+
+  // ── files ───────────────────────────────────────────────────────────────────────────────────
+
+  private async mkdirs(paths: string[]): Promise<void> {
+    if (paths.length) await this.execOk(`mkdir -p ${paths.map(shellQuote).join(' ')}`, 'Creating remote folders');
+  }
+
+  private async exists(path: string): Promise<boolean> {
+    const sftp = this.requireSftp();
+    return new Promise((resolve) => sftp.stat(path, (error) => resolve(!error)));
+  }
+
+  private async put(local: string, remote: string): Promise<void> {
+    const sftp = this.requireSftp();
+    await callback<void>((done) => sftp.fastPut(local, remote, (error) => done(error, undefined)));
+  }
+
+  private async writeRemote(remote: string, data: string): Promise<void> {
+    const sftp = this.requireSftp();
+    await callback<void>((done) => sftp.writeFile(remote, data, (error) => done(error, undefined)));
+  }
+
+  /** Uploads a local folder's files (recursive) into `remoteDir`. */
+  async uploadFolder(localDir: string, remoteDir: string, files?: string[]): Promise<number> {
+    const list = files ?? (await localFiles(localDir));
+    const rel = list.map((file) => relative(localDir, file).split(sep).join('/'));
+    await this.mkdirs([...new Set([remoteDir, ...rel.map((r) => posix.dirname(posix.join(remoteDir, r)))])]);
+    for (const [index, file] of list.entries()) await this.put(file, posix.join(remoteDir, rel[index]!));
+    return list.length;
+  }
+
+  /** Downloads a remote file or folder (recursive) into `localDir`; returns the local files written. */
+  async download(remotePath: string, localDir: string): Promise<string[]> {
+    const sftp = this.requireSftp();
+    const absolute = remotePath.startsWith('/') ? remotePath : posix.join(this.run?.runDir ?? this.remoteRoot, remotePath);
+    const written: string[] = [];
+    const walk = async (remote: string, local: string): Promise<void> => {
+      const stats = await callback<ssh2.Stats>((done) => sftp.stat(remote, done));
+      if (stats.isDirectory()) {
+        await mkdir(local, { recursive: true });
+        const entries = await callback<ssh2.FileEntryWithStats[]>((done) => sftp.readdir(remote, done));
+        for (const entry of entries) await walk(posix.join(remote, entry.filename), join(local, entry.filename));
+      } else {
+        await callback<void>((done) => sftp.fastGet(remote, local, (error) => done(error, undefined)));
+        written.push(local);
+      }
+    };
+    try {
+      await walk(absolute, join(localDir, posix.basename(absolute)));
+    } catch (error) {
+      if (error instanceof TrainerLaunchError) throw error;
+      throw new TrainerLaunchError('ssh_command', `Cannot download ${absolute} from ${this.host.host}: ${(error as Error).message}`);
+    }
+    return written;
+  }
+
+  /** Reads `path` from byte `offset` to its end (empty when missing or not longer). */
+  private async readFrom(path: string, offset: number): Promise<{ size: number; data: Buffer }> {
+    const sftp = this.requireSftp();
+    let handle: Buffer;
+    try {
+      handle = await callback<Buffer>((done) => sftp.open(path, 'r', done));
+    } catch {
+      return { size: 0, data: Buffer.alloc(0) };
+    }
+    try {
+      const { size } = await callback<ssh2.Stats>((done) => sftp.fstat(handle, done));
+      if (size <= offset) return { size, data: Buffer.alloc(0) };
+      const data = Buffer.alloc(size - offset);
+      let filled = 0;
+      while (filled < data.length) {
+        const read = await callback<number>((done) => sftp.read(handle, data, filled, data.length - filled, offset + filled, (error, bytes) => done(error, bytes)));
+        if (read <= 0) break;
+        filled += read;
+      }
+      return { size, data: data.subarray(0, filled) };
+    } finally {
+      await callback<void>((done) => sftp.close(handle, (error) => done(error, undefined))).catch(() => undefined);
+    }
+  }
+
+  // ── trainer, venv, launch ───────────────────────────────────────────────────────────────────
+
+  /** Uploads the trainer package once per content version; returns its remote folder. */
+  async uploadTrainer(): Promise<string> {
+    const files = await localFiles(this.options.trainerDir);
+    const hash = createHash('sha256');
+    for (const file of files) hash.update(relative(this.options.trainerDir, file)).update('\0').update(await readFile(file)).update('\0');
+    const remote = posix.join(this.remoteRoot, 'trainer', hash.digest('hex').slice(0, 16));
+    if (await this.exists(posix.join(remote, '.complete'))) return remote;
+    this.emit('log', `uploading the trainer to ${this.host.host}:${remote}`);
+    await this.uploadFolder(this.options.trainerDir, remote, files);
+    await this.writeRemote(posix.join(remote, '.complete'), '');
+    return remote;
+  }
+
+  private async checkRemotePython(python: string, requirements: Requirement[]): Promise<{ python: string; missing: string[] } | null> {
+    const pins = JSON.stringify(requirements.map((r) => [r.name, r.version]));
+    const result = await this.exec(`${shellQuote(python)} -c ${shellQuote(PYTHON_CHECK_SNIPPET)} ${shellQuote(pins)}`);
+    if (result.code !== 0) return null;
+    const check = parsePythonCheck(result.stdout, `${this.host.host}:${python}`);
+    return { python: check.python, missing: [...check.missing, ...check.mismatched.map((m) => m.name)] };
+  }
+
+  /**
+   * The remote interpreter to run with: the configured one when it holds the pinned packages, else
+   * `<remoteRoot>/venv`, created with it and `pip install -r requirements.txt` (progress on 'log').
+   */
+  async bootstrap(trainerRemote: string): Promise<string> {
+    const requirements = await readRequirements(join(this.options.trainerDir, 'requirements.txt'));
+    const configured = this.host.python ?? 'python3';
+    const check = await this.checkRemotePython(configured, requirements);
+    if (!check) {
+      throw new TrainerLaunchError('python_missing', `${configured} does not run on ${this.host.host}. Install Python ${MIN_PYTHON.join('.')}+ there (with the venv module) or set the remote Python path in the host settings.`);
+    }
+    if (isTooOld(check.python)) {
+      throw new TrainerLaunchError('python_too_old', `${configured} on ${this.host.host} is Python ${check.python}; the trainer needs ${MIN_PYTHON.join('.')} or newer. Set the remote Python path to a newer interpreter.`);
+    }
+    if (!check.missing.length) return configured;
+    const venv = posix.join(this.remoteRoot, 'venv');
+    const venvPython = posix.join(venv, 'bin', 'python');
+    const existing = await this.checkRemotePython(venvPython, requirements);
+    if (existing && !existing.missing.length) return venvPython;
+    const log = (line: string): void => {
+      this.emit('log', line);
+    };
+    log(`${configured} on ${this.host.host} lacks ${check.missing.join(', ')}: installing them into ${venv}`);
+    if (!existing) await this.execOk(`${shellQuote(configured)} -m venv ${shellQuote(venv)}`, `Creating the venv ${venv} (on Debian/Ubuntu install python3-venv)`, log);
+    await this.execOk(
+      `${shellQuote(venvPython)} -m pip install --disable-pip-version-check --progress-bar off -r ${shellQuote(posix.join(trainerRemote, 'requirements.txt'))}`,
+      'Installing the trainer packages with pip',
+      log,
+    );
+    const after = await this.checkRemotePython(venvPython, requirements);
+    if (!after || after.missing.length) {
+      throw new TrainerLaunchError('venv_failed', `After pip install, ${venvPython} on ${this.host.host} still lacks ${after?.missing.join(', ') ?? 'a working interpreter'}.`);
+    }
+    return venvPython;
+  }
+
+  /**
+   * Uploads the trainer, the dataset and the job into `runs/<runId>/`, makes sure Python is ready,
+   * launches the run detached and starts following its events. `job.run_dir` and `job.dataset`
+   * are replaced by their remote paths; `base_model` must name a hub id or a folder on the remote.
+   */
+  async start(runId: string, job: Omit<TrainerJob, 'run_dir' | 'dataset'>, datasetFile: string): Promise<RemoteRun> {
+    if (this.following) throw new TrainerLaunchError('already_running', 'This launcher is already following a run; detach first.');
+    if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new TrainerLaunchError('spawn_failed', `Run id "${runId}" may hold only letters, digits, dot, dash and underscore.`);
+    await this.connect();
+    const trainerRemote = await this.uploadTrainer();
+    const runDir = posix.join(this.remoteRoot, 'runs', runId);
+    await this.mkdirs([runDir]);
+    const dataset = posix.join(runDir, 'dataset.jsonl');
+    await this.put(datasetFile, dataset);
+    const jobPath = posix.join(runDir, RUN_FILES.job);
+    await this.writeRemote(jobPath, `${JSON.stringify({ ...job, run_dir: runDir, dataset }, null, 2)}\n`);
+    const python = await this.bootstrap(trainerRemote);
+
+    const env = { PYTHONPATH: trainerRemote, PYTHONUNBUFFERED: '1', ...this.host.env };
+    const assignments = Object.entries(env)
+      .map(([key, value]) => `${key}=${shellQuote(value)}`)
+      .join(' ');
+    // The wrapper records the exit code; setsid + nohup + closed stdio detach it from the SSH session.
+    const inner = `${shellQuote(python)} -m character_trainer train --job ${shellQuote(jobPath)}; echo $? > exit_code`;
+    const command = [
+      `cd ${shellQuote(runDir)} || exit 1`,
+      'rm -f exit_code pid',
+      `${assignments} setsid nohup sh -c ${shellQuote(inner)} > stdout.log 2>> stderr.log < /dev/null &`,
+      'echo $! > pid',
+      'echo $!',
+    ].join('\n');
+    const pid = Number((await this.execOk(command, 'Starting the trainer')).trim());
+    if (!Number.isInteger(pid) || pid <= 0) throw new TrainerLaunchError('spawn_failed', `The remote shell on ${this.host.host} did not report the trainer's pid.`);
+    this.run = { runId, runDir, pid };
+    this.beginFollowing(0);
+    return { runId, runDir, pid, python };
+  }
+
+  /** Follows a run started earlier (by this or an earlier studio session), skipping events up to `afterSeq`. */
+  async attach(runId: string, afterSeq: number): Promise<RemoteRun> {
+    if (this.following) throw new TrainerLaunchError('already_running', 'This launcher is already following a run; detach first.');
+    await this.connect();
+    const runDir = posix.join(this.remoteRoot, 'runs', runId);
+    const { data } = await this.readFrom(posix.join(runDir, 'pid'), 0);
+    const pid = Number(data.toString('utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 0) throw new TrainerLaunchError('not_running', `No run "${runId}" was started on ${this.host.host} (${runDir}/pid is missing).`);
+    this.run = { runId, runDir, pid };
+    this.beginFollowing(afterSeq);
+    return { runId, runDir, pid, python: this.host.python ?? 'python3' };
+  }
+
+  private beginFollowing(afterSeq: number): void {
+    this.follower = new EventFollower({ afterSeq, onInvalidLine: (problem) => this.emit('protocolError', problem) });
+    this.terminal = null;
+    this.stderrOffset = 0;
+    this.polls = 0;
+    this.following = true;
+    this.exitPromise = new Promise((resolve) => this.once('exit', resolve));
+    this.loop = this.follow();
+  }
+
+  /** Resolves with how the followed run ended. */
+  waitForExit(): Promise<TrainerExit> {
+    if (!this.exitPromise) return Promise.reject(new TrainerLaunchError('not_running', 'No remote run is being followed.'));
+    return this.exitPromise;
+  }
+
+  // ── following ───────────────────────────────────────────────────────────────────────────────
+
+  private async follow(): Promise<void> {
+    while (this.following) {
+      if (!this.connected) {
+        try {
+          await this.reconnect();
+        } catch (error) {
+          this.following = false;
+          this.emit('connection', 'failed', (error as Error).message);
+          break;
+        }
+        if (!this.following) break;
+      }
+      try {
+        await this.pollOnce();
+      } catch (error) {
+        if (!this.connected) continue; // dropped mid-poll: reconnect at once, then read on from the same offset
+        this.emit('log', `while following the remote run: ${(error as Error).message}`);
+      }
+      if (this.following) await sleep(this.options.pollMs ?? 1_000);
+    }
+  }
+
+  private async reconnect(): Promise<void> {
+    const delays = this.options.reconnectDelaysMs ?? [500, 1_000, 2_000, 5_000, 10_000, 30_000];
+    const max = this.options.maxReconnectAttempts ?? 50;
+    this.emit('connection', 'lost', `The connection to ${this.host.host} dropped; reconnecting.`);
+    for (let attempt = 0; attempt < max && this.following; attempt++) {
+      await sleep(delays[Math.min(attempt, delays.length - 1)] ?? 1_000);
+      if (!this.following) return;
+      try {
+        await this.connect();
+        this.emit('connection', 'restored', `Reconnected to ${this.host.host} after ${attempt + 1} attempt(s).`);
+        return;
+      } catch (error) {
+        if (error instanceof SshHostKeyError || (error instanceof TrainerLaunchError && error.reason === 'ssh_auth')) throw error;
+        this.emit('log', `reconnect attempt ${attempt + 1} failed: ${(error as Error).message}`);
+      }
+    }
+    throw new TrainerLaunchError('ssh_connect', `Could not reconnect to ${this.host.host} after ${max} attempts; the run may still be going: attach to it later.`);
+  }
+
+  private async readEvents(): Promise<void> {
+    const run = this.run!;
+    const follower = this.follower!;
+    const { size, data } = await this.readFrom(posix.join(run.runDir, RUN_FILES.events), follower.readPosition);
+    if (size < follower.readPosition) follower.rewind();
+    else if (data.length) this.deliver(follower.push(data));
+    const stderr = await this.readFrom(posix.join(run.runDir, 'stderr.log'), this.stderrOffset);
+    if (stderr.data.length) {
+      this.stderrOffset += stderr.data.length;
+      this.stderrLines.push(stderr.data.toString('utf8'));
+    }
+  }
+
+  private deliver(events: TrainerEvent[]): void {
+    for (const event of events) {
+      if (event.type === 'done' || event.type === 'error') this.terminal = event;
+      this.emit('event', event);
+    }
+  }
+
+  private async pollOnce(): Promise<void> {
+    await this.readEvents();
+    this.polls++;
+    if (!this.terminal && this.polls % 5 !== 0) return;
+    const run = this.run!;
+    const probe = await this.exec(`kill -0 ${run.pid} 2>/dev/null && echo alive; cat ${shellQuote(posix.join(run.runDir, 'exit_code'))} 2>/dev/null || true`);
+    if (this.client === null || probe.code === null) throw new Error('connection lost while probing the run');
+    if (probe.stdout.includes('alive')) return;
+    await this.readEvents(); // whatever the trainer wrote last
+    this.stderrLines.end();
+    const code = /^\s*(\d+)\s*$/.exec(probe.stdout)?.[1];
+    this.following = false;
+    this.emit('exit', describeExit(code === undefined ? null : Number(code), code === undefined ? 'unknown' : null, this.terminal));
+  }
+
+  // ── control ─────────────────────────────────────────────────────────────────────────────────
+
+  /** Asks the run to save a checkpoint and exit (the STOP file); the exit arrives as 'exit'. */
+  async stop(): Promise<void> {
+    const run = this.run;
+    if (!run) throw new TrainerLaunchError('not_running', 'No remote run is being followed.');
+    await this.connect();
+    await this.writeRemote(posix.join(run.runDir, RUN_FILES.stop), 'stop requested by Character Studio\n');
+  }
+
+  /** Kills the run's process group at once; nothing is saved beyond the last checkpoint. */
+  async kill(): Promise<void> {
+    const run = this.run;
+    if (!run) throw new TrainerLaunchError('not_running', 'No remote run is being followed.');
+    await this.connect();
+    await this.exec(`kill -KILL -- -${run.pid} 2>/dev/null || kill -KILL ${run.pid} 2>/dev/null || true`);
+  }
+
+  /** Stops following and closes the connection; the remote run goes on (attach to it later). */
+  async detach(): Promise<void> {
+    this.following = false;
+    this.client?.end();
+    this.client = null;
+    this.sftp = null;
+    await this.loop;
+  }
+}

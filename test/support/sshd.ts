@@ -1,0 +1,118 @@
+/**
+ * A real OpenSSH server on 127.0.0.1 for the remote-trainer tests: Debian's /usr/sbin/sshd run in
+ * the foreground with a generated config, host key and user key, all in a temporary folder, as
+ * the current user. Nothing outside the folder is touched except sshd's privilege-separation
+ * directory (/run/sshd), which sshd requires when started as root.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { tempDir } from './paths';
+
+export const SSHD = '/usr/sbin/sshd';
+
+export interface TestSshd {
+  host: '127.0.0.1';
+  port: number;
+  username: string;
+  /** The user's private key (OpenSSH format, no passphrase). */
+  userKeyPath: string;
+  /** The server's public host key line (`ssh-ed25519 AAAA…`). */
+  hostPublicKey: string;
+  /** `SHA256:…` as ssh-keygen -l prints it. */
+  hostFingerprint: string;
+  dir: string;
+  stop: () => Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Starts sshd; fails (does not skip) when OpenSSH's server is not installed. */
+export async function startSshd(): Promise<TestSshd> {
+  if (!existsSync(SSHD)) {
+    throw new Error(`${SSHD} is missing: the remote trainer tests need a real SSH server. Install it with: apt-get install openssh-server`);
+  }
+  const { dir, cleanup } = tempDir('cs-sshd-');
+  const hostKey = join(dir, 'host_ed25519');
+  const userKey = join(dir, 'user_ed25519');
+  for (const key of [hostKey, userKey]) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'character-studio-test', '-f', key]);
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${userKey}.pub`));
+  const port = await freePort();
+  const username = userInfo().username;
+  const config = join(dir, 'sshd_config');
+  writeFileSync(
+    config,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKey}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'StrictModes no',
+      'PermitRootLogin prohibit-password',
+      'PubkeyAuthentication yes',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'Subsystem sftp internal-sftp',
+      'LogLevel ERROR',
+      '',
+    ].join('\n'),
+  );
+  if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+
+  const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 10_000;
+  while (!(await canConnect(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      cleanup();
+      throw new Error(`sshd did not start on port ${port}: ${log.trim() || 'no output'}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const hostPublicKey = readFileSync(`${hostKey}.pub`, 'utf8').trim();
+  const hostFingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
+  return {
+    host: '127.0.0.1',
+    port,
+    username,
+    userKeyPath: userKey,
+    hostPublicKey,
+    hostFingerprint,
+    dir,
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+      cleanup();
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Shared by the trainer tests: the repository's trainer venv, a tiny random Llama built by
+ * test/support/tiny-model.py (nothing downloaded), studio scenes and small jobs.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CharacterId, ChunkId, Scene, SceneId, Turn } from '../../../common/contract';
+import type { TrainerHyperparameters, TrainerJob } from '../../../main/core/trainer/job';
+import { repoRoot } from '../../support/paths';
+
+export const trainerDir = join(repoRoot, 'resources', 'trainer');
+export const venvPython = join(repoRoot, '.venv', 'bin', 'python');
+/** Keeps the trainer quiet, single-threaded and offline on the 2-core test machine. */
+export const trainerEnv = { HF_HUB_OFFLINE: '1', OMP_NUM_THREADS: '1', TOKENIZERS_PARALLELISM: 'false', TRANSFORMERS_VERBOSITY: 'error' };
+
+export function requireVenv(): void {
+  if (!existsSync(venvPython)) {
+    throw new Error(`${venvPython} is missing: run scripts/setup-python.sh to create the trainer's Python environment.`);
+  }
+}
+
+/** Writes the tiny model folder (about 5 s on a busy core) and returns it. */
+export function buildTinyModel(folder: string): string {
+  requireVenv();
+  execFileSync(venvPython, [join(repoRoot, 'test', 'support', 'tiny-model.py'), folder], {
+    env: { ...process.env, ...trainerEnv, PYTHONPATH: trainerDir },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return folder;
+}
+
+/** Runs a Python snippet with the trainer importable; returns stdout. */
+export function runPython(code: string, args: string[] = []): string {
+  return execFileSync(venvPython, ['-c', code, ...args], {
+    env: { ...process.env, ...trainerEnv, PYTHONPATH: trainerDir },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export const beethoven = { fullName: 'Ludwig van Beethoven', shortName: 'Beethoven' };
+
+const LINES = [
+  'Good morning, I have brought the variations.',
+  'Then play them and do not rush the second one.',
+  'He will hear every wrong note.',
+  'Music is the one true revelation.',
+  'Tell me about your symphony.',
+  'What is a car?',
+];
+
+export function studioScene(index: number, overrides: Partial<Scene> = {}, turns?: Turn[]): Scene {
+  const body: Turn[] = turns ?? [
+    { speaker: 'Beethoven', kind: 'thinking', text: LINES[index % LINES.length]! },
+    { speaker: 'Beethoven', kind: 'speaking', text: LINES[(index + 1) % LINES.length]! },
+    { speaker: 'Neefe', kind: 'speaking', text: LINES[(index + 2) % LINES.length]! },
+    { speaker: 'beethoven', kind: 'speaking', text: LINES[(index + 3) % LINES.length]! },
+  ];
+  return {
+    id: `scene-${index}` as SceneId,
+    characterId: 'char-1' as CharacterId,
+    chunkId: 'chunk-1' as ChunkId,
+    protective: false,
+    limit: null,
+    type: 'chat',
+    location: `Bonn court chapel ${index}`,
+    time: '1782',
+    background: `Scene ${index} as extracted.`,
+    people: ['Neefe'],
+    callId: null,
+    promptVersion: 'builtin@1',
+    createdAt: 0,
+    experience: { background: `Beethoven rehearses, take ${index}.`, turns: body, callId: null, promptVersion: 'builtin@1' },
+    ...overrides,
+  };
+}
+
+export function studioScenes(count: number): Scene[] {
+  return Array.from({ length: count }, (_, i) => studioScene(i));
+}
+
+export function tinyJob(runDir: string, model: string, dataset: string, hyper: Partial<TrainerHyperparameters> = {}): TrainerJob {
+  return {
+    run_dir: runDir,
+    base_model: model,
+    format: 'chat',
+    dataset,
+    hyperparameters: {
+      lora_rank: 4,
+      lora_alpha: 8,
+      lora_dropout: 0,
+      learning_rate: 5e-3,
+      epochs: 1,
+      max_steps: 3,
+      batch_size: 2,
+      grad_accumulation: 1,
+      max_length: 256,
+      eval_share: 0,
+      save_every_steps: 2,
+      warmup_ratio: 0,
+      seed: 7,
+      ...hyper,
+    },
+  };
+}
+
+/** A job that trains long enough (thousands of ~20 ms steps) to be stopped mid-run. */
+export function longJob(runDir: string, model: string, dataset: string): TrainerJob {
+  return tinyJob(runDir, model, dataset, { epochs: 2000, max_steps: 5000, save_every_steps: 100000 });
+}
