@@ -475,6 +475,12 @@ export interface Commands {
   'training/stop': (arg: { id: RunId }) => TrainingRun;
   'training/resume': (arg: { id: RunId }) => TrainingRun;
   'training/cancel': (arg: { id: RunId }) => TrainingRun;
+  /**
+   * Exports a finished run: the PEFT adapter is always there (servable by vLLM with --enable-lora);
+   * `merged` writes base + adapter as one model and an Ollama Modelfile; `gguf` converts with
+   * llama.cpp's converter when it is installed (LLAMA_CPP_DIR), and says so clearly when it is not.
+   */
+  'training/export': (arg: { id: RunId; merged: boolean; gguf: boolean; ollamaName?: string }) => TrainingRun;
 }
 
 export type CommandName = keyof Commands;

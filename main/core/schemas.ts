@@ -198,6 +198,14 @@ export const commandSchemas: Schemas = {
   'training/stop': z.object({ id: runId }).strict(),
   'training/resume': z.object({ id: runId }).strict(),
   'training/cancel': z.object({ id: runId }).strict(),
+  'training/export': z
+    .object({
+      id: runId,
+      merged: z.boolean(),
+      gguf: z.boolean(),
+      ollamaName: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'use lower-case letters, digits, ".", "_" or "-"').optional(),
+    })
+    .strict(),
 };
 
 export const commandNames = Object.keys(commandSchemas) as CommandName[];

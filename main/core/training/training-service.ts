@@ -196,6 +196,16 @@ export class TrainingService {
     return this.get(id);
   }
 
+  async export(id: RunId, options: { merged: boolean; gguf: boolean; ollamaName?: string }): Promise<TrainingRun> {
+    const row = this.row(id);
+    if (this.active.has(id)) throw new StudioFailure('conflict', 'This run is busy; wait until it finishes.');
+    if (row.status !== 'succeeded') {
+      throw new StudioFailure('invalid_argument', 'Only a finished run can be exported. Resume it to the end first.');
+    }
+    await this.launch(id, 'export', { merged: options.merged || options.gguf, gguf: options.gguf, ...(options.ollamaName && { ollama_model_name: options.ollamaName }) });
+    return this.get(id);
+  }
+
   /** Resolves when the run's process has exited (for the CLI and tests). */
   async whenIdle(id: RunId): Promise<TrainingRun> {
     await this.active.get(id)?.exited;
@@ -234,7 +244,7 @@ export class TrainingService {
     }
   }
 
-  private async launch(id: RunId): Promise<void> {
+  private async launch(id: RunId, command: 'train' | 'export' = 'train', exportOptions?: TrainerJob['export']): Promise<void> {
     const row = this.row(id);
     const config = JSON.parse(row.config) as TrainingConfig;
     const python = config.python.trim() || this.options.defaultPython;
@@ -261,31 +271,36 @@ export class TrainingService {
         full_finetune: h.fullFinetune,
         thinking: h.thinking,
       },
+      ...(exportOptions && { export: exportOptions }),
     };
-    launcher.on('event', (event) => this.onEvent(id, event));
+    launcher.on('event', (event) => this.onEvent(id, event, command));
     launcher.on('log', (line) => this.events.emit('training/logged', { runId: id, line }));
-    this.repo.update(id, { status: 'running', message: null, runner: `${process.pid}@${os.hostname()}`, finishedAt: null }, this.clock.now());
+    this.repo.update(
+      id,
+      { status: 'running', message: null, runner: `${process.pid}@${os.hostname()}`, ...(command === 'train' ? { finishedAt: null } : { phase: 'exporting' }) },
+      this.clock.now(),
+    );
     const exited = new Promise<void>((resolve) => {
       launcher.once('exit', (exit) => {
-        this.onExit(id, exit);
+        this.onExit(id, exit, command);
         this.active.delete(id);
         resolve();
       });
     });
     this.active.set(id, { launcher, exited });
     try {
-      await launcher.start(job);
+      await launcher.start(job, command);
     } catch (error) {
       this.active.delete(id);
       const message = error instanceof Error ? error.message : String(error);
-      this.repo.update(id, { status: 'failed', message, runner: null }, this.clock.now());
+      this.repo.update(id, { status: command === 'export' ? 'succeeded' : 'failed', message, runner: null }, this.clock.now());
       this.emit(id, true);
       throw new StudioFailure('unavailable', message);
     }
     this.emit(id, true);
   }
 
-  private onEvent(id: RunId, event: TrainerEvent): void {
+  private onEvent(id: RunId, event: TrainerEvent, command: 'train' | 'export'): void {
     const now = this.clock.now();
     this.repo.update(id, { lastSeq: event.seq }, now);
     switch (event.type) {
@@ -315,16 +330,26 @@ export class TrainingService {
       case 'done':
         this.repo.mergeOutputs(id, event.outputs, now);
         break;
-      case 'error':
+      case 'error': {
         this.repo.update(id, { message: event.hint ? `${event.message} ${event.hint}` : event.message }, now);
+        // A failed GGUF conversion still lists what it wrote before it (merged model, Modelfile).
+        const written = (event.details as { outputs?: Record<string, string> } | undefined)?.outputs;
+        if (command === 'export' && written) this.repo.mergeOutputs(id, written, now);
         break;
+      }
       default:
         break;
     }
     this.emit(id, event.type !== 'progress');
   }
 
-  private onExit(id: RunId, exit: TrainerExit): void {
+  private onExit(id: RunId, exit: TrainerExit, command: 'train' | 'export'): void {
+    if (command === 'export') {
+      // Exporting never changes what the run is: it stays finished, with a note when something failed.
+      this.repo.update(id, { status: 'succeeded', phase: 'exported', message: exit.meaning === 'done' ? null : exit.message, runner: null }, this.clock.now());
+      this.emit(id, true);
+      return;
+    }
     const statusOf: Record<TrainerExit['meaning'], RunStatus> = {
       done: 'succeeded',
       stopped: 'stopped',

@@ -72,6 +72,20 @@ describe('training a character from its generated dataset', () => {
     expect(run.paddingShareFixed!).toBeGreaterThan(run.paddingShare!);
     expect(fs.existsSync(run.outputs.adapter!)).toBe(true);
     expect((await call(env.studio, 'training/list', { characterId })).map((r) => r.id)).toEqual([run.id]);
+
+    await call(env.studio, 'training/export', { id: run.id, merged: true, gguf: false, ollamaName: 'beethoven' });
+    const exported = await env.studio.training.whenIdle(run.id);
+    expect(exported.status).toBe('succeeded');
+    expect(exported.message).toBeNull();
+    expect(fs.existsSync(path.join(exported.outputs.merged!, 'config.json'))).toBe(true);
+    expect(fs.readFileSync(exported.outputs.modelfile!, 'utf8')).toMatch(/^FROM /m);
+
+    // Without llama.cpp's converter (not installed here) GGUF export says so, and keeps the rest.
+    await call(env.studio, 'training/export', { id: run.id, merged: false, gguf: true });
+    const gguf = await env.studio.training.whenIdle(run.id);
+    expect(gguf.status).toBe('succeeded');
+    expect(gguf.message).toMatch(/llama\.cpp/i);
+    expect(gguf.outputs.adapter).toBe(run.outputs.adapter);
   }, 240_000);
 
   it('refuses a missing interpreter and a character with nothing to train on, clearly', async () => {
