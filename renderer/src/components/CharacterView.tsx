@@ -5,6 +5,7 @@ import { DatasetPanel } from './dataset/DatasetPanel';
 import { GeneratePanel } from './generation/GeneratePanel';
 import { ProfileSection } from './ProfileSection';
 import { Tabs } from './generation/Tabs';
+import { TrainingPanel } from './training/TrainingPanel';
 
 export function CharacterView({ character }: { character: Character }) {
   const open = useUi((s) => s.open);
@@ -49,6 +50,7 @@ export function CharacterView({ character }: { character: Character }) {
 
       {tab === 'generate' && <GeneratePanel key={character.id} character={character} />}
       {tab === 'dataset' && <DatasetPanel key={character.id} character={character} />}
+      {tab === 'train' && <TrainingPanel key={character.id} character={character} />}
       {tab === 'profile' && (
         <>
           <div className="section-bar">

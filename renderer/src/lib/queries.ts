@@ -7,8 +7,10 @@ import type {
   CommandResult,
   GenerationSettings,
   Job,
+  TrainingConfig,
+  TrainingRun,
 } from '../../../common/contract';
-import { useUi } from '../state/ui';
+import { useTrainingLogs, useUi } from '../state/ui';
 import { messageOf } from './bridge-error';
 import { studio } from './studio';
 
@@ -69,6 +71,49 @@ export function useEstimate(characterId: CharacterId, settings: GenerationSettin
   });
 }
 
+export const useTrainingOptions = () =>
+  useQuery({ queryKey: ['training/options', {}], queryFn: () => invoke('training/options', {}), staleTime: Infinity });
+export const useTrainingRuns = (characterId: CharacterId) => useCommandQuery('training/list', { characterId });
+
+/** The estimate for a config the caller has already debounced; null disables it. */
+export function useTrainingEstimate(characterId: CharacterId, config: TrainingConfig | null) {
+  return useQuery({
+    queryKey: ['training/estimate', { characterId, config }],
+    queryFn: () =>
+      config ? invoke('training/estimate', { characterId, config }) : Promise.reject(new Error('no config')),
+    enabled: config !== null,
+    placeholderData: keepPreviousData,
+    retry: false,
+  });
+}
+
+/**
+ * The environment check for one interpreter, run only when asked (`refetch`): it starts Python
+ * and imports torch, which takes seconds. The answer stays cached for that interpreter.
+ */
+export function useTrainerDoctor(python: string) {
+  return useQuery({
+    queryKey: ['training/doctor', { python }],
+    queryFn: () => invoke('training/doctor', { python }),
+    enabled: false,
+    staleTime: Infinity,
+    retry: false,
+  });
+}
+
+/** Puts a run as main reported it into the cached list and item, without a refetch. */
+export function storeRun(run: TrainingRun): void {
+  queryClient.setQueryData<TrainingRun>(['training/get', { id: run.id }], run);
+  queryClient.setQueryData<TrainingRun[]>(['training/list', { characterId: run.characterId }], (runs) => {
+    if (!runs) return runs;
+    const at = runs.findIndex((r) => r.id === run.id);
+    if (at === -1) return [run, ...runs];
+    // Events are throttled and may cross a command's reply; keep the newest.
+    if ((runs[at]?.updatedAt ?? 0) > run.updatedAt) return runs;
+    return runs.map((r) => (r.id === run.id ? run : r));
+  });
+}
+
 /** Puts a job as main reported it into the cached lists, without a refetch. */
 export function storeJob(job: Job): void {
   queryClient.setQueryData<Job>(['jobs/get', { id: job.id }], job);
@@ -119,6 +164,8 @@ export function subscribeToStudioEvents(): () => void {
       if (before !== job.status) void queryClient.invalidateQueries({ queryKey: ['dataset/stats'] });
     }),
     studio().on('dataset/changed', ({ characterId }) => invalidateDatasetSoon(characterId)),
+    studio().on('training/progressed', (run) => storeRun(run)),
+    studio().on('training/logged', ({ runId, line }) => useTrainingLogs.getState().append(runId, line)),
   ];
   return () => offs.forEach((off) => off());
 }
@@ -137,6 +184,7 @@ function invalidateDatasetSoon(characterId: CharacterId): void {
       void queryClient.invalidateQueries({ queryKey: ['scenes/list', { characterId }] });
       void queryClient.invalidateQueries({ queryKey: ['dataset/stats', { characterId }] });
       void queryClient.invalidateQueries({ queryKey: ['scenes/get'] });
+      void queryClient.invalidateQueries({ queryKey: ['training/estimate', { characterId }] });
     }, 750),
   );
 }

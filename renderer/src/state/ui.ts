@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { CharacterId, GenerationSettings } from '../../../common/contract';
+import type { CharacterId, GenerationSettings, RunId, TrainingHyperparameters } from '../../../common/contract';
 
 /** UI state only: what is selected and open. Data lives in the query cache. */
 
@@ -15,13 +15,22 @@ export type Dialog =
   | { kind: 'edit-character'; id: CharacterId }
   | { kind: 'import-profile'; characterId: CharacterId };
 
-export type CharacterTab = 'profile' | 'generate' | 'dataset';
+export type CharacterTab = 'profile' | 'generate' | 'dataset' | 'train';
 
 /**
  * Generation settings as typed in the form, per character, kept while the user switches tabs.
  * Strings, so a half-typed number survives; absent fields take the studio's defaults.
  */
 export type GenerationDraft = Partial<Record<keyof GenerationSettings, string>>;
+
+/**
+ * A new training run as typed, per character, the same way: strings (booleans as 'true'/'false'),
+ * absent fields take the defaults. `baseModel` is a curated id or 'other', then `customModel` holds
+ * the Hugging Face id or folder.
+ */
+export type TrainingDraft = Partial<
+  Record<keyof TrainingHyperparameters | 'baseModel' | 'customModel' | 'format' | 'python', string>
+>;
 
 interface UiState {
   selectedCharacterId: CharacterId | null;
@@ -30,9 +39,11 @@ interface UiState {
   characterTab: CharacterTab;
   settingsOpen: boolean;
   generationDrafts: Partial<Record<CharacterId, GenerationDraft>>;
+  trainingDrafts: Partial<Record<CharacterId, TrainingDraft>>;
   setCharacterTab: (tab: CharacterTab) => void;
   openSettings: (open: boolean) => void;
   setGenerationDraft: (characterId: CharacterId, draft: GenerationDraft) => void;
+  setTrainingDraft: (characterId: CharacterId, draft: TrainingDraft) => void;
   select: (id: CharacterId | null) => void;
   open: (dialog: Dialog) => void;
   close: () => void;
@@ -50,10 +61,13 @@ export const useUi = create<UiState>((set) => ({
   characterTab: 'profile',
   settingsOpen: false,
   generationDrafts: {},
+  trainingDrafts: {},
   setCharacterTab: (characterTab) => set({ characterTab }),
   openSettings: (settingsOpen) => set({ settingsOpen }),
   setGenerationDraft: (characterId, draft) =>
     set((state) => ({ generationDrafts: { ...state.generationDrafts, [characterId]: draft } })),
+  setTrainingDraft: (characterId, draft) =>
+    set((state) => ({ trainingDrafts: { ...state.trainingDrafts, [characterId]: draft } })),
   select: (id) => {
     if (id) localStorage.setItem(SELECTED_KEY, id);
     else localStorage.removeItem(SELECTED_KEY);
@@ -70,4 +84,27 @@ export const useUi = create<UiState>((set) => ({
     );
   },
   dismiss: (id) => set((state) => ({ toasts: state.toasts.filter((t) => t.id !== id) })),
+}));
+
+/**
+ * The last lines each run's trainer wrote to stderr while this window was open. They are not
+ * stored: the run folder's `events.jsonl` keeps the events, not the log.
+ */
+export const TRAINING_LOG_LINES = 300;
+
+interface TrainingLogState {
+  lines: Partial<Record<RunId, readonly string[]>>;
+  append: (runId: RunId, line: string) => void;
+}
+
+/** Its own store, so a busy log re-renders only the log views that select it. */
+export const useTrainingLogs = create<TrainingLogState>((set) => ({
+  lines: {},
+  append: (runId, line) =>
+    set((state) => {
+      const before = state.lines[runId] ?? [];
+      const next =
+        before.length >= TRAINING_LOG_LINES ? [...before.slice(1 - TRAINING_LOG_LINES), line] : [...before, line];
+      return { lines: { ...state.lines, [runId]: next } };
+    }),
 }));

@@ -5,9 +5,10 @@ const TABS: { id: CharacterTab; label: string }[] = [
   { id: 'profile', label: 'Profile' },
   { id: 'generate', label: 'Generate' },
   { id: 'dataset', label: 'Dataset' },
+  { id: 'train', label: 'Train' },
 ];
 
-/** Profile | Generate | Dataset: the path from a life to a training set, left to right. */
+/** Profile | Generate | Dataset | Train: the path from a life to a trained model, left to right. */
 export function Tabs() {
   const tab = useUi((s) => s.characterTab);
   const setTab = useUi((s) => s.setCharacterTab);

@@ -1,0 +1,220 @@
+import { useState } from 'react';
+import type { BaseModelOption, RunStatus, TrainingRun } from '../../../../common/contract';
+import { formatDuration, formatPercent, formatTime } from '../generation/format';
+import { storeRun, useCommand } from '../../lib/queries';
+import { ArtifactList } from './ArtifactList';
+import { LogView } from './LogView';
+import { LossChart } from './LossChart';
+import { LIVE, modelName, phaseLabel, RUN_STATUS_LABEL } from './training-form';
+
+/** The character's runs: the latest and any still training as cards, earlier ones as rows. */
+export function RunsSection({ runs, baseModels }: { runs: TrainingRun[]; baseModels: BaseModelOption[] }) {
+  const [openId, setOpenId] = useState<string | null>(null);
+  const sorted = [...runs].sort((a, b) => b.createdAt - a.createdAt);
+  const [latest, ...rest] = sorted;
+  if (!latest) return null;
+  const shown = [latest, ...rest.filter((r) => LIVE.includes(r.status))];
+  const earlier = rest.filter((r) => !LIVE.includes(r.status));
+
+  return (
+    <section className="runs" aria-label="Training runs">
+      {shown.map((run, i) => (
+        <RunCard key={run.id} run={run} baseModels={baseModels} title={i === 0 ? 'latest' : 'live'} />
+      ))}
+      {earlier.length > 0 && (
+        <details className="earlier-runs">
+          <summary>
+            {earlier.length} earlier run{earlier.length === 1 ? '' : 's'}
+          </summary>
+          <ul>
+            {earlier.map((run) =>
+              openId === run.id ? (
+                <li key={run.id}>
+                  <RunCard run={run} baseModels={baseModels} title="earlier" onClose={() => setOpenId(null)} />
+                </li>
+              ) : (
+                <li key={run.id}>
+                  <button className="job-row" onClick={() => setOpenId(run.id)}>
+                    <RunStatusBadge status={run.status} />
+                    <span>{formatTime(run.createdAt)}</span>
+                    <span className="muted">
+                      {modelName(run.config.baseModel, baseModels)} · step {run.step.toLocaleString('en-US')} of{' '}
+                      {run.totalSteps.toLocaleString('en-US')}
+                      {lastLoss(run) !== null ? ` · loss ${lastLoss(run)?.toFixed(3)}` : ''}
+                    </span>
+                  </button>
+                </li>
+              ),
+            )}
+          </ul>
+        </details>
+      )}
+    </section>
+  );
+}
+
+export function RunStatusBadge({ status }: { status: RunStatus }) {
+  return <span className={`status status-${status}`}>{RUN_STATUS_LABEL[status]}</span>;
+}
+
+function lastLoss(run: TrainingRun): number | null {
+  for (let i = run.points.length - 1; i >= 0; i--) {
+    const loss = run.points[i]?.loss;
+    if (loss !== null && loss !== undefined) return loss;
+  }
+  return null;
+}
+
+function RunCard({
+  run,
+  baseModels,
+  title,
+  onClose,
+}: {
+  run: TrainingRun;
+  baseModels: BaseModelOption[];
+  title: 'latest' | 'live' | 'earlier';
+  onClose?: () => void;
+}) {
+  const stop = useCommand('training/stop');
+  const resume = useCommand('training/resume');
+  const cancel = useCommand('training/cancel');
+  const busy = stop.isPending || resume.isPending || cancel.isPending;
+  const live = LIVE.includes(run.status);
+  const h = run.config.hyperparameters;
+  const percent = run.totalSteps > 0 ? Math.min(100, Math.round((run.step / run.totalSteps) * 100)) : 0;
+  const onDone = { onSuccess: storeRun };
+  const heading = title === 'earlier' ? 'Run' : live ? 'Current run' : 'Last run';
+
+  const onCancel = () => {
+    if (
+      !window.confirm(
+        'Cancel this run? It stops without saving, and cannot be resumed; checkpoints already saved stay in its folder.',
+      )
+    )
+      return;
+    cancel.mutate({ id: run.id }, onDone);
+  };
+
+  return (
+    <article
+      className={`card job-card run-card run-${run.status}`}
+      aria-label={title === 'earlier' ? 'Training run' : heading}
+      data-testid="run-card"
+    >
+      <header className="card-head">
+        <div>
+          <h2>
+            {heading} <RunStatusBadge status={run.status} />
+          </h2>
+          <p className="muted">
+            Started {formatTime(run.createdAt)} ·{' '}
+            <span title={run.config.baseModel}>{modelName(run.config.baseModel, baseModels)}</span> ·{' '}
+            {run.config.format === 'chat' ? 'chat format' : 'Character-LLM format'} ·{' '}
+            {h.fullFinetune ? 'full fine-tuning' : `LoRA r${h.loraRank}`} · lr {h.learningRate}
+            {run.finishedAt ? ` · ended ${formatTime(run.finishedAt)}` : ''}
+          </p>
+        </div>
+        <div className="job-actions">
+          {(run.status === 'running' || run.status === 'queued') && (
+            <button
+              onClick={() => stop.mutate({ id: run.id }, onDone)}
+              disabled={busy}
+              title="Saves a checkpoint, then stops; Resume continues from it."
+            >
+              Stop
+            </button>
+          )}
+          {(run.status === 'stopped' || run.status === 'interrupted' || run.status === 'failed') && (
+            <button
+              className="primary"
+              onClick={() => resume.mutate({ id: run.id }, onDone)}
+              disabled={busy}
+              title={
+                run.outputs.checkpoint ? 'Continues from the latest checkpoint.' : 'No checkpoint yet: starts over.'
+              }
+            >
+              {run.outputs.checkpoint || run.status !== 'failed' ? 'Resume' : 'Try again'}
+            </button>
+          )}
+          {(live || run.status === 'stopped' || run.status === 'interrupted') && (
+            <button className="danger" onClick={onCancel} disabled={busy}>
+              Cancel
+            </button>
+          )}
+          {onClose && (
+            <button className="icon" aria-label="Close" onClick={onClose}>
+              ×
+            </button>
+          )}
+        </div>
+      </header>
+
+      {run.message && (
+        <p className={run.status === 'failed' ? 'job-message bad' : 'job-message'} role="status">
+          {run.message}
+        </p>
+      )}
+
+      <div className="job-overall">
+        <div
+          className="bar"
+          role="progressbar"
+          aria-label="Training steps"
+          aria-valuemin={0}
+          aria-valuemax={run.totalSteps}
+          aria-valuenow={run.step}
+        >
+          <div className="bar-done" style={{ width: `${percent}%` }} />
+        </div>
+        <div className="job-figures">
+          {live && run.phase && (
+            <span className="run-phase">
+              <span className="pulse" aria-hidden="true" />
+              {phaseLabel(run.phase)}
+            </span>
+          )}
+          <span data-testid="run-steps">
+            <strong>{percent}%</strong> · step {run.step.toLocaleString('en-US')} of{' '}
+            {run.totalSteps > 0 ? run.totalSteps.toLocaleString('en-US') : '…'}
+          </span>
+          <span>
+            epoch {formatEpoch(run.epoch)} of {h.epochs}
+          </span>
+          {run.tokensPerSecond !== null && (
+            <span>{Math.round(run.tokensPerSecond).toLocaleString('en-US')} tokens/s</span>
+          )}
+          {run.status === 'running' && (
+            <span>
+              {run.etaSeconds === null ? 'measuring time left…' : `about ${formatDuration(run.etaSeconds)} left`}
+            </span>
+          )}
+          {run.examples !== null && <span>{run.examples.toLocaleString('en-US')} examples</span>}
+        </div>
+      </div>
+
+      <LossChart points={run.points} totalSteps={run.totalSteps} />
+
+      {run.paddingShare !== null && (
+        <p className="padding-note" data-testid="padding">
+          <strong>{formatPercent(run.paddingShare)} padding</strong>
+          {run.paddingShareFixed !== null && (
+            <span className="muted"> (paper&apos;s fixed 2,048: {formatPercent(run.paddingShareFixed)})</span>
+          )}
+          <span className="muted">
+            {' '}
+            — batches group scenes of similar length, so less compute goes to padding tokens.
+          </span>
+        </p>
+      )}
+
+      <ArtifactList run={run} />
+      <LogView runId={run.id} live={live} />
+    </article>
+  );
+}
+
+/** Epochs as run so far: whole ones plain, partial ones with two decimals. */
+function formatEpoch(epoch: number): string {
+  return Number.isInteger(epoch) ? String(epoch) : epoch.toFixed(2);
+}

@@ -1,0 +1,87 @@
+import type { TrainerEnvironment, TrainingEstimate } from '../../../../common/contract';
+
+/** What a run with these settings will take, before it starts: data, steps and GPU memory. */
+export function TrainingEstimatePanel({
+  estimate,
+  error,
+  loading,
+  invalid,
+  environment,
+  effectiveBatch,
+}: {
+  estimate: TrainingEstimate | null;
+  error: string | null;
+  loading: boolean;
+  invalid: boolean;
+  /** The last environment check of the chosen interpreter, if one was run. */
+  environment: TrainerEnvironment | null;
+  effectiveBatch: number | null;
+}) {
+  const largest = environment?.ok ? Math.max(0, ...environment.gpus.map((g) => g.memoryGiB)) : null;
+  const tooBig = estimate && largest !== null && largest > 0 && estimate.memoryGiB > largest;
+
+  return (
+    <section className={loading ? 'estimate loading' : 'estimate'} aria-label="Training estimate" aria-busy={loading}>
+      <h3>Estimate</h3>
+      {invalid ? (
+        <p className="muted">Fix the highlighted settings to see an estimate.</p>
+      ) : error ? (
+        <p className="form-error">{error}</p>
+      ) : !estimate ? (
+        <p className="muted">Estimating…</p>
+      ) : (
+        <>
+          <dl className="estimate-figures">
+            <div>
+              <dt>Examples</dt>
+              <dd data-testid="estimate-examples">
+                {estimate.examples.toLocaleString('en-US')}
+                <small>scenes with experiences</small>
+              </dd>
+            </div>
+            <div>
+              <dt>Mean length</dt>
+              <dd>
+                {estimate.meanTokens.toLocaleString('en-US')}
+                <small>tokens, roughly</small>
+              </dd>
+            </div>
+            <div>
+              <dt>Optimizer steps</dt>
+              <dd data-testid="estimate-steps">
+                {estimate.steps.toLocaleString('en-US')}
+                {effectiveBatch !== null && <small>{effectiveBatch} scenes a step</small>}
+              </dd>
+            </div>
+            <div>
+              <dt>GPU memory</dt>
+              <dd data-testid="estimate-memory">
+                {estimate.memoryGiB > 0 ? `≈ ${estimate.memoryGiB.toLocaleString('en-US')} GiB` : 'unknown'}
+                <small>
+                  {largest === null
+                    ? 'run the check to compare'
+                    : largest === 0
+                      ? 'no GPU found: CPU'
+                      : `largest GPU: ${largest} GiB`}
+                </small>
+              </dd>
+            </div>
+          </dl>
+          {(estimate.warnings.length > 0 || tooBig) && (
+            <ul className="warnings">
+              {tooBig && (
+                <li>
+                  About {estimate.memoryGiB} GiB is more than the {largest} GiB of the largest GPU found: lower the
+                  batch size or max length, or turn on gradient checkpointing.
+                </li>
+              )}
+              {estimate.warnings.map((w) => (
+                <li key={w}>{w}</li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

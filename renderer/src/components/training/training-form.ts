@@ -1,0 +1,206 @@
+import type {
+  BaseModelOption,
+  RunStatus,
+  TrainingConfig,
+  TrainingFormat,
+  TrainingHyperparameters,
+  TrainingRun,
+} from '../../../../common/contract';
+import type { TrainingDraft } from '../../state/ui';
+
+/** The base-model select's value for "a Hugging Face id or folder typed by the user". */
+export const OTHER_MODEL = 'other';
+
+export type DraftField = keyof TrainingDraft;
+export type FieldErrors = Partial<Record<DraftField, string>>;
+export type NumberField = Exclude<keyof TrainingHyperparameters, 'gradientCheckpointing' | 'fullFinetune' | 'thinking'>;
+
+/** What an untouched form shows: the character's last run's choices, else the studio's defaults. */
+export interface FormDefaults {
+  baseModel: string;
+  format: TrainingFormat;
+  python: string;
+  hyperparameters: TrainingHyperparameters;
+}
+
+export function formDefaults(
+  options: { baseModels: BaseModelOption[]; defaults: TrainingHyperparameters },
+  lastRun: TrainingRun | undefined,
+): FormDefaults {
+  if (lastRun) {
+    const c = lastRun.config;
+    return { baseModel: c.baseModel, format: c.format, python: c.python, hyperparameters: c.hyperparameters };
+  }
+  return { baseModel: options.baseModels[0]?.id ?? '', format: 'chat', python: '', hyperparameters: options.defaults };
+}
+
+/** The form's text for a field: what the user typed, else the default as the form shows it. */
+export function fieldText(
+  field: DraftField,
+  draft: TrainingDraft,
+  d: FormDefaults,
+  curated: readonly string[],
+): string {
+  const typed = draft[field];
+  if (typed !== undefined) return typed;
+  const h = d.hyperparameters;
+  switch (field) {
+    case 'baseModel':
+      return curated.includes(d.baseModel) ? d.baseModel : OTHER_MODEL;
+    case 'customModel':
+      return curated.includes(d.baseModel) ? '' : d.baseModel;
+    case 'format':
+      return d.format;
+    case 'python':
+      return d.python;
+    case 'evalShare':
+      return String(Math.round(h.evalShare * 1000) / 10);
+    case 'maxSteps':
+      return h.maxSteps === null ? '' : String(h.maxSteps);
+    default:
+      return String(h[field]);
+  }
+}
+
+interface Range {
+  label: string;
+  min: number;
+  max: number;
+  integer?: boolean;
+  /** The bounds are open: the value must be strictly inside. */
+  open?: boolean;
+}
+
+/** The same bounds main's schema holds; main checks again, this only lets the user hear early. */
+const RANGES: Record<Exclude<NumberField, 'maxSteps'>, Range> = {
+  loraRank: { label: 'LoRA rank', min: 1, max: 1024, integer: true },
+  loraAlpha: { label: 'LoRA alpha', min: 1, max: 4096 },
+  learningRate: { label: 'Learning rate', min: 0, max: 1, open: true },
+  epochs: { label: 'Epochs', min: 0.01, max: 100 },
+  batchSize: { label: 'Batch size', min: 1, max: 1024, integer: true },
+  gradAccumulation: { label: 'Gradient accumulation', min: 1, max: 1024, integer: true },
+  maxLength: { label: 'Max length', min: 64, max: 131_072, integer: true },
+  saveEverySteps: { label: 'Save every', min: 1, max: 10_000_000, integer: true },
+  evalShare: { label: 'Dev share', min: 0, max: 50 },
+};
+
+/** Reads the form into a config main accepts, or says per field what is wrong. */
+export function readConfig(
+  draft: TrainingDraft,
+  d: FormDefaults,
+  curated: readonly string[],
+): { config: TrainingConfig | null; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const text = (field: DraftField) => fieldText(field, draft, d, curated).trim();
+  const num = (field: keyof typeof RANGES): number => {
+    const range = RANGES[field];
+    const raw = text(field);
+    const n = Number(raw);
+    const outside = range.open ? n <= range.min || n >= range.max : n < range.min || n > range.max;
+    if (raw === '' || !Number.isFinite(n)) errors[field] = `${range.label} must be a number.`;
+    else if (range.integer && !Number.isInteger(n)) errors[field] = `${range.label} must be a whole number.`;
+    else if (outside)
+      errors[field] = range.open
+        ? `${range.label} must be above ${range.min} and below ${range.max}.`
+        : `${range.label} must be between ${range.min.toLocaleString('en-US')} and ${range.max.toLocaleString('en-US')}.`;
+    return n;
+  };
+
+  const choice = text('baseModel');
+  const baseModel = choice === OTHER_MODEL ? text('customModel') : choice;
+  if (baseModel === '')
+    errors[choice === OTHER_MODEL ? 'customModel' : 'baseModel'] =
+      'Name a base model: a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct, or a model folder on this machine.';
+
+  const stepsText = text('maxSteps');
+  const maxSteps = stepsText === '' ? null : Number(stepsText);
+  if (maxSteps !== null && !(Number.isInteger(maxSteps) && maxSteps >= 1))
+    errors.maxSteps = 'Max steps must be a whole number above 0, or empty to train the full epochs.';
+
+  const hyperparameters: TrainingHyperparameters = {
+    loraRank: num('loraRank'),
+    loraAlpha: num('loraAlpha'),
+    learningRate: num('learningRate'),
+    epochs: num('epochs'),
+    batchSize: num('batchSize'),
+    gradAccumulation: num('gradAccumulation'),
+    maxLength: num('maxLength'),
+    maxSteps,
+    saveEverySteps: num('saveEverySteps'),
+    evalShare: num('evalShare') / 100,
+    gradientCheckpointing: text('gradientCheckpointing') === 'true',
+    fullFinetune: text('fullFinetune') === 'true',
+    thinking: text('thinking') === 'drop' ? 'drop' : 'keep',
+  };
+  const config: TrainingConfig = {
+    baseModel,
+    format: text('format') === 'character-llm' ? 'character-llm' : 'chat',
+    target: 'local',
+    python: text('python'),
+    hyperparameters,
+  };
+  return { config: Object.keys(errors).length === 0 ? config : null, errors };
+}
+
+export const RUN_STATUS_LABEL: Record<RunStatus, string> = {
+  queued: 'Queued',
+  running: 'Running',
+  stopping: 'Stopping',
+  stopped: 'Stopped',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+  interrupted: 'Interrupted',
+};
+
+/** Runs whose trainer process is (or is about to be) working; a new run waits for them. */
+export const LIVE: readonly RunStatus[] = ['queued', 'running', 'stopping'];
+
+const PHASE_LABEL: Record<string, string> = {
+  loading_dataset: 'Reading the dataset',
+  loading_tokenizer: 'Loading the tokenizer',
+  loading_model: 'Loading the base model',
+  tokenizing: 'Tokenizing',
+  resuming: 'Resuming from the checkpoint',
+  training: 'Training',
+  evaluating: 'Evaluating on the dev set',
+  saving: 'Saving',
+};
+
+/** The trainer's phase names as a person would say them; an unknown one is shown as it came. */
+export function phaseLabel(phase: string): string {
+  return PHASE_LABEL[phase] ?? phase.replace(/_/g, ' ');
+}
+
+const ARTIFACT_ORDER = ['adapter', 'model', 'merged', 'gguf', 'checkpoint', 'manifest', 'events'];
+const ARTIFACT_LABEL: Record<string, string> = {
+  adapter: 'LoRA adapter',
+  model: 'Fine-tuned model',
+  merged: 'Merged model',
+  gguf: 'GGUF file',
+  checkpoint: 'Latest checkpoint',
+  manifest: 'Manifest',
+  events: 'Trainer events',
+};
+
+/** A run's artifacts, the trained weights first, then its folder. */
+export function artifacts(run: TrainingRun): { kind: string; label: string; path: string }[] {
+  const rank = (kind: string) => {
+    const at = ARTIFACT_ORDER.indexOf(kind);
+    return at === -1 ? ARTIFACT_ORDER.length : at;
+  };
+  return [
+    ...Object.entries(run.outputs)
+      .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
+      .map(([kind, path]) => ({ kind, label: ARTIFACT_LABEL[kind] ?? kind, path })),
+    { kind: 'folder', label: 'Run folder', path: run.runDir },
+  ];
+}
+
+/** A model id or folder shortened for a subtitle: the curated label, else its last path part. */
+export function modelName(baseModel: string, curated: readonly BaseModelOption[]): string {
+  const known = curated.find((m) => m.id === baseModel);
+  if (known) return known.label;
+  const parts = baseModel.split(/[\\/]/).filter(Boolean);
+  return parts.length > 2 ? `…/${parts.slice(-2).join('/')}` : baseModel;
+}

@@ -1,0 +1,307 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CommandArg, CommandName, CommandResult } from '../../common/contract';
+import { launchBrowser } from '../support/browser';
+import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
+import { fixture, repoRoot, tempDir, testOutputDir } from '../support/paths';
+import { startServe, type ServeHandle } from '../support/serve';
+import { studioResponder } from '../support/studio-responder';
+import { buildTinyModel, trainerEnv } from '../unit/trainer/fixtures';
+
+/**
+ * Experience upload from the browser: a dataset generated through the HTTP API (the Generate tab
+ * has its own test), then the Train tab checks the real trainer environment, estimates, and trains
+ * a tiny random Llama on the CPU to an adapter with the real Python trainer. Nothing is downloaded.
+ */
+
+const shots = path.join(testOutputDir, 'screenshots');
+const python = path.join(repoRoot, '.venv', 'bin', 'python');
+
+let browser: Browser;
+let data: { dir: string; cleanup: () => void };
+let models: { dir: string; cleanup: () => void };
+let serve: ServeHandle;
+let llm: FakeLlmServer;
+let page: Page;
+let model: string;
+const saved: Partial<Record<string, string | undefined>> = {};
+
+async function shot(name: string, target: Page | Locator = page) {
+  fs.mkdirSync(shots, { recursive: true });
+  await page.waitForTimeout(450); // let progress bars finish their transition
+  await target.screenshot({ path: path.join(shots, `${name}.png`) });
+}
+
+/** An element taller than the window: the page scrolls inside `.content`, so grow the window instead. */
+async function tallShot(name: string, target: Locator) {
+  const viewport = page.viewportSize()!;
+  const box = await target.boundingBox();
+  await page.setViewportSize({ width: viewport.width, height: Math.ceil((box?.height ?? 0) + 420) });
+  await target.scrollIntoViewIfNeeded();
+  await shot(name, target);
+  await page.setViewportSize(viewport);
+}
+
+/** A command through the web door, as any script holding the token may send it. */
+async function invoke<K extends CommandName>(name: K, arg: CommandArg<K>): Promise<CommandResult<K>> {
+  const response = await fetch(`${serve.origin}/api/invoke/${name}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(arg),
+  });
+  const body = (await response.json()) as { result?: CommandResult<K>; error?: { message: string } };
+  if (!response.ok) throw new Error(`${name}: ${body.error?.message ?? response.status}`);
+  return body.result as CommandResult<K>;
+}
+
+beforeAll(async () => {
+  // The trainer inherits serve's environment: quiet, single-threaded and offline on a 2-core box.
+  for (const [key, value] of Object.entries(trainerEnv)) {
+    saved[key] = process.env[key];
+    process.env[key] = value;
+  }
+  models = tempDir('cs-e2e-train-model-');
+  model = buildTinyModel(path.join(models.dir, 'tiny-llama'));
+  browser = await launchBrowser();
+  data = tempDir('cs-e2e-train-');
+  llm = await startFakeLlmServer({ apiKey: 'test-key', models: ['fake-model'], responder: studioResponder() });
+  serve = await startServe(data.dir);
+  page = await browser.newPage({
+    viewport: { width: 1360, height: 900 },
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
+  page.on('pageerror', (error) => {
+    throw error;
+  });
+});
+afterAll(async () => {
+  await page?.close();
+  await browser?.close();
+  await serve?.stop();
+  await llm?.close();
+  data?.cleanup();
+  models?.cleanup();
+  for (const [key, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+});
+
+describe('training a character in a browser against serve and the real trainer', () => {
+  it('checks the environment, estimates, trains to an adapter and draws the loss', async () => {
+    // The dataset, made through the HTTP API with the token.
+    const character = await invoke('characters/create', {
+      fullName: 'Ludwig van Beethoven',
+      shortName: 'Beethoven',
+      era: '1770–1827, Bonn and Vienna',
+      notes: '',
+    });
+    await invoke('profiles/import', {
+      characterId: character.id,
+      fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'),
+      fileName: 'wiki_Beethoven.txt',
+    });
+    const provider = await invoke('providers/create', {
+      name: 'Fake LLM',
+      preset: 'custom',
+      baseUrl: llm.baseURL,
+      model: 'fake-model',
+      modelPath: '',
+      apiKey: 'test-key',
+      maxConcurrency: 4,
+      requestsPerMinute: 0,
+      timeoutMs: 5000,
+      structuredOutput: true,
+    });
+    const job = await invoke('generation/start', {
+      characterId: character.id,
+      settings: {
+        providerId: provider.id,
+        targetScenes: 12,
+        scenesPerCall: 4,
+        protectiveShare: 0.1,
+        temperature: 0.7,
+        topP: 0.95,
+        maxTokens: 2000,
+        budgetUsd: null,
+        dedupeThreshold: 0.7,
+      },
+    });
+    await expect
+      .poll(async () => (await invoke('jobs/get', { id: job.id })).status, { timeout: 60_000, interval: 250 })
+      .toBe('succeeded');
+
+    await page.goto(serve.url);
+    await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();
+    await page.getByRole('tab', { name: 'Train' }).click();
+    const form = page.getByRole('group', { name: 'Training settings' });
+    await form.waitFor();
+
+    // The curated list, and a note for the chosen model.
+    const baseModel = form.getByLabel(/^Base model/);
+    expect(await baseModel.locator('option').count()).toBeGreaterThan(3);
+    await form.getByText(/Trains on a laptop GPU or CPU/).waitFor();
+    // Remote GPUs are announced, not pretended.
+    expect(await form.getByRole('radio', { name: /A GPU server over SSH/ }).isDisabled()).toBe(true);
+
+    // A tiny local model instead, the repository's trainer environment, and a quick trial.
+    await baseModel.selectOption('other');
+    await form.getByLabel(/^Hugging Face id or model folder/).fill(model);
+    await form.getByRole('radio', { name: /^Chat/ }).check();
+    await form.getByLabel(/^Python interpreter/).fill(python);
+    await form.getByLabel(/^Epochs/).fill('2');
+    await form.getByLabel(/^Batch size/).fill('2');
+    await form.getByLabel(/^Gradient accumulation/).fill('1');
+    await form.getByLabel(/^Max length/).fill('256');
+    await form.getByLabel(/^Max steps/).fill('6');
+    await form.getByLabel(/^LoRA rank/).fill('4');
+    await form.getByLabel(/^LoRA alpha/).fill('8');
+    await form.getByLabel(/^Learning rate/).fill('0.005');
+    await form.getByText('Checkpoints, dev set and memory').click();
+    await form.getByLabel(/^Save every/).fill('3');
+    await form.getByLabel(/^Dev share/).fill('20');
+    await form.getByRole('checkbox', { name: /^Gradient checkpointing/ }).uncheck();
+
+    // A bad value is named before anything is sent.
+    await form.getByLabel(/^Max steps/).fill('0');
+    await form.getByText(/Max steps must be a whole number above 0/).waitFor();
+    expect(await page.getByRole('button', { name: 'Start training' }).isDisabled()).toBe(true);
+    await form.getByLabel(/^Max steps/).fill('6');
+
+    // The real environment check: Python, torch, no GPU on this machine.
+    await form.getByRole('button', { name: 'Check environment' }).click();
+    const doctor = form.getByRole('status', { name: 'Environment check' });
+    await doctor.getByText('Ready to train').waitFor({ timeout: 60_000 });
+    const facts = doctor.locator('.doctor-facts');
+    expect(await facts.getByText(/^2\.\d+/).count()).toBe(1);
+    await facts.getByText(python, { exact: true }).waitFor();
+
+    const estimate = page.getByRole('region', { name: 'Training estimate' });
+    await expect.poll(() => estimate.getAttribute('aria-busy')).toBe('false');
+    await expect.poll(() => estimate.getByTestId('estimate-steps').innerText()).toMatch(/^6\b/);
+    expect(Number((await estimate.getByTestId('estimate-examples').innerText()).split('\n')[0])).toBe(13);
+    await estimate.getByText(/Only 13 scenes/).waitFor();
+    await tallShot('30-train-form', page.locator('section.new-training'));
+
+    // A misspelt interpreter gets a clear answer, not a crash.
+    await form.getByLabel(/^Python interpreter/).fill(path.join(repoRoot, 'no-such-venv', 'bin', 'python'));
+    await form.getByRole('button', { name: 'Check environment' }).click();
+    await doctor.getByText('This Python cannot train yet').waitFor({ timeout: 30_000 });
+    await shot('31-train-doctor-error', doctor);
+    await form.getByLabel(/^Python interpreter/).fill(python);
+    await doctor.getByText('Ready to train').waitFor(); // the earlier answer, cached per interpreter
+
+    // Record every point count the chart shows, however briefly.
+    await page.evaluate(() => {
+      const seen: number[] = [];
+      (window as unknown as { seenPoints: number[] }).seenPoints = seen;
+      new MutationObserver(() => {
+        const chart = document.querySelector('[data-testid="loss-chart"]');
+        const n = Number(chart?.getAttribute('data-points') ?? -1);
+        if (n >= 0 && seen.at(-1) !== n) seen.push(n);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-points'] });
+    });
+
+    await page.getByRole('button', { name: 'Start training' }).click();
+    const run = page.getByTestId('run-card');
+    await run.waitFor();
+    await run
+      .getByText(/Running|Succeeded/)
+      .first()
+      .waitFor();
+    const chart = run.getByTestId('loss-chart');
+    await expect
+      .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 60_000, interval: 100 })
+      .toBeGreaterThan(0);
+    await run.locator('.status', { hasText: 'Succeeded' }).waitFor({ timeout: 60_000 });
+    await run.locator('details.run-log summary').click();
+    await run.getByLabel('Trainer log lines').waitFor();
+    await page.waitForTimeout(300);
+    await run.scrollIntoViewIfNeeded();
+    await shot('32-train-succeeded', run);
+
+    // The chart grew through the run, step by step, to all six steps.
+    const seen = await page.evaluate(() => (window as unknown as { seenPoints: number[] }).seenPoints);
+    expect(seen.at(-1)).toBeGreaterThanOrEqual(6);
+    const final = seen.at(-1)!;
+    expect(
+      seen.some((n) => n > 0 && n < final),
+      `point counts seen: ${seen.join(', ')}`,
+    ).toBe(true);
+    await run.getByText(/step 6 of 6/).waitFor();
+    await run.getByTestId('padding').waitFor();
+    expect(await run.getByTestId('padding').innerText()).toMatch(
+      /^\d+(\.\d)?% padding \(paper's fixed 2,048: \d+(\.\d)?%\)/,
+    );
+
+    // The adapter is listed with its path, which exists, and can be copied.
+    const adapter = run.getByRole('region', { name: 'Artifacts' }).locator('li[data-kind="adapter"]');
+    const adapterPath = await adapter.locator('.artifact-path').getAttribute('title');
+    expect(adapterPath).toBeTruthy();
+    expect(fs.existsSync(path.join(adapterPath!, 'adapter_config.json'))).toBe(true);
+    expect(adapterPath!.startsWith(data.dir)).toBe(true);
+    await run.getByRole('region', { name: 'Artifacts' }).locator('li[data-kind="manifest"]').waitFor();
+    await adapter.getByRole('button', { name: /^Copy the path/ }).click();
+    await adapter
+      .getByRole('button', { name: /^Copy the path/ })
+      .getByText('Copied')
+      .waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(adapterPath);
+
+    // What the page shows is what the store holds.
+    const [stored] = await invoke('training/list', { characterId: character.id });
+    expect(stored?.status).toBe('succeeded');
+    expect(stored?.config.baseModel).toBe(model);
+    expect(stored?.config.python).toBe(python);
+    expect(stored?.config.hyperparameters).toMatchObject({ maxSteps: 6, batchSize: 2, maxLength: 256, evalShare: 0.2 });
+    expect(stored?.outputs.adapter).toBe(adapterPath);
+
+    // A longer run: Stop saves a checkpoint, Resume continues from it, Cancel ends it.
+    await form.getByLabel(/^Epochs/).fill('100');
+    await form.getByLabel(/^Max steps/).fill('1000');
+    await form.getByLabel(/^Batch size/).fill('1');
+    await form.getByLabel(/^Save every/).fill('1000');
+    await form.getByLabel(/^Dev share/).fill('0');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    const long = page.getByTestId('run-card').first();
+    await long.getByText(/step \d+ of 1,000/).waitFor();
+    await expect
+      .poll(async () => Number(await long.getByTestId('loss-chart').getAttribute('data-points')), {
+        timeout: 60_000,
+        interval: 100,
+      })
+      .toBeGreaterThan(2);
+    expect(await page.getByRole('button', { name: 'Start training' }).isDisabled()).toBe(true);
+    await long.getByText('Training', { exact: true }).waitFor(); // the phase
+    await shot('33-train-running', long);
+    await long.getByRole('button', { name: 'Stop' }).click();
+    await long.locator('.status', { hasText: 'Stopped' }).waitFor({ timeout: 60_000 });
+    const checkpoint = long.locator('li[data-kind="checkpoint"] .artifact-path');
+    expect(fs.existsSync((await checkpoint.getAttribute('title'))!)).toBe(true);
+    const stoppedAt = (await invoke('training/list', { characterId: character.id }))[0]!.step;
+    expect(stoppedAt).toBeGreaterThan(2);
+    expect(stoppedAt).toBeLessThan(1000);
+    await shot('34-train-stopped', long);
+
+    await long.getByRole('button', { name: 'Resume' }).click();
+    await long.locator('.status', { hasText: 'Running' }).waitFor();
+    await expect
+      .poll(async () => (await invoke('training/list', { characterId: character.id }))[0]!.step, {
+        timeout: 60_000,
+        interval: 200,
+      })
+      .toBeGreaterThan(stoppedAt);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await long.getByRole('button', { name: 'Cancel' }).click();
+    await long.locator('.status', { hasText: 'Cancelled' }).waitFor({ timeout: 60_000 });
+
+    // The first run is now an earlier one, a row that opens into its card.
+    const runs = page.getByRole('region', { name: 'Training runs' });
+    await runs.getByText('1 earlier run').click();
+    await runs.getByRole('button', { name: /Succeeded/ }).click();
+    await runs.getByRole('article', { name: 'Training run' }).getByTestId('loss-chart').waitFor();
+    await tallShot('35-train-runs', runs);
+  });
+});
