@@ -79,7 +79,8 @@ function RunCard({
   const stop = useCommand('training/stop');
   const resume = useCommand('training/resume');
   const cancel = useCommand('training/cancel');
-  const busy = stop.isPending || resume.isPending || cancel.isPending;
+  const exportRun = useCommand('training/export');
+  const busy = stop.isPending || resume.isPending || cancel.isPending || exportRun.isPending;
   const live = LIVE.includes(run.status);
   const h = run.config.hyperparameters;
   const percent = run.totalSteps > 0 ? Math.min(100, Math.round((run.step / run.totalSteps) * 100)) : 0;
@@ -136,6 +137,24 @@ function RunCard({
             >
               {run.outputs.checkpoint || run.status !== 'failed' ? 'Resume' : 'Try again'}
             </button>
+          )}
+          {run.status === 'succeeded' && (
+            <>
+              <button
+                onClick={() => exportRun.mutate({ id: run.id, merged: true, gguf: false }, onDone)}
+                disabled={busy}
+                title="Writes the base model with the adapter merged in, and an Ollama Modelfile. The adapter itself is already usable (vLLM --enable-lora)."
+              >
+                Export merged model
+              </button>
+              <button
+                onClick={() => exportRun.mutate({ id: run.id, merged: true, gguf: true }, onDone)}
+                disabled={busy}
+                title="Also converts the merged model to GGUF with llama.cpp's converter (set LLAMA_CPP_DIR to a llama.cpp checkout)."
+              >
+                Export GGUF
+              </button>
+            </>
           )}
           {(live || run.status === 'stopped' || run.status === 'interrupted') && (
             <button className="danger" onClick={onCancel} disabled={busy}>
