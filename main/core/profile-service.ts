@@ -5,6 +5,7 @@ import type { CharacterService } from './character-service';
 import type { Clock, IdFactory } from './clock';
 import { StudioFailure } from './errors';
 import type { EventBus } from './events';
+import { cardJsonFromPng, isPng, readCard } from './character-card';
 import { checkSize, countWords, decodeProfileBytes, MAX_CHUNK_CHARS, normalizeText, readProfile } from './profile-text';
 
 /** Profiles (imported documents about a character) and their chunks, the pipeline's input. */
@@ -41,21 +42,30 @@ export class ProfileService {
     }
     const fileName = request.fileName?.trim() || null;
     let raw: string;
+    let isCard = false;
     if (hasFile) {
       const name = fileName ?? 'The file';
-      if (fileName && !/\.(txt|md|markdown|text)$/i.test(fileName)) {
+      if (fileName && !/\.(txt|md|markdown|text|json|png)$/i.test(fileName)) {
         throw new StudioFailure(
           'unsupported_file',
-          `${fileName} is not a .txt or .md file. Save the profile as plain text or Markdown and import that.`,
+          `${fileName} is not a .txt, .md or character-card (.json, .png) file. Save the profile as plain text or Markdown and import that.`,
         );
       }
       const base64 = request.fileBase64 ?? '';
       checkSize(Math.floor((base64.length * 3) / 4), name);
-      raw = decodeProfileBytes(Buffer.from(base64, 'base64'), name);
+      const bytes = Buffer.from(base64, 'base64');
+      if (fileName && /\.(json|png)$/i.test(fileName)) {
+        const card = readCard(isPng(bytes) ? cardJsonFromPng(bytes, name) : decodeProfileBytes(bytes, name), name);
+        raw = card.markdown;
+        isCard = true;
+      } else {
+        raw = decodeProfileBytes(bytes, name);
+      }
     } else {
       raw = request.text ?? '';
     }
     const read = readProfile(raw, fileName);
+    if (isCard) read.format = 'markdown';
     const title = this.uniqueTitle(
       character.id,
       request.title?.trim() || read.title || fileName?.replace(/\.[^.]+$/, '') || `${character.shortName} notes`,

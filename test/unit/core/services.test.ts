@@ -136,7 +136,7 @@ describe('profiles and chunks', () => {
       {
         fileBase64: Buffer.from('hello').toString('base64'),
         fileName: 'book.pdf',
-        pattern: /not a \.txt or \.md file/,
+        pattern: /not a \.txt, \.md or character-card/,
       },
     ];
     for (const { pattern, ...file } of bad) {
