@@ -15,6 +15,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from '../../main/core/pipeline/planner';
 
 export type FakeFault =
   | { kind: 'rate_limit'; retryAfterSeconds?: number; retryAfterMs?: number; retryAfterDate?: Date }
@@ -82,17 +83,6 @@ export interface FakeLlmServer {
   close(): Promise<void>;
 }
 
-/** mulberry32: small, seeded, good enough for fault injection. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function countTokens(text: string): number {
   let n = 0;

@@ -14,6 +14,7 @@
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { seededRandom } from '../../main/core/pipeline/planner';
 
 export interface TinyGgufOptions {
   /** Hidden size; must be divisible by `nHead`. */
@@ -142,17 +143,6 @@ class ByteWriter {
   }
 }
 
-/** mulberry32: small, seedable, good enough for test weights. */
-function makeRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeGaussian(rng: () => number): () => number {
   return () => {
@@ -313,7 +303,7 @@ function buildTensors(
   nVocab: number,
   eosId: number,
 ): TensorSpec[] {
-  const gauss = makeGaussian(makeRng(o.seed));
+  const gauss = makeGaussian(seededRandom(o.seed));
   const headDim = o.nEmbd / o.nHead;
   const nEmbdKv = headDim * o.nHeadKv;
   const random = (rows: number, cols: number, scale = o.weightScale): Float32Array => {
