@@ -19,6 +19,7 @@ export type SceneId = Brand<string, 'SceneId'>;
 export type CallId = Brand<string, 'CallId'>;
 export type LimitId = Brand<string, 'LimitId'>;
 export type RunId = Brand<string, 'RunId'>;
+export type HostId = Brand<string, 'HostId'>;
 
 export type Door = 'desktop' | 'web' | 'cli';
 
@@ -187,9 +188,15 @@ export interface TrainingConfig {
   /** A Hugging Face id or a model folder on the training machine. */
   baseModel: string;
   format: TrainingFormat;
-  /** `local` for now; remote GPUs over SSH come with the host settings. */
-  target: 'local';
-  /** Python interpreter with the trainer's packages; empty uses the studio's managed environment. */
+  /**
+   * Where it trains: `local` (this machine), or the id of an SSH host from `hosts/list`. A remote run
+   * is uploaded and started detached there; it outlives the studio and is re-attached at start-up.
+   */
+  target: 'local' | HostId;
+  /**
+   * Local runs: the Python interpreter with the trainer's packages; empty uses the studio's managed
+   * environment. Remote runs ignore it and use the host's `python`.
+   */
   python: string;
   hyperparameters: TrainingHyperparameters;
 }
@@ -243,6 +250,50 @@ export interface TrainerEnvironment {
   cuda: boolean;
   gpus: { name: string; memoryGiB: number }[];
   bf16: boolean;
+}
+
+// ── SSH hosts (remote GPUs for training) ─────────────────────────────────────────────────────
+
+export interface HostDraft {
+  /** Unique among hosts (case-insensitive); what `train --host` and the Train tab show. */
+  name: string;
+  /** DNS name or address of the machine. */
+  host: string;
+  port: number;
+  username: string;
+  /** OpenSSH private key file on this machine; empty logs in through the SSH agent (SSH_AUTH_SOCK). */
+  privateKeyPath: string;
+  /**
+   * The private key's passphrase: a new value replaces the stored one, `''` removes it, absent keeps
+   * it. Kept like API keys (keychain or private file), never in the database, never sent back.
+   */
+  passphrase?: string;
+  /** Remote interpreter (default `python3`); without the trainer's packages a venv is made under remoteRoot. */
+  python: string;
+  /** Remote folder for the trainer, its venv and runs; relative to the remote home (default `.character-studio`). */
+  remoteRoot: string;
+  /** GPUs to train on; more than 1 launches through torchrun (`--standalone --nproc_per_node N`). */
+  gpuCount: number;
+}
+
+export interface Host extends Omit<HostDraft, 'passphrase'> {
+  id: HostId;
+  hasPassphrase: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** `hosts/test`: never fails, reports instead. */
+export interface HostCheck {
+  /** Logged in and the trainer's doctor ran. */
+  ok: boolean;
+  summary: string;
+  /** The key the server presented (`SHA256:…`), when the connection got that far. */
+  fingerprint: string | null;
+  /** The key is not trusted yet: show `fingerprint` and offer `hosts/trust`. */
+  needsTrust: boolean;
+  /** The remote trainer environment, when the login worked. */
+  doctor: TrainerEnvironment | null;
 }
 
 // ── Generation (experience construction) ─────────────────────────────────────────────────────
@@ -464,6 +515,19 @@ export interface Commands {
   'dataset/stats': (arg: { characterId: CharacterId }) => DatasetStats;
   'calls/get': (arg: { id: CallId }) => LlmCall[];
 
+  'hosts/list': (arg: Empty) => Host[];
+  /** Creates (no id) or updates a host. */
+  'hosts/save': (arg: HostDraft & { id?: HostId }) => Host;
+  /** Refused while a run on the host is unfinished. */
+  'hosts/delete': (arg: { id: HostId }) => { deleted: true };
+  /** Connects and runs the trainer's doctor there; an unknown host key answers `needsTrust`. */
+  'hosts/test': (arg: { id: HostId }) => HostCheck;
+  /**
+   * Trusts the key the host presents now, only if it still has `fingerprint` (the one the user saw).
+   * Keys are kept in `<dataDir>/known_hosts`; a key that CHANGED from a trusted one is refused.
+   */
+  'hosts/trust': (arg: { id: HostId; fingerprint: string }) => HostCheck;
+
   'training/options': (arg: Empty) => { baseModels: BaseModelOption[]; defaults: TrainingHyperparameters };
   /** Checks the Python environment the trainer would run in. */
   'training/doctor': (arg: { python: string }) => TrainerEnvironment;
@@ -491,6 +555,7 @@ export interface Events {
   'characters/changed': { characterId: CharacterId | null };
   'profiles/changed': { characterId: CharacterId };
   'providers/changed': { providerId: ProviderId | null };
+  'hosts/changed': { hostId: HostId | null };
   /** Throttled to a few a second per job. */
   'jobs/progressed': Job;
   'dataset/changed': { characterId: CharacterId };

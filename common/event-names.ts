@@ -4,6 +4,7 @@ const names: Record<EventName, true> = {
   'characters/changed': true,
   'profiles/changed': true,
   'providers/changed': true,
+  'hosts/changed': true,
   'jobs/progressed': true,
   'dataset/changed': true,
   'limits/changed': true,

@@ -8,6 +8,8 @@ import type {
   CommandName,
   CommandResult,
   GenerationSettings,
+  Host,
+  HostCheck,
   Job,
   Profile,
   Provider,
@@ -55,8 +57,18 @@ Commands:
       [--temperature <t>] [--top-p <p>] [--max-tokens <n>] [--budget <usd>] [--estimate]
                                 Resumes the character's unfinished job if there is one.
                                 Progress goes to stderr; Ctrl+C pauses (run again to resume).
+  hosts list                    List SSH hosts for remote training
+  hosts add                     Add an SSH host (a GPU server)
+      --name <name> --host <addr> --user <name> [--port <n>] [--key <private key file>]
+      [--python <remote interpreter>] [--remote-root <dir>] [--gpus <n>]
+                                Without --key the SSH agent logs in (keys with a passphrase: use the agent).
+  hosts test <host>             Log in and check the trainer there; shows the host key to trust
+  hosts trust <host> --fingerprint <SHA256:…>
+                                Trust the host's key, only if it still has that fingerprint
+  hosts delete <host>           Remove an SSH host
   train <character>             Fine-tune a model on the character's scenes (LoRA by default)
       --base-model <hf-id|folder> [--format chat|character-llm] [--python <interpreter>]
+      [--host <ssh host>]       Train on an SSH host (see hosts add) instead of this machine
       [--epochs <n>] [--lr <rate>] [--rank <n>] [--batch <n>] [--max-length <tokens>]
       [--max-steps <n>] [--full]   Resumes the character's stopped or interrupted run if there is one.
                                 Ctrl+C saves a checkpoint and stops (run again to resume).
@@ -136,6 +148,11 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
         'max-length': { type: 'string' },
         'max-steps': { type: 'string' },
         full: { type: 'boolean', default: false },
+        user: { type: 'string' },
+        key: { type: 'string' },
+        'remote-root': { type: 'string' },
+        gpus: { type: 'string' },
+        fingerprint: { type: 'string' },
       },
     });
   } catch (error) {
@@ -266,6 +283,51 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
         );
         return check.ok ? 0 : 1;
       }
+      case 'hosts list': {
+        const list = await call('hosts/list', {});
+        print(list, () => (list.length === 0 ? 'No SSH hosts yet. Add one with: character-studio hosts add' : list.map(describeHost).join('\n')));
+        return 0;
+      }
+      case 'hosts add': {
+        const created = await call('hosts/save', {
+          name: values.name ?? '',
+          host: values.host ?? '',
+          port: numberOption(values.port, '--port', 22),
+          username: values.user ?? '',
+          privateKeyPath: values.key ? path.resolve(values.key) : '',
+          python: values.python ?? 'python3',
+          remoteRoot: values['remote-root'] ?? '.character-studio',
+          gpuCount: numberOption(values.gpus, '--gpus', 1),
+        });
+        print(created, () => `Added host ${describeHost(created)}\nNext: character-studio hosts test ${created.name}`);
+        return 0;
+      }
+      case 'hosts test': {
+        const host = await findHost(call, argument(rest, 1, '<host>'));
+        const check = await call('hosts/test', { id: host.id });
+        print(check, () => describeCheck(host, check));
+        return check.ok ? 0 : 1;
+      }
+      case 'hosts trust': {
+        const host = await findHost(call, argument(rest, 1, '<host>'));
+        if (!values.fingerprint) {
+          const check = await call('hosts/test', { id: host.id });
+          if (!check.needsTrust) {
+            print(check, () => describeCheck(host, check));
+            return check.ok ? 0 : 1;
+          }
+          throw new UsageError(`Missing --fingerprint. ${host.name} presents ${check.fingerprint}; check it with the server's administrator (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server), then run:\n  character-studio hosts trust ${host.name} --fingerprint ${check.fingerprint}`);
+        }
+        const check = await call('hosts/trust', { id: host.id, fingerprint: values.fingerprint });
+        print(check, () => `Trusted ${check.fingerprint} for ${host.name}.\n${describeCheck(host, check)}`);
+        return check.ok ? 0 : 1;
+      }
+      case 'hosts delete': {
+        const host = await findHost(call, argument(rest, 1, '<host>'));
+        const result = await call('hosts/delete', { id: host.id });
+        print(result, () => `Deleted host ${host.name}.`);
+        return 0;
+      }
       case 'generate': {
         const character = await findCharacter(call, argument(rest, 0, '<character>', 'generate'));
         return await generate(studio, call, character, values, io);
@@ -313,6 +375,26 @@ function numberOption(text: string | undefined, flag: string, fallback: number):
 }
 
 type Call = <K extends CommandName>(name: K, arg: CommandArg<K>) => Promise<CommandResult<K>>;
+
+async function findHost(call: Call, key: string): Promise<Host> {
+  const list = await call('hosts/list', {});
+  const found = list.find((h) => h.id === key || h.name.toLowerCase() === key.toLowerCase());
+  if (!found) throw new StudioFailure('not_found', `No SSH host "${key}". See them with: character-studio hosts list`);
+  return found;
+}
+
+function describeHost(h: Host): string {
+  const login = h.privateKeyPath ? `key ${h.privateKeyPath}` : 'SSH agent';
+  return `${h.name} — ${h.username}@${h.host}:${h.port}, ${login}, python ${h.python}, root ${h.remoteRoot}, ${h.gpuCount} GPU(s)  [${h.id}]`;
+}
+
+function describeCheck(host: Host, check: HostCheck): string {
+  const lines = [`${check.ok ? '✓' : '✗'} ${check.summary}`];
+  if (check.fingerprint) lines.push(`  host key: ${check.fingerprint}`);
+  if (check.needsTrust) lines.push(`  Trust it (after checking it with the server's administrator): character-studio hosts trust ${host.name} --fingerprint ${check.fingerprint}`);
+  if (check.doctor && !check.doctor.ok) lines.push(`  trainer: ${check.doctor.summary}`);
+  return lines.join('\n');
+}
 
 async function findProvider(call: Call, key: string): Promise<Provider> {
   const list = await call('providers/list', {});
@@ -403,10 +485,13 @@ async function train(studio: Studio, call: Call, character: Character, values: V
     const format = str('format') ?? 'chat';
     if (format !== 'chat' && format !== 'character-llm') throw new UsageError('--format must be chat or character-llm.');
     const maxSteps = str('max-steps');
+    const hostKey = str('host');
+    const target = hostKey === undefined ? 'local' : (await findHost(call, hostKey)).id;
+    if (hostKey !== undefined && str('python') !== undefined) io.err('Note: --python is ignored for a remote run; the host\'s python is used (hosts add --python).');
     const config: TrainingConfig = {
       baseModel,
       format,
-      target: 'local',
+      target,
       python: str('python') ?? '',
       hyperparameters: {
         ...defaults,

@@ -6,6 +6,8 @@ import type {
   CommandArg,
   CommandName,
   GenerationSettings,
+  HostDraft,
+  HostId,
   JobId,
   ProfileId,
   ProviderDraft,
@@ -74,11 +76,27 @@ const settings = z
   })
   .strict() as z.ZodType<GenerationSettings>;
 const runId = id<RunId>();
+const hostId = id<HostId>();
+const hostDraft = z
+  .object({
+    id: hostId.optional(),
+    name: z.string().max(120),
+    host: z.string().max(255),
+    port: z.number().int().min(1).max(65535),
+    username: z.string().max(100),
+    privateKeyPath: z.string().max(4096),
+    passphrase: z.string().max(1024).optional(),
+    python: z.string().max(4096),
+    remoteRoot: z.string().max(4096),
+    gpuCount: z.number().int().min(1).max(64),
+  })
+  .strict() as z.ZodType<HostDraft & { id?: HostId }>;
 const trainingConfig = z
   .object({
     baseModel: z.string().max(1000),
     format: z.enum(['chat', 'character-llm']),
-    target: z.literal('local'),
+    // 'local' or a host id (checked against the hosts by the service).
+    target: z.union([z.literal('local'), hostId]),
     python: z.string().max(4096),
     hyperparameters: z
       .object({
@@ -189,6 +207,11 @@ export const commandSchemas: Schemas = {
   'scenes/get': z.object({ id: sceneId }).strict(),
   'dataset/stats': z.object({ characterId }).strict(),
   'calls/get': z.object({ id: callId }).strict(),
+  'hosts/list': empty,
+  'hosts/save': hostDraft,
+  'hosts/delete': z.object({ id: hostId }).strict(),
+  'hosts/test': z.object({ id: hostId }).strict(),
+  'hosts/trust': z.object({ id: hostId, fingerprint: z.string().min(1).max(200) }).strict(),
   'training/options': empty,
   'training/doctor': z.object({ python: z.string().max(4096) }).strict(),
   'training/estimate': z.object({ characterId, config: trainingConfig }).strict(),

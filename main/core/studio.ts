@@ -8,7 +8,9 @@ import { DatasetRepo } from '../store/dataset-repo';
 import { JobsRepo } from '../store/jobs-repo';
 import { ProfilesRepo } from '../store/profiles-repo';
 import { ProvidersRepo } from '../store/providers-repo';
+import { HostsRepo } from '../store/hosts-repo';
 import { TrainingRepo } from '../store/training-repo';
+import { HostService, type HostServiceOptions } from './training/host-service';
 import { defaultPython } from './training/python-location';
 import { TrainingService } from './training/training-service';
 import type { CallId, LlmCall } from '../../common/contract';
@@ -41,6 +43,8 @@ export interface StudioOptions {
   appRoot?: string;
   /** Where the packaged app keeps the trainer (Electron's process.resourcesPath/trainer). */
   trainerDir?: string;
+  /** Remote-run tuning (poll interval, reconnect waits) and extra environment for remote trainers. */
+  remote?: Pick<HostServiceOptions, 'launcher' | 'remoteEnv'>;
 }
 
 /**
@@ -55,6 +59,7 @@ export class Studio {
   readonly generation: GenerationService;
   readonly providers: ProviderService;
   readonly training: TrainingService;
+  readonly hosts: HostService;
   private readonly jobsRepo: JobsRepo;
 
   constructor(readonly options: StudioOptions) {
@@ -87,11 +92,23 @@ export class Studio {
     this.generation = generation;
     this.providers = providers;
     const appRoot = options.appRoot ?? process.cwd();
-    const training = new TrainingService(new TrainingRepo(this.db), dataset, characters, this.events, clock, newId, {
+    const trainerDir = options.trainerDir ?? path.join(appRoot, 'resources', 'trainer');
+    const hosts = new HostService(new HostsRepo(this.db), secrets, this.events, clock, newId, {
       dataDir: options.dataDir,
-      trainerDir: options.trainerDir ?? path.join(appRoot, 'resources', 'trainer'),
-      defaultPython: defaultPython(options.dataDir, appRoot),
+      trainerDir,
+      ...options.remote,
     });
+    this.hosts = hosts;
+    const training = new TrainingService(
+      new TrainingRepo(this.db),
+      dataset,
+      characters,
+      this.events,
+      clock,
+      newId,
+      { dataDir: options.dataDir, trainerDir, defaultPython: defaultPython(options.dataDir, appRoot) },
+      hosts,
+    );
     training.recover();
     this.training = training;
 
@@ -145,6 +162,11 @@ export class Studio {
         return dataset.stats(characterId);
       },
       'calls/get': ({ id }) => this.calls(id),
+      'hosts/list': () => hosts.list(),
+      'hosts/save': (draft) => hosts.save(draft),
+      'hosts/delete': ({ id }) => hosts.delete(id),
+      'hosts/test': ({ id }) => hosts.test(id),
+      'hosts/trust': ({ id, fingerprint }) => hosts.trust(id, fingerprint),
       'training/options': () => training.baseModels(),
       'training/doctor': ({ python }) => training.doctor(python),
       'training/estimate': ({ characterId, config }) => training.estimate(characterId, config),
@@ -196,7 +218,16 @@ export class Studio {
     }));
   }
 
-  /** Stops running jobs (left `interrupted`, resumable), frees models, closes the database. */
+  /**
+   * Closes the studio without stopping anything that can go on without it: remote training runs
+   * keep running on their hosts (the next studio re-attaches). Local work is left as a crash would.
+   */
+  async detach(): Promise<void> {
+    await this.training.detachRemote();
+    this.close();
+  }
+
+  /** Stops running jobs (left `interrupted`, resumable; remote runs go on, detached), frees models, closes the database. */
   async shutdown(): Promise<void> {
     await Promise.all([this.generation.shutdown(), this.training.shutdown()]);
     await this.providers.dispose();

@@ -2,6 +2,8 @@ CREATE UNIQUE INDEX characters_full_name_unique ON characters (full_name COLLATE
 
 CREATE INDEX chunks_profile_position ON chunks (profile_id, position);
 
+CREATE UNIQUE INDEX hosts_name ON hosts (name COLLATE NOCASE);
+
 CREATE INDEX job_items_job_stage_status ON job_items (job_id, stage, status);
 
 CREATE INDEX jobs_character ON jobs (character_id, created_at);
@@ -49,6 +51,20 @@ CREATE TABLE experiences (
   call_id TEXT,
   prompt_version TEXT NOT NULL,
   created_at INTEGER NOT NULL
+);
+
+CREATE TABLE hosts (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  host TEXT NOT NULL,
+  port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+  username TEXT NOT NULL,
+  private_key_path TEXT NOT NULL DEFAULT '',
+  python TEXT NOT NULL DEFAULT 'python3',
+  remote_root TEXT NOT NULL DEFAULT '.character-studio',
+  gpu_count INTEGER NOT NULL DEFAULT 1 CHECK (gpu_count >= 1),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
 );
 
 CREATE TABLE job_items (

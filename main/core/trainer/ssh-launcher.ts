@@ -45,6 +45,8 @@ export interface SshHostConfig {
   remoteRoot?: string;
   /** Extra environment for the remote run (e.g. CUDA_VISIBLE_DEVICES, HF_TOKEN). */
   env?: Record<string, string>;
+  /** GPUs to train on; above 1 the trainer starts under torchrun (`--standalone --nproc_per_node N`). Default 1. */
+  gpuCount?: number;
 }
 
 export interface SshLauncherOptions {
@@ -88,6 +90,15 @@ export class SshHostKeyError extends TrainerLaunchError {
   get fingerprint(): string {
     return fingerprint(this.key);
   }
+}
+
+/**
+ * The remote shell command that runs `character_trainer train`: plain python for one GPU, else
+ * torchrun through `python -m torch.distributed.run` (so no `torchrun` on PATH is needed).
+ */
+export function trainerCommand(python: string, jobPath: string, gpuCount = 1): string {
+  const launcher = gpuCount > 1 ? `-m torch.distributed.run --standalone --nproc_per_node ${Math.floor(gpuCount)} ` : '';
+  return `${shellQuote(python)} ${launcher}-m character_trainer train --job ${shellQuote(jobPath)}`;
 }
 
 export interface RemoteRun {
@@ -444,7 +455,7 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
       .map(([key, value]) => `${key}=${shellQuote(value)}`)
       .join(' ');
     // The wrapper records the exit code; setsid + nohup + closed stdio detach it from the SSH session.
-    const inner = `${shellQuote(python)} -m character_trainer train --job ${shellQuote(jobPath)}; echo $? > exit_code`;
+    const inner = `${trainerCommand(python, jobPath, this.host.gpuCount)}; echo $? > exit_code`;
     const command = [
       `cd ${shellQuote(runDir)} || exit 1`,
       'rm -f exit_code pid',

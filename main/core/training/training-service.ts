@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
+import path, { posix } from 'node:path';
 import type {
   BaseModelOption,
   CharacterId,
+  HostId,
   RunId,
   RunStatus,
   TrainerEnvironment,
@@ -20,9 +21,12 @@ import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
 import { DatasetExportError, writeTrainerDataset } from '../trainer/dataset-export';
+import { environmentOf } from './doctor-report';
 import type { TrainerJob } from '../trainer/job';
 import { LocalTrainerLauncher } from '../trainer/local-launcher';
+import { shellQuote, type SshTrainerLauncher } from '../trainer/ssh-launcher';
 import type { TrainerExit } from '../trainer/supervision';
+import type { RemoteHosts } from './host-service';
 
 /**
  * Experience upload: trains a character's model with the Python trainer as a supervised child
@@ -69,10 +73,21 @@ export interface TrainingServiceOptions {
   defaultPython: string;
 }
 
-interface ActiveRun {
-  launcher: LocalTrainerLauncher;
-  exited: Promise<void>;
-}
+/** A run this studio process is driving: a local child process, or a remote run it follows over SSH. */
+type ActiveRun =
+  | { kind: 'local'; launcher: LocalTrainerLauncher; exited: Promise<void> }
+  | {
+      kind: 'remote';
+      launcher: SshTrainerLauncher;
+      label: string;
+      exited: Promise<void>;
+      /** Resolves `exited`; called once, when the run is over or no longer followed. */
+      settle: () => void;
+      /** Set by cancel: the kill that follows must end as `cancelled`, not `interrupted`. */
+      cancelRequested: boolean;
+      /** Set by detach: following stops on purpose and the run stays `running` in the store. */
+      detaching: boolean;
+    };
 
 export class TrainingService {
   private readonly active = new Map<RunId, ActiveRun>();
@@ -86,6 +101,8 @@ export class TrainingService {
     private readonly clock: Clock,
     private readonly newId: IdFactory,
     private readonly options: TrainingServiceOptions,
+    /** SSH hosts; without it only `target: 'local'` is accepted. */
+    private readonly remote: RemoteHosts | null = null,
   ) {}
 
   baseModels(): { baseModels: BaseModelOption[]; defaults: TrainingHyperparameters } {
@@ -96,18 +113,7 @@ export class TrainingService {
     const interpreter = python.trim() || this.options.defaultPython;
     const launcher = new LocalTrainerLauncher({ python: interpreter, trainerDir: this.options.trainerDir });
     try {
-      const report = await launcher.doctor();
-      const gpus = report.gpus.map((g) => ({ name: g.name, memoryGiB: Math.round((g.memory_total_bytes / 2 ** 30) * 10) / 10 }));
-      const device = report.cuda_available ? `${gpus.length} CUDA GPU${gpus.length === 1 ? '' : 's'} (${gpus.map((g) => g.name).join(', ')})` : 'no CUDA GPU: training runs on the CPU, which suits only tiny models';
-      return {
-        ok: true,
-        python: report.python_executable ?? interpreter,
-        summary: `Python ${report.python}, torch ${report.torch}; ${device}.`,
-        torch: report.torch,
-        cuda: report.cuda_available,
-        gpus,
-        bf16: report.bf16_supported,
-      };
+      return environmentOf(await launcher.doctor(), interpreter);
     } catch (error) {
       return { ok: false, python: interpreter, summary: error instanceof Error ? error.message : String(error), torch: null, cuda: false, gpus: [], bf16: false };
     }
@@ -152,7 +158,8 @@ export class TrainingService {
       throw error;
     }
     this.repo.insert({ id, characterId, config, runDir, examples: written.scenes }, this.clock.now());
-    await this.launch(id);
+    if (config.target === 'local') await this.launch(id);
+    else this.launchRemote(id, 'start');
     return this.get(id);
   }
 
@@ -165,11 +172,19 @@ export class TrainingService {
     return this.toRun(this.row(id));
   }
 
-  stop(id: RunId): TrainingRun {
+  async stop(id: RunId): Promise<TrainingRun> {
     const row = this.row(id);
     const active = this.active.get(id);
     if (!active) throw new StudioFailure('invalid_argument', `A ${row.status} run cannot be stopped.`);
-    active.launcher.stop();
+    if (active.kind === 'local') active.launcher.stop();
+    else {
+      if (active.launcher.remoteRunDir === null) throw new StudioFailure('conflict', `The run is still starting on ${active.label}; stop it once it trains.`);
+      try {
+        await active.launcher.stop();
+      } catch (error) {
+        throw new StudioFailure('unavailable', `Could not ask the run on ${active.label} to stop: ${(error as Error).message}`);
+      }
+    }
     this.repo.update(id, { status: 'stopping', message: 'Saving a checkpoint, then stopping…' }, this.clock.now());
     this.emit(id, true);
     return this.get(id);
@@ -181,15 +196,26 @@ export class TrainingService {
     if (!['stopped', 'interrupted', 'failed'].includes(row.status)) {
       throw new StudioFailure('invalid_argument', `A ${row.status} run cannot be resumed.`);
     }
-    await this.launch(id);
+    const config = JSON.parse(row.config) as TrainingConfig;
+    if (config.target === 'local') await this.launch(id);
+    else this.launchRemote(id, 'resume');
     return this.get(id);
   }
 
-  cancel(id: RunId): TrainingRun {
+  async cancel(id: RunId): Promise<TrainingRun> {
     const row = this.row(id);
     const active = this.active.get(id);
-    if (active) active.launcher.cancel();
-    else if (['stopped', 'interrupted', 'failed', 'queued'].includes(row.status)) {
+    if (active?.kind === 'local') active.launcher.cancel();
+    else if (active?.kind === 'remote') {
+      if (active.launcher.remoteRunDir === null) throw new StudioFailure('conflict', `The run is still starting on ${active.label}; cancel it once it trains.`);
+      active.cancelRequested = true;
+      try {
+        await active.launcher.kill();
+      } catch (error) {
+        active.cancelRequested = false;
+        throw new StudioFailure('unavailable', `Could not cancel the run on ${active.label}: ${(error as Error).message}`);
+      }
+    } else if (['stopped', 'interrupted', 'failed', 'queued'].includes(row.status)) {
       this.repo.update(id, { status: 'cancelled', message: 'Cancelled.', finishedAt: this.clock.now() }, this.clock.now());
       this.emit(id, true);
     } else throw new StudioFailure('invalid_argument', `A ${row.status} run cannot be cancelled.`);
@@ -202,6 +228,7 @@ export class TrainingService {
     if (row.status !== 'succeeded') {
       throw new StudioFailure('invalid_argument', 'Only a finished run can be exported. Resume it to the end first.');
     }
+    // A remote run's adapter was downloaded into its local folder: export runs here, and needs the base model here too.
     await this.launch(id, 'export', { merged: options.merged || options.gguf, gguf: options.gguf, ...(options.ollamaName && { ollama_model_name: options.ollamaName }) });
     return this.get(id);
   }
@@ -212,10 +239,17 @@ export class TrainingService {
     return this.get(id);
   }
 
-  /** At start-up: runs whose trainer died with the previous studio process become resumable. */
+  /**
+   * At start-up: local runs whose trainer died with the previous studio process become resumable;
+   * remote runs outlive the studio, so they are re-attached (from the last stored seq) instead.
+   */
   recover(): void {
     for (const row of this.repo.unfinished()) {
       if (this.active.has(row.id)) continue;
+      if (row.target !== 'local' && row.status !== 'queued') {
+        this.launchRemote(row.id, 'attach');
+        continue;
+      }
       this.repo.update(
         row.id,
         { status: 'interrupted', message: 'The studio closed while this run was training; resume to continue from its last checkpoint.' },
@@ -224,9 +258,25 @@ export class TrainingService {
     }
   }
 
-  /** Asks running trainers to save and stop (up to `graceMs`), leaving them resumable. */
+  /**
+   * Stops following remote runs and closes their connections; they go on training on their hosts
+   * and stay `running` here, so the next studio start re-attaches to them.
+   */
+  async detachRemote(): Promise<void> {
+    const remote = [...this.active.values()].filter((run) => run.kind === 'remote');
+    await Promise.all(
+      remote.map(async (run) => {
+        run.detaching = true;
+        await detachWithin(run.launcher);
+        run.settle();
+      }),
+    );
+  }
+
+  /** Asks local trainers to save and stop (up to `graceMs`), leaving them resumable; remote runs are detached and go on. */
   async shutdown(graceMs = 15_000): Promise<void> {
-    const all = [...this.active.entries()];
+    await this.detachRemote();
+    const all = [...this.active.entries()].filter((entry): entry is [RunId, Extract<ActiveRun, { kind: 'local' }>] => entry[1].kind === 'local');
     for (const [, run] of all) {
       try {
         run.launcher.stop();
@@ -244,13 +294,10 @@ export class TrainingService {
     }
   }
 
-  private async launch(id: RunId, command: 'train' | 'export' = 'train', exportOptions?: TrainerJob['export']): Promise<void> {
-    const row = this.row(id);
+  private jobFor(row: TrainingRunRow, exportOptions?: TrainerJob['export']): TrainerJob {
     const config = JSON.parse(row.config) as TrainingConfig;
-    const python = config.python.trim() || this.options.defaultPython;
-    const launcher = new LocalTrainerLauncher({ python, trainerDir: this.options.trainerDir });
     const h = config.hyperparameters;
-    const job: TrainerJob = {
+    return {
       run_dir: row.run_dir,
       base_model: config.baseModel,
       format: config.format,
@@ -273,6 +320,14 @@ export class TrainingService {
       },
       ...(exportOptions && { export: exportOptions }),
     };
+  }
+
+  private async launch(id: RunId, command: 'train' | 'export' = 'train', exportOptions?: TrainerJob['export']): Promise<void> {
+    const row = this.row(id);
+    const config = JSON.parse(row.config) as TrainingConfig;
+    const python = config.python.trim() || this.options.defaultPython;
+    const launcher = new LocalTrainerLauncher({ python, trainerDir: this.options.trainerDir });
+    const job = this.jobFor(row, exportOptions);
     launcher.on('event', (event) => this.onEvent(id, event, command));
     launcher.on('log', (line) => this.events.emit('training/logged', { runId: id, line }));
     this.repo.update(
@@ -287,7 +342,7 @@ export class TrainingService {
         resolve();
       });
     });
-    this.active.set(id, { launcher, exited });
+    this.active.set(id, { kind: 'local', launcher, exited });
     try {
       await launcher.start(job, command);
     } catch (error) {
@@ -300,7 +355,129 @@ export class TrainingService {
     this.emit(id, true);
   }
 
-  private onEvent(id: RunId, event: TrainerEvent, command: 'train' | 'export'): void {
+  /**
+   * Drives a remote run in the background (uploading and pip can take minutes): `start` uploads
+   * and launches it, `resume` re-attaches when its process is still alive on the host and else
+   * restarts it from its last checkpoint, `attach` follows a run an earlier studio started.
+   * The run is registered at once, so `whenIdle` waits for it; failures land on the run's row.
+   */
+  private launchRemote(id: RunId, mode: 'start' | 'resume' | 'attach'): void {
+    const row = this.row(id);
+    const hostId = row.target as HostId;
+    const found = this.remote?.launcherFor(hostId) ?? null;
+    if (!found) {
+      this.repo.update(
+        id,
+        { status: mode === 'start' ? 'failed' : 'interrupted', message: 'The SSH host of this run was deleted; add it again in Settings → Hosts to reach the run.', runner: null },
+        this.clock.now(),
+      );
+      this.emit(id, true);
+      return;
+    }
+    const { launcher, label } = found;
+    let settle = (): void => undefined;
+    const exited = new Promise<void>((resolve) => (settle = resolve));
+    const active: Extract<ActiveRun, { kind: 'remote' }> = { kind: 'remote', launcher, label, exited, settle: () => undefined, cancelRequested: false, detaching: false };
+    active.settle = () => {
+      if (this.active.get(id) === active) this.active.delete(id);
+      settle();
+    };
+    this.active.set(id, active);
+
+    const mapPath = (remotePath: string): string => localPathOf(remotePath, launcher.remoteRunDir, row.run_dir);
+    launcher.on('event', (event) => this.onEvent(id, event, 'train', mapPath));
+    launcher.on('log', (line) => this.events.emit('training/logged', { runId: id, line }));
+    launcher.on('connection', (state, detail) => {
+      if (state === 'failed') {
+        if (active.detaching) return;
+        this.repo.update(
+          id,
+          {
+            status: 'interrupted',
+            message: `Lost the connection to ${label} (${detail}). The run may still be running there: resume to re-attach to it, or to restart it from its last checkpoint if it has ended.`,
+            runner: null,
+          },
+          this.clock.now(),
+        );
+        this.emit(id, true);
+        active.settle();
+        return;
+      }
+      this.repo.update(id, { message: state === 'lost' ? 'Connection lost, reconnecting…' : null }, this.clock.now());
+      this.emit(id, true);
+    });
+    launcher.once('exit', (exit) => {
+      void this.finishRemote(id, active, exit).finally(() => active.settle());
+    });
+
+    const begin = async (): Promise<void> => {
+      if (mode !== 'start') await launcher.connect();
+      const alive = mode === 'attach' || (mode === 'resume' && (await remoteRunAlive(launcher, id)));
+      if (active.detaching) return;
+      if (alive) {
+        const run = await launcher.attach(id, this.row(id).last_seq);
+        this.repo.update(id, { status: 'running', message: null, runner: `${label} pid ${run.pid}`, finishedAt: null }, this.clock.now());
+      } else {
+        this.repo.update(id, { status: 'running', message: `Uploading the trainer and the dataset to ${label}…`, finishedAt: null }, this.clock.now());
+        this.emit(id, true);
+        const { run_dir: _runDir, dataset: _dataset, ...job } = this.jobFor(this.row(id));
+        const run = await launcher.start(id, job, path.join(row.run_dir, 'dataset.jsonl'));
+        this.repo.update(id, { status: 'running', message: null, runner: `${label} pid ${run.pid}` }, this.clock.now());
+      }
+      this.emit(id, true);
+    };
+    if (mode !== 'attach') {
+      this.repo.update(id, { status: 'running', message: `Connecting to ${label}…`, runner: null, finishedAt: null }, this.clock.now());
+      this.emit(id, true);
+    }
+    begin().catch(async (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      const status: RunStatus = mode === 'start' ? 'failed' : 'interrupted';
+      const text =
+        mode === 'start'
+          ? message
+          : `Cannot reach the run on ${label}: ${message} The run may still be running there: resume to re-attach to it, or to restart it from its last checkpoint if it has ended.`;
+      if (!active.detaching && this.repo.get(id)) {
+        this.repo.update(id, { status, message: text, runner: null, ...(status === 'failed' && { finishedAt: this.clock.now() }) }, this.clock.now());
+        this.emit(id, true);
+      }
+      await detachWithin(launcher);
+      active.settle();
+    });
+  }
+
+  /** The remote run is over: bring its artifacts home (adapter, manifest, checkpoint), then record the end as a local run would. */
+  private async finishRemote(id: RunId, active: Extract<ActiveRun, { kind: 'remote' }>, exit: TrainerExit): Promise<void> {
+    const { launcher, label } = active;
+    let ended = exit;
+    if (active.cancelRequested && exit.meaning !== 'done') ended = { ...exit, meaning: 'cancelled', message: 'Training cancelled; nothing was saved beyond the last checkpoint on the host.' };
+    let problem: string | null = null;
+    if (ended.meaning === 'done' || ended.meaning === 'stopped') {
+      const row = this.row(id);
+      const outputs = JSON.parse(row.outputs) as Record<string, string>;
+      const wanted = Object.entries(outputs).filter(([kind]) => ended.meaning === 'done' || kind === 'checkpoint');
+      this.repo.update(id, { message: `Downloading ${wanted.map(([kind]) => kind).join(', ')} from ${label}…` }, this.clock.now());
+      this.emit(id, true);
+      for (const [kind, local] of wanted) {
+        const remote = remotePathOf(local, row.run_dir, launcher.remoteRunDir);
+        if (remote === null) continue;
+        try {
+          fs.rmSync(local, { recursive: true, force: true });
+          await launcher.download(remote, path.dirname(local));
+        } catch (error) {
+          problem = `Could not download the ${kind} from ${label} (${(error as Error).message}); it is still there in ${remote}.`;
+        }
+      }
+    }
+    this.onExit(id, ended, 'train');
+    if (problem) {
+      this.repo.update(id, { message: problem }, this.clock.now());
+      this.emit(id, true);
+    }
+    await detachWithin(launcher);
+  }
+
+  private onEvent(id: RunId, event: TrainerEvent, command: 'train' | 'export', mapPath: (p: string) => string = (p) => p): void {
     const now = this.clock.now();
     this.repo.update(id, { lastSeq: event.seq }, now);
     switch (event.type) {
@@ -325,10 +502,10 @@ export class TrainingService {
         this.repo.addPoint(id, event.step, event.loss ?? null, event.eval_loss ?? null, event.lr ?? null);
         break;
       case 'checkpoint':
-        this.repo.mergeOutputs(id, { checkpoint: event.path }, now);
+        this.repo.mergeOutputs(id, { checkpoint: mapPath(event.path) }, now);
         break;
       case 'done':
-        this.repo.mergeOutputs(id, event.outputs, now);
+        this.repo.mergeOutputs(id, Object.fromEntries(Object.entries(event.outputs).map(([kind, p]) => [kind, mapPath(p)])), now);
         break;
       case 'error': {
         this.repo.update(id, { message: event.hint ? `${event.message} ${event.hint}` : event.message }, now);
@@ -396,6 +573,9 @@ export class TrainingService {
     if (!config.baseModel.trim()) {
       throw new StudioFailure('invalid_argument', 'Choose a base model: a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct, or a model folder.');
     }
+    if (config.target !== 'local' && !this.remote?.launcherFor(config.target)) {
+      throw new StudioFailure('invalid_argument', `There is no SSH host "${config.target}" to train on: choose one from Settings → Hosts (hosts/list), or "local".`);
+    }
     const h = config.hyperparameters;
     if (!h.fullFinetune && !(h.loraRank >= 1)) throw new StudioFailure('invalid_argument', 'The LoRA rank must be positive.');
     if (!(h.learningRate > 0 && h.learningRate < 1)) throw new StudioFailure('invalid_argument', 'The learning rate must be between 0 and 1 (LoRA: about 1e-4 to 3e-4).');
@@ -425,6 +605,37 @@ export class TrainingService {
       finishedAt: row.finished_at,
     };
   }
+}
+
+/** Where a remote artifact lands locally: the same place under the local run folder; paths elsewhere stay as they are. */
+function localPathOf(remotePath: string, remoteRunDir: string | null, localRunDir: string): string {
+  if (!remoteRunDir || !remotePath.startsWith(`${remoteRunDir}/`)) return remotePath;
+  return path.join(localRunDir, ...remotePath.slice(remoteRunDir.length + 1).split('/'));
+}
+
+/** The inverse of localPathOf; null when the path is not inside the local run folder. */
+function remotePathOf(localPath: string, localRunDir: string, remoteRunDir: string | null): string | null {
+  const rel = path.relative(localRunDir, localPath);
+  if (!remoteRunDir || rel.startsWith('..') || path.isAbsolute(rel) || rel === '') return null;
+  return posix.join(remoteRunDir, ...rel.split(path.sep));
+}
+
+/**
+ * Detaches, waiting at most `ms` for the follow loop: an SSH request in flight when the connection
+ * is closed may never be answered, and the studio must still close. Milliseconds.
+ */
+async function detachWithin(launcher: SshTrainerLauncher, ms = 3_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([launcher.detach(), timeout]);
+  clearTimeout(timer);
+}
+
+/** Whether the run's detached process (its recorded pid) still lives on the host. */
+async function remoteRunAlive(launcher: SshTrainerLauncher, id: RunId): Promise<boolean> {
+  const pidFile = posix.join(launcher.remoteRoot, 'runs', id, 'pid');
+  const probe = await launcher.exec(`pid=$(cat ${shellQuote(pidFile)} 2>/dev/null) && kill -0 "$pid" 2>/dev/null && echo alive`);
+  return probe.stdout.includes('alive');
 }
 
 /** Parameters from a model name such as "Qwen2.5-1.5B-Instruct" or "llama-7b"; null when absent. */

@@ -1,6 +1,7 @@
 import m001 from './001_initial.sql';
 import m002 from './002_generation.sql';
 import m003 from './003_training.sql';
+import m004 from './004_hosts.sql';
 
 /** Every migration, in order. Ids are consecutive from 1; a shipped migration is never edited. */
 export interface Migration {
@@ -13,4 +14,5 @@ export const migrations: readonly Migration[] = [
   { id: 1, name: 'initial', sql: m001 },
   { id: 2, name: 'generation', sql: m002 },
   { id: 3, name: 'training', sql: m003 },
+  { id: 4, name: 'hosts', sql: m004 },
 ];

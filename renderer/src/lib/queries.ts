@@ -42,6 +42,8 @@ export const useProfiles = (characterId: CharacterId | null) =>
 export const usePresets = () => useCommandQuery('providers/presets', {});
 export const useProviders = () => useCommandQuery('providers/list', {});
 export const usePrices = () => useCommandQuery('prices/list', {});
+/** SSH hosts for remote training (Settings → Hosts; the Train tab's target choice). */
+export const useHosts = () => useCommandQuery('hosts/list', {});
 export const useLimits = (characterId: CharacterId) => useCommandQuery('limits/list', { characterId });
 export const usePrompts = (characterId: CharacterId) => useCommandQuery('prompts/list', { characterId });
 export const useGenerationDefaults = (characterId: CharacterId) =>
@@ -152,6 +154,9 @@ export function subscribeToStudioEvents(): () => void {
     studio().on('providers/changed', () => {
       void queryClient.invalidateQueries({ queryKey: ['providers/list'] });
       void queryClient.invalidateQueries({ queryKey: ['generation/estimate'] });
+    }),
+    studio().on('hosts/changed', () => {
+      void queryClient.invalidateQueries({ queryKey: ['hosts/list'] });
     }),
     studio().on('limits/changed', ({ characterId }) => {
       void queryClient.invalidateQueries({ queryKey: ['limits/list', { characterId }] });

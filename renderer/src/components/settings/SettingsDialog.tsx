@@ -3,6 +3,7 @@ import type { Provider } from '../../../../common/contract';
 import { useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { Modal } from '../Modal';
+import { HostsPanel } from './HostsPanel';
 import { PriceTable } from './PriceTable';
 import { ProviderCard } from './ProviderCard';
 import { ProviderForm } from './ProviderForm';
@@ -10,7 +11,7 @@ import '../../generation.css';
 
 type Editing = { kind: 'none' } | { kind: 'new' } | { kind: 'edit'; provider: Provider };
 
-/** Studio-wide settings: the LLM providers that generate data, and what their models cost. */
+/** Studio-wide settings: the LLM providers that generate data, the SSH hosts that train, and what models cost. */
 export function SettingsDialog() {
   const openSettings = useUi((s) => s.openSettings);
   const providers = useProviders();
@@ -65,6 +66,7 @@ export function SettingsDialog() {
             </ul>
           )}
         </section>
+        <HostsPanel />
         <section aria-labelledby="prices-title">
           <div className="section-bar">
             <div>
