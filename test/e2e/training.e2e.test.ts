@@ -143,8 +143,10 @@ describe('training a character in a browser against serve and the real trainer',
     const baseModel = form.getByLabel(/^Base model/);
     expect(await baseModel.locator('option').count()).toBeGreaterThan(3);
     await form.getByText(/Trains on a laptop GPU or CPU/).waitFor();
-    // Remote GPUs are announced, not pretended.
-    expect(await form.getByRole('radio', { name: /A GPU server over SSH/ }).isDisabled()).toBe(true);
+    // No GPU server is configured, so only this machine is offered.
+    const target = form.getByLabel('Runs on');
+    expect(await target.inputValue()).toBe('local');
+    expect(await target.locator('option').allTextContents()).toEqual(['This machine (its GPU, or the CPU)']);
 
     // A tiny local model instead, the repository's trainer environment, and a quick trial.
     await baseModel.selectOption('other');

@@ -29,7 +29,7 @@ export type GenerationDraft = Partial<Record<keyof GenerationSettings, string>>;
  * the Hugging Face id or folder.
  */
 export type TrainingDraft = Partial<
-  Record<keyof TrainingHyperparameters | 'baseModel' | 'customModel' | 'format' | 'python', string>
+  Record<keyof TrainingHyperparameters | 'baseModel' | 'customModel' | 'format' | 'python' | 'target', string>
 >;
 
 interface UiState {

@@ -1,7 +1,7 @@
 import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
 import type { BaseModelOption, Character, TrainingHyperparameters, TrainingRun } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
-import { storeRun, useCommand, useTrainerDoctor, useTrainingEstimate } from '../../lib/queries';
+import { storeRun, useCommand, useHosts, useTrainerDoctor, useTrainingEstimate } from '../../lib/queries';
 import { useUi, type TrainingDraft } from '../../state/ui';
 import { DoctorResult } from './DoctorResult';
 import { TrainingEstimatePanel } from './TrainingEstimatePanel';
@@ -57,6 +57,9 @@ export function NewTrainingRun({
 
   const text = (field: DraftField) => fieldText(field, draft, defaults, curated);
   const set = (field: DraftField, value: string) => setDraft(character.id, { ...draft, [field]: value });
+  const hosts = useHosts();
+  const openSettings = useUi((s) => s.openSettings);
+  const remote = text('target') !== 'local';
   const python = text('python').trim();
   const doctor = useTrainerDoctor(python);
   const modelChoice = text('baseModel');
@@ -154,55 +157,62 @@ export function NewTrainingRun({
             </div>
           </fieldset>
 
-          <fieldset className="span-2 choices">
-            <legend>Runs on</legend>
-            <div className="choice-row">
-              <label className="choice selected">
-                <input type="radio" name={`target-${character.id}`} checked readOnly />
-                <span>
-                  <strong>This machine</strong>
-                  <small>The trainer runs here as a child process, on its GPU or the CPU.</small>
-                </span>
-              </label>
-              <label className="choice disabled">
-                <input type="radio" name={`target-${character.id}`} disabled />
-                <span>
-                  <strong>
-                    A GPU server over SSH <span className="badge">coming</span>
-                  </strong>
-                  <small>Remote runs arrive with the host settings. Until then, run the studio on the GPU box.</small>
-                </span>
-              </label>
-            </div>
-          </fieldset>
-
-          <div className="span-2 python-field">
-            <label htmlFor={pythonId}>
-              Python interpreter <span className="optional">(optional)</span>
-            </label>
+          <div className="span-2 target-field">
+            <label htmlFor={`target-${character.id}`}>Runs on</label>
             <span className="with-link">
-              <input
-                id={pythonId}
-                value={text('python')}
-                placeholder="Empty: the studio's own Python environment"
-                spellCheck={false}
-                aria-describedby={`${pythonId}-hint`}
-                onChange={(e) => set('python', e.target.value)}
-              />
-              <button type="button" onClick={() => void doctor.refetch()} disabled={doctor.isFetching}>
-                {doctor.isFetching ? 'Checking…' : 'Check environment'}
+              <select
+                id={`target-${character.id}`}
+                value={text('target')}
+                onChange={(e) => set('target', e.target.value)}
+              >
+                <option value="local">This machine (its GPU, or the CPU)</option>
+                {(hosts.data ?? []).map((h) => (
+                  <option key={h.id} value={h.id}>
+                    {h.name} — {h.username}@{h.host}
+                    {h.gpuCount > 1 ? `, ${h.gpuCount} GPUs` : ''}
+                  </option>
+                ))}
+              </select>
+              <button type="button" className="link" onClick={() => openSettings(true)}>
+                Manage GPU servers
               </button>
             </span>
-            <small id={`${pythonId}-hint`}>
-              A Python 3.10+ with the trainer&apos;s packages (torch, transformers, peft), e.g. a venv&apos;s{' '}
-              <code>bin/python</code>.
+            <small>
+              {remote
+                ? 'The trainer is uploaded and runs detached on the server: it keeps going if the studio closes, and the studio re-attaches when it opens again.'
+                : 'The trainer runs here as a child process. Add a GPU server over SSH in Settings to train there.'}
             </small>
-            <DoctorResult
-              environment={doctor.data ?? null}
-              error={doctor.isError ? messageOf(doctor.error) : null}
-              checking={doctor.isFetching}
-            />
           </div>
+
+          {!remote && (
+            <div className="span-2 python-field">
+              <label htmlFor={pythonId}>
+                Python interpreter <span className="optional">(optional)</span>
+              </label>
+              <span className="with-link">
+                <input
+                  id={pythonId}
+                  value={text('python')}
+                  placeholder="Empty: the studio's own Python environment"
+                  spellCheck={false}
+                  aria-describedby={`${pythonId}-hint`}
+                  onChange={(e) => set('python', e.target.value)}
+                />
+                <button type="button" onClick={() => void doctor.refetch()} disabled={doctor.isFetching}>
+                  {doctor.isFetching ? 'Checking…' : 'Check environment'}
+                </button>
+              </span>
+              <small id={`${pythonId}-hint`}>
+                A Python 3.10+ with the trainer&apos;s packages (torch, transformers, peft), e.g. a venv&apos;s{' '}
+                <code>bin/python</code>.
+              </small>
+              <DoctorResult
+                environment={doctor.data ?? null}
+                error={doctor.isError ? messageOf(doctor.error) : null}
+                checking={doctor.isFetching}
+              />
+            </div>
+          )}
 
           <h3 className="span-2 form-section">Hyper-parameters</h3>
           {field('epochs', 'Epochs', 'Passes over the scenes. The paper trained 10 epochs on 1,500–2,200 scenes.', {

@@ -20,6 +20,8 @@ export interface FormDefaults {
   baseModel: string;
   format: TrainingFormat;
   python: string;
+  /** `local` or a host id. */
+  target: string;
   hyperparameters: TrainingHyperparameters;
 }
 
@@ -29,9 +31,21 @@ export function formDefaults(
 ): FormDefaults {
   if (lastRun) {
     const c = lastRun.config;
-    return { baseModel: c.baseModel, format: c.format, python: c.python, hyperparameters: c.hyperparameters };
+    return {
+      baseModel: c.baseModel,
+      format: c.format,
+      python: c.python,
+      target: c.target,
+      hyperparameters: c.hyperparameters,
+    };
   }
-  return { baseModel: options.baseModels[0]?.id ?? '', format: 'chat', python: '', hyperparameters: options.defaults };
+  return {
+    baseModel: options.baseModels[0]?.id ?? '',
+    format: 'chat',
+    python: '',
+    target: 'local',
+    hyperparameters: options.defaults,
+  };
 }
 
 /** The form's text for a field: what the user typed, else the default as the form shows it. */
@@ -53,6 +67,8 @@ export function fieldText(
       return d.format;
     case 'python':
       return d.python;
+    case 'target':
+      return d.target;
     case 'evalShare':
       return String(Math.round(h.evalShare * 1000) / 10);
     case 'maxSteps':
@@ -135,7 +151,7 @@ export function readConfig(
   const config: TrainingConfig = {
     baseModel,
     format: text('format') === 'character-llm' ? 'character-llm' : 'chat',
-    target: 'local',
+    target: text('target') as TrainingConfig['target'],
     python: text('python'),
     hyperparameters,
   };
