@@ -531,6 +531,12 @@ export interface Commands {
   'training/options': (arg: Empty) => { baseModels: BaseModelOption[]; defaults: TrainingHyperparameters };
   /** Checks the Python environment the trainer would run in. */
   'training/doctor': (arg: { python: string }) => TrainerEnvironment;
+  /**
+   * Creates (or brings up to date) the studio's own Python environment for the trainer, in the data
+   * folder, from the pinned requirements; `basePython` creates it (empty: python3). Progress lines
+   * arrive as `training/setup-progressed`. Takes minutes the first time (PyTorch is large).
+   */
+  'training/setup': (arg: { basePython: string }) => TrainerEnvironment;
   'training/estimate': (arg: { characterId: CharacterId; config: TrainingConfig }) => TrainingEstimate;
   'training/start': (arg: { characterId: CharacterId; config: TrainingConfig }) => TrainingRun;
   'training/list': (arg: { characterId: CharacterId }) => TrainingRun[];
@@ -564,6 +570,7 @@ export interface Events {
   'training/progressed': TrainingRun;
   /** One line the trainer logged (stderr), for the run's log view. */
   'training/logged': { runId: RunId; line: string };
+  'training/setup-progressed': { line: string };
 }
 
 export type EventName = keyof Events;

@@ -10,6 +10,7 @@ const names: Record<EventName, true> = {
   'limits/changed': true,
   'training/progressed': true,
   'training/logged': true,
+  'training/setup-progressed': true,
 };
 
 /** Every contract event name, for bridges that must subscribe by name. Complete by construction. */

@@ -214,6 +214,7 @@ export const commandSchemas: Schemas = {
   'hosts/trust': z.object({ id: hostId, fingerprint: z.string().min(1).max(200) }).strict(),
   'training/options': empty,
   'training/doctor': z.object({ python: z.string().max(4096) }).strict(),
+  'training/setup': z.object({ basePython: z.string().max(4096) }).strict(),
   'training/estimate': z.object({ characterId, config: trainingConfig }).strict(),
   'training/start': z.object({ characterId, config: trainingConfig }).strict(),
   'training/list': z.object({ characterId }).strict(),

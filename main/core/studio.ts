@@ -169,6 +169,7 @@ export class Studio {
       'hosts/trust': ({ id, fingerprint }) => hosts.trust(id, fingerprint),
       'training/options': () => training.baseModels(),
       'training/doctor': ({ python }) => training.doctor(python),
+      'training/setup': ({ basePython }) => training.setupPython(basePython),
       'training/estimate': ({ characterId, config }) => training.estimate(characterId, config),
       'training/start': ({ characterId, config }) => training.start(characterId, config),
       'training/list': ({ characterId }) => training.list(characterId),

@@ -24,6 +24,7 @@ import { DatasetExportError, writeTrainerDataset } from '../trainer/dataset-expo
 import { environmentOf } from './doctor-report';
 import type { TrainerJob } from '../trainer/job';
 import { LocalTrainerLauncher } from '../trainer/local-launcher';
+import { ensureVenv } from '../trainer/python-env';
 import { shellQuote, type SshTrainerLauncher } from '../trainer/ssh-launcher';
 import type { TrainerExit } from '../trainer/supervision';
 import type { RemoteHosts } from './host-service';
@@ -92,6 +93,7 @@ type ActiveRun =
 export class TrainingService {
   private readonly active = new Map<RunId, ActiveRun>();
   private readonly lastEmit = new Map<RunId, number>();
+  private settingUp = false;
 
   constructor(
     private readonly repo: TrainingRepo,
@@ -116,6 +118,27 @@ export class TrainingService {
       return environmentOf(await launcher.doctor(), interpreter);
     } catch (error) {
       return { ok: false, python: interpreter, summary: error instanceof Error ? error.message : String(error), torch: null, cuda: false, gpus: [], bf16: false };
+    }
+  }
+
+  /** The studio's managed environment: `<data>/python`, with the trainer's pinned requirements. */
+  async setupPython(basePython: string): Promise<TrainerEnvironment> {
+    if (this.settingUp) throw new StudioFailure('conflict', 'The Python environment is already being set up; wait for it to finish.');
+    this.settingUp = true;
+    const dir = path.join(this.options.dataDir, 'python');
+    const say = (line: string) => this.events.emit('training/setup-progressed', { line });
+    try {
+      const { python } = await ensureVenv(dir, path.join(this.options.trainerDir, 'requirements.txt'), say, {
+        ...(basePython.trim() && { basePython: basePython.trim() }),
+      });
+      say(`ready: ${python}`);
+      return await this.doctor(python);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      say(`failed: ${message}`);
+      return { ok: false, python: dir, summary: message, torch: null, cuda: false, gpus: [], bf16: false };
+    } finally {
+      this.settingUp = false;
     }
   }
 

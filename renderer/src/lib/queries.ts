@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { QueryClient, keepPreviousData, useMutation, useQuery, type UseQueryResult } from '@tanstack/react-query';
 import type {
   CallId,
@@ -5,6 +6,8 @@ import type {
   CommandArg,
   CommandName,
   CommandResult,
+  EventName,
+  Events,
   GenerationSettings,
   Job,
   TrainingConfig,
@@ -192,4 +195,9 @@ function invalidateDatasetSoon(characterId: CharacterId): void {
       void queryClient.invalidateQueries({ queryKey: ['training/estimate', { characterId }] });
     }, 750),
   );
+}
+
+/** Subscribes a component to one contract event for as long as it is mounted. */
+export function useStudioEvent<E extends EventName>(name: E, listener: (payload: Events[E]) => void): void {
+  useEffect(() => studio().on(name, listener), [name, listener]);
 }

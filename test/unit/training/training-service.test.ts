@@ -103,3 +103,17 @@ describe('training a character from its generated dataset', () => {
     expect(parameterCount('/models/my-finetune')).toBeNull();
   });
 });
+
+describe("the studio's managed Python environment", () => {
+  it('reports a base interpreter that cannot create it, with what to do', async () => {
+    const lines: string[] = [];
+    const off = env.studio.events.subscribe((name, payload) => {
+      if (name === 'training/setup-progressed') lines.push((payload as { line: string }).line);
+    });
+    const result = await call(env.studio, 'training/setup', { basePython: path.join(repoRoot, 'no', 'python3') });
+    off();
+    expect(result.ok).toBe(false);
+    expect(result.summary).toMatch(/not found|Install Python/i);
+    expect(lines.at(-1)).toMatch(/^failed: /);
+  });
+});

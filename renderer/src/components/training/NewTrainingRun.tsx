@@ -4,6 +4,7 @@ import { messageOf } from '../../lib/bridge-error';
 import { storeRun, useCommand, useHosts, useTrainerDoctor, useTrainingEstimate } from '../../lib/queries';
 import { useUi, type TrainingDraft } from '../../state/ui';
 import { DoctorResult } from './DoctorResult';
+import { PythonSetup } from './PythonSetup';
 import { TrainingEstimatePanel } from './TrainingEstimatePanel';
 import {
   fieldText,
@@ -211,6 +212,7 @@ export function NewTrainingRun({
                 error={doctor.isError ? messageOf(doctor.error) : null}
                 checking={doctor.isFetching}
               />
+              <PythonSetup />
             </div>
           )}
 
