@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -158,7 +159,7 @@ class LiveTrainer:
         args = extra or [sys.executable, "-m", "character_trainer"]
         self.proc = subprocess.Popen(args + [command, "--job", str(job)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=trainer_env(),
-                                     cwd=REPO)
+                                     cwd=REPO, start_new_session=True)
         self.events: list[dict[str, Any]] = []
 
     def wait_for(self, predicate: Any, timeout: float = 120) -> dict[str, Any]:
@@ -180,7 +181,12 @@ class LiveTrainer:
         self.proc.stdin.flush()
 
     def finish(self, timeout: float = 120) -> Result:
-        stdout, stderr = self.proc.communicate(timeout=timeout)
+        try:
+            stdout, stderr = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            # Take the whole group down (torchrun's workers too) so no orphan outlives the test.
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            raise
         events, _ = parse_stdout(stdout)
         self.events += events
         return Result(self.proc.returncode, self.events, stderr)

@@ -143,7 +143,7 @@ describe('experience construction through the real openai client', () => {
     expect(server.requests.some((r) => r.chat?.response_format !== undefined)).toBe(false);
   });
 
-  it('survives 429 storms, 500s, malformed, truncated, refused and empty answers without half-written items', async () => {
+  it('survives 429 storms, 500s, resets, malformed, truncated, refused and empty answers without half-written items', async () => {
     const providerId = await setup({
       faults: {
         rate: 0.35,
@@ -156,6 +156,7 @@ describe('experience construction through the real openai client', () => {
           { kind: 'truncated', keepChars: 40 },
           { kind: 'refusal' },
           { kind: 'empty' },
+          { kind: 'reset' },
         ],
       },
     });
