@@ -16,20 +16,17 @@
 import { open, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
-import {
-  getLlama,
-  InsufficientMemoryError,
+import type * as NodeLlamaCppModule from 'node-llama-cpp';
+import type {
   LlamaChat,
-  LlamaLogLevel,
-  resolveChatWrapper,
-  type ChatHistoryItem,
-  type ChatWrapper,
-  type GbnfJsonSchema,
-  type Llama,
-  type LlamaContext,
-  type LlamaContextSequence,
-  type LlamaGrammar,
-  type LlamaModel,
+  ChatHistoryItem,
+  ChatWrapper,
+  GbnfJsonSchema,
+  Llama,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaGrammar,
+  LlamaModel,
 } from 'node-llama-cpp';
 import {
   LlmError,
@@ -68,7 +65,18 @@ export interface EmbeddedProviderOptions {
   llama?: Llama;
 }
 
+type NodeLlamaCpp = typeof NodeLlamaCppModule;
+let runtime: Promise<NodeLlamaCpp> | null = null;
+let runtimeLoaded: NodeLlamaCpp | null = null;
+
+/** node-llama-cpp is imported on first use: the import costs ~0.4 s that every other command would pay. */
+function nodeLlamaCpp(): Promise<NodeLlamaCpp> {
+  runtime ??= import('node-llama-cpp').then((module) => (runtimeLoaded = module));
+  return runtime;
+}
+
 interface Loaded {
+  runtime: NodeLlamaCpp;
   llama: Llama;
   ownsLlama: boolean;
   model: LlamaModel;
@@ -334,7 +342,7 @@ export class EmbeddedProvider implements LlmProvider {
       // the start of the conversation); running into the wall ends it with 'length'.
       const maxTokens = Math.min(req.maxTokens ?? room, room);
       const meterBefore = sequence.tokenMeter.getState();
-      chat = new LlamaChat({
+      chat = new loaded.runtime.LlamaChat({
         contextSequence: sequence,
         chatWrapper: loaded.chatWrapper,
       });
@@ -403,14 +411,16 @@ export class EmbeddedProvider implements LlmProvider {
     const gpuLayers = this.options.gpuLayers ?? 'auto';
     const ownsLlama = this.options.llama === undefined;
     let llama: Llama;
+    let nlc: NodeLlamaCpp;
     try {
+      nlc = await nodeLlamaCpp();
       // Prebuilt binaries only: building llama.cpp from source inside the app is never wanted.
       llama =
         this.options.llama ??
-        (await getLlama({
+        (await nlc.getLlama({
           gpu: gpuLayers === 0 ? false : 'auto',
           build: 'never',
-          logLevel: LlamaLogLevel.error,
+          logLevel: nlc.LlamaLogLevel.error,
         }));
     } catch (error) {
       throw new LlmError(
@@ -431,8 +441,8 @@ export class EmbeddedProvider implements LlmProvider {
         threads: this.options.threads ?? availableParallelism(),
       });
       for (let i = 0; i < sequences; i++) this.freeSequences.push(context.getSequence());
-      const chatWrapper = resolveChatWrapper(model);
-      return { llama, ownsLlama, model, context, chatWrapper };
+      const chatWrapper = nlc.resolveChatWrapper(model);
+      return { runtime: nlc, llama, ownsLlama, model, context, chatWrapper };
     } catch (error) {
       await model?.dispose().catch(() => undefined);
       if (ownsLlama) await llama.dispose().catch(() => undefined);
@@ -450,7 +460,7 @@ export class EmbeddedProvider implements LlmProvider {
   private loadError(error: unknown): LlmError {
     if (error instanceof LlmError) return error;
     const { modelPath } = this.options;
-    if (error instanceof InsufficientMemoryError) {
+    if (runtimeLoaded && error instanceof runtimeLoaded.InsufficientMemoryError) {
       return new LlmError(
         'server',
         `Not enough memory to load ${modelPath}: ${error.message}. Choose a smaller model or quantization, lower the context size, or set GPU layers to 0.`,
