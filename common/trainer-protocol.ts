@@ -135,6 +135,7 @@ export type TrainerErrorCode =
   | 'nothing_to_export'
   | 'converter_unavailable'
   | 'conversion_failed'
+  | 'disk_full'
   | 'internal';
 
 export interface ErrorEvent extends EventBase {

@@ -49,3 +49,21 @@ def test_sink_continues_seq_and_repairs_a_torn_line(tmp_path: Path) -> None:
     assert event["seq"] == 2 and event["extra"] is None  # NaN travels as null
     lines = (tmp_path / "events.jsonl").read_text().splitlines()
     assert json.loads(lines[-1]) == event
+
+
+def test_disk_full_is_recognised_directly_and_wrapped() -> None:
+    import errno as _errno
+
+    from character_trainer.cli import is_disk_full
+
+    assert is_disk_full(OSError(_errno.ENOSPC, "No space left on device"))
+    try:
+        try:
+            raise OSError(_errno.ENOSPC, "No space left on device")
+        except OSError as inner:
+            raise RuntimeError("PytorchStreamWriter failed writing file data/0") from inner
+    except RuntimeError as wrapped:
+        assert is_disk_full(wrapped)
+    assert is_disk_full(RuntimeError("[enforce fail] write: No space left on device"))
+    assert not is_disk_full(OSError(_errno.EACCES, "Permission denied"))
+    assert not is_disk_full(ValueError("bad value"))

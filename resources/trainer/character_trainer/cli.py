@@ -7,6 +7,7 @@ event (``done`` or ``error``; ``doctor`` prints a single ``doctor`` event), and 
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import shutil
@@ -55,6 +56,18 @@ def main(argv: list[str] | None = None) -> int:
         sink.close()
         if ctx is not None:
             ctx.close()
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """ENOSPC, raised directly or wrapped by torch/safetensors writers as a message."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        if "No space left on device" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _run(command: str, job_path: Path | None, sink: EventSink, ctx: DistContext | None) -> int:
@@ -118,6 +131,13 @@ def _run(command: str, job_path: Path | None, sink: EventSink, ctx: DistContext 
             oom = out_of_memory_error(hyper, error)
             sink.emit("error", code=oom.code, message=oom.message, hint=oom.hint)
             return oom.exit_code
+        if is_disk_full(error):
+            traceback.print_exc(file=sys.stderr)
+            sink.emit("error", code="disk_full",
+                      message=f"The disk holding the run folder is full: {error}",
+                      hint="free some space (old runs' checkpoints are large) or lower save_total_limit, then resume: "
+                           "checkpoints saved before this are intact")
+            return ExitCode.OTHER_ERROR
         traceback.print_exc(file=sys.stderr)
         sink.emit("error", code="internal", message=f"{type(error).__name__}: {error}",
                   hint="this is a bug in the trainer or its libraries; the log on stderr has the traceback")
