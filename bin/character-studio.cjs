@@ -7,7 +7,9 @@ const { pathToFileURL } = require('node:url');
 
 const entry = path.join(__dirname, '..', 'dist', 'main', 'cli.mjs');
 if (!fs.existsSync(entry)) {
-  process.stderr.write('Character Studio is not built yet. Run `npm run build` in ' + path.join(__dirname, '..') + ' first.\n');
+  process.stderr.write(
+    'Character Studio is not built yet. Run `npm run build` in ' + path.join(__dirname, '..') + ' first.\n',
+  );
   process.exit(2);
 }
 import(pathToFileURL(entry).href).catch((error) => {

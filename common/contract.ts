@@ -156,7 +156,8 @@ export interface ModelPrice {
 // ── Training (experience upload) ─────────────────────────────────────────────────────────────
 
 export type TrainingFormat = 'chat' | 'character-llm';
-export type RunStatus = 'queued' | 'running' | 'stopping' | 'stopped' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+export type RunStatus =
+  'queued' | 'running' | 'stopping' | 'stopped' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface BaseModelOption {
   /** Hugging Face id. */

@@ -184,7 +184,9 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
       ...(values.era !== undefined && { era: values.era }),
       ...(values.notes !== undefined && { notes: values.notes }),
     };
-    const sub = ['generate', 'train', 'doctor'].includes(command ?? '') ? command! : `${command} ${rest[0] ?? ''}`.trim();
+    const sub = ['generate', 'train', 'doctor'].includes(command ?? '')
+      ? command!
+      : `${command} ${rest[0] ?? ''}`.trim();
     switch (sub) {
       case 'info': {
         const info = await call('app/info', {});
@@ -285,7 +287,11 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
       }
       case 'hosts list': {
         const list = await call('hosts/list', {});
-        print(list, () => (list.length === 0 ? 'No SSH hosts yet. Add one with: character-studio hosts add' : list.map(describeHost).join('\n')));
+        print(list, () =>
+          list.length === 0
+            ? 'No SSH hosts yet. Add one with: character-studio hosts add'
+            : list.map(describeHost).join('\n'),
+        );
         return 0;
       }
       case 'hosts add': {
@@ -316,7 +322,9 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
             print(check, () => describeCheck(host, check));
             return check.ok ? 0 : 1;
           }
-          throw new UsageError(`Missing --fingerprint. ${host.name} presents ${check.fingerprint}; check it with the server's administrator (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server), then run:\n  character-studio hosts trust ${host.name} --fingerprint ${check.fingerprint}`);
+          throw new UsageError(
+            `Missing --fingerprint. ${host.name} presents ${check.fingerprint}; check it with the server's administrator (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server), then run:\n  character-studio hosts trust ${host.name} --fingerprint ${check.fingerprint}`,
+          );
         }
         const check = await call('hosts/trust', { id: host.id, fingerprint: values.fingerprint });
         print(check, () => `Trusted ${check.fingerprint} for ${host.name}.\n${describeCheck(host, check)}`);
@@ -391,7 +399,10 @@ function describeHost(h: Host): string {
 function describeCheck(host: Host, check: HostCheck): string {
   const lines = [`${check.ok ? '✓' : '✗'} ${check.summary}`];
   if (check.fingerprint) lines.push(`  host key: ${check.fingerprint}`);
-  if (check.needsTrust) lines.push(`  Trust it (after checking it with the server's administrator): character-studio hosts trust ${host.name} --fingerprint ${check.fingerprint}`);
+  if (check.needsTrust)
+    lines.push(
+      `  Trust it (after checking it with the server's administrator): character-studio hosts trust ${host.name} --fingerprint ${check.fingerprint}`,
+    );
   if (check.doctor && !check.doctor.ok) lines.push(`  trainer: ${check.doctor.summary}`);
   return lines.join('\n');
 }
@@ -480,14 +491,19 @@ async function train(studio: Studio, call: Call, character: Character, values: V
     run = await call('training/resume', { id: run.id });
   } else {
     const baseModel = str('base-model');
-    if (!baseModel) throw new UsageError('Missing --base-model (a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct, or a model folder).');
+    if (!baseModel)
+      throw new UsageError(
+        'Missing --base-model (a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct, or a model folder).',
+      );
     const { defaults } = await call('training/options', {});
     const format = str('format') ?? 'chat';
-    if (format !== 'chat' && format !== 'character-llm') throw new UsageError('--format must be chat or character-llm.');
+    if (format !== 'chat' && format !== 'character-llm')
+      throw new UsageError('--format must be chat or character-llm.');
     const maxSteps = str('max-steps');
     const hostKey = str('host');
     const target = hostKey === undefined ? 'local' : (await findHost(call, hostKey)).id;
-    if (hostKey !== undefined && str('python') !== undefined) io.err('Note: --python is ignored for a remote run; the host\'s python is used (hosts add --python).');
+    if (hostKey !== undefined && str('python') !== undefined)
+      io.err("Note: --python is ignored for a remote run; the host's python is used (hosts add --python).");
     const config: TrainingConfig = {
       baseModel,
       format,
@@ -498,7 +514,8 @@ async function train(studio: Studio, call: Call, character: Character, values: V
         epochs: numberOption(str('epochs'), '--epochs', defaults.epochs),
         learningRate: numberOption(str('lr'), '--lr', defaults.learningRate),
         loraRank: numberOption(str('rank'), '--rank', defaults.loraRank),
-        loraAlpha: str('rank') === undefined ? defaults.loraAlpha : 2 * numberOption(str('rank'), '--rank', defaults.loraRank),
+        loraAlpha:
+          str('rank') === undefined ? defaults.loraAlpha : 2 * numberOption(str('rank'), '--rank', defaults.loraRank),
         batchSize: numberOption(str('batch'), '--batch', defaults.batchSize),
         maxLength: numberOption(str('max-length'), '--max-length', defaults.maxLength),
         maxSteps: maxSteps === undefined ? null : numberOption(maxSteps, '--max-steps', 0),
@@ -506,14 +523,17 @@ async function train(studio: Studio, call: Call, character: Character, values: V
       },
     };
     const estimate = await call('training/estimate', { characterId: character.id, config });
-    io.err(`${estimate.examples} scenes (~${estimate.meanTokens} tokens each), ${estimate.steps} steps${estimate.memoryGiB ? `, about ${estimate.memoryGiB} GiB of GPU memory` : ''}.`);
+    io.err(
+      `${estimate.examples} scenes (~${estimate.meanTokens} tokens each), ${estimate.steps} steps${estimate.memoryGiB ? `, about ${estimate.memoryGiB} GiB of GPU memory` : ''}.`,
+    );
     for (const warning of estimate.warnings) io.err(`Warning: ${warning}`);
     run = await call('training/start', { characterId: character.id, config });
   }
   const id = run.id;
   let last = '';
   const off = studio.events.subscribe((name, payload) => {
-    if (name === 'training/logged' && (payload as { runId: string }).runId === id) io.err(`  ${(payload as { line: string }).line}`);
+    if (name === 'training/logged' && (payload as { runId: string }).runId === id)
+      io.err(`  ${(payload as { line: string }).line}`);
     if (name !== 'training/progressed' || (payload as TrainingRun).id !== id) return;
     const r = payload as TrainingRun;
     const loss = r.points.at(-1)?.loss;

@@ -227,7 +227,10 @@ export const commandSchemas: Schemas = {
       id: runId,
       merged: z.boolean(),
       gguf: z.boolean(),
-      ollamaName: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'use lower-case letters, digits, ".", "_" or "-"').optional(),
+      ollamaName: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'use lower-case letters, digits, ".", "_" or "-"')
+        .optional(),
     })
     .strict(),
 };

@@ -177,7 +177,8 @@ export class Studio {
       'training/stop': ({ id }) => training.stop(id),
       'training/resume': ({ id }) => training.resume(id),
       'training/cancel': ({ id }) => training.cancel(id),
-      'training/export': ({ id, merged, gguf, ollamaName }) => training.export(id, { merged, gguf, ...(ollamaName && { ollamaName }) }),
+      'training/export': ({ id, merged, gguf, ollamaName }) =>
+        training.export(id, { merged, gguf, ...(ollamaName && { ollamaName }) }),
     } satisfies Handlers;
   }
 

@@ -1,4 +1,16 @@
-import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, safeStorage, session, shell, type WebContents } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  net,
+  protocol,
+  safeStorage,
+  session,
+  shell,
+  type WebContents,
+} from 'electron';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -43,11 +55,14 @@ const windows = new Set<WebContents>();
 const keychainCodec: SecretCodec = {
   encode: (plain) => {
     if (!safeStorage.isEncryptionAvailable()) {
-      throw new Error('The system keychain is not available, so API keys cannot be stored safely. Use env:NAME to read the key from an environment variable instead.');
+      throw new Error(
+        'The system keychain is not available, so API keys cannot be stored safely. Use env:NAME to read the key from an environment variable instead.',
+      );
     }
     return `keychain:${safeStorage.encryptString(plain).toString('base64')}`;
   },
-  decode: (stored) => (stored.startsWith('keychain:') ? safeStorage.decryptString(Buffer.from(stored.slice(9), 'base64')) : stored),
+  decode: (stored) =>
+    stored.startsWith('keychain:') ? safeStorage.decryptString(Buffer.from(stored.slice(9), 'base64')) : stored,
 };
 
 function openStudio(): Studio | null {

@@ -64,7 +64,10 @@ const COLUMNS: Record<keyof RunPatch, string> = {
 export class TrainingRepo {
   constructor(private readonly db: Db) {}
 
-  insert(run: { id: RunId; characterId: CharacterId; config: TrainingConfig; runDir: string; examples: number }, now: number): void {
+  insert(
+    run: { id: RunId; characterId: CharacterId; config: TrainingConfig; runDir: string; examples: number },
+    now: number,
+  ): void {
     this.db
       .prepare(
         `INSERT INTO training_runs (id, character_id, status, target, config, run_dir, examples, created_at, updated_at)
@@ -84,7 +87,9 @@ export class TrainingRepo {
   }
 
   unfinished(): TrainingRunRow[] {
-    return this.db.prepare(`SELECT * FROM training_runs WHERE status IN ('queued', 'running', 'stopping')`).all() as TrainingRunRow[];
+    return this.db
+      .prepare(`SELECT * FROM training_runs WHERE status IN ('queued', 'running', 'stopping')`)
+      .all() as TrainingRunRow[];
   }
 
   update(id: RunId, patch: RunPatch, now: number): void {
@@ -99,7 +104,9 @@ export class TrainingRepo {
     const row = this.get(id);
     if (!row) return;
     const merged = { ...(JSON.parse(row.outputs) as Record<string, string>), ...outputs };
-    this.db.prepare('UPDATE training_runs SET outputs = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(merged), now, id);
+    this.db
+      .prepare('UPDATE training_runs SET outputs = ?, updated_at = ? WHERE id = ?')
+      .run(JSON.stringify(merged), now, id);
   }
 
   addPoint(id: RunId, step: number, loss: number | null, evalLoss: number | null, lr: number | null): void {

@@ -31,11 +31,19 @@ function scenes(count: number): string {
 export function run(): Promise<object> {
   const root = path.resolve(path.dirname(process.argv[1] ?? '.'), '..', '..');
   const python = path.join(root, '.venv', 'bin', 'python');
-  const env = { ...process.env, PYTHONPATH: path.join(root, 'resources', 'trainer'), HF_HUB_OFFLINE: '1', OMP_NUM_THREADS: String(os.cpus().length) };
+  const env = {
+    ...process.env,
+    PYTHONPATH: path.join(root, 'resources', 'trainer'),
+    HF_HUB_OFFLINE: '1',
+    OMP_NUM_THREADS: String(os.cpus().length),
+  };
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-bench-train-'));
   try {
     const model = path.join(work, 'model');
-    execFileSync(python, [path.join(root, 'test', 'support', 'tiny-model.py'), model], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(python, [path.join(root, 'test', 'support', 'tiny-model.py'), model], {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     fs.writeFileSync(path.join(work, 'data.jsonl'), scenes(200));
     const results: Record<string, object> = {};
     for (const format of ['chat', 'character-llm'] as const) {
@@ -46,10 +54,25 @@ export function run(): Promise<object> {
         base_model: model,
         format,
         dataset: path.join(work, 'data.jsonl'),
-        hyperparameters: { lora_rank: 8, lora_alpha: 16, learning_rate: 1e-3, epochs: 10, max_steps: STEPS, batch_size: 2, grad_accumulation: 1, max_length: 256, eval_share: 0, save_every_steps: 100000 },
+        hyperparameters: {
+          lora_rank: 8,
+          lora_alpha: 16,
+          learning_rate: 1e-3,
+          epochs: 10,
+          max_steps: STEPS,
+          batch_size: 2,
+          grad_accumulation: 1,
+          max_length: 256,
+          eval_share: 0,
+          save_every_steps: 100000,
+        },
       };
       fs.writeFileSync(path.join(runDir, 'job.json'), JSON.stringify(job));
-      const stdout = execFileSync(python, ['-m', 'character_trainer', 'train', '--job', path.join(runDir, 'job.json')], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      const stdout = execFileSync(
+        python,
+        ['-m', 'character_trainer', 'train', '--job', path.join(runDir, 'job.json')],
+        { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+      );
       const progress = stdout
         .trim()
         .split('\n')
@@ -63,7 +86,11 @@ export function run(): Promise<object> {
         tokensPerSecond: Math.round(last.tokens_per_s ?? 0),
       };
     }
-    return Promise.resolve({ model: 'tiny random Llama, 2 layers × 64, LoRA r8, batch 2, CPU', threads: os.cpus().length, ...results });
+    return Promise.resolve({
+      model: 'tiny random Llama, 2 layers × 64, LoRA r8, batch 2, CPU',
+      threads: os.cpus().length,
+      ...results,
+    });
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -83,7 +83,6 @@ export interface FakeLlmServer {
   close(): Promise<void>;
 }
 
-
 function countTokens(text: string): number {
   let n = 0;
   for (const part of text.split(/\s+/)) if (part !== '') n++;

@@ -53,12 +53,15 @@ function canConnect(port: number): Promise<boolean> {
 /** Starts sshd; fails (does not skip) when OpenSSH's server is not installed. */
 export async function startSshd(): Promise<TestSshd> {
   if (!existsSync(SSHD)) {
-    throw new Error(`${SSHD} is missing: the remote trainer tests need a real SSH server. Install it with: apt-get install openssh-server`);
+    throw new Error(
+      `${SSHD} is missing: the remote trainer tests need a real SSH server. Install it with: apt-get install openssh-server`,
+    );
   }
   const { dir, cleanup } = tempDir('cs-sshd-');
   const hostKey = join(dir, 'host_ed25519');
   const userKey = join(dir, 'user_ed25519');
-  for (const key of [hostKey, userKey]) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'character-studio-test', '-f', key]);
+  for (const key of [hostKey, userKey])
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'character-studio-test', '-f', key]);
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${userKey}.pub`));
   const port = await freePort();
   const username = userInfo().username;
@@ -98,7 +101,9 @@ export async function startSshd(): Promise<TestSshd> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const hostPublicKey = readFileSync(`${hostKey}.pub`, 'utf8').trim();
-  const hostFingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
+  const hostFingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`], {
+    encoding: 'utf8',
+  }).split(' ')[1]!;
   return {
     host: '127.0.0.1',
     port,

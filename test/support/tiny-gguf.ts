@@ -143,7 +143,6 @@ class ByteWriter {
   }
 }
 
-
 function makeGaussian(rng: () => number): () => number {
   return () => {
     // Box–Muller; 1 - u keeps the log argument in (0, 1].

@@ -65,7 +65,9 @@ export class KnownHostsFile implements HostKeyStore {
 
   async trust(host: string, port: number, key: Buffer): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
-    await appendFile(this.path, `${hostPattern(host, port)} ${keyType(key)} ${key.toString('base64')}\n`, { mode: 0o600 });
+    await appendFile(this.path, `${hostPattern(host, port)} ${keyType(key)} ${key.toString('base64')}\n`, {
+      mode: 0o600,
+    });
   }
 }
 

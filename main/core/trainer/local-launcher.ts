@@ -75,13 +75,19 @@ export class LocalTrainerLauncher extends EventEmitter<TrainerLauncherEvents> {
         `${this.options.python} (Python ${check.python}) lacks the trainer's packages: ${check.missing.join(', ')}. ${SETUP_HINT}`,
       );
     }
-    for (const m of check.mismatched) this.emit('log', `warning: ${m.name} ${m.have} is installed; the trainer is tested with ${m.want}`);
+    for (const m of check.mismatched)
+      this.emit('log', `warning: ${m.name} ${m.have} is installed; the trainer is tested with ${m.want}`);
   }
 
   /** Starts a `train` (default) or `export` run. Rejects if one is running or Python is unusable. */
-  async start(job: TrainerJob, command: Exclude<TrainerCommand, 'doctor'> = 'train'): Promise<{ pid: number; jobPath: string }> {
-    if (this.child) throw new TrainerLaunchError('already_running', 'This launcher is already running a trainer; stop it first.');
-    if (!isAbsolute(job.run_dir)) throw new TrainerLaunchError('spawn_failed', `run_dir must be an absolute path (got ${job.run_dir}).`);
+  async start(
+    job: TrainerJob,
+    command: Exclude<TrainerCommand, 'doctor'> = 'train',
+  ): Promise<{ pid: number; jobPath: string }> {
+    if (this.child)
+      throw new TrainerLaunchError('already_running', 'This launcher is already running a trainer; stop it first.');
+    if (!isAbsolute(job.run_dir))
+      throw new TrainerLaunchError('spawn_failed', `run_dir must be an absolute path (got ${job.run_dir}).`);
     if (this.options.preflight ?? true) await this.preflight();
     await mkdir(job.run_dir, { recursive: true });
     const jobPath = join(job.run_dir, RUN_FILES.job);
@@ -97,7 +103,10 @@ export class LocalTrainerLauncher extends EventEmitter<TrainerLauncherEvents> {
       child.once('error', (error: NodeJS.ErrnoException) => {
         reject(
           error.code === 'ENOENT' || error.code === 'EACCES'
-            ? new TrainerLaunchError('python_missing', `Python interpreter not found or not executable: ${this.options.python}. ${SETUP_HINT}`)
+            ? new TrainerLaunchError(
+                'python_missing',
+                `Python interpreter not found or not executable: ${this.options.python}. ${SETUP_HINT}`,
+              )
             : new TrainerLaunchError('spawn_failed', `Could not start the trainer: ${error.message}`),
         );
       });
@@ -165,10 +174,17 @@ export class LocalTrainerLauncher extends EventEmitter<TrainerLauncherEvents> {
     const line = result.stdout.trim().split('\n').pop() ?? '';
     if (result.code !== 0 || !line) {
       const why = result.stderr.trim().split('\n').pop() ?? `exit ${String(result.code)}`;
-      throw new TrainerLaunchError('packages_missing', `The trainer's doctor could not run with ${this.options.python}: ${why}. ${SETUP_HINT}`);
+      throw new TrainerLaunchError(
+        'packages_missing',
+        `The trainer's doctor could not run with ${this.options.python}: ${why}. ${SETUP_HINT}`,
+      );
     }
     const event = parseTrainerEvent(line);
-    if (event.type !== 'doctor') throw new TrainerLaunchError('protocol', `The trainer's doctor answered with a "${event.type}" event instead of "doctor".`);
+    if (event.type !== 'doctor')
+      throw new TrainerLaunchError(
+        'protocol',
+        `The trainer's doctor answered with a "${event.type}" event instead of "doctor".`,
+      );
     return event;
   }
 }

@@ -95,7 +95,10 @@ export function parsePythonCheck(stdout: string, python: string): PythonCheck {
   } catch {
     // fall through to the error below
   }
-  throw new TrainerLaunchError('python_missing', `${python} did not answer like a Python ${MIN_PYTHON.join('.')}+ interpreter (output: ${line.slice(0, 200) || 'none'}). ${SETUP_HINT}`);
+  throw new TrainerLaunchError(
+    'python_missing',
+    `${python} did not answer like a Python ${MIN_PYTHON.join('.')}+ interpreter (output: ${line.slice(0, 200) || 'none'}). ${SETUP_HINT}`,
+  );
 }
 
 export function isTooOld(version: string): boolean {
@@ -128,7 +131,12 @@ export class LineSplitter {
 }
 
 /** Runs a command to completion; a missing executable becomes a `python_missing` failure. `onLine` gets stdout and stderr lines as they come. */
-export function runCaptured(command: string, args: string[], env?: NodeJS.ProcessEnv, onLine?: (line: string) => void): Promise<Captured> {
+export function runCaptured(
+  command: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+  onLine?: (line: string) => void,
+): Promise<Captured> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -146,7 +154,10 @@ export function runCaptured(command: string, args: string[], env?: NodeJS.Proces
     child.on('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'ENOENT' || error.code === 'EACCES'
-          ? new TrainerLaunchError('python_missing', `Python interpreter not found or not executable: ${command}. ${SETUP_HINT}`)
+          ? new TrainerLaunchError(
+              'python_missing',
+              `Python interpreter not found or not executable: ${command}. ${SETUP_HINT}`,
+            )
           : error,
       );
     });
@@ -170,7 +181,10 @@ export async function checkPython(python: string, requirements: Requirement[]): 
   }
   const check = parsePythonCheck(result.stdout, python);
   if (isTooOld(check.python)) {
-    throw new TrainerLaunchError('python_too_old', `${python} is Python ${check.python}; the trainer needs ${MIN_PYTHON.join('.')} or newer. ${SETUP_HINT}`);
+    throw new TrainerLaunchError(
+      'python_too_old',
+      `${python} is Python ${check.python}; the trainer needs ${MIN_PYTHON.join('.')} or newer. ${SETUP_HINT}`,
+    );
   }
   return check;
 }
@@ -216,20 +230,43 @@ export async function ensureVenv(
     onProgress(`creating a Python environment in ${dir} with ${base}`);
     const created = await runCaptured(base, ['-m', 'venv', dir], undefined, onProgress).catch((error: unknown) => {
       if (error instanceof TrainerLaunchError) {
-        throw new TrainerLaunchError('python_missing', `Cannot create the trainer's Python environment: ${base} was not found. Install Python ${MIN_PYTHON.join('.')}+ or choose its path in the trainer settings.`);
+        throw new TrainerLaunchError(
+          'python_missing',
+          `Cannot create the trainer's Python environment: ${base} was not found. Install Python ${MIN_PYTHON.join('.')}+ or choose its path in the trainer settings.`,
+        );
       }
       throw error;
     });
     if (created.code !== 0 || !existsSync(python)) {
-      throw new TrainerLaunchError('venv_failed', `${base} -m venv ${dir} failed (exit ${String(created.code)}): ${created.stderr.trim().slice(-500)}. On Debian/Ubuntu install python3-venv; or run scripts/setup-python.sh.`);
+      throw new TrainerLaunchError(
+        'venv_failed',
+        `${base} -m venv ${dir} failed (exit ${String(created.code)}): ${created.stderr.trim().slice(-500)}. On Debian/Ubuntu install python3-venv; or run scripts/setup-python.sh.`,
+      );
     }
     await checkPython(python, []);
   }
   onProgress(`installing ${requirementsFile}`);
-  const args = ['-m', 'pip', 'install', '--disable-pip-version-check', '--progress-bar', 'off', '--retries', '0', '--timeout', '5', '-r', requirementsFile, ...(options.pipArgs ?? [])];
+  const args = [
+    '-m',
+    'pip',
+    'install',
+    '--disable-pip-version-check',
+    '--progress-bar',
+    'off',
+    '--retries',
+    '0',
+    '--timeout',
+    '5',
+    '-r',
+    requirementsFile,
+    ...(options.pipArgs ?? []),
+  ];
   const install = await runCaptured(python, args, undefined, onProgress);
   if (install.code !== 0) {
-    throw new TrainerLaunchError('venv_failed', `pip could not install the trainer's packages into ${dir} (exit ${String(install.code)}): ${install.stderr.trim().split('\n').slice(-3).join(' ')}. Check the network or the package index, then try again.`);
+    throw new TrainerLaunchError(
+      'venv_failed',
+      `pip could not install the trainer's packages into ${dir} (exit ${String(install.code)}): ${install.stderr.trim().split('\n').slice(-3).join(' ')}. Check the network or the package index, then try again.`,
+    );
   }
   return { python, installed: true };
 }

@@ -24,7 +24,16 @@ import type { DoneEvent, ErrorEvent, TrainerEvent } from '../../../common/traine
 import { EventFollower } from './events';
 import { RUN_FILES, type TrainerJob } from './job';
 import { fingerprint, judgeHostKey, keyType, type HostKeyStore, type HostKeyVerdict } from './known-hosts';
-import { LineSplitter, parsePythonCheck, PYTHON_CHECK_SNIPPET, readRequirements, TrainerLaunchError, isTooOld, MIN_PYTHON, type Requirement } from './python-env';
+import {
+  LineSplitter,
+  parsePythonCheck,
+  PYTHON_CHECK_SNIPPET,
+  readRequirements,
+  TrainerLaunchError,
+  isTooOld,
+  MIN_PYTHON,
+  type Requirement,
+} from './python-env';
 import { describeExit, type TrainerExit, type TrainerLauncherEvents } from './supervision';
 
 const { Client } = ssh2;
@@ -97,7 +106,8 @@ export class SshHostKeyError extends TrainerLaunchError {
  * torchrun through `python -m torch.distributed.run` (so no `torchrun` on PATH is needed).
  */
 export function trainerCommand(python: string, jobPath: string, gpuCount = 1): string {
-  const launcher = gpuCount > 1 ? `-m torch.distributed.run --standalone --nproc_per_node ${Math.floor(gpuCount)} ` : '';
+  const launcher =
+    gpuCount > 1 ? `-m torch.distributed.run --standalone --nproc_per_node ${Math.floor(gpuCount)} ` : '';
   return `${shellQuote(python)} ${launcher}-m character_trainer train --job ${shellQuote(jobPath)}`;
 }
 
@@ -192,12 +202,19 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
       try {
         config.privateKey = await readFile(this.host.privateKeyPath);
       } catch (error) {
-        throw new TrainerLaunchError('ssh_auth', `Cannot read the SSH private key ${this.host.privateKeyPath}: ${(error as Error).message}. Choose an existing key file or use the SSH agent.`);
+        throw new TrainerLaunchError(
+          'ssh_auth',
+          `Cannot read the SSH private key ${this.host.privateKeyPath}: ${(error as Error).message}. Choose an existing key file or use the SSH agent.`,
+        );
       }
       if (this.host.passphrase) config.passphrase = this.host.passphrase;
     } else {
       const agent = this.host.agent ?? process.env.SSH_AUTH_SOCK;
-      if (!agent) throw new TrainerLaunchError('ssh_auth', `No way to log in to ${this.host.host}: choose a private key file, or start an SSH agent holding your key (SSH_AUTH_SOCK is not set).`);
+      if (!agent)
+        throw new TrainerLaunchError(
+          'ssh_auth',
+          `No way to log in to ${this.host.host}: choose a private key file, or start an SSH agent holding your key (SSH_AUTH_SOCK is not set).`,
+        );
       config.agent = agent;
     }
     let rejected: SshHostKeyError | null = null;
@@ -205,7 +222,8 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
       this.options.hostKeys.keysFor(this.host.host, this.port).then(
         (known) => {
           const verdict = judgeHostKey(known, key);
-          if (verdict !== 'trusted') rejected = new SshHostKeyError(verdict, this.host.host, this.port, Buffer.from(key));
+          if (verdict !== 'trusted')
+            rejected = new SshHostKeyError(verdict, this.host.host, this.port, Buffer.from(key));
           verify(verdict === 'trusted');
         },
         () => verify(false),
@@ -221,8 +239,19 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
         client.end();
         if (rejected) reject(rejected);
         else if (error.level === 'client-authentication') {
-          reject(new TrainerLaunchError('ssh_auth', `${this.host.username}@${this.host.host} refused the login (${error.message}). Add your public key to ~/.ssh/authorized_keys on the server, or check the user name.`));
-        } else reject(new TrainerLaunchError('ssh_connect', `Cannot connect to ${this.host.host}:${this.port}: ${error.message}. Check the host name, the port and that the machine is reachable.`));
+          reject(
+            new TrainerLaunchError(
+              'ssh_auth',
+              `${this.host.username}@${this.host.host} refused the login (${error.message}). Add your public key to ~/.ssh/authorized_keys on the server, or check the user name.`,
+            ),
+          );
+        } else
+          reject(
+            new TrainerLaunchError(
+              'ssh_connect',
+              `Cannot connect to ${this.host.host}:${this.port}: ${error.message}. Check the host name, the port and that the machine is reachable.`,
+            ),
+          );
       };
       const onReady = (): void => {
         client.removeListener('error', onError);
@@ -248,7 +277,10 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
       client.end();
       this.client = null;
       this.sftp = null;
-      throw new TrainerLaunchError('ssh_connect', `Connected to ${this.host.host} but could not open SFTP: ${(error as Error).message}. The server must allow the sftp subsystem.`);
+      throw new TrainerLaunchError(
+        'ssh_connect',
+        `Connected to ${this.host.host} but could not open SFTP: ${(error as Error).message}. The server must allow the sftp subsystem.`,
+      );
     }
   }
 
@@ -258,7 +290,10 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
   }
 
   /** Runs a command remotely; `onLine` gets its stdout and stderr lines as they come. */
-  async exec(command: string, onLine?: (line: string) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  async exec(
+    command: string,
+    onLine?: (line: string) => void,
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const client = this.client;
     if (!client) throw new TrainerLaunchError('ssh_connect', `Not connected to ${this.host.host}.`);
     const channel = await callback<ClientChannel>((done) => client.exec(command, done));
@@ -288,7 +323,10 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
   private async execOk(command: string, what: string, onLine?: (line: string) => void): Promise<string> {
     const result = await this.exec(command, onLine);
     if (result.code !== 0) {
-      throw new TrainerLaunchError('ssh_command', `${what} failed on ${this.host.host} (exit ${String(result.code)}): ${result.stderr.trim().split('\n').slice(-3).join(' ') || 'no output'}`);
+      throw new TrainerLaunchError(
+        'ssh_command',
+        `${what} failed on ${this.host.host} (exit ${String(result.code)}): ${result.stderr.trim().split('\n').slice(-3).join(' ') || 'no output'}`,
+      );
     }
     return result.stdout;
   }
@@ -326,7 +364,9 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
   /** Downloads a remote file or folder (recursive) into `localDir`; returns the local files written. */
   async download(remotePath: string, localDir: string): Promise<string[]> {
     const sftp = this.requireSftp();
-    const absolute = remotePath.startsWith('/') ? remotePath : posix.join(this.run?.runDir ?? this.remoteRoot, remotePath);
+    const absolute = remotePath.startsWith('/')
+      ? remotePath
+      : posix.join(this.run?.runDir ?? this.remoteRoot, remotePath);
     const written: string[] = [];
     const walk = async (remote: string, local: string): Promise<void> => {
       const stats = await callback<ssh2.Stats>((done) => sftp.stat(remote, done));
@@ -343,7 +383,10 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
       await walk(absolute, join(localDir, posix.basename(absolute)));
     } catch (error) {
       if (error instanceof TrainerLaunchError) throw error;
-      throw new TrainerLaunchError('ssh_command', `Cannot download ${absolute} from ${this.host.host}: ${(error as Error).message}`);
+      throw new TrainerLaunchError(
+        'ssh_command',
+        `Cannot download ${absolute} from ${this.host.host}: ${(error as Error).message}`,
+      );
     }
     return written;
   }
@@ -363,7 +406,9 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
       const data = Buffer.alloc(size - offset);
       let filled = 0;
       while (filled < data.length) {
-        const read = await callback<number>((done) => sftp.read(handle, data, filled, data.length - filled, offset + filled, (error, bytes) => done(error, bytes)));
+        const read = await callback<number>((done) =>
+          sftp.read(handle, data, filled, data.length - filled, offset + filled, (error, bytes) => done(error, bytes)),
+        );
         if (read <= 0) break;
         filled += read;
       }
@@ -379,7 +424,12 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
   async uploadTrainer(): Promise<string> {
     const files = await localFiles(this.options.trainerDir);
     const hash = createHash('sha256');
-    for (const file of files) hash.update(relative(this.options.trainerDir, file)).update('\0').update(await readFile(file)).update('\0');
+    for (const file of files)
+      hash
+        .update(relative(this.options.trainerDir, file))
+        .update('\0')
+        .update(await readFile(file))
+        .update('\0');
     const remote = posix.join(this.remoteRoot, 'trainer', hash.digest('hex').slice(0, 16));
     if (await this.exists(posix.join(remote, '.complete'))) return remote;
     this.emit('log', `uploading the trainer to ${this.host.host}:${remote}`);
@@ -388,7 +438,10 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     return remote;
   }
 
-  private async checkRemotePython(python: string, requirements: Requirement[]): Promise<{ python: string; missing: string[] } | null> {
+  private async checkRemotePython(
+    python: string,
+    requirements: Requirement[],
+  ): Promise<{ python: string; missing: string[] } | null> {
     const pins = JSON.stringify(requirements.map((r) => [r.name, r.version]));
     const result = await this.exec(`${shellQuote(python)} -c ${shellQuote(PYTHON_CHECK_SNIPPET)} ${shellQuote(pins)}`);
     if (result.code !== 0) return null;
@@ -405,10 +458,16 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     const configured = this.host.python ?? 'python3';
     const check = await this.checkRemotePython(configured, requirements);
     if (!check) {
-      throw new TrainerLaunchError('python_missing', `${configured} does not run on ${this.host.host}. Install Python ${MIN_PYTHON.join('.')}+ there (with the venv module) or set the remote Python path in the host settings.`);
+      throw new TrainerLaunchError(
+        'python_missing',
+        `${configured} does not run on ${this.host.host}. Install Python ${MIN_PYTHON.join('.')}+ there (with the venv module) or set the remote Python path in the host settings.`,
+      );
     }
     if (isTooOld(check.python)) {
-      throw new TrainerLaunchError('python_too_old', `${configured} on ${this.host.host} is Python ${check.python}; the trainer needs ${MIN_PYTHON.join('.')} or newer. Set the remote Python path to a newer interpreter.`);
+      throw new TrainerLaunchError(
+        'python_too_old',
+        `${configured} on ${this.host.host} is Python ${check.python}; the trainer needs ${MIN_PYTHON.join('.')} or newer. Set the remote Python path to a newer interpreter.`,
+      );
     }
     if (!check.missing.length) return configured;
     const venv = posix.join(this.remoteRoot, 'venv');
@@ -419,7 +478,12 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
       this.emit('log', line);
     };
     log(`${configured} on ${this.host.host} lacks ${check.missing.join(', ')}: installing them into ${venv}`);
-    if (!existing) await this.execOk(`${shellQuote(configured)} -m venv ${shellQuote(venv)}`, `Creating the venv ${venv} (on Debian/Ubuntu install python3-venv)`, log);
+    if (!existing)
+      await this.execOk(
+        `${shellQuote(configured)} -m venv ${shellQuote(venv)}`,
+        `Creating the venv ${venv} (on Debian/Ubuntu install python3-venv)`,
+        log,
+      );
     await this.execOk(
       `${shellQuote(venvPython)} -m pip install --disable-pip-version-check --progress-bar off -r ${shellQuote(posix.join(trainerRemote, 'requirements.txt'))}`,
       'Installing the trainer packages with pip',
@@ -427,7 +491,10 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     );
     const after = await this.checkRemotePython(venvPython, requirements);
     if (!after || after.missing.length) {
-      throw new TrainerLaunchError('venv_failed', `After pip install, ${venvPython} on ${this.host.host} still lacks ${after?.missing.join(', ') ?? 'a working interpreter'}.`);
+      throw new TrainerLaunchError(
+        'venv_failed',
+        `After pip install, ${venvPython} on ${this.host.host} still lacks ${after?.missing.join(', ') ?? 'a working interpreter'}.`,
+      );
     }
     return venvPython;
   }
@@ -438,8 +505,13 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
    * are replaced by their remote paths; `base_model` must name a hub id or a folder on the remote.
    */
   async start(runId: string, job: Omit<TrainerJob, 'run_dir' | 'dataset'>, datasetFile: string): Promise<RemoteRun> {
-    if (this.following) throw new TrainerLaunchError('already_running', 'This launcher is already following a run; detach first.');
-    if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new TrainerLaunchError('spawn_failed', `Run id "${runId}" may hold only letters, digits, dot, dash and underscore.`);
+    if (this.following)
+      throw new TrainerLaunchError('already_running', 'This launcher is already following a run; detach first.');
+    if (!/^[A-Za-z0-9._-]+$/.test(runId))
+      throw new TrainerLaunchError(
+        'spawn_failed',
+        `Run id "${runId}" may hold only letters, digits, dot, dash and underscore.`,
+      );
     await this.connect();
     const trainerRemote = await this.uploadTrainer();
     const runDir = posix.join(this.remoteRoot, 'runs', runId);
@@ -464,7 +536,11 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
       'echo $!',
     ].join('\n');
     const pid = Number((await this.execOk(command, 'Starting the trainer')).trim());
-    if (!Number.isInteger(pid) || pid <= 0) throw new TrainerLaunchError('spawn_failed', `The remote shell on ${this.host.host} did not report the trainer's pid.`);
+    if (!Number.isInteger(pid) || pid <= 0)
+      throw new TrainerLaunchError(
+        'spawn_failed',
+        `The remote shell on ${this.host.host} did not report the trainer's pid.`,
+      );
     this.run = { runId, runDir, pid };
     this.beginFollowing(0);
     return { runId, runDir, pid, python };
@@ -472,12 +548,17 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
 
   /** Follows a run started earlier (by this or an earlier studio session), skipping events up to `afterSeq`. */
   async attach(runId: string, afterSeq: number): Promise<RemoteRun> {
-    if (this.following) throw new TrainerLaunchError('already_running', 'This launcher is already following a run; detach first.');
+    if (this.following)
+      throw new TrainerLaunchError('already_running', 'This launcher is already following a run; detach first.');
     await this.connect();
     const runDir = posix.join(this.remoteRoot, 'runs', runId);
     const { data } = await this.readFrom(posix.join(runDir, 'pid'), 0);
     const pid = Number(data.toString('utf8').trim());
-    if (!Number.isInteger(pid) || pid <= 0) throw new TrainerLaunchError('not_running', `No run "${runId}" was started on ${this.host.host} (${runDir}/pid is missing).`);
+    if (!Number.isInteger(pid) || pid <= 0)
+      throw new TrainerLaunchError(
+        'not_running',
+        `No run "${runId}" was started on ${this.host.host} (${runDir}/pid is missing).`,
+      );
     this.run = { runId, runDir, pid };
     this.beginFollowing(afterSeq);
     return { runId, runDir, pid, python: this.host.python ?? 'python3' };
@@ -495,7 +576,8 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
 
   /** Resolves with how the followed run ended. */
   waitForExit(): Promise<TrainerExit> {
-    if (!this.exitPromise) return Promise.reject(new TrainerLaunchError('not_running', 'No remote run is being followed.'));
+    if (!this.exitPromise)
+      return Promise.reject(new TrainerLaunchError('not_running', 'No remote run is being followed.'));
     return this.exitPromise;
   }
 
@@ -535,11 +617,15 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
         this.emit('connection', 'restored', `Reconnected to ${this.host.host} after ${attempt + 1} attempt(s).`);
         return;
       } catch (error) {
-        if (error instanceof SshHostKeyError || (error instanceof TrainerLaunchError && error.reason === 'ssh_auth')) throw error;
+        if (error instanceof SshHostKeyError || (error instanceof TrainerLaunchError && error.reason === 'ssh_auth'))
+          throw error;
         this.emit('log', `reconnect attempt ${attempt + 1} failed: ${(error as Error).message}`);
       }
     }
-    throw new TrainerLaunchError('ssh_connect', `Could not reconnect to ${this.host.host} after ${max} attempts; the run may still be going: attach to it later.`);
+    throw new TrainerLaunchError(
+      'ssh_connect',
+      `Could not reconnect to ${this.host.host} after ${max} attempts; the run may still be going: attach to it later.`,
+    );
   }
 
   private async readEvents(): Promise<void> {
@@ -567,14 +653,19 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     this.polls++;
     if (!this.terminal && this.polls % 5 !== 0) return;
     const run = this.run!;
-    const probe = await this.exec(`kill -0 ${run.pid} 2>/dev/null && echo alive; cat ${shellQuote(posix.join(run.runDir, 'exit_code'))} 2>/dev/null || true`);
+    const probe = await this.exec(
+      `kill -0 ${run.pid} 2>/dev/null && echo alive; cat ${shellQuote(posix.join(run.runDir, 'exit_code'))} 2>/dev/null || true`,
+    );
     if (this.client === null || probe.code === null) throw new Error('connection lost while probing the run');
     if (probe.stdout.includes('alive')) return;
     await this.readEvents(); // whatever the trainer wrote last
     this.stderrLines.end();
     const code = /^\s*(\d+)\s*$/.exec(probe.stdout)?.[1];
     this.following = false;
-    this.emit('exit', describeExit(code === undefined ? null : Number(code), code === undefined ? 'unknown' : null, this.terminal));
+    this.emit(
+      'exit',
+      describeExit(code === undefined ? null : Number(code), code === undefined ? 'unknown' : null, this.terminal),
+    );
   }
 
   // ── control ─────────────────────────────────────────────────────────────────────────────────

@@ -1,10 +1,5 @@
 /** What the local and the SSH launcher have in common: how a trainer run ended, and their events. */
-import {
-  TrainerExitCode,
-  type DoneEvent,
-  type ErrorEvent,
-  type TrainerEvent,
-} from '../../../common/trainer-protocol';
+import { TrainerExitCode, type DoneEvent, type ErrorEvent, type TrainerEvent } from '../../../common/trainer-protocol';
 import type { TrainerProtocolError } from './events';
 
 /** How a run ended, from the exit code (trainer-protocol.ts) or the signal that ended it. */
@@ -40,15 +35,22 @@ export function exitMeaning(code: number | null, signal: string | null): Trainer
   }
 }
 
-export function describeExit(code: number | null, signal: string | null, terminal: DoneEvent | ErrorEvent | null): TrainerExit {
+export function describeExit(
+  code: number | null,
+  signal: string | null,
+  terminal: DoneEvent | ErrorEvent | null,
+): TrainerExit {
   const meaning = exitMeaning(code, signal);
   const how = signal ? `signal ${signal}` : code === null ? 'an unknown status' : `exit code ${code}`;
   let message: string;
   if (terminal?.type === 'error') message = terminal.hint ? `${terminal.message} (${terminal.hint})` : terminal.message;
   else if (meaning === 'done') message = 'Training finished.';
-  else if (meaning === 'stopped') message = `Training stopped with a checkpoint${terminal?.outputs.checkpoint ? ` at ${terminal.outputs.checkpoint}` : ''}; start it again to resume.`;
-  else if (meaning === 'cancelled') message = `Training cancelled${terminal?.reason ? ` (${terminal.reason})` : ''}; nothing was saved.`;
-  else if (meaning === 'killed') message = `The trainer was killed (${how}) before it could save; start it again to resume from its last checkpoint.`;
+  else if (meaning === 'stopped')
+    message = `Training stopped with a checkpoint${terminal?.outputs.checkpoint ? ` at ${terminal.outputs.checkpoint}` : ''}; start it again to resume.`;
+  else if (meaning === 'cancelled')
+    message = `Training cancelled${terminal?.reason ? ` (${terminal.reason})` : ''}; nothing was saved.`;
+  else if (meaning === 'killed')
+    message = `The trainer was killed (${how}) before it could save; start it again to resume from its last checkpoint.`;
   else message = `The trainer ended with ${how} without saying why; its log (stderr) has the details.`;
   return { code, signal, meaning, terminal, message };
 }

@@ -39,12 +39,42 @@ import type { RemoteHosts } from './host-service';
  */
 
 export const BASE_MODELS: readonly BaseModelOption[] = [
-  { id: 'Qwen/Qwen2.5-0.5B-Instruct', label: 'Qwen2.5 0.5B Instruct', parameters: '0.5B', note: 'Trains on a laptop GPU or CPU; a quick first try.' },
-  { id: 'Qwen/Qwen2.5-1.5B-Instruct', label: 'Qwen2.5 1.5B Instruct', parameters: '1.5B', note: 'Small and capable; 8 GB of GPU memory with LoRA.' },
-  { id: 'meta-llama/Llama-3.2-3B-Instruct', label: 'Llama 3.2 3B Instruct', parameters: '3B', note: 'Gated on Hugging Face: accept the licence and log in first.' },
-  { id: 'Qwen/Qwen2.5-7B-Instruct', label: 'Qwen2.5 7B Instruct', parameters: '7B', note: 'The paper trained 7B models; needs about 24 GB with LoRA.' },
-  { id: 'meta-llama/Llama-3.1-8B-Instruct', label: 'Llama 3.1 8B Instruct', parameters: '8B', note: 'Gated; about 24 GB with LoRA in bf16.' },
-  { id: 'mistralai/Mistral-7B-Instruct-v0.3', label: 'Mistral 7B Instruct v0.3', parameters: '7B', note: 'About 24 GB with LoRA in bf16.' },
+  {
+    id: 'Qwen/Qwen2.5-0.5B-Instruct',
+    label: 'Qwen2.5 0.5B Instruct',
+    parameters: '0.5B',
+    note: 'Trains on a laptop GPU or CPU; a quick first try.',
+  },
+  {
+    id: 'Qwen/Qwen2.5-1.5B-Instruct',
+    label: 'Qwen2.5 1.5B Instruct',
+    parameters: '1.5B',
+    note: 'Small and capable; 8 GB of GPU memory with LoRA.',
+  },
+  {
+    id: 'meta-llama/Llama-3.2-3B-Instruct',
+    label: 'Llama 3.2 3B Instruct',
+    parameters: '3B',
+    note: 'Gated on Hugging Face: accept the licence and log in first.',
+  },
+  {
+    id: 'Qwen/Qwen2.5-7B-Instruct',
+    label: 'Qwen2.5 7B Instruct',
+    parameters: '7B',
+    note: 'The paper trained 7B models; needs about 24 GB with LoRA.',
+  },
+  {
+    id: 'meta-llama/Llama-3.1-8B-Instruct',
+    label: 'Llama 3.1 8B Instruct',
+    parameters: '8B',
+    note: 'Gated; about 24 GB with LoRA in bf16.',
+  },
+  {
+    id: 'mistralai/Mistral-7B-Instruct-v0.3',
+    label: 'Mistral 7B Instruct v0.3',
+    parameters: '7B',
+    note: 'About 24 GB with LoRA in bf16.',
+  },
 ];
 
 /** Sensible for 1–2k scenes with LoRA: a few epochs, effective batch 16. */
@@ -117,13 +147,22 @@ export class TrainingService {
     try {
       return environmentOf(await launcher.doctor(), interpreter);
     } catch (error) {
-      return { ok: false, python: interpreter, summary: error instanceof Error ? error.message : String(error), torch: null, cuda: false, gpus: [], bf16: false };
+      return {
+        ok: false,
+        python: interpreter,
+        summary: error instanceof Error ? error.message : String(error),
+        torch: null,
+        cuda: false,
+        gpus: [],
+        bf16: false,
+      };
     }
   }
 
   /** The studio's managed environment: `<data>/python`, with the trainer's pinned requirements. */
   async setupPython(basePython: string): Promise<TrainerEnvironment> {
-    if (this.settingUp) throw new StudioFailure('conflict', 'The Python environment is already being set up; wait for it to finish.');
+    if (this.settingUp)
+      throw new StudioFailure('conflict', 'The Python environment is already being set up; wait for it to finish.');
     this.settingUp = true;
     const dir = path.join(this.options.dataDir, 'python');
     const say = (line: string) => this.events.emit('training/setup-progressed', { line });
@@ -147,23 +186,37 @@ export class TrainingService {
     this.checkConfig(config);
     const scenes = this.trainableScenes(characterId);
     const warnings: string[] = [];
-    const chars = scenes.map((s) => (s.experience?.turns ?? []).reduce((n, t) => n + t.text.length + t.speaker.length + 16, 0) + s.background.length + 600);
+    const chars = scenes.map(
+      (s) =>
+        (s.experience?.turns ?? []).reduce((n, t) => n + t.text.length + t.speaker.length + 16, 0) +
+        s.background.length +
+        600,
+    );
     const meanTokens = chars.length === 0 ? 0 : Math.round(chars.reduce((a, b) => a + b, 0) / chars.length / 4);
     const h = config.hyperparameters;
     const trainExamples = Math.max(0, Math.round(scenes.length * (1 - h.evalShare)));
     const perStep = h.batchSize * h.gradAccumulation;
     const fullSteps = Math.ceil(trainExamples / perStep) * h.epochs;
     const steps = h.maxSteps === null ? fullSteps : Math.min(h.maxSteps, fullSteps);
-    if (scenes.length === 0) warnings.push('There are no scenes with experiences yet: generate some on the Generate tab first.');
-    else if (scenes.length < 200) warnings.push(`Only ${scenes.length} scenes: the paper used 1,400–2,200 per character. Expect a weak imitation.`);
-    if (meanTokens > h.maxLength) warnings.push(`Scenes average ${meanTokens} tokens, more than the maximum length ${h.maxLength}: long ones will be cut.`);
+    if (scenes.length === 0)
+      warnings.push('There are no scenes with experiences yet: generate some on the Generate tab first.');
+    else if (scenes.length < 200)
+      warnings.push(`Only ${scenes.length} scenes: the paper used 1,400–2,200 per character. Expect a weak imitation.`);
+    if (meanTokens > h.maxLength)
+      warnings.push(
+        `Scenes average ${meanTokens} tokens, more than the maximum length ${h.maxLength}: long ones will be cut.`,
+      );
     const params = parameterCount(config.baseModel) ?? 0;
     // bf16 weights (2 bytes/param); LoRA adds little, full fine-tuning adds Adam states and fp32 master weights.
     const weights = (params * 2) / 2 ** 30;
     const training = h.fullFinetune ? (params * 14) / 2 ** 30 : weights * 0.15;
-    const activations = (h.batchSize * Math.min(meanTokens || h.maxLength, h.maxLength) * (h.gradientCheckpointing ? 0.25 : 1.5)) / 1024;
+    const activations =
+      (h.batchSize * Math.min(meanTokens || h.maxLength, h.maxLength) * (h.gradientCheckpointing ? 0.25 : 1.5)) / 1024;
     const memoryGiB = params === 0 ? 0 : Math.round((weights + training + activations) * 10) / 10;
-    if (params === 0) warnings.push('The base model size is unknown, so no memory estimate: it is read from the model when training starts.');
+    if (params === 0)
+      warnings.push(
+        'The base model size is unknown, so no memory estimate: it is read from the model when training starts.',
+      );
     return { examples: scenes.length, meanTokens, steps, memoryGiB, warnings };
   }
 
@@ -174,7 +227,11 @@ export class TrainingService {
     const runDir = path.join(this.options.dataDir, 'runs', id);
     let written;
     try {
-      written = await writeTrainerDataset(path.join(runDir, 'dataset.jsonl'), this.trainableScenes(characterId), character);
+      written = await writeTrainerDataset(
+        path.join(runDir, 'dataset.jsonl'),
+        this.trainableScenes(characterId),
+        character,
+      );
     } catch (error) {
       fs.rmSync(runDir, { recursive: true, force: true });
       if (error instanceof DatasetExportError) throw new StudioFailure('invalid_argument', error.message);
@@ -201,11 +258,15 @@ export class TrainingService {
     if (!active) throw new StudioFailure('invalid_argument', `A ${row.status} run cannot be stopped.`);
     if (active.kind === 'local') active.launcher.stop();
     else {
-      if (active.launcher.remoteRunDir === null) throw new StudioFailure('conflict', `The run is still starting on ${active.label}; stop it once it trains.`);
+      if (active.launcher.remoteRunDir === null)
+        throw new StudioFailure('conflict', `The run is still starting on ${active.label}; stop it once it trains.`);
       try {
         await active.launcher.stop();
       } catch (error) {
-        throw new StudioFailure('unavailable', `Could not ask the run on ${active.label} to stop: ${(error as Error).message}`);
+        throw new StudioFailure(
+          'unavailable',
+          `Could not ask the run on ${active.label} to stop: ${(error as Error).message}`,
+        );
       }
     }
     this.repo.update(id, { status: 'stopping', message: 'Saving a checkpoint, then stopping…' }, this.clock.now());
@@ -230,16 +291,24 @@ export class TrainingService {
     const active = this.active.get(id);
     if (active?.kind === 'local') active.launcher.cancel();
     else if (active?.kind === 'remote') {
-      if (active.launcher.remoteRunDir === null) throw new StudioFailure('conflict', `The run is still starting on ${active.label}; cancel it once it trains.`);
+      if (active.launcher.remoteRunDir === null)
+        throw new StudioFailure('conflict', `The run is still starting on ${active.label}; cancel it once it trains.`);
       active.cancelRequested = true;
       try {
         await active.launcher.kill();
       } catch (error) {
         active.cancelRequested = false;
-        throw new StudioFailure('unavailable', `Could not cancel the run on ${active.label}: ${(error as Error).message}`);
+        throw new StudioFailure(
+          'unavailable',
+          `Could not cancel the run on ${active.label}: ${(error as Error).message}`,
+        );
       }
     } else if (['stopped', 'interrupted', 'failed', 'queued'].includes(row.status)) {
-      this.repo.update(id, { status: 'cancelled', message: 'Cancelled.', finishedAt: this.clock.now() }, this.clock.now());
+      this.repo.update(
+        id,
+        { status: 'cancelled', message: 'Cancelled.', finishedAt: this.clock.now() },
+        this.clock.now(),
+      );
       this.emit(id, true);
     } else throw new StudioFailure('invalid_argument', `A ${row.status} run cannot be cancelled.`);
     return this.get(id);
@@ -252,7 +321,11 @@ export class TrainingService {
       throw new StudioFailure('invalid_argument', 'Only a finished run can be exported. Resume it to the end first.');
     }
     // A remote run's adapter was downloaded into its local folder: export runs here, and needs the base model here too.
-    await this.launch(id, 'export', { merged: options.merged || options.gguf, gguf: options.gguf, ...(options.ollamaName && { ollama_model_name: options.ollamaName }) });
+    await this.launch(id, 'export', {
+      merged: options.merged || options.gguf,
+      gguf: options.gguf,
+      ...(options.ollamaName && { ollama_model_name: options.ollamaName }),
+    });
     return this.get(id);
   }
 
@@ -275,7 +348,10 @@ export class TrainingService {
       }
       this.repo.update(
         row.id,
-        { status: 'interrupted', message: 'The studio closed while this run was training; resume to continue from its last checkpoint.' },
+        {
+          status: 'interrupted',
+          message: 'The studio closed while this run was training; resume to continue from its last checkpoint.',
+        },
         this.clock.now(),
       );
     }
@@ -299,7 +375,9 @@ export class TrainingService {
   /** Asks local trainers to save and stop (up to `graceMs`), leaving them resumable; remote runs are detached and go on. */
   async shutdown(graceMs = 15_000): Promise<void> {
     await this.detachRemote();
-    const all = [...this.active.entries()].filter((entry): entry is [RunId, Extract<ActiveRun, { kind: 'local' }>] => entry[1].kind === 'local');
+    const all = [...this.active.entries()].filter(
+      (entry): entry is [RunId, Extract<ActiveRun, { kind: 'local' }>] => entry[1].kind === 'local',
+    );
     for (const [, run] of all) {
       try {
         run.launcher.stop();
@@ -312,7 +390,14 @@ export class TrainingService {
     for (const [id, run] of all) {
       if (run.launcher.running) {
         run.launcher.kill();
-        this.repo.update(id, { status: 'interrupted', message: 'The studio closed during training; resume to continue from the last checkpoint.' }, this.clock.now());
+        this.repo.update(
+          id,
+          {
+            status: 'interrupted',
+            message: 'The studio closed during training; resume to continue from the last checkpoint.',
+          },
+          this.clock.now(),
+        );
       }
     }
   }
@@ -345,7 +430,11 @@ export class TrainingService {
     };
   }
 
-  private async launch(id: RunId, command: 'train' | 'export' = 'train', exportOptions?: TrainerJob['export']): Promise<void> {
+  private async launch(
+    id: RunId,
+    command: 'train' | 'export' = 'train',
+    exportOptions?: TrainerJob['export'],
+  ): Promise<void> {
     const row = this.row(id);
     const config = JSON.parse(row.config) as TrainingConfig;
     const python = config.python.trim() || this.options.defaultPython;
@@ -355,7 +444,12 @@ export class TrainingService {
     launcher.on('log', (line) => this.events.emit('training/logged', { runId: id, line }));
     this.repo.update(
       id,
-      { status: 'running', message: null, runner: `${process.pid}@${os.hostname()}`, ...(command === 'train' ? { finishedAt: null } : { phase: 'exporting' }) },
+      {
+        status: 'running',
+        message: null,
+        runner: `${process.pid}@${os.hostname()}`,
+        ...(command === 'train' ? { finishedAt: null } : { phase: 'exporting' }),
+      },
       this.clock.now(),
     );
     const exited = new Promise<void>((resolve) => {
@@ -371,7 +465,11 @@ export class TrainingService {
     } catch (error) {
       this.active.delete(id);
       const message = error instanceof Error ? error.message : String(error);
-      this.repo.update(id, { status: command === 'export' ? 'succeeded' : 'failed', message, runner: null }, this.clock.now());
+      this.repo.update(
+        id,
+        { status: command === 'export' ? 'succeeded' : 'failed', message, runner: null },
+        this.clock.now(),
+      );
       this.emit(id, true);
       throw new StudioFailure('unavailable', message);
     }
@@ -391,7 +489,11 @@ export class TrainingService {
     if (!found) {
       this.repo.update(
         id,
-        { status: mode === 'start' ? 'failed' : 'interrupted', message: 'The SSH host of this run was deleted; add it again in Settings → Hosts to reach the run.', runner: null },
+        {
+          status: mode === 'start' ? 'failed' : 'interrupted',
+          message: 'The SSH host of this run was deleted; add it again in Settings → Hosts to reach the run.',
+          runner: null,
+        },
         this.clock.now(),
       );
       this.emit(id, true);
@@ -400,7 +502,15 @@ export class TrainingService {
     const { launcher, label } = found;
     let settle = (): void => undefined;
     const exited = new Promise<void>((resolve) => (settle = resolve));
-    const active: Extract<ActiveRun, { kind: 'remote' }> = { kind: 'remote', launcher, label, exited, settle: () => undefined, cancelRequested: false, detaching: false };
+    const active: Extract<ActiveRun, { kind: 'remote' }> = {
+      kind: 'remote',
+      launcher,
+      label,
+      exited,
+      settle: () => undefined,
+      cancelRequested: false,
+      detaching: false,
+    };
     active.settle = () => {
       if (this.active.get(id) === active) this.active.delete(id);
       settle();
@@ -439,9 +549,17 @@ export class TrainingService {
       if (active.detaching) return;
       if (alive) {
         const run = await launcher.attach(id, this.row(id).last_seq);
-        this.repo.update(id, { status: 'running', message: null, runner: `${label} pid ${run.pid}`, finishedAt: null }, this.clock.now());
+        this.repo.update(
+          id,
+          { status: 'running', message: null, runner: `${label} pid ${run.pid}`, finishedAt: null },
+          this.clock.now(),
+        );
       } else {
-        this.repo.update(id, { status: 'running', message: `Uploading the trainer and the dataset to ${label}…`, finishedAt: null }, this.clock.now());
+        this.repo.update(
+          id,
+          { status: 'running', message: `Uploading the trainer and the dataset to ${label}…`, finishedAt: null },
+          this.clock.now(),
+        );
         this.emit(id, true);
         const { run_dir: _runDir, dataset: _dataset, ...job } = this.jobFor(this.row(id));
         const run = await launcher.start(id, job, path.join(row.run_dir, 'dataset.jsonl'));
@@ -450,7 +568,11 @@ export class TrainingService {
       this.emit(id, true);
     };
     if (mode !== 'attach') {
-      this.repo.update(id, { status: 'running', message: `Connecting to ${label}…`, runner: null, finishedAt: null }, this.clock.now());
+      this.repo.update(
+        id,
+        { status: 'running', message: `Connecting to ${label}…`, runner: null, finishedAt: null },
+        this.clock.now(),
+      );
       this.emit(id, true);
     }
     begin().catch(async (error: unknown) => {
@@ -461,7 +583,11 @@ export class TrainingService {
           ? message
           : `Cannot reach the run on ${label}: ${message} The run may still be running there: resume to re-attach to it, or to restart it from its last checkpoint if it has ended.`;
       if (!active.detaching && this.repo.get(id)) {
-        this.repo.update(id, { status, message: text, runner: null, ...(status === 'failed' && { finishedAt: this.clock.now() }) }, this.clock.now());
+        this.repo.update(
+          id,
+          { status, message: text, runner: null, ...(status === 'failed' && { finishedAt: this.clock.now() }) },
+          this.clock.now(),
+        );
         this.emit(id, true);
       }
       await detachWithin(launcher);
@@ -470,16 +596,29 @@ export class TrainingService {
   }
 
   /** The remote run is over: bring its artifacts home (adapter, manifest, checkpoint), then record the end as a local run would. */
-  private async finishRemote(id: RunId, active: Extract<ActiveRun, { kind: 'remote' }>, exit: TrainerExit): Promise<void> {
+  private async finishRemote(
+    id: RunId,
+    active: Extract<ActiveRun, { kind: 'remote' }>,
+    exit: TrainerExit,
+  ): Promise<void> {
     const { launcher, label } = active;
     let ended = exit;
-    if (active.cancelRequested && exit.meaning !== 'done') ended = { ...exit, meaning: 'cancelled', message: 'Training cancelled; nothing was saved beyond the last checkpoint on the host.' };
+    if (active.cancelRequested && exit.meaning !== 'done')
+      ended = {
+        ...exit,
+        meaning: 'cancelled',
+        message: 'Training cancelled; nothing was saved beyond the last checkpoint on the host.',
+      };
     let problem: string | null = null;
     if (ended.meaning === 'done' || ended.meaning === 'stopped') {
       const row = this.row(id);
       const outputs = JSON.parse(row.outputs) as Record<string, string>;
       const wanted = Object.entries(outputs).filter(([kind]) => ended.meaning === 'done' || kind === 'checkpoint');
-      this.repo.update(id, { message: `Downloading ${wanted.map(([kind]) => kind).join(', ')} from ${label}…` }, this.clock.now());
+      this.repo.update(
+        id,
+        { message: `Downloading ${wanted.map(([kind]) => kind).join(', ')} from ${label}…` },
+        this.clock.now(),
+      );
       this.emit(id, true);
       for (const [kind, local] of wanted) {
         const remote = remotePathOf(local, row.run_dir, launcher.remoteRunDir);
@@ -500,15 +639,32 @@ export class TrainingService {
     await detachWithin(launcher);
   }
 
-  private onEvent(id: RunId, event: TrainerEvent, command: 'train' | 'export', mapPath: (p: string) => string = (p) => p): void {
+  private onEvent(
+    id: RunId,
+    event: TrainerEvent,
+    command: 'train' | 'export',
+    mapPath: (p: string) => string = (p) => p,
+  ): void {
     const now = this.clock.now();
     this.repo.update(id, { lastSeq: event.seq }, now);
     switch (event.type) {
       case 'phase':
-        this.repo.update(id, { phase: event.name, ...(event.total_steps !== undefined && { totalSteps: event.total_steps }) }, now);
+        this.repo.update(
+          id,
+          { phase: event.name, ...(event.total_steps !== undefined && { totalSteps: event.total_steps }) },
+          now,
+        );
         break;
       case 'stats':
-        this.repo.update(id, { examples: event.examples + event.dev_examples, paddingShare: event.padding_share, paddingShareFixed: event.padding_share_fixed }, now);
+        this.repo.update(
+          id,
+          {
+            examples: event.examples + event.dev_examples,
+            paddingShare: event.padding_share,
+            paddingShareFixed: event.padding_share_fixed,
+          },
+          now,
+        );
         break;
       case 'progress':
         this.repo.update(
@@ -528,7 +684,11 @@ export class TrainingService {
         this.repo.mergeOutputs(id, { checkpoint: mapPath(event.path) }, now);
         break;
       case 'done':
-        this.repo.mergeOutputs(id, Object.fromEntries(Object.entries(event.outputs).map(([kind, p]) => [kind, mapPath(p)])), now);
+        this.repo.mergeOutputs(
+          id,
+          Object.fromEntries(Object.entries(event.outputs).map(([kind, p]) => [kind, mapPath(p)])),
+          now,
+        );
         break;
       case 'error': {
         this.repo.update(id, { message: event.hint ? `${event.message} ${event.hint}` : event.message }, now);
@@ -546,7 +706,16 @@ export class TrainingService {
   private onExit(id: RunId, exit: TrainerExit, command: 'train' | 'export'): void {
     if (command === 'export') {
       // Exporting never changes what the run is: it stays finished, with a note when something failed.
-      this.repo.update(id, { status: 'succeeded', phase: 'exported', message: exit.meaning === 'done' ? null : exit.message, runner: null }, this.clock.now());
+      this.repo.update(
+        id,
+        {
+          status: 'succeeded',
+          phase: 'exported',
+          message: exit.meaning === 'done' ? null : exit.message,
+          runner: null,
+        },
+        this.clock.now(),
+      );
       this.emit(id, true);
       return;
     }
@@ -594,14 +763,25 @@ export class TrainingService {
 
   private checkConfig(config: TrainingConfig): void {
     if (!config.baseModel.trim()) {
-      throw new StudioFailure('invalid_argument', 'Choose a base model: a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct, or a model folder.');
+      throw new StudioFailure(
+        'invalid_argument',
+        'Choose a base model: a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct, or a model folder.',
+      );
     }
     if (config.target !== 'local' && !this.remote?.launcherFor(config.target)) {
-      throw new StudioFailure('invalid_argument', `There is no SSH host "${config.target}" to train on: choose one from Settings → Hosts (hosts/list), or "local".`);
+      throw new StudioFailure(
+        'invalid_argument',
+        `There is no SSH host "${config.target}" to train on: choose one from Settings → Hosts (hosts/list), or "local".`,
+      );
     }
     const h = config.hyperparameters;
-    if (!h.fullFinetune && !(h.loraRank >= 1)) throw new StudioFailure('invalid_argument', 'The LoRA rank must be positive.');
-    if (!(h.learningRate > 0 && h.learningRate < 1)) throw new StudioFailure('invalid_argument', 'The learning rate must be between 0 and 1 (LoRA: about 1e-4 to 3e-4).');
+    if (!h.fullFinetune && !(h.loraRank >= 1))
+      throw new StudioFailure('invalid_argument', 'The LoRA rank must be positive.');
+    if (!(h.learningRate > 0 && h.learningRate < 1))
+      throw new StudioFailure(
+        'invalid_argument',
+        'The learning rate must be between 0 and 1 (LoRA: about 1e-4 to 3e-4).',
+      );
   }
 
   private toRun(row: TrainingRunRow): TrainingRun {
@@ -657,7 +837,9 @@ async function detachWithin(launcher: SshTrainerLauncher, ms = 3_000): Promise<v
 /** Whether the run's detached process (its recorded pid) still lives on the host. */
 async function remoteRunAlive(launcher: SshTrainerLauncher, id: RunId): Promise<boolean> {
   const pidFile = posix.join(launcher.remoteRoot, 'runs', id, 'pid');
-  const probe = await launcher.exec(`pid=$(cat ${shellQuote(pidFile)} 2>/dev/null) && kill -0 "$pid" 2>/dev/null && echo alive`);
+  const probe = await launcher.exec(
+    `pid=$(cat ${shellQuote(pidFile)} 2>/dev/null) && kill -0 "$pid" 2>/dev/null && echo alive`,
+  );
   return probe.stdout.includes('alive');
 }
 

@@ -305,15 +305,26 @@ describe('slow and thin input', () => {
     server.enqueueFaults({ kind: 'hang' }, { kind: 'stall', afterChunks: 1 });
     const job = await runToEnd(providerId, { targetScenes: 4, scenesPerCall: 4, protectiveShare: 0 });
     expect(job.status).toBe('succeeded');
-    const timeouts = env.studio.db.prepare("SELECT count(*) FROM llm_calls WHERE error LIKE 'timeout%'").pluck().get() as number;
+    const timeouts = env.studio.db
+      .prepare("SELECT count(*) FROM llm_calls WHERE error LIKE 'timeout%'")
+      .pluck()
+      .get() as number;
     expect(timeouts).toBeGreaterThanOrEqual(1);
     expect(sceneRows().filter((r) => r.turns !== null)).toHaveLength(4);
   }, 60_000);
 
   it('warns about a profile with a single chunk, and still builds the dataset from it', async () => {
     const providerId = await setup();
-    const single = await call(env.studio, 'characters/create', { fullName: 'Ada Lovelace', shortName: 'Ada', era: '1815–1852', notes: '' });
-    await call(env.studio, 'profiles/import', { characterId: single.id, text: 'Ada Lovelace wrote the first published algorithm for a machine.' });
+    const single = await call(env.studio, 'characters/create', {
+      fullName: 'Ada Lovelace',
+      shortName: 'Ada',
+      era: '1815–1852',
+      notes: '',
+    });
+    await call(env.studio, 'profiles/import', {
+      characterId: single.id,
+      text: 'Ada Lovelace wrote the first published algorithm for a machine.',
+    });
     const s = settings(providerId, { targetScenes: 6, scenesPerCall: 3, protectiveShare: 0 });
     const estimate = await call(env.studio, 'generation/estimate', { characterId: single.id, settings: s });
     expect(estimate.warnings.join(' ')).toMatch(/single chunk/);

@@ -77,7 +77,9 @@ describe('renderer components against the real core', () => {
     );
     await settle(() => container.textContent?.includes('Create your first character') ?? false, 'the welcome screen');
     act(() => button('Create your first character').click());
-    const fullName = container.ownerDocument.querySelector('input[placeholder="Ludwig van Beethoven"]') as HTMLInputElement;
+    const fullName = container.ownerDocument.querySelector(
+      'input[placeholder="Ludwig van Beethoven"]',
+    ) as HTMLInputElement;
     act(() => type(fullName, 'Ada Lovelace'));
     const shortName = container.ownerDocument.querySelector('input[placeholder="Beethoven"]') as HTMLInputElement;
     expect(shortName.value).toBe('Lovelace');

@@ -8,10 +8,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { TrainerEvent } from '../../../common/trainer-protocol';
 import { writeTrainerDataset } from '../../../main/core/trainer/dataset-export';
-import { EventFollower, parseTrainerEvent, TRAINER_EVENT_SCHEMAS, TRAINER_EVENT_TYPES } from '../../../main/core/trainer/events';
+import {
+  EventFollower,
+  parseTrainerEvent,
+  TRAINER_EVENT_SCHEMAS,
+  TRAINER_EVENT_TYPES,
+} from '../../../main/core/trainer/events';
 import { LocalTrainerLauncher } from '../../../main/core/trainer/local-launcher';
 import { tempDir } from '../../support/paths';
-import { beethoven, buildTinyModel, runPython, studioScene, studioScenes, tinyJob, trainerDir, trainerEnv, venvPython } from './fixtures';
+import {
+  beethoven,
+  buildTinyModel,
+  runPython,
+  studioScene,
+  studioScenes,
+  tinyJob,
+  trainerDir,
+  trainerEnv,
+  venvPython,
+} from './fixtures';
 
 interface JsonSchemaDef {
   properties: Record<string, unknown>;
@@ -52,11 +67,23 @@ describe('events written by the real trainer', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     const model = buildTinyModel(join(tmp.dir, 'tiny-llama'));
     // One long scene is cut at max_length: that yields a `warning` next to the usual events.
-    const long = studioScene(20, {}, Array.from({ length: 30 }, (_, i) => ({ speaker: i % 2 ? 'Neefe' : 'Beethoven', kind: 'speaking' as const, text: `Line ${i} of a very long rehearsal.` })));
-    const dataset = (await writeTrainerDataset(join(tmp.dir, 'scenes.jsonl'), [...studioScenes(5), long], beethoven)).path;
+    const long = studioScene(
+      20,
+      {},
+      Array.from({ length: 30 }, (_, i) => ({
+        speaker: i % 2 ? 'Neefe' : 'Beethoven',
+        kind: 'speaking' as const,
+        text: `Line ${i} of a very long rehearsal.`,
+      })),
+    );
+    const dataset = (await writeTrainerDataset(join(tmp.dir, 'scenes.jsonl'), [...studioScenes(5), long], beethoven))
+      .path;
     const launcher = new LocalTrainerLauncher({ python: venvPython, trainerDir, env: trainerEnv });
     const runDir = join(tmp.dir, 'run');
-    for (const job of [tinyJob(runDir, model, dataset), { ...tinyJob(join(tmp.dir, 'bad'), model, dataset), format: 'chat' as const, hyperparameters: { epochs: 0 } }]) {
+    for (const job of [
+      tinyJob(runDir, model, dataset),
+      { ...tinyJob(join(tmp.dir, 'bad'), model, dataset), format: 'chat' as const, hyperparameters: { epochs: 0 } },
+    ]) {
       await launcher.start(job);
       await launcher.waitForExit();
       lines.push(...readFileSync(join(job.run_dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean));

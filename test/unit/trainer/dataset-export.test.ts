@@ -58,8 +58,13 @@ describe('scene to dataset line', () => {
     });
   });
 
-  it('gives protective scenes the paper\'s room and status', () => {
-    const scene = studioScene(2, { protective: true, location: 'somewhere', time: 'now', background: 'pressed about cars' });
+  it("gives protective scenes the paper's room and status", () => {
+    const scene = studioScene(2, {
+      protective: true,
+      location: 'somewhere',
+      time: 'now',
+      background: 'pressed about cars',
+    });
     expect(sceneToTrainerLine(scene, beethoven)).toMatchObject({
       location: 'A room',
       background: 'Beethoven is chatting with a person.',
@@ -70,7 +75,10 @@ describe('scene to dataset line', () => {
   it('keeps the time out of loc_time when the location already names it, and falls back to the scene background', () => {
     const scene = studioScene(3, { location: 'Vienna, 1824', time: '1824' });
     scene.experience!.background = '  ';
-    expect(sceneToTrainerLine(scene, beethoven)).toMatchObject({ location: 'Vienna, 1824', background: 'Scene 3 as extracted.' });
+    expect(sceneToTrainerLine(scene, beethoven)).toMatchObject({
+      location: 'Vienna, 1824',
+      background: 'Scene 3 as extracted.',
+    });
   });
 
   it('leaves out scenes the trainer would reject, saying why', () => {
@@ -91,9 +99,9 @@ describe('scene to dataset line', () => {
 
   it('refuses a character without names and an export with nothing usable', async () => {
     expect(() => sceneToTrainerLine(studioScene(1), { fullName: ' ', shortName: 'B' })).toThrow(DatasetExportError);
-    await expect(writeTrainerDataset(join(tmp.dir, 'none.jsonl'), [studioScene(1, { experience: null })], beethoven)).rejects.toThrow(
-      /None of the 1 scene\(s\) can be used for training \(scene-1: the scene has no experience yet/,
-    );
+    await expect(
+      writeTrainerDataset(join(tmp.dir, 'none.jsonl'), [studioScene(1, { experience: null })], beethoven),
+    ).rejects.toThrow(/None of the 1 scene\(s\) can be used for training \(scene-1: the scene has no experience yet/);
   });
 });
 

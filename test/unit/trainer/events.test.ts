@@ -8,23 +8,48 @@ const tmp = tempDir('cs-trainer-events-');
 afterAll(() => tmp.cleanup());
 
 function progress(seq: number, step = seq): string {
-  return JSON.stringify({ v: 1, type: 'progress', ts: 1.5, seq, step, total_steps: 10, epoch: step / 10, loss: seq === 3 ? null : 2.5 });
+  return JSON.stringify({
+    v: 1,
+    type: 'progress',
+    ts: 1.5,
+    seq,
+    step,
+    total_steps: 10,
+    epoch: step / 10,
+    loss: seq === 3 ? null : 2.5,
+  });
 }
 const hello = JSON.stringify({
-  v: 1, type: 'hello', ts: 1, seq: 1, command: 'train', pid: 42, protocol: 1, trainer_version: '0.1.0',
-  versions: { python: '3.11.7', torch: null }, rank: 0, world_size: 1, run_dir: '/r',
+  v: 1,
+  type: 'hello',
+  ts: 1,
+  seq: 1,
+  command: 'train',
+  pid: 42,
+  protocol: 1,
+  trainer_version: '0.1.0',
+  versions: { python: '3.11.7', torch: null },
+  rank: 0,
+  world_size: 1,
+  run_dir: '/r',
 });
 
 describe('parseTrainerEvent', () => {
   it('accepts protocol events and says what is wrong with bad ones', () => {
     expect(parseTrainerEvent(hello)).toMatchObject({ type: 'hello', pid: 42 });
     expect(parseTrainerEvent(progress(3))).toMatchObject({ type: 'progress', loss: null });
-    expect(() => parseTrainerEvent('{"v": 1, "type": "progress", "ts": 1, "seq": 2, "step": "x", "total_steps": 1, "epoch": 0}')).toThrow(
-      /Invalid trainer "progress" event \(progress\.step: .*expected number/,
+    expect(() =>
+      parseTrainerEvent('{"v": 1, "type": "progress", "ts": 1, "seq": 2, "step": "x", "total_steps": 1, "epoch": 0}'),
+    ).toThrow(/Invalid trainer "progress" event \(progress\.step: .*expected number/);
+    expect(() => parseTrainerEvent(JSON.stringify({ ...JSON.parse(progress(2)), extra: 1 }))).toThrow(
+      /progress.*extra/i,
     );
-    expect(() => parseTrainerEvent(JSON.stringify({ ...JSON.parse(progress(2)), extra: 1 }))).toThrow(/progress.*extra/i);
-    expect(() => parseTrainerEvent('{"v": 2, "type": "done", "ts": 1, "seq": 1}')).toThrow(/protocol v2, this studio understands v1/);
-    expect(() => parseTrainerEvent('{"v": 1, "type": "party", "ts": 1, "seq": 1}')).toThrow(/Unknown trainer event type "party"/);
+    expect(() => parseTrainerEvent('{"v": 2, "type": "done", "ts": 1, "seq": 1}')).toThrow(
+      /protocol v2, this studio understands v1/,
+    );
+    expect(() => parseTrainerEvent('{"v": 1, "type": "party", "ts": 1, "seq": 1}')).toThrow(
+      /Unknown trainer event type "party"/,
+    );
     expect(() => parseTrainerEvent('Loading weights: 100%')).toThrow(/not JSON/);
   });
 });

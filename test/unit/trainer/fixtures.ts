@@ -12,11 +12,18 @@ import { repoRoot } from '../../support/paths';
 export const trainerDir = join(repoRoot, 'resources', 'trainer');
 export const venvPython = join(repoRoot, '.venv', 'bin', 'python');
 /** Keeps the trainer quiet, single-threaded and offline on the 2-core test machine. */
-export const trainerEnv = { HF_HUB_OFFLINE: '1', OMP_NUM_THREADS: '1', TOKENIZERS_PARALLELISM: 'false', TRANSFORMERS_VERBOSITY: 'error' };
+export const trainerEnv = {
+  HF_HUB_OFFLINE: '1',
+  OMP_NUM_THREADS: '1',
+  TOKENIZERS_PARALLELISM: 'false',
+  TRANSFORMERS_VERBOSITY: 'error',
+};
 
 export function requireVenv(): void {
   if (!existsSync(venvPython)) {
-    throw new Error(`${venvPython} is missing: run scripts/setup-python.sh to create the trainer's Python environment.`);
+    throw new Error(
+      `${venvPython} is missing: run scripts/setup-python.sh to create the trainer's Python environment.`,
+    );
   }
 }
 
@@ -71,7 +78,12 @@ export function studioScene(index: number, overrides: Partial<Scene> = {}, turns
     callId: null,
     promptVersion: 'builtin@1',
     createdAt: 0,
-    experience: { background: `Beethoven rehearses, take ${index}.`, turns: body, callId: null, promptVersion: 'builtin@1' },
+    experience: {
+      background: `Beethoven rehearses, take ${index}.`,
+      turns: body,
+      callId: null,
+      promptVersion: 'builtin@1',
+    },
     ...overrides,
   };
 }
@@ -80,7 +92,12 @@ export function studioScenes(count: number): Scene[] {
   return Array.from({ length: count }, (_, i) => studioScene(i));
 }
 
-export function tinyJob(runDir: string, model: string, dataset: string, hyper: Partial<TrainerHyperparameters> = {}): TrainerJob {
+export function tinyJob(
+  runDir: string,
+  model: string,
+  dataset: string,
+  hyper: Partial<TrainerHyperparameters> = {},
+): TrainerJob {
   return {
     run_dir: runDir,
     base_model: model,

@@ -11,7 +11,13 @@ import type { TrainerEvent } from '../../../common/trainer-protocol';
 import { writeTrainerDataset } from '../../../main/core/trainer/dataset-export';
 import { EventFollower } from '../../../main/core/trainer/events';
 import { fingerprint, KnownHostsFile } from '../../../main/core/trainer/known-hosts';
-import { shellQuote, SshHostKeyError, SshTrainerLauncher, type SshHostConfig, type SshLauncherOptions } from '../../../main/core/trainer/ssh-launcher';
+import {
+  shellQuote,
+  SshHostKeyError,
+  SshTrainerLauncher,
+  type SshHostConfig,
+  type SshLauncherOptions,
+} from '../../../main/core/trainer/ssh-launcher';
 import type { TrainerExit } from '../../../main/core/trainer/supervision';
 import { tempDir } from '../../support/paths';
 import { startSshd, type TestSshd } from '../../support/sshd';
@@ -66,14 +72,21 @@ describe('host keys', { timeout: 120_000 }, () => {
     const error = await launcher.connect().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SshHostKeyError);
     const unknown = error as SshHostKeyError;
-    expect(unknown).toMatchObject({ verdict: 'unknown', reason: 'ssh_host_unknown', host: '127.0.0.1', port: sshd.port });
+    expect(unknown).toMatchObject({
+      verdict: 'unknown',
+      reason: 'ssh_host_unknown',
+      host: '127.0.0.1',
+      port: sshd.port,
+    });
     expect(unknown.fingerprint).toBe(sshd.hostFingerprint);
     expect(unknown.message).toContain(sshd.hostFingerprint);
     expect(launcher.connected).toBe(false);
 
     // The UI asks the user, then trusts the key it was shown.
     await new KnownHostsFile(knownHosts).trust(unknown.host, unknown.port, unknown.key);
-    expect(readFileSync(knownHosts, 'utf8')).toBe(`[127.0.0.1]:${sshd.port} ${sshd.hostPublicKey.split(' ').slice(0, 2).join(' ')}\n`);
+    expect(readFileSync(knownHosts, 'utf8')).toBe(
+      `[127.0.0.1]:${sshd.port} ${sshd.hostPublicKey.split(' ').slice(0, 2).join(' ')}\n`,
+    );
     await launcher.connect();
     expect(launcher.connected).toBe(true);
     expect((await launcher.exec('echo $((6 * 7))')).stdout.trim()).toBe('42');
@@ -92,7 +105,10 @@ describe('host keys', { timeout: 120_000 }, () => {
     const other = join(tmp.dir, 'other_key');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
     const changed = join(tmp.dir, 'known_hosts_changed');
-    writeFileSync(changed, `[127.0.0.1]:${sshd.port} ${readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+    writeFileSync(
+      changed,
+      `[127.0.0.1]:${sshd.port} ${readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`,
+    );
     const refused = await new SshTrainerLauncher(host, options(changed)).connect().catch((e: unknown) => e);
     expect(refused).toMatchObject({ verdict: 'changed', reason: 'ssh_host_changed' });
     expect((refused as Error).message).toMatch(/CHANGED .*refuses to connect/);
@@ -105,7 +121,10 @@ describe('host keys', { timeout: 120_000 }, () => {
     const stranger = join(tmp.dir, 'stranger_key');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
     const launcher = new SshTrainerLauncher({ ...host, privateKeyPath: stranger }, options(knownHosts));
-    await expect(launcher.connect()).rejects.toMatchObject({ reason: 'ssh_auth', message: expect.stringMatching(/refused the login .*authorized_keys/) });
+    await expect(launcher.connect()).rejects.toMatchObject({
+      reason: 'ssh_auth',
+      message: expect.stringMatching(/refused the login .*authorized_keys/),
+    });
   });
 });
 
@@ -154,7 +173,11 @@ describe('a detached remote run', { timeout: 120_000 }, () => {
     await waitFor(() => seenSecond.find((e) => e.type === 'progress'), 'progress after re-attaching');
     await second.stop();
     const exit = await exited;
-    expect(exit, logs.slice(-10).join('\n')).toMatchObject({ code: 4, meaning: 'stopped', terminal: { type: 'done', status: 'stopped' } });
+    expect(exit, logs.slice(-10).join('\n')).toMatchObject({
+      code: 4,
+      meaning: 'stopped',
+      terminal: { type: 'done', status: 'stopped' },
+    });
 
     // Nothing lost, nothing repeated: the two launchers together saw events.jsonl exactly.
     const all = [...seenFirst, ...seenSecond];

@@ -25,7 +25,17 @@ function config(patch: Partial<TrainingConfig['hyperparameters']> = {}): Trainin
     format: 'chat',
     target: 'local',
     python: venvPython,
-    hyperparameters: { ...DEFAULT_HYPERPARAMETERS, batchSize: 2, gradAccumulation: 1, maxLength: 256, maxSteps: 6, saveEverySteps: 3, evalShare: 0.2, gradientCheckpointing: false, ...patch },
+    hyperparameters: {
+      ...DEFAULT_HYPERPARAMETERS,
+      batchSize: 2,
+      gradAccumulation: 1,
+      maxLength: 256,
+      maxSteps: 6,
+      saveEverySteps: 3,
+      evalShare: 0.2,
+      gradientCheckpointing: false,
+      ...patch,
+    },
   };
 }
 
@@ -33,15 +43,44 @@ beforeAll(async () => {
   model = buildTinyModel(path.join(models.dir, 'tiny'));
   env = makeStudio();
   server = await startFakeLlmServer({ responder: studioResponder() });
-  characterId = (await call(env.studio, 'characters/create', { fullName: 'Ludwig van Beethoven', shortName: 'Beethoven', era: '1770–1827', notes: '' })).id;
-  await call(env.studio, 'profiles/import', { characterId, fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'), fileName: 'wiki_Beethoven.txt' });
+  characterId = (
+    await call(env.studio, 'characters/create', {
+      fullName: 'Ludwig van Beethoven',
+      shortName: 'Beethoven',
+      era: '1770–1827',
+      notes: '',
+    })
+  ).id;
+  await call(env.studio, 'profiles/import', {
+    characterId,
+    fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'),
+    fileName: 'wiki_Beethoven.txt',
+  });
   const provider = await call(env.studio, 'providers/create', {
-    name: 'Fake', preset: 'custom', baseUrl: server.baseURL, model: 'fake-model', modelPath: '', apiKey: 'test-key',
-    maxConcurrency: 4, requestsPerMinute: 0, timeoutMs: 5000, structuredOutput: true,
+    name: 'Fake',
+    preset: 'custom',
+    baseUrl: server.baseURL,
+    model: 'fake-model',
+    modelPath: '',
+    apiKey: 'test-key',
+    maxConcurrency: 4,
+    requestsPerMinute: 0,
+    timeoutMs: 5000,
+    structuredOutput: true,
   });
   const job = await call(env.studio, 'generation/start', {
     characterId,
-    settings: { providerId: provider.id, targetScenes: 12, scenesPerCall: 4, protectiveShare: 0.1, temperature: 0.7, topP: 0.95, maxTokens: 2000, budgetUsd: null, dedupeThreshold: 0.7 },
+    settings: {
+      providerId: provider.id,
+      targetScenes: 12,
+      scenesPerCall: 4,
+      protectiveShare: 0.1,
+      temperature: 0.7,
+      topP: 0.95,
+      maxTokens: 2000,
+      budgetUsd: null,
+      dedupeThreshold: 0.7,
+    },
   });
   expect((await env.studio.generation.whenIdle(job.id)).status).toBe('succeeded');
 }, 120_000);
@@ -92,7 +131,12 @@ describe('training a character from its generated dataset', () => {
     const bad = await call(env.studio, 'training/doctor', { python: path.join(repoRoot, 'no', 'python') });
     expect(bad.ok).toBe(false);
     expect(bad.summary).toMatch(/not found|setup-python/i);
-    const empty = await call(env.studio, 'characters/create', { fullName: 'Nobody Yet', shortName: 'Nobody', era: '', notes: '' });
+    const empty = await call(env.studio, 'characters/create', {
+      fullName: 'Nobody Yet',
+      shortName: 'Nobody',
+      era: '',
+      notes: '',
+    });
     const error = await callError(env.studio, 'training/start', { characterId: empty.id, config: config() });
     expect(error.message).toMatch(/Generate experiences|no scene|None of the/i);
   });
