@@ -487,6 +487,8 @@ export interface Commands {
   'limits/list': (arg: { characterId: CharacterId }) => KnowledgeLimit[];
   /** Replaces the list of what the character cannot know with the user's edit. */
   'limits/save': (arg: { characterId: CharacterId; limits: string[] }) => KnowledgeLimit[];
+  /** Asks the provider for the list (from the era and the profile) and replaces the saved one. */
+  'limits/generate': (arg: { characterId: CharacterId; providerId: ProviderId }) => KnowledgeLimit[];
 
   'prompts/list': (arg: { characterId: CharacterId }) => PromptTemplate[];
   /** Saves a new custom version for this character; `null` template goes back to the built-in one. */

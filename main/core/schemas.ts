@@ -182,6 +182,7 @@ export const commandSchemas: Schemas = {
   'prices/set': price,
   'limits/list': z.object({ characterId }).strict(),
   'limits/save': z.object({ characterId, limits: z.array(z.string().max(300)).max(500) }).strict(),
+  'limits/generate': z.object({ characterId, providerId }).strict(),
   'prompts/list': z.object({ characterId }).strict(),
   'prompts/save': z.union([
     z.object({ characterId, stage, system: z.string().max(20_000), template: z.string().max(50_000) }).strict(),

@@ -137,6 +137,7 @@ export class Studio {
       'prices/set': (price) => providers.setPrice(price),
       'limits/list': ({ characterId }) => generation.limits(characterId),
       'limits/save': ({ characterId, limits }) => generation.saveLimits(characterId, limits),
+      'limits/generate': ({ characterId, providerId }) => generation.generateLimits(characterId, providerId),
       'prompts/list': ({ characterId }) => generation.prompts(characterId),
       'prompts/save': (arg) => generation.savePrompt(arg.characterId, arg.stage, 'reset' in arg ? null : arg),
       'generation/defaults': () => generation.defaults(),

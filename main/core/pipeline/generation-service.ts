@@ -11,6 +11,7 @@ import type {
   KnowledgeLimit,
   PromptTemplate,
   Provider,
+  ProviderId,
   SceneId,
   Stage,
   StageEstimate,
@@ -18,7 +19,7 @@ import type {
 } from '../../../common/contract';
 import type { DatasetRepo } from '../../store/dataset-repo';
 import type { Db } from '../../store/database';
-import type { JobRow, JobsRepo } from '../../store/jobs-repo';
+import type { CallRow, JobRow, JobsRepo } from '../../store/jobs-repo';
 import type { ProfilesRepo } from '../../store/profiles-repo';
 import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
@@ -253,6 +254,64 @@ export class GenerationService {
 
   limits(characterId: CharacterId): KnowledgeLimit[] {
     this.characters.get(characterId);
+    return this.dataset.limits(characterId);
+  }
+
+  /** Asks the provider for a list of what the character cannot know and replaces the saved list. */
+  async generateLimits(characterId: CharacterId, providerId: ProviderId): Promise<KnowledgeLimit[]> {
+    const character = this.characters.get(characterId);
+    if (this.chunksOf(characterId).length === 0) {
+      throw new StudioFailure(
+        'invalid_argument',
+        `${character.fullName} has no profile yet. Add one on the Profile tab first.`,
+      );
+    }
+    const provider = this.providers.get(providerId);
+    const llm = this.providers.instance(providerId);
+    const structured = provider.structuredOutput && llm.capabilities.jsonSchema;
+    const prompt = this.promptFor(characterId, 'limits');
+    const values = { ...this.baseValues(character, 'limits', structured), count: String(LIMITS_WANTED) };
+    const gateway = new LlmGateway(llm, {
+      maxConcurrency: 1,
+      timeoutMs: provider.timeoutMs,
+      maxAttempts: 3,
+      prices: this.providers.isMetered(provider) ? this.providers.priceTable() : {},
+      onCall: (record) => this.jobs.insertCall(callRow(null, record)),
+    });
+    const callId = this.newId();
+    let text: string;
+    try {
+      const result = await gateway.complete(
+        {
+          messages: [
+            ...(prompt.system ? [{ role: 'system' as const, content: fill(prompt.system, values) }] : []),
+            { role: 'user' as const, content: fill(prompt.template, values) },
+          ],
+          temperature: 0.7,
+          maxTokens: 1500,
+          ...(structured && { jsonSchema: SCHEMAS.limits }),
+        },
+        { callId, tag: 'limits' },
+      );
+      text = result.text;
+    } catch (error) {
+      throw new StudioFailure('unavailable', error instanceof Error ? error.message : String(error));
+    }
+    const texts = parseLimits(text, structured);
+    if (texts.length === 0) {
+      throw new StudioFailure(
+        'unavailable',
+        'The model answered without a list. Try again, or write the list yourself.',
+      );
+    }
+    this.db.transaction(() =>
+      this.dataset.replaceLimits(
+        characterId,
+        texts.slice(0, LIMITS_WANTED).map((t) => ({ id: this.newId(), text: t, source: 'generated' as const, callId })),
+        this.clock.now(),
+      ),
+    )();
+    this.events.emit('limits/changed', { characterId });
     return this.dataset.limits(characterId);
   }
 
@@ -735,13 +794,7 @@ export class GenerationService {
   ): { messages: { role: 'system' | 'user'; content: string }[]; prompt: { version: string } } {
     const prompt = this.promptFor(ctx.character.id, stage);
     const structured = ctx.provider.structuredOutput && ctx.llm.capabilities.jsonSchema;
-    const values: Record<string, string> = {
-      character: ctx.character.fullName,
-      short: ctx.character.shortName,
-      era: ctx.character.era || 'unknown dates',
-      format: FORMAT_INSTRUCTIONS[stage][structured ? 'json' : 'text'],
-      profile: this.profileExcerpt(ctx.character.id),
-    };
+    const values = this.baseValues(ctx.character, stage, structured);
     if (stage === 'limits') values.count = String(LIMITS_WANTED);
     if (stage === 'scenes') {
       values.chunk = this.chunkText(input.chunkId);
@@ -766,6 +819,16 @@ export class GenerationService {
       { role: 'user' as const, content: fill(prompt.template, values) },
     ];
     return { messages, prompt };
+  }
+
+  private baseValues(character: Character, stage: Stage, structured: boolean): Record<string, string> {
+    return {
+      character: character.fullName,
+      short: character.shortName,
+      era: character.era || 'unknown dates',
+      format: FORMAT_INSTRUCTIONS[stage][structured ? 'json' : 'text'],
+      profile: this.profileExcerpt(character.id),
+    };
   }
 
   private promptFor(characterId: CharacterId, stage: Stage): PromptPair & { version: string } {
@@ -797,25 +860,7 @@ export class GenerationService {
   }
 
   private recordCall(id: JobId, record: CallRecord, settings: GenerationSettings, run: Running): void {
-    this.jobs.insertCall({
-      id: record.callId,
-      attempt: record.attempt,
-      job_id: id,
-      item_id: record.tag ?? null,
-      provider: record.provider,
-      model: record.model,
-      response_model: record.responseModel,
-      params: JSON.stringify(record.params),
-      messages: JSON.stringify(record.messages),
-      response: record.responseText,
-      finish_reason: record.finishReason,
-      prompt_tokens: record.usage?.promptTokens ?? null,
-      completion_tokens: record.usage?.completionTokens ?? null,
-      cost_usd: record.costUsd,
-      latency_ms: Math.round(record.latencyMs),
-      error: record.error ? `${record.error.code}: ${record.error.message}` : null,
-      started_at: record.startedAt,
-    });
+    this.jobs.insertCall(callRow(id, record));
     this.jobs.addUsage(id, record.usage?.promptTokens ?? 0, record.usage?.completionTokens ?? 0, record.costUsd ?? 0);
     if (settings.budgetUsd !== null && !run.controller.signal.aborted) {
       const spent = this.jobs.job(id)?.cost_usd ?? 0;
@@ -944,6 +989,29 @@ function processAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** An LLM call attempt as stored in `llm_calls`, linked to its job (null for a one-off call). */
+function callRow(jobId: JobId | null, record: CallRecord): CallRow {
+  return {
+    id: record.callId,
+    attempt: record.attempt,
+    job_id: jobId,
+    item_id: record.tag ?? null,
+    provider: record.provider,
+    model: record.model,
+    response_model: record.responseModel,
+    params: JSON.stringify(record.params),
+    messages: JSON.stringify(record.messages),
+    response: record.responseText,
+    finish_reason: record.finishReason,
+    prompt_tokens: record.usage?.promptTokens ?? null,
+    completion_tokens: record.usage?.completionTokens ?? null,
+    cost_usd: record.costUsd,
+    latency_ms: Math.round(record.latencyMs),
+    error: record.error ? `${record.error.code}: ${record.error.message}` : null,
+    started_at: record.startedAt,
+  };
 }
 
 /** A bad answer: counted as a failed attempt of the item, with this reason. */

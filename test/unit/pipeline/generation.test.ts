@@ -333,3 +333,23 @@ describe('slow and thin input', () => {
     expect((await call(env.studio, 'dataset/stats', { characterId: single.id })).experiences).toBe(6);
   });
 });
+
+describe('what the character cannot know', () => {
+  it('is generated on request from the era and profile, recorded with its call, and replaces the list', async () => {
+    const providerId = await setup();
+    await call(env.studio, 'limits/save', { characterId, limits: ['the telephone'] });
+    const limits = await call(env.studio, 'limits/generate', { characterId, providerId });
+    expect(limits.map((l) => l.text)).toContain('the Python programming language');
+    expect(limits.map((l) => l.text)).not.toContain('the telephone');
+    expect(limits.every((l) => l.source === 'generated')).toBe(true);
+    const prompt = server.requests.find((r) => r.chat)!.chat!.messages.at(-1)!.content;
+    expect(prompt).toContain('1770–1827');
+    expect(prompt).toContain('Ludwig van Beethoven (baptised 17 December 1770');
+    const calls = env.studio.db.prepare('SELECT job_id, response FROM llm_calls').all() as {
+      job_id: string | null;
+      response: string;
+    }[];
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.job_id).toBeNull();
+  });
+});

@@ -25,6 +25,7 @@ export function GeneratePanel({ character }: { character: Character }) {
   const defaults = useGenerationDefaults(character.id);
   const providers = useProviders();
   const jobs = useJobs(character.id);
+  const draftProvider = useUi((s) => s.generationDrafts[character.id]?.providerId);
 
   if (defaults.isError) return <p className="form-error">{defaults.error.message}</p>;
   if (providers.isError) return <p className="form-error">{providers.error.message}</p>;
@@ -34,7 +35,12 @@ export function GeneratePanel({ character }: { character: Character }) {
     <div className="generate">
       <JobsSection character={character} />
       <NewRun character={character} defaults={defaults.data} providers={providers.data} />
-      <LimitsEditor character={character} />
+      <LimitsEditor
+        character={character}
+        providerId={
+          draftProvider || defaultProviderId(providers.data, jobs.data?.[0]?.settings.providerId ?? null) || null
+        }
+      />
       <PromptsPanel character={character} />
     </div>
   );

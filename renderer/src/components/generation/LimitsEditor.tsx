@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Character } from '../../../../common/contract';
+import type { Character, ProviderId } from '../../../../common/contract';
 import { queryClient, useCommand, useLimits } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 
@@ -7,9 +7,10 @@ import { useUi } from '../../state/ui';
  * "Things {short name} cannot know": the knowledge limits protective scenes press on. An empty list
  * is generated from the character's era at the start of the run; the user may write or edit it.
  */
-export function LimitsEditor({ character }: { character: Character }) {
+export function LimitsEditor({ character, providerId }: { character: Character; providerId: string | null }) {
   const limits = useLimits(character.id);
   const save = useCommand('limits/save');
+  const generate = useCommand('limits/generate');
   const toast = useUi((s) => s.toast);
   // null: showing what is saved; a list: the user's unsaved edit.
   const [draft, setDraft] = useState<string[] | null>(null);
@@ -35,6 +36,21 @@ export function LimitsEditor({ character }: { character: Character }) {
     );
   };
 
+  const onGenerate = () => {
+    if (!providerId) return;
+    if (saved.length > 0 && !window.confirm(`Replace the ${saved.length} saved lines with a newly generated list?`))
+      return;
+    generate.mutate(
+      { characterId: character.id, providerId: providerId as ProviderId },
+      {
+        onSuccess: (list) => {
+          queryClient.setQueryData(['limits/list', { characterId: character.id }], list);
+          setDraft(null);
+        },
+      },
+    );
+  };
+
   return (
     <section className="card limits" aria-labelledby="limits-title">
       <div className="card-head">
@@ -44,7 +60,7 @@ export function LimitsEditor({ character }: { character: Character }) {
             Protective scenes press {character.shortName} on these, and the model learns to answer “I don&apos;t know”
             in character.{' '}
             {saved.length === 0 && !dirty
-              ? 'Leave the list empty and the studio writes one from the era at the start of the run; you can edit it then.'
+              ? 'Generate a list now to review it, or leave it empty and the studio writes one at the start of the run.'
               : 'One per line: an invention, event or idea from after their time, or outside their world.'}
           </p>
         </div>
@@ -87,6 +103,16 @@ export function LimitsEditor({ character }: { character: Character }) {
       <div className="actions left">
         <button className="small" onClick={() => setDraft([...lines, ''])}>
           + Add a line
+        </button>
+        <button
+          className="small"
+          onClick={onGenerate}
+          disabled={!providerId || generate.isPending || dirty}
+          title={
+            providerId ? 'Asks the run’s provider for a list from the era and the profile.' : 'Add a provider first.'
+          }
+        >
+          {generate.isPending ? 'Generating…' : 'Generate a list'}
         </button>
         <span className="spacer" />
         {dirty && (
