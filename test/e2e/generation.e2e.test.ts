@@ -195,6 +195,13 @@ describe('experience construction in a browser against serve and an OpenAI-compa
     await limits.getByText('yours', { exact: true }).waitFor();
     expect(await limits.getByRole('textbox').count()).toBe(before + 1);
 
+    // A fresh list can be asked for at any time; it replaces the saved one after a confirmation.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await limits.getByRole('button', { name: 'Generate a list' }).click();
+    await expect.poll(() => limits.getByText('yours', { exact: true }).count()).toBe(0);
+    expect(await limits.getByRole('textbox').count()).toBe(5);
+    expect(await limits.getByRole('textbox').first().inputValue()).toBe('the smartphone');
+
     const prompts = page.locator('details.prompts');
     await prompts.locator('summary').click();
     const scenesPrompt = prompts
