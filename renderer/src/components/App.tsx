@@ -59,6 +59,24 @@ function Welcome() {
       <button className="primary" onClick={() => open({ kind: 'create-character' })}>
         Create your first character
       </button>
+      <ol className="welcome-steps">
+        <li>
+          <strong>Profile</strong>
+          <span>The life story, split into chunks you can edit.</span>
+        </li>
+        <li>
+          <strong>Generate</strong>
+          <span>Scenes, experiences and protective scenes, by any LLM.</span>
+        </li>
+        <li>
+          <strong>Dataset</strong>
+          <span>Read every scene, traced to the call that made it.</span>
+        </li>
+        <li>
+          <strong>Train</strong>
+          <span>A LoRA fine-tune here or on a GPU server.</span>
+        </li>
+      </ol>
     </div>
   );
 }
