@@ -827,7 +827,8 @@ export class GenerationService {
       short: character.shortName,
       era: character.era || 'unknown dates',
       format: FORMAT_INSTRUCTIONS[stage][structured ? 'json' : 'text'],
-      profile: this.profileExcerpt(character.id),
+      // Only the stages whose prompt shows the profile pay for reading it.
+      ...(PLACEHOLDERS[stage].includes('profile') && { profile: this.profileExcerpt(character.id) }),
     };
   }
 
