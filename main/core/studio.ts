@@ -109,7 +109,7 @@ export class Studio {
       { dataDir: options.dataDir, trainerDir, defaultPython: defaultPython(options.dataDir, appRoot) },
       hosts,
     );
-    training.recover();
+    training.recover({ reattachRemote: options.door !== 'cli' });
     this.training = training;
 
     this.handlers = {

@@ -1,4 +1,3 @@
-import os from 'node:os';
 import type {
   Character,
   CharacterId,
@@ -24,6 +23,7 @@ import type { ProfilesRepo } from '../../store/profiles-repo';
 import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
+import { runnerAlive, runnerId } from '../runner';
 import type { EventBus } from '../events';
 import { LlmGateway, type CallRecord } from '../llm/gateway';
 import { isLlmError, type LlmProvider } from '../llm/types';
@@ -100,7 +100,7 @@ interface ItemInput {
 export class GenerationService {
   private readonly running = new Map<JobId, Running>();
   private readonly lastEmit = new Map<JobId, number>();
-  private readonly runnerId = `${process.pid}@${os.hostname()}`;
+  private readonly runnerId = runnerId();
 
   constructor(
     private readonly db: Db,
@@ -395,8 +395,7 @@ export class GenerationService {
     // A runner on this machine whose process is gone died (a crash or kill): interrupt at once.
     // Runners elsewhere (a shared data folder) are judged by their heartbeat.
     for (const row of this.jobs.runningJobs()) {
-      const [pid, host] = (row.runner ?? '').split('@');
-      if (host === os.hostname() && !processAlive(Number(pid))) this.jobs.forgetRunner(row.id);
+      if (runnerAlive(row.runner) === false) this.jobs.forgetRunner(row.id);
     }
     return this.jobs.markInterrupted(this.clock.now(), STALE_RUNNER_MS);
   }
@@ -979,17 +978,6 @@ interface RunContext {
   llm: LlmProvider;
   gateway: LlmGateway;
   window: number;
-}
-
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** An LLM call attempt as stored in `llm_calls`, linked to its job (null for a one-off call). */

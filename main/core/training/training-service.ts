@@ -19,6 +19,7 @@ import type { TrainingRepo, TrainingRunRow } from '../../store/training-repo';
 import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
+import { runnerAlive } from '../runner';
 import type { EventBus } from '../events';
 import { DatasetExportError, writeTrainerDataset } from '../trainer/dataset-export';
 import { environmentOf } from './doctor-report';
@@ -339,11 +340,14 @@ export class TrainingService {
    * At start-up: local runs whose trainer died with the previous studio process become resumable;
    * remote runs outlive the studio, so they are re-attached (from the last stored seq) instead.
    */
-  recover(): void {
+  recover(options: { reattachRemote: boolean } = { reattachRemote: true }): void {
     for (const row of this.repo.unfinished()) {
       if (this.active.has(row.id)) continue;
+      // A run that another live studio process (the desktop app, `serve`) is supervising is its own.
+      if (runnerAlive(row.runner) === true) continue;
       if (row.target !== 'local' && row.status !== 'queued') {
-        this.launchRemote(row.id, 'attach');
+        // Remote runs go on without us; only a long-lived door follows them again.
+        if (options.reattachRemote) this.launchRemote(row.id, 'attach');
         continue;
       }
       this.repo.update(

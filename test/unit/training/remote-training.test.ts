@@ -33,7 +33,7 @@ let model: string;
 function openStudio(): Studio {
   return new Studio({
     dataDir,
-    door: 'cli',
+    door: 'web',
     version: 'test',
     remote: { launcher: { pollMs: 150, reconnectDelaysMs: [200] }, remoteEnv: trainerEnv },
   });

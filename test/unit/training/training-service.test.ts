@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId, TrainingConfig } from '../../../common/contract';
@@ -159,5 +160,24 @@ describe("the studio's managed Python environment", () => {
     expect(result.ok).toBe(false);
     expect(result.summary).toMatch(/not found|Install Python/i);
     expect(lines.at(-1)).toMatch(/^failed: /);
+  });
+});
+
+describe('runs left unfinished by another process', () => {
+  it('become interrupted when their process is gone, and stay untouched while it lives', () => {
+    const insert = env.studio.db.prepare(
+      `INSERT INTO training_runs (id, character_id, status, target, config, run_dir, created_at, updated_at, runner)
+       VALUES (?, ?, 'running', 'local', ?, '/tmp/none', 0, 0, ?)`,
+    );
+    const conf = JSON.stringify(config());
+    // A live process on this machine (this test's own parent) and one that cannot exist.
+    insert.run('run-alive', characterId, conf, `${process.ppid}@${os.hostname()}`);
+    insert.run('run-dead', characterId, conf, `4194303@${os.hostname()}`);
+    env.studio.training.recover();
+    const status = (id: string) =>
+      env.studio.db.prepare('SELECT status FROM training_runs WHERE id = ?').pluck().get(id);
+    expect(status('run-alive')).toBe('running');
+    expect(status('run-dead')).toBe('interrupted');
+    env.studio.db.prepare(`DELETE FROM training_runs WHERE id IN ('run-alive', 'run-dead')`).run();
   });
 });
