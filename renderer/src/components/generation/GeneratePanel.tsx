@@ -1,5 +1,5 @@
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import type { Character, GenerationSettings, Provider } from '../../../../common/contract';
+import { useMemo, useState } from 'react';
+import type { Character, Provider } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { storeJob, useCommand, useEstimate, useGenerationDefaults, useJobs, useProviders } from '../../lib/queries';
 import { useUi, type GenerationDraft } from '../../state/ui';
@@ -8,14 +8,8 @@ import { ACTIVE } from './format';
 import { JobsSection } from './JobsSection';
 import { LimitsEditor } from './LimitsEditor';
 import { PromptsPanel } from './PromptsPanel';
-import {
-  defaultProviderId,
-  fieldText,
-  readSettings,
-  type Defaults,
-  type Field,
-  type FieldErrors,
-} from './settings-form';
+import { defaultProviderId, fieldText, readSettings, type Defaults, type Field } from './settings-form';
+import { NumberField, useDebounced } from '../form-fields';
 import '../../generation.css';
 
 const EMPTY_DRAFT: GenerationDraft = {};
@@ -247,60 +241,4 @@ function NewRun({
       </div>
     </section>
   );
-}
-
-function NumberField({
-  label,
-  field,
-  text,
-  set,
-  errors,
-  min,
-  max,
-  step,
-  optional,
-  children,
-}: {
-  label: string;
-  field: Field;
-  text: (field: Field) => string;
-  set: (field: Field, value: string) => void;
-  errors: FieldErrors;
-  min?: number;
-  max?: number;
-  step?: number;
-  optional?: boolean;
-  children: ReactNode;
-}) {
-  const error = errors[field];
-  return (
-    <label>
-      <span>
-        {label} {optional && <span className="optional">(optional)</span>}
-      </span>
-      <input
-        type="number"
-        inputMode="decimal"
-        min={min}
-        max={max}
-        step={step}
-        value={text(field)}
-        aria-invalid={error ? true : undefined}
-        onChange={(e) => set(field, e.target.value)}
-      />
-      {error ? <small className="field-error">{error}</small> : <small>{children}</small>}
-    </label>
-  );
-}
-
-/** The value once it has stopped changing for `ms`; compared by content, not identity. */
-function useDebounced(value: GenerationSettings | null, ms: number): GenerationSettings | null {
-  const [settled, setSettled] = useState(value);
-  const key = JSON.stringify(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(timer);
-    // `key` stands for `value`'s content; a new object with the same content does not restart it.
-  }, [key, ms]);
-  return JSON.stringify(settled) === key ? value : settled;
 }

@@ -1,8 +1,9 @@
-import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
+import { useId, useMemo, useState, type ReactNode } from 'react';
 import type { BaseModelOption, Character, TrainingHyperparameters, TrainingRun } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { storeRun, useCommand, useHosts, useTrainerDoctor, useTrainingEstimate } from '../../lib/queries';
 import { useUi, type TrainingDraft } from '../../state/ui';
+import { NumberField as NumberInput, useDebounced, type NumberFieldProps } from '../form-fields';
 import { DoctorResult } from './DoctorResult';
 import { PythonSetup } from './PythonSetup';
 import { TrainingEstimatePanel } from './TrainingEstimatePanel';
@@ -13,7 +14,6 @@ import {
   OTHER_MODEL,
   readConfig,
   type DraftField,
-  type FieldErrors,
   type NumberField,
 } from './training-form';
 
@@ -78,8 +78,13 @@ export function NewTrainingRun({
     }
   };
 
-  const field = (name: NumberField, label: string, hint: ReactNode, extra: Partial<NumberProps> = {}) => (
-    <NumberInput label={label} field={name} text={text} set={set} errors={errors} {...extra}>
+  const field = (
+    name: NumberField,
+    label: string,
+    hint: ReactNode,
+    extra: Pick<NumberFieldProps<DraftField>, 'min' | 'max' | 'step' | 'optional'> = {},
+  ) => (
+    <NumberInput<DraftField> label={label} field={name} text={text} set={set} errors={errors} {...extra}>
       {hint}
     </NumberInput>
   );
@@ -341,63 +346,4 @@ export function NewTrainingRun({
       </div>
     </section>
   );
-}
-
-interface NumberProps {
-  min?: number;
-  max?: number;
-  step?: number;
-  optional?: boolean;
-}
-
-function NumberInput({
-  label,
-  field,
-  text,
-  set,
-  errors,
-  min,
-  max,
-  step,
-  optional,
-  children,
-}: NumberProps & {
-  label: string;
-  field: NumberField;
-  text: (field: DraftField) => string;
-  set: (field: DraftField, value: string) => void;
-  errors: FieldErrors;
-  children: ReactNode;
-}) {
-  const error = errors[field];
-  return (
-    <label>
-      <span>
-        {label} {optional && <span className="optional">(optional)</span>}
-      </span>
-      <input
-        type="number"
-        inputMode="decimal"
-        min={min}
-        max={max}
-        step={step ?? 'any'}
-        value={text(field)}
-        aria-invalid={error ? true : undefined}
-        onChange={(e) => set(field, e.target.value)}
-      />
-      {error ? <small className="field-error">{error}</small> : <small>{children}</small>}
-    </label>
-  );
-}
-
-/** The value once it has stopped changing for `ms`; compared by content, not identity. */
-function useDebounced<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  const key = JSON.stringify(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(timer);
-    // `key` stands for `value`'s content; a new object with the same content does not restart it.
-  }, [key, ms]);
-  return JSON.stringify(settled) === key ? value : settled;
 }
