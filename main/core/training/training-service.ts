@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path, { posix } from 'node:path';
 import type {
   BaseModelOption,
@@ -19,7 +18,7 @@ import type { TrainingRepo, TrainingRunRow } from '../../store/training-repo';
 import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
-import { runnerAlive } from '../runner';
+import { runnerAlive, runnerId } from '../runner';
 import type { EventBus } from '../events';
 import { DatasetExportError, writeTrainerDataset } from '../trainer/dataset-export';
 import { environmentOf } from './doctor-report';
@@ -451,7 +450,7 @@ export class TrainingService {
       {
         status: 'running',
         message: null,
-        runner: `${process.pid}@${os.hostname()}`,
+        runner: runnerId(),
         ...(command === 'train' ? { finishedAt: null } : { phase: 'exporting' }),
       },
       this.clock.now(),
