@@ -8,6 +8,9 @@ const sqlAsText = {
   },
 };
 
+/** Trainer children never fetch llama.cpp's converters from the internet in tests: a closed port. */
+const offlineConverters = { CHARACTER_STUDIO_LLAMA_CPP_URL: 'http://127.0.0.1:9/llama.cpp.tar.gz' };
+
 export default defineConfig({
   plugins: [sqlAsText],
   test: {
@@ -20,6 +23,7 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 30_000,
           pool: 'forks',
+          env: offlineConverters,
         },
       },
       {
@@ -30,6 +34,7 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          env: offlineConverters,
         },
       },
     ],

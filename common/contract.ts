@@ -183,6 +183,32 @@ export interface TrainingHyperparameters {
   gradientCheckpointing: boolean;
   fullFinetune: boolean;
   thinking: 'keep' | 'drop';
+  /** Linear warm-up, as a share of all steps (the paper: 0.04). */
+  warmupRatio: number;
+  /** AdamW weight decay (the paper: 0.1 for its full fine-tune). */
+  weightDecay: number;
+  /** Checkpoints kept on disk; the oldest go first. */
+  saveTotalLimit: number;
+  /** Evaluations without a better dev loss before training stops; null never stops early. */
+  earlyStoppingPatience: number | null;
+  /** QLoRA: the base model in 4-bit NF4 (needs a CUDA GPU with bitsandbytes). LoRA only. */
+  loadIn4bit: boolean;
+  /** Weights and compute: `auto` takes bf16 where the GPU has it, else fp16 on GPU, fp32 on CPU. */
+  dtype: 'auto' | 'bf16' | 'fp16' | 'fp32';
+  /**
+   * How several GPUs share the run: `auto` is FSDP for full fine-tuning (each GPU holds a shard of the
+   * model) and DDP for LoRA (each holds a copy). One GPU ignores it.
+   */
+  sharding: 'auto' | 'ddp' | 'fsdp';
+}
+
+/** A named set of hyper-parameters for a common situation; applying it changes only these fields. */
+export interface TrainingPreset {
+  id: string;
+  label: string;
+  /** One sentence: when to pick it. */
+  description: string;
+  hyperparameters: Partial<TrainingHyperparameters>;
 }
 
 export interface TrainingConfig {
@@ -208,6 +234,21 @@ export interface TrainingPoint {
   evalLoss: number | null;
 }
 
+/** Byte progress of the phase a live run is in (the base model's download, fetching converters). */
+export interface TrainingTransfer {
+  /** The trainer's phase name, e.g. `downloading`. */
+  phase: string;
+  /** What moves: the base model's hub id while downloading; null when the trainer does not say. */
+  subject: string | null;
+  /** downloading: the commit sha being fetched. */
+  revision: string | null;
+  doneBytes: number;
+  /** null when the size is not known. */
+  totalBytes: number | null;
+  filesDone: number | null;
+  filesTotal: number | null;
+}
+
 export interface TrainingRun {
   id: RunId;
   characterId: CharacterId;
@@ -230,6 +271,8 @@ export interface TrainingRun {
   points: TrainingPoint[];
   createdAt: number;
   updatedAt: number;
+  /** While the run is in a phase that reports bytes (not persisted: live state of this app session). */
+  transfer?: TrainingTransfer | null;
   finishedAt: number | null;
 }
 
@@ -238,8 +281,14 @@ export interface TrainingEstimate {
   /** Rough tokens per example (4 characters a token). */
   meanTokens: number;
   steps: number;
-  /** Weights + optimizer + activations, GiB, for LoRA in bf16 (and full fine-tuning). */
+  /** Weights + optimizer + activations, GiB per GPU; 0 when the base model's size is unknown. */
   memoryGiB: number;
+  /** Tokens the run will train on (all epochs, or up to max steps). */
+  tokens: number;
+  /** Rough training time in seconds; null when nothing tells the speed of the target machine. */
+  seconds: number | null;
+  /** Where `seconds` comes from, e.g. "measured: 2,310 tokens/s in the run of 3 May" or "NVIDIA A100 spec". */
+  speedBasis: string | null;
   warnings: string[];
 }
 
@@ -531,7 +580,11 @@ export interface Commands {
    */
   'hosts/trust': (arg: { id: HostId; fingerprint: string }) => HostCheck;
 
-  'training/options': (arg: Empty) => { baseModels: BaseModelOption[]; defaults: TrainingHyperparameters };
+  'training/options': (arg: Empty) => {
+    baseModels: BaseModelOption[];
+    defaults: TrainingHyperparameters;
+    presets: TrainingPreset[];
+  };
   /** Checks the Python environment the trainer would run in. */
   'training/doctor': (arg: { python: string }) => TrainerEnvironment;
   /**

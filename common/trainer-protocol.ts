@@ -55,19 +55,39 @@ export type TrainerPhaseName =
   | 'saving'
   | 'exporting'
   | 'merging'
-  | 'converting';
+  | 'converting'
+  /** Downloading llama.cpp's converters (first GGUF export on a machine); repeated with done_bytes. */
+  | 'fetching_converter'
+  /** Downloading the base model from the Hugging Face hub; repeated with done_bytes, at most once a second. */
+  | 'downloading';
+
+/** What ran: one process (`none`), a whole model per GPU (`ddp`), or weights, gradients and optimizer
+ * state sharded across the GPUs (`fsdp`, full fine-tunes). */
+export type TrainerSharding = 'none' | 'ddp' | 'fsdp';
 
 export interface PhaseEvent extends EventBase {
   type: 'phase';
   name: TrainerPhaseName;
   base_model?: string;
+  /** downloading: the commit sha the requested revision resolved to (what is loaded and recorded). */
+  revision?: string;
+  /** downloading: files complete in the cache, of files_total. */
+  files_done?: number;
+  files_total?: number;
   device?: string;
   dtype?: string;
+  /** loading_model, training: how the ranks share the work (see TrainerSharding). */
+  sharding?: TrainerSharding;
   checkpoint?: string;
   step?: number;
   total_steps?: number;
   start_step?: number;
   target?: string;
+  /** Byte progress of a phase that moves bytes (fetching_converter, downloading); the last event of a
+   * download has done_bytes === total_bytes. */
+  done_bytes?: number;
+  /** fetching_converter: size of the archive, absent when the server does not say; downloading: all files. */
+  total_bytes?: number;
 }
 
 /** After each optimizer step (loss, lr, tokens_per_s, eta_s) or each evaluation (eval_loss). */
@@ -126,6 +146,11 @@ export type TrainerErrorCode =
   | 'invalid_dataset'
   | 'invalid_base_model'
   | 'model_unavailable'
+  /** Hub base models: unknown id, gated or private without access, unknown revision, no usable files. */
+  | 'model_not_found'
+  | 'model_gated'
+  | 'revision_not_found'
+  | 'model_files_missing'
   | 'format_unsupported'
   | 'no_trainable_examples'
   | 'run_dir_not_empty'
@@ -151,7 +176,7 @@ export interface DoneEvent extends EventBase {
   type: 'done';
   status: 'completed' | 'stopped' | 'cancelled';
   reason?: string;
-  /** Paths by kind: adapter, model, merged, modelfile, gguf, manifest, events, checkpoint. */
+  /** Paths by kind: adapter, model, merged, modelfile, gguf, adapter_gguf, manifest, events, checkpoint. */
   outputs: Record<string, string>;
 }
 

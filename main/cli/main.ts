@@ -70,7 +70,9 @@ Commands:
       --base-model <hf-id|folder> [--format chat|character-llm] [--python <interpreter>]
       [--host <ssh host>]       Train on an SSH host (see hosts add) instead of this machine
       [--epochs <n>] [--lr <rate>] [--rank <n>] [--batch <n>] [--max-length <tokens>]
-      [--max-steps <n>] [--full]   Resumes the character's stopped or interrupted run if there is one.
+      [--max-steps <n>] [--full] [--qlora] [--dtype auto|bf16|fp16|fp32]
+      [--preset lora|trial|qlora|paper]  Start from a preset; the options above override it.
+                                Resumes the character's stopped or interrupted run if there is one.
                                 Ctrl+C saves a checkpoint and stops (run again to resume).
   doctor [--python <interpreter>]  Check the trainer's Python environment
 
@@ -148,6 +150,8 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
         'max-length': { type: 'string' },
         'max-steps': { type: 'string' },
         full: { type: 'boolean', default: false },
+        qlora: { type: 'boolean', default: false },
+        dtype: { type: 'string' },
         user: { type: 'string' },
         key: { type: 'string' },
         'remote-root': { type: 'string' },
@@ -495,7 +499,15 @@ async function train(studio: Studio, call: Call, character: Character, values: V
       throw new UsageError(
         'Missing --base-model (a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct, or a model folder).',
       );
-    const { defaults } = await call('training/options', {});
+    const options = await call('training/options', {});
+    const presetId = str('preset');
+    const preset = presetId === undefined ? undefined : options.presets.find((p) => p.id === presetId);
+    if (presetId !== undefined && !preset)
+      throw new UsageError(`--preset must be one of ${options.presets.map((p) => p.id).join(', ')}.`);
+    const defaults = { ...options.defaults, ...preset?.hyperparameters };
+    const dtype = str('dtype') ?? defaults.dtype;
+    if (dtype !== 'auto' && dtype !== 'bf16' && dtype !== 'fp16' && dtype !== 'fp32')
+      throw new UsageError('--dtype must be auto, bf16, fp16 or fp32.');
     const format = str('format') ?? 'chat';
     if (format !== 'chat' && format !== 'character-llm')
       throw new UsageError('--format must be chat or character-llm.');
@@ -519,12 +531,14 @@ async function train(studio: Studio, call: Call, character: Character, values: V
         batchSize: numberOption(str('batch'), '--batch', defaults.batchSize),
         maxLength: numberOption(str('max-length'), '--max-length', defaults.maxLength),
         maxSteps: maxSteps === undefined ? null : numberOption(maxSteps, '--max-steps', 0),
-        fullFinetune: values.full === true,
+        fullFinetune: values.full === true || defaults.fullFinetune,
+        loadIn4bit: values.qlora === true || defaults.loadIn4bit,
+        dtype,
       },
     };
     const estimate = await call('training/estimate', { characterId: character.id, config });
     io.err(
-      `${estimate.examples} scenes (~${estimate.meanTokens} tokens each), ${estimate.steps} steps${estimate.memoryGiB ? `, about ${estimate.memoryGiB} GiB of GPU memory` : ''}.`,
+      `${estimate.examples} scenes (~${estimate.meanTokens} tokens each), ${estimate.steps} steps${estimate.memoryGiB ? `, about ${estimate.memoryGiB} GiB of GPU memory` : ''}${estimate.seconds !== null ? `, about ${formatDuration(estimate.seconds)} (${estimate.speedBasis ?? ''})` : ''}.`,
     );
     for (const warning of estimate.warnings) io.err(`Warning: ${warning}`);
     run = await call('training/start', { characterId: character.id, config });

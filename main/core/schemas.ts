@@ -113,6 +113,14 @@ const trainingConfig = z
         gradientCheckpointing: z.boolean(),
         fullFinetune: z.boolean(),
         thinking: z.enum(['keep', 'drop']),
+        // Added after the first release: callers that predate them get the defaults.
+        warmupRatio: z.number().min(0).lt(1).default(0.04),
+        weightDecay: z.number().min(0).max(10).default(0),
+        saveTotalLimit: z.number().int().min(1).max(1000).default(3),
+        earlyStoppingPatience: z.number().int().min(1).max(1000).nullable().default(null),
+        loadIn4bit: z.boolean().default(false),
+        dtype: z.enum(['auto', 'bf16', 'fp16', 'fp32']).default('auto'),
+        sharding: z.enum(['auto', 'ddp', 'fsdp']).default('auto'),
       })
       .strict(),
   })

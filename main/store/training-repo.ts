@@ -86,6 +86,16 @@ export class TrainingRepo {
       .all(characterId) as TrainingRunRow[];
   }
 
+  /** The newest runs with a measured speed (non-padding tokens/s), newest first. */
+  measuredSpeeds(limit = 50): { config: string; tokens_per_s: number; updated_at: number }[] {
+    return this.db
+      .prepare(
+        `SELECT config, tokens_per_s, updated_at FROM training_runs
+         WHERE tokens_per_s > 0 ORDER BY updated_at DESC LIMIT ?`,
+      )
+      .all(limit) as { config: string; tokens_per_s: number; updated_at: number }[];
+  }
+
   unfinished(): TrainingRunRow[] {
     return this.db
       .prepare(`SELECT * FROM training_runs WHERE status IN ('queued', 'running', 'stopping')`)

@@ -153,6 +153,15 @@ describe('training a character in a browser against serve and the real trainer',
     await form.getByLabel(/^Hugging Face id or model folder/).fill(model);
     await form.getByRole('radio', { name: /^Chat/ }).check();
     await form.getByLabel(/^Python interpreter/).fill(python);
+
+    // Presets fill the fields they name and show which one the form matches.
+    const presets = form.getByRole('group', { name: 'Presets' });
+    expect(await presets.getByRole('button', { name: /LoRA · 1–2k scenes/ }).getAttribute('aria-pressed')).toBe('true');
+    await presets.getByRole('button', { name: 'Quick trial' }).click();
+    expect(await form.getByLabel(/^Max steps/).inputValue()).toBe('30');
+    expect(await presets.getByRole('button', { name: 'Quick trial' }).getAttribute('aria-pressed')).toBe('true');
+    await presets.getByText(/measure the speed of this machine/).waitFor();
+
     await form.getByLabel(/^Epochs/).fill('2');
     await form.getByLabel(/^Batch size/).fill('2');
     await form.getByLabel(/^Gradient accumulation/).fill('1');
@@ -161,7 +170,7 @@ describe('training a character in a browser against serve and the real trainer',
     await form.getByLabel(/^LoRA rank/).fill('4');
     await form.getByLabel(/^LoRA alpha/).fill('8');
     await form.getByLabel(/^Learning rate/).fill('0.005');
-    await form.getByText('Checkpoints, dev set and memory').click();
+    await form.getByText('Checkpoints, dev set, precision and memory').click();
     await form.getByLabel(/^Save every/).fill('3');
     await form.getByLabel(/^Dev share/).fill('20');
     await form.getByRole('checkbox', { name: /^Gradient checkpointing/ }).uncheck();
@@ -185,6 +194,8 @@ describe('training a character in a browser against serve and the real trainer',
     await expect.poll(() => estimate.getByTestId('estimate-steps').innerText()).toMatch(/^6\b/);
     expect(Number((await estimate.getByTestId('estimate-examples').innerText()).split('\n')[0])).toBe(13);
     await estimate.getByText(/Only 13 scenes/).waitFor();
+    // The tiny model's size comes from its config.json; with the CPU known, a time is guessed.
+    await expect.poll(() => estimate.getByTestId('estimate-time').innerText()).toMatch(/≈ \d+ s[\s\S]*CPU only/);
     await tallShot('30-train-form', page.locator('section.new-training'));
 
     // A misspelt interpreter gets a clear answer, not a crash.

@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { createServer, connect, type Socket } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { tempDir } from './paths';
@@ -120,4 +120,61 @@ export async function startSshd(): Promise<TestSshd> {
       cleanup();
     },
   };
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of `targetPort` that can drop connections mid-stream: with
+ * `cutAfterBytes` set, a connection opened from then on is cut (both sockets destroyed, as a
+ * dropped link) once its client has sent that many bytes. `cuts` counts the connections cut.
+ */
+export interface TcpProxy {
+  port: number;
+  cutAfterBytes: number | null;
+  cuts: number;
+  close: () => Promise<void>;
+}
+
+export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+  const sockets = new Set<Socket>();
+  const proxy: TcpProxy = { port: 0, cutAfterBytes: null, cuts: 0, close: () => Promise.resolve() };
+  const server = createServer((client) => {
+    const limit = proxy.cutAfterBytes;
+    const upstream = connect(targetPort, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    const cut = (): void => {
+      proxy.cuts++;
+      client.destroy();
+      upstream.destroy();
+    };
+    let sent = 0;
+    let cutting = false;
+    client.on('data', (chunk: Buffer) => {
+      if (cutting) return;
+      if (limit !== null && sent + chunk.length >= limit) {
+        cutting = true;
+        client.pause();
+        upstream.write(chunk.subarray(0, limit - sent), cut);
+        return;
+      }
+      sent += chunk.length;
+      if (!upstream.write(chunk)) client.pause();
+    });
+    upstream.on('drain', () => client.resume());
+    upstream.pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  proxy.port = typeof address === 'object' && address ? address.port : 0;
+  proxy.close = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
+  return proxy;
 }

@@ -1,6 +1,7 @@
+import fs from 'node:fs';
 import { Studio } from '../../main/core/studio';
-import type { CommandArg, CommandName, CommandResult, StudioError } from '../../common/contract';
-import { tempDir } from './paths';
+import type { CharacterId, CommandArg, CommandName, CommandResult, StudioError } from '../../common/contract';
+import { fixture, tempDir } from './paths';
 
 /** A real studio on a real SQLite file in a fresh folder. */
 export function makeStudio(dataDir?: string): { studio: Studio; dir: string; cleanup: () => void } {
@@ -31,4 +32,58 @@ export async function callError(studio: Studio, name: string, arg: unknown): Pro
   const outcome = await studio.invoke(name, arg);
   if (outcome.ok) throw new Error(`expected ${name} to fail`);
   return outcome.error;
+}
+
+/**
+ * Beethoven with the paper's profile and `targetScenes` generated scenes, through the real pipeline
+ * against `llmBaseUrl` (the fake LLM server with the studio responder). Returns the character's id.
+ */
+export async function generatedBeethoven(
+  studio: Studio,
+  llmBaseUrl: string,
+  targetScenes: number,
+): Promise<CharacterId> {
+  const characterId = (
+    await call(studio, 'characters/create', {
+      fullName: 'Ludwig van Beethoven',
+      shortName: 'Beethoven',
+      era: '1770–1827',
+      notes: '',
+    })
+  ).id;
+  await call(studio, 'profiles/import', {
+    characterId,
+    fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'),
+    fileName: 'wiki_Beethoven.txt',
+  });
+  const provider = await call(studio, 'providers/create', {
+    name: 'Fake',
+    preset: 'custom',
+    baseUrl: llmBaseUrl,
+    model: 'fake-model',
+    modelPath: '',
+    apiKey: 'test-key',
+    maxConcurrency: 4,
+    requestsPerMinute: 0,
+    timeoutMs: 5000,
+    structuredOutput: true,
+  });
+  const job = await call(studio, 'generation/start', {
+    characterId,
+    settings: {
+      providerId: provider.id,
+      targetScenes,
+      scenesPerCall: 4,
+      protectiveShare: 0.1,
+      temperature: 0.7,
+      topP: 0.95,
+      maxTokens: 2000,
+      budgetUsd: null,
+      dedupeThreshold: 0.7,
+    },
+  });
+  const finished = await studio.generation.whenIdle(job.id);
+  if (finished.status !== 'succeeded')
+    throw new Error(`generation ended ${finished.status}: ${finished.message ?? ''}`);
+  return characterId;
 }

@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import tempfile
 import sys
 import time
 from dataclasses import dataclass, field
@@ -136,6 +137,9 @@ def trainer_env() -> dict[str, str]:
     env["PYTHONPATH"] = str(TRAINER_DIR)
     env.setdefault("OMP_NUM_THREADS", "1")
     env["HF_HUB_OFFLINE"] = "1"
+    # Never fetch llama.cpp's converters from the internet in tests: a closed port, a throwaway cache.
+    env.setdefault("CHARACTER_STUDIO_LLAMA_CPP_URL", "http://127.0.0.1:9/llama.cpp.tar.gz")
+    env.setdefault("CHARACTER_STUDIO_LLAMA_CPP_CACHE", str(Path(tempfile.gettempdir()) / "cs-test-llama-cpp-none"))
     return env
 
 

@@ -21,6 +21,7 @@ import {
   type TrainerEventType,
   type WarningEvent,
 } from '../../../common/trainer-protocol';
+import type { TrainingTransfer } from '../../../common/contract';
 
 const base = {
   v: z.literal(TRAINER_PROTOCOL_VERSION),
@@ -58,15 +59,23 @@ const phase: z.ZodType<PhaseEvent> = z.strictObject({
     'exporting',
     'merging',
     'converting',
+    'fetching_converter',
+    'downloading',
   ]),
   base_model: z.string().optional(),
+  revision: z.string().optional(),
+  files_done: z.number().int().min(0).optional(),
+  files_total: z.number().int().min(0).optional(),
   device: z.string().optional(),
   dtype: z.string().optional(),
+  sharding: z.enum(['none', 'ddp', 'fsdp']).optional(),
   checkpoint: z.string().optional(),
   step: z.number().int().min(0).optional(),
   total_steps: z.number().int().min(0).optional(),
   start_step: z.number().int().min(0).optional(),
   target: z.string().optional(),
+  done_bytes: z.number().int().min(0).optional(),
+  total_bytes: z.number().int().min(0).optional(),
 });
 
 const progress: z.ZodType<ProgressEvent> = z.strictObject({
@@ -244,6 +253,27 @@ export function parseTrainerEvent(input: unknown, offset: number | null = null):
     );
   }
   return result.data;
+}
+
+/**
+ * Folds a trainer event into the byte progress of the phase a run is in: a `phase` event carrying
+ * `done_bytes` starts or advances it, any other `phase` event or the end of the run clears it,
+ * other events leave it as it is.
+ */
+export function foldTransfer(current: TrainingTransfer | null, event: TrainerEvent): TrainingTransfer | null {
+  if (event.type === 'done' || event.type === 'error') return null;
+  if (event.type !== 'phase') return current;
+  if (event.done_bytes === undefined) return null;
+  const same = current !== null && current.phase === event.name ? current : null;
+  return {
+    phase: event.name,
+    subject: event.base_model ?? same?.subject ?? null,
+    revision: event.revision ?? same?.revision ?? null,
+    doneBytes: event.done_bytes,
+    totalBytes: event.total_bytes ?? same?.totalBytes ?? null,
+    filesDone: event.files_done ?? same?.filesDone ?? null,
+    filesTotal: event.files_total ?? same?.filesTotal ?? null,
+  };
 }
 
 /** `done` and `error` end a train or export run; `doctor` is the whole of a doctor run. */

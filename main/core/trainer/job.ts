@@ -31,11 +31,15 @@ export interface TrainerHyperparameters {
   load_in_4bit: boolean;
   dtype: 'auto' | 'bf16' | 'fp16' | 'fp32';
   thinking: 'keep' | 'drop';
+  /** Several GPUs: `auto` = FSDP for a full fine-tune, DDP for LoRA. */
+  sharding: 'auto' | 'ddp' | 'fsdp';
 }
 
 export interface TrainerExportOptions {
   merged: boolean;
   gguf: boolean;
+  /** Also convert the LoRA adapter to exports/adapter.gguf (LoRA runs only). */
+  gguf_adapter: boolean;
   gguf_outtype: 'f32' | 'f16' | 'bf16' | 'q8_0' | 'auto';
   llama_cpp_dir: string | null;
   ollama_model_name: string | null;

@@ -25,7 +25,9 @@ export type TrainerLaunchReason =
   | 'ssh_host_changed'
   | 'ssh_auth'
   | 'ssh_connect'
-  | 'ssh_command';
+  | 'ssh_command'
+  /** The SSH connection dropped before the run was started (upload, venv); resumable. */
+  | 'connection_lost';
 
 export class TrainerLaunchError extends StudioFailure {
   constructor(

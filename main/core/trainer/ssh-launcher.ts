@@ -13,10 +13,15 @@
  * up from the last seq the studio stored. Either way no event is lost or repeated.
  * Stop: a STOP file in the run folder (the trainer checks it at each step). Exit: the terminal
  * event plus the wrapper process gone; the code comes from the `exit_code` file.
+ *
+ * Uploads write `<name>.part` and rename it into place, and the trainer folder's `.complete` marker
+ * comes last, so a connection lost mid-upload (TrainerLaunchError `connection_lost`: nothing was
+ * started) leaves no torn file under a final name; the next upload skips the trainer files already
+ * whole and goes on.
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import ssh2, { type ClientChannel, type ConnectConfig, type HostVerifier, type SFTPWrapper } from 'ssh2';
@@ -52,7 +57,7 @@ export interface SshHostConfig {
   python?: string;
   /** Absolute, or relative to the remote home. Default `.character-studio`. */
   remoteRoot?: string;
-  /** Extra environment for the remote run (e.g. CUDA_VISIBLE_DEVICES, HF_TOKEN). */
+  /** Extra environment for the remote run (e.g. CUDA_VISIBLE_DEVICES, HF_TOKEN), and for pip when a venv is set up (e.g. PIP_INDEX_URL). */
   env?: Record<string, string>;
   /** GPUs to train on; above 1 the trainer starts under torchrun (`--standalone --nproc_per_node N`). Default 1. */
   gpuCount?: number;
@@ -142,9 +147,54 @@ async function localFiles(root: string): Promise<string[]> {
   return out.sort();
 }
 
+/**
+ * Upload progress as 'log' lines: bytes done of the total across files, at most one line per
+ * `everyMs` (milliseconds) plus the last one.
+ */
+class UploadMeter {
+  private finished = 0;
+  private current = 0;
+  private lastAt = Date.now();
+
+  constructor(
+    private readonly what: string,
+    private readonly total: number,
+    private readonly log: (line: string) => void,
+    private readonly everyMs = 1_000,
+  ) {}
+
+  /** Bytes of the file in flight sent so far. */
+  file(sent: number): void {
+    this.current = sent;
+    if (Date.now() - this.lastAt >= this.everyMs) this.report();
+  }
+
+  fileDone(size: number): void {
+    this.finished += size;
+    this.current = 0;
+  }
+
+  finish(): void {
+    if (this.total > 0) this.report();
+  }
+
+  private report(): void {
+    this.lastAt = Date.now();
+    const done = Math.min(this.finished + this.current, this.total);
+    const percent = this.total ? Math.floor((done / this.total) * 100) : 100;
+    this.log(`uploading ${this.what}: ${megabytes(done)} of ${megabytes(this.total)} MB (${percent}%)`);
+  }
+}
+
+function megabytes(bytes: number): string {
+  return (bytes / 1_000_000).toFixed(bytes < 10_000_000 ? 2 : 1);
+}
+
 export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
   private client: SshClient | null = null;
   private sftp: SFTPWrapper | null = null;
+  /** Resolves when the current client's connection closes; see `whileConnected`. */
+  private closed: Promise<void> | null = null;
   private home = '';
   private run: { runId: string; runDir: string; pid: number } | null = null;
   private follower: EventFollower | null = null;
@@ -263,15 +313,18 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     });
     // After 'ready', an error always precedes 'close'; 'close' is where the loss is handled.
     client.on('error', (error: Error) => this.emit('log', `ssh: ${error.message}`));
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     client.on('close', () => {
       if (this.client === client) {
         this.client = null;
         this.sftp = null;
+        this.closed = null;
       }
     });
     try {
       this.sftp = await callback<SFTPWrapper>((done) => client.sftp(done));
       this.client = client;
+      this.closed = closed;
       this.home = await callback<string>((done) => this.sftp!.realpath('.', done));
     } catch (error) {
       client.end();
@@ -281,6 +334,37 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
         'ssh_connect',
         `Connected to ${this.host.host} but could not open SFTP: ${(error as Error).message}. The server must allow the sftp subsystem.`,
       );
+    }
+  }
+
+  private connectionLost(activity: string): TrainerLaunchError {
+    return new TrainerLaunchError(
+      'connection_lost',
+      `The connection to ${this.host.host} was lost while ${activity}; nothing was started there. Start the run again (Resume) when the host is reachable.`,
+    );
+  }
+
+  /**
+   * Runs `work` (uploads, venv set-up) and turns a connection lost meanwhile into one
+   * `connection_lost` error: whatever ssh2 reports (ECONNRESET, "No response from server") or
+   * leaves pending (requests on a dead channel may never be answered) ends here at once.
+   */
+  private async whileConnected<T>(activity: string, work: () => Promise<T>): Promise<T> {
+    const closed = this.closed;
+    if (!this.connected || !closed) throw this.connectionLost(activity);
+    const task = work();
+    task.catch(() => undefined); // settled later by ssh2's clean-up when the race is lost to `closed`
+    try {
+      return await Promise.race([
+        task,
+        closed.then(() => {
+          throw this.connectionLost(activity);
+        }),
+      ]);
+    } catch (error) {
+      if (error instanceof TrainerLaunchError && error.reason === 'connection_lost') throw error;
+      if (!this.connected) throw this.connectionLost(activity);
+      throw error;
     }
   }
 
@@ -342,23 +426,86 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     return new Promise((resolve) => sftp.stat(path, (error) => resolve(!error)));
   }
 
-  private async put(local: string, remote: string): Promise<void> {
+  /** Size of a remote file in bytes; null when it does not exist. */
+  private async remoteSize(path: string): Promise<number | null> {
     const sftp = this.requireSftp();
-    await callback<void>((done) => sftp.fastPut(local, remote, (error) => done(error, undefined)));
+    return new Promise((resolve) => sftp.stat(path, (error, stats) => resolve(error ? null : stats.size)));
   }
 
+  /**
+   * Moves `from` over `to` on the remote side: OpenSSH's posix-rename (atomic, replaces `to`) when
+   * the server offers it, else unlink + rename (plain SFTP rename refuses an existing target).
+   */
+  private async rename(from: string, to: string): Promise<void> {
+    const sftp = this.requireSftp();
+    try {
+      await callback<void>((done) => sftp.ext_openssh_rename(from, to, (error) => done(error, undefined)));
+      return;
+    } catch (error) {
+      if (!/does not support/.test((error as Error).message)) throw error;
+    }
+    await callback<void>((done) => sftp.unlink(to, () => done(undefined, undefined)));
+    await callback<void>((done) => sftp.rename(from, to, (error) => done(error, undefined)));
+  }
+
+  /**
+   * Uploads to `<remote>.part`, then renames it into place, so a file under its final name is
+   * always whole; a torn upload leaves only the `.part`, which the next upload overwrites.
+   * `onBytes` gets the bytes of this file sent so far.
+   */
+  private async put(local: string, remote: string, onBytes?: (sent: number) => void): Promise<void> {
+    const sftp = this.requireSftp();
+    const part = `${remote}.part`;
+    await callback<void>((done) =>
+      sftp.fastPut(local, part, { ...(onBytes && { step: (sent: number) => onBytes(sent) }) }, (error) =>
+        done(error, undefined),
+      ),
+    );
+    await this.rename(part, remote);
+  }
+
+  /** Writes a small remote file whole (through `.part` and a rename, as `put`). */
   private async writeRemote(remote: string, data: string): Promise<void> {
     const sftp = this.requireSftp();
-    await callback<void>((done) => sftp.writeFile(remote, data, (error) => done(error, undefined)));
+    const part = `${remote}.part`;
+    await callback<void>((done) => sftp.writeFile(part, data, (error) => done(error, undefined)));
+    await this.rename(part, remote);
   }
 
-  /** Uploads a local folder's files (recursive) into `remoteDir`. */
-  async uploadFolder(localDir: string, remoteDir: string, files?: string[]): Promise<number> {
+  /**
+   * Uploads a local folder's files (recursive) into `remoteDir`, with throttled progress on 'log'.
+   * `resume`: skip files already there under their final name with the local size, which only a
+   * finished upload leaves (see `put`); safe where the folder is named by its content's hash.
+   */
+  async uploadFolder(
+    localDir: string,
+    remoteDir: string,
+    files?: string[],
+    options: { resume?: boolean; what?: string } = {},
+  ): Promise<number> {
     const list = files ?? (await localFiles(localDir));
     const rel = list.map((file) => relative(localDir, file).split(sep).join('/'));
     await this.mkdirs([...new Set([remoteDir, ...rel.map((r) => posix.dirname(posix.join(remoteDir, r)))])]);
-    for (const [index, file] of list.entries()) await this.put(file, posix.join(remoteDir, rel[index]!));
-    return list.length;
+    const sizes = await Promise.all(list.map(async (file) => (await stat(file)).size));
+    const todo: number[] = [];
+    for (const index of list.keys()) {
+      const there = options.resume ? await this.remoteSize(posix.join(remoteDir, rel[index]!)) : null;
+      if (there !== sizes[index]) todo.push(index);
+    }
+    const skipped = list.length - todo.length;
+    const what = options.what ?? localDir;
+    if (skipped) this.emit('log', `${what}: ${skipped} of ${list.length} files are already on ${this.host.host}`);
+    const meter = new UploadMeter(
+      what,
+      todo.reduce((sum, index) => sum + sizes[index]!, 0),
+      (line) => this.emit('log', line),
+    );
+    for (const index of todo) {
+      await this.put(list[index]!, posix.join(remoteDir, rel[index]!), (sent) => meter.file(sent));
+      meter.fileDone(sizes[index]!);
+    }
+    meter.finish();
+    return todo.length;
   }
 
   /** Downloads a remote file or folder (recursive) into `localDir`; returns the local files written. */
@@ -431,11 +578,14 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
         .update(await readFile(file))
         .update('\0');
     const remote = posix.join(this.remoteRoot, 'trainer', hash.digest('hex').slice(0, 16));
-    if (await this.exists(posix.join(remote, '.complete'))) return remote;
-    this.emit('log', `uploading the trainer to ${this.host.host}:${remote}`);
-    await this.uploadFolder(this.options.trainerDir, remote, files);
-    await this.writeRemote(posix.join(remote, '.complete'), '');
-    return remote;
+    return this.whileConnected('uploading the trainer', async () => {
+      if (await this.exists(posix.join(remote, '.complete'))) return remote;
+      this.emit('log', `uploading the trainer to ${this.host.host}:${remote}`);
+      await this.uploadFolder(this.options.trainerDir, remote, files, { resume: true, what: 'the trainer' });
+      // Last: the marker says every file above is whole.
+      await this.writeRemote(posix.join(remote, '.complete'), '');
+      return remote;
+    });
   }
 
   private async checkRemotePython(
@@ -478,16 +628,33 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
       this.emit('log', line);
     };
     log(`${configured} on ${this.host.host} lacks ${check.missing.join(', ')}: installing them into ${venv}`);
-    if (!existing)
-      await this.execOk(
-        `${shellQuote(configured)} -m venv ${shellQuote(venv)}`,
-        `Creating the venv ${venv} (on Debian/Ubuntu install python3-venv)`,
-        log,
+    // The host's extra environment reaches pip too (e.g. PIP_INDEX_URL, HTTPS_PROXY on a lab network).
+    const env = Object.entries(this.host.env ?? {})
+      .map(([key, value]) => `${key}=${shellQuote(value)} `)
+      .join('');
+    const setUp = async (command: string, what: string, fix: string): Promise<void> => {
+      const lines: string[] = [];
+      const result = await this.exec(`${env}${command}`, (line) => {
+        lines.push(line);
+        log(line);
+      });
+      if (result.code === 0) return;
+      const tail = lines.filter((line) => line.trim()).slice(-6);
+      throw new TrainerLaunchError(
+        'venv_failed',
+        `${what} failed on ${this.host.host} (exit ${String(result.code)}). ${fix} Last output: ${tail.join(' | ') || 'none'}`,
       );
-    await this.execOk(
+    };
+    if (!existing)
+      await setUp(
+        `${shellQuote(configured)} -m venv ${shellQuote(venv)}`,
+        `Creating the venv ${venv} with ${configured}`,
+        'On Debian/Ubuntu install python3-venv there, or set the remote Python to an interpreter with the venv module.',
+      );
+    await setUp(
       `${shellQuote(venvPython)} -m pip install --disable-pip-version-check --progress-bar off -r ${shellQuote(posix.join(trainerRemote, 'requirements.txt'))}`,
-      'Installing the trainer packages with pip',
-      log,
+      `Installing the trainer packages into ${venv} with pip`,
+      'The host needs access to a package index (or PIP_INDEX_URL / a proxy in the host environment), or set the remote Python to an interpreter that has the packages.',
     );
     const after = await this.checkRemotePython(venvPython, requirements);
     if (!after || after.missing.length) {
@@ -515,12 +682,20 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     await this.connect();
     const trainerRemote = await this.uploadTrainer();
     const runDir = posix.join(this.remoteRoot, 'runs', runId);
-    await this.mkdirs([runDir]);
     const dataset = posix.join(runDir, 'dataset.jsonl');
-    await this.put(datasetFile, dataset);
     const jobPath = posix.join(runDir, RUN_FILES.job);
-    await this.writeRemote(jobPath, `${JSON.stringify({ ...job, run_dir: runDir, dataset }, null, 2)}\n`);
-    const python = await this.bootstrap(trainerRemote);
+    await this.whileConnected('uploading the dataset and the job', async () => {
+      await this.mkdirs([runDir]);
+      const size = (await stat(datasetFile)).size;
+      const meter = new UploadMeter('the dataset', size, (line) => this.emit('log', line));
+      await this.put(datasetFile, dataset, (sent) => meter.file(sent));
+      meter.fileDone(size);
+      meter.finish();
+      await this.writeRemote(jobPath, `${JSON.stringify({ ...job, run_dir: runDir, dataset }, null, 2)}\n`);
+    });
+    const python = await this.whileConnected('preparing Python (the venv and its packages)', () =>
+      this.bootstrap(trainerRemote),
+    );
 
     const env = { PYTHONPATH: trainerRemote, PYTHONUNBUFFERED: '1', ...this.host.env };
     const assignments = Object.entries(env)
@@ -692,6 +867,7 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     this.client?.end();
     this.client = null;
     this.sftp = null;
+    this.closed = null;
     await this.loop;
   }
 }

@@ -35,12 +35,32 @@ export function exitMeaning(code: number | null, signal: string | null): Trainer
   }
 }
 
+const ERROR_MEANING: Record<string, TrainerExitMeaning> = { out_of_memory: 'oom' };
+
+/**
+ * The terminal event decides when there is one: torchrun reports any failing worker as exit 1, so a
+ * multi-GPU run that stopped with a checkpoint (4) or ran out of memory (3) would otherwise read as an
+ * error. The exit code decides for a run that died before saying how it ended.
+ */
+function meaningOf(
+  code: number | null,
+  signal: string | null,
+  terminal: DoneEvent | ErrorEvent | null,
+): TrainerExitMeaning {
+  const byCode = exitMeaning(code, signal);
+  if (!terminal || byCode === 'killed') return byCode;
+  if (terminal.type === 'done')
+    return terminal.status === 'completed' ? 'done' : terminal.status === 'stopped' ? 'stopped' : 'cancelled';
+  if (byCode === 'invalid_job' || byCode === 'oom') return byCode;
+  return ERROR_MEANING[terminal.code] ?? (terminal.code.startsWith('invalid') ? 'invalid_job' : 'error');
+}
+
 export function describeExit(
   code: number | null,
   signal: string | null,
   terminal: DoneEvent | ErrorEvent | null,
 ): TrainerExit {
-  const meaning = exitMeaning(code, signal);
+  const meaning = meaningOf(code, signal, terminal);
   const how = signal ? `signal ${signal}` : code === null ? 'an unknown status' : `exit code ${code}`;
   let message: string;
   if (terminal?.type === 'error') message = terminal.hint ? `${terminal.message} (${terminal.hint})` : terminal.message;

@@ -40,6 +40,8 @@ export interface HostServiceOptions {
 export interface RemoteHosts {
   /** A fresh launcher for the host and a label for messages; null when the host no longer exists. */
   launcherFor(id: HostId): { launcher: SshTrainerLauncher; label: string } | null;
+  /** The host's GPU count and, once a check has run this session, its trainer environment. */
+  machineOf(id: HostId): { gpuCount: number; environment: TrainerEnvironment | null } | null;
 }
 
 const passphraseRef = (id: HostId): string => `host:${id}:passphrase`;
@@ -47,6 +49,8 @@ const CONNECT_TIMEOUT_MS = 15_000;
 
 export class HostService implements RemoteHosts {
   readonly hostKeys: HostKeyStore;
+  /** The last doctor report of each host checked in this process, for estimates. */
+  private readonly checked = new Map<HostId, TrainerEnvironment>();
 
   constructor(
     private readonly repo: HostsRepo,
@@ -97,6 +101,11 @@ export class HostService implements RemoteHosts {
     return { deleted: true };
   }
 
+  machineOf(id: HostId): { gpuCount: number; environment: TrainerEnvironment | null } | null {
+    const host = this.repo.get(id);
+    return host ? { gpuCount: host.gpuCount, environment: this.checked.get(id) ?? null } : null;
+  }
+
   launcherFor(id: HostId): { launcher: SshTrainerLauncher; label: string } | null {
     const host = this.repo.get(id);
     if (!host) return null;
@@ -122,6 +131,7 @@ export class HostService implements RemoteHosts {
     try {
       await launcher.connect();
       const doctor = await this.remoteDoctor(launcher, host);
+      this.checked.set(id, doctor);
       const summary = doctor.ok
         ? `Logged in to ${host.username}@${host.host}. ${doctor.summary}`
         : `Logged in to ${host.username}@${host.host}, but the trainer cannot run there yet: ${doctor.summary}`;

@@ -10,7 +10,9 @@ import type {
   TrainingConfig,
   TrainingEstimate,
   TrainingHyperparameters,
+  TrainingPreset,
   TrainingRun,
+  TrainingTransfer,
 } from '../../../common/contract';
 import type { TrainerEvent } from '../../../common/trainer-protocol';
 import type { DatasetRepo } from '../../store/dataset-repo';
@@ -21,10 +23,12 @@ import { StudioFailure } from '../errors';
 import { runnerAlive, runnerId } from '../runner';
 import type { EventBus } from '../events';
 import { DatasetExportError, writeTrainerDataset } from '../trainer/dataset-export';
+import { foldTransfer } from '../trainer/events';
 import { environmentOf } from './doctor-report';
+import { estimateTraining } from './estimate';
 import type { TrainerJob } from '../trainer/job';
 import { LocalTrainerLauncher } from '../trainer/local-launcher';
-import { ensureVenv } from '../trainer/python-env';
+import { ensureVenv, TrainerLaunchError } from '../trainer/python-env';
 import { shellQuote, type SshTrainerLauncher } from '../trainer/ssh-launcher';
 import type { TrainerExit } from '../trainer/supervision';
 import type { RemoteHosts } from './host-service';
@@ -49,7 +53,7 @@ export const BASE_MODELS: readonly BaseModelOption[] = [
     id: 'Qwen/Qwen2.5-1.5B-Instruct',
     label: 'Qwen2.5 1.5B Instruct',
     parameters: '1.5B',
-    note: 'Small and capable; 8 GB of GPU memory with LoRA.',
+    note: 'Small and capable; an 8 GB GPU with LoRA.',
   },
   {
     id: 'meta-llama/Llama-3.2-3B-Instruct',
@@ -61,19 +65,19 @@ export const BASE_MODELS: readonly BaseModelOption[] = [
     id: 'Qwen/Qwen2.5-7B-Instruct',
     label: 'Qwen2.5 7B Instruct',
     parameters: '7B',
-    note: 'The paper trained 7B models; needs about 24 GB with LoRA.',
+    note: 'The paper trained 7B models. LoRA: a 24 GB GPU; QLoRA: 8 GB.',
   },
   {
     id: 'meta-llama/Llama-3.1-8B-Instruct',
     label: 'Llama 3.1 8B Instruct',
     parameters: '8B',
-    note: 'Gated; about 24 GB with LoRA in bf16.',
+    note: 'Gated. LoRA: a 24 GB GPU; QLoRA: 8 GB.',
   },
   {
     id: 'mistralai/Mistral-7B-Instruct-v0.3',
     label: 'Mistral 7B Instruct v0.3',
     parameters: '7B',
-    note: 'About 24 GB with LoRA in bf16.',
+    note: 'LoRA: a 24 GB GPU; QLoRA: 8 GB.',
   },
 ];
 
@@ -92,7 +96,66 @@ export const DEFAULT_HYPERPARAMETERS: TrainingHyperparameters = {
   gradientCheckpointing: true,
   fullFinetune: false,
   thinking: 'keep',
+  warmupRatio: 0.04,
+  weightDecay: 0,
+  saveTotalLimit: 3,
+  earlyStoppingPatience: null,
+  loadIn4bit: false,
+  dtype: 'auto',
+  sharding: 'auto',
 };
+
+/** Starting points for common situations; each changes only the fields it names. */
+export const TRAINING_PRESETS: readonly TrainingPreset[] = [
+  {
+    id: 'lora',
+    label: 'LoRA · 1–2k scenes',
+    description: 'The recommended start: a rank-16 adapter, 3 epochs, an effective batch of 16 scenes.',
+    hyperparameters: {
+      ...DEFAULT_HYPERPARAMETERS,
+      maxSteps: null,
+    },
+  },
+  {
+    id: 'trial',
+    label: 'Quick trial',
+    description: 'A few dozen steps to check that everything runs and to measure the speed of this machine.',
+    hyperparameters: { epochs: 1, maxSteps: 30, saveEverySteps: 10, evalShare: 0.05, earlyStoppingPatience: null },
+  },
+  {
+    id: 'qlora',
+    label: 'Low memory (QLoRA)',
+    description: 'The base model in 4 bits, one scene a pass: a 7–8B model on a 12–16 GB GPU (CUDA and bitsandbytes).',
+    hyperparameters: {
+      loadIn4bit: true,
+      fullFinetune: false,
+      batchSize: 1,
+      gradAccumulation: 16,
+      gradientCheckpointing: true,
+      learningRate: 2e-4,
+    },
+  },
+  {
+    id: 'paper',
+    label: "The paper's full fine-tune",
+    description:
+      'As Character-LLM trained its 7B models: every weight, 10 epochs, lr 2e-5, global batch 64, 2,048 tokens; several large GPUs (FSDP).',
+    hyperparameters: {
+      fullFinetune: true,
+      loadIn4bit: false,
+      epochs: 10,
+      learningRate: 2e-5,
+      batchSize: 4,
+      gradAccumulation: 16,
+      maxLength: 2048,
+      warmupRatio: 0.04,
+      weightDecay: 0.1,
+      gradientCheckpointing: true,
+      sharding: 'auto',
+      maxSteps: null,
+    },
+  },
+];
 
 const PROGRESS_INTERVAL_MS = 250;
 
@@ -122,7 +185,11 @@ type ActiveRun =
 
 export class TrainingService {
   private readonly active = new Map<RunId, ActiveRun>();
+  /** The last doctor report per local interpreter, for estimates. */
+  private readonly environments = new Map<string, TrainerEnvironment>();
   private readonly lastEmit = new Map<RunId, number>();
+  /** Byte progress of the phase each live run is in (the base model's download); not persisted. */
+  private readonly transfers = new Map<RunId, TrainingTransfer>();
   private settingUp = false;
 
   constructor(
@@ -137,15 +204,21 @@ export class TrainingService {
     private readonly remote: RemoteHosts | null = null,
   ) {}
 
-  baseModels(): { baseModels: BaseModelOption[]; defaults: TrainingHyperparameters } {
-    return { baseModels: [...BASE_MODELS], defaults: { ...DEFAULT_HYPERPARAMETERS } };
+  baseModels(): { baseModels: BaseModelOption[]; defaults: TrainingHyperparameters; presets: TrainingPreset[] } {
+    return {
+      baseModels: [...BASE_MODELS],
+      defaults: { ...DEFAULT_HYPERPARAMETERS },
+      presets: TRAINING_PRESETS.map((p) => ({ ...p, hyperparameters: { ...p.hyperparameters } })),
+    };
   }
 
   async doctor(python: string): Promise<TrainerEnvironment> {
     const interpreter = python.trim() || this.options.defaultPython;
     const launcher = new LocalTrainerLauncher({ python: interpreter, trainerDir: this.options.trainerDir });
     try {
-      return environmentOf(await launcher.doctor(), interpreter);
+      const environment = environmentOf(await launcher.doctor(), interpreter);
+      this.environments.set(interpreter, environment);
+      return environment;
     } catch (error) {
       return {
         ok: false,
@@ -185,39 +258,33 @@ export class TrainingService {
     this.characters.get(characterId);
     this.checkConfig(config);
     const scenes = this.trainableScenes(characterId);
-    const warnings: string[] = [];
     const chars = scenes.map(
       (s) =>
         (s.experience?.turns ?? []).reduce((n, t) => n + t.text.length + t.speaker.length + 16, 0) +
         s.background.length +
         600,
     );
+    // About 4 characters a token in English prose.
     const meanTokens = chars.length === 0 ? 0 : Math.round(chars.reduce((a, b) => a + b, 0) / chars.length / 4);
-    const h = config.hyperparameters;
-    const trainExamples = Math.max(0, Math.round(scenes.length * (1 - h.evalShare)));
-    const perStep = h.batchSize * h.gradAccumulation;
-    const fullSteps = Math.ceil(trainExamples / perStep) * h.epochs;
-    const steps = h.maxSteps === null ? fullSteps : Math.min(h.maxSteps, fullSteps);
-    if (scenes.length === 0)
-      warnings.push('There are no scenes with experiences yet: generate some on the Generate tab first.');
-    else if (scenes.length < 200)
-      warnings.push(`Only ${scenes.length} scenes: the paper used 1,400–2,200 per character. Expect a weak imitation.`);
-    if (meanTokens > h.maxLength)
-      warnings.push(
-        `Scenes average ${meanTokens} tokens, more than the maximum length ${h.maxLength}: long ones will be cut.`,
-      );
-    const params = parameterCount(config.baseModel) ?? 0;
-    // bf16 weights (2 bytes/param); LoRA adds little, full fine-tuning adds Adam states and fp32 master weights.
-    const weights = (params * 2) / 2 ** 30;
-    const training = h.fullFinetune ? (params * 14) / 2 ** 30 : weights * 0.15;
-    const activations =
-      (h.batchSize * Math.min(meanTokens || h.maxLength, h.maxLength) * (h.gradientCheckpointing ? 0.25 : 1.5)) / 1024;
-    const memoryGiB = params === 0 ? 0 : Math.round((weights + training + activations) * 10) / 10;
-    if (params === 0)
-      warnings.push(
-        'The base model size is unknown, so no memory estimate: it is read from the model when training starts.',
-      );
-    return { examples: scenes.length, meanTokens, steps, memoryGiB, warnings };
+    const machine =
+      config.target === 'local'
+        ? {
+            gpuCount: 1,
+            environment: this.environments.get(config.python.trim() || this.options.defaultPython) ?? null,
+          }
+        : (this.remote?.machineOf(config.target) ?? { gpuCount: 1, environment: null });
+    const measured = this.repo.measuredSpeeds().map((row) => ({
+      config: readStoredConfig(row.config),
+      tokensPerSecond: row.tokens_per_s,
+      at: row.updated_at,
+    }));
+    return estimateTraining(
+      { examples: scenes.length, meanTokens },
+      config,
+      machine.environment,
+      machine.gpuCount,
+      measured,
+    );
   }
 
   async start(characterId: CharacterId, config: TrainingConfig): Promise<TrainingRun> {
@@ -280,7 +347,7 @@ export class TrainingService {
     if (!['stopped', 'interrupted', 'failed'].includes(row.status)) {
       throw new StudioFailure('invalid_argument', `A ${row.status} run cannot be resumed.`);
     }
-    const config = JSON.parse(row.config) as TrainingConfig;
+    const config = readStoredConfig(row.config);
     if (config.target === 'local') await this.launch(id);
     else this.launchRemote(id, 'resume');
     return this.get(id);
@@ -321,9 +388,12 @@ export class TrainingService {
       throw new StudioFailure('invalid_argument', 'Only a finished run can be exported. Resume it to the end first.');
     }
     // A remote run's adapter was downloaded into its local folder: export runs here, and needs the base model here too.
+    // GGUF means both files llama.cpp and Ollama take: the merged model and, for a LoRA run, the adapter.
+    const lora = !(JSON.parse(row.config) as TrainingConfig).hyperparameters.fullFinetune;
     await this.launch(id, 'export', {
       merged: options.merged || options.gguf,
       gguf: options.gguf,
+      gguf_adapter: options.gguf && lora,
       ...(options.ollamaName && { ollama_model_name: options.ollamaName }),
     });
     return this.get(id);
@@ -406,7 +476,7 @@ export class TrainingService {
   }
 
   private jobFor(row: TrainingRunRow, exportOptions?: TrainerJob['export']): TrainerJob {
-    const config = JSON.parse(row.config) as TrainingConfig;
+    const config = readStoredConfig(row.config);
     const h = config.hyperparameters;
     return {
       run_dir: row.run_dir,
@@ -428,6 +498,13 @@ export class TrainingService {
         gradient_checkpointing: h.gradientCheckpointing,
         full_finetune: h.fullFinetune,
         thinking: h.thinking,
+        warmup_ratio: h.warmupRatio,
+        weight_decay: h.weightDecay,
+        save_total_limit: h.saveTotalLimit,
+        early_stopping_patience: h.earlyStoppingPatience,
+        load_in_4bit: h.loadIn4bit,
+        dtype: h.dtype,
+        sharding: h.sharding,
       },
       ...(exportOptions && { export: exportOptions }),
     };
@@ -439,7 +516,7 @@ export class TrainingService {
     exportOptions?: TrainerJob['export'],
   ): Promise<void> {
     const row = this.row(id);
-    const config = JSON.parse(row.config) as TrainingConfig;
+    const config = readStoredConfig(row.config);
     const python = config.python.trim() || this.options.defaultPython;
     const launcher = new LocalTrainerLauncher({ python, trainerDir: this.options.trainerDir });
     const job = this.jobFor(row, exportOptions);
@@ -580,9 +657,11 @@ export class TrainingService {
     }
     begin().catch(async (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
-      const status: RunStatus = mode === 'start' ? 'failed' : 'interrupted';
+      // A connection lost before the launch left nothing running and nothing torn: resumable, and its message says so.
+      const lost = error instanceof TrainerLaunchError && error.reason === 'connection_lost';
+      const status: RunStatus = mode === 'start' && !lost ? 'failed' : 'interrupted';
       const text =
-        mode === 'start'
+        mode === 'start' || lost
           ? message
           : `Cannot reach the run on ${label}: ${message} The run may still be running there: resume to re-attach to it, or to restart it from its last checkpoint if it has ended.`;
       if (!active.detaching && this.repo.get(id)) {
@@ -650,6 +729,9 @@ export class TrainingService {
   ): void {
     const now = this.clock.now();
     this.repo.update(id, { lastSeq: event.seq }, now);
+    const transfer = foldTransfer(this.transfers.get(id) ?? null, event);
+    if (transfer) this.transfers.set(id, transfer);
+    else this.transfers.delete(id);
     switch (event.type) {
       case 'phase':
         this.repo.update(
@@ -707,6 +789,7 @@ export class TrainingService {
   }
 
   private onExit(id: RunId, exit: TrainerExit, command: 'train' | 'export'): void {
+    this.transfers.delete(id); // a killed trainer sends no terminal event
     if (command === 'export') {
       // Exporting never changes what the run is: it stays finished, with a note when something failed.
       this.repo.update(
@@ -780,6 +863,16 @@ export class TrainingService {
     const h = config.hyperparameters;
     if (!h.fullFinetune && !(h.loraRank >= 1))
       throw new StudioFailure('invalid_argument', 'The LoRA rank must be positive.');
+    if (h.fullFinetune && h.loadIn4bit)
+      throw new StudioFailure(
+        'invalid_argument',
+        'QLoRA (4-bit) trains an adapter; it cannot be combined with full fine-tuning. Turn one of them off.',
+      );
+    if (h.earlyStoppingPatience !== null && h.evalShare === 0)
+      throw new StudioFailure(
+        'invalid_argument',
+        'Early stopping watches the dev loss: set a dev share above 0, or turn early stopping off.',
+      );
     if (!(h.learningRate > 0 && h.learningRate < 1))
       throw new StudioFailure(
         'invalid_argument',
@@ -792,7 +885,7 @@ export class TrainingService {
       id: row.id,
       characterId: row.character_id,
       status: row.status,
-      config: JSON.parse(row.config) as TrainingConfig,
+      config: readStoredConfig(row.config),
       runDir: row.run_dir,
       phase: row.phase,
       examples: row.examples,
@@ -806,6 +899,7 @@ export class TrainingService {
       outputs: JSON.parse(row.outputs) as Record<string, string>,
       message: row.message,
       points: this.repo.points(row.id),
+      transfer: this.transfers.get(row.id) ?? null,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
       finishedAt: row.finished_at,
@@ -846,9 +940,8 @@ async function remoteRunAlive(launcher: SshTrainerLauncher, id: RunId): Promise<
   return probe.stdout.includes('alive');
 }
 
-/** Parameters from a model name such as "Qwen2.5-1.5B-Instruct" or "llama-7b"; null when absent. */
-export function parameterCount(model: string): number | null {
-  const match = /(?:^|[-_/ .])(\d+(?:\.\d+)?)\s*([bm])(?:$|[-_/ .])/i.exec(model);
-  if (!match) return null;
-  return Number(match[1]) * (match[2]!.toLowerCase() === 'b' ? 1e9 : 1e6);
+/** A config as stored by this or an earlier studio: fields added since then take their defaults. */
+export function readStoredConfig(text: string): TrainingConfig {
+  const config = JSON.parse(text) as TrainingConfig;
+  return { ...config, hyperparameters: { ...DEFAULT_HYPERPARAMETERS, ...config.hyperparameters } };
 }

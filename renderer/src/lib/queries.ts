@@ -81,9 +81,13 @@ export const useTrainingOptions = () =>
 export const useTrainingRuns = (characterId: CharacterId) => useCommandQuery('training/list', { characterId });
 
 /** The estimate for a config the caller has already debounced; null disables it. */
-export function useTrainingEstimate(characterId: CharacterId, config: TrainingConfig | null) {
+/**
+ * `environmentAt`: when the environment check last answered (0: never). Main times the run with the
+ * GPUs that check saw, so a new answer asks for a new estimate.
+ */
+export function useTrainingEstimate(characterId: CharacterId, config: TrainingConfig | null, environmentAt = 0) {
   return useQuery({
-    queryKey: ['training/estimate', { characterId, config }],
+    queryKey: ['training/estimate', { characterId, config, environmentAt }],
     queryFn: () =>
       config ? invoke('training/estimate', { characterId, config }) : Promise.reject(new Error('no config')),
     enabled: config !== null,

@@ -12,7 +12,7 @@ import os
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
@@ -70,15 +70,23 @@ def check_identity(checkpoint: Path, state: TrainState, identity: dict[str, Any]
 
 
 def save_checkpoint(run_dir: Path, model: Any, optimizer: torch.optim.Optimizer, scheduler: Any,
-                    scaler: Any, state: TrainState, keep: int) -> Path:
-    """Writes into a temporary folder and renames it, so a crash never leaves a half checkpoint."""
+                    scaler: Any, state: TrainState, keep: int, model_state: dict[str, Any] | None = None,
+                    optimizer_state: dict[str, Any] | None = None) -> Path:
+    """Writes into a temporary folder and renames it, so a crash never leaves a half checkpoint.
+
+    ``model_state`` / ``optimizer_state``: full states gathered from a sharded (FSDP) model, written
+    instead of the model's and optimizer's own (which would hold only this rank's shards).
+    """
     final = checkpoints_dir(run_dir) / f"{PREFIX}{state.step:07d}"
     tmp = final.with_name(final.name + ".tmp")
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    model.save_pretrained(tmp)
-    torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
+    if model_state is not None:
+        model.save_pretrained(tmp, state_dict=model_state)
+    else:
+        model.save_pretrained(tmp)
+    torch.save(optimizer_state if optimizer_state is not None else optimizer.state_dict(), tmp / "optimizer.pt")
     torch.save(scheduler.state_dict(), tmp / "scheduler.pt")
     if scaler is not None:
         torch.save(scaler.state_dict(), tmp / "scaler.pt")
@@ -99,8 +107,11 @@ def prune(run_dir: Path, keep: int) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def load_training_state(checkpoint: Path, optimizer: torch.optim.Optimizer, scheduler: Any, scaler: Any) -> None:
-    optimizer.load_state_dict(torch.load(checkpoint / "optimizer.pt", map_location="cpu", weights_only=True))
+def load_training_state(checkpoint: Path, optimizer: torch.optim.Optimizer, scheduler: Any, scaler: Any,
+                        load_optimizer: Callable[[dict[str, Any]], None] | None = None) -> None:
+    """``load_optimizer`` replaces ``optimizer.load_state_dict`` (a sharded model loads its own shards)."""
+    saved = torch.load(checkpoint / "optimizer.pt", map_location="cpu", weights_only=True)
+    (load_optimizer or optimizer.load_state_dict)(saved)
     scheduler.load_state_dict(torch.load(checkpoint / "scheduler.pt", weights_only=True))
     if scaler is not None and (checkpoint / "scaler.pt").exists():
         scaler.load_state_dict(torch.load(checkpoint / "scaler.pt", weights_only=True))

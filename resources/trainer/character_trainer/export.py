@@ -1,11 +1,14 @@
-"""The ``export`` command: the adapter, a merged model, an Ollama Modelfile and (when llama.cpp's
-converter is available) a GGUF file, with checksums recorded in the manifest."""
+"""The ``export`` command: the adapter, a merged model, an Ollama Modelfile and, on request, GGUF files
+of the merged model and of the adapter made by llama.cpp's official converters (llama_cpp.py), with
+checksums recorded in the manifest.
+
+A GGUF step that fails (converters out of reach offline, an unsupported architecture) ends the command
+with its error, but only after the other exports are written and listed in the manifest and in the
+error's ``details.outputs``."""
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import os
 import shutil
 import subprocess
 import sys
@@ -13,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from .dataset import EOT
+from .hub import base_model_for_export
 from .job import Job
+from .llama_cpp import HF_CONVERTER, LORA_CONVERTER, REQUIREMENTS, Converters, find_converters, missing_imports
 from .manifest import checksums, read_manifest, update_manifest
-from .modeling import load_tokenizer, model_source
+from .modeling import load_tokenizer
 from .protocol import EventSink, ExitCode, InvalidJobError, TrainerError
 from .train import ADAPTER_DIR, MODEL_DIR
 
@@ -23,7 +28,7 @@ log = logging.getLogger("character_trainer")
 
 EXPORTS_DIR = "exports"
 GGUF_NAME = "model.gguf"
-CONVERTER = "convert_hf_to_gguf.py"
+ADAPTER_GGUF_NAME = "adapter.gguf"
 
 # Go templates for Ollama, for chat templates we recognise; others rely on the template the GGUF carries.
 CHATML_TEMPLATE = (
@@ -42,11 +47,14 @@ END_OF_TURN_MARKERS = ("<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "
 SAMPLING = {"temperature": 0.2, "top_p": 0.95, "num_predict": 256}
 
 
-def modelfile_text(fmt: str, chat_template: str | None, eos_token: str | None, gguf_path: str) -> str:
+def modelfile_text(fmt: str, chat_template: str | None, eos_token: str | None, gguf_path: str,
+                   adapter_gguf: str | None = None, base_model: str | None = None) -> str:
     """An Ollama Modelfile for a GGUF of a model trained in ``fmt``.
 
     character-llm models are raw completion models: the caller sends the full meta prompt and the
-    history and primes ``Name (``; generation stops on the plain-text ``<|eot|>`` marker.
+    history and primes ``Name (``; generation stops on the plain-text ``<|eot|>`` marker. With
+    ``adapter_gguf`` a comment says how to serve the LoRA GGUF over the base model instead (Ollama's
+    ``ADAPTER`` applies it to the ``FROM`` model, which must then be the exact base it was trained on).
     """
     lines = [f"# Character Studio export ({fmt} format)", f"FROM {gguf_path}"]
     stops: list[str] = []
@@ -66,14 +74,11 @@ def modelfile_text(fmt: str, chat_template: str | None, eos_token: str | None, g
         stops.append(eos_token)
     lines += [f'PARAMETER stop "{stop}"' for stop in stops]
     lines += [f"PARAMETER {key} {value}" for key, value in SAMPLING.items()]
+    if adapter_gguf:
+        lines += ["", "# To serve the LoRA adapter over the base model instead of the merged model: point FROM at a GGUF",
+                  f"# (or an Ollama model) of exactly the base model {base_model or 'the run was trained on'}, "
+                  "not the merged one, and add:", f"# ADAPTER {adapter_gguf}"]
     return "\n".join(lines) + "\n"
-
-
-def find_converter(job: Job) -> Path | None:
-    for folder in (job.export.llama_cpp_dir, os.environ.get("LLAMA_CPP_DIR")):
-        if folder and (Path(folder).expanduser() / CONVERTER).is_file():
-            return Path(folder).expanduser() / CONVERTER
-    return None
 
 
 def run_export(job: Job, sink: EventSink) -> tuple[ExitCode, dict[str, Any]]:
@@ -100,29 +105,56 @@ def run_export(job: Job, sink: EventSink) -> tuple[ExitCode, dict[str, Any]]:
     if job.export.merged and adapter.is_dir():
         sink.emit("phase", name="merging")
         merged_dir = exports_dir / "merged"
-        merge_adapter(job, adapter, merged_dir)
+        merge_adapter(job, adapter, merged_dir, sink)
         exports["merged"] = {"path": merged_dir.relative_to(run_dir).as_posix(), "files": checksums(merged_dir, run_dir)}
         outputs["merged"] = str(merged_dir)
 
     tokenizer = load_tokenizer(str(trained), None)
     modelfile = exports_dir / "Modelfile"
+    adapter_note = f"./{ADAPTER_GGUF_NAME}" if job.export.gguf_adapter and adapter.is_dir() else None
     modelfile.write_text(modelfile_text(fmt, tokenizer.chat_template if fmt == "chat" else None, tokenizer.eos_token,
-                                        f"./{GGUF_NAME}"), encoding="utf-8")
+                                        f"./{GGUF_NAME}", adapter_note, job.base_model), encoding="utf-8")
     exports["modelfile"] = {"path": modelfile.relative_to(run_dir).as_posix(), "files": checksums(modelfile, run_dir)}
     outputs["modelfile"] = str(modelfile)
 
     gguf_error: TrainerError | None = None
+    wanted: list[tuple[str, str, Path]] = []  # (outputs key, converter script, folder to convert)
     if job.export.gguf:
         if merged_dir is None:
             gguf_error = InvalidJobError("GGUF export needs the merged model", "set export.merged to true")
         else:
-            gguf = exports_dir / GGUF_NAME
-            try:
-                convert_to_gguf(job, merged_dir, gguf, sink)
-                exports["gguf"] = {"path": gguf.relative_to(run_dir).as_posix(), "files": checksums(gguf, run_dir)}
-                outputs["gguf"] = str(gguf)
-            except TrainerError as error:
-                gguf_error = error
+            wanted.append(("gguf", HF_CONVERTER, merged_dir))
+    if job.export.gguf_adapter:
+        if adapter.is_dir():
+            wanted.append(("adapter_gguf", LORA_CONVERTER, adapter))
+        else:
+            sink.emit("warning", code="no_adapter",
+                      message=f"no {ADAPTER_GGUF_NAME}: this run fine-tuned the whole model, so there is no adapter; "
+                              f"{GGUF_NAME} of the model is the GGUF to use")
+    converters: Converters | None = None
+    if wanted:
+        try:
+            converters = converters_for(job, tuple(script for _, script, _ in wanted), sink)
+        except TrainerError as error:
+            gguf_error = gguf_error or error
+    for key, script, source in wanted:
+        target = exports_dir / (GGUF_NAME if key == "gguf" else ADAPTER_GGUF_NAME)
+        try:
+            if converters is None:
+                continue  # already failed: the error says why
+            if key == "gguf":
+                convert_model(converters, source, target, job.export.gguf_outtype, sink)
+            else:
+                base = base_model_for_export(job, manifest, sink)
+                convert_adapter(converters, source, base, target, job.export.gguf_outtype, sink)
+            exports[key] = {"path": target.relative_to(run_dir).as_posix(), "files": checksums(target, run_dir),
+                            "converter": converters.describe()}
+            outputs[key] = str(target)
+        except TrainerError as error:
+            gguf_error = gguf_error or error
+        finally:
+            if key not in outputs and not target.is_file():
+                exports.pop(key, None)  # the manifest lists only files that exist
     update_manifest(run_dir, exports=exports)
     if gguf_error is not None:
         gguf_error.details = {"outputs": outputs}
@@ -130,15 +162,12 @@ def run_export(job: Job, sink: EventSink) -> tuple[ExitCode, dict[str, Any]]:
     return ExitCode.DONE, outputs
 
 
-def merge_adapter(job: Job, adapter: Path, target: Path) -> None:
+def merge_adapter(job: Job, adapter: Path, target: Path, sink: EventSink) -> None:
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
-    manifest = read_manifest(job.run_dir)
-    base = manifest.get("base_model", {})
-    source = base.get("source") or model_source(job)
-    revision = base.get("revision") if source == base.get("id") else None
-    model = AutoModelForCausalLM.from_pretrained(source, dtype="auto", revision=revision)
+    base = base_model_for_export(job, read_manifest(job.run_dir), sink, phase_after_download="merging")
+    model = AutoModelForCausalLM.from_pretrained(str(base), dtype="auto")
     merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
     tmp = target.with_name(target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -148,20 +177,47 @@ def merge_adapter(job: Job, adapter: Path, target: Path) -> None:
     tmp.rename(target)
 
 
-def convert_to_gguf(job: Job, model_dir: Path, gguf: Path, sink: EventSink) -> None:
-    converter = find_converter(job)
-    if converter is None or importlib.util.find_spec("gguf") is None:
-        missing = "llama.cpp's convert_hf_to_gguf.py" if converter is None else "the gguf Python package"
+def converters_for(job: Job, scripts: tuple[str, ...], sink: EventSink) -> Converters:
+    """llama.cpp's converters (fetched on first use, with ``fetching_converter`` progress), checked runnable."""
+    def progress(done: int, total: int | None) -> None:
+        sink.emit("phase", name="fetching_converter", done_bytes=done, total_bytes=total)
+
+    converters = find_converters(job.export.llama_cpp_dir, scripts, progress)
+    missing = missing_imports()
+    if missing:
         raise TrainerError(
             "converter_unavailable",
-            f"cannot write {gguf.name}: {missing} is not available on this machine",
-            f"get a llama.cpp checkout, pip install -r <llama.cpp>/requirements.txt, set export.llama_cpp_dir "
-            f"(or LLAMA_CPP_DIR) and export again; or run: python <llama.cpp>/{CONVERTER} {model_dir} "
-            f"--outfile {gguf} --outtype {job.export.gguf_outtype}. The Modelfile next to it is ready.",
+            f"llama.cpp's converters need the Python package(s) {', '.join(missing)}, missing here",
+            f"pip install -r {converters.root / REQUIREMENTS} into this Python environment, then export again",
             ExitCode.OTHER_ERROR)
+    return converters
+
+
+def convert_model(converters: Converters, model_dir: Path, gguf: Path, outtype: str, sink: EventSink) -> None:
     sink.emit("phase", name="converting", target="gguf")
-    command = [sys.executable, str(converter), str(model_dir), "--outfile", str(gguf), "--outtype", job.export.gguf_outtype]
-    result = subprocess.run(command, stdout=sys.stderr, stderr=sys.stderr, check=False)
-    if result.returncode != 0 or not gguf.is_file():
-        raise TrainerError("conversion_failed", f"{CONVERTER} exited with code {result.returncode}",
-                           "read the converter's log above; the model architecture may be unsupported by this llama.cpp")
+    run_converter(converters, HF_CONVERTER, [str(model_dir), "--outfile", str(gguf), "--outtype", outtype], gguf)
+
+
+def convert_adapter(converters: Converters, adapter: Path, base: Path, gguf: Path, outtype: str,
+                    sink: EventSink) -> None:
+    """``base`` is the base model's folder: the converter reads its config.json to map tensor names."""
+    sink.emit("phase", name="converting", target="adapter_gguf")
+    run_converter(converters, LORA_CONVERTER,
+                  ["--base", str(base), "--outfile", str(gguf), "--outtype", outtype, str(adapter)], gguf)
+
+
+def run_converter(converters: Converters, script: str, args: list[str], output: Path) -> None:
+    """Runs a converter with this Python and llama.cpp's own gguf-py, its output going to stderr.
+
+    A partial file from a failed run is removed, so an export listed in the manifest is always complete.
+    """
+    command = [sys.executable, str(converters.script(script)), *args]
+    log.info("running %s", " ".join(command))
+    output.unlink(missing_ok=True)
+    result = subprocess.run(command, stdout=sys.stderr, stderr=sys.stderr, env=converters.env(), check=False)
+    if result.returncode != 0 or not output.is_file():
+        output.unlink(missing_ok=True)
+        raise TrainerError("conversion_failed", f"{script} exited with code {result.returncode} without writing "
+                           f"{output.name}", "read the converter's log above; the model architecture may be "
+                           f"unsupported by llama.cpp {converters.tag or 'in ' + str(converters.root)}, or a "
+                           f"package it needs is missing (pip install -r {converters.root / REQUIREMENTS})")

@@ -57,14 +57,20 @@ class Hyperparameters:
     load_in_4bit: bool = False  # QLoRA; needs CUDA and bitsandbytes
     dtype: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
     thinking: Literal["keep", "drop"] = "keep"
+    # How several processes (torchrun, one per GPU) share the work: "auto" = FSDP for a full fine-tune,
+    # DDP for LoRA; "fsdp" shards weights, gradients and optimizer state (full fine-tune only);
+    # "ddp" keeps a whole copy of the model on every GPU. One process ignores it.
+    sharding: Literal["auto", "ddp", "fsdp"] = "auto"
 
 
 @dataclass(frozen=True)
 class ExportOptions:
     merged: bool = True  # merge the adapter into the base and save it with the tokenizer
-    gguf: bool = False  # convert the merged model to GGUF (needs llama.cpp's converter)
+    gguf: bool = False  # convert the merged model to exports/model.gguf with llama.cpp's converter
+    gguf_adapter: bool = False  # convert the LoRA adapter to exports/adapter.gguf (a LoRA run only)
     gguf_outtype: Literal["f32", "f16", "bf16", "q8_0", "auto"] = "f16"
-    llama_cpp_dir: str | None = None  # a llama.cpp checkout holding convert_hf_to_gguf.py
+    # A llama.cpp folder holding the converters; None = LLAMA_CPP_DIR, else the pinned release fetched on first use.
+    llama_cpp_dir: str | None = None
     ollama_model_name: str | None = None
 
 
@@ -184,6 +190,10 @@ def _check_hyperparameters(h: Hyperparameters) -> None:
                               "set eval_share above 0 or early_stopping_patience to null")
     if h.full_finetune and h.load_in_4bit:
         raise InvalidJobError(f"{where}: load_in_4bit (QLoRA) cannot be combined with full_finetune")
+    if h.sharding == "fsdp" and not h.full_finetune:
+        raise InvalidJobError(f"{where}.sharding \"fsdp\" needs full_finetune: FSDP shards a full fine-tune, "
+                              "while LoRA keeps the frozen base whole on every GPU and trains with DDP",
+                              "set sharding to auto or ddp, or full_finetune to true")
 
 
 def _parse_dataclass(cls: Any, raw: Any, where: str) -> Any:

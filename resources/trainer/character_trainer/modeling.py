@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from .job import Hyperparameters, Job
+from .job import Hyperparameters
 from .protocol import ExitCode, InvalidJobError, TrainerError
 
 log = logging.getLogger("character_trainer")
@@ -74,14 +74,6 @@ def check_local_model(path: Path) -> None:
                               "copy the weight files next to config.json", code="invalid_base_model")
 
 
-def model_source(job: Job) -> str:
-    local = job.base_model_path
-    if local is not None:
-        check_local_model(local)
-        return str(local)
-    return job.base_model
-
-
 def load_tokenizer(source: str, revision: str | None) -> Any:
     from transformers import AutoTokenizer
 
@@ -129,11 +121,6 @@ def attach_lora(model: Any, h: Hyperparameters) -> Any:
 def enable_gradient_checkpointing(model: Any) -> None:
     # Non-reentrant checkpointing works with frozen embeddings (LoRA) and with DDP.
     model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-
-
-def model_revision(model: Any, job: Job) -> str | None:
-    """The hub commit the weights came from, when known."""
-    return getattr(model.config, "_commit_hash", None) or job.base_model_revision
 
 
 def _four_bit_config(device: torch.device, precision: Precision) -> Any:

@@ -30,9 +30,11 @@ from .distributed import DistContext
 from .formats import IGNORE_INDEX, Example, FormatError, Renderer
 from .job import Job
 from .manifest import update_manifest
+from .hub import resolve_base_model
 from .modeling import (Precision, attach_lora, enable_gradient_checkpointing, load_model, load_tokenizer,
-                       model_revision, model_source, pick_precision)
+                       pick_precision)
 from .protocol import EventSink, ExitCode, InvalidJobError, TrainerError
+from . import sharding as fsdp
 from .versions import package_versions
 
 log = logging.getLogger("character_trainer")
@@ -126,28 +128,35 @@ class TrainingRun:
         assert self.job.dataset is not None
         self.sink.emit("phase", name="loading_dataset")
         dataset = load_dataset(self.job.dataset, self.job.dataset_format)
-        source = model_source(self.job)
+        base = resolve_base_model(self.job, self.sink, self.ctx)  # downloads a hub model, pinned to a sha
+        source = str(base.path)
         precision = pick_precision(h.dtype, self.ctx.device, h.full_finetune)
+        self.sharding = fsdp.pick_sharding(h.sharding, h.full_finetune, self.ctx.world_size)
+        if h.sharding != "auto" and self.ctx.world_size == 1:
+            self.sink.emit("warning", code="sharding_ignored",
+                           message=f"sharding {h.sharding!r} needs several processes (torchrun --nproc_per_node N); "
+                                   "this run has one and trains unsharded")
 
         self.sink.emit("phase", name="loading_tokenizer")
-        tokenizer = load_tokenizer(source, self.job.base_model_revision)
+        tokenizer = load_tokenizer(source, None)
         try:
             renderer = Renderer(tokenizer, self.job.format, h.max_length, h.thinking)
         except FormatError as error:
             raise InvalidJobError(str(error), code="format_unsupported")
 
         identity = {"dataset_sha256": dataset.sha256, "base_model": self.job.base_model,
-                    "base_model_revision": self.job.base_model_revision, "format": self.job.format,
+                    "base_model_revision": base.revision or self.job.base_model_revision, "format": self.job.format,
                     "template_hash": renderer.template_hash}
         resume_from = self._resume_checkpoint(identity)
         self._stop_point("loading the model")
 
         self.sink.emit("phase", name="loading_model", base_model=self.job.base_model, device=str(self.ctx.device),
-                       dtype=precision.name)
+                       dtype=precision.name, sharding=self.sharding)
         load_from = str(resume_from) if resume_from is not None and h.full_finetune else source
-        model = load_model(load_from, None if load_from != source else self.job.base_model_revision, precision,
-                           self.ctx.device, h)
-        revision = model_revision(model, self.job)
+        # FSDP: every rank loads fp32 weights into CPU memory; sharding then moves only its shard to the GPU.
+        sharded = self.sharding == "fsdp"
+        model = load_model(load_from, None, fsdp.fsdp_load_precision(precision) if sharded else precision,
+                           torch.device("cpu") if sharded else self.ctx.device, h)
         if h.gradient_checkpointing:
             enable_gradient_checkpointing(model)
         if not h.full_finetune:
@@ -175,13 +184,14 @@ class TrainingRun:
         if self.ctx.is_main:
             update_manifest(
                 self.run_dir, status="training", format=self.job.format,
-                base_model={"id": self.job.base_model, "source": source, "revision": revision},
+                base_model=base.manifest_entry(),
                 template_hash=renderer.template_hash,
                 dataset={"path": str(self.job.dataset), "format": self.job.dataset_format, "sha256": dataset.sha256,
                          "scenes": len(dataset.scenes), "train_examples": len(examples.train),
                          "dev_examples": len(examples.dev)},
                 versions=package_versions(), hyperparameters=dataclasses.asdict(h), precision=precision.name,
-                parameters={"trainable": trainable, "total": total_params}, world_size=self.ctx.world_size)
+                parameters={"trainable": trainable, "total": total_params}, world_size=self.ctx.world_size,
+                sharding=self.sharding)
 
         loop = Loop(self, model, tokenizer, precision, examples, identity, resume_from)
         return loop.run()
@@ -221,9 +231,13 @@ class Loop:
         self.examples = examples
         self.identity = identity
         self.pad_id = tokenizer.pad_token_id
+        self.sharding = run.sharding
         self.model = model  # unwrapped: what gets saved
         self.module = model  # what gets called: the DDP wrapper when distributed
-        if self.ctx.enabled:
+        if self.sharding == "fsdp":
+            # fully_shard works in place: the model and what gets called stay one object.
+            fsdp.shard_model(model, precision, self.ctx.device, self.ctx.world_size)
+        elif self.ctx.enabled:
             from torch.nn.parallel import DistributedDataParallel
 
             device_ids = [self.ctx.device.index] if self.ctx.device.type == "cuda" else None
@@ -242,10 +256,13 @@ class Loop:
         warmup = math.ceil(h.warmup_ratio * self.total_steps)
         self.scheduler = get_scheduler(h.lr_scheduler, self.optimizer, num_warmup_steps=warmup,
                                        num_training_steps=self.total_steps)
-        self.scaler = torch.amp.GradScaler(self.ctx.device.type) if precision.use_grad_scaler else None
+        self.scaler: Any = None
+        if precision.use_grad_scaler:
+            self.scaler = (fsdp.grad_scaler(self.ctx.device) if self.sharding == "fsdp"
+                           else torch.amp.GradScaler(self.ctx.device.type))
         self.state = TrainState(identity=identity)
         if resume_from is not None:
-            load_training_state(resume_from, self.optimizer, self.scheduler, self.scaler)
+            load_training_state(resume_from, self.optimizer, self.scheduler, self.scaler, self._load_optimizer)
             self.state = read_state(resume_from)
         self.best_weights: dict[str, torch.Tensor] | None = None
         self.last_saved_step = self.state.step if resume_from is not None else -1
@@ -254,19 +271,33 @@ class Loop:
 
     def _optimizer(self) -> torch.optim.Optimizer:
         decay, no_decay = [], []
+        decay_names: list[str] = []
+        no_decay_names: list[str] = []
         for name, param in self.model.named_parameters():
             if not param.requires_grad:
                 continue
-            (no_decay if param.ndim < 2 or "norm" in name.lower() else decay).append(param)
+            no = param.ndim < 2 or "norm" in name.lower()
+            (no_decay if no else decay).append(param)
+            (no_decay_names if no else decay_names).append(name)
+        self.param_names = decay_names + no_decay_names  # the optimizer's parameter order (empty groups drop out)
         groups = [{"params": decay, "weight_decay": self.h.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
         fused = self.ctx.device.type == "cuda"
         return torch.optim.AdamW([g for g in groups if g["params"]], lr=self.h.learning_rate, fused=fused)
+
+    def _load_optimizer(self, saved: dict[str, Any]) -> None:
+        """FSDP checkpoints key the optimizer by parameter name; either kind loads into either kind of run."""
+        by_name = any(isinstance(p, str) for g in saved.get("param_groups", []) for p in g["params"])
+        if self.sharding == "fsdp" or by_name:
+            fsdp.restore_optimizer(self.model, self.optimizer, saved, self.param_names)
+        else:
+            self.optimizer.load_state_dict(saved)
 
     # --- the loop -------------------------------------------------------------------------------
 
     def run(self) -> tuple[ExitCode, dict[str, Any]]:
         h = self.h
-        self.sink.emit("phase", name="training", total_steps=self.total_steps, start_step=self.state.step)
+        self.sink.emit("phase", name="training", total_steps=self.total_steps, start_step=self.state.step,
+                       sharding=self.sharding)
         self.module.train()
         lengths = [len(e.input_ids) for e in self.examples.train]
         started = time.monotonic()
@@ -323,10 +354,13 @@ class Loop:
         for index, batch in enumerate(batches):
             self.r.controller.raise_if_cancelled()
             last = index == len(batches) - 1
-            sync = contextlib.nullcontext() if (last or not self.ctx.enabled) else self.module.no_sync()
+            if self.sharding == "fsdp":
+                sync: Any = fsdp.gradient_sync(self.model, last)
+            else:
+                sync = contextlib.nullcontext() if (last or not self.ctx.enabled) else self.module.no_sync()
             with sync:
                 token_loss_sum = self._loss_sum(batch)
-                # DDP averages gradients over ranks; scaling by world size makes the result the global token mean.
+                # DDP and FSDP average gradients over ranks; scaling by world size makes the result the global token mean.
                 loss = token_loss_sum * (world / max(global_trained, 1))
                 if self.scaler is not None:
                     self.scaler.scale(loss).backward()
@@ -393,6 +427,13 @@ class Loop:
                 batch = collate([dev[i] for i in mine[start : start + self.h.batch_size]], self.pad_id)
                 loss_sum += self._loss_sum(batch).item()
                 trained += batch.trained_tokens
+            if self.sharding == "fsdp":
+                # Every forward gathers weights from all ranks: a rank with fewer dev batches runs
+                # uncounted ones so that all ranks make the same number of forward passes.
+                most = max(math.ceil(len(order[r :: self.ctx.world_size]) / self.h.batch_size)
+                           for r in range(self.ctx.world_size))
+                for _ in range(most - math.ceil(len(mine) / self.h.batch_size)):
+                    self._loss_sum(collate([dev[order[0]]], self.pad_id))
         self.module.train()
         total_loss, total_trained = self.ctx.all_reduce_sum([loss_sum, float(trained)])
         eval_loss = total_loss / max(total_trained, 1.0)
@@ -433,9 +474,13 @@ class Loop:
         if self.last_saved_step == self.state.step:
             return
         self.r.sink.emit("phase", name="saving", step=self.state.step)
+        model_state = optimizer_state = None
+        if self.sharding == "fsdp":  # every rank joins the gather; rank 0 receives the full states
+            model_state = fsdp.full_model_state(self.model)
+            optimizer_state = fsdp.full_optimizer_state(self.model, self.optimizer)
         if self.ctx.is_main:
             path = save_checkpoint(self.r.run_dir, self.model, self.optimizer, self.scheduler, self.scaler,
-                                   self.state, self.h.save_total_limit)
+                                   self.state, self.h.save_total_limit, model_state, optimizer_state)
             self.sink.emit("checkpoint", step=self.state.step, path=str(path))
         self.ctx.barrier()
         self.last_saved_step = self.state.step
@@ -448,11 +493,15 @@ class Loop:
                     params[name].copy_(value.to(params[name].device))
         self.sink.emit("phase", name="saving", step=self.state.step)
         outputs: dict[str, Any] = {}
+        model_state = fsdp.final_model_state(self.model, self.precision) if self.sharding == "fsdp" else None
         if self.ctx.is_main:
             target = self.r.run_dir / (MODEL_DIR if self.h.full_finetune else ADAPTER_DIR)
             tmp = target.with_name(target.name + ".tmp")
             shutil.rmtree(tmp, ignore_errors=True)
-            self.model.save_pretrained(tmp)
+            if model_state is not None:
+                fsdp.save_full_model(self.model, tmp, model_state)
+            else:
+                self.model.save_pretrained(tmp)
             self.tokenizer.save_pretrained(tmp)
             shutil.rmtree(target, ignore_errors=True)
             tmp.rename(target)

@@ -2,6 +2,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventFollower, parseTrainerEvent, TrainerProtocolError } from '../../../main/core/trainer/events';
+import { describeExit } from '../../../main/core/trainer/supervision';
 import { tempDir } from '../../support/paths';
 
 const tmp = tempDir('cs-trainer-events-');
@@ -120,5 +121,30 @@ describe('EventFollower', () => {
     expect(await follower.readFile(path)).toEqual([]);
     writeFileSync(path, `${hello}\n${progress(4)}\n`); // shorter than our offset
     expect((await follower.readFile(path)).map((e) => e.seq)).toEqual([4]);
+  });
+});
+
+describe('how a run ended', () => {
+  const done = (status: 'completed' | 'stopped' | 'cancelled') =>
+    ({ v: 1, type: 'done', ts: 1, seq: 9, status, outputs: { checkpoint: '/r/checkpoints/step-4' } }) as const;
+  const error = (code: string) => ({ v: 1, type: 'error', ts: 1, seq: 9, code, message: 'no room' }) as const;
+
+  it('reads the exit code when the trainer ran alone', () => {
+    expect(describeExit(4, null, done('stopped')).meaning).toBe('stopped');
+    expect(describeExit(3, null, null).meaning).toBe('oom');
+    expect(describeExit(null, 'SIGKILL', null).meaning).toBe('killed');
+    expect(describeExit(1, null, null).message).toMatch(/without saying why/);
+  });
+
+  it('believes the terminal event over torchrun, which reports every failing worker as exit 1', () => {
+    const stopped = describeExit(1, null, done('stopped'));
+    expect(stopped.meaning).toBe('stopped');
+    expect(stopped.message).toMatch(/stopped with a checkpoint at \/r\/checkpoints\/step-4/);
+    expect(describeExit(1, null, done('cancelled')).meaning).toBe('cancelled');
+    expect(describeExit(1, null, error('out_of_memory')).meaning).toBe('oom');
+    expect(describeExit(1, null, error('invalid_dataset')).meaning).toBe('invalid_job');
+    expect(describeExit(1, null, error('disk_full')).meaning).toBe('error');
+    // A kill after the terminal event is still a kill.
+    expect(describeExit(137, null, done('stopped')).meaning).toBe('killed');
   });
 });

@@ -17,6 +17,8 @@ export const trainerEnv = {
   OMP_NUM_THREADS: '1',
   TOKENIZERS_PARALLELISM: 'false',
   TRANSFORMERS_VERBOSITY: 'error',
+  // Remote runs get only this environment: they too must never fetch llama.cpp's converters in tests.
+  CHARACTER_STUDIO_LLAMA_CPP_URL: 'http://127.0.0.1:9/llama.cpp.tar.gz',
 };
 
 export function requireVenv(): void {

@@ -15,10 +15,10 @@ import { EventFollower } from '../../../main/core/trainer/events';
 import { trainerCommand } from '../../../main/core/trainer/ssh-launcher';
 import { DEFAULT_HYPERPARAMETERS } from '../../../main/core/training/training-service';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
-import { fixture, tempDir } from '../../support/paths';
+import { tempDir } from '../../support/paths';
 import { startSshd, type TestSshd } from '../../support/sshd';
 import { studioResponder } from '../../support/studio-responder';
-import { call, callError } from '../../support/studio';
+import { call, callError, generatedBeethoven } from '../../support/studio';
 import { buildTinyModel, trainerEnv, venvPython } from '../trainer/fixtures';
 
 const tmp = tempDir('cs-remote-train-');
@@ -88,46 +88,7 @@ beforeAll(async () => {
   model = buildTinyModel(path.join(tmp.dir, 'tiny'));
   studio = openStudio();
   server = await startFakeLlmServer({ responder: studioResponder() });
-  characterId = (
-    await call(studio, 'characters/create', {
-      fullName: 'Ludwig van Beethoven',
-      shortName: 'Beethoven',
-      era: '1770–1827',
-      notes: '',
-    })
-  ).id;
-  await call(studio, 'profiles/import', {
-    characterId,
-    fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'),
-    fileName: 'wiki_Beethoven.txt',
-  });
-  const provider = await call(studio, 'providers/create', {
-    name: 'Fake',
-    preset: 'custom',
-    baseUrl: server.baseURL,
-    model: 'fake-model',
-    modelPath: '',
-    apiKey: 'test-key',
-    maxConcurrency: 4,
-    requestsPerMinute: 0,
-    timeoutMs: 5000,
-    structuredOutput: true,
-  });
-  const job = await call(studio, 'generation/start', {
-    characterId,
-    settings: {
-      providerId: provider.id,
-      targetScenes: 12,
-      scenesPerCall: 4,
-      protectiveShare: 0.1,
-      temperature: 0.7,
-      topP: 0.95,
-      maxTokens: 2000,
-      budgetUsd: null,
-      dedupeThreshold: 0.7,
-    },
-  });
-  expect((await studio.generation.whenIdle(job.id)).status).toBe('succeeded');
+  characterId = await generatedBeethoven(studio, server.baseURL, 12);
 }, 120_000);
 afterAll(async () => {
   await studio?.shutdown();

@@ -3,11 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId, TrainingConfig } from '../../../common/contract';
-import { DEFAULT_HYPERPARAMETERS, parameterCount } from '../../../main/core/training/training-service';
+import { parameterCount } from '../../../main/core/training/estimate';
+import { DEFAULT_HYPERPARAMETERS } from '../../../main/core/training/training-service';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
-import { fixture, repoRoot, tempDir } from '../../support/paths';
+import { repoRoot, tempDir } from '../../support/paths';
 import { studioResponder } from '../../support/studio-responder';
-import { call, callError, makeStudio } from '../../support/studio';
+import { call, callError, generatedBeethoven, makeStudio } from '../../support/studio';
 import { buildTinyModel, venvPython } from '../trainer/fixtures';
 
 /**
@@ -44,46 +45,7 @@ beforeAll(async () => {
   model = buildTinyModel(path.join(models.dir, 'tiny'));
   env = makeStudio();
   server = await startFakeLlmServer({ responder: studioResponder() });
-  characterId = (
-    await call(env.studio, 'characters/create', {
-      fullName: 'Ludwig van Beethoven',
-      shortName: 'Beethoven',
-      era: '1770–1827',
-      notes: '',
-    })
-  ).id;
-  await call(env.studio, 'profiles/import', {
-    characterId,
-    fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'),
-    fileName: 'wiki_Beethoven.txt',
-  });
-  const provider = await call(env.studio, 'providers/create', {
-    name: 'Fake',
-    preset: 'custom',
-    baseUrl: server.baseURL,
-    model: 'fake-model',
-    modelPath: '',
-    apiKey: 'test-key',
-    maxConcurrency: 4,
-    requestsPerMinute: 0,
-    timeoutMs: 5000,
-    structuredOutput: true,
-  });
-  const job = await call(env.studio, 'generation/start', {
-    characterId,
-    settings: {
-      providerId: provider.id,
-      targetScenes: 12,
-      scenesPerCall: 4,
-      protectiveShare: 0.1,
-      temperature: 0.7,
-      topP: 0.95,
-      maxTokens: 2000,
-      budgetUsd: null,
-      dedupeThreshold: 0.7,
-    },
-  });
-  expect((await env.studio.generation.whenIdle(job.id)).status).toBe('succeeded');
+  characterId = await generatedBeethoven(env.studio, server.baseURL, 12);
 }, 120_000);
 afterAll(async () => {
   await env?.studio.shutdown();

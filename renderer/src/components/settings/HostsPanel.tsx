@@ -69,7 +69,16 @@ function HostCard({ host, editing, onEdit }: { host: Host; editing: boolean; onE
 
   const runTest = () => {
     setCheck(null);
-    test.mutate({ id: host.id }, { onSuccess: setCheck });
+    test.mutate(
+      { id: host.id },
+      {
+        onSuccess: (check) => {
+          setCheck(check);
+          // Main times a run on this host with the GPUs this check saw.
+          void queryClient.invalidateQueries({ queryKey: ['training/estimate'] });
+        },
+      },
+    );
   };
   const trustKey = (fingerprint: string) => {
     trust.mutate({ id: host.id, fingerprint }, { onSuccess: setCheck });

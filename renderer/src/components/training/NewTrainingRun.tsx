@@ -1,5 +1,11 @@
 import { useId, useMemo, useState, type ReactNode } from 'react';
-import type { BaseModelOption, Character, TrainingHyperparameters, TrainingRun } from '../../../../common/contract';
+import type {
+  BaseModelOption,
+  Character,
+  TrainingHyperparameters,
+  TrainingPreset,
+  TrainingRun,
+} from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { storeRun, useCommand, useHosts, useTrainerDoctor, useTrainingEstimate } from '../../lib/queries';
 import { useUi, type TrainingDraft } from '../../state/ui';
@@ -8,9 +14,11 @@ import { DoctorResult } from './DoctorResult';
 import { PythonSetup } from './PythonSetup';
 import { TrainingEstimatePanel } from './TrainingEstimatePanel';
 import {
+  applyPreset,
   fieldText,
   formDefaults,
   LIVE,
+  matchesPreset,
   OTHER_MODEL,
   readConfig,
   type DraftField,
@@ -39,7 +47,7 @@ export function NewTrainingRun({
   runs,
 }: {
   character: Character;
-  options: { baseModels: BaseModelOption[]; defaults: TrainingHyperparameters };
+  options: { baseModels: BaseModelOption[]; defaults: TrainingHyperparameters; presets: TrainingPreset[] };
   runs: TrainingRun[];
 }) {
   const draft = useUi((s) => s.trainingDrafts[character.id]) ?? EMPTY_DRAFT;
@@ -53,7 +61,7 @@ export function NewTrainingRun({
   const defaults = useMemo(() => formDefaults(options, lastRun), [options, lastRun]);
   const { config, errors } = useMemo(() => readConfig(draft, defaults, curated), [draft, defaults, curated]);
   const debounced = useDebounced(config, 400);
-  const estimate = useTrainingEstimate(character.id, debounced);
+
   const live = runs.find((r) => LIVE.includes(r.status));
 
   const text = (field: DraftField) => fieldText(field, draft, defaults, curated);
@@ -63,9 +71,12 @@ export function NewTrainingRun({
   const remote = text('target') !== 'local';
   const python = text('python').trim();
   const doctor = useTrainerDoctor(python);
+  const estimate = useTrainingEstimate(character.id, debounced, doctor.dataUpdatedAt);
   const modelChoice = text('baseModel');
   const chosen = options.baseModels.find((m) => m.id === modelChoice);
   const fullFinetune = text('fullFinetune') === 'true';
+  const host = remote ? hosts.data?.find((h) => h.id === text('target')) : undefined;
+  const activePreset = options.presets.find((p) => matchesPreset(config, p));
   const noData = estimate.data?.examples === 0;
 
   const onStart = async () => {
@@ -95,8 +106,8 @@ export function NewTrainingRun({
         <div>
           <h2 id="new-training-title">New training run</h2>
           <p className="muted">
-            Experience upload: LoRA fine-tuning of a base model on {character.shortName}&apos;s scenes, by the Python
-            trainer.
+            Experience upload: {fullFinetune ? 'full' : text('loadIn4bit') === 'true' ? 'QLoRA' : 'LoRA'} fine-tuning of
+            a base model on {character.shortName}&apos;s scenes, by the Python trainer.
           </p>
         </div>
       </div>
@@ -222,6 +233,26 @@ export function NewTrainingRun({
           )}
 
           <h3 className="span-2 form-section">Hyper-parameters</h3>
+          <div className="span-2 presets" role="group" aria-label="Presets">
+            <span className="presets-label">Start from</span>
+            {options.presets.map((p) => (
+              <button
+                key={p.id}
+                type="button"
+                className={p === activePreset ? 'preset active' : 'preset'}
+                aria-pressed={p === activePreset}
+                title={p.description}
+                onClick={() => setDraft(character.id, applyPreset(draft, p))}
+              >
+                {p.label}
+              </button>
+            ))}
+            <small className="presets-note">
+              {activePreset
+                ? activePreset.description
+                : 'Your own settings. A preset changes only the values it names.'}
+            </small>
+          </div>
           {field('epochs', 'Epochs', 'Passes over the scenes. The paper trained 10 epochs on 1,500–2,200 scenes.', {
             min: 0.01,
             step: 1,
@@ -255,7 +286,7 @@ export function NewTrainingRun({
           {field('loraAlpha', 'LoRA alpha', 'Scale of the adapter, often twice the rank.', { min: 1, step: 1 })}
 
           <details className="more-settings span-2">
-            <summary>Checkpoints, dev set and memory</summary>
+            <summary>Checkpoints, dev set, precision and memory</summary>
             <div className="settings-form inner">
               {field('saveEverySteps', 'Save every (steps)', 'A checkpoint to resume from; Stop also saves one.', {
                 min: 1,
@@ -266,6 +297,70 @@ export function NewTrainingRun({
                 max: 50,
                 step: 1,
               })}
+              {field(
+                'saveTotalLimit',
+                'Checkpoints kept',
+                'The oldest are deleted; each holds the adapter and optimizer.',
+                {
+                  min: 1,
+                  step: 1,
+                },
+              )}
+              {field(
+                'earlyStoppingPatience',
+                'Early stopping',
+                'Stop after this many evaluations without a better dev loss. Empty: train all epochs.',
+                { min: 1, step: 1, optional: true },
+              )}
+              {field('warmupRatio', 'Warm-up (%)', 'Share of steps with a rising learning rate; the paper used 4.', {
+                min: 0,
+                max: 50,
+                step: 1,
+              })}
+              {field('weightDecay', 'Weight decay', 'AdamW; the paper used 0.1 for its full fine-tune.', {
+                min: 0,
+                step: 0.01,
+              })}
+              <label>
+                Precision
+                <select value={text('dtype')} onChange={(e) => set('dtype', e.target.value)}>
+                  <option value="auto">Automatic</option>
+                  <option value="bf16">bf16</option>
+                  <option value="fp16">fp16 (older GPUs)</option>
+                  <option value="fp32">fp32 (CPU, or to rule out precision)</option>
+                </select>
+                <small>Automatic: bf16 where the GPU has it, else fp16 on a GPU, fp32 on the CPU.</small>
+              </label>
+              <label>
+                Several GPUs
+                <select value={text('sharding')} onChange={(e) => set('sharding', e.target.value)}>
+                  <option value="auto">Automatic</option>
+                  <option value="ddp">DDP: a whole copy on each GPU</option>
+                  <option value="fsdp">FSDP: the model sharded across GPUs</option>
+                </select>
+                <small>
+                  {host && host.gpuCount > 1
+                    ? `${host.name} trains on ${host.gpuCount} GPUs through torchrun.`
+                    : 'Automatic: FSDP for full fine-tuning, DDP for LoRA; used with more than one GPU.'}
+                </small>
+              </label>
+              <label className="checkbox span-2">
+                <input
+                  type="checkbox"
+                  checked={text('loadIn4bit') === 'true'}
+                  disabled={fullFinetune}
+                  aria-describedby={`${pythonId}-qlora`}
+                  onChange={(e) => set('loadIn4bit', String(e.target.checked))}
+                />
+                <span>
+                  QLoRA: load the base model in 4 bits
+                  <small id={`${pythonId}-qlora`}>
+                    About a quarter of the memory for the frozen weights, a little slower. Needs a CUDA GPU with
+                    bitsandbytes; not with full fine-tuning.
+                  </small>
+                  {errors.loadIn4bit && <small className="field-error">{errors.loadIn4bit}</small>}
+                </span>
+              </label>
               <label>
                 Thinking turns
                 <select value={text('thinking')} onChange={(e) => set('thinking', e.target.value)}>

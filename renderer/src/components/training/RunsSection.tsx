@@ -5,6 +5,7 @@ import { storeRun, useCommand } from '../../lib/queries';
 import { ArtifactList } from './ArtifactList';
 import { LogView } from './LogView';
 import { LossChart } from './LossChart';
+import { TransferProgress } from './TransferProgress';
 import { LIVE, modelName, phaseLabel, RUN_STATUS_LABEL } from './training-form';
 
 /** The character's runs: the latest and any still training as cards, earlier ones as rows. */
@@ -150,7 +151,7 @@ function RunCard({
               <button
                 onClick={() => exportRun.mutate({ id: run.id, merged: true, gguf: true }, onDone)}
                 disabled={busy}
-                title="Also converts the merged model to GGUF with llama.cpp's converter (set LLAMA_CPP_DIR to a llama.cpp checkout)."
+                title="Also converts the merged model (and a LoRA adapter) to GGUF with llama.cpp's official converters, downloaded once on first use; offline, set LLAMA_CPP_DIR to a llama.cpp folder."
               >
                 Export GGUF
               </button>
@@ -174,6 +175,8 @@ function RunCard({
           {run.message}
         </p>
       )}
+
+      {live && run.transfer && <TransferProgress transfer={run.transfer} />}
 
       <div className="job-overall">
         <div

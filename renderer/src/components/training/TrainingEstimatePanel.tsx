@@ -1,4 +1,5 @@
 import type { TrainerEnvironment, TrainingEstimate } from '../../../../common/contract';
+import { formatDuration } from '../generation/format';
 
 /** What a run with these settings will take, before it starts: data, steps and GPU memory. */
 export function TrainingEstimatePanel({
@@ -18,7 +19,6 @@ export function TrainingEstimatePanel({
   effectiveBatch: number | null;
 }) {
   const largest = environment?.ok ? Math.max(0, ...environment.gpus.map((g) => g.memoryGiB)) : null;
-  const tooBig = estimate && largest !== null && largest > 0 && estimate.memoryGiB > largest;
 
   return (
     <section className={loading ? 'estimate loading' : 'estimate'} aria-label="Training estimate" aria-busy={loading}>
@@ -66,15 +66,26 @@ export function TrainingEstimatePanel({
                 </small>
               </dd>
             </div>
+            <div className="span-2">
+              <dt>Time</dt>
+              <dd data-testid="estimate-time">
+                {estimate.seconds === null ? 'unknown' : `≈ ${formatDuration(estimate.seconds)}`}
+                <small>
+                  {estimate.speedBasis ??
+                    (estimate.memoryGiB > 0
+                      ? 'check the environment (or test the server) to estimate it'
+                      : 'a quick trial run measures the speed')}
+                  {' · '}
+                  {estimate.tokens >= 1e6
+                    ? `${(estimate.tokens / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 })}M`
+                    : estimate.tokens.toLocaleString('en-US')}{' '}
+                  tokens
+                </small>
+              </dd>
+            </div>
           </dl>
-          {(estimate.warnings.length > 0 || tooBig) && (
+          {estimate.warnings.length > 0 && (
             <ul className="warnings">
-              {tooBig && (
-                <li>
-                  About {estimate.memoryGiB} GiB is more than the {largest} GiB of the largest GPU found: lower the
-                  batch size or max length, or turn on gradient checkpointing.
-                </li>
-              )}
               {estimate.warnings.map((w) => (
                 <li key={w}>{w}</li>
               ))}

@@ -4,7 +4,9 @@ import type {
   TrainingConfig,
   TrainingFormat,
   TrainingHyperparameters,
+  TrainingPreset,
   TrainingRun,
+  TrainingTransfer,
 } from '../../../../common/contract';
 import type { TrainingDraft } from '../../state/ui';
 
@@ -13,7 +15,12 @@ export const OTHER_MODEL = 'other';
 
 export type DraftField = keyof TrainingDraft;
 export type FieldErrors = Partial<Record<DraftField, string>>;
-export type NumberField = Exclude<keyof TrainingHyperparameters, 'gradientCheckpointing' | 'fullFinetune' | 'thinking'>;
+export type NumberField = Exclude<
+  keyof TrainingHyperparameters,
+  'gradientCheckpointing' | 'fullFinetune' | 'thinking' | 'loadIn4bit' | 'dtype' | 'sharding'
+>;
+/** Number fields that may be left empty (null). */
+type OptionalNumberField = 'maxSteps' | 'earlyStoppingPatience';
 
 /** What an untouched form shows: the character's last run's choices, else the studio's defaults. */
 export interface FormDefaults {
@@ -70,12 +77,42 @@ export function fieldText(
     case 'target':
       return d.target;
     case 'evalShare':
-      return String(Math.round(h.evalShare * 1000) / 10);
+    case 'warmupRatio':
+      return String(Math.round(h[field] * 1000) / 10);
     case 'maxSteps':
-      return h.maxSteps === null ? '' : String(h.maxSteps);
+    case 'earlyStoppingPatience':
+      return h[field] === null ? '' : String(h[field]);
     default:
       return String(h[field]);
   }
+}
+
+/** A hyper-parameter as the form writes it: shares in percent, null as an empty field. */
+function asText(field: keyof TrainingHyperparameters, value: TrainingHyperparameters[typeof field]): string {
+  if (value === null) return '';
+  if ((field === 'evalShare' || field === 'warmupRatio') && typeof value === 'number')
+    return String(Math.round(value * 1000) / 10);
+  return String(value);
+}
+
+/** The draft with a preset's fields typed in; the fields it does not name keep what the user typed. */
+export function applyPreset(draft: TrainingDraft, preset: TrainingPreset): TrainingDraft {
+  const next: TrainingDraft = { ...draft };
+  for (const [field, value] of Object.entries(preset.hyperparameters) as [
+    keyof TrainingHyperparameters,
+    TrainingHyperparameters[keyof TrainingHyperparameters],
+  ][])
+    next[field] = asText(field, value);
+  return next;
+}
+
+/** Whether the config holds every value the preset names. */
+export function matchesPreset(config: TrainingConfig | null, preset: TrainingPreset): boolean {
+  if (!config) return false;
+  const h = config.hyperparameters;
+  return (Object.entries(preset.hyperparameters) as [keyof TrainingHyperparameters, unknown][]).every(
+    ([field, value]) => h[field] === value,
+  );
 }
 
 interface Range {
@@ -88,7 +125,7 @@ interface Range {
 }
 
 /** The same bounds main's schema holds; main checks again, this only lets the user hear early. */
-const RANGES: Record<Exclude<NumberField, 'maxSteps'>, Range> = {
+const RANGES: Record<Exclude<NumberField, OptionalNumberField>, Range> = {
   loraRank: { label: 'LoRA rank', min: 1, max: 1024, integer: true },
   loraAlpha: { label: 'LoRA alpha', min: 1, max: 4096 },
   learningRate: { label: 'Learning rate', min: 0, max: 1, open: true },
@@ -98,6 +135,9 @@ const RANGES: Record<Exclude<NumberField, 'maxSteps'>, Range> = {
   maxLength: { label: 'Max length', min: 64, max: 131_072, integer: true },
   saveEverySteps: { label: 'Save every', min: 1, max: 10_000_000, integer: true },
   evalShare: { label: 'Dev share', min: 0, max: 50 },
+  warmupRatio: { label: 'Warm-up', min: 0, max: 99 },
+  weightDecay: { label: 'Weight decay', min: 0, max: 10 },
+  saveTotalLimit: { label: 'Checkpoints kept', min: 1, max: 1000, integer: true },
 };
 
 /** Reads the form into a config main accepts, or says per field what is wrong. */
@@ -128,10 +168,26 @@ export function readConfig(
     errors[choice === OTHER_MODEL ? 'customModel' : 'baseModel'] =
       'Name a base model: a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct, or a model folder on this machine.';
 
-  const stepsText = text('maxSteps');
-  const maxSteps = stepsText === '' ? null : Number(stepsText);
-  if (maxSteps !== null && !(Number.isInteger(maxSteps) && maxSteps >= 1))
-    errors.maxSteps = 'Max steps must be a whole number above 0, or empty to train the full epochs.';
+  const optional = (field: OptionalNumberField, message: string): number | null => {
+    const raw = text(field);
+    const n = raw === '' ? null : Number(raw);
+    if (n !== null && !(Number.isInteger(n) && n >= 1)) errors[field] = message;
+    return n;
+  };
+  const maxSteps = optional('maxSteps', 'Max steps must be a whole number above 0, or empty to train the full epochs.');
+  const earlyStoppingPatience = optional(
+    'earlyStoppingPatience',
+    'Patience must be a whole number of evaluations above 0, or empty to never stop early.',
+  );
+  const fullFinetune = text('fullFinetune') === 'true';
+  const loadIn4bit = text('loadIn4bit') === 'true';
+  const evalShare = num('evalShare') / 100;
+  if (fullFinetune && loadIn4bit)
+    errors.loadIn4bit = 'QLoRA trains an adapter: turn off either QLoRA or full fine-tuning.';
+  if (earlyStoppingPatience !== null && evalShare === 0)
+    errors.earlyStoppingPatience = 'Early stopping watches the dev loss: set a dev share above 0.';
+  const dtype = text('dtype');
+  const sharding = text('sharding');
 
   const hyperparameters: TrainingHyperparameters = {
     loraRank: num('loraRank'),
@@ -143,10 +199,17 @@ export function readConfig(
     maxLength: num('maxLength'),
     maxSteps,
     saveEverySteps: num('saveEverySteps'),
-    evalShare: num('evalShare') / 100,
+    evalShare,
     gradientCheckpointing: text('gradientCheckpointing') === 'true',
-    fullFinetune: text('fullFinetune') === 'true',
+    fullFinetune,
     thinking: text('thinking') === 'drop' ? 'drop' : 'keep',
+    warmupRatio: num('warmupRatio') / 100,
+    weightDecay: num('weightDecay'),
+    saveTotalLimit: num('saveTotalLimit'),
+    earlyStoppingPatience,
+    loadIn4bit,
+    dtype: dtype === 'bf16' || dtype === 'fp16' || dtype === 'fp32' ? dtype : 'auto',
+    sharding: sharding === 'ddp' || sharding === 'fsdp' ? sharding : 'auto',
   };
   const config: TrainingConfig = {
     baseModel,
@@ -181,19 +244,59 @@ const PHASE_LABEL: Record<string, string> = {
   training: 'Training',
   evaluating: 'Evaluating on the dev set',
   saving: 'Saving',
+  downloading: 'Downloading the base model',
+  exporting: 'Exporting',
+  merging: 'Merging the adapter into the base model',
+  converting: 'Converting to GGUF',
+  fetching_converter: "Fetching llama.cpp's GGUF converters (once)",
 };
+
+/** Bytes as a person reads them: decimal units, as download sizes are usually given (988 MB, 1.5 GB). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${value >= 100 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** "Downloading Qwen/Qwen2.5-0.5B: 312 MB of 988 MB" (the phase's label when the trainer names nothing). */
+export function transferLabel(transfer: TrainingTransfer): string {
+  const what =
+    transfer.phase === 'downloading' && transfer.subject
+      ? `Downloading ${transfer.subject}`
+      : phaseLabel(transfer.phase);
+  const of = transfer.totalBytes !== null ? ` of ${formatBytes(transfer.totalBytes)}` : '';
+  return `${what}: ${formatBytes(transfer.doneBytes)}${of}`;
+}
 
 /** The trainer's phase names as a person would say them; an unknown one is shown as it came. */
 export function phaseLabel(phase: string): string {
   return PHASE_LABEL[phase] ?? phase.replace(/_/g, ' ');
 }
 
-const ARTIFACT_ORDER = ['adapter', 'model', 'merged', 'gguf', 'checkpoint', 'manifest', 'events'];
+const ARTIFACT_ORDER = [
+  'adapter',
+  'model',
+  'merged',
+  'gguf',
+  'adapter_gguf',
+  'modelfile',
+  'checkpoint',
+  'manifest',
+  'events',
+];
 const ARTIFACT_LABEL: Record<string, string> = {
   adapter: 'LoRA adapter',
   model: 'Fine-tuned model',
   merged: 'Merged model',
   gguf: 'GGUF file',
+  adapter_gguf: 'LoRA adapter GGUF',
+  modelfile: 'Ollama Modelfile',
   checkpoint: 'Latest checkpoint',
   manifest: 'Manifest',
   events: 'Trainer events',
