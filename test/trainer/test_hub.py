@@ -29,6 +29,7 @@ from conftest import REPO, TRAINER_DIR, Result, make_scene, parse_stdout, valida
 REPO_ID = "studio-test/tiny-llama"
 GATED_ID = "studio-test/gated-llama"
 SHA = "0123456789abcdef0123456789abcdef01234567"
+NEWER_SHA = "89abcdef0123456789abcdef0123456789abcdef"
 LFS_SUFFIXES = (".safetensors", ".bin", ".gguf", ".onnx")
 CHUNK = 16 * 1024
 CHUNK_DELAY_S = 0.12  # ~8 chunks a second: the safetensors file takes a few seconds, so progress rises
@@ -45,8 +46,16 @@ class FakeHub:
         self.files = files
         self.model_files = model_files  # what the trainer should fetch: the tiny model's own files
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request served
+        self.head = SHA  # the commit ``main`` points to; a test may move it
+        self.commits = {SHA}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def known(self, revision: str) -> bool:
+        return revision == "main" or revision in self.commits
+
+    def commit_of(self, revision: str) -> str:
+        return self.head if revision == "main" else revision
 
     @property
     def endpoint(self) -> str:
@@ -101,36 +110,36 @@ class FakeHub:
                         return self._error(404, "RepoNotFound", "Repository not found")
                     if not rest or rest[0] == "revision":
                         revision = rest[1] if len(rest) > 1 else "main"
-                        if revision not in ("main", SHA):
+                        if not hub.known(revision):
                             return self._error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
                         siblings = [{"rfilename": n, "size": len(d), "blobId": hub.entry(n)["oid"],
                                      **({"lfs": {"sha256": hub.etag(n), "size": len(d), "pointerSize": 134}}
                                         if n.endswith(LFS_SUFFIXES) else {})} for n, d in hub.files.items()]
-                        return self._json({"_id": "fake", "id": REPO_ID, "modelId": REPO_ID, "sha": SHA,
+                        return self._json({"_id": "fake", "id": REPO_ID, "modelId": REPO_ID, "sha": hub.commit_of(revision),
                                            "private": False, "gated": False, "disabled": False, "tags": [],
                                            "siblings": siblings})
-                    if rest[0] == "tree" and len(rest) >= 2 and rest[1] in ("main", SHA):
+                    if rest[0] == "tree" and len(rest) >= 2 and hub.known(rest[1]):
                         return self._json([hub.entry(n) for n in hub.files])
                     return self._error(404, "EntryNotFound", "not found")
                 if len(parts) >= 5 and parts[2] == "resolve":
                     repo, revision, name = "/".join(parts[:2]), parts[3], "/".join(parts[4:])
                     if repo != REPO_ID:
                         return self._error(404, "RepoNotFound", "Repository not found")
-                    if revision not in ("main", SHA):
+                    if not hub.known(revision):
                         return self._error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
                     if name not in hub.files:
                         return self._error(404, "EntryNotFound", f"{name} does not exist")
-                    return self._file(name, body)
+                    return self._file(name, hub.commit_of(revision), body)
                 return self._error(404, None, "no such route")
 
-            def _file(self, name: str, body: bool) -> None:
+            def _file(self, name: str, commit: str, body: bool) -> None:
                 data = hub.files[name]
                 start = 0
                 ranged = self.headers.get("Range", "")
                 if ranged.startswith("bytes="):
                     start = int(ranged[6:].split("-")[0] or 0)
                 self.send_response(206 if start else 200)
-                self.send_header("X-Repo-Commit", SHA)
+                self.send_header("X-Repo-Commit", commit)
                 self.send_header("ETag", f'"{hub.etag(name)}"')
                 if name.endswith(LFS_SUFFIXES):
                     self.send_header("X-Linked-Etag", f'"{hub.etag(name)}"')
@@ -204,13 +213,14 @@ def hub_env(hub: FakeHub, hf_home: Path, offline: bool = False) -> dict[str, str
 
 
 def run_with_hub(folder: Path, env: dict[str, str], base_model: str = REPO_ID, revision: str | None = None,
-                 command: str = "train", timeout: float = 180) -> Result:
+                 command: str = "train", timeout: float = 180, **hyper: Any) -> Result:
     folder.mkdir(parents=True, exist_ok=True)
     dataset = write_dataset(folder / "scenes.jsonl", [make_scene(i) for i in range(4)])
     job = {"run_dir": str(folder / "run"), "base_model": base_model, "base_model_revision": revision,
            "dataset": str(dataset), "format": "chat",
            "hyperparameters": {"lora_rank": 4, "lora_alpha": 8, "lora_dropout": 0.0, "epochs": 1, "batch_size": 2,
-                               "max_length": 128, "eval_share": 0.0, "save_every_steps": 1000, "max_steps": 1}}
+                               "max_length": 128, "eval_share": 0.0, "save_every_steps": 1000, "max_steps": 1,
+                               **hyper}}
     path = folder / "job.json"
     path.write_text(json.dumps(job), encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "character_trainer", command, "--job", str(path)],
@@ -337,3 +347,31 @@ def test_select_files_prefers_safetensors_and_skips_other_formats() -> None:
         select_files(["config.json", "model.gguf"])
     with pytest.raises(TrainerError, match="no config.json"):
         select_files(["model.safetensors"])
+
+
+def test_a_resume_after_the_branch_moved_is_refused_and_the_pinned_commit_resumes(hub: FakeHub, hf_home: Path,
+                                                                                  tmp_path: Path) -> None:
+    folder = tmp_path / "moving"
+    first = run_with_hub(folder, hub_env(hub, hf_home), revision="main", save_every_steps=1, epochs=4)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert manifest_of(folder)["base_model"]["revision"] == SHA
+    hub.head = NEWER_SHA
+    hub.commits.add(NEWER_SHA)
+    try:
+        # The job still says "main", but main is another commit now: the weights under the
+        # checkpoint are not the ones this resume would load.
+        moved = run_with_hub(folder, hub_env(hub, hf_home), revision="main", save_every_steps=1, epochs=4,
+                             max_steps=2)
+        assert moved.returncode == 2, moved.stderr[-3000:]
+        assert moved.last["type"] == "error" and moved.last["code"] == "resume_mismatch"
+        assert "revision" in moved.last["message"] and SHA in moved.last["message"]
+        assert NEWER_SHA in moved.last["message"]
+        # Pinned to the commit it started from, the run resumes and goes on.
+        pinned = run_with_hub(folder, hub_env(hub, hf_home), revision=SHA, save_every_steps=1, epochs=4,
+                              max_steps=2)
+        assert pinned.returncode == 0, pinned.stderr[-3000:]
+        resumed = [e for e in pinned.of("phase") if e["name"] == "resuming"]
+        assert resumed and resumed[0]["step"] == 1
+        assert pinned.of("progress")[-1]["step"] == 2
+    finally:
+        hub.head = SHA
