@@ -265,6 +265,10 @@ export interface TrainingRun {
   epoch: number;
   tokensPerSecond: number | null;
   etaSeconds: number | null;
+  /** Where it trained, as the trainer named it (`cuda:0`, `cpu`); null before the model loaded. */
+  device: string | null;
+  /** The most memory the trainer held on that device (GPU: reserved by PyTorch; CPU: resident), bytes. */
+  peakMemoryBytes: number | null;
   /** Artifacts by kind (adapter, merged, manifest, checkpoint…), as absolute paths. */
   outputs: Record<string, string>;
   message: string | null;

@@ -104,6 +104,8 @@ export interface ProgressEvent extends EventBase {
   /** Non-padding tokens per second, all ranks together, since this attempt started. */
   tokens_per_s?: number;
   eta_s?: number;
+  /** The most memory rank 0 has held so far: reserved by PyTorch on its GPU, or peak resident set on the CPU. */
+  peak_memory_bytes?: number;
 }
 
 export interface TokenSummary {

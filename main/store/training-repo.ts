@@ -17,6 +17,8 @@ export interface TrainingRunRow {
   epoch: number;
   tokens_per_s: number | null;
   eta_s: number | null;
+  device: string | null;
+  peak_memory_bytes: number | null;
   last_seq: number;
   outputs: string;
   message: string | null;
@@ -37,6 +39,8 @@ export interface RunPatch {
   epoch?: number;
   tokensPerSecond?: number;
   etaSeconds?: number;
+  device?: string;
+  peakMemoryBytes?: number;
   lastSeq?: number;
   message?: string | null;
   runner?: string | null;
@@ -54,6 +58,8 @@ const COLUMNS: Record<keyof RunPatch, string> = {
   epoch: 'epoch',
   tokensPerSecond: 'tokens_per_s',
   etaSeconds: 'eta_s',
+  device: 'device',
+  peakMemoryBytes: 'peak_memory_bytes',
   lastSeq: 'last_seq',
   message: 'message',
   runner: 'runner',

@@ -51,6 +51,9 @@ def test_loss_falls_and_events_follow_the_schema(trained: tuple[Path, Result], s
     assert sum(losses[-5:]) / 5 < sum(losses[:5]) / 5 - 0.3, losses
     evals = [e["eval_loss"] for e in result.of("progress") if "eval_loss" in e]
     assert len(evals) == 3 and evals[-1] < evals[0]
+    # Peak memory on the CPU is the resident set: torch alone holds more than 100 MB; it never shrinks.
+    peaks = [e["peak_memory_bytes"] for e in result.of("progress") if "peak_memory_bytes" in e]
+    assert len(peaks) == 30 and peaks[0] > 100 * 2**20 and peaks == sorted(peaks)
     stats = result.of("stats")[0]
     assert stats["examples"] == 6 and stats["dev_examples"] == 2
     assert stats["trained_tokens"]["min"] > 0

@@ -88,6 +88,7 @@ const progress: z.ZodType<ProgressEvent> = z.strictObject({
   eval_loss: z.number().nullable().optional(),
   lr: z.number().optional(),
   tokens_per_s: z.number().optional(),
+  peak_memory_bytes: z.number().int().min(0).optional(),
   eta_s: z.number().optional(),
 });
 

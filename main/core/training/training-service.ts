@@ -736,7 +736,11 @@ export class TrainingService {
       case 'phase':
         this.repo.update(
           id,
-          { phase: event.name, ...(event.total_steps !== undefined && { totalSteps: event.total_steps }) },
+          {
+            phase: event.name,
+            ...(event.total_steps !== undefined && { totalSteps: event.total_steps }),
+            ...(event.name === 'loading_model' && event.device !== undefined && { device: event.device }),
+          },
           now,
         );
         break;
@@ -760,6 +764,7 @@ export class TrainingService {
             epoch: event.epoch,
             ...(event.tokens_per_s !== undefined && { tokensPerSecond: event.tokens_per_s }),
             ...(event.eta_s !== undefined && { etaSeconds: event.eta_s }),
+            ...(event.peak_memory_bytes !== undefined && { peakMemoryBytes: event.peak_memory_bytes }),
           },
           now,
         );
@@ -896,6 +901,8 @@ export class TrainingService {
       epoch: row.epoch,
       tokensPerSecond: row.tokens_per_s,
       etaSeconds: row.eta_s,
+      device: row.device,
+      peakMemoryBytes: row.peak_memory_bytes,
       outputs: JSON.parse(row.outputs) as Record<string, string>,
       message: row.message,
       points: this.repo.points(row.id),

@@ -2,6 +2,7 @@ import m001 from './001_initial.sql';
 import m002 from './002_generation.sql';
 import m003 from './003_training.sql';
 import m004 from './004_hosts.sql';
+import m005 from './005_training_memory.sql';
 
 /** Every migration, in order. Ids are consecutive from 1; a shipped migration is never edited. */
 export interface Migration {
@@ -15,4 +16,5 @@ export const migrations: readonly Migration[] = [
   { id: 2, name: 'generation', sql: m002 },
   { id: 3, name: 'training', sql: m003 },
   { id: 4, name: 'hosts', sql: m004 },
+  { id: 5, name: 'training_memory', sql: m005 },
 ];

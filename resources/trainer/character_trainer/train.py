@@ -219,6 +219,18 @@ class TrainingRun:
             raise Stopped(None)
 
 
+def peak_memory_bytes(device: torch.device) -> int:
+    """The most memory this process has held: on CUDA what PyTorch's allocator reserved on this rank's
+    GPU (what a smaller GPU would need, less the CUDA context), on the CPU the peak resident set."""
+    if device.type == "cuda":
+        return int(torch.cuda.max_memory_reserved(device))
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)  # bytes on macOS, KiB on Linux
+
+
 class Loop:
     def __init__(self, run: TrainingRun, model: Any, tokenizer: Any, precision: Precision, examples: Examples,
                  identity: dict[str, Any], resume_from: Path | None) -> None:
@@ -319,7 +331,8 @@ class Loop:
                 self.sink.emit("progress", step=self.state.step, total_steps=self.total_steps,
                                epoch=self.epoch_progress, loss=loss,
                                lr=self.scheduler.get_last_lr()[0], tokens_per_s=tokens_seen / max(elapsed, 1e-9),
-                               eta_s=elapsed / done_steps * (self.total_steps - self.state.step))
+                               eta_s=elapsed / done_steps * (self.total_steps - self.state.step),
+                               peak_memory_bytes=peak_memory_bytes(self.ctx.device))
                 if not math.isfinite(loss):
                     raise TrainerError("non_finite_loss", f"the loss became {loss} at step {self.state.step}",
                                        "lower learning_rate, or use dtype bf16 or fp32 instead of fp16")

@@ -72,6 +72,14 @@ describe('training a character from its generated dataset', () => {
     expect(run.points.filter((p) => p.loss !== null).length).toBeGreaterThanOrEqual(6);
     expect(run.paddingShare).not.toBeNull();
     expect(run.paddingShareFixed!).toBeGreaterThan(run.paddingShare!);
+    // It trained on the CPU here; the peak resident set of a Python with torch is some hundreds of MB.
+    expect(run.device).toBe('cpu');
+    expect(run.peakMemoryBytes!).toBeGreaterThan(100 * 2 ** 20);
+    expect(run.peakMemoryBytes!).toBeLessThan(16 * 2 ** 30);
+    // The speed this run measured now times the next estimate of the same set-up.
+    const next = await call(env.studio, 'training/estimate', { characterId, config: config() });
+    expect(next.speedBasis).toMatch(/^measured: [\d,]+ tokens\/s in the run of /);
+    expect(next.seconds).toBeGreaterThanOrEqual(1);
     expect(fs.existsSync(run.outputs.adapter!)).toBe(true);
     expect((await call(env.studio, 'training/list', { characterId })).map((r) => r.id)).toEqual([run.id]);
 

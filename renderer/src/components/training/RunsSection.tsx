@@ -206,6 +206,12 @@ function RunCard({
           {run.tokensPerSecond !== null && (
             <span>{Math.round(run.tokensPerSecond).toLocaleString('en-US')} tokens/s</span>
           )}
+          {run.peakMemoryBytes !== null && (
+            <span data-testid="run-memory" title="The most memory the trainer has held so far">
+              peak {(run.peakMemoryBytes / 2 ** 30).toLocaleString('en-US', { maximumFractionDigits: 1 })} GiB{' '}
+              {run.device?.startsWith('cuda') ? 'GPU memory' : 'RAM'}
+            </span>
+          )}
           {run.status === 'running' && (
             <span>
               {run.etaSeconds === null ? 'measuring time left…' : `about ${formatDuration(run.etaSeconds)} left`}
