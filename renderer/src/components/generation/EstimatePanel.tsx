@@ -1,4 +1,5 @@
 import type { GenerationEstimate, Provider } from '../../../../common/contract';
+import { EstimateFrame } from '../estimate-frame';
 import { useUi } from '../../state/ui';
 import { formatDuration, formatTokens, formatUsd, STAGE_LABEL } from './format';
 import { isLocal } from './settings-form';
@@ -21,15 +22,14 @@ export function EstimatePanel({
   const local = provider ? isLocal(provider) : false;
 
   return (
-    <section className={loading ? 'estimate loading' : 'estimate'} aria-label="Estimate" aria-busy={loading}>
-      <h3>Estimate</h3>
-      {invalid ? (
-        <p className="muted">Fix the highlighted settings to see an estimate.</p>
-      ) : error ? (
-        <p className="form-error">{error}</p>
-      ) : !estimate ? (
-        <p className="muted">Estimating…</p>
-      ) : (
+    <EstimateFrame
+      label="Estimate"
+      loading={loading}
+      invalid={invalid}
+      error={error}
+      warnings={estimate?.warnings ?? null}
+    >
+      {estimate && (
         <>
           <dl className="estimate-figures">
             <div>
@@ -95,15 +95,8 @@ export function EstimatePanel({
               ))}
             </tbody>
           </table>
-          {estimate.warnings.length > 0 && (
-            <ul className="warnings">
-              {estimate.warnings.map((w) => (
-                <li key={w}>{w}</li>
-              ))}
-            </ul>
-          )}
         </>
       )}
-    </section>
+    </EstimateFrame>
   );
 }

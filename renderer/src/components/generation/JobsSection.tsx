@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { Character, Job, JobStatus, StageProgress } from '../../../../common/contract';
 import { storeJob, useCommand, useJobs, useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
+import { CancelAndClose, WorkMessage } from '../work-card';
 import { ACTIVE, formatDuration, formatTime, formatTokens, formatUsd, STAGE_LABEL, STATUS_LABEL } from './format';
 
 /** The character's runs: the latest as a full card, earlier ones as rows that open into one. */
@@ -106,24 +107,11 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
               Resume
             </button>
           )}
-          {active && (
-            <button className="danger" onClick={onCancel} disabled={busy}>
-              Cancel
-            </button>
-          )}
-          {onClose && (
-            <button className="icon" aria-label="Close" onClick={onClose}>
-              ×
-            </button>
-          )}
+          <CancelAndClose canCancel={active} busy={busy} onCancel={onCancel} onClose={onClose} />
         </div>
       </header>
 
-      {job.message && (
-        <p className={job.status === 'failed' ? 'job-message bad' : 'job-message'} role="status">
-          {job.message}
-        </p>
-      )}
+      <WorkMessage message={job.message} failed={job.status === 'failed'} />
 
       <div className="job-overall">
         <Bar done={job.done} failed={job.failed} total={job.total} label="Overall" />

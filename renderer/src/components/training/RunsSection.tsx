@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { BaseModelOption, RunStatus, TrainingRun } from '../../../../common/contract';
 import { formatDuration, formatPercent, formatTime } from '../generation/format';
 import { storeRun, useCommand } from '../../lib/queries';
+import { CancelAndClose, WorkMessage } from '../work-card';
 import { ArtifactList } from './ArtifactList';
 import { LogView } from './LogView';
 import { LossChart } from './LossChart';
@@ -157,24 +158,16 @@ function RunCard({
               </button>
             </>
           )}
-          {(live || run.status === 'stopped' || run.status === 'interrupted') && (
-            <button className="danger" onClick={onCancel} disabled={busy}>
-              Cancel
-            </button>
-          )}
-          {onClose && (
-            <button className="icon" aria-label="Close" onClick={onClose}>
-              ×
-            </button>
-          )}
+          <CancelAndClose
+            canCancel={live || run.status === 'stopped' || run.status === 'interrupted'}
+            busy={busy}
+            onCancel={onCancel}
+            onClose={onClose}
+          />
         </div>
       </header>
 
-      {run.message && (
-        <p className={run.status === 'failed' ? 'job-message bad' : 'job-message'} role="status">
-          {run.message}
-        </p>
-      )}
+      <WorkMessage message={run.message} failed={run.status === 'failed'} />
 
       {live && run.transfer && <TransferProgress transfer={run.transfer} />}
 

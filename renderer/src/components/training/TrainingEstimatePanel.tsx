@@ -1,4 +1,5 @@
 import type { TrainerEnvironment, TrainingEstimate } from '../../../../common/contract';
+import { EstimateFrame } from '../estimate-frame';
 import { formatDuration } from '../generation/format';
 
 /** What a run with these settings will take, before it starts: data, steps and GPU memory. */
@@ -21,15 +22,14 @@ export function TrainingEstimatePanel({
   const largest = environment?.ok ? Math.max(0, ...environment.gpus.map((g) => g.memoryGiB)) : null;
 
   return (
-    <section className={loading ? 'estimate loading' : 'estimate'} aria-label="Training estimate" aria-busy={loading}>
-      <h3>Estimate</h3>
-      {invalid ? (
-        <p className="muted">Fix the highlighted settings to see an estimate.</p>
-      ) : error ? (
-        <p className="form-error">{error}</p>
-      ) : !estimate ? (
-        <p className="muted">Estimating…</p>
-      ) : (
+    <EstimateFrame
+      label="Training estimate"
+      loading={loading}
+      invalid={invalid}
+      error={error}
+      warnings={estimate?.warnings ?? null}
+    >
+      {estimate && (
         <>
           <dl className="estimate-figures">
             <div>
@@ -84,15 +84,8 @@ export function TrainingEstimatePanel({
               </dd>
             </div>
           </dl>
-          {estimate.warnings.length > 0 && (
-            <ul className="warnings">
-              {estimate.warnings.map((w) => (
-                <li key={w}>{w}</li>
-              ))}
-            </ul>
-          )}
         </>
       )}
-    </section>
+    </EstimateFrame>
   );
 }
