@@ -3,7 +3,9 @@
 // Each stdout line of `python -m character_trainer <command> --job job.json` and each line of
 // <run_dir>/events.jsonl is one TrainerEvent. `seq` rises by one per event over the whole life of a
 // run folder (resumed runs continue it): a reader that re-attaches skips seq values it has seen.
-// A train or export run ends with exactly one terminal event (`done` or `error`) and an exit code.
+// A train, export or serve run ends with exactly one terminal event (`done` or `error`) and an exit code.
+// `serve` runs an OpenAI-compatible server for a trained run until asked to stop: it announces itself
+// with the phase `serving` (url, model) and ends with `done` stopped (exit 0) or cancelled (exit 5).
 
 export const TRAINER_PROTOCOL_VERSION = 1;
 
@@ -20,7 +22,7 @@ export const TrainerExitCode = {
 } as const;
 export type TrainerExitCode = (typeof TrainerExitCode)[keyof typeof TrainerExitCode];
 
-export type TrainerCommand = 'doctor' | 'train' | 'export';
+export type TrainerCommand = 'doctor' | 'train' | 'export' | 'serve';
 /** Lines the trainer accepts on stdin. */
 export type TrainerStdinCommand = 'stop' | 'cancel';
 
@@ -59,7 +61,9 @@ export type TrainerPhaseName =
   /** Downloading llama.cpp's converters (first GGUF export on a machine); repeated with done_bytes. */
   | 'fetching_converter'
   /** Downloading the base model from the Hugging Face hub; repeated with done_bytes, at most once a second. */
-  | 'downloading';
+  | 'downloading'
+  /** serve: the OpenAI-compatible server listens at `url` and serves `model`. */
+  | 'serving';
 
 /** What ran: one process (`none`), a whole model per GPU (`ddp`), or weights, gradients and optimizer
  * state sharded across the GPUs (`fsdp`, full fine-tunes). */
@@ -82,12 +86,17 @@ export interface PhaseEvent extends EventBase {
   step?: number;
   total_steps?: number;
   start_step?: number;
+  /** exporting, converting: what is written; loading_model of serve: the weights served (adapter, model, merged). */
   target?: string;
   /** Byte progress of a phase that moves bytes (fetching_converter, downloading); the last event of a
    * download has done_bytes === total_bytes. */
   done_bytes?: number;
   /** fetching_converter: size of the archive, absent when the server does not say; downloading: all files. */
   total_bytes?: number;
+  /** serving: the OpenAI-compatible base URL (e.g. http://127.0.0.1:41234/v1); the socket listens already. */
+  url?: string;
+  /** serving: the model id clients pass as `model`. */
+  model?: string;
 }
 
 /** After each optimizer step (loss, lr, tokens_per_s, eta_s) or each evaluation (eval_loss). */
@@ -160,6 +169,12 @@ export type TrainerErrorCode =
   | 'out_of_memory'
   | 'non_finite_loss'
   | 'nothing_to_export'
+  /** serve: the run folder holds no trained weights (adapter/, model/ or exports/merged/). */
+  | 'nothing_to_serve'
+  /** serve: a character-llm run whose character is recorded nowhere (set job.serve.character_name). */
+  | 'character_unknown'
+  /** serve: job.serve.host/port cannot be bound. */
+  | 'port_unavailable'
   | 'converter_unavailable'
   | 'conversion_failed'
   | 'disk_full'
@@ -174,6 +189,7 @@ export interface ErrorEvent extends EventBase {
   details?: Record<string, unknown>;
 }
 
+/** serve: `stopped` with exit 0 (its normal end) or `cancelled` with exit 5; never `completed`. */
 export interface DoneEvent extends EventBase {
   type: 'done';
   status: 'completed' | 'stopped' | 'cancelled';

@@ -34,7 +34,7 @@ const tokenSummary = z.strictObject({ min: z.number(), mean: z.number(), max: z.
 const hello: z.ZodType<HelloEvent> = z.strictObject({
   ...base,
   type: z.literal('hello'),
-  command: z.enum(['train', 'export', 'doctor']),
+  command: z.enum(['train', 'export', 'serve', 'doctor']),
   pid: z.number().int(),
   protocol: z.literal(TRAINER_PROTOCOL_VERSION),
   trainer_version: z.string(),
@@ -61,6 +61,7 @@ const phase: z.ZodType<PhaseEvent> = z.strictObject({
     'converting',
     'fetching_converter',
     'downloading',
+    'serving',
   ]),
   base_model: z.string().optional(),
   revision: z.string().optional(),
@@ -76,6 +77,8 @@ const phase: z.ZodType<PhaseEvent> = z.strictObject({
   target: z.string().optional(),
   done_bytes: z.number().int().min(0).optional(),
   total_bytes: z.number().int().min(0).optional(),
+  url: z.string().optional(),
+  model: z.string().optional(),
 });
 
 const progress: z.ZodType<ProgressEvent> = z.strictObject({

@@ -1,4 +1,4 @@
-"""Entry point: ``python -m character_trainer <doctor|train|export> --job job.json``.
+"""Entry point: ``python -m character_trainer <doctor|train|export|serve> --job job.json``.
 
 Owns the process-level contract: stdout reserved for events, ``hello`` first, exactly one terminal
 event (``done`` or ``error``; ``doctor`` prints a single ``doctor`` event), and the exit code.
@@ -20,7 +20,7 @@ from . import __version__
 from .control import Cancelled, Controller, Request, Stopped
 from .protocol import PROTOCOL_VERSION, EventSink, ExitCode, TrainerError, reserve_stdout
 
-COMMANDS = ("doctor", "train", "export")
+COMMANDS = ("doctor", "train", "export", "serve")
 
 if TYPE_CHECKING:
     from .distributed import DistContext
@@ -88,7 +88,7 @@ def _run(command: str, job_path: Path | None, sink: EventSink, ctx: DistContext 
 
     controller = Controller(run_dir, on_warning=lambda message: sink.emit("warning", code="unknown_command",
                                                                          message=message))
-    if command == "train":
+    if command in ("train", "serve"):
         controller.clear_stop_file()
     controller.install(read_stdin=ctx is None or ctx.is_main)
     hyper = None
@@ -98,7 +98,7 @@ def _run(command: str, job_path: Path | None, sink: EventSink, ctx: DistContext 
         if attach_error is not None:
             raise TrainerError("invalid_job", f"cannot use run_dir {run_dir}: {attach_error.strerror}",
                                "choose a writable folder for run_dir", ExitCode.INVALID_JOB)
-        job = load_job(job_path, require_dataset=command == "train")
+        job = load_job(job_path, require_dataset=command == "train", require_base_model=command != "serve")
         hyper = job.hyperparameters
         if command == "train":
             from .train import TrainingRun
@@ -106,6 +106,13 @@ def _run(command: str, job_path: Path | None, sink: EventSink, ctx: DistContext 
             if sink.log_path is not None and job_path.resolve() != (job.run_dir / "job.json").resolve():
                 shutil.copyfile(job_path, job.run_dir / "job.json")
             code, outputs = TrainingRun(job, sink, controller, ctx).run()
+        elif command == "serve":
+            from .serve import run_server
+
+            # A server ends only on request: ``done`` stopped (exit 0) or cancelled (exit 5), see serve.py.
+            status, code, reason = run_server(job, sink, controller)
+            sink.emit("done", status=status, reason=reason or None, outputs={})
+            return code
         else:
             from .export import run_export
 
@@ -143,5 +150,5 @@ def _run(command: str, job_path: Path | None, sink: EventSink, ctx: DistContext 
                   hint="this is a bug in the trainer or its libraries; the log on stderr has the traceback")
         return ExitCode.OTHER_ERROR
     finally:
-        if controller.request == Request.STOP and command == "train":
+        if controller.request == Request.STOP and command in ("train", "serve"):
             controller.clear_stop_file()

@@ -99,6 +99,19 @@ def load_dataset(path: Path, dataset_format: str = "scenes") -> Dataset:
     return Dataset(scenes=scenes, sha256=hash_scenes(scenes))
 
 
+def scene_characters(scenes: list[Scene]) -> list[dict[str, Any]]:
+    """The characters the scenes train, most scenes first: ``[{full_name, short_name, scenes}]``.
+
+    Recorded in manifest.json, so ``serve`` knows whom a trained model plays (the first one).
+    """
+    counts: dict[tuple[str, str], int] = {}
+    for scene in scenes:
+        key = (scene.full_name, scene.short_name)
+        counts[key] = counts.get(key, 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: -item[1])  # stable: ties keep dataset order
+    return [{"full_name": full, "short_name": short, "scenes": n} for (full, short), n in ranked]
+
+
 def hash_scenes(scenes: list[Scene]) -> str:
     digest = hashlib.sha256()
     for scene in scenes:

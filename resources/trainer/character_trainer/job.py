@@ -11,8 +11,11 @@ Shape (relative paths are resolved against the folder holding job.json)::
       "dataset_format": "scenes",                   # "scenes" | "character-llm-sft" (the paper's released lines)
       "resume": true,                               # continue from the newest checkpoint in run_dir
       "hyperparameters": {...},                     # see Hyperparameters; every key optional
-      "export": {...}                               # see ExportOptions; used by the export command
+      "export": {...},                              # see ExportOptions; used by the export command
+      "serve": {...}                                # see ServeOptions; used by the serve command
     }
+
+The serve command needs only ``run_dir`` (and reads the rest from the run's manifest.json).
 """
 
 from __future__ import annotations
@@ -75,6 +78,22 @@ class ExportOptions:
 
 
 @dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"  # the server has no authentication: keep it on loopback unless a tunnel guards it
+    port: int = 0  # 0 = a free port picked by the OS (the ``serving`` event says which)
+    model_name: str | None = None  # the id clients pass as ``model``; None = the run folder's name
+    # Cap on new tokens per request; requests without max_tokens get min(256, cap) (the paper's setting).
+    max_new_tokens: int = 1024
+    # Which trained weights: "auto" = model/ (full fine-tune), else adapter/ over the pinned base, else exports/merged/.
+    weights: Literal["auto", "adapter", "model", "merged"] = "auto"
+    dtype: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
+    # The character the model plays; None = the one recorded in manifest.json (the most frequent in the dataset).
+    character_name: str | None = None  # full name, e.g. "Ludwig van Beethoven"
+    character_short_name: str | None = None  # speaker label, e.g. "Beethoven"
+    user_name: str = "Man"  # speaker label of user messages without a ``name`` (the paper's interviewer)
+
+
+@dataclass(frozen=True)
 class Job:
     path: Path
     run_dir: Path
@@ -86,6 +105,7 @@ class Job:
     resume: bool
     hyperparameters: Hyperparameters
     export: ExportOptions
+    serve: ServeOptions
     raw: dict[str, Any] = field(repr=False, compare=False)
 
     @property
@@ -96,6 +116,8 @@ class Job:
 
 def local_model_path(base_model: str, relative_to: Path) -> Path | None:
     """A base model that names an existing folder, or looks like a path, is local."""
+    if not base_model:
+        return None  # serve jobs may leave base_model to the manifest
     candidate = Path(base_model).expanduser()
     if not candidate.is_absolute():
         candidate = relative_to / candidate
@@ -118,7 +140,7 @@ def read_run_dir(path: Path) -> Path | None:
     return None
 
 
-def load_job(path: Path, require_dataset: bool = True) -> Job:
+def load_job(path: Path, require_dataset: bool = True, require_base_model: bool = True) -> Job:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -127,19 +149,22 @@ def load_job(path: Path, require_dataset: bool = True) -> Job:
         raw = json.loads(text)
     except ValueError as error:
         raise InvalidJobError(f"job file {path} is not valid JSON: {error}", "fix the JSON syntax")
-    return parse_job(raw, path, require_dataset)
+    return parse_job(raw, path, require_dataset, require_base_model)
 
 
-def parse_job(raw: Any, path: Path, require_dataset: bool = True) -> Job:
+def parse_job(raw: Any, path: Path, require_dataset: bool = True, require_base_model: bool = True) -> Job:
+    """``require_base_model=False`` (serve): a missing base_model becomes "" (= take it from the manifest)."""
     if not isinstance(raw, dict):
         raise InvalidJobError("job must be a JSON object")
     base = path.parent
     allowed = {"run_dir", "base_model", "base_model_revision", "format", "dataset", "dataset_format",
-               "resume", "hyperparameters", "export"}
+               "resume", "hyperparameters", "export", "serve"}
     _reject_unknown(raw, allowed, "job")
 
     run_dir = _resolve(_require_str(raw, "run_dir", "job"), base)
-    base_model = _require_str(raw, "base_model", "job")
+    base_model = ""
+    if require_base_model or raw.get("base_model") is not None:
+        base_model = _require_str(raw, "base_model", "job")
     revision = _optional_str(raw, "base_model_revision", "job")
     fmt = raw.get("format", "chat")
     if fmt not in FORMATS:
@@ -159,9 +184,28 @@ def parse_job(raw: Any, path: Path, require_dataset: bool = True) -> Job:
     hyper = _parse_dataclass(Hyperparameters, raw.get("hyperparameters", {}), "job.hyperparameters")
     _check_hyperparameters(hyper)
     export = _parse_dataclass(ExportOptions, raw.get("export", {}), "job.export")
+    serve = _parse_dataclass(ServeOptions, raw.get("serve", {}), "job.serve")
+    _check_serve(serve)
     return Job(path=path, run_dir=run_dir, base_model=base_model, base_model_revision=revision, format=fmt,
                dataset=dataset, dataset_format=dataset_format, resume=resume, hyperparameters=hyper,
-               export=export, raw=raw)
+               export=export, serve=serve, raw=raw)
+
+
+def _check_serve(s: ServeOptions) -> None:
+    where = "job.serve"
+    if not s.host.strip():
+        raise InvalidJobError(f"{where}.host must not be empty", "use 127.0.0.1 (the default) to serve this machine only")
+    if not 0 <= s.port <= 65535:
+        raise InvalidJobError(f"{where}.port must be in [0, 65535] (got {s.port})", "use 0 to let the system pick a free port")
+    if s.max_new_tokens < 1:
+        raise InvalidJobError(f"{where}.max_new_tokens must be at least 1 (got {s.max_new_tokens})")
+    for name in ("model_name", "character_name", "character_short_name", "user_name"):
+        value = getattr(s, name)
+        if value is not None and not value.strip():
+            raise InvalidJobError(f"{where}.{name} must not be empty", "leave it out to use the default")
+    if (s.character_name is None) != (s.character_short_name is None):
+        raise InvalidJobError(f"{where}.character_name and character_short_name go together",
+                              "give both (full name and speaker label) or neither")
 
 
 def _check_hyperparameters(h: Hyperparameters) -> None:

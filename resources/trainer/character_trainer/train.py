@@ -25,7 +25,7 @@ from .batching import Batch, collate, epoch_batches, padding_shares, FIXED_PADDI
 from .checkpoints import (TrainState, check_identity, latest_checkpoint, list_checkpoints, load_training_state,
                           read_state, save_checkpoint)
 from .control import Cancelled, Controller, Request, Stopped
-from .dataset import Scene, load_dataset
+from .dataset import Scene, load_dataset, scene_characters
 from .distributed import DistContext
 from .formats import IGNORE_INDEX, Example, FormatError, Renderer
 from .job import Job
@@ -189,6 +189,7 @@ class TrainingRun:
                 dataset={"path": str(self.job.dataset), "format": self.job.dataset_format, "sha256": dataset.sha256,
                          "scenes": len(dataset.scenes), "train_examples": len(examples.train),
                          "dev_examples": len(examples.dev)},
+                characters=scene_characters(dataset.scenes),
                 versions=package_versions(), hyperparameters=dataclasses.asdict(h), precision=precision.name,
                 parameters={"trainable": trainable, "total": total_params}, world_size=self.ctx.world_size,
                 sharding=self.sharding)
