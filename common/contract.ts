@@ -277,7 +277,19 @@ export interface TrainingRun {
   updatedAt: number;
   /** While the run is in a phase that reports bytes (not persisted: live state of this app session). */
   transfer?: TrainingTransfer | null;
+  /** While this studio serves the run over the OpenAI protocol (`training/serve`); live state, not persisted. */
+  serving?: TrainingServing | null;
   finishedAt: number | null;
+}
+
+/** A trained run answering the OpenAI protocol on this computer, for any OpenAI-compatible chat app. */
+export interface TrainingServing {
+  /** `starting` while the model loads; `ready` once `url` answers. */
+  state: 'starting' | 'ready';
+  /** Base URL for OpenAI clients, e.g. `http://127.0.0.1:41234/v1`; null while starting. */
+  url: string | null;
+  /** The model id clients pass. */
+  model: string | null;
 }
 
 export interface TrainingEstimate {
@@ -611,6 +623,12 @@ export interface Commands {
    * llama.cpp's converter when it is installed (LLAMA_CPP_DIR), and says so clearly when it is not.
    */
   'training/export': (arg: { id: RunId; merged: boolean; gguf: boolean; ollamaName?: string }) => TrainingRun;
+  /**
+   * Serves a finished run over the OpenAI protocol on 127.0.0.1 (the trainer's `serve`), for chat apps
+   * such as SillyTavern or Open WebUI; resolves once it answers. Local: the studio's Python loads it.
+   */
+  'training/serve': (arg: { id: RunId }) => TrainingRun;
+  'training/serve-stop': (arg: { id: RunId }) => TrainingRun;
 }
 
 export type CommandName = keyof Commands;

@@ -74,6 +74,9 @@ Commands:
       [--preset lora|trial|qlora|paper]  Start from a preset; the options above override it.
                                 Resumes the character's stopped or interrupted run if there is one.
                                 Ctrl+C saves a checkpoint and stops (run again to resume).
+  chat-server <character> [--run <id>]
+                                Serve the character's latest finished run over the OpenAI protocol
+                                on 127.0.0.1 for chat apps; prints the base URL and model. Ctrl+C stops.
   doctor [--python <interpreter>]  Check the trainer's Python environment
 
 Options for every command:
@@ -152,6 +155,7 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
         full: { type: 'boolean', default: false },
         qlora: { type: 'boolean', default: false },
         dtype: { type: 'string' },
+        run: { type: 'string' },
         user: { type: 'string' },
         key: { type: 'string' },
         'remote-root': { type: 'string' },
@@ -188,7 +192,7 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
       ...(values.era !== undefined && { era: values.era }),
       ...(values.notes !== undefined && { notes: values.notes }),
     };
-    const sub = ['generate', 'train', 'doctor'].includes(command ?? '')
+    const sub = ['generate', 'train', 'doctor', 'chat-server'].includes(command ?? '')
       ? command!
       : `${command} ${rest[0] ?? ''}`.trim();
     switch (sub) {
@@ -347,6 +351,10 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
       case 'train': {
         const character = await findCharacter(call, argument(rest, 0, '<character>', 'train'));
         return await train(studio, call, character, values, io);
+      }
+      case 'chat-server': {
+        const character = await findCharacter(call, argument(rest, 0, '<character>', 'chat-server'));
+        return await chatServer(studio, call, character, values, io);
       }
       case 'doctor': {
         const report = await call('training/doctor', { python: values.python ?? '' });
@@ -571,6 +579,32 @@ async function train(studio: Studio, call: Call, character: Character, values: V
     process.off('SIGINT', interrupt);
     await studio.shutdown();
   }
+}
+
+/** Serves the character's latest finished run (or `--run <id>`) over the OpenAI protocol until Ctrl+C. */
+async function chatServer(studio: Studio, call: Call, character: Character, values: Values, io: Io): Promise<number> {
+  const runs = await call('training/list', { characterId: character.id });
+  const wanted = typeof values.run === 'string' ? values.run : undefined;
+  const run = wanted
+    ? runs.find((r) => r.id === wanted || r.id.startsWith(wanted))
+    : runs.find((r) => r.status === 'succeeded');
+  if (!run)
+    throw new StudioFailure(
+      'not_found',
+      wanted
+        ? `${character.fullName} has no training run "${wanted}"; see the Train tab or \`train\` for its runs.`
+        : `${character.fullName} has no finished training run yet; train one first (character-studio train).`,
+    );
+  io.err(`Loading ${character.shortName}'s model from run ${run.id}…`);
+  const served = await call('training/serve', { id: run.id });
+  const { url, model } = served.serving ?? { url: null, model: null };
+  if (values.json) io.out(JSON.stringify({ runId: run.id, url, model }, null, 2));
+  else io.out(`${url}\nmodel: ${model}`);
+  io.err('Point any OpenAI-compatible chat app at this base URL (any API key). Ctrl+C stops the server.');
+  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  io.err('Stopping…');
+  await studio.shutdown();
+  return 0;
 }
 
 function describeJob(job: Job): string {

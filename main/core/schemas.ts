@@ -231,6 +231,8 @@ export const commandSchemas: Schemas = {
   'training/stop': z.object({ id: runId }).strict(),
   'training/resume': z.object({ id: runId }).strict(),
   'training/cancel': z.object({ id: runId }).strict(),
+  'training/serve': z.object({ id: runId }).strict(),
+  'training/serve-stop': z.object({ id: runId }).strict(),
   'training/export': z
     .object({
       id: runId,

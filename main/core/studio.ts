@@ -180,6 +180,8 @@ export class Studio {
       'training/cancel': ({ id }) => training.cancel(id),
       'training/export': ({ id, merged, gguf, ollamaName }) =>
         training.export(id, { merged, gguf, ...(ollamaName && { ollamaName }) }),
+      'training/serve': ({ id }) => training.serve(id),
+      'training/serve-stop': ({ id }) => training.stopServing(id),
     } satisfies Handlers;
   }
 

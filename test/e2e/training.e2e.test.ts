@@ -271,6 +271,19 @@ describe('training a character in a browser against serve and the real trainer',
     expect(stored?.config.hyperparameters).toMatchObject({ maxSteps: 6, batchSize: 2, maxLength: 256, evalShare: 0.2 });
     expect(stored?.outputs.adapter).toBe(adapterPath);
 
+    // Served for chat apps: the page shows a base URL that answers the OpenAI protocol, then stops it.
+    const servePanel = run.getByRole('region', { name: 'Chat with this model' });
+    await servePanel.getByRole('button', { name: 'Serve on this computer' }).click();
+    const url = await servePanel.getByTestId('serve-url').innerText({ timeout: 60_000 });
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    const listed = (await (await fetch(`${url}/models`)).json()) as { data: { id: string }[] };
+    expect(listed.data).toHaveLength(1);
+    await servePanel.getByText(listed.data[0]!.id, { exact: true }).waitFor();
+    await shot('36-train-serving', servePanel);
+    await servePanel.getByRole('button', { name: 'Stop serving' }).click();
+    await servePanel.getByRole('button', { name: 'Serve on this computer' }).waitFor({ timeout: 30_000 });
+    await expect(fetch(`${url}/models`)).rejects.toThrow();
+
     // A longer run: Stop saves a checkpoint, Resume continues from it, Cancel ends it.
     await form.getByLabel(/^Epochs/).fill('100');
     await form.getByLabel(/^Max steps/).fill('1000');

@@ -45,6 +45,20 @@ export interface TrainerExportOptions {
   ollama_model_name: string | null;
 }
 
+/** The `serve` command's options (character_trainer/job.py ServeOptions). */
+export interface TrainerServeOptions {
+  host: string;
+  /** 0: a free port, named by the `serving` phase event. */
+  port: number;
+  model_name: string | null;
+  max_new_tokens: number;
+  weights: 'auto' | 'adapter' | 'model' | 'merged';
+  dtype: 'auto' | 'bf16' | 'fp16' | 'fp32';
+  character_name: string | null;
+  character_short_name: string | null;
+  user_name: string;
+}
+
 export interface TrainerJob {
   /** Absolute path of the run folder; created by the trainer if missing. */
   run_dir: string;
@@ -59,6 +73,7 @@ export interface TrainerJob {
   resume?: boolean;
   hyperparameters?: Partial<TrainerHyperparameters>;
   export?: Partial<TrainerExportOptions>;
+  serve?: Partial<TrainerServeOptions>;
 }
 
 /** The trainer's run-folder layout (README of resources/trainer). */

@@ -12,6 +12,7 @@ import type {
   TrainingHyperparameters,
   TrainingPreset,
   TrainingRun,
+  TrainingServing,
   TrainingTransfer,
 } from '../../../common/contract';
 import type { TrainerEvent } from '../../../common/trainer-protocol';
@@ -190,6 +191,11 @@ export class TrainingService {
   private readonly lastEmit = new Map<RunId, number>();
   /** Byte progress of the phase each live run is in (the base model's download); not persisted. */
   private readonly transfers = new Map<RunId, TrainingTransfer>();
+  /** Runs this process serves over the OpenAI protocol (the trainer's `serve`), with their state. */
+  private readonly servers = new Map<
+    RunId,
+    { launcher: LocalTrainerLauncher; serving: TrainingServing; ready: Promise<void> }
+  >();
   private settingUp = false;
 
   constructor(
@@ -399,6 +405,74 @@ export class TrainingService {
     return this.get(id);
   }
 
+  /**
+   * Serves a finished run over the OpenAI protocol on 127.0.0.1 with the local Python (a remote run's
+   * adapter was downloaded here); resolves once the model is loaded and the port answers.
+   */
+  async serve(id: RunId): Promise<TrainingRun> {
+    const row = this.row(id);
+    const running = this.servers.get(id);
+    if (running) {
+      await running.ready;
+      return this.get(id);
+    }
+    if (row.status !== 'succeeded')
+      throw new StudioFailure('invalid_argument', 'Only a finished run can be served. Resume it to the end first.');
+    if (this.active.has(id)) throw new StudioFailure('conflict', 'This run is busy; wait until it finishes.');
+    const config = readStoredConfig(row.config);
+    const python = config.python.trim() || this.options.defaultPython;
+    const launcher = new LocalTrainerLauncher({ python, trainerDir: this.options.trainerDir, stopGraceMs: 10_000 });
+    let settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
+    const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    ready.catch(() => undefined); // awaited below; a server that ends later rejects nobody
+    const entry = { launcher, serving: { state: 'starting', url: null, model: null } as TrainingServing, ready };
+    launcher.on('event', (event) => {
+      if (event.type === 'phase' && event.name === 'serving' && event.url) {
+        entry.serving = { state: 'ready', url: event.url, model: event.model ?? null };
+        this.emit(id, true);
+        settle?.resolve();
+      }
+    });
+    launcher.on('log', (line) => this.events.emit('training/logged', { runId: id, line }));
+    launcher.on('exit', (exit) => {
+      this.servers.delete(id);
+      this.emit(id, true);
+      settle?.reject(new StudioFailure('unavailable', `The model server did not start: ${exit.message}`));
+    });
+    this.servers.set(id, entry);
+    try {
+      await launcher.start(
+        {
+          run_dir: row.run_dir,
+          base_model: config.baseModel,
+          format: config.format,
+          serve: {
+            host: '127.0.0.1',
+            model_name: servedModelName(this.characters.get(row.character_id).shortName, id),
+          },
+        },
+        'serve',
+      );
+    } catch (error) {
+      this.servers.delete(id);
+      throw new StudioFailure('unavailable', error instanceof Error ? error.message : String(error));
+    }
+    this.emit(id, true);
+    await ready;
+    return this.get(id);
+  }
+
+  /** Stops serving the run; resolves once the server process has exited. */
+  async stopServing(id: RunId): Promise<TrainingRun> {
+    this.row(id);
+    const server = this.servers.get(id);
+    if (server) {
+      server.launcher.stop();
+      await server.launcher.waitForExit().catch(() => undefined);
+    }
+    return this.get(id);
+  }
+
   /** Resolves when the run's process has exited (for the CLI and tests). */
   async whenIdle(id: RunId): Promise<TrainingRun> {
     await this.active.get(id)?.exited;
@@ -448,6 +522,7 @@ export class TrainingService {
   /** Asks local trainers to save and stop (up to `graceMs`), leaving them resumable; remote runs are detached and go on. */
   async shutdown(graceMs = 15_000): Promise<void> {
     await this.detachRemote();
+    await Promise.all([...this.servers.keys()].map((id) => this.stopServing(id)));
     const all = [...this.active.entries()].filter(
       (entry): entry is [RunId, Extract<ActiveRun, { kind: 'local' }>] => entry[1].kind === 'local',
     );
@@ -907,6 +982,7 @@ export class TrainingService {
       message: row.message,
       points: this.repo.points(row.id),
       transfer: this.transfers.get(row.id) ?? null,
+      serving: this.servers.get(row.id)?.serving ?? null,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
       finishedAt: row.finished_at,
@@ -951,4 +1027,15 @@ async function remoteRunAlive(launcher: SshTrainerLauncher, id: RunId): Promise<
 export function readStoredConfig(text: string): TrainingConfig {
   const config = JSON.parse(text) as TrainingConfig;
   return { ...config, hyperparameters: { ...DEFAULT_HYPERPARAMETERS, ...config.hyperparameters } };
+}
+
+/** The model id a served run answers to: the character and the run, e.g. `beethoven-9fb0794b`. */
+export function servedModelName(shortName: string, id: RunId): string {
+  const slug = shortName
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return `${slug || 'character'}-${id.slice(0, 8)}`;
 }

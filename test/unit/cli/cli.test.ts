@@ -88,6 +88,11 @@ describe('character-studio CLI', () => {
     await cli(['characters', 'create', '--full-name', 'Ada Lovelace', '--short-name', 'Ada']);
     const train = await cli(['train', 'Ada']);
     expect(train).toMatchObject({ code: 2, err: expect.stringMatching(/Missing --base-model/) });
+    const serve = await cli(['chat-server', 'Ada']);
+    expect(serve).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/no finished training run yet; train one first/),
+    });
   });
 
   it('explains a damaged database instead of crashing, and leaves it alone', async () => {

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TrainerEnvironment, TrainingConfig } from '../../../common/contract';
+import type { RunId, TrainerEnvironment, TrainingConfig } from '../../../common/contract';
 import { estimateTraining, gpuTflops, parameterCount } from '../../../main/core/training/estimate';
 import {
   DEFAULT_HYPERPARAMETERS,
   readStoredConfig,
+  servedModelName,
   TRAINING_PRESETS,
 } from '../../../main/core/training/training-service';
 import { tempDir } from '../../support/paths';
@@ -167,5 +168,13 @@ describe('stored configs and presets', () => {
       maxLength: 2048,
     });
     expect(paper.batchSize! * paper.gradAccumulation!).toBe(64);
+  });
+});
+
+describe('served model names', () => {
+  it('name the character and the run, in plain lower-case ASCII', () => {
+    expect(servedModelName('Beethoven', '9fb0794b-063d-4441-b578-1dd74fac13b5' as RunId)).toBe('beethoven-9fb0794b');
+    expect(servedModelName('Béla Bartók', 'abcdef12-0000' as RunId)).toBe('bela-bartok-abcdef12');
+    expect(servedModelName('李白', 'abcdef12-0000' as RunId)).toBe('character-abcdef12');
   });
 });

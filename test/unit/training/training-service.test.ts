@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CharacterId, TrainingConfig } from '../../../common/contract';
+import OpenAI from 'openai';
+import type { CharacterId, TrainingConfig, TrainingRun, TrainingServing } from '../../../common/contract';
 import { parameterCount } from '../../../main/core/training/estimate';
 import { DEFAULT_HYPERPARAMETERS } from '../../../main/core/training/training-service';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
@@ -96,7 +97,43 @@ describe('training a character from its generated dataset', () => {
     expect(gguf.status).toBe('succeeded');
     expect(gguf.message).toMatch(/llama\.cpp/i);
     expect(gguf.outputs.adapter).toBe(run.outputs.adapter);
-  }, 240_000);
+
+    // Served over the OpenAI protocol, the trained character answers the real openai client.
+    const progressed: (TrainingServing | null | undefined)[] = [];
+    const off = env.studio.events.subscribe((name, payload) => {
+      if (name === 'training/progressed' && (payload as TrainingRun).id === run.id)
+        progressed.push((payload as TrainingRun).serving);
+    });
+    const served = await call(env.studio, 'training/serve', { id: run.id });
+    expect(served.serving).toMatchObject({
+      state: 'ready',
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/v1$/),
+    });
+    expect(progressed.some((s) => s?.state === 'starting')).toBe(true);
+    // Serving twice is the same server.
+    expect((await call(env.studio, 'training/serve', { id: run.id })).serving).toEqual(served.serving);
+    const client = new OpenAI({ baseURL: served.serving!.url!, apiKey: 'unused' });
+    const models = await client.models.list();
+    expect(models.data.map((m) => m.id)).toEqual([served.serving!.model]);
+    expect(served.serving!.model).toBe(`beethoven-${run.id.slice(0, 8)}`);
+    const reply = await client.chat.completions.create({
+      model: served.serving!.model!,
+      messages: [{ role: 'user', content: 'What is a car?' }],
+      max_tokens: 6,
+    });
+    expect(reply.choices[0]!.message.role).toBe('assistant');
+    expect(reply.usage!.completion_tokens).toBeLessThanOrEqual(6);
+    const stopped = await call(env.studio, 'training/serve-stop', { id: run.id });
+    expect(stopped.serving).toBeNull();
+    expect(stopped.status).toBe('succeeded');
+    off();
+    await expect(client.models.list({ maxRetries: 0 })).rejects.toThrow();
+  }, 300_000);
+
+  it('serves only finished runs, and says why', async () => {
+    const error = await callError(env.studio, 'training/serve', { id: 'no-such-run' });
+    expect(error.code).toBe('not_found');
+  });
 
   it('refuses a missing interpreter and a character with nothing to train on, clearly', async () => {
     const bad = await call(env.studio, 'training/doctor', { python: path.join(repoRoot, 'no', 'python') });

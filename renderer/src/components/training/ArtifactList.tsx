@@ -28,7 +28,7 @@ export function ArtifactList({ run }: { run: TrainingRun }) {
   );
 }
 
-function CopyButton({ text, label }: { text: string; label: string }) {
+export function CopyButton({ text, label }: { text: string; label: string }) {
   const toast = useUi((s) => s.toast);
   const [copied, setCopied] = useState(false);
   useEffect(() => {

@@ -6,6 +6,7 @@ import { CancelAndClose, WorkMessage } from '../work-card';
 import { ArtifactList } from './ArtifactList';
 import { LogView } from './LogView';
 import { LossChart } from './LossChart';
+import { ServePanel } from './ServePanel';
 import { TransferProgress } from './TransferProgress';
 import { LIVE, modelName, phaseLabel, RUN_STATUS_LABEL } from './training-form';
 
@@ -229,6 +230,7 @@ function RunCard({
         </p>
       )}
 
+      {run.status === 'succeeded' && <ServePanel run={run} />}
       <ArtifactList run={run} />
       <LogView runId={run.id} live={live} />
     </article>
