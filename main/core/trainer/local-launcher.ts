@@ -1,7 +1,8 @@
 /**
  * Runs the Python trainer as a supervised child process on this machine.
  *
- * Lifecycle: `start(job)` writes `<run_dir>/job.json`, checks the interpreter, spawns
+ * Lifecycle: `start(job)` writes `<run_dir>/job.json` (`job.<command>.json` for export and serve, so
+ * the training job stays on record), checks the interpreter, spawns
  * `python -m character_trainer train --job <run_dir>/job.json` and resolves once the process
  * exists; then 'event' for each stdout event, 'log' for each stderr line, and exactly one 'exit'.
  * One launcher runs one process at a time; it holds no global state.
@@ -90,7 +91,7 @@ export class LocalTrainerLauncher extends EventEmitter<TrainerLauncherEvents> {
       throw new TrainerLaunchError('spawn_failed', `run_dir must be an absolute path (got ${job.run_dir}).`);
     if (this.options.preflight ?? true) await this.preflight();
     await mkdir(job.run_dir, { recursive: true });
-    const jobPath = join(job.run_dir, RUN_FILES.job);
+    const jobPath = join(job.run_dir, command === 'train' ? RUN_FILES.job : `job.${command}.json`);
     await writeFile(jobPath, `${JSON.stringify(job, null, 2)}\n`);
 
     const child = spawn(this.options.python, ['-m', 'character_trainer', command, '--job', jobPath], {
