@@ -11,6 +11,7 @@ const names: Record<EventName, true> = {
   'training/progressed': true,
   'training/logged': true,
   'training/setup-progressed': true,
+  'training/chat-delta': true,
 };
 
 /** Every contract event name, for bridges that must subscribe by name. Complete by construction. */

@@ -182,6 +182,7 @@ export class Studio {
         training.export(id, { merged, gguf, ...(ollamaName && { ollamaName }) }),
       'training/serve': ({ id }) => training.serve(id),
       'training/serve-stop': ({ id }) => training.stopServing(id),
+      'training/chat': ({ id, requestId, messages }) => training.chat(id, requestId, messages),
     } satisfies Handlers;
   }
 

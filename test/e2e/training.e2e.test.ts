@@ -279,6 +279,13 @@ describe('training a character in a browser against serve and the real trainer',
     const listed = (await (await fetch(`${url}/models`)).json()) as { data: { id: string }[] };
     expect(listed.data).toHaveLength(1);
     await servePanel.getByText(listed.data[0]!.id, { exact: true }).waitFor();
+    // And the studio's own chat box talks to it, the reply streaming in.
+    await servePanel.getByLabel(/^Say something to Beethoven/).fill('Tell me about your symphony.');
+    await servePanel.getByRole('button', { name: 'Send' }).click();
+    await servePanel.getByTestId('chat-user').getByText('Tell me about your symphony.').waitFor();
+    await servePanel.getByTestId('chat-character').waitFor({ timeout: 60_000 });
+    await servePanel.getByRole('button', { name: 'Send' }).waitFor({ timeout: 60_000 });
+    expect(await servePanel.getByRole('alert').count()).toBe(0);
     await shot('36-train-serving', servePanel);
     await servePanel.getByRole('button', { name: 'Stop serving' }).click();
     await servePanel.getByRole('button', { name: 'Serve on this computer' }).waitFor({ timeout: 30_000 });

@@ -280,6 +280,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     arm('first-token', this.firstTokenTimeoutMs);
 
     let text = '';
+    let reasoning = '';
     let refusal = '';
     let finish: string | null = null;
     let model = this.model;
@@ -292,8 +293,15 @@ export class OpenAiCompatibleProvider implements LlmProvider {
         if (chunk.usage) usage = chunk.usage;
         const choice = chunk.choices[0];
         if (choice) {
-          const delta = choice.delta as { content?: string | null; refusal?: string | null };
+          const delta = choice.delta as {
+            content?: string | null;
+            refusal?: string | null;
+            reasoning_content?: string | null;
+          };
           if (delta.content) text += delta.content;
+          if (delta.reasoning_content) reasoning += delta.reasoning_content;
+          if (delta.content) req.onDelta?.({ text: delta.content });
+          if (delta.reasoning_content) req.onDelta?.({ reasoning: delta.reasoning_content });
           if (delta.refusal) refusal += delta.refusal;
           if (choice.finish_reason) finish = choice.finish_reason;
         }
@@ -343,6 +351,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
         : { promptTokens: Math.ceil(promptChars / 4), completionTokens: Math.ceil(text.length / 4), estimated: true },
       model,
       latencyMs: this.now() - started,
+      ...(reasoning !== '' && { reasoning }),
     };
   }
 

@@ -38,6 +38,8 @@ export interface CompletionRequest {
   /** Ask for JSON matching this schema where the provider supports it (see `capabilities`). */
   jsonSchema?: JsonSchemaFormat;
   stop?: string[];
+  /** Each piece of the answer as it streams in: text, or reasoning the server returns apart (`reasoning_content`). */
+  onDelta?: (delta: { text?: string; reasoning?: string }) => void;
 }
 
 export type FinishReason = 'stop' | 'length' | 'content_filter' | 'other';
@@ -57,6 +59,8 @@ export interface CompletionResult {
   model: string;
   /** Wall time from sending the request to the last byte, in ms. */
   latencyMs: number;
+  /** Reasoning the server returned apart from the answer (`reasoning_content`), when it did. */
+  reasoning?: string;
 }
 
 export interface ProviderCapabilities {

@@ -14,6 +14,8 @@ import type {
   TrainingRun,
   TrainingServing,
   TrainingTransfer,
+  ChatReply,
+  ChatTurn,
 } from '../../../common/contract';
 import type { TrainerEvent } from '../../../common/trainer-protocol';
 import type { DatasetRepo } from '../../store/dataset-repo';
@@ -27,6 +29,8 @@ import { DatasetExportError, writeTrainerDataset } from '../trainer/dataset-expo
 import { foldTransfer } from '../trainer/events';
 import { environmentOf } from './doctor-report';
 import { estimateTraining } from './estimate';
+import { OpenAiCompatibleProvider } from '../llm/openai-provider';
+import { LlmError } from '../llm/types';
 import type { TrainerJob } from '../trainer/job';
 import { LocalTrainerLauncher } from '../trainer/local-launcher';
 import { ensureVenv, TrainerLaunchError } from '../trainer/python-env';
@@ -460,6 +464,43 @@ export class TrainingService {
     this.emit(id, true);
     await ready;
     return this.get(id);
+  }
+
+  /**
+   * The served run's reply to `messages` (the paper's inference settings, 256 new tokens at most),
+   * streamed as `training/chat-delta` events tagged with `requestId`.
+   */
+  async chat(id: RunId, requestId: string, messages: ChatTurn[]): Promise<ChatReply> {
+    this.row(id);
+    const serving = this.servers.get(id)?.serving;
+    if (!serving?.url || !serving.model)
+      throw new StudioFailure('conflict', 'This run is not being served: press "Serve on this computer" first.');
+    if (messages.at(-1)?.role !== 'user')
+      throw new StudioFailure('invalid_argument', 'The conversation must end with a message from you.');
+    const provider = new OpenAiCompatibleProvider({
+      preset: 'custom',
+      baseURL: serving.url,
+      apiKey: 'local',
+      model: serving.model,
+      supportsJsonSchema: false,
+      // A large model on a CPU can take minutes to read a long conversation.
+      firstTokenTimeoutMs: 600_000,
+    });
+    try {
+      const result = await provider.complete(
+        {
+          messages,
+          maxTokens: 256,
+          onDelta: (delta) => this.events.emit('training/chat-delta', { runId: id, requestId, ...delta }),
+        },
+        AbortSignal.timeout(900_000),
+      );
+      return { text: result.text, reasoning: result.reasoning ?? null };
+    } catch (error) {
+      // A model may well say nothing (an end of turn straight away); that is an answer, not a fault.
+      if (error instanceof LlmError && error.code === 'empty') return { text: '', reasoning: null };
+      throw new StudioFailure('unavailable', error instanceof Error ? error.message : String(error));
+    }
   }
 
   /** Stops serving the run; resolves once the server process has exited. */

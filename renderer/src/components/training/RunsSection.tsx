@@ -11,7 +11,15 @@ import { TransferProgress } from './TransferProgress';
 import { LIVE, modelName, phaseLabel, RUN_STATUS_LABEL } from './training-form';
 
 /** The character's runs: the latest and any still training as cards, earlier ones as rows. */
-export function RunsSection({ runs, baseModels }: { runs: TrainingRun[]; baseModels: BaseModelOption[] }) {
+export function RunsSection({
+  runs,
+  baseModels,
+  characterName,
+}: {
+  runs: TrainingRun[];
+  baseModels: BaseModelOption[];
+  characterName: string;
+}) {
   const [openId, setOpenId] = useState<string | null>(null);
   const sorted = [...runs].sort((a, b) => b.createdAt - a.createdAt);
   const [latest, ...rest] = sorted;
@@ -22,7 +30,13 @@ export function RunsSection({ runs, baseModels }: { runs: TrainingRun[]; baseMod
   return (
     <section className="runs" aria-label="Training runs">
       {shown.map((run, i) => (
-        <RunCard key={run.id} run={run} baseModels={baseModels} title={i === 0 ? 'latest' : 'live'} />
+        <RunCard
+          key={run.id}
+          run={run}
+          baseModels={baseModels}
+          characterName={characterName}
+          title={i === 0 ? 'latest' : 'live'}
+        />
       ))}
       {earlier.length > 0 && (
         <details className="earlier-runs">
@@ -33,7 +47,13 @@ export function RunsSection({ runs, baseModels }: { runs: TrainingRun[]; baseMod
             {earlier.map((run) =>
               openId === run.id ? (
                 <li key={run.id}>
-                  <RunCard run={run} baseModels={baseModels} title="earlier" onClose={() => setOpenId(null)} />
+                  <RunCard
+                    run={run}
+                    baseModels={baseModels}
+                    characterName={characterName}
+                    title="earlier"
+                    onClose={() => setOpenId(null)}
+                  />
                 </li>
               ) : (
                 <li key={run.id}>
@@ -71,11 +91,13 @@ function lastLoss(run: TrainingRun): number | null {
 function RunCard({
   run,
   baseModels,
+  characterName,
   title,
   onClose,
 }: {
   run: TrainingRun;
   baseModels: BaseModelOption[];
+  characterName: string;
   title: 'latest' | 'live' | 'earlier';
   onClose?: () => void;
 }) {
@@ -230,7 +252,7 @@ function RunCard({
         </p>
       )}
 
-      {run.status === 'succeeded' && <ServePanel run={run} />}
+      {run.status === 'succeeded' && <ServePanel run={run} characterName={characterName} />}
       <ArtifactList run={run} />
       <LogView runId={run.id} live={live} />
     </article>

@@ -1,12 +1,13 @@
 import type { TrainingRun } from '../../../../common/contract';
 import { storeRun, useCommand } from '../../lib/queries';
 import { CopyButton } from './ArtifactList';
+import { ChatBox } from './ChatBox';
 
 /**
  * Chat with a finished run in any OpenAI-compatible app (SillyTavern, Open WebUI, the openai
  * package): the trainer's `serve` answers on this computer while the studio runs.
  */
-export function ServePanel({ run }: { run: TrainingRun }) {
+export function ServePanel({ run, characterName }: { run: TrainingRun; characterName: string }) {
   const serve = useCommand('training/serve');
   const stop = useCommand('training/serve-stop');
   const serving = run.serving ?? null;
@@ -59,6 +60,7 @@ export function ServePanel({ run }: { run: TrainingRun }) {
           </div>
         </dl>
       )}
+      {serving?.state === 'ready' && <ChatBox run={run} characterName={characterName} />}
     </section>
   );
 }
