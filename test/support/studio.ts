@@ -1,6 +1,14 @@
 import fs from 'node:fs';
 import { Studio } from '../../main/core/studio';
-import type { CharacterId, CommandArg, CommandName, CommandResult, StudioError } from '../../common/contract';
+import type {
+  CharacterId,
+  CommandArg,
+  CommandName,
+  CommandResult,
+  GenerationSettings,
+  ProviderId,
+  StudioError,
+} from '../../common/contract';
 import { fixture, tempDir } from './paths';
 
 /** A real studio on a real SQLite file in a fresh folder. */
@@ -34,6 +42,36 @@ export async function callError(studio: Studio, name: string, arg: unknown): Pro
   return outcome.error;
 }
 
+/** Beethoven, the paper's example character, with no profile yet. */
+export async function createBeethoven(studio: Studio): Promise<CharacterId> {
+  const character = await call(studio, 'characters/create', {
+    fullName: 'Ludwig van Beethoven',
+    shortName: 'Beethoven',
+    era: '1770–1827',
+    notes: '',
+  });
+  return character.id;
+}
+
+/** Generation settings as the tests use them: 20 scenes, 5 a call, 10% protective; `patch` overrides. */
+export function generationSettings(
+  providerId: ProviderId,
+  patch: Partial<GenerationSettings> = {},
+): GenerationSettings {
+  return {
+    providerId,
+    targetScenes: 20,
+    scenesPerCall: 5,
+    protectiveShare: 0.1,
+    temperature: 0.7,
+    topP: 0.95,
+    maxTokens: 2000,
+    budgetUsd: null,
+    dedupeThreshold: 0.7,
+    ...patch,
+  };
+}
+
 /**
  * Beethoven with the paper's profile and `targetScenes` generated scenes, through the real pipeline
  * against `llmBaseUrl` (the fake LLM server with the studio responder). Returns the character's id.
@@ -43,14 +81,7 @@ export async function generatedBeethoven(
   llmBaseUrl: string,
   targetScenes: number,
 ): Promise<CharacterId> {
-  const characterId = (
-    await call(studio, 'characters/create', {
-      fullName: 'Ludwig van Beethoven',
-      shortName: 'Beethoven',
-      era: '1770–1827',
-      notes: '',
-    })
-  ).id;
+  const characterId = await createBeethoven(studio);
   await call(studio, 'profiles/import', {
     characterId,
     fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'),
@@ -70,17 +101,7 @@ export async function generatedBeethoven(
   });
   const job = await call(studio, 'generation/start', {
     characterId,
-    settings: {
-      providerId: provider.id,
-      targetScenes,
-      scenesPerCall: 4,
-      protectiveShare: 0.1,
-      temperature: 0.7,
-      topP: 0.95,
-      maxTokens: 2000,
-      budgetUsd: null,
-      dedupeThreshold: 0.7,
-    },
+    settings: generationSettings(provider.id, { targetScenes, scenesPerCall: 4 }),
   });
   const finished = await studio.generation.whenIdle(job.id);
   if (finished.status !== 'succeeded')

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId, ProviderId } from '../../../common/contract';
 import { Studio } from '../../../main/core/studio';
 import { fixture, tempDir } from '../../support/paths';
-import { call } from '../../support/studio';
+import { call, createBeethoven } from '../../support/studio';
 import { writeTinyGguf } from '../../support/tiny-gguf';
 
 /**
@@ -18,14 +18,7 @@ let providerId: ProviderId;
 beforeAll(async () => {
   tmp = tempDir('cs-embedded-');
   studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test', embeddedThreads: 2 });
-  characterId = (
-    await call(studio, 'characters/create', {
-      fullName: 'Ludwig van Beethoven',
-      shortName: 'Beethoven',
-      era: '1770–1827',
-      notes: '',
-    })
-  ).id;
+  characterId = await createBeethoven(studio);
   // A short profile keeps prompts small: the tiny model's byte-level vocabulary spends a token a character.
   const firstParagraph = fs.readFileSync(fixture('wiki_Beethoven.txt'), 'utf8').split('\n\n')[2]!;
   await call(studio, 'profiles/import', { characterId, text: firstParagraph.split('. ').slice(0, 3).join('. ') + '.' });

@@ -4,7 +4,7 @@ import type { CharacterId, GenerationSettings, Job, ProviderId } from '../../../
 import { startFakeLlmServer, type FakeLlmServer, type FakeLlmServerOptions } from '../../support/fake-llm-server';
 import { fixture } from '../../support/paths';
 import { studioResponder } from '../../support/studio-responder';
-import { call, callError, makeStudio } from '../../support/studio';
+import { call, callError, createBeethoven, generationSettings, makeStudio } from '../../support/studio';
 
 let env: ReturnType<typeof makeStudio>;
 let server: FakeLlmServer;
@@ -15,13 +15,7 @@ async function setup(
   provider: { structuredOutput?: boolean; apiKey?: string } = {},
 ) {
   server = await startFakeLlmServer({ responder: studioResponder(), ...serverOptions });
-  const character = await call(env.studio, 'characters/create', {
-    fullName: 'Ludwig van Beethoven',
-    shortName: 'Beethoven',
-    era: '1770–1827',
-    notes: '',
-  });
-  characterId = character.id;
+  characterId = await createBeethoven(env.studio);
   await call(env.studio, 'profiles/import', {
     characterId,
     fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'),
@@ -42,23 +36,11 @@ async function setup(
   return created.id;
 }
 
-function settings(providerId: ProviderId, patch: Partial<GenerationSettings> = {}): GenerationSettings {
-  return {
-    providerId,
-    targetScenes: 20,
-    scenesPerCall: 5,
-    protectiveShare: 0.1,
-    temperature: 0.7,
-    topP: 0.95,
-    maxTokens: 2000,
-    budgetUsd: null,
-    dedupeThreshold: 0.7,
-    ...patch,
-  };
-}
-
 async function runToEnd(providerId: ProviderId, patch: Partial<GenerationSettings> = {}): Promise<Job> {
-  const job = await call(env.studio, 'generation/start', { characterId, settings: settings(providerId, patch) });
+  const job = await call(env.studio, 'generation/start', {
+    characterId,
+    settings: generationSettings(providerId, patch),
+  });
   return env.studio.generation.whenIdle(job.id);
 }
 
@@ -200,7 +182,7 @@ describe('experience construction through the real openai client', () => {
     const providerId = await setup({ latencyMs: 40 });
     const job = await call(env.studio, 'generation/start', {
       characterId,
-      settings: settings(providerId, { targetScenes: 30 }),
+      settings: generationSettings(providerId, { targetScenes: 30 }),
     });
     await waitFor(() => sceneRows().length >= 5);
     const paused = await call(env.studio, 'jobs/pause', { id: job.id });
@@ -223,7 +205,7 @@ describe('experience construction through the real openai client', () => {
 
     const second = await call(env.studio, 'generation/start', {
       characterId,
-      settings: settings(providerId, { targetScenes: 30 }),
+      settings: generationSettings(providerId, { targetScenes: 30 }),
     });
     const cancelled = await call(env.studio, 'jobs/cancel', { id: second.id });
     await env.studio.generation.whenIdle(second.id);
@@ -246,7 +228,7 @@ describe('experience construction through the real openai client', () => {
     const providerId = await setup();
     const estimate = await call(env.studio, 'generation/estimate', {
       characterId,
-      settings: settings(providerId, { targetScenes: 1500, scenesPerCall: 10, protectiveShare: 0.03 }),
+      settings: generationSettings(providerId, { targetScenes: 1500, scenesPerCall: 10, protectiveShare: 0.03 }),
     });
     expect(estimate.stages.map((s) => s.stage)).toEqual(['limits', 'scenes', 'experiences', 'protective']);
     expect(estimate.stages.find((s) => s.stage === 'experiences')!.calls).toBe(1500);
@@ -257,11 +239,11 @@ describe('experience construction through the real openai client', () => {
     await call(env.studio, 'prices/set', { model: 'fake-model', promptPerMillion: 1, completionPerMillion: 2 });
     const priced = await call(env.studio, 'generation/estimate', {
       characterId,
-      settings: settings(providerId, { targetScenes: 1500, scenesPerCall: 10, protectiveShare: 0.03 }),
+      settings: generationSettings(providerId, { targetScenes: 1500, scenesPerCall: 10, protectiveShare: 0.03 }),
     });
     expect(priced.costUsd).toBeCloseTo((priced.promptTokens * 1 + priced.completionTokens * 2) / 1e6, 6);
     await call(env.studio, 'providers/update', { id: providerId, preset: 'ollama' });
-    const local = await call(env.studio, 'generation/estimate', { characterId, settings: settings(providerId) });
+    const local = await call(env.studio, 'generation/estimate', { characterId, settings: generationSettings(providerId) });
     expect(local.costUsd).toBe(0);
     expect(estimate.seconds).toBeGreaterThan(0);
     const empty = await call(env.studio, 'characters/create', {
@@ -272,7 +254,7 @@ describe('experience construction through the real openai client', () => {
     });
     const error = await callError(env.studio, 'generation/start', {
       characterId: empty.id,
-      settings: settings(providerId),
+      settings: generationSettings(providerId),
     });
     expect(error.message).toMatch(/has no profile yet/);
   });
@@ -325,7 +307,7 @@ describe('slow and thin input', () => {
       characterId: single.id,
       text: 'Ada Lovelace wrote the first published algorithm for a machine.',
     });
-    const s = settings(providerId, { targetScenes: 6, scenesPerCall: 3, protectiveShare: 0 });
+    const s = generationSettings(providerId, { targetScenes: 6, scenesPerCall: 3, protectiveShare: 0 });
     const estimate = await call(env.studio, 'generation/estimate', { characterId: single.id, settings: s });
     expect(estimate.warnings.join(' ')).toMatch(/single chunk/);
     const job = await call(env.studio, 'generation/start', { characterId: single.id, settings: s });
