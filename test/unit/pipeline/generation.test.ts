@@ -243,7 +243,10 @@ describe('experience construction through the real openai client', () => {
     });
     expect(priced.costUsd).toBeCloseTo((priced.promptTokens * 1 + priced.completionTokens * 2) / 1e6, 6);
     await call(env.studio, 'providers/update', { id: providerId, preset: 'ollama' });
-    const local = await call(env.studio, 'generation/estimate', { characterId, settings: generationSettings(providerId) });
+    const local = await call(env.studio, 'generation/estimate', {
+      characterId,
+      settings: generationSettings(providerId),
+    });
     expect(local.costUsd).toBe(0);
     expect(estimate.seconds).toBeGreaterThan(0);
     const empty = await call(env.studio, 'characters/create', {
