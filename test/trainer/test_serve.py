@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from character_trainer.protocol import ExitCode, TrainerError
 from conftest import LiveTrainer, make_scene, run_trainer, validate_events, write_dataset, write_job
 
 MAX_NEW_TOKENS = 8  # the server's cap: keeps every generation short on a 2-core CPU
@@ -335,3 +336,37 @@ def test_serve_options_are_validated(tmp_path: Path, serve: dict[str, Any], wron
                   require_base_model=False)
     job = parse_job({"run_dir": "run"}, tmp_path / "job.json", require_dataset=False, require_base_model=False)
     assert job.serve.host == "127.0.0.1" and job.serve.port == 0 and job.base_model == ""
+
+
+def test_cpu_serving_halves_big_models_and_refuses_what_cannot_fit() -> None:
+    import torch
+
+    from character_trainer.modeling import Precision
+    from character_trainer.serve import cpu_serving_precision
+
+    fp32 = Precision("fp32", torch.float32, None, False)
+    gib = 2**30
+    # Small next to free memory: fp32 stays.
+    assert cpu_serving_precision("auto", fp32, 2 * gib, 16 * gib).name == "fp32"
+    # A 7B model (28 GB in fp32) on a 24 GB machine: bf16, 14 GB.
+    assert cpu_serving_precision("auto", fp32, 28 * gib, 24 * gib).name == "bf16"
+    # Asked for fp32 explicitly, it does not fit, and the error says what to do.
+    with pytest.raises(TrainerError) as refused:
+        cpu_serving_precision("fp32", fp32, 28 * gib, 24 * gib)
+    assert refused.value.code == "out_of_memory" and refused.value.exit_code == ExitCode.OUT_OF_MEMORY
+    assert "33.6 GB" in refused.value.message and "24.0 GB free" in refused.value.message
+    assert "GGUF" in (refused.value.hint or "")
+    # Too big even halved; unknown sizes are not guessed at.
+    with pytest.raises(TrainerError):
+        cpu_serving_precision("auto", fp32, 64 * gib, 16 * gib)
+    assert cpu_serving_precision("auto", fp32, None, 16 * gib) is fp32
+
+
+def test_weight_size_in_fp32_comes_from_the_files_and_their_dtype(tiny_model: Path, tmp_path: Path) -> None:
+    from character_trainer.serve import fp32_weight_bytes
+
+    stored = sum(p.stat().st_size for p in tiny_model.glob("*.safetensors"))
+    dtype = json.loads((tiny_model / "config.json").read_text()).get("dtype", "float32")
+    assert fp32_weight_bytes(tiny_model) == stored * (2 if dtype in ("bfloat16", "float16") else 1)
+    assert fp32_weight_bytes(tmp_path) is None
+    assert fp32_weight_bytes(None) is None

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import logging
 import socket
 import threading
@@ -50,7 +51,7 @@ from .inference import (DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, 
                         split_header_so_far)
 from .job import Job
 from .manifest import read_manifest
-from .modeling import _load_error, load_tokenizer, pick_device, pick_precision
+from .modeling import Precision, _load_error, load_tokenizer, pick_device, pick_precision
 from .protocol import EventSink, ExitCode, InvalidJobError, TrainerError
 from .train import ADAPTER_DIR, MODEL_DIR
 
@@ -133,6 +134,9 @@ def load_served_model(job: Job, sink: EventSink) -> ServedModel:
 
     device = pick_device()
     precision = pick_precision(job.serve.dtype, device, full_finetune=False)
+    if device.type == "cpu":
+        weights = fp32_weight_bytes(base_path_hint(job, manifest, target, folder))
+        precision = cpu_serving_precision(job.serve.dtype, precision, weights, available_memory_bytes())
     base_path: Path | None = None
     if target == "adapter":
         if manifest.get("base_model"):
@@ -160,6 +164,71 @@ def load_served_model(job: Job, sink: EventSink) -> ServedModel:
     _check_template(tokenizer, fmt, manifest, sink)
     context = getattr(model.config, "max_position_embeddings", None) or DEFAULT_CONTEXT
     return ServedModel(model, tokenizer, device, precision.name, target, fmt, character, int(context))
+
+
+WEIGHT_SUFFIXES = (".safetensors", ".bin")
+DTYPE_WIDTH = {"float32": 4, "float16": 2, "bfloat16": 2}
+
+
+def base_path_hint(job: Job, manifest: dict[str, Any], target: str, folder: Path) -> Path | None:
+    """The folder whose weights will be loaded, when it is already on disk (else None: not yet downloaded)."""
+    if target != "adapter":
+        return folder
+    recorded = (manifest.get("base_model") or {}).get("path")
+    candidate = Path(recorded) if recorded else job.base_model_path
+    return candidate if candidate is not None and candidate.is_dir() else None
+
+
+def fp32_weight_bytes(folder: Path | None) -> int | None:
+    """What the weights in ``folder`` take in fp32, from their files' sizes and stored dtype; None if unknown."""
+    if folder is None:
+        return None
+    files = [p for p in folder.iterdir() if p.is_file() and p.name.endswith(WEIGHT_SUFFIXES)]
+    if not files:
+        return None
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        config = {}
+    width = DTYPE_WIDTH.get(str(config.get("torch_dtype") or config.get("dtype") or "float32"), 4)
+    return sum(p.stat().st_size for p in files) * 4 // width
+
+
+def available_memory_bytes() -> int | None:
+    """Memory the system can give this process now (Linux MemAvailable), else the physical total; None if unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="ascii").splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def cpu_serving_precision(requested: str, precision: Precision, fp32_bytes: int | None,
+                          available: int | None) -> Precision:
+    """On the CPU, ``auto`` serves in bf16 when fp32 weights would take over half the free memory
+    (bf16 halves them; PyTorch runs it on any x86-64 or ARM CPU, fastest where the CPU has bf16
+    instructions); a model that cannot fit even so is refused with what to do instead."""
+    if fp32_bytes is None or available is None:
+        return precision
+    chosen = precision
+    if requested == "auto" and fp32_bytes > available // 2:
+        chosen = Precision("bf16", torch.bfloat16, None, False)
+    needed = fp32_bytes // (4 // (2 if chosen.name in ("bf16", "fp16") else 4)) * 6 // 5  # weights + 20%
+    if needed > available:
+        gib = 2**30
+        raise TrainerError(
+            "out_of_memory",
+            f"serving this model on the CPU needs about {needed / gib:.1f} GB of memory in {chosen.name}; "
+            f"this machine has {available / gib:.1f} GB free",
+            "serve it on the GPU machine it was trained on, or export GGUF and run a quantised copy with "
+            "llama.cpp or Ollama; closing other programs frees memory too",
+            ExitCode.OUT_OF_MEMORY)
+    return chosen
 
 
 def _check_template(tokenizer: Any, fmt: str, manifest: dict[str, Any], sink: EventSink) -> None:
