@@ -39,7 +39,8 @@ function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** Whether something listens on 127.0.0.1:`port`. */
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     socket.once('connect', () => {
@@ -126,17 +127,27 @@ export async function startSshd(): Promise<TestSshd> {
  * A TCP proxy on 127.0.0.1 in front of `targetPort` that can drop connections mid-stream: with
  * `cutAfterBytes` set, a connection opened from then on is cut (both sockets destroyed, as a
  * dropped link) once its client has sent that many bytes. `cuts` counts the connections cut.
+ * `dropAll` cuts every open connection at once; the proxy goes on accepting new ones.
  */
 export interface TcpProxy {
   port: number;
   cutAfterBytes: number | null;
   cuts: number;
+  dropAll: () => void;
   close: () => Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
-  const proxy: TcpProxy = { port: 0, cutAfterBytes: null, cuts: 0, close: () => Promise.resolve() };
+  const proxy: TcpProxy = {
+    port: 0,
+    cutAfterBytes: null,
+    cuts: 0,
+    dropAll: () => {
+      for (const socket of sockets) socket.destroy();
+    },
+    close: () => Promise.resolve(),
+  };
   const server = createServer((client) => {
     const limit = proxy.cutAfterBytes;
     const upstream = connect(targetPort, '127.0.0.1');

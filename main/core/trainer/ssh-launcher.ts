@@ -14,6 +14,14 @@
  * Stop: a STOP file in the run folder (the trainer checks it at each step). Exit: the terminal
  * event plus the wrapper process gone; the code comes from the `exit_code` file.
  *
+ * Serving (`startServe`): `character_trainer serve` runs detached the same way in a run's existing
+ * remote folder (its own `serve.pid`, `serve.exit_code`, `serve.stdout.log`, `serve.stderr.log`),
+ * listening on the host's 127.0.0.1 only; the launcher follows its events to the `serving` phase,
+ * then opens a local 127.0.0.1 listener whose connections it forwards through this SSH connection
+ * (direct-tcpip) to the remote port. The tunnel lives as long as the connection: a serving launcher
+ * does not reconnect, it reports the loss as 'connection' `failed` and closes the listener.
+ * `stopServe` ends it all (STOP file, then the process group if it lingers).
+ *
  * Uploads write `<name>.part` and rename it into place, and the trainer folder's `.complete` marker
  * comes last, so a connection lost mid-upload (TrainerLaunchError `connection_lost`: nothing was
  * started) leaves no torn file under a final name; the next upload skips the trainer files already
@@ -22,12 +30,13 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
 import { join, posix, relative, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import ssh2, { type ClientChannel, type ConnectConfig, type HostVerifier, type SFTPWrapper } from 'ssh2';
 import type { DoneEvent, ErrorEvent, TrainerEvent } from '../../../common/trainer-protocol';
 import { EventFollower } from './events';
-import { RUN_FILES, type TrainerJob } from './job';
+import { RUN_FILES, type TrainerJob, type TrainerServeOptions } from './job';
 import { fingerprint, judgeHostKey, keyType, type HostKeyStore, type HostKeyVerdict } from './known-hosts';
 import {
   LineSplitter,
@@ -123,6 +132,41 @@ export interface RemoteRun {
   python: string;
 }
 
+/** A model server running on the host, reached through the launcher's tunnel. */
+export interface RemoteServing {
+  runDir: string;
+  pid: number;
+  /** What the trainer reported on the host, e.g. `http://127.0.0.1:39127/v1` (reachable only there). */
+  remoteUrl: string;
+  remotePort: number;
+  /** The local end of the tunnel: `http://127.0.0.1:<localPort>/v1`, for OpenAI clients on this machine. */
+  url: string;
+  localPort: number;
+  /** The model id clients pass. */
+  model: string;
+}
+
+/** What `startServe` needs of the job; `run_dir` is the run's remote folder, host and port are forced to 127.0.0.1:0. */
+export type RemoteServeJob = Pick<TrainerJob, 'base_model' | 'format'> & {
+  serve?: Partial<Omit<TrainerServeOptions, 'host' | 'port'>>;
+};
+
+/** The wrapper's files in the run folder: training's, or the server's beside them. */
+interface ProcessFiles {
+  pid: string;
+  exitCode: string;
+  stdout: string;
+  stderr: string;
+}
+
+const TRAIN_FILES: ProcessFiles = { pid: 'pid', exitCode: 'exit_code', stdout: 'stdout.log', stderr: 'stderr.log' };
+const SERVE_FILES: ProcessFiles = {
+  pid: 'serve.pid',
+  exitCode: 'serve.exit_code',
+  stdout: 'serve.stdout.log',
+  stderr: 'serve.stderr.log',
+};
+
 /** Single-quotes for a POSIX shell. */
 export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
@@ -196,7 +240,12 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
   /** Resolves when the current client's connection closes; see `whileConnected`. */
   private closed: Promise<void> | null = null;
   private home = '';
-  private run: { runId: string; runDir: string; pid: number } | null = null;
+  private run: { runId: string; runDir: string; pid: number; files: ProcessFiles } | null = null;
+  /** Set while serving: the tunnel's listener and the connections it forwards; no reconnecting then. */
+  private serving: { listener: Server; sockets: Set<Socket>; info: RemoteServing | null } | null = null;
+  /** Rejects the `startServe` waiting for the `serving` phase (called by `stopServe`). */
+  private abandonServeStart: ((error: Error) => void) | null = null;
+  private serveStopping: Promise<void> | null = null;
   private follower: EventFollower | null = null;
   private stderrOffset = 0;
   private stderrLines = new LineSplitter((line) => this.emit('log', line));
@@ -697,28 +746,49 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
       this.bootstrap(trainerRemote),
     );
 
+    const pid = await this.launchDetached(
+      runDir,
+      trainerRemote,
+      trainerCommand(python, jobPath, this.host.gpuCount),
+      TRAIN_FILES,
+      'Starting the trainer',
+    );
+    this.run = { runId, runDir, pid, files: TRAIN_FILES };
+    this.beginFollowing(0);
+    return { runId, runDir, pid, python };
+  }
+
+  /**
+   * Runs `command` in `runDir` detached from the SSH session (setsid + nohup + closed stdin) with
+   * the trainer on PYTHONPATH and the host's extra environment; the wrapper records the pid and the
+   * exit code in `files`. Returns the pid, which leads the process group (kill `-pid`).
+   */
+  private async launchDetached(
+    runDir: string,
+    trainerRemote: string,
+    command: string,
+    files: ProcessFiles,
+    what: string,
+  ): Promise<number> {
     const env = { PYTHONPATH: trainerRemote, PYTHONUNBUFFERED: '1', ...this.host.env };
     const assignments = Object.entries(env)
       .map(([key, value]) => `${key}=${shellQuote(value)}`)
       .join(' ');
-    // The wrapper records the exit code; setsid + nohup + closed stdio detach it from the SSH session.
-    const inner = `${trainerCommand(python, jobPath, this.host.gpuCount)}; echo $? > exit_code`;
-    const command = [
+    const inner = `${command}; echo $? > ${shellQuote(files.exitCode)}`;
+    const script = [
       `cd ${shellQuote(runDir)} || exit 1`,
-      'rm -f exit_code pid',
-      `${assignments} setsid nohup sh -c ${shellQuote(inner)} > stdout.log 2>> stderr.log < /dev/null &`,
-      'echo $! > pid',
+      `rm -f ${shellQuote(files.exitCode)} ${shellQuote(files.pid)}`,
+      `${assignments} setsid nohup sh -c ${shellQuote(inner)} > ${shellQuote(files.stdout)} 2>> ${shellQuote(files.stderr)} < /dev/null &`,
+      `echo $! > ${shellQuote(files.pid)}`,
       'echo $!',
     ].join('\n');
-    const pid = Number((await this.execOk(command, 'Starting the trainer')).trim());
+    const pid = Number((await this.execOk(script, what)).trim());
     if (!Number.isInteger(pid) || pid <= 0)
       throw new TrainerLaunchError(
         'spawn_failed',
-        `The remote shell on ${this.host.host} did not report the trainer's pid.`,
+        `The remote shell on ${this.host.host} did not report the pid (${what}).`,
       );
-    this.run = { runId, runDir, pid };
-    this.beginFollowing(0);
-    return { runId, runDir, pid, python };
+    return pid;
   }
 
   /** Follows a run started earlier (by this or an earlier studio session), skipping events up to `afterSeq`. */
@@ -734,15 +804,20 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
         'not_running',
         `No run "${runId}" was started on ${this.host.host} (${runDir}/pid is missing).`,
       );
-    this.run = { runId, runDir, pid };
+    this.run = { runId, runDir, pid, files: TRAIN_FILES };
     this.beginFollowing(afterSeq);
     return { runId, runDir, pid, python: this.host.python ?? 'python3' };
   }
 
-  private beginFollowing(afterSeq: number): void {
-    this.follower = new EventFollower({ afterSeq, onInvalidLine: (problem) => this.emit('protocolError', problem) });
+  /** `offset`: where in events.jsonl to start reading (bytes); earlier lines are someone else's (a server after training). */
+  private beginFollowing(afterSeq: number, offset = 0, stderrOffset = 0): void {
+    this.follower = new EventFollower({
+      afterSeq,
+      offset,
+      onInvalidLine: (problem) => this.emit('protocolError', problem),
+    });
     this.terminal = null;
-    this.stderrOffset = 0;
+    this.stderrOffset = stderrOffset;
     this.polls = 0;
     this.following = true;
     this.exitPromise = new Promise((resolve) => this.once('exit', resolve));
@@ -760,6 +835,17 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
 
   private async follow(): Promise<void> {
     while (this.following) {
+      if (!this.connected && this.serving) {
+        // The tunnel died with the connection; a new one would be another server's business.
+        this.following = false;
+        this.closeTunnel();
+        this.emit(
+          'connection',
+          'failed',
+          `The connection to ${this.host.host} was lost; the tunnel to the model server is closed.`,
+        );
+        break;
+      }
       if (!this.connected) {
         try {
           await this.reconnect();
@@ -809,7 +895,7 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     const { size, data } = await this.readFrom(posix.join(run.runDir, RUN_FILES.events), follower.readPosition);
     if (size < follower.readPosition) follower.rewind();
     else if (data.length) this.deliver(follower.push(data));
-    const stderr = await this.readFrom(posix.join(run.runDir, 'stderr.log'), this.stderrOffset);
+    const stderr = await this.readFrom(posix.join(run.runDir, run.files.stderr), this.stderrOffset);
     if (stderr.data.length) {
       this.stderrOffset += stderr.data.length;
       this.stderrLines.push(stderr.data.toString('utf8'));
@@ -829,7 +915,7 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     if (!this.terminal && this.polls % 5 !== 0) return;
     const run = this.run!;
     const probe = await this.exec(
-      `kill -0 ${run.pid} 2>/dev/null && echo alive; cat ${shellQuote(posix.join(run.runDir, 'exit_code'))} 2>/dev/null || true`,
+      `kill -0 ${run.pid} 2>/dev/null && echo alive; cat ${shellQuote(posix.join(run.runDir, run.files.exitCode))} 2>/dev/null || true`,
     );
     if (this.client === null || probe.code === null) throw new Error('connection lost while probing the run');
     if (probe.stdout.includes('alive')) return;
@@ -841,6 +927,229 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
       'exit',
       describeExit(code === undefined ? null : Number(code), code === undefined ? 'unknown' : null, this.terminal),
     );
+  }
+
+  // ── serving ─────────────────────────────────────────────────────────────────────────────────
+
+  /** The server this launcher tunnels to, once it is ready; null before and after. */
+  get served(): RemoteServing | null {
+    return this.serving?.info ?? null;
+  }
+
+  /**
+   * Serves the run in `runs/<runId>/` (trained there earlier) with `character_trainer serve` on the
+   * host's 127.0.0.1 and a free port, detached like a training run, and opens the local end of the
+   * tunnel. Resolves once the server answers (the `serving` phase); rejects with a
+   * TrainerLaunchError carrying the trainer's message when it ends first, or `connection_lost`.
+   * Events ('event', 'log') flow as for training; later, 'exit' when the server ends and
+   * 'connection' `failed` when the connection (hence the tunnel) is lost.
+   */
+  async startServe(runId: string, job: RemoteServeJob): Promise<RemoteServing> {
+    if (this.following || this.serving)
+      throw new TrainerLaunchError('already_running', 'This launcher is already following a run or serving one.');
+    const serving = { listener: createServer(), sockets: new Set<Socket>(), info: null as RemoteServing | null };
+    this.serving = serving;
+    try {
+      await this.connect();
+      const runDir = posix.join(this.remoteRoot, 'runs', runId);
+      if (!(await this.exists(runDir)))
+        throw new TrainerLaunchError(
+          'not_running',
+          `The run folder ${runDir} is not on ${this.host.host} any more, so the run cannot be served there.`,
+        );
+      const trainerRemote = await this.uploadTrainer();
+      const python = await this.whileConnected('preparing Python (the venv and its packages)', () =>
+        this.bootstrap(trainerRemote),
+      );
+      const jobPath = posix.join(runDir, 'job.serve.json');
+      const full: TrainerJob = { ...job, run_dir: runDir, serve: { ...job.serve, host: '127.0.0.1', port: 0 } };
+      await this.whileConnected('writing the serve job', () =>
+        this.writeRemote(jobPath, `${JSON.stringify(full, null, 2)}\n`),
+      );
+      const eventsAt = (await this.remoteSize(posix.join(runDir, RUN_FILES.events))) ?? 0;
+      const stderrAt = (await this.remoteSize(posix.join(runDir, SERVE_FILES.stderr))) ?? 0;
+      const pid = await this.launchDetached(
+        runDir,
+        trainerRemote,
+        `${shellQuote(python)} -m character_trainer serve --job ${shellQuote(jobPath)}`,
+        SERVE_FILES,
+        'Starting the model server',
+      );
+      if (this.serving !== serving || this.serveStopping) {
+        // stopServe came while the server was being launched: it did not know the pid yet.
+        await this.connect();
+        await this.exec(`kill -TERM -- -${pid} 2>/dev/null || kill -TERM ${pid} 2>/dev/null || true`);
+        throw new TrainerLaunchError(
+          'not_running',
+          `Serving on ${this.host.host} was stopped before the model was ready.`,
+        );
+      }
+      this.run = { runId, runDir, pid, files: SERVE_FILES };
+      const ready = this.untilServing();
+      this.beginFollowing(0, eventsAt, stderrAt);
+      const { url: remoteUrl, model } = await ready;
+      const remotePort = Number(/:(\d+)\/v1\/?$/.exec(remoteUrl)?.[1]);
+      if (!Number.isInteger(remotePort) || remotePort <= 0)
+        throw new TrainerLaunchError(
+          'spawn_failed',
+          `The model server on ${this.host.host} reported an odd URL: ${remoteUrl}`,
+        );
+      const localPort = await this.openTunnel(serving, remotePort);
+      serving.info = {
+        runDir,
+        pid,
+        remoteUrl,
+        remotePort,
+        url: `http://127.0.0.1:${localPort}/v1`,
+        localPort,
+        model,
+      };
+      return serving.info;
+    } catch (error) {
+      if (this.serving === serving) await this.stopServe();
+      else if (!this.serving) this.dropConnection();
+      throw error;
+    }
+  }
+
+  /** Resolves with the `serving` phase's url and model; rejects when the server ends or the connection goes first. */
+  private untilServing(): Promise<{ url: string; model: string }> {
+    return new Promise((resolve, reject) => {
+      const off = (): void => {
+        this.abandonServeStart = null;
+        this.off('event', onEvent);
+        this.off('exit', onExit);
+        this.off('connection', onConnection);
+      };
+      const onEvent = (event: TrainerEvent): void => {
+        if (event.type !== 'phase' || event.name !== 'serving' || !event.url) return;
+        off();
+        resolve({ url: event.url, model: event.model ?? '' });
+      };
+      const onExit = (exit: TrainerExit): void => {
+        off();
+        const message =
+          exit.terminal?.type === 'error' ? exit.message : `the server ended before it was ready (${exit.message})`;
+        reject(
+          new TrainerLaunchError('spawn_failed', `The model server on ${this.host.host} did not start: ${message}`),
+        );
+      };
+      const onConnection = (state: SshConnectionState): void => {
+        if (state !== 'failed') return;
+        off();
+        reject(this.connectionLost('starting the model server'));
+      };
+      this.abandonServeStart = (error) => {
+        off();
+        reject(error);
+      };
+      this.on('event', onEvent);
+      this.on('exit', onExit);
+      this.on('connection', onConnection);
+    });
+  }
+
+  /** Listens on 127.0.0.1:0 and forwards each connection through SSH to the host's 127.0.0.1:`remotePort`; returns the local port. */
+  private async openTunnel(serving: NonNullable<typeof this.serving>, remotePort: number): Promise<number> {
+    const { listener, sockets } = serving;
+    listener.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+      const client = this.client;
+      if (!client || this.serving !== serving) {
+        socket.destroy();
+        return;
+      }
+      client.forwardOut('127.0.0.1', socket.remotePort ?? 0, '127.0.0.1', remotePort, (error, channel) => {
+        if (error) {
+          this.emit('log', `tunnel: cannot reach 127.0.0.1:${remotePort} on ${this.host.host}: ${error.message}`);
+          socket.destroy();
+          return;
+        }
+        if (socket.destroyed) {
+          channel.close();
+          return;
+        }
+        channel.on('error', () => socket.destroy());
+        channel.on('close', () => socket.destroy());
+        socket.on('close', () => channel.close());
+        socket.pipe(channel).pipe(socket);
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(0, '127.0.0.1', () => {
+        listener.off('error', reject);
+        resolve();
+      });
+    });
+    const address = listener.address();
+    if (typeof address !== 'object' || !address)
+      throw new TrainerLaunchError('spawn_failed', 'The tunnel has no local port.');
+    return address.port;
+  }
+
+  private closeTunnel(): void {
+    const serving = this.serving;
+    if (!serving) return;
+    serving.info = null;
+    for (const socket of serving.sockets) socket.destroy();
+    if (serving.listener.listening) serving.listener.close();
+  }
+
+  /**
+   * Ends serving: the STOP file (reconnecting if the connection was lost), up to `graceMs` for the
+   * server to exit, then SIGTERM and SIGKILL to its process group; closes the tunnel and the
+   * connection. Never throws for a host that cannot be reached (the server may then linger there).
+   * Milliseconds.
+   */
+  stopServe(graceMs = 15_000): Promise<void> {
+    if (!this.serving) return Promise.resolve();
+    this.serveStopping ??= this.endServing(graceMs).finally(() => (this.serveStopping = null));
+    return this.serveStopping;
+  }
+
+  private async endServing(graceMs: number): Promise<void> {
+    const run = this.run;
+    this.abandonServeStart?.(
+      new TrainerLaunchError('not_running', `Serving on ${this.host.host} was stopped before the model was ready.`),
+    );
+    this.closeTunnel();
+    this.following = false;
+    try {
+      // A request in flight on a dead connection may never be answered: wait for the loop a while only.
+      await Promise.race([this.loop, sleep(3_000)]);
+      if (run && run.files === SERVE_FILES) {
+        await this.connect();
+        const alive = async (): Promise<boolean> =>
+          (await this.exec(`kill -0 ${run.pid} 2>/dev/null && echo alive`)).stdout.includes('alive');
+        await this.writeRemote(posix.join(run.runDir, RUN_FILES.stop), 'stop requested by Character Studio\n');
+        const deadline = Date.now() + graceMs;
+        while ((await alive()) && Date.now() < deadline) await sleep(200);
+        for (const signal of ['TERM', 'KILL']) {
+          if (!(await alive())) break;
+          this.emit('log', `the model server on ${this.host.host} did not stop in time: SIG${signal}`);
+          await this.exec(
+            `kill -${signal} -- -${run.pid} 2>/dev/null || kill -${signal} ${run.pid} 2>/dev/null || true`,
+          );
+          await sleep(1_000);
+        }
+      }
+    } catch (error) {
+      this.emit('log', `could not stop the model server on ${this.host.host}: ${(error as Error).message}`);
+    } finally {
+      this.serving = null;
+      this.run = null;
+      this.dropConnection();
+    }
+  }
+
+  private dropConnection(): void {
+    this.client?.end();
+    this.client = null;
+    this.sftp = null;
+    this.closed = null;
   }
 
   // ── control ─────────────────────────────────────────────────────────────────────────────────

@@ -188,6 +188,17 @@ type ActiveRun =
       detaching: boolean;
     };
 
+/**
+ * A run being served: by the local Python, or on the run's SSH host behind a tunnel (`serving.url`
+ * is then the tunnel's local end). `ready` settles once the model answers or the start failed;
+ * `stop` ends the server (a remote one on its host too) and resolves once it is gone.
+ */
+interface ServerEntry {
+  serving: TrainingServing;
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
 export class TrainingService {
   private readonly active = new Map<RunId, ActiveRun>();
   /** The last doctor report per local interpreter, for estimates. */
@@ -196,10 +207,7 @@ export class TrainingService {
   /** Byte progress of the phase each live run is in (the base model's download); not persisted. */
   private readonly transfers = new Map<RunId, TrainingTransfer>();
   /** Runs this process serves over the OpenAI protocol (the trainer's `serve`), with their state. */
-  private readonly servers = new Map<
-    RunId,
-    { launcher: LocalTrainerLauncher; serving: TrainingServing; ready: Promise<void> }
-  >();
+  private readonly servers = new Map<RunId, ServerEntry>();
   private settingUp = false;
 
   constructor(
@@ -410,8 +418,10 @@ export class TrainingService {
   }
 
   /**
-   * Serves a finished run over the OpenAI protocol on 127.0.0.1 with the local Python (a remote run's
-   * adapter was downloaded here); resolves once the model is loaded and the port answers.
+   * Serves a finished run over the OpenAI protocol on 127.0.0.1; resolves once the model is loaded
+   * and the port answers. A run trained on an SSH host that is still configured is served there,
+   * on its GPU, through an SSH tunnel whose local end is `serving.url`; other runs (and remote runs
+   * whose host was deleted: their adapter was downloaded here) use the local Python.
    */
   async serve(id: RunId): Promise<TrainingRun> {
     const row = this.row(id);
@@ -424,12 +434,22 @@ export class TrainingService {
       throw new StudioFailure('invalid_argument', 'Only a finished run can be served. Resume it to the end first.');
     if (this.active.has(id)) throw new StudioFailure('conflict', 'This run is busy; wait until it finishes.');
     const config = readStoredConfig(row.config);
+    const modelName = servedModelName(this.characters.get(row.character_id).shortName, id);
+    const found = config.target === 'local' ? null : (this.remote?.launcherFor(config.target) ?? null);
+    if (found) return this.serveRemote(id, row, config, modelName, found);
     const python = config.python.trim() || this.options.defaultPython;
     const launcher = new LocalTrainerLauncher({ python, trainerDir: this.options.trainerDir, stopGraceMs: 10_000 });
     let settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
     const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
     ready.catch(() => undefined); // awaited below; a server that ends later rejects nobody
-    const entry = { launcher, serving: { state: 'starting', url: null, model: null } as TrainingServing, ready };
+    const entry: ServerEntry = {
+      serving: { state: 'starting', url: null, model: null },
+      ready,
+      stop: async () => {
+        launcher.stop();
+        await launcher.waitForExit().catch(() => undefined);
+      },
+    };
     launcher.on('event', (event) => {
       if (event.type === 'phase' && event.name === 'serving' && event.url) {
         entry.serving = { state: 'ready', url: event.url, model: event.model ?? null };
@@ -450,10 +470,7 @@ export class TrainingService {
           run_dir: row.run_dir,
           base_model: config.baseModel,
           format: config.format,
-          serve: {
-            host: '127.0.0.1',
-            model_name: servedModelName(this.characters.get(row.character_id).shortName, id),
-          },
+          serve: { host: '127.0.0.1', model_name: modelName },
         },
         'serve',
       );
@@ -463,6 +480,66 @@ export class TrainingService {
     }
     this.emit(id, true);
     await ready;
+    return this.get(id);
+  }
+
+  /**
+   * Serves the run in its remote folder on its SSH host (launcher.startServe). The entry ends, and
+   * `training/progressed` says `serving: null`, when the server exits there or the connection (and
+   * with it the tunnel) is lost; in the latter case the server is asked to stop once reachable.
+   */
+  private async serveRemote(
+    id: RunId,
+    row: TrainingRunRow,
+    config: TrainingConfig,
+    modelName: string,
+    found: { launcher: SshTrainerLauncher; label: string },
+  ): Promise<TrainingRun> {
+    const { launcher, label } = found;
+    const started = launcher.startServe(id, {
+      base_model: config.baseModel,
+      format: config.format,
+      serve: { model_name: modelName },
+    });
+    const ready = started.then(() => undefined);
+    ready.catch(() => undefined); // awaited below
+    const entry: ServerEntry = {
+      serving: { state: 'starting', url: null, model: null },
+      ready,
+      stop: () => launcher.stopServe(),
+    };
+    const end = (why: string): void => {
+      if (this.servers.get(id) !== entry) return;
+      this.servers.delete(id);
+      this.events.emit('training/logged', { runId: id, line: why });
+      this.emit(id, true);
+      void launcher.stopServe();
+    };
+    launcher.on('log', (line) => this.events.emit('training/logged', { runId: id, line }));
+    launcher.on('exit', (exit) => end(`the model server on ${label} ended: ${exit.message}`));
+    launcher.on('connection', (state, detail) => {
+      if (state === 'failed') end(detail);
+    });
+    this.servers.set(id, entry);
+    this.emit(id, true);
+    try {
+      const served = await started;
+      if (this.servers.get(id) === entry) {
+        entry.serving = { state: 'ready', url: served.url, model: served.model || modelName };
+        this.events.emit('training/logged', {
+          runId: id,
+          line: `serving on ${label} (${served.remoteUrl}) through an SSH tunnel at ${served.url}`,
+        });
+      }
+    } catch (error) {
+      if (this.servers.get(id) === entry) this.servers.delete(id);
+      this.emit(id, true);
+      throw new StudioFailure(
+        'unavailable',
+        `Could not serve the run on ${label}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    this.emit(id, true);
     return this.get(id);
   }
 
@@ -503,13 +580,16 @@ export class TrainingService {
     }
   }
 
-  /** Stops serving the run; resolves once the server process has exited. */
+  /** Stops serving the run; resolves once the server process has exited (on its host too, when reachable). */
   async stopServing(id: RunId): Promise<TrainingRun> {
     this.row(id);
     const server = this.servers.get(id);
     if (server) {
-      server.launcher.stop();
-      await server.launcher.waitForExit().catch(() => undefined);
+      await server.stop();
+      if (this.servers.get(id) === server) {
+        this.servers.delete(id);
+        this.emit(id, true);
+      }
     }
     return this.get(id);
   }
@@ -547,20 +627,25 @@ export class TrainingService {
 
   /**
    * Stops following remote runs and closes their connections; they go on training on their hosts
-   * and stay `running` here, so the next studio start re-attaches to them.
+   * and stay `running` here, so the next studio start re-attaches to them. Model servers stop.
    */
   async detachRemote(): Promise<void> {
     const remote = [...this.active.values()].filter((run) => run.kind === 'remote');
-    await Promise.all(
-      remote.map(async (run) => {
+    await Promise.all([
+      ...remote.map(async (run) => {
         run.detaching = true;
         await detachWithin(run.launcher);
         run.settle();
       }),
-    );
+      // A model server is only reachable through this studio's tunnel: none is left running on a host.
+      ...[...this.servers.keys()].map((id) => this.stopServing(id)),
+    ]);
   }
 
-  /** Asks local trainers to save and stop (up to `graceMs`), leaving them resumable; remote runs are detached and go on. */
+  /**
+   * Asks local trainers to save and stop (up to `graceMs`), leaving them resumable; remote runs are
+   * detached and go on. Every model server stops, remote ones on their hosts too.
+   */
   async shutdown(graceMs = 15_000): Promise<void> {
     await this.detachRemote();
     await Promise.all([...this.servers.keys()].map((id) => this.stopServing(id)));

@@ -5,7 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CharacterId, ChunkId, Scene, SceneId, Turn } from '../../../common/contract';
+import type { CharacterId, ChunkId, Scene, SceneId, TrainingConfig, Turn } from '../../../common/contract';
+import { DEFAULT_HYPERPARAMETERS } from '../../../main/core/training/training-service';
 import type { TrainerHyperparameters, TrainerJob } from '../../../main/core/trainer/job';
 import { repoRoot } from '../../support/paths';
 
@@ -127,4 +128,32 @@ export function tinyJob(
 /** A job that trains long enough (thousands of ~20 ms steps) to be stopped mid-run. */
 export function longJob(runDir: string, model: string, dataset: string): TrainerJob {
   return tinyJob(runDir, model, dataset, { epochs: 2000, max_steps: 5000, save_every_steps: 100000 });
+}
+
+/**
+ * A studio training config that trains the tiny model in seconds: chat format, batch 2, 256
+ * tokens, 6 steps with a checkpoint every 3, a 20% dev split; `patch` overrides hyper-parameters.
+ */
+export function tinyTrainingConfig(
+  baseModel: string,
+  target: TrainingConfig['target'],
+  patch: Partial<TrainingConfig['hyperparameters']> = {},
+): TrainingConfig {
+  return {
+    baseModel,
+    format: 'chat',
+    target,
+    python: '',
+    hyperparameters: {
+      ...DEFAULT_HYPERPARAMETERS,
+      batchSize: 2,
+      gradAccumulation: 1,
+      maxLength: 256,
+      maxSteps: 6,
+      saveEverySteps: 3,
+      evalShare: 0.2,
+      gradientCheckpointing: false,
+      ...patch,
+    },
+  };
 }

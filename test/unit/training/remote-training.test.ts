@@ -13,13 +13,12 @@ import { runCli } from '../../../main/cli/main';
 import { Studio } from '../../../main/core/studio';
 import { EventFollower } from '../../../main/core/trainer/events';
 import { trainerCommand } from '../../../main/core/trainer/ssh-launcher';
-import { DEFAULT_HYPERPARAMETERS } from '../../../main/core/training/training-service';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { tempDir } from '../../support/paths';
 import { startSshd, type TestSshd } from '../../support/sshd';
 import { studioResponder } from '../../support/studio-responder';
 import { call, callError, generatedBeethoven } from '../../support/studio';
-import { buildTinyModel, trainerEnv, venvPython } from '../trainer/fixtures';
+import { buildTinyModel, tinyTrainingConfig, trainerEnv, venvPython } from '../trainer/fixtures';
 
 const tmp = tempDir('cs-remote-train-');
 const dataDir = path.join(tmp.dir, 'data');
@@ -54,23 +53,7 @@ function hostDraft(patch: Partial<HostDraft> = {}): HostDraft {
 }
 
 function config(target: HostId, patch: Partial<TrainingConfig['hyperparameters']> = {}): TrainingConfig {
-  return {
-    baseModel: model,
-    format: 'chat',
-    target,
-    python: '',
-    hyperparameters: {
-      ...DEFAULT_HYPERPARAMETERS,
-      batchSize: 2,
-      gradAccumulation: 1,
-      maxLength: 256,
-      maxSteps: 6,
-      saveEverySteps: 3,
-      evalShare: 0.2,
-      gradientCheckpointing: false,
-      ...patch,
-    },
-  };
+  return tinyTrainingConfig(model, target, patch);
 }
 
 async function waitFor<T>(what: string, probe: () => T | undefined, ms = 60_000): Promise<T> {

@@ -5,12 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import type { CharacterId, TrainingConfig, TrainingRun, TrainingServing } from '../../../common/contract';
 import { parameterCount } from '../../../main/core/training/estimate';
-import { DEFAULT_HYPERPARAMETERS } from '../../../main/core/training/training-service';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { repoRoot, tempDir } from '../../support/paths';
 import { studioResponder } from '../../support/studio-responder';
 import { call, callError, generatedBeethoven, makeStudio } from '../../support/studio';
-import { buildTinyModel, venvPython } from '../trainer/fixtures';
+import { buildTinyModel, tinyTrainingConfig, venvPython } from '../trainer/fixtures';
 
 /**
  * The studio end to end from generated scenes to a trained adapter: the real pipeline fills the
@@ -23,23 +22,7 @@ let model: string;
 const models = tempDir('cs-train-model-');
 
 function config(patch: Partial<TrainingConfig['hyperparameters']> = {}): TrainingConfig {
-  return {
-    baseModel: model,
-    format: 'chat',
-    target: 'local',
-    python: venvPython,
-    hyperparameters: {
-      ...DEFAULT_HYPERPARAMETERS,
-      batchSize: 2,
-      gradAccumulation: 1,
-      maxLength: 256,
-      maxSteps: 6,
-      saveEverySteps: 3,
-      evalShare: 0.2,
-      gradientCheckpointing: false,
-      ...patch,
-    },
-  };
+  return { ...tinyTrainingConfig(model, 'local', patch), python: venvPython };
 }
 
 beforeAll(async () => {

@@ -1,11 +1,12 @@
 import type { TrainingRun } from '../../../../common/contract';
-import { storeRun, useCommand } from '../../lib/queries';
+import { storeRun, useCommand, useHosts } from '../../lib/queries';
 import { CopyButton } from './ArtifactList';
 import { ChatBox } from './ChatBox';
 
 /**
  * Chat with a finished run in any OpenAI-compatible app (SillyTavern, Open WebUI, the openai
- * package): the trainer's `serve` answers on this computer while the studio runs.
+ * package): the trainer's `serve` answers on 127.0.0.1 while the studio runs. A run trained on a GPU
+ * server is served there and reached through the SSH connection.
  */
 export function ServePanel({ run, characterName }: { run: TrainingRun; characterName: string }) {
   const serve = useCommand('training/serve');
@@ -13,6 +14,8 @@ export function ServePanel({ run, characterName }: { run: TrainingRun; character
   const serving = run.serving ?? null;
   const onDone = { onSuccess: storeRun };
   const busy = serve.isPending || stop.isPending;
+  const hosts = useHosts();
+  const host = run.config.target === 'local' ? undefined : hosts.data?.find((h) => h.id === run.config.target);
 
   return (
     <section className="serve-panel" aria-label="Chat with this model">
@@ -24,15 +27,17 @@ export function ServePanel({ run, characterName }: { run: TrainingRun; character
           </button>
         ) : (
           <button className="primary" onClick={() => serve.mutate({ id: run.id }, onDone)} disabled={busy}>
-            Serve on this computer
+            {host ? `Serve on ${host.name}` : 'Serve on this computer'}
           </button>
         )}
       </div>
       {!serving ? (
         <p className="muted">
-          Starts an OpenAI-compatible server for this model on 127.0.0.1, for chat apps such as SillyTavern or Open
-          WebUI. Replies follow the {run.config.format === 'chat' ? 'chat template' : "paper's format"} it was trained
-          in.
+          {host
+            ? `Loads this model on ${host.name}, where it trained, and reaches it through the SSH connection: `
+            : 'Starts '}
+          an OpenAI-compatible server on 127.0.0.1 of this computer, for chat apps such as SillyTavern or Open WebUI.
+          Replies follow the {run.config.format === 'chat' ? 'chat template' : "paper's format"} it was trained in.
         </p>
       ) : serving.state === 'starting' ? (
         <p className="muted" role="status">
