@@ -20,3 +20,8 @@ export function environmentOf(report: DoctorEvent, interpreter: string, where = 
     bf16: report.bf16_supported,
   };
 }
+
+/** An environment that cannot train, and why (`summary`). */
+export function failedEnvironment(python: string, summary: string): TrainerEnvironment {
+  return { ok: false, python, summary, torch: null, cuda: false, gpus: [], bf16: false };
+}

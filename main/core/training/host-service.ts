@@ -17,7 +17,7 @@ import {
   type SshHostConfig,
   type SshLauncherOptions,
 } from '../trainer/ssh-launcher';
-import { environmentOf } from './doctor-report';
+import { environmentOf, failedEnvironment } from './doctor-report';
 
 /**
  * SSH hosts the trainer can run on: their settings (store), their trusted host keys
@@ -127,7 +127,7 @@ export class HostService implements RemoteHosts {
       const error = new SshHostKeyError(verdict, host.host, host.port, key);
       return { ok: false, summary: error.message, fingerprint: shown, needsTrust: verdict === 'unknown', doctor: null };
     }
-    const launcher = new SshTrainerLauncher(this.sshConfig(host), this.launcherOptions());
+    const { launcher } = this.launcherFor(id)!;
     try {
       await launcher.connect();
       const doctor = await this.remoteDoctor(launcher, host);
@@ -186,15 +186,10 @@ export class HostService implements RemoteHosts {
       }
       if (python === host.python) why = result.stderr.trim().split('\n').pop() ?? `exit ${String(result.code)}`;
     }
-    return {
-      ok: false,
-      python: host.python,
-      summary: `${host.python} lacks the trainer's packages (${why}). The first training run creates ${venvPython} and installs them with pip (this needs internet access on the host), or set the host's Python to an interpreter that has them.`,
-      torch: null,
-      cuda: false,
-      gpus: [],
-      bf16: false,
-    };
+    return failedEnvironment(
+      host.python,
+      `${host.python} lacks the trainer's packages (${why}). The first training run creates ${venvPython} and installs them with pip (this needs internet access on the host), or set the host's Python to an interpreter that has them.`,
+    );
   }
 
   private sshConfig(host: StoredHost): SshHostConfig {

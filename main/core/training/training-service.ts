@@ -27,7 +27,7 @@ import { runnerAlive, runnerId } from '../runner';
 import type { EventBus } from '../events';
 import { DatasetExportError, writeTrainerDataset } from '../trainer/dataset-export';
 import { foldTransfer } from '../trainer/events';
-import { environmentOf } from './doctor-report';
+import { environmentOf, failedEnvironment } from './doctor-report';
 import { estimateTraining } from './estimate';
 import { OpenAiCompatibleProvider } from '../llm/openai-provider';
 import { LlmError } from '../llm/types';
@@ -238,15 +238,7 @@ export class TrainingService {
       this.environments.set(interpreter, environment);
       return environment;
     } catch (error) {
-      return {
-        ok: false,
-        python: interpreter,
-        summary: error instanceof Error ? error.message : String(error),
-        torch: null,
-        cuda: false,
-        gpus: [],
-        bf16: false,
-      };
+      return failedEnvironment(interpreter, error instanceof Error ? error.message : String(error));
     }
   }
 
@@ -266,7 +258,7 @@ export class TrainingService {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       say(`failed: ${message}`);
-      return { ok: false, python: dir, summary: message, torch: null, cuda: false, gpus: [], bf16: false };
+      return failedEnvironment(dir, message);
     } finally {
       this.settingUp = false;
     }
@@ -407,7 +399,7 @@ export class TrainingService {
     }
     // A remote run's adapter was downloaded into its local folder: export runs here, and needs the base model here too.
     // GGUF means both files llama.cpp and Ollama take: the merged model and, for a LoRA run, the adapter.
-    const lora = !(JSON.parse(row.config) as TrainingConfig).hyperparameters.fullFinetune;
+    const lora = !readStoredConfig(row.config).hyperparameters.fullFinetune;
     await this.launch(id, 'export', {
       merged: options.merged || options.gguf,
       gguf: options.gguf,
@@ -647,8 +639,7 @@ export class TrainingService {
    * detached and go on. Every model server stops, remote ones on their hosts too.
    */
   async shutdown(graceMs = 15_000): Promise<void> {
-    await this.detachRemote();
-    await Promise.all([...this.servers.keys()].map((id) => this.stopServing(id)));
+    await this.detachRemote(); // stops every model server too
     const all = [...this.active.entries()].filter(
       (entry): entry is [RunId, Extract<ActiveRun, { kind: 'local' }>] => entry[1].kind === 'local',
     );

@@ -1,3 +1,5 @@
+import { useState, type ReactNode } from 'react';
+
 /** Pieces the job card (Generate) and the run card (Train) share. */
 
 /** The card's one-sentence state, shown as a failure when the work failed. */
@@ -35,5 +37,42 @@ export function CancelAndClose({
         </button>
       )}
     </>
+  );
+}
+
+/**
+ * Earlier jobs or runs, folded: one row each, and the one opened shown as its full card in place.
+ * `card(item, close)` draws the opened one; `row(item)` the contents of a row's button.
+ */
+export function EarlierWork<T extends { id: string }>({
+  items,
+  card,
+  row,
+}: {
+  items: readonly T[];
+  card: (item: T, close: () => void) => ReactNode;
+  row: (item: T) => ReactNode;
+}) {
+  const [openId, setOpenId] = useState<string | null>(null);
+  if (items.length === 0) return null;
+  return (
+    <details className="earlier-runs">
+      <summary>
+        {items.length} earlier run{items.length === 1 ? '' : 's'}
+      </summary>
+      <ul>
+        {items.map((item) => (
+          <li key={item.id}>
+            {openId === item.id ? (
+              card(item, () => setOpenId(null))
+            ) : (
+              <button className="job-row" onClick={() => setOpenId(item.id)}>
+                {row(item)}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }

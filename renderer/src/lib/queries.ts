@@ -80,9 +80,8 @@ export const useTrainingOptions = () =>
   useQuery({ queryKey: ['training/options', {}], queryFn: () => invoke('training/options', {}), staleTime: Infinity });
 export const useTrainingRuns = (characterId: CharacterId) => useCommandQuery('training/list', { characterId });
 
-/** The estimate for a config the caller has already debounced; null disables it. */
 /**
- * `environmentAt`: when the environment check last answered (0: never). Main times the run with the
+ * The estimate for a config the caller has already debounced; null disables it. `environmentAt`: when the environment check last answered (0: never). Main times the run with the
  * GPUs that check saw, so a new answer asks for a new estimate.
  */
 export function useTrainingEstimate(characterId: CharacterId, config: TrainingConfig | null, environmentAt = 0) {
@@ -164,6 +163,8 @@ export function subscribeToStudioEvents(): () => void {
     }),
     studio().on('hosts/changed', () => {
       void queryClient.invalidateQueries({ queryKey: ['hosts/list'] });
+      // A run on a host is estimated with its GPU count.
+      void queryClient.invalidateQueries({ queryKey: ['training/estimate'] });
     }),
     studio().on('limits/changed', ({ characterId }) => {
       void queryClient.invalidateQueries({ queryKey: ['limits/list', { characterId }] });

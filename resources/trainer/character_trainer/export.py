@@ -27,6 +27,7 @@ from .train import ADAPTER_DIR, MODEL_DIR
 log = logging.getLogger("character_trainer")
 
 EXPORTS_DIR = "exports"
+MERGED_NAME = "merged"  # exports/merged/: the base model with the adapter merged in
 GGUF_NAME = "model.gguf"
 ADAPTER_GGUF_NAME = "adapter.gguf"
 
@@ -101,15 +102,15 @@ def run_export(job: Job, sink: EventSink) -> tuple[ExitCode, dict[str, Any]]:
     exports[key] = {"path": trained.name, "files": checksums(trained, run_dir)}
     outputs[key] = str(trained)
 
+    tokenizer = load_tokenizer(str(trained), None)
     merged_dir: Path | None = full_model if not adapter.is_dir() else None
     if job.export.merged and adapter.is_dir():
         sink.emit("phase", name="merging")
-        merged_dir = exports_dir / "merged"
-        merge_adapter(job, adapter, merged_dir, sink)
+        merged_dir = exports_dir / MERGED_NAME
+        merge_adapter(job, manifest, tokenizer, adapter, merged_dir, sink)
         exports["merged"] = {"path": merged_dir.relative_to(run_dir).as_posix(), "files": checksums(merged_dir, run_dir)}
         outputs["merged"] = str(merged_dir)
 
-    tokenizer = load_tokenizer(str(trained), None)
     modelfile = exports_dir / "Modelfile"
     adapter_note = f"./{ADAPTER_GGUF_NAME}" if job.export.gguf_adapter and adapter.is_dir() else None
     modelfile.write_text(modelfile_text(fmt, tokenizer.chat_template if fmt == "chat" else None, tokenizer.eos_token,
@@ -162,17 +163,19 @@ def run_export(job: Job, sink: EventSink) -> tuple[ExitCode, dict[str, Any]]:
     return ExitCode.DONE, outputs
 
 
-def merge_adapter(job: Job, adapter: Path, target: Path, sink: EventSink) -> None:
+def merge_adapter(job: Job, manifest: dict[str, Any], tokenizer: Any, adapter: Path, target: Path,
+                  sink: EventSink) -> None:
+    """Saves the base model with the adapter merged in, and the adapter's tokenizer, into ``target``."""
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
-    base = base_model_for_export(job, read_manifest(job.run_dir), sink, phase_after_download="merging")
+    base = base_model_for_export(job, manifest, sink, phase_after_download="merging")
     model = AutoModelForCausalLM.from_pretrained(str(base), dtype="auto")
     merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
     tmp = target.with_name(target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     merged.save_pretrained(tmp)
-    load_tokenizer(str(adapter), None).save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
 

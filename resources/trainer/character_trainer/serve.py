@@ -43,7 +43,7 @@ import torch
 
 from .control import Controller, Request
 from .dataset import EOT, load_dataset, scene_characters
-from .export import END_OF_TURN_MARKERS, EXPORTS_DIR
+from .export import END_OF_TURN_MARKERS, EXPORTS_DIR, MERGED_NAME
 from .formats import FormatError, Renderer
 from .hub import base_model_for_export, resolve_base_model
 from .inference import (DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, MAX_ASIDES, Character, Generator,
@@ -57,7 +57,7 @@ from .train import ADAPTER_DIR, MODEL_DIR
 
 log = logging.getLogger("character_trainer")
 
-MERGED_DIR = f"{EXPORTS_DIR}/merged"
+MERGED_DIR = f"{EXPORTS_DIR}/{MERGED_NAME}"
 MAX_BODY_BYTES = 4 << 20
 MAX_STOPS = 4  # as OpenAI
 IDLE_WAIT_S = 10.0  # how long shutdown waits for a cut generation to answer its client
@@ -217,7 +217,7 @@ def cpu_serving_precision(requested: str, precision: Precision, fp32_bytes: int 
         return precision
     chosen = precision
     if requested == "auto" and fp32_bytes > available // 2:
-        chosen = Precision("bf16", torch.bfloat16, None, False)
+        chosen = pick_precision("bf16", torch.device("cpu"), full_finetune=False)
     needed = fp32_bytes // (4 // (2 if chosen.name in ("bf16", "fp16") else 4)) * 6 // 5  # weights + 20%
     if needed > available:
         gib = 2**30

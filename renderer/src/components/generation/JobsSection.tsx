@@ -1,14 +1,12 @@
-import { useState } from 'react';
 import type { Character, Job, JobStatus, StageProgress } from '../../../../common/contract';
 import { storeJob, useCommand, useJobs, useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
-import { CancelAndClose, WorkMessage } from '../work-card';
+import { CancelAndClose, EarlierWork, WorkMessage } from '../work-card';
 import { ACTIVE, formatDuration, formatTime, formatTokens, formatUsd, STAGE_LABEL, STATUS_LABEL } from './format';
 
 /** The character's runs: the latest as a full card, earlier ones as rows that open into one. */
 export function JobsSection({ character }: { character: Character }) {
   const jobs = useJobs(character.id);
-  const [openId, setOpenId] = useState<string | null>(null);
   const list = [...(jobs.data ?? [])].sort((a, b) => b.createdAt - a.createdAt);
   const [current, ...earlier] = list;
   if (!current) return null;
@@ -16,33 +14,20 @@ export function JobsSection({ character }: { character: Character }) {
   return (
     <section className="jobs" aria-label="Runs">
       <JobCard job={current} latest />
-      {earlier.length > 0 && (
-        <details className="earlier-runs">
-          <summary>
-            {earlier.length} earlier run{earlier.length === 1 ? '' : 's'}
-          </summary>
-          <ul>
-            {earlier.map((job) =>
-              openId === job.id ? (
-                <li key={job.id}>
-                  <JobCard job={job} latest={false} onClose={() => setOpenId(null)} />
-                </li>
-              ) : (
-                <li key={job.id}>
-                  <button className="job-row" onClick={() => setOpenId(job.id)}>
-                    <StatusBadge status={job.status} />
-                    <span>{formatTime(job.createdAt)}</span>
-                    <span className="muted">
-                      {job.done.toLocaleString('en-US')} / {job.total.toLocaleString('en-US')} items
-                      {job.failed > 0 ? ` · ${job.failed} failed` : ''} · {formatUsd(job.costUsd)}
-                    </span>
-                  </button>
-                </li>
-              ),
-            )}
-          </ul>
-        </details>
-      )}
+      <EarlierWork
+        items={earlier}
+        card={(job, close) => <JobCard job={job} latest={false} onClose={close} />}
+        row={(job) => (
+          <>
+            <StatusBadge status={job.status} />
+            <span>{formatTime(job.createdAt)}</span>
+            <span className="muted">
+              {job.done.toLocaleString('en-US')} / {job.total.toLocaleString('en-US')} items
+              {job.failed > 0 ? ` · ${job.failed} failed` : ''} · {formatUsd(job.costUsd)}
+            </span>
+          </>
+        )}
+      />
     </section>
   );
 }

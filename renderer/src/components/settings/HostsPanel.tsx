@@ -67,21 +67,17 @@ function HostCard({ host, editing, onEdit }: { host: Host; editing: boolean; onE
   const remove = useCommand('hosts/delete');
   const [check, setCheck] = useState<HostCheck | null>(null);
 
+  /** A check (a test, or the one trusting runs) also tells main the host's GPUs, which estimates use. */
+  const checked = (check: HostCheck) => {
+    setCheck(check);
+    void queryClient.invalidateQueries({ queryKey: ['training/estimate'] });
+  };
   const runTest = () => {
     setCheck(null);
-    test.mutate(
-      { id: host.id },
-      {
-        onSuccess: (check) => {
-          setCheck(check);
-          // Main times a run on this host with the GPUs this check saw.
-          void queryClient.invalidateQueries({ queryKey: ['training/estimate'] });
-        },
-      },
-    );
+    test.mutate({ id: host.id }, { onSuccess: checked });
   };
   const trustKey = (fingerprint: string) => {
-    trust.mutate({ id: host.id, fingerprint }, { onSuccess: setCheck });
+    trust.mutate({ id: host.id, fingerprint }, { onSuccess: checked });
   };
   const onDelete = () => {
     if (!window.confirm(`Delete the host “${host.name}”? Runs made there keep their records and downloaded files.`))

@@ -19,7 +19,7 @@ export function ChatBox({ run, characterName }: { run: TrainingRun; characterNam
   const [lines, setLines] = useState<Line[]>([]);
   const [draft, setDraft] = useState('');
   const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState<{ requestId: string; text: string; reasoning: string } | null>(null);
+  const [pending, setPending] = useState<{ text: string; reasoning: string } | null>(null);
   const pendingId = useRef<string | null>(null);
 
   const onDelta = useCallback((delta: Events['training/chat-delta']) => {
@@ -40,7 +40,7 @@ export function ChatBox({ run, characterName }: { run: TrainingRun; characterNam
     setDraft('');
     setError(null);
     pendingId.current = requestId;
-    setPending({ requestId, text: '', reasoning: '' });
+    setPending({ text: '', reasoning: '' });
     try {
       const reply = await chat.mutateAsync({
         id: run.id,

@@ -1,8 +1,7 @@
-import { useState } from 'react';
 import type { BaseModelOption, RunStatus, TrainingRun } from '../../../../common/contract';
 import { formatDuration, formatPercent, formatTime } from '../generation/format';
 import { storeRun, useCommand } from '../../lib/queries';
-import { CancelAndClose, WorkMessage } from '../work-card';
+import { CancelAndClose, EarlierWork, WorkMessage } from '../work-card';
 import { ArtifactList } from './ArtifactList';
 import { LogView } from './LogView';
 import { LossChart } from './LossChart';
@@ -20,7 +19,6 @@ export function RunsSection({
   baseModels: BaseModelOption[];
   characterName: string;
 }) {
-  const [openId, setOpenId] = useState<string | null>(null);
   const sorted = [...runs].sort((a, b) => b.createdAt - a.createdAt);
   const [latest, ...rest] = sorted;
   if (!latest) return null;
@@ -38,40 +36,23 @@ export function RunsSection({
           title={i === 0 ? 'latest' : 'live'}
         />
       ))}
-      {earlier.length > 0 && (
-        <details className="earlier-runs">
-          <summary>
-            {earlier.length} earlier run{earlier.length === 1 ? '' : 's'}
-          </summary>
-          <ul>
-            {earlier.map((run) =>
-              openId === run.id ? (
-                <li key={run.id}>
-                  <RunCard
-                    run={run}
-                    baseModels={baseModels}
-                    characterName={characterName}
-                    title="earlier"
-                    onClose={() => setOpenId(null)}
-                  />
-                </li>
-              ) : (
-                <li key={run.id}>
-                  <button className="job-row" onClick={() => setOpenId(run.id)}>
-                    <RunStatusBadge status={run.status} />
-                    <span>{formatTime(run.createdAt)}</span>
-                    <span className="muted">
-                      {modelName(run.config.baseModel, baseModels)} · step {run.step.toLocaleString('en-US')} of{' '}
-                      {run.totalSteps.toLocaleString('en-US')}
-                      {lastLoss(run) !== null ? ` · loss ${lastLoss(run)?.toFixed(3)}` : ''}
-                    </span>
-                  </button>
-                </li>
-              ),
-            )}
-          </ul>
-        </details>
-      )}
+      <EarlierWork
+        items={earlier}
+        card={(run, close) => (
+          <RunCard run={run} baseModels={baseModels} characterName={characterName} title="earlier" onClose={close} />
+        )}
+        row={(run) => (
+          <>
+            <RunStatusBadge status={run.status} />
+            <span>{formatTime(run.createdAt)}</span>
+            <span className="muted">
+              {modelName(run.config.baseModel, baseModels)} · step {run.step.toLocaleString('en-US')} of{' '}
+              {run.totalSteps.toLocaleString('en-US')}
+              {lastLoss(run) !== null ? ` · loss ${lastLoss(run)?.toFixed(3)}` : ''}
+            </span>
+          </>
+        )}
+      />
     </section>
   );
 }

@@ -76,14 +76,8 @@ export function fieldText(
       return d.python;
     case 'target':
       return d.target;
-    case 'evalShare':
-    case 'warmupRatio':
-      return String(Math.round(h[field] * 1000) / 10);
-    case 'maxSteps':
-    case 'earlyStoppingPatience':
-      return h[field] === null ? '' : String(h[field]);
     default:
-      return String(h[field]);
+      return asText(field, h[field]);
   }
 }
 
