@@ -69,9 +69,19 @@ export default tseslint.config(
     },
   },
   {
-    files: ['common/contract.ts'],
+    files: ['common/contract/**/*.ts'],
     rules: {
-      'no-restricted-syntax': ['error', { selector: 'ImportDeclaration', message: 'The contract imports nothing.' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[importKind!='type'], ExportAllDeclaration[exportKind!='type']",
+          message: 'The contract is types only: it imports types from its own folder and nothing else.',
+        },
+        {
+          selector: 'ImportDeclaration[source.value=/^(?!\\.\\/)/]',
+          message: 'The contract imports only from its own folder.',
+        },
+      ],
     },
   },
   {

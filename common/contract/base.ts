@@ -1,0 +1,33 @@
+/** Branded ids and what every area shares. Types only. */
+
+declare const brand: unique symbol;
+export type Brand<T, B extends string> = T & { readonly [brand]: B };
+
+export type CharacterId = Brand<string, 'CharacterId'>;
+export type ProfileId = Brand<string, 'ProfileId'>;
+export type ChunkId = Brand<string, 'ChunkId'>;
+export type ProviderId = Brand<string, 'ProviderId'>;
+export type JobId = Brand<string, 'JobId'>;
+export type SceneId = Brand<string, 'SceneId'>;
+export type CallId = Brand<string, 'CallId'>;
+export type LimitId = Brand<string, 'LimitId'>;
+export type RunId = Brand<string, 'RunId'>;
+export type HostId = Brand<string, 'HostId'>;
+
+export type Door = 'desktop' | 'web' | 'cli';
+
+export interface AppInfo {
+  version: string;
+  door: Door;
+  dataDir: string;
+  databasePath: string;
+  schemaVersion: number;
+  /** Limits the renderer checks before sending, so the user hears early. */
+  limits: { maxProfileBytes: number; maxChunkChars: number };
+}
+
+export type Empty = Record<string, never>;
+
+export interface AppCommands {
+  'app/info': (arg: Empty) => AppInfo;
+}

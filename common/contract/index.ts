@@ -1,0 +1,80 @@
+/**
+ * The studio contract: every command a door (IPC, HTTP, CLI) may call and every event it may
+ * receive. Types only; it imports only its own area files and is compiled with neither DOM nor Node types,
+ * so renderer, preload and main can all depend on it.
+ *
+ * Conventions: commands are `noun/verb` and take exactly one argument object; events are past
+ * tense. Times are milliseconds since the Unix epoch. Errors cross every door as `StudioError`.
+ */
+
+export type * from './base';
+export type * from './characters';
+export type * from './providers';
+export type * from './training';
+export type * from './hosts';
+export type * from './generation';
+export type * from './dataset';
+
+import type { AppCommands } from './base';
+import type { CharacterCommands, CharacterEvents } from './characters';
+import type { ProviderCommands, ProviderEvents } from './providers';
+import type { TrainingCommands, TrainingEvents } from './training';
+import type { HostCommands, HostEvents } from './hosts';
+import type { GenerationCommands, GenerationEvents } from './generation';
+import type { DatasetCommands, DatasetEvents } from './dataset';
+
+/** Every command, one interface per area joined here (Actual's handlers.ts pattern). */
+export interface Commands
+  extends
+    AppCommands,
+    CharacterCommands,
+    ProviderCommands,
+    TrainingCommands,
+    HostCommands,
+    GenerationCommands,
+    DatasetCommands {}
+
+export type CommandName = keyof Commands;
+export type CommandArg<K extends CommandName> = Parameters<Commands[K]>[0];
+export type CommandResult<K extends CommandName> = ReturnType<Commands[K]>;
+
+export interface Events
+  extends CharacterEvents, ProviderEvents, TrainingEvents, HostEvents, GenerationEvents, DatasetEvents {}
+
+export type EventName = keyof Events;
+
+export type ErrorCode =
+  | 'invalid_argument'
+  | 'not_found'
+  | 'conflict'
+  | 'too_large'
+  | 'unsupported_file'
+  | 'database'
+  | 'unknown_command'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'unavailable'
+  | 'internal';
+
+export interface StudioError {
+  code: ErrorCode;
+  message: string;
+}
+
+/** What the renderer sees, whichever door carries it. */
+export interface StudioBridge {
+  invoke<K extends CommandName>(name: K, arg: CommandArg<K>): Promise<CommandResult<K>>;
+  on<E extends EventName>(name: E, listener: (payload: Events[E]) => void): () => void;
+}
+
+/** Names of every command, for doors that must enumerate them. Kept in step by the compiler. */
+export type CommandNameList = readonly CommandName[];
+
+/** A command's result as it crosses a process boundary: errors are data, never thrown. */
+export type Outcome<T = unknown> = { ok: true; result: T } | { ok: false; error: StudioError };
+
+/** What the Electron preload exposes as `window.studioDesktop`; the renderer wraps it. */
+export interface DesktopBridge {
+  invoke<K extends CommandName>(name: K, arg: CommandArg<K>): Promise<Outcome<CommandResult<K>>>;
+  on<E extends EventName>(name: E, listener: (payload: Events[E]) => void): () => void;
+}

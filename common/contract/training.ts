@@ -1,0 +1,229 @@
+/** Training (experience upload): runs, presets, estimates, serving and chat with a run. Types only. */
+
+import type { CharacterId, Empty, HostId, RunId } from './base';
+
+export type TrainingFormat = 'chat' | 'character-llm';
+export type RunStatus =
+  'queued' | 'running' | 'stopping' | 'stopped' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface BaseModelOption {
+  /** Hugging Face id. */
+  id: string;
+  label: string;
+  parameters: string;
+  note: string;
+}
+
+export interface TrainingHyperparameters {
+  loraRank: number;
+  loraAlpha: number;
+  learningRate: number;
+  epochs: number;
+  batchSize: number;
+  gradAccumulation: number;
+  /** Tokens. */
+  maxLength: number;
+  /** Stop after this many optimizer steps (a quick trial); null trains the full epochs. */
+  maxSteps: number | null;
+  saveEverySteps: number;
+  evalShare: number;
+  gradientCheckpointing: boolean;
+  fullFinetune: boolean;
+  thinking: 'keep' | 'drop';
+  /** Linear warm-up, as a share of all steps (the paper: 0.04). */
+  warmupRatio: number;
+  /** AdamW weight decay (the paper: 0.1 for its full fine-tune). */
+  weightDecay: number;
+  /** Checkpoints kept on disk; the oldest go first. */
+  saveTotalLimit: number;
+  /** Evaluations without a better dev loss before training stops; null never stops early. */
+  earlyStoppingPatience: number | null;
+  /** QLoRA: the base model in 4-bit NF4 (needs a CUDA GPU with bitsandbytes). LoRA only. */
+  loadIn4bit: boolean;
+  /** Weights and compute: `auto` takes bf16 where the GPU has it, else fp16 on GPU, fp32 on CPU. */
+  dtype: 'auto' | 'bf16' | 'fp16' | 'fp32';
+  /**
+   * How several GPUs share the run: `auto` is FSDP for full fine-tuning (each GPU holds a shard of the
+   * model) and DDP for LoRA (each holds a copy). One GPU ignores it.
+   */
+  sharding: 'auto' | 'ddp' | 'fsdp';
+}
+
+/** A named set of hyper-parameters for a common situation; applying it changes only these fields. */
+export interface TrainingPreset {
+  id: string;
+  label: string;
+  /** One sentence: when to pick it. */
+  description: string;
+  hyperparameters: Partial<TrainingHyperparameters>;
+}
+
+export interface TrainingConfig {
+  /** A Hugging Face id or a model folder on the training machine. */
+  baseModel: string;
+  format: TrainingFormat;
+  /**
+   * Where it trains: `local` (this machine), or the id of an SSH host from `hosts/list`. A remote run
+   * is uploaded and started detached there; it outlives the studio and is re-attached at start-up.
+   */
+  target: 'local' | HostId;
+  /**
+   * Local runs: the Python interpreter with the trainer's packages; empty uses the studio's managed
+   * environment. Remote runs ignore it and use the host's `python`.
+   */
+  python: string;
+  hyperparameters: TrainingHyperparameters;
+}
+
+export interface TrainingPoint {
+  step: number;
+  loss: number | null;
+  evalLoss: number | null;
+}
+
+/** Byte progress of the phase a live run is in (the base model's download, fetching converters). */
+export interface TrainingTransfer {
+  /** The trainer's phase name, e.g. `downloading`. */
+  phase: string;
+  /** What moves: the base model's hub id while downloading; null when the trainer does not say. */
+  subject: string | null;
+  /** downloading: the commit sha being fetched. */
+  revision: string | null;
+  doneBytes: number;
+  /** null when the size is not known. */
+  totalBytes: number | null;
+  filesDone: number | null;
+  filesTotal: number | null;
+}
+
+export interface TrainingRun {
+  id: RunId;
+  characterId: CharacterId;
+  status: RunStatus;
+  config: TrainingConfig;
+  runDir: string;
+  phase: string | null;
+  examples: number | null;
+  /** Share of padding in our length-grouped batches, and if every example were padded to 2,048 as the paper did. */
+  paddingShare: number | null;
+  paddingShareFixed: number | null;
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  tokensPerSecond: number | null;
+  etaSeconds: number | null;
+  /** Where it trained, as the trainer named it (`cuda:0`, `cpu`); null before the model loaded. */
+  device: string | null;
+  /** The most memory the trainer held on that device (GPU: reserved by PyTorch; CPU: resident), bytes. */
+  peakMemoryBytes: number | null;
+  /** Artifacts by kind (adapter, merged, manifest, checkpoint…), as absolute paths. */
+  outputs: Record<string, string>;
+  message: string | null;
+  points: TrainingPoint[];
+  createdAt: number;
+  updatedAt: number;
+  /** While the run is in a phase that reports bytes (not persisted: live state of this app session). */
+  transfer?: TrainingTransfer | null;
+  /** While this studio serves the run over the OpenAI protocol (`training/serve`); live state, not persisted. */
+  serving?: TrainingServing | null;
+  finishedAt: number | null;
+}
+
+/** One turn of a conversation with a served run: the user's line or the character's. */
+export interface ChatTurn {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+export interface ChatReply {
+  text: string;
+  /** The character's inner thoughts, for runs trained with them (Character-LLM format); null otherwise. */
+  reasoning: string | null;
+}
+
+/** A trained run answering the OpenAI protocol on this computer, for any OpenAI-compatible chat app. */
+export interface TrainingServing {
+  /** `starting` while the model loads; `ready` once `url` answers. */
+  state: 'starting' | 'ready';
+  /** Base URL for OpenAI clients, e.g. `http://127.0.0.1:41234/v1`; null while starting. */
+  url: string | null;
+  /** The model id clients pass. */
+  model: string | null;
+}
+
+export interface TrainingEstimate {
+  examples: number;
+  /** Rough tokens per example (4 characters a token). */
+  meanTokens: number;
+  steps: number;
+  /** Weights + optimizer + activations, GiB per GPU; 0 when the base model's size is unknown. */
+  memoryGiB: number;
+  /** Tokens the run will train on (all epochs, or up to max steps). */
+  tokens: number;
+  /** Rough training time in seconds; null when nothing tells the speed of the target machine. */
+  seconds: number | null;
+  /** Where `seconds` comes from, e.g. "measured: 2,310 tokens/s in the run of 3 May" or "NVIDIA A100 spec". */
+  speedBasis: string | null;
+  warnings: string[];
+}
+
+export interface TrainerEnvironment {
+  ok: boolean;
+  python: string;
+  summary: string;
+  torch: string | null;
+  cuda: boolean;
+  gpus: { name: string; memoryGiB: number }[];
+  bf16: boolean;
+}
+
+export interface TrainingCommands {
+  'training/options': (arg: Empty) => {
+    baseModels: BaseModelOption[];
+    defaults: TrainingHyperparameters;
+    presets: TrainingPreset[];
+  };
+  /** Checks the Python environment the trainer would run in. */
+  'training/doctor': (arg: { python: string }) => TrainerEnvironment;
+  /**
+   * Creates (or brings up to date) the studio's own Python environment for the trainer, in the data
+   * folder, from the pinned requirements; `basePython` creates it (empty: python3). Progress lines
+   * arrive as `training/setup-progressed`. Takes minutes the first time (PyTorch is large).
+   */
+  'training/setup': (arg: { basePython: string }) => TrainerEnvironment;
+  'training/estimate': (arg: { characterId: CharacterId; config: TrainingConfig }) => TrainingEstimate;
+  'training/start': (arg: { characterId: CharacterId; config: TrainingConfig }) => TrainingRun;
+  'training/list': (arg: { characterId: CharacterId }) => TrainingRun[];
+  'training/get': (arg: { id: RunId }) => TrainingRun;
+  /** Saves a checkpoint and stops; `training/resume` continues from it. */
+  'training/stop': (arg: { id: RunId }) => TrainingRun;
+  'training/resume': (arg: { id: RunId }) => TrainingRun;
+  'training/cancel': (arg: { id: RunId }) => TrainingRun;
+  /**
+   * Exports a finished run: the PEFT adapter is always there (servable by vLLM with --enable-lora);
+   * `merged` writes base + adapter as one model and an Ollama Modelfile; `gguf` converts with
+   * llama.cpp's converter when it is installed (LLAMA_CPP_DIR), and says so clearly when it is not.
+   */
+  'training/export': (arg: { id: RunId; merged: boolean; gguf: boolean; ollamaName?: string }) => TrainingRun;
+  /**
+   * Serves a finished run over the OpenAI protocol on 127.0.0.1 (the trainer's `serve`), for chat apps
+   * such as SillyTavern or Open WebUI; resolves once it answers. Local: the studio's Python loads it.
+   */
+  'training/serve': (arg: { id: RunId }) => TrainingRun;
+  'training/serve-stop': (arg: { id: RunId }) => TrainingRun;
+  /**
+   * One reply of a served run to the conversation so far (not stored). The reply streams as
+   * `training/chat-delta` events carrying `requestId`; the result is the whole of it.
+   */
+  'training/chat': (arg: { id: RunId; requestId: string; messages: ChatTurn[] }) => ChatReply;
+}
+
+export interface TrainingEvents {
+  /** Throttled to a few a second per run. */
+  'training/progressed': TrainingRun;
+  /** One line the trainer logged (stderr), for the run's log view. */
+  'training/logged': { runId: RunId; line: string };
+  'training/setup-progressed': { line: string };
+  /** A piece of a `training/chat` reply as it streams. */
+  'training/chat-delta': { runId: RunId; requestId: string; text?: string; reasoning?: string };
+}

@@ -1,0 +1,101 @@
+import path from 'node:path';
+import type { Character, Profile } from '../../../common/contract';
+import { argument, findCharacter, readFile, str, UsageError, type CliContext, type Values } from '../shared';
+
+function draftOf(values: Values) {
+  return {
+    ...(str(values, 'full-name') !== undefined && { fullName: str(values, 'full-name') }),
+    ...(str(values, 'short-name') !== undefined && { shortName: str(values, 'short-name') }),
+    ...(str(values, 'era') !== undefined && { era: str(values, 'era') }),
+    ...(str(values, 'notes') !== undefined && { notes: str(values, 'notes') }),
+  };
+}
+
+/** `characters list|create|update|delete`. */
+export async function charactersCommand(sub: string, ctx: CliContext): Promise<number> {
+  const { call, values, rest, print } = ctx;
+  const draft = draftOf(values);
+  switch (sub) {
+    case 'list': {
+      const list = await call('characters/list', {});
+      print(list, () => (list.length === 0 ? 'No characters yet.' : list.map(describeCharacter).join('\n')));
+      return 0;
+    }
+    case 'create': {
+      const created = await call('characters/create', {
+        fullName: draft.fullName ?? '',
+        shortName: draft.shortName ?? '',
+        era: draft.era ?? '',
+        notes: draft.notes ?? '',
+      });
+      print(created, () => `Created ${describeCharacter(created)}`);
+      return 0;
+    }
+    case 'update': {
+      const character = await findCharacter(call, argument(rest, 1, '<character>'));
+      const updated = await call('characters/update', { id: character.id, ...draft });
+      print(updated, () => `Updated ${describeCharacter(updated)}`);
+      return 0;
+    }
+    case 'delete': {
+      const character = await findCharacter(call, argument(rest, 1, '<character>'));
+      const result = await call('characters/delete', { id: character.id });
+      print(result, () => `Deleted ${character.fullName}.`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`Unknown command "characters ${sub}".`);
+  }
+}
+
+/** `profiles import|show`. */
+export async function profilesCommand(sub: string, ctx: CliContext): Promise<number> {
+  const { call, values, rest, io, print } = ctx;
+  switch (sub) {
+    case 'import': {
+      const character = await findCharacter(call, argument(rest, 1, '<character>'));
+      const file = argument(rest, 2, '<file>');
+      const bytes = file === '-' ? await io.stdin() : readFile(file);
+      const title = str(values, 'title');
+      const profile = await call('profiles/import', {
+        characterId: character.id,
+        fileBase64: bytes.toString('base64'),
+        fileName: file === '-' ? 'stdin.txt' : path.basename(file),
+        ...(title !== undefined && { title }),
+      });
+      print(
+        profile,
+        () =>
+          `Imported "${profile.title}" (${profile.format}): ${profile.chunks.length} chunks, ${profile.words} words.`,
+      );
+      return 0;
+    }
+    case 'show': {
+      const character = await findCharacter(call, argument(rest, 1, '<character>'));
+      const profiles = await call('profiles/list', { characterId: character.id });
+      print(profiles, () => describeProfiles(character, profiles));
+      return 0;
+    }
+    default:
+      throw new UsageError(`Unknown command "profiles ${sub}".`);
+  }
+}
+
+export function describeCharacter(c: Character): string {
+  const era = c.era ? `, ${c.era}` : '';
+  return `${c.fullName} (${c.shortName}${era}) — ${c.profileCount} profile(s), ${c.chunkCount} chunks, ${c.wordCount} words  [${c.id}]`;
+}
+
+function describeProfiles(character: Character, profiles: Profile[]): string {
+  if (profiles.length === 0)
+    return `${character.fullName} has no profile yet. Add one with: character-studio profiles import`;
+  return profiles
+    .map((p) => {
+      const lines = p.chunks.map((chunk) => {
+        const text = chunk.text.replace(/\s+/g, ' ');
+        return `  ${String(chunk.position + 1).padStart(3)}. ${text.length > 100 ? text.slice(0, 99) + '…' : text} (${chunk.words} words)`;
+      });
+      return [`${p.title} (${p.format}, ${p.chunks.length} chunks, ${p.words} words)`, ...lines].join('\n');
+    })
+    .join('\n\n');
+}

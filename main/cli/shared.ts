@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import type { Character, CommandArg, CommandName, CommandResult, Host, Provider } from '../../common/contract';
+import { StudioFailure } from '../core/errors';
+import type { Studio } from '../core/studio';
+
+/** Pieces every command group shares: the context a group runs in, argument checks, lookups. */
+
+/** Bad usage: the CLI prints the message with a pointer to --help and exits with 2. */
+export class UsageError extends Error {}
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  stdin: () => Promise<Buffer>;
+}
+
+export type Call = <K extends CommandName>(name: K, arg: CommandArg<K>) => Promise<CommandResult<K>>;
+
+export type Values = Record<string, string | boolean | undefined>;
+
+/** What a command group gets: the open studio, a throwing `call`, the parsed options and the output. */
+export interface CliContext {
+  studio: Studio;
+  call: Call;
+  values: Values;
+  /** Positionals after the command word (`rest[0]` is the sub-command of a group). */
+  rest: string[];
+  io: Io;
+  /** Prints `value` as JSON with --json, else the human text. */
+  print: (value: unknown, human: () => string) => void;
+}
+
+/** A string option, or undefined when absent. */
+export function str(values: Values, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function argument(rest: string[], index: number, name: string, command?: string): string {
+  const value = rest[index];
+  if (value === undefined) throw new UsageError(`Missing ${name}${command ? ` for ${command}` : ''}.`);
+  return value;
+}
+
+export function numberOption(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new UsageError(`${flag} must be a number, not "${text}".`);
+  return value;
+}
+
+export async function findHost(call: Call, key: string): Promise<Host> {
+  const list = await call('hosts/list', {});
+  const found = list.find((h) => h.id === key || h.name.toLowerCase() === key.toLowerCase());
+  if (!found) throw new StudioFailure('not_found', `No SSH host "${key}". See them with: character-studio hosts list`);
+  return found;
+}
+
+export async function findProvider(call: Call, key: string): Promise<Provider> {
+  const list = await call('providers/list', {});
+  const found = list.find((p) => p.id === key || p.name.toLowerCase() === key.toLowerCase());
+  if (!found)
+    throw new StudioFailure('not_found', `No provider "${key}". See them with: character-studio providers list`);
+  return found;
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+export function readFile(file: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+    throw new StudioFailure(
+      'not_found',
+      code === 'ENOENT' ? `${file} does not exist.` : `${file} cannot be read (${code || String(error)}).`,
+    );
+  }
+}
+
+export async function findCharacter(call: Call, key: string): Promise<Character> {
+  const list = await call('characters/list', {});
+  const lower = key.toLowerCase();
+  const exact = list.filter((c) => c.id === key || c.fullName.toLowerCase() === lower);
+  const matches = exact.length > 0 ? exact : list.filter((c) => c.shortName.toLowerCase() === lower);
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length === 0) {
+    throw new StudioFailure('not_found', `No character "${key}". See them with: character-studio characters list`);
+  }
+  throw new StudioFailure(
+    'conflict',
+    `"${key}" names ${matches.length} characters; use the id: ${matches.map((c) => `${c.id} (${c.fullName})`).join(', ')}`,
+  );
+}
