@@ -28,11 +28,52 @@ export interface Scene {
   experience: Experience | null;
 }
 
+/**
+ * Why part of a generated answer does not fit the expected format. Problems on a stored experience
+ * are the ones that did not stop it being kept; the others fail the work item instead.
+ * - `other_thinking`: a thinking turn by someone other than the main character (kept as written;
+ *   the training export leaves it out, see `DatasetExportNotes`).
+ * - `unlabeled_turn`: `Name: text` without a `(speaking)` label, read as speaking.
+ * - `unknown_kind`: a turn of a kind other than speaking, thinking or action, kept as speaking.
+ * - `empty_turn`: a turn header with no text (nothing to keep).
+ * - `unreadable_turn`: a piece of the answer that is not a turn (no speaker, not an object); its
+ *   text is kept in the problem's `raw`.
+ * - `no_background`: no background paragraph before the first turn.
+ * - `malformed_answer`: the answer as a whole was broken (invalid JSON) but its turns were readable.
+ * - `incomplete_scene`, `no_scenes`, `no_turns`, `no_main_character`, `truncated`: scene blocks
+ *   without a required field, answers with nothing usable, or cut off; these fail the item.
+ */
+export type FormatProblemCode =
+  | 'other_thinking'
+  | 'unlabeled_turn'
+  | 'unknown_kind'
+  | 'empty_turn'
+  | 'unreadable_turn'
+  | 'no_background'
+  | 'malformed_answer'
+  | 'incomplete_scene'
+  | 'no_scenes'
+  | 'no_turns'
+  | 'no_main_character'
+  | 'truncated';
+
+export interface FormatProblem {
+  code: FormatProblemCode;
+  /** For a person: what is wrong and what was done about it. */
+  message: string;
+  /** Index of the affected turn in `Experience.turns`, when the turn was kept; null otherwise. */
+  turn: number | null;
+  /** The offending text as the model wrote it (clipped to 2,000 characters). */
+  raw: string;
+}
+
 export interface Experience {
   background: string;
   turns: Turn[];
   callId: CallId | null;
   promptVersion: string;
+  /** What in the model's answer did not fit the format; empty when it all did. */
+  problems: FormatProblem[];
 }
 
 export interface DatasetStats {
@@ -41,10 +82,21 @@ export interface DatasetStats {
   experiences: number;
   turns: number;
   words: number;
+  /** Experiences with at least one format problem. */
+  experiencesWithProblems: number;
+  /** Problems on stored experiences, by code (codes with none are absent). */
+  problems: Partial<Record<FormatProblemCode, number>>;
 }
 
 export interface DatasetCommands {
-  'scenes/list': (arg: { characterId: CharacterId; offset: number; limit: number; protective?: boolean }) => {
+  /** `problems: true` lists only scenes whose experience has format problems. */
+  'scenes/list': (arg: {
+    characterId: CharacterId;
+    offset: number;
+    limit: number;
+    protective?: boolean;
+    problems?: boolean;
+  }) => {
     total: number;
     scenes: Scene[];
   };

@@ -211,6 +211,7 @@ export const commandSchemas: Schemas = {
       offset: z.number().int().min(0),
       limit: z.number().int().min(1).max(500),
       protective: z.boolean().optional(),
+      problems: z.boolean().optional(),
     })
     .strict(),
   'scenes/get': z.object({ id: sceneId }).strict(),

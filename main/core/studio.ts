@@ -149,9 +149,9 @@ export class Studio {
       'jobs/resume': ({ id }) => generation.resume(id),
       'jobs/cancel': ({ id }) => generation.cancel(id),
       'jobs/retry': ({ id, itemId }) => generation.retry(id, itemId),
-      'scenes/list': ({ characterId, offset, limit, protective }) => {
+      'scenes/list': ({ characterId, offset, limit, protective, problems }) => {
         characters.get(characterId);
-        return dataset.scenes(characterId, offset, limit, protective);
+        return dataset.scenes(characterId, offset, limit, protective, problems);
       },
       'scenes/get': ({ id }) => {
         const scene = dataset.scene(id);

@@ -4,6 +4,8 @@ import type {
   ChunkId,
   DatasetStats,
   Experience,
+  FormatProblem,
+  FormatProblemCode,
   JobId,
   KnowledgeLimit,
   LimitId,
@@ -35,6 +37,7 @@ interface SceneRow {
   e_turns: string | null;
   e_call_id: string | null;
   e_prompt_version: string | null;
+  e_problems: string | null;
 }
 
 export interface NewScene {
@@ -56,7 +59,8 @@ export interface NewScene {
 }
 
 const SELECT_SCENE = `
-  SELECT s.*, e.background AS e_background, e.turns AS e_turns, e.call_id AS e_call_id, e.prompt_version AS e_prompt_version
+  SELECT s.*, e.background AS e_background, e.turns AS e_turns, e.call_id AS e_call_id, e.prompt_version AS e_prompt_version,
+    e.problems AS e_problems
   FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id`;
 
 /** The generated dataset (scenes, experiences), what a character cannot know, and custom prompts. */
@@ -81,7 +85,8 @@ export class DatasetRepo {
   ): void {
     this.db
       .prepare(
-        `INSERT INTO experiences (scene_id, background, turns, call_id, prompt_version, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO experiences (scene_id, background, turns, call_id, prompt_version, problems, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         sceneId,
@@ -89,6 +94,7 @@ export class DatasetRepo {
         JSON.stringify(experience.turns),
         experience.callId,
         experience.promptVersion,
+        JSON.stringify(experience.problems),
         now,
       );
   }
@@ -98,15 +104,20 @@ export class DatasetRepo {
     return row && toScene(row);
   }
 
+  /** A page of the character's scenes; `problems` keeps only those whose experience has format problems. */
   scenes(
     characterId: CharacterId,
     offset: number,
     limit: number,
     protective?: boolean,
+    problems?: boolean,
   ): { total: number; scenes: Scene[] } {
-    const filter = protective === undefined ? '' : ` AND s.protective = ${protective ? 1 : 0}`;
+    let filter = protective === undefined ? '' : ` AND s.protective = ${protective ? 1 : 0}`;
+    if (problems) filter += ` AND e.problems IS NOT NULL AND e.problems <> '[]'`;
     const total = this.db
-      .prepare(`SELECT count(*) FROM scenes s WHERE s.character_id = ?${filter}`)
+      .prepare(
+        `SELECT count(*) FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id WHERE s.character_id = ?${filter}`,
+      )
       .pluck()
       .get(characterId) as number;
     const rows = this.db
@@ -156,16 +167,30 @@ export class DatasetRepo {
       .get(characterId) as { scenes: number; protective: number; experiences: number };
     let turns = 0;
     let words = 0;
+    let experiencesWithProblems = 0;
+    const problems: Partial<Record<FormatProblemCode, number>> = {};
     const all = this.db
-      .prepare('SELECT e.turns FROM experiences e JOIN scenes s ON s.id = e.scene_id WHERE s.character_id = ?')
-      .pluck()
-      .all(characterId) as string[];
-    for (const json of all) {
-      const parsed = JSON.parse(json) as Turn[];
+      .prepare(
+        'SELECT e.turns, e.problems FROM experiences e JOIN scenes s ON s.id = e.scene_id WHERE s.character_id = ?',
+      )
+      .all(characterId) as { turns: string; problems: string }[];
+    for (const experience of all) {
+      const parsed = JSON.parse(experience.turns) as Turn[];
       turns += parsed.length;
       for (const t of parsed) words += t.text.split(/\s+/).filter(Boolean).length;
+      const found = JSON.parse(experience.problems) as FormatProblem[];
+      if (found.length > 0) experiencesWithProblems++;
+      for (const p of found) problems[p.code] = (problems[p.code] ?? 0) + 1;
     }
-    return { scenes: row.scenes, protectiveScenes: row.protective, experiences: row.experiences, turns, words };
+    return {
+      scenes: row.scenes,
+      protectiveScenes: row.protective,
+      experiences: row.experiences,
+      turns,
+      words,
+      experiencesWithProblems,
+      problems,
+    };
   }
 
   limits(characterId: CharacterId): KnowledgeLimit[] {
@@ -240,6 +265,7 @@ function toScene(row: SceneRow): Scene {
             turns: JSON.parse(row.e_turns) as Turn[],
             callId: row.e_call_id as CallId | null,
             promptVersion: row.e_prompt_version ?? '',
+            problems: JSON.parse(row.e_problems ?? '[]') as FormatProblem[],
           },
   };
 }

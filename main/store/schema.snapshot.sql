@@ -51,7 +51,7 @@ CREATE TABLE experiences (
   call_id TEXT,
   prompt_version TEXT NOT NULL,
   created_at INTEGER NOT NULL
-);
+, problems TEXT NOT NULL DEFAULT '[]');
 
 CREATE TABLE hosts (
   id TEXT PRIMARY KEY,

@@ -2,6 +2,7 @@ import type {
   Character,
   CharacterId,
   Chunk,
+  FormatProblem,
   GenerationEstimate,
   GenerationSettings,
   Job,
@@ -29,6 +30,7 @@ import { LlmGateway, type CallRecord } from '../llm/gateway';
 import { isLlmError, type LlmProvider } from '../llm/types';
 import type { ProviderService } from '../providers/provider-service';
 import {
+  formatProblems,
   parseExperienceJson,
   parseExperienceText,
   parseScenesJson,
@@ -734,7 +736,13 @@ export class GenerationService {
           }
           this.dataset.insertExperience(
             sceneId!,
-            { background: experience.background, turns: experience.turns, callId, promptVersion: prompt.version },
+            {
+              background: experience.background,
+              turns: experience.turns,
+              problems: experience.problems,
+              callId,
+              promptVersion: prompt.version,
+            },
             now,
           );
           this.jobs.completeItem(itemId, callId, now);
@@ -765,7 +773,7 @@ export class GenerationService {
     finishReason: string,
     structured: boolean,
     input: ItemInput,
-  ): ParsedExperience {
+  ): ParsedExperience & { problems: FormatProblem[] } {
     const options = { character: ctx.character.shortName, aliases: [ctx.character.fullName], finishReason };
     const parsed = structured ? parseExperienceJson(text, options) : parseExperienceText(text, options);
     const experience = parsed.items[0];
@@ -783,7 +791,8 @@ export class GenerationService {
     if (input.stranger && !experience.turns.some((t) => t.speaker.toLowerCase() !== short)) {
       throw new ItemProblem('nobody presses the character in the answer');
     }
-    return experience;
+    // Kept with what did not fit the format, so the Dataset tab and the export can see it.
+    return { ...experience, problems: formatProblems(parsed.problems) };
   }
 
   private messagesFor(

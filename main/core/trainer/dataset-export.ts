@@ -9,6 +9,14 @@
  * `background` is the paper's `status`: the background paragraph the experience completion wrote.
  * Protective scenes use the paper's fixed `A room` / `<short> is chatting with a person.` (METHOD.md §2).
  * Scenes the trainer would reject are left out with a reason instead of failing the whole export.
+ *
+ * Turns that do not fit the method (see `FormatProblem`) are kept in the studio's dataset; the
+ * export decides by one stated rule:
+ * - a thinking turn by anyone but the character is left out of the training file: the method lets
+ *   only the character think, the paper's format trains on every turn (the model would learn to
+ *   voice other people's thoughts), and the trainer takes a lone thinker for the character when it
+ *   reads SFT lines. Each one left out is counted in `notes` and said in `exportNotices`.
+ * - every other turn (read as speaking without a label, or of an unknown kind) goes in as stored.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
@@ -36,9 +44,18 @@ export interface SkippedScene {
   reason: string;
 }
 
+/** What the export did to turns that do not fit the method, for the export report. */
+export interface DatasetExportNotes {
+  /** Thinking turns by someone other than the character, left out of the file. */
+  otherThinkingLeftOut: number;
+  /** Scenes that lost at least one such turn. */
+  scenesWithOtherThinking: number;
+}
+
 export interface DatasetExport {
   lines: TrainerSceneLine[];
   skipped: SkippedScene[];
+  notes: DatasetExportNotes;
 }
 
 export interface WrittenDataset {
@@ -47,6 +64,7 @@ export interface WrittenDataset {
   sha256: string;
   scenes: number;
   skipped: SkippedScene[];
+  notes: DatasetExportNotes;
 }
 
 const TURN_KINDS: readonly TurnKind[] = ['speaking', 'thinking', 'action'];
@@ -78,6 +96,7 @@ function locTime(scene: Scene): string {
 export function sceneToTrainerLine(
   scene: Scene,
   character: Pick<Character, 'fullName' | 'shortName'>,
+  notes: DatasetExportNotes = emptyNotes(),
 ): TrainerSceneLine | SkippedScene {
   const fullName = character.fullName.trim();
   const shortName = character.shortName.trim();
@@ -90,6 +109,7 @@ export function sceneToTrainerLine(
   if (!scene.experience) return skip('the scene has no experience yet; generate it first');
   const aliases = new Set([shortName.toLowerCase(), fullName.toLowerCase()]);
   const turns: TrainerTurn[] = [];
+  let otherThinking = 0;
   for (const [index, turn] of scene.experience.turns.entries()) {
     const text = turn.text.trim();
     if (!text) continue; // an empty turn carries nothing to learn
@@ -99,11 +119,20 @@ export function sceneToTrainerLine(
       return skip(`turn ${index + 1} has kind "${String(turn.kind)}" (expected speaking, thinking or action)`);
     if (text.includes(NONSTOP))
       return skip(`turn ${index + 1} was cut off at the token limit; regenerate the experience`);
-    turns.push({ speaker: aliases.has(speaker.toLowerCase()) ? shortName : speaker, kind: turn.kind, text });
+    const label = aliases.has(speaker.toLowerCase()) ? shortName : speaker;
+    if (turn.kind === 'thinking' && label !== shortName) {
+      otherThinking++;
+      continue;
+    }
+    turns.push({ speaker: label, kind: turn.kind, text });
   }
   if (!turns.length) return skip('the experience has no turns');
   if (!turns.some((t) => t.speaker === shortName && t.kind !== 'action')) {
     return skip(`${shortName} never speaks or thinks in the experience, so there is nothing to train on`);
+  }
+  if (otherThinking > 0) {
+    notes.otherThinkingLeftOut += otherThinking;
+    notes.scenesWithOtherThinking++;
   }
   const background = scene.protective
     ? protectiveStatus(shortName)
@@ -118,6 +147,20 @@ export function sceneToTrainerLine(
   };
 }
 
+function emptyNotes(): DatasetExportNotes {
+  return { otherThinkingLeftOut: 0, scenesWithOtherThinking: 0 };
+}
+
+/** The export report's sentences for a person (empty when the rule changed nothing). */
+export function exportNotices(notes: DatasetExportNotes): string[] {
+  if (notes.otherThinkingLeftOut === 0) return [];
+  const n = notes.otherThinkingLeftOut;
+  const m = notes.scenesWithOtherThinking;
+  return [
+    `${n} thinking turn${n === 1 ? '' : 's'} by other speakers (in ${m} scene${m === 1 ? '' : 's'}) will be left out of the training data: only the character may think. They stay in the dataset, marked on the Dataset tab.`,
+  ];
+}
+
 function isSkipped(value: TrainerSceneLine | SkippedScene): value is SkippedScene {
   return 'reason' in value;
 }
@@ -129,6 +172,7 @@ export function exportTrainerDataset(
 ): DatasetExport {
   const lines: TrainerSceneLine[] = [];
   const skipped: SkippedScene[] = [];
+  const notes = emptyNotes();
   const seen = new Set<string>();
   for (const scene of scenes) {
     if (seen.has(scene.id)) {
@@ -136,11 +180,11 @@ export function exportTrainerDataset(
       continue;
     }
     seen.add(scene.id);
-    const line = sceneToTrainerLine(scene, character);
+    const line = sceneToTrainerLine(scene, character, notes);
     if (isSkipped(line)) skipped.push(line);
     else lines.push(line);
   }
-  return { lines, skipped };
+  return { lines, skipped, notes };
 }
 
 /** The file's bytes: one JSON object per line, each ending with `\n`. */
@@ -157,7 +201,7 @@ export async function writeTrainerDataset(
   scenes: readonly Scene[],
   character: Pick<Character, 'fullName' | 'shortName'>,
 ): Promise<WrittenDataset> {
-  const { lines, skipped } = exportTrainerDataset(scenes, character);
+  const { lines, skipped, notes } = exportTrainerDataset(scenes, character);
   if (!lines.length) {
     const why = skipped
       .slice(0, 3)
@@ -172,5 +216,5 @@ export async function writeTrainerDataset(
   const temporary = `${path}.${process.pid}.tmp`;
   await writeFile(temporary, bytes);
   await rename(temporary, path);
-  return { path, sha256: createHash('sha256').update(bytes).digest('hex'), scenes: lines.length, skipped };
+  return { path, sha256: createHash('sha256').update(bytes).digest('hex'), scenes: lines.length, skipped, notes };
 }

@@ -25,7 +25,12 @@ import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import { runnerAlive, runnerId } from '../runner';
 import type { EventBus } from '../events';
-import { DatasetExportError, writeTrainerDataset } from '../trainer/dataset-export';
+import {
+  DatasetExportError,
+  exportNotices,
+  exportTrainerDataset,
+  writeTrainerDataset,
+} from '../trainer/dataset-export';
 import { foldTransfer } from '../trainer/events';
 import { environmentOf, failedEnvironment } from './doctor-report';
 import { estimateTraining } from './estimate';
@@ -265,7 +270,7 @@ export class TrainingService {
   }
 
   estimate(characterId: CharacterId, config: TrainingConfig): TrainingEstimate {
-    this.characters.get(characterId);
+    const character = this.characters.get(characterId);
     this.checkConfig(config);
     const scenes = this.trainableScenes(characterId);
     const chars = scenes.map(
@@ -288,13 +293,17 @@ export class TrainingService {
       tokensPerSecond: row.tokens_per_s,
       at: row.updated_at,
     }));
-    return estimateTraining(
+    const estimate = estimateTraining(
       { examples: scenes.length, meanTokens },
       config,
       machine.environment,
       machine.gpuCount,
       measured,
     );
+    // What the export will do to turns that do not fit the method, said before the run starts.
+    if (character.fullName.trim() && character.shortName.trim())
+      estimate.warnings.push(...exportNotices(exportTrainerDataset(scenes, character).notes));
+    return estimate;
   }
 
   async start(characterId: CharacterId, config: TrainingConfig): Promise<TrainingRun> {

@@ -64,19 +64,20 @@ If only I could hear the strings as I once did.`;
     ]);
   });
 
-  it("drops other people's thinking with a problem, and keeps the father distinct from the son", () => {
+  it("keeps other people's thinking as written, marks it, and keeps the father distinct from the son", () => {
     const text = `Background: Bonn, 1778.
 Johann van Beethoven (speaking): Again! From the beginning.
 Johann van Beethoven (thinking): The boy could be the next Mozart.
 Beethoven (speaking): Yes, father.`;
     const r = parseExperienceText(text, opts);
-    expect(r.items[0]?.turns.map((t) => [t.speaker, t.kind])).toEqual([
-      ['Johann van Beethoven', 'speaking'],
-      ['Beethoven', 'speaking'],
+    expect(r.items[0]?.turns.map((t) => [t.speaker, t.kind, t.text])).toEqual([
+      ['Johann van Beethoven', 'speaking', 'Again! From the beginning.'],
+      ['Johann van Beethoven', 'thinking', 'The boy could be the next Mozart.'],
+      ['Beethoven', 'speaking', 'Yes, father.'],
     ]);
     expect(r.problems).toHaveLength(1);
-    expect(r.problems[0]).toMatchObject({ index: 1 });
-    expect(r.problems[0]?.reason).toMatch(/only Beethoven may think; it was dropped/);
+    expect(r.problems[0]).toMatchObject({ index: 1, code: 'other_thinking', turn: 1 });
+    expect(r.problems[0]?.reason).toMatch(/only Beethoven may think; it was kept as written and marked/);
     expect(r.problems[0]?.raw).toContain('next Mozart');
   });
 
@@ -114,7 +115,22 @@ Beethoven (speaking): Yes, father.`;
       ['Beethoven', 'speaking', 'I will.'],
       ['Neefe', 'speaking', 'Good.'],
     ]);
-    expect(r.problems.map((p) => p.index)).toEqual([1, 2]);
+    expect(r.problems.map((p) => [p.index, p.code, p.turn])).toEqual([
+      [1, 'unlabeled_turn', 1],
+      [2, 'unlabeled_turn', 2],
+    ]);
+  });
+
+  it('reports an empty turn in the middle; a later turn keeps its own index', () => {
+    const r = parseExperienceText(
+      `Background: Bonn.\nNeefe (speaking)\nNeefe (thinking): He is late.\nBeethoven (speaking): Forgive me.`,
+      opts,
+    );
+    expect(r.items[0]?.turns.map((t) => t.kind)).toEqual(['thinking', 'speaking']);
+    expect(r.problems.map((p) => [p.code, p.index, p.turn])).toEqual([
+      ['empty_turn', 0, null],
+      ['other_thinking', 1, 0],
+    ]);
   });
 
   it('reports missing background, missing main character and missing turns without throwing', () => {
@@ -207,7 +223,7 @@ describe('parseExperienceJson', () => {
     ],
   };
 
-  it('reads fenced JSON, maps aliases, drops others’ thinking', () => {
+  it('reads fenced JSON, maps aliases, keeps and marks others’ thinking', () => {
     const r = parseExperienceJson(`Here it is:\n\`\`\`json\n${JSON.stringify(exp)}\n\`\`\``, opts);
     expect(r.items[0]).toEqual({
       background: 'Bonn, 1782. Neefe listens.',
@@ -215,11 +231,12 @@ describe('parseExperienceJson', () => {
       turns: [
         { speaker: 'Beethoven', kind: 'thinking', text: 'He will hear every wrong note.' },
         { speaker: 'Beethoven', kind: 'speaking', text: 'Good morning (and good luck).' },
+        { speaker: 'Neefe', kind: 'thinking', text: 'Talented boy.' },
         { speaker: 'Neefe', kind: 'speaking', text: 'Play.' },
       ],
     });
     expect(r.problems).toHaveLength(1);
-    expect(r.problems[0]).toMatchObject({ index: 2 });
+    expect(r.problems[0]).toMatchObject({ index: 2, code: 'other_thinking', turn: 2 });
   });
 
   it('keeps the complete turns of cut-off JSON and flags it', () => {
@@ -228,8 +245,8 @@ describe('parseExperienceJson', () => {
     const r = parseExperienceJson(cut, opts);
     expect(r.items[0]?.truncated).toBe(true);
     expect(r.items[0]?.background).toBe('Bonn, 1782. Neefe listens.');
-    expect(r.items[0]?.turns).toHaveLength(2);
-    expect(r.problems.some((p) => p.index === 3 && /cut off/.test(p.reason))).toBe(true);
+    expect(r.items[0]?.turns).toHaveLength(3);
+    expect(r.problems.some((p) => p.index === 3 && p.code === 'truncated' && /cut off/.test(p.reason))).toBe(true);
     expect(parseExperienceJson(full, { ...opts, finishReason: 'length' }).items[0]?.truncated).toBe(true);
   });
 
@@ -246,9 +263,23 @@ describe('parseExperienceJson', () => {
     expect(r.items[0]).toEqual({
       background: 'Bonn, 1782.',
       truncated: false,
-      turns: [{ speaker: 'Beethoven', kind: 'speaking', text: 'Hello.' }],
+      turns: [
+        { speaker: 'Beethoven', kind: 'speaking', text: 'Hello.' },
+        { speaker: 'Neefe', kind: 'speaking', text: 'Hm.' },
+      ],
     });
-    expect(r.problems.map((p) => p.index)).toEqual([1, 2]);
+    expect(r.problems.map((p) => [p.index, p.code, p.turn])).toEqual([
+      [1, 'unknown_kind', 1],
+      [2, 'empty_turn', null],
+    ]);
+    expect(r.problems[0]?.reason).toMatch(/'whispering'.*read as speaking/);
+    const noSpeaker = parseExperienceJson(
+      JSON.stringify({ background: 'x', turns: [{ text: 'Who said this?' }, { speaker: 'Beethoven', text: 'I did.' }] }),
+      opts,
+    );
+    expect(noSpeaker.items[0]?.turns).toHaveLength(1);
+    expect(noSpeaker.problems[0]).toMatchObject({ code: 'unreadable_turn', turn: null });
+    expect(noSpeaker.problems[0]?.raw).toContain('Who said this?');
     expect(parseExperienceJson('nope', opts).items).toEqual([]);
     expect(parseExperienceJson('{"background": "x"}', opts).problems[0]?.reason).toMatch(/turns/);
   });

@@ -178,7 +178,13 @@ describe('parseScenesJson', () => {
     const r = parseScenesJson(text);
     expect(r.items.map((s) => s.location)).toEqual(['Place 1', 'Place 3']);
     expect(r.problems).toEqual([
-      { index: 1, reason: 'scene 2: missing or empty background', raw: '{"type":"chat","location":"Nowhere"}' },
+      {
+        index: 1,
+        code: 'incomplete_scene',
+        reason: 'scene 2: missing or empty background',
+        raw: '{"type":"chat","location":"Nowhere"}',
+        turn: null,
+      },
     ]);
   });
 

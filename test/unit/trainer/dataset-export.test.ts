@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   DatasetExportError,
+  exportNotices,
   exportTrainerDataset,
   sceneToTrainerLine,
   serializeTrainerDataset,
@@ -95,6 +96,31 @@ describe('scene to dataset line', () => {
       { sceneId: 'scene-7', reason: expect.stringContaining('no turns') },
       { sceneId: 'scene-1', reason: expect.stringContaining('twice') },
     ]);
+  });
+
+  it("leaves other speakers' thinking out of the file by its stated rule, counts it and says so", async () => {
+    const turns = [
+      { speaker: 'Neefe', kind: 'thinking' as const, text: 'He will never be ready.' },
+      { speaker: 'Ludwig van Beethoven', kind: 'thinking' as const, text: 'He doubts me.' },
+      { speaker: 'Beethoven', kind: 'speaking' as const, text: 'I am ready.' },
+      { speaker: 'Neefe', kind: 'speaking' as const, text: 'Then play.' },
+      { speaker: 'Neefe', kind: 'thinking' as const, text: 'Perhaps he is.' },
+    ];
+    const result = exportTrainerDataset([studioScene(1, {}, turns), studioScene(2)], beethoven);
+    expect(result.lines[0]?.turns.map((t) => [t.speaker, t.kind])).toEqual([
+      ['Beethoven', 'thinking'],
+      ['Beethoven', 'speaking'],
+      ['Neefe', 'speaking'],
+    ]);
+    expect(result.lines[1]?.turns).toHaveLength(4);
+    expect(result.notes).toEqual({ otherThinkingLeftOut: 2, scenesWithOtherThinking: 1 });
+    expect(exportNotices(result.notes)).toEqual([
+      expect.stringMatching(/^2 thinking turns by other speakers \(in 1 scene\) will be left out.*only the character may think/),
+    ]);
+    expect(exportNotices(exportTrainerDataset([studioScene(2)], beethoven).notes)).toEqual([]);
+    const written = await writeTrainerDataset(join(tmp.dir, 'notes.jsonl'), [studioScene(1, {}, turns)], beethoven);
+    expect(written.notes.otherThinkingLeftOut).toBe(2);
+    expect(readFileSync(written.path, 'utf8')).not.toContain('He will never be ready');
   });
 
   it('refuses a character without names and an export with nothing usable', async () => {

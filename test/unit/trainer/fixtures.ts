@@ -86,6 +86,7 @@ export function studioScene(index: number, overrides: Partial<Scene> = {}, turns
       turns: body,
       callId: null,
       promptVersion: 'builtin@1',
+      problems: [],
     },
     ...overrides,
   };

@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CharacterId, ProviderId } from '../../../common/contract';
+import { startFakeLlmServer, type FakeChatRequest, type FakeLlmServer } from '../../support/fake-llm-server';
+import { fixture } from '../../support/paths';
+import { studioResponder } from '../../support/studio-responder';
+import { call, createBeethoven, generationSettings, makeStudio } from '../../support/studio';
+import { tinyTrainingConfig } from '../trainer/fixtures';
+
+/**
+ * Nothing the model wrote is dropped silently: a model that gives another speaker a thinking turn
+ * (against the method) gets its turn kept, marked as a problem on the experience, listed and counted
+ * by the Dataset commands, and the training estimate says what the export does with it.
+ */
+
+let env: ReturnType<typeof makeStudio>;
+let server: FakeLlmServer;
+let characterId: CharacterId;
+
+/** The studio responder, with a thinking turn by the other speaker in every second experience. */
+function thinkingOthers(structured: boolean) {
+  const base = studioResponder();
+  let experiences = 0;
+  return (req: FakeChatRequest) => {
+    const reply = base(req);
+    const text = typeof reply === 'string' ? reply : '';
+    const isExperience = structured ? text.startsWith('{"background"') : text.startsWith('Background:');
+    if (!isExperience || ++experiences % 2 === 1) return reply;
+    if (structured) {
+      const parsed = JSON.parse(text) as { background: string; turns: unknown[] };
+      parsed.turns.splice(1, 0, { speaker: 'Neefe', kind: 'thinking', text: 'He has not practised.' });
+      return JSON.stringify(parsed);
+    }
+    return text.replace(
+      '\n\nBeethoven (thinking):',
+      '\n\nNeefe (thinking): He has not practised.\n\nBeethoven (thinking):',
+    );
+  };
+}
+
+async function setup(structured: boolean): Promise<ProviderId> {
+  server = await startFakeLlmServer({ responder: thinkingOthers(structured) });
+  characterId = await createBeethoven(env.studio);
+  await call(env.studio, 'profiles/import', {
+    characterId,
+    fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'),
+    fileName: 'wiki_Beethoven.txt',
+  });
+  const provider = await call(env.studio, 'providers/create', {
+    name: 'Fake',
+    preset: 'custom',
+    baseUrl: server.baseURL,
+    model: 'fake-model',
+    modelPath: '',
+    apiKey: 'test-key',
+    maxConcurrency: 2,
+    requestsPerMinute: 0,
+    timeoutMs: 5_000,
+    structuredOutput: structured,
+  });
+  return provider.id;
+}
+
+beforeEach(() => {
+  env = makeStudio();
+});
+afterEach(async () => {
+  await env.studio.shutdown();
+  env.cleanup();
+  await server?.close();
+});
+
+describe('format problems in generated experiences', () => {
+  for (const structured of [false, true]) {
+    it(`keeps another speaker's thinking turn, records it on the item and counts it (${structured ? 'JSON' : 'text'})`, async () => {
+      const providerId = await setup(structured);
+      const started = await call(env.studio, 'generation/start', {
+        characterId,
+        settings: generationSettings(providerId, { targetScenes: 4, scenesPerCall: 4, protectiveShare: 0 }),
+      });
+      const job = await env.studio.generation.whenIdle(started.id);
+      expect(job.status).toBe('succeeded');
+
+      const all = await call(env.studio, 'scenes/list', { characterId, offset: 0, limit: 50 });
+      expect(all.total).toBe(4);
+      const marked = await call(env.studio, 'scenes/list', { characterId, offset: 0, limit: 50, problems: true });
+      expect(marked.total).toBe(2);
+      for (const scene of marked.scenes) {
+        const experience = scene.experience!;
+        expect(experience.turns).toHaveLength(7);
+        const [problem] = experience.problems;
+        expect(experience.problems).toHaveLength(1);
+        expect(problem).toMatchObject({ code: 'other_thinking', turn: 1 });
+        expect(problem!.message).toMatch(/Neefe has a thinking turn, but only Beethoven may think/);
+        expect(experience.turns[problem!.turn!]).toEqual({
+          speaker: 'Neefe',
+          kind: 'thinking',
+          text: 'He has not practised.',
+        });
+      }
+      const clean = all.scenes.filter((s) => !marked.scenes.some((m) => m.id === s.id));
+      expect(clean.every((s) => s.experience!.problems.length === 0 && s.experience!.turns.length === 6)).toBe(true);
+
+      const stats = await call(env.studio, 'dataset/stats', { characterId });
+      expect(stats).toMatchObject({
+        experiences: 4,
+        turns: 2 * 7 + 2 * 6,
+        experiencesWithProblems: 2,
+        problems: { other_thinking: 2 },
+      });
+
+      const estimate = await call(env.studio, 'training/estimate', {
+        characterId,
+        config: tinyTrainingConfig('Qwen/Qwen2.5-0.5B-Instruct', 'local'),
+      });
+      expect(estimate.warnings).toContainEqual(
+        expect.stringMatching(
+          /^2 thinking turns by other speakers \(in 2 scenes\) will be left out of the training data/,
+        ),
+      );
+    });
+  }
+});
