@@ -6,6 +6,7 @@ import { StudioFailure } from '../core/errors';
 import { Studio } from '../core/studio';
 import { STUDIO_VERSION } from '../core/version';
 import { charactersCommand, profilesCommand } from './commands/characters';
+import { datasetCommand } from './commands/dataset';
 import { generateCommand } from './commands/generate';
 import { hostsCommand } from './commands/hosts';
 import { providersCommand } from './commands/providers';
@@ -48,6 +49,8 @@ Commands:
       [--temperature <t>] [--top-p <p>] [--max-tokens <n>] [--budget <usd>] [--estimate]
                                 Resumes the character's unfinished job if there is one.
                                 Progress goes to stderr; Ctrl+C pauses (run again to resume).
+  dataset stats <character>     Totals of the character's scenes, and how many have format problems
+  dataset problems <character>  List the experiences with parts that did not fit the format
   hosts list                    List SSH hosts for remote training
   hosts add                     Add an SSH host (a GPU server)
       --name <name> --host <addr> --user <name> [--port <n>] [--key <private key file>]
@@ -96,6 +99,7 @@ const GROUPS: Record<string, (sub: string, ctx: CliContext) => Promise<number>> 
   profiles: profilesCommand,
   providers: providersCommand,
   hosts: hostsCommand,
+  dataset: datasetCommand,
 };
 const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   generate: generateCommand,

@@ -6,6 +6,7 @@ import { fixture } from '../../support/paths';
 import { studioResponder } from '../../support/studio-responder';
 import { call, createBeethoven, generationSettings, makeStudio } from '../../support/studio';
 import { tinyTrainingConfig } from '../trainer/fixtures';
+import { runCli } from '../../../main/cli/main';
 
 /**
  * Nothing the model wrote is dropped silently: a model that gives another speaker a thinking turn
@@ -118,6 +119,21 @@ describe('format problems in generated experiences', () => {
           /^2 thinking turns by other speakers \(in 2 scenes\) will be left out of the training data/,
         ),
       );
+
+      // The same, through the command line.
+      const out: string[] = [];
+      const cli = (args: string[]) =>
+        runCli([...args, '--data-dir', env.dir], {
+          out: (t) => out.push(t),
+          err: (t) => out.push(t),
+          stdin: () => Promise.resolve(Buffer.alloc(0)),
+        });
+      expect(await cli(['dataset', 'stats', 'Beethoven'])).toBe(0);
+      expect(out.join('\n')).toMatch(/2 experiences have parts that did not fit the format: other_thinking 2/);
+      out.length = 0;
+      expect(await cli(['dataset', 'problems', 'Beethoven', '--json'])).toBe(0);
+      const listed = JSON.parse(out.join('\n')) as { id: string }[];
+      expect(listed.map((s) => s.id).sort()).toEqual(marked.scenes.map((s) => s.id).sort());
     });
   }
 });

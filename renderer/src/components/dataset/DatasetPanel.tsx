@@ -2,11 +2,25 @@ import { useState } from 'react';
 import type { Character, SceneId } from '../../../../common/contract';
 import { useDatasetStats, useScenes } from '../../lib/queries';
 import { useUi } from '../../state/ui';
+import { ProblemBadge, summarizeProblems } from './FormatProblems';
 import { SceneDetail } from './SceneDetail';
 import '../../generation.css';
 
 const PAGE = 50;
-type Filter = 'all' | 'normal' | 'protective';
+type Filter = 'all' | 'normal' | 'protective' | 'problems';
+
+const FILTER_LABELS: Record<Filter, string> = {
+  all: 'All',
+  normal: 'Normal',
+  protective: 'Protective',
+  problems: 'Problems',
+};
+
+function filterArg(filter: Filter): { protective?: boolean; problems?: boolean } {
+  if (filter === 'all') return {};
+  if (filter === 'problems') return { problems: true };
+  return { protective: filter === 'protective' };
+}
 
 /** The Dataset tab: totals, the scenes page by page, and one scene read as a transcript. */
 export function DatasetPanel({ character }: { character: Character }) {
@@ -19,7 +33,7 @@ export function DatasetPanel({ character }: { character: Character }) {
     characterId: character.id,
     offset: page * PAGE,
     limit: PAGE,
-    ...(filter === 'all' ? {} : { protective: filter === 'protective' }),
+    ...filterArg(filter),
   });
   const total = scenes.data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / PAGE));
@@ -45,6 +59,13 @@ export function DatasetPanel({ character }: { character: Character }) {
           <Stat label="Experiences" value={stats.data.experiences} />
           <Stat label="Turns" value={stats.data.turns} />
           <Stat label="Words" value={stats.data.words} />
+          {stats.data.experiencesWithProblems > 0 && (
+            <Stat
+              label="With problems"
+              value={stats.data.experiencesWithProblems}
+              title={`Experiences with parts that did not fit the format: ${summarizeProblems(stats.data.problems)}`}
+            />
+          )}
         </dl>
       )}
       {stats.isError && <p className="form-error">{stats.error.message}</p>}
@@ -52,20 +73,23 @@ export function DatasetPanel({ character }: { character: Character }) {
         <section className="scene-column" aria-label="Scenes">
           <div className="scene-toolbar">
             <div className="segmented" role="radiogroup" aria-label="Show">
-              {(['all', 'normal', 'protective'] as const).map((f) => (
-                <button
-                  key={f}
-                  role="radio"
-                  aria-checked={filter === f}
-                  className={filter === f ? 'selected' : undefined}
-                  onClick={() => {
-                    setFilter(f);
-                    setPage(0);
-                  }}
-                >
-                  {f === 'all' ? 'All' : f === 'normal' ? 'Normal' : 'Protective'}
-                </button>
-              ))}
+              {(Object.keys(FILTER_LABELS) as Filter[])
+                .filter((f) => f !== 'problems' || (stats.data?.experiencesWithProblems ?? 0) > 0 || filter === f)
+                .map((f) => (
+                  <button
+                    key={f}
+                    role="radio"
+                    aria-checked={filter === f}
+                    className={filter === f ? 'selected' : undefined}
+                    onClick={() => {
+                      setFilter(f);
+                      setPage(0);
+                    }}
+                  >
+                    {FILTER_LABELS[f]}
+                    {f === 'problems' && <span className="count">{stats.data?.experiencesWithProblems ?? 0}</span>}
+                  </button>
+                ))}
             </div>
             <span className="muted">
               {total.toLocaleString('en-US')} scene{total === 1 ? '' : 's'}
@@ -93,6 +117,7 @@ export function DatasetPanel({ character }: { character: Character }) {
                     </span>
                     {scene.people.length > 0 && <span className="scene-people">{scene.people.join(', ')}</span>}
                   </span>
+                  {scene.experience && <ProblemBadge problems={scene.experience.problems} />}
                   {!scene.experience && (
                     <span className="badge" title="The experience has not been written yet">
                       pending
@@ -131,9 +156,9 @@ export function DatasetPanel({ character }: { character: Character }) {
   );
 }
 
-function Stat({ label, value }: { label: string; value: number }) {
+function Stat({ label, value, title }: { label: string; value: number; title?: string }) {
   return (
-    <div>
+    <div title={title}>
       <dt>{label}</dt>
       <dd>{value.toLocaleString('en-US')}</dd>
     </div>

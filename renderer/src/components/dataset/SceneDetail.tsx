@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { Character, SceneId, Turn } from '../../../../common/contract';
 import { invoke } from '../../lib/queries';
+import { PROBLEM_LABELS, ProblemList } from './FormatProblems';
 import { ProvenanceDialog } from './ProvenanceDialog';
 
 /** One scene and its experience, as a transcript a person can read. */
@@ -13,6 +14,11 @@ export function SceneDetail({ id, character }: { id: SceneId; character: Charact
   if (scene.isError) return <p className="form-error">{scene.error.message}</p>;
   const s = scene.data;
   const experience = s.experience;
+  // Turn index → what is wrong with it, for marking the turn in the transcript.
+  const flags = new Map<number, string>();
+  for (const p of experience?.problems ?? []) {
+    if (p.turn !== null) flags.set(p.turn, [flags.get(p.turn), PROBLEM_LABELS[p.code]].filter(Boolean).join(', '));
+  }
 
   return (
     <article className="scene-detail" aria-label="Scene detail">
@@ -43,9 +49,15 @@ export function SceneDetail({ id, character }: { id: SceneId; character: Charact
           {experience.background && experience.background !== s.background && (
             <p className="scene-background experience-background">{experience.background}</p>
           )}
+          <ProblemList problems={experience.problems} />
           <ol className="transcript">
             {experience.turns.map((turn, i) => (
-              <TurnLine key={i} turn={turn} main={turn.speaker === character.shortName} />
+              <TurnLine
+                key={i}
+                turn={turn}
+                main={turn.speaker === character.shortName}
+                flag={flags.has(i) ? { number: i + 1, label: flags.get(i)! } : null}
+              />
             ))}
           </ol>
         </>
@@ -68,10 +80,21 @@ export function SceneDetail({ id, character }: { id: SceneId; character: Charact
   );
 }
 
-function TurnLine({ turn, main }: { turn: Turn; main: boolean }) {
+function TurnLine({
+  turn,
+  main,
+  flag,
+}: {
+  turn: Turn;
+  main: boolean;
+  /** Set when the turn did not fit the format: its 1-based number and what is wrong. */
+  flag: { number: number; label: string } | null;
+}) {
+  const flagged = flag ? ' flagged' : '';
+  const title = flag ? `Turn ${flag.number}: ${flag.label}` : undefined;
   if (turn.kind === 'action') {
     return (
-      <li className="turn action">
+      <li className={`turn action${flagged}`} title={title}>
         <span className="stage-direction">
           {turn.text.toLowerCase().startsWith(turn.speaker.toLowerCase())
             ? turn.text
@@ -81,10 +104,11 @@ function TurnLine({ turn, main }: { turn: Turn; main: boolean }) {
     );
   }
   return (
-    <li className={`turn ${turn.kind}${main ? ' main' : ''}`}>
+    <li className={`turn ${turn.kind}${main ? ' main' : ''}${flagged}`} title={title}>
       <span className="speaker">
         {turn.speaker}
         {turn.kind === 'thinking' && <span className="kind"> (thinking)</span>}
+        {flag && <span className="turn-number">turn {flag.number}</span>}
       </span>
       <span className="utterance">
         {turn.text.split(/\n\s*\n/).map((paragraph, i) => (

@@ -1,0 +1,51 @@
+import type { Scene } from '../../../common/contract';
+import { argument, findCharacter, UsageError, type CliContext } from '../shared';
+
+/** Scenes fetched a page at a time when listing problems (the command's page limit is 500). */
+const PAGE = 500;
+
+/** `dataset stats|problems <character>`: the Dataset tab's totals and its "Problems" filter. */
+export async function datasetCommand(sub: string, ctx: CliContext): Promise<number> {
+  const { call, rest, print } = ctx;
+  const character = await findCharacter(call, argument(rest, 1, '<character>', `dataset ${sub}`));
+  switch (sub) {
+    case 'stats': {
+      const stats = await call('dataset/stats', { characterId: character.id });
+      const byCode = Object.entries(stats.problems).map(([code, n]) => `${code} ${n}`);
+      print(stats, () =>
+        [
+          `${character.fullName}: ${stats.scenes} scenes (${stats.protectiveScenes} protective), ${stats.experiences} experiences, ${stats.turns} turns, ${stats.words} words.`,
+          stats.experiencesWithProblems === 0
+            ? 'Every experience fits the format.'
+            : `${stats.experiencesWithProblems} experiences have parts that did not fit the format: ${byCode.join(', ')}. See: character-studio dataset problems ${character.shortName}`,
+        ].join('\n'),
+      );
+      return 0;
+    }
+    case 'problems': {
+      const scenes: Scene[] = [];
+      for (let offset = 0; ; offset += PAGE) {
+        const page = await call('scenes/list', { characterId: character.id, offset, limit: PAGE, problems: true });
+        scenes.push(...page.scenes);
+        if (scenes.length >= page.total || page.scenes.length === 0) break;
+      }
+      print(scenes, () =>
+        scenes.length === 0
+          ? `No experience of ${character.fullName} has format problems.`
+          : scenes
+              .map((scene) =>
+                [
+                  `${scene.type} · ${scene.location}  [${scene.id}]`,
+                  ...(scene.experience?.problems ?? []).map(
+                    (p) => `  ${p.code}${p.turn === null ? '' : ` (turn ${p.turn + 1})`}: ${p.message}`,
+                  ),
+                ].join('\n'),
+              )
+              .join('\n'),
+      );
+      return 0;
+    }
+    default:
+      throw new UsageError(`Unknown command "dataset ${sub}".`);
+  }
+}
