@@ -6,8 +6,18 @@ export type Stage = 'limits' | 'scenes' | 'experiences' | 'protective';
 
 export type JobStatus = 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
+/**
+ * How settings become planned work. `studio` (also what an absent preset means): the target is met
+ * exactly. `paper`: the paper's own runs: 100 scene calls of 20 scenes (each chunk ⌊100 / chunks⌋
+ * times, then a length-weighted draw with seed 42), no top-up, one protective scene per chunk; the
+ * preset sets the target and scenes per call, and ignores the protective share.
+ */
+export type GenerationPreset = 'studio' | 'paper';
+
 export interface GenerationSettings {
   providerId: ProviderId;
+  /** Absent: `studio`. */
+  preset?: GenerationPreset;
   /** Scenes wanted from the profile (the paper: about 1,500 per character). */
   targetScenes: number;
   /** Scenes asked for in one call. */
@@ -31,7 +41,22 @@ export interface StageEstimate {
   completionTokens: number;
 }
 
+/** What the settings imply before a run: the plan the estimate is based on. */
+export interface GenerationPlan {
+  preset: GenerationPreset;
+  sceneCalls: number;
+  scenesPerCall: number;
+  /** Scenes requested over all scene calls. */
+  scenesAsked: number;
+  /** Scenes expected once answers are parsed and near duplicates dropped (equal bounds: exact). */
+  expectedScenes: { low: number; high: number };
+  protectiveScenes: number;
+  /** The preset's rules in words, one a line; empty for `studio`. */
+  rules: string[];
+}
+
 export interface GenerationEstimate {
+  plan: GenerationPlan;
   stages: StageEstimate[];
   calls: number;
   promptTokens: number;
@@ -131,7 +156,11 @@ export interface GenerationCommands {
       | { characterId: CharacterId; stage: Stage; reset: true },
   ) => PromptTemplate[];
 
-  'generation/defaults': (arg: { characterId: CharacterId }) => Omit<GenerationSettings, 'providerId'>;
+  /** The studio's defaults, or a preset's (`preset: 'paper'` fills in the paper's numbers). */
+  'generation/defaults': (arg: {
+    characterId: CharacterId;
+    preset?: GenerationPreset;
+  }) => Omit<GenerationSettings, 'providerId'>;
   'generation/estimate': (arg: { characterId: CharacterId; settings: GenerationSettings }) => GenerationEstimate;
   'generation/start': (arg: { characterId: CharacterId; settings: GenerationSettings }) => Job;
 

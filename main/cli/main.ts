@@ -47,6 +47,9 @@ Commands:
   generate <character>          Build scenes, experiences and protective experiences
       --provider <provider> [--target <scenes>] [--per-call <n>] [--protective <share 0-0.2>]
       [--temperature <t>] [--top-p <p>] [--max-tokens <n>] [--budget <usd>] [--estimate]
+      [--preset studio|paper]   paper: the paper's own runs (100 calls of 20 scenes, every chunk
+                                repeated then drawn by length with seed 42, one protective scene
+                                per chunk); it sets --target, --per-call and --protective itself.
                                 Resumes the character's unfinished job if there is one.
                                 Progress goes to stderr; Ctrl+C pauses (run again to resume).
   dataset stats <character>     Totals of the character's scenes, and how many have format problems

@@ -62,9 +62,11 @@ const providerPatch = z
     structuredOutput: providerFields.structuredOutput.optional(),
   })
   .strict();
+const generationPreset = z.enum(['studio', 'paper']);
 const settings = z
   .object({
     providerId,
+    preset: generationPreset.optional(),
     targetScenes: z.number().int().min(1).max(20_000),
     scenesPerCall: z.number().int().min(1).max(40),
     protectiveShare: z.number().min(0).max(0.2),
@@ -196,7 +198,7 @@ export const commandSchemas: Schemas = {
     z.object({ characterId, stage, system: z.string().max(20_000), template: z.string().max(50_000) }).strict(),
     z.object({ characterId, stage, reset: z.literal(true) }).strict(),
   ]),
-  'generation/defaults': z.object({ characterId }).strict(),
+  'generation/defaults': z.object({ characterId, preset: generationPreset.optional() }).strict(),
   'generation/estimate': z.object({ characterId, settings }).strict(),
   'generation/start': z.object({ characterId, settings }).strict(),
   'jobs/list': z.object({ characterId }).strict(),

@@ -140,7 +140,7 @@ export class Studio {
       'limits/generate': ({ characterId, providerId }) => generation.generateLimits(characterId, providerId),
       'prompts/list': ({ characterId }) => generation.prompts(characterId),
       'prompts/save': (arg) => generation.savePrompt(arg.characterId, arg.stage, 'reset' in arg ? null : arg),
-      'generation/defaults': () => generation.defaults(),
+      'generation/defaults': ({ preset }) => generation.defaults(preset),
       'generation/estimate': ({ characterId, settings }) => generation.estimate(characterId, settings),
       'generation/start': ({ characterId, settings }) => generation.start(characterId, settings),
       'jobs/list': ({ characterId }) => generation.list(characterId),

@@ -5,9 +5,13 @@ import type { FakeChatRequest, FakeReply } from './fake-llm-server';
  * server: JSON when the request carries a json_schema response format (named `scenes`,
  * `experience` or `limits`), the paper's text format otherwise. Every answer is distinct (numbered
  * by request), so near-duplicate detection keeps them.
+ *
+ * `othersThinkEvery: k` makes every k-th experience break the method the way models do: the other
+ * speaker gets a thinking turn (second turn), to exercise how format problems are kept and shown.
  */
-export function studioResponder(options: { character?: string } = {}) {
+export function studioResponder(options: { character?: string; othersThinkEvery?: number } = {}) {
   let n = 0;
+  let experiences = 0;
   return (req: FakeChatRequest): FakeReply => {
     n++;
     const prompt = req.messages.map((m) => m.content).join('\n');
@@ -48,8 +52,11 @@ export function studioResponder(options: { character?: string } = {}) {
         .join('\n\n');
     }
     const other = /a person named ([A-Z][a-z]+ [A-Z][a-z]+)/.exec(prompt)?.[1] ?? 'Neefe';
+    experiences++;
+    const othersThink = options.othersThinkEvery !== undefined && experiences % options.othersThinkEvery === 0;
     const turns = [
       { speaker: other, kind: 'speaking', text: `Good morning, ${character}. I have a question (number ${n}).` },
+      ...(othersThink ? [{ speaker: other, kind: 'thinking', text: 'He has not practised.' }] : []),
       { speaker: character, kind: 'thinking', text: 'Another visitor, and the light is already fading.' },
       {
         speaker: character,

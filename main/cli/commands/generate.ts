@@ -1,4 +1,4 @@
-import type { GenerationSettings, Job } from '../../../common/contract';
+import type { GenerationPlan, GenerationPreset, GenerationSettings, Job } from '../../../common/contract';
 import {
   argument,
   findCharacter,
@@ -24,7 +24,8 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
     const providerKey = str('provider');
     if (!providerKey) throw new UsageError('Missing --provider (see: character-studio providers list).');
     const provider = await findProvider(call, providerKey);
-    const defaults = await call('generation/defaults', { characterId: character.id });
+    const preset = presetOption(str('preset'), values);
+    const defaults = await call('generation/defaults', { characterId: character.id, preset });
     const settings: GenerationSettings = {
       ...defaults,
       providerId: provider.id,
@@ -37,6 +38,7 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
       budgetUsd: str('budget') === undefined ? null : numberOption(str('budget'), '--budget', 0),
     };
     const estimate = await call('generation/estimate', { characterId: character.id, settings });
+    io.err(describePlan(estimate.plan));
     const cost = estimate.costUsd === null ? 'unknown cost' : `$${estimate.costUsd.toFixed(2)}`;
     io.err(
       `Estimate: ${estimate.calls} calls, ${estimate.promptTokens.toLocaleString('en')} prompt + ${estimate.completionTokens.toLocaleString('en')} completion tokens, ${cost}, about ${formatDuration(estimate.seconds)}.`,
@@ -76,6 +78,27 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
     process.off('SIGTERM', interrupt);
     await studio.shutdown();
   }
+}
+
+/** `--preset studio|paper`; the paper's plan fixes the scene numbers, so it refuses options that set them. */
+function presetOption(text: string | undefined, values: CliContext['values']): GenerationPreset {
+  if (text === undefined || text === 'studio') return 'studio';
+  if (text !== 'paper') throw new UsageError(`Unknown --preset "${text}" for generate: use studio or paper.`);
+  const fixed = ['target', 'per-call', 'protective'].filter((name) => values[name] !== undefined);
+  if (fixed.length > 0)
+    throw new UsageError(
+      `--preset paper sets the scene numbers as the paper did (100 calls of 20 scenes, one protective scene per chunk); leave out ${fixed.map((n) => `--${n}`).join(', ')}.`,
+    );
+  return 'paper';
+}
+
+function describePlan(plan: GenerationPlan): string {
+  const { low, high } = plan.expectedScenes;
+  const expected = low === high ? `${low}` : `${low}–${high}`;
+  return [
+    `Plan (${plan.preset}): ${plan.sceneCalls} scene calls of ${plan.scenesPerCall} (${plan.scenesAsked} scenes asked), ${expected} scenes expected, ${plan.protectiveScenes} protective.`,
+    ...plan.rules.map((rule) => `  ${rule}`),
+  ].join('\n');
 }
 
 function describeJob(job: Job): string {

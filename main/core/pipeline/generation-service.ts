@@ -4,6 +4,7 @@ import type {
   Chunk,
   FormatProblem,
   GenerationEstimate,
+  GenerationPreset,
   GenerationSettings,
   Job,
   JobId,
@@ -38,7 +39,18 @@ import {
   type ParsedExperience,
 } from './parse';
 import { SceneDeduplicator } from './parse-dedupe';
-import { hashString, OVERGENERATION, planSceneCalls, protectiveCount } from './planner';
+import { hashString, OVERGENERATION, PAPER_RUN, planSceneCalls } from './planner';
+import {
+  applyPreset,
+  describePlan,
+  finishedNote,
+  isPaper,
+  planScenes,
+  protectiveWanted,
+  scenesExpected,
+  topsUpScenes,
+  wantsProtective,
+} from './presets';
 import {
   BUILTIN_PROMPTS,
   BUILTIN_VERSION,
@@ -118,14 +130,22 @@ export class GenerationService {
 
   // ── settings, estimate, prompts, limits ───────────────────────────────────────────────────
 
-  defaults(): Omit<GenerationSettings, 'providerId'> {
-    return { ...DEFAULT_SETTINGS };
+  /** The studio's defaults, or a preset's (the paper's scene numbers; `start` fixes them per profile). */
+  defaults(preset: GenerationPreset = 'studio'): Omit<GenerationSettings, 'providerId'> {
+    if (preset !== 'paper') return { ...DEFAULT_SETTINGS };
+    return {
+      ...DEFAULT_SETTINGS,
+      preset,
+      scenesPerCall: PAPER_RUN.scenesPerCall,
+      targetScenes: PAPER_RUN.sceneCalls * PAPER_RUN.scenesPerCall,
+    };
   }
 
-  estimate(characterId: CharacterId, settings: GenerationSettings): GenerationEstimate {
+  estimate(characterId: CharacterId, asked: GenerationSettings): GenerationEstimate {
     const character = this.characters.get(characterId);
-    const provider = this.providers.get(settings.providerId);
+    const provider = this.providers.get(asked.providerId);
     const chunks = this.chunksOf(character.id);
+    const settings = applyPreset(asked, chunks);
     this.checkSettings(settings);
     const warnings: string[] = [];
     if (chunks.length === 0) {
@@ -142,7 +162,7 @@ export class GenerationService {
     const tokens = (chars: number) => Math.ceil(chars / 4);
     const prompt = (stage: Stage) => this.promptFor(character.id, stage);
     const stages: StageEstimate[] = [];
-    if (settings.protectiveShare > 0 && this.dataset.limits(character.id).length === 0) {
+    if (wantsProtective(settings) && this.dataset.limits(character.id).length === 0) {
       stages.push({
         stage: 'limits',
         calls: 1,
@@ -150,25 +170,24 @@ export class GenerationService {
         completionTokens: 500,
       });
     }
-    const sceneCalls = planSceneCalls(
-      chunks,
-      Math.ceil(settings.targetScenes * OVERGENERATION),
-      settings.scenesPerCall,
-    ).length;
+    const plan = describePlan(settings, chunks);
+    const sceneCalls = plan.sceneCalls;
     stages.push({
       stage: 'scenes',
       calls: sceneCalls,
       promptTokens: sceneCalls * tokens(prompt('scenes').template.length + avgChunkChars),
-      completionTokens: Math.ceil(settings.targetScenes * OVERGENERATION) * 90,
+      completionTokens: plan.scenesAsked * 90,
     });
     const experienceOut = Math.min(settings.maxTokens, 1800);
+    // Every scene kept gets one experience call; for a range, the estimate takes its top.
+    const experiences = plan.expectedScenes.high;
     stages.push({
       stage: 'experiences',
-      calls: settings.targetScenes,
-      promptTokens: settings.targetScenes * tokens(prompt('experiences').template.length + avgChunkChars + 500),
-      completionTokens: settings.targetScenes * experienceOut,
+      calls: experiences,
+      promptTokens: experiences * tokens(prompt('experiences').template.length + avgChunkChars + 500),
+      completionTokens: experiences * experienceOut,
     });
-    const protective = protectiveCount(settings.targetScenes, settings.protectiveShare);
+    const protective = plan.protectiveScenes;
     if (protective > 0) {
       stages.push({
         stage: 'protective',
@@ -202,7 +221,7 @@ export class GenerationService {
         `The estimate ($${costUsd.toFixed(2)}) is above the budget ($${settings.budgetUsd.toFixed(2)}): the job will pause when the budget is spent.`,
       );
     }
-    return { stages, calls, promptTokens, completionTokens, costUsd, seconds, warnings };
+    return { plan, stages, calls, promptTokens, completionTokens, costUsd, seconds, warnings };
   }
 
   prompts(characterId: CharacterId): PromptTemplate[] {
@@ -347,7 +366,9 @@ export class GenerationService {
       );
     }
     const id = this.newId() as JobId;
-    this.jobs.insertJob({ id, characterId, settings }, this.clock.now());
+    // Stored as run: a preset's numbers, not what the form held.
+    const effective = applyPreset(settings, this.chunksOf(characterId));
+    this.jobs.insertJob({ id, characterId, settings: effective }, this.clock.now());
     this.launch(id);
     return this.get(id);
   }
@@ -516,15 +537,8 @@ export class GenerationService {
         `${failed} item${failed === 1 ? '' : 's'} failed; see the reasons below and retry them.`,
         now,
       );
-    } else if (scenes < settings.targetScenes) {
-      this.jobs.setStatus(
-        id,
-        'succeeded',
-        `Finished with ${scenes} of ${settings.targetScenes} scenes: the model kept repeating itself or its answers could not be read. Add profile text or raise the temperature for more variety.`,
-        now,
-      );
     } else {
-      this.jobs.setStatus(id, 'succeeded', null, now);
+      this.jobs.setStatus(id, 'succeeded', finishedNote(settings, scenes), now);
     }
   }
 
@@ -556,7 +570,7 @@ export class GenerationService {
         pump();
       }
       if (ctx.run.controller.signal.aborted) return;
-      if (stage !== 'scenes') return;
+      if (stage !== 'scenes' || !topsUpScenes(ctx.settings)) return;
       // Top up when parse losses and duplicates left the target short. Rounds are numbered from
       // the items already planned, so a restarted run continues the count instead of repeating it.
       const missing = ctx.settings.targetScenes - this.dataset.countJobScenes(ctx.id, false);
@@ -585,15 +599,11 @@ export class GenerationService {
     const now = this.clock.now();
     const items: { id: string; stage: Stage; key: string; input: ItemInput }[] = [];
     if (stage === 'limits') {
-      if (ctx.settings.protectiveShare > 0 && this.dataset.limits(ctx.character.id).length === 0) {
+      if (wantsProtective(ctx.settings) && this.dataset.limits(ctx.character.id).length === 0) {
         items.push({ id: this.newId(), stage, key: 'limits', input: {} });
       }
     } else if (stage === 'scenes') {
-      const calls = planSceneCalls(
-        this.chunksOf(ctx.character.id),
-        Math.ceil(ctx.settings.targetScenes * OVERGENERATION),
-        ctx.settings.scenesPerCall,
-      );
+      const calls = planScenes(ctx.settings, this.chunksOf(ctx.character.id));
       calls.forEach((call) =>
         items.push({
           id: this.newId(),
@@ -608,7 +618,8 @@ export class GenerationService {
           items.push({ id: this.newId(), stage, key: `experience:${scene.id}`, input: { sceneId: scene.id } });
       }
     } else {
-      const n = protectiveCount(this.dataset.countJobScenes(ctx.id, false), ctx.settings.protectiveShare);
+      const chunks = this.chunksOf(ctx.character.id);
+      const n = protectiveWanted(ctx.settings, this.dataset.countJobScenes(ctx.id, false), chunks.length);
       const limits = this.dataset.limits(ctx.character.id);
       if (n > 0 && limits.length === 0) {
         throw new StudioFailure(
@@ -619,7 +630,9 @@ export class GenerationService {
       for (let i = 0; i < n; i++) {
         const limit = limits[i % limits.length]!.text;
         const stranger = STRANGER_NAMES[hashString(`${ctx.id}:${i}`) % STRANGER_NAMES.length]!;
-        items.push({ id: this.newId(), stage, key: `protective:${i}`, input: { limit, stranger } });
+        // The paper writes one from each chunk: the chunk is the profile its prompt shows.
+        const chunkId = isPaper(ctx.settings) ? chunks[i]?.id : undefined;
+        items.push({ id: this.newId(), stage, key: `protective:${i}`, input: { limit, stranger, chunkId } });
       }
     }
     if (items.length > 0) this.jobs.planItems(ctx.id, items, now);
@@ -820,8 +833,10 @@ export class GenerationService {
         people: scene.people.join(', ') || 'nobody else',
       });
     }
-    if (stage === 'protective')
+    if (stage === 'protective') {
       Object.assign(values, { limit: input.limit ?? '', stranger: input.stranger ?? 'a stranger' });
+      if (input.chunkId !== undefined) values.profile = this.chunkText(input.chunkId);
+    }
     const messages = [
       ...(prompt.system ? [{ role: 'system' as const, content: fill(prompt.system, values) }] : []),
       { role: 'user' as const, content: fill(prompt.template, values) },
@@ -899,7 +914,9 @@ export class GenerationService {
     const sceneItems = this.jobs.countItems(id, 'scenes');
     const expItems = this.jobs.countItems(id, 'experiences');
     const protItems = this.jobs.countItems(id, 'protective');
-    const protectiveTarget = protectiveCount(Math.max(scenes, settings.targetScenes), settings.protectiveShare);
+    const expected = scenesExpected(settings, scenes, sceneItems);
+    const chunkCount = isPaper(settings) ? this.chunksOf(row.character_id).length : 0;
+    const protectiveTarget = protectiveWanted(settings, Math.max(scenes, expected), chunkCount);
     const all: StageProgress[] = [
       {
         stage: 'limits',
@@ -907,12 +924,12 @@ export class GenerationService {
         failed: limitsItems.failed,
         total: limitsItems.done + limitsItems.failed + limitsItems.pending,
       },
-      { stage: 'scenes', done: scenes, failed: sceneItems.failed, total: settings.targetScenes },
+      { stage: 'scenes', done: scenes, failed: sceneItems.failed, total: expected },
       {
         stage: 'experiences',
         done: this.dataset.countJobExperiences(id, false),
         failed: expItems.failed,
-        total: Math.max(scenes, settings.targetScenes),
+        total: Math.max(scenes, expected),
       },
       {
         stage: 'protective',

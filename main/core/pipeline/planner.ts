@@ -7,6 +7,8 @@
  * starved, and a long one cannot exceed the target: the total is fixed by the target, not the text.
  */
 
+import { PythonRandom } from './python-random';
+
 export interface ChunkRef {
   id: string;
   words: number;
@@ -85,6 +87,47 @@ export function planSceneCalls(
     remaining -= call.count;
   }
   return plan.filter((call) => call.count > 0);
+}
+
+/** The numbers of the paper's own generation runs (METHOD.md §1). */
+export const PAPER_RUN = {
+  /** Scene prompts per character: every chunk repeated, then topped up to this many. */
+  sceneCalls: 100,
+  /** Scenes asked for in one call. */
+  scenesPerCall: 20,
+  /** The reference code seeds Python's `random` with this before its length-weighted draw. */
+  seed: 42,
+  /** Words asked for in one experience. */
+  minWords: 1200,
+  /** Share of the scenes asked for that survived parsing in the paper's runs (70–95%). */
+  keptShare: { low: 0.7, high: 0.95 },
+} as const;
+
+/**
+ * The paper's scene plan: every chunk asked ⌊100 / chunks⌋ times (at least once), in profile
+ * order, then topped up to 100 calls by drawing chunks with replacement, weighted by their length
+ * in characters, from Python's generator seeded with 42: the reference code's `random.choices`,
+ * so a profile split like the paper's is asked the same chunks as many times. Profiles of more than
+ * 100 chunks get one call per chunk. Each call asks for 20 scenes; nothing is trimmed to a target.
+ */
+export function planPaperSceneCalls(chunks: readonly { id: string; chars: number }[]): SceneCall[] {
+  if (chunks.length === 0) return [];
+  const times = Math.max(1, Math.floor(PAPER_RUN.sceneCalls / chunks.length));
+  const perChunk = new Array<number>(chunks.length).fill(times);
+  const extra = PAPER_RUN.sceneCalls - times * chunks.length;
+  if (extra > 0) {
+    const drawn = new PythonRandom(PAPER_RUN.seed).choices(
+      chunks.map((c) => c.chars),
+      extra,
+    );
+    for (const i of drawn) perChunk[i]! += 1;
+  }
+  const plan: SceneCall[] = [];
+  chunks.forEach((chunk, i) => {
+    for (let repeat = 0; repeat < perChunk[i]!; repeat++)
+      plan.push({ chunkId: chunk.id, count: PAPER_RUN.scenesPerCall, repeat });
+  });
+  return plan;
 }
 
 /** Protective scenes needed so they make up `share` of the final dataset. */

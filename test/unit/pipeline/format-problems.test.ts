@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CharacterId, ProviderId } from '../../../common/contract';
-import { startFakeLlmServer, type FakeChatRequest, type FakeLlmServer } from '../../support/fake-llm-server';
+import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { fixture } from '../../support/paths';
 import { studioResponder } from '../../support/studio-responder';
 import { call, createBeethoven, generationSettings, makeStudio } from '../../support/studio';
@@ -18,29 +18,8 @@ let env: ReturnType<typeof makeStudio>;
 let server: FakeLlmServer;
 let characterId: CharacterId;
 
-/** The studio responder, with a thinking turn by the other speaker in every second experience. */
-function thinkingOthers(structured: boolean) {
-  const base = studioResponder();
-  let experiences = 0;
-  return (req: FakeChatRequest) => {
-    const reply = base(req);
-    const text = typeof reply === 'string' ? reply : '';
-    const isExperience = structured ? text.startsWith('{"background"') : text.startsWith('Background:');
-    if (!isExperience || ++experiences % 2 === 1) return reply;
-    if (structured) {
-      const parsed = JSON.parse(text) as { background: string; turns: unknown[] };
-      parsed.turns.splice(1, 0, { speaker: 'Neefe', kind: 'thinking', text: 'He has not practised.' });
-      return JSON.stringify(parsed);
-    }
-    return text.replace(
-      '\n\nBeethoven (thinking):',
-      '\n\nNeefe (thinking): He has not practised.\n\nBeethoven (thinking):',
-    );
-  };
-}
-
 async function setup(structured: boolean): Promise<ProviderId> {
-  server = await startFakeLlmServer({ responder: thinkingOthers(structured) });
+  server = await startFakeLlmServer({ responder: studioResponder({ othersThinkEvery: 2 }) });
   characterId = await createBeethoven(env.studio);
   await call(env.studio, 'profiles/import', {
     characterId,

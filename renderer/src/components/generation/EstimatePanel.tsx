@@ -1,8 +1,9 @@
-import type { GenerationEstimate, Provider } from '../../../../common/contract';
+import type { GenerationEstimate, GenerationPlan, Provider } from '../../../../common/contract';
 import { EstimateFrame } from '../estimate-frame';
 import { useUi } from '../../state/ui';
 import { formatDuration, formatTokens, formatUsd, STAGE_LABEL } from './format';
 import { isLocal } from './settings-form';
+import '../../presets.css';
 
 /** What a run with these settings will take: calls, tokens, money and time, before it starts. */
 export function EstimatePanel({
@@ -32,6 +33,16 @@ export function EstimatePanel({
       {estimate && (
         <>
           <dl className="estimate-figures">
+            <div className="wide">
+              <dt>Scenes</dt>
+              <dd data-testid="estimate-scenes">
+                {scenesText(estimate.plan)}
+                <small>
+                  {estimate.plan.scenesAsked.toLocaleString('en-US')} asked in{' '}
+                  {estimate.plan.sceneCalls.toLocaleString('en-US')} calls · {estimate.plan.protectiveScenes} protective
+                </small>
+              </dd>
+            </div>
             <div>
               <dt>LLM calls</dt>
               <dd data-testid="estimate-calls">{estimate.calls.toLocaleString('en-US')}</dd>
@@ -99,4 +110,10 @@ export function EstimatePanel({
       )}
     </EstimateFrame>
   );
+}
+
+/** Scenes the run should end with: exact for the studio's plan, a range where answers decide. */
+function scenesText(plan: GenerationPlan): string {
+  const { low, high } = plan.expectedScenes;
+  return low === high ? low.toLocaleString('en-US') : `${low.toLocaleString('en-US')}–${high.toLocaleString('en-US')}`;
 }

@@ -8,6 +8,7 @@ import { ACTIVE } from './format';
 import { JobsSection } from './JobsSection';
 import { LimitsEditor } from './LimitsEditor';
 import { PromptsPanel } from './PromptsPanel';
+import { PresetRules } from './PresetRules';
 import { defaultProviderId, fieldText, readSettings, type Defaults, type Field } from './settings-form';
 import { NumberField, useDebounced } from '../form-fields';
 import '../../generation.css';
@@ -64,6 +65,7 @@ function NewRun({
   const active = jobs.find((j) => ACTIVE.includes(j.status));
 
   const text = (field: Field) => fieldText(field, draft, defaults, providerId);
+  const paper = text('preset') === 'paper';
   const set = (field: Field, value: string) => setDraft(character.id, { ...draft, [field]: value });
 
   const onStart = async () => {
@@ -120,40 +122,58 @@ function NewRun({
               </button>
             </span>
           </label>
-          <NumberField
-            label="Target scenes"
-            field="targetScenes"
-            text={text}
-            set={set}
-            errors={errors}
-            min={1}
-            step={1}
-          >
-            Scenes imagined from the profile. The paper made about 1,500 per character.
-          </NumberField>
-          <NumberField
-            label="Scenes per call"
-            field="scenesPerCall"
-            text={text}
-            set={set}
-            errors={errors}
-            min={1}
-            step={1}
-          >
-            More per call is cheaper; fewer gives the model room for detail.
-          </NumberField>
-          <NumberField
-            label="Protective share (%)"
-            field="protectiveShare"
-            text={text}
-            set={set}
-            errors={errors}
-            min={0}
-            max={20}
-            step={0.5}
-          >
-            Scenes where {character.shortName} is asked about what they cannot know. The paper used 1–5%.
-          </NumberField>
+          <label className="span-2">
+            Plan
+            <select value={text('preset')} onChange={(e) => set('preset', e.target.value)}>
+              <option value="studio">Studio: exactly the target number of scenes</option>
+              <option value="paper">The paper&apos;s runs (Character-LLM): 100 calls of 20 scenes</option>
+            </select>
+            <small>
+              {paper
+                ? 'Reproduces the paper’s generation numbers; the scene count is what the answers hold.'
+                : 'Scene calls weighted by chunk length, topped up until the target is met.'}
+            </small>
+          </label>
+          {paper ? (
+            <PresetRules plan={estimate.data?.plan ?? null} />
+          ) : (
+            <>
+              <NumberField
+                label="Target scenes"
+                field="targetScenes"
+                text={text}
+                set={set}
+                errors={errors}
+                min={1}
+                step={1}
+              >
+                Scenes imagined from the profile. The paper made about 1,500 per character.
+              </NumberField>
+              <NumberField
+                label="Scenes per call"
+                field="scenesPerCall"
+                text={text}
+                set={set}
+                errors={errors}
+                min={1}
+                step={1}
+              >
+                More per call is cheaper; fewer gives the model room for detail.
+              </NumberField>
+              <NumberField
+                label="Protective share (%)"
+                field="protectiveShare"
+                text={text}
+                set={set}
+                errors={errors}
+                min={0}
+                max={20}
+                step={0.5}
+              >
+                Scenes where {character.shortName} is asked about what they cannot know. The paper used 1–5%.
+              </NumberField>
+            </>
+          )}
           <NumberField
             label="Budget ($)"
             field="budgetUsd"

@@ -10,6 +10,7 @@ export function fieldText(field: Field, draft: GenerationDraft, defaults: Defaul
   const typed = draft[field];
   if (typed !== undefined) return typed;
   if (field === 'providerId') return providerId;
+  if (field === 'preset') return defaults.preset ?? 'studio';
   if (field === 'protectiveShare') return String(Math.round(defaults.protectiveShare * 1000) / 10);
   if (field === 'budgetUsd') return defaults.budgetUsd === null ? '' : String(defaults.budgetUsd);
   return String(defaults[field]);
@@ -28,7 +29,7 @@ interface Range {
   integer?: boolean;
 }
 
-const RANGES: Record<Exclude<Field, 'providerId' | 'budgetUsd'>, Range> = {
+const RANGES: Record<Exclude<Field, 'providerId' | 'budgetUsd' | 'preset'>, Range> = {
   targetScenes: { label: 'Target scenes', min: 1, max: 100_000, integer: true },
   scenesPerCall: { label: 'Scenes per call', min: 1, max: 100, integer: true },
   protectiveShare: { label: 'Protective share', min: 0, max: 20 },
@@ -38,9 +39,14 @@ const RANGES: Record<Exclude<Field, 'providerId' | 'budgetUsd'>, Range> = {
   dedupeThreshold: { label: 'Duplicate threshold', min: 0, max: 1 },
 };
 
+/** The fields a preset other than the studio's sets itself; the form hides them for it. */
+export const PRESET_FIELDS: readonly Field[] = ['targetScenes', 'scenesPerCall', 'protectiveShare'];
+
 /**
  * Reads the form into settings main accepts, or says per field what is wrong. Main validates
  * again; this only lets the user hear early. The protective share is typed as a percentage.
+ * With the paper preset the scene numbers are the plan's (main sets them), so what the hidden
+ * fields hold is neither checked nor sent; the studio's own settings carry no preset at all.
  */
 export function readSettings(
   draft: GenerationDraft,
@@ -49,7 +55,9 @@ export function readSettings(
 ): { settings: GenerationSettings | null; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const text = (field: Field) => fieldText(field, draft, defaults, providerId).trim();
+  const paper = text('preset') === 'paper';
   const num = (field: keyof typeof RANGES): number => {
+    if (paper && PRESET_FIELDS.includes(field)) return defaults[field];
     const range = RANGES[field];
     const raw = text(field);
     const n = Number(raw);
@@ -68,6 +76,7 @@ export function readSettings(
     errors.budgetUsd = 'The budget must be an amount above $0, or empty for no limit.';
   const settings: GenerationSettings = {
     providerId: provider as ProviderId,
+    ...(paper && { preset: 'paper' as const }),
     targetScenes: num('targetScenes'),
     scenesPerCall: num('scenesPerCall'),
     protectiveShare: num('protectiveShare') / 100,
@@ -77,7 +86,7 @@ export function readSettings(
     budgetUsd: budget,
     dedupeThreshold: num('dedupeThreshold'),
   };
-  if (settings.scenesPerCall > settings.targetScenes && !errors.scenesPerCall && !errors.targetScenes)
+  if (!paper && settings.scenesPerCall > settings.targetScenes && !errors.scenesPerCall && !errors.targetScenes)
     errors.scenesPerCall = 'Scenes per call cannot be more than the target.';
   return { settings: Object.keys(errors).length === 0 ? settings : null, errors };
 }
