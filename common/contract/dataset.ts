@@ -59,7 +59,7 @@ export type FormatProblemCode =
 
 export interface FormatProblem {
   code: FormatProblemCode;
-  /** For a person: what is wrong and what was done about it. */
+  /** For a person: what is wrong and what was done about it (a kept turn is named by `turn`, not in the text). */
   message: string;
   /** Index of the affected turn in `Experience.turns`, when the turn was kept; null otherwise. */
   turn: number | null;

@@ -173,7 +173,7 @@ export function parseExperienceText(text: string, options: ExperienceParseOption
         problem(
           index,
           'unlabeled_turn',
-          `turn ${index + 1} by ${t.speaker} has no (speaking)/(thinking) label; read as speaking`,
+          `${t.speaker} speaks without a (speaking)/(thinking) label; read as speaking`,
           t.header,
           kept,
         ),
@@ -214,7 +214,7 @@ function otherThinking(index: number, speaker: string, main: string, raw: string
   return problem(
     index,
     'other_thinking',
-    `turn ${index + 1}: ${speaker} has a thinking turn, but only ${main} may think; it was kept as written and marked`,
+    `${speaker} has a thinking turn, but only ${main} may think; it was kept as written and marked`,
     raw,
     kept,
   );
@@ -302,7 +302,7 @@ export function parseExperienceJson(text: string, options: ExperienceParseOption
         problem(
           index,
           'unknown_kind',
-          `turn ${index + 1} by ${turn.speaker} has the kind '${unknownKind}' (expected speaking, thinking or action); read as speaking`,
+          `${turn.speaker} has a turn of the kind '${unknownKind}' (expected speaking, thinking or action); read as speaking`,
           raw,
           kept,
         ),

@@ -42,7 +42,7 @@ function seed(character: Character): void {
       [
         {
           code: 'other_thinking' as const,
-          message: 'turn 2: Neefe has a thinking turn, but only Beethoven may think; it was kept as written and marked',
+          message: 'Neefe has a thinking turn, but only Beethoven may think; it was kept as written and marked',
           turn: 1,
           raw: 'Neefe (thinking): He has not practised.',
         },

@@ -108,7 +108,7 @@ function TurnLine({
       <span className="speaker">
         {turn.speaker}
         {turn.kind === 'thinking' && <span className="kind"> (thinking)</span>}
-        {flag && <span className="turn-number">turn {flag.number}</span>}
+        {flag && <span className="turn-number">⚑ turn {flag.number}</span>}
       </span>
       <span className="utterance">
         {turn.text.split(/\n\s*\n/).map((paragraph, i) => (
