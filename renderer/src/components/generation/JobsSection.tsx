@@ -76,8 +76,9 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
           <p className="muted">
             Started {formatTime(job.createdAt)}
             {provider ? ` · ${provider.name}, ${provider.model || provider.modelPath}` : ' · provider deleted'} ·{' '}
-            {job.settings.targetScenes.toLocaleString('en-US')} scenes,{' '}
-            {Math.round(job.settings.protectiveShare * 1000) / 10}% protective
+            {job.settings.preset === 'paper'
+              ? `the paper's plan (${job.settings.targetScenes.toLocaleString('en-US')} scenes asked, one protective per chunk)`
+              : `${job.settings.targetScenes.toLocaleString('en-US')} scenes, ${Math.round(job.settings.protectiveShare * 1000) / 10}% protective`}
             {job.finishedAt ? ` · ended ${formatTime(job.finishedAt)}` : ''}
           </p>
         </div>
