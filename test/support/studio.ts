@@ -72,6 +72,39 @@ export function generationSettings(
   };
 }
 
+/** Beethoven with one profile: the paper's Wikipedia article, or `text` (a plain-text file). */
+export async function beethovenWithProfile(studio: Studio, text?: string): Promise<CharacterId> {
+  const characterId = await createBeethoven(studio);
+  const file = text === undefined ? fs.readFileSync(fixture('wiki_Beethoven.txt')) : Buffer.from(text);
+  await call(studio, 'profiles/import', {
+    characterId,
+    fileBase64: file.toString('base64'),
+    fileName: text === undefined ? 'wiki_Beethoven.txt' : 'life.txt',
+  });
+  return characterId;
+}
+
+/** The fake LLM server at `baseUrl` as a provider named `Fake` (key `test-key`, model `fake-model`). */
+export async function addFakeProvider(
+  studio: Studio,
+  baseUrl: string,
+  options: { structuredOutput?: boolean; maxConcurrency?: number } = {},
+): Promise<ProviderId> {
+  const provider = await call(studio, 'providers/create', {
+    name: 'Fake',
+    preset: 'custom',
+    baseUrl,
+    model: 'fake-model',
+    modelPath: '',
+    apiKey: 'test-key',
+    maxConcurrency: options.maxConcurrency ?? 4,
+    requestsPerMinute: 0,
+    timeoutMs: 5000,
+    structuredOutput: options.structuredOutput ?? true,
+  });
+  return provider.id;
+}
+
 /**
  * Beethoven with the paper's profile and `targetScenes` generated scenes, through the real pipeline
  * against `llmBaseUrl` (the fake LLM server with the studio responder). Returns the character's id.
@@ -81,27 +114,11 @@ export async function generatedBeethoven(
   llmBaseUrl: string,
   targetScenes: number,
 ): Promise<CharacterId> {
-  const characterId = await createBeethoven(studio);
-  await call(studio, 'profiles/import', {
-    characterId,
-    fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'),
-    fileName: 'wiki_Beethoven.txt',
-  });
-  const provider = await call(studio, 'providers/create', {
-    name: 'Fake',
-    preset: 'custom',
-    baseUrl: llmBaseUrl,
-    model: 'fake-model',
-    modelPath: '',
-    apiKey: 'test-key',
-    maxConcurrency: 4,
-    requestsPerMinute: 0,
-    timeoutMs: 5000,
-    structuredOutput: true,
-  });
+  const characterId = await beethovenWithProfile(studio);
+  const providerId = await addFakeProvider(studio, llmBaseUrl);
   const job = await call(studio, 'generation/start', {
     characterId,
-    settings: generationSettings(provider.id, { targetScenes, scenesPerCall: 4 }),
+    settings: generationSettings(providerId, { targetScenes, scenesPerCall: 4 }),
   });
   const finished = await studio.generation.whenIdle(job.id);
   if (finished.status !== 'succeeded')

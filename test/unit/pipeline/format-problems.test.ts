@@ -1,10 +1,8 @@
-import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CharacterId, ProviderId } from '../../../common/contract';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
-import { fixture } from '../../support/paths';
 import { studioResponder } from '../../support/studio-responder';
-import { call, createBeethoven, generationSettings, makeStudio } from '../../support/studio';
+import { addFakeProvider, beethovenWithProfile, call, generationSettings, makeStudio } from '../../support/studio';
 import { tinyTrainingConfig } from '../trainer/fixtures';
 import { runCli } from '../../../main/cli/main';
 
@@ -20,25 +18,8 @@ let characterId: CharacterId;
 
 async function setup(structured: boolean): Promise<ProviderId> {
   server = await startFakeLlmServer({ responder: studioResponder({ othersThinkEvery: 2 }) });
-  characterId = await createBeethoven(env.studio);
-  await call(env.studio, 'profiles/import', {
-    characterId,
-    fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'),
-    fileName: 'wiki_Beethoven.txt',
-  });
-  const provider = await call(env.studio, 'providers/create', {
-    name: 'Fake',
-    preset: 'custom',
-    baseUrl: server.baseURL,
-    model: 'fake-model',
-    modelPath: '',
-    apiKey: 'test-key',
-    maxConcurrency: 2,
-    requestsPerMinute: 0,
-    timeoutMs: 5_000,
-    structuredOutput: structured,
-  });
-  return provider.id;
+  characterId = await beethovenWithProfile(env.studio);
+  return addFakeProvider(env.studio, server.baseURL, { structuredOutput: structured, maxConcurrency: 2 });
 }
 
 beforeEach(() => {

@@ -8,7 +8,7 @@ import { planPaperSceneCalls } from '../../../main/core/pipeline/planner';
 import { PythonRandom } from '../../../main/core/pipeline/python-random';
 import { startFakeLlmServer, type FakeChatRequest, type FakeLlmServer } from '../../support/fake-llm-server';
 import { studioResponder } from '../../support/studio-responder';
-import { call, createBeethoven, generationSettings, makeStudio } from '../../support/studio';
+import { addFakeProvider, beethovenWithProfile, call, generationSettings, makeStudio } from '../../support/studio';
 import { venvPython } from '../trainer/fixtures';
 
 /** What CPython's own `random` gives for a snippet (the trainer's interpreter, else the system's). */
@@ -88,25 +88,8 @@ function oneScenePerCall() {
 
 async function setup(): Promise<ProviderId> {
   server = await startFakeLlmServer({ responder: oneScenePerCall() });
-  characterId = await createBeethoven(env.studio);
-  await call(env.studio, 'profiles/import', {
-    characterId,
-    fileBase64: Buffer.from(PROFILE).toString('base64'),
-    fileName: 'life.txt',
-  });
-  const provider = await call(env.studio, 'providers/create', {
-    name: 'Fake',
-    preset: 'custom',
-    baseUrl: server.baseURL,
-    model: 'fake-model',
-    modelPath: '',
-    apiKey: 'test-key',
-    maxConcurrency: 4,
-    requestsPerMinute: 0,
-    timeoutMs: 5_000,
-    structuredOutput: false,
-  });
-  return provider.id;
+  characterId = await beethovenWithProfile(env.studio, PROFILE);
+  return addFakeProvider(env.studio, server.baseURL, { structuredOutput: false });
 }
 
 beforeEach(() => {

@@ -8,6 +8,7 @@ import { DatasetRepo } from '../../../main/store/dataset-repo';
 import { DatasetPanel } from '../../../renderer/src/components/dataset/DatasetPanel';
 import { queryClient, subscribeToStudioEvents } from '../../../renderer/src/lib/queries';
 import { setStudio } from '../../../renderer/src/lib/studio';
+import { settleIn } from '../../support/dom';
 import { inProcessBridge } from '../../support/in-process-bridge';
 import { call, createBeethoven, makeStudio } from '../../support/studio';
 
@@ -18,13 +19,7 @@ let root: Root;
 let container: HTMLElement;
 let unsubscribe: () => void;
 
-async function settle(predicate: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (predicate()) return;
-    await act(() => new Promise((r) => setTimeout(r, 10)));
-  }
-  throw new Error(`timed out waiting for ${what}; page: ${container.textContent}`);
-}
+const settle = (predicate: () => boolean, what: string) => settleIn(container, predicate, what);
 
 function button(name: RegExp): HTMLButtonElement {
   const found = [...container.querySelectorAll('button')].find((b) => name.test(b.textContent?.trim() ?? ''));
