@@ -274,7 +274,10 @@ describe('parseExperienceJson', () => {
     ]);
     expect(r.problems[0]?.reason).toMatch(/'whispering'.*read as speaking/);
     const noSpeaker = parseExperienceJson(
-      JSON.stringify({ background: 'x', turns: [{ text: 'Who said this?' }, { speaker: 'Beethoven', text: 'I did.' }] }),
+      JSON.stringify({
+        background: 'x',
+        turns: [{ text: 'Who said this?' }, { speaker: 'Beethoven', text: 'I did.' }],
+      }),
       opts,
     );
     expect(noSpeaker.items[0]?.turns).toHaveLength(1);

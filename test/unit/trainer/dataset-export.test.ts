@@ -115,7 +115,9 @@ describe('scene to dataset line', () => {
     expect(result.lines[1]?.turns).toHaveLength(4);
     expect(result.notes).toEqual({ otherThinkingLeftOut: 2, scenesWithOtherThinking: 1 });
     expect(exportNotices(result.notes)).toEqual([
-      expect.stringMatching(/^2 thinking turns by other speakers \(in 1 scene\) will be left out.*only the character may think/),
+      expect.stringMatching(
+        /^2 thinking turns by other speakers \(in 1 scene\) will be left out.*only the character may think/,
+      ),
     ]);
     expect(exportNotices(exportTrainerDataset([studioScene(2)], beethoven).notes)).toEqual([]);
     const written = await writeTrainerDataset(join(tmp.dir, 'notes.jsonl'), [studioScene(1, {}, turns)], beethoven);
