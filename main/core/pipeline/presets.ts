@@ -82,7 +82,7 @@ export function describePlan(settings: GenerationSettings, chunks: readonly Chun
       protectiveScenes: protectiveWanted(effective, scenesAsked, chunks.length),
       rules: [
         `${calls.length} scene calls of ${PAPER_RUN.scenesPerCall} scenes: each of the ${chunks.length} chunks ${times} time${times === 1 ? '' : 's'}${calls.length > times * chunks.length ? `, then ${calls.length - times * chunks.length} drawn by length (seed ${PAPER_RUN.seed})` : ''}.`,
-        'No top-up: the paper kept the 70–95% of scenes that its answers held.',
+        'No top-up: the paper kept the 70–95% of scenes that its answers held. Near duplicates are still dropped (Sampling and duplicates).',
         'One protective scene per chunk, written from that chunk.',
         `Experiences of at least ${PAPER_RUN.minWords.toLocaleString('en-US')} words; only the main character thinks.`,
       ],
