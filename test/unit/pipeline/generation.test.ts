@@ -206,6 +206,7 @@ describe('experience construction through the real openai client', () => {
     const second = await call(env.studio, 'generation/start', {
       characterId,
       settings: generationSettings(providerId, { targetScenes: 30 }),
+      more: 10,
     });
     const cancelled = await call(env.studio, 'jobs/cancel', { id: second.id });
     await env.studio.generation.whenIdle(second.id);
@@ -272,12 +273,12 @@ async function waitFor(predicate: () => boolean, timeoutMs = 20_000): Promise<vo
 }
 
 describe('a provider that is down', () => {
-  it('fails the job at once with a message naming the address, writing nothing', async () => {
+  it('pauses the job (resumable) with a message naming the address, writing nothing', async () => {
     const providerId = await setup();
     const port = server.port;
     await server.close();
     const job = await runToEnd(providerId, { targetScenes: 5, protectiveShare: 0 });
-    expect(job.status).toBe('failed');
+    expect(job.status).toBe('paused');
     expect(job.message).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}`));
     expect(sceneRows()).toHaveLength(0);
   }, 60_000);
