@@ -46,7 +46,12 @@ Commands:
   generate <character>          Build scenes, experiences and protective experiences
       --provider <provider> [--target <scenes>] [--per-call <n>] [--protective <share 0-0.2>]
       [--temperature <t>] [--top-p <p>] [--max-tokens <n>] [--budget <usd>] [--estimate]
-                                Resumes the character's unfinished job if there is one.
+      [--more <n>]              Add n scenes to what the character has (the target is its total)
+      [--yes] [--confirm-above <usd>]
+                                Go ahead when the estimate is above the cost that asks first ($1)
+                                Resumes the character's paused, interrupted or failed job if there
+                                is one (--budget then raises its budget); options not given keep
+                                the character's last values. A met target does nothing.
                                 Progress goes to stderr; Ctrl+C pauses (run again to resume).
   hosts list                    List SSH hosts for remote training
   hosts add                     Add an SSH host (a GPU server)
@@ -140,6 +145,9 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
         'max-tokens': { type: 'string' },
         budget: { type: 'string' },
         estimate: { type: 'boolean', default: false },
+        more: { type: 'string' },
+        yes: { type: 'boolean', default: false },
+        'confirm-above': { type: 'string' },
         'base-model': { type: 'string' },
         format: { type: 'string' },
         python: { type: 'string' },

@@ -84,8 +84,8 @@ describe('a provider outage', () => {
     const providerId = await setup();
     const answer = studioResponder();
     // Experiences come back unreadable: each fails after its attempts and the job ends `failed`.
-    server.setResponder((req, i) =>
-      req.response_format && JSON.stringify(req.response_format).includes('"experience"') ? 'no.' : answer(req, i),
+    server.setResponder((req) =>
+      req.response_format && JSON.stringify(req.response_format).includes('"experience"') ? 'no.' : answer(req),
     );
     const failed = await run(providerId, { targetScenes: 3, scenesPerCall: 3, protectiveShare: 0 });
     expect(failed.status).toBe('failed');
@@ -102,8 +102,8 @@ describe('a provider outage', () => {
   it('a new run completes the scenes an earlier failed run left without experiences, adding none', async () => {
     const providerId = await setup();
     const answer = studioResponder();
-    server.setResponder((req, i) =>
-      JSON.stringify(req.response_format ?? '').includes('"experience"') ? 'no.' : answer(req, i),
+    server.setResponder((req) =>
+      JSON.stringify(req.response_format ?? '').includes('"experience"') ? 'no.' : answer(req),
     );
     expect((await run(providerId, { targetScenes: 3, scenesPerCall: 3, protectiveShare: 0 })).status).toBe('failed');
     server.setResponder(answer);
