@@ -115,22 +115,6 @@ export class DatasetRepo {
     return { total, scenes: rows.map(toScene) };
   }
 
-  /** Scenes of this job, in creation order, for de-duplication and experience planning. */
-  jobScenes(
-    jobId: JobId,
-    protective: boolean,
-  ): { id: SceneId; location: string; background: string; hasExperience: boolean }[] {
-    return (
-      this.db
-        .prepare(
-          `SELECT s.id, s.location, s.background, e.scene_id IS NOT NULL AS has
-           FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id
-           WHERE s.job_id = ? AND s.protective = ? ORDER BY s.created_at, s.rowid`,
-        )
-        .all(jobId, protective ? 1 : 0) as { id: SceneId; location: string; background: string; has: number }[]
-    ).map((r) => ({ id: r.id, location: r.location, background: r.background, hasExperience: r.has === 1 }));
-  }
-
   /**
    * The character's scenes from every job, in creation order. A target counts the character's
    * whole dataset, so re-runs de-duplicate against it and complete its missing experiences.

@@ -1,10 +1,8 @@
-import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CharacterId, GenerationSettings, Job, ProviderId } from '../../../common/contract';
 import { startFakeLlmServer, type FakeLlmServer, type FakeLlmServerOptions } from '../../support/fake-llm-server';
-import { fixture } from '../../support/paths';
 import { studioResponder } from '../../support/studio-responder';
-import { call, callError, createBeethoven, generationSettings, makeStudio } from '../../support/studio';
+import { beethovenWithFakeProvider, call, callError, generationSettings, makeStudio } from '../../support/studio';
 
 let env: ReturnType<typeof makeStudio>;
 let server: FakeLlmServer;
@@ -15,25 +13,9 @@ async function setup(
   provider: { structuredOutput?: boolean; apiKey?: string } = {},
 ) {
   server = await startFakeLlmServer({ responder: studioResponder(), ...serverOptions });
-  characterId = await createBeethoven(env.studio);
-  await call(env.studio, 'profiles/import', {
-    characterId,
-    fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'),
-    fileName: 'wiki_Beethoven.txt',
-  });
-  const created = await call(env.studio, 'providers/create', {
-    name: 'Fake',
-    preset: 'custom',
-    baseUrl: server.baseURL,
-    model: 'fake-model',
-    modelPath: '',
-    apiKey: provider.apiKey ?? 'test-key',
-    maxConcurrency: 4,
-    requestsPerMinute: 0,
-    timeoutMs: 5_000,
-    structuredOutput: provider.structuredOutput ?? true,
-  });
-  return created.id;
+  const ids = await beethovenWithFakeProvider(env.studio, server.baseURL, provider);
+  characterId = ids.characterId;
+  return ids.providerId;
 }
 
 async function runToEnd(providerId: ProviderId, patch: Partial<GenerationSettings> = {}): Promise<Job> {

@@ -1,11 +1,9 @@
-import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CharacterId, GenerationSettings, Job, ProviderId } from '../../../common/contract';
 import { formatUsd } from '../../../common/money';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
-import { fixture } from '../../support/paths';
 import { studioResponder } from '../../support/studio-responder';
-import { call, callError, createBeethoven, generationSettings, makeStudio } from '../../support/studio';
+import { beethovenWithFakeProvider, call, callError, generationSettings, makeStudio } from '../../support/studio';
 
 /** Job control against the real openai client and a fake server: outages, re-runs, targets, budgets. */
 
@@ -15,25 +13,9 @@ let characterId: CharacterId;
 
 async function setup(): Promise<ProviderId> {
   server = await startFakeLlmServer({ responder: studioResponder() });
-  characterId = await createBeethoven(env.studio);
-  await call(env.studio, 'profiles/import', {
-    characterId,
-    fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'),
-    fileName: 'wiki_Beethoven.txt',
-  });
-  const created = await call(env.studio, 'providers/create', {
-    name: 'Fake',
-    preset: 'custom',
-    baseUrl: server.baseURL,
-    model: 'fake-model',
-    modelPath: '',
-    apiKey: 'test-key',
-    maxConcurrency: 4,
-    requestsPerMinute: 0,
-    timeoutMs: 5_000,
-    structuredOutput: true,
-  });
-  return created.id;
+  const ids = await beethovenWithFakeProvider(env.studio, server.baseURL);
+  characterId = ids.characterId;
+  return ids.providerId;
 }
 
 async function run(providerId: ProviderId, patch: Partial<GenerationSettings> = {}, more?: number): Promise<Job> {
