@@ -18,7 +18,10 @@ export interface GenerationSettings {
   providerId: ProviderId;
   /** Absent: `studio`. */
   preset?: GenerationPreset;
-  /** Scenes wanted from the profile (the paper: about 1,500 per character). */
+  /**
+   * Scenes the character should have in all (the paper: about 1,500 per character). It counts the
+   * scenes earlier runs made, so running the same settings twice adds nothing the second time.
+   */
   targetScenes: number;
   /** Scenes asked for in one call. */
   scenesPerCall: number;
@@ -66,6 +69,18 @@ export interface GenerationEstimate {
   /** Expected wall time at the provider's concurrency, in seconds. */
   seconds: number;
   warnings: string[];
+  /** Scenes (not protective) the character already has; the target counts them. */
+  existingScenes: number;
+  /** The target the run would aim at (the settings' target, or existing + `more`). */
+  targetScenes: number;
+  /** False when the target is met and every scene has its experience: starting would do nothing. */
+  hasWork: boolean;
+}
+
+/** Studio-wide choices about generation runs, the same for every door. */
+export interface GenerationPreferences {
+  /** A run whose estimated cost is above this many US dollars asks for confirmation first. */
+  confirmAboveUsd: number;
 }
 
 export interface ItemFailure {
@@ -100,6 +115,8 @@ export interface Job {
   etaSeconds: number | null;
   /** Why it paused, failed or finished short. */
   message: string | null;
+  /** Calls cut off by a crash: sent, maybe billed, their cost unknown (not in `costUsd`). */
+  interruptedCalls: number;
   recentFailures: ItemFailure[];
   createdAt: number;
   updatedAt: number;
@@ -122,6 +139,8 @@ export interface LlmCall {
   latencyMs: number;
   error: string | null;
   startedAt: number;
+  /** `in_flight` until the answer; `interrupted` when the studio died waiting (cost unknown). */
+  status: 'in_flight' | 'done' | 'interrupted';
 }
 
 export interface KnowledgeLimit {
@@ -156,20 +175,37 @@ export interface GenerationCommands {
       | { characterId: CharacterId; stage: Stage; reset: true },
   ) => PromptTemplate[];
 
-  /** The studio's defaults, or a preset's (`preset: 'paper'` fills in the paper's numbers). */
+  /**
+   * The settings of the character's last run (the form opens with them), else the studio's
+   * defaults; `preset` asked for replaces the scene numbers with its own (`paper`: the paper's).
+   */
   'generation/defaults': (arg: {
     characterId: CharacterId;
     preset?: GenerationPreset;
   }) => Omit<GenerationSettings, 'providerId'>;
-  'generation/estimate': (arg: { characterId: CharacterId; settings: GenerationSettings }) => GenerationEstimate;
-  'generation/start': (arg: { characterId: CharacterId; settings: GenerationSettings }) => Job;
+  /** `more`: add this many scenes to what the character has; the target becomes existing + `more`. */
+  'generation/estimate': (arg: {
+    characterId: CharacterId;
+    settings: GenerationSettings;
+    more?: number;
+  }) => GenerationEstimate;
+  /**
+   * Starts a run towards the target (see `more`). Refused with `conflict` while the character has
+   * an unfinished job, and when the target is already met (nothing to do).
+   */
+  'generation/start': (arg: { characterId: CharacterId; settings: GenerationSettings; more?: number }) => Job;
+  'generation/preferences': (arg: Record<string, never>) => GenerationPreferences;
+  'generation/set-preferences': (arg: GenerationPreferences) => GenerationPreferences;
 
   'jobs/list': (arg: { characterId: CharacterId }) => Job[];
   'jobs/get': (arg: { id: JobId }) => Job;
   'jobs/pause': (arg: { id: JobId }) => Job;
+  /** Goes on where it stopped; a failed job too. Items whose attempts ran out get fresh ones. */
   'jobs/resume': (arg: { id: JobId }) => Job;
+  /** Raises (or lowers, or removes) the spending cap of a job that is not running; resume to go on. */
+  'jobs/set-budget': (arg: { id: JobId; budgetUsd: number | null }) => Job;
   'jobs/cancel': (arg: { id: JobId }) => Job;
-  /** Puts failed items back in the queue, all of them or one. */
+  /** Puts failed items (and items waiting after a failed attempt) back in the queue with fresh attempts. */
   'jobs/retry': (arg: { id: JobId; itemId?: string }) => Job;
 
   'calls/get': (arg: { id: CallId }) => LlmCall[];

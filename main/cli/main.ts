@@ -50,7 +50,12 @@ Commands:
       [--preset studio|paper]   paper: the paper's own runs (100 calls of 20 scenes, every chunk
                                 repeated then drawn by length with seed 42, one protective scene
                                 per chunk); it sets --target, --per-call and --protective itself.
-                                Resumes the character's unfinished job if there is one.
+      [--more <n>]              Add n scenes to what the character has (the target is its total)
+      [--yes] [--confirm-above <usd>]
+                                Go ahead when the estimate is above the cost that asks first ($1)
+                                Resumes the character's paused, interrupted or failed job if there
+                                is one (--budget then raises its budget); options not given keep
+                                the character's last values. A met target does nothing.
                                 Progress goes to stderr; Ctrl+C pauses (run again to resume).
   dataset stats <character>     Totals of the character's scenes, and how many have format problems
   dataset problems <character>  List the experiences with parts that did not fit the format
@@ -147,6 +152,9 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
         'max-tokens': { type: 'string' },
         budget: { type: 'string' },
         estimate: { type: 'boolean', default: false },
+        more: { type: 'string' },
+        yes: { type: 'boolean', default: false },
+        'confirm-above': { type: 'string' },
         'base-model': { type: 'string' },
         format: { type: 'string' },
         python: { type: 'string' },

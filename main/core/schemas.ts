@@ -77,6 +77,8 @@ const settings = z
     dedupeThreshold: z.number().gt(0).max(1),
   })
   .strict() as z.ZodType<GenerationSettings>;
+/** Scenes to add on top of what the character has (`generate --more N`). */
+const more = z.number().int().min(1).max(20_000).optional();
 const runId = id<RunId>();
 const hostId = id<HostId>();
 const hostDraft = z
@@ -199,12 +201,15 @@ export const commandSchemas: Schemas = {
     z.object({ characterId, stage, reset: z.literal(true) }).strict(),
   ]),
   'generation/defaults': z.object({ characterId, preset: generationPreset.optional() }).strict(),
-  'generation/estimate': z.object({ characterId, settings }).strict(),
-  'generation/start': z.object({ characterId, settings }).strict(),
+  'generation/estimate': z.object({ characterId, settings, more }).strict(),
+  'generation/start': z.object({ characterId, settings, more }).strict(),
+  'generation/preferences': empty,
+  'generation/set-preferences': z.object({ confirmAboveUsd: z.number().min(0).max(1_000_000) }).strict(),
   'jobs/list': z.object({ characterId }).strict(),
   'jobs/get': z.object({ id: jobId }).strict(),
   'jobs/pause': z.object({ id: jobId }).strict(),
   'jobs/resume': z.object({ id: jobId }).strict(),
+  'jobs/set-budget': z.object({ id: jobId, budgetUsd: z.number().positive().max(1_000_000).nullable() }).strict(),
   'jobs/cancel': z.object({ id: jobId }).strict(),
   'jobs/retry': z.object({ id: jobId, itemId: z.string().max(100).optional() }).strict(),
   'scenes/list': z

@@ -10,6 +10,7 @@ import { ProfilesRepo } from '../store/profiles-repo';
 import { ProvidersRepo } from '../store/providers-repo';
 import { HostsRepo } from '../store/hosts-repo';
 import { TrainingRepo } from '../store/training-repo';
+import { PreferencesRepo } from '../store/preferences-repo';
 import { HostService, type HostServiceOptions } from './training/host-service';
 import { defaultPython } from './training/python-location';
 import { TrainingService } from './training/training-service';
@@ -87,6 +88,7 @@ export class Studio {
       this.events,
       clock,
       newId,
+      new PreferencesRepo(this.db),
     );
     generation.recover();
     this.generation = generation;
@@ -140,13 +142,16 @@ export class Studio {
       'limits/generate': ({ characterId, providerId }) => generation.generateLimits(characterId, providerId),
       'prompts/list': ({ characterId }) => generation.prompts(characterId),
       'prompts/save': (arg) => generation.savePrompt(arg.characterId, arg.stage, 'reset' in arg ? null : arg),
-      'generation/defaults': ({ preset }) => generation.defaults(preset),
-      'generation/estimate': ({ characterId, settings }) => generation.estimate(characterId, settings),
-      'generation/start': ({ characterId, settings }) => generation.start(characterId, settings),
+      'generation/defaults': ({ characterId, preset }) => generation.defaults(characterId, preset),
+      'generation/estimate': ({ characterId, settings, more }) => generation.estimate(characterId, settings, more),
+      'generation/start': ({ characterId, settings, more }) => generation.start(characterId, settings, more),
+      'generation/preferences': () => generation.runPreferences(),
+      'generation/set-preferences': (preferences) => generation.setRunPreferences(preferences),
       'jobs/list': ({ characterId }) => generation.list(characterId),
       'jobs/get': ({ id }) => generation.get(id),
       'jobs/pause': ({ id }) => generation.pause(id),
       'jobs/resume': ({ id }) => generation.resume(id),
+      'jobs/set-budget': ({ id, budgetUsd }) => generation.setBudget(id, budgetUsd),
       'jobs/cancel': ({ id }) => generation.cancel(id),
       'jobs/retry': ({ id, itemId }) => generation.retry(id, itemId),
       'scenes/list': ({ characterId, offset, limit, protective, problems }) => {
@@ -221,6 +226,7 @@ export class Studio {
       latencyMs: r.latency_ms,
       error: r.error,
       startedAt: r.started_at,
+      status: r.status ?? 'done',
     }));
   }
 

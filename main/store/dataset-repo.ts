@@ -126,9 +126,12 @@ export class DatasetRepo {
     return { total, scenes: rows.map(toScene) };
   }
 
-  /** Scenes of this job, in creation order, for de-duplication and experience planning. */
-  jobScenes(
-    jobId: JobId,
+  /**
+   * The character's scenes from every job, in creation order. A target counts the character's
+   * whole dataset, so re-runs de-duplicate against it and complete its missing experiences.
+   */
+  characterScenes(
+    characterId: CharacterId,
     protective: boolean,
   ): { id: SceneId; location: string; background: string; hasExperience: boolean }[] {
     return (
@@ -136,10 +139,52 @@ export class DatasetRepo {
         .prepare(
           `SELECT s.id, s.location, s.background, e.scene_id IS NOT NULL AS has
            FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id
-           WHERE s.job_id = ? AND s.protective = ? ORDER BY s.created_at, s.rowid`,
+           WHERE s.character_id = ? AND s.protective = ? ORDER BY s.created_at, s.rowid`,
         )
-        .all(jobId, protective ? 1 : 0) as { id: SceneId; location: string; background: string; has: number }[]
+        .all(characterId, protective ? 1 : 0) as { id: SceneId; location: string; background: string; has: number }[]
     ).map((r) => ({ id: r.id, location: r.location, background: r.background, hasExperience: r.has === 1 }));
+  }
+
+  /** The character's scenes, all jobs together; `exceptJob` leaves out those one job made. */
+  countCharacterScenes(characterId: CharacterId, protective: boolean, exceptJob?: JobId): number {
+    return this.db
+      .prepare(
+        `SELECT count(*) FROM scenes WHERE character_id = @characterId AND protective = @protective
+           AND (@exceptJob IS NULL OR job_id IS NOT @exceptJob)`,
+      )
+      .pluck()
+      .get({ characterId, protective: protective ? 1 : 0, exceptJob: exceptJob ?? null }) as number;
+  }
+
+  /**
+   * What a job answers for: the character's scenes made by the job or before it was created (later
+   * runs' scenes are theirs), with how many have their experience.
+   */
+  jobScope(
+    characterId: CharacterId,
+    jobId: JobId,
+    jobCreatedAt: number,
+  ): { scenes: number; experiences: number; protective: number; protectiveExperiences: number } {
+    const row = this.db
+      .prepare(
+        `SELECT coalesce(sum(s.protective = 0), 0) AS scenes,
+           coalesce(sum(s.protective = 0 AND e.scene_id IS NOT NULL), 0) AS experiences,
+           coalesce(sum(s.protective = 1), 0) AS protective,
+           coalesce(sum(s.protective = 1 AND e.scene_id IS NOT NULL), 0) AS protectiveExperiences
+         FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id
+         WHERE s.character_id = ? AND (s.job_id = ? OR s.created_at < ?)`,
+      )
+      .get(characterId, jobId, jobCreatedAt) as {
+      scenes: number;
+      experiences: number;
+      protective: number;
+      protectiveExperiences: number;
+    };
+    return row;
+  }
+
+  hasExperience(sceneId: SceneId): boolean {
+    return this.db.prepare('SELECT 1 FROM experiences WHERE scene_id = ?').get(sceneId) !== undefined;
   }
 
   countJobScenes(jobId: JobId, protective: boolean): number {

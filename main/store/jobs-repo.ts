@@ -57,7 +57,17 @@ export interface CallRow {
   latency_ms: number;
   error: string | null;
   started_at: number;
+  /** `in_flight` from just before sending until the answer; `interrupted` when its process died mid-call. */
+  status?: CallStatus;
 }
+
+export type CallStatus = 'in_flight' | 'done' | 'interrupted';
+
+/** What is known of an attempt before it is sent. */
+export type StartedCallRow = Pick<
+  CallRow,
+  'id' | 'attempt' | 'job_id' | 'item_id' | 'provider' | 'model' | 'params' | 'messages' | 'started_at'
+>;
 
 /** Jobs, their idempotent work items and the log of LLM calls. */
 export class JobsRepo {
@@ -214,16 +224,21 @@ export class JobsRepo {
     return status;
   }
 
+  /**
+   * Gives items a fresh set of attempts: those that failed for good, and those waiting to run again
+   * after a failed attempt (both are listed as failures). Returns how many.
+   */
   retryFailed(jobId: JobId, itemId: string | undefined, now: number): number {
+    const which = `status = 'failed' OR (status = 'pending' AND error IS NOT NULL)`;
     return itemId
       ? this.db
           .prepare(
-            `UPDATE job_items SET status = 'pending', attempts = 0, updated_at = ? WHERE job_id = ? AND id = ? AND status = 'failed'`,
+            `UPDATE job_items SET status = 'pending', attempts = 0, updated_at = ? WHERE job_id = ? AND id = ? AND (${which})`,
           )
           .run(now, jobId, itemId).changes
       : this.db
           .prepare(
-            `UPDATE job_items SET status = 'pending', attempts = 0, updated_at = ? WHERE job_id = ? AND status = 'failed'`,
+            `UPDATE job_items SET status = 'pending', attempts = 0, updated_at = ? WHERE job_id = ? AND (${which})`,
           )
           .run(now, jobId).changes;
   }
@@ -239,15 +254,70 @@ export class JobsRepo {
     ).map((r) => ({ itemId: r.id, stage: r.stage, reason: r.error, at: r.updated_at }));
   }
 
+  /** Puts an attempt on record before it is sent (`in_flight`); `insertCall` completes the row. */
+  startCall(row: StartedCallRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO llm_calls (id, attempt, job_id, item_id, provider, model, params, messages, latency_ms, started_at, status)
+         VALUES (@id, @attempt, @job_id, @item_id, @provider, @model, @params, @messages, 0, @started_at, 'in_flight')
+         ON CONFLICT (id, attempt) DO NOTHING`,
+      )
+      .run(row);
+  }
+
+  /** Records a finished attempt, completing its `in_flight` row when there is one. */
   insertCall(row: CallRow): void {
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO llm_calls (id, attempt, job_id, item_id, provider, model, response_model, params, messages, response,
-           finish_reason, prompt_tokens, completion_tokens, cost_usd, latency_ms, error, started_at)
+        `INSERT INTO llm_calls (id, attempt, job_id, item_id, provider, model, response_model, params, messages, response,
+           finish_reason, prompt_tokens, completion_tokens, cost_usd, latency_ms, error, started_at, status)
          VALUES (@id, @attempt, @job_id, @item_id, @provider, @model, @response_model, @params, @messages, @response,
-           @finish_reason, @prompt_tokens, @completion_tokens, @cost_usd, @latency_ms, @error, @started_at)`,
+           @finish_reason, @prompt_tokens, @completion_tokens, @cost_usd, @latency_ms, @error, @started_at, 'done')
+         ON CONFLICT (id, attempt) DO UPDATE SET response_model = excluded.response_model, response = excluded.response,
+           finish_reason = excluded.finish_reason, prompt_tokens = excluded.prompt_tokens,
+           completion_tokens = excluded.completion_tokens, cost_usd = excluded.cost_usd,
+           latency_ms = excluded.latency_ms, error = excluded.error, status = 'done'`,
       )
       .run(row);
+  }
+
+  /**
+   * At start-up: attempts left `in_flight` by a process that died mid-call become `interrupted`.
+   * The provider may have answered and billed them, so they stay on record with cost unknown.
+   * Calls of a job a live runner still holds (another process on a shared folder) are left alone.
+   */
+  interruptOrphanCalls(now: number): number {
+    return this.db
+      .prepare(
+        `UPDATE llm_calls SET status = 'interrupted', latency_ms = max(0, ? - started_at),
+           error = 'interrupted: the studio stopped before the answer came; the provider may have billed it (cost unknown)'
+         WHERE status = 'in_flight' AND (job_id IS NULL OR job_id NOT IN (SELECT id FROM jobs WHERE status = 'running'))`,
+      )
+      .run(now).changes;
+  }
+
+  /** Attempts of the job cut off by a crash: sent, maybe billed, cost unknown. */
+  countInterruptedCalls(jobId: JobId): number {
+    return this.db
+      .prepare(`SELECT count(*) FROM llm_calls WHERE job_id = ? AND status = 'interrupted'`)
+      .pluck()
+      .get(jobId) as number;
+  }
+
+  setSettings(id: JobId, settings: unknown, now: number): void {
+    this.db.prepare('UPDATE jobs SET settings = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(settings), now, id);
+  }
+
+  /**
+   * Closes a stage's pending items without a call, once what they were planned for is met (the
+   * scene target): they count as done, with no call and no attempt. Returns how many.
+   */
+  skipPending(jobId: JobId, stage: Stage, now: number): number {
+    return this.db
+      .prepare(
+        `UPDATE job_items SET status = 'done', error = NULL, updated_at = ? WHERE job_id = ? AND stage = ? AND status = 'pending'`,
+      )
+      .run(now, jobId, stage).changes;
   }
 
   calls(id: string): CallRow[] {

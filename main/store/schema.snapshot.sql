@@ -14,6 +14,8 @@ CREATE INDEX knowledge_limits_character ON knowledge_limits (character_id, posit
 
 CREATE INDEX llm_calls_job ON llm_calls (job_id);
 
+CREATE INDEX llm_calls_open ON llm_calls (status) WHERE status != 'done';
+
 CREATE INDEX profiles_character ON profiles (character_id, created_at);
 
 CREATE UNIQUE INDEX providers_name_unique ON providers (name COLLATE NOCASE);
@@ -52,6 +54,12 @@ CREATE TABLE experiences (
   prompt_version TEXT NOT NULL,
   created_at INTEGER NOT NULL
 , problems TEXT NOT NULL DEFAULT '[]');
+
+CREATE TABLE generation_preferences (
+  character_id TEXT PRIMARY KEY REFERENCES characters (id) ON DELETE CASCADE,
+  settings TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
 
 CREATE TABLE hosts (
   id TEXT PRIMARY KEY,
@@ -129,7 +137,8 @@ CREATE TABLE llm_calls (
   cost_usd REAL,
   latency_ms INTEGER NOT NULL,
   error TEXT,
-  started_at INTEGER NOT NULL,
+  started_at INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'done'
+  CHECK (status IN ('in_flight', 'done', 'interrupted')),
   UNIQUE (id, attempt)
 );
 
@@ -137,6 +146,12 @@ CREATE TABLE model_prices (
   model TEXT PRIMARY KEY,
   prompt_per_million REAL NOT NULL,
   completion_per_million REAL NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE preferences (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
   updated_at INTEGER NOT NULL
 );
 

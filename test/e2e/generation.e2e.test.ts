@@ -143,6 +143,17 @@ describe('experience construction in a browser against serve and an OpenAI-compa
     await job.getByText('Finished', { exact: true }).waitFor({ timeout: 90_000 });
     await shot('16-job-finished');
 
+    // The target is the character's total: once met, the form offers "N more" instead of a re-run.
+    const moreBox = page.getByRole('group', { name: 'Generate more' });
+    await moreBox.getByText('Target met.').waitFor();
+    await moreBox.getByLabel('More scenes').fill('3');
+    await shot('16b-target-met');
+    await page.getByRole('button', { name: 'Generate 3 more' }).click();
+    await page
+      .getByRole('article', { name: 'Current run' })
+      .getByText('Finished', { exact: true })
+      .waitFor({ timeout: 90_000 });
+
     // The run's requests asked for JSON by schema, one per stage (the connection test asks for none).
     const schemas = new Set(
       llm.requests

@@ -2,7 +2,8 @@
  * A scripted OpenAI-compatible HTTP server for tests (a remote LLM service cannot run here).
  *
  * Contract:
- * - Listens on 127.0.0.1, port 0; `baseURL` ends in `/v1` and is what an OpenAI client takes.
+ * - Listens on 127.0.0.1, on `port` (default 0: a free one, so a test can bring a server back where
+ *   one went down); `baseURL` ends in `/v1` and is what an OpenAI client takes.
  * - `GET /v1/models`, `POST /v1/chat/completions` (JSON or SSE when `stream: true`, usage in a final
  *   `choices: []` chunk when `stream_options.include_usage`, then `data: [DONE]`), exactly as the
  *   OpenAI API shapes them; `test/unit/llm/fake-server.contract.test.ts` holds it to the real client.
@@ -58,6 +59,8 @@ export interface FakeLlmServerOptions {
   chunkDelayMs?: number;
   /** Random faults: each chat request fails with probability `rate`, with a kind drawn uniformly. */
   faults?: { rate: number; seed?: number; kinds: FakeFault[] };
+  /** Port to listen on; default 0 (any free one). */
+  port?: number;
 }
 
 export interface RecordedRequest {
@@ -380,7 +383,7 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
 

@@ -125,3 +125,33 @@ export async function generatedBeethoven(
     throw new Error(`generation ended ${finished.status}: ${finished.message ?? ''}`);
   return characterId;
 }
+
+/**
+ * Beethoven with the paper's profile and a provider named Fake at `baseUrl` (the fake LLM server),
+ * four calls at a time, 5 s per call. Returns both ids.
+ */
+export async function beethovenWithFakeProvider(
+  studio: Studio,
+  baseUrl: string,
+  provider: { structuredOutput?: boolean; apiKey?: string } = {},
+): Promise<{ characterId: CharacterId; providerId: ProviderId }> {
+  const characterId = await createBeethoven(studio);
+  await call(studio, 'profiles/import', {
+    characterId,
+    fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'),
+    fileName: 'wiki_Beethoven.txt',
+  });
+  const created = await call(studio, 'providers/create', {
+    name: 'Fake',
+    preset: 'custom',
+    baseUrl,
+    model: 'fake-model',
+    modelPath: '',
+    apiKey: provider.apiKey ?? 'test-key',
+    maxConcurrency: 4,
+    requestsPerMinute: 0,
+    timeoutMs: 5_000,
+    structuredOutput: provider.structuredOutput ?? true,
+  });
+  return { characterId, providerId: created.id };
+}

@@ -1,4 +1,6 @@
+import { createInterface } from 'node:readline/promises';
 import type { GenerationPlan, GenerationPreset, GenerationSettings, Job } from '../../../common/contract';
+import { formatUsd } from '../../../common/money';
 import {
   argument,
   findCharacter,
@@ -10,22 +12,46 @@ import {
   type CliContext,
 } from '../shared';
 
-/** `generate <character>`: starts, or resumes, the character's generation job and follows it to the end. */
+/**
+ * `generate <character>`: resumes the character's unfinished job (paused, interrupted, or the
+ * latest one if it failed), or starts a run towards the target, the character's total of scenes;
+ * `--more N` adds N to what it has. Follows the job to its end. Exit codes: 0 done (or nothing to
+ * do), 1 failed or refused, 3 paused.
+ */
 export async function generateCommand(ctx: CliContext): Promise<number> {
   const { studio, call, values, rest, io } = ctx;
   const character = await findCharacter(call, argument(rest, 0, '<character>', 'generate'));
   const str = (name: string) => strOf(values, name);
   const jobs = await call('jobs/list', { characterId: character.id });
-  let job = jobs.find((j) => ['paused', 'interrupted', 'queued', 'running'].includes(j.status));
-  if (job && !values.estimate) {
-    io.err(`Resuming the ${job.status} job for ${character.fullName} (${job.done}/${job.total} done).`);
-    job = await call('jobs/resume', { id: job.id });
+  const more = str('more') === undefined ? undefined : numberOption(str('more'), '--more', 0);
+  const resumable =
+    jobs.find((j) => ['paused', 'interrupted', 'queued', 'running'].includes(j.status)) ??
+    (jobs[0]?.status === 'failed' ? jobs[0] : undefined);
+  let job: Job;
+  if (resumable && !values.estimate) {
+    if (more !== undefined && resumable.status !== 'failed')
+      throw new UsageError(
+        `${character.fullName} has a ${resumable.status} job: run without --more to resume it, or cancel it first.`,
+      );
+    if (str('budget') !== undefined) {
+      const budgetUsd = numberOption(str('budget'), '--budget', 0);
+      await call('jobs/set-budget', { id: resumable.id, budgetUsd });
+      io.err(`Budget set to ${formatUsd(budgetUsd)}.`);
+    }
+    io.err(
+      `Resuming the ${resumable.status} job for ${character.fullName} (${resumable.done}/${resumable.total} done).`,
+    );
+    job = await call('jobs/resume', { id: resumable.id });
   } else {
-    const providerKey = str('provider');
+    const providerKey = str('provider') ?? jobs[0]?.settings.providerId;
     if (!providerKey) throw new UsageError('Missing --provider (see: character-studio providers list).');
     const provider = await findProvider(call, providerKey);
+    // The character's last-used values, so a re-run with fewer options means the same run.
     const preset = presetOption(str('preset'), values);
-    const defaults = await call('generation/defaults', { characterId: character.id, preset });
+    const defaults = await call('generation/defaults', {
+      characterId: character.id,
+      ...(preset !== undefined && { preset }),
+    });
     const settings: GenerationSettings = {
       ...defaults,
       providerId: provider.id,
@@ -37,18 +63,36 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
       maxTokens: numberOption(str('max-tokens'), '--max-tokens', defaults.maxTokens),
       budgetUsd: str('budget') === undefined ? null : numberOption(str('budget'), '--budget', 0),
     };
-    const estimate = await call('generation/estimate', { characterId: character.id, settings });
+    const target = { characterId: character.id, settings, ...(more !== undefined && { more }) };
+    const estimate = await call('generation/estimate', target);
+    if (!estimate.hasWork && !values.estimate) {
+      io.err(
+        `${character.fullName} already has ${estimate.existingScenes} scenes, each with its experience: the target of ${estimate.targetScenes} is met. Nothing to do; use --more N to add N scenes.`,
+      );
+      return 0;
+    }
     io.err(describePlan(estimate.plan));
-    const cost = estimate.costUsd === null ? 'unknown cost' : `$${estimate.costUsd.toFixed(2)}`;
+    const cost = estimate.costUsd === null ? 'unknown cost' : formatUsd(estimate.costUsd);
     io.err(
-      `Estimate: ${estimate.calls} calls, ${estimate.promptTokens.toLocaleString('en')} prompt + ${estimate.completionTokens.toLocaleString('en')} completion tokens, ${cost}, about ${formatDuration(estimate.seconds)}.`,
+      `Estimate: ${estimate.existingScenes} of ${estimate.targetScenes} scenes exist; ${estimate.calls} calls, ${estimate.promptTokens.toLocaleString('en')} prompt + ${estimate.completionTokens.toLocaleString('en')} completion tokens, ${cost}, about ${formatDuration(estimate.seconds)}.`,
     );
     for (const warning of estimate.warnings) io.err(`Warning: ${warning}`);
     if (values.estimate) {
       if (values.json) io.out(JSON.stringify(estimate, null, 2));
       return 0;
     }
-    job = await call('generation/start', { characterId: character.id, settings });
+    const threshold =
+      str('confirm-above') === undefined
+        ? (await call('generation/preferences', {})).confirmAboveUsd
+        : numberOption(str('confirm-above'), '--confirm-above', 0);
+    if (estimate.costUsd !== null && estimate.costUsd > threshold && !values.yes) {
+      const question = `The estimate (${formatUsd(estimate.costUsd)}) is above ${formatUsd(threshold)}, the cost that asks first.`;
+      if (!(await confirm(question))) {
+        io.err(`${question} Nothing was started: run again with --yes to go ahead.`);
+        return 1;
+      }
+    }
+    job = await call('generation/start', target);
   }
   const id = job.id;
   let last = '';
@@ -81,8 +125,8 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
 }
 
 /** `--preset studio|paper`; the paper's plan fixes the scene numbers, so it refuses options that set them. */
-function presetOption(text: string | undefined, values: CliContext['values']): GenerationPreset {
-  if (text === undefined || text === 'studio') return 'studio';
+function presetOption(text: string | undefined, values: CliContext['values']): GenerationPreset | undefined {
+  if (text === undefined || text === 'studio') return text;
   if (text !== 'paper') throw new UsageError(`Unknown --preset "${text}" for generate: use studio or paper.`);
   const fixed = ['target', 'per-call', 'protective'].filter((name) => values[name] !== undefined);
   if (fixed.length > 0)
@@ -101,11 +145,23 @@ function describePlan(plan: GenerationPlan): string {
   ].join('\n');
 }
 
+/** Asks on the terminal; false without one (a script must say --yes). */
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} Start anyway? [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
 function describeJob(job: Job): string {
   const stages = job.stages
     .map((s) => `${s.stage} ${s.done}/${s.total}${s.failed ? ` (${s.failed} failed)` : ''}`)
     .join(' · ');
   const eta = job.etaSeconds === null ? '' : ` · ETA ${formatDuration(job.etaSeconds)}`;
-  const cost = job.costUsd > 0 ? ` · $${job.costUsd.toFixed(3)}` : '';
-  return `[${job.status}] ${stages} · ${(job.promptTokens + job.completionTokens).toLocaleString('en')} tokens${cost}${eta}`;
+  const cost = job.costUsd > 0 ? ` · ${formatUsd(job.costUsd)}` : '';
+  const lost = job.interruptedCalls > 0 ? ` · ${job.interruptedCalls} interrupted calls (cost unknown)` : '';
+  return `[${job.status}] ${stages} · ${(job.promptTokens + job.completionTokens).toLocaleString('en')} tokens${cost}${lost}${eta}`;
 }

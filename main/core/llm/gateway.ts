@@ -19,6 +19,10 @@
  * - Timeout: each attempt is aborted after `timeoutMs` (error `timeout`, retryable).
  * - Abort: the caller's signal cancels queued, sleeping and running work promptly with
  *   `LlmError('cancelled')`; the job engine uses it for both pause and cancel.
+ * - `onStart` receives each attempt just before it is sent (after the concurrency and rate waits),
+ *   so a caller can put it on record first: a process killed mid-call still leaves a trace of a
+ *   call the provider may bill. If it throws, the attempt is not sent and `complete` rejects with
+ *   that error.
  * - `onCall` receives one record per attempt, failures included, in attempt order, before
  *   `complete` settles. It may return a promise; it is awaited.
  * - Time: `now` (ms), `sleep` and `random` are injected; defaults are the real ones.
@@ -73,6 +77,12 @@ export interface CallRecord {
   tag?: string;
 }
 
+/** An attempt about to be sent: what is known before the answer. */
+export type StartedCall = Pick<
+  CallRecord,
+  'callId' | 'attempt' | 'provider' | 'model' | 'params' | 'messages' | 'startedAt' | 'tag'
+>;
+
 export interface GatewayResult extends CompletionResult {
   callId: string;
   attempts: number;
@@ -113,6 +123,7 @@ export interface LlmGatewayOptions {
   /** A server asking for a longer wait than this fails the call. Default 5 minutes. */
   maxRetryAfterMs?: number;
   prices?: PriceTable;
+  onStart?: (record: StartedCall) => void | Promise<void>;
   onCall?: (record: CallRecord) => void | Promise<void>;
   now?: () => number;
   /** Resolves after `ms`, or rejects promptly when `signal` aborts. */
@@ -244,6 +255,7 @@ export class LlmGateway {
   private readonly maxDelayMs: number;
   private readonly maxRetryAfterMs: number;
   private readonly prices: PriceTable;
+  private readonly onStart: ((record: StartedCall) => void | Promise<void>) | undefined;
   private readonly onCall: ((record: CallRecord) => void | Promise<void>) | undefined;
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -278,6 +290,7 @@ export class LlmGateway {
     this.maxDelayMs = options.maxDelayMs ?? 60_000;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 300_000;
     this.prices = options.prices ?? {};
+    this.onStart = options.onStart;
     this.onCall = options.onCall;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? abortableSleep;
@@ -306,28 +319,43 @@ export class LlmGateway {
       let startedAt: number;
       try {
         startedAt = await this.waitForRate(signal);
-        this.counters.inFlight++;
-        this.counters.attempts++;
-        try {
-          outcome = { result: await this.attempt(req, signal, options.timeoutMs ?? this.timeoutMs) };
-        } catch (error) {
-          outcome = {
-            error: isLlmError(error)
-              ? error
-              : new LlmError(
-                  'server',
-                  `The provider failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`,
-                  { cause: error },
-                ),
-          };
-        } finally {
-          this.counters.inFlight--;
-        }
       } catch {
         this.semaphore.release();
         throw cancelledError(signal);
       }
-      this.semaphore.release();
+      try {
+        await this.onStart?.({
+          callId,
+          attempt,
+          provider: this.provider.id,
+          model: this.provider.model,
+          params,
+          messages: req.messages,
+          startedAt,
+          ...(options.tag !== undefined ? { tag: options.tag } : {}),
+        });
+      } catch (error) {
+        this.semaphore.release();
+        throw error;
+      }
+      this.counters.inFlight++;
+      this.counters.attempts++;
+      try {
+        outcome = { result: await this.attempt(req, signal, options.timeoutMs ?? this.timeoutMs) };
+      } catch (error) {
+        outcome = {
+          error: isLlmError(error)
+            ? error
+            : new LlmError(
+                'server',
+                `The provider failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`,
+                { cause: error },
+              ),
+        };
+      } finally {
+        this.counters.inFlight--;
+        this.semaphore.release();
+      }
 
       if ('result' in outcome) {
         const r = outcome.result;

@@ -7,8 +7,8 @@ import type {
   GenerationPreset,
   GenerationSettings,
   Job,
+  GenerationPreferences,
   JobId,
-  JobStatus,
   KnowledgeLimit,
   PromptTemplate,
   Provider,
@@ -16,16 +16,19 @@ import type {
   SceneId,
   Stage,
   StageEstimate,
-  StageProgress,
 } from '../../../common/contract';
 import type { DatasetRepo } from '../../store/dataset-repo';
 import type { Db } from '../../store/database';
-import type { CallRow, JobRow, JobsRepo } from '../../store/jobs-repo';
+import type { JobRow, JobsRepo } from '../../store/jobs-repo';
+import type { PreferencesRepo } from '../../store/preferences-repo';
+import { formatUsd } from '../../../common/money';
+import { callRow, startedRow } from '../jobs/call-log';
+import { JobRunner, type RunHandle } from '../jobs/job-runner';
+import { jobProgress, toJob } from './job-view';
 import type { ProfilesRepo } from '../../store/profiles-repo';
 import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
-import { runnerAlive, runnerId } from '../runner';
 import type { EventBus } from '../events';
 import { LlmGateway, type CallRecord } from '../llm/gateway';
 import { isLlmError, type LlmProvider } from '../llm/types';
@@ -78,9 +81,9 @@ const MAX_TOPUP_ROUNDS = 6;
 const LIMITS_WANTED = 30;
 const PROGRESS_INTERVAL_MS = 250;
 const PROFILE_EXCERPT_WORDS = 400;
-const HEARTBEAT_MS = 5_000;
-/** A runner silent this long is presumed dead (crashed or killed). */
-export const STALE_RUNNER_MS = 30_000;
+
+const CONFIRM_KEY = 'generation.confirmAboveUsd';
+const DEFAULT_CONFIRM_ABOVE_USD = 1;
 
 export const DEFAULT_SETTINGS: Omit<GenerationSettings, 'providerId'> = {
   targetScenes: 1500,
@@ -93,16 +96,6 @@ export const DEFAULT_SETTINGS: Omit<GenerationSettings, 'providerId'> = {
   dedupeThreshold: 0.7,
 };
 
-interface Running {
-  controller: AbortController;
-  /** Why the run is stopping, decided by whoever aborted it. */
-  stopAs: JobStatus | null;
-  stopMessage: string | null;
-  done: Promise<void>;
-  startedAt: number;
-  doneAtStart: number;
-}
-
 interface ItemInput {
   chunkId?: string;
   count?: number;
@@ -112,9 +105,8 @@ interface ItemInput {
 }
 
 export class GenerationService {
-  private readonly running = new Map<JobId, Running>();
   private readonly lastEmit = new Map<JobId, number>();
-  private readonly runnerId = runnerId();
+  private readonly runner: JobRunner;
 
   constructor(
     private readonly db: Db,
@@ -126,26 +118,69 @@ export class GenerationService {
     private readonly events: EventBus,
     private readonly clock: Clock,
     private readonly newId: IdFactory,
-  ) {}
+    private readonly preferences: PreferencesRepo,
+  ) {
+    this.runner = new JobRunner(jobs, clock, (id) => this.emit(id, true));
+  }
 
   // ── settings, estimate, prompts, limits ───────────────────────────────────────────────────
 
-  /** The studio's defaults, or a preset's (the paper's scene numbers; `start` fixes them per profile). */
-  defaults(preset: GenerationPreset = 'studio'): Omit<GenerationSettings, 'providerId'> {
-    if (preset !== 'paper') return { ...DEFAULT_SETTINGS };
+  /**
+   * The form's starting values: the character's last-used settings over the studio's defaults (a
+   * field added since keeps its default); a preset asked for replaces the scene numbers with its own.
+   */
+  defaults(characterId?: CharacterId, preset?: GenerationPreset): Omit<GenerationSettings, 'providerId'> {
+    const last = characterId ? this.preferences.generationSettings(characterId) : undefined;
+    const base = { ...DEFAULT_SETTINGS, ...(typeof last === 'object' && last !== null ? last : {}) };
+    if (preset === undefined) return base;
+    if (preset !== 'paper') return { ...base, preset: 'studio' };
     return {
-      ...DEFAULT_SETTINGS,
+      ...base,
       preset,
       scenesPerCall: PAPER_RUN.scenesPerCall,
       targetScenes: PAPER_RUN.sceneCalls * PAPER_RUN.scenesPerCall,
     };
   }
 
-  estimate(characterId: CharacterId, asked: GenerationSettings): GenerationEstimate {
+  /** Studio-wide run preferences (the cost above which a run asks first: $1 unless set). */
+  runPreferences(): GenerationPreferences {
+    const value = this.preferences.get(CONFIRM_KEY);
+    return { confirmAboveUsd: typeof value === 'number' ? value : DEFAULT_CONFIRM_ABOVE_USD };
+  }
+
+  setRunPreferences(preferences: GenerationPreferences): GenerationPreferences {
+    this.preferences.set(CONFIRM_KEY, preferences.confirmAboveUsd, this.clock.now());
+    return this.runPreferences();
+  }
+
+  /**
+   * What a run would cost to bring the character to the target: only the work still missing
+   * (scenes it lacks, experiences its scenes lack, protective scenes it lacks) is counted. The
+   * paper's plan is a run from no scenes: with scenes already there it only completes what lacks.
+   */
+  estimate(characterId: CharacterId, asked: GenerationSettings, more?: number): GenerationEstimate {
     const character = this.characters.get(characterId);
     const provider = this.providers.get(asked.providerId);
     const chunks = this.chunksOf(character.id);
-    const settings = applyPreset(asked, chunks);
+    if (more !== undefined && isPaper(asked))
+      throw new StudioFailure(
+        'invalid_argument',
+        "Adding scenes (more) uses the studio's plan; choose the studio plan instead of the paper's to add scenes.",
+      );
+    const effective = applyPreset(asked, chunks);
+    const existing = this.dataset.countCharacterScenes(characterId, false);
+    const settings = more === undefined ? effective : { ...effective, targetScenes: existing + more };
+    const newScenes = isPaper(settings)
+      ? existing === 0
+        ? settings.targetScenes
+        : 0
+      : Math.max(0, settings.targetScenes - existing);
+    const lacking = this.dataset.characterScenes(characterId, false).filter((s) => !s.hasExperience).length + newScenes;
+    const protectiveLacking = Math.max(
+      0,
+      protectiveWanted(settings, Math.max(existing, settings.targetScenes), chunks.length) -
+        this.dataset.countCharacterScenes(characterId, true),
+    );
     this.checkSettings(settings);
     const warnings: string[] = [];
     if (chunks.length === 0) {
@@ -162,7 +197,7 @@ export class GenerationService {
     const tokens = (chars: number) => Math.ceil(chars / 4);
     const prompt = (stage: Stage) => this.promptFor(character.id, stage);
     const stages: StageEstimate[] = [];
-    if (wantsProtective(settings) && this.dataset.limits(character.id).length === 0) {
+    if (protectiveLacking > 0 && this.dataset.limits(character.id).length === 0) {
       stages.push({
         stage: 'limits',
         calls: 1,
@@ -171,23 +206,30 @@ export class GenerationService {
       });
     }
     const plan = describePlan(settings, chunks);
-    const sceneCalls = plan.sceneCalls;
+    const sceneCalls =
+      newScenes === 0
+        ? 0
+        : isPaper(settings)
+          ? plan.sceneCalls
+          : planSceneCalls(chunks, Math.ceil(newScenes * OVERGENERATION), settings.scenesPerCall).length;
+    const scenesAsked =
+      newScenes === 0 ? 0 : isPaper(settings) ? plan.scenesAsked : Math.ceil(newScenes * OVERGENERATION);
     stages.push({
       stage: 'scenes',
       calls: sceneCalls,
       promptTokens: sceneCalls * tokens(prompt('scenes').template.length + avgChunkChars),
-      completionTokens: plan.scenesAsked * 90,
+      completionTokens: scenesAsked * 90,
     });
     const experienceOut = Math.min(settings.maxTokens, 1800);
     // Every scene kept gets one experience call; for a range, the estimate takes its top.
     const experiences = plan.expectedScenes.high;
     stages.push({
       stage: 'experiences',
-      calls: experiences,
-      promptTokens: experiences * tokens(prompt('experiences').template.length + avgChunkChars + 500),
-      completionTokens: experiences * experienceOut,
+      calls: lacking,
+      promptTokens: lacking * tokens(prompt('experiences').template.length + avgChunkChars + 500),
+      completionTokens: lacking * experienceOut,
     });
-    const protective = plan.protectiveScenes;
+    const protective = protectiveLacking;
     if (protective > 0) {
       stages.push({
         stage: 'protective',
@@ -218,10 +260,22 @@ export class GenerationService {
     const seconds = Math.ceil(perCall.reduce((a, b) => a + b, 0) / parallel);
     if (settings.budgetUsd !== null && costUsd !== null && costUsd > settings.budgetUsd) {
       warnings.push(
-        `The estimate ($${costUsd.toFixed(2)}) is above the budget ($${settings.budgetUsd.toFixed(2)}): the job will pause when the budget is spent.`,
+        `The estimate (${formatUsd(costUsd)}) is above the budget (${formatUsd(settings.budgetUsd)}): the job will pause when the budget is spent.`,
       );
     }
-    return { plan, stages, calls, promptTokens, completionTokens, costUsd, seconds, warnings };
+    return {
+      plan,
+      stages,
+      calls,
+      promptTokens,
+      completionTokens,
+      costUsd,
+      seconds,
+      warnings,
+      existingScenes: existing,
+      targetScenes: settings.targetScenes,
+      hasWork: calls > 0,
+    };
   }
 
   prompts(characterId: CharacterId): PromptTemplate[] {
@@ -297,6 +351,7 @@ export class GenerationService {
       timeoutMs: provider.timeoutMs,
       maxAttempts: 3,
       prices: this.providers.isMetered(provider) ? this.providers.priceTable() : {},
+      onStart: (record) => this.jobs.startCall(startedRow(null, record)),
       onCall: (record) => this.jobs.insertCall(callRow(null, record)),
     });
     const callId = this.newId();
@@ -356,8 +411,14 @@ export class GenerationService {
 
   // ── jobs ─────────────────────────────────────────────────────────────────────────────────
 
-  start(characterId: CharacterId, settings: GenerationSettings): Job {
-    this.estimate(characterId, settings); // validates the character, its profile, the provider and settings
+  /**
+   * Starts a run towards the character's total of `settings.targetScenes` scenes (or what it has
+   * plus `more`). Refused while another job of the character is unfinished, and when there is
+   * nothing to do: the target is met and every scene has its experience.
+   */
+  start(characterId: CharacterId, requested: GenerationSettings, more?: number): Job {
+    const estimate = this.estimate(characterId, requested, more); // validates character, profile, provider, settings
+    const settings = { ...requested, targetScenes: estimate.targetScenes };
     const unfinished = this.jobs.unfinishedFor(characterId);
     if (unfinished) {
       throw new StudioFailure(
@@ -365,6 +426,15 @@ export class GenerationService {
         `A generation job for this character is already ${unfinished.status}. Resume or cancel it before starting another.`,
       );
     }
+    if (!estimate.hasWork) {
+      const name = this.characters.get(characterId).shortName;
+      throw new StudioFailure(
+        'conflict',
+        `${name} already has ${estimate.existingScenes.toLocaleString('en-US')} scenes, each with its experience: the target of ${settings.targetScenes.toLocaleString('en-US')} is met and nothing was started. To add scenes, generate more (CLI: --more N) or raise the target.`,
+      );
+    }
+    const { providerId: _provider, ...remembered } = settings;
+    this.preferences.saveGenerationSettings(characterId, remembered, this.clock.now());
     const id = this.newId() as JobId;
     // Stored as run: a preset's numbers, not what the form held.
     const effective = applyPreset(settings, this.chunksOf(characterId));
@@ -385,121 +455,96 @@ export class GenerationService {
   }
 
   pause(id: JobId): Job {
-    return this.stop(id, 'paused', 'Paused. Resume to continue where it left off.');
+    this.runner.stop(id, this.get(id).status, 'paused', 'Paused. Resume to continue where it left off.');
+    return this.get(id);
   }
 
   cancel(id: JobId): Job {
-    return this.stop(id, 'cancelled', 'Cancelled. What was generated so far is kept.');
+    this.runner.stop(id, this.get(id).status, 'cancelled', 'Cancelled. What was generated so far is kept.');
+    return this.get(id);
   }
 
+  /** Goes on where the job stopped; items whose attempts ran out (an outage, say) get fresh ones. */
   resume(id: JobId): Job {
     const job = this.get(id);
     if (!['paused', 'interrupted', 'failed', 'queued'].includes(job.status)) {
       throw new StudioFailure('invalid_argument', `A ${job.status} job cannot be resumed.`);
     }
-    if (!this.running.has(id)) this.launch(id);
+    if (!this.runner.handle(id)) {
+      this.jobs.retryFailed(id, undefined, this.clock.now());
+      this.launch(id);
+    }
     return this.get(id);
   }
 
   retry(id: JobId, itemId?: string): Job {
     const job = this.get(id);
+    if (job.status === 'cancelled')
+      throw new StudioFailure('invalid_argument', 'A cancelled job cannot be retried. Start a new run instead.');
     const n = this.jobs.retryFailed(id, itemId, this.clock.now());
     if (n === 0)
       throw new StudioFailure(
         'invalid_argument',
         itemId ? 'That item has not failed.' : 'This job has no failed items.',
       );
-    if (!this.running.has(id) && job.status !== 'cancelled') this.launch(id);
+    if (!this.runner.handle(id)) this.launch(id);
     return this.get(id);
   }
 
-  /** At start-up: jobs left running by a crash or quit become `interrupted`. */
-  recover(): number {
-    // A runner on this machine whose process is gone died (a crash or kill): interrupt at once.
-    // Runners elsewhere (a shared data folder) are judged by their heartbeat.
-    for (const row of this.jobs.runningJobs()) {
-      if (runnerAlive(row.runner) === false) this.jobs.forgetRunner(row.id);
+  /** Changes the spending cap of a job at rest; `null` removes it. Resume to go on. */
+  setBudget(id: JobId, budgetUsd: number | null): Job {
+    const job = this.get(id);
+    if (this.runner.handle(id) || job.status === 'running')
+      throw new StudioFailure('conflict', 'Pause the job before changing its budget.');
+    if (job.status === 'succeeded' || job.status === 'cancelled')
+      throw new StudioFailure('invalid_argument', `A ${job.status} job has nothing left to spend on.`);
+    if (budgetUsd !== null && !(budgetUsd > job.costUsd)) {
+      throw new StudioFailure(
+        'invalid_argument',
+        `The budget must be more than the ${formatUsd(job.costUsd)} already spent, or empty for no limit.`,
+      );
     }
-    return this.jobs.markInterrupted(this.clock.now(), STALE_RUNNER_MS);
+    const settings: GenerationSettings = { ...job.settings, budgetUsd };
+    this.jobs.setSettings(id, settings, this.clock.now());
+    const row = this.jobs.job(id)!;
+    if (row.status === 'paused' && row.message?.includes('budget')) {
+      this.jobs.setStatus(
+        id,
+        'paused',
+        `Paused. The budget is now ${budgetUsd === null ? 'unlimited' : formatUsd(budgetUsd)}: resume to go on.`,
+        this.clock.now(),
+      );
+    }
+    this.emit(id, true);
+    return this.get(id);
+  }
+
+  /** At start-up: jobs left running by a crash or quit become `interrupted`, their open calls too. */
+  recover(): number {
+    return this.runner.recover();
   }
 
   /** Resolves when the job's current run ends (for the CLI and tests). */
   async whenIdle(id: JobId): Promise<Job> {
-    await this.running.get(id)?.done;
+    await this.runner.whenIdle(id);
     return this.get(id);
   }
 
   /** Stops every run, leaving the jobs `interrupted` so they resume next time. */
-  async shutdown(): Promise<void> {
-    const all = [...this.running.entries()];
-    for (const [, run] of all) {
-      run.stopAs = 'interrupted';
-      run.stopMessage = 'Stopped when the studio closed; resume to continue where it left off.';
-      run.controller.abort();
-    }
-    await Promise.allSettled(all.map(([, run]) => run.done));
-  }
-
-  private stop(id: JobId, status: JobStatus, message: string): Job {
-    const job = this.get(id);
-    const run = this.running.get(id);
-    if (run) {
-      run.stopAs = status;
-      run.stopMessage = message;
-      run.controller.abort();
-    } else if (
-      ['paused', 'interrupted', 'queued', 'failed'].includes(job.status) ||
-      (status === 'cancelled' && job.status !== 'succeeded' && job.status !== 'cancelled')
-    ) {
-      this.jobs.setStatus(id, status, message, this.clock.now());
-      this.emit(id, true);
-    } else {
-      throw new StudioFailure(
-        'invalid_argument',
-        `A ${job.status} job cannot be ${status === 'paused' ? 'paused' : 'cancelled'}.`,
-      );
-    }
-    return this.get(id);
+  shutdown(): Promise<void> {
+    return this.runner.shutdown();
   }
 
   private launch(id: JobId): void {
-    const controller = new AbortController();
-    const startedAt = this.clock.now();
-    if (!this.jobs.claim(id, this.runnerId, startedAt, STALE_RUNNER_MS)) {
-      throw new StudioFailure(
-        'conflict',
-        'This job is running in another window or process of the studio. Control it from there.',
-      );
-    }
-    this.jobs.setStatus(id, 'running', null, startedAt);
-    const beat = setInterval(() => this.jobs.heartbeat(id, this.runnerId, this.clock.now()), HEARTBEAT_MS);
-    beat.unref();
-    const run: Running = {
-      controller,
-      stopAs: null,
-      stopMessage: null,
-      done: Promise.resolve(),
-      startedAt,
-      doneAtStart: this.progress(this.jobs.job(id)!).done,
-    };
-    this.running.set(id, run);
-    run.done = this.execute(id, run)
-      .catch((error: unknown) => {
-        const message =
-          error instanceof StudioFailure || isLlmError(error) ? error.message : `Unexpected error: ${String(error)}`;
-        if (!(error instanceof StudioFailure) && !isLlmError(error)) console.error(`job ${id} failed:`, error);
-        if (this.jobs.job(id)) this.jobs.setStatus(id, 'failed', message, this.clock.now());
-      })
-      .finally(() => {
-        clearInterval(beat);
-        this.running.delete(id);
-        if (this.jobs.job(id)) this.jobs.release(id, this.runnerId);
-        if (this.jobs.job(id)) this.emit(id, true);
-      });
-    this.emit(id, true);
+    this.runner.launch(
+      id,
+      jobProgress(this.jobs.job(id)!, this.jobs, this.dataset, this.chunksOf(this.jobs.job(id)!.character_id).length)
+        .done,
+      (run) => this.execute(id, run),
+    );
   }
 
-  private async execute(id: JobId, run: Running): Promise<void> {
+  private async execute(id: JobId, run: RunHandle): Promise<void> {
     const row = this.jobs.job(id)!;
     const settings = JSON.parse(row.settings) as GenerationSettings;
     const character = this.characters.get(row.character_id);
@@ -511,6 +556,7 @@ export class GenerationService {
       requestsPerMinute: provider.requestsPerMinute || null,
       timeoutMs: provider.timeoutMs,
       prices: this.providers.isMetered(provider) ? this.providers.priceTable() : {},
+      onStart: (record) => this.jobs.startCall(startedRow(id, record)),
       onCall: (record) => this.recordCall(id, record, settings, run),
     });
     const context: RunContext = { id, run, settings, character, provider, llm, gateway, window };
@@ -528,13 +574,13 @@ export class GenerationService {
       return;
     }
     const failed = STAGES.reduce((n, s) => n + this.jobs.countItems(id, s).failed, 0);
-    const scenes = this.dataset.countJobScenes(id, false);
+    const scenes = this.dataset.countCharacterScenes(character.id, false);
     this.jobs.setStage(id, null, now);
     if (failed > 0) {
       this.jobs.setStatus(
         id,
         'failed',
-        `${failed} item${failed === 1 ? '' : 's'} failed; see the reasons below and retry them.`,
+        `${failed} item${failed === 1 ? '' : 's'} failed; see the reasons below and retry them, or resume to retry them all.`,
         now,
       );
     } else {
@@ -544,19 +590,20 @@ export class GenerationService {
 
   private async runStage(ctx: RunContext, stage: Stage): Promise<void> {
     this.plan(ctx, stage);
-    const inFlight = new Set<string>();
+    const inFlight = new Map<string, number>();
     const dedupe = stage === 'scenes' ? this.dedupeFor(ctx) : null;
     for (;;) {
       const tasks = new Set<Promise<void>>();
       const pump = (): void => {
         while (!ctx.run.controller.signal.aborted) {
           const free = ctx.window - inFlight.size;
-          if (free <= 0) break;
-          const items = this.jobs.pendingItems(ctx.id, stage, free, inFlight);
+          if (free <= 0 || (stage === 'scenes' && this.scenesEnough(ctx, inFlight))) break;
+          const items = this.jobs.pendingItems(ctx.id, stage, stage === 'scenes' ? 1 : free, new Set(inFlight.keys()));
           if (items.length === 0) break;
           for (const item of items) {
-            inFlight.add(item.id);
-            const task = this.runItem(ctx, stage, item.id, JSON.parse(item.input) as ItemInput, dedupe).finally(() => {
+            const input = JSON.parse(item.input) as ItemInput;
+            inFlight.set(item.id, input.count ?? 0);
+            const task = this.runItem(ctx, stage, item.id, input, dedupe).finally(() => {
               inFlight.delete(item.id);
               tasks.delete(task);
             });
@@ -573,8 +620,12 @@ export class GenerationService {
       if (stage !== 'scenes' || !topsUpScenes(ctx.settings)) return;
       // Top up when parse losses and duplicates left the target short. Rounds are numbered from
       // the items already planned, so a restarted run continues the count instead of repeating it.
-      const missing = ctx.settings.targetScenes - this.dataset.countJobScenes(ctx.id, false);
-      if (missing <= 0) return;
+      const missing = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
+      if (missing <= 0) {
+        // The target is met: calls planned for it and not yet sent are not needed.
+        this.jobs.skipPending(ctx.id, 'scenes', this.clock.now());
+        return;
+      }
       let round = 1;
       while (this.jobs.countKeysWithPrefix(ctx.id, `scenes:topup:${round}:`) > 0) round++;
       if (round > MAX_TOPUP_ROUNDS) return;
@@ -594,6 +645,17 @@ export class GenerationService {
     }
   }
 
+  /**
+   * Whether the scenes stage may stop issuing calls: the character's scenes plus what the calls in
+   * flight ask for reach the target. Calls that then come back short (parse losses, duplicates)
+   * make room again and the pump issues more, so no call is sent for scenes that would be dropped.
+   */
+  private scenesEnough(ctx: RunContext, inFlight: ReadonlyMap<string, number>): boolean {
+    let expected = 0;
+    for (const count of inFlight.values()) expected += count;
+    return this.dataset.countCharacterScenes(ctx.character.id, false) + expected >= ctx.settings.targetScenes;
+  }
+
   /** Plans the stage's items; planning again adds nothing (keys are unique per job). */
   private plan(ctx: RunContext, stage: Stage): void {
     const now = this.clock.now();
@@ -603,7 +665,20 @@ export class GenerationService {
         items.push({ id: this.newId(), stage, key: 'limits', input: {} });
       }
     } else if (stage === 'scenes') {
-      const calls = planScenes(ctx.settings, this.chunksOf(ctx.character.id));
+      // Planned once, for the scenes the character lacks when the job first gets here; a resumed
+      // job keeps its plan (and its top-up rounds) instead of planning again from a new count. The
+      // paper's plan runs only from no scenes (see estimate).
+      const c = this.jobs.countItems(ctx.id, 'scenes');
+      const existing = this.dataset.countCharacterScenes(ctx.character.id, false);
+      const missing = isPaper(ctx.settings) ? (existing === 0 ? 1 : 0) : ctx.settings.targetScenes - existing;
+      if (c.pending + c.done + c.failed > 0 || missing <= 0) return;
+      const calls = isPaper(ctx.settings)
+        ? planScenes(ctx.settings, this.chunksOf(ctx.character.id))
+        : planSceneCalls(
+            this.chunksOf(ctx.character.id),
+            Math.ceil(missing * OVERGENERATION),
+            ctx.settings.scenesPerCall,
+          );
       calls.forEach((call) =>
         items.push({
           id: this.newId(),
@@ -613,13 +688,18 @@ export class GenerationService {
         }),
       );
     } else if (stage === 'experiences') {
-      for (const scene of this.dataset.jobScenes(ctx.id, false)) {
+      // Every scene of the character still without its experience, earlier runs' included.
+      for (const scene of this.dataset.characterScenes(ctx.character.id, false)) {
         if (!scene.hasExperience)
           items.push({ id: this.newId(), stage, key: `experience:${scene.id}`, input: { sceneId: scene.id } });
       }
     } else {
+      // The share is of the character's whole dataset (the paper: one per chunk); protective scenes
+      // other runs made count.
       const chunks = this.chunksOf(ctx.character.id);
-      const n = protectiveWanted(ctx.settings, this.dataset.countJobScenes(ctx.id, false), chunks.length);
+      const n =
+        protectiveWanted(ctx.settings, this.dataset.countCharacterScenes(ctx.character.id, false), chunks.length) -
+        this.dataset.countCharacterScenes(ctx.character.id, true, ctx.id);
       const limits = this.dataset.limits(ctx.character.id);
       if (n > 0 && limits.length === 0) {
         throw new StudioFailure(
@@ -640,7 +720,7 @@ export class GenerationService {
 
   private dedupeFor(ctx: RunContext): SceneDeduplicator {
     const dedupe = new SceneDeduplicator({ threshold: ctx.settings.dedupeThreshold });
-    for (const scene of this.dataset.jobScenes(ctx.id, false)) dedupe.add(scene);
+    for (const scene of this.dataset.characterScenes(ctx.character.id, false)) dedupe.add(scene);
     return dedupe;
   }
 
@@ -653,6 +733,11 @@ export class GenerationService {
   ): Promise<void> {
     const callId = this.newId();
     try {
+      if (stage === 'experiences' && this.dataset.hasExperience(input.sceneId as SceneId)) {
+        // Another run (an earlier, resumed one) completed this scene meanwhile: nothing to send.
+        this.jobs.completeItem(itemId, null, this.clock.now());
+        return;
+      }
       const { messages, prompt } = this.messagesFor(ctx, stage, input);
       const structured = ctx.provider.structuredOutput && ctx.llm.capabilities.jsonSchema;
       const result = await ctx.gateway.complete(
@@ -669,6 +754,7 @@ export class GenerationService {
         { signal: ctx.run.controller.signal, callId, tag: itemId },
       );
       if (ctx.run.controller.signal.aborted) return;
+      ctx.run.outageStreak = 0;
       const now = this.clock.now();
       if (stage === 'limits') {
         const texts = parseLimits(result.text, structured);
@@ -695,7 +781,7 @@ export class GenerationService {
           );
         }
         this.db.transaction(() => {
-          let room = ctx.settings.targetScenes - this.dataset.countJobScenes(ctx.id, false);
+          let room = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
           parsed.items.forEach((scene, ordinal) => {
             if (room <= 0) return;
             if (dedupe && dedupe.add(scene).duplicateOf !== null) return;
@@ -764,17 +850,16 @@ export class GenerationService {
       }
     } catch (error) {
       if (ctx.run.controller.signal.aborted) return;
-      if (isLlmError(error) && (error.code === 'auth' || error.code === 'not_found' || error.code === 'network')) {
-        // Every other call would fail the same way (after the gateway's own retries): stop the job
-        // and say what to fix; resuming continues where it stopped.
-        this.jobs.failAttempt(itemId, error.message, MAX_ITEM_ATTEMPTS, callId, this.clock.now());
-        ctx.run.stopAs = 'failed';
-        ctx.run.stopMessage = error.message;
-        ctx.run.controller.abort();
-        return;
-      }
       const reason = error instanceof Error ? error.message : String(error);
       this.jobs.failAttempt(itemId, reason, MAX_ITEM_ATTEMPTS, callId, this.clock.now());
+      // An unreachable provider (after the gateway's own retries) pauses the job after a few items
+      // in a row: resuming retries them, attempts restored.
+      if (this.runner.noteOutcome(ctx.run, error)) return;
+      if (isLlmError(error) && (error.code === 'auth' || error.code === 'not_found')) {
+        // Every other call would fail the same way: stop and say what to fix; resuming (after the
+        // fix) continues where it stopped.
+        this.runner.requestStop(ctx.run, 'failed', `${error.message} Fix it, then resume.`);
+      }
     } finally {
       this.emit(ctx.id, false);
     }
@@ -883,15 +968,17 @@ export class GenerationService {
     return words.join(' ');
   }
 
-  private recordCall(id: JobId, record: CallRecord, settings: GenerationSettings, run: Running): void {
+  private recordCall(id: JobId, record: CallRecord, settings: GenerationSettings, run: RunHandle): void {
     this.jobs.insertCall(callRow(id, record));
     this.jobs.addUsage(id, record.usage?.promptTokens ?? 0, record.usage?.completionTokens ?? 0, record.costUsd ?? 0);
     if (settings.budgetUsd !== null && !run.controller.signal.aborted) {
       const spent = this.jobs.job(id)?.cost_usd ?? 0;
       if (spent >= settings.budgetUsd) {
-        run.stopAs = 'paused';
-        run.stopMessage = `Paused: the budget of $${settings.budgetUsd.toFixed(2)} is spent ($${spent.toFixed(2)}). Raise it and resume to go on.`;
-        run.controller.abort();
+        this.runner.requestStop(
+          run,
+          'paused',
+          `Paused: the budget of ${formatUsd(settings.budgetUsd)} is spent (${formatUsd(spent)}). Raise the budget and resume to go on.`,
+        );
       }
     }
   }
@@ -906,75 +993,11 @@ export class GenerationService {
     if (row) this.events.emit('jobs/progressed', this.toJob(row));
   }
 
-  private progress(row: JobRow): { stages: StageProgress[]; done: number; total: number; failed: number } {
-    const settings = JSON.parse(row.settings) as GenerationSettings;
-    const id = row.id;
-    const scenes = this.dataset.countJobScenes(id, false);
-    const limitsItems = this.jobs.countItems(id, 'limits');
-    const sceneItems = this.jobs.countItems(id, 'scenes');
-    const expItems = this.jobs.countItems(id, 'experiences');
-    const protItems = this.jobs.countItems(id, 'protective');
-    const expected = scenesExpected(settings, scenes, sceneItems);
-    const chunkCount = isPaper(settings) ? this.chunksOf(row.character_id).length : 0;
-    const protectiveTarget = protectiveWanted(settings, Math.max(scenes, expected), chunkCount);
-    const all: StageProgress[] = [
-      {
-        stage: 'limits',
-        done: limitsItems.done,
-        failed: limitsItems.failed,
-        total: limitsItems.done + limitsItems.failed + limitsItems.pending,
-      },
-      { stage: 'scenes', done: scenes, failed: sceneItems.failed, total: expected },
-      {
-        stage: 'experiences',
-        done: this.dataset.countJobExperiences(id, false),
-        failed: expItems.failed,
-        total: Math.max(scenes, expected),
-      },
-      {
-        stage: 'protective',
-        done: this.dataset.countJobExperiences(id, true),
-        failed: protItems.failed,
-        total: protectiveTarget,
-      },
-    ];
-    const stages = all.filter((s) => s.total > 0 || s.stage !== 'limits');
-    const done = stages.reduce((n, s) => n + Math.min(s.done, s.total), 0);
-    const total = stages.reduce((n, s) => n + s.total, 0);
-    const failed = stages.reduce((n, s) => n + s.failed, 0);
-    return { stages, done, total, failed };
-  }
-
   private toJob(row: JobRow): Job {
-    const { stages, done, total, failed } = this.progress(row);
-    const run = this.running.get(row.id);
-    let etaSeconds: number | null = null;
-    if (run && row.status === 'running') {
-      const progressed = done - run.doneAtStart;
-      const elapsed = (this.clock.now() - run.startedAt) / 1000;
-      if (progressed > 0 && elapsed > 1) etaSeconds = Math.round(((total - done) * elapsed) / progressed);
-    }
-    return {
-      id: row.id,
-      characterId: row.character_id,
-      kind: 'generation',
-      status: row.status,
-      stage: row.stage,
-      settings: JSON.parse(row.settings) as GenerationSettings,
-      stages,
-      done,
-      total,
-      failed,
-      promptTokens: row.prompt_tokens,
-      completionTokens: row.completion_tokens,
-      costUsd: row.cost_usd,
-      etaSeconds,
-      message: row.message,
-      recentFailures: this.jobs.recentFailures(row.id, 8),
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      finishedAt: row.finished_at,
-    };
+    const chunkCount = isPaper(JSON.parse(row.settings) as GenerationSettings)
+      ? this.chunksOf(row.character_id).length
+      : 0;
+    return toJob(row, this.jobs, this.dataset, chunkCount, this.runner.handle(row.id), this.clock.now());
   }
 
   private checkSettings(s: GenerationSettings): void {
@@ -997,36 +1020,13 @@ export class GenerationService {
 
 interface RunContext {
   id: JobId;
-  run: Running;
+  run: RunHandle;
   settings: GenerationSettings;
   character: Character;
   provider: Provider;
   llm: LlmProvider;
   gateway: LlmGateway;
   window: number;
-}
-
-/** An LLM call attempt as stored in `llm_calls`, linked to its job (null for a one-off call). */
-function callRow(jobId: JobId | null, record: CallRecord): CallRow {
-  return {
-    id: record.callId,
-    attempt: record.attempt,
-    job_id: jobId,
-    item_id: record.tag ?? null,
-    provider: record.provider,
-    model: record.model,
-    response_model: record.responseModel,
-    params: JSON.stringify(record.params),
-    messages: JSON.stringify(record.messages),
-    response: record.responseText,
-    finish_reason: record.finishReason,
-    prompt_tokens: record.usage?.promptTokens ?? null,
-    completion_tokens: record.usage?.completionTokens ?? null,
-    cost_usd: record.costUsd,
-    latency_ms: Math.round(record.latencyMs),
-    error: record.error ? `${record.error.code}: ${record.error.message}` : null,
-    started_at: record.startedAt,
-  };
 }
 
 /** A bad answer: counted as a failed attempt of the item, with this reason. */

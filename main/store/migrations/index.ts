@@ -3,6 +3,7 @@ import m002 from './002_generation.sql';
 import m003 from './003_training.sql';
 import m004 from './004_hosts.sql';
 import m005 from './005_training_memory.sql';
+import m006 from './006_jobs_rerun.sql';
 import m007 from './007_format_problems.sql';
 
 /** Every migration, in order. Ids are consecutive from 1; a shipped migration is never edited. */
@@ -18,5 +19,6 @@ export const migrations: readonly Migration[] = [
   { id: 3, name: 'training', sql: m003 },
   { id: 4, name: 'hosts', sql: m004 },
   { id: 5, name: 'training_memory', sql: m005 },
+  { id: 6, name: 'jobs_rerun', sql: m006 },
   { id: 7, name: 'format_problems', sql: m007 },
 ];

@@ -52,6 +52,7 @@ export const usePrompts = (characterId: CharacterId) => useCommandQuery('prompts
 export const useGenerationDefaults = (characterId: CharacterId) =>
   useCommandQuery('generation/defaults', { characterId });
 export const useJobs = (characterId: CharacterId) => useCommandQuery('jobs/list', { characterId });
+export const useGenerationPreferences = () => useCommandQuery('generation/preferences', {});
 export const useDatasetStats = (characterId: CharacterId) => useCommandQuery('dataset/stats', { characterId });
 export const useCalls = (id: CallId | null) => useCommandQuery('calls/get', { id: id ?? ('' as CallId) }, id !== null);
 
@@ -65,11 +66,14 @@ export function useScenes(arg: CommandArg<'scenes/list'>) {
 }
 
 /** The estimate for settings the caller has already debounced; null settings disable it. */
-export function useEstimate(characterId: CharacterId, settings: GenerationSettings | null) {
+/** `more`: the estimate of adding that many scenes to what the character has. */
+export function useEstimate(characterId: CharacterId, settings: GenerationSettings | null, more?: number) {
   return useQuery({
-    queryKey: ['generation/estimate', { characterId, settings }],
+    queryKey: ['generation/estimate', { characterId, settings, more }],
     queryFn: () =>
-      settings ? invoke('generation/estimate', { characterId, settings }) : Promise.reject(new Error('no settings')),
+      settings
+        ? invoke('generation/estimate', { characterId, settings, ...(more !== undefined && { more }) })
+        : Promise.reject(new Error('no settings')),
     enabled: settings !== null,
     placeholderData: keepPreviousData,
     retry: false,
@@ -174,7 +178,12 @@ export function subscribeToStudioEvents(): () => void {
       const before = queryClient.getQueryData<Job>(['jobs/get', { id: job.id }])?.status;
       storeJob(job);
       // A job that ends changes the stats and cost others read; refetch once then.
-      if (before !== job.status) void queryClient.invalidateQueries({ queryKey: ['dataset/stats'] });
+      if (before !== job.status) {
+        void queryClient.invalidateQueries({ queryKey: ['dataset/stats'] });
+        // What is left to do, and the values the form opens with, change when a run starts or ends.
+        void queryClient.invalidateQueries({ queryKey: ['generation/estimate', { characterId: job.characterId }] });
+        void queryClient.invalidateQueries({ queryKey: ['generation/defaults', { characterId: job.characterId }] });
+      }
     }),
     studio().on('dataset/changed', ({ characterId }) => invalidateDatasetSoon(characterId)),
     studio().on('training/progressed', (run) => storeRun(run)),

@@ -1,10 +1,8 @@
-import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CharacterId, GenerationSettings, Job, ProviderId } from '../../../common/contract';
 import { startFakeLlmServer, type FakeLlmServer, type FakeLlmServerOptions } from '../../support/fake-llm-server';
-import { fixture } from '../../support/paths';
 import { studioResponder } from '../../support/studio-responder';
-import { call, callError, createBeethoven, generationSettings, makeStudio } from '../../support/studio';
+import { beethovenWithFakeProvider, call, callError, generationSettings, makeStudio } from '../../support/studio';
 
 let env: ReturnType<typeof makeStudio>;
 let server: FakeLlmServer;
@@ -15,25 +13,9 @@ async function setup(
   provider: { structuredOutput?: boolean; apiKey?: string } = {},
 ) {
   server = await startFakeLlmServer({ responder: studioResponder(), ...serverOptions });
-  characterId = await createBeethoven(env.studio);
-  await call(env.studio, 'profiles/import', {
-    characterId,
-    fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'),
-    fileName: 'wiki_Beethoven.txt',
-  });
-  const created = await call(env.studio, 'providers/create', {
-    name: 'Fake',
-    preset: 'custom',
-    baseUrl: server.baseURL,
-    model: 'fake-model',
-    modelPath: '',
-    apiKey: provider.apiKey ?? 'test-key',
-    maxConcurrency: 4,
-    requestsPerMinute: 0,
-    timeoutMs: 5_000,
-    structuredOutput: provider.structuredOutput ?? true,
-  });
-  return created.id;
+  const ids = await beethovenWithFakeProvider(env.studio, server.baseURL, provider);
+  characterId = ids.characterId;
+  return ids.providerId;
 }
 
 async function runToEnd(providerId: ProviderId, patch: Partial<GenerationSettings> = {}): Promise<Job> {
@@ -206,6 +188,7 @@ describe('experience construction through the real openai client', () => {
     const second = await call(env.studio, 'generation/start', {
       characterId,
       settings: generationSettings(providerId, { targetScenes: 30 }),
+      more: 10,
     });
     const cancelled = await call(env.studio, 'jobs/cancel', { id: second.id });
     await env.studio.generation.whenIdle(second.id);
@@ -272,12 +255,12 @@ async function waitFor(predicate: () => boolean, timeoutMs = 20_000): Promise<vo
 }
 
 describe('a provider that is down', () => {
-  it('fails the job at once with a message naming the address, writing nothing', async () => {
+  it('pauses the job (resumable) with a message naming the address, writing nothing', async () => {
     const providerId = await setup();
     const port = server.port;
     await server.close();
     const job = await runToEnd(providerId, { targetScenes: 5, protectiveShare: 0 });
-    expect(job.status).toBe('failed');
+    expect(job.status).toBe('paused');
     expect(job.message).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}`));
     expect(sceneRows()).toHaveLength(0);
   }, 60_000);

@@ -82,7 +82,18 @@ function CallView({ call, attempts }: { call: LlmCall; attempts: number }) {
           }
         />
         <Fact label="Latency" value={`${(call.latencyMs / 1000).toFixed(2)} s`} />
-        <Fact label="Cost" value={call.costUsd === null ? '—' : formatUsd(call.costUsd)} />
+        <Fact
+          label="Cost"
+          value={
+            call.status === 'interrupted'
+              ? 'unknown (interrupted)'
+              : call.status === 'in_flight'
+                ? 'waiting for the answer'
+                : call.costUsd === null
+                  ? '—'
+                  : formatUsd(call.costUsd)
+          }
+        />
         <Fact label="Finish" value={call.finishReason ?? '—'} />
         <Fact label="Started" value={new Date(call.startedAt).toLocaleString()} />
       </dl>

@@ -1,10 +1,19 @@
 import { useMemo, useState } from 'react';
 import type { Character, Provider } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
-import { storeJob, useCommand, useEstimate, useGenerationDefaults, useJobs, useProviders } from '../../lib/queries';
+import {
+  storeJob,
+  useCommand,
+  useEstimate,
+  useGenerationDefaults,
+  useGenerationPreferences,
+  useJobs,
+  useProviders,
+} from '../../lib/queries';
 import { useUi, type GenerationDraft } from '../../state/ui';
 import { EstimatePanel } from './EstimatePanel';
-import { ACTIVE } from './format';
+import { ACTIVE, formatUsd } from './format';
+import { ConfirmThreshold, MoreScenes } from './RunConfirm';
 import { JobsSection } from './JobsSection';
 import { LimitsEditor } from './LimitsEditor';
 import { PromptsPanel } from './PromptsPanel';
@@ -56,11 +65,19 @@ function NewRun({
   const jobs = useJobs(character.id).data ?? [];
   const start = useCommand('generation/start', { quiet: true });
   const [startError, setStartError] = useState<string | null>(null);
+  const [moreText, setMoreText] = useState('50');
   const lastUsed = jobs[0]?.settings.providerId ?? null;
   const providerId = defaultProviderId(providers, lastUsed);
   const { settings, errors } = useMemo(() => readSettings(draft, defaults, providerId), [draft, defaults, providerId]);
   const debounced = useDebounced(settings, 400);
-  const estimate = useEstimate(character.id, debounced);
+  const toTarget = useEstimate(character.id, debounced);
+  // When the target is met, the run on offer is "N more": estimate that one instead.
+  const targetMet = toTarget.data?.hasWork === false;
+  const more = Number(moreText);
+  const moreValid = Number.isInteger(more) && more >= 1 && more <= 20_000;
+  const moreEstimate = useEstimate(character.id, targetMet && moreValid ? debounced : null, more);
+  const estimate = targetMet ? moreEstimate : toTarget;
+  const threshold = useGenerationPreferences().data?.confirmAboveUsd ?? 1;
   const provider = providers.find((p) => p.id === settings?.providerId) ?? null;
   const active = jobs.find((j) => ACTIVE.includes(j.status));
 
@@ -69,11 +86,25 @@ function NewRun({
   const set = (field: Field, value: string) => setDraft(character.id, { ...draft, [field]: value });
 
   const onStart = async () => {
-    if (!settings) return;
+    if (!settings || (targetMet && !moreValid)) return;
+    const cost = estimate.data?.costUsd ?? null;
+    if (
+      cost !== null &&
+      cost > threshold &&
+      !window.confirm(
+        `This run is estimated at ${formatUsd(cost)}, above ${formatUsd(threshold)} (the cost that asks first). Start it?`,
+      )
+    )
+      return;
     setStartError(null);
     try {
-      const job = await start.mutateAsync({ characterId: character.id, settings });
+      const job = await start.mutateAsync({
+        characterId: character.id,
+        settings,
+        ...(targetMet && { more }),
+      });
       storeJob(job);
+      setDraft(character.id, {});
     } catch (e) {
       setStartError(messageOf(e));
     }
@@ -186,6 +217,7 @@ function NewRun({
           >
             The run pauses when it has spent this much. Empty: no limit.
           </NumberField>
+          <ConfirmThreshold value={threshold} />
           <details className="more-settings span-2">
             <summary>Sampling and duplicates</summary>
             <div className="settings-form inner">
@@ -238,6 +270,15 @@ function NewRun({
             invalid={settings === null}
             provider={provider}
           />
+          {targetMet && toTarget.data && (
+            <MoreScenes
+              character={character}
+              existing={toTarget.data.existingScenes}
+              text={moreText}
+              valid={moreValid}
+              onChange={setMoreText}
+            />
+          )}
           {startError && (
             <p className="form-error" role="alert">
               {startError}
@@ -245,17 +286,30 @@ function NewRun({
           )}
           <button
             className="primary start"
-            disabled={!settings || Boolean(active) || start.isPending || character.chunkCount === 0}
+            disabled={
+              !settings ||
+              Boolean(active) ||
+              start.isPending ||
+              character.chunkCount === 0 ||
+              !toTarget.data ||
+              (targetMet && !moreValid)
+            }
             onClick={() => void onStart()}
           >
-            {start.isPending ? 'Starting…' : 'Start generation'}
+            {start.isPending
+              ? 'Starting…'
+              : targetMet
+                ? `Generate ${moreValid ? more.toLocaleString('en-US') : 'N'} more`
+                : 'Start generation'}
           </button>
           <p className="muted start-hint">
             {character.chunkCount === 0
               ? 'Add a profile first: scenes are imagined from its chunks.'
               : active
                 ? 'A run is still open above: let it finish, or cancel it, before starting another.'
-                : 'Runs in the background: you can pause, cancel or quit the app at any moment and resume later.'}
+                : toTarget.data && toTarget.data.existingScenes > 0 && !targetMet
+                  ? `${character.shortName} has ${toTarget.data.existingScenes.toLocaleString('en-US')} scenes; the target counts them, so this run makes the rest. It runs in the background and resumes after a pause or quit.`
+                  : 'Runs in the background: you can pause, cancel or quit the app at any moment and resume later.'}
           </p>
         </div>
       </div>

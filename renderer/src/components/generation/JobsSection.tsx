@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { Character, Job, JobStatus, StageProgress } from '../../../../common/contract';
 import { storeJob, useCommand, useJobs, useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
@@ -88,8 +89,13 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
               Pause
             </button>
           )}
-          {(job.status === 'paused' || job.status === 'interrupted') && (
-            <button className="primary" onClick={() => resume.mutate({ id: job.id }, onDone)} disabled={busy}>
+          {(job.status === 'paused' || job.status === 'interrupted' || job.status === 'failed') && (
+            <button
+              className="primary"
+              onClick={() => resume.mutate({ id: job.id }, onDone)}
+              disabled={busy}
+              title={job.status === 'failed' ? 'Go on, giving the failed items fresh attempts' : undefined}
+            >
               Resume
             </button>
           )}
@@ -98,6 +104,7 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
       </header>
 
       <WorkMessage message={job.message} failed={job.status === 'failed'} />
+      {['paused', 'interrupted', 'failed'].includes(job.status) && <BudgetEditor job={job} />}
 
       <div className="job-overall">
         <Bar done={job.done} failed={job.failed} total={job.total} label="Overall" />
@@ -121,6 +128,14 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
             {formatUsd(job.costUsd)}
             {job.settings.budgetUsd !== null ? ` of ${formatUsd(job.settings.budgetUsd)} budget` : ''}
           </span>
+          {job.interruptedCalls > 0 && (
+            <span
+              className="muted"
+              title="Calls cut off when the studio stopped: the provider may have billed them, but their cost is unknown and not in the total."
+            >
+              + {job.interruptedCalls} interrupted call{job.interruptedCalls === 1 ? '' : 's'}, cost unknown
+            </span>
+          )}
         </div>
       </div>
 
@@ -157,6 +172,45 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
         </div>
       )}
     </article>
+  );
+}
+
+/** The spending cap of a job at rest: raise it (or clear it), then resume. */
+function BudgetEditor({ job }: { job: Job }) {
+  const setBudget = useCommand('jobs/set-budget');
+  const [text, setText] = useState(job.settings.budgetUsd === null ? '' : String(job.settings.budgetUsd));
+  const amount = text.trim() === '' ? null : Number(text);
+  const valid = amount === null || (Number.isFinite(amount) && amount > 0);
+  const changed = amount !== job.settings.budgetUsd;
+  return (
+    <form
+      className="budget-editor"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (valid && changed) setBudget.mutate({ id: job.id, budgetUsd: amount }, { onSuccess: storeJob });
+      }}
+    >
+      <label>
+        Budget ($)
+        <input
+          type="number"
+          min={0}
+          step={0.5}
+          value={text}
+          placeholder="no limit"
+          aria-invalid={!valid}
+          onChange={(e) => setText(e.target.value)}
+        />
+      </label>
+      <button type="submit" disabled={!valid || !changed || setBudget.isPending}>
+        Set budget
+      </button>
+      <small className={valid ? 'muted' : 'field-error'}>
+        {valid
+          ? `Spent so far: ${formatUsd(job.costUsd)}. Empty: no limit.`
+          : 'Enter an amount above $0, or leave it empty.'}
+      </small>
+    </form>
   );
 }
 

@@ -32,13 +32,7 @@ export function formatDuration(seconds: number): string {
   return `${Math.round(hours / 24)} days`;
 }
 
-/** US dollars, with enough digits that a few cents still show. */
-export function formatUsd(usd: number): string {
-  if (usd === 0) return '$0';
-  if (usd < 0.01) return `$${usd.toFixed(4)}`;
-  if (usd < 100) return `$${usd.toFixed(2)}`;
-  return `$${Math.round(usd).toLocaleString('en-US')}`;
-}
+export { formatUsd } from '../../../../common/money';
 
 export function formatTokens(tokens: number): string {
   if (tokens < 10_000) return tokens.toLocaleString('en-US');

@@ -1,0 +1,36 @@
+import type { JobId } from '../../../common/contract';
+import type { CallRow, StartedCallRow } from '../../store/jobs-repo';
+import type { CallRecord, StartedCall } from '../llm/gateway';
+
+/**
+ * How gateway attempts become `llm_calls` rows: first `startedRow` just before the request leaves
+ * (so a kill mid-call leaves it on record), then `callRow` with the outcome. Linked to its job, or
+ * null for a one-off call; `item_id` holds the gateway tag (the work item).
+ */
+export function startedRow(jobId: JobId | null, record: StartedCall): StartedCallRow {
+  return {
+    id: record.callId,
+    attempt: record.attempt,
+    job_id: jobId,
+    item_id: record.tag ?? null,
+    provider: record.provider,
+    model: record.model,
+    params: JSON.stringify(record.params),
+    messages: JSON.stringify(record.messages),
+    started_at: record.startedAt,
+  };
+}
+
+export function callRow(jobId: JobId | null, record: CallRecord): CallRow {
+  return {
+    ...startedRow(jobId, record),
+    response_model: record.responseModel,
+    response: record.responseText,
+    finish_reason: record.finishReason,
+    prompt_tokens: record.usage?.promptTokens ?? null,
+    completion_tokens: record.usage?.completionTokens ?? null,
+    cost_usd: record.costUsd,
+    latency_ms: Math.round(record.latencyMs),
+    error: record.error ? `${record.error.code}: ${record.error.message}` : null,
+  };
+}

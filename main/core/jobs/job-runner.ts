@@ -1,0 +1,182 @@
+import type { JobId, JobStatus } from '../../../common/contract';
+import type { JobsRepo } from '../../store/jobs-repo';
+import type { Clock } from '../clock';
+import { StudioFailure } from '../errors';
+import { isLlmError } from '../llm/types';
+import { runnerAlive, runnerId } from '../runner';
+
+/**
+ * Job control shared by every long task kept as a `jobs` row: who runs it (a claim with a
+ * heartbeat), how a run stops (pause, cancel, a budget, an outage, shutdown) and what a crash
+ * leaves behind (`interrupted` jobs and `interrupted` calls, both resumable and on record).
+ *
+ * Lifecycle of one run: `launch` claims the job, marks it `running` and calls the body; the body
+ * returns when its work is done or its signal aborts. Whoever aborts says first what the job becomes
+ * (`requestStop`); a body that throws fails the job with the error's message. The claim is released
+ * and `onChange` is told in every case.
+ */
+
+const HEARTBEAT_MS = 5_000;
+/** A runner silent this long is presumed dead (crashed or killed). */
+export const STALE_RUNNER_MS = 30_000;
+/**
+ * Items in a row whose provider could not be reached (after the gateway's own retries) before the
+ * job pauses: one may be a blip, several in a row mean the provider is down.
+ */
+export const OUTAGE_STREAK = 3;
+
+export interface RunHandle {
+  readonly controller: AbortController;
+  /** What the job becomes when the body returns after an abort; the first stop asked wins. */
+  stopAs: JobStatus | null;
+  stopMessage: string | null;
+  done: Promise<void>;
+  readonly startedAt: number;
+  /** Progress when the run started, for the time-left estimate. */
+  readonly doneAtStart: number;
+  /** Items in a row whose provider was unreachable; any item that reaches it resets the count. */
+  outageStreak: number;
+}
+
+/** Refused, reset, DNS failures and timeouts: the provider did not answer at all. */
+export function isOutage(error: unknown): boolean {
+  return isLlmError(error) && (error.code === 'network' || error.code === 'timeout');
+}
+
+export class JobRunner {
+  private readonly running = new Map<JobId, RunHandle>();
+  private readonly runnerId = runnerId();
+
+  constructor(
+    private readonly jobs: JobsRepo,
+    private readonly clock: Clock,
+    /** Told whenever a job's status may have changed (to emit progress). */
+    private readonly onChange: (id: JobId) => void,
+  ) {}
+
+  handle(id: JobId): RunHandle | undefined {
+    return this.running.get(id);
+  }
+
+  /** Claims the job for this process and runs `body` in the background. */
+  launch(id: JobId, doneAtStart: number, body: (run: RunHandle) => Promise<void>): void {
+    const startedAt = this.clock.now();
+    if (!this.jobs.claim(id, this.runnerId, startedAt, STALE_RUNNER_MS)) {
+      throw new StudioFailure(
+        'conflict',
+        'This job is running in another window or process of the studio. Control it from there.',
+      );
+    }
+    this.jobs.setStatus(id, 'running', null, startedAt);
+    const beat = setInterval(() => this.jobs.heartbeat(id, this.runnerId, this.clock.now()), HEARTBEAT_MS);
+    beat.unref();
+    const run: RunHandle = {
+      controller: new AbortController(),
+      stopAs: null,
+      stopMessage: null,
+      done: Promise.resolve(),
+      startedAt,
+      doneAtStart,
+      outageStreak: 0,
+    };
+    this.running.set(id, run);
+    run.done = body(run)
+      .catch((error: unknown) => {
+        const known = error instanceof StudioFailure || isLlmError(error);
+        if (!known) console.error(`job ${id} failed:`, error);
+        const message = known ? error.message : `Unexpected error: ${String(error)}`;
+        if (this.jobs.job(id)) this.jobs.setStatus(id, 'failed', message, this.clock.now());
+      })
+      .finally(() => {
+        clearInterval(beat);
+        this.running.delete(id);
+        if (this.jobs.job(id)) {
+          this.jobs.release(id, this.runnerId);
+          this.onChange(id);
+        }
+      });
+    this.onChange(id);
+  }
+
+  /** Asks a run to stop and become `status`; a stop already asked for keeps its reason. */
+  requestStop(run: RunHandle, status: JobStatus, message: string): void {
+    if (run.controller.signal.aborted) return;
+    run.stopAs = status;
+    run.stopMessage = message;
+    run.controller.abort();
+  }
+
+  /**
+   * Counts an item's outcome towards the outage streak; pauses the run when the provider has been
+   * unreachable for `OUTAGE_STREAK` items in a row. Returns true when the error was an outage.
+   */
+  noteOutcome(run: RunHandle, error: unknown): boolean {
+    if (!isOutage(error)) {
+      run.outageStreak = 0;
+      return false;
+    }
+    run.outageStreak++;
+    if (run.outageStreak >= OUTAGE_STREAK) {
+      const reason = error instanceof Error ? error.message.replace(/\s+$/, '') : String(error);
+      this.requestStop(
+        run,
+        'paused',
+        `Paused: the provider is unreachable (${reason.replace(/\.$/, '')}). Nothing is lost: check that it is running, then resume.`,
+      );
+    }
+    return true;
+  }
+
+  /** Stops a job: its run if it has one here, else its row (a job at rest). */
+  stop(id: JobId, current: JobStatus, status: 'paused' | 'cancelled', message: string): void {
+    const run = this.running.get(id);
+    if (run) {
+      // An explicit pause or cancel overrides a stop the run decided for itself.
+      run.stopAs = status;
+      run.stopMessage = message;
+      run.controller.abort();
+    } else if (
+      ['paused', 'interrupted', 'queued', 'failed'].includes(current) ||
+      (status === 'cancelled' && current !== 'succeeded' && current !== 'cancelled')
+    ) {
+      this.jobs.setStatus(id, status, message, this.clock.now());
+      this.onChange(id);
+    } else {
+      throw new StudioFailure(
+        'invalid_argument',
+        `A ${current} job cannot be ${status === 'paused' ? 'paused' : 'cancelled'}.`,
+      );
+    }
+  }
+
+  /**
+   * At start-up: jobs left running by a crash or quit become `interrupted`, and calls they left in
+   * flight become `interrupted` calls (sent, perhaps billed, cost unknown). Returns the jobs.
+   */
+  recover(): number {
+    // A runner on this machine whose process is gone died (a crash or kill): interrupt at once.
+    // Runners elsewhere (a shared data folder) are judged by their heartbeat.
+    for (const row of this.jobs.runningJobs()) {
+      if (runnerAlive(row.runner) === false) this.jobs.forgetRunner(row.id);
+    }
+    const now = this.clock.now();
+    const interrupted = this.jobs.markInterrupted(now, STALE_RUNNER_MS);
+    this.jobs.interruptOrphanCalls(now);
+    return interrupted;
+  }
+
+  async whenIdle(id: JobId): Promise<void> {
+    await this.running.get(id)?.done;
+  }
+
+  /** Stops every run, leaving the jobs `interrupted` so they resume next time. */
+  async shutdown(): Promise<void> {
+    const all = [...this.running.values()];
+    for (const run of all) {
+      run.stopAs = 'interrupted';
+      run.stopMessage = 'Stopped when the studio closed; resume to continue where it left off.';
+      run.controller.abort();
+    }
+    await Promise.allSettled(all.map((run) => run.done));
+  }
+}

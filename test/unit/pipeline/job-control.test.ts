@@ -1,0 +1,191 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CharacterId, GenerationSettings, Job, ProviderId } from '../../../common/contract';
+import { formatUsd } from '../../../common/money';
+import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
+import { studioResponder } from '../../support/studio-responder';
+import { beethovenWithFakeProvider, call, callError, generationSettings, makeStudio } from '../../support/studio';
+
+/** Job control against the real openai client and a fake server: outages, re-runs, targets, budgets. */
+
+let env: ReturnType<typeof makeStudio>;
+let server: FakeLlmServer;
+let characterId: CharacterId;
+
+async function setup(): Promise<ProviderId> {
+  server = await startFakeLlmServer({ responder: studioResponder() });
+  const ids = await beethovenWithFakeProvider(env.studio, server.baseURL);
+  characterId = ids.characterId;
+  return ids.providerId;
+}
+
+async function run(providerId: ProviderId, patch: Partial<GenerationSettings> = {}, more?: number): Promise<Job> {
+  const job = await call(env.studio, 'generation/start', {
+    characterId,
+    settings: generationSettings(providerId, patch),
+    ...(more !== undefined && { more }),
+  });
+  return env.studio.generation.whenIdle(job.id);
+}
+
+const count = (sql: string): number => env.studio.db.prepare(sql).pluck().get() as number;
+const sceneCalls = () => server.requests.filter((r) => r.chat?.messages.at(-1)?.content.includes('Imagine')).length;
+
+beforeEach(() => {
+  env = makeStudio();
+});
+afterEach(async () => {
+  await env.studio.shutdown();
+  env.cleanup();
+  await server?.close();
+});
+
+describe('a provider outage', () => {
+  it('pauses the job as unreachable, keeps it resumable, and Retry on a failure row brings it to the end', async () => {
+    const providerId = await setup();
+    const port = server.port;
+    await server.close();
+    const paused = await run(providerId, { targetScenes: 5, scenesPerCall: 5, protectiveShare: 0 });
+    expect(paused.status).toBe('paused');
+    expect(paused.message).toMatch(/provider is unreachable/);
+    expect(paused.message).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}`));
+    expect(paused.message).toMatch(/resume/);
+    expect(paused.recentFailures.length).toBeGreaterThan(0);
+    // Every attempt that left is on record, none still open.
+    expect(count("SELECT count(*) FROM llm_calls WHERE status != 'done'")).toBe(0);
+    expect(count('SELECT count(*) FROM llm_calls')).toBeGreaterThan(0);
+
+    server = await startFakeLlmServer({ responder: studioResponder(), port });
+    const retried = await call(env.studio, 'jobs/retry', { id: paused.id, itemId: paused.recentFailures[0]!.itemId });
+    expect(retried.status).toBe('running');
+    const done = await env.studio.generation.whenIdle(paused.id);
+    expect(done.status).toBe('succeeded');
+    expect(count('SELECT count(*) FROM scenes s JOIN experiences e ON e.scene_id = s.id')).toBe(5);
+  }, 60_000);
+
+  it('resumes a failed job, giving items whose attempts ran out fresh ones', async () => {
+    const providerId = await setup();
+    const answer = studioResponder();
+    // Experiences come back unreadable: each fails after its attempts and the job ends `failed`.
+    server.setResponder((req) =>
+      req.response_format && JSON.stringify(req.response_format).includes('"experience"') ? 'no.' : answer(req),
+    );
+    const failed = await run(providerId, { targetScenes: 3, scenesPerCall: 3, protectiveShare: 0 });
+    expect(failed.status).toBe('failed');
+    expect(failed.failed).toBe(3);
+    server.setResponder(answer);
+    await call(env.studio, 'jobs/resume', { id: failed.id });
+    const resumed = await env.studio.generation.whenIdle(failed.id);
+    expect(resumed.status).toBe('succeeded');
+    expect(resumed.failed).toBe(0);
+    expect(count('SELECT count(*) FROM experiences')).toBe(3);
+    expect(count('SELECT count(*) FROM scenes')).toBe(3);
+  });
+
+  it('a new run completes the scenes an earlier failed run left without experiences, adding none', async () => {
+    const providerId = await setup();
+    const answer = studioResponder();
+    server.setResponder((req) =>
+      JSON.stringify(req.response_format ?? '').includes('"experience"') ? 'no.' : answer(req),
+    );
+    expect((await run(providerId, { targetScenes: 3, scenesPerCall: 3, protectiveShare: 0 })).status).toBe('failed');
+    server.setResponder(answer);
+    const second = await run(providerId, { targetScenes: 3, scenesPerCall: 3, protectiveShare: 0 });
+    expect(second.status).toBe('succeeded');
+    expect(count('SELECT count(*) FROM scenes')).toBe(3);
+    expect(count('SELECT count(*) FROM experiences')).toBe(3);
+  });
+});
+
+describe('the target is the character’s total', () => {
+  it('running the same target twice leaves it; "more" adds exactly that many; the form remembers the values', async () => {
+    const providerId = await setup();
+    const first = await run(providerId, { targetScenes: 8, scenesPerCall: 4, protectiveShare: 0.1 });
+    expect(first.status).toBe('succeeded');
+    const estimate = await call(env.studio, 'generation/estimate', {
+      characterId,
+      settings: generationSettings(providerId, { targetScenes: 8, scenesPerCall: 4, protectiveShare: 0.1 }),
+    });
+    expect(estimate).toMatchObject({ existingScenes: 8, targetScenes: 8, hasWork: false, calls: 0 });
+    const again = await callError(env.studio, 'generation/start', {
+      characterId,
+      settings: generationSettings(providerId, { targetScenes: 8, scenesPerCall: 4, protectiveShare: 0.1 }),
+    });
+    expect(again.code).toBe('conflict');
+    expect(again.message).toMatch(/already has 8 scenes.*target of 8 is met and nothing was started/);
+    expect(count('SELECT count(*) FROM jobs')).toBe(1);
+
+    const more = await run(providerId, { targetScenes: 8, scenesPerCall: 4, protectiveShare: 0.1 }, 4);
+    expect(more.status).toBe('succeeded');
+    expect(more.settings.targetScenes).toBe(12);
+    expect(count('SELECT count(*) FROM scenes WHERE protective = 0')).toBe(12);
+    // The share is of the whole dataset: 10% of 12 scenes → 1 protective scene in all.
+    expect(count('SELECT count(*) FROM scenes WHERE protective = 1')).toBe(1);
+    expect(
+      count('SELECT count(*) FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id WHERE e.scene_id IS NULL'),
+    ).toBe(0);
+    // The earlier run's card keeps its own figures.
+    const earlier = await call(env.studio, 'jobs/get', { id: first.id });
+    expect(earlier.stages.find((s) => s.stage === 'scenes')).toMatchObject({ done: 8, total: 8 });
+
+    const remembered = await call(env.studio, 'generation/defaults', { characterId });
+    expect(remembered).toMatchObject({ targetScenes: 12, scenesPerCall: 4, protectiveShare: 0.1 });
+    expect(await call(env.studio, 'generation/preferences', {})).toEqual({ confirmAboveUsd: 1 });
+    expect(await call(env.studio, 'generation/set-preferences', { confirmAboveUsd: 0.25 })).toEqual({
+      confirmAboveUsd: 0.25,
+    });
+  });
+
+  it('stops issuing scene calls once the target is met', async () => {
+    const providerId = await setup();
+    // 20 scenes at 5 a call: 5 calls are planned (with room for losses), 4 suffice when none is lost.
+    const job = await run(providerId, { targetScenes: 20, scenesPerCall: 5, protectiveShare: 0 });
+    expect(job.status).toBe('succeeded');
+    expect(count('SELECT count(*) FROM scenes')).toBe(20);
+    expect(sceneCalls()).toBe(4);
+    expect(count("SELECT count(*) FROM job_items WHERE stage = 'scenes' AND call_id IS NULL AND status = 'done'")).toBe(
+      1,
+    );
+  });
+});
+
+describe('the budget', () => {
+  it('can be raised on a paused job, which then resumes; small costs keep their digits', async () => {
+    const providerId = await setup();
+    await call(env.studio, 'providers/update', { id: providerId, preset: 'openai', baseUrl: server.baseURL });
+    await call(env.studio, 'prices/set', { model: 'fake-model', promptPerMillion: 1000, completionPerMillion: 1000 });
+    const paused = await run(providerId, { targetScenes: 6, scenesPerCall: 3, protectiveShare: 0, budgetUsd: 0.5 });
+    expect(paused.status).toBe('paused');
+    expect(paused.message).toMatch(/budget of \$0\.50 is spent.*Raise the budget and resume/);
+    const low = await callError(env.studio, 'jobs/set-budget', { id: paused.id, budgetUsd: 0.1 });
+    expect(low.message).toMatch(/more than the \$[\d.]+ already spent/);
+    const raised = await call(env.studio, 'jobs/set-budget', { id: paused.id, budgetUsd: 100 });
+    expect(raised.settings.budgetUsd).toBe(100);
+    expect(raised.message).toMatch(/budget is now \$100/);
+    await call(env.studio, 'jobs/resume', { id: paused.id });
+    expect((await env.studio.generation.whenIdle(paused.id)).status).toBe('succeeded');
+    expect(formatUsd(0.005)).toBe('$0.005');
+    expect(formatUsd(0.5)).toBe('$0.50');
+    expect(formatUsd(0.0123)).toBe('$0.0123');
+    expect(formatUsd(12.345)).toBe('$12.35');
+  });
+});
+
+describe('calls on record', () => {
+  it('puts a call on record before it is sent, in flight until the answer completes the row', async () => {
+    const providerId = await setup();
+    server.enqueueFaults({ kind: 'hang' });
+    const job = await call(env.studio, 'generation/start', {
+      characterId,
+      settings: generationSettings(providerId, { targetScenes: 2, scenesPerCall: 2, protectiveShare: 0 }),
+    });
+    await new Promise<void>((resolve) => {
+      const check = () => (server.inFlight > 0 ? resolve() : setTimeout(check, 10));
+      check();
+    });
+    const open = env.studio.db.prepare("SELECT id, cost_usd FROM llm_calls WHERE status = 'in_flight'").all();
+    expect(open).toHaveLength(1);
+    await call(env.studio, 'jobs/pause', { id: job.id });
+    await env.studio.generation.whenIdle(job.id);
+    expect(count("SELECT count(*) FROM llm_calls WHERE status = 'in_flight'")).toBe(0);
+  });
+});
