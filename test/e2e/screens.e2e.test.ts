@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../support/browser';
+import { tempDir, testOutputDir } from '../support/paths';
+import { startServe, type ServeHandle } from '../support/serve';
+
+/** What a new user meets on the screens: selection after create, the provider form, small windows. */
+
+const shots = path.join(testOutputDir, 'screenshots');
+
+let browser: Browser;
+let data: { dir: string; cleanup: () => void };
+let serve: ServeHandle;
+let page: Page;
+
+async function shot(name: string) {
+  fs.mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: false });
+}
+
+async function createCharacter(fullName: string) {
+  await page.getByRole('button', { name: '+ New character' }).click();
+  await page.getByLabel('Full name').fill(fullName);
+  await page.getByRole('button', { name: 'Create character' }).click();
+}
+
+/** Calls the studio as the page does (same origin, the token in its cookie). */
+async function api<T>(name: string, arg: object): Promise<T> {
+  return page.evaluate(
+    async ([n, a]) => {
+      const response = await fetch(`/api/invoke/${n}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(a),
+      });
+      return ((await response.json()) as { result: unknown }).result;
+    },
+    [name, arg] as const,
+  ) as Promise<T>;
+}
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+beforeEach(async () => {
+  data = tempDir('cs-e2e-screens-');
+  serve = await startServe(data.dir);
+  page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+  page.on('pageerror', (error) => {
+    throw error;
+  });
+});
+afterEach(async () => {
+  await page?.close();
+  await serve?.stop();
+  data?.cleanup();
+});
+
+describe('a new character opens', () => {
+  it('selects and shows each newly created character, and the next import lands on it', async () => {
+    await page.goto(serve.url);
+    await page.getByRole('button', { name: '+ New character' }).waitFor();
+    for (const name of ['Ada Lovelace', 'Charles Babbage', 'Mary Somerville']) {
+      await createCharacter(name);
+      await page.getByRole('heading', { name, level: 1 }).waitFor();
+      // It stays selected once the list has caught up with the new character.
+      await expect.poll(() => page.locator('.character-item[aria-current="page"] .name').innerText()).toBe(name);
+      expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe(name);
+    }
+    await expect.poll(() => page.locator('.character-item').count()).toBe(3);
+
+    await page.getByRole('button', { name: '+ Add profile' }).click();
+    await page.getByLabel('Or paste text').fill('Mary Somerville wrote On the Connexion of the Physical Sciences.');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByTestId('chunk').first().waitFor();
+    const characters = await api<{ fullName: string; chunkCount: number }[]>('characters/list', {});
+    expect(characters.find((c) => c.fullName === 'Mary Somerville')?.chunkCount).toBe(1);
+    expect(characters.filter((c) => c.chunkCount > 0)).toHaveLength(1);
+    await shot('screens-01-new-character-selected');
+  });
+});
