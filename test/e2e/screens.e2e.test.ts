@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../support/browser';
+import { startFakeLlmServer } from '../support/fake-llm-server';
 import { tempDir, testOutputDir } from '../support/paths';
 import { startServe, type ServeHandle } from '../support/serve';
 
@@ -82,5 +83,52 @@ describe('a new character opens', () => {
     expect(characters.find((c) => c.fullName === 'Mary Somerville')?.chunkCount).toBe(1);
     expect(characters.filter((c) => c.chunkCount > 0)).toHaveLength(1);
     await shot('screens-01-new-character-selected');
+  });
+});
+
+describe('the provider form', () => {
+  it('tests the draft before saving, fills the model list to pick from, and says where the key goes', async () => {
+    const llm = await startFakeLlmServer({ apiKey: 'test-key', models: ['qwen2.5-7b', 'llama3.1:8b'] });
+    try {
+      await page.goto(serve.url);
+      await page.getByRole('button', { name: 'Settings' }).click();
+      const settings = page.getByRole('dialog', { name: 'Settings' });
+      await settings.getByRole('button', { name: '+ Add provider' }).click();
+      const form = settings.getByRole('form', { name: 'New provider' });
+      await form.getByLabel('Preset').selectOption({ label: 'Custom (OpenAI-compatible)' });
+      await form.getByLabel(/^Base URL/).fill(llm.baseURL);
+      await form.getByLabel(/^API key/).fill('test-key');
+      // serve keeps keys in a private file, not a keychain; the hint says which file.
+      await form.getByText(`stored unencrypted in ${data.dir}/secrets.json`).waitFor();
+      expect(await form.getByLabel(/^Model/).inputValue()).toBe('');
+
+      await form.getByRole('button', { name: 'Test connection' }).click();
+      const check = form.getByRole('status', { name: 'Connection check' });
+      await check.waitFor();
+      expect(await check.getAttribute('class')).toContain('ok');
+      expect(
+        await form
+          .locator('datalist#provider-models option')
+          .evaluateAll((os) => os.map((o) => o.getAttribute('value'))),
+      ).toEqual(['qwen2.5-7b', 'llama3.1:8b']);
+      // Nothing was saved by the test, and no completion was asked for without a model.
+      expect(await api<unknown[]>('providers/list', {})).toEqual([]);
+      expect(llm.requests.filter((r) => r.chat !== null)).toHaveLength(0);
+
+      await check.getByRole('button', { name: 'llama3.1:8b', exact: true }).click();
+      expect(await form.getByLabel(/^Model/).inputValue()).toBe('llama3.1:8b');
+      await form.getByRole('button', { name: 'Test connection' }).click();
+      await check.locator('.check-summary', { hasText: "'llama3.1:8b' answered" }).waitFor();
+      await shot('screens-02-provider-draft-tested');
+
+      await form.getByLabel(/^Name/).fill('Local Llama');
+      await form.getByRole('button', { name: 'Add provider' }).click();
+      await settings.getByRole('listitem', { name: 'Provider Local Llama' }).waitFor();
+      expect(await api<{ model: string; hasApiKey: boolean }[]>('providers/list', {})).toMatchObject([
+        { model: 'llama3.1:8b', hasApiKey: true },
+      ]);
+    } finally {
+      await llm.close();
+    }
   });
 });
