@@ -97,6 +97,12 @@ describe('the provider form', () => {
       const form = settings.getByRole('form', { name: 'New provider' });
       await form.getByLabel('Preset').selectOption({ label: 'Custom (OpenAI-compatible)' });
       await form.getByLabel(/^Base URL/).fill(llm.baseURL);
+      // A failed check says its reason once, on the step that failed.
+      await form.getByLabel(/^API key/).fill('wrong-key');
+      await form.getByRole('button', { name: 'Test connection' }).click();
+      const failed = form.getByRole('status', { name: 'Connection check' });
+      await failed.locator('.check-summary', { hasText: 'The connection test failed at “list-models”' }).waitFor();
+      expect((await failed.innerText()).match(/rejected the API key/g)).toHaveLength(1);
       await form.getByLabel(/^API key/).fill('test-key');
       // serve keeps keys in a private file, not a keychain; the hint says which file.
       await form.getByText(`stored unencrypted in ${data.dir}/secrets.json`).waitFor();

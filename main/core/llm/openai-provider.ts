@@ -31,6 +31,7 @@ import {
   type LlmProvider,
   type ProviderCapabilities,
 } from './types';
+import { clause } from '../../../common/sentence';
 
 export type OpenAiPresetId = 'openai' | 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm' | 'openrouter' | 'custom';
 
@@ -542,7 +543,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
         default:
           return new LlmError(
             'network',
-            `Could not reach ${where}${code ? ` (${code})` : ''}: ${this.redact(error.message)}. Check that the server is running and the base URL is right.`,
+            `Could not reach ${where}${code ? ` (${code})` : ''}: ${clause(this.redact(error.message))}. Check that the server is running and the base URL is right.`,
             { cause: error },
           );
       }
@@ -558,7 +559,9 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       );
     }
     const message = error instanceof Error ? error.message : String(error);
-    return new LlmError('server', `Unexpected failure talking to ${where}: ${this.redact(message)}.`, { cause: error });
+    return new LlmError('server', `Unexpected failure talking to ${where}: ${clause(this.redact(message))}.`, {
+      cause: error,
+    });
   }
 
   private fromApiError(error: APIError<number | undefined, Headers | undefined>, where: string): LlmError {

@@ -47,6 +47,7 @@ import {
   STRANGER_NAMES,
   type PromptPair,
 } from './prompts';
+import { errorText } from '../../../common/sentence';
 
 /**
  * Experience construction as a durable job: limits → scenes → experiences → protective scenes.
@@ -463,7 +464,7 @@ export class GenerationService {
     run.done = this.execute(id, run)
       .catch((error: unknown) => {
         const message =
-          error instanceof StudioFailure || isLlmError(error) ? error.message : `Unexpected error: ${String(error)}`;
+          error instanceof StudioFailure || isLlmError(error) ? error.message : `Unexpected error: ${errorText(error)}`;
         if (!(error instanceof StudioFailure) && !isLlmError(error)) console.error(`job ${id} failed:`, error);
         if (this.jobs.job(id)) this.jobs.setStatus(id, 'failed', message, this.clock.now());
       })

@@ -15,10 +15,13 @@ export function CheckResult({
   onPick: (model: string) => void;
   busy: boolean;
 }) {
+  // A failed check's summary is its failing step's message; say it once, on the step.
+  const failedStep = check.ok ? undefined : check.steps.find((s) => !s.ok && s.message === check.summary);
   return (
     <div className={check.ok ? 'check ok' : 'check bad'} role="status" aria-label="Connection check">
       <p className="check-summary">
-        <span aria-hidden="true">{check.ok ? '✓' : '✕'}</span> {check.summary}
+        <span aria-hidden="true">{check.ok ? '✓' : '✕'}</span>{' '}
+        {failedStep ? `The connection test failed at “${failedStep.name}”:` : check.summary}
       </p>
       <ol className="check-steps">
         {check.steps.map((step) => (

@@ -148,7 +148,7 @@ function HostCard({ host, editing, onEdit }: { host: Host; editing: boolean; onE
               </button>
             </p>
           )}
-          {check.doctor && !check.doctor.ok && <p className="muted">Trainer: {check.doctor.summary}</p>}
+          {/* A failed trainer check is already in the summary ("…cannot run there yet: why"). */}
         </div>
       )}
     </li>
