@@ -1,11 +1,14 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import { promisify } from 'node:util';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../support/browser';
 import { startFakeLlmServer } from '../support/fake-llm-server';
-import { tempDir, testOutputDir } from '../support/paths';
+import { fixture, repoRoot, tempDir, testOutputDir } from '../support/paths';
 import { startServe, type ServeHandle } from '../support/serve';
+import { studioResponder } from '../support/studio-responder';
 
 /** What a new user meets on the screens: selection after create, the provider form, small windows. */
 
@@ -138,3 +141,79 @@ describe('the provider form', () => {
     }
   });
 });
+
+describe('small windows', () => {
+  it('shows a selected scene within a 1024×700 window', async () => {
+    // A character with generated scenes, made by the CLI (the real pipeline) before serve opens the folder.
+    await serve.stop();
+    const llm = await startFakeLlmServer({ apiKey: 'test-key', responder: studioResponder() });
+    try {
+      await cli('characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven');
+      await cli('profiles', 'import', 'Beethoven', fixture('wiki_Beethoven.txt'));
+      await cli(
+        'providers',
+        'add',
+        '--name',
+        'Fake',
+        '--base-url',
+        llm.baseURL,
+        '--model',
+        'fake-model',
+        '--api-key',
+        'test-key',
+      );
+      await cli('generate', 'Beethoven', '--provider', 'Fake', '--target', '24', '--per-call', '4');
+    } finally {
+      await llm.close();
+    }
+    serve = await startServe(data.dir);
+
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await page.goto(serve.url);
+    await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();
+    await page.getByRole('tab', { name: 'Dataset' }).click();
+    const items = page.getByTestId('scene-item');
+    await expect.poll(() => items.count()).toBeGreaterThanOrEqual(20);
+
+    // A scene far down the list, brought into view as a person would scroll to it.
+    const far = items.nth(15);
+    await far.scrollIntoViewIfNeeded();
+    await far.click();
+    const detail = page.getByRole('article', { name: 'Scene detail' });
+    await detail.getByRole('heading', { level: 3 }).waitFor();
+    await shot('screens-03-dataset-1024x700');
+    await expect.poll(() => inViewport(detail.getByRole('heading', { level: 3 }))).toBe(true);
+    // The list stays where the person left it: the picked scene is still on screen beside its detail.
+    expect(await inViewport(far)).toBe(true);
+    await shot('screens-03-dataset-1024x700');
+
+    // Narrower still, the scene follows the list; picking one scrolls to it.
+    await page.setViewportSize({ width: 820, height: 700 });
+    const near = items.nth(3);
+    await near.scrollIntoViewIfNeeded();
+    const title = (await near.locator('.scene-type').innerText()).trim();
+    await near.click();
+    await expect.poll(() => detail.getByRole('heading', { level: 3 }).innerText()).toContain(title);
+    await expect.poll(() => inViewport(detail.getByRole('heading', { level: 3 }))).toBe(true);
+    await expect.poll(() => inViewport(detail.locator('.scene-background').first())).toBe(true);
+    await shot('screens-04-dataset-820x700');
+  });
+});
+
+/** Runs the built CLI on this test's data folder; rejects with its stderr when it fails. */
+async function cli(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [path.join(repoRoot, 'bin', 'character-studio.cjs'), ...args, '--data-dir', data.dir],
+    { env: { ...process.env, CHARACTER_STUDIO_HOME: '' } },
+  );
+  return stdout;
+}
+
+/** Whether the element's box lies wholly inside the window. */
+async function inViewport(locator: Locator): Promise<boolean> {
+  const box = await locator.boundingBox();
+  const size = page.viewportSize();
+  if (!box || !size) return false;
+  return box.y >= 0 && box.x >= 0 && box.y + box.height <= size.height && box.x + box.width <= size.width;
+}
