@@ -1,38 +1,28 @@
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../support/browser';
+import type { Locator } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { startFakeLlmServer } from '../support/fake-llm-server';
-import { fixture, repoRoot, tempDir, testOutputDir } from '../support/paths';
-import { startServe, type ServeHandle } from '../support/serve';
+import { fixture, repoRoot } from '../support/paths';
+import { startServe } from '../support/serve';
+import { useServePage } from '../support/serve-page';
 import { studioResponder } from '../support/studio-responder';
 
 /** What a new user meets on the screens: selection after create, the provider form, small windows. */
 
-const shots = path.join(testOutputDir, 'screenshots');
-
-let browser: Browser;
-let data: { dir: string; cleanup: () => void };
-let serve: ServeHandle;
-let page: Page;
-
-async function shot(name: string) {
-  fs.mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: false });
-}
+const session = useServePage('cs-e2e-screens-');
+const { shot } = session;
 
 async function createCharacter(fullName: string) {
-  await page.getByRole('button', { name: '+ New character' }).click();
-  await page.getByLabel('Full name').fill(fullName);
-  await page.getByRole('button', { name: 'Create character' }).click();
+  await session.page.getByRole('button', { name: '+ New character' }).click();
+  await session.page.getByLabel('Full name').fill(fullName);
+  await session.page.getByRole('button', { name: 'Create character' }).click();
 }
 
 /** Calls the studio as the page does (same origin, the token in its cookie). */
 async function api<T>(name: string, arg: object): Promise<T> {
-  return page.evaluate(
+  return session.page.evaluate(
     async ([n, a]) => {
       const response = await fetch(`/api/invoke/${n}`, {
         method: 'POST',
@@ -45,43 +35,27 @@ async function api<T>(name: string, arg: object): Promise<T> {
   ) as Promise<T>;
 }
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-beforeEach(async () => {
-  data = tempDir('cs-e2e-screens-');
-  serve = await startServe(data.dir);
-  page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-  page.on('pageerror', (error) => {
-    throw error;
-  });
-});
-afterEach(async () => {
-  await page?.close();
-  await serve?.stop();
-  data?.cleanup();
-});
-
 describe('a new character opens', () => {
   it('selects and shows each newly created character, and the next import lands on it', async () => {
-    await page.goto(serve.url);
-    await page.getByRole('button', { name: '+ New character' }).waitFor();
+    await session.page.goto(session.serve.url);
+    await session.page.getByRole('button', { name: '+ New character' }).waitFor();
     for (const name of ['Ada Lovelace', 'Charles Babbage', 'Mary Somerville']) {
       await createCharacter(name);
-      await page.getByRole('heading', { name, level: 1 }).waitFor();
+      await session.page.getByRole('heading', { name, level: 1 }).waitFor();
       // It stays selected once the list has caught up with the new character.
-      await expect.poll(() => page.locator('.character-item[aria-current="page"] .name').innerText()).toBe(name);
-      expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe(name);
+      await expect
+        .poll(() => session.page.locator('.character-item[aria-current="page"] .name').innerText())
+        .toBe(name);
+      expect(await session.page.getByRole('heading', { level: 1 }).innerText()).toBe(name);
     }
-    await expect.poll(() => page.locator('.character-item').count()).toBe(3);
+    await expect.poll(() => session.page.locator('.character-item').count()).toBe(3);
 
-    await page.getByRole('button', { name: '+ Add profile' }).click();
-    await page.getByLabel('Or paste text').fill('Mary Somerville wrote On the Connexion of the Physical Sciences.');
-    await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('chunk').first().waitFor();
+    await session.page.getByRole('button', { name: '+ Add profile' }).click();
+    await session.page
+      .getByLabel('Or paste text')
+      .fill('Mary Somerville wrote On the Connexion of the Physical Sciences.');
+    await session.page.getByRole('button', { name: 'Import', exact: true }).click();
+    await session.page.getByTestId('chunk').first().waitFor();
     const characters = await api<{ fullName: string; chunkCount: number }[]>('characters/list', {});
     expect(characters.find((c) => c.fullName === 'Mary Somerville')?.chunkCount).toBe(1);
     expect(characters.filter((c) => c.chunkCount > 0)).toHaveLength(1);
@@ -93,9 +67,9 @@ describe('the provider form', () => {
   it('tests the draft before saving, fills the model list to pick from, and says where the key goes', async () => {
     const llm = await startFakeLlmServer({ apiKey: 'test-key', models: ['qwen2.5-7b', 'llama3.1:8b'] });
     try {
-      await page.goto(serve.url);
-      await page.getByRole('button', { name: 'Settings' }).click();
-      const settings = page.getByRole('dialog', { name: 'Settings' });
+      await session.page.goto(session.serve.url);
+      await session.page.getByRole('button', { name: 'Settings' }).click();
+      const settings = session.page.getByRole('dialog', { name: 'Settings' });
       await settings.getByRole('button', { name: '+ Add provider' }).click();
       const form = settings.getByRole('form', { name: 'New provider' });
       await form.getByLabel('Preset').selectOption({ label: 'Custom (OpenAI-compatible)' });
@@ -108,7 +82,7 @@ describe('the provider form', () => {
       expect((await failed.innerText()).match(/rejected the API key/g)).toHaveLength(1);
       await form.getByLabel(/^API key/).fill('test-key');
       // serve keeps keys in a private file, not a keychain; the hint says which file.
-      await form.getByText(`stored unencrypted in ${data.dir}/secrets.json`).waitFor();
+      await form.getByText(`stored unencrypted in ${session.data.dir}/secrets.json`).waitFor();
       expect(await form.getByLabel(/^Model/).inputValue()).toBe('');
 
       await form.getByRole('button', { name: 'Test connection' }).click();
@@ -145,7 +119,7 @@ describe('the provider form', () => {
 describe('small windows', () => {
   it('shows a selected scene within a 1024×700 window', async () => {
     // A character with generated scenes, made by the CLI (the real pipeline) before serve opens the folder.
-    await serve.stop();
+    await session.serve.stop();
     const llm = await startFakeLlmServer({ apiKey: 'test-key', responder: studioResponder() });
     try {
       await cli('characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven');
@@ -166,20 +140,20 @@ describe('small windows', () => {
     } finally {
       await llm.close();
     }
-    serve = await startServe(data.dir);
+    session.serve = await startServe(session.data.dir);
 
-    await page.setViewportSize({ width: 1024, height: 700 });
-    await page.goto(serve.url);
-    await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();
-    await page.getByRole('tab', { name: 'Dataset' }).click();
-    const items = page.getByTestId('scene-item');
+    await session.page.setViewportSize({ width: 1024, height: 700 });
+    await session.page.goto(session.serve.url);
+    await session.page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();
+    await session.page.getByRole('tab', { name: 'Dataset' }).click();
+    const items = session.page.getByTestId('scene-item');
     await expect.poll(() => items.count()).toBeGreaterThanOrEqual(20);
 
     // A scene far down the list, brought into view as a person would scroll to it.
     const far = items.nth(15);
     await far.scrollIntoViewIfNeeded();
     await far.click();
-    const detail = page.getByRole('article', { name: 'Scene detail' });
+    const detail = session.page.getByRole('article', { name: 'Scene detail' });
     await detail.getByRole('heading', { level: 3 }).waitFor();
     await shot('screens-03-dataset-1024x700');
     await expect.poll(() => inViewport(detail.getByRole('heading', { level: 3 }))).toBe(true);
@@ -188,7 +162,7 @@ describe('small windows', () => {
     await shot('screens-03-dataset-1024x700');
 
     // Narrower still, the scene follows the list; picking one scrolls to it.
-    await page.setViewportSize({ width: 820, height: 700 });
+    await session.page.setViewportSize({ width: 820, height: 700 });
     const near = items.nth(3);
     await near.scrollIntoViewIfNeeded();
     const title = (await near.locator('.scene-type').innerText()).trim();
@@ -204,7 +178,7 @@ describe('small windows', () => {
 async function cli(...args: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [path.join(repoRoot, 'bin', 'character-studio.cjs'), ...args, '--data-dir', data.dir],
+    [path.join(repoRoot, 'bin', 'character-studio.cjs'), ...args, '--data-dir', session.data.dir],
     { env: { ...process.env, CHARACTER_STUDIO_HOME: '' } },
   );
   return stdout;
@@ -213,7 +187,7 @@ async function cli(...args: string[]): Promise<string> {
 /** Whether the element's box lies wholly inside the window. */
 async function inViewport(locator: Locator): Promise<boolean> {
   const box = await locator.boundingBox();
-  const size = page.viewportSize();
+  const size = session.page.viewportSize();
   if (!box || !size) return false;
   return box.y >= 0 && box.x >= 0 && box.y + box.height <= size.height && box.x + box.width <= size.width;
 }
