@@ -191,7 +191,10 @@ export class ProviderService {
   }
 
   /** A provider from checked settings; the caller owns an embedded one (its `dispose`). */
-  private build(p: Omit<Provider, 'id' | 'hasApiKey' | 'createdAt' | 'updatedAt'>, apiKey: string | undefined): LlmProvider {
+  private build(
+    p: Omit<Provider, 'id' | 'hasApiKey' | 'createdAt' | 'updatedAt'>,
+    apiKey: string | undefined,
+  ): LlmProvider {
     if (p.kind === 'embedded') {
       return new EmbeddedProvider({
         modelPath: p.modelPath,
@@ -281,7 +284,10 @@ export class ProviderService {
       if (!modelPath)
         throw new StudioFailure('invalid_argument', 'Choose the .gguf model file for the embedded provider.');
       if (!fs.existsSync(modelPath)) {
-        throw new StudioFailure('invalid_argument', `There is no file at ${modelPath}. Check the path of the .gguf model.`);
+        throw new StudioFailure(
+          'invalid_argument',
+          `There is no file at ${modelPath}. Check the path of the .gguf model.`,
+        );
       }
       return { kind, baseUrl, model, modelPath };
     }
