@@ -12,6 +12,7 @@ import type {
 } from '../../../common/contract';
 import type { ProvidersRepo } from '../../store/providers-repo';
 import type { Clock, IdFactory } from '../clock';
+import { errorText } from '../../../common/sentence';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
 import { EmbeddedProvider } from '../llm/embedded-provider';
@@ -140,7 +141,7 @@ export class ProviderService {
         throw new StudioFailure('invalid_argument', 'Name the provider to test, or give the settings to test.');
       }
     } catch (error) {
-      return { ok: false, summary: error instanceof Error ? error.message : String(error), models: null, steps: [] };
+      return { ok: false, summary: errorText(error), models: null, steps: [] };
     }
     try {
       const report = await llm.test(AbortSignal.timeout(120_000));
