@@ -83,11 +83,14 @@ export interface GenerationPreferences {
   confirmAboveUsd: number;
 }
 
+/** An item whose last attempt failed: `reason` is that attempt's error. */
 export interface ItemFailure {
   itemId: string;
   stage: Stage;
   reason: string;
   at: number;
+  /** True when the item ran out of attempts; false while it waits for another one. */
+  failed: boolean;
 }
 
 export interface StageProgress {

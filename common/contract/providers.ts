@@ -55,6 +55,16 @@ export interface ConnectionCheck {
   steps: { name: string; ok: boolean; message: string; latencyMs: number }[];
 }
 
+/**
+ * What a connection test checks: a saved provider as saved (`id` alone), or a form's draft before it
+ * is saved (`draft`). With both, the draft edits that saved provider: its stored API key is used
+ * while the draft leaves `apiKey` out. A draft may leave `model` empty to list the models first.
+ */
+export interface ProviderTestTarget {
+  id?: ProviderId;
+  draft?: ProviderDraft;
+}
+
 export interface ModelPrice {
   model: string;
   /** US dollars per million tokens. */
@@ -68,8 +78,8 @@ export interface ProviderCommands {
   'providers/create': (arg: ProviderDraft) => Provider;
   'providers/update': (arg: { id: ProviderId } & Partial<ProviderDraft>) => Provider;
   'providers/delete': (arg: { id: ProviderId }) => { deleted: true };
-  /** Lists models and sends one tiny completion; never fails, reports instead. */
-  'providers/test': (arg: { id: ProviderId }) => ConnectionCheck;
+  /** Lists models and, with a model named, sends one tiny completion; never fails, reports instead. */
+  'providers/test': (arg: ProviderTestTarget) => ConnectionCheck;
   'prices/list': (arg: Empty) => ModelPrice[];
   'prices/set': (arg: ModelPrice) => ModelPrice[];
 }

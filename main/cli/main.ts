@@ -44,6 +44,8 @@ Commands:
       [--base-url <url>] [--model <id>] [--model-path <file.gguf>] [--api-key <key|env:NAME>]
       [--concurrency <n>] [--rpm <n>] [--timeout-ms <n>] [--text-output]
   providers test <provider>     Check the connection and list the models
+  providers test --preset <p> [--base-url <url>] [--model <id>] [--api-key <key|env:NAME>]
+                                Try a provider before adding it; without --model it lists the models
   generate <character>          Build scenes, experiences and protective experiences
       --provider <provider> [--target <scenes>] [--per-call <n>] [--protective <share 0-0.2>]
       [--temperature <t>] [--top-p <p>] [--max-tokens <n>] [--budget <usd>] [--estimate]

@@ -1,6 +1,7 @@
 import type { CommandArg, CommandName, CommandResult, Outcome } from '../../common/contract';
 import { StudioFailure, toStudioError } from './errors';
 import { commandSchemas, describeIssues, isCommandName } from './schemas';
+import { clause } from '../../common/sentence';
 
 /** Every command's implementation. A missing or mistyped handler is a compile error. */
 export type Handlers = {
@@ -21,7 +22,10 @@ export async function dispatch(handlers: Handlers, name: string, arg: unknown): 
   if (!parsed.success) {
     return {
       ok: false,
-      error: { code: 'invalid_argument', message: `Invalid argument for ${name}: ${describeIssues(parsed.error)}.` },
+      error: {
+        code: 'invalid_argument',
+        message: `Invalid argument for ${name}: ${clause(describeIssues(parsed.error))}.`,
+      },
     };
   }
   try {

@@ -1,4 +1,5 @@
 import type { ErrorCode, StudioError } from '../../common/contract';
+import { clause, errorText } from '../../common/sentence';
 
 /** A failure the user can act on. Crosses every door as `{code, message}`. */
 export class StudioFailure extends Error {
@@ -19,7 +20,7 @@ export function toStudioError(error: unknown): StudioError {
   if (error instanceof StudioFailure) return error.toJSON();
   return {
     code: 'internal',
-    message: `Something went wrong inside the studio: ${error instanceof Error ? error.message : String(error)}. Nothing you saved was changed; please report this with the steps that led to it.`,
+    message: `Something went wrong inside the studio: ${clause(errorText(error))}. Nothing you saved was changed; please report this with the steps that led to it.`,
   };
 }
 

@@ -189,7 +189,12 @@ export const commandSchemas: Schemas = {
   'providers/create': providerDraft,
   'providers/update': providerPatch,
   'providers/delete': z.object({ id: providerId }).strict(),
-  'providers/test': z.object({ id: providerId }).strict(),
+  'providers/test': z
+    .object({ id: providerId.optional(), draft: providerDraft.optional() })
+    .strict()
+    .refine((arg) => arg.id !== undefined || arg.draft !== undefined, {
+      message: 'Give the id of a saved provider, or the draft settings to test.',
+    }),
   'prices/list': empty,
   'prices/set': price,
   'limits/list': z.object({ characterId }).strict(),

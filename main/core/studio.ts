@@ -134,7 +134,7 @@ export class Studio {
       'providers/create': (draft) => providers.create(draft),
       'providers/update': ({ id, ...patch }) => providers.update(id, patch),
       'providers/delete': ({ id }) => providers.delete(id),
-      'providers/test': ({ id }) => providers.test(id),
+      'providers/test': (target) => providers.test(target),
       'prices/list': () => providers.prices(),
       'prices/set': (price) => providers.setPrice(price),
       'limits/list': ({ characterId }) => generation.limits(characterId),

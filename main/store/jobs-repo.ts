@@ -247,11 +247,12 @@ export class JobsRepo {
     return (
       this.db
         .prepare(
-          `SELECT id, stage, error, updated_at FROM job_items WHERE job_id = ? AND error IS NOT NULL AND status != 'done'
+          `SELECT id, stage, status, error, updated_at FROM job_items
+           WHERE job_id = ? AND error IS NOT NULL AND status != 'done'
            ORDER BY updated_at DESC LIMIT ?`,
         )
-        .all(jobId, limit) as { id: string; stage: Stage; error: string; updated_at: number }[]
-    ).map((r) => ({ itemId: r.id, stage: r.stage, reason: r.error, at: r.updated_at }));
+        .all(jobId, limit) as { id: string; stage: Stage; status: string; error: string; updated_at: number }[]
+    ).map((r) => ({ itemId: r.id, stage: r.stage, reason: r.error, at: r.updated_at, failed: r.status === 'failed' }));
   }
 
   /** Puts an attempt on record before it is sent (`in_flight`); `insertCall` completes the row. */

@@ -1,5 +1,23 @@
-import type { Provider } from '../../../common/contract';
+import type { Provider, ProviderDraft } from '../../../common/contract';
 import { argument, findProvider, numberOption, str, UsageError, type CliContext } from '../shared';
+
+/** A provider as the `providers add` options describe it; main checks what is missing. */
+function draftOf(values: CliContext['values']): ProviderDraft {
+  const preset = (str(values, 'preset') ?? 'custom') as Provider['preset'];
+  const apiKey = str(values, 'api-key');
+  return {
+    name: str(values, 'name') ?? '',
+    preset,
+    baseUrl: str(values, 'base-url') ?? '',
+    model: str(values, 'model') ?? '',
+    modelPath: str(values, 'model-path') ?? '',
+    ...(apiKey !== undefined && { apiKey }),
+    maxConcurrency: numberOption(str(values, 'concurrency'), '--concurrency', preset === 'embedded' ? 1 : 4),
+    requestsPerMinute: numberOption(str(values, 'rpm'), '--rpm', 0),
+    timeoutMs: numberOption(str(values, 'timeout-ms'), '--timeout-ms', 180_000),
+    structuredOutput: !values['text-output'],
+  };
+}
 
 /** `providers list|add|test`. */
 export async function providersCommand(sub: string, ctx: CliContext): Promise<number> {
@@ -20,28 +38,26 @@ export async function providersCommand(sub: string, ctx: CliContext): Promise<nu
       return 0;
     }
     case 'add': {
-      const preset = (str(values, 'preset') ?? 'custom') as Provider['preset'];
-      const apiKey = str(values, 'api-key');
-      const created = await call('providers/create', {
-        name: str(values, 'name') ?? '',
-        preset,
-        baseUrl: str(values, 'base-url') ?? '',
-        model: str(values, 'model') ?? '',
-        modelPath: str(values, 'model-path') ?? '',
-        ...(apiKey !== undefined && { apiKey }),
-        maxConcurrency: numberOption(str(values, 'concurrency'), '--concurrency', preset === 'embedded' ? 1 : 4),
-        requestsPerMinute: numberOption(str(values, 'rpm'), '--rpm', 0),
-        timeoutMs: numberOption(str(values, 'timeout-ms'), '--timeout-ms', 180_000),
-        structuredOutput: !values['text-output'],
-      });
+      const created = await call('providers/create', draftOf(values));
       print(created, () => `Added provider ${created.name} [${created.id}]`);
       return 0;
     }
     case 'test': {
-      const provider = await findProvider(call, argument(rest, 1, '<provider>'));
-      const check = await call('providers/test', { id: provider.id });
+      // A saved provider by name or id; without one, the options describe a provider to try before
+      // adding it (the model may be left out: the test lists the models to pick from).
+      const named = rest[1];
+      const check = await call(
+        'providers/test',
+        named === undefined
+          ? { draft: draftOf(values) }
+          : { id: (await findProvider(call, argument(rest, 1, '<provider>'))).id },
+      );
       print(check, () =>
-        [check.summary, ...check.steps.map((s) => `  ${s.ok ? '✓' : '✗'} ${s.name}: ${s.message}`)].join('\n'),
+        [
+          check.summary,
+          ...check.steps.map((s) => `  ${s.ok ? '✓' : '✗'} ${s.name}: ${s.message}`),
+          ...(check.models && check.models.length > 0 ? [`Models offered: ${check.models.join(', ')}`] : []),
+        ].join('\n'),
       );
       return check.ok ? 0 : 1;
     }

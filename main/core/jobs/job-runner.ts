@@ -4,6 +4,7 @@ import type { Clock } from '../clock';
 import { StudioFailure } from '../errors';
 import { isLlmError } from '../llm/types';
 import { runnerAlive, runnerId } from '../runner';
+import { errorText } from '../../../common/sentence';
 
 /**
  * Job control shared by every long task kept as a `jobs` row: who runs it (a claim with a
@@ -84,7 +85,7 @@ export class JobRunner {
       .catch((error: unknown) => {
         const known = error instanceof StudioFailure || isLlmError(error);
         if (!known) console.error(`job ${id} failed:`, error);
-        const message = known ? error.message : `Unexpected error: ${String(error)}`;
+        const message = known ? error.message : `Unexpected error: ${errorText(error)}`;
         if (this.jobs.job(id)) this.jobs.setStatus(id, 'failed', message, this.clock.now());
       })
       .finally(() => {

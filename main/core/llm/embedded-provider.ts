@@ -39,6 +39,7 @@ import {
   type LlmProvider,
   type ProviderCapabilities,
 } from './types';
+import { clause } from '../../../common/sentence';
 
 export interface EmbeddedProviderOptions {
   /** Absolute path of a `.gguf` model file. */
@@ -425,7 +426,7 @@ export class EmbeddedProvider implements LlmProvider {
     } catch (error) {
       throw new LlmError(
         'server',
-        `The embedded model runtime (node-llama-cpp) could not start on this machine: ${messageOf(error)}. ` +
+        `The embedded model runtime (node-llama-cpp) could not start on this machine: ${clause(messageOf(error))}. ` +
           'Reinstall the app, or use an OpenAI-compatible provider (e.g. Ollama) instead.',
         { cause: error, retryable: false },
       );
@@ -463,13 +464,13 @@ export class EmbeddedProvider implements LlmProvider {
     if (runtimeLoaded && error instanceof runtimeLoaded.InsufficientMemoryError) {
       return new LlmError(
         'server',
-        `Not enough memory to load ${modelPath}: ${error.message}. Choose a smaller model or quantization, lower the context size, or set GPU layers to 0.`,
+        `Not enough memory to load ${modelPath}: ${clause(error.message)}. Choose a smaller model or quantization, lower the context size, or set GPU layers to 0.`,
         { cause: error, retryable: false },
       );
     }
     return new LlmError(
       'bad_request',
-      `The model file ${modelPath} could not be loaded: ${messageOf(error)}. It may be incomplete (download it again) ` +
+      `The model file ${modelPath} could not be loaded: ${clause(messageOf(error))}. It may be incomplete (download it again) ` +
         'or use an architecture this version of node-llama-cpp (llama.cpp) does not support; try another GGUF model.',
       { cause: error },
     );
@@ -519,7 +520,7 @@ export class EmbeddedProvider implements LlmProvider {
       } catch (error) {
         throw new LlmError(
           'bad_request',
-          `The JSON schema could not be turned into a grammar for the embedded model: ${messageOf(error)}. ` +
+          `The JSON schema could not be turned into a grammar for the embedded model: ${clause(messageOf(error))}. ` +
             'Describe every value with type, properties, items, enum, const, anyOf/oneOf or $ref.',
           { cause: error },
         );

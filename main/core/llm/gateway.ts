@@ -41,6 +41,7 @@ import {
   type PriceTable,
   type TokenUsage,
 } from './types';
+import { clause } from '../../../common/sentence';
 
 export interface CallParams {
   temperature?: number;
@@ -411,7 +412,7 @@ export class LlmGateway {
         if (tooLong) {
           throw new LlmError(
             error.code,
-            `${error.message} The server asked to wait ${Math.ceil((error.retryAfterMs ?? 0) / 1000)} s, longer than the ${Math.round(this.maxRetryAfterMs / 1000)} s allowed; try again later.`,
+            `${clause(error.message)}. The server asked to wait ${Math.ceil((error.retryAfterMs ?? 0) / 1000)} s, longer than the ${Math.round(this.maxRetryAfterMs / 1000)} s allowed; try again later.`,
             {
               retryable: true,
               cause: error,
@@ -420,7 +421,7 @@ export class LlmGateway {
           );
         }
         if (error.retryable && attempt >= this.maxAttempts && this.maxAttempts > 1) {
-          throw new LlmError(error.code, `${error.message} (gave up after ${attempt} attempts)`, {
+          throw new LlmError(error.code, `${clause(error.message)} (gave up after ${attempt} attempts).`, {
             retryable: true,
             cause: error,
             ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),

@@ -31,6 +31,7 @@ import {
   type LlmProvider,
   type ProviderCapabilities,
 } from './types';
+import { clause } from '../../../common/sentence';
 
 export type OpenAiPresetId = 'openai' | 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm' | 'openrouter' | 'custom';
 
@@ -49,6 +50,8 @@ export interface OpenAiPreset {
   /** A model id to start from. */
   exampleModel: string;
 }
+
+const NO_MODEL = 'No model is named: enter the model the server should use (a connection test lists them).';
 
 export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
   openai: {
@@ -229,8 +232,8 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new LlmError('bad_request', `The base URL must start with http:// or https:// (got '${parsed.protocol}').`);
     }
-    if (options.model.trim() === '')
-      throw new LlmError('bad_request', 'No model name: enter the model the server should use.');
+    // An empty model is allowed so a connection test can list the models to pick from first;
+    // `complete` refuses it.
     this.apiKey = options.apiKey ?? '';
     if (this.preset.requiresApiKey && this.apiKey === '') {
       throw new LlmError('auth', `${this.preset.label} needs an API key: add one in the provider settings.`);
@@ -264,6 +267,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
 
   async complete(req: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> {
     if (signal.aborted) throw this.cancelled(signal);
+    if (this.model === '') throw new LlmError('bad_request', NO_MODEL);
     const started = this.now();
     const controller = new AbortController();
     let stalled: StallKind | null = null;
@@ -365,6 +369,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     }
   }
 
+  /** Lists the models, then (with a model named) sends one tiny completion. Never throws but on cancel. */
   async test(signal: AbortSignal): Promise<ConnectionReport> {
     const steps: ConnectionStep[] = [];
     let models: string[] | null = null;
@@ -393,6 +398,16 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       steps.push({ name: 'list-models', ok: false, message: e.message, latencyMs: this.now() - t });
       // Some servers have no /models; anything else means the completion would fail the same way.
       if (e.code !== 'not_found' && e.code !== 'bad_request') return report(false, e.message, e);
+    }
+    if (this.model === '') {
+      // Nothing to complete with yet: the list is the answer, and the user picks from it.
+      if (models === null) return report(false, `${this.endpoint} does not list its models. ${NO_MODEL}`);
+      return report(
+        true,
+        models.length > 0
+          ? `Connected to ${this.endpoint}; it offers ${models.length} model(s). Pick one, then test again to try a completion.`
+          : `Connected to ${this.endpoint}, but it offers no models. Load one on the server, then test again.`,
+      );
     }
     if (models !== null) {
       const found = models.includes(this.model);
@@ -528,7 +543,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
         default:
           return new LlmError(
             'network',
-            `Could not reach ${where}${code ? ` (${code})` : ''}: ${this.redact(error.message)}. Check that the server is running and the base URL is right.`,
+            `Could not reach ${where}${code ? ` (${code})` : ''}: ${clause(this.redact(error.message))}. Check that the server is running and the base URL is right.`,
             { cause: error },
           );
       }
@@ -544,7 +559,9 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       );
     }
     const message = error instanceof Error ? error.message : String(error);
-    return new LlmError('server', `Unexpected failure talking to ${where}: ${this.redact(message)}.`, { cause: error });
+    return new LlmError('server', `Unexpected failure talking to ${where}: ${clause(this.redact(message))}.`, {
+      cause: error,
+    });
   }
 
   private fromApiError(error: APIError<number | undefined, Headers | undefined>, where: string): LlmError {

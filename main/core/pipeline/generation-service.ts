@@ -50,7 +50,6 @@ import {
   isPaper,
   planScenes,
   protectiveWanted,
-  scenesExpected,
   topsUpScenes,
   wantsProtective,
 } from './presets';
@@ -175,7 +174,7 @@ export class GenerationService {
         ? settings.targetScenes
         : 0
       : Math.max(0, settings.targetScenes - existing);
-    const lacking = this.dataset.characterScenes(characterId, false).filter((s) => !s.hasExperience).length + newScenes;
+    const withoutExperience = this.dataset.characterScenes(characterId, false).filter((s) => !s.hasExperience).length;
     const protectiveLacking = Math.max(
       0,
       protectiveWanted(settings, Math.max(existing, settings.targetScenes), chunks.length) -
@@ -221,8 +220,9 @@ export class GenerationService {
       completionTokens: scenesAsked * 90,
     });
     const experienceOut = Math.min(settings.maxTokens, 1800);
-    // Every scene kept gets one experience call; for a range, the estimate takes its top.
-    const experiences = plan.expectedScenes.high;
+    // Every scene kept gets one experience call; for the paper's range, the estimate takes its top.
+    const lacking =
+      withoutExperience + (newScenes === 0 ? 0 : isPaper(settings) ? plan.expectedScenes.high : newScenes);
     stages.push({
       stage: 'experiences',
       calls: lacking,

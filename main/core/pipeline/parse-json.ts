@@ -9,6 +9,8 @@
  *   complete elements of a cut-off or partly broken answer are kept and each bad one is reported.
  */
 
+import { clause } from '../../../common/sentence';
+
 export interface JsonExtraction {
   value: unknown;
   ok: boolean;
@@ -115,7 +117,7 @@ export function extractJson(text: string): JsonExtraction {
       value: undefined,
       ok: false,
       truncated: false,
-      error: `The JSON is not valid: ${parsed.error}.`,
+      error: `The JSON is not valid: ${clause(parsed.error)}.`,
       jsonText,
     };
     i = end - 1;

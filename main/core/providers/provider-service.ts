@@ -8,9 +8,11 @@ import type {
   ProviderId,
   ProviderPreset,
   ProviderPresetInfo,
+  ProviderTestTarget,
 } from '../../../common/contract';
 import type { ProvidersRepo } from '../../store/providers-repo';
 import type { Clock, IdFactory } from '../clock';
+import { errorText } from '../../../common/sentence';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
 import { EmbeddedProvider } from '../llm/embedded-provider';
@@ -112,16 +114,42 @@ export class ProviderService {
     return { deleted: true };
   }
 
-  async test(id: ProviderId): Promise<ConnectionCheck> {
+  /**
+   * Tests a saved provider as saved, or a form's draft before it is saved (`draft`, with `id` when
+   * the draft edits a saved provider: its stored key is used while the draft leaves `apiKey` out).
+   * A draft may leave the model empty: the test then lists the models to pick from. Never throws
+   * for what the user typed; every problem is reported in the check.
+   */
+  async test(target: ProviderTestTarget): Promise<ConnectionCheck> {
     let llm: LlmProvider;
+    let transient: EmbeddedProvider | null = null;
     try {
-      llm = this.instance(id);
+      if (target.draft) {
+        const saved = target.id === undefined ? null : this.get(target.id);
+        const fields = this.endpointOf(target.draft, false);
+        const apiKey =
+          target.draft.apiKey !== undefined
+            ? resolveSecret(target.draft.apiKey.trim() || undefined)
+            : saved
+              ? resolveSecret(this.secrets.get(secretRef(saved.id)))
+              : undefined;
+        llm = this.build({ ...target.draft, ...fields, name: target.draft.name.trim() || 'This provider' }, apiKey);
+        if (llm instanceof EmbeddedProvider) transient = llm;
+      } else if (target.id !== undefined) {
+        llm = this.instance(target.id);
+      } else {
+        throw new StudioFailure('invalid_argument', 'Name the provider to test, or give the settings to test.');
+      }
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      return { ok: false, summary: message, models: null, steps: [] };
+      return { ok: false, summary: errorText(error), models: null, steps: [] };
     }
-    const report = await llm.test(AbortSignal.timeout(120_000));
-    return { ok: report.ok, summary: report.summary, models: report.models, steps: report.steps };
+    try {
+      const report = await llm.test(AbortSignal.timeout(120_000));
+      return { ok: report.ok, summary: report.summary, models: report.models, steps: report.steps };
+    } finally {
+      // A draft's embedded model was loaded for this test only.
+      if (transient) await transient.dispose();
+    }
   }
 
   prices(): ModelPrice[] {
@@ -156,16 +184,26 @@ export class ProviderService {
     if (p.kind === 'embedded') {
       const cached = this.embedded.get(id);
       if (cached) return cached;
-      const provider = new EmbeddedProvider({
+      const provider = this.build(p, undefined);
+      if (provider instanceof EmbeddedProvider) this.embedded.set(id, provider);
+      return provider;
+    }
+    return this.build(p, resolveSecret(this.secrets.get(secretRef(id))));
+  }
+
+  /** A provider from checked settings; the caller owns an embedded one (its `dispose`). */
+  private build(
+    p: Omit<Provider, 'id' | 'hasApiKey' | 'createdAt' | 'updatedAt'>,
+    apiKey: string | undefined,
+  ): LlmProvider {
+    if (p.kind === 'embedded') {
+      return new EmbeddedProvider({
         modelPath: p.modelPath,
         ...(p.model && { name: p.model }),
         threads: this.options.embeddedThreads ?? Math.max(1, os.availableParallelism()),
         sequences: Math.max(1, Math.min(p.maxConcurrency, 8)),
       });
-      this.embedded.set(id, provider);
-      return provider;
     }
-    const apiKey = resolveSecret(this.secrets.get(secretRef(id)));
     if (OPENAI_PRESETS[p.preset as OpenAiPresetId]?.requiresApiKey && !apiKey) {
       throw new StudioFailure('invalid_argument', `${p.name} needs an API key. Add it in the provider's settings.`);
     }
@@ -199,35 +237,7 @@ export class ProviderService {
     if (this.repo.nameTaken(name, id)) {
       throw new StudioFailure('conflict', `A provider named "${name}" already exists. Choose another name.`);
     }
-    const kind = draft.preset === 'embedded' ? 'embedded' : 'openai-compatible';
-    let baseUrl = draft.baseUrl.trim();
-    const model = draft.model.trim();
-    const modelPath = draft.modelPath.trim();
-    if (kind === 'embedded') {
-      if (!modelPath)
-        throw new StudioFailure('invalid_argument', 'Choose the .gguf model file for the embedded provider.');
-      if (!fs.existsSync(modelPath)) {
-        throw new StudioFailure(
-          'invalid_argument',
-          `There is no file at ${modelPath}. Check the path of the .gguf model.`,
-        );
-      }
-    } else {
-      const preset = OPENAI_PRESETS[draft.preset as OpenAiPresetId];
-      if (!preset) throw new StudioFailure('invalid_argument', `Unknown preset "${draft.preset}".`);
-      baseUrl ||= preset.baseURL;
-      try {
-        const url = new URL(baseUrl);
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
-      } catch {
-        throw new StudioFailure(
-          'invalid_argument',
-          `"${baseUrl}" is not a web address. Use the server's URL, e.g. http://127.0.0.1:8080/v1.`,
-        );
-      }
-      if (!model)
-        throw new StudioFailure('invalid_argument', 'Name the model to use, e.g. "gpt-4o-mini" or "llama3.1:8b".');
-    }
+    const { kind, baseUrl, model, modelPath } = this.endpointOf(draft, true);
     if (!(draft.maxConcurrency >= 1 && draft.maxConcurrency <= 256)) {
       throw new StudioFailure('invalid_argument', 'Concurrency must be between 1 and 256 requests at once.');
     }
@@ -257,5 +267,49 @@ export class ProviderService {
     );
     this.events.emit('providers/changed', { providerId: id });
     return this.get(id);
+  }
+
+  /**
+   * Where a draft points, checked and trimmed. `requireModel`: saving needs a model; a connection
+   * test does not, since it lists the models to pick from.
+   */
+  private endpointOf(
+    draft: ProviderDraft,
+    requireModel: boolean,
+  ): Pick<Provider, 'kind' | 'baseUrl' | 'model' | 'modelPath'> {
+    const kind = draft.preset === 'embedded' ? 'embedded' : 'openai-compatible';
+    let baseUrl = draft.baseUrl.trim();
+    const model = draft.model.trim();
+    const modelPath = draft.modelPath.trim();
+    if (kind === 'embedded') {
+      if (!modelPath)
+        throw new StudioFailure('invalid_argument', 'Choose the .gguf model file for the embedded provider.');
+      if (!fs.existsSync(modelPath)) {
+        throw new StudioFailure(
+          'invalid_argument',
+          `There is no file at ${modelPath}. Check the path of the .gguf model.`,
+        );
+      }
+      return { kind, baseUrl, model, modelPath };
+    }
+    const preset = OPENAI_PRESETS[draft.preset as OpenAiPresetId];
+    if (!preset) throw new StudioFailure('invalid_argument', `Unknown preset "${draft.preset}".`);
+    baseUrl ||= preset.baseURL;
+    try {
+      const url = new URL(baseUrl);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+    } catch {
+      throw new StudioFailure(
+        'invalid_argument',
+        `"${baseUrl}" is not a web address. Use the server's URL, e.g. http://127.0.0.1:8080/v1.`,
+      );
+    }
+    if (requireModel && !model) {
+      throw new StudioFailure(
+        'invalid_argument',
+        'Name the model to use, e.g. "gpt-4o-mini" or "llama3.1:8b"; "Test connection" lists the models the server offers.',
+      );
+    }
+    return { kind, baseUrl, model, modelPath };
   }
 }

@@ -17,6 +17,7 @@ import { parseTrainerEvent, TrainerProtocolError } from './events';
 import { RUN_FILES, type TrainerJob } from './job';
 import { checkPython, LineSplitter, readRequirements, runCaptured, SETUP_HINT, TrainerLaunchError } from './python-env';
 import { describeExit, type TrainerExit, type TrainerLauncherEvents } from './supervision';
+import { clause } from '../../../common/sentence';
 
 export interface LocalLauncherOptions {
   /** The interpreter: `.venv/bin/python` in development, a managed venv or the user's choice. */
@@ -177,7 +178,7 @@ export class LocalTrainerLauncher extends EventEmitter<TrainerLauncherEvents> {
       const why = result.stderr.trim().split('\n').pop() ?? `exit ${String(result.code)}`;
       throw new TrainerLaunchError(
         'packages_missing',
-        `The trainer's doctor could not run with ${this.options.python}: ${why}. ${SETUP_HINT}`,
+        `The trainer's doctor could not run with ${this.options.python}: ${clause(why)}. ${SETUP_HINT}`,
       );
     }
     const event = parseTrainerEvent(line);

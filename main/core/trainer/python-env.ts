@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { StudioFailure } from '../errors';
+import { clause } from '../../../common/sentence';
 
 export const MIN_PYTHON = [3, 10] as const;
 
@@ -242,7 +243,7 @@ export async function ensureVenv(
     if (created.code !== 0 || !existsSync(python)) {
       throw new TrainerLaunchError(
         'venv_failed',
-        `${base} -m venv ${dir} failed (exit ${String(created.code)}): ${created.stderr.trim().slice(-500)}. On Debian/Ubuntu install python3-venv; or run scripts/setup-python.sh.`,
+        `${base} -m venv ${dir} failed (exit ${String(created.code)}): ${clause(created.stderr.slice(-500))}. On Debian/Ubuntu install python3-venv; or run scripts/setup-python.sh.`,
       );
     }
     await checkPython(python, []);
@@ -267,7 +268,7 @@ export async function ensureVenv(
   if (install.code !== 0) {
     throw new TrainerLaunchError(
       'venv_failed',
-      `pip could not install the trainer's packages into ${dir} (exit ${String(install.code)}): ${install.stderr.trim().split('\n').slice(-3).join(' ')}. Check the network or the package index, then try again.`,
+      `pip could not install the trainer's packages into ${dir} (exit ${String(install.code)}): ${clause(install.stderr.trim().split('\n').slice(-3).join(' '))}. Check the network or the package index, then try again.`,
     );
   }
   return { python, installed: true };

@@ -49,6 +49,7 @@ import {
   type Requirement,
 } from './python-env';
 import { describeExit, type TrainerExit, type TrainerLauncherEvents } from './supervision';
+import { clause } from '../../../common/sentence';
 
 const { Client } = ssh2;
 type SshClient = InstanceType<typeof Client>;
@@ -303,7 +304,7 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
       } catch (error) {
         throw new TrainerLaunchError(
           'ssh_auth',
-          `Cannot read the SSH private key ${this.host.privateKeyPath}: ${(error as Error).message}. Choose an existing key file or use the SSH agent.`,
+          `Cannot read the SSH private key ${this.host.privateKeyPath}: ${clause((error as Error).message)}. Choose an existing key file or use the SSH agent.`,
         );
       }
       if (this.host.passphrase) config.passphrase = this.host.passphrase;
@@ -348,7 +349,7 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
           reject(
             new TrainerLaunchError(
               'ssh_connect',
-              `Cannot connect to ${this.host.host}:${this.port}: ${error.message}. Check the host name, the port and that the machine is reachable.`,
+              `Cannot connect to ${this.host.host}:${this.port}: ${clause(error.message)}. Check the host name, the port and that the machine is reachable.`,
             ),
           );
       };
@@ -381,7 +382,7 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
       this.sftp = null;
       throw new TrainerLaunchError(
         'ssh_connect',
-        `Connected to ${this.host.host} but could not open SFTP: ${(error as Error).message}. The server must allow the sftp subsystem.`,
+        `Connected to ${this.host.host} but could not open SFTP: ${clause((error as Error).message)}. The server must allow the sftp subsystem.`,
       );
     }
   }

@@ -18,6 +18,7 @@ import {
   type SshLauncherOptions,
 } from '../trainer/ssh-launcher';
 import { environmentOf, failedEnvironment } from './doctor-report';
+import { clause } from '../../../common/sentence';
 
 /**
  * SSH hosts the trainer can run on: their settings (store), their trusted host keys
@@ -272,7 +273,7 @@ export function presentedHostKey(host: { host: string; port: number; username: s
       else
         reject(
           new Error(
-            `Cannot connect to ${host.host}:${host.port}: ${error.message}. Check the host name, the port and that the machine is reachable.`,
+            `Cannot connect to ${host.host}:${host.port}: ${clause(error.message)}. Check the host name, the port and that the machine is reachable.`,
           ),
         );
     });

@@ -14,12 +14,14 @@ export function App() {
   const dialog = useUi((s) => s.dialog);
 
   // Keep the selection valid when the selected character disappears (deleted here or elsewhere).
+  // Only a settled list decides: one still fetching may predate a character created a moment ago.
+  const settled = !characters.isFetching;
   useEffect(() => {
     const list = characters.data;
-    if (!list) return;
+    if (!list || !settled) return;
     if (selected && list.some((c) => c.id === selected)) return;
     select(list[0]?.id ?? null);
-  }, [characters.data, selected, select]);
+  }, [characters.data, settled, selected, select]);
 
   const character = characters.data?.find((c) => c.id === selected) ?? null;
 

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { CharacterId } from '../../../common/contract';
 import { messageOf } from '../lib/bridge-error';
-import { useCharacters, useCommand } from '../lib/queries';
+import { storeCharacter, useCharacters, useCommand } from '../lib/queries';
 import { useUi } from '../state/ui';
 import { Modal } from './Modal';
 
@@ -9,6 +9,7 @@ import { Modal } from './Modal';
 export function CharacterDialog({ editId }: { editId?: CharacterId }) {
   const close = useUi((s) => s.close);
   const select = useUi((s) => s.select);
+  const setTab = useUi((s) => s.setCharacterTab);
   const existing = useCharacters().data?.find((c) => c.id === editId);
   const [fullName, setFullName] = useState(existing?.fullName ?? '');
   const [shortName, setShortName] = useState(existing?.shortName ?? '');
@@ -25,8 +26,16 @@ export function CharacterDialog({ editId }: { editId?: CharacterId }) {
     setError(null);
     const draft = { fullName, shortName: shortName || suggestShortName(fullName), era, notes };
     try {
-      if (editId) await update.mutateAsync({ id: editId, ...draft });
-      else select((await create.mutateAsync(draft)).id);
+      if (editId) storeCharacter(await update.mutateAsync({ id: editId, ...draft }));
+      else {
+        // Into the cache first: App falls back to the first character when the selected one is
+        // not in the list, and the refetch that brings it may still be on its way.
+        const created = await create.mutateAsync(draft);
+        storeCharacter(created);
+        select(created.id);
+        // A new character has no profile yet; its Profile tab is where one is added.
+        setTab('profile');
+      }
       close();
     } catch (e) {
       setError(messageOf(e));

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { QueryClient, keepPreviousData, useMutation, useQuery, type UseQueryResult } from '@tanstack/react-query';
 import type {
   CallId,
+  Character,
   CharacterId,
   CommandArg,
   CommandName,
@@ -110,6 +111,20 @@ export function useTrainerDoctor(python: string) {
     enabled: false,
     staleTime: Infinity,
     retry: false,
+  });
+}
+
+/**
+ * Puts a character main has just created or changed into the cached list, in the list's order
+ * (full name, case-insensitive), so a selection of it holds before the refetch answers.
+ */
+export function storeCharacter(character: Character): void {
+  queryClient.setQueryData<Character[]>(['characters/list', {}], (list) => {
+    if (!list) return list;
+    const others = list.filter((c) => c.id !== character.id);
+    return [...others, character].sort((a, b) =>
+      a.fullName.localeCompare(b.fullName, undefined, { sensitivity: 'accent' }),
+    );
   });
 }
 

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Character, SceneId } from '../../../../common/contract';
 import { useDatasetStats, useScenes } from '../../lib/queries';
 import { useUi } from '../../state/ui';
@@ -35,6 +35,16 @@ export function DatasetPanel({ character }: { character: Character }) {
     limit: PAGE,
     ...filterArg(filter),
   });
+  const pane = useRef<HTMLElement>(null);
+  // A new scene is read from its top: the pane scrolls back, and into the window when a narrow
+  // window puts it below the list.
+  useEffect(() => {
+    const element = pane.current;
+    if (!selected || !element) return;
+    element.scrollTop = 0;
+    const top = element.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight / 2) element.scrollIntoView?.({ block: 'start' });
+  }, [selected]);
   const total = scenes.data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / PAGE));
 
@@ -142,7 +152,7 @@ export function DatasetPanel({ character }: { character: Character }) {
             </div>
           )}
         </section>
-        <section className="scene-pane" aria-label="Scene">
+        <section className={selected ? 'scene-pane reading' : 'scene-pane'} aria-label="Scene" ref={pane}>
           {selected ? (
             <SceneDetail id={selected} character={character} />
           ) : (

@@ -3,6 +3,7 @@ import type { Character, Job, JobStatus, StageProgress } from '../../../../commo
 import { storeJob, useCommand, useJobs, useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { CancelAndClose, EarlierWork, WorkMessage } from '../work-card';
+import { failuresHeading } from './failures';
 import { ACTIVE, formatDuration, formatTime, formatTokens, formatUsd, STAGE_LABEL, STATUS_LABEL } from './format';
 
 /** The character's runs: the latest as a full card, earlier ones as rows that open into one. */
@@ -147,14 +148,13 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
 
       {job.recentFailures.length > 0 && (
         <details className="failures" open={job.status === 'failed'}>
-          <summary>
-            Recent failures ({job.failed.toLocaleString('en-US')} item{job.failed === 1 ? '' : 's'} failed)
-          </summary>
+          <summary>{failuresHeading(job)}</summary>
           <ul>
             {job.recentFailures.map((f) => (
               <li key={`${f.itemId}-${f.at}`}>
                 <span className="pill subtle">{STAGE_LABEL[f.stage]}</span>
                 <span className="failure-reason">{f.reason}</span>
+                {!f.failed && <span className="pill subtle">attempts left</span>}
                 <span className="muted">{new Date(f.at).toLocaleTimeString()}</span>
                 <button className="small ghost" onClick={() => onRetry(f.itemId)} disabled={busy}>
                   Retry

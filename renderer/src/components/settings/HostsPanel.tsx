@@ -3,6 +3,7 @@ import type { Host, HostCheck, HostDraft } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { queryClient, useCommand, useHosts } from '../../lib/queries';
 import { useUi } from '../../state/ui';
+import { SecretHint } from './SecretHint';
 
 type Editing = { kind: 'none' } | { kind: 'new' } | { kind: 'edit'; host: Host };
 
@@ -147,7 +148,7 @@ function HostCard({ host, editing, onEdit }: { host: Host; editing: boolean; onE
               </button>
             </p>
           )}
-          {check.doctor && !check.doctor.ok && <p className="muted">Trainer: {check.doctor.summary}</p>}
+          {/* A failed trainer check is already in the summary ("…cannot run there yet: why"). */}
         </div>
       )}
     </li>
@@ -289,7 +290,7 @@ function HostForm({ existing, onDone }: { existing: Host | null; onDone: () => v
                 {state.removePassphrase ? 'Keep the saved passphrase' : 'Remove the passphrase'}
               </button>
             )}{' '}
-            Kept in your system keychain, never shown again.
+            <SecretHint what="passphrase" />
           </small>
         </label>
         <label>

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { ConnectionCheck, Provider } from '../../../../common/contract';
+import { CheckResult } from './CheckResult';
 import { messageOf } from '../../lib/bridge-error';
 import { queryClient, useCommand, usePresets } from '../../lib/queries';
 import { useUi } from '../../state/ui';
@@ -87,55 +88,5 @@ export function ProviderCard({
       {test.isError && <p className="form-error">{messageOf(test.error)}</p>}
       {check && <CheckResult check={check} current={provider.model} onPick={useModel} busy={update.isPending} />}
     </li>
-  );
-}
-
-function CheckResult({
-  check,
-  current,
-  onPick,
-  busy,
-}: {
-  check: ConnectionCheck;
-  current: string;
-  onPick: (model: string) => void;
-  busy: boolean;
-}) {
-  return (
-    <div className={check.ok ? 'check ok' : 'check bad'} role="status" aria-label="Connection check">
-      <p className="check-summary">
-        <span aria-hidden="true">{check.ok ? '✓' : '✕'}</span> {check.summary}
-      </p>
-      <ol className="check-steps">
-        {check.steps.map((step) => (
-          <li key={step.name} className={step.ok ? 'ok' : 'bad'}>
-            <span className="step-mark" aria-label={step.ok ? 'passed' : 'failed'}>
-              {step.ok ? '✓' : '✕'}
-            </span>
-            <span className="step-name">{step.name}</span>
-            <span className="step-message">{step.message}</span>
-            <span className="muted step-latency">{step.latencyMs} ms</span>
-          </li>
-        ))}
-      </ol>
-      {check.models && check.models.length > 0 && (
-        <div className="model-list">
-          <span className="muted">Models offered — click one to use it:</span>
-          <div className="model-chips">
-            {check.models.map((m) => (
-              <button
-                key={m}
-                className={m === current ? 'chip selected' : 'chip'}
-                aria-pressed={m === current}
-                disabled={busy || m === current}
-                onClick={() => onPick(m)}
-              >
-                {m}
-              </button>
-            ))}
-          </div>
-        </div>
-      )}
-    </div>
   );
 }

@@ -1,8 +1,16 @@
 import { useState, type FormEvent } from 'react';
-import type { Provider, ProviderDraft, ProviderPreset, ProviderPresetInfo } from '../../../../common/contract';
+import type {
+  ConnectionCheck,
+  Provider,
+  ProviderDraft,
+  ProviderPreset,
+  ProviderPresetInfo,
+} from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { queryClient, useCommand, usePresets } from '../../lib/queries';
 import { useUi } from '../../state/ui';
+import { CheckResult } from './CheckResult';
+import { SecretHint } from './SecretHint';
 
 interface FormState {
   name: string;
@@ -59,6 +67,8 @@ export function ProviderForm({ existing, onDone }: { existing: Provider | null; 
   const presets = usePresets();
   const create = useCommand('providers/create', { quiet: true });
   const update = useCommand('providers/update', { quiet: true });
+  const test = useCommand('providers/test', { quiet: true });
+  const [check, setCheck] = useState<ConnectionCheck | null>(null);
   const [form, setForm] = useState<FormState | null>(existing ? fromProvider(existing) : null);
   const [error, setError] = useState<string | null>(null);
   const list = presets.data ?? [];
@@ -72,36 +82,55 @@ export function ProviderForm({ existing, onDone }: { existing: Provider | null; 
 
   const set = (patch: Partial<FormState>) => setForm({ ...state, ...patch });
 
-  const onSubmit = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(null);
+  /** The form as a draft; throws a message for a field that is not a number. */
+  const toDraft = (): ProviderDraft => {
     const number = (value: string, label: string, min: number): number => {
       const n = Number(value);
       if (value.trim() === '' || !Number.isFinite(n) || n < min)
         throw new Error(`${label} must be a number of at least ${min}.`);
       return n;
     };
+    const draft: ProviderDraft = {
+      name: state.name.trim(),
+      preset: state.preset,
+      baseUrl: state.baseUrl.trim(),
+      model: state.model.trim(),
+      modelPath: state.modelPath.trim(),
+      maxConcurrency: Math.round(number(state.maxConcurrency, 'Concurrency', 1)),
+      requestsPerMinute: Math.round(number(state.requestsPerMinute, 'Requests per minute', 0)),
+      timeoutMs: Math.round(number(state.timeoutSeconds, 'Timeout', 1) * 1000),
+      structuredOutput: state.structuredOutput,
+    };
+    // Absent keeps a saved key (and a test of an edit uses it); '' removes it.
+    if (state.removeKey) draft.apiKey = '';
+    else if (state.apiKey.trim() !== '') draft.apiKey = state.apiKey.trim();
+    return draft;
+  };
+
+  /** Tests what is typed, before it is saved; the models it lists fill the model field's choices. */
+  const runTest = async () => {
+    setError(null);
+    setCheck(null);
     try {
-      const draft: ProviderDraft = {
-        name: state.name.trim(),
-        preset: state.preset,
-        baseUrl: state.baseUrl.trim(),
-        model: state.model.trim(),
-        modelPath: state.modelPath.trim(),
-        maxConcurrency: Math.round(number(state.maxConcurrency, 'Concurrency', 1)),
-        requestsPerMinute: Math.round(number(state.requestsPerMinute, 'Requests per minute', 0)),
-        timeoutMs: Math.round(number(state.timeoutSeconds, 'Timeout', 1) * 1000),
-        structuredOutput: state.structuredOutput,
-      };
-      if (state.removeKey) draft.apiKey = '';
-      else if (state.apiKey.trim() !== '') draft.apiKey = state.apiKey.trim();
+      const draft = toDraft();
+      setCheck(await test.mutateAsync(existing ? { id: existing.id, draft } : { draft }));
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+
+  const onSubmit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const draft = toDraft();
       const saved = existing
         ? await update.mutateAsync({ id: existing.id, ...draft })
         : await create.mutateAsync(draft);
       void queryClient.invalidateQueries({ queryKey: ['providers/list'] });
       toast({
         kind: 'info',
-        text: `${existing ? 'Saved' : 'Added'} ${saved.name}. Test the connection to be sure it answers.`,
+        text: `${existing ? 'Saved' : 'Added'} ${saved.name}.${check?.ok ? '' : ' Test the connection to be sure it answers.'}`,
       });
       onDone();
     } catch (e) {
@@ -125,6 +154,7 @@ export function ProviderForm({ existing, onDone }: { existing: Provider | null; 
             onChange={(e) => {
               const next = list.find((p) => p.id === e.target.value);
               if (next) setForm(fromPreset(next, state));
+              setCheck(null);
             }}
           >
             {list.map((p) => (
@@ -170,13 +200,24 @@ export function ProviderForm({ existing, onDone }: { existing: Provider | null; 
         <label>
           Model
           <input
-            required={!embedded}
             value={state.model}
             placeholder={preset?.exampleModel}
+            list={embedded ? undefined : 'provider-models'}
             onChange={(e) => set({ model: e.target.value })}
           />
+          {!embedded && (
+            <datalist id="provider-models">
+              {check?.models?.map((m) => (
+                <option key={m} value={m} />
+              ))}
+            </datalist>
+          )}
           <small>
-            {embedded ? 'A label for this model in logs.' : 'Test the connection to pick from the models it offers.'}
+            {embedded
+              ? 'A label for this model in logs.'
+              : check?.models?.length
+                ? `${check.models.length} model(s) offered: type to filter, or click one below.`
+                : 'Leave it empty and test the connection to pick from the models it offers.'}
           </small>
         </label>
         {!embedded && (
@@ -203,8 +244,8 @@ export function ProviderForm({ existing, onDone }: { existing: Provider | null; 
                   </button>{' '}
                 </span>
               )}
-              Kept in your system keychain, never shown again. <code>env:NAME</code> reads the environment variable NAME
-              each time instead of storing the key.
+              <SecretHint what="key" /> Or type <code>env:NAME</code> to store no key: the environment variable NAME is
+              read at each call instead.
             </small>
           </label>
         )}
@@ -253,12 +294,17 @@ export function ProviderForm({ existing, onDone }: { existing: Provider | null; 
           </span>
         </label>
       </div>
+      {check && <CheckResult check={check} current={state.model} onPick={(model) => set({ model })} busy={false} />}
       {error && (
         <p className="form-error" role="alert">
           {error}
         </p>
       )}
       <div className="actions">
+        <button type="button" onClick={() => void runTest()} disabled={test.isPending}>
+          {test.isPending ? 'Testing…' : 'Test connection'}
+        </button>
+        <span className="spacer" />
         <button type="button" onClick={onDone}>
           Cancel
         </button>

@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { launchBrowser } from './browser';
+import { tempDir, testOutputDir } from './paths';
+import { startServe, type ServeHandle } from './serve';
+
+/**
+ * One Chromium for the file and, for each test, a fresh data folder, `serve` on it and a page.
+ * Registers the vitest hooks itself; read the fields inside tests (they change per test). A test
+ * may stop `serve` and start another on the same folder (assign `session.serve`).
+ */
+export interface ServePageSession {
+  browser: Browser;
+  data: { dir: string; cleanup: () => void };
+  serve: ServeHandle;
+  page: Page;
+  /** Saves a screenshot of the window under test-output/screenshots/<name>.png. */
+  shot: (name: string) => Promise<void>;
+}
+
+export function useServePage(prefix: string, viewport = { width: 1360, height: 860 }): ServePageSession {
+  const shots = path.join(testOutputDir, 'screenshots');
+  const session = {
+    shot: async (name: string) => {
+      fs.mkdirSync(shots, { recursive: true });
+      await session.page.screenshot({ path: path.join(shots, `${name}.png`) });
+    },
+  } as ServePageSession;
+  beforeAll(async () => {
+    session.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await session.browser?.close();
+  });
+  beforeEach(async () => {
+    session.data = tempDir(prefix);
+    session.serve = await startServe(session.data.dir);
+    session.page = await session.browser.newPage({ viewport });
+    session.page.on('pageerror', (error) => {
+      throw error;
+    });
+  });
+  afterEach(async () => {
+    await session.page?.close();
+    await session.serve?.stop();
+    session.data?.cleanup();
+  });
+  return session;
+}
