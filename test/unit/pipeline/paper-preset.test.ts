@@ -173,6 +173,24 @@ describe('the paper preset in a generation job', () => {
     ]);
   });
 
+  it("runs once from no scenes: the same plan again does nothing, and adding scenes uses the studio's plan", async () => {
+    const providerId = await setup();
+    const defaults = await call(env.studio, 'generation/defaults', { characterId, preset: 'paper' });
+    const settings = { ...defaults, providerId };
+    const first = await call(env.studio, 'generation/start', { characterId, settings });
+    expect((await env.studio.generation.whenIdle(first.id)).status).toBe('succeeded');
+
+    const again = await call(env.studio, 'generation/estimate', { characterId, settings });
+    expect(again.hasWork).toBe(false);
+    expect(again.stages.find((s) => s.stage === 'scenes')?.calls).toBe(0);
+    await expect(call(env.studio, 'generation/start', { characterId, settings })).rejects.toThrow(/is met/);
+    await expect(call(env.studio, 'generation/estimate', { characterId, settings, more: 10 })).rejects.toThrow(
+      /studio's plan/,
+    );
+    // The form remembers the paper plan for this character.
+    expect(await call(env.studio, 'generation/defaults', { characterId })).toMatchObject({ preset: 'paper' });
+  });
+
   it('is chosen on the command line with --preset paper, which refuses options it sets itself', async () => {
     await setup();
     const out: string[] = [];
