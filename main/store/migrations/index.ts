@@ -3,6 +3,7 @@ import m002 from './002_generation.sql';
 import m003 from './003_training.sql';
 import m004 from './004_hosts.sql';
 import m005 from './005_training_memory.sql';
+import m008 from './008_training_warnings.sql';
 
 /** Every migration, in order. Ids are consecutive from 1; a shipped migration is never edited. */
 export interface Migration {
@@ -17,4 +18,5 @@ export const migrations: readonly Migration[] = [
   { id: 3, name: 'training', sql: m003 },
   { id: 4, name: 'hosts', sql: m004 },
   { id: 5, name: 'training_memory', sql: m005 },
+  { id: 8, name: 'training_warnings', sql: m008 },
 ];
