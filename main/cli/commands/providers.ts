@@ -1,5 +1,5 @@
 import type { Provider } from '../../../common/contract';
-import { argument, findProvider, numberOption, str, UsageError, type CliContext } from '../shared';
+import { argument, findProvider, numberOption, pathOption, str, UsageError, type CliContext } from '../shared';
 
 /** `providers list|add|test`. */
 export async function providersCommand(sub: string, ctx: CliContext): Promise<number> {
@@ -27,7 +27,7 @@ export async function providersCommand(sub: string, ctx: CliContext): Promise<nu
         preset,
         baseUrl: str(values, 'base-url') ?? '',
         model: str(values, 'model') ?? '',
-        modelPath: str(values, 'model-path') ?? '',
+        modelPath: pathOption(values, 'model-path') ?? '',
         ...(apiKey !== undefined && { apiKey }),
         maxConcurrency: numberOption(str(values, 'concurrency'), '--concurrency', preset === 'embedded' ? 1 : 4),
         requestsPerMinute: numberOption(str(values, 'rpm'), '--rpm', 0),
