@@ -6,7 +6,7 @@ import type { CommandArg, CommandName, CommandResult } from '../../common/contra
 import { launchBrowser } from '../support/browser';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
 import { fixture, repoRoot, tempDir, testOutputDir } from '../support/paths';
-import { startServe, type ServeHandle } from '../support/serve';
+import { invokeServe, startServe, type ServeHandle } from '../support/serve';
 import { studioResponder } from '../support/studio-responder';
 import { buildTinyModel, trainerEnv } from '../unit/trainer/fixtures';
 
@@ -45,15 +45,8 @@ async function tallShot(name: string, target: Locator) {
 }
 
 /** A command through the web door, as any script holding the token may send it. */
-async function invoke<K extends CommandName>(name: K, arg: CommandArg<K>): Promise<CommandResult<K>> {
-  const response = await fetch(`${serve.origin}/api/invoke/${name}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(arg),
-  });
-  const body = (await response.json()) as { result?: CommandResult<K>; error?: { message: string } };
-  if (!response.ok) throw new Error(`${name}: ${body.error?.message ?? response.status}`);
-  return body.result as CommandResult<K>;
+function invoke<K extends CommandName>(name: K, arg: CommandArg<K>): Promise<CommandResult<K>> {
+  return invokeServe(serve, name, arg);
 }
 
 beforeAll(async () => {
