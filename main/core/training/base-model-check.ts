@@ -57,7 +57,7 @@ export function baseModelProblem(raw: string, where: 'local' | 'remote'): string
   } catch (error) {
     return `${folder} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): check its permissions.`;
   }
-  const fetch = 'e.g. `huggingface-cli download Qwen/Qwen2.5-1.5B-Instruct --local-dir <folder>`';
+  const fetch = 'e.g. huggingface-cli download Qwen/Qwen2.5-1.5B-Instruct --local-dir <folder>';
   if (!names.includes('config.json'))
     return `${folder} holds no model: there is no config.json in it. Choose the folder that holds config.json, the weights and the tokenizer (${fetch}).`;
   if (!names.some((name) => WEIGHTS.test(name)))
