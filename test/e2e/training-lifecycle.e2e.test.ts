@@ -1,15 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CharacterId, CommandArg, CommandName, CommandResult, RunId } from '../../common/contract';
+import type { CharacterId, RunId } from '../../common/contract';
 import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/training-service';
-import { launchBrowser } from '../support/browser';
-import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
-import { fixture, repoRoot, tempDir, testOutputDir } from '../support/paths';
-import { invokeServe, startServe, type ServeHandle } from '../support/serve';
-import { studioResponder } from '../support/studio-responder';
-import { buildTinyModel, trainerEnv } from '../unit/trainer/fixtures';
+import { repoRoot, testOutputDir } from '../support/paths';
+import { generatedOverHttp, openTrainingStage, type TrainingStage } from '../support/training-stage';
 
 /**
  * After training, in the browser against `serve` and the real trainer (tiny random Llama, CPU):
@@ -21,18 +17,7 @@ import { buildTinyModel, trainerEnv } from '../unit/trainer/fixtures';
 const shots = path.join(testOutputDir, 'screenshots');
 const python = path.join(repoRoot, '.venv', 'bin', 'python');
 
-let browser: Browser;
-let data: { dir: string; cleanup: () => void };
-let models: { dir: string; cleanup: () => void };
-let serve: ServeHandle;
-let llm: FakeLlmServer;
-let page: Page;
-let model: string;
-const saved: Partial<Record<string, string | undefined>> = {};
-
-function invoke<K extends CommandName>(name: K, arg: CommandArg<K>): Promise<CommandResult<K>> {
-  return invokeServe(serve, name, arg);
-}
+let stage: TrainingStage;
 
 async function shot(name: string, target: Locator) {
   fs.mkdirSync(shots, { recursive: true });
@@ -41,10 +26,11 @@ async function shot(name: string, target: Locator) {
 
 /** A short run of the tiny model; 192 tokens cuts the generated scenes, so the trainer warns. */
 async function train(characterId: CharacterId): Promise<RunId> {
+  const { invoke } = stage;
   const run = await invoke('training/start', {
     characterId,
     config: {
-      baseModel: model,
+      baseModel: stage.model,
       format: 'chat',
       target: 'local',
       python,
@@ -66,77 +52,18 @@ async function train(characterId: CharacterId): Promise<RunId> {
 }
 
 beforeAll(async () => {
-  for (const [key, value] of Object.entries(trainerEnv)) {
-    saved[key] = process.env[key];
-    process.env[key] = value;
-  }
-  models = tempDir('cs-e2e-life-model-');
-  model = buildTinyModel(path.join(models.dir, 'tiny-llama'));
-  fs.mkdirSync(path.join(models.dir, 'empty'));
-  browser = await launchBrowser();
-  data = tempDir('cs-e2e-life-');
-  llm = await startFakeLlmServer({ apiKey: 'test-key', models: ['fake-model'], responder: studioResponder() });
-  serve = await startServe(data.dir);
-  page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-  page.on('pageerror', (error) => {
-    throw error;
-  });
+  stage = await openTrainingStage('life');
+  fs.mkdirSync(path.join(stage.modelsDir, 'empty'));
 });
 afterAll(async () => {
-  await page?.close();
-  await browser?.close();
-  await serve?.stop();
-  await llm?.close();
-  data?.cleanup();
-  models?.cleanup();
-  for (const [key, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
+  await stage?.close();
 });
 
 describe('a finished run in the Train tab', () => {
   it('shows warnings, refuses a missing model, serves one model at a time and exports beside the run', async () => {
-    const character = await invoke('characters/create', {
-      fullName: 'Ludwig van Beethoven',
-      shortName: 'Beethoven',
-      era: '1770–1827',
-      notes: '',
-    });
-    await invoke('profiles/import', {
-      characterId: character.id,
-      fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'),
-      fileName: 'wiki_Beethoven.txt',
-    });
-    const provider = await invoke('providers/create', {
-      name: 'Fake LLM',
-      preset: 'custom',
-      baseUrl: llm.baseURL,
-      model: 'fake-model',
-      modelPath: '',
-      apiKey: 'test-key',
-      maxConcurrency: 4,
-      requestsPerMinute: 0,
-      timeoutMs: 5000,
-      structuredOutput: true,
-    });
-    const job = await invoke('generation/start', {
-      characterId: character.id,
-      settings: {
-        providerId: provider.id,
-        targetScenes: 6,
-        scenesPerCall: 3,
-        protectiveShare: 0,
-        temperature: 0.7,
-        topP: 0.95,
-        maxTokens: 2000,
-        budgetUsd: null,
-        dedupeThreshold: 0.7,
-      },
-    });
-    await expect
-      .poll(async () => (await invoke('jobs/get', { id: job.id })).status, { timeout: 60_000, interval: 250 })
-      .toBe('succeeded');
+    const { invoke, page, serve, model } = stage;
+    const models = { dir: stage.modelsDir };
+    const character = await generatedOverHttp(stage, 6);
     const earlier = await train(character.id);
     await train(character.id);
 
@@ -148,17 +75,26 @@ describe('a finished run in the Train tab', () => {
 
     // The trainer's warning is on the card.
     const warnings = latest.getByRole('list', { name: 'Trainer warnings' });
-    await warnings.getByText(/longer than max_length=192 tokens and were cut at the end/).first().waitFor();
+    await warnings
+      .getByText(/longer than max_length=192 tokens and were cut at the end/)
+      .first()
+      .waitFor();
 
     // A folder that is not there is named under the field, and Start waits.
     const form = page.getByRole('group', { name: 'Training settings' });
     await form.getByLabel(/^Base model/).selectOption('other');
     const field = form.getByLabel(/^Hugging Face id or model folder/);
     await field.fill(path.join(models.dir, 'nowhere'));
-    await form.getByTestId('base-model-problem').getByText(/^There is no .*nowhere\./).waitFor();
+    await form
+      .getByTestId('base-model-problem')
+      .getByText(/^There is no .*nowhere\./)
+      .waitFor();
     expect(await page.getByRole('button', { name: 'Start training' }).isDisabled()).toBe(true);
     await field.fill(path.join(models.dir, 'empty'));
-    await form.getByTestId('base-model-problem').getByText(/holds no model: there is no config\.json/).waitFor();
+    await form
+      .getByTestId('base-model-problem')
+      .getByText(/holds no model: there is no config\.json/)
+      .waitFor();
     await shot('40-train-missing-model', form.locator('label', { hasText: 'Hugging Face id or model folder' }));
     await field.fill(model);
     await form.getByTestId('base-model-problem').waitFor({ state: 'detached' });

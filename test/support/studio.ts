@@ -53,6 +53,22 @@ export async function createBeethoven(studio: Studio): Promise<CharacterId> {
   return character.id;
 }
 
+/** The fake LLM server at `baseUrl` as a provider (the model and key it expects). */
+export function fakeProviderDraft(baseUrl: string, name = 'Fake'): CommandArg<'providers/create'> {
+  return {
+    name,
+    preset: 'custom',
+    baseUrl,
+    model: 'fake-model',
+    modelPath: '',
+    apiKey: 'test-key',
+    maxConcurrency: 4,
+    requestsPerMinute: 0,
+    timeoutMs: 5000,
+    structuredOutput: true,
+  };
+}
+
 /** Generation settings as the tests use them: 20 scenes, 5 a call, 10% protective; `patch` overrides. */
 export function generationSettings(
   providerId: ProviderId,
@@ -87,18 +103,7 @@ export async function generatedBeethoven(
     fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'),
     fileName: 'wiki_Beethoven.txt',
   });
-  const provider = await call(studio, 'providers/create', {
-    name: 'Fake',
-    preset: 'custom',
-    baseUrl: llmBaseUrl,
-    model: 'fake-model',
-    modelPath: '',
-    apiKey: 'test-key',
-    maxConcurrency: 4,
-    requestsPerMinute: 0,
-    timeoutMs: 5000,
-    structuredOutput: true,
-  });
+  const provider = await call(studio, 'providers/create', fakeProviderDraft(llmBaseUrl));
   const job = await call(studio, 'generation/start', {
     characterId,
     settings: generationSettings(provider.id, { targetScenes, scenesPerCall: 4 }),

@@ -182,7 +182,9 @@ export async function chatServerCommand(ctx: CliContext): Promise<number> {
   // One served model at a time: each holds its weights in memory.
   for (const other of await call('training/served', {}))
     if (other.runId !== run.id)
-      io.err(`Stopping the model server of ${other.characterName}'s run ${other.runId} (${other.serving.model ?? 'loading'}) first.`);
+      io.err(
+        `Stopping the model server of ${other.characterName}'s run ${other.runId} (${other.serving.model ?? 'loading'}) first.`,
+      );
   io.err(`Loading ${character.shortName}'s model from run ${run.id}…`);
   const served = await call('training/serve', { id: run.id, others: 'stop' });
   const { url, model } = served.serving ?? { url: null, model: null };

@@ -467,7 +467,12 @@ export class TrainingService {
       if (this.active.has(id)) throw new StudioFailure('conflict', 'This run is busy; wait until it finishes.');
     }
     if (others === 'stop')
-      await Promise.all(this.servers.served().map((other) => (other === id ? null : this.servers.stop(other))));
+      await Promise.all(
+        this.servers
+          .served()
+          .filter((other) => other !== id)
+          .map((other) => this.servers.stop(other)),
+      );
     const config = readStoredConfig(row.config);
     await this.servers.serve({
       id,

@@ -113,7 +113,7 @@ describe('character-studio train, typed again', () => {
     const changed = await cli([...TRAIN, ...SMALL, '--epochs', '2']);
     expect(changed.code, changed.err).toBe(0);
     expect(changed.err).toMatch(/keeps its own settings \(epochs: 1 \(asked 2\)\).*--new/);
-    expect((runs()).map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(runs().map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
   }, 300_000);
 
   it('refuses a base model that is not there, before a run starts, from any folder', async () => {
@@ -121,7 +121,7 @@ describe('character-studio train, typed again', () => {
     fs.mkdirSync(elsewhere, { recursive: true });
     process.chdir(elsewhere);
     try {
-      const before = (runs()).length;
+      const before = runs().length;
       const missing = await cli(['train', 'Beethoven', '--base-model', '../nope', '--python', '../py']);
       expect(missing.code).toBe(1);
       expect(missing.err).toContain(`There is no ${path.join(fs.realpathSync(work.dir), 'nope')}.`);
@@ -129,7 +129,7 @@ describe('character-studio train, typed again', () => {
       expect(empty.err).toMatch(/empty-model holds no model: there is no config\.json in it/);
       const malformed = await cli(['train', 'Beethoven', '--base-model', 'Qwen//Qwen2.5', '--new']);
       expect(malformed.err).toMatch(/"Qwen\/\/Qwen2\.5" is neither a Hugging Face id/);
-      expect((runs()).length).toBe(before);
+      expect(runs().length).toBe(before);
       // The doctor takes a relative interpreter from here too (this one is not there).
       const doctor = await cli(['doctor', '--python', '../no-python', '--json']);
       expect(JSON.parse(doctor.out)).toMatchObject({

@@ -2,22 +2,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId, RunId, TrainingConfig, TrainingRun } from '../../../common/contract';
-import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
-import { tempDir } from '../../support/paths';
-import { studioResponder } from '../../support/studio-responder';
-import { call, callError, generatedBeethoven, makeStudio } from '../../support/studio';
-import { buildTinyModel, tinyTrainingConfig, venvPython } from '../trainer/fixtures';
+import { call, callError, type makeStudio } from '../../support/studio';
+import { openTrainingBench, tinyTrainingConfig, venvPython } from '../trainer/fixtures';
 
 /**
  * What a finished run goes through after training, with the real trainer on the tiny random Llama:
  * its warnings kept, exports that never make it "running" again, and serving one model at a time.
  * Also: base models that cannot be trained on are refused before anything starts.
  */
+let bench: Awaited<ReturnType<typeof openTrainingBench>>;
 let env: ReturnType<typeof makeStudio>;
-let server: FakeLlmServer;
 let characterId: CharacterId;
 let model: string;
-const models = tempDir('cs-lifecycle-');
 
 function config(patch: Partial<TrainingConfig['hyperparameters']> = {}): TrainingConfig {
   // 192 tokens cuts the generated scenes: the trainer warns about it.
@@ -41,32 +37,27 @@ async function trained(): Promise<TrainingRun> {
 }
 
 beforeAll(async () => {
-  model = buildTinyModel(path.join(models.dir, 'tiny'));
-  env = makeStudio();
-  server = await startFakeLlmServer({ responder: studioResponder() });
-  characterId = await generatedBeethoven(env.studio, server.baseURL, 6);
+  bench = await openTrainingBench(6);
+  ({ env, characterId, model } = bench);
 }, 120_000);
 afterAll(async () => {
-  await env?.studio.shutdown();
-  env?.cleanup();
-  await server?.close();
-  models.cleanup();
+  await bench?.close();
 });
 
 describe('a base model that cannot be trained on', () => {
   it('is refused before a run starts, with what to do', async () => {
     const check = async (baseModel: string, target: 'local' = 'local') =>
       (await call(env.studio, 'training/check-model', { baseModel, target })).problem;
-    const empty = path.join(models.dir, 'empty');
+    const empty = path.join(bench.modelsDir, 'empty');
     fs.mkdirSync(empty, { recursive: true });
-    const noWeights = path.join(models.dir, 'no-weights');
+    const noWeights = path.join(bench.modelsDir, 'no-weights');
     fs.mkdirSync(noWeights, { recursive: true });
     fs.writeFileSync(path.join(noWeights, 'config.json'), '{}');
 
     expect(await check(model)).toBeNull();
     expect(await check('Qwen/Qwen2.5-1.5B-Instruct')).toBeNull();
     expect(await check('gpt2')).toBeNull();
-    expect(await check(path.join(models.dir, 'missing'))).toMatch(/^There is no .*missing\. Give the folder/);
+    expect(await check(path.join(bench.modelsDir, 'missing'))).toMatch(/^There is no .*missing\. Give the folder/);
     expect(await check(empty)).toMatch(/holds no model: there is no config\.json in it/);
     expect(await check(noWeights)).toMatch(/has a config\.json but no weights/);
     expect(await check(path.join(model, 'config.json'))).toMatch(/is a file/);
@@ -80,10 +71,15 @@ describe('a base model that cannot be trained on', () => {
       config: { ...config(), baseModel: empty },
     });
     expect(refused).toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/no config\.json/) });
-    expect(await callError(env.studio, 'training/estimate', { characterId, config: { ...config(), baseModel: empty } }))
-      .toMatchObject({ code: 'invalid_argument' });
-    expect(await callError(env.studio, 'training/start', { characterId, config: { ...config(), python: 'venv/bin/python' } }))
-      .toMatchObject({ message: expect.stringMatching(/relative path: give its absolute path/) });
+    expect(
+      await callError(env.studio, 'training/estimate', { characterId, config: { ...config(), baseModel: empty } }),
+    ).toMatchObject({ code: 'invalid_argument' });
+    expect(
+      await callError(env.studio, 'training/start', {
+        characterId,
+        config: { ...config(), python: 'venv/bin/python' },
+      }),
+    ).toMatchObject({ message: expect.stringMatching(/relative path: give its absolute path/) });
     expect((await call(env.studio, 'training/list', { characterId })).length).toBe(before);
   });
 });

@@ -87,7 +87,7 @@ export function NewTrainingRun({
   const noData = estimate.data?.examples === 0;
   // A typed model (a folder or a hub id) is checked where it will train, as the user types.
   const customModel = useDebounced(modelChoice === OTHER_MODEL ? text('customModel').trim() : '', 400);
-  const modelCheck = useBaseModelCheck(customModel, modelChoice === OTHER_MODEL ? config?.target ?? 'local' : null);
+  const modelCheck = useBaseModelCheck(customModel, modelChoice === OTHER_MODEL ? (config?.target ?? 'local') : null);
   const modelProblem =
     modelChoice === OTHER_MODEL && customModel === text('customModel').trim()
       ? (modelCheck.data?.problem ?? null)

@@ -102,8 +102,7 @@ function RunCard({
   const cancel = useCommand('training/cancel');
   const exportRun = useCommand('training/export');
   const cancelExport = useCommand('training/export-cancel');
-  const busy =
-    stop.isPending || resume.isPending || cancel.isPending || exportRun.isPending || cancelExport.isPending;
+  const busy = stop.isPending || resume.isPending || cancel.isPending || exportRun.isPending || cancelExport.isPending;
   const live = LIVE.includes(run.status);
   const h = run.config.hyperparameters;
   const percent = run.totalSteps > 0 ? Math.min(100, Math.round((run.step / run.totalSteps) * 100)) : 0;

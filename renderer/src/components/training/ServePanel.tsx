@@ -47,8 +47,8 @@ export function ServePanel({ run, characterName }: { run: TrainingRun; character
         <div className="serve-ask" role="alertdialog" aria-label="Another model is being served">
           <p>
             {others.map((o) => `${o.characterName}'s model ${o.serving.model ?? '(loading)'}`).join(' and ')}{' '}
-            {others.length === 1 ? 'is' : 'are'} being served already, and each model holds its weights in memory.
-            Stop {others.length === 1 ? 'it' : 'them'} and serve this one?
+            {others.length === 1 ? 'is' : 'are'} being served already, and each model holds its weights in memory. Stop{' '}
+            {others.length === 1 ? 'it' : 'them'} and serve this one?
           </p>
           <div className="serve-ask-actions">
             <button className="primary" onClick={() => serveWith('stop')}>
