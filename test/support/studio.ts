@@ -1,15 +1,10 @@
 import fs from 'node:fs';
 import { Studio } from '../../main/core/studio';
-import type {
-  CharacterId,
-  CommandArg,
-  CommandName,
-  CommandResult,
-  GenerationSettings,
-  ProviderId,
-  StudioError,
-} from '../../common/contract';
+import type { CharacterId, CommandArg, CommandName, CommandResult, StudioError } from '../../common/contract';
+import { fakeProviderDraft, generationSettings } from './drafts';
 import { fixture, tempDir } from './paths';
+
+export { fakeProviderDraft, generationSettings };
 
 /** A real studio on a real SQLite file in a fresh folder. */
 export function makeStudio(dataDir?: string): { studio: Studio; dir: string; cleanup: () => void } {
@@ -51,41 +46,6 @@ export async function createBeethoven(studio: Studio): Promise<CharacterId> {
     notes: '',
   });
   return character.id;
-}
-
-/** The fake LLM server at `baseUrl` as a provider (the model and key it expects). */
-export function fakeProviderDraft(baseUrl: string, name = 'Fake'): CommandArg<'providers/create'> {
-  return {
-    name,
-    preset: 'custom',
-    baseUrl,
-    model: 'fake-model',
-    modelPath: '',
-    apiKey: 'test-key',
-    maxConcurrency: 4,
-    requestsPerMinute: 0,
-    timeoutMs: 5000,
-    structuredOutput: true,
-  };
-}
-
-/** Generation settings as the tests use them: 20 scenes, 5 a call, 10% protective; `patch` overrides. */
-export function generationSettings(
-  providerId: ProviderId,
-  patch: Partial<GenerationSettings> = {},
-): GenerationSettings {
-  return {
-    providerId,
-    targetScenes: 20,
-    scenesPerCall: 5,
-    protectiveShare: 0.1,
-    temperature: 0.7,
-    topP: 0.95,
-    maxTokens: 2000,
-    budgetUsd: null,
-    dedupeThreshold: 0.7,
-    ...patch,
-  };
 }
 
 /**

@@ -8,7 +8,7 @@ import { startFakeLlmServer, type FakeLlmServer } from './fake-llm-server';
 import { fixture, tempDir } from './paths';
 import { invokeServe, startServe, type ServeHandle } from './serve';
 import { studioResponder } from './studio-responder';
-import { fakeProviderDraft, generationSettings } from './studio';
+import { fakeProviderDraft, generationSettings } from './drafts';
 
 /**
  * What the browser training tests stand on: the trainer's environment made quiet, single-threaded

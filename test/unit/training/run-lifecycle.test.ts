@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId, RunId, TrainingConfig, TrainingRun } from '../../../common/contract';
 import { call, callError, type makeStudio } from '../../support/studio';
-import { openTrainingBench, tinyTrainingConfig, venvPython } from '../trainer/fixtures';
+import { tinyTrainingConfig, venvPython } from '../trainer/fixtures';
+import { openTrainingBench } from './bench';
 
 /**
  * What a finished run goes through after training, with the real trainer on the tiny random Llama:

@@ -7,7 +7,8 @@ import type { CharacterId, TrainingConfig, TrainingRun, TrainingServing } from '
 import { parameterCount } from '../../../main/core/training/estimate';
 import { repoRoot } from '../../support/paths';
 import { call, callError, type makeStudio } from '../../support/studio';
-import { openTrainingBench, tinyTrainingConfig, venvPython } from '../trainer/fixtures';
+import { tinyTrainingConfig, venvPython } from '../trainer/fixtures';
+import { openTrainingBench } from './bench';
 
 /**
  * The studio end to end from generated scenes to a trained adapter: the real pipeline fills the
