@@ -140,4 +140,46 @@ describe('character-studio train, typed again', () => {
       process.chdir(work.dir);
     }
   }, 60_000);
+
+  it('takes the paths of other commands from where the user stands too', async () => {
+    const here = path.join(work.dir, 'desk');
+    fs.mkdirSync(path.join(here, 'keys'), { recursive: true });
+    fs.writeFileSync(path.join(here, 'letters.txt'), 'Dear brother.\n\nI am going deaf.');
+    fs.writeFileSync(path.join(here, 'tiny.gguf'), 'GGUF');
+    fs.writeFileSync(path.join(here, 'keys', 'id_ed25519'), 'not a real key');
+    const real = fs.realpathSync(here);
+    process.chdir(here);
+    try {
+      const imported = await cli(['profiles', 'import', 'Beethoven', './letters.txt', '--title', 'Letters']);
+      expect(imported.out, imported.err).toMatch(/Imported "Letters" \(text\): 2 chunks/);
+      const provider = await cli([
+        'providers',
+        'add',
+        '--name',
+        'Local',
+        '--preset',
+        'embedded',
+        '--model-path',
+        'tiny.gguf',
+        '--json',
+      ]);
+      expect(JSON.parse(provider.out), provider.err).toMatchObject({ modelPath: path.join(real, 'tiny.gguf') });
+      const host = await cli([
+        'hosts',
+        'add',
+        '--name',
+        'gpu',
+        '--host',
+        '127.0.0.1',
+        '--user',
+        'me',
+        '--key',
+        'keys/id_ed25519',
+        '--json',
+      ]);
+      expect(JSON.parse(host.out), host.err).toMatchObject({ privateKeyPath: path.join(real, 'keys', 'id_ed25519') });
+    } finally {
+      process.chdir(work.dir);
+    }
+  });
 });
