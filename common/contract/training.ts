@@ -126,7 +126,46 @@ export interface TrainingRun {
   transfer?: TrainingTransfer | null;
   /** While this studio serves the run over the OpenAI protocol (`training/serve`); live state, not persisted. */
   serving?: TrainingServing | null;
+  /**
+   * While this studio exports the run (`training/export`): its own state, beside the run's status,
+   * which stays `succeeded` throughout; live state of this app session, not persisted.
+   */
+  exporting?: TrainingExport | null;
+  /** What the trainer warned about (scenes cut at the maximum length, dropped ones…), oldest first; kept. */
+  warnings: TrainingWarning[];
   finishedAt: number | null;
+}
+
+/** One kind of trainer warning on a run; a resumed attempt repeating it does not add another. */
+export interface TrainingWarning {
+  /** The trainer's code, e.g. `scenes_truncated`, `scenes_unrenderable`, `base_model_from_cache`. */
+  code: string;
+  message: string;
+  /** Scenes it concerns (at most 50), when it is about scenes. */
+  sceneIds: string[];
+  /** When it was first seen, ms since the epoch. */
+  at: number;
+}
+
+/** An export of a finished run in progress (`training/export`). */
+export interface TrainingExport {
+  /** The trainer's phase: `exporting`, `merging`, `fetching_converter`, `converting`; null before the first. */
+  phase: string | null;
+  /** With `converting`: what is written (`gguf`, `adapter_gguf`). */
+  target: string | null;
+  merged: boolean;
+  gguf: boolean;
+  startedAt: number;
+  /** Set once `training/export-cancel` asked it to end. */
+  cancelling: boolean;
+}
+
+/** A run this studio serves now, whichever character it belongs to. */
+export interface ServedRun {
+  runId: RunId;
+  characterId: CharacterId;
+  characterName: string;
+  serving: TrainingServing;
 }
 
 /** One turn of a conversation with a served run: the user's line or the character's. */
@@ -192,6 +231,12 @@ export interface TrainingCommands {
    */
   'training/setup': (arg: { basePython: string }) => TrainerEnvironment;
   'training/estimate': (arg: { characterId: CharacterId; config: TrainingConfig }) => TrainingEstimate;
+  /**
+   * Whether `baseModel` can be trained on `target` (a folder there with a model in it, or a
+   * well-formed Hugging Face id): `problem` says what is wrong and what to do; null when it can.
+   * `training/start` and `training/estimate` refuse what this refuses.
+   */
+  'training/check-model': (arg: { baseModel: string; target: 'local' | HostId }) => { problem: string | null };
   'training/start': (arg: { characterId: CharacterId; config: TrainingConfig }) => TrainingRun;
   'training/list': (arg: { characterId: CharacterId }) => TrainingRun[];
   'training/get': (arg: { id: RunId }) => TrainingRun;
@@ -208,9 +253,17 @@ export interface TrainingCommands {
   /**
    * Serves a finished run over the OpenAI protocol on 127.0.0.1 (the trainer's `serve`), for chat apps
    * such as SillyTavern or Open WebUI; resolves once it answers. Local: the studio's Python loads it.
+   * `others: 'stop'` first stops every other run this studio serves; the default keeps them.
    */
-  'training/serve': (arg: { id: RunId }) => TrainingRun;
+  'training/serve': (arg: { id: RunId; others?: 'stop' | 'keep' }) => TrainingRun;
   'training/serve-stop': (arg: { id: RunId }) => TrainingRun;
+  /**
+   * The runs served now, of every character: before serving another, the UI asks whether to stop
+   * them (each holds its model in memory) and passes `others: 'stop'` to `training/serve`.
+   */
+  'training/served': (arg: Empty) => ServedRun[];
+  /** Ends the run's export in progress; the run and what earlier exports wrote stay as they were. */
+  'training/export-cancel': (arg: { id: RunId }) => TrainingRun;
   /**
    * One reply of a served run to the conversation so far (not stored). The reply streams as
    * `training/chat-delta` events carrying `requestId`; the result is the whole of it.

@@ -76,11 +76,14 @@ Commands:
       [--epochs <n>] [--lr <rate>] [--rank <n>] [--batch <n>] [--max-length <tokens>]
       [--max-steps <n>] [--full] [--qlora] [--dtype auto|bf16|fp16|fp32]
       [--preset lora|trial|qlora|paper]  Start from a preset; the options above override it.
-                                Resumes the character's stopped or interrupted run if there is one.
+      [--new]                   Start a new run even when one could be resumed
+                                Run again, it resumes the character's stopped or interrupted run (with
+                                that run's settings); another base model, format or host starts a new one.
                                 Ctrl+C saves a checkpoint and stops (run again to resume).
   chat-server <character> [--run <id>]
                                 Serve the character's latest finished run over the OpenAI protocol
                                 on 127.0.0.1 for chat apps; prints the base URL and model. Ctrl+C stops.
+                                A model this studio serves already is stopped first, and named.
   doctor [--python <interpreter>]  Check the trainer's Python environment
 
 Options for every command:
@@ -88,7 +91,8 @@ Options for every command:
   --json                        Machine-readable output on stdout
   -h, --help                    Show this help
 
-<character> is an id, a full name or a short name.`;
+<character> is an id, a full name or a short name. Paths (files, folders, --python, --key,
+--model-path, --base-model, --data-dir) are relative to the current folder; ~/ is your home.`;
 
 /** The checkout (or installed package) root: two levels above both main/cli/ and dist/main/. */
 const APP_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -168,6 +172,7 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
         'max-steps': { type: 'string' },
         full: { type: 'boolean', default: false },
         qlora: { type: 'boolean', default: false },
+        new: { type: 'boolean', default: false },
         dtype: { type: 'string' },
         run: { type: 'string' },
         user: { type: 'string' },

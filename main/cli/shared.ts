@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Character, CommandArg, CommandName, CommandResult, Host, Provider } from '../../common/contract';
 import { StudioFailure } from '../core/errors';
 import type { Studio } from '../core/studio';
@@ -70,7 +72,34 @@ export function formatDuration(seconds: number): string {
   return `${(seconds / 3600).toFixed(1)} h`;
 }
 
-export function readFile(file: string): Buffer {
+/**
+ * A path the user typed, as an absolute path: relative to where the user stands (the process's
+ * working folder), `~/` their home. The studio's services run children in other folders (the
+ * trainer in its run folder), so no relative path may reach them.
+ */
+export function localPath(text: string): string {
+  const home = text === '~' || text.startsWith('~/') ? path.join(os.homedir(), text.slice(1)) : text;
+  return path.resolve(home);
+}
+
+/** A path option made absolute (localPath), or undefined when absent or empty. */
+export function pathOption(values: Values, name: string): string | undefined {
+  const value = str(values, name)?.trim();
+  return value ? localPath(value) : undefined;
+}
+
+/**
+ * An interpreter option: a path (anything with a slash) is made absolute; a bare name such as
+ * `python3` stays a name, looked up on the PATH as a shell would.
+ */
+export function interpreterOption(values: Values, name: string): string | undefined {
+  const value = str(values, name)?.trim();
+  if (!value) return value;
+  return /[\\/]/.test(value) || value.startsWith('~') ? localPath(value) : value;
+}
+
+export function readFile(given: string): Buffer {
+  const file = localPath(given);
   try {
     return fs.readFileSync(file);
   } catch (error) {

@@ -244,7 +244,12 @@ export const commandSchemas: Schemas = {
   'training/stop': z.object({ id: runId }).strict(),
   'training/resume': z.object({ id: runId }).strict(),
   'training/cancel': z.object({ id: runId }).strict(),
-  'training/serve': z.object({ id: runId }).strict(),
+  'training/check-model': z
+    .object({ baseModel: z.string().max(1000), target: z.union([z.literal('local'), hostId]) })
+    .strict(),
+  'training/serve': z.object({ id: runId, others: z.enum(['stop', 'keep']).optional() }).strict(),
+  'training/served': empty,
+  'training/export-cancel': z.object({ id: runId }).strict(),
   'training/serve-stop': z.object({ id: runId }).strict(),
   'training/chat': z
     .object({

@@ -185,7 +185,10 @@ export class Studio {
       'training/cancel': ({ id }) => training.cancel(id),
       'training/export': ({ id, merged, gguf, ollamaName }) =>
         training.export(id, { merged, gguf, ...(ollamaName && { ollamaName }) }),
-      'training/serve': ({ id }) => training.serve(id),
+      'training/check-model': ({ baseModel, target }) => ({ problem: training.baseModelProblem(baseModel, target) }),
+      'training/serve': ({ id, others }) => training.serve(id, others ?? 'keep'),
+      'training/served': () => training.served(),
+      'training/export-cancel': ({ id }) => training.cancelExport(id),
       'training/serve-stop': ({ id }) => training.stopServing(id),
       'training/chat': ({ id, requestId, messages }) => training.chat(id, requestId, messages),
     } satisfies Handlers;

@@ -255,4 +255,4 @@ CREATE TABLE training_runs (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   finished_at INTEGER
-, device TEXT, peak_memory_bytes INTEGER);
+, device TEXT, peak_memory_bytes INTEGER, warnings TEXT NOT NULL DEFAULT '[]');

@@ -1,4 +1,11 @@
-import type { CharacterId, RunId, RunStatus, TrainingConfig, TrainingPoint } from '../../common/contract';
+import type {
+  CharacterId,
+  RunId,
+  RunStatus,
+  TrainingConfig,
+  TrainingPoint,
+  TrainingWarning,
+} from '../../common/contract';
 import type { Db } from './database';
 
 export interface TrainingRunRow {
@@ -23,6 +30,8 @@ export interface TrainingRunRow {
   outputs: string;
   message: string | null;
   runner: string | null;
+  /** JSON array of TrainingWarning (migration 008). */
+  warnings: string;
   created_at: number;
   updated_at: number;
   finished_at: number | null;
@@ -65,6 +74,13 @@ const COLUMNS: Record<keyof RunPatch, string> = {
   runner: 'runner',
   finishedAt: 'finished_at',
 };
+
+/** Enough for every kind the trainer has, with room; the oldest go first beyond it. */
+const MAX_WARNINGS = 50;
+
+export function readWarnings(text: string): TrainingWarning[] {
+  return JSON.parse(text) as TrainingWarning[];
+}
 
 /** Training runs and their loss curves. */
 export class TrainingRepo {
@@ -123,6 +139,32 @@ export class TrainingRepo {
     this.db
       .prepare('UPDATE training_runs SET outputs = ?, updated_at = ? WHERE id = ?')
       .run(JSON.stringify(merged), now, id);
+  }
+
+  /** Drops artifacts by kind (an export cancelled while rewriting them). */
+  dropOutputs(id: RunId, kinds: string[], now: number): void {
+    const row = this.get(id);
+    if (!row) return;
+    const outputs = JSON.parse(row.outputs) as Record<string, string>;
+    for (const kind of kinds) delete outputs[kind];
+    this.db
+      .prepare('UPDATE training_runs SET outputs = ?, updated_at = ? WHERE id = ?')
+      .run(JSON.stringify(outputs), now, id);
+  }
+
+  /**
+   * Records a trainer warning; one entry per distinct code and message, so a resumed attempt that
+   * repeats it (the dataset is rendered again) adds nothing. Returns whether it was new.
+   */
+  addWarning(id: RunId, warning: TrainingWarning, now: number): boolean {
+    const row = this.get(id);
+    if (!row) return false;
+    const warnings = readWarnings(row.warnings);
+    if (warnings.some((w) => w.code === warning.code && w.message === warning.message)) return false;
+    this.db
+      .prepare('UPDATE training_runs SET warnings = ?, updated_at = ? WHERE id = ?')
+      .run(JSON.stringify([...warnings, warning].slice(-MAX_WARNINGS)), now, id);
+    return true;
   }
 
   addPoint(id: RunId, step: number, loss: number | null, evalLoss: number | null, lr: number | null): void {

@@ -1,14 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandArg, CommandName, CommandResult } from '../../common/contract';
-import { launchBrowser } from '../support/browser';
-import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
-import { fixture, repoRoot, tempDir, testOutputDir } from '../support/paths';
-import { startServe, type ServeHandle } from '../support/serve';
-import { studioResponder } from '../support/studio-responder';
-import { buildTinyModel, trainerEnv } from '../unit/trainer/fixtures';
+import { repoRoot, testOutputDir } from '../support/paths';
+import type { ServeHandle } from '../support/serve';
+import { generatedOverHttp, openTrainingStage, type TrainingStage } from '../support/training-stage';
 
 /**
  * Experience upload from the browser: a dataset generated through the HTTP API (the Generate tab
@@ -19,14 +16,11 @@ import { buildTinyModel, trainerEnv } from '../unit/trainer/fixtures';
 const shots = path.join(testOutputDir, 'screenshots');
 const python = path.join(repoRoot, '.venv', 'bin', 'python');
 
-let browser: Browser;
-let data: { dir: string; cleanup: () => void };
-let models: { dir: string; cleanup: () => void };
+let stage: TrainingStage;
+let data: { dir: string };
 let serve: ServeHandle;
-let llm: FakeLlmServer;
 let page: Page;
 let model: string;
-const saved: Partial<Record<string, string | undefined>> = {};
 
 async function shot(name: string, target: Page | Locator = page) {
   fs.mkdirSync(shots, { recursive: true });
@@ -45,93 +39,23 @@ async function tallShot(name: string, target: Locator) {
 }
 
 /** A command through the web door, as any script holding the token may send it. */
-async function invoke<K extends CommandName>(name: K, arg: CommandArg<K>): Promise<CommandResult<K>> {
-  const response = await fetch(`${serve.origin}/api/invoke/${name}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(arg),
-  });
-  const body = (await response.json()) as { result?: CommandResult<K>; error?: { message: string } };
-  if (!response.ok) throw new Error(`${name}: ${body.error?.message ?? response.status}`);
-  return body.result as CommandResult<K>;
+function invoke<K extends CommandName>(name: K, arg: CommandArg<K>): Promise<CommandResult<K>> {
+  return stage.invoke(name, arg);
 }
 
 beforeAll(async () => {
-  // The trainer inherits serve's environment: quiet, single-threaded and offline on a 2-core box.
-  for (const [key, value] of Object.entries(trainerEnv)) {
-    saved[key] = process.env[key];
-    process.env[key] = value;
-  }
-  models = tempDir('cs-e2e-train-model-');
-  model = buildTinyModel(path.join(models.dir, 'tiny-llama'));
-  browser = await launchBrowser();
-  data = tempDir('cs-e2e-train-');
-  llm = await startFakeLlmServer({ apiKey: 'test-key', models: ['fake-model'], responder: studioResponder() });
-  serve = await startServe(data.dir);
-  page = await browser.newPage({
-    viewport: { width: 1360, height: 900 },
-    permissions: ['clipboard-read', 'clipboard-write'],
-  });
-  page.on('pageerror', (error) => {
-    throw error;
-  });
+  stage = await openTrainingStage('train', { permissions: ['clipboard-read', 'clipboard-write'] });
+  ({ serve, page, model } = stage);
+  data = { dir: stage.dataDir };
 });
 afterAll(async () => {
-  await page?.close();
-  await browser?.close();
-  await serve?.stop();
-  await llm?.close();
-  data?.cleanup();
-  models?.cleanup();
-  for (const [key, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
+  await stage?.close();
 });
 
 describe('training a character in a browser against serve and the real trainer', () => {
   it('checks the environment, estimates, trains to an adapter and draws the loss', async () => {
     // The dataset, made through the HTTP API with the token.
-    const character = await invoke('characters/create', {
-      fullName: 'Ludwig van Beethoven',
-      shortName: 'Beethoven',
-      era: '1770–1827, Bonn and Vienna',
-      notes: '',
-    });
-    await invoke('profiles/import', {
-      characterId: character.id,
-      fileBase64: fs.readFileSync(fixture('wiki_Beethoven.txt')).toString('base64'),
-      fileName: 'wiki_Beethoven.txt',
-    });
-    const provider = await invoke('providers/create', {
-      name: 'Fake LLM',
-      preset: 'custom',
-      baseUrl: llm.baseURL,
-      model: 'fake-model',
-      modelPath: '',
-      apiKey: 'test-key',
-      maxConcurrency: 4,
-      requestsPerMinute: 0,
-      timeoutMs: 5000,
-      structuredOutput: true,
-    });
-    const job = await invoke('generation/start', {
-      characterId: character.id,
-      settings: {
-        providerId: provider.id,
-        targetScenes: 12,
-        scenesPerCall: 4,
-        protectiveShare: 0.1,
-        temperature: 0.7,
-        topP: 0.95,
-        maxTokens: 2000,
-        budgetUsd: null,
-        dedupeThreshold: 0.7,
-      },
-    });
-    await expect
-      .poll(async () => (await invoke('jobs/get', { id: job.id })).status, { timeout: 60_000, interval: 250 })
-      .toBe('succeeded');
+    const character = await generatedOverHttp(stage, 12);
 
     await page.goto(serve.url);
     await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
+import type { CommandArg, CommandName, CommandResult } from '../../common/contract';
 import { repoRoot } from './paths';
 
 export interface ServeHandle {
@@ -64,4 +65,20 @@ export async function startServe(dataDir: string, extraArgs: string[] = []): Pro
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** A command through the web door, as any script holding the token may send it; throws its error message. */
+export async function invokeServe<K extends CommandName>(
+  serve: ServeHandle,
+  name: K,
+  arg: CommandArg<K>,
+): Promise<CommandResult<K>> {
+  const response = await fetch(`${serve.origin}/api/invoke/${name}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(arg),
+  });
+  const body = (await response.json()) as { result?: CommandResult<K>; error?: { message: string } };
+  if (!response.ok) throw new Error(`${name}: ${body.error?.message ?? response.status}`);
+  return body.result as CommandResult<K>;
 }

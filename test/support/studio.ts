@@ -5,11 +5,13 @@ import type {
   CommandArg,
   CommandName,
   CommandResult,
-  GenerationSettings,
   ProviderId,
   StudioError,
 } from '../../common/contract';
+import { fakeProviderDraft, generationSettings } from './drafts';
 import { fixture, tempDir } from './paths';
+
+export { fakeProviderDraft, generationSettings };
 
 /** A real studio on a real SQLite file in a fresh folder. */
 export function makeStudio(dataDir?: string): { studio: Studio; dir: string; cleanup: () => void } {
@@ -53,25 +55,6 @@ export async function createBeethoven(studio: Studio): Promise<CharacterId> {
   return character.id;
 }
 
-/** Generation settings as the tests use them: 20 scenes, 5 a call, 10% protective; `patch` overrides. */
-export function generationSettings(
-  providerId: ProviderId,
-  patch: Partial<GenerationSettings> = {},
-): GenerationSettings {
-  return {
-    providerId,
-    targetScenes: 20,
-    scenesPerCall: 5,
-    protectiveShare: 0.1,
-    temperature: 0.7,
-    topP: 0.95,
-    maxTokens: 2000,
-    budgetUsd: null,
-    dedupeThreshold: 0.7,
-    ...patch,
-  };
-}
-
 /** Beethoven with one profile: the paper's Wikipedia article, or `text` (a plain-text file). */
 export async function beethovenWithProfile(studio: Studio, text?: string): Promise<CharacterId> {
   const characterId = await createBeethoven(studio);
@@ -91,15 +74,8 @@ export async function addFakeProvider(
   options: { structuredOutput?: boolean; maxConcurrency?: number } = {},
 ): Promise<ProviderId> {
   const provider = await call(studio, 'providers/create', {
-    name: 'Fake',
-    preset: 'custom',
-    baseUrl,
-    model: 'fake-model',
-    modelPath: '',
-    apiKey: 'test-key',
+    ...fakeProviderDraft(baseUrl),
     maxConcurrency: options.maxConcurrency ?? 4,
-    requestsPerMinute: 0,
-    timeoutMs: 5000,
     structuredOutput: options.structuredOutput ?? true,
   });
   return provider.id;

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import type { Host, HostCheck } from '../../../common/contract';
-import { argument, findHost, numberOption, str, UsageError, type CliContext } from '../shared';
+import { argument, findHost, numberOption, pathOption, str, UsageError, type CliContext } from '../shared';
 
 /** `hosts list|add|test|trust|delete`: SSH hosts for remote training. */
 export async function hostsCommand(sub: string, ctx: CliContext): Promise<number> {
@@ -16,13 +15,12 @@ export async function hostsCommand(sub: string, ctx: CliContext): Promise<number
       return 0;
     }
     case 'add': {
-      const key = str(values, 'key');
       const created = await call('hosts/save', {
         name: str(values, 'name') ?? '',
         host: str(values, 'host') ?? '',
         port: numberOption(str(values, 'port'), '--port', 22),
         username: str(values, 'user') ?? '',
-        privateKeyPath: key ? path.resolve(key) : '',
+        privateKeyPath: pathOption(values, 'key') ?? '',
         python: str(values, 'python') ?? 'python3',
         remoteRoot: str(values, 'remote-root') ?? '.character-studio',
         gpuCount: numberOption(str(values, 'gpus'), '--gpus', 1),

@@ -1,5 +1,5 @@
 import type { Provider, ProviderDraft } from '../../../common/contract';
-import { argument, findProvider, numberOption, str, UsageError, type CliContext } from '../shared';
+import { argument, findProvider, numberOption, pathOption, str, UsageError, type CliContext } from '../shared';
 
 /** A provider as the `providers add` options describe it; main checks what is missing. */
 function draftOf(values: CliContext['values']): ProviderDraft {
@@ -10,7 +10,7 @@ function draftOf(values: CliContext['values']): ProviderDraft {
     preset,
     baseUrl: str(values, 'base-url') ?? '',
     model: str(values, 'model') ?? '',
-    modelPath: str(values, 'model-path') ?? '',
+    modelPath: pathOption(values, 'model-path') ?? '',
     ...(apiKey !== undefined && { apiKey }),
     maxConcurrency: numberOption(str(values, 'concurrency'), '--concurrency', preset === 'embedded' ? 1 : 4),
     requestsPerMinute: numberOption(str(values, 'rpm'), '--rpm', 0),

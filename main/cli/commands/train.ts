@@ -1,83 +1,72 @@
+import fs from 'node:fs';
 import type { TrainingConfig, TrainingRun } from '../../../common/contract';
 import { StudioFailure } from '../../core/errors';
+import { looksLikePath } from '../../core/training/base-model-check';
 import {
   argument,
   findCharacter,
   findHost,
   formatDuration,
+  interpreterOption,
+  localPath,
   numberOption,
   str as strOf,
   UsageError,
   type CliContext,
 } from '../shared';
 
-/** `train <character>`: starts, or resumes, a training run and follows it to the end. */
+/**
+ * `train <character>`: starts, or resumes, a training run and follows it to the end. The same
+ * command run again resumes the character's stopped or interrupted run; one with another base
+ * model, format or target (or `--new`) starts a new run instead, and says why.
+ */
 export async function trainCommand(ctx: CliContext): Promise<number> {
   const { studio, call, values, rest, io } = ctx;
   const character = await findCharacter(call, argument(rest, 0, '<character>', 'train'));
-  const str = (name: string) => strOf(values, name);
   const runs = await call('training/list', { characterId: character.id });
-  let run = runs.find((r) => r.status === 'stopped' || r.status === 'interrupted');
-  if (run && !str('base-model')) {
-    io.err(`Resuming the ${run.status} run of ${character.fullName} at step ${run.step}/${run.totalSteps}.`);
-    run = await call('training/resume', { id: run.id });
+  const resumable = runs.find((r) => r.status === 'stopped' || r.status === 'interrupted');
+  const asked = strOf(values, 'base-model') === undefined ? null : await configFromOptions(ctx);
+  const same = resumable && (asked === null || sameRun(resumable.config, asked));
+  let run: TrainingRun;
+  if (resumable && same && values.new !== true) {
+    io.err(
+      `Resuming the ${resumable.status} run of ${character.fullName} (${describeRun(resumable.config)}) at step ${resumable.step}/${resumable.totalSteps}.`,
+    );
+    const differs = asked ? settingsThatDiffer(resumable.config, asked) : [];
+    if (differs.length)
+      io.err(
+        `Note: it keeps its own settings (${differs.join('; ')}); to train with yours instead, run the same command with --new.`,
+      );
+    run = await call('training/resume', { id: resumable.id });
   } else {
-    const baseModel = str('base-model');
-    if (!baseModel)
+    if (!asked)
       throw new UsageError(
         'Missing --base-model (a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct, or a model folder).',
       );
-    const options = await call('training/options', {});
-    const presetId = str('preset');
-    const preset = presetId === undefined ? undefined : options.presets.find((p) => p.id === presetId);
-    if (presetId !== undefined && !preset)
-      throw new UsageError(`--preset must be one of ${options.presets.map((p) => p.id).join(', ')}.`);
-    const defaults = { ...options.defaults, ...preset?.hyperparameters };
-    const dtype = str('dtype') ?? defaults.dtype;
-    if (dtype !== 'auto' && dtype !== 'bf16' && dtype !== 'fp16' && dtype !== 'fp32')
-      throw new UsageError('--dtype must be auto, bf16, fp16 or fp32.');
-    const format = str('format') ?? 'chat';
-    if (format !== 'chat' && format !== 'character-llm')
-      throw new UsageError('--format must be chat or character-llm.');
-    const maxSteps = str('max-steps');
-    const hostKey = str('host');
-    const target = hostKey === undefined ? 'local' : (await findHost(call, hostKey)).id;
-    if (hostKey !== undefined && str('python') !== undefined)
-      io.err("Note: --python is ignored for a remote run; the host's python is used (hosts add --python).");
-    const config: TrainingConfig = {
-      baseModel,
-      format,
-      target,
-      python: str('python') ?? '',
-      hyperparameters: {
-        ...defaults,
-        epochs: numberOption(str('epochs'), '--epochs', defaults.epochs),
-        learningRate: numberOption(str('lr'), '--lr', defaults.learningRate),
-        loraRank: numberOption(str('rank'), '--rank', defaults.loraRank),
-        loraAlpha:
-          str('rank') === undefined ? defaults.loraAlpha : 2 * numberOption(str('rank'), '--rank', defaults.loraRank),
-        batchSize: numberOption(str('batch'), '--batch', defaults.batchSize),
-        maxLength: numberOption(str('max-length'), '--max-length', defaults.maxLength),
-        maxSteps: maxSteps === undefined ? null : numberOption(maxSteps, '--max-steps', 0),
-        fullFinetune: values.full === true || defaults.fullFinetune,
-        loadIn4bit: values.qlora === true || defaults.loadIn4bit,
-        dtype,
-      },
-    };
-    const estimate = await call('training/estimate', { characterId: character.id, config });
+    if (resumable)
+      io.err(
+        values.new === true
+          ? `Starting a new run (--new); the ${resumable.status} run (${describeRun(resumable.config)}) stays as it is.`
+          : `Starting a new run: the ${resumable.status} run of ${character.fullName} trains ${describeRun(resumable.config)}, and this one ${describeRun(asked)}. That run stays as it is; the same command with its base model and format resumes it.`,
+      );
+    const estimate = await call('training/estimate', { characterId: character.id, config: asked });
     io.err(
       `${estimate.examples} scenes (~${estimate.meanTokens} tokens each), ${estimate.steps} steps${estimate.memoryGiB ? `, about ${estimate.memoryGiB} GiB of GPU memory` : ''}${estimate.seconds !== null ? `, about ${formatDuration(estimate.seconds)} (${estimate.speedBasis ?? ''})` : ''}.`,
     );
     for (const warning of estimate.warnings) io.err(`Warning: ${warning}`);
-    run = await call('training/start', { characterId: character.id, config });
+    run = await call('training/start', { characterId: character.id, config: asked });
   }
   const id = run.id;
   let last = '';
+  // Warnings of earlier attempts were shown then; the trainer's new ones are shown as they come.
+  let warned = run.warnings.length;
   const off = studio.events.subscribe((name, payload) => {
     if (name === 'training/logged' && (payload as { runId: string }).runId === id)
       io.err(`  ${(payload as { line: string }).line}`);
     if (name !== 'training/progressed' || (payload as TrainingRun).id !== id) return;
     const r = payload as TrainingRun;
+    for (const warning of r.warnings.slice(warned)) io.err(`Warning: ${warning.message}`);
+    warned = Math.max(warned, r.warnings.length);
     const loss = r.points.at(-1)?.loss;
     const line = `[${r.status}] ${r.phase ?? ''} step ${r.step}/${r.totalSteps}${loss != null ? ` · loss ${loss.toFixed(4)}` : ''}${r.etaSeconds ? ` · ETA ${formatDuration(r.etaSeconds)}` : ''}`;
     if (line !== last) io.err(line);
@@ -101,6 +90,79 @@ export async function trainCommand(ctx: CliContext): Promise<number> {
   }
 }
 
+/** The run the options describe; paths are the user's, relative to where they stand. */
+async function configFromOptions(ctx: CliContext): Promise<TrainingConfig> {
+  const { call, values, io } = ctx;
+  const str = (name: string) => strOf(values, name);
+  const options = await call('training/options', {});
+  const presetId = str('preset');
+  const preset = presetId === undefined ? undefined : options.presets.find((p) => p.id === presetId);
+  if (presetId !== undefined && !preset)
+    throw new UsageError(`--preset must be one of ${options.presets.map((p) => p.id).join(', ')}.`);
+  const defaults = { ...options.defaults, ...preset?.hyperparameters };
+  const dtype = str('dtype') ?? defaults.dtype;
+  if (dtype !== 'auto' && dtype !== 'bf16' && dtype !== 'fp16' && dtype !== 'fp32')
+    throw new UsageError('--dtype must be auto, bf16, fp16 or fp32.');
+  const format = str('format') ?? 'chat';
+  if (format !== 'chat' && format !== 'character-llm') throw new UsageError('--format must be chat or character-llm.');
+  const maxSteps = str('max-steps');
+  const hostKey = str('host');
+  const target = hostKey === undefined ? 'local' : (await findHost(call, hostKey)).id;
+  if (hostKey !== undefined && str('python') !== undefined)
+    io.err("Note: --python is ignored for a remote run; the host's python is used (hosts add --python).");
+  return {
+    baseModel: baseModelOption(str('base-model') ?? '', target === 'local'),
+    format,
+    target,
+    python: target === 'local' ? (interpreterOption(values, 'python') ?? '') : '',
+    hyperparameters: {
+      ...defaults,
+      epochs: numberOption(str('epochs'), '--epochs', defaults.epochs),
+      learningRate: numberOption(str('lr'), '--lr', defaults.learningRate),
+      loraRank: numberOption(str('rank'), '--rank', defaults.loraRank),
+      loraAlpha:
+        str('rank') === undefined ? defaults.loraAlpha : 2 * numberOption(str('rank'), '--rank', defaults.loraRank),
+      batchSize: numberOption(str('batch'), '--batch', defaults.batchSize),
+      maxLength: numberOption(str('max-length'), '--max-length', defaults.maxLength),
+      maxSteps: maxSteps === undefined ? null : numberOption(maxSteps, '--max-steps', 0),
+      fullFinetune: values.full === true || defaults.fullFinetune,
+      loadIn4bit: values.qlora === true || defaults.loadIn4bit,
+      dtype,
+    },
+  };
+}
+
+/**
+ * `--base-model` for a local run: a folder (it looks like a path, or one by that name is here) is
+ * made absolute against where the user stands; anything else is a Hugging Face id. A remote run's
+ * folder is on its host and stays as typed.
+ */
+function baseModelOption(text: string, local: boolean): string {
+  const value = text.trim();
+  if (!local || !value) return value;
+  return looksLikePath(value) || fs.existsSync(localPath(value)) ? localPath(value) : value;
+}
+
+/** Whether a new config is the same run as a stored one: the same base model, format and machine. */
+function sameRun(stored: TrainingConfig, asked: TrainingConfig): boolean {
+  return stored.baseModel === asked.baseModel && stored.format === asked.format && stored.target === asked.target;
+}
+
+function describeRun(config: TrainingConfig): string {
+  return `${config.baseModel} in the ${config.format} format${config.target === 'local' ? '' : ' on its SSH host'}`;
+}
+
+/** Settings a resumed run keeps although the command asked for others, as `name: kept (asked)`. */
+function settingsThatDiffer(stored: TrainingConfig, asked: TrainingConfig): string[] {
+  const kept = stored.hyperparameters as unknown as Record<string, unknown>;
+  const wanted = asked.hyperparameters as unknown as Record<string, unknown>;
+  const differs = Object.keys(wanted)
+    .filter((key) => JSON.stringify(kept[key]) !== JSON.stringify(wanted[key]))
+    .map((key) => `${key}: ${JSON.stringify(kept[key])} (asked ${JSON.stringify(wanted[key])})`);
+  if (asked.python && stored.python !== asked.python) differs.push(`python: ${stored.python || 'the default'}`);
+  return differs;
+}
+
 /** Serves the character's latest finished run (or `--run <id>`) over the OpenAI protocol until Ctrl+C. */
 export async function chatServerCommand(ctx: CliContext): Promise<number> {
   const { studio, call, values, rest, io } = ctx;
@@ -117,8 +179,14 @@ export async function chatServerCommand(ctx: CliContext): Promise<number> {
         ? `${character.fullName} has no training run "${wanted}"; see the Train tab or \`train\` for its runs.`
         : `${character.fullName} has no finished training run yet; train one first (character-studio train).`,
     );
+  // One served model at a time: each holds its weights in memory.
+  for (const other of await call('training/served', {}))
+    if (other.runId !== run.id)
+      io.err(
+        `Stopping the model server of ${other.characterName}'s run ${other.runId} (${other.serving.model ?? 'loading'}) first.`,
+      );
   io.err(`Loading ${character.shortName}'s model from run ${run.id}…`);
-  const served = await call('training/serve', { id: run.id });
+  const served = await call('training/serve', { id: run.id, others: 'stop' });
   const { url, model } = served.serving ?? { url: null, model: null };
   if (values.json) io.out(JSON.stringify({ runId: run.id, url, model }, null, 2));
   else io.out(`${url}\nmodel: ${model}`);
@@ -131,7 +199,7 @@ export async function chatServerCommand(ctx: CliContext): Promise<number> {
 
 /** `doctor`: checks the trainer's Python environment. */
 export async function doctorCommand(ctx: CliContext): Promise<number> {
-  const report = await ctx.call('training/doctor', { python: strOf(ctx.values, 'python') ?? '' });
+  const report = await ctx.call('training/doctor', { python: interpreterOption(ctx.values, 'python') ?? '' });
   ctx.print(report, () => `${report.ok ? '✓' : '✗'} ${report.python}: ${report.summary}`);
   return report.ok ? 0 : 1;
 }

@@ -12,14 +12,15 @@ import type {
   TrainingHyperparameters,
   TrainingPreset,
   TrainingRun,
-  TrainingServing,
+  ServedRun,
+  TrainingExport,
   TrainingTransfer,
   ChatReply,
   ChatTurn,
 } from '../../../common/contract';
 import type { TrainerEvent } from '../../../common/trainer-protocol';
 import type { DatasetRepo } from '../../store/dataset-repo';
-import type { TrainingRepo, TrainingRunRow } from '../../store/training-repo';
+import { readWarnings, type TrainingRepo, type TrainingRunRow } from '../../store/training-repo';
 import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
@@ -34,8 +35,8 @@ import {
 import { foldTransfer } from '../trainer/events';
 import { environmentOf, failedEnvironment } from './doctor-report';
 import { estimateTraining } from './estimate';
-import { OpenAiCompatibleProvider } from '../llm/openai-provider';
-import { LlmError } from '../llm/types';
+import { ModelServers } from '../runtimes/model-servers';
+import { baseModelProblem, expandHome } from './base-model-check';
 import type { TrainerJob } from '../trainer/job';
 import { LocalTrainerLauncher } from '../trainer/local-launcher';
 import { ensureVenv, TrainerLaunchError } from '../trainer/python-env';
@@ -169,6 +170,13 @@ export const TRAINING_PRESETS: readonly TrainingPreset[] = [
 
 const PROGRESS_INTERVAL_MS = 250;
 
+/** Where the trainer's export writes each artifact, inside the run folder (export.py's names). */
+const EXPORT_FILES: Record<string, string> = {
+  merged: path.join('exports', 'merged'),
+  gguf: path.join('exports', 'model.gguf'),
+  adapter_gguf: path.join('exports', 'adapter.gguf'),
+};
+
 export interface TrainingServiceOptions {
   dataDir: string;
   /** The folder holding `character_trainer` (resources/trainer, or the packaged app's copy). */
@@ -193,17 +201,6 @@ type ActiveRun =
       detaching: boolean;
     };
 
-/**
- * A run being served: by the local Python, or on the run's SSH host behind a tunnel (`serving.url`
- * is then the tunnel's local end). `ready` settles once the model answers or the start failed;
- * `stop` ends the server (a remote one on its host too) and resolves once it is gone.
- */
-interface ServerEntry {
-  serving: TrainingServing;
-  ready: Promise<void>;
-  stop(): Promise<void>;
-}
-
 export class TrainingService {
   private readonly active = new Map<RunId, ActiveRun>();
   /** The last doctor report per local interpreter, for estimates. */
@@ -211,8 +208,10 @@ export class TrainingService {
   private readonly lastEmit = new Map<RunId, number>();
   /** Byte progress of the phase each live run is in (the base model's download); not persisted. */
   private readonly transfers = new Map<RunId, TrainingTransfer>();
-  /** Runs this process serves over the OpenAI protocol (the trainer's `serve`), with their state. */
-  private readonly servers = new Map<RunId, ServerEntry>();
+  /** Runs this process serves over the OpenAI protocol (the trainer's `serve`). */
+  private readonly servers: ModelServers;
+  /** Exports in progress (live state; the run's status stays `succeeded`), with the process doing each. */
+  private readonly exports = new Map<RunId, TrainingExport>();
   private settingUp = false;
 
   constructor(
@@ -225,7 +224,9 @@ export class TrainingService {
     private readonly options: TrainingServiceOptions,
     /** SSH hosts; without it only `target: 'local'` is accepted. */
     private readonly remote: RemoteHosts | null = null,
-  ) {}
+  ) {
+    this.servers = new ModelServers(events, options.trainerDir, (id) => this.emit(id, true));
+  }
 
   baseModels(): { baseModels: BaseModelOption[]; defaults: TrainingHyperparameters; presets: TrainingPreset[] } {
     return {
@@ -306,9 +307,16 @@ export class TrainingService {
     return estimate;
   }
 
-  async start(characterId: CharacterId, config: TrainingConfig): Promise<TrainingRun> {
+  async start(characterId: CharacterId, asked: TrainingConfig): Promise<TrainingRun> {
     const character = this.characters.get(characterId);
-    this.checkConfig(config);
+    this.checkConfig(asked);
+    // Stored as the trainer will read them: no surrounding blanks, `~` spelled out (local runs).
+    const local = asked.target === 'local';
+    const config: TrainingConfig = {
+      ...asked,
+      baseModel: local ? expandHome(asked.baseModel.trim()) : asked.baseModel.trim(),
+      python: local ? expandHome(asked.python.trim()) : asked.python.trim(),
+    };
     const id = this.newId() as RunId;
     const runDir = path.join(this.options.dataDir, 'runs', id);
     let written;
@@ -340,6 +348,7 @@ export class TrainingService {
 
   async stop(id: RunId): Promise<TrainingRun> {
     const row = this.row(id);
+    this.refuseWhileExporting(id);
     const active = this.active.get(id);
     if (!active) throw new StudioFailure('invalid_argument', `A ${row.status} run cannot be stopped.`);
     if (active.kind === 'local') active.launcher.stop();
@@ -374,6 +383,7 @@ export class TrainingService {
 
   async cancel(id: RunId): Promise<TrainingRun> {
     const row = this.row(id);
+    this.refuseWhileExporting(id);
     const active = this.active.get(id);
     if (active?.kind === 'local') active.launcher.cancel();
     else if (active?.kind === 'remote') {
@@ -400,8 +410,14 @@ export class TrainingService {
     return this.get(id);
   }
 
+  /**
+   * Exports a finished run (adapter, merged model, Modelfile, GGUF) by the trainer's `export`. The
+   * export is its own state (`exporting` on the run) and never changes the run's status: it stays
+   * `succeeded` throughout, and a failed or cancelled export leaves a message and nothing else.
+   */
   async export(id: RunId, options: { merged: boolean; gguf: boolean; ollamaName?: string }): Promise<TrainingRun> {
     const row = this.row(id);
+    if (this.exports.has(id)) throw new StudioFailure('conflict', 'This run is already exporting; wait for it to end.');
     if (this.active.has(id)) throw new StudioFailure('conflict', 'This run is busy; wait until it finishes.');
     if (row.status !== 'succeeded') {
       throw new StudioFailure('invalid_argument', 'Only a finished run can be exported. Resume it to the end first.');
@@ -409,8 +425,17 @@ export class TrainingService {
     // A remote run's adapter was downloaded into its local folder: export runs here, and needs the base model here too.
     // GGUF means both files llama.cpp and Ollama take: the merged model and, for a LoRA run, the adapter.
     const lora = !readStoredConfig(row.config).hyperparameters.fullFinetune;
+    const merged = options.merged || options.gguf;
+    this.exports.set(id, {
+      phase: null,
+      target: null,
+      merged,
+      gguf: options.gguf,
+      startedAt: this.clock.now(),
+      cancelling: false,
+    });
     await this.launch(id, 'export', {
-      merged: options.merged || options.gguf,
+      merged,
       gguf: options.gguf,
       gguf_adapter: options.gguf && lora,
       ...(options.ollamaName && { ollama_model_name: options.ollamaName }),
@@ -419,179 +444,76 @@ export class TrainingService {
   }
 
   /**
+   * Ends the run's export now (the trainer is killed: an export saves nothing worth waiting for).
+   * What it was rewriting when it ended (the merged model, a GGUF file) is removed, since it is
+   * half-written; the adapter and the run are untouched.
+   */
+  async cancelExport(id: RunId): Promise<TrainingRun> {
+    this.row(id);
+    const state = this.exports.get(id);
+    const active = this.active.get(id);
+    if (!state || active?.kind !== 'local')
+      throw new StudioFailure('invalid_argument', 'This run is not exporting; there is nothing to cancel.');
+    state.cancelling = true;
+    this.emit(id, true);
+    active.launcher.kill();
+    await active.exited;
+    return this.get(id);
+  }
+
+  /**
    * Serves a finished run over the OpenAI protocol on 127.0.0.1; resolves once the model is loaded
    * and the port answers. A run trained on an SSH host that is still configured is served there,
    * on its GPU, through an SSH tunnel whose local end is `serving.url`; other runs (and remote runs
    * whose host was deleted: their adapter was downloaded here) use the local Python.
+   * `others: 'stop'` first stops every other run this studio serves (each holds a model in memory).
    */
-  async serve(id: RunId): Promise<TrainingRun> {
+  async serve(id: RunId, others: 'stop' | 'keep' = 'keep'): Promise<TrainingRun> {
     const row = this.row(id);
-    const running = this.servers.get(id);
-    if (running) {
-      await running.ready;
-      return this.get(id);
+    if (!this.servers.servingOf(id)) {
+      if (row.status !== 'succeeded')
+        throw new StudioFailure('invalid_argument', 'Only a finished run can be served. Resume it to the end first.');
+      if (this.active.has(id)) throw new StudioFailure('conflict', 'This run is busy; wait until it finishes.');
     }
-    if (row.status !== 'succeeded')
-      throw new StudioFailure('invalid_argument', 'Only a finished run can be served. Resume it to the end first.');
-    if (this.active.has(id)) throw new StudioFailure('conflict', 'This run is busy; wait until it finishes.');
+    if (others === 'stop')
+      await Promise.all(
+        this.servers
+          .served()
+          .filter((other) => other !== id)
+          .map((other) => this.servers.stop(other)),
+      );
     const config = readStoredConfig(row.config);
-    const modelName = servedModelName(this.characters.get(row.character_id).shortName, id);
-    const found = config.target === 'local' ? null : (this.remote?.launcherFor(config.target) ?? null);
-    if (found) return this.serveRemote(id, row, config, modelName, found);
-    const python = config.python.trim() || this.options.defaultPython;
-    const launcher = new LocalTrainerLauncher({ python, trainerDir: this.options.trainerDir, stopGraceMs: 10_000 });
-    let settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
-    const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-    ready.catch(() => undefined); // awaited below; a server that ends later rejects nobody
-    const entry: ServerEntry = {
-      serving: { state: 'starting', url: null, model: null },
-      ready,
-      stop: async () => {
-        launcher.stop();
-        await launcher.waitForExit().catch(() => undefined);
-      },
-    };
-    launcher.on('event', (event) => {
-      if (event.type === 'phase' && event.name === 'serving' && event.url) {
-        entry.serving = { state: 'ready', url: event.url, model: event.model ?? null };
-        this.emit(id, true);
-        settle?.resolve();
-      }
+    await this.servers.serve({
+      id,
+      runDir: row.run_dir,
+      config,
+      modelName: servedModelName(this.characters.get(row.character_id).shortName, id),
+      python: config.python.trim() || this.options.defaultPython,
+      remote: config.target === 'local' ? null : (this.remote?.launcherFor(config.target) ?? null),
     });
-    launcher.on('log', (line) => this.events.emit('training/logged', { runId: id, line }));
-    launcher.on('exit', (exit) => {
-      this.servers.delete(id);
-      this.emit(id, true);
-      settle?.reject(new StudioFailure('unavailable', `The model server did not start: ${exit.message}`));
-    });
-    this.servers.set(id, entry);
-    try {
-      await launcher.start(
-        {
-          run_dir: row.run_dir,
-          base_model: config.baseModel,
-          format: config.format,
-          serve: { host: '127.0.0.1', model_name: modelName },
-        },
-        'serve',
-      );
-    } catch (error) {
-      this.servers.delete(id);
-      throw new StudioFailure('unavailable', error instanceof Error ? error.message : String(error));
-    }
-    this.emit(id, true);
-    await ready;
     return this.get(id);
   }
 
-  /**
-   * Serves the run in its remote folder on its SSH host (launcher.startServe). The entry ends, and
-   * `training/progressed` says `serving: null`, when the server exits there or the connection (and
-   * with it the tunnel) is lost; in the latter case the server is asked to stop once reachable.
-   */
-  private async serveRemote(
-    id: RunId,
-    row: TrainingRunRow,
-    config: TrainingConfig,
-    modelName: string,
-    found: { launcher: SshTrainerLauncher; label: string },
-  ): Promise<TrainingRun> {
-    const { launcher, label } = found;
-    const started = launcher.startServe(id, {
-      base_model: config.baseModel,
-      format: config.format,
-      serve: { model_name: modelName },
+  /** The runs this studio serves now, of every character. */
+  served(): ServedRun[] {
+    return this.servers.served().flatMap((runId) => {
+      const row = this.repo.get(runId);
+      const serving = this.servers.servingOf(runId);
+      if (!row || !serving) return [];
+      const character = this.characters.get(row.character_id);
+      return [{ runId, characterId: row.character_id, characterName: character.fullName, serving }];
     });
-    const ready = started.then(() => undefined);
-    ready.catch(() => undefined); // awaited below
-    const entry: ServerEntry = {
-      serving: { state: 'starting', url: null, model: null },
-      ready,
-      stop: () => launcher.stopServe(),
-    };
-    const end = (why: string): void => {
-      if (this.servers.get(id) !== entry) return;
-      this.servers.delete(id);
-      this.events.emit('training/logged', { runId: id, line: why });
-      this.emit(id, true);
-      void launcher.stopServe();
-    };
-    launcher.on('log', (line) => this.events.emit('training/logged', { runId: id, line }));
-    launcher.on('exit', (exit) => end(`the model server on ${label} ended: ${exit.message}`));
-    launcher.on('connection', (state, detail) => {
-      if (state === 'failed') end(detail);
-    });
-    this.servers.set(id, entry);
-    this.emit(id, true);
-    try {
-      const served = await started;
-      if (this.servers.get(id) === entry) {
-        entry.serving = { state: 'ready', url: served.url, model: served.model || modelName };
-        this.events.emit('training/logged', {
-          runId: id,
-          line: `serving on ${label} (${served.remoteUrl}) through an SSH tunnel at ${served.url}`,
-        });
-      }
-    } catch (error) {
-      if (this.servers.get(id) === entry) this.servers.delete(id);
-      this.emit(id, true);
-      throw new StudioFailure(
-        'unavailable',
-        `Could not serve the run on ${label}: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-    this.emit(id, true);
-    return this.get(id);
   }
 
-  /**
-   * The served run's reply to `messages` (the paper's inference settings, 256 new tokens at most),
-   * streamed as `training/chat-delta` events tagged with `requestId`.
-   */
-  async chat(id: RunId, requestId: string, messages: ChatTurn[]): Promise<ChatReply> {
+  chat(id: RunId, requestId: string, messages: ChatTurn[]): Promise<ChatReply> {
     this.row(id);
-    const serving = this.servers.get(id)?.serving;
-    if (!serving?.url || !serving.model)
-      throw new StudioFailure('conflict', 'This run is not being served: press "Serve on this computer" first.');
-    if (messages.at(-1)?.role !== 'user')
-      throw new StudioFailure('invalid_argument', 'The conversation must end with a message from you.');
-    const provider = new OpenAiCompatibleProvider({
-      preset: 'custom',
-      baseURL: serving.url,
-      apiKey: 'local',
-      model: serving.model,
-      supportsJsonSchema: false,
-      // A large model on a CPU can take minutes to read a long conversation.
-      firstTokenTimeoutMs: 600_000,
-    });
-    try {
-      const result = await provider.complete(
-        {
-          messages,
-          maxTokens: 256,
-          onDelta: (delta) => this.events.emit('training/chat-delta', { runId: id, requestId, ...delta }),
-        },
-        AbortSignal.timeout(900_000),
-      );
-      return { text: result.text, reasoning: result.reasoning ?? null };
-    } catch (error) {
-      // A model may well say nothing (an end of turn straight away); that is an answer, not a fault.
-      if (error instanceof LlmError && error.code === 'empty') return { text: '', reasoning: null };
-      throw new StudioFailure('unavailable', error instanceof Error ? error.message : String(error));
-    }
+    return this.servers.chat(id, requestId, messages);
   }
 
   /** Stops serving the run; resolves once the server process has exited (on its host too, when reachable). */
   async stopServing(id: RunId): Promise<TrainingRun> {
     this.row(id);
-    const server = this.servers.get(id);
-    if (server) {
-      await server.stop();
-      if (this.servers.get(id) === server) {
-        this.servers.delete(id);
-        this.emit(id, true);
-      }
-    }
+    await this.servers.stop(id);
     return this.get(id);
   }
 
@@ -639,7 +561,7 @@ export class TrainingService {
         run.settle();
       }),
       // A model server is only reachable through this studio's tunnel: none is left running on a host.
-      ...[...this.servers.keys()].map((id) => this.stopServing(id)),
+      this.servers.stopAll(),
     ]);
   }
 
@@ -652,9 +574,14 @@ export class TrainingService {
     const all = [...this.active.entries()].filter(
       (entry): entry is [RunId, Extract<ActiveRun, { kind: 'local' }>] => entry[1].kind === 'local',
     );
-    for (const [, run] of all) {
+    for (const [id, run] of all) {
       try {
-        run.launcher.stop();
+        // An export saves nothing worth waiting for; it ends as cancelled and the run stays finished.
+        const exporting = this.exports.get(id);
+        if (exporting) {
+          exporting.cancelling = true;
+          run.launcher.kill();
+        } else run.launcher.stop();
       } catch {
         // already exiting
       }
@@ -723,14 +650,12 @@ export class TrainingService {
     const job = this.jobFor(row, exportOptions);
     launcher.on('event', (event) => this.onEvent(id, event, command));
     launcher.on('log', (line) => this.events.emit('training/logged', { runId: id, line }));
+    // An export is not training: the run stays `succeeded` (and out of recover()'s reach).
     this.repo.update(
       id,
-      {
-        status: 'running',
-        message: null,
-        runner: runnerId(),
-        ...(command === 'train' ? { finishedAt: null } : { phase: 'exporting' }),
-      },
+      command === 'train'
+        ? { status: 'running', message: null, runner: runnerId(), finishedAt: null }
+        : { message: null },
       this.clock.now(),
     );
     const exited = new Promise<void>((resolve) => {
@@ -745,10 +670,11 @@ export class TrainingService {
       await launcher.start(job, command);
     } catch (error) {
       this.active.delete(id);
+      this.exports.delete(id);
       const message = error instanceof Error ? error.message : String(error);
       this.repo.update(
         id,
-        { status: command === 'export' ? 'succeeded' : 'failed', message, runner: null },
+        command === 'export' ? { message } : { status: 'failed', message, runner: null },
         this.clock.now(),
       );
       this.emit(id, true);
@@ -933,8 +859,14 @@ export class TrainingService {
     const transfer = foldTransfer(this.transfers.get(id) ?? null, event);
     if (transfer) this.transfers.set(id, transfer);
     else this.transfers.delete(id);
+    const exporting = command === 'export' ? this.exports.get(id) : undefined;
     switch (event.type) {
       case 'phase':
+        if (exporting) {
+          exporting.phase = event.name;
+          exporting.target = event.target ?? null;
+          break;
+        }
         this.repo.update(
           id,
           {
@@ -981,6 +913,13 @@ export class TrainingService {
           now,
         );
         break;
+      case 'warning':
+        this.repo.addWarning(
+          id,
+          { code: event.code, message: event.message, sceneIds: event.scene_ids ?? [], at: event.ts * 1000 },
+          now,
+        );
+        break;
       case 'error': {
         this.repo.update(id, { message: event.hint ? `${event.message} ${event.hint}` : event.message }, now);
         // A failed GGUF conversion still lists what it wrote before it (merged model, Modelfile).
@@ -997,18 +936,7 @@ export class TrainingService {
   private onExit(id: RunId, exit: TrainerExit, command: 'train' | 'export'): void {
     this.transfers.delete(id); // a killed trainer sends no terminal event
     if (command === 'export') {
-      // Exporting never changes what the run is: it stays finished, with a note when something failed.
-      this.repo.update(
-        id,
-        {
-          status: 'succeeded',
-          phase: 'exported',
-          message: exit.meaning === 'done' ? null : exit.message,
-          runner: null,
-        },
-        this.clock.now(),
-      );
-      this.emit(id, true);
+      this.onExportExit(id, exit);
       return;
     }
     const statusOf: Record<TrainerExit['meaning'], RunStatus> = {
@@ -1035,11 +963,43 @@ export class TrainingService {
     this.emit(id, true);
   }
 
+  /** Exporting never changes what the run is: it stays finished, with a note when something failed. */
+  private onExportExit(id: RunId, exit: TrainerExit): void {
+    const state = this.exports.get(id);
+    this.exports.delete(id);
+    let message = exit.meaning === 'done' ? null : exit.message;
+    if (state?.cancelling) {
+      // What was being rewritten is half-written: removed, so no listed artifact is broken.
+      const row = this.row(id);
+      const torn = (
+        state.phase === 'merging'
+          ? ['merged']
+          : state.phase === 'converting'
+            ? [state.target === 'adapter_gguf' ? 'adapter_gguf' : 'gguf']
+            : []
+      ).filter((kind) => fs.existsSync(path.join(row.run_dir, EXPORT_FILES[kind]!)));
+      for (const kind of torn) fs.rmSync(path.join(row.run_dir, EXPORT_FILES[kind]!), { recursive: true, force: true });
+      this.repo.dropOutputs(id, torn, this.clock.now());
+      message = `Export cancelled${torn.length ? `; the half-written ${torn.join(', ')} was removed` : ''}. The run and its adapter are unchanged.`;
+    }
+    this.repo.update(id, { message }, this.clock.now());
+    this.emit(id, true);
+  }
+
   private emit(id: RunId, force: boolean): void {
     const now = this.clock.now();
     if (!force && now - (this.lastEmit.get(id) ?? 0) < PROGRESS_INTERVAL_MS) return;
     this.lastEmit.set(id, now);
     this.events.emit('training/progressed', this.get(id));
+  }
+
+  /** Stop and cancel are about training; an export in flight has its own cancel. */
+  private refuseWhileExporting(id: RunId): void {
+    if (this.exports.has(id))
+      throw new StudioFailure(
+        'conflict',
+        'The run has finished and is exporting now; cancel the export (training/export-cancel) to end it.',
+      );
   }
 
   private row(id: RunId): TrainingRunRow {
@@ -1053,19 +1013,27 @@ export class TrainingService {
     return all.filter((scene) => scene.experience !== null);
   }
 
+  /** What is wrong with `baseModel` for a run on `target` (base-model-check.ts); null when nothing is. */
+  baseModelProblem(baseModel: string, target: 'local' | HostId): string | null {
+    return baseModelProblem(baseModel, target === 'local' ? 'local' : 'remote');
+  }
+
   private checkConfig(config: TrainingConfig): void {
-    if (!config.baseModel.trim()) {
-      throw new StudioFailure(
-        'invalid_argument',
-        'Choose a base model: a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct, or a model folder.',
-      );
-    }
     if (config.target !== 'local' && !this.remote?.launcherFor(config.target)) {
       throw new StudioFailure(
         'invalid_argument',
         `There is no SSH host "${config.target}" to train on: choose one from Settings → Hosts (hosts/list), or "local".`,
       );
     }
+    const problem = this.baseModelProblem(config.baseModel, config.target);
+    if (problem) throw new StudioFailure('invalid_argument', problem);
+    const python = config.python.trim();
+    // The trainer runs in the run's folder: a relative interpreter would be looked for there.
+    if (config.target === 'local' && /[\\/]/.test(python) && !path.isAbsolute(expandHome(python)))
+      throw new StudioFailure(
+        'invalid_argument',
+        `The Python interpreter "${python}" is a relative path: give its absolute path (e.g. /home/me/venv/bin/python), or leave it empty for the studio's own environment.`,
+      );
     const h = config.hyperparameters;
     if (!h.fullFinetune && !(h.loraRank >= 1))
       throw new StudioFailure('invalid_argument', 'The LoRA rank must be positive.');
@@ -1108,7 +1076,9 @@ export class TrainingService {
       message: row.message,
       points: this.repo.points(row.id),
       transfer: this.transfers.get(row.id) ?? null,
-      serving: this.servers.get(row.id)?.serving ?? null,
+      serving: this.servers.servingOf(row.id),
+      exporting: this.exports.get(row.id) ?? null,
+      warnings: readWarnings(row.warnings),
       createdAt: row.created_at,
       updatedAt: row.updated_at,
       finishedAt: row.finished_at,

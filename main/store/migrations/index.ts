@@ -5,6 +5,7 @@ import m004 from './004_hosts.sql';
 import m005 from './005_training_memory.sql';
 import m006 from './006_jobs_rerun.sql';
 import m007 from './007_format_problems.sql';
+import m008 from './008_training_warnings.sql';
 
 /** Every migration, in order. Ids are consecutive from 1; a shipped migration is never edited. */
 export interface Migration {
@@ -21,4 +22,5 @@ export const migrations: readonly Migration[] = [
   { id: 5, name: 'training_memory', sql: m005 },
   { id: 6, name: 'jobs_rerun', sql: m006 },
   { id: 7, name: 'format_problems', sql: m007 },
+  { id: 8, name: 'training_warnings', sql: m008 },
 ];

@@ -84,6 +84,20 @@ export function useEstimate(characterId: CharacterId, settings: GenerationSettin
 export const useTrainingOptions = () =>
   useQuery({ queryKey: ['training/options', {}], queryFn: () => invoke('training/options', {}), staleTime: Infinity });
 export const useTrainingRuns = (characterId: CharacterId) => useCommandQuery('training/list', { characterId });
+/** The runs this studio serves now, of every character; refetched when a run's serving changes. */
+export const useServedRuns = () => useCommandQuery('training/served', {});
+
+/** Whether a base model can be trained on the target; a problem says what is wrong and what to do. */
+export function useBaseModelCheck(baseModel: string, target: TrainingConfig['target'] | null) {
+  return useQuery({
+    queryKey: ['training/check-model', { baseModel, target }],
+    queryFn: () => invoke('training/check-model', { baseModel, target: target ?? 'local' }),
+    enabled: target !== null && baseModel.trim() !== '',
+    placeholderData: keepPreviousData,
+    staleTime: 5_000,
+    retry: false,
+  });
+}
 
 /**
  * The estimate for a config the caller has already debounced; null disables it. `environmentAt`: when the environment check last answered (0: never). Main times the run with the
@@ -201,7 +215,13 @@ export function subscribeToStudioEvents(): () => void {
       }
     }),
     studio().on('dataset/changed', ({ characterId }) => invalidateDatasetSoon(characterId)),
-    studio().on('training/progressed', (run) => storeRun(run)),
+    studio().on('training/progressed', (run) => {
+      const before = queryClient.getQueryData<TrainingRun>(['training/get', { id: run.id }])?.serving ?? null;
+      storeRun(run);
+      // Progress comes a few times a second; the served list changes only when a server does.
+      if (JSON.stringify(before) !== JSON.stringify(run.serving ?? null))
+        void queryClient.invalidateQueries({ queryKey: ['training/served'] });
+    }),
     studio().on('training/logged', ({ runId, line }) => useTrainingLogs.getState().append(runId, line)),
   ];
   return () => offs.forEach((off) => off());

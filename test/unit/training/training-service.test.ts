@@ -5,37 +5,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import type { CharacterId, TrainingConfig, TrainingRun, TrainingServing } from '../../../common/contract';
 import { parameterCount } from '../../../main/core/training/estimate';
-import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
-import { repoRoot, tempDir } from '../../support/paths';
-import { studioResponder } from '../../support/studio-responder';
-import { call, callError, generatedBeethoven, makeStudio } from '../../support/studio';
-import { buildTinyModel, tinyTrainingConfig, venvPython } from '../trainer/fixtures';
+import { repoRoot } from '../../support/paths';
+import { call, callError, type makeStudio } from '../../support/studio';
+import { tinyTrainingConfig, venvPython } from '../trainer/fixtures';
+import { openTrainingBench } from './bench';
 
 /**
  * The studio end to end from generated scenes to a trained adapter: the real pipeline fills the
  * dataset (through the fake LLM server), the real trainer trains a tiny random Llama on CPU.
  */
+let bench: Awaited<ReturnType<typeof openTrainingBench>>;
 let env: ReturnType<typeof makeStudio>;
-let server: FakeLlmServer;
 let characterId: CharacterId;
 let model: string;
-const models = tempDir('cs-train-model-');
 
 function config(patch: Partial<TrainingConfig['hyperparameters']> = {}): TrainingConfig {
   return { ...tinyTrainingConfig(model, 'local', patch), python: venvPython };
 }
 
 beforeAll(async () => {
-  model = buildTinyModel(path.join(models.dir, 'tiny'));
-  env = makeStudio();
-  server = await startFakeLlmServer({ responder: studioResponder() });
-  characterId = await generatedBeethoven(env.studio, server.baseURL, 12);
+  bench = await openTrainingBench(12);
+  ({ env, characterId, model } = bench);
 }, 120_000);
 afterAll(async () => {
-  await env?.studio.shutdown();
-  env?.cleanup();
-  await server?.close();
-  models.cleanup();
+  await bench?.close();
 });
 
 describe('training a character from its generated dataset', () => {

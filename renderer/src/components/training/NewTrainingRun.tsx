@@ -7,7 +7,14 @@ import type {
   TrainingRun,
 } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
-import { storeRun, useCommand, useHosts, useTrainerDoctor, useTrainingEstimate } from '../../lib/queries';
+import {
+  storeRun,
+  useBaseModelCheck,
+  useCommand,
+  useHosts,
+  useTrainerDoctor,
+  useTrainingEstimate,
+} from '../../lib/queries';
 import { useUi, type TrainingDraft } from '../../state/ui';
 import { NumberField as NumberInput, useDebounced, type NumberFieldProps } from '../form-fields';
 import { DoctorResult } from './DoctorResult';
@@ -78,6 +85,13 @@ export function NewTrainingRun({
   const host = remote ? hosts.data?.find((h) => h.id === text('target')) : undefined;
   const activePreset = options.presets.find((p) => matchesPreset(config, p));
   const noData = estimate.data?.examples === 0;
+  // A typed model (a folder or a hub id) is checked where it will train, as the user types.
+  const customModel = useDebounced(modelChoice === OTHER_MODEL ? text('customModel').trim() : '', 400);
+  const modelCheck = useBaseModelCheck(customModel, modelChoice === OTHER_MODEL ? (config?.target ?? 'local') : null);
+  const modelProblem =
+    modelChoice === OTHER_MODEL && customModel === text('customModel').trim()
+      ? (modelCheck.data?.problem ?? null)
+      : null;
 
   const onStart = async () => {
     if (!config) return;
@@ -139,11 +153,13 @@ export function NewTrainingRun({
                 value={text('customModel')}
                 placeholder="e.g. Qwen/Qwen2.5-3B-Instruct or /models/my-base"
                 spellCheck={false}
-                aria-invalid={errors.customModel ? true : undefined}
+                aria-invalid={errors.customModel || modelProblem ? true : undefined}
                 onChange={(e) => set('customModel', e.target.value)}
               />
-              {errors.customModel ? (
-                <small className="field-error">{errors.customModel}</small>
+              {errors.customModel || modelProblem ? (
+                <small className="field-error" role="alert" data-testid="base-model-problem">
+                  {errors.customModel ?? modelProblem}
+                </small>
               ) : (
                 <small>
                   A model on the Hugging Face hub (downloaded on first use; gated ones need a login) or a folder with
@@ -417,7 +433,7 @@ export function NewTrainingRun({
           )}
           <button
             className="primary start"
-            disabled={!config || Boolean(live) || start.isPending || noData}
+            disabled={!config || Boolean(live) || start.isPending || noData || Boolean(modelProblem)}
             onClick={() => void onStart()}
           >
             {start.isPending ? 'Starting…' : 'Start training'}

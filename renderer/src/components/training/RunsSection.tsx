@@ -1,4 +1,4 @@
-import type { BaseModelOption, RunStatus, TrainingRun } from '../../../../common/contract';
+import type { BaseModelOption, RunStatus, TrainingExport, TrainingRun } from '../../../../common/contract';
 import { formatDuration, formatPercent, formatTime } from '../generation/format';
 import { storeRun, useCommand } from '../../lib/queries';
 import { CancelAndClose, EarlierWork, WorkMessage } from '../work-card';
@@ -44,6 +44,8 @@ export function RunsSection({
         row={(run) => (
           <>
             <RunStatusBadge status={run.status} />
+            {run.serving && <ServingBadge run={run} />}
+            {run.exporting && <span className="status status-running">Exporting</span>}
             <span>{formatTime(run.createdAt)}</span>
             <span className="muted">
               {modelName(run.config.baseModel, baseModels)} · step {run.step.toLocaleString('en-US')} of{' '}
@@ -59,6 +61,19 @@ export function RunsSection({
 
 export function RunStatusBadge({ status }: { status: RunStatus }) {
   return <span className={`status status-${status}`}>{RUN_STATUS_LABEL[status]}</span>;
+}
+
+/** An earlier run still answering chat apps says so, folded or not: it holds a model in memory. */
+function ServingBadge({ run }: { run: TrainingRun }) {
+  return (
+    <span
+      className="status status-serving"
+      data-testid="serving-badge"
+      title={run.serving?.url ? `Served at ${run.serving.url} as ${run.serving.model ?? ''}` : undefined}
+    >
+      {run.serving?.state === 'ready' ? 'Serving' : 'Loading to serve'}
+    </span>
+  );
 }
 
 function lastLoss(run: TrainingRun): number | null {
@@ -86,7 +101,8 @@ function RunCard({
   const resume = useCommand('training/resume');
   const cancel = useCommand('training/cancel');
   const exportRun = useCommand('training/export');
-  const busy = stop.isPending || resume.isPending || cancel.isPending || exportRun.isPending;
+  const cancelExport = useCommand('training/export-cancel');
+  const busy = stop.isPending || resume.isPending || cancel.isPending || exportRun.isPending || cancelExport.isPending;
   const live = LIVE.includes(run.status);
   const h = run.config.hyperparameters;
   const percent = run.totalSteps > 0 ? Math.min(100, Math.round((run.step / run.totalSteps) * 100)) : 0;
@@ -144,7 +160,16 @@ function RunCard({
               {run.outputs.checkpoint || run.status !== 'failed' ? 'Resume' : 'Try again'}
             </button>
           )}
-          {run.status === 'succeeded' && (
+          {run.status === 'succeeded' && run.exporting && (
+            <button
+              onClick={() => cancelExport.mutate({ id: run.id }, onDone)}
+              disabled={busy || run.exporting.cancelling}
+              title="Ends the export now; the trained run and what earlier exports wrote stay."
+            >
+              {run.exporting.cancelling ? 'Cancelling export…' : 'Cancel export'}
+            </button>
+          )}
+          {run.status === 'succeeded' && !run.exporting && (
             <>
               <button
                 onClick={() => exportRun.mutate({ id: run.id, merged: true, gguf: false }, onDone)}
@@ -173,7 +198,19 @@ function RunCard({
 
       <WorkMessage message={run.message} failed={run.status === 'failed'} />
 
-      {live && run.transfer && <TransferProgress transfer={run.transfer} />}
+      {run.warnings.length > 0 && (
+        <ul className="run-warnings" aria-label="Trainer warnings">
+          {run.warnings.map((w) => (
+            <li key={`${w.code}:${w.message}`} data-code={w.code}>
+              {w.message}
+            </li>
+          ))}
+        </ul>
+      )}
+
+      {run.exporting && <ExportProgress exporting={run.exporting} />}
+
+      {(live || run.exporting) && run.transfer && <TransferProgress transfer={run.transfer} />}
 
       <div className="job-overall">
         <div
@@ -235,9 +272,31 @@ function RunCard({
 
       {run.status === 'succeeded' && <ServePanel run={run} characterName={characterName} />}
       <ArtifactList run={run} />
-      <LogView runId={run.id} live={live} />
+      <LogView runId={run.id} live={live || Boolean(run.exporting)} />
     </article>
   );
+}
+
+/** The export in progress: its own state beside the finished run, never its steps or status. */
+function ExportProgress({ exporting }: { exporting: TrainingExport }) {
+  const what = exporting.gguf ? 'the merged model and GGUF files' : 'the merged model';
+  return (
+    <p className="export-progress" role="status" data-testid="export-progress">
+      <span className="pulse" aria-hidden="true" />
+      <strong>Exporting {what}</strong>
+      <span className="muted">
+        {' '}
+        · {exporting.cancelling ? 'cancelling…' : exportPhase(exporting)} · started {formatTime(exporting.startedAt)}
+      </span>
+    </p>
+  );
+}
+
+function exportPhase(exporting: TrainingExport): string {
+  if (exporting.phase === null) return 'starting the trainer';
+  if (exporting.phase === 'converting')
+    return exporting.target === 'adapter_gguf' ? 'converting the adapter to GGUF' : 'converting the model to GGUF';
+  return phaseLabel(exporting.phase);
 }
 
 /** Epochs as run so far: whole ones plain, partial ones with two decimals. */

@@ -1,5 +1,6 @@
+import { useState } from 'react';
 import type { TrainingRun } from '../../../../common/contract';
-import { storeRun, useCommand, useHosts } from '../../lib/queries';
+import { storeRun, useCommand, useHosts, useServedRuns } from '../../lib/queries';
 import { CopyButton } from './ArtifactList';
 import { ChatBox } from './ChatBox';
 
@@ -16,6 +17,13 @@ export function ServePanel({ run, characterName }: { run: TrainingRun; character
   const busy = serve.isPending || stop.isPending;
   const hosts = useHosts();
   const host = run.config.target === 'local' ? undefined : hosts.data?.find((h) => h.id === run.config.target);
+  // Other models this studio serves: each holds its weights in memory, so serving another asks first.
+  const others = (useServedRuns().data ?? []).filter((s) => s.runId !== run.id);
+  const [asking, setAsking] = useState(false);
+  const serveWith = (choice: 'stop' | 'keep') => {
+    setAsking(false);
+    serve.mutate({ id: run.id, others: choice }, onDone);
+  };
 
   return (
     <section className="serve-panel" aria-label="Chat with this model">
@@ -26,11 +34,33 @@ export function ServePanel({ run, characterName }: { run: TrainingRun; character
             {stop.isPending ? 'Stopping…' : 'Stop serving'}
           </button>
         ) : (
-          <button className="primary" onClick={() => serve.mutate({ id: run.id }, onDone)} disabled={busy}>
+          <button
+            className="primary"
+            onClick={() => (others.length > 0 ? setAsking(true) : serveWith('keep'))}
+            disabled={busy || asking}
+          >
             {host ? `Serve on ${host.name}` : 'Serve on this computer'}
           </button>
         )}
       </div>
+      {asking && (
+        <div className="serve-ask" role="alertdialog" aria-label="Another model is being served">
+          <p>
+            {others.map((o) => `${o.characterName}'s model ${o.serving.model ?? '(loading)'}`).join(' and ')}{' '}
+            {others.length === 1 ? 'is' : 'are'} being served already, and each model holds its weights in memory. Stop{' '}
+            {others.length === 1 ? 'it' : 'them'} and serve this one?
+          </p>
+          <div className="serve-ask-actions">
+            <button className="primary" onClick={() => serveWith('stop')}>
+              Stop {others.length === 1 ? 'it' : 'them'} and serve this one
+            </button>
+            <button onClick={() => serveWith('keep')}>Serve both</button>
+            <button className="ghost" onClick={() => setAsking(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
       {!serving ? (
         <p className="muted">
           {host
