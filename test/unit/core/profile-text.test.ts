@@ -1,14 +1,8 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { StudioFailure } from '../../../main/core/errors';
-import {
-  countWords,
-  decodeProfileBytes,
-  headingOf,
-  MAX_PROFILE_BYTES,
-  readProfile,
-  splitLong,
-} from '../../../main/core/profile-text';
+import { readProfile, splitLong } from '../../../main/core/profile-chunks';
+import { countWords, decodeProfileBytes, headingOf, MAX_PROFILE_BYTES } from '../../../main/core/profile-text';
 import { fixture } from '../../support/paths';
 
 const beethoven = fs.readFileSync(fixture('wiki_Beethoven.txt'), 'utf8');
@@ -88,7 +82,7 @@ describe('reading writers’ material', () => {
     const big = 'word '.repeat((50 * 1024 * 1024) / 5);
     const error = failure(() => readProfile(big, 'huge.txt'));
     expect(error.code).toBe('too_large');
-    expect(error.message).toMatch(/huge\.txt is 50\.0 MB; a profile can be at most 8 MB\. Split it/);
+    expect(error.message).toMatch(/The text of huge\.txt is 50\.0 MB; a profile can be at most 8 MB\. Split it/);
   });
 });
 
