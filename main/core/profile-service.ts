@@ -98,7 +98,7 @@ export class ProfileService {
       const owner = this.characters.get(character.id);
       const title = this.uniqueTitle(
         owner.id,
-        wantedTitle || read.title || fileName?.replace(/\.[^.]+$/, '') || `${owner.shortName} notes`,
+        oneLine(wantedTitle || read.title || fileName?.replace(/\.[^.]+$/, '') || `${owner.shortName} notes`),
       );
       const now = this.clock.now();
       this.repo.insert(
