@@ -2,7 +2,9 @@
 //  - serve cold start: from spawning `character-studio serve` to the first rendered page in
 //    Chromium (median of 5, each a fresh process and data folder);
 //  - renderer bundle size;
-//  - the TypeScript benchmarks of test/bench/ (LLM gateway throughput, …).
+//  - the TypeScript benchmarks of test/bench/ (LLM gateway throughput, the profile-import fuzzer, …).
+// `node scripts/bench.mjs <name>` runs only the test/bench files whose name contains <name> (after a
+// build), and keeps the other figures already in bench-output/bench.json.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,44 +52,58 @@ async function coldStart(browser) {
   return { serverReadyMs: ready - started, firstPageMs: firstPage - started };
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
-await coldStart(browser); // warm the OS file cache once, as a user's second launch would be
-const runs = [];
-for (let i = 0; i < 5; i++) runs.push(await coldStart(browser));
-await browser.close();
+const only = process.argv[2];
+const benchJson = path.join(outDir, 'bench.json');
+const results = only && fs.existsSync(benchJson) ? JSON.parse(fs.readFileSync(benchJson, 'utf8')) : {};
+if (!only) Object.assign(results, await browserFigures());
 
-const bundle = path.join(root, 'dist', 'renderer', 'assets');
-const sizes = Object.fromEntries(
-  fs
-    .readdirSync(bundle)
-    .filter((f) => !f.endsWith('.map'))
-    .map((f) => [f, fs.statSync(path.join(bundle, f)).size]),
-);
-const results = {
-  machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, date: new Date().toISOString() },
-  serveColdStart: {
-    runs: runs.map((r) => ({ serverReadyMs: Math.round(r.serverReadyMs), firstPageMs: Math.round(r.firstPageMs) })),
-    medianServerReadyMs: Math.round(median(runs.map((r) => r.serverReadyMs))),
-    medianFirstPageMs: Math.round(median(runs.map((r) => r.firstPageMs))),
-  },
-  rendererBundleBytes: sizes,
-};
+async function browserFigures() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  await coldStart(browser); // warm the OS file cache once, as a user's second launch would be
+  const runs = [];
+  for (let i = 0; i < 5; i++) runs.push(await coldStart(browser));
+  await browser.close();
+
+  const bundle = path.join(root, 'dist', 'renderer', 'assets');
+  const sizes = Object.fromEntries(
+    fs
+      .readdirSync(bundle)
+      .filter((f) => !f.endsWith('.map'))
+      .map((f) => [f, fs.statSync(path.join(bundle, f)).size]),
+  );
+  return {
+    machine: {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      node: process.version,
+      date: new Date().toISOString(),
+    },
+    serveColdStart: {
+      runs: runs.map((r) => ({ serverReadyMs: Math.round(r.serverReadyMs), firstPageMs: Math.round(r.firstPageMs) })),
+      medianServerReadyMs: Math.round(median(runs.map((r) => r.serverReadyMs))),
+      medianFirstPageMs: Math.round(median(runs.map((r) => r.firstPageMs))),
+    },
+    rendererBundleBytes: sizes,
+  };
+}
 
 // TypeScript benchmarks in test/bench/ (each exports `run(): Promise<object>`), bundled on the fly.
 const benchDir = path.join(root, 'test', 'bench');
 const buildDir = path.join(outDir, '.build');
-const entries = fs.readdirSync(benchDir).filter((f) => f.endsWith('.ts'));
+const entries = fs
+  .readdirSync(benchDir)
+  .filter((f) => f.endsWith('.ts') && (!only || f.includes(only) || f.endsWith('-main.ts')));
 await build({
   entryPoints: entries.map((f) => path.join(benchDir, f)),
   outdir: buildDir,
@@ -98,6 +114,7 @@ await build({
   format: 'esm',
   external: ['better-sqlite3', 'node-llama-cpp', 'ssh2'],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  loader: { '.sql': 'text' },
   logLevel: 'warning',
 });
 for (const file of entries.filter((f) => !f.endsWith('-main.ts')).sort()) {

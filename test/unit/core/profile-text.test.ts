@@ -144,13 +144,13 @@ describe('the paper’s format is split exactly as the paper’s code splits it 
 
 describe('hostile text (issue 8, points 17–19)', () => {
   it('normalises a long run of spaces inside a line in linear time', () => {
-    const text = `word${' '.repeat(1_000_000)}word  \n`;
+    const text = `word${' '.repeat(200_000)}word  \n`;
     const started = performance.now();
     const read = readProfile(text, null);
-    expect(performance.now() - started).toBeLessThan(5_000); // quadratic: ~15 minutes
+    expect(performance.now() - started).toBeLessThan(5_000); // quadratic before: over a minute
     expect(squash(read.chunks.join(''))).toBe('wordword');
     expect(read.chunks.every((chunk) => chunk.length <= 100_000)).toBe(true);
-    const titled = `#${' '.repeat(1_000_000)}x\ny`;
+    const titled = `#${' '.repeat(200_000)}x\ny`;
     const t2 = performance.now();
     expect(readProfile(titled, null).chunks.join('')).toContain('x\ny');
     expect(performance.now() - t2).toBeLessThan(5_000);
@@ -158,7 +158,8 @@ describe('hostile text (issue 8, points 17–19)', () => {
 
   it('cuts a paragraph of 125,000 emoji between characters, never inside a surrogate pair or a cluster', () => {
     const family = '👨‍👩‍👧'; // one grapheme of five code points
-    const text = `${'😀'.repeat(125_000)}\n\n${family.repeat(30_000)}`;
+    // An odd first character, so cuts every 100,000 code units would land inside pairs and clusters.
+    const text = `x${'😀'.repeat(125_000)}\n\ny${family.repeat(30_000)}`;
     const read = readProfile(text, 'emoji.txt');
     expect(read.chunks.length).toBeGreaterThan(4);
     expect(read.chunks.join('')).toBe(text.replace('\n\n', ''));
@@ -167,7 +168,7 @@ describe('hostile text (issue 8, points 17–19)', () => {
       expect(chunk).not.toMatch(/\p{Cs}|\uFFFD/u);
     }
     for (const chunk of read.chunks.filter((c) => c.includes('👨'))) {
-      expect(chunk.startsWith('👨') && chunk.endsWith('👧')).toBe(true);
+      expect(/^y?👨/u.test(chunk) && chunk.endsWith('👧')).toBe(true);
     }
   });
 
