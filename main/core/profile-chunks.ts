@@ -52,7 +52,11 @@ export function readProfile(raw: string, fileName: string | null, options: ReadO
 }
 
 /** Reads a profile in time slices, answering other requests between them. */
-export function readProfileSliced(raw: string, fileName: string | null, options: ReadOptions = {}): Promise<ReadProfile> {
+export function readProfileSliced(
+  raw: string,
+  fileName: string | null,
+  options: ReadOptions = {},
+): Promise<ReadProfile> {
   return runSliced(readProfileSteps(raw, fileName, options));
 }
 
@@ -65,7 +69,7 @@ function* readProfileSteps(raw: string, fileName: string | null, options: ReadOp
     fileName ?? 'The pasted text',
     fileName
       ? 'Import the profile as a .txt or .md file saved as UTF-8 text.'
-      : "Paste the text again from where it was written, or save it as a UTF-8 .txt file and import that.",
+      : 'Paste the text again from where it was written, or save it as a UTF-8 .txt file and import that.',
   );
   const blocks = yield* blocksOf(yield* normalizedLines(raw));
   if (blocks.length === 0) {

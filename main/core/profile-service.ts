@@ -232,7 +232,8 @@ export class ProfileService {
   private uniqueTitle(characterId: CharacterId, wanted: string): string {
     const taken = new Set(this.repo.titles(characterId).map((title) => title.toLowerCase()));
     let title = sliceCodePoints(wanted, MAX_TITLE_CHARS);
-    for (let n = 2; taken.has(title.toLowerCase()); n++) title = `${sliceCodePoints(wanted, MAX_TITLE_CHARS - 10)} (${n})`;
+    for (let n = 2; taken.has(title.toLowerCase()); n++)
+      title = `${sliceCodePoints(wanted, MAX_TITLE_CHARS - 10)} (${n})`;
     return title;
   }
 

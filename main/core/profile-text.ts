@@ -17,7 +17,8 @@ export function decodeProfileBytes(bytes: Uint8Array, fileName: string): string 
     throw new StudioFailure('invalid_argument', `${fileName} is empty. Choose a file with the character's life in it.`);
   }
   checkSize(bytes.length, fileName);
-  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : null;
+  const utf16 =
+    bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : null;
   if (utf16) {
     try {
       return new TextDecoder(utf16, { fatal: true }).decode(bytes.subarray(2));
@@ -98,7 +99,10 @@ export function checkStorableText(text: string, subject: string, fix: string): v
  * regex: `/[ \t]+$/m` backtracks quadratically over a long run of spaces inside a line.
  */
 export function* normalizedLines(raw: string): Steps<string[]> {
-  const lines = raw.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').split('\n');
+  const lines = raw
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n?/g, '\n')
+    .split('\n');
   const meter = new WorkMeter();
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;

@@ -1,11 +1,12 @@
 import type { Profile } from '../../common/contract';
+import { seededRandom } from '../../main/core/pipeline/planner';
 import type { DoorInvoke, DoorReply } from './http-door';
 
 /**
  * A seeded fuzzer of hostile profile imports, sent through the web door (issue 8, points 17–19).
  *
- * Each case is drawn from a deterministic generator (mulberry32 seeded with `seed + index`, so any
- * failure replays from its number): NUL bytes in text, titles and file names; long runs of spaces;
+ * Each case is drawn from a deterministic generator (the planner's mulberry32, seeded from `seed`
+ * and the case's index, so any failure replays from its number): NUL bytes in text, titles and file names; long runs of spaces;
  * emoji and clusters across the chunk size limit; `$&`-style patterns in card fields; titles with no
  * text; chunk edits that start with NUL or split an emoji; UTF-16, Latin-1 and binary files; broken
  * PNG and JSON cards. Every request is timed and checked: no reply slower than `hangMs`, no HTTP 5xx,
@@ -35,17 +36,6 @@ export interface FuzzFigures {
   p99Ms: number;
   slowest: { kind: string; index: number; ms: number };
   megabytesSent: number;
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const WORDS = [
@@ -143,22 +133,35 @@ function cardCase(d: Draw, png: boolean): ImportCase {
 
 /** The `index`th case of the seeded sequence. */
 export function hostileImport(seed: number, index: number): ImportCase {
-  const d = new Draw(mulberry32(seed * 1_000_003 + index));
+  const d = new Draw(seededRandom(seed * 1_000_003 + index));
   const kind = d.int(0, 17);
   const prose = d.prose(d.int(1, 12));
   switch (kind) {
     case 0: {
       const title = Array.from({ length: d.int(1, 60) }, () => d.pick(WORDS[d.int(0, 4)]!)).join(' ');
-      return { kind: 'prose-titled', arg: { text: `# ${title}\n\n${prose}` }, expect: { ok: true, body: prose, title: codePointSlice(oneLine(title), 200) }, edit: d.pick(['nul', 'text', 'split']) };
+      return {
+        kind: 'prose-titled',
+        arg: { text: `# ${title}\n\n${prose}` },
+        expect: { ok: true, body: prose, title: codePointSlice(oneLine(title), 200) },
+        edit: d.pick(['nul', 'text', 'split']),
+      };
     }
     case 1: {
       const at = d.int(0, prose.length);
       return { kind: 'nul-in-text', arg: { text: `${prose.slice(0, at)}\0${prose.slice(at)}` }, expect: { ok: false } };
     }
     case 2:
-      return { kind: 'nul-in-title', arg: { text: prose, title: `${d.chance(0.5) ? '\0' : ''}${d.word()}\0${d.line(20)}`.slice(0, 200) }, expect: { ok: false } };
+      return {
+        kind: 'nul-in-title',
+        arg: { text: prose, title: `${d.chance(0.5) ? '\0' : ''}${d.word()}\0${d.line(20)}`.slice(0, 200) },
+        expect: { ok: false },
+      };
     case 3:
-      return { kind: 'nul-in-file-name', arg: { fileBase64: base64(prose), fileName: `${d.chance(0.5) ? '\0' : ''}notes\0${d.int(0, 9)}.txt` }, expect: { ok: false } };
+      return {
+        kind: 'nul-in-file-name',
+        arg: { fileBase64: base64(prose), fileName: `${d.chance(0.5) ? '\0' : ''}notes\0${d.int(0, 9)}.txt` },
+        expect: { ok: false },
+      };
     case 4: {
       const text = `${d.word()}${' '.repeat(d.int(10_000, 200_000))}${d.word()}${' \t'.repeat(d.int(0, 1000))}\n\n${prose}`;
       return { kind: 'space-run', arg: { text }, expect: { ok: true, body: text }, edit: 'split' };
@@ -178,7 +181,11 @@ export function hostileImport(seed: number, index: number): ImportCase {
       return cardCase(d, true);
     case 9: {
       const title = d.line(5).replace(/[.!?;]$/, '');
-      return { kind: 'title-only', arg: { text: `# ${title}${'\n'.repeat(d.int(0, 3))}${d.chance(0.5) ? ' \t\n\n' : ''}` }, expect: { ok: false } };
+      return {
+        kind: 'title-only',
+        arg: { text: `# ${title}${'\n'.repeat(d.int(0, 3))}${d.chance(0.5) ? ' \t\n\n' : ''}` },
+        expect: { ok: false },
+      };
     }
     case 10: {
       const encoding = d.pick(['utf16le', 'utf16be', 'bom8'] as const);
@@ -188,13 +195,25 @@ export function hostileImport(seed: number, index: number): ImportCase {
           : encoding === 'utf16le'
             ? Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(prose, 'utf16le')])
             : Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(prose, 'utf16le').swap16()]);
-      return { kind: `file-${encoding}`, arg: { fileBase64: base64(bytes), fileName: 'life.txt' }, expect: { ok: true, body: prose } };
+      return {
+        kind: `file-${encoding}`,
+        arg: { fileBase64: base64(bytes), fileName: 'life.txt' },
+        expect: { ok: true, body: prose },
+      };
     }
     case 11:
-      return { kind: 'latin1-file', arg: { fileBase64: base64(Buffer.from(`Grüße aus Köln. ${d.line(30)}`, 'latin1')), fileName: 'old.txt' }, expect: { ok: false } };
+      return {
+        kind: 'latin1-file',
+        arg: { fileBase64: base64(Buffer.from(`Grüße aus Köln. ${d.line(30)}`, 'latin1')), fileName: 'old.txt' },
+        expect: { ok: false },
+      };
     case 12: {
       const bytes = Buffer.from(Array.from({ length: d.int(1, 20_000) }, () => d.int(0, 255)));
-      return { kind: 'binary-file', arg: { fileBase64: base64(bytes), fileName: d.pick(['a.txt', 'a.md', 'a.json', 'a.png']) }, expect: { ok: 'any' } };
+      return {
+        kind: 'binary-file',
+        arg: { fileBase64: base64(bytes), fileName: d.pick(['a.txt', 'a.md', 'a.json', 'a.png']) },
+        expect: { ok: 'any' },
+      };
     }
     case 13: {
       const card = cardCase(d, true);
@@ -205,18 +224,42 @@ export function hostileImport(seed: number, index: number): ImportCase {
     }
     case 14: {
       const depth = d.int(1_000, 100_000);
-      const json = d.pick([`${'['.repeat(depth)}${']'.repeat(depth)}`, 'null', '42', '"name"', '{"name":""}', '{"data":[1]}', `{"name":"x"`]);
+      const json = d.pick([
+        `${'['.repeat(depth)}${']'.repeat(depth)}`,
+        'null',
+        '42',
+        '"name"',
+        '{"name":""}',
+        '{"data":[1]}',
+        `{"name":"x"`,
+      ]);
       return { kind: 'odd-json', arg: { fileBase64: base64(json), fileName: 'card.json' }, expect: { ok: false } };
     }
     case 15: {
       const at = d.int(0, prose.length);
-      return { kind: 'lone-surrogate', arg: { text: `${prose.slice(0, at)}${d.pick(['\ud83d', '\ude00'])}x${prose.slice(at)}` }, expect: { ok: false } };
+      return {
+        kind: 'lone-surrogate',
+        arg: { text: `${prose.slice(0, at)}${d.pick(['\ud83d', '\ude00'])}x${prose.slice(at)}` },
+        expect: { ok: false },
+      };
     }
     case 16: {
       const blocks = Array.from({ length: d.int(2, 30) }, () =>
         d.chance(0.3) ? Array.from({ length: d.int(2, 8) }, () => d.word()).join('\n') : d.paragraph(),
-      ).map((block) => block.split('\n').map((line) => line.replace(/[ \t]+$/, '')).join('\n').trim()).filter((block) => block && !block.startsWith('#'));
-      return { kind: 'paper-format', arg: { text: `# ${d.word()} ${d.word()}\n\n${blocks.join('\n\n')}\n` }, expect: { ok: true, body: blocks.join(''), blocks } };
+      )
+        .map((block) =>
+          block
+            .split('\n')
+            .map((line) => line.replace(/[ \t]+$/, ''))
+            .join('\n')
+            .trim(),
+        )
+        .filter((block) => block && !block.startsWith('#'));
+      return {
+        kind: 'paper-format',
+        arg: { text: `# ${d.word()} ${d.word()}\n\n${blocks.join('\n\n')}\n` },
+        expect: { ok: true, body: blocks.join(''), blocks },
+      };
     }
     default: {
       const text = `${d.word()}${'\n'.repeat(d.int(1, 100_000))}${d.word()}${'\r'.repeat(d.int(1, 1000))}${prose}`;
@@ -249,12 +292,19 @@ export async function runProfileFuzz(invoke: DoorInvoke, options: FuzzOptions): 
     const reply = await invoke(name, arg);
     figures.requests++;
     times.push(reply.ms);
-    if (reply.ms > figures.slowest.ms) figures.slowest = { kind: label, index: figures.cases, ms: Math.round(reply.ms) };
+    if (reply.ms > figures.slowest.ms)
+      figures.slowest = { kind: label, index: figures.cases, ms: Math.round(reply.ms) };
     if (reply.ms > options.hangMs) figures.hangs.push(`${label} ${name}: ${Math.round(reply.ms)} ms`);
-    if (reply.status >= 500) figures.serverErrors.push(`${label} ${name}: ${reply.status} ${JSON.stringify(reply.body)}`);
+    if (reply.status >= 500)
+      figures.serverErrors.push(`${label} ${name}: ${reply.status} ${JSON.stringify(reply.body)}`);
     return reply;
   };
-  const created = await send('characters/create', { fullName: `Fuzz ${options.seed}`, shortName: 'Fuzz', era: '', notes: '' });
+  const created = await send('characters/create', {
+    fullName: `Fuzz ${options.seed}`,
+    shortName: 'Fuzz',
+    era: '',
+    notes: '',
+  });
   const characterId = (created.body.result as { id: string }).id;
 
   for (let index = 0; index < options.cases; index++) {
@@ -266,15 +316,18 @@ export async function runProfileFuzz(invoke: DoorInvoke, options: FuzzOptions): 
     const profile = reply.status === 200 ? (reply.body.result as Profile) : null;
     if (profile) figures.accepted++;
     else figures.refused++;
-    if (test.expect.ok === true && !profile) figures.wrongOutcomes.push(`${label} refused: ${reply.body.error?.message}`);
+    if (test.expect.ok === true && !profile)
+      figures.wrongOutcomes.push(`${label} refused: ${reply.body.error?.message}`);
     if (test.expect.ok === false && profile) figures.wrongOutcomes.push(`${label} accepted input it must refuse`);
-    if (!profile && reply.status < 500 && !reply.body.error?.message) figures.wrongOutcomes.push(`${label} refused without a message`);
+    if (!profile && reply.status < 500 && !reply.body.error?.message)
+      figures.wrongOutcomes.push(`${label} refused without a message`);
     if (profile && test.expect.ok === true) checkProfile(profile, test.expect, label, figures.corruptions);
     if (profile && test.edit) await tryEdit(send, profile, test.edit, label, figures);
     if (profile) await send('profiles/delete', { id: profile.id });
     if (!profile && test.expect.ok !== true) {
       const left = await send('profiles/list', { characterId });
-      if ((left.body.result as Profile[]).length > 0) figures.corruptions.push(`${label} a refused import left a profile`);
+      if ((left.body.result as Profile[]).length > 0)
+        figures.corruptions.push(`${label} a refused import left a profile`);
     }
   }
   times.sort((a, b) => a - b);
@@ -284,14 +337,22 @@ export async function runProfileFuzz(invoke: DoorInvoke, options: FuzzOptions): 
   return figures;
 }
 
-function checkProfile(profile: Profile, expect: Extract<Expect, { ok: true }>, label: string, corruptions: string[]): void {
+function checkProfile(
+  profile: Profile,
+  expect: Extract<Expect, { ok: true }>,
+  label: string,
+  corruptions: string[],
+): void {
   const texts = profile.chunks.map((chunk) => chunk.text);
-  if (squash(texts.join('')) !== squash(expect.body)) corruptions.push(`${label}: the chunks do not hold the text given`);
+  if (squash(texts.join('')) !== squash(expect.body))
+    corruptions.push(`${label}: the chunks do not hold the text given`);
   if (texts.some((text) => /\uFFFD|\p{Cs}/u.test(text) || text.length === 0 || text.length > 100_000)) {
     corruptions.push(`${label}: a chunk is empty, too long or holds a broken character`);
   }
-  if (expect.title !== undefined && profile.title !== expect.title) corruptions.push(`${label}: title ${JSON.stringify(profile.title)}`);
-  if (expect.blocks && JSON.stringify(texts) !== JSON.stringify(expect.blocks)) corruptions.push(`${label}: not split at every blank line`);
+  if (expect.title !== undefined && profile.title !== expect.title)
+    corruptions.push(`${label}: title ${JSON.stringify(profile.title)}`);
+  if (expect.blocks && JSON.stringify(texts) !== JSON.stringify(expect.blocks))
+    corruptions.push(`${label}: not split at every blank line`);
 }
 
 async function tryEdit(
@@ -314,7 +375,8 @@ async function tryEdit(
   }
   const text = edit === 'nul' ? `\0${chunk.text.slice(0, 500)}` : `${codePointSlice(chunk.text, 2000)} 😀 $& edited`;
   const reply = await send('chunks/update', { id: chunk.id, text });
-  if (edit === 'nul' && reply.status === 200) figures.wrongOutcomes.push(`${label}: a chunk starting with NUL was saved`);
+  if (edit === 'nul' && reply.status === 200)
+    figures.wrongOutcomes.push(`${label}: a chunk starting with NUL was saved`);
   if (edit === 'text') {
     const saved = (reply.body.result as Profile | undefined)?.chunks[chunk.position]?.text ?? '';
     if (squash(saved) !== squash(text)) figures.corruptions.push(`${label}: an edited chunk came back changed`);

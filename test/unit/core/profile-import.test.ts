@@ -78,7 +78,7 @@ describe('character cards', () => {
   const card = (data: Record<string, string>) =>
     base64(JSON.stringify({ spec: 'chara_card_v2', spec_version: '2.0', data }));
 
-  it('writes names with $&, $\' and $1 literally', async () => {
+  it("writes names with $&, $' and $1 literally", async () => {
     const profile = await call(env.studio, 'profiles/import', {
       characterId,
       fileName: 'odd.json',

@@ -117,7 +117,10 @@ const squash = (text: string) => text.replace(/\s+/g, '');
 describe('the paper’s format is split exactly as the paper’s code splits it (issue 8, point 24)', () => {
   it('makes every blank-line piece one chunk, a list of short lines included, and merges nothing', () => {
     const names = 'Johann van Beethoven\nMaria Magdalena Keverich\nKaspar Anton Carl\nNikolaus Johann';
-    const body = beethoven.trim().split(/\n\s*\n/).slice(1);
+    const body = beethoven
+      .trim()
+      .split(/\n\s*\n/)
+      .slice(1);
     const withList = [...body.slice(0, 3), names, '## Works', ...body.slice(3)];
     const read = readProfile(`# Ludwig van Beethoven\n\n${withList.join('\n\n')}\n`, 'wiki_Beethoven.txt');
     expect(read.format).toBe('character-llm');

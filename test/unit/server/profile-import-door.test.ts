@@ -42,7 +42,9 @@ async function character(): Promise<string> {
 describe('profile imports through the web door', () => {
   it('answers another request while a big import is being read', async () => {
     const characterId = await character();
-    const text = Array.from({ length: 40_000 }, (_, i) => `Day ${i}: the ship sailed on with a full crew.`).join('\n\n');
+    const text = Array.from({ length: 40_000 }, (_, i) => `Day ${i}: the ship sailed on with a full crew.`).join(
+      '\n\n',
+    );
     // Call-through spy: the real commands run; the spy notes the order in which the studio finishes them.
     const real = env.studio.invoke.bind(env.studio);
     const finished: string[] = [];
@@ -71,7 +73,11 @@ describe('profile imports through the web door', () => {
 
   it('holds against the seeded fuzzer: no hang, no 5xx, no text changed, every refusal right', async () => {
     const cases = Number(process.env.PROFILE_FUZZ_CASES ?? 250);
-    const figures = await runProfileFuzz(invoke, { seed: 8, cases, hangMs: Number(process.env.PROFILE_FUZZ_HANG_MS ?? 3_000) });
+    const figures = await runProfileFuzz(invoke, {
+      seed: 8,
+      cases,
+      hangMs: Number(process.env.PROFILE_FUZZ_HANG_MS ?? 3_000),
+    });
     if (process.env.PROFILE_FUZZ_PRINT) console.log(JSON.stringify(figures, null, 1));
     expect(figures.serverErrors).toEqual([]);
     expect(figures.corruptions).toEqual([]);
