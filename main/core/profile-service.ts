@@ -103,7 +103,7 @@ export class ProfileService {
       const now = this.clock.now();
       this.repo.insert(
         { id, characterId: owner.id, title, sourceName: fileName, format: read.format },
-        read.chunks.map((text) => this.newChunk(text)),
+        read.chunks.map((text, index) => ({ id: this.newId() as ChunkId, text, words: read.words[index]! })),
         now,
       );
     })();

@@ -165,7 +165,17 @@ export function headingOf(chunk: string): string | null {
   return heading.length > 0 ? heading.join(' · ') : null;
 }
 
+const WORD = /[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu;
+
 export function countWords(text: string): number {
-  const matches = text.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu);
+  const matches = text.match(WORD);
   return matches ? matches.length : 0;
+}
+
+/** countWords, but stops counting at `cap`: the cost follows the cap, not the text's length. */
+export function countWordsUpTo(text: string, cap: number): number {
+  const word = new RegExp(WORD);
+  let count = 0;
+  while (count < cap && word.exec(text)) count++;
+  return count;
 }

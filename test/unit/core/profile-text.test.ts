@@ -212,9 +212,9 @@ describe('hostile text (issue 8, points 17–19)', () => {
     }
   });
 
-  it('refuses text that would make more than 50,000 chunks', () => {
-    const error = failure(() => readProfile('a.\n\n'.repeat(50_001), 'many.txt'));
+  it('refuses text that would make more than 20,000 chunks', () => {
+    const error = failure(() => readProfile('a.\n\n'.repeat(20_001), 'many.txt'));
     expect(error.code).toBe('too_large');
-    expect(error.message).toMatch(/many\.txt splits into 50001 chunks; a profile can have at most 50000/);
+    expect(error.message).toMatch(/many\.txt splits into 20001 chunks; a profile can have at most 20000/);
   });
 });

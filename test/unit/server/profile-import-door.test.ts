@@ -42,9 +42,10 @@ async function character(): Promise<string> {
 describe('profile imports through the web door', () => {
   it('answers another request while a big import is being read', async () => {
     const characterId = await character();
-    const text = Array.from({ length: 40_000 }, (_, i) => `Day ${i}: the ship sailed on with a full crew.`).join(
-      '\n\n',
-    );
+    const text = Array.from(
+      { length: 15_000 },
+      (_, i) => `Day ${i}: ${'the ship sailed on with a full crew. '.repeat(5)}`,
+    ).join('\n\n');
     // Call-through spy: the real commands run; the spy notes the order in which the studio finishes them.
     const real = env.studio.invoke.bind(env.studio);
     const finished: string[] = [];
