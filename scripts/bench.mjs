@@ -54,49 +54,55 @@ async function coldStart(browser) {
 
 const only = process.argv[2];
 const benchJson = path.join(outDir, 'bench.json');
-const results = only && fs.existsSync(benchJson) ? JSON.parse(fs.readFileSync(benchJson, 'utf8')) : {};
-if (!only) Object.assign(results, await browserFigures());
-
-async function browserFigures() {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+// With a name given, no browser is started: only the named TypeScript benchmarks run.
+const launch = only ? async () => null : (options) => chromium.launch(options);
+const browser = await launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+const runs = [];
+if (browser) {
   await coldStart(browser); // warm the OS file cache once, as a user's second launch would be
-  const runs = [];
   for (let i = 0; i < 5; i++) runs.push(await coldStart(browser));
   await browser.close();
-
-  const bundle = path.join(root, 'dist', 'renderer', 'assets');
-  const sizes = Object.fromEntries(
-    fs
-      .readdirSync(bundle)
-      .filter((f) => !f.endsWith('.map'))
-      .map((f) => [f, fs.statSync(path.join(bundle, f)).size]),
-  );
-  return {
-    machine: {
-      cpus: os.cpus().length,
-      cpu: os.cpus()[0]?.model,
-      node: process.version,
-      date: new Date().toISOString(),
-    },
-    serveColdStart: {
-      runs: runs.map((r) => ({ serverReadyMs: Math.round(r.serverReadyMs), firstPageMs: Math.round(r.firstPageMs) })),
-      medianServerReadyMs: Math.round(median(runs.map((r) => r.serverReadyMs))),
-      medianFirstPageMs: Math.round(median(runs.map((r) => r.firstPageMs))),
-    },
-    rendererBundleBytes: sizes,
-  };
 }
+
+const bundle = path.join(root, 'dist', 'renderer', 'assets');
+const sizes = Object.fromEntries(
+  fs
+    .readdirSync(bundle)
+    .filter((f) => !f.endsWith('.map'))
+    .map((f) => [f, fs.statSync(path.join(bundle, f)).size]),
+);
+// With a name given, the figures of the last full run are kept and only the named ones replaced.
+const results =
+  only && fs.existsSync(benchJson)
+    ? JSON.parse(fs.readFileSync(benchJson, 'utf8'))
+    : {
+        machine: {
+          cpus: os.cpus().length,
+          cpu: os.cpus()[0]?.model,
+          node: process.version,
+          date: new Date().toISOString(),
+        },
+        serveColdStart: {
+          runs: runs.map((r) => ({
+            serverReadyMs: Math.round(r.serverReadyMs),
+            firstPageMs: Math.round(r.firstPageMs),
+          })),
+          medianServerReadyMs: Math.round(median(runs.map((r) => r.serverReadyMs))),
+          medianFirstPageMs: Math.round(median(runs.map((r) => r.firstPageMs))),
+        },
+        rendererBundleBytes: sizes,
+      };
 
 // TypeScript benchmarks in test/bench/ (each exports `run(): Promise<object>`), bundled on the fly.
 const benchDir = path.join(root, 'test', 'bench');
@@ -114,7 +120,6 @@ await build({
   format: 'esm',
   external: ['better-sqlite3', 'node-llama-cpp', 'ssh2'],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  loader: { '.sql': 'text' },
   logLevel: 'warning',
 });
 for (const file of entries.filter((f) => !f.endsWith('-main.ts')).sort()) {
@@ -124,5 +129,5 @@ for (const file of entries.filter((f) => !f.endsWith('-main.ts')).sort()) {
   results[path.basename(file, '.ts')] = await mod.run();
 }
 
-fs.writeFileSync(path.join(outDir, 'bench.json'), JSON.stringify(results, null, 2));
+fs.writeFileSync(benchJson, JSON.stringify(results, null, 2));
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');
