@@ -2,7 +2,9 @@
 //  - serve cold start: from spawning `character-studio serve` to the first rendered page in
 //    Chromium (median of 5, each a fresh process and data folder);
 //  - renderer bundle size;
-//  - the TypeScript benchmarks of test/bench/ (LLM gateway throughput, …).
+//  - the TypeScript benchmarks of test/bench/ (LLM gateway throughput, the profile-import fuzzer, …).
+// `node scripts/bench.mjs <name>` runs only the test/bench files whose name contains <name> (after a
+// build), and keeps the other figures already in bench-output/bench.json.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,7 +52,11 @@ async function coldStart(browser) {
   return { serverReadyMs: ready - started, firstPageMs: firstPage - started };
 }
 
-const browser = await chromium.launch({
+const only = process.argv[2];
+const benchJson = path.join(outDir, 'bench.json');
+// With a name given, no browser is started: only the named TypeScript benchmarks run.
+const launch = only ? async () => null : (options) => chromium.launch(options);
+const browser = await launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: [
     '--headless',
@@ -62,10 +68,12 @@ const browser = await chromium.launch({
     '--disable-sync',
   ],
 });
-await coldStart(browser); // warm the OS file cache once, as a user's second launch would be
 const runs = [];
-for (let i = 0; i < 5; i++) runs.push(await coldStart(browser));
-await browser.close();
+if (browser) {
+  await coldStart(browser); // warm the OS file cache once, as a user's second launch would be
+  for (let i = 0; i < 5; i++) runs.push(await coldStart(browser));
+  await browser.close();
+}
 
 const bundle = path.join(root, 'dist', 'renderer', 'assets');
 const sizes = Object.fromEntries(
@@ -74,20 +82,34 @@ const sizes = Object.fromEntries(
     .filter((f) => !f.endsWith('.map'))
     .map((f) => [f, fs.statSync(path.join(bundle, f)).size]),
 );
-const results = {
-  machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, date: new Date().toISOString() },
-  serveColdStart: {
-    runs: runs.map((r) => ({ serverReadyMs: Math.round(r.serverReadyMs), firstPageMs: Math.round(r.firstPageMs) })),
-    medianServerReadyMs: Math.round(median(runs.map((r) => r.serverReadyMs))),
-    medianFirstPageMs: Math.round(median(runs.map((r) => r.firstPageMs))),
-  },
-  rendererBundleBytes: sizes,
-};
+// With a name given, the figures of the last full run are kept and only the named ones replaced.
+const results =
+  only && fs.existsSync(benchJson)
+    ? JSON.parse(fs.readFileSync(benchJson, 'utf8'))
+    : {
+        machine: {
+          cpus: os.cpus().length,
+          cpu: os.cpus()[0]?.model,
+          node: process.version,
+          date: new Date().toISOString(),
+        },
+        serveColdStart: {
+          runs: runs.map((r) => ({
+            serverReadyMs: Math.round(r.serverReadyMs),
+            firstPageMs: Math.round(r.firstPageMs),
+          })),
+          medianServerReadyMs: Math.round(median(runs.map((r) => r.serverReadyMs))),
+          medianFirstPageMs: Math.round(median(runs.map((r) => r.firstPageMs))),
+        },
+        rendererBundleBytes: sizes,
+      };
 
 // TypeScript benchmarks in test/bench/ (each exports `run(): Promise<object>`), bundled on the fly.
 const benchDir = path.join(root, 'test', 'bench');
 const buildDir = path.join(outDir, '.build');
-const entries = fs.readdirSync(benchDir).filter((f) => f.endsWith('.ts'));
+const entries = fs
+  .readdirSync(benchDir)
+  .filter((f) => f.endsWith('.ts') && (!only || f.includes(only) || f.endsWith('-main.ts')));
 await build({
   entryPoints: entries.map((f) => path.join(benchDir, f)),
   outdir: buildDir,
@@ -107,5 +129,5 @@ for (const file of entries.filter((f) => !f.endsWith('-main.ts')).sort()) {
   results[path.basename(file, '.ts')] = await mod.run();
 }
 
-fs.writeFileSync(path.join(outDir, 'bench.json'), JSON.stringify(results, null, 2));
+fs.writeFileSync(benchJson, JSON.stringify(results, null, 2));
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');

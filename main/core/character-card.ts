@@ -1,10 +1,12 @@
 import { StudioFailure } from './errors';
+import { MAX_PROFILE_BYTES, megabytes } from './profile-text';
 
 /**
  * Character cards (the Tavern / SillyTavern format: V1 fields, `chara_card_v2`, `chara_card_v3`), as
  * a `.json` file or embedded in a `.png` (a tEXt chunk `chara` or `ccv3` holding base64 JSON). A card
  * becomes a Markdown profile: the description, personality, scenario and example dialogue, with
- * `{{char}}` replaced by the character's name and `{{user}}` by "the visitor".
+ * `{{char}}` replaced by the character's name and `{{user}}` by "the visitor". Replacement is
+ * literal: a name such as `A$&B` is written as it is, never read as a replacement pattern.
  */
 
 export interface CardProfile {
@@ -53,10 +55,22 @@ export function cardJsonFromPng(bytes: Uint8Array, fileName: string): string {
       `${fileName} is a picture without a character card in it. Import a card exported from a role-play app (PNG or JSON), or a .txt/.md profile.`,
     );
   }
-  return Buffer.from(encoded, 'base64').toString('utf8');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(encoded, 'base64'));
+  } catch {
+    throw new StudioFailure(
+      'unsupported_file',
+      `The character card inside ${fileName} is not UTF-8 text, so it cannot be read. Export the card again from its app.`,
+    );
+  }
 }
 
-export function readCard(json: string, fileName: string): CardProfile {
+const CHAR = /\{\{char\}\}|<BOT>/gi;
+const USER = /\{\{user\}\}|<USER>/gi;
+const VISITOR = 'the visitor';
+
+/** The profile of the card in `json`, read from a file of `fileBytes` bytes named `fileName`. */
+export function readCard(json: string, fileName: string, fileBytes: number): CardProfile {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
@@ -69,17 +83,14 @@ export function readCard(json: string, fileName: string): CardProfile {
   const root = (parsed ?? {}) as { spec?: unknown; data?: CardFields } & CardFields;
   const fields: CardFields = root.data && typeof root.data === 'object' ? root.data : root;
   const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
-  const name = text(fields.name);
+  // A name is one line: it becomes the `# Name` title line of the profile.
+  const name = text(fields.name).replace(/\s+/g, ' ');
   if (!name) {
     throw new StudioFailure(
       'unsupported_file',
       `${fileName} is JSON but not a character card (it has no name). Import a card exported from a role-play app, or a .txt/.md profile.`,
     );
   }
-  const fill = (value: unknown) =>
-    text(value)
-      .replace(/\{\{char\}\}|<BOT>/gi, name)
-      .replace(/\{\{user\}\}|<USER>/gi, 'the visitor');
   const sections: [string, unknown][] = [
     ['Description', fields.description],
     ['Personality', fields.personality],
@@ -87,6 +98,17 @@ export function readCard(json: string, fileName: string): CardProfile {
     ['First message', fields.first_mes],
     ['Example dialogue', fields.mes_example],
   ];
+  checkFilledSize(
+    sections.map(([, value]) => text(value)),
+    name,
+    fileName,
+    fileBytes,
+  );
+  // Function replacers: a string replacement would read `$&`, `$'` and `$1` in the name as patterns.
+  const fill = (value: unknown) =>
+    text(value)
+      .replace(CHAR, () => name)
+      .replace(USER, () => VISITOR);
   const body = sections
     .map(([heading, value]) => [heading, fill(value)] as const)
     .filter(([, value]) => value.length > 0)
@@ -98,4 +120,27 @@ export function readCard(json: string, fileName: string): CardProfile {
     );
   }
   return { name, markdown: `# ${name}\n\n${body.join('\n\n')}\n` };
+}
+
+/**
+ * Refuses a card whose text would outgrow a profile once `{{char}}` is filled in (a long name used
+ * many times), before building that text, and says so with the real size of the file.
+ */
+function checkFilledSize(fields: readonly string[], name: string, fileName: string, fileBytes: number): void {
+  const nameBytes = Buffer.byteLength(name, 'utf8');
+  let bytes = nameBytes;
+  let names = 0;
+  for (const field of fields) {
+    const chars = field.match(CHAR)?.length ?? 0;
+    const users = field.match(USER)?.length ?? 0;
+    names += chars;
+    bytes += Buffer.byteLength(field, 'utf8') + chars * nameBytes + users * VISITOR.length;
+  }
+  if (bytes <= MAX_PROFILE_BYTES) return;
+  throw new StudioFailure(
+    'too_large',
+    `The card in ${fileName} (a ${megabytes(fileBytes)} file) would become a ${megabytes(bytes)} profile once its ` +
+      `name (${name.length} characters) is written in for {{char}} ${names} times; a profile can be at most ` +
+      `${megabytes(MAX_PROFILE_BYTES)}. Shorten the card's name or its text in the app that made it.`,
+  );
 }

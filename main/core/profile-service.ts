@@ -6,7 +6,25 @@ import type { Clock, IdFactory } from './clock';
 import { StudioFailure } from './errors';
 import type { EventBus } from './events';
 import { cardJsonFromPng, isPng, readCard } from './character-card';
-import { checkSize, countWords, decodeProfileBytes, MAX_CHUNK_CHARS, normalizeText, readProfile } from './profile-text';
+import { readProfileSliced } from './profile-chunks';
+import {
+  checkSize,
+  checkStorableText,
+  codePointBoundary,
+  countWords,
+  decodeProfileBytes,
+  MAX_CHUNK_CHARS,
+  normalizeText,
+  sliceCodePoints,
+} from './profile-text';
+
+/** Longest profile title, as the commands' schemas allow. */
+const MAX_TITLE_CHARS = 200;
+
+/** A title or file name on one line, with runs of whitespace made one space. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
 
 /** Profiles (imported documents about a character) and their chunks, the pipeline's input. */
 export class ProfileService {
@@ -30,7 +48,12 @@ export class ProfileService {
     return profile;
   }
 
-  import(request: ProfileImport): Profile {
+  /**
+   * Imports pasted text or a file as a new profile. The text is read in time slices (see
+   * time-slices.ts), so the door that called keeps answering other requests during a big import;
+   * the profile is written in one transaction afterwards, or not at all.
+   */
+  async import(request: ProfileImport): Promise<Profile> {
     const character = this.characters.get(request.characterId);
     const hasText = request.text !== undefined;
     const hasFile = request.fileBase64 !== undefined;
@@ -40,7 +63,10 @@ export class ProfileService {
         'Give either pasted text or a file to import, not both and not neither.',
       );
     }
-    const fileName = request.fileName?.trim() || null;
+    const fileName = oneLine(request.fileName ?? '') || null;
+    if (fileName) checkStorableText(fileName, 'The file name', 'Rename the file and import it again.');
+    const wantedTitle = oneLine(request.title ?? '');
+    checkStorableText(wantedTitle, 'The title', 'Type the title again without it.');
     let raw: string;
     let isCard = false;
     if (hasFile) {
@@ -55,8 +81,8 @@ export class ProfileService {
       checkSize(Math.floor((base64.length * 3) / 4), name);
       const bytes = Buffer.from(base64, 'base64');
       if (fileName && /\.(json|png)$/i.test(fileName)) {
-        const card = readCard(isPng(bytes) ? cardJsonFromPng(bytes, name) : decodeProfileBytes(bytes, name), name);
-        raw = card.markdown;
+        const json = isPng(bytes) ? cardJsonFromPng(bytes, name) : decodeProfileBytes(bytes, name);
+        raw = readCard(json, name, bytes.length).markdown;
         isCard = true;
       } else {
         raw = decodeProfileBytes(bytes, name);
@@ -64,18 +90,20 @@ export class ProfileService {
     } else {
       raw = request.text ?? '';
     }
-    const read = readProfile(raw, fileName);
-    if (isCard) read.format = 'markdown';
-    const title = this.uniqueTitle(
-      character.id,
-      request.title?.trim() || read.title || fileName?.replace(/\.[^.]+$/, '') || `${character.shortName} notes`,
-    );
+    const read = await readProfileSliced(raw, fileName, { markdown: isCard });
     const id = this.newId() as ProfileId;
-    const now = this.clock.now();
     this.db.transaction(() => {
+      // Read again after the wait: the character may have been renamed or deleted meanwhile, and
+      // the title must be unique among the profiles that exist when this one is written.
+      const owner = this.characters.get(character.id);
+      const title = this.uniqueTitle(
+        owner.id,
+        oneLine(wantedTitle || read.title || fileName?.replace(/\.[^.]+$/, '') || `${owner.shortName} notes`),
+      );
+      const now = this.clock.now();
       this.repo.insert(
-        { id, characterId: character.id, title, sourceName: fileName, format: read.format },
-        read.chunks.map((text) => this.newChunk(text)),
+        { id, characterId: owner.id, title, sourceName: fileName, format: read.format },
+        read.chunks.map((text, index) => ({ id: this.newId() as ChunkId, text, words: read.words[index]! })),
         now,
       );
     })();
@@ -85,8 +113,9 @@ export class ProfileService {
 
   rename(id: ProfileId, title: string): Profile {
     const profile = this.get(id);
-    const clean = title.trim();
+    const clean = oneLine(title);
     if (!clean) throw new StudioFailure('invalid_argument', 'A profile needs a title.');
+    checkStorableText(clean, 'The title', 'Type the title again without it.');
     if (clean.toLowerCase() !== profile.title.toLowerCase() && this.repo.titleExists(profile.characterId, clean)) {
       throw new StudioFailure(
         'conflict',
@@ -117,8 +146,10 @@ export class ProfileService {
 
   split(id: ChunkId, offset: number): Profile {
     const chunk = this.chunk(id);
-    const before = chunk.text.slice(0, offset).trimEnd();
-    const after = chunk.text.slice(offset).trimStart();
+    // The offset counts UTF-16 code units (a textarea's caret); never split an emoji in two.
+    const at = codePointBoundary(chunk.text, offset);
+    const before = chunk.text.slice(0, at).trimEnd();
+    const after = chunk.text.slice(at).trimStart();
     if (!before || !after) {
       throw new StudioFailure(
         'invalid_argument',
@@ -181,6 +212,7 @@ export class ProfileService {
   }
 
   private cleanChunkText(text: string): string {
+    checkStorableText(text, 'The chunk text', 'Type or paste the text again without it.');
     const clean = normalizeText(text).trim();
     if (!clean) throw new StudioFailure('invalid_argument', 'A chunk cannot be empty. Delete it instead.');
     if (clean.length > MAX_CHUNK_CHARS) {
@@ -193,9 +225,15 @@ export class ProfileService {
     return { id: this.newId() as ChunkId, text, words: countWords(text) };
   }
 
+  /**
+   * `wanted`, or `wanted (2)`, `(3)`… when the character already has a profile of that title (case
+   * ignored). One query and a set: the loop never returns to the database.
+   */
   private uniqueTitle(characterId: CharacterId, wanted: string): string {
-    let title = wanted.slice(0, 200);
-    for (let n = 2; this.repo.titleExists(characterId, title); n++) title = `${wanted.slice(0, 190)} (${n})`;
+    const taken = new Set(this.repo.titles(characterId).map((title) => title.toLowerCase()));
+    let title = sliceCodePoints(wanted, MAX_TITLE_CHARS);
+    for (let n = 2; taken.has(title.toLowerCase()); n++)
+      title = `${sliceCodePoints(wanted, MAX_TITLE_CHARS - 10)} (${n})`;
     return title;
   }
 

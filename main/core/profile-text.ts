@@ -1,51 +1,48 @@
-import type { ProfileFormat } from '../../common/contract';
 import { StudioFailure } from './errors';
+import { runSync, WorkMeter, type Steps } from './time-slices';
 
 /**
- * Reading a profile: bytes → text → chunks.
- *
- * The chunking rule is the paper's (METHOD.md §1): paragraphs separated by blank lines, one chunk
- * each, a heading line glued to the paragraph under it. Two additions for writers' material the
- * paper never met: a heading standing alone above a blank line joins the next paragraph, and a
- * paragraph longer than `maxChunkWords` is cut at sentence ends so one call can still read it.
+ * Reading a profile's text: bytes → text, the checks every text the studio stores must pass, and
+ * the line-level helpers the chunker (profile-chunks.ts) and the chunk editor share. Everything here
+ * is linear in the length of its input: a profile is hostile input until proven otherwise.
  */
 
 /** Largest profile accepted: about 1.3 million words, far above any biography or manuscript. */
 export const MAX_PROFILE_BYTES = 8 * 1024 * 1024;
+/** Longest chunk, in UTF-16 code units (what a textarea and `String.length` count). */
 export const MAX_CHUNK_CHARS = 100_000;
-export const DEFAULT_MAX_CHUNK_WORDS = 1_200;
-
-export interface ReadProfile {
-  title: string | null;
-  format: ProfileFormat;
-  chunks: string[];
-}
 
 export function decodeProfileBytes(bytes: Uint8Array, fileName: string): string {
   if (bytes.length === 0) {
     throw new StudioFailure('invalid_argument', `${fileName} is empty. Choose a file with the character's life in it.`);
   }
   checkSize(bytes.length, fileName);
-  let text: string;
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) text = new TextDecoder('utf-16le').decode(bytes.subarray(2));
-  else if (bytes[0] === 0xfe && bytes[1] === 0xff) text = new TextDecoder('utf-16be').decode(bytes.subarray(2));
-  else {
-    if (looksBinary(bytes)) {
-      throw new StudioFailure(
-        'unsupported_file',
-        `${fileName} looks like a binary file, not text. Import a .txt or .md file, or paste the text.`,
-      );
-    }
+  const utf16 =
+    bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : null;
+  if (utf16) {
     try {
-      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+      return new TextDecoder(utf16, { fatal: true }).decode(bytes.subarray(2));
     } catch {
       throw new StudioFailure(
         'unsupported_file',
-        `${fileName} is not UTF-8 text. Save it as UTF-8 (in most editors: Save As → Encoding: UTF-8) and import it again.`,
+        `${fileName} starts like UTF-16 text but has broken characters in it. Save it as UTF-8 (in most editors: Save As → Encoding: UTF-8) and import it again.`,
       );
     }
   }
-  return text;
+  if (looksBinary(bytes)) {
+    throw new StudioFailure(
+      'unsupported_file',
+      `${fileName} looks like a binary file, not text. Import a .txt or .md file, or paste the text.`,
+    );
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new StudioFailure(
+      'unsupported_file',
+      `${fileName} is not UTF-8 text. Save it as UTF-8 (in most editors: Save As → Encoding: UTF-8) and import it again.`,
+    );
+  }
 }
 
 function looksBinary(bytes: Uint8Array): boolean {
@@ -58,128 +55,127 @@ function looksBinary(bytes: Uint8Array): boolean {
   return control / sample.length > 0.05;
 }
 
-export function checkSize(bytes: number, what: string): void {
+/** Refuses more than MAX_PROFILE_BYTES; `subject` names what was measured ("report.txt", "The pasted text"). */
+export function checkSize(bytes: number, subject: string): void {
   if (bytes > MAX_PROFILE_BYTES) {
-    const mb = (bytes / 1024 / 1024).toFixed(1);
     throw new StudioFailure(
       'too_large',
-      `${what} is ${mb} MB; a profile can be at most ${MAX_PROFILE_BYTES / 1024 / 1024} MB. ` +
+      `${subject} is ${megabytes(bytes)}; a profile can be at most ${MAX_PROFILE_BYTES / 1024 / 1024} MB. ` +
         `Split it into several profiles (one per book or part) and import them one by one.`,
     );
   }
 }
 
-export function normalizeText(text: string): string {
-  return text
-    .replace(/^\uFEFF/, '')
-    .replace(/\r\n?/g, '\n')
-    .replace(/[ \t]+$/gm, '');
+export function megabytes(bytes: number): string {
+  return bytes < 100 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-const HEADING_MAX_CHARS = 90;
+/**
+ * Refuses text the database could not keep as given: a NUL byte (SQLite's text functions stop at
+ * it, and no text file holds one, so it means binary data) or half of a UTF-16 surrogate pair
+ * (stored as U+FFFD, so the text would come back changed). `subject` names the text; `fix` says
+ * what to do. Applies to profile text, chunk edits, titles and file names alike.
+ */
+export function checkStorableText(text: string, subject: string, fix: string): void {
+  const nul = text.indexOf('\0');
+  if (nul >= 0) {
+    throw new StudioFailure(
+      'unsupported_file',
+      `${subject} contains a NUL byte (character ${nul + 1}), which text never holds: it looks like binary data. ${fix}`,
+    );
+  }
+  const broken = /\p{Cs}/u.exec(text);
+  if (broken) {
+    throw new StudioFailure(
+      'invalid_argument',
+      `${subject} has a broken character at character ${broken.index + 1} (half of an emoji or other symbol). ${fix}`,
+    );
+  }
+}
 
-/** A line that titles what follows rather than saying something: `## Life`, `1780–1792: Bonn`. */
+/**
+ * The text as lines with Windows and old Mac line ends made `\n`, a leading byte-order mark
+ * dropped and trailing spaces and tabs cut from every line. A scan from each line's end, not a
+ * regex: `/[ \t]+$/m` backtracks quadratically over a long run of spaces inside a line.
+ */
+export function* normalizedLines(raw: string): Steps<string[]> {
+  const lines = raw
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n?/g, '\n')
+    .split('\n');
+  const meter = new WorkMeter();
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    lines[i] = trimEndBlanks(line);
+    if (meter.add(line.length + 1)) yield;
+  }
+  return lines;
+}
+
+export function normalizeText(raw: string): string {
+  return runSync(normalizedLines(raw)).join('\n');
+}
+
+function trimEndBlanks(line: string): string {
+  let end = line.length;
+  while (end > 0) {
+    const code = line.charCodeAt(end - 1);
+    if (code !== 0x20 && code !== 0x09) break;
+    end--;
+  }
+  return end === line.length ? line : line.slice(0, end);
+}
+
+/** `index` moved back by one when it would fall between the two halves of a surrogate pair. */
+export function codePointBoundary(text: string, index: number): number {
+  if (index <= 0 || index >= text.length) return Math.max(0, Math.min(index, text.length));
+  const before = text.charCodeAt(index - 1);
+  const after = text.charCodeAt(index);
+  return before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff ? index - 1 : index;
+}
+
+/** At most `max` UTF-16 code units of `text`, never ending on half a surrogate pair. */
+export function sliceCodePoints(text: string, max: number): string {
+  return text.length <= max ? text : text.slice(0, codePointBoundary(text, max));
+}
+
+export const HEADING_MAX_CHARS = 90;
+
+/**
+ * A line that titles what follows rather than saying something: `## Life`, `1780–1792: Bonn`.
+ * List items (`- Anna`) say something, however short.
+ */
 export function isHeadingLine(line: string): boolean {
   const trimmed = line.trim();
   if (trimmed.length === 0) return false;
   if (/^#{1,6}\s/.test(trimmed)) return true;
-  if (trimmed.length > HEADING_MAX_CHARS) return false;
+  if (trimmed.length > HEADING_MAX_CHARS || /^[-*+•]\s/.test(trimmed)) return false;
   return !/[.!?;,:"'”’)\]]$/.test(trimmed) || /^\d{3,4}\s*[–-]\s*\d{2,4}:/.test(trimmed);
 }
 
 /** The heading lines at the top of a chunk, for display; null when the chunk is plain prose. */
 export function headingOf(chunk: string): string | null {
-  const lines = chunk.split('\n');
   const heading: string[] = [];
-  for (const line of lines.slice(0, -1)) {
+  let start = 0;
+  for (let end = chunk.indexOf('\n'); end >= 0; start = end + 1, end = chunk.indexOf('\n', start)) {
+    const line = chunk.slice(start, end);
     if (!isHeadingLine(line)) break;
     heading.push(line.trim().replace(/^#{1,6}\s+/, ''));
   }
-  return heading.length > 0 && heading.length < lines.length ? heading.join(' · ') : null;
+  return heading.length > 0 ? heading.join(' · ') : null;
 }
 
+const WORD = /[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu;
+
 export function countWords(text: string): number {
-  const matches = text.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu);
+  const matches = text.match(WORD);
   return matches ? matches.length : 0;
 }
 
-export function readProfile(
-  raw: string,
-  fileName: string | null,
-  maxChunkWords = DEFAULT_MAX_CHUNK_WORDS,
-): ReadProfile {
-  const text = normalizeText(raw);
-  if (text.trim().length === 0) {
-    throw new StudioFailure(
-      'invalid_argument',
-      `${fileName ?? 'The pasted text'} has no text in it. Paste or import the character's life story.`,
-    );
-  }
-  checkSize(Buffer.byteLength(text, 'utf8'), fileName ?? 'The pasted text');
-  const blocks = text
-    .split(/\n[ \t]*\n/)
-    .map((block) => block.replace(/^\n+|\n+$/g, ''))
-    .filter((block) => block.trim().length > 0);
-
-  let title: string | null = null;
-  let format: ProfileFormat = fileName?.toLowerCase().endsWith('.md') ? 'markdown' : 'text';
-  const first = blocks[0] ?? '';
-  const titleMatch = /^#\s+(.+)$/.exec(first);
-  if (titleMatch && !first.includes('\n')) {
-    title = titleMatch[1]!.trim();
-    blocks.shift();
-    const hasSubheadingsOnly = blocks.every((block) => !/^#\s/m.test(block));
-    if (hasSubheadingsOnly) format = 'character-llm';
-  } else if (/^#{1,6}\s/m.test(text)) {
-    format = 'markdown';
-  }
-
-  const chunks: string[] = [];
-  let pendingHeading: string[] = [];
-  for (const block of blocks) {
-    const lines = block.split('\n');
-    if (lines.every(isHeadingLine) && lines.every((line) => line.trim().length <= HEADING_MAX_CHARS)) {
-      pendingHeading.push(block);
-      continue;
-    }
-    const glued = [...pendingHeading, block].join('\n');
-    pendingHeading = [];
-    chunks.push(...splitLong(glued, maxChunkWords));
-  }
-  if (pendingHeading.length > 0) {
-    // Trailing headings with nothing under them stay, so no text the user gave is dropped.
-    if (chunks.length > 0) chunks[chunks.length - 1] += `\n\n${pendingHeading.join('\n')}`;
-    else chunks.push(pendingHeading.join('\n'));
-  }
-  return { title, format, chunks: chunks.flatMap((chunk) => splitByChars(chunk)) };
-}
-
-/** Cuts an over-long paragraph at sentence ends into pieces of at most `maxWords` words. */
-export function splitLong(paragraph: string, maxWords: number): string[] {
-  if (countWords(paragraph) <= maxWords) return [paragraph];
-  const sentences = paragraph.match(/[^.!?\n]+(?:[.!?]+["'”’)\]]*|\n|$)\s*/g) ?? [paragraph];
-  const pieces: string[] = [];
-  let current = '';
-  let words = 0;
-  for (const sentence of sentences) {
-    const sentenceWords = countWords(sentence);
-    if (words > 0 && words + sentenceWords > maxWords) {
-      pieces.push(current.trim());
-      current = '';
-      words = 0;
-    }
-    current += sentence;
-    words += sentenceWords;
-  }
-  if (current.trim().length > 0) pieces.push(current.trim());
-  return pieces;
-}
-
-function splitByChars(chunk: string): string[] {
-  if (chunk.length <= MAX_CHUNK_CHARS) return [chunk];
-  const pieces: string[] = [];
-  for (let start = 0; start < chunk.length; start += MAX_CHUNK_CHARS) {
-    pieces.push(chunk.slice(start, start + MAX_CHUNK_CHARS));
-  }
-  return pieces;
+/** countWords, but stops counting at `cap`: the cost follows the cap, not the text's length. */
+export function countWordsUpTo(text: string, cap: number): number {
+  const word = new RegExp(WORD);
+  let count = 0;
+  while (count < cap && word.exec(text)) count++;
+  return count;
 }

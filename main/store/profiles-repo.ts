@@ -49,6 +49,11 @@ export class ProfilesRepo {
     );
   }
 
+  /** Every title the character's profiles have, for picking a free one. */
+  titles(characterId: CharacterId): string[] {
+    return this.db.prepare('SELECT title FROM profiles WHERE character_id = ?').pluck().all(characterId) as string[];
+  }
+
   insert(
     profile: {
       id: ProfileId;

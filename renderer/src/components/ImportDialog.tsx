@@ -98,7 +98,7 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
           )}
           <small>
             A Wikipedia article saved as <code># Full Name</code> followed by paragraphs is read as in Character-LLM:
-            one chunk per paragraph, headings kept with the paragraph below them.
+            cut at every blank line, one chunk per paragraph, as the paper&apos;s code does.
           </small>
         </div>
         {!file && (

@@ -1,14 +1,8 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { StudioFailure } from '../../../main/core/errors';
-import {
-  countWords,
-  decodeProfileBytes,
-  headingOf,
-  MAX_PROFILE_BYTES,
-  readProfile,
-  splitLong,
-} from '../../../main/core/profile-text';
+import { readProfile, splitLong } from '../../../main/core/profile-chunks';
+import { countWords, decodeProfileBytes, headingOf, MAX_PROFILE_BYTES } from '../../../main/core/profile-text';
 import { fixture } from '../../support/paths';
 
 const beethoven = fs.readFileSync(fixture('wiki_Beethoven.txt'), 'utf8');
@@ -88,7 +82,7 @@ describe('reading writers’ material', () => {
     const big = 'word '.repeat((50 * 1024 * 1024) / 5);
     const error = failure(() => readProfile(big, 'huge.txt'));
     expect(error.code).toBe('too_large');
-    expect(error.message).toMatch(/huge\.txt is 50\.0 MB; a profile can be at most 8 MB\. Split it/);
+    expect(error.message).toMatch(/The text of huge\.txt is 50\.0 MB; a profile can be at most 8 MB\. Split it/);
   });
 });
 
@@ -115,5 +109,112 @@ describe('decoding profile files', () => {
   it('refuses files over the size limit before decoding them', () => {
     const error = failure(() => decodeProfileBytes(new Uint8Array(MAX_PROFILE_BYTES + 1), 'big.md'));
     expect(error.code).toBe('too_large');
+  });
+});
+
+const squash = (text: string) => text.replace(/\s+/g, '');
+
+describe('the paper’s format is split exactly as the paper’s code splits it (issue 8, point 24)', () => {
+  it('makes every blank-line piece one chunk, a list of short lines included, and merges nothing', () => {
+    const names = 'Johann van Beethoven\nMaria Magdalena Keverich\nKaspar Anton Carl\nNikolaus Johann';
+    const body = beethoven
+      .trim()
+      .split(/\n\s*\n/)
+      .slice(1);
+    const withList = [...body.slice(0, 3), names, '## Works', ...body.slice(3)];
+    const read = readProfile(`# Ludwig van Beethoven\n\n${withList.join('\n\n')}\n`, 'wiki_Beethoven.txt');
+    expect(read.format).toBe('character-llm');
+    expect(read.chunks).toEqual(withList.map((piece) => piece.trim()));
+  });
+
+  it('keeps a long paragraph whole, as the paper’s code does, where other text is cut at sentence ends', () => {
+    const paragraph = 'The captain walked the deck at dawn and counted the sails twice. '.repeat(200).trim();
+    expect(readProfile(`# Mara Vell\n\n${paragraph}`, 'mara.txt').chunks).toEqual([paragraph]);
+    expect(readProfile(paragraph, 'mara.txt').chunks.length).toBeGreaterThan(1);
+  });
+
+  it('still glues headings in other text, but never a list or four short lines', () => {
+    const list = 'Intro one.\n\n- Anna\n- Ben\n\nThey met in Bonn.\n\nAnna\nBen\nCarl\nDora\n\nAll four wrote letters.';
+    expect(readProfile(list, 'notes.txt').chunks).toEqual([
+      'Intro one.',
+      '- Anna\n- Ben',
+      'They met in Bonn.',
+      'Anna\nBen\nCarl\nDora',
+      'All four wrote letters.',
+    ]);
+  });
+});
+
+describe('hostile text (issue 8, points 17–19)', () => {
+  it('normalises a long run of spaces inside a line in linear time', () => {
+    const text = `word${' '.repeat(200_000)}word  \n`;
+    const started = performance.now();
+    const read = readProfile(text, null);
+    expect(performance.now() - started).toBeLessThan(5_000); // quadratic before: over a minute
+    expect(squash(read.chunks.join(''))).toBe('wordword');
+    expect(read.chunks.every((chunk) => chunk.length <= 100_000)).toBe(true);
+    const titled = `#${' '.repeat(200_000)}x\ny`;
+    const t2 = performance.now();
+    expect(readProfile(titled, null).chunks.join('')).toContain('x\ny');
+    expect(performance.now() - t2).toBeLessThan(5_000);
+  });
+
+  it('cuts a paragraph of 125,000 emoji between characters, never inside a surrogate pair or a cluster', () => {
+    const family = '👨‍👩‍👧'; // one grapheme of five code points
+    // An odd first character, so cuts every 100,000 code units would land inside pairs and clusters.
+    const text = `x${'😀'.repeat(125_000)}\n\ny${family.repeat(30_000)}`;
+    const read = readProfile(text, 'emoji.txt');
+    expect(read.chunks.length).toBeGreaterThan(4);
+    expect(read.chunks.join('')).toBe(text.replace('\n\n', ''));
+    for (const chunk of read.chunks) {
+      expect(chunk.length).toBeLessThanOrEqual(100_000);
+      expect(chunk).not.toMatch(/\p{Cs}|\uFFFD/u);
+    }
+    for (const chunk of read.chunks.filter((c) => c.includes('👨'))) {
+      expect(/^y?👨/u.test(chunk) && chunk.endsWith('👧')).toBe(true);
+    }
+  });
+
+  it('cuts a giant line without sentence ends at whitespace, and loses no character when splitting sentences', () => {
+    const words = Array.from({ length: 40_000 }, (_, i) => `w${i}`).join(' ');
+    const read = readProfile(words, null, { maxChunkWords: 100_000 });
+    expect(read.chunks.length).toBeGreaterThan(1);
+    for (const chunk of read.chunks) expect(chunk).toMatch(/^w\d+( w\d+)*$/);
+    const odd = '?Why. !Now?! ...and then... ‽ "Quoted." (Aside.) '.repeat(300);
+    expect(squash(splitLong(odd.trim(), 50).join(''))).toBe(squash(odd));
+  });
+
+  it('refuses a NUL byte anywhere, in a file past its first 8 KB or in pasted text, as binary data', () => {
+    const late = `${'Plain words. '.repeat(1_000)}\0tail`;
+    const error = failure(() => readProfile(decodeProfileBytes(Buffer.from(late), 'late.txt'), 'late.txt'));
+    expect(error.code).toBe('unsupported_file');
+    expect(error.message).toMatch(/late\.txt contains a NUL byte \(character 13001\).*binary data\. Import/);
+    expect(failure(() => readProfile('\0', null)).message).toMatch(/The pasted text contains a NUL byte/);
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('ok\0ok', 'utf16le')]);
+    expect(failure(() => readProfile(decodeProfileBytes(utf16, 'u.txt'), 'u.txt')).message).toMatch(/NUL byte/);
+  });
+
+  it('refuses half of a surrogate pair instead of storing U+FFFD', () => {
+    expect(failure(() => readProfile('Broken \uD83D here.', null)).message).toMatch(
+      /broken character at character 8 \(half of an emoji/,
+    );
+    const brokenUtf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from([0x3d, 0xd8, 0x41, 0x00])]);
+    expect(failure(() => decodeProfileBytes(brokenUtf16, 'b.txt')).message).toMatch(/broken characters.*UTF-8/);
+  });
+
+  it('refuses a title with no text under it', () => {
+    for (const text of ['# Ludwig van Beethoven', '# Ludwig van Beethoven\n\n \t\n\n']) {
+      const error = failure(() => readProfile(text, 'b.md'));
+      expect(error.code).toBe('invalid_argument');
+      expect(error.message).toBe(
+        'b.md has a title ("Ludwig van Beethoven") but no text under it. Write the character\'s life under the title line, after a blank line, and import it again.',
+      );
+    }
+  });
+
+  it('refuses text that would make more than 20,000 chunks', () => {
+    const error = failure(() => readProfile('a.\n\n'.repeat(20_001), 'many.txt'));
+    expect(error.code).toBe('too_large');
+    expect(error.message).toMatch(/many\.txt splits into 20001 chunks; a profile can have at most 20000/);
   });
 });

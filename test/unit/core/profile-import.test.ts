@@ -1,0 +1,132 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CharacterId } from '../../../common/contract';
+import { call, callError, makeStudio } from '../../support/studio';
+
+/** Profile import through the real studio and SQLite: hostile input (issue 8, points 17–19). */
+
+let env: ReturnType<typeof makeStudio>;
+let characterId: CharacterId;
+beforeEach(async () => {
+  env = makeStudio();
+  characterId = (
+    await call(env.studio, 'characters/create', { fullName: 'Mara Vell', shortName: 'Mara', era: '1890s', notes: '' })
+  ).id;
+});
+afterEach(() => env.cleanup());
+
+const base64 = (text: string) => Buffer.from(text).toString('base64');
+
+describe('titles and file names', () => {
+  it('refuses a NUL byte in a title or a file name at once, however often it is tried', async () => {
+    for (let i = 0; i < 8; i++) {
+      const error = await callError(env.studio, 'profiles/import', {
+        characterId,
+        text: 'She sailed.',
+        title: `\0Logbook ${'x'.repeat(150)}`,
+      });
+      expect(error).toMatchObject({ code: 'unsupported_file' });
+      expect(error.message).toMatch(/^The title contains a NUL byte \(character 1\).*Type the title again/);
+    }
+    const named = await callError(env.studio, 'profiles/import', {
+      characterId,
+      fileBase64: base64('She sailed.'),
+      fileName: 'log\0book.txt',
+    });
+    expect(named.message).toMatch(/^The file name contains a NUL byte \(character 4\).*Rename the file/);
+    expect(await call(env.studio, 'profiles/list', { characterId })).toEqual([]);
+  });
+
+  it('numbers repeated titles (2), (3)… and never cuts an emoji at the length limit', async () => {
+    const titles: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      titles.push((await call(env.studio, 'profiles/import', { characterId, text: 'x.', title: 'Logbook' })).title);
+    }
+    expect(titles).toEqual(['Logbook', ...Array.from({ length: 11 }, (_, i) => `Logbook (${i + 2})`)]);
+    const long = `${'a'.repeat(199)}😀`;
+    const first = await call(env.studio, 'profiles/import', { characterId, text: `# ${long}\n\nShe sailed.` });
+    expect(first.title).toBe('a'.repeat(199));
+    const second = await call(env.studio, 'profiles/import', { characterId, text: `# ${long}\n\nShe sailed.` });
+    expect(second.title).toBe(`${'a'.repeat(190)} (2)`);
+  });
+
+  it('refuses a profile with a title and no text, and creates nothing', async () => {
+    const error = await callError(env.studio, 'profiles/import', { characterId, text: '# Mara Vell\n' });
+    expect(error).toMatchObject({ code: 'invalid_argument' });
+    expect(error.message).toMatch(/has a title \("Mara Vell"\) but no text under it/);
+    expect(await call(env.studio, 'profiles/list', { characterId })).toEqual([]);
+  });
+});
+
+describe('chunk edits', () => {
+  it('refuses chunk text that starts with NUL with a clear 400, and keeps the chunk as it was', async () => {
+    const profile = await call(env.studio, 'profiles/import', { characterId, text: 'First.\n\nSecond.' });
+    const error = await callError(env.studio, 'chunks/update', { id: profile.chunks[0]!.id, text: '\0abc' });
+    expect(error.code).toBe('unsupported_file');
+    expect(error.message).toMatch(/^The chunk text contains a NUL byte \(character 1\)/);
+    const after = await call(env.studio, 'profiles/list', { characterId });
+    expect(after[0]!.chunks.map((chunk) => chunk.text)).toEqual(['First.', 'Second.']);
+  });
+
+  it('splits a chunk at a caret between the halves of an emoji without breaking it', async () => {
+    const profile = await call(env.studio, 'profiles/import', { characterId, text: 'Sun😀rise over the bay.' });
+    const split = await call(env.studio, 'chunks/split', { id: profile.chunks[0]!.id, offset: 4 });
+    expect(split.chunks.map((chunk) => chunk.text)).toEqual(['Sun', '😀rise over the bay.']);
+  });
+});
+
+describe('character cards', () => {
+  const card = (data: Record<string, string>) =>
+    base64(JSON.stringify({ spec: 'chara_card_v2', spec_version: '2.0', data }));
+
+  it("writes names with $&, $' and $1 literally", async () => {
+    const profile = await call(env.studio, 'profiles/import', {
+      characterId,
+      fileName: 'odd.json',
+      fileBase64: card({
+        name: "A$&B $' $1 $$",
+        description: 'Before {{char}} after. {{user}} waits.',
+      }),
+    });
+    expect(profile.title).toBe("A$&B $' $1 $$");
+    expect(profile.chunks.map((chunk) => chunk.text)).toEqual([
+      "## Description\nBefore A$&B $' $1 $$ after. the visitor waits.",
+    ]);
+  });
+
+  it('refuses a card that would outgrow a profile once its name is filled in, naming the real file size', async () => {
+    const fileBase64 = card({ name: 'N'.repeat(20_000), description: '{{char}} '.repeat(3_000) });
+    const error = await callError(env.studio, 'profiles/import', { characterId, fileName: 'big.json', fileBase64 });
+    expect(error.code).toBe('too_large');
+    expect(error.message).toMatch(
+      /^The card in big\.json \(a 46\.0 KB file\) would become a 57\.3 MB profile once its name \(20000 characters\) is written in for \{\{char\}\} 3000 times; a profile can be at most 8\.0 MB\./,
+    );
+  });
+});
+
+describe('a big import', () => {
+  const bigText = () =>
+    Array.from({ length: 15_000 }, (_, i) => `Paragraph ${i}: the ship left port on day ${i} with a full crew.`).join(
+      '\n\n',
+    );
+
+  it('lets the event loop turn while it is read, so other requests are answered meanwhile', async () => {
+    let turns = 0;
+    let importing = true;
+    const tick = () => {
+      turns++;
+      if (importing) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const profile = await call(env.studio, 'profiles/import', { characterId, text: bigText() });
+    importing = false;
+    expect(profile.chunks).toHaveLength(15_000);
+    expect(turns).toBeGreaterThan(3);
+  });
+
+  it('fails cleanly when its character is deleted while the text is read', async () => {
+    const pending = env.studio.invoke('profiles/import', { characterId, text: bigText() });
+    setImmediate(() => void call(env.studio, 'characters/delete', { id: characterId }));
+    const outcome = await pending;
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+});
