@@ -332,6 +332,13 @@ export class TrainingService {
       throw error;
     }
     this.repo.insert({ id, characterId, config, runDir, examples: written.scenes }, this.clock.now());
+    // What the dataset file left out by its stated rule is said on the run card, as trainer warnings are.
+    for (const message of exportNotices(written.notes))
+      this.repo.addWarning(
+        id,
+        { code: 'dataset_turns_left_out', message, sceneIds: [], at: this.clock.now() },
+        this.clock.now(),
+      );
     if (config.target === 'local') await this.launch(id);
     else this.launchRemote(id, 'start');
     return this.get(id);

@@ -80,6 +80,22 @@ describe('format problems in generated experiences', () => {
         ),
       );
 
+      // A run says it on its card: the dataset file was written without them. The interpreter is
+      // not Python, so the launch is refused; the run and its warning were written before it.
+      await expect(
+        call(env.studio, 'training/start', {
+          characterId,
+          config: { ...tinyTrainingConfig('Qwen/Qwen2.5-0.5B-Instruct', 'local'), python: '/bin/false' },
+        }),
+      ).rejects.toThrow(/could not run/);
+      const [run] = await call(env.studio, 'training/list', { characterId });
+      expect(run!.warnings).toContainEqual(
+        expect.objectContaining({
+          code: 'dataset_turns_left_out',
+          message: expect.stringMatching(/^2 thinking turns by other speakers/) as unknown,
+        }),
+      );
+
       // The same, through the command line.
       const out: string[] = [];
       const cli = (args: string[]) =>
