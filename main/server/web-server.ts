@@ -107,7 +107,7 @@ export class WebServer {
   }
 
   private log(line: string): void {
-    this.options.log?.(line);
+    this.options.log?.(this.options.studio.redact(line));
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -212,7 +212,9 @@ export class WebServer {
   }
 
   private broadcast<E extends EventName>(name: E, payload: Events[E]): void {
-    const frame = `event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`;
+    if (this.sse.size === 0) return;
+    // The mask is plain text, and JSON-escaped forms of a key are among those masked: the frame stays valid JSON.
+    const frame = `event: ${name}\ndata: ${this.options.studio.redact(JSON.stringify(payload))}\n\n`;
     for (const res of this.sse) res.write(frame);
   }
 

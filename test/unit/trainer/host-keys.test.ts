@@ -117,7 +117,8 @@ describe('against a server with an ed25519 and an RSA host key', { timeout: 120_
   it('asks for the pinned key type, so a host pinned by its RSA key connects', async () => {
     const file = knownHosts('pinned_rsa', [`${name()} ${sshd.hostKeys.rsa!}`]);
     expect(await connectWith(file)).toBe('connected');
-    const shown = await presentedHostKey(host, (await new KnownHostsFile(file).keysFor(host.host, sshd.port)).trusted);
+    const pinned = (await new KnownHostsFile(file).keysFor(sshd.host, sshd.port)).trusted;
+    const shown = await presentedHostKey({ host: sshd.host, port: sshd.port, username: sshd.username }, pinned);
     expect(keyType(shown)).toBe('ssh-rsa');
   });
 
