@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandArg, CommandName, CommandResult } from '../../common/contract';
-import { launchBrowser } from '../support/browser';
+import { animationsSettled, launchBrowser } from '../support/browser';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
 import { fixture, repoRoot, tempDir, testOutputDir } from '../support/paths';
 import { startServe, type ServeHandle } from '../support/serve';
@@ -30,7 +30,7 @@ const saved: Partial<Record<string, string | undefined>> = {};
 
 async function shot(name: string, target: Page | Locator = page) {
   fs.mkdirSync(shots, { recursive: true });
-  await page.waitForTimeout(450); // let progress bars finish their transition
+  await animationsSettled(page); // progress bars ease to their value
   await target.screenshot({ path: path.join(shots, `${name}.png`) });
 }
 
@@ -231,7 +231,7 @@ describe('training a character in a browser against serve and the real trainer',
     await run.locator('.status', { hasText: 'Succeeded' }).waitFor({ timeout: 60_000 });
     await run.locator('details.run-log summary').click();
     await run.getByLabel('Trainer log lines').waitFor();
-    await page.waitForTimeout(300);
+    await animationsSettled(page);
     await run.scrollIntoViewIfNeeded();
     await shot('32-train-succeeded', run);
 
