@@ -7,8 +7,8 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../../main/cli/main';
 import { MASK, redactSecrets, SecretRedactor } from '../../../main/core/redact';
+import { runCliIn } from '../../support/cli';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { tempDir } from '../../support/paths';
 
@@ -95,16 +95,7 @@ describe('a server echoing the key', () => {
     tmp.cleanup();
   });
 
-  async function cli(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli([...args, '--data-dir', tmp.dir], {
-      out: (t) => out.push(t),
-      err: (t) => err.push(t),
-      stdin: () => Promise.resolve(Buffer.from(stdin)),
-    });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const cli = (args: string[], stdin = ''): ReturnType<typeof runCliIn> => runCliIn(tmp.dir, args, stdin);
 
   it('stores and prints none of its encodings, in the call log, the work item or the job', async () => {
     const printed: string[] = [];

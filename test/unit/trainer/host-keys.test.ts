@@ -24,7 +24,7 @@ import { trainerDir } from './fixtures';
 
 const tmp = tempDir('cs-host-keys-');
 let sshd: TestSshd;
-let host: SshHostConfig;
+let host: SshHostConfig & { port: number; privateKeyPath: string; python: string; remoteRoot: string };
 
 /** `type base64` of a freshly generated key of `type`, one the server does not hold. */
 function strangerKey(type: 'ed25519' | 'ecdsa'): string {
@@ -134,16 +134,9 @@ describe('against a server with an ed25519 and an RSA host key', { timeout: 120_
     try {
       const before = `${name()} ${strangerKey('ecdsa')}\n`;
       writeFileSync(join(dir, 'known_hosts'), before);
-      const saved = await call(studio, 'hosts/save', {
-        name: 'lab',
-        host: sshd.host,
-        port: sshd.port,
-        username: sshd.username,
-        privateKeyPath: sshd.userKeyPath,
-        python: 'python3',
-        remoteRoot: join(tmp.dir, 'remote'),
-        gpuCount: 1,
-      });
+      const { host: address, port, username, privateKeyPath, python, remoteRoot } = host;
+      const draft = { host: address, port, username, privateKeyPath, python, remoteRoot };
+      const saved = await call(studio, 'hosts/save', { ...draft, name: 'lab', gpuCount: 1 });
       const check = await call(studio, 'hosts/test', { id: saved.id });
       expect(check).toMatchObject({ ok: false, needsTrust: false });
       expect(check.summary).toMatch(/CHANGED/);
