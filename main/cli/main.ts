@@ -122,7 +122,12 @@ const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   doctor: doctorCommand,
 };
 
-export async function runCli(argv: string[], io: Io = defaultIo): Promise<number> {
+export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<number> {
+  let studio: Studio | null = null;
+  // Everything printed passes the studio's redactor once it is open: a provider error echoing an
+  // API key (in any encoding) is never shown, whichever command prints it.
+  const redact = (text: string): string => (studio ? studio.redact(text) : text);
+  const io: Io = { ...plainIo, out: (text) => plainIo.out(redact(text)), err: (text) => plainIo.err(redact(text)) };
   let parsed;
   try {
     parsed = parseArgs({
@@ -195,7 +200,6 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
   const dataDir = resolveDataDir(values['data-dir']);
   if (command === 'serve') return serveCommand(APP_ROOT, dataDir, values.host, values.port, values.json, io);
 
-  let studio: Studio | null = null;
   try {
     if (!(command in GROUPS) && !(command in SINGLE) && command !== 'info')
       throw new UsageError(`Unknown command "${[command, ...rest.slice(0, 1)].join(' ')}".`);
@@ -238,5 +242,6 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
     return 1;
   } finally {
     studio?.close();
+    studio = null; // closed: nothing left to redact with, and nothing after this prints secrets
   }
 }

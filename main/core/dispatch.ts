@@ -12,9 +12,15 @@ export type { Outcome };
 
 /**
  * The one entry every door uses: checks the name, validates the argument with the command's
- * schema, runs the handler and turns any failure into `{code, message}`. Never throws.
+ * schema, runs the handler and turns any failure into `{code, message}`. Never throws. An
+ * unexpected failure is logged through `redact` (API keys masked).
  */
-export async function dispatch(handlers: Handlers, name: string, arg: unknown): Promise<Outcome> {
+export async function dispatch(
+  handlers: Handlers,
+  name: string,
+  arg: unknown,
+  redact: (text: string) => string = (text) => text,
+): Promise<Outcome> {
   if (!isCommandName(name)) {
     return { ok: false, error: { code: 'unknown_command', message: `There is no command "${name}".` } };
   }
@@ -32,7 +38,11 @@ export async function dispatch(handlers: Handlers, name: string, arg: unknown): 
     const handler = handlers[name] as (value: unknown) => unknown;
     return { ok: true, result: await handler(parsed.data) };
   } catch (error) {
-    if (!(error instanceof StudioFailure)) console.error(`command ${name} failed:`, error);
+    if (!(error instanceof StudioFailure)) {
+      console.error(
+        redact(`command ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+      );
+    }
     return { ok: false, error: toStudioError(error) };
   }
 }

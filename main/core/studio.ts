@@ -194,9 +194,15 @@ export class Studio {
     } satisfies Handlers;
   }
 
-  invoke(name: string, arg: unknown): Promise<Outcome> {
-    return dispatch(this.handlers, name, arg);
+  /** Every door's entry; error text leaves with every configured API key masked (see `redact`). */
+  async invoke(name: string, arg: unknown): Promise<Outcome> {
+    const outcome = await dispatch(this.handlers, name, arg, this.redact);
+    if (outcome.ok) return outcome;
+    return { ok: false, error: { ...outcome.error, message: this.redact(outcome.error.message) } };
   }
+
+  /** Masks every encoding of every configured API key: for text on its way to a screen or a log. */
+  readonly redact = (text: string): string => this.providers.redactor.redact(text);
 
   info(): AppInfo {
     return {

@@ -20,6 +20,12 @@ import type { Studio } from '../core/studio';
  */
 
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * Event streams open at once, all clients together: each holds a socket and a subscription for
+ * as long as it lives, so an unbounded number would let one page (or a script with the token)
+ * exhaust the process. Browsers keep one per tab; 32 is many tabs.
+ */
+export const MAX_EVENT_STREAMS = 32;
 const COOKIE = 'cs_token';
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
@@ -32,6 +38,8 @@ export interface WebServerOptions {
   port?: number;
   token?: string;
   log?: (line: string) => void;
+  /** Default `MAX_EVENT_STREAMS`; beyond it `/api/events` answers 429. */
+  maxEventStreams?: number;
 }
 
 const MIME: Record<string, string> = {
@@ -107,7 +115,7 @@ export class WebServer {
   }
 
   private log(line: string): void {
-    this.options.log?.(line);
+    this.options.log?.(this.options.studio.redact(line));
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -200,6 +208,14 @@ export class WebServer {
   }
 
   private openEvents(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const limit = this.options.maxEventStreams ?? MAX_EVENT_STREAMS;
+    if (this.sse.size >= limit) {
+      res.setHeader('Retry-After', '10');
+      return sendError(res, 429, {
+        code: 'unavailable',
+        message: `Too many open event streams (${limit}). Close other studio tabs or windows, then reload this page.`,
+      });
+    }
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',
@@ -212,7 +228,9 @@ export class WebServer {
   }
 
   private broadcast<E extends EventName>(name: E, payload: Events[E]): void {
-    const frame = `event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`;
+    if (this.sse.size === 0) return;
+    // The mask is plain text, and JSON-escaped forms of a key are among those masked: the frame stays valid JSON.
+    const frame = `event: ${name}\ndata: ${this.options.studio.redact(JSON.stringify(payload))}\n\n`;
     for (const res of this.sse) res.write(frame);
   }
 

@@ -15,10 +15,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EVENT_CHANNEL, INVOKE_CHANNEL } from '../../common/ipc-channels';
+import { StudioFailure } from '../core/errors';
 import { FileSecretStore, type SecretCodec } from '../core/providers/secret-store';
 import { Studio } from '../core/studio';
 import { STUDIO_VERSION } from '../core/version';
 import { isAllowedExternalUrl } from './external-links';
+import {
+  applicationMenu,
+  denyPermissionCheck,
+  keychainProblem,
+  rendererFileFor,
+  windowWebPreferences,
+} from './hardening';
 import { loadWindowState, saveWindowState } from './window-state';
 
 /**
@@ -51,14 +59,19 @@ function nativeBinding(): string | undefined {
 let studio: Studio | null = null;
 const windows = new Set<WebContents>();
 
-/** API keys encrypted with the OS keychain (Keychain, DPAPI, libsecret/kwallet) before they touch disk. */
+/**
+ * API keys encrypted with the OS keychain (Keychain, DPAPI, libsecret/kwallet) before they touch
+ * disk. Refuses to store one when the keychain is missing or, on Linux, is Electron's unencrypted
+ * `basic_text` fallback; keys stored earlier can still be read.
+ */
 const keychainCodec: SecretCodec = {
   encode: (plain) => {
-    if (!safeStorage.isEncryptionAvailable()) {
-      throw new Error(
-        'The system keychain is not available, so API keys cannot be stored safely. Use env:NAME to read the key from an environment variable instead.',
-      );
-    }
+    const problem = keychainProblem({
+      platform: process.platform,
+      encryptionAvailable: safeStorage.isEncryptionAvailable(),
+      ...(process.platform === 'linux' && { linuxBackend: safeStorage.getSelectedStorageBackend() }),
+    });
+    if (problem) throw new StudioFailure('unavailable', problem);
     return `keychain:${safeStorage.encryptString(plain).toString('base64')}`;
   },
   decode: (stored) =>
@@ -94,15 +107,7 @@ function createWindow(): void {
     show: false,
     title: 'Character Studio',
     backgroundColor: '#f6f5f2',
-    webPreferences: {
-      preload: preloadFile,
-      sandbox: true,
-      contextIsolation: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      webviewTag: false,
-      spellcheck: true,
-    },
+    webPreferences: windowWebPreferences(preloadFile, app.isPackaged),
   });
   if (state.maximized) win.maximize();
   win.once('ready-to-show', () => win.show());
@@ -131,26 +136,24 @@ function isTrustedSender(frame: Electron.WebFrameMain | null): boolean {
 
 async function start(): Promise<void> {
   await app.whenReady();
-  const menu: Electron.MenuItemConstructorOptions[] = [
-    { role: 'editMenu' },
-    { role: 'viewMenu' },
-    { role: 'windowMenu' },
-  ];
-  if (process.platform === 'darwin') menu.unshift({ role: 'appMenu' });
-  Menu.setApplicationMenu(Menu.buildFromTemplate(menu));
+  Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenu(process.platform, app.isPackaged)));
 
   protocol.handle(SCHEME, async (request) => {
-    const url = new URL(request.url);
-    const file = path.resolve(rendererDir, decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html');
-    if (url.host !== 'app' || !file.startsWith(rendererDir + path.sep))
+    const file = rendererFileFor(request.url, rendererDir);
+    if (!file) return new Response('Not found', { status: 404 });
+    let response: Response;
+    try {
+      response = await net.fetch(pathToFileURL(file).toString());
+    } catch {
       return new Response('Not found', { status: 404 });
-    const response = await net.fetch(pathToFileURL(file).toString());
+    }
     const headers = new Headers(response.headers);
     headers.set('Content-Security-Policy', CSP);
     headers.set('X-Content-Type-Options', 'nosniff');
     return new Response(response.body, { status: response.status, headers });
   });
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(denyPermissionCheck);
 
   studio = openStudio();
   if (!studio) {

@@ -14,17 +14,25 @@ export interface OpenOptions {
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
+/** The first migration's name: a `schema_migrations` table without it belongs to another program. */
+const STUDIO_MARKER = { id: 1, name: 'initial' };
+
 /**
  * Opens (creating if needed) the studio database: WAL, foreign keys on, migrations applied.
- * Refuses, without touching it, a file that is not a SQLite database, a damaged one, or one
- * written by a newer studio.
+ * Refuses, without touching it, a folder at that path, a file that is not a SQLite database, a
+ * damaged one, an SQLite database of another program, or one written by a newer studio.
+ *
+ * "Without touching" means the file keeps its bytes and modification time and no `-wal`/`-shm`
+ * file is left behind: the checks run on a connection that only reads (see `inspect`) before
+ * anything is written (the WAL switch, the migrations table).
  */
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
   const migrations = options.migrations ?? knownMigrations;
-  checkHeader(file);
+  const exists = checkPath(file);
+  if (exists) inspect(file, options, migrations);
   let db: Db;
   try {
-    db = new Database(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+    db = new Database(file, nativeOptions(options));
   } catch (error) {
     throw damaged(file, error);
   }
@@ -33,8 +41,6 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
-    const check = db.pragma('quick_check', { simple: true });
-    if (check !== 'ok') throw new Error(String(check));
     migrate(db, file, migrations);
     return db;
   } catch (error) {
@@ -44,23 +50,108 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   }
 }
 
-function checkHeader(file: string): void {
-  let fd: number;
+function nativeOptions(options: OpenOptions, extra: Database.Options = {}): Database.Options {
+  return options.nativeBinding ? { ...extra, nativeBinding: options.nativeBinding } : extra;
+}
+
+/** Whether a non-empty file is there to check; throws for a folder or a file without SQLite's header. */
+function checkPath(file: string): boolean {
+  let stat: fs.Stats;
   try {
-    fd = fs.openSync(file, 'r');
+    stat = fs.statSync(file);
   } catch {
-    return; // absent: SQLite creates it
+    return false; // absent: SQLite creates it
   }
+  if (stat.isDirectory()) {
+    throw new StudioFailure(
+      'database',
+      `The studio database path ${file} is a folder, not a database file. Nothing was changed. ` +
+        `Move or rename that folder, or choose another data folder with --data-dir or CHARACTER_STUDIO_HOME.`,
+    );
+  }
+  if (!stat.isFile()) throw damaged(file, new Error('it is not a regular file'));
+  if (stat.size === 0) return false; // empty file: SQLite initialises it
+  const fd = fs.openSync(file, 'r');
   try {
     const head = Buffer.alloc(SQLITE_HEADER.length);
     const read = fs.readSync(fd, head, 0, head.length, 0);
-    if (read === 0) return; // empty file: SQLite initialises it
     if (read < head.length || !head.equals(SQLITE_HEADER)) {
       throw damaged(file, new Error('the file does not start with a SQLite header'));
     }
   } finally {
     fs.closeSync(fd);
   }
+  return true;
+}
+
+/**
+ * Checks an existing database before anything writes to it: intact, the studio's own, and not
+ * newer than this studio. With a `-wal` file already there (another process, or a crash), the
+ * connection is read-only, so closing it cannot checkpoint that log into the file. Without one,
+ * a read-only connection would create `-wal`/`-shm` and leave them behind; a read-write one that
+ * only reads creates them too but removes them when it closes, leaving the file as it was.
+ */
+function inspect(file: string, options: OpenOptions, migrations: readonly Migration[]): void {
+  const hasLog = fs.existsSync(`${file}-wal`) && fs.existsSync(`${file}-shm`);
+  let db: Db;
+  try {
+    db = new Database(file, nativeOptions(options, { fileMustExist: true, readonly: hasLog }));
+  } catch (error) {
+    throw damaged(file, error);
+  }
+  try {
+    db.pragma('busy_timeout = 5000');
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw damaged(file, new Error(String(check)));
+    refuseForeign(db, file);
+    refuseNewer(file, appliedIds(db).at(-1) ?? 0, migrations);
+  } catch (error) {
+    if (error instanceof StudioFailure) throw error;
+    throw damaged(file, error);
+  } finally {
+    db.close();
+  }
+}
+
+/** Refuses an SQLite database that holds tables but is not a studio database. */
+function refuseForeign(db: Db, file: string): void {
+  const tables = db
+    .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+    .pluck()
+    .all() as string[];
+  if (tables.length === 0) return; // a new, empty database
+  let first: { id: number; name: string } | undefined;
+  let foreign = !tables.includes('schema_migrations');
+  if (!foreign) {
+    try {
+      first = db.prepare('SELECT id, name FROM schema_migrations ORDER BY id LIMIT 1').get() as typeof first;
+    } catch {
+      foreign = true; // a schema_migrations table of another shape (Rails, Django…)
+    }
+    foreign ||= first ? first.id !== STUDIO_MARKER.id || first.name !== STUDIO_MARKER.name : tables.length > 1;
+  }
+  if (!foreign) return;
+  const shown = tables.slice(0, 5).join(', ') + (tables.length > 5 ? ', …' : '');
+  throw new StudioFailure(
+    'database',
+    `${file} is an SQLite database of another program (tables: ${shown}), not a Character Studio database. ` +
+      `It was left untouched. Move it elsewhere, or choose another data folder with --data-dir or CHARACTER_STUDIO_HOME.`,
+  );
+}
+
+function appliedIds(db: Db): number[] {
+  const known = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).get();
+  return known ? (db.prepare('SELECT id FROM schema_migrations ORDER BY id').pluck().all() as number[]) : [];
+}
+
+function refuseNewer(file: string, newest: number, migrations: readonly Migration[]): void {
+  const latestKnown = migrations.at(-1)?.id ?? 0;
+  if (newest <= latestKnown) return;
+  throw new StudioFailure(
+    'database',
+    `The database ${path.basename(file)} was written by a newer Character Studio (schema ${newest}; this one knows up to ${latestKnown}). ` +
+      `It was left untouched: update Character Studio to open it, or choose another data folder with --data-dir.`,
+  );
 }
 
 function damaged(file: string, cause: unknown): StudioFailure {
@@ -75,21 +166,14 @@ function damaged(file: string, cause: unknown): StudioFailure {
 
 /** Applies pending migrations, each in its own transaction. */
 export function migrate(db: Db, file: string, migrations: readonly Migration[]): number {
+  // Checked again before any write: another process may have migrated since `inspect`.
+  const applied = appliedIds(db);
+  refuseNewer(file, applied.at(-1) ?? 0, migrations);
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
     applied_at INTEGER NOT NULL
   )`);
-  const applied = db.prepare('SELECT id FROM schema_migrations ORDER BY id').pluck().all() as number[];
-  const latestKnown = migrations.at(-1)?.id ?? 0;
-  const newest = applied.at(-1) ?? 0;
-  if (newest > latestKnown) {
-    throw new StudioFailure(
-      'database',
-      `The database ${path.basename(file)} was written by a newer Character Studio (schema ${newest}; this one knows up to ${latestKnown}). ` +
-        `It was left untouched: update Character Studio to open it, or choose another data folder with --data-dir.`,
-    );
-  }
   const done = new Set(applied);
   const record = db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)');
   for (const migration of migrations) {
@@ -99,7 +183,7 @@ export function migrate(db: Db, file: string, migrations: readonly Migration[]):
       record.run(migration.id, migration.name, Date.now());
     })();
   }
-  return latestKnown;
+  return migrations.at(-1)?.id ?? 0;
 }
 
 /** The schema as SQL text, stable across runs: used by the snapshot test. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../support/browser';
+import { animationsSettled, launchBrowser } from '../support/browser';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
 import { fixture, tempDir, testOutputDir } from '../support/paths';
 import { startServe, type ServeHandle } from '../support/serve';
@@ -18,7 +18,7 @@ let page: Page;
 
 async function shot(name: string, target: Page | Locator = page) {
   fs.mkdirSync(shots, { recursive: true });
-  await page.waitForTimeout(450); // let progress bars finish their transition
+  await animationsSettled(page); // progress bars ease to their value
   await target.screenshot({ path: path.join(shots, `${name}.png`) });
 }
 

@@ -6,6 +6,7 @@ import type { CommandArg, CommandName, CommandResult } from '../../common/contra
 import { repoRoot, testOutputDir } from '../support/paths';
 import type { ServeHandle } from '../support/serve';
 import { generatedOverHttp, openTrainingStage, type TrainingStage } from '../support/training-stage';
+import { animationsSettled } from '../support/browser';
 
 /**
  * Experience upload from the browser: a dataset generated through the HTTP API (the Generate tab
@@ -24,7 +25,7 @@ let model: string;
 
 async function shot(name: string, target: Page | Locator = page) {
   fs.mkdirSync(shots, { recursive: true });
-  await page.waitForTimeout(450); // let progress bars finish their transition
+  await animationsSettled(page); // progress bars ease to their value
   await target.screenshot({ path: path.join(shots, `${name}.png`) });
 }
 
@@ -155,7 +156,7 @@ describe('training a character in a browser against serve and the real trainer',
     await run.locator('.status', { hasText: 'Succeeded' }).waitFor({ timeout: 60_000 });
     await run.locator('details.run-log summary').click();
     await run.getByLabel('Trainer log lines').waitFor();
-    await page.waitForTimeout(300);
+    await animationsSettled(page);
     await run.scrollIntoViewIfNeeded();
     await shot('32-train-succeeded', run);
 

@@ -27,7 +27,9 @@ export type FakeFault =
   | { kind: 'truncated'; keepChars?: number }
   | { kind: 'refusal'; text?: string }
   | { kind: 'empty' }
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** An error body that echoes the caller's key (base64, upper case, hex, URL-encoded, in Basic credentials), as careless proxies do. */
+  | { kind: 'echo_key'; status?: 400 | 401 | 500 };
 
 export interface FakeChatRequest {
   model: string;
@@ -228,6 +230,18 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
             : 'The server had an error while processing your request.',
           'server_error',
           null,
+        );
+        return;
+      }
+      case 'echo_key': {
+        const key = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+        const bytes = Buffer.from(key);
+        sendError(
+          res,
+          fault.status ?? 401,
+          `Key ${bytes.toString('base64')} rejected (${key.toUpperCase()}); upstream sent Basic ${Buffer.from(`user:${key}`).toString('base64')}, hex ${bytes.toString('hex').toUpperCase()}, query ?key=${encodeURIComponent(key)}.`,
+          'invalid_request_error',
+          'invalid_api_key',
         );
         return;
       }

@@ -19,8 +19,10 @@ export interface TestSshd {
   username: string;
   /** The user's private key (OpenSSH format, no passphrase). */
   userKeyPath: string;
-  /** The server's public host key line (`ssh-ed25519 AAAA…`). */
+  /** The server's public host key line (`ssh-ed25519 AAAA…`), of the first type asked for. */
   hostPublicKey: string;
+  /** Every host key the server holds, as `type base64` (known_hosts' key fields), by type. */
+  hostKeys: Partial<Record<HostKeyType, string>>;
   /** `SHA256:…` as ssh-keygen -l prints it. */
   hostFingerprint: string;
   dir: string;
@@ -51,18 +53,28 @@ export function canConnect(port: number): Promise<boolean> {
   });
 }
 
-/** Starts sshd; fails (does not skip) when OpenSSH's server is not installed. */
-export async function startSshd(): Promise<TestSshd> {
+export type HostKeyType = 'ed25519' | 'rsa' | 'ecdsa';
+
+/**
+ * Starts sshd holding one host key of each of `hostKeyTypes` (default ed25519 alone); fails (does
+ * not skip) when OpenSSH's server is not installed.
+ */
+export async function startSshd(hostKeyTypes: readonly HostKeyType[] = ['ed25519']): Promise<TestSshd> {
   if (!existsSync(SSHD)) {
     throw new Error(
       `${SSHD} is missing: the remote trainer tests need a real SSH server. Install it with: apt-get install openssh-server`,
     );
   }
   const { dir, cleanup } = tempDir('cs-sshd-');
-  const hostKey = join(dir, 'host_ed25519');
+  const hostKeyFiles = hostKeyTypes.map((type) => join(dir, `host_${type}`));
+  const hostKey = hostKeyFiles[0]!;
   const userKey = join(dir, 'user_ed25519');
-  for (const key of [hostKey, userKey])
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'character-studio-test', '-f', key]);
+  for (const [i, key] of [...hostKeyFiles, userKey].entries()) {
+    const type = hostKeyTypes[i] ?? 'ed25519';
+    // 2048-bit RSA: quick to generate on a loaded machine; strength is not what these tests check.
+    const size = type === 'rsa' ? ['-b', '2048'] : [];
+    execFileSync('ssh-keygen', ['-q', '-t', type, ...size, '-N', '', '-C', 'character-studio-test', '-f', key]);
+  }
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${userKey}.pub`));
   const port = await freePort();
   const username = userInfo().username;
@@ -72,7 +84,7 @@ export async function startSshd(): Promise<TestSshd> {
     [
       `Port ${port}`,
       'ListenAddress 127.0.0.1',
-      `HostKey ${hostKey}`,
+      ...hostKeyFiles.map((file) => `HostKey ${file}`),
       `PidFile ${join(dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
       'StrictModes no',
@@ -102,6 +114,12 @@ export async function startSshd(): Promise<TestSshd> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const hostPublicKey = readFileSync(`${hostKey}.pub`, 'utf8').trim();
+  const hostKeys = Object.fromEntries(
+    hostKeyTypes.map((type, i) => [
+      type,
+      readFileSync(`${hostKeyFiles[i]!}.pub`, 'utf8').split(' ').slice(0, 2).join(' '),
+    ]),
+  );
   const hostFingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`], {
     encoding: 'utf8',
   }).split(' ')[1]!;
@@ -111,6 +129,7 @@ export async function startSshd(): Promise<TestSshd> {
     username,
     userKeyPath: userKey,
     hostPublicKey,
+    hostKeys,
     hostFingerprint,
     dir,
     stop: async () => {

@@ -16,6 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom } from '../../main/core/pipeline/planner';
 
+/**
+ * CPU threads every test gives node-llama-cpp. One: llama.cpp's worker threads spin while they
+ * wait for each other, so on a busy 2-core machine two threads ran the tiny model 10–30 times
+ * slower than one (3 vs 29 tokens/s, measured with the load of seven parallel test runs), and a
+ * model this small gains nothing from a second thread on a quiet one.
+ */
+export const TEST_THREADS = 1;
+
 export interface TinyGgufOptions {
   /** Hidden size; must be divisible by `nHead`. */
   nEmbd?: number;

@@ -20,6 +20,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { ProviderPresetInfo } from '../../../common/contract';
+import { redactSecrets } from '../redact';
 import {
   LlmError,
   isLlmError,
@@ -470,8 +471,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   }
 
   private redact(message: string): string {
-    let out = message;
-    if (this.apiKey.length >= 4) out = out.split(this.apiKey).join('***');
+    const out = redactSecrets(message, [this.apiKey]);
     // Keys some servers echo back, even partially masked.
     return out.replace(/\b(sk|or|gsk|xai)-[A-Za-z0-9_-]{8,}/g, '$1-***');
   }

@@ -17,7 +17,9 @@ import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
 import { EmbeddedProvider } from '../llm/embedded-provider';
 import { OPENAI_PRESETS, OpenAiCompatibleProvider, type OpenAiPresetId } from '../llm/openai-provider';
+import { RedactingProvider } from '../llm/redacting-provider';
 import type { LlmProvider, PriceTable } from '../llm/types';
+import { SecretRedactor } from '../redact';
 import { resolveSecret, type SecretStore } from './secret-store';
 
 /** Published list prices (US$ per million tokens) the user starts from and may edit. */
@@ -50,6 +52,8 @@ export interface ProviderServiceOptions {
 /** LLM endpoints the user configured, their keys (in the secret store) and the price table. */
 export class ProviderService {
   private readonly embedded = new Map<string, EmbeddedProvider>();
+  /** Masks every configured API key (all providers', as resolved now) in whatever passes through it. */
+  readonly redactor = new SecretRedactor(() => this.configuredKeys());
 
   constructor(
     private readonly repo: ProvidersRepo,
@@ -178,7 +182,20 @@ export class ProviderService {
     return provider.preset === 'openai' || provider.preset === 'openrouter' || provider.preset === 'custom';
   }
 
-  /** A ready-to-call provider for generation. Embedded models are loaded once and kept. */
+  /** Every API key configured now, `env:` references resolved: what `redactor` hides. */
+  configuredKeys(): string[] {
+    return this.repo
+      .list()
+      .filter((p) => p.hasApiKey)
+      .map((p) => resolveSecret(this.secrets.get(secretRef(p.id))))
+      .filter((key): key is string => key !== undefined && key !== '');
+  }
+
+  /**
+   * A ready-to-call provider for generation. Embedded models are loaded once and kept. What an
+   * endpoint answers or reports passes through `redactor`: a server echoing any configured key
+   * (in any encoding) cannot get it stored or shown.
+   */
   instance(id: ProviderId): LlmProvider {
     const p = this.get(id);
     if (p.kind === 'embedded') {
@@ -207,7 +224,7 @@ export class ProviderService {
     if (OPENAI_PRESETS[p.preset as OpenAiPresetId]?.requiresApiKey && !apiKey) {
       throw new StudioFailure('invalid_argument', `${p.name} needs an API key. Add it in the provider's settings.`);
     }
-    return new OpenAiCompatibleProvider({
+    const endpoint = new OpenAiCompatibleProvider({
       preset: p.preset as OpenAiPresetId,
       baseURL: p.baseUrl,
       model: p.model,
@@ -215,6 +232,7 @@ export class ProviderService {
       supportsJsonSchema: p.structuredOutput,
       firstTokenTimeoutMs: p.timeoutMs,
     });
+    return new RedactingProvider(endpoint, this.redactor);
   }
 
   async dispose(): Promise<void> {

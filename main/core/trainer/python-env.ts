@@ -24,6 +24,7 @@ export type TrainerLaunchReason =
   | 'protocol'
   | 'ssh_host_unknown'
   | 'ssh_host_changed'
+  | 'ssh_host_revoked'
   | 'ssh_auth'
   | 'ssh_connect'
   | 'ssh_command'

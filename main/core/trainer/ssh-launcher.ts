@@ -33,11 +33,18 @@ import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join, posix, relative, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
-import ssh2, { type ClientChannel, type ConnectConfig, type HostVerifier, type SFTPWrapper } from 'ssh2';
+import ssh2, { type ClientChannel, type ConnectConfig, type SFTPWrapper, type SyncHostVerifier } from 'ssh2';
 import type { DoneEvent, ErrorEvent, TrainerEvent } from '../../../common/trainer-protocol';
 import { EventFollower } from './events';
 import { RUN_FILES, type TrainerJob, type TrainerServeOptions } from './job';
-import { fingerprint, judgeHostKey, keyType, type HostKeyStore, type HostKeyVerdict } from './known-hosts';
+import {
+  fingerprint,
+  hostKeyAlgorithms,
+  judgeHostKey,
+  keyType,
+  type HostKeyStore,
+  type HostKeyVerdict,
+} from './known-hosts';
 import {
   LineSplitter,
   parsePythonCheck,
@@ -94,7 +101,10 @@ export interface SshLauncherEvents extends TrainerLauncherEvents {
   connection: [state: SshConnectionState, detail: string];
 }
 
-/** The server's host key is not trusted yet (`unknown`: ask the user) or differs from the trusted one (`changed`: refuse). */
+/**
+ * The server's host key is not trusted yet (`unknown`: ask the user), differs from the trusted one
+ * or is of another type than it (`changed`: refuse), or is marked `@revoked` (refuse).
+ */
 export class SshHostKeyError extends TrainerLaunchError {
   constructor(
     readonly verdict: Exclude<HostKeyVerdict, 'trusted'>,
@@ -103,10 +113,12 @@ export class SshHostKeyError extends TrainerLaunchError {
     readonly key: Buffer,
   ) {
     super(
-      verdict === 'unknown' ? 'ssh_host_unknown' : 'ssh_host_changed',
+      `ssh_host_${verdict}`,
       verdict === 'unknown'
         ? `The host key of ${host}:${port} is not known yet (${keyType(key)} ${fingerprint(key)}). Check this fingerprint with the server's administrator, then trust it to connect.`
-        : `The host key of ${host}:${port} has CHANGED (now ${keyType(key)} ${fingerprint(key)}). Someone may be intercepting the connection; the studio refuses to connect. If the server was reinstalled, remove its old key from the known hosts and trust the new one.`,
+        : verdict === 'revoked'
+          ? `The host key of ${host}:${port} (${keyType(key)} ${fingerprint(key)}) is marked @revoked in the known hosts: the studio refuses to connect. Ask the server's administrator for its new key.`
+          : `The host key of ${host}:${port} has CHANGED (now ${keyType(key)} ${fingerprint(key)}, not the key on record; a server that now offers only another key type counts as changed). Someone may be intercepting the connection; the studio refuses to connect. If the server was reinstalled, remove its old key from the known hosts and trust the new one.`,
     );
     this.name = 'SshHostKeyError';
   }
@@ -318,16 +330,12 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
       config.agent = agent;
     }
     let rejected: SshHostKeyError | null = null;
-    const verifier: HostVerifier = (key, verify) => {
-      this.options.hostKeys.keysFor(this.host.host, this.port).then(
-        (known) => {
-          const verdict = judgeHostKey(known, key);
-          if (verdict !== 'trusted')
-            rejected = new SshHostKeyError(verdict, this.host.host, this.port, Buffer.from(key));
-          verify(verdict === 'trusted');
-        },
-        () => verify(false),
-      );
+    const known = await this.options.hostKeys.keysFor(this.host.host, this.port);
+    config.algorithms = { serverHostKey: hostKeyAlgorithms(known.trusted) };
+    const verifier: SyncHostVerifier = (key: Buffer) => {
+      const verdict = judgeHostKey(known, key);
+      if (verdict !== 'trusted') rejected = new SshHostKeyError(verdict, this.host.host, this.port, Buffer.from(key));
+      return verdict === 'trusted';
     };
     config.hostVerifier = verifier;
     if (this.options.socketFactory) config.sock = await this.options.socketFactory(this.host.host, this.port);

@@ -9,7 +9,14 @@ import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
 import type { SecretStore } from '../providers/secret-store';
 import { parseTrainerEvent } from '../trainer/events';
-import { fingerprint, judgeHostKey, KnownHostsFile, keyType, type HostKeyStore } from '../trainer/known-hosts';
+import {
+  fingerprint,
+  hostKeyAlgorithms,
+  judgeHostKey,
+  KnownHostsFile,
+  keyType,
+  type HostKeyStore,
+} from '../trainer/known-hosts';
 import {
   shellQuote,
   SshHostKeyError,
@@ -116,14 +123,15 @@ export class HostService implements RemoteHosts {
   /** Checks the host key, logs in and runs the trainer's doctor there. Never throws for a bad host. */
   async test(id: HostId): Promise<HostCheck> {
     const host = this.get(id);
+    const known = await this.hostKeys.keysFor(host.host, host.port);
     let key: Buffer;
     try {
-      key = await presentedHostKey(host);
+      key = await presentedHostKey(host, known.trusted);
     } catch (error) {
       return { ok: false, summary: (error as Error).message, fingerprint: null, needsTrust: false, doctor: null };
     }
     const shown = fingerprint(key);
-    const verdict = judgeHostKey(await this.hostKeys.keysFor(host.host, host.port), key);
+    const verdict = judgeHostKey(known, key);
     if (verdict !== 'trusted') {
       const error = new SshHostKeyError(verdict, host.host, host.port, key);
       return { ok: false, summary: error.message, fingerprint: shown, needsTrust: verdict === 'unknown', doctor: null };
@@ -147,9 +155,10 @@ export class HostService implements RemoteHosts {
   /** Trusts the key the host presents now if its fingerprint is the one the user was shown; then tests. */
   async trust(id: HostId, expected: string): Promise<HostCheck> {
     const host = this.get(id);
+    const known = await this.hostKeys.keysFor(host.host, host.port);
     let key: Buffer;
     try {
-      key = await presentedHostKey(host);
+      key = await presentedHostKey(host, known.trusted);
     } catch (error) {
       throw new StudioFailure('unavailable', (error as Error).message);
     }
@@ -160,9 +169,9 @@ export class HostService implements RemoteHosts {
         `${host.host}:${host.port} now presents ${keyType(key)} ${presented}, not the ${expected.trim() || '(empty)'} you confirmed. Nothing was trusted; test the host again and check the new fingerprint with its administrator.`,
       );
     }
-    const verdict = judgeHostKey(await this.hostKeys.keysFor(host.host, host.port), key);
-    if (verdict === 'changed') {
-      throw new StudioFailure('conflict', new SshHostKeyError('changed', host.host, host.port, key).message);
+    const verdict = judgeHostKey(known, key);
+    if (verdict === 'changed' || verdict === 'revoked') {
+      throw new StudioFailure('conflict', new SshHostKeyError(verdict, host.host, host.port, key).message);
     }
     if (verdict === 'unknown') await this.hostKeys.trust(host.host, host.port, key);
     return this.test(id);
@@ -257,9 +266,13 @@ export class HostService implements RemoteHosts {
 
 /**
  * The host key a server presents, read during key exchange without logging in (the verifier
- * refuses, so no credentials are sent). Throws with a clear message when it cannot be reached.
+ * refuses, so no credentials are sent). The pinned keys' types are asked for first, so a server
+ * holding several keys shows the one on record. Throws with a clear message when it cannot be reached.
  */
-export function presentedHostKey(host: { host: string; port: number; username: string }): Promise<Buffer> {
+export function presentedHostKey(
+  host: { host: string; port: number; username: string },
+  pinned: Buffer[] = [],
+): Promise<Buffer> {
   const client = new ssh2.Client();
   let key: Buffer | null = null;
   return new Promise<Buffer>((resolve, reject) => {
@@ -282,6 +295,7 @@ export function presentedHostKey(host: { host: string; port: number; username: s
       port: host.port,
       username: host.username,
       readyTimeout: CONNECT_TIMEOUT_MS,
+      algorithms: { serverHostKey: hostKeyAlgorithms(pinned) },
       hostVerifier: (presented: Buffer) => {
         key = Buffer.from(presented);
         return false;

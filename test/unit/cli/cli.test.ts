@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../main/cli/main';
+import { runCliIn } from '../../support/cli';
 import { fixture, tempDir } from '../../support/paths';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -10,16 +11,7 @@ beforeEach(() => {
 });
 afterEach(() => tmp.cleanup());
 
-async function cli(args: string[], stdin = '') {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli([...args, '--data-dir', tmp.dir], {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    stdin: () => Promise.resolve(Buffer.from(stdin)),
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (args: string[], stdin = ''): ReturnType<typeof runCliIn> => runCliIn(tmp.dir, args, stdin);
 
 describe('character-studio CLI', () => {
   it('creates a character, imports a profile from a file and from stdin, and shows it', async () => {

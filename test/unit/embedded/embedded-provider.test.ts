@@ -1,6 +1,6 @@
 /**
  * The embedded provider against a real node-llama-cpp runtime and a real (tiny, random-weight)
- * GGUF model written by `test/support/tiny-gguf.ts`. CPU only, 2 threads.
+ * GGUF model written by `test/support/tiny-gguf.ts`. CPU only, one thread (see `TEST_THREADS`).
  *
  * What random weights allow us to assert: structure, not meaning. Greedy decoding is
  * deterministic, and the tiny model's EOS logit is pinned at 0 (see tiny-gguf.ts), so an
@@ -13,9 +13,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EmbeddedProvider } from '../../../main/core/llm/embedded-provider';
 import { LlmError, type CompletionRequest } from '../../../main/core/llm/types';
-import { removeTinyGgufCache, tinyGgufPath } from '../../support/tiny-gguf';
+import { removeTinyGgufCache, TEST_THREADS, tinyGgufPath } from '../../support/tiny-gguf';
 
-const TIMEOUT = 30_000;
+/**
+ * Per test. Each generated token passes between node-llama-cpp's JS loop and its native worker,
+ * and on a machine whose cores are all busy every hand-over waits for a scheduler slot: a 400-token
+ * grammar reply that takes 2 s on a quiet machine took over 30 s with both cores saturated. The
+ * work is kept small (few tokens, one thread); the limit leaves room for such a machine.
+ */
+const TIMEOUT = 120_000;
 const never = (): AbortSignal => new AbortController().signal;
 
 const sceneSchema = {
@@ -103,7 +109,7 @@ describe('EmbeddedProvider on a tiny random GGUF', () => {
     // A fixed seed keeps the sampled (temperature > 0) cases reproducible.
     provider = new EmbeddedProvider({
       modelPath: tinyGgufPath(),
-      threads: 2,
+      threads: TEST_THREADS,
       gpuLayers: 0,
       contextSize: 1024,
       seed: 42,
@@ -353,7 +359,7 @@ describe('EmbeddedProvider on a tiny random GGUF', () => {
     const missing = join(scratch, 'nope', 'model.gguf');
     const bogus = new EmbeddedProvider({
       modelPath: missing,
-      threads: 2,
+      threads: TEST_THREADS,
       gpuLayers: 0,
     });
     const error = await rejection(bogus.complete({ messages: [{ role: 'user', content: 'x' }] }, never()));
@@ -376,7 +382,7 @@ describe('EmbeddedProvider on a tiny random GGUF', () => {
     writeFileSync(path, '{"__metadata__": {}}');
     const provider2 = new EmbeddedProvider({
       modelPath: path,
-      threads: 2,
+      threads: TEST_THREADS,
       gpuLayers: 0,
     });
     const error = await rejection(provider2.complete({ messages: [{ role: 'user', content: 'x' }] }, never()));
@@ -385,7 +391,7 @@ describe('EmbeddedProvider on a tiny random GGUF', () => {
 
     const folder = new EmbeddedProvider({
       modelPath: scratch,
-      threads: 2,
+      threads: TEST_THREADS,
       gpuLayers: 0,
     });
     await expect(folder.complete({ messages: [{ role: 'user', content: 'x' }] }, never())).rejects.toMatchObject({
@@ -401,7 +407,7 @@ describe('EmbeddedProvider on a tiny random GGUF', () => {
       writeFileSync(path, readFileSync(tinyGgufPath()).subarray(0, 4096));
       const broken = new EmbeddedProvider({
         modelPath: path,
-        threads: 2,
+        threads: TEST_THREADS,
         gpuLayers: 0,
         contextSize: 512,
       });

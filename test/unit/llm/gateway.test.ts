@@ -43,6 +43,15 @@ async function setup(
   return { s: server, g, records };
 }
 
+/** Resolves once `condition` holds, checked on every turn of the event loop: a wait on state, not on time. */
+async function until(condition: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 async function failure(p: Promise<unknown>): Promise<LlmError> {
   const e = await p.then(
     () => {
@@ -102,7 +111,7 @@ describe('LlmGateway against the fake server through the real client', () => {
   });
 
   it('honours Retry-After (ms and seconds) before the next attempt, for other calls too', async () => {
-    const { s, g } = await setup({}, { random: () => 0 });
+    const { s, g, records } = await setup({}, { random: () => 0 });
     s.enqueueFaults({ kind: 'rate_limit', retryAfterMs: 200 });
     let t = Date.now();
     const r = await g.complete(ask);
@@ -114,7 +123,7 @@ describe('LlmGateway against the fake server through the real client', () => {
     s.enqueueFaults({ kind: 'rate_limit', retryAfterSeconds: 0.3 });
     t = Date.now();
     const first = g.complete(ask);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => records.filter((r) => r.error?.code === 'rate_limited').length === 2, 'the second 429');
     const second = g.complete(ask); // starts after the 429 arrived: must wait out the same hold
     await Promise.all([first, second]);
     expect(Date.now() - t).toBeGreaterThanOrEqual(290);
@@ -164,11 +173,12 @@ describe('LlmGateway against the fake server through the real client', () => {
     const c = new AbortController();
     const running = g.complete(ask, { signal: c.signal });
     const queued = g.complete(ask, { signal: c.signal });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => s.requests.length === 1 && g.stats().queued === 1, 'one call running, one queued');
     const t = Date.now();
     c.abort(new Error('cancelled by user'));
     const [a, b] = await Promise.all([failure(running), failure(queued)]);
-    expect(Date.now() - t).toBeLessThan(300);
+    // Far below the 10 s backoff and the hung request: prompt, with room for a loaded machine.
+    expect(Date.now() - t).toBeLessThan(2_000);
     expect(a.code).toBe('cancelled');
     expect(b.code).toBe('cancelled');
     expect(s.requests).toHaveLength(1);
@@ -179,11 +189,11 @@ describe('LlmGateway against the fake server through the real client', () => {
     s.enqueueFaults({ kind: 'server_error' });
     const c2 = new AbortController();
     const sleeping = g.complete(ask, { signal: c2.signal });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => records.some((r) => r.error?.code === 'server' && r.willRetry), 'the backoff after a 500');
     const t2 = Date.now();
     c2.abort();
     expect((await failure(sleeping)).code).toBe('cancelled');
-    expect(Date.now() - t2).toBeLessThan(300);
+    expect(Date.now() - t2).toBeLessThan(2_000);
     expect(g.stats()).toMatchObject({ inFlight: 0, queued: 0 });
   });
 

@@ -4,7 +4,7 @@ import type { CharacterId, ProviderId } from '../../../common/contract';
 import { Studio } from '../../../main/core/studio';
 import { fixture, tempDir } from '../../support/paths';
 import { call, createBeethoven } from '../../support/studio';
-import { writeTinyGguf } from '../../support/tiny-gguf';
+import { TEST_THREADS, writeTinyGguf } from '../../support/tiny-gguf';
 
 /**
  * The offline default: a GGUF model run in-process. The model is the suite's own tiny random-weight
@@ -17,7 +17,7 @@ let providerId: ProviderId;
 
 beforeAll(async () => {
   tmp = tempDir('cs-embedded-');
-  studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test', embeddedThreads: 2 });
+  studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test', embeddedThreads: TEST_THREADS });
   characterId = await createBeethoven(studio);
   // A short profile keeps prompts small: the tiny model's byte-level vocabulary spends a token a character.
   const firstParagraph = fs.readFileSync(fixture('wiki_Beethoven.txt'), 'utf8').split('\n\n')[2]!;
@@ -53,8 +53,9 @@ describe('generation with the embedded GGUF model', () => {
       characterId,
       settings: {
         providerId,
-        targetScenes: 2,
-        scenesPerCall: 2,
+        // One scene a call: each call stops within 550 tokens (the scenes stage's cap for one scene).
+        targetScenes: 1,
+        scenesPerCall: 1,
         protectiveShare: 0,
         temperature: 0.8,
         topP: 0.95,

@@ -200,4 +200,43 @@ describe('the web door', () => {
     });
     expect(await received).toMatch(/event: characters\/changed\ndata: \{"characterId":"[^"]+"\}/);
   });
+
+  it('accepts a bounded number of event streams and answers 429 with the reason beyond it', async () => {
+    await server.close();
+    server = new WebServer({
+      studio: env.studio,
+      staticDir: path.join(env.dir, 'static'),
+      port: 0,
+      maxEventStreams: 3,
+    });
+    port = Number(new URL(await server.start()).port);
+    const open = (): Promise<{ status: number; req: http.ClientRequest; res: http.IncomingMessage }> =>
+      new Promise((resolve, reject) => {
+        const req = http.get(
+          { host: '127.0.0.1', port, path: '/api/events', headers: { authorization: `Bearer ${server.token}` } },
+          (res) => resolve({ status: res.statusCode ?? 0, req, res }),
+        );
+        req.on('error', reject);
+      });
+    const streams = [await open(), await open(), await open()];
+    expect(streams.map((s) => s.status)).toEqual([200, 200, 200]);
+    const refused = await request('GET', '/api/events');
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('10');
+    expect(refused.json().error?.message).toMatch(/Too many open event streams \(3\)\. Close other studio tabs/);
+
+    // A stream that closes frees its place (the server sees the close, then the next one is let in).
+    const first = streams.shift()!;
+    const closed = new Promise((resolve) => first.res.once('close', resolve));
+    first.req.destroy();
+    await closed;
+    let again = await open();
+    while (again.status === 429) {
+      again.req.destroy();
+      await new Promise((resolve) => setImmediate(resolve));
+      again = await open();
+    }
+    expect(again.status).toBe(200);
+    for (const s of [...streams, again]) s.req.destroy();
+  });
 });

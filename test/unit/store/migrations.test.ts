@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -67,6 +68,78 @@ describe('store migrations', () => {
     expect(error.message).toMatch(/newer Character Studio \(schema 999; this one knows up to \d+\)/);
     expect(error.message).toMatch(/update Character Studio/);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('leaves a newer database byte for byte untouched, even one not in WAL mode, with no -wal or -shm left', () => {
+    const file = path.join(tmp.dir, 'studio.sqlite');
+    const db = openDatabase(file);
+    db.prepare(`INSERT INTO schema_migrations (id, name, applied_at) VALUES (999, 'future', 0)`).run();
+    // A backup tool or a newer studio may leave it in rollback-journal mode: the WAL switch would rewrite the header.
+    db.pragma('journal_mode = DELETE');
+    db.close();
+    const before = fs.readFileSync(file);
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(file, old, old);
+    const mtime = fs.statSync(file).mtimeMs;
+    const error = catchError(() => openDatabase(file));
+    expect(error.message).toMatch(/newer Character Studio \(schema 999/);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    expect(fs.statSync(file).mtimeMs).toBe(mtime);
+    expect(fs.readdirSync(tmp.dir).sort()).toEqual(['studio.sqlite']);
+  });
+
+  it('refuses a newer database another process holds open (a -wal there) without checkpointing it', () => {
+    const file = path.join(tmp.dir, 'studio.sqlite');
+    const db = openDatabase(file);
+    db.prepare(`INSERT INTO schema_migrations (id, name, applied_at) VALUES (999, 'future', 0)`).run();
+    // Still open: the row lives in the -wal file, as with a newer studio running right now.
+    const before = fs.readFileSync(file);
+    const error = catchError(() => openDatabase(file));
+    expect(error.message).toMatch(/newer Character Studio \(schema 999/);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    db.close();
+  });
+
+  it('refuses an SQLite database of another program instead of migrating it', () => {
+    const file = path.join(tmp.dir, 'studio.sqlite');
+    const other = new Database(file);
+    other.exec(`CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('keep me')`);
+    other.close();
+    const before = fs.readFileSync(file);
+    const error = catchError(() => openDatabase(file));
+    expect((error as StudioFailure).code).toBe('database');
+    expect(error.message).toMatch(/another program \(tables: notes\), not a Character Studio database.*left untouched/);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    expect(fs.readdirSync(tmp.dir).sort()).toEqual(['studio.sqlite']);
+
+    // A schema_migrations table of another shape (Rails keeps `version`) is no studio marker either.
+    const rails = path.join(tmp.dir, 'rails.sqlite');
+    const app = new Database(rails);
+    app.exec(`CREATE TABLE schema_migrations (version TEXT PRIMARY KEY); CREATE TABLE users (id INTEGER)`);
+    app.close();
+    expect(catchError(() => openDatabase(rails)).message).toMatch(
+      /another program \(tables: schema_migrations, users\)/,
+    );
+  });
+
+  it('opens an empty SQLite file and a studio database with data as before', () => {
+    const file = path.join(tmp.dir, 'studio.sqlite');
+    new Database(file).close();
+    openDatabase(file).close();
+    const again = openDatabase(file);
+    expect(again.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(migrations.length);
+    again.close();
+  });
+
+  it('says clearly when a folder sits at the database path', () => {
+    const file = path.join(tmp.dir, 'studio.sqlite');
+    fs.mkdirSync(file);
+    const error = catchError(() => openDatabase(file));
+    expect((error as StudioFailure).code).toBe('database');
+    expect(error.message).toMatch(
+      /is a folder, not a database file\. Nothing was changed\. Move or rename that folder/,
+    );
+    expect(fs.readdirSync(file)).toEqual([]);
   });
 
   it('refuses a file that is not a database, says what to do, and does not touch it', () => {
