@@ -76,6 +76,29 @@ export interface Experience {
   problems: FormatProblem[];
 }
 
+/**
+ * A scene as the list shows it (`scenes/list`): what it is, where, with whom, and figures of its
+ * experience; the scene's background and the experience itself come with `scenes/get`.
+ */
+export interface SceneSummary {
+  id: SceneId;
+  characterId: CharacterId;
+  chunkId: ChunkId | null;
+  protective: boolean;
+  limit: string | null;
+  type: string;
+  location: string;
+  time: string;
+  people: string[];
+  createdAt: number;
+  hasExperience: boolean;
+  /** Turns and words of the experience; 0 while it has none. */
+  turns: number;
+  words: number;
+  /** The experience's format problems by code (codes with none are absent). */
+  problems: Partial<Record<FormatProblemCode, number>>;
+}
+
 export interface DatasetStats {
   scenes: number;
   protectiveScenes: number;
@@ -98,7 +121,7 @@ export interface DatasetCommands {
     problems?: boolean;
   }) => {
     total: number;
-    scenes: Scene[];
+    scenes: SceneSummary[];
   };
   'scenes/get': (arg: { id: SceneId }) => Scene;
   'dataset/stats': (arg: { characterId: CharacterId }) => DatasetStats;
