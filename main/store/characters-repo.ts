@@ -57,8 +57,7 @@ export class CharactersRepo {
   update(id: CharacterId, draft: CharacterDraft, now: number): void {
     this.db.transaction(() => {
       const before = this.db.prepare('SELECT full_name, short_name FROM characters WHERE id = ?').get(id) as
-        | { full_name: string; short_name: string }
-        | undefined;
+        { full_name: string; short_name: string } | undefined;
       this.db
         .prepare(`UPDATE characters SET full_name = ?, short_name = ?, era = ?, notes = ?, updated_at = ? WHERE id = ?`)
         .run(draft.fullName, draft.shortName, draft.era, draft.notes, now, id);

@@ -65,7 +65,9 @@ export function storeSceneFigures(db: Db, sceneId: string, characterId: string, 
        other_thinking = ? WHERE id = ?`,
   ).run(figures.turns, figures.words, figures.trainChars, figures.problems, figures.otherThinking, sceneId);
   db.prepare('DELETE FROM scene_problem_counts WHERE scene_id = ?').run(sceneId);
-  const insert = db.prepare('INSERT INTO scene_problem_counts (scene_id, character_id, code, count) VALUES (?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO scene_problem_counts (scene_id, character_id, code, count) VALUES (?, ?, ?, ?)',
+  );
   for (const [code, count] of Object.entries(figures.problemsByCode)) insert.run(sceneId, characterId, code, count);
 }
 

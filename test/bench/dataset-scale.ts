@@ -37,7 +37,7 @@ function turnsOf(i: number): Turn[] {
 }
 
 async function invoke<T>(studio: Studio, name: string, arg: unknown): Promise<T> {
-  const outcome = await studio.invoke(name as never, arg as never);
+  const outcome = await studio.invoke(name, arg);
   if (!outcome.ok) throw new Error(`${name}: ${outcome.error.message}`);
   return outcome.result as T;
 }
@@ -89,10 +89,7 @@ function build(studio: Studio, characterId: CharacterId): JobId {
           turns: turnsOf(i),
           callId: null,
           promptVersion: 'builtin@1',
-          problems:
-            i % 10 === 0
-              ? [{ code: 'other_thinking', message: 'Neefe thinks', turn: 3, raw: '' }]
-              : [],
+          problems: i % 10 === 0 ? [{ code: 'other_thinking', message: 'Neefe thinks', turn: 3, raw: '' }] : [],
         },
         now + i,
       );

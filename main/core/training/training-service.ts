@@ -26,12 +26,7 @@ import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import { runnerAlive, runnerId } from '../runner';
 import type { EventBus } from '../events';
-import {
-  DatasetExportError,
-  exportNotices,
-  exportTrainerDataset,
-  writeTrainerDataset,
-} from '../trainer/dataset-export';
+import { DatasetExportError, exportNotices, writeTrainerDataset } from '../trainer/dataset-export';
 import { foldTransfer } from '../trainer/events';
 import { environmentOf, failedEnvironment } from './doctor-report';
 import { estimateTraining } from './estimate';

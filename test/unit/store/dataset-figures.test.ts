@@ -246,9 +246,14 @@ describe('dataset figures stored with each scene', () => {
         `INSERT INTO characters (id, full_name, short_name, created_at, updated_at) VALUES ('c', 'Ludwig van Beethoven', 'Beethoven', 1, 1)`,
       )
       .run();
-    old.prepare(`INSERT INTO jobs (id, character_id, kind, status, settings, created_at, updated_at)
-      VALUES ('j', 'c', 'generation', 'succeeded', '{}', 1, 1)`).run();
-    const scene = old.prepare(`INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, protective, type, location,
+    old
+      .prepare(
+        `INSERT INTO jobs (id, character_id, kind, status, settings, created_at, updated_at)
+      VALUES ('j', 'c', 'generation', 'succeeded', '{}', 1, 1)`,
+      )
+      .run();
+    const scene =
+      old.prepare(`INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, protective, type, location,
       time, background, people, prompt_version, created_at) VALUES (?, 'c', 'j', ?, 0, ?, 'Lesson', 'Bonn', '', ?, '[]', 'b', ?)`);
     const experience = old.prepare(
       `INSERT INTO experiences (scene_id, background, turns, prompt_version, problems, created_at) VALUES (?, '', ?, 'b', ?, 1)`,
