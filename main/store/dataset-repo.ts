@@ -10,6 +10,7 @@ import type {
   KnowledgeLimit,
   LimitId,
   Scene,
+  SceneBase,
   SceneId,
   SceneSummary,
   Stage,
@@ -18,23 +19,13 @@ import type {
 import type { Db } from './database';
 import { sceneFigures, storeSceneFigures } from './scene-figures';
 
-interface SceneRow {
-  id: string;
-  character_id: string;
+interface SceneRow extends BaseRow {
   job_id: string | null;
   item_id: string;
   ordinal: number;
-  chunk_id: string | null;
-  protective: number;
-  limit_text: string | null;
-  type: string;
-  location: string;
-  time: string;
   background: string;
-  people: string;
   call_id: string | null;
   prompt_version: string;
-  created_at: number;
   e_background: string | null;
   e_turns: string | null;
   e_call_id: string | null;
@@ -356,7 +347,8 @@ export class DatasetRepo {
   }
 }
 
-interface SummaryRow {
+/** The columns both a scene and its summary are read from. */
+interface BaseRow {
   id: string;
   character_id: string;
   chunk_id: string | null;
@@ -367,13 +359,16 @@ interface SummaryRow {
   time: string;
   people: string;
   created_at: number;
+}
+
+interface SummaryRow extends BaseRow {
   has_experience: number;
   turn_count: number;
   word_count: number;
   problem_count: number;
 }
 
-function toSummary(row: SummaryRow, problems: Partial<Record<FormatProblemCode, number>>): SceneSummary {
+function toBase(row: BaseRow): SceneBase {
   return {
     id: row.id as SceneId,
     characterId: row.character_id as CharacterId,
@@ -385,6 +380,12 @@ function toSummary(row: SummaryRow, problems: Partial<Record<FormatProblemCode, 
     time: row.time,
     people: JSON.parse(row.people) as string[],
     createdAt: row.created_at,
+  };
+}
+
+function toSummary(row: SummaryRow, problems: Partial<Record<FormatProblemCode, number>>): SceneSummary {
+  return {
+    ...toBase(row),
     hasExperience: row.has_experience === 1,
     turns: row.turn_count,
     words: row.word_count,
@@ -394,19 +395,10 @@ function toSummary(row: SummaryRow, problems: Partial<Record<FormatProblemCode, 
 
 function toScene(row: SceneRow): Scene {
   return {
-    id: row.id as SceneId,
-    characterId: row.character_id as CharacterId,
-    chunkId: row.chunk_id as ChunkId | null,
-    protective: row.protective === 1,
-    limit: row.limit_text,
-    type: row.type,
-    location: row.location,
-    time: row.time,
+    ...toBase(row),
     background: row.background,
-    people: JSON.parse(row.people) as string[],
     callId: row.call_id as CallId | null,
     promptVersion: row.prompt_version,
-    createdAt: row.created_at,
     experience:
       row.e_turns === null
         ? null
