@@ -119,6 +119,8 @@ await build({
   target: 'node20',
   format: 'esm',
   external: ['better-sqlite3', 'node-llama-cpp', 'ssh2'],
+  // Migrations are imported as text, as scripts/build.mjs does for the studio itself.
+  loader: { '.sql': 'text' },
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',
 });

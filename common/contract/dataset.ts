@@ -10,7 +10,8 @@ export interface Turn {
   text: string;
 }
 
-export interface Scene {
+/** What a scene is, where and with whom: shared by the whole scene and its list summary. */
+export interface SceneBase {
   id: SceneId;
   characterId: CharacterId;
   chunkId: ChunkId | null;
@@ -20,11 +21,14 @@ export interface Scene {
   type: string;
   location: string;
   time: string;
-  background: string;
   people: string[];
+  createdAt: number;
+}
+
+export interface Scene extends SceneBase {
+  background: string;
   callId: CallId | null;
   promptVersion: string;
-  createdAt: number;
   experience: Experience | null;
 }
 
@@ -76,6 +80,19 @@ export interface Experience {
   problems: FormatProblem[];
 }
 
+/**
+ * A scene as the list shows it (`scenes/list`): what it is, where, with whom, and figures of its
+ * experience; the scene's background and the experience itself come with `scenes/get`.
+ */
+export interface SceneSummary extends SceneBase {
+  hasExperience: boolean;
+  /** Turns and words of the experience; 0 while it has none. */
+  turns: number;
+  words: number;
+  /** The experience's format problems by code (codes with none are absent). */
+  problems: Partial<Record<FormatProblemCode, number>>;
+}
+
 export interface DatasetStats {
   scenes: number;
   protectiveScenes: number;
@@ -98,7 +115,7 @@ export interface DatasetCommands {
     problems?: boolean;
   }) => {
     total: number;
-    scenes: Scene[];
+    scenes: SceneSummary[];
   };
   'scenes/get': (arg: { id: SceneId }) => Scene;
   'dataset/stats': (arg: { characterId: CharacterId }) => DatasetStats;

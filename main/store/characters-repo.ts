@@ -1,5 +1,6 @@
 import type { Character, CharacterDraft, CharacterId } from '../../common/contract';
 import type { Db } from './database';
+import { recountSceneFigures } from './scene-figures';
 
 interface CharacterRow {
   id: string;
@@ -49,10 +50,20 @@ export class CharactersRepo {
       .run(id, draft.fullName, draft.shortName, draft.era, draft.notes, now, now);
   }
 
+  /**
+   * Saves the character; when its names change, its scenes' stored count of other speakers'
+   * thinking turns is recounted in the same transaction (it depends on who the character is).
+   */
   update(id: CharacterId, draft: CharacterDraft, now: number): void {
-    this.db
-      .prepare(`UPDATE characters SET full_name = ?, short_name = ?, era = ?, notes = ?, updated_at = ? WHERE id = ?`)
-      .run(draft.fullName, draft.shortName, draft.era, draft.notes, now, id);
+    this.db.transaction(() => {
+      const before = this.db.prepare('SELECT full_name, short_name FROM characters WHERE id = ?').get(id) as
+        { full_name: string; short_name: string } | undefined;
+      this.db
+        .prepare(`UPDATE characters SET full_name = ?, short_name = ?, era = ?, notes = ?, updated_at = ? WHERE id = ?`)
+        .run(draft.fullName, draft.shortName, draft.era, draft.notes, now, id);
+      if (before && (before.full_name !== draft.fullName || before.short_name !== draft.shortName))
+        recountSceneFigures(this.db, id);
+    })();
   }
 
   delete(id: CharacterId): boolean {

@@ -180,6 +180,7 @@ export function migrate(db: Db, file: string, migrations: readonly Migration[]):
     if (done.has(migration.id)) continue;
     db.transaction(() => {
       db.exec(migration.sql);
+      migration.backfill?.(db);
       record.run(migration.id, migration.name, Date.now());
     })();
   }

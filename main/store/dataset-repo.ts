@@ -10,29 +10,22 @@ import type {
   KnowledgeLimit,
   LimitId,
   Scene,
+  SceneBase,
   SceneId,
+  SceneSummary,
   Stage,
   Turn,
 } from '../../common/contract';
 import type { Db } from './database';
+import { sceneFigures, storeSceneFigures } from './scene-figures';
 
-interface SceneRow {
-  id: string;
-  character_id: string;
+interface SceneRow extends BaseRow {
   job_id: string | null;
   item_id: string;
   ordinal: number;
-  chunk_id: string | null;
-  protective: number;
-  limit_text: string | null;
-  type: string;
-  location: string;
-  time: string;
   background: string;
-  people: string;
   call_id: string | null;
   prompt_version: string;
-  created_at: number;
   e_background: string | null;
   e_turns: string | null;
   e_call_id: string | null;
@@ -78,25 +71,45 @@ export class DatasetRepo {
       .run({ ...scene, protective: scene.protective ? 1 : 0, people: JSON.stringify(scene.people), now });
   }
 
+  /** Writes the experience and stores its figures on the scene (scene-figures.ts), in one transaction. */
   insertExperience(
     sceneId: SceneId,
     experience: Omit<Experience, 'callId'> & { callId: string | null },
     now: number,
   ): void {
-    this.db
+    const owner = this.db
       .prepare(
-        `INSERT INTO experiences (scene_id, background, turns, call_id, prompt_version, problems, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `SELECT s.character_id, s.background, c.full_name, c.short_name
+         FROM scenes s JOIN characters c ON c.id = s.character_id WHERE s.id = ?`,
       )
-      .run(
-        sceneId,
-        experience.background,
-        JSON.stringify(experience.turns),
-        experience.callId,
-        experience.promptVersion,
-        JSON.stringify(experience.problems),
-        now,
-      );
+      .get(sceneId) as { character_id: string; background: string; full_name: string; short_name: string } | undefined;
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO experiences (scene_id, background, turns, call_id, prompt_version, problems, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          sceneId,
+          experience.background,
+          JSON.stringify(experience.turns),
+          experience.callId,
+          experience.promptVersion,
+          JSON.stringify(experience.problems),
+          now,
+        );
+      // No owner: the INSERT above has already failed on the foreign key.
+      if (owner)
+        storeSceneFigures(
+          this.db,
+          sceneId,
+          owner.character_id,
+          sceneFigures(owner.background, experience.turns, experience.problems, {
+            fullName: owner.full_name,
+            shortName: owner.short_name,
+          }),
+        );
+    })();
   }
 
   scene(id: SceneId): Scene | undefined {
@@ -104,26 +117,82 @@ export class DatasetRepo {
     return row && toScene(row);
   }
 
-  /** A page of the character's scenes; `problems` keeps only those whose experience has format problems. */
+  /**
+   * A page of the character's scenes as the list shows them; `problems` keeps only those whose
+   * experience has format problems. Reads no experience: the figures are stored on the scene.
+   */
   scenes(
     characterId: CharacterId,
     offset: number,
     limit: number,
     protective?: boolean,
     problems?: boolean,
-  ): { total: number; scenes: Scene[] } {
-    let filter = protective === undefined ? '' : ` AND s.protective = ${protective ? 1 : 0}`;
-    if (problems) filter += ` AND e.problems IS NOT NULL AND e.problems <> '[]'`;
+  ): { total: number; scenes: SceneSummary[] } {
+    let filter = protective === undefined ? '' : ` AND protective = ${protective ? 1 : 0}`;
+    if (problems) filter += ' AND problem_count > 0';
     const total = this.db
-      .prepare(
-        `SELECT count(*) FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id WHERE s.character_id = ?${filter}`,
-      )
+      .prepare(`SELECT count(*) FROM scenes WHERE character_id = ?${filter}`)
       .pluck()
       .get(characterId) as number;
     const rows = this.db
-      .prepare(`${SELECT_SCENE} WHERE s.character_id = ?${filter} ORDER BY s.created_at, s.rowid LIMIT ? OFFSET ?`)
-      .all(characterId, limit, offset) as SceneRow[];
-    return { total, scenes: rows.map(toScene) };
+      .prepare(
+        `SELECT id, character_id, chunk_id, protective, limit_text, type, location, time, people, created_at,
+           has_experience, turn_count, word_count, problem_count
+         FROM scenes WHERE character_id = ?${filter} ORDER BY created_at, rowid LIMIT ? OFFSET ?`,
+      )
+      .all(characterId, limit, offset) as SummaryRow[];
+    const codes = new Map<string, Partial<Record<FormatProblemCode, number>>>();
+    const withProblems = rows.filter((r) => r.problem_count > 0).map((r) => r.id);
+    if (withProblems.length > 0) {
+      const found = this.db
+        .prepare(
+          `SELECT scene_id, code, count FROM scene_problem_counts WHERE scene_id IN (${withProblems.map(() => '?').join(',')})`,
+        )
+        .all(...withProblems) as { scene_id: string; code: FormatProblemCode; count: number }[];
+      for (const f of found) codes.set(f.scene_id, { ...codes.get(f.scene_id), [f.code]: f.count });
+    }
+    return { total, scenes: rows.map((r) => toSummary(r, codes.get(r.id) ?? {})) };
+  }
+
+  /** Every scene of the character that has its experience, whole, in creation order: what a training run exports. */
+  trainableScenes(characterId: CharacterId): Scene[] {
+    return (
+      this.db
+        .prepare(`${SELECT_SCENE} WHERE s.character_id = ? AND s.has_experience = 1 ORDER BY s.created_at, s.rowid`)
+        .all(characterId) as SceneRow[]
+    ).map(toScene);
+  }
+
+  /**
+   * What the training estimate needs, from the stored figures: scenes with an experience, their
+   * training length, and other speakers' thinking turns the export will leave out.
+   */
+  trainingFigures(characterId: CharacterId): {
+    examples: number;
+    trainChars: number;
+    otherThinking: number;
+    scenesWithOtherThinking: number;
+  } {
+    return this.db
+      .prepare(
+        `SELECT count(*) AS examples, coalesce(sum(train_chars), 0) AS trainChars,
+           coalesce(sum(other_thinking), 0) AS otherThinking, coalesce(sum(other_thinking > 0), 0) AS scenesWithOtherThinking
+         FROM scenes WHERE character_id = ? AND has_experience = 1`,
+      )
+      .get(characterId) as {
+      examples: number;
+      trainChars: number;
+      otherThinking: number;
+      scenesWithOtherThinking: number;
+    };
+  }
+
+  /** The character's scenes (normal or protective) still waiting for their experience. */
+  countScenesWithoutExperience(characterId: CharacterId, protective: boolean): number {
+    return this.db
+      .prepare('SELECT count(*) FROM scenes WHERE character_id = ? AND protective = ? AND has_experience = 0')
+      .pluck()
+      .get(characterId, protective ? 1 : 0) as number;
   }
 
   /**
@@ -165,22 +234,30 @@ export class DatasetRepo {
     jobId: JobId,
     jobCreatedAt: number,
   ): { scenes: number; experiences: number; protective: number; protectiveExperiences: number } {
-    const row = this.db
-      .prepare(
-        `SELECT coalesce(sum(s.protective = 0), 0) AS scenes,
-           coalesce(sum(s.protective = 0 AND e.scene_id IS NOT NULL), 0) AS experiences,
-           coalesce(sum(s.protective = 1), 0) AS protective,
-           coalesce(sum(s.protective = 1 AND e.scene_id IS NOT NULL), 0) AS protectiveExperiences
-         FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id
-         WHERE s.character_id = ? AND (s.job_id = ? OR s.created_at < ?)`,
-      )
-      .get(characterId, jobId, jobCreatedAt) as {
-      scenes: number;
-      experiences: number;
-      protective: number;
-      protectiveExperiences: number;
-    };
-    return row;
+    // Two covering-index ranges: the job's own scenes, then the earlier ones of other runs. Counted
+    // by group (the index's own order for the first), which SQLite does far faster than sums of expressions.
+    const scope = { scenes: 0, experiences: 0, protective: 0, protectiveExperiences: 0 };
+    type Group = { protective: number; has: number; n: number };
+    const groups = [
+      ...(this.db
+        .prepare(
+          'SELECT protective, has_experience AS has, count(*) AS n FROM scenes WHERE job_id = ? GROUP BY protective, has_experience',
+        )
+        .all(jobId) as Group[]),
+      ...(this.db
+        .prepare(
+          `SELECT protective, has_experience AS has, count(*) AS n FROM scenes
+           WHERE character_id = ? AND created_at < ? AND job_id IS NOT ? GROUP BY protective, has_experience`,
+        )
+        .all(characterId, jobCreatedAt, jobId) as Group[]),
+    ];
+    for (const { protective, has, n } of groups) {
+      if (protective) scope.protective += n;
+      else scope.scenes += n;
+      if (protective && has) scope.protectiveExperiences += n;
+      else if (has) scope.experiences += n;
+    }
+    return scope;
   }
 
   hasExperience(sceneId: SceneId): boolean {
@@ -203,39 +280,22 @@ export class DatasetRepo {
       .get(jobId, protective ? 1 : 0) as number;
   }
 
+  /** The Dataset tab's totals: sums of the figures stored on each scene (one covering index), no experience read. */
   stats(characterId: CharacterId): DatasetStats {
     const row = this.db
       .prepare(
-        `SELECT count(*) AS scenes, coalesce(sum(s.protective), 0) AS protective, count(e.scene_id) AS experiences
-         FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id WHERE s.character_id = ?`,
+        `SELECT count(*) AS scenes, coalesce(sum(protective), 0) AS protectiveScenes,
+           coalesce(sum(has_experience), 0) AS experiences, coalesce(sum(turn_count), 0) AS turns,
+           coalesce(sum(word_count), 0) AS words, coalesce(sum(problem_count > 0), 0) AS experiencesWithProblems
+         FROM scenes WHERE character_id = ?`,
       )
-      .get(characterId) as { scenes: number; protective: number; experiences: number };
-    let turns = 0;
-    let words = 0;
-    let experiencesWithProblems = 0;
+      .get(characterId) as Omit<DatasetStats, 'problems'>;
     const problems: Partial<Record<FormatProblemCode, number>> = {};
-    const all = this.db
-      .prepare(
-        'SELECT e.turns, e.problems FROM experiences e JOIN scenes s ON s.id = e.scene_id WHERE s.character_id = ?',
-      )
-      .all(characterId) as { turns: string; problems: string }[];
-    for (const experience of all) {
-      const parsed = JSON.parse(experience.turns) as Turn[];
-      turns += parsed.length;
-      for (const t of parsed) words += t.text.split(/\s+/).filter(Boolean).length;
-      const found = JSON.parse(experience.problems) as FormatProblem[];
-      if (found.length > 0) experiencesWithProblems++;
-      for (const p of found) problems[p.code] = (problems[p.code] ?? 0) + 1;
-    }
-    return {
-      scenes: row.scenes,
-      protectiveScenes: row.protective,
-      experiences: row.experiences,
-      turns,
-      words,
-      experiencesWithProblems,
-      problems,
-    };
+    const byCode = this.db
+      .prepare('SELECT code, sum(count) AS n FROM scene_problem_counts WHERE character_id = ? GROUP BY code')
+      .all(characterId) as { code: FormatProblemCode; n: number }[];
+    for (const { code, n } of byCode) problems[code] = n;
+    return { ...row, problems };
   }
 
   limits(characterId: CharacterId): KnowledgeLimit[] {
@@ -287,7 +347,28 @@ export class DatasetRepo {
   }
 }
 
-function toScene(row: SceneRow): Scene {
+/** The columns both a scene and its summary are read from. */
+interface BaseRow {
+  id: string;
+  character_id: string;
+  chunk_id: string | null;
+  protective: number;
+  limit_text: string | null;
+  type: string;
+  location: string;
+  time: string;
+  people: string;
+  created_at: number;
+}
+
+interface SummaryRow extends BaseRow {
+  has_experience: number;
+  turn_count: number;
+  word_count: number;
+  problem_count: number;
+}
+
+function toBase(row: BaseRow): SceneBase {
   return {
     id: row.id as SceneId,
     characterId: row.character_id as CharacterId,
@@ -297,11 +378,27 @@ function toScene(row: SceneRow): Scene {
     type: row.type,
     location: row.location,
     time: row.time,
-    background: row.background,
     people: JSON.parse(row.people) as string[],
+    createdAt: row.created_at,
+  };
+}
+
+function toSummary(row: SummaryRow, problems: Partial<Record<FormatProblemCode, number>>): SceneSummary {
+  return {
+    ...toBase(row),
+    hasExperience: row.has_experience === 1,
+    turns: row.turn_count,
+    words: row.word_count,
+    problems,
+  };
+}
+
+function toScene(row: SceneRow): Scene {
+  return {
+    ...toBase(row),
+    background: row.background,
     callId: row.call_id as CallId | null,
     promptVersion: row.prompt_version,
-    createdAt: row.created_at,
     experience:
       row.e_turns === null
         ? null

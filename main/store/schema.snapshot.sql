@@ -20,9 +20,16 @@ CREATE INDEX profiles_character ON profiles (character_id, created_at);
 
 CREATE UNIQUE INDEX providers_name_unique ON providers (name COLLATE NOCASE);
 
+CREATE INDEX scene_problem_counts_character ON scene_problem_counts (character_id, code, count);
+
 CREATE INDEX scenes_character ON scenes (character_id, protective, created_at);
 
-CREATE INDEX scenes_job ON scenes (job_id);
+CREATE INDEX scenes_figures ON scenes (character_id, protective, has_experience, turn_count, word_count, train_chars,
+  problem_count, other_thinking);
+
+CREATE INDEX scenes_job ON scenes (job_id, protective, has_experience);
+
+CREATE INDEX scenes_scope ON scenes (character_id, created_at, protective, has_experience, job_id);
 
 CREATE INDEX training_runs_character ON training_runs (character_id, created_at);
 
@@ -196,6 +203,14 @@ CREATE TABLE providers (
   updated_at INTEGER NOT NULL
 );
 
+CREATE TABLE scene_problem_counts (
+  scene_id TEXT NOT NULL REFERENCES experiences (scene_id) ON DELETE CASCADE,
+  character_id TEXT NOT NULL,
+  code TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (scene_id, code)
+) WITHOUT ROWID;
+
 CREATE TABLE scenes (
   id TEXT PRIMARY KEY,
   character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
@@ -213,7 +228,7 @@ CREATE TABLE scenes (
   people TEXT NOT NULL,
   call_id TEXT,
   prompt_version TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL, has_experience INTEGER NOT NULL DEFAULT 0, turn_count INTEGER NOT NULL DEFAULT 0, word_count INTEGER NOT NULL DEFAULT 0, train_chars INTEGER NOT NULL DEFAULT 0, problem_count INTEGER NOT NULL DEFAULT 0, other_thinking INTEGER NOT NULL DEFAULT 0,
   UNIQUE (item_id, ordinal)
 );
 
@@ -256,3 +271,9 @@ CREATE TABLE training_runs (
   updated_at INTEGER NOT NULL,
   finished_at INTEGER
 , device TEXT, peak_memory_bytes INTEGER, warnings TEXT NOT NULL DEFAULT '[]');
+
+CREATE TRIGGER experiences_figures_reset AFTER DELETE ON experiences BEGIN
+  UPDATE scenes SET has_experience = 0, turn_count = 0, word_count = 0, train_chars = 0, problem_count = 0,
+    other_thinking = 0
+  WHERE id = OLD.scene_id;
+END;

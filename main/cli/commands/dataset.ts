@@ -23,11 +23,12 @@ export async function datasetCommand(sub: string, ctx: CliContext): Promise<numb
       return 0;
     }
     case 'problems': {
+      // The list carries counts only; each scene with problems is read whole for their messages.
       const scenes: Scene[] = [];
       for (let offset = 0; ; offset += PAGE) {
         const page = await call('scenes/list', { characterId: character.id, offset, limit: PAGE, problems: true });
-        scenes.push(...page.scenes);
-        if (scenes.length >= page.total || page.scenes.length === 0) break;
+        for (const summary of page.scenes) scenes.push(await call('scenes/get', { id: summary.id }));
+        if (offset + PAGE >= page.total || page.scenes.length === 0) break;
       }
       print(scenes, () =>
         scenes.length === 0

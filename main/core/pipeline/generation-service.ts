@@ -174,7 +174,7 @@ export class GenerationService {
         ? settings.targetScenes
         : 0
       : Math.max(0, settings.targetScenes - existing);
-    const withoutExperience = this.dataset.characterScenes(characterId, false).filter((s) => !s.hasExperience).length;
+    const withoutExperience = this.dataset.countScenesWithoutExperience(characterId, false);
     const protectiveLacking = Math.max(
       0,
       protectiveWanted(settings, Math.max(existing, settings.targetScenes), chunks.length) -

@@ -26,12 +26,7 @@ import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import { runnerAlive, runnerId } from '../runner';
 import type { EventBus } from '../events';
-import {
-  DatasetExportError,
-  exportNotices,
-  exportTrainerDataset,
-  writeTrainerDataset,
-} from '../trainer/dataset-export';
+import { DatasetExportError, exportNotices, writeTrainerDataset } from '../trainer/dataset-export';
 import { foldTransfer } from '../trainer/events';
 import { environmentOf, failedEnvironment } from './doctor-report';
 import { estimateTraining } from './estimate';
@@ -273,15 +268,10 @@ export class TrainingService {
   estimate(characterId: CharacterId, config: TrainingConfig): TrainingEstimate {
     const character = this.characters.get(characterId);
     this.checkConfig(config);
-    const scenes = this.trainableScenes(characterId);
-    const chars = scenes.map(
-      (s) =>
-        (s.experience?.turns ?? []).reduce((n, t) => n + t.text.length + t.speaker.length + 16, 0) +
-        s.background.length +
-        600,
-    );
+    // From the figures stored with each scene (scene-figures.ts): no scene is read or rendered here.
+    const figures = this.dataset.trainingFigures(characterId);
     // About 4 characters a token in English prose.
-    const meanTokens = chars.length === 0 ? 0 : Math.round(chars.reduce((a, b) => a + b, 0) / chars.length / 4);
+    const meanTokens = figures.examples === 0 ? 0 : Math.round(figures.trainChars / figures.examples / 4);
     const machine =
       config.target === 'local'
         ? {
@@ -295,7 +285,7 @@ export class TrainingService {
       at: row.updated_at,
     }));
     const estimate = estimateTraining(
-      { examples: scenes.length, meanTokens },
+      { examples: figures.examples, meanTokens },
       config,
       machine.environment,
       machine.gpuCount,
@@ -303,7 +293,12 @@ export class TrainingService {
     );
     // What the export will do to turns that do not fit the method, said before the run starts.
     if (character.fullName.trim() && character.shortName.trim())
-      estimate.warnings.push(...exportNotices(exportTrainerDataset(scenes, character).notes));
+      estimate.warnings.push(
+        ...exportNotices({
+          otherThinkingLeftOut: figures.otherThinking,
+          scenesWithOtherThinking: figures.scenesWithOtherThinking,
+        }),
+      );
     return estimate;
   }
 
@@ -1016,8 +1011,7 @@ export class TrainingService {
   }
 
   private trainableScenes(characterId: CharacterId) {
-    const all = this.dataset.scenes(characterId, 0, 1_000_000).scenes;
-    return all.filter((scene) => scene.experience !== null);
+    return this.dataset.trainableScenes(characterId);
   }
 
   /** What is wrong with `baseModel` for a run on `target` (base-model-check.ts); null when nothing is. */

@@ -6,12 +6,17 @@ import m005 from './005_training_memory.sql';
 import m006 from './006_jobs_rerun.sql';
 import m007 from './007_format_problems.sql';
 import m008 from './008_training_warnings.sql';
+import m009 from './009_dataset_figures.sql';
+import { recountSceneFigures } from '../scene-figures';
+import type { Db } from '../database';
 
 /** Every migration, in order. Ids are consecutive from 1; a shipped migration is never edited. */
 export interface Migration {
   id: number;
   name: string;
   sql: string;
+  /** Work SQL cannot do (e.g. counting words in stored JSON), run after `sql` in the same transaction. */
+  backfill?: (db: Db) => void;
 }
 
 export const migrations: readonly Migration[] = [
@@ -23,4 +28,5 @@ export const migrations: readonly Migration[] = [
   { id: 6, name: 'jobs_rerun', sql: m006 },
   { id: 7, name: 'format_problems', sql: m007 },
   { id: 8, name: 'training_warnings', sql: m008 },
+  { id: 9, name: 'dataset_figures', sql: m009, backfill: (db) => recountSceneFigures(db) },
 ];

@@ -75,7 +75,8 @@ describe('generation with the embedded GGUF model', () => {
     off();
     const { scenes } = await call(studio, 'scenes/list', { characterId, offset: 0, limit: 10 });
     expect(scenes.length, JSON.stringify(final.recentFailures)).toBeGreaterThan(0);
-    for (const scene of scenes) {
+    for (const summary of scenes) {
+      const scene = await call(studio, 'scenes/get', { id: summary.id });
       expect(typeof scene.type).toBe('string');
       expect(scene.location.length).toBeGreaterThan(0);
       expect(scene.background.length).toBeGreaterThan(0);

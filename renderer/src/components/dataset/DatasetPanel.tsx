@@ -127,8 +127,8 @@ export function DatasetPanel({ character }: { character: Character }) {
                     </span>
                     {scene.people.length > 0 && <span className="scene-people">{scene.people.join(', ')}</span>}
                   </span>
-                  {scene.experience && <ProblemBadge problems={scene.experience.problems} />}
-                  {!scene.experience && (
+                  {scene.hasExperience && <ProblemBadge counts={scene.problems} />}
+                  {!scene.hasExperience && (
                     <span className="badge" title="The experience has not been written yet">
                       pending
                     </span>

@@ -26,14 +26,13 @@ export function summarizeProblems(counts: Partial<Record<FormatProblemCode, numb
     .join(', ');
 }
 
-/** The badge on a scene in the list: how many format problems its experience has. */
-export function ProblemBadge({ problems }: { problems: readonly FormatProblem[] }) {
-  if (problems.length === 0) return null;
-  const counts: Partial<Record<FormatProblemCode, number>> = {};
-  for (const p of problems) counts[p.code] = (counts[p.code] ?? 0) + 1;
+/** The badge on a scene in the list: how many format problems its experience has, by code in the title. */
+export function ProblemBadge({ counts }: { counts: Partial<Record<FormatProblemCode, number>> }) {
+  const total = Object.values(counts).reduce((n, c) => n + c, 0);
+  if (total === 0) return null;
   return (
     <span className="badge problem" title={`Did not fit the format: ${summarizeProblems(counts)}`}>
-      {problems.length} problem{problems.length === 1 ? '' : 's'}
+      {total} problem{total === 1 ? '' : 's'}
     </span>
   );
 }

@@ -1,0 +1,109 @@
+import type { FormatProblem, FormatProblemCode, Turn } from '../../common/contract';
+import type { Db } from './database';
+
+/**
+ * What the statistics, the training estimate and the scene list need of one scene's experience,
+ * computed once when the experience is written and stored on the scene (migration 009), so no
+ * request has to parse experiences again.
+ */
+export interface SceneFigures {
+  turns: number;
+  /** Whitespace-separated words of every turn's text. */
+  words: number;
+  /** The scene's length as a training example, in characters (about 4 a token). */
+  trainChars: number;
+  problems: number;
+  /** Thinking turns by someone other than the character: the training export leaves them out. */
+  otherThinking: number;
+  problemsByCode: Partial<Record<FormatProblemCode, number>>;
+}
+
+/** The character's names as the training export matches speakers (trimmed, any case, short or full). */
+export interface CharacterNames {
+  fullName: string;
+  shortName: string;
+}
+
+/**
+ * Characters a scene takes in the training file: every turn with its speaker and a label's worth of
+ * markup (16), the scene's background, and the prompt around it (600).
+ */
+export function trainingChars(sceneBackground: string, turns: readonly Turn[]): number {
+  return turns.reduce((n, t) => n + t.text.length + t.speaker.length + 16, 0) + sceneBackground.length + 600;
+}
+
+/** Thinking turns (with text) whose speaker is not the character, by the export's rule (dataset-export.ts). */
+export function otherThinkingTurns(turns: readonly Turn[], names: CharacterNames): number {
+  const aliases = new Set([names.shortName.trim().toLowerCase(), names.fullName.trim().toLowerCase()]);
+  return turns.filter(
+    (t) => t.kind === 'thinking' && t.text.trim() !== '' && !aliases.has(t.speaker.trim().toLowerCase()),
+  ).length;
+}
+
+export function sceneFigures(
+  sceneBackground: string,
+  turns: readonly Turn[],
+  problems: readonly FormatProblem[],
+  names: CharacterNames,
+): SceneFigures {
+  const problemsByCode: Partial<Record<FormatProblemCode, number>> = {};
+  for (const p of problems) problemsByCode[p.code] = (problemsByCode[p.code] ?? 0) + 1;
+  return {
+    turns: turns.length,
+    words: turns.reduce((n, t) => n + t.text.split(/\s+/).filter(Boolean).length, 0),
+    trainChars: trainingChars(sceneBackground, turns),
+    problems: problems.length,
+    otherThinking: otherThinkingTurns(turns, names),
+    problemsByCode,
+  };
+}
+
+/** Stores an experience's figures on its scene and its problems by code. Runs inside the caller's transaction. */
+export function storeSceneFigures(db: Db, sceneId: string, characterId: string, figures: SceneFigures): void {
+  db.prepare(
+    `UPDATE scenes SET has_experience = 1, turn_count = ?, word_count = ?, train_chars = ?, problem_count = ?,
+       other_thinking = ? WHERE id = ?`,
+  ).run(figures.turns, figures.words, figures.trainChars, figures.problems, figures.otherThinking, sceneId);
+  db.prepare('DELETE FROM scene_problem_counts WHERE scene_id = ?').run(sceneId);
+  const insert = db.prepare(
+    'INSERT INTO scene_problem_counts (scene_id, character_id, code, count) VALUES (?, ?, ?, ?)',
+  );
+  for (const [code, count] of Object.entries(figures.problemsByCode)) insert.run(sceneId, characterId, code, count);
+}
+
+interface ExperienceRow {
+  scene_id: string;
+  character_id: string;
+  background: string;
+  turns: string;
+  problems: string;
+  full_name: string;
+  short_name: string;
+}
+
+/**
+ * Recounts the stored figures of every experience (of one character, or all): migration 009's
+ * backfill, and the recount after a character's names change (the other-thinking count depends on
+ * them). A write-time pass, never part of answering a read.
+ */
+export function recountSceneFigures(db: Db, characterId?: string): void {
+  const rows = db
+    .prepare(
+      `SELECT s.id AS scene_id, s.character_id, s.background, e.turns, e.problems, c.full_name, c.short_name
+       FROM experiences e JOIN scenes s ON s.id = e.scene_id JOIN characters c ON c.id = s.character_id
+       WHERE ? IS NULL OR s.character_id = ?`,
+    )
+    .iterate(characterId ?? null, characterId ?? null) as IterableIterator<ExperienceRow>;
+  // Read fully before writing: better-sqlite3 refuses writes while an iterator is open on the connection.
+  const pending: [string, string, SceneFigures][] = [];
+  for (const row of rows) {
+    const figures = sceneFigures(
+      row.background,
+      JSON.parse(row.turns) as Turn[],
+      JSON.parse(row.problems) as FormatProblem[],
+      { fullName: row.full_name, shortName: row.short_name },
+    );
+    pending.push([row.scene_id, row.character_id, figures]);
+  }
+  for (const [sceneId, owner, figures] of pending) storeSceneFigures(db, sceneId, owner, figures);
+}

@@ -1,0 +1,171 @@
+// Requests at dataset scale: a character with SCENES scenes (each with an experience of about 600
+// tokens, as the experiences stage writes them), all made by one generation job, built through the
+// repositories in one transaction. Measures what the Dataset tab, the Train tab and every door's
+// start pay for it: `dataset/stats`, `training/estimate` (time and memory growth), a `scenes/list`
+// page's size, `jobs/list`, and opening the database. Each figure is `{ value, goal, unit }`.
+// `SCENES` (env BENCH_SCENES) defaults to 100,000; the database it makes is about 0.4 GB.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { CharacterId, ChunkId, JobId, SceneId, Turn } from '../../common/contract';
+import { Studio } from '../../main/core/studio';
+import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/training-service';
+import { openDatabase } from '../../main/store/database';
+import { DatasetRepo } from '../../main/store/dataset-repo';
+import { JobsRepo } from '../../main/store/jobs-repo';
+
+const SCENES = Number(process.env.BENCH_SCENES ?? 100_000);
+const REPEATS = 5;
+
+interface Figure {
+  value: number;
+  goal: number;
+  unit: string;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const figure = (value: number, goal: number, unit: string): Figure => ({ value: Math.round(value), goal, unit });
+
+/** About 600 tokens of dialogue in 12 turns; some thinking, one in ten by another speaker (a format problem). */
+function turnsOf(i: number): Turn[] {
+  const line = `In scene ${i} the conversation turns to the sonata, the publisher and the rent that is due again; `;
+  return Array.from({ length: 12 }, (_, t) => ({
+    speaker: t % 2 === 0 ? 'Beethoven' : 'Neefe',
+    kind: t === 3 ? 'thinking' : 'speaking',
+    text: line.repeat(2) + `turn ${t}.`,
+  }));
+}
+
+async function invoke<T>(studio: Studio, name: string, arg: unknown): Promise<T> {
+  const outcome = await studio.invoke(name, arg);
+  if (!outcome.ok) throw new Error(`${name}: ${outcome.error.message}`);
+  return outcome.result as T;
+}
+
+async function timed(studio: Studio, name: string, arg: unknown): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const started = performance.now();
+    await invoke(studio, name, arg);
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+function build(studio: Studio, characterId: CharacterId): JobId {
+  const jobs = new JobsRepo(studio.db);
+  const dataset = new DatasetRepo(studio.db);
+  const jobId = 'bench-job' as JobId;
+  const now = Date.now();
+  jobs.insertJob({ id: jobId, characterId, settings: { providerId: 'none', targetScenes: SCENES } }, now);
+  studio.db.transaction(() => {
+    for (let i = 0; i < SCENES; i++) {
+      const id = `scene-${i}` as SceneId;
+      const protective = i % 10 === 9;
+      dataset.insertScene(
+        {
+          id,
+          characterId,
+          jobId,
+          itemId: `item-${Math.floor(i / 5)}`,
+          ordinal: i % 5,
+          chunkId: null as ChunkId | null,
+          protective,
+          limit: protective ? 'The telephone' : null,
+          type: 'Conversation',
+          location: `Bonn, the Neefe house, room ${i % 40}`,
+          time: '1783',
+          background: 'Neefe listens to the boy play the new sonata and says what he thinks of it, kindly.',
+          people: ['Neefe'],
+          callId: null,
+          promptVersion: 'builtin@1',
+        },
+        now + i,
+      );
+      dataset.insertExperience(
+        id,
+        {
+          background: 'A grey afternoon; the organ loft is cold.',
+          turns: turnsOf(i),
+          callId: null,
+          promptVersion: 'builtin@1',
+          problems: i % 10 === 0 ? [{ code: 'other_thinking', message: 'Neefe thinks', turn: 3, raw: '' }] : [],
+        },
+        now + i,
+      );
+    }
+  })();
+  return jobId;
+}
+
+export async function run(): Promise<object> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-bench-scale-'));
+  try {
+    let studio = new Studio({ dataDir, door: 'cli', version: 'bench' });
+    const character = await invoke<{ id: CharacterId }>(studio, 'characters/create', {
+      fullName: 'Ludwig van Beethoven',
+      shortName: 'Beethoven',
+      era: '1770–1827',
+      notes: '',
+    });
+    const buildStarted = performance.now();
+    build(studio, character.id);
+    const buildMs = performance.now() - buildStarted;
+    studio.close();
+    const databaseBytes = fs.statSync(studio.databasePath).size;
+
+    // Opening: the studio's own open (integrity check, migrations), file cache warm as on a second launch.
+    const opens: number[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      const started = performance.now();
+      openDatabase(studio.databasePath).close();
+      opens.push(performance.now() - started);
+    }
+
+    studio = new Studio({ dataDir, door: 'cli', version: 'bench' });
+    const characterId = character.id;
+    const statsMs = await timed(studio, 'dataset/stats', { characterId });
+    const config = {
+      baseModel: 'Qwen/Qwen2.5-1.5B-Instruct',
+      format: 'chat',
+      target: 'local',
+      python: '',
+      hyperparameters: DEFAULT_HYPERPARAMETERS,
+    };
+    global.gc?.();
+    const before = process.memoryUsage();
+    let peakRss = before.rss;
+    let peakHeap = before.heapUsed;
+    const sampler = setInterval(() => {
+      const now = process.memoryUsage();
+      peakRss = Math.max(peakRss, now.rss);
+      peakHeap = Math.max(peakHeap, now.heapUsed);
+    }, 5);
+    const estimateStarted = performance.now();
+    await invoke(studio, 'training/estimate', { characterId, config });
+    const firstEstimateMs = performance.now() - estimateStarted;
+    const after = process.memoryUsage();
+    peakRss = Math.max(peakRss, after.rss);
+    peakHeap = Math.max(peakHeap, after.heapUsed);
+    clearInterval(sampler);
+    const estimateMs = Math.min(firstEstimateMs, await timed(studio, 'training/estimate', { characterId, config }));
+    const page = await invoke<unknown>(studio, 'scenes/list', { characterId, offset: 0, limit: 50 });
+    const jobsMs = await timed(studio, 'jobs/list', { characterId });
+    studio.close();
+    return {
+      scenes: SCENES,
+      databaseMiB: Math.round(databaseBytes / 2 ** 20),
+      buildSeconds: Math.round(buildMs / 1000),
+      loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
+      datasetStatsMs: figure(statsMs, 100, 'ms'),
+      trainingEstimateMs: figure(estimateMs, 200, 'ms'),
+      trainingEstimateRssGrowthMiB: figure((peakRss - before.rss) / 2 ** 20, 50, 'MiB'),
+      trainingEstimateHeapGrowthMiB: figure((peakHeap - before.heapUsed) / 2 ** 20, 50, 'MiB'),
+      scenesListPageBytes: figure(Buffer.byteLength(JSON.stringify(page)), 30_000, 'bytes (50 scenes)'),
+      jobsListMs: figure(jobsMs, 20, 'ms'),
+      openDatabaseMs: figure(median(opens), 100, `ms (${Math.round(databaseBytes / 2 ** 20)} MiB file)`),
+    };
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
