@@ -93,6 +93,14 @@ export interface ItemFailure {
   failed: boolean;
 }
 
+/** What a finished item could not use from its answer (the answer stays on record with its call). */
+export interface ItemNote {
+  itemId: string;
+  stage: Stage;
+  text: string;
+  at: number;
+}
+
 export interface StageProgress {
   stage: Stage;
   done: number;
@@ -121,6 +129,12 @@ export interface Job {
   /** Calls cut off by a crash: sent, maybe billed, their cost unknown (not in `costUsd`). */
   interruptedCalls: number;
   recentFailures: ItemFailure[];
+  /**
+   * Items that succeeded with parts of their answer left unread (scene blocks missing a field):
+   * nothing is dropped silently. `notedItems` counts them all, `notes` holds the latest few.
+   */
+  notedItems: number;
+  notes: ItemNote[];
   createdAt: number;
   updatedAt: number;
   finishedAt: number | null;

@@ -1,4 +1,4 @@
-import type { CharacterId, ItemFailure, JobId, JobStatus, Stage } from '../../common/contract';
+import type { CharacterId, ItemFailure, ItemNote, JobId, JobStatus, Stage } from '../../common/contract';
 import type { Db } from './database';
 
 export interface JobRow {
@@ -196,12 +196,35 @@ export class JobsRepo {
       .get(jobId, prefix, prefix + '\uffff') as number;
   }
 
-  completeItem(id: string, callId: string | null, now: number): void {
+  /**
+   * Marks an item done. `note`: what of its answer could not be used (kept in `error`, which a done
+   * item otherwise leaves empty), listed by `itemNotes`.
+   */
+  completeItem(id: string, callId: string | null, now: number, note: string | null = null): void {
     this.db
       .prepare(
-        `UPDATE job_items SET status = 'done', call_id = ?, error = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
+        `UPDATE job_items SET status = 'done', call_id = ?, error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
       )
-      .run(callId, now, id);
+      .run(callId, note, now, id);
+  }
+
+  /** Done items that carry a note: how many, and the latest `limit`. */
+  itemNotes(jobId: JobId, limit: number): { count: number; notes: ItemNote[] } {
+    const count = this.db
+      .prepare(`SELECT count(*) FROM job_items WHERE job_id = ? AND status = 'done' AND error IS NOT NULL`)
+      .pluck()
+      .get(jobId) as number;
+    if (count === 0) return { count, notes: [] };
+    const notes = (
+      this.db
+        .prepare(
+          `SELECT id, stage, error, updated_at FROM job_items
+           WHERE job_id = ? AND status = 'done' AND error IS NOT NULL
+           ORDER BY updated_at DESC LIMIT ?`,
+        )
+        .all(jobId, limit) as { id: string; stage: Stage; error: string; updated_at: number }[]
+    ).map((r) => ({ itemId: r.id, stage: r.stage, text: r.error, at: r.updated_at }));
+    return { count, notes };
   }
 
   /** Records a failed attempt; the item fails for good after `maxAttempts`. Returns its new status. */

@@ -9,7 +9,14 @@ import type { FakeChatRequest, FakeReply } from './fake-llm-server';
  * `othersThinkEvery: k` makes every k-th experience break the method the way models do: the other
  * speaker gets a thinking turn (second turn), to exercise how format problems are kept and shown.
  */
-export function studioResponder(options: { character?: string; othersThinkEvery?: number } = {}) {
+export function studioResponder(
+  options: {
+    character?: string;
+    othersThinkEvery?: number;
+    /** Every n-th scene of a scenes answer comes without its location (a block that cannot be read). */
+    sceneWithoutLocationEvery?: number;
+  } = {},
+) {
   let n = 0;
   let experiences = 0;
   return (req: FakeChatRequest): FakeReply => {
@@ -43,6 +50,8 @@ export function studioResponder(options: { character?: string; othersThinkEvery?
         background: `Request ${n} scene ${i}: ${character} meets visitor number ${n * 100 + i} to discuss piece ${n}-${i} and the quartet ${i * 13 + n}.`,
         people: [`Visitor ${n}-${i}`],
       }));
+      const every = options.sceneWithoutLocationEvery;
+      if (every !== undefined) scenes.forEach((s, i) => (i + 1) % every === 0 && (s.location = ''));
       if (schema) return JSON.stringify({ scenes });
       return scenes
         .map(

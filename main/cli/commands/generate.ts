@@ -114,6 +114,10 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
     const final = await studio.generation.whenIdle(id);
     io.err(describeJob(final));
     if (final.message) io.err(final.message);
+    if (final.notedItems > 0)
+      io.err(
+        `${final.notedItems} answer(s) had parts that could not be read (left out, on record with their calls):\n${final.notes.map((n) => `  ${n.stage}: ${n.text}`).join('\n')}`,
+      );
     if (values.json) io.out(JSON.stringify(final, null, 2));
     return final.status === 'succeeded' ? 0 : final.status === 'paused' ? 3 : 1;
   } finally {

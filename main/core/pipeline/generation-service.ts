@@ -803,7 +803,7 @@ export class GenerationService {
             );
             room--;
           });
-          this.jobs.completeItem(itemId, callId, now);
+          this.jobs.completeItem(itemId, callId, now, unreadNote(parsed));
         })();
         this.events.emit('dataset/changed', { characterId: ctx.character.id });
       } else {
@@ -1053,4 +1053,12 @@ function parseLimits(text: string, structured: boolean): string[] {
         .trim(),
     )
     .filter((line) => line.length > 1 && line.length < 200 && !/:$/.test(line));
+}
+
+/** What a scenes answer held that could not be read as scenes, said on the item (null: nothing). */
+function unreadNote(parsed: { items: unknown[]; problems: { reason: string }[] }): string | null {
+  const unread = parsed.problems.length;
+  if (unread === 0) return null;
+  const more = unread > 1 ? ` (and ${unread - 1} more)` : '';
+  return `${unread} of ${parsed.items.length + unread} scene blocks could not be read and were left out: ${parsed.problems[0]!.reason}${more}. The whole answer is on record with its call.`;
 }

@@ -1,4 +1,4 @@
-import type { GenerationSettings, Job, StageProgress } from '../../../common/contract';
+import type { GenerationSettings, ItemNote, Job, StageProgress } from '../../../common/contract';
 import type { DatasetRepo } from '../../store/dataset-repo';
 import type { JobRow, JobsRepo } from '../../store/jobs-repo';
 import type { RunHandle } from '../jobs/job-runner';
@@ -87,8 +87,13 @@ export function toJob(
     etaSeconds,
     message: row.message,
     recentFailures: jobs.recentFailures(row.id, 8),
+    ...noted(jobs.itemNotes(row.id, 8)),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
   };
+}
+
+function noted({ count, notes }: { count: number; notes: ItemNote[] }): Pick<Job, 'notedItems' | 'notes'> {
+  return { notedItems: count, notes };
 }

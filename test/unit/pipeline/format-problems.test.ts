@@ -115,3 +115,26 @@ describe('format problems in generated experiences', () => {
     });
   }
 });
+
+describe('scene blocks that cannot be read', () => {
+  for (const structured of [false, true]) {
+    it(`are left out and said on the job, not dropped silently (${structured ? 'JSON' : 'text'})`, async () => {
+      server = await startFakeLlmServer({ responder: studioResponder({ sceneWithoutLocationEvery: 3 }) });
+      characterId = await beethovenWithProfile(env.studio);
+      const providerId = await addFakeProvider(env.studio, server.baseURL, { structuredOutput: structured });
+      const started = await call(env.studio, 'generation/start', {
+        characterId,
+        settings: generationSettings(providerId, { targetScenes: 4, scenesPerCall: 6, protectiveShare: 0 }),
+      });
+      const job = await env.studio.generation.whenIdle(started.id);
+      expect(job.status).toBe('succeeded');
+      expect(job.notedItems).toBeGreaterThan(0);
+      expect(job.notes[0]!.stage).toBe('scenes');
+      expect(job.notes[0]!.text).toMatch(/^1 of \d+ scene blocks could not be read and were left out: .*location/i);
+      // The scenes that were read are all there, and none lacks its location.
+      const listed = await call(env.studio, 'scenes/list', { characterId, offset: 0, limit: 50 });
+      expect(listed.total).toBe(4);
+      expect(listed.scenes.every((s) => s.location !== '')).toBe(true);
+    });
+  }
+});

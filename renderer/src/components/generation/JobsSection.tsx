@@ -164,6 +164,22 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
           </ul>
         </details>
       )}
+      {job.notedItems > 0 && (
+        <details className="failures notes">
+          <summary>
+            Left unread: {job.notedItems} answer{job.notedItems === 1 ? '' : 's'} had parts that could not be read
+          </summary>
+          <ul>
+            {job.notes.map((n) => (
+              <li key={`${n.itemId}-${n.at}`}>
+                <span className="pill subtle">{STAGE_LABEL[n.stage]}</span>
+                <span className="failure-reason">{n.text}</span>
+                <span className="muted">{new Date(n.at).toLocaleTimeString()}</span>
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
       {job.failed > 0 && (
         <div className="actions">
           <button onClick={() => onRetry()} disabled={busy}>
