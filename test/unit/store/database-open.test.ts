@@ -2,13 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { buildSync } from 'esbuild';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StudioFailure } from '../../../main/core/errors';
 import { openDatabase } from '../../../main/store/database';
 import { checkIntegrity } from '../../../main/store/integrity';
 import { staleSessions } from '../../../main/store/open-sessions';
+import { damageDeepPage, populateCharacters } from '../../support/damaged-database';
 import { repoRoot, tempDir } from '../../support/paths';
 
 // Opening costs the same for any size; the full page check runs after an unclean shutdown (a
@@ -66,36 +66,6 @@ async function kill(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** A studio database with enough rows that `characters` spans many pages; closed cleanly. */
-function populate(): void {
-  const db = openDatabase(file);
-  const insert = db.prepare(
-    `INSERT INTO characters (id, full_name, short_name, notes, created_at, updated_at) VALUES (?, ?, 'x', ?, 1, 1)`,
-  );
-  db.transaction(() => {
-    for (let i = 0; i < 2000; i++) insert.run(`c${String(i).padStart(5, '0')}`, `name ${i}`, 'n'.repeat(500));
-  })();
-  db.close();
-}
-
-/**
- * Scribbles over the last leaf page of `characters`: deep in the file, off every table's first
- * path. Located on a plain read-only connection, so no session marker is written or cleared.
- */
-function damageDeepPage(): Buffer {
-  const db = new Database(file, { readonly: true });
-  const pageSize = db.pragma('page_size', { simple: true }) as number;
-  const page = db
-    .prepare(`SELECT max(pageno) FROM dbstat WHERE name = 'characters' AND pagetype = 'leaf'`)
-    .pluck()
-    .get() as number;
-  db.close();
-  const bytes = fs.readFileSync(file);
-  bytes.fill(0x5a, (page - 1) * pageSize + 8, page * pageSize);
-  fs.writeFileSync(file, bytes);
-  return bytes;
-}
-
 const markers = () => fs.readdirSync(tmp.dir).filter((name) => name.includes('-open-'));
 
 describe('opening the database', () => {
@@ -110,8 +80,8 @@ describe('opening the database', () => {
   });
 
   it('after a clean close, opens without reading every page; the on-demand check finds the damage', async () => {
-    populate();
-    const bytes = damageDeepPage();
+    populateCharacters(file);
+    const bytes = damageDeepPage(file);
     // The fast path: structure, schema and roots are whole, so the open goes ahead.
     const db = openDatabase(file);
     expect(db.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBeGreaterThan(0);
@@ -127,19 +97,19 @@ describe('opening the database', () => {
   });
 
   it('reports an intact database as whole', async () => {
-    populate();
+    populateCharacters(file);
     const report = await checkIntegrity(file);
     expect(report).toMatchObject({ ok: true, problems: [] });
     expect(report.durationMs).toBeGreaterThanOrEqual(0);
   });
 
   it('after a process holding it was killed, the next open runs the full check and refuses a damaged file', async () => {
-    populate();
+    populateCharacters(file);
     const child = await holdOpen(file);
     await kill(child);
     expect(staleSessions(file)).toHaveLength(1);
     // The same deep damage the fast path lets through (the test above), left by the crash.
-    const bytes = damageDeepPage();
+    const bytes = damageDeepPage(file);
 
     const error = catchError(() => openDatabase(file));
     expect((error as StudioFailure).code).toBe('database');
@@ -151,7 +121,7 @@ describe('opening the database', () => {
   });
 
   it('after a crash, an intact database opens and the stale marker is cleared', async () => {
-    populate();
+    populateCharacters(file);
     await kill(await holdOpen(file));
     expect(staleSessions(file)).toHaveLength(1);
     openDatabase(file).close();
