@@ -1,10 +1,13 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
-import { openDatabase } from '../../main/store/database';
 
-/** Fills a studio database with `rows` characters (notes of 500 bytes), enough to span many pages; closes it cleanly. */
+/**
+ * Adds `rows` characters (notes of 500 bytes) to an existing studio database, enough to span many
+ * pages, and closes it cleanly. A plain connection: e2e tests, which cannot load the migrations'
+ * SQL files, use it on a database `serve` created.
+ */
 export function populateCharacters(file: string, rows = 2000): void {
-  const db = openDatabase(file);
+  const db = new Database(file);
   const insert = db.prepare(
     `INSERT INTO characters (id, full_name, short_name, notes, created_at, updated_at) VALUES (?, ?, 'x', ?, 1, 1)`,
   );

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../../main/core/studio';
+import { openDatabase } from '../../../main/store/database';
 import { runCliIn } from '../../support/cli';
 import { damageDeepPage, populateCharacters } from '../../support/damaged-database';
 import { tempDir } from '../../support/paths';
@@ -17,6 +18,7 @@ const cli = (args: string[]) => runCliIn(tmp.dir, args);
 describe('character-studio db check', () => {
   it('reports an intact database, and finds damage deep in a file that still opens', async () => {
     const file = path.join(tmp.dir, DATABASE_FILE);
+    openDatabase(file).close();
     populateCharacters(file);
     const whole = await cli(['db', 'check', '--json']);
     expect(whole.code).toBe(0);

@@ -80,6 +80,7 @@ describe('opening the database', () => {
   });
 
   it('after a clean close, opens without reading every page; the on-demand check finds the damage', async () => {
+    openDatabase(file).close();
     populateCharacters(file);
     const bytes = damageDeepPage(file);
     // The fast path: structure, schema and roots are whole, so the open goes ahead.
@@ -97,6 +98,7 @@ describe('opening the database', () => {
   });
 
   it('reports an intact database as whole', async () => {
+    openDatabase(file).close();
     populateCharacters(file);
     const report = await checkIntegrity(file);
     expect(report).toMatchObject({ ok: true, problems: [] });
@@ -104,6 +106,7 @@ describe('opening the database', () => {
   });
 
   it('after a process holding it was killed, the next open runs the full check and refuses a damaged file', async () => {
+    openDatabase(file).close();
     populateCharacters(file);
     const child = await holdOpen(file);
     await kill(child);
@@ -121,6 +124,7 @@ describe('opening the database', () => {
   });
 
   it('after a crash, an intact database opens and the stale marker is cleared', async () => {
+    openDatabase(file).close();
     populateCharacters(file);
     await kill(await holdOpen(file));
     expect(staleSessions(file)).toHaveLength(1);

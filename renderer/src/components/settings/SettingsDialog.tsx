@@ -3,6 +3,7 @@ import type { Provider } from '../../../../common/contract';
 import { useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { Modal } from '../Modal';
+import { DatabasePanel } from './DatabasePanel';
 import { HostsPanel } from './HostsPanel';
 import { PriceTable } from './PriceTable';
 import { ProviderCard } from './ProviderCard';
@@ -11,7 +12,10 @@ import '../../generation.css';
 
 type Editing = { kind: 'none' } | { kind: 'new' } | { kind: 'edit'; provider: Provider };
 
-/** Studio-wide settings: the LLM providers that generate data, the SSH hosts that train, and what models cost. */
+/**
+ * Studio-wide settings: the LLM providers that generate data, the SSH hosts that train, what
+ * models cost, and the database's integrity check.
+ */
 export function SettingsDialog() {
   const openSettings = useUi((s) => s.openSettings);
   const providers = useProviders();
@@ -79,6 +83,7 @@ export function SettingsDialog() {
           </div>
           <PriceTable />
         </section>
+        <DatabasePanel />
       </div>
     </Modal>
   );
