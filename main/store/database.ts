@@ -123,7 +123,8 @@ function inspect(file: string, options: OpenOptions, migrations: readonly Migrat
     db.pragma('busy_timeout = 5000');
     if (full) {
       const check = db.pragma('quick_check', { simple: true });
-      if (check !== 'ok') throw damaged(file, new Error(`${String(check)}; found by the check after an unclean shutdown`));
+      if (check !== 'ok')
+        throw damaged(file, new Error(`${String(check)}; found by the check after an unclean shutdown`));
     } else {
       checkStructure(db, file, hasLog);
     }
@@ -148,7 +149,10 @@ function checkStructure(db: Db, file: string, hasLog: boolean): void {
   const size = fs.statSync(file).size;
   // With a -wal file, the newest pages may live there; without one, all of them are in the file.
   if (!hasLog && size < pageSize * pageCount) {
-    throw damaged(file, new Error(`the file holds ${size} bytes where its ${pageCount} pages need ${pageSize * pageCount}`));
+    throw damaged(
+      file,
+      new Error(`the file holds ${size} bytes where its ${pageCount} pages need ${pageSize * pageCount}`),
+    );
   }
   const tables = db
     .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND rootpage > 0`)

@@ -24,7 +24,9 @@ describe('character-studio db check', () => {
     expect(whole.code).toBe(0);
     const report = JSON.parse(whole.out) as { ok: boolean; problems: string[]; sizeBytes: number };
     expect(report).toMatchObject({ ok: true, problems: [] });
-    expect((await cli(['db', 'check'])).out).toMatch(/^✓ No problems found in .*studio\.sqlite \(\d+\.\d MiB, checked in/);
+    expect((await cli(['db', 'check'])).out).toMatch(
+      /^✓ No problems found in .*studio\.sqlite \(\d+\.\d MiB, checked in/,
+    );
 
     // Damage deep in the file after a clean close: the next command still opens the database.
     const bytes = damageDeepPage(file);

@@ -55,7 +55,7 @@ async function holdOpen(db: string): Promise<ChildProcess> {
     env: { ...process.env, NODE_PATH: path.join(repoRoot, 'node_modules') },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   expect(chunk.toString()).toBe('open\n');
   return child;
 }

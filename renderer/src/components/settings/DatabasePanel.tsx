@@ -15,8 +15,8 @@ export function DatabasePanel() {
         <div>
           <h3 id="database-title">Database</h3>
           <p className="muted">
-            {info.data ? <code>{info.data.databasePath}</code> : 'The studio database'} is checked page by page when
-            it opens after a crash or power loss. Check it yourself after copying it, or if the disk misbehaves.
+            {info.data ? <code>{info.data.databasePath}</code> : 'The studio database'} is checked page by page when it
+            opens after a crash or power loss. Check it yourself after copying it, or if the disk misbehaves.
           </p>
         </div>
         <button onClick={() => check.mutate({})} disabled={check.isPending}>
