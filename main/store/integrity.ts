@@ -26,7 +26,7 @@ let db;
 try {
   db = new Database(workerData.file, { readonly: true, fileMustExist: true, ...(workerData.nativeBinding ? { nativeBinding: workerData.nativeBinding } : {}) });
   db.pragma('busy_timeout = 5000');
-  const rows = db.pragma('integrity_check(' + workerData.max + ')', { simple: false }).flatMap((row) => String(Object.values(row)[0]).split('\n'));
+  const rows = db.pragma('integrity_check(' + workerData.max + ')', { simple: false }).flatMap((row) => String(Object.values(row)[0]).split('\\n'));
   parentPort.postMessage({ problems: rows.length === 1 && rows[0] === 'ok' ? [] : rows });
 } catch (error) {
   parentPort.postMessage({ problems: [error instanceof Error ? error.message : String(error)] });

@@ -20,7 +20,7 @@ export async function dbCommand(sub: string, ctx: CliContext): Promise<number> {
 
 export function describeCheck(check: DatabaseCheck): string {
   const size = `${(check.sizeBytes / 2 ** 20).toFixed(1)} MiB`;
-  const seconds = `${(check.durationMs / 1000).toFixed(1)} s`;
+  const seconds = check.durationMs < 1000 ? `${check.durationMs} ms` : `${(check.durationMs / 1000).toFixed(1)} s`;
   if (check.ok) return `✓ No problems found in ${check.databasePath} (${size}, checked in ${seconds}).`;
   return [
     `✗ ${check.databasePath} is damaged (${size}, checked in ${seconds}). SQLite reports:`,

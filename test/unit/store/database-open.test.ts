@@ -92,8 +92,7 @@ describe('opening the database', () => {
     expect(report.problems.length).toBeGreaterThan(0);
     expect(report.sizeBytes).toBe(bytes.length);
     // Asked for explicitly, the full check at open refuses it too, touching nothing.
-    const error = catchError(() => openDatabase(file, { fullCheck: true }));
-    expect((error as StudioFailure).code).toBe('database');
+    expect(() => openDatabase(file, { fullCheck: true })).toThrow(expect.objectContaining({ code: 'database' }));
     expect(fs.readFileSync(file).equals(bytes)).toBe(true);
   });
 
@@ -114,9 +113,12 @@ describe('opening the database', () => {
     // The same deep damage the fast path lets through (the test above), left by the crash.
     const bytes = damageDeepPage(file);
 
-    const error = catchError(() => openDatabase(file));
-    expect((error as StudioFailure).code).toBe('database');
-    expect(error.message).toMatch(/cannot be read .*unclean shutdown.*left untouched/s);
+    expect(() => openDatabase(file)).toThrow(
+      expect.objectContaining({
+        code: 'database',
+        message: expect.stringMatching(/cannot be read .*unclean shutdown.*left untouched/s),
+      }),
+    );
     expect(fs.readFileSync(file).equals(bytes)).toBe(true);
     // Still refused next time: the crashed session's marker stays until a check passes.
     expect(staleSessions(file)).toHaveLength(1);
@@ -145,12 +147,3 @@ describe('opening the database', () => {
     expect(staleSessions(file)).toHaveLength(1);
   });
 });
-
-function catchError(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
-}

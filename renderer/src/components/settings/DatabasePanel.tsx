@@ -1,5 +1,6 @@
 import type { DatabaseCheck } from '../../../../common/contract';
 import { useCommand, useInfo } from '../../lib/queries';
+import { SettingsSection } from './SettingsSection';
 
 /**
  * Settings → Database: where the studio's data lives and the full integrity check on demand.
@@ -10,27 +11,28 @@ export function DatabasePanel() {
   const info = useInfo();
   const check = useCommand('app/check-database');
   return (
-    <section aria-labelledby="database-title">
-      <div className="section-bar">
-        <div>
-          <h3 id="database-title">Database</h3>
-          <p className="muted">
-            {info.data ? <code>{info.data.databasePath}</code> : 'The studio database'} is checked page by page when it
-            opens after a crash or power loss. Check it yourself after copying it, or if the disk misbehaves.
-          </p>
-        </div>
+    <SettingsSection
+      title="Database"
+      description={
+        <>
+          {info.data ? <code>{info.data.databasePath}</code> : 'The studio database'} is checked page by page when it
+          opens after a crash or power loss. Check it yourself after copying it, or if the disk misbehaves.
+        </>
+      }
+      action={
         <button onClick={() => check.mutate({})} disabled={check.isPending}>
           {check.isPending ? 'Checking…' : 'Check database'}
         </button>
-      </div>
+      }
+    >
       {check.data && <CheckReport check={check.data} />}
-    </section>
+    </SettingsSection>
   );
 }
 
 function CheckReport({ check }: { check: DatabaseCheck }) {
   const size = `${(check.sizeBytes / 2 ** 20).toFixed(1)} MiB`;
-  const seconds = `${(check.durationMs / 1000).toFixed(1)} s`;
+  const seconds = check.durationMs < 1000 ? `${check.durationMs} ms` : `${(check.durationMs / 1000).toFixed(1)} s`;
   return (
     <div className={check.ok ? 'check ok' : 'check bad'} role="status" aria-label="Database check">
       <p className="check-summary">

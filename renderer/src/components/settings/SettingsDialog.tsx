@@ -8,6 +8,7 @@ import { HostsPanel } from './HostsPanel';
 import { PriceTable } from './PriceTable';
 import { ProviderCard } from './ProviderCard';
 import { ProviderForm } from './ProviderForm';
+import { SettingsSection } from './SettingsSection';
 import '../../generation.css';
 
 type Editing = { kind: 'none' } | { kind: 'new' } | { kind: 'edit'; provider: Provider };
@@ -71,18 +72,12 @@ export function SettingsDialog() {
           )}
         </section>
         <HostsPanel />
-        <section aria-labelledby="prices-title">
-          <div className="section-bar">
-            <div>
-              <h3 id="prices-title">Model prices</h3>
-              <p className="muted">
-                US dollars per million tokens, for estimates, costs and budgets. Ollama, LM Studio, llama.cpp, vLLM and
-                the embedded model cost nothing; OpenAI, OpenRouter and custom endpoints are priced by model id.
-              </p>
-            </div>
-          </div>
+        <SettingsSection
+          title="Model prices"
+          description="US dollars per million tokens, for estimates, costs and budgets. Ollama, LM Studio, llama.cpp, vLLM and the embedded model cost nothing; OpenAI, OpenRouter and custom endpoints are priced by model id."
+        >
           <PriceTable />
-        </section>
+        </SettingsSection>
         <DatabasePanel />
       </div>
     </Modal>
