@@ -28,6 +28,24 @@ export interface AppInfo {
 
 export type Empty = Record<string, never>;
 
+/** The full integrity check of the studio database (every page, every index against its table). */
+export interface DatabaseCheck {
+  ok: boolean;
+  /** SQLite's own findings, first 100 at most; empty when `ok`. */
+  problems: string[];
+  databasePath: string;
+  /** The database file's size in bytes (without its -wal). */
+  sizeBytes: number;
+  /** Wall time of the check in ms. */
+  durationMs: number;
+}
+
 export interface AppCommands {
   'app/info': (arg: Empty) => AppInfo;
+  /**
+   * Runs the full integrity check on demand. Opening checks the whole file only after an unclean
+   * shutdown; this covers the rest (a disk that went bad, a file copied while written). Read-only,
+   * on a worker thread: the studio keeps serving meanwhile. A damaged file is `ok: false`, not an error.
+   */
+  'app/check-database': (arg: Empty) => DatabaseCheck;
 }

@@ -7,6 +7,7 @@ import { Studio } from '../core/studio';
 import { STUDIO_VERSION } from '../core/version';
 import { charactersCommand, profilesCommand } from './commands/characters';
 import { datasetCommand } from './commands/dataset';
+import { dbCommand } from './commands/db';
 import { generateCommand } from './commands/generate';
 import { hostsCommand } from './commands/hosts';
 import { providersCommand } from './commands/providers';
@@ -29,6 +30,8 @@ Commands:
       --host <addr>             Interface to bind (default 127.0.0.1)
       --port <n>                Port (default 5757; 0 picks a free one)
   info                          Show the version and where data lives
+  db check                      Check every page of the studio database (opening does so only
+                                after an unclean shutdown); exit code 1 when it is damaged
   characters list               List characters
   characters create             Create a character
       --full-name <name> --short-name <name> [--era <text>] [--notes <text>]
@@ -114,6 +117,7 @@ const GROUPS: Record<string, (sub: string, ctx: CliContext) => Promise<number>> 
   providers: providersCommand,
   hosts: hostsCommand,
   dataset: datasetCommand,
+  db: dbCommand,
 };
 const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   generate: generateCommand,

@@ -151,6 +151,7 @@ type Schemas = { [K in CommandName]: z.ZodType<CommandArg<K>> };
 
 export const commandSchemas: Schemas = {
   'app/info': empty,
+  'app/check-database': empty,
   'characters/list': empty,
   'characters/get': z.object({ id: characterId }).strict(),
   'characters/create': z.object(draft).strict(),

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { AppInfo, Door } from '../../common/contract';
+import type { AppInfo, DatabaseCheck, Door } from '../../common/contract';
 import { CharactersRepo } from '../store/characters-repo';
 import { openDatabase, type Db } from '../store/database';
+import { checkIntegrity } from '../store/integrity';
 import { migrations } from '../store/migrations';
 import { DatasetRepo } from '../store/dataset-repo';
 import { JobsRepo } from '../store/jobs-repo';
@@ -116,6 +117,7 @@ export class Studio {
 
     this.handlers = {
       'app/info': () => this.info(),
+      'app/check-database': () => this.checkDatabase(),
       'characters/list': () => characters.list(),
       'characters/get': ({ id }) => characters.get(id),
       'characters/create': (draft) => characters.create(draft),
@@ -203,6 +205,11 @@ export class Studio {
 
   /** Masks every encoding of every configured API key: for text on its way to a screen or a log. */
   readonly redact = (text: string): string => this.providers.redactor.redact(text);
+
+  async checkDatabase(): Promise<DatabaseCheck> {
+    const report = await checkIntegrity(this.databasePath, this.options.nativeBinding);
+    return { ...report, databasePath: this.databasePath };
+  }
 
   info(): AppInfo {
     return {

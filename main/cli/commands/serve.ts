@@ -43,14 +43,9 @@ export async function serveCommand(
       return 1;
     }
   }
-  if (json) io.out(JSON.stringify({ event: 'ready', url, origin: server.origin, dataDir }));
-  else {
-    io.out(`Character Studio is running at:\n\n  ${url}\n\nData folder: ${dataDir}\nPress Ctrl+C to stop.`);
-  }
-  if (host && !['127.0.0.1', 'localhost', '::1'].includes(host)) {
-    io.err('Warning: the studio is reachable from other machines on this network; anyone with the address can use it.');
-  }
-  return new Promise<number>((resolve) => {
+  // Listening for Ctrl+C and SIGTERM before saying `ready`: a stop sent the moment a script reads
+  // that line still shuts down cleanly (jobs left resumable, the database closed, no full check next open).
+  const stopped = new Promise<number>((resolve) => {
     const stop = () => {
       void server
         .close()
@@ -60,4 +55,12 @@ export async function serveCommand(
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  if (json) io.out(JSON.stringify({ event: 'ready', url, origin: server.origin, dataDir }));
+  else {
+    io.out(`Character Studio is running at:\n\n  ${url}\n\nData folder: ${dataDir}\nPress Ctrl+C to stop.`);
+  }
+  if (host && !['127.0.0.1', 'localhost', '::1'].includes(host)) {
+    io.err('Warning: the studio is reachable from other machines on this network; anyone with the address can use it.');
+  }
+  return stopped;
 }

@@ -3,15 +3,20 @@ import type { Provider } from '../../../../common/contract';
 import { useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { Modal } from '../Modal';
+import { DatabasePanel } from './DatabasePanel';
 import { HostsPanel } from './HostsPanel';
 import { PriceTable } from './PriceTable';
 import { ProviderCard } from './ProviderCard';
 import { ProviderForm } from './ProviderForm';
+import { SettingsSection } from './SettingsSection';
 import '../../generation.css';
 
 type Editing = { kind: 'none' } | { kind: 'new' } | { kind: 'edit'; provider: Provider };
 
-/** Studio-wide settings: the LLM providers that generate data, the SSH hosts that train, and what models cost. */
+/**
+ * Studio-wide settings: the LLM providers that generate data, the SSH hosts that train, what
+ * models cost, and the database's integrity check.
+ */
 export function SettingsDialog() {
   const openSettings = useUi((s) => s.openSettings);
   const providers = useProviders();
@@ -67,18 +72,13 @@ export function SettingsDialog() {
           )}
         </section>
         <HostsPanel />
-        <section aria-labelledby="prices-title">
-          <div className="section-bar">
-            <div>
-              <h3 id="prices-title">Model prices</h3>
-              <p className="muted">
-                US dollars per million tokens, for estimates, costs and budgets. Ollama, LM Studio, llama.cpp, vLLM and
-                the embedded model cost nothing; OpenAI, OpenRouter and custom endpoints are priced by model id.
-              </p>
-            </div>
-          </div>
+        <SettingsSection
+          title="Model prices"
+          description="US dollars per million tokens, for estimates, costs and budgets. Ollama, LM Studio, llama.cpp, vLLM and the embedded model cost nothing; OpenAI, OpenRouter and custom endpoints are priced by model id."
+        >
           <PriceTable />
-        </section>
+        </SettingsSection>
+        <DatabasePanel />
       </div>
     </Modal>
   );
