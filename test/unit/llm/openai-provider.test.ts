@@ -12,6 +12,8 @@ afterEach(async () => {
 const KEY = 'sk-secret-test-key-0123456789';
 const ask = { messages: [{ role: 'user' as const, content: 'Tell me about Bonn' }] };
 const never = (): AbortSignal => new AbortController().signal;
+/** A request whose tokens someone watches (and so is streamed); `pieces` collects them. */
+const watched = (pieces: string[] = []) => ({ ...ask, onDelta: (d: { text?: string }) => pieces.push(d.text ?? '') });
 
 async function setup(
   opts: Parameters<typeof startFakeLlmServer>[0] = {},
@@ -40,9 +42,15 @@ async function failure(p: Promise<unknown>): Promise<LlmError> {
 }
 
 describe('OpenAiCompatibleProvider', () => {
-  it('streams a completion and maps params, usage and finish reason', async () => {
+  it('streams a watched completion and maps params, usage and finish reason', async () => {
     const { s, p } = await setup({ responder: () => 'Bonn lies on the Rhine.' });
-    const r = await p.complete({ ...ask, temperature: 0.2, topP: 0.95, maxTokens: 300, stop: ['<|eot|>'] }, never());
+    const pieces: string[] = [];
+    const r = await p.complete(
+      { ...watched(pieces), temperature: 0.2, topP: 0.95, maxTokens: 300, stop: ['<|eot|>'] },
+      never(),
+    );
+    expect(pieces.join('')).toBe('Bonn lies on the Rhine.');
+    expect(pieces.length).toBeGreaterThan(1);
     expect(r).toMatchObject({
       text: 'Bonn lies on the Rhine.',
       finishReason: 'stop',
@@ -59,6 +67,38 @@ describe('OpenAiCompatibleProvider', () => {
       max_tokens: 300,
       stop: ['<|eot|>'],
     });
+  });
+
+  it('asks for an unwatched completion whole, with the same result, unless told to stream always', async () => {
+    const { s, p } = await setup({ responder: () => 'Bonn lies on the Rhine.' });
+    const r = await p.complete({ ...ask, temperature: 0.2, maxTokens: 300 }, never());
+    expect(r).toMatchObject({
+      text: 'Bonn lies on the Rhine.',
+      finishReason: 'stop',
+      model: 'fake-model',
+      usage: { promptTokens: 4, completionTokens: 5 },
+    });
+    expect(r.usage.estimated).toBeUndefined();
+    expect(s.requests[0]?.chat).toMatchObject({
+      stream: false,
+      includeUsage: false,
+      temperature: 0.2,
+      max_tokens: 300,
+    });
+    expect(s.requests[0]?.chat?.body).not.toHaveProperty('stream_options');
+    s.enqueueFaults({ kind: 'truncated' });
+    expect(await p.complete(ask, never())).toMatchObject({ finishReason: 'length', text: 'Bonn lies o' });
+    s.enqueueFaults({ kind: 'refusal' });
+    expect((await failure(p.complete(ask, never()))).code).toBe('refused');
+
+    const always = new OpenAiCompatibleProvider({
+      baseURL: s.baseURL,
+      apiKey: KEY,
+      model: 'fake-model',
+      streaming: 'always',
+    });
+    expect((await always.complete(ask, never())).text).toBe('Bonn lies on the Rhine.');
+    expect(s.requests.at(-1)?.chat).toMatchObject({ stream: true, includeUsage: true });
   });
 
   it('reports cut-off output as finishReason length', async () => {
@@ -85,7 +125,7 @@ describe('OpenAiCompatibleProvider', () => {
 
   it('estimates usage when the server sends none', async () => {
     const { p } = await setup({ responder: () => 'abcdefgh' }, { streamUsage: false });
-    const r = await p.complete(ask, never());
+    const r = await p.complete(watched(), never());
     expect(r.usage).toEqual({ promptTokens: 5, completionTokens: 2, estimated: true });
   });
 
@@ -178,15 +218,28 @@ describe('OpenAiCompatibleProvider', () => {
     );
     s.enqueueFaults({ kind: 'hang' }, { kind: 'stall', afterChunks: 3 });
     let t = Date.now();
-    const hung = await failure(p.complete(ask, never()));
+    const hung = await failure(p.complete(watched(), never()));
     expect(hung).toMatchObject({ code: 'timeout', retryable: true });
     expect(hung.message).toMatch(/sent nothing/);
     expect(Date.now() - t).toBeLessThan(1_500);
     t = Date.now();
-    const stalled = await failure(p.complete(ask, never()));
+    const stalled = await failure(p.complete(watched(), never()));
     expect(stalled.code).toBe('timeout');
     expect(stalled.message).toMatch(/stopped sending/);
     expect(Date.now() - t).toBeLessThan(1_500);
+  });
+
+  it('times out an unwatched request whose whole answer does not come, hung or cut mid-body', async () => {
+    const { s, p } = await setup({ responder: () => 'a b c d e f g h' }, { firstTokenTimeoutMs: 150 });
+    s.enqueueFaults({ kind: 'hang' }, { kind: 'stall' });
+    for (const _ of [1, 2]) {
+      const t = Date.now();
+      const e = await failure(p.complete(ask, never()));
+      expect(e).toMatchObject({ code: 'timeout', retryable: true });
+      expect(e.message).toMatch(/sent no complete answer/);
+      expect(Date.now() - t).toBeLessThan(1_500);
+    }
+    expect(s.requests.map((r) => r.chat?.stream)).toEqual([false, false]);
   });
 
   it('cancels promptly on abort', async () => {
