@@ -17,6 +17,7 @@ import type {
   Stage,
   StageEstimate,
 } from '../../../common/contract';
+import { setMaxListeners } from 'node:events';
 import type { DatasetRepo } from '../../store/dataset-repo';
 import type { Db } from '../../store/database';
 import type { JobRow, JobsRepo } from '../../store/jobs-repo';
@@ -551,6 +552,8 @@ export class GenerationService {
     const provider = this.providers.get(settings.providerId);
     const llm = this.providers.instance(provider.id);
     const window = Math.max(1, provider.kind === 'embedded' ? 1 : provider.maxConcurrency) * 2;
+    // Every call of the run waits on this signal (queued, sleeping or sent): many listeners by design.
+    setMaxListeners(0, run.controller.signal);
     const gateway = new LlmGateway(llm, {
       maxConcurrency: provider.kind === 'embedded' ? 1 : provider.maxConcurrency,
       requestsPerMinute: provider.requestsPerMinute || null,
@@ -561,12 +564,7 @@ export class GenerationService {
     });
     const context: RunContext = { id, run, settings, character, provider, llm, gateway, window };
 
-    for (const stage of STAGES) {
-      if (run.controller.signal.aborted) break;
-      this.jobs.setStage(id, stage, this.clock.now());
-      this.emit(id, true);
-      await this.runStage(context, stage);
-    }
+    await this.runStages(context);
 
     const now = this.clock.now();
     if (run.controller.signal.aborted) {
@@ -588,61 +586,137 @@ export class GenerationService {
     }
   }
 
-  private async runStage(ctx: RunContext, stage: Stage): Promise<void> {
-    this.plan(ctx, stage);
-    const inFlight = new Map<string, number>();
-    const dedupe = stage === 'scenes' ? this.dedupeFor(ctx) : null;
-    for (;;) {
-      const tasks = new Set<Promise<void>>();
-      const pump = (): void => {
-        while (!ctx.run.controller.signal.aborted) {
-          const free = ctx.window - inFlight.size;
-          if (free <= 0 || (stage === 'scenes' && this.scenesEnough(ctx, inFlight))) break;
-          const items = this.jobs.pendingItems(ctx.id, stage, stage === 'scenes' ? 1 : free, new Set(inFlight.keys()));
-          if (items.length === 0) break;
-          for (const item of items) {
-            const input = JSON.parse(item.input) as ItemInput;
-            inFlight.set(item.id, input.count ?? 0);
-            const task = this.runItem(ctx, stage, item.id, input, dedupe).finally(() => {
-              inFlight.delete(item.id);
-              tasks.delete(task);
-            });
-            tasks.add(task);
-          }
-        }
-      };
-      pump();
-      while (tasks.size > 0) {
-        await Promise.race(tasks);
-        pump();
-      }
+  /**
+   * Runs the stages overlapped, within one window of `ctx.window` items in flight (twice the
+   * provider's concurrency, so the gateway always has the next call queued). Items are issued in
+   * stage order (limits, scenes, experiences, protective), so the calls that unlock others go
+   * first: an experience item exists as soon as its scene row does (planned in the scene's own
+   * transaction) and is sent while other scene calls are still out; protective scenes are planned
+   * as soon as the limits exist, for the share of the scenes there are, and run beside the
+   * experiences. Returns when nothing is in flight and nothing more can be issued, or on abort.
+   */
+  private async runStages(ctx: RunContext): Promise<void> {
+    this.plan(ctx, 'limits');
+    this.plan(ctx, 'scenes');
+    this.plan(ctx, 'experiences'); // scenes of earlier runs still without their experience
+    const inFlight = new Map<string, { stage: Stage; count: number }>();
+    const busy = new Set<string>();
+    const tasks = new Set<Promise<void>>();
+    const state: SchedulerState = { dedupe: null, scenesSettled: false, protectiveFor: -1, stage: undefined };
+    const start = (stage: Stage, item: { id: string; input: string }): void => {
+      const input = JSON.parse(item.input) as ItemInput;
+      if (stage === 'scenes') state.dedupe ??= this.dedupeFor(ctx);
+      inFlight.set(item.id, { stage, count: input.count ?? 0 });
+      busy.add(item.id);
+      const task = this.runItem(ctx, stage, item.id, input, stage === 'scenes' ? state.dedupe : null).finally(() => {
+        inFlight.delete(item.id);
+        busy.delete(item.id);
+        tasks.delete(task);
+      });
+      tasks.add(task);
+    };
+    const pump = (): void => {
       if (ctx.run.controller.signal.aborted) return;
-      if (stage !== 'scenes' || !topsUpScenes(ctx.settings)) return;
-      // Top up when parse losses and duplicates left the target short. Rounds are numbered from
-      // the items already planned, so a restarted run continues the count instead of repeating it.
-      const missing = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
-      if (missing <= 0) {
-        // The target is met: calls planned for it and not yet sent are not needed.
-        this.jobs.skipPending(ctx.id, 'scenes', this.clock.now());
-        return;
+      this.settleScenes(ctx, state, inFlight);
+      this.planProtective(ctx, state);
+      for (const stage of STAGES) {
+        for (;;) {
+          const free = ctx.window - inFlight.size;
+          if (free <= 0 || ctx.run.controller.signal.aborted) break;
+          if (stage === 'scenes' && (state.scenesSettled || this.scenesEnough(ctx, inFlight))) break;
+          const items = this.jobs.pendingItems(ctx.id, stage, stage === 'scenes' ? 1 : free, busy);
+          if (items.length === 0) break;
+          for (const item of items) start(stage, item);
+        }
       }
-      let round = 1;
-      while (this.jobs.countKeysWithPrefix(ctx.id, `scenes:topup:${round}:`) > 0) round++;
-      if (round > MAX_TOPUP_ROUNDS) return;
-      const chunks = this.chunksOf(ctx.character.id);
-      const plan = planSceneCalls(chunks, Math.ceil(missing * OVERGENERATION), ctx.settings.scenesPerCall, 42 + round);
-      const added = this.jobs.planItems(
-        ctx.id,
-        plan.map((call, i) => ({
-          id: this.newId(),
-          stage: 'scenes' as const,
-          key: `scenes:topup:${round}:${i}`,
-          input: { chunkId: call.chunkId, count: call.count },
-        })),
-        this.clock.now(),
-      );
-      if (added === 0 && this.jobs.countItems(ctx.id, 'scenes').pending === 0) return;
+      this.showStage(ctx, state, inFlight);
+    };
+    pump();
+    while (tasks.size > 0) {
+      await Promise.race(tasks);
+      pump();
     }
+    if (ctx.run.controller.signal.aborted) return;
+    // Protective scenes are wanted but there is nothing to press the character on (the limits call
+    // failed, or the list was emptied meanwhile).
+    const limitsLacking =
+      wantsProtective(ctx.settings) &&
+      this.protectiveLacking(ctx, this.dataset.countCharacterScenes(ctx.character.id, false)) > 0 &&
+      this.dataset.limits(ctx.character.id).length === 0;
+    if (limitsLacking) {
+      throw new StudioFailure(
+        'invalid_argument',
+        'There is no list of things the character cannot know. Add some on the Generate tab and resume.',
+      );
+    }
+  }
+
+  /**
+   * Decides, when no scene call is out, whether the scenes are final: the target is met (calls
+   * planned for it and not sent are skipped), or the plan is spent and topping up is over. Topping
+   * up plans another round when parse losses and duplicates left the target short; rounds are
+   * numbered from the items already planned, so a restarted run continues the count.
+   */
+  private settleScenes(ctx: RunContext, state: SchedulerState, inFlight: ReadonlyMap<string, { stage: Stage }>): void {
+    if (state.scenesSettled) return;
+    for (const item of inFlight.values()) if (item.stage === 'scenes') return;
+    const missing = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
+    if (missing <= 0) {
+      this.jobs.skipPending(ctx.id, 'scenes', this.clock.now());
+      state.scenesSettled = true;
+      return;
+    }
+    if (this.jobs.countItems(ctx.id, 'scenes').pending > 0) return;
+    state.scenesSettled = true;
+    if (!topsUpScenes(ctx.settings)) return;
+    let round = 1;
+    while (this.jobs.countKeysWithPrefix(ctx.id, `scenes:topup:${round}:`) > 0) round++;
+    if (round > MAX_TOPUP_ROUNDS) return;
+    const chunks = this.chunksOf(ctx.character.id);
+    const plan = planSceneCalls(chunks, Math.ceil(missing * OVERGENERATION), ctx.settings.scenesPerCall, 42 + round);
+    const added = this.jobs.planItems(
+      ctx.id,
+      plan.map((call, i) => ({
+        id: this.newId(),
+        stage: 'scenes' as const,
+        key: `scenes:topup:${round}:${i}`,
+        input: { chunkId: call.chunkId, count: call.count },
+      })),
+      this.clock.now(),
+    );
+    if (added > 0) state.scenesSettled = false;
+  }
+
+  /**
+   * Plans the protective scenes the scenes there are call for, once the limits exist; again as the
+   * scenes grow (a share of the dataset grows with it). Planning again adds only the new keys.
+   */
+  private planProtective(ctx: RunContext, state: SchedulerState): void {
+    if (!wantsProtective(ctx.settings)) return;
+    const normal = this.dataset.countCharacterScenes(ctx.character.id, false);
+    if (normal === state.protectiveFor) return;
+    if (this.dataset.limits(ctx.character.id).length === 0) return;
+    state.protectiveFor = normal;
+    this.plan(ctx, 'protective');
+  }
+
+  /** Protective scenes the character still lacks beside `normal` scenes (other runs' count). */
+  private protectiveLacking(ctx: RunContext, normal: number): number {
+    return (
+      protectiveWanted(ctx.settings, normal, this.chunksOf(ctx.character.id).length) -
+      this.dataset.countCharacterScenes(ctx.character.id, true, ctx.id)
+    );
+  }
+
+  /** The job's stage, for the doors: the first stage with an item out (stages overlap). */
+  private showStage(ctx: RunContext, state: SchedulerState, inFlight: ReadonlyMap<string, { stage: Stage }>): void {
+    let first: Stage | null = null;
+    for (const item of inFlight.values())
+      if (first === null || STAGES.indexOf(item.stage) < STAGES.indexOf(first)) first = item.stage;
+    if (first === null || first === state.stage) return;
+    state.stage = first;
+    this.jobs.setStage(ctx.id, first, this.clock.now());
+    this.emit(ctx.id, true);
   }
 
   /**
@@ -650,9 +724,9 @@ export class GenerationService {
    * flight ask for reach the target. Calls that then come back short (parse losses, duplicates)
    * make room again and the pump issues more, so no call is sent for scenes that would be dropped.
    */
-  private scenesEnough(ctx: RunContext, inFlight: ReadonlyMap<string, number>): boolean {
+  private scenesEnough(ctx: RunContext, inFlight: ReadonlyMap<string, { stage: Stage; count: number }>): boolean {
     let expected = 0;
-    for (const count of inFlight.values()) expected += count;
+    for (const item of inFlight.values()) if (item.stage === 'scenes') expected += item.count;
     return this.dataset.countCharacterScenes(ctx.character.id, false) + expected >= ctx.settings.targetScenes;
   }
 
@@ -690,23 +764,14 @@ export class GenerationService {
     } else if (stage === 'experiences') {
       // Every scene of the character still without its experience, earlier runs' included.
       for (const scene of this.dataset.characterScenes(ctx.character.id, false)) {
-        if (!scene.hasExperience)
-          items.push({ id: this.newId(), stage, key: `experience:${scene.id}`, input: { sceneId: scene.id } });
+        if (!scene.hasExperience) items.push(experienceItem(this.newId(), scene.id));
       }
     } else {
       // The share is of the character's whole dataset (the paper: one per chunk); protective scenes
-      // other runs made count.
+      // other runs made count. Called once the limits exist (see planProtective).
       const chunks = this.chunksOf(ctx.character.id);
-      const n =
-        protectiveWanted(ctx.settings, this.dataset.countCharacterScenes(ctx.character.id, false), chunks.length) -
-        this.dataset.countCharacterScenes(ctx.character.id, true, ctx.id);
+      const n = this.protectiveLacking(ctx, this.dataset.countCharacterScenes(ctx.character.id, false));
       const limits = this.dataset.limits(ctx.character.id);
-      if (n > 0 && limits.length === 0) {
-        throw new StudioFailure(
-          'invalid_argument',
-          'There is no list of things the character cannot know. Add some on the Generate tab and resume.',
-        );
-      }
       for (let i = 0; i < n; i++) {
         const limit = limits[i % limits.length]!.text;
         const stranger = STRANGER_NAMES[hashString(`${ctx.id}:${i}`) % STRANGER_NAMES.length]!;
@@ -782,12 +847,17 @@ export class GenerationService {
         }
         this.db.transaction(() => {
           let room = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
+          // Each kept scene's experience item is planned with it: a crash leaves both or neither, and
+          // the scheduler can send it while other scene calls are still out.
+          const experiences: ReturnType<typeof experienceItem>[] = [];
           parsed.items.forEach((scene, ordinal) => {
             if (room <= 0) return;
             if (dedupe && dedupe.add(scene).duplicateOf !== null) return;
+            const sceneId = this.newId() as SceneId;
+            experiences.push(experienceItem(this.newId(), sceneId));
             this.dataset.insertScene(
               {
-                id: this.newId() as SceneId,
+                id: sceneId,
                 characterId: ctx.character.id,
                 jobId: ctx.id,
                 itemId,
@@ -803,6 +873,7 @@ export class GenerationService {
             );
             room--;
           });
+          this.jobs.planItems(ctx.id, experiences, now);
           this.jobs.completeItem(itemId, callId, now);
         })();
         this.events.emit('dataset/changed', { characterId: ctx.character.id });
@@ -1027,6 +1098,23 @@ interface RunContext {
   llm: LlmProvider;
   gateway: LlmGateway;
   window: number;
+}
+
+/** What the scheduler of one run keeps between pumps (see `runStages`). */
+interface SchedulerState {
+  /** Built from the character's scenes when the first scene call goes out. */
+  dedupe: SceneDeduplicator | null;
+  /** No more scene calls will be issued: the target is met, or the plan and top-ups are spent. */
+  scenesSettled: boolean;
+  /** The scene count the protective scenes were last planned for; -1 before. */
+  protectiveFor: number;
+  /** The stage last shown on the job row. */
+  stage: Stage | null | undefined;
+}
+
+/** The work item that writes the experience of one scene (its key makes planning it idempotent). */
+function experienceItem(id: string, sceneId: SceneId): { id: string; stage: Stage; key: string; input: ItemInput } {
+  return { id, stage: 'experiences', key: `experience:${sceneId}`, input: { sceneId } };
 }
 
 /** A bad answer: counted as a failed attempt of the item, with this reason. */
