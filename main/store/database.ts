@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StudioFailure } from '../core/errors';
 import { migrations as knownMigrations, type Migration } from './migrations';
+import { cacheStatements } from './statement-cache';
 
 export type Db = Database.Database;
 
@@ -36,6 +37,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new Error(String(check));
     migrate(db, file, migrations);
+    cacheStatements(db);
     return db;
   } catch (error) {
     db.close();

@@ -81,6 +81,8 @@ const MAX_TOPUP_ROUNDS = 6;
 const LIMITS_WANTED = 30;
 const PROGRESS_INTERVAL_MS = 250;
 const PROFILE_EXCERPT_WORDS = 400;
+/** Scenes added to the near-duplicate index between two turns of the event loop (~10 ms). */
+const DEDUPE_SLICE = 200;
 
 const CONFIRM_KEY = 'generation.confirmAboveUsd';
 const DEFAULT_CONFIRM_ABOVE_USD = 1;
@@ -602,16 +604,28 @@ export class GenerationService {
     const inFlight = new Map<string, { stage: Stage; count: number }>();
     const busy = new Set<string>();
     const tasks = new Set<Promise<void>>();
-    const state: SchedulerState = { dedupe: null, scenesSettled: false, protectiveFor: -1, stage: undefined };
+    const state: SchedulerState = {
+      dedupe: null,
+      scenesSettled: false,
+      protectiveFor: -1,
+      stage: undefined,
+      cursor: {},
+      dry: new Set(),
+      outputs: 0,
+      outputsSeen: -1,
+    };
     const start = (stage: Stage, item: { id: string; input: string }): void => {
       const input = JSON.parse(item.input) as ItemInput;
-      if (stage === 'scenes') state.dedupe ??= this.dedupeFor(ctx);
       inFlight.set(item.id, { stage, count: input.count ?? 0 });
       busy.add(item.id);
       const task = this.runItem(ctx, stage, item.id, input, stage === 'scenes' ? state.dedupe : null).finally(() => {
         inFlight.delete(item.id);
         busy.delete(item.id);
         tasks.delete(task);
+        // A failed attempt leaves the item pending; a scene item plans experiences.
+        state.dry.delete(stage);
+        if (stage === 'scenes') state.dry.delete('experiences');
+        if (stage === 'scenes' || stage === 'limits') state.outputs++;
       });
       tasks.add(task);
     };
@@ -624,13 +638,15 @@ export class GenerationService {
           const free = ctx.window - inFlight.size;
           if (free <= 0 || ctx.run.controller.signal.aborted) break;
           if (stage === 'scenes' && (state.scenesSettled || this.scenesEnough(ctx, inFlight))) break;
-          const items = this.jobs.pendingItems(ctx.id, stage, stage === 'scenes' ? 1 : free, busy);
+          const items = this.nextItems(ctx, stage, stage === 'scenes' ? 1 : free, busy, state);
           if (items.length === 0) break;
           for (const item of items) start(stage, item);
         }
       }
       this.showStage(ctx, state, inFlight);
     };
+    if (this.dataset.countCharacterScenes(ctx.character.id, false) < ctx.settings.targetScenes)
+      state.dedupe = await this.dedupeFor(ctx);
     pump();
     while (tasks.size > 0) {
       await Promise.race(tasks);
@@ -649,6 +665,31 @@ export class GenerationService {
         'There is no list of things the character cannot know. Add some on the Generate tab and resume.',
       );
     }
+  }
+
+  /**
+   * The next `limit` pending items of the stage not in flight: those planned after the last one
+   * issued, and when there are none, any pending item (one whose attempt failed is pending again,
+   * behind the cursor).
+   */
+  private nextItems(
+    ctx: RunContext,
+    stage: Stage,
+    limit: number,
+    busy: ReadonlySet<string>,
+    state: SchedulerState,
+  ): { id: string; input: string }[] {
+    if (state.dry.has(stage)) return [];
+    const after = state.cursor[stage] ?? 0;
+    const fresh = this.jobs.pendingItemsAfter(ctx.id, stage, after, limit);
+    if (fresh.length > 0) {
+      state.cursor[stage] = fresh.at(-1)!.seq;
+      return fresh;
+    }
+    const again = this.jobs.pendingItems(ctx.id, stage, limit, busy);
+    // Nothing to send until an item of the stage is planned or one of its attempts ends.
+    if (again.length === 0) state.dry.add(stage);
+    return again;
   }
 
   /**
@@ -684,7 +725,10 @@ export class GenerationService {
       })),
       this.clock.now(),
     );
-    if (added > 0) state.scenesSettled = false;
+    if (added > 0) {
+      state.scenesSettled = false;
+      state.dry.delete('scenes');
+    }
   }
 
   /**
@@ -692,12 +736,15 @@ export class GenerationService {
    * scenes grow (a share of the dataset grows with it). Planning again adds only the new keys.
    */
   private planProtective(ctx: RunContext, state: SchedulerState): void {
-    if (!wantsProtective(ctx.settings)) return;
+    // Only the scenes and the limits change what is wanted: look again when one of those ended.
+    if (!wantsProtective(ctx.settings) || state.outputs === state.outputsSeen) return;
+    state.outputsSeen = state.outputs;
     const normal = this.dataset.countCharacterScenes(ctx.character.id, false);
     if (normal === state.protectiveFor) return;
     if (this.dataset.limits(ctx.character.id).length === 0) return;
     state.protectiveFor = normal;
     this.plan(ctx, 'protective');
+    state.dry.delete('protective');
   }
 
   /** Protective scenes the character still lacks beside `normal` scenes (other runs' count). */
@@ -783,9 +830,18 @@ export class GenerationService {
     if (items.length > 0) this.jobs.planItems(ctx.id, items, now);
   }
 
-  private dedupeFor(ctx: RunContext): SceneDeduplicator {
+  /**
+   * The near-duplicate index of the character's scenes, built in slices of `DEDUPE_SLICE` scenes
+   * with the event loop served between them (tens of microseconds a scene: a large dataset would
+   * otherwise hold every request of the studio for seconds).
+   */
+  private async dedupeFor(ctx: RunContext): Promise<SceneDeduplicator> {
     const dedupe = new SceneDeduplicator({ threshold: ctx.settings.dedupeThreshold });
-    for (const scene of this.dataset.characterScenes(ctx.character.id, false)) dedupe.add(scene);
+    const scenes = this.dataset.characterScenes(ctx.character.id, false);
+    for (let i = 0; i < scenes.length; i++) {
+      if (i > 0 && i % DEDUPE_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      dedupe.add(scenes[i]!);
+    }
     return dedupe;
   }
 
@@ -1040,8 +1096,11 @@ export class GenerationService {
   }
 
   private recordCall(id: JobId, record: CallRecord, settings: GenerationSettings, run: RunHandle): void {
-    this.jobs.insertCall(callRow(id, record));
-    this.jobs.addUsage(id, record.usage?.promptTokens ?? 0, record.usage?.completionTokens ?? 0, record.costUsd ?? 0);
+    // One commit for the call and the job's totals (a commit is most of what recording costs).
+    this.db.transaction(() => {
+      this.jobs.insertCall(callRow(id, record));
+      this.jobs.addUsage(id, record.usage?.promptTokens ?? 0, record.usage?.completionTokens ?? 0, record.costUsd ?? 0);
+    })();
     if (settings.budgetUsd !== null && !run.controller.signal.aborted) {
       const spent = this.jobs.job(id)?.cost_usd ?? 0;
       if (spent >= settings.budgetUsd) {
@@ -1102,7 +1161,7 @@ interface RunContext {
 
 /** What the scheduler of one run keeps between pumps (see `runStages`). */
 interface SchedulerState {
-  /** Built from the character's scenes when the first scene call goes out. */
+  /** Built from the character's scenes before the first scene call, when scenes are lacking. */
   dedupe: SceneDeduplicator | null;
   /** No more scene calls will be issued: the target is met, or the plan and top-ups are spent. */
   scenesSettled: boolean;
@@ -1110,6 +1169,13 @@ interface SchedulerState {
   protectiveFor: number;
   /** The stage last shown on the job row. */
   stage: Stage | null | undefined;
+  /** Per stage, the rowid of the last item issued (see `nextItems`). */
+  cursor: Partial<Record<Stage, number>>;
+  /** Stages found with nothing to send, until something plans or returns an item of theirs. */
+  dry: Set<Stage>;
+  /** Limits and scene items ended so far, and the count protective planning last looked at. */
+  outputs: number;
+  outputsSeen: number;
 }
 
 /** The work item that writes the experience of one scene (its key makes planning it idempotent). */
