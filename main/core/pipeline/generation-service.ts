@@ -749,8 +749,10 @@ export class GenerationService {
 
   /** Protective scenes the character still lacks beside `normal` scenes (other runs' count). */
   private protectiveLacking(ctx: RunContext, normal: number): number {
+    // Only the paper's plan counts chunks (one per chunk): reading the profile is not free.
+    const chunkCount = isPaper(ctx.settings) ? this.chunksOf(ctx.character.id).length : 0;
     return (
-      protectiveWanted(ctx.settings, normal, this.chunksOf(ctx.character.id).length) -
+      protectiveWanted(ctx.settings, normal, chunkCount) -
       this.dataset.countCharacterScenes(ctx.character.id, true, ctx.id)
     );
   }
@@ -816,7 +818,7 @@ export class GenerationService {
     } else {
       // The share is of the character's whole dataset (the paper: one per chunk); protective scenes
       // other runs made count. Called once the limits exist (see planProtective).
-      const chunks = this.chunksOf(ctx.character.id);
+      const chunks = isPaper(ctx.settings) ? this.chunksOf(ctx.character.id) : [];
       const n = this.protectiveLacking(ctx, this.dataset.countCharacterScenes(ctx.character.id, false));
       const limits = this.dataset.limits(ctx.character.id);
       for (let i = 0; i < n; i++) {

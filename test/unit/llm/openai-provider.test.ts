@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { OPENAI_PRESETS, OpenAiCompatibleProvider, parseRetryAfter } from '../../../main/core/llm/openai-provider';
-import { LlmError } from '../../../main/core/llm/types';
+import { LlmError, type CompletionResult } from '../../../main/core/llm/types';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 
 let server: FakeLlmServer | undefined;
@@ -41,6 +41,17 @@ async function failure(p: Promise<unknown>): Promise<LlmError> {
   return e as LlmError;
 }
 
+/** The answer to `ask` from a server answering 'Bonn lies on the Rhine.', usage as the server counted it. */
+function expectBonn(r: CompletionResult): void {
+  expect(r).toMatchObject({
+    text: 'Bonn lies on the Rhine.',
+    finishReason: 'stop',
+    model: 'fake-model',
+    usage: { promptTokens: 4, completionTokens: 5 },
+  });
+  expect(r.usage.estimated).toBeUndefined();
+}
+
 describe('OpenAiCompatibleProvider', () => {
   it('streams a watched completion and maps params, usage and finish reason', async () => {
     const { s, p } = await setup({ responder: () => 'Bonn lies on the Rhine.' });
@@ -51,13 +62,7 @@ describe('OpenAiCompatibleProvider', () => {
     );
     expect(pieces.join('')).toBe('Bonn lies on the Rhine.');
     expect(pieces.length).toBeGreaterThan(1);
-    expect(r).toMatchObject({
-      text: 'Bonn lies on the Rhine.',
-      finishReason: 'stop',
-      model: 'fake-model',
-      usage: { promptTokens: 4, completionTokens: 5 },
-    });
-    expect(r.usage.estimated).toBeUndefined();
+    expectBonn(r);
     expect(r.latencyMs).toBeGreaterThanOrEqual(0);
     expect(s.requests[0]?.chat).toMatchObject({
       stream: true,
@@ -72,13 +77,7 @@ describe('OpenAiCompatibleProvider', () => {
   it('asks for an unwatched completion whole, with the same result, unless told to stream always', async () => {
     const { s, p } = await setup({ responder: () => 'Bonn lies on the Rhine.' });
     const r = await p.complete({ ...ask, temperature: 0.2, maxTokens: 300 }, never());
-    expect(r).toMatchObject({
-      text: 'Bonn lies on the Rhine.',
-      finishReason: 'stop',
-      model: 'fake-model',
-      usage: { promptTokens: 4, completionTokens: 5 },
-    });
-    expect(r.usage.estimated).toBeUndefined();
+    expectBonn(r);
     expect(s.requests[0]?.chat).toMatchObject({
       stream: false,
       includeUsage: false,

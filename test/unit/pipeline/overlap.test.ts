@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GenerationSettings } from '../../../common/contract';
 import type { FakeChatRequest, FakeReply } from '../../support/fake-llm-server';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { studioResponder } from '../../support/studio-responder';
@@ -11,16 +12,14 @@ import { beethovenWithFakeProvider, call, generationSettings, makeStudio } from 
  * a timeout gives up waiting), and then reads the order the server saw.
  */
 
-let env: ReturnType<typeof makeStudio>;
-let server: FakeLlmServer;
+let env: ReturnType<typeof makeStudio> | undefined;
+let server: FakeLlmServer | undefined;
 
-beforeEach(() => {
-  env = makeStudio();
-});
 afterEach(async () => {
-  await env.studio.shutdown();
-  env.cleanup();
+  await env?.studio.shutdown();
+  env?.cleanup();
   await server?.close();
+  env = server = undefined;
 });
 
 type Kind = 'limits' | 'scenes' | 'experience' | 'protective';
@@ -58,36 +57,38 @@ function holding(held: Kind, skip: number, awaited: Kind, log: string[], patienc
   };
 }
 
+/**
+ * Runs a whole job of `targetScenes` (5 scenes a call, 4 calls at a time) against a server holding
+ * one answer as `holding` says; returns the finished job, the event log and the dataset's figures.
+ */
+async function runHolding(hold: Parameters<typeof holding>, settings: Partial<GenerationSettings>) {
+  env = makeStudio();
+  const log = hold[3];
+  server = await startFakeLlmServer({ responder: holding(...hold) });
+  const { characterId, providerId } = await beethovenWithFakeProvider(env.studio, server.baseURL);
+  const job = await call(env.studio, 'generation/start', {
+    characterId,
+    settings: generationSettings(providerId, { scenesPerCall: 5, ...settings }),
+  });
+  const done = await env.studio.generation.whenIdle(job.id);
+  expect(done.status).toBe('succeeded');
+  expect(server.maxInFlight).toBeLessThanOrEqual(4);
+  return { done, log, stats: await call(env.studio, 'dataset/stats', { characterId }) };
+}
+
 describe('overlapping stages', () => {
   it('asks for an experience while a scene call is still out', async () => {
-    const log: string[] = [];
-    server = await startFakeLlmServer({ responder: holding('scenes', 1, 'experience', log) });
-    const { characterId, providerId } = await beethovenWithFakeProvider(env.studio, server.baseURL);
-    const job = await call(env.studio, 'generation/start', {
-      characterId,
-      settings: generationSettings(providerId, { targetScenes: 10, scenesPerCall: 5, protectiveShare: 0 }),
-    });
-    const done = await env.studio.generation.whenIdle(job.id);
-    expect(done.status).toBe('succeeded');
+    const { log, stats } = await runHolding(['scenes', 1, 'experience', []], { targetScenes: 10, protectiveShare: 0 });
     expect(log).toEqual(['scenes held', 'experience asked while scenes held', 'scenes answered']);
-    expect(server.maxInFlight).toBeLessThanOrEqual(4);
-    const stats = await call(env.studio, 'dataset/stats', { characterId });
     expect(stats).toMatchObject({ scenes: 10, experiences: 10 });
   }, 30_000);
 
   it('writes protective scenes beside the experiences, and exactly the share', async () => {
-    const log: string[] = [];
-    server = await startFakeLlmServer({ responder: holding('experience', 0, 'protective', log) });
-    const { characterId, providerId } = await beethovenWithFakeProvider(env.studio, server.baseURL);
-    const job = await call(env.studio, 'generation/start', {
-      characterId,
-      settings: generationSettings(providerId, { targetScenes: 20, scenesPerCall: 5, protectiveShare: 0.1 }),
+    const { done, log, stats } = await runHolding(['experience', 0, 'protective', []], {
+      targetScenes: 20,
+      protectiveShare: 0.1,
     });
-    const done = await env.studio.generation.whenIdle(job.id);
-    expect(done.status).toBe('succeeded');
     expect(log).toEqual(['experience held', 'protective asked while experience held', 'experience answered']);
-    expect(server.maxInFlight).toBeLessThanOrEqual(4);
-    const stats = await call(env.studio, 'dataset/stats', { characterId });
     expect(stats).toMatchObject({ scenes: 22, protectiveScenes: 2, experiences: 22 });
     expect(done.stages.map((s) => [s.stage, s.done, s.total])).toEqual([
       ['limits', 1, 1],
