@@ -9,8 +9,8 @@
  *   chunk (`stream_options.include_usage`). One nobody watches (a generation job's) is answered
  *   whole (`stream: false`): one JSON body instead of a chunk per token, which is most of the
  *   client's CPU at a job's pace; the whole answer must come within `firstTokenTimeoutMs` (the
- *   provider's call timeout). `streaming: 'always'` streams every request. When the server sends
- *   no usage it is estimated and flagged `estimated`.
+ *   provider's call timeout). When the server sends no usage it is estimated and flagged
+ *   `estimated`.
  * - The client never retries by itself (`maxRetries: 0`): retrying is the gateway's job.
  * - Every failure is an `LlmError` (see `types.ts`); `429` carries `retryAfterMs` from `retry-after-ms`,
  *   `Retry-After` seconds or an HTTP date. A stream that ends without a finish reason is a retryable
@@ -159,12 +159,6 @@ export interface OpenAiProviderOptions {
   idleTimeoutMs?: number;
   /** Ask for usage in the last chunk. Default true; turn off for servers that reject `stream_options`. */
   streamUsage?: boolean;
-  /**
-   * 'watched' (default): a request is streamed when its caller watches the tokens (`onDelta`), and
-   * answered whole otherwise. 'always': every request is streamed, for servers that hold a whole
-   * answer's connection idle too long for a proxy in between.
-   */
-  streaming?: 'watched' | 'always';
   /** For tests and proxies. */
   fetch?: typeof fetch;
   /** Wall clock in ms, for `Retry-After` dates and latency. Default `Date.now`. */
@@ -241,7 +235,6 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   private readonly firstTokenTimeoutMs: number;
   private readonly idleTimeoutMs: number;
   private readonly streamUsage: boolean;
-  private readonly streaming: 'watched' | 'always';
   private readonly now: () => number;
 
   constructor(options: OpenAiProviderOptions) {
@@ -275,7 +268,6 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     this.firstTokenTimeoutMs = options.firstTokenTimeoutMs ?? 120_000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     this.streamUsage = options.streamUsage ?? true;
-    this.streaming = options.streaming ?? 'watched';
     this.now = options.now ?? Date.now;
     this.client = new OpenAI({
       baseURL,
@@ -312,7 +304,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     };
     const onAbort = (): void => controller.abort();
     signal.addEventListener('abort', onAbort, { once: true });
-    const streamed = req.onDelta !== undefined || this.streaming === 'always';
+    const streamed = req.onDelta !== undefined;
     arm(streamed ? 'first-token' : 'whole', this.firstTokenTimeoutMs);
 
     let answer: Answer;

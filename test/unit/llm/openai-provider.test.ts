@@ -74,7 +74,7 @@ describe('OpenAiCompatibleProvider', () => {
     });
   });
 
-  it('asks for an unwatched completion whole, with the same result, unless told to stream always', async () => {
+  it('asks for an unwatched completion whole, with the same result', async () => {
     const { s, p } = await setup({ responder: () => 'Bonn lies on the Rhine.' });
     const r = await p.complete({ ...ask, temperature: 0.2, maxTokens: 300 }, never());
     expectBonn(r);
@@ -89,15 +89,6 @@ describe('OpenAiCompatibleProvider', () => {
     expect(await p.complete(ask, never())).toMatchObject({ finishReason: 'length', text: 'Bonn lies o' });
     s.enqueueFaults({ kind: 'refusal' });
     expect((await failure(p.complete(ask, never()))).code).toBe('refused');
-
-    const always = new OpenAiCompatibleProvider({
-      baseURL: s.baseURL,
-      apiKey: KEY,
-      model: 'fake-model',
-      streaming: 'always',
-    });
-    expect((await always.complete(ask, never())).text).toBe('Bonn lies on the Rhine.');
-    expect(s.requests.at(-1)?.chat).toMatchObject({ stream: true, includeUsage: true });
   });
 
   it('reports cut-off output as finishReason length', async () => {
