@@ -118,9 +118,10 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  external: ['better-sqlite3', 'node-llama-cpp', 'ssh2'],
-  // Migrations are imported as text, as scripts/build.mjs does for the studio itself.
+  external: ['better-sqlite3', 'node-llama-cpp', 'ssh2', 'cpu-features'],
+  // As scripts/build.mjs bundles the studio: migrations are text, the version a constant.
   loader: { '.sql': 'text' },
+  define: { __STUDIO_VERSION__: JSON.stringify('bench') },
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { StudioFailure } from '../core/errors';
 import { migrations as knownMigrations, type Migration } from './migrations';
 import { beginSession, endSession, staleSessions } from './open-sessions';
+import { cacheStatements } from './statement-cache';
 
 export type Db = Database.Database;
 
@@ -53,6 +54,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
     migrate(db, file, migrations);
+    cacheStatements(db);
   } catch (error) {
     db.close();
     if (error instanceof StudioFailure) throw error;

@@ -180,6 +180,20 @@ export class JobsRepo {
     return rows.filter((row) => !exclude.has(row.id)).slice(0, limit);
   }
 
+  /**
+   * Pending items of the stage planned after `afterSeq` (their rowid, returned as `seq`), in plan
+   * order: a scheduler that remembers the last item it issued reads only what is new, instead of
+   * reading again every item it has in flight (in flight items stay `pending` until they end).
+   */
+  pendingItemsAfter(jobId: JobId, stage: Stage, afterSeq: number, limit: number): (ItemRow & { seq: number })[] {
+    return this.db
+      .prepare(
+        `SELECT rowid AS seq, * FROM job_items WHERE job_id = ? AND stage = ? AND status = 'pending' AND rowid > ?
+         ORDER BY rowid LIMIT ?`,
+      )
+      .all(jobId, stage, afterSeq, limit) as (ItemRow & { seq: number })[];
+  }
+
   countItems(jobId: JobId, stage: Stage): { pending: number; done: number; failed: number } {
     const rows = this.db
       .prepare('SELECT status, count(*) AS n FROM job_items WHERE job_id = ? AND stage = ? GROUP BY status')
@@ -291,6 +305,28 @@ export class JobsRepo {
 
   /** Records a finished attempt, completing its `in_flight` row when there is one. */
   insertCall(row: CallRow): void {
+    // The attempt is usually on record already (`startCall`): complete it without writing its
+    // prompt again.
+    const completed = this.db
+      .prepare(
+        `UPDATE llm_calls SET response_model = @response_model, response = @response, finish_reason = @finish_reason,
+           prompt_tokens = @prompt_tokens, completion_tokens = @completion_tokens, cost_usd = @cost_usd,
+           latency_ms = @latency_ms, error = @error, status = 'done'
+         WHERE id = @id AND attempt = @attempt`,
+      )
+      .run({
+        id: row.id,
+        attempt: row.attempt,
+        response_model: row.response_model,
+        response: row.response,
+        finish_reason: row.finish_reason,
+        prompt_tokens: row.prompt_tokens,
+        completion_tokens: row.completion_tokens,
+        cost_usd: row.cost_usd,
+        latency_ms: row.latency_ms,
+        error: row.error,
+      });
+    if (completed.changes > 0) return;
     this.db
       .prepare(
         `INSERT INTO llm_calls (id, attempt, job_id, item_id, provider, model, response_model, params, messages, response,

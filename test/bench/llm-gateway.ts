@@ -1,5 +1,6 @@
 // LLM gateway throughput: N calls through LlmGateway + the OpenAI-compatible provider (the real
-// `openai` client, streaming) against the fake server with fixed latency, at several concurrencies.
+// `openai` client; unwatched calls, so answered whole as a job's are) against the fake server with
+// fixed latency, at several concurrencies.
 // Reports the ratio to the ideal (calls × latency / concurrency), CPU time per call in this
 // process, and peak resident memory.
 import { spawn } from 'node:child_process';

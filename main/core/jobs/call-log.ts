@@ -1,6 +1,13 @@
 import type { JobId } from '../../../common/contract';
 import type { CallRow, StartedCallRow } from '../../store/jobs-repo';
 import type { CallRecord, StartedCall } from '../llm/gateway';
+import type { ChatMessage } from '../llm/types';
+
+/**
+ * A request's messages as JSON, written once for all its records: every attempt of a call (its start
+ * and its end) carries the same array, and a prompt is several kilobytes.
+ */
+const serialized = new WeakMap<readonly ChatMessage[], string>();
 
 /**
  * How gateway attempts become `llm_calls` rows: first `startedRow` just before the request leaves
@@ -8,6 +15,11 @@ import type { CallRecord, StartedCall } from '../llm/gateway';
  * null for a one-off call; `item_id` holds the gateway tag (the work item).
  */
 export function startedRow(jobId: JobId | null, record: StartedCall): StartedCallRow {
+  let messages = serialized.get(record.messages);
+  if (messages === undefined) {
+    messages = JSON.stringify(record.messages);
+    serialized.set(record.messages, messages);
+  }
   return {
     id: record.callId,
     attempt: record.attempt,
@@ -16,7 +28,7 @@ export function startedRow(jobId: JobId | null, record: StartedCall): StartedCal
     provider: record.provider,
     model: record.model,
     params: JSON.stringify(record.params),
-    messages: JSON.stringify(record.messages),
+    messages,
     started_at: record.startedAt,
   };
 }

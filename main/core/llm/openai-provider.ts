@@ -3,10 +3,14 @@
  * vLLM, OpenRouter, a custom base URL) through the `openai` package.
  *
  * Contract:
- * - Every completion is streamed (SSE) so a server that stops sending is detected: no first token
- *   within `firstTokenTimeoutMs`, or a gap longer than `idleTimeoutMs` between chunks, rejects with
- *   `LlmError('timeout')`. Usage comes from the final chunk (`stream_options.include_usage`); when
- *   the server sends none it is estimated and flagged `estimated`.
+ * - A completion whose caller watches the tokens (`onDelta`) is streamed (SSE), so a server that
+ *   stops sending is detected: no first token within `firstTokenTimeoutMs`, or a gap longer than
+ *   `idleTimeoutMs` between chunks, rejects with `LlmError('timeout')`; usage comes from the final
+ *   chunk (`stream_options.include_usage`). One nobody watches (a generation job's) is answered
+ *   whole (`stream: false`): one JSON body instead of a chunk per token, which is most of the
+ *   client's CPU at a job's pace; the whole answer must come within `firstTokenTimeoutMs` (the
+ *   provider's call timeout). When the server sends no usage it is estimated and flagged
+ *   `estimated`.
  * - The client never retries by itself (`maxRetries: 0`): retrying is the gateway's job.
  * - Every failure is an `LlmError` (see `types.ts`); `429` carries `retryAfterMs` from `retry-after-ms`,
  *   `Retry-After` seconds or an HTTP date. A stream that ends without a finish reason is a retryable
@@ -200,7 +204,26 @@ function errorCodeIn(error: unknown): string | undefined {
   return undefined;
 }
 
-type StallKind = 'first-token' | 'idle';
+/** 'whole': a request answered whole took longer than the first-token timeout. */
+type StallKind = 'first-token' | 'idle' | 'whole';
+
+type RequestBody = Omit<ChatCompletionCreateParamsStreaming, 'stream' | 'stream_options'>;
+
+/** What an answer holds once read, streamed or whole. */
+interface Answer {
+  text: string;
+  reasoning: string;
+  refusal: string;
+  finish: string | null;
+  model: string;
+  usage: { prompt_tokens: number; completion_tokens: number } | undefined;
+}
+
+/**
+ * The client's own per-request timeout for answers read whole: far beyond ours (the first-token
+ * timeout armed in `complete`, and the gateway's per-attempt timeout), so ours are what apply.
+ */
+const WHOLE_REQUEST_CLIENT_TIMEOUT_MS = 24 * 3_600_000;
 
 export class OpenAiCompatibleProvider implements LlmProvider {
   readonly id: string;
@@ -282,43 +305,21 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     };
     const onAbort = (): void => controller.abort();
     signal.addEventListener('abort', onAbort, { once: true });
-    arm('first-token', this.firstTokenTimeoutMs);
+    const streamed = req.onDelta !== undefined;
+    arm(streamed ? 'first-token' : 'whole', this.firstTokenTimeoutMs);
 
-    let text = '';
-    let reasoning = '';
-    let refusal = '';
-    let finish: string | null = null;
-    let model = this.model;
-    let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
-    let sawContent = false;
+    let answer: Answer;
     try {
-      const stream = await this.client.chat.completions.create(this.buildBody(req), { signal: controller.signal });
-      for await (const chunk of stream) {
-        if (chunk.model) model = chunk.model;
-        if (chunk.usage) usage = chunk.usage;
-        const choice = chunk.choices[0];
-        if (choice) {
-          const delta = choice.delta as {
-            content?: string | null;
-            refusal?: string | null;
-            reasoning_content?: string | null;
-          };
-          if (delta.content) text += delta.content;
-          if (delta.reasoning_content) reasoning += delta.reasoning_content;
-          if (delta.content) req.onDelta?.({ text: delta.content });
-          if (delta.reasoning_content) req.onDelta?.({ reasoning: delta.reasoning_content });
-          if (delta.refusal) refusal += delta.refusal;
-          if (choice.finish_reason) finish = choice.finish_reason;
-        }
-        if (!sawContent && (text !== '' || refusal !== '')) sawContent = true;
-        arm(sawContent ? 'idle' : 'first-token', sawContent ? this.idleTimeoutMs : this.firstTokenTimeoutMs);
-      }
+      answer = streamed
+        ? await this.streamAnswer(req, controller.signal, arm)
+        : await this.wholeAnswer(req, controller);
     } catch (error) {
       throw this.toLlmError(error, signal, stalled);
     } finally {
       if (timer !== undefined) clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
     }
+    const { text, reasoning, refusal, finish, model, usage } = answer;
     // The client ends iteration quietly when aborted, so the reason is checked here too.
     if (signal.aborted) throw this.cancelled(signal);
     if (stalled !== null) throw this.stallError(stalled);
@@ -358,6 +359,63 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       latencyMs: this.now() - started,
       ...(reasoning !== '' && { reasoning }),
     };
+  }
+
+  /**
+   * One request, answered whole (`stream: false`): one JSON body to parse instead of a chunk per
+   * token, for requests nobody watches. The whole answer must come within the first-token timeout.
+   */
+  private async wholeAnswer(req: CompletionRequest, controller: AbortController): Promise<Answer> {
+    const completion = await this.client.chat.completions.create(
+      { ...this.buildBody(req), stream: false },
+      // The client's own timer is ours (armed in `complete`), which also covers a body that stalls.
+      { signal: controller.signal, timeout: WHOLE_REQUEST_CLIENT_TIMEOUT_MS },
+    );
+    const choice = completion.choices[0];
+    const message = choice?.message as
+      { content?: string | null; refusal?: string | null; reasoning_content?: string | null } | undefined;
+    return {
+      text: message?.content ?? '',
+      reasoning: message?.reasoning_content ?? '',
+      refusal: message?.refusal ?? '',
+      finish: choice?.finish_reason ?? null,
+      model: completion.model || this.model,
+      usage: completion.usage,
+    };
+  }
+
+  /** The answer streamed (SSE), each piece passed to `onDelta`; `arm` restarts the stall timer. */
+  private async streamAnswer(
+    req: CompletionRequest,
+    signal: AbortSignal,
+    arm: (kind: StallKind, ms: number) => void,
+  ): Promise<Answer> {
+    const answer: Answer = { text: '', reasoning: '', refusal: '', finish: null, model: this.model, usage: undefined };
+    let sawContent = false;
+    const body: ChatCompletionCreateParamsStreaming = { ...this.buildBody(req), stream: true };
+    if (this.streamUsage) body.stream_options = { include_usage: true };
+    const stream = await this.client.chat.completions.create(body, { signal });
+    for await (const chunk of stream) {
+      if (chunk.model) answer.model = chunk.model;
+      if (chunk.usage) answer.usage = chunk.usage;
+      const choice = chunk.choices[0];
+      if (choice) {
+        const delta = choice.delta as {
+          content?: string | null;
+          refusal?: string | null;
+          reasoning_content?: string | null;
+        };
+        if (delta.content) answer.text += delta.content;
+        if (delta.reasoning_content) answer.reasoning += delta.reasoning_content;
+        if (delta.content) req.onDelta?.({ text: delta.content });
+        if (delta.reasoning_content) req.onDelta?.({ reasoning: delta.reasoning_content });
+        if (delta.refusal) answer.refusal += delta.refusal;
+        if (choice.finish_reason) answer.finish = choice.finish_reason;
+      }
+      if (!sawContent && (answer.text !== '' || answer.refusal !== '')) sawContent = true;
+      arm(sawContent ? 'idle' : 'first-token', sawContent ? this.idleTimeoutMs : this.firstTokenTimeoutMs);
+    }
+    return answer;
   }
 
   async listModels(signal: AbortSignal): Promise<string[]> {
@@ -443,13 +501,12 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     }
   }
 
-  private buildBody(req: CompletionRequest): ChatCompletionCreateParamsStreaming {
-    const body: ChatCompletionCreateParamsStreaming = {
+  /** The request's fields, streamed or not. */
+  private buildBody(req: CompletionRequest): RequestBody {
+    const body: RequestBody = {
       model: this.model,
       messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
-      stream: true,
     };
-    if (this.streamUsage) body.stream_options = { include_usage: true };
     if (req.temperature !== undefined) body.temperature = req.temperature;
     if (req.topP !== undefined) body.top_p = req.topP;
     if (req.maxTokens !== undefined) {
@@ -487,6 +544,12 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   }
 
   private stallError(kind: StallKind): LlmError {
+    if (kind === 'whole') {
+      return new LlmError(
+        'timeout',
+        `${this.endpoint} sent no complete answer within ${Math.round(this.firstTokenTimeoutMs / 1000)} s. The server may be overloaded or still loading the model; it will be retried. Raise the call timeout for slow models.`,
+      );
+    }
     return kind === 'first-token'
       ? new LlmError(
           'timeout',

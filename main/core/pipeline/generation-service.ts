@@ -17,6 +17,7 @@ import type {
   Stage,
   StageEstimate,
 } from '../../../common/contract';
+import { setMaxListeners } from 'node:events';
 import type { DatasetRepo } from '../../store/dataset-repo';
 import type { Db } from '../../store/database';
 import type { JobRow, JobsRepo } from '../../store/jobs-repo';
@@ -80,6 +81,8 @@ const MAX_TOPUP_ROUNDS = 6;
 const LIMITS_WANTED = 30;
 const PROGRESS_INTERVAL_MS = 250;
 const PROFILE_EXCERPT_WORDS = 400;
+/** Scenes added to the near-duplicate index between two turns of the event loop (~10 ms). */
+const DEDUPE_SLICE = 200;
 
 const CONFIRM_KEY = 'generation.confirmAboveUsd';
 const DEFAULT_CONFIRM_ABOVE_USD = 1;
@@ -551,6 +554,8 @@ export class GenerationService {
     const provider = this.providers.get(settings.providerId);
     const llm = this.providers.instance(provider.id);
     const window = Math.max(1, provider.kind === 'embedded' ? 1 : provider.maxConcurrency) * 2;
+    // Every call of the run waits on this signal (queued, sleeping or sent): many listeners by design.
+    setMaxListeners(0, run.controller.signal);
     const gateway = new LlmGateway(llm, {
       maxConcurrency: provider.kind === 'embedded' ? 1 : provider.maxConcurrency,
       requestsPerMinute: provider.requestsPerMinute || null,
@@ -561,12 +566,7 @@ export class GenerationService {
     });
     const context: RunContext = { id, run, settings, character, provider, llm, gateway, window };
 
-    for (const stage of STAGES) {
-      if (run.controller.signal.aborted) break;
-      this.jobs.setStage(id, stage, this.clock.now());
-      this.emit(id, true);
-      await this.runStage(context, stage);
-    }
+    await this.runStages(context);
 
     const now = this.clock.now();
     if (run.controller.signal.aborted) {
@@ -588,61 +588,184 @@ export class GenerationService {
     }
   }
 
-  private async runStage(ctx: RunContext, stage: Stage): Promise<void> {
-    this.plan(ctx, stage);
-    const inFlight = new Map<string, number>();
-    const dedupe = stage === 'scenes' ? this.dedupeFor(ctx) : null;
-    for (;;) {
-      const tasks = new Set<Promise<void>>();
-      const pump = (): void => {
-        while (!ctx.run.controller.signal.aborted) {
-          const free = ctx.window - inFlight.size;
-          if (free <= 0 || (stage === 'scenes' && this.scenesEnough(ctx, inFlight))) break;
-          const items = this.jobs.pendingItems(ctx.id, stage, stage === 'scenes' ? 1 : free, new Set(inFlight.keys()));
-          if (items.length === 0) break;
-          for (const item of items) {
-            const input = JSON.parse(item.input) as ItemInput;
-            inFlight.set(item.id, input.count ?? 0);
-            const task = this.runItem(ctx, stage, item.id, input, dedupe).finally(() => {
-              inFlight.delete(item.id);
-              tasks.delete(task);
-            });
-            tasks.add(task);
-          }
-        }
-      };
-      pump();
-      while (tasks.size > 0) {
-        await Promise.race(tasks);
-        pump();
-      }
+  /**
+   * Runs the stages overlapped, within one window of `ctx.window` items in flight (twice the
+   * provider's concurrency, so the gateway always has the next call queued). Items are issued in
+   * stage order (limits, scenes, experiences, protective), so the calls that unlock others go
+   * first: an experience item exists as soon as its scene row does (planned in the scene's own
+   * transaction) and is sent while other scene calls are still out; protective scenes are planned
+   * as soon as the limits exist, for the share of the scenes there are, and run beside the
+   * experiences. Returns when nothing is in flight and nothing more can be issued, or on abort.
+   */
+  private async runStages(ctx: RunContext): Promise<void> {
+    this.plan(ctx, 'limits');
+    this.plan(ctx, 'scenes');
+    this.plan(ctx, 'experiences'); // scenes of earlier runs still without their experience
+    const inFlight = new Map<string, { stage: Stage; count: number }>();
+    const busy = new Set<string>();
+    const tasks = new Set<Promise<void>>();
+    const state: SchedulerState = {
+      dedupe: null,
+      scenesSettled: false,
+      protectiveFor: -1,
+      stage: undefined,
+      cursor: {},
+      dry: new Set(),
+      outputs: 0,
+      outputsSeen: -1,
+    };
+    const start = (stage: Stage, item: { id: string; input: string }): void => {
+      const input = JSON.parse(item.input) as ItemInput;
+      inFlight.set(item.id, { stage, count: input.count ?? 0 });
+      busy.add(item.id);
+      const task = this.runItem(ctx, stage, item.id, input, stage === 'scenes' ? state.dedupe : null).finally(() => {
+        inFlight.delete(item.id);
+        busy.delete(item.id);
+        tasks.delete(task);
+        // A failed attempt leaves the item pending; a scene item plans experiences.
+        state.dry.delete(stage);
+        if (stage === 'scenes') state.dry.delete('experiences');
+        if (stage === 'scenes' || stage === 'limits') state.outputs++;
+      });
+      tasks.add(task);
+    };
+    const pump = (): void => {
       if (ctx.run.controller.signal.aborted) return;
-      if (stage !== 'scenes' || !topsUpScenes(ctx.settings)) return;
-      // Top up when parse losses and duplicates left the target short. Rounds are numbered from
-      // the items already planned, so a restarted run continues the count instead of repeating it.
-      const missing = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
-      if (missing <= 0) {
-        // The target is met: calls planned for it and not yet sent are not needed.
-        this.jobs.skipPending(ctx.id, 'scenes', this.clock.now());
-        return;
+      this.settleScenes(ctx, state, inFlight);
+      this.planProtective(ctx, state);
+      for (const stage of STAGES) {
+        for (;;) {
+          const free = ctx.window - inFlight.size;
+          if (free <= 0 || ctx.run.controller.signal.aborted) break;
+          if (stage === 'scenes' && (state.scenesSettled || this.scenesEnough(ctx, inFlight))) break;
+          const items = this.nextItems(ctx, stage, stage === 'scenes' ? 1 : free, busy, state);
+          if (items.length === 0) break;
+          for (const item of items) start(stage, item);
+        }
       }
-      let round = 1;
-      while (this.jobs.countKeysWithPrefix(ctx.id, `scenes:topup:${round}:`) > 0) round++;
-      if (round > MAX_TOPUP_ROUNDS) return;
-      const chunks = this.chunksOf(ctx.character.id);
-      const plan = planSceneCalls(chunks, Math.ceil(missing * OVERGENERATION), ctx.settings.scenesPerCall, 42 + round);
-      const added = this.jobs.planItems(
-        ctx.id,
-        plan.map((call, i) => ({
-          id: this.newId(),
-          stage: 'scenes' as const,
-          key: `scenes:topup:${round}:${i}`,
-          input: { chunkId: call.chunkId, count: call.count },
-        })),
-        this.clock.now(),
-      );
-      if (added === 0 && this.jobs.countItems(ctx.id, 'scenes').pending === 0) return;
+      this.showStage(ctx, state, inFlight);
+    };
+    if (this.dataset.countCharacterScenes(ctx.character.id, false) < ctx.settings.targetScenes)
+      state.dedupe = await this.dedupeFor(ctx);
+    pump();
+    while (tasks.size > 0) {
+      await Promise.race(tasks);
+      pump();
     }
+    if (ctx.run.controller.signal.aborted) return;
+    // Protective scenes are wanted but there is nothing to press the character on (the limits call
+    // failed, or the list was emptied meanwhile).
+    const limitsLacking =
+      wantsProtective(ctx.settings) &&
+      this.protectiveLacking(ctx, this.dataset.countCharacterScenes(ctx.character.id, false)) > 0 &&
+      this.dataset.limits(ctx.character.id).length === 0;
+    if (limitsLacking) {
+      throw new StudioFailure(
+        'invalid_argument',
+        'There is no list of things the character cannot know. Add some on the Generate tab and resume.',
+      );
+    }
+  }
+
+  /**
+   * The next `limit` pending items of the stage not in flight: those planned after the last one
+   * issued, and when there are none, any pending item (one whose attempt failed is pending again,
+   * behind the cursor).
+   */
+  private nextItems(
+    ctx: RunContext,
+    stage: Stage,
+    limit: number,
+    busy: ReadonlySet<string>,
+    state: SchedulerState,
+  ): { id: string; input: string }[] {
+    if (state.dry.has(stage)) return [];
+    const after = state.cursor[stage] ?? 0;
+    const fresh = this.jobs.pendingItemsAfter(ctx.id, stage, after, limit);
+    if (fresh.length > 0) {
+      state.cursor[stage] = fresh.at(-1)!.seq;
+      return fresh;
+    }
+    const again = this.jobs.pendingItems(ctx.id, stage, limit, busy);
+    // Nothing to send until an item of the stage is planned or one of its attempts ends.
+    if (again.length === 0) state.dry.add(stage);
+    return again;
+  }
+
+  /**
+   * Decides, when no scene call is out, whether the scenes are final: the target is met (calls
+   * planned for it and not sent are skipped), or the plan is spent and topping up is over. Topping
+   * up plans another round when parse losses and duplicates left the target short; rounds are
+   * numbered from the items already planned, so a restarted run continues the count.
+   */
+  private settleScenes(ctx: RunContext, state: SchedulerState, inFlight: ReadonlyMap<string, { stage: Stage }>): void {
+    if (state.scenesSettled) return;
+    for (const item of inFlight.values()) if (item.stage === 'scenes') return;
+    const missing = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
+    if (missing <= 0) {
+      this.jobs.skipPending(ctx.id, 'scenes', this.clock.now());
+      state.scenesSettled = true;
+      return;
+    }
+    if (this.jobs.countItems(ctx.id, 'scenes').pending > 0) return;
+    state.scenesSettled = true;
+    if (!topsUpScenes(ctx.settings)) return;
+    let round = 1;
+    while (this.jobs.countKeysWithPrefix(ctx.id, `scenes:topup:${round}:`) > 0) round++;
+    if (round > MAX_TOPUP_ROUNDS) return;
+    const chunks = this.chunksOf(ctx.character.id);
+    const plan = planSceneCalls(chunks, Math.ceil(missing * OVERGENERATION), ctx.settings.scenesPerCall, 42 + round);
+    const added = this.jobs.planItems(
+      ctx.id,
+      plan.map((call, i) => ({
+        id: this.newId(),
+        stage: 'scenes' as const,
+        key: `scenes:topup:${round}:${i}`,
+        input: { chunkId: call.chunkId, count: call.count },
+      })),
+      this.clock.now(),
+    );
+    if (added > 0) {
+      state.scenesSettled = false;
+      state.dry.delete('scenes');
+    }
+  }
+
+  /**
+   * Plans the protective scenes the scenes there are call for, once the limits exist; again as the
+   * scenes grow (a share of the dataset grows with it). Planning again adds only the new keys.
+   */
+  private planProtective(ctx: RunContext, state: SchedulerState): void {
+    // Only the scenes and the limits change what is wanted: look again when one of those ended.
+    if (!wantsProtective(ctx.settings) || state.outputs === state.outputsSeen) return;
+    state.outputsSeen = state.outputs;
+    const normal = this.dataset.countCharacterScenes(ctx.character.id, false);
+    if (normal === state.protectiveFor) return;
+    if (this.dataset.limits(ctx.character.id).length === 0) return;
+    state.protectiveFor = normal;
+    this.plan(ctx, 'protective');
+    state.dry.delete('protective');
+  }
+
+  /** Protective scenes the character still lacks beside `normal` scenes (other runs' count). */
+  private protectiveLacking(ctx: RunContext, normal: number): number {
+    // Only the paper's plan counts chunks (one per chunk): reading the profile is not free.
+    const chunkCount = isPaper(ctx.settings) ? this.chunksOf(ctx.character.id).length : 0;
+    return (
+      protectiveWanted(ctx.settings, normal, chunkCount) -
+      this.dataset.countCharacterScenes(ctx.character.id, true, ctx.id)
+    );
+  }
+
+  /** The job's stage, for the doors: the first stage with an item out (stages overlap). */
+  private showStage(ctx: RunContext, state: SchedulerState, inFlight: ReadonlyMap<string, { stage: Stage }>): void {
+    let first: Stage | null = null;
+    for (const item of inFlight.values())
+      if (first === null || STAGES.indexOf(item.stage) < STAGES.indexOf(first)) first = item.stage;
+    if (first === null || first === state.stage) return;
+    state.stage = first;
+    this.jobs.setStage(ctx.id, first, this.clock.now());
+    this.emit(ctx.id, true);
   }
 
   /**
@@ -650,9 +773,9 @@ export class GenerationService {
    * flight ask for reach the target. Calls that then come back short (parse losses, duplicates)
    * make room again and the pump issues more, so no call is sent for scenes that would be dropped.
    */
-  private scenesEnough(ctx: RunContext, inFlight: ReadonlyMap<string, number>): boolean {
+  private scenesEnough(ctx: RunContext, inFlight: ReadonlyMap<string, { stage: Stage; count: number }>): boolean {
     let expected = 0;
-    for (const count of inFlight.values()) expected += count;
+    for (const item of inFlight.values()) if (item.stage === 'scenes') expected += item.count;
     return this.dataset.countCharacterScenes(ctx.character.id, false) + expected >= ctx.settings.targetScenes;
   }
 
@@ -690,23 +813,14 @@ export class GenerationService {
     } else if (stage === 'experiences') {
       // Every scene of the character still without its experience, earlier runs' included.
       for (const scene of this.dataset.characterScenes(ctx.character.id, false)) {
-        if (!scene.hasExperience)
-          items.push({ id: this.newId(), stage, key: `experience:${scene.id}`, input: { sceneId: scene.id } });
+        if (!scene.hasExperience) items.push(experienceItem(this.newId(), scene.id));
       }
     } else {
       // The share is of the character's whole dataset (the paper: one per chunk); protective scenes
-      // other runs made count.
-      const chunks = this.chunksOf(ctx.character.id);
-      const n =
-        protectiveWanted(ctx.settings, this.dataset.countCharacterScenes(ctx.character.id, false), chunks.length) -
-        this.dataset.countCharacterScenes(ctx.character.id, true, ctx.id);
+      // other runs made count. Called once the limits exist (see planProtective).
+      const chunks = isPaper(ctx.settings) ? this.chunksOf(ctx.character.id) : [];
+      const n = this.protectiveLacking(ctx, this.dataset.countCharacterScenes(ctx.character.id, false));
       const limits = this.dataset.limits(ctx.character.id);
-      if (n > 0 && limits.length === 0) {
-        throw new StudioFailure(
-          'invalid_argument',
-          'There is no list of things the character cannot know. Add some on the Generate tab and resume.',
-        );
-      }
       for (let i = 0; i < n; i++) {
         const limit = limits[i % limits.length]!.text;
         const stranger = STRANGER_NAMES[hashString(`${ctx.id}:${i}`) % STRANGER_NAMES.length]!;
@@ -718,9 +832,18 @@ export class GenerationService {
     if (items.length > 0) this.jobs.planItems(ctx.id, items, now);
   }
 
-  private dedupeFor(ctx: RunContext): SceneDeduplicator {
+  /**
+   * The near-duplicate index of the character's scenes, built in slices of `DEDUPE_SLICE` scenes
+   * with the event loop served between them (tens of microseconds a scene: a large dataset would
+   * otherwise hold every request of the studio for seconds).
+   */
+  private async dedupeFor(ctx: RunContext): Promise<SceneDeduplicator> {
     const dedupe = new SceneDeduplicator({ threshold: ctx.settings.dedupeThreshold });
-    for (const scene of this.dataset.characterScenes(ctx.character.id, false)) dedupe.add(scene);
+    const scenes = this.dataset.characterScenes(ctx.character.id, false);
+    for (let i = 0; i < scenes.length; i++) {
+      if (i > 0 && i % DEDUPE_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      dedupe.add(scenes[i]!);
+    }
     return dedupe;
   }
 
@@ -782,12 +905,17 @@ export class GenerationService {
         }
         this.db.transaction(() => {
           let room = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
+          // Each kept scene's experience item is planned with it: a crash leaves both or neither, and
+          // the scheduler can send it while other scene calls are still out.
+          const experiences: ReturnType<typeof experienceItem>[] = [];
           parsed.items.forEach((scene, ordinal) => {
             if (room <= 0) return;
             if (dedupe && dedupe.add(scene).duplicateOf !== null) return;
+            const sceneId = this.newId() as SceneId;
+            experiences.push(experienceItem(this.newId(), sceneId));
             this.dataset.insertScene(
               {
-                id: this.newId() as SceneId,
+                id: sceneId,
                 characterId: ctx.character.id,
                 jobId: ctx.id,
                 itemId,
@@ -803,6 +931,7 @@ export class GenerationService {
             );
             room--;
           });
+          this.jobs.planItems(ctx.id, experiences, now);
           this.jobs.completeItem(itemId, callId, now, unreadNote(parsed));
         })();
         this.events.emit('dataset/changed', { characterId: ctx.character.id });
@@ -969,8 +1098,11 @@ export class GenerationService {
   }
 
   private recordCall(id: JobId, record: CallRecord, settings: GenerationSettings, run: RunHandle): void {
-    this.jobs.insertCall(callRow(id, record));
-    this.jobs.addUsage(id, record.usage?.promptTokens ?? 0, record.usage?.completionTokens ?? 0, record.costUsd ?? 0);
+    // One commit for the call and the job's totals (a commit is most of what recording costs).
+    this.db.transaction(() => {
+      this.jobs.insertCall(callRow(id, record));
+      this.jobs.addUsage(id, record.usage?.promptTokens ?? 0, record.usage?.completionTokens ?? 0, record.costUsd ?? 0);
+    })();
     if (settings.budgetUsd !== null && !run.controller.signal.aborted) {
       const spent = this.jobs.job(id)?.cost_usd ?? 0;
       if (spent >= settings.budgetUsd) {
@@ -1027,6 +1159,30 @@ interface RunContext {
   llm: LlmProvider;
   gateway: LlmGateway;
   window: number;
+}
+
+/** What the scheduler of one run keeps between pumps (see `runStages`). */
+interface SchedulerState {
+  /** Built from the character's scenes before the first scene call, when scenes are lacking. */
+  dedupe: SceneDeduplicator | null;
+  /** No more scene calls will be issued: the target is met, or the plan and top-ups are spent. */
+  scenesSettled: boolean;
+  /** The scene count the protective scenes were last planned for; -1 before. */
+  protectiveFor: number;
+  /** The stage last shown on the job row. */
+  stage: Stage | null | undefined;
+  /** Per stage, the rowid of the last item issued (see `nextItems`). */
+  cursor: Partial<Record<Stage, number>>;
+  /** Stages found with nothing to send, until something plans or returns an item of theirs. */
+  dry: Set<Stage>;
+  /** Limits and scene items ended so far, and the count protective planning last looked at. */
+  outputs: number;
+  outputsSeen: number;
+}
+
+/** The work item that writes the experience of one scene (its key makes planning it idempotent). */
+function experienceItem(id: string, sceneId: SceneId): { id: string; stage: Stage; key: string; input: ItemInput } {
+  return { id, stage: 'experiences', key: `experience:${sceneId}`, input: { sceneId } };
 }
 
 /** A bad answer: counted as a failed attempt of the item, with this reason. */

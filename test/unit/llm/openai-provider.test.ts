@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { OPENAI_PRESETS, OpenAiCompatibleProvider, parseRetryAfter } from '../../../main/core/llm/openai-provider';
-import { LlmError } from '../../../main/core/llm/types';
+import { LlmError, type CompletionResult } from '../../../main/core/llm/types';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 
 let server: FakeLlmServer | undefined;
@@ -12,6 +12,8 @@ afterEach(async () => {
 const KEY = 'sk-secret-test-key-0123456789';
 const ask = { messages: [{ role: 'user' as const, content: 'Tell me about Bonn' }] };
 const never = (): AbortSignal => new AbortController().signal;
+/** A request whose tokens someone watches (and so is streamed); `pieces` collects them. */
+const watched = (pieces: string[] = []) => ({ ...ask, onDelta: (d: { text?: string }) => pieces.push(d.text ?? '') });
 
 async function setup(
   opts: Parameters<typeof startFakeLlmServer>[0] = {},
@@ -39,17 +41,28 @@ async function failure(p: Promise<unknown>): Promise<LlmError> {
   return e as LlmError;
 }
 
+/** The answer to `ask` from a server answering 'Bonn lies on the Rhine.', usage as the server counted it. */
+function expectBonn(r: CompletionResult): void {
+  expect(r).toMatchObject({
+    text: 'Bonn lies on the Rhine.',
+    finishReason: 'stop',
+    model: 'fake-model',
+    usage: { promptTokens: 4, completionTokens: 5 },
+  });
+  expect(r.usage.estimated).toBeUndefined();
+}
+
 describe('OpenAiCompatibleProvider', () => {
-  it('streams a completion and maps params, usage and finish reason', async () => {
+  it('streams a watched completion and maps params, usage and finish reason', async () => {
     const { s, p } = await setup({ responder: () => 'Bonn lies on the Rhine.' });
-    const r = await p.complete({ ...ask, temperature: 0.2, topP: 0.95, maxTokens: 300, stop: ['<|eot|>'] }, never());
-    expect(r).toMatchObject({
-      text: 'Bonn lies on the Rhine.',
-      finishReason: 'stop',
-      model: 'fake-model',
-      usage: { promptTokens: 4, completionTokens: 5 },
-    });
-    expect(r.usage.estimated).toBeUndefined();
+    const pieces: string[] = [];
+    const r = await p.complete(
+      { ...watched(pieces), temperature: 0.2, topP: 0.95, maxTokens: 300, stop: ['<|eot|>'] },
+      never(),
+    );
+    expect(pieces.join('')).toBe('Bonn lies on the Rhine.');
+    expect(pieces.length).toBeGreaterThan(1);
+    expectBonn(r);
     expect(r.latencyMs).toBeGreaterThanOrEqual(0);
     expect(s.requests[0]?.chat).toMatchObject({
       stream: true,
@@ -59,6 +72,23 @@ describe('OpenAiCompatibleProvider', () => {
       max_tokens: 300,
       stop: ['<|eot|>'],
     });
+  });
+
+  it('asks for an unwatched completion whole, with the same result', async () => {
+    const { s, p } = await setup({ responder: () => 'Bonn lies on the Rhine.' });
+    const r = await p.complete({ ...ask, temperature: 0.2, maxTokens: 300 }, never());
+    expectBonn(r);
+    expect(s.requests[0]?.chat).toMatchObject({
+      stream: false,
+      includeUsage: false,
+      temperature: 0.2,
+      max_tokens: 300,
+    });
+    expect(s.requests[0]?.chat?.body).not.toHaveProperty('stream_options');
+    s.enqueueFaults({ kind: 'truncated' });
+    expect(await p.complete(ask, never())).toMatchObject({ finishReason: 'length', text: 'Bonn lies o' });
+    s.enqueueFaults({ kind: 'refusal' });
+    expect((await failure(p.complete(ask, never()))).code).toBe('refused');
   });
 
   it('reports cut-off output as finishReason length', async () => {
@@ -85,7 +115,7 @@ describe('OpenAiCompatibleProvider', () => {
 
   it('estimates usage when the server sends none', async () => {
     const { p } = await setup({ responder: () => 'abcdefgh' }, { streamUsage: false });
-    const r = await p.complete(ask, never());
+    const r = await p.complete(watched(), never());
     expect(r.usage).toEqual({ promptTokens: 5, completionTokens: 2, estimated: true });
   });
 
@@ -178,15 +208,28 @@ describe('OpenAiCompatibleProvider', () => {
     );
     s.enqueueFaults({ kind: 'hang' }, { kind: 'stall', afterChunks: 3 });
     let t = Date.now();
-    const hung = await failure(p.complete(ask, never()));
+    const hung = await failure(p.complete(watched(), never()));
     expect(hung).toMatchObject({ code: 'timeout', retryable: true });
     expect(hung.message).toMatch(/sent nothing/);
     expect(Date.now() - t).toBeLessThan(1_500);
     t = Date.now();
-    const stalled = await failure(p.complete(ask, never()));
+    const stalled = await failure(p.complete(watched(), never()));
     expect(stalled.code).toBe('timeout');
     expect(stalled.message).toMatch(/stopped sending/);
     expect(Date.now() - t).toBeLessThan(1_500);
+  });
+
+  it('times out an unwatched request whose whole answer does not come, hung or cut mid-body', async () => {
+    const { s, p } = await setup({ responder: () => 'a b c d e f g h' }, { firstTokenTimeoutMs: 150 });
+    s.enqueueFaults({ kind: 'hang' }, { kind: 'stall' });
+    for (const _ of [1, 2]) {
+      const t = Date.now();
+      const e = await failure(p.complete(ask, never()));
+      expect(e).toMatchObject({ code: 'timeout', retryable: true });
+      expect(e.message).toMatch(/sent no complete answer/);
+      expect(Date.now() - t).toBeLessThan(1_500);
+    }
+    expect(s.requests.map((r) => r.chat?.stream)).toEqual([false, false]);
   });
 
   it('cancels promptly on abort', async () => {

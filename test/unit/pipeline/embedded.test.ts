@@ -64,9 +64,12 @@ describe('generation with the embedded GGUF model', () => {
         dedupeThreshold: 0.99,
       },
     });
-    // Random weights cannot write Beethoven's lines, so stop once the scenes are in.
-    const off = studio.events.subscribe((name, payload) => {
-      if (name === 'jobs/progressed' && (payload as { stage: string | null }).stage === 'experiences') {
+    // Random weights cannot write Beethoven's lines, so stop once the scenes are in (experiences
+    // overlap the scene calls, so the job's stage alone does not say so).
+    const off = studio.events.subscribe((name) => {
+      if (name !== 'dataset/changed' && name !== 'jobs/progressed') return;
+      const scenes = studio.generation.get(job.id).stages.find((s) => s.stage === 'scenes');
+      if (scenes && scenes.total > 0 && scenes.done >= scenes.total) {
         off();
         void call(studio, 'jobs/cancel', { id: job.id });
       }

@@ -1,0 +1,224 @@
+// A whole generation job (limits → scenes → experiences → protective scenes) through the real
+// Studio in this process, against the fake OpenAI-compatible server in its own process (so its CPU
+// is not counted) answering after 300 ms, at a provider concurrency of 16 and 32; then the same job
+// on a character that already has `SEEDED_SCENES` scenes with their experiences (written through
+// the repository), with the Dataset tab closed and with a client asking for `dataset/stats` every
+// 750 ms, as the open Dataset tab does.
+//
+// Figures, each `{ value, goal, unit }`:
+// - `ratioToIdeal`: wall time over the ideal. The ideal is what a provider answering every call in
+//   exactly `LATENCY_MS`, `concurrency` at a time, allows for the calls the job made: rounds of
+//   `concurrency` calls, where the first round can only hold the calls that need no other answer
+//   (the limits and the scene calls; protective scenes need the limits, experiences their scene).
+// - `cpuMsPerItem`: this process's CPU (user + system) over the job, per job item done.
+// - `eventLoopDelayP99Ms` / `eventLoopDelayMaxMs`: `perf_hooks.monitorEventLoopDelay` during the job.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { CharacterId, JobId, ProviderId, SceneId } from '../../common/contract';
+import type { Studio } from '../../main/core/studio';
+import { DatasetRepo } from '../../main/store/dataset-repo';
+import { beethovenWithProfile, call, generationSettings, makeStudio } from '../support/studio';
+
+const LATENCY_MS = 300;
+const TARGET_SCENES = 160;
+const POLL_MS = 750;
+const SEEDED_SCENES = 1_500;
+
+interface Figure {
+  value: number;
+  goal: number | null;
+  unit: string;
+}
+
+async function startServer(serverScript: string): Promise<{ baseURL: string; stop: () => void }> {
+  const child = spawn(process.execPath, [serverScript], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, FAKE_LATENCY_MS: String(LATENCY_MS), FAKE_RESPONDER: 'studio' },
+  });
+  const line = await new Promise<string>((resolve) =>
+    readline.createInterface({ input: child.stdout }).once('line', resolve),
+  );
+  return { baseURL: (JSON.parse(line) as { baseURL: string }).baseURL, stop: () => child.kill('SIGTERM') };
+}
+
+async function prepare(
+  studio: Studio,
+  baseURL: string,
+  concurrency: number,
+): Promise<{ characterId: CharacterId; providerId: ProviderId }> {
+  const characterId = await beethovenWithProfile(studio);
+  const provider = await call(studio, 'providers/create', {
+    name: 'Fake',
+    preset: 'custom',
+    baseUrl: baseURL,
+    model: 'fake-model',
+    modelPath: '',
+    apiKey: 'bench',
+    maxConcurrency: concurrency,
+    requestsPerMinute: 0,
+    timeoutMs: 60_000,
+    structuredOutput: true,
+  });
+  return { characterId, providerId: provider.id };
+}
+
+/** `count` scenes with their experiences (a dozen turns, ~5 KB each), as earlier runs leave them. */
+function seed(studio: Studio, characterId: CharacterId, count: number): void {
+  const dataset = new DatasetRepo(studio.db);
+  const now = Date.now() - 60_000;
+  const line = 'The light is fading over the Rhine, and the second movement still will not come right. ';
+  studio.db.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const id = `seed-${i}` as SceneId;
+      dataset.insertScene(
+        {
+          id,
+          characterId,
+          jobId: null as unknown as JobId, // an earlier job since deleted: its scenes stay
+          itemId: `seed-item-${i}`,
+          ordinal: 0,
+          chunkId: null,
+          protective: false,
+          limit: null,
+          type: 'chat',
+          location: `Room ${i} of the house in Bonn`,
+          time: `Spring ${1780 + (i % 40)}`,
+          background: `Seeded scene ${i}: Beethoven meets visitor ${i} to talk about quartet ${i}.`,
+          people: [`Visitor ${i}`],
+          callId: null,
+          promptVersion: 'builtin@1',
+        },
+        now,
+      );
+      dataset.insertExperience(
+        id,
+        {
+          background: `A quiet afternoon, conversation ${i}.`,
+          turns: Array.from({ length: 12 }, (_, t) => ({
+            speaker: t % 2 === 0 ? `Visitor ${i}` : 'Beethoven',
+            kind: 'speaking' as const,
+            text: line.repeat(4) + `(${i}.${t})`,
+          })),
+          problems: [],
+          callId: null,
+          promptVersion: 'builtin@1',
+        },
+        now,
+      );
+    }
+  })();
+}
+
+/** Calls per stage the job made (attempts, retries included), from the call record. */
+function callsByStage(studio: Studio, jobId: string): Record<string, number> {
+  const rows = studio.db
+    .prepare(
+      `SELECT i.stage AS stage, count(*) AS n FROM llm_calls c JOIN job_items i ON i.id = c.item_id
+       WHERE c.job_id = ? GROUP BY i.stage`,
+    )
+    .all(jobId) as { stage: string; n: number }[];
+  return Object.fromEntries(rows.map((r) => [r.stage, r.n]));
+}
+
+function idealMs(calls: Record<string, number>, concurrency: number): number {
+  const all = Object.values(calls).reduce((a, b) => a + b, 0);
+  const first = Math.min(concurrency, (calls['limits'] ?? 0) + (calls['scenes'] ?? 0));
+  const rounds = Math.max(Math.ceil(all / concurrency), 1 + Math.ceil((all - first) / concurrency));
+  return rounds * LATENCY_MS;
+}
+
+async function measure(
+  baseURL: string,
+  concurrency: number,
+  options: { pollStats?: boolean; seeded?: number; newScenes?: number } = {},
+) {
+  const { pollStats = false, seeded = 0, newScenes = TARGET_SCENES } = options;
+  const env = makeStudio();
+  try {
+    const { characterId, providerId } = await prepare(env.studio, baseURL, concurrency);
+    if (seeded > 0) seed(env.studio, characterId, seeded);
+    const targetScenes = seeded + newScenes;
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    let polls = 0;
+    let pollMs = 0;
+    const poller = pollStats
+      ? setInterval(() => {
+          const t = performance.now();
+          void env.studio.invoke('dataset/stats', { characterId }).then(() => {
+            polls++;
+            pollMs += performance.now() - t;
+          });
+        }, POLL_MS)
+      : null;
+    delay.enable();
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const job = await call(env.studio, 'generation/start', {
+      characterId,
+      settings: generationSettings(providerId, { targetScenes, scenesPerCall: 10, protectiveShare: 0.03 }),
+    });
+    const finished = await env.studio.generation.whenIdle(job.id);
+    const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    delay.disable();
+    if (poller) clearInterval(poller);
+    if (finished.status !== 'succeeded') throw new Error(`the job ended ${finished.status}: ${finished.message}`);
+    const calls = callsByStage(env.studio, job.id);
+    const items = env.studio.db
+      .prepare(`SELECT count(*) FROM job_items WHERE job_id = ? AND status = 'done'`)
+      .pluck()
+      .get(job.id) as number;
+    const ideal = idealMs(calls, concurrency);
+    const figures: Record<string, Figure | number | object> = {
+      concurrency,
+      scenesBefore: seeded,
+      latencyMs: LATENCY_MS,
+      items,
+      calls,
+      wallMs: Math.round(wallMs),
+      idealMs: ideal,
+      ratioToIdeal: { value: Number((wallMs / ideal).toFixed(3)), goal: 1.1, unit: '× ideal' },
+      cpuMsPerItem: {
+        value: Number(((cpu.user + cpu.system) / 1000 / items).toFixed(2)),
+        goal: 2,
+        unit: 'ms CPU per item',
+      },
+      eventLoopDelayP99Ms: { value: Number((delay.percentile(99) / 1e6).toFixed(1)), goal: 50, unit: 'ms' },
+      eventLoopDelayMaxMs: { value: Number((delay.max / 1e6).toFixed(1)), goal: 50, unit: 'ms' },
+    };
+    if (pollStats) figures['statsPolls'] = { count: polls, meanMs: Number((pollMs / Math.max(1, polls)).toFixed(1)) };
+    return figures;
+  } finally {
+    await env.studio.shutdown();
+    env.cleanup();
+  }
+}
+
+export async function run(): Promise<object> {
+  const server = await startServer(path.join(path.dirname(process.argv[1] ?? '.'), 'fake-server-main.mjs'));
+  try {
+    await measure(server.baseURL, 16, { newScenes: 30 }); // warm-up: JIT, sockets, SQLite
+    const concurrency16 = await measure(server.baseURL, 16);
+    const concurrency32 = await measure(server.baseURL, 32);
+    const seeded16 = await measure(server.baseURL, 16, { seeded: SEEDED_SCENES });
+    const concurrency16PollingStats = await measure(server.baseURL, 16, { seeded: SEEDED_SCENES, pollStats: true });
+    const quietWall = seeded16['wallMs'] as number;
+    return {
+      concurrency16,
+      concurrency32,
+      [`concurrency16With${SEEDED_SCENES}Scenes`]: seeded16,
+      [`concurrency16With${SEEDED_SCENES}ScenesPollingStats`]: {
+        ...concurrency16PollingStats,
+        slowdownVsQuiet: {
+          value: Number(((concurrency16PollingStats['wallMs'] as number) / quietWall).toFixed(3)),
+          goal: 1.05,
+          unit: '× the job with the Dataset tab closed',
+        },
+      },
+    };
+  } finally {
+    server.stop();
+  }
+}
