@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { CharacterId, CommandArg, CommandName, CommandResult, SceneId } from '../../common/contract';
+import type { CharacterId, CommandArg, CommandName, CommandResult } from '../../common/contract';
 import { Studio } from '../../main/core/studio';
 import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/training-service';
 import { WebServer } from '../../main/server/web-server';
@@ -127,7 +127,7 @@ export async function run(): Promise<object> {
           invoke('scenes/list', { characterId, offset: 0, limit: 50, problems: true }),
         ]);
         const first = list.scenes[0];
-        if (first) await invoke('scenes/get', { id: first.id as SceneId });
+        if (first) await invoke('scenes/get', { id: first.id });
         page = (page + 37) % Math.floor(SCENES / 50);
         await tick;
       }
