@@ -19,11 +19,10 @@ import readline from 'node:readline';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { CharacterId, CommandArg, CommandName, CommandResult } from '../../common/contract';
 import { Studio } from '../../main/core/studio';
-import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/training-service';
 import { WebServer } from '../../main/server/web-server';
 import { JobsRepo } from '../../main/store/jobs-repo';
 import { fixture, repoRoot } from '../support/paths';
-import { fakeProviderDraft, generationSettings } from '../support/studio';
+import { fakeProviderDraft, generationSettings, launchRefusedConfig } from '../support/studio';
 import { build } from './dataset-scale';
 
 const SCENES = Number(process.env.BENCH_SCENES ?? 100_000);
@@ -107,12 +106,12 @@ export async function run(): Promise<object> {
       maxConcurrency: 16,
       structuredOutput: true,
     });
-    const settings = generationSettings(provider.id, { targetScenes: SCENES + NEW_SCENES, scenesPerCall: 10 });
+    const settings = generationSettings(provider.id, { targetScenes: NEW_SCENES, scenesPerCall: 10 });
 
     const delay = monitorEventLoopDelay({ resolution: 5 });
     const watch = watchStalls();
     delay.enable();
-    const job = await invoke('generation/start', { characterId, settings });
+    const job = await invoke('generation/start', { characterId, settings, more: NEW_SCENES });
 
     // The open Dataset tab: stats and the shown page refetched every 750 ms (the renderer's
     // `invalidateDatasetSoon`), the problems filter, and the scene a reader has open.
@@ -134,18 +133,11 @@ export async function run(): Promise<object> {
     })();
 
     // What a user asks for meanwhile, one after another.
-    const config = {
-      baseModel: 'Qwen/Qwen2.5-1.5B-Instruct',
-      format: 'chat' as const,
-      target: 'local' as const,
-      // Not Python: the launch is refused after the run's dataset file is written (no training here).
-      python: '/bin/false',
-      hyperparameters: DEFAULT_HYPERPARAMETERS,
-    };
+    const config = launchRefusedConfig();
     await invoke('training/estimate', { characterId, config });
     await invoke('jobs/list', { characterId });
     await invoke('generation/defaults', { characterId });
-    await invoke('generation/estimate', { characterId, settings: { ...settings, targetScenes: SCENES + 2_000 } });
+    await invoke('generation/estimate', { characterId, settings, more: 2_000 });
     await invoke('training/start', { characterId, config }, /could not run the trainer's environment check/);
     const bigProfile = Buffer.from(life.toString('utf8').repeat(Math.floor((6 * 2 ** 20) / life.length)));
     await invoke('profiles/import', {

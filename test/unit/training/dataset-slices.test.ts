@@ -3,10 +3,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CharacterId } from '../../../common/contract';
 import { exportTrainerDataset, serializeTrainerDataset } from '../../../main/core/trainer/dataset-export';
-import { DEFAULT_HYPERPARAMETERS } from '../../../main/core/training/training-service';
 import { DatasetRepo } from '../../../main/store/dataset-repo';
 import { build } from '../../bench/dataset-scale';
-import { createBeethoven, makeStudio } from '../../support/studio';
+import { createBeethoven, launchRefusedConfig, makeStudio } from '../../support/studio';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
@@ -36,14 +35,7 @@ describe('a training run writes its dataset a page at a time', () => {
     const characterId: CharacterId = await createBeethoven(studio);
     const count = 2_000;
     build(studio, characterId, count);
-    const config = {
-      baseModel: 'Qwen/Qwen2.5-1.5B-Instruct',
-      format: 'chat' as const,
-      target: 'local' as const,
-      // Not Python: the launch is refused after the dataset file is written, so nothing trains.
-      python: '/bin/false',
-      hyperparameters: DEFAULT_HYPERPARAMETERS,
-    };
+    const config = launchRefusedConfig();
     let done = false;
     const started = studio.invoke('training/start', { characterId, config }).finally(() => (done = true));
     // A client asking for the statistics again and again while the run starts, one request per turn.
