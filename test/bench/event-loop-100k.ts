@@ -1,6 +1,6 @@
 // The web door's event loop at dataset scale: a character with SCENES scenes (built through the
 // repositories, as dataset-scale.ts does), served by the real WebServer over a Studio as `serve`
-// runs it, while a generation job runs against the fake OpenAI-compatible server (own process,
+// runs it, while a generation job (for a second character: a job's target stops at 20,000) runs against the fake OpenAI-compatible server (own process,
 // 300 ms latency, concurrency 16) and a client does what the open Dataset tab does (stats, a page
 // of scenes, the problems filter and one scene read, every 750 ms) plus what a user asks for at
 // that scale: the training estimate, a training run's start (which writes the whole dataset file),
@@ -100,7 +100,15 @@ export async function run(): Promise<object> {
     new JobsRepo(studio.db).setStatus(build(studio, characterId, SCENES), 'succeeded', null, Date.now());
     const buildSeconds = Math.round((performance.now() - buildStarted) / 1000);
     const life = fs.readFileSync(fixture('wiki_Beethoven.txt'));
-    await invoke('profiles/import', { characterId, fileBase64: life.toString('base64'), fileName: 'life.txt' });
+    // A job's target stops at 20,000 scenes, so the job runs for a second character, beside the big one.
+    const second = await invoke('characters/create', {
+      fullName: 'Ludwig van Beethoven (the late years)',
+      shortName: 'Beethoven',
+      era: '1815–1827',
+      notes: '',
+    });
+    for (const id of [characterId, second.id])
+      await invoke('profiles/import', { characterId: id, fileBase64: life.toString('base64'), fileName: 'life.txt' });
     const provider = await invoke('providers/create', {
       ...fakeProviderDraft(llm.baseURL),
       maxConcurrency: 16,
@@ -111,7 +119,7 @@ export async function run(): Promise<object> {
     const delay = monitorEventLoopDelay({ resolution: 5 });
     const watch = watchStalls();
     delay.enable();
-    const job = await invoke('generation/start', { characterId, settings, more: NEW_SCENES });
+    const job = await invoke('generation/start', { characterId: second.id, settings });
 
     // The open Dataset tab: stats and the shown page refetched every 750 ms (the renderer's
     // `invalidateDatasetSoon`), the problems filter, and the scene a reader has open.
@@ -137,7 +145,7 @@ export async function run(): Promise<object> {
     await invoke('training/estimate', { characterId, config });
     await invoke('jobs/list', { characterId });
     await invoke('generation/defaults', { characterId });
-    await invoke('generation/estimate', { characterId, settings, more: 2_000 });
+    await invoke('generation/estimate', { characterId, settings: { ...settings, targetScenes: 20_000 } });
     await invoke('training/start', { characterId, config }, /could not run the trainer's environment check/);
     const bigProfile = Buffer.from(life.toString('utf8').repeat(Math.floor((6 * 2 ** 20) / life.length)));
     await invoke('profiles/import', {
