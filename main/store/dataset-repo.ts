@@ -154,13 +154,37 @@ export class DatasetRepo {
     return { total, scenes: rows.map((r) => toSummary(r, codes.get(r.id) ?? {})) };
   }
 
-  /** Every scene of the character that has its experience, whole, in creation order: what a training run exports. */
-  trainableScenes(characterId: CharacterId): Scene[] {
-    return (
-      this.db
-        .prepare(`${SELECT_SCENE} WHERE s.character_id = ? AND s.has_experience = 1 ORDER BY s.created_at, s.rowid`)
-        .all(characterId) as SceneRow[]
-    ).map(toScene);
+  /**
+   * Every scene of the character that has its experience, whole, in creation order (what a training
+   * run exports), `pageSize` at a time: each page is one short query, read when the iterator asks
+   * for it, so the caller can give the event loop a turn between pages. Scenes written after the
+   * first page is asked for are left out (the export is of the dataset as it was at that moment).
+   */
+  *trainableScenePages(characterId: CharacterId, pageSize = 256): Generator<Scene[], void, undefined> {
+    const newest = this.db.prepare('SELECT coalesce(max(rowid), 0) FROM scenes').pluck().get() as number;
+    const page = this.db.prepare(
+      `${SELECT_SCENE.replace('SELECT', 'SELECT s.rowid AS row_id,')}
+       WHERE s.character_id = ? AND s.has_experience = 1 AND s.rowid <= ?
+         AND (s.created_at > ? OR (s.created_at = ? AND s.rowid > ?))
+       ORDER BY s.created_at, s.rowid LIMIT ?`,
+    );
+    let after = { createdAt: Number.MIN_SAFE_INTEGER, rowid: 0 };
+    for (;;) {
+      const rows = page.all(
+        characterId,
+        newest,
+        after.createdAt,
+        after.createdAt,
+        after.rowid,
+        pageSize,
+      ) as (SceneRow & {
+        row_id: number;
+      })[];
+      if (rows.length === 0) return;
+      const last = rows[rows.length - 1]!;
+      after = { createdAt: last.created_at, rowid: last.row_id };
+      yield rows.map(toScene);
+    }
   }
 
   /**

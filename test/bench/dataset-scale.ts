@@ -52,14 +52,15 @@ async function timed(studio: Studio, name: string, arg: unknown): Promise<number
   return median(times);
 }
 
-function build(studio: Studio, characterId: CharacterId): JobId {
+/** `scenes` scenes with their experiences for `characterId`, as one finished job made them (one transaction). */
+export function build(studio: Studio, characterId: CharacterId, scenes = SCENES): JobId {
   const jobs = new JobsRepo(studio.db);
   const dataset = new DatasetRepo(studio.db);
   const jobId = 'bench-job' as JobId;
   const now = Date.now();
-  jobs.insertJob({ id: jobId, characterId, settings: { providerId: 'none', targetScenes: SCENES } }, now);
+  jobs.insertJob({ id: jobId, characterId, settings: { providerId: 'none', targetScenes: scenes } }, now);
   studio.db.transaction(() => {
-    for (let i = 0; i < SCENES; i++) {
+    for (let i = 0; i < scenes; i++) {
       const id = `scene-${i}` as SceneId;
       const protective = i % 10 === 9;
       dataset.insertScene(

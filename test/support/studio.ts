@@ -7,7 +7,9 @@ import type {
   CommandResult,
   ProviderId,
   StudioError,
+  TrainingConfig,
 } from '../../common/contract';
+import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/training-service';
 import { fakeProviderDraft, generationSettings } from './drafts';
 import { fixture, tempDir } from './paths';
 
@@ -130,4 +132,18 @@ export async function beethovenWithFakeProvider(
     structuredOutput: provider.structuredOutput ?? true,
   });
   return { characterId, providerId: created.id };
+}
+
+/**
+ * A local training config whose launch is refused after the run's dataset file is written
+ * (`/bin/false` is not Python): what a run's start costs the studio, with nothing trained.
+ */
+export function launchRefusedConfig(): TrainingConfig {
+  return {
+    baseModel: 'Qwen/Qwen2.5-1.5B-Instruct',
+    format: 'chat',
+    target: 'local',
+    python: '/bin/false',
+    hyperparameters: DEFAULT_HYPERPARAMETERS,
+  };
 }

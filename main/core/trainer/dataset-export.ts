@@ -19,7 +19,7 @@
  * - every other turn (read as speaking without a label, or of an unknown kind) goes in as stored.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Character, Scene, TurnKind } from '../../../common/contract';
 
@@ -175,16 +175,29 @@ export function exportTrainerDataset(
   const notes = emptyNotes();
   const seen = new Set<string>();
   for (const scene of scenes) {
-    if (seen.has(scene.id)) {
-      skipped.push({ sceneId: scene.id, reason: 'the same scene appears twice' });
-      continue;
-    }
-    seen.add(scene.id);
-    const line = sceneToTrainerLine(scene, character, notes);
-    if (isSkipped(line)) skipped.push(line);
-    else lines.push(line);
+    const line = nextLine(scene, character, seen, skipped, notes);
+    if (line) lines.push(line);
   }
   return { lines, skipped, notes };
+}
+
+/** One scene's line, or null when it is skipped (said in `skipped`); `seen` holds the ids already taken. */
+function nextLine(
+  scene: Scene,
+  character: Pick<Character, 'fullName' | 'shortName'>,
+  seen: Set<string>,
+  skipped: SkippedScene[],
+  notes: DatasetExportNotes,
+): TrainerSceneLine | null {
+  if (seen.has(scene.id)) {
+    skipped.push({ sceneId: scene.id, reason: 'the same scene appears twice' });
+    return null;
+  }
+  seen.add(scene.id);
+  const line = sceneToTrainerLine(scene, character, notes);
+  if (!isSkipped(line)) return line;
+  skipped.push(line);
+  return null;
 }
 
 /** The file's bytes: one JSON object per line, each ending with `\n`. */
@@ -193,28 +206,64 @@ export function serializeTrainerDataset(lines: readonly TrainerSceneLine[]): Buf
 }
 
 /**
+ * Scenes read a page at a time (`DatasetRepo.trainableScenePages`): the writer renders and writes
+ * one page before it asks for the next, so a dataset of any size is never held whole in memory
+ * and the event loop gets a turn at every page's write.
+ */
+export interface ScenePages {
+  pages: Iterable<readonly Scene[]>;
+}
+
+/**
  * Writes the dataset file (atomically: a temporary file renamed into place) and returns its sha256.
- * Refuses an export with no usable scene, naming why the first ones were skipped.
+ * Refuses an export with no usable scene, naming why the first ones were skipped; the temporary
+ * file is removed then, as on any failure.
  */
 export async function writeTrainerDataset(
   path: string,
-  scenes: readonly Scene[],
+  scenes: readonly Scene[] | ScenePages,
   character: Pick<Character, 'fullName' | 'shortName'>,
 ): Promise<WrittenDataset> {
-  const { lines, skipped, notes } = exportTrainerDataset(scenes, character);
-  if (!lines.length) {
-    const why = skipped
-      .slice(0, 3)
-      .map((s) => `${s.sceneId}: ${s.reason}`)
-      .join('; ');
-    throw new DatasetExportError(
-      `None of the ${scenes.length} scene(s) can be used for training${why ? ` (${why})` : ''}. Generate experiences for some scenes first.`,
-    );
-  }
-  const bytes = serializeTrainerDataset(lines);
+  const pages = 'pages' in scenes ? scenes.pages : [scenes];
+  const skipped: SkippedScene[] = [];
+  const notes = emptyNotes();
+  const seen = new Set<string>();
+  const hash = createHash('sha256');
+  let read = 0;
+  let written = 0;
   await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, bytes);
+  const file = await open(temporary, 'w');
+  try {
+    for (const page of pages) {
+      read += page.length;
+      let text = '';
+      for (const scene of page) {
+        const line = nextLine(scene, character, seen, skipped, notes);
+        if (!line) continue;
+        text += `${JSON.stringify(line)}\n`;
+        written++;
+      }
+      if (!text) continue;
+      const bytes = Buffer.from(text, 'utf8');
+      hash.update(bytes);
+      await file.write(bytes);
+    }
+    if (written === 0) {
+      const why = skipped
+        .slice(0, 3)
+        .map((s) => `${s.sceneId}: ${s.reason}`)
+        .join('; ');
+      throw new DatasetExportError(
+        `None of the ${read} scene(s) can be used for training${why ? ` (${why})` : ''}. Generate experiences for some scenes first.`,
+      );
+    }
+    await file.close();
+  } catch (error) {
+    await file.close().catch(() => undefined);
+    await rm(temporary, { force: true });
+    throw error;
+  }
   await rename(temporary, path);
-  return { path, sha256: createHash('sha256').update(bytes).digest('hex'), scenes: lines.length, skipped, notes };
+  return { path, sha256: hash.digest('hex'), scenes: written, skipped, notes };
 }

@@ -318,7 +318,7 @@ export class TrainingService {
     try {
       written = await writeTrainerDataset(
         path.join(runDir, 'dataset.jsonl'),
-        this.trainableScenes(characterId),
+        { pages: this.dataset.trainableScenePages(characterId) },
         character,
       );
     } catch (error) {
@@ -1008,10 +1008,6 @@ export class TrainingService {
     const row = this.repo.get(id);
     if (!row) throw new StudioFailure('not_found', 'That training run no longer exists.');
     return row;
-  }
-
-  private trainableScenes(characterId: CharacterId) {
-    return this.dataset.trainableScenes(characterId);
   }
 
   /** What is wrong with `baseModel` for a run on `target` (base-model-check.ts); null when nothing is. */

@@ -1,0 +1,187 @@
+// The web door's event loop at dataset scale: a character with SCENES scenes (built through the
+// repositories, as dataset-scale.ts does), served by the real WebServer over a Studio as `serve`
+// runs it, while a generation job (for a second character: a job's target stops at 20,000) runs against the fake OpenAI-compatible server (own process,
+// 300 ms latency, concurrency 16) and a client does what the open Dataset tab does (stats, a page
+// of scenes, the problems filter and one scene read, every 750 ms) plus what a user asks for at
+// that scale: the training estimate, a training run's start (which writes the whole dataset file),
+// the jobs list, the Generate tab's estimate and defaults, and the import of a big profile.
+//
+// Figures, each `{ value, goal, unit }` (goal: no synchronous stretch over 50 ms):
+// - `eventLoopDelayMaxMs` / `eventLoopDelayP99Ms`: `perf_hooks.monitorEventLoopDelay` over it all;
+// - `longestStretchMs.<command>`: the longest event-loop stall (a 5 ms timer coming late) that
+//   overlapped one of that command's requests. A stall overlapping several requests counts for each,
+//   so this is an upper bound per command; the overall maximum is exact.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { CharacterId, CommandArg, CommandName, CommandResult } from '../../common/contract';
+import { Studio } from '../../main/core/studio';
+import { WebServer } from '../../main/server/web-server';
+import { JobsRepo } from '../../main/store/jobs-repo';
+import { fixture, repoRoot } from '../support/paths';
+import { fakeProviderDraft, generationSettings, launchRefusedConfig } from '../support/studio';
+import { build } from './dataset-scale';
+
+const SCENES = Number(process.env.BENCH_SCENES ?? 100_000);
+const NEW_SCENES = 160;
+const LATENCY_MS = 300;
+const POLL_MS = 750;
+const GOAL_MS = 50;
+
+interface Figure {
+  value: number;
+  goal: number;
+  unit: string;
+}
+
+const figure = (value: number): Figure => ({ value: Number(value.toFixed(1)), goal: GOAL_MS, unit: 'ms' });
+
+async function startLlmServer(): Promise<{ baseURL: string; stop: () => void }> {
+  const script = path.join(path.dirname(process.argv[1] ?? '.'), 'fake-server-main.mjs');
+  const child = spawn(process.execPath, [script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, FAKE_LATENCY_MS: String(LATENCY_MS), FAKE_RESPONDER: 'studio' },
+  });
+  const line = await new Promise<string>((resolve) =>
+    readline.createInterface({ input: child.stdout }).once('line', resolve),
+  );
+  return { baseURL: (JSON.parse(line) as { baseURL: string }).baseURL, stop: () => child.kill('SIGTERM') };
+}
+
+/** Event-loop stalls: a 5 ms interval timer that fires late by more than `floorMs` records [start, end]. */
+function watchStalls(floorMs = 20) {
+  const stalls: { start: number; end: number }[] = [];
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (now - last - 5 > floorMs) stalls.push({ start: last + 5, end: now });
+    last = now;
+  }, 5);
+  return { stalls, stop: () => clearInterval(timer) };
+}
+
+export async function run(): Promise<object> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-bench-evloop-'));
+  const llm = await startLlmServer();
+  const studio = new Studio({ dataDir, door: 'web', version: 'bench' });
+  const server = new WebServer({ studio, staticDir: path.join(repoRoot, 'dist', 'renderer') });
+  const requests: { name: string; start: number; end: number }[] = [];
+  try {
+    await server.start();
+    const invoke = async <K extends CommandName>(
+      name: K,
+      arg: CommandArg<K>,
+      refusal?: RegExp,
+    ): Promise<CommandResult<K>> => {
+      const start = performance.now();
+      const response = await fetch(`${server.origin}/api/invoke/${name}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(arg),
+      });
+      const body = (await response.json()) as { result?: CommandResult<K>; error?: { message: string } };
+      requests.push({ name, start, end: performance.now() });
+      if (body.error && !refusal?.test(body.error.message)) throw new Error(`${name}: ${body.error.message}`);
+      return body.result as CommandResult<K>;
+    };
+
+    const character = await invoke('characters/create', {
+      fullName: 'Ludwig van Beethoven',
+      shortName: 'Beethoven',
+      era: '1770–1827',
+      notes: '',
+    });
+    const characterId: CharacterId = character.id;
+    const buildStarted = performance.now();
+    // The job that made them has finished, as an earlier run's would have.
+    new JobsRepo(studio.db).setStatus(build(studio, characterId, SCENES), 'succeeded', null, Date.now());
+    const buildSeconds = Math.round((performance.now() - buildStarted) / 1000);
+    const life = fs.readFileSync(fixture('wiki_Beethoven.txt'));
+    // A job's target stops at 20,000 scenes, so the job runs for a second character, beside the big one.
+    const second = await invoke('characters/create', {
+      fullName: 'Ludwig van Beethoven (the late years)',
+      shortName: 'Beethoven',
+      era: '1815–1827',
+      notes: '',
+    });
+    for (const id of [characterId, second.id])
+      await invoke('profiles/import', { characterId: id, fileBase64: life.toString('base64'), fileName: 'life.txt' });
+    const provider = await invoke('providers/create', {
+      ...fakeProviderDraft(llm.baseURL),
+      maxConcurrency: 16,
+      structuredOutput: true,
+    });
+    const settings = generationSettings(provider.id, { targetScenes: NEW_SCENES, scenesPerCall: 10 });
+
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    const watch = watchStalls();
+    delay.enable();
+    const job = await invoke('generation/start', { characterId: second.id, settings });
+
+    // The open Dataset tab: stats and the shown page refetched every 750 ms (the renderer's
+    // `invalidateDatasetSoon`), the problems filter, and the scene a reader has open.
+    let tabOpen = true;
+    const datasetTab = (async () => {
+      let page = 0;
+      while (tabOpen) {
+        const tick = new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        const [, list] = await Promise.all([
+          invoke('dataset/stats', { characterId }),
+          invoke('scenes/list', { characterId, offset: page * 50, limit: 50 }),
+          invoke('scenes/list', { characterId, offset: 0, limit: 50, problems: true }),
+        ]);
+        const first = list.scenes[0];
+        if (first) await invoke('scenes/get', { id: first.id });
+        page = (page + 37) % Math.floor(SCENES / 50);
+        await tick;
+      }
+    })();
+
+    // What a user asks for meanwhile, one after another.
+    const config = launchRefusedConfig();
+    await invoke('training/estimate', { characterId, config });
+    await invoke('jobs/list', { characterId });
+    await invoke('generation/defaults', { characterId });
+    await invoke('generation/estimate', { characterId, settings: { ...settings, targetScenes: 20_000 } });
+    await invoke('training/start', { characterId, config }, /could not run the trainer's environment check/);
+    const bigProfile = Buffer.from(life.toString('utf8').repeat(Math.floor((6 * 2 ** 20) / life.length)));
+    await invoke('profiles/import', {
+      characterId,
+      fileBase64: bigProfile.toString('base64'),
+      fileName: 'big.txt',
+    });
+    await invoke('jobs/list', { characterId });
+
+    const finished = await studio.generation.whenIdle(job.id);
+    tabOpen = false;
+    await datasetTab;
+    delay.disable();
+    watch.stop();
+
+    const longest: Record<string, Figure> = {};
+    for (const r of requests) {
+      const overlapping = watch.stalls.filter((s) => s.end > r.start && s.start < r.end);
+      const worst = Math.max(0, ...overlapping.map((s) => s.end - s.start));
+      longest[r.name] = figure(Math.max(longest[r.name]?.value ?? 0, worst));
+    }
+    return {
+      scenes: SCENES,
+      buildSeconds,
+      loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
+      job: { status: finished.status, newScenes: NEW_SCENES, latencyMs: LATENCY_MS, concurrency: 16 },
+      requests: requests.length,
+      eventLoopDelayMaxMs: figure(delay.max / 1e6),
+      eventLoopDelayP99Ms: figure(delay.percentile(99) / 1e6),
+      stallsOver50Ms: watch.stalls.filter((s) => s.end - s.start > GOAL_MS).length,
+      longestStretchMs: longest,
+    };
+  } finally {
+    await server.close();
+    await studio.shutdown();
+    llm.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
