@@ -6,7 +6,7 @@ import { PROBLEM_LABELS, ProblemList } from './FormatProblems';
 import { ProvenanceDialog } from './ProvenanceDialog';
 
 /** One scene and its experience, as a transcript a person can read. */
-export function SceneDetail({ id, character }: { id: SceneId; character: Character }) {
+export function SceneDetail({ id, character, onEdit }: { id: SceneId; character: Character; onEdit: () => void }) {
   const scene = useQuery({ queryKey: ['scenes/get', { id }], queryFn: () => invoke('scenes/get', { id }) });
   const [provenance, setProvenance] = useState(false);
 
@@ -32,9 +32,14 @@ export function SceneDetail({ id, character }: { id: SceneId; character: Charact
             {s.time ? ` · ${s.time}` : ''}
           </p>
         </div>
-        <button className="small" onClick={() => setProvenance(true)} disabled={!s.callId && !experience?.callId}>
-          Provenance
-        </button>
+        <span className="scene-detail-actions">
+          <button className="small primary" onClick={onEdit}>
+            Edit
+          </button>
+          <button className="small" onClick={() => setProvenance(true)} disabled={!s.callId && !experience?.callId}>
+            Provenance
+          </button>
+        </span>
       </header>
       {s.protective && s.limit && (
         <p className="limit-note">
