@@ -48,7 +48,7 @@ export interface EditableScene {
   origin: SceneOrigin;
 }
 
-export type SceneOrigin = 'generated' | 'hand';
+export type SceneOrigin = Scene['origin'];
 
 /** A run of words in a diff: kept, added (only in `to`) or removed (only in `from`). */
 export interface DiffPart {
@@ -93,4 +93,3 @@ export interface SceneCommands {
   /** A scene written by hand, without any LLM: a first-class item of the dataset. */
   'scenes/create': (arg: { characterId: CharacterId; doc: SceneDoc }) => { id: SceneId; revision: number };
 }
-

@@ -53,7 +53,10 @@ function withTurns(doc: SceneDoc, index: number, remove: number, insert: readonl
 export function applyOp(doc: SceneDoc, op: SceneOp): Applied {
   switch (op.kind) {
     case 'set-field':
-      return { doc: { ...doc, [op.field]: op.value }, inverse: { kind: 'set-field', field: op.field, value: doc[op.field] } };
+      return {
+        doc: { ...doc, [op.field]: op.value },
+        inverse: { kind: 'set-field', field: op.field, value: doc[op.field] },
+      };
     case 'set-people':
       return { doc: { ...doc, people: [...op.people] }, inverse: { kind: 'set-people', people: doc.people } };
     case 'insert-turn':
@@ -105,17 +108,17 @@ export function applyOp(doc: SceneDoc, op: SceneOp): Applied {
       };
     }
     case 'splice-turns': {
-      if (
-        !Number.isInteger(op.index) ||
-        op.index < 0 ||
-        op.remove < 0 ||
-        op.index + op.remove > doc.turns.length
-      ) {
+      if (!Number.isInteger(op.index) || op.index < 0 || op.remove < 0 || op.index + op.remove > doc.turns.length) {
         throw new SceneOpError(`Turns ${op.index + 1}–${op.index + op.remove} are not all in the scene.`);
       }
       const removed = doc.turns.slice(op.index, op.index + op.remove);
       return {
-        doc: withTurns(doc, op.index, op.remove, op.insert.map((t) => ({ ...t }))),
+        doc: withTurns(
+          doc,
+          op.index,
+          op.remove,
+          op.insert.map((t) => ({ ...t })),
+        ),
         inverse: { kind: 'splice-turns', index: op.index, remove: op.insert.length, insert: removed },
       };
     }

@@ -21,6 +21,7 @@ import { writeExperience } from './scene-figures';
 
 interface SceneRow extends BaseRow {
   job_id: string | null;
+  origin: Scene['origin'];
   item_id: string;
   ordinal: number;
   background: string;
@@ -371,6 +372,7 @@ function toSummary(row: SummaryRow, problems: Partial<Record<FormatProblemCode, 
 function toScene(row: SceneRow): Scene {
   return {
     ...toBase(row),
+    origin: row.origin,
     background: row.background,
     callId: row.call_id as CallId | null,
     promptVersion: row.prompt_version,

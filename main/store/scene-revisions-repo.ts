@@ -45,8 +45,7 @@ export class SceneRevisionsRepo {
   /** The scene's current revision number and origin; undefined when it does not exist. */
   state(id: SceneId): { revision: number; origin: SceneOrigin; characterId: CharacterId } | undefined {
     const row = this.db.prepare('SELECT revision, origin, character_id FROM scenes WHERE id = ?').get(id) as
-      | { revision: number; origin: SceneOrigin; character_id: CharacterId }
-      | undefined;
+      { revision: number; origin: SceneOrigin; character_id: CharacterId } | undefined;
     return row && { revision: row.revision, origin: row.origin, characterId: row.character_id };
   }
 
@@ -153,8 +152,7 @@ export class SceneRevisionsRepo {
       return;
     }
     const storedTurns = this.db.prepare('SELECT turns FROM experiences WHERE scene_id = ?').pluck().get(id) as
-      | string
-      | undefined;
+      string | undefined;
     const sameTurns = storedTurns === JSON.stringify(doc.turns);
     writeExperience(
       this.db,

@@ -57,6 +57,9 @@ describe('the scene editor', () => {
     await editor.getByRole('button', { name: 'Close' }).click();
     const items = page.getByTestId('scene-item');
     await expect.poll(() => items.count()).toBe(1);
+    await items.first().click();
+    await page.getByRole('article', { name: 'Scene detail' }).getByRole('button', { name: 'Edit' }).waitFor();
+    await shot('editor-00-dataset-with-hand-written-scene');
 
     // Edit it: a field and a turn; undo and redo from the keyboard.
     await items.first().dblclick();
@@ -82,7 +85,9 @@ describe('the scene editor', () => {
     await turn1.press('Control+Enter');
     expect(await editor.getByLabel('Turn 1 text').inputValue()).toBe('Play it again,');
     expect(await editor.getByLabel('Turn 2 text').inputValue()).toBe('slower this time. Now!');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Turn 2 text');
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label')))
+      .toBe('Turn 2 text');
     await editor.getByLabel('Turn 2 text').press('Alt+ArrowUp');
     expect(await editor.getByLabel('Turn 1 text').inputValue()).toBe('slower this time. Now!');
     await editor.getByLabel('Turn 1 text').press('Alt+ArrowDown');
@@ -106,13 +111,19 @@ describe('the scene editor', () => {
     await history.getByText('(restores #1)').waitFor();
 
     // A second window saves first: this window's save is refused, its edits kept until it reloads.
-    const [summary] = (await api<{ scenes: { id: string }[] }>('scenes/list', {
-      characterId: (await api<{ id: string }[]>('characters/list', {}))[0]!.id,
-      offset: 0,
-      limit: 10,
-    })).scenes;
+    const [summary] = (
+      await api<{ scenes: { id: string }[] }>('scenes/list', {
+        characterId: (await api<{ id: string }[]>('characters/list', {}))[0]!.id,
+        offset: 0,
+        limit: 10,
+      })
+    ).scenes;
     const other = await api<{ doc: SceneDoc; revision: number }>('scenes/open', { id: summary!.id });
-    await api('scenes/save', { id: summary!.id, baseRevision: other.revision, doc: { ...other.doc, time: 'Winter 1783' } });
+    await api('scenes/save', {
+      id: summary!.id,
+      baseRevision: other.revision,
+      doc: { ...other.doc, time: 'Winter 1783' },
+    });
     await editor.getByLabel('Time').fill('1784');
     await editor.getByRole('button', { name: 'Save' }).click();
     const alert = editor.getByRole('alert');

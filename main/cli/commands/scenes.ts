@@ -80,7 +80,10 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
   switch (sub) {
     case 'show': {
       const scene = await call('scenes/open', { id });
-      print(scene, () => `Revision ${scene.revision}${scene.origin === 'hand' ? ' · written by hand' : ''}\n${showDoc(scene.doc)}`);
+      print(
+        scene,
+        () => `Revision ${scene.revision}${scene.origin === 'hand' ? ' · written by hand' : ''}\n${showDoc(scene.doc)}`,
+      );
       return 0;
     }
     case 'history': {

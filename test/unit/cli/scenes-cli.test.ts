@@ -27,7 +27,9 @@ const doc: SceneDoc = {
 
 describe('character-studio scenes', () => {
   it('creates a scene by hand, shows it, lists its history, diffs and restores revisions', async () => {
-    expect((await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven'])).code).toBe(0);
+    expect(
+      (await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven'])).code,
+    ).toBe(0);
     const created = await cli(['scenes', 'create', 'Beethoven', '-', '--json'], JSON.stringify(doc));
     expect(created.code).toBe(0);
     const { id } = JSON.parse(created.out) as { id: string };

@@ -21,7 +21,7 @@ const doc: SceneDoc = Object.freeze({
   people: ['Neefe'],
   experienceBackground: 'A cold morning in the chapel.',
   turns,
-}) as SceneDoc;
+});
 
 /** Applies `op`, checks the inverse restores `doc` exactly, and returns the result. */
 function roundTrip(op: SceneOp): SceneDoc {
@@ -110,7 +110,7 @@ describe('undo history', () => {
     expect(d.type).toBe('Less');
     expect(history.canRedo).toBe(true);
     // A new edit drops what could be redone.
-    d = history.apply(d, { kind: 'delete-turn', index: 0 }, 6000);
+    history.apply(d, { kind: 'delete-turn', index: 0 }, 6000);
     expect(history.canRedo).toBe(false);
   });
 
@@ -155,7 +155,11 @@ describe('random sequences', () => {
     const choices: (() => SceneOp | null)[] = [
       () => ({ kind: 'set-field', field: 'background', value: text() }),
       () => ({ kind: 'set-people', people: [text(), text()].slice(0, pick(3)) }),
-      () => ({ kind: 'insert-turn', index: pick(n + 1), turn: { speaker: text(), kind: kinds[pick(3)]!, text: text() } }),
+      () => ({
+        kind: 'insert-turn',
+        index: pick(n + 1),
+        turn: { speaker: text(), kind: kinds[pick(3)]!, text: text() },
+      }),
       () => (n > 0 ? { kind: 'delete-turn', index: pick(n) } : null),
       () => (n > 0 ? { kind: 'move-turn', from: pick(n), to: pick(n) } : null),
       () => (n > 0 ? { kind: 'set-turn', index: pick(n), patch: { text: text(), kind: kinds[pick(3)]! } } : null),

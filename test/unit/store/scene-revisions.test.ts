@@ -177,7 +177,9 @@ describe('scene revisions', () => {
     const opened = await call(studio, 'scenes/open', { id });
     expect(opened).toMatchObject({ origin: 'hand', revision: 1, doc });
     expect(opened.scene.callId).toBeNull();
-    expect(await call(studio, 'scenes/revisions', { id })).toMatchObject([{ revision: 1, author: 'user', callId: null }]);
+    expect(await call(studio, 'scenes/revisions', { id })).toMatchObject([
+      { revision: 1, author: 'user', callId: null },
+    ]);
     expect(new DatasetRepo(studio.db).trainableScenes(characterId).map((s) => s.id)).toEqual([id]);
     expect(await call(studio, 'dataset/stats', { characterId })).toMatchObject({ scenes: 1, experiences: 1, turns: 1 });
 

@@ -118,7 +118,11 @@ export function DatasetPanel({ character }: { character: Character }) {
             <span className="muted">
               {total.toLocaleString('en-US')} scene{total === 1 ? '' : 's'}
             </span>
-            <button className="small" onClick={() => setEditing({ kind: 'new' })} title="Write a scene by hand, without any LLM">
+            <button
+              className="small"
+              onClick={() => setEditing({ kind: 'new' })}
+              title="Write a scene by hand, without any LLM"
+            >
               + New scene
             </button>
           </div>
@@ -173,7 +177,11 @@ export function DatasetPanel({ character }: { character: Character }) {
         </section>
         <section className={selected ? 'scene-pane reading' : 'scene-pane'} aria-label="Scene" ref={pane}>
           {selected ? (
-            <SceneDetail id={selected} character={character} onEdit={() => setEditing({ kind: 'edit', id: selected })} />
+            <SceneDetail
+              id={selected}
+              character={character}
+              onEdit={() => setEditing({ kind: 'edit', id: selected })}
+            />
           ) : (
             <div className="empty small">
               <p>Pick a scene to read it, with its experience and where it came from.</p>

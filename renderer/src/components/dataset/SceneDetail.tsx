@@ -70,9 +70,10 @@ export function SceneDetail({ id, character, onEdit }: { id: SceneId; character:
         <p className="muted">Not written yet: the experiences stage expands this scene into a dialogue.</p>
       )}
       <p className="muted provenance-line">
-        Scene prompt {s.promptVersion}
-        {experience ? ` · experience prompt ${experience.promptVersion}` : ''} · made{' '}
-        {new Date(s.createdAt).toLocaleString()}
+        {s.origin === 'hand'
+          ? 'Written by hand'
+          : `Scene prompt ${s.promptVersion}${experience ? ` · experience prompt ${experience.promptVersion}` : ''}`}{' '}
+        · made {new Date(s.createdAt).toLocaleString()}
       </p>
       {provenance && (
         <ProvenanceDialog

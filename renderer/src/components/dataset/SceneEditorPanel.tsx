@@ -33,7 +33,11 @@ const SHORTCUTS: readonly [string, string][] = [
   ['Esc', 'Close'],
 ];
 
-type Status = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved'; revision: number } | { kind: 'error'; message: string; conflict: boolean };
+type Status =
+  | { kind: 'idle' }
+  | { kind: 'saving' }
+  | { kind: 'saved'; revision: number }
+  | { kind: 'error'; message: string; conflict: boolean };
 
 /**
  * The scene editor: a full-window panel over the Dataset tab. The document and its undo history
@@ -73,10 +77,7 @@ export function SceneEditorPanel({
     };
   }, [target]);
 
-  const snapshot = useSyncExternalStore(
-    editor?.subscribe ?? noSubscribe,
-    editor?.snapshot ?? (() => null),
-  );
+  const snapshot = useSyncExternalStore(editor?.subscribe ?? noSubscribe, editor?.snapshot ?? (() => null));
 
   // Focus follows a structural edit (split, insert, move) to the turn it made or moved.
   useLayoutEffect(() => {
@@ -105,7 +106,8 @@ export function SceneEditorPanel({
   const { doc, dirty, canUndo, canRedo, baseRevision, refusal } = snapshot;
 
   const afterSave = (saved: SavedScene, id: SceneId) => {
-    if (JSON.stringify(saved.doc) === JSON.stringify(editor.snapshot().doc)) editor.markSaved(saved.doc, saved.revision);
+    if (JSON.stringify(saved.doc) === JSON.stringify(editor.snapshot().doc))
+      editor.markSaved(saved.doc, saved.revision);
     else editor.load(saved.doc, saved.revision); // the studio trimmed what was typed: show what is stored
     setStatus({ kind: 'saved', revision: saved.revision });
     void queryClient.invalidateQueries({ queryKey: ['scenes/get', { id }] });
@@ -126,7 +128,10 @@ export function SceneEditorPanel({
         onCreated(created.id);
         return;
       }
-      afterSave(await invoke('scenes/save', { id: sceneId, baseRevision: current.baseRevision, doc: current.doc }), sceneId);
+      afterSave(
+        await invoke('scenes/save', { id: sceneId, baseRevision: current.baseRevision, doc: current.doc }),
+        sceneId,
+      );
     } catch (error) {
       const conflict = error instanceof CommandError && error.code === 'conflict';
       setStatus({ kind: 'error', message: error instanceof Error ? error.message : String(error), conflict });
@@ -168,7 +173,7 @@ export function SceneEditorPanel({
     return (
       <label className="editor-field">
         <span>{label}</span>
-        {multiline ? <textarea rows={5} {...props} /> : <input {...props} />}
+        {multiline ? <textarea rows={4} {...props} /> : <input {...props} />}
       </label>
     );
   };
@@ -194,7 +199,12 @@ export function SceneEditorPanel({
               History
             </button>
           )}
-          <button className="primary small" onClick={() => void save()} disabled={!dirty || status.kind === 'saving'} title="Save (Ctrl+S)">
+          <button
+            className="primary small"
+            onClick={() => void save()}
+            disabled={!dirty || status.kind === 'saving'}
+            title="Save (Ctrl+S)"
+          >
             {status.kind === 'saving' ? 'Saving…' : 'Save'}
           </button>
           <button className="small" onClick={close}>
@@ -231,7 +241,11 @@ export function SceneEditorPanel({
           {field('type', 'Type')}
           {field('location', 'Location')}
           {field('time', 'Time')}
-          <PeopleField people={doc.people} onChange={(people) => editor.apply({ kind: 'set-people', people })} onBlur={() => editor.seal()} />
+          <PeopleField
+            people={doc.people}
+            onChange={(people) => editor.apply({ kind: 'set-people', people })}
+            onBlur={() => editor.seal()}
+          />
           {field('background', 'Background', true)}
           {field('experienceBackground', 'Experience background', true)}
           <details className="shortcuts">
@@ -281,7 +295,11 @@ function PeopleField({
   onChange: (people: string[]) => void;
   onBlur: () => void;
 }) {
-  const parse = (text: string) => text.split(',').map((p) => p.trim()).filter(Boolean);
+  const parse = (text: string) =>
+    text
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
   const [text, setText] = useState(people.join(', '));
   // An undo or a reload changes the list under the text: show the list again.
   useEffect(() => {

@@ -152,7 +152,13 @@ export function SceneTurns({
               ))}
             </select>
             <span className="turn-actions">
-              <button className="icon" title="Move up (Alt+↑)" aria-label={`Move turn ${index + 1} up`} disabled={index === 0} onClick={() => moves.move(index, -1)}>
+              <button
+                className="icon"
+                title="Move up (Alt+↑)"
+                aria-label={`Move turn ${index + 1} up`}
+                disabled={index === 0}
+                onClick={() => moves.move(index, -1)}
+              >
                 ↑
               </button>
               <button
@@ -173,10 +179,20 @@ export function SceneTurns({
               >
                 ⤓
               </button>
-              <button className="icon" title="Insert a turn after (Alt+Enter)" aria-label={`Insert a turn after ${index + 1}`} onClick={() => moves.insertAfter(index)}>
+              <button
+                className="icon"
+                title="Insert a turn after (Alt+Enter)"
+                aria-label={`Insert a turn after ${index + 1}`}
+                onClick={() => moves.insertAfter(index)}
+              >
                 +
               </button>
-              <button className="icon danger" title="Delete this turn (Ctrl+Shift+Backspace)" aria-label={`Delete turn ${index + 1}`} onClick={() => moves.remove(index)}>
+              <button
+                className="icon danger"
+                title="Delete this turn (Ctrl+Shift+Backspace)"
+                aria-label={`Delete turn ${index + 1}`}
+                onClick={() => moves.remove(index)}
+              >
                 ×
               </button>
             </span>
