@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SceneDoc } from '../../common/contract';
-import { useServePage } from '../support/serve-page';
+import { pageInvoke, useServePage } from '../support/serve-page';
 
 /**
  * The scene editor in Chromium against `serve`, at the smallest supported window (1024×700): a
@@ -11,22 +11,8 @@ import { useServePage } from '../support/serve-page';
 const session = useServePage('cs-e2e-editor-', { width: 1024, height: 700 });
 const { shot } = session;
 
-/** Calls the studio as the page does (same origin, the token in its cookie); a second "window". */
-async function api<T>(name: string, arg: object): Promise<T> {
-  return session.page.evaluate(
-    async ([n, a]) => {
-      const response = await fetch(`/api/invoke/${n}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(a),
-      });
-      const body = (await response.json()) as { result?: unknown; error?: unknown };
-      if (!response.ok) throw new Error(JSON.stringify(body.error));
-      return body.result;
-    },
-    [name, arg] as const,
-  ) as Promise<T>;
-}
+/** Calls the studio as the page does (see pageInvoke). */
+const api = <T>(name: string, arg: object): Promise<T> => pageInvoke<T>(session.page, name, arg);
 
 describe('the scene editor', () => {
   it('writes a scene by hand, edits it with undo/redo, diffs and restores revisions, and refuses a stale save', async () => {
