@@ -26,6 +26,8 @@ export interface SceneBase {
 }
 
 export interface Scene extends SceneBase {
+  /** From a generation job, or written by a person without any LLM (the scene editor). */
+  origin: 'generated' | 'hand';
   background: string;
   callId: CallId | null;
   promptVersion: string;

@@ -11,6 +11,7 @@ import { dbCommand } from './commands/db';
 import { generateCommand } from './commands/generate';
 import { hostsCommand } from './commands/hosts';
 import { providersCommand } from './commands/providers';
+import { scenesCommand } from './commands/scenes';
 import { serveCommand } from './commands/serve';
 import { chatServerCommand, doctorCommand, trainCommand } from './commands/train';
 import { UsageError, type CliContext, type Io } from './shared';
@@ -64,6 +65,15 @@ Commands:
                                 Progress goes to stderr; Ctrl+C pauses (run again to resume).
   dataset stats <character>     Totals of the character's scenes, and how many have format problems
   dataset problems <character>  List the experiences with parts that did not fit the format
+  scenes show <scene>           Show a scene as the editor has it, with its current revision
+  scenes history <scene>        List a scene's revisions: when, by whom (generated, by hand, LLM)
+  scenes diff <scene> [--from <n|original>] [--to <n|current>]
+                                Word-level diff of two revisions ([-removed-] {+added+})
+  scenes restore <scene> --revision <n>
+                                Make an earlier revision current again (as a new revision)
+  scenes create <character> <file.json|->
+                                Add a scene written by hand: {"type", "location", "time",
+                                "background", "people", "experienceBackground", "turns"}
   hosts list                    List SSH hosts for remote training
   hosts add                     Add an SSH host (a GPU server)
       --name <name> --host <addr> --user <name> [--port <n>] [--key <private key file>]
@@ -117,6 +127,7 @@ const GROUPS: Record<string, (sub: string, ctx: CliContext) => Promise<number>> 
   providers: providersCommand,
   hosts: hostsCommand,
   dataset: datasetCommand,
+  scenes: scenesCommand,
   db: dbCommand,
 };
 const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
@@ -189,6 +200,9 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
         'remote-root': { type: 'string' },
         gpus: { type: 'string' },
         fingerprint: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        revision: { type: 'string' },
       },
     });
   } catch (error) {

@@ -13,6 +13,7 @@ import type {
   ProviderDraft,
   ProviderId,
   RunId,
+  SceneDoc,
   SceneId,
   TrainingConfig,
 } from '../../common/contract';
@@ -31,6 +32,35 @@ const providerId = id<ProviderId>();
 const jobId = id<JobId>();
 const sceneId = id<SceneId>();
 const callId = id<CallId>();
+
+/**
+ * A scene as the editor saves it. Limits are generous (a 10,000-turn scene fits) but bounded, so a
+ * runaway client cannot write megabytes per field.
+ */
+const sceneText = (max: number) => z.string().max(max);
+const sceneDoc = z
+  .object({
+    type: sceneText(500),
+    location: sceneText(2000),
+    time: sceneText(500),
+    background: sceneText(20_000),
+    people: z.array(sceneText(200)).max(200),
+    experienceBackground: sceneText(20_000),
+    turns: z
+      .array(
+        z
+          .object({
+            speaker: sceneText(200),
+            kind: z.enum(['speaking', 'thinking', 'action']),
+            text: sceneText(20_000),
+          })
+          .strict(),
+      )
+      .max(20_000),
+  })
+  .strict() as z.ZodType<SceneDoc>;
+const revisionNumber = z.number().int().min(1);
+const revisionRef = z.union([revisionNumber, z.enum(['original', 'current'])]);
 
 const stage = z.enum(['limits', 'scenes', 'experiences', 'protective']);
 const presets = z.enum(['openai', 'ollama', 'lmstudio', 'llamacpp', 'vllm', 'openrouter', 'custom', 'embedded']);
@@ -229,6 +259,12 @@ export const commandSchemas: Schemas = {
     .strict(),
   'scenes/get': z.object({ id: sceneId }).strict(),
   'dataset/stats': z.object({ characterId }).strict(),
+  'scenes/open': z.object({ id: sceneId }).strict(),
+  'scenes/save': z.object({ id: sceneId, baseRevision: revisionNumber, doc: sceneDoc }).strict(),
+  'scenes/revisions': z.object({ id: sceneId }).strict(),
+  'scenes/diff': z.object({ id: sceneId, from: revisionRef, to: revisionRef }).strict(),
+  'scenes/restore': z.object({ id: sceneId, revision: revisionNumber, baseRevision: revisionNumber }).strict(),
+  'scenes/create': z.object({ characterId, doc: sceneDoc }).strict(),
   'calls/get': z.object({ id: callId }).strict(),
   'hosts/list': empty,
   'hosts/save': hostDraft,

@@ -6,6 +6,8 @@ import { openDatabase, type Db } from '../store/database';
 import { checkIntegrity } from '../store/integrity';
 import { migrations } from '../store/migrations';
 import { DatasetRepo } from '../store/dataset-repo';
+import { SceneRevisionsRepo } from '../store/scene-revisions-repo';
+import { SceneService } from './dataset/scene-service';
 import { JobsRepo } from '../store/jobs-repo';
 import { ProfilesRepo } from '../store/profiles-repo';
 import { ProvidersRepo } from '../store/providers-repo';
@@ -113,6 +115,14 @@ export class Studio {
       hosts,
     );
     training.recover({ reattachRemote: options.door !== 'cli' });
+    const scenes = new SceneService(
+      dataset,
+      new SceneRevisionsRepo(this.db),
+      (id) => characters.get(id),
+      this.events,
+      clock,
+      newId,
+    );
     this.training = training;
 
     this.handlers = {
@@ -169,6 +179,12 @@ export class Studio {
         characters.get(characterId);
         return dataset.stats(characterId);
       },
+      'scenes/open': ({ id }) => scenes.open(id),
+      'scenes/save': ({ id, baseRevision, doc }) => scenes.save(id, baseRevision, doc),
+      'scenes/revisions': ({ id }) => scenes.list(id),
+      'scenes/diff': ({ id, from, to }) => scenes.diff(id, from, to),
+      'scenes/restore': ({ id, revision, baseRevision }) => scenes.restore(id, revision, baseRevision),
+      'scenes/create': ({ characterId, doc }) => scenes.create(characterId, doc),
       'calls/get': ({ id }) => this.calls(id),
       'hosts/list': () => hosts.list(),
       'hosts/save': (draft) => hosts.save(draft),

@@ -17,10 +17,11 @@ import type {
   Turn,
 } from '../../common/contract';
 import type { Db } from './database';
-import { sceneFigures, storeSceneFigures } from './scene-figures';
+import { writeExperience } from './scene-figures';
 
 interface SceneRow extends BaseRow {
   job_id: string | null;
+  origin: Scene['origin'];
   item_id: string;
   ordinal: number;
   background: string;
@@ -71,44 +72,19 @@ export class DatasetRepo {
       .run({ ...scene, protective: scene.protective ? 1 : 0, people: JSON.stringify(scene.people), now });
   }
 
-  /** Writes the experience and stores its figures on the scene (scene-figures.ts), in one transaction. */
+  /**
+   * Writes the experience and stores its figures on the scene (scene-figures.ts), in one
+   * transaction. It moves the scene's revision on, so an editor holding the scene from before gets
+   * a conflict instead of overwriting it.
+   */
   insertExperience(
     sceneId: SceneId,
     experience: Omit<Experience, 'callId'> & { callId: string | null },
     now: number,
   ): void {
-    const owner = this.db
-      .prepare(
-        `SELECT s.character_id, s.background, c.full_name, c.short_name
-         FROM scenes s JOIN characters c ON c.id = s.character_id WHERE s.id = ?`,
-      )
-      .get(sceneId) as { character_id: string; background: string; full_name: string; short_name: string } | undefined;
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO experiences (scene_id, background, turns, call_id, prompt_version, problems, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          sceneId,
-          experience.background,
-          JSON.stringify(experience.turns),
-          experience.callId,
-          experience.promptVersion,
-          JSON.stringify(experience.problems),
-          now,
-        );
-      // No owner: the INSERT above has already failed on the foreign key.
-      if (owner)
-        storeSceneFigures(
-          this.db,
-          sceneId,
-          owner.character_id,
-          sceneFigures(owner.background, experience.turns, experience.problems, {
-            fullName: owner.full_name,
-            shortName: owner.short_name,
-          }),
-        );
+      writeExperience(this.db, sceneId, experience, now);
+      this.db.prepare('UPDATE scenes SET revision = revision + 1 WHERE id = ?').run(sceneId);
     })();
   }
 
@@ -420,6 +396,7 @@ function toSummary(row: SummaryRow, problems: Partial<Record<FormatProblemCode, 
 function toScene(row: SceneRow): Scene {
   return {
     ...toBase(row),
+    origin: row.origin,
     background: row.background,
     callId: row.call_id as CallId | null,
     promptVersion: row.prompt_version,

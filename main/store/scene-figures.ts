@@ -107,3 +107,53 @@ export function recountSceneFigures(db: Db, characterId?: string): void {
   }
   for (const [sceneId, owner, figures] of pending) storeSceneFigures(db, sceneId, owner, figures);
 }
+
+/** An experience as stored: `callId` the LLM call that wrote it (null when a person did). */
+export interface StoredExperience {
+  background: string;
+  turns: readonly Turn[];
+  callId: string | null;
+  promptVersion: string;
+  problems: readonly FormatProblem[];
+}
+
+/**
+ * Writes (or replaces) a scene's experience and the figures stored with it: the one write path of
+ * generation jobs and the scene editor, so the statistics stay right whoever writes. Runs inside the
+ * caller's transaction; does not touch the scene's revision (the caller decides). Returns false
+ * when the scene does not exist.
+ */
+export function writeExperience(db: Db, sceneId: string, experience: StoredExperience, now: number): boolean {
+  const owner = db
+    .prepare(
+      `SELECT s.character_id, s.background, c.full_name, c.short_name
+       FROM scenes s JOIN characters c ON c.id = s.character_id WHERE s.id = ?`,
+    )
+    .get(sceneId) as { character_id: string; background: string; full_name: string; short_name: string } | undefined;
+  db.prepare(
+    `INSERT INTO experiences (scene_id, background, turns, call_id, prompt_version, problems, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (scene_id) DO UPDATE SET background = excluded.background, turns = excluded.turns,
+       call_id = excluded.call_id, prompt_version = excluded.prompt_version, problems = excluded.problems`,
+  ).run(
+    sceneId,
+    experience.background,
+    JSON.stringify(experience.turns),
+    experience.callId,
+    experience.promptVersion,
+    JSON.stringify(experience.problems),
+    now,
+  );
+  // No owner: the INSERT above has already failed on the foreign key.
+  if (!owner) return false;
+  storeSceneFigures(
+    db,
+    sceneId,
+    owner.character_id,
+    sceneFigures(owner.background, experience.turns, experience.problems, {
+      fullName: owner.full_name,
+      shortName: owner.short_name,
+    }),
+  );
+  return true;
+}

@@ -211,6 +211,20 @@ CREATE TABLE scene_problem_counts (
   PRIMARY KEY (scene_id, code)
 ) WITHOUT ROWID;
 
+CREATE TABLE scene_revisions (
+  scene_id TEXT NOT NULL REFERENCES scenes (id) ON DELETE CASCADE,
+  revision INTEGER NOT NULL,
+  -- SceneDoc (common/contract/scenes.ts) as JSON.
+  doc TEXT NOT NULL,
+  -- 'generated' | 'user' | 'llm' | 'import'
+  author TEXT NOT NULL,
+  call_id TEXT,
+  prompt_version TEXT,
+  restored_from INTEGER,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (scene_id, revision)
+) WITHOUT ROWID;
+
 CREATE TABLE scenes (
   id TEXT PRIMARY KEY,
   character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
@@ -228,7 +242,7 @@ CREATE TABLE scenes (
   people TEXT NOT NULL,
   call_id TEXT,
   prompt_version TEXT NOT NULL,
-  created_at INTEGER NOT NULL, has_experience INTEGER NOT NULL DEFAULT 0, turn_count INTEGER NOT NULL DEFAULT 0, word_count INTEGER NOT NULL DEFAULT 0, train_chars INTEGER NOT NULL DEFAULT 0, problem_count INTEGER NOT NULL DEFAULT 0, other_thinking INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL, has_experience INTEGER NOT NULL DEFAULT 0, turn_count INTEGER NOT NULL DEFAULT 0, word_count INTEGER NOT NULL DEFAULT 0, train_chars INTEGER NOT NULL DEFAULT 0, problem_count INTEGER NOT NULL DEFAULT 0, other_thinking INTEGER NOT NULL DEFAULT 0, revision INTEGER NOT NULL DEFAULT 1, origin TEXT NOT NULL DEFAULT 'generated',
   UNIQUE (item_id, ordinal)
 );
 

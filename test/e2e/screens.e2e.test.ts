@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { startFakeLlmServer } from '../support/fake-llm-server';
 import { fixture, repoRoot } from '../support/paths';
 import { startServe } from '../support/serve';
-import { useServePage } from '../support/serve-page';
+import { pageInvoke, useServePage } from '../support/serve-page';
 import { studioResponder } from '../support/studio-responder';
 
 /** What a new user meets on the screens: selection after create, the provider form, small windows. */
@@ -20,20 +20,8 @@ async function createCharacter(fullName: string) {
   await session.page.getByRole('button', { name: 'Create character' }).click();
 }
 
-/** Calls the studio as the page does (same origin, the token in its cookie). */
-async function api<T>(name: string, arg: object): Promise<T> {
-  return session.page.evaluate(
-    async ([n, a]) => {
-      const response = await fetch(`/api/invoke/${n}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(a),
-      });
-      return ((await response.json()) as { result: unknown }).result;
-    },
-    [name, arg] as const,
-  ) as Promise<T>;
-}
+/** Calls the studio as the page does (see pageInvoke). */
+const api = <T>(name: string, arg: object): Promise<T> => pageInvoke<T>(session.page, name, arg);
 
 describe('a new character opens', () => {
   it('selects and shows each newly created character, and the next import lands on it', async () => {

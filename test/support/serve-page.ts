@@ -49,3 +49,23 @@ export function useServePage(prefix: string, viewport = { width: 1360, height: 8
   });
   return session;
 }
+
+/**
+ * Calls the studio as the page does (same origin, the token in its cookie): a second window on the
+ * same studio, or a quick setup step. Throws the command's `{code, message}` when it fails.
+ */
+export async function pageInvoke<T>(page: Page, name: string, arg: object): Promise<T> {
+  return page.evaluate(
+    async ([n, a]) => {
+      const response = await fetch(`/api/invoke/${n}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(a),
+      });
+      const body = (await response.json()) as { result?: unknown; error?: unknown };
+      if (!response.ok) throw new Error(JSON.stringify(body.error));
+      return body.result;
+    },
+    [name, arg] as const,
+  ) as Promise<T>;
+}

@@ -1039,7 +1039,11 @@ export class GenerationService {
       const scene = this.dataset.scene(input.sceneId as SceneId);
       if (!scene) throw new ItemProblem('its scene was deleted');
       Object.assign(values, {
-        chunk: this.chunkText(scene.chunkId ?? undefined),
+        // A scene written by hand belongs to no chunk: its experience is written from the profile.
+        chunk:
+          scene.origin === 'hand' && scene.chunkId === null
+            ? this.profileExcerpt(ctx.character.id)
+            : this.chunkText(scene.chunkId ?? undefined),
         type: scene.type,
         location: scene.location,
         time: scene.time || 'unknown',

@@ -69,6 +69,7 @@ export function studioScene(index: number, overrides: Partial<Scene> = {}, turns
   ];
   return {
     id: `scene-${index}` as SceneId,
+    origin: 'generated',
     characterId: 'char-1' as CharacterId,
     chunkId: 'chunk-1' as ChunkId,
     protective: false,

@@ -4,6 +4,7 @@ import { useDatasetStats, useScenes } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { ProblemBadge, summarizeProblems } from './FormatProblems';
 import { SceneDetail } from './SceneDetail';
+import { SceneEditorPanel, type EditorTarget } from './SceneEditorPanel';
 import '../../generation.css';
 
 const PAGE = 50;
@@ -29,6 +30,7 @@ export function DatasetPanel({ character }: { character: Character }) {
   const [filter, setFilter] = useState<Filter>('all');
   const [page, setPage] = useState(0);
   const [selected, setSelected] = useState<SceneId | null>(null);
+  const [editing, setEditing] = useState<EditorTarget | null>(null);
   const scenes = useScenes({
     characterId: character.id,
     offset: page * PAGE,
@@ -48,6 +50,16 @@ export function DatasetPanel({ character }: { character: Character }) {
   const total = scenes.data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / PAGE));
 
+  const editor = editing && (
+    <SceneEditorPanel
+      key={editing.kind === 'edit' ? editing.id : 'new'}
+      target={editing}
+      character={character}
+      onClose={() => setEditing(null)}
+      onCreated={(id) => setSelected(id)}
+    />
+  );
+
   if (stats.data && stats.data.scenes === 0) {
     return (
       <div className="empty small">
@@ -55,7 +67,9 @@ export function DatasetPanel({ character }: { character: Character }) {
         <p>Scenes and experiences appear here as a run makes them, each with the LLM call it came from.</p>
         <button className="primary" onClick={() => setTab('generate')}>
           Go to Generate
-        </button>
+        </button>{' '}
+        <button onClick={() => setEditing({ kind: 'new' })}>Write a scene by hand</button>
+        {editor}
       </div>
     );
   }
@@ -104,6 +118,13 @@ export function DatasetPanel({ character }: { character: Character }) {
             <span className="muted">
               {total.toLocaleString('en-US')} scene{total === 1 ? '' : 's'}
             </span>
+            <button
+              className="small"
+              onClick={() => setEditing({ kind: 'new' })}
+              title="Write a scene by hand, without any LLM"
+            >
+              + New scene
+            </button>
           </div>
           {scenes.isError && <p className="form-error">{scenes.error.message}</p>}
           <ol className={scenes.isPlaceholderData ? 'scene-list stale' : 'scene-list'}>
@@ -113,6 +134,8 @@ export function DatasetPanel({ character }: { character: Character }) {
                   className={scene.id === selected ? 'scene-item selected' : 'scene-item'}
                   aria-current={scene.id === selected ? 'true' : undefined}
                   onClick={() => setSelected(scene.id)}
+                  onDoubleClick={() => setEditing({ kind: 'edit', id: scene.id })}
+                  title="Double-click to edit"
                   data-testid="scene-item"
                 >
                   <span className="scene-number">{page * PAGE + i + 1}</span>
@@ -154,7 +177,11 @@ export function DatasetPanel({ character }: { character: Character }) {
         </section>
         <section className={selected ? 'scene-pane reading' : 'scene-pane'} aria-label="Scene" ref={pane}>
           {selected ? (
-            <SceneDetail id={selected} character={character} />
+            <SceneDetail
+              id={selected}
+              character={character}
+              onEdit={() => setEditing({ kind: 'edit', id: selected })}
+            />
           ) : (
             <div className="empty small">
               <p>Pick a scene to read it, with its experience and where it came from.</p>
@@ -162,6 +189,7 @@ export function DatasetPanel({ character }: { character: Character }) {
           )}
         </section>
       </div>
+      {editor}
     </div>
   );
 }

@@ -6,7 +6,7 @@ import { PROBLEM_LABELS, ProblemList } from './FormatProblems';
 import { ProvenanceDialog } from './ProvenanceDialog';
 
 /** One scene and its experience, as a transcript a person can read. */
-export function SceneDetail({ id, character }: { id: SceneId; character: Character }) {
+export function SceneDetail({ id, character, onEdit }: { id: SceneId; character: Character; onEdit: () => void }) {
   const scene = useQuery({ queryKey: ['scenes/get', { id }], queryFn: () => invoke('scenes/get', { id }) });
   const [provenance, setProvenance] = useState(false);
 
@@ -32,9 +32,14 @@ export function SceneDetail({ id, character }: { id: SceneId; character: Charact
             {s.time ? ` · ${s.time}` : ''}
           </p>
         </div>
-        <button className="small" onClick={() => setProvenance(true)} disabled={!s.callId && !experience?.callId}>
-          Provenance
-        </button>
+        <span className="scene-detail-actions">
+          <button className="small primary" onClick={onEdit}>
+            Edit
+          </button>
+          <button className="small" onClick={() => setProvenance(true)} disabled={!s.callId && !experience?.callId}>
+            Provenance
+          </button>
+        </span>
       </header>
       {s.protective && s.limit && (
         <p className="limit-note">
@@ -65,9 +70,10 @@ export function SceneDetail({ id, character }: { id: SceneId; character: Charact
         <p className="muted">Not written yet: the experiences stage expands this scene into a dialogue.</p>
       )}
       <p className="muted provenance-line">
-        Scene prompt {s.promptVersion}
-        {experience ? ` · experience prompt ${experience.promptVersion}` : ''} · made{' '}
-        {new Date(s.createdAt).toLocaleString()}
+        {s.origin === 'hand'
+          ? 'Written by hand'
+          : `Scene prompt ${s.promptVersion}${experience ? ` · experience prompt ${experience.promptVersion}` : ''}`}{' '}
+        · made {new Date(s.createdAt).toLocaleString()}
       </p>
       {provenance && (
         <ProvenanceDialog

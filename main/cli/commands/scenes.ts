@@ -1,0 +1,114 @@
+import type { DiffSection, RevisionRef, SceneDoc, SceneId, SceneRevision } from '../../../common/contract';
+import { argument, findCharacter, readFile, str, UsageError, type CliContext } from '../shared';
+
+const AUTHORS: Record<SceneRevision['author'], string> = {
+  generated: 'generated',
+  user: 'edited by hand',
+  llm: 'rewritten by the LLM',
+  import: 'imported',
+};
+
+/** `--from`/`--to`: a revision number, `original` or `current`. */
+function revisionRef(text: string | undefined, flag: string, fallback: RevisionRef): RevisionRef {
+  if (text === undefined) return fallback;
+  if (text === 'original' || text === 'current') return text;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(`${flag} must be a revision number, "original" or "current", not "${text}".`);
+  }
+  return n;
+}
+
+function showDoc(doc: SceneDoc): string {
+  return [
+    `${doc.type} · ${doc.location}${doc.time ? ` · ${doc.time}` : ''}`,
+    doc.people.length > 0 ? `With: ${doc.people.join(', ')}` : '',
+    '',
+    doc.background,
+    ...(doc.experienceBackground ? ['', doc.experienceBackground] : []),
+    '',
+    ...(doc.turns.length === 0
+      ? ['(no experience yet)']
+      : doc.turns.map((t, i) => `${i + 1}. ${t.speaker} (${t.kind}): ${t.text}`)),
+  ]
+    .filter((line, i, all) => line !== '' || all[i - 1] !== '')
+    .join('\n');
+}
+
+/** A word diff as text: removals as [-words-], additions as {+words+} (git's --word-diff style). */
+function showDiff(sections: readonly DiffSection[]): string {
+  const changed = sections.filter((s) => s.changed);
+  if (changed.length === 0) return 'The two revisions are the same.';
+  return changed
+    .map((s) => {
+      const text = s.parts
+        .map((p) => (p.change === 'added' ? `{+${p.text}+}` : p.change === 'removed' ? `[-${p.text}-]` : p.text))
+        .join('');
+      return `${s.label}:\n${text}`;
+    })
+    .join('\n\n');
+}
+
+function showRevision(r: SceneRevision): string {
+  const restored = r.restoredFrom === null ? '' : ` (restores ${r.restoredFrom})`;
+  const prompt = r.promptVersion ? ` · prompt ${r.promptVersion}` : '';
+  const call = r.callId ? ` · call ${r.callId}` : '';
+  return `${r.revision}  ${new Date(r.createdAt).toISOString()}  ${AUTHORS[r.author]}${restored}${prompt}${call}`;
+}
+
+/** `scenes show|history|diff|restore <scene>` and `scenes create <character> <file.json|->`. */
+export async function scenesCommand(sub: string, ctx: CliContext): Promise<number> {
+  const { call, rest, print, values, io } = ctx;
+  if (sub === 'create') {
+    const character = await findCharacter(call, argument(rest, 1, '<character>', 'scenes create'));
+    const file = argument(rest, 2, '<file.json|->', 'scenes create');
+    const bytes = file === '-' ? await io.stdin() : readFile(file);
+    let doc: SceneDoc;
+    try {
+      doc = JSON.parse(bytes.toString('utf8')) as SceneDoc;
+    } catch (error) {
+      throw new UsageError(
+        `${file} is not JSON (${error instanceof Error ? error.message : String(error)}): write the scene as ` +
+          '{"type", "location", "time", "background", "people": [], "experienceBackground", "turns": [{"speaker", "kind", "text"}]}.',
+      );
+    }
+    const created = await call('scenes/create', { characterId: character.id, doc });
+    print(created, () => `Wrote scene ${created.id} by hand for ${character.fullName}.`);
+    return 0;
+  }
+  const id = argument(rest, 1, '<scene id>', `scenes ${sub}`) as SceneId;
+  switch (sub) {
+    case 'show': {
+      const scene = await call('scenes/open', { id });
+      print(
+        scene,
+        () => `Revision ${scene.revision}${scene.origin === 'hand' ? ' · written by hand' : ''}\n${showDoc(scene.doc)}`,
+      );
+      return 0;
+    }
+    case 'history': {
+      const revisions = await call('scenes/revisions', { id });
+      print(revisions, () => revisions.map(showRevision).join('\n'));
+      return 0;
+    }
+    case 'diff': {
+      const diff = await call('scenes/diff', {
+        id,
+        from: revisionRef(str(values, 'from'), '--from', 'original'),
+        to: revisionRef(str(values, 'to'), '--to', 'current'),
+      });
+      print(diff, () => `Revision ${diff.from} → ${diff.to}\n\n${showDiff(diff.sections)}`);
+      return 0;
+    }
+    case 'restore': {
+      const wanted = revisionRef(str(values, 'revision'), '--revision', 'current');
+      if (typeof wanted !== 'number') throw new UsageError('Say which revision to restore: --revision <n>.');
+      const { revision } = await call('scenes/open', { id });
+      const restored = await call('scenes/restore', { id, revision: wanted, baseRevision: revision });
+      print(restored, () => `Restored revision ${wanted} as revision ${restored.revision}.`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`Unknown command "scenes ${sub}".`);
+  }
+}

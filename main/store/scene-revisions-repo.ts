@@ -1,0 +1,188 @@
+import type {
+  CallId,
+  CharacterId,
+  FormatProblem,
+  RevisionAuthor,
+  SceneDoc,
+  SceneId,
+  SceneOrigin,
+  SceneRevision,
+} from '../../common/contract';
+import type { Db } from './database';
+import { writeExperience } from './scene-figures';
+
+/** Who made a change and with what, as a revision records it. */
+export interface RevisionSource {
+  author: RevisionAuthor;
+  callId: string | null;
+  promptVersion: string | null;
+  restoredFrom?: number | null;
+}
+
+/** What a save needs to know of the scene as it stood, to record it first when it has no revisions yet. */
+export interface CommitBase {
+  /** The scene's state as last read: recorded as its revision `baseRevision` ('generated') if none is. */
+  original: SceneDoc;
+  originalSource: RevisionSource;
+  /** The experience's provenance and problems, kept on the rewritten experience row. */
+  experience: { callId: string | null; promptVersion: string; problems: readonly FormatProblem[] } | null;
+}
+
+interface RevisionRow {
+  scene_id: string;
+  revision: number;
+  author: RevisionAuthor;
+  call_id: string | null;
+  prompt_version: string | null;
+  restored_from: number | null;
+  created_at: number;
+}
+
+/** Scene revisions (migration 010) and the writes that edit a scene in place of a job. */
+export class SceneRevisionsRepo {
+  constructor(private readonly db: Db) {}
+
+  /** The scene's current revision number and origin; undefined when it does not exist. */
+  state(id: SceneId): { revision: number; origin: SceneOrigin; characterId: CharacterId } | undefined {
+    const row = this.db.prepare('SELECT revision, origin, character_id FROM scenes WHERE id = ?').get(id) as
+      { revision: number; origin: SceneOrigin; character_id: CharacterId } | undefined;
+    return row && { revision: row.revision, origin: row.origin, characterId: row.character_id };
+  }
+
+  revisions(id: SceneId): SceneRevision[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT scene_id, revision, author, call_id, prompt_version, restored_from, created_at
+           FROM scene_revisions WHERE scene_id = ? ORDER BY revision`,
+        )
+        .all(id) as RevisionRow[]
+    ).map((r) => ({
+      sceneId: r.scene_id as SceneId,
+      revision: r.revision,
+      author: r.author,
+      callId: r.call_id as CallId | null,
+      promptVersion: r.prompt_version,
+      restoredFrom: r.restored_from,
+      createdAt: r.created_at,
+    }));
+  }
+
+  doc(id: SceneId, revision: number): SceneDoc | undefined {
+    const json = this.db
+      .prepare('SELECT doc FROM scene_revisions WHERE scene_id = ? AND revision = ?')
+      .pluck()
+      .get(id, revision) as string | undefined;
+    return json === undefined ? undefined : (JSON.parse(json) as SceneDoc);
+  }
+
+  /**
+   * Stores `doc` as revision `baseRevision + 1`, in one transaction: the scene's fields, its
+   * experience with the stored figures (or none, for an empty transcript), the revision row.
+   * Returns 'conflict' (nothing written) when the scene's revision is no longer `baseRevision`.
+   */
+  commit(
+    id: SceneId,
+    baseRevision: number,
+    doc: SceneDoc,
+    source: RevisionSource,
+    base: CommitBase,
+    now: number,
+  ): number | 'conflict' | 'missing' {
+    return this.db.transaction((): number | 'conflict' | 'missing' => {
+      const state = this.state(id);
+      if (!state) return 'missing';
+      if (state.revision !== baseRevision) return 'conflict';
+      const recorded = this.db.prepare('SELECT 1 FROM scene_revisions WHERE scene_id = ? LIMIT 1').get(id);
+      if (!recorded) this.insertRevision(id, baseRevision, base.original, base.originalSource, now);
+      const revision = baseRevision + 1;
+      this.db
+        .prepare(
+          `UPDATE scenes SET type = ?, location = ?, time = ?, background = ?, people = ?, revision = ? WHERE id = ?`,
+        )
+        .run(doc.type, doc.location, doc.time, doc.background, JSON.stringify(doc.people), revision, id);
+      this.writeDocExperience(id, doc, base.experience, source, now);
+      this.insertRevision(id, revision, doc, source, now);
+      return revision;
+    })();
+  }
+
+  /** A scene written by hand: no job, no LLM call; its first revision is the person's. */
+  createHandWritten(id: SceneId, characterId: CharacterId, doc: SceneDoc, now: number): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, chunk_id, protective, limit_text, type, location,
+             time, background, people, call_id, prompt_version, created_at, revision, origin)
+           VALUES (?, ?, NULL, ?, 0, NULL, 0, NULL, ?, ?, ?, ?, ?, NULL, '', ?, 1, 'hand')`,
+        )
+        .run(
+          id,
+          characterId,
+          `hand:${id}`,
+          doc.type,
+          doc.location,
+          doc.time,
+          doc.background,
+          JSON.stringify(doc.people),
+          now,
+        );
+      const source: RevisionSource = { author: 'user', callId: null, promptVersion: null };
+      this.writeDocExperience(id, doc, null, source, now);
+      this.insertRevision(id, 1, doc, source, now);
+    })();
+  }
+
+  /**
+   * The experience as the document has it. A person's rewrite keeps the experience's generating
+   * call as provenance; its format problems describe the model's answer, so they stay only while
+   * the turns are exactly the ones that answer gave (the revisions keep the original to compare).
+   */
+  private writeDocExperience(
+    id: SceneId,
+    doc: SceneDoc,
+    before: CommitBase['experience'],
+    source: RevisionSource,
+    now: number,
+  ): void {
+    const empty = doc.turns.length === 0 && doc.experienceBackground === '';
+    if (empty) {
+      // The trigger of migration 009 resets the scene's figures.
+      this.db.prepare('DELETE FROM experiences WHERE scene_id = ?').run(id);
+      return;
+    }
+    const storedTurns = this.db.prepare('SELECT turns FROM experiences WHERE scene_id = ?').pluck().get(id) as
+      string | undefined;
+    const sameTurns = storedTurns === JSON.stringify(doc.turns);
+    writeExperience(
+      this.db,
+      id,
+      {
+        background: doc.experienceBackground,
+        turns: doc.turns,
+        callId: source.author === 'llm' ? source.callId : (before?.callId ?? null),
+        promptVersion: source.author === 'llm' ? (source.promptVersion ?? '') : (before?.promptVersion ?? 'hand'),
+        problems: sameTurns && before ? before.problems : [],
+      },
+      now,
+    );
+  }
+
+  private insertRevision(id: SceneId, revision: number, doc: SceneDoc, source: RevisionSource, now: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO scene_revisions (scene_id, revision, doc, author, call_id, prompt_version, restored_from, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        revision,
+        JSON.stringify(doc),
+        source.author,
+        source.callId,
+        source.promptVersion,
+        source.restoredFrom ?? null,
+        now,
+      );
+  }
+}

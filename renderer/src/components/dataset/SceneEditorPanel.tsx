@@ -1,0 +1,322 @@
+import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent } from 'react';
+import type { Character, SavedScene, SceneDoc, SceneId } from '../../../../common/contract';
+import { SceneEditor } from '../../../../common/scene-doc/editor';
+import type { SceneTextField } from '../../../../common/scene-doc/operations';
+import { CommandError } from '../../lib/bridge-error';
+import { invoke, queryClient } from '../../lib/queries';
+import { RevisionHistory } from './RevisionHistory';
+import { SceneTurns, type FocusRequest } from './SceneTurns';
+import '../../scene-editor.css';
+
+/** What the editor opens: a stored scene, or a new one written by hand. */
+export type EditorTarget = { kind: 'edit'; id: SceneId } | { kind: 'new' };
+
+const EMPTY: SceneDoc = {
+  type: '',
+  location: '',
+  time: '',
+  background: '',
+  people: [],
+  experienceBackground: '',
+  turns: [],
+};
+
+const SHORTCUTS: readonly [string, string][] = [
+  ['Ctrl+Z', 'Undo'],
+  ['Ctrl+Shift+Z / Ctrl+Y', 'Redo'],
+  ['Ctrl+S', 'Save'],
+  ['Ctrl+Enter', 'Split the turn at the cursor'],
+  ['Ctrl+J', 'Merge with the next turn'],
+  ['Alt+Enter', 'Insert a turn after'],
+  ['Alt+↑ / Alt+↓', 'Move the turn'],
+  ['Ctrl+Shift+Backspace', 'Delete the turn'],
+  ['Esc', 'Close'],
+];
+
+type Status =
+  | { kind: 'idle' }
+  | { kind: 'saving' }
+  | { kind: 'saved'; revision: number }
+  | { kind: 'error'; message: string; conflict: boolean };
+
+/**
+ * The scene editor: a full-window panel over the Dataset tab. The document and its undo history
+ * live in a `SceneEditor` store (common/scene-doc, no React) this component subscribes to; saves
+ * name the revision they started from, so another window's or a job's change is never overwritten.
+ */
+export function SceneEditorPanel({
+  target,
+  character,
+  onClose,
+  onCreated,
+}: {
+  target: EditorTarget;
+  character: Character;
+  onClose: () => void;
+  onCreated: (id: SceneId) => void;
+}) {
+  const [editor, setEditor] = useState<SceneEditor | null>(() =>
+    target.kind === 'new' ? new SceneEditor(EMPTY, 0) : null,
+  );
+  const [sceneId, setSceneId] = useState<SceneId | null>(target.kind === 'edit' ? target.id : null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [status, setStatus] = useState<Status>({ kind: 'idle' });
+  const [showHistory, setShowHistory] = useState(false);
+  const root = useRef<HTMLDivElement>(null);
+  const [focusRequest, setFocusRequest] = useState<FocusRequest | null>(null);
+
+  useEffect(() => {
+    if (target.kind !== 'edit') return;
+    let live = true;
+    invoke('scenes/open', { id: target.id }).then(
+      (opened) => live && setEditor(new SceneEditor(opened.doc, opened.revision)),
+      (error: unknown) => live && setLoadError(error instanceof Error ? error.message : String(error)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [target]);
+
+  const snapshot = useSyncExternalStore(editor?.subscribe ?? noSubscribe, editor?.snapshot ?? (() => null));
+
+  // Focus follows a structural edit (split, insert, move) to the turn it made or moved.
+  useLayoutEffect(() => {
+    if (!focusRequest || !root.current) return;
+    const turn = root.current.querySelector(`[data-turn="${focusRequest.index}"]`);
+    const field = turn?.querySelector<HTMLInputElement | HTMLTextAreaElement>(
+      focusRequest.field === 'text' ? 'textarea' : 'input',
+    );
+    if (field) {
+      field.focus();
+      const caret = focusRequest.caret ?? field.value.length;
+      field.setSelectionRange(caret, caret);
+    }
+    setFocusRequest(null);
+  }, [focusRequest]);
+
+  if (loadError) {
+    return (
+      <div className="scene-editor" role="dialog" aria-label="Scene editor">
+        <p className="form-error">{loadError}</p>
+        <button onClick={onClose}>Close</button>
+      </div>
+    );
+  }
+  if (!editor || !snapshot) return null;
+  const { doc, dirty, canUndo, canRedo, baseRevision, refusal } = snapshot;
+
+  const afterSave = (saved: SavedScene, id: SceneId) => {
+    if (JSON.stringify(saved.doc) === JSON.stringify(editor.snapshot().doc))
+      editor.markSaved(saved.doc, saved.revision);
+    else editor.load(saved.doc, saved.revision); // the studio trimmed what was typed: show what is stored
+    setStatus({ kind: 'saved', revision: saved.revision });
+    void queryClient.invalidateQueries({ queryKey: ['scenes/get', { id }] });
+    void queryClient.invalidateQueries({ queryKey: ['scenes/revisions', { id }] });
+  };
+
+  const save = async () => {
+    if (status.kind === 'saving') return;
+    editor.seal();
+    setStatus({ kind: 'saving' });
+    const current = editor.snapshot();
+    try {
+      if (sceneId === null) {
+        const created = await invoke('scenes/create', { characterId: character.id, doc: current.doc });
+        setSceneId(created.id);
+        editor.markSaved(current.doc, created.revision);
+        setStatus({ kind: 'saved', revision: created.revision });
+        onCreated(created.id);
+        return;
+      }
+      afterSave(
+        await invoke('scenes/save', { id: sceneId, baseRevision: current.baseRevision, doc: current.doc }),
+        sceneId,
+      );
+    } catch (error) {
+      const conflict = error instanceof CommandError && error.code === 'conflict';
+      setStatus({ kind: 'error', message: error instanceof Error ? error.message : String(error), conflict });
+    }
+  };
+
+  const reload = async () => {
+    if (!sceneId) return;
+    const opened = await invoke('scenes/open', { id: sceneId });
+    editor.load(opened.doc, opened.revision);
+    setStatus({ kind: 'idle' });
+  };
+
+  const close = () => {
+    if (dirty && !window.confirm('Close the editor and drop the edits you have not saved?')) return;
+    onClose();
+  };
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    const mod = event.ctrlKey || event.metaKey;
+    const key = event.key.toLowerCase();
+    if (mod && key === 'z' && !event.shiftKey) editor.undo();
+    else if (mod && ((key === 'z' && event.shiftKey) || key === 'y')) editor.redo();
+    else if (mod && key === 's') void save();
+    else if (event.key === 'Escape') close();
+    else return;
+    event.preventDefault();
+    event.stopPropagation();
+  };
+
+  const field = (name: SceneTextField, label: string, multiline = false) => {
+    const props = {
+      'aria-label': label,
+      value: doc[name],
+      onChange: (event: { currentTarget: { value: string } }) =>
+        editor.apply({ kind: 'set-field', field: name, value: event.currentTarget.value }),
+      onBlur: () => editor.seal(),
+    };
+    return (
+      <label className="editor-field">
+        <span>{label}</span>
+        {multiline ? <textarea rows={4} {...props} /> : <input {...props} />}
+      </label>
+    );
+  };
+
+  const title = sceneId === null ? 'New scene, written by hand' : doc.type || 'Scene';
+  return (
+    <div className="scene-editor" role="dialog" aria-label="Scene editor" ref={root} onKeyDown={onKeyDown}>
+      <header className="editor-bar">
+        <h2>{title}</h2>
+        <span className="muted editor-revision">
+          {sceneId === null ? 'not saved yet' : `revision ${baseRevision}`}
+          {dirty ? ' · unsaved edits' : ''}
+        </span>
+        <span className="editor-bar-actions">
+          <button className="small" onClick={() => editor.undo()} disabled={!canUndo} title="Undo (Ctrl+Z)">
+            ↶ Undo
+          </button>
+          <button className="small" onClick={() => editor.redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">
+            ↷ Redo
+          </button>
+          {sceneId !== null && (
+            <button className="small" aria-pressed={showHistory} onClick={() => setShowHistory(!showHistory)}>
+              History
+            </button>
+          )}
+          <button
+            className="primary small"
+            onClick={() => void save()}
+            disabled={!dirty || status.kind === 'saving'}
+            title="Save (Ctrl+S)"
+          >
+            {status.kind === 'saving' ? 'Saving…' : 'Save'}
+          </button>
+          <button className="small" onClick={close}>
+            Close
+          </button>
+        </span>
+      </header>
+      {status.kind === 'error' && (
+        <div className="editor-message form-error" role="alert">
+          {status.message}
+          {status.conflict && (
+            <>
+              {' '}
+              Your edits are still here until you reload.{' '}
+              <button className="small" onClick={() => void reload()}>
+                Reload the saved version
+              </button>
+            </>
+          )}
+        </div>
+      )}
+      {status.kind === 'saved' && !dirty && (
+        <div className="editor-message saved" role="status">
+          Saved as revision {status.revision}.
+        </div>
+      )}
+      {refusal && (
+        <div className="editor-message muted" role="status">
+          {refusal}
+        </div>
+      )}
+      <div className={showHistory ? 'editor-body with-history' : 'editor-body'}>
+        <section className="editor-fields" aria-label="Scene fields">
+          {field('type', 'Type')}
+          {field('location', 'Location')}
+          {field('time', 'Time')}
+          <PeopleField
+            people={doc.people}
+            onChange={(people) => editor.apply({ kind: 'set-people', people })}
+            onBlur={() => editor.seal()}
+          />
+          {field('background', 'Background', true)}
+          {field('experienceBackground', 'Experience background', true)}
+          <details className="shortcuts">
+            <summary>Keyboard shortcuts</summary>
+            <dl>
+              {SHORTCUTS.map(([keys, what]) => (
+                <div key={keys}>
+                  <dt>
+                    <kbd>{keys}</kbd>
+                  </dt>
+                  <dd>{what}</dd>
+                </div>
+              ))}
+            </dl>
+          </details>
+        </section>
+        <section className="editor-turns" aria-label="Experience">
+          <SceneTurns
+            editor={editor}
+            doc={doc}
+            focus={setFocusRequest}
+            highlight={[character.shortName, character.fullName]}
+          />
+        </section>
+        {showHistory && sceneId !== null && (
+          <RevisionHistory
+            id={sceneId}
+            current={baseRevision}
+            dirty={dirty}
+            onRestored={(saved) => afterSave(saved, sceneId)}
+          />
+        )}
+      </div>
+    </div>
+  );
+}
+
+const noSubscribe = () => () => undefined;
+
+/** People as a comma-separated line; the list changes as it is typed, the text keeps the person's spacing. */
+function PeopleField({
+  people,
+  onChange,
+  onBlur,
+}: {
+  people: readonly string[];
+  onChange: (people: string[]) => void;
+  onBlur: () => void;
+}) {
+  const parse = (text: string) =>
+    text
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
+  const [text, setText] = useState(people.join(', '));
+  // An undo or a reload changes the list under the text: show the list again.
+  useEffect(() => {
+    setText((current) => (JSON.stringify(parse(current)) === JSON.stringify(people) ? current : people.join(', ')));
+  }, [people]);
+  return (
+    <label className="editor-field">
+      <span>People (comma-separated)</span>
+      <input
+        aria-label="People"
+        value={text}
+        onChange={(event) => {
+          setText(event.currentTarget.value);
+          onChange(parse(event.currentTarget.value));
+        }}
+        onBlur={onBlur}
+      />
+    </label>
+  );
+}

@@ -1,0 +1,212 @@
+import { useState, type KeyboardEvent } from 'react';
+import type { SceneEditor } from '../../../../common/scene-doc/editor';
+import type { SceneDoc, Turn, TurnKind } from '../../../../common/scene-doc/operations';
+
+const KINDS: readonly TurnKind[] = ['speaking', 'thinking', 'action'];
+
+/** Where focus goes after a structural edit: a turn's speaker or text, with the caret at `caret`. */
+export interface FocusRequest {
+  index: number;
+  field: 'speaker' | 'text';
+  caret?: number;
+}
+
+/** Which speaker a new turn after `index` gets: the one before the previous turn (dialogues alternate). */
+function nextSpeaker(doc: SceneDoc, index: number): string {
+  return doc.turns[index - 1]?.speaker ?? doc.turns[index]?.speaker ?? '';
+}
+
+/**
+ * The structural moves on a turn, shared by its buttons and its keyboard shortcuts. Each returns
+ * where focus should go afterwards.
+ */
+export function turnMoves(editor: SceneEditor, focus: (request: FocusRequest) => void) {
+  const doc = () => editor.snapshot().doc;
+  return {
+    insertAfter(index: number) {
+      const turn: Turn = { speaker: nextSpeaker(doc(), index), kind: 'speaking', text: '' };
+      editor.apply({ kind: 'insert-turn', index: index + 1, turn });
+      focus({ index: index + 1, field: 'text' });
+    },
+    remove(index: number) {
+      editor.apply({ kind: 'delete-turn', index });
+      const left = doc().turns.length;
+      if (left > 0) focus({ index: Math.min(index, left - 1), field: 'text' });
+    },
+    move(index: number, by: -1 | 1) {
+      const to = index + by;
+      if (to < 0 || to >= doc().turns.length) return;
+      editor.apply({ kind: 'move-turn', from: index, to });
+      focus({ index: to, field: 'text' });
+    },
+    split(index: number, offset: number) {
+      editor.apply({ kind: 'split-turn', index, offset });
+      focus({ index: index + 1, field: 'text', caret: 0 });
+    },
+    merge(index: number) {
+      const length = doc().turns[index]?.text.length ?? 0;
+      editor.apply({ kind: 'merge-turn', index });
+      focus({ index, field: 'text', caret: length });
+    },
+  };
+}
+
+/** The experience's turns, each editable in place, with the moves as buttons, keys and drag. */
+export function SceneTurns({
+  editor,
+  doc,
+  focus,
+  highlight,
+}: {
+  editor: SceneEditor;
+  doc: SceneDoc;
+  focus: (request: FocusRequest) => void;
+  /** Names of the character, to mark their turns. */
+  highlight: readonly string[];
+}) {
+  const moves = turnMoves(editor, focus);
+  const [dragged, setDragged] = useState<number | null>(null);
+
+  const onKeyDown = (index: number) => (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    const mod = event.ctrlKey || event.metaKey;
+    const caret = event.currentTarget.selectionStart;
+    const handled = (() => {
+      if (mod && !event.shiftKey && event.key === 'Enter') moves.split(index, caret);
+      else if (event.altKey && event.key === 'Enter') moves.insertAfter(index);
+      else if (mod && event.key.toLowerCase() === 'j') moves.merge(index);
+      else if (event.altKey && event.key === 'ArrowUp') moves.move(index, -1);
+      else if (event.altKey && event.key === 'ArrowDown') moves.move(index, 1);
+      else if (mod && event.shiftKey && event.key === 'Backspace') moves.remove(index);
+      else return false;
+      return true;
+    })();
+    if (handled) event.preventDefault();
+  };
+
+  if (doc.turns.length === 0) {
+    return (
+      <div className="turns-empty">
+        <p className="muted">No turns yet. Write the experience here, turn by turn.</p>
+        <button className="small" onClick={() => moves.insertAfter(-1)}>
+          + Add a turn
+        </button>
+      </div>
+    );
+  }
+
+  return (
+    <ol className="edit-turns" aria-label="Turns">
+      {doc.turns.map((turn, index) => (
+        <li
+          key={index}
+          className={`edit-turn ${turn.kind}${highlight.includes(turn.speaker.trim()) ? ' main' : ''}${dragged === index ? ' dragging' : ''}`}
+          data-turn={index}
+          onDragOver={(event) => {
+            if (dragged !== null) event.preventDefault();
+          }}
+          onDrop={(event) => {
+            event.preventDefault();
+            if (dragged !== null && dragged !== index) {
+              editor.apply({ kind: 'move-turn', from: dragged, to: index });
+              focus({ index, field: 'text' });
+            }
+            setDragged(null);
+          }}
+        >
+          <div className="turn-head">
+            <span
+              className="drag-handle"
+              draggable
+              title="Drag to move this turn"
+              aria-hidden="true"
+              onDragStart={(event) => {
+                event.dataTransfer.effectAllowed = 'move';
+                setDragged(index);
+              }}
+              onDragEnd={() => setDragged(null)}
+            >
+              ⋮⋮
+            </span>
+            <span className="turn-index">{index + 1}</span>
+            <input
+              className="turn-speaker"
+              aria-label={`Turn ${index + 1} speaker`}
+              value={turn.speaker}
+              placeholder="Speaker"
+              onChange={(event) =>
+                editor.apply({ kind: 'set-turn', index, patch: { speaker: event.currentTarget.value } })
+              }
+              onBlur={() => editor.seal()}
+            />
+            <select
+              aria-label={`Turn ${index + 1} kind`}
+              value={turn.kind}
+              onChange={(event) =>
+                editor.apply({ kind: 'set-turn', index, patch: { kind: event.currentTarget.value as TurnKind } })
+              }
+            >
+              {KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {k}
+                </option>
+              ))}
+            </select>
+            <span className="turn-actions">
+              <button
+                className="icon"
+                title="Move up (Alt+↑)"
+                aria-label={`Move turn ${index + 1} up`}
+                disabled={index === 0}
+                onClick={() => moves.move(index, -1)}
+              >
+                ↑
+              </button>
+              <button
+                className="icon"
+                title="Move down (Alt+↓)"
+                aria-label={`Move turn ${index + 1} down`}
+                disabled={index === doc.turns.length - 1}
+                onClick={() => moves.move(index, 1)}
+              >
+                ↓
+              </button>
+              <button
+                className="icon"
+                title="Merge with the next turn (Ctrl+J)"
+                aria-label={`Merge turn ${index + 1} with the next`}
+                disabled={index === doc.turns.length - 1}
+                onClick={() => moves.merge(index)}
+              >
+                ⤓
+              </button>
+              <button
+                className="icon"
+                title="Insert a turn after (Alt+Enter)"
+                aria-label={`Insert a turn after ${index + 1}`}
+                onClick={() => moves.insertAfter(index)}
+              >
+                +
+              </button>
+              <button
+                className="icon danger"
+                title="Delete this turn (Ctrl+Shift+Backspace)"
+                aria-label={`Delete turn ${index + 1}`}
+                onClick={() => moves.remove(index)}
+              >
+                ×
+              </button>
+            </span>
+          </div>
+          <textarea
+            aria-label={`Turn ${index + 1} text`}
+            value={turn.text}
+            rows={Math.min(8, Math.max(2, Math.ceil(turn.text.length / 90)))}
+            onChange={(event) => editor.apply({ kind: 'set-turn', index, patch: { text: event.currentTarget.value } })}
+            onKeyDown={onKeyDown(index)}
+            onBlur={() => editor.seal()}
+          />
+        </li>
+      ))}
+    </ol>
+  );
+}

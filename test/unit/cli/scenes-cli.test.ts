@@ -1,0 +1,77 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SceneDoc } from '../../../common/contract';
+import { Studio } from '../../../main/core/studio';
+import { runCliIn } from '../../support/cli';
+import { tempDir } from '../../support/paths';
+
+// The CLI face of scene editing: a scene written by hand from standard input, then shown, its
+// history, a word diff between revisions and a restore, as a person and as JSON.
+
+let tmp: ReturnType<typeof tempDir>;
+beforeEach(() => {
+  tmp = tempDir('cs-scenes-cli-');
+});
+afterEach(() => tmp.cleanup());
+
+const cli = (args: string[], stdin?: string) => runCliIn(tmp.dir, args, stdin);
+
+const doc: SceneDoc = {
+  type: 'Walk',
+  location: 'Heiligenstadt',
+  time: '1802',
+  background: 'Beethoven walks alone.',
+  people: ['Ries'],
+  experienceBackground: '',
+  turns: [{ speaker: 'Ries', kind: 'speaking', text: 'Do you hear the shepherd’s flute?' }],
+};
+
+describe('character-studio scenes', () => {
+  it('creates a scene by hand, shows it, lists its history, diffs and restores revisions', async () => {
+    expect(
+      (await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven'])).code,
+    ).toBe(0);
+    const created = await cli(['scenes', 'create', 'Beethoven', '-', '--json'], JSON.stringify(doc));
+    expect(created.code).toBe(0);
+    const { id } = JSON.parse(created.out) as { id: string };
+
+    const shown = await cli(['scenes', 'show', id]);
+    expect(shown.out).toContain('Revision 1 · written by hand');
+    expect(shown.out).toContain('1. Ries (speaking): Do you hear the shepherd’s flute?');
+
+    // A second revision, saved through the studio as the editor would, then compared and restored.
+    const studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test' });
+    const saved = await studio.invoke('scenes/save', {
+      id,
+      baseRevision: 1,
+      doc: { ...doc, turns: [{ ...doc.turns[0]!, text: 'Do you hear the flute?' }] },
+    });
+    studio.close();
+    expect(saved.ok).toBe(true);
+
+    const history = await cli(['scenes', 'history', id]);
+    expect(history.out.split('\n')).toHaveLength(2);
+    expect(history.out).toMatch(/^1 .* edited by hand\n2 .* edited by hand$/);
+    const diff = await cli(['scenes', 'diff', id, '--from', '1', '--to', 'current']);
+    expect(diff.out).toContain('Revision 1 → 2');
+    expect(diff.out).toContain('Turns:\nRies (speaking): Do you hear the [-shepherd’s -]flute?');
+
+    const restored = await cli(['scenes', 'restore', id, '--revision', '1']);
+    expect(restored.out).toBe('Restored revision 1 as revision 3.');
+    expect((await cli(['scenes', 'diff', id, '--from', '1'])).out).toContain('The two revisions are the same.');
+    expect((await cli(['scenes', 'history', id])).out).toMatch(/3 .* edited by hand \(restores 1\)$/);
+  });
+
+  it('says what is wrong with bad arguments', async () => {
+    expect((await cli(['scenes', 'diff', 'x', '--from', 'first'])).err).toMatch(
+      /--from must be a revision number, "original" or "current", not "first"/,
+    );
+    expect((await cli(['scenes', 'restore', 'x'])).err).toMatch(/--revision <n>/);
+    const missing = await cli(['scenes', 'show', 'no-such-scene']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/That scene no longer exists/);
+    await cli(['characters', 'create', '--full-name', 'Clara Schumann', '--short-name', 'Clara']);
+    const notJson = await cli(['scenes', 'create', 'Clara', '-'], '{type: Walk');
+    expect(notJson.code).toBe(2);
+    expect(notJson.err).toMatch(/is not JSON .* write the scene as/);
+  });
+});
