@@ -14,6 +14,7 @@ export type * from './training';
 export type * from './hosts';
 export type * from './generation';
 export type * from './dataset';
+export type * from './review';
 
 import type { AppCommands } from './base';
 import type { CharacterCommands, CharacterEvents } from './characters';
@@ -22,6 +23,7 @@ import type { TrainingCommands, TrainingEvents } from './training';
 import type { HostCommands, HostEvents } from './hosts';
 import type { GenerationCommands, GenerationEvents } from './generation';
 import type { DatasetCommands, DatasetEvents } from './dataset';
+import type { ReviewCommands } from './review';
 
 /** Every command, one interface per area joined here (Actual's handlers.ts pattern). */
 export interface Commands
@@ -32,7 +34,8 @@ export interface Commands
     TrainingCommands,
     HostCommands,
     GenerationCommands,
-    DatasetCommands {}
+    DatasetCommands,
+    ReviewCommands {}
 
 export type CommandName = keyof Commands;
 export type CommandArg<K extends CommandName> = Parameters<Commands[K]>[0];

@@ -7,6 +7,7 @@ import m006 from './006_jobs_rerun.sql';
 import m007 from './007_format_problems.sql';
 import m008 from './008_training_warnings.sql';
 import m009 from './009_dataset_figures.sql';
+import m011 from './011_review.sql';
 import { recountSceneFigures } from '../scene-figures';
 import type { Db } from '../database';
 
@@ -29,4 +30,7 @@ export const migrations: readonly Migration[] = [
   { id: 7, name: 'format_problems', sql: m007 },
   { id: 8, name: 'training_warnings', sql: m008 },
   { id: 9, name: 'dataset_figures', sql: m009, backfill: (db) => recountSceneFigures(db) },
+  // Id 10 on this branch (ids stay consecutive); the file keeps 011, its number once the scene
+  // editor's 010 is merged before it.
+  { id: 10, name: 'review', sql: m011 },
 ];
