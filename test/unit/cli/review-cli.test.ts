@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../main/cli/main';
+import { runCliIn } from '../../support/cli';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { fixture, tempDir } from '../../support/paths';
 import { studioResponder } from '../../support/studio-responder';
@@ -9,16 +9,7 @@ import { studioResponder } from '../../support/studio-responder';
 let tmp: ReturnType<typeof tempDir>;
 let server: FakeLlmServer;
 
-async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli([...args, '--data-dir', tmp.dir], {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    stdin: () => Promise.resolve(Buffer.alloc(0)),
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (...args: string[]) => runCliIn(tmp.dir, args);
 
 function query<T>(sql: string): T[] {
   const db = new Database(path.join(tmp.dir, 'studio.sqlite'), { readonly: true });
