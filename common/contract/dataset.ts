@@ -1,6 +1,7 @@
 /** The dataset: scenes, their experiences and statistics. Types only. */
 
 import type { CallId, CharacterId, ChunkId, SceneId } from './base';
+import type { SceneFilter, SceneReview } from './review';
 
 export type TurnKind = 'speaking' | 'thinking' | 'action';
 
@@ -23,6 +24,7 @@ export interface SceneBase {
   time: string;
   people: string[];
   createdAt: number;
+  review: SceneReview;
 }
 
 export interface Scene extends SceneBase {
@@ -108,14 +110,14 @@ export interface DatasetStats {
 }
 
 export interface DatasetCommands {
-  /** `problems: true` lists only scenes whose experience has format problems. */
-  'scenes/list': (arg: {
-    characterId: CharacterId;
-    offset: number;
-    limit: number;
-    protective?: boolean;
-    problems?: boolean;
-  }) => {
+  /** A page of the scenes matching the filter (see `SceneFilter`), in creation order. */
+  'scenes/list': (
+    arg: {
+      characterId: CharacterId;
+      offset: number;
+      limit: number;
+    } & SceneFilter,
+  ) => {
     total: number;
     scenes: SceneSummary[];
   };

@@ -15,6 +15,7 @@ export type * from './hosts';
 export type * from './generation';
 export type * from './dataset';
 export type * from './scenes';
+export type * from './review';
 
 import type { AppCommands } from './base';
 import type { CharacterCommands, CharacterEvents } from './characters';
@@ -24,6 +25,7 @@ import type { HostCommands, HostEvents } from './hosts';
 import type { GenerationCommands, GenerationEvents } from './generation';
 import type { DatasetCommands, DatasetEvents } from './dataset';
 import type { SceneCommands } from './scenes';
+import type { ReviewCommands } from './review';
 
 /** Every command, one interface per area joined here (Actual's handlers.ts pattern). */
 export interface Commands
@@ -35,7 +37,8 @@ export interface Commands
     HostCommands,
     GenerationCommands,
     DatasetCommands,
-    SceneCommands {}
+    SceneCommands,
+    ReviewCommands {}
 
 export type CommandName = keyof Commands;
 export type CommandArg<K extends CommandName> = Parameters<Commands[K]>[0];

@@ -7,6 +7,7 @@ import { Studio } from '../core/studio';
 import { STUDIO_VERSION } from '../core/version';
 import { charactersCommand, profilesCommand } from './commands/characters';
 import { datasetCommand } from './commands/dataset';
+import { reviewCommand } from './commands/review';
 import { dbCommand } from './commands/db';
 import { generateCommand } from './commands/generate';
 import { hostsCommand } from './commands/hosts';
@@ -74,6 +75,19 @@ Commands:
   scenes create <character> <file.json|->
                                 Add a scene written by hand: {"type", "location", "time",
                                 "background", "people", "experienceBackground", "turns"}
+  dataset complete <character> --provider <provider>
+                                Write the experience of every scene still waiting for one (one
+                                generation job; rejected scenes are skipped)
+  dataset delete <character> --ids <a,b>
+                                Delete scenes (with their experiences)
+  review <character>            Counts per review status, rating and tag (of the filter below)
+      [--accept|--reject|--unreview] [--rate <1-5|none>] [--tag <tag>] [--untag <tag>]
+                                Change the review of the chosen scenes in one undoable action;
+                                rejected scenes never reach training
+      --ids <a,b> | --all | [--status unreviewed|accepted|rejected] [--rating <1-5|none>]
+      [--with-tag <tag>] [--kind normal|protective] [--problems] [--waiting]
+                                Which scenes: by id, all of them, or every scene of the filter
+  review <character> --undo     Take back the last review action (again for the one before)
   hosts list                    List SSH hosts for remote training
   hosts add                     Add an SSH host (a GPU server)
       --name <name> --host <addr> --user <name> [--port <n>] [--key <private key file>]
@@ -132,6 +146,7 @@ const GROUPS: Record<string, (sub: string, ctx: CliContext) => Promise<number>> 
 };
 const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   generate: generateCommand,
+  review: reviewCommand,
   train: trainCommand,
   'chat-server': chatServerCommand,
   doctor: doctorCommand,
@@ -203,6 +218,21 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
         from: { type: 'string' },
         to: { type: 'string' },
         revision: { type: 'string' },
+        accept: { type: 'boolean', default: false },
+        reject: { type: 'boolean', default: false },
+        unreview: { type: 'boolean', default: false },
+        rate: { type: 'string' },
+        tag: { type: 'string' },
+        untag: { type: 'string' },
+        ids: { type: 'string' },
+        status: { type: 'string' },
+        rating: { type: 'string' },
+        'with-tag': { type: 'string' },
+        kind: { type: 'string' },
+        problems: { type: 'boolean', default: false },
+        waiting: { type: 'boolean', default: false },
+        all: { type: 'boolean', default: false },
+        undo: { type: 'boolean', default: false },
       },
     });
   } catch (error) {

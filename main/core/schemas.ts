@@ -63,6 +63,19 @@ const revisionNumber = z.number().int().min(1);
 const revisionRef = z.union([revisionNumber, z.enum(['original', 'current'])]);
 
 const stage = z.enum(['limits', 'scenes', 'experiences', 'protective']);
+const reviewStatus = z.enum(['unreviewed', 'accepted', 'rejected']);
+const rating = z.number().int().min(1, 'A rating is from 1 to 5').max(5, 'A rating is from 1 to 5');
+const tag = z.string().trim().min(1, 'A tag cannot be empty').max(40, 'A tag is at most 40 characters');
+/** `SceneFilter`'s fields, shared by the list and the review commands. */
+const sceneFilterFields = {
+  protective: z.boolean().optional(),
+  problems: z.boolean().optional(),
+  status: reviewStatus.optional(),
+  rating: rating.nullable().optional(),
+  tag: tag.optional(),
+  waiting: z.boolean().optional(),
+};
+const sceneFilter = z.object(sceneFilterFields).strict();
 const presets = z.enum(['openai', 'ollama', 'lmstudio', 'llamacpp', 'vllm', 'openrouter', 'custom', 'embedded']);
 const providerFields = {
   name: z.string().max(120),
@@ -253,8 +266,7 @@ export const commandSchemas: Schemas = {
       characterId,
       offset: z.number().int().min(0),
       limit: z.number().int().min(1).max(500),
-      protective: z.boolean().optional(),
-      problems: z.boolean().optional(),
+      ...sceneFilterFields,
     })
     .strict(),
   'scenes/get': z.object({ id: sceneId }).strict(),
@@ -265,6 +277,22 @@ export const commandSchemas: Schemas = {
   'scenes/diff': z.object({ id: sceneId, from: revisionRef, to: revisionRef }).strict(),
   'scenes/restore': z.object({ id: sceneId, revision: revisionNumber, baseRevision: revisionNumber }).strict(),
   'scenes/create': z.object({ characterId, doc: sceneDoc }).strict(),
+  'review/set': z
+    .object({
+      characterId,
+      ids: z.array(sceneId).min(1).max(100_000).optional(),
+      filter: sceneFilter.optional(),
+      status: reviewStatus.optional(),
+      rating: rating.nullable().optional(),
+      addTags: z.array(tag).max(20).optional(),
+      removeTags: z.array(tag).max(20).optional(),
+    })
+    .strict(),
+  'review/undo': z.object({ characterId }).strict(),
+  'review/last': z.object({ characterId }).strict(),
+  'review/counts': z.object({ characterId, filter: sceneFilter.optional() }).strict(),
+  'scenes/complete': z.object({ characterId, providerId }).strict(),
+  'scenes/delete': z.object({ characterId, ids: z.array(sceneId).min(1).max(100_000) }).strict(),
   'calls/get': z.object({ id: callId }).strict(),
   'hosts/list': empty,
   'hosts/save': hostDraft,

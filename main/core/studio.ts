@@ -14,6 +14,8 @@ import { ProvidersRepo } from '../store/providers-repo';
 import { HostsRepo } from '../store/hosts-repo';
 import { TrainingRepo } from '../store/training-repo';
 import { PreferencesRepo } from '../store/preferences-repo';
+import { ReviewRepo } from '../store/review-repo';
+import { ReviewService } from './dataset/review-service';
 import { HostService, type HostServiceOptions } from './training/host-service';
 import { defaultPython } from './training/python-location';
 import { TrainingService } from './training/training-service';
@@ -95,6 +97,15 @@ export class Studio {
     );
     generation.recover();
     this.generation = generation;
+    const review = new ReviewService(
+      new ReviewRepo(this.db),
+      dataset,
+      characters,
+      generation,
+      this.events,
+      clock,
+      newId,
+    );
     this.providers = providers;
     const appRoot = options.appRoot ?? process.cwd();
     const trainerDir = options.trainerDir ?? path.join(appRoot, 'resources', 'trainer');
@@ -166,9 +177,9 @@ export class Studio {
       'jobs/set-budget': ({ id, budgetUsd }) => generation.setBudget(id, budgetUsd),
       'jobs/cancel': ({ id }) => generation.cancel(id),
       'jobs/retry': ({ id, itemId }) => generation.retry(id, itemId),
-      'scenes/list': ({ characterId, offset, limit, protective, problems }) => {
+      'scenes/list': ({ characterId, offset, limit, ...filter }) => {
         characters.get(characterId);
-        return dataset.scenes(characterId, offset, limit, protective, problems);
+        return dataset.scenes(characterId, offset, limit, filter);
       },
       'scenes/get': ({ id }) => {
         const scene = dataset.scene(id);
@@ -185,6 +196,13 @@ export class Studio {
       'scenes/diff': ({ id, from, to }) => scenes.diff(id, from, to),
       'scenes/restore': ({ id, revision, baseRevision }) => scenes.restore(id, revision, baseRevision),
       'scenes/create': ({ characterId, doc }) => scenes.create(characterId, doc),
+      'review/set': ({ characterId, ids, filter, ...change }) =>
+        review.set(characterId, { ...(ids && { ids }), ...(filter && { filter }) }, change),
+      'review/undo': ({ characterId }) => review.undo(characterId),
+      'review/last': ({ characterId }) => review.last(characterId),
+      'review/counts': ({ characterId, filter }) => review.counts(characterId, filter),
+      'scenes/complete': ({ characterId, providerId }) => review.complete(characterId, providerId),
+      'scenes/delete': ({ characterId, ids }) => review.delete(characterId, ids),
       'calls/get': ({ id }) => this.calls(id),
       'hosts/list': () => hosts.list(),
       'hosts/save': (draft) => hosts.save(draft),

@@ -9,15 +9,18 @@ import type {
   JobId,
   KnowledgeLimit,
   LimitId,
+  ReviewStatus,
   Scene,
   SceneBase,
   SceneId,
+  SceneFilter,
   SceneSummary,
   Stage,
   Turn,
 } from '../../common/contract';
 import type { Db } from './database';
 import { writeExperience } from './scene-figures';
+import { sceneWhere } from './scene-filter';
 
 interface SceneRow extends BaseRow {
   job_id: string | null;
@@ -52,8 +55,12 @@ export interface NewScene {
   promptVersion: string;
 }
 
+/** The scene's tags as a JSON array, sorted (one primary-key range of scene_tags); `scene` names its id column. */
+const tagsColumn = (scene: string) =>
+  `(SELECT json_group_array(tag) FROM (SELECT tag FROM scene_tags WHERE scene_id = ${scene} ORDER BY tag)) AS tags`;
+
 const SELECT_SCENE = `
-  SELECT s.*, e.background AS e_background, e.turns AS e_turns, e.call_id AS e_call_id, e.prompt_version AS e_prompt_version,
+  SELECT s.*, ${tagsColumn('s.id')}, e.background AS e_background, e.turns AS e_turns, e.call_id AS e_call_id, e.prompt_version AS e_prompt_version,
     e.problems AS e_problems
   FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id`;
 
@@ -94,29 +101,25 @@ export class DatasetRepo {
   }
 
   /**
-   * A page of the character's scenes as the list shows them; `problems` keeps only those whose
-   * experience has format problems. Reads no experience: the figures are stored on the scene.
+   * A page of the character's scenes matching `filter` as the list shows them. Reads no
+   * experience: the figures are stored on the scene.
    */
   scenes(
     characterId: CharacterId,
     offset: number,
     limit: number,
-    protective?: boolean,
-    problems?: boolean,
+    filter: SceneFilter = {},
   ): { total: number; scenes: SceneSummary[] } {
-    let filter = protective === undefined ? '' : ` AND protective = ${protective ? 1 : 0}`;
-    if (problems) filter += ' AND problem_count > 0';
-    const total = this.db
-      .prepare(`SELECT count(*) FROM scenes WHERE character_id = ?${filter}`)
-      .pluck()
-      .get(characterId) as number;
+    const where = sceneWhere(characterId, filter);
+    const total = this.db.prepare(`SELECT count(*) FROM scenes WHERE ${where.sql}`).pluck().get(where.params) as number;
     const rows = this.db
       .prepare(
         `SELECT id, character_id, chunk_id, protective, limit_text, type, location, time, people, created_at,
-           has_experience, turn_count, word_count, problem_count
-         FROM scenes WHERE character_id = ?${filter} ORDER BY created_at, rowid LIMIT ? OFFSET ?`,
+           has_experience, turn_count, word_count, problem_count, review_status, rating, reviewed_at,
+           ${tagsColumn('scenes.id')}
+         FROM scenes WHERE ${where.sql} ORDER BY created_at, rowid LIMIT @limit OFFSET @offset`,
       )
-      .all(characterId, limit, offset) as SummaryRow[];
+      .all({ ...where.params, limit, offset }) as SummaryRow[];
     const codes = new Map<string, Partial<Record<FormatProblemCode, number>>>();
     const withProblems = rows.filter((r) => r.problem_count > 0).map((r) => r.id);
     if (withProblems.length > 0) {
@@ -131,7 +134,7 @@ export class DatasetRepo {
   }
 
   /**
-   * Every scene of the character that has its experience, whole, in creation order (what a training
+   * Every scene of the character that has its experience and was not rejected in review, whole, in creation order (what a training
    * run exports), `pageSize` at a time: each page is one short query, read when the iterator asks
    * for it, so the caller can give the event loop a turn between pages. Scenes written after the
    * first page is asked for are left out (the export is of the dataset as it was at that moment).
@@ -140,7 +143,7 @@ export class DatasetRepo {
     const newest = this.db.prepare('SELECT coalesce(max(rowid), 0) FROM scenes').pluck().get() as number;
     const page = this.db.prepare(
       `${SELECT_SCENE.replace('SELECT', 'SELECT s.rowid AS row_id,')}
-       WHERE s.character_id = ? AND s.has_experience = 1 AND s.rowid <= ?
+       WHERE s.character_id = ? AND s.has_experience = 1 AND s.review_status != 'rejected' AND s.rowid <= ?
          AND (s.created_at > ? OR (s.created_at = ? AND s.rowid > ?))
        ORDER BY s.created_at, s.rowid LIMIT ?`,
     );
@@ -164,7 +167,8 @@ export class DatasetRepo {
   }
 
   /**
-   * What the training estimate needs, from the stored figures: scenes with an experience, their
+   * What the training estimate needs, from the stored figures: scenes with an experience and not
+   * rejected (what `trainableScenePages` exports), their
    * training length, and other speakers' thinking turns the export will leave out.
    */
   trainingFigures(characterId: CharacterId): {
@@ -177,7 +181,7 @@ export class DatasetRepo {
       .prepare(
         `SELECT count(*) AS examples, coalesce(sum(train_chars), 0) AS trainChars,
            coalesce(sum(other_thinking), 0) AS otherThinking, coalesce(sum(other_thinking > 0), 0) AS scenesWithOtherThinking
-         FROM scenes WHERE character_id = ? AND has_experience = 1`,
+         FROM scenes WHERE character_id = ? AND has_experience = 1 AND review_status != 'rejected'`,
       )
       .get(characterId) as {
       examples: number;
@@ -187,10 +191,13 @@ export class DatasetRepo {
     };
   }
 
-  /** The character's scenes (normal or protective) still waiting for their experience. */
+  /** The character's scenes (normal or protective) still waiting for their experience; rejected ones never get one. */
   countScenesWithoutExperience(characterId: CharacterId, protective: boolean): number {
     return this.db
-      .prepare('SELECT count(*) FROM scenes WHERE character_id = ? AND protective = ? AND has_experience = 0')
+      .prepare(
+        `SELECT count(*) FROM scenes WHERE character_id = ? AND protective = ? AND has_experience = 0
+           AND review_status != 'rejected'`,
+      )
       .pluck()
       .get(characterId, protective ? 1 : 0) as number;
   }
@@ -202,16 +209,28 @@ export class DatasetRepo {
   characterScenes(
     characterId: CharacterId,
     protective: boolean,
-  ): { id: SceneId; location: string; background: string; hasExperience: boolean }[] {
+  ): { id: SceneId; location: string; background: string; hasExperience: boolean; rejected: boolean }[] {
     return (
       this.db
         .prepare(
-          `SELECT s.id, s.location, s.background, e.scene_id IS NOT NULL AS has
+          `SELECT s.id, s.location, s.background, e.scene_id IS NOT NULL AS has, s.review_status = 'rejected' AS rejected
            FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id
            WHERE s.character_id = ? AND s.protective = ? ORDER BY s.created_at, s.rowid`,
         )
-        .all(characterId, protective ? 1 : 0) as { id: SceneId; location: string; background: string; has: number }[]
-    ).map((r) => ({ id: r.id, location: r.location, background: r.background, hasExperience: r.has === 1 }));
+        .all(characterId, protective ? 1 : 0) as {
+        id: SceneId;
+        location: string;
+        background: string;
+        has: number;
+        rejected: number;
+      }[]
+    ).map((r) => ({
+      id: r.id,
+      location: r.location,
+      background: r.background,
+      hasExperience: r.has === 1,
+      rejected: r.rejected === 1,
+    }));
   }
 
   /** The character's scenes, all jobs together; `exceptJob` leaves out those one job made. */
@@ -260,8 +279,13 @@ export class DatasetRepo {
     return scope;
   }
 
-  hasExperience(sceneId: SceneId): boolean {
-    return this.db.prepare('SELECT 1 FROM experiences WHERE scene_id = ?').get(sceneId) !== undefined;
+  /** Whether the scene still exists, lacks its experience and was not rejected: an experience item's work. */
+  needsExperience(sceneId: SceneId): boolean {
+    return (
+      this.db
+        .prepare("SELECT 1 FROM scenes WHERE id = ? AND has_experience = 0 AND review_status != 'rejected'")
+        .get(sceneId) !== undefined
+    );
   }
 
   countJobScenes(jobId: JobId, protective: boolean): number {
@@ -359,6 +383,11 @@ interface BaseRow {
   time: string;
   people: string;
   created_at: number;
+  review_status: ReviewStatus;
+  rating: number | null;
+  reviewed_at: number | null;
+  /** JSON array of tag names. */
+  tags: string;
 }
 
 interface SummaryRow extends BaseRow {
@@ -380,6 +409,12 @@ function toBase(row: BaseRow): SceneBase {
     time: row.time,
     people: JSON.parse(row.people) as string[],
     createdAt: row.created_at,
+    review: {
+      status: row.review_status,
+      rating: row.rating,
+      tags: JSON.parse(row.tags) as string[],
+      reviewedAt: row.reviewed_at,
+    },
   };
 }
 

@@ -20,7 +20,11 @@ CREATE INDEX profiles_character ON profiles (character_id, created_at);
 
 CREATE UNIQUE INDEX providers_name_unique ON providers (name COLLATE NOCASE);
 
+CREATE INDEX review_actions_character ON review_actions (character_id, created_at);
+
 CREATE INDEX scene_problem_counts_character ON scene_problem_counts (character_id, code, count);
+
+CREATE INDEX scene_tags_character ON scene_tags (character_id, tag, scene_id);
 
 CREATE INDEX scenes_character ON scenes (character_id, protective, created_at);
 
@@ -28,6 +32,8 @@ CREATE INDEX scenes_figures ON scenes (character_id, protective, has_experience,
   problem_count, other_thinking);
 
 CREATE INDEX scenes_job ON scenes (job_id, protective, has_experience);
+
+CREATE INDEX scenes_review ON scenes (character_id, review_status, rating, has_experience, protective);
 
 CREATE INDEX scenes_scope ON scenes (character_id, created_at, protective, has_experience, job_id);
 
@@ -203,6 +209,32 @@ CREATE TABLE providers (
   updated_at INTEGER NOT NULL
 );
 
+CREATE TABLE review_action_scenes (
+  action_id TEXT NOT NULL REFERENCES review_actions (id) ON DELETE CASCADE,
+  scene_id TEXT NOT NULL,
+  review_status TEXT NOT NULL,
+  rating INTEGER,
+  reviewed_at INTEGER,
+  PRIMARY KEY (action_id, scene_id)
+) WITHOUT ROWID;
+
+CREATE TABLE review_action_tags (
+  action_id TEXT NOT NULL REFERENCES review_actions (id) ON DELETE CASCADE,
+  scene_id TEXT NOT NULL,
+  tag TEXT NOT NULL,
+  added INTEGER NOT NULL,
+  PRIMARY KEY (action_id, scene_id, tag)
+) WITHOUT ROWID;
+
+CREATE TABLE review_actions (
+  id TEXT PRIMARY KEY,
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  summary TEXT NOT NULL,
+  scenes INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  undone_at INTEGER
+);
+
 CREATE TABLE scene_problem_counts (
   scene_id TEXT NOT NULL REFERENCES experiences (scene_id) ON DELETE CASCADE,
   character_id TEXT NOT NULL,
@@ -225,6 +257,13 @@ CREATE TABLE scene_revisions (
   PRIMARY KEY (scene_id, revision)
 ) WITHOUT ROWID;
 
+CREATE TABLE scene_tags (
+  scene_id TEXT NOT NULL REFERENCES scenes (id) ON DELETE CASCADE,
+  character_id TEXT NOT NULL,
+  tag TEXT NOT NULL,
+  PRIMARY KEY (scene_id, tag)
+) WITHOUT ROWID;
+
 CREATE TABLE scenes (
   id TEXT PRIMARY KEY,
   character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
@@ -242,7 +281,8 @@ CREATE TABLE scenes (
   people TEXT NOT NULL,
   call_id TEXT,
   prompt_version TEXT NOT NULL,
-  created_at INTEGER NOT NULL, has_experience INTEGER NOT NULL DEFAULT 0, turn_count INTEGER NOT NULL DEFAULT 0, word_count INTEGER NOT NULL DEFAULT 0, train_chars INTEGER NOT NULL DEFAULT 0, problem_count INTEGER NOT NULL DEFAULT 0, other_thinking INTEGER NOT NULL DEFAULT 0, revision INTEGER NOT NULL DEFAULT 1, origin TEXT NOT NULL DEFAULT 'generated',
+  created_at INTEGER NOT NULL, has_experience INTEGER NOT NULL DEFAULT 0, turn_count INTEGER NOT NULL DEFAULT 0, word_count INTEGER NOT NULL DEFAULT 0, train_chars INTEGER NOT NULL DEFAULT 0, problem_count INTEGER NOT NULL DEFAULT 0, other_thinking INTEGER NOT NULL DEFAULT 0, revision INTEGER NOT NULL DEFAULT 1, origin TEXT NOT NULL DEFAULT 'generated', review_status TEXT NOT NULL DEFAULT 'unreviewed'
+  CHECK (review_status IN ('unreviewed', 'accepted', 'rejected')), rating INTEGER CHECK (rating BETWEEN 1 AND 5), reviewed_at INTEGER,
   UNIQUE (item_id, ordinal)
 );
 

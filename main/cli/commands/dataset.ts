@@ -1,11 +1,13 @@
 import type { Scene } from '../../../common/contract';
 import { argument, findCharacter, UsageError, type CliContext } from '../shared';
+import { waitingScenesCommand } from './review';
 
 /** Scenes fetched a page at a time when listing problems (the command's page limit is 500). */
 const PAGE = 500;
 
-/** `dataset stats|problems <character>`: the Dataset tab's totals and its "Problems" filter. */
+/** `dataset stats|problems|complete|delete <character>`: the Dataset tab's totals, its "Problems" filter, waiting scenes. */
 export async function datasetCommand(sub: string, ctx: CliContext): Promise<number> {
+  if (sub === 'complete' || sub === 'delete') return waitingScenesCommand(sub, ctx);
   const { call, rest, print } = ctx;
   const character = await findCharacter(call, argument(rest, 1, '<character>', `dataset ${sub}`));
   switch (sub) {

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import type { GenerationPlan, GenerationPreset, GenerationSettings, Job } from '../../../common/contract';
+import type { GenerationPlan, GenerationPreset, GenerationSettings, Job, JobId } from '../../../common/contract';
 import { formatUsd } from '../../../common/money';
 import {
   argument,
@@ -19,7 +19,7 @@ import {
  * do), 1 failed or refused, 3 paused.
  */
 export async function generateCommand(ctx: CliContext): Promise<number> {
-  const { studio, call, values, rest, io } = ctx;
+  const { call, values, rest, io } = ctx;
   const character = await findCharacter(call, argument(rest, 0, '<character>', 'generate'));
   const str = (name: string) => strOf(values, name);
   const jobs = await call('jobs/list', { characterId: character.id });
@@ -94,7 +94,15 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
     }
     job = await call('generation/start', target);
   }
-  const id = job.id;
+  return followJob(ctx, job.id);
+}
+
+/**
+ * Prints a generation job's progress to stderr until it ends, pausing it on Ctrl+C; the exit code
+ * is 0 when it succeeded, 3 when paused, 1 otherwise. Shuts the studio down after.
+ */
+export async function followJob(ctx: CliContext, id: JobId): Promise<number> {
+  const { studio, io, call, values } = ctx;
   let last = '';
   const off = studio.events.subscribe((name, payload) => {
     if (name !== 'jobs/progressed') return;

@@ -49,6 +49,7 @@ import {
   describePlan,
   finishedNote,
   isPaper,
+  MAX_TARGET_SCENES,
   planScenes,
   protectiveWanted,
   topsUpScenes,
@@ -417,9 +418,10 @@ export class GenerationService {
   /**
    * Starts a run towards the character's total of `settings.targetScenes` scenes (or what it has
    * plus `more`). Refused while another job of the character is unfinished, and when there is
-   * nothing to do: the target is met and every scene has its experience.
+   * nothing to do: the target is met and every scene has its experience. `remember: false` keeps the
+   * settings out of the character's remembered ones (a run the studio composed, not the user's form).
    */
-  start(characterId: CharacterId, requested: GenerationSettings, more?: number): Job {
+  start(characterId: CharacterId, requested: GenerationSettings, more?: number, remember = true): Job {
     const estimate = this.estimate(characterId, requested, more); // validates character, profile, provider, settings
     const settings = { ...requested, targetScenes: estimate.targetScenes };
     const unfinished = this.jobs.unfinishedFor(characterId);
@@ -437,7 +439,7 @@ export class GenerationService {
       );
     }
     const { providerId: _provider, ...remembered } = settings;
-    this.preferences.saveGenerationSettings(characterId, remembered, this.clock.now());
+    if (remember) this.preferences.saveGenerationSettings(characterId, remembered, this.clock.now());
     const id = this.newId() as JobId;
     // Stored as run: a preset's numbers, not what the form held.
     const effective = applyPreset(settings, this.chunksOf(characterId));
@@ -811,9 +813,10 @@ export class GenerationService {
         }),
       );
     } else if (stage === 'experiences') {
-      // Every scene of the character still without its experience, earlier runs' included.
+      // Every scene of the character still without its experience, earlier runs' included; rejected
+      // scenes never reach training, so none is written for them.
       for (const scene of this.dataset.characterScenes(ctx.character.id, false)) {
-        if (!scene.hasExperience) items.push(experienceItem(this.newId(), scene.id));
+        if (!scene.hasExperience && !scene.rejected) items.push(experienceItem(this.newId(), scene.id));
       }
     } else {
       // The share is of the character's whole dataset (the paper: one per chunk); protective scenes
@@ -856,8 +859,9 @@ export class GenerationService {
   ): Promise<void> {
     const callId = this.newId();
     try {
-      if (stage === 'experiences' && this.dataset.hasExperience(input.sceneId as SceneId)) {
-        // Another run (an earlier, resumed one) completed this scene meanwhile: nothing to send.
+      if (stage === 'experiences' && !this.dataset.needsExperience(input.sceneId as SceneId)) {
+        // Another run (an earlier, resumed one) completed this scene meanwhile, or it was rejected
+        // or deleted in review since it was planned: nothing to send.
         this.jobs.completeItem(itemId, null, this.clock.now());
         return;
       }
@@ -1138,7 +1142,7 @@ export class GenerationService {
 
   private checkSettings(s: GenerationSettings): void {
     const bad = (message: string) => new StudioFailure('invalid_argument', message);
-    if (!(Number.isInteger(s.targetScenes) && s.targetScenes >= 1 && s.targetScenes <= 20_000))
+    if (!(Number.isInteger(s.targetScenes) && s.targetScenes >= 1 && s.targetScenes <= MAX_TARGET_SCENES))
       throw bad('Target scenes must be a whole number from 1 to 20,000.');
     if (!(Number.isInteger(s.scenesPerCall) && s.scenesPerCall >= 1 && s.scenesPerCall <= 40))
       throw bad('Scenes per call must be from 1 to 40.');

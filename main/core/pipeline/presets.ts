@@ -21,6 +21,9 @@ import {
  *   character thinking, as in every preset. The target and scenes per call are set by the preset.
  */
 
+/** The most scenes a run may aim for (the paper: about 1,500 a character); see `checkSettings`. */
+export const MAX_TARGET_SCENES = 20_000;
+
 export function isPaper(settings: Pick<GenerationSettings, 'preset'>): boolean {
   return settings.preset === 'paper';
 }

@@ -11,6 +11,7 @@ import type {
   Events,
   GenerationSettings,
   Job,
+  SceneFilter,
   TrainingConfig,
   TrainingRun,
 } from '../../../common/contract';
@@ -55,6 +56,14 @@ export const useGenerationDefaults = (characterId: CharacterId) =>
 export const useJobs = (characterId: CharacterId) => useCommandQuery('jobs/list', { characterId });
 export const useGenerationPreferences = () => useCommandQuery('generation/preferences', {});
 export const useDatasetStats = (characterId: CharacterId) => useCommandQuery('dataset/stats', { characterId });
+/** Counts per review status, rating and tag under `filter` (see `ReviewCounts`). */
+export const useReviewCounts = (characterId: CharacterId, filter: SceneFilter) =>
+  useQuery({
+    queryKey: ['review/counts', { characterId, filter }],
+    queryFn: () => invoke('review/counts', { characterId, filter }),
+    placeholderData: keepPreviousData,
+  });
+export const useLastReview = (characterId: CharacterId) => useCommandQuery('review/last', { characterId });
 export const useCalls = (id: CallId | null) => useCommandQuery('calls/get', { id: id ?? ('' as CallId) }, id !== null);
 
 /** A page of scenes; the previous page stays on screen while the next one loads. */
@@ -241,6 +250,8 @@ function invalidateDatasetSoon(characterId: CharacterId): void {
       void queryClient.invalidateQueries({ queryKey: ['scenes/list', { characterId }] });
       void queryClient.invalidateQueries({ queryKey: ['dataset/stats', { characterId }] });
       void queryClient.invalidateQueries({ queryKey: ['scenes/get'] });
+      void queryClient.invalidateQueries({ queryKey: ['review/counts', { characterId }] });
+      void queryClient.invalidateQueries({ queryKey: ['review/last', { characterId }] });
       void queryClient.invalidateQueries({ queryKey: ['training/estimate', { characterId }] });
     }, 750),
   );

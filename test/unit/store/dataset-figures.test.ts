@@ -226,13 +226,14 @@ describe('dataset figures stored with each scene', () => {
         time: scene.time,
         people: scene.people,
         createdAt: scene.createdAt,
+        review: scene.review,
         hasExperience: scene.experience !== null,
         turns: scene.experience?.turns.length ?? 0,
         words: (scene.experience?.turns ?? []).reduce((n, t) => n + t.text.split(/\s+/).filter(Boolean).length, 0),
         problems,
       });
     }
-    expect(dataset.scenes(characterId, 0, 50, undefined, true).scenes.map((s) => s.id)).toEqual(
+    expect(dataset.scenes(characterId, 0, 50, { problems: true }).scenes.map((s) => s.id)).toEqual(
       page.scenes.filter((s) => Object.keys(s.problems).length > 0).map((s) => s.id),
     );
     db.close();

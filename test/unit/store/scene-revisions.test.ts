@@ -180,7 +180,7 @@ describe('scene revisions', () => {
     expect(await call(studio, 'scenes/revisions', { id })).toMatchObject([
       { revision: 1, author: 'user', callId: null },
     ]);
-    expect(new DatasetRepo(studio.db).trainableScenes(characterId).map((s) => s.id)).toEqual([id]);
+    expect([...new DatasetRepo(studio.db).trainableScenePages(characterId)].flat().map((s) => s.id)).toEqual([id]);
     expect(await call(studio, 'dataset/stats', { characterId })).toMatchObject({ scenes: 1, experiences: 1, turns: 1 });
 
     const empty = await callError(studio, 'scenes/create', {

@@ -82,6 +82,7 @@ export function studioScene(index: number, overrides: Partial<Scene> = {}, turns
     callId: null,
     promptVersion: 'builtin@1',
     createdAt: 0,
+    review: { status: 'unreviewed', rating: null, tags: [], reviewedAt: null },
     experience: {
       background: `Beethoven rehearses, take ${index}.`,
       turns: body,

@@ -1,25 +1,28 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Character, SceneId } from '../../../../common/contract';
-import { useDatasetStats, useScenes } from '../../lib/queries';
+import { useDatasetStats, useLastReview, useReviewCounts, useScenes } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { ProblemBadge, summarizeProblems } from './FormatProblems';
 import { SceneDetail } from './SceneDetail';
 import { SceneEditorPanel, type EditorTarget } from './SceneEditorPanel';
+import { ReviewActions, ReviewFilters, STATUS_LABELS, WaitingScenes, type ReviewFilter } from './ReviewBar';
 import '../../generation.css';
 
 const PAGE = 50;
-type Filter = 'all' | 'normal' | 'protective' | 'problems';
+type Filter = 'all' | 'normal' | 'protective' | 'problems' | 'waiting';
 
 const FILTER_LABELS: Record<Filter, string> = {
   all: 'All',
   normal: 'Normal',
   protective: 'Protective',
   problems: 'Problems',
+  waiting: 'Waiting',
 };
 
-function filterArg(filter: Filter): { protective?: boolean; problems?: boolean } {
+function filterArg(filter: Filter): { protective?: boolean; problems?: boolean; waiting?: boolean } {
   if (filter === 'all') return {};
   if (filter === 'problems') return { problems: true };
+  if (filter === 'waiting') return { waiting: true };
   return { protective: filter === 'protective' };
 }
 
@@ -30,13 +33,32 @@ export function DatasetPanel({ character }: { character: Character }) {
   const [filter, setFilter] = useState<Filter>('all');
   const [page, setPage] = useState(0);
   const [selected, setSelected] = useState<SceneId | null>(null);
+  const [review, setReview] = useState<ReviewFilter>({});
+  // Scenes ticked for a review action, and the row a shift-click extends the range from.
+  const [ticked, setTicked] = useState<ReadonlySet<SceneId>>(new Set());
+  const [anchor, setAnchor] = useState<number | null>(null);
+  const sceneFilter = { ...filterArg(filter), ...review };
+  const scenes = useScenes({ characterId: character.id, offset: page * PAGE, limit: PAGE, ...sceneFilter });
+  const counts = useReviewCounts(character.id, sceneFilter);
+  const last = useLastReview(character.id);
+  const clearTicks = () => {
+    setTicked(new Set());
+    setAnchor(null);
+  };
+  /** Ticks or unticks row `index`; with shift, every row from the last one clicked takes its state. */
+  const tick = (index: number, id: SceneId, range: boolean) => {
+    const next = new Set(ticked);
+    const on = !ticked.has(id);
+    const rows = scenes.data?.scenes ?? [];
+    const [from, to] = range && anchor !== null ? [Math.min(anchor, index), Math.max(anchor, index)] : [index, index];
+    for (const row of rows.slice(from, to + 1)) {
+      if (on) next.add(row.id);
+      else next.delete(row.id);
+    }
+    setTicked(next);
+    setAnchor(index);
+  };
   const [editing, setEditing] = useState<EditorTarget | null>(null);
-  const scenes = useScenes({
-    characterId: character.id,
-    offset: page * PAGE,
-    limit: PAGE,
-    ...filterArg(filter),
-  });
   const pane = useRef<HTMLElement>(null);
   // A new scene is read from its top: the pane scrolls back, and into the window when a narrow
   // window puts it below the list.
@@ -99,6 +121,7 @@ export function DatasetPanel({ character }: { character: Character }) {
             <div className="segmented" role="radiogroup" aria-label="Show">
               {(Object.keys(FILTER_LABELS) as Filter[])
                 .filter((f) => f !== 'problems' || (stats.data?.experiencesWithProblems ?? 0) > 0 || filter === f)
+                .filter((f) => f !== 'waiting' || (counts.data?.waiting ?? 0) > 0 || filter === f)
                 .map((f) => (
                   <button
                     key={f}
@@ -108,6 +131,7 @@ export function DatasetPanel({ character }: { character: Character }) {
                     onClick={() => {
                       setFilter(f);
                       setPage(0);
+                      clearTicks();
                     }}
                   >
                     {FILTER_LABELS[f]}
@@ -115,6 +139,15 @@ export function DatasetPanel({ character }: { character: Character }) {
                   </button>
                 ))}
             </div>
+            <ReviewFilters
+              counts={counts.data}
+              value={review}
+              onChange={(next) => {
+                setReview(next);
+                setPage(0);
+                clearTicks();
+              }}
+            />
             <span className="muted">
               {total.toLocaleString('en-US')} scene{total === 1 ? '' : 's'}
             </span>
@@ -126,16 +159,48 @@ export function DatasetPanel({ character }: { character: Character }) {
               + New scene
             </button>
           </div>
+          <ReviewActions
+            character={character}
+            selected={[...ticked]}
+            filter={sceneFilter}
+            total={total}
+            lastSummary={last.data?.summary ?? null}
+            onDone={clearTicks}
+          />
+          <WaitingScenes
+            character={character}
+            waiting={counts.data?.waiting ?? 0}
+            selected={[...ticked]}
+            onShow={() => {
+              setFilter('waiting');
+              setPage(0);
+              clearTicks();
+            }}
+            onDeleted={clearTicks}
+          />
+
           {scenes.isError && <p className="form-error">{scenes.error.message}</p>}
           <ol className={scenes.isPlaceholderData ? 'scene-list stale' : 'scene-list'}>
             {scenes.data?.scenes.map((scene, i) => (
-              <li key={scene.id}>
+              <li key={scene.id} className={ticked.has(scene.id) ? 'scene-row ticked' : 'scene-row'}>
+                <input
+                  type="checkbox"
+                  className="scene-tick"
+                  aria-label={`Select scene ${page * PAGE + i + 1}`}
+                  checked={ticked.has(scene.id)}
+                  onChange={() => undefined}
+                  onClick={(e) => tick(i, scene.id, e.shiftKey)}
+                />
                 <button
                   className={scene.id === selected ? 'scene-item selected' : 'scene-item'}
                   aria-current={scene.id === selected ? 'true' : undefined}
-                  onClick={() => setSelected(scene.id)}
+                  onClick={(e) => {
+                    // Shift- or Ctrl/Cmd-click selects for review instead of opening the scene.
+                    if (e.shiftKey || e.metaKey || e.ctrlKey) tick(i, scene.id, e.shiftKey);
+                    else setSelected(scene.id);
+                  }}
                   onDoubleClick={() => setEditing({ kind: 'edit', id: scene.id })}
-                  title="Double-click to edit"
+                  title="Double-click to edit; Shift- or Ctrl-click to select for review"
                   data-testid="scene-item"
                 >
                   <span className="scene-number">{page * PAGE + i + 1}</span>
@@ -149,7 +214,26 @@ export function DatasetPanel({ character }: { character: Character }) {
                       {scene.time ? ` · ${scene.time}` : ''}
                     </span>
                     {scene.people.length > 0 && <span className="scene-people">{scene.people.join(', ')}</span>}
+                    {(scene.review.rating !== null || scene.review.tags.length > 0) && (
+                      <span className="scene-review">
+                        {scene.review.rating !== null && (
+                          <span className="stars" aria-label={`Rated ${scene.review.rating} of 5`}>
+                            {'★'.repeat(scene.review.rating)}
+                          </span>
+                        )}
+                        {scene.review.tags.map((t) => (
+                          <span key={t} className="tag">
+                            {t}
+                          </span>
+                        ))}
+                      </span>
+                    )}
                   </span>
+                  {scene.review.status !== 'unreviewed' && (
+                    <span className={`badge review ${scene.review.status}`} data-testid="review-badge">
+                      {STATUS_LABELS[scene.review.status].toLowerCase()}
+                    </span>
+                  )}
                   {scene.hasExperience && <ProblemBadge counts={scene.problems} />}
                   {!scene.hasExperience && (
                     <span className="badge" title="The experience has not been written yet">

@@ -1,0 +1,113 @@
+import Database from 'better-sqlite3';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
+import { fixture, repoRoot } from '../support/paths';
+import { useServePage } from '../support/serve-page';
+import { studioResponder } from '../support/studio-responder';
+
+// Review in Chromium against `serve`, at the smallest window the studio supports (1024×700):
+// ticking rows (click and shift-click), Accept / Reject / Rate / Tag on the selection and on every
+// result of a filter, Undo, the status, rating and tag filters with their counts, and scenes
+// waiting for their experience.
+
+const session = useServePage('cs-e2e-review-', { width: 1024, height: 700 });
+let llm: FakeLlmServer;
+
+beforeEach(async () => {
+  llm = await startFakeLlmServer({ responder: studioResponder() });
+  // The built CLI against the test's data folder (serve has it open too: SQLite in WAL mode).
+  const cli = (...args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const bin = path.join(repoRoot, 'bin', 'character-studio.cjs');
+      execFile(process.execPath, [bin, ...args, '--data-dir', session.data.dir], (error, _out, stderr) => {
+        if (error) reject(new Error(`character-studio ${args.join(' ')} failed: ${stderr || error.message}`));
+        else resolve();
+      });
+    });
+  await cli('characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven');
+  await cli('profiles', 'import', 'Beethoven', fixture('wiki_Beethoven.txt'));
+  const base = ['--base-url', llm.baseURL, '--model', 'fake-model', '--api-key', 'test-key'];
+  await cli('providers', 'add', '--name', 'Fake LLM', '--preset', 'custom', ...base);
+  await cli('generate', 'Beethoven', '--provider', 'Fake LLM', '--target', '6', '--per-call', '3', '--protective', '0');
+});
+afterEach(async () => {
+  await llm?.close();
+});
+
+describe('dataset review in a browser', () => {
+  it('reviews the selection and every result of a filter, undoes, and filters with counts', async () => {
+    const { page, serve } = session;
+    await page.goto(serve.url);
+    await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();
+    await page.getByRole('tab', { name: 'Dataset' }).click();
+    const rows = page.getByTestId('scene-item');
+    await expect.poll(() => rows.count()).toBe(6);
+    const status = page.getByLabel('Review status');
+    await expect
+      .poll(() => status.locator('option').allTextContents())
+      .toEqual(['Any status', 'Unreviewed (6)', 'Accepted (0)', 'Rejected (0)']);
+
+    // Tick the first row, shift-tick the third: three rows selected; reject them.
+    await page.getByLabel('Select scene 1').click();
+    await page.getByLabel('Select scene 3').click({ modifiers: ['Shift'] });
+    await expect.poll(() => page.getByRole('radio', { name: /^Selected/ }).textContent()).toBe('Selected (3)');
+    await page.getByRole('button', { name: 'Reject' }).click();
+    await expect
+      .poll(() => page.getByTestId('review-badge').allTextContents())
+      .toEqual(['rejected', 'rejected', 'rejected']);
+    await expect
+      .poll(() => status.locator('option').allTextContents())
+      .toEqual(['Any status', 'Unreviewed (3)', 'Accepted (0)', 'Rejected (3)']);
+
+    // Every result of the "Unreviewed" filter: accept them, rate them 4 and tag them.
+    await status.selectOption('unreviewed');
+    await expect.poll(() => rows.count()).toBe(3);
+    await page.getByRole('radio', { name: /^All results/ }).click();
+    await page.getByRole('button', { name: 'Accept' }).click();
+    await expect.poll(() => rows.count()).toBe(0);
+    await status.selectOption('accepted');
+    await expect.poll(() => rows.count()).toBe(3);
+    await page.getByRole('radio', { name: /^All results/ }).click();
+    await page.getByLabel('Rate').selectOption('4');
+    await expect.poll(() => page.getByLabel('Rated 4 of 5').count()).toBe(3);
+    await page.getByLabel('Tag to add').fill('keeper');
+    await page.getByLabel('Tag to add').press('Enter');
+    await expect
+      .poll(() => page.getByLabel('Tag').locator('option').allTextContents())
+      .toEqual(['Any tag', 'keeper (3)']);
+    await page.getByTestId('scene-item').first().scrollIntoViewIfNeeded();
+    await session.shot('review-10-accepted-rated-tagged');
+
+    // Undo the tagging, then the rating: the filter's scenes are as they were.
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => page.getByLabel('Tag').locator('option').allTextContents()).toEqual(['Any tag']);
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => page.getByLabel('Rated 4 of 5').count()).toBe(0);
+    await expect
+      .poll(() => page.getByLabel('Rating').locator('option').allTextContents())
+      .toEqual(['Any rating', '★★★★★ (0)', '★★★★ (0)', '★★★ (0)', '★★ (0)', '★ (0)', 'Not rated (3)']);
+
+    // The counts of the other facets follow the chosen status; all statuses stay counted.
+    await status.selectOption('');
+    await expect.poll(() => rows.count()).toBe(6);
+    await session.shot('review-20-all');
+  });
+
+  it('shows the scenes waiting for their experience and completes them', async () => {
+    const { page, serve } = session;
+    // Two scenes lose their experience, as after a run cancelled between its stages.
+    const db = new Database(path.join(session.data.dir, 'studio.sqlite'));
+    db.prepare('DELETE FROM experiences WHERE scene_id IN (SELECT id FROM scenes ORDER BY created_at LIMIT 2)').run();
+    db.close();
+    await page.goto(serve.url);
+    await page.getByRole('tab', { name: 'Dataset' }).click();
+    const waiting = page.getByRole('region', { name: 'Scenes waiting for their experience' });
+    await waiting.getByRole('button', { name: '2 scenes waiting for the experience' }).click();
+    await expect.poll(() => page.getByTestId('scene-item').count()).toBe(2);
+    await session.shot('review-30-waiting');
+    await waiting.getByRole('button', { name: 'Complete' }).click();
+    await expect.poll(() => waiting.count(), { timeout: 30_000 }).toBe(0);
+  });
+});
