@@ -66,6 +66,11 @@ Commands:
                                 Progress goes to stderr; Ctrl+C pauses (run again to resume).
   dataset stats <character>     Totals of the character's scenes, and how many have format problems
   dataset problems <character>  List the experiences with parts that did not fit the format
+  dataset complete <character> --provider <provider>
+                                Write the experience of every scene still waiting for one (one
+                                generation job; rejected scenes are skipped)
+  dataset delete <character> --ids <a,b>
+                                Delete scenes (with their experiences)
   scenes show <scene>           Show a scene as the editor has it, with its current revision
   scenes history <scene>        List a scene's revisions: when, by whom (generated, by hand, LLM)
   scenes diff <scene> [--from <n|original>] [--to <n|current>]
@@ -75,11 +80,6 @@ Commands:
   scenes create <character> <file.json|->
                                 Add a scene written by hand: {"type", "location", "time",
                                 "background", "people", "experienceBackground", "turns"}
-  dataset complete <character> --provider <provider>
-                                Write the experience of every scene still waiting for one (one
-                                generation job; rejected scenes are skipped)
-  dataset delete <character> --ids <a,b>
-                                Delete scenes (with their experiences)
   review <character>            Counts per review status, rating and tag (of the filter below)
       [--accept|--reject|--unreview] [--rate <1-5|none>] [--tag <tag>] [--untag <tag>]
                                 Change the review of the chosen scenes in one undoable action;
