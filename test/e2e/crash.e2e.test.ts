@@ -61,7 +61,7 @@ function generateKilledAfter(ms: number): Promise<{ finished: boolean }> {
 
 beforeAll(async () => {
   data = tempDir('cs-crash-');
-  server = await startFakeLlmServer({ responder: studioResponder(), latencyMs: 60, chunkDelayMs: 2 });
+  server = await startFakeLlmServer({ responder: studioResponder(), latencyMs: 200, chunkDelayMs: 2 });
   expect(
     (
       await cli([
