@@ -84,6 +84,8 @@ function NewRun({
   const text = (field: Field) => fieldText(field, draft, defaults, providerId);
   const paper = text('preset') === 'paper';
   const set = (field: Field, value: string) => setDraft(character.id, { ...draft, [field]: value });
+  // What every number field of the form reads and writes.
+  const form = { text, set, errors };
 
   const onStart = async () => {
     if (!settings || (targetMet && !moreValid)) return;
@@ -169,94 +171,34 @@ function NewRun({
             <PresetRules plan={estimate.data?.plan ?? null} />
           ) : (
             <>
-              <NumberField
-                label="Target scenes"
-                field="targetScenes"
-                text={text}
-                set={set}
-                errors={errors}
-                min={1}
-                step={1}
-              >
+              <NumberField label="Target scenes" field="targetScenes" {...form} min={1} step={1}>
                 Scenes imagined from the profile. The paper made about 1,500 per character.
               </NumberField>
-              <NumberField
-                label="Scenes per call"
-                field="scenesPerCall"
-                text={text}
-                set={set}
-                errors={errors}
-                min={1}
-                step={1}
-              >
+              <NumberField label="Scenes per call" field="scenesPerCall" {...form} min={1} step={1}>
                 More per call is cheaper; fewer gives the model room for detail.
               </NumberField>
-              <NumberField
-                label="Protective share (%)"
-                field="protectiveShare"
-                text={text}
-                set={set}
-                errors={errors}
-                min={0}
-                max={20}
-                step={0.5}
-              >
+              <NumberField label="Protective share (%)" field="protectiveShare" {...form} min={0} max={20} step={0.5}>
                 Scenes where {character.shortName} is asked about what they cannot know. The paper used 1–5%.
               </NumberField>
             </>
           )}
-          <NumberField
-            label="Budget ($)"
-            field="budgetUsd"
-            text={text}
-            set={set}
-            errors={errors}
-            min={0}
-            step={0.5}
-            optional
-          >
+          <NumberField label="Budget ($)" field="budgetUsd" {...form} min={0} step={0.5} optional>
             The run pauses when it has spent this much. Empty: no limit.
           </NumberField>
           <ConfirmThreshold value={threshold} />
           <details className="more-settings span-2">
             <summary>Sampling and duplicates</summary>
             <div className="settings-form inner">
-              <NumberField
-                label="Temperature"
-                field="temperature"
-                text={text}
-                set={set}
-                errors={errors}
-                min={0}
-                max={2}
-                step={0.1}
-              >
+              <NumberField label="Temperature" field="temperature" {...form} min={0} max={2} step={0.1}>
                 Higher is more varied.
               </NumberField>
-              <NumberField label="Top-p" field="topP" text={text} set={set} errors={errors} min={0} max={1} step={0.05}>
+              <NumberField label="Top-p" field="topP" {...form} min={0} max={1} step={0.05}>
                 Nucleus sampling; 1 keeps every token.
               </NumberField>
-              <NumberField
-                label="Max tokens"
-                field="maxTokens"
-                text={text}
-                set={set}
-                errors={errors}
-                min={16}
-                step={64}
-              >
+              <NumberField label="Max tokens" field="maxTokens" {...form} min={16} step={64}>
                 Longest answer per call; a cut-off experience is flagged, not kept as complete.
               </NumberField>
-              <NumberField
-                label="Duplicate threshold"
-                field="dedupeThreshold"
-                text={text}
-                set={set}
-                errors={errors}
-                min={0}
-                max={1}
-                step={0.05}
-              >
+              <NumberField label="Duplicate threshold" field="dedupeThreshold" {...form} min={0} max={1} step={0.05}>
                 Scenes more alike than this (0–1, word overlap) are dropped as near duplicates.
               </NumberField>
             </div>
