@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { afterEach, beforeEach } from 'vitest';
 import { Studio } from '../../main/core/studio';
 import type {
   CharacterId,
@@ -27,6 +28,26 @@ export function makeStudio(dataDir?: string): { studio: Studio; dir: string; cle
       tmp.cleanup();
     },
   };
+}
+
+/**
+ * A fresh studio for each test of the file: `opened` receives it before the test; after it the
+ * studio shuts down, its folder goes, then `after` runs (closing the test's fake server, say).
+ */
+export function studioForEachTest(
+  opened: (env: ReturnType<typeof makeStudio>) => void,
+  after?: () => Promise<void> | undefined,
+): void {
+  let env: ReturnType<typeof makeStudio> | undefined;
+  beforeEach(() => {
+    env = makeStudio();
+    opened(env);
+  });
+  afterEach(async () => {
+    await env?.studio.shutdown();
+    env?.cleanup();
+    await after?.();
+  });
 }
 
 /** Calls a command through the validating dispatcher and returns its result, or throws its error. */

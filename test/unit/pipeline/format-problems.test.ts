@@ -1,8 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CharacterId, ProviderId } from '../../../common/contract';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { studioResponder } from '../../support/studio-responder';
-import { addFakeProvider, beethovenWithProfile, call, generationSettings, makeStudio } from '../../support/studio';
+import {
+  addFakeProvider,
+  beethovenWithProfile,
+  call,
+  generationSettings,
+  type makeStudio,
+  studioForEachTest,
+} from '../../support/studio';
 import { tinyTrainingConfig } from '../trainer/fixtures';
 import { runCli } from '../../../main/cli/main';
 
@@ -22,14 +29,10 @@ async function setup(structured: boolean): Promise<ProviderId> {
   return addFakeProvider(env.studio, server.baseURL, { structuredOutput: structured, maxConcurrency: 2 });
 }
 
-beforeEach(() => {
-  env = makeStudio();
-});
-afterEach(async () => {
-  await env.studio.shutdown();
-  env.cleanup();
-  await server?.close();
-});
+studioForEachTest(
+  (opened) => (env = opened),
+  () => server?.close(),
+);
 
 describe('format problems in generated experiences', () => {
   for (const structured of [false, true]) {

@@ -1,8 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CharacterId, GenerationSettings, Job, ProviderId, SceneDoc } from '../../../common/contract';
 import { startFakeLlmServer, type FakeLlmServer, type FakeLlmServerOptions } from '../../support/fake-llm-server';
 import { studioResponder } from '../../support/studio-responder';
-import { beethovenWithFakeProvider, call, callError, generationSettings, makeStudio } from '../../support/studio';
+import {
+  beethovenWithFakeProvider,
+  call,
+  callError,
+  generationSettings,
+  type makeStudio,
+  studioForEachTest,
+} from '../../support/studio';
 
 let env: ReturnType<typeof makeStudio>;
 let server: FakeLlmServer;
@@ -38,14 +45,10 @@ function sceneRows() {
   }[];
 }
 
-beforeEach(() => {
-  env = makeStudio();
-});
-afterEach(async () => {
-  await env.studio.shutdown();
-  env.cleanup();
-  await server?.close();
-});
+studioForEachTest(
+  (opened) => (env = opened),
+  () => server?.close(),
+);
 
 describe('experience construction through the real openai client', () => {
   it('builds exactly the target dataset: limits, scenes, experiences and protective scenes, each traceable to its call', async () => {

@@ -1,9 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CharacterId, GenerationSettings, Job, ProviderId } from '../../../common/contract';
 import { formatUsd } from '../../../common/money';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { studioResponder } from '../../support/studio-responder';
-import { beethovenWithFakeProvider, call, callError, generationSettings, makeStudio } from '../../support/studio';
+import {
+  beethovenWithFakeProvider,
+  call,
+  callError,
+  generationSettings,
+  type makeStudio,
+  studioForEachTest,
+} from '../../support/studio';
 
 /** Job control against the real openai client and a fake server: outages, re-runs, targets, budgets. */
 
@@ -30,14 +37,10 @@ async function run(providerId: ProviderId, patch: Partial<GenerationSettings> = 
 const count = (sql: string): number => env.studio.db.prepare(sql).pluck().get() as number;
 const sceneCalls = () => server.requests.filter((r) => r.chat?.messages.at(-1)?.content.includes('Imagine')).length;
 
-beforeEach(() => {
-  env = makeStudio();
-});
-afterEach(async () => {
-  await env.studio.shutdown();
-  env.cleanup();
-  await server?.close();
-});
+studioForEachTest(
+  (opened) => (env = opened),
+  () => server?.close(),
+);
 
 describe('a provider outage', () => {
   it('pauses the job as unreachable, keeps it resumable, and Retry on a failure row brings it to the end', async () => {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CharacterId, ProviderId } from '../../../common/contract';
 import { runCli } from '../../../main/cli/main';
 import { DEFAULT_SETTINGS } from '../../../main/core/pipeline/generation-service';
@@ -8,7 +8,14 @@ import { planPaperSceneCalls } from '../../../main/core/pipeline/planner';
 import { PythonRandom } from '../../../main/core/pipeline/python-random';
 import { startFakeLlmServer, type FakeChatRequest, type FakeLlmServer } from '../../support/fake-llm-server';
 import { studioResponder } from '../../support/studio-responder';
-import { addFakeProvider, beethovenWithProfile, call, generationSettings, makeStudio } from '../../support/studio';
+import {
+  addFakeProvider,
+  beethovenWithProfile,
+  call,
+  generationSettings,
+  type makeStudio,
+  studioForEachTest,
+} from '../../support/studio';
 import { venvPython } from '../trainer/fixtures';
 
 /** What CPython's own `random` gives for a snippet (the trainer's interpreter, else the system's). */
@@ -92,14 +99,10 @@ async function setup(): Promise<ProviderId> {
   return addFakeProvider(env.studio, server.baseURL, { structuredOutput: false });
 }
 
-beforeEach(() => {
-  env = makeStudio();
-});
-afterEach(async () => {
-  await env.studio.shutdown();
-  env.cleanup();
-  await server?.close();
-});
+studioForEachTest(
+  (opened) => (env = opened),
+  () => server?.close(),
+);
 
 describe('the paper preset in a generation job', () => {
   it("leaves the studio's defaults and plan unchanged", async () => {
