@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Character, CommandArg, CommandName, CommandResult, Host, Provider } from '../../common/contract';
 import { StudioFailure } from '../core/errors';
+import { expandHome } from '../core/training/base-model-check';
 import type { Studio } from '../core/studio';
 
 /** Pieces every command group shares: the context a group runs in, argument checks, lookups. */
@@ -78,8 +78,7 @@ export function formatDuration(seconds: number): string {
  * trainer in its run folder), so no relative path may reach them.
  */
 export function localPath(text: string): string {
-  const home = text === '~' || text.startsWith('~/') ? path.join(os.homedir(), text.slice(1)) : text;
-  return path.resolve(home);
+  return path.resolve(expandHome(text));
 }
 
 /** A path option made absolute (localPath), or undefined when absent or empty. */

@@ -213,9 +213,8 @@ export class DatasetRepo {
     return (
       this.db
         .prepare(
-          `SELECT s.id, s.location, s.background, e.scene_id IS NOT NULL AS has, s.review_status = 'rejected' AS rejected
-           FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id
-           WHERE s.character_id = ? AND s.protective = ? ORDER BY s.created_at, s.rowid`,
+          `SELECT s.id, s.location, s.background, s.has_experience AS has, s.review_status = 'rejected' AS rejected
+           FROM scenes s WHERE s.character_id = ? AND s.protective = ? ORDER BY s.created_at, s.rowid`,
         )
         .all(characterId, protective ? 1 : 0) as {
         id: SceneId;
@@ -286,22 +285,6 @@ export class DatasetRepo {
         .prepare("SELECT 1 FROM scenes WHERE id = ? AND has_experience = 0 AND review_status != 'rejected'")
         .get(sceneId) !== undefined
     );
-  }
-
-  countJobScenes(jobId: JobId, protective: boolean): number {
-    return this.db
-      .prepare('SELECT count(*) FROM scenes WHERE job_id = ? AND protective = ?')
-      .pluck()
-      .get(jobId, protective ? 1 : 0) as number;
-  }
-
-  countJobExperiences(jobId: JobId, protective: boolean): number {
-    return this.db
-      .prepare(
-        'SELECT count(*) FROM experiences e JOIN scenes s ON s.id = e.scene_id WHERE s.job_id = ? AND s.protective = ?',
-      )
-      .pluck()
-      .get(jobId, protective ? 1 : 0) as number;
   }
 
   /** The Dataset tab's totals: sums of the figures stored on each scene (one covering index), no experience read. */

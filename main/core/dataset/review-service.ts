@@ -118,7 +118,7 @@ export class ReviewService {
   /** Deletes the character's scenes named by `ids`; refused while one of its generation jobs is running. */
   delete(characterId: CharacterId, ids: SceneId[]): { deleted: number } {
     const character = this.characters.get(characterId);
-    if (this.generation.list(characterId).some((job) => job.status === 'running'))
+    if (this.generation.hasRunningJob(characterId))
       throw new StudioFailure(
         'conflict',
         `A generation job of ${character.shortName} is running and may be writing these scenes. Pause it, then delete them.`,

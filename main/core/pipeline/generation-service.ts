@@ -448,6 +448,11 @@ export class GenerationService {
     return this.get(id);
   }
 
+  /** Whether one of the character's generation jobs is running now (read from the rows, no job view built). */
+  hasRunningJob(characterId: CharacterId): boolean {
+    return this.jobs.jobsFor(characterId).some((row) => row.status === 'running');
+  }
+
   list(characterId: CharacterId): Job[] {
     this.characters.get(characterId);
     return this.jobs.jobsFor(characterId).map((row) => this.toJob(row));
@@ -543,8 +548,10 @@ export class GenerationService {
   private launch(id: JobId): void {
     this.runner.launch(
       id,
-      jobProgress(this.jobs.job(id)!, this.jobs, this.dataset, this.chunksOf(this.jobs.job(id)!.character_id).length)
-        .done,
+      (() => {
+        const row = this.jobs.job(id)!;
+        return jobProgress(row, this.jobs, this.dataset, this.paperChunkCount(row)).done;
+      })(),
       (run) => this.execute(id, run),
     );
   }
@@ -1134,10 +1141,17 @@ export class GenerationService {
   }
 
   private toJob(row: JobRow): Job {
-    const chunkCount = isPaper(JSON.parse(row.settings) as GenerationSettings)
-      ? this.chunksOf(row.character_id).length
+    return toJob(row, this.jobs, this.dataset, this.paperChunkCount(row), this.runner.handle(row.id), this.clock.now());
+  }
+
+  /**
+   * The chunk count progress needs for a paper-plan job (one protective scene per chunk), else 0.
+   * Read from the character's stored count: this runs on every progress event.
+   */
+  private paperChunkCount(row: JobRow): number {
+    return isPaper(JSON.parse(row.settings) as GenerationSettings)
+      ? this.characters.get(row.character_id).chunkCount
       : 0;
-    return toJob(row, this.jobs, this.dataset, chunkCount, this.runner.handle(row.id), this.clock.now());
   }
 
   private checkSettings(s: GenerationSettings): void {

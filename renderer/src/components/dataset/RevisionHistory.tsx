@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { SavedScene, SceneId, SceneRevision } from '../../../../common/contract';
+import { messageOf } from '../../lib/bridge-error';
 import { invoke } from '../../lib/queries';
 
 const AUTHORS: Record<SceneRevision['author'], string> = {
@@ -47,7 +48,7 @@ export function RevisionHistory({
       setPicked(null);
       setRestoring(null);
     } catch (error) {
-      setRestoring(error instanceof Error ? error.message : String(error));
+      setRestoring(messageOf(error));
     }
   };
 

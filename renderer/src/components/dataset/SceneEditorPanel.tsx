@@ -1,8 +1,8 @@
 import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent } from 'react';
 import type { Character, SavedScene, SceneDoc, SceneId } from '../../../../common/contract';
 import { SceneEditor } from '../../../../common/scene-doc/editor';
-import type { SceneTextField } from '../../../../common/scene-doc/operations';
-import { CommandError } from '../../lib/bridge-error';
+import { sameDoc, type SceneTextField } from '../../../../common/scene-doc/operations';
+import { CommandError, messageOf } from '../../lib/bridge-error';
 import { invoke, queryClient } from '../../lib/queries';
 import { RevisionHistory } from './RevisionHistory';
 import { SceneTurns, type FocusRequest } from './SceneTurns';
@@ -70,7 +70,7 @@ export function SceneEditorPanel({
     let live = true;
     invoke('scenes/open', { id: target.id }).then(
       (opened) => live && setEditor(new SceneEditor(opened.doc, opened.revision)),
-      (error: unknown) => live && setLoadError(error instanceof Error ? error.message : String(error)),
+      (error: unknown) => live && setLoadError(messageOf(error)),
     );
     return () => {
       live = false;
@@ -106,12 +106,10 @@ export function SceneEditorPanel({
   const { doc, dirty, canUndo, canRedo, baseRevision, refusal } = snapshot;
 
   const afterSave = (saved: SavedScene, id: SceneId) => {
-    if (JSON.stringify(saved.doc) === JSON.stringify(editor.snapshot().doc))
-      editor.markSaved(saved.doc, saved.revision);
+    if (sameDoc(saved.doc, editor.snapshot().doc)) editor.markSaved(saved.doc, saved.revision);
     else editor.load(saved.doc, saved.revision); // the studio trimmed what was typed: show what is stored
     setStatus({ kind: 'saved', revision: saved.revision });
     void queryClient.invalidateQueries({ queryKey: ['scenes/get', { id }] });
-    void queryClient.invalidateQueries({ queryKey: ['scenes/revisions', { id }] });
   };
 
   const save = async () => {
@@ -134,7 +132,7 @@ export function SceneEditorPanel({
       );
     } catch (error) {
       const conflict = error instanceof CommandError && error.code === 'conflict';
-      setStatus({ kind: 'error', message: error instanceof Error ? error.message : String(error), conflict });
+      setStatus({ kind: 'error', message: messageOf(error), conflict });
     }
   };
 
