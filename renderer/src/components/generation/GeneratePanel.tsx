@@ -185,7 +185,7 @@ function NewRun({
           <NumberField label="Budget ($)" field="budgetUsd" {...form} min={0} step={0.5} optional>
             The run pauses when it has spent this much. Empty: no limit.
           </NumberField>
-          <ConfirmThreshold value={threshold} />
+          <ConfirmThreshold key={threshold} value={threshold} />
           <details className="more-settings span-2">
             <summary>Sampling and duplicates</summary>
             <div className="settings-form inner">

@@ -1,15 +1,16 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { Character } from '../../../../common/contract';
 import { queryClient, useCommand } from '../../lib/queries';
 
 /**
  * The cost above which starting a run asks first ($1 unless set). Studio-wide and kept in the
- * store, so the CLI asks at the same amount; saved when the field is left.
+ * store, so the CLI asks at the same amount; saved when the field is left. The field holds the
+ * user's text while they type; the parent keys it by the stored value, so a change saved elsewhere
+ * (another window, the CLI) starts it afresh.
  */
 export function ConfirmThreshold({ value }: { value: number }) {
   const save = useCommand('generation/set-preferences');
   const [text, setText] = useState(String(value));
-  useEffect(() => setText(String(value)), [value]);
   const amount = Number(text);
   const valid = text.trim() !== '' && Number.isFinite(amount) && amount >= 0;
   const onBlur = () => {

@@ -4,6 +4,7 @@ import { messageOf } from '../../lib/bridge-error';
 import { queryClient, useCommand, useHosts } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { SecretHint } from './SecretHint';
+import { SettingsSection } from './SettingsSection';
 
 type Editing = { kind: 'none' } | { kind: 'new' } | { kind: 'edit'; host: Host };
 
@@ -12,21 +13,17 @@ export function HostsPanel() {
   const hosts = useHosts();
   const [editing, setEditing] = useState<Editing>({ kind: 'none' });
   return (
-    <section aria-labelledby="hosts-title">
-      <div className="section-bar">
-        <div>
-          <h3 id="hosts-title">Hosts</h3>
-          <p className="muted">
-            GPU servers reached over SSH. Training uploads the trainer and the dataset there, runs detached (it goes on
-            if the studio closes) and brings the adapter home.
-          </p>
-        </div>
-        {editing.kind === 'none' && (
+    <SettingsSection
+      title="Hosts"
+      description="GPU servers reached over SSH. Training uploads the trainer and the dataset there, runs detached (it goes on if the studio closes) and brings the adapter home."
+      action={
+        editing.kind === 'none' && (
           <button className="primary" onClick={() => setEditing({ kind: 'new' })}>
             + Add host
           </button>
-        )}
-      </div>
+        )
+      }
+    >
       {editing.kind !== 'none' && (
         <HostForm
           key={editing.kind === 'edit' ? editing.host.id : 'new'}
@@ -57,7 +54,7 @@ export function HostsPanel() {
           ))}
         </ul>
       )}
-    </section>
+    </SettingsSection>
   );
 }
 

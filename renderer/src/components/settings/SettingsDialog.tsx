@@ -25,21 +25,17 @@ export function SettingsDialog() {
   return (
     <Modal title="Settings" onClose={() => openSettings(false)} wide>
       <div className="settings">
-        <section aria-labelledby="providers-title">
-          <div className="section-bar">
-            <div>
-              <h3 id="providers-title">Providers</h3>
-              <p className="muted">
-                The LLMs that imagine scenes and experiences: a model file on this machine, a local server (Ollama, LM
-                Studio, llama.cpp, vLLM) or a hosted API.
-              </p>
-            </div>
-            {editing.kind === 'none' && (
+        <SettingsSection
+          title="Providers"
+          description="The LLMs that imagine scenes and experiences: a model file on this machine, a local server (Ollama, LM Studio, llama.cpp, vLLM) or a hosted API."
+          action={
+            editing.kind === 'none' && (
               <button className="primary" onClick={() => setEditing({ kind: 'new' })}>
                 + Add provider
               </button>
-            )}
-          </div>
+            )
+          }
+        >
           {editing.kind !== 'none' && (
             <ProviderForm
               key={editing.kind === 'edit' ? editing.provider.id : 'new'}
@@ -70,7 +66,7 @@ export function SettingsDialog() {
               ))}
             </ul>
           )}
-        </section>
+        </SettingsSection>
         <HostsPanel />
         <SettingsSection
           title="Model prices"
