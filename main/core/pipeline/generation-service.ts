@@ -18,6 +18,7 @@ import type {
   StageEstimate,
 } from '../../../common/contract';
 import { setMaxListeners } from 'node:events';
+import { DatasetSums, type JobScope } from '../../store/dataset-sums';
 import type { DatasetRepo } from '../../store/dataset-repo';
 import type { Db } from '../../store/database';
 import type { JobRow, JobsRepo } from '../../store/jobs-repo';
@@ -122,6 +123,8 @@ export class GenerationService {
     private readonly clock: Clock,
     private readonly newId: IdFactory,
     private readonly preferences: PreferencesRepo,
+    /** Sums for the doors' requests (the jobs list), read off this thread when the studio has a reader. */
+    private readonly sums: DatasetSums = new DatasetSums(db, null),
   ) {
     this.runner = new JobRunner(jobs, clock, (id) => this.emit(id, true));
   }
@@ -453,9 +456,18 @@ export class GenerationService {
     return this.jobs.jobsFor(characterId).some((row) => row.status === 'running');
   }
 
-  list(characterId: CharacterId): Job[] {
+  /** The character's jobs; what each answers for is summed on the reader thread (a job of 100,000 scenes). */
+  async list(characterId: CharacterId): Promise<Job[]> {
     this.characters.get(characterId);
-    return this.jobs.jobsFor(characterId).map((row) => this.toJob(row));
+    const scopes = new Map(
+      await Promise.all(
+        this.jobs
+          .jobsFor(characterId)
+          .map(async (row) => [row.id, await this.sums.jobScope(row.character_id, row.id, row.created_at)] as const),
+      ),
+    );
+    // Rows read again after the wait: a job may have moved on (or been added) meanwhile.
+    return this.jobs.jobsFor(characterId).map((row) => this.toJob(row, scopes.get(row.id)));
   }
 
   get(id: JobId): Job {
@@ -550,7 +562,7 @@ export class GenerationService {
       id,
       (() => {
         const row = this.jobs.job(id)!;
-        return jobProgress(row, this.jobs, this.dataset, this.paperChunkCount(row)).done;
+        return jobProgress(row, this.jobs, this.scopeOf(row), this.paperChunkCount(row)).done;
       })(),
       (run) => this.execute(id, run),
     );
@@ -1140,8 +1152,12 @@ export class GenerationService {
     if (row) this.events.emit('jobs/progressed', this.toJob(row));
   }
 
-  private toJob(row: JobRow): Job {
-    return toJob(row, this.jobs, this.dataset, this.paperChunkCount(row), this.runner.handle(row.id), this.clock.now());
+  private scopeOf(row: JobRow): JobScope {
+    return this.dataset.jobScope(row.character_id, row.id, row.created_at);
+  }
+
+  private toJob(row: JobRow, scope = this.scopeOf(row)): Job {
+    return toJob(row, this.jobs, scope, this.paperChunkCount(row), this.runner.handle(row.id), this.clock.now());
   }
 
   /**
