@@ -174,7 +174,8 @@ export class Studio {
       'prompts/list': ({ characterId }) => generation.prompts(characterId),
       'prompts/save': (arg) => generation.savePrompt(arg.characterId, arg.stage, 'reset' in arg ? null : arg),
       'generation/defaults': ({ characterId, preset }) => generation.defaults(characterId, preset),
-      'generation/estimate': ({ characterId, settings, more }) => generation.estimate(characterId, settings, more),
+      'generation/estimate': ({ characterId, settings, more }) =>
+        generation.estimateForDoor(characterId, settings, more),
       'generation/start': ({ characterId, settings, more }) => generation.start(characterId, settings, more),
       'generation/preferences': () => generation.runPreferences(),
       'generation/set-preferences': (preferences) => generation.setRunPreferences(preferences),

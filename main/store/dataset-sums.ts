@@ -110,6 +110,29 @@ export function jobScopeSum(characterId: CharacterId, jobId: JobId, jobCreatedAt
   };
 }
 
+/** What a generation estimate starts from: the character's scenes, protective ones, and scenes still waiting for their experience. */
+export interface SceneCounts {
+  scenes: number;
+  protective: number;
+  /** Normal scenes without their experience and not rejected (rejected ones never get one). */
+  withoutExperience: number;
+}
+
+export function sceneCountsSum(characterId: CharacterId): Sum<SceneCounts> {
+  return {
+    queries: [
+      {
+        sql: `SELECT coalesce(sum(protective = 0), 0) AS scenes, coalesce(sum(protective), 0) AS protective,
+                coalesce(sum(protective = 0 AND has_experience = 0 AND review_status != 'rejected'), 0) AS withoutExperience
+              FROM scenes WHERE character_id = ?`,
+        params: [characterId],
+        all: false,
+      },
+    ],
+    of: ([row]) => row as SceneCounts,
+  };
+}
+
 /** A sum on the studio's own connection, answered at once. */
 export function sumNow<T>(db: Db, sum: Sum<T>): T {
   return sum.of(
@@ -130,6 +153,10 @@ export class DatasetSums {
 
   training(characterId: CharacterId): Promise<TrainingFigures> {
     return this.read(trainingSum(characterId));
+  }
+
+  sceneCounts(characterId: CharacterId): Promise<SceneCounts> {
+    return this.read(sceneCountsSum(characterId));
   }
 
   jobScope(characterId: CharacterId, jobId: JobId, jobCreatedAt: number): Promise<JobScope> {

@@ -18,7 +18,7 @@ import type {
   StageEstimate,
 } from '../../../common/contract';
 import { setMaxListeners } from 'node:events';
-import { DatasetSums, type JobScope } from '../../store/dataset-sums';
+import { DatasetSums, sceneCountsSum, sumNow, type JobScope, type SceneCounts } from '../../store/dataset-sums';
 import type { DatasetRepo } from '../../store/dataset-repo';
 import type { Db } from '../../store/database';
 import type { JobRow, JobsRepo } from '../../store/jobs-repo';
@@ -164,7 +164,12 @@ export class GenerationService {
    * (scenes it lacks, experiences its scenes lack, protective scenes it lacks) is counted. The
    * paper's plan is a run from no scenes: with scenes already there it only completes what lacks.
    */
-  estimate(characterId: CharacterId, asked: GenerationSettings, more?: number): GenerationEstimate {
+  estimate(
+    characterId: CharacterId,
+    asked: GenerationSettings,
+    more?: number,
+    counts: SceneCounts = sumNow(this.db, sceneCountsSum(characterId)),
+  ): GenerationEstimate {
     const character = this.characters.get(characterId);
     const provider = this.providers.get(asked.providerId);
     const chunks = this.chunksOf(character.id);
@@ -174,18 +179,17 @@ export class GenerationService {
         "Adding scenes (more) uses the studio's plan; choose the studio plan instead of the paper's to add scenes.",
       );
     const effective = applyPreset(asked, chunks);
-    const existing = this.dataset.countCharacterScenes(characterId, false);
+    const existing = counts.scenes;
     const settings = more === undefined ? effective : { ...effective, targetScenes: existing + more };
     const newScenes = isPaper(settings)
       ? existing === 0
         ? settings.targetScenes
         : 0
       : Math.max(0, settings.targetScenes - existing);
-    const withoutExperience = this.dataset.countScenesWithoutExperience(characterId, false);
+    const withoutExperience = counts.withoutExperience;
     const protectiveLacking = Math.max(
       0,
-      protectiveWanted(settings, Math.max(existing, settings.targetScenes), chunks.length) -
-        this.dataset.countCharacterScenes(characterId, true),
+      protectiveWanted(settings, Math.max(existing, settings.targetScenes), chunks.length) - counts.protective,
     );
     this.checkSettings(settings);
     const warnings: string[] = [];
@@ -417,6 +421,16 @@ export class GenerationService {
   }
 
   // ── jobs ─────────────────────────────────────────────────────────────────────────────────
+
+  /** `estimate` for the doors: the counts over the character's scenes are read on the reader thread. */
+  async estimateForDoor(
+    characterId: CharacterId,
+    asked: GenerationSettings,
+    more?: number,
+  ): Promise<GenerationEstimate> {
+    this.characters.get(characterId);
+    return this.estimate(characterId, asked, more, await this.sums.sceneCounts(characterId));
+  }
 
   /**
    * Starts a run towards the character's total of `settings.targetScenes` scenes (or what it has
