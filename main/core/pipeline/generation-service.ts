@@ -648,6 +648,7 @@ export class GenerationService {
       dry: new Set(),
       outputs: 0,
       outputsSeen: -1,
+      sceneCount: undefined,
     };
     const start = (stage: Stage, item: { id: string; input: string }): void => {
       const input = JSON.parse(item.input) as ItemInput;
@@ -666,13 +667,14 @@ export class GenerationService {
     };
     const pump = (): void => {
       if (ctx.run.controller.signal.aborted) return;
+      state.sceneCount = undefined;
       this.settleScenes(ctx, state, inFlight);
       this.planProtective(ctx, state);
       for (const stage of STAGES) {
         for (;;) {
           const free = ctx.window - inFlight.size;
           if (free <= 0 || ctx.run.controller.signal.aborted) break;
-          if (stage === 'scenes' && (state.scenesSettled || this.scenesEnough(ctx, inFlight))) break;
+          if (stage === 'scenes' && (state.scenesSettled || this.scenesEnough(ctx, state, inFlight))) break;
           const items = this.nextItems(ctx, stage, stage === 'scenes' ? 1 : free, busy, state);
           if (items.length === 0) break;
           for (const item of items) start(stage, item);
@@ -736,7 +738,7 @@ export class GenerationService {
   private settleScenes(ctx: RunContext, state: SchedulerState, inFlight: ReadonlyMap<string, { stage: Stage }>): void {
     if (state.scenesSettled) return;
     for (const item of inFlight.values()) if (item.stage === 'scenes') return;
-    const missing = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
+    const missing = ctx.settings.targetScenes - this.scenesNow(ctx, state);
     if (missing <= 0) {
       this.jobs.skipPending(ctx.id, 'scenes', this.clock.now());
       state.scenesSettled = true;
@@ -774,7 +776,7 @@ export class GenerationService {
     // Only the scenes and the limits change what is wanted: look again when one of those ended.
     if (!wantsProtective(ctx.settings) || state.outputs === state.outputsSeen) return;
     state.outputsSeen = state.outputs;
-    const normal = this.dataset.countCharacterScenes(ctx.character.id, false);
+    const normal = this.scenesNow(ctx, state);
     if (normal === state.protectiveFor) return;
     if (this.dataset.limits(ctx.character.id).length === 0) return;
     state.protectiveFor = normal;
@@ -808,10 +810,20 @@ export class GenerationService {
    * flight ask for reach the target. Calls that then come back short (parse losses, duplicates)
    * make room again and the pump issues more, so no call is sent for scenes that would be dropped.
    */
-  private scenesEnough(ctx: RunContext, inFlight: ReadonlyMap<string, { stage: Stage; count: number }>): boolean {
+  private scenesEnough(
+    ctx: RunContext,
+    state: SchedulerState,
+    inFlight: ReadonlyMap<string, { stage: Stage; count: number }>,
+  ): boolean {
     let expected = 0;
     for (const item of inFlight.values()) if (item.stage === 'scenes') expected += item.count;
-    return this.dataset.countCharacterScenes(ctx.character.id, false) + expected >= ctx.settings.targetScenes;
+    return this.scenesNow(ctx, state) + expected >= ctx.settings.targetScenes;
+  }
+
+  /** The character's normal scenes, counted at most once per pump (see `SchedulerState.sceneCount`). */
+  private scenesNow(ctx: RunContext, state: SchedulerState): number {
+    state.sceneCount ??= this.dataset.countCharacterScenes(ctx.character.id, false);
+    return state.sceneCount;
   }
 
   /** Plans the stage's items; planning again adds nothing (keys are unique per job). */
@@ -1230,6 +1242,11 @@ interface SchedulerState {
   /** Limits and scene items ended so far, and the count protective planning last looked at. */
   outputs: number;
   outputsSeen: number;
+  /**
+   * The character's normal scenes, counted once per pump (`scenesNow`): a pump writes no scene, and
+   * it asks for the count before every scene call it issues (a count over 100,000 scenes is not free).
+   */
+  sceneCount: number | undefined;
 }
 
 /** The work item that writes the experience of one scene (its key makes planning it idempotent). */
