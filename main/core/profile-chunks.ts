@@ -2,7 +2,6 @@ import type { ProfileFormat } from '../../common/contract';
 import { StudioFailure } from './errors';
 import {
   checkSize,
-  checkStorableText,
   codePointBoundary,
   countWords,
   countWordsUpTo,
@@ -10,8 +9,9 @@ import {
   isHeadingLine,
   MAX_CHUNK_CHARS,
   normalizedLines,
+  storableTextSteps,
 } from './profile-text';
-import { runSliced, runSync, WorkMeter, type Steps } from './time-slices';
+import { runSync, WorkMeter, type Steps } from './time-slices';
 
 /**
  * Splitting a profile's text into chunks, the pipeline's unit of reading.
@@ -57,20 +57,12 @@ export function readProfile(raw: string, fileName: string | null, options: ReadO
   return runSync(readProfileSteps(raw, fileName, options));
 }
 
-/** Reads a profile in time slices, answering other requests between them. */
-export function readProfileSliced(
-  raw: string,
-  fileName: string | null,
-  options: ReadOptions = {},
-): Promise<ReadProfile> {
-  return runSliced(readProfileSteps(raw, fileName, options));
-}
-
-function* readProfileSteps(raw: string, fileName: string | null, options: ReadOptions): Steps<ReadProfile> {
+/** Reads a profile in steps: run by `runSliced` (time-slices.ts), the caller answers other requests between them. */
+export function* readProfileSteps(raw: string, fileName: string | null, options: ReadOptions): Steps<ReadProfile> {
   const maxChunkWords = options.maxChunkWords ?? DEFAULT_MAX_CHUNK_WORDS;
   const subject = fileName ? `The text of ${fileName}` : 'The pasted text';
   checkSize(Buffer.byteLength(raw, 'utf8'), subject);
-  checkStorableText(
+  yield* storableTextSteps(
     raw,
     fileName ?? 'The pasted text',
     fileName

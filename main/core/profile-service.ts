@@ -6,20 +6,27 @@ import type { Clock, IdFactory } from './clock';
 import { StudioFailure } from './errors';
 import type { EventBus } from './events';
 import { cardJsonFromPng, isPng, readCard } from './character-card';
-import { readProfileSliced } from './profile-chunks';
+import { readProfileSteps } from './profile-chunks';
 import {
+  base64Steps,
   checkSize,
   checkStorableText,
   codePointBoundary,
   countWords,
-  decodeProfileBytes,
+  decodeProfileSteps,
+  headingOf,
   MAX_CHUNK_CHARS,
   normalizeText,
   sliceCodePoints,
 } from './profile-text';
+import { runSliced, WorkMeter, type Steps } from './time-slices';
 
 /** Longest profile title, as the commands' schemas allow. */
 const MAX_TITLE_CHARS = 200;
+/** Text (UTF-16 code units) of the chunks one staging transaction writes: a few milliseconds of SQLite's work. */
+const STAGE_CHARS = 256 * 1024;
+/** Age after which staged chunks without their profile are a crashed import's leftovers. */
+const ABANDONED_AFTER_MS = 60 * 60 * 1000;
 
 /** A title or file name on one line, with runs of whitespace made one space. */
 function oneLine(text: string): string {
@@ -49,9 +56,11 @@ export class ProfileService {
   }
 
   /**
-   * Imports pasted text or a file as a new profile. The text is read in time slices (see
-   * time-slices.ts), so the door that called keeps answering other requests during a big import;
-   * the profile is written in one transaction afterwards, or not at all.
+   * Imports pasted text or a file as a new profile. Every step is cut into time slices (see
+   * time-slices.ts), so the door that called keeps answering other requests during a big import:
+   * the file is decoded and read a piece at a time, its chunks are written in short transactions
+   * before the profile row (`ProfilesRepo.stageChunks`), and the row, written last in one small
+   * transaction, makes the profile appear whole; on any failure nothing of it remains.
    */
   async import(request: ProfileImport): Promise<Profile> {
     const character = this.characters.get(request.characterId);
@@ -67,48 +76,94 @@ export class ProfileService {
     if (fileName) checkStorableText(fileName, 'The file name', 'Rename the file and import it again.');
     const wantedTitle = oneLine(request.title ?? '');
     checkStorableText(wantedTitle, 'The title', 'Type the title again without it.');
+    if (hasFile && fileName && !/\.(txt|md|markdown|text|json|png)$/i.test(fileName)) {
+      throw new StudioFailure(
+        'unsupported_file',
+        `${fileName} is not a .txt, .md or character-card (.json, .png) file. Save the profile as plain text or Markdown and import that.`,
+      );
+    }
+    const id = this.newId() as ProfileId;
+    // Chunks a crashed import left behind; an hour is far longer than any import takes.
+    this.repo.deleteAbandoned(this.clock.now() - ABANDONED_AFTER_MS);
+    try {
+      return await runSliced(this.importSteps(id, character.id, request, fileName, wantedTitle));
+    } catch (error) {
+      this.repo.dropStaged(id);
+      throw error;
+    }
+  }
+
+  private *importSteps(
+    id: ProfileId,
+    characterId: CharacterId,
+    request: ProfileImport,
+    fileName: string | null,
+    wantedTitle: string,
+  ): Steps<Profile> {
     let raw: string;
     let isCard = false;
-    if (hasFile) {
+    if (request.fileBase64 !== undefined) {
       const name = fileName ?? 'The file';
-      if (fileName && !/\.(txt|md|markdown|text|json|png)$/i.test(fileName)) {
-        throw new StudioFailure(
-          'unsupported_file',
-          `${fileName} is not a .txt, .md or character-card (.json, .png) file. Save the profile as plain text or Markdown and import that.`,
-        );
-      }
-      const base64 = request.fileBase64 ?? '';
+      const base64 = request.fileBase64;
       checkSize(Math.floor((base64.length * 3) / 4), name);
-      const bytes = Buffer.from(base64, 'base64');
+      const bytes = yield* base64Steps(base64, name);
       if (fileName && /\.(json|png)$/i.test(fileName)) {
-        const json = isPng(bytes) ? cardJsonFromPng(bytes, name) : decodeProfileBytes(bytes, name);
+        const json = isPng(bytes) ? cardJsonFromPng(bytes, name) : yield* decodeProfileSteps(bytes, name);
         raw = readCard(json, name, bytes.length).markdown;
         isCard = true;
       } else {
-        raw = decodeProfileBytes(bytes, name);
+        raw = yield* decodeProfileSteps(bytes, name);
       }
     } else {
       raw = request.text ?? '';
     }
-    const read = await readProfileSliced(raw, fileName, { markdown: isCard });
-    const id = this.newId() as ProfileId;
-    this.db.transaction(() => {
+    const read = yield* readProfileSteps(raw, fileName, { markdown: isCard });
+    const now = this.clock.now();
+    const chunks: Chunk[] = [];
+    const meter = new WorkMeter(STAGE_CHARS);
+    let batch: NewChunk[] = [];
+    for (let index = 0; index < read.chunks.length; index++) {
+      const text = read.chunks[index]!;
+      const chunk = { id: this.newId() as ChunkId, text, words: read.words[index]! };
+      batch.push(chunk);
+      chunks.push({ ...chunk, profileId: id, position: index, heading: headingOf(text) });
+      if (meter.add(text.length) || index === read.chunks.length - 1) {
+        this.repo.stageChunks(id, batch, index + 1 - batch.length, now);
+        batch = [];
+        yield;
+      }
+    }
+    const title = this.db.transaction(() => {
       // Read again after the wait: the character may have been renamed or deleted meanwhile, and
       // the title must be unique among the profiles that exist when this one is written.
-      const owner = this.characters.get(character.id);
+      const owner = this.characters.get(characterId);
       const title = this.uniqueTitle(
         owner.id,
         oneLine(wantedTitle || read.title || fileName?.replace(/\.[^.]+$/, '') || `${owner.shortName} notes`),
       );
-      const now = this.clock.now();
-      this.repo.insert(
-        { id, characterId: owner.id, title, sourceName: fileName, format: read.format },
-        read.chunks.map((text, index) => ({ id: this.newId() as ChunkId, text, words: read.words[index]! })),
-        now,
-      );
+      if (this.repo.stagedCount(id) !== chunks.length) {
+        throw new StudioFailure(
+          'conflict',
+          'The profile could not be written whole: its chunks were removed while it was being saved. Nothing was saved; import it again.',
+        );
+      }
+      this.repo.insert({ id, characterId: owner.id, title, sourceName: fileName, format: read.format }, [], now);
+      return title;
     })();
-    this.changed(character.id);
-    return this.get(id);
+    this.changed(characterId);
+    // Built from what was written rather than read back: a big profile is megabytes of text.
+    const words = read.words.reduce((sum, n) => sum + n, 0);
+    return {
+      id,
+      characterId,
+      title,
+      sourceName: fileName,
+      format: read.format,
+      createdAt: now,
+      updatedAt: now,
+      words,
+      chunks,
+    };
   }
 
   rename(id: ProfileId, title: string): Profile {

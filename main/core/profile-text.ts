@@ -1,5 +1,5 @@
 import { StudioFailure } from './errors';
-import { runSync, WorkMeter, type Steps } from './time-slices';
+import { runSync, type Steps } from './time-slices';
 
 /**
  * Reading a profile's text: bytes → text, the checks every text the studio stores must pass, and
@@ -12,7 +12,18 @@ export const MAX_PROFILE_BYTES = 8 * 1024 * 1024;
 /** Longest chunk, in UTF-16 code units (what a textarea and `String.length` count). */
 export const MAX_CHUNK_CHARS = 100_000;
 
+/**
+ * Longest stretch of text (UTF-16 code units) or bytes one step of the sliced readers below handles
+ * before it offers a yield: about a millisecond of work for each of them.
+ */
+const PIECE = 256 * 1024;
+
 export function decodeProfileBytes(bytes: Uint8Array, fileName: string): string {
+  return runSync(decodeProfileSteps(bytes, fileName));
+}
+
+/** decodeProfileBytes in steps: the text is decoded a piece at a time (a streaming decoder keeps characters whole). */
+export function* decodeProfileSteps(bytes: Uint8Array, fileName: string): Steps<string> {
   if (bytes.length === 0) {
     throw new StudioFailure('invalid_argument', `${fileName} is empty. Choose a file with the character's life in it.`);
   }
@@ -21,7 +32,7 @@ export function decodeProfileBytes(bytes: Uint8Array, fileName: string): string 
     bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : null;
   if (utf16) {
     try {
-      return new TextDecoder(utf16, { fatal: true }).decode(bytes.subarray(2));
+      return yield* decodeSteps(new TextDecoder(utf16, { fatal: true }), bytes.subarray(2));
     } catch {
       throw new StudioFailure(
         'unsupported_file',
@@ -36,13 +47,48 @@ export function decodeProfileBytes(bytes: Uint8Array, fileName: string): string 
     );
   }
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    return yield* decodeSteps(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }), bytes);
   } catch {
     throw new StudioFailure(
       'unsupported_file',
       `${fileName} is not UTF-8 text. Save it as UTF-8 (in most editors: Save As → Encoding: UTF-8) and import it again.`,
     );
   }
+}
+
+/** `bytes` through a streaming decoder, PIECE bytes a step; throws what the decoder throws. */
+function* decodeSteps(decoder: InstanceType<typeof TextDecoder>, bytes: Uint8Array): Steps<string> {
+  const parts: string[] = [];
+  for (let start = 0; start < bytes.length; start += PIECE) {
+    const end = Math.min(bytes.length, start + PIECE);
+    parts.push(decoder.decode(bytes.subarray(start, end), { stream: end < bytes.length }));
+    yield;
+  }
+  parts.push(decoder.decode());
+  return parts.join('');
+}
+
+/**
+ * The bytes of a file sent as base64 (standard alphabet, `=` padding only at the end), decoded a
+ * piece at a time. Throws `invalid_argument` naming the file when the text is not base64.
+ */
+export function* base64Steps(base64: string, fileName: string): Steps<Buffer> {
+  const parts: Buffer[] = [];
+  // Pieces of whole 4-character groups, so each decodes alone to the same bytes as the whole would.
+  const step = PIECE - (PIECE % 4);
+  for (let start = 0; start === 0 || start < base64.length; start += step) {
+    const piece = base64.slice(start, start + step);
+    const last = start + step >= base64.length;
+    if (!(last ? /^[A-Za-z0-9+/]*={0,2}$/ : /^[A-Za-z0-9+/]*$/).test(piece)) {
+      throw new StudioFailure(
+        'invalid_argument',
+        `${fileName} did not arrive as base64 (the form the studio sends files in). Choose the file again; if this repeats, paste its text instead.`,
+      );
+    }
+    parts.push(Buffer.from(piece, 'base64'));
+    yield;
+  }
+  return Buffer.concat(parts);
 }
 
 function looksBinary(bytes: Uint8Array): boolean {
@@ -77,19 +123,30 @@ export function megabytes(bytes: number): string {
  * what to do. Applies to profile text, chunk edits, titles and file names alike.
  */
 export function checkStorableText(text: string, subject: string, fix: string): void {
-  const nul = text.indexOf('\0');
-  if (nul >= 0) {
-    throw new StudioFailure(
-      'unsupported_file',
-      `${subject} contains a NUL byte (character ${nul + 1}), which text never holds: it looks like binary data. ${fix}`,
-    );
-  }
-  const broken = /\p{Cs}/u.exec(text);
-  if (broken) {
-    throw new StudioFailure(
-      'invalid_argument',
-      `${subject} has a broken character at character ${broken.index + 1} (half of an emoji or other symbol). ${fix}`,
-    );
+  runSync(storableTextSteps(text, subject, fix));
+}
+
+/** checkStorableText in steps of PIECE code units (cut between characters, never inside a pair). */
+export function* storableTextSteps(text: string, subject: string, fix: string): Steps<void> {
+  for (let start = 0; start < text.length;) {
+    const end = codePointBoundary(text, Math.min(text.length, start + PIECE));
+    const piece = text.slice(start, end);
+    const nul = piece.indexOf('\0');
+    if (nul >= 0) {
+      throw new StudioFailure(
+        'unsupported_file',
+        `${subject} contains a NUL byte (character ${start + nul + 1}), which text never holds: it looks like binary data. ${fix}`,
+      );
+    }
+    const broken = /\p{Cs}/u.exec(piece);
+    if (broken) {
+      throw new StudioFailure(
+        'invalid_argument',
+        `${subject} has a broken character at character ${start + broken.index + 1} (half of an emoji or other symbol). ${fix}`,
+      );
+    }
+    start = end;
+    if (start < text.length) yield;
   }
 }
 
@@ -99,17 +156,22 @@ export function checkStorableText(text: string, subject: string, fix: string): v
  * regex: `/[ \t]+$/m` backtracks quadratically over a long run of spaces inside a line.
  */
 export function* normalizedLines(raw: string): Steps<string[]> {
-  const lines = raw
-    .replace(/^\uFEFF/, '')
-    .replace(/\r\n?/g, '\n')
-    .split('\n');
-  const meter = new WorkMeter();
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    lines[i] = trimEndBlanks(line);
-    if (meter.add(line.length + 1)) yield;
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  const lines: string[] = [];
+  // Pieces that end just after a line break (so a `\r\n` is never cut in two), each split alone.
+  for (let start = 0; ;) {
+    let cut = text.indexOf('\n', start + PIECE);
+    // Old Mac line ends only: no `\n` follows, so a `\r` found here is a whole line break.
+    if (cut < 0) cut = text.indexOf('\r', start + PIECE);
+    const end = cut < 0 ? text.length : cut + 1;
+    const pieceLines = text.slice(start, end).replace(/\r\n?/g, '\n').split('\n');
+    // A piece ending in a line break splits into a last empty string: the next line starts the next piece.
+    if (end < text.length) pieceLines.pop();
+    for (const line of pieceLines) lines.push(trimEndBlanks(line));
+    if (end >= text.length) return lines;
+    start = end;
+    yield;
   }
-  return lines;
 }
 
 export function normalizeText(raw: string): string {

@@ -5,6 +5,8 @@ import { CharactersRepo } from '../store/characters-repo';
 import { openDatabase, type Db } from '../store/database';
 import { checkIntegrity } from '../store/integrity';
 import { migrations } from '../store/migrations';
+import { DatasetSums } from '../store/dataset-sums';
+import { ReadWorker } from '../store/read-worker';
 import { DatasetRepo } from '../store/dataset-repo';
 import { SceneRevisionsRepo } from '../store/scene-revisions-repo';
 import { SceneService } from './dataset/scene-service';
@@ -67,6 +69,8 @@ export class Studio {
   readonly training: TrainingService;
   readonly hosts: HostService;
   private readonly jobsRepo: JobsRepo;
+  /** Runs the sums over many rows the doors ask for on a thread of its own (store/read-worker.ts). */
+  private readonly reader: ReadWorker;
 
   constructor(readonly options: StudioOptions) {
     ensureDataDir(options.dataDir);
@@ -82,6 +86,8 @@ export class Studio {
       ...(options.embeddedThreads !== undefined && { embeddedThreads: options.embeddedThreads }),
     });
     const dataset = new DatasetRepo(this.db);
+    this.reader = new ReadWorker(this.databasePath, options.nativeBinding);
+    const sums = new DatasetSums(this.db, this.reader);
     this.jobsRepo = new JobsRepo(this.db);
     const generation = new GenerationService(
       this.db,
@@ -94,6 +100,7 @@ export class Studio {
       clock,
       newId,
       new PreferencesRepo(this.db),
+      sums,
     );
     generation.recover();
     this.generation = generation;
@@ -124,6 +131,7 @@ export class Studio {
       newId,
       { dataDir: options.dataDir, trainerDir, defaultPython: defaultPython(options.dataDir, appRoot) },
       hosts,
+      sums,
     );
     training.recover({ reattachRemote: options.door !== 'cli' });
     const scenes = new SceneService(
@@ -166,7 +174,8 @@ export class Studio {
       'prompts/list': ({ characterId }) => generation.prompts(characterId),
       'prompts/save': (arg) => generation.savePrompt(arg.characterId, arg.stage, 'reset' in arg ? null : arg),
       'generation/defaults': ({ characterId, preset }) => generation.defaults(characterId, preset),
-      'generation/estimate': ({ characterId, settings, more }) => generation.estimate(characterId, settings, more),
+      'generation/estimate': ({ characterId, settings, more }) =>
+        generation.estimateForDoor(characterId, settings, more),
       'generation/start': ({ characterId, settings, more }) => generation.start(characterId, settings, more),
       'generation/preferences': () => generation.runPreferences(),
       'generation/set-preferences': (preferences) => generation.setRunPreferences(preferences),
@@ -188,7 +197,7 @@ export class Studio {
       },
       'dataset/stats': ({ characterId }) => {
         characters.get(characterId);
-        return dataset.stats(characterId);
+        return sums.stats(characterId);
       },
       'scenes/open': ({ id }) => scenes.open(id),
       'scenes/save': ({ id, baseRevision, doc }) => scenes.save(id, baseRevision, doc),
@@ -297,6 +306,7 @@ export class Studio {
   }
 
   close(): void {
+    this.reader.close();
     if (this.db.open) this.db.close();
   }
 }

@@ -6,6 +6,8 @@ import path from 'node:path';
 import type { EventName, Events, StudioError } from '../../common/contract';
 import { httpStatusOf } from '../core/errors';
 import type { Studio } from '../core/studio';
+import { runSliced } from '../core/time-slices';
+import { jsonSteps } from './json-steps';
 
 /**
  * The web door: the studio contract over HTTP + server-sent events, for headless boxes and tests.
@@ -203,7 +205,8 @@ export class WebServer {
       return sendError(res, 400, { code: 'invalid_argument', message: 'The argument must be a JSON object.' });
     }
     const outcome = await this.options.studio.invoke(name, arg);
-    if (outcome.ok) return sendJson(res, 200, { result: outcome.result ?? null });
+    // Written in slices: an answer of megabytes (a big profile) would hold the loop for tens of ms.
+    if (outcome.ok) return sendText(res, 200, await runSliced(jsonSteps({ result: outcome.result ?? null })));
     return sendError(res, httpStatusOf[outcome.error.code], outcome.error);
   }
 
@@ -309,7 +312,11 @@ function setSecurityHeaders(res: http.ServerResponse): void {
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const data = JSON.stringify(body);
+  sendText(res, status, JSON.stringify(body));
+}
+
+/** Sends `data`, a JSON text. */
+function sendText(res: http.ServerResponse, status: number, data: string): void {
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(data),

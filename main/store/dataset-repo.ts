@@ -19,6 +19,7 @@ import type {
   Turn,
 } from '../../common/contract';
 import type { Db } from './database';
+import { jobScopeSum, statsSum, sumNow, trainingSum, type JobScope, type TrainingFigures } from './dataset-sums';
 import { writeExperience } from './scene-figures';
 import { sceneWhere } from './scene-filter';
 
@@ -166,29 +167,9 @@ export class DatasetRepo {
     }
   }
 
-  /**
-   * What the training estimate needs, from the stored figures: scenes with an experience and not
-   * rejected (what `trainableScenePages` exports), their
-   * training length, and other speakers' thinking turns the export will leave out.
-   */
-  trainingFigures(characterId: CharacterId): {
-    examples: number;
-    trainChars: number;
-    otherThinking: number;
-    scenesWithOtherThinking: number;
-  } {
-    return this.db
-      .prepare(
-        `SELECT count(*) AS examples, coalesce(sum(train_chars), 0) AS trainChars,
-           coalesce(sum(other_thinking), 0) AS otherThinking, coalesce(sum(other_thinking > 0), 0) AS scenesWithOtherThinking
-         FROM scenes WHERE character_id = ? AND has_experience = 1 AND review_status != 'rejected'`,
-      )
-      .get(characterId) as {
-      examples: number;
-      trainChars: number;
-      otherThinking: number;
-      scenesWithOtherThinking: number;
-    };
+  /** What the training estimate needs (see `trainingSum`), read at once. */
+  trainingFigures(characterId: CharacterId): TrainingFigures {
+    return sumNow(this.db, trainingSum(characterId));
   }
 
   /** The character's scenes (normal or protective) still waiting for their experience; rejected ones never get one. */
@@ -243,39 +224,9 @@ export class DatasetRepo {
       .get({ characterId, protective: protective ? 1 : 0, exceptJob: exceptJob ?? null }) as number;
   }
 
-  /**
-   * What a job answers for: the character's scenes made by the job or before it was created (later
-   * runs' scenes are theirs), with how many have their experience.
-   */
-  jobScope(
-    characterId: CharacterId,
-    jobId: JobId,
-    jobCreatedAt: number,
-  ): { scenes: number; experiences: number; protective: number; protectiveExperiences: number } {
-    // Two covering-index ranges: the job's own scenes, then the earlier ones of other runs. Counted
-    // by group (the index's own order for the first), which SQLite does far faster than sums of expressions.
-    const scope = { scenes: 0, experiences: 0, protective: 0, protectiveExperiences: 0 };
-    type Group = { protective: number; has: number; n: number };
-    const groups = [
-      ...(this.db
-        .prepare(
-          'SELECT protective, has_experience AS has, count(*) AS n FROM scenes WHERE job_id = ? GROUP BY protective, has_experience',
-        )
-        .all(jobId) as Group[]),
-      ...(this.db
-        .prepare(
-          `SELECT protective, has_experience AS has, count(*) AS n FROM scenes
-           WHERE character_id = ? AND created_at < ? AND job_id IS NOT ? GROUP BY protective, has_experience`,
-        )
-        .all(characterId, jobCreatedAt, jobId) as Group[]),
-    ];
-    for (const { protective, has, n } of groups) {
-      if (protective) scope.protective += n;
-      else scope.scenes += n;
-      if (protective && has) scope.protectiveExperiences += n;
-      else if (has) scope.experiences += n;
-    }
-    return scope;
+  /** What a job answers for (see `jobScopeSum`), read at once. */
+  jobScope(characterId: CharacterId, jobId: JobId, jobCreatedAt: number): JobScope {
+    return sumNow(this.db, jobScopeSum(characterId, jobId, jobCreatedAt));
   }
 
   /** Whether the scene still exists, lacks its experience and was not rejected: an experience item's work. */
@@ -287,22 +238,9 @@ export class DatasetRepo {
     );
   }
 
-  /** The Dataset tab's totals: sums of the figures stored on each scene (one covering index), no experience read. */
+  /** The Dataset tab's totals (see `statsSum`), read at once. */
   stats(characterId: CharacterId): DatasetStats {
-    const row = this.db
-      .prepare(
-        `SELECT count(*) AS scenes, coalesce(sum(protective), 0) AS protectiveScenes,
-           coalesce(sum(has_experience), 0) AS experiences, coalesce(sum(turn_count), 0) AS turns,
-           coalesce(sum(word_count), 0) AS words, coalesce(sum(problem_count > 0), 0) AS experiencesWithProblems
-         FROM scenes WHERE character_id = ?`,
-      )
-      .get(characterId) as Omit<DatasetStats, 'problems'>;
-    const problems: Partial<Record<FormatProblemCode, number>> = {};
-    const byCode = this.db
-      .prepare('SELECT code, sum(count) AS n FROM scene_problem_counts WHERE character_id = ? GROUP BY code')
-      .all(characterId) as { code: FormatProblemCode; n: number }[];
-    for (const { code, n } of byCode) problems[code] = n;
-    return { ...row, problems };
+    return sumNow(this.db, statsSum(characterId));
   }
 
   limits(characterId: CharacterId): KnowledgeLimit[] {

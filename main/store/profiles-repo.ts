@@ -103,6 +103,58 @@ export class ProfilesRepo {
     this.db.prepare('DELETE FROM chunks WHERE id = ?').run(id);
   }
 
+  /**
+   * Writes chunks of a profile whose row does not exist yet ("staged"), in one short transaction.
+   * A staged chunk reaches no query: every read of chunks goes through the profile that owns
+   * them, and that row is written last (`insert` with no chunks). So a big import is written in many short
+   * transactions, other requests are answered between them, and it still appears whole or not at
+   * all. Foreign keys are off for this call only: it is synchronous, so nothing else runs on this
+   * connection meanwhile (and the pragma cannot change inside a transaction, so none is open).
+   */
+  stageChunks(profileId: ProfileId, chunks: readonly NewChunk[], position: number, now: number): void {
+    this.db.pragma('foreign_keys = OFF');
+    try {
+      this.db.transaction(() => {
+        const insert = this.db.prepare(
+          `INSERT INTO chunks (id, profile_id, position, text, words, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        );
+        chunks.forEach((chunk, index) =>
+          insert.run(chunk.id, profileId, position + index, chunk.text, chunk.words, now, now),
+        );
+      })();
+    } finally {
+      this.db.pragma('foreign_keys = ON');
+    }
+  }
+
+  /** Chunks staged for (or owned by) the profile: what `stageChunks` wrote. */
+  stagedCount(profileId: ProfileId): number {
+    return this.db.prepare('SELECT count(*) FROM chunks WHERE profile_id = ?').pluck().get(profileId) as number;
+  }
+
+  /** Removes the chunks staged for a profile whose row was never written (an import that failed). */
+  dropStaged(profileId: ProfileId): void {
+    if (this.get(profileId)) return;
+    this.db.prepare('DELETE FROM chunks WHERE profile_id = ?').run(profileId);
+  }
+
+  /**
+   * Removes chunks staged before `before` (Unix ms) whose profile was never written: an import cut
+   * short by a crash. Younger ones may belong to an import running now, here or in another process.
+   * Reads the chunks' profile index, not their text. Returns how many chunks went.
+   */
+  deleteAbandoned(before: number): number {
+    const orphans = this.db
+      .prepare(
+        `SELECT c.profile_id FROM (SELECT DISTINCT profile_id FROM chunks) c
+         WHERE NOT EXISTS (SELECT 1 FROM profiles p WHERE p.id = c.profile_id)`,
+      )
+      .pluck()
+      .all() as string[];
+    const drop = this.db.prepare('DELETE FROM chunks WHERE profile_id = ? AND created_at < ?');
+    return orphans.reduce((n, profileId) => n + drop.run(profileId, before).changes, 0);
+  }
+
   /** Inserts chunks at `position`, shifting later ones down. */
   insertChunks(profileId: ProfileId, chunks: readonly NewChunk[], position: number, now: number): void {
     if (chunks.length === 0) return;

@@ -18,6 +18,7 @@ import type {
   StageEstimate,
 } from '../../../common/contract';
 import { setMaxListeners } from 'node:events';
+import { DatasetSums, sceneCountsSum, sumNow, type JobScope, type SceneCounts } from '../../store/dataset-sums';
 import type { DatasetRepo } from '../../store/dataset-repo';
 import type { Db } from '../../store/database';
 import type { JobRow, JobsRepo } from '../../store/jobs-repo';
@@ -122,6 +123,8 @@ export class GenerationService {
     private readonly clock: Clock,
     private readonly newId: IdFactory,
     private readonly preferences: PreferencesRepo,
+    /** Sums for the doors' requests (the jobs list), read off this thread when the studio has a reader. */
+    private readonly sums: DatasetSums = new DatasetSums(db, null),
   ) {
     this.runner = new JobRunner(jobs, clock, (id) => this.emit(id, true));
   }
@@ -161,7 +164,12 @@ export class GenerationService {
    * (scenes it lacks, experiences its scenes lack, protective scenes it lacks) is counted. The
    * paper's plan is a run from no scenes: with scenes already there it only completes what lacks.
    */
-  estimate(characterId: CharacterId, asked: GenerationSettings, more?: number): GenerationEstimate {
+  estimate(
+    characterId: CharacterId,
+    asked: GenerationSettings,
+    more?: number,
+    counts: SceneCounts = sumNow(this.db, sceneCountsSum(characterId)),
+  ): GenerationEstimate {
     const character = this.characters.get(characterId);
     const provider = this.providers.get(asked.providerId);
     const chunks = this.chunksOf(character.id);
@@ -171,18 +179,17 @@ export class GenerationService {
         "Adding scenes (more) uses the studio's plan; choose the studio plan instead of the paper's to add scenes.",
       );
     const effective = applyPreset(asked, chunks);
-    const existing = this.dataset.countCharacterScenes(characterId, false);
+    const existing = counts.scenes;
     const settings = more === undefined ? effective : { ...effective, targetScenes: existing + more };
     const newScenes = isPaper(settings)
       ? existing === 0
         ? settings.targetScenes
         : 0
       : Math.max(0, settings.targetScenes - existing);
-    const withoutExperience = this.dataset.countScenesWithoutExperience(characterId, false);
+    const withoutExperience = counts.withoutExperience;
     const protectiveLacking = Math.max(
       0,
-      protectiveWanted(settings, Math.max(existing, settings.targetScenes), chunks.length) -
-        this.dataset.countCharacterScenes(characterId, true),
+      protectiveWanted(settings, Math.max(existing, settings.targetScenes), chunks.length) - counts.protective,
     );
     this.checkSettings(settings);
     const warnings: string[] = [];
@@ -415,6 +422,16 @@ export class GenerationService {
 
   // ── jobs ─────────────────────────────────────────────────────────────────────────────────
 
+  /** `estimate` for the doors: the counts over the character's scenes are read on the reader thread. */
+  async estimateForDoor(
+    characterId: CharacterId,
+    asked: GenerationSettings,
+    more?: number,
+  ): Promise<GenerationEstimate> {
+    this.characters.get(characterId);
+    return this.estimate(characterId, asked, more, await this.sums.sceneCounts(characterId));
+  }
+
   /**
    * Starts a run towards the character's total of `settings.targetScenes` scenes (or what it has
    * plus `more`). Refused while another job of the character is unfinished, and when there is
@@ -453,9 +470,18 @@ export class GenerationService {
     return this.jobs.jobsFor(characterId).some((row) => row.status === 'running');
   }
 
-  list(characterId: CharacterId): Job[] {
+  /** The character's jobs; what each answers for is summed on the reader thread (a job of 100,000 scenes). */
+  async list(characterId: CharacterId): Promise<Job[]> {
     this.characters.get(characterId);
-    return this.jobs.jobsFor(characterId).map((row) => this.toJob(row));
+    const scopes = new Map(
+      await Promise.all(
+        this.jobs
+          .jobsFor(characterId)
+          .map(async (row) => [row.id, await this.sums.jobScope(row.character_id, row.id, row.created_at)] as const),
+      ),
+    );
+    // Rows read again after the wait: a job may have moved on (or been added) meanwhile.
+    return this.jobs.jobsFor(characterId).map((row) => this.toJob(row, scopes.get(row.id)));
   }
 
   get(id: JobId): Job {
@@ -550,7 +576,7 @@ export class GenerationService {
       id,
       (() => {
         const row = this.jobs.job(id)!;
-        return jobProgress(row, this.jobs, this.dataset, this.paperChunkCount(row)).done;
+        return jobProgress(row, this.jobs, this.scopeOf(row), this.paperChunkCount(row)).done;
       })(),
       (run) => this.execute(id, run),
     );
@@ -622,6 +648,7 @@ export class GenerationService {
       dry: new Set(),
       outputs: 0,
       outputsSeen: -1,
+      sceneCount: undefined,
     };
     const start = (stage: Stage, item: { id: string; input: string }): void => {
       const input = JSON.parse(item.input) as ItemInput;
@@ -640,13 +667,14 @@ export class GenerationService {
     };
     const pump = (): void => {
       if (ctx.run.controller.signal.aborted) return;
+      state.sceneCount = undefined;
       this.settleScenes(ctx, state, inFlight);
       this.planProtective(ctx, state);
       for (const stage of STAGES) {
         for (;;) {
           const free = ctx.window - inFlight.size;
           if (free <= 0 || ctx.run.controller.signal.aborted) break;
-          if (stage === 'scenes' && (state.scenesSettled || this.scenesEnough(ctx, inFlight))) break;
+          if (stage === 'scenes' && (state.scenesSettled || this.scenesEnough(ctx, state, inFlight))) break;
           const items = this.nextItems(ctx, stage, stage === 'scenes' ? 1 : free, busy, state);
           if (items.length === 0) break;
           for (const item of items) start(stage, item);
@@ -710,7 +738,7 @@ export class GenerationService {
   private settleScenes(ctx: RunContext, state: SchedulerState, inFlight: ReadonlyMap<string, { stage: Stage }>): void {
     if (state.scenesSettled) return;
     for (const item of inFlight.values()) if (item.stage === 'scenes') return;
-    const missing = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
+    const missing = ctx.settings.targetScenes - this.scenesNow(ctx, state);
     if (missing <= 0) {
       this.jobs.skipPending(ctx.id, 'scenes', this.clock.now());
       state.scenesSettled = true;
@@ -748,7 +776,7 @@ export class GenerationService {
     // Only the scenes and the limits change what is wanted: look again when one of those ended.
     if (!wantsProtective(ctx.settings) || state.outputs === state.outputsSeen) return;
     state.outputsSeen = state.outputs;
-    const normal = this.dataset.countCharacterScenes(ctx.character.id, false);
+    const normal = this.scenesNow(ctx, state);
     if (normal === state.protectiveFor) return;
     if (this.dataset.limits(ctx.character.id).length === 0) return;
     state.protectiveFor = normal;
@@ -782,10 +810,20 @@ export class GenerationService {
    * flight ask for reach the target. Calls that then come back short (parse losses, duplicates)
    * make room again and the pump issues more, so no call is sent for scenes that would be dropped.
    */
-  private scenesEnough(ctx: RunContext, inFlight: ReadonlyMap<string, { stage: Stage; count: number }>): boolean {
+  private scenesEnough(
+    ctx: RunContext,
+    state: SchedulerState,
+    inFlight: ReadonlyMap<string, { stage: Stage; count: number }>,
+  ): boolean {
     let expected = 0;
     for (const item of inFlight.values()) if (item.stage === 'scenes') expected += item.count;
-    return this.dataset.countCharacterScenes(ctx.character.id, false) + expected >= ctx.settings.targetScenes;
+    return this.scenesNow(ctx, state) + expected >= ctx.settings.targetScenes;
+  }
+
+  /** The character's normal scenes, counted at most once per pump (see `SchedulerState.sceneCount`). */
+  private scenesNow(ctx: RunContext, state: SchedulerState): number {
+    state.sceneCount ??= this.dataset.countCharacterScenes(ctx.character.id, false);
+    return state.sceneCount;
   }
 
   /** Plans the stage's items; planning again adds nothing (keys are unique per job). */
@@ -1140,8 +1178,12 @@ export class GenerationService {
     if (row) this.events.emit('jobs/progressed', this.toJob(row));
   }
 
-  private toJob(row: JobRow): Job {
-    return toJob(row, this.jobs, this.dataset, this.paperChunkCount(row), this.runner.handle(row.id), this.clock.now());
+  private scopeOf(row: JobRow): JobScope {
+    return this.dataset.jobScope(row.character_id, row.id, row.created_at);
+  }
+
+  private toJob(row: JobRow, scope = this.scopeOf(row)): Job {
+    return toJob(row, this.jobs, scope, this.paperChunkCount(row), this.runner.handle(row.id), this.clock.now());
   }
 
   /**
@@ -1200,6 +1242,11 @@ interface SchedulerState {
   /** Limits and scene items ended so far, and the count protective planning last looked at. */
   outputs: number;
   outputsSeen: number;
+  /**
+   * The character's normal scenes, counted once per pump (`scenesNow`): a pump writes no scene, and
+   * it asks for the count before every scene call it issues (a count over 100,000 scenes is not free).
+   */
+  sceneCount: number | undefined;
 }
 
 /** The work item that writes the experience of one scene (its key makes planning it idempotent). */

@@ -1,5 +1,5 @@
 import type { GenerationSettings, ItemNote, Job, StageProgress } from '../../../common/contract';
-import type { DatasetRepo } from '../../store/dataset-repo';
+import type { JobScope } from '../../store/dataset-sums';
 import type { JobRow, JobsRepo } from '../../store/jobs-repo';
 import type { RunHandle } from '../jobs/job-runner';
 import { protectiveWanted, scenesExpected } from './presets';
@@ -12,13 +12,13 @@ import { protectiveWanted, scenesExpected } from './presets';
 export function jobProgress(
   row: JobRow,
   jobs: JobsRepo,
-  dataset: DatasetRepo,
+  /** What the job answers for (`jobScopeSum`). */
+  scope: JobScope,
   /** The character's profile chunks (the paper's plan writes one protective scene per chunk). */
   chunkCount: number,
 ): { stages: StageProgress[]; done: number; total: number; failed: number } {
   const settings = JSON.parse(row.settings) as GenerationSettings;
   const id = row.id;
-  const scope = dataset.jobScope(row.character_id, id, row.created_at);
   const limitsItems = jobs.countItems(id, 'limits');
   const sceneItems = jobs.countItems(id, 'scenes');
   const expItems = jobs.countItems(id, 'experiences');
@@ -57,12 +57,12 @@ export function jobProgress(
 export function toJob(
   row: JobRow,
   jobs: JobsRepo,
-  dataset: DatasetRepo,
+  scope: JobScope,
   chunkCount: number,
   run: RunHandle | undefined,
   now: number,
 ): Job {
-  const { stages, done, total, failed } = jobProgress(row, jobs, dataset, chunkCount);
+  const { stages, done, total, failed } = jobProgress(row, jobs, scope, chunkCount);
   let etaSeconds: number | null = null;
   if (run && row.status === 'running') {
     const progressed = done - run.doneAtStart;

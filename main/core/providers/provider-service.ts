@@ -54,6 +54,8 @@ export class ProviderService {
   private readonly embedded = new Map<string, EmbeddedProvider>();
   /** Masks every configured API key (all providers', as resolved now) in whatever passes through it. */
   readonly redactor = new SecretRedactor(() => this.configuredKeys());
+  /** `configuredKeys` as of a version of the secret store. */
+  private keys: { version: string; list: string[] } | null = null;
 
   constructor(
     private readonly repo: ProvidersRepo,
@@ -182,13 +184,23 @@ export class ProviderService {
     return provider.preset === 'openai' || provider.preset === 'openrouter' || provider.preset === 'custom';
   }
 
-  /** Every API key configured now, `env:` references resolved: what `redactor` hides. */
+  /**
+   * Every provider API key in the secret store, `env:` references resolved: what `redactor` hides.
+   * Read from the store alone (a key is stored before its provider's row, in this process or
+   * another sharing the store, and a key left by a deleted provider is still hidden). Asked for on
+   * every redaction (each call's answer, each event the web door sends), so the list is kept while
+   * the store's version is unchanged.
+   */
   configuredKeys(): string[] {
-    return this.repo
-      .list()
-      .filter((p) => p.hasApiKey)
-      .map((p) => resolveSecret(this.secrets.get(secretRef(p.id))))
+    const version = this.secrets.version?.();
+    if (version !== undefined && this.keys?.version === version) return this.keys.list;
+    const list = this.secrets
+      .refs()
+      .filter((ref) => /^provider:.+:api-key$/.test(ref))
+      .map((ref) => resolveSecret(this.secrets.get(ref)))
       .filter((key): key is string => key !== undefined && key !== '');
+    if (version !== undefined) this.keys = { version, list };
+    return list;
   }
 
   /**

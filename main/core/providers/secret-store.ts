@@ -10,6 +10,14 @@ export interface SecretStore {
   get(ref: string): string | undefined;
   set(ref: string, value: string): void;
   delete(ref: string): void;
+  /** Every reference that has a secret. */
+  refs(): string[];
+  /**
+   * Changes whenever the stored secrets may have changed, written by this process or another (the
+   * CLI and `serve` share the file): lets a caller keep what it derived from them (the redactor's
+   * key list) until then. A store without it is read again on every use.
+   */
+  version?(): string;
 }
 
 export interface SecretCodec {
@@ -19,8 +27,14 @@ export interface SecretCodec {
 
 const plainCodec: SecretCodec = { encode: (s) => s, decode: (s) => s };
 
-/** A JSON file of secrets (mode 0600), optionally encrypted entry by entry by `codec`. */
+/**
+ * A JSON file of secrets (mode 0600), optionally encrypted entry by entry by `codec`. What was read
+ * (and decoded) is kept while the file's identity is unchanged: every write replaces the file
+ * (a new inode), so a write by another process is seen at the next use, for the price of a `stat`.
+ */
 export class FileSecretStore implements SecretStore {
+  private cache: { version: string; all: Record<string, string>; plain: Map<string, string> } | null = null;
+
   constructor(
     private readonly file: string,
     private readonly codec: SecretCodec = plainCodec,
@@ -28,7 +42,27 @@ export class FileSecretStore implements SecretStore {
 
   get(ref: string): string | undefined {
     const stored = this.read()[ref];
-    return stored === undefined ? undefined : this.codec.decode(stored);
+    if (stored === undefined) return undefined;
+    const plain = this.cache?.plain;
+    let value = plain?.get(stored);
+    if (value === undefined) {
+      value = this.codec.decode(stored);
+      plain?.set(stored, value);
+    }
+    return value;
+  }
+
+  refs(): string[] {
+    return Object.keys(this.read());
+  }
+
+  version(): string {
+    try {
+      const stat = fs.statSync(this.file);
+      return `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+    } catch {
+      return 'absent';
+    }
   }
 
   set(ref: string, value: string): void {
@@ -45,11 +79,16 @@ export class FileSecretStore implements SecretStore {
   }
 
   private read(): Record<string, string> {
+    const version = this.version();
+    if (this.cache?.version === version) return this.cache.all;
+    let all: Record<string, string>;
     try {
-      return JSON.parse(fs.readFileSync(this.file, 'utf8')) as Record<string, string>;
+      all = JSON.parse(fs.readFileSync(this.file, 'utf8')) as Record<string, string>;
     } catch {
-      return {};
+      all = {};
     }
+    this.cache = { version, all, plain: new Map() };
+    return all;
   }
 
   private write(all: Record<string, string>): void {
@@ -58,6 +97,7 @@ export class FileSecretStore implements SecretStore {
     fs.writeFileSync(tmp, JSON.stringify(all, null, 2), { mode: 0o600 });
     fs.renameSync(tmp, this.file);
     fs.chmodSync(this.file, 0o600);
+    this.cache = null;
   }
 }
 

@@ -19,6 +19,7 @@ import type {
   ChatTurn,
 } from '../../../common/contract';
 import type { TrainerEvent } from '../../../common/trainer-protocol';
+import type { DatasetSums } from '../../store/dataset-sums';
 import type { DatasetRepo } from '../../store/dataset-repo';
 import { readWarnings, type TrainingRepo, type TrainingRunRow } from '../../store/training-repo';
 import type { CharacterService } from '../character-service';
@@ -219,6 +220,8 @@ export class TrainingService {
     private readonly options: TrainingServiceOptions,
     /** SSH hosts; without it only `target: 'local'` is accepted. */
     private readonly remote: RemoteHosts | null = null,
+    /** Sums for the estimate, read off this thread when the studio has a reader. */
+    private readonly sums: DatasetSums | null = null,
   ) {
     this.servers = new ModelServers(events, options.trainerDir, (id) => this.emit(id, true));
   }
@@ -265,11 +268,13 @@ export class TrainingService {
     }
   }
 
-  estimate(characterId: CharacterId, config: TrainingConfig): TrainingEstimate {
-    const character = this.characters.get(characterId);
+  async estimate(characterId: CharacterId, config: TrainingConfig): Promise<TrainingEstimate> {
+    this.characters.get(characterId);
     this.checkConfig(config);
-    // From the figures stored with each scene (scene-figures.ts): no scene is read or rendered here.
-    const figures = this.dataset.trainingFigures(characterId);
+    // From the figures stored with each scene (scene-figures.ts): no scene is read or rendered here,
+    // and the sum over them runs on the reader thread.
+    const figures = await (this.sums?.training(characterId) ?? this.dataset.trainingFigures(characterId));
+    const character = this.characters.get(characterId);
     // About 4 characters a token in English prose.
     const meanTokens = figures.examples === 0 ? 0 : Math.round(figures.trainChars / figures.examples / 4);
     const machine =

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CharacterId } from '../../../common/contract';
+import type { CharacterId, ChunkId, ProfileId } from '../../../common/contract';
+import { ProfilesRepo } from '../../../main/store/profiles-repo';
 import { call, callError, makeStudio } from '../../support/studio';
 
 /** Profile import through the real studio and SQLite: hostile input (issue 8, points 17–19). */
@@ -128,5 +129,65 @@ describe('a big import', () => {
     setImmediate(() => void call(env.studio, 'characters/delete', { id: characterId }));
     const outcome = await pending;
     expect(outcome).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+});
+
+describe('writing a big import (issue 9, point 3)', () => {
+  const bigFile = () =>
+    base64(
+      Array.from({ length: 12_000 }, (_, i) => `Day ${i}: ${'the ship sailed on with a full crew. '.repeat(3)}`).join(
+        '\n\n',
+      ),
+    );
+  const chunksInDb = () => env.studio.db.prepare('SELECT count(*) FROM chunks').pluck().get() as number;
+
+  it('writes its chunks in short steps, other requests answered between them, and appears whole or not at all', async () => {
+    const seen: { chunksWritten: number; profileChunks: number[] }[] = [];
+    let importing = true;
+    const look = async (): Promise<void> => {
+      const profiles = await call(env.studio, 'profiles/list', { characterId });
+      seen.push({ chunksWritten: chunksInDb(), profileChunks: profiles.map((p) => p.chunks.length) });
+      if (importing) setImmediate(() => void look());
+    };
+    setImmediate(() => void look());
+    const profile = await call(env.studio, 'profiles/import', {
+      characterId,
+      fileBase64: bigFile(),
+      fileName: 'log.txt',
+    });
+    importing = false;
+    expect(profile.chunks).toHaveLength(12_000);
+    // Some turns came while part of the chunks was written and the profile not yet there…
+    expect(seen.some((s) => s.chunksWritten > 0 && s.chunksWritten < 12_000 && s.profileChunks.length === 0)).toBe(
+      true,
+    );
+    // …and no turn ever saw a profile with only some of its chunks.
+    expect(seen.every((s) => s.profileChunks.every((n) => n === 12_000))).toBe(true);
+    // What the import answered is what is stored.
+    expect(await call(env.studio, 'profiles/list', { characterId })).toEqual([profile]);
+  });
+
+  it('leaves no chunk behind when its character is deleted while the chunks are being written', async () => {
+    const pending = env.studio.invoke('profiles/import', { characterId, fileBase64: bigFile(), fileName: 'log.txt' });
+    const deleteOnceWriting = (): void => {
+      if (chunksInDb() > 0) void call(env.studio, 'characters/delete', { id: characterId });
+      else setImmediate(deleteOnceWriting);
+    };
+    setImmediate(deleteOnceWriting);
+    expect(await pending).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(chunksInDb()).toBe(0);
+  });
+
+  it('clears chunks a crashed import left (older than an hour) and keeps those of an import under way', async () => {
+    const repo = new ProfilesRepo(env.studio.db);
+    const chunk = (id: string) => ({ id: id as ChunkId, text: 'Left behind.', words: 2 });
+    repo.stageChunks('crashed' as ProfileId, [chunk('old-1'), chunk('old-2')], 0, Date.now() - 2 * 3_600_000);
+    repo.stageChunks('running' as ProfileId, [chunk('young-1')], 0, Date.now());
+    await call(env.studio, 'profiles/import', { characterId, text: 'First.\n\nSecond.' });
+    const left = env.studio.db
+      .prepare('SELECT id FROM chunks WHERE profile_id IN (?, ?)')
+      .pluck()
+      .all('crashed', 'running');
+    expect(left).toEqual(['young-1']);
   });
 });

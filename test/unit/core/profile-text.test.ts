@@ -2,7 +2,17 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { StudioFailure } from '../../../main/core/errors';
 import { readProfile, splitLong } from '../../../main/core/profile-chunks';
-import { countWords, decodeProfileBytes, headingOf, MAX_PROFILE_BYTES } from '../../../main/core/profile-text';
+import {
+  base64Steps,
+  checkStorableText,
+  countWords,
+  decodeProfileBytes,
+  decodeProfileSteps,
+  headingOf,
+  MAX_PROFILE_BYTES,
+  normalizedLines,
+} from '../../../main/core/profile-text';
+import { runSync } from '../../../main/core/time-slices';
 import { fixture } from '../../support/paths';
 
 const beethoven = fs.readFileSync(fixture('wiki_Beethoven.txt'), 'utf8');
@@ -216,5 +226,50 @@ describe('hostile text (issue 8, points 17–19)', () => {
     const error = failure(() => readProfile('a.\n\n'.repeat(20_001), 'many.txt'));
     expect(error.code).toBe('too_large');
     expect(error.message).toMatch(/many\.txt splits into 20001 chunks; a profile can have at most 20000/);
+  });
+});
+
+describe('reading a big file a piece at a time (issue 9, point 3)', () => {
+  // Larger than one step's piece (256 KiB), so every reader below crosses piece boundaries.
+  const big = 'Der Geiger übte: ♪ 😀\r\n'.repeat(40_000);
+
+  it('decodes base64 and UTF-8 split into pieces to exactly what one pass gives', () => {
+    const bytes = runSync(base64Steps(Buffer.from(big).toString('base64'), 'big.txt'));
+    expect(bytes.equals(Buffer.from(big))).toBe(true);
+    expect(runSync(decodeProfileSteps(bytes, 'big.txt'))).toBe(big);
+    // A character split across two pieces (one byte to the left) is decoded whole.
+    const shifted = Buffer.concat([Buffer.from('x'), bytes]);
+    expect(runSync(decodeProfileSteps(shifted, 'big.txt'))).toBe('x' + big);
+  });
+
+  it('refuses base64 broken in a later piece, saying what to do', () => {
+    const text = Buffer.from(big).toString('base64');
+    const broken = text.slice(0, 600_000) + '!' + text.slice(600_001);
+    const error = failure(() => runSync(base64Steps(broken, 'big.txt')));
+    expect(error.code).toBe('invalid_argument');
+    expect(error.message).toMatch(/^big\.txt did not arrive as base64 .*Choose the file again/);
+  });
+
+  it('finds a NUL or half a surrogate pair in a later piece and names its place in the whole text', () => {
+    const at = 700_001;
+    const nul = failure(() => checkStorableText(big.slice(0, at) + '\0' + big.slice(at), 'big.txt', 'Fix it.'));
+    expect(nul.message).toContain(`(character ${at + 1})`);
+    const lone = failure(() => checkStorableText(big.slice(0, at) + '\ud83d' + 'x', 'big.txt', 'Fix it.'));
+    expect(lone.message).toContain(`at character ${at + 1} `);
+    // Whole pairs across every piece boundary pass.
+    expect(() => checkStorableText(big, 'big.txt', 'Fix it.')).not.toThrow();
+  });
+
+  it('splits lines in pieces exactly as one split of the whole text, Windows and old Mac line ends included', () => {
+    const whole = (text: string) =>
+      text
+        .replace(/^\uFEFF/, '')
+        .replace(/\r\n?/g, '\n')
+        .split('\n')
+        .map((line) => line.replace(/[ \t]+$/, ''));
+    const mac = 'Bonn \t\r'.repeat(60_000);
+    for (const text of [big, '\uFEFF' + big + 'end', mac, mac + '\n', '', '\r\n']) {
+      expect(runSync(normalizedLines(text))).toEqual(whole(text));
+    }
   });
 });

@@ -6,11 +6,13 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Studio } from '../../../main/core/studio';
 import { MASK, redactSecrets, SecretRedactor } from '../../../main/core/redact';
 import { runCliIn } from '../../support/cli';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { tempDir } from '../../support/paths';
+import { call, makeStudio } from '../../support/studio';
 
 const KEY = 'sk-proj-Zx81_kd9QmA7vT2bLw0eRc5yHn3uJp';
 
@@ -130,6 +132,53 @@ describe('a server echoing the key', () => {
     // Nothing else in the data folder holds it either, but the private secrets file.
     for (const name of fs.readdirSync(tmp.dir).filter((n) => n.startsWith('studio.sqlite'))) {
       expect(leaks(fs.readFileSync(path.join(tmp.dir, name), 'latin1'), KEY), name).toBe(false);
+    }
+  });
+});
+
+describe('the studio’s redactor and the shared secret file (issue 9, point 1)', () => {
+  let tmp: { dir: string; cleanup: () => void };
+  beforeEach(() => {
+    tmp = tempDir();
+  });
+  afterEach(() => tmp.cleanup());
+
+  const draft = (name: string, apiKey: string) => ({
+    name,
+    preset: 'custom' as const,
+    baseUrl: 'http://127.0.0.1:9/v1',
+    model: 'm',
+    modelPath: '',
+    apiKey,
+    maxConcurrency: 4,
+    requestsPerMinute: 0,
+    timeoutMs: 5000,
+    structuredOutput: true,
+  });
+
+  it('reads the secret file again only when it changed, and follows keys another studio adds or removes', async () => {
+    const serve = makeStudio(tmp.dir).studio;
+    const cli = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test' });
+    try {
+      await call(serve, 'providers/create', draft('First', KEY));
+      const secretsFile = path.join(tmp.dir, 'secrets.json');
+      const reads = vi.spyOn(fs, 'readFileSync');
+      const readsOfSecrets = () => reads.mock.calls.filter(([file]) => file === secretsFile).length;
+      for (let i = 0; i < 50; i++) expect(serve.redact(`answer ${i}: ${KEY}`)).toBe(`answer ${i}: ${MASK}`);
+      expect(readsOfSecrets()).toBeLessThanOrEqual(1);
+
+      // Another process sharing the folder (the CLI beside `serve`) adds a key, then removes the first.
+      const second = 'sk-second-Q7w3Er9Ty1Ui5Op';
+      await call(cli, 'providers/create', draft('Second', second));
+      expect(serve.redact(`echo ${second}`)).toBe(`echo ${MASK}`);
+      const first = (await call(cli, 'providers/list', {})).find((p) => p.name === 'First')!;
+      await call(cli, 'providers/delete', { id: first.id });
+      expect(serve.redact(`echo ${KEY}`)).toBe(`echo ${KEY}`);
+      expect(serve.redact(`echo ${second}`)).toBe(`echo ${MASK}`);
+      reads.mockRestore();
+    } finally {
+      cli.close();
+      serve.close();
     }
   });
 });
