@@ -6,6 +6,8 @@ import { openDatabase, type Db } from '../store/database';
 import { checkIntegrity } from '../store/integrity';
 import { migrations } from '../store/migrations';
 import { DatasetRepo } from '../store/dataset-repo';
+import { SceneBrowserRepo } from '../store/scene-browser-repo';
+import { browsePage } from './dataset/browse';
 import { SceneRevisionsRepo } from '../store/scene-revisions-repo';
 import { SceneService } from './dataset/scene-service';
 import { JobsRepo } from '../store/jobs-repo';
@@ -82,6 +84,7 @@ export class Studio {
       ...(options.embeddedThreads !== undefined && { embeddedThreads: options.embeddedThreads }),
     });
     const dataset = new DatasetRepo(this.db);
+    const browser = new SceneBrowserRepo(this.db);
     this.jobsRepo = new JobsRepo(this.db);
     const generation = new GenerationService(
       this.db,
@@ -177,9 +180,13 @@ export class Studio {
       'jobs/set-budget': ({ id, budgetUsd }) => generation.setBudget(id, budgetUsd),
       'jobs/cancel': ({ id }) => generation.cancel(id),
       'jobs/retry': ({ id, itemId }) => generation.retry(id, itemId),
-      'scenes/list': ({ characterId, offset, limit, ...filter }) => {
+      'scenes/list': ({ characterId, limit, after, sort, ...filter }) => {
         characters.get(characterId);
-        return dataset.scenes(characterId, offset, limit, filter);
+        return browsePage(browser, characterId, { limit, after, sort, filter });
+      },
+      'scenes/facets': ({ characterId, filter }) => {
+        characters.get(characterId);
+        return browser.facets(characterId, filter ?? {});
       },
       'scenes/get': ({ id }) => {
         const scene = dataset.scene(id);

@@ -1,4 +1,5 @@
-import type { CharacterId, SceneFilter } from '../../common/contract';
+import type { CharacterId, SceneFilter, SceneKind } from '../../common/contract';
+import { matchExpression } from '../../common/search-query';
 
 /** A SQL condition over `scenes` (no alias) with its named parameters. */
 export interface SceneWhere {
@@ -30,8 +31,56 @@ export function sceneWhere(characterId: CharacterId, filter: SceneFilter = {}): 
     parts.push('id IN (SELECT scene_id FROM scene_tags WHERE character_id = @characterId AND tag = @tag)');
     params.tag = filter.tag;
   }
+  if (filter.kind !== undefined) parts.push(KIND_SQL[filter.kind]);
+  const match = filter.search === undefined ? null : matchExpression(filter.search);
+  if (match !== null) {
+    parts.push('rowid IN (SELECT rowid FROM scene_search WHERE scene_search MATCH @search)');
+    params.search = match;
+  }
+  if (filter.chunkId !== undefined) {
+    parts.push('chunk_id = @chunkId');
+    params.chunkId = filter.chunkId;
+  }
+  if (filter.promptVersion !== undefined) {
+    parts.push('prompt_version = @promptVersion');
+    params.promptVersion = filter.promptVersion;
+  }
+  if (filter.model !== undefined) {
+    parts.push(`${MODEL_SQL} = @model`);
+    params.model = filter.model;
+  }
+  if (filter.speaker !== undefined) {
+    parts.push('id IN (SELECT scene_id FROM scene_speakers WHERE character_id = @characterId AND speaker = @speaker)');
+    params.speaker = filter.speaker;
+  }
+  if (filter.minTurns !== undefined) {
+    parts.push('turn_count >= @minTurns');
+    params.minTurns = filter.minTurns;
+  }
+  if (filter.maxTurns !== undefined) {
+    parts.push('turn_count <= @maxTurns');
+    params.maxTurns = filter.maxTurns;
+  }
   return { sql: parts.join(' AND '), params };
 }
+
+/** Each kind as a condition; a new origin (chat corrections) adds its line here. */
+export const KIND_SQL: Record<SceneKind, string> = {
+  normal: "(protective = 0 AND origin = 'generated')",
+  protective: 'protective = 1',
+  hand: "origin = 'hand'",
+};
+
+/** The kind of the scene in the current row, as SQL (for grouping). */
+export const KIND_OF_SQL = "CASE WHEN origin = 'hand' THEN 'hand' WHEN protective = 1 THEN 'protective' ELSE 'normal' END";
+
+/**
+ * The model that wrote the scene in the current row: its experience's call when it has one, else
+ * the scene's own call; NULL for scenes no call wrote. One primary-key lookup per call id.
+ */
+export const MODEL_SQL = `(SELECT c.model FROM llm_calls c
+  WHERE c.id = coalesce((SELECT call_id FROM experiences WHERE scene_id = scenes.id), scenes.call_id)
+  ORDER BY c.attempt DESC LIMIT 1)`;
 
 /** `filter` without `key`: what a facet's counts are taken under. */
 export function without<K extends keyof SceneFilter>(filter: SceneFilter, key: K): SceneFilter {
