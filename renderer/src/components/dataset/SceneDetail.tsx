@@ -1,12 +1,26 @@
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { Character, SceneId, Turn } from '../../../../common/contract';
+import { markTerms, searchTerms, type SearchTerm } from '../../../../common/search-query';
 import { invoke } from '../../lib/queries';
+import { Marked } from './SceneBrowserList';
 import { PROBLEM_LABELS, ProblemList } from './FormatProblems';
 import { ProvenanceDialog } from './ProvenanceDialog';
 
 /** One scene and its experience, as a transcript a person can read. */
-export function SceneDetail({ id, character, onEdit }: { id: SceneId; character: Character; onEdit: () => void }) {
+export function SceneDetail({
+  id,
+  character,
+  onEdit,
+  search = '',
+}: {
+  id: SceneId;
+  character: Character;
+  onEdit: () => void;
+  /** The browser's search: its words are marked in the transcript. */
+  search?: string;
+}) {
+  const terms = useMemo(() => searchTerms(search), [search]);
   const scene = useQuery({ queryKey: ['scenes/get', { id }], queryFn: () => invoke('scenes/get', { id }) });
   const [provenance, setProvenance] = useState(false);
 
@@ -46,7 +60,9 @@ export function SceneDetail({ id, character, onEdit }: { id: SceneId; character:
           Presses {character.shortName} on something they cannot know: <strong>{s.limit}</strong>
         </p>
       )}
-      <p className="scene-background">{s.background}</p>
+      <p className="scene-background">
+        <Marked parts={markTerms(s.background, terms)} />
+      </p>
       {s.people.length > 0 && <p className="muted">With: {s.people.join(', ')}</p>}
       <h4 className="transcript-title">Experience</h4>
       {experience ? (
@@ -61,6 +77,7 @@ export function SceneDetail({ id, character, onEdit }: { id: SceneId; character:
                 key={i}
                 turn={turn}
                 main={turn.speaker === character.shortName}
+                terms={terms}
                 flag={flags.has(i) ? { number: i + 1, label: flags.get(i)! } : null}
               />
             ))}
@@ -90,9 +107,11 @@ function TurnLine({
   turn,
   main,
   flag,
+  terms,
 }: {
   turn: Turn;
   main: boolean;
+  terms: readonly SearchTerm[];
   /** Set when the turn did not fit the format: its 1-based number and what is wrong. */
   flag: { number: number; label: string } | null;
 }) {
@@ -102,9 +121,14 @@ function TurnLine({
     return (
       <li className={`turn action${flagged}`} title={title}>
         <span className="stage-direction">
-          {turn.text.toLowerCase().startsWith(turn.speaker.toLowerCase())
-            ? turn.text
-            : `${turn.speaker} — ${turn.text}`}
+          <Marked
+            parts={markTerms(
+              turn.text.toLowerCase().startsWith(turn.speaker.toLowerCase())
+                ? turn.text
+                : `${turn.speaker} — ${turn.text}`,
+              terms,
+            )}
+          />
         </span>
       </li>
     );
@@ -119,7 +143,7 @@ function TurnLine({
       <span className="utterance">
         {turn.text.split(/\n\s*\n/).map((paragraph, i) => (
           <span key={i} className="paragraph">
-            {paragraph}
+            <Marked parts={markTerms(paragraph, terms)} />
           </span>
         ))}
       </span>
