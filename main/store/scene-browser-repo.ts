@@ -165,7 +165,8 @@ export class SceneBrowserRepo {
 
   /**
    * The best-matching words around the search in each row, by rowid: one lookup of the FTS5
-   * index per row shown (a rowid seek), never the whole match list.
+   * index per row shown (a rowid seek), never the whole match list. The rowid is cast: bound as
+   * the JavaScript number it is (a REAL), FTS5 ignores it and answers with the first match.
    */
   private snippets(rowids: readonly number[], search: string | undefined): Map<number, HighlightPart[]> {
     const snippets = new Map<number, HighlightPart[]>();
@@ -174,7 +175,7 @@ export class SceneBrowserRepo {
     const one = this.db
       .prepare(
         `SELECT snippet(scene_search, -1, '${OPEN}', '${CLOSE}', '…', 14) FROM scene_search
-         WHERE scene_search MATCH ? AND rowid = ?`,
+         WHERE scene_search MATCH ? AND rowid = CAST(? AS INTEGER)`,
       )
       .pluck();
     for (const rowid of rowids) {

@@ -145,6 +145,12 @@ describe('scene browser', () => {
     expect(marked.length).toBeGreaterThan(0);
     expect(new Set(marked)).toEqual(new Set(['vienna']));
     expect(hit!.snippet!.map((p) => p.text).join('')).toContain('Mozart visits Vienna');
+    // Each row's snippet is its own scene's text, whichever row matched first.
+    const both = browser.page(characterId, { limit: 5, filter: { search: 'turn' } }).scenes;
+    expect(both.map((s) => [s.id, s.snippet!.map((p) => p.text).join('')])).toEqual([
+      [a, expect.stringContaining('Kapellmeister')],
+      [b, expect.stringContaining('Mozart')],
+    ]);
 
     // A person's save replaces the text the index holds; a restore brings the old words back.
     const opened = await call(env.studio, 'scenes/open', { id: b });

@@ -222,6 +222,7 @@ export function DatasetPanel({ character }: { character: Character }) {
 
           {scenes.isError && <p className="form-error">{scenes.error.message}</p>}
           <SceneBrowserList
+            listKey={JSON.stringify([sceneFilter, sort])}
             rows={rows}
             hasMore={hasNextPage}
             loadingMore={isFetchingNextPage}

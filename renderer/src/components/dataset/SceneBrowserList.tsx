@@ -13,6 +13,7 @@ const ROW_ESTIMATE = 64;
  * keyset page (`onNeedMore`). The selected row is kept in view when it changes (keyboard moves).
  */
 export function SceneBrowserList({
+  listKey,
   rows,
   hasMore,
   loadingMore,
@@ -24,6 +25,8 @@ export function SceneBrowserList({
   onTick,
   onOpen,
 }: {
+  /** Changes with the filter and the order: the list goes back to its top. */
+  listKey: string;
   rows: readonly SceneSummary[];
   hasMore: boolean;
   loadingMore: boolean;
@@ -53,10 +56,21 @@ export function SceneBrowserList({
     if (hasMore && !loadingMore && lastShown >= rows.length - 10) onNeedMore();
   }, [hasMore, loadingMore, lastShown, rows.length, onNeedMore]);
 
-  const selectedIndex = selected === null ? -1 : rows.findIndex((r) => r.id === selected);
+  // A new filter or order starts at the top of its list.
   useEffect(() => {
-    if (selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
-  }, [selectedIndex, virtualizer]);
+    virtualizer.scrollToOffset(0);
+  }, [listKey, virtualizer]);
+
+  // A newly selected row (a click, j/k, the arrows) is brought into view; rows moving under a
+  // selection that stays (a refetch, a new order) leave the scroll where the reader put it.
+  const shownSelection = useRef<SceneId | null>(null);
+  useEffect(() => {
+    if (selected === shownSelection.current) return;
+    const index = selected === null ? -1 : rows.findIndex((r) => r.id === selected);
+    if (index < 0) return;
+    shownSelection.current = selected;
+    virtualizer.scrollToIndex(index, { align: 'auto' });
+  }, [selected, rows, virtualizer]);
 
   return (
     <div
