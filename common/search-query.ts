@@ -39,9 +39,7 @@ export function searchTerms(query: string): SearchTerm[] {
     }
     const words = wordsOf(part);
     const last = i === parts.length - 1;
-    words.forEach((w, j) =>
-      terms.push({ words: [w], prefix: last && j === words.length - 1 && !/[\s"]$/.test(part) }),
-    );
+    words.forEach((w, j) => terms.push({ words: [w], prefix: last && j === words.length - 1 && !/[\s"]$/.test(part) }));
   });
   return terms.slice(0, 32);
 }

@@ -26,7 +26,10 @@ const SORTS: Record<SceneSort, { key: string; dir: 'ASC' | 'DESC' }> = {
   turns: { key: 'turn_count', dir: 'DESC' },
   words: { key: 'word_count', dir: 'DESC' },
   rating: { key: 'coalesce(rating, 0)', dir: 'DESC' },
-  chunk: { key: `coalesce((SELECT c.rowid FROM chunks c WHERE c.id = scenes.chunk_id), ${Number.MAX_SAFE_INTEGER})`, dir: 'ASC' },
+  chunk: {
+    key: `coalesce((SELECT c.rowid FROM chunks c WHERE c.id = scenes.chunk_id), ${Number.MAX_SAFE_INTEGER})`,
+    dir: 'ASC',
+  },
 };
 
 /** Where a page ends: the sort it belongs to, the last row's key and rowid. Opaque to callers. */
@@ -41,7 +44,8 @@ const encode = (c: Cursor) => `${c.sort}.${c.key}.${c.rowid}`;
 /** The cursor in `text`, or an error message saying what is wrong with it. */
 export function decodeCursor(text: string, sort: SceneSort): Cursor | string {
   const match = /^([a-z]+)\.(-?\d+(?:\.\d+)?)\.(\d+)$/.exec(text);
-  if (!match) return `"${text}" is not a page cursor: pass the "next" value a previous page returned, or nothing for the first page.`;
+  if (!match)
+    return `"${text}" is not a page cursor: pass the "next" value a previous page returned, or nothing for the first page.`;
   if (match[1] !== sort)
     return `This cursor belongs to the "${match[1]}" order, not "${sort}": start again from the first page when changing the order.`;
   return { sort, key: Number(match[2]), rowid: Number(match[3]) };
@@ -157,7 +161,9 @@ export class SceneBrowserRepo {
     const codes = new Map<string, Partial<Record<FormatProblemCode, number>>>();
     if (ids.length === 0) return codes;
     const found = this.db
-      .prepare(`SELECT scene_id, code, count FROM scene_problem_counts WHERE scene_id IN (${ids.map(() => '?').join(',')})`)
+      .prepare(
+        `SELECT scene_id, code, count FROM scene_problem_counts WHERE scene_id IN (${ids.map(() => '?').join(',')})`,
+      )
       .all(...ids) as { scene_id: string; code: FormatProblemCode; count: number }[];
     for (const f of found) codes.set(f.scene_id, { ...codes.get(f.scene_id), [f.code]: f.count });
     return codes;

@@ -72,7 +72,8 @@ export const KIND_SQL: Record<SceneKind, string> = {
 };
 
 /** The kind of the scene in the current row, as SQL (for grouping). */
-export const KIND_OF_SQL = "CASE WHEN origin = 'hand' THEN 'hand' WHEN protective = 1 THEN 'protective' ELSE 'normal' END";
+export const KIND_OF_SQL =
+  "CASE WHEN origin = 'hand' THEN 'hand' WHEN protective = 1 THEN 'protective' ELSE 'normal' END";
 
 /**
  * The model that wrote the scene in the current row: its experience's call when it has one, else

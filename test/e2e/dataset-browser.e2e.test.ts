@@ -29,8 +29,21 @@ function seed(characterId: CharacterId): void {
   const add = (i: number, turns: Turn[]) => {
     const id = `scene-${i}`;
     const protective = i % 10 === 9;
-    scene.run(id, characterId, id, protective ? 1 : 0, protective ? 'The telephone' : null, `Bonn, room ${i}`, 1_000 + i);
-    writeExperience(db, id, { background: '', turns, callId: null, promptVersion: 'builtin@1', problems: [] }, 1_000 + i);
+    scene.run(
+      id,
+      characterId,
+      id,
+      protective ? 1 : 0,
+      protective ? 'The telephone' : null,
+      `Bonn, room ${i}`,
+      1_000 + i,
+    );
+    writeExperience(
+      db,
+      id,
+      { background: '', turns, callId: null, promptVersion: 'builtin@1', problems: [] },
+      1_000 + i,
+    );
   };
   db.transaction(() => {
     for (let i = 0; i < SCENES; i++) {
@@ -107,9 +120,9 @@ describe('dataset browser in a browser', () => {
     await expect.poll(() => detail.textContent()).toContain('Bonn, room 50');
     await page.keyboard.press('Enter');
     const editor = page.getByRole('dialog', { name: 'Scene editor' });
-    await expect.poll(() => editor.getByTestId('turn-marks').locator('mark').allTextContents()).toEqual([
-      'Kapellmeister',
-    ]);
+    await expect
+      .poll(() => editor.getByTestId('turn-marks').locator('mark').allTextContents())
+      .toEqual(['Kapellmeister']);
     await editor.getByText('is in 1 turn').waitFor();
     await shot('browser-02-editor-marks');
     await editor.getByRole('button', { name: 'Close' }).click();

@@ -27,7 +27,7 @@ export async function datasetCommand(sub: string, ctx: CliContext): Promise<numb
     case 'problems': {
       // The list carries counts only; each scene with problems is read whole for their messages.
       const scenes: Scene[] = [];
-      for (let after: string | undefined; ; ) {
+      for (let after: string | undefined; ;) {
         const page = await call('scenes/list', {
           characterId: character.id,
           limit: PAGE,

@@ -1,4 +1,4 @@
-import type { ReviewChange, ReviewCounts, ReviewStatus, SceneFilter, SceneId } from '../../../common/contract';
+import type { ReviewChange, ReviewCounts, SceneId } from '../../../common/contract';
 import { argument, findCharacter, findProvider, str, UsageError, type CliContext } from '../shared';
 import { followJob } from './generate';
 import { filterOptions, ratingOf, STATUSES } from './scene-filter-options';

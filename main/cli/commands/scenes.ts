@@ -76,9 +76,7 @@ function showSummary(s: SceneSummary): string {
   const figures = s.hasExperience ? `${s.turns} turns, ${s.words} words` : 'waiting for its experience';
   const head = `${s.id}${kind}  ${s.type} · ${s.location}${s.time ? ` · ${s.time}` : ''}  (${figures})`;
   const snippet = s.snippet?.map((p) => (p.match ? `«${p.text}»` : p.text)).join('');
-  return [head + (review.length > 0 ? `  ${review.join(' ')}` : ''), ...(snippet ? [`    ${snippet}`] : [])].join(
-    '\n',
-  );
+  return [head + (review.length > 0 ? `  ${review.join(' ')}` : ''), ...(snippet ? [`    ${snippet}`] : [])].join('\n');
 }
 
 /** `scenes list <character>`: one keyset page of the Dataset tab's list, with its filter and order. */

@@ -124,7 +124,12 @@ describe('scene browser', () => {
     addScene(2);
     const first = await call(env.studio, 'scenes/list', { characterId, limit: 1, sort: 'turns' });
     expect(first.next).not.toBeNull();
-    const other = await callError(env.studio, 'scenes/list', { characterId, limit: 1, sort: 'newest', after: first.next });
+    const other = await callError(env.studio, 'scenes/list', {
+      characterId,
+      limit: 1,
+      sort: 'newest',
+      after: first.next,
+    });
     expect(other.code).toBe('invalid_argument');
     expect(other.message).toMatch(/belongs to the "turns" order.*first page/);
     const junk = await callError(env.studio, 'scenes/list', { characterId, limit: 1, after: 'page 2' });
@@ -211,7 +216,7 @@ describe('scene browser', () => {
       'col : "x" * ) (',
     ];
     let seed = 7;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     const alphabet = 'aAzZ09 "\'*:-()^+{}[],.;!?\\/_~`|&#@$%éß漢\u0301\t\n';
     for (let i = 0; i < 400; i++) {
       const length = Math.floor(random() * 24);

@@ -83,10 +83,22 @@ export function SceneBrowserList({
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {items.map((item) => {
           const scene = rows[item.index];
-          const style = { position: 'absolute' as const, top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)` };
+          const style = {
+            position: 'absolute' as const,
+            top: 0,
+            left: 0,
+            right: 0,
+            transform: `translateY(${item.start}px)`,
+          };
           if (!scene) {
             return (
-              <div key={item.key} ref={virtualizer.measureElement} data-index={item.index} style={style} className="scene-more">
+              <div
+                key={item.key}
+                ref={virtualizer.measureElement}
+                data-index={item.index}
+                style={style}
+                className="scene-more"
+              >
                 <span className="muted">Loading more scenes…</span>
               </div>
             );
@@ -180,9 +192,5 @@ function SceneSummaryText({ scene }: { scene: SceneSummary }) {
 
 /** Text with the search's words in <mark>. */
 export function Marked({ parts }: { parts: readonly HighlightPart[] }) {
-  return (
-    <>
-      {parts.map((p, i) => (p.match ? <mark key={i}>{p.text}</mark> : <span key={i}>{p.text}</span>))}
-    </>
-  );
+  return <>{parts.map((p, i) => (p.match ? <mark key={i}>{p.text}</mark> : <span key={i}>{p.text}</span>))}</>;
 }

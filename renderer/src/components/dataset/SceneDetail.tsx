@@ -7,6 +7,9 @@ import { Marked } from './SceneBrowserList';
 import { PROBLEM_LABELS, ProblemList } from './FormatProblems';
 import { ProvenanceDialog } from './ProvenanceDialog';
 
+/** Turns the reader shows before asking: a scene of thousands stays quick to open. */
+const READ_TURNS = 300;
+
 /** One scene and its experience, as a transcript a person can read. */
 export function SceneDetail({
   id,
@@ -23,6 +26,7 @@ export function SceneDetail({
   const terms = useMemo(() => searchTerms(search), [search]);
   const scene = useQuery({ queryKey: ['scenes/get', { id }], queryFn: () => invoke('scenes/get', { id }) });
   const [provenance, setProvenance] = useState(false);
+  const [allTurns, setAllTurns] = useState(false);
 
   if (scene.isPending) return <p className="muted">Loading…</p>;
   if (scene.isError) return <p className="form-error">{scene.error.message}</p>;
@@ -72,7 +76,7 @@ export function SceneDetail({
           )}
           <ProblemList problems={experience.problems} />
           <ol className="transcript">
-            {experience.turns.map((turn, i) => (
+            {experience.turns.slice(0, allTurns ? undefined : READ_TURNS).map((turn, i) => (
               <TurnLine
                 key={i}
                 turn={turn}
@@ -82,6 +86,19 @@ export function SceneDetail({
               />
             ))}
           </ol>
+          {!allTurns && experience.turns.length > READ_TURNS && (
+            <p className="muted">
+              {(experience.turns.length - READ_TURNS).toLocaleString('en-US')} more turns.{' '}
+              <button className="small" onClick={() => setAllTurns(true)}>
+                Show them all
+              </button>{' '}
+              or{' '}
+              <button className="small" onClick={onEdit}>
+                open the editor
+              </button>{' '}
+              (it shows any length smoothly).
+            </p>
+          )}
         </>
       ) : (
         <p className="muted">Not written yet: the experiences stage expands this scene into a dialogue.</p>

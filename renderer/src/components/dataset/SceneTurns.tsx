@@ -96,9 +96,7 @@ export function SceneTurns({
   const terms = useMemo(() => searchTerms(search), [search]);
   const hits = useMemo(
     () =>
-      terms.length === 0
-        ? []
-        : doc.turns.flatMap((t, i) => (markTerms(t.text, terms).some((p) => p.match) ? [i] : [])),
+      terms.length === 0 ? [] : doc.turns.flatMap((t, i) => (markTerms(t.text, terms).some((p) => p.match) ? [i] : [])),
     [doc.turns, terms],
   );
 
@@ -166,135 +164,137 @@ export function SceneTurns({
         </p>
       )}
       <ol className="edit-turns" aria-label="Turns" ref={list} style={{ height: virtualizer.getTotalSize() }}>
-      {items.map(({ index, start }) => {
-        const turn = doc.turns[index]!;
-        return (
-        <li
-          key={index}
-          ref={virtualizer.measureElement}
-          data-index={index}
-          style={{ transform: `translateY(${start}px)` }}
-          className={`edit-turn ${turn.kind}${highlight.includes(turn.speaker.trim()) ? ' main' : ''}${dragged === index ? ' dragging' : ''}${hits.includes(index) ? ' search-hit' : ''}`}
-          data-turn={index}
-          onDragOver={(event) => {
-            if (dragged !== null) event.preventDefault();
-          }}
-          onDrop={(event) => {
-            event.preventDefault();
-            if (dragged !== null && dragged !== index) {
-              editor.apply({ kind: 'move-turn', from: dragged, to: index });
-              focus({ index, field: 'text' });
-            }
-            setDragged(null);
-          }}
-        >
-          <div className="turn-head">
-            <span
-              className="drag-handle"
-              draggable
-              title="Drag to move this turn"
-              aria-hidden="true"
-              onDragStart={(event) => {
-                event.dataTransfer.effectAllowed = 'move';
-                setDragged(index);
+        {items.map(({ index, start }) => {
+          const turn = doc.turns[index]!;
+          return (
+            <li
+              key={index}
+              ref={virtualizer.measureElement}
+              data-index={index}
+              style={{ transform: `translateY(${start}px)` }}
+              className={`edit-turn ${turn.kind}${highlight.includes(turn.speaker.trim()) ? ' main' : ''}${dragged === index ? ' dragging' : ''}${hits.includes(index) ? ' search-hit' : ''}`}
+              data-turn={index}
+              onDragOver={(event) => {
+                if (dragged !== null) event.preventDefault();
               }}
-              onDragEnd={() => setDragged(null)}
+              onDrop={(event) => {
+                event.preventDefault();
+                if (dragged !== null && dragged !== index) {
+                  editor.apply({ kind: 'move-turn', from: dragged, to: index });
+                  focus({ index, field: 'text' });
+                }
+                setDragged(null);
+              }}
             >
-              ⋮⋮
-            </span>
-            <span className="turn-index">{index + 1}</span>
-            <input
-              className="turn-speaker"
-              aria-label={`Turn ${index + 1} speaker`}
-              value={turn.speaker}
-              placeholder="Speaker"
-              onChange={(event) =>
-                editor.apply({ kind: 'set-turn', index, patch: { speaker: event.currentTarget.value } })
-              }
-              onBlur={() => editor.seal()}
-            />
-            <select
-              aria-label={`Turn ${index + 1} kind`}
-              value={turn.kind}
-              onChange={(event) =>
-                editor.apply({ kind: 'set-turn', index, patch: { kind: event.currentTarget.value as TurnKind } })
-              }
-            >
-              {KINDS.map((k) => (
-                <option key={k} value={k}>
-                  {k}
-                </option>
-              ))}
-            </select>
-            <span className="turn-actions">
-              <button
-                className="icon"
-                title="Move up (Alt+↑)"
-                aria-label={`Move turn ${index + 1} up`}
-                disabled={index === 0}
-                onClick={() => moves.move(index, -1)}
-              >
-                ↑
-              </button>
-              <button
-                className="icon"
-                title="Move down (Alt+↓)"
-                aria-label={`Move turn ${index + 1} down`}
-                disabled={index === doc.turns.length - 1}
-                onClick={() => moves.move(index, 1)}
-              >
-                ↓
-              </button>
-              <button
-                className="icon"
-                title="Merge with the next turn (Ctrl+J)"
-                aria-label={`Merge turn ${index + 1} with the next`}
-                disabled={index === doc.turns.length - 1}
-                onClick={() => moves.merge(index)}
-              >
-                ⤓
-              </button>
-              <button
-                className="icon"
-                title="Insert a turn after (Alt+Enter)"
-                aria-label={`Insert a turn after ${index + 1}`}
-                onClick={() => moves.insertAfter(index)}
-              >
-                +
-              </button>
-              <button
-                className="icon danger"
-                title="Delete this turn (Ctrl+Shift+Backspace)"
-                aria-label={`Delete turn ${index + 1}`}
-                onClick={() => moves.remove(index)}
-              >
-                ×
-              </button>
-            </span>
-          </div>
-          <span className="turn-text">
-            {hits.includes(index) && (
-              // The search's words marked behind the transparent-backed text, wrapped the same way.
-              <span className="turn-backdrop" aria-hidden="true" data-testid="turn-marks">
-                {markTerms(turn.text, terms).map((p, i) => (p.match ? <mark key={i}>{p.text}</mark> : p.text))}
+              <div className="turn-head">
+                <span
+                  className="drag-handle"
+                  draggable
+                  title="Drag to move this turn"
+                  aria-hidden="true"
+                  onDragStart={(event) => {
+                    event.dataTransfer.effectAllowed = 'move';
+                    setDragged(index);
+                  }}
+                  onDragEnd={() => setDragged(null)}
+                >
+                  ⋮⋮
+                </span>
+                <span className="turn-index">{index + 1}</span>
+                <input
+                  className="turn-speaker"
+                  aria-label={`Turn ${index + 1} speaker`}
+                  value={turn.speaker}
+                  placeholder="Speaker"
+                  onChange={(event) =>
+                    editor.apply({ kind: 'set-turn', index, patch: { speaker: event.currentTarget.value } })
+                  }
+                  onBlur={() => editor.seal()}
+                />
+                <select
+                  aria-label={`Turn ${index + 1} kind`}
+                  value={turn.kind}
+                  onChange={(event) =>
+                    editor.apply({ kind: 'set-turn', index, patch: { kind: event.currentTarget.value as TurnKind } })
+                  }
+                >
+                  {KINDS.map((k) => (
+                    <option key={k} value={k}>
+                      {k}
+                    </option>
+                  ))}
+                </select>
+                <span className="turn-actions">
+                  <button
+                    className="icon"
+                    title="Move up (Alt+↑)"
+                    aria-label={`Move turn ${index + 1} up`}
+                    disabled={index === 0}
+                    onClick={() => moves.move(index, -1)}
+                  >
+                    ↑
+                  </button>
+                  <button
+                    className="icon"
+                    title="Move down (Alt+↓)"
+                    aria-label={`Move turn ${index + 1} down`}
+                    disabled={index === doc.turns.length - 1}
+                    onClick={() => moves.move(index, 1)}
+                  >
+                    ↓
+                  </button>
+                  <button
+                    className="icon"
+                    title="Merge with the next turn (Ctrl+J)"
+                    aria-label={`Merge turn ${index + 1} with the next`}
+                    disabled={index === doc.turns.length - 1}
+                    onClick={() => moves.merge(index)}
+                  >
+                    ⤓
+                  </button>
+                  <button
+                    className="icon"
+                    title="Insert a turn after (Alt+Enter)"
+                    aria-label={`Insert a turn after ${index + 1}`}
+                    onClick={() => moves.insertAfter(index)}
+                  >
+                    +
+                  </button>
+                  <button
+                    className="icon danger"
+                    title="Delete this turn (Ctrl+Shift+Backspace)"
+                    aria-label={`Delete turn ${index + 1}`}
+                    onClick={() => moves.remove(index)}
+                  >
+                    ×
+                  </button>
+                </span>
+              </div>
+              <span className="turn-text">
+                {hits.includes(index) && (
+                  // The search's words marked behind the transparent-backed text, wrapped the same way.
+                  <span className="turn-backdrop" aria-hidden="true" data-testid="turn-marks">
+                    {markTerms(turn.text, terms).map((p, i) => (p.match ? <mark key={i}>{p.text}</mark> : p.text))}
+                  </span>
+                )}
+                <textarea
+                  aria-label={`Turn ${index + 1} text`}
+                  value={turn.text}
+                  rows={Math.min(8, Math.max(2, Math.ceil(turn.text.length / 90)))}
+                  onChange={(event) =>
+                    editor.apply({ kind: 'set-turn', index, patch: { text: event.currentTarget.value } })
+                  }
+                  onKeyDown={onKeyDown(index)}
+                  onBlur={() => editor.seal()}
+                  onScroll={(event) => {
+                    const backdrop = event.currentTarget.previousElementSibling;
+                    if (backdrop) backdrop.scrollTop = event.currentTarget.scrollTop;
+                  }}
+                />
               </span>
-            )}
-            <textarea
-              aria-label={`Turn ${index + 1} text`}
-              value={turn.text}
-              rows={Math.min(8, Math.max(2, Math.ceil(turn.text.length / 90)))}
-              onChange={(event) => editor.apply({ kind: 'set-turn', index, patch: { text: event.currentTarget.value } })}
-              onKeyDown={onKeyDown(index)}
-              onBlur={() => editor.seal()}
-              onScroll={(event) => {
-                const backdrop = event.currentTarget.previousElementSibling;
-                if (backdrop) backdrop.scrollTop = event.currentTarget.scrollTop;
-              }}
-            />
-          </span>
-        </li>
-        );
-      })}
+            </li>
+          );
+        })}
       </ol>
     </>
   );

@@ -38,7 +38,8 @@ export function useListKeys(options: {
       if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
       const { rows, selected, onSelect, onOpen, onNeedMore } = latest.current;
       const at = selected === null ? -1 : rows.findIndex((r) => r.id === selected);
-      const by = event.key === 'ArrowDown' || event.key === 'j' ? 1 : event.key === 'ArrowUp' || event.key === 'k' ? -1 : 0;
+      const by =
+        event.key === 'ArrowDown' || event.key === 'j' ? 1 : event.key === 'ArrowUp' || event.key === 'k' ? -1 : 0;
       if (by !== 0) {
         const next = at === -1 ? 0 : Math.min(Math.max(at + by, 0), rows.length - 1);
         const row = rows[next];
