@@ -9,10 +9,10 @@ import type {
   SceneSort,
   SceneSummary,
 } from '../../common/contract';
-import { matchExpression } from '../../common/search-query';
+import { markTerms, searchTerms } from '../../common/search-query';
 import type { Db } from './database';
 import { tagsColumn, toSummary, type SummaryRow } from './dataset-repo';
-import { KIND_OF_SQL, MODEL_SQL, sceneWhere, without, type SceneWhere } from './scene-filter';
+import { KIND_OF_SQL, ONLY_CHARACTER, sceneWhere, without, type SceneWhere } from './scene-filter';
 
 /**
  * Each sort as a numeric key and a direction; the scene's rowid breaks ties in the same direction.
@@ -50,10 +50,6 @@ export function decodeCursor(text: string, sort: SceneSort): Cursor | string {
     return `This cursor belongs to the "${match[1]}" order, not "${sort}": start again from the first page when changing the order.`;
   return { sort, key: Number(match[2]), rowid: Number(match[3]) };
 }
-
-/** Marks in FTS5 snippets: control characters no scene text holds (names and turns are trimmed text). */
-const OPEN = '\u0002';
-const CLOSE = '\u0003';
 
 /**
  * The Dataset tab's list and filter counts at any size: pages follow a keyset over an index (no
@@ -126,10 +122,12 @@ export class SceneBrowserRepo {
       .pluck()
       .get(problemsWhere.params) as number;
     const speakerWhere = sceneWhere(characterId, without(filter, 'speaker'));
+    // Under no other filter, the speakers index alone answers.
+    const scope =
+      speakerWhere.sql === ONLY_CHARACTER ? '' : `AND scene_id IN (SELECT id FROM scenes WHERE ${speakerWhere.sql})`;
     const speakers = this.db
       .prepare(
-        `SELECT speaker AS value, count(*) AS count FROM scene_speakers WHERE character_id = @characterId
-           AND scene_id IN (SELECT id FROM scenes WHERE ${speakerWhere.sql})
+        `SELECT speaker AS value, count(*) AS count FROM scene_speakers WHERE character_id = @characterId ${scope}
          GROUP BY speaker ORDER BY count DESC, speaker LIMIT 50`,
       )
       .all(speakerWhere.params) as FacetCount[];
@@ -151,7 +149,7 @@ export class SceneBrowserRepo {
         sceneWhere(characterId, without(filter, 'promptVersion')),
         'ORDER BY count DESC',
       ),
-      models: grouped(MODEL_SQL, sceneWhere(characterId, without(filter, 'model')), 'ORDER BY count DESC'),
+      models: grouped('model', sceneWhere(characterId, without(filter, 'model')), 'ORDER BY count DESC'),
       chunks,
     };
   }
@@ -170,36 +168,64 @@ export class SceneBrowserRepo {
   }
 
   /**
-   * The best-matching words around the search in each row, by rowid: one lookup of the FTS5
-   * index per row shown (a rowid seek), never the whole match list. The rowid is cast: bound as
-   * the JavaScript number it is (a REAL), FTS5 ignores it and answers with the first match.
+   * Where the search's words are in each row shown, by rowid: the first column of the index that
+   * holds one, cut to a few words around it. Read from the index's stored text by rowid (no MATCH
+   * per row: for a word in every scene that would read its whole doclist each time) and marked
+   * with the renderer's own `markTerms`, so the list marks exactly what the reader and editor do.
    */
   private snippets(rowids: readonly number[], search: string | undefined): Map<number, HighlightPart[]> {
     const snippets = new Map<number, HighlightPart[]>();
-    const match = search === undefined ? null : matchExpression(search);
-    if (match === null || rowids.length === 0) return snippets;
-    const one = this.db
+    const terms = search === undefined ? [] : searchTerms(search);
+    if (terms.length === 0 || rowids.length === 0) return snippets;
+    const rows = this.db
       .prepare(
-        `SELECT snippet(scene_search, -1, '${OPEN}', '${CLOSE}', '…', 14) FROM scene_search
-         WHERE scene_search MATCH ? AND rowid = CAST(? AS INTEGER)`,
+        `SELECT rowid AS row_id, type, location, time, background, people, experience FROM scene_search
+         WHERE rowid IN (SELECT value FROM json_each(?))`,
       )
-      .pluck();
-    for (const rowid of rowids) {
-      const text = one.get(match, rowid) as string | undefined;
-      if (text !== undefined) snippets.set(rowid, snippetParts(text));
+      .all(JSON.stringify(rowids)) as ({ row_id: number } & Record<(typeof SEARCHED)[number], string>)[];
+    for (const row of rows) {
+      for (const column of SEARCHED) {
+        const parts = markTerms(row[column], terms);
+        if (parts.some((p) => p.match)) {
+          snippets.set(row.row_id, around(parts, SNIPPET_WORDS));
+          break;
+        }
+      }
     }
     return snippets;
   }
 }
 
+/** The index's columns in the order a snippet prefers them (the experience says most). */
+const SEARCHED = ['experience', 'background', 'location', 'type', 'time', 'people'] as const;
+/** Words a snippet keeps around its first match. */
+const SNIPPET_WORDS = 14;
+
+/**
+ * `parts` cut to about `words` words from a little before the first match, with "…" where text
+ * was cut; line breaks become spaces (the list shows one line of it).
+ */
+export function around(parts: readonly HighlightPart[], words: number): HighlightPart[] {
+  const first = parts.findIndex((p) => p.match);
+  const before = (parts[first - 1]?.text ?? '').replace(/\s+/g, ' ').split(' ');
+  const lead = before.slice(-4).join(' ');
+  const out: HighlightPart[] = [{ text: (before.length > 4 ? '…' : '') + lead, match: false }];
+  let count = 0;
+  for (const part of parts.slice(first)) {
+    const text = part.text.replace(/\s+/g, ' ');
+    if (part.match) {
+      out.push({ text, match: true });
+      count += 1;
+    } else {
+      const pieces = text.split(' ');
+      const room = Math.max(0, words - count);
+      out.push({ text: pieces.slice(0, room + 1).join(' ') + (pieces.length > room + 1 ? '…' : ''), match: false });
+      count += pieces.length;
+    }
+    if (count >= words) break;
+  }
+  return out.filter((p) => p.text !== '');
+}
+
 /** A cursor that is not one: the caller's mistake, said plainly. */
 export class CursorError extends Error {}
-
-/** An FTS5 snippet with OPEN/CLOSE marks as runs of text, the marked ones `match`. */
-export function snippetParts(text: string): HighlightPart[] {
-  const parts: HighlightPart[] = [];
-  for (const [i, piece] of text.split(new RegExp(`[${OPEN}${CLOSE}]`)).entries()) {
-    if (piece !== '') parts.push({ text: piece.replace(/\s+/g, ' '), match: i % 2 === 1 });
-  }
-  return parts;
-}

@@ -1,6 +1,9 @@
 import type { CharacterId, SceneFilter, SceneKind } from '../../common/contract';
 import { matchExpression } from '../../common/search-query';
 
+/** The condition of an empty filter: every scene of the character. */
+export const ONLY_CHARACTER = 'character_id = @characterId';
+
 /** A SQL condition over `scenes` (no alias) with its named parameters. */
 export interface SceneWhere {
   sql: string;
@@ -13,7 +16,7 @@ export interface SceneWhere {
  * exactly what the list showed). Values travel as parameters, never spliced into the SQL.
  */
 export function sceneWhere(characterId: CharacterId, filter: SceneFilter = {}): SceneWhere {
-  const parts = ['character_id = @characterId'];
+  const parts = [ONLY_CHARACTER];
   const params: Record<string, string | number> = { characterId };
   if (filter.protective !== undefined) parts.push(`protective = ${filter.protective ? 1 : 0}`);
   if (filter.problems) parts.push('problem_count > 0');
@@ -46,7 +49,7 @@ export function sceneWhere(characterId: CharacterId, filter: SceneFilter = {}): 
     params.promptVersion = filter.promptVersion;
   }
   if (filter.model !== undefined) {
-    parts.push(`${MODEL_SQL} = @model`);
+    parts.push('model = @model');
     params.model = filter.model;
   }
   if (filter.speaker !== undefined) {
@@ -74,14 +77,6 @@ export const KIND_SQL: Record<SceneKind, string> = {
 /** The kind of the scene in the current row, as SQL (for grouping). */
 export const KIND_OF_SQL =
   "CASE WHEN origin = 'hand' THEN 'hand' WHEN protective = 1 THEN 'protective' ELSE 'normal' END";
-
-/**
- * The model that wrote the scene in the current row: its experience's call when it has one, else
- * the scene's own call; NULL for scenes no call wrote. One primary-key lookup per call id.
- */
-export const MODEL_SQL = `(SELECT c.model FROM llm_calls c
-  WHERE c.id = coalesce((SELECT call_id FROM experiences WHERE scene_id = scenes.id), scenes.call_id)
-  ORDER BY c.attempt DESC LIMIT 1)`;
 
 /** `filter` without `key`: what a facet's counts are taken under. */
 export function without<K extends keyof SceneFilter>(filter: SceneFilter, key: K): SceneFilter {

@@ -30,6 +30,8 @@ CREATE INDEX scene_tags_character ON scene_tags (character_id, tag, scene_id);
 
 CREATE INDEX scenes_by_created ON scenes (character_id, created_at);
 
+CREATE INDEX scenes_by_model ON scenes (character_id, model);
+
 CREATE INDEX scenes_by_rating ON scenes (character_id, coalesce(rating, 0));
 
 CREATE INDEX scenes_by_turns ON scenes (character_id, turn_count);
@@ -315,7 +317,7 @@ CREATE TABLE scenes (
   call_id TEXT,
   prompt_version TEXT NOT NULL,
   created_at INTEGER NOT NULL, has_experience INTEGER NOT NULL DEFAULT 0, turn_count INTEGER NOT NULL DEFAULT 0, word_count INTEGER NOT NULL DEFAULT 0, train_chars INTEGER NOT NULL DEFAULT 0, problem_count INTEGER NOT NULL DEFAULT 0, other_thinking INTEGER NOT NULL DEFAULT 0, revision INTEGER NOT NULL DEFAULT 1, origin TEXT NOT NULL DEFAULT 'generated', review_status TEXT NOT NULL DEFAULT 'unreviewed'
-  CHECK (review_status IN ('unreviewed', 'accepted', 'rejected')), rating INTEGER CHECK (rating BETWEEN 1 AND 5), reviewed_at INTEGER,
+  CHECK (review_status IN ('unreviewed', 'accepted', 'rejected')), rating INTEGER CHECK (rating BETWEEN 1 AND 5), reviewed_at INTEGER, model TEXT,
   UNIQUE (item_id, ordinal)
 );
 
@@ -365,6 +367,16 @@ CREATE TRIGGER experiences_figures_reset AFTER DELETE ON experiences BEGIN
   WHERE id = OLD.scene_id;
 END;
 
+CREATE TRIGGER experiences_model_insert AFTER INSERT ON experiences WHEN NEW.call_id IS NOT NULL BEGIN
+  UPDATE scenes SET model = coalesce((SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1), model)
+  WHERE id = NEW.scene_id;
+END;
+
+CREATE TRIGGER experiences_model_update AFTER UPDATE OF call_id ON experiences WHEN NEW.call_id IS NOT NULL BEGIN
+  UPDATE scenes SET model = coalesce((SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1), model)
+  WHERE id = NEW.scene_id;
+END;
+
 CREATE TRIGGER experiences_search_delete AFTER DELETE ON experiences BEGIN
   UPDATE scene_search SET experience = '' WHERE rowid = (SELECT rowid FROM scenes WHERE id = OLD.scene_id);
   DELETE FROM scene_speakers WHERE scene_id = OLD.scene_id;
@@ -391,6 +403,11 @@ CREATE TRIGGER experiences_search_update AFTER UPDATE OF background, turns ON ex
   FROM json_each(NEW.turns) t JOIN scenes s ON s.id = NEW.scene_id
   WHERE trim(json_extract(t.value, '$.speaker')) != ''
   GROUP BY trim(json_extract(t.value, '$.speaker'));
+END;
+
+CREATE TRIGGER scenes_model_insert AFTER INSERT ON scenes WHEN NEW.call_id IS NOT NULL BEGIN
+  UPDATE scenes SET model = (SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1)
+  WHERE rowid = NEW.rowid;
 END;
 
 CREATE TRIGGER scenes_search_delete AFTER DELETE ON scenes BEGIN

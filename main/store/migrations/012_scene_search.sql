@@ -68,7 +68,32 @@ CREATE TRIGGER experiences_search_delete AFTER DELETE ON experiences BEGIN
   DELETE FROM scene_speakers WHERE scene_id = OLD.scene_id;
 END;
 
--- Keyset sorts (store/scene-page.ts): each index is (character, sort key) and so ends in the rowid,
+-- The model of the LLM call that wrote the scene: its experience's call once it has one, else the
+-- scene's own; NULL for scenes no call wrote (by hand). Kept on write for the model filter and its
+-- counts. A call is on record (llm_calls) before its answer is stored, so the model is known here.
+ALTER TABLE scenes ADD COLUMN model TEXT;
+CREATE INDEX scenes_by_model ON scenes (character_id, model);
+
+CREATE TRIGGER scenes_model_insert AFTER INSERT ON scenes WHEN NEW.call_id IS NOT NULL BEGIN
+  UPDATE scenes SET model = (SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1)
+  WHERE rowid = NEW.rowid;
+END;
+
+CREATE TRIGGER experiences_model_insert AFTER INSERT ON experiences WHEN NEW.call_id IS NOT NULL BEGIN
+  UPDATE scenes SET model = coalesce((SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1), model)
+  WHERE id = NEW.scene_id;
+END;
+
+CREATE TRIGGER experiences_model_update AFTER UPDATE OF call_id ON experiences WHEN NEW.call_id IS NOT NULL BEGIN
+  UPDATE scenes SET model = coalesce((SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1), model)
+  WHERE id = NEW.scene_id;
+END;
+
+UPDATE scenes SET model = (SELECT c.model FROM llm_calls c
+  WHERE c.id = coalesce((SELECT call_id FROM experiences WHERE scene_id = scenes.id), scenes.call_id)
+  ORDER BY c.attempt DESC LIMIT 1);
+
+-- Keyset sorts (store/scene-browser-repo.ts): each index is (character, sort key) and so ends in the rowid,
 -- the tie-break, and a page is one range of it. Newest and oldest read the first.
 CREATE INDEX scenes_by_created ON scenes (character_id, created_at);
 CREATE INDEX scenes_by_turns ON scenes (character_id, turn_count);

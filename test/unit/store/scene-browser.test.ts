@@ -269,6 +269,49 @@ describe('scene browser', () => {
     const underProtective = await call(env.studio, 'scenes/facets', { characterId, filter: { kind: 'protective' } });
     expect(underProtective.speakers.find((s) => s.value === 'Beethoven')?.count).toBe(2);
     expect(underProtective.kinds.hand).toBe(1); // its own facet ignores it
+    // The model comes from the call that wrote the experience (else the scene), kept on write.
+    const calls = env.studio.db.prepare(
+      `INSERT INTO llm_calls (id, attempt, provider, model, params, messages, latency_ms, started_at)
+       VALUES (?, 1, 'p', ?, '{}', '[]', 1, 1)`,
+    );
+    calls.run('call-a', 'qwen-7b');
+    calls.run('call-b', 'llama-70b');
+    dataset.insertScene(
+      {
+        id: 'modelled' as SceneId,
+        characterId,
+        jobId: 'job' as JobId,
+        itemId: 'modelled',
+        ordinal: 0,
+        chunkId: null,
+        protective: false,
+        limit: null,
+        type: 'Walk',
+        location: 'Mödling',
+        time: '',
+        background: '',
+        people: [],
+        callId: 'call-a',
+        promptVersion: 'builtin@1',
+      },
+      5_000,
+    );
+    expect((await list({ model: 'qwen-7b' })).map((s) => s.id)).toEqual(['modelled']);
+    dataset.insertExperience(
+      'modelled' as SceneId,
+      {
+        background: '',
+        turns: [{ speaker: 'B', kind: 'speaking', text: 'x' }],
+        callId: 'call-b',
+        promptVersion: 'p',
+        problems: [],
+      },
+      5_001,
+    );
+    expect((await list({ model: 'qwen-7b' })).map((s) => s.id)).toEqual([]);
+    expect((await call(env.studio, 'scenes/facets', { characterId })).models).toEqual([
+      { value: 'llama-70b', count: 1 },
+    ]);
     const empty = await callError(env.studio, 'scenes/list', { characterId, limit: 5, minTurns: 4, maxTurns: 2 });
     expect(empty.message).toMatch(/least must not exceed the most/);
   });
