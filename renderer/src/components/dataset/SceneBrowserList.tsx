@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import type { HighlightPart, SceneId, SceneSummary } from '../../../../common/contract';
 import { ProblemBadge } from './FormatProblems';
 import { STATUS_LABELS } from './ReviewBar';
@@ -103,57 +103,96 @@ export function SceneBrowserList({
               </div>
             );
           }
-          const isTicked = ticked.has(scene.id);
           return (
-            <div
+            <SceneRow
               key={item.key}
-              ref={virtualizer.measureElement}
-              data-index={item.index}
-              style={style}
-              role="listitem"
-              className={isTicked ? 'scene-row ticked' : 'scene-row'}
-            >
-              <input
-                type="checkbox"
-                className="scene-tick"
-                aria-label={`Select scene ${item.index + 1}`}
-                checked={isTicked}
-                onChange={() => undefined}
-                onClick={(e) => onTick(item.index, scene.id, e.shiftKey)}
-              />
-              <button
-                className={scene.id === selected ? 'scene-item selected' : 'scene-item'}
-                aria-current={scene.id === selected ? 'true' : undefined}
-                onClick={(e) => {
-                  // Shift- or Ctrl/Cmd-click selects for review instead of opening the scene.
-                  if (e.shiftKey || e.metaKey || e.ctrlKey) onTick(item.index, scene.id, e.shiftKey);
-                  else onSelect(scene.id);
-                }}
-                onDoubleClick={() => onOpen(scene.id)}
-                title="Double-click or Enter to edit; j/k or ↑/↓ to move; Shift- or Ctrl-click to select for review"
-                data-testid="scene-item"
-              >
-                <span className="scene-number">{item.index + 1}</span>
-                <SceneSummaryText scene={scene} />
-                {scene.review.status !== 'unreviewed' && (
-                  <span className={`badge review ${scene.review.status}`} data-testid="review-badge">
-                    {STATUS_LABELS[scene.review.status].toLowerCase()}
-                  </span>
-                )}
-                {scene.hasExperience && <ProblemBadge counts={scene.problems} />}
-                {!scene.hasExperience && (
-                  <span className="badge" title="The experience has not been written yet">
-                    pending
-                  </span>
-                )}
-              </button>
-            </div>
+              index={item.index}
+              start={item.start}
+              measure={virtualizer.measureElement}
+              scene={scene}
+              isSelected={scene.id === selected}
+              isTicked={ticked.has(scene.id)}
+              onSelect={onSelect}
+              onTick={onTick}
+              onOpen={onOpen}
+            />
           );
         })}
       </div>
     </div>
   );
 }
+
+/**
+ * One row. Memoized: while the list scrolls only its position changes, so rows already on screen
+ * are not rendered again each frame (what keeps frames short at 100,000 scenes).
+ */
+const SceneRow = memo(function SceneRow({
+  index,
+  start,
+  measure,
+  scene,
+  isSelected,
+  isTicked,
+  onSelect,
+  onTick,
+  onOpen,
+}: {
+  index: number;
+  start: number;
+  measure: (element: Element | null) => void;
+  scene: SceneSummary;
+  isSelected: boolean;
+  isTicked: boolean;
+  onSelect: (id: SceneId) => void;
+  onTick: (index: number, id: SceneId, range: boolean) => void;
+  onOpen: (id: SceneId) => void;
+}) {
+  return (
+    <div
+      ref={measure}
+      data-index={index}
+      style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${start}px)` }}
+      role="listitem"
+      className={isTicked ? 'scene-row ticked' : 'scene-row'}
+    >
+      <input
+        type="checkbox"
+        className="scene-tick"
+        aria-label={`Select scene ${index + 1}`}
+        checked={isTicked}
+        onChange={() => undefined}
+        onClick={(e) => onTick(index, scene.id, e.shiftKey)}
+      />
+      <button
+        className={isSelected ? 'scene-item selected' : 'scene-item'}
+        aria-current={isSelected ? 'true' : undefined}
+        onClick={(e) => {
+          // Shift- or Ctrl/Cmd-click selects for review instead of opening the scene.
+          if (e.shiftKey || e.metaKey || e.ctrlKey) onTick(index, scene.id, e.shiftKey);
+          else onSelect(scene.id);
+        }}
+        onDoubleClick={() => onOpen(scene.id)}
+        title="Double-click or Enter to edit; j/k or ↑/↓ to move; Shift- or Ctrl-click to select for review"
+        data-testid="scene-item"
+      >
+        <span className="scene-number">{index + 1}</span>
+        <SceneSummaryText scene={scene} />
+        {scene.review.status !== 'unreviewed' && (
+          <span className={`badge review ${scene.review.status}`} data-testid="review-badge">
+            {STATUS_LABELS[scene.review.status].toLowerCase()}
+          </span>
+        )}
+        {scene.hasExperience && <ProblemBadge counts={scene.problems} />}
+        {!scene.hasExperience && (
+          <span className="badge" title="The experience has not been written yet">
+            pending
+          </span>
+        )}
+      </button>
+    </div>
+  );
+});
 
 function SceneSummaryText({ scene }: { scene: SceneSummary }) {
   return (
