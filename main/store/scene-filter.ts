@@ -40,29 +40,20 @@ export function sceneWhere(characterId: CharacterId, filter: SceneFilter = {}): 
     parts.push('rowid IN (SELECT rowid FROM scene_search WHERE scene_search MATCH @search)');
     params.search = match;
   }
-  if (filter.chunkId !== undefined) {
-    parts.push('chunk_id = @chunkId');
-    params.chunkId = filter.chunkId;
-  }
-  if (filter.promptVersion !== undefined) {
-    parts.push('prompt_version = @promptVersion');
-    params.promptVersion = filter.promptVersion;
-  }
-  if (filter.model !== undefined) {
-    parts.push('model = @model');
-    params.model = filter.model;
-  }
-  if (filter.speaker !== undefined) {
-    parts.push('id IN (SELECT scene_id FROM scene_speakers WHERE character_id = @characterId AND speaker = @speaker)');
-    params.speaker = filter.speaker;
-  }
-  if (filter.minTurns !== undefined) {
-    parts.push('turn_count >= @minTurns');
-    params.minTurns = filter.minTurns;
-  }
-  if (filter.maxTurns !== undefined) {
-    parts.push('turn_count <= @maxTurns');
-    params.maxTurns = filter.maxTurns;
+  // Each of these is one condition on one parameter named after the filter's field.
+  const simple: [keyof SceneFilter, string][] = [
+    ['chunkId', 'chunk_id = @chunkId'],
+    ['promptVersion', 'prompt_version = @promptVersion'],
+    ['model', 'model = @model'],
+    ['speaker', 'id IN (SELECT scene_id FROM scene_speakers WHERE character_id = @characterId AND speaker = @speaker)'],
+    ['minTurns', 'turn_count >= @minTurns'],
+    ['maxTurns', 'turn_count <= @maxTurns'],
+  ];
+  for (const [field, sql] of simple) {
+    const value = filter[field];
+    if (typeof value !== 'string' && typeof value !== 'number') continue;
+    parts.push(sql);
+    params[field] = value;
   }
   return { sql: parts.join(' AND '), params };
 }

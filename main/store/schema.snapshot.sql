@@ -361,39 +361,7 @@ CREATE TABLE training_runs (
   finished_at INTEGER
 , device TEXT, peak_memory_bytes INTEGER, warnings TEXT NOT NULL DEFAULT '[]');
 
-CREATE TRIGGER experiences_figures_reset AFTER DELETE ON experiences BEGIN
-  UPDATE scenes SET has_experience = 0, turn_count = 0, word_count = 0, train_chars = 0, problem_count = 0,
-    other_thinking = 0
-  WHERE id = OLD.scene_id;
-END;
-
-CREATE TRIGGER experiences_model_insert AFTER INSERT ON experiences WHEN NEW.call_id IS NOT NULL BEGIN
-  UPDATE scenes SET model = coalesce((SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1), model)
-  WHERE id = NEW.scene_id;
-END;
-
-CREATE TRIGGER experiences_model_update AFTER UPDATE OF call_id ON experiences WHEN NEW.call_id IS NOT NULL BEGIN
-  UPDATE scenes SET model = coalesce((SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1), model)
-  WHERE id = NEW.scene_id;
-END;
-
-CREATE TRIGGER experiences_search_delete AFTER DELETE ON experiences BEGIN
-  UPDATE scene_search SET experience = '' WHERE rowid = (SELECT rowid FROM scenes WHERE id = OLD.scene_id);
-  DELETE FROM scene_speakers WHERE scene_id = OLD.scene_id;
-END;
-
-CREATE TRIGGER experiences_search_insert AFTER INSERT ON experiences BEGIN
-  UPDATE scene_search SET experience = NEW.background || char(10) ||
-      (SELECT coalesce(group_concat(json_extract(value, '$.text'), char(10)), '') FROM json_each(NEW.turns))
-  WHERE rowid = (SELECT rowid FROM scenes WHERE id = NEW.scene_id);
-  INSERT INTO scene_speakers (scene_id, character_id, speaker, turns)
-  SELECT NEW.scene_id, s.character_id, trim(json_extract(t.value, '$.speaker')), count(*)
-  FROM json_each(NEW.turns) t JOIN scenes s ON s.id = NEW.scene_id
-  WHERE trim(json_extract(t.value, '$.speaker')) != ''
-  GROUP BY trim(json_extract(t.value, '$.speaker'));
-END;
-
-CREATE TRIGGER experiences_search_update AFTER UPDATE OF background, turns ON experiences BEGIN
+CREATE TRIGGER experience_written_index INSTEAD OF INSERT ON experience_written BEGIN
   UPDATE scene_search SET experience = NEW.background || char(10) ||
       (SELECT coalesce(group_concat(json_extract(value, '$.text'), char(10)), '') FROM json_each(NEW.turns))
   WHERE rowid = (SELECT rowid FROM scenes WHERE id = NEW.scene_id);
@@ -403,6 +371,28 @@ CREATE TRIGGER experiences_search_update AFTER UPDATE OF background, turns ON ex
   FROM json_each(NEW.turns) t JOIN scenes s ON s.id = NEW.scene_id
   WHERE trim(json_extract(t.value, '$.speaker')) != ''
   GROUP BY trim(json_extract(t.value, '$.speaker'));
+  -- Written without a call (by a person): the scene keeps the model it had.
+  UPDATE scenes SET model = coalesce((SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1), model)
+  WHERE id = NEW.scene_id;
+END;
+
+CREATE TRIGGER experiences_figures_reset AFTER DELETE ON experiences BEGIN
+  UPDATE scenes SET has_experience = 0, turn_count = 0, word_count = 0, train_chars = 0, problem_count = 0,
+    other_thinking = 0
+  WHERE id = OLD.scene_id;
+END;
+
+CREATE TRIGGER experiences_search_delete AFTER DELETE ON experiences BEGIN
+  UPDATE scene_search SET experience = '' WHERE rowid = (SELECT rowid FROM scenes WHERE id = OLD.scene_id);
+  DELETE FROM scene_speakers WHERE scene_id = OLD.scene_id;
+END;
+
+CREATE TRIGGER experiences_search_insert AFTER INSERT ON experiences BEGIN
+  INSERT INTO experience_written VALUES (NEW.scene_id, NEW.background, NEW.turns, NEW.call_id);
+END;
+
+CREATE TRIGGER experiences_search_update AFTER UPDATE OF background, turns, call_id ON experiences BEGIN
+  INSERT INTO experience_written VALUES (NEW.scene_id, NEW.background, NEW.turns, NEW.call_id);
 END;
 
 CREATE TRIGGER scenes_model_insert AFTER INSERT ON scenes WHEN NEW.call_id IS NOT NULL BEGIN
@@ -425,3 +415,5 @@ CREATE TRIGGER scenes_search_update AFTER UPDATE OF type, location, time, backgr
     people = (SELECT coalesce(group_concat(value, ', '), '') FROM json_each(NEW.people))
   WHERE rowid = NEW.rowid;
 END;
+
+CREATE VIEW experience_written (scene_id, background, turns, call_id) AS SELECT NULL, NULL, NULL, NULL WHERE 0;

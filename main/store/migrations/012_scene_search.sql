@@ -23,6 +23,12 @@ CREATE TABLE scene_speakers (
 ) WITHOUT ROWID;
 CREATE INDEX scene_speakers_character ON scene_speakers (character_id, speaker, scene_id);
 
+-- The model of the LLM call that wrote the scene: its experience's call once it has one, else the
+-- scene's own; NULL for scenes no call wrote (by hand). Kept on write for the model filter and its
+-- counts. A call is on record (llm_calls) before its answer is stored, so the model is known here.
+ALTER TABLE scenes ADD COLUMN model TEXT;
+CREATE INDEX scenes_by_model ON scenes (character_id, model);
+
 CREATE TRIGGER scenes_search_insert AFTER INSERT ON scenes BEGIN
   INSERT INTO scene_search (rowid, type, location, time, background, people, experience)
   VALUES (NEW.rowid, NEW.type, NEW.location, NEW.time, NEW.background,
@@ -39,19 +45,12 @@ CREATE TRIGGER scenes_search_delete AFTER DELETE ON scenes BEGIN
   DELETE FROM scene_search WHERE rowid = OLD.rowid;
 END;
 
--- An experience written or replaced (generation jobs insert, the editor and restores upsert).
-CREATE TRIGGER experiences_search_insert AFTER INSERT ON experiences BEGIN
-  UPDATE scene_search SET experience = NEW.background || char(10) ||
-      (SELECT coalesce(group_concat(json_extract(value, '$.text'), char(10)), '') FROM json_each(NEW.turns))
-  WHERE rowid = (SELECT rowid FROM scenes WHERE id = NEW.scene_id);
-  INSERT INTO scene_speakers (scene_id, character_id, speaker, turns)
-  SELECT NEW.scene_id, s.character_id, trim(json_extract(t.value, '$.speaker')), count(*)
-  FROM json_each(NEW.turns) t JOIN scenes s ON s.id = NEW.scene_id
-  WHERE trim(json_extract(t.value, '$.speaker')) != ''
-  GROUP BY trim(json_extract(t.value, '$.speaker'));
-END;
+-- An experience written or replaced (generation jobs insert, the editor and restores upsert) is read
+-- again into the index, the speakers and the model in one place: both triggers insert into this
+-- view, which holds no rows; its INSTEAD OF trigger does the work.
+CREATE VIEW experience_written (scene_id, background, turns, call_id) AS SELECT NULL, NULL, NULL, NULL WHERE 0;
 
-CREATE TRIGGER experiences_search_update AFTER UPDATE OF background, turns ON experiences BEGIN
+CREATE TRIGGER experience_written_index INSTEAD OF INSERT ON experience_written BEGIN
   UPDATE scene_search SET experience = NEW.background || char(10) ||
       (SELECT coalesce(group_concat(json_extract(value, '$.text'), char(10)), '') FROM json_each(NEW.turns))
   WHERE rowid = (SELECT rowid FROM scenes WHERE id = NEW.scene_id);
@@ -61,6 +60,17 @@ CREATE TRIGGER experiences_search_update AFTER UPDATE OF background, turns ON ex
   FROM json_each(NEW.turns) t JOIN scenes s ON s.id = NEW.scene_id
   WHERE trim(json_extract(t.value, '$.speaker')) != ''
   GROUP BY trim(json_extract(t.value, '$.speaker'));
+  -- Written without a call (by a person): the scene keeps the model it had.
+  UPDATE scenes SET model = coalesce((SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1), model)
+  WHERE id = NEW.scene_id;
+END;
+
+CREATE TRIGGER experiences_search_insert AFTER INSERT ON experiences BEGIN
+  INSERT INTO experience_written VALUES (NEW.scene_id, NEW.background, NEW.turns, NEW.call_id);
+END;
+
+CREATE TRIGGER experiences_search_update AFTER UPDATE OF background, turns, call_id ON experiences BEGIN
+  INSERT INTO experience_written VALUES (NEW.scene_id, NEW.background, NEW.turns, NEW.call_id);
 END;
 
 CREATE TRIGGER experiences_search_delete AFTER DELETE ON experiences BEGIN
@@ -68,25 +78,9 @@ CREATE TRIGGER experiences_search_delete AFTER DELETE ON experiences BEGIN
   DELETE FROM scene_speakers WHERE scene_id = OLD.scene_id;
 END;
 
--- The model of the LLM call that wrote the scene: its experience's call once it has one, else the
--- scene's own; NULL for scenes no call wrote (by hand). Kept on write for the model filter and its
--- counts. A call is on record (llm_calls) before its answer is stored, so the model is known here.
-ALTER TABLE scenes ADD COLUMN model TEXT;
-CREATE INDEX scenes_by_model ON scenes (character_id, model);
-
 CREATE TRIGGER scenes_model_insert AFTER INSERT ON scenes WHEN NEW.call_id IS NOT NULL BEGIN
   UPDATE scenes SET model = (SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1)
   WHERE rowid = NEW.rowid;
-END;
-
-CREATE TRIGGER experiences_model_insert AFTER INSERT ON experiences WHEN NEW.call_id IS NOT NULL BEGIN
-  UPDATE scenes SET model = coalesce((SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1), model)
-  WHERE id = NEW.scene_id;
-END;
-
-CREATE TRIGGER experiences_model_update AFTER UPDATE OF call_id ON experiences WHEN NEW.call_id IS NOT NULL BEGIN
-  UPDATE scenes SET model = coalesce((SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1), model)
-  WHERE id = NEW.scene_id;
 END;
 
 UPDATE scenes SET model = (SELECT c.model FROM llm_calls c

@@ -1,4 +1,4 @@
-import type { ChunkId, FacetCount, SceneFacets, SceneFilter, SceneSort } from '../../../../common/contract';
+import type { FacetCount, SceneFacets, SceneFilter, SceneSort } from '../../../../common/contract';
 
 /** What the browser filters on besides the kind and review (those have their own controls). */
 export type MoreFilter = Pick<SceneFilter, 'speaker' | 'chunkId' | 'promptVersion' | 'model' | 'minTurns' | 'maxTurns'>;
@@ -11,6 +11,19 @@ export const SORT_LABELS: Record<SceneSort, string> = {
   rating: 'Best rated',
   chunk: 'Profile order',
 };
+
+/** The select-shaped facets: filter field, label, "any" choice, and its counts. */
+const FACETS: [
+  'speaker' | 'chunkId' | 'promptVersion' | 'model',
+  string,
+  string,
+  (f: SceneFacets) => readonly FacetCount[],
+][] = [
+  ['speaker', 'Speaker', 'Any speaker', (f) => f.speakers],
+  ['chunkId', 'Profile chunk', 'Any chunk', (f) => f.chunks],
+  ['promptVersion', 'Prompt version', 'Any prompt', (f) => f.promptVersions],
+  ['model', 'Model', 'Any model', (f) => f.models],
+];
 
 const n = (x: number) => ` (${x.toLocaleString('en-US')})`;
 
@@ -90,34 +103,16 @@ export function MoreFilters({
         )}
       </summary>
       <div className="more-filters-grid">
-        <FacetSelect
-          label="Speaker"
-          any="Any speaker"
-          values={facets?.speakers ?? []}
-          value={value.speaker}
-          onChange={(speaker) => set({ speaker })}
-        />
-        <FacetSelect
-          label="Profile chunk"
-          any="Any chunk"
-          values={facets?.chunks ?? []}
-          value={value.chunkId}
-          onChange={(chunkId) => set({ chunkId: chunkId as ChunkId | undefined })}
-        />
-        <FacetSelect
-          label="Prompt version"
-          any="Any prompt"
-          values={facets?.promptVersions ?? []}
-          value={value.promptVersion}
-          onChange={(promptVersion) => set({ promptVersion })}
-        />
-        <FacetSelect
-          label="Model"
-          any="Any model"
-          values={facets?.models ?? []}
-          value={value.model}
-          onChange={(model) => set({ model })}
-        />
+        {FACETS.map(([key, label, any, values]) => (
+          <FacetSelect
+            key={key}
+            label={label}
+            any={any}
+            values={facets ? values(facets) : []}
+            value={value[key]}
+            onChange={(next) => set({ [key]: next })}
+          />
+        ))}
         <span className="turns-range">
           <input
             type="number"
