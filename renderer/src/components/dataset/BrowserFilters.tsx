@@ -113,24 +113,19 @@ export function MoreFilters({
             onChange={(next) => set({ [key]: next })}
           />
         ))}
-        <span className="turns-range">
-          <input
-            type="number"
-            min={0}
-            aria-label="At least turns"
-            placeholder="min"
-            defaultValue={value.minTurns ?? ''}
-            onChange={(e) => set({ minTurns: turnsValue(e.target.value) })}
-          />
-          –
-          <input
-            type="number"
-            min={0}
-            aria-label="At most turns"
-            placeholder="max"
-            defaultValue={value.maxTurns ?? ''}
-            onChange={(e) => set({ maxTurns: turnsValue(e.target.value) })}
-          />
+        {/* Remounted when cleared, so the boxes empty with the filter. */}
+        <span className="turns-range" key={`${value.minTurns ?? ''}-${value.maxTurns ?? ''}` === '-' ? 'clear' : 'set'}>
+          {(['minTurns', 'maxTurns'] as const).map((key, i) => (
+            <input
+              key={key}
+              type="number"
+              min={0}
+              aria-label={i === 0 ? 'At least turns' : 'At most turns'}
+              placeholder={i === 0 ? 'min' : 'max'}
+              defaultValue={value[key] ?? ''}
+              onChange={(e) => set({ [key]: turnsValue(e.target.value) })}
+            />
+          ))}
           <span className="muted">turns</span>
         </span>
       </div>
