@@ -70,6 +70,20 @@ export function SceneBrowserList({
     if (index < 0) return;
     shownSelection.current = selected;
     virtualizer.scrollToIndex(index, { align: 'auto' });
+    // In a small window the list may reach below the window: the row must show in the part of
+    // the list the window shows, so the list scrolls a little more (the page stays put).
+    const frame = requestAnimationFrame(() => {
+      const list = scroller.current;
+      const row = list?.querySelector(`[data-index="${index}"]`);
+      if (!list || !row) return;
+      const box = list.getBoundingClientRect();
+      const at = row.getBoundingClientRect();
+      const bottom = Math.min(box.bottom, window.innerHeight);
+      const top = Math.max(box.top, 0);
+      if (at.bottom > bottom) list.scrollBy(0, at.bottom - bottom + 8);
+      else if (at.top < top) list.scrollBy(0, at.top - top - 8);
+    });
+    return () => cancelAnimationFrame(frame);
   }, [selected, rows, virtualizer]);
 
   return (
