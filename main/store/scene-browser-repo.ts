@@ -12,7 +12,7 @@ import type {
 import { markTerms, searchTerms } from '../../common/search-query';
 import type { Db } from './database';
 import { tagsColumn, toSummary, type SummaryRow } from './dataset-repo';
-import { KIND_OF_SQL, ONLY_CHARACTER, sceneWhere, without, type SceneWhere } from './scene-filter';
+import { KIND_OF_SQL, loadSearchHits, ONLY_CHARACTER, sceneWhere, without, type SceneWhere } from './scene-filter';
 
 /**
  * Each sort as a numeric key and a direction; the scene's rowid breaks ties in the same direction.
@@ -107,6 +107,8 @@ export class SceneBrowserRepo {
 
   /** The browser's filter counts (see `SceneFacets`), each under the rest of the filter. */
   facets(characterId: CharacterId, filter: SceneFilter): SceneFacets {
+    const hits = loadSearchHits(this.db, filter);
+    const where = (f: SceneFilter) => sceneWhere(characterId, f, hits);
     const grouped = (column: string, w: SceneWhere, tail = '') =>
       this.db
         .prepare(
@@ -114,14 +116,14 @@ export class SceneBrowserRepo {
         )
         .all(w.params) as { value: string; count: number }[];
     const kinds: Partial<Record<SceneKind, number>> = {};
-    for (const { value, count } of grouped(KIND_OF_SQL, sceneWhere(characterId, without(filter, 'kind'))))
+    for (const { value, count } of grouped(KIND_OF_SQL, where(without(filter, 'kind'))))
       kinds[value as SceneKind] = count;
-    const problemsWhere = sceneWhere(characterId, { ...filter, problems: true });
+    const problemsWhere = where({ ...filter, problems: true });
     const problems = this.db
       .prepare(`SELECT count(*) FROM scenes WHERE ${problemsWhere.sql}`)
       .pluck()
       .get(problemsWhere.params) as number;
-    const speakerWhere = sceneWhere(characterId, without(filter, 'speaker'));
+    const speakerWhere = where(without(filter, 'speaker'));
     // Under no other filter, the speakers index alone answers.
     const scope =
       speakerWhere.sql === ONLY_CHARACTER ? '' : `AND scene_id IN (SELECT id FROM scenes WHERE ${speakerWhere.sql})`;
@@ -131,7 +133,7 @@ export class SceneBrowserRepo {
          GROUP BY speaker ORDER BY count DESC, speaker LIMIT 50`,
       )
       .all(speakerWhere.params) as FacetCount[];
-    const chunkWhere = sceneWhere(characterId, without(filter, 'chunkId'));
+    const chunkWhere = where(without(filter, 'chunkId'));
     const chunks = this.db
       .prepare(
         `SELECT g.chunk_id AS value, p.title || ' · ' || (c.position + 1) AS label, g.count
@@ -144,12 +146,8 @@ export class SceneBrowserRepo {
       kinds,
       problems,
       speakers,
-      promptVersions: grouped(
-        'prompt_version',
-        sceneWhere(characterId, without(filter, 'promptVersion')),
-        'ORDER BY count DESC',
-      ),
-      models: grouped('model', sceneWhere(characterId, without(filter, 'model')), 'ORDER BY count DESC'),
+      promptVersions: grouped('prompt_version', where(without(filter, 'promptVersion')), 'ORDER BY count DESC'),
+      models: grouped('model', where(without(filter, 'model')), 'ORDER BY count DESC'),
       chunks,
     };
   }

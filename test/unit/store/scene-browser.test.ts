@@ -269,6 +269,13 @@ describe('scene browser', () => {
     const underProtective = await call(env.studio, 'scenes/facets', { characterId, filter: { kind: 'protective' } });
     expect(underProtective.speakers.find((s) => s.value === 'Beethoven')?.count).toBe(2);
     expect(underProtective.kinds.hand).toBe(1); // its own facet ignores it
+    // Counts under a search (its matches read once for all of them): "again" is in scenes whose
+    // i % 3 is not 0, scene 4 the only protective one of them.
+    expect((await call(env.studio, 'review/counts', { characterId, filter: { search: 'again' } })).total).toBe(6);
+    const searched = await call(env.studio, 'scenes/facets', { characterId, filter: { search: 'again' } });
+    expect(searched.kinds).toEqual({ normal: 5, protective: 1 });
+    expect(searched.speakers.find((s) => s.value === 'Beethoven')?.count).toBe(6);
+
     // The model comes from the call that wrote the experience (else the scene), kept on write.
     const calls = env.studio.db.prepare(
       `INSERT INTO llm_calls (id, attempt, provider, model, params, messages, latency_ms, started_at)
