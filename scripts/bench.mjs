@@ -2,7 +2,8 @@
 //  - serve cold start: from spawning `character-studio serve` to the first rendered page in
 //    Chromium (median of 5, each a fresh process and data folder);
 //  - renderer bundle size;
-//  - the TypeScript benchmarks of test/bench/ (LLM gateway throughput, the profile-import fuzzer, …).
+//  - the TypeScript benchmarks of test/bench/ (LLM gateway throughput, the profile-import fuzzer, the
+//    dataset browser at 1,600 and 100,000 scenes in Chromium, …).
 // `node scripts/bench.mjs <name>` runs only the test/bench files whose name contains <name> (after a
 // build), and keeps the other figures already in bench-output/bench.json.
 import { spawn } from 'node:child_process';
@@ -118,7 +119,7 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  external: ['better-sqlite3', 'node-llama-cpp', 'ssh2', 'cpu-features'],
+  external: ['better-sqlite3', 'node-llama-cpp', 'ssh2', 'cpu-features', 'playwright-core'],
   // As scripts/build.mjs bundles the studio: migrations are text, the version a constant.
   loader: { '.sql': 'text' },
   define: { __STUDIO_VERSION__: JSON.stringify('bench') },

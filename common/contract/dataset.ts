@@ -1,7 +1,7 @@
 /** The dataset: scenes, their experiences and statistics. Types only. */
 
 import type { CallId, CharacterId, ChunkId, SceneId } from './base';
-import type { SceneFilter, SceneReview } from './review';
+import type { SceneFilter, SceneKind, SceneReview } from './review';
 
 export type TurnKind = 'speaking' | 'thinking' | 'action';
 
@@ -95,6 +95,45 @@ export interface SceneSummary extends SceneBase {
   words: number;
   /** The experience's format problems by code (codes with none are absent). */
   problems: Partial<Record<FormatProblemCode, number>>;
+  /** With a search: a few words around the best match, the matched words marked. */
+  snippet?: HighlightPart[];
+}
+
+/** A run of text, `match` when it is a word the search found. */
+export interface HighlightPart {
+  text: string;
+  match: boolean;
+}
+
+/**
+ * The list's orders: `newest`/`oldest` by creation, `turns` and `words` longest first, `rating`
+ * best first (unrated last), `chunk` in the order of the profile's chunks. Ties go by creation.
+ */
+export type SceneSort = 'newest' | 'oldest' | 'turns' | 'words' | 'rating' | 'chunk';
+
+/** A value of a facet with how many scenes choosing it would show (under the rest of the filter). */
+export interface FacetCount {
+  value: string;
+  /** For a person, when the value is an id (chunks: "Early years · 3"). */
+  label?: string;
+  count: number;
+}
+
+/**
+ * Counts for the browser's filters beyond review (those are `ReviewCounts`): each facet counted
+ * under every other field of the filter, as `ReviewCounts` does.
+ */
+export interface SceneFacets {
+  /** Every kind the character has scenes of (kinds with none are absent). */
+  kinds: Partial<Record<SceneKind, number>>;
+  /** Scenes whose experience has format problems. */
+  problems: number;
+  /** Most turns first; at most 50. */
+  speakers: FacetCount[];
+  promptVersions: FacetCount[];
+  models: FacetCount[];
+  /** In the profile's order. */
+  chunks: FacetCount[];
 }
 
 export interface DatasetStats {
@@ -110,17 +149,25 @@ export interface DatasetStats {
 }
 
 export interface DatasetCommands {
-  /** A page of the scenes matching the filter (see `SceneFilter`), in creation order. */
+  /**
+   * A page of the scenes matching the filter (see `SceneFilter`) in `sort` order (default
+   * `oldest`), after the page whose `next` is `after` (absent: the first page). Pages follow a
+   * keyset, so scenes added or removed between two pages neither repeat nor skip a row. `next` is
+   * null on the last page. The count of the filter comes from `review/counts`.
+   */
   'scenes/list': (
     arg: {
       characterId: CharacterId;
-      offset: number;
       limit: number;
+      after?: string;
+      sort?: SceneSort;
     } & SceneFilter,
   ) => {
-    total: number;
     scenes: SceneSummary[];
+    next: string | null;
   };
+  /** The browser's filter counts (kind, problems, speaker, prompt version, model, chunk). */
+  'scenes/facets': (arg: { characterId: CharacterId; filter?: SceneFilter }) => SceneFacets;
   'scenes/get': (arg: { id: SceneId }) => Scene;
   'dataset/stats': (arg: { characterId: CharacterId }) => DatasetStats;
 }

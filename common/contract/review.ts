@@ -1,6 +1,6 @@
 /** Review of the dataset: status, rating and tags per scene, bulk actions and their undo. Types only. */
 
-import type { CharacterId, ProviderId, SceneId } from './base';
+import type { CharacterId, ChunkId, ProviderId, SceneId } from './base';
 import type { Job } from './generation';
 
 /**
@@ -25,14 +25,36 @@ export interface SceneReview {
  * `rating: null` keeps the scenes not rated; `waiting: true` those still without their experience.
  */
 export interface SceneFilter {
+  /** Kept for older callers; `kind` says the same and more. */
   protective?: boolean;
+  kind?: SceneKind;
+  /** Words to find in the scene's fields and its experience (common/search-query.ts reads them). */
+  search?: string;
   /** Only scenes whose experience has format problems. */
   problems?: boolean;
   status?: ReviewStatus;
   rating?: number | null;
   tag?: string;
   waiting?: boolean;
+  /** The profile chunk the scene was generated from. */
+  chunkId?: ChunkId;
+  /** The prompt version the scene was generated with (e.g. `builtin@1`). */
+  promptVersion?: string;
+  /** The model of the LLM call that wrote the scene or its experience. */
+  model?: string;
+  /** Someone who has at least one turn in the experience (as written, trimmed). */
+  speaker?: string;
+  /** Turns of the experience, bounds included. */
+  minTurns?: number;
+  maxTurns?: number;
 }
+
+/**
+ * What kind of item a scene is: generated `normal` or `protective` (the paper's scenes where the
+ * character refuses what it cannot know), or `hand` (written in the editor without any LLM). Chat
+ * corrections will be a fourth kind; the filter and its counts take any kind the store knows.
+ */
+export type SceneKind = 'normal' | 'protective' | 'hand';
 
 /**
  * Counts for the filter controls: each facet is counted under every other field of the filter

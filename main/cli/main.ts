@@ -71,6 +71,12 @@ Commands:
                                 generation job; rejected scenes are skipped)
   dataset delete <character> --ids <a,b>
                                 Delete scenes (with their experiences)
+  scenes list <character>       The Dataset tab's list, a page at a time (search words marked «»)
+      [--search <words>] [--kind normal|protective|hand] [--status …] [--rating …] [--with-tag …]
+      [--speaker <name>] [--chunk <id>] [--prompt-version <v>] [--model <m>] [--problems]
+      [--waiting] [--min-turns <n>] [--max-turns <n>]
+      [--sort oldest|newest|turns|words|rating|chunk] [--limit <1-500>] [--after <cursor>]
+                                --after takes the "More:" cursor (JSON: "next") of the page before
   scenes show <scene>           Show a scene as the editor has it, with its current revision
   scenes history <scene>        List a scene's revisions: when, by whom (generated, by hand, LLM)
   scenes diff <scene> [--from <n|original>] [--to <n|current>]
@@ -85,7 +91,7 @@ Commands:
                                 Change the review of the chosen scenes in one undoable action;
                                 rejected scenes never reach training
       --ids <a,b> | --all | [--status unreviewed|accepted|rejected] [--rating <1-5|none>]
-      [--with-tag <tag>] [--kind normal|protective] [--problems] [--waiting]
+      [--with-tag <tag>] [--kind normal|protective|hand] [--problems] [--waiting] [--search …]
                                 Which scenes: by id, all of them, or every scene of the filter
   review <character> --undo     Take back the last review action (again for the one before)
   hosts list                    List SSH hosts for remote training
@@ -229,6 +235,15 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
         rating: { type: 'string' },
         'with-tag': { type: 'string' },
         kind: { type: 'string' },
+        search: { type: 'string' },
+        speaker: { type: 'string' },
+        chunk: { type: 'string' },
+        'prompt-version': { type: 'string' },
+        'min-turns': { type: 'string' },
+        'max-turns': { type: 'string' },
+        sort: { type: 'string' },
+        limit: { type: 'string' },
+        after: { type: 'string' },
         problems: { type: 'boolean', default: false },
         waiting: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },

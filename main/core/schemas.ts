@@ -74,6 +74,14 @@ const sceneFilterFields = {
   rating: rating.nullable().optional(),
   tag: tag.optional(),
   waiting: z.boolean().optional(),
+  kind: z.enum(['normal', 'protective', 'hand']).optional(),
+  search: z.string().max(500, 'A search is at most 500 characters').optional(),
+  chunkId: chunkId.optional(),
+  promptVersion: z.string().min(1).max(200).optional(),
+  model: z.string().min(1).max(300).optional(),
+  speaker: z.string().min(1).max(200).optional(),
+  minTurns: z.number().int().min(0).optional(),
+  maxTurns: z.number().int().min(0).optional(),
 };
 const sceneFilter = z.object(sceneFilterFields).strict();
 const presets = z.enum(['openai', 'ollama', 'lmstudio', 'llamacpp', 'vllm', 'openrouter', 'custom', 'embedded']);
@@ -263,11 +271,13 @@ export const commandSchemas: Schemas = {
   'scenes/list': z
     .object({
       characterId,
-      offset: z.number().int().min(0),
       limit: z.number().int().min(1).max(500),
+      after: z.string().min(1).max(200).optional(),
+      sort: z.enum(['newest', 'oldest', 'turns', 'words', 'rating', 'chunk']).optional(),
       ...sceneFilterFields,
     })
     .strict(),
+  'scenes/facets': z.object({ characterId, filter: sceneFilter.optional() }).strict(),
   'scenes/get': z.object({ id: sceneId }).strict(),
   'dataset/stats': z.object({ characterId }).strict(),
   'scenes/open': z.object({ id: sceneId }).strict(),

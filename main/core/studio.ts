@@ -8,6 +8,8 @@ import { migrations } from '../store/migrations';
 import { DatasetSums } from '../store/dataset-sums';
 import { ReadWorker } from '../store/read-worker';
 import { DatasetRepo } from '../store/dataset-repo';
+import { SceneBrowserRepo } from '../store/scene-browser-repo';
+import { browsePage } from './dataset/browse';
 import { SceneRevisionsRepo } from '../store/scene-revisions-repo';
 import { SceneService } from './dataset/scene-service';
 import { JobsRepo } from '../store/jobs-repo';
@@ -88,6 +90,7 @@ export class Studio {
     const dataset = new DatasetRepo(this.db);
     this.reader = new ReadWorker(this.databasePath, options.nativeBinding);
     const sums = new DatasetSums(this.db, this.reader);
+    const browser = new SceneBrowserRepo(this.db);
     this.jobsRepo = new JobsRepo(this.db);
     const generation = new GenerationService(
       this.db,
@@ -186,9 +189,13 @@ export class Studio {
       'jobs/set-budget': ({ id, budgetUsd }) => generation.setBudget(id, budgetUsd),
       'jobs/cancel': ({ id }) => generation.cancel(id),
       'jobs/retry': ({ id, itemId }) => generation.retry(id, itemId),
-      'scenes/list': ({ characterId, offset, limit, ...filter }) => {
+      'scenes/list': ({ characterId, limit, after, sort, ...filter }) => {
         characters.get(characterId);
-        return dataset.scenes(characterId, offset, limit, filter);
+        return browsePage(browser, characterId, { limit, after, sort, filter });
+      },
+      'scenes/facets': ({ characterId, filter }) => {
+        characters.get(characterId);
+        return browser.facets(characterId, filter ?? {});
       },
       'scenes/get': ({ id }) => {
         const scene = dataset.scene(id);

@@ -13,7 +13,6 @@ import type {
   Scene,
   SceneBase,
   SceneId,
-  SceneFilter,
   SceneSummary,
   Stage,
   Turn,
@@ -21,7 +20,6 @@ import type {
 import type { Db } from './database';
 import { jobScopeSum, statsSum, sumNow, trainingSum, type JobScope, type TrainingFigures } from './dataset-sums';
 import { writeExperience } from './scene-figures';
-import { sceneWhere } from './scene-filter';
 
 interface SceneRow extends BaseRow {
   job_id: string | null;
@@ -57,7 +55,7 @@ export interface NewScene {
 }
 
 /** The scene's tags as a JSON array, sorted (one primary-key range of scene_tags); `scene` names its id column. */
-const tagsColumn = (scene: string) =>
+export const tagsColumn = (scene: string) =>
   `(SELECT json_group_array(tag) FROM (SELECT tag FROM scene_tags WHERE scene_id = ${scene} ORDER BY tag)) AS tags`;
 
 const SELECT_SCENE = `
@@ -99,39 +97,6 @@ export class DatasetRepo {
   scene(id: SceneId): Scene | undefined {
     const row = this.db.prepare(`${SELECT_SCENE} WHERE s.id = ?`).get(id) as SceneRow | undefined;
     return row && toScene(row);
-  }
-
-  /**
-   * A page of the character's scenes matching `filter` as the list shows them. Reads no
-   * experience: the figures are stored on the scene.
-   */
-  scenes(
-    characterId: CharacterId,
-    offset: number,
-    limit: number,
-    filter: SceneFilter = {},
-  ): { total: number; scenes: SceneSummary[] } {
-    const where = sceneWhere(characterId, filter);
-    const total = this.db.prepare(`SELECT count(*) FROM scenes WHERE ${where.sql}`).pluck().get(where.params) as number;
-    const rows = this.db
-      .prepare(
-        `SELECT id, character_id, chunk_id, protective, limit_text, type, location, time, people, created_at,
-           has_experience, turn_count, word_count, problem_count, review_status, rating, reviewed_at,
-           ${tagsColumn('scenes.id')}
-         FROM scenes WHERE ${where.sql} ORDER BY created_at, rowid LIMIT @limit OFFSET @offset`,
-      )
-      .all({ ...where.params, limit, offset }) as SummaryRow[];
-    const codes = new Map<string, Partial<Record<FormatProblemCode, number>>>();
-    const withProblems = rows.filter((r) => r.problem_count > 0).map((r) => r.id);
-    if (withProblems.length > 0) {
-      const found = this.db
-        .prepare(
-          `SELECT scene_id, code, count FROM scene_problem_counts WHERE scene_id IN (${withProblems.map(() => '?').join(',')})`,
-        )
-        .all(...withProblems) as { scene_id: string; code: FormatProblemCode; count: number }[];
-      for (const f of found) codes.set(f.scene_id, { ...codes.get(f.scene_id), [f.code]: f.count });
-    }
-    return { total, scenes: rows.map((r) => toSummary(r, codes.get(r.id) ?? {})) };
   }
 
   /**
@@ -311,7 +276,7 @@ interface BaseRow {
   tags: string;
 }
 
-interface SummaryRow extends BaseRow {
+export interface SummaryRow extends BaseRow {
   has_experience: number;
   turn_count: number;
   word_count: number;
@@ -339,7 +304,7 @@ function toBase(row: BaseRow): SceneBase {
   };
 }
 
-function toSummary(row: SummaryRow, problems: Partial<Record<FormatProblemCode, number>>): SceneSummary {
+export function toSummary(row: SummaryRow, problems: Partial<Record<FormatProblemCode, number>>): SceneSummary {
   return {
     ...toBase(row),
     hasExperience: row.has_experience === 1,

@@ -8,7 +8,7 @@ import type {
   SceneId,
 } from '../../common/contract';
 import type { Db } from './database';
-import { sceneWhere, without, type SceneWhere } from './scene-filter';
+import { loadSearchHits, sceneWhere, without, type SceneWhere } from './scene-filter';
 
 /** Review actions kept per character for undo; older ones are dropped as new ones are recorded. */
 export const KEEP_ACTIONS = 50;
@@ -161,6 +161,8 @@ export class ReviewRepo {
 
   /** The filter controls' counts; see `ReviewCounts`. Grouped counts over the review index. */
   counts(characterId: CharacterId, filter: SceneFilter): ReviewCounts {
+    const hits = loadSearchHits(this.db, filter);
+    const where = (f: SceneFilter) => sceneWhere(characterId, f, hits);
     const count = (w: SceneWhere) =>
       this.db.prepare(`SELECT count(*) FROM scenes WHERE ${w.sql}`).pluck().get(w.params) as number;
     const grouped = (column: string, w: SceneWhere) =>
@@ -168,12 +170,12 @@ export class ReviewRepo {
         .prepare(`SELECT ${column} AS key, count(*) AS n FROM scenes WHERE ${w.sql} GROUP BY ${column}`)
         .all(w.params) as { key: string | number | null; n: number }[];
     const status: Record<ReviewStatus, number> = { unreviewed: 0, accepted: 0, rejected: 0 };
-    for (const { key, n } of grouped('review_status', sceneWhere(characterId, without(filter, 'status'))))
+    for (const { key, n } of grouped('review_status', where(without(filter, 'status'))))
       status[key as ReviewStatus] = n;
     const ratings: ReviewCounts['ratings'] = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0, none: 0 };
-    for (const { key, n } of grouped('rating', sceneWhere(characterId, without(filter, 'rating'))))
+    for (const { key, n } of grouped('rating', where(without(filter, 'rating'))))
       ratings[key === null ? 'none' : (String(key) as '1')] = n;
-    const tagWhere = sceneWhere(characterId, without(filter, 'tag'));
+    const tagWhere = where(without(filter, 'tag'));
     const tags = this.db
       .prepare(
         `SELECT tag, count(*) AS count FROM scene_tags WHERE character_id = @characterId
@@ -181,9 +183,9 @@ export class ReviewRepo {
          GROUP BY tag ORDER BY count DESC, tag`,
       )
       .all(tagWhere.params) as { tag: string; count: number }[];
-    const waiting = sceneWhere(characterId, { ...filter, waiting: true });
+    const waiting = where({ ...filter, waiting: true });
     if (filter.status === undefined) waiting.sql += " AND review_status != 'rejected'";
-    return { total: count(sceneWhere(characterId, filter)), status, ratings, tags, waiting: count(waiting) };
+    return { total: count(where(filter)), status, ratings, tags, waiting: count(waiting) };
   }
 
   /** Deletes the character's scenes named by `ids` (experiences, figures and tags go with them). */

@@ -157,7 +157,7 @@ export async function run(): Promise<object> {
     peakHeap = Math.max(peakHeap, after.heapUsed);
     clearInterval(sampler);
     const estimateMs = Math.min(firstEstimateMs, await timed(studio, 'training/estimate', { characterId, config }));
-    const page = await invoke<unknown>(studio, 'scenes/list', { characterId, offset: 0, limit: 50 });
+    const page = await invoke<unknown>(studio, 'scenes/list', { characterId, limit: 50 });
     const jobsMs = await timed(studio, 'jobs/list', { characterId });
     studio.close();
     return {

@@ -129,17 +129,18 @@ export async function run(): Promise<object> {
     // `invalidateDatasetSoon`), the problems filter, and the scene a reader has open.
     let tabOpen = true;
     const datasetTab = (async () => {
-      let page = 0;
+      // A reader scrolling down the list: each poll reads the next keyset page, from the top again at the end.
+      let after: string | undefined;
       while (tabOpen) {
         const tick = new Promise((resolve) => setTimeout(resolve, POLL_MS));
         const [, list] = await Promise.all([
           invoke('dataset/stats', { characterId }),
-          invoke('scenes/list', { characterId, offset: page * 50, limit: 50 }),
-          invoke('scenes/list', { characterId, offset: 0, limit: 50, problems: true }),
+          invoke('scenes/list', { characterId, limit: 50, ...(after !== undefined && { after }) }),
+          invoke('scenes/list', { characterId, limit: 50, problems: true }),
         ]);
         const first = list.scenes[0];
         if (first) await invoke('scenes/get', { id: first.id });
-        page = (page + 37) % Math.floor(SCENES / 50);
+        after = list.next ?? undefined;
         await tick;
       }
     })();

@@ -100,7 +100,6 @@ describe('the scene editor', () => {
     const [summary] = (
       await api<{ scenes: { id: string }[] }>('scenes/list', {
         characterId: (await api<{ id: string }[]>('characters/list', {}))[0]!.id,
-        offset: 0,
         limit: 10,
       })
     ).scenes;

@@ -27,10 +27,16 @@ export async function datasetCommand(sub: string, ctx: CliContext): Promise<numb
     case 'problems': {
       // The list carries counts only; each scene with problems is read whole for their messages.
       const scenes: Scene[] = [];
-      for (let offset = 0; ; offset += PAGE) {
-        const page = await call('scenes/list', { characterId: character.id, offset, limit: PAGE, problems: true });
+      for (let after: string | undefined; ;) {
+        const page = await call('scenes/list', {
+          characterId: character.id,
+          limit: PAGE,
+          problems: true,
+          ...(after !== undefined && { after }),
+        });
         for (const summary of page.scenes) scenes.push(await call('scenes/get', { id: summary.id }));
-        if (offset + PAGE >= page.total || page.scenes.length === 0) break;
+        if (page.next === null) break;
+        after = page.next;
       }
       print(scenes, () =>
         scenes.length === 0

@@ -1,8 +1,7 @@
-import type { ReviewChange, ReviewCounts, ReviewStatus, SceneFilter, SceneId } from '../../../common/contract';
+import type { ReviewChange, ReviewCounts, SceneId } from '../../../common/contract';
 import { argument, findCharacter, findProvider, str, UsageError, type CliContext } from '../shared';
 import { followJob } from './generate';
-
-const STATUSES: readonly ReviewStatus[] = ['unreviewed', 'accepted', 'rejected'];
+import { filterOptions, ratingOf, STATUSES } from './scene-filter-options';
 
 /**
  * `review <character>`: with --accept, --reject, --unreview, --rate, --tag or --untag, changes the
@@ -63,38 +62,6 @@ function idsOption(ctx: CliContext): SceneId[] | undefined {
     .filter(Boolean);
   if (ids.length === 0) throw new UsageError('--ids needs scene ids separated by commas.');
   return ids as SceneId[];
-}
-
-function ratingOf(text: string, flag: string): number | null {
-  if (text === 'none') return null;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 5)
-    throw new UsageError(`${flag} takes a whole number from 1 to 5, or none.`);
-  return n;
-}
-
-/** --status, --rating, --with-tag, --kind, --problems, --waiting: the same filter the Dataset tab uses. */
-function filterOptions({ values }: CliContext): SceneFilter {
-  const filter: SceneFilter = {};
-  const status = str(values, 'status');
-  if (status !== undefined) {
-    if (!STATUSES.includes(status as ReviewStatus))
-      throw new UsageError(`Unknown --status "${status}": use ${STATUSES.join(', ')}.`);
-    filter.status = status as ReviewStatus;
-  }
-  const rating = str(values, 'rating');
-  if (rating !== undefined) filter.rating = ratingOf(rating, '--rating');
-  const tag = str(values, 'with-tag');
-  if (tag !== undefined) filter.tag = tag;
-  const kind = str(values, 'kind');
-  if (kind !== undefined) {
-    if (kind !== 'normal' && kind !== 'protective')
-      throw new UsageError(`Unknown --kind "${kind}": use normal or protective.`);
-    filter.protective = kind === 'protective';
-  }
-  if (values.problems) filter.problems = true;
-  if (values.waiting) filter.waiting = true;
-  return filter;
 }
 
 function changeOptions({ values }: CliContext): ReviewChange {

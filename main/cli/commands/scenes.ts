@@ -1,5 +1,14 @@
-import type { DiffSection, RevisionRef, SceneDoc, SceneId, SceneRevision } from '../../../common/contract';
+import type {
+  DiffSection,
+  RevisionRef,
+  SceneDoc,
+  SceneId,
+  SceneRevision,
+  SceneSort,
+  SceneSummary,
+} from '../../../common/contract';
 import { argument, findCharacter, readFile, str, UsageError, type CliContext } from '../shared';
+import { filterOptions, SORTS } from './scene-filter-options';
 
 const AUTHORS: Record<SceneRevision['author'], string> = {
   generated: 'generated',
@@ -56,9 +65,52 @@ function showRevision(r: SceneRevision): string {
   return `${r.revision}  ${new Date(r.createdAt).toISOString()}  ${AUTHORS[r.author]}${restored}${prompt}${call}`;
 }
 
-/** `scenes show|history|diff|restore <scene>` and `scenes create <character> <file.json|->`. */
+/** One scene of `scenes list`: id, kind, what and where, figures, review; the search's words in «». */
+function showSummary(s: SceneSummary): string {
+  const kind = s.protective ? ' [protective]' : '';
+  const review = [
+    s.review.status === 'unreviewed' ? '' : s.review.status,
+    s.review.rating === null ? '' : '★'.repeat(s.review.rating),
+    ...s.review.tags.map((t) => `#${t}`),
+  ].filter(Boolean);
+  const figures = s.hasExperience ? `${s.turns} turns, ${s.words} words` : 'waiting for its experience';
+  const head = `${s.id}${kind}  ${s.type} · ${s.location}${s.time ? ` · ${s.time}` : ''}  (${figures})`;
+  const snippet = s.snippet?.map((p) => (p.match ? `«${p.text}»` : p.text)).join('');
+  return [head + (review.length > 0 ? `  ${review.join(' ')}` : ''), ...(snippet ? [`    ${snippet}`] : [])].join('\n');
+}
+
+/** `scenes list <character>`: one keyset page of the Dataset tab's list, with its filter and order. */
+async function listScenes(ctx: CliContext): Promise<number> {
+  const { call, rest, values, print } = ctx;
+  const character = await findCharacter(call, argument(rest, 1, '<character>', 'scenes list'));
+  const limitText = str(values, 'limit') ?? '50';
+  const limit = Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+    throw new UsageError(`--limit takes a whole number from 1 to 500, not "${limitText}".`);
+  const sortText = str(values, 'sort');
+  if (sortText !== undefined && !SORTS.includes(sortText as SceneSort))
+    throw new UsageError(`Unknown --sort "${sortText}": use ${SORTS.join(', ')}.`);
+  const after = str(values, 'after');
+  const page = await call('scenes/list', {
+    characterId: character.id,
+    limit,
+    ...filterOptions(ctx),
+    ...(sortText !== undefined && { sort: sortText as SceneSort }),
+    ...(after !== undefined && { after }),
+  });
+  print(page, () =>
+    [
+      page.scenes.length === 0 ? `No scene of ${character.fullName} matches.` : page.scenes.map(showSummary).join('\n'),
+      ...(page.next === null ? [] : [`More: add --after ${page.next}`]),
+    ].join('\n'),
+  );
+  return 0;
+}
+
+/** `scenes list|create <character>` and `scenes show|history|diff|restore <scene>`. */
 export async function scenesCommand(sub: string, ctx: CliContext): Promise<number> {
   const { call, rest, print, values, io } = ctx;
+  if (sub === 'list') return listScenes(ctx);
   if (sub === 'create') {
     const character = await findCharacter(call, argument(rest, 1, '<character>', 'scenes create'));
     const file = argument(rest, 2, '<file.json|->', 'scenes create');

@@ -1,5 +1,12 @@
 import { useEffect } from 'react';
-import { QueryClient, keepPreviousData, useMutation, useQuery, type UseQueryResult } from '@tanstack/react-query';
+import {
+  QueryClient,
+  keepPreviousData,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  type UseQueryResult,
+} from '@tanstack/react-query';
 import type {
   CallId,
   Character,
@@ -12,6 +19,7 @@ import type {
   GenerationSettings,
   Job,
   SceneFilter,
+  SceneSort,
   TrainingConfig,
   TrainingRun,
 } from '../../../common/contract';
@@ -66,14 +74,37 @@ export const useReviewCounts = (characterId: CharacterId, filter: SceneFilter) =
 export const useLastReview = (characterId: CharacterId) => useCommandQuery('review/last', { characterId });
 export const useCalls = (id: CallId | null) => useCommandQuery('calls/get', { id: id ?? ('' as CallId) }, id !== null);
 
-/** A page of scenes; the previous page stays on screen while the next one loads. */
-export function useScenes(arg: CommandArg<'scenes/list'>) {
-  return useQuery({
-    queryKey: ['scenes/list', arg],
-    queryFn: () => invoke('scenes/list', arg),
+/** Rows the browser asks for at a time, as the reader scrolls towards the end of what it has. */
+export const SCENE_PAGE = 100;
+
+/**
+ * The Dataset tab's list: keyset pages of `scenes/list`, the next one fetched on demand
+ * (`fetchNextPage`). The rows of the previous filter stay on screen while a new filter loads.
+ */
+export function useSceneList(characterId: CharacterId, filter: SceneFilter, sort: SceneSort) {
+  return useInfiniteQuery({
+    queryKey: ['scenes/list', { characterId, filter, sort }],
+    queryFn: ({ pageParam }) =>
+      invoke('scenes/list', {
+        characterId,
+        limit: SCENE_PAGE,
+        sort,
+        ...filter,
+        ...(pageParam !== null && { after: pageParam }),
+      }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.next,
     placeholderData: keepPreviousData,
   });
 }
+
+/** The browser's filter counts beyond review (kind, speakers, chunks…), under `filter`. */
+export const useSceneFacets = (characterId: CharacterId, filter: SceneFilter) =>
+  useQuery({
+    queryKey: ['scenes/facets', { characterId, filter }],
+    queryFn: () => invoke('scenes/facets', { characterId, filter }),
+    placeholderData: keepPreviousData,
+  });
 
 /** The estimate for settings the caller has already debounced; null settings disable it. */
 /** `more`: the estimate of adding that many scenes to what the character has. */
@@ -251,6 +282,7 @@ function invalidateDatasetSoon(characterId: CharacterId): void {
       void queryClient.invalidateQueries({ queryKey: ['dataset/stats', { characterId }] });
       void queryClient.invalidateQueries({ queryKey: ['scenes/get'] });
       void queryClient.invalidateQueries({ queryKey: ['review/counts', { characterId }] });
+      void queryClient.invalidateQueries({ queryKey: ['scenes/facets', { characterId }] });
       void queryClient.invalidateQueries({ queryKey: ['review/last', { characterId }] });
       void queryClient.invalidateQueries({ queryKey: ['training/estimate', { characterId }] });
     }, 750),

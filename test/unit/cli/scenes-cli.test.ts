@@ -74,4 +74,45 @@ describe('character-studio scenes', () => {
     expect(notJson.code).toBe(2);
     expect(notJson.err).toMatch(/is not JSON .* write the scene as/);
   });
+
+  it('lists scenes a keyset page at a time, with search, kind and order, and refuses bad options', async () => {
+    await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven']);
+    for (const [location, text] of [
+      ['Heiligenstadt', 'Do you hear the shepherd’s flute?'],
+      ['Bonn', 'Play the fugue again.'],
+      ['Vienna', 'The shepherd has gone home.'],
+    ] as const) {
+      const scene = { ...doc, location, turns: [{ ...doc.turns[0]!, text }] };
+      expect((await cli(['scenes', 'create', 'Beethoven', '-'], JSON.stringify(scene))).code).toBe(0);
+    }
+    const found = await cli(['scenes', 'list', 'Beethoven', '--search', 'shepherd', '--kind', 'hand']);
+    expect(found.code).toBe(0);
+    expect(found.out).toMatch(/Heiligenstadt.*\n.*«shepherd»/);
+    expect(found.out).toMatch(/Vienna.*\n.*«shepherd» has gone home/);
+    expect(found.out).not.toContain('Bonn');
+
+    // One row a page: the cursor the first page prints brings the second, and no row twice.
+    const first = JSON.parse(
+      (await cli(['scenes', 'list', 'Beethoven', '--limit', '1', '--sort', 'newest', '--json'])).out,
+    ) as {
+      scenes: { location: string }[];
+      next: string;
+    };
+    expect(first.scenes.map((s) => s.location)).toEqual(['Vienna']);
+    const human = await cli(['scenes', 'list', 'Beethoven', '--limit', '1', '--sort', 'newest']);
+    expect(human.out).toContain(`More: add --after ${first.next}`);
+    const second = JSON.parse(
+      (await cli(['scenes', 'list', 'Beethoven', '--limit', '1', '--sort', 'newest', '--after', first.next, '--json']))
+        .out,
+    ) as { scenes: { location: string }[] };
+    expect(second.scenes.map((s) => s.location)).toEqual(['Bonn']);
+
+    const badSort = await cli(['scenes', 'list', 'Beethoven', '--sort', 'longest']);
+    expect(badSort.code).toBe(2);
+    expect(badSort.err).toMatch(/Unknown --sort "longest": use newest, oldest, turns, words, rating, chunk/);
+    expect((await cli(['scenes', 'list', 'Beethoven', '--limit', '0'])).err).toMatch(/--limit takes a whole number/);
+    expect((await cli(['scenes', 'list', 'Beethoven', '--kind', 'chat'])).err).toMatch(/Unknown --kind "chat"/);
+    const wrongCursor = await cli(['scenes', 'list', 'Beethoven', '--sort', 'turns', '--after', first.next]);
+    expect(wrongCursor.err).toMatch(/belongs to the "newest" order/);
+  });
 });

@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 async function all(filter: Record<string, unknown> = {}): Promise<SceneSummary[]> {
-  return (await call(env.studio, 'scenes/list', { characterId, offset: 0, limit: 500, ...filter })).scenes;
+  return (await call(env.studio, 'scenes/list', { characterId, limit: 500, ...filter })).scenes;
 }
 
 describe('review', () => {

@@ -76,7 +76,7 @@ describe('generation with the embedded GGUF model', () => {
     });
     const final = await studio.generation.whenIdle(job.id);
     off();
-    const { scenes } = await call(studio, 'scenes/list', { characterId, offset: 0, limit: 10 });
+    const { scenes } = await call(studio, 'scenes/list', { characterId, limit: 10 });
     expect(scenes.length, JSON.stringify(final.recentFailures)).toBeGreaterThan(0);
     for (const summary of scenes) {
       const scene = await call(studio, 'scenes/get', { id: summary.id });

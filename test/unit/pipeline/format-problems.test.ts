@@ -45,10 +45,10 @@ describe('format problems in generated experiences', () => {
       const job = await env.studio.generation.whenIdle(started.id);
       expect(job.status).toBe('succeeded');
 
-      const all = await call(env.studio, 'scenes/list', { characterId, offset: 0, limit: 50 });
-      expect(all.total).toBe(4);
-      const marked = await call(env.studio, 'scenes/list', { characterId, offset: 0, limit: 50, problems: true });
-      expect(marked.total).toBe(2);
+      const all = await call(env.studio, 'scenes/list', { characterId, limit: 50 });
+      expect(all.scenes).toHaveLength(4);
+      const marked = await call(env.studio, 'scenes/list', { characterId, limit: 50, problems: true });
+      expect(marked.scenes).toHaveLength(2);
       for (const summary of marked.scenes) {
         expect(summary).toMatchObject({ hasExperience: true, turns: 7, problems: { other_thinking: 1 } });
         expect(summary).not.toHaveProperty('experience');
@@ -135,8 +135,8 @@ describe('scene blocks that cannot be read', () => {
       expect(job.notes[0]!.stage).toBe('scenes');
       expect(job.notes[0]!.text).toMatch(/^1 of \d+ scene blocks could not be read and were left out: .*location/i);
       // The scenes that were read are all there, and none lacks its location.
-      const listed = await call(env.studio, 'scenes/list', { characterId, offset: 0, limit: 50 });
-      expect(listed.total).toBe(4);
+      const listed = await call(env.studio, 'scenes/list', { characterId, limit: 50 });
+      expect(listed.scenes).toHaveLength(4);
       expect(listed.scenes.every((s) => s.location !== '')).toBe(true);
     });
   }

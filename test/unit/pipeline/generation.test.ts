@@ -68,8 +68,7 @@ describe('experience construction through the real openai client', () => {
     expect(protective).toHaveLength(2); // 10% of the final dataset: 2 / 22
     expect(rows.every((r) => r.turns !== null)).toBe(true);
 
-    const listed = (await call(env.studio, 'scenes/list', { characterId, offset: 0, limit: 50, protective: false }))
-      .scenes[0]!;
+    const listed = (await call(env.studio, 'scenes/list', { characterId, limit: 50, protective: false })).scenes[0]!;
     const scene = await call(env.studio, 'scenes/get', { id: listed.id });
     expect(scene.chunkId).not.toBeNull();
     expect(scene.promptVersion).toBe('builtin@1');
@@ -85,9 +84,8 @@ describe('experience construction through the real openai client', () => {
     const [experienceCall] = await call(env.studio, 'calls/get', { id: scene.experience!.callId! });
     expect(experienceCall!.messages.at(-1)!.content).toContain(scene.background);
 
-    const protectiveListed = (
-      await call(env.studio, 'scenes/list', { characterId, offset: 0, limit: 5, protective: true })
-    ).scenes[0]!;
+    const protectiveListed = (await call(env.studio, 'scenes/list', { characterId, limit: 5, protective: true }))
+      .scenes[0]!;
     const protectiveScene = await call(env.studio, 'scenes/get', { id: protectiveListed.id });
     expect(protectiveScene).toMatchObject({ location: 'A room', background: 'Beethoven is chatting with a person.' });
     expect(limits.map((l) => l.text)).toContain(protectiveScene.limit);

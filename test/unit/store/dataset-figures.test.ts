@@ -12,6 +12,7 @@ import type {
 import { CharactersRepo } from '../../../main/store/characters-repo';
 import { openDatabase, type Db } from '../../../main/store/database';
 import { DatasetRepo } from '../../../main/store/dataset-repo';
+import { SceneBrowserRepo } from '../../../main/store/scene-browser-repo';
 import { JobsRepo } from '../../../main/store/jobs-repo';
 import { migrations } from '../../../main/store/migrations';
 import { tempDir } from '../../support/paths';
@@ -206,8 +207,9 @@ describe('dataset figures stored with each scene', () => {
     new JobsRepo(db).insertJob({ id: 'job' as JobId, characterId, settings: {} }, 1);
     seed(db, characterId, 'job' as JobId, 8, 1);
     const dataset = new DatasetRepo(db);
-    const page = dataset.scenes(characterId, 0, 50);
-    expect(page.total).toBe(8);
+    const browser = new SceneBrowserRepo(db);
+    const page = browser.page(characterId, { limit: 50 });
+    expect(page.scenes).toHaveLength(8);
     const text = JSON.stringify(page);
     expect(text).not.toContain('As you wish');
     expect(text).not.toContain('Neefe teaches the boy');
@@ -233,7 +235,7 @@ describe('dataset figures stored with each scene', () => {
         problems,
       });
     }
-    expect(dataset.scenes(characterId, 0, 50, { problems: true }).scenes.map((s) => s.id)).toEqual(
+    expect(browser.page(characterId, { limit: 50, filter: { problems: true } }).scenes.map((s) => s.id)).toEqual(
       page.scenes.filter((s) => Object.keys(s.problems).length > 0).map((s) => s.id),
     );
     db.close();

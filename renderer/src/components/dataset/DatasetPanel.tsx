@@ -1,45 +1,62 @@
-import { useEffect, useRef, useState } from 'react';
-import type { Character, SceneId } from '../../../../common/contract';
-import { useDatasetStats, useLastReview, useReviewCounts, useScenes } from '../../lib/queries';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { Character, SceneFilter, SceneId, SceneSort } from '../../../../common/contract';
+import { useDatasetStats, useLastReview, useReviewCounts, useSceneFacets, useSceneList } from '../../lib/queries';
 import { useUi } from '../../state/ui';
-import { ProblemBadge, summarizeProblems } from './FormatProblems';
+import { useDebounced } from '../form-fields';
+import { summarizeProblems } from './FormatProblems';
 import { SceneDetail } from './SceneDetail';
 import { SceneEditorPanel, type EditorTarget } from './SceneEditorPanel';
-import { ReviewActions, ReviewFilters, STATUS_LABELS, WaitingScenes, type ReviewFilter } from './ReviewBar';
+import { ReviewActions, ReviewFilters, WaitingScenes, type ReviewFilter } from './ReviewBar';
+import { MoreFilters, SORT_LABELS, type MoreFilter } from './BrowserFilters';
+import { SceneBrowserList } from './SceneBrowserList';
+import { useListKeys } from './list-keys';
 import '../../generation.css';
+import '../../browser.css';
 
-const PAGE = 50;
-type Filter = 'all' | 'normal' | 'protective' | 'problems' | 'waiting';
+type Filter = 'all' | 'normal' | 'protective' | 'hand' | 'problems' | 'waiting';
 
 const FILTER_LABELS: Record<Filter, string> = {
   all: 'All',
   normal: 'Normal',
   protective: 'Protective',
+  hand: 'By hand',
   problems: 'Problems',
   waiting: 'Waiting',
 };
 
-function filterArg(filter: Filter): { protective?: boolean; problems?: boolean; waiting?: boolean } {
+function filterArg(filter: Filter): SceneFilter {
   if (filter === 'all') return {};
   if (filter === 'problems') return { problems: true };
   if (filter === 'waiting') return { waiting: true };
-  return { protective: filter === 'protective' };
+  return { kind: filter };
 }
 
-/** The Dataset tab: totals, the scenes page by page, and one scene read as a transcript. */
+/**
+ * The Dataset tab: totals, the scenes as one virtualized list over keyset pages (search, filters
+ * with counts, sort, keyboard), and one scene read as a transcript with the search's words marked.
+ */
 export function DatasetPanel({ character }: { character: Character }) {
   const stats = useDatasetStats(character.id);
   const setTab = useUi((s) => s.setCharacterTab);
   const [filter, setFilter] = useState<Filter>('all');
-  const [page, setPage] = useState(0);
   const [selected, setSelected] = useState<SceneId | null>(null);
   const [review, setReview] = useState<ReviewFilter>({});
+  const [more, setMore] = useState<MoreFilter>({});
+  const [sort, setSort] = useState<SceneSort>('oldest');
+  const [query, setQuery] = useState('');
+  // One request once the typing pauses, not one per key.
+  const search = useDebounced(query.trim(), 150);
   // Scenes ticked for a review action, and the row a shift-click extends the range from.
   const [ticked, setTicked] = useState<ReadonlySet<SceneId>>(new Set());
   const [anchor, setAnchor] = useState<number | null>(null);
-  const sceneFilter = { ...filterArg(filter), ...review };
-  const scenes = useScenes({ characterId: character.id, offset: page * PAGE, limit: PAGE, ...sceneFilter });
+  const sceneFilter: SceneFilter = useMemo(
+    () => ({ ...filterArg(filter), ...review, ...more, ...(search !== '' && { search }) }),
+    [filter, review, more, search],
+  );
+  const scenes = useSceneList(character.id, sceneFilter, sort);
+  const rows = useMemo(() => scenes.data?.pages.flatMap((p) => p.scenes) ?? [], [scenes.data]);
   const counts = useReviewCounts(character.id, sceneFilter);
+  const facets = useSceneFacets(character.id, sceneFilter);
   const last = useLastReview(character.id);
   const clearTicks = () => {
     setTicked(new Set());
@@ -49,7 +66,6 @@ export function DatasetPanel({ character }: { character: Character }) {
   const tick = (index: number, id: SceneId, range: boolean) => {
     const next = new Set(ticked);
     const on = !ticked.has(id);
-    const rows = scenes.data?.scenes ?? [];
     const [from, to] = range && anchor !== null ? [Math.min(anchor, index), Math.max(anchor, index)] : [index, index];
     for (const row of rows.slice(from, to + 1)) {
       if (on) next.add(row.id);
@@ -69,8 +85,22 @@ export function DatasetPanel({ character }: { character: Character }) {
     const top = element.getBoundingClientRect().top;
     if (top < 0 || top > window.innerHeight / 2) element.scrollIntoView?.({ block: 'start' });
   }, [selected]);
-  const total = scenes.data?.total ?? 0;
-  const pages = Math.max(1, Math.ceil(total / PAGE));
+  const total = counts.data?.total ?? 0;
+  const { fetchNextPage, hasNextPage, isFetchingNextPage } = scenes;
+  const needMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
+  const open = (id: SceneId) => setEditing({ kind: 'edit', id, ...(search !== '' && { search }) });
+  useListKeys({
+    enabled: editing === null,
+    rows,
+    selected,
+    onSelect: setSelected,
+    onOpen: open,
+    onNeedMore: hasNextPage ? needMore : undefined,
+  });
+  const changeFilter = (apply: () => void) => {
+    apply();
+    clearTicks();
+  };
 
   const editor = editing && (
     <SceneEditorPanel
@@ -117,47 +147,62 @@ export function DatasetPanel({ character }: { character: Character }) {
       {stats.isError && <p className="form-error">{stats.error.message}</p>}
       <div className="dataset-grid">
         <section className="scene-column" aria-label="Scenes">
+          <div className="browser-search">
+            <input
+              type="search"
+              aria-label="Search scenes"
+              placeholder="Search scenes and turns…"
+              value={query}
+              onChange={(e) => changeFilter(() => setQuery(e.target.value))}
+              onKeyDown={(e) => {
+                if (e.key === 'Escape') changeFilter(() => setQuery(''));
+              }}
+            />
+          </div>
           <div className="scene-toolbar">
             <div className="segmented" role="radiogroup" aria-label="Show">
               {(Object.keys(FILTER_LABELS) as Filter[])
-                .filter((f) => f !== 'problems' || (stats.data?.experiencesWithProblems ?? 0) > 0 || filter === f)
+                .filter((f) => f !== 'problems' || (facets.data?.problems ?? 0) > 0 || filter === f)
                 .filter((f) => f !== 'waiting' || (counts.data?.waiting ?? 0) > 0 || filter === f)
+                .filter((f) => f !== 'hand' || (facets.data?.kinds.hand ?? 0) > 0 || filter === f)
                 .map((f) => (
                   <button
                     key={f}
                     role="radio"
                     aria-checked={filter === f}
                     className={filter === f ? 'selected' : undefined}
-                    onClick={() => {
-                      setFilter(f);
-                      setPage(0);
-                      clearTicks();
-                    }}
+                    onClick={() => changeFilter(() => setFilter(f))}
                   >
                     {FILTER_LABELS[f]}
-                    {f === 'problems' && <span className="count">{stats.data?.experiencesWithProblems ?? 0}</span>}
+                    {f === 'problems' && <span className="count">{facets.data?.problems ?? 0}</span>}
                   </button>
                 ))}
             </div>
             <ReviewFilters
               counts={counts.data}
               value={review}
-              onChange={(next) => {
-                setReview(next);
-                setPage(0);
-                clearTicks();
-              }}
+              onChange={(next) => changeFilter(() => setReview(next))}
             />
-            <span className="muted">
-              {total.toLocaleString('en-US')} scene{total === 1 ? '' : 's'}
-            </span>
-            <button
-              className="small"
-              onClick={() => setEditing({ kind: 'new' })}
-              title="Write a scene by hand, without any LLM"
-            >
-              + New scene
-            </button>
+            <MoreFilters facets={facets.data} value={more} onChange={(next) => changeFilter(() => setMore(next))} />
+            <div className="browser-count">
+              <span className="muted" data-testid="scene-count">
+                {total.toLocaleString('en-US')} scene{total === 1 ? '' : 's'}
+              </span>
+              <select aria-label="Sort" value={sort} onChange={(e) => setSort(e.target.value as SceneSort)}>
+                {(Object.keys(SORT_LABELS) as SceneSort[]).map((s) => (
+                  <option key={s} value={s}>
+                    {SORT_LABELS[s]}
+                  </option>
+                ))}
+              </select>
+              <button
+                className="small"
+                onClick={() => setEditing({ kind: 'new' })}
+                title="Write a scene by hand, without any LLM"
+              >
+                + New scene
+              </button>
+            </div>
           </div>
           <ReviewActions
             character={character}
@@ -171,101 +216,34 @@ export function DatasetPanel({ character }: { character: Character }) {
             character={character}
             waiting={counts.data?.waiting ?? 0}
             selected={[...ticked]}
-            onShow={() => {
-              setFilter('waiting');
-              setPage(0);
-              clearTicks();
-            }}
+            onShow={() => changeFilter(() => setFilter('waiting'))}
             onDeleted={clearTicks}
           />
 
           {scenes.isError && <p className="form-error">{scenes.error.message}</p>}
-          <ol className={scenes.isPlaceholderData ? 'scene-list stale' : 'scene-list'}>
-            {scenes.data?.scenes.map((scene, i) => (
-              <li key={scene.id} className={ticked.has(scene.id) ? 'scene-row ticked' : 'scene-row'}>
-                <input
-                  type="checkbox"
-                  className="scene-tick"
-                  aria-label={`Select scene ${page * PAGE + i + 1}`}
-                  checked={ticked.has(scene.id)}
-                  onChange={() => undefined}
-                  onClick={(e) => tick(i, scene.id, e.shiftKey)}
-                />
-                <button
-                  className={scene.id === selected ? 'scene-item selected' : 'scene-item'}
-                  aria-current={scene.id === selected ? 'true' : undefined}
-                  onClick={(e) => {
-                    // Shift- or Ctrl/Cmd-click selects for review instead of opening the scene.
-                    if (e.shiftKey || e.metaKey || e.ctrlKey) tick(i, scene.id, e.shiftKey);
-                    else setSelected(scene.id);
-                  }}
-                  onDoubleClick={() => setEditing({ kind: 'edit', id: scene.id })}
-                  title="Double-click to edit; Shift- or Ctrl-click to select for review"
-                  data-testid="scene-item"
-                >
-                  <span className="scene-number">{page * PAGE + i + 1}</span>
-                  <span className="scene-summary">
-                    <span className="scene-title">
-                      {scene.protective && <span className="badge protective">protective</span>}
-                      <span className="scene-type">{scene.type}</span>
-                    </span>
-                    <span className="scene-where">
-                      {scene.location}
-                      {scene.time ? ` · ${scene.time}` : ''}
-                    </span>
-                    {scene.people.length > 0 && <span className="scene-people">{scene.people.join(', ')}</span>}
-                    {(scene.review.rating !== null || scene.review.tags.length > 0) && (
-                      <span className="scene-review">
-                        {scene.review.rating !== null && (
-                          <span className="stars" aria-label={`Rated ${scene.review.rating} of 5`}>
-                            {'★'.repeat(scene.review.rating)}
-                          </span>
-                        )}
-                        {scene.review.tags.map((t) => (
-                          <span key={t} className="tag">
-                            {t}
-                          </span>
-                        ))}
-                      </span>
-                    )}
-                  </span>
-                  {scene.review.status !== 'unreviewed' && (
-                    <span className={`badge review ${scene.review.status}`} data-testid="review-badge">
-                      {STATUS_LABELS[scene.review.status].toLowerCase()}
-                    </span>
-                  )}
-                  {scene.hasExperience && <ProblemBadge counts={scene.problems} />}
-                  {!scene.hasExperience && (
-                    <span className="badge" title="The experience has not been written yet">
-                      pending
-                    </span>
-                  )}
-                </button>
-              </li>
-            ))}
-          </ol>
-          {scenes.data && scenes.data.scenes.length === 0 && <p className="muted center">No scenes of this kind.</p>}
-          {pages > 1 && (
-            <div className="pager">
-              <button className="small" disabled={page === 0} onClick={() => setPage(page - 1)}>
-                ← Previous
-              </button>
-              <span className="muted">
-                Page {page + 1} of {pages}
-              </span>
-              <button className="small" disabled={page + 1 >= pages} onClick={() => setPage(page + 1)}>
-                Next →
-              </button>
-            </div>
+          <SceneBrowserList
+            listKey={JSON.stringify([sceneFilter, sort])}
+            rows={rows}
+            hasMore={hasNextPage}
+            loadingMore={isFetchingNextPage}
+            onNeedMore={needMore}
+            stale={scenes.isPlaceholderData}
+            selected={selected}
+            ticked={ticked}
+            onSelect={setSelected}
+            onTick={tick}
+            onOpen={open}
+          />
+          {scenes.data && rows.length === 0 && (
+            <p className="muted center">{search !== '' ? `No scene has “${search}”.` : 'No scenes of this kind.'}</p>
           )}
+          <p className="list-keys muted">
+            <kbd>j</kbd>/<kbd>k</kbd> or <kbd>↑</kbd>/<kbd>↓</kbd> move · <kbd>Enter</kbd> edit
+          </p>
         </section>
         <section className={selected ? 'scene-pane reading' : 'scene-pane'} aria-label="Scene" ref={pane}>
           {selected ? (
-            <SceneDetail
-              id={selected}
-              character={character}
-              onEdit={() => setEditing({ kind: 'edit', id: selected })}
-            />
+            <SceneDetail id={selected} character={character} search={search} onEdit={() => open(selected)} />
           ) : (
             <div className="empty small">
               <p>Pick a scene to read it, with its experience and where it came from.</p>

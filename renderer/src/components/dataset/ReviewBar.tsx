@@ -23,7 +23,14 @@ export type ReviewFilter = Pick<SceneFilter, 'status' | 'rating' | 'tag'>;
 
 /** Refetches everything review changes at once (the events' refetch is debounced for running jobs). */
 export function refreshReview(character: Character): void {
-  for (const key of ['scenes/list', 'review/counts', 'review/last', 'dataset/stats', 'training/estimate'])
+  for (const key of [
+    'scenes/list',
+    'scenes/facets',
+    'review/counts',
+    'review/last',
+    'dataset/stats',
+    'training/estimate',
+  ])
     void queryClient.invalidateQueries({ queryKey: [key, { characterId: character.id }] });
   void queryClient.invalidateQueries({ queryKey: ['scenes/get'] });
 }

@@ -1,14 +1,32 @@
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { Character, SceneId, Turn } from '../../../../common/contract';
+import { markTerms, searchTerms, type SearchTerm } from '../../../../common/search-query';
 import { invoke } from '../../lib/queries';
+import { Marked } from './SceneBrowserList';
 import { PROBLEM_LABELS, ProblemList } from './FormatProblems';
 import { ProvenanceDialog } from './ProvenanceDialog';
 
+/** Turns the reader shows before asking: a scene of thousands stays quick to open. */
+const READ_TURNS = 300;
+
 /** One scene and its experience, as a transcript a person can read. */
-export function SceneDetail({ id, character, onEdit }: { id: SceneId; character: Character; onEdit: () => void }) {
+export function SceneDetail({
+  id,
+  character,
+  onEdit,
+  search = '',
+}: {
+  id: SceneId;
+  character: Character;
+  onEdit: () => void;
+  /** The browser's search: its words are marked in the transcript. */
+  search?: string;
+}) {
+  const terms = useMemo(() => searchTerms(search), [search]);
   const scene = useQuery({ queryKey: ['scenes/get', { id }], queryFn: () => invoke('scenes/get', { id }) });
   const [provenance, setProvenance] = useState(false);
+  const [allTurns, setAllTurns] = useState(false);
 
   if (scene.isPending) return <p className="muted">Loading…</p>;
   if (scene.isError) return <p className="form-error">{scene.error.message}</p>;
@@ -46,7 +64,9 @@ export function SceneDetail({ id, character, onEdit }: { id: SceneId; character:
           Presses {character.shortName} on something they cannot know: <strong>{s.limit}</strong>
         </p>
       )}
-      <p className="scene-background">{s.background}</p>
+      <p className="scene-background">
+        <Marked parts={markTerms(s.background, terms)} />
+      </p>
       {s.people.length > 0 && <p className="muted">With: {s.people.join(', ')}</p>}
       <h4 className="transcript-title">Experience</h4>
       {experience ? (
@@ -56,15 +76,29 @@ export function SceneDetail({ id, character, onEdit }: { id: SceneId; character:
           )}
           <ProblemList problems={experience.problems} />
           <ol className="transcript">
-            {experience.turns.map((turn, i) => (
+            {experience.turns.slice(0, allTurns ? undefined : READ_TURNS).map((turn, i) => (
               <TurnLine
                 key={i}
                 turn={turn}
                 main={turn.speaker === character.shortName}
+                terms={terms}
                 flag={flags.has(i) ? { number: i + 1, label: flags.get(i)! } : null}
               />
             ))}
           </ol>
+          {!allTurns && experience.turns.length > READ_TURNS && (
+            <p className="muted">
+              {(experience.turns.length - READ_TURNS).toLocaleString('en-US')} more turns.{' '}
+              <button className="small" onClick={() => setAllTurns(true)}>
+                Show them all
+              </button>{' '}
+              or{' '}
+              <button className="small" onClick={onEdit}>
+                open the editor
+              </button>{' '}
+              (it shows any length smoothly).
+            </p>
+          )}
         </>
       ) : (
         <p className="muted">Not written yet: the experiences stage expands this scene into a dialogue.</p>
@@ -90,9 +124,11 @@ function TurnLine({
   turn,
   main,
   flag,
+  terms,
 }: {
   turn: Turn;
   main: boolean;
+  terms: readonly SearchTerm[];
   /** Set when the turn did not fit the format: its 1-based number and what is wrong. */
   flag: { number: number; label: string } | null;
 }) {
@@ -102,9 +138,14 @@ function TurnLine({
     return (
       <li className={`turn action${flagged}`} title={title}>
         <span className="stage-direction">
-          {turn.text.toLowerCase().startsWith(turn.speaker.toLowerCase())
-            ? turn.text
-            : `${turn.speaker} — ${turn.text}`}
+          <Marked
+            parts={markTerms(
+              turn.text.toLowerCase().startsWith(turn.speaker.toLowerCase())
+                ? turn.text
+                : `${turn.speaker} — ${turn.text}`,
+              terms,
+            )}
+          />
         </span>
       </li>
     );
@@ -119,7 +160,7 @@ function TurnLine({
       <span className="utterance">
         {turn.text.split(/\n\s*\n/).map((paragraph, i) => (
           <span key={i} className="paragraph">
-            {paragraph}
+            <Marked parts={markTerms(paragraph, terms)} />
           </span>
         ))}
       </span>

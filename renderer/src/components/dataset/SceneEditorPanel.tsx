@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent } from 'react';
 import type { Character, SavedScene, SceneDoc, SceneId } from '../../../../common/contract';
 import { SceneEditor } from '../../../../common/scene-doc/editor';
 import { sameDoc, type SceneTextField } from '../../../../common/scene-doc/operations';
@@ -9,7 +9,8 @@ import { SceneTurns, type FocusRequest } from './SceneTurns';
 import '../../scene-editor.css';
 
 /** What the editor opens: a stored scene, or a new one written by hand. */
-export type EditorTarget = { kind: 'edit'; id: SceneId } | { kind: 'new' };
+/** What the editor opens: a stored scene (with the browser's search, to mark its words) or a new one. */
+export type EditorTarget = { kind: 'edit'; id: SceneId; search?: string } | { kind: 'new' };
 
 const EMPTY: SceneDoc = {
   type: '',
@@ -78,21 +79,6 @@ export function SceneEditorPanel({
   }, [target]);
 
   const snapshot = useSyncExternalStore(editor?.subscribe ?? noSubscribe, editor?.snapshot ?? (() => null));
-
-  // Focus follows a structural edit (split, insert, move) to the turn it made or moved.
-  useLayoutEffect(() => {
-    if (!focusRequest || !root.current) return;
-    const turn = root.current.querySelector(`[data-turn="${focusRequest.index}"]`);
-    const field = turn?.querySelector<HTMLInputElement | HTMLTextAreaElement>(
-      focusRequest.field === 'text' ? 'textarea' : 'input',
-    );
-    if (field) {
-      field.focus();
-      const caret = focusRequest.caret ?? field.value.length;
-      field.setSelectionRange(caret, caret);
-    }
-    setFocusRequest(null);
-  }, [focusRequest]);
 
   if (loadError) {
     return (
@@ -265,7 +251,10 @@ export function SceneEditorPanel({
             editor={editor}
             doc={doc}
             focus={setFocusRequest}
+            focusRequest={focusRequest}
+            onFocused={() => setFocusRequest(null)}
             highlight={[character.shortName, character.fullName]}
+            search={target.kind === 'edit' ? (target.search ?? '') : ''}
           />
         </section>
         {showHistory && sceneId !== null && (

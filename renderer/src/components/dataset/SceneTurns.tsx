@@ -1,6 +1,8 @@
-import { useState, type KeyboardEvent } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { SceneEditor } from '../../../../common/scene-doc/editor';
 import type { SceneDoc, Turn, TurnKind } from '../../../../common/scene-doc/operations';
+import { markTerms, searchTerms } from '../../../../common/search-query';
 
 const KINDS: readonly TurnKind[] = ['speaking', 'thinking', 'action'];
 
@@ -51,21 +53,70 @@ export function turnMoves(editor: SceneEditor, focus: (request: FocusRequest) =>
   };
 }
 
-/** The experience's turns, each editable in place, with the moves as buttons, keys and drag. */
+/** Height of a turn before it is measured (px): its head and a two-line text. */
+const TURN_ESTIMATE = 96;
+
+/**
+ * The experience's turns, each editable in place, with the moves as buttons, keys and drag. The
+ * list is virtualized (only the turns in view are in the DOM), so a scene of 10,000 turns edits as
+ * smoothly as one of ten; a focus request scrolls its turn into view first, then focuses it.
+ * With a search, the turns holding its words are marked and "Next match" walks through them.
+ */
 export function SceneTurns({
   editor,
   doc,
   focus,
+  focusRequest,
+  onFocused,
   highlight,
+  search = '',
 }: {
   editor: SceneEditor;
   doc: SceneDoc;
   focus: (request: FocusRequest) => void;
+  /** Where focus should go after the last structural edit, until `onFocused` says it went. */
+  focusRequest?: FocusRequest | null;
+  onFocused?: () => void;
   /** Names of the character, to mark their turns. */
   highlight: readonly string[];
+  /** The browser's search: turns with its words are marked. */
+  search?: string;
 }) {
   const moves = turnMoves(editor, focus);
   const [dragged, setDragged] = useState<number | null>(null);
+  const list = useRef<HTMLOListElement>(null);
+  const virtualizer = useVirtualizer({
+    count: doc.turns.length,
+    getScrollElement: () => list.current?.closest<HTMLElement>('.editor-turns') ?? null,
+    estimateSize: () => TURN_ESTIMATE,
+    overscan: 6,
+    gap: 8,
+  });
+  const items = virtualizer.getVirtualItems();
+  const terms = useMemo(() => searchTerms(search), [search]);
+  const hits = useMemo(
+    () =>
+      terms.length === 0 ? [] : doc.turns.flatMap((t, i) => (markTerms(t.text, terms).some((p) => p.match) ? [i] : [])),
+    [doc.turns, terms],
+  );
+
+  // A focus request for a turn not in the DOM scrolls to it; the next render finds and focuses it.
+  useLayoutEffect(() => {
+    if (!focusRequest) return;
+    const turn = list.current?.querySelector(`[data-turn="${focusRequest.index}"]`);
+    const field = turn?.querySelector<HTMLInputElement | HTMLTextAreaElement>(
+      focusRequest.field === 'text' ? 'textarea' : 'input',
+    );
+    if (!field) {
+      if (focusRequest.index < doc.turns.length) virtualizer.scrollToIndex(focusRequest.index, { align: 'center' });
+      else onFocused?.();
+      return;
+    }
+    field.focus({ preventScroll: true });
+    const caret = focusRequest.caret ?? field.value.length;
+    field.setSelectionRange(caret, caret);
+    onFocused?.();
+  }, [focusRequest, items, doc.turns.length, virtualizer, onFocused]);
 
   const onKeyDown = (index: number) => (event: KeyboardEvent<HTMLTextAreaElement>) => {
     const mod = event.ctrlKey || event.metaKey;
@@ -94,119 +145,157 @@ export function SceneTurns({
     );
   }
 
+  const nextHit = () => {
+    const focused = Number(document.activeElement?.closest('[data-turn]')?.getAttribute('data-turn') ?? -1);
+    const next = hits.find((i) => i > focused) ?? hits[0];
+    if (next !== undefined) focus({ index: next, field: 'text', caret: 0 });
+  };
+
   return (
-    <ol className="edit-turns" aria-label="Turns">
-      {doc.turns.map((turn, index) => (
-        <li
-          key={index}
-          className={`edit-turn ${turn.kind}${highlight.includes(turn.speaker.trim()) ? ' main' : ''}${dragged === index ? ' dragging' : ''}`}
-          data-turn={index}
-          onDragOver={(event) => {
-            if (dragged !== null) event.preventDefault();
-          }}
-          onDrop={(event) => {
-            event.preventDefault();
-            if (dragged !== null && dragged !== index) {
-              editor.apply({ kind: 'move-turn', from: dragged, to: index });
-              focus({ index, field: 'text' });
-            }
-            setDragged(null);
-          }}
-        >
-          <div className="turn-head">
-            <span
-              className="drag-handle"
-              draggable
-              title="Drag to move this turn"
-              aria-hidden="true"
-              onDragStart={(event) => {
-                event.dataTransfer.effectAllowed = 'move';
-                setDragged(index);
+    <>
+      {terms.length > 0 && (
+        <p className="search-hits muted" role="status">
+          “{search}” is in {hits.length.toLocaleString('en-US')} turn{hits.length === 1 ? '' : 's'}
+          {hits.length > 0 && (
+            <button className="small" onClick={nextHit}>
+              Next match ↓
+            </button>
+          )}
+        </p>
+      )}
+      <ol className="edit-turns" aria-label="Turns" ref={list} style={{ height: virtualizer.getTotalSize() }}>
+        {items.map(({ index, start }) => {
+          const turn = doc.turns[index]!;
+          return (
+            <li
+              key={index}
+              ref={virtualizer.measureElement}
+              data-index={index}
+              style={{ transform: `translateY(${start}px)` }}
+              className={`edit-turn ${turn.kind}${highlight.includes(turn.speaker.trim()) ? ' main' : ''}${dragged === index ? ' dragging' : ''}${hits.includes(index) ? ' search-hit' : ''}`}
+              data-turn={index}
+              onDragOver={(event) => {
+                if (dragged !== null) event.preventDefault();
               }}
-              onDragEnd={() => setDragged(null)}
+              onDrop={(event) => {
+                event.preventDefault();
+                if (dragged !== null && dragged !== index) {
+                  editor.apply({ kind: 'move-turn', from: dragged, to: index });
+                  focus({ index, field: 'text' });
+                }
+                setDragged(null);
+              }}
             >
-              ⋮⋮
-            </span>
-            <span className="turn-index">{index + 1}</span>
-            <input
-              className="turn-speaker"
-              aria-label={`Turn ${index + 1} speaker`}
-              value={turn.speaker}
-              placeholder="Speaker"
-              onChange={(event) =>
-                editor.apply({ kind: 'set-turn', index, patch: { speaker: event.currentTarget.value } })
-              }
-              onBlur={() => editor.seal()}
-            />
-            <select
-              aria-label={`Turn ${index + 1} kind`}
-              value={turn.kind}
-              onChange={(event) =>
-                editor.apply({ kind: 'set-turn', index, patch: { kind: event.currentTarget.value as TurnKind } })
-              }
-            >
-              {KINDS.map((k) => (
-                <option key={k} value={k}>
-                  {k}
-                </option>
-              ))}
-            </select>
-            <span className="turn-actions">
-              <button
-                className="icon"
-                title="Move up (Alt+↑)"
-                aria-label={`Move turn ${index + 1} up`}
-                disabled={index === 0}
-                onClick={() => moves.move(index, -1)}
-              >
-                ↑
-              </button>
-              <button
-                className="icon"
-                title="Move down (Alt+↓)"
-                aria-label={`Move turn ${index + 1} down`}
-                disabled={index === doc.turns.length - 1}
-                onClick={() => moves.move(index, 1)}
-              >
-                ↓
-              </button>
-              <button
-                className="icon"
-                title="Merge with the next turn (Ctrl+J)"
-                aria-label={`Merge turn ${index + 1} with the next`}
-                disabled={index === doc.turns.length - 1}
-                onClick={() => moves.merge(index)}
-              >
-                ⤓
-              </button>
-              <button
-                className="icon"
-                title="Insert a turn after (Alt+Enter)"
-                aria-label={`Insert a turn after ${index + 1}`}
-                onClick={() => moves.insertAfter(index)}
-              >
-                +
-              </button>
-              <button
-                className="icon danger"
-                title="Delete this turn (Ctrl+Shift+Backspace)"
-                aria-label={`Delete turn ${index + 1}`}
-                onClick={() => moves.remove(index)}
-              >
-                ×
-              </button>
-            </span>
-          </div>
-          <textarea
-            aria-label={`Turn ${index + 1} text`}
-            value={turn.text}
-            rows={Math.min(8, Math.max(2, Math.ceil(turn.text.length / 90)))}
-            onChange={(event) => editor.apply({ kind: 'set-turn', index, patch: { text: event.currentTarget.value } })}
-            onKeyDown={onKeyDown(index)}
-            onBlur={() => editor.seal()}
-          />
-        </li>
-      ))}
-    </ol>
+              <div className="turn-head">
+                <span
+                  className="drag-handle"
+                  draggable
+                  title="Drag to move this turn"
+                  aria-hidden="true"
+                  onDragStart={(event) => {
+                    event.dataTransfer.effectAllowed = 'move';
+                    setDragged(index);
+                  }}
+                  onDragEnd={() => setDragged(null)}
+                >
+                  ⋮⋮
+                </span>
+                <span className="turn-index">{index + 1}</span>
+                <input
+                  className="turn-speaker"
+                  aria-label={`Turn ${index + 1} speaker`}
+                  value={turn.speaker}
+                  placeholder="Speaker"
+                  onChange={(event) =>
+                    editor.apply({ kind: 'set-turn', index, patch: { speaker: event.currentTarget.value } })
+                  }
+                  onBlur={() => editor.seal()}
+                />
+                <select
+                  aria-label={`Turn ${index + 1} kind`}
+                  value={turn.kind}
+                  onChange={(event) =>
+                    editor.apply({ kind: 'set-turn', index, patch: { kind: event.currentTarget.value as TurnKind } })
+                  }
+                >
+                  {KINDS.map((k) => (
+                    <option key={k} value={k}>
+                      {k}
+                    </option>
+                  ))}
+                </select>
+                <span className="turn-actions">
+                  <button
+                    className="icon"
+                    title="Move up (Alt+↑)"
+                    aria-label={`Move turn ${index + 1} up`}
+                    disabled={index === 0}
+                    onClick={() => moves.move(index, -1)}
+                  >
+                    ↑
+                  </button>
+                  <button
+                    className="icon"
+                    title="Move down (Alt+↓)"
+                    aria-label={`Move turn ${index + 1} down`}
+                    disabled={index === doc.turns.length - 1}
+                    onClick={() => moves.move(index, 1)}
+                  >
+                    ↓
+                  </button>
+                  <button
+                    className="icon"
+                    title="Merge with the next turn (Ctrl+J)"
+                    aria-label={`Merge turn ${index + 1} with the next`}
+                    disabled={index === doc.turns.length - 1}
+                    onClick={() => moves.merge(index)}
+                  >
+                    ⤓
+                  </button>
+                  <button
+                    className="icon"
+                    title="Insert a turn after (Alt+Enter)"
+                    aria-label={`Insert a turn after ${index + 1}`}
+                    onClick={() => moves.insertAfter(index)}
+                  >
+                    +
+                  </button>
+                  <button
+                    className="icon danger"
+                    title="Delete this turn (Ctrl+Shift+Backspace)"
+                    aria-label={`Delete turn ${index + 1}`}
+                    onClick={() => moves.remove(index)}
+                  >
+                    ×
+                  </button>
+                </span>
+              </div>
+              <span className="turn-text">
+                {hits.includes(index) && (
+                  // The search's words marked behind the transparent-backed text, wrapped the same way.
+                  <span className="turn-backdrop" aria-hidden="true" data-testid="turn-marks">
+                    {markTerms(turn.text, terms).map((p, i) => (p.match ? <mark key={i}>{p.text}</mark> : p.text))}
+                  </span>
+                )}
+                <textarea
+                  aria-label={`Turn ${index + 1} text`}
+                  value={turn.text}
+                  rows={Math.min(8, Math.max(2, Math.ceil(turn.text.length / 90)))}
+                  onChange={(event) =>
+                    editor.apply({ kind: 'set-turn', index, patch: { text: event.currentTarget.value } })
+                  }
+                  onKeyDown={onKeyDown(index)}
+                  onBlur={() => editor.seal()}
+                  onScroll={(event) => {
+                    const backdrop = event.currentTarget.previousElementSibling;
+                    if (backdrop) backdrop.scrollTop = event.currentTarget.scrollTop;
+                  }}
+                />
+              </span>
+            </li>
+          );
+        })}
+      </ol>
+    </>
   );
 }

@@ -1,0 +1,94 @@
+/**
+ * The dataset browser's search box, read the same way on both sides: main turns it into an FTS5
+ * MATCH expression (store/scene-search), the renderer marks the same terms in a scene's text.
+ *
+ * A person types words, not FTS5 syntax. Words are what SQLite's `unicode61` tokenizer keeps (runs
+ * of letters and digits); everything else (`*`, `:`, `-`, parentheses, `^`, stray quotes) separates
+ * them and can never reach FTS5 as an operator. `AND`, `OR`, `NOT` and `NEAR` are searched as the
+ * words they are. A double-quoted part with its closing quote is a phrase; an unbalanced quote is
+ * ignored. The last bare word matches as a prefix while the query does not end in a space, so the
+ * list follows the typing. Every term must match (AND).
+ */
+
+/** One term of a query: its words (several for a phrase), folded as the index folds them. */
+export interface SearchTerm {
+  words: string[];
+  /** The last word matches any word it begins (the word being typed). */
+  prefix: boolean;
+}
+
+const WORD = /[\p{L}\p{N}]+/gu;
+
+/** A word as `unicode61 remove_diacritics 2` indexes it: lower case, without accents. */
+export function foldWord(word: string): string {
+  return word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+const wordsOf = (text: string) => (text.match(WORD) ?? []).map(foldWord).filter((w) => w.length > 0);
+
+/** The query's terms, in order; empty when it holds no word at all. At most 32 terms are kept. */
+export function searchTerms(query: string): SearchTerm[] {
+  const terms: SearchTerm[] = [];
+  // Closed quotes are phrases; whatever lies between them (and an unclosed tail) is bare words.
+  const parts = query.split(/("[^"]*")/);
+  parts.forEach((part, i) => {
+    if (part.startsWith('"') && part.endsWith('"') && part.length >= 2) {
+      const words = wordsOf(part);
+      if (words.length > 0) terms.push({ words, prefix: false });
+      return;
+    }
+    const words = wordsOf(part);
+    const last = i === parts.length - 1;
+    words.forEach((w, j) => terms.push({ words: [w], prefix: last && j === words.length - 1 && !/[\s"]$/.test(part) }));
+  });
+  return terms.slice(0, 32);
+}
+
+/**
+ * The FTS5 MATCH expression for a query, or null when it has no word to look for. Every word is
+ * quoted (a quoted string is always a plain token to FTS5), so no input makes a syntax error.
+ */
+export function matchExpression(query: string): string | null {
+  const terms = searchTerms(query);
+  if (terms.length === 0) return null;
+  return terms.map((t) => `"${t.words.join(' ')}"${t.prefix ? '*' : ''}`).join(' AND ');
+}
+
+/** A run of text, marked when it is one of the query's words. */
+export interface MarkedPart {
+  text: string;
+  match: boolean;
+}
+
+/**
+ * `text` cut into runs, the words that match one of `terms` marked (any case, any accents; the
+ * prefix term marks words it begins). A phrase's words are marked wherever they occur, which is
+ * enough for a reader to find the phrase. Unmarked text comes back as one part.
+ */
+export function markTerms(text: string, terms: readonly SearchTerm[]): MarkedPart[] {
+  if (terms.length === 0 || text === '') return [{ text, match: false }];
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  for (const t of terms) {
+    t.words.forEach((w, i) => {
+      if (t.prefix && i === t.words.length - 1) prefixes.push(w);
+      else exact.add(w);
+    });
+  }
+  const parts: MarkedPart[] = [];
+  let at = 0;
+  const push = (piece: string, match: boolean) => {
+    const last = parts[parts.length - 1];
+    if (last && last.match === match) last.text += piece;
+    else if (piece !== '') parts.push({ text: piece, match });
+  };
+  for (const found of text.matchAll(WORD)) {
+    const word = foldWord(found[0]);
+    if (!exact.has(word) && !prefixes.some((p) => word.startsWith(p))) continue;
+    push(text.slice(at, found.index), false);
+    push(found[0], true);
+    at = found.index + found[0].length;
+  }
+  push(text.slice(at), false);
+  return parts.length > 0 ? parts : [{ text, match: false }];
+}

@@ -1,0 +1,229 @@
+import type {
+  CharacterId,
+  FacetCount,
+  FormatProblemCode,
+  HighlightPart,
+  SceneFacets,
+  SceneFilter,
+  SceneKind,
+  SceneSort,
+  SceneSummary,
+} from '../../common/contract';
+import { markTerms, searchTerms } from '../../common/search-query';
+import type { Db } from './database';
+import { tagsColumn, toSummary, type SummaryRow } from './dataset-repo';
+import { KIND_OF_SQL, loadSearchHits, ONLY_CHARACTER, sceneWhere, without, type SceneWhere } from './scene-filter';
+
+/**
+ * Each sort as a numeric key and a direction; the scene's rowid breaks ties in the same direction.
+ * Every key but `chunk` has an index (character, key) from migration 012, so a page is one range
+ * of it. `chunk` orders by the chunk's rowid (chunks are stored in the profile's order when it is
+ * imported); scenes without a chunk (written by hand) come last.
+ */
+const SORTS: Record<SceneSort, { key: string; dir: 'ASC' | 'DESC' }> = {
+  newest: { key: 'created_at', dir: 'DESC' },
+  oldest: { key: 'created_at', dir: 'ASC' },
+  turns: { key: 'turn_count', dir: 'DESC' },
+  words: { key: 'word_count', dir: 'DESC' },
+  rating: { key: 'coalesce(rating, 0)', dir: 'DESC' },
+  chunk: {
+    key: `coalesce((SELECT c.rowid FROM chunks c WHERE c.id = scenes.chunk_id), ${Number.MAX_SAFE_INTEGER})`,
+    dir: 'ASC',
+  },
+};
+
+/** Where a page ends: the sort it belongs to, the last row's key and rowid. Opaque to callers. */
+interface Cursor {
+  sort: SceneSort;
+  key: number;
+  rowid: number;
+}
+
+const encode = (c: Cursor) => `${c.sort}.${c.key}.${c.rowid}`;
+
+/** The cursor in `text`, or an error message saying what is wrong with it. */
+export function decodeCursor(text: string, sort: SceneSort): Cursor | string {
+  const match = /^([a-z]+)\.(-?\d+(?:\.\d+)?)\.(\d+)$/.exec(text);
+  if (!match)
+    return `"${text}" is not a page cursor: pass the "next" value a previous page returned, or nothing for the first page.`;
+  if (match[1] !== sort)
+    return `This cursor belongs to the "${match[1]}" order, not "${sort}": start again from the first page when changing the order.`;
+  return { sort, key: Number(match[2]), rowid: Number(match[3]) };
+}
+
+/**
+ * The Dataset tab's list and filter counts at any size: pages follow a keyset over an index (no
+ * OFFSET, no count per page), search reads the FTS5 index of migration 012, and the counts are
+ * grouped queries the renderer caches until `dataset/changed`.
+ */
+export class SceneBrowserRepo {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Up to `limit` scenes after `after` (a cursor from the previous page) in `sort` order, and the
+   * cursor of the next page (null after the last one). Throws a plain Error with a readable
+   * message for a cursor that is not one.
+   */
+  page(
+    characterId: CharacterId,
+    options: { limit: number; after?: string; sort?: SceneSort; filter?: SceneFilter },
+  ): { scenes: SceneSummary[]; next: string | null } {
+    const sortName = options.sort ?? 'oldest';
+    const sort = SORTS[sortName];
+    const where = sceneWhere(characterId, options.filter ?? {});
+    const params: Record<string, string | number> = { ...where.params, limit: options.limit + 1 };
+    let sql = where.sql;
+    if (options.after !== undefined) {
+      const cursor = decodeCursor(options.after, sortName);
+      if (typeof cursor === 'string') throw new CursorError(cursor);
+      sql += ` AND (${sort.key}, rowid) ${sort.dir === 'ASC' ? '>' : '<'} (@afterKey, @afterRow)`;
+      Object.assign(params, { afterKey: cursor.key, afterRow: cursor.rowid });
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT ${sort.key} AS sort_key, rowid AS row_id, id, character_id, chunk_id, protective, limit_text, type, location,
+           time, people, created_at, has_experience, turn_count, word_count, problem_count, review_status, rating,
+           reviewed_at, ${tagsColumn('scenes.id')}
+         FROM scenes WHERE ${sql} ORDER BY ${sort.key} ${sort.dir}, rowid ${sort.dir} LIMIT @limit`,
+      )
+      .all(params) as (SummaryRow & { sort_key: number; row_id: number })[];
+    const more = rows.length > options.limit;
+    const shown = more ? rows.slice(0, options.limit) : rows;
+    const codes = this.problemCodes(shown.filter((r) => r.problem_count > 0).map((r) => r.id));
+    const snippets = this.snippets(
+      shown.map((r) => r.row_id),
+      options.filter?.search,
+    );
+    const last = shown[shown.length - 1];
+    return {
+      scenes: shown.map((r) => {
+        const summary = toSummary(r, codes.get(r.id) ?? {});
+        const snippet = snippets.get(r.row_id);
+        return snippet ? { ...summary, snippet } : summary;
+      }),
+      next: more && last ? encode({ sort: sortName, key: last.sort_key, rowid: last.row_id }) : null,
+    };
+  }
+
+  /** The browser's filter counts (see `SceneFacets`), each under the rest of the filter. */
+  facets(characterId: CharacterId, filter: SceneFilter): SceneFacets {
+    const hits = loadSearchHits(this.db, filter);
+    const where = (f: SceneFilter) => sceneWhere(characterId, f, hits);
+    const grouped = (column: string, w: SceneWhere, tail = '') =>
+      this.db
+        .prepare(
+          `SELECT ${column} AS value, count(*) AS count FROM scenes WHERE ${w.sql} GROUP BY 1 HAVING value IS NOT NULL ${tail}`,
+        )
+        .all(w.params) as { value: string; count: number }[];
+    const kinds: Partial<Record<SceneKind, number>> = {};
+    for (const { value, count } of grouped(KIND_OF_SQL, where(without(filter, 'kind'))))
+      kinds[value as SceneKind] = count;
+    const problemsWhere = where({ ...filter, problems: true });
+    const problems = this.db
+      .prepare(`SELECT count(*) FROM scenes WHERE ${problemsWhere.sql}`)
+      .pluck()
+      .get(problemsWhere.params) as number;
+    const speakerWhere = where(without(filter, 'speaker'));
+    // Under no other filter, the speakers index alone answers.
+    const scope =
+      speakerWhere.sql === ONLY_CHARACTER ? '' : `AND scene_id IN (SELECT id FROM scenes WHERE ${speakerWhere.sql})`;
+    const speakers = this.db
+      .prepare(
+        `SELECT speaker AS value, count(*) AS count FROM scene_speakers WHERE character_id = @characterId ${scope}
+         GROUP BY speaker ORDER BY count DESC, speaker LIMIT 50`,
+      )
+      .all(speakerWhere.params) as FacetCount[];
+    const chunkWhere = where(without(filter, 'chunkId'));
+    const chunks = this.db
+      .prepare(
+        `SELECT g.chunk_id AS value, p.title || ' · ' || (c.position + 1) AS label, g.count
+         FROM (SELECT chunk_id, count(*) AS count FROM scenes WHERE ${chunkWhere.sql} AND chunk_id IS NOT NULL GROUP BY chunk_id) g
+         JOIN chunks c ON c.id = g.chunk_id JOIN profiles p ON p.id = c.profile_id
+         ORDER BY c.rowid`,
+      )
+      .all(chunkWhere.params) as FacetCount[];
+    return {
+      kinds,
+      problems,
+      speakers,
+      promptVersions: grouped('prompt_version', where(without(filter, 'promptVersion')), 'ORDER BY count DESC'),
+      models: grouped('model', where(without(filter, 'model')), 'ORDER BY count DESC'),
+      chunks,
+    };
+  }
+
+  /** Format problem counts by code of the scenes named (those with any). */
+  private problemCodes(ids: readonly string[]): Map<string, Partial<Record<FormatProblemCode, number>>> {
+    const codes = new Map<string, Partial<Record<FormatProblemCode, number>>>();
+    if (ids.length === 0) return codes;
+    const found = this.db
+      .prepare(
+        `SELECT scene_id, code, count FROM scene_problem_counts WHERE scene_id IN (${ids.map(() => '?').join(',')})`,
+      )
+      .all(...ids) as { scene_id: string; code: FormatProblemCode; count: number }[];
+    for (const f of found) codes.set(f.scene_id, { ...codes.get(f.scene_id), [f.code]: f.count });
+    return codes;
+  }
+
+  /**
+   * Where the search's words are in each row shown, by rowid: the first column of the index that
+   * holds one, cut to a few words around it. Read from the index's stored text by rowid (no MATCH
+   * per row: for a word in every scene that would read its whole doclist each time) and marked
+   * with the renderer's own `markTerms`, so the list marks exactly what the reader and editor do.
+   */
+  private snippets(rowids: readonly number[], search: string | undefined): Map<number, HighlightPart[]> {
+    const snippets = new Map<number, HighlightPart[]>();
+    const terms = search === undefined ? [] : searchTerms(search);
+    if (terms.length === 0 || rowids.length === 0) return snippets;
+    const rows = this.db
+      .prepare(
+        `SELECT rowid AS row_id, type, location, time, background, people, experience FROM scene_search
+         WHERE rowid IN (SELECT value FROM json_each(?))`,
+      )
+      .all(JSON.stringify(rowids)) as ({ row_id: number } & Record<(typeof SEARCHED)[number], string>)[];
+    for (const row of rows) {
+      for (const column of SEARCHED) {
+        const parts = markTerms(row[column], terms);
+        if (parts.some((p) => p.match)) {
+          snippets.set(row.row_id, around(parts, SNIPPET_WORDS));
+          break;
+        }
+      }
+    }
+    return snippets;
+  }
+}
+
+/** The index's columns in the order a snippet prefers them (the experience says most). */
+const SEARCHED = ['experience', 'background', 'location', 'type', 'time', 'people'] as const;
+/** Words a snippet keeps around its first match. */
+const SNIPPET_WORDS = 14;
+
+/**
+ * `parts` cut to about `words` words from a little before the first match, with "…" where text
+ * was cut; line breaks become spaces (the list shows one line of it).
+ */
+export function around(parts: readonly HighlightPart[], words: number): HighlightPart[] {
+  const first = parts.findIndex((p) => p.match);
+  const before = (parts[first - 1]?.text ?? '').replace(/\s+/g, ' ').split(' ');
+  const lead = before.slice(-4).join(' ');
+  const out: HighlightPart[] = [{ text: (before.length > 4 ? '…' : '') + lead, match: false }];
+  let count = 0;
+  for (const part of parts.slice(first)) {
+    const text = part.text.replace(/\s+/g, ' ');
+    if (part.match) {
+      out.push({ text, match: true });
+      count += 1;
+    } else {
+      const pieces = text.split(' ');
+      const room = Math.max(0, words - count);
+      out.push({ text: pieces.slice(0, room + 1).join(' ') + (pieces.length > room + 1 ? '…' : ''), match: false });
+      count += pieces.length;
+    }
+    if (count >= words) break;
+  }
+  return out.filter((p) => p.text !== '');
+}
+
+/** A cursor that is not one: the caller's mistake, said plainly. */
+export class CursorError extends Error {}

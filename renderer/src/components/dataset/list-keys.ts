@@ -1,0 +1,57 @@
+import { useEffect, useRef } from 'react';
+import type { SceneId, SceneSummary } from '../../../../common/contract';
+
+/** Whether a key press belongs to a field being typed in (never a list move). */
+function typing(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
+}
+
+/** A control outside the list (a review button, a link) that Enter must press as usual. */
+function otherControl(target: EventTarget | null): boolean {
+  return (
+    target instanceof HTMLElement &&
+    target.closest('button, a, summary') !== null &&
+    target.closest('[data-testid="scene-list"]') === null
+  );
+}
+
+/**
+ * The browser's keys, on the whole window while `enabled` (no editor open) and focus is not in a
+ * field: ↓ or j selects the next scene, ↑ or k the one before (the first when none is), Enter
+ * opens the selected one in the editor. Moving past the last loaded row asks for the next page.
+ */
+export function useListKeys(options: {
+  enabled: boolean;
+  rows: readonly SceneSummary[];
+  selected: SceneId | null;
+  onSelect: (id: SceneId) => void;
+  onOpen: (id: SceneId) => void;
+  onNeedMore: (() => void) | undefined;
+}): void {
+  // The listener is added once per `enabled`; it reads the latest rows and selection from here.
+  const latest = useRef(options);
+  latest.current = options;
+  useEffect(() => {
+    if (!options.enabled) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
+      const { rows, selected, onSelect, onOpen, onNeedMore } = latest.current;
+      const at = selected === null ? -1 : rows.findIndex((r) => r.id === selected);
+      const by =
+        event.key === 'ArrowDown' || event.key === 'j' ? 1 : event.key === 'ArrowUp' || event.key === 'k' ? -1 : 0;
+      if (by !== 0) {
+        const next = at === -1 ? 0 : Math.min(Math.max(at + by, 0), rows.length - 1);
+        const row = rows[next];
+        if (row) onSelect(row.id);
+        if (next >= rows.length - 2) onNeedMore?.();
+        event.preventDefault();
+      } else if (event.key === 'Enter' && selected !== null && at !== -1 && !otherControl(event.target)) {
+        onOpen(selected);
+        event.preventDefault();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [options.enabled]);
+}
