@@ -1,0 +1,157 @@
+import type { CharacterId, ChunkId, TurnKind } from '../../common/contract';
+import type { Db } from './database';
+
+/** A value and how many scenes (or turns) have it: a distribution grouped in SQL, small enough to re-bin. */
+export interface ValueCount {
+  value: number;
+  count: number;
+}
+
+/** Scenes whose figure divided by the width floors to `value`, with the figure's exact sum and max among them. */
+export interface FigureGroup extends ValueCount {
+  sum: number;
+  max: number;
+}
+
+/** Scenes of one kind (normal or protective) grouped by whether they have their experience and were rejected. */
+export interface StageGroup {
+  protective: boolean;
+  hasExperience: boolean;
+  rejected: boolean;
+  scenes: number;
+}
+
+export interface ChunkRow {
+  chunkId: ChunkId;
+  profileTitle: string;
+  head: string;
+  words: number;
+  scenes: number;
+  experiences: number;
+  protective: number;
+}
+
+export interface SpeakerRow {
+  speaker: string;
+  kind: TurnKind;
+  turns: number;
+  words: number;
+}
+
+export interface CharacterTotals {
+  characterId: CharacterId;
+  fullName: string;
+  shortName: string;
+  chunks: number;
+  profileWords: number;
+  scenes: number;
+  protectiveScenes: number;
+  experiences: number;
+  turns: number;
+  words: number;
+}
+
+/**
+ * The Statistics view's queries: aggregates over the figures kept on write (migrations 009 and
+ * 016) and their covering indexes; no query reads an experience's text.
+ */
+export class DatasetChartsRepo {
+  constructor(private readonly db: Db) {}
+
+  stages(characterId: CharacterId): StageGroup[] {
+    // scenes_review covers the three columns: one index range, no table reads.
+    const rows = this.db
+      .prepare(
+        `SELECT protective, has_experience AS has, review_status = 'rejected' AS rejected, count(*) AS n
+         FROM scenes WHERE character_id = ? GROUP BY protective, has_experience, review_status = 'rejected'`,
+      )
+      .all(characterId) as { protective: number; has: number; rejected: number; n: number }[];
+    return rows.map((r) => ({
+      protective: r.protective === 1,
+      hasExperience: r.has === 1,
+      rejected: r.rejected === 1,
+      scenes: r.n,
+    }));
+  }
+
+  /**
+   * Scenes with an experience by `figure` divided by `width` (floored): the distribution of turns
+   * per scene or of training characters per example, at a resolution the caller re-bins.
+   */
+  distribution(characterId: CharacterId, figure: 'turn_count' | 'train_chars', width: number): FigureGroup[] {
+    // scenes_figures covers the figures: one index range of the character, grouped in a temporary b-tree.
+    return this.db
+      .prepare(
+        `SELECT ${figure} / @width AS value, count(*) AS count, sum(${figure}) AS sum, max(${figure}) AS max
+         FROM scenes WHERE character_id = @characterId AND has_experience = 1 GROUP BY value ORDER BY value`,
+      )
+      .all({ characterId, width: Math.max(1, Math.floor(width)) }) as FigureGroup[];
+  }
+
+  /** Turns per stored words-per-turn bucket (turn-figures.ts), every experience of the character. */
+  turnLengths(characterId: CharacterId): ValueCount[] {
+    return this.db
+      .prepare(
+        `SELECT bucket AS value, sum(turns) AS count FROM scene_turn_lengths WHERE character_id = ?
+         GROUP BY bucket ORDER BY bucket`,
+      )
+      .all(characterId) as ValueCount[];
+  }
+
+  /** Turns and words by speaker (any case) and kind; the speaker's spelling is one of those written. */
+  speakers(characterId: CharacterId): SpeakerRow[] {
+    return this.db
+      .prepare(
+        `SELECT speaker, kind, sum(turns) AS turns, sum(words) AS words FROM scene_speakers
+         WHERE character_id = ? GROUP BY speaker COLLATE NOCASE, kind`,
+      )
+      .all(characterId) as SpeakerRow[];
+  }
+
+  /** Every chunk of the character's profiles in reading order, with the scenes made from it. */
+  chunks(characterId: CharacterId): ChunkRow[] {
+    return this.db
+      .prepare(
+        `SELECT ch.id AS chunkId, p.title AS profileTitle, substr(ch.text, 1, 160) AS head, ch.words,
+           coalesce(sum(s.protective = 0), 0) AS scenes,
+           coalesce(sum(s.protective = 0 AND s.has_experience = 1), 0) AS experiences,
+           coalesce(sum(s.protective), 0) AS protective
+         FROM profiles p JOIN chunks ch ON ch.profile_id = p.id LEFT JOIN scenes s ON s.chunk_id = ch.id
+         WHERE p.character_id = ?
+         GROUP BY ch.id ORDER BY p.created_at, p.id, ch.position`,
+      )
+      .all(characterId) as ChunkRow[];
+  }
+
+  /** Scenes whose chunk is one of the character's: the rest have none (deleted, or written by hand). */
+  scenesWithChunk(characterId: CharacterId): number {
+    return this.db
+      .prepare(
+        `SELECT count(*) FROM scenes s JOIN chunks ch ON ch.id = s.chunk_id JOIN profiles p ON p.id = ch.profile_id
+         WHERE p.character_id = ?`,
+      )
+      .pluck()
+      .get(characterId) as number;
+  }
+
+  /** Every character with its profile and dataset totals, by name. */
+  characterTotals(): CharacterTotals[] {
+    return this.db
+      .prepare(
+        `WITH figures AS (
+           SELECT character_id, count(*) AS scenes, sum(protective) AS protective, sum(has_experience) AS experiences,
+             sum(turn_count) AS turns, sum(word_count) AS words
+           FROM scenes GROUP BY character_id),
+         profile AS (
+           SELECT p.character_id, count(*) AS chunks, sum(ch.words) AS words
+           FROM profiles p JOIN chunks ch ON ch.profile_id = p.id GROUP BY p.character_id)
+         SELECT c.id AS characterId, c.full_name AS fullName, c.short_name AS shortName,
+           coalesce(profile.chunks, 0) AS chunks, coalesce(profile.words, 0) AS profileWords,
+           coalesce(f.scenes, 0) AS scenes, coalesce(f.protective, 0) AS protectiveScenes,
+           coalesce(f.experiences, 0) AS experiences, coalesce(f.turns, 0) AS turns, coalesce(f.words, 0) AS words
+         FROM characters c LEFT JOIN figures f ON f.character_id = c.id LEFT JOIN profile ON profile.character_id = c.id
+         ORDER BY c.full_name COLLATE NOCASE`,
+      )
+      .all() as CharacterTotals[];
+  }
+}
