@@ -24,9 +24,15 @@ CREATE INDEX review_actions_character ON review_actions (character_id, created_a
 
 CREATE INDEX scene_problem_counts_character ON scene_problem_counts (character_id, code, count);
 
+CREATE INDEX scene_speakers_character ON scene_speakers (character_id, speaker COLLATE NOCASE, kind, turns, words);
+
 CREATE INDEX scene_tags_character ON scene_tags (character_id, tag, scene_id);
 
+CREATE INDEX scene_turn_lengths_character ON scene_turn_lengths (character_id, bucket, turns);
+
 CREATE INDEX scenes_character ON scenes (character_id, protective, created_at);
+
+CREATE INDEX scenes_chunk ON scenes (chunk_id, protective, has_experience);
 
 CREATE INDEX scenes_figures ON scenes (character_id, protective, has_experience, turn_count, word_count, train_chars,
   problem_count, other_thinking);
@@ -257,11 +263,29 @@ CREATE TABLE scene_revisions (
   PRIMARY KEY (scene_id, revision)
 ) WITHOUT ROWID;
 
+CREATE TABLE scene_speakers (
+  scene_id TEXT NOT NULL REFERENCES experiences (scene_id) ON DELETE CASCADE,
+  character_id TEXT NOT NULL,
+  speaker TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  turns INTEGER NOT NULL,
+  words INTEGER NOT NULL,
+  PRIMARY KEY (scene_id, speaker, kind)
+) WITHOUT ROWID;
+
 CREATE TABLE scene_tags (
   scene_id TEXT NOT NULL REFERENCES scenes (id) ON DELETE CASCADE,
   character_id TEXT NOT NULL,
   tag TEXT NOT NULL,
   PRIMARY KEY (scene_id, tag)
+) WITHOUT ROWID;
+
+CREATE TABLE scene_turn_lengths (
+  scene_id TEXT NOT NULL REFERENCES experiences (scene_id) ON DELETE CASCADE,
+  character_id TEXT NOT NULL,
+  bucket INTEGER NOT NULL,
+  turns INTEGER NOT NULL,
+  PRIMARY KEY (scene_id, bucket)
 ) WITHOUT ROWID;
 
 CREATE TABLE scenes (

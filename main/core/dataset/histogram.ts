@@ -14,13 +14,18 @@ export interface Group {
 
 /** Bars a histogram aims for at most, besides the open-ended one that gathers the tail. */
 export const MAX_BINS = 20;
-/** Values above this quantile go to the open-ended last bar, so one 10,000-turn scene does not flatten the rest. */
+/**
+ * Values above the 99th percentile, or far out (beyond the third quartile plus three interquartile
+ * ranges, Tukey's "far out"), go to the open-ended last bar: one 10,000-turn scene must not
+ * flatten the other bars, however few scenes there are.
+ */
 const TAIL_QUANTILE = 0.99;
+const FAR_OUT = 3;
 
 /**
  * Re-bins SQL groups (sorted by `from`) into at most MAX_BINS bars of a round width (1, 2 or 5 ×
- * 10^k resolutions) covering the values up to the 99th percentile, with one open-ended bar for
- * the rest. Mean and max are exact; the median is exact to the resolution.
+ * 10^k resolutions) covering the values up to the tail (see TAIL_QUANTILE), with one open-ended
+ * bar for the rest. Mean and max are exact; the median is exact to the resolution.
  */
 export function histogram(groups: readonly Group[], resolution: number, unit: string): Histogram {
   const count = groups.reduce((n, g) => n + g.count, 0);
@@ -29,7 +34,10 @@ export function histogram(groups: readonly Group[], resolution: number, unit: st
   const max = Math.max(...groups.map((g) => g.max));
   const median = quantile(groups, 0.5);
   const lo = groups[0]!.from;
-  const tail = quantile(groups, TAIL_QUANTILE);
+  const [q1, q3] = [quantile(groups, 0.25), quantile(groups, 0.75)];
+  const fence = q3 + FAR_OUT * (q3 - q1 + resolution);
+  // The largest value within both limits; the bars end with the one holding it.
+  const tail = Math.max(lo, ...groups.map((g) => g.from).filter((v) => v <= Math.min(quantile(groups, TAIL_QUANTILE), fence)));
   const width = roundWidth((tail + resolution - lo) / MAX_BINS, resolution);
   const start = Math.floor(lo / width) * width;
   // Bars up to the one holding the 99th percentile; everything above goes to the open bar.
