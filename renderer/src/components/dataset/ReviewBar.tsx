@@ -8,7 +8,7 @@ import type {
   SceneFilter,
   SceneId,
 } from '../../../../common/contract';
-import { queryClient, useCommand, useProviders } from '../../lib/queries';
+import { invalidateDatasetCharts, queryClient, useCommand, useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import '../../review.css';
 
@@ -25,6 +25,7 @@ export type ReviewFilter = Pick<SceneFilter, 'status' | 'rating' | 'tag'>;
 export function refreshReview(character: Character): void {
   for (const key of ['scenes/list', 'review/counts', 'review/last', 'dataset/stats', 'training/estimate'])
     void queryClient.invalidateQueries({ queryKey: [key, { characterId: character.id }] });
+  invalidateDatasetCharts(character.id);
   void queryClient.invalidateQueries({ queryKey: ['scenes/get'] });
 }
 
