@@ -59,19 +59,28 @@ export class DatasetChartsRepo {
   constructor(private readonly db: Db) {}
 
   stages(characterId: CharacterId): StageGroup[] {
-    // scenes_review covers the three columns: one index range, no table reads.
-    const rows = this.db
+    // Counted by group in each index's own order (scenes_figures for all, scenes_review for the
+    // rejected range), which SQLite does far faster than one grouping over an expression.
+    const all = this.db
       .prepare(
-        `SELECT protective, has_experience AS has, review_status = 'rejected' AS rejected, count(*) AS n
-         FROM scenes WHERE character_id = ? GROUP BY protective, has_experience, review_status = 'rejected'`,
+        `SELECT protective, has_experience AS has, count(*) AS n FROM scenes WHERE character_id = ?
+         GROUP BY protective, has_experience`,
       )
-      .all(characterId) as { protective: number; has: number; rejected: number; n: number }[];
-    return rows.map((r) => ({
-      protective: r.protective === 1,
-      hasExperience: r.has === 1,
-      rejected: r.rejected === 1,
-      scenes: r.n,
-    }));
+      .all(characterId) as { protective: number; has: number; n: number }[];
+    const rejected = this.db
+      .prepare(
+        `SELECT protective, has_experience AS has, count(*) AS n FROM scenes
+         WHERE character_id = ? AND review_status = 'rejected' GROUP BY protective, has_experience`,
+      )
+      .all(characterId) as { protective: number; has: number; n: number }[];
+    const groups: StageGroup[] = [];
+    for (const group of all) {
+      const out = rejected.find((r) => r.protective === group.protective && r.has === group.has)?.n ?? 0;
+      const base = { protective: group.protective === 1, hasExperience: group.has === 1 };
+      if (group.n > out) groups.push({ ...base, rejected: false, scenes: group.n - out });
+      if (out > 0) groups.push({ ...base, rejected: true, scenes: out });
+    }
+    return groups;
   }
 
   /**
@@ -88,39 +97,45 @@ export class DatasetChartsRepo {
       .all({ characterId, width: Math.max(1, Math.floor(width)) }) as FigureGroup[];
   }
 
-  /** Turns per stored words-per-turn bucket (turn-figures.ts), every experience of the character. */
+  /** Turns per stored words-per-turn bucket (turn-figures.ts), every experience of the character (kept per character on write). */
   turnLengths(characterId: CharacterId): ValueCount[] {
     return this.db
       .prepare(
-        `SELECT bucket AS value, sum(turns) AS count FROM scene_turn_lengths WHERE character_id = ?
-         GROUP BY bucket ORDER BY bucket`,
+        'SELECT bucket AS value, turns AS count FROM character_turn_lengths WHERE character_id = ? ORDER BY bucket',
       )
       .all(characterId) as ValueCount[];
   }
 
-  /** Turns and words by speaker (any case) and kind; the speaker's spelling is one of those written. */
+  /** Turns and words by speaker (any ASCII case: one row) and kind, kept per character on write. */
   speakers(characterId: CharacterId): SpeakerRow[] {
     return this.db
-      .prepare(
-        `SELECT speaker, kind, sum(turns) AS turns, sum(words) AS words FROM scene_speakers
-         WHERE character_id = ? GROUP BY speaker COLLATE NOCASE, kind`,
-      )
+      .prepare('SELECT speaker, kind, turns, words FROM character_speakers WHERE character_id = ?')
       .all(characterId) as SpeakerRow[];
   }
 
   /** Every chunk of the character's profiles in reading order, with the scenes made from it. */
   chunks(characterId: CharacterId): ChunkRow[] {
-    return this.db
+    const chunks = this.db
       .prepare(
-        `SELECT ch.id AS chunkId, p.title AS profileTitle, substr(ch.text, 1, 160) AS head, ch.words,
-           coalesce(sum(s.protective = 0), 0) AS scenes,
-           coalesce(sum(s.protective = 0 AND s.has_experience = 1), 0) AS experiences,
-           coalesce(sum(s.protective), 0) AS protective
-         FROM profiles p JOIN chunks ch ON ch.profile_id = p.id LEFT JOIN scenes s ON s.chunk_id = ch.id
-         WHERE p.character_id = ?
-         GROUP BY ch.id ORDER BY p.created_at, p.id, ch.position`,
+        `SELECT ch.id AS chunkId, p.title AS profileTitle, substr(ch.text, 1, 160) AS head, ch.words
+         FROM profiles p JOIN chunks ch ON ch.profile_id = p.id WHERE p.character_id = ?
+         ORDER BY p.created_at, p.id, ch.position`,
       )
-      .all(characterId) as ChunkRow[];
+      .all(characterId) as Omit<ChunkRow, 'scenes' | 'experiences' | 'protective'>[];
+    // One range of scenes_chunk per chunk, counted by group in the index's order.
+    const counts = this.db.prepare(
+      `SELECT protective, has_experience AS has, count(*) AS n FROM scenes WHERE chunk_id = ?
+       GROUP BY protective, has_experience`,
+    );
+    return chunks.map((chunk) => {
+      const row: ChunkRow = { ...chunk, scenes: 0, experiences: 0, protective: 0 };
+      for (const g of counts.all(chunk.chunkId) as { protective: number; has: number; n: number }[]) {
+        if (g.protective) row.protective += g.n;
+        else row.scenes += g.n;
+        if (!g.protective && g.has) row.experiences += g.n;
+      }
+      return row;
+    });
   }
 
   /** Scenes whose chunk is one of the character's: the rest have none (deleted, or written by hand). */

@@ -24,11 +24,7 @@ CREATE INDEX review_actions_character ON review_actions (character_id, created_a
 
 CREATE INDEX scene_problem_counts_character ON scene_problem_counts (character_id, code, count);
 
-CREATE INDEX scene_speakers_character ON scene_speakers (character_id, speaker COLLATE NOCASE, kind, turns, words);
-
 CREATE INDEX scene_tags_character ON scene_tags (character_id, tag, scene_id);
-
-CREATE INDEX scene_turn_lengths_character ON scene_turn_lengths (character_id, bucket, turns);
 
 CREATE INDEX scenes_character ON scenes (character_id, protective, created_at);
 
@@ -44,6 +40,22 @@ CREATE INDEX scenes_review ON scenes (character_id, review_status, rating, has_e
 CREATE INDEX scenes_scope ON scenes (character_id, created_at, protective, has_experience, job_id);
 
 CREATE INDEX training_runs_character ON training_runs (character_id, created_at);
+
+CREATE TABLE character_speakers (
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  speaker TEXT NOT NULL COLLATE NOCASE,
+  kind TEXT NOT NULL,
+  turns INTEGER NOT NULL,
+  words INTEGER NOT NULL,
+  PRIMARY KEY (character_id, speaker, kind)
+) WITHOUT ROWID;
+
+CREATE TABLE character_turn_lengths (
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  bucket INTEGER NOT NULL,
+  turns INTEGER NOT NULL,
+  PRIMARY KEY (character_id, bucket)
+) WITHOUT ROWID;
 
 CREATE TABLE characters (
   id TEXT PRIMARY KEY,
@@ -354,4 +366,27 @@ CREATE TRIGGER experiences_figures_reset AFTER DELETE ON experiences BEGIN
   UPDATE scenes SET has_experience = 0, turn_count = 0, word_count = 0, train_chars = 0, problem_count = 0,
     other_thinking = 0
   WHERE id = OLD.scene_id;
+END;
+
+CREATE TRIGGER scene_speakers_added AFTER INSERT ON scene_speakers BEGIN
+  INSERT INTO character_speakers (character_id, speaker, kind, turns, words)
+  VALUES (NEW.character_id, NEW.speaker, NEW.kind, NEW.turns, NEW.words)
+  ON CONFLICT (character_id, speaker, kind) DO UPDATE SET turns = turns + excluded.turns, words = words + excluded.words;
+END;
+
+CREATE TRIGGER scene_speakers_removed AFTER DELETE ON scene_speakers BEGIN
+  UPDATE character_speakers SET turns = turns - OLD.turns, words = words - OLD.words
+  WHERE character_id = OLD.character_id AND speaker = OLD.speaker AND kind = OLD.kind;
+  DELETE FROM character_speakers
+  WHERE character_id = OLD.character_id AND speaker = OLD.speaker AND kind = OLD.kind AND turns <= 0;
+END;
+
+CREATE TRIGGER scene_turn_lengths_added AFTER INSERT ON scene_turn_lengths BEGIN
+  INSERT INTO character_turn_lengths (character_id, bucket, turns) VALUES (NEW.character_id, NEW.bucket, NEW.turns)
+  ON CONFLICT (character_id, bucket) DO UPDATE SET turns = turns + excluded.turns;
+END;
+
+CREATE TRIGGER scene_turn_lengths_removed AFTER DELETE ON scene_turn_lengths BEGIN
+  UPDATE character_turn_lengths SET turns = turns - OLD.turns WHERE character_id = OLD.character_id AND bucket = OLD.bucket;
+  DELETE FROM character_turn_lengths WHERE character_id = OLD.character_id AND bucket = OLD.bucket AND turns <= 0;
 END;

@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,8 +6,9 @@ import type { CharacterId, DatasetCharts, TrainingConfig } from '../../common/co
 import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/training-service';
 import { animationsSettled } from '../support/browser';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
-import { fixture, repoRoot, testOutputDir } from '../support/paths';
+import { testOutputDir } from '../support/paths';
 import { pageInvoke, useServePage } from '../support/serve-page';
+import { generatedOverCli, runBuiltCli } from '../support/serve';
 import { studioResponder } from '../support/studio-responder';
 
 // The Dataset tab's Statistics view and the run card's loss chart in Chromium against `serve`, at
@@ -18,24 +18,11 @@ import { studioResponder } from '../support/studio-responder';
 const session = useServePage('cs-e2e-stats-', { width: 1024, height: 700 });
 let llm: FakeLlmServer;
 
-/** The built CLI against the test's data folder (serve has it open too: SQLite in WAL mode). */
-const cli = (...args: string[]) =>
-  new Promise<void>((resolve, reject) => {
-    const bin = path.join(repoRoot, 'bin', 'character-studio.cjs');
-    execFile(process.execPath, [bin, ...args, '--data-dir', session.data.dir], (error, _out, stderr) => {
-      if (error) reject(new Error(`character-studio ${args.join(' ')} failed: ${stderr || error.message}`));
-      else resolve();
-    });
-  });
-
 beforeEach(async () => {
   llm = await startFakeLlmServer({ responder: studioResponder() });
-  await cli('characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven');
-  await cli('characters', 'create', '--full-name', 'Clara Schumann', '--short-name', 'Clara');
-  await cli('profiles', 'import', 'Beethoven', fixture('wiki_Beethoven.txt'));
-  const base = ['--base-url', llm.baseURL, '--model', 'fake-model', '--api-key', 'test-key'];
-  await cli('providers', 'add', '--name', 'Fake LLM', '--preset', 'custom', ...base);
-  await cli('generate', 'Beethoven', '--provider', 'Fake LLM', '--target', '12', '--per-call', '4', '--protective', '0.1');
+  const args = ['--target', '12', '--per-call', '4', '--protective', '0.1'];
+  await generatedOverCli(session.data.dir, llm.baseURL, ...args);
+  await runBuiltCli(session.data.dir, 'characters', 'create', '--full-name', 'Clara Schumann', '--short-name', 'Clara');
 });
 afterEach(async () => {
   await llm?.close();
@@ -43,7 +30,10 @@ afterEach(async () => {
 
 async function openBeethoven(page: Page): Promise<CharacterId> {
   await page.goto(session.serve.url);
-  await page.getByRole('button', { name: /Ludwig van Beethoven/ }).first().click();
+  await page
+    .getByRole('button', { name: /Ludwig van Beethoven/ })
+    .first()
+    .click();
   await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();
   const characters = await pageInvoke<{ id: CharacterId; fullName: string }[]>(page, 'characters/list', {});
   return characters.find((c) => c.fullName === 'Ludwig van Beethoven')!.id;
@@ -82,10 +72,20 @@ describe('statistics in a browser', () => {
     expect(charts.normal.experiences).toBeGreaterThanOrEqual(12);
 
     // Every chart is an SVG drawn by recharts.
-    for (const id of ['chart-stages', 'chart-kinds', 'chart-coverage', 'chart-turns', 'chart-words', 'chart-tokens', 'chart-speakers'])
+    for (const id of [
+      'chart-stages',
+      'chart-kinds',
+      'chart-coverage',
+      'chart-turns',
+      'chart-words',
+      'chart-tokens',
+      'chart-speakers',
+    ])
       await view.getByTestId(id).locator('svg.recharts-surface').first().waitFor();
     // No problems in the fake's answers: the card says so instead of drawing an empty chart.
-    await expect.poll(() => view.getByTestId('chart-problems').textContent()).toContain('Every experience fits the format.');
+    await expect
+      .poll(() => view.getByTestId('chart-problems').textContent())
+      .toContain('Every experience fits the format.');
 
     // One bar per chunk, in the profile's order, so parts of the life without scenes show.
     expect(charts.chunks.length).toBeGreaterThan(5);
@@ -128,7 +128,9 @@ describe('statistics in a browser', () => {
 
     // A scene rejected from another window: the view follows the `dataset/changed` event.
     const before = charts.normal.rejected;
-    const id = (await pageInvoke<{ scenes: { id: string }[] }>(page, 'scenes/list', { characterId, offset: 0, limit: 1 })).scenes[0]!.id;
+    const id = (
+      await pageInvoke<{ scenes: { id: string }[] }>(page, 'scenes/list', { characterId, offset: 0, limit: 1 })
+    ).scenes[0]!.id;
     await pageInvoke(page, 'review/set', { characterId, ids: [id], status: 'rejected' });
     await expect
       .poll(async () => (await tipOf(page, 'chart-stages')).match(/(\d+) rejected in review/)?.[1], { timeout: 10_000 })

@@ -1,10 +1,4 @@
-import type {
-  CharacterFigures,
-  DatasetCharts,
-  Histogram,
-  PaperFigures,
-  PaperRange,
-} from '../../../common/contract';
+import type { CharacterFigures, DatasetCharts, Histogram, PaperFigures, PaperRange } from '../../../common/contract';
 
 /** Widest bar of a text chart, in block characters. */
 const BAR_WIDTH = 32;
@@ -101,7 +95,17 @@ const short = (n: number) => (n >= 1_000 ? `${num(n / 1000, n % 1000 === 0 ? 0 :
 
 /** The paper's per-character table for every character, with the paper's own figures as the last row. */
 export function compareText(characters: readonly CharacterFigures[], paper: PaperFigures): string {
-  const header = ['Character', 'Chunks', 'Profile words', 'Scenes', 'Protective', 'Experiences', 'Words', 'Turns/scene', 'Words/scene'];
+  const header = [
+    'Character',
+    'Chunks',
+    'Profile words',
+    'Scenes',
+    'Protective',
+    'Experiences',
+    'Words',
+    'Turns/scene',
+    'Words/scene',
+  ];
   const rows = characters.map((c) => [
     c.fullName,
     num(c.chunks),

@@ -37,7 +37,10 @@ export function histogram(groups: readonly Group[], resolution: number, unit: st
   const [q1, q3] = [quantile(groups, 0.25), quantile(groups, 0.75)];
   const fence = q3 + FAR_OUT * (q3 - q1 + resolution);
   // The largest value within both limits; the bars end with the one holding it.
-  const tail = Math.max(lo, ...groups.map((g) => g.from).filter((v) => v <= Math.min(quantile(groups, TAIL_QUANTILE), fence)));
+  const tail = Math.max(
+    lo,
+    ...groups.map((g) => g.from).filter((v) => v <= Math.min(quantile(groups, TAIL_QUANTILE), fence)),
+  );
   const width = roundWidth((tail + resolution - lo) / MAX_BINS, resolution);
   const start = Math.floor(lo / width) * width;
   // Bars up to the one holding the 99th percentile; everything above goes to the open bar.

@@ -42,8 +42,12 @@ describe('character-studio dataset stats|compare', () => {
     const text = await cli(['dataset', 'stats', 'Beethoven']);
     expect(text.code, text.err).toBe(0);
     expect(text.out).toContain('Ludwig van Beethoven: 4 scenes (0 protective), 4 experiences, 10 turns');
-    expect(text.out).toContain('Coverage of the life: scenes per profile chunk (3 chunks, 3 without any scene; 4 scenes have no chunk)');
-    expect(text.out).toMatch(/Turns per scene \(4 experiences, mean 2\.5, median 2, max 3\)\n\s+2\s+█+\s+2\n\s+3\s+█+\s+2/);
+    expect(text.out).toContain(
+      'Coverage of the life: scenes per profile chunk (3 chunks, 3 without any scene; 4 scenes have no chunk)',
+    );
+    expect(text.out).toMatch(
+      /Turns per scene \(4 experiences, mean 2\.5, median 2, max 3\)\n\s+2\s+█+\s+2\n\s+3\s+█+\s+2/,
+    );
     expect(text.out).toMatch(/Words per turn \(10 turns, mean 3\.0\)/);
     expect(text.out).toMatch(/Beethoven \(character\)\s+█+\s+6/);
     expect(text.out).toMatch(/thinking\s+20\.0% of turns/);
@@ -62,10 +66,14 @@ describe('character-studio dataset stats|compare', () => {
     const table = await cli(['dataset', 'compare']);
     expect(table.code, table.err).toBe(0);
     const lines = table.out.split('\n');
-    expect(lines[0]).toMatch(/^Character\s+Chunks\s+Profile words\s+Scenes\s+Protective\s+Experiences\s+Words\s+Turns\/scene/);
+    expect(lines[0]).toMatch(
+      /^Character\s+Chunks\s+Profile words\s+Scenes\s+Protective\s+Experiences\s+Words\s+Turns\/scene/,
+    );
     expect(lines[1]).toMatch(/^Clara Schumann\s+0\s+0\s+0\s+0\s+0\s+0\s+0\.0\s+0$/);
     expect(lines[2]).toMatch(/^Ludwig van Beethoven\s+3\s+9\s+4\s+0 \(0\.0%\)\s+4\s+30\s+2\.5\s+8$/);
-    expect(lines[3]).toMatch(/^The paper \(per character\)\s+13–115\s+1\.5K–13\.7K\s+1\.4K–2\.2K\s+1–5%\s+599K–1,038K\s+13\.2$/);
+    expect(lines[3]).toMatch(
+      /^The paper \(per character\)\s+13–115\s+1\.5K–13\.7K\s+1\.4K–2\.2K\s+1–5%\s+599K–1,038K\s+13\.2$/,
+    );
     const json = JSON.parse((await cli(['dataset', 'compare', '--json'])).out) as { characters: unknown[] };
     expect(json.characters).toHaveLength(2);
   });
