@@ -89,3 +89,24 @@ export function tipFor<T>(render: (datum: T) => ReactNode) {
 export function Swatch({ color }: { color: string }) {
   return <span className="swatch" style={{ background: color }} aria-hidden="true" />;
 }
+
+/** A legend of coloured keys, each with its label (and any extra text after them). */
+export function ChartLegend({
+  items,
+  children,
+}: {
+  items: readonly [color: string, label: ReactNode][];
+  children?: ReactNode;
+}) {
+  return (
+    <span className="chart-legend">
+      {items.map(([color, label], i) => (
+        <span key={i}>
+          <Swatch color={color} />
+          {label}
+        </span>
+      ))}
+      {children}
+    </span>
+  );
+}

@@ -71,7 +71,14 @@ export function LossChart({ points, totalSteps }: { points: readonly TrainingPoi
                 }
               />
               {bucketed && (
-                <Area {...STILL} dataKey="band" stroke="none" fill={SERIES.primary} fillOpacity={0.12} activeDot={false} />
+                <Area
+                  {...STILL}
+                  dataKey="band"
+                  stroke="none"
+                  fill={SERIES.primary}
+                  fillOpacity={0.12}
+                  activeDot={false}
+                />
               )}
               <Line
                 {...STILL}

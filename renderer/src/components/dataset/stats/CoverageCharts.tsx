@@ -1,6 +1,16 @@
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ChunkCoverage, DatasetCharts, DatasetStats, FormatProblemCode } from '../../../../../common/contract';
-import { AXIS, ChartCard, SERIES, STILL, Swatch, formatCount, formatTick, percent, tipFor } from '../../charts/chart-kit';
+import {
+  AXIS,
+  ChartCard,
+  SERIES,
+  STILL,
+  ChartLegend,
+  formatCount,
+  formatTick,
+  percent,
+  tipFor,
+} from '../../charts/chart-kit';
 import { PROBLEM_LABELS } from '../FormatProblems';
 
 interface StageRow {
@@ -36,20 +46,13 @@ export function StageChart({ charts }: { charts: DatasetCharts }) {
       label={`Scenes by stage: ${rows.map((r) => `${r.stage} scenes, ${r.experiences} with their experience, ${r.waiting} waiting`).join('; ')}`}
       testId="chart-stages"
       note={
-        <span className="chart-legend">
-          <span>
-            <Swatch color={SERIES.primary} />
-            with experience
-          </span>
-          <span>
-            <Swatch color={SERIES.muted} />
-            waiting for it
-          </span>
-          <span>
-            <Swatch color={SERIES.secondary} />
-            rejected before it
-          </span>
-        </span>
+        <ChartLegend
+          items={[
+            [SERIES.primary, 'with experience'],
+            [SERIES.muted, 'waiting for it'],
+            [SERIES.secondary, 'rejected before it'],
+          ]}
+        />
       }
     >
       <ResponsiveContainer width="100%" height={104}>
@@ -108,33 +111,35 @@ export function CoverageChart({ charts }: { charts: DatasetCharts }) {
         ) : undefined
       }
       label={`Scenes per profile chunk: ${rows.map((r) => `chunk ${r.number} ${r.scenes + r.protective}`).join('; ')}`}
-      empty={rows.length === 0 ? 'No profile yet: add one on the Profile tab to see which parts of the life the scenes cover.' : null}
+      empty={
+        rows.length === 0
+          ? 'No profile yet: add one on the Profile tab to see which parts of the life the scenes cover.'
+          : null
+      }
       testId="chart-coverage"
       note={
-        <span className="chart-legend">
-          <span>
-            <Swatch color={SERIES.primary} />
-            with experience
-          </span>
-          <span>
-            <Swatch color={SERIES.muted} />
-            waiting
-          </span>
-          <span>
-            <Swatch color={SERIES.secondary} />
-            protective
-          </span>
+        <ChartLegend
+          items={[
+            [SERIES.primary, 'with experience'],
+            [SERIES.muted, 'waiting'],
+            [SERIES.secondary, 'protective'],
+          ]}
+        >
           {charts.withoutChunk > 0 && (
             <span>
               {charts.withoutChunk === 1 ? 'One scene has' : `${formatCount(charts.withoutChunk)} scenes have`} no chunk
               (written by hand, or its chunk was deleted)
             </span>
           )}
-        </span>
+        </ChartLegend>
       }
     >
       <ResponsiveContainer width="100%" height={180}>
-        <BarChart data={rows} margin={{ top: 6, right: 8, bottom: 14, left: 0 }} barCategoryGap={rows.length > 60 ? 0 : 2}>
+        <BarChart
+          data={rows}
+          margin={{ top: 6, right: 8, bottom: 14, left: 0 }}
+          barCategoryGap={rows.length > 60 ? 0 : 2}
+        >
           <CartesianGrid vertical={false} />
           <XAxis
             {...AXIS}

@@ -3,6 +3,7 @@ import type { DatasetCharts, Histogram, HistogramBin, SpeakerShare, TurnKind } f
 import {
   AXIS,
   ChartCard,
+  ChartLegend,
   SERIES,
   STILL,
   Swatch,
@@ -98,8 +99,7 @@ interface SpeakerRow extends SpeakerShare {
 
 /** Speakers by turns: the character in the accent colour, the rest in the second, everyone else summed. */
 export function SpeakersChart({ charts }: { charts: DatasetCharts }) {
-  const total =
-    charts.speakers.reduce((n, s) => n + s.turns, 0) + charts.others.turns;
+  const total = charts.speakers.reduce((n, s) => n + s.turns, 0) + charts.others.turns;
   const rows: SpeakerRow[] = charts.speakers.map((s) => ({
     ...s,
     label: s.speaker.length > 18 ? `${s.speaker.slice(0, 17)}…` : s.speaker,
@@ -184,14 +184,9 @@ export function KindsChart({ charts }: { charts: DatasetCharts }) {
       empty={turns === 0 ? 'No turns yet.' : null}
       testId="chart-kinds"
       note={
-        <span className="chart-legend">
-          {KINDS.map((k) => (
-            <span key={k}>
-              <Swatch color={KIND_COLORS[k]} />
-              {k} {percent(turns === 0 ? 0 : rows[0]![k] / turns)} of turns
-            </span>
-          ))}
-        </span>
+        <ChartLegend
+          items={KINDS.map((k) => [KIND_COLORS[k], `${k} ${percent(turns === 0 ? 0 : rows[0]![k] / turns)} of turns`])}
+        />
       }
     >
       <ResponsiveContainer width="100%" height={104}>

@@ -92,7 +92,9 @@ function CompareTable({
                 </td>
                 <td>{formatCount(r.experiences)}</td>
                 <td>{formatCount(r.words)}</td>
-                <td title={`${formatCount(r.avgWordsPerScene)} words per scene`}>{formatCount(r.avgTurnsPerScene, 1)}</td>
+                <td title={`${formatCount(r.avgWordsPerScene)} words per scene`}>
+                  {formatCount(r.avgTurnsPerScene, 1)}
+                </td>
               </tr>
             ))}
           </tbody>
