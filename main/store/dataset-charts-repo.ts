@@ -67,9 +67,11 @@ export class DatasetChartsRepo {
          GROUP BY protective, has_experience`,
       )
       .all(characterId) as { protective: number; has: number; n: number }[];
+    // Named: without statistics the planner prefers scenes_figures for the grouping and reads every
+    // scene's row for its status (300 ms at 100,000 scenes instead of a range of the rejected ones).
     const rejected = this.db
       .prepare(
-        `SELECT protective, has_experience AS has, count(*) AS n FROM scenes
+        `SELECT protective, has_experience AS has, count(*) AS n FROM scenes INDEXED BY scenes_review
          WHERE character_id = ? AND review_status = 'rejected' GROUP BY protective, has_experience`,
       )
       .all(characterId) as { protective: number; has: number; n: number }[];
