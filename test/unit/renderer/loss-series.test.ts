@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TrainingPoint } from '../../../common/contract';
-import { downsample, lossRows, nearest, series } from '../../../renderer/src/components/training/loss-series';
+import { downsample, lossAxis, lossRows, nearest, series } from '../../../renderer/src/components/training/loss-series';
 
 // The loss chart's data (what recharts draws): train and eval series from a run's points, thinned
 // to what a chart can draw with each mean's range kept, and merged into one row per step.
@@ -39,5 +39,16 @@ describe('loss series', () => {
     expect(drawn).toHaveLength(100);
     expect(drawn[0]).toEqual({ x: 5.5, y: 2, min: 1, max: 3 });
     expect(lossRows(drawn, [])[0]).toEqual({ step: 5.5, loss: 2, band: [1, 3] });
+  });
+
+  it('labels a narrow loss axis with distinct round ticks, and a flat one with room around it', () => {
+    const narrow = lossAxis([6.2131, 6.2268]);
+    const labels = narrow.ticks.map(narrow.label);
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(labels).toEqual(['6.210', '6.215', '6.220', '6.225', '6.230']);
+    const flat = lossAxis([2, 2, 2]);
+    expect(flat.lo).toBeLessThan(2);
+    expect(flat.hi).toBeGreaterThan(2);
+    expect(lossAxis([0.01, 0.02]).lo).toBe(0);
   });
 });

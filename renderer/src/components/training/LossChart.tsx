@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { Area, CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { TrainingPoint } from '../../../../common/contract';
 import { AXIS, SERIES, STILL } from '../charts/chart-kit';
-import { downsample, formatLoss, formatStep, lossRows, nearest, series, type XY } from './loss-series';
+import { downsample, formatLoss, formatStep, lossAxis, lossRows, nearest, series, type XY } from './loss-series';
 
 const HEIGHT = 220;
 /** Points drawn at most; thousands of steps become means with their range as a band. */
@@ -20,6 +20,7 @@ export function LossChart({ points, totalSteps }: { points: readonly TrainingPoi
   const trainDrawn = useMemo(() => downsample(train, MAX_DRAWN), [train]);
   const evalDrawn = useMemo(() => downsample(evaluation, MAX_DRAWN), [evaluation]);
   const rows = useMemo(() => lossRows(trainDrawn, evalDrawn), [trainDrawn, evalDrawn]);
+  const axis = useMemo(() => lossAxis([...train, ...evaluation].map((p) => p.y)), [train, evaluation]);
   const bucketed = trainDrawn.length < train.length;
   const lastStep = Math.max(train.at(-1)?.x ?? 0, evaluation.at(-1)?.x ?? 0);
   const xMax = Math.max(totalSteps, lastStep, 1);
@@ -60,7 +61,14 @@ export function LossChart({ points, totalSteps }: { points: readonly TrainingPoi
                 tickFormatter={formatStep}
                 label={{ value: 'step', position: 'insideBottom', offset: -10 }}
               />
-              <YAxis {...AXIS} width={48} domain={['auto', 'auto']} tickFormatter={formatLoss} />
+              <YAxis
+                {...AXIS}
+                width={52}
+                domain={[axis.lo, axis.hi]}
+                ticks={axis.ticks}
+                interval={0}
+                tickFormatter={axis.label}
+              />
               <Tooltip
                 {...STILL}
                 cursor={{ stroke: 'var(--chart-axis)', strokeDasharray: '3 3' }}

@@ -17,6 +17,41 @@ export interface Drawn extends XY {
 }
 
 /**
+ * The loss axis: every value shown with a little room (a flat line gets ±5% or ±0.05), never below
+ * 0, ending on round ticks that share one step, labelled with the decimals that step needs so no
+ * two labels read the same (6.2125 and 6.215, not 6.21 twice).
+ */
+export function lossAxis(values: readonly number[]): {
+  lo: number;
+  hi: number;
+  ticks: number[];
+  label: (t: number) => string;
+} {
+  if (values.length === 0) return { lo: 0, hi: 1, ticks: [0, 0.5, 1], label: (t) => t.toFixed(1) };
+  let lo = Math.min(...values);
+  let hi = Math.max(...values);
+  const pad = hi - lo < 1e-6 ? Math.max(Math.abs(hi) * 0.05, 0.05) : (hi - lo) * 0.06;
+  lo = Math.max(0, lo - pad);
+  hi += pad;
+  const step = niceStep(hi - lo, 5);
+  const first = Math.floor(lo / step + 1e-9);
+  const last = Math.ceil(hi / step - 1e-9);
+  const ticks: number[] = [];
+  for (let i = first; i <= last; i++) ticks.push(Number((i * step).toPrecision(12)));
+  let decimals = 0;
+  while (decimals < 12 && Math.abs(Math.round(step * 10 ** decimals) - step * 10 ** decimals) > 1e-6) decimals++;
+  return { lo: ticks[0]!, hi: ticks.at(-1)!, ticks, label: (t) => t.toFixed(decimals) };
+}
+
+/** 1, 2, 2.5 or 5 × 10^k, the smallest at least span/count (with room for floating-point error). */
+function niceStep(span: number, count: number): number {
+  const raw = span / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const unit = raw / power - 1e-9;
+  return (unit <= 1 ? 1 : unit <= 2 ? 2 : unit <= 2.5 ? 2.5 : unit <= 5 ? 5 : 10) * power;
+}
+
+/**
  * At most `limit` points to draw: consecutive points grouped into equal buckets, each drawn at its
  * mean with its min–max kept for a band. Below the limit every point is drawn as it is.
  */
