@@ -49,6 +49,6 @@ describe('loss series', () => {
     const flat = lossAxis([2, 2, 2]);
     expect(flat.lo).toBeLessThan(2);
     expect(flat.hi).toBeGreaterThan(2);
-    expect(lossAxis([0.01, 0.02]).lo).toBe(0);
+    expect(lossAxis([0.001, 0.5]).lo).toBe(0);
   });
 });
