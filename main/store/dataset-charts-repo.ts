@@ -1,4 +1,4 @@
-import type { CharacterId, ChunkId, TurnKind } from '../../common/contract';
+import type { CharacterFigures, CharacterId, ChunkId, TurnKind } from '../../common/contract';
 import type { Db } from './database';
 
 /** A value and how many scenes (or turns) have it: a distribution grouped in SQL, small enough to re-bin. */
@@ -38,18 +38,8 @@ export interface SpeakerRow {
   words: number;
 }
 
-export interface CharacterTotals {
-  characterId: CharacterId;
-  fullName: string;
-  shortName: string;
-  chunks: number;
-  profileWords: number;
-  scenes: number;
-  protectiveScenes: number;
-  experiences: number;
-  turns: number;
-  words: number;
-}
+/** One character's totals as stored; the service adds the averages. */
+export type CharacterTotals = Omit<CharacterFigures, 'avgTurnsPerScene' | 'avgWordsPerScene'>;
 
 /**
  * The Statistics view's queries: aggregates over the figures kept on write (migrations 009 and
