@@ -14,6 +14,7 @@ export type * from './training';
 export type * from './hosts';
 export type * from './generation';
 export type * from './dataset';
+export type * from './dataset-charts';
 export type * from './scenes';
 export type * from './review';
 
@@ -24,6 +25,7 @@ import type { TrainingCommands, TrainingEvents } from './training';
 import type { HostCommands, HostEvents } from './hosts';
 import type { GenerationCommands, GenerationEvents } from './generation';
 import type { DatasetCommands, DatasetEvents } from './dataset';
+import type { DatasetChartCommands } from './dataset-charts';
 import type { SceneCommands } from './scenes';
 import type { ReviewCommands } from './review';
 
@@ -37,6 +39,7 @@ export interface Commands
     HostCommands,
     GenerationCommands,
     DatasetCommands,
+    DatasetChartCommands,
     SceneCommands,
     ReviewCommands {}
 

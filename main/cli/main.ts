@@ -64,7 +64,11 @@ Commands:
                                 is one (--budget then raises its budget); options not given keep
                                 the character's last values. A met target does nothing.
                                 Progress goes to stderr; Ctrl+C pauses (run again to resume).
-  dataset stats <character>     Totals of the character's scenes, and how many have format problems
+  dataset stats <character>     Totals of the character's scenes, format problems, and its charts as
+                                text: scenes per stage and per profile chunk, turns per scene, words
+                                per turn, tokens per example, speakers, thinking versus speaking
+  dataset compare               Every character side by side (scenes, words, turns per scene), with
+                                the paper's figures
   dataset problems <character>  List the experiences with parts that did not fit the format
   dataset complete <character> --provider <provider>
                                 Write the experience of every scene still waiting for one (one

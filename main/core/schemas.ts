@@ -280,6 +280,8 @@ export const commandSchemas: Schemas = {
   'scenes/facets': z.object({ characterId, filter: sceneFilter.optional() }).strict(),
   'scenes/get': z.object({ id: sceneId }).strict(),
   'dataset/stats': z.object({ characterId }).strict(),
+  'dataset/charts': z.object({ characterId }).strict(),
+  'dataset/compare': empty,
   'scenes/open': z.object({ id: sceneId }).strict(),
   'scenes/save': z.object({ id: sceneId, baseRevision: revisionNumber, doc: sceneDoc }).strict(),
   'scenes/revisions': z.object({ id: sceneId }).strict(),

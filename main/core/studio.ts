@@ -20,6 +20,8 @@ import { TrainingRepo } from '../store/training-repo';
 import { PreferencesRepo } from '../store/preferences-repo';
 import { ReviewRepo } from '../store/review-repo';
 import { ReviewService } from './dataset/review-service';
+import { DatasetChartsService } from './dataset/charts-service';
+import { DatasetChartsRepo } from '../store/dataset-charts-repo';
 import { HostService, type HostServiceOptions } from './training/host-service';
 import { defaultPython } from './training/python-location';
 import { TrainingService } from './training/training-service';
@@ -145,6 +147,7 @@ export class Studio {
       clock,
       newId,
     );
+    const charts = new DatasetChartsService(new DatasetChartsRepo(this.db), (id) => characters.get(id));
     this.training = training;
 
     this.handlers = {
@@ -206,6 +209,8 @@ export class Studio {
         characters.get(characterId);
         return sums.stats(characterId);
       },
+      'dataset/charts': ({ characterId }) => charts.charts(characterId),
+      'dataset/compare': () => charts.compare(),
       'scenes/open': ({ id }) => scenes.open(id),
       'scenes/save': ({ id, baseRevision, doc }) => scenes.save(id, baseRevision, doc),
       'scenes/revisions': ({ id }) => scenes.list(id),

@@ -1,5 +1,6 @@
 import type { FormatProblem, FormatProblemCode, Turn } from '../../common/contract';
 import type { Db } from './database';
+import { storeTurnFigures, wordCount } from './turn-figures';
 
 /**
  * What the statistics, the training estimate and the scene list need of one scene's experience,
@@ -50,7 +51,7 @@ export function sceneFigures(
   for (const p of problems) problemsByCode[p.code] = (problemsByCode[p.code] ?? 0) + 1;
   return {
     turns: turns.length,
-    words: turns.reduce((n, t) => n + t.text.split(/\s+/).filter(Boolean).length, 0),
+    words: turns.reduce((n, t) => n + wordCount(t.text), 0),
     trainChars: trainingChars(sceneBackground, turns),
     problems: problems.length,
     otherThinking: otherThinkingTurns(turns, names),
@@ -155,5 +156,6 @@ export function writeExperience(db: Db, sceneId: string, experience: StoredExper
       shortName: owner.short_name,
     }),
   );
+  storeTurnFigures(db, sceneId, owner.character_id, experience.turns);
   return true;
 }

@@ -24,21 +24,11 @@ CREATE INDEX review_actions_character ON review_actions (character_id, created_a
 
 CREATE INDEX scene_problem_counts_character ON scene_problem_counts (character_id, code, count);
 
-CREATE INDEX scene_speakers_character ON scene_speakers (character_id, speaker, scene_id);
-
 CREATE INDEX scene_tags_character ON scene_tags (character_id, tag, scene_id);
 
-CREATE INDEX scenes_by_created ON scenes (character_id, created_at);
-
-CREATE INDEX scenes_by_model ON scenes (character_id, model);
-
-CREATE INDEX scenes_by_rating ON scenes (character_id, coalesce(rating, 0));
-
-CREATE INDEX scenes_by_turns ON scenes (character_id, turn_count);
-
-CREATE INDEX scenes_by_words ON scenes (character_id, word_count);
-
 CREATE INDEX scenes_character ON scenes (character_id, protective, created_at);
+
+CREATE INDEX scenes_chunk ON scenes (chunk_id, protective, has_experience);
 
 CREATE INDEX scenes_figures ON scenes (character_id, protective, has_experience, turn_count, word_count, train_chars,
   problem_count, other_thinking);
@@ -50,6 +40,22 @@ CREATE INDEX scenes_review ON scenes (character_id, review_status, rating, has_e
 CREATE INDEX scenes_scope ON scenes (character_id, created_at, protective, has_experience, job_id);
 
 CREATE INDEX training_runs_character ON training_runs (character_id, created_at);
+
+CREATE TABLE character_speakers (
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  speaker TEXT NOT NULL COLLATE NOCASE,
+  kind TEXT NOT NULL,
+  turns INTEGER NOT NULL,
+  words INTEGER NOT NULL,
+  PRIMARY KEY (character_id, speaker, kind)
+) WITHOUT ROWID;
+
+CREATE TABLE character_turn_lengths (
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  bucket INTEGER NOT NULL,
+  turns INTEGER NOT NULL,
+  PRIMARY KEY (character_id, bucket)
+) WITHOUT ROWID;
 
 CREATE TABLE characters (
   id TEXT PRIMARY KEY,
@@ -269,27 +275,14 @@ CREATE TABLE scene_revisions (
   PRIMARY KEY (scene_id, revision)
 ) WITHOUT ROWID;
 
-CREATE VIRTUAL TABLE scene_search USING fts5(
-  type, location, time, background, people, experience,
-  tokenize = 'unicode61 remove_diacritics 2'
-);
-
-CREATE TABLE 'scene_search_config'(k PRIMARY KEY, v) WITHOUT ROWID;
-
-CREATE TABLE 'scene_search_content'(id INTEGER PRIMARY KEY, c0, c1, c2, c3, c4, c5);
-
-CREATE TABLE 'scene_search_data'(id INTEGER PRIMARY KEY, block BLOB);
-
-CREATE TABLE 'scene_search_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
-
-CREATE TABLE 'scene_search_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
-
 CREATE TABLE scene_speakers (
-  scene_id TEXT NOT NULL REFERENCES scenes (id) ON DELETE CASCADE,
+  scene_id TEXT NOT NULL REFERENCES experiences (scene_id) ON DELETE CASCADE,
   character_id TEXT NOT NULL,
   speaker TEXT NOT NULL,
+  kind TEXT NOT NULL,
   turns INTEGER NOT NULL,
-  PRIMARY KEY (scene_id, speaker)
+  words INTEGER NOT NULL,
+  PRIMARY KEY (scene_id, speaker, kind)
 ) WITHOUT ROWID;
 
 CREATE TABLE scene_tags (
@@ -297,6 +290,14 @@ CREATE TABLE scene_tags (
   character_id TEXT NOT NULL,
   tag TEXT NOT NULL,
   PRIMARY KEY (scene_id, tag)
+) WITHOUT ROWID;
+
+CREATE TABLE scene_turn_lengths (
+  scene_id TEXT NOT NULL REFERENCES experiences (scene_id) ON DELETE CASCADE,
+  character_id TEXT NOT NULL,
+  bucket INTEGER NOT NULL,
+  turns INTEGER NOT NULL,
+  PRIMARY KEY (scene_id, bucket)
 ) WITHOUT ROWID;
 
 CREATE TABLE scenes (
@@ -317,7 +318,7 @@ CREATE TABLE scenes (
   call_id TEXT,
   prompt_version TEXT NOT NULL,
   created_at INTEGER NOT NULL, has_experience INTEGER NOT NULL DEFAULT 0, turn_count INTEGER NOT NULL DEFAULT 0, word_count INTEGER NOT NULL DEFAULT 0, train_chars INTEGER NOT NULL DEFAULT 0, problem_count INTEGER NOT NULL DEFAULT 0, other_thinking INTEGER NOT NULL DEFAULT 0, revision INTEGER NOT NULL DEFAULT 1, origin TEXT NOT NULL DEFAULT 'generated', review_status TEXT NOT NULL DEFAULT 'unreviewed'
-  CHECK (review_status IN ('unreviewed', 'accepted', 'rejected')), rating INTEGER CHECK (rating BETWEEN 1 AND 5), reviewed_at INTEGER, model TEXT,
+  CHECK (review_status IN ('unreviewed', 'accepted', 'rejected')), rating INTEGER CHECK (rating BETWEEN 1 AND 5), reviewed_at INTEGER,
   UNIQUE (item_id, ordinal)
 );
 
@@ -361,59 +362,31 @@ CREATE TABLE training_runs (
   finished_at INTEGER
 , device TEXT, peak_memory_bytes INTEGER, warnings TEXT NOT NULL DEFAULT '[]');
 
-CREATE TRIGGER experience_written_index INSTEAD OF INSERT ON experience_written BEGIN
-  UPDATE scene_search SET experience = NEW.background || char(10) ||
-      (SELECT coalesce(group_concat(json_extract(value, '$.text'), char(10)), '') FROM json_each(NEW.turns))
-  WHERE rowid = (SELECT rowid FROM scenes WHERE id = NEW.scene_id);
-  DELETE FROM scene_speakers WHERE scene_id = NEW.scene_id;
-  INSERT INTO scene_speakers (scene_id, character_id, speaker, turns)
-  SELECT NEW.scene_id, s.character_id, trim(json_extract(t.value, '$.speaker')), count(*)
-  FROM json_each(NEW.turns) t JOIN scenes s ON s.id = NEW.scene_id
-  WHERE trim(json_extract(t.value, '$.speaker')) != ''
-  GROUP BY trim(json_extract(t.value, '$.speaker'));
-  -- Written without a call (by a person): the scene keeps the model it had.
-  UPDATE scenes SET model = coalesce((SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1), model)
-  WHERE id = NEW.scene_id;
-END;
-
 CREATE TRIGGER experiences_figures_reset AFTER DELETE ON experiences BEGIN
   UPDATE scenes SET has_experience = 0, turn_count = 0, word_count = 0, train_chars = 0, problem_count = 0,
     other_thinking = 0
   WHERE id = OLD.scene_id;
 END;
 
-CREATE TRIGGER experiences_search_delete AFTER DELETE ON experiences BEGIN
-  UPDATE scene_search SET experience = '' WHERE rowid = (SELECT rowid FROM scenes WHERE id = OLD.scene_id);
-  DELETE FROM scene_speakers WHERE scene_id = OLD.scene_id;
+CREATE TRIGGER scene_speakers_added AFTER INSERT ON scene_speakers BEGIN
+  INSERT INTO character_speakers (character_id, speaker, kind, turns, words)
+  VALUES (NEW.character_id, NEW.speaker, NEW.kind, NEW.turns, NEW.words)
+  ON CONFLICT (character_id, speaker, kind) DO UPDATE SET turns = turns + excluded.turns, words = words + excluded.words;
 END;
 
-CREATE TRIGGER experiences_search_insert AFTER INSERT ON experiences BEGIN
-  INSERT INTO experience_written VALUES (NEW.scene_id, NEW.background, NEW.turns, NEW.call_id);
+CREATE TRIGGER scene_speakers_removed AFTER DELETE ON scene_speakers BEGIN
+  UPDATE character_speakers SET turns = turns - OLD.turns, words = words - OLD.words
+  WHERE character_id = OLD.character_id AND speaker = OLD.speaker AND kind = OLD.kind;
+  DELETE FROM character_speakers
+  WHERE character_id = OLD.character_id AND speaker = OLD.speaker AND kind = OLD.kind AND turns <= 0;
 END;
 
-CREATE TRIGGER experiences_search_update AFTER UPDATE OF background, turns, call_id ON experiences BEGIN
-  INSERT INTO experience_written VALUES (NEW.scene_id, NEW.background, NEW.turns, NEW.call_id);
+CREATE TRIGGER scene_turn_lengths_added AFTER INSERT ON scene_turn_lengths BEGIN
+  INSERT INTO character_turn_lengths (character_id, bucket, turns) VALUES (NEW.character_id, NEW.bucket, NEW.turns)
+  ON CONFLICT (character_id, bucket) DO UPDATE SET turns = turns + excluded.turns;
 END;
 
-CREATE TRIGGER scenes_model_insert AFTER INSERT ON scenes WHEN NEW.call_id IS NOT NULL BEGIN
-  UPDATE scenes SET model = (SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1)
-  WHERE rowid = NEW.rowid;
+CREATE TRIGGER scene_turn_lengths_removed AFTER DELETE ON scene_turn_lengths BEGIN
+  UPDATE character_turn_lengths SET turns = turns - OLD.turns WHERE character_id = OLD.character_id AND bucket = OLD.bucket;
+  DELETE FROM character_turn_lengths WHERE character_id = OLD.character_id AND bucket = OLD.bucket AND turns <= 0;
 END;
-
-CREATE TRIGGER scenes_search_delete AFTER DELETE ON scenes BEGIN
-  DELETE FROM scene_search WHERE rowid = OLD.rowid;
-END;
-
-CREATE TRIGGER scenes_search_insert AFTER INSERT ON scenes BEGIN
-  INSERT INTO scene_search (rowid, type, location, time, background, people, experience)
-  VALUES (NEW.rowid, NEW.type, NEW.location, NEW.time, NEW.background,
-    (SELECT coalesce(group_concat(value, ', '), '') FROM json_each(NEW.people)), '');
-END;
-
-CREATE TRIGGER scenes_search_update AFTER UPDATE OF type, location, time, background, people ON scenes BEGIN
-  UPDATE scene_search SET type = NEW.type, location = NEW.location, time = NEW.time, background = NEW.background,
-    people = (SELECT coalesce(group_concat(value, ', '), '') FROM json_each(NEW.people))
-  WHERE rowid = NEW.rowid;
-END;
-
-CREATE VIEW experience_written (scene_id, background, turns, call_id) AS SELECT NULL, NULL, NULL, NULL WHERE 0;

@@ -99,6 +99,32 @@ export function build(studio: Studio, characterId: CharacterId, scenes = SCENES)
   return jobId;
 }
 
+/** Chunks of the profile the scenes are spread over (the paper's profiles have 13–115). */
+const CHUNKS = 100;
+
+/**
+ * The Statistics view's commands at full size: the scenes are spread over a profile of CHUNKS
+ * chunks first (the build makes them without one), so the coverage chart has its real work.
+ */
+async function timeCharts(studio: Studio, characterId: CharacterId): Promise<{ chartsMs: number; compareMs: number }> {
+  const life = Array.from({ length: CHUNKS }, (_, i) => `Part ${i} of the life, in Bonn and Vienna.`).join('\n\n');
+  await invoke(studio, 'profiles/import', {
+    characterId,
+    fileBase64: Buffer.from(life).toString('base64'),
+    fileName: 'life.txt',
+  });
+  studio.db
+    .prepare(
+      `UPDATE scenes SET chunk_id = (SELECT ch.id FROM chunks ch JOIN profiles p ON p.id = ch.profile_id
+         WHERE p.character_id = scenes.character_id AND ch.position = scenes.rowid % ?)`,
+    )
+    .run(CHUNKS);
+  return {
+    chartsMs: await timed(studio, 'dataset/charts', { characterId }),
+    compareMs: await timed(studio, 'dataset/compare', {}),
+  };
+}
+
 export async function run(): Promise<object> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-bench-scale-'));
   try {
@@ -133,6 +159,7 @@ export async function run(): Promise<object> {
     studio = new Studio({ dataDir, door: 'cli', version: 'bench' });
     const characterId = character.id;
     const statsMs = await timed(studio, 'dataset/stats', { characterId });
+    const { chartsMs, compareMs } = await timeCharts(studio, characterId);
     const config = {
       baseModel: 'Qwen/Qwen2.5-1.5B-Instruct',
       format: 'chat',
@@ -166,6 +193,8 @@ export async function run(): Promise<object> {
       buildSeconds: Math.round(buildMs / 1000),
       loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
       datasetStatsMs: figure(statsMs, 100, 'ms'),
+      datasetChartsMs: figure(chartsMs, 500, 'ms (the Statistics view: every chart of one character)'),
+      datasetCompareMs: figure(compareMs, 500, 'ms (every character side by side)'),
       trainingEstimateMs: figure(estimateMs, 200, 'ms'),
       trainingEstimateRssGrowthMiB: figure((peakRss - before.rss) / 2 ** 20, 50, 'MiB'),
       trainingEstimateHeapGrowthMiB: figure((peakHeap - before.heapUsed) / 2 ** 20, 50, 'MiB'),

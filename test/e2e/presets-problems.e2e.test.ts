@@ -1,12 +1,11 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../support/browser';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
-import { fixture, repoRoot, tempDir, testOutputDir } from '../support/paths';
-import { startServe, type ServeHandle } from '../support/serve';
+import { fixture, tempDir, testOutputDir } from '../support/paths';
+import { runBuiltCli, startServe, type ServeHandle } from '../support/serve';
 import { studioResponder } from '../support/studio-responder';
 
 const shots = path.join(testOutputDir, 'screenshots');
@@ -18,15 +17,7 @@ let llm: FakeLlmServer;
 let page: Page;
 
 /** The built CLI against the test's data folder; fails the test with its messages. */
-function cli(...args: string[]): Promise<void> {
-  const bin = path.join(repoRoot, 'bin', 'character-studio.cjs');
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [bin, ...args, '--data-dir', data.dir], (error, stdout, stderr) => {
-      if (error) reject(new Error(`character-studio ${args.join(' ')} failed: ${stderr || error.message}`));
-      else resolve();
-    });
-  });
-}
+const cli = (...args: string[]) => runBuiltCli(data.dir, ...args);
 
 beforeAll(async () => {
   browser = await launchBrowser();

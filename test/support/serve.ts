@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { CommandArg, CommandName, CommandResult } from '../../common/contract';
-import { repoRoot } from './paths';
+import { fixture, repoRoot } from './paths';
 
 export interface ServeHandle {
   url: string;
@@ -81,4 +81,31 @@ export async function invokeServe<K extends CommandName>(
   const body = (await response.json()) as { result?: CommandResult<K>; error?: { message: string } };
   if (!response.ok) throw new Error(`${name}: ${body.error?.message ?? response.status}`);
   return body.result as CommandResult<K>;
+}
+
+/**
+ * The built CLI on `dataDir`, as a script beside a running `serve` would run it (SQLite in WAL
+ * mode); rejects with its messages. What it changes reaches an open page only when the page refetches.
+ */
+export function runBuiltCli(dataDir: string, ...args: string[]): Promise<void> {
+  const bin = path.join(repoRoot, 'bin', 'character-studio.cjs');
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [bin, ...args, '--data-dir', dataDir], (error, _stdout, stderr) => {
+      if (error) reject(new Error(`character-studio ${args.join(' ')} failed: ${stderr || error.message}`));
+      else resolve();
+    });
+  });
+}
+
+/**
+ * Beethoven with the paper's profile, the fake LLM server at `llmBaseUrl` as provider "Fake LLM",
+ * and a dataset generated through the built CLI with `generateArgs` (`--target`, `--protective`…).
+ */
+export async function generatedOverCli(dataDir: string, llmBaseUrl: string, ...generateArgs: string[]): Promise<void> {
+  const cli = (...args: string[]) => runBuiltCli(dataDir, ...args);
+  await cli('characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven');
+  await cli('profiles', 'import', 'Beethoven', fixture('wiki_Beethoven.txt'));
+  const base = ['--base-url', llmBaseUrl, '--model', 'fake-model', '--api-key', 'test-key'];
+  await cli('providers', 'add', '--name', 'Fake LLM', '--preset', 'custom', ...base);
+  await cli('generate', 'Beethoven', '--provider', 'Fake LLM', ...generateArgs);
 }

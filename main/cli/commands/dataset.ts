@@ -1,25 +1,40 @@
 import type { Scene } from '../../../common/contract';
 import { argument, findCharacter, UsageError, type CliContext } from '../shared';
+import { chartsText, compareText } from './dataset-charts-text';
 import { waitingScenesCommand } from './review';
 
 /** Scenes fetched a page at a time when listing problems (the command's page limit is 500). */
 const PAGE = 500;
 
-/** `dataset stats|problems|complete|delete <character>`: the Dataset tab's totals, its "Problems" filter, waiting scenes. */
+/**
+ * `dataset stats|problems|complete|delete <character>` and `dataset compare`: the Dataset tab's
+ * totals and charts, its "Problems" filter, waiting scenes, and every character side by side.
+ */
 export async function datasetCommand(sub: string, ctx: CliContext): Promise<number> {
   if (sub === 'complete' || sub === 'delete') return waitingScenesCommand(sub, ctx);
   const { call, rest, print } = ctx;
+  if (sub === 'compare') {
+    const compared = await call('dataset/compare', {});
+    print(compared, () =>
+      compared.characters.length === 0
+        ? 'No characters yet. Create one: character-studio characters create --help'
+        : compareText(compared.characters, compared.paper),
+    );
+    return 0;
+  }
   const character = await findCharacter(call, argument(rest, 1, '<character>', `dataset ${sub}`));
   switch (sub) {
     case 'stats': {
       const stats = await call('dataset/stats', { characterId: character.id });
+      const charts = await call('dataset/charts', { characterId: character.id });
       const byCode = Object.entries(stats.problems).map(([code, n]) => `${code} ${n}`);
-      print(stats, () =>
+      print({ ...stats, charts }, () =>
         [
           `${character.fullName}: ${stats.scenes} scenes (${stats.protectiveScenes} protective), ${stats.experiences} experiences, ${stats.turns} turns, ${stats.words} words.`,
           stats.experiencesWithProblems === 0
             ? 'Every experience fits the format.'
             : `${stats.experiencesWithProblems} experiences have parts that did not fit the format: ${byCode.join(', ')}. See: character-studio dataset problems ${character.shortName}`,
+          ...(stats.scenes === 0 ? [] : ['', chartsText(charts)]),
         ].join('\n'),
       );
       return 0;

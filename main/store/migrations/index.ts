@@ -10,7 +10,9 @@ import m009 from './009_dataset_figures.sql';
 import m010 from './010_scene_revisions.sql';
 import m011 from './011_review.sql';
 import m012 from './012_scene_search.sql';
+import m016 from './016_turn_figures.sql';
 import { recountSceneFigures } from '../scene-figures';
+import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
 
 /** Every migration, in order. Ids are consecutive from 1; a shipped migration is never edited. */
@@ -35,4 +37,5 @@ export const migrations: readonly Migration[] = [
   { id: 10, name: 'scene_revisions', sql: m010 },
   { id: 11, name: 'review', sql: m011 },
   { id: 12, name: 'scene_search', sql: m012 },
+  { id: 16, name: 'turn_figures', sql: m016, backfill: backfillTurnFigures },
 ];

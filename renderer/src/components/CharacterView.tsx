@@ -1,7 +1,7 @@
 import type { Character } from '../../../common/contract';
 import { useCommand, useProfiles } from '../lib/queries';
 import { useUi } from '../state/ui';
-import { DatasetPanel } from './dataset/DatasetPanel';
+import { DatasetTab } from './dataset/DatasetTab';
 import { GeneratePanel } from './generation/GeneratePanel';
 import { ProfileSection } from './ProfileSection';
 import { Tabs } from './generation/Tabs';
@@ -49,7 +49,7 @@ export function CharacterView({ character }: { character: Character }) {
       <Tabs />
 
       {tab === 'generate' && <GeneratePanel key={character.id} character={character} />}
-      {tab === 'dataset' && <DatasetPanel key={character.id} character={character} />}
+      {tab === 'dataset' && <DatasetTab key={character.id} character={character} />}
       {tab === 'train' && <TrainingPanel key={character.id} character={character} />}
       {tab === 'profile' && (
         <>

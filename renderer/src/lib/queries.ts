@@ -64,6 +64,15 @@ export const useGenerationDefaults = (characterId: CharacterId) =>
 export const useJobs = (characterId: CharacterId) => useCommandQuery('jobs/list', { characterId });
 export const useGenerationPreferences = () => useCommandQuery('generation/preferences', {});
 export const useDatasetStats = (characterId: CharacterId) => useCommandQuery('dataset/stats', { characterId });
+/** The Statistics view's figures; refetched with the dataset (see `invalidateDatasetCharts`). */
+export const useDatasetCharts = (characterId: CharacterId) => useCommandQuery('dataset/charts', { characterId });
+export const useDatasetCompare = () => useCommandQuery('dataset/compare', {});
+
+/** The charts of one character and the table of every character: both move with its dataset and profile. */
+export function invalidateDatasetCharts(characterId: CharacterId): void {
+  void queryClient.invalidateQueries({ queryKey: ['dataset/charts', { characterId }] });
+  void queryClient.invalidateQueries({ queryKey: ['dataset/compare'] });
+}
 /** Counts per review status, rating and tag under `filter` (see `ReviewCounts`). */
 export const useReviewCounts = (characterId: CharacterId, filter: SceneFilter) =>
   useQuery({
@@ -224,9 +233,11 @@ export function subscribeToStudioEvents(): () => void {
   const offs = [
     studio().on('characters/changed', () => {
       void queryClient.invalidateQueries({ queryKey: ['characters/list'] });
+      void queryClient.invalidateQueries({ queryKey: ['dataset/compare'] });
     }),
     studio().on('profiles/changed', ({ characterId }) => {
       void queryClient.invalidateQueries({ queryKey: ['profiles/list', { characterId }] });
+      invalidateDatasetCharts(characterId);
       void queryClient.invalidateQueries({ queryKey: ['generation/estimate', { characterId }] });
       void queryClient.invalidateQueries({ queryKey: ['generation/defaults', { characterId }] });
     }),
@@ -249,6 +260,7 @@ export function subscribeToStudioEvents(): () => void {
       // A job that ends changes the stats and cost others read; refetch once then.
       if (before !== job.status) {
         void queryClient.invalidateQueries({ queryKey: ['dataset/stats'] });
+        invalidateDatasetCharts(job.characterId);
         // What is left to do, and the values the form opens with, change when a run starts or ends.
         void queryClient.invalidateQueries({ queryKey: ['generation/estimate', { characterId: job.characterId }] });
         void queryClient.invalidateQueries({ queryKey: ['generation/defaults', { characterId: job.characterId }] });
@@ -280,6 +292,7 @@ function invalidateDatasetSoon(characterId: CharacterId): void {
       pendingDataset.delete(characterId);
       void queryClient.invalidateQueries({ queryKey: ['scenes/list', { characterId }] });
       void queryClient.invalidateQueries({ queryKey: ['dataset/stats', { characterId }] });
+      invalidateDatasetCharts(characterId);
       void queryClient.invalidateQueries({ queryKey: ['scenes/get'] });
       void queryClient.invalidateQueries({ queryKey: ['review/counts', { characterId }] });
       void queryClient.invalidateQueries({ queryKey: ['scenes/facets', { characterId }] });

@@ -8,7 +8,7 @@ import type {
   SceneFilter,
   SceneId,
 } from '../../../../common/contract';
-import { queryClient, useCommand, useProviders } from '../../lib/queries';
+import { invalidateDatasetCharts, queryClient, useCommand, useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import '../../review.css';
 
@@ -32,6 +32,7 @@ export function refreshReview(character: Character): void {
     'training/estimate',
   ])
     void queryClient.invalidateQueries({ queryKey: [key, { characterId: character.id }] });
+  invalidateDatasetCharts(character.id);
   void queryClient.invalidateQueries({ queryKey: ['scenes/get'] });
 }
 

@@ -1,6 +1,9 @@
 import type { TrainingPoint } from '../../../../common/contract';
 
-/** Pure geometry for the loss chart, kept apart from React so it can be reasoned about alone. */
+/**
+ * The loss chart's data, kept apart from React: a run's points as train and eval series, thinned
+ * to what a chart can draw, and the labels of losses and steps.
+ */
 
 export interface XY {
   x: number;
@@ -13,42 +16,31 @@ export interface Drawn extends XY {
   max: number;
 }
 
-/** Round tick values covering [lo, hi], about `count` of them, on steps of 1, 2, 2.5 or 5 × 10^k. */
-export function niceTicks(lo: number, hi: number, count: number, integer = false): number[] {
-  if (!(hi > lo)) return [lo];
-  let step = niceStep(hi - lo, Math.max(1, count));
-  // Whole steps only: 0.5 becomes 1, and 2.5 becomes 5 rather than an uneven 3.
-  if (integer && !Number.isInteger(step)) step = step > 1 ? 5 : 1;
-  const ticks: number[] = [];
-  const first = Math.ceil(lo / step - 1e-9) * step;
-  for (let t = first; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
-  return ticks;
-}
-
 /**
- * The loss axis: every value shown with a little room, never below 0, ending on round ticks that
- * share one step (so the top and bottom lines are labelled too).
+ * The loss axis: every value shown with a little room (a flat line gets ±5% or ±0.05), never below
+ * 0, ending on round ticks that share one step, labelled with the decimals that step needs so no
+ * two labels read the same (6.2125 and 6.215, not 6.21 twice).
  */
-export function lossAxis(values: number[]): { lo: number; hi: number; ticks: number[] } {
-  if (values.length === 0) return { lo: 0, hi: 1, ticks: [0, 0.5, 1] };
+export function lossAxis(values: readonly number[]): {
+  lo: number;
+  hi: number;
+  ticks: number[];
+  label: (t: number) => string;
+} {
+  if (values.length === 0) return { lo: 0, hi: 1, ticks: [0, 0.5, 1], label: (t) => t.toFixed(1) };
   let lo = Math.min(...values);
   let hi = Math.max(...values);
-  if (hi - lo < 1e-6) {
-    const pad = Math.max(Math.abs(hi) * 0.1, 0.05);
-    lo -= pad;
-    hi += pad;
-  } else {
-    const pad = (hi - lo) * 0.06;
-    lo -= pad;
-    hi += pad;
-  }
-  lo = Math.max(0, lo);
+  const pad = hi - lo < 1e-6 ? Math.max(Math.abs(hi) * 0.05, 0.05) : (hi - lo) * 0.06;
+  lo = Math.max(0, lo - pad);
+  hi += pad;
   const step = niceStep(hi - lo, 5);
-  const first = Math.max(0, Math.floor(lo / step + 1e-9));
+  const first = Math.floor(lo / step + 1e-9);
   const last = Math.ceil(hi / step - 1e-9);
   const ticks: number[] = [];
   for (let i = first; i <= last; i++) ticks.push(Number((i * step).toPrecision(12)));
-  return { lo: ticks[0]!, hi: ticks.at(-1)!, ticks };
+  let decimals = 0;
+  while (decimals < 12 && Math.abs(Math.round(step * 10 ** decimals) - step * 10 ** decimals) > 1e-6) decimals++;
+  return { lo: ticks[0]!, hi: ticks.at(-1)!, ticks, label: (t) => t.toFixed(decimals) };
 }
 
 /** 1, 2, 2.5 or 5 × 10^k, the smallest at least span/count (with room for floating-point error). */
@@ -115,20 +107,6 @@ export function nearest(points: readonly XY[], x: number): XY | null {
   return before && Math.abs(before.x - x) <= Math.abs(after.x - x) ? before : after;
 }
 
-/** A polyline path through points already in pixels. */
-export function linePath(points: readonly XY[]): string {
-  return points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join('');
-}
-
-/** A closed band from each point's max down its min, in pixels. */
-export function bandPath(upper: readonly XY[], lower: readonly XY[]): string {
-  if (upper.length === 0) return '';
-  return `${linePath(upper)}${[...lower]
-    .reverse()
-    .map((p) => `L${p.x.toFixed(1)},${p.y.toFixed(1)}`)
-    .join('')}Z`;
-}
-
 /** A tick label: steps as 1,200 or 12k; losses with three significant digits. */
 export function formatStep(step: number): string {
   if (step >= 10_000) return `${Math.round(step / 1000)}k`;
@@ -139,4 +117,21 @@ export function formatLoss(loss: number): string {
   if (loss === 0) return '0';
   if (Math.abs(loss) >= 100) return Math.round(loss).toString();
   return Number(loss.toPrecision(3)).toString();
+}
+
+/** One row of the chart's data: a step with the train mean (and its range when thinned) and/or the eval loss. */
+export interface LossRow {
+  step: number;
+  loss?: number;
+  /** [min, max] of the train points this row stands for. */
+  band?: [number, number];
+  evalLoss?: number;
+}
+
+/** Train and eval points merged into rows in step order (a step with both is one row). */
+export function lossRows(train: readonly Drawn[], evaluation: readonly XY[]): LossRow[] {
+  const rows = new Map<number, LossRow>();
+  for (const p of train) rows.set(p.x, { step: p.x, loss: p.y, band: [p.min, p.max] });
+  for (const p of evaluation) rows.set(p.x, { ...(rows.get(p.x) ?? { step: p.x }), evalLoss: p.y });
+  return [...rows.values()].sort((a, b) => a.step - b.step);
 }

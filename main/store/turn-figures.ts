@@ -1,0 +1,77 @@
+import type { Turn, TurnKind } from '../../common/contract';
+import type { Db } from './database';
+
+/**
+ * Lower edges (in words) of the words-per-turn buckets stored per experience (migration 016):
+ * bucket 0 holds empty turns, bucket i (1…length) turns of at least `WORDS_PER_TURN_EDGES[i - 1]`
+ * words and fewer than the next edge; the last bucket is open-ended. Stored data depends on them:
+ * changing them needs a migration that recounts `scene_turn_lengths`.
+ */
+export const WORDS_PER_TURN_EDGES: readonly number[] = [1, 10, 20, 30, 40, 60, 80, 100, 150, 200, 300, 500];
+
+/** One experience's turns by one speaker (trimmed) of one kind. */
+export interface SpeakerFigure {
+  speaker: string;
+  kind: TurnKind;
+  turns: number;
+  words: number;
+}
+
+export interface TurnFigures {
+  speakers: SpeakerFigure[];
+  /** Turns per words-per-turn bucket (see WORDS_PER_TURN_EDGES); buckets with none are absent. */
+  lengths: Map<number, number>;
+}
+
+/** Whitespace-separated words of a text: the one word count of every stored figure. */
+export function wordCount(text: string): number {
+  return text.split(/\s+/).filter(Boolean).length;
+}
+
+/** The bucket of a turn of `words` words. */
+export function wordsBucket(words: number): number {
+  let bucket = 0;
+  while (bucket < WORDS_PER_TURN_EDGES.length && words >= WORDS_PER_TURN_EDGES[bucket]!) bucket++;
+  return bucket;
+}
+
+export function turnFigures(turns: readonly Turn[]): TurnFigures {
+  const speakers = new Map<string, SpeakerFigure>();
+  const lengths = new Map<number, number>();
+  for (const turn of turns) {
+    const words = wordCount(turn.text);
+    const speaker = turn.speaker.trim();
+    // The key is exact: the table's primary key is (scene, speaker, kind) as written.
+    const key = `${turn.kind}\u0000${speaker}`;
+    const figure = speakers.get(key) ?? { speaker, kind: turn.kind, turns: 0, words: 0 };
+    figure.turns++;
+    figure.words += words;
+    speakers.set(key, figure);
+    const bucket = wordsBucket(words);
+    lengths.set(bucket, (lengths.get(bucket) ?? 0) + 1);
+  }
+  return { speakers: [...speakers.values()], lengths };
+}
+
+/** Replaces a scene's stored turn figures. Runs inside the caller's transaction; the experience row must exist. */
+export function storeTurnFigures(db: Db, sceneId: string, characterId: string, turns: readonly Turn[]): void {
+  const figures = turnFigures(turns);
+  db.prepare('DELETE FROM scene_speakers WHERE scene_id = ?').run(sceneId);
+  db.prepare('DELETE FROM scene_turn_lengths WHERE scene_id = ?').run(sceneId);
+  const speaker = db.prepare(
+    'INSERT INTO scene_speakers (scene_id, character_id, speaker, kind, turns, words) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  for (const f of figures.speakers) speaker.run(sceneId, characterId, f.speaker, f.kind, f.turns, f.words);
+  const length = db.prepare(
+    'INSERT INTO scene_turn_lengths (scene_id, character_id, bucket, turns) VALUES (?, ?, ?, ?)',
+  );
+  for (const [bucket, count] of figures.lengths) length.run(sceneId, characterId, bucket, count);
+}
+
+/** Migration 016's backfill: the turn figures of every stored experience. A write-time pass, never part of a read. */
+export function backfillTurnFigures(db: Db): void {
+  const rows = db
+    .prepare('SELECT s.id, s.character_id, e.turns FROM experiences e JOIN scenes s ON s.id = e.scene_id')
+    .all() as { id: string; character_id: string; turns: string }[];
+  for (const row of rows) storeTurnFigures(db, row.id, row.character_id, JSON.parse(row.turns) as Turn[]);
+}

@@ -1,0 +1,34 @@
+import { useState } from 'react';
+import type { Character } from '../../../../common/contract';
+import { DatasetPanel } from './DatasetPanel';
+import { StatisticsView } from './stats/StatisticsView';
+
+type View = 'scenes' | 'statistics';
+
+/** The Dataset tab: the scenes to browse and edit, or the dataset measured in charts. */
+export function DatasetTab({ character }: { character: Character }) {
+  const [view, setView] = useState<View>('scenes');
+  return (
+    <>
+      <div className="segmented dataset-views" role="radiogroup" aria-label="Dataset view">
+        {(
+          [
+            ['scenes', 'Scenes'],
+            ['statistics', 'Statistics'],
+          ] as const
+        ).map(([id, label]) => (
+          <button
+            key={id}
+            role="radio"
+            aria-checked={view === id}
+            className={view === id ? 'selected' : undefined}
+            onClick={() => setView(id)}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+      {view === 'scenes' ? <DatasetPanel character={character} /> : <StatisticsView character={character} />}
+    </>
+  );
+}
