@@ -235,6 +235,32 @@ def _from_cache(repo_id: str, requested: str | None, sink: EventSink | None, why
     return BaseModel(repo_id, path, sha, requested, SOURCE_HUB_CACHE)
 
 
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
+
+
+def cached_tokenizer_folder(repo_id: str, requested: str | None) -> tuple[Path, str]:
+    """(snapshot folder, commit sha) of ``repo_id`` in the local Hugging Face cache; never asks the hub.
+
+    For the ``preview`` command, which needs only the tokenizer: a snapshot holding any tokenizer file
+    is enough (weights are not looked for). A branch or tag is followed through the cache's ``refs``,
+    as :func:`_from_cache` does. Raises ``TrainerError`` (``model_not_cached``) saying how to get it.
+    """
+    cache = _repo_cache_folder(repo_id)
+    revision = requested or "main"
+    sha = revision
+    ref = cache / "refs" / revision
+    if ref.is_file():
+        sha = ref.read_text(encoding="utf-8").strip()
+    snapshot = cache / "snapshots" / sha
+    if snapshot.is_dir() and any((snapshot / name).is_file() for name in TOKENIZER_FILES):
+        return snapshot, sha
+    raise TrainerError("model_not_cached",
+                       f"base model {repo_id!r} (revision '{revision}') is not in the local Hugging Face cache "
+                       f"({cache.parent}); the preview never downloads",
+                       f"give the model's local folder, or fetch it once: huggingface-cli download {repo_id} "
+                       "(a training run with this base model fetches it too)", ExitCode.INVALID_JOB)
+
+
 def _write_ref(cache: Path, revision: str, sha: str) -> None:
     """Records ``revision -> sha`` in the cache's ``refs`` (its documented layout), so an offline run can
     find the snapshot by branch or tag; we download by sha, which makes the client skip writing it."""
