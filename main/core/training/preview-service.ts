@@ -16,7 +16,7 @@ import type { Clock } from '../clock';
 import { StudioFailure } from '../errors';
 import { exportNotices, exportTrainerDataset, serializeTrainerDataset } from '../trainer/dataset-export';
 import { LocalTrainerLauncher } from '../trainer/local-launcher';
-import { TrainerLaunchError } from '../trainer/python-env';
+import { SETUP_HINT, TrainerLaunchError } from '../trainer/python-env';
 import { baseModelProblem, expandHome, looksLikePath } from './base-model-check';
 import { hubCacheDir, listCachedModels } from './hf-cache';
 
@@ -138,7 +138,7 @@ export class TrainingPreviewService {
           error instanceof TrainerLaunchError &&
           /^(python_missing|python_too_old|packages_missing)$/.test(error.reason)
         )
-          throw new StudioFailure('unavailable', `${PYTHON_NEEDED} (${error.message})`);
+          throw new StudioFailure('unavailable', `${PYTHON_NEEDED} (${error.message.replace(SETUP_HINT, '').trim()})`);
         throw error;
       }
       const timer = setTimeout(() => launcher.kill(), PREVIEW_TIMEOUT_MS);

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId, SceneDoc, SceneId, TrainingPreview } from '../../../common/contract';
+import { runCliIn } from '../../support/cli';
 import { tempDir } from '../../support/paths';
 import { call, callError, createBeethoven, makeStudio } from '../../support/studio';
 import { buildTinyModel, trainerEnv } from './fixtures';
@@ -119,6 +120,19 @@ describe('training/preview with the real trainer', { timeout: 180_000 }, () => {
     });
     expect(again.revision).toBe(2);
     expect(trainedText(again)).toContain('Shall I begin?');
+  });
+
+  it('has a CLI face: trained tokens in brackets, a line where max_length cuts', async () => {
+    const args = ['train', 'preview', 'Beethoven', '--scene', sceneId, '--base-model', model];
+    const shown = await runCliIn(env.dir, [...args, '--format', 'character-llm', '--max-length', '140']);
+    expect(shown.code).toBe(0);
+    expect(shown.out).toContain('The interactions are as follows:\n\n[Beethoven (thinking)');
+    expect(shown.out).toContain(']\n──── max_length 140 cuts here: what follows is not trained on ────\n');
+    expect(shown.err).toMatch(/\d+ tokens, \d+ trained; cut at token 140 by max_length 140\./);
+    const json = await runCliIn(env.dir, [...args, '--format', 'chat', '--json']);
+    expect(JSON.parse(json.out)).toMatchObject({ sceneId, format: 'chat', maxLength: 2048, cutAt: null });
+    const wrong = await runCliIn(env.dir, [...args, '--format', 'raw']);
+    expect(wrong).toMatchObject({ code: 2, err: expect.stringMatching(/--format must be chat or character-llm/) });
   });
 
   it('says when review keeps a scene out of training', async () => {

@@ -1,0 +1,24 @@
+import { create } from 'zustand';
+import type { CharacterId, TrainingFormat } from '../../../common/contract';
+
+/**
+ * The training preview's settings as typed, per character, kept while the person moves between
+ * scenes (UI state only; the previews themselves live in the query cache). Absent: the defaults the
+ * panel derives (the character's latest run, else the first cached model).
+ */
+export interface PreviewSettings {
+  baseModel: string;
+  format: TrainingFormat;
+  /** As typed, so a half-typed number survives. */
+  maxLength: string;
+}
+
+interface PreviewState {
+  settings: Partial<Record<CharacterId, PreviewSettings>>;
+  set: (characterId: CharacterId, settings: PreviewSettings) => void;
+}
+
+export const usePreviewSettings = create<PreviewState>((set) => ({
+  settings: {},
+  set: (characterId, settings) => set((state) => ({ settings: { ...state.settings, [characterId]: settings } })),
+}));
