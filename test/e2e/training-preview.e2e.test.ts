@@ -1,26 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SceneDoc } from '../../common/contract';
 import { openTrainingStage, type TrainingStage } from '../support/training-stage';
+import { lessonDoc as doc } from '../unit/trainer/fixtures';
 
 /**
  * The training preview in Chromium against `serve` at 1024×700, with the real trainer in .venv and
  * the tiny local model: a scene from the Dataset tab's detail in the chat format, then from the
  * editor in the paper's format with a max length that cuts it.
  */
-
-const doc: SceneDoc = {
-  type: 'Lesson',
-  location: 'Bonn, the court chapel',
-  time: '1783',
-  background: 'Neefe teaches the boy.',
-  people: ['Neefe'],
-  experienceBackground: 'Neefe teaches the boy the fugues of Bach.',
-  turns: [
-    { speaker: 'Neefe', kind: 'speaking', text: 'Play it again, slower this time.' },
-    { speaker: 'Beethoven', kind: 'thinking', text: 'He hears every dragging note.' },
-    { speaker: 'Beethoven', kind: 'speaking', text: 'Good morning, Herr Neefe.\nI have brought the variations.' },
-  ],
-};
 
 let stage: TrainingStage;
 beforeAll(async () => {

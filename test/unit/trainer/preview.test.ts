@@ -5,25 +5,19 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CharacterId, SceneDoc, SceneId, TrainingPreview } from '../../../common/contract';
+import type {
+  CharacterId,
+  SceneId,
+  TrainingFormat,
+  TrainingPreview,
+  TrainingPreviewRequest,
+} from '../../../common/contract';
 import { runCliIn } from '../../support/cli';
 import { tempDir } from '../../support/paths';
 import { call, callError, createBeethoven, makeStudio } from '../../support/studio';
-import { buildTinyModel, trainerEnv } from './fixtures';
+import { buildTinyModel, lessonDoc, trainerEnv } from './fixtures';
 
-const doc: SceneDoc = {
-  type: 'chat',
-  location: "Neefe's room in Bonn",
-  time: '1782',
-  background: 'A lesson.',
-  people: ['Neefe'],
-  experienceBackground: 'Sheet music covers the table.',
-  turns: [
-    { speaker: 'Beethoven', kind: 'thinking', text: 'He will hear every wrong note.' },
-    { speaker: 'Neefe', kind: 'speaking', text: 'Then play them, Ludwig.' },
-    { speaker: 'Beethoven', kind: 'speaking', text: 'Good morning, Herr Neefe.\nI have brought the variations.' },
-  ],
-};
+const doc = lessonDoc;
 
 const trainedText = (p: TrainingPreview) =>
   p.tokens
@@ -45,6 +39,12 @@ describe('training/preview with the real trainer', { timeout: 180_000 }, () => {
   let sceneId: SceneId;
   const saved = Object.fromEntries(['HF_HUB_CACHE', ...Object.keys(trainerEnv)].map((k) => [k, process.env[k]]));
 
+  /** `training/preview` of the test's scene with the tiny model, unless `extra` says otherwise. */
+  const render = (format: TrainingFormat, maxLength: number, extra: Partial<TrainingPreviewRequest> = {}) =>
+    call(env.studio, 'training/preview', { sceneId, baseModel: model, format, maxLength, ...extra });
+  const previewError = (extra: Partial<TrainingPreviewRequest>) =>
+    callError(env.studio, 'training/preview', { sceneId, baseModel: model, format: 'chat', maxLength: 512, ...extra });
+
   beforeAll(async () => {
     Object.assign(process.env, trainerEnv, { HF_HUB_CACHE: hfCache.dir });
     model = buildTinyModel(join(models.dir, 'tiny-llama'));
@@ -64,17 +64,12 @@ describe('training/preview with the real trainer', { timeout: 180_000 }, () => {
   });
 
   it('shows the chat format: the whole text, loss on the character’s turns only', async () => {
-    const preview = await call(env.studio, 'training/preview', {
-      sceneId,
-      baseModel: model,
-      format: 'chat',
-      maxLength: 512,
-    });
+    const preview = await render('chat', 512);
     expect(preview).toMatchObject({ sceneId, revision: 1, format: 'chat', cutAt: null, excluded: null });
     expect(text(preview)).toContain('I want you to act like Ludwig van Beethoven.');
-    expect(text(preview)).toContain('Neefe: Then play them, Ludwig.');
+    expect(text(preview)).toContain('Neefe: Play it again, slower this time.');
     const trained = trainedText(preview);
-    expect(trained).toContain('(thinking) He will hear every wrong note.');
+    expect(trained).toContain('(thinking) He hears every dragging note.');
     expect(trained).toContain('Good morning, Herr Neefe.\nI have brought the variations.');
     expect(trained).not.toContain('Neefe:');
     expect(preview.trainedTokens).toBe(preview.tokens.filter((t) => t.trained).length);
@@ -82,15 +77,10 @@ describe('training/preview with the real trainer', { timeout: 180_000 }, () => {
   });
 
   it('shows the paper’s format: every turn after the prompt trained, ending with EOS', async () => {
-    const preview = await call(env.studio, 'training/preview', {
-      sceneId,
-      baseModel: model,
-      format: 'character-llm',
-      maxLength: 512,
-    });
+    const preview = await render('character-llm', 512);
     expect(trainedText(preview)).toBe(
-      'Beethoven (thinking): He will hear every wrong note.<|eot|>\n' +
-        'Neefe (speaking): Then play them, Ludwig.<|eot|>\n' +
+      'Neefe (speaking): Play it again, slower this time.<|eot|>\n' +
+        'Beethoven (thinking): He hears every dragging note.<|eot|>\n' +
         'Beethoven (speaking): Good morning, Herr Neefe.\nI have brought the variations.<|eot|>',
     );
     expect(text(preview)).toContain("Location: Neefe's room in Bonn, 1782\nStatus: Sheet music covers the table.");
@@ -99,12 +89,7 @@ describe('training/preview with the real trainer', { timeout: 180_000 }, () => {
   });
 
   it('marks where max_length cuts, and previews each saved revision anew', async () => {
-    const cut = await call(env.studio, 'training/preview', {
-      sceneId,
-      baseModel: model,
-      format: 'character-llm',
-      maxLength: 40,
-    });
+    const cut = await render('character-llm', 40);
     expect(cut.cutAt).toBe(40);
     expect(cut.tokens.length).toBeGreaterThan(40);
     expect(cut.trainedTokens).toBe(cut.tokens.slice(0, 40).filter((t) => t.trained).length);
@@ -112,12 +97,7 @@ describe('training/preview with the real trainer', { timeout: 180_000 }, () => {
     const opened = await call(env.studio, 'scenes/open', { id: sceneId });
     const turns = [...doc.turns, { speaker: 'Beethoven', kind: 'speaking' as const, text: 'Shall I begin?' }];
     await call(env.studio, 'scenes/save', { id: sceneId, baseRevision: opened.revision, doc: { ...doc, turns } });
-    const again = await call(env.studio, 'training/preview', {
-      sceneId,
-      baseModel: model,
-      format: 'character-llm',
-      maxLength: 512,
-    });
+    const again = await render('character-llm', 512);
     expect(again.revision).toBe(2);
     expect(trainedText(again)).toContain('Shall I begin?');
   });
@@ -126,7 +106,7 @@ describe('training/preview with the real trainer', { timeout: 180_000 }, () => {
     const args = ['train', 'preview', 'Beethoven', '--scene', sceneId, '--base-model', model];
     const shown = await runCliIn(env.dir, [...args, '--format', 'character-llm', '--max-length', '140']);
     expect(shown.code).toBe(0);
-    expect(shown.out).toContain('The interactions are as follows:\n\n[Beethoven (thinking)');
+    expect(shown.out).toContain('The interactions are as follows:\n\n[Neefe (speaking)');
     expect(shown.out).toContain(']\n──── max_length 140 cuts here: what follows is not trained on ────\n');
     expect(shown.err).toMatch(/\d+ tokens, \d+ trained; cut at token 140 by max_length 140\./);
     const json = await runCliIn(env.dir, [...args, '--format', 'chat', '--json']);
@@ -137,23 +117,13 @@ describe('training/preview with the real trainer', { timeout: 180_000 }, () => {
 
   it('says when review keeps a scene out of training', async () => {
     await call(env.studio, 'review/set', { characterId, ids: [sceneId], status: 'rejected' });
-    const preview = await call(env.studio, 'training/preview', {
-      sceneId,
-      baseModel: model,
-      format: 'chat',
-      maxLength: 512,
-    });
+    const preview = await render('chat', 512);
     expect(preview.excluded).toMatch(/Rejected in review/);
     await call(env.studio, 'review/set', { characterId, ids: [sceneId], status: 'unreviewed' });
   });
 
   it('refuses a hub id that is not in the local cache, and lists the ones that are', async () => {
-    const error = await callError(env.studio, 'training/preview', {
-      sceneId,
-      baseModel: 'nobody/not-a-model',
-      format: 'chat',
-      maxLength: 512,
-    });
+    const error = await previewError({ baseModel: 'nobody/not-a-model' });
     expect(error.code).toBe('invalid_argument');
     expect(error.message).toMatch(/not in the local Hugging Face cache.*never downloads/);
     expect(fs.readdirSync(hfCache.dir)).toEqual([]);
@@ -169,23 +139,12 @@ describe('training/preview with the real trainer', { timeout: 180_000 }, () => {
       cacheDir: hfCache.dir,
       models: [{ id: 'studio-test/tiny-llama', revision: sha, weights: false }],
     });
-    const fromCache = await call(env.studio, 'training/preview', {
-      sceneId,
-      baseModel: 'studio-test/tiny-llama',
-      format: 'chat',
-      maxLength: 512,
-    });
+    const fromCache = await render('chat', 512, { baseModel: 'studio-test/tiny-llama' });
     expect(fromCache.trainedTokens).toBeGreaterThan(0);
   });
 
   it('without Python, says what is needed and how to get it', async () => {
-    const error = await callError(env.studio, 'training/preview', {
-      sceneId,
-      baseModel: model,
-      format: 'chat',
-      maxLength: 512,
-      python: '/nonexistent/bin/python',
-    });
+    const error = await previewError({ python: '/nonexistent/bin/python' });
     expect(error.code).toBe('unavailable');
     expect(error.message).toMatch(/runs the trainer's own tokenizer code, in Python/);
     expect(error.message).toMatch(/Set up the studio's Python/);
