@@ -223,6 +223,8 @@ async function previewCommand(ctx: CliContext): Promise<number> {
   const opened = await call('scenes/open', { id: sceneId as SceneId });
   if (opened.scene.characterId !== character.id)
     throw new StudioFailure('invalid_argument', `Scene ${sceneId} is not one of ${character.fullName}'s scenes.`);
+  const thinking = strOf(values, 'thinking') ?? 'keep';
+  if (thinking !== 'keep' && thinking !== 'drop') throw new UsageError('--thinking must be keep or drop.');
   const python = interpreterOption(values, 'python');
   io.err(`Rendering scene ${sceneId} (revision ${opened.revision}) with the trainer's tokenizer code…`);
   const preview = await call('training/preview', {
@@ -230,6 +232,7 @@ async function previewCommand(ctx: CliContext): Promise<number> {
     baseModel: baseModelOption(baseModel, true),
     format,
     maxLength: numberOption(strOf(values, 'max-length'), '--max-length', 2048),
+    thinking,
     ...(python && { python }),
   });
   if (values.json) {

@@ -9,6 +9,8 @@ import type { CharacterId, TrainingFormat } from '../../../common/contract';
 export interface PreviewSettings {
   baseModel: string;
   format: TrainingFormat;
+  /** The chat format's option for the character's thinking turns, as a run's `thinking`. */
+  thinking: 'keep' | 'drop';
   /** As typed, so a half-typed number survives. */
   maxLength: string;
 }

@@ -74,6 +74,12 @@ describe('training/preview with the real trainer', { timeout: 180_000 }, () => {
     expect(trained).not.toContain('Neefe:');
     expect(preview.trainedTokens).toBe(preview.tokens.filter((t) => t.trained).length);
     expect(preview.templateHash).toMatch(/^[0-9a-f]{64}$/);
+
+    // A run's `thinking: drop` leaves the character's thoughts out of the chat format, and so does the preview.
+    const dropped = await render('chat', 512, { thinking: 'drop' });
+    expect(dropped.thinking).toBe('drop');
+    expect(text(dropped)).not.toContain('He hears every dragging note.');
+    expect(trainedText(dropped)).toContain('Good morning, Herr Neefe.');
   });
 
   it('shows the paper’s format: every turn after the prompt trained, ending with EOS', async () => {

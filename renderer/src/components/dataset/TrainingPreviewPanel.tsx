@@ -45,6 +45,7 @@ export function TrainingPreviewPanel({
   const settings: PreviewSettings = stored ?? {
     baseModel: latest?.baseModel ?? cached.data?.models[0]?.id ?? '',
     format: latest?.format ?? 'chat',
+    thinking: latest?.hyperparameters.thinking ?? 'keep',
     maxLength: String(latest?.hyperparameters.maxLength ?? 2048),
   };
   const update = (patch: Partial<PreviewSettings>) => store(character.id, { ...settings, ...patch });
@@ -66,7 +67,8 @@ export function TrainingPreviewPanel({
     if (!Number.isInteger(maxLength) || maxLength < 16)
       return setFormError('Max length is a whole number of tokens, at least 16.');
     setFormError(null);
-    setAsked({ sceneId, baseModel: settings.baseModel.trim(), format: settings.format, maxLength });
+    const { format, thinking } = settings;
+    setAsked({ sceneId, baseModel: settings.baseModel.trim(), format, maxLength, thinking });
   };
 
   return (
@@ -100,6 +102,19 @@ export function TrainingPreviewPanel({
             <option value="character-llm">character-llm (the paper)</option>
           </select>
         </label>
+        {settings.format === 'chat' && (
+          <label>
+            <span>Thinking</span>
+            <select
+              aria-label="Thinking"
+              value={settings.thinking}
+              onChange={(e) => update({ thinking: e.currentTarget.value as 'keep' | 'drop' })}
+            >
+              <option value="keep">kept</option>
+              <option value="drop">dropped</option>
+            </select>
+          </label>
+        )}
         <label className="preview-length">
           <span>Max length</span>
           <input
