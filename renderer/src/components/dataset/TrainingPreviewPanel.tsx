@@ -257,6 +257,8 @@ function TokenChip({
       <span className={classes.filter(Boolean).join(' ')} title={title}>
         {token.piece === '' ? <span className="ws">∅</span> : parts}
       </span>
+      {/* Lines wrap between tokens; within one only when a token alone is wider than the panel. */}
+      <wbr />
       {Array.from({ length: breaks }, (_, i) => (
         <br key={i} />
       ))}
