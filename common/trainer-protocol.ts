@@ -22,7 +22,8 @@ export const TrainerExitCode = {
 } as const;
 export type TrainerExitCode = (typeof TrainerExitCode)[keyof typeof TrainerExitCode];
 
-export type TrainerCommand = 'doctor' | 'train' | 'export' | 'serve';
+/** `preview` renders scenes as `train` would (tokens, loss mask, cut) with the tokenizer only. */
+export type TrainerCommand = 'doctor' | 'train' | 'export' | 'serve' | 'preview';
 /** Lines the trainer accepts on stdin. */
 export type TrainerStdinCommand = 'stop' | 'cancel';
 
@@ -178,6 +179,8 @@ export type TrainerErrorCode =
   | 'converter_unavailable'
   | 'conversion_failed'
   | 'disk_full'
+  /** preview: a hub id that is not in the local Hugging Face cache (the preview never downloads). */
+  | 'model_not_cached'
   | 'internal';
 
 export interface ErrorEvent extends EventBase {
@@ -222,7 +225,37 @@ export interface DoctorEvent extends EventBase {
   packages: Record<string, string | null>;
 }
 
+/**
+ * preview: one scene as training renders it, before `max_length` cuts it; lists are per token. Made by
+ * the renderer `train` uses, so it shows what a run trains on.
+ */
+export interface PreviewEvent extends EventBase {
+  type: 'preview';
+  scene_id: string;
+  format: 'chat' | 'character-llm';
+  max_length: number;
+  /** What the text looks like (chat template, or the paper's meta prompt), as a run's manifest records it. */
+  template_hash: string;
+  token_ids: number[];
+  /** The text of each token; those not in `added` concatenate to the rendered text. */
+  pieces: string[];
+  /** Whether each token carries loss (label not -100). */
+  trained: boolean[];
+  /** Positions of tokens the tokenizer or the format added (BOS, the appended EOS), not in the text. */
+  added: number[];
+  /** Where max_length cuts (tokens from here on are not trained on); absent or null when it fits. */
+  cut_at?: number | null;
+  /** All tokens, before the cut. */
+  tokens: number;
+  /** Tokens that carry loss within max_length: what a run trains on. */
+  trained_tokens: number;
+  /** Why training leaves the scene out; absent when it is trained on. */
+  dropped?: 'unrenderable' | 'no_trained_tokens' | null;
+  message?: string | null;
+}
+
 export type TrainerEvent =
+  | PreviewEvent
   | HelloEvent
   | PhaseEvent
   | ProgressEvent

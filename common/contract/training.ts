@@ -1,6 +1,6 @@
 /** Training (experience upload): runs, presets, estimates, serving and chat with a run. Types only. */
 
-import type { CharacterId, Empty, HostId, RunId } from './base';
+import type { CharacterId, Empty, HostId, RunId, SceneId } from './base';
 
 export type TrainingFormat = 'chat' | 'character-llm';
 export type RunStatus =
@@ -216,7 +216,76 @@ export interface TrainerEnvironment {
   bf16: boolean;
 }
 
+/** One token of a training preview. */
+export interface PreviewToken {
+  id: number;
+  /** The text the token stands for, spaces and newlines as they are; an added token as the tokenizer spells it. */
+  piece: string;
+  /** Carries loss: the model learns to produce this token. */
+  trained: boolean;
+  /** Added by the tokenizer or the format (BOS, the appended EOS): not part of the rendered text. */
+  added: boolean;
+}
+
+/** What the preview is of: a saved scene, one base model's tokenizer, a format and a length. */
+export interface TrainingPreviewRequest {
+  sceneId: SceneId;
+  /** A model folder on this machine, or a Hugging Face id already in the local cache (nothing is downloaded). */
+  baseModel: string;
+  format: TrainingFormat;
+  /** Tokens; a longer scene is cut there, as training cuts it. */
+  maxLength: number;
+  /** The character's thinking turns in the chat format: kept (default) or dropped, as the run's option. */
+  thinking?: 'keep' | 'drop';
+  /** The interpreter with the trainer's packages; empty or absent: the studio's default. */
+  python?: string;
+}
+
+/**
+ * A scene exactly as a training run would take it: the trainer's own rendering and loss masking
+ * (its `preview` command), so the two cannot disagree.
+ */
+export interface TrainingPreview {
+  sceneId: SceneId;
+  /** The saved revision shown (unsaved edits are not in it). */
+  revision: number;
+  baseModel: string;
+  format: TrainingFormat;
+  maxLength: number;
+  thinking: 'keep' | 'drop';
+  /** Every token of the rendered scene, before the cut. */
+  tokens: PreviewToken[];
+  /** Index of the first token `maxLength` cuts away; null when the scene fits. */
+  cutAt: number | null;
+  /** Tokens that carry loss within `maxLength`: what a run trains on. */
+  trainedTokens: number;
+  /** Why training leaves this scene out; null when it is trained on. */
+  excluded: string | null;
+  /** What else bears on it: a rejected review, turns the dataset export leaves out. */
+  notes: string[];
+  /** The trainer's hash of the template (chat template or the paper's meta prompt), as a run's manifest records it. */
+  templateHash: string;
+}
+
+/** A model of the local Hugging Face cache whose tokenizer is there (the preview can use it). */
+export interface CachedBaseModel {
+  /** Hugging Face id, owner/name. */
+  id: string;
+  /** The commit the cache's `main` names (or the only snapshot). */
+  revision: string;
+  /** Whether weights are cached too (training without a download needs them). */
+  weights: boolean;
+}
+
 export interface TrainingCommands {
+  /**
+   * A saved scene as training would take it (see `TrainingPreview`). Runs the trainer's `preview` in
+   * the local Python environment (a few seconds; the result is kept briefly per scene revision and
+   * settings); without that environment, `unavailable` says how to set it up.
+   */
+  'training/preview': (arg: TrainingPreviewRequest) => TrainingPreview;
+  /** Models in this machine's Hugging Face cache, for the preview's base model list. */
+  'training/cached-models': (arg: Empty) => { cacheDir: string; models: CachedBaseModel[] };
   'training/options': (arg: Empty) => {
     baseModels: BaseModelOption[];
     defaults: TrainingHyperparameters;

@@ -117,6 +117,11 @@ Commands:
                                 Run again, it resumes the character's stopped or interrupted run (with
                                 that run's settings); another base model, format or host starts a new one.
                                 Ctrl+C saves a checkpoint and stops (run again to resume).
+  train preview <character> --scene <id> --base-model <folder|hf-id>
+      [--format chat|character-llm] [--max-length <tokens>] [--thinking keep|drop]
+      [--python <interpreter>]  Show a scene exactly as training takes it (the trainer's own code,
+                                tokenizer only): [trained tokens] in brackets, a line where max_length
+                                cuts. A hub id must be in the local Hugging Face cache (no download).
   chat-server <character> [--run <id>]
                                 Serve the character's latest finished run over the OpenAI protocol
                                 on 127.0.0.1 for chat apps; prints the base URL and model. Ctrl+C stops.
@@ -220,6 +225,8 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
         new: { type: 'boolean', default: false },
         dtype: { type: 'string' },
         run: { type: 'string' },
+        scene: { type: 'string' },
+        thinking: { type: 'string' },
         user: { type: 'string' },
         key: { type: 'string' },
         'remote-root': { type: 'string' },

@@ -337,6 +337,20 @@ export const commandSchemas: Schemas = {
         .max(200),
     })
     .strict(),
+  'training/preview': z
+    .object({
+      sceneId,
+      baseModel: z
+        .string()
+        .min(1, 'choose a base model: a model folder or a Hugging Face id in the local cache')
+        .max(1000),
+      format: z.enum(['chat', 'character-llm']),
+      maxLength: z.number().int().min(16, 'at least 16 tokens').max(131_072),
+      thinking: z.enum(['keep', 'drop']).optional(),
+      python: z.string().max(4096).optional(),
+    })
+    .strict(),
+  'training/cached-models': empty,
   'training/export': z
     .object({
       id: runId,

@@ -25,6 +25,7 @@ import { DatasetChartsRepo } from '../store/dataset-charts-repo';
 import { HostService, type HostServiceOptions } from './training/host-service';
 import { defaultPython } from './training/python-location';
 import { TrainingService } from './training/training-service';
+import { TrainingPreviewService } from './training/preview-service';
 import type { CallId, LlmCall } from '../../common/contract';
 import { CharacterService } from './character-service';
 import { systemClock, type Clock, type IdFactory } from './clock';
@@ -149,6 +150,12 @@ export class Studio {
     );
     const charts = new DatasetChartsService(new DatasetChartsRepo(this.db), (id) => characters.get(id));
     this.training = training;
+    const previews = new TrainingPreviewService(
+      (id) => scenes.open(id),
+      (id) => characters.get(id),
+      clock,
+      { trainerDir, defaultPython: defaultPython(options.dataDir, appRoot) },
+    );
 
     this.handlers = {
       'app/info': () => this.info(),
@@ -248,6 +255,8 @@ export class Studio {
       'training/export-cancel': ({ id }) => training.cancelExport(id),
       'training/serve-stop': ({ id }) => training.stopServing(id),
       'training/chat': ({ id, requestId, messages }) => training.chat(id, requestId, messages),
+      'training/preview': (request) => previews.preview(request),
+      'training/cached-models': () => previews.cachedModels(),
     } satisfies Handlers;
   }
 

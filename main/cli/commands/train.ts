@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { TrainingConfig, TrainingRun } from '../../../common/contract';
+import type { SceneId, TrainingConfig, TrainingPreview, TrainingRun } from '../../../common/contract';
 import { StudioFailure } from '../../core/errors';
 import { looksLikePath } from '../../core/training/base-model-check';
 import {
@@ -21,6 +21,7 @@ import {
  * model, format or target (or `--new`) starts a new run instead, and says why.
  */
 export async function trainCommand(ctx: CliContext): Promise<number> {
+  if (ctx.rest[0] === 'preview') return previewCommand({ ...ctx, rest: ctx.rest.slice(1) });
   const { studio, call, values, rest, io } = ctx;
   const character = await findCharacter(call, argument(rest, 0, '<character>', 'train'));
   const runs = await call('training/list', { characterId: character.id });
@@ -202,4 +203,76 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
   const report = await ctx.call('training/doctor', { python: interpreterOption(ctx.values, 'python') ?? '' });
   ctx.print(report, () => `${report.ok ? '✓' : '✗'} ${report.python}: ${report.summary}`);
   return report.ok ? 0 : 1;
+}
+
+/**
+ * `train preview <character> --scene <id> --base-model <folder|hf-id> [--format] [--max-length]`:
+ * the scene as training takes it, made by the trainer's own preview. Trained tokens are shown in
+ * [brackets] (in colour on a terminal), and a line marks where max_length cuts.
+ */
+async function previewCommand(ctx: CliContext): Promise<number> {
+  const { call, values, rest, io } = ctx;
+  const character = await findCharacter(call, argument(rest, 0, '<character>', 'train preview'));
+  const sceneId = strOf(values, 'scene');
+  if (!sceneId) throw new UsageError('Missing --scene <id> (scenes show <id>, or the Dataset tab, names them).');
+  const format = strOf(values, 'format') ?? 'chat';
+  if (format !== 'chat' && format !== 'character-llm') throw new UsageError('--format must be chat or character-llm.');
+  const baseModel = strOf(values, 'base-model');
+  if (!baseModel)
+    throw new UsageError('Missing --base-model (a model folder, or a Hugging Face id already in the local cache).');
+  const opened = await call('scenes/open', { id: sceneId as SceneId });
+  if (opened.scene.characterId !== character.id)
+    throw new StudioFailure('invalid_argument', `Scene ${sceneId} is not one of ${character.fullName}'s scenes.`);
+  const thinking = strOf(values, 'thinking') ?? 'keep';
+  if (thinking !== 'keep' && thinking !== 'drop') throw new UsageError('--thinking must be keep or drop.');
+  const python = interpreterOption(values, 'python');
+  io.err(`Rendering scene ${sceneId} (revision ${opened.revision}) with the trainer's tokenizer code…`);
+  const preview = await call('training/preview', {
+    sceneId: sceneId as SceneId,
+    baseModel: baseModelOption(baseModel, true),
+    format,
+    maxLength: numberOption(strOf(values, 'max-length'), '--max-length', 2048),
+    thinking,
+    ...(python && { python }),
+  });
+  if (values.json) {
+    io.out(JSON.stringify(preview, null, 2));
+  } else {
+    const color = process.stdout.isTTY && !process.env.NO_COLOR;
+    io.out(renderPreview(preview, color));
+    io.err(
+      color
+        ? 'Legend: green carries loss (trained); grey was added by the tokenizer.'
+        : 'Legend: [text] carries loss (trained).',
+    );
+  }
+  const cut =
+    preview.cutAt === null
+      ? 'fits within max_length'
+      : `cut at token ${preview.cutAt} by max_length ${preview.maxLength}`;
+  io.err(`${preview.tokens.length} tokens, ${preview.trainedTokens} trained; ${cut}.`);
+  for (const note of preview.notes) io.err(`Note: ${note}`);
+  if (preview.excluded) io.err(preview.excluded);
+  return 0;
+}
+
+/** The rendered text with trained runs in brackets (or green), and a line where max_length cuts. */
+export function renderPreview(preview: TrainingPreview, color: boolean): string {
+  const open = color ? '\x1b[42;30m' : '[';
+  const close = color ? '\x1b[0m' : ']';
+  let out = '';
+  let inRun = false;
+  preview.tokens.forEach((token, index) => {
+    if (index === preview.cutAt) {
+      if (inRun) out += close;
+      inRun = false;
+      out += `\n──── max_length ${preview.maxLength} cuts here: what follows is not trained on ────\n`;
+    }
+    // Past the cut nothing is trained, whatever the mask of the whole scene says.
+    const trained = token.trained && (preview.cutAt === null || index < preview.cutAt);
+    if (trained !== inRun) out += trained ? open : close;
+    inRun = trained;
+    out += color && token.added ? `\x1b[2m${token.piece}\x1b[22m` : token.piece;
+  });
+  return inRun ? out + close : out;
 }

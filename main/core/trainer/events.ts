@@ -15,6 +15,7 @@ import {
   type ErrorEvent,
   type HelloEvent,
   type PhaseEvent,
+  type PreviewEvent,
   type ProgressEvent,
   type StatsEvent,
   type TrainerEvent,
@@ -34,7 +35,7 @@ const tokenSummary = z.strictObject({ min: z.number(), mean: z.number(), max: z.
 const hello: z.ZodType<HelloEvent> = z.strictObject({
   ...base,
   type: z.literal('hello'),
-  command: z.enum(['train', 'export', 'serve', 'doctor']),
+  command: z.enum(['train', 'export', 'serve', 'doctor', 'preview']),
   pid: z.number().int(),
   protocol: z.literal(TRAINER_PROTOCOL_VERSION),
   trainer_version: z.string(),
@@ -163,6 +164,24 @@ const doctor: z.ZodType<DoctorEvent> = z.strictObject({
   packages: nullableStrings,
 });
 
+const preview: z.ZodType<PreviewEvent> = z.strictObject({
+  ...base,
+  type: z.literal('preview'),
+  scene_id: z.string(),
+  format: z.enum(['chat', 'character-llm']),
+  max_length: z.number().int().min(1),
+  template_hash: z.string(),
+  token_ids: z.array(z.number().int().min(0)),
+  pieces: z.array(z.string()),
+  trained: z.array(z.boolean()),
+  added: z.array(z.number().int().min(0)),
+  cut_at: z.number().int().min(1).nullable().optional(),
+  tokens: z.number().int().min(0),
+  trained_tokens: z.number().int().min(0),
+  dropped: z.enum(['unrenderable', 'no_trained_tokens']).nullable().optional(),
+  message: z.string().nullable().optional(),
+});
+
 /**
  * One schema per event type. Typed as a total record over `TrainerEventType`, so adding a type to
  * the TS union without a schema here does not compile; each schema is typed against its own event.
@@ -179,6 +198,7 @@ export const TRAINER_EVENT_SCHEMAS: {
   error,
   done,
   doctor,
+  preview,
 };
 
 export const TRAINER_EVENT_TYPES = Object.keys(TRAINER_EVENT_SCHEMAS) as TrainerEventType[];

@@ -1,4 +1,4 @@
-"""Entry point: ``python -m character_trainer <doctor|train|export|serve> --job job.json``.
+"""Entry point: ``python -m character_trainer <doctor|train|export|serve|preview> --job job.json``.
 
 Owns the process-level contract: stdout reserved for events, ``hello`` first, exactly one terminal
 event (``done`` or ``error``; ``doctor`` prints a single ``doctor`` event), and the exit code.
@@ -20,7 +20,7 @@ from . import __version__
 from .control import Cancelled, Controller, Request, Stopped
 from .protocol import PROTOCOL_VERSION, EventSink, ExitCode, TrainerError, reserve_stdout
 
-COMMANDS = ("doctor", "train", "export", "serve")
+COMMANDS = ("doctor", "train", "export", "serve", "preview")
 
 if TYPE_CHECKING:
     from .distributed import DistContext
@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=os.environ.get("CHARACTER_TRAINER_LOG", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "preview":
+        # The preview never downloads: a hub id must already be in the local cache (read at import time).
+        os.environ["HF_HUB_OFFLINE"] = "1"
     stream = reserve_stdout()
 
     if args.command == "doctor":
@@ -98,7 +101,7 @@ def _run(command: str, job_path: Path | None, sink: EventSink, ctx: DistContext 
         if attach_error is not None:
             raise TrainerError("invalid_job", f"cannot use run_dir {run_dir}: {attach_error.strerror}",
                                "choose a writable folder for run_dir", ExitCode.INVALID_JOB)
-        job = load_job(job_path, require_dataset=command == "train", require_base_model=command != "serve")
+        job = load_job(job_path, require_dataset=command in ("train", "preview"), require_base_model=command != "serve")
         hyper = job.hyperparameters
         if command == "train":
             from .train import TrainingRun
@@ -113,6 +116,10 @@ def _run(command: str, job_path: Path | None, sink: EventSink, ctx: DistContext 
             status, code, reason = run_server(job, sink, controller)
             sink.emit("done", status=status, reason=reason or None, outputs={})
             return code
+        elif command == "preview":
+            from .preview import run_preview
+
+            code, outputs = run_preview(job, sink)
         else:
             from .export import run_export
 

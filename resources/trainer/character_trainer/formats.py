@@ -41,6 +41,26 @@ class Example:
         return sum(1 for label in self.labels if label != IGNORE_INDEX)
 
 
+@dataclass(frozen=True)
+class Rendering:
+    """A scene rendered and masked in full, before ``max_length`` cuts it.
+
+    The one path from a scene to tokens: training takes :meth:`example` of it, the ``preview`` command
+    shows it whole, so the two cannot disagree. ``offsets`` are the characters of ``text`` each token
+    covers; ``(0, 0)`` marks a token that the tokenizer (BOS) or the format (the appended EOS) added.
+    """
+
+    text: str
+    input_ids: list[int]
+    labels: list[int]  # IGNORE_INDEX where no loss is taken
+    offsets: list[tuple[int, int]]
+
+    def example(self, scene_id: str, max_length: int) -> Example:
+        """What training sees: the first ``max_length`` tokens (a longer scene is cut at the end)."""
+        return Example(scene_id, self.input_ids[:max_length], self.labels[:max_length],
+                       len(self.input_ids) > max_length)
+
+
 class FormatError(ValueError):
     """A scene that cannot be rendered in the chosen format (the message says why)."""
 
@@ -106,25 +126,28 @@ class Renderer:
         return hashlib.sha256(f"{self.format}\n{source}".encode("utf-8")).hexdigest()
 
     def render(self, scene: Scene) -> Example:
+        return self.rendering(scene).example(scene.id, self.max_length)
+
+    def rendering(self, scene: Scene) -> Rendering:
+        """The whole scene as text, tokens, loss labels and offsets (see :class:`Rendering`)."""
         if self.format == "character-llm":
             prompt, output = render_character_llm(scene)
-            ids, labels = self._character_llm_tokens(prompt, output)
-        else:
-            text, spans = self.chat_text_and_spans(scene)
-            ids, labels = self._tokens_with_spans(text, spans, add_special_tokens=False)
-        truncated = len(ids) > self.max_length
-        return Example(scene.id, ids[: self.max_length], labels[: self.max_length], truncated)
+            return self._character_llm_tokens(prompt, output)
+        text, spans = self.chat_text_and_spans(scene)
+        return self._tokens_with_spans(text, spans, add_special_tokens=False)
 
-    def _character_llm_tokens(self, prompt: str, output: str) -> tuple[list[int], list[int]]:
-        ids, labels = self._tokens_with_spans(prompt + output, [(len(prompt), len(prompt) + len(output))],
-                                              add_special_tokens=True)
+    def _character_llm_tokens(self, prompt: str, output: str) -> Rendering:
+        text = prompt + output
+        rendering = self._tokens_with_spans(text, [(len(prompt), len(text))], add_special_tokens=True)
+        ids, labels, offsets = rendering.input_ids, rendering.labels, rendering.offsets
         eos = self.tokenizer.eos_token_id
         if ids and ids[-1] == eos:  # a tokenizer that appends EOS itself: train on that one
             labels[-1] = eos
         else:
             ids.append(eos)
             labels.append(eos)
-        return ids, labels
+            offsets.append((0, 0))
+        return rendering
 
     def chat_text_and_spans(self, scene: Scene) -> tuple[str, list[tuple[int, int]]]:
         """The rendered conversation and the character spans of each assistant message.
@@ -159,7 +182,7 @@ class Renderer:
             raise FormatError(f"the chat template rejected the conversation: {error}") from error
         return text
 
-    def _tokens_with_spans(self, text: str, spans: list[tuple[int, int]], add_special_tokens: bool) -> tuple[list[int], list[int]]:
+    def _tokens_with_spans(self, text: str, spans: list[tuple[int, int]], add_special_tokens: bool) -> Rendering:
         """Tokenizes ``text``; a token is trained when its characters overlap a span.
 
         A token that straddles a span's start is trained: it carries the span's first characters.
@@ -168,12 +191,14 @@ class Renderer:
         encoded = self.tokenizer(text, add_special_tokens=add_special_tokens, return_offsets_mapping=True)
         ids: list[int] = list(encoded["input_ids"])
         labels = [IGNORE_INDEX] * len(ids)
+        offsets: list[tuple[int, int]] = []
         span_index = 0
         for position, (start, end) in enumerate(encoded["offset_mapping"]):
+            offsets.append((start, end) if end > start else (0, 0))
             if end <= start:
                 continue
             while span_index < len(spans) and spans[span_index][1] <= start:
                 span_index += 1
             if span_index < len(spans) and start < spans[span_index][1] and end > spans[span_index][0]:
                 labels[position] = ids[position]
-        return ids, labels
+        return Rendering(text, ids, labels, offsets)

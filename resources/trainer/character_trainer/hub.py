@@ -211,13 +211,7 @@ def _from_cache(repo_id: str, requested: str | None, sink: EventSink | None, why
     from huggingface_hub import get_cached_repo_tree
     from huggingface_hub.errors import CachedRepoTreeNotFoundError
 
-    cache = _repo_cache_folder(repo_id)
-    revision = requested or "main"
-    sha = revision
-    ref = cache / "refs" / revision
-    if ref.is_file():
-        sha = ref.read_text(encoding="utf-8").strip()
-    snapshot = cache / "snapshots" / sha
+    revision, sha, snapshot = _cached_snapshot(repo_id, requested)
     if not snapshot.is_dir():
         raise _not_cached(repo_id, revision, why)
     try:
@@ -233,6 +227,36 @@ def _from_cache(repo_id: str, requested: str | None, sink: EventSink | None, why
     if sink is not None:
         sink.emit("warning", code="base_model_from_cache", message=message)
     return BaseModel(repo_id, path, sha, requested, SOURCE_HUB_CACHE)
+
+
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
+
+
+def cached_tokenizer_folder(repo_id: str, requested: str | None) -> tuple[Path, str]:
+    """(snapshot folder, commit sha) of ``repo_id`` in the local Hugging Face cache; never asks the hub.
+
+    For the ``preview`` command, which needs only the tokenizer: a snapshot holding any tokenizer file
+    is enough (weights are not looked for). A branch or tag is followed through the cache's ``refs``,
+    as :func:`_from_cache` does. Raises ``TrainerError`` (``model_not_cached``) saying how to get it.
+    """
+    revision, sha, snapshot = _cached_snapshot(repo_id, requested)
+    if snapshot.is_dir() and any((snapshot / name).is_file() for name in TOKENIZER_FILES):
+        return snapshot, sha
+    raise TrainerError("model_not_cached",
+                       f"base model {repo_id!r} (revision '{revision}') is not in the local Hugging Face cache "
+                       f"({_repo_cache_folder(repo_id).parent}); the preview never downloads",
+                       f"give the model's local folder, or fetch it once with huggingface-cli download {repo_id}; "
+                       "a training run with this base model fetches it too", ExitCode.INVALID_JOB)
+
+
+def _cached_snapshot(repo_id: str, requested: str | None) -> tuple[str, str, Path]:
+    """(revision asked, commit sha, snapshot folder) in the cache; a branch or tag is followed through
+    ``refs``, anything else is taken as a sha. The folder may not exist."""
+    cache = _repo_cache_folder(repo_id)
+    revision = requested or "main"
+    ref = cache / "refs" / revision
+    sha = ref.read_text(encoding="utf-8").strip() if ref.is_file() else revision
+    return revision, sha, cache / "snapshots" / sha
 
 
 def _write_ref(cache: Path, revision: str, sha: str) -> None:

@@ -88,6 +88,11 @@ describe('events written by the real trainer', { timeout: 120_000 }, () => {
       await launcher.waitForExit();
       lines.push(...readFileSync(join(job.run_dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean));
     }
+    // The preview command's events (`preview` per scene) with the same launcher.
+    const preview = tinyJob(join(tmp.dir, 'preview'), model, dataset);
+    await launcher.start(preview, 'preview');
+    await launcher.waitForExit();
+    lines.push(...readFileSync(join(preview.run_dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean));
     lines.push(JSON.stringify(await launcher.doctor()));
   }, 120_000);
   afterAll(() => tmp.cleanup());

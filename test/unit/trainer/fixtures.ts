@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CharacterId, ChunkId, Scene, SceneId, TrainingConfig, Turn } from '../../../common/contract';
+import type { CharacterId, ChunkId, Scene, SceneDoc, SceneId, TrainingConfig, Turn } from '../../../common/contract';
 import { DEFAULT_HYPERPARAMETERS } from '../../../main/core/training/training-service';
 import type { TrainerHyperparameters, TrainerJob } from '../../../main/core/trainer/job';
 import { repoRoot } from '../../support/paths';
@@ -160,3 +160,18 @@ export function tinyTrainingConfig(
     },
   };
 }
+
+/** A scene written by hand for the training preview tests: Neefe first, then Beethoven thinks and speaks. */
+export const lessonDoc: SceneDoc = {
+  type: 'Lesson',
+  location: "Neefe's room in Bonn",
+  time: '1782',
+  background: 'Neefe teaches the boy.',
+  people: ['Neefe'],
+  experienceBackground: 'Sheet music covers the table.',
+  turns: [
+    { speaker: 'Neefe', kind: 'speaking', text: 'Play it again, slower this time.' },
+    { speaker: 'Beethoven', kind: 'thinking', text: 'He hears every dragging note.' },
+    { speaker: 'Beethoven', kind: 'speaking', text: 'Good morning, Herr Neefe.\nI have brought the variations.' },
+  ],
+};

@@ -6,6 +6,7 @@ import { invoke } from '../../lib/queries';
 import { Marked } from './SceneBrowserList';
 import { PROBLEM_LABELS, ProblemList } from './FormatProblems';
 import { ProvenanceDialog } from './ProvenanceDialog';
+import { TrainingPreviewPanel } from './TrainingPreviewPanel';
 
 /** Turns the reader shows before asking: a scene of thousands stays quick to open. */
 const READ_TURNS = 300;
@@ -27,6 +28,13 @@ export function SceneDetail({
   const scene = useQuery({ queryKey: ['scenes/get', { id }], queryFn: () => invoke('scenes/get', { id }) });
   const [provenance, setProvenance] = useState(false);
   const [allTurns, setAllTurns] = useState(false);
+  const [preview, setPreview] = useState(false);
+  // The saved revision, under the scene's own key: a save in the editor invalidates both.
+  const revision = useQuery({
+    queryKey: ['scenes/get', { id }, 'revision'],
+    queryFn: async () => (await invoke('scenes/open', { id })).revision,
+    enabled: preview,
+  });
 
   if (scene.isPending) return <p className="muted">Loading…</p>;
   if (scene.isError) return <p className="form-error">{scene.error.message}</p>;
@@ -57,6 +65,17 @@ export function SceneDetail({
           <button className="small" onClick={() => setProvenance(true)} disabled={!s.callId && !experience?.callId}>
             Provenance
           </button>
+          <button
+            className="small"
+            aria-pressed={preview}
+            onClick={() => setPreview(!preview)}
+            disabled={!experience}
+            title={
+              experience ? 'The scene as training takes it, token by token' : 'No experience yet: nothing to train on'
+            }
+          >
+            Training preview
+          </button>
         </span>
       </header>
       {s.protective && s.limit && (
@@ -68,6 +87,9 @@ export function SceneDetail({
         <Marked parts={markTerms(s.background, terms)} />
       </p>
       {s.people.length > 0 && <p className="muted">With: {s.people.join(', ')}</p>}
+      {preview && revision.data !== undefined && (
+        <TrainingPreviewPanel key={id} sceneId={id} revision={revision.data} dirty={false} character={character} />
+      )}
       <h4 className="transcript-title">Experience</h4>
       {experience ? (
         <>

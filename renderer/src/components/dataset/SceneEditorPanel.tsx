@@ -6,6 +6,7 @@ import { CommandError, messageOf } from '../../lib/bridge-error';
 import { invoke, queryClient } from '../../lib/queries';
 import { RevisionHistory } from './RevisionHistory';
 import { SceneTurns, type FocusRequest } from './SceneTurns';
+import { TrainingPreviewPanel } from './TrainingPreviewPanel';
 import '../../scene-editor.css';
 
 /** What the editor opens: a stored scene, or a new one written by hand. */
@@ -63,6 +64,7 @@ export function SceneEditorPanel({
   const [loadError, setLoadError] = useState<string | null>(null);
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
   const [showHistory, setShowHistory] = useState(false);
+  const [showPreview, setShowPreview] = useState(false);
   const root = useRef<HTMLDivElement>(null);
   const [focusRequest, setFocusRequest] = useState<FocusRequest | null>(null);
 
@@ -183,6 +185,16 @@ export function SceneEditorPanel({
               History
             </button>
           )}
+          {sceneId !== null && (
+            <button
+              className="small"
+              aria-pressed={showPreview}
+              onClick={() => setShowPreview(!showPreview)}
+              title="The saved scene as training takes it, token by token"
+            >
+              Training preview
+            </button>
+          )}
           <button
             className="primary small"
             onClick={() => void save()}
@@ -220,7 +232,12 @@ export function SceneEditorPanel({
           {refusal}
         </div>
       )}
-      <div className={showHistory ? 'editor-body with-history' : 'editor-body'}>
+      {showPreview && sceneId !== null && (
+        <div className="editor-preview">
+          <TrainingPreviewPanel sceneId={sceneId} revision={baseRevision} dirty={dirty} character={character} />
+        </div>
+      )}
+      <div className={showHistory ? 'editor-body with-history' : 'editor-body'} hidden={showPreview}>
         <section className="editor-fields" aria-label="Scene fields">
           {field('type', 'Type')}
           {field('location', 'Location')}
