@@ -263,8 +263,8 @@ export interface TrainingCommands {
   'training/cancel': (arg: { id: RunId }) => TrainingRun;
   /**
    * Exports a finished run: the PEFT adapter is always there (servable by vLLM with --enable-lora);
-   * `merged` writes base + adapter as one model and an Ollama Modelfile; `gguf` converts with
-   * llama.cpp's converter when it is installed (LLAMA_CPP_DIR), and says so clearly when it is not.
+   * `merged` writes base + adapter as one model and an Ollama Modelfile; `gguf` converts with the
+   * llama.cpp converters node-llama-cpp ships (offline; LLAMA_CPP_DIR for the user's own llama.cpp).
    */
   'training/export': (arg: { id: RunId; merged: boolean; gguf: boolean; ollamaName?: string }) => TrainingRun;
   /**

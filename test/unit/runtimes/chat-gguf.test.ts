@@ -17,6 +17,7 @@ import type { ChatGgufFiles, RunId, TrainingConfig, TrainingRun } from '../../..
 import { nodeLlamaCpp } from '../../../main/core/llm/embedded-provider';
 import { openEmbeddedChat } from '../../../main/core/runtimes/embedded-chat';
 import { checkAdapterFits } from '../../../main/core/runtimes/gguf-check';
+import { runCliIn } from '../../support/cli';
 import { call, callError } from '../../support/studio';
 import { TEST_THREADS, writeTinyGguf } from '../../support/tiny-gguf';
 import { buildTinyModel, tinyTrainingConfig, venvPython } from '../trainer/fixtures';
@@ -123,6 +124,14 @@ describe('a run converted for the embedded chat runtime', () => {
       // Cached: the second call converts nothing.
       const again = await call(bench.env.studio, 'training/prepare-chat', { id: run.id });
       expect(again).toEqual({ ...files, seconds: 0 });
+
+      // The CLI face: `chat-gguf <character> --run <id>` names the same files.
+      const json = await runCliIn(bench.env.dir, ['chat-gguf', 'Beethoven', '--run', run.id, '--json']);
+      expect(json.code, json.err).toBe(0);
+      expect(JSON.parse(json.out)).toEqual({ ...files, seconds: 0 });
+      const human = await runCliIn(bench.env.dir, ['chat-gguf', 'Beethoven']);
+      expect(human.err).toMatch(/Already converted\./);
+      expect(human.out).toBe(`base model: ${files.baseGguf}\nadapter: ${files.adapterGguf}\nformat: chat`);
     },
     TIMEOUT,
   );
