@@ -76,7 +76,10 @@ async function measureThreads(modelPath: string, threads: number): Promise<objec
       runtime.push(timing);
       // node-llama-cpp alone: the same prompt's tokens, greedy, the same number of tokens, nothing else.
       const bos = model.tokens.bos;
-      const prompt: Token[] = [...(bos === null ? [] : [bos]), ...model.tokenize(characterLlmPrompt(conversation(i), character), false)];
+      const prompt: Token[] = [
+        ...(bos === null ? [] : [bos]),
+        ...model.tokenize(characterLlmPrompt(conversation(i), character), false),
+      ];
       await sequence.clearHistory();
       const started = performance.now();
       let first = 0;
@@ -115,9 +118,17 @@ async function measureThreads(modelPath: string, threads: number): Promise<objec
 /** Trains the tiny SentencePiece Llama for one step, then times `export` as training/prepare-chat runs it. */
 function conversion(root: string, work: string, llamaCppDir: string): object {
   const python = path.join(root, '.venv', 'bin', 'python');
-  const env = { ...process.env, PYTHONPATH: path.join(root, 'resources', 'trainer'), HF_HUB_OFFLINE: '1', OMP_NUM_THREADS: '1' };
+  const env = {
+    ...process.env,
+    PYTHONPATH: path.join(root, 'resources', 'trainer'),
+    HF_HUB_OFFLINE: '1',
+    OMP_NUM_THREADS: '1',
+  };
   const model = path.join(work, 'tiny');
-  execFileSync(python, [path.join(root, 'test', 'support', 'tiny-model.py'), model, '--tokenizer', 'sentencepiece'], { env, stdio: 'ignore' });
+  execFileSync(python, [path.join(root, 'test', 'support', 'tiny-model.py'), model, '--tokenizer', 'sentencepiece'], {
+    env,
+    stdio: 'ignore',
+  });
   const scene = {
     id: 's1',
     character,
@@ -138,7 +149,16 @@ function conversion(root: string, work: string, llamaCppDir: string): object {
       base_model: model,
       format: 'chat',
       dataset,
-      hyperparameters: { lora_rank: 4, lora_alpha: 8, learning_rate: 1e-3, epochs: 1, max_steps: 1, batch_size: 2, max_length: 512, eval_share: 0 },
+      hyperparameters: {
+        lora_rank: 4,
+        lora_alpha: 8,
+        learning_rate: 1e-3,
+        epochs: 1,
+        max_steps: 1,
+        batch_size: 2,
+        max_length: 512,
+        eval_share: 0,
+      },
       ...extra,
     };
     fs.writeFileSync(file, JSON.stringify(body));

@@ -115,7 +115,11 @@ export class EmbeddedChat implements ChatRuntime {
 
   /** What loading this runtime takes (or took) in memory, for announcing a second model beside one loaded. */
   estimateMemory(): Promise<MemoryEstimate> {
-    return estimateChatMemory(this.options.baseGguf, this.options.adapterGguf, this.options.contextSize ?? DEFAULT_CONTEXT_CAP);
+    return estimateChatMemory(
+      this.options.baseGguf,
+      this.options.adapterGguf,
+      this.options.contextSize ?? DEFAULT_CONTEXT_CAP,
+    );
   }
 
   /** Whether the model is in memory now. */
@@ -143,7 +147,8 @@ export class EmbeddedChat implements ChatRuntime {
   }
 
   private async replyNow(request: ChatRuntimeRequest): Promise<ChatRuntimeReply> {
-    if (this.disposed) throw new StudioFailure('unavailable', 'This chat runtime has been closed; open the chat again.');
+    if (this.disposed)
+      throw new StudioFailure('unavailable', 'This chat runtime has been closed; open the chat again.');
     if (!this.loading) request.onStatus?.({ state: 'loading', detail: 'Loading the model into memory…' });
     const loaded = await this.load();
     if (request.signal.aborted) return cancelledReply();
@@ -191,7 +196,11 @@ export class EmbeddedChat implements ChatRuntime {
     const ownsLlama = this.options.llama === undefined;
     const llama =
       this.options.llama ??
-      (await nlc.getLlama({ gpu: gpuLayers === 0 ? false : 'auto', build: 'never', logLevel: nlc.LlamaLogLevel.error }));
+      (await nlc.getLlama({
+        gpu: gpuLayers === 0 ? false : 'auto',
+        build: 'never',
+        logLevel: nlc.LlamaLogLevel.error,
+      }));
     let model: LlamaModel | undefined;
     try {
       model = await llama.loadModel({ modelPath: baseGguf, gpuLayers });
@@ -237,7 +246,7 @@ export class EmbeddedChat implements ChatRuntime {
     for (let round = 0; round <= MAX_ASIDES; round++) {
       const budget = request.sampling.maxTokens - used;
       if (budget < 1) break;
-      const router = new HeaderRouter(request.onDelta, asides.length === 0);
+      const router = new HeaderRouter((delta) => request.onDelta(delta), asides.length === 0);
       const segment = await this.generate(
         loaded,
         this.rawTokens(loaded, prompt),

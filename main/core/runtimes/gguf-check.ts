@@ -42,7 +42,7 @@ export async function checkAdapterFits(baseGguf: string, adapterGguf: string): P
   if (kind !== 'adapter') {
     throw new StudioFailure(
       'unsupported_file',
-      `${adapterName} is not a LoRA adapter GGUF (its general.type is ${String(kind ?? 'missing')}). ${redo}`,
+      `${adapterName} is not a LoRA adapter GGUF (its general.type is ${typeof kind === 'string' ? kind : 'missing'}). ${redo}`,
     );
   }
   const archBase = base.metadata.general.architecture;

@@ -67,7 +67,10 @@ export async function bundleCommit(bundle: string): Promise<string> {
     const { bytesRead } = await handle.read(buffer, 0, HEADER_BYTES, 0);
     const lines = buffer.subarray(0, bytesRead).toString('latin1').split('\n');
     if (!/^# v[23] git bundle$/.test(lines[0] ?? '')) {
-      throw new StudioFailure('unsupported_file', `${bundle} is not a git bundle (its first line is not "# v2 git bundle").`);
+      throw new StudioFailure(
+        'unsupported_file',
+        `${bundle} is not a git bundle (its first line is not "# v2 git bundle").`,
+      );
     }
     const refs: { sha: string; ref: string }[] = [];
     for (const line of lines.slice(1)) {

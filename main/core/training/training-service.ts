@@ -472,7 +472,10 @@ export class TrainingService {
   private async prepareChatOnce(id: RunId): Promise<ChatGgufFiles> {
     const row = this.row(id);
     if (row.status !== 'succeeded') {
-      throw new StudioFailure('invalid_argument', 'Only a finished run can be chatted with. Resume it to the end first.');
+      throw new StudioFailure(
+        'invalid_argument',
+        'Only a finished run can be chatted with. Resume it to the end first.',
+      );
     }
     const lora = !readStoredConfig(row.config).hyperparameters.fullFinetune;
     const plan = () => chatGgufPlan(this.options.dataDir, row.run_dir, lora, readRunManifest(row.run_dir));

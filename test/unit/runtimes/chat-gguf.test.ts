@@ -32,7 +32,10 @@ let llama: Llama;
 function config(model: string, maxSteps = 4): TrainingConfig {
   // A high learning rate so four steps move the adapter well away from zero (LoRA starts as a no-op);
   // 768 tokens: the tiny SentencePiece vocabulary spells the meta prompt alone in ~300.
-  return { ...tinyTrainingConfig(model, 'local', { maxSteps, learningRate: 2e-2, evalShare: 0, maxLength: 768 }), python: venvPython };
+  return {
+    ...tinyTrainingConfig(model, 'local', { maxSteps, learningRate: 2e-2, evalShare: 0, maxLength: 768 }),
+    python: venvPython,
+  };
 }
 
 async function trained(model: string, maxSteps?: number): Promise<TrainingRun> {
@@ -104,7 +107,9 @@ describe('a run converted for the embedded chat runtime', () => {
   it(
     'converts the base model and the adapter offline with the bundled converters, showing it on the run card',
     async () => {
-      const { result, seen } = await recording(run.id, () => call(bench.env.studio, 'training/prepare-chat', { id: run.id }));
+      const { result, seen } = await recording(run.id, () =>
+        call(bench.env.studio, 'training/prepare-chat', { id: run.id }),
+      );
       files = result;
       expect(files.adapterGguf).toBe(join(run.runDir, 'exports', 'adapter.gguf'));
       expect(files.baseGguf.startsWith(join(bench.env.dir, 'gguf'))).toBe(true);
@@ -193,7 +198,9 @@ describe('a run converted for the embedded chat runtime', () => {
       await expect(checkAdapterFits(other, files.adapterGguf!)).rejects.toThrow(
         /does not fit the base model other\.gguf: blk\.\d+\.\w+\.weight is .* in the base model, but the adapter's/,
       );
-      await expect(checkAdapterFits(files.adapterGguf!, files.adapterGguf!)).rejects.toThrow(/changes .* which the base model/);
+      await expect(checkAdapterFits(files.adapterGguf!, files.adapterGguf!)).rejects.toThrow(
+        /changes .* which the base model/,
+      );
       await expect(checkAdapterFits(files.baseGguf, files.baseGguf)).rejects.toThrow(/is not a LoRA adapter GGUF/);
       const wrong = openEmbeddedChat({ ...chatOptions(), baseGguf: other });
       const statuses: string[] = [];

@@ -83,7 +83,12 @@ describe('the embedded chat runtime', () => {
       expect(streamedReasoning).toBe(reply.reasoning ?? '');
 
       // Greedy is deterministic: the same request gives the same reply (from the reused cache too).
-      const again = await chat.reply({ messages: conversation, sampling: greedy, signal: new AbortController().signal, onDelta: () => {} });
+      const again = await chat.reply({
+        messages: conversation,
+        sampling: greedy,
+        signal: new AbortController().signal,
+        onDelta: () => {},
+      });
       expect(again).toEqual(reply);
     },
     TIMEOUT,
@@ -136,12 +141,22 @@ describe('the embedded chat runtime', () => {
       const estimate = await chat.estimateMemory();
       expect(estimate.bytes).toBeGreaterThan(0);
       expect(estimate.sentence).toMatch(/^about .* \(model .*, context of 512 tokens .*\)$/);
-      await chat.reply({ messages: conversation, sampling: greedy, signal: new AbortController().signal, onDelta: () => {} });
+      await chat.reply({
+        messages: conversation,
+        sampling: greedy,
+        signal: new AbortController().signal,
+        onDelta: () => {},
+      });
       expect(chat.loaded).toBe(true);
       await chat.dispose();
       expect(chat.loaded).toBe(false);
       await expect(
-        chat.reply({ messages: conversation, sampling: greedy, signal: new AbortController().signal, onDelta: () => {} }),
+        chat.reply({
+          messages: conversation,
+          sampling: greedy,
+          signal: new AbortController().signal,
+          onDelta: () => {},
+        }),
       ).rejects.toThrow(/closed/);
     },
     TIMEOUT,

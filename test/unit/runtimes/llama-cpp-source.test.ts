@@ -16,30 +16,31 @@ import { tempDir } from '../../support/paths';
 const work = tempDir('cs-llama-cpp-source-');
 afterAll(() => work.cleanup());
 
-describe("the converters node-llama-cpp ships", () => {
-  it(
-    'are unpacked once, only what the trainer needs, into a stamped folder named by the commit',
-    async () => {
-      const cache = join(work.dir, 'cache');
-      const commit = await bundleCommit(shippedBundle());
-      expect(commit).toMatch(/^[0-9a-f]{40}$/);
-      const first = await unpackLlamaCppConverters(cache);
-      expect(first).toEqual({ root: join(cache, commit), commit });
-      for (const file of ['convert_hf_to_gguf.py', 'convert_lora_to_gguf.py', 'gguf-py/gguf/__init__.py', 'conversion/llama.py'])
-        expect(existsSync(join(first.root, file)), file).toBe(true);
-      expect(existsSync(join(first.root, 'src'))).toBe(false); // not the C++ sources
-      const stamp = JSON.parse(readFileSync(join(first.root, STAMP), 'utf8')) as Record<string, string>;
-      expect(stamp.commit).toBe(commit);
-      expect(stamp.bundleSha256).toMatch(/^[0-9a-f]{64}$/);
-      // No staging folder is left behind.
-      expect(readdirSync(cache)).toEqual([commit]);
+describe('the converters node-llama-cpp ships', () => {
+  it('are unpacked once, only what the trainer needs, into a stamped folder named by the commit', async () => {
+    const cache = join(work.dir, 'cache');
+    const commit = await bundleCommit(shippedBundle());
+    expect(commit).toMatch(/^[0-9a-f]{40}$/);
+    const first = await unpackLlamaCppConverters(cache);
+    expect(first).toEqual({ root: join(cache, commit), commit });
+    for (const file of [
+      'convert_hf_to_gguf.py',
+      'convert_lora_to_gguf.py',
+      'gguf-py/gguf/__init__.py',
+      'conversion/llama.py',
+    ])
+      expect(existsSync(join(first.root, file)), file).toBe(true);
+    expect(existsSync(join(first.root, 'src'))).toBe(false); // not the C++ sources
+    const stamp = JSON.parse(readFileSync(join(first.root, STAMP), 'utf8')) as Record<string, string>;
+    expect(stamp.commit).toBe(commit);
+    expect(stamp.bundleSha256).toMatch(/^[0-9a-f]{64}$/);
+    // No staging folder is left behind.
+    expect(readdirSync(cache)).toEqual([commit]);
 
-      // Stamped: later calls return it without running git at all (here: a git that does not exist).
-      const again = await unpackLlamaCppConverters(cache, shippedBundle(), join(work.dir, 'no-git'));
-      expect(again).toEqual(first);
-    },
-    120_000,
-  );
+    // Stamped: later calls return it without running git at all (here: a git that does not exist).
+    const again = await unpackLlamaCppConverters(cache, shippedBundle(), join(work.dir, 'no-git'));
+    expect(again).toEqual(first);
+  }, 120_000);
 
   it('says what to do when git is missing, and when the bundle is not one', async () => {
     await expect(

@@ -34,10 +34,10 @@ let python: Map<string, Rendered>;
 beforeAll(() => {
   requireVenv();
   const script = join(repoRoot, 'test', 'support', 'paper-prompt.py');
-  const out = runPython(`import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')`, [
-    script,
-    casesFile,
-  ]);
+  const out = runPython(
+    `import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')`,
+    [script, casesFile],
+  );
   python = new Map((JSON.parse(out) as { cases: Rendered[] }).cases.map((c) => [c.name, c]));
 }, 60_000);
 
