@@ -23,7 +23,8 @@ import { TEST_THREADS, writeTinyGguf } from '../../support/tiny-gguf';
 import { buildTinyModel, tinyTrainingConfig, venvPython } from '../trainer/fixtures';
 import { openTrainingBench } from '../training/bench';
 
-const TIMEOUT = 300_000;
+// Training, converting and exporting are Python processes of several seconds each; a loaded machine stretches them a lot.
+const TIMEOUT = 600_000;
 let bench: Awaited<ReturnType<typeof openTrainingBench>>;
 let run: TrainingRun;
 let files: ChatGgufFiles;
