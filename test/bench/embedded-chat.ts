@@ -131,7 +131,7 @@ function conversion(root: string, work: string, llamaCppDir: string): object {
   });
   const scene = {
     id: 's1',
-    character,
+    character: { full_name: character.fullName, short_name: character.shortName },
     location: 'Bonn',
     background: 'A lesson.',
     turns: [
@@ -197,12 +197,14 @@ export async function run(): Promise<object> {
     const unpackStarted = performance.now();
     const converters = await unpackLlamaCppConverters(path.join(work, 'llama.cpp'));
     const unpackMs = Math.round(performance.now() - unpackStarted);
+    const converted = conversion(root, work, converters.root);
     return {
       model: `tiny random GGUF, ${fs.statSync(model).size} bytes, CPU`,
+      load: `${os.loadavg()[0]!.toFixed(1)} (1-minute load average at the start, ${os.cpus().length} CPUs)`,
       threads1: await measureThreads(model, 1),
       threads2: await measureThreads(model, 2),
       unpackConvertersMs: unpackMs,
-      conversion: conversion(root, work, converters.root),
+      conversion: converted,
     };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

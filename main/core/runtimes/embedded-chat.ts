@@ -103,6 +103,8 @@ export class EmbeddedChat implements ChatRuntime {
   private disposed = false;
   /** Replies run one at a time: each waits for the one before. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Fired by dispose(): the reply in flight ends as cancelled, keeping what it wrote, so closing never waits. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly options: EmbeddedChatOptions) {
     this.identity = {
@@ -140,7 +142,8 @@ export class EmbeddedChat implements ChatRuntime {
     this.loading = undefined;
     const loaded = await loading?.catch(() => undefined);
     if (!loaded) return;
-    await this.queue; // a reply in flight ends first (its signal is the caller's to fire)
+    this.closing.abort();
+    await this.queue; // the reply in flight ends at its next token
     await loaded.context.dispose();
     await loaded.model.dispose();
     if (loaded.ownsLlama) await loaded.llama.dispose();
@@ -156,6 +159,7 @@ export class EmbeddedChat implements ChatRuntime {
     const streamed = { text: '', reasoning: '' };
     const tracked: ChatRuntimeRequest = {
       ...request,
+      signal: AbortSignal.any([request.signal, this.closing.signal]),
       onDelta: (delta) => {
         streamed.text += delta.text ?? '';
         streamed.reasoning += delta.reasoning ?? '';
@@ -394,7 +398,8 @@ function cancelledReply(): ChatRuntimeReply {
   return { text: '', reasoning: null, finish: 'cancelled', promptTokens: null, completionTokens: 0 };
 }
 
-function firstStop(text: string, stops: readonly string[]): { at: number; stop: string } | null {
+/** The earliest stop string in `text`, and where it starts. */
+export function firstStop(text: string, stops: readonly string[]): { at: number; stop: string } | null {
   let best: { at: number; stop: string } | null = null;
   for (const stop of stops) {
     const at = stop ? text.indexOf(stop) : -1;
@@ -404,7 +409,7 @@ function firstStop(text: string, stops: readonly string[]): { at: number; stop: 
 }
 
 /** Characters at the end of `text` that could begin a stop string (held until the next token decides). */
-function heldBack(text: string, stops: readonly string[]): number {
+export function heldBack(text: string, stops: readonly string[]): number {
   let hold = 0;
   for (const stop of stops) {
     for (let n = Math.min(stop.length - 1, text.length); n > hold; n--) {
@@ -422,7 +427,7 @@ function heldBack(text: string, stops: readonly string[]): number {
  * known, then sends speech as `text` and thinking/action as `reasoning` (asides after the first
  * start on a new line, as the reply's joined reasoning does).
  */
-class HeaderRouter {
+export class HeaderRouter {
   private buffer = '';
   private sink: ((chunk: string) => void) | null = null;
 

@@ -14,7 +14,13 @@ import {
   type ChatRuntimeMessage,
   type ChatSampling,
 } from '../../../main/core/runtimes/chat-runtime';
-import { openEmbeddedChat, type EmbeddedChat } from '../../../main/core/runtimes/embedded-chat';
+import {
+  firstStop,
+  HeaderRouter,
+  heldBack,
+  openEmbeddedChat,
+  type EmbeddedChat,
+} from '../../../main/core/runtimes/embedded-chat';
 import { TEST_THREADS, writeTinyGguf } from '../../support/tiny-gguf';
 
 const TIMEOUT = 120_000;
@@ -161,4 +167,59 @@ describe('the embedded chat runtime', () => {
     },
     TIMEOUT,
   );
+
+  it(
+    'frees the model when closed mid-reply: the reply ends as cancelled with what it wrote',
+    async () => {
+      const chat = open('character-llm');
+      let closing: Promise<void> | undefined;
+      const { deltas } = collect();
+      const reply = await chat.reply({
+        messages: conversation,
+        sampling: { ...greedy, maxTokens: 200 },
+        signal: new AbortController().signal,
+        onDelta: (d) => {
+          deltas.push(d);
+          closing ??= chat.dispose();
+        },
+      });
+      await closing;
+      expect(reply.finish).toBe('cancelled');
+      expect(reply.completionTokens).toBeLessThan(200);
+      expect(deltas.map((d) => d.text ?? '').join('')).toBe(reply.text);
+      expect(chat.loaded).toBe(false);
+    },
+    TIMEOUT,
+  );
+});
+
+describe("streaming the paper's turns", () => {
+  function route(chunks: string[], firstAside = true): ChatDelta[] {
+    const deltas: ChatDelta[] = [];
+    const router = new HeaderRouter((d) => deltas.push(d), firstAside);
+    for (const chunk of chunks) router.feed(chunk);
+    router.finish();
+    return deltas;
+  }
+
+  it('sends thoughts apart from speech once the header is known, whatever the chunking', () => {
+    expect(route(['thin', 'king', '): He will', ' hear.'])).toEqual([
+      { reasoning: 'He will' },
+      { reasoning: ' hear.' },
+    ]);
+    expect(route(['action): bows'], false)).toEqual([{ reasoning: '\n(action) bows' }]);
+    expect(route(['speaking):', ' Good', ' day'])).toEqual([{ text: 'Good' }, { text: ' day' }]);
+    // No header (a badly trained model): the whole text is speech, held only while it may begin one.
+    expect(route(['Hel', 'lo there'])).toEqual([{ text: 'Hel' }, { text: 'lo there' }]);
+    expect(route(['spe', 'aking', ' well, sir'])).toEqual([{ text: 'speaking well, sir' }]);
+    expect(route(['Hi'])).toEqual([{ text: 'Hi' }]);
+  });
+
+  it('cuts at the earliest stop string and holds back what may begin one', () => {
+    expect(firstStop('Yes.<|eot|>\nMan (', ['<|eot|>', '\nMan'])).toEqual({ at: 4, stop: '<|eot|>' });
+    expect(firstStop('Yes', ['<|eot|>'])).toBeNull();
+    expect(heldBack('Yes.<|e', ['<|eot|>'])).toBe(3);
+    expect(heldBack('Yes.', ['<|eot|>'])).toBe(0);
+    expect(heldBack('a <', ['<|eot|>', '<|im_end|>'])).toBe(1);
+  });
 });
