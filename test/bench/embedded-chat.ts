@@ -14,6 +14,7 @@ import { openEmbeddedChat } from '../../main/core/runtimes/embedded-chat';
 import { unpackLlamaCppConverters } from '../../main/core/runtimes/llama-cpp-source';
 import { characterLlmPrompt } from '../../main/core/runtimes/paper-prompt';
 import { writeTinyGguf } from '../support/tiny-gguf';
+import { tinyJob } from '../unit/trainer/fixtures';
 
 const TOKENS = 128;
 const ROUNDS = 5;
@@ -144,23 +145,7 @@ function conversion(root: string, work: string, llamaCppDir: string): object {
   fs.writeFileSync(dataset, `${JSON.stringify(scene)}\n${JSON.stringify({ ...scene, id: 's2' })}\n`);
   const job = (extra: object) => {
     const file = path.join(work, 'job.json');
-    const body = {
-      run_dir: path.join(work, 'run'),
-      base_model: model,
-      format: 'chat',
-      dataset,
-      hyperparameters: {
-        lora_rank: 4,
-        lora_alpha: 8,
-        learning_rate: 1e-3,
-        epochs: 1,
-        max_steps: 1,
-        batch_size: 2,
-        max_length: 512,
-        eval_share: 0,
-      },
-      ...extra,
-    };
+    const body = { ...tinyJob(path.join(work, 'run'), model, dataset, { max_steps: 1, max_length: 512 }), ...extra };
     fs.writeFileSync(file, JSON.stringify(body));
     return file;
   };

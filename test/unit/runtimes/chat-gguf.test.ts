@@ -172,16 +172,7 @@ describe('a run converted for the embedded chat runtime', () => {
   it(
     'chats with base + adapter, and refuses an adapter of another model before loading',
     async () => {
-      const chat = openEmbeddedChat({
-        baseGguf: files.baseGguf,
-        adapterGguf: files.adapterGguf,
-        format: files.format,
-        character: files.character,
-        threads: TEST_THREADS,
-        contextSize: 512,
-        gpuLayers: 0,
-        llama,
-      });
+      const chat = openEmbeddedChat(chatOptions());
       try {
         const reply = await chat.reply({
           messages: [{ role: 'user', content: 'Tell me about your symphony.' }],
