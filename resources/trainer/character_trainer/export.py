@@ -271,6 +271,14 @@ def known_converter_failure(log_tail: str, converters: Converters) -> TrainerErr
             "use a base model whose tokenizer llama.cpp supports (released models' usually are; a SentencePiece "
             "tokenizer always is), or chat with this run through the trainer's serve runtime, which needs no GGUF",
             ExitCode.OTHER_ERROR)
+    missing = re.search(r"No module named '([\w.]+)'", log_tail)
+    if missing:  # e.g. sentencepiece, needed only for the models whose tokenizer is one
+        package = missing.group(1).split(".")[0]
+        return TrainerError(
+            "converter_unavailable",
+            f"llama.cpp's converter needs the Python package {package} for this model, and it is missing here",
+            f"pip install {package} (or pip install -r {converters.root / REQUIREMENTS}) into the trainer's Python "
+            "environment, then convert again", ExitCode.OTHER_ERROR)
     unsupported = re.search(r"Model (\S+) is not supported", log_tail)
     if unsupported:
         return TrainerError(
