@@ -3,7 +3,8 @@
 //    Chromium (median of 5, each a fresh process and data folder);
 //  - renderer bundle size;
 //  - the TypeScript benchmarks of test/bench/ (LLM gateway throughput, the profile-import fuzzer, the
-//    dataset browser at 1,600 and 100,000 scenes in Chromium, …).
+//    dataset browser at 1,600 and 100,000 scenes in Chromium, the embedded chat runtime against
+//    node-llama-cpp's bare loop and the time to convert a run to GGUF, …).
 // `node scripts/bench.mjs <name>` runs only the test/bench files whose name contains <name> (after a
 // build), and keeps the other figures already in bench-output/bench.json.
 import { spawn } from 'node:child_process';

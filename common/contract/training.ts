@@ -151,13 +151,30 @@ export interface TrainingWarning {
 export interface TrainingExport {
   /** The trainer's phase: `exporting`, `merging`, `fetching_converter`, `converting`; null before the first. */
   phase: string | null;
-  /** With `converting`: what is written (`gguf`, `adapter_gguf`). */
+  /** With `converting`: what is written (`gguf`, `adapter_gguf`, `gguf_base`: the base model unmerged). */
   target: string | null;
   merged: boolean;
   gguf: boolean;
+  /** `chat`: the conversion `training/prepare-chat` runs (base model and adapter to GGUF); absent: an export. */
+  purpose?: 'export' | 'chat';
   startedAt: number;
   /** Set once `training/export-cancel` asked it to end. */
   cancelling: boolean;
+}
+
+/** The GGUF files the embedded chat runtime loads for a run (`training/prepare-chat`). */
+export interface ChatGgufFiles {
+  runId: RunId;
+  /** The base model, unmerged, shared by the runs of that base model; a full fine-tune's own model. */
+  baseGguf: string;
+  /** The run's LoRA adapter, applied on the context at load; null for a full fine-tune. */
+  adapterGguf: string | null;
+  /** How the run was trained (its manifest): how the embedded runtime renders the prompt. */
+  format: TrainingFormat;
+  /** Whom the run plays (its manifest, else the character it belongs to). */
+  character: { fullName: string; shortName: string };
+  /** How long this call converted, seconds; 0 when the files were there already. */
+  seconds: number;
 }
 
 /** A run this studio serves now, whichever character it belongs to. */
@@ -315,8 +332,8 @@ export interface TrainingCommands {
   'training/cancel': (arg: { id: RunId }) => TrainingRun;
   /**
    * Exports a finished run: the PEFT adapter is always there (servable by vLLM with --enable-lora);
-   * `merged` writes base + adapter as one model and an Ollama Modelfile; `gguf` converts with
-   * llama.cpp's converter when it is installed (LLAMA_CPP_DIR), and says so clearly when it is not.
+   * `merged` writes base + adapter as one model and an Ollama Modelfile; `gguf` converts with the
+   * llama.cpp converters node-llama-cpp ships (offline; LLAMA_CPP_DIR for the user's own llama.cpp).
    */
   'training/export': (arg: { id: RunId; merged: boolean; gguf: boolean; ollamaName?: string }) => TrainingRun;
   /**
@@ -331,6 +348,12 @@ export interface TrainingCommands {
    * them (each holds its model in memory) and passes `others: 'stop'` to `training/serve`.
    */
   'training/served': (arg: Empty) => ServedRun[];
+  /**
+   * The GGUF files of a finished run for the embedded chat runtime (no Python at chat time): at once
+   * when cached, else converted with the llama.cpp converters node-llama-cpp ships (offline), with
+   * progress on the run card as an export whose `purpose` is `chat`. Cancel with `training/export-cancel`.
+   */
+  'training/prepare-chat': (arg: { id: RunId }) => ChatGgufFiles;
   /** Ends the run's export in progress; the run and what earlier exports wrote stay as they were. */
   'training/export-cancel': (arg: { id: RunId }) => TrainingRun;
   /**

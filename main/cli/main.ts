@@ -14,7 +14,7 @@ import { hostsCommand } from './commands/hosts';
 import { providersCommand } from './commands/providers';
 import { scenesCommand } from './commands/scenes';
 import { serveCommand } from './commands/serve';
-import { chatServerCommand, doctorCommand, trainCommand } from './commands/train';
+import { chatGgufCommand, chatServerCommand, doctorCommand, trainCommand } from './commands/train';
 import { UsageError, type CliContext, type Io } from './shared';
 
 /**
@@ -126,6 +126,12 @@ Commands:
                                 Serve the character's latest finished run over the OpenAI protocol
                                 on 127.0.0.1 for chat apps; prints the base URL and model. Ctrl+C stops.
                                 A model this studio serves already is stopped first, and named.
+  chat-gguf <character> [--run <id>]
+                                Convert the character's latest finished run (or --run) for the embedded
+                                chat runtime: the base model (unmerged, once per base model) and the LoRA
+                                adapter to GGUF, offline, with the llama.cpp converters node-llama-cpp
+                                ships (needs git and the trainer's Python; LLAMA_CPP_DIR: your own
+                                llama.cpp). Prints the files; Ctrl+C cancels.
   doctor [--python <interpreter>]  Check the trainer's Python environment
 
 Options for every command:
@@ -164,6 +170,7 @@ const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   review: reviewCommand,
   train: trainCommand,
   'chat-server': chatServerCommand,
+  'chat-gguf': chatGgufCommand,
   doctor: doctorCommand,
 };
 

@@ -326,6 +326,7 @@ export const commandSchemas: Schemas = {
   'training/serve': z.object({ id: runId, others: z.enum(['stop', 'keep']).optional() }).strict(),
   'training/served': empty,
   'training/export-cancel': z.object({ id: runId }).strict(),
+  'training/prepare-chat': z.object({ id: runId }).strict(),
   'training/serve-stop': z.object({ id: runId }).strict(),
   'training/chat': z
     .object({

@@ -253,6 +253,7 @@ export class Studio {
       'training/serve': ({ id, others }) => training.serve(id, others ?? 'keep'),
       'training/served': () => training.served(),
       'training/export-cancel': ({ id }) => training.cancelExport(id),
+      'training/prepare-chat': ({ id }) => training.prepareChat(id),
       'training/serve-stop': ({ id }) => training.stopServing(id),
       'training/chat': ({ id, requestId, messages }) => training.chat(id, requestId, messages),
       'training/preview': (request) => previews.preview(request),

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { SceneId, TrainingConfig, TrainingPreview, TrainingRun } from '../../../common/contract';
+import type { Character, SceneId, TrainingConfig, TrainingPreview, TrainingRun } from '../../../common/contract';
 import { StudioFailure } from '../../core/errors';
 import { looksLikePath } from '../../core/training/base-model-check';
 import {
@@ -164,10 +164,10 @@ function settingsThatDiffer(stored: TrainingConfig, asked: TrainingConfig): stri
   return differs;
 }
 
-/** Serves the character's latest finished run (or `--run <id>`) over the OpenAI protocol until Ctrl+C. */
-export async function chatServerCommand(ctx: CliContext): Promise<number> {
-  const { studio, call, values, rest, io } = ctx;
-  const character = await findCharacter(call, argument(rest, 0, '<character>', 'chat-server'));
+/** The character's run named by `--run <id or prefix>`, else its latest finished one. */
+async function chosenRun(ctx: CliContext, command: string): Promise<{ character: Character; run: TrainingRun }> {
+  const { call, values, rest } = ctx;
+  const character = await findCharacter(call, argument(rest, 0, '<character>', command));
   const runs = await call('training/list', { characterId: character.id });
   const wanted = typeof values.run === 'string' ? values.run : undefined;
   const run = wanted
@@ -180,6 +180,65 @@ export async function chatServerCommand(ctx: CliContext): Promise<number> {
         ? `${character.fullName} has no training run "${wanted}"; see the Train tab or \`train\` for its runs.`
         : `${character.fullName} has no finished training run yet; train one first (character-studio train).`,
     );
+  return { character, run };
+}
+
+/**
+ * `chat-gguf <character> [--run <id>]`: makes the run's GGUF files for the embedded chat runtime (the
+ * base model unmerged and the LoRA adapter), offline, with the converters node-llama-cpp ships; prints
+ * their paths (`--json`: the whole `training/prepare-chat` result). Ctrl+C cancels the conversion.
+ */
+export async function chatGgufCommand(ctx: CliContext): Promise<number> {
+  const { studio, call, io, values } = ctx;
+  const { character, run } = await chosenRun(ctx, 'chat-gguf');
+  let last = '';
+  const off = studio.events.subscribe((name, payload) => {
+    if (name !== 'training/progressed' || (payload as TrainingRun).id !== run.id) return;
+    const exporting = (payload as TrainingRun).exporting;
+    const line = exporting ? conversionStep(exporting.phase, exporting.target) : '';
+    if (line && line !== last) io.err(line);
+    last = line;
+  });
+  const interrupt = () => {
+    io.err('Cancelling the conversion…');
+    void call('training/export-cancel', { id: run.id }).catch(() => undefined);
+  };
+  process.once('SIGINT', interrupt);
+  try {
+    io.err(`Preparing ${character.shortName}'s run ${run.id} for the embedded chat runtime…`);
+    const files = await call('training/prepare-chat', { id: run.id });
+    if (values.json) io.out(JSON.stringify(files, null, 2));
+    else {
+      io.err(files.seconds > 0 ? `Converted in ${formatDuration(files.seconds)}.` : 'Already converted.');
+      io.out(`base model: ${files.baseGguf}`);
+      if (files.adapterGguf) io.out(`adapter: ${files.adapterGguf}`);
+      io.out(`format: ${files.format}`);
+    }
+    return 0;
+  } finally {
+    off();
+    process.off('SIGINT', interrupt);
+    await studio.shutdown();
+  }
+}
+
+/** One line per step of a conversion for chat, from the trainer's export phase. */
+export function conversionStep(phase: string | null, target: string | null): string {
+  if (phase === null) return 'Starting the trainer…';
+  if (phase === 'converting')
+    return target === 'gguf_base'
+      ? 'Converting the base model to GGUF (once per base model)…'
+      : target === 'adapter_gguf'
+        ? 'Converting the LoRA adapter to GGUF…'
+        : 'Converting the model to GGUF…';
+  if (phase === 'downloading') return 'Fetching the base model the run was trained on…';
+  return `${phase}…`;
+}
+
+/** Serves the character's latest finished run (or `--run <id>`) over the OpenAI protocol until Ctrl+C. */
+export async function chatServerCommand(ctx: CliContext): Promise<number> {
+  const { studio, call, values, io } = ctx;
+  const { character, run } = await chosenRun(ctx, 'chat-server');
   // One served model at a time: each holds its weights in memory.
   for (const other of await call('training/served', {}))
     if (other.runId !== run.id)

@@ -70,8 +70,11 @@ type NodeLlamaCpp = typeof NodeLlamaCppModule;
 let runtime: Promise<NodeLlamaCpp> | null = null;
 let runtimeLoaded: NodeLlamaCpp | null = null;
 
-/** node-llama-cpp is imported on first use: the import costs ~0.4 s that every other command would pay. */
-function nodeLlamaCpp(): Promise<NodeLlamaCpp> {
+/**
+ * node-llama-cpp is imported on first use: the import costs ~0.4 s that every other command would pay.
+ * Shared by every user of node-llama-cpp in the studio (this provider, the embedded chat runtime).
+ */
+export function nodeLlamaCpp(): Promise<NodeLlamaCpp> {
   runtime ??= import('node-llama-cpp').then((module) => (runtimeLoaded = module));
   return runtime;
 }

@@ -41,6 +41,8 @@ export interface TrainerExportOptions {
   /** Also convert the LoRA adapter to exports/adapter.gguf (LoRA runs only). */
   gguf_adapter: boolean;
   gguf_outtype: 'f32' | 'f16' | 'bf16' | 'q8_0' | 'auto';
+  /** Write the base model, unmerged, to this GGUF path (kept when it exists): the embedded chat's base. */
+  gguf_base: string | null;
   llama_cpp_dir: string | null;
   ollama_model_name: string | null;
 }

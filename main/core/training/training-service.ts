@@ -17,6 +17,7 @@ import type {
   TrainingTransfer,
   ChatReply,
   ChatTurn,
+  ChatGgufFiles,
 } from '../../../common/contract';
 import type { TrainerEvent } from '../../../common/trainer-protocol';
 import type { DatasetSums } from '../../store/dataset-sums';
@@ -32,6 +33,8 @@ import { foldTransfer } from '../trainer/events';
 import { environmentOf, failedEnvironment } from './doctor-report';
 import { estimateTraining } from './estimate';
 import { ModelServers } from '../runtimes/model-servers';
+import { CHAT_GGUF_OUTTYPE, chatGgufPlan, readRunManifest, removeStalePartials } from '../runtimes/chat-gguf';
+import { unpackLlamaCppConverters } from '../runtimes/llama-cpp-source';
 import { baseModelProblem, expandHome } from './base-model-check';
 import type { TrainerJob } from '../trainer/job';
 import { LocalTrainerLauncher } from '../trainer/local-launcher';
@@ -208,6 +211,8 @@ export class TrainingService {
   private readonly servers: ModelServers;
   /** Exports in progress (live state; the run's status stays `succeeded`), with the process doing each. */
   private readonly exports = new Map<RunId, TrainingExport>();
+  /** Conversions for chat in progress, so a second `prepareChat` of the run waits for the first. */
+  private readonly preparing = new Map<RunId, Promise<ChatGgufFiles>>();
   private settingUp = false;
 
   constructor(
@@ -433,6 +438,7 @@ export class TrainingService {
     // GGUF means both files llama.cpp and Ollama take: the merged model and, for a LoRA run, the adapter.
     const lora = !readStoredConfig(row.config).hyperparameters.fullFinetune;
     const merged = options.merged || options.gguf;
+    const llamaCppDir = options.gguf ? await this.llamaCppDir() : null;
     this.exports.set(id, {
       phase: null,
       target: null,
@@ -445,9 +451,92 @@ export class TrainingService {
       merged,
       gguf: options.gguf,
       gguf_adapter: options.gguf && lora,
+      ...(llamaCppDir && { llama_cpp_dir: llamaCppDir }),
       ...(options.ollamaName && { ollama_model_name: options.ollamaName }),
     });
     return this.get(id);
+  }
+
+  /**
+   * The GGUF files the embedded chat runtime loads for a finished run: the base model unmerged
+   * (shared by the runs of that base model) and the run's LoRA adapter, or a full fine-tune's model.
+   * Returns at once when both are there; else converts them with the trainer's `export` and the
+   * llama.cpp converters node-llama-cpp ships (nothing downloaded), shown on the run card as an
+   * export (`purpose: 'chat'`, phase `converting`), and resolves when done. A second call while one
+   * converts waits for it.
+   */
+  prepareChat(id: RunId): Promise<ChatGgufFiles> {
+    let pending = this.preparing.get(id);
+    if (!pending) {
+      pending = this.prepareChatOnce(id).finally(() => this.preparing.delete(id));
+      this.preparing.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async prepareChatOnce(id: RunId): Promise<ChatGgufFiles> {
+    const row = this.row(id);
+    if (row.status !== 'succeeded') {
+      throw new StudioFailure(
+        'invalid_argument',
+        'Only a finished run can be chatted with. Resume it to the end first.',
+      );
+    }
+    const lora = !readStoredConfig(row.config).hyperparameters.fullFinetune;
+    const plan = () => chatGgufPlan(this.options.dataDir, row.run_dir, lora, readRunManifest(row.run_dir));
+    const files = (started: number | null): ChatGgufFiles => {
+      const done = plan();
+      const character = this.characters.get(row.character_id);
+      return {
+        runId: id,
+        baseGguf: done.baseGguf,
+        adapterGguf: done.adapterGguf,
+        format: done.format,
+        character: done.character ?? { fullName: character.fullName, shortName: character.shortName },
+        seconds: started === null ? 0 : (this.clock.now() - started) / 1000,
+      };
+    };
+    const before = plan();
+    if (before.ready) return files(null);
+    if (this.exports.has(id) || this.active.has(id))
+      throw new StudioFailure('conflict', 'This run is exporting; wait for it to end, then open the chat again.');
+    const started = this.clock.now();
+    const llamaCppDir = await this.llamaCppDir();
+    if (lora) removeStalePartials(before.baseGguf, started);
+    this.exports.set(id, {
+      phase: null,
+      target: null,
+      merged: false,
+      gguf: true,
+      purpose: 'chat',
+      startedAt: started,
+      cancelling: false,
+    });
+    await this.launch(id, 'export', {
+      merged: false,
+      gguf: !lora, // a full fine-tune's model itself
+      gguf_adapter: lora,
+      gguf_outtype: CHAT_GGUF_OUTTYPE,
+      ...(lora && { gguf_base: before.baseGguf }),
+      ...(llamaCppDir && { llama_cpp_dir: llamaCppDir }),
+    });
+    await this.active.get(id)?.exited;
+    if (!plan().ready) {
+      throw new StudioFailure(
+        'unavailable',
+        `Converting the run for chat did not finish: ${this.row(id).message ?? 'the trainer ended without writing the GGUF files'}`,
+      );
+    }
+    return files(started);
+  }
+
+  /**
+   * The llama.cpp folder the trainer converts with: null when the user set LLAMA_CPP_DIR (the trainer
+   * reads it), else the converters node-llama-cpp ships, unpacked once into the data folder's cache.
+   */
+  private async llamaCppDir(): Promise<string | null> {
+    if (process.env.LLAMA_CPP_DIR) return null;
+    return (await unpackLlamaCppConverters(path.join(this.options.dataDir, 'cache', 'llama.cpp'))).root;
   }
 
   /**
@@ -981,7 +1070,7 @@ export class TrainingService {
       const torn = (
         state.phase === 'merging'
           ? ['merged']
-          : state.phase === 'converting'
+          : state.phase === 'converting' && state.target !== 'gguf_base' // the base is renamed into place whole
             ? [state.target === 'adapter_gguf' ? 'adapter_gguf' : 'gguf']
             : []
       ).filter((kind) => fs.existsSync(path.join(row.run_dir, EXPORT_FILES[kind]!)));

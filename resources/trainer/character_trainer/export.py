@@ -9,9 +9,12 @@ error's ``details.outputs``."""
 from __future__ import annotations
 
 import logging
+import os
+import re
 import shutil
 import subprocess
 import sys
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +128,9 @@ def run_export(job: Job, sink: EventSink) -> tuple[ExitCode, dict[str, Any]]:
             gguf_error = InvalidJobError("GGUF export needs the merged model", "set export.merged to true")
         else:
             wanted.append(("gguf", HF_CONVERTER, merged_dir))
+    base_gguf = Path(job.export.gguf_base) if job.export.gguf_base else None
+    if base_gguf is not None and not base_gguf.is_file():
+        wanted.append(("gguf_base", HF_CONVERTER, base_gguf))  # the folder is resolved when its turn comes
     if job.export.gguf_adapter:
         if adapter.is_dir():
             wanted.append(("adapter_gguf", LORA_CONVERTER, adapter))
@@ -139,10 +145,15 @@ def run_export(job: Job, sink: EventSink) -> tuple[ExitCode, dict[str, Any]]:
         except TrainerError as error:
             gguf_error = gguf_error or error
     for key, script, source in wanted:
-        target = exports_dir / (GGUF_NAME if key == "gguf" else ADAPTER_GGUF_NAME)
+        target = source if key == "gguf_base" else exports_dir / (GGUF_NAME if key == "gguf" else ADAPTER_GGUF_NAME)
         try:
             if converters is None:
                 continue  # already failed: the error says why
+            if key == "gguf_base":
+                convert_base(converters, base_model_for_export(job, manifest, sink), target,
+                             job.export.gguf_outtype, sink)
+                outputs[key] = str(target)  # outside the run folder (shared by runs): not in the manifest
+                continue
             if key == "gguf":
                 convert_model(converters, source, target, job.export.gguf_outtype, sink)
             else:
@@ -201,6 +212,16 @@ def convert_model(converters: Converters, model_dir: Path, gguf: Path, outtype: 
     run_converter(converters, HF_CONVERTER, [str(model_dir), "--outfile", str(gguf), "--outtype", outtype], gguf)
 
 
+def convert_base(converters: Converters, base: Path, gguf: Path, outtype: str, sink: EventSink) -> None:
+    """The base model as it is (no adapter merged) into ``gguf``, written beside it and renamed into place,
+    so a reader never sees a half-written file and runs sharing it never clash."""
+    sink.emit("phase", name="converting", target="gguf_base")
+    gguf.parent.mkdir(parents=True, exist_ok=True)
+    partial = gguf.with_name(f".{gguf.name}.{os.getpid()}.partial")
+    run_converter(converters, HF_CONVERTER, [str(base), "--outfile", str(partial), "--outtype", outtype], partial)
+    os.replace(partial, gguf)
+
+
 def convert_adapter(converters: Converters, adapter: Path, base: Path, gguf: Path, outtype: str,
                     sink: EventSink) -> None:
     """``base`` is the base model's folder: the converter reads its config.json to map tensor names."""
@@ -217,10 +238,52 @@ def run_converter(converters: Converters, script: str, args: list[str], output: 
     command = [sys.executable, str(converters.script(script)), *args]
     log.info("running %s", " ".join(command))
     output.unlink(missing_ok=True)
-    result = subprocess.run(command, stdout=sys.stderr, stderr=sys.stderr, env=converters.env(), check=False)
-    if result.returncode != 0 or not output.is_file():
+    tail: deque[str] = deque(maxlen=CONVERTER_TAIL_LINES)
+    with subprocess.Popen(command, stdout=sys.stderr, stderr=subprocess.PIPE, env=converters.env(), text=True,
+                          errors="replace") as process:
+        assert process.stderr is not None
+        for line in process.stderr:  # relayed as it comes (the run's log), the end kept to explain a failure
+            sys.stderr.write(line)
+            tail.append(line)
+    returncode = process.returncode
+    if returncode != 0 or not output.is_file():
         output.unlink(missing_ok=True)
-        raise TrainerError("conversion_failed", f"{script} exited with code {result.returncode} without writing "
+        known = known_converter_failure("".join(tail), converters)
+        if known is not None:
+            raise known
+        raise TrainerError("conversion_failed", f"{script} exited with code {returncode} without writing "
                            f"{output.name}", "read the converter's log above; the model architecture may be "
                            f"unsupported by llama.cpp {converters.tag or 'in ' + str(converters.root)}, or a "
                            f"package it needs is missing (pip install -r {converters.root / REQUIREMENTS})")
+
+
+CONVERTER_TAIL_LINES = 60
+
+
+def known_converter_failure(log_tail: str, converters: Converters) -> TrainerError | None:
+    """A clear error for the converter failures a user can act on, from the end of its log; None otherwise."""
+    version = f"llama.cpp {converters.tag}" if converters.tag else f"the llama.cpp in {converters.root}"
+    if "BPE pre-tokenizer was not recognized" in log_tail:
+        return TrainerError(
+            "tokenizer_unsupported",
+            f"{version} does not know this model's BPE pre-tokenizer (how its tokenizer splits text before "
+            "merging), so it cannot write a GGUF that would tokenize as the model was trained",
+            "use a base model whose tokenizer llama.cpp supports (released models' usually are; a SentencePiece "
+            "tokenizer always is), or chat with this run through the trainer's serve runtime, which needs no GGUF",
+            ExitCode.OTHER_ERROR)
+    missing = re.search(r"No module named '([\w.]+)'", log_tail)
+    if missing:  # e.g. sentencepiece, needed only for the models whose tokenizer is one
+        package = missing.group(1).split(".")[0]
+        return TrainerError(
+            "converter_unavailable",
+            f"llama.cpp's converter needs the Python package {package} for this model, and it is missing here",
+            f"pip install {package} (or pip install -r {converters.root / REQUIREMENTS}) into the trainer's Python "
+            "environment, then convert again", ExitCode.OTHER_ERROR)
+    unsupported = re.search(r"Model (\S+) is not supported", log_tail)
+    if unsupported:
+        return TrainerError(
+            "architecture_unsupported",
+            f"{version} cannot convert the architecture {unsupported.group(1)} to GGUF",
+            "chat with this run through the trainer's serve runtime, or train on a base model llama.cpp supports",
+            ExitCode.OTHER_ERROR)
+    return None

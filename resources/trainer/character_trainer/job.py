@@ -72,7 +72,12 @@ class ExportOptions:
     gguf: bool = False  # convert the merged model to exports/model.gguf with llama.cpp's converter
     gguf_adapter: bool = False  # convert the LoRA adapter to exports/adapter.gguf (a LoRA run only)
     gguf_outtype: Literal["f32", "f16", "bf16", "q8_0", "auto"] = "f16"
+    # Where to write the base model (unmerged) as GGUF, for runtimes that apply exports/adapter.gguf at load
+    # time (the studio's embedded chat); kept when the file exists. An absolute path: the studio shares one
+    # file between the runs of a base model. None: not written.
+    gguf_base: str | None = None
     # A llama.cpp folder holding the converters; None = LLAMA_CPP_DIR, else the pinned release fetched on first use.
+    # The studio passes the llama.cpp source node-llama-cpp ships (its runtime's own version), unpacked once.
     llama_cpp_dir: str | None = None
     ollama_model_name: str | None = None
 

@@ -53,7 +53,7 @@ GGUF_PY = "gguf-py"
 STAMP = "character-studio-stamp.json"
 # What is unpacked from the archive, relative to its top folder: files by name, folders with all below.
 WANTED_FILES = (HF_CONVERTER, LORA_CONVERTER, "requirements.txt", "LICENSE")
-WANTED_DIRS = (GGUF_PY, "requirements")
+WANTED_DIRS = (GGUF_PY, "requirements", "conversion")  # conversion/: the model classes of newer releases
 REQUIREMENTS = "requirements/requirements-convert_hf_to_gguf.txt"
 # Imported by the converters and gguf-py at start; missing ones fail before a long conversion.
 CONVERTER_IMPORTS = ("numpy", "yaml", "tqdm", "torch", "transformers", "safetensors")

@@ -30,10 +30,13 @@ export function requireVenv(): void {
   }
 }
 
-/** Writes the tiny model folder (about 5 s on a busy core) and returns it. */
-export function buildTinyModel(folder: string): string {
+/**
+ * Writes the tiny model folder (about 5 s on a busy core) and returns it. `sentencepiece`: a
+ * tokenizer llama.cpp's GGUF converter accepts (the default byte-level BPE one it refuses).
+ */
+export function buildTinyModel(folder: string, tokenizer: 'bpe' | 'sentencepiece' = 'bpe'): string {
   requireVenv();
-  execFileSync(venvPython, [join(repoRoot, 'test', 'support', 'tiny-model.py'), folder], {
+  execFileSync(venvPython, [join(repoRoot, 'test', 'support', 'tiny-model.py'), folder, '--tokenizer', tokenizer], {
     env: { ...process.env, ...trainerEnv, PYTHONPATH: trainerDir },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

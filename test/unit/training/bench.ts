@@ -11,7 +11,10 @@ import { buildTinyModel } from '../trainer/fixtures';
  * real pipeline (through the fake LLM server), and the tiny model built beside it. `close` shuts the
  * studio down (its trainers and model servers too) and removes everything.
  */
-export async function openTrainingBench(targetScenes: number): Promise<{
+export async function openTrainingBench(
+  targetScenes: number,
+  tokenizer: 'bpe' | 'sentencepiece' = 'bpe',
+): Promise<{
   env: ReturnType<typeof makeStudio>;
   characterId: CharacterId;
   model: string;
@@ -19,7 +22,7 @@ export async function openTrainingBench(targetScenes: number): Promise<{
   close: () => Promise<void>;
 }> {
   const models = tempDir('cs-train-model-');
-  const model = buildTinyModel(join(models.dir, 'tiny'));
+  const model = buildTinyModel(join(models.dir, 'tiny'), tokenizer);
   const env = makeStudio();
   const server: FakeLlmServer = await startFakeLlmServer({ responder: studioResponder() });
   const characterId = await generatedBeethoven(env.studio, server.baseURL, targetScenes);

@@ -102,7 +102,14 @@ function RunCard({
   const cancel = useCommand('training/cancel');
   const exportRun = useCommand('training/export');
   const cancelExport = useCommand('training/export-cancel');
-  const busy = stop.isPending || resume.isPending || cancel.isPending || exportRun.isPending || cancelExport.isPending;
+  const prepareChat = useCommand('training/prepare-chat');
+  const busy =
+    stop.isPending ||
+    resume.isPending ||
+    cancel.isPending ||
+    exportRun.isPending ||
+    cancelExport.isPending ||
+    prepareChat.isPending;
   const live = LIVE.includes(run.status);
   const h = run.config.hyperparameters;
   const percent = run.totalSteps > 0 ? Math.min(100, Math.round((run.step / run.totalSteps) * 100)) : 0;
@@ -181,9 +188,16 @@ function RunCard({
               <button
                 onClick={() => exportRun.mutate({ id: run.id, merged: true, gguf: true }, onDone)}
                 disabled={busy}
-                title="Also converts the merged model (and a LoRA adapter) to GGUF with llama.cpp's official converters, downloaded once on first use; offline, set LLAMA_CPP_DIR to a llama.cpp folder."
+                title="Also converts the merged model (and a LoRA adapter) to GGUF with llama.cpp's official converters, the version that ships with the studio (offline); set LLAMA_CPP_DIR to use your own llama.cpp."
               >
                 Export GGUF
+              </button>
+              <button
+                onClick={() => prepareChat.mutate({ id: run.id })}
+                disabled={busy}
+                title="Converts the base model (once per base model) and this run's adapter to GGUF for chatting here without Python, offline, with the llama.cpp converters that ship with the studio."
+              >
+                Convert for chat
               </button>
             </>
           )}
@@ -283,7 +297,7 @@ function ExportProgress({ exporting }: { exporting: TrainingExport }) {
   return (
     <p className="export-progress" role="status" data-testid="export-progress">
       <span className="pulse" aria-hidden="true" />
-      <strong>Exporting {what}</strong>
+      <strong>{exporting.purpose === 'chat' ? 'Converting for chat' : `Exporting ${what}`}</strong>
       <span className="muted">
         {' '}
         · {exporting.cancelling ? 'cancelling…' : exportPhase(exporting)} · started {formatTime(exporting.startedAt)}
@@ -295,7 +309,11 @@ function ExportProgress({ exporting }: { exporting: TrainingExport }) {
 function exportPhase(exporting: TrainingExport): string {
   if (exporting.phase === null) return 'starting the trainer';
   if (exporting.phase === 'converting')
-    return exporting.target === 'adapter_gguf' ? 'converting the adapter to GGUF' : 'converting the model to GGUF';
+    return exporting.target === 'adapter_gguf'
+      ? 'converting the adapter to GGUF'
+      : exporting.target === 'gguf_base'
+        ? 'converting the base model to GGUF (once per base model)'
+        : 'converting the model to GGUF';
   return phaseLabel(exporting.phase);
 }
 

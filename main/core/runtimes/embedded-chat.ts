@@ -1,0 +1,466 @@
+/**
+ * The embedded chat runtime: node-llama-cpp in this process, the run's base model as GGUF with its
+ * LoRA adapter applied on the context (not merged), the prompt rendered here exactly as the run was
+ * trained (paper-prompt.ts). No Python at chat time.
+ *
+ * Lifecycle: `openEmbeddedChat` returns at once; the first `reply` checks that the adapter fits the
+ * base model (GGUF headers), then loads the model and one context with one sequence, reporting
+ * `loading`. Replies run one at a time (a second waits for the first). A failed load is not kept:
+ * the next reply tries again. `dispose()` frees the context, the model and the llama binding it
+ * created; replies after it reject.
+ *
+ * Generation (both formats): a token loop on the context sequence (`sequence.evaluate`), reusing the
+ * KV cache of the longest prefix the new prompt shares with what the sequence holds. It ends on an
+ * end-of-generation token, on a stop string, at `maxTokens` (`finish: 'length'`: a model that never
+ * stops is ended there) or when the request's signal fires (`finish: 'cancelled'`, with what was
+ * produced). A native failure mid-reply rejects with ChatRuntimeError carrying the partial reply.
+ *
+ * - `character-llm`: raw completion of the paper's prompt (BOS + text), stop `<|eot|>`; the thinking
+ *   loop as the trainer's serve.py: a `thinking)` / `action)` turn streams as `reasoning`, is appended
+ *   and the character primed again, up to MAX_ASIDES asides; the speaking turn streams as `text`.
+ * - `chat`: the conversation as trained (chatPromptMessages) through the GGUF's own Jinja chat
+ *   template with the generation prompt; stops on end-of-generation tokens and the template's
+ *   end-of-turn markers.
+ */
+import type {
+  ChatHistoryItem,
+  Llama,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaModel,
+  Token,
+  ChatWrapper,
+} from 'node-llama-cpp';
+import { StudioFailure } from '../errors';
+import { nodeLlamaCpp } from '../llm/embedded-provider';
+import {
+  ChatRuntimeError,
+  type ChatRuntime,
+  type ChatRuntimeIdentity,
+  type ChatRuntimeReply,
+  type ChatRuntimeRequest,
+  type ChatSampling,
+} from './chat-runtime';
+import { checkAdapterFits, estimateChatMemory, type MemoryEstimate } from './gguf-check';
+import {
+  EOT,
+  MAX_ASIDES,
+  characterLlmPrompt,
+  chatPromptMessages,
+  splitHeader,
+  splitHeaderSoFar,
+  type PromptCharacter,
+} from './paper-prompt';
+
+export interface EmbeddedChatOptions {
+  /** The base model as GGUF (unmerged), or a merged / fully fine-tuned model with no adapter. */
+  baseGguf: string;
+  /** The run's LoRA adapter as GGUF, applied on the context; null for none. */
+  adapterGguf: string | null;
+  /** The run's training format, from its manifest. */
+  format: 'character-llm' | 'chat';
+  character: PromptCharacter;
+  /** CPU threads per evaluation; always given (node-llama-cpp's default oversubscribes small machines). */
+  threads: number;
+  /** Tokens; default the model's trained context capped at 4096. */
+  contextSize?: number;
+  /** `'auto'` offloads what a GPU holds; 0 stays on the CPU. Default `'auto'`. */
+  gpuLayers?: 'auto' | number;
+  /** Speaker of user messages without a name (the paper's interviewer `Man`). */
+  userName?: string;
+  /** A llama binding to share; when absent the runtime creates and disposes its own. */
+  llama?: Llama;
+}
+
+const DEFAULT_CONTEXT_CAP = 4096;
+/** End-of-turn markers of common chat templates (as the trainer's export.py lists them). */
+const END_OF_TURN_MARKERS = ['<|im_end|>', '<|eot_id|>', '<|end|>', '<end_of_turn>', '</s>', '<|endoftext|>'];
+
+interface Loaded {
+  llama: Llama;
+  ownsLlama: boolean;
+  model: LlamaModel;
+  context: LlamaContext;
+  sequence: LlamaContextSequence;
+  chatWrapper: ChatWrapper | null;
+}
+
+interface Segment {
+  text: string;
+  tokens: number;
+  finish: 'stop' | 'length' | 'cancelled';
+  /** The stop string that ended it; null for an end-of-generation token or another reason. */
+  stopString: string | null;
+}
+
+export function openEmbeddedChat(options: EmbeddedChatOptions): EmbeddedChat {
+  return new EmbeddedChat(options);
+}
+
+export class EmbeddedChat implements ChatRuntime {
+  readonly identity: ChatRuntimeIdentity;
+  private loading: Promise<Loaded> | undefined;
+  private disposed = false;
+  /** Replies run one at a time: each waits for the one before. */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Fired by dispose(): the reply in flight ends as cancelled, keeping what it wrote, so closing never waits. */
+  private readonly closing = new AbortController();
+
+  constructor(private readonly options: EmbeddedChatOptions) {
+    this.identity = {
+      kind: 'embedded',
+      model: options.baseGguf,
+      adapter: options.adapterGguf,
+      format: options.format,
+    };
+  }
+
+  /** What loading this runtime takes (or took) in memory, for announcing a second model beside one loaded. */
+  estimateMemory(): Promise<MemoryEstimate> {
+    return estimateChatMemory(
+      this.options.baseGguf,
+      this.options.adapterGguf,
+      this.options.contextSize ?? DEFAULT_CONTEXT_CAP,
+    );
+  }
+
+  /** Whether the model is in memory now. */
+  get loaded(): boolean {
+    return this.loading !== undefined;
+  }
+
+  reply(request: ChatRuntimeRequest): Promise<ChatRuntimeReply> {
+    const turn = this.queue.then(() => this.replyNow(request));
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const loading = this.loading;
+    this.loading = undefined;
+    const loaded = await loading?.catch(() => undefined);
+    if (!loaded) return;
+    this.closing.abort();
+    await this.queue; // the reply in flight ends at its next token
+    await loaded.context.dispose();
+    await loaded.model.dispose();
+    if (loaded.ownsLlama) await loaded.llama.dispose();
+  }
+
+  private async replyNow(request: ChatRuntimeRequest): Promise<ChatRuntimeReply> {
+    if (this.disposed)
+      throw new StudioFailure('unavailable', 'This chat runtime has been closed; open the chat again.');
+    if (!this.loading) request.onStatus?.({ state: 'loading', detail: 'Loading the model into memory…' });
+    const loaded = await this.load();
+    if (request.signal.aborted) return cancelledReply();
+    request.onStatus?.({ state: 'generating' });
+    const streamed = { text: '', reasoning: '' };
+    const tracked: ChatRuntimeRequest = {
+      ...request,
+      signal: AbortSignal.any([request.signal, this.closing.signal]),
+      onDelta: (delta) => {
+        streamed.text += delta.text ?? '';
+        streamed.reasoning += delta.reasoning ?? '';
+        request.onDelta(delta);
+      },
+    };
+    try {
+      return await (this.options.format === 'character-llm'
+        ? this.paperReply(loaded, tracked)
+        : this.chatReply(loaded, tracked));
+    } catch (error) {
+      if (error instanceof StudioFailure) throw error;
+      // A native failure mid-reply: what was streamed is kept, marked as cut by the caller.
+      throw new ChatRuntimeError(
+        `The embedded model failed while writing the reply: ${error instanceof Error ? error.message : String(error)}`,
+        { text: streamed.text, reasoning: streamed.reasoning || null },
+      );
+    }
+  }
+
+  private load(): Promise<Loaded> {
+    if (this.disposed) return Promise.reject(new StudioFailure('unavailable', 'This chat runtime has been closed.'));
+    if (!this.loading) {
+      const loading = this.loadOnce();
+      this.loading = loading;
+      loading.catch(() => {
+        if (this.loading === loading) this.loading = undefined; // not kept: the next reply tries again
+      });
+    }
+    return this.loading;
+  }
+
+  private async loadOnce(): Promise<Loaded> {
+    const { baseGguf, adapterGguf, threads } = this.options;
+    if (adapterGguf) await checkAdapterFits(baseGguf, adapterGguf);
+    const nlc = await nodeLlamaCpp();
+    const gpuLayers = this.options.gpuLayers ?? 'auto';
+    const ownsLlama = this.options.llama === undefined;
+    const llama =
+      this.options.llama ??
+      (await nlc.getLlama({
+        gpu: gpuLayers === 0 ? false : 'auto',
+        build: 'never',
+        logLevel: nlc.LlamaLogLevel.error,
+      }));
+    let model: LlamaModel | undefined;
+    try {
+      model = await llama.loadModel({ modelPath: baseGguf, gpuLayers });
+      const context = await model.createContext({
+        contextSize: this.options.contextSize ?? Math.min(model.trainContextSize, DEFAULT_CONTEXT_CAP),
+        sequences: 1,
+        threads,
+        ...(adapterGguf ? { lora: { adapters: [{ filePath: adapterGguf }] } } : {}),
+      });
+      const template = model.fileInfo.metadata.tokenizer.chat_template;
+      const chatWrapper =
+        this.options.format === 'chat'
+          ? template
+            ? new nlc.JinjaTemplateChatWrapper({
+                template,
+                joinAdjacentMessagesOfTheSameType: false,
+                trimLeadingWhitespaceInResponses: false,
+              })
+            : nlc.resolveChatWrapper(model)
+          : null;
+      return { llama, ownsLlama, model, context, sequence: context.getSequence(), chatWrapper };
+    } catch (error) {
+      await model?.dispose().catch(() => undefined);
+      if (ownsLlama) await llama.dispose().catch(() => undefined);
+      throw new StudioFailure(
+        'unavailable',
+        `The embedded runtime could not load ${baseGguf}${adapterGguf ? ` with the adapter ${adapterGguf}` : ''}: ` +
+          `${error instanceof Error ? error.message : String(error)}. Convert the run for chat again, or use the served runtime.`,
+      );
+    }
+  }
+
+  /** The paper's loop (serve.py `_character_llm_reply`): asides become reasoning until a speaking turn. */
+  private async paperReply(loaded: Loaded, request: ChatRuntimeRequest): Promise<ChatRuntimeReply> {
+    const { character } = this.options;
+    let prompt = characterLlmPrompt(request.messages, character, this.options.userName);
+    const promptTokens = this.rawTokens(loaded, prompt).length;
+    const asides: string[] = [];
+    let used = 0;
+    let text = '';
+    let finish: ChatRuntimeReply['finish'] = 'length';
+    const reasoning = (): string | null => (asides.length > 0 ? asides.join('\n') : null);
+    for (let round = 0; round <= MAX_ASIDES; round++) {
+      const budget = request.sampling.maxTokens - used;
+      if (budget < 1) break;
+      const router = new HeaderRouter((delta) => request.onDelta(delta), asides.length === 0);
+      const segment = await this.generate(
+        loaded,
+        this.rawTokens(loaded, prompt),
+        { ...request.sampling, maxTokens: budget },
+        [EOT],
+        request.signal,
+        (chunk) => router.feed(chunk),
+      );
+      router.finish();
+      used += segment.tokens;
+      const turn = splitHeader(segment.text);
+      const aside = turn.kind === 'thinking' || turn.kind === 'action';
+      if (aside) asides.push(turn.kind === 'thinking' ? turn.text : `(${turn.kind}) ${turn.text}`);
+      if (aside && segment.finish === 'stop' && segment.stopString !== null) {
+        prompt += `${segment.text}${EOT}\n${character.shortName} (`;
+        continue;
+      }
+      text = aside ? '' : turn.text; // cut short inside an aside: no reply yet
+      finish = segment.finish;
+      break;
+    }
+    return { text, reasoning: reasoning(), finish, promptTokens, completionTokens: used };
+  }
+
+  private async chatReply(loaded: Loaded, request: ChatRuntimeRequest): Promise<ChatRuntimeReply> {
+    const messages = chatPromptMessages(request.messages, this.options.character, this.options.userName);
+    const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem =>
+      m.role === 'system'
+        ? { type: 'system', text: m.content }
+        : m.role === 'user'
+          ? { type: 'user', text: m.content }
+          : { type: 'model', response: [m.content] },
+    );
+    history.push({ type: 'model', response: [] }); // the turn the model writes
+    const state = loaded.chatWrapper!.generateContextState({ chatHistory: history });
+    const tokens = state.contextText.tokenize(loaded.model.tokenizer);
+    const template = loaded.model.fileInfo.metadata.tokenizer.chat_template ?? '';
+    const stops = END_OF_TURN_MARKERS.filter((m) => template.includes(m));
+    const segment = await this.generate(loaded, tokens, request.sampling, stops, request.signal, (chunk) =>
+      request.onDelta({ text: chunk }),
+    );
+    return {
+      text: segment.text,
+      reasoning: null,
+      finish: segment.finish,
+      promptTokens: tokens.length,
+      completionTokens: segment.tokens,
+    };
+  }
+
+  /** BOS (when the model wants one) + the text's tokens, `<|eot|>` and the like as plain text: as trained. */
+  private rawTokens(loaded: Loaded, text: string): Token[] {
+    const { model } = loaded;
+    const tokens = model.tokenize(text, false);
+    const bos = model.tokens.bos;
+    return bos !== null && model.tokens.shouldPrependBosToken ? [bos, ...tokens] : tokens;
+  }
+
+  /**
+   * One generation from `tokens`: streams text through `onText` as it becomes final (a tail that may
+   * be the start of a stop string is held back; a half character waits for the rest), and returns it
+   * cut before the first stop string.
+   */
+  private async generate(
+    loaded: Loaded,
+    tokens: Token[],
+    sampling: ChatSampling,
+    stops: readonly string[],
+    signal: AbortSignal,
+    onText: (chunk: string) => void,
+  ): Promise<Segment> {
+    const { model, sequence } = loaded;
+    const room = sequence.contextSize - tokens.length;
+    if (room < 1) {
+      throw new StudioFailure(
+        'invalid_argument',
+        `The conversation is ${tokens.length} tokens but the model's context holds ${sequence.contextSize}: ` +
+          'start a new conversation or branch from an earlier message.',
+      );
+    }
+    const maxTokens = Math.min(sampling.maxTokens, room);
+    const generated: Token[] = [];
+    let emitted = 0;
+    let text = '';
+    let finish: Segment['finish'] = 'length';
+    let stopString: string | null = null;
+    const start = await this.reuseCache(sequence, tokens);
+    const options = {
+      temperature: sampling.temperature,
+      topP: sampling.topP,
+      ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
+    };
+    if (signal.aborted) return { text: '', tokens: 0, finish: 'cancelled', stopString: null };
+    for await (const token of sequence.evaluate(tokens.slice(start), options)) {
+      if (signal.aborted) {
+        finish = 'cancelled';
+        break;
+      }
+      if (model.isEogToken(token)) {
+        finish = 'stop';
+        generated.push(token);
+        break;
+      }
+      generated.push(token);
+      text = model.detokenize(generated);
+      const found = firstStop(text, stops);
+      if (found !== null) {
+        text = text.slice(0, found.at);
+        stopString = found.stop;
+        finish = 'stop';
+        break;
+      }
+      if (!text.endsWith('\ufffd')) {
+        const safe = text.length - heldBack(text, stops);
+        if (safe > emitted) {
+          onText(text.slice(emitted, safe));
+          emitted = safe;
+        }
+      }
+      if (generated.length >= maxTokens) break;
+    }
+    if (finish !== 'stop') text = text.replace(/\ufffd+$/, ''); // a character cut in half by the limit
+    if (text.length > emitted) onText(text.slice(emitted));
+    return { text, tokens: generated.length, finish, stopString };
+  }
+
+  /**
+   * Keeps the KV cache of the longest prefix `tokens` share with the sequence and erases the rest;
+   * returns where evaluation starts. At least one token is evaluated, to get the next one's logits.
+   */
+  private async reuseCache(sequence: LlamaContextSequence, tokens: Token[]): Promise<number> {
+    const held = sequence.contextTokens;
+    let common = 0;
+    while (common < held.length && common < tokens.length && held[common] === tokens[common]) common++;
+    if (common === tokens.length) common--;
+    if (common < sequence.nextTokenIndex) {
+      if (common === 0) await sequence.clearHistory();
+      else await sequence.eraseContextTokenRanges([{ start: common, end: sequence.nextTokenIndex }]);
+    }
+    return common;
+  }
+}
+
+function cancelledReply(): ChatRuntimeReply {
+  return { text: '', reasoning: null, finish: 'cancelled', promptTokens: null, completionTokens: 0 };
+}
+
+/** The earliest stop string in `text`, and where it starts. */
+export function firstStop(text: string, stops: readonly string[]): { at: number; stop: string } | null {
+  let best: { at: number; stop: string } | null = null;
+  for (const stop of stops) {
+    const at = stop ? text.indexOf(stop) : -1;
+    if (at >= 0 && (best === null || at < best.at)) best = { at, stop };
+  }
+  return best;
+}
+
+/** Characters at the end of `text` that could begin a stop string (held until the next token decides). */
+export function heldBack(text: string, stops: readonly string[]): number {
+  let hold = 0;
+  for (const stop of stops) {
+    for (let n = Math.min(stop.length - 1, text.length); n > hold; n--) {
+      if (text.endsWith(stop.slice(0, n))) {
+        hold = n;
+        break;
+      }
+    }
+  }
+  return hold;
+}
+
+/**
+ * Streams a character-llm turn (serve.py `_HeaderRouter`): holds text until its `kind):` header is
+ * known, then sends speech as `text` and thinking/action as `reasoning` (asides after the first
+ * start on a new line, as the reply's joined reasoning does).
+ */
+export class HeaderRouter {
+  private buffer = '';
+  private sink: ((chunk: string) => void) | null = null;
+
+  constructor(
+    private readonly onDelta: ChatRuntimeRequest['onDelta'],
+    private readonly firstAside: boolean,
+  ) {}
+
+  feed(text: string): void {
+    if (this.sink) {
+      if (text) this.sink(text);
+      return;
+    }
+    this.buffer += text;
+    const split = splitHeaderSoFar(this.buffer);
+    if (split) this.route(split.kind, split.text);
+  }
+
+  /** End of the turn: what is still held is routed as the whole text would be. */
+  finish(): void {
+    if (this.sink === null && this.buffer) {
+      const split = splitHeader(this.buffer);
+      this.route(split.kind, split.text);
+    }
+  }
+
+  private route(kind: string | null, rest: string): void {
+    if (kind === 'thinking' || kind === 'action') {
+      this.sink = (chunk) => this.onDelta({ reasoning: chunk });
+      rest = (this.firstAside ? '' : '\n') + (kind === 'action' ? '(action) ' : '') + rest;
+    } else {
+      this.sink = (chunk) => this.onDelta({ text: chunk });
+    }
+    if (rest) this.sink(rest);
+  }
+}
