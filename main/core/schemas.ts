@@ -17,6 +17,7 @@ import type {
   SceneId,
   TrainingConfig,
 } from '../../common/contract';
+import { chatSchemas } from './chat/chat-schemas';
 
 /**
  * Boundary validation: one schema per command, typed so that each parses to exactly the contract's
@@ -193,6 +194,7 @@ const empty = z.object({}).strict() as unknown as z.ZodType<Record<string, never
 type Schemas = { [K in CommandName]: z.ZodType<CommandArg<K>> };
 
 export const commandSchemas: Schemas = {
+  ...chatSchemas,
   'app/info': empty,
   'app/check-database': empty,
   'characters/list': empty,
