@@ -39,6 +39,8 @@ export interface NewMessage {
   producer: ChatProducer | null;
   editedFrom: ChatMessageId | null;
   callId?: string | null;
+  /** For a `streaming` reply: the process writing it, `host:pid`. */
+  writer?: string | null;
 }
 
 /** How a reply ended, written once it did. */
@@ -152,18 +154,17 @@ export class ConversationsRepo {
     match: string,
     limit = 50,
   ): { conversationId: ConversationId; messageId: ChatMessageId | null; snippet: string }[] {
-    return (
-      this.db
-        .prepare(
-          `SELECT conversation_id, message_id, snippet FROM (
-             SELECT s.conversation_id, s.message_id, snippet(chat_search, 0, '[', ']', '…', 12) AS snippet,
-               row_number() OVER (PARTITION BY s.conversation_id ORDER BY s.rank) AS n, s.rank AS rank
-             FROM chat_search s JOIN conversations c ON c.id = s.conversation_id
-             WHERE chat_search MATCH ? AND c.character_id = ?)
-           WHERE n = 1 ORDER BY rank LIMIT ?`,
-        )
-        .all(match, characterId, limit) as { conversation_id: string; message_id: string | null; snippet: string }[]
-    ).map((r) => ({
+    // snippet() cannot run under a window function: rank the hits here, keep each conversation's best.
+    const rows = this.db
+      .prepare(
+        `SELECT s.conversation_id, s.message_id, snippet(chat_search, 0, '[', ']', '…', 12) AS snippet
+         FROM chat_search s JOIN conversations c ON c.id = s.conversation_id
+         WHERE chat_search MATCH ? AND c.character_id = ? ORDER BY s.rank LIMIT 1000`,
+      )
+      .all(match, characterId) as { conversation_id: string; message_id: string | null; snippet: string }[];
+    const best = new Map<string, (typeof rows)[number]>();
+    for (const row of rows) if (!best.has(row.conversation_id)) best.set(row.conversation_id, row);
+    return [...best.values()].slice(0, limit).map((r) => ({
       conversationId: r.conversation_id as ConversationId,
       messageId: r.message_id as ChatMessageId | null,
       snippet: r.snippet,
@@ -218,8 +219,8 @@ export class ConversationsRepo {
       this.db
         .prepare(
           `INSERT INTO chat_messages (id, conversation_id, parent_id, seq, role, speaker, text, reasoning, state, finish,
-             error, producer, call_id, edited_from, scene_id, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, NULL, ?)`,
+             error, producer, call_id, edited_from, writer, scene_id, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, NULL, ?)`,
         )
         .run(
           message.id,
@@ -234,6 +235,7 @@ export class ConversationsRepo {
           message.producer ? JSON.stringify(message.producer) : null,
           message.callId ?? null,
           message.editedFrom,
+          message.writer ?? null,
           now,
         );
       this.setLeaf(message.conversationId, message.id, now);
@@ -245,7 +247,7 @@ export class ConversationsRepo {
     this.db.transaction(() => {
       this.db
         .prepare(
-          'UPDATE chat_messages SET text = ?, reasoning = ?, state = ?, finish = ?, error = ?, call_id = ? WHERE id = ?',
+          'UPDATE chat_messages SET text = ?, reasoning = ?, state = ?, finish = ?, error = ?, call_id = ?, writer = NULL WHERE id = ?',
         )
         .run(end.text, end.reasoning, end.state, end.finish, end.error, end.callId, id);
       this.db
@@ -256,14 +258,20 @@ export class ConversationsRepo {
     })();
   }
 
+  /** Replies stored as `streaming`, with the process writing each (`host:pid`). */
+  streaming(): { id: ChatMessageId; writer: string | null }[] {
+    return this.db.prepare(`SELECT id, writer FROM chat_messages WHERE state = 'streaming'`).all() as {
+      id: ChatMessageId;
+      writer: string | null;
+    }[];
+  }
+
   /**
-   * Replies left `streaming` by a studio that stopped mid-reply become `cut` with `why`, their
-   * partial text as it was last stored (empty: the text is written when the reply ends).
+   * A reply whose writer is gone becomes `cut` with `why`, its text as last stored (empty: the text
+   * is written when the reply ends).
    */
-  cutStreaming(why: string): number {
-    return this.db
-      .prepare(`UPDATE chat_messages SET state = 'cut', error = ? WHERE state = 'streaming'`)
-      .run(why).changes;
+  cutStreaming(id: ChatMessageId, why: string): void {
+    this.db.prepare(`UPDATE chat_messages SET state = 'cut', error = ?, writer = NULL WHERE id = ? AND state = 'streaming'`).run(why, id);
   }
 
   setScene(id: ChatMessageId, sceneId: SceneId): void {

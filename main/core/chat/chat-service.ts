@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type {
   Character,
   CharacterId,
@@ -63,8 +64,12 @@ export class ChatService {
 
   constructor(private readonly deps: ChatServiceDeps) {}
 
+  /** Replies whose writing process is gone (a crash, a kill) become `cut`; others' live replies are left alone. */
   recover(): void {
-    this.deps.repo.cutStreaming('The studio closed while this reply was being written. Retry to write it again.');
+    for (const { id, writer } of this.deps.repo.streaming()) {
+      if (writer !== null && writerAlive(writer)) continue;
+      this.deps.repo.cutStreaming(id, 'The studio closed while this reply was being written. Retry to write it again.');
+    }
   }
 
   targets(characterId: CharacterId): ChatTargets {
@@ -238,6 +243,7 @@ export class ChatService {
           producer,
           editedFrom: null,
           callId,
+          writer: WRITER,
         },
         this.deps.clock.now(),
       );
@@ -416,6 +422,23 @@ export class ChatService {
 
   private changed(characterId: CharacterId, conversationId: ConversationId): void {
     this.deps.events.emit('chat/changed', { characterId, conversationId });
+  }
+}
+
+/** This process, as a streaming reply records its writer. */
+const WRITER = `${os.hostname()}:${process.pid}`;
+
+/** Whether the process that wrote `host:pid` still runs; one on another machine is taken as alive. */
+function writerAlive(writer: string): boolean {
+  const at = writer.lastIndexOf(':');
+  const pid = Number(writer.slice(at + 1));
+  if (writer.slice(0, at) !== os.hostname()) return true;
+  if (pid === process.pid) return false; // this studio has just started: nothing of it is replying
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
