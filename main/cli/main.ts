@@ -15,6 +15,7 @@ import { providersCommand } from './commands/providers';
 import { scenesCommand } from './commands/scenes';
 import { serveCommand } from './commands/serve';
 import { chatServerCommand, doctorCommand, trainCommand } from './commands/train';
+import { chatCommand } from './commands/chat';
 import { UsageError, type CliContext, type Io } from './shared';
 
 /**
@@ -111,6 +112,19 @@ Commands:
                                 Serve the character's latest finished run over the OpenAI protocol
                                 on 127.0.0.1 for chat apps; prints the base URL and model. Ctrl+C stops.
                                 A model this studio serves already is stopped first, and named.
+  chat <character>              Chat with a trained run (or a baseline) in the terminal; stored
+                                as a conversation like the Chat tab's. /regen, /thoughts, /quit;
+                                Ctrl+C stops a reply, twice exits.
+      [--run <id> | --provider <provider> [--model <id>]]
+      [--runtime embedded|served|endpoint] [--conversation <id>] [--title <text>]
+      [--scene <scene> | --location "<place and time>" --status "<what is going on>"]
+      [--temperature <t>] [--top-p <p>] [--max-tokens <n>]
+      [--message "<text>" --json]
+                                One reply for scripts: prints {conversationId, reply}
+  chat list <character> [--query <words>]
+                                The character's conversations (full-text search with --query)
+  chat export <conversation> [--format markdown|json] [--output <file>]
+  chat delete <conversation>
   doctor [--python <interpreter>]  Check the trainer's Python environment
 
 Options for every command:
@@ -149,6 +163,7 @@ const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   review: reviewCommand,
   train: trainCommand,
   'chat-server': chatServerCommand,
+  chat: chatCommand,
   doctor: doctorCommand,
 };
 
@@ -233,6 +248,13 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
         waiting: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
         undo: { type: 'boolean', default: false },
+        runtime: { type: 'string' },
+        scene: { type: 'string' },
+        location: { type: 'string' },
+        conversation: { type: 'string' },
+        message: { type: 'string' },
+        query: { type: 'string' },
+        output: { type: 'string' },
       },
     });
   } catch (error) {
