@@ -34,7 +34,7 @@ class GatewayChatRuntime implements ChatRuntime {
   constructor(
     readonly identity: ChatRuntimeIdentity,
     /** The provider to answer with, made ready (a server started) on first use. */
-    private readonly ready: (onStatus: ChatRuntimeRequest['onStatus']) => Promise<LlmProvider>,
+    private readonly ready: (onStatus: (status: { state: 'loading'; detail: string }) => void) => Promise<LlmProvider>,
     private readonly recorder: CallRecorder,
     private readonly release: () => Promise<void>,
     /** Whether the endpoint reads a speaker's `name` (the trainer's `serve`); OpenAI rejects names with spaces. */
@@ -43,7 +43,7 @@ class GatewayChatRuntime implements ChatRuntime {
 
   async reply(request: ChatRuntimeRequest): Promise<ChatRuntimeReply> {
     if (this.disposed) throw new Error('This chat runtime was closed; start the conversation again.');
-    const provider = await this.ready(request.onStatus);
+    const provider = await this.ready((status) => request.onStatus?.(status));
     const gateway = new LlmGateway(provider, {
       maxConcurrency: 1,
       maxAttempts: 1,
@@ -150,7 +150,7 @@ export function servedChatRuntime(
     async (onStatus) => {
       if (!access.answering()) {
         const others = access.others();
-        onStatus?.({
+        onStatus({
           state: 'loading',
           detail:
             "Loading the run's model with the trainer's serve…" +

@@ -7,6 +7,7 @@ import type {
   CommandArg,
   CommandName,
   CommandResult,
+  ConversationId,
   EventName,
   Events,
   GenerationSettings,
@@ -93,6 +94,18 @@ export function useEstimate(characterId: CharacterId, settings: GenerationSettin
 export const useTrainingOptions = () =>
   useQuery({ queryKey: ['training/options', {}], queryFn: () => invoke('training/options', {}), staleTime: Infinity });
 export const useTrainingRuns = (characterId: CharacterId) => useCommandQuery('training/list', { characterId });
+/** What the Chat tab can talk to: the character's runs with their runtimes, and baselines. */
+export const useChatTargets = (characterId: CharacterId) => useCommandQuery('chat/targets', { characterId });
+/** The character's conversations, or those matching `query` (full-text). */
+export function useConversations(characterId: CharacterId, query: string) {
+  return useQuery({
+    queryKey: ['chat/list', { characterId, query }],
+    queryFn: () => invoke('chat/list', { characterId, ...(query.trim() !== '' && { query }) }),
+    placeholderData: keepPreviousData,
+  });
+}
+export const useConversation = (id: ConversationId) => useCommandQuery('chat/get', { id });
+
 /** The runs this studio serves now, of every character; refetched when a run's serving changes. */
 export const useServedRuns = () => useCommandQuery('training/served', {});
 
@@ -230,6 +243,10 @@ export function subscribeToStudioEvents(): () => void {
       // Progress comes a few times a second; the served list changes only when a server does.
       if (JSON.stringify(before) !== JSON.stringify(run.serving ?? null))
         void queryClient.invalidateQueries({ queryKey: ['training/served'] });
+    }),
+    studio().on('chat/changed', ({ characterId, conversationId }) => {
+      void queryClient.invalidateQueries({ queryKey: ['chat/list', { characterId }] });
+      void queryClient.invalidateQueries({ queryKey: ['chat/get', { id: conversationId }] });
     }),
     studio().on('training/logged', ({ runId, line }) => useTrainingLogs.getState().append(runId, line)),
   ];

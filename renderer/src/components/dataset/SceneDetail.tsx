@@ -72,6 +72,8 @@ export function SceneDetail({ id, character, onEdit }: { id: SceneId; character:
       <p className="muted provenance-line">
         {s.origin === 'hand'
           ? 'Written by hand'
+          : s.origin === 'chat'
+            ? 'Chat correction: a reply rewritten in the Chat tab'
           : `Scene prompt ${s.promptVersion}${experience ? ` · experience prompt ${experience.promptVersion}` : ''}`}{' '}
         · made {new Date(s.createdAt).toLocaleString()}
       </p>

@@ -13,11 +13,9 @@ import { LIVE, modelName, phaseLabel, RUN_STATUS_LABEL } from './training-form';
 export function RunsSection({
   runs,
   baseModels,
-  characterName,
 }: {
   runs: TrainingRun[];
   baseModels: BaseModelOption[];
-  characterName: string;
 }) {
   const sorted = [...runs].sort((a, b) => b.createdAt - a.createdAt);
   const [latest, ...rest] = sorted;
@@ -32,14 +30,13 @@ export function RunsSection({
           key={run.id}
           run={run}
           baseModels={baseModels}
-          characterName={characterName}
           title={i === 0 ? 'latest' : 'live'}
         />
       ))}
       <EarlierWork
         items={earlier}
         card={(run, close) => (
-          <RunCard run={run} baseModels={baseModels} characterName={characterName} title="earlier" onClose={close} />
+          <RunCard run={run} baseModels={baseModels} title="earlier" onClose={close} />
         )}
         row={(run) => (
           <>
@@ -87,13 +84,11 @@ function lastLoss(run: TrainingRun): number | null {
 function RunCard({
   run,
   baseModels,
-  characterName,
   title,
   onClose,
 }: {
   run: TrainingRun;
   baseModels: BaseModelOption[];
-  characterName: string;
   title: 'latest' | 'live' | 'earlier';
   onClose?: () => void;
 }) {
@@ -270,7 +265,7 @@ function RunCard({
         </p>
       )}
 
-      {run.status === 'succeeded' && <ServePanel run={run} characterName={characterName} />}
+      {run.status === 'succeeded' && <ServePanel run={run} />}
       <ArtifactList run={run} />
       <LogView runId={run.id} live={live || Boolean(run.exporting)} />
     </article>
