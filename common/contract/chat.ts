@@ -167,7 +167,11 @@ export interface ChatCommands {
    * Adds the user's message after the current leaf and writes the character's reply. Deltas stream
    * as `chat/delta`; the result is the stored reply (cancelled or cut ones included).
    */
-  'chat/send': (arg: { conversationId: ConversationId; text: string; sampling?: Partial<ChatSamplingSettings> }) => ConversationMessage;
+  'chat/send': (arg: {
+    conversationId: ConversationId;
+    text: string;
+    sampling?: Partial<ChatSamplingSettings>;
+  }) => ConversationMessage;
   /**
    * A character reply to the path ending at `parentId` (a user message), as a new child: Regenerate
    * (a new alternative), Retry (after a cut reply) and the reply to an edited message.

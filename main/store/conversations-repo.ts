@@ -271,7 +271,9 @@ export class ConversationsRepo {
    * is written when the reply ends).
    */
   cutStreaming(id: ChatMessageId, why: string): void {
-    this.db.prepare(`UPDATE chat_messages SET state = 'cut', error = ?, writer = NULL WHERE id = ? AND state = 'streaming'`).run(why, id);
+    this.db
+      .prepare(`UPDATE chat_messages SET state = 'cut', error = ?, writer = NULL WHERE id = ? AND state = 'streaming'`)
+      .run(why, id);
   }
 
   setScene(id: ChatMessageId, sceneId: SceneId): void {

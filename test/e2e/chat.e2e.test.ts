@@ -100,7 +100,7 @@ describe('the Chat tab', () => {
     await characters.first().getByRole('button', { name: 'Send to dataset' }).click();
     await expect.poll(() => characters.first().innerText()).toContain('in the dataset');
 
-    // Branch from the first user message's reply: the next message starts a new branch there.
+    // The conversation goes on from the edited reply.
     await composer.fill('What are you composing?');
     await composer.press('Enter');
     await expect.poll(() => characters.nth(1).innerText()).toContain('What are you composing?');
@@ -134,16 +134,19 @@ describe('the Chat tab', () => {
     await shot('chat-04-correction-in-dataset');
 
     // A reload shows the conversation exactly as it was.
-    const before = await page.getByRole('tab', { name: 'Chat' }).click().then(() => characters.allInnerTexts());
+    const before = await page
+      .getByRole('tab', { name: 'Chat' })
+      .click()
+      .then(() => characters.allInnerTexts());
     await page.reload();
     await page.getByRole('tab', { name: 'Chat' }).click();
     await expect.poll(() => characters.allInnerTexts()).toEqual(before);
     await page.getByTestId('message-user').nth(1).hover();
     await page.getByTestId('message-user').nth(1).getByRole('button', { name: 'Previous alternative' }).click();
     await expect.poll(() => page.getByTestId('message-user').nth(1).innerText()).toContain('What are you composing?');
-    await expect.poll(() => page.getByRole('complementary', { name: 'Conversations' }).innerText()).toContain(
-      'Good evening.',
-    );
+    await expect
+      .poll(() => page.getByRole('complementary', { name: 'Conversations' }).innerText())
+      .toContain('Good evening.');
     await page.setViewportSize({ width: 1440, height: 900 });
     await shot('chat-05-wide');
   });

@@ -49,8 +49,7 @@ export interface FakeChatRequest {
 
 /** `reasoning`: thoughts returned apart (`reasoning_content`), streamed before the text, as the trainer's `serve` does. */
 export type FakeReply =
-  | string
-  | { text: string; finishReason?: 'stop' | 'length' | 'content_filter'; reasoning?: string };
+  string | { text: string; finishReason?: 'stop' | 'length' | 'content_filter'; reasoning?: string };
 export type FakeResponder = (req: FakeChatRequest, index: number) => FakeReply | Promise<FakeReply>;
 
 export interface FakeLlmServerOptions {

@@ -12,7 +12,16 @@ import type {
   SceneId,
 } from '../../../common/contract';
 import { StudioFailure } from '../../core/errors';
-import { argument, findCharacter, findProvider, localPath, numberOption, str, UsageError, type CliContext } from '../shared';
+import {
+  argument,
+  findCharacter,
+  findProvider,
+  localPath,
+  numberOption,
+  str,
+  UsageError,
+  type CliContext,
+} from '../shared';
 
 /**
  * `chat`: the Chat tab in a terminal, on the same runtimes and stored as the same conversations.
@@ -107,7 +116,9 @@ async function openConversation(ctx: CliContext, character: Character): Promise<
     target,
     runtime,
     ...(scene !== undefined && { sceneId: scene as SceneId }),
-    ...((location !== undefined || status !== undefined) && { setting: { location: location ?? '', status: status ?? '' } }),
+    ...((location !== undefined || status !== undefined) && {
+      setting: { location: location ?? '', status: status ?? '' },
+    }),
     ...(str(values, 'title') !== undefined && { title: str(values, 'title')! }),
   });
 }
@@ -115,7 +126,10 @@ async function openConversation(ctx: CliContext, character: Character): Promise<
 const RUNTIMES: readonly ChatRuntimeKind[] = ['embedded', 'served', 'endpoint'];
 
 /** `--provider [--model]` (a baseline), else `--run` or the latest finished run, with its best runtime. */
-async function targetOf(ctx: CliContext, character: Character): Promise<{ target: ChatTarget; runtime: ChatRuntimeKind }> {
+async function targetOf(
+  ctx: CliContext,
+  character: Character,
+): Promise<{ target: ChatTarget; runtime: ChatRuntimeKind }> {
   const { call, values } = ctx;
   const asked = str(values, 'runtime');
   if (asked !== undefined && !RUNTIMES.includes(asked as ChatRuntimeKind))
@@ -150,7 +164,8 @@ async function targetOf(ctx: CliContext, character: Character): Promise<{ target
 function samplingOf(ctx: CliContext): Partial<ChatSamplingSettings> {
   const { values } = ctx;
   const out: Partial<ChatSamplingSettings> = {};
-  if (values['temperature'] !== undefined) out.temperature = numberOption(str(values, 'temperature'), '--temperature', 0);
+  if (values['temperature'] !== undefined)
+    out.temperature = numberOption(str(values, 'temperature'), '--temperature', 0);
   if (values['top-p'] !== undefined) out.topP = numberOption(str(values, 'top-p'), '--top-p', 1);
   if (values['max-tokens'] !== undefined) out.maxTokens = numberOption(str(values, 'max-tokens'), '--max-tokens', 1);
   return out;
@@ -259,7 +274,8 @@ async function interactive(
       } else if (text === '/regen') {
         const current = await ctx.call('chat/get', { id });
         const parent = current.path.findLast((s) => s.message.role === 'user');
-        if (parent) await reply(() => ctx.call('chat/reply', { conversationId: id, parentId: parent.message.id, sampling }));
+        if (parent)
+          await reply(() => ctx.call('chat/reply', { conversationId: id, parentId: parent.message.id, sampling }));
         else io.err('Say something first.');
       } else if (text !== '') {
         await reply(() => ctx.call('chat/send', { conversationId: id, text, sampling }));

@@ -37,7 +37,10 @@ export interface ChatServiceDeps {
   characters: { get(id: CharacterId): Character };
   runs: { list(characterId: CharacterId): TrainingRun[]; get(id: TrainingRun['id']): TrainingRun };
   providers: { list(): Provider[] };
-  scenes: { get(id: SceneId): Scene | null; create(characterId: CharacterId, doc: SceneDoc, origin: 'chat'): { id: SceneId } };
+  scenes: {
+    get(id: SceneId): Scene | null;
+    create(characterId: CharacterId, doc: SceneDoc, origin: 'chat'): { id: SceneId };
+  };
   events: EventBus;
   clock: Clock;
   newId: IdFactory;
@@ -89,7 +92,8 @@ export class ChatService {
   list(characterId: CharacterId, query?: string): ConversationHit[] {
     this.deps.characters.get(characterId);
     const q = query?.trim() ?? '';
-    if (q === '') return this.deps.repo.list(characterId).map((c) => ({ conversation: c, messageId: null, snippet: '' }));
+    if (q === '')
+      return this.deps.repo.list(characterId).map((c) => ({ conversation: c, messageId: null, snippet: '' }));
     return this.deps.repo.search(characterId, ftsQuery(q)).flatMap((hit) => {
       const conversation = this.deps.repo.get(hit.conversationId);
       return conversation ? [{ conversation, messageId: hit.messageId, snippet: hit.snippet }] : [];
@@ -112,16 +116,33 @@ export class ChatService {
     const setting = cleanSetting(arg.setting ?? (scene ? settingOfScene(scene) : { location: '', status: '' }));
     const id = this.deps.newId() as ConversationId;
     const now = this.deps.clock.now();
-    const title = arg.title?.trim() || (scene ? `From the scene “${clip(scene.location || scene.type, 40)}”` : NEW_TITLE);
+    const title =
+      arg.title?.trim() || (scene ? `From the scene “${clip(scene.location || scene.type, 40)}”` : NEW_TITLE);
     this.deps.repo.create(
-      { id, characterId: arg.characterId, title, target: arg.target, runtime: arg.runtime, setting, sourceSceneId: scene?.id ?? null },
+      {
+        id,
+        characterId: arg.characterId,
+        title,
+        target: arg.target,
+        runtime: arg.runtime,
+        setting,
+        sourceSceneId: scene?.id ?? null,
+      },
       now,
     );
     let parent: ChatMessageId | null = null;
     for (const line of scene ? linesOfScene(scene, character.shortName) : []) {
       const messageId = this.deps.newId() as ChatMessageId;
       this.deps.repo.addMessage(
-        { id: messageId, conversationId: id, parentId: parent, ...line, state: 'complete', producer: null, editedFrom: null },
+        {
+          id: messageId,
+          conversationId: id,
+          parentId: parent,
+          ...line,
+          state: 'complete',
+          producer: null,
+          editedFrom: null,
+        },
         now,
       );
       parent = messageId;
@@ -195,7 +216,8 @@ export class ChatService {
       },
       this.deps.clock.now(),
     );
-    if (conversation.title === NEW_TITLE) this.deps.repo.update(id, { title: clip(clean, TITLE_CHARS) }, this.deps.clock.now());
+    if (conversation.title === NEW_TITLE)
+      this.deps.repo.update(id, { title: clip(clean, TITLE_CHARS) }, this.deps.clock.now());
     return this.reply(id, userId, sampling);
   }
 
@@ -270,7 +292,9 @@ export class ChatService {
         outcome = {
           error: error instanceof Error ? error.message : String(error),
           partial:
-            error instanceof ChatRuntimeError ? error.partial : { text, reasoning: reasoning === '' ? null : reasoning },
+            error instanceof ChatRuntimeError
+              ? error.partial
+              : { text, reasoning: reasoning === '' ? null : reasoning },
         };
       }
       this.deps.repo.endMessage(
@@ -310,9 +334,13 @@ export class ChatService {
     const original = this.messageOrFail(messageId);
     const conversation = this.conversation(original.conversationId);
     const clean = text.trim();
-    if (clean === '' && original.role === 'user') throw new StudioFailure('invalid_argument', 'Type the new message first.');
+    if (clean === '' && original.role === 'user')
+      throw new StudioFailure('invalid_argument', 'Type the new message first.');
     if (clean === '' && !reasoning?.trim())
-      throw new StudioFailure('invalid_argument', 'The edited reply is empty: write what the character says or thinks.');
+      throw new StudioFailure(
+        'invalid_argument',
+        'The edited reply is empty: write what the character says or thinks.',
+      );
     this.checkIdle(conversation.id);
     const id = this.deps.newId() as ChatMessageId;
     this.deps.repo.addMessage(
@@ -323,7 +351,8 @@ export class ChatService {
         role: original.role,
         speaker: original.speaker,
         text: clean,
-        reasoning: original.role === 'user' ? null : reasoning === undefined ? original.reasoning : reasoning?.trim() || null,
+        reasoning:
+          original.role === 'user' ? null : reasoning === undefined ? original.reasoning : reasoning?.trim() || null,
         state: 'complete',
         producer: null,
         editedFrom: original.id,
@@ -385,13 +414,18 @@ export class ChatService {
 
   private messageOrFail(id: ChatMessageId): ConversationMessage {
     const message = this.deps.repo.message(id);
-    if (!message) throw new StudioFailure('not_found', 'That message no longer exists; its conversation may have been deleted.');
+    if (!message)
+      throw new StudioFailure('not_found', 'That message no longer exists; its conversation may have been deleted.');
     return message;
   }
 
   private conversation(id: ConversationId): Conversation {
     const conversation = this.deps.repo.get(id);
-    if (!conversation) throw new StudioFailure('not_found', 'That conversation no longer exists. It may have been deleted in another window.');
+    if (!conversation)
+      throw new StudioFailure(
+        'not_found',
+        'That conversation no longer exists. It may have been deleted in another window.',
+      );
     return conversation;
   }
 
@@ -410,13 +444,23 @@ export class ChatService {
     if (target.kind === 'run') {
       const run = this.deps.runs.get(target.runId);
       if (run.characterId !== characterId)
-        throw new StudioFailure('invalid_argument', 'That run trained another character: pick one of this character’s runs.');
+        throw new StudioFailure(
+          'invalid_argument',
+          'That run trained another character: pick one of this character’s runs.',
+        );
     } else {
       if (runtime !== 'endpoint')
-        throw new StudioFailure('invalid_argument', 'A baseline model answers through its endpoint: pick the endpoint runtime.');
+        throw new StudioFailure(
+          'invalid_argument',
+          'A baseline model answers through its endpoint: pick the endpoint runtime.',
+        );
       if (!this.deps.providers.list().some((p) => p.id === target.providerId))
-        throw new StudioFailure('not_found', 'That provider no longer exists. Choose another one, or add it in Settings.');
-      if (target.model.trim() === '') throw new StudioFailure('invalid_argument', 'Name the model the baseline should use.');
+        throw new StudioFailure(
+          'not_found',
+          'That provider no longer exists. Choose another one, or add it in Settings.',
+        );
+      if (target.model.trim() === '')
+        throw new StudioFailure('invalid_argument', 'Name the model the baseline should use.');
     }
   }
 

@@ -23,7 +23,11 @@ function targetLine(c: Conversation): string {
   return c.target.kind === 'run' ? `trained run ${c.target.runId}` : `baseline ${c.target.model}`;
 }
 
-export function conversationMarkdown(conversation: Conversation, path: readonly PathStep[], characterName: string): string {
+export function conversationMarkdown(
+  conversation: Conversation,
+  path: readonly PathStep[],
+  characterName: string,
+): string {
   const out = [`# ${conversation.title}`, ''];
   out.push(`- Character: ${characterName}`);
   out.push(`- Talking to: ${targetLine(conversation)}, through ${conversation.runtime}`);

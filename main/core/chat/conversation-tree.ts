@@ -25,7 +25,7 @@ export class ConversationTree {
   /** The messages from the root down to `leafId` (empty for null or an unknown id). */
   lineage(leafId: ChatMessageId | null): ConversationMessage[] {
     const out: ConversationMessage[] = [];
-    for (let id = leafId; id !== null; ) {
+    for (let id = leafId; id !== null;) {
       const m = this.byId.get(id);
       if (!m) break;
       out.push(m);

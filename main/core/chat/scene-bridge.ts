@@ -38,10 +38,20 @@ export function linesOfScene(scene: Scene, shortName: string): SceneLine[] {
         thoughts.push(turn.kind === 'action' ? `(${text})` : text);
         continue;
       }
-      lines.push({ role: 'character', speaker: shortName, text, reasoning: thoughts.length ? thoughts.join('\n') : null });
+      lines.push({
+        role: 'character',
+        speaker: shortName,
+        text,
+        reasoning: thoughts.length ? thoughts.join('\n') : null,
+      });
       thoughts = [];
     } else {
-      lines.push({ role: 'user', speaker: turn.speaker.trim(), text: turn.kind === 'action' ? `(${text})` : text, reasoning: null });
+      lines.push({
+        role: 'user',
+        speaker: turn.speaker.trim(),
+        text: turn.kind === 'action' ? `(${text})` : text,
+        reasoning: null,
+      });
     }
   }
   // Thoughts with no speech after them still belong to the character.
@@ -50,7 +60,10 @@ export function linesOfScene(scene: Scene, shortName: string): SceneLine[] {
 }
 
 /** The path as the runtime reads it: the setting first, then each message. */
-export function runtimeMessages(setting: ConversationSetting, path: readonly ConversationMessage[]): ChatRuntimeMessage[] {
+export function runtimeMessages(
+  setting: ConversationSetting,
+  path: readonly ConversationMessage[],
+): ChatRuntimeMessage[] {
   const out: ChatRuntimeMessage[] = [settingMessage(setting)];
   for (const m of path) {
     if (m.role === 'user') out.push({ role: 'user', content: m.text, name: m.speaker });

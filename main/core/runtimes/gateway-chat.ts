@@ -81,7 +81,8 @@ class GatewayChatRuntime implements ChatRuntime {
         completionTokens: result.usage.estimated ? null : result.usage.completionTokens,
       };
     } catch (error) {
-      if (request.signal.aborted) return { ...partial(), finish: 'cancelled', promptTokens: null, completionTokens: null };
+      if (request.signal.aborted)
+        return { ...partial(), finish: 'cancelled', promptTokens: null, completionTokens: null };
       // A model may say nothing at all (an end of turn straight away): an answer, not a fault.
       if (isLlmError(error) && error.code === 'empty' && text === '')
         return { text: '', reasoning: partial().reasoning, finish: 'stop', promptTokens: null, completionTokens: null };

@@ -62,7 +62,10 @@ describe('faults in a reply', () => {
     expect(cut.text).toBe('word0 word1 word2 ');
     expect(cut.reasoning).toBe('Hm.');
     expect(cut.error).toMatch(/dropped|reach|connection|terminated/i);
-    const retried = await call(bench.studio, 'chat/reply', { conversationId: conversation.id, parentId: cut.parentId! });
+    const retried = await call(bench.studio, 'chat/reply', {
+      conversationId: conversation.id,
+      parentId: cut.parentId!,
+    });
     expect(retried).toMatchObject({ state: 'complete', text: LONG, finish: 'stop' });
     const view = await call(bench.studio, 'chat/get', { id: conversation.id });
     expect(view.path.at(-1)).toMatchObject({ siblings: [cut.id, retried.id], index: 1 });

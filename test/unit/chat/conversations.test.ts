@@ -34,7 +34,12 @@ describe('conversations as trees', () => {
       reasoning: 'He weighs “Good evening”.',
       state: 'complete',
       finish: 'stop',
-      producer: { runtime: 'endpoint', model: 'fake-model', adapter: null, sampling: { temperature: 0.2, topP: 0.95, maxTokens: 256 } },
+      producer: {
+        runtime: 'endpoint',
+        model: 'fake-model',
+        adapter: null,
+        sampling: { temperature: 0.2, topP: 0.95, maxTokens: 256 },
+      },
     });
     // Streamed as deltas of that message, thoughts apart from speech.
     expect(deltas.every((d) => d.messageId === reply.id)).toBe(true);
@@ -50,7 +55,9 @@ describe('conversations as trees', () => {
     const view = await call(bench.studio, 'chat/get', { id: conversation.id });
     expect(view.conversation.title).toBe('Good evening');
     // The call is on record like any LLM call.
-    const [record] = await call(bench.studio, 'calls/get', { id: bench.studio.db.prepare('SELECT call_id FROM chat_messages WHERE id = ?').pluck().get(reply.id) as never });
+    const [record] = await call(bench.studio, 'calls/get', {
+      id: bench.studio.db.prepare('SELECT call_id FROM chat_messages WHERE id = ?').pluck().get(reply.id) as never,
+    });
     expect(record).toMatchObject({ response: 'Reply 1 to Good evening', finishReason: 'stop' });
   });
 
@@ -71,7 +78,10 @@ describe('conversations as trees', () => {
     // Edit the user's first message: a sibling; the reply to it follows from it.
     view = await call(bench.studio, 'chat/edit', { messageId: first.parentId!, text: 'Good morning' });
     const edited = view.path.at(-1)!;
-    expect(edited).toMatchObject({ index: 1, message: { role: 'user', text: 'Good morning', editedFrom: first.parentId } });
+    expect(edited).toMatchObject({
+      index: 1,
+      message: { role: 'user', text: 'Good morning', editedFrom: first.parentId },
+    });
     const answer = await call(bench.studio, 'chat/reply', { conversationId: id, parentId: edited.message.id });
     view = await call(bench.studio, 'chat/get', { id });
     expect(texts(view)).toEqual(['user:Good morning', `character:${answer.text}`]);
@@ -89,7 +99,12 @@ describe('conversations as trees', () => {
     // Edit the character's reply in place: a sibling marked as the user's edit, thoughts kept.
     view = await call(bench.studio, 'chat/edit', { messageId: first.id, text: 'Guten Abend, mein Freund.' });
     const rewritten = view.path.at(-1)!.message;
-    expect(rewritten).toMatchObject({ role: 'character', editedFrom: first.id, producer: null, reasoning: first.reasoning });
+    expect(rewritten).toMatchObject({
+      role: 'character',
+      editedFrom: first.id,
+      producer: null,
+      reasoning: first.reasoning,
+    });
 
     // Branch from the first reply: the next message starts a new branch there.
     view = await call(bench.studio, 'chat/select', { messageId: first.id, branch: true });
@@ -114,13 +129,19 @@ describe('conversations as trees', () => {
   it('refuses a second reply while one is written, and unknown or foreign messages', async () => {
     const { conversation } = await bench.open();
     const reply = await call(bench.studio, 'chat/send', { conversationId: conversation.id, text: 'Hello' });
-    const notUser = await callError(bench.studio, 'chat/reply', { conversationId: conversation.id, parentId: reply.id });
+    const notUser = await callError(bench.studio, 'chat/reply', {
+      conversationId: conversation.id,
+      parentId: reply.id,
+    });
     expect(notUser).toMatchObject({ code: 'invalid_argument' });
     expect(notUser.message).toMatch(/messages? of yours/);
     const empty = await callError(bench.studio, 'chat/send', { conversationId: conversation.id, text: '  ' });
     expect(empty.message).toMatch(/Type a message/);
     const other = await bench.open('Other');
-    const foreign = await callError(bench.studio, 'chat/reply', { conversationId: other.conversation.id, parentId: reply.parentId });
+    const foreign = await callError(bench.studio, 'chat/reply', {
+      conversationId: other.conversation.id,
+      parentId: reply.parentId,
+    });
     expect(foreign.code).toBe('not_found');
     const unrewritten = await callError(bench.studio, 'chat/correct', { messageId: reply.id });
     expect(unrewritten.message).toMatch(/edit the reply first/);
@@ -131,11 +152,14 @@ describe('the list of conversations', () => {
   it('searches titles, messages and thoughts (FTS5), renames and deletes', async () => {
     const a = await bench.open('Evening in Vienna');
     const b = await bench.open('Letters');
-    await call(bench.studio, 'chat/send', { conversationId: b.conversation.id, text: 'Tell me about the Eroica symphony' });
+    await call(bench.studio, 'chat/send', {
+      conversationId: b.conversation.id,
+      text: 'Tell me about the Eroica symphony',
+    });
     const list = async (query?: string) =>
-      (await call(bench.studio, 'chat/list', { characterId: bench.characterId, ...(query !== undefined && { query }) })).map(
-        (h) => h.conversation.title,
-      );
+      (
+        await call(bench.studio, 'chat/list', { characterId: bench.characterId, ...(query !== undefined && { query }) })
+      ).map((h) => h.conversation.title);
     expect(await list()).toEqual(['Letters', 'Evening in Vienna']);
     expect(await list('eroica')).toEqual(['Letters']);
     expect(await list('vienn')).toEqual(['Evening in Vienna']); // a prefix
@@ -206,10 +230,13 @@ describe('corrections become data', () => {
     expect(again.path.at(-1)!.message.sceneId).toBe(sceneId);
     // It reaches the training export as it is.
     const trainable = [...new DatasetRepo(bench.studio.db).trainableScenePages(bench.characterId)].flat();
-    const line = sceneToTrainerLine(trainable.find((s) => s.id === sceneId)!, {
-      fullName: 'Ludwig van Beethoven',
-      shortName: 'Beethoven',
-    });
+    const line = sceneToTrainerLine(
+      trainable.find((s) => s.id === sceneId)!,
+      {
+        fullName: 'Ludwig van Beethoven',
+        shortName: 'Beethoven',
+      },
+    );
     expect(line).toMatchObject({
       location: 'Vienna, a winter evening in 1809',
       background: 'The city is under French guns.',
@@ -241,14 +268,20 @@ describe('corrections become data', () => {
       runtime: 'endpoint',
       sceneId: id,
     });
-    expect(view.conversation.setting).toEqual({ location: 'Bonn, 1787', status: 'Mozart listens to the young Beethoven.' });
+    expect(view.conversation.setting).toEqual({
+      location: 'Bonn, 1787',
+      status: 'Mozart listens to the young Beethoven.',
+    });
     expect(view.path.map((s) => [s.message.speaker, s.message.text, s.message.reasoning])).toEqual([
       ['Mozart', 'Play something.', null],
       ['Beethoven', 'Give me a theme.', 'He doubts me.'],
       ['Mozart', 'Here is one.', null],
     ]);
     // The user speaks as the scene's visitor from here on, and the reply continues the scene.
-    const reply = await call(bench.studio, 'chat/reply', { conversationId: view.conversation.id, parentId: view.path[2]!.message.id });
+    const reply = await call(bench.studio, 'chat/reply', {
+      conversationId: view.conversation.id,
+      parentId: view.path[2]!.message.id,
+    });
     expect(reply.state).toBe('complete');
     await call(bench.studio, 'chat/send', { conversationId: view.conversation.id, text: 'Bravo' });
     const after = await call(bench.studio, 'chat/get', { id: view.conversation.id });

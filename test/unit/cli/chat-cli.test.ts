@@ -24,16 +24,37 @@ const cli = (args: string[]) => runCliIn(tmp.dir, args);
 
 describe('character-studio chat', () => {
   it('answers one message as JSON, continues the conversation, lists, searches, exports and deletes it', async () => {
-    expect((await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven'])).code).toBe(0);
+    expect(
+      (await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven'])).code,
+    ).toBe(0);
     const added = await cli([
-      'providers', 'add', '--name', 'Fake', '--preset', 'custom', '--base-url', server.baseURL,
-      '--model', 'fake-model', '--api-key', 'test-key',
+      'providers',
+      'add',
+      '--name',
+      'Fake',
+      '--preset',
+      'custom',
+      '--base-url',
+      server.baseURL,
+      '--model',
+      'fake-model',
+      '--api-key',
+      'test-key',
     ]);
     expect(added.code, added.err).toBe(0);
 
     const first = await cli([
-      'chat', 'Beethoven', '--provider', 'Fake', '--location', 'Vienna, 1809', '--status', 'Cannons outside.',
-      '--message', 'Are you well?', '--json',
+      'chat',
+      'Beethoven',
+      '--provider',
+      'Fake',
+      '--location',
+      'Vienna, 1809',
+      '--status',
+      'Cannons outside.',
+      '--message',
+      'Are you well?',
+      '--json',
     ]);
     expect(first.code, first.err).toBe(0);
     const one = JSON.parse(first.out) as { conversationId: string; reply: ConversationMessage };
@@ -44,12 +65,27 @@ describe('character-studio chat', () => {
       state: 'complete',
       producer: { runtime: 'endpoint', model: 'fake-model' },
     });
-    expect(server.requests.find((r) => r.chat)!.chat!.messages[0]!.content).toBe('Location: Vienna, 1809\nStatus: Cannons outside.');
+    expect(server.requests.find((r) => r.chat)!.chat!.messages[0]!.content).toBe(
+      'Location: Vienna, 1809\nStatus: Cannons outside.',
+    );
 
-    const second = await cli(['chat', 'Beethoven', '--conversation', one.conversationId, '--message', 'And the music?', '--json']);
+    const second = await cli([
+      'chat',
+      'Beethoven',
+      '--conversation',
+      one.conversationId,
+      '--message',
+      'And the music?',
+      '--json',
+    ]);
     expect(second.code, second.err).toBe(0);
     // The whole conversation went to the model: setting, first exchange, new line.
-    expect(server.requests.filter((r) => r.chat).at(-1)!.chat!.messages.map((m) => m.content)).toEqual([
+    expect(
+      server.requests
+        .filter((r) => r.chat)
+        .at(-1)!
+        .chat!.messages.map((m) => m.content),
+    ).toEqual([
       'Location: Vienna, 1809\nStatus: Cannons outside.',
       'Are you well?',
       'Ja, Are you well?',

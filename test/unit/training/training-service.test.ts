@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import type { CharacterId, TrainingConfig, TrainingRun, TrainingServing } from '../../../common/contract';
+import type { CharacterId, Events, TrainingConfig, TrainingRun, TrainingServing } from '../../../common/contract';
 import { parameterCount } from '../../../main/core/training/estimate';
 import { repoRoot } from '../../support/paths';
 import { call, callError, type makeStudio } from '../../support/studio';
@@ -131,6 +131,33 @@ describe('training a character from its generated dataset', () => {
       messages: [{ role: 'user', content: 'Hello?' }],
     });
     expect(unserved).toMatchObject({ code: 'conflict', message: expect.stringMatching(/not being served/) });
+
+    // The Chat tab's served runtime: it starts the run's server itself (announced as loading),
+    // records what produced each reply, and closing the studio's chat frees the model again.
+    const statuses: string[] = [];
+    const offStatus = env.studio.events.subscribe((name, payload) => {
+      if (name === 'chat/status') statuses.push((payload as Events['chat/status']).state);
+    });
+    const view = await call(env.studio, 'chat/create', {
+      characterId,
+      target: { kind: 'run', runId: run.id },
+      runtime: 'served',
+      setting: { location: 'Vienna, 1809', status: 'An evening at home.' },
+    });
+    const said = await call(env.studio, 'chat/send', {
+      conversationId: view.conversation.id,
+      text: 'Who are you?',
+      sampling: { maxTokens: 6 },
+    });
+    offStatus();
+    expect(said, said.error ?? '').toMatchObject({
+      state: 'complete',
+      producer: { runtime: 'served', adapter: run.outputs.adapter, format: run.config.format, runId: run.id },
+    });
+    expect(statuses[0]).toBe('loading');
+    expect((await call(env.studio, 'training/get', { id: run.id })).serving?.state).toBe('ready');
+    await env.studio.chat.shutdown();
+    expect((await call(env.studio, 'training/get', { id: run.id })).serving ?? null).toBeNull();
   }, 300_000);
 
   it('serves only finished runs, and says why', async () => {

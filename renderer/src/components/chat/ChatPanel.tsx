@@ -21,7 +21,9 @@ export function ChatPanel({ character }: { character: Character }) {
   // With nothing chosen: the most recent conversation, or the form for the first one.
   const current =
     selection ??
-    (query === '' && hits[0] ? { kind: 'conversation' as const, id: hits[0].conversation.id } : { kind: 'new' as const });
+    (query === '' && hits[0]
+      ? { kind: 'conversation' as const, id: hits[0].conversation.id }
+      : { kind: 'new' as const });
 
   const open = (id: ConversationId) => openChat(character.id, { kind: 'conversation', id });
   const fail = (error: unknown) => toast({ kind: 'error', text: messageOf(error) });
@@ -31,7 +33,8 @@ export function ChatPanel({ character }: { character: Character }) {
     invoke('chat/update', { id: hit.conversation.id, title }).catch(fail);
   };
   const remove = (hit: ConversationHit) => {
-    if (!window.confirm(`Delete “${hit.conversation.title}” and its ${hit.conversation.messageCount} messages?`)) return;
+    if (!window.confirm(`Delete “${hit.conversation.title}” and its ${hit.conversation.messageCount} messages?`))
+      return;
     invoke('chat/delete', { id: hit.conversation.id })
       .then(() => {
         if (current.kind === 'conversation' && current.id === hit.conversation.id)
@@ -42,7 +45,9 @@ export function ChatPanel({ character }: { character: Character }) {
   const exportAs = (id: ConversationId, format: 'markdown' | 'json') => {
     invoke('chat/export', { id, format })
       .then(({ fileName, content }) => {
-        const url = URL.createObjectURL(new Blob([content], { type: format === 'json' ? 'application/json' : 'text/markdown' }));
+        const url = URL.createObjectURL(
+          new Blob([content], { type: format === 'json' ? 'application/json' : 'text/markdown' }),
+        );
         const a = document.createElement('a');
         a.href = url;
         a.download = fileName;

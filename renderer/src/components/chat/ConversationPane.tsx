@@ -14,7 +14,13 @@ const STICK_PX = 48;
  * actions, and the composer (Enter sends, Shift+Enter breaks the line; Stop while a reply streams).
  * The view follows new text to the bottom until the user scrolls up; "Jump to latest" brings it back.
  */
-export function ConversationPane({ id, onExport }: { id: ConversationId; onExport: (format: 'markdown' | 'json') => void }) {
+export function ConversationPane({
+  id,
+  onExport,
+}: {
+  id: ConversationId;
+  onExport: (format: 'markdown' | 'json') => void;
+}) {
   const query = useConversation(id);
   const toast = useUi((s) => s.toast);
   const thoughts = useUi((s) => s.chatThoughts);

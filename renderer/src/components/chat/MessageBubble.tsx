@@ -2,6 +2,9 @@ import { useState, type KeyboardEvent } from 'react';
 import type { ChatMessageId, PathStep } from '../../../../common/contract';
 import type { StreamedReply } from './use-reply-stream';
 
+/** The paper's interviewer: who the user is unless a scene says otherwise (see ChatService). */
+const DEFAULT_USER_SPEAKER = 'Man';
+
 export interface BubbleActions {
   /** Shows another alternative of this step (← →). */
   browse(id: ChatMessageId): void;
@@ -54,7 +57,7 @@ export function MessageBubble({
     <li className={`bubble-row ${mine ? 'mine' : 'theirs'}`} data-testid={mine ? 'message-user' : 'message-character'}>
       <div className={`bubble ${m.state}`}>
         <div className="bubble-head">
-          <span className="bubble-speaker">{mine ? `You · ${m.speaker}` : m.speaker}</span>
+          <span className="bubble-speaker">{mine ? youAs(m.speaker) : m.speaker}</span>
           {m.editedFrom && <span className="bubble-tag">edited by you</span>}
           {m.state === 'cancelled' && <span className="bubble-tag">stopped</span>}
           {m.finish === 'length' && <span className="bubble-tag">token limit</span>}
@@ -155,7 +158,12 @@ export function MessageBubble({
           <button className="ghost small" disabled={busy} onClick={startEdit}>
             Edit
           </button>
-          <button className="ghost small" disabled={busy} onClick={() => actions.branch(step)} title="Continue from here in a new branch">
+          <button
+            className="ghost small"
+            disabled={busy}
+            onClick={() => actions.branch(step)}
+            title="Continue from here in a new branch"
+          >
             Branch
           </button>
           {!mine && m.editedFrom && !m.sceneId && (
@@ -167,4 +175,9 @@ export function MessageBubble({
       )}
     </li>
   );
+}
+
+/** The user's label: "You", or "You, as Mozart" when a scene gave the user someone else's part. */
+function youAs(speaker: string): string {
+  return speaker === DEFAULT_USER_SPEAKER ? 'You' : `You, as ${speaker}`;
 }

@@ -194,7 +194,9 @@ export function NewConversation({
       )}
       <button
         className="primary"
-        disabled={busy || !chosenRuntime?.available || (start === 'scene' && !sceneId) || (baseline && !baselineModel.trim())}
+        disabled={
+          busy || !chosenRuntime?.available || (start === 'scene' && !sceneId) || (baseline && !baselineModel.trim())
+        }
       >
         {busy ? 'Starting…' : 'Start the conversation'}
       </button>

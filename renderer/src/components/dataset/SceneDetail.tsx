@@ -74,7 +74,7 @@ export function SceneDetail({ id, character, onEdit }: { id: SceneId; character:
           ? 'Written by hand'
           : s.origin === 'chat'
             ? 'Chat correction: a reply rewritten in the Chat tab'
-          : `Scene prompt ${s.promptVersion}${experience ? ` · experience prompt ${experience.promptVersion}` : ''}`}{' '}
+            : `Scene prompt ${s.promptVersion}${experience ? ` · experience prompt ${experience.promptVersion}` : ''}`}{' '}
         · made {new Date(s.createdAt).toLocaleString()}
       </p>
       {provenance && (

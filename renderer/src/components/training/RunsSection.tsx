@@ -10,13 +10,7 @@ import { TransferProgress } from './TransferProgress';
 import { LIVE, modelName, phaseLabel, RUN_STATUS_LABEL } from './training-form';
 
 /** The character's runs: the latest and any still training as cards, earlier ones as rows. */
-export function RunsSection({
-  runs,
-  baseModels,
-}: {
-  runs: TrainingRun[];
-  baseModels: BaseModelOption[];
-}) {
+export function RunsSection({ runs, baseModels }: { runs: TrainingRun[]; baseModels: BaseModelOption[] }) {
   const sorted = [...runs].sort((a, b) => b.createdAt - a.createdAt);
   const [latest, ...rest] = sorted;
   if (!latest) return null;
@@ -26,18 +20,11 @@ export function RunsSection({
   return (
     <section className="runs" aria-label="Training runs">
       {shown.map((run, i) => (
-        <RunCard
-          key={run.id}
-          run={run}
-          baseModels={baseModels}
-          title={i === 0 ? 'latest' : 'live'}
-        />
+        <RunCard key={run.id} run={run} baseModels={baseModels} title={i === 0 ? 'latest' : 'live'} />
       ))}
       <EarlierWork
         items={earlier}
-        card={(run, close) => (
-          <RunCard run={run} baseModels={baseModels} title="earlier" onClose={close} />
-        )}
+        card={(run, close) => <RunCard run={run} baseModels={baseModels} title="earlier" onClose={close} />}
         row={(run) => (
           <>
             <RunStatusBadge status={run.status} />

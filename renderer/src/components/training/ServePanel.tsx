@@ -42,10 +42,7 @@ export function ServePanel({ run }: { run: TrainingRun }) {
             {stop.isPending ? 'Stopping…' : 'Stop serving'}
           </button>
         ) : (
-          <button
-            onClick={() => (others.length > 0 ? setAsking(true) : serveWith('keep'))}
-            disabled={busy || asking}
-          >
+          <button onClick={() => (others.length > 0 ? setAsking(true) : serveWith('keep'))} disabled={busy || asking}>
             {host ? `Serve on ${host.name}` : 'Serve on this computer'}
           </button>
         )}
