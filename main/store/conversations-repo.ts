@@ -27,21 +27,14 @@ export interface ConversationRecord {
 }
 
 /** A message as first written; the rest of its fields start empty. */
-export interface NewMessage {
-  id: ChatMessageId;
-  conversationId: ConversationId;
-  parentId: ChatMessageId | null;
-  role: 'user' | 'character';
-  speaker: string;
-  text: string;
-  reasoning: string | null;
-  state: ChatMessageState;
-  producer: ChatProducer | null;
-  editedFrom: ChatMessageId | null;
+export type NewMessage = Pick<
+  ConversationMessage,
+  'id' | 'conversationId' | 'parentId' | 'role' | 'speaker' | 'text' | 'reasoning' | 'state' | 'producer' | 'editedFrom'
+> & {
   callId?: string | null;
   /** For a `streaming` reply: the process writing it, `host:pid`. */
   writer?: string | null;
-}
+};
 
 /** How a reply ended, written once it did. */
 export interface MessageEnd {

@@ -8,6 +8,7 @@ import type {
   ChatSamplingSettings,
   ChatTarget,
   ChatTargets,
+  CommandArg,
   Conversation,
   ConversationHit,
   ConversationId,
@@ -100,14 +101,7 @@ export class ChatService {
     });
   }
 
-  create(arg: {
-    characterId: CharacterId;
-    target: ChatTarget;
-    runtime: ChatRuntimeKind;
-    setting?: ConversationSetting;
-    sceneId?: SceneId;
-    title?: string;
-  }): ConversationView {
+  create(arg: CommandArg<'chat/create'>): ConversationView {
     const character = this.deps.characters.get(arg.characterId);
     this.checkTarget(arg.characterId, arg.target, arg.runtime);
     const scene = arg.sceneId === undefined ? null : this.deps.scenes.get(arg.sceneId);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConversationMessage } from '../../../common/contract';
 import { runCliIn } from '../../support/cli';
+import { fakeProviderCliArgs } from '../../support/drafts';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { tempDir } from '../../support/paths';
 
@@ -27,20 +28,7 @@ describe('character-studio chat', () => {
     expect(
       (await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven'])).code,
     ).toBe(0);
-    const added = await cli([
-      'providers',
-      'add',
-      '--name',
-      'Fake',
-      '--preset',
-      'custom',
-      '--base-url',
-      server.baseURL,
-      '--model',
-      'fake-model',
-      '--api-key',
-      'test-key',
-    ]);
+    const added = await cli(fakeProviderCliArgs(server.baseURL));
     expect(added.code, added.err).toBe(0);
 
     const first = await cli([

@@ -158,7 +158,8 @@ describe('training a character from its generated dataset', () => {
     expect((await call(env.studio, 'training/get', { id: run.id })).serving?.state).toBe('ready');
     await env.studio.chat.shutdown();
     expect((await call(env.studio, 'training/get', { id: run.id })).serving ?? null).toBeNull();
-  }, 300_000);
+    // Trains, exports and loads the model twice on a shared CPU: minutes.
+  }, 480_000);
 
   it('serves only finished runs, and says why', async () => {
     const error = await callError(env.studio, 'training/serve', { id: 'no-such-run' });
