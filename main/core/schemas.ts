@@ -318,16 +318,6 @@ export const commandSchemas: Schemas = {
   'training/served': empty,
   'training/export-cancel': z.object({ id: runId }).strict(),
   'training/serve-stop': z.object({ id: runId }).strict(),
-  'training/chat': z
-    .object({
-      id: runId,
-      requestId: z.string().min(1).max(100),
-      messages: z
-        .array(z.object({ role: z.enum(['user', 'assistant']), content: z.string().max(20_000) }).strict())
-        .min(1, 'send at least one message')
-        .max(200),
-    })
-    .strict(),
   'training/export': z
     .object({
       id: runId,

@@ -262,7 +262,6 @@ export class Studio {
       'training/served': () => training.served(),
       'training/export-cancel': ({ id }) => training.cancelExport(id),
       'training/serve-stop': ({ id }) => training.stopServing(id),
-      'training/chat': ({ id, requestId, messages }) => training.chat(id, requestId, messages),
     } satisfies Handlers;
   }
 
