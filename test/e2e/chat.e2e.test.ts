@@ -149,5 +149,18 @@ describe('the Chat tab', () => {
       .toContain('Good evening.');
     await page.setViewportSize({ width: 1440, height: 900 });
     await shot('chat-05-wide');
+
+    // A new conversation from a scene of the dataset (the correction): its turns are the history.
+    await page.getByRole('button', { name: '+ New' }).click();
+    await form.getByRole('button', { name: 'Start from a dataset scene' }).click();
+    const scene = form.getByLabel('Dataset scene');
+    await expect.poll(() => scene.locator('option').count()).toBe(2);
+    await scene.selectOption({ index: 1 });
+    await form.getByRole('button', { name: 'Start the conversation' }).click();
+    await expect
+      .poll(() => characters.allInnerTexts())
+      .toEqual([expect.stringContaining('Well enough, despite the cannons.')]);
+    expect(await page.getByTestId('message-user').first().innerText()).toContain('Good evening.');
+    await expect.poll(() => page.getByRole('complementary', { name: 'Conversations' }).locator('li').count()).toBe(2);
   });
 });

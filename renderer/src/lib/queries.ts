@@ -214,6 +214,8 @@ export function subscribeToStudioEvents(): () => void {
     }),
     studio().on('providers/changed', () => {
       void queryClient.invalidateQueries({ queryKey: ['providers/list'] });
+      // Providers are the Chat tab's baselines.
+      void queryClient.invalidateQueries({ queryKey: ['chat/targets'] });
       void queryClient.invalidateQueries({ queryKey: ['generation/estimate'] });
     }),
     studio().on('hosts/changed', () => {
@@ -238,8 +240,12 @@ export function subscribeToStudioEvents(): () => void {
     }),
     studio().on('dataset/changed', ({ characterId }) => invalidateDatasetSoon(characterId)),
     studio().on('training/progressed', (run) => {
-      const before = queryClient.getQueryData<TrainingRun>(['training/get', { id: run.id }])?.serving ?? null;
+      const cached = queryClient.getQueryData<TrainingRun>(['training/get', { id: run.id }]);
+      const before = cached?.serving ?? null;
       storeRun(run);
+      // A run that finishes (or fails) changes what the Chat tab can talk to.
+      if (cached?.status !== run.status)
+        void queryClient.invalidateQueries({ queryKey: ['chat/targets', { characterId: run.characterId }] });
       // Progress comes a few times a second; the served list changes only when a server does.
       if (JSON.stringify(before) !== JSON.stringify(run.serving ?? null))
         void queryClient.invalidateQueries({ queryKey: ['training/served'] });
