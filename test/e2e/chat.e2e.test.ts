@@ -151,7 +151,7 @@ describe('the Chat tab', () => {
     await shot('chat-05-wide');
 
     // A new conversation from a scene of the dataset (the correction): its turns are the history.
-    await page.getByRole('button', { name: '+ New' }).click();
+    await page.getByRole('button', { name: 'New conversation' }).click();
     await form.getByRole('button', { name: 'Start from a dataset scene' }).click();
     const scene = form.getByLabel('Dataset scene');
     await expect.poll(() => scene.locator('option').count()).toBe(2);

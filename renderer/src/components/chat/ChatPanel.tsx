@@ -68,7 +68,11 @@ export function ChatPanel({ character }: { character: Character }) {
             value={query}
             onChange={(e) => setQuery(e.target.value)}
           />
-          <button className="primary small" onClick={() => openChat(character.id, { kind: 'new' })}>
+          <button
+            className="primary small"
+            aria-label="New conversation"
+            onClick={() => openChat(character.id, { kind: 'new' })}
+          >
             + New
           </button>
         </div>

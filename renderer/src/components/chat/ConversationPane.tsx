@@ -131,7 +131,10 @@ export function ConversationPane({
             <li className="chat-empty">
               <h3>Say something to {v.characterName}</h3>
               <p className="muted">
-                {v.characterName} answers in the scene above, as trained. Enter sends; Shift+Enter starts a new line.
+                {c.target.kind === 'run'
+                  ? `${v.characterName} answers in the scene above, as trained.`
+                  : `A baseline model plays ${v.characterName} in the scene above, without this training.`}{' '}
+                Enter sends; Shift+Enter starts a new line.
               </p>
             </li>
           )}
