@@ -74,6 +74,9 @@ CREATE TABLE chat_messages (
   -- The LLM call record (llm_calls.id) of a reply made through the gateway.
   call_id TEXT,
   edited_from TEXT,
+  -- While streaming: the process writing it (`host:pid`), so a studio that starts while another
+  -- one (the CLI beside the app) is replying does not take that reply for one cut by a crash.
+  writer TEXT,
   -- The dataset scene a correction became (chat/correct).
   scene_id TEXT REFERENCES scenes (id) ON DELETE SET NULL,
   created_at INTEGER NOT NULL
