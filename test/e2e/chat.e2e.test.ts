@@ -70,6 +70,10 @@ describe('the Chat tab', () => {
     await composer.fill('Tell me a story.');
     await composer.press('Enter');
     await expect.poll(() => characters.nth(1).innerText()).toContain('note3');
+    // Away to another tab and back mid-reply: everything written so far is still there.
+    await page.getByRole('tab', { name: 'Profile' }).click();
+    await page.getByRole('tab', { name: 'Chat' }).click();
+    await expect.poll(() => characters.nth(1).innerText()).toContain('note0 note1 note2 note3');
     await page.getByRole('button', { name: '■ Stop' }).click();
     await page.getByRole('button', { name: 'Send' }).waitFor();
     const stopped = characters.nth(1);

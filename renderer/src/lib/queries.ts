@@ -17,6 +17,7 @@ import type {
   TrainingRun,
 } from '../../../common/contract';
 import { useTrainingLogs, useUi } from '../state/ui';
+import { useReplyStreams } from '../state/reply-streams';
 import { messageOf } from './bridge-error';
 import { studio } from './studio';
 
@@ -250,6 +251,8 @@ export function subscribeToStudioEvents(): () => void {
       if (JSON.stringify(before) !== JSON.stringify(run.serving ?? null))
         void queryClient.invalidateQueries({ queryKey: ['training/served'] });
     }),
+    studio().on('chat/delta', (delta) => useReplyStreams.getState().delta(delta)),
+    studio().on('chat/status', (status) => useReplyStreams.getState().status(status)),
     studio().on('chat/changed', ({ characterId, conversationId }) => {
       void queryClient.invalidateQueries({ queryKey: ['chat/list', { characterId }] });
       void queryClient.invalidateQueries({ queryKey: ['chat/get', { id: conversationId }] });

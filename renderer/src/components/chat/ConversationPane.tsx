@@ -4,7 +4,7 @@ import { messageOf } from '../../lib/bridge-error';
 import { invoke, useConversation } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { MessageBubble, type BubbleActions } from './MessageBubble';
-import { useReplyStream } from './use-reply-stream';
+import { useReplyStreams } from '../../state/reply-streams';
 
 /** How close to the bottom (px) still counts as "following the conversation". */
 const STICK_PX = 48;
@@ -25,7 +25,8 @@ export function ConversationPane({
   const toast = useUi((s) => s.toast);
   const thoughts = useUi((s) => s.chatThoughts);
   const setThoughts = useUi((s) => s.setChatThoughts);
-  const streams = useReplyStream(id);
+  const streams = useReplyStreams((s) => s.streams);
+  const forget = useReplyStreams((s) => s.forget);
   const [draft, setDraft] = useState('');
   const [sending, setSending] = useState(false);
   const list = useRef<HTMLOListElement>(null);
@@ -42,6 +43,10 @@ export function ConversationPane({
     if (el && stuck) el.scrollTop = el.scrollHeight;
   }, [stuck, view, streamed?.text, streamed?.reasoning, streamed?.loading, thoughts]);
   useEffect(() => setStuck(true), [id]);
+  // Replies that have ended show their stored text; what streamed of them is no longer needed.
+  useEffect(() => {
+    if (view) forget(view.path.filter((s) => s.message.state !== 'streaming').map((s) => s.message.id));
+  }, [view, forget]);
   const onScroll = () => {
     const el = list.current;
     if (el) setStuck(el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX);

@@ -1,6 +1,6 @@
 import { useState, type KeyboardEvent } from 'react';
 import type { ChatMessageId, PathStep } from '../../../../common/contract';
-import type { StreamedReply } from './use-reply-stream';
+import type { StreamedReply } from '../../state/reply-streams';
 
 /** The paper's interviewer: who the user is unless a scene says otherwise (see ChatService). */
 const DEFAULT_USER_SPEAKER = 'Man';
