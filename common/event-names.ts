@@ -11,7 +11,9 @@ const names: Record<EventName, true> = {
   'training/progressed': true,
   'training/logged': true,
   'training/setup-progressed': true,
-  'training/chat-delta': true,
+  'chat/changed': true,
+  'chat/delta': true,
+  'chat/status': true,
 };
 
 /** Every contract event name, for bridges that must subscribe by name. Complete by construction. */

@@ -28,8 +28,11 @@ export interface SceneBase {
 }
 
 export interface Scene extends SceneBase {
-  /** From a generation job, or written by a person without any LLM (the scene editor). */
-  origin: 'generated' | 'hand';
+  /**
+   * From a generation job, written by a person without any LLM (the scene editor), or a chat
+   * correction: a character's reply the user rewrote in the Chat tab (`chat/correct`).
+   */
+  origin: 'generated' | 'hand' | 'chat';
   background: string;
   callId: CallId | null;
   promptVersion: string;

@@ -17,6 +17,7 @@ export type * from './dataset';
 export type * from './dataset-charts';
 export type * from './scenes';
 export type * from './review';
+export type * from './chat';
 
 import type { AppCommands } from './base';
 import type { CharacterCommands, CharacterEvents } from './characters';
@@ -28,6 +29,7 @@ import type { DatasetCommands, DatasetEvents } from './dataset';
 import type { DatasetChartCommands } from './dataset-charts';
 import type { SceneCommands } from './scenes';
 import type { ReviewCommands } from './review';
+import type { ChatCommands, ChatEvents } from './chat';
 
 /** Every command, one interface per area joined here (Actual's handlers.ts pattern). */
 export interface Commands
@@ -41,14 +43,15 @@ export interface Commands
     DatasetCommands,
     DatasetChartCommands,
     SceneCommands,
-    ReviewCommands {}
+    ReviewCommands,
+    ChatCommands {}
 
 export type CommandName = keyof Commands;
 export type CommandArg<K extends CommandName> = Parameters<Commands[K]>[0];
 export type CommandResult<K extends CommandName> = ReturnType<Commands[K]>;
 
 export interface Events
-  extends CharacterEvents, ProviderEvents, TrainingEvents, HostEvents, GenerationEvents, DatasetEvents {}
+  extends CharacterEvents, ProviderEvents, TrainingEvents, HostEvents, GenerationEvents, DatasetEvents, ChatEvents {}
 
 export type EventName = keyof Events;
 

@@ -185,18 +185,6 @@ export interface ServedRun {
   serving: TrainingServing;
 }
 
-/** One turn of a conversation with a served run: the user's line or the character's. */
-export interface ChatTurn {
-  role: 'user' | 'assistant';
-  content: string;
-}
-
-export interface ChatReply {
-  text: string;
-  /** The character's inner thoughts, for runs trained with them (Character-LLM format); null otherwise. */
-  reasoning: string | null;
-}
-
 /** A trained run answering the OpenAI protocol on this computer, for any OpenAI-compatible chat app. */
 export interface TrainingServing {
   /** `starting` while the model loads; `ready` once `url` answers. */
@@ -356,11 +344,6 @@ export interface TrainingCommands {
   'training/prepare-chat': (arg: { id: RunId }) => ChatGgufFiles;
   /** Ends the run's export in progress; the run and what earlier exports wrote stay as they were. */
   'training/export-cancel': (arg: { id: RunId }) => TrainingRun;
-  /**
-   * One reply of a served run to the conversation so far (not stored). The reply streams as
-   * `training/chat-delta` events carrying `requestId`; the result is the whole of it.
-   */
-  'training/chat': (arg: { id: RunId; requestId: string; messages: ChatTurn[] }) => ChatReply;
 }
 
 export interface TrainingEvents {
@@ -369,6 +352,4 @@ export interface TrainingEvents {
   /** One line the trainer logged (stderr), for the run's log view. */
   'training/logged': { runId: RunId; line: string };
   'training/setup-progressed': { line: string };
-  /** A piece of a `training/chat` reply as it streams. */
-  'training/chat-delta': { runId: RunId; requestId: string; text?: string; reasoning?: string };
 }

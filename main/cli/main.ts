@@ -15,6 +15,7 @@ import { providersCommand } from './commands/providers';
 import { scenesCommand } from './commands/scenes';
 import { serveCommand } from './commands/serve';
 import { chatGgufCommand, chatServerCommand, doctorCommand, trainCommand } from './commands/train';
+import { chatCommand } from './commands/chat';
 import { UsageError, type CliContext, type Io } from './shared';
 
 /**
@@ -132,6 +133,19 @@ Commands:
                                 adapter to GGUF, offline, with the llama.cpp converters node-llama-cpp
                                 ships (needs git and the trainer's Python; LLAMA_CPP_DIR: your own
                                 llama.cpp). Prints the files; Ctrl+C cancels.
+  chat <character>              Chat with a trained run (or a baseline) in the terminal; stored
+                                as a conversation like the Chat tab's. /regen, /thoughts, /quit;
+                                Ctrl+C stops a reply, twice exits.
+      [--run <id> | --provider <provider> [--model <id>]]
+      [--runtime embedded|served|endpoint] [--conversation <id>] [--title <text>]
+      [--scene <scene> | --location "<place and time>" --status "<what is going on>"]
+      [--temperature <t>] [--top-p <p>] [--max-tokens <n>]
+      [--message "<text>" --json]
+                                One reply for scripts: prints {conversationId, reply}
+  chat list <character> [--query <words>]
+                                The character's conversations (full-text search with --query)
+  chat export <conversation> [--format markdown|json] [--output <file>]
+  chat delete <conversation>
   doctor [--python <interpreter>]  Check the trainer's Python environment
 
 Options for every command:
@@ -171,6 +185,7 @@ const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   train: trainCommand,
   'chat-server': chatServerCommand,
   'chat-gguf': chatGgufCommand,
+  chat: chatCommand,
   doctor: doctorCommand,
 };
 
@@ -266,6 +281,12 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
         waiting: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
         undo: { type: 'boolean', default: false },
+        runtime: { type: 'string' },
+        location: { type: 'string' },
+        conversation: { type: 'string' },
+        message: { type: 'string' },
+        query: { type: 'string' },
+        output: { type: 'string' },
       },
     });
   } catch (error) {

@@ -17,6 +17,7 @@ import type {
   SceneId,
   TrainingConfig,
 } from '../../common/contract';
+import { chatSchemas } from './chat/chat-schemas';
 
 /**
  * Boundary validation: one schema per command, typed so that each parses to exactly the contract's
@@ -201,6 +202,7 @@ const empty = z.object({}).strict() as unknown as z.ZodType<Record<string, never
 type Schemas = { [K in CommandName]: z.ZodType<CommandArg<K>> };
 
 export const commandSchemas: Schemas = {
+  ...chatSchemas,
   'app/info': empty,
   'app/check-database': empty,
   'characters/list': empty,
@@ -328,16 +330,6 @@ export const commandSchemas: Schemas = {
   'training/export-cancel': z.object({ id: runId }).strict(),
   'training/prepare-chat': z.object({ id: runId }).strict(),
   'training/serve-stop': z.object({ id: runId }).strict(),
-  'training/chat': z
-    .object({
-      id: runId,
-      requestId: z.string().min(1).max(100),
-      messages: z
-        .array(z.object({ role: z.enum(['user', 'assistant']), content: z.string().max(20_000) }).strict())
-        .min(1, 'send at least one message')
-        .max(200),
-    })
-    .strict(),
   'training/preview': z
     .object({
       sceneId,

@@ -38,6 +38,13 @@ import { ProfileService } from './profile-service';
 import { FileSecretStore, type SecretStore } from './providers/secret-store';
 import { ProviderService } from './providers/provider-service';
 import { MAX_CHUNK_CHARS, MAX_PROFILE_BYTES } from './profile-text';
+import { ConversationsRepo } from '../store/conversations-repo';
+import { ChatService } from './chat/chat-service';
+import { ChatRuntimes } from './chat/chat-runtimes';
+import { chatHandlers } from './chat/chat-handlers';
+import { callRow, startedRow } from './jobs/call-log';
+import type { ChatRuntime } from './runtimes/chat-runtime';
+import type { RunId } from '../../common/contract';
 
 export const DATABASE_FILE = 'studio.sqlite';
 
@@ -58,6 +65,11 @@ export interface StudioOptions {
   trainerDir?: string;
   /** Remote-run tuning (poll interval, reconnect waits) and extra environment for remote trainers. */
   remote?: Pick<HostServiceOptions, 'launcher' | 'remoteEnv'>;
+  /**
+   * The embedded chat runtime for a run (node-llama-cpp with the run's LoRA on its GGUF base), when
+   * this build has it; without it, chat offers the served and endpoint runtimes and says why.
+   */
+  embeddedChat?: (runId: RunId) => Promise<ChatRuntime>;
 }
 
 /**
@@ -73,6 +85,7 @@ export class Studio {
   readonly providers: ProviderService;
   readonly training: TrainingService;
   readonly hosts: HostService;
+  readonly chat: ChatService;
   private readonly jobsRepo: JobsRepo;
   /** Runs the sums over many rows the doors ask for on a thread of its own (store/read-worker.ts). */
   private readonly reader: ReadWorker;
@@ -156,8 +169,31 @@ export class Studio {
       clock,
       { trainerDir, defaultPython: defaultPython(options.dataDir, appRoot) },
     );
+    const jobsRepo = this.jobsRepo;
+    this.chat = new ChatService({
+      repo: new ConversationsRepo(this.db),
+      runtimes: new ChatRuntimes({
+        runs: training,
+        providers,
+        // Chat replies are LLM calls on record like any other, linked to no job.
+        recorder: {
+          onStart: (record) => jobsRepo.startCall(startedRow(null, record)),
+          onCall: (record) => jobsRepo.insertCall(callRow(null, record)),
+        },
+        ...(options.embeddedChat && { embedded: options.embeddedChat }),
+      }),
+      characters,
+      runs: training,
+      providers,
+      scenes: { get: (id) => dataset.scene(id) ?? null, create: (id, doc, origin) => scenes.create(id, doc, origin) },
+      events: this.events,
+      clock,
+      newId,
+    });
+    this.chat.recover();
 
     this.handlers = {
+      ...chatHandlers(this.chat),
       'app/info': () => this.info(),
       'app/check-database': () => this.checkDatabase(),
       'characters/list': () => characters.list(),
@@ -255,7 +291,6 @@ export class Studio {
       'training/export-cancel': ({ id }) => training.cancelExport(id),
       'training/prepare-chat': ({ id }) => training.prepareChat(id),
       'training/serve-stop': ({ id }) => training.stopServing(id),
-      'training/chat': ({ id, requestId, messages }) => training.chat(id, requestId, messages),
       'training/preview': (request) => previews.preview(request),
       'training/cached-models': () => previews.cachedModels(),
     } satisfies Handlers;
@@ -322,6 +357,8 @@ export class Studio {
 
   /** Stops running jobs (left `interrupted`, resumable; remote runs go on, detached), frees models, closes the database. */
   async shutdown(): Promise<void> {
+    // Chat first: a served runtime stops its model server through the training service.
+    await this.chat.shutdown();
     await Promise.all([this.generation.shutdown(), this.training.shutdown()]);
     await this.providers.dispose();
     this.close();

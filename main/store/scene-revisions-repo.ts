@@ -107,25 +107,39 @@ export class SceneRevisionsRepo {
     })();
   }
 
-  /** A scene written by hand: no job, no LLM call; its first revision is the person's. */
-  createHandWritten(id: SceneId, characterId: CharacterId, doc: SceneDoc, now: number): void {
+  /**
+   * A scene written by a person: no job, no LLM call; its first revision is the person's. `origin`
+   * 'chat' is a chat correction (`chat/correct`), stored already accepted in review: the person
+   * wrote the reply the character should have given.
+   */
+  createHandWritten(
+    id: SceneId,
+    characterId: CharacterId,
+    doc: SceneDoc,
+    now: number,
+    origin: Exclude<SceneOrigin, 'generated'> = 'hand',
+  ): void {
     this.db.transaction(() => {
+      const accepted = origin === 'chat';
       this.db
         .prepare(
           `INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, chunk_id, protective, limit_text, type, location,
-             time, background, people, call_id, prompt_version, created_at, revision, origin)
-           VALUES (?, ?, NULL, ?, 0, NULL, 0, NULL, ?, ?, ?, ?, ?, NULL, '', ?, 1, 'hand')`,
+             time, background, people, call_id, prompt_version, created_at, revision, origin, review_status, reviewed_at)
+           VALUES (?, ?, NULL, ?, 0, NULL, 0, NULL, ?, ?, ?, ?, ?, NULL, '', ?, 1, ?, ?, ?)`,
         )
         .run(
           id,
           characterId,
-          `hand:${id}`,
+          `${origin}:${id}`,
           doc.type,
           doc.location,
           doc.time,
           doc.background,
           JSON.stringify(doc.people),
           now,
+          origin,
+          accepted ? 'accepted' : 'unreviewed',
+          accepted ? now : null,
         );
       const source: RevisionSource = { author: 'user', callId: null, promptVersion: null };
       this.writeDocExperience(id, doc, null, source, now);

@@ -1,6 +1,12 @@
 CREATE UNIQUE INDEX characters_full_name_unique ON characters (full_name COLLATE NOCASE);
 
+CREATE INDEX chat_messages_parent ON chat_messages (conversation_id, parent_id, seq);
+
+CREATE INDEX chat_messages_scene ON chat_messages (scene_id) WHERE scene_id IS NOT NULL;
+
 CREATE INDEX chunks_profile_position ON chunks (profile_id, position);
+
+CREATE INDEX conversations_character ON conversations (character_id, updated_at);
 
 CREATE UNIQUE INDEX hosts_name ON hosts (name COLLATE NOCASE);
 
@@ -67,12 +73,76 @@ CREATE TABLE characters (
   updated_at INTEGER NOT NULL
 );
 
+CREATE TABLE chat_messages (
+  id TEXT PRIMARY KEY,
+  conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+  parent_id TEXT REFERENCES chat_messages (id) ON DELETE CASCADE,
+  -- Insertion order within the conversation: siblings are listed in it.
+  seq INTEGER NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('user', 'character')),
+  speaker TEXT NOT NULL,
+  text TEXT NOT NULL,
+  reasoning TEXT,
+  state TEXT NOT NULL CHECK (state IN ('streaming', 'complete', 'cancelled', 'cut')),
+  -- 'stop' | 'length' | NULL
+  finish TEXT,
+  error TEXT,
+  -- ChatProducer (common/contract/chat.ts) as JSON: runtime, model, adapter, format, sampling.
+  producer TEXT,
+  -- The LLM call record (llm_calls.id) of a reply made through the gateway.
+  call_id TEXT,
+  edited_from TEXT,
+  -- While streaming: the process writing it (`host:pid`), so a studio that starts while another
+  -- one (the CLI beside the app) is replying does not take that reply for one cut by a crash.
+  writer TEXT,
+  -- The dataset scene a correction became (chat/correct).
+  scene_id TEXT REFERENCES scenes (id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE VIRTUAL TABLE chat_search USING fts5 (
+  body,
+  conversation_id UNINDEXED,
+  message_id UNINDEXED,
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TABLE 'chat_search_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+
+CREATE TABLE 'chat_search_content'(id INTEGER PRIMARY KEY, c0, c1, c2);
+
+CREATE TABLE 'chat_search_data'(id INTEGER PRIMARY KEY, block BLOB);
+
+CREATE TABLE 'chat_search_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+
+CREATE TABLE 'chat_search_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+
 CREATE TABLE chunks (
   id TEXT PRIMARY KEY,
   profile_id TEXT NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
   position INTEGER NOT NULL,
   text TEXT NOT NULL CHECK (length(text) > 0),
   words INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE conversations (
+  id TEXT PRIMARY KEY,
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  title TEXT NOT NULL,
+  -- 'run' (run_id) or 'baseline' (provider_id + model). No foreign keys: a deleted run or provider
+  -- leaves the conversation readable.
+  target_kind TEXT NOT NULL CHECK (target_kind IN ('run', 'baseline')),
+  run_id TEXT,
+  provider_id TEXT,
+  model TEXT,
+  -- 'embedded' | 'served' | 'endpoint'
+  runtime TEXT NOT NULL,
+  location TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT '',
+  source_scene_id TEXT,
+  leaf_id TEXT,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
@@ -361,6 +431,31 @@ CREATE TABLE training_runs (
   updated_at INTEGER NOT NULL,
   finished_at INTEGER
 , device TEXT, peak_memory_bytes INTEGER, warnings TEXT NOT NULL DEFAULT '[]');
+
+CREATE TRIGGER chat_messages_search_delete AFTER DELETE ON chat_messages BEGIN
+  DELETE FROM chat_search WHERE rowid = old.rowid;
+END;
+
+CREATE TRIGGER chat_messages_search_insert AFTER INSERT ON chat_messages BEGIN
+  INSERT INTO chat_search (rowid, body, conversation_id, message_id)
+  VALUES (new.rowid, new.text || coalesce(' ' || new.reasoning, ''), new.conversation_id, new.id);
+END;
+
+CREATE TRIGGER chat_messages_search_update AFTER UPDATE OF text, reasoning ON chat_messages BEGIN
+  UPDATE chat_search SET body = new.text || coalesce(' ' || new.reasoning, '') WHERE rowid = old.rowid;
+END;
+
+CREATE TRIGGER conversations_search_delete AFTER DELETE ON conversations BEGIN
+  DELETE FROM chat_search WHERE rowid = -old.rowid;
+END;
+
+CREATE TRIGGER conversations_search_insert AFTER INSERT ON conversations BEGIN
+  INSERT INTO chat_search (rowid, body, conversation_id, message_id) VALUES (-new.rowid, new.title, new.id, NULL);
+END;
+
+CREATE TRIGGER conversations_search_update AFTER UPDATE OF title ON conversations BEGIN
+  UPDATE chat_search SET body = new.title WHERE rowid = -old.rowid;
+END;
 
 CREATE TRIGGER experiences_figures_reset AFTER DELETE ON experiences BEGIN
   UPDATE scenes SET has_experience = 0, turn_count = 0, word_count = 0, train_chars = 0, problem_count = 0,

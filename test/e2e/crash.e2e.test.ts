@@ -7,6 +7,7 @@ import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-serv
 import { fixture, repoRoot, tempDir } from '../support/paths';
 import { seededRandom } from '../../main/core/pipeline/planner';
 import { studioResponder } from '../support/studio-responder';
+import { fakeProviderCliArgs } from '../support/drafts';
 
 const TARGET = Number(process.env.CRASH_TARGET ?? 40);
 /** Kills to survive at least; CI keeps it small, a run by hand may ask for more (CRASH_KILLS=50). */
@@ -77,22 +78,7 @@ beforeAll(async () => {
     ).code,
   ).toBe(0);
   expect((await cli(['profiles', 'import', 'Beethoven', fixture('wiki_Beethoven.txt')])).code).toBe(0);
-  const added = await cli([
-    'providers',
-    'add',
-    '--name',
-    'Fake',
-    '--preset',
-    'custom',
-    '--base-url',
-    server.baseURL,
-    '--model',
-    'fake-model',
-    '--api-key',
-    'test-key',
-    '--concurrency',
-    '6',
-  ]);
+  const added = await cli([...fakeProviderCliArgs(server.baseURL), '--concurrency', '6']);
   expect(added.code, added.stderr).toBe(0);
 });
 afterAll(async () => {

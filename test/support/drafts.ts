@@ -21,6 +21,16 @@ export function fakeProviderDraft(baseUrl: string, name = 'Fake'): CommandArg<'p
   };
 }
 
+/** `providers add` arguments for the fake LLM server at `baseUrl` (named `Fake`, its model and key). */
+export function fakeProviderCliArgs(baseUrl: string): string[] {
+  return ['providers', 'add', '--name', 'Fake', '--preset', 'custom', '--base-url', baseUrl].concat([
+    '--model',
+    'fake-model',
+    '--api-key',
+    'test-key',
+  ]);
+}
+
 /** Generation settings as the tests use them: 20 scenes, 5 a call, 10% protective; `patch` overrides. */
 export function generationSettings(
   providerId: ProviderId,

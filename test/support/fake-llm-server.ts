@@ -28,6 +28,8 @@ export type FakeFault =
   | { kind: 'refusal'; text?: string }
   | { kind: 'empty' }
   | { kind: 'reset' }
+  /** A server that dies mid-reply: the connection is destroyed after `afterChunks` content chunks (streaming only). */
+  | { kind: 'drop'; afterChunks?: number }
   /** An error body that echoes the caller's key (base64, upper case, hex, URL-encoded, in Basic credentials), as careless proxies do. */
   | { kind: 'echo_key'; status?: 400 | 401 | 500 };
 
@@ -45,7 +47,9 @@ export interface FakeChatRequest {
   body: Record<string, unknown>;
 }
 
-export type FakeReply = string | { text: string; finishReason?: 'stop' | 'length' | 'content_filter' };
+/** `reasoning`: thoughts returned apart (`reasoning_content`), streamed before the text, as the trainer's `serve` does. */
+export type FakeReply =
+  string | { text: string; finishReason?: 'stop' | 'length' | 'content_filter'; reasoning?: string };
 export type FakeResponder = (req: FakeChatRequest, index: number) => FakeReply | Promise<FakeReply>;
 
 export interface FakeLlmServerOptions {
@@ -257,11 +261,13 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
     let text: string;
     let finishReason: 'stop' | 'length' | 'content_filter' = 'stop';
     let refusal: string | null = null;
+    let reasoning = '';
     const reply = await responder(chat, index);
     if (typeof reply === 'string') text = reply;
     else {
       text = reply.text;
       finishReason = reply.finishReason ?? 'stop';
+      reasoning = reply.reasoning ?? '';
     }
     if (fault?.kind === 'truncated') {
       text = text.slice(0, fault.keepChars ?? Math.floor(text.length / 2));
@@ -302,7 +308,12 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content: refusal === null ? text : null, refusal },
+            message: {
+              role: 'assistant',
+              content: refusal === null ? text : null,
+              refusal,
+              ...(reasoning !== '' && { reasoning_content: reasoning }),
+            },
             logprobs: null,
             finish_reason: finishReason,
           },
@@ -320,6 +331,12 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
     const parts = refusal === null ? pieces(text) : pieces(refusal);
     const stallAt = fault?.kind === 'stall' ? (fault.afterChunks ?? Math.floor(parts.length / 2)) : -1;
     res.write(chunk({ role: 'assistant', content: '', refusal: null }, null));
+    for (const piece of pieces(reasoning)) {
+      await sleep(options.chunkDelayMs ?? 0);
+      if (res.destroyed) return;
+      res.write(chunk({ reasoning_content: piece }, null));
+    }
+    const dropAt = fault?.kind === 'drop' ? (fault.afterChunks ?? Math.floor(parts.length / 2)) : -1;
     for (let i = 0; i < parts.length; i++) {
       if (i === stallAt) return; // stops sending; the connection stays open
       if (fault?.kind === 'malformed' && i === Math.floor(parts.length / 2)) {
@@ -329,6 +346,11 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
       }
       await sleep(options.chunkDelayMs ?? 0);
       if (res.destroyed) return;
+      if (i === dropAt) {
+        // After the pause, so the chunks before have left; the client sees the connection die.
+        req.socket.destroy();
+        return;
+      }
       res.write(chunk(refusal === null ? { content: parts[i] } : { refusal: parts[i] }, null));
     }
     if (stallAt >= parts.length) return;

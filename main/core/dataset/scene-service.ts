@@ -7,6 +7,7 @@ import type {
   SceneDiff,
   SceneDoc,
   SceneId,
+  SceneOrigin,
   SavedScene,
   SceneRevision,
 } from '../../../common/contract';
@@ -94,7 +95,11 @@ export class SceneService {
   }
 
   /** A scene written by hand: no job and no LLM call; it trains like any other once it has turns. */
-  create(characterId: CharacterId, doc: SceneDoc): { id: SceneId; revision: number } {
+  create(
+    characterId: CharacterId,
+    doc: SceneDoc,
+    origin: Exclude<SceneOrigin, 'generated'> = 'hand',
+  ): { id: SceneId; revision: number } {
     this.characterExists(characterId);
     const clean = cleanDoc(doc);
     if (clean.type === '' && clean.location === '' && clean.background === '') {
@@ -104,7 +109,7 @@ export class SceneService {
       );
     }
     const id = this.newId() as SceneId;
-    this.revisions.createHandWritten(id, characterId, clean, this.clock.now());
+    this.revisions.createHandWritten(id, characterId, clean, this.clock.now(), origin);
     this.events.emit('dataset/changed', { characterId });
     return { id, revision: 1 };
   }
@@ -133,7 +138,7 @@ export class SceneService {
 
   /** Who wrote a scene no one has edited yet: its experience's call when it has one, else the scene's. */
   private originalSource(scene: Scene): RevisionSource {
-    const hand = this.revisions.state(scene.id)?.origin === 'hand';
+    const hand = (this.revisions.state(scene.id)?.origin ?? 'generated') !== 'generated';
     return {
       author: hand ? 'user' : 'generated',
       callId: scene.experience?.callId ?? scene.callId,

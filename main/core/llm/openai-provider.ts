@@ -505,7 +505,13 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   private buildBody(req: CompletionRequest): RequestBody {
     const body: RequestBody = {
       model: this.model,
-      messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
+      messages: req.messages.map((m) => ({
+        role: m.role,
+        content: m.content,
+        ...(m.name !== undefined && m.role === 'user' && { name: m.name }),
+        // Not in OpenAI's types: the field servers that return thoughts apart read back.
+        ...(m.reasoning !== undefined && m.role === 'assistant' && { reasoning_content: m.reasoning }),
+      })),
     };
     if (req.temperature !== undefined) body.temperature = req.temperature;
     if (req.topP !== undefined) body.top_p = req.topP;

@@ -18,6 +18,10 @@ export type ChatRole = 'system' | 'user' | 'assistant';
 export interface ChatMessage {
   role: ChatRole;
   content: string;
+  /** User only: who speaks (OpenAI's `name`); the trainer's `serve` renders it as the speaker. */
+  name?: string;
+  /** Assistant only: thoughts sent back as `reasoning_content` (the trainer's `serve` renders a thinking turn). */
+  reasoning?: string;
 }
 
 export interface JsonSchemaFormat {

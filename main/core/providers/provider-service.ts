@@ -220,6 +220,16 @@ export class ProviderService {
     return this.build(p, resolveSecret(this.secrets.get(secretRef(id))));
   }
 
+  /**
+   * The provider asking for `model` instead of its saved one (a chat baseline picks the model): an
+   * endpoint is cheap to make per use; an embedded provider has its one file and is the cached one.
+   */
+  instanceFor(id: ProviderId, model: string): LlmProvider {
+    const p = this.get(id);
+    if (p.kind === 'embedded' || model.trim() === '' || model.trim() === p.model) return this.instance(id);
+    return this.build({ ...p, model: model.trim() }, resolveSecret(this.secrets.get(secretRef(id))));
+  }
+
   /** A provider from checked settings; the caller owns an embedded one (its `dispose`). */
   private build(
     p: Omit<Provider, 'id' | 'hasApiKey' | 'createdAt' | 'updatedAt'>,

@@ -67,6 +67,8 @@ export interface ChatRuntimeRequest {
   onDelta(delta: ChatDelta): void;
   /** `loading` while a model loads (with a sentence for the user), `generating` once tokens flow. */
   onStatus?(status: { state: 'loading' | 'generating'; detail?: string }): void;
+  /** The id a runtime that records its calls (through the LLM gateway) records this one under. */
+  callId?: string;
 }
 
 export interface ChatRuntimeReply {

@@ -1,15 +1,13 @@
-import type { ChatReply, ChatTurn, RunId, TrainingConfig, TrainingServing } from '../../../common/contract';
+import type { RunId, TrainingConfig, TrainingServing } from '../../../common/contract';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
-import { OpenAiCompatibleProvider } from '../llm/openai-provider';
-import { LlmError } from '../llm/types';
 import { LocalTrainerLauncher } from '../trainer/local-launcher';
 import type { SshTrainerLauncher } from '../trainer/ssh-launcher';
 
 /**
- * The trained runs this studio process serves over the OpenAI protocol (the trainer's `serve`), and
- * chat with them. A server is live state of this process: it ends with the process, and nothing
- * about it is stored.
+ * The trained runs this studio process serves over the OpenAI protocol (the trainer's `serve`), for
+ * chat apps and for the Chat tab's served runtime (`gateway-chat.ts`, through the LLM gateway). A
+ * server is live state of this process: it ends with the process, and nothing about it is stored.
  *
  * Lifecycle of one server: `starting` (registered at once, so a second `serve` of the same run waits
  * for the first) → `ready` (the model answers at `serving.url`) → gone, after `stop` or when the
@@ -179,41 +177,5 @@ export class ModelServers {
 
   async stopAll(): Promise<void> {
     await Promise.all(this.served().map((id) => this.stop(id)));
-  }
-
-  /**
-   * The served run's reply to `messages` (the paper's inference settings, 256 new tokens at most),
-   * streamed as `training/chat-delta` events tagged with `requestId`.
-   */
-  async chat(id: RunId, requestId: string, messages: ChatTurn[]): Promise<ChatReply> {
-    const serving = this.servingOf(id);
-    if (!serving?.url || !serving.model)
-      throw new StudioFailure('conflict', 'This run is not being served: press "Serve on this computer" first.');
-    if (messages.at(-1)?.role !== 'user')
-      throw new StudioFailure('invalid_argument', 'The conversation must end with a message from you.');
-    const provider = new OpenAiCompatibleProvider({
-      preset: 'custom',
-      baseURL: serving.url,
-      apiKey: 'local',
-      model: serving.model,
-      supportsJsonSchema: false,
-      // A large model on a CPU can take minutes to read a long conversation.
-      firstTokenTimeoutMs: 600_000,
-    });
-    try {
-      const result = await provider.complete(
-        {
-          messages,
-          maxTokens: 256,
-          onDelta: (delta) => this.events.emit('training/chat-delta', { runId: id, requestId, ...delta }),
-        },
-        AbortSignal.timeout(900_000),
-      );
-      return { text: result.text, reasoning: result.reasoning ?? null };
-    } catch (error) {
-      // A model may well say nothing (an end of turn straight away); that is an answer, not a fault.
-      if (error instanceof LlmError && error.code === 'empty') return { text: '', reasoning: null };
-      throw new StudioFailure('unavailable', error instanceof Error ? error.message : String(error));
-    }
   }
 }

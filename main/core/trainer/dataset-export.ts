@@ -81,7 +81,7 @@ export class DatasetExportError extends Error {
 }
 
 /** The paper's `loc_time`: the place, then the time when the scene has one the place does not already name. */
-function locTime(scene: Scene): string {
+export function locTime(scene: Pick<Scene, 'location' | 'time'>): string {
   const location = scene.location.trim();
   const time = scene.time.trim();
   if (!time || location.toLowerCase().includes(time.toLowerCase())) return location;

@@ -15,8 +15,6 @@ import type {
   ServedRun,
   TrainingExport,
   TrainingTransfer,
-  ChatReply,
-  ChatTurn,
   ChatGgufFiles,
 } from '../../../common/contract';
 import type { TrainerEvent } from '../../../common/trainer-protocol';
@@ -599,11 +597,6 @@ export class TrainingService {
       const character = this.characters.get(row.character_id);
       return [{ runId, characterId: row.character_id, characterName: character.fullName, serving }];
     });
-  }
-
-  chat(id: RunId, requestId: string, messages: ChatTurn[]): Promise<ChatReply> {
-    this.row(id);
-    return this.servers.chat(id, requestId, messages);
   }
 
   /** Stops serving the run; resolves once the server process has exited (on its host too, when reachable). */

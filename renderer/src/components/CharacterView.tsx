@@ -6,6 +6,7 @@ import { GeneratePanel } from './generation/GeneratePanel';
 import { ProfileSection } from './ProfileSection';
 import { Tabs } from './generation/Tabs';
 import { TrainingPanel } from './training/TrainingPanel';
+import { ChatPanel } from './chat/ChatPanel';
 
 export function CharacterView({ character }: { character: Character }) {
   const open = useUi((s) => s.open);
@@ -51,6 +52,7 @@ export function CharacterView({ character }: { character: Character }) {
       {tab === 'generate' && <GeneratePanel key={character.id} character={character} />}
       {tab === 'dataset' && <DatasetTab key={character.id} character={character} />}
       {tab === 'train' && <TrainingPanel key={character.id} character={character} />}
+      {tab === 'chat' && <ChatPanel key={character.id} character={character} />}
       {tab === 'profile' && (
         <>
           <div className="section-bar">

@@ -14,6 +14,7 @@ import type {
   CommandArg,
   CommandName,
   CommandResult,
+  ConversationId,
   EventName,
   Events,
   GenerationSettings,
@@ -24,6 +25,7 @@ import type {
   TrainingRun,
 } from '../../../common/contract';
 import { useTrainingLogs, useUi } from '../state/ui';
+import { useReplyStreams } from '../state/reply-streams';
 import { messageOf } from './bridge-error';
 import { studio } from './studio';
 
@@ -133,6 +135,18 @@ export function useEstimate(characterId: CharacterId, settings: GenerationSettin
 export const useTrainingOptions = () =>
   useQuery({ queryKey: ['training/options', {}], queryFn: () => invoke('training/options', {}), staleTime: Infinity });
 export const useTrainingRuns = (characterId: CharacterId) => useCommandQuery('training/list', { characterId });
+/** What the Chat tab can talk to: the character's runs with their runtimes, and baselines. */
+export const useChatTargets = (characterId: CharacterId) => useCommandQuery('chat/targets', { characterId });
+/** The character's conversations, or those matching `query` (full-text). */
+export function useConversations(characterId: CharacterId, query: string) {
+  return useQuery({
+    queryKey: ['chat/list', { characterId, query }],
+    queryFn: () => invoke('chat/list', { characterId, ...(query.trim() !== '' && { query }) }),
+    placeholderData: keepPreviousData,
+  });
+}
+export const useConversation = (id: ConversationId) => useCommandQuery('chat/get', { id });
+
 /** The runs this studio serves now, of every character; refetched when a run's serving changes. */
 export const useServedRuns = () => useCommandQuery('training/served', {});
 
@@ -243,6 +257,8 @@ export function subscribeToStudioEvents(): () => void {
     }),
     studio().on('providers/changed', () => {
       void queryClient.invalidateQueries({ queryKey: ['providers/list'] });
+      // Providers are the Chat tab's baselines.
+      void queryClient.invalidateQueries({ queryKey: ['chat/targets'] });
       void queryClient.invalidateQueries({ queryKey: ['generation/estimate'] });
     }),
     studio().on('hosts/changed', () => {
@@ -268,11 +284,21 @@ export function subscribeToStudioEvents(): () => void {
     }),
     studio().on('dataset/changed', ({ characterId }) => invalidateDatasetSoon(characterId)),
     studio().on('training/progressed', (run) => {
-      const before = queryClient.getQueryData<TrainingRun>(['training/get', { id: run.id }])?.serving ?? null;
+      const cached = queryClient.getQueryData<TrainingRun>(['training/get', { id: run.id }]);
+      const before = cached?.serving ?? null;
       storeRun(run);
+      // A run that finishes (or fails) changes what the Chat tab can talk to.
+      if (cached?.status !== run.status)
+        void queryClient.invalidateQueries({ queryKey: ['chat/targets', { characterId: run.characterId }] });
       // Progress comes a few times a second; the served list changes only when a server does.
       if (JSON.stringify(before) !== JSON.stringify(run.serving ?? null))
         void queryClient.invalidateQueries({ queryKey: ['training/served'] });
+    }),
+    studio().on('chat/delta', (delta) => useReplyStreams.getState().delta(delta)),
+    studio().on('chat/status', (status) => useReplyStreams.getState().status(status)),
+    studio().on('chat/changed', ({ characterId, conversationId }) => {
+      void queryClient.invalidateQueries({ queryKey: ['chat/list', { characterId }] });
+      void queryClient.invalidateQueries({ queryKey: ['chat/get', { id: conversationId }] });
     }),
     studio().on('training/logged', ({ runId, line }) => useTrainingLogs.getState().append(runId, line)),
   ];

@@ -1,5 +1,11 @@
 import { create } from 'zustand';
-import type { CharacterId, GenerationSettings, RunId, TrainingHyperparameters } from '../../../common/contract';
+import type {
+  CharacterId,
+  ConversationId,
+  GenerationSettings,
+  RunId,
+  TrainingHyperparameters,
+} from '../../../common/contract';
 
 /** UI state only: what is selected and open. Data lives in the query cache. */
 
@@ -15,7 +21,13 @@ export type Dialog =
   | { kind: 'edit-character'; id: CharacterId }
   | { kind: 'import-profile'; characterId: CharacterId };
 
-export type CharacterTab = 'profile' | 'generate' | 'dataset' | 'train';
+export type CharacterTab = 'profile' | 'generate' | 'dataset' | 'train' | 'chat';
+
+/**
+ * What the Chat tab shows for a character: a stored conversation, or the form for a new one
+ * (preset to a run when opened from its card, "Chat with this run").
+ */
+export type ChatSelection = { kind: 'conversation'; id: ConversationId } | { kind: 'new'; runId?: RunId };
 
 /**
  * Generation settings as typed in the form, per character, kept while the user switches tabs.
@@ -40,6 +52,12 @@ interface UiState {
   settingsOpen: boolean;
   generationDrafts: Partial<Record<CharacterId, GenerationDraft>>;
   trainingDrafts: Partial<Record<CharacterId, TrainingDraft>>;
+  chatSelections: Partial<Record<CharacterId, ChatSelection>>;
+  /** Whether the character's inner thoughts show in the chat (apart from speech). */
+  chatThoughts: boolean;
+  /** Opens the Chat tab of the character on `selection`. */
+  openChat: (characterId: CharacterId, selection: ChatSelection) => void;
+  setChatThoughts: (shown: boolean) => void;
   setCharacterTab: (tab: CharacterTab) => void;
   openSettings: (open: boolean) => void;
   setGenerationDraft: (characterId: CharacterId, draft: GenerationDraft) => void;
@@ -62,6 +80,11 @@ export const useUi = create<UiState>((set) => ({
   settingsOpen: false,
   generationDrafts: {},
   trainingDrafts: {},
+  chatSelections: {},
+  chatThoughts: true,
+  openChat: (characterId, selection) =>
+    set((state) => ({ characterTab: 'chat', chatSelections: { ...state.chatSelections, [characterId]: selection } })),
+  setChatThoughts: (chatThoughts) => set({ chatThoughts }),
   setCharacterTab: (characterTab) => set({ characterTab }),
   openSettings: (settingsOpen) => set({ settingsOpen }),
   setGenerationDraft: (characterId, draft) =>

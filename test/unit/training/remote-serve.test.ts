@@ -91,7 +91,7 @@ afterAll(async () => {
 });
 
 describe('serving a remote run on its host', () => {
-  it('serves on the host through an SSH tunnel, answers OpenAI clients and training/chat, and stops there', async () => {
+  it('serves on the host through an SSH tunnel, answers OpenAI clients and the Chat tab, and stops there', async () => {
     const started = await call(studio, 'training/start', { characterId, config: config(host.id) });
     const trained = await studio.training.whenIdle(started.id);
     expect(trained.status, trained.message ?? '').toBe('succeeded');
@@ -141,12 +141,19 @@ describe('serving a remote run on its host', () => {
     expect(completion.usage?.completion_tokens).toBeGreaterThan(0);
     expect(completion.usage?.completion_tokens).toBeLessThanOrEqual(6);
 
-    const reply = await call(studio, 'training/chat', {
-      id: trained.id,
-      requestId: 'r1',
-      messages: [{ role: 'user', content: 'How is the symphony going?' }],
+    // The Chat tab's served runtime reaches it through the tunnel, through the LLM gateway.
+    const conversation = await call(studio, 'chat/create', {
+      characterId,
+      target: { kind: 'run', runId: trained.id },
+      runtime: 'served',
+      setting: { location: 'Vienna', status: 'Morning.' },
     });
-    expect(typeof reply.text).toBe('string');
+    const reply = await call(studio, 'chat/send', {
+      conversationId: conversation.conversation.id,
+      text: 'How is the symphony going?',
+      sampling: { maxTokens: 6 },
+    });
+    expect(reply, reply.error ?? '').toMatchObject({ state: 'complete', producer: { runtime: 'served' } });
 
     // Serving twice is the same server.
     expect((await call(studio, 'training/serve', { id: trained.id })).serving?.url).toBe(url);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import type { CharacterId, TrainingConfig, TrainingRun, TrainingServing } from '../../../common/contract';
+import type { CharacterId, Events, TrainingConfig, TrainingRun, TrainingServing } from '../../../common/contract';
 import { parameterCount } from '../../../main/core/training/estimate';
 import { repoRoot } from '../../support/paths';
 import { call, callError, type makeStudio } from '../../support/studio';
@@ -100,39 +100,41 @@ describe('training a character from its generated dataset', () => {
     });
     expect(reply.choices[0]!.message.role).toBe('assistant');
     expect(reply.usage!.completion_tokens).toBeLessThanOrEqual(6);
-    // The studio's own chat: the reply streams as events and comes back whole.
-    const deltas: string[] = [];
-    const offDeltas = env.studio.events.subscribe((name, payload) => {
-      const delta = payload as { requestId: string; text?: string };
-      if (name === 'training/chat-delta' && delta.requestId === 'r1') deltas.push(delta.text ?? '');
-    });
-    const answer = await call(env.studio, 'training/chat', {
-      id: run.id,
-      requestId: 'r1',
-      messages: [{ role: 'user', content: 'Tell me about your symphony.' }],
-    });
-    offDeltas();
-    expect(answer.reasoning).toBeNull(); // a chat-format run has no separate thoughts
-    expect(deltas.join('')).toBe(answer.text);
-    const notLast = await callError(env.studio, 'training/chat', {
-      id: run.id,
-      requestId: 'r2',
-      messages: [{ role: 'assistant', content: 'Good day.' }],
-    });
-    expect(notLast.message).toMatch(/must end with a message from you/);
 
     const stopped = await call(env.studio, 'training/serve-stop', { id: run.id });
     expect(stopped.serving).toBeNull();
     expect(stopped.status).toBe('succeeded');
     off();
     await expect(client.models.list({ maxRetries: 0 })).rejects.toThrow();
-    const unserved = await callError(env.studio, 'training/chat', {
-      id: run.id,
-      requestId: 'r3',
-      messages: [{ role: 'user', content: 'Hello?' }],
+
+    // The Chat tab's served runtime: it starts the run's server itself (announced as loading),
+    // records what produced each reply, and closing the studio's chat frees the model again.
+    const statuses: string[] = [];
+    const offStatus = env.studio.events.subscribe((name, payload) => {
+      if (name === 'chat/status') statuses.push((payload as Events['chat/status']).state);
     });
-    expect(unserved).toMatchObject({ code: 'conflict', message: expect.stringMatching(/not being served/) });
-  }, 300_000);
+    const view = await call(env.studio, 'chat/create', {
+      characterId,
+      target: { kind: 'run', runId: run.id },
+      runtime: 'served',
+      setting: { location: 'Vienna, 1809', status: 'An evening at home.' },
+    });
+    const said = await call(env.studio, 'chat/send', {
+      conversationId: view.conversation.id,
+      text: 'Who are you?',
+      sampling: { maxTokens: 6 },
+    });
+    offStatus();
+    expect(said, said.error ?? '').toMatchObject({
+      state: 'complete',
+      producer: { runtime: 'served', adapter: run.outputs.adapter, format: run.config.format, runId: run.id },
+    });
+    expect(statuses[0]).toBe('loading');
+    expect((await call(env.studio, 'training/get', { id: run.id })).serving?.state).toBe('ready');
+    await env.studio.chat.shutdown();
+    expect((await call(env.studio, 'training/get', { id: run.id })).serving ?? null).toBeNull();
+    // Trains, exports and loads the model twice on a shared CPU: minutes.
+  }, 480_000);
 
   it('serves only finished runs, and says why', async () => {
     const error = await callError(env.studio, 'training/serve', { id: 'no-such-run' });

@@ -128,7 +128,9 @@ export function SceneDetail({
       <p className="muted provenance-line">
         {s.origin === 'hand'
           ? 'Written by hand'
-          : `Scene prompt ${s.promptVersion}${experience ? ` · experience prompt ${experience.promptVersion}` : ''}`}{' '}
+          : s.origin === 'chat'
+            ? 'Chat correction: a reply rewritten in the Chat tab'
+            : `Scene prompt ${s.promptVersion}${experience ? ` · experience prompt ${experience.promptVersion}` : ''}`}{' '}
         · made {new Date(s.createdAt).toLocaleString()}
       </p>
       {provenance && (

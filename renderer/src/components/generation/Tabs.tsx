@@ -6,9 +6,10 @@ const TABS: { id: CharacterTab; label: string }[] = [
   { id: 'generate', label: 'Generate' },
   { id: 'dataset', label: 'Dataset' },
   { id: 'train', label: 'Train' },
+  { id: 'chat', label: 'Chat' },
 ];
 
-/** Profile | Generate | Dataset | Train: the path from a life to a trained model, left to right. */
+/** Profile | Generate | Dataset | Train | Chat: the path from a life to a trained model and talking to it. */
 export function Tabs() {
   const tab = useUi((s) => s.characterTab);
   const setTab = useUi((s) => s.setCharacterTab);

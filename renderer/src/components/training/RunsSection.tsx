@@ -10,15 +10,7 @@ import { TransferProgress } from './TransferProgress';
 import { LIVE, modelName, phaseLabel, RUN_STATUS_LABEL } from './training-form';
 
 /** The character's runs: the latest and any still training as cards, earlier ones as rows. */
-export function RunsSection({
-  runs,
-  baseModels,
-  characterName,
-}: {
-  runs: TrainingRun[];
-  baseModels: BaseModelOption[];
-  characterName: string;
-}) {
+export function RunsSection({ runs, baseModels }: { runs: TrainingRun[]; baseModels: BaseModelOption[] }) {
   const sorted = [...runs].sort((a, b) => b.createdAt - a.createdAt);
   const [latest, ...rest] = sorted;
   if (!latest) return null;
@@ -28,19 +20,11 @@ export function RunsSection({
   return (
     <section className="runs" aria-label="Training runs">
       {shown.map((run, i) => (
-        <RunCard
-          key={run.id}
-          run={run}
-          baseModels={baseModels}
-          characterName={characterName}
-          title={i === 0 ? 'latest' : 'live'}
-        />
+        <RunCard key={run.id} run={run} baseModels={baseModels} title={i === 0 ? 'latest' : 'live'} />
       ))}
       <EarlierWork
         items={earlier}
-        card={(run, close) => (
-          <RunCard run={run} baseModels={baseModels} characterName={characterName} title="earlier" onClose={close} />
-        )}
+        card={(run, close) => <RunCard run={run} baseModels={baseModels} title="earlier" onClose={close} />}
         row={(run) => (
           <>
             <RunStatusBadge status={run.status} />
@@ -87,13 +71,11 @@ function lastLoss(run: TrainingRun): number | null {
 function RunCard({
   run,
   baseModels,
-  characterName,
   title,
   onClose,
 }: {
   run: TrainingRun;
   baseModels: BaseModelOption[];
-  characterName: string;
   title: 'latest' | 'live' | 'earlier';
   onClose?: () => void;
 }) {
@@ -284,7 +266,7 @@ function RunCard({
         </p>
       )}
 
-      {run.status === 'succeeded' && <ServePanel run={run} characterName={characterName} />}
+      {run.status === 'succeeded' && <ServePanel run={run} />}
       <ArtifactList run={run} />
       <LogView runId={run.id} live={live || Boolean(run.exporting)} />
     </article>

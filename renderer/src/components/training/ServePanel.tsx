@@ -2,14 +2,14 @@ import { useState } from 'react';
 import type { TrainingRun } from '../../../../common/contract';
 import { storeRun, useCommand, useHosts, useServedRuns } from '../../lib/queries';
 import { CopyButton } from './ArtifactList';
-import { ChatBox } from './ChatBox';
+import { useUi } from '../../state/ui';
 
 /**
  * Chat with a finished run in any OpenAI-compatible app (SillyTavern, Open WebUI, the openai
  * package): the trainer's `serve` answers on 127.0.0.1 while the studio runs. A run trained on a GPU
  * server is served there and reached through the SSH connection.
  */
-export function ServePanel({ run, characterName }: { run: TrainingRun; characterName: string }) {
+export function ServePanel({ run }: { run: TrainingRun }) {
   const serve = useCommand('training/serve');
   const stop = useCommand('training/serve-stop');
   const serving = run.serving ?? null;
@@ -20,6 +20,7 @@ export function ServePanel({ run, characterName }: { run: TrainingRun; character
   // Other models this studio serves: each holds its weights in memory, so serving another asks first.
   const others = (useServedRuns().data ?? []).filter((s) => s.runId !== run.id);
   const [asking, setAsking] = useState(false);
+  const openChat = useUi((s) => s.openChat);
   const serveWith = (choice: 'stop' | 'keep') => {
     setAsking(false);
     serve.mutate({ id: run.id, others: choice }, onDone);
@@ -29,16 +30,19 @@ export function ServePanel({ run, characterName }: { run: TrainingRun; character
     <section className="serve-panel" aria-label="Chat with this model">
       <div className="serve-head">
         <h3>Chat with it</h3>
+        <button
+          className="primary"
+          onClick={() => openChat(run.characterId, { kind: 'new', runId: run.id })}
+          title="A stored conversation in the Chat tab: scenes, thoughts, alternatives and branches"
+        >
+          Chat with this run
+        </button>
         {serving ? (
           <button onClick={() => stop.mutate({ id: run.id }, onDone)} disabled={stop.isPending}>
             {stop.isPending ? 'Stopping…' : 'Stop serving'}
           </button>
         ) : (
-          <button
-            className="primary"
-            onClick={() => (others.length > 0 ? setAsking(true) : serveWith('keep'))}
-            disabled={busy || asking}
-          >
+          <button onClick={() => (others.length > 0 ? setAsking(true) : serveWith('keep'))} disabled={busy || asking}>
             {host ? `Serve on ${host.name}` : 'Serve on this computer'}
           </button>
         )}
@@ -95,7 +99,6 @@ export function ServePanel({ run, characterName }: { run: TrainingRun; character
           </div>
         </dl>
       )}
-      {serving?.state === 'ready' && <ChatBox run={run} characterName={characterName} />}
     </section>
   );
 }

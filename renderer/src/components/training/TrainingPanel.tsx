@@ -16,7 +16,7 @@ export function TrainingPanel({ character }: { character: Character }) {
 
   return (
     <div className="training">
-      <RunsSection runs={runs.data} baseModels={options.data.baseModels} characterName={character.shortName} />
+      <RunsSection runs={runs.data} baseModels={options.data.baseModels} />
       <NewTrainingRun character={character} options={options.data} runs={runs.data} />
     </div>
   );

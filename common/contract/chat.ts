@@ -1,0 +1,216 @@
+/**
+ * Chat with trained characters (issue #11): stored conversations as trees of messages, the runtimes
+ * that answer, and corrections sent back to the dataset. Types only.
+ *
+ * A conversation is a tree: every message has a parent (null for the first one), and the children
+ * of one message are its alternatives (a regenerated reply, an edited message, a branch). The
+ * conversation remembers the message the user is looking at (`leafId`); the path from the root to
+ * it is what the runtime sees and what the screen shows.
+ */
+
+import type { Brand, CharacterId, ProviderId, RunId, SceneId } from './base';
+
+export type ConversationId = Brand<string, 'ConversationId'>;
+export type ChatMessageId = Brand<string, 'ChatMessageId'>;
+
+/**
+ * What answers: `embedded` (node-llama-cpp in the studio, the run's LoRA on its GGUF base),
+ * `served` (the trainer's own `serve` of the run, here or on its SSH host) or `endpoint` (an
+ * OpenAI-compatible provider from Settings, e.g. a baseline without any training).
+ */
+export type ChatRuntimeKind = 'embedded' | 'served' | 'endpoint';
+
+/** Who the user talks to: a trained run of the character, or a plain model as a baseline. */
+export type ChatTarget = { kind: 'run'; runId: RunId } | { kind: 'baseline'; providerId: ProviderId; model: string };
+
+/** Where and when the conversation takes place, as in training (the paper's meta prompt). */
+export interface ConversationSetting {
+  /** "Location and time", e.g. "Vienna, a winter evening in 1809". */
+  location: string;
+  /** What is going on: the scene's status / background. */
+  status: string;
+}
+
+export interface ChatSamplingSettings {
+  temperature: number;
+  topP: number;
+  /** Generated tokens at most; a reply that reaches it ends with `finish: 'length'`. */
+  maxTokens: number;
+  seed?: number;
+}
+
+/** What produced a character message: recorded with it, as the reply was made. */
+export interface ChatProducer {
+  runtime: ChatRuntimeKind;
+  /** Base model path, served name or endpoint model id. */
+  model: string;
+  /** The LoRA adapter applied, or null (a baseline, or a merged model). */
+  adapter: string | null;
+  format: 'character-llm' | 'chat';
+  sampling: ChatSamplingSettings;
+  /** The run it came from, for a run's conversation. */
+  runId: RunId | null;
+}
+
+/**
+ * `streaming` while the runtime writes it; `complete` once it ended by itself (`finish` says how);
+ * `cancelled` when the user pressed Stop (what came so far is kept); `cut` when the runtime failed
+ * mid-reply (the partial text is kept, `error` says why; Retry makes a new alternative).
+ */
+export type ChatMessageState = 'streaming' | 'complete' | 'cancelled' | 'cut';
+
+export interface ConversationMessage {
+  id: ChatMessageId;
+  conversationId: ConversationId;
+  parentId: ChatMessageId | null;
+  role: 'user' | 'character';
+  /** The name shown: the user's name in the scene, or the character's short name. */
+  speaker: string;
+  text: string;
+  /** The character's inner thoughts before speaking (shown apart), when the runtime gives them. */
+  reasoning: string | null;
+  state: ChatMessageState;
+  /** `stop` (end of turn or a stop string), `length` (the token limit), or null (not ended by the model). */
+  finish: 'stop' | 'length' | null;
+  error: string | null;
+  /** Character messages made by a runtime; null for the user's and for edits. */
+  producer: ChatProducer | null;
+  /** The message this one rewrites (an edit by the user), or null. */
+  editedFrom: ChatMessageId | null;
+  /** The dataset scene this correction became (`chat/correct`), or null. */
+  sceneId: SceneId | null;
+  createdAt: number;
+}
+
+export interface Conversation {
+  id: ConversationId;
+  characterId: CharacterId;
+  title: string;
+  target: ChatTarget;
+  runtime: ChatRuntimeKind;
+  setting: ConversationSetting;
+  /** The dataset scene it started from, when it did. */
+  sourceSceneId: SceneId | null;
+  /** The message at the end of the path shown; null while empty. */
+  leafId: ChatMessageId | null;
+  messageCount: number;
+  /** The last message of the path shown, clipped, for the list. */
+  preview: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One step of the path shown, with its alternatives (siblings in creation order, itself included). */
+export interface PathStep {
+  message: ConversationMessage;
+  siblings: ChatMessageId[];
+  /** Position of `message` among `siblings` (0-based). */
+  index: number;
+}
+
+/** A conversation as the chat screen opens it. */
+export interface ConversationView {
+  conversation: Conversation;
+  path: PathStep[];
+  /** The character's short name, for speaker labels. */
+  characterName: string;
+  /** Whether a reply is being written now (a second one waits for Stop). */
+  replying: boolean;
+}
+
+/** Whether one runtime can answer for a target, and if not why (a sentence for the user). */
+export interface ChatRuntimeOption {
+  kind: ChatRuntimeKind;
+  available: boolean;
+  reason: string | null;
+}
+
+/** What the chat screen offers to talk to. */
+export interface ChatTargets {
+  runs: { runId: RunId; label: string; runtimes: ChatRuntimeOption[] }[];
+  /** Configured providers, each a possible baseline with its default model. */
+  baselines: { providerId: ProviderId; name: string; model: string }[];
+}
+
+/** A search hit: the conversation and the matching message (null when the title matched). */
+export interface ConversationHit {
+  conversation: Conversation;
+  messageId: ChatMessageId | null;
+  /** The matching text with the match marked by `[` `]`. */
+  snippet: string;
+}
+
+export interface ChatCommands {
+  'chat/targets': (arg: { characterId: CharacterId }) => ChatTargets;
+  /** The character's conversations, most recently used first; `query` searches titles and messages (FTS5). */
+  'chat/list': (arg: { characterId: CharacterId; query?: string }) => ConversationHit[];
+  'chat/create': (arg: {
+    characterId: CharacterId;
+    target: ChatTarget;
+    runtime: ChatRuntimeKind;
+    setting?: ConversationSetting;
+    /** Start from this dataset scene: its setting, and its turns as the history. */
+    sceneId?: SceneId;
+    title?: string;
+  }) => ConversationView;
+  'chat/get': (arg: { id: ConversationId }) => ConversationView;
+  /** Rename, or change the setting, the target or the runtime for the replies to come. */
+  'chat/update': (arg: {
+    id: ConversationId;
+    title?: string;
+    setting?: ConversationSetting;
+    target?: ChatTarget;
+    runtime?: ChatRuntimeKind;
+  }) => ConversationView;
+  'chat/delete': (arg: { id: ConversationId }) => { deleted: true };
+  /**
+   * Adds the user's message after the current leaf and writes the character's reply. Deltas stream
+   * as `chat/delta`; the result is the stored reply (cancelled or cut ones included).
+   */
+  'chat/send': (arg: {
+    conversationId: ConversationId;
+    text: string;
+    sampling?: Partial<ChatSamplingSettings>;
+  }) => ConversationMessage;
+  /**
+   * A character reply to the path ending at `parentId` (a user message), as a new child: Regenerate
+   * (a new alternative), Retry (after a cut reply) and the reply to an edited message.
+   */
+  'chat/reply': (arg: {
+    conversationId: ConversationId;
+    parentId: ChatMessageId;
+    sampling?: Partial<ChatSamplingSettings>;
+  }) => ConversationMessage;
+  /** Stops the reply being written; it is kept, marked cancelled. */
+  'chat/stop': (arg: { conversationId: ConversationId }) => { stopped: boolean };
+  /**
+   * An edit of any message, as a new sibling (the original stays, an alternative): the user's
+   * (then ask `chat/reply` for the character's answer) or the character's ("edited by the user").
+   */
+  'chat/edit': (arg: { messageId: ChatMessageId; text: string; reasoning?: string | null }) => ConversationView;
+  /**
+   * Shows the path through `messageId`: by default down to its latest descendant (browsing
+   * alternatives); `branch: true` ends the path at it, so the next message starts a new branch there.
+   */
+  'chat/select': (arg: { messageId: ChatMessageId; branch?: boolean }) => ConversationView;
+  'chat/export': (arg: { id: ConversationId; format: 'markdown' | 'json' }) => { fileName: string; content: string };
+  /**
+   * Sends a character message the user rewrote to the dataset as a scene of kind "chat correction"
+   * (accepted): the setting, the path up to it as turns, the corrected reply as the character's turn.
+   */
+  'chat/correct': (arg: { messageId: ChatMessageId }) => { sceneId: SceneId };
+}
+
+export interface ChatEvents {
+  /** A conversation was created, changed or deleted. */
+  'chat/changed': { characterId: CharacterId; conversationId: ConversationId };
+  /** A piece of a reply as it streams. */
+  'chat/delta': { conversationId: ConversationId; messageId: ChatMessageId; text?: string; reasoning?: string };
+  /** `loading` while the runtime loads its model (`detail` for the user), `generating` once tokens flow. */
+  'chat/status': {
+    conversationId: ConversationId;
+    messageId: ChatMessageId;
+    state: 'loading' | 'generating';
+    detail?: string;
+  };
+}

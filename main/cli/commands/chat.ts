@@ -1,0 +1,291 @@
+import fs from 'node:fs';
+import readline from 'node:readline';
+import type {
+  Character,
+  ChatRuntimeKind,
+  ChatSamplingSettings,
+  ChatTarget,
+  ConversationId,
+  ConversationMessage,
+  ConversationView,
+  Events,
+  SceneId,
+} from '../../../common/contract';
+import { StudioFailure } from '../../core/errors';
+import {
+  argument,
+  findCharacter,
+  findProvider,
+  localPath,
+  numberOption,
+  str,
+  UsageError,
+  type CliContext,
+} from '../shared';
+
+/**
+ * `chat`: the Chat tab in a terminal, on the same runtimes and stored as the same conversations.
+ *
+ *   chat <character> [--run R | --provider P [--model M]] [--runtime embedded|served|endpoint]
+ *        [--scene <scene> | --location "…" --status "…"] [--conversation <id>]
+ *        [--message "…" --json]            one reply, printed as JSON (for scripts)
+ *   chat list <character> [--query "…"]    the character's conversations (search: FTS5)
+ *   chat export <conversation> [--format markdown|json] [--output <file>]
+ *   chat delete <conversation>
+ *
+ * Interactively (readline): a line sends; `/regen` writes another reply, `/thoughts` shows or hides
+ * the character's thoughts, `/quit` (or Ctrl+D) ends. Ctrl+C stops a reply; twice in a row exits.
+ */
+export async function chatCommand(ctx: CliContext): Promise<number> {
+  const verb = ctx.rest[0];
+  if (verb === 'list' && ctx.rest.length > 1) return listConversations(ctx);
+  if (verb === 'export' && ctx.rest.length > 1) return exportConversation(ctx);
+  if (verb === 'delete' && ctx.rest.length > 1) {
+    const id = argument(ctx.rest, 1, '<conversation>', 'chat delete') as ConversationId;
+    await ctx.call('chat/delete', { id });
+    ctx.print({ deleted: true, id }, () => `Deleted conversation ${id}.`);
+    return 0;
+  }
+  const character = await findCharacter(ctx.call, argument(ctx.rest, 0, '<character>', 'chat'));
+  const view = await openConversation(ctx, character);
+  const sampling = samplingOf(ctx);
+  const message = str(ctx.values, 'message');
+  try {
+    if (message !== undefined) return await oneShot(ctx, view, message, sampling);
+    if (ctx.values.json) throw new UsageError('chat --json answers one message: give it with --message "…".');
+    return await interactive(ctx, view, sampling);
+  } finally {
+    // Frees the model (a served run's server, an embedded model) before the CLI exits.
+    await ctx.studio.shutdown();
+  }
+}
+
+async function listConversations(ctx: CliContext): Promise<number> {
+  const character = await findCharacter(ctx.call, argument(ctx.rest, 1, '<character>', 'chat list'));
+  const query = str(ctx.values, 'query');
+  const hits = await ctx.call('chat/list', { characterId: character.id, ...(query !== undefined && { query }) });
+  ctx.print(hits, () =>
+    hits.length === 0
+      ? query
+        ? `No conversation of ${character.shortName} mentions "${query}".`
+        : `${character.shortName} has no conversations yet. Start one with: character-studio chat "${character.shortName}"`
+      : hits
+          .map(({ conversation: c, snippet }) => {
+            const when = new Date(c.updatedAt).toISOString().slice(0, 16).replace('T', ' ');
+            return `${c.id}  ${when}  ${c.title} (${c.messageCount} messages)${snippet ? `\n    ${snippet}` : ''}`;
+          })
+          .join('\n'),
+  );
+  return 0;
+}
+
+async function exportConversation(ctx: CliContext): Promise<number> {
+  const id = argument(ctx.rest, 1, '<conversation>', 'chat export') as ConversationId;
+  const format = str(ctx.values, 'format') ?? 'markdown';
+  if (format !== 'markdown' && format !== 'json')
+    throw new UsageError(`--format must be markdown or json, not "${format}".`);
+  const file = await ctx.call('chat/export', { id, format });
+  const output = str(ctx.values, 'output');
+  if (output === undefined) {
+    ctx.io.out(file.content);
+    return 0;
+  }
+  fs.writeFileSync(localPath(output), file.content);
+  ctx.io.err(`Wrote ${localPath(output)}.`);
+  return 0;
+}
+
+/** The conversation asked for (`--conversation`), or a new one with the target and setting given. */
+async function openConversation(ctx: CliContext, character: Character): Promise<ConversationView> {
+  const { call, values } = ctx;
+  const existing = str(values, 'conversation');
+  if (existing !== undefined) {
+    const view = await call('chat/get', { id: existing as ConversationId });
+    if (view.conversation.characterId !== character.id)
+      throw new StudioFailure('invalid_argument', `Conversation ${existing} is not one of ${character.shortName}'s.`);
+    return view;
+  }
+  const { target, runtime } = await targetOf(ctx, character);
+  const scene = str(values, 'scene');
+  const location = str(values, 'location');
+  const status = str(values, 'status');
+  if (scene !== undefined && (location !== undefined || status !== undefined))
+    throw new UsageError('Give either --scene or --location/--status: a scene brings its own setting.');
+  return call('chat/create', {
+    characterId: character.id,
+    target,
+    runtime,
+    ...(scene !== undefined && { sceneId: scene as SceneId }),
+    ...((location !== undefined || status !== undefined) && {
+      setting: { location: location ?? '', status: status ?? '' },
+    }),
+    ...(str(values, 'title') !== undefined && { title: str(values, 'title')! }),
+  });
+}
+
+const RUNTIMES: readonly ChatRuntimeKind[] = ['embedded', 'served', 'endpoint'];
+
+/** `--provider [--model]` (a baseline), else `--run` or the latest finished run, with its best runtime. */
+async function targetOf(
+  ctx: CliContext,
+  character: Character,
+): Promise<{ target: ChatTarget; runtime: ChatRuntimeKind }> {
+  const { call, values } = ctx;
+  const asked = str(values, 'runtime');
+  if (asked !== undefined && !RUNTIMES.includes(asked as ChatRuntimeKind))
+    throw new UsageError(`--runtime must be embedded, served or endpoint, not "${asked}".`);
+  const providerKey = str(values, 'provider');
+  if (providerKey !== undefined) {
+    if (str(values, 'run') !== undefined) throw new UsageError('Give either --run or --provider, not both.');
+    if (asked !== undefined && asked !== 'endpoint')
+      throw new UsageError('A provider answers through its endpoint: leave out --runtime or use --runtime endpoint.');
+    const provider = await findProvider(call, providerKey);
+    const model = str(values, 'model') ?? provider.model;
+    return { target: { kind: 'baseline', providerId: provider.id, model }, runtime: 'endpoint' };
+  }
+  const targets = await call('chat/targets', { characterId: character.id });
+  const wanted = str(values, 'run');
+  const run = wanted
+    ? targets.runs.find((r) => r.runId === wanted || r.runId.startsWith(wanted))
+    : targets.runs.find((r) => r.runtimes.some((o) => o.available));
+  if (!run)
+    throw new StudioFailure(
+      'not_found',
+      wanted
+        ? `${character.fullName} has no training run "${wanted}"; see them on the Train tab.`
+        : `${character.fullName} has no finished training run to chat with. Train one (character-studio train), or chat with a baseline: --provider <provider> --model <id>.`,
+    );
+  const option = asked ? run.runtimes.find((o) => o.kind === asked) : run.runtimes.find((o) => o.available);
+  if (!option?.available)
+    throw new StudioFailure('unavailable', option?.reason ?? `No runtime can answer for run ${run.runId}.`);
+  return { target: { kind: 'run', runId: run.runId }, runtime: option.kind };
+}
+
+function samplingOf(ctx: CliContext): Partial<ChatSamplingSettings> {
+  const { values } = ctx;
+  const out: Partial<ChatSamplingSettings> = {};
+  if (values['temperature'] !== undefined)
+    out.temperature = numberOption(str(values, 'temperature'), '--temperature', 0);
+  if (values['top-p'] !== undefined) out.topP = numberOption(str(values, 'top-p'), '--top-p', 1);
+  if (values['max-tokens'] !== undefined) out.maxTokens = numberOption(str(values, 'max-tokens'), '--max-tokens', 1);
+  return out;
+}
+
+/** One reply for scripts: `{conversationId, reply}` on stdout; exit code 1 when the reply was cut. */
+async function oneShot(
+  ctx: CliContext,
+  view: ConversationView,
+  text: string,
+  sampling: Partial<ChatSamplingSettings>,
+): Promise<number> {
+  const reply = await ctx.call('chat/send', { conversationId: view.conversation.id, text, sampling });
+  ctx.print({ conversationId: view.conversation.id, reply }, () => showReply(reply, true));
+  if (reply.state === 'cut') ctx.io.err(`The reply was cut: ${reply.error ?? 'the runtime failed'}`);
+  return reply.state === 'cut' ? 1 : 0;
+}
+
+function showReply(m: ConversationMessage, thoughts: boolean): string {
+  const lines: string[] = [];
+  if (thoughts && m.reasoning) lines.push(`  (${m.reasoning.trim()})`);
+  lines.push(`${m.speaker}: ${m.text}`);
+  return lines.join('\n');
+}
+
+async function interactive(
+  ctx: CliContext,
+  view: ConversationView,
+  sampling: Partial<ChatSamplingSettings>,
+): Promise<number> {
+  const { io, studio } = ctx;
+  const id = view.conversation.id;
+  let thoughts = true;
+  /** Whether speech (`streamed`) or thoughts (`thinking`, shown in parentheses) of the reply are on screen. */
+  let streamed = false;
+  let thinking = false;
+  const name = view.characterName;
+  io.err(
+    `Chatting with ${name} (${view.conversation.runtime}) in “${view.conversation.title}” [${id}].` +
+      (view.conversation.setting.location ? `\nLocation: ${view.conversation.setting.location}` : '') +
+      (view.conversation.setting.status ? `\nStatus: ${view.conversation.setting.status}` : '') +
+      '\n/regen another reply · /thoughts show or hide thoughts · /quit ends · Ctrl+C stops a reply',
+  );
+  for (const step of view.path) io.out(showReply(step.message, thoughts));
+  const write = (text: string) => process.stdout.write(text);
+  const off = studio.events.subscribe((event, payload) => {
+    if (event === 'chat/status') {
+      const status = payload as Events['chat/status'];
+      if (status.conversationId === id && status.state === 'loading') io.err(status.detail ?? 'Loading the model…');
+      return;
+    }
+    if (event !== 'chat/delta') return;
+    const delta = payload as Events['chat/delta'];
+    if (delta.conversationId !== id) return;
+    if (delta.reasoning && thoughts) {
+      if (!thinking) write('  (');
+      thinking = true;
+      write(delta.reasoning);
+    }
+    if (delta.text) {
+      if (thinking) write(')\n');
+      thinking = false;
+      if (!streamed) write(`${name}: `);
+      streamed = true;
+      write(delta.text);
+    }
+  });
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY });
+  let replying = false;
+  let lastInterrupt = 0;
+  rl.on('SIGINT', () => {
+    if (replying) {
+      void ctx.call('chat/stop', { conversationId: id });
+      return;
+    }
+    const now = Date.now();
+    if (now - lastInterrupt < 2_000) rl.close();
+    else io.err('(Ctrl+C again to leave)');
+    lastInterrupt = now;
+  });
+  const reply = async (run: () => Promise<ConversationMessage>) => {
+    replying = true;
+    streamed = false;
+    thinking = false;
+    try {
+      const m = await run();
+      if (thinking) write(')\n');
+      write(streamed ? '\n' : `${showReply(m, false)}\n`);
+      if (m.state === 'cancelled') io.err('(stopped)');
+      if (m.state === 'cut') io.err(`(cut: ${m.error ?? 'the runtime failed'}; /regen to retry)`);
+    } catch (error) {
+      io.err(`Error: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      replying = false;
+    }
+  };
+  rl.setPrompt('> ');
+  rl.prompt();
+  try {
+    for await (const line of rl) {
+      const text = line.trim();
+      if (text === '/quit') break;
+      if (text === '/thoughts') {
+        thoughts = !thoughts;
+        io.err(thoughts ? '(thoughts shown)' : '(thoughts hidden)');
+      } else if (text === '/regen') {
+        const current = await ctx.call('chat/get', { id });
+        const parent = current.path.findLast((s) => s.message.role === 'user');
+        if (parent)
+          await reply(() => ctx.call('chat/reply', { conversationId: id, parentId: parent.message.id, sampling }));
+        else io.err('Say something first.');
+      } else if (text !== '') {
+        await reply(() => ctx.call('chat/send', { conversationId: id, text, sampling }));
+      }
+      rl.prompt();
+    }
+  } finally {
+    off();
+    rl.close();
+  }
+  io.err(`Saved as conversation ${id}.`);
+  return 0;
+}

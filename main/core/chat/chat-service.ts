@@ -1,0 +1,509 @@
+import os from 'node:os';
+import type {
+  Character,
+  CharacterId,
+  ChatMessageId,
+  ChatProducer,
+  ChatRuntimeKind,
+  ChatSamplingSettings,
+  ChatTarget,
+  ChatTargets,
+  CommandArg,
+  Conversation,
+  ConversationHit,
+  ConversationId,
+  ConversationMessage,
+  ConversationSetting,
+  ConversationView,
+  Provider,
+  Scene,
+  SceneDoc,
+  SceneId,
+  TrainingRun,
+} from '../../../common/contract';
+import type { ConversationsRepo } from '../../store/conversations-repo';
+import type { Clock, IdFactory } from '../clock';
+import { StudioFailure } from '../errors';
+import type { EventBus } from '../events';
+import { ChatRuntimeError, DEFAULT_CHAT_SAMPLING, type ChatRuntimeReply } from '../runtimes/chat-runtime';
+import type { ChatRuntimes } from './chat-runtimes';
+import { conversationJson, conversationMarkdown, fileNameOf } from './conversation-export';
+import { ConversationTree } from './conversation-tree';
+import { correctionDoc, linesOfScene, runtimeMessages, settingOfScene } from './scene-bridge';
+
+/** What the chat service reads of the rest of the studio. */
+export interface ChatServiceDeps {
+  repo: ConversationsRepo;
+  runtimes: ChatRuntimes;
+  characters: { get(id: CharacterId): Character };
+  runs: { list(characterId: CharacterId): TrainingRun[]; get(id: TrainingRun['id']): TrainingRun };
+  providers: { list(): Provider[] };
+  scenes: {
+    get(id: SceneId): Scene | null;
+    create(characterId: CharacterId, doc: SceneDoc, origin: 'chat'): { id: SceneId };
+  };
+  events: EventBus;
+  clock: Clock;
+  newId: IdFactory;
+}
+
+const NEW_TITLE = 'New conversation';
+/** The paper's interviewer: who the user is in a scene unless the scene names someone else. */
+const USER_SPEAKER = 'Man';
+const TITLE_CHARS = 60;
+
+/**
+ * Stored conversations with a character (issue #11, points 4–8): the message tree, replies written
+ * by a runtime and streamed as `chat/delta`, Stop, Regenerate/Retry, edits, branches, export and
+ * corrections sent to the dataset.
+ *
+ * Lifecycle of a reply: a `streaming` message is stored first (so the screen has its id for the
+ * deltas), the runtime writes, and the message is written once with how it ended: `complete`,
+ * `cancelled` (Stop: the text so far is kept) or `cut` (the runtime failed: the partial text is
+ * kept with the error, and Retry makes a new alternative). One reply per conversation at a time.
+ * A studio that stopped mid-reply leaves `streaming` rows: `recover` marks them cut.
+ */
+export class ChatService {
+  private readonly replying = new Map<ConversationId, AbortController>();
+
+  constructor(private readonly deps: ChatServiceDeps) {}
+
+  /** Replies whose writing process is gone (a crash, a kill) become `cut`; others' live replies are left alone. */
+  recover(): void {
+    for (const { id, writer } of this.deps.repo.streaming()) {
+      if (writer !== null && writerAlive(writer)) continue;
+      this.deps.repo.cutStreaming(id, 'The studio closed while this reply was being written. Retry to write it again.');
+    }
+  }
+
+  targets(characterId: CharacterId): ChatTargets {
+    this.deps.characters.get(characterId);
+    return {
+      runs: this.deps.runs.list(characterId).map((run) => ({
+        runId: run.id,
+        label: runLabel(run),
+        runtimes: this.deps.runtimes.optionsForRun(run),
+      })),
+      baselines: this.deps.providers
+        .list()
+        .map((p) => ({ providerId: p.id, name: p.name, model: p.model || p.modelPath })),
+    };
+  }
+
+  list(characterId: CharacterId, query?: string): ConversationHit[] {
+    this.deps.characters.get(characterId);
+    const q = query?.trim() ?? '';
+    if (q === '')
+      return this.deps.repo.list(characterId).map((c) => ({ conversation: c, messageId: null, snippet: '' }));
+    return this.deps.repo.search(characterId, ftsQuery(q)).flatMap((hit) => {
+      const conversation = this.deps.repo.get(hit.conversationId);
+      return conversation ? [{ conversation, messageId: hit.messageId, snippet: hit.snippet }] : [];
+    });
+  }
+
+  create(arg: CommandArg<'chat/create'>): ConversationView {
+    const character = this.deps.characters.get(arg.characterId);
+    this.checkTarget(arg.characterId, arg.target, arg.runtime);
+    const scene = arg.sceneId === undefined ? null : this.deps.scenes.get(arg.sceneId);
+    if (arg.sceneId !== undefined && (!scene || scene.characterId !== arg.characterId))
+      throw new StudioFailure('not_found', `That scene is not one of ${character.shortName}'s; pick another one.`);
+    const setting = cleanSetting(arg.setting ?? (scene ? settingOfScene(scene) : { location: '', status: '' }));
+    const id = this.deps.newId() as ConversationId;
+    const now = this.deps.clock.now();
+    const title =
+      arg.title?.trim() || (scene ? `From the scene “${clip(scene.location || scene.type, 40)}”` : NEW_TITLE);
+    this.deps.repo.create(
+      {
+        id,
+        characterId: arg.characterId,
+        title,
+        target: arg.target,
+        runtime: arg.runtime,
+        setting,
+        sourceSceneId: scene?.id ?? null,
+      },
+      now,
+    );
+    let parent: ChatMessageId | null = null;
+    for (const line of scene ? linesOfScene(scene, character.shortName) : []) {
+      const messageId = this.deps.newId() as ChatMessageId;
+      this.deps.repo.addMessage(
+        {
+          id: messageId,
+          conversationId: id,
+          parentId: parent,
+          ...line,
+          state: 'complete',
+          producer: null,
+          editedFrom: null,
+        },
+        now,
+      );
+      parent = messageId;
+    }
+    this.changed(arg.characterId, id);
+    return this.view(id);
+  }
+
+  view(id: ConversationId): ConversationView {
+    const conversation = this.conversation(id);
+    const tree = new ConversationTree(this.deps.repo.messages(id));
+    return {
+      conversation,
+      path: tree.path(conversation.leafId),
+      characterName: this.deps.characters.get(conversation.characterId).shortName,
+      replying: this.replying.has(id),
+    };
+  }
+
+  update(
+    id: ConversationId,
+    patch: { title?: string; setting?: ConversationSetting; target?: ChatTarget; runtime?: ChatRuntimeKind },
+  ): ConversationView {
+    const current = this.conversation(id);
+    if (patch.title !== undefined && patch.title.trim() === '')
+      throw new StudioFailure('invalid_argument', 'A conversation needs a title: type a few words.');
+    if (patch.target || patch.runtime)
+      this.checkTarget(current.characterId, patch.target ?? current.target, patch.runtime ?? current.runtime);
+    this.deps.repo.update(
+      id,
+      {
+        ...(patch.title !== undefined && { title: patch.title.trim() }),
+        ...(patch.setting && { setting: cleanSetting(patch.setting) }),
+        ...(patch.target && { target: patch.target }),
+        ...(patch.runtime && { runtime: patch.runtime }),
+      },
+      this.deps.clock.now(),
+    );
+    this.changed(current.characterId, id);
+    return this.view(id);
+  }
+
+  delete(id: ConversationId): { deleted: true } {
+    const conversation = this.conversation(id);
+    this.replying.get(id)?.abort();
+    this.deps.repo.delete(id);
+    this.changed(conversation.characterId, id);
+    return { deleted: true };
+  }
+
+  /** The user's message after the current leaf, then the character's reply to it. */
+  async send(id: ConversationId, text: string, sampling?: Partial<ChatSamplingSettings>): Promise<ConversationMessage> {
+    const conversation = this.conversation(id);
+    const clean = text.trim();
+    if (clean === '') throw new StudioFailure('invalid_argument', 'Type a message first.');
+    this.checkIdle(id);
+    const leaf = conversation.leafId === null ? null : this.deps.repo.message(conversation.leafId);
+    const userId = this.deps.newId() as ChatMessageId;
+    this.deps.repo.addMessage(
+      {
+        id: userId,
+        conversationId: id,
+        parentId: leaf?.id ?? null,
+        role: 'user',
+        speaker: this.userSpeaker(id),
+        text: clean,
+        reasoning: null,
+        state: 'complete',
+        producer: null,
+        editedFrom: null,
+      },
+      this.deps.clock.now(),
+    );
+    if (conversation.title === NEW_TITLE)
+      this.deps.repo.update(id, { title: clip(clean, TITLE_CHARS) }, this.deps.clock.now());
+    return this.reply(id, userId, sampling);
+  }
+
+  /** The character's reply to the path ending at `parentId`, as a new child (Regenerate, Retry). */
+  async reply(
+    id: ConversationId,
+    parentId: ChatMessageId,
+    sampling: Partial<ChatSamplingSettings> = {},
+  ): Promise<ConversationMessage> {
+    const conversation = this.conversation(id);
+    const parent = this.deps.repo.message(parentId);
+    if (!parent || parent.conversationId !== id)
+      throw new StudioFailure('not_found', 'That message is not part of this conversation any more.');
+    if (parent.role !== 'user')
+      throw new StudioFailure('invalid_argument', 'A reply answers a message of yours: pick one of your messages.');
+    this.checkIdle(id);
+    const controller = new AbortController();
+    this.replying.set(id, controller);
+    try {
+      const runtime = await this.deps.runtimes.runtimeFor(conversation.target, conversation.runtime);
+      const settings: ChatSamplingSettings = { ...DEFAULT_CHAT_SAMPLING, ...sampling };
+      const producer: ChatProducer = {
+        runtime: runtime.identity.kind,
+        model: runtime.identity.model,
+        adapter: runtime.identity.adapter,
+        format: runtime.identity.format,
+        sampling: settings,
+        runId: conversation.target.kind === 'run' ? conversation.target.runId : null,
+      };
+      const tree = new ConversationTree(this.deps.repo.messages(id));
+      const history = runtimeMessages(conversation.setting, tree.lineage(parentId));
+      const messageId = this.deps.newId() as ChatMessageId;
+      const callId = this.deps.newId();
+      const speaker = this.deps.characters.get(conversation.characterId).shortName;
+      this.deps.repo.addMessage(
+        {
+          id: messageId,
+          conversationId: id,
+          parentId,
+          role: 'character',
+          speaker,
+          text: '',
+          reasoning: null,
+          state: 'streaming',
+          producer,
+          editedFrom: null,
+          callId,
+          writer: WRITER,
+        },
+        this.deps.clock.now(),
+      );
+      this.changed(conversation.characterId, id);
+      let text = '';
+      let reasoning = '';
+      let outcome: { reply: ChatRuntimeReply } | { error: string; partial: { text: string; reasoning: string | null } };
+      try {
+        outcome = {
+          reply: await runtime.reply({
+            messages: history,
+            sampling: settings,
+            signal: controller.signal,
+            callId,
+            onDelta: (delta) => {
+              text += delta.text ?? '';
+              reasoning += delta.reasoning ?? '';
+              this.deps.events.emit('chat/delta', { conversationId: id, messageId, ...delta });
+            },
+            onStatus: (status) => this.deps.events.emit('chat/status', { conversationId: id, messageId, ...status }),
+          }),
+        };
+      } catch (error) {
+        outcome = {
+          error: error instanceof Error ? error.message : String(error),
+          partial:
+            error instanceof ChatRuntimeError
+              ? error.partial
+              : { text, reasoning: reasoning === '' ? null : reasoning },
+        };
+      }
+      this.deps.repo.endMessage(
+        messageId,
+        'reply' in outcome
+          ? {
+              text: outcome.reply.text,
+              reasoning: outcome.reply.reasoning?.trim() ? outcome.reply.reasoning : null,
+              state: outcome.reply.finish === 'cancelled' ? 'cancelled' : 'complete',
+              finish: outcome.reply.finish === 'cancelled' ? null : outcome.reply.finish,
+              error: null,
+              callId,
+            }
+          : { ...outcome.partial, state: 'cut', finish: null, error: outcome.error, callId },
+        this.deps.clock.now(),
+      );
+      return this.message(messageId);
+    } finally {
+      if (this.replying.get(id) === controller) this.replying.delete(id);
+      // Written last so a screen that refetches on it sees the reply ended and the conversation free.
+      if (this.deps.repo.get(id)) this.changed(conversation.characterId, id);
+    }
+  }
+
+  stop(id: ConversationId): { stopped: boolean } {
+    this.conversation(id);
+    const controller = this.replying.get(id);
+    controller?.abort(new Error('stopped by the user'));
+    return { stopped: controller !== undefined };
+  }
+
+  /**
+   * An edit as a new sibling of the message, the original kept as an alternative. The path moves to
+   * the edit; for the user's message the caller then asks for the reply (`chat/reply`).
+   */
+  edit(messageId: ChatMessageId, text: string, reasoning?: string | null): ConversationView {
+    const original = this.messageOrFail(messageId);
+    const conversation = this.conversation(original.conversationId);
+    const clean = text.trim();
+    if (clean === '' && original.role === 'user')
+      throw new StudioFailure('invalid_argument', 'Type the new message first.');
+    if (clean === '' && !reasoning?.trim())
+      throw new StudioFailure(
+        'invalid_argument',
+        'The edited reply is empty: write what the character says or thinks.',
+      );
+    this.checkIdle(conversation.id);
+    const id = this.deps.newId() as ChatMessageId;
+    this.deps.repo.addMessage(
+      {
+        id,
+        conversationId: conversation.id,
+        parentId: original.parentId,
+        role: original.role,
+        speaker: original.speaker,
+        text: clean,
+        reasoning:
+          original.role === 'user' ? null : reasoning === undefined ? original.reasoning : reasoning?.trim() || null,
+        state: 'complete',
+        producer: null,
+        editedFrom: original.id,
+      },
+      this.deps.clock.now(),
+    );
+    this.changed(conversation.characterId, conversation.id);
+    return this.view(conversation.id);
+  }
+
+  /** Moves the path: through `messageId` to its newest end, or (`branch`) ending at it. */
+  select(messageId: ChatMessageId, branch = false): ConversationView {
+    const message = this.messageOrFail(messageId);
+    const conversation = this.conversation(message.conversationId);
+    this.checkIdle(conversation.id);
+    const tree = new ConversationTree(this.deps.repo.messages(conversation.id));
+    this.deps.repo.setLeaf(conversation.id, branch ? messageId : tree.latestLeaf(messageId), this.deps.clock.now());
+    this.changed(conversation.characterId, conversation.id);
+    return this.view(conversation.id);
+  }
+
+  export(id: ConversationId, format: 'markdown' | 'json'): { fileName: string; content: string } {
+    const { conversation, path, characterName } = this.view(id);
+    return format === 'markdown'
+      ? { fileName: fileNameOf(conversation, 'md'), content: conversationMarkdown(conversation, path, characterName) }
+      : {
+          fileName: fileNameOf(conversation, 'json'),
+          content: conversationJson(conversation, this.deps.repo.messages(id), path, characterName),
+        };
+  }
+
+  /** A reply the user rewrote, sent to the dataset as an accepted "chat correction" scene (once). */
+  correct(messageId: ChatMessageId): { sceneId: SceneId } {
+    const message = this.messageOrFail(messageId);
+    if (message.sceneId) return { sceneId: message.sceneId };
+    if (message.role !== 'character' || message.editedFrom === null)
+      throw new StudioFailure(
+        'invalid_argument',
+        "Only a character's reply you rewrote can become training data: edit the reply first, then send the edit.",
+      );
+    const conversation = this.conversation(message.conversationId);
+    const tree = new ConversationTree(this.deps.repo.messages(conversation.id));
+    const doc = correctionDoc(conversation.setting, tree.lineage(messageId));
+    const { id } = this.deps.scenes.create(conversation.characterId, doc, 'chat');
+    this.deps.repo.setScene(messageId, id);
+    this.changed(conversation.characterId, conversation.id);
+    return { sceneId: id };
+  }
+
+  /** Stops every reply being written (each is kept, cancelled) and frees every runtime. */
+  async shutdown(): Promise<void> {
+    for (const controller of this.replying.values()) controller.abort(new Error('the studio is closing'));
+    await this.deps.runtimes.disposeAll();
+  }
+
+  private message(id: ChatMessageId): ConversationMessage {
+    return this.messageOrFail(id);
+  }
+
+  private messageOrFail(id: ChatMessageId): ConversationMessage {
+    const message = this.deps.repo.message(id);
+    if (!message)
+      throw new StudioFailure('not_found', 'That message no longer exists; its conversation may have been deleted.');
+    return message;
+  }
+
+  private conversation(id: ConversationId): Conversation {
+    const conversation = this.deps.repo.get(id);
+    if (!conversation)
+      throw new StudioFailure(
+        'not_found',
+        'That conversation no longer exists. It may have been deleted in another window.',
+      );
+    return conversation;
+  }
+
+  private checkIdle(id: ConversationId): void {
+    if (this.replying.has(id))
+      throw new StudioFailure('conflict', 'The character is still answering: wait for the reply or press Stop first.');
+  }
+
+  /** The name the user speaks under: the last user speaker of the path (a scene's), else the paper's "Man". */
+  private userSpeaker(id: ConversationId): string {
+    const { path } = this.view(id);
+    return path.findLast((s) => s.message.role === 'user')?.message.speaker ?? USER_SPEAKER;
+  }
+
+  private checkTarget(characterId: CharacterId, target: ChatTarget, runtime: ChatRuntimeKind): void {
+    if (target.kind === 'run') {
+      const run = this.deps.runs.get(target.runId);
+      if (run.characterId !== characterId)
+        throw new StudioFailure(
+          'invalid_argument',
+          'That run trained another character: pick one of this character’s runs.',
+        );
+    } else {
+      if (runtime !== 'endpoint')
+        throw new StudioFailure(
+          'invalid_argument',
+          'A baseline model answers through its endpoint: pick the endpoint runtime.',
+        );
+      if (!this.deps.providers.list().some((p) => p.id === target.providerId))
+        throw new StudioFailure(
+          'not_found',
+          'That provider no longer exists. Choose another one, or add it in Settings.',
+        );
+      if (target.model.trim() === '')
+        throw new StudioFailure('invalid_argument', 'Name the model the baseline should use.');
+    }
+  }
+
+  private changed(characterId: CharacterId, conversationId: ConversationId): void {
+    this.deps.events.emit('chat/changed', { characterId, conversationId });
+  }
+}
+
+/** This process, as a streaming reply records its writer. */
+const WRITER = `${os.hostname()}:${process.pid}`;
+
+/** Whether the process that wrote `host:pid` still runs; one on another machine is taken as alive. */
+function writerAlive(writer: string): boolean {
+  const at = writer.lastIndexOf(':');
+  const pid = Number(writer.slice(at + 1));
+  if (writer.slice(0, at) !== os.hostname()) return true;
+  if (pid === process.pid) return false; // this studio has just started: nothing of it is replying
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function runLabel(run: TrainingRun): string {
+  const when = new Date(run.createdAt).toISOString().slice(0, 16).replace('T', ' ');
+  const format = run.config.format === 'character-llm' ? 'paper format' : 'chat template';
+  return `${run.config.baseModel} · ${format} · ${when} (${run.status})`;
+}
+
+function cleanSetting(setting: ConversationSetting): ConversationSetting {
+  return { location: setting.location.trim(), status: setting.status.trim() };
+}
+
+function clip(text: string, max: number): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length <= max ? one : `${one.slice(0, max - 1).trimEnd()}…`;
+}
+
+/**
+ * What the user typed as an FTS5 query: each word a quoted prefix term, all required, so quotes,
+ * operators and punctuation in the text search for themselves instead of failing the query.
+ */
+export function ftsQuery(text: string): string {
+  return text
+    .split(/\s+/)
+    .map((w) => w.replace(/"/g, '""'))
+    .filter((w) => w !== '')
+    .map((w) => `"${w}"*`)
+    .join(' ');
+}

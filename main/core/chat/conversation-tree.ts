@@ -1,0 +1,58 @@
+import type { ChatMessageId, ConversationMessage, PathStep } from '../../../common/contract';
+
+/**
+ * The message tree of one conversation, read from its messages in creation order. Pure: no store.
+ * Children of a message are its alternatives, oldest first; the path shown runs from a root to the
+ * conversation's leaf.
+ */
+export class ConversationTree {
+  private readonly byId = new Map<ChatMessageId, ConversationMessage>();
+  private readonly children = new Map<ChatMessageId | null, ConversationMessage[]>();
+
+  constructor(messages: readonly ConversationMessage[]) {
+    for (const m of messages) {
+      this.byId.set(m.id, m);
+      const list = this.children.get(m.parentId);
+      if (list) list.push(m);
+      else this.children.set(m.parentId, [m]);
+    }
+  }
+
+  get(id: ChatMessageId): ConversationMessage | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The messages from the root down to `leafId` (empty for null or an unknown id). */
+  lineage(leafId: ChatMessageId | null): ConversationMessage[] {
+    const out: ConversationMessage[] = [];
+    for (let id = leafId; id !== null;) {
+      const m = this.byId.get(id);
+      if (!m) break;
+      out.push(m);
+      id = m.parentId;
+    }
+    return out.reverse();
+  }
+
+  /** The path to `leafId`, each step with its alternatives. */
+  path(leafId: ChatMessageId | null): PathStep[] {
+    return this.lineage(leafId).map((message) => {
+      const siblings = (this.children.get(message.parentId) ?? []).map((m) => m.id);
+      return { message, siblings, index: siblings.indexOf(message.id) };
+    });
+  }
+
+  /**
+   * Where browsing to `id` lands: down its newest children to the end, so switching to another
+   * alternative shows the conversation that continued from it.
+   */
+  latestLeaf(id: ChatMessageId): ChatMessageId {
+    let current = id;
+    for (;;) {
+      const kids = this.children.get(current);
+      const last = kids?.at(-1);
+      if (!last) return current;
+      current = last.id;
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import { useState } from 'react';
+import type { Character, ConversationHit, ConversationId } from '../../../../common/contract';
+import { messageOf } from '../../lib/bridge-error';
+import { invoke, useConversations } from '../../lib/queries';
+import { useUi } from '../../state/ui';
+import { ConversationPane } from './ConversationPane';
+import { NewConversation } from './NewConversation';
+import '../../chat.css';
+
+/**
+ * The Chat tab: the character's conversations on the left (search, rename, delete), the open one
+ * or a new one on the right. Everything is stored: a reload or a restart shows it as it was.
+ */
+export function ChatPanel({ character }: { character: Character }) {
+  const selection = useUi((s) => s.chatSelections[character.id]);
+  const openChat = useUi((s) => s.openChat);
+  const toast = useUi((s) => s.toast);
+  const [query, setQuery] = useState('');
+  const list = useConversations(character.id, query);
+  const hits = list.data ?? [];
+  // With nothing chosen: the most recent conversation, or the form for the first one.
+  const current =
+    selection ??
+    (query === '' && hits[0]
+      ? { kind: 'conversation' as const, id: hits[0].conversation.id }
+      : { kind: 'new' as const });
+
+  const open = (id: ConversationId) => openChat(character.id, { kind: 'conversation', id });
+  const fail = (error: unknown) => toast({ kind: 'error', text: messageOf(error) });
+  const rename = (hit: ConversationHit) => {
+    const title = window.prompt('Rename the conversation', hit.conversation.title);
+    if (title === null || title.trim() === hit.conversation.title) return;
+    invoke('chat/update', { id: hit.conversation.id, title }).catch(fail);
+  };
+  const remove = (hit: ConversationHit) => {
+    if (!window.confirm(`Delete “${hit.conversation.title}” and its ${hit.conversation.messageCount} messages?`))
+      return;
+    invoke('chat/delete', { id: hit.conversation.id })
+      .then(() => {
+        if (current.kind === 'conversation' && current.id === hit.conversation.id)
+          openChat(character.id, { kind: 'new' });
+      })
+      .catch(fail);
+  };
+  const exportAs = (id: ConversationId, format: 'markdown' | 'json') => {
+    invoke('chat/export', { id, format })
+      .then(({ fileName, content }) => {
+        const url = URL.createObjectURL(
+          new Blob([content], { type: format === 'json' ? 'application/json' : 'text/markdown' }),
+        );
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = fileName;
+        a.click();
+        URL.revokeObjectURL(url);
+      })
+      .catch(fail);
+  };
+
+  return (
+    <div className="chat-layout">
+      <aside className="chat-list" aria-label="Conversations">
+        <div className="chat-list-head">
+          <input
+            type="search"
+            aria-label="Search conversations"
+            placeholder="Search conversations"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+          />
+          <button
+            className="primary small"
+            aria-label="New conversation"
+            onClick={() => openChat(character.id, { kind: 'new' })}
+          >
+            + New
+          </button>
+        </div>
+        {hits.length === 0 ? (
+          <p className="muted chat-list-empty">
+            {query ? `No conversation mentions “${query}”.` : 'No conversations yet. Every chat is kept here.'}
+          </p>
+        ) : (
+          <ul>
+            {hits.map((hit) => {
+              const c = hit.conversation;
+              const selected = current.kind === 'conversation' && current.id === c.id;
+              return (
+                <li key={c.id} className={selected ? 'chat-item selected' : 'chat-item'}>
+                  <button className="chat-item-main" onClick={() => open(c.id)} aria-current={selected}>
+                    <span className="chat-item-title">{c.title}</span>
+                    <span className="chat-item-preview">{hit.snippet || c.preview || 'No messages yet'}</span>
+                    <span className="chat-item-meta">
+                      {new Date(c.updatedAt).toLocaleDateString()} · {c.messageCount} messages
+                    </span>
+                  </button>
+                  <span className="chat-item-tools">
+                    <button className="ghost small" aria-label={`Rename ${c.title}`} onClick={() => rename(hit)}>
+                      Rename
+                    </button>
+                    <button className="ghost small danger" aria-label={`Delete ${c.title}`} onClick={() => remove(hit)}>
+                      Delete
+                    </button>
+                  </span>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </aside>
+      <div className="chat-main">
+        {current.kind === 'new' ? (
+          <NewConversation
+            key={current.runId ?? 'new'}
+            character={character}
+            {...(current.runId && { runId: current.runId })}
+            onCreated={(view) => open(view.conversation.id)}
+          />
+        ) : (
+          <ConversationPane key={current.id} id={current.id} onExport={(format) => exportAs(current.id, format)} />
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,184 @@
+import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { ChatMessageId, ConversationId, ConversationView, PathStep } from '../../../../common/contract';
+import { messageOf } from '../../lib/bridge-error';
+import { invoke, useConversation } from '../../lib/queries';
+import { useUi } from '../../state/ui';
+import { MessageBubble, type BubbleActions } from './MessageBubble';
+import { useReplyStreams } from '../../state/reply-streams';
+
+/** How close to the bottom (px) still counts as "following the conversation". */
+const STICK_PX = 48;
+
+/**
+ * One conversation: its header (title, who answers, the scene), the path as bubbles with their
+ * actions, and the composer (Enter sends, Shift+Enter breaks the line; Stop while a reply streams).
+ * The view follows new text to the bottom until the user scrolls up; "Jump to latest" brings it back.
+ */
+export function ConversationPane({
+  id,
+  onExport,
+}: {
+  id: ConversationId;
+  onExport: (format: 'markdown' | 'json') => void;
+}) {
+  const query = useConversation(id);
+  const toast = useUi((s) => s.toast);
+  const thoughts = useUi((s) => s.chatThoughts);
+  const setThoughts = useUi((s) => s.setChatThoughts);
+  const streams = useReplyStreams((s) => s.streams);
+  const forget = useReplyStreams((s) => s.forget);
+  const [draft, setDraft] = useState('');
+  const [sending, setSending] = useState(false);
+  const list = useRef<HTMLOListElement>(null);
+  const [stuck, setStuck] = useState(true);
+
+  const view = query.data;
+  const replying = sending || (view?.replying ?? false);
+  const last = view?.path.at(-1)?.message;
+  const streamed = last ? streams.get(last.id) : undefined;
+
+  // Follow the text while stuck to the bottom: after each render that may have grown the list.
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (el && stuck) el.scrollTop = el.scrollHeight;
+  }, [stuck, view, streamed?.text, streamed?.reasoning, streamed?.loading, thoughts]);
+  useEffect(() => setStuck(true), [id]);
+  // Replies that have ended show their stored text; what streamed of them is no longer needed.
+  useEffect(() => {
+    if (view) forget(view.path.filter((s) => s.message.state !== 'streaming').map((s) => s.message.id));
+  }, [view, forget]);
+  const onScroll = () => {
+    const el = list.current;
+    if (el) setStuck(el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX);
+  };
+
+  /** Runs a command that writes a reply (send, regenerate, retry); failures become a toast. */
+  const write = async (run: () => Promise<unknown>) => {
+    setSending(true);
+    setStuck(true);
+    try {
+      await run();
+    } catch (error) {
+      toast({ kind: 'error', text: messageOf(error) });
+    } finally {
+      setSending(false);
+    }
+  };
+  const act = (run: () => Promise<unknown>) => {
+    run().catch((error: unknown) => toast({ kind: 'error', text: messageOf(error) }));
+  };
+
+  const send = () => {
+    const text = draft.trim();
+    if (!text || replying) return;
+    setDraft('');
+    void write(() => invoke('chat/send', { conversationId: id, text }));
+  };
+  const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      send();
+    }
+  };
+
+  const actions: BubbleActions = {
+    browse: (messageId: ChatMessageId) => act(() => invoke('chat/select', { messageId })),
+    regenerate: (step: PathStep) =>
+      void write(() => invoke('chat/reply', { conversationId: id, parentId: step.message.parentId! })),
+    edit: (step, text, reasoning) =>
+      void write(async () => {
+        const edited = await invoke('chat/edit', { messageId: step.message.id, text, reasoning });
+        const leaf = edited.path.at(-1)!.message;
+        // The user's new wording asks the character again; a rewritten reply stands as it is.
+        if (leaf.role === 'user') await invoke('chat/reply', { conversationId: id, parentId: leaf.id });
+      }),
+    branch: (step) => act(() => invoke('chat/select', { messageId: step.message.id, branch: true })),
+    correct: (step) =>
+      act(async () => {
+        await invoke('chat/correct', { messageId: step.message.id });
+        toast({ kind: 'info', text: 'Sent to the dataset as an accepted "chat correction" scene.' });
+      }),
+  };
+
+  if (query.isPending) return <p className="muted chat-pane-empty">Opening the conversation…</p>;
+  if (query.isError) return <p className="form-error chat-pane-empty">{query.error.message}</p>;
+  const v: ConversationView = query.data;
+  const { conversation: c } = v;
+  const empty = v.path.length === 0;
+
+  return (
+    <section className="chat-pane" aria-label={`Conversation: ${c.title}`}>
+      <header className="chat-pane-head">
+        <div className="chat-pane-title">
+          <h2>{c.title}</h2>
+          <p className="muted">
+            <span className="pill">{c.runtime}</span>{' '}
+            {c.target.kind === 'run' ? `trained run ${c.target.runId.slice(0, 8)}` : `baseline ${c.target.model}`}
+            {c.setting.location && ` · ${c.setting.location}`}
+          </p>
+        </div>
+        <div className="chat-pane-tools">
+          <label className="toggle">
+            <input type="checkbox" checked={thoughts} onChange={(e) => setThoughts(e.target.checked)} /> Thoughts
+          </label>
+          <button className="small" onClick={() => onExport('markdown')}>
+            Export .md
+          </button>
+          <button className="small" onClick={() => onExport('json')}>
+            .json
+          </button>
+        </div>
+      </header>
+      {c.setting.status && <p className="chat-scene">{c.setting.status}</p>}
+      <div className="chat-scroll-wrap">
+        <ol className="chat-messages" ref={list} onScroll={onScroll} aria-live="polite" aria-label="Messages">
+          {empty && (
+            <li className="chat-empty">
+              <h3>Say something to {v.characterName}</h3>
+              <p className="muted">
+                {c.target.kind === 'run'
+                  ? `${v.characterName} answers in the scene above, as trained.`
+                  : `A baseline model plays ${v.characterName} in the scene above, without this training.`}{' '}
+                Enter sends; Shift+Enter starts a new line.
+              </p>
+            </li>
+          )}
+          {v.path.map((step) => (
+            <MessageBubble
+              key={step.message.id}
+              step={step}
+              stream={streams.get(step.message.id)}
+              thoughts={thoughts}
+              busy={replying}
+              actions={actions}
+            />
+          ))}
+        </ol>
+        {!stuck && (
+          <button className="jump-latest small" onClick={() => setStuck(true)}>
+            ↓ Jump to latest
+          </button>
+        )}
+      </div>
+      <div className="chat-composer">
+        <textarea
+          aria-label={`Message to ${v.characterName}`}
+          placeholder={`Message ${v.characterName}…`}
+          rows={Math.min(6, Math.max(1, draft.split('\n').length))}
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          onKeyDown={onKey}
+        />
+        {replying ? (
+          <button className="danger" onClick={() => act(() => invoke('chat/stop', { conversationId: id }))}>
+            ■ Stop
+          </button>
+        ) : (
+          <button className="primary" onClick={send} disabled={!draft.trim()}>
+            Send
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}

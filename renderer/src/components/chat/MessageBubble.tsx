@@ -1,0 +1,183 @@
+import { useState, type KeyboardEvent } from 'react';
+import type { ChatMessageId, PathStep } from '../../../../common/contract';
+import type { StreamedReply } from '../../state/reply-streams';
+
+/** The paper's interviewer: who the user is unless a scene says otherwise (see ChatService). */
+const DEFAULT_USER_SPEAKER = 'Man';
+
+export interface BubbleActions {
+  /** Shows another alternative of this step (← →). */
+  browse(id: ChatMessageId): void;
+  regenerate(step: PathStep): void;
+  edit(step: PathStep, text: string, reasoning: string | null): void;
+  branch(step: PathStep): void;
+  correct(step: PathStep): void;
+}
+
+/**
+ * One message of the path: the speaker, the character's thoughts apart (italic, muted) when shown,
+ * the speech, its state (writing, stopped, cut, edited), and its actions: ← → between alternatives,
+ * Regenerate or Retry, Edit, Branch from here, and for a reply the user rewrote, Send to dataset.
+ */
+export function MessageBubble({
+  step,
+  stream,
+  thoughts,
+  busy,
+  actions,
+}: {
+  step: PathStep;
+  stream: StreamedReply | undefined;
+  thoughts: boolean;
+  /** A reply is being written: actions that would change the path wait. */
+  busy: boolean;
+  actions: BubbleActions;
+}) {
+  const { message: m, siblings, index } = step;
+  const mine = m.role === 'user';
+  const writing = m.state === 'streaming';
+  const text = writing ? (stream?.text ?? '') : m.text;
+  const reasoning = writing ? (stream?.reasoning ?? '') : (m.reasoning ?? '');
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState({ text: m.text, reasoning: m.reasoning ?? '' });
+  const startEdit = () => {
+    setDraft({ text: m.text, reasoning: m.reasoning ?? '' });
+    setEditing(true);
+  };
+  const save = () => {
+    setEditing(false);
+    actions.edit(step, draft.text, mine ? null : draft.reasoning.trim() || null);
+  };
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') setEditing(false);
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) save();
+  };
+
+  return (
+    <li className={`bubble-row ${mine ? 'mine' : 'theirs'}`} data-testid={mine ? 'message-user' : 'message-character'}>
+      <div className={`bubble ${m.state}`}>
+        <div className="bubble-head">
+          <span className="bubble-speaker">{mine ? youAs(m.speaker) : m.speaker}</span>
+          {m.editedFrom && <span className="bubble-tag">edited by you</span>}
+          {m.state === 'cancelled' && <span className="bubble-tag">stopped</span>}
+          {m.finish === 'length' && <span className="bubble-tag">token limit</span>}
+          {m.sceneId && <span className="bubble-tag accent">in the dataset</span>}
+        </div>
+        {editing ? (
+          <div className="bubble-edit">
+            {!mine && (
+              <label>
+                <span>Thoughts</span>
+                <textarea
+                  aria-label="Edit the thoughts"
+                  rows={2}
+                  value={draft.reasoning}
+                  onChange={(e) => setDraft({ ...draft, reasoning: e.target.value })}
+                  onKeyDown={onKey}
+                />
+              </label>
+            )}
+            <label>
+              <span>{mine ? 'Your message' : 'Speech'}</span>
+              <textarea
+                aria-label="Edit the message"
+                rows={3}
+                autoFocus
+                value={draft.text}
+                onChange={(e) => setDraft({ ...draft, text: e.target.value })}
+                onKeyDown={onKey}
+              />
+            </label>
+            <div className="bubble-edit-actions">
+              <button className="primary small" onClick={save} disabled={!draft.text.trim() && !draft.reasoning.trim()}>
+                {mine ? 'Save and ask again' : 'Save as an alternative'}
+              </button>
+              <button className="ghost small" onClick={() => setEditing(false)}>
+                Cancel
+              </button>
+            </div>
+          </div>
+        ) : (
+          <>
+            {thoughts && reasoning.trim() !== '' && (
+              <p className="bubble-thoughts" data-testid="thoughts">
+                {reasoning.trim()}
+              </p>
+            )}
+            {writing && stream?.loading && (
+              <p className="bubble-loading" role="status">
+                <span className="pulse" aria-hidden="true" /> {stream.loading}
+              </p>
+            )}
+            <p className="bubble-text">
+              {text}
+              {writing && <span className="caret" aria-label="writing" />}
+              {!writing && text === '' && <em className="muted">(says nothing)</em>}
+            </p>
+            {m.state === 'cut' && (
+              <p className="bubble-error" role="alert">
+                Cut off: {m.error ?? 'the runtime failed'}{' '}
+                <button className="small" onClick={() => actions.regenerate(step)} disabled={busy}>
+                  Retry
+                </button>
+              </p>
+            )}
+          </>
+        )}
+      </div>
+      {!writing && !editing && (
+        <div className="bubble-actions">
+          {siblings.length > 1 && (
+            <span className="alternatives" aria-label="Alternatives">
+              <button
+                className="ghost small"
+                aria-label="Previous alternative"
+                disabled={busy || index === 0}
+                onClick={() => actions.browse(siblings[index - 1]!)}
+              >
+                ←
+              </button>
+              <span data-testid="alternative-index">
+                {index + 1} / {siblings.length}
+              </span>
+              <button
+                className="ghost small"
+                aria-label="Next alternative"
+                disabled={busy || index === siblings.length - 1}
+                onClick={() => actions.browse(siblings[index + 1]!)}
+              >
+                →
+              </button>
+            </span>
+          )}
+          {!mine && m.state !== 'cut' && (
+            <button className="ghost small" disabled={busy} onClick={() => actions.regenerate(step)}>
+              Regenerate
+            </button>
+          )}
+          <button className="ghost small" disabled={busy} onClick={startEdit}>
+            Edit
+          </button>
+          <button
+            className="ghost small"
+            disabled={busy}
+            onClick={() => actions.branch(step)}
+            title="Continue from here in a new branch"
+          >
+            Branch
+          </button>
+          {!mine && m.editedFrom && !m.sceneId && (
+            <button className="ghost small accent" disabled={busy} onClick={() => actions.correct(step)}>
+              Send to dataset
+            </button>
+          )}
+        </div>
+      )}
+    </li>
+  );
+}
+
+/** The user's label: "You", or "You, as Mozart" when a scene gave the user someone else's part. */
+function youAs(speaker: string): string {
+  return speaker === DEFAULT_USER_SPEAKER ? 'You' : `You, as ${speaker}`;
+}

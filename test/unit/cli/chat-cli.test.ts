@@ -1,0 +1,106 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ConversationMessage } from '../../../common/contract';
+import { runCliIn } from '../../support/cli';
+import { fakeProviderCliArgs } from '../../support/drafts';
+import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
+import { tempDir } from '../../support/paths';
+
+// The CLI face of chat: a one-shot reply for scripts (--json), continued in the same stored
+// conversation, then listed, searched, exported and deleted; and what it says to bad usage.
+
+let tmp: ReturnType<typeof tempDir>;
+let server: FakeLlmServer;
+beforeEach(async () => {
+  tmp = tempDir('cs-chat-cli-');
+  server = await startFakeLlmServer({
+    responder: (req) => ({ text: `Ja, ${req.messages.at(-1)?.content ?? ''}`, reasoning: 'Who asks?' }),
+  });
+});
+afterEach(async () => {
+  tmp.cleanup();
+  await server.close();
+});
+
+const cli = (args: string[]) => runCliIn(tmp.dir, args);
+
+describe('character-studio chat', () => {
+  it('answers one message as JSON, continues the conversation, lists, searches, exports and deletes it', async () => {
+    expect(
+      (await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven'])).code,
+    ).toBe(0);
+    const added = await cli(fakeProviderCliArgs(server.baseURL));
+    expect(added.code, added.err).toBe(0);
+
+    const first = await cli([
+      'chat',
+      'Beethoven',
+      '--provider',
+      'Fake',
+      '--location',
+      'Vienna, 1809',
+      '--status',
+      'Cannons outside.',
+      '--message',
+      'Are you well?',
+      '--json',
+    ]);
+    expect(first.code, first.err).toBe(0);
+    const one = JSON.parse(first.out) as { conversationId: string; reply: ConversationMessage };
+    expect(one.reply).toMatchObject({
+      role: 'character',
+      text: 'Ja, Are you well?',
+      reasoning: 'Who asks?',
+      state: 'complete',
+      producer: { runtime: 'endpoint', model: 'fake-model' },
+    });
+    expect(server.requests.find((r) => r.chat)!.chat!.messages[0]!.content).toBe(
+      'Location: Vienna, 1809\nStatus: Cannons outside.',
+    );
+
+    const second = await cli([
+      'chat',
+      'Beethoven',
+      '--conversation',
+      one.conversationId,
+      '--message',
+      'And the music?',
+      '--json',
+    ]);
+    expect(second.code, second.err).toBe(0);
+    // The whole conversation went to the model: setting, first exchange, new line.
+    expect(
+      server.requests
+        .filter((r) => r.chat)
+        .at(-1)!
+        .chat!.messages.map((m) => m.content),
+    ).toEqual([
+      'Location: Vienna, 1809\nStatus: Cannons outside.',
+      'Are you well?',
+      'Ja, Are you well?',
+      'And the music?',
+    ]);
+
+    const listed = await cli(['chat', 'list', 'Beethoven', '--query', 'music']);
+    expect(listed.out).toContain(one.conversationId);
+    expect(listed.out).toContain('[music]');
+    const markdown = await cli(['chat', 'export', one.conversationId]);
+    expect(markdown.out).toContain('# Are you well?');
+    expect(markdown.out).toContain('**Beethoven**');
+    const json = await cli(['chat', 'export', one.conversationId, '--format', 'json']);
+    expect((JSON.parse(json.out) as { messages: unknown[] }).messages).toHaveLength(4);
+    expect((await cli(['chat', 'delete', one.conversationId])).code).toBe(0);
+    expect((await cli(['chat', 'list', 'Beethoven'])).out).toContain('has no conversations yet');
+  });
+
+  it('says what is wrong with the options', async () => {
+    await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven']);
+    const noRun = await cli(['chat', 'Beethoven', '--message', 'Hi', '--json']);
+    expect(noRun.code).toBe(1);
+    expect(noRun.err).toMatch(/no finished training run.*--provider/);
+    const runtime = await cli(['chat', 'Beethoven', '--runtime', 'cloud']);
+    expect(runtime.code).toBe(2);
+    expect(runtime.err).toMatch(/--runtime must be embedded, served or endpoint/);
+    const format = await cli(['chat', 'export', 'x', '--format', 'pdf']);
+    expect(format.code).toBe(2);
+  });
+});
