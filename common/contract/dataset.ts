@@ -28,8 +28,11 @@ export interface SceneBase {
 }
 
 export interface Scene extends SceneBase {
-  /** From a generation job, or written by a person without any LLM (the scene editor). */
-  origin: 'generated' | 'hand';
+  /**
+   * From a generation job, written by a person without any LLM (the scene editor), or read from a
+   * dataset file (`dataset/import`; its file and line are on its first revision).
+   */
+  origin: 'generated' | 'hand' | 'import';
   background: string;
   callId: CallId | null;
   promptVersion: string;

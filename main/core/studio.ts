@@ -16,6 +16,9 @@ import { TrainingRepo } from '../store/training-repo';
 import { PreferencesRepo } from '../store/preferences-repo';
 import { ReviewRepo } from '../store/review-repo';
 import { ReviewService } from './dataset/review-service';
+import { DatasetImportRepo } from '../store/dataset-import-repo';
+import { DatasetExportService } from './interop/dataset-export';
+import { DatasetImportService, IoRequests } from './interop/dataset-import';
 import { HostService, type HostServiceOptions } from './training/host-service';
 import { defaultPython } from './training/python-location';
 import { TrainingService } from './training/training-service';
@@ -135,6 +138,16 @@ export class Studio {
       newId,
     );
     this.training = training;
+    const ioRequests = new IoRequests();
+    const exporter = new DatasetExportService(dataset, (id) => characters.get(id), this.events, ioRequests);
+    const importer = new DatasetImportService(
+      new DatasetImportRepo(this.db),
+      (id) => characters.get(id),
+      this.events,
+      clock,
+      newId,
+      ioRequests,
+    );
 
     this.handlers = {
       'app/info': () => this.info(),
@@ -203,6 +216,9 @@ export class Studio {
       'review/counts': ({ characterId, filter }) => review.counts(characterId, filter),
       'scenes/complete': ({ characterId, providerId }) => review.complete(characterId, providerId),
       'scenes/delete': ({ characterId, ids }) => review.delete(characterId, ids),
+      'dataset/export': (request) => exporter.export(request),
+      'dataset/import': (request) => importer.import(request),
+      'dataset/io-cancel': ({ requestId }) => ioRequests.cancel(requestId),
       'calls/get': ({ id }) => this.calls(id),
       'hosts/list': () => hosts.list(),
       'hosts/save': (draft) => hosts.save(draft),

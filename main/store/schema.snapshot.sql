@@ -59,6 +59,17 @@ CREATE TABLE chunks (
   updated_at INTEGER NOT NULL
 );
 
+CREATE TABLE dataset_imports (
+  id TEXT PRIMARY KEY,
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  -- The file as the user named it (an uploaded file's name, or the path given).
+  file TEXT NOT NULL,
+  -- ImportFormat (common/contract/interop.ts), as detected.
+  format TEXT NOT NULL,
+  scenes INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
 CREATE TABLE experiences (
   scene_id TEXT PRIMARY KEY REFERENCES scenes (id) ON DELETE CASCADE,
   background TEXT NOT NULL,
@@ -282,7 +293,7 @@ CREATE TABLE scenes (
   call_id TEXT,
   prompt_version TEXT NOT NULL,
   created_at INTEGER NOT NULL, has_experience INTEGER NOT NULL DEFAULT 0, turn_count INTEGER NOT NULL DEFAULT 0, word_count INTEGER NOT NULL DEFAULT 0, train_chars INTEGER NOT NULL DEFAULT 0, problem_count INTEGER NOT NULL DEFAULT 0, other_thinking INTEGER NOT NULL DEFAULT 0, revision INTEGER NOT NULL DEFAULT 1, origin TEXT NOT NULL DEFAULT 'generated', review_status TEXT NOT NULL DEFAULT 'unreviewed'
-  CHECK (review_status IN ('unreviewed', 'accepted', 'rejected')), rating INTEGER CHECK (rating BETWEEN 1 AND 5), reviewed_at INTEGER,
+  CHECK (review_status IN ('unreviewed', 'accepted', 'rejected')), rating INTEGER CHECK (rating BETWEEN 1 AND 5), reviewed_at INTEGER, import_id TEXT REFERENCES dataset_imports (id) ON DELETE SET NULL, import_line INTEGER, import_file TEXT, import_source TEXT,
   UNIQUE (item_id, ordinal)
 );
 
