@@ -7,6 +7,7 @@ import { Studio } from '../core/studio';
 import { STUDIO_VERSION } from '../core/version';
 import { charactersCommand, profilesCommand } from './commands/characters';
 import { datasetCommand } from './commands/dataset';
+import { exportCommand, importDatasetCommand } from './commands/interop';
 import { reviewCommand } from './commands/review';
 import { dbCommand } from './commands/db';
 import { generateCommand } from './commands/generate';
@@ -71,6 +72,18 @@ Commands:
                                 generation job; rejected scenes are skipped)
   dataset delete <character> --ids <a,b>
                                 Delete scenes (with their experiences)
+  export <character…> --format <paper|sharegpt|openai|alpaca|hf> --out <folder>
+                                Write the accepted and unreviewed scenes for other tools: the paper's
+                                SFT lines (byte for byte), ShareGPT, OpenAI chat, Alpaca, or a Hugging
+                                Face dataset folder; axolotl.yaml and dataset_info.json (LLaMA-Factory)
+                                beside them. The folder must be new, empty or an earlier export.
+      [--split <train share, e.g. 0.95>] [--seed <n>] [--kinds normal,protective,hand,chat_correction]
+      [--include-problems]      Scenes with format problems are left out unless given
+      [--licence <spdx id>]     The Hugging Face card's licence (default: other)
+  import-dataset <character> <file|folder> [--format <auto|paper|sharegpt|openai|alpaca|hf|
+                                paper-dialogue|paper-scenes>]
+                                Add scenes from a dataset file (or the paper's generated JSON files);
+                                all or nothing, each scene keeping its file and line
   scenes show <scene>           Show a scene as the editor has it, with its current revision
   scenes history <scene>        List a scene's revisions: when, by whom (generated, by hand, LLM)
   scenes diff <scene> [--from <n|original>] [--to <n|current>]
@@ -147,6 +160,8 @@ const GROUPS: Record<string, (sub: string, ctx: CliContext) => Promise<number>> 
 const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   generate: generateCommand,
   review: reviewCommand,
+  export: exportCommand,
+  'import-dataset': importDatasetCommand,
   train: trainCommand,
   'chat-server': chatServerCommand,
   doctor: doctorCommand,
@@ -233,6 +248,12 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
         waiting: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
         undo: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        split: { type: 'string' },
+        seed: { type: 'string' },
+        kinds: { type: 'string' },
+        'include-problems': { type: 'boolean', default: false },
+        licence: { type: 'string' },
       },
     });
   } catch (error) {

@@ -37,7 +37,7 @@ export function axolotlConfig(format: DatasetFormat, files: readonly SplitFile[]
   const train = files.filter((f) => f.split === 'train').map((f) => line.axolotl(f.relative));
   const validation = files.filter((f) => f.split === 'validation').map((f) => line.axolotl(f.relative));
   const config: Record<string, unknown> = {
-    base_model: 'REPLACE-with-a-base-model (e.g. meta-llama/Llama-3.1-8B-Instruct)',
+    base_model: 'Qwen/Qwen2.5-1.5B-Instruct',
     ...(format === 'paper' ? {} : { chat_template: 'tokenizer_default' }),
     datasets: train,
     ...(validation.length > 0 ? { test_datasets: validation } : { val_set_size: 0 }),
@@ -63,6 +63,7 @@ export function axolotlConfig(format: DatasetFormat, files: readonly SplitFile[]
   return [
     '# axolotl config written by Character Studio for this export. Run from this folder:',
     '#   axolotl train axolotl.yaml',
+    '# base_model is a small default: put the model you fine-tune there.',
     `# Format: ${line.describe}. Paths are relative to this folder.`,
     toYaml(config).trimStart(),
     '',
