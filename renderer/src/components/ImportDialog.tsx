@@ -1,6 +1,7 @@
 import { useState, type DragEvent, type FormEvent } from 'react';
 import type { CharacterId } from '../../../common/contract';
 import { messageOf } from '../lib/bridge-error';
+import { toBase64 } from '../lib/files';
 import { useCommand, useInfo } from '../lib/queries';
 import { useUi } from '../state/ui';
 import { Modal } from './Modal';
@@ -136,11 +137,4 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
       </form>
     </Modal>
   );
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  const step = 0x8000;
-  for (let i = 0; i < bytes.length; i += step) binary += String.fromCharCode(...bytes.subarray(i, i + step));
-  return btoa(binary);
 }

@@ -7,6 +7,7 @@ import { SceneDetail } from './SceneDetail';
 import { SceneEditorPanel, type EditorTarget } from './SceneEditorPanel';
 import { ReviewActions, ReviewFilters, STATUS_LABELS, WaitingScenes, type ReviewFilter } from './ReviewBar';
 import '../../generation.css';
+import '../../interop.css';
 
 const PAGE = 50;
 type Filter = 'all' | 'normal' | 'protective' | 'problems' | 'waiting';
@@ -30,6 +31,7 @@ function filterArg(filter: Filter): { protective?: boolean; problems?: boolean; 
 export function DatasetPanel({ character }: { character: Character }) {
   const stats = useDatasetStats(character.id);
   const setTab = useUi((s) => s.setCharacterTab);
+  const openDialog = useUi((s) => s.open);
   const [filter, setFilter] = useState<Filter>('all');
   const [page, setPage] = useState(0);
   const [selected, setSelected] = useState<SceneId | null>(null);
@@ -90,7 +92,10 @@ export function DatasetPanel({ character }: { character: Character }) {
         <button className="primary" onClick={() => setTab('generate')}>
           Go to Generate
         </button>{' '}
-        <button onClick={() => setEditing({ kind: 'new' })}>Write a scene by hand</button>
+        <button onClick={() => setEditing({ kind: 'new' })}>Write a scene by hand</button>{' '}
+        <button onClick={() => openDialog({ kind: 'import-dataset', characterId: character.id })}>
+          Import a dataset…
+        </button>
         {editor}
       </div>
     );
@@ -98,22 +103,40 @@ export function DatasetPanel({ character }: { character: Character }) {
 
   return (
     <div className="dataset">
-      {stats.data && (
-        <dl className="stats" aria-label="Dataset totals">
-          <Stat label="Scenes" value={stats.data.scenes} />
-          <Stat label="Protective" value={stats.data.protectiveScenes} />
-          <Stat label="Experiences" value={stats.data.experiences} />
-          <Stat label="Turns" value={stats.data.turns} />
-          <Stat label="Words" value={stats.data.words} />
-          {stats.data.experiencesWithProblems > 0 && (
-            <Stat
-              label="With problems"
-              value={stats.data.experiencesWithProblems}
-              title={`Experiences with parts that did not fit the format: ${summarizeProblems(stats.data.problems)}`}
-            />
-          )}
-        </dl>
-      )}
+      <div className="dataset-head">
+        {stats.data && (
+          <dl className="stats" aria-label="Dataset totals">
+            <Stat label="Scenes" value={stats.data.scenes} />
+            <Stat label="Protective" value={stats.data.protectiveScenes} />
+            <Stat label="Experiences" value={stats.data.experiences} />
+            <Stat label="Turns" value={stats.data.turns} />
+            <Stat label="Words" value={stats.data.words} />
+            {stats.data.experiencesWithProblems > 0 && (
+              <Stat
+                label="With problems"
+                value={stats.data.experiencesWithProblems}
+                title={`Experiences with parts that did not fit the format: ${summarizeProblems(stats.data.problems)}`}
+              />
+            )}
+          </dl>
+        )}
+        <div className="dataset-io">
+          <button
+            className="small"
+            onClick={() => openDialog({ kind: 'import-dataset', characterId: character.id })}
+            title="Add scenes from a dataset file: the paper's files, ShareGPT, OpenAI, Alpaca, Hugging Face"
+          >
+            Import dataset…
+          </button>
+          <button
+            className="small"
+            onClick={() => openDialog({ kind: 'export-dataset', characterId: character.id })}
+            title="Write the dataset for other tools: the paper's format, ShareGPT, OpenAI, Alpaca, Hugging Face"
+          >
+            Export dataset…
+          </button>
+        </div>
+      </div>
       {stats.isError && <p className="form-error">{stats.error.message}</p>}
       <div className="dataset-grid">
         <section className="scene-column" aria-label="Scenes">

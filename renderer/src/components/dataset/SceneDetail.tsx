@@ -4,11 +4,18 @@ import type { Character, SceneId, Turn } from '../../../../common/contract';
 import { invoke } from '../../lib/queries';
 import { PROBLEM_LABELS, ProblemList } from './FormatProblems';
 import { ProvenanceDialog } from './ProvenanceDialog';
+import { importedFromText } from '../../../../common/provenance';
 
 /** One scene and its experience, as a transcript a person can read. */
 export function SceneDetail({ id, character, onEdit }: { id: SceneId; character: Character; onEdit: () => void }) {
   const scene = useQuery({ queryKey: ['scenes/get', { id }], queryFn: () => invoke('scenes/get', { id }) });
   const [provenance, setProvenance] = useState(false);
+  // An imported scene's file and line are on its first revision.
+  const imported = useQuery({
+    queryKey: ['scenes/revisions', { id }, 'import'],
+    queryFn: () => invoke('scenes/revisions', { id }),
+    enabled: scene.data?.origin === 'import',
+  }).data?.find((r) => r.importedFrom)?.importedFrom;
 
   if (scene.isPending) return <p className="muted">Loading…</p>;
   if (scene.isError) return <p className="form-error">{scene.error.message}</p>;
@@ -72,7 +79,9 @@ export function SceneDetail({ id, character, onEdit }: { id: SceneId; character:
       <p className="muted provenance-line">
         {s.origin === 'hand'
           ? 'Written by hand'
-          : `Scene prompt ${s.promptVersion}${experience ? ` · experience prompt ${experience.promptVersion}` : ''}`}{' '}
+          : s.origin === 'import'
+            ? `Imported ${imported ? importedFromText(imported) : 'from a dataset file'}`
+            : `Scene prompt ${s.promptVersion}${experience ? ` · experience prompt ${experience.promptVersion}` : ''}`}{' '}
         · made {new Date(s.createdAt).toLocaleString()}
       </p>
       {provenance && (
