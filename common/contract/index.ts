@@ -48,14 +48,7 @@ export type CommandArg<K extends CommandName> = Parameters<Commands[K]>[0];
 export type CommandResult<K extends CommandName> = ReturnType<Commands[K]>;
 
 export interface Events
-  extends
-    CharacterEvents,
-    ProviderEvents,
-    TrainingEvents,
-    HostEvents,
-    GenerationEvents,
-    DatasetEvents,
-    InteropEvents {}
+  extends CharacterEvents, ProviderEvents, TrainingEvents, HostEvents, GenerationEvents, DatasetEvents, InteropEvents {}
 
 export type EventName = keyof Events;
 

@@ -282,7 +282,10 @@ export const commandSchemas: Schemas = {
       characterIds: z.array(characterId).min(1).max(100),
       format: z.enum(['paper', 'sharegpt', 'openai', 'alpaca', 'hf']),
       out: z.string().min(1).max(4096),
-      kinds: z.array(z.enum(['normal', 'protective', 'hand', 'chat_correction'])).min(1).optional(),
+      kinds: z
+        .array(z.enum(['normal', 'protective', 'hand', 'chat_correction']))
+        .min(1)
+        .optional(),
       trainShare: z.number().gt(0).max(1).optional(),
       seed: z.number().int().optional(),
       includeProblems: z.boolean().optional(),
@@ -293,9 +296,14 @@ export const commandSchemas: Schemas = {
   'dataset/import': z
     .object({
       characterId,
-      format: z.enum(['paper', 'sharegpt', 'openai', 'alpaca', 'hf', 'paper-dialogue', 'paper-scenes', 'auto']).optional(),
+      format: z
+        .enum(['paper', 'sharegpt', 'openai', 'alpaca', 'hf', 'paper-dialogue', 'paper-scenes', 'auto'])
+        .optional(),
       path: z.string().min(1).max(4096).optional(),
-      fileBase64: z.string().max(12 * 1024 * 1024).optional(),
+      fileBase64: z
+        .string()
+        .max(12 * 1024 * 1024)
+        .optional(),
       fileName: z.string().max(500).optional(),
       requestId: z.string().min(1).max(100).optional(),
     })

@@ -66,7 +66,9 @@ describe('datasets in and out in a browser', () => {
     const validation = fs.readFileSync(path.join(out, 'validation.jsonl'), 'utf8').trim().split('\n');
     expect(train.length + validation.length).toBe(12);
     expect(validation.length).toBeGreaterThan(0);
-    expect(JSON.parse(train[0]!)).toMatchObject({ messages: [{ role: 'system' }, { role: 'assistant' }, { role: 'user' }] });
+    expect(JSON.parse(train[0]!)).toMatchObject({
+      messages: [{ role: 'system' }, { role: 'assistant' }, { role: 'user' }],
+    });
     expect(fs.existsSync(path.join(out, 'axolotl.yaml'))).toBe(true);
     await expect.poll(() => exported.getByRole('list', { name: 'Files written' }).locator('li').count()).toBe(4);
     await exported.getByRole('button', { name: 'Done' }).click();

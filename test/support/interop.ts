@@ -23,7 +23,10 @@ export function seedScenes(studio: Studio, characterId: CharacterId, scenes: rea
   const dataset = new DatasetRepo(studio.db);
   const jobId = `seed-job-${++seeded}` as JobId;
   const now = Date.now();
-  new JobsRepo(studio.db).insertJob({ id: jobId, characterId, settings: { providerId: 'none', targetScenes: scenes.length } }, now);
+  new JobsRepo(studio.db).insertJob(
+    { id: jobId, characterId, settings: { providerId: 'none', targetScenes: scenes.length } },
+    now,
+  );
   const ids: SceneId[] = [];
   studio.db.transaction(() => {
     scenes.forEach((s, i) => {
@@ -51,7 +54,13 @@ export function seedScenes(studio: Studio, characterId: CharacterId, scenes: rea
       );
       dataset.insertExperience(
         id,
-        { background: s.background, turns: s.turns, callId: null, promptVersion: 'builtin@1', problems: s.problems ?? [] },
+        {
+          background: s.background,
+          turns: s.turns,
+          callId: null,
+          promptVersion: 'builtin@1',
+          problems: s.problems ?? [],
+        },
         now + i,
       );
     });

@@ -58,7 +58,8 @@ export async function exportCommand(ctx: CliContext): Promise<number> {
   const bad = kinds?.find((k) => !(KINDS as readonly string[]).includes(k));
   if (bad) throw new UsageError(`--kinds takes ${KINDS.join(',')} (not "${bad}").`);
   const trainShare = numberOption(str(values, 'split'), '--split', 1);
-  if (trainShare <= 0 || trainShare > 1) throw new UsageError('--split is the train share, above 0 and at most 1 (e.g. 0.95).');
+  if (trainShare <= 0 || trainShare > 1)
+    throw new UsageError('--split is the train share, above 0 and at most 1 (e.g. 0.95).');
   const characters: Character[] = [];
   for (const name of names) characters.push(await findCharacter(call, name));
   const report = await withProgress(ctx, 'Exported', (requestId) =>
@@ -96,7 +97,12 @@ export async function importDatasetCommand(ctx: CliContext): Promise<number> {
     throw new UsageError(`--format takes ${IMPORT_FORMATS.join('|')} (not "${format}").`);
   }
   const report = await withProgress(ctx, 'Read', (requestId) =>
-    call('dataset/import', { characterId: character.id, path: localPath(file), format: format as ImportFormat, requestId }),
+    call('dataset/import', {
+      characterId: character.id,
+      path: localPath(file),
+      format: format as ImportFormat,
+      requestId,
+    }),
   );
   print(report, () => describeImport(report, character.fullName));
   return 0;

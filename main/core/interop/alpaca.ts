@@ -38,7 +38,9 @@ export const alpacaFormat: LineFormat = {
     const meta = readMetaPrompt(`${instruction}\n\n`);
     const turns = [
       ...(input ? readPaperTurns(input).map((t) => t) : []),
-      ...(output.endsWith('<|eot|>') ? readPaperTurns(output) : [{ speaker: names.shortName, kind: 'speaking' as const, text: output }]),
+      ...(output.endsWith('<|eot|>')
+        ? readPaperTurns(output)
+        : [{ speaker: names.shortName, kind: 'speaking' as const, text: output }]),
     ];
     const extra = isRecord(value.character_studio) ? value.character_studio : {};
     const kind = KINDS.find((k) => k === extra.kind);

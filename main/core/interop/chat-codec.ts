@@ -38,7 +38,9 @@ export function chatList(value: unknown, field: string): ChatMessage[] {
     if (!isRecord(m)) throw new ItemError(`${field}[${index}] must be an object`);
     const { role, content } = m;
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
-      throw new ItemError(`${field}[${index}] has the role ${JSON.stringify(role)}; expected system, user or assistant`);
+      throw new ItemError(
+        `${field}[${index}] has the role ${JSON.stringify(role)}; expected system, user or assistant`,
+      );
     }
     if (typeof content !== 'string') throw new ItemError(`${field}[${index}].content must be a string`);
     return { role: role as ChatMessage['role'], content };

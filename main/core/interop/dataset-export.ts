@@ -94,8 +94,11 @@ export class DatasetExportService {
     const seed = request.seed ?? 42;
     const dataDir = request.format === 'hf' ? join(folder, 'data') : folder;
     await mkdir(dataDir, { recursive: true });
-    const splits: SplitFile[] = [{ split: 'train', relative: request.format === 'hf' ? 'data/train.jsonl' : 'train.jsonl' }];
-    if (trainShare < 1) splits.push({ split: 'validation', relative: splits[0]!.relative.replace('train', 'validation') });
+    const splits: SplitFile[] = [
+      { split: 'train', relative: request.format === 'hf' ? 'data/train.jsonl' : 'train.jsonl' },
+    ];
+    if (trainShare < 1)
+      splits.push({ split: 'validation', relative: splits[0]!.relative.replace('train', 'validation') });
     const handles = new Map<string, FileHandle>();
     for (const s of splits) handles.set(s.split, await open(join(folder, s.relative), 'w'));
     const report: DatasetExportReport = {
@@ -160,7 +163,12 @@ export class DatasetExportService {
           await nextTurn();
           if (signal.aborted) throw cancelledFailure('export');
           if (request.requestId) {
-            this.events.emit('dataset/io-progress', { requestId: request.requestId, direction: 'export', done: report.read, total });
+            this.events.emit('dataset/io-progress', {
+              requestId: request.requestId,
+              direction: 'export',
+              done: report.read,
+              total,
+            });
           }
         }
         perCharacter.push({ fullName: character.fullName, scenes: report.train + report.validation - before });
@@ -183,7 +191,10 @@ export class DatasetExportService {
       ['dataset_info.json', llamaFactoryInfo(name, request.format, splits)],
     ];
     if (request.format === 'hf') {
-      const card = datasetCard({ characters: perCharacter, report, licence: request.licence ?? 'other', bytes, createdAt: new Date(started) }, splits);
+      const card = datasetCard(
+        { characters: perCharacter, report, licence: request.licence ?? 'other', bytes, createdAt: new Date(started) },
+        splits,
+      );
       configs.push(['README.md', card]);
     }
     for (const [file, text] of configs) await writeFile(join(folder, file!), text!);
@@ -193,10 +204,16 @@ export class DatasetExportService {
     ];
     report.notices = [
       ...(report.skippedForProblems > 0
-        ? [`${report.skippedForProblems} scenes with format problems were left out; choose "include problems" to export them.`]
+        ? [
+            `${report.skippedForProblems} scenes with format problems were left out; choose "include problems" to export them.`,
+          ]
         : []),
-      ...(report.skippedUnusable > 0 ? [`${report.skippedUnusable} scenes cannot be training examples and were left out.`] : []),
-      ...exportNotices(notes).map((n) => n.replace('will be left out of the training data', 'were left out of the export')),
+      ...(report.skippedUnusable > 0
+        ? [`${report.skippedUnusable} scenes cannot be training examples and were left out.`]
+        : []),
+      ...exportNotices(notes).map((n) =>
+        n.replace('will be left out of the training data', 'were left out of the export'),
+      ),
     ];
     report.durationMs = Date.now() - started;
     return report;
@@ -208,7 +225,10 @@ async function checkTarget(out: string): Promise<void> {
   const info = await stat(out).catch(() => null);
   if (!info) return;
   if (!info.isDirectory()) {
-    throw new StudioFailure('invalid_argument', `${out} is a file; an export is written into a folder. Choose a new folder name.`);
+    throw new StudioFailure(
+      'invalid_argument',
+      `${out} is a file; an export is written into a folder. Choose a new folder name.`,
+    );
   }
   const entries = await readdir(out);
   if (entries.length > 0 && !entries.includes(EXPORT_MARK)) {

@@ -53,7 +53,9 @@ export class IoRequests {
 export function cancelledFailure(what: 'export' | 'import'): StudioFailure {
   return new StudioFailure(
     'conflict',
-    what === 'import' ? 'The import was cancelled; nothing was imported.' : 'The export was cancelled; no file was written.',
+    what === 'import'
+      ? 'The import was cancelled; nothing was imported.'
+      : 'The export was cancelled; no file was written.',
   );
 }
 
@@ -124,7 +126,8 @@ export class DatasetImportService {
     const { item } = read;
     const short = character.shortName.trim();
     if (item.fullName && item.fullName !== character.fullName) tally.otherCharacter.add(item.fullName);
-    const fileShort = item.shortName ?? (item.fullName && item.turns ? guessShortName(item.fullName, item.turns) : null);
+    const fileShort =
+      item.shortName ?? (item.fullName && item.turns ? guessShortName(item.fullName, item.turns) : null);
     const turns = item.turns?.map((t) => {
       if (fileShort && fileShort !== short && t.speaker === fileShort) {
         tally.relabelled++;
@@ -175,7 +178,10 @@ function inputOf(request: DatasetImportRequest): ImportInput {
   if (request.fileBase64 !== undefined && request.path === undefined) {
     return { bytes: Buffer.from(request.fileBase64, 'base64'), name: request.fileName ?? 'uploaded file' };
   }
-  throw new StudioFailure('invalid_argument', 'Give either a path or an uploaded file (fileBase64) to import, not both.');
+  throw new StudioFailure(
+    'invalid_argument',
+    'Give either a path or an uploaded file (fileBase64) to import, not both.',
+  );
 }
 
 function notices(character: Character, tally: { otherCharacter: Set<string>; relabelled: number }): string[] {
@@ -185,7 +191,9 @@ function notices(character: Character, tally: { otherCharacter: Set<string>; rel
     out.push(`The file is about ${names}; its scenes were added to ${character.fullName} as they are.`);
   }
   if (tally.relabelled > 0) {
-    out.push(`${tally.relabelled} turns of the file's character were labelled ${character.shortName}, so training finds them.`);
+    out.push(
+      `${tally.relabelled} turns of the file's character were labelled ${character.shortName}, so training finds them.`,
+    );
   }
   return out;
 }

@@ -28,8 +28,45 @@ export interface LineFormat {
  * lowercase `\uXXXX`): the paper's released files were written so, and "byte for byte" means this.
  */
 export function pythonJsonString(text: string): string {
-  return JSON.stringify(text).replace(
-    /[\u007f-\uffff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return JSON.stringify(text).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** How a chat format names its list, roles and content: what both tools' configs need to read it. */
+export interface ChatShape {
+  field: string;
+  role: string;
+  content: string;
+  system: string;
+  user: string;
+  assistant: string;
+}
+
+/** The axolotl `chat_template` entry and the LLaMA-Factory `sharegpt` entry for a chat-shaped file. */
+export function chatToolConfigs(shape: ChatShape): Pick<LineFormat, 'axolotl' | 'llamaFactory'> {
+  const plain = shape.role === 'role' && shape.content === 'content';
+  return {
+    axolotl: (path) => ({
+      path,
+      ds_type: 'json',
+      type: 'chat_template',
+      field_messages: shape.field,
+      ...(!plain && {
+        message_property_mappings: { role: shape.role, content: shape.content },
+        roles: { system: [shape.system], user: [shape.user], assistant: [shape.assistant] },
+      }),
+      roles_to_train: ['assistant'],
+    }),
+    llamaFactory: (fileName) => ({
+      file_name: fileName,
+      formatting: 'sharegpt',
+      columns: { messages: shape.field },
+      tags: {
+        role_tag: shape.role,
+        content_tag: shape.content,
+        user_tag: shape.user,
+        assistant_tag: shape.assistant,
+        system_tag: shape.system,
+      },
+    }),
+  };
 }

@@ -4,7 +4,7 @@
  * Hugging Face folder uses the same lines (TRL's conversational shape).
  */
 import { chatList, readChatScene } from './chat-codec';
-import type { LineFormat } from './line-format';
+import { chatToolConfigs, type LineFormat } from './line-format';
 import { chatMessages, chatMetadata } from './scene-record';
 
 export const openaiFormat: LineFormat = {
@@ -17,17 +17,12 @@ export const openaiFormat: LineFormat = {
     const id = typeof value.id === 'string' ? value.id : null;
     return readChatScene(messages, value.character_studio, names, id);
   },
-  axolotl: (path) => ({
-    path,
-    ds_type: 'json',
-    type: 'chat_template',
-    field_messages: 'messages',
-    roles_to_train: ['assistant'],
-  }),
-  llamaFactory: (fileName) => ({
-    file_name: fileName,
-    formatting: 'sharegpt',
-    columns: { messages: 'messages' },
-    tags: { role_tag: 'role', content_tag: 'content', user_tag: 'user', assistant_tag: 'assistant', system_tag: 'system' },
+  ...chatToolConfigs({
+    field: 'messages',
+    role: 'role',
+    content: 'content',
+    system: 'system',
+    user: 'user',
+    assistant: 'assistant',
   }),
 };

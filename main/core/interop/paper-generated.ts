@@ -67,7 +67,8 @@ export function readDialogueItem(value: Record<string, unknown>, protective: boo
     if (content.includes(NONSTOP)) {
       problems.push({
         code: 'truncated',
-        message: 'The paper marked this turn as cut off at the token limit (<|NONSTOP|>); training leaves the scene out.',
+        message:
+          'The paper marked this turn as cut off at the token limit (<|NONSTOP|>); training leaves the scene out.',
         turn: index,
         raw: content.slice(0, 2000),
       });

@@ -48,7 +48,12 @@ export const paperFormat: LineFormat = {
     path,
     ds_type: 'json',
     // The paper's loss: the prompt is masked, every turn of the output is trained.
-    type: { field_instruction: 'prompt', field_output: 'output', format: '{instruction}', no_input_format: '{instruction}' },
+    type: {
+      field_instruction: 'prompt',
+      field_output: 'output',
+      format: '{instruction}',
+      no_input_format: '{instruction}',
+    },
   }),
   llamaFactory: (fileName) => ({ file_name: fileName, columns: { prompt: 'prompt', response: 'output' } }),
 };

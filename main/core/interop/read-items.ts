@@ -33,7 +33,8 @@ export interface ReadItem {
 
 export interface ReadResult {
   format: Exclude<ImportFormat, 'auto'>;
-  items: AsyncGenerator<ReadItem>;
+  /** Read with `for await`: JSON lines stream, a JSON list is already parsed. */
+  items: AsyncIterable<ReadItem> | Iterable<ReadItem>;
 }
 
 function failure(file: string, where: string, message: string): StudioFailure {
@@ -47,14 +48,19 @@ function failure(file: string, where: string, message: string): StudioFailure {
 export async function openItems(input: ImportInput, format: ImportFormat, names: CharacterNames): Promise<ReadResult> {
   if ('path' in input) {
     const info = await stat(input.path).catch(() => null);
-    if (!info) throw new StudioFailure('not_found', `There is no file or folder ${input.path}. Check the path and try again.`);
+    if (!info)
+      throw new StudioFailure('not_found', `There is no file or folder ${input.path}. Check the path and try again.`);
     if (info.isDirectory()) {
       if (format !== 'auto' && format !== 'hf') {
-        throw new StudioFailure('invalid_argument', `${input.path} is a folder; only a Hugging Face dataset (--format hf) is read from a folder.`);
+        throw new StudioFailure(
+          'invalid_argument',
+          `${input.path} is a folder; only a Hugging Face dataset (--format hf) is read from a folder.`,
+        );
       }
       return { format: 'hf', items: hfItems(input.path, names) };
     }
-    if (format === 'hf') throw new StudioFailure('invalid_argument', `${input.path} is a file; a Hugging Face dataset is a folder.`);
+    if (format === 'hf')
+      throw new StudioFailure('invalid_argument', `${input.path} is a file; a Hugging Face dataset is a folder.`);
   }
   const name = 'path' in input ? basename(input.path) : input.name;
   const head = await firstByte(input);
@@ -76,9 +82,15 @@ async function* prepend(first: IteratorResult<ReadItem>, rest: AsyncGenerator<Re
 }
 
 async function firstByte(input: ImportInput): Promise<string | null> {
-  const stream = 'path' in input ? createReadStream(input.path, { start: 0, end: 4095 }) : Readable.from([input.bytes.subarray(0, 4096)]);
+  const stream =
+    'path' in input
+      ? createReadStream(input.path, { start: 0, end: 4095 })
+      : Readable.from([input.bytes.subarray(0, 4096)]);
   for await (const chunk of stream) {
-    const text = (chunk as Buffer).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+    const text = (chunk as Buffer)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trimStart();
     if (text) {
       stream.destroy();
       return text[0]!;
@@ -108,7 +120,11 @@ async function* lineItems(
       try {
         value = JSON.parse(line);
       } catch (error) {
-        throw failure(file, `line ${number}`, `the line is not JSON (${error instanceof Error ? error.message : String(error)})`);
+        throw failure(
+          file,
+          `line ${number}`,
+          `the line is not JSON (${error instanceof Error ? error.message : String(error)})`,
+        );
       }
       if (!isRecord(value)) throw failure(file, `line ${number}`, 'the line is not a JSON object');
       try {
@@ -133,7 +149,10 @@ async function* lineItems(
 async function listItems(input: ImportInput, file: string, format: ImportFormat): Promise<ReadResult> {
   const size = 'path' in input ? (await stat(input.path)).size : input.bytes.length;
   if (size > MAX_JSON_LIST_BYTES) {
-    throw new StudioFailure('too_large', `${file} is ${Math.round(size / 1048576)} MB; a JSON list can be at most ${MAX_JSON_LIST_BYTES / 1048576} MB. Convert it to JSON lines (one item a line) and import that.`);
+    throw new StudioFailure(
+      'too_large',
+      `${file} is ${Math.round(size / 1048576)} MB; a JSON list can be at most ${MAX_JSON_LIST_BYTES / 1048576} MB. Convert it to JSON lines (one item a line) and import that.`,
+    );
   }
   const text = ('path' in input ? await readFile(input.path) : input.bytes).toString('utf8').replace(/^\uFEFF/, '');
   let value: unknown;
@@ -146,7 +165,8 @@ async function listItems(input: ImportInput, file: string, format: ImportFormat)
     throw failure(file, line ? `line ${line}` : 'the file', `the file is not valid JSON (${message})`);
   }
   if (!Array.isArray(value)) throw failure(file, 'the file', 'expected a JSON list of items');
-  if (value.length === 0) throw new StudioFailure('invalid_argument', `${file} is an empty list: there is nothing to import.`);
+  if (value.length === 0)
+    throw new StudioFailure('invalid_argument', `${file} is an empty list: there is nothing to import.`);
   const list = value as unknown[];
   const first = list[0];
   if (!isRecord(first)) throw failure(file, 'item 1', 'the item is not a JSON object');
@@ -157,12 +177,16 @@ async function listItems(input: ImportInput, file: string, format: ImportFormat)
     throw error instanceof ItemError ? failure(file, 'item 1', error.message) : error;
   }
   const protective = /hallucination/i.test(file);
-  async function* items(): AsyncGenerator<ReadItem> {
+  function* items(): Generator<ReadItem> {
     for (const [index, raw] of list.entries()) {
       const where = `item ${index + 1}`;
       if (!isRecord(raw)) throw failure(file, where, 'the item is not a JSON object');
       try {
-        yield { file, line: index + 1, item: kind === 'paper-dialogue' ? readDialogueItem(raw, protective) : readSceneItem(raw) };
+        yield {
+          file,
+          line: index + 1,
+          item: kind === 'paper-dialogue' ? readDialogueItem(raw, protective) : readSceneItem(raw),
+        };
       } catch (error) {
         throw error instanceof ItemError ? failure(file, where, error.message) : error;
       }
@@ -180,7 +204,10 @@ async function* hfItems(folder: string, names: CharacterNames): AsyncGenerator<R
     if (found.length > 0) break;
   }
   if (found.length === 0) {
-    throw new StudioFailure('invalid_argument', `${folder} holds no .jsonl split (data/train.jsonl…): it is not a Hugging Face dataset folder the studio reads.`);
+    throw new StudioFailure(
+      'invalid_argument',
+      `${folder} holds no .jsonl split (data/train.jsonl…): it is not a Hugging Face dataset folder the studio reads.`,
+    );
   }
   const rank = (p: string) => ['train', 'validation', 'test'].findIndex((s) => basename(p).startsWith(s)) >>> 0;
   found.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));

@@ -30,7 +30,7 @@ export const IMPORT_FORMATS: readonly ImportFormat[] = [...DATASET_FORMATS, 'pap
 
 const KNOWN = [
   ...Object.values(LINE_FORMATS).map((f) => `${f.id} (${f.describe})`),
-  'paper-dialogue (the paper\'s generated_agent_dialogue/_hallucination JSON lists)',
+  "paper-dialogue (the paper's generated_agent_dialogue/_hallucination JSON lists)",
   "paper-scenes (the paper's generated_agent_scene JSON lists)",
   'hf (a Hugging Face dataset folder)',
 ].join('; ');
@@ -38,7 +38,10 @@ const KNOWN = [
 /** The line format of a JSON-lines file from its first item; a clear error naming the formats when none fits. */
 export function detectLineFormat(first: Record<string, unknown>): LineFormat {
   const found = Object.values(LINE_FORMATS).find((f) => f.looks(first));
-  if (!found) throw new ItemError(`the first item (keys: ${Object.keys(first).slice(0, 8).join(', ') || 'none'}) is not a dataset format the studio reads. Known formats: ${KNOWN}`);
+  if (!found)
+    throw new ItemError(
+      `the first item (keys: ${Object.keys(first).slice(0, 8).join(', ') || 'none'}) is not a dataset format the studio reads. Known formats: ${KNOWN}`,
+    );
   return found;
 }
 
@@ -46,5 +49,7 @@ export function detectLineFormat(first: Record<string, unknown>): LineFormat {
 export function detectListFormat(first: Record<string, unknown>): 'paper-dialogue' | 'paper-scenes' {
   if (looksLikeDialogue(first)) return 'paper-dialogue';
   if (looksLikeScene(first)) return 'paper-scenes';
-  throw new ItemError(`the first item (keys: ${Object.keys(first).slice(0, 8).join(', ') || 'none'}) is not a scene or dialogue of the paper's generated files. Known formats: ${KNOWN}`);
+  throw new ItemError(
+    `the first item (keys: ${Object.keys(first).slice(0, 8).join(', ') || 'none'}) is not a scene or dialogue of the paper's generated files. Known formats: ${KNOWN}`,
+  );
 }

@@ -3,11 +3,17 @@
  * "character_studio": <ChatMetadata>}`, the shape axolotl and LLaMA-Factory name `sharegpt`.
  */
 import { chatList, isRecord, readChatScene } from './chat-codec';
-import type { LineFormat } from './line-format';
+import { chatToolConfigs, type LineFormat } from './line-format';
 import { chatMessages, chatMetadata, ItemError } from './scene-record';
 
 const TO_FROM = { system: 'system', user: 'human', assistant: 'gpt' } as const;
-const FROM_ROLE: Record<string, string> = { system: 'system', human: 'user', user: 'user', gpt: 'assistant', assistant: 'assistant' };
+const FROM_ROLE: Record<string, string> = {
+  system: 'system',
+  human: 'user',
+  user: 'user',
+  gpt: 'assistant',
+  assistant: 'assistant',
+};
 
 export const sharegptFormat: LineFormat = {
   id: 'sharegpt',
@@ -23,7 +29,7 @@ export const sharegptFormat: LineFormat = {
     const { conversations } = value;
     if (!Array.isArray(conversations)) throw new ItemError('conversations must be a list of {from, value}');
     const messages = chatList(
-      conversations.map((m) =>
+      (conversations as unknown[]).map((m) =>
         isRecord(m) ? { role: FROM_ROLE[String(m.from)] ?? m.from, content: m.value } : m,
       ),
       'conversations',
@@ -31,19 +37,12 @@ export const sharegptFormat: LineFormat = {
     const id = typeof value.id === 'string' ? value.id : null;
     return readChatScene(messages, value.character_studio, names, id);
   },
-  axolotl: (path) => ({
-    path,
-    ds_type: 'json',
-    type: 'chat_template',
-    field_messages: 'conversations',
-    message_property_mappings: { role: 'from', content: 'value' },
-    roles: { system: ['system'], user: ['human'], assistant: ['gpt'] },
-    roles_to_train: ['assistant'],
-  }),
-  llamaFactory: (fileName) => ({
-    file_name: fileName,
-    formatting: 'sharegpt',
-    columns: { messages: 'conversations' },
-    tags: { role_tag: 'from', content_tag: 'value', user_tag: 'human', assistant_tag: 'gpt', system_tag: 'system' },
+  ...chatToolConfigs({
+    field: 'conversations',
+    role: 'from',
+    content: 'value',
+    system: 'system',
+    user: 'human',
+    assistant: 'gpt',
   }),
 };

@@ -4,6 +4,7 @@ import { messageOf } from '../lib/bridge-error';
 import { toBase64 } from '../lib/files';
 import { useCommand, useInfo } from '../lib/queries';
 import { useUi } from '../state/ui';
+import { DialogFooter, PickedFile } from './dialog-footer';
 import { Modal } from './Modal';
 
 const FALLBACK_MAX_BYTES = 8 * 1024 * 1024;
@@ -75,12 +76,7 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
           onDrop={onDrop}
         >
           {file ? (
-            <p>
-              <strong>{file.name}</strong> · {(file.size / 1024).toFixed(0)} KB{' '}
-              <button type="button" className="link" onClick={() => setFile(null)}>
-                remove
-              </button>
-            </p>
+            <PickedFile file={file} onRemove={() => setFile(null)} />
           ) : (
             <p>
               Drop a <code>.txt</code> or <code>.md</code> file, or a character card (<code>.png</code>,{' '}
@@ -121,19 +117,14 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
             onChange={(e) => setTitle(e.target.value)}
           />
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="actions">
-          <button type="button" onClick={close}>
-            Cancel
-          </button>
-          <button className="primary" type="submit" disabled={importProfile.isPending || (!file && text.trim() === '')}>
-            {importProfile.isPending ? 'Importing…' : 'Import'}
-          </button>
-        </div>
+        <DialogFooter
+          error={error}
+          onClose={close}
+          submitLabel="Import"
+          pendingLabel="Importing…"
+          pending={importProfile.isPending}
+          disabled={!file && text.trim() === ''}
+        />
       </form>
     </Modal>
   );

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CharacterId, DatasetFormat, SceneId } from '../../../common/contract';
+import type { CharacterId, DatasetFormat } from '../../../common/contract';
 import { paperFormat } from '../../../main/core/interop/paper';
 import { LINE_FORMATS } from '../../../main/core/interop/registry';
 import { NEEFE_SCENE, seedScenes, variedScenes } from '../../support/interop';
@@ -17,13 +17,12 @@ import { requireVenv, trainerDir, venvPython } from '../trainer/fixtures';
 let source: ReturnType<typeof makeStudio>;
 let tmp: ReturnType<typeof tempDir>;
 let characterId: CharacterId;
-let seeded: SceneId[];
 
 beforeAll(async () => {
   source = makeStudio();
   tmp = tempDir('cs-interop-');
   characterId = await createBeethoven(source.studio);
-  seeded = seedScenes(source.studio, characterId, variedScenes());
+  seedScenes(source.studio, characterId, variedScenes());
   // A hand-written scene, and a rejected one that must never leave.
   await call(source.studio, 'scenes/create', {
     characterId,
@@ -105,11 +104,18 @@ for scene in data.scenes:
     const printed = execFileSync(venvPython, ['-c', script, path.join(out, 'train.jsonl')], {
       env: { ...process.env, PYTHONPATH: trainerDir },
       encoding: 'utf8',
-    }).trim().split('\n');
+    })
+      .trim()
+      .split('\n');
     const ours = lines(path.join(out, 'train.jsonl'));
     // Python's json.dumps of the trainer's rendering is our line, byte for byte (non-ASCII escaped as it does).
     expect(printed.filter((_, i) => i % 2 === 0)).toEqual(ours);
-    const scenes = printed.filter((_, i) => i % 2 === 1).map((l) => JSON.parse(l) as { full: string; short: string; location: string; protective: boolean; turns: string[][] });
+    const scenes = printed
+      .filter((_, i) => i % 2 === 1)
+      .map(
+        (l) =>
+          JSON.parse(l) as { full: string; short: string; location: string; protective: boolean; turns: string[][] },
+      );
     expect(scenes.every((s) => s.full === 'Ludwig van Beethoven' && s.short === 'Beethoven')).toBe(true);
     expect(scenes.map((s) => s.location)).toEqual([
       "Neefe's room in Bonn",
@@ -154,7 +160,12 @@ describe('export', () => {
   });
 
   it('writes axolotl and LLaMA-Factory configs pointing at the files, and a dataset card for hf', async () => {
-    const { out, report } = await exportTo('hf', 'hf-folder', { trainShare: 0.5, seed: 3, licence: 'cc-by-4.0', includeProblems: true });
+    const { out, report } = await exportTo('hf', 'hf-folder', {
+      trainShare: 0.5,
+      seed: 3,
+      licence: 'cc-by-4.0',
+      includeProblems: true,
+    });
     expect(report.files.map((f) => path.relative(out, f.path)).sort()).toEqual(
       ['README.md', 'axolotl.yaml', 'data/train.jsonl', 'data/validation.jsonl', 'dataset_info.json'].sort(),
     );
@@ -172,8 +183,16 @@ print(json.dumps({"card": card, "axolotl": axolotl}))
     const read = JSON.parse(
       execFileSync(venvPython, ['-c', script, out], { env: { ...process.env, HF_HUB_OFFLINE: '1' }, encoding: 'utf8' }),
     ) as {
-      card: { license: string; configs: { data_files: { split: string; path: string }[] }[]; dataset_info: { splits: { name: string; num_examples: number }[] } };
-      axolotl: { datasets: { path: string; type: string }[]; test_datasets: { path: string }[]; train_on_inputs: boolean };
+      card: {
+        license: string;
+        configs: { data_files: { split: string; path: string }[] }[];
+        dataset_info: { splits: { name: string; num_examples: number }[] };
+      };
+      axolotl: {
+        datasets: { path: string; type: string }[];
+        test_datasets: { path: string }[];
+        train_on_inputs: boolean;
+      };
     };
     expect(read.card.license).toBe('cc-by-4.0');
     expect(read.card.configs[0]!.data_files).toEqual([
@@ -187,7 +206,10 @@ print(json.dumps({"card": card, "axolotl": axolotl}))
     expect(read.axolotl.datasets).toMatchObject([{ path: 'data/train.jsonl', type: 'chat_template' }]);
     expect(read.axolotl.test_datasets).toMatchObject([{ path: 'data/validation.jsonl' }]);
     expect(read.axolotl.train_on_inputs).toBe(false);
-    const info = JSON.parse(fs.readFileSync(path.join(out, 'dataset_info.json'), 'utf8')) as Record<string, { file_name: string }>;
+    const info = JSON.parse(fs.readFileSync(path.join(out, 'dataset_info.json'), 'utf8')) as Record<
+      string,
+      { file_name: string }
+    >;
     expect(Object.values(info).map((e) => e.file_name)).toEqual(['data/train.jsonl', 'data/validation.jsonl']);
     for (const e of Object.values(info)) expect(fs.existsSync(path.join(out, e.file_name))).toBe(true);
   });
@@ -196,7 +218,11 @@ print(json.dumps({"card": card, "axolotl": axolotl}))
     const foreign = path.join(tmp.dir, 'someone-else');
     fs.mkdirSync(foreign);
     fs.writeFileSync(path.join(foreign, 'thesis.tex'), 'precious');
-    const refused = await callError(source.studio, 'dataset/export', { characterIds: [characterId], format: 'paper', out: foreign });
+    const refused = await callError(source.studio, 'dataset/export', {
+      characterIds: [characterId],
+      format: 'paper',
+      out: foreign,
+    });
     expect(refused.message).toMatch(/already holds other files \(thesis\.tex\)/);
     expect(fs.readdirSync(foreign)).toEqual(['thesis.tex']);
     const first = await exportTo('sharegpt', 'replaced', { trainShare: 0.5 });
@@ -214,7 +240,10 @@ describe('round trip: export, import, export again', () => {
       const target = makeStudio();
       try {
         const into = await createBeethoven(target.studio);
-        const imported = await call(target.studio, 'dataset/import', { characterId: into, path: first.out.concat(format === 'hf' ? '' : '/train.jsonl') });
+        const imported = await call(target.studio, 'dataset/import', {
+          characterId: into,
+          path: first.out.concat(format === 'hf' ? '' : '/train.jsonl'),
+        });
         expect(imported).toMatchObject({ format, scenes: 5, experiences: 5, protective: 1 });
         const out = path.join(tmp.dir, `trip-${format}-again`);
         await call(target.studio, 'dataset/export', { characterIds: [into], format, out, includeProblems: true });
@@ -238,7 +267,11 @@ describe('round trip: export, import, export again', () => {
         expect(revisions).toHaveLength(1);
         expect(revisions[0]).toMatchObject({
           author: 'import',
-          importedFrom: { file: format === 'hf' ? `${first.out}/data/train.jsonl` : `${first.out}/train.jsonl`, line: 2, format },
+          importedFrom: {
+            file: format === 'hf' ? `${first.out}/data/train.jsonl` : `${first.out}/train.jsonl`,
+            line: 2,
+            format,
+          },
         });
       } finally {
         await target.studio.shutdown();

@@ -41,20 +41,39 @@ const validLines: Record<string, string> = Object.fromEntries(
 );
 const validLists: Record<string, string> = {
   'paper-dialogue': JSON.stringify([
-    { setting: ['A cold loft.'], dialogue: [{ role: 'Beethoven', action: '(speaking)', content: 'Ja.' }], location: 'Bonn', source: 'seed_dialogue_0' },
+    {
+      setting: ['A cold loft.'],
+      dialogue: [{ role: 'Beethoven', action: '(speaking)', content: 'Ja.' }],
+      location: 'Bonn',
+      source: 'seed_dialogue_0',
+    },
   ]),
-  'paper-scenes': JSON.stringify([{ type: 'chat', location: 'Bonn', background: 'A cold loft.', source: 'seed_scene_0_c0' }]),
+  'paper-scenes': JSON.stringify([
+    { type: 'chat', location: 'Bonn', background: 'A cold loft.', source: 'seed_scene_0_c0' },
+  ]),
 };
 
 /** A text with a few characters deleted, replaced or inserted at random places. */
 const garbled = (text: string) =>
   fc
-    .array(fc.tuple(fc.nat({ max: Math.max(0, text.length - 1) }), fc.constantFrom('delete', 'replace', 'insert'), fc.string({ minLength: 1, maxLength: 3 })), { minLength: 1, maxLength: 4 })
+    .array(
+      fc.tuple(
+        fc.nat({ max: Math.max(0, text.length - 1) }),
+        fc.constantFrom('delete', 'replace', 'insert'),
+        fc.string({ minLength: 1, maxLength: 3 }),
+      ),
+      { minLength: 1, maxLength: 4 },
+    )
     .map((edits) => {
       let out = text;
       for (const [at, op, s] of edits) {
         const i = Math.min(at, out.length);
-        out = op === 'delete' ? out.slice(0, i) + out.slice(i + 1) : op === 'replace' ? out.slice(0, i) + s + out.slice(i + 1) : out.slice(0, i) + s + out.slice(i);
+        out =
+          op === 'delete'
+            ? out.slice(0, i) + out.slice(i + 1)
+            : op === 'replace'
+              ? out.slice(0, i) + s + out.slice(i + 1)
+              : out.slice(0, i) + s + out.slice(i);
       }
       return out;
     });
@@ -62,12 +81,21 @@ const garbled = (text: string) =>
 const lineFiles = (valid: string) =>
   fc.oneof(
     fc.string({ unit: 'binary', maxLength: 300 }),
-    fc.array(fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null'), { maxLength: 5 }).map((l) => l.join('\n')),
+    fc
+      .array(
+        fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null'),
+        { maxLength: 5 },
+      )
+      .map((l) => l.join('\n')),
     fc.array(fc.oneof(fc.constant(valid), garbled(valid)), { minLength: 1, maxLength: 5 }).map((l) => l.join('\n')),
   );
 
 const listFiles = (valid: string) =>
-  fc.oneof(fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v) ?? '[]'), garbled(valid), fc.string({ maxLength: 200 }).map((s) => `[${s}`));
+  fc.oneof(
+    fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v) ?? '[]'),
+    garbled(valid),
+    fc.string({ maxLength: 200 }).map((s) => `[${s}`),
+  );
 
 async function property(format: ImportFormat, name: string, content: string): Promise<void> {
   const before = (await call(env.studio, 'dataset/stats', { characterId })).scenes;
@@ -95,12 +123,18 @@ describe('importers under random and garbled files', () => {
   for (const format of ['auto', 'paper', 'sharegpt', 'openai', 'alpaca'] as const) {
     it(`${format}: JSON lines`, async () => {
       const valid = validLines[format === 'auto' ? 'paper' : format]!;
-      await fc.assert(fc.asyncProperty(lineFiles(valid), (content) => property(format, `fuzz-${format}.jsonl`, content)), { numRuns: 60 });
+      await fc.assert(
+        fc.asyncProperty(lineFiles(valid), (content) => property(format, `fuzz-${format}.jsonl`, content)),
+        { numRuns: 60 },
+      );
     });
   }
   for (const format of ['paper-dialogue', 'paper-scenes'] as const) {
     it(`${format}: JSON lists`, async () => {
-      await fc.assert(fc.asyncProperty(listFiles(validLists[format]!), (content) => property(format, `fuzz-${format}.json`, content)), { numRuns: 60 });
+      await fc.assert(
+        fc.asyncProperty(listFiles(validLists[format]!), (content) => property(format, `fuzz-${format}.json`, content)),
+        { numRuns: 60 },
+      );
     });
   }
 });

@@ -27,6 +27,12 @@ function filterArg(filter: Filter): { protective?: boolean; problems?: boolean; 
   return { protective: filter === 'protective' };
 }
 
+const FORMATS_NAMED = "the paper's files, ShareGPT, OpenAI, Alpaca, Hugging Face";
+const DATASET_IO = [
+  { kind: 'import-dataset', label: 'Import dataset…', title: `Add scenes from a dataset file: ${FORMATS_NAMED}` },
+  { kind: 'export-dataset', label: 'Export dataset…', title: `Write the dataset for other tools: ${FORMATS_NAMED}` },
+] as const;
+
 /** The Dataset tab: totals, the scenes page by page, and one scene read as a transcript. */
 export function DatasetPanel({ character }: { character: Character }) {
   const stats = useDatasetStats(character.id);
@@ -121,20 +127,16 @@ export function DatasetPanel({ character }: { character: Character }) {
           </dl>
         )}
         <div className="dataset-io">
-          <button
-            className="small"
-            onClick={() => openDialog({ kind: 'import-dataset', characterId: character.id })}
-            title="Add scenes from a dataset file: the paper's files, ShareGPT, OpenAI, Alpaca, Hugging Face"
-          >
-            Import dataset…
-          </button>
-          <button
-            className="small"
-            onClick={() => openDialog({ kind: 'export-dataset', characterId: character.id })}
-            title="Write the dataset for other tools: the paper's format, ShareGPT, OpenAI, Alpaca, Hugging Face"
-          >
-            Export dataset…
-          </button>
+          {DATASET_IO.map((io) => (
+            <button
+              key={io.kind}
+              className="small"
+              onClick={() => openDialog({ kind: io.kind, characterId: character.id })}
+              title={io.title}
+            >
+              {io.label}
+            </button>
+          ))}
         </div>
       </div>
       {stats.isError && <p className="form-error">{stats.error.message}</p>}

@@ -1,18 +1,26 @@
 import { useState, type FormEvent } from 'react';
-import type { CharacterId, DatasetExportReport, DatasetFormat, SceneKind } from '../../../../common/contract';
-import { messageOf } from '../../lib/bridge-error';
-import { useCharacters, useCommand, useInfo } from '../../lib/queries';
+import type { CharacterId, DatasetFormat, SceneKind } from '../../../../common/contract';
+import { useCharacters, useInfo } from '../../lib/queries';
 import { useUi } from '../../state/ui';
+import { DialogFooter } from '../dialog-footer';
 import { Modal } from '../Modal';
-import { IoProgress, newRequestId } from './io-progress';
+import { IoNotices, IoProgress, useIoRun } from './io-progress';
 import '../../interop.css';
 
 const FORMATS: { id: DatasetFormat; label: string; hint: string }[] = [
-  { id: 'paper', label: "The paper's format", hint: 'prompt / output / source lines, byte for byte as Character-LLM released them' },
+  {
+    id: 'paper',
+    label: "The paper's format",
+    hint: 'prompt / output / source lines, byte for byte as Character-LLM released them',
+  },
   { id: 'sharegpt', label: 'ShareGPT', hint: 'conversations of from / value: axolotl, LLaMA-Factory' },
   { id: 'openai', label: 'OpenAI chat', hint: 'messages of role / content: OpenAI fine-tuning, TRL' },
   { id: 'alpaca', label: 'Alpaca', hint: 'instruction / input / output' },
-  { id: 'hf', label: 'Hugging Face dataset', hint: 'a folder with data/train.jsonl, a validation split and a dataset card' },
+  {
+    id: 'hf',
+    label: 'Hugging Face dataset',
+    hint: 'a folder with data/train.jsonl, a validation split and a dataset card',
+  },
 ];
 
 const KINDS: { id: SceneKind; label: string }[] = [
@@ -31,7 +39,7 @@ export function DatasetExportDialog({ characterId }: { characterId: CharacterId 
   const close = useUi((s) => s.close);
   const characters = useCharacters().data ?? [];
   const dataDir = useInfo().data?.dataDir ?? '';
-  const run = useCommand('dataset/export', { quiet: true });
+  const { requestId, report, error, pending, start } = useIoRun('dataset/export');
   const [chosen, setChosen] = useState<ReadonlySet<CharacterId>>(new Set([characterId]));
   const [kinds, setKinds] = useState<ReadonlySet<SceneKind>>(new Set(KINDS.map((k) => k.id)));
   const [format, setFormat] = useState<DatasetFormat>('paper');
@@ -40,9 +48,6 @@ export function DatasetExportDialog({ characterId }: { characterId: CharacterId 
   const [includeProblems, setIncludeProblems] = useState(false);
   const [licence, setLicence] = useState('other');
   const [folder, setFolder] = useState<string | null>(null);
-  const [requestId, setRequestId] = useState<string | null>(null);
-  const [report, setReport] = useState<DatasetExportReport | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const short = characters.find((c) => c.id === characterId)?.shortName ?? 'character';
   const sep = dataDir.includes('\\') ? '\\' : '/';
   const out = folder ?? `${dataDir}${sep}exports${sep}${short.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${format}`;
@@ -56,30 +61,19 @@ export function DatasetExportDialog({ characterId }: { characterId: CharacterId 
     return next;
   };
 
-  const onSubmit = async (event: FormEvent) => {
+  const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
-    const id = newRequestId();
-    setRequestId(id);
-    try {
-      setReport(
-        await run.mutateAsync({
-          characterIds: [...chosen],
-          format,
-          out,
-          kinds: [...kinds],
-          trainShare: share,
-          seed: Number(seed) || 0,
-          includeProblems,
-          ...(format === 'hf' && { licence }),
-          requestId: id,
-        }),
-      );
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setRequestId(null);
-    }
+    void start((id) => ({
+      characterIds: [...chosen],
+      format,
+      out,
+      kinds: [...kinds],
+      trainShare: share,
+      seed: Number(seed) || 0,
+      includeProblems,
+      ...(format === 'hf' && { licence }),
+      requestId: id,
+    }));
   };
 
   if (report) {
@@ -96,20 +90,16 @@ export function DatasetExportDialog({ characterId }: { characterId: CharacterId 
             {report.files.map((f) => (
               <li key={f.path}>
                 <code>{f.path}</code>
-                {f.role !== 'config' && <span className="muted"> {f.items.toLocaleString('en-US')} {f.role}</span>}
+                {f.role !== 'config' && (
+                  <span className="muted">
+                    {' '}
+                    {f.items.toLocaleString('en-US')} {f.role}
+                  </span>
+                )}
               </li>
             ))}
           </ul>
-          {report.notices.map((n) => (
-            <p key={n} className="io-notice">
-              {n}
-            </p>
-          ))}
-          <div className="actions">
-            <button className="primary" type="button" onClick={close}>
-              Done
-            </button>
-          </div>
+          <IoNotices notices={report.notices} onDone={close} />
         </div>
       </Modal>
     );
@@ -117,7 +107,7 @@ export function DatasetExportDialog({ characterId }: { characterId: CharacterId 
 
   return (
     <Modal title="Export dataset" onClose={close} wide>
-      <form className="form io-form" onSubmit={(e) => void onSubmit(e)}>
+      <form className="form io-form" onSubmit={onSubmit}>
         <fieldset className="io-choices">
           <legend>Characters</legend>
           {characters.map((c) => (
@@ -176,27 +166,22 @@ export function DatasetExportDialog({ characterId }: { characterId: CharacterId 
         <label>
           Folder
           <input value={out} onChange={(e) => setFolder(e.target.value)} spellCheck={false} />
-          <small>On the machine the studio runs on. A new or empty folder, or an earlier export (it is replaced).</small>
+          <small>
+            On the machine the studio runs on. A new or empty folder, or an earlier export (it is replaced).
+          </small>
         </label>
         {!shareOk && <p className="form-error">The train share is a percentage above 0 and at most 100.</p>}
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        {requestId && <IoProgress requestId={requestId} verb="Exported" />}
-        <div className="actions">
-          <button type="button" onClick={close}>
-            Close
-          </button>
-          <button
-            className="primary"
-            type="submit"
-            disabled={run.isPending || chosen.size === 0 || kinds.size === 0 || !shareOk || out.trim() === ''}
-          >
-            {run.isPending ? 'Exporting…' : 'Export'}
-          </button>
-        </div>
+        <DialogFooter
+          error={error}
+          onClose={close}
+          closeLabel="Close"
+          submitLabel="Export"
+          pendingLabel="Exporting…"
+          pending={pending}
+          disabled={chosen.size === 0 || kinds.size === 0 || !shareOk || out.trim() === ''}
+        >
+          {requestId && <IoProgress requestId={requestId} verb="Exported" />}
+        </DialogFooter>
       </form>
     </Modal>
   );

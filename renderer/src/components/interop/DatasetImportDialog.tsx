@@ -1,11 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import type { CharacterId, DatasetImportReport, ImportFormat } from '../../../../common/contract';
-import { messageOf } from '../../lib/bridge-error';
+import type { CharacterId, ImportFormat } from '../../../../common/contract';
 import { toBase64 } from '../../lib/files';
-import { useCommand } from '../../lib/queries';
 import { useUi } from '../../state/ui';
+import { DialogFooter, PickedFile } from '../dialog-footer';
 import { Modal } from '../Modal';
-import { IoProgress, newRequestId } from './io-progress';
+import { IoNotices, IoProgress, useIoRun } from './io-progress';
 import '../../interop.css';
 
 /** What an upload may weigh: the web door takes requests of 16 MB, base64 makes files a third larger. */
@@ -28,13 +27,10 @@ const FORMATS: { id: ImportFormat; label: string }[] = [
  */
 export function DatasetImportDialog({ characterId }: { characterId: CharacterId }) {
   const close = useUi((s) => s.close);
-  const run = useCommand('dataset/import', { quiet: true });
+  const { requestId, report, error, setError, pending, start } = useIoRun('dataset/import');
   const [file, setFile] = useState<File | null>(null);
   const [path, setPath] = useState('');
   const [format, setFormat] = useState<ImportFormat>('auto');
-  const [requestId, setRequestId] = useState<string | null>(null);
-  const [report, setReport] = useState<DatasetImportReport | null>(null);
-  const [error, setError] = useState<string | null>(null);
 
   const pick = (picked: File | undefined) => {
     setError(null);
@@ -48,21 +44,16 @@ export function DatasetImportDialog({ characterId }: { characterId: CharacterId 
     setFile(picked);
   };
 
-  const onSubmit = async (event: FormEvent) => {
+  const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
-    const id = newRequestId();
-    setRequestId(id);
-    try {
-      const source = file
+    void start(async (id) => ({
+      characterId,
+      format,
+      requestId: id,
+      ...(file
         ? { fileBase64: toBase64(new Uint8Array(await file.arrayBuffer())), fileName: file.name }
-        : { path: path.trim() };
-      setReport(await run.mutateAsync({ characterId, format, requestId: id, ...source }));
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setRequestId(null);
-    }
+        : { path: path.trim() }),
+    }));
   };
 
   if (report) {
@@ -75,16 +66,7 @@ export function DatasetImportDialog({ characterId }: { characterId: CharacterId 
             {report.protective.toLocaleString('en-US')} protective.
           </p>
           <small>Each scene keeps its file and line: open its history to see them.</small>
-          {report.notices.map((n) => (
-            <p key={n} className="io-notice">
-              {n}
-            </p>
-          ))}
-          <div className="actions">
-            <button className="primary" type="button" onClick={close}>
-              Done
-            </button>
-          </div>
+          <IoNotices notices={report.notices} onDone={close} />
         </div>
       </Modal>
     );
@@ -92,15 +74,10 @@ export function DatasetImportDialog({ characterId }: { characterId: CharacterId 
 
   return (
     <Modal title="Import dataset" onClose={close} wide>
-      <form className="form io-form" onSubmit={(e) => void onSubmit(e)}>
+      <form className="form io-form" onSubmit={onSubmit}>
         <div className="dropzone">
           {file ? (
-            <p>
-              <strong>{file.name}</strong> · {(file.size / 1024).toFixed(0)} KB{' '}
-              <button type="button" className="link" onClick={() => setFile(null)}>
-                remove
-              </button>
-            </p>
+            <PickedFile file={file} onRemove={() => setFile(null)} />
           ) : (
             <p>
               <label className="link file-label">
@@ -139,20 +116,17 @@ export function DatasetImportDialog({ characterId }: { characterId: CharacterId 
           </select>
           <small>All or nothing: one bad line stops the import, naming the file and the line.</small>
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        {requestId && <IoProgress requestId={requestId} verb="Read" />}
-        <div className="actions">
-          <button type="button" onClick={close}>
-            Close
-          </button>
-          <button className="primary" type="submit" disabled={run.isPending || (!file && path.trim() === '')}>
-            {run.isPending ? 'Importing…' : 'Import'}
-          </button>
-        </div>
+        <DialogFooter
+          error={error}
+          onClose={close}
+          closeLabel="Close"
+          submitLabel="Import"
+          pendingLabel="Importing…"
+          pending={pending}
+          disabled={!file && path.trim() === ''}
+        >
+          {requestId && <IoProgress requestId={requestId} verb="Read" />}
+        </DialogFooter>
       </form>
     </Modal>
   );

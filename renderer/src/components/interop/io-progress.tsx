@@ -1,10 +1,35 @@
 import { useCallback, useState } from 'react';
-import type { Events } from '../../../../common/contract';
-import { invoke, useStudioEvent } from '../../lib/queries';
+import type { CommandArg, CommandResult, Events } from '../../../../common/contract';
+import { messageOf } from '../../lib/bridge-error';
+import { invoke, useCommand, useStudioEvent } from '../../lib/queries';
 
 /** A new id for one export or import, so its progress events and its cancel find it. */
 export function newRequestId(): string {
   return `io-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * Runs an export or import under a fresh request id (for its progress and Cancel) and keeps its
+ * report or its error for the dialog. `arg` builds the command's argument for that id.
+ */
+export function useIoRun<K extends 'dataset/export' | 'dataset/import'>(name: K) {
+  const run = useCommand(name, { quiet: true });
+  const [requestId, setRequestId] = useState<string | null>(null);
+  const [report, setReport] = useState<CommandResult<K> | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const start = async (arg: (requestId: string) => Promise<CommandArg<K>> | CommandArg<K>) => {
+    setError(null);
+    const id = newRequestId();
+    setRequestId(id);
+    try {
+      setReport(await run.mutateAsync(await arg(id)));
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setRequestId(null);
+    }
+  };
+  return { requestId, report, error, setError, pending: run.isPending, start };
 }
 
 /** The progress of the request `requestId` (null before its first event). */
@@ -36,5 +61,23 @@ export function IoProgress({ requestId, verb }: { requestId: string; verb: strin
         Cancel
       </button>
     </div>
+  );
+}
+
+/** A finished export's or import's notices (what its rules did), and Done. */
+export function IoNotices({ notices, onDone }: { notices: string[]; onDone: () => void }) {
+  return (
+    <>
+      {notices.map((n) => (
+        <p key={n} className="io-notice">
+          {n}
+        </p>
+      ))}
+      <div className="actions">
+        <button className="primary" type="button" onClick={onDone}>
+          Done
+        </button>
+      </div>
+    </>
   );
 }
