@@ -9,12 +9,12 @@
  * seed and the scene id, so it is the same for the same seed whatever the order or the other scenes.
  *
  * Streamed: scenes are read a page at a time and each page is written before the next is read;
- * the folder is built beside its target and renamed into place, so a failure or a cancel leaves
- * no half export (an earlier export in the target is replaced only on success).
+ * the folder is built beside its target and moved into place only when complete, so a failure or
+ * a cancel leaves no half export (an earlier export's files are replaced only on success).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type {
   Character,
@@ -70,9 +70,8 @@ export class DatasetExportService {
     try {
       const report = await this.write(request, characters, building, signal, started);
       await writeFile(join(building, EXPORT_MARK), `${JSON.stringify(report, null, 2)}\n`);
-      await rm(out, { recursive: true, force: true });
-      await rename(building, out);
-      return { ...report, files: report.files.map((f) => ({ ...f, path: f.path.replace(building, out) })) };
+      await putInPlace(building, out, [...report.files.map((f) => relative(out, f.path)), EXPORT_MARK]);
+      return report;
     } catch (error) {
       await rm(building, { recursive: true, force: true });
       throw error;
@@ -218,6 +217,27 @@ export class DatasetExportService {
     report.durationMs = Date.now() - started;
     return report;
   }
+}
+
+/**
+ * Puts a finished export in place: the whole folder when the target is new; else file by file
+ * (each rename atomic), removing the earlier export's data files this one does not write. Anything
+ * else in the folder (a training run's outputs, say) stays.
+ */
+async function putInPlace(building: string, out: string, files: readonly string[]): Promise<void> {
+  if (!(await stat(out).catch(() => null))) {
+    await rename(building, out);
+    return;
+  }
+  const previous = await readFile(join(out, EXPORT_MARK), 'utf8')
+    .then((text) => (JSON.parse(text) as DatasetExportReport).files.map((f) => relative(out, f.path)))
+    .catch(() => [] as string[]);
+  for (const file of previous) if (!files.includes(file)) await rm(join(out, file), { force: true });
+  for (const file of files) {
+    await mkdir(dirname(join(out, file)), { recursive: true });
+    await rename(join(building, file), join(out, file));
+  }
+  await rm(building, { recursive: true, force: true });
 }
 
 /** The target must be new, empty, or an earlier export (which is replaced): never someone's other folder. */

@@ -227,8 +227,13 @@ print(json.dumps({"card": card, "axolotl": axolotl}))
     expect(fs.readdirSync(foreign)).toEqual(['thesis.tex']);
     const first = await exportTo('sharegpt', 'replaced', { trainShare: 0.5 });
     expect(fs.existsSync(path.join(first.out, 'validation.jsonl'))).toBe(true);
+    // A training run's outputs written inside the export folder survive the next export.
+    fs.mkdirSync(path.join(first.out, 'outputs'));
+    fs.writeFileSync(path.join(first.out, 'outputs', 'adapter.safetensors'), 'weights');
     const second = await exportTo('sharegpt', 'replaced');
     expect(fs.existsSync(path.join(second.out, 'validation.jsonl'))).toBe(false);
+    expect(fs.readFileSync(path.join(second.out, 'outputs', 'adapter.safetensors'), 'utf8')).toBe('weights');
+    expect(lines(path.join(second.out, 'train.jsonl'))).toHaveLength(second.report.train);
     expect(fs.readdirSync(tmp.dir).some((f) => f.includes('.partial-'))).toBe(false);
   });
 });
