@@ -29,10 +29,11 @@ export interface SceneBase {
 
 export interface Scene extends SceneBase {
   /**
-   * From a generation job, written by a person without any LLM (the scene editor), or a chat
-   * correction: a character's reply the user rewrote in the Chat tab (`chat/correct`).
+   * From a generation job, written by a person without any LLM (the scene editor), a chat
+   * correction (a character's reply the user rewrote in the Chat tab: `chat/correct`), or read from
+   * a dataset file (`dataset/import`; its file and line are on its first revision).
    */
-  origin: 'generated' | 'hand' | 'chat';
+  origin: 'generated' | 'hand' | 'chat' | 'import';
   background: string;
   callId: CallId | null;
   promptVersion: string;

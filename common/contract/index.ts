@@ -18,6 +18,7 @@ export type * from './dataset-charts';
 export type * from './scenes';
 export type * from './review';
 export type * from './chat';
+export type * from './interop';
 
 import type { AppCommands } from './base';
 import type { CharacterCommands, CharacterEvents } from './characters';
@@ -30,6 +31,7 @@ import type { DatasetChartCommands } from './dataset-charts';
 import type { SceneCommands } from './scenes';
 import type { ReviewCommands } from './review';
 import type { ChatCommands, ChatEvents } from './chat';
+import type { InteropCommands, InteropEvents } from './interop';
 
 /** Every command, one interface per area joined here (Actual's handlers.ts pattern). */
 export interface Commands
@@ -44,14 +46,23 @@ export interface Commands
     DatasetChartCommands,
     SceneCommands,
     ReviewCommands,
-    ChatCommands {}
+    ChatCommands,
+    InteropCommands {}
 
 export type CommandName = keyof Commands;
 export type CommandArg<K extends CommandName> = Parameters<Commands[K]>[0];
 export type CommandResult<K extends CommandName> = ReturnType<Commands[K]>;
 
 export interface Events
-  extends CharacterEvents, ProviderEvents, TrainingEvents, HostEvents, GenerationEvents, DatasetEvents, ChatEvents {}
+  extends
+    CharacterEvents,
+    ProviderEvents,
+    TrainingEvents,
+    HostEvents,
+    GenerationEvents,
+    DatasetEvents,
+    ChatEvents,
+    InteropEvents {}
 
 export type EventName = keyof Events;
 

@@ -51,10 +51,10 @@ export interface SceneFilter {
 
 /**
  * What kind of item a scene is: generated `normal` or `protective` (the paper's scenes where the
- * character refuses what it cannot know), or `hand` (written in the editor without any LLM). Chat
- * corrections will be a fourth kind; the filter and its counts take any kind the store knows.
+ * character refuses what it cannot know; imported ones count by the same flag), `hand` (written in
+ * the editor without any LLM), or `chat_correction` (a character's reply rewritten in the Chat tab).
  */
-export type SceneKind = 'normal' | 'protective' | 'hand';
+export type SceneKind = 'normal' | 'protective' | 'hand' | 'chat_correction';
 
 /**
  * Counts for the filter controls: each facet is counted under every other field of the filter

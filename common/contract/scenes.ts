@@ -2,6 +2,7 @@
 
 import type { CallId, CharacterId, SceneId } from './base';
 import type { Scene, Turn, TurnKind } from './dataset';
+import type { ImportProvenance } from './interop';
 
 export type { Turn, TurnKind };
 
@@ -37,6 +38,8 @@ export interface SceneRevision {
   /** For a restore: the revision whose document this one brings back. */
   restoredFrom: number | null;
   createdAt: number;
+  /** For an `import` revision: the file and line it was read from. */
+  importedFrom?: ImportProvenance;
 }
 
 /** A scene as the editor opens it: the stored scene, its editable document and its current revision. */

@@ -7,6 +7,7 @@ import { Studio } from '../core/studio';
 import { STUDIO_VERSION } from '../core/version';
 import { charactersCommand, profilesCommand } from './commands/characters';
 import { datasetCommand } from './commands/dataset';
+import { exportCommand, importDatasetCommand } from './commands/interop';
 import { reviewCommand } from './commands/review';
 import { dbCommand } from './commands/db';
 import { generateCommand } from './commands/generate';
@@ -77,11 +78,23 @@ Commands:
   dataset delete <character> --ids <a,b>
                                 Delete scenes (with their experiences)
   scenes list <character>       The Dataset tab's list, a page at a time (search words marked «»)
-      [--search <words>] [--kind normal|protective|hand] [--status …] [--rating …] [--with-tag …]
+      [--search <words>] [--kind normal|protective|hand|chat_correction] [--status …] [--rating …] [--with-tag …]
       [--speaker <name>] [--chunk <id>] [--prompt-version <v>] [--model <m>] [--problems]
       [--waiting] [--min-turns <n>] [--max-turns <n>]
       [--sort oldest|newest|turns|words|rating|chunk] [--limit <1-500>] [--after <cursor>]
                                 --after takes the "More:" cursor (JSON: "next") of the page before
+  export <character…> --format <paper|sharegpt|openai|alpaca|hf> --out <folder>
+                                Write the accepted and unreviewed scenes for other tools: the paper's
+                                SFT lines (byte for byte), ShareGPT, OpenAI chat, Alpaca, or a Hugging
+                                Face dataset folder; axolotl.yaml and dataset_info.json (LLaMA-Factory)
+                                beside them. The folder must be new, empty or an earlier export.
+      [--split <train share, e.g. 0.95>] [--seed <n>] [--kinds normal,protective,hand,chat_correction]
+      [--include-problems]      Scenes with format problems are left out unless given
+      [--licence <spdx id>]     The Hugging Face card's licence (default: other)
+  import-dataset <character> <file|folder> [--format <auto|paper|sharegpt|openai|alpaca|hf|
+                                paper-dialogue|paper-scenes>]
+                                Add scenes from a dataset file (or the paper's generated JSON files);
+                                all or nothing, each scene keeping its file and line
   scenes show <scene>           Show a scene as the editor has it, with its current revision
   scenes history <scene>        List a scene's revisions: when, by whom (generated, by hand, LLM)
   scenes diff <scene> [--from <n|original>] [--to <n|current>]
@@ -96,7 +109,7 @@ Commands:
                                 Change the review of the chosen scenes in one undoable action;
                                 rejected scenes never reach training
       --ids <a,b> | --all | [--status unreviewed|accepted|rejected] [--rating <1-5|none>]
-      [--with-tag <tag>] [--kind normal|protective|hand] [--problems] [--waiting] [--search …]
+      [--with-tag <tag>] [--kind normal|protective|hand|chat_correction] [--problems] [--waiting] [--search …]
                                 Which scenes: by id, all of them, or every scene of the filter
   review <character> --undo     Take back the last review action (again for the one before)
   hosts list                    List SSH hosts for remote training
@@ -182,6 +195,8 @@ const GROUPS: Record<string, (sub: string, ctx: CliContext) => Promise<number>> 
 const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   generate: generateCommand,
   review: reviewCommand,
+  export: exportCommand,
+  'import-dataset': importDatasetCommand,
   train: trainCommand,
   'chat-server': chatServerCommand,
   'chat-gguf': chatGgufCommand,
@@ -287,6 +302,12 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
         message: { type: 'string' },
         query: { type: 'string' },
         output: { type: 'string' },
+        out: { type: 'string' },
+        split: { type: 'string' },
+        seed: { type: 'string' },
+        kinds: { type: 'string' },
+        'include-problems': { type: 'boolean', default: false },
+        licence: { type: 'string' },
       },
     });
   } catch (error) {

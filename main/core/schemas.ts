@@ -290,6 +290,38 @@ export const commandSchemas: Schemas = {
   'scenes/diff': z.object({ id: sceneId, from: revisionRef, to: revisionRef }).strict(),
   'scenes/restore': z.object({ id: sceneId, revision: revisionNumber, baseRevision: revisionNumber }).strict(),
   'scenes/create': z.object({ characterId, doc: sceneDoc }).strict(),
+  'dataset/export': z
+    .object({
+      characterIds: z.array(characterId).min(1).max(100),
+      format: z.enum(['paper', 'sharegpt', 'openai', 'alpaca', 'hf']),
+      out: z.string().min(1).max(4096),
+      kinds: z
+        .array(z.enum(['normal', 'protective', 'hand', 'chat_correction']))
+        .min(1)
+        .optional(),
+      trainShare: z.number().gt(0).max(1).optional(),
+      seed: z.number().int().optional(),
+      includeProblems: z.boolean().optional(),
+      licence: z.string().min(1).max(100).optional(),
+      requestId: z.string().min(1).max(100).optional(),
+    })
+    .strict(),
+  'dataset/import': z
+    .object({
+      characterId,
+      format: z
+        .enum(['paper', 'sharegpt', 'openai', 'alpaca', 'hf', 'paper-dialogue', 'paper-scenes', 'auto'])
+        .optional(),
+      path: z.string().min(1).max(4096).optional(),
+      fileBase64: z
+        .string()
+        .max(12 * 1024 * 1024)
+        .optional(),
+      fileName: z.string().max(500).optional(),
+      requestId: z.string().min(1).max(100).optional(),
+    })
+    .strict(),
+  'dataset/io-cancel': z.object({ requestId: z.string().min(1).max(100) }).strict(),
   'review/set': z
     .object({
       characterId,

@@ -22,6 +22,9 @@ import { ReviewRepo } from '../store/review-repo';
 import { ReviewService } from './dataset/review-service';
 import { DatasetChartsService } from './dataset/charts-service';
 import { DatasetChartsRepo } from '../store/dataset-charts-repo';
+import { DatasetImportRepo } from '../store/dataset-import-repo';
+import { DatasetExportService } from './interop/dataset-export';
+import { DatasetImportService, IoRequests } from './interop/dataset-import';
 import { HostService, type HostServiceOptions } from './training/host-service';
 import { defaultPython } from './training/python-location';
 import { TrainingService } from './training/training-service';
@@ -191,6 +194,16 @@ export class Studio {
       newId,
     });
     this.chat.recover();
+    const ioRequests = new IoRequests();
+    const exporter = new DatasetExportService(dataset, (id) => characters.get(id), this.events, ioRequests);
+    const importer = new DatasetImportService(
+      new DatasetImportRepo(this.db),
+      (id) => characters.get(id),
+      this.events,
+      clock,
+      newId,
+      ioRequests,
+    );
 
     this.handlers = {
       ...chatHandlers(this.chat),
@@ -267,6 +280,9 @@ export class Studio {
       'review/counts': ({ characterId, filter }) => review.counts(characterId, filter),
       'scenes/complete': ({ characterId, providerId }) => review.complete(characterId, providerId),
       'scenes/delete': ({ characterId, ids }) => review.delete(characterId, ids),
+      'dataset/export': (request) => exporter.export(request),
+      'dataset/import': (request) => importer.import(request),
+      'dataset/io-cancel': ({ requestId }) => ioRequests.cancel(requestId),
       'calls/get': ({ id }) => this.calls(id),
       'hosts/list': () => hosts.list(),
       'hosts/save': (draft) => hosts.save(draft),

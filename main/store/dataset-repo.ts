@@ -110,11 +110,13 @@ export class DatasetRepo {
     const page = this.db.prepare(
       `${SELECT_SCENE.replace('SELECT', 'SELECT s.rowid AS row_id,')}
        WHERE s.character_id = ? AND s.has_experience = 1 AND s.review_status != 'rejected' AND s.rowid <= ?
-         AND (s.created_at > ? OR (s.created_at = ? AND s.rowid > ?))
+         AND s.created_at >= ? AND (s.created_at > ? OR s.rowid > ?)
        ORDER BY s.created_at, s.rowid LIMIT ?`,
     );
     let after = { createdAt: Number.MIN_SAFE_INTEGER, rowid: 0 };
     for (;;) {
+      // `created_at >= ?` on its own is what lets the index seek to the page's start: with only the
+      // OR, SQLite walks every earlier scene again on each page (quadratic in the dataset's size).
       const rows = page.all(
         characterId,
         newest,

@@ -60,16 +60,17 @@ export function sceneWhere(characterId: CharacterId, filter: SceneFilter = {}, h
   return { sql: parts.join(' AND '), params };
 }
 
-/** Each kind as a condition; a new origin (chat corrections) adds its line here. */
+/** Each kind as a condition (imported scenes are normal or protective by their flag, like generated ones). */
 export const KIND_SQL: Record<SceneKind, string> = {
-  normal: "(protective = 0 AND origin = 'generated')",
-  protective: 'protective = 1',
+  normal: "(protective = 0 AND origin IN ('generated', 'import'))",
+  protective: "(protective = 1 AND origin IN ('generated', 'import'))",
   hand: "origin = 'hand'",
+  chat_correction: "origin = 'chat'",
 };
 
 /** The kind of the scene in the current row, as SQL (for grouping). */
 export const KIND_OF_SQL =
-  "CASE WHEN origin = 'hand' THEN 'hand' WHEN protective = 1 THEN 'protective' ELSE 'normal' END";
+  "CASE WHEN origin = 'hand' THEN 'hand' WHEN origin = 'chat' THEN 'chat_correction' WHEN protective = 1 THEN 'protective' ELSE 'normal' END";
 
 /** `filter` without `key`: what a facet's counts are taken under. */
 export function without<K extends keyof SceneFilter>(filter: SceneFilter, key: K): SceneFilter {

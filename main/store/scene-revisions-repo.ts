@@ -2,6 +2,7 @@ import type {
   CallId,
   CharacterId,
   FormatProblem,
+  ImportProvenance,
   RevisionAuthor,
   SceneDoc,
   SceneId,
@@ -29,6 +30,7 @@ export interface CommitBase {
 }
 
 interface RevisionRow {
+  imported_from: string | null;
   scene_id: string;
   revision: number;
   author: RevisionAuthor;
@@ -53,8 +55,12 @@ export class SceneRevisionsRepo {
     return (
       this.db
         .prepare(
-          `SELECT scene_id, revision, author, call_id, prompt_version, restored_from, created_at
-           FROM scene_revisions WHERE scene_id = ? ORDER BY revision`,
+          `SELECT r.scene_id, r.revision, r.author, r.call_id, r.prompt_version, r.restored_from, r.created_at,
+             CASE WHEN r.author = 'import' AND i.id IS NOT NULL THEN json_object(
+               'file', CASE WHEN s.import_file IS NULL THEN i.file ELSE i.file || '/' || s.import_file END,
+               'format', i.format, 'line', s.import_line, 'source', s.import_source, 'importedAt', i.created_at) END AS imported_from
+           FROM scene_revisions r JOIN scenes s ON s.id = r.scene_id LEFT JOIN dataset_imports i ON i.id = s.import_id
+           WHERE r.scene_id = ? ORDER BY r.revision`,
         )
         .all(id) as RevisionRow[]
     ).map((r) => ({
@@ -65,6 +71,7 @@ export class SceneRevisionsRepo {
       promptVersion: r.prompt_version,
       restoredFrom: r.restored_from,
       createdAt: r.created_at,
+      ...(r.imported_from !== null && { importedFrom: JSON.parse(r.imported_from) as ImportProvenance }),
     }));
   }
 

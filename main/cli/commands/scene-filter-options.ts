@@ -2,7 +2,7 @@ import type { ChunkId, ReviewStatus, SceneFilter, SceneKind, SceneSort } from '.
 import { str, UsageError, type CliContext } from '../shared';
 
 export const STATUSES: readonly ReviewStatus[] = ['unreviewed', 'accepted', 'rejected'];
-const KINDS: readonly SceneKind[] = ['normal', 'protective', 'hand'];
+const KINDS: readonly SceneKind[] = ['normal', 'protective', 'hand', 'chat_correction'];
 export const SORTS: readonly SceneSort[] = ['newest', 'oldest', 'turns', 'words', 'rating', 'chunk'];
 
 /** `--rate`/`--rating`: 1–5, or `none`. */

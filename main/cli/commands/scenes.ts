@@ -1,3 +1,4 @@
+import { importedFromText } from '../../../common/provenance';
 import type {
   DiffSection,
   RevisionRef,
@@ -62,7 +63,8 @@ function showRevision(r: SceneRevision): string {
   const restored = r.restoredFrom === null ? '' : ` (restores ${r.restoredFrom})`;
   const prompt = r.promptVersion ? ` · prompt ${r.promptVersion}` : '';
   const call = r.callId ? ` · call ${r.callId}` : '';
-  return `${r.revision}  ${new Date(r.createdAt).toISOString()}  ${AUTHORS[r.author]}${restored}${prompt}${call}`;
+  const imported = r.importedFrom ? ` ${importedFromText(r.importedFrom)}` : '';
+  return `${r.revision}  ${new Date(r.createdAt).toISOString()}  ${AUTHORS[r.author]}${imported}${restored}${prompt}${call}`;
 }
 
 /** One scene of `scenes list`: id, kind, what and where, figures, review; the search's words in «». */

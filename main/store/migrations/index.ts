@@ -12,6 +12,7 @@ import m011 from './011_review.sql';
 import m012 from './012_scene_search.sql';
 import m016 from './016_turn_figures.sql';
 import m014 from './014_conversations.sql';
+import m018 from './018_dataset_imports.sql';
 import { recountSceneFigures } from '../scene-figures';
 import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
@@ -40,4 +41,5 @@ export const migrations: readonly Migration[] = [
   { id: 12, name: 'scene_search', sql: m012 },
   { id: 16, name: 'turn_figures', sql: m016, backfill: backfillTurnFigures },
   { id: 14, name: 'conversations', sql: m014 },
+  { id: 18, name: 'dataset_imports', sql: m018 },
 ];

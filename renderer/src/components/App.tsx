@@ -4,6 +4,8 @@ import { useUi } from '../state/ui';
 import { CharacterDialog } from './CharacterDialog';
 import { CharacterView } from './CharacterView';
 import { ImportDialog } from './ImportDialog';
+import { DatasetExportDialog } from './interop/DatasetExportDialog';
+import { DatasetImportDialog } from './interop/DatasetImportDialog';
 import { Sidebar } from './Sidebar';
 import { Toasts } from './Toasts';
 
@@ -43,6 +45,8 @@ export function App() {
       {dialog.kind === 'create-character' && <CharacterDialog />}
       {dialog.kind === 'edit-character' && <CharacterDialog editId={dialog.id} />}
       {dialog.kind === 'import-profile' && <ImportDialog characterId={dialog.characterId} />}
+      {dialog.kind === 'export-dataset' && <DatasetExportDialog characterId={dialog.characterId} />}
+      {dialog.kind === 'import-dataset' && <DatasetImportDialog characterId={dialog.characterId} />}
       <Toasts />
     </div>
   );

@@ -1,8 +1,10 @@
 import { useState, type DragEvent, type FormEvent } from 'react';
 import type { CharacterId } from '../../../common/contract';
 import { messageOf } from '../lib/bridge-error';
+import { toBase64 } from '../lib/files';
 import { useCommand, useInfo } from '../lib/queries';
 import { useUi } from '../state/ui';
+import { DialogFooter, PickedFile } from './dialog-footer';
 import { Modal } from './Modal';
 
 const FALLBACK_MAX_BYTES = 8 * 1024 * 1024;
@@ -74,12 +76,7 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
           onDrop={onDrop}
         >
           {file ? (
-            <p>
-              <strong>{file.name}</strong> · {(file.size / 1024).toFixed(0)} KB{' '}
-              <button type="button" className="link" onClick={() => setFile(null)}>
-                remove
-              </button>
-            </p>
+            <PickedFile file={file} onRemove={() => setFile(null)} />
           ) : (
             <p>
               Drop a <code>.txt</code> or <code>.md</code> file, or a character card (<code>.png</code>,{' '}
@@ -120,27 +117,15 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
             onChange={(e) => setTitle(e.target.value)}
           />
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="actions">
-          <button type="button" onClick={close}>
-            Cancel
-          </button>
-          <button className="primary" type="submit" disabled={importProfile.isPending || (!file && text.trim() === '')}>
-            {importProfile.isPending ? 'Importing…' : 'Import'}
-          </button>
-        </div>
+        <DialogFooter
+          error={error}
+          onClose={close}
+          submitLabel="Import"
+          pendingLabel="Importing…"
+          pending={importProfile.isPending}
+          disabled={!file && text.trim() === ''}
+        />
       </form>
     </Modal>
   );
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  const step = 0x8000;
-  for (let i = 0; i < bytes.length; i += step) binary += String.fromCharCode(...bytes.subarray(i, i + step));
-  return btoa(binary);
 }

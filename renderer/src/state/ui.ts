@@ -19,7 +19,9 @@ export type Dialog =
   | { kind: 'none' }
   | { kind: 'create-character' }
   | { kind: 'edit-character'; id: CharacterId }
-  | { kind: 'import-profile'; characterId: CharacterId };
+  | { kind: 'import-profile'; characterId: CharacterId }
+  | { kind: 'export-dataset'; characterId: CharacterId }
+  | { kind: 'import-dataset'; characterId: CharacterId };
 
 export type CharacterTab = 'profile' | 'generate' | 'dataset' | 'train' | 'chat';
 

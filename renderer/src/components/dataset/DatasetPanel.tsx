@@ -12,14 +12,16 @@ import { SceneBrowserList } from './SceneBrowserList';
 import { useListKeys } from './list-keys';
 import '../../generation.css';
 import '../../browser.css';
+import '../../interop.css';
 
-type Filter = 'all' | 'normal' | 'protective' | 'hand' | 'problems' | 'waiting';
+type Filter = 'all' | 'normal' | 'protective' | 'hand' | 'chat_correction' | 'problems' | 'waiting';
 
 const FILTER_LABELS: Record<Filter, string> = {
   all: 'All',
   normal: 'Normal',
   protective: 'Protective',
   hand: 'By hand',
+  chat_correction: 'Chat corrections',
   problems: 'Problems',
   waiting: 'Waiting',
 };
@@ -31,6 +33,12 @@ function filterArg(filter: Filter): SceneFilter {
   return { kind: filter };
 }
 
+const FORMATS_NAMED = "the paper's files, ShareGPT, OpenAI, Alpaca, Hugging Face";
+const DATASET_IO = [
+  { kind: 'import-dataset', label: 'Import dataset…', title: `Add scenes from a dataset file: ${FORMATS_NAMED}` },
+  { kind: 'export-dataset', label: 'Export dataset…', title: `Write the dataset for other tools: ${FORMATS_NAMED}` },
+] as const;
+
 /**
  * The Dataset tab: totals, the scenes as one virtualized list over keyset pages (search, filters
  * with counts, sort, keyboard), and one scene read as a transcript with the search's words marked.
@@ -38,6 +46,7 @@ function filterArg(filter: Filter): SceneFilter {
 export function DatasetPanel({ character }: { character: Character }) {
   const stats = useDatasetStats(character.id);
   const setTab = useUi((s) => s.setCharacterTab);
+  const openDialog = useUi((s) => s.open);
   const [filter, setFilter] = useState<Filter>('all');
   const [selected, setSelected] = useState<SceneId | null>(null);
   const [review, setReview] = useState<ReviewFilter>({});
@@ -120,7 +129,10 @@ export function DatasetPanel({ character }: { character: Character }) {
         <button className="primary" onClick={() => setTab('generate')}>
           Go to Generate
         </button>{' '}
-        <button onClick={() => setEditing({ kind: 'new' })}>Write a scene by hand</button>
+        <button onClick={() => setEditing({ kind: 'new' })}>Write a scene by hand</button>{' '}
+        <button onClick={() => openDialog({ kind: 'import-dataset', characterId: character.id })}>
+          Import a dataset…
+        </button>
         {editor}
       </div>
     );
@@ -128,22 +140,36 @@ export function DatasetPanel({ character }: { character: Character }) {
 
   return (
     <div className="dataset">
-      {stats.data && (
-        <dl className="stats" aria-label="Dataset totals">
-          <Stat label="Scenes" value={stats.data.scenes} />
-          <Stat label="Protective" value={stats.data.protectiveScenes} />
-          <Stat label="Experiences" value={stats.data.experiences} />
-          <Stat label="Turns" value={stats.data.turns} />
-          <Stat label="Words" value={stats.data.words} />
-          {stats.data.experiencesWithProblems > 0 && (
-            <Stat
-              label="With problems"
-              value={stats.data.experiencesWithProblems}
-              title={`Experiences with parts that did not fit the format: ${summarizeProblems(stats.data.problems)}`}
-            />
-          )}
-        </dl>
-      )}
+      <div className="dataset-head">
+        {stats.data && (
+          <dl className="stats" aria-label="Dataset totals">
+            <Stat label="Scenes" value={stats.data.scenes} />
+            <Stat label="Protective" value={stats.data.protectiveScenes} />
+            <Stat label="Experiences" value={stats.data.experiences} />
+            <Stat label="Turns" value={stats.data.turns} />
+            <Stat label="Words" value={stats.data.words} />
+            {stats.data.experiencesWithProblems > 0 && (
+              <Stat
+                label="With problems"
+                value={stats.data.experiencesWithProblems}
+                title={`Experiences with parts that did not fit the format: ${summarizeProblems(stats.data.problems)}`}
+              />
+            )}
+          </dl>
+        )}
+        <div className="dataset-io">
+          {DATASET_IO.map((io) => (
+            <button
+              key={io.kind}
+              className="small"
+              onClick={() => openDialog({ kind: io.kind, characterId: character.id })}
+              title={io.title}
+            >
+              {io.label}
+            </button>
+          ))}
+        </div>
+      </div>
       {stats.isError && <p className="form-error">{stats.error.message}</p>}
       <div className="dataset-grid">
         <section className="scene-column" aria-label="Scenes">
@@ -164,7 +190,9 @@ export function DatasetPanel({ character }: { character: Character }) {
               {(Object.keys(FILTER_LABELS) as Filter[])
                 .filter((f) => f !== 'problems' || (facets.data?.problems ?? 0) > 0 || filter === f)
                 .filter((f) => f !== 'waiting' || (counts.data?.waiting ?? 0) > 0 || filter === f)
-                .filter((f) => f !== 'hand' || (facets.data?.kinds.hand ?? 0) > 0 || filter === f)
+                .filter(
+                  (f) => (f !== 'hand' && f !== 'chat_correction') || (facets.data?.kinds[f] ?? 0) > 0 || filter === f,
+                )
                 .map((f) => (
                   <button
                     key={f}

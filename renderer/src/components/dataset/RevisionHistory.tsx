@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { SavedScene, SceneId, SceneRevision } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { invoke } from '../../lib/queries';
+import { importedFromText } from '../../../../common/provenance';
 
 const AUTHORS: Record<SceneRevision['author'], string> = {
   generated: 'Generated',
@@ -67,6 +68,7 @@ export function RevisionHistory({
               <span>
                 {AUTHORS[r.author]}
                 {r.restoredFrom !== null && ` (restores #${r.restoredFrom})`}
+                {r.importedFrom && <span className="muted"> {importedFromText(r.importedFrom)}</span>}
                 {r.revision === current && <span className="badge">current</span>}
               </span>
               <span className="muted">

@@ -10,6 +10,7 @@ import { TrainingPreviewPanel } from './TrainingPreviewPanel';
 
 /** Turns the reader shows before asking: a scene of thousands stays quick to open. */
 const READ_TURNS = 300;
+import { importedFromText } from '../../../../common/provenance';
 
 /** One scene and its experience, as a transcript a person can read. */
 export function SceneDetail({
@@ -35,6 +36,12 @@ export function SceneDetail({
     queryFn: async () => (await invoke('scenes/open', { id })).revision,
     enabled: preview,
   });
+  // An imported scene's file and line are on its first revision.
+  const imported = useQuery({
+    queryKey: ['scenes/revisions', { id }, 'import'],
+    queryFn: () => invoke('scenes/revisions', { id }),
+    enabled: scene.data?.origin === 'import',
+  }).data?.find((r) => r.importedFrom)?.importedFrom;
 
   if (scene.isPending) return <p className="muted">Loading…</p>;
   if (scene.isError) return <p className="form-error">{scene.error.message}</p>;
@@ -130,6 +137,8 @@ export function SceneDetail({
           ? 'Written by hand'
           : s.origin === 'chat'
             ? 'Chat correction: a reply rewritten in the Chat tab'
+            : s.origin === 'import'
+              ? `Imported ${imported ? importedFromText(imported) : 'from a dataset file'}`
             : `Scene prompt ${s.promptVersion}${experience ? ` · experience prompt ${experience.promptVersion}` : ''}`}{' '}
         · made {new Date(s.createdAt).toLocaleString()}
       </p>

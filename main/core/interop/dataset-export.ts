@@ -1,0 +1,260 @@
+/**
+ * `dataset/export`: the characters' accepted and unreviewed scenes (what training uses:
+ * `DatasetRepo.trainableScenePages` and `sceneToTrainerLine`) into a folder, in one of the
+ * formats of registry.ts, with configs for axolotl and LLaMA-Factory beside the data.
+ *
+ * Rules, counted in the report: scenes whose experience has format problems are left out unless
+ * `includeProblems`; scenes that cannot be training examples are left out with their reason; other
+ * speakers' thinking turns are left out (the training export's rule). The split is by a hash of the
+ * seed and the scene id, so it is the same for the same seed whatever the order or the other scenes.
+ *
+ * Streamed: scenes are read a page at a time and each page is written before the next is read;
+ * the folder is built beside its target and moved into place only when complete, so a failure or
+ * a cancel leaves no half export (an earlier export's files are replaced only on success).
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type {
+  Character,
+  CharacterId,
+  DatasetExportReport,
+  DatasetExportRequest,
+  Scene,
+  SceneKind,
+} from '../../../common/contract';
+import type { DatasetRepo } from '../../store/dataset-repo';
+import { StudioFailure } from '../errors';
+import type { EventBus } from '../events';
+import { exportNotices, sceneToTrainerLine, type DatasetExportNotes } from '../trainer/dataset-export';
+import { cancelledFailure, type IoRequests } from './dataset-import';
+import { lineFormatOf } from './registry';
+import type { InteropScene } from './scene-record';
+import { axolotlConfig, datasetCard, llamaFactoryInfo, type SplitFile } from './tool-configs';
+
+/** The file every export leaves in its folder: the report, and the mark that the folder may be replaced. */
+export const EXPORT_MARK = 'character-studio-export.json';
+const ALL_KINDS: readonly SceneKind[] = ['normal', 'protective', 'hand', 'chat_correction'];
+
+/** A scene's kind: protective, written by hand, a chat correction, else normal (generated or imported). */
+export function sceneKind(scene: Pick<Scene, 'protective' | 'origin'>): SceneKind {
+  if (scene.protective) return 'protective';
+  if (scene.origin === 'hand') return 'hand';
+  if (scene.origin === 'chat') return 'chat_correction';
+  return 'normal';
+}
+
+/** Whether the scene goes to the train split: a hash of seed and id below the train share. */
+export function inTrain(sceneId: string, seed: number, trainShare: number): boolean {
+  if (trainShare >= 1) return true;
+  const digest = createHash('sha1').update(`${seed}:${sceneId}`).digest();
+  return digest.readUInt32BE(0) / 0x1_0000_0000 < trainShare;
+}
+
+export class DatasetExportService {
+  constructor(
+    private readonly dataset: DatasetRepo,
+    private readonly character: (id: CharacterId) => Character,
+    private readonly events: EventBus,
+    private readonly requests: IoRequests,
+  ) {}
+
+  async export(request: DatasetExportRequest): Promise<DatasetExportReport> {
+    const started = Date.now();
+    const characters = [...new Set(request.characterIds)].map((id) => this.character(id));
+    const out = request.out;
+    await checkTarget(out);
+    const building = `${out}.partial-${process.pid}-${Date.now()}`;
+    const signal = this.requests.begin(request.requestId);
+    try {
+      const report = await this.write(request, characters, building, signal, started);
+      await writeFile(join(building, EXPORT_MARK), `${JSON.stringify(report, null, 2)}\n`);
+      await putInPlace(building, out, [...report.files.map((f) => relative(out, f.path)), EXPORT_MARK]);
+      return report;
+    } catch (error) {
+      await rm(building, { recursive: true, force: true });
+      throw error;
+    } finally {
+      this.requests.end(request.requestId);
+    }
+  }
+
+  private async write(
+    request: DatasetExportRequest,
+    characters: Character[],
+    folder: string,
+    signal: AbortSignal,
+    started: number,
+  ): Promise<DatasetExportReport> {
+    const format = lineFormatOf(request.format);
+    const kinds = new Set(request.kinds ?? ALL_KINDS);
+    const trainShare = request.trainShare ?? 1;
+    const seed = request.seed ?? 42;
+    const dataDir = request.format === 'hf' ? join(folder, 'data') : folder;
+    await mkdir(dataDir, { recursive: true });
+    const splits: SplitFile[] = [
+      { split: 'train', relative: request.format === 'hf' ? 'data/train.jsonl' : 'train.jsonl' },
+    ];
+    if (trainShare < 1)
+      splits.push({ split: 'validation', relative: splits[0]!.relative.replace('train', 'validation') });
+    const handles = new Map<string, FileHandle>();
+    for (const s of splits) handles.set(s.split, await open(join(folder, s.relative), 'w'));
+    const report: DatasetExportReport = {
+      format: request.format,
+      out: request.out,
+      files: [],
+      train: 0,
+      validation: 0,
+      byKind: { normal: 0, protective: 0, hand: 0, chat_correction: 0 },
+      read: 0,
+      skippedForProblems: 0,
+      skippedUnusable: 0,
+      skippedExamples: [],
+      otherThinkingLeftOut: 0,
+      notices: [],
+      durationMs: 0,
+    };
+    const notes: DatasetExportNotes = { otherThinkingLeftOut: 0, scenesWithOtherThinking: 0 };
+    const perCharacter: { fullName: string; scenes: number }[] = [];
+    const bytes = { train: 0, validation: 0 };
+    const total = characters.reduce((n, c) => n + this.dataset.trainingFigures(c.id).examples, 0);
+    try {
+      for (const character of characters) {
+        const before = report.train + report.validation;
+        for (const page of this.dataset.trainableScenePages(character.id)) {
+          const text = { train: '', validation: '' };
+          for (const scene of page) {
+            const kind = sceneKind(scene);
+            if (!kinds.has(kind)) continue;
+            report.read++;
+            if (!request.includeProblems && (scene.experience?.problems.length ?? 0) > 0) {
+              report.skippedForProblems++;
+              continue;
+            }
+            const line = sceneToTrainerLine(scene, character, notes);
+            if ('reason' in line) {
+              report.skippedUnusable++;
+              if (report.skippedExamples.length < 10) report.skippedExamples.push(line);
+              continue;
+            }
+            const record: InteropScene = {
+              id: line.id,
+              kind,
+              fullName: line.character.full_name,
+              shortName: line.character.short_name,
+              location: line.location,
+              background: line.background,
+              protective: line.protective,
+              turns: line.turns,
+            };
+            const split = inTrain(scene.id, seed, trainShare) ? 'train' : 'validation';
+            text[split] += `${format.write(record)}\n`;
+            report[split]++;
+            report.byKind[kind]++;
+          }
+          for (const split of ['train', 'validation'] as const) {
+            if (!text[split]) continue;
+            const chunk = Buffer.from(text[split], 'utf8');
+            bytes[split] += chunk.length;
+            await handles.get(split)!.write(chunk);
+          }
+          await nextTurn();
+          if (signal.aborted) throw cancelledFailure('export');
+          if (request.requestId) {
+            this.events.emit('dataset/io-progress', {
+              requestId: request.requestId,
+              direction: 'export',
+              done: report.read,
+              total,
+            });
+          }
+        }
+        perCharacter.push({ fullName: character.fullName, scenes: report.train + report.validation - before });
+      }
+    } finally {
+      for (const handle of handles.values()) await handle.close();
+    }
+    if (report.train + report.validation === 0) {
+      throw new StudioFailure(
+        'invalid_argument',
+        `No scene could be exported: ${report.read} of the chosen kinds were read, ${report.skippedForProblems} have format problems` +
+          ` (include them with the "include problems" choice) and ${report.skippedUnusable} cannot be training examples` +
+          `${report.skippedExamples[0] ? ` (${report.skippedExamples[0].reason})` : ''}. Generate or accept some scenes first.`,
+      );
+    }
+    report.otherThinkingLeftOut = notes.otherThinkingLeftOut;
+    const name = characters.map((c) => c.shortName.toLowerCase().replace(/[^a-z0-9]+/g, '_')).join('_') || 'character';
+    const configs = [
+      ['axolotl.yaml', axolotlConfig(request.format, splits)],
+      ['dataset_info.json', llamaFactoryInfo(name, request.format, splits)],
+    ];
+    if (request.format === 'hf') {
+      const card = datasetCard(
+        { characters: perCharacter, report, licence: request.licence ?? 'other', bytes, createdAt: new Date(started) },
+        splits,
+      );
+      configs.push(['README.md', card]);
+    }
+    for (const [file, text] of configs) await writeFile(join(folder, file!), text!);
+    report.files = [
+      ...splits.map((s) => ({ path: join(request.out, s.relative), role: s.split, items: report[s.split] })),
+      ...configs.map(([file]) => ({ path: join(request.out, file!), role: 'config' as const, items: 0 })),
+    ];
+    report.notices = [
+      ...(report.skippedForProblems > 0
+        ? [
+            `${report.skippedForProblems} scenes with format problems were left out; choose "include problems" to export them.`,
+          ]
+        : []),
+      ...(report.skippedUnusable > 0
+        ? [`${report.skippedUnusable} scenes cannot be training examples and were left out.`]
+        : []),
+      ...exportNotices(notes).map((n) =>
+        n.replace('will be left out of the training data', 'were left out of the export'),
+      ),
+    ];
+    report.durationMs = Date.now() - started;
+    return report;
+  }
+}
+
+/**
+ * Puts a finished export in place: the whole folder when the target is new; else file by file
+ * (each rename atomic), removing the earlier export's data files this one does not write. Anything
+ * else in the folder (a training run's outputs, say) stays.
+ */
+async function putInPlace(building: string, out: string, files: readonly string[]): Promise<void> {
+  if (!(await stat(out).catch(() => null))) {
+    await rename(building, out);
+    return;
+  }
+  const previous = await readFile(join(out, EXPORT_MARK), 'utf8')
+    .then((text) => (JSON.parse(text) as DatasetExportReport).files.map((f) => relative(out, f.path)))
+    .catch(() => [] as string[]);
+  for (const file of previous) if (!files.includes(file)) await rm(join(out, file), { force: true });
+  for (const file of files) {
+    await mkdir(dirname(join(out, file)), { recursive: true });
+    await rename(join(building, file), join(out, file));
+  }
+  await rm(building, { recursive: true, force: true });
+}
+
+/** The target must be new, empty, or an earlier export (which is replaced): never someone's other folder. */
+async function checkTarget(out: string): Promise<void> {
+  const info = await stat(out).catch(() => null);
+  if (!info) return;
+  if (!info.isDirectory()) {
+    throw new StudioFailure(
+      'invalid_argument',
+      `${out} is a file; an export is written into a folder. Choose a new folder name.`,
+    );
+  }
+  const entries = await readdir(out);
+  if (entries.length > 0 && !entries.includes(EXPORT_MARK)) {
+    throw new StudioFailure(
+      'conflict',
+      `${out} already holds other files (${entries.slice(0, 3).join(', ')}); an export replaces only an earlier export. Choose an empty or new folder.`,
+    );
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * `dataset/import`: a dataset file (any format of registry.ts) into a character's scenes. All or
+ * nothing: items are read and checked one by one, staged in temporary tables a batch at a time
+ * (the event loop gets a turn after each batch, so the serve door keeps answering during a
+ * million-line file), and copied into the store in one transaction only when every item was good.
+ * A bad item, a cancel or a crash leaves the store as it was.
+ *
+ * Each scene keeps where it came from (file, line, the item's own id) on its first revision,
+ * authored `import`. Speakers who are the file's character under another short name are labelled
+ * with this character's short name, so the training export finds the character's turns.
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type {
+  Character,
+  CharacterId,
+  DatasetImportReport,
+  DatasetImportRequest,
+  SceneDoc,
+  SceneId,
+} from '../../../common/contract';
+import type { DatasetImportRepo, StagedScene } from '../../store/dataset-import-repo';
+import { sceneFigures } from '../../store/scene-figures';
+import type { Clock, IdFactory } from '../clock';
+import { StudioFailure } from '../errors';
+import type { EventBus } from '../events';
+import { guessShortName } from './paper';
+import { openItems, type ImportInput, type ReadItem } from './read-items';
+
+/** Items staged per transaction; between batches the event loop runs other work. */
+const BATCH = 500;
+
+/** Import requests in flight, by request id: `cancel` aborts them. */
+export class IoRequests {
+  private readonly running = new Map<string, AbortController>();
+
+  begin(requestId: string | undefined): AbortSignal {
+    const controller = new AbortController();
+    if (requestId) this.running.set(requestId, controller);
+    return controller.signal;
+  }
+
+  end(requestId: string | undefined): void {
+    if (requestId) this.running.delete(requestId);
+  }
+
+  cancel(requestId: string): { cancelled: boolean } {
+    const controller = this.running.get(requestId);
+    controller?.abort();
+    return { cancelled: controller !== undefined };
+  }
+}
+
+export function cancelledFailure(what: 'export' | 'import'): StudioFailure {
+  return new StudioFailure(
+    'conflict',
+    what === 'import'
+      ? 'The import was cancelled; nothing was imported.'
+      : 'The export was cancelled; no file was written.',
+  );
+}
+
+export class DatasetImportService {
+  constructor(
+    private readonly repo: DatasetImportRepo,
+    private readonly character: (id: CharacterId) => Character,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+    private readonly newId: IdFactory,
+    readonly requests: IoRequests,
+  ) {}
+
+  async import(request: DatasetImportRequest): Promise<DatasetImportReport> {
+    const started = Date.now();
+    const character = this.character(request.characterId);
+    const input = inputOf(request);
+    const fileLabel = 'path' in input ? input.path : input.name;
+    const signal = this.requests.begin(request.requestId);
+    const stage = this.repo.stage(character.id, this.clock.now());
+    try {
+      const { format, items } = await openItems(input, request.format ?? 'auto', character);
+      const tally = { scenes: 0, protective: 0, experiences: 0, otherCharacter: new Set<string>(), relabelled: 0 };
+      let batch: StagedScene[] = [];
+      for await (const read of items) {
+        batch.push(this.staged(read, character, tally, format === 'hf'));
+        if (batch.length < BATCH) continue;
+        stage.add(batch);
+        batch = [];
+        await this.turn(request, tally.scenes, signal);
+      }
+      stage.add(batch);
+      await this.turn(request, tally.scenes, signal);
+      const importId = this.newId();
+      stage.commit(importId, fileLabel, format);
+      this.events.emit('dataset/changed', { characterId: character.id });
+      return {
+        importId,
+        file: fileLabel,
+        format,
+        scenes: tally.scenes,
+        protective: tally.protective,
+        experiences: tally.experiences,
+        notices: notices(character, tally),
+        durationMs: Date.now() - started,
+      };
+    } finally {
+      stage.discard();
+      this.requests.end(request.requestId);
+    }
+  }
+
+  private async turn(request: DatasetImportRequest, done: number, signal: AbortSignal): Promise<void> {
+    await nextTurn();
+    if (signal.aborted) throw cancelledFailure('import');
+    if (request.requestId) {
+      this.events.emit('dataset/io-progress', { requestId: request.requestId, direction: 'import', done, total: null });
+    }
+  }
+
+  /** One read item as a staged scene, counted in `tally`. */
+  private staged(
+    read: ReadItem,
+    character: Character,
+    tally: { scenes: number; protective: number; experiences: number; otherCharacter: Set<string>; relabelled: number },
+    folder: boolean,
+  ): StagedScene {
+    const { item } = read;
+    const short = character.shortName.trim();
+    if (item.fullName && item.fullName !== character.fullName) tally.otherCharacter.add(item.fullName);
+    const fileShort =
+      item.shortName ?? (item.fullName && item.turns ? guessShortName(item.fullName, item.turns) : null);
+    const turns = item.turns?.map((t) => {
+      if (fileShort && fileShort !== short && t.speaker === fileShort) {
+        tally.relabelled++;
+        return { ...t, speaker: short };
+      }
+      return t;
+    });
+    const people = [...new Set((turns ?? []).map((t) => t.speaker).filter((s) => s !== short))];
+    const doc: SceneDoc = {
+      type: item.type,
+      location: item.location,
+      time: '',
+      background: item.background,
+      people,
+      experienceBackground: turns ? item.background : '',
+      turns: turns ?? [],
+    };
+    tally.scenes++;
+    if (item.protective) tally.protective++;
+    if (turns) tally.experiences++;
+    const problems = item.problems ?? [];
+    return {
+      id: this.newId() as SceneId,
+      ordinal: tally.scenes,
+      protective: item.protective,
+      type: item.type,
+      location: item.location,
+      background: item.background,
+      people,
+      file: folder ? read.file : null,
+      line: read.line,
+      source: item.source,
+      doc: JSON.stringify(doc),
+      experience: turns
+        ? {
+            background: item.background,
+            turns: JSON.stringify(turns),
+            problems: JSON.stringify(problems),
+            figures: sceneFigures(item.background, turns, problems, character),
+          }
+        : null,
+    };
+  }
+}
+
+function inputOf(request: DatasetImportRequest): ImportInput {
+  if (request.path !== undefined && request.fileBase64 === undefined) return { path: request.path };
+  if (request.fileBase64 !== undefined && request.path === undefined) {
+    return { bytes: Buffer.from(request.fileBase64, 'base64'), name: request.fileName ?? 'uploaded file' };
+  }
+  throw new StudioFailure(
+    'invalid_argument',
+    'Give either a path or an uploaded file (fileBase64) to import, not both.',
+  );
+}
+
+function notices(character: Character, tally: { otherCharacter: Set<string>; relabelled: number }): string[] {
+  const out: string[] = [];
+  if (tally.otherCharacter.size > 0) {
+    const names = [...tally.otherCharacter].slice(0, 3).join(', ');
+    out.push(`The file is about ${names}; its scenes were added to ${character.fullName} as they are.`);
+  }
+  if (tally.relabelled > 0) {
+    out.push(
+      `${tally.relabelled} turns of the file's character were labelled ${character.shortName}, so training finds them.`,
+    );
+  }
+  return out;
+}

@@ -1,0 +1,116 @@
+// Datasets in and out at scale: a character with SCENES scenes (dataset-scale.ts's builder, about
+// 600 tokens each, one in ten protective, one in ten with a format problem) exported in every
+// format, and each export imported again into a fresh studio. Per format: time, peak RSS above the
+// start (sampled every 5 ms), the file's size, and for imports the longest the event loop was held
+// (the final one-transaction copy into the store is the long one). `SCENES` (env BENCH_SCENES)
+// defaults to 100,000.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { CharacterId, DatasetFormat } from '../../common/contract';
+import { Studio } from '../../main/core/studio';
+import { build } from './dataset-scale';
+
+const SCENES = Number(process.env.BENCH_SCENES ?? 100_000);
+const FORMATS: DatasetFormat[] = ['paper', 'sharegpt', 'openai', 'alpaca', 'hf'];
+
+async function invoke<T>(studio: Studio, name: string, arg: unknown): Promise<T> {
+  const outcome = await studio.invoke(name, arg);
+  if (!outcome.ok) throw new Error(`${name}: ${outcome.error.message}`);
+  return outcome.result as T;
+}
+
+const character = (studio: Studio) =>
+  invoke<{ id: CharacterId }>(studio, 'characters/create', {
+    fullName: 'Ludwig van Beethoven',
+    shortName: 'Beethoven',
+    era: '1770–1827',
+    notes: '',
+  });
+
+/** Runs `work` while sampling RSS every 5 ms and the event loop's longest stall. */
+async function measured<T>(work: () => Promise<T>) {
+  global.gc?.();
+  const startRss = process.memoryUsage().rss;
+  let peakRss = startRss;
+  let last = performance.now();
+  let longestStallMs = 0;
+  const sampler = setInterval(() => {
+    const now = performance.now();
+    longestStallMs = Math.max(longestStallMs, now - last - 5);
+    last = now;
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 5);
+  const started = performance.now();
+  const result = await work();
+  const ms = performance.now() - started;
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  return {
+    result,
+    seconds: Number((ms / 1000).toFixed(2)),
+    peakRssGrowthMiB: Math.round((peakRss - startRss) / 2 ** 20),
+    longestEventLoopStallMs: Math.round(longestStallMs),
+  };
+}
+
+function sizeMiB(target: string): number {
+  const stat = fs.statSync(target);
+  if (!stat.isDirectory()) return Math.round(stat.size / 2 ** 20);
+  return fs.readdirSync(target, { recursive: true }).reduce<number>((n, f) => {
+    const s = fs.statSync(path.join(target, String(f)));
+    return n + (s.isFile() ? s.size / 2 ** 20 : 0);
+  }, 0);
+}
+
+export async function run(): Promise<object> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-bench-io-'));
+  const figures: Record<string, object> = {};
+  try {
+    const studio = new Studio({ dataDir, door: 'cli', version: 'bench' });
+    const beethoven = await character(studio);
+    build(studio, beethoven.id, SCENES);
+    for (const format of FORMATS) {
+      const out = path.join(dataDir, `export-${format}`);
+      const exported = await measured(() =>
+        invoke<{ train: number }>(studio, 'dataset/export', {
+          characterIds: [beethoven.id],
+          format,
+          out,
+          includeProblems: true,
+        }),
+      );
+      const importDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-bench-io-import-'));
+      const target = new Studio({ dataDir: importDir, door: 'cli', version: 'bench' });
+      try {
+        const into = await character(target);
+        const imported = await measured(() =>
+          invoke<{ scenes: number }>(target, 'dataset/import', {
+            characterId: into.id,
+            path: format === 'hf' ? out : path.join(out, 'train.jsonl'),
+          }),
+        );
+        figures[format] = {
+          scenes: exported.result.train,
+          fileMiB: Math.round(sizeMiB(format === 'hf' ? path.join(out, 'data') : path.join(out, 'train.jsonl'))),
+          exportSeconds: exported.seconds,
+          exportPeakRssGrowthMiB: exported.peakRssGrowthMiB,
+          exportLongestEventLoopStallMs: exported.longestEventLoopStallMs,
+          importedScenes: imported.result.scenes,
+          importSeconds: imported.seconds,
+          importPeakRssGrowthMiB: imported.peakRssGrowthMiB,
+          importLongestEventLoopStallMs: imported.longestEventLoopStallMs,
+        };
+        process.stderr.write(`  ${format}: ${JSON.stringify(figures[format])}\n`);
+      } finally {
+        target.close();
+        fs.rmSync(importDir, { recursive: true, force: true });
+        fs.rmSync(out, { recursive: true, force: true });
+      }
+    }
+    studio.close();
+    return { scenes: SCENES, loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))), ...figures };
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
