@@ -7,6 +7,7 @@ const names: Record<EventName, true> = {
   'hosts/changed': true,
   'jobs/progressed': true,
   'dataset/changed': true,
+  'scenes/regenerated': true,
   'limits/changed': true,
   'training/progressed': true,
   'training/logged': true,

@@ -16,6 +16,8 @@ export type * from './generation';
 export type * from './dataset';
 export type * from './scenes';
 export type * from './review';
+export type * from './jobs';
+export type * from './regenerate';
 
 import type { AppCommands } from './base';
 import type { CharacterCommands, CharacterEvents } from './characters';
@@ -26,6 +28,8 @@ import type { GenerationCommands, GenerationEvents } from './generation';
 import type { DatasetCommands, DatasetEvents } from './dataset';
 import type { SceneCommands } from './scenes';
 import type { ReviewCommands } from './review';
+import type { JobCommands, JobEvents } from './jobs';
+import type { RegenerateCommands, RegenerateEvents } from './regenerate';
 
 /** Every command, one interface per area joined here (Actual's handlers.ts pattern). */
 export interface Commands
@@ -38,14 +42,24 @@ export interface Commands
     GenerationCommands,
     DatasetCommands,
     SceneCommands,
-    ReviewCommands {}
+    ReviewCommands,
+    JobCommands,
+    RegenerateCommands {}
 
 export type CommandName = keyof Commands;
 export type CommandArg<K extends CommandName> = Parameters<Commands[K]>[0];
 export type CommandResult<K extends CommandName> = ReturnType<Commands[K]>;
 
 export interface Events
-  extends CharacterEvents, ProviderEvents, TrainingEvents, HostEvents, GenerationEvents, DatasetEvents {}
+  extends
+    CharacterEvents,
+    ProviderEvents,
+    TrainingEvents,
+    HostEvents,
+    GenerationEvents,
+    DatasetEvents,
+    JobEvents,
+    RegenerateEvents {}
 
 export type EventName = keyof Events;
 

@@ -1,7 +1,7 @@
 /** Review of the dataset: status, rating and tags per scene, bulk actions and their undo. Types only. */
 
 import type { CharacterId, ProviderId, SceneId } from './base';
-import type { Job } from './generation';
+import type { Job } from './jobs';
 
 /**
  * Where a scene stands in review. `unreviewed` and `accepted` scenes are trained; `rejected` ones

@@ -8,6 +8,7 @@ import { migrations } from '../store/migrations';
 import { DatasetRepo } from '../store/dataset-repo';
 import { SceneRevisionsRepo } from '../store/scene-revisions-repo';
 import { SceneService } from './dataset/scene-service';
+import { RegenerateService } from './dataset/regenerate-service';
 import { JobsRepo } from '../store/jobs-repo';
 import { ProfilesRepo } from '../store/profiles-repo';
 import { ProvidersRepo } from '../store/providers-repo';
@@ -27,6 +28,7 @@ import { StudioFailure } from './errors';
 import { dispatch, type Handlers, type Outcome } from './dispatch';
 import { EventBus } from './events';
 import { GenerationService } from './pipeline/generation-service';
+import { JobService } from './jobs/job-service';
 import { ProfileService } from './profile-service';
 import { FileSecretStore, type SecretStore } from './providers/secret-store';
 import { ProviderService } from './providers/provider-service';
@@ -63,6 +65,8 @@ export class Studio {
   readonly db: Db;
   readonly databasePath: string;
   readonly generation: GenerationService;
+  /** The job engine every long task of the studio runs on (generation, regeneration, …). */
+  readonly jobs: JobService;
   readonly providers: ProviderService;
   readonly training: TrainingService;
   readonly hosts: HostService;
@@ -83,6 +87,8 @@ export class Studio {
     });
     const dataset = new DatasetRepo(this.db);
     this.jobsRepo = new JobsRepo(this.db);
+    const jobs = new JobService(this.db, this.jobsRepo, providers, this.events, clock, newId);
+    this.jobs = jobs;
     const generation = new GenerationService(
       this.db,
       this.jobsRepo,
@@ -90,12 +96,13 @@ export class Studio {
       profilesRepo,
       characters,
       providers,
+      jobs,
       this.events,
       clock,
       newId,
       new PreferencesRepo(this.db),
     );
-    generation.recover();
+    jobs.recover();
     this.generation = generation;
     const review = new ReviewService(
       new ReviewRepo(this.db),
@@ -135,6 +142,17 @@ export class Studio {
       newId,
     );
     this.training = training;
+    const regenerate = new RegenerateService(
+      this.db,
+      this.jobsRepo,
+      characters,
+      generation,
+      scenes,
+      jobs,
+      this.events,
+      clock,
+      newId,
+    );
 
     this.handlers = {
       'app/info': () => this.info(),
@@ -170,13 +188,16 @@ export class Studio {
       'generation/start': ({ characterId, settings, more }) => generation.start(characterId, settings, more),
       'generation/preferences': () => generation.runPreferences(),
       'generation/set-preferences': (preferences) => generation.setRunPreferences(preferences),
-      'jobs/list': ({ characterId }) => generation.list(characterId),
-      'jobs/get': ({ id }) => generation.get(id),
-      'jobs/pause': ({ id }) => generation.pause(id),
-      'jobs/resume': ({ id }) => generation.resume(id),
-      'jobs/set-budget': ({ id, budgetUsd }) => generation.setBudget(id, budgetUsd),
-      'jobs/cancel': ({ id }) => generation.cancel(id),
-      'jobs/retry': ({ id, itemId }) => generation.retry(id, itemId),
+      'jobs/list': ({ characterId }) => {
+        characters.get(characterId);
+        return jobs.list(characterId);
+      },
+      'jobs/get': ({ id }) => jobs.get(id),
+      'jobs/pause': ({ id }) => jobs.pause(id),
+      'jobs/resume': ({ id }) => jobs.resume(id),
+      'jobs/set-budget': ({ id, budgetUsd }) => jobs.setBudget(id, budgetUsd),
+      'jobs/cancel': ({ id }) => jobs.cancel(id),
+      'jobs/retry': ({ id, itemId }) => jobs.retry(id, itemId),
       'scenes/list': ({ characterId, offset, limit, ...filter }) => {
         characters.get(characterId);
         return dataset.scenes(characterId, offset, limit, filter);
@@ -196,6 +217,9 @@ export class Studio {
       'scenes/diff': ({ id, from, to }) => scenes.diff(id, from, to),
       'scenes/restore': ({ id, revision, baseRevision }) => scenes.restore(id, revision, baseRevision),
       'scenes/create': ({ characterId, doc }) => scenes.create(characterId, doc),
+      'scenes/regenerate': (request) => regenerate.start(request),
+      'scenes/proposals': ({ id }) => scenes.proposals(id),
+      'scenes/adopt': ({ id, proposalId, baseRevision }) => scenes.adopt(id, proposalId, baseRevision),
       'review/set': ({ characterId, ids, filter, ...change }) =>
         review.set(characterId, { ...(ids && { ids }), ...(filter && { filter }) }, change),
       'review/undo': ({ characterId }) => review.undo(characterId),
@@ -291,7 +315,7 @@ export class Studio {
 
   /** Stops running jobs (left `interrupted`, resumable; remote runs go on, detached), frees models, closes the database. */
   async shutdown(): Promise<void> {
-    await Promise.all([this.generation.shutdown(), this.training.shutdown()]);
+    await Promise.all([this.jobs.shutdown(), this.training.shutdown()]);
     await this.providers.dispose();
     this.close();
   }

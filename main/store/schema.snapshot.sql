@@ -24,6 +24,8 @@ CREATE INDEX review_actions_character ON review_actions (character_id, created_a
 
 CREATE INDEX scene_problem_counts_character ON scene_problem_counts (character_id, code, count);
 
+CREATE INDEX scene_proposals_scene ON scene_proposals (scene_id, created_at);
+
 CREATE INDEX scene_tags_character ON scene_tags (character_id, tag, scene_id);
 
 CREATE INDEX scenes_character ON scenes (character_id, protective, created_at);
@@ -243,6 +245,22 @@ CREATE TABLE scene_problem_counts (
   PRIMARY KEY (scene_id, code)
 ) WITHOUT ROWID;
 
+CREATE TABLE scene_proposals (
+  id TEXT PRIMARY KEY,
+  scene_id TEXT NOT NULL REFERENCES scenes (id) ON DELETE CASCADE,
+  base_revision INTEGER NOT NULL,
+  -- SceneDoc (common/contract/scenes.ts) as JSON.
+  doc TEXT NOT NULL,
+  job_id TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+  call_id TEXT,
+  prompt_version TEXT NOT NULL,
+  instruction TEXT NOT NULL,
+  -- The one turn rewritten (0-based), NULL for the whole experience.
+  turn INTEGER,
+  adopted_as INTEGER,
+  created_at INTEGER NOT NULL
+);
+
 CREATE TABLE scene_revisions (
   scene_id TEXT NOT NULL REFERENCES scenes (id) ON DELETE CASCADE,
   revision INTEGER NOT NULL,
@@ -253,7 +271,7 @@ CREATE TABLE scene_revisions (
   call_id TEXT,
   prompt_version TEXT,
   restored_from INTEGER,
-  created_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL, instruction TEXT,
   PRIMARY KEY (scene_id, revision)
 ) WITHOUT ROWID;
 

@@ -22,7 +22,8 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
   const { call, values, rest, io } = ctx;
   const character = await findCharacter(call, argument(rest, 0, '<character>', 'generate'));
   const str = (name: string) => strOf(values, name);
-  const jobs = await call('jobs/list', { characterId: character.id });
+  // Regenerations of single scenes are jobs too; only generation runs are resumed here.
+  const jobs = (await call('jobs/list', { characterId: character.id })).filter((j) => j.kind === 'generation');
   const more = str('more') === undefined ? undefined : numberOption(str('more'), '--more', 0);
   const resumable =
     jobs.find((j) => ['paused', 'interrupted', 'queued', 'running'].includes(j.status)) ??

@@ -8,10 +8,16 @@ import type {
   SceneDoc,
   SceneId,
   SavedScene,
+  SceneProposal,
   SceneRevision,
 } from '../../../common/contract';
 import type { DatasetRepo } from '../../store/dataset-repo';
-import type { CommitBase, RevisionSource, SceneRevisionsRepo } from '../../store/scene-revisions-repo';
+import type {
+  CommitBase,
+  NewProposal,
+  RevisionSource,
+  SceneRevisionsRepo,
+} from '../../store/scene-revisions-repo';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
@@ -71,6 +77,7 @@ export class SceneService {
         callId: source.callId as CallId | null,
         promptVersion: source.promptVersion,
         restoredFrom: null,
+        instruction: null,
         createdAt: scene.createdAt,
       },
     ];
@@ -109,15 +116,66 @@ export class SceneService {
     return { id, revision: 1 };
   }
 
-  private commit(id: SceneId, baseRevision: number, doc: SceneDoc, source: RevisionSource): SavedScene {
+  /** The regenerations of the scene kept aside (the scene had moved), newest first. */
+  proposals(id: SceneId): SceneProposal[] {
+    this.scene(id);
+    return this.revisions.proposals(id);
+  }
+
+  /** Makes a proposal the scene's next revision (author `llm`, with its call), named against `baseRevision`. */
+  adopt(id: SceneId, proposalId: string, baseRevision: number): SavedScene {
+    const proposal = this.revisions.proposal(proposalId);
+    if (!proposal || proposal.sceneId !== id)
+      throw new StudioFailure('not_found', 'That proposal is not one of this scene’s; refresh its history.');
+    if (proposal.adoptedAs !== null)
+      throw new StudioFailure('invalid_argument', `That proposal is already revision ${proposal.adoptedAs}.`);
+    const source = regenerationSource(proposal);
+    const saved = this.commit(id, baseRevision, proposal.doc, source, () =>
+      this.revisions.markAdopted(proposalId, baseRevision + 1),
+    );
+    return saved;
+  }
+
+  /**
+   * Stores a regeneration's answer: as the scene's next revision when the scene is still at
+   * `proposal.baseRevision`, else (a person or a job changed it since) as a proposal, so neither
+   * change is lost. To be called inside the transaction that marks its job item done.
+   */
+  storeRegeneration(proposal: NewProposal): { revision: number } | { proposalId: string } {
+    const scene = this.scene(proposal.sceneId);
+    const clean = cleanDoc(proposal.doc);
+    const result = this.revisions.commit(
+      proposal.sceneId,
+      proposal.baseRevision,
+      clean,
+      regenerationSource(proposal),
+      this.baseOf(scene),
+      this.clock.now(),
+    );
+    if (result === 'missing') throw this.missing();
+    if (result !== 'conflict') return { revision: result };
+    this.revisions.insertProposal({ ...proposal, doc: clean }, this.clock.now());
+    return { proposalId: proposal.id };
+  }
+
+  private baseOf(scene: Scene): CommitBase {
+    return { original: docOf(scene), originalSource: this.originalSource(scene), experience: scene.experience };
+  }
+
+  private commit(
+    id: SceneId,
+    baseRevision: number,
+    doc: SceneDoc,
+    source: RevisionSource,
+    alongside?: () => void,
+  ): SavedScene {
     const scene = this.scene(id);
     const clean = cleanDoc(doc);
-    const base: CommitBase = {
-      original: docOf(scene),
-      originalSource: this.originalSource(scene),
-      experience: scene.experience,
-    };
-    const result = this.revisions.commit(id, baseRevision, clean, source, base, this.clock.now());
+    const result = this.revisions.transaction(() => {
+      const stored = this.revisions.commit(id, baseRevision, clean, source, this.baseOf(scene), this.clock.now());
+      if (typeof stored === 'number') alongside?.();
+      return stored;
+    });
     if (result === 'missing') throw this.missing();
     if (result === 'conflict') {
       const now = this.revisions.state(id)?.revision;
@@ -142,6 +200,13 @@ export class SceneService {
   }
 
   private resolve(id: SceneId, ref: RevisionRef): { revision: number; doc: SceneDoc } {
+    if (typeof ref === 'object') {
+      const proposal = this.revisions.proposal(ref.proposal);
+      if (!proposal || proposal.sceneId !== id)
+        throw new StudioFailure('not_found', 'That proposal is not one of this scene’s; refresh its history.');
+      // A proposal has no number of its own: it is shown as the revision it started from.
+      return { revision: proposal.baseRevision, doc: proposal.doc };
+    }
     const current = this.open(id);
     const stored = this.revisions.revisions(id);
     const number =
@@ -168,6 +233,11 @@ export class SceneService {
   private missing(): StudioFailure {
     return new StudioFailure('not_found', 'That scene no longer exists. It may have been deleted in another window.');
   }
+}
+
+/** How a regeneration is recorded on the revision it becomes. */
+function regenerationSource(p: { callId: string | null; promptVersion: string; instruction: string }): RevisionSource {
+  return { author: 'llm', callId: p.callId, promptVersion: p.promptVersion, instruction: p.instruction };
 }
 
 /**

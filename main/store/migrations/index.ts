@@ -9,6 +9,7 @@ import m008 from './008_training_warnings.sql';
 import m009 from './009_dataset_figures.sql';
 import m010 from './010_scene_revisions.sql';
 import m011 from './011_review.sql';
+import m013 from './013_regenerate.sql';
 import { recountSceneFigures } from '../scene-figures';
 import type { Db } from '../database';
 
@@ -33,4 +34,5 @@ export const migrations: readonly Migration[] = [
   { id: 9, name: 'dataset_figures', sql: m009, backfill: (db) => recountSceneFigures(db) },
   { id: 10, name: 'scene_revisions', sql: m010 },
   { id: 11, name: 'review', sql: m011 },
+  { id: 13, name: 'regenerate', sql: m013 },
 ];
