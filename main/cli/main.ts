@@ -77,6 +77,12 @@ Commands:
                                 Word-level diff of two revisions ([-removed-] {+added+})
   scenes restore <scene> --revision <n>
                                 Make an earlier revision current again (as a new revision)
+  scenes regenerate <scene…> --instruction "<what to change>" [--turn <n>] [--provider <provider>]
+                                Rewrite the experience (or turn n) through the LLM, as a new
+                                revision; a scene edited meanwhile keeps the edit and gets the
+                                rewrite as a proposal. Provider: the character's last job's.
+  scenes regenerate --character <character> <filter options of review> --instruction "…" --yes
+                                The same for every scene of the filter, as one job
   scenes create <character> <file.json|->
                                 Add a scene written by hand: {"type", "location", "time",
                                 "background", "people", "experienceBackground", "turns"}
@@ -233,6 +239,9 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
         waiting: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
         undo: { type: 'boolean', default: false },
+        instruction: { type: 'string' },
+        turn: { type: 'string' },
+        character: { type: 'string' },
       },
     });
   } catch (error) {

@@ -99,7 +99,7 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
 }
 
 /**
- * Prints a generation job's progress to stderr until it ends, pausing it on Ctrl+C; the exit code
+ * Prints a job's progress (any kind) to stderr until it ends, pausing it on Ctrl+C; the exit code
  * is 0 when it succeeded, 3 when paused, 1 otherwise. Shuts the studio down after.
  */
 export async function followJob(ctx: CliContext, id: JobId): Promise<number> {
@@ -120,10 +120,14 @@ export async function followJob(ctx: CliContext, id: JobId): Promise<number> {
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
-    const final = await studio.generation.whenIdle(id);
+    const final = await studio.jobs.whenIdle(id);
     io.err(describeJob(final));
     if (final.message) io.err(final.message);
-    if (final.notedItems > 0)
+    if (final.notedItems > 0 && final.kind === 'regenerate')
+      io.err(
+        `${final.notedItems} rewrite(s) kept as proposals: the scene changed meanwhile (see scenes history):\n${final.notes.map((n) => `  ${n.text}`).join('\n')}`,
+      );
+    else if (final.notedItems > 0)
       io.err(
         `${final.notedItems} answer(s) had parts that could not be read (left out, on record with their calls):\n${final.notes.map((n) => `  ${n.stage}: ${n.text}`).join('\n')}`,
       );

@@ -54,7 +54,7 @@ export async function waitingScenesCommand(sub: 'complete' | 'delete', ctx: CliC
   return followJob(ctx, job.id);
 }
 
-function idsOption(ctx: CliContext): SceneId[] | undefined {
+export function idsOption(ctx: CliContext): SceneId[] | undefined {
   const text = str(ctx.values, 'ids');
   if (text === undefined) return undefined;
   const ids = text
@@ -74,7 +74,7 @@ function ratingOf(text: string, flag: string): number | null {
 }
 
 /** --status, --rating, --with-tag, --kind, --problems, --waiting: the same filter the Dataset tab uses. */
-function filterOptions({ values }: CliContext): SceneFilter {
+export function filterOptions({ values }: CliContext): SceneFilter {
   const filter: SceneFilter = {};
   const status = str(values, 'status');
   if (status !== undefined) {
