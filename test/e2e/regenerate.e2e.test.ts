@@ -79,7 +79,10 @@ describe('regenerate with an instruction in a browser', () => {
     await expect.poll(() => ask.getByLabel('Provider').locator('option:checked').textContent()).toMatch(/Fake LLM/);
     await shot('regenerate-00-instruction-1024x700');
     await ask.getByRole('button', { name: 'Regenerate' }).click();
-    await editor.getByRole('status').filter({ hasText: `Rewritten by the LLM as revision ${before + 1}` }).waitFor();
+    await editor
+      .getByRole('status')
+      .filter({ hasText: `Rewritten by the LLM as revision ${before + 1}` })
+      .waitFor();
     await expect.poll(() => turnText(2).inputValue()).toBe('Leave me alone! (make him angrier)');
     expect(await editor.locator('[data-turn]').count()).toBe(2);
     expect(await revision()).toBe(before + 1);
@@ -108,7 +111,10 @@ describe('regenerate with an instruction in a browser', () => {
     const askTurn = page.getByRole('dialog', { name: 'Regenerate turn 2' });
     await askTurn.getByLabel('Instruction').fill('he refuses outright');
     await askTurn.getByLabel('Instruction').press('Control+Enter');
-    await editor.getByRole('status').filter({ hasText: `revision ${before + 2}` }).waitFor();
+    await editor
+      .getByRole('status')
+      .filter({ hasText: `revision ${before + 2}` })
+      .waitFor();
     await expect.poll(() => turnText(2).inputValue()).toBe('Enough! (he refuses outright)');
     expect(await turnText(1).inputValue()).toBe('Ludwig, the fugue, once more.');
     await shot('regenerate-04-turn-1024x700');

@@ -1,11 +1,4 @@
-import type {
-  CharacterId,
-  DiffSection,
-  RevisionRef,
-  SceneDoc,
-  SceneId,
-  SceneRevision,
-} from '../../../common/contract';
+import type { CharacterId, DiffSection, RevisionRef, SceneDoc, SceneId, SceneRevision } from '../../../common/contract';
 import { argument, findCharacter, findProvider, readFile, str, UsageError, type CliContext } from '../shared';
 import { followJob } from './generate';
 import { filterOptions } from './review';
@@ -75,8 +68,7 @@ function showRevision(r: SceneRevision): string {
 async function regenerateCommand(ctx: CliContext): Promise<number> {
   const { call, rest, values, io } = ctx;
   const instruction = str(values, 'instruction');
-  if (instruction === undefined)
-    throw new UsageError('Say what should change: --instruction "make him angrier".');
+  if (instruction === undefined) throw new UsageError('Say what should change: --instruction "make him angrier".');
   const ids = rest.slice(1) as SceneId[];
   const filter = filterOptions(ctx);
   const characterKey = str(values, 'character');
@@ -89,15 +81,13 @@ async function regenerateCommand(ctx: CliContext): Promise<number> {
   const providerKey = str(values, 'provider');
   const providerId = providerKey === undefined ? undefined : (await findProvider(call, providerKey)).id;
   let characterId: CharacterId;
-  let count: number;
   if (ids.length > 0) {
     characterId = (await call('scenes/open', { id: ids[0]! })).scene.characterId;
-    count = ids.length;
   } else {
     if (characterKey === undefined)
       throw new UsageError('Name the scenes to rewrite, or --character <character> with filter options.');
     characterId = (await findCharacter(call, characterKey)).id;
-    count = (await call('review/counts', { characterId, filter })).total;
+    const count = (await call('review/counts', { characterId, filter })).total;
     if (count > 1 && !values.yes)
       throw new UsageError(
         `This rewrites ${count.toLocaleString('en-US')} scenes (one LLM call each); add --yes to go ahead.`,

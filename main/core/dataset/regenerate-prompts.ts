@@ -2,6 +2,7 @@ import type { SceneDoc, Turn, TurnKind } from '../../../common/contract';
 import type { JsonSchemaFormat } from '../llm/types';
 import { parseExperienceText } from '../pipeline/parse';
 import { ItemProblem, type ChatMessages } from '../pipeline/prompt-builder';
+import { TURN_SCHEMA } from '../pipeline/prompts';
 
 /**
  * How a regeneration asks: the paper's experience prompt for the scene, exactly as generation sends
@@ -11,19 +12,7 @@ import { ItemProblem, type ChatMessages } from '../pipeline/prompt-builder';
  */
 export const REGENERATE_VERSION = 1;
 
-const TURN_SCHEMA: JsonSchemaFormat = {
-  name: 'turn',
-  schema: {
-    type: 'object',
-    properties: {
-      speaker: { type: 'string', minLength: 1 },
-      kind: { type: 'string', enum: ['speaking', 'thinking', 'action'] },
-      text: { type: 'string', minLength: 1 },
-    },
-    required: ['speaker', 'kind', 'text'],
-    additionalProperties: false,
-  },
-};
+const TURN_FORMAT: JsonSchemaFormat = { name: 'turn', schema: TURN_SCHEMA };
 
 const KINDS: readonly TurnKind[] = ['speaking', 'thinking', 'action'];
 
@@ -94,7 +83,7 @@ export function turnMessages(
 }
 
 export function turnSchema(): JsonSchemaFormat {
-  return TURN_SCHEMA;
+  return TURN_FORMAT;
 }
 
 /** Reads the one turn of an answer; an answer without a readable turn is an `ItemProblem`. */

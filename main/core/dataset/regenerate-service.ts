@@ -197,7 +197,15 @@ export class RegenerateService implements JobKind {
       // A cancelled or paused job writes nothing: the scene stays as it was.
       if (run.controller.signal.aborted) return;
       run.outageStreak = 0;
-      const rewritten = this.rewrite(doc, oneTurn, result.text, result.finishReason, llm.structured, character, settings);
+      const rewritten = this.rewrite(
+        doc,
+        oneTurn,
+        result.text,
+        result.finishReason,
+        llm.structured,
+        character,
+        settings,
+      );
       const stored = this.db.transaction(() => {
         const outcome = this.scenes.storeRegeneration({
           id: this.newId(),
@@ -283,7 +291,8 @@ export class RegenerateService implements JobKind {
   /** The provider asked for, else the one the character's last job used. */
   private providerOf(request: RegenerateRequest, character: Character): RegenerateSettings['providerId'] {
     const last = this.jobs.latestFor(character.id);
-    const id = request.providerId ?? (last ? (JSON.parse(last.settings) as { providerId?: string }).providerId : undefined);
+    const id =
+      request.providerId ?? (last ? (JSON.parse(last.settings) as { providerId?: string }).providerId : undefined);
     if (!id)
       throw new StudioFailure(
         'invalid_argument',

@@ -12,12 +12,7 @@ import type {
   SceneRevision,
 } from '../../../common/contract';
 import type { DatasetRepo } from '../../store/dataset-repo';
-import type {
-  CommitBase,
-  NewProposal,
-  RevisionSource,
-  SceneRevisionsRepo,
-} from '../../store/scene-revisions-repo';
+import type { CommitBase, NewProposal, RevisionSource, SceneRevisionsRepo } from '../../store/scene-revisions-repo';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';

@@ -28,13 +28,7 @@ import { LlmGateway } from '../llm/gateway';
 import type { ProviderService } from '../providers/provider-service';
 import { parseLimits } from './parse-limits';
 import { OVERGENERATION, PAPER_RUN, planSceneCalls } from './planner';
-import {
-  applyPreset,
-  describePlan,
-  isPaper,
-  MAX_TARGET_SCENES,
-  protectiveWanted,
-} from './presets';
+import { applyPreset, describePlan, isPaper, MAX_TARGET_SCENES, protectiveWanted } from './presets';
 import { LIMITS_WANTED, PROFILE_EXCERPT_WORDS, PromptBuilder } from './prompt-builder';
 import { BUILTIN_PROMPTS, BUILTIN_VERSION, fill, PLACEHOLDERS, SCHEMAS } from './prompts';
 import { GenerationKind } from './stages/generation-kind';
@@ -397,7 +391,11 @@ export class GenerationService {
     const { providerId: _provider, ...remembered } = settings;
     if (remember) this.preferences.saveGenerationSettings(characterId, remembered, this.clock.now());
     // Stored as run: a preset's numbers, not what the form held.
-    return this.engine.start('generation', characterId, applyPreset(settings, this.promptBuilder.chunksOf(characterId)));
+    return this.engine.start(
+      'generation',
+      characterId,
+      applyPreset(settings, this.promptBuilder.chunksOf(characterId)),
+    );
   }
 
   /** Whether one of the character's jobs is running now (read from the rows, no job view built). */

@@ -3,7 +3,7 @@ import type { CharacterId } from '../../../common/contract';
 import { messageOf } from '../lib/bridge-error';
 import { storeCharacter, useCharacters, useCommand } from '../lib/queries';
 import { useUi } from '../state/ui';
-import { Modal } from './Modal';
+import { FormFooter, Modal } from './Modal';
 
 /** Create a character, or edit one when `editId` is given. Errors show in the form. */
 export function CharacterDialog({ editId }: { editId?: CharacterId }) {
@@ -81,19 +81,7 @@ export function CharacterDialog({ editId }: { editId?: CharacterId }) {
           Notes
           <textarea rows={3} value={notes} onChange={(e) => setNotes(e.target.value)} />
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="actions">
-          <button type="button" onClick={close}>
-            Cancel
-          </button>
-          <button className="primary" type="submit" disabled={busy}>
-            {editId ? 'Save' : 'Create character'}
-          </button>
-        </div>
+        <FormFooter error={error} onCancel={close} submit={editId ? 'Save' : 'Create character'} disabled={busy} />
       </form>
     </Modal>
   );

@@ -3,7 +3,7 @@ import type { CharacterId } from '../../../common/contract';
 import { messageOf } from '../lib/bridge-error';
 import { useCommand, useInfo } from '../lib/queries';
 import { useUi } from '../state/ui';
-import { Modal } from './Modal';
+import { FormFooter, Modal } from './Modal';
 
 const FALLBACK_MAX_BYTES = 8 * 1024 * 1024;
 
@@ -120,19 +120,12 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
             onChange={(e) => setTitle(e.target.value)}
           />
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="actions">
-          <button type="button" onClick={close}>
-            Cancel
-          </button>
-          <button className="primary" type="submit" disabled={importProfile.isPending || (!file && text.trim() === '')}>
-            {importProfile.isPending ? 'Importing…' : 'Import'}
-          </button>
-        </div>
+        <FormFooter
+          error={error}
+          onCancel={close}
+          submit={importProfile.isPending ? 'Importing…' : 'Import'}
+          disabled={importProfile.isPending || (!file && text.trim() === '')}
+        />
       </form>
     </Modal>
   );

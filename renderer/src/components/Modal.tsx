@@ -37,3 +37,35 @@ export function Modal({
     </dialog>
   );
 }
+
+/** How a dialog's form ends: the error of the last try (an alert), then Cancel and the submit button. */
+export function FormFooter({
+  error,
+  onCancel,
+  submit,
+  disabled,
+}: {
+  error: string | null;
+  onCancel: () => void;
+  /** The submit button's label (say what it does: "Import", "Saving…"). */
+  submit: string;
+  disabled: boolean;
+}) {
+  return (
+    <>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="actions">
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button className="primary" type="submit" disabled={disabled}>
+          {submit}
+        </button>
+      </div>
+    </>
+  );
+}

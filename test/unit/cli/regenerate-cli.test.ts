@@ -17,7 +17,10 @@ const cli = (...args: string[]) => runCliIn(tmp.dir, args);
 function sceneIds(): string[] {
   const db = new Database(path.join(tmp.dir, 'studio.sqlite'), { readonly: true });
   try {
-    return db.prepare('SELECT id FROM scenes WHERE protective = 0 ORDER BY created_at, rowid').pluck().all() as string[];
+    return db
+      .prepare('SELECT id FROM scenes WHERE protective = 0 ORDER BY created_at, rowid')
+      .pluck()
+      .all() as string[];
   } finally {
     db.close();
   }
@@ -37,7 +40,18 @@ beforeAll(async () => {
   await cli('profiles', 'import', 'Beethoven', fixture('wiki_Beethoven.txt'));
   const base = ['--base-url', server.baseURL, '--model', 'fake-model', '--api-key', 'test-key'];
   await cli('providers', 'add', '--name', 'Fake', '--preset', 'custom', ...base);
-  const made = await cli('generate', 'Beethoven', '--target', '4', '--per-call', '2', '--protective', '0', '--provider', 'Fake');
+  const made = await cli(
+    'generate',
+    'Beethoven',
+    '--target',
+    '4',
+    '--per-call',
+    '2',
+    '--protective',
+    '0',
+    '--provider',
+    'Fake',
+  );
   expect(made.code, made.err).toBe(0);
 }, 60_000);
 afterAll(async () => {
@@ -63,7 +77,16 @@ describe('character-studio scenes regenerate', () => {
   });
 
   it('asks for --yes before rewriting every scene of a filter, then runs one job', async () => {
-    const refused = await cli('scenes', 'regenerate', '--character', 'Beethoven', '--status', 'unreviewed', '--instruction', 'x');
+    const refused = await cli(
+      'scenes',
+      'regenerate',
+      '--character',
+      'Beethoven',
+      '--status',
+      'unreviewed',
+      '--instruction',
+      'x',
+    );
     expect(refused.code).toBe(2);
     expect(refused.err).toMatch(/This rewrites \d+ scenes \(one LLM call each\); add --yes/);
     const done = await cli(

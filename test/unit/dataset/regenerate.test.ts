@@ -145,7 +145,10 @@ describe('regenerate with an instruction', () => {
       text: 'Enough! (he has not met Goethe yet)',
     });
     expect(after.doc.turns.filter((_, i) => i !== 1)).toEqual(before.doc.turns.filter((_, i) => i !== 1));
-    const request = server.requests.map((r) => r.chat).filter((c) => c && /Rewrite only turn 2/.test(lastUser(c))).at(-1)!;
+    const request = server.requests
+      .map((r) => r.chat)
+      .filter((c) => c && /Rewrite only turn 2/.test(lastUser(c)))
+      .at(-1)!;
     expect(lastUser(request)).toContain(`It comes after: ${before.doc.turns[0]!.speaker}`);
     expect(lastUser(request)).toContain(`It comes before: ${before.doc.turns[2]!.speaker}`);
     expect((request.response_format as { json_schema: { name: string } }).json_schema.name).toBe('turn');
@@ -177,7 +180,11 @@ describe('regenerate with an instruction', () => {
     // Adopting it names the revision the writer sees; a stale one is refused, nothing lost.
     const stale = await callError(env.studio, 'scenes/adopt', { id, proposalId: proposal!.id, baseRevision: 1 });
     expect(stale.code).toBe('conflict');
-    const adopted = await call(env.studio, 'scenes/adopt', { id, proposalId: proposal!.id, baseRevision: now.revision });
+    const adopted = await call(env.studio, 'scenes/adopt', {
+      id,
+      proposalId: proposal!.id,
+      baseRevision: now.revision,
+    });
     expect(adopted.revision).toBe(now.revision + 1);
     expect(adopted.doc.turns.at(-1)!.text).toBe('Leave me alone! (angrier)');
     expect((await call(env.studio, 'scenes/revisions', { id })).at(-1)).toMatchObject({
@@ -234,7 +241,11 @@ describe('regenerate with an instruction', () => {
   });
 
   it('rewrites every scene of a filter as one job, one item per scene', async () => {
-    await call(env.studio, 'review/set', { characterId, ids: [await someScene(0), await someScene(1)], addTags: ['loud'] });
+    await call(env.studio, 'review/set', {
+      characterId,
+      ids: [await someScene(0), await someScene(1)],
+      addTags: ['loud'],
+    });
     const job = await call(env.studio, 'scenes/regenerate', {
       characterId,
       filter: { tag: 'loud' },
@@ -260,7 +271,12 @@ describe('regenerate with an instruction', () => {
       turn: 0,
     });
     expect(two.message).toMatch(/name exactly one scene/);
-    const far = await callError(env.studio, 'scenes/regenerate', { characterId, ids: [id], instruction: 'x', turn: 999 });
+    const far = await callError(env.studio, 'scenes/regenerate', {
+      characterId,
+      ids: [id],
+      instruction: 'x',
+      turn: 999,
+    });
     expect(far.message).toMatch(/There is no turn 1000: the scene has turns 1 to \d+/);
     const none = await callError(env.studio, 'scenes/regenerate', {
       characterId,

@@ -57,7 +57,11 @@ export class GenerationKind implements JobKind {
 
   view(row: JobRow): KindView {
     const settings = JSON.parse(row.settings) as GenerationSettings;
-    return { kind: 'generation', settings, ...jobProgress(row, this.jobs, this.dataset, this.paperChunkCount(row, settings)) };
+    return {
+      kind: 'generation',
+      settings,
+      ...jobProgress(row, this.jobs, this.dataset, this.paperChunkCount(row, settings)),
+    };
   }
 
   /**
@@ -216,7 +220,6 @@ export class GenerationKind implements JobKind {
       this.engine.progressed(ctx.id, false);
     }
   }
-
 }
 
 /** What a scenes answer held that could not be read as scenes, said on the item (null: nothing). */

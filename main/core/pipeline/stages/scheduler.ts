@@ -30,7 +30,12 @@ export interface RunContext extends JobLlm {
 }
 
 /** Sends one item and writes its output; never throws (a failure is recorded on the item). */
-export type RunItem = (stage: Stage, itemId: string, input: ItemInput, dedupe: SceneDeduplicator | null) => Promise<void>;
+export type RunItem = (
+  stage: Stage,
+  itemId: string,
+  input: ItemInput,
+  dedupe: SceneDeduplicator | null,
+) => Promise<void>;
 
 /** What the scheduler of one run keeps between pumps (see `run`). */
 interface SchedulerState {
@@ -328,5 +333,4 @@ export class StageScheduler {
     }
     return dedupe;
   }
-
 }

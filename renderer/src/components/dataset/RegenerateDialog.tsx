@@ -4,7 +4,7 @@ import { messageOf } from '../../lib/bridge-error';
 import { invoke, storeJob, useJobs, useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { defaultProviderId } from '../generation/settings-form';
-import { Modal } from '../Modal';
+import { FormFooter, Modal } from '../Modal';
 
 /** Which scenes a regeneration covers: named ones (the editor, a selection) or every result of a filter. */
 export type RegenerateTarget = { ids: SceneId[] } | { filter: SceneFilter };
@@ -101,19 +101,12 @@ export function RegenerateDialog({
           </select>
           {providers.length === 0 && <small className="form-error">Add a provider under Settings first.</small>}
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button className="primary" type="submit" disabled={busy || !providerId || instruction.trim() === ''}>
-            {busy ? 'Starting…' : 'Regenerate'}
-          </button>
-        </div>
+        <FormFooter
+          error={error}
+          onCancel={onClose}
+          submit={busy ? 'Starting…' : 'Regenerate'}
+          disabled={busy || !providerId || instruction.trim() === ''}
+        />
       </form>
     </Modal>
   );
