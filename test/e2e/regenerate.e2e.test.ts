@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeChatRequest, type FakeLlmServer } from '../support/fake-llm-server';
-import { fixture, repoRoot } from '../support/paths';
+import { builtCli, generateWithCli } from '../support/cli-dataset';
 import { useServePage } from '../support/serve-page';
 import { studioResponder } from '../support/studio-responder';
 
@@ -21,7 +19,7 @@ function lastUser(req: FakeChatRequest): string {
 beforeEach(async () => {
   const generate = studioResponder();
   llm = await startFakeLlmServer({
-    responder: (req, index) => {
+    responder: (req) => {
       const asked = lastUser(req);
       const instruction = /instruction: "([^"]+)"/.exec(asked)?.[1];
       if (instruction && /Rewrite only turn/.test(asked))
@@ -34,22 +32,10 @@ beforeEach(async () => {
             { speaker: 'Beethoven', kind: 'speaking', text: `Leave me alone! (${instruction})` },
           ],
         });
-      return generate(req, index);
+      return generate(req);
     },
   });
-  const cli = (...args: string[]) =>
-    new Promise<void>((resolve, reject) => {
-      const bin = path.join(repoRoot, 'bin', 'character-studio.cjs');
-      execFile(process.execPath, [bin, ...args, '--data-dir', session.data.dir], (error, _out, stderr) => {
-        if (error) reject(new Error(`character-studio ${args.join(' ')} failed: ${stderr || error.message}`));
-        else resolve();
-      });
-    });
-  await cli('characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven');
-  await cli('profiles', 'import', 'Beethoven', fixture('wiki_Beethoven.txt'));
-  const base = ['--base-url', llm.baseURL, '--model', 'fake-model', '--api-key', 'test-key'];
-  await cli('providers', 'add', '--name', 'Fake LLM', '--preset', 'custom', ...base);
-  await cli('generate', 'Beethoven', '--provider', 'Fake LLM', '--target', '2', '--per-call', '2', '--protective', '0');
+  await generateWithCli(builtCli(session.data.dir), llm.baseURL, { target: 2, perCall: 2, provider: 'Fake LLM' });
 });
 afterEach(async () => {
   await llm?.close();

@@ -1,9 +1,8 @@
 import Database from 'better-sqlite3';
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
-import { fixture, repoRoot } from '../support/paths';
+import { builtCli, generateWithCli } from '../support/cli-dataset';
 import { useServePage } from '../support/serve-page';
 import { studioResponder } from '../support/studio-responder';
 
@@ -18,19 +17,7 @@ let llm: FakeLlmServer;
 beforeEach(async () => {
   llm = await startFakeLlmServer({ responder: studioResponder() });
   // The built CLI against the test's data folder (serve has it open too: SQLite in WAL mode).
-  const cli = (...args: string[]) =>
-    new Promise<void>((resolve, reject) => {
-      const bin = path.join(repoRoot, 'bin', 'character-studio.cjs');
-      execFile(process.execPath, [bin, ...args, '--data-dir', session.data.dir], (error, _out, stderr) => {
-        if (error) reject(new Error(`character-studio ${args.join(' ')} failed: ${stderr || error.message}`));
-        else resolve();
-      });
-    });
-  await cli('characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven');
-  await cli('profiles', 'import', 'Beethoven', fixture('wiki_Beethoven.txt'));
-  const base = ['--base-url', llm.baseURL, '--model', 'fake-model', '--api-key', 'test-key'];
-  await cli('providers', 'add', '--name', 'Fake LLM', '--preset', 'custom', ...base);
-  await cli('generate', 'Beethoven', '--provider', 'Fake LLM', '--target', '6', '--per-call', '3', '--protective', '0');
+  await generateWithCli(builtCli(session.data.dir), llm.baseURL, { target: 6, perCall: 3, provider: 'Fake LLM' });
 });
 afterEach(async () => {
   await llm?.close();

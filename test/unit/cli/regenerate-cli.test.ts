@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliIn } from '../../support/cli';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
-import { fixture, tempDir } from '../../support/paths';
+import { generateWithCli } from '../../support/cli-dataset';
+import { tempDir } from '../../support/paths';
 import { studioResponder } from '../../support/studio-responder';
 
 // `character-studio scenes regenerate`: one scene, one turn, and every scene of a filter, through
@@ -30,29 +31,13 @@ beforeAll(async () => {
   tmp = tempDir('cs-cli-regenerate-');
   const generate = studioResponder();
   server = await startFakeLlmServer({
-    responder: (req, index) => {
+    responder: (req) => {
       const schema = (req.response_format as { json_schema?: { name?: string } } | undefined)?.json_schema?.name;
       if (schema === 'turn') return JSON.stringify({ speaker: 'Beethoven', kind: 'speaking', text: 'I will not!' });
-      return generate(req, index);
+      return generate(req);
     },
   });
-  await cli('characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven');
-  await cli('profiles', 'import', 'Beethoven', fixture('wiki_Beethoven.txt'));
-  const base = ['--base-url', server.baseURL, '--model', 'fake-model', '--api-key', 'test-key'];
-  await cli('providers', 'add', '--name', 'Fake', '--preset', 'custom', ...base);
-  const made = await cli(
-    'generate',
-    'Beethoven',
-    '--target',
-    '4',
-    '--per-call',
-    '2',
-    '--protective',
-    '0',
-    '--provider',
-    'Fake',
-  );
-  expect(made.code, made.err).toBe(0);
+  await generateWithCli(cli, server.baseURL, { target: 4, perCall: 2 });
 }, 60_000);
 afterAll(async () => {
   await server?.close();

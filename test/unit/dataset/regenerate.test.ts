@@ -56,8 +56,8 @@ beforeAll(async () => {
   env = makeStudio();
   const generate = studioResponder();
   server = await startFakeLlmServer({
-    responder: async (req, index) => {
-      if (!/Rewrite (this whole interaction|only turn)/.test(lastUser(req))) return generate(req, index);
+    responder: async (req) => {
+      if (!/Rewrite (this whole interaction|only turn)/.test(lastUser(req))) return generate(req);
       if (gate) {
         gate.arrive();
         await gate.released;
