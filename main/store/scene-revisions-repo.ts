@@ -148,6 +148,11 @@ export class SceneRevisionsRepo {
     return row && { ...toProposal(row), doc: JSON.parse(row.doc) as SceneDoc };
   }
 
+  /** Rewrites of job `jobId` kept as proposals (their scene had moved). */
+  countJobProposals(jobId: JobId): number {
+    return this.db.prepare('SELECT count(*) FROM scene_proposals WHERE job_id = ?').pluck().get(jobId) as number;
+  }
+
   markAdopted(id: string, revision: number): void {
     this.db.prepare('UPDATE scene_proposals SET adopted_as = ? WHERE id = ?').run(revision, id);
   }

@@ -125,7 +125,7 @@ export async function followJob(ctx: CliContext, id: JobId): Promise<number> {
     if (final.message) io.err(final.message);
     if (final.notedItems > 0 && final.kind === 'regenerate')
       io.err(
-        `${final.notedItems} rewrite(s) kept as proposals: the scene changed meanwhile (see scenes history):\n${final.notes.map((n) => `  ${n.text}`).join('\n')}`,
+        `${final.notedItems} scene(s) not rewritten in place (see scenes history):\n${final.notes.map((n) => `  ${n.text}`).join('\n')}`,
       );
     else if (final.notedItems > 0)
       io.err(

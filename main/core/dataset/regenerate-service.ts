@@ -132,7 +132,7 @@ export class RegenerateService implements JobKind {
       pump();
     }
     this.jobs.setStage(id, null, this.clock.now());
-    const kept = this.jobs.itemNotes(id, 0).count;
+    const kept = this.scenes.proposalsOfJob(id);
     return kept === 0
       ? null
       : `${kept} scene${kept === 1 ? ' was' : 's were'} changed while the rewrite was out: ${kept === 1 ? 'its rewrite is' : 'their rewrites are'} kept as proposals in History, nothing was overwritten.`;

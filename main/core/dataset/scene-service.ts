@@ -2,6 +2,7 @@ import type {
   CallId,
   CharacterId,
   EditableScene,
+  JobId,
   RevisionRef,
   Scene,
   SceneDiff,
@@ -115,6 +116,11 @@ export class SceneService {
   proposals(id: SceneId): SceneProposal[] {
     this.scene(id);
     return this.revisions.proposals(id);
+  }
+
+  /** How many of job `jobId`'s rewrites were kept as proposals. */
+  proposalsOfJob(jobId: JobId): number {
+    return this.revisions.countJobProposals(jobId);
   }
 
   /** Makes a proposal the scene's next revision (author `llm`, with its call), named against `baseRevision`. */

@@ -173,7 +173,7 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
         <details className="failures notes">
           <summary>
             {regenerate
-              ? `Kept aside: ${job.notedItems} rewrite${job.notedItems === 1 ? '' : 's'} became a proposal (the scene changed meanwhile)`
+              ? `Not rewritten in place: ${job.notedItems} scene${job.notedItems === 1 ? '' : 's'} (see why)`
               : `Left unread: ${job.notedItems} answer${job.notedItems === 1 ? '' : 's'} had parts that could not be read`}
           </summary>
           <ul>
