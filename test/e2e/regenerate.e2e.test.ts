@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SceneDoc } from '../../common/contract';
 import { startFakeLlmServer, type FakeChatRequest, type FakeLlmServer } from '../support/fake-llm-server';
 import { builtCli, generateWithCli } from '../support/cli-dataset';
-import { useServePage } from '../support/serve-page';
+import { pageInvoke, useServePage } from '../support/serve-page';
 import { studioResponder } from '../support/studio-responder';
 
 // Regeneration with an instruction in Chromium against `serve` (1024×700), with a scripted LLM
@@ -11,6 +12,8 @@ import { studioResponder } from '../support/studio-responder';
 
 const session = useServePage('cs-e2e-regenerate-', { width: 1024, height: 700 });
 let llm: FakeLlmServer;
+/** While set, a rewrite request says it arrived and waits for `release` (to act while the call is out). */
+let hold: { arrived: () => void; released: Promise<void> } | null = null;
 
 function lastUser(req: FakeChatRequest): string {
   return req.messages.filter((m) => m.role === 'user').at(-1)!.content;
@@ -19,9 +22,13 @@ function lastUser(req: FakeChatRequest): string {
 beforeEach(async () => {
   const generate = studioResponder();
   llm = await startFakeLlmServer({
-    responder: (req) => {
+    responder: async (req) => {
       const asked = lastUser(req);
       const instruction = /instruction: "([^"]+)"/.exec(asked)?.[1];
+      if (instruction && hold) {
+        hold.arrived();
+        await hold.released;
+      }
       if (instruction && /Rewrite only turn/.test(asked))
         return JSON.stringify({ speaker: 'Beethoven', kind: 'speaking', text: `Enough! (${instruction})` });
       if (instruction)
@@ -38,6 +45,7 @@ beforeEach(async () => {
   await generateWithCli(builtCli(session.data.dir), llm.baseURL, { target: 2, perCall: 2, provider: 'Fake LLM' });
 });
 afterEach(async () => {
+  hold = null;
   await llm?.close();
 });
 
@@ -112,5 +120,59 @@ describe('regenerate with an instruction in a browser', () => {
     await card.getByText('“he refuses outright”').waitFor();
     await card.getByText(/rewrite turn 2 of 1 scene/).waitFor();
     await shot('regenerate-05-job-card-1024x700');
+  });
+
+  it('keeps a change saved in another window while the rewrite is out, and offers the rewrite as a proposal', async () => {
+    const { page, serve, shot } = session;
+    await page.goto(serve.url);
+    await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();
+    await page.getByRole('tab', { name: 'Dataset' }).click();
+    const rows = page.getByTestId('scene-item');
+    await expect.poll(() => rows.count()).toBe(2);
+    await rows.first().dblclick();
+    const editor = page.getByRole('dialog', { name: 'Scene editor' });
+    await editor.getByLabel('Turn 1 text').waitFor();
+
+    let arrived!: () => void;
+    let release!: () => void;
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    hold = { arrived, released: new Promise<void>((resolve) => (release = resolve)) };
+    await editor.getByRole('button', { name: 'Regenerate experience…' }).click();
+    const ask = page.getByRole('dialog', { name: 'Regenerate the experience' });
+    await ask.getByLabel('Instruction').fill('make him angrier');
+    await ask.getByRole('button', { name: 'Regenerate' }).click();
+    await editor.getByRole('status').filter({ hasText: 'Regenerating the experience through the LLM' }).waitFor();
+    await reached;
+
+    // A second window saves the scene while the call is out.
+    const [summary] = (
+      await pageInvoke<{ scenes: { id: string }[] }>(page, 'scenes/list', {
+        characterId: (await pageInvoke<{ id: string }[]>(page, 'characters/list', {}))[0]!.id,
+        offset: 0,
+        limit: 1,
+      })
+    ).scenes;
+    const other = await pageInvoke<{ doc: SceneDoc; revision: number }>(page, 'scenes/open', { id: summary!.id });
+    await pageInvoke(page, 'scenes/save', {
+      id: summary!.id,
+      baseRevision: other.revision,
+      doc: { ...other.doc, location: 'The Kärntnertor theatre' },
+    });
+    release();
+
+    // The other window's change is kept and shown; the rewrite waits in History as a proposal.
+    await editor.getByRole('status').filter({ hasText: 'kept as a proposal' }).waitFor();
+    await expect.poll(() => editor.getByLabel('Location').inputValue()).toBe('The Kärntnertor theatre');
+    await editor.getByRole('button', { name: 'History' }).click();
+    const history = editor.getByRole('region', { name: 'History' });
+    await history.getByRole('button', { name: /Proposed by the LLM/ }).click();
+    await history.getByText('What the proposal would change in the current').waitFor();
+    await expect.poll(() => history.locator('ins').allInnerTexts()).toContain('Leave me alone!');
+    await shot('regenerate-06-proposal-1024x700');
+    await history.getByRole('button', { name: 'Use this version' }).click();
+    await expect.poll(() => editor.getByLabel('Turn 2 text').inputValue()).toBe('Leave me alone! (make him angrier)');
+    await expect.poll(() => editor.locator('.editor-revision').innerText()).toBe(`revision ${other.revision + 2}`);
+    await expect.poll(() => history.getByRole('button', { name: /Proposed by the LLM/ }).count()).toBe(0);
+    expect(await editor.getByLabel('Location').inputValue()).toBe('The Kärntnertor theatre');
   });
 });

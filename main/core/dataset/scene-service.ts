@@ -123,18 +123,25 @@ export class SceneService {
     return this.revisions.countJobProposals(jobId);
   }
 
-  /** Makes a proposal the scene's next revision (author `llm`, with its call), named against `baseRevision`. */
+  /**
+   * Makes a proposal the scene's next revision (author `llm`, with its call), named against
+   * `baseRevision`: the current scene with the proposal's experience (see `withProposal`).
+   */
   adopt(id: SceneId, proposalId: string, baseRevision: number): SavedScene {
+    const proposal = this.proposalOf(id, proposalId);
+    if (proposal.adoptedAs !== null)
+      throw new StudioFailure('invalid_argument', `That proposal is already revision ${proposal.adoptedAs}.`);
+    const doc = withProposal(this.open(id).doc, proposal.doc);
+    return this.commit(id, baseRevision, doc, regenerationSource(proposal), () =>
+      this.revisions.markAdopted(proposalId, baseRevision + 1),
+    );
+  }
+
+  private proposalOf(id: SceneId, proposalId: string): SceneProposal & { doc: SceneDoc } {
     const proposal = this.revisions.proposal(proposalId);
     if (!proposal || proposal.sceneId !== id)
       throw new StudioFailure('not_found', 'That proposal is not one of this scene’s; refresh its history.');
-    if (proposal.adoptedAs !== null)
-      throw new StudioFailure('invalid_argument', `That proposal is already revision ${proposal.adoptedAs}.`);
-    const source = regenerationSource(proposal);
-    const saved = this.commit(id, baseRevision, proposal.doc, source, () =>
-      this.revisions.markAdopted(proposalId, baseRevision + 1),
-    );
-    return saved;
+    return proposal;
   }
 
   /**
@@ -202,11 +209,10 @@ export class SceneService {
 
   private resolve(id: SceneId, ref: RevisionRef): { revision: number; doc: SceneDoc } {
     if (typeof ref === 'object') {
-      const proposal = this.revisions.proposal(ref.proposal);
-      if (!proposal || proposal.sceneId !== id)
-        throw new StudioFailure('not_found', 'That proposal is not one of this scene’s; refresh its history.');
-      // A proposal has no number of its own: it is shown as the revision it started from.
-      return { revision: proposal.baseRevision, doc: proposal.doc };
+      const proposal = this.proposalOf(id, ref.proposal);
+      // A proposal has no number of its own: it is shown as the revision it started from, and as
+      // what adopting it would store.
+      return { revision: proposal.baseRevision, doc: withProposal(this.open(id).doc, proposal.doc) };
     }
     const current = this.open(id);
     const stored = this.revisions.revisions(id);
@@ -234,6 +240,14 @@ export class SceneService {
   private missing(): StudioFailure {
     return new StudioFailure('not_found', 'That scene no longer exists. It may have been deleted in another window.');
   }
+}
+
+/**
+ * What adopting a proposal stores: the scene's fields as they are now (the change that made it a
+ * proposal is kept) with the experience the rewrite wrote (a regeneration writes only that).
+ */
+function withProposal(current: SceneDoc, proposed: SceneDoc): SceneDoc {
+  return { ...current, experienceBackground: proposed.experienceBackground, turns: proposed.turns };
 }
 
 /** How a regeneration is recorded on the revision it becomes. */

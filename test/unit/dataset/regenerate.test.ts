@@ -123,6 +123,9 @@ describe('regenerate with an instruction', () => {
     expect(attempts[0]!.messages.at(-2)!.content).toContain(before.doc.turns[0]!.text.slice(0, 20));
     expect(attempts[0]!.messages.at(-1)!.content).toContain('make him angrier');
     expect(attempts[0]!.response).toContain('Leave me alone!');
+    // The scene's provenance (what the Dataset tab's provenance dialog opens) is that call now.
+    const scene = await call(env.studio, 'scenes/get', { id });
+    expect(scene.experience).toMatchObject({ callId: last.callId, promptVersion: last.promptVersion });
   });
 
   it('rewrites one turn only, between its neighbours', async () => {
@@ -187,6 +190,8 @@ describe('regenerate with an instruction', () => {
     });
     expect(adopted.revision).toBe(now.revision + 1);
     expect(adopted.doc.turns.at(-1)!.text).toBe('Leave me alone! (angrier)');
+    // The edit that made it a proposal stays: a regeneration writes the experience only.
+    expect(adopted.doc.location).toBe('The Kärntnertor theatre');
     expect((await call(env.studio, 'scenes/revisions', { id })).at(-1)).toMatchObject({
       author: 'llm',
       callId: proposal!.callId,

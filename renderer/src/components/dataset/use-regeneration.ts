@@ -40,15 +40,14 @@ export function useRegeneration(editor: SceneEditor | null, sceneId: SceneId | n
   const onRegenerated = useCallback(
     (event: Events['scenes/regenerated']) => {
       if (!editor || event.sceneId !== sceneId) return;
-      if (event.revision === null) {
-        const text =
-          'The scene changed while the rewrite was out, so it was kept as a proposal: compare and use it in History.';
-        settle(event.jobId, { text, failed: false }, false);
-        return;
-      }
+      // Either way the stored scene moved (the rewrite, or the change that made it a proposal):
+      // take it in as one step, so undo still reaches what was here, unsaved edits included.
       void invoke('scenes/open', { id: event.sceneId }).then((opened) => {
         if (opened.revision > editor.snapshot().baseRevision) editor.adopt(opened.doc, opened.revision);
-        const text = `Rewritten by the LLM as revision ${opened.revision}. Undo (Ctrl+Z) brings back the previous text.`;
+        const text =
+          event.revision === null
+            ? `The scene was changed elsewhere (now revision ${opened.revision}) while the rewrite was out, so the rewrite was kept as a proposal: compare and use it in History.`
+            : `Rewritten by the LLM as revision ${opened.revision}. Undo (Ctrl+Z) brings back the previous text.`;
         settle(event.jobId, { text, failed: false }, false);
       });
     },
