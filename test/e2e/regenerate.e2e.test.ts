@@ -49,16 +49,22 @@ afterEach(async () => {
   await llm?.close();
 });
 
+/** Opens the studio, the Dataset tab and the first scene in the editor; returns the editor. */
+async function openFirstScene() {
+  const { page, serve } = session;
+  await page.goto(serve.url);
+  await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();
+  await page.getByRole('tab', { name: 'Dataset' }).click();
+  const rows = page.getByTestId('scene-item');
+  await expect.poll(() => rows.count()).toBe(2);
+  await rows.first().dblclick();
+  return page.getByRole('dialog', { name: 'Scene editor' });
+}
+
 describe('regenerate with an instruction in a browser', () => {
   it('rewrites the experience and one turn as revisions the editor can undo', async () => {
-    const { page, serve, shot } = session;
-    await page.goto(serve.url);
-    await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();
-    await page.getByRole('tab', { name: 'Dataset' }).click();
-    const rows = page.getByTestId('scene-item');
-    await expect.poll(() => rows.count()).toBe(2);
-    await rows.first().dblclick();
-    const editor = page.getByRole('dialog', { name: 'Scene editor' });
+    const { page, shot } = session;
+    const editor = await openFirstScene();
     const turnText = (n: number) => editor.getByLabel(`Turn ${n} text`);
     await turnText(1).waitFor();
     const oldFirst = await turnText(1).inputValue();
@@ -123,14 +129,8 @@ describe('regenerate with an instruction in a browser', () => {
   });
 
   it('keeps a change saved in another window while the rewrite is out, and offers the rewrite as a proposal', async () => {
-    const { page, serve, shot } = session;
-    await page.goto(serve.url);
-    await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();
-    await page.getByRole('tab', { name: 'Dataset' }).click();
-    const rows = page.getByTestId('scene-item');
-    await expect.poll(() => rows.count()).toBe(2);
-    await rows.first().dblclick();
-    const editor = page.getByRole('dialog', { name: 'Scene editor' });
+    const { page, shot } = session;
+    const editor = await openFirstScene();
     await editor.getByLabel('Turn 1 text').waitFor();
 
     let arrived!: () => void;
