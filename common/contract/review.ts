@@ -89,6 +89,6 @@ export interface ReviewCommands {
    * settings with `providerId`.
    */
   'scenes/complete': (arg: { characterId: CharacterId; providerId: ProviderId }) => Job;
-  /** Deletes scenes with their experiences; refused while a generation job of theirs is running. */
+  /** Deletes scenes with their experiences; refused while a job of the character (any kind) is running. */
   'scenes/delete': (arg: { characterId: CharacterId; ids: SceneId[] }) => { deleted: number };
 }

@@ -91,10 +91,9 @@ export class RegenerateService implements JobKind {
     const where: SceneWhere = request.ids
       ? ReviewRepo.idsWhere(character.id, request.ids)
       : sceneWhere(character.id, request.filter ?? {});
-    let planned = 0;
+    // Planned with the job row in one transaction: nothing to rewrite leaves no job behind.
     const job = this.engine.startWithItems('regenerate', character.id, settings, (id) => {
-      planned = this.jobs.planSceneItems(id, STAGE, 'regenerate:', where, this.clock.now());
-      if (planned === 0)
+      if (this.jobs.planSceneItems(id, STAGE, 'regenerate:', where, this.clock.now()) === 0)
         throw new StudioFailure(
           'not_found',
           request.ids
