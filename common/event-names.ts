@@ -8,6 +8,7 @@ const names: Record<EventName, true> = {
   'jobs/progressed': true,
   'dataset/changed': true,
   'dataset/io-progress': true,
+  'scenes/regenerated': true,
   'limits/changed': true,
   'training/progressed': true,
   'training/logged': true,

@@ -1,10 +1,9 @@
 /** Generation (experience construction): settings, estimates, jobs, calls, limits, prompts. Types only. */
 
 import type { CallId, CharacterId, JobId, LimitId, ProviderId } from './base';
+import type { Job } from './jobs';
 
 export type Stage = 'limits' | 'scenes' | 'experiences' | 'protective';
-
-export type JobStatus = 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
 /**
  * How settings become planned work. `studio` (also what an absent preset means): the target is met
@@ -83,63 +82,6 @@ export interface GenerationPreferences {
   confirmAboveUsd: number;
 }
 
-/** An item whose last attempt failed: `reason` is that attempt's error. */
-export interface ItemFailure {
-  itemId: string;
-  stage: Stage;
-  reason: string;
-  at: number;
-  /** True when the item ran out of attempts; false while it waits for another one. */
-  failed: boolean;
-}
-
-/** What a finished item could not use from its answer (the answer stays on record with its call). */
-export interface ItemNote {
-  itemId: string;
-  stage: Stage;
-  text: string;
-  at: number;
-}
-
-export interface StageProgress {
-  stage: Stage;
-  done: number;
-  failed: number;
-  total: number;
-}
-
-export interface Job {
-  id: JobId;
-  characterId: CharacterId;
-  kind: 'generation';
-  status: JobStatus;
-  stage: Stage | null;
-  settings: GenerationSettings;
-  stages: StageProgress[];
-  done: number;
-  total: number;
-  failed: number;
-  promptTokens: number;
-  completionTokens: number;
-  costUsd: number;
-  /** Estimated seconds left, null until measurable. */
-  etaSeconds: number | null;
-  /** Why it paused, failed or finished short. */
-  message: string | null;
-  /** Calls cut off by a crash: sent, maybe billed, their cost unknown (not in `costUsd`). */
-  interruptedCalls: number;
-  recentFailures: ItemFailure[];
-  /**
-   * Items that succeeded with parts of their answer left unread (scene blocks missing a field):
-   * nothing is dropped silently. `notedItems` counts them all, `notes` holds the latest few.
-   */
-  notedItems: number;
-  notes: ItemNote[];
-  createdAt: number;
-  updatedAt: number;
-  finishedAt: number | null;
-}
-
 export interface LlmCall {
   id: CallId;
   jobId: JobId | null;
@@ -214,22 +156,9 @@ export interface GenerationCommands {
   'generation/preferences': (arg: Record<string, never>) => GenerationPreferences;
   'generation/set-preferences': (arg: GenerationPreferences) => GenerationPreferences;
 
-  'jobs/list': (arg: { characterId: CharacterId }) => Job[];
-  'jobs/get': (arg: { id: JobId }) => Job;
-  'jobs/pause': (arg: { id: JobId }) => Job;
-  /** Goes on where it stopped; a failed job too. Items whose attempts ran out get fresh ones. */
-  'jobs/resume': (arg: { id: JobId }) => Job;
-  /** Raises (or lowers, or removes) the spending cap of a job that is not running; resume to go on. */
-  'jobs/set-budget': (arg: { id: JobId; budgetUsd: number | null }) => Job;
-  'jobs/cancel': (arg: { id: JobId }) => Job;
-  /** Puts failed items (and items waiting after a failed attempt) back in the queue with fresh attempts. */
-  'jobs/retry': (arg: { id: JobId; itemId?: string }) => Job;
-
   'calls/get': (arg: { id: CallId }) => LlmCall[];
 }
 
 export interface GenerationEvents {
-  /** Throttled to a few a second per job. */
-  'jobs/progressed': Job;
   'limits/changed': { characterId: CharacterId };
 }

@@ -19,6 +19,8 @@ export type * from './scenes';
 export type * from './review';
 export type * from './chat';
 export type * from './interop';
+export type * from './jobs';
+export type * from './regenerate';
 
 import type { AppCommands } from './base';
 import type { CharacterCommands, CharacterEvents } from './characters';
@@ -32,6 +34,8 @@ import type { SceneCommands } from './scenes';
 import type { ReviewCommands } from './review';
 import type { ChatCommands, ChatEvents } from './chat';
 import type { InteropCommands, InteropEvents } from './interop';
+import type { JobCommands, JobEvents } from './jobs';
+import type { RegenerateCommands, RegenerateEvents } from './regenerate';
 
 /** Every command, one interface per area joined here (Actual's handlers.ts pattern). */
 export interface Commands
@@ -47,7 +51,9 @@ export interface Commands
     SceneCommands,
     ReviewCommands,
     ChatCommands,
-    InteropCommands {}
+    InteropCommands,
+    JobCommands,
+    RegenerateCommands {}
 
 export type CommandName = keyof Commands;
 export type CommandArg<K extends CommandName> = Parameters<Commands[K]>[0];
@@ -62,7 +68,9 @@ export interface Events
     GenerationEvents,
     DatasetEvents,
     ChatEvents,
-    InteropEvents {}
+    InteropEvents,
+    JobEvents,
+    RegenerateEvents {}
 
 export type EventName = keyof Events;
 

@@ -1,7 +1,7 @@
 /** Review of the dataset: status, rating and tags per scene, bulk actions and their undo. Types only. */
 
 import type { CharacterId, ChunkId, ProviderId, SceneId } from './base';
-import type { Job } from './generation';
+import type { Job } from './jobs';
 
 /**
  * Where a scene stands in review. `unreviewed` and `accepted` scenes are trained; `rejected` ones
@@ -111,6 +111,6 @@ export interface ReviewCommands {
    * settings with `providerId`.
    */
   'scenes/complete': (arg: { characterId: CharacterId; providerId: ProviderId }) => Job;
-  /** Deletes scenes with their experiences; refused while a generation job of theirs is running. */
+  /** Deletes scenes with their experiences; refused while a job of the character (any kind) is running. */
   'scenes/delete': (arg: { characterId: CharacterId; ids: SceneId[] }) => { deleted: number };
 }

@@ -37,6 +37,8 @@ export interface SceneRevision {
   promptVersion: string | null;
   /** For a restore: the revision whose document this one brings back. */
   restoredFrom: number | null;
+  /** For a regeneration (`llm`): the writer's instruction it followed. */
+  instruction: string | null;
   createdAt: number;
   /** For an `import` revision: the file and line it was read from. */
   importedFrom?: ImportProvenance;
@@ -78,8 +80,11 @@ export interface SavedScene {
   doc: SceneDoc;
 }
 
-/** A revision named in a command: its number, or the generated original, or the current state. */
-export type RevisionRef = number | 'original' | 'current';
+/**
+ * A revision named in a command: its number, or the generated original, or the current state, or
+ * a regeneration kept aside as a proposal (see `SceneProposal`).
+ */
+export type RevisionRef = number | 'original' | 'current' | { proposal: string };
 
 export interface SceneCommands {
   'scenes/open': (arg: { id: SceneId }) => EditableScene;

@@ -71,6 +71,19 @@ export class SceneEditor {
     this.set(this.current.doc, revision, null);
   }
 
+  /**
+   * Takes in a revision stored elsewhere (a regeneration of this scene) as one undoable step: the
+   * document becomes `doc` at `revision`, and undo brings back what was here before, unsaved edits
+   * included, to be saved on top of it if the writer prefers it.
+   */
+  adopt(doc: SceneDoc, revision: number): void {
+    this.history.seal();
+    const next = this.history.apply(this.current.doc, { kind: 'replace-doc', doc }, this.now());
+    this.history.seal();
+    this.saved = doc;
+    this.set(next, revision, null);
+  }
+
   /** Replaces the document with the stored one (after a conflict, or a restore): history starts over. */
   load(doc: SceneDoc, revision: number): void {
     this.history.clear();

@@ -24,7 +24,9 @@ export type SceneOp =
   /** Joins the turn with the next one (the next one's text follows after a space; its speaker and kind are dropped). */
   | { kind: 'merge-turn'; index: number }
   /** Replaces `remove` turns at `index` by `insert`: what split and merge are undone with. */
-  | { kind: 'splice-turns'; index: number; remove: number; insert: readonly Turn[] };
+  | { kind: 'splice-turns'; index: number; remove: number; insert: readonly Turn[] }
+  /** Replaces the whole document: a stored revision made elsewhere (a regeneration) taken in as one step. */
+  | { kind: 'replace-doc'; doc: SceneDoc };
 
 /** An operation that does not fit the document (a turn index out of range, a split at an edge). */
 export class SceneOpError extends Error {}
@@ -107,6 +109,8 @@ export function applyOp(doc: SceneDoc, op: SceneOp): Applied {
         inverse: { kind: 'splice-turns', index: op.index, remove: 1, insert: [turn, next] },
       };
     }
+    case 'replace-doc':
+      return { doc: op.doc, inverse: { kind: 'replace-doc', doc } };
     case 'splice-turns': {
       if (!Number.isInteger(op.index) || op.index < 0 || op.remove < 0 || op.index + op.remove > doc.turns.length) {
         throw new SceneOpError(`Turns ${op.index + 1}–${op.index + op.remove} are not all in the scene.`);

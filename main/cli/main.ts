@@ -101,6 +101,12 @@ Commands:
                                 Word-level diff of two revisions ([-removed-] {+added+})
   scenes restore <scene> --revision <n>
                                 Make an earlier revision current again (as a new revision)
+  scenes regenerate <scene…> --instruction "<what to change>" [--turn <n>] [--provider <provider>]
+                                Rewrite the experience (or turn n) through the LLM, as a new
+                                revision; a scene edited meanwhile keeps the edit and gets the
+                                rewrite as a proposal. Provider: the character's last job's.
+  scenes regenerate --character <character> <filter options of review> --instruction "…" --yes
+                                The same for every scene of the filter, as one job
   scenes create <character> <file.json|->
                                 Add a scene written by hand: {"type", "location", "time",
                                 "background", "people", "experienceBackground", "turns"}
@@ -308,6 +314,9 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
         kinds: { type: 'string' },
         'include-problems': { type: 'boolean', default: false },
         licence: { type: 'string' },
+        instruction: { type: 'string' },
+        turn: { type: 'string' },
+        character: { type: 'string' },
       },
     });
   } catch (error) {

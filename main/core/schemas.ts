@@ -61,7 +61,12 @@ const sceneDoc = z
   })
   .strict() as z.ZodType<SceneDoc>;
 const revisionNumber = z.number().int().min(1);
-const revisionRef = z.union([revisionNumber, z.enum(['original', 'current'])]);
+const proposalId = z.string().min(1).max(100);
+const revisionRef = z.union([
+  revisionNumber,
+  z.enum(['original', 'current']),
+  z.object({ proposal: proposalId }).strict(),
+]);
 
 const stage = z.enum(['limits', 'scenes', 'experiences', 'protective']);
 const reviewStatus = z.enum(['unreviewed', 'accepted', 'rejected']);
@@ -322,6 +327,19 @@ export const commandSchemas: Schemas = {
     })
     .strict(),
   'dataset/io-cancel': z.object({ requestId: z.string().min(1).max(100) }).strict(),
+  'scenes/regenerate': z
+    .object({
+      characterId,
+      ids: z.array(sceneId).min(1).max(100_000).optional(),
+      filter: sceneFilter.optional(),
+      // Length is checked by the service after trimming, with a message saying the limit.
+      instruction: z.string().max(100_000),
+      turn: z.number().int().min(0).max(1_000_000).optional(),
+      providerId: providerId.optional(),
+    })
+    .strict(),
+  'scenes/proposals': z.object({ id: sceneId }).strict(),
+  'scenes/adopt': z.object({ id: sceneId, proposalId, baseRevision: revisionNumber }).strict(),
   'review/set': z
     .object({
       characterId,

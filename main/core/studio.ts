@@ -12,6 +12,7 @@ import { SceneBrowserRepo } from '../store/scene-browser-repo';
 import { browsePage } from './dataset/browse';
 import { SceneRevisionsRepo } from '../store/scene-revisions-repo';
 import { SceneService } from './dataset/scene-service';
+import { RegenerateService } from './dataset/regenerate-service';
 import { JobsRepo } from '../store/jobs-repo';
 import { ProfilesRepo } from '../store/profiles-repo';
 import { ProvidersRepo } from '../store/providers-repo';
@@ -37,6 +38,7 @@ import { StudioFailure } from './errors';
 import { dispatch, type Handlers, type Outcome } from './dispatch';
 import { EventBus } from './events';
 import { GenerationService } from './pipeline/generation-service';
+import { JobService } from './jobs/job-service';
 import { ProfileService } from './profile-service';
 import { FileSecretStore, type SecretStore } from './providers/secret-store';
 import { ProviderService } from './providers/provider-service';
@@ -85,6 +87,8 @@ export class Studio {
   readonly db: Db;
   readonly databasePath: string;
   readonly generation: GenerationService;
+  /** The job engine every long task of the studio runs on (generation, regeneration, …). */
+  readonly jobs: JobService;
   readonly providers: ProviderService;
   readonly training: TrainingService;
   readonly hosts: HostService;
@@ -111,6 +115,8 @@ export class Studio {
     const sums = new DatasetSums(this.db, this.reader);
     const browser = new SceneBrowserRepo(this.db);
     this.jobsRepo = new JobsRepo(this.db);
+    const jobs = new JobService(this.db, this.jobsRepo, providers, this.events, clock, newId);
+    this.jobs = jobs;
     const generation = new GenerationService(
       this.db,
       this.jobsRepo,
@@ -118,13 +124,14 @@ export class Studio {
       profilesRepo,
       characters,
       providers,
+      jobs,
       this.events,
       clock,
       newId,
       new PreferencesRepo(this.db),
       sums,
     );
-    generation.recover();
+    jobs.recover();
     this.generation = generation;
     const review = new ReviewService(
       new ReviewRepo(this.db),
@@ -204,6 +211,17 @@ export class Studio {
       newId,
       ioRequests,
     );
+    const regenerate = new RegenerateService(
+      this.db,
+      this.jobsRepo,
+      characters,
+      generation,
+      scenes,
+      jobs,
+      this.events,
+      clock,
+      newId,
+    );
 
     this.handlers = {
       ...chatHandlers(this.chat),
@@ -241,13 +259,16 @@ export class Studio {
       'generation/start': ({ characterId, settings, more }) => generation.start(characterId, settings, more),
       'generation/preferences': () => generation.runPreferences(),
       'generation/set-preferences': (preferences) => generation.setRunPreferences(preferences),
-      'jobs/list': ({ characterId }) => generation.list(characterId),
-      'jobs/get': ({ id }) => generation.get(id),
-      'jobs/pause': ({ id }) => generation.pause(id),
-      'jobs/resume': ({ id }) => generation.resume(id),
-      'jobs/set-budget': ({ id, budgetUsd }) => generation.setBudget(id, budgetUsd),
-      'jobs/cancel': ({ id }) => generation.cancel(id),
-      'jobs/retry': ({ id, itemId }) => generation.retry(id, itemId),
+      'jobs/list': ({ characterId }) => {
+        characters.get(characterId);
+        return jobs.list(characterId);
+      },
+      'jobs/get': ({ id }) => jobs.get(id),
+      'jobs/pause': ({ id }) => jobs.pause(id),
+      'jobs/resume': ({ id }) => jobs.resume(id),
+      'jobs/set-budget': ({ id, budgetUsd }) => jobs.setBudget(id, budgetUsd),
+      'jobs/cancel': ({ id }) => jobs.cancel(id),
+      'jobs/retry': ({ id, itemId }) => jobs.retry(id, itemId),
       'scenes/list': ({ characterId, limit, after, sort, ...filter }) => {
         characters.get(characterId);
         return browsePage(browser, characterId, { limit, after, sort, filter });
@@ -273,6 +294,9 @@ export class Studio {
       'scenes/diff': ({ id, from, to }) => scenes.diff(id, from, to),
       'scenes/restore': ({ id, revision, baseRevision }) => scenes.restore(id, revision, baseRevision),
       'scenes/create': ({ characterId, doc }) => scenes.create(characterId, doc),
+      'scenes/regenerate': (request) => regenerate.start(request),
+      'scenes/proposals': ({ id }) => scenes.proposals(id),
+      'scenes/adopt': ({ id, proposalId, baseRevision }) => scenes.adopt(id, proposalId, baseRevision),
       'review/set': ({ characterId, ids, filter, ...change }) =>
         review.set(characterId, { ...(ids && { ids }), ...(filter && { filter }) }, change),
       'review/undo': ({ characterId }) => review.undo(characterId),
@@ -375,7 +399,7 @@ export class Studio {
   async shutdown(): Promise<void> {
     // Chat first: a served runtime stops its model server through the training service.
     await this.chat.shutdown();
-    await Promise.all([this.generation.shutdown(), this.training.shutdown()]);
+    await Promise.all([this.jobs.shutdown(), this.training.shutdown()]);
     await this.providers.dispose();
     this.close();
   }

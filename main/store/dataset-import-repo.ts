@@ -129,7 +129,7 @@ export class ImportStage {
   }
 }
 
-/** Imports of datasets from files (migration 018): staging, and where an imported scene came from. */
+/** Imports of datasets from files (migration 016): staging, and where an imported scene came from. */
 export class DatasetImportRepo {
   constructor(private readonly db: Db) {}
 

@@ -1,10 +1,11 @@
-import type { CharacterId, ItemFailure, ItemNote, JobId, JobStatus, Stage } from '../../common/contract';
+import type { CharacterId, ItemFailure, ItemNote, JobId, JobKindName, JobStatus, Stage } from '../../common/contract';
 import type { Db } from './database';
+import type { SceneWhere } from './scene-filter';
 
 export interface JobRow {
   id: JobId;
   character_id: CharacterId;
-  kind: 'generation';
+  kind: JobKindName;
   status: JobStatus;
   stage: Stage | null;
   settings: string;
@@ -73,13 +74,14 @@ export type StartedCallRow = Pick<
 export class JobsRepo {
   constructor(private readonly db: Db) {}
 
-  insertJob(job: { id: JobId; characterId: CharacterId; settings: unknown }, now: number): void {
+  /** A new `queued` job; `kind` defaults to a generation run. */
+  insertJob(job: { id: JobId; characterId: CharacterId; kind?: JobKindName; settings: unknown }, now: number): void {
     this.db
       .prepare(
         `INSERT INTO jobs (id, character_id, kind, status, stage, settings, created_at, updated_at)
-         VALUES (?, ?, 'generation', 'queued', NULL, ?, ?, ?)`,
+         VALUES (?, ?, ?, 'queued', NULL, ?, ?, ?)`,
       )
-      .run(job.id, job.characterId, JSON.stringify(job.settings), now, now);
+      .run(job.id, job.characterId, job.kind ?? 'generation', JSON.stringify(job.settings), now, now);
   }
 
   job(id: JobId): JobRow | undefined {
@@ -92,12 +94,20 @@ export class JobsRepo {
       .all(characterId) as JobRow[];
   }
 
-  unfinishedFor(characterId: CharacterId): JobRow | undefined {
+  /** The character's latest job of `kind` not yet at an end (queued, running, paused or interrupted). */
+  unfinishedFor(characterId: CharacterId, kind: JobKindName): JobRow | undefined {
     return this.db
       .prepare(
-        `SELECT * FROM jobs WHERE character_id = ? AND status IN ('queued', 'running', 'paused', 'interrupted')
+        `SELECT * FROM jobs WHERE character_id = ? AND kind = ? AND status IN ('queued', 'running', 'paused', 'interrupted')
          ORDER BY created_at DESC LIMIT 1`,
       )
+      .get(characterId, kind) as JobRow | undefined;
+  }
+
+  /** The character's latest job of any kind, or undefined. */
+  latestFor(characterId: CharacterId): JobRow | undefined {
+    return this.db
+      .prepare('SELECT * FROM jobs WHERE character_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1')
       .get(characterId) as JobRow | undefined;
   }
 
@@ -173,6 +183,21 @@ export class JobsRepo {
     return added;
   }
 
+  /**
+   * Plans one item of `stage` per scene matching `where` (key `keyPrefix` + scene id, input
+   * `{sceneId}`), in the scenes' order, in one statement: a bulk job over 100,000 scenes plans
+   * without reading them into JavaScript. Returns how many were new.
+   */
+  planSceneItems(jobId: JobId, stage: Stage, keyPrefix: string, where: SceneWhere, now: number): number {
+    return this.db
+      .prepare(
+        `INSERT OR IGNORE INTO job_items (id, job_id, stage, key, status, input, updated_at)
+         SELECT lower(hex(randomblob(16))), @jobId, @stage, @keyPrefix || id, 'pending', json_object('sceneId', id), @now
+         FROM scenes WHERE ${where.sql} ORDER BY created_at, rowid`,
+      )
+      .run({ ...where.params, jobId, stage, keyPrefix, now }).changes;
+  }
+
   pendingItems(jobId: JobId, stage: Stage, limit: number, exclude: ReadonlySet<string>): ItemRow[] {
     const rows = this.db
       .prepare(`SELECT * FROM job_items WHERE job_id = ? AND stage = ? AND status = 'pending' ORDER BY rowid LIMIT ?`)
@@ -201,6 +226,14 @@ export class JobsRepo {
     const counts = { pending: 0, done: 0, failed: 0 };
     for (const row of rows) counts[row.status as keyof typeof counts] = row.n;
     return counts;
+  }
+
+  /** Items of the job, every stage, that ran out of attempts. */
+  countFailedItems(jobId: JobId): number {
+    return this.db
+      .prepare(`SELECT count(*) FROM job_items WHERE job_id = ? AND status = 'failed'`)
+      .pluck()
+      .get(jobId) as number;
   }
 
   countKeysWithPrefix(jobId: JobId, prefix: string): number {

@@ -3,10 +3,12 @@ import type {
   CharacterId,
   FormatProblem,
   ImportProvenance,
+  JobId,
   RevisionAuthor,
   SceneDoc,
   SceneId,
   SceneOrigin,
+  SceneProposal,
   SceneRevision,
 } from '../../common/contract';
 import type { Db } from './database';
@@ -18,6 +20,34 @@ export interface RevisionSource {
   callId: string | null;
   promptVersion: string | null;
   restoredFrom?: number | null;
+  /** A regeneration's instruction, in the writer's words. */
+  instruction?: string | null;
+}
+
+/** A regeneration kept aside, as stored (see migration 013). */
+export interface NewProposal {
+  id: string;
+  sceneId: SceneId;
+  baseRevision: number;
+  doc: SceneDoc;
+  jobId: JobId | null;
+  callId: string | null;
+  promptVersion: string;
+  instruction: string;
+  turn: number | null;
+}
+
+interface ProposalRow {
+  id: string;
+  scene_id: string;
+  base_revision: number;
+  job_id: string | null;
+  call_id: string | null;
+  prompt_version: string;
+  instruction: string;
+  turn: number | null;
+  adopted_as: number | null;
+  created_at: number;
 }
 
 /** What a save needs to know of the scene as it stood, to record it first when it has no revisions yet. */
@@ -37,12 +67,18 @@ interface RevisionRow {
   call_id: string | null;
   prompt_version: string | null;
   restored_from: number | null;
+  instruction: string | null;
   created_at: number;
 }
 
 /** Scene revisions (migration 010) and the writes that edit a scene in place of a job. */
 export class SceneRevisionsRepo {
   constructor(private readonly db: Db) {}
+
+  /** Runs `work` in one transaction (nested ones become savepoints). */
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
 
   /** The scene's current revision number and origin; undefined when it does not exist. */
   state(id: SceneId): { revision: number; origin: SceneOrigin; characterId: CharacterId } | undefined {
@@ -55,7 +91,7 @@ export class SceneRevisionsRepo {
     return (
       this.db
         .prepare(
-          `SELECT r.scene_id, r.revision, r.author, r.call_id, r.prompt_version, r.restored_from, r.created_at,
+          `SELECT r.scene_id, r.revision, r.author, r.call_id, r.prompt_version, r.restored_from, r.instruction, r.created_at,
              CASE WHEN r.author = 'import' AND i.id IS NOT NULL THEN json_object(
                'file', CASE WHEN s.import_file IS NULL THEN i.file ELSE i.file || '/' || s.import_file END,
                'format', i.format, 'line', s.import_line, 'source', s.import_source, 'importedAt', i.created_at) END AS imported_from
@@ -70,9 +106,62 @@ export class SceneRevisionsRepo {
       callId: r.call_id as CallId | null,
       promptVersion: r.prompt_version,
       restoredFrom: r.restored_from,
+      instruction: r.instruction,
       createdAt: r.created_at,
       ...(r.imported_from !== null && { importedFrom: JSON.parse(r.imported_from) as ImportProvenance }),
     }));
+  }
+
+  insertProposal(proposal: NewProposal, now: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO scene_proposals (id, scene_id, base_revision, doc, job_id, call_id, prompt_version, instruction, turn, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        proposal.id,
+        proposal.sceneId,
+        proposal.baseRevision,
+        JSON.stringify(proposal.doc),
+        proposal.jobId,
+        proposal.callId,
+        proposal.promptVersion,
+        proposal.instruction,
+        proposal.turn,
+        now,
+      );
+  }
+
+  /** The scene's proposals, newest first. */
+  proposals(sceneId: SceneId): SceneProposal[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT id, scene_id, base_revision, job_id, call_id, prompt_version, instruction, turn, adopted_as, created_at
+           FROM scene_proposals WHERE scene_id = ? ORDER BY created_at DESC, rowid DESC`,
+        )
+        .all(sceneId) as ProposalRow[]
+    ).map(toProposal);
+  }
+
+  /** One proposal with its document; undefined when it does not exist. */
+  proposal(id: string): (SceneProposal & { doc: SceneDoc }) | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT id, scene_id, base_revision, job_id, call_id, prompt_version, instruction, turn, adopted_as, created_at, doc
+         FROM scene_proposals WHERE id = ?`,
+      )
+      .get(id) as (ProposalRow & { doc: string }) | undefined;
+    return row && { ...toProposal(row), doc: JSON.parse(row.doc) as SceneDoc };
+  }
+
+  /** Rewrites of job `jobId` kept as proposals (their scene had moved). */
+  countJobProposals(jobId: JobId): number {
+    return this.db.prepare('SELECT count(*) FROM scene_proposals WHERE job_id = ?').pluck().get(jobId) as number;
+  }
+
+  markAdopted(id: string, revision: number): void {
+    this.db.prepare('UPDATE scene_proposals SET adopted_as = ? WHERE id = ?').run(revision, id);
   }
 
   doc(id: SceneId, revision: number): SceneDoc | undefined {
@@ -192,8 +281,8 @@ export class SceneRevisionsRepo {
   private insertRevision(id: SceneId, revision: number, doc: SceneDoc, source: RevisionSource, now: number): void {
     this.db
       .prepare(
-        `INSERT INTO scene_revisions (scene_id, revision, doc, author, call_id, prompt_version, restored_from, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO scene_revisions (scene_id, revision, doc, author, call_id, prompt_version, restored_from, instruction, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
@@ -203,7 +292,23 @@ export class SceneRevisionsRepo {
         source.callId,
         source.promptVersion,
         source.restoredFrom ?? null,
+        source.instruction ?? null,
         now,
       );
   }
+}
+
+function toProposal(r: ProposalRow): SceneProposal {
+  return {
+    id: r.id,
+    sceneId: r.scene_id as SceneId,
+    baseRevision: r.base_revision,
+    jobId: r.job_id as JobId | null,
+    callId: r.call_id as CallId | null,
+    promptVersion: r.prompt_version,
+    instruction: r.instruction,
+    turn: r.turn,
+    createdAt: r.created_at,
+    adoptedAs: r.adopted_as,
+  };
 }

@@ -1,6 +1,12 @@
 CREATE UNIQUE INDEX characters_full_name_unique ON characters (full_name COLLATE NOCASE);
 
+CREATE INDEX chat_messages_parent ON chat_messages (conversation_id, parent_id, seq);
+
+CREATE INDEX chat_messages_scene ON chat_messages (scene_id) WHERE scene_id IS NOT NULL;
+
 CREATE INDEX chunks_profile_position ON chunks (profile_id, position);
+
+CREATE INDEX conversations_character ON conversations (character_id, updated_at);
 
 CREATE UNIQUE INDEX hosts_name ON hosts (name COLLATE NOCASE);
 
@@ -24,9 +30,25 @@ CREATE INDEX review_actions_character ON review_actions (character_id, created_a
 
 CREATE INDEX scene_problem_counts_character ON scene_problem_counts (character_id, code, count);
 
+CREATE INDEX scene_proposals_scene ON scene_proposals (scene_id, created_at);
+
+CREATE INDEX scene_speakers_character ON scene_speakers (character_id, speaker, scene_id);
+
 CREATE INDEX scene_tags_character ON scene_tags (character_id, tag, scene_id);
 
+CREATE INDEX scenes_by_created ON scenes (character_id, created_at);
+
+CREATE INDEX scenes_by_model ON scenes (character_id, model);
+
+CREATE INDEX scenes_by_rating ON scenes (character_id, coalesce(rating, 0));
+
+CREATE INDEX scenes_by_turns ON scenes (character_id, turn_count);
+
+CREATE INDEX scenes_by_words ON scenes (character_id, word_count);
+
 CREATE INDEX scenes_character ON scenes (character_id, protective, created_at);
+
+CREATE INDEX scenes_chunk ON scenes (chunk_id, protective, has_experience);
 
 CREATE INDEX scenes_figures ON scenes (character_id, protective, has_experience, turn_count, word_count, train_chars,
   problem_count, other_thinking);
@@ -39,6 +61,22 @@ CREATE INDEX scenes_scope ON scenes (character_id, created_at, protective, has_e
 
 CREATE INDEX training_runs_character ON training_runs (character_id, created_at);
 
+CREATE TABLE character_speakers (
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  speaker TEXT NOT NULL COLLATE NOCASE,
+  kind TEXT NOT NULL,
+  turns INTEGER NOT NULL,
+  words INTEGER NOT NULL,
+  PRIMARY KEY (character_id, speaker, kind)
+) WITHOUT ROWID;
+
+CREATE TABLE character_turn_lengths (
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  bucket INTEGER NOT NULL,
+  turns INTEGER NOT NULL,
+  PRIMARY KEY (character_id, bucket)
+) WITHOUT ROWID;
+
 CREATE TABLE characters (
   id TEXT PRIMARY KEY,
   full_name TEXT NOT NULL,
@@ -49,12 +87,76 @@ CREATE TABLE characters (
   updated_at INTEGER NOT NULL
 );
 
+CREATE TABLE chat_messages (
+  id TEXT PRIMARY KEY,
+  conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+  parent_id TEXT REFERENCES chat_messages (id) ON DELETE CASCADE,
+  -- Insertion order within the conversation: siblings are listed in it.
+  seq INTEGER NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('user', 'character')),
+  speaker TEXT NOT NULL,
+  text TEXT NOT NULL,
+  reasoning TEXT,
+  state TEXT NOT NULL CHECK (state IN ('streaming', 'complete', 'cancelled', 'cut')),
+  -- 'stop' | 'length' | NULL
+  finish TEXT,
+  error TEXT,
+  -- ChatProducer (common/contract/chat.ts) as JSON: runtime, model, adapter, format, sampling.
+  producer TEXT,
+  -- The LLM call record (llm_calls.id) of a reply made through the gateway.
+  call_id TEXT,
+  edited_from TEXT,
+  -- While streaming: the process writing it (`host:pid`), so a studio that starts while another
+  -- one (the CLI beside the app) is replying does not take that reply for one cut by a crash.
+  writer TEXT,
+  -- The dataset scene a correction became (chat/correct).
+  scene_id TEXT REFERENCES scenes (id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE VIRTUAL TABLE chat_search USING fts5 (
+  body,
+  conversation_id UNINDEXED,
+  message_id UNINDEXED,
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TABLE 'chat_search_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+
+CREATE TABLE 'chat_search_content'(id INTEGER PRIMARY KEY, c0, c1, c2);
+
+CREATE TABLE 'chat_search_data'(id INTEGER PRIMARY KEY, block BLOB);
+
+CREATE TABLE 'chat_search_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+
+CREATE TABLE 'chat_search_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+
 CREATE TABLE chunks (
   id TEXT PRIMARY KEY,
   profile_id TEXT NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
   position INTEGER NOT NULL,
   text TEXT NOT NULL CHECK (length(text) > 0),
   words INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE conversations (
+  id TEXT PRIMARY KEY,
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  title TEXT NOT NULL,
+  -- 'run' (run_id) or 'baseline' (provider_id + model). No foreign keys: a deleted run or provider
+  -- leaves the conversation readable.
+  target_kind TEXT NOT NULL CHECK (target_kind IN ('run', 'baseline')),
+  run_id TEXT,
+  provider_id TEXT,
+  model TEXT,
+  -- 'embedded' | 'served' | 'endpoint'
+  runtime TEXT NOT NULL,
+  location TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT '',
+  source_scene_id TEXT,
+  leaf_id TEXT,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
@@ -69,6 +171,16 @@ CREATE TABLE dataset_imports (
   scenes INTEGER NOT NULL,
   created_at INTEGER NOT NULL
 );
+
+CREATE TABLE experience_speakers (
+  scene_id TEXT NOT NULL REFERENCES experiences (scene_id) ON DELETE CASCADE,
+  character_id TEXT NOT NULL,
+  speaker TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  turns INTEGER NOT NULL,
+  words INTEGER NOT NULL,
+  PRIMARY KEY (scene_id, speaker, kind)
+) WITHOUT ROWID;
 
 CREATE TABLE experiences (
   scene_id TEXT PRIMARY KEY REFERENCES scenes (id) ON DELETE CASCADE,
@@ -254,6 +366,22 @@ CREATE TABLE scene_problem_counts (
   PRIMARY KEY (scene_id, code)
 ) WITHOUT ROWID;
 
+CREATE TABLE scene_proposals (
+  id TEXT PRIMARY KEY,
+  scene_id TEXT NOT NULL REFERENCES scenes (id) ON DELETE CASCADE,
+  base_revision INTEGER NOT NULL,
+  -- SceneDoc (common/contract/scenes.ts) as JSON.
+  doc TEXT NOT NULL,
+  job_id TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+  call_id TEXT,
+  prompt_version TEXT NOT NULL,
+  instruction TEXT NOT NULL,
+  -- The one turn rewritten (0-based), NULL for the whole experience.
+  turn INTEGER,
+  adopted_as INTEGER,
+  created_at INTEGER NOT NULL
+);
+
 CREATE TABLE scene_revisions (
   scene_id TEXT NOT NULL REFERENCES scenes (id) ON DELETE CASCADE,
   revision INTEGER NOT NULL,
@@ -264,8 +392,31 @@ CREATE TABLE scene_revisions (
   call_id TEXT,
   prompt_version TEXT,
   restored_from INTEGER,
-  created_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL, instruction TEXT,
   PRIMARY KEY (scene_id, revision)
+) WITHOUT ROWID;
+
+CREATE VIRTUAL TABLE scene_search USING fts5(
+  type, location, time, background, people, experience,
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TABLE 'scene_search_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+
+CREATE TABLE 'scene_search_content'(id INTEGER PRIMARY KEY, c0, c1, c2, c3, c4, c5);
+
+CREATE TABLE 'scene_search_data'(id INTEGER PRIMARY KEY, block BLOB);
+
+CREATE TABLE 'scene_search_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+
+CREATE TABLE 'scene_search_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+
+CREATE TABLE scene_speakers (
+  scene_id TEXT NOT NULL REFERENCES scenes (id) ON DELETE CASCADE,
+  character_id TEXT NOT NULL,
+  speaker TEXT NOT NULL,
+  turns INTEGER NOT NULL,
+  PRIMARY KEY (scene_id, speaker)
 ) WITHOUT ROWID;
 
 CREATE TABLE scene_tags (
@@ -273,6 +424,14 @@ CREATE TABLE scene_tags (
   character_id TEXT NOT NULL,
   tag TEXT NOT NULL,
   PRIMARY KEY (scene_id, tag)
+) WITHOUT ROWID;
+
+CREATE TABLE scene_turn_lengths (
+  scene_id TEXT NOT NULL REFERENCES experiences (scene_id) ON DELETE CASCADE,
+  character_id TEXT NOT NULL,
+  bucket INTEGER NOT NULL,
+  turns INTEGER NOT NULL,
+  PRIMARY KEY (scene_id, bucket)
 ) WITHOUT ROWID;
 
 CREATE TABLE scenes (
@@ -293,7 +452,7 @@ CREATE TABLE scenes (
   call_id TEXT,
   prompt_version TEXT NOT NULL,
   created_at INTEGER NOT NULL, has_experience INTEGER NOT NULL DEFAULT 0, turn_count INTEGER NOT NULL DEFAULT 0, word_count INTEGER NOT NULL DEFAULT 0, train_chars INTEGER NOT NULL DEFAULT 0, problem_count INTEGER NOT NULL DEFAULT 0, other_thinking INTEGER NOT NULL DEFAULT 0, revision INTEGER NOT NULL DEFAULT 1, origin TEXT NOT NULL DEFAULT 'generated', review_status TEXT NOT NULL DEFAULT 'unreviewed'
-  CHECK (review_status IN ('unreviewed', 'accepted', 'rejected')), rating INTEGER CHECK (rating BETWEEN 1 AND 5), reviewed_at INTEGER, import_id TEXT REFERENCES dataset_imports (id) ON DELETE SET NULL, import_line INTEGER, import_file TEXT, import_source TEXT,
+  CHECK (review_status IN ('unreviewed', 'accepted', 'rejected')), rating INTEGER CHECK (rating BETWEEN 1 AND 5), reviewed_at INTEGER, model TEXT, import_id TEXT REFERENCES dataset_imports (id) ON DELETE SET NULL, import_line INTEGER, import_file TEXT, import_source TEXT,
   UNIQUE (item_id, ordinal)
 );
 
@@ -337,8 +496,107 @@ CREATE TABLE training_runs (
   finished_at INTEGER
 , device TEXT, peak_memory_bytes INTEGER, warnings TEXT NOT NULL DEFAULT '[]');
 
+CREATE TRIGGER chat_messages_search_delete AFTER DELETE ON chat_messages BEGIN
+  DELETE FROM chat_search WHERE rowid = old.rowid;
+END;
+
+CREATE TRIGGER chat_messages_search_insert AFTER INSERT ON chat_messages BEGIN
+  INSERT INTO chat_search (rowid, body, conversation_id, message_id)
+  VALUES (new.rowid, new.text || coalesce(' ' || new.reasoning, ''), new.conversation_id, new.id);
+END;
+
+CREATE TRIGGER chat_messages_search_update AFTER UPDATE OF text, reasoning ON chat_messages BEGIN
+  UPDATE chat_search SET body = new.text || coalesce(' ' || new.reasoning, '') WHERE rowid = old.rowid;
+END;
+
+CREATE TRIGGER conversations_search_delete AFTER DELETE ON conversations BEGIN
+  DELETE FROM chat_search WHERE rowid = -old.rowid;
+END;
+
+CREATE TRIGGER conversations_search_insert AFTER INSERT ON conversations BEGIN
+  INSERT INTO chat_search (rowid, body, conversation_id, message_id) VALUES (-new.rowid, new.title, new.id, NULL);
+END;
+
+CREATE TRIGGER conversations_search_update AFTER UPDATE OF title ON conversations BEGIN
+  UPDATE chat_search SET body = new.title WHERE rowid = -old.rowid;
+END;
+
+CREATE TRIGGER experience_written_index INSTEAD OF INSERT ON experience_written BEGIN
+  UPDATE scene_search SET experience = NEW.background || char(10) ||
+      (SELECT coalesce(group_concat(json_extract(value, '$.text'), char(10)), '') FROM json_each(NEW.turns))
+  WHERE rowid = (SELECT rowid FROM scenes WHERE id = NEW.scene_id);
+  DELETE FROM scene_speakers WHERE scene_id = NEW.scene_id;
+  INSERT INTO scene_speakers (scene_id, character_id, speaker, turns)
+  SELECT NEW.scene_id, s.character_id, trim(json_extract(t.value, '$.speaker')), count(*)
+  FROM json_each(NEW.turns) t JOIN scenes s ON s.id = NEW.scene_id
+  WHERE trim(json_extract(t.value, '$.speaker')) != ''
+  GROUP BY trim(json_extract(t.value, '$.speaker'));
+  -- Written without a call (by a person): the scene keeps the model it had.
+  UPDATE scenes SET model = coalesce((SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1), model)
+  WHERE id = NEW.scene_id;
+END;
+
 CREATE TRIGGER experiences_figures_reset AFTER DELETE ON experiences BEGIN
   UPDATE scenes SET has_experience = 0, turn_count = 0, word_count = 0, train_chars = 0, problem_count = 0,
     other_thinking = 0
   WHERE id = OLD.scene_id;
 END;
+
+CREATE TRIGGER experiences_search_delete AFTER DELETE ON experiences BEGIN
+  UPDATE scene_search SET experience = '' WHERE rowid = (SELECT rowid FROM scenes WHERE id = OLD.scene_id);
+  DELETE FROM scene_speakers WHERE scene_id = OLD.scene_id;
+END;
+
+CREATE TRIGGER experiences_search_insert AFTER INSERT ON experiences BEGIN
+  INSERT INTO experience_written VALUES (NEW.scene_id, NEW.background, NEW.turns, NEW.call_id);
+END;
+
+CREATE TRIGGER experiences_search_update AFTER UPDATE OF background, turns, call_id ON experiences BEGIN
+  INSERT INTO experience_written VALUES (NEW.scene_id, NEW.background, NEW.turns, NEW.call_id);
+END;
+
+CREATE TRIGGER scene_speakers_added AFTER INSERT ON experience_speakers BEGIN
+  INSERT INTO character_speakers (character_id, speaker, kind, turns, words)
+  VALUES (NEW.character_id, NEW.speaker, NEW.kind, NEW.turns, NEW.words)
+  ON CONFLICT (character_id, speaker, kind) DO UPDATE SET turns = turns + excluded.turns, words = words + excluded.words;
+END;
+
+CREATE TRIGGER scene_speakers_removed AFTER DELETE ON experience_speakers BEGIN
+  UPDATE character_speakers SET turns = turns - OLD.turns, words = words - OLD.words
+  WHERE character_id = OLD.character_id AND speaker = OLD.speaker AND kind = OLD.kind;
+  DELETE FROM character_speakers
+  WHERE character_id = OLD.character_id AND speaker = OLD.speaker AND kind = OLD.kind AND turns <= 0;
+END;
+
+CREATE TRIGGER scene_turn_lengths_added AFTER INSERT ON scene_turn_lengths BEGIN
+  INSERT INTO character_turn_lengths (character_id, bucket, turns) VALUES (NEW.character_id, NEW.bucket, NEW.turns)
+  ON CONFLICT (character_id, bucket) DO UPDATE SET turns = turns + excluded.turns;
+END;
+
+CREATE TRIGGER scene_turn_lengths_removed AFTER DELETE ON scene_turn_lengths BEGIN
+  UPDATE character_turn_lengths SET turns = turns - OLD.turns WHERE character_id = OLD.character_id AND bucket = OLD.bucket;
+  DELETE FROM character_turn_lengths WHERE character_id = OLD.character_id AND bucket = OLD.bucket AND turns <= 0;
+END;
+
+CREATE TRIGGER scenes_model_insert AFTER INSERT ON scenes WHEN NEW.call_id IS NOT NULL BEGIN
+  UPDATE scenes SET model = (SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1)
+  WHERE rowid = NEW.rowid;
+END;
+
+CREATE TRIGGER scenes_search_delete AFTER DELETE ON scenes BEGIN
+  DELETE FROM scene_search WHERE rowid = OLD.rowid;
+END;
+
+CREATE TRIGGER scenes_search_insert AFTER INSERT ON scenes BEGIN
+  INSERT INTO scene_search (rowid, type, location, time, background, people, experience)
+  VALUES (NEW.rowid, NEW.type, NEW.location, NEW.time, NEW.background,
+    (SELECT coalesce(group_concat(value, ', '), '') FROM json_each(NEW.people)), '');
+END;
+
+CREATE TRIGGER scenes_search_update AFTER UPDATE OF type, location, time, background, people ON scenes BEGIN
+  UPDATE scene_search SET type = NEW.type, location = NEW.location, time = NEW.time, background = NEW.background,
+    people = (SELECT coalesce(group_concat(value, ', '), '') FROM json_each(NEW.people))
+  WHERE rowid = NEW.rowid;
+END;
+
+CREATE VIEW experience_written (scene_id, background, turns, call_id) AS SELECT NULL, NULL, NULL, NULL WHERE 0;

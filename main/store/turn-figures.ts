@@ -2,7 +2,7 @@ import type { Turn, TurnKind } from '../../common/contract';
 import type { Db } from './database';
 
 /**
- * Lower edges (in words) of the words-per-turn buckets stored per experience (migration 016):
+ * Lower edges (in words) of the words-per-turn buckets stored per experience (migration 015):
  * bucket 0 holds empty turns, bucket i (1…length) turns of at least `WORDS_PER_TURN_EDGES[i - 1]`
  * words and fewer than the next edge; the last bucket is open-ended. Stored data depends on them:
  * changing them needs a migration that recounts `scene_turn_lengths`.
@@ -56,10 +56,10 @@ export function turnFigures(turns: readonly Turn[]): TurnFigures {
 /** Replaces a scene's stored turn figures. Runs inside the caller's transaction; the experience row must exist. */
 export function storeTurnFigures(db: Db, sceneId: string, characterId: string, turns: readonly Turn[]): void {
   const figures = turnFigures(turns);
-  db.prepare('DELETE FROM scene_speakers WHERE scene_id = ?').run(sceneId);
+  db.prepare('DELETE FROM experience_speakers WHERE scene_id = ?').run(sceneId);
   db.prepare('DELETE FROM scene_turn_lengths WHERE scene_id = ?').run(sceneId);
   const speaker = db.prepare(
-    'INSERT INTO scene_speakers (scene_id, character_id, speaker, kind, turns, words) VALUES (?, ?, ?, ?, ?, ?)',
+    'INSERT INTO experience_speakers (scene_id, character_id, speaker, kind, turns, words) VALUES (?, ?, ?, ?, ?, ?)',
   );
   for (const f of figures.speakers) speaker.run(sceneId, characterId, f.speaker, f.kind, f.turns, f.words);
   const length = db.prepare(
@@ -68,7 +68,7 @@ export function storeTurnFigures(db: Db, sceneId: string, characterId: string, t
   for (const [bucket, count] of figures.lengths) length.run(sceneId, characterId, bucket, count);
 }
 
-/** Migration 016's backfill: the turn figures of every stored experience. A write-time pass, never part of a read. */
+/** Migration 015's backfill: the turn figures of every stored experience. A write-time pass, never part of a read. */
 export function backfillTurnFigures(db: Db): void {
   const rows = db
     .prepare('SELECT s.id, s.character_id, e.turns FROM experiences e JOIN scenes s ON s.id = e.scene_id')

@@ -22,7 +22,8 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
   const { call, values, rest, io } = ctx;
   const character = await findCharacter(call, argument(rest, 0, '<character>', 'generate'));
   const str = (name: string) => strOf(values, name);
-  const jobs = await call('jobs/list', { characterId: character.id });
+  // Regenerations of single scenes are jobs too; only generation runs are resumed here.
+  const jobs = (await call('jobs/list', { characterId: character.id })).filter((j) => j.kind === 'generation');
   const more = str('more') === undefined ? undefined : numberOption(str('more'), '--more', 0);
   const resumable =
     jobs.find((j) => ['paused', 'interrupted', 'queued', 'running'].includes(j.status)) ??
@@ -98,7 +99,7 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
 }
 
 /**
- * Prints a generation job's progress to stderr until it ends, pausing it on Ctrl+C; the exit code
+ * Prints a job's progress (any kind) to stderr until it ends, pausing it on Ctrl+C; the exit code
  * is 0 when it succeeded, 3 when paused, 1 otherwise. Shuts the studio down after.
  */
 export async function followJob(ctx: CliContext, id: JobId): Promise<number> {
@@ -119,10 +120,14 @@ export async function followJob(ctx: CliContext, id: JobId): Promise<number> {
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
-    const final = await studio.generation.whenIdle(id);
+    const final = await studio.jobs.whenIdle(id);
     io.err(describeJob(final));
     if (final.message) io.err(final.message);
-    if (final.notedItems > 0)
+    if (final.notedItems > 0 && final.kind === 'regenerate')
+      io.err(
+        `${final.notedItems} scene(s) not rewritten in place (see scenes history):\n${final.notes.map((n) => `  ${n.text}`).join('\n')}`,
+      );
+    else if (final.notedItems > 0)
       io.err(
         `${final.notedItems} answer(s) had parts that could not be read (left out, on record with their calls):\n${final.notes.map((n) => `  ${n.stage}: ${n.text}`).join('\n')}`,
       );

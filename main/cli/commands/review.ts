@@ -53,7 +53,7 @@ export async function waitingScenesCommand(sub: 'complete' | 'delete', ctx: CliC
   return followJob(ctx, job.id);
 }
 
-function idsOption(ctx: CliContext): SceneId[] | undefined {
+export function idsOption(ctx: CliContext): SceneId[] | undefined {
   const text = str(ctx.values, 'ids');
   if (text === undefined) return undefined;
   const ids = text

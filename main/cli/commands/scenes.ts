@@ -1,5 +1,6 @@
 import { importedFromText } from '../../../common/provenance';
 import type {
+  CharacterId,
   DiffSection,
   RevisionRef,
   SceneDoc,
@@ -8,7 +9,8 @@ import type {
   SceneSort,
   SceneSummary,
 } from '../../../common/contract';
-import { argument, findCharacter, readFile, str, UsageError, type CliContext } from '../shared';
+import { argument, findCharacter, findProvider, readFile, str, UsageError, type CliContext } from '../shared';
+import { followJob } from './generate';
 import { filterOptions, SORTS } from './scene-filter-options';
 
 const AUTHORS: Record<SceneRevision['author'], string> = {
@@ -60,7 +62,8 @@ function showDiff(sections: readonly DiffSection[]): string {
 }
 
 function showRevision(r: SceneRevision): string {
-  const restored = r.restoredFrom === null ? '' : ` (restores ${r.restoredFrom})`;
+  const restored =
+    r.restoredFrom !== null ? ` (restores ${r.restoredFrom})` : r.instruction ? ` ("${r.instruction}")` : '';
   const prompt = r.promptVersion ? ` · prompt ${r.promptVersion}` : '';
   const call = r.callId ? ` · call ${r.callId}` : '';
   const imported = r.importedFrom ? ` ${importedFromText(r.importedFrom)}` : '';
@@ -109,7 +112,54 @@ async function listScenes(ctx: CliContext): Promise<number> {
   return 0;
 }
 
-/** `scenes list|create <character>` and `scenes show|history|diff|restore <scene>`. */
+/**
+ * `scenes regenerate <scene…> --instruction "…" [--turn N] [--provider P]`, or for every scene of a
+ * filter `scenes regenerate --character <c> <filter options> --instruction "…" --yes`: one
+ * `regenerate` job, followed to its end. Each rewrite is a new revision (`scenes history`); a scene
+ * edited meanwhile keeps the edit and gets the rewrite as a proposal. `--turn` counts from 1.
+ */
+async function regenerateCommand(ctx: CliContext): Promise<number> {
+  const { call, rest, values, io } = ctx;
+  const instruction = str(values, 'instruction');
+  if (instruction === undefined) throw new UsageError('Say what should change: --instruction "make him angrier".');
+  const ids = rest.slice(1) as SceneId[];
+  const filter = filterOptions(ctx);
+  const characterKey = str(values, 'character');
+  if (ids.length > 0 && (characterKey !== undefined || Object.keys(filter).length > 0))
+    throw new UsageError('Name scenes, or give --character with filter options (--status, --with-tag…), not both.');
+  const turnText = str(values, 'turn');
+  const turn = turnText === undefined ? undefined : Number(turnText) - 1;
+  if (turn !== undefined && !(Number.isInteger(turn) && turn >= 0))
+    throw new UsageError(`--turn takes a turn number from 1 (as "scenes show" numbers them), not "${turnText}".`);
+  const providerKey = str(values, 'provider');
+  const providerId = providerKey === undefined ? undefined : (await findProvider(call, providerKey)).id;
+  let characterId: CharacterId;
+  if (ids.length > 0) {
+    characterId = (await call('scenes/open', { id: ids[0]! })).scene.characterId;
+  } else {
+    if (characterKey === undefined)
+      throw new UsageError('Name the scenes to rewrite, or --character <character> with filter options.');
+    characterId = (await findCharacter(call, characterKey)).id;
+    const count = (await call('review/counts', { characterId, filter })).total;
+    if (count > 1 && !values.yes)
+      throw new UsageError(
+        `This rewrites ${count.toLocaleString('en-US')} scenes (one LLM call each); add --yes to go ahead.`,
+      );
+  }
+  const job = await call('scenes/regenerate', {
+    characterId,
+    ...(ids.length > 0 ? { ids } : { filter }),
+    instruction,
+    ...(turn !== undefined && { turn }),
+    ...(providerId !== undefined && { providerId }),
+  });
+  io.err(
+    `Rewriting ${turn === undefined ? 'the experience' : `turn ${turn + 1}`} of ${job.total} scene${job.total === 1 ? '' : 's'}: "${job.settings.instruction}" (job ${job.id}).`,
+  );
+  return followJob(ctx, job.id);
+}
+
+/** `scenes list|create <character>`, `scenes regenerate …` and `scenes show|history|diff|restore <scene>`. */
 export async function scenesCommand(sub: string, ctx: CliContext): Promise<number> {
   const { call, rest, print, values, io } = ctx;
   if (sub === 'list') return listScenes(ctx);
@@ -130,6 +180,7 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
     print(created, () => `Wrote scene ${created.id} by hand for ${character.fullName}.`);
     return 0;
   }
+  if (sub === 'regenerate') return regenerateCommand(ctx);
   const id = argument(rest, 1, '<scene id>', `scenes ${sub}`) as SceneId;
   switch (sub) {
     case 'show': {

@@ -115,13 +115,13 @@ export class ReviewService {
     return this.generation.start(characterId, settings, undefined, false);
   }
 
-  /** Deletes the character's scenes named by `ids`; refused while one of its generation jobs is running. */
+  /** Deletes the character's scenes named by `ids`; refused while one of its jobs (any kind) is running. */
   delete(characterId: CharacterId, ids: SceneId[]): { deleted: number } {
     const character = this.characters.get(characterId);
     if (this.generation.hasRunningJob(characterId))
       throw new StudioFailure(
         'conflict',
-        `A generation job of ${character.shortName} is running and may be writing these scenes. Pause it, then delete them.`,
+        `A job of ${character.shortName} (a generation run or a regeneration) is running and may be writing these scenes. Pause it, then delete them.`,
       );
     const deleted = this.repo.deleteScenes(characterId, ids);
     if (deleted === 0) throw new StudioFailure('not_found', 'None of those scenes exists any more.');

@@ -2,6 +2,7 @@ import type {
   CallId,
   CharacterId,
   EditableScene,
+  JobId,
   RevisionRef,
   Scene,
   SceneDiff,
@@ -9,10 +10,11 @@ import type {
   SceneId,
   SceneOrigin,
   SavedScene,
+  SceneProposal,
   SceneRevision,
 } from '../../../common/contract';
 import type { DatasetRepo } from '../../store/dataset-repo';
-import type { CommitBase, RevisionSource, SceneRevisionsRepo } from '../../store/scene-revisions-repo';
+import type { CommitBase, NewProposal, RevisionSource, SceneRevisionsRepo } from '../../store/scene-revisions-repo';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
@@ -72,6 +74,7 @@ export class SceneService {
         callId: source.callId as CallId | null,
         promptVersion: source.promptVersion,
         restoredFrom: null,
+        instruction: null,
         createdAt: scene.createdAt,
       },
     ];
@@ -114,15 +117,78 @@ export class SceneService {
     return { id, revision: 1 };
   }
 
-  private commit(id: SceneId, baseRevision: number, doc: SceneDoc, source: RevisionSource): SavedScene {
+  /** The regenerations of the scene kept aside (the scene had moved), newest first. */
+  proposals(id: SceneId): SceneProposal[] {
+    this.scene(id);
+    return this.revisions.proposals(id);
+  }
+
+  /** How many of job `jobId`'s rewrites were kept as proposals. */
+  proposalsOfJob(jobId: JobId): number {
+    return this.revisions.countJobProposals(jobId);
+  }
+
+  /**
+   * Makes a proposal the scene's next revision (author `llm`, with its call), named against
+   * `baseRevision`: the current scene with the proposal's experience (see `withProposal`).
+   */
+  adopt(id: SceneId, proposalId: string, baseRevision: number): SavedScene {
+    const proposal = this.proposalOf(id, proposalId);
+    if (proposal.adoptedAs !== null)
+      throw new StudioFailure('invalid_argument', `That proposal is already revision ${proposal.adoptedAs}.`);
+    const doc = withProposal(this.open(id).doc, proposal.doc);
+    return this.commit(id, baseRevision, doc, regenerationSource(proposal), () =>
+      this.revisions.markAdopted(proposalId, baseRevision + 1),
+    );
+  }
+
+  private proposalOf(id: SceneId, proposalId: string): SceneProposal & { doc: SceneDoc } {
+    const proposal = this.revisions.proposal(proposalId);
+    if (!proposal || proposal.sceneId !== id)
+      throw new StudioFailure('not_found', 'That proposal is not one of this scene’s; refresh its history.');
+    return proposal;
+  }
+
+  /**
+   * Stores a regeneration's answer: as the scene's next revision when the scene is still at
+   * `proposal.baseRevision`, else (a person or a job changed it since) as a proposal, so neither
+   * change is lost. To be called inside the transaction that marks its job item done.
+   */
+  storeRegeneration(proposal: NewProposal): { revision: number } | { proposalId: string } {
+    const scene = this.scene(proposal.sceneId);
+    const clean = cleanDoc(proposal.doc);
+    const result = this.revisions.commit(
+      proposal.sceneId,
+      proposal.baseRevision,
+      clean,
+      regenerationSource(proposal),
+      this.baseOf(scene),
+      this.clock.now(),
+    );
+    if (result === 'missing') throw this.missing();
+    if (result !== 'conflict') return { revision: result };
+    this.revisions.insertProposal({ ...proposal, doc: clean }, this.clock.now());
+    return { proposalId: proposal.id };
+  }
+
+  private baseOf(scene: Scene): CommitBase {
+    return { original: docOf(scene), originalSource: this.originalSource(scene), experience: scene.experience };
+  }
+
+  private commit(
+    id: SceneId,
+    baseRevision: number,
+    doc: SceneDoc,
+    source: RevisionSource,
+    alongside?: () => void,
+  ): SavedScene {
     const scene = this.scene(id);
     const clean = cleanDoc(doc);
-    const base: CommitBase = {
-      original: docOf(scene),
-      originalSource: this.originalSource(scene),
-      experience: scene.experience,
-    };
-    const result = this.revisions.commit(id, baseRevision, clean, source, base, this.clock.now());
+    const result = this.revisions.transaction(() => {
+      const stored = this.revisions.commit(id, baseRevision, clean, source, this.baseOf(scene), this.clock.now());
+      if (typeof stored === 'number') alongside?.();
+      return stored;
+    });
     if (result === 'missing') throw this.missing();
     if (result === 'conflict') {
       const now = this.revisions.state(id)?.revision;
@@ -147,6 +213,12 @@ export class SceneService {
   }
 
   private resolve(id: SceneId, ref: RevisionRef): { revision: number; doc: SceneDoc } {
+    if (typeof ref === 'object') {
+      const proposal = this.proposalOf(id, ref.proposal);
+      // A proposal has no number of its own: it is shown as the revision it started from, and as
+      // what adopting it would store.
+      return { revision: proposal.baseRevision, doc: withProposal(this.open(id).doc, proposal.doc) };
+    }
     const current = this.open(id);
     const stored = this.revisions.revisions(id);
     const number =
@@ -173,6 +245,19 @@ export class SceneService {
   private missing(): StudioFailure {
     return new StudioFailure('not_found', 'That scene no longer exists. It may have been deleted in another window.');
   }
+}
+
+/**
+ * What adopting a proposal stores: the scene's fields as they are now (the change that made it a
+ * proposal is kept) with the experience the rewrite wrote (a regeneration writes only that).
+ */
+function withProposal(current: SceneDoc, proposed: SceneDoc): SceneDoc {
+  return { ...current, experienceBackground: proposed.experienceBackground, turns: proposed.turns };
+}
+
+/** How a regeneration is recorded on the revision it becomes. */
+function regenerationSource(p: { callId: string | null; promptVersion: string; instruction: string }): RevisionSource {
+  return { author: 'llm', callId: p.callId, promptVersion: p.promptVersion, instruction: p.instruction };
 }
 
 /**

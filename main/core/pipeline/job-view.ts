@@ -1,7 +1,6 @@
-import type { GenerationSettings, ItemNote, Job, StageProgress } from '../../../common/contract';
+import type { GenerationSettings, StageProgress } from '../../../common/contract';
 import type { JobScope } from '../../store/dataset-sums';
 import type { JobRow, JobsRepo } from '../../store/jobs-repo';
-import type { RunHandle } from '../jobs/job-runner';
 import { protectiveWanted, scenesExpected } from './presets';
 
 /**
@@ -52,48 +51,4 @@ export function jobProgress(
   const total = stages.reduce((n, s) => n + s.total, 0);
   const failed = stages.reduce((n, s) => n + s.failed, 0);
   return { stages, done, total, failed };
-}
-
-export function toJob(
-  row: JobRow,
-  jobs: JobsRepo,
-  scope: JobScope,
-  chunkCount: number,
-  run: RunHandle | undefined,
-  now: number,
-): Job {
-  const { stages, done, total, failed } = jobProgress(row, jobs, scope, chunkCount);
-  let etaSeconds: number | null = null;
-  if (run && row.status === 'running') {
-    const progressed = done - run.doneAtStart;
-    const elapsed = (now - run.startedAt) / 1000;
-    if (progressed > 0 && elapsed > 1) etaSeconds = Math.round(((total - done) * elapsed) / progressed);
-  }
-  return {
-    id: row.id,
-    characterId: row.character_id,
-    kind: 'generation',
-    status: row.status,
-    stage: row.stage,
-    settings: JSON.parse(row.settings) as GenerationSettings,
-    stages,
-    done,
-    total,
-    failed,
-    promptTokens: row.prompt_tokens,
-    completionTokens: row.completion_tokens,
-    costUsd: row.cost_usd,
-    interruptedCalls: jobs.countInterruptedCalls(row.id),
-    etaSeconds,
-    message: row.message,
-    recentFailures: jobs.recentFailures(row.id, 8),
-    ...noted(jobs.itemNotes(row.id, 8)),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    finishedAt: row.finished_at,
-  };
-}
-
-function noted({ count, notes }: { count: number; notes: ItemNote[] }): Pick<Job, 'notedItems' | 'notes'> {
-  return { notedItems: count, notes };
 }

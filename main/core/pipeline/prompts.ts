@@ -121,7 +121,8 @@ export const FORMAT_INSTRUCTIONS: Record<Stage, { json: string; text: string }> 
   },
 };
 
-const turn = {
+/** One turn of an experience, as JSON schemas ask for it. */
+export const TURN_SCHEMA = {
   type: 'object',
   properties: {
     speaker: { type: 'string', minLength: 1 },
@@ -134,7 +135,7 @@ const turn = {
 
 const experienceSchema = {
   type: 'object',
-  properties: { background: { type: 'string' }, turns: { type: 'array', items: turn, minItems: 2 } },
+  properties: { background: { type: 'string' }, turns: { type: 'array', items: TURN_SCHEMA, minItems: 2 } },
   required: ['background', 'turns'],
   additionalProperties: false,
 } as const;

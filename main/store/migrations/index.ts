@@ -10,9 +10,10 @@ import m009 from './009_dataset_figures.sql';
 import m010 from './010_scene_revisions.sql';
 import m011 from './011_review.sql';
 import m012 from './012_scene_search.sql';
-import m016 from './016_turn_figures.sql';
+import m013 from './013_regenerate.sql';
 import m014 from './014_conversations.sql';
-import m018 from './018_dataset_imports.sql';
+import m015 from './015_turn_figures.sql';
+import m016 from './016_dataset_imports.sql';
 import { recountSceneFigures } from '../scene-figures';
 import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
@@ -39,7 +40,8 @@ export const migrations: readonly Migration[] = [
   { id: 10, name: 'scene_revisions', sql: m010 },
   { id: 11, name: 'review', sql: m011 },
   { id: 12, name: 'scene_search', sql: m012 },
-  { id: 16, name: 'turn_figures', sql: m016, backfill: backfillTurnFigures },
+  { id: 13, name: 'regenerate', sql: m013 },
   { id: 14, name: 'conversations', sql: m014 },
-  { id: 18, name: 'dataset_imports', sql: m018 },
+  { id: 15, name: 'turn_figures', sql: m015, backfill: backfillTurnFigures },
+  { id: 16, name: 'dataset_imports', sql: m016 },
 ];

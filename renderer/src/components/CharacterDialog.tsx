@@ -3,6 +3,7 @@ import type { CharacterId } from '../../../common/contract';
 import { messageOf } from '../lib/bridge-error';
 import { storeCharacter, useCharacters, useCommand } from '../lib/queries';
 import { useUi } from '../state/ui';
+import { DialogFooter } from './dialog-footer';
 import { Modal } from './Modal';
 
 /** Create a character, or edit one when `editId` is given. Errors show in the form. */
@@ -81,19 +82,13 @@ export function CharacterDialog({ editId }: { editId?: CharacterId }) {
           Notes
           <textarea rows={3} value={notes} onChange={(e) => setNotes(e.target.value)} />
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="actions">
-          <button type="button" onClick={close}>
-            Cancel
-          </button>
-          <button className="primary" type="submit" disabled={busy}>
-            {editId ? 'Save' : 'Create character'}
-          </button>
-        </div>
+        <DialogFooter
+          error={error}
+          onClose={close}
+          submitLabel={editId ? 'Save' : 'Create character'}
+          pendingLabel={editId ? 'Saving…' : 'Creating…'}
+          pending={busy}
+        />
       </form>
     </Modal>
   );

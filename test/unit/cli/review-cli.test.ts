@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliIn } from '../../support/cli';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
-import { fixture, tempDir } from '../../support/paths';
+import { generateWithCli } from '../../support/cli-dataset';
+import { tempDir } from '../../support/paths';
 import { studioResponder } from '../../support/studio-responder';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -23,23 +24,7 @@ function query<T>(sql: string): T[] {
 beforeAll(async () => {
   tmp = tempDir('cs-cli-review-');
   server = await startFakeLlmServer({ responder: studioResponder() });
-  await cli('characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven');
-  await cli('profiles', 'import', 'Beethoven', fixture('wiki_Beethoven.txt'));
-  const base = ['--base-url', server.baseURL, '--model', 'fake-model', '--api-key', 'test-key'];
-  await cli('providers', 'add', '--name', 'Fake', '--preset', 'custom', ...base);
-  const made = await cli(
-    'generate',
-    'Beethoven',
-    '--target',
-    '6',
-    '--per-call',
-    '3',
-    '--protective',
-    '0',
-    '--provider',
-    'Fake',
-  );
-  expect(made.code, made.err).toBe(0);
+  await generateWithCli(cli, server.baseURL, { target: 6, perCall: 3 });
 }, 60_000);
 afterAll(async () => {
   await server?.close();

@@ -20,7 +20,7 @@ import { tempDir } from '../../support/paths';
 
 // The Statistics view's figures (`dataset/charts`, `dataset/compare`) on a real studio and SQLite
 // file must equal a direct computation over every experience parsed in JavaScript: after writes,
-// an edit in the scene editor, a deletion, and on a database migrated from before migration 016.
+// an edit in the scene editor, a deletion, and on a database migrated from before migration 015.
 
 const LIFE = [
   'Ludwig van Beethoven was born in Bonn in 1770.',
@@ -294,7 +294,7 @@ describe('dataset charts', () => {
   });
 });
 
-describe('migration 016', () => {
+describe('migration 015', () => {
   it('backfills the turn figures of a database made at migration 011', () => {
     const tmp = tempDir();
     try {
@@ -322,7 +322,7 @@ describe('migration 016', () => {
       old.close();
       const db = openDatabase(file);
       const stored = db
-        .prepare('SELECT lower(speaker) AS speaker, kind, sum(turns) AS turns FROM scene_speakers GROUP BY 1, 2')
+        .prepare('SELECT lower(speaker) AS speaker, kind, sum(turns) AS turns FROM experience_speakers GROUP BY 1, 2')
         .all() as { speaker: string; kind: TurnKind; turns: number }[];
       const direct = new Map<string, number>();
       const experiences = db.prepare('SELECT turns FROM experiences').pluck().all() as string[];

@@ -68,7 +68,7 @@ describe('generation with the embedded GGUF model', () => {
     // overlap the scene calls, so the job's stage alone does not say so).
     const off = studio.events.subscribe((name) => {
       if (name !== 'dataset/changed' && name !== 'jobs/progressed') return;
-      const scenes = studio.generation.get(job.id).stages.find((s) => s.stage === 'scenes');
+      const scenes = studio.jobs.get(job.id).stages.find((s) => s.stage === 'scenes');
       if (scenes && scenes.total > 0 && scenes.done >= scenes.total) {
         off();
         void call(studio, 'jobs/cancel', { id: job.id });

@@ -119,7 +119,7 @@ describe('the target is the character’s total', () => {
 
     const more = await run(providerId, { targetScenes: 8, scenesPerCall: 4, protectiveShare: 0.1 }, 4);
     expect(more.status).toBe('succeeded');
-    expect(more.settings.targetScenes).toBe(12);
+    expect(more.settings).toMatchObject({ targetScenes: 12 });
     expect(count('SELECT count(*) FROM scenes WHERE protective = 0')).toBe(12);
     // The share is of the whole dataset: 10% of 12 scenes → 1 protective scene in all.
     expect(count('SELECT count(*) FROM scenes WHERE protective = 1')).toBe(1);

@@ -10,6 +10,7 @@ import type {
 } from '../../../../common/contract';
 import { invalidateDatasetCharts, queryClient, useCommand, useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
+import { RegenerateButton } from './RegenerateDialog';
 import '../../review.css';
 
 export const STATUS_LABELS: Record<ReviewStatus, string> = {
@@ -199,6 +200,12 @@ export function ReviewActions({
           disabled={empty || busy}
         />
       </form>
+      <RegenerateButton
+        character={character}
+        target={target}
+        count={scope === 'selection' ? selected.length : total}
+        disabled={empty || busy}
+      />
       <button
         className="small"
         disabled={!lastSummary || busy}

@@ -1,8 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
-import type { SavedScene, SceneId, SceneRevision } from '../../../../common/contract';
+import { useCallback, useState } from 'react';
+import type { Events, RevisionRef, SavedScene, SceneId, SceneRevision } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
-import { invoke } from '../../lib/queries';
+import { invoke, queryClient, useStudioEvent } from '../../lib/queries';
 import { importedFromText } from '../../../../common/provenance';
 
 const AUTHORS: Record<SceneRevision['author'], string> = {
@@ -15,6 +15,8 @@ const AUTHORS: Record<SceneRevision['author'], string> = {
 /**
  * A scene's revisions, newest first; picking one shows its word-level diff against the current
  * revision (removed words struck, added ones marked) and offers to restore it as a new revision.
+ * Regenerations kept aside (the scene changed while they were out) are listed above as proposals:
+ * picking one shows what it would change, and "Use this version" adopts it as a new revision.
  */
 export function RevisionHistory({
   id,
@@ -32,12 +34,27 @@ export function RevisionHistory({
     queryKey: ['scenes/revisions', { id }, current],
     queryFn: () => invoke('scenes/revisions', { id }),
   });
-  const [picked, setPicked] = useState<number | null>(null);
+  const proposals = useQuery({
+    queryKey: ['scenes/proposals', { id }, current],
+    queryFn: () => invoke('scenes/proposals', { id }),
+  });
+  const onRegenerated = useCallback(
+    (event: Events['scenes/regenerated']) => {
+      if (event.sceneId === id) void queryClient.invalidateQueries({ queryKey: ['scenes/proposals', { id }] });
+    },
+    [id],
+  );
+  useStudioEvent('scenes/regenerated', onRegenerated);
+  const [picked, setPicked] = useState<number | { proposal: string } | null>(null);
   const list = revisions.data ?? [];
-  const shown = picked ?? list.find((r) => r.revision !== current)?.revision ?? current;
+  const waiting = (proposals.data ?? []).filter((p) => p.adoptedAs === null);
+  const shown: number | { proposal: string } = picked ?? list.find((r) => r.revision !== current)?.revision ?? current;
+  const proposal = typeof shown === 'object' ? waiting.find((p) => p.id === shown.proposal) : undefined;
+  // A proposal is shown as what it would change in the current text; a revision as what changed since it.
+  const [from, to]: [RevisionRef, RevisionRef] = typeof shown === 'object' ? ['current', shown] : [shown, 'current'];
   const diff = useQuery({
-    queryKey: ['scenes/diff', { id, from: shown, to: current }],
-    queryFn: () => invoke('scenes/diff', { id, from: shown, to: 'current' }),
+    queryKey: ['scenes/diff', { id, from, to: to === 'current' ? current : to }],
+    queryFn: () => invoke('scenes/diff', { id, from, to }),
     enabled: list.length > 0,
   });
   const [restoring, setRestoring] = useState<string | null>(null);
@@ -45,7 +62,11 @@ export function RevisionHistory({
   const restore = async () => {
     setRestoring('Restoring…');
     try {
-      onRestored(await invoke('scenes/restore', { id, revision: shown, baseRevision: current }));
+      onRestored(
+        typeof shown === 'object'
+          ? await invoke('scenes/adopt', { id, proposalId: shown.proposal, baseRevision: current })
+          : await invoke('scenes/restore', { id, revision: shown, baseRevision: current }),
+      );
       setPicked(null);
       setRestoring(null);
     } catch (error) {
@@ -56,6 +77,26 @@ export function RevisionHistory({
   if (revisions.isError) return <p className="form-error">{revisions.error.message}</p>;
   return (
     <section className="revision-history" aria-label="History">
+      {waiting.length > 0 && (
+        <ol className="revision-list proposals" aria-label="Proposals">
+          {waiting.map((p) => (
+            <li key={p.id}>
+              <button
+                className={proposal?.id === p.id ? 'revision proposal selected' : 'revision proposal'}
+                aria-current={proposal?.id === p.id ? 'true' : undefined}
+                onClick={() => setPicked({ proposal: p.id })}
+              >
+                <span className="revision-number">from #{p.baseRevision}</span>
+                <span>
+                  Proposed by the LLM <span className="badge">not applied</span>
+                </span>
+                <span className="muted revision-instruction">“{p.instruction}”</span>
+                <span className="muted">{new Date(p.createdAt).toLocaleString()}</span>
+              </button>
+            </li>
+          ))}
+        </ol>
+      )}
       <ol className="revision-list">
         {[...list].reverse().map((r) => (
           <li key={r.revision}>
@@ -71,6 +112,7 @@ export function RevisionHistory({
                 {r.importedFrom && <span className="muted"> {importedFromText(r.importedFrom)}</span>}
                 {r.revision === current && <span className="badge">current</span>}
               </span>
+              {r.instruction && <span className="muted revision-instruction">“{r.instruction}”</span>}
               <span className="muted">
                 {new Date(r.createdAt).toLocaleString()}
                 {r.promptVersion ? ` · prompt ${r.promptVersion}` : ''}
@@ -86,15 +128,23 @@ export function RevisionHistory({
           <>
             <header className="revision-diff-head">
               <span>
-                Changes from <strong>#{shown}</strong> to the current <strong>#{current}</strong>
+                {typeof shown === 'object' ? (
+                  <>
+                    What the proposal would change in the current <strong>#{current}</strong>
+                  </>
+                ) : (
+                  <>
+                    Changes from <strong>#{shown}</strong> to the current <strong>#{current}</strong>
+                  </>
+                )}
               </span>
               <button
                 className="small"
                 onClick={() => void restore()}
                 disabled={dirty || restoring === 'Restoring…'}
-                title={dirty ? 'Save or undo your edits first: a restore would replace them.' : undefined}
+                title={dirty ? 'Save or undo your edits first: this would replace them.' : undefined}
               >
-                Restore #{shown}
+                {typeof shown === 'object' ? 'Use this version' : `Restore #${shown}`}
               </button>
             </header>
             {restoring && restoring !== 'Restoring…' && <p className="form-error">{restoring}</p>}

@@ -4,6 +4,8 @@ import { SceneEditor } from '../../../../common/scene-doc/editor';
 import { sameDoc, type SceneTextField } from '../../../../common/scene-doc/operations';
 import { CommandError, messageOf } from '../../lib/bridge-error';
 import { invoke, queryClient } from '../../lib/queries';
+import { RegenerateDialog } from './RegenerateDialog';
+import { useRegeneration } from './use-regeneration';
 import { RevisionHistory } from './RevisionHistory';
 import { SceneTurns, type FocusRequest } from './SceneTurns';
 import { TrainingPreviewPanel } from './TrainingPreviewPanel';
@@ -32,6 +34,7 @@ const SHORTCUTS: readonly [string, string][] = [
   ['Alt+Enter', 'Insert a turn after'],
   ['Alt+↑ / Alt+↓', 'Move the turn'],
   ['Ctrl+Shift+Backspace', 'Delete the turn'],
+  ['Alt+R', 'Regenerate the turn with an instruction'],
   ['Esc', 'Close'],
 ];
 
@@ -67,6 +70,7 @@ export function SceneEditorPanel({
   const [showPreview, setShowPreview] = useState(false);
   const root = useRef<HTMLDivElement>(null);
   const [focusRequest, setFocusRequest] = useState<FocusRequest | null>(null);
+  const { regeneration, outcome: regenerated, ask, dismiss, started } = useRegeneration(editor, sceneId);
 
   useEffect(() => {
     if (target.kind !== 'edit') return;
@@ -165,6 +169,13 @@ export function SceneEditorPanel({
   };
 
   const title = sceneId === null ? 'New scene, written by hand' : doc.type || 'Scene';
+  // The rewrite starts from the stored revision: unsaved edits would not be in it.
+  const regenerateBlocked =
+    regeneration?.kind === 'running'
+      ? `Regenerating ${regeneration.what}…`
+      : dirty
+        ? 'Save your edits first: the rewrite starts from the saved scene.'
+        : null;
   return (
     <div className="scene-editor" role="dialog" aria-label="Scene editor" ref={root} onKeyDown={onKeyDown}>
       <header className="editor-bar">
@@ -180,6 +191,16 @@ export function SceneEditorPanel({
           <button className="small" onClick={() => editor.redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">
             ↷ Redo
           </button>
+          {sceneId !== null && (
+            <button
+              className="small"
+              disabled={regenerateBlocked !== null}
+              title={regenerateBlocked ?? 'Rewrite the whole experience with an instruction, through the LLM'}
+              onClick={() => ask()}
+            >
+              {regeneration?.kind === 'running' ? 'Regenerating…' : 'Regenerate experience…'}
+            </button>
+          )}
           {sceneId !== null && (
             <button className="small" aria-pressed={showHistory} onClick={() => setShowHistory(!showHistory)}>
               History
@@ -227,6 +248,16 @@ export function SceneEditorPanel({
           Saved as revision {status.revision}.
         </div>
       )}
+      {regeneration?.kind === 'running' && (
+        <div className="editor-message muted" role="status">
+          Regenerating {regeneration.what} through the LLM… You can keep reading; the new text arrives as a revision.
+        </div>
+      )}
+      {regenerated && regeneration?.kind !== 'running' && (
+        <div className={regenerated.failed ? 'editor-message form-error' : 'editor-message saved'} role="status">
+          {regenerated.text}
+        </div>
+      )}
       {refusal && (
         <div className="editor-message muted" role="status">
           {refusal}
@@ -272,8 +303,21 @@ export function SceneEditorPanel({
             onFocused={() => setFocusRequest(null)}
             highlight={[character.shortName, character.fullName]}
             search={target.kind === 'edit' ? (target.search ?? '') : ''}
+            {...(sceneId !== null && {
+              regenerate: { start: ask, blocked: regenerateBlocked },
+            })}
           />
         </section>
+        {regeneration?.kind === 'asking' && sceneId !== null && (
+          <RegenerateDialog
+            character={character}
+            target={{ ids: [sceneId] }}
+            {...(regeneration.turn !== undefined && { turn: regeneration.turn })}
+            count={1}
+            onClose={dismiss}
+            onStarted={started}
+          />
+        )}
         {showHistory && sceneId !== null && (
           <RevisionHistory
             id={sceneId}

@@ -70,6 +70,7 @@ export function SceneTurns({
   onFocused,
   highlight,
   search = '',
+  regenerate,
 }: {
   editor: SceneEditor;
   doc: SceneDoc;
@@ -81,6 +82,8 @@ export function SceneTurns({
   highlight: readonly string[];
   /** The browser's search: turns with its words are marked. */
   search?: string;
+  /** Asks for an instruction to rewrite turn `index` through the LLM; absent or null when it cannot now (why, in `title`). */
+  regenerate?: { start: (index: number) => void; blocked: string | null };
 }) {
   const moves = turnMoves(editor, focus);
   const [dragged, setDragged] = useState<number | null>(null);
@@ -128,6 +131,7 @@ export function SceneTurns({
       else if (event.altKey && event.key === 'ArrowUp') moves.move(index, -1);
       else if (event.altKey && event.key === 'ArrowDown') moves.move(index, 1);
       else if (mod && event.shiftKey && event.key === 'Backspace') moves.remove(index);
+      else if (event.altKey && event.code === 'KeyR' && regenerate?.blocked === null) regenerate.start(index);
       else return false;
       return true;
     })();
@@ -225,6 +229,17 @@ export function SceneTurns({
                   ))}
                 </select>
                 <span className="turn-actions">
+                  {regenerate && (
+                    <button
+                      className="icon"
+                      title={regenerate.blocked ?? 'Regenerate this turn with an instruction (Alt+R)'}
+                      aria-label={`Regenerate turn ${index + 1}`}
+                      disabled={regenerate.blocked !== null}
+                      onClick={() => regenerate.start(index)}
+                    >
+                      ↻
+                    </button>
+                  )}
                   <button
                     className="icon"
                     title="Move up (Alt+↑)"

@@ -79,7 +79,8 @@ function NewRun({
   const estimate = targetMet ? moreEstimate : toTarget;
   const threshold = useGenerationPreferences().data?.confirmAboveUsd ?? 1;
   const provider = providers.find((p) => p.id === settings?.providerId) ?? null;
-  const active = jobs.find((j) => ACTIVE.includes(j.status));
+  // Only a generation run blocks another; regenerations of single scenes run beside it.
+  const active = jobs.find((j) => j.kind === 'generation' && ACTIVE.includes(j.status));
 
   const text = (field: Field) => fieldText(field, draft, defaults, providerId);
   const paper = text('preset') === 'paper';

@@ -22,6 +22,7 @@ export function JobsSection({ character }: { character: Character }) {
         row={(job) => (
           <>
             <StatusBadge status={job.status} />
+            {job.kind === 'regenerate' && <span className="pill subtle">Regeneration</span>}
             <span>{formatTime(job.createdAt)}</span>
             <span className="muted">
               {job.done.toLocaleString('en-US')} / {job.total.toLocaleString('en-US')} items
@@ -51,9 +52,12 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
   const percent = job.total > 0 ? Math.round((job.done / job.total) * 100) : 0;
   const onDone = { onSuccess: storeJob };
 
+  const regenerate = job.kind === 'regenerate';
   const onCancel = () => {
-    if (!window.confirm('Cancel this run? What it has made so far stays in the dataset; the rest is not generated.'))
-      return;
+    const question = regenerate
+      ? 'Cancel this regeneration? Scenes already rewritten keep their new revision (undo it in History); the others stay as they are.'
+      : 'Cancel this run? What it has made so far stays in the dataset; the rest is not generated.';
+    if (!window.confirm(question)) return;
     cancel.mutate({ id: job.id }, onDone);
   };
   const onRetry = (itemId?: string) =>
@@ -67,22 +71,23 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
   return (
     <article
       className={`card job-card job-${job.status}`}
-      aria-label={latest ? 'Current run' : 'Run'}
+      aria-label={regenerate ? 'Regeneration' : latest ? 'Current run' : 'Run'}
       data-testid="job-card"
+      data-kind={job.kind}
     >
       <header className="card-head">
         <div>
           <h2>
-            {latest ? (active ? 'Current run' : 'Last run') : 'Run'} <StatusBadge status={job.status} />
+            {regenerate ? 'Regeneration' : latest ? (active ? 'Current run' : 'Last run') : 'Run'}{' '}
+            <StatusBadge status={job.status} />
           </h2>
           <p className="muted">
             Started {formatTime(job.createdAt)}
             {provider ? ` · ${provider.name}, ${provider.model || provider.modelPath}` : ' · provider deleted'} ·{' '}
-            {job.settings.preset === 'paper'
-              ? `the paper's plan (${job.settings.targetScenes.toLocaleString('en-US')} scenes asked, one protective per chunk)`
-              : `${job.settings.targetScenes.toLocaleString('en-US')} scenes, ${Math.round(job.settings.protectiveShare * 1000) / 10}% protective`}
+            {describeJob(job)}
             {job.finishedAt ? ` · ended ${formatTime(job.finishedAt)}` : ''}
           </p>
+          {regenerate && <blockquote className="job-instruction">“{job.settings.instruction}”</blockquote>}
         </div>
         <div className="job-actions">
           {(job.status === 'running' || job.status === 'queued') && (
@@ -167,7 +172,9 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
       {job.notedItems > 0 && (
         <details className="failures notes">
           <summary>
-            Left unread: {job.notedItems} answer{job.notedItems === 1 ? '' : 's'} had parts that could not be read
+            {regenerate
+              ? `Not rewritten in place: ${job.notedItems} scene${job.notedItems === 1 ? '' : 's'} (see why)`
+              : `Left unread: ${job.notedItems} answer${job.notedItems === 1 ? '' : 's'} had parts that could not be read`}
           </summary>
           <ul>
             {job.notes.map((n) => (
@@ -189,6 +196,19 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
       )}
     </article>
   );
+}
+
+/** What the job was asked to do, in a few words. */
+function describeJob(job: Job): string {
+  if (job.kind === 'regenerate') {
+    const scenes = `${job.total.toLocaleString('en-US')} scene${job.total === 1 ? '' : 's'}`;
+    return job.settings.turn === null
+      ? `rewrite the experience of ${scenes}`
+      : `rewrite turn ${job.settings.turn + 1} of ${scenes}`;
+  }
+  return job.settings.preset === 'paper'
+    ? `the paper's plan (${job.settings.targetScenes.toLocaleString('en-US')} scenes asked, one protective per chunk)`
+    : `${job.settings.targetScenes.toLocaleString('en-US')} scenes, ${Math.round(job.settings.protectiveShare * 1000) / 10}% protective`;
 }
 
 /** The spending cap of a job at rest: raise it (or clear it), then resume. */

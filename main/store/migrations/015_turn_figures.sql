@@ -4,7 +4,7 @@
 -- counted by the migration's backfill, after this SQL.
 
 -- Turns and words of one experience by speaker (trimmed, as written) and kind.
-CREATE TABLE scene_speakers (
+CREATE TABLE experience_speakers (
   scene_id TEXT NOT NULL REFERENCES experiences (scene_id) ON DELETE CASCADE,
   character_id TEXT NOT NULL,
   speaker TEXT NOT NULL,
@@ -43,12 +43,12 @@ CREATE TABLE character_turn_lengths (
   PRIMARY KEY (character_id, bucket)
 ) WITHOUT ROWID;
 
-CREATE TRIGGER scene_speakers_added AFTER INSERT ON scene_speakers BEGIN
+CREATE TRIGGER scene_speakers_added AFTER INSERT ON experience_speakers BEGIN
   INSERT INTO character_speakers (character_id, speaker, kind, turns, words)
   VALUES (NEW.character_id, NEW.speaker, NEW.kind, NEW.turns, NEW.words)
   ON CONFLICT (character_id, speaker, kind) DO UPDATE SET turns = turns + excluded.turns, words = words + excluded.words;
 END;
-CREATE TRIGGER scene_speakers_removed AFTER DELETE ON scene_speakers BEGIN
+CREATE TRIGGER scene_speakers_removed AFTER DELETE ON experience_speakers BEGIN
   UPDATE character_speakers SET turns = turns - OLD.turns, words = words - OLD.words
   WHERE character_id = OLD.character_id AND speaker = OLD.speaker AND kind = OLD.kind;
   DELETE FROM character_speakers

@@ -1,0 +1,106 @@
+/**
+ * Jobs: every long piece of work kept as a row (generation runs, regenerations, later interviews and
+ * judging), controlled the same way whatever its kind. Types only.
+ */
+
+import type { CharacterId, JobId } from './base';
+import type { GenerationSettings, Stage } from './generation';
+import type { RegenerateSettings } from './regenerate';
+
+export type JobStatus = 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+/**
+ * What a job does: `generation` builds a character's dataset (scenes → experiences → protective);
+ * `regenerate` rewrites existing scenes (their experience, or one turn) with a written instruction.
+ */
+export type JobKindName = Job['kind'];
+
+/** An item whose last attempt failed: `reason` is that attempt's error. */
+export interface ItemFailure {
+  itemId: string;
+  stage: Stage;
+  reason: string;
+  at: number;
+  /** True when the item ran out of attempts; false while it waits for another one. */
+  failed: boolean;
+}
+
+/** What a finished item could not use from its answer (the answer stays on record with its call). */
+export interface ItemNote {
+  itemId: string;
+  stage: Stage;
+  text: string;
+  at: number;
+}
+
+export interface StageProgress {
+  stage: Stage;
+  done: number;
+  failed: number;
+  total: number;
+}
+
+/** What every job shows, whatever its kind. */
+interface JobCommon {
+  id: JobId;
+  characterId: CharacterId;
+  status: JobStatus;
+  /** The stage an item is out for (a regeneration writes experiences: `experiences`). */
+  stage: Stage | null;
+  stages: StageProgress[];
+  done: number;
+  total: number;
+  failed: number;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+  /** Estimated seconds left, null until measurable. */
+  etaSeconds: number | null;
+  /** Why it paused, failed or finished short. */
+  message: string | null;
+  /** Calls cut off by a crash: sent, maybe billed, their cost unknown (not in `costUsd`). */
+  interruptedCalls: number;
+  recentFailures: ItemFailure[];
+  /**
+   * Items that succeeded with parts of their answer left unread (scene blocks missing a field), or
+   * whose result was kept aside (a regeneration of a scene edited meanwhile): nothing is dropped
+   * silently. `notedItems` counts them all, `notes` holds the latest few.
+   */
+  notedItems: number;
+  notes: ItemNote[];
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+export interface GenerationJob extends JobCommon {
+  kind: 'generation';
+  settings: GenerationSettings;
+}
+
+export interface RegenerateJob extends JobCommon {
+  kind: 'regenerate';
+  settings: RegenerateSettings;
+}
+
+/** A job as every door shows it; `kind` says which settings it carries. */
+export type Job = GenerationJob | RegenerateJob;
+
+export interface JobCommands {
+  /** Every job of the character, newest first, of every kind. */
+  'jobs/list': (arg: { characterId: CharacterId }) => Job[];
+  'jobs/get': (arg: { id: JobId }) => Job;
+  'jobs/pause': (arg: { id: JobId }) => Job;
+  /** Goes on where it stopped; a failed job too. Items whose attempts ran out get fresh ones. */
+  'jobs/resume': (arg: { id: JobId }) => Job;
+  /** Raises (or lowers, or removes) the spending cap of a job that is not running; resume to go on. */
+  'jobs/set-budget': (arg: { id: JobId; budgetUsd: number | null }) => Job;
+  'jobs/cancel': (arg: { id: JobId }) => Job;
+  /** Puts failed items (and items waiting after a failed attempt) back in the queue with fresh attempts. */
+  'jobs/retry': (arg: { id: JobId; itemId?: string }) => Job;
+}
+
+export interface JobEvents {
+  /** Throttled to a few a second per job. */
+  'jobs/progressed': Job;
+}

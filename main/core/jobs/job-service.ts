@@ -1,0 +1,306 @@
+import { setMaxListeners } from 'node:events';
+import type { CharacterId, Job, JobId, JobKindName, Provider, ProviderId } from '../../../common/contract';
+import { formatUsd } from '../../../common/money';
+import type { Db } from '../../store/database';
+import type { JobRow, JobsRepo } from '../../store/jobs-repo';
+import type { Clock, IdFactory } from '../clock';
+import { StudioFailure } from '../errors';
+import type { EventBus } from '../events';
+import { LlmGateway, type CallRecord } from '../llm/gateway';
+import { isLlmError, type LlmProvider } from '../llm/types';
+import type { ProviderService } from '../providers/provider-service';
+import { callRow, startedRow } from './call-log';
+import type { JobKind } from './job-kind';
+import { JobRunner, type RunHandle } from './job-runner';
+import { toJob } from './job-view';
+
+const PROGRESS_INTERVAL_MS = 250;
+/** Attempts an item gets before it fails for good (a retry or resume gives it fresh ones). */
+export const MAX_ITEM_ATTEMPTS = 3;
+
+/** Settings every kind stores: whom it calls and the spending cap (the rest is the kind's). */
+interface CommonSettings {
+  providerId: ProviderId;
+  budgetUsd: number | null;
+}
+
+/** What a kind's run calls the provider through: one gateway per run, every call logged to the job. */
+export interface JobLlm {
+  provider: Provider;
+  llm: LlmProvider;
+  gateway: LlmGateway;
+  /** Items a run keeps in flight: twice the provider's concurrency, so a next call is always queued. */
+  window: number;
+  /** Whether answers come as JSON by schema (the provider offers it and the user allows it). */
+  structured: boolean;
+}
+
+/**
+ * The generic job engine: a registry of job kinds (`JobKind`) and one control path for all of
+ * them (start, pause, cancel, resume, retry, budget, progress events, crash recovery), on top of
+ * `JobRunner`'s claim and heartbeat. Kinds do the work; the engine decides what the row becomes.
+ */
+export class JobService {
+  private readonly kinds = new Map<JobKindName, JobKind>();
+  private readonly lastEmit = new Map<JobId, number>();
+  private readonly runner: JobRunner;
+
+  constructor(
+    private readonly db: Db,
+    private readonly jobs: JobsRepo,
+    private readonly providers: ProviderService,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+    private readonly newId: IdFactory,
+  ) {
+    this.runner = new JobRunner(jobs, clock, (id) => this.progressed(id, true));
+  }
+
+  register(kind: JobKind): void {
+    this.kinds.set(kind.name, kind);
+  }
+
+  /** Stores a new job of `kind` and runs it in the background; returns it as it starts. */
+  start(kind: JobKindName, characterId: CharacterId, settings: CommonSettings): Job {
+    const id = this.newId() as JobId;
+    this.jobs.insertJob({ id, characterId, kind, settings }, this.clock.now());
+    this.launch(id);
+    return this.get(id);
+  }
+
+  /** Stores a new job and plans its items in one transaction, then runs it (a crash leaves both or neither). */
+  startWithItems(
+    kind: JobKindName,
+    characterId: CharacterId,
+    settings: CommonSettings,
+    plan: (id: JobId) => void,
+  ): Job {
+    const id = this.newId() as JobId;
+    this.db.transaction(() => {
+      this.jobs.insertJob({ id, characterId, kind, settings }, this.clock.now());
+      plan(id);
+    })();
+    this.launch(id);
+    return this.get(id);
+  }
+
+  /** The character's jobs; a kind may sum what each answers for off this thread (a job of 100,000 scenes). */
+  async list(characterId: CharacterId): Promise<Job[]> {
+    const rows = this.jobs.jobsFor(characterId);
+    const views = await Promise.all(
+      rows.map((row) => {
+        const kind = this.kindOf(row);
+        return kind.viewOffThread ? kind.viewOffThread(row) : kind.view(row);
+      }),
+    );
+    return rows.map((row, i) => toJob(row, views[i]!, this.jobs, this.runner.handle(row.id), this.clock.now()));
+  }
+
+  get(id: JobId): Job {
+    const row = this.jobs.job(id);
+    if (!row) throw new StudioFailure('not_found', 'That job no longer exists.');
+    return this.toJob(row);
+  }
+
+  pause(id: JobId): Job {
+    this.runner.stop(id, this.get(id).status, 'paused', 'Paused. Resume to continue where it left off.');
+    return this.get(id);
+  }
+
+  cancel(id: JobId): Job {
+    this.runner.stop(id, this.get(id).status, 'cancelled', 'Cancelled. What was written so far is kept.');
+    return this.get(id);
+  }
+
+  /** Goes on where the job stopped; items whose attempts ran out (an outage, say) get fresh ones. */
+  resume(id: JobId): Job {
+    const job = this.get(id);
+    if (!['paused', 'interrupted', 'failed', 'queued'].includes(job.status)) {
+      throw new StudioFailure('invalid_argument', `A ${job.status} job cannot be resumed.`);
+    }
+    if (!this.runner.handle(id)) {
+      this.jobs.retryFailed(id, undefined, this.clock.now());
+      this.launch(id);
+    }
+    return this.get(id);
+  }
+
+  retry(id: JobId, itemId?: string): Job {
+    const job = this.get(id);
+    if (job.status === 'cancelled')
+      throw new StudioFailure('invalid_argument', 'A cancelled job cannot be retried. Start a new one instead.');
+    const n = this.jobs.retryFailed(id, itemId, this.clock.now());
+    if (n === 0)
+      throw new StudioFailure(
+        'invalid_argument',
+        itemId ? 'That item has not failed.' : 'This job has no failed items.',
+      );
+    if (!this.runner.handle(id)) this.launch(id);
+    return this.get(id);
+  }
+
+  /** Changes the spending cap of a job at rest; `null` removes it. Resume to go on. */
+  setBudget(id: JobId, budgetUsd: number | null): Job {
+    const job = this.get(id);
+    if (this.runner.handle(id) || job.status === 'running')
+      throw new StudioFailure('conflict', 'Pause the job before changing its budget.');
+    if (job.status === 'succeeded' || job.status === 'cancelled')
+      throw new StudioFailure('invalid_argument', `A ${job.status} job has nothing left to spend on.`);
+    if (budgetUsd !== null && !(budgetUsd > job.costUsd)) {
+      throw new StudioFailure(
+        'invalid_argument',
+        `The budget must be more than the ${formatUsd(job.costUsd)} already spent, or empty for no limit.`,
+      );
+    }
+    this.jobs.setSettings(id, { ...job.settings, budgetUsd }, this.clock.now());
+    const row = this.jobs.job(id)!;
+    if (row.status === 'paused' && row.message?.includes('budget')) {
+      this.jobs.setStatus(
+        id,
+        'paused',
+        `Paused. The budget is now ${budgetUsd === null ? 'unlimited' : formatUsd(budgetUsd)}: resume to go on.`,
+        this.clock.now(),
+      );
+    }
+    this.progressed(id, true);
+    return this.get(id);
+  }
+
+  /** Whether one of the character's jobs (of any kind) is running now, read from the rows. */
+  hasRunningJob(characterId: CharacterId): boolean {
+    return this.jobs.jobsFor(characterId).some((row) => row.status === 'running');
+  }
+
+  /** At start-up: jobs left running by a crash or quit become `interrupted`, their open calls too. */
+  recover(): number {
+    return this.runner.recover();
+  }
+
+  /** Resolves when the job's current run ends (for the CLI and tests). */
+  async whenIdle(id: JobId): Promise<Job> {
+    await this.runner.whenIdle(id);
+    return this.get(id);
+  }
+
+  /** Stops every run, leaving the jobs `interrupted` so they resume next time. */
+  shutdown(): Promise<void> {
+    return this.runner.shutdown();
+  }
+
+  /** A provider a job is about to be started with (refused with `not_found` when it was deleted). */
+  provider(id: ProviderId): Provider {
+    return this.providers.get(id);
+  }
+
+  /**
+   * The provider a run calls, behind one gateway whose every attempt is logged to the job and whose
+   * cost counts against its budget (which pauses the run when spent).
+   */
+  llmFor(id: JobId, run: RunHandle, providerId: ProviderId): JobLlm {
+    const provider = this.providers.get(providerId);
+    const llm = this.providers.instance(provider.id);
+    const concurrency = provider.kind === 'embedded' ? 1 : provider.maxConcurrency;
+    // Every call of the run waits on this signal (queued, sleeping or sent): many listeners by design.
+    setMaxListeners(0, run.controller.signal);
+    const gateway = new LlmGateway(llm, {
+      maxConcurrency: concurrency,
+      requestsPerMinute: provider.requestsPerMinute || null,
+      timeoutMs: provider.timeoutMs,
+      prices: this.providers.isMetered(provider) ? this.providers.priceTable() : {},
+      onStart: (record) => this.jobs.startCall(startedRow(id, record)),
+      onCall: (record) => this.recordCall(id, record, run),
+    });
+    return {
+      provider,
+      llm,
+      gateway,
+      window: Math.max(1, concurrency) * 2,
+      structured: provider.structuredOutput && llm.capabilities.jsonSchema,
+    };
+  }
+
+  /**
+   * Records a failed attempt of an item (it fails for good after `MAX_ITEM_ATTEMPTS`). An
+   * unreachable provider pauses the run after a few items in a row (resuming retries them); a
+   * refused key or an unknown model stops it at once, since every other call would fail the same way.
+   */
+  itemFailed(run: RunHandle, itemId: string, error: unknown, callId: string | null): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.jobs.failAttempt(itemId, reason, MAX_ITEM_ATTEMPTS, callId, this.clock.now());
+    if (this.runner.noteOutcome(run, error)) return;
+    if (isLlmError(error) && (error.code === 'auth' || error.code === 'not_found')) {
+      this.runner.requestStop(run, 'failed', `${error.message} Fix it, then resume.`);
+    }
+  }
+
+  /** Stops the run as `failed` with `message` (a kind's own reason to stop everything). */
+  stopRun(run: RunHandle, message: string): void {
+    this.runner.requestStop(run, 'failed', message);
+  }
+
+  /** Tells the doors how the job stands; throttled to a few a second unless `force`. */
+  progressed(id: JobId, force: boolean): void {
+    const now = this.clock.now();
+    if (!force && now - (this.lastEmit.get(id) ?? 0) < PROGRESS_INTERVAL_MS) return;
+    this.lastEmit.set(id, now);
+    const row = this.jobs.job(id);
+    if (row) this.events.emit('jobs/progressed', this.toJob(row));
+  }
+
+  private launch(id: JobId): void {
+    const row = this.jobs.job(id)!;
+    const kind = this.kindOf(row);
+    if (!kind.resumable && row.status !== 'queued')
+      throw new StudioFailure('invalid_argument', `A ${row.kind} job cannot run again once stopped; start a new one.`);
+    this.runner.launch(id, kind.view(row).done, async (run) => {
+      const note = await kind.run(id, run);
+      const now = this.clock.now();
+      if (run.controller.signal.aborted) {
+        this.jobs.setStatus(id, run.stopAs ?? 'paused', run.stopMessage, now);
+        return;
+      }
+      const failed = this.jobs.countFailedItems(id);
+      this.jobs.setStage(id, null, now);
+      if (failed > 0) {
+        this.jobs.setStatus(
+          id,
+          'failed',
+          `${failed} item${failed === 1 ? '' : 's'} failed; see the reasons below and retry them, or resume to retry them all.`,
+          now,
+        );
+      } else {
+        this.jobs.setStatus(id, 'succeeded', note, now);
+      }
+    });
+  }
+
+  private recordCall(id: JobId, record: CallRecord, run: RunHandle): void {
+    // One commit for the call and the job's totals (a commit is most of what recording costs).
+    this.db.transaction(() => {
+      this.jobs.insertCall(callRow(id, record));
+      this.jobs.addUsage(id, record.usage?.promptTokens ?? 0, record.usage?.completionTokens ?? 0, record.costUsd ?? 0);
+    })();
+    const row = this.jobs.job(id);
+    if (!row || run.controller.signal.aborted) return;
+    // Read from the row: a budget changed while paused applies when the job resumes.
+    const { budgetUsd } = JSON.parse(row.settings) as CommonSettings;
+    if (budgetUsd !== null && budgetUsd !== undefined && row.cost_usd >= budgetUsd) {
+      this.runner.requestStop(
+        run,
+        'paused',
+        `Paused: the budget of ${formatUsd(budgetUsd)} is spent (${formatUsd(row.cost_usd)}). Raise the budget and resume to go on.`,
+      );
+    }
+  }
+
+  private toJob(row: JobRow): Job {
+    return toJob(row, this.kindOf(row).view(row), this.jobs, this.runner.handle(row.id), this.clock.now());
+  }
+
+  private kindOf(row: JobRow): JobKind {
+    const kind = this.kinds.get(row.kind);
+    if (!kind)
+      throw new StudioFailure('unavailable', `This studio cannot run jobs of kind "${row.kind}"; update the studio.`);
+    return kind;
+  }
+}

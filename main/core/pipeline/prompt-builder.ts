@@ -1,0 +1,152 @@
+import type { Character, CharacterId, Chunk, FormatProblem, SceneId, Stage } from '../../../common/contract';
+import type { DatasetRepo } from '../../store/dataset-repo';
+import type { ProfilesRepo } from '../../store/profiles-repo';
+import type { ChatMessage } from '../llm/types';
+import { formatProblems, parseExperienceJson, parseExperienceText, type ParsedExperience } from './parse';
+import { BUILTIN_PROMPTS, BUILTIN_VERSION, fill, FORMAT_INSTRUCTIONS, PLACEHOLDERS, type PromptPair } from './prompts';
+
+/** Items of the limits stage ask for this many things the character cannot know. */
+export const LIMITS_WANTED = 30;
+/** Words of the profile a prompt shows where it has no chunk of its own (protective, hand-written scenes). */
+export const PROFILE_EXCERPT_WORDS = 400;
+
+/** A bad answer or a lost input: counted as a failed attempt of the item, with this reason. */
+export class ItemProblem extends Error {}
+
+/** What an item of a stage reads from its `job_items.input`. */
+export interface ItemInput {
+  chunkId?: string;
+  count?: number;
+  sceneId?: string;
+  limit?: string;
+  stranger?: string;
+}
+
+export type ChatMessages = ChatMessage[];
+
+/**
+ * The pipeline's prompts filled for one character: the stage's template (the character's custom
+ * version, else the built-in one, with the version each call records), and the texts it shows
+ * (a profile chunk, an excerpt, a scene). Shared by generation, the estimate and regeneration.
+ */
+export class PromptBuilder {
+  constructor(
+    private readonly dataset: DatasetRepo,
+    private readonly profiles: ProfilesRepo,
+  ) {}
+
+  promptFor(characterId: CharacterId, stage: Stage): PromptPair & { version: string } {
+    const custom = this.dataset.customPrompt(characterId, stage);
+    if (custom?.active)
+      return { system: custom.system, template: custom.template, version: `custom@${custom.version}` };
+    return { ...BUILTIN_PROMPTS[stage], version: `builtin@${BUILTIN_VERSION}` };
+  }
+
+  baseValues(character: Character, stage: Stage, structured: boolean): Record<string, string> {
+    return {
+      character: character.fullName,
+      short: character.shortName,
+      era: character.era || 'unknown dates',
+      format: FORMAT_INSTRUCTIONS[stage][structured ? 'json' : 'text'],
+      // Only the stages whose prompt shows the profile pay for reading it.
+      ...(PLACEHOLDERS[stage].includes('profile') && { profile: this.profileExcerpt(character.id) }),
+    };
+  }
+
+  /**
+   * The messages of one item of `stage`: the system message (when the prompt has one) and the
+   * filled template. `scenesPerCall` is what a scenes item asks for when its input says no count.
+   */
+  messagesFor(
+    character: Character,
+    stage: Stage,
+    input: ItemInput,
+    structured: boolean,
+    scenesPerCall: number,
+  ): { messages: ChatMessages; prompt: { version: string } } {
+    const prompt = this.promptFor(character.id, stage);
+    const values = this.baseValues(character, stage, structured);
+    if (stage === 'limits') values.count = String(LIMITS_WANTED);
+    if (stage === 'scenes') {
+      values.chunk = this.chunkText(input.chunkId);
+      values.count = String(input.count ?? scenesPerCall);
+    }
+    if (stage === 'experiences') {
+      const scene = this.dataset.scene(input.sceneId as SceneId);
+      if (!scene) throw new ItemProblem('its scene was deleted');
+      Object.assign(values, {
+        // A scene written by hand belongs to no chunk: its experience is written from the profile.
+        chunk:
+          scene.origin === 'hand' && scene.chunkId === null
+            ? this.profileExcerpt(character.id)
+            : this.chunkText(scene.chunkId ?? undefined),
+        type: scene.type,
+        location: scene.location,
+        time: scene.time || 'unknown',
+        background: scene.background,
+        people: scene.people.join(', ') || 'nobody else',
+      });
+    }
+    if (stage === 'protective') {
+      Object.assign(values, { limit: input.limit ?? '', stranger: input.stranger ?? 'a stranger' });
+      if (input.chunkId !== undefined) values.profile = this.chunkText(input.chunkId);
+    }
+    const messages: ChatMessages = [
+      ...(prompt.system ? [{ role: 'system' as const, content: fill(prompt.system, values) }] : []),
+      { role: 'user' as const, content: fill(prompt.template, values) },
+    ];
+    return { messages, prompt };
+  }
+
+  chunksOf(characterId: CharacterId): Chunk[] {
+    return this.profiles.listForCharacter(characterId).flatMap((p) => p.chunks);
+  }
+
+  chunkText(chunkId: string | undefined): string {
+    const chunk = chunkId ? this.profiles.chunk(chunkId as Chunk['id']) : undefined;
+    if (!chunk) throw new ItemProblem('its profile chunk was deleted or merged; retry to use the current profile');
+    return chunk.text;
+  }
+
+  profileExcerpt(characterId: CharacterId): string {
+    const words: string[] = [];
+    for (const chunk of this.chunksOf(characterId)) {
+      for (const word of chunk.text.split(/\s+/)) {
+        if (words.length >= PROFILE_EXCERPT_WORDS) return words.join(' ') + ' …';
+        words.push(word);
+      }
+    }
+    return words.join(' ');
+  }
+}
+
+/**
+ * Reads an experience answer and holds it to the method: a transcript cut at the token limit, one
+ * where the character never speaks or thinks, or (protective) where nobody presses them, is an
+ * `ItemProblem`. What did not fit the format is kept as problems, so the Dataset tab can show it.
+ */
+export function readExperience(
+  text: string,
+  finishReason: string,
+  structured: boolean,
+  who: { character: Character; maxTokens: number; stranger?: string | undefined },
+): ParsedExperience & { problems: FormatProblem[] } {
+  const options = { character: who.character.shortName, aliases: [who.character.fullName], finishReason };
+  const parsed = structured ? parseExperienceJson(text, options) : parseExperienceText(text, options);
+  const experience = parsed.items[0];
+  if (!experience)
+    throw new ItemProblem(`the interaction could not be read (${parsed.problems[0]?.reason ?? 'empty answer'})`);
+  if (experience.truncated || finishReason === 'length') {
+    throw new ItemProblem(
+      `the answer was cut off at the token limit (${who.maxTokens}); raise "Max tokens" if this repeats`,
+    );
+  }
+  const short = who.character.shortName.toLowerCase();
+  if (!experience.turns.some((t) => t.speaker.toLowerCase() === short && t.kind !== 'action')) {
+    throw new ItemProblem(`${who.character.shortName} never speaks or thinks in the answer`);
+  }
+  if (who.stranger && !experience.turns.some((t) => t.speaker.toLowerCase() !== short)) {
+    throw new ItemProblem('nobody presses the character in the answer');
+  }
+  return { ...experience, problems: formatProblems(parsed.problems) };
+}

@@ -1,0 +1,239 @@
+import type { Chunk, GenerationSettings, JobId, SceneId, Stage } from '../../../../common/contract';
+import type { Db } from '../../../store/database';
+import type { DatasetRepo } from '../../../store/dataset-repo';
+import type { DatasetSums, JobScope } from '../../../store/dataset-sums';
+import type { JobRow, JobsRepo } from '../../../store/jobs-repo';
+import type { CharacterService } from '../../character-service';
+import type { Clock, IdFactory } from '../../clock';
+import type { EventBus } from '../../events';
+import type { JobKind, KindView } from '../../jobs/job-kind';
+import type { JobService } from '../../jobs/job-service';
+import type { RunHandle } from '../../jobs/job-runner';
+import { jobProgress } from '../job-view';
+import { parseScenesJson, parseScenesText } from '../parse';
+import type { SceneDeduplicator } from '../parse-dedupe';
+import { finishedNote, isPaper } from '../presets';
+import { ItemProblem, LIMITS_WANTED, readExperience, type ItemInput, type PromptBuilder } from '../prompt-builder';
+import { parseLimits } from '../parse-limits';
+import { SCHEMAS } from '../prompts';
+import { experienceItem, StageScheduler, type RunContext } from './scheduler';
+
+/**
+ * Experience construction as a job of the generic engine: limits → scenes → experiences →
+ * protective scenes, scheduled by `StageScheduler`; this file says what one item does.
+ *
+ * Durability: every unit of work is a `job_items` row with a key unique within the job, planned
+ * with INSERT OR IGNORE. An item's output and its `done` mark are written in one transaction, so a
+ * crash leaves either nothing or the whole output; items still `pending` simply run again. Scenes
+ * carry (item_id, ordinal) unique and are capped at the target inside that transaction, so the
+ * final count is exact however often the process dies.
+ */
+export class GenerationKind implements JobKind {
+  readonly name = 'generation';
+  readonly resumable = true;
+  private readonly scheduler: StageScheduler;
+
+  constructor(
+    private readonly db: Db,
+    private readonly jobs: JobsRepo,
+    private readonly dataset: DatasetRepo,
+    private readonly characters: CharacterService,
+    private readonly prompts: PromptBuilder,
+    private readonly engine: JobService,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+    private readonly newId: IdFactory,
+    /** Sums for the jobs list, read on the reader thread (a job of 100,000 scenes). */
+    private readonly sums: DatasetSums,
+  ) {
+    this.scheduler = new StageScheduler(jobs, dataset, prompts, engine, clock, newId);
+  }
+
+  async run(id: JobId, run: RunHandle): Promise<string | null> {
+    const row = this.jobs.job(id)!;
+    const settings = JSON.parse(row.settings) as GenerationSettings;
+    const character = this.characters.get(row.character_id);
+    const ctx: RunContext = { id, run, settings, character, ...this.engine.llmFor(id, run, settings.providerId) };
+    await this.scheduler.run(ctx, (stage, itemId, input, dedupe) => this.runItem(ctx, stage, itemId, input, dedupe));
+    return finishedNote(settings, this.dataset.countCharacterScenes(character.id, false));
+  }
+
+  view(row: JobRow, scope: JobScope = this.dataset.jobScope(row.character_id, row.id, row.created_at)): KindView {
+    const settings = JSON.parse(row.settings) as GenerationSettings;
+    return {
+      kind: 'generation',
+      settings,
+      ...jobProgress(row, this.jobs, scope, this.paperChunkCount(row, settings)),
+    };
+  }
+
+  /** `view` for the doors' jobs list: what the job answers for is summed on the reader thread. */
+  async viewOffThread(row: JobRow): Promise<KindView> {
+    return this.view(row, await this.sums.jobScope(row.character_id, row.id, row.created_at));
+  }
+
+  /**
+   * The chunk count progress needs for a paper-plan job (one protective scene per chunk), else 0.
+   * Read from the character's stored count: this runs on every progress event.
+   */
+  private paperChunkCount(row: JobRow, settings: GenerationSettings): number {
+    return isPaper(settings) ? this.characters.get(row.character_id).chunkCount : 0;
+  }
+
+  private async runItem(
+    ctx: RunContext,
+    stage: Stage,
+    itemId: string,
+    input: ItemInput,
+    dedupe: SceneDeduplicator | null,
+  ): Promise<void> {
+    const callId = this.newId();
+    try {
+      if (stage === 'experiences' && !this.dataset.needsExperience(input.sceneId as SceneId)) {
+        // Another run (an earlier, resumed one) completed this scene meanwhile, or it was rejected
+        // or deleted in review since it was planned: nothing to send.
+        this.jobs.completeItem(itemId, null, this.clock.now());
+        return;
+      }
+      const structured = ctx.structured;
+      const { messages, prompt } = this.prompts.messagesFor(
+        ctx.character,
+        stage,
+        input,
+        structured,
+        ctx.settings.scenesPerCall,
+      );
+      const result = await ctx.gateway.complete(
+        {
+          messages,
+          temperature: ctx.settings.temperature,
+          topP: ctx.settings.topP,
+          maxTokens:
+            stage === 'scenes'
+              ? Math.min(ctx.settings.maxTokens, 350 * (input.count ?? 10) + 200)
+              : ctx.settings.maxTokens,
+          ...(structured && { jsonSchema: SCHEMAS[stage] }),
+        },
+        { signal: ctx.run.controller.signal, callId, tag: itemId },
+      );
+      if (ctx.run.controller.signal.aborted) return;
+      ctx.run.outageStreak = 0;
+      const now = this.clock.now();
+      if (stage === 'limits') {
+        const texts = parseLimits(result.text, structured);
+        if (texts.length === 0) throw new ItemProblem('the answer held no list of things the character cannot know');
+        this.db.transaction(() => {
+          this.dataset.replaceLimits(
+            ctx.character.id,
+            texts
+              .slice(0, LIMITS_WANTED)
+              .map((text) => ({ id: this.newId(), text, source: 'generated' as const, callId })),
+            now,
+          );
+          this.jobs.completeItem(itemId, callId, now);
+        })();
+        this.events.emit('limits/changed', { characterId: ctx.character.id });
+      } else if (stage === 'scenes') {
+        if (result.finishReason === 'length' && !structured) {
+          // Text answers cut mid-block lose only the last block; JSON salvage keeps complete scenes.
+        }
+        const parsed = structured ? parseScenesJson(result.text) : parseScenesText(result.text);
+        if (parsed.items.length === 0) {
+          throw new ItemProblem(
+            `no scene could be read from the answer (${parsed.problems[0]?.reason ?? 'empty answer'})`,
+          );
+        }
+        this.db.transaction(() => {
+          let room = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
+          // Each kept scene's experience item is planned with it: a crash leaves both or neither, and
+          // the scheduler can send it while other scene calls are still out.
+          const experiences: ReturnType<typeof experienceItem>[] = [];
+          parsed.items.forEach((scene, ordinal) => {
+            if (room <= 0) return;
+            if (dedupe && dedupe.add(scene).duplicateOf !== null) return;
+            const sceneId = this.newId() as SceneId;
+            experiences.push(experienceItem(this.newId(), sceneId));
+            this.dataset.insertScene(
+              {
+                id: sceneId,
+                characterId: ctx.character.id,
+                jobId: ctx.id,
+                itemId,
+                ordinal,
+                chunkId: (input.chunkId ?? null) as Chunk['id'] | null,
+                protective: false,
+                limit: null,
+                ...scene,
+                callId,
+                promptVersion: prompt.version,
+              },
+              now,
+            );
+            room--;
+          });
+          this.jobs.planItems(ctx.id, experiences, now);
+          this.jobs.completeItem(itemId, callId, now, unreadNote(parsed));
+        })();
+        this.events.emit('dataset/changed', { characterId: ctx.character.id });
+      } else {
+        const experience = readExperience(result.text, result.finishReason, structured, {
+          character: ctx.character,
+          maxTokens: ctx.settings.maxTokens,
+          stranger: input.stranger,
+        });
+        this.db.transaction(() => {
+          let sceneId = input.sceneId as SceneId | undefined;
+          if (stage === 'protective') {
+            sceneId = this.newId() as SceneId;
+            this.dataset.insertScene(
+              {
+                id: sceneId,
+                characterId: ctx.character.id,
+                jobId: ctx.id,
+                itemId,
+                ordinal: 0,
+                chunkId: null,
+                protective: true,
+                limit: input.limit ?? null,
+                type: 'chat',
+                location: 'A room',
+                time: '',
+                background: `${ctx.character.shortName} is chatting with a person.`,
+                people: [input.stranger ?? 'A stranger'],
+                callId,
+                promptVersion: prompt.version,
+              },
+              now,
+            );
+          }
+          this.dataset.insertExperience(
+            sceneId!,
+            {
+              background: experience.background,
+              turns: experience.turns,
+              problems: experience.problems,
+              callId,
+              promptVersion: prompt.version,
+            },
+            now,
+          );
+          this.jobs.completeItem(itemId, callId, now);
+        })();
+        this.events.emit('dataset/changed', { characterId: ctx.character.id });
+      }
+    } catch (error) {
+      if (ctx.run.controller.signal.aborted) return;
+      this.engine.itemFailed(ctx.run, itemId, error, callId);
+    } finally {
+      this.engine.progressed(ctx.id, false);
+    }
+  }
+}
+
+/** What a scenes answer held that could not be read as scenes, said on the item (null: nothing). */
+function unreadNote(parsed: { items: unknown[]; problems: { reason: string }[] }): string | null {
+  const unread = parsed.problems.length;
+  if (unread === 0) return null;
+  const more = unread > 1 ? ` (and ${unread - 1} more)` : '';
+  return `${unread} of ${parsed.items.length + unread} scene blocks could not be read and were left out: ${parsed.problems[0]!.reason}${more}. The whole answer is on record with its call.`;
+}

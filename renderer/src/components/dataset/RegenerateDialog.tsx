@@ -1,0 +1,158 @@
+import { useState, type FormEvent } from 'react';
+import type { Character, ProviderId, RegenerateJob, SceneFilter, SceneId } from '../../../../common/contract';
+import { messageOf } from '../../lib/bridge-error';
+import { invoke, storeJob, useJobs, useProviders } from '../../lib/queries';
+import { useUi } from '../../state/ui';
+import { defaultProviderId } from '../generation/settings-form';
+import { DialogFooter } from '../dialog-footer';
+import { Modal } from '../Modal';
+
+/** Which scenes a regeneration covers: named ones (the editor, a selection) or every result of a filter. */
+export type RegenerateTarget = { ids: SceneId[] } | { filter: SceneFilter };
+
+const EXAMPLES = ['make him angrier', 'he has not met Goethe yet', 'shorter turns, more thinking'];
+
+/**
+ * Asks for the written instruction (and the provider, by default the one the character's last job
+ * used) and starts a `regenerate` job. Each rewrite becomes a new revision of its scene, never an
+ * overwrite; the job shows with the others on the Generate tab.
+ */
+export function RegenerateDialog({
+  character,
+  target,
+  turn,
+  count,
+  onClose,
+  onStarted,
+}: {
+  character: Character;
+  target: RegenerateTarget;
+  /** 0-based: rewrite only this turn of the one scene named. */
+  turn?: number;
+  /** Scenes the target covers, for the title and the confirmation of large jobs. */
+  count: number;
+  onClose: () => void;
+  onStarted: (job: RegenerateJob) => void;
+}) {
+  const providers = useProviders().data ?? [];
+  const lastUsed = useJobs(character.id).data?.[0]?.settings.providerId ?? null;
+  const [instruction, setInstruction] = useState('');
+  const [picked, setPicked] = useState<ProviderId | ''>('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const providerId = (picked || defaultProviderId(providers, lastUsed)) as ProviderId | '';
+  const what = turn === undefined ? 'the experience' : `turn ${turn + 1}`;
+  const scenes = `${count.toLocaleString('en-US')} scene${count === 1 ? '' : 's'}`;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!providerId || busy) return;
+    if (count > 20 && !window.confirm(`Rewrite ${scenes}? That is one LLM call each.`)) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const job = await invoke('scenes/regenerate', {
+        characterId: character.id,
+        ...target,
+        instruction,
+        providerId,
+        ...(turn !== undefined && { turn }),
+      });
+      storeJob(job);
+      onStarted(job);
+      onClose();
+    } catch (e) {
+      setError(messageOf(e));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal title={`Regenerate ${what}${count === 1 ? '' : ` of ${scenes}`}`} onClose={onClose}>
+      <form className="form regenerate-form" onSubmit={(e) => void submit(e)}>
+        <label>
+          What should change?
+          <textarea
+            autoFocus
+            required
+            rows={3}
+            maxLength={2000}
+            aria-label="Instruction"
+            placeholder={EXAMPLES.join(' · ')}
+            value={instruction}
+            onChange={(e) => setInstruction(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void submit(e);
+            }}
+          />
+          <small>
+            The LLM gets the scene’s experience prompt, the {turn === undefined ? 'current text' : 'turns around it'}{' '}
+            and this instruction. The rewrite becomes a new revision: undo or History bring the old text back.
+          </small>
+        </label>
+        <label>
+          Provider
+          <select aria-label="Provider" value={providerId} onChange={(e) => setPicked(e.target.value as ProviderId)}>
+            {providers.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+                {p.model ? ` · ${p.model}` : ''}
+              </option>
+            ))}
+          </select>
+          {providers.length === 0 && <small className="form-error">Add a provider under Settings first.</small>}
+        </label>
+        <DialogFooter
+          error={error}
+          onClose={onClose}
+          submitLabel="Regenerate"
+          pendingLabel="Starting…"
+          pending={busy}
+          disabled={!providerId || instruction.trim() === ''}
+        />
+      </form>
+    </Modal>
+  );
+}
+
+/** The review bar's bulk action: regenerate the selection or every result of the filter. */
+export function RegenerateButton({
+  character,
+  target,
+  count,
+  disabled,
+}: {
+  character: Character;
+  target: RegenerateTarget;
+  count: number;
+  disabled: boolean;
+}) {
+  const [open, setOpen] = useState(false);
+  const toast = useUi((s) => s.toast);
+  return (
+    <>
+      <button
+        className="small"
+        disabled={disabled}
+        title="Rewrite these scenes with a written instruction (one LLM call each, each a new revision)"
+        onClick={() => setOpen(true)}
+      >
+        Regenerate…
+      </button>
+      {open && (
+        <RegenerateDialog
+          character={character}
+          target={target}
+          count={count}
+          onClose={() => setOpen(false)}
+          onStarted={(job) =>
+            toast({
+              kind: 'info',
+              text: `Rewriting ${job.total.toLocaleString('en-US')} scene${job.total === 1 ? '' : 's'}: follow it on Generate.`,
+            })
+          }
+        />
+      )}
+    </>
+  );
+}
