@@ -128,9 +128,8 @@ describe('statistics in a browser', () => {
 
     // A scene rejected from another window: the view follows the `dataset/changed` event.
     const before = charts.normal.rejected;
-    const id = (
-      await pageInvoke<{ scenes: { id: string }[] }>(page, 'scenes/list', { characterId, limit: 1 })
-    ).scenes[0]!.id;
+    const id = (await pageInvoke<{ scenes: { id: string }[] }>(page, 'scenes/list', { characterId, limit: 1 }))
+      .scenes[0]!.id;
     await pageInvoke(page, 'review/set', { characterId, ids: [id], status: 'rejected' });
     await expect
       .poll(async () => (await tipOf(page, 'chart-stages')).match(/(\d+) rejected in review/)?.[1], { timeout: 10_000 })

@@ -88,9 +88,9 @@ export class JobService {
   async list(characterId: CharacterId): Promise<Job[]> {
     const rows = this.jobs.jobsFor(characterId);
     const views = await Promise.all(
-      rows.map((row) => {
+      rows.map(async (row) => {
         const kind = this.kindOf(row);
-        return kind.viewOffThread ? kind.viewOffThread(row) : kind.view(row);
+        return kind.viewOffThread ? await kind.viewOffThread(row) : kind.view(row);
       }),
     );
     return rows.map((row, i) => toJob(row, views[i]!, this.jobs, this.runner.handle(row.id), this.clock.now()));

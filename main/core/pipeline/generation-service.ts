@@ -373,7 +373,11 @@ export class GenerationService {
   // ── jobs ─────────────────────────────────────────────────────────────────────────────────
 
   /** `estimate` for the doors: the counts over the character's scenes are read on the reader thread. */
-  async estimateForDoor(characterId: CharacterId, asked: GenerationSettings, more?: number): Promise<GenerationEstimate> {
+  async estimateForDoor(
+    characterId: CharacterId,
+    asked: GenerationSettings,
+    more?: number,
+  ): Promise<GenerationEstimate> {
     this.characters.get(characterId);
     return this.estimate(characterId, asked, more, await this.sums.sceneCounts(characterId));
   }

@@ -139,7 +139,7 @@ export function SceneDetail({
             ? 'Chat correction: a reply rewritten in the Chat tab'
             : s.origin === 'import'
               ? `Imported ${imported ? importedFromText(imported) : 'from a dataset file'}`
-            : `Scene prompt ${s.promptVersion}${experience ? ` · experience prompt ${experience.promptVersion}` : ''}`}{' '}
+              : `Scene prompt ${s.promptVersion}${experience ? ` · experience prompt ${experience.promptVersion}` : ''}`}{' '}
         · made {new Date(s.createdAt).toLocaleString()}
       </p>
       {provenance && (
