@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runSliced, runSync } from '../../../main/core/time-slices';
 import { jsonSteps } from '../../../main/server/json-steps';
+import { turnsDuring } from '../../support/turns';
 
 /** The web door writes answers in steps (issue 9, point 3): the same text as JSON.stringify, with turns between. */
 describe('JSON in steps', () => {
@@ -28,15 +29,7 @@ describe('JSON in steps', () => {
 
   it('gives the event loop turns while it writes megabytes', async () => {
     const big = { result: { chunks: Array.from({ length: 20_000 }, (_, i) => ({ id: i, text: 'x'.repeat(300) })) } };
-    let turns = 0;
-    let writing = true;
-    const tick = (): void => {
-      turns++;
-      if (writing) setImmediate(tick);
-    };
-    setImmediate(tick);
-    const text = await runSliced(jsonSteps(big), 1);
-    writing = false;
+    const { result: text, turns } = await turnsDuring(() => runSliced(jsonSteps(big), 1));
     expect(text).toBe(JSON.stringify(big));
     expect(turns).toBeGreaterThan(2);
   });

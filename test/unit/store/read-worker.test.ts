@@ -9,6 +9,7 @@ import { DatasetSums } from '../../../main/store/dataset-sums';
 import { JobsRepo } from '../../../main/store/jobs-repo';
 import { ReadWorker } from '../../../main/store/read-worker';
 import { tempDir } from '../../support/paths';
+import { turnsDuring } from '../../support/turns';
 
 /** Sums over many rows run on a reader thread (issue 9, point 3): same answers, the event loop free meanwhile. */
 
@@ -97,19 +98,13 @@ describe('the reader thread', () => {
   });
 
   it('leaves the event loop free while a long query runs', async () => {
-    let turns = 0;
-    let reading = true;
-    const tick = (): void => {
-      turns++;
-      if (reading) setImmediate(tick);
-    };
-    setImmediate(tick);
     // Some hundreds of milliseconds of SQLite's own work, which on this thread would allow no turn at all.
-    const row = await reader.get<{ n: number }>(
-      'WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ?) SELECT count(*) AS n FROM c',
-      1_000_000,
+    const { result: row, turns } = await turnsDuring(() =>
+      reader.get<{ n: number }>(
+        'WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ?) SELECT count(*) AS n FROM c',
+        1_000_000,
+      ),
     );
-    reading = false;
     expect(row?.n).toBe(1_000_000);
     expect(turns).toBeGreaterThan(10);
   });
