@@ -16,7 +16,7 @@ import { makeStudio } from '../../support/studio';
 const env = makeStudio();
 afterEach(() => env.cleanup());
 
-it("a finished run's card opens the Chat tab on that run instead of a chat box of its own", async () => {
+it("a finished run's card opens the Chat tab on that run instead of a chat box of its own", () => {
   setStudio(inProcessBridge(env.studio));
   const run = {
     id: 'run-1' as RunId,
@@ -28,7 +28,7 @@ it("a finished run's card opens the Chat tab on that run instead of a chat box o
   const container = document.createElement('div');
   document.body.append(container);
   const root = createRoot(container);
-  await act(async () =>
+  act(() =>
     root.render(
       <QueryClientProvider client={queryClient}>
         <ServePanel run={run} />
@@ -37,7 +37,7 @@ it("a finished run's card opens the Chat tab on that run instead of a chat box o
   );
   expect(container.querySelector('.chat-box')).toBeNull();
   const link = [...container.querySelectorAll('button')].find((b) => b.textContent === 'Chat with this run')!;
-  await act(async () => link.click());
+  act(() => link.click());
   expect(useUi.getState().characterTab).toBe('chat');
   expect(useUi.getState().chatSelections['ch-1' as CharacterId]).toEqual({ kind: 'new', runId: 'run-1' });
   act(() => root.unmount());
