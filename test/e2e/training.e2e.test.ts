@@ -218,7 +218,9 @@ describe('training a character in a browser against serve and the real trainer',
     await page.getByRole('button', { name: 'Send' }).waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('message-character').getByRole('alert').count()).toBe(0);
     await shot('36-train-chat');
+    // Back on the Train tab, its form is drawn anew (the typed values kept, the folded part folded).
     await page.getByRole('tab', { name: 'Train' }).click();
+    await form.getByText('Checkpoints, dev set, precision and memory').click();
     await servePanel.getByRole('button', { name: 'Stop serving' }).click();
     await servePanel.getByRole('button', { name: 'Serve on this computer' }).waitFor({ timeout: 30_000 });
     await expect(fetch(`${url}/models`)).rejects.toThrow();
