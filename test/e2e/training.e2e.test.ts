@@ -204,14 +204,23 @@ describe('training a character in a browser against serve and the real trainer',
     const listed = (await (await fetch(`${url}/models`)).json()) as { data: { id: string }[] };
     expect(listed.data).toHaveLength(1);
     await servePanel.getByText(listed.data[0]!.id, { exact: true }).waitFor();
-    // And the studio's own chat box talks to it, the reply streaming in.
-    await servePanel.getByLabel(/^Say something to Beethoven/).fill('Tell me about your symphony.');
-    await servePanel.getByRole('button', { name: 'Send' }).click();
-    await servePanel.getByTestId('chat-user').getByText('Tell me about your symphony.').waitFor();
-    await servePanel.getByTestId('chat-character').waitFor({ timeout: 60_000 });
-    await servePanel.getByRole('button', { name: 'Send' }).waitFor({ timeout: 60_000 });
-    expect(await servePanel.getByRole('alert').count()).toBe(0);
     await shot('36-train-serving', servePanel);
+    // "Chat with this run" opens the Chat tab on it; the served runtime answers, the reply stored.
+    await servePanel.getByRole('button', { name: 'Chat with this run' }).click();
+    const newChat = page.getByRole('form', { name: 'New conversation' });
+    await newChat.getByLabel('Location and time').fill('Vienna, 1809');
+    expect(await newChat.getByRole('radio', { name: /The trainer's serve/ }).isChecked()).toBe(true);
+    await newChat.getByRole('button', { name: 'Start the conversation' }).click();
+    await page.getByLabel('Message to Beethoven').fill('Tell me about your symphony.');
+    await page.getByLabel('Message to Beethoven').press('Enter');
+    await page.getByTestId('message-user').getByText('Tell me about your symphony.').waitFor();
+    await page.getByTestId('message-character').waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Send' }).waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('message-character').getByRole('alert').count()).toBe(0);
+    await shot('36-train-chat');
+    // Back on the Train tab, its form is drawn anew (the typed values kept, the folded part folded).
+    await page.getByRole('tab', { name: 'Train' }).click();
+    await form.getByText('Checkpoints, dev set, precision and memory').click();
     await servePanel.getByRole('button', { name: 'Stop serving' }).click();
     await servePanel.getByRole('button', { name: 'Serve on this computer' }).waitFor({ timeout: 30_000 });
     await expect(fetch(`${url}/models`)).rejects.toThrow();
