@@ -182,12 +182,17 @@ export async function run(): Promise<object> {
     const unpackStarted = performance.now();
     const converters = await unpackLlamaCppConverters(path.join(work, 'llama.cpp'));
     const unpackMs = Math.round(performance.now() - unpackStarted);
+    process.stderr.write('  converting a tiny trained run…\n');
     const converted = conversion(root, work, converters.root);
+    process.stderr.write('  threads 1…\n');
+    const threads1 = await measureThreads(model, 1);
+    process.stderr.write('  threads 2…\n');
+    const threads2 = await measureThreads(model, 2);
     return {
       model: `tiny random GGUF, ${fs.statSync(model).size} bytes, CPU`,
       load: `${os.loadavg()[0]!.toFixed(1)} (1-minute load average at the start, ${os.cpus().length} CPUs)`,
-      threads1: await measureThreads(model, 1),
-      threads2: await measureThreads(model, 2),
+      threads1,
+      threads2,
       unpackConvertersMs: unpackMs,
       conversion: converted,
     };

@@ -73,6 +73,8 @@ export interface EmbeddedChatOptions {
 }
 
 const DEFAULT_CONTEXT_CAP = 4096;
+/** Tokens before a new one that detokenizing it looks at (leading spaces depend on what came before). */
+const DETOKENIZE_CONTEXT = 4;
 /** End-of-turn markers of common chat templates (as the trainer's export.py lists them). */
 const END_OF_TURN_MARKERS = ['<|im_end|>', '<|eot_id|>', '<|end|>', '<end_of_turn>', '</s>', '<|endoftext|>'];
 
@@ -333,10 +335,16 @@ export class EmbeddedChat implements ChatRuntime {
     }
     const maxTokens = Math.min(sampling.maxTokens, room);
     const generated: Token[] = [];
+    // Detokenized incrementally (a whole re-detokenization per token cost ~20 % of a tiny model's
+    // decode time): `settled` is the text of tokens whose bytes make whole characters; `pending` the
+    // tokens after them (a character split over byte tokens), detokenized together until whole.
+    let settled = '';
+    let pending: Token[] = [];
     let emitted = 0;
     let text = '';
     let finish: Segment['finish'] = 'length';
     let stopString: string | null = null;
+    const longestStop = Math.max(0, ...stops.map((stop) => stop.length));
     const start = await this.reuseCache(sequence, tokens);
     const options = {
       temperature: sampling.temperature,
@@ -354,16 +362,27 @@ export class EmbeddedChat implements ChatRuntime {
         generated.push(token);
         break;
       }
+      const before = settled.length;
+      const settledCount = generated.length - pending.length;
+      const context = generated.slice(Math.max(0, settledCount - DETOKENIZE_CONTEXT), settledCount);
       generated.push(token);
-      text = model.detokenize(generated);
-      const found = firstStop(text, stops);
+      pending.push(token);
+      const piece = model.detokenize(pending, false, context);
+      text = settled + piece;
+      // A UTF-8 character spans at most 4 byte tokens: longer, the bytes are invalid and stay U+FFFD.
+      const whole = !piece.endsWith('\ufffd') || pending.length >= 4;
+      if (whole) {
+        settled = text;
+        pending = [];
+      }
+      const found = firstStop(text, stops, Math.max(0, before - longestStop));
       if (found !== null) {
         text = text.slice(0, found.at);
         stopString = found.stop;
         finish = 'stop';
         break;
       }
-      if (!text.endsWith('\ufffd')) {
+      if (whole) {
         const safe = text.length - heldBack(text, stops);
         if (safe > emitted) {
           onText(text.slice(emitted, safe));
@@ -398,11 +417,11 @@ function cancelledReply(): ChatRuntimeReply {
   return { text: '', reasoning: null, finish: 'cancelled', promptTokens: null, completionTokens: 0 };
 }
 
-/** The earliest stop string in `text`, and where it starts. */
-export function firstStop(text: string, stops: readonly string[]): { at: number; stop: string } | null {
+/** The earliest stop string in `text` at or after `from` (what earlier tokens were already searched), and where. */
+export function firstStop(text: string, stops: readonly string[], from = 0): { at: number; stop: string } | null {
   let best: { at: number; stop: string } | null = null;
   for (const stop of stops) {
-    const at = stop ? text.indexOf(stop) : -1;
+    const at = stop ? text.indexOf(stop, from) : -1;
     if (at >= 0 && (best === null || at < best.at)) best = { at, stop };
   }
   return best;

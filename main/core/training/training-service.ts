@@ -499,7 +499,12 @@ export class TrainingService {
     if (this.exports.has(id) || this.active.has(id))
       throw new StudioFailure('conflict', 'This run is exporting; wait for it to end, then open the chat again.');
     const started = this.clock.now();
-    const llamaCppDir = await this.llamaCppDir();
+    const llamaCppDir = await this.llamaCppDir().catch((error: unknown) => {
+      // On the run card too, where the conversion's own failures are told (git missing, a damaged bundle).
+      this.repo.update(id, { message: error instanceof Error ? error.message : String(error) }, this.clock.now());
+      this.emit(id, true);
+      throw error;
+    });
     if (lora) removeStalePartials(before.baseGguf, started);
     this.exports.set(id, {
       phase: null,

@@ -262,7 +262,7 @@ CONVERTER_TAIL_LINES = 60
 
 def known_converter_failure(log_tail: str, converters: Converters) -> TrainerError | None:
     """A clear error for the converter failures a user can act on, from the end of its log; None otherwise."""
-    version = f"llama.cpp {converters.tag}" if converters.tag else f"the llama.cpp in {converters.root}"
+    version = f"llama.cpp {converters.tag}" if converters.tag else "llama.cpp"  # the folder is in the log
     if "BPE pre-tokenizer was not recognized" in log_tail:
         return TrainerError(
             "tokenizer_unsupported",

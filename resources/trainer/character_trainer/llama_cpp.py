@@ -3,7 +3,10 @@
 
 Where the converters come from, first match wins:
 
-1. a llama.cpp folder the user names: ``export.llama_cpp_dir`` in the job, else ``LLAMA_CPP_DIR``;
+1. a llama.cpp folder named by ``export.llama_cpp_dir`` in the job, else ``LLAMA_CPP_DIR``. The studio
+   always names one: the converters of the llama.cpp source node-llama-cpp ships in its npm package (the
+   version the embedded runtime runs), unpacked offline (main/core/runtimes/llama-cpp-source.ts), unless
+   the user set ``LLAMA_CPP_DIR``; so the two steps below serve only a trainer run without the studio;
 2. the cache, ``<cache>/<tag>/`` where ``<cache>`` is ``CHARACTER_STUDIO_LLAMA_CPP_CACHE`` or
    ``${XDG_CACHE_HOME:-~/.cache}/character-studio/llama.cpp``; a folder counts only with its stamp file;
 3. the release's source archive, downloaded on first use (``CHARACTER_STUDIO_LLAMA_CPP_URL`` replaces the

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   settingMessage,
@@ -21,6 +22,8 @@ import {
   openEmbeddedChat,
   type EmbeddedChat,
 } from '../../../main/core/runtimes/embedded-chat';
+import { characterLlmPrompt, splitHeader } from '../../../main/core/runtimes/paper-prompt';
+import { nodeLlamaCpp } from '../../../main/core/llm/embedded-provider';
 import { TEST_THREADS, writeTinyGguf } from '../../support/tiny-gguf';
 
 const TIMEOUT = 120_000;
@@ -96,6 +99,39 @@ describe('the embedded chat runtime', () => {
         onDelta: () => {},
       });
       expect(again).toEqual(reply);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "writes what node-llama-cpp's own loop writes, detokenized the same",
+    async () => {
+      const chat = open('character-llm');
+      const reply = await chat.reply({
+        messages: conversation,
+        sampling: { ...greedy, maxTokens: 40 },
+        signal: new AbortController().signal,
+        onDelta: () => {},
+      });
+      const nlc = await nodeLlamaCpp();
+      const llama = await nlc.getLlama({ gpu: false, build: 'never', logLevel: nlc.LlamaLogLevel.error });
+      const bare = await llama.loadModel({ modelPath: model, gpuLayers: 0 });
+      const context = await bare.createContext({ contextSize: 512, threads: TEST_THREADS });
+      try {
+        const prompt = [bare.tokens.bos!, ...bare.tokenize(characterLlmPrompt(conversation, beethoven), false)];
+        const written: Token[] = [];
+        for await (const token of context.getSequence().evaluate(prompt, { temperature: 0 })) {
+          written.push(token);
+          if (written.length === reply.completionTokens) break;
+        }
+        const whole = bare.detokenize(written).replace(/\ufffd+$/, '');
+        expect(reply.finish).toBe('length');
+        expect(splitHeader(whole).text).toBe(reply.text);
+      } finally {
+        await context.dispose();
+        await bare.dispose();
+        await llama.dispose();
+      }
     },
     TIMEOUT,
   );

@@ -84,7 +84,8 @@ function RunCard({
   const cancel = useCommand('training/cancel');
   const exportRun = useCommand('training/export');
   const cancelExport = useCommand('training/export-cancel');
-  const prepareChat = useCommand('training/prepare-chat');
+  // Quiet: its failures are told on the card (the run's message), not twice.
+  const prepareChat = useCommand('training/prepare-chat', { quiet: true });
   const busy =
     stop.isPending ||
     resume.isPending ||
