@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { AppInfo, DatabaseCheck, Door } from '../../common/contract';
@@ -44,6 +45,7 @@ import { FileSecretStore, type SecretStore } from './providers/secret-store';
 import { ProviderService } from './providers/provider-service';
 import { MAX_CHUNK_CHARS, MAX_PROFILE_BYTES } from './profile-text';
 import { ConversationsRepo } from '../store/conversations-repo';
+import { RunEmbeddedChat } from './runtimes/run-embedded-chat';
 import { ChatService } from './chat/chat-service';
 import { ChatRuntimes } from './chat/chat-runtimes';
 import { chatHandlers } from './chat/chat-handlers';
@@ -71,8 +73,8 @@ export interface StudioOptions {
   /** Remote-run tuning (poll interval, reconnect waits) and extra environment for remote trainers. */
   remote?: Pick<HostServiceOptions, 'launcher' | 'remoteEnv'>;
   /**
-   * The embedded chat runtime for a run (node-llama-cpp with the run's LoRA on its GGUF base), when
-   * this build has it; without it, chat offers the served and endpoint runtimes and says why.
+   * The embedded chat runtime for a run. Default: node-llama-cpp with the run's LoRA on its GGUF
+   * base, converted on first use (`RunEmbeddedChat`); tests may pass another.
    */
   embeddedChat?: (runId: RunId) => Promise<ChatRuntime>;
 }
@@ -190,7 +192,24 @@ export class Studio {
           onStart: (record) => jobsRepo.startCall(startedRow(null, record)),
           onCall: (record) => jobsRepo.insertCall(callRow(null, record)),
         },
-        ...(options.embeddedChat && { embedded: options.embeddedChat }),
+        embedded:
+          options.embeddedChat ??
+          ((runId: RunId) =>
+            Promise.resolve(
+              new RunEmbeddedChat(runId, {
+                prepare: (id) => training.prepareChat(id),
+                describe: (id) => {
+                  const run = training.get(id);
+                  return {
+                    kind: 'embedded',
+                    model: run.config.baseModel,
+                    adapter: run.outputs['adapter'] ?? null,
+                    format: run.config.format,
+                  };
+                },
+                threads: options.embeddedThreads ?? Math.max(1, os.availableParallelism()),
+              }),
+            )),
       }),
       characters,
       runs: training,

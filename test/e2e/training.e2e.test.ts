@@ -209,7 +209,7 @@ describe('training a character in a browser against serve and the real trainer',
     await servePanel.getByRole('button', { name: 'Chat with this run' }).click();
     const newChat = page.getByRole('form', { name: 'New conversation' });
     await newChat.getByLabel('Location and time').fill('Vienna, 1809');
-    expect(await newChat.getByRole('radio', { name: /The trainer's serve/ }).isChecked()).toBe(true);
+    await newChat.getByRole('radio', { name: /The trainer's serve/ }).check();
     await newChat.getByRole('button', { name: 'Start the conversation' }).click();
     await page.getByLabel('Message to Beethoven').fill('Tell me about your symphony.');
     await page.getByLabel('Message to Beethoven').press('Enter');

@@ -11,3 +11,23 @@ export async function settleIn(container: HTMLElement, predicate: () => boolean,
   }
   throw new Error(`timed out waiting for ${what}; page: ${container.textContent}`);
 }
+
+/**
+ * Gives every element a box of `width` × `height` px while a jsdom test runs (jsdom lays nothing
+ * out, so a virtualized list would see a viewport of 0 px and draw no rows). Returns the undo.
+ */
+export function fakeLayout(width = 1024, height = 700): () => void {
+  const proto = HTMLElement.prototype;
+  const saved = ['clientWidth', 'clientHeight', 'offsetWidth', 'offsetHeight'].map(
+    (key) => [key, Object.getOwnPropertyDescriptor(proto, key)] as const,
+  );
+  for (const key of ['clientWidth', 'offsetWidth'])
+    Object.defineProperty(proto, key, { configurable: true, get: () => width });
+  for (const key of ['clientHeight', 'offsetHeight'])
+    Object.defineProperty(proto, key, { configurable: true, get: () => height });
+  return () => {
+    for (const [key, descriptor] of saved)
+      if (descriptor) Object.defineProperty(proto, key, descriptor);
+      else delete (proto as unknown as Record<string, unknown>)[key];
+  };
+}

@@ -19,7 +19,8 @@ export { fakeProviderDraft, generationSettings };
 /** A real studio on a real SQLite file in a fresh folder. */
 export function makeStudio(dataDir?: string): { studio: Studio; dir: string; cleanup: () => void } {
   const tmp = dataDir ? { dir: dataDir, cleanup: () => undefined } : tempDir('cs-studio-');
-  const studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test' });
+  // One thread for the embedded model: two spin against each other on a busy 2-core machine.
+  const studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test', embeddedThreads: 1 });
   return {
     studio,
     dir: tmp.dir,

@@ -31,15 +31,9 @@ export interface ChatRuntimesDeps {
   runs: RunsAccess;
   providers: ProvidersAccess;
   recorder: CallRecorder;
-  /**
-   * The embedded runtime (node-llama-cpp with the run's LoRA on its GGUF base), wired by the
-   * composition root when this build has it; absent, the choice shows as unavailable with a reason.
-   */
-  embedded?: (runId: RunId) => Promise<ChatRuntime>;
+  /** The embedded runtime of a run (node-llama-cpp with the run's LoRA on its GGUF base: `RunEmbeddedChat`). */
+  embedded: (runId: RunId) => Promise<ChatRuntime>;
 }
-
-const EMBEDDED_MISSING =
-  "The embedded runtime (the run's adapter on its GGUF base, in the studio) is not part of this build: chat through the trainer's serve, or export the run to Ollama and add it as an endpoint.";
 
 /**
  * The chat runtimes alive in this process, one per (target, runtime kind), created on first use
@@ -60,8 +54,8 @@ export class ChatRuntimes {
     return [
       {
         kind: 'embedded',
-        available: unfinished === null && this.deps.embedded !== undefined,
-        reason: unfinished ?? (this.deps.embedded ? null : EMBEDDED_MISSING),
+        available: unfinished === null,
+        reason: unfinished,
       },
       { kind: 'served', available: unfinished === null, reason: unfinished },
       {
@@ -111,7 +105,7 @@ export class ChatRuntimes {
     const run = this.deps.runs.get(target.runId);
     const option = this.optionsForRun(run).find((o) => o.kind === kind);
     if (!option?.available) throw new StudioFailure('unavailable', option?.reason ?? 'That runtime is unknown.');
-    if (kind === 'embedded' && this.deps.embedded) return this.deps.embedded(run.id);
+    if (kind === 'embedded') return this.deps.embedded(run.id);
     const { runs } = this.deps;
     return servedChatRuntime(
       {

@@ -2,13 +2,13 @@
 import { QueryClientProvider } from '@tanstack/react-query';
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { Character, JobId, SceneId } from '../../../common/contract';
 import { DatasetRepo } from '../../../main/store/dataset-repo';
 import { DatasetPanel } from '../../../renderer/src/components/dataset/DatasetPanel';
 import { queryClient, subscribeToStudioEvents } from '../../../renderer/src/lib/queries';
 import { setStudio } from '../../../renderer/src/lib/studio';
-import { settleIn } from '../../support/dom';
+import { fakeLayout, settleIn } from '../../support/dom';
 import { inProcessBridge } from '../../support/in-process-bridge';
 import { call, createBeethoven, makeStudio } from '../../support/studio';
 
@@ -104,6 +104,8 @@ describe('the Dataset tab shows format problems', () => {
     const id = await createBeethoven(env.studio);
     const character = await call(env.studio, 'characters/get', { id });
     seed(character);
+    const undoLayout = fakeLayout();
+    onTestFinished(undoLayout);
     act(() =>
       root.render(
         <QueryClientProvider client={queryClient}>
@@ -112,6 +114,11 @@ describe('the Dataset tab shows format problems', () => {
       ),
     );
     await settle(() => container.querySelectorAll('[data-testid="scene-item"]').length === 2, 'the scene list');
+    // The totals come from their own query (summed off the main thread): wait for them too.
+    await settle(
+      () => container.querySelector('[aria-label="Dataset totals"]')?.textContent?.includes('With problems') === true,
+      'the totals',
+    );
     const totals = container.querySelector('[aria-label="Dataset totals"]')!;
     expect(totals.textContent).toContain('With problems1');
     expect(totals.querySelector('[title*="1 thinking by another speaker"]')).not.toBeNull();

@@ -143,6 +143,44 @@ describe('a run converted for the embedded chat runtime', () => {
   );
 
   it(
+    "chats with the run through the studio's embedded runtime: the reply is stored with the GGUF base and adapter that wrote it",
+    async () => {
+      const statuses: string[] = [];
+      const stop = bench.env.studio.events.subscribe((name, payload) => {
+        if (name === 'chat/status') statuses.push(JSON.stringify(payload));
+      });
+      try {
+        const conversation = await call(bench.env.studio, 'chat/create', {
+          characterId: bench.characterId,
+          target: { kind: 'run', runId: run.id },
+          runtime: 'embedded',
+          setting: { location: 'Vienna, 1809', status: 'Beethoven is at the piano.' },
+        });
+        const reply = await call(bench.env.studio, 'chat/send', {
+          conversationId: conversation.conversation.id,
+          text: 'What are you writing?',
+          sampling: { maxTokens: 12, temperature: 0 },
+        });
+        expect(reply.role).toBe('character');
+        expect(['complete', 'cut']).toContain(reply.state);
+        expect(reply.error).toBeNull();
+        expect(reply.producer).toMatchObject({
+          runtime: 'embedded',
+          model: files.baseGguf,
+          adapter: files.adapterGguf,
+          format: 'chat',
+          runId: run.id,
+        });
+        // The user was told while the model loaded (the files were converted by the test before).
+        expect(statuses.some((s) => s.includes('loading'))).toBe(true);
+      } finally {
+        stop();
+      }
+    },
+    TIMEOUT,
+  );
+
+  it(
     'applies the adapter on the context: it changes the logits, and matches the merged model',
     async () => {
       const exported = await bench.env.studio.training.export(run.id, { merged: true, gguf: true });
