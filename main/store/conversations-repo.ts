@@ -44,6 +44,8 @@ export interface MessageEnd {
   finish: 'stop' | 'length' | null;
   error: string | null;
   callId: string | null;
+  /** What wrote the reply, as known once it ended (a runtime may learn its files while loading). */
+  producer: ChatProducer;
 }
 
 interface ConversationRow {
@@ -240,9 +242,9 @@ export class ConversationsRepo {
     this.db.transaction(() => {
       this.db
         .prepare(
-          'UPDATE chat_messages SET text = ?, reasoning = ?, state = ?, finish = ?, error = ?, call_id = ?, writer = NULL WHERE id = ?',
+          'UPDATE chat_messages SET text = ?, reasoning = ?, state = ?, finish = ?, error = ?, call_id = ?, producer = ?, writer = NULL WHERE id = ?',
         )
-        .run(end.text, end.reasoning, end.state, end.finish, end.error, end.callId, id);
+        .run(end.text, end.reasoning, end.state, end.finish, end.error, end.callId, JSON.stringify(end.producer), id);
       this.db
         .prepare(
           'UPDATE conversations SET updated_at = ? WHERE id = (SELECT conversation_id FROM chat_messages WHERE id = ?)',

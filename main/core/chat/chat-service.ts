@@ -233,14 +233,16 @@ export class ChatService {
     try {
       const runtime = await this.deps.runtimes.runtimeFor(conversation.target, conversation.runtime);
       const settings: ChatSamplingSettings = { ...DEFAULT_CHAT_SAMPLING, ...sampling };
-      const producer: ChatProducer = {
+      // Read again when the reply ends: an embedded runtime knows its GGUF files only once loaded.
+      const producerNow = (): ChatProducer => ({
         runtime: runtime.identity.kind,
         model: runtime.identity.model,
         adapter: runtime.identity.adapter,
         format: runtime.identity.format,
         sampling: settings,
         runId: conversation.target.kind === 'run' ? conversation.target.runId : null,
-      };
+      });
+      const producer = producerNow();
       const tree = new ConversationTree(this.deps.repo.messages(id));
       const history = runtimeMessages(conversation.setting, tree.lineage(parentId));
       const messageId = this.deps.newId() as ChatMessageId;
@@ -301,8 +303,9 @@ export class ChatService {
               finish: outcome.reply.finish === 'cancelled' ? null : outcome.reply.finish,
               error: null,
               callId,
+              producer: producerNow(),
             }
-          : { ...outcome.partial, state: 'cut', finish: null, error: outcome.error, callId },
+          : { ...outcome.partial, state: 'cut', finish: null, error: outcome.error, callId, producer: producerNow() },
         this.deps.clock.now(),
       );
       return this.message(messageId);
