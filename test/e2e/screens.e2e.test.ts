@@ -148,7 +148,15 @@ describe('small windows', () => {
       })
       .toBe(1);
     const far = session.page.locator('.scene-row', { has: farTick }).getByTestId('scene-item');
-    await far.scrollIntoViewIfNeeded();
+    // Into view within the list only, as the wheel over the list does (the list contains its
+    // scrolling; scrollIntoView would scroll the page behind it too).
+    await far.evaluate((row) => {
+      const scroller = row.closest('[data-testid="scene-list"]')!;
+      const box = row.getBoundingClientRect();
+      const view = scroller.getBoundingClientRect();
+      if (box.bottom > view.bottom) scroller.scrollTop += box.bottom - view.bottom + 8;
+      if (box.top < view.top) scroller.scrollTop -= view.top - box.top + 8;
+    });
     await far.click();
 
     const detail = session.page.getByRole('article', { name: 'Scene detail' });

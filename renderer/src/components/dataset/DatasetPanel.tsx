@@ -92,7 +92,10 @@ export function DatasetPanel({ character }: { character: Character }) {
     if (!selected || !element) return;
     element.scrollTop = 0;
     const top = element.getBoundingClientRect().top;
-    if (top < 0 || top > window.innerHeight / 2) element.scrollIntoView?.({ block: 'start' });
+    // Side by side (wider than 860 px) the pane is already beside the list: scrolling the page to it
+    // would push the sticky columns past the grid's end and cut their tops.
+    const stacked = window.matchMedia?.('(max-width: 860px)').matches ?? false;
+    if (top < 0 || (stacked && top > window.innerHeight / 2)) element.scrollIntoView?.({ block: 'start' });
   }, [selected]);
   const total = counts.data?.total ?? 0;
   const { fetchNextPage, hasNextPage, isFetchingNextPage } = scenes;
