@@ -6,6 +6,7 @@
  */
 import type { FormatProblem, SceneKind, TurnKind } from '../../../common/contract';
 import type { TrainerTurn } from '../trainer/dataset-export';
+import { EOT, metaPrompt, renderTurns } from '../runtimes/paper-prompt';
 
 /** One exported scene: the training export's line (dataset-export.ts) plus its kind. */
 export interface InteropScene {
@@ -41,18 +42,11 @@ export class ItemError extends Error {
   override name = 'ItemError';
 }
 
-export const EOT = '<|eot|>';
+export { EOT };
 export const TURN_KINDS: readonly TurnKind[] = ['speaking', 'thinking', 'action'];
 
-/** The paper's meta prompt, byte for byte (note the space after the first line's last full stop). */
-export function metaPrompt(fullName: string, location: string, status: string): string {
-  return (
-    `I want you to act like ${fullName}. I want you to respond and answer like ${fullName}, using the tone, ` +
-    `manner and vocabulary ${fullName} would use. You must know all of the knowledge of ${fullName}. \n\n` +
-    `The status of you is as follows:\nLocation: ${location}\nStatus: ${status}\n\n` +
-    'The interactions are as follows:\n\n'
-  );
-}
+/** The paper's meta prompt and turns are rendered once, by the chat runtime's renderer (held to inference.py). */
+export { metaPrompt, renderTurns as renderPaperTurns };
 
 const PROMPT_RE =
   /^I want you to act like (.+?)\. I want you to respond and answer like .+?, using the tone, manner and vocabulary .+? would use\. You must know all of the knowledge of .+?\. \n\nThe status of you is as follows:\nLocation: (.*?)\nStatus: ([\s\S]*)\n\nThe interactions are as follows:\n\n$/;
@@ -61,20 +55,6 @@ const PROMPT_RE =
 export function readMetaPrompt(prompt: string): { fullName: string; location: string; status: string } | null {
   const match = PROMPT_RE.exec(prompt);
   return match ? { fullName: match[1]!, location: match[2]!, status: match[3]! } : null;
-}
-
-/**
- * The paper's interaction text: consecutive turns of one speaker and kind merged with `\n`, each
- * block `Name (kind): text<|eot|>`, blocks joined by `\n` (formats.py `render_character_llm`).
- */
-export function renderPaperTurns(turns: readonly TrainerTurn[]): string {
-  const blocks: { speaker: string; kind: TurnKind; texts: string[] }[] = [];
-  for (const turn of turns) {
-    const last = blocks.at(-1);
-    if (last && last.speaker === turn.speaker && last.kind === turn.kind) last.texts.push(turn.text);
-    else blocks.push({ speaker: turn.speaker, kind: turn.kind, texts: [turn.text] });
-  }
-  return blocks.map((b) => `${b.speaker} (${b.kind}): ${b.texts.join('\n')}${EOT}`).join('\n');
 }
 
 const PAPER_TURN_RE = /^([^\n]+?) \(([a-z]+)\): ?([\s\S]*)$/;
