@@ -45,13 +45,10 @@ import { FileSecretStore, type SecretStore } from './providers/secret-store';
 import { ProviderService } from './providers/provider-service';
 import { MAX_CHUNK_CHARS, MAX_PROFILE_BYTES } from './profile-text';
 import { ConversationsRepo } from '../store/conversations-repo';
-import { RunEmbeddedChat } from './runtimes/run-embedded-chat';
 import { ChatService } from './chat/chat-service';
 import { ChatRuntimes } from './chat/chat-runtimes';
 import { chatHandlers } from './chat/chat-handlers';
 import { callRow, startedRow } from './jobs/call-log';
-import type { ChatRuntime } from './runtimes/chat-runtime';
-import type { RunId } from '../../common/contract';
 
 export const DATABASE_FILE = 'studio.sqlite';
 
@@ -72,11 +69,6 @@ export interface StudioOptions {
   trainerDir?: string;
   /** Remote-run tuning (poll interval, reconnect waits) and extra environment for remote trainers. */
   remote?: Pick<HostServiceOptions, 'launcher' | 'remoteEnv'>;
-  /**
-   * The embedded chat runtime for a run. Default: node-llama-cpp with the run's LoRA on its GGUF
-   * base, converted on first use (`RunEmbeddedChat`); tests may pass another.
-   */
-  embeddedChat?: (runId: RunId) => Promise<ChatRuntime>;
 }
 
 /**
@@ -192,24 +184,7 @@ export class Studio {
           onStart: (record) => jobsRepo.startCall(startedRow(null, record)),
           onCall: (record) => jobsRepo.insertCall(callRow(null, record)),
         },
-        embedded:
-          options.embeddedChat ??
-          ((runId: RunId) =>
-            Promise.resolve(
-              new RunEmbeddedChat(runId, {
-                prepare: (id) => training.prepareChat(id),
-                describe: (id) => {
-                  const run = training.get(id);
-                  return {
-                    kind: 'embedded',
-                    model: run.config.baseModel,
-                    adapter: run.outputs['adapter'] ?? null,
-                    format: run.config.format,
-                  };
-                },
-                threads: options.embeddedThreads ?? Math.max(1, os.availableParallelism()),
-              }),
-            )),
+        embeddedThreads: options.embeddedThreads ?? Math.max(1, os.availableParallelism()),
       }),
       characters,
       runs: training,

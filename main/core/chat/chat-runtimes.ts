@@ -1,4 +1,5 @@
 import type {
+  ChatGgufFiles,
   ChatRuntimeKind,
   ChatRuntimeOption,
   ChatTarget,
@@ -10,12 +11,15 @@ import type {
 } from '../../../common/contract';
 import { StudioFailure } from '../errors';
 import type { LlmProvider } from '../llm/types';
-import type { ChatRuntime } from '../runtimes/chat-runtime';
+import type { ChatRuntime, ChatRuntimeIdentity } from '../runtimes/chat-runtime';
+import { RunEmbeddedChat } from '../runtimes/run-embedded-chat';
 import { endpointChatRuntime, servedChatRuntime, type CallRecorder } from '../runtimes/gateway-chat';
 
 /** What the registry needs of the training service. */
 export interface RunsAccess {
   get(id: RunId): TrainingRun;
+  /** The run's base model and adapter as GGUF for the embedded runtime, converted when missing. */
+  prepareChat(id: RunId): Promise<ChatGgufFiles>;
   serve(id: RunId): Promise<TrainingRun>;
   stopServing(id: RunId): Promise<TrainingRun>;
   served(): ServedRun[];
@@ -31,8 +35,13 @@ export interface ChatRuntimesDeps {
   runs: RunsAccess;
   providers: ProvidersAccess;
   recorder: CallRecorder;
-  /** The embedded runtime of a run (node-llama-cpp with the run's LoRA on its GGUF base: `RunEmbeddedChat`). */
-  embedded: (runId: RunId) => Promise<ChatRuntime>;
+  /** CPU threads per evaluation of the embedded runtime (node-llama-cpp with the run's LoRA on its GGUF base). */
+  embeddedThreads: number;
+}
+
+/** What a run was trained on, as a runtime reports it before it knows more (its files once loaded). */
+function runIdentity(run: TrainingRun): Omit<ChatRuntimeIdentity, 'kind'> {
+  return { model: run.config.baseModel, adapter: run.outputs['adapter'] ?? null, format: run.config.format };
 }
 
 /**
@@ -72,7 +81,8 @@ export class ChatRuntimes {
     const key = keyOf(target, kind);
     let made = this.live.get(key);
     if (!made) {
-      made = this.create(target, kind);
+      // A refusal thrown while creating becomes this promise's rejection.
+      made = new Promise<ChatRuntime>((resolve) => resolve(this.create(target, kind)));
       this.live.set(key, made);
       // A failed creation is not kept: the next try starts afresh.
       made.catch(() => this.live.delete(key));
@@ -94,7 +104,7 @@ export class ChatRuntimes {
     await Promise.allSettled(all.map(async (made) => (await made).dispose()));
   }
 
-  private async create(target: ChatTarget, kind: ChatRuntimeKind): Promise<ChatRuntime> {
+  private create(target: ChatTarget, kind: ChatRuntimeKind): ChatRuntime {
     if (target.kind === 'baseline') {
       if (kind !== 'endpoint')
         throw new StudioFailure('invalid_argument', 'A baseline model answers through its endpoint only.');
@@ -105,14 +115,15 @@ export class ChatRuntimes {
     const run = this.deps.runs.get(target.runId);
     const option = this.optionsForRun(run).find((o) => o.kind === kind);
     if (!option?.available) throw new StudioFailure('unavailable', option?.reason ?? 'That runtime is unknown.');
-    if (kind === 'embedded') return this.deps.embedded(run.id);
     const { runs } = this.deps;
+    if (kind === 'embedded')
+      return new RunEmbeddedChat(run.id, {
+        prepare: (id) => runs.prepareChat(id),
+        trainedOn: runIdentity(run),
+        threads: this.deps.embeddedThreads,
+      });
     return servedChatRuntime(
-      {
-        model: run.config.baseModel,
-        adapter: run.outputs['adapter'] ?? null,
-        format: run.config.format,
-      },
+      runIdentity(run),
       {
         answering: () => runs.get(run.id).serving?.state === 'ready',
         others: () => runs.served().filter((s) => s.runId !== run.id).length,

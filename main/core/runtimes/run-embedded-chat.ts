@@ -16,8 +16,8 @@ import { EmbeddedChat } from './embedded-chat';
 export interface RunEmbeddedChatDeps {
   /** The run's base model and adapter as GGUF, converting what is missing (TrainingService.prepareChat). */
   prepare(runId: RunId): Promise<ChatGgufFiles>;
-  /** What the run was trained on, known before any conversion. */
-  describe(runId: RunId): ChatRuntimeIdentity;
+  /** What the run was trained on (`runIdentity`), the identity until the GGUF files are known. */
+  trainedOn: Omit<ChatRuntimeIdentity, 'kind'>;
   /** CPU threads per evaluation (always set: node-llama-cpp's default oversubscribes small machines). */
   threads: number;
 }
@@ -36,7 +36,7 @@ export class RunEmbeddedChat implements ChatRuntime {
   ) {}
 
   get identity(): ChatRuntimeIdentity {
-    return this.inner?.identity ?? this.deps.describe(this.runId);
+    return this.inner?.identity ?? { ...this.deps.trainedOn, kind: 'embedded' };
   }
 
   async reply(request: ChatRuntimeRequest): Promise<ChatRuntimeReply> {
