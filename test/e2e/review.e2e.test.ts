@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
 import { useServePage } from '../support/serve-page';
-import { generatedOverCli } from '../support/serve';
+import { builtCli, generateWithCli } from '../support/cli-dataset';
 import { studioResponder } from '../support/studio-responder';
 
 // Review in Chromium against `serve`, at the smallest window the studio supports (1024×700):
@@ -16,7 +16,7 @@ let llm: FakeLlmServer;
 
 beforeEach(async () => {
   llm = await startFakeLlmServer({ responder: studioResponder() });
-  await generatedOverCli(session.data.dir, llm.baseURL, '--target', '6', '--per-call', '3', '--protective', '0');
+  await generateWithCli(builtCli(session.data.dir), llm.baseURL, { target: 6, perCall: 3, provider: 'Fake LLM' });
 });
 afterEach(async () => {
   await llm?.close();

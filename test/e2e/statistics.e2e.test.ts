@@ -8,7 +8,8 @@ import { animationsSettled } from '../support/browser';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
 import { testOutputDir } from '../support/paths';
 import { pageInvoke, useServePage } from '../support/serve-page';
-import { generatedOverCli, runBuiltCli } from '../support/serve';
+import { builtCli, generateWithCli } from '../support/cli-dataset';
+import { runBuiltCli } from '../support/serve';
 import { studioResponder } from '../support/studio-responder';
 
 // The Dataset tab's Statistics view and the run card's loss chart in Chromium against `serve`, at
@@ -20,8 +21,8 @@ let llm: FakeLlmServer;
 
 beforeEach(async () => {
   llm = await startFakeLlmServer({ responder: studioResponder() });
-  const args = ['--target', '12', '--per-call', '4', '--protective', '0.1'];
-  await generatedOverCli(session.data.dir, llm.baseURL, ...args);
+  const dataset = { target: 12, perCall: 4, protective: 0.1, provider: 'Fake LLM' };
+  await generateWithCli(builtCli(session.data.dir), llm.baseURL, dataset);
   await runBuiltCli(session.data.dir, 'characters', 'create', '--full-name', 'Clara Schumann', '--short-name', 'Clara');
 });
 afterEach(async () => {

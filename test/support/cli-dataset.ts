@@ -7,13 +7,19 @@ export type CliRunner = (...args: string[]) => Promise<{ code: number; err: stri
 
 /**
  * Beethoven with the paper's profile, a provider named `provider` at `llmBaseUrl` (the fake LLM
- * server) and `target` scenes generated without protective ones, all through the CLI `cli` runs:
+ * server) and `target` scenes generated (`protective` of them protective, none by default), all
+ * through the CLI `cli` runs:
  * the setup every door's dataset test starts from. Throws with the CLI's message when a step fails.
  */
 export async function generateWithCli(
   cli: CliRunner,
   llmBaseUrl: string,
-  { target, perCall, provider = 'Fake' }: { target: number; perCall: number; provider?: string },
+  {
+    target,
+    perCall,
+    provider = 'Fake',
+    protective = 0,
+  }: { target: number; perCall: number; provider?: string; protective?: number },
 ): Promise<void> {
   const steps = [
     ['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven'],
@@ -22,7 +28,7 @@ export async function generateWithCli(
     ['generate', 'Beethoven', '--provider', provider, '--target', `${target}`, '--per-call', `${perCall}`],
   ];
   steps[2]!.push('--model', 'fake-model', '--api-key', 'test-key');
-  steps[3]!.push('--protective', '0');
+  steps[3]!.push('--protective', `${protective}`);
   for (const step of steps) {
     const { code, err } = await cli(...step);
     if (code !== 0) throw new Error(`character-studio ${step.join(' ')} failed (${code}): ${err}`);

@@ -2,7 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { CommandArg, CommandName, CommandResult } from '../../common/contract';
-import { fixture, repoRoot } from './paths';
+import { repoRoot } from './paths';
 
 export interface ServeHandle {
   url: string;
@@ -95,17 +95,4 @@ export function runBuiltCli(dataDir: string, ...args: string[]): Promise<void> {
       else resolve();
     });
   });
-}
-
-/**
- * Beethoven with the paper's profile, the fake LLM server at `llmBaseUrl` as provider "Fake LLM",
- * and a dataset generated through the built CLI with `generateArgs` (`--target`, `--protective`…).
- */
-export async function generatedOverCli(dataDir: string, llmBaseUrl: string, ...generateArgs: string[]): Promise<void> {
-  const cli = (...args: string[]) => runBuiltCli(dataDir, ...args);
-  await cli('characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven');
-  await cli('profiles', 'import', 'Beethoven', fixture('wiki_Beethoven.txt'));
-  const base = ['--base-url', llmBaseUrl, '--model', 'fake-model', '--api-key', 'test-key'];
-  await cli('providers', 'add', '--name', 'Fake LLM', '--preset', 'custom', ...base);
-  await cli('generate', 'Beethoven', '--provider', 'Fake LLM', ...generateArgs);
 }
