@@ -29,9 +29,9 @@
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { join, posix, relative, sep } from 'node:path';
+import { join, posix, relative } from 'node:path';
 import type { Duplex } from 'node:stream';
 import ssh2, { type ClientChannel, type ConnectConfig, type SFTPWrapper, type SyncHostVerifier } from 'ssh2';
 import type { DoneEvent, ErrorEvent, TrainerEvent } from '../../../common/trainer-protocol';
@@ -57,6 +57,10 @@ import {
 } from './python-env';
 import { describeExit, type TrainerExit, type TrainerLauncherEvents } from './supervision';
 import { clause } from '../../../common/sentence';
+import { shellQuote } from './shell';
+import { callback, localFiles, SftpFiles, UploadMeter } from './ssh-files';
+
+export { shellQuote } from './shell';
 
 const { Client } = ssh2;
 type SshClient = InstanceType<typeof Client>;
@@ -180,76 +184,13 @@ const SERVE_FILES: ProcessFiles = {
   stderr: 'serve.stderr.log',
 };
 
-/** Single-quotes for a POSIX shell. */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function callback<T>(run: (done: (error: Error | undefined | null, value: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => run((error, value) => (error ? reject(error) : resolve(value))));
-}
-
-async function localFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(root, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || entry.name.endsWith('.pyc')) continue;
-    const path = join(entry.parentPath, entry.name);
-    if (relative(root, path).split(sep).includes('__pycache__')) continue;
-    out.push(path);
-  }
-  return out.sort();
-}
-
-/**
- * Upload progress as 'log' lines: bytes done of the total across files, at most one line per
- * `everyMs` (milliseconds) plus the last one.
- */
-class UploadMeter {
-  private finished = 0;
-  private current = 0;
-  private lastAt = Date.now();
-
-  constructor(
-    private readonly what: string,
-    private readonly total: number,
-    private readonly log: (line: string) => void,
-    private readonly everyMs = 1_000,
-  ) {}
-
-  /** Bytes of the file in flight sent so far. */
-  file(sent: number): void {
-    this.current = sent;
-    if (Date.now() - this.lastAt >= this.everyMs) this.report();
-  }
-
-  fileDone(size: number): void {
-    this.finished += size;
-    this.current = 0;
-  }
-
-  finish(): void {
-    if (this.total > 0) this.report();
-  }
-
-  private report(): void {
-    this.lastAt = Date.now();
-    const done = Math.min(this.finished + this.current, this.total);
-    const percent = this.total ? Math.floor((done / this.total) * 100) : 100;
-    this.log(`uploading ${this.what}: ${megabytes(done)} of ${megabytes(this.total)} MB (${percent}%)`);
-  }
-}
-
-function megabytes(bytes: number): string {
-  return (bytes / 1_000_000).toFixed(bytes < 10_000_000 ? 2 : 1);
-}
-
 export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
   private client: SshClient | null = null;
-  private sftp: SFTPWrapper | null = null;
+  private files: SftpFiles | null = null;
   /** Resolves when the current client's connection closes; see `whileConnected`. */
   private closed: Promise<void> | null = null;
   private home = '';
@@ -280,7 +221,7 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
   }
 
   get connected(): boolean {
-    return this.client !== null && this.sftp !== null;
+    return this.client !== null && this.files !== null;
   }
 
   /** Highest event seq delivered; store it to re-attach after a restart. */
@@ -375,19 +316,25 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     client.on('close', () => {
       if (this.client === client) {
         this.client = null;
-        this.sftp = null;
+        this.files = null;
         this.closed = null;
       }
     });
     try {
-      this.sftp = await callback<SFTPWrapper>((done) => client.sftp(done));
+      const sftp = await callback<SFTPWrapper>((done) => client.sftp(done));
+      this.files = new SftpFiles(
+        sftp,
+        this.host.host,
+        (command, what) => this.execOk(command, what),
+        (line) => this.emit('log', line),
+      );
       this.client = client;
       this.closed = closed;
-      this.home = await callback<string>((done) => this.sftp!.realpath('.', done));
+      this.home = await this.files.home();
     } catch (error) {
       client.end();
       this.client = null;
-      this.sftp = null;
+      this.files = null;
       throw new TrainerLaunchError(
         'ssh_connect',
         `Connected to ${this.host.host} but could not open SFTP: ${clause((error as Error).message)}. The server must allow the sftp subsystem.`,
@@ -426,9 +373,34 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     }
   }
 
-  private requireSftp(): SFTPWrapper {
-    if (!this.sftp) throw new TrainerLaunchError('ssh_connect', `Not connected to ${this.host.host}.`);
-    return this.sftp;
+  /** The open session's remote files; throws when not connected. */
+  private remote(): SftpFiles {
+    if (!this.files) throw new TrainerLaunchError('ssh_connect', `Not connected to ${this.host.host}.`);
+    return this.files;
+  }
+
+  /**
+   * Uploads a local folder's files (recursive) into `remoteDir` (see `SftpFiles.uploadFolder`);
+   * returns how many files were sent.
+   */
+  uploadFolder(
+    localDir: string,
+    remoteDir: string,
+    files?: string[],
+    options: { resume?: boolean; what?: string } = {},
+  ): Promise<number> {
+    return this.remote().uploadFolder(localDir, remoteDir, files, options);
+  }
+
+  /**
+   * Downloads a remote file or folder (recursive) into `localDir`; a relative `remotePath` is taken
+   * in the followed run's folder (else the remote root). Returns the local files written.
+   */
+  download(remotePath: string, localDir: string): Promise<string[]> {
+    const absolute = remotePath.startsWith('/')
+      ? remotePath
+      : posix.join(this.run?.runDir ?? this.remoteRoot, remotePath);
+    return this.remote().download(absolute, localDir);
   }
 
   /** Runs a command remotely; `onLine` gets its stdout and stderr lines as they come. */
@@ -473,156 +445,6 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     return result.stdout;
   }
 
-  // ── files ───────────────────────────────────────────────────────────────────────────────────
-
-  private async mkdirs(paths: string[]): Promise<void> {
-    if (paths.length) await this.execOk(`mkdir -p ${paths.map(shellQuote).join(' ')}`, 'Creating remote folders');
-  }
-
-  private async exists(path: string): Promise<boolean> {
-    const sftp = this.requireSftp();
-    return new Promise((resolve) => sftp.stat(path, (error) => resolve(!error)));
-  }
-
-  /** Size of a remote file in bytes; null when it does not exist. */
-  private async remoteSize(path: string): Promise<number | null> {
-    const sftp = this.requireSftp();
-    return new Promise((resolve) => sftp.stat(path, (error, stats) => resolve(error ? null : stats.size)));
-  }
-
-  /**
-   * Moves `from` over `to` on the remote side: OpenSSH's posix-rename (atomic, replaces `to`) when
-   * the server offers it, else unlink + rename (plain SFTP rename refuses an existing target).
-   */
-  private async rename(from: string, to: string): Promise<void> {
-    const sftp = this.requireSftp();
-    try {
-      await callback<void>((done) => sftp.ext_openssh_rename(from, to, (error) => done(error, undefined)));
-      return;
-    } catch (error) {
-      if (!/does not support/.test((error as Error).message)) throw error;
-    }
-    await callback<void>((done) => sftp.unlink(to, () => done(undefined, undefined)));
-    await callback<void>((done) => sftp.rename(from, to, (error) => done(error, undefined)));
-  }
-
-  /**
-   * Uploads to `<remote>.part`, then renames it into place, so a file under its final name is
-   * always whole; a torn upload leaves only the `.part`, which the next upload overwrites.
-   * `onBytes` gets the bytes of this file sent so far.
-   */
-  private async put(local: string, remote: string, onBytes?: (sent: number) => void): Promise<void> {
-    const sftp = this.requireSftp();
-    const part = `${remote}.part`;
-    await callback<void>((done) =>
-      sftp.fastPut(local, part, { ...(onBytes && { step: (sent: number) => onBytes(sent) }) }, (error) =>
-        done(error, undefined),
-      ),
-    );
-    await this.rename(part, remote);
-  }
-
-  /** Writes a small remote file whole (through `.part` and a rename, as `put`). */
-  private async writeRemote(remote: string, data: string): Promise<void> {
-    const sftp = this.requireSftp();
-    const part = `${remote}.part`;
-    await callback<void>((done) => sftp.writeFile(part, data, (error) => done(error, undefined)));
-    await this.rename(part, remote);
-  }
-
-  /**
-   * Uploads a local folder's files (recursive) into `remoteDir`, with throttled progress on 'log'.
-   * `resume`: skip files already there under their final name with the local size, which only a
-   * finished upload leaves (see `put`); safe where the folder is named by its content's hash.
-   */
-  async uploadFolder(
-    localDir: string,
-    remoteDir: string,
-    files?: string[],
-    options: { resume?: boolean; what?: string } = {},
-  ): Promise<number> {
-    const list = files ?? (await localFiles(localDir));
-    const rel = list.map((file) => relative(localDir, file).split(sep).join('/'));
-    await this.mkdirs([...new Set([remoteDir, ...rel.map((r) => posix.dirname(posix.join(remoteDir, r)))])]);
-    const sizes = await Promise.all(list.map(async (file) => (await stat(file)).size));
-    const todo: number[] = [];
-    for (const index of list.keys()) {
-      const there = options.resume ? await this.remoteSize(posix.join(remoteDir, rel[index]!)) : null;
-      if (there !== sizes[index]) todo.push(index);
-    }
-    const skipped = list.length - todo.length;
-    const what = options.what ?? localDir;
-    if (skipped) this.emit('log', `${what}: ${skipped} of ${list.length} files are already on ${this.host.host}`);
-    const meter = new UploadMeter(
-      what,
-      todo.reduce((sum, index) => sum + sizes[index]!, 0),
-      (line) => this.emit('log', line),
-    );
-    for (const index of todo) {
-      await this.put(list[index]!, posix.join(remoteDir, rel[index]!), (sent) => meter.file(sent));
-      meter.fileDone(sizes[index]!);
-    }
-    meter.finish();
-    return todo.length;
-  }
-
-  /** Downloads a remote file or folder (recursive) into `localDir`; returns the local files written. */
-  async download(remotePath: string, localDir: string): Promise<string[]> {
-    const sftp = this.requireSftp();
-    const absolute = remotePath.startsWith('/')
-      ? remotePath
-      : posix.join(this.run?.runDir ?? this.remoteRoot, remotePath);
-    const written: string[] = [];
-    const walk = async (remote: string, local: string): Promise<void> => {
-      const stats = await callback<ssh2.Stats>((done) => sftp.stat(remote, done));
-      if (stats.isDirectory()) {
-        await mkdir(local, { recursive: true });
-        const entries = await callback<ssh2.FileEntryWithStats[]>((done) => sftp.readdir(remote, done));
-        for (const entry of entries) await walk(posix.join(remote, entry.filename), join(local, entry.filename));
-      } else {
-        await callback<void>((done) => sftp.fastGet(remote, local, (error) => done(error, undefined)));
-        written.push(local);
-      }
-    };
-    try {
-      await walk(absolute, join(localDir, posix.basename(absolute)));
-    } catch (error) {
-      if (error instanceof TrainerLaunchError) throw error;
-      throw new TrainerLaunchError(
-        'ssh_command',
-        `Cannot download ${absolute} from ${this.host.host}: ${(error as Error).message}`,
-      );
-    }
-    return written;
-  }
-
-  /** Reads `path` from byte `offset` to its end (empty when missing or not longer). */
-  private async readFrom(path: string, offset: number): Promise<{ size: number; data: Buffer }> {
-    const sftp = this.requireSftp();
-    let handle: Buffer;
-    try {
-      handle = await callback<Buffer>((done) => sftp.open(path, 'r', done));
-    } catch {
-      return { size: 0, data: Buffer.alloc(0) };
-    }
-    try {
-      const { size } = await callback<ssh2.Stats>((done) => sftp.fstat(handle, done));
-      if (size <= offset) return { size, data: Buffer.alloc(0) };
-      const data = Buffer.alloc(size - offset);
-      let filled = 0;
-      while (filled < data.length) {
-        const read = await callback<number>((done) =>
-          sftp.read(handle, data, filled, data.length - filled, offset + filled, (error, bytes) => done(error, bytes)),
-        );
-        if (read <= 0) break;
-        filled += read;
-      }
-      return { size, data: data.subarray(0, filled) };
-    } finally {
-      await callback<void>((done) => sftp.close(handle, (error) => done(error, undefined))).catch(() => undefined);
-    }
-  }
-
   // ── trainer, venv, launch ───────────────────────────────────────────────────────────────────
 
   /** Uploads the trainer package once per content version; returns its remote folder. */
@@ -637,11 +459,11 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
         .update('\0');
     const remote = posix.join(this.remoteRoot, 'trainer', hash.digest('hex').slice(0, 16));
     return this.whileConnected('uploading the trainer', async () => {
-      if (await this.exists(posix.join(remote, '.complete'))) return remote;
+      if (await this.remote().exists(posix.join(remote, '.complete'))) return remote;
       this.emit('log', `uploading the trainer to ${this.host.host}:${remote}`);
-      await this.uploadFolder(this.options.trainerDir, remote, files, { resume: true, what: 'the trainer' });
+      await this.remote().uploadFolder(this.options.trainerDir, remote, files, { resume: true, what: 'the trainer' });
       // Last: the marker says every file above is whole.
-      await this.writeRemote(posix.join(remote, '.complete'), '');
+      await this.remote().writeRemote(posix.join(remote, '.complete'), '');
       return remote;
     });
   }
@@ -743,13 +565,13 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     const dataset = posix.join(runDir, 'dataset.jsonl');
     const jobPath = posix.join(runDir, RUN_FILES.job);
     await this.whileConnected('uploading the dataset and the job', async () => {
-      await this.mkdirs([runDir]);
+      await this.remote().mkdirs([runDir]);
       const size = (await stat(datasetFile)).size;
       const meter = new UploadMeter('the dataset', size, (line) => this.emit('log', line));
-      await this.put(datasetFile, dataset, (sent) => meter.file(sent));
+      await this.remote().put(datasetFile, dataset, (sent) => meter.file(sent));
       meter.fileDone(size);
       meter.finish();
-      await this.writeRemote(jobPath, `${JSON.stringify({ ...job, run_dir: runDir, dataset }, null, 2)}\n`);
+      await this.remote().writeRemote(jobPath, `${JSON.stringify({ ...job, run_dir: runDir, dataset }, null, 2)}\n`);
     });
     const python = await this.whileConnected('preparing Python (the venv and its packages)', () =>
       this.bootstrap(trainerRemote),
@@ -806,7 +628,7 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
       throw new TrainerLaunchError('already_running', 'This launcher is already following a run; detach first.');
     await this.connect();
     const runDir = posix.join(this.remoteRoot, 'runs', runId);
-    const { data } = await this.readFrom(posix.join(runDir, 'pid'), 0);
+    const { data } = await this.remote().readFrom(posix.join(runDir, 'pid'), 0);
     const pid = Number(data.toString('utf8').trim());
     if (!Number.isInteger(pid) || pid <= 0)
       throw new TrainerLaunchError(
@@ -901,10 +723,13 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
   private async readEvents(): Promise<void> {
     const run = this.run!;
     const follower = this.follower!;
-    const { size, data } = await this.readFrom(posix.join(run.runDir, RUN_FILES.events), follower.readPosition);
+    const { size, data } = await this.remote().readFrom(
+      posix.join(run.runDir, RUN_FILES.events),
+      follower.readPosition,
+    );
     if (size < follower.readPosition) follower.rewind();
     else if (data.length) this.deliver(follower.push(data));
-    const stderr = await this.readFrom(posix.join(run.runDir, run.files.stderr), this.stderrOffset);
+    const stderr = await this.remote().readFrom(posix.join(run.runDir, run.files.stderr), this.stderrOffset);
     if (stderr.data.length) {
       this.stderrOffset += stderr.data.length;
       this.stderrLines.push(stderr.data.toString('utf8'));
@@ -961,7 +786,7 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     try {
       await this.connect();
       const runDir = posix.join(this.remoteRoot, 'runs', runId);
-      if (!(await this.exists(runDir)))
+      if (!(await this.remote().exists(runDir)))
         throw new TrainerLaunchError(
           'not_running',
           `The run folder ${runDir} is not on ${this.host.host} any more, so the run cannot be served there.`,
@@ -973,10 +798,10 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
       const jobPath = posix.join(runDir, 'job.serve.json');
       const full: TrainerJob = { ...job, run_dir: runDir, serve: { ...job.serve, host: '127.0.0.1', port: 0 } };
       await this.whileConnected('writing the serve job', () =>
-        this.writeRemote(jobPath, `${JSON.stringify(full, null, 2)}\n`),
+        this.remote().writeRemote(jobPath, `${JSON.stringify(full, null, 2)}\n`),
       );
-      const eventsAt = (await this.remoteSize(posix.join(runDir, RUN_FILES.events))) ?? 0;
-      const stderrAt = (await this.remoteSize(posix.join(runDir, SERVE_FILES.stderr))) ?? 0;
+      const eventsAt = (await this.remote().remoteSize(posix.join(runDir, RUN_FILES.events))) ?? 0;
+      const stderrAt = (await this.remote().remoteSize(posix.join(runDir, SERVE_FILES.stderr))) ?? 0;
       const pid = await this.launchDetached(
         runDir,
         trainerRemote,
@@ -1133,7 +958,7 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
         await this.connect();
         const alive = async (): Promise<boolean> =>
           (await this.exec(`kill -0 ${run.pid} 2>/dev/null && echo alive`)).stdout.includes('alive');
-        await this.writeRemote(posix.join(run.runDir, RUN_FILES.stop), 'stop requested by Character Studio\n');
+        await this.remote().writeRemote(posix.join(run.runDir, RUN_FILES.stop), 'stop requested by Character Studio\n');
         const deadline = Date.now() + graceMs;
         while ((await alive()) && Date.now() < deadline) await sleep(200);
         for (const signal of ['TERM', 'KILL']) {
@@ -1157,7 +982,7 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
   private dropConnection(): void {
     this.client?.end();
     this.client = null;
-    this.sftp = null;
+    this.files = null;
     this.closed = null;
   }
 
@@ -1168,7 +993,7 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     const run = this.run;
     if (!run) throw new TrainerLaunchError('not_running', 'No remote run is being followed.');
     await this.connect();
-    await this.writeRemote(posix.join(run.runDir, RUN_FILES.stop), 'stop requested by Character Studio\n');
+    await this.remote().writeRemote(posix.join(run.runDir, RUN_FILES.stop), 'stop requested by Character Studio\n');
   }
 
   /** Kills the run's process group at once; nothing is saved beyond the last checkpoint. */
@@ -1184,7 +1009,7 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     this.following = false;
     this.client?.end();
     this.client = null;
-    this.sftp = null;
+    this.files = null;
     this.closed = null;
     await this.loop;
   }
