@@ -1,35 +1,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { animationsSettled, launchBrowser } from '../support/browser';
+import type { Locator, Page } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { animationsSettled } from '../support/browser';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
-import { fixture, tempDir, testOutputDir } from '../support/paths';
-import { startServe, type ServeHandle } from '../support/serve';
+import { fixture, testOutputDir } from '../support/paths';
+import { useServePage } from '../support/serve-page';
 import { studioResponder } from '../support/studio-responder';
 
 const shots = path.join(testOutputDir, 'screenshots');
 
-let browser: Browser;
-let data: { dir: string; cleanup: () => void };
-let serve: ServeHandle;
+const session = useServePage('cs-e2e-gen-', { width: 1360, height: 900 });
 let llm: FakeLlmServer;
-let page: Page;
 
-async function shot(name: string, target: Page | Locator = page) {
+async function shot(name: string, target: Page | Locator = session.page) {
   fs.mkdirSync(shots, { recursive: true });
-  await animationsSettled(page); // progress bars ease to their value
+  await animationsSettled(session.page); // progress bars ease to their value
   await target.screenshot({ path: path.join(shots, `${name}.png`) });
 }
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
 beforeEach(async () => {
-  data = tempDir('cs-e2e-gen-');
   // Slow enough per call that a person (and this test) can watch and pause the run.
   llm = await startFakeLlmServer({
     apiKey: 'test-key',
@@ -37,21 +27,14 @@ beforeEach(async () => {
     responder: studioResponder(),
     latencyMs: 250,
   });
-  serve = await startServe(data.dir);
-  page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-  page.on('pageerror', (error) => {
-    throw error;
-  });
 });
 afterEach(async () => {
-  await page?.close();
-  await serve?.stop();
   await llm?.close();
-  data?.cleanup();
 });
 
 describe('experience construction in a browser against serve and an OpenAI-compatible server', () => {
   it('adds a provider, estimates, runs, pauses and resumes a job, and traces a scene to its LLM call', async () => {
+    const { page, serve } = session;
     await page.goto(serve.url);
     await page.getByRole('button', { name: 'Create your first character' }).click();
     await page.getByLabel('Full name').fill('Ludwig van Beethoven');

@@ -1,32 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../support/browser';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
-import { fixture, tempDir, testOutputDir } from '../support/paths';
-import { runBuiltCli, startServe, type ServeHandle } from '../support/serve';
+import { fixture, testOutputDir } from '../support/paths';
+import { runBuiltCli } from '../support/serve';
+import { useServePage } from '../support/serve-page';
 import { studioResponder } from '../support/studio-responder';
 
 const shots = path.join(testOutputDir, 'screenshots');
 
-let browser: Browser;
-let data: { dir: string; cleanup: () => void };
-let serve: ServeHandle;
+const session = useServePage('cs-e2e-presets-', { width: 1360, height: 900 });
 let llm: FakeLlmServer;
-let page: Page;
 
 /** The built CLI against the test's data folder; fails the test with its messages. */
-const cli = (...args: string[]) => runBuiltCli(data.dir, ...args);
+const cli = (...args: string[]) => runBuiltCli(session.data.dir, ...args);
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+// Beethoven, his profile and the fake provider, written by the CLI beside the running `serve`.
 beforeEach(async () => {
-  data = tempDir('cs-e2e-presets-');
   llm = await startFakeLlmServer({ responder: studioResponder({ othersThinkEvery: 2 }) });
   await cli('characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven');
   await cli('profiles', 'import', 'Beethoven', fixture('wiki_Beethoven.txt'));
@@ -44,21 +34,14 @@ beforeEach(async () => {
     '--api-key',
     'test-key',
   );
-  serve = await startServe(data.dir);
-  page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-  page.on('pageerror', (error) => {
-    throw error;
-  });
 });
 afterEach(async () => {
-  await page?.close();
-  await serve?.stop();
   await llm?.close();
-  data?.cleanup();
 });
 
 describe('generation presets and format problems in a browser', () => {
   it("shows the paper's plan in the form and the estimate, and the experiences that did not fit the format", async () => {
+    const { page, serve } = session;
     // A small run first (studio plan, through the CLI), where every second experience breaks the format.
     await cli(
       'generate',
