@@ -54,8 +54,12 @@ describe('the Evaluate tab', () => {
     await page.getByLabel('Question file').setInputFiles(fixture('generated_agent_interview_Beethoven.json'));
     const editor = page.getByRole('region', { name: 'Question set generated_agent_interview_Beethoven' });
     await editor.waitFor();
-    await expect.poll(() => page.getByRole('button', { name: /generated_agent_interview_Beethoven/ }).innerText()).toContain('82 questions');
-    expect(await editor.getByLabel('Question 1', { exact: true }).inputValue()).toBe('What do you think of your father?');
+    await expect
+      .poll(() => page.getByRole('button', { name: /generated_agent_interview_Beethoven/ }).innerText())
+      .toContain('82 questions');
+    expect(await editor.getByLabel('Question 1', { exact: true }).inputValue()).toBe(
+      'What do you think of your father?',
+    );
     await shot('evaluate-00-imported');
 
     // Reword the first question and save: version 2; version 1 stays readable.
@@ -64,7 +68,9 @@ describe('the Evaluate tab', () => {
     await editor.getByRole('button', { name: 'Save as version 3' }).waitFor();
     await editor.getByLabel('Version').selectOption('1');
     await editor.getByText('Version 1 is read-only').waitFor();
-    expect(await editor.getByLabel('Question 1', { exact: true }).inputValue()).toBe('What do you think of your father?');
+    expect(await editor.getByLabel('Question 1', { exact: true }).inputValue()).toBe(
+      'What do you think of your father?',
+    );
     await shot('evaluate-01-old-version');
 
     // A small set of our own for the interviews.
@@ -96,7 +102,9 @@ describe('the Evaluate tab', () => {
     await start.getByRole('button', { name: 'Multi-turn' }).click();
     await start.getByLabel('Rounds').fill('2');
     await start.getByRole('button', { name: 'Start interviews' }).click();
-    await expect.poll(() => page.getByTestId('job-card').first().innerText(), { timeout: 30_000 }).toMatch(/Finished[\s\S]*1 of 1/);
+    await expect
+      .poll(() => page.getByTestId('job-card').first().innerText(), { timeout: 30_000 })
+      .toMatch(/Finished[\s\S]*1 of 1/);
     const rows = page.getByRole('region', { name: 'Interviews' }).locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(3);
     await shot('evaluate-02-interviews');

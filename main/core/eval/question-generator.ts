@@ -142,7 +142,9 @@ export function readQuestions(text: string, n: number): string[] {
   }
   const raw =
     items !== null
-      ? items.map((x) => (typeof x === 'string' ? x : typeof x === 'object' && x ? String(Object.values(x)[0] ?? '') : ''))
+      ? items.map((x) =>
+          typeof x === 'string' ? x : typeof x === 'object' && x ? String(Object.values(x)[0] ?? '') : '',
+        )
       : text
           .split('\n')
           // Without JSON only list items and questions count: prose around them is not a question.

@@ -177,7 +177,7 @@ describe('generating a set from the profile', () => {
       byTopic: { 'topic-1': 6, 'topic-2': 6, 'topic-3': 6, 'topic-4': 5 },
     });
     expect(detail.questions.filter((q) => q.topicId === 'topic-4').map((q) => q.text)).toHaveLength(5);
-    const recorded = await call(env.studio, 'calls/get', { id: detail.set.callIds[0]! as never });
+    const recorded = await call(env.studio, 'calls/get', { id: detail.set.callIds[0]! });
     expect(recorded.length).toBeGreaterThan(0);
   });
 
