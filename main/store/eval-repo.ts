@@ -49,16 +49,8 @@ export interface NewQuestionSet {
   callIds: string[];
 }
 
-export interface NewEvalSystem {
-  id: EvalSystemId;
-  characterId: CharacterId;
-  kind: EvalSystemKind;
-  label: string;
-  answerer: EvalAnswerer | null;
-  sampling: ChatSamplingSettings | null;
-  promptVersion: string | null;
-  source: string | null;
-}
+/** A system as first stored: it has no interviews yet, and the clock gives its time. */
+export type NewEvalSystem = Omit<EvalSystem, 'interviews' | 'createdAt'>;
 
 export interface NewInterview {
   id: InterviewId;

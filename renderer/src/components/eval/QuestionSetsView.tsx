@@ -5,6 +5,7 @@ import { useQuestionSets } from '../../lib/eval-queries';
 import { invoke, useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { SetEditor } from './SetEditor';
+import { EvalForm, FormError } from './eval-form';
 
 /**
  * Question sets of the character: the list (import the paper's files, generate from the profile,
@@ -69,11 +70,7 @@ export function QuestionSetsView({ character }: { character: Character }) {
           />
         </div>
         {generating && <GenerateForm character={character} onDone={(id) => (setSelected(id), setGenerating(false))} />}
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError error={error} />
         {sets.isPending ? (
           <p className="muted">Loading…</p>
         ) : list.length === 0 ? (
@@ -140,14 +137,7 @@ function GenerateForm({ character, onDone }: { character: Character; onDone: (id
       .finally(() => setBusy(false));
   };
   return (
-    <form
-      className="card eval-generate"
-      aria-label="Generate questions"
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
-    >
+    <EvalForm className="card eval-generate" label="Generate questions" onSubmit={submit}>
       <label className="field">
         <span>Provider</span>
         <select value={chosen ?? ''} onChange={(e) => setProviderId(e.target.value as ProviderId)}>
@@ -172,14 +162,10 @@ function GenerateForm({ character, onDone }: { character: Character; onDone: (id
         Three topics from {character.shortName}&apos;s profile, plus the five anachronism probes every character is
         asked. One recorded call per topic and kind.
       </p>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <button className="primary" disabled={busy || !chosen}>
         {busy ? 'Writing questions…' : providers.length === 0 ? 'Add a provider in Settings first' : 'Generate'}
       </button>
-    </form>
+    </EvalForm>
   );
 }
