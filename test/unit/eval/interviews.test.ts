@@ -13,7 +13,7 @@ import {
   type FakeReply,
 } from '../../support/fake-llm-server';
 import { tempDir } from '../../support/paths';
-import { beethovenWithFakeProvider, call, fakeProviderDraft, makeStudio } from '../../support/studio';
+import { beethovenWithFakeProvider, call, callError, fakeProviderDraft, makeStudio } from '../../support/studio';
 
 // Interview jobs on a real studio (real SQLite, the generic job engine, the LLM gateway) against two
 // scripted OpenAI-compatible servers: one plays the LLM interviewer, the other a prompted baseline
@@ -251,5 +251,58 @@ describe('multi-turn interviews', () => {
     expect(interviewee.requests.slice(beforeB).map((r) => roundOf(r.chat!))).toEqual([4]);
     const after = await call(env.studio, 'eval/interviews/get', { id: cut!.id });
     expect(after.interview).toMatchObject({ rounds: 4, roundsDone: 4, status: 'done' });
+  });
+});
+
+describe('bad requests', () => {
+  it('refuses what cannot be interviewed, saying why, and starts nothing', async () => {
+    const jobs = (await call(env.studio, 'jobs/list', { characterId })).length;
+    const imported = await call(env.studio, 'eval/systems/create', {
+      characterId,
+      kind: 'imported',
+      label: 'ChatGPT (paper)',
+      source: 'Beethoven_chatgpt_result',
+    });
+    const refused = await callError(env.studio, 'eval/interviews/start', {
+      characterId,
+      systemIds: [imported.id],
+      setId: set.set.id,
+    });
+    expect(refused.message).toContain('"ChatGPT (paper)" holds imported answers and cannot be interviewed again');
+    const noGoals = await call(env.studio, 'eval/questions/create', {
+      characterId,
+      name: 'Only questions',
+      questions: [{ topicId: 'topic-1', text: 'Where were you born?', mode: 'single' }],
+    });
+    const empty = await callError(env.studio, 'eval/interviews/start', {
+      characterId,
+      systemIds: [system.id],
+      setId: noGoals.set.id,
+      mode: 'multi',
+    });
+    expect(empty.message).toBe('"Only questions" (version 1) has no multi-turn goals: add some or pick another set.');
+    const rounds = await callError(env.studio, 'eval/interviews/start', {
+      characterId,
+      systemIds: [system.id],
+      setId: set.set.id,
+      rounds: 0,
+    });
+    expect(rounds.code).toBe('invalid_argument');
+    const twice = await callError(env.studio, 'eval/systems/create', {
+      characterId,
+      kind: 'imported',
+      label: 'ChatGPT (paper)',
+      source: 'x',
+    });
+    expect(twice.message).toBe('A system named "ChatGPT (paper)" exists already; choose another name.');
+    expect(await call(env.studio, 'jobs/list', { characterId })).toHaveLength(jobs);
+  });
+
+  it('deleting the character removes its sets, systems, interviews and turns', async () => {
+    await call(env.studio, 'characters/delete', { id: characterId });
+    const count = (table: string) =>
+      (env.studio.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    for (const table of ['question_sets', 'questions', 'eval_systems', 'interviews', 'interview_turns'])
+      expect(count(table), table).toBe(0);
   });
 });
