@@ -46,6 +46,7 @@ function interviewerReply(req: FakeChatRequest): string {
 }
 
 async function intervieweeReply(req: FakeChatRequest): Promise<FakeReply> {
+  if (req.model === 'silent-model') return '';
   if (hold && roundOf(req) >= hold.round) {
     hold.entered();
     await hold.released;
@@ -55,7 +56,7 @@ async function intervieweeReply(req: FakeChatRequest): Promise<FakeReply> {
 }
 
 async function startInterviewee(port = 0): Promise<FakeLlmServer> {
-  return startFakeLlmServer({ port, responder: intervieweeReply });
+  return startFakeLlmServer({ port, responder: intervieweeReply, models: ['fake-model', 'silent-model'] });
 }
 
 function speech(t: InterviewTranscript, role: 'interviewer' | 'character'): string[] {
@@ -296,6 +297,32 @@ describe('bad requests', () => {
     });
     expect(twice.message).toBe('A system named "ChatGPT (paper)" exists already; choose another name.');
     expect(await call(env.studio, 'jobs/list', { characterId })).toHaveLength(jobs);
+  });
+
+  it('an interviewee that says nothing fails its interview after its attempts, with the reason', async () => {
+    const silent = await call(env.studio, 'eval/systems/create', {
+      characterId,
+      kind: 'base',
+      answerer: { runtime: 'endpoint', providerId: intervieweeId, model: 'silent-model', runId: null },
+    });
+    expect(silent.label).toBe('silent-model (base)');
+    const job = await call(env.studio, 'eval/interviews/start', {
+      characterId,
+      systemIds: [silent.id],
+      setId: set.set.id,
+      mode: 'single',
+    });
+    const done = await env.studio.jobs.whenIdle(job.id);
+    expect(done).toMatchObject({ status: 'failed', failed: 3, done: 0 });
+    const interviews = await call(env.studio, 'eval/interviews/list', { characterId, jobId: job.id });
+    expect(interviews.map((i) => i.status)).toEqual(['failed', 'failed', 'failed']);
+    expect(interviews[0]!.error).toBe('silent-model (base) answered round 1 with nothing (no speech, no thought)');
+    // Nothing half-written: no turn was stored for a round without an answer.
+    const transcript = await call(env.studio, 'eval/interviews/get', { id: interviews[0]!.id });
+    expect(transcript.turns).toEqual([]);
+    // A base model hears the setting only: no role-play prompt.
+    const asked = interviewee.requests.filter((r) => r.chat?.model === 'silent-model').map((r) => r.chat!);
+    expect(asked[0]!.messages[0]!.content).toMatch(/^Location: Coffee Shop - Afternoon\nStatus: /);
   });
 
   it('deleting the character removes its sets, systems, interviews and turns', async () => {
