@@ -113,8 +113,10 @@ export class InterviewService implements JobKind {
     const job = this.engine.startWithItems('interview', character.id, settings, (jobId) => {
       const now = this.clock.now();
       const items = [];
-      for (const system of systems)
-        for (const question of asked) {
+      // Question by question, each put to every system in turn: items are taken in this order, so
+      // systems answer side by side (a one-at-a-time embedded model does not hold the others back).
+      for (const question of asked)
+        for (const system of systems) {
           const id = this.newId() as InterviewId;
           this.repo.insertInterview(
             {
