@@ -69,7 +69,12 @@ export function QuestionSetsView({ character }: { character: Character }) {
             onChange={(e) => void importFiles(e.target.files)}
           />
         </div>
-        {generating && <GenerateForm character={character} onDone={(id) => (setSelected(id), setGenerating(false))} />}
+        {generating && (
+          <GenerateForm
+            character={character}
+            onDone={(id) => (setSelected(id), setGenerating(false), setError(null))}
+          />
+        )}
         <FormError error={error} />
         {sets.isPending ? (
           <p className="muted">Loading…</p>
