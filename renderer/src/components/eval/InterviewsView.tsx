@@ -13,7 +13,7 @@ import { invoke, storeJob, useProviders } from '../../lib/queries';
 import { JobsSection } from '../generation/JobsSection';
 import { SystemsCard } from './SystemsCard';
 import { Transcript } from './Transcript';
-import { EvalForm, FormError } from './eval-form';
+import { EvalForm, FormError, ProviderSelect } from './eval-form';
 
 /**
  * Interviews: the systems, the form that starts a job (systems × a set, single- or multi-turn), the
@@ -112,16 +112,7 @@ function StartForm({ character }: { character: Character }) {
       </div>
       {mode === 'multi' && (
         <div className="eval-row">
-          <label className="field">
-            <span>Interviewer</span>
-            <select value={interviewerId ?? ''} onChange={(e) => setInterviewer(e.target.value as ProviderId)}>
-              {providers.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name} · {p.model}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ProviderSelect label="Interviewer" providers={providers} value={interviewerId} onChange={setInterviewer} />
           <label className="field">
             <span>Rounds</span>
             <input type="number" min={1} max={20} value={rounds} onChange={(e) => setRounds(e.target.value)} />

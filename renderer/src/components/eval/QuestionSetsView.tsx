@@ -5,7 +5,7 @@ import { useQuestionSets } from '../../lib/eval-queries';
 import { invoke, useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { SetEditor } from './SetEditor';
-import { EvalForm, FormError } from './eval-form';
+import { EvalForm, FormError, ProviderSelect } from './eval-form';
 
 /**
  * Question sets of the character: the list (import the paper's files, generate from the profile,
@@ -143,16 +143,7 @@ function GenerateForm({ character, onDone }: { character: Character; onDone: (id
   };
   return (
     <EvalForm className="card eval-generate" label="Generate questions" onSubmit={submit}>
-      <label className="field">
-        <span>Provider</span>
-        <select value={chosen ?? ''} onChange={(e) => setProviderId(e.target.value as ProviderId)}>
-          {providers.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name} · {p.model}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ProviderSelect label="Provider" providers={providers} value={chosen} onChange={setProviderId} />
       <div className="eval-row">
         <label className="field">
           <span>Questions per topic</span>

@@ -11,7 +11,7 @@ import type {
 import { messageOf } from '../../lib/bridge-error';
 import { useEvalSystems } from '../../lib/eval-queries';
 import { invoke, useProviders, useTrainingRuns } from '../../lib/queries';
-import { EvalForm, FormError } from './eval-form';
+import { EvalForm, FormError, ProviderSelect } from './eval-form';
 
 const KINDS: { kind: Exclude<EvalSystemKind, 'imported'>; label: string; hint: string }[] = [
   { kind: 'run', label: 'Trained run', hint: 'one of the character’s finished runs' },
@@ -140,16 +140,7 @@ function AddSystem({ character, onDone }: { character: Character; onDone: () => 
       )}
       {viaEndpoint && (
         <div className="eval-row">
-          <label className="field">
-            <span>Provider</span>
-            <select value={provider?.id ?? ''} onChange={(e) => setProviderId(e.target.value as ProviderId)}>
-              {providers.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ProviderSelect label="Provider" providers={providers} value={provider?.id} onChange={setProviderId} />
           <label className="field">
             <span>Model</span>
             <input
