@@ -115,6 +115,7 @@ describe('the Evaluate tab', () => {
     await page.getByRole('button', { name: '+ Add system' }).click();
     const add = page.getByRole('form', { name: 'Add a system' });
     await add.getByLabel('Name (optional)').fill('Fake prompted');
+    await shot('evaluate-01c-add-system');
     await add.getByRole('button', { name: 'Add system' }).click();
     const start = page.getByRole('form', { name: 'Start interviews' });
     await start.getByLabel('Fake prompted').check();
