@@ -208,6 +208,13 @@ export class DatasetRepo {
     return sumNow(this.db, jobScopeSum(characterId, jobId, jobCreatedAt));
   }
 
+  /** Which job made the scene (null: by hand or imported), when, and whether it is protective. */
+  sceneOrigin(sceneId: SceneId): { jobId: JobId | null; createdAt: number; protective: boolean } | undefined {
+    const row = this.db.prepare('SELECT job_id, created_at, protective FROM scenes WHERE id = ?').get(sceneId) as
+      { job_id: JobId | null; created_at: number; protective: number } | undefined;
+    return row && { jobId: row.job_id, createdAt: row.created_at, protective: row.protective === 1 };
+  }
+
   /** Whether the scene still exists, lacks its experience and was not rejected: an experience item's work. */
   needsExperience(sceneId: SceneId): boolean {
     return (

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CharacterId } from '../../../common/contract';
+import type { CharacterId, SceneId } from '../../../common/contract';
 import {
   exportTrainerDataset,
   serializeTrainerDataset,
@@ -47,7 +47,9 @@ describe('a training run writes its dataset a page at a time', () => {
     // between any two pages, a page whose scenes are all skipped too.
     const pages = [...new DatasetRepo(studio.db).trainableScenePages(characterId)];
     expect(Math.max(...pages.map((p) => p.length))).toBeLessThanOrEqual(64);
-    const unusable = pages.map((page) => page.map((scene) => ({ ...scene, id: `copy-${scene.id}`, experience: null })));
+    const unusable = pages.map((page) =>
+      page.map((scene) => ({ ...scene, id: `copy-${scene.id}` as SceneId, experience: null })),
+    );
     // Counts turns of the loop: one tick per pass through its check phase.
     let turn = 0;
     let ticking = true;
