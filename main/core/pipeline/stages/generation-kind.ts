@@ -23,7 +23,8 @@ import { experienceItem, StageScheduler, type RunContext } from './scheduler';
  * protective scenes, scheduled by `StageScheduler`; this file says what one item does.
  *
  * Durability: every unit of work is a `job_items` row with a key unique within the job, planned
- * with INSERT OR IGNORE. An item's output and its `done` mark are written in one transaction, so a
+ * with INSERT OR IGNORE. An item's output and its `done` mark are written in one transaction (shared
+ * with other items' through `JobService.writes`; its progress is told once it has committed), so a
  * crash leaves either nothing or the whole output; items still `pending` simply run again. Scenes
  * carry (item_id, ordinal) unique and are capped at the target inside that transaction, so the
  * final count is exact however often the process dies.
@@ -156,7 +157,7 @@ export class GenerationKind implements JobKind {
       if (stage === 'limits') {
         const texts = parseLimits(result.text, structured);
         if (texts.length === 0) throw new ItemProblem('the answer held no list of things the character cannot know');
-        this.db.transaction(() => {
+        await this.engine.writes.write(() => {
           this.dataset.replaceLimits(
             ctx.character.id,
             texts
@@ -165,7 +166,7 @@ export class GenerationKind implements JobKind {
             now,
           );
           this.jobs.completeItem(itemId, callId, now);
-        })();
+        });
         this.events.emit('limits/changed', { characterId: ctx.character.id });
       } else if (stage === 'scenes') {
         if (result.finishReason === 'length' && !structured) {
@@ -177,7 +178,7 @@ export class GenerationKind implements JobKind {
             `no scene could be read from the answer (${parsed.problems[0]?.reason ?? 'empty answer'})`,
           );
         }
-        const kept = this.db.transaction(() => {
+        const kept = await this.engine.writes.write(() => {
           let room = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
           // Each kept scene's experience item is planned with it: a crash leaves both or neither, and
           // the scheduler can send it while other scene calls are still out.
@@ -208,7 +209,7 @@ export class GenerationKind implements JobKind {
           this.jobs.planItems(ctx.id, experiences, now);
           this.jobs.completeItem(itemId, callId, now, unreadNote(parsed));
           return experiences.length;
-        })();
+        });
         this.counted(ctx.id, { normal: kept, protective: 0 }, null);
         this.events.emit('dataset/changed', { characterId: ctx.character.id });
       } else {
@@ -217,7 +218,7 @@ export class GenerationKind implements JobKind {
           maxTokens: ctx.settings.maxTokens,
           stranger: input.stranger,
         });
-        const sceneId = this.db.transaction(() => {
+        const sceneId = await this.engine.writes.write(() => {
           let sceneId = input.sceneId as SceneId | undefined;
           if (stage === 'protective') {
             sceneId = this.newId() as SceneId;
@@ -255,7 +256,7 @@ export class GenerationKind implements JobKind {
           );
           this.jobs.completeItem(itemId, callId, now);
           return sceneId!;
-        })();
+        });
         this.counted(ctx.id, { normal: 0, protective: stage === 'protective' ? 1 : 0 }, sceneId);
         this.events.emit('dataset/changed', { characterId: ctx.character.id });
       }
