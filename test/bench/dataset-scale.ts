@@ -2,17 +2,19 @@
 // tokens, as the experiences stage writes them), all made by one generation job, built through the
 // repositories in one transaction. Measures what the Dataset tab, the Train tab and every door's
 // start pay for it: `dataset/stats`, `training/estimate` (time and memory growth), a `scenes/list`
-// page's size, `jobs/list`, and opening the database. Each figure is `{ value, goal, unit }`.
+// page's size, `jobs/list`, a running job's progress figures, and opening the database. Each figure is `{ value, goal, unit }`.
 // `SCENES` (env BENCH_SCENES) defaults to 100,000; the database it makes is about 0.4 GB.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { CharacterId, ChunkId, JobId, SceneId, Turn } from '../../common/contract';
+import type { CharacterId, ChunkId, JobId, ProviderId, SceneId, Turn } from '../../common/contract';
 import { Studio } from '../../main/core/studio';
 import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/training-service';
 import { openDatabase } from '../../main/store/database';
 import { DatasetRepo } from '../../main/store/dataset-repo';
 import { JobsRepo } from '../../main/store/jobs-repo';
+import { fakeProviderDraft, generationSettings } from '../support/drafts';
 
 const SCENES = Number(process.env.BENCH_SCENES ?? 100_000);
 const REPEATS = 5;
@@ -125,6 +127,47 @@ async function timeCharts(studio: Studio, characterId: CharacterId): Promise<{ c
   };
 }
 
+/**
+ * What one progress event of a job on this character costs (`jobs/get` builds the same view): a
+ * generation job adding one scene to the big dataset, whose calls go to a server that accepts and
+ * never answers, so the job stays running; then the same job paused (a job at rest counts it all).
+ */
+async function timeJobProgress(
+  studio: Studio,
+  characterId: CharacterId,
+): Promise<{ runningMs: number; atRestMs: number }> {
+  let sent: () => void = () => undefined;
+  const called = new Promise<void>((resolve) => (sent = resolve));
+  const silent = net.createServer((socket) => {
+    sent();
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    // The build's job has finished, as an earlier run's would have (a character runs one job at a time).
+    new JobsRepo(studio.db).setStatus('bench-job' as JobId, 'succeeded', null, Date.now());
+    const port = (silent.address() as net.AddressInfo).port;
+    const provider = await invoke<{ id: ProviderId }>(studio, 'providers/create', {
+      ...fakeProviderDraft(`http://127.0.0.1:${port}/v1`),
+      maxConcurrency: 4,
+    });
+    const job = await invoke<{ id: JobId }>(studio, 'generation/start', {
+      characterId,
+      settings: generationSettings(provider.id, { targetScenes: 1 }),
+      more: 1,
+    });
+    await called;
+    const runningMs = await timed(studio, 'jobs/get', { id: job.id });
+    await invoke(studio, 'jobs/pause', { id: job.id });
+    await studio.generation.whenIdle(job.id);
+    const atRestMs = await timed(studio, 'jobs/get', { id: job.id });
+    await invoke(studio, 'jobs/cancel', { id: job.id });
+    return { runningMs, atRestMs: Math.round(atRestMs) };
+  } finally {
+    silent.close();
+  }
+}
+
 export async function run(): Promise<object> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-bench-scale-'));
   try {
@@ -186,6 +229,7 @@ export async function run(): Promise<object> {
     const estimateMs = Math.min(firstEstimateMs, await timed(studio, 'training/estimate', { characterId, config }));
     const page = await invoke<unknown>(studio, 'scenes/list', { characterId, limit: 50 });
     const jobsMs = await timed(studio, 'jobs/list', { characterId });
+    const progress = await timeJobProgress(studio, characterId);
     studio.close();
     return {
       scenes: SCENES,
@@ -200,6 +244,12 @@ export async function run(): Promise<object> {
       trainingEstimateHeapGrowthMiB: figure((peakHeap - before.heapUsed) / 2 ** 20, 50, 'MiB'),
       scenesListPageBytes: figure(Buffer.byteLength(JSON.stringify(page)), 30_000, 'bytes (50 scenes)'),
       jobsListMs: figure(jobsMs, 20, 'ms'),
+      jobProgressMs: {
+        value: Number(progress.runningMs.toFixed(1)),
+        goal: 5,
+        unit: 'ms (a running job’s figures, as each progress event reads them)',
+      },
+      jobAtRestMs: progress.atRestMs,
       openDatabaseMs: figure(cleanOpenMs, 100, `ms (${Math.round(databaseBytes / 2 ** 20)} MiB file)`),
       // No goal below a second: after a crash, reading every page is the point.
       openDatabaseAfterCrashMs: figure(

@@ -32,7 +32,7 @@ interface Figure {
   unit: string;
 }
 
-async function startServer(serverScript: string): Promise<{ baseURL: string; stop: () => void }> {
+export async function startServer(serverScript: string): Promise<{ baseURL: string; stop: () => void }> {
   const child = spawn(process.execPath, [serverScript], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, FAKE_LATENCY_MS: String(LATENCY_MS), FAKE_RESPONDER: 'studio' },
@@ -129,7 +129,7 @@ function idealMs(calls: Record<string, number>, concurrency: number): number {
   return rounds * LATENCY_MS;
 }
 
-async function measure(
+export async function measure(
   baseURL: string,
   concurrency: number,
   options: { pollStats?: boolean; seeded?: number; newScenes?: number } = {},

@@ -162,4 +162,60 @@ describe('crash safety of generation', () => {
     db.close();
     fs.rmSync(path.join(data.dir, 'studio.sqlite-shm'), { force: true });
   }, 300_000);
+
+  it('killed right after it told its progress, the items it counted are on disk (writes are committed in groups)', async () => {
+    const created = await cli([
+      'characters',
+      'create',
+      '--full-name',
+      'Wolfgang Amadeus Mozart',
+      '--short-name',
+      'Mozart',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    expect((await cli(['profiles', 'import', 'Mozart', fixture('wiki_Beethoven.txt')])).code).toBe(0);
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(repoRoot, 'bin', 'character-studio.cjs'),
+        'generate',
+        'Mozart',
+        '--provider',
+        'Fake',
+        '--target',
+        '16',
+        '--per-call',
+        '4',
+        '--protective',
+        '0',
+        '--data-dir',
+        data.dir,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    // The first progress line with experiences done, then SIGKILL at once: nothing after it is written.
+    const told = await new Promise<number>((resolve, reject) => {
+      let text = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        const done = [...text.matchAll(/experiences (\d+)\//g)].map((m) => Number(m[1])).find((n) => n >= 2);
+        if (done !== undefined) {
+          child.kill('SIGKILL');
+          resolve(done);
+        }
+      });
+      child.on('exit', () => reject(new Error(`generate ended before telling its progress:\n${text}`)));
+    });
+    await new Promise((resolve) => child.once('exit', resolve));
+    const db = new Database(path.join(data.dir, 'studio.sqlite'), { readonly: true });
+    const written = db
+      .prepare(
+        `SELECT count(*) FROM experiences e JOIN scenes s ON s.id = e.scene_id JOIN characters c ON c.id = s.character_id
+         WHERE c.short_name = 'Mozart'`,
+      )
+      .pluck()
+      .get() as number;
+    db.close();
+    expect(written).toBeGreaterThanOrEqual(told);
+  }, 120_000);
 });

@@ -1,8 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import type { CharacterId, Job, JobId, JobKindName, Provider, ProviderId } from '../../../common/contract';
 import { formatUsd } from '../../../common/money';
+import { errorText } from '../../../common/sentence';
 import type { Db } from '../../store/database';
 import type { JobRow, JobsRepo } from '../../store/jobs-repo';
+import { WriteBatch } from '../../store/write-batch';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
@@ -15,6 +17,11 @@ import { JobRunner, type RunHandle } from './job-runner';
 import { toJob } from './job-view';
 
 const PROGRESS_INTERVAL_MS = 250;
+/**
+ * How long a job's write (a call's record, an item's output) waits for others to share its commit,
+ * in ms: far below a call's latency (hundreds of ms). A call's start is committed on the next turn.
+ */
+const WRITE_WINDOW_MS = 20;
 /** Attempts an item gets before it fails for good (a retry or resume gives it fresh ones). */
 export const MAX_ITEM_ATTEMPTS = 3;
 
@@ -45,6 +52,12 @@ export class JobService {
   private readonly kinds = new Map<JobKindName, JobKind>();
   private readonly lastEmit = new Map<JobId, number>();
   private readonly runner: JobRunner;
+  /**
+   * The writes of every run (calls' records, items' outputs), committed in groups (`WriteBatch`).
+   * Kinds write an item's output through it, after the call record it follows.
+   */
+  readonly writes: WriteBatch;
+  private readonly spendings = new WeakMap<RunHandle, { budgetUsd: number | null; spent: number }>();
 
   constructor(
     private readonly db: Db,
@@ -55,6 +68,7 @@ export class JobService {
     private readonly newId: IdFactory,
   ) {
     this.runner = new JobRunner(jobs, clock, (id) => this.progressed(id, true));
+    this.writes = new WriteBatch(db, WRITE_WINDOW_MS);
   }
 
   register(kind: JobKind): void {
@@ -184,8 +198,9 @@ export class JobService {
   }
 
   /** Stops every run, leaving the jobs `interrupted` so they resume next time. */
-  shutdown(): Promise<void> {
-    return this.runner.shutdown();
+  async shutdown(): Promise<void> {
+    await this.runner.shutdown();
+    this.writes.flush();
   }
 
   /** A provider a job is about to be started with (refused with `not_found` when it was deleted). */
@@ -224,10 +239,27 @@ export class JobService {
    * logged to the job, their cost added to it and held to its budget, like `llmFor`'s.
    */
   recorderFor(id: JobId, run: RunHandle): { onStart(record: StartedCall): void; onCall(record: CallRecord): void } {
+    const spending = this.spendingOf(id, run);
     return {
-      onStart: (record) => this.jobs.startCall(startedRow(id, record)),
-      onCall: (record) => this.recordCall(id, record, run),
+      // On record before it is sent (committed on the next turn, with the other calls sent in this one).
+      onStart: (record) => this.writes.write(() => this.jobs.startCall(startedRow(id, record)), 0),
+      onCall: (record) => this.recordCall(id, record, run, spending),
     };
+  }
+
+  /**
+   * The budget as the run started (it changes only while the job is at rest) and what is spent,
+   * counted here as calls finish, ahead of their records' commit: one count per run, shared by
+   * every gateway the run calls through.
+   */
+  private spendingOf(id: JobId, run: RunHandle): { budgetUsd: number | null; spent: number } {
+    let spending = this.spendings.get(run);
+    if (!spending) {
+      const row = this.jobs.job(id)!;
+      spending = { budgetUsd: (JSON.parse(row.settings) as CommonSettings).budgetUsd ?? null, spent: row.cost_usd };
+      this.spendings.set(run, spending);
+    }
+    return spending;
   }
 
   /**
@@ -264,7 +296,7 @@ export class JobService {
     if (!kind.resumable && row.status !== 'queued')
       throw new StudioFailure('invalid_argument', `A ${row.kind} job cannot run again once stopped; start a new one.`);
     this.runner.launch(id, kind.view(row).done, async (run) => {
-      const note = await kind.run(id, run);
+      const note = await kind.run(id, run).finally(() => this.writes.flush());
       const now = this.clock.now();
       if (run.controller.signal.aborted) {
         this.jobs.setStatus(id, run.stopAs ?? 'paused', run.stopMessage, now);
@@ -285,21 +317,34 @@ export class JobService {
     });
   }
 
-  private recordCall(id: JobId, record: CallRecord, run: RunHandle): void {
-    // One commit for the call and the job's totals (a commit is most of what recording costs).
-    this.db.transaction(() => {
-      this.jobs.insertCall(callRow(id, record));
-      this.jobs.addUsage(id, record.usage?.promptTokens ?? 0, record.usage?.completionTokens ?? 0, record.costUsd ?? 0);
-    })();
-    const row = this.jobs.job(id);
-    if (!row || run.controller.signal.aborted) return;
-    // Read from the row: a budget changed while paused applies when the job resumes.
-    const { budgetUsd } = JSON.parse(row.settings) as CommonSettings;
-    if (budgetUsd !== null && budgetUsd !== undefined && row.cost_usd >= budgetUsd) {
+  /**
+   * Puts a finished attempt and its usage on record, committed with the item's output that follows
+   * it (`writes`): a process killed before that commit leaves the call `in_flight`, which recovery
+   * makes `interrupted` (sent, perhaps billed), as for one killed mid-call. The budget counts the
+   * cost at once; a record that cannot be saved stops the run.
+   */
+  private recordCall(
+    id: JobId,
+    record: CallRecord,
+    run: RunHandle,
+    spending: { budgetUsd: number | null; spent: number },
+  ): void {
+    const cost = record.costUsd ?? 0;
+    this.writes
+      .write(() => {
+        this.jobs.insertCall(callRow(id, record));
+        this.jobs.addUsage(id, record.usage?.promptTokens ?? 0, record.usage?.completionTokens ?? 0, cost);
+      })
+      .catch((error: unknown) =>
+        this.runner.requestStop(run, 'failed', `A call could not be recorded: ${errorText(error)}`),
+      );
+    spending.spent += cost;
+    const { budgetUsd, spent } = spending;
+    if (budgetUsd !== null && spent >= budgetUsd && !run.controller.signal.aborted) {
       this.runner.requestStop(
         run,
         'paused',
-        `Paused: the budget of ${formatUsd(budgetUsd)} is spent (${formatUsd(row.cost_usd)}). Raise the budget and resume to go on.`,
+        `Paused: the budget of ${formatUsd(budgetUsd)} is spent (${formatUsd(spent)}). Raise the budget and resume to go on.`,
       );
     }
   }

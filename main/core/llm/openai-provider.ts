@@ -20,14 +20,14 @@
  * - `jsonSchema` requests are sent as `response_format: json_schema` only when the endpoint supports
  *   it (preset or `supportsJsonSchema`); otherwise the field is left out and the caller relies on
  *   its prompt and tolerant parsing (`capabilities.jsonSchema` tells which).
+ * - Presets: `openai-presets.ts`; how failures read: `openai-errors.ts`.
  */
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
-import type { ProviderPresetInfo } from '../../../common/contract';
-import { redactSecrets } from '../redact';
+import { OpenAiErrors, type StallKind } from './openai-errors';
+import { OPENAI_PRESETS, type OpenAiPreset, type OpenAiPresetId } from './openai-presets';
 import {
   LlmError,
-  isLlmError,
   type CompletionRequest,
   type CompletionResult,
   type ConnectionReport,
@@ -36,115 +36,8 @@ import {
   type LlmProvider,
   type ProviderCapabilities,
 } from './types';
-import { clause } from '../../../common/sentence';
-
-export type OpenAiPresetId = 'openai' | 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm' | 'openrouter' | 'custom';
-
-export interface OpenAiPreset {
-  id: OpenAiPresetId;
-  label: string;
-  /** Empty for `custom`: the user must give one. */
-  baseURL: string;
-  requiresApiKey: boolean;
-  /** Honours `response_format: {type: 'json_schema'}`. */
-  supportsJsonSchema: boolean;
-  /** OpenAI's newer models reject `max_tokens`; local servers know only `max_tokens`. */
-  maxTokensField: 'max_tokens' | 'max_completion_tokens';
-  /** What to tell a person when nothing answers at the base URL. */
-  startHint: string;
-  /** A model id to start from. */
-  exampleModel: string;
-}
 
 const NO_MODEL = 'No model is named: enter the model the server should use (a connection test lists them).';
-
-export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
-  openai: {
-    id: 'openai',
-    label: 'OpenAI',
-    baseURL: 'https://api.openai.com/v1',
-    requiresApiKey: true,
-    supportsJsonSchema: true,
-    maxTokensField: 'max_completion_tokens',
-    startHint: 'Check your internet connection and proxy settings.',
-    exampleModel: 'gpt-4o-mini',
-  },
-  ollama: {
-    id: 'ollama',
-    label: 'Ollama',
-    baseURL: 'http://127.0.0.1:11434/v1',
-    requiresApiKey: false,
-    supportsJsonSchema: true,
-    maxTokensField: 'max_tokens',
-    startHint:
-      "Start Ollama (run 'ollama serve' or open the Ollama app) and pull the model with 'ollama pull <model>'.",
-    exampleModel: 'llama3.1:8b',
-  },
-  lmstudio: {
-    id: 'lmstudio',
-    label: 'LM Studio',
-    baseURL: 'http://127.0.0.1:1234/v1',
-    requiresApiKey: false,
-    supportsJsonSchema: true,
-    maxTokensField: 'max_tokens',
-    startHint: "Open LM Studio, load a model and start the local server (Developer tab, or 'lms server start').",
-    exampleModel: 'qwen2.5-7b-instruct',
-  },
-  llamacpp: {
-    id: 'llamacpp',
-    label: 'llama.cpp server',
-    baseURL: 'http://127.0.0.1:8080/v1',
-    requiresApiKey: false,
-    supportsJsonSchema: true,
-    maxTokensField: 'max_tokens',
-    startHint: "Start it with 'llama-server -m <model.gguf> --port 8080'.",
-    exampleModel: 'default',
-  },
-  vllm: {
-    id: 'vllm',
-    label: 'vLLM',
-    baseURL: 'http://127.0.0.1:8000/v1',
-    requiresApiKey: false,
-    supportsJsonSchema: true,
-    maxTokensField: 'max_tokens',
-    startHint: "Start it with 'vllm serve <model> --port 8000'.",
-    exampleModel: 'Qwen/Qwen2.5-7B-Instruct',
-  },
-  openrouter: {
-    id: 'openrouter',
-    label: 'OpenRouter',
-    baseURL: 'https://openrouter.ai/api/v1',
-    requiresApiKey: true,
-    // Depends on the routed model; off by default so requests never fail on an unsupported field.
-    supportsJsonSchema: false,
-    maxTokensField: 'max_tokens',
-    startHint: 'Check your internet connection and proxy settings.',
-    exampleModel: 'openai/gpt-4o-mini',
-  },
-  custom: {
-    id: 'custom',
-    label: 'Custom (OpenAI-compatible)',
-    baseURL: '',
-    requiresApiKey: false,
-    supportsJsonSchema: false,
-    maxTokensField: 'max_tokens',
-    startHint: 'Check that the server is running and that the base URL (usually ending in /v1) is right.',
-    exampleModel: '',
-  },
-};
-
-/** The presets in the contract's shape, for `providers/presets`. */
-export function openAiPresetInfos(): ProviderPresetInfo[] {
-  return Object.values(OPENAI_PRESETS).map((p) => ({
-    id: p.id,
-    label: p.label,
-    kind: 'openai-compatible',
-    baseUrl: p.baseURL,
-    needsApiKey: p.requiresApiKey,
-    supportsJsonSchema: p.supportsJsonSchema,
-    exampleModel: p.exampleModel,
-  }));
-}
 
 export interface OpenAiProviderOptions {
   preset?: OpenAiPresetId;
@@ -166,46 +59,10 @@ export interface OpenAiProviderOptions {
   now?: () => number;
 }
 
-interface HeaderSource {
-  get(name: string): string | null;
-}
-
-/**
- * Milliseconds the server asks us to wait, from `retry-after-ms`, `Retry-After: <seconds>` or
- * `Retry-After: <HTTP-date>` (relative to `now`); undefined when absent or unreadable.
- */
-export function parseRetryAfter(headers: HeaderSource | undefined, now: number): number | undefined {
-  if (!headers) return undefined;
-  const ms = headers.get('retry-after-ms');
-  if (ms !== null && ms.trim() !== '') {
-    const value = Number(ms);
-    if (Number.isFinite(value) && value >= 0) return value;
-  }
-  const ra = headers.get('retry-after');
-  if (ra === null || ra.trim() === '') return undefined;
-  if (/^\s*\d+(\.\d+)?\s*$/.test(ra)) return Number(ra) * 1000;
-  const date = Date.parse(ra);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
-}
-
 function mapFinishReason(reason: string | null | undefined): FinishReason {
   if (reason === 'stop' || reason === 'length' || reason === 'content_filter') return reason;
   return 'other';
 }
-
-function errorCodeIn(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
-    const code = (current as Error & { code?: unknown }).code;
-    if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) return code;
-    current = (current as Error & { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-/** 'whole': a request answered whole took longer than the first-token timeout. */
-type StallKind = 'first-token' | 'idle' | 'whole';
 
 type RequestBody = Omit<ChatCompletionCreateParamsStreaming, 'stream' | 'stream_options'>;
 
@@ -237,6 +94,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   private readonly idleTimeoutMs: number;
   private readonly streamUsage: boolean;
   private readonly now: () => number;
+  private readonly errors: OpenAiErrors;
 
   constructor(options: OpenAiProviderOptions) {
     this.preset = OPENAI_PRESETS[options.preset ?? 'custom'];
@@ -279,6 +137,15 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       logLevel: 'off',
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
+    this.errors = new OpenAiErrors({
+      endpoint: this.endpoint,
+      model: this.model,
+      preset: this.preset,
+      apiKey: this.apiKey,
+      firstTokenTimeoutMs: this.firstTokenTimeoutMs,
+      idleTimeoutMs: this.idleTimeoutMs,
+      now: this.now,
+    });
   }
 
   /** The base URL without any credentials, for messages. */
@@ -290,7 +157,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   }
 
   async complete(req: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> {
-    if (signal.aborted) throw this.cancelled(signal);
+    if (signal.aborted) throw this.errors.cancelled(signal);
     if (this.model === '') throw new LlmError('bad_request', NO_MODEL);
     const started = this.now();
     const controller = new AbortController();
@@ -314,15 +181,15 @@ export class OpenAiCompatibleProvider implements LlmProvider {
         ? await this.streamAnswer(req, controller.signal, arm)
         : await this.wholeAnswer(req, controller);
     } catch (error) {
-      throw this.toLlmError(error, signal, stalled);
+      throw this.errors.toLlmError(error, signal, stalled);
     } finally {
       if (timer !== undefined) clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
     }
     const { text, reasoning, refusal, finish, model, usage } = answer;
     // The client ends iteration quietly when aborted, so the reason is checked here too.
-    if (signal.aborted) throw this.cancelled(signal);
-    if (stalled !== null) throw this.stallError(stalled);
+    if (signal.aborted) throw this.errors.cancelled(signal);
+    if (stalled !== null) throw this.errors.stallError(stalled);
     if (finish === null) {
       throw new LlmError(
         'server',
@@ -332,7 +199,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     if (refusal !== '' || (text === '' && finish === 'content_filter')) {
       throw new LlmError(
         'refused',
-        `The model refused this request${refusal !== '' ? `: "${this.redact(refusal.slice(0, 200))}"` : ' (content filter)'}. Rephrase the prompt or use another model.`,
+        `The model refused this request${refusal !== '' ? `: "${this.errors.redact(refusal.slice(0, 200))}"` : ' (content filter)'}. Rephrase the prompt or use another model.`,
       );
     }
     if (text.trim() === '') {
@@ -424,7 +291,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       for await (const m of this.client.models.list({ signal })) ids.push(m.id);
       return ids;
     } catch (error) {
-      throw this.toLlmError(error, signal, null);
+      throw this.errors.toLlmError(error, signal, null);
     }
   }
 
@@ -452,7 +319,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
         latencyMs: this.now() - t,
       });
     } catch (error) {
-      const e = this.asLlmError(error, signal);
+      const e = this.errors.asLlmError(error, signal);
       if (e.code === 'cancelled') throw e;
       steps.push({ name: 'list-models', ok: false, message: e.message, latencyMs: this.now() - t });
       // Some servers have no /models; anything else means the completion would fail the same way.
@@ -494,7 +361,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       });
       return report(true, `Connected to ${this.endpoint}; '${result.model}' answered in ${result.latencyMs} ms.`);
     } catch (error) {
-      const e = this.asLlmError(error, signal);
+      const e = this.errors.asLlmError(error, signal);
       if (e.code === 'cancelled') throw e;
       steps.push({ name: 'completion', ok: false, message: e.message, latencyMs: this.now() - t });
       return report(false, e.message, e);
@@ -531,174 +398,5 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       };
     }
     return body;
-  }
-
-  private redact(message: string): string {
-    const out = redactSecrets(message, [this.apiKey]);
-    // Keys some servers echo back, even partially masked.
-    return out.replace(/\b(sk|or|gsk|xai)-[A-Za-z0-9_-]{8,}/g, '$1-***');
-  }
-
-  private cancelled(signal: AbortSignal): LlmError {
-    const reason: unknown = signal.reason;
-    const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
-    return new LlmError(
-      'cancelled',
-      `The request was cancelled${why !== '' && !/aborted/i.test(why) ? ` (${why})` : ''}.`,
-      { cause: reason },
-    );
-  }
-
-  private stallError(kind: StallKind): LlmError {
-    if (kind === 'whole') {
-      return new LlmError(
-        'timeout',
-        `${this.endpoint} sent no complete answer within ${Math.round(this.firstTokenTimeoutMs / 1000)} s. The server may be overloaded or still loading the model; it will be retried. Raise the call timeout for slow models.`,
-      );
-    }
-    return kind === 'first-token'
-      ? new LlmError(
-          'timeout',
-          `${this.endpoint} sent nothing for ${Math.round(this.firstTokenTimeoutMs / 1000)} s after the request. The server may be overloaded or still loading the model; it will be retried. Raise the first-token timeout for slow local models.`,
-        )
-      : new LlmError(
-          'timeout',
-          `${this.endpoint} stopped sending in the middle of an answer (no data for ${Math.round(this.idleTimeoutMs / 1000)} s). It will be retried.`,
-        );
-  }
-
-  private asLlmError(error: unknown, signal: AbortSignal): LlmError {
-    return isLlmError(error) ? error : this.toLlmError(error, signal, null);
-  }
-
-  private toLlmError(error: unknown, signal: AbortSignal, stalled: StallKind | null): LlmError {
-    if (isLlmError(error)) return error;
-    if (signal.aborted) return this.cancelled(signal);
-    if (stalled !== null) return this.stallError(stalled);
-    const where = this.endpoint;
-    if (error instanceof APIUserAbortError) return this.cancelled(signal);
-    if (error instanceof APIConnectionTimeoutError) return this.stallError('first-token');
-    if (error instanceof APIConnectionError) {
-      const code = errorCodeIn(error.cause);
-      switch (code) {
-        case 'ECONNREFUSED':
-          return new LlmError(
-            'network',
-            `Nothing is listening at ${where} (connection refused). ${this.preset.startHint}`,
-            { cause: error },
-          );
-        case 'ENOTFOUND':
-        case 'EAI_AGAIN':
-          return new LlmError(
-            'network',
-            `The host in ${where} could not be found. Check the base URL and your network connection.`,
-            { cause: error },
-          );
-        case 'ECONNRESET':
-        case 'UND_ERR_SOCKET':
-        case 'EPIPE':
-          return new LlmError('network', `The connection to ${where} was dropped by the server. It will be retried.`, {
-            cause: error,
-          });
-        case 'CERT_HAS_EXPIRED':
-        case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-        case 'SELF_SIGNED_CERT_IN_CHAIN':
-        case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-          return new LlmError(
-            'network',
-            `The TLS certificate of ${where} is not trusted (${code}). Use a trusted certificate or plain http:// for a local server.`,
-            { cause: error, retryable: false },
-          );
-        default:
-          return new LlmError(
-            'network',
-            `Could not reach ${where}${code ? ` (${code})` : ''}: ${clause(this.redact(error.message))}. Check that the server is running and the base URL is right.`,
-            { cause: error },
-          );
-      }
-    }
-    if (error instanceof APIError) {
-      return this.fromApiError(error as APIError<number | undefined, Headers | undefined>, where);
-    }
-    if (error instanceof SyntaxError) {
-      return new LlmError(
-        'server',
-        `${where} sent a malformed response (not valid JSON). It will be retried; if this persists, check that the URL points to an OpenAI-compatible API.`,
-        { cause: error },
-      );
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    return new LlmError('server', `Unexpected failure talking to ${where}: ${clause(this.redact(message))}.`, {
-      cause: error,
-    });
-  }
-
-  private fromApiError(error: APIError<number | undefined, Headers | undefined>, where: string): LlmError {
-    {
-      const status = error.status;
-      const serverSays = this.redact(error.message.replace(/^\d{3}\s+/, ''));
-      if (status === undefined) {
-        // An error event inside the stream.
-        return new LlmError(
-          'server',
-          `${where} reported an error while answering: ${serverSays}. It will be retried.`,
-          { cause: error },
-        );
-      }
-      if (status === 401 || status === 403) {
-        return new LlmError(
-          'auth',
-          `${where} rejected the API key (HTTP ${status}): ${serverSays}. Check the key in the provider settings${status === 403 ? ' and that it may use this model' : ''}.`,
-          { status, cause: error },
-        );
-      }
-      if (status === 404) {
-        return new LlmError(
-          'not_found',
-          `${where} does not know the model '${this.model}' or the endpoint (HTTP 404): ${serverSays}. Check the model name (use "Test connection" to list the models) and that the base URL ends in /v1.`,
-          { status, cause: error },
-        );
-      }
-      if (status === 429) {
-        if (error.code === 'insufficient_quota') {
-          return new LlmError(
-            'rate_limited',
-            `${where} says the account has no quota left: ${serverSays}. Check your plan and billing.`,
-            { status, cause: error, retryable: false },
-          );
-        }
-        const retryAfterMs = parseRetryAfter(error.headers, this.now());
-        return new LlmError(
-          'rate_limited',
-          `${where} is rate limiting requests${retryAfterMs !== undefined ? ` and asks to wait ${Math.ceil(retryAfterMs / 1000)} s` : ''}. Requests will be retried; lower the requests per minute or concurrency to avoid this.`,
-          { status, cause: error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
-        );
-      }
-      if (status === 408)
-        return new LlmError('timeout', `${where} timed out the request (HTTP 408). It will be retried.`, {
-          status,
-          cause: error,
-        });
-      if (status === 400 || status === 413 || status === 422) {
-        const hint = /response_format|json_schema/i.test(serverSays)
-          ? ' This server does not accept JSON-schema output: turn off "structured output" for this provider.'
-          : /context|too long|maximum.*tokens/i.test(serverSays)
-            ? ' The prompt is too long for this model: shorten the source chunk or raise the context size.'
-            : '';
-        return new LlmError('bad_request', `${where} rejected the request (HTTP ${status}): ${serverSays}.${hint}`, {
-          status,
-          cause: error,
-        });
-      }
-      if (status >= 500 || status === 409) {
-        const retryAfterMs = parseRetryAfter(error.headers, this.now());
-        return new LlmError(
-          'server',
-          `${where} had an internal error (HTTP ${status}): ${serverSays}. It will be retried.`,
-          { status, cause: error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
-        );
-      }
-      return new LlmError('bad_request', `${where} answered HTTP ${status}: ${serverSays}.`, { status, cause: error });
-    }
   }
 }

@@ -244,7 +244,11 @@ export async function writeTrainerDataset(
         text += `${JSON.stringify(line)}\n`;
         written++;
       }
-      if (!text) continue;
+      if (!text) {
+        // A page of skipped scenes gives the loop its turn too.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
       const bytes = Buffer.from(text, 'utf8');
       hash.update(bytes);
       await file.write(bytes);

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { OPENAI_PRESETS, OpenAiCompatibleProvider, parseRetryAfter } from '../../../main/core/llm/openai-provider';
+import { parseRetryAfter } from '../../../main/core/llm/openai-errors';
+import { OpenAiCompatibleProvider } from '../../../main/core/llm/openai-provider';
+import { OPENAI_PRESETS } from '../../../main/core/llm/openai-presets';
 import { LlmError, type CompletionResult } from '../../../main/core/llm/types';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 

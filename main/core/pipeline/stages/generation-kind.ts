@@ -23,7 +23,8 @@ import { experienceItem, StageScheduler, type RunContext } from './scheduler';
  * protective scenes, scheduled by `StageScheduler`; this file says what one item does.
  *
  * Durability: every unit of work is a `job_items` row with a key unique within the job, planned
- * with INSERT OR IGNORE. An item's output and its `done` mark are written in one transaction, so a
+ * with INSERT OR IGNORE. An item's output and its `done` mark are written in one transaction (shared
+ * with other items' through `JobService.writes`; its progress is told once it has committed), so a
  * crash leaves either nothing or the whole output; items still `pending` simply run again. Scenes
  * carry (item_id, ordinal) unique and are capped at the target inside that transaction, so the
  * final count is exact however often the process dies.
@@ -32,6 +33,13 @@ export class GenerationKind implements JobKind {
   readonly name = 'generation';
   readonly resumable = true;
   private readonly scheduler: StageScheduler;
+  /**
+   * Each running job's scope (`JobScope`: the scenes it answers for, 100,000 at scale), counted off
+   * this thread when its run starts (open, resume, retry), then kept by the run's own writes, so a
+   * progress event (a few a second) reads no scene; dropped when the run ends, after which every
+   * view counts it all again. A scene the user deletes during the run shows in the figures then.
+   */
+  private readonly live = new Map<JobId, { scope: JobScope; createdAt: number }>();
 
   constructor(
     private readonly db: Db,
@@ -54,11 +62,17 @@ export class GenerationKind implements JobKind {
     const settings = JSON.parse(row.settings) as GenerationSettings;
     const character = this.characters.get(row.character_id);
     const ctx: RunContext = { id, run, settings, character, ...this.engine.llmFor(id, run, settings.providerId) };
-    await this.scheduler.run(ctx, (stage, itemId, input, dedupe) => this.runItem(ctx, stage, itemId, input, dedupe));
+    const scope = await this.sums.jobScope(row.character_id, id, row.created_at);
+    this.live.set(id, { scope, createdAt: row.created_at });
+    try {
+      await this.scheduler.run(ctx, (stage, itemId, input, dedupe) => this.runItem(ctx, stage, itemId, input, dedupe));
+    } finally {
+      this.live.delete(id);
+    }
     return finishedNote(settings, this.dataset.countCharacterScenes(character.id, false));
   }
 
-  view(row: JobRow, scope: JobScope = this.dataset.jobScope(row.character_id, row.id, row.created_at)): KindView {
+  view(row: JobRow, scope: JobScope = this.scopeNow(row)): KindView {
     const settings = JSON.parse(row.settings) as GenerationSettings;
     return {
       kind: 'generation',
@@ -70,6 +84,27 @@ export class GenerationKind implements JobKind {
   /** `view` for the doors' jobs list: what the job answers for is summed on the reader thread. */
   async viewOffThread(row: JobRow): Promise<KindView> {
     return this.view(row, await this.sums.jobScope(row.character_id, row.id, row.created_at));
+  }
+
+  /** What the job answers for: a running job's as kept by its run, else counted now. */
+  private scopeNow(row: JobRow): JobScope {
+    return this.live.get(row.id)?.scope ?? this.dataset.jobScope(row.character_id, row.id, row.created_at);
+  }
+
+  /**
+   * Keeps a running job's scope right after one of its writes: `scenes` new scenes of its own, and
+   * an experience written for `experienceOf`, which counts when that scene is the job's or of its
+   * past (an earlier run's scene still without one).
+   */
+  private counted(id: JobId, scenes: { normal: number; protective: number }, experienceOf: SceneId | null): void {
+    const live = this.live.get(id);
+    if (!live) return;
+    live.scope.scenes += scenes.normal;
+    live.scope.protective += scenes.protective;
+    const origin = experienceOf === null ? undefined : this.dataset.sceneOrigin(experienceOf);
+    if (!origin || (origin.jobId !== id && origin.createdAt >= live.createdAt)) return;
+    if (origin.protective) live.scope.protectiveExperiences++;
+    else live.scope.experiences++;
   }
 
   /**
@@ -122,7 +157,7 @@ export class GenerationKind implements JobKind {
       if (stage === 'limits') {
         const texts = parseLimits(result.text, structured);
         if (texts.length === 0) throw new ItemProblem('the answer held no list of things the character cannot know');
-        this.db.transaction(() => {
+        await this.engine.writes.write(() => {
           this.dataset.replaceLimits(
             ctx.character.id,
             texts
@@ -131,7 +166,7 @@ export class GenerationKind implements JobKind {
             now,
           );
           this.jobs.completeItem(itemId, callId, now);
-        })();
+        });
         this.events.emit('limits/changed', { characterId: ctx.character.id });
       } else if (stage === 'scenes') {
         if (result.finishReason === 'length' && !structured) {
@@ -143,7 +178,7 @@ export class GenerationKind implements JobKind {
             `no scene could be read from the answer (${parsed.problems[0]?.reason ?? 'empty answer'})`,
           );
         }
-        this.db.transaction(() => {
+        const kept = await this.engine.writes.write(() => {
           let room = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
           // Each kept scene's experience item is planned with it: a crash leaves both or neither, and
           // the scheduler can send it while other scene calls are still out.
@@ -173,7 +208,9 @@ export class GenerationKind implements JobKind {
           });
           this.jobs.planItems(ctx.id, experiences, now);
           this.jobs.completeItem(itemId, callId, now, unreadNote(parsed));
-        })();
+          return experiences.length;
+        });
+        this.counted(ctx.id, { normal: kept, protective: 0 }, null);
         this.events.emit('dataset/changed', { characterId: ctx.character.id });
       } else {
         const experience = readExperience(result.text, result.finishReason, structured, {
@@ -181,7 +218,7 @@ export class GenerationKind implements JobKind {
           maxTokens: ctx.settings.maxTokens,
           stranger: input.stranger,
         });
-        this.db.transaction(() => {
+        const sceneId = await this.engine.writes.write(() => {
           let sceneId = input.sceneId as SceneId | undefined;
           if (stage === 'protective') {
             sceneId = this.newId() as SceneId;
@@ -218,7 +255,9 @@ export class GenerationKind implements JobKind {
             now,
           );
           this.jobs.completeItem(itemId, callId, now);
-        })();
+          return sceneId!;
+        });
+        this.counted(ctx.id, { normal: 0, protective: stage === 'protective' ? 1 : 0 }, sceneId);
         this.events.emit('dataset/changed', { characterId: ctx.character.id });
       }
     } catch (error) {
