@@ -19,7 +19,8 @@
  *    score in the reasoning that the judge then changed): that is `contradictory`. Lines whose number
  *    is out of range (a year alone on a line) are not read as verdicts there.
  * 6. Something must come before the verdict lines: an answer that is only the verdict is
- *    `no_reasoning` (the protocol asks the judge to reason first).
+ *    `no_reasoning` (the protocol asks the judge to reason first), except where the caller says the
+ *    reasoning came earlier (`requireReasoning` false: a repair ask, see judge-ask.ts).
  */
 
 export type ParseFailureReason =
@@ -94,6 +95,7 @@ function parseVerdict<T>(
   text: string,
   read: (line: string) => LineRead<T>,
   what: { noun: string; allowed: string },
+  requireReasoning: boolean,
 ): Parsed<T> {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
   const filled = lines.map((l, i) => ({ l, i })).filter(({ l }) => l.trim() !== '');
@@ -133,17 +135,17 @@ function parseVerdict<T>(
       );
   }
   const reasoning = lines.slice(0, verdictStart).join('\n').trim();
-  if (reasoning === '')
+  if (reasoning === '' && requireReasoning)
     return fail('no_reasoning', `The judge gave only the ${what.noun}, without the reasoning asked for first.`);
   return { ok: true, value, reasoning, repeated };
 }
 
 /** A judge's answer on one dimension: a whole score from 1 to 7, or why it cannot be read. */
-export function parseScore(text: string): Parsed<number> {
-  return parseVerdict(text, readScoreLine, { noun: 'score', allowed: '1–7' });
+export function parseScore(text: string, requireReasoning = true): Parsed<number> {
+  return parseVerdict(text, readScoreLine, { noun: 'score', allowed: '1–7' }, requireReasoning);
 }
 
 /** A pairwise judge's answer: `1` (the first shown is better), `2`, or `tie`. */
-export function parsePairwiseVerdict(text: string): Parsed<PairwiseVerdict> {
-  return parseVerdict(text, readPairwiseLine, { noun: 'verdict', allowed: '1, 2 or tie' });
+export function parsePairwiseVerdict(text: string, requireReasoning = true): Parsed<PairwiseVerdict> {
+  return parseVerdict(text, readPairwiseLine, { noun: 'verdict', allowed: '1, 2 or tie' }, requireReasoning);
 }

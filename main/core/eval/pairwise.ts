@@ -1,3 +1,4 @@
+import type { PairOrder, PairOutcome, PairSide } from '../../../common/contract';
 import type { PairwiseVerdict } from './judge-parse';
 
 /**
@@ -7,14 +8,7 @@ import type { PairwiseVerdict } from './judge-parse';
  *
  * `1` / `2` name a position; `winnerOf` undoes the swap so both orders speak of systems.
  */
-export type PairOrder = 'ab' | 'ba';
 export const PAIR_ORDERS: readonly PairOrder[] = ['ab', 'ba'];
-
-/** What one asked order says about the systems: `a`, `b` or `tie`. */
-export type PairSide = 'a' | 'b' | 'tie';
-
-/** The result of a pair: both orders agree on `a`, `b` or `tie`, or they disagree. */
-export type PairOutcome = 'a' | 'b' | 'tie' | 'inconsistent';
 
 /** Which system won in one order: position 1 is A in `ab` and B in `ba`. */
 export function winnerOf(order: PairOrder, verdict: PairwiseVerdict): PairSide {

@@ -1,4 +1,4 @@
-import type { PairOutcome } from './pairwise';
+import type { Interval, PairOutcome, Rate, WinRates } from '../../../common/contract';
 
 /**
  * Win rates of a pairwise comparison of systems A and B, with 95% intervals, for reports.
@@ -14,29 +14,6 @@ import type { PairOutcome } from './pairwise';
  */
 
 export const Z_95 = 1.959964;
-
-export interface Interval {
-  low: number;
-  high: number;
-}
-
-export interface Rate extends Interval {
-  /** The observed share, 0..1 (0 when there are no pairs). */
-  rate: number;
-  count: number;
-}
-
-export interface WinRates {
-  /** Pairs with a result (the denominator). */
-  pairs: number;
-  /** Pairs without a result (one order unscored). */
-  unscored: number;
-  aWins: Rate;
-  bWins: Rate;
-  ties: Rate;
-  /** The two orders disagreed: the judge's position bias or indecision, not a preference. */
-  inconsistent: Rate;
-}
 
 /** Wilson score interval of `successes` out of `n` at `z`; [0, 1] when n is 0 (nothing is known). */
 export function wilson(successes: number, n: number, z = Z_95): Interval {

@@ -194,11 +194,12 @@ export class JobService {
 
   /**
    * The provider a run calls, behind one gateway whose every attempt is logged to the job and whose
-   * cost counts against its budget (which pauses the run when spent).
+   * cost counts against its budget (which pauses the run when spent). `model`: ask this model
+   * instead of the provider's saved one (a judge model chosen for the job).
    */
-  llmFor(id: JobId, run: RunHandle, providerId: ProviderId): JobLlm {
+  llmFor(id: JobId, run: RunHandle, providerId: ProviderId, model?: string): JobLlm {
     const provider = this.providers.get(providerId);
-    const llm = this.providers.instance(provider.id);
+    const llm = model ? this.providers.instanceFor(provider.id, model) : this.providers.instance(provider.id);
     const concurrency = provider.kind === 'embedded' ? 1 : provider.maxConcurrency;
     // Every call of the run waits on this signal (queued, sleeping or sent): many listeners by design.
     setMaxListeners(0, run.controller.signal);
