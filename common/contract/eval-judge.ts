@@ -159,7 +159,7 @@ export interface JudgeSettings {
 
 export interface JudgeRequest {
   characterId: CharacterId;
-  /** Systems to score; absent: every system of the character with finished interviews (none when only `pairwise` is asked and `scores` is false). */
+  /** Systems to score; absent: every system of the character with finished interviews (when scores are asked). */
   systemIds?: EvalSystemId[];
   /** Absent: the provider of the character's last job. */
   providerId?: ProviderId;
@@ -169,7 +169,7 @@ export interface JudgeRequest {
   dimensions?: JudgeDimension[];
   mode?: QuestionMode;
   pairwise?: { a: EvalSystemId; b: EvalSystemId };
-  /** False: only the pairwise comparison, no scores. Default true. */
+  /** False: only the pairwise comparison, no scores. Default: true, except with `pairwise` and no `systemIds`. */
   scores?: boolean;
   maxRetries?: number;
   budgetUsd?: number | null;

@@ -10,8 +10,8 @@ import type { FakeChatRequest, FakeReply } from './fake-llm-server';
  *   whichever position it is shown in (a judge without position bias).
  */
 export interface JudgeScript {
-  score?: (req: FakeChatRequest, interaction: string) => FakeReply;
-  pairwise?: (req: FakeChatRequest, first: string, second: string) => FakeReply;
+  score?: (req: FakeChatRequest, interaction: string) => FakeReply | Promise<FakeReply>;
+  pairwise?: (req: FakeChatRequest, first: string, second: string) => FakeReply | Promise<FakeReply>;
 }
 
 export function isJudgeRequest(req: FakeChatRequest): boolean {
@@ -54,7 +54,7 @@ export function verdictText(reasoning: string, verdict: string | number): string
   return `${reasoning}\n\n${verdict}\n${verdict}`;
 }
 
-export function judgeResponder(script: JudgeScript = {}): (req: FakeChatRequest) => FakeReply {
+export function judgeResponder(script: JudgeScript = {}): (req: FakeChatRequest) => FakeReply | Promise<FakeReply> {
   return (req) => {
     if (isPairwiseRequest(req)) {
       const [first, second] = answersOf(req);

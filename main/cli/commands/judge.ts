@@ -86,8 +86,6 @@ async function request(ctx: CliContext, character: Character, systems: EvalSyste
     characterId: character.id,
     ...(systemKeys && { systemIds: systemKeys.map((k) => pick(k, '--systems')) }),
     ...(pairwiseKeys && { pairwise: { a: pick(pairwiseKeys[0]!, '--pairwise'), b: pick(pairwiseKeys[1]!, '--pairwise') } }),
-    // A comparison alone unless systems to score are named too.
-    ...(pairwiseKeys && !systemKeys && { scores: false }),
     ...judge,
     ...(dimensions && { dimensions: dimensions as JudgeDimension[] }),
     ...(mode && { mode }),

@@ -25,7 +25,6 @@ import type { EventBus } from '../events';
 import type { JobKind, KindView } from '../jobs/job-kind';
 import type { RunHandle } from '../jobs/job-runner';
 import type { JobLlm, JobService } from '../jobs/job-service';
-import type { ProfileService } from '../profile-service';
 import { askJudge, DEFAULT_JUDGE_RETRIES, MAX_JUDGE_RETRIES } from './judge-ask';
 import { parsePairwiseVerdict, parseScore } from './judge-parse';
 import {
@@ -37,6 +36,7 @@ import {
   pairwiseMessages,
 } from './judge-prompts';
 import { JudgeSubjects } from './judge-subjects';
+import type { ProfileText } from './profile-text';
 import { PAIR_ORDERS, winnerOf } from './pairwise';
 import { winRates } from './win-rate';
 
@@ -84,13 +84,13 @@ export class JudgeService implements JobKind {
     private readonly jobs: JobsRepo,
     private readonly repo: JudgmentsRepo,
     private readonly characters: CharacterService,
-    profiles: ProfileService,
+    profile: ProfileText,
     private readonly engine: JobService,
     private readonly events: EventBus,
     private readonly clock: Clock,
     private readonly newId: IdFactory,
   ) {
-    this.subjects = new JudgeSubjects(repo, characters, profiles);
+    this.subjects = new JudgeSubjects(repo, characters, profile);
     engine.register(this);
   }
 
@@ -106,7 +106,8 @@ export class JudgeService implements JobKind {
     const maxRetries = request.maxRetries ?? DEFAULT_JUDGE_RETRIES;
     if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > MAX_JUDGE_RETRIES)
       throw new StudioFailure('invalid_argument', `Retries must be a whole number from 0 to ${MAX_JUDGE_RETRIES}.`);
-    const scores = request.scores ?? true;
+    // Naming only a pair asks for the comparison alone; naming systems (or nothing) asks for scores.
+    const scores = request.scores ?? !(request.pairwise && !request.systemIds);
     const systemIds = scores ? (request.systemIds ?? this.repo.systemsWithInterviews(character.id)) : [];
     for (const id of systemIds) this.checkSystem(character.id, id);
     const pairwise = request.pairwise ?? null;

@@ -36,6 +36,15 @@ function judgeRequests(): FakeChatRequest[] {
   return server.requests.flatMap((r) => (r.chat && isJudgeRequest(r.chat) ? [r.chat] : []));
 }
 
+/** Resolves once `condition` holds, checking every few milliseconds (for state no event reports). */
+async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('the condition never held');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 async function finished(job: JudgeJob): Promise<JudgeJob> {
   return (await env.studio.jobs.whenIdle(job.id)) as JudgeJob;
 }
@@ -44,7 +53,7 @@ beforeEach(async () => {
   script = {};
   server = await startFakeLlmServer({
     models: ['fake-model', 'judge-2'],
-    responder: (req, index) => judgeResponder(script)(req, index),
+    responder: (req) => judgeResponder(script)(req),
   });
   env = makeStudio();
   characterId = await beethovenWithProfile(env.studio);
@@ -140,13 +149,13 @@ describe('judge jobs', () => {
   });
 
   it('stores the judgment UNSCORED, never a number, once the retries are spent; the retry bound is the setting', async () => {
-    const replies: ((n: number) => FakeReply)[] = [
-      () => 'A thoughtful answer. Score: about 5 or so',
-      () => verdictText('Hmm.', 9),
-      () => ({ text: 'He recalls his first teacher, the court organist Christian Gottlob Neefe, and', finishReason: 'length' }),
-    ];
-    let n = 0;
-    script.score = () => replies[n++ % replies.length]!(n);
+    // Each ask of a judgment is answered worse in another way: prose, out of range, cut off.
+    script.score = (req): FakeReply => {
+      const earlier = req.messages[2]?.content ?? '';
+      if (earlier === '') return 'A thoughtful answer. Score: about 5 or so';
+      if (earlier.includes('about 5')) return verdictText('Hmm.', 9);
+      return { text: 'He recalls his first teacher, the court organist Christian Gottlob Neefe, and', finishReason: 'length' };
+    };
     const job = await call(env.studio, 'eval/judge/start', {
       characterId,
       providerId,
@@ -216,9 +225,13 @@ describe('judge jobs', () => {
     // The first studio's calls after the third never end, as calls out when a process is killed.
     let hang = true;
     let arrivals = 0;
+    let hung = 0;
     script.score = async (req) => {
-      if (hang && arrivals++ >= 3) await new Promise<never>(() => undefined);
-      return judgeResponder()(req, 0);
+      if (hang && arrivals++ >= 3) {
+        hung++;
+        await new Promise<never>(() => undefined);
+      }
+      return judgeResponder()(req);
     };
     const job = await call(env.studio, 'eval/judge/start', {
       characterId,
@@ -226,14 +239,10 @@ describe('judge jobs', () => {
       systemIds: [sft.system.id],
       dimensions: ['memorization', 'values'],
     });
-    await new Promise<void>((resolve) => {
-      const off = env.studio.events.subscribe((name, payload) => {
-        if (name === 'jobs/progressed' && (payload as JudgeJob).done >= 3) {
-          off();
-          resolve();
-        }
-      });
-    });
+    // Three judgments stored, and as many asks out as the provider allows (4): the first studio sends nothing more.
+    await until(
+      async () => hung === 4 && (await call(env.studio, 'eval/judgments/list', { characterId })).length === 3,
+    );
     // The process dies: its runner is gone (a pid no machine has) and nothing more is written.
     env.studio.db.prepare(`UPDATE jobs SET runner = ? WHERE id = ?`).run(`4194305@${os.hostname()}`, job.id);
     const again = makeStudio(env.dir);
@@ -270,6 +279,8 @@ describe('pairwise jobs', () => {
       pairwise: { a: sft.system.id, b: chatgpt.system.id },
       dimensions: ['memorization'],
     });
+    // A comparison alone: no scores were asked for.
+    expect(job.stages.map((s) => s.stage)).toEqual(['pairwise']);
     const done = await finished(job);
     expect(done.status).toBe('succeeded');
     expect(done.total).toBe(SINGLE * 2);
