@@ -17,6 +17,7 @@ import { scenesCommand } from './commands/scenes';
 import { serveCommand } from './commands/serve';
 import { chatGgufCommand, chatServerCommand, doctorCommand, trainCommand } from './commands/train';
 import { chatCommand } from './commands/chat';
+import { judgeCommand } from './commands/judge';
 import { UsageError, type CliContext, type Io } from './shared';
 
 /**
@@ -166,6 +167,17 @@ Commands:
   chat export <conversation> [--format markdown|json] [--output <file>]
   chat delete <conversation>
   doctor [--python <interpreter>]  Check the trainer's Python environment
+  judge <character>             Score the character's finished interviews with an LLM judge, one call
+                                at temperature 0 per interview and dimension (memorization, values,
+                                personality, hallucination; stability on multi-turn ones). A score that
+                                cannot be read is asked again (--retries, default 2), then left unscored.
+                                Resumes a paused or interrupted judge job; Ctrl+C pauses.
+      [--systems <a,b>]         Systems to score (labels or ids; default: all with finished interviews)
+      [--judge <provider>[/<model>]]
+                                The judge (default: the provider of the character's last job, its model)
+      [--pairwise <a,b>]        Compare two systems question by question, each pair in both orders;
+                                prints win rates with 95% Wilson intervals (alone unless --systems)
+      [--dimensions <d1,d2>] [--mode single|multi] [--retries <0-5>] [--budget <usd>]
 
 Options for every command:
   --data-dir <dir>              Data folder (default: CHARACTER_STUDIO_HOME or the desktop app's folder)
@@ -208,6 +220,7 @@ const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   'chat-gguf': chatGgufCommand,
   chat: chatCommand,
   doctor: doctorCommand,
+  judge: judgeCommand,
 };
 
 export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<number> {
@@ -317,6 +330,12 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
         instruction: { type: 'string' },
         turn: { type: 'string' },
         character: { type: 'string' },
+        systems: { type: 'string' },
+        judge: { type: 'string' },
+        pairwise: { type: 'string' },
+        dimensions: { type: 'string' },
+        retries: { type: 'string' },
+        mode: { type: 'string' },
       },
     });
   } catch (error) {

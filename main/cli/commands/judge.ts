@@ -39,9 +39,12 @@ export async function judgeCommand(ctx: CliContext): Promise<number> {
       `Judging with ${j.settings.model} (${j.settings.provider}), prompt ${j.settings.promptVersion}: ${j.total} verdict${j.total === 1 ? '' : 's'} to ask.`,
     );
   }
-  // The job is printed with the scores below, not alone.
-  const code = await followJob({ ...ctx, values: { ...values, json: false } }, job.id);
-  const final = (await call('jobs/get', { id: job.id })) as JudgeJob;
+  return followJob(ctx, job.id, (final) => report(ctx, character, systems, final as JudgeJob));
+}
+
+/** The job with the mean scores of its judge per system and dimension, and its win rates. */
+async function report(ctx: CliContext, character: Character, systems: EvalSystem[], final: JudgeJob): Promise<void> {
+  const { call } = ctx;
   const judgments = await call('eval/judgments/list', { characterId: character.id });
   const mine = judgments.filter(
     (j) => j.model === final.settings.model && j.promptVersion === final.settings.promptVersion,
@@ -54,7 +57,6 @@ export async function judgeCommand(ctx: CliContext): Promise<number> {
   const label = (id: string) => systems.find((s) => s.id === id)?.label ?? id;
   const means = meanScores(mine);
   ctx.print({ job: final, means, pairwise: mineRates }, () => describe(means, mineRates, label));
-  return code;
 }
 
 async function request(ctx: CliContext, character: Character, systems: EvalSystem[]): Promise<JudgeRequest> {
