@@ -1,4 +1,12 @@
-import type { CharacterId, ItemFailure, ItemNote, JobId, JobKindName, JobStage, JobStatus } from '../../common/contract';
+import type {
+  CharacterId,
+  ItemFailure,
+  ItemNote,
+  JobId,
+  JobKindName,
+  JobStage,
+  JobStatus,
+} from '../../common/contract';
 import type { Db } from './database';
 import type { SceneWhere } from './scene-filter';
 

@@ -82,7 +82,13 @@ export const evalSchemas: EvalSchemas = {
     .strict(),
   'eval/questions/create': z.object({ characterId, name, questions: drafts.optional() }).strict(),
   'eval/questions/save': z
-    .object({ setId, baseVersion: version, questions: drafts, name: name.optional(), note: z.string().max(500).optional() })
+    .object({
+      setId,
+      baseVersion: version,
+      questions: drafts,
+      name: name.optional(),
+      note: z.string().max(500).optional(),
+    })
     .strict(),
   'eval/questions/archive': z.object({ setId }).strict(),
   'eval/systems/list': z.object({ characterId }).strict(),

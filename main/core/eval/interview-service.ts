@@ -90,7 +90,10 @@ export class InterviewService implements JobKind {
       );
     const rounds = request.rounds ?? DEFAULT_ROUNDS;
     if (!Number.isInteger(rounds) || rounds < 1 || rounds > MAX_ROUNDS)
-      throw new StudioFailure('invalid_argument', `Rounds must be a whole number from 1 to ${MAX_ROUNDS}; got ${rounds}.`);
+      throw new StudioFailure(
+        'invalid_argument',
+        `Rounds must be a whole number from 1 to ${MAX_ROUNDS}; got ${rounds}.`,
+      );
     const multi = asked.some((q) => q.mode === 'multi');
     const setting = interviewSetting(character);
     const settings: InterviewSettings = {
@@ -114,10 +117,23 @@ export class InterviewService implements JobKind {
         for (const question of asked) {
           const id = this.newId() as InterviewId;
           this.repo.insertInterview(
-            { id, characterId: character.id, jobId, systemId: system.id, question, mode: question.mode, rounds: roundsOf(question, rounds) },
+            {
+              id,
+              characterId: character.id,
+              jobId,
+              systemId: system.id,
+              question,
+              mode: question.mode,
+              rounds: roundsOf(question, rounds),
+            },
             now,
           );
-          items.push({ id: this.newId(), stage: STAGE, key: `interview:${id}`, input: { interviewId: id } satisfies ItemInput });
+          items.push({
+            id: this.newId(),
+            stage: STAGE,
+            key: `interview:${id}`,
+            input: { interviewId: id } satisfies ItemInput,
+          });
         }
       this.jobs.planItems(jobId, items, now);
     });
@@ -177,7 +193,7 @@ export class InterviewService implements JobKind {
           continue;
         }
         const system = this.systems.get(interview.systemId);
-        const cap = oneAtATime(system) ? 1 : settings.concurrency;
+        const cap = this.capOf(system, settings.concurrency);
         if ((perSystem.get(system.id) ?? 0) >= cap) continue;
         busy.add(item.id);
         perSystem.set(system.id, (perSystem.get(system.id) ?? 0) + 1);
@@ -255,6 +271,20 @@ export class InterviewService implements JobKind {
     }
   }
 
+  /**
+   * Interviews of one system out at once: one for a run's own runtime (a model in this process or
+   * `serve`), the provider's own cap for an endpoint (each reply is its own gateway call).
+   */
+  private capOf(system: EvalSystem, concurrency: number): number {
+    const answerer = system.answerer;
+    if (oneAtATime(system) || answerer?.runtime !== 'endpoint') return 1;
+    try {
+      return Math.max(1, Math.min(concurrency, this.interviewees.provider(answerer.providerId).maxConcurrency));
+    } catch {
+      return 1; // a deleted provider: its item fails with the reason when it runs
+    }
+  }
+
   /** A run stopped while the interview was out: it waits for the resume (unless it ended just before). */
   private stopped(interview: Interview): void {
     if (this.repo.interview(interview.id)?.status === 'running')
@@ -262,7 +292,11 @@ export class InterviewService implements JobKind {
   }
 
   private changed(interview: Interview, jobId: JobId): void {
-    this.events.emit('eval/interviews/changed', { characterId: interview.characterId, interviewId: interview.id, jobId });
+    this.events.emit('eval/interviews/changed', {
+      characterId: interview.characterId,
+      interviewId: interview.id,
+      jobId,
+    });
   }
 
   private checkSystems(characterId: CharacterId, ids: readonly EvalSystemId[]): EvalSystem[] {

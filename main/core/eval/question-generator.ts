@@ -128,7 +128,7 @@ function count(n: number, name: string): number {
 
 /**
  * The questions of one answer: `{"questions": [...]}` or a bare list of strings, in fences or with
- * prose around; without JSON, one question per non-empty line (numbering and bullets removed).
+ * prose around; without JSON, each list item or line ending in "?" (numbering and bullets removed).
  * Duplicates are dropped, at most `n` kept; none at all is a failure naming what came back.
  */
 export function readQuestions(text: string, n: number): string[] {
@@ -142,8 +142,14 @@ export function readQuestions(text: string, n: number): string[] {
   }
   const raw =
     items !== null
-      ? items.map((x) => (typeof x === 'string' ? x : typeof x === 'object' && x ? String(Object.values(x)[0] ?? '') : ''))
-      : text.split('\n').map((line) => line.replace(/^\s*(?:[-*•]|\d+[.)])\s*/, ''));
+      ? items.map((x) =>
+          typeof x === 'string' ? x : typeof x === 'object' && x ? String(Object.values(x)[0] ?? '') : '',
+        )
+      : text
+          .split('\n')
+          // Without JSON only list items and questions count: prose around them is not a question.
+          .filter((line) => /^\s*(?:[-*•]|\d+[.)])\s+\S/.test(line) || /\?\s*$/.test(line))
+          .map((line) => line.replace(/^\s*(?:[-*•]|\d+[.)])\s*/, ''));
   const seen = new Set<string>();
   const out: string[] = [];
   for (const r of raw) {

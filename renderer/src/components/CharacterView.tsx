@@ -7,6 +7,7 @@ import { ProfileSection } from './ProfileSection';
 import { Tabs } from './generation/Tabs';
 import { TrainingPanel } from './training/TrainingPanel';
 import { ChatPanel } from './chat/ChatPanel';
+import { EvaluateTab } from './eval/EvaluateTab';
 
 export function CharacterView({ character }: { character: Character }) {
   const open = useUi((s) => s.open);
@@ -53,6 +54,7 @@ export function CharacterView({ character }: { character: Character }) {
       {tab === 'dataset' && <DatasetTab key={character.id} character={character} />}
       {tab === 'train' && <TrainingPanel key={character.id} character={character} />}
       {tab === 'chat' && <ChatPanel key={character.id} character={character} />}
+      {tab === 'evaluate' && <EvaluateTab key={character.id} character={character} />}
       {tab === 'profile' && (
         <>
           <div className="section-bar">
