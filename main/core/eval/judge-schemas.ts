@@ -46,6 +46,7 @@ export const judgeSchemas: JudgeSchemas = {
       jobId: id<JobId>().optional(),
     })
     .strict(),
+  'eval/judgments/summary': z.object({ characterId }).strict(),
   'eval/pairwise/list': z
     .object({ characterId, systemA: systemId.optional(), systemB: systemId.optional(), jobId: id<JobId>().optional() })
     .strict(),
