@@ -19,6 +19,7 @@ import { chatGgufCommand, chatServerCommand, doctorCommand, trainCommand } from 
 import { chatCommand } from './commands/chat';
 import { interviewCommand } from './commands/interview';
 import { questionsCommand } from './commands/questions';
+import { judgeCommand } from './commands/judge';
 import { UsageError, type CliContext, type Io } from './shared';
 
 /**
@@ -197,6 +198,17 @@ Commands:
   interview <character> list [--set <set>] [--system <name>] [--mode single|multi]
   interview <character> show <interview>
                                 A transcript, the character's thoughts apart from its speech
+  judge <character>             Score the character's finished interviews with an LLM judge, one call
+                                at temperature 0 per interview and dimension (memorization, values,
+                                personality, hallucination; stability on multi-turn ones). A score that
+                                cannot be read is asked again (--retries, default 2), then left unscored.
+                                Resumes a paused or interrupted judge job; Ctrl+C pauses.
+      [--systems <a,b>]         Systems to score (labels or ids; default: all with finished interviews)
+      [--judge <provider>[/<model>]]
+                                The judge (default: the provider of the character's last job, its model)
+      [--pairwise <a,b>]        Compare two systems question by question, each pair in both orders;
+                                prints win rates with 95% Wilson intervals (alone unless --systems)
+      [--dimensions <d1,d2>] [--mode single|multi] [--retries <0-5>] [--budget <usd>]
 
 Options for every command:
   --data-dir <dir>              Data folder (default: CHARACTER_STUDIO_HOME or the desktop app's folder)
@@ -241,6 +253,7 @@ const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   doctor: doctorCommand,
   questions: questionsCommand,
   interview: interviewCommand,
+  judge: judgeCommand,
 };
 
 export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<number> {
@@ -364,6 +377,11 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
         set: { type: 'string' },
         system: { type: 'string' },
         rounds: { type: 'string' },
+        systems: { type: 'string' },
+        judge: { type: 'string' },
+        pairwise: { type: 'string' },
+        dimensions: { type: 'string' },
+        retries: { type: 'string' },
       },
     });
   } catch (error) {

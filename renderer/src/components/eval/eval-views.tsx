@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { Character } from '../../../../common/contract';
 import { InterviewsView } from './InterviewsView';
+import { JudgeView } from './JudgeView';
 import { QuestionSetsView } from './QuestionSetsView';
 
 /** One sub-view of the Evaluate tab; `go` switches to another by id. */
@@ -21,5 +22,10 @@ export const EVAL_VIEWS: readonly EvalView[] = [
     id: 'interviews',
     label: 'Interviews',
     render: (character) => <InterviewsView character={character} />,
+  },
+  {
+    id: 'judge',
+    label: 'Judge',
+    render: (character) => <JudgeView character={character} />,
   },
 ];

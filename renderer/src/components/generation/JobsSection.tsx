@@ -188,7 +188,9 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
           <summary>
             {regenerate
               ? `Not rewritten in place: ${job.notedItems} scene${job.notedItems === 1 ? '' : 's'} (see why)`
-              : `Left unread: ${job.notedItems} answer${job.notedItems === 1 ? '' : 's'} had parts that could not be read`}
+              : job.kind === 'judge'
+                ? `Unscored: ${job.notedItems} verdict${job.notedItems === 1 ? '' : 's'} the judge never gave readably (see why)`
+                : `Left unread: ${job.notedItems} answer${job.notedItems === 1 ? '' : 's'} had parts that could not be read`}
           </summary>
           <ul>
             {job.notes.map((n) => (
@@ -224,6 +226,10 @@ function describeJob(job: Job): string {
     const n = job.total.toLocaleString('en-US');
     const systems = job.settings.systemIds.length;
     return `${n} interview${job.total === 1 ? '' : 's'} of ${systems} system${systems === 1 ? '' : 's'}${job.settings.mode ? ` (${job.settings.mode}-turn)` : ''}`;
+  }
+  if (job.kind === 'judge') {
+    const n = job.total.toLocaleString('en-US');
+    return `${n} verdict${job.total === 1 ? '' : 's'} by ${job.settings.model}${job.settings.pairwise ? ', pairwise in both orders' : ''}`;
   }
   return job.settings.preset === 'paper'
     ? `the paper's plan (${job.settings.targetScenes.toLocaleString('en-US')} scenes asked, one protective per chunk)`
