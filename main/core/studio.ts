@@ -49,6 +49,9 @@ import { ChatService } from './chat/chat-service';
 import { ChatRuntimes } from './chat/chat-runtimes';
 import { chatHandlers } from './chat/chat-handlers';
 import { callRow, startedRow } from './jobs/call-log';
+import { CardService } from './cards/card-service';
+import { WIKIPEDIA_API } from './wikipedia/article';
+import { WikipediaService } from './wikipedia/wikipedia-service';
 
 export const DATABASE_FILE = 'studio.sqlite';
 
@@ -67,6 +70,11 @@ export interface StudioOptions {
   appRoot?: string;
   /** Where the packaged app keeps the trainer (Electron's process.resourcesPath/trainer). */
   trainerDir?: string;
+  /**
+   * The MediaWiki Action API with `{lang}` for the edition; default Wikipedia's
+   * (`CHARACTER_STUDIO_WIKIPEDIA_API` overrides it for every door, e.g. a local mirror or a test's fake).
+   */
+  wikipediaApi?: string;
   /** Remote-run tuning (poll interval, reconnect waits) and extra environment for remote trainers. */
   remote?: Pick<HostServiceOptions, 'launcher' | 'remoteEnv'>;
 }
@@ -217,6 +225,19 @@ export class Studio {
       newId,
     );
 
+    const cards = new CardService({
+      characters,
+      profiles,
+      runs: training,
+      clock,
+      dataDir: options.dataDir,
+      studioVersion: options.version,
+    });
+    const wikipedia = new WikipediaService(profiles, clock, {
+      apiTemplate: options.wikipediaApi ?? process.env.CHARACTER_STUDIO_WIKIPEDIA_API ?? WIKIPEDIA_API,
+      userAgent: `CharacterStudio/${options.version} (desktop app; Character-LLM role-play studio)`,
+    });
+
     this.handlers = {
       ...chatHandlers(this.chat),
       'app/info': () => this.info(),
@@ -228,6 +249,10 @@ export class Studio {
       'characters/delete': ({ id }) => characters.delete(id),
       'profiles/list': ({ characterId }) => profiles.list(characterId),
       'profiles/import': (request) => profiles.import(request),
+      'profiles/wikipedia': (request) => wikipedia.import(request),
+      'characters/image': ({ id }) => characters.image(id),
+      'cards/import': (request) => cards.import(request),
+      'cards/export': (request) => cards.export(request),
       'profiles/rename': ({ id, title }) => profiles.rename(id, title),
       'profiles/delete': ({ id }) => profiles.delete(id),
       'chunks/update': ({ id, text }) => profiles.updateChunk(id, text),
