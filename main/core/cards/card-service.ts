@@ -116,14 +116,20 @@ function withTraining(data: CardData, extension: Record<string, unknown>): void 
   data.tags = [...data.tags, 'trained'];
 }
 
-/** A new character from a card: the full name is the card's, the short name its nickname or first word. */
+/**
+ * A new character from a card: the full name is the card's; the short name and era are the ones
+ * this studio wrote into `extensions.character_studio` if it made the card, else the short name is
+ * the card's nickname (V3) or the name's first word.
+ */
 function draftOf(card: CardData, fileName: string): CharacterDraft {
-  const short = (card.nickname ?? card.name.split(' ')[0] ?? card.name).replace(/[():\n]/g, '').trim();
+  const ours = (card.extensions.character_studio ?? {}) as { short_name?: unknown; era?: unknown };
+  const named = typeof ours.short_name === 'string' ? ours.short_name : undefined;
+  const short = (named ?? card.nickname ?? card.name.split(' ')[0] ?? card.name).replace(/[():\n]/g, '').trim();
   const by = card.creator.trim() ? ` by ${card.creator.trim()}` : '';
   return {
     fullName: card.name,
     shortName: short || card.name.replace(/[():\n]/g, '').trim() || 'Character',
-    era: '',
+    era: typeof ours.era === 'string' ? ours.era : '',
     notes: `Imported from the character card ${fileName}${by}.`,
   };
 }

@@ -104,7 +104,12 @@ export function cardDataOf(character: Character, profiles: readonly Profile[], s
     creator: '',
     character_version: new Date(character.updatedAt).toISOString().slice(0, 10),
     extensions: {
-      character_studio: { character_id: character.id, era: character.era, studio_version: studioVersion },
+      character_studio: {
+        character_id: character.id,
+        short_name: character.shortName,
+        era: character.era,
+        studio_version: studioVersion,
+      },
     },
     group_only_greetings: [],
     ...(character.shortName !== character.fullName && { nickname: character.shortName }),
