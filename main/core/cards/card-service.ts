@@ -3,6 +3,7 @@ import type {
   CardExportRequest,
   CardImportRequest,
   CardImportResult,
+  Character,
   CharacterDraft,
   RunId,
   TrainingRun,
@@ -12,7 +13,7 @@ import { cardProfile } from '../character-card';
 import type { Clock } from '../clock';
 import { StudioFailure } from '../errors';
 import type { ProfileService } from '../profile-service';
-import { base64Steps, megabytes } from '../profile-text';
+import { base64Steps, checkStorableText, megabytes } from '../profile-text';
 import { runSliced } from '../time-slices';
 import { cardProvenance } from './provenance';
 import { isPng } from './png';
@@ -20,6 +21,10 @@ import { MAX_CARD_FILE_BYTES, readCardFile } from './read';
 import type { CardData } from './spec';
 import { trainedExtension } from './trained';
 import { cardDataOf, encodeCard } from './write';
+
+/** The longest names the characters' commands accept (schemas.ts). */
+const MAX_NAME_CHARS = 200;
+const MAX_SHORT_NAME_CHARS = 80;
 
 export interface CardServiceDeps {
   characters: CharacterService;
@@ -40,7 +45,7 @@ export class CardService {
   constructor(private readonly deps: CardServiceDeps) {}
 
   async import(request: CardImportRequest): Promise<CardImportResult> {
-    const { characters, profiles, clock } = this.deps;
+    const { characters } = this.deps;
     const fileName = request.fileName.replace(/\s+/g, ' ').trim() || 'The card';
     const declared = Math.floor((request.fileBase64.length * 3) / 4);
     if (declared > MAX_CARD_FILE_BYTES) {
@@ -50,11 +55,31 @@ export class CardService {
       );
     }
     const target = request.characterId ? characters.get(request.characterId) : null;
-    const bytes = await runSliced(base64Steps(request.fileBase64, fileName));
+    try {
+      return await this.importFile(request.fileBase64, fileName, target);
+    } catch (error) {
+      // Every message names the file, whichever check refused it.
+      if (error instanceof StudioFailure && !error.message.includes(fileName))
+        throw new StudioFailure(error.code, `${fileName}: ${error.message}`);
+      throw error;
+    }
+  }
+
+  private async importFile(base64: string, fileName: string, target: Character | null): Promise<CardImportResult> {
+    const { characters, profiles, clock } = this.deps;
+    const bytes = await runSliced(base64Steps(base64, fileName));
     const { card, image } = await readCardFile(bytes, fileName);
     // Built (and checked) before any write: an empty or oversized card fails here.
     const markdown = cardProfile(card.data, fileName, bytes.length).markdown;
-    const character = target ?? characters.create(draftOf(card.data, fileName));
+    const draft = draftOf(card.data, fileName);
+    checkStorableText(draft.fullName, "The card's name", 'Correct the name in the app that made the card.');
+    if (draft.fullName.length > MAX_NAME_CHARS || draft.shortName.length > MAX_SHORT_NAME_CHARS) {
+      throw new StudioFailure(
+        'invalid_argument',
+        `The card's name is ${draft.fullName.length} characters long; a character's name can be at most ${MAX_NAME_CHARS}. Shorten it in the app that made the card.`,
+      );
+    }
+    const character = target ?? characters.create(draft);
     try {
       const profile = await profiles.importPrepared(
         character.id,
@@ -124,7 +149,10 @@ function withTraining(data: CardData, extension: Record<string, unknown>): void 
 function draftOf(card: CardData, fileName: string): CharacterDraft {
   const ours = (card.extensions.character_studio ?? {}) as { short_name?: unknown; era?: unknown };
   const named = typeof ours.short_name === 'string' ? ours.short_name : undefined;
-  const short = (named ?? card.nickname ?? card.name.split(' ')[0] ?? card.name).replace(/[():\n]/g, '').trim();
+  const short = (named ?? card.nickname ?? card.name.split(' ')[0] ?? card.name)
+    .replace(/[():\n]/g, '')
+    .trim()
+    .slice(0, MAX_SHORT_NAME_CHARS);
   const by = card.creator.trim() ? ` by ${card.creator.trim()}` : '';
   return {
     fullName: card.name,
