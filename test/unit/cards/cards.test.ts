@@ -1,8 +1,12 @@
 /** Character cards in and out, through the studio's commands on a real SQLite file. */
+import fs from 'node:fs';
+import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CardFormat, CharacterId } from '../../../common/contract';
 import { cardChunks, jsonType, pngChunkList, pngWith, V2_REQUIRED, V3_OPTIONAL, V3_REQUIRED } from '../../support/cards';
+import { runCliIn } from '../../support/cli';
+import { tempDir } from '../../support/paths';
 import { call, callError, makeStudio } from '../../support/studio';
 import { zip } from '../../support/zip';
 
@@ -287,5 +291,29 @@ describe('cards out', () => {
     const data = (JSON.parse(bytes.toString('utf8')) as { data: Record<string, unknown> }).data;
     expect(data.creator_notes).toMatch(/"Ludwig van Beethoven"/);
     expect(data.extensions).toMatchObject({ character_studio: { character_id: id } });
+  });
+});
+
+describe('the CLI face', () => {
+  it('card import reads a CHARX as a new character, card export writes each format', async () => {
+    const files = tempDir('cs-card-cli-');
+    try {
+      const charx = path.join(files.dir, 'mara.charx');
+      fs.writeFileSync(charx, zip([{ name: 'card.json', data: Buffer.from(JSON.stringify(maraV2)) }]));
+      const imported = await runCliIn(env.dir, ['card', 'import', charx]);
+      expect(imported.err).toBe('');
+      expect(imported.out).toMatch(/Imported the V2 card of Captain Mara Vell as a new character: profile "Captain Mara Vell", 5 chunks/);
+      const out = path.join(files.dir, 'mara.png');
+      const exported = await runCliIn(env.dir, ['card', 'export', 'Captain Mara Vell', '--format', 'v3-png', '--out', out]);
+      expect(exported.out).toMatch(/Wrote the V3 card of Captain Mara Vell to .*mara\.png \(\d+ bytes, on a generated portrait\)/);
+      expect(Object.keys(cardChunks(fs.readFileSync(out))).sort()).toEqual(['ccv3', 'chara']);
+      const bad = await runCliIn(env.dir, ['card', 'export', 'Captain Mara Vell', '--format', 'v9', '--out', out]);
+      expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/--format v2-png\|v3-png\|v2-json\|v3-json \(not "v9"\)/)]);
+      const into = await runCliIn(env.dir, ['card', 'import', path.join(files.dir, 'mara.png'), '--character', 'Captain']);
+      expect(into.code).toBe(0);
+      expect(into.out).toMatch(/Imported the V3 card of Captain Mara Vell: profile/);
+    } finally {
+      files.cleanup();
+    }
   });
 });
