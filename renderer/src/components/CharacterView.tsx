@@ -7,6 +7,7 @@ import { ProfileSection } from './ProfileSection';
 import { Tabs } from './generation/Tabs';
 import { TrainingPanel } from './training/TrainingPanel';
 import { ChatPanel } from './chat/ChatPanel';
+import { CharacterAvatar } from './cards/CharacterAvatar';
 
 export function CharacterView({ character }: { character: Character }) {
   const open = useUi((s) => s.open);
@@ -27,7 +28,8 @@ export function CharacterView({ character }: { character: Character }) {
   return (
     <section className="character-view" aria-labelledby="character-title">
       <header className="character-header">
-        <div>
+        {character.hasImage && <CharacterAvatar character={character} large />}
+        <div className="character-heading">
           <h1 id="character-title">{character.fullName}</h1>
           <p className="subtitle">
             <span className="pill">{character.shortName}</span>
@@ -40,6 +42,7 @@ export function CharacterView({ character }: { character: Character }) {
           {character.notes && <p className="notes">{character.notes}</p>}
         </div>
         <div className="header-actions">
+          <button onClick={() => open({ kind: 'export-card', characterId: character.id })}>Export card…</button>
           <button onClick={() => open({ kind: 'edit-character', id: character.id })}>Edit</button>
           <button className="danger" onClick={onDelete}>
             Delete
@@ -57,9 +60,12 @@ export function CharacterView({ character }: { character: Character }) {
         <>
           <div className="section-bar">
             <h2>Profile</h2>
-            <button className="primary" onClick={() => open({ kind: 'import-profile', characterId: character.id })}>
-              + Add profile
-            </button>
+            <span className="section-actions">
+              <button onClick={() => open({ kind: 'wikipedia', characterId: character.id })}>From Wikipedia…</button>
+              <button className="primary" onClick={() => open({ kind: 'import-profile', characterId: character.id })}>
+                + Add profile
+              </button>
+            </span>
           </div>
 
           {profiles.isPending ? (

@@ -80,12 +80,12 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
           ) : (
             <p>
               Drop a <code>.txt</code> or <code>.md</code> file, or a character card (<code>.png</code>,{' '}
-              <code>.json</code>), here, or{' '}
+              <code>.json</code>, <code>.charx</code>), here, or{' '}
               <label className="link file-label">
                 choose a file
                 <input
                   type="file"
-                  accept=".txt,.md,.markdown,.json,.png,text/plain,text/markdown"
+                  accept=".txt,.md,.markdown,.json,.png,.charx,text/plain,text/markdown"
                   aria-label="Profile file"
                   onChange={(e) => pick(e.target.files?.[0])}
                 />
