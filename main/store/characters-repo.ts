@@ -71,8 +71,7 @@ export class CharactersRepo {
   /** The character's picture, or undefined when it has none. */
   image(id: CharacterId): { mime: string; bytes: Buffer } | undefined {
     return this.db.prepare('SELECT mime, bytes FROM character_images WHERE character_id = ?').get(id) as
-      | { mime: string; bytes: Buffer }
-      | undefined;
+      { mime: string; bytes: Buffer } | undefined;
   }
 
   setImage(id: CharacterId, image: { mime: string; bytes: Buffer }, now: number): void {

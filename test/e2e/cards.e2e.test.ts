@@ -96,7 +96,10 @@ describe('cards and Wikipedia in a browser', () => {
     const again = page.getByRole('dialog', { name: 'Import a character card' });
     await again.getByLabel('Card file').setInputFiles(bad);
     await again.getByRole('button', { name: 'Import' }).click();
-    await again.getByRole('alert').getByText(/photo\.png is a picture without a character card/).waitFor();
+    await again
+      .getByRole('alert')
+      .getByText(/photo\.png is a picture without a character card/)
+      .waitFor();
     await session.shot('cards-import-refused');
     await again.getByRole('button', { name: 'Cancel' }).click();
 
@@ -125,7 +128,9 @@ describe('cards and Wikipedia in a browser', () => {
     await download.saveAs(saved);
     const chunks = cardChunks(fs.readFileSync(saved)) as Record<string, { data: Record<string, unknown> }>;
     expect(chunks.ccv3!.data).toMatchObject({ name: 'Clara Schumann', nickname: 'Clara' });
-    expect(chunks.ccv3!.data.creator_notes).toMatch(/Wikipedia article "Clara Schumann \(Wikipedia de\)".*Creative Commons/);
+    expect(chunks.ccv3!.data.creator_notes).toMatch(
+      /Wikipedia article "Clara Schumann \(Wikipedia de\)".*Creative Commons/,
+    );
     const characters = await pageInvoke<Character[]>(page, 'characters/list', {});
     expect(characters.map((c) => [c.fullName, c.profileCount, c.hasImage])).toEqual([['Clara Schumann', 2, true]]);
     await session.shot('cards-after-export');

@@ -36,12 +36,12 @@ export function pngWith(texts: Record<string, string>, size = 2): Buffer {
 /** Every chunk of a PNG with whether its CRC is right: the reading side of the spec, independent of main. */
 export function pngChunkList(png: Buffer): { type: string; data: Buffer; crcOk: boolean }[] {
   const chunks: { type: string; data: Buffer; crcOk: boolean }[] = [];
-  for (let offset = 8; offset < png.length; ) {
+  for (let offset = 8; offset < png.length;) {
     const length = png.readUInt32BE(offset);
     const type = png.toString('latin1', offset + 4, offset + 8);
     const data = png.subarray(offset + 8, offset + 8 + length);
     const crc = png.readUInt32BE(offset + 8 + length);
-    chunks.push({ type, data, crcOk: (zlib.crc32(png.subarray(offset + 4, offset + 8 + length)) >>> 0) === crc });
+    chunks.push({ type, data, crcOk: zlib.crc32(png.subarray(offset + 4, offset + 8 + length)) >>> 0 === crc });
     offset += 12 + length;
   }
   return chunks;

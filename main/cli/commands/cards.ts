@@ -47,7 +47,10 @@ export async function cardCommand(sub: string, ctx: CliContext): Promise<number>
       try {
         fs.writeFileSync(file, Buffer.from(card.base64, 'base64'));
       } catch (error) {
-        throw new StudioFailure('invalid_argument', `Could not write ${file}: ${error instanceof Error ? error.message : String(error)}.`);
+        throw new StudioFailure(
+          'invalid_argument',
+          `Could not write ${file}: ${error instanceof Error ? error.message : String(error)}.`,
+        );
       }
       print(
         { ...card, base64: undefined, path: file },

@@ -110,7 +110,10 @@ export class CardService {
       }
       const run = runs.get(request.runId);
       if (run.characterId !== character.id) {
-        throw new StudioFailure('invalid_argument', `Run ${run.id} was trained for another character, not ${character.fullName}.`);
+        throw new StudioFailure(
+          'invalid_argument',
+          `Run ${run.id} was trained for another character, not ${character.fullName}.`,
+        );
       }
       withTraining(data, await trainedExtension(run, dataDir, character));
       trained = true;

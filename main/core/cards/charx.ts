@@ -159,5 +159,8 @@ function zipFailure(error: unknown, fileName: string): StudioFailure {
       `${fileName} is refused: its entry "${escaping[2]!.slice(0, 120)}" points outside the archive's folder (a "zip slip", used to overwrite other files). Nothing was imported.`,
     );
   }
-  return new StudioFailure('unsupported_file', `${fileName} is a damaged zip archive (${reason}). Export the card again.`);
+  return new StudioFailure(
+    'unsupported_file',
+    `${fileName} is a damaged zip archive (${reason}). Export the card again.`,
+  );
 }

@@ -22,7 +22,7 @@ export interface PngChunk {
 export function pngChunks(bytes: Uint8Array): PngChunk[] {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const chunks: PngChunk[] = [];
-  for (let offset = 8; offset + 12 <= buffer.length; ) {
+  for (let offset = 8; offset + 12 <= buffer.length;) {
     const length = buffer.readUInt32BE(offset);
     const end = offset + 12 + length;
     if (end > buffer.length) break;
@@ -56,7 +56,10 @@ function encodeChunk(type: string, data: Buffer): Buffer {
 
 /** A tEXt chunk: keyword, NUL, Latin-1 text (base64 is ASCII, so a card's text always fits). */
 export function textChunk(keyword: string, text: string): PngChunk {
-  return { type: 'tEXt', data: Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(text, 'latin1')]) };
+  return {
+    type: 'tEXt',
+    data: Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(text, 'latin1')]),
+  };
 }
 
 /** The keyword of a tEXt chunk. */
@@ -71,7 +74,10 @@ function keywordOf(chunk: PngChunk): string {
 export function withTexts(png: Uint8Array, texts: PngChunk[], subject: string, drop: readonly string[]): Buffer {
   const chunks = pngChunks(png);
   if (chunks[0]?.type !== 'IHDR' || chunks.at(-1)?.type !== 'IEND') {
-    throw new StudioFailure('unsupported_file', `${subject} is not a whole PNG picture (it has no IHDR or IEND chunk).`);
+    throw new StudioFailure(
+      'unsupported_file',
+      `${subject} is not a whole PNG picture (it has no IHDR or IEND chunk).`,
+    );
   }
   const kept = chunks.filter(
     (chunk) => chunk.type !== 'IEND' && !(chunk.type === 'tEXt' && drop.includes(keywordOf(chunk))),

@@ -86,7 +86,13 @@ export function parseCardJson(json: string, fileName: string): ParsedCard {
   let fields: Record<string, unknown> = root;
   if (root.spec !== undefined) {
     const known = typeof root.spec === 'string' ? SPEC_VERSIONS[root.spec] : undefined;
-    const version = typeof root.spec_version === 'string' ? root.spec_version : String(root.spec_version ?? '');
+    // Some apps write the version as a number (3, 2.0); anything else is no version we know.
+    const version =
+      typeof root.spec_version === 'string' || typeof root.spec_version === 'number'
+        ? String(root.spec_version)
+        : root.spec_version === undefined
+          ? ''
+          : 'unknown';
     // A version newer than the spec name's major one (chara_card_v3 4.0) is a format the studio
     // has not seen; an older or missing one is read as the spec name says.
     const major = version === '' ? 0 : Number(version.split('.')[0]);

@@ -51,7 +51,13 @@ async function filesOf(kind: string, where: string): Promise<TrainedFile[]> {
   const files: TrainedFile[] = [];
   for (const file of paths) {
     const { size } = await fs.promises.stat(file);
-    files.push({ kind, path: file, file: path.relative(path.dirname(where), file), bytes: size, sha256: await sha256(file) });
+    files.push({
+      kind,
+      path: file,
+      file: path.relative(path.dirname(where), file),
+      bytes: size,
+      sha256: await sha256(file),
+    });
   }
   return files;
 }
@@ -97,7 +103,11 @@ export async function trainedExtension(
       ? {
           // METHOD.md §2: raw completion, no chat template.
           style: 'raw-completion',
-          meta_prompt: metaPrompt(character.fullName, LOCATION, `${character.shortName} is casually chatting with a man from the 21st century whom ${character.shortName} fully trusts.`),
+          meta_prompt: metaPrompt(
+            character.fullName,
+            LOCATION,
+            `${character.shortName} is casually chatting with a man from the 21st century whom ${character.shortName} fully trusts.`,
+          ),
           turn_format: '{speaker} ({action}): {text}' + EOT,
           user_name: DEFAULT_USER_NAME,
           character_name: character.shortName,

@@ -35,7 +35,12 @@ function splitHeading(text: string, markdownOnly: boolean): { heading: string | 
   const heading = markdownOnly ? (line: string) => /^#{1,6}\s/.test(line) : isHeadingLine;
   let index = 0;
   while (index < lines.length && heading(lines[index]!)) index++;
-  const title = index > 0 ? lines[index - 1]!.replace(/^#{1,6}\s+/, '').trim().toLowerCase() : null;
+  const title =
+    index > 0
+      ? lines[index - 1]!.replace(/^#{1,6}\s+/, '')
+          .trim()
+          .toLowerCase()
+      : null;
   return { heading: title, body: lines.slice(index).join('\n').trim() };
 }
 

@@ -47,7 +47,10 @@ export function articleRef(article: string, lang = 'en'): ArticleRef {
   const text = article.trim();
   const wanted = lang.trim().toLowerCase() || 'en';
   if (!LANG.test(wanted)) {
-    throw new StudioFailure('invalid_argument', `"${lang}" is not a Wikipedia language code (e.g. en, de, fr, zh-yue).`);
+    throw new StudioFailure(
+      'invalid_argument',
+      `"${lang}" is not a Wikipedia language code (e.g. en, de, fr, zh-yue).`,
+    );
   }
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && !/^[a-z0-9-]+(\.m)?\.wikipedia\.org\//i.test(text)) {
     const title = text.replace(/_/g, ' ').trim();
@@ -120,18 +123,23 @@ export async function fetchArticle(template: string, ref: ArticleRef, userAgent:
       );
     }
     const declared = Number(response.headers.get('content-length') ?? 0);
-    if (declared > MAX_ANSWER_BYTES) throw new StudioFailure('too_large', `${edition} sent an answer too large to be an article.`);
+    if (declared > MAX_ANSWER_BYTES)
+      throw new StudioFailure('too_large', `${edition} sent an answer too large to be an article.`);
     body = await response.text();
   } catch (error) {
     if (error instanceof StudioFailure) throw error;
     throw unreachable(error, edition);
   }
-  if (body.length > MAX_ANSWER_BYTES) throw new StudioFailure('too_large', `${edition} sent an answer too large to be an article.`);
+  if (body.length > MAX_ANSWER_BYTES)
+    throw new StudioFailure('too_large', `${edition} sent an answer too large to be an article.`);
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
-    throw new StudioFailure('unavailable', `${edition} did not answer like the MediaWiki API (not JSON). Try again later.`);
+    throw new StudioFailure(
+      'unavailable',
+      `${edition} did not answer like the MediaWiki API (not JSON). Try again later.`,
+    );
   }
   return readAnswer(json, ref);
 }
@@ -140,7 +148,10 @@ function unreachable(error: unknown, edition: string): StudioFailure {
   const cause = (error as { cause?: { code?: string } } | null)?.cause;
   const code = cause?.code ?? (error instanceof Error ? error.name : 'error');
   if (code === 'TimeoutError' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new StudioFailure('unavailable', `${edition} did not answer within ${TIMEOUT_MS / 1000} s. Check the connection and try again.`);
+    return new StudioFailure(
+      'unavailable',
+      `${edition} did not answer within ${TIMEOUT_MS / 1000} s. Check the connection and try again.`,
+    );
   }
   return new StudioFailure(
     'unavailable',
@@ -175,12 +186,18 @@ export function readAnswer(json: unknown, ref: ArticleRef): Article {
   const answer = json as Answer;
   const edition = `${ref.lang}.wikipedia.org`;
   if (answer.error) {
-    throw new StudioFailure('unavailable', `${edition} refused the request: ${answer.error.info ?? answer.error.code ?? 'no reason given'}.`);
+    throw new StudioFailure(
+      'unavailable',
+      `${edition} refused the request: ${answer.error.info ?? answer.error.code ?? 'no reason given'}.`,
+    );
   }
   const page = answer.query?.pages?.[0];
   if (!page) throw new StudioFailure('unavailable', `${edition} did not answer like the MediaWiki API (no page).`);
   if (page.invalid) {
-    throw new StudioFailure('invalid_argument', `"${ref.title}" cannot be a Wikipedia title: ${page.invalidreason ?? 'it is invalid'}.`);
+    throw new StudioFailure(
+      'invalid_argument',
+      `"${ref.title}" cannot be a Wikipedia title: ${page.invalidreason ?? 'it is invalid'}.`,
+    );
   }
   if (page.missing) {
     throw new StudioFailure(
@@ -188,7 +205,8 @@ export function readAnswer(json: unknown, ref: ArticleRef): Article {
       `There is no article "${page.title}" on ${edition}. Check the spelling (titles are case-sensitive after the first letter) or the language edition.`,
     );
   }
-  const url = page.canonicalurl ?? page.fullurl ?? `https://${edition}/wiki/${encodeURIComponent(page.title.replace(/ /g, '_'))}`;
+  const url =
+    page.canonicalurl ?? page.fullurl ?? `https://${edition}/wiki/${encodeURIComponent(page.title.replace(/ /g, '_'))}`;
   if (page.pageprops && 'disambiguation' in page.pageprops) {
     throw new StudioFailure(
       'invalid_argument',
@@ -196,7 +214,10 @@ export function readAnswer(json: unknown, ref: ArticleRef): Article {
     );
   }
   if (page.ns !== undefined && page.ns !== 0) {
-    throw new StudioFailure('invalid_argument', `"${page.title}" is not an article (it is in namespace ${page.ns}). Use an article's title.`);
+    throw new StudioFailure(
+      'invalid_argument',
+      `"${page.title}" is not an article (it is in namespace ${page.ns}). Use an article's title.`,
+    );
   }
   const text = (page.extract ?? '').trim();
   if (!text) throw new StudioFailure('not_found', `The article "${page.title}" on ${edition} has no text to read.`);
@@ -244,5 +265,8 @@ export function toMarkdown(title: string, extract: string): string {
     }
     if (hasText) kept.push('', `${'#'.repeat(item.level)} ${item.text}`);
   });
-  return `${kept.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  return `${kept
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
 }

@@ -66,13 +66,17 @@ export function WikipediaDialog({ characterId }: { characterId: CharacterId }) {
           </datalist>
           <small>
             The text is read through Wikipedia&apos;s API, redirects followed; each section becomes a chunk. The
-            article&apos;s address, revision and licence (CC BY-SA) are kept with the profile and credited in
-            exported cards.
+            article&apos;s address, revision and licence (CC BY-SA) are kept with the profile and credited in exported
+            cards.
           </small>
         </label>
         <label>
           Title <span className="optional">(optional)</span>
-          <input value={title} placeholder="The article's title and language" onChange={(e) => setTitle(e.target.value)} />
+          <input
+            value={title}
+            placeholder="The article's title and language"
+            onChange={(e) => setTitle(e.target.value)}
+          />
         </label>
         <DialogFooter
           error={error}

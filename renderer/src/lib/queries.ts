@@ -251,7 +251,9 @@ export function subscribeToStudioEvents(): () => void {
   const offs = [
     studio().on('characters/changed', ({ characterId }) => {
       void queryClient.invalidateQueries({ queryKey: ['characters/list'] });
-      void queryClient.invalidateQueries({ queryKey: ['characters/image', ...(characterId ? [{ id: characterId }] : [])] });
+      void queryClient.invalidateQueries({
+        queryKey: ['characters/image', ...(characterId ? [{ id: characterId }] : [])],
+      });
       void queryClient.invalidateQueries({ queryKey: ['dataset/compare'] });
     }),
     studio().on('profiles/changed', ({ characterId }) => {

@@ -45,10 +45,17 @@ const cardJson = JSON.stringify(card);
 /** Bytes with a few deleted, replaced or inserted at random places. */
 const garbled = (bytes: Buffer) =>
   fc
-    .array(fc.tuple(fc.nat({ max: bytes.length - 1 }), fc.constantFrom('delete', 'replace', 'insert'), fc.integer({ min: 0, max: 255 })), {
-      minLength: 1,
-      maxLength: 6,
-    })
+    .array(
+      fc.tuple(
+        fc.nat({ max: bytes.length - 1 }),
+        fc.constantFrom('delete', 'replace', 'insert'),
+        fc.integer({ min: 0, max: 255 }),
+      ),
+      {
+        minLength: 1,
+        maxLength: 6,
+      },
+    )
     .map((edits) => {
       let out = Buffer.from(bytes);
       for (const [at, op, byte] of edits) {
@@ -80,16 +87,29 @@ const wildCard = fc
 const files: fc.Arbitrary<[string, Buffer]> = fc.oneof(
   fc.tuple(fc.constant('fuzz.json'), wildCard),
   fc.tuple(fc.constant('fuzz.json'), garbled(Buffer.from(cardJson))),
-  fc.tuple(fc.constant('fuzz.json'), fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a))),
+  fc.tuple(
+    fc.constant('fuzz.json'),
+    fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+  ),
   fc.tuple(fc.constant('fuzz.png'), garbled(pngWith({ ccv3: Buffer.from(cardJson).toString('base64') }))),
-  fc.tuple(fc.constant('fuzz.png'), wildCard.map((b) => pngWith({ chara: b.toString('base64') }))),
   fc.tuple(
     fc.constant('fuzz.png'),
-    fc.string({ unit: 'binary', maxLength: 200 }).map((s) => pngWith({ ccv3: Buffer.from(s, 'latin1').toString('latin1') })),
+    wildCard.map((b) => pngWith({ chara: b.toString('base64') })),
+  ),
+  fc.tuple(
+    fc.constant('fuzz.png'),
+    fc
+      .string({ unit: 'binary', maxLength: 200 })
+      .map((s) => pngWith({ ccv3: Buffer.from(s, 'latin1').toString('latin1') })),
   ),
   fc.tuple(
     fc.constant('fuzz.charx'),
-    garbled(zip([{ name: 'card.json', data: Buffer.from(cardJson), deflate: true }, { name: 'assets/icon.png', data: pngWith({}) }])),
+    garbled(
+      zip([
+        { name: 'card.json', data: Buffer.from(cardJson), deflate: true },
+        { name: 'assets/icon.png', data: pngWith({}) },
+      ]),
+    ),
   ),
   fc.tuple(
     fc.constant('fuzz.charx'),

@@ -4,7 +4,15 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CardFormat, CharacterId } from '../../../common/contract';
-import { cardChunks, jsonType, pngChunkList, pngWith, V2_REQUIRED, V3_OPTIONAL, V3_REQUIRED } from '../../support/cards';
+import {
+  cardChunks,
+  jsonType,
+  pngChunkList,
+  pngWith,
+  V2_REQUIRED,
+  V3_OPTIONAL,
+  V3_REQUIRED,
+} from '../../support/cards';
 import { runCliIn } from '../../support/cli';
 import { tempDir } from '../../support/paths';
 import { call, callError, makeStudio } from '../../support/studio';
@@ -40,7 +48,11 @@ beforeEach(() => {
 afterEach(() => env.cleanup());
 
 const importCard = (bytes: Buffer, fileName: string, characterId?: CharacterId) =>
-  call(env.studio, 'cards/import', { fileBase64: bytes.toString('base64'), fileName, ...(characterId && { characterId }) });
+  call(env.studio, 'cards/import', {
+    fileBase64: bytes.toString('base64'),
+    fileName,
+    ...(characterId && { characterId }),
+  });
 const importError = (bytes: Buffer, fileName: string) =>
   callError(env.studio, 'cards/import', { fileBase64: bytes.toString('base64'), fileName });
 const exported = async (characterId: CharacterId, format: CardFormat) => {
@@ -92,7 +104,11 @@ describe('cards in', () => {
   });
 
   it('prefers the V3 "ccv3" chunk over "chara" when a PNG has both', async () => {
-    const v3 = { spec: 'chara_card_v3', spec_version: '3.0', data: { ...maraV2.data, name: 'Mara (V3)', group_only_greetings: [] } };
+    const v3 = {
+      spec: 'chara_card_v3',
+      spec_version: '3.0',
+      data: { ...maraV2.data, name: 'Mara (V3)', group_only_greetings: [] },
+    };
     const result = await importCard(pngWith({ chara: b64(maraV2), ccv3: b64(v3) }), 'both.png');
     expect(result.spec).toBe('v3');
     expect(result.character.fullName).toBe('Mara (V3)');
@@ -150,12 +166,28 @@ describe('bad cards are refused whole, naming the file', () => {
     const cases: [Buffer, string, RegExp][] = [
       [pngWith({ Comment: 'hello' }), 'photo.png', /photo\.png is a picture without a character card/],
       [pngWith({ chara: 'not base64 at all!' }), 'broken.png', /"chara" card chunk inside broken\.png is not base64/],
-      [pngWith({ ccv3: Buffer.from('{"spec": ').toString('base64') }), 'cut.png', /"ccv3" card inside cut\.png is not valid JSON/],
+      [
+        pngWith({ ccv3: Buffer.from('{"spec": ').toString('base64') }),
+        'cut.png',
+        /"ccv3" card inside cut\.png is not valid JSON/,
+      ],
       [Buffer.from('{"name": "x",'), 'cut.json', /cut\.json is not valid JSON/],
       [Buffer.from('[1, 2]'), 'list.json', /list\.json is JSON but not a character card/],
-      [Buffer.from(JSON.stringify({ ...maraV2, spec: 'chara_card_v4' })), 'v4.json', /v4\.json is a character card of an unknown spec \("chara_card_v4"/],
-      [Buffer.from(JSON.stringify({ ...maraV2, spec: 'chara_card_v3', spec_version: '4.0' })), 'v3-4.json', /unknown spec.*version "4\.0"/],
-      [Buffer.from(JSON.stringify({ spec: 'chara_card_v2', spec_version: '2.0' })), 'nodata.json', /nodata\.json says it is a chara_card_v2 card but has no "data"/],
+      [
+        Buffer.from(JSON.stringify({ ...maraV2, spec: 'chara_card_v4' })),
+        'v4.json',
+        /v4\.json is a character card of an unknown spec \("chara_card_v4"/,
+      ],
+      [
+        Buffer.from(JSON.stringify({ ...maraV2, spec: 'chara_card_v3', spec_version: '4.0' })),
+        'v3-4.json',
+        /unknown spec.*version "4\.0"/,
+      ],
+      [
+        Buffer.from(JSON.stringify({ spec: 'chara_card_v2', spec_version: '2.0' })),
+        'nodata.json',
+        /nodata\.json says it is a chara_card_v2 card but has no "data"/,
+      ],
       [Buffer.from([0xff, 0xfe, 0x00, 0x7b]), 'utf16.json', /utf16\.json is not UTF-8 text/],
     ];
     for (const [bytes, name, message] of cases) {
@@ -168,8 +200,17 @@ describe('bad cards are refused whole, naming the file', () => {
   it('a zip whose paths escape its folder (zip slip)', async () => {
     const card = Buffer.from(JSON.stringify(maraV2));
     for (const evil of ['../evil.sh', 'assets/../../evil.sh', '/etc/cron.d/evil', 'assets\\..\\..\\evil.sh']) {
-      const error = await importError(zip([{ name: 'card.json', data: card }, { name: evil, data: card }]), 'slip.charx');
-      expect([evil, error.message]).toEqual([evil, expect.stringMatching(/slip\.charx is refused: its entry .* points outside the archive's folder/)]);
+      const error = await importError(
+        zip([
+          { name: 'card.json', data: card },
+          { name: evil, data: card },
+        ]),
+        'slip.charx',
+      );
+      expect([evil, error.message]).toEqual([
+        evil,
+        expect.stringMatching(/slip\.charx is refused: its entry .* points outside the archive's folder/),
+      ]);
     }
     await expectNothingSaved();
   });
@@ -179,11 +220,19 @@ describe('bad cards are refused whole, naming the file', () => {
     const megabyte = Buffer.alloc(1024 * 1024);
     const deflated = zlib.deflateRawSync(megabyte);
     expect(deflated.length).toBeLessThan(2048);
-    const huge = zip([card, ...Array.from({ length: 70 }, (_, i) => ({ name: `assets/x${i}.bin`, data: megabyte, deflate: true }))]);
+    const huge = zip([
+      card,
+      ...Array.from({ length: 70 }, (_, i) => ({ name: `assets/x${i}.bin`, data: megabyte, deflate: true })),
+    ]);
     expect(huge.length).toBeLessThan(300 * 1024);
     expect((await importError(huge, 'bomb.charx')).message).toMatch(/bomb\.charx would unpack to more than 64\.0 MB/);
-    const many = zip([card, ...Array.from({ length: 1000 }, (_, i) => ({ name: `assets/${i}.txt`, data: Buffer.from('x') }))]);
-    expect((await importError(many, 'many.charx')).message).toMatch(/many\.charx holds 1001 files; a CHARX card may hold at most 1000/);
+    const many = zip([
+      card,
+      ...Array.from({ length: 1000 }, (_, i) => ({ name: `assets/${i}.txt`, data: Buffer.from('x') })),
+    ]);
+    expect((await importError(many, 'many.charx')).message).toMatch(
+      /many\.charx holds 1001 files; a CHARX card may hold at most 1000/,
+    );
     const liar = zip([{ ...card, deflate: true, declaredSize: 10 }]);
     expect((await importError(liar, 'liar.charx')).message).toMatch(/liar\.charx is a damaged zip archive/);
     const noCard = zip([{ name: 'readme.txt', data: Buffer.from('hi') }]);
@@ -243,10 +292,15 @@ describe('cards out', () => {
         expectFields(v3card.data, V3_REQUIRED);
         for (const [field, type] of Object.entries(V3_OPTIONAL))
           if (field in v3card.data) expect([field, jsonType(v3card.data[field])]).toEqual([field, type]);
-        expect(v3card.data.creation_date).toBe(Math.floor((await call(env.studio, 'characters/get', { id })).createdAt / 1000));
+        expect(v3card.data.creation_date).toBe(
+          Math.floor((await call(env.studio, 'characters/get', { id })).createdAt / 1000),
+        );
       }
       const data = (v3card ?? v2card)!.data;
-      expect(data).toMatchObject({ name: 'Ludwig van Beethoven', description: expect.stringContaining('German composer') });
+      expect(data).toMatchObject({
+        name: 'Ludwig van Beethoven',
+        description: expect.stringContaining('German composer'),
+      });
       expect(data.scenario).toMatch(/Coffee Shop - Afternoon/);
       expect(data.creator_notes).toMatch(/Made with Character Studio/);
       // Read back by the studio's own importer, into a fresh studio.
@@ -263,7 +317,8 @@ describe('cards out', () => {
 
   it('round trips V2 and V3, PNG and JSON: the card fields come back as they went in', async () => {
     const source = await importCard(Buffer.from(JSON.stringify(maraV2)), 'mara.json');
-    const filled = (text: string) => text.replace(/\{\{char\}\}/g, 'Captain Mara Vell').replace(/\{\{user\}\}/g, 'the visitor');
+    const filled = (text: string) =>
+      text.replace(/\{\{char\}\}/g, 'Captain Mara Vell').replace(/\{\{user\}\}/g, 'the visitor');
     for (const format of ['v2-json', 'v3-json', 'v2-png', 'v3-png'] as const) {
       const { card } = await exported(source.character.id, format);
       const other = makeStudio();
@@ -302,14 +357,35 @@ describe('the CLI face', () => {
       fs.writeFileSync(charx, zip([{ name: 'card.json', data: Buffer.from(JSON.stringify(maraV2)) }]));
       const imported = await runCliIn(env.dir, ['card', 'import', charx]);
       expect(imported.err).toBe('');
-      expect(imported.out).toMatch(/Imported the V2 card of Captain Mara Vell as a new character: profile "Captain Mara Vell", 5 chunks/);
+      expect(imported.out).toMatch(
+        /Imported the V2 card of Captain Mara Vell as a new character: profile "Captain Mara Vell", 5 chunks/,
+      );
       const out = path.join(files.dir, 'mara.png');
-      const exported = await runCliIn(env.dir, ['card', 'export', 'Captain Mara Vell', '--format', 'v3-png', '--out', out]);
-      expect(exported.out).toMatch(/Wrote the V3 card of Captain Mara Vell to .*mara\.png \(\d+ bytes, on a generated portrait\)/);
+      const exported = await runCliIn(env.dir, [
+        'card',
+        'export',
+        'Captain Mara Vell',
+        '--format',
+        'v3-png',
+        '--out',
+        out,
+      ]);
+      expect(exported.out).toMatch(
+        /Wrote the V3 card of Captain Mara Vell to .*mara\.png \(\d+ bytes, on a generated portrait\)/,
+      );
       expect(Object.keys(cardChunks(fs.readFileSync(out))).sort()).toEqual(['ccv3', 'chara']);
       const bad = await runCliIn(env.dir, ['card', 'export', 'Captain Mara Vell', '--format', 'v9', '--out', out]);
-      expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/--format v2-png\|v3-png\|v2-json\|v3-json \(not "v9"\)/)]);
-      const into = await runCliIn(env.dir, ['card', 'import', path.join(files.dir, 'mara.png'), '--character', 'Captain']);
+      expect([bad.code, bad.err]).toEqual([
+        2,
+        expect.stringMatching(/--format v2-png\|v3-png\|v2-json\|v3-json \(not "v9"\)/),
+      ]);
+      const into = await runCliIn(env.dir, [
+        'card',
+        'import',
+        path.join(files.dir, 'mara.png'),
+        '--character',
+        'Captain',
+      ]);
       expect(into.code).toBe(0);
       expect(into.out).toMatch(/Imported the V3 card of Captain Mara Vell: profile/);
     } finally {

@@ -107,12 +107,26 @@ describe('trained character card', () => {
           out.dir,
         ]);
         expect(cli.err).toBe('');
-        expect(cli.out).toMatch(/Wrote the trained V3 card of Ludwig van Beethoven to .*Ludwig_van_Beethoven\.trained\.v3\.json/);
-        const json = JSON.parse(fs.readFileSync(path.join(out.dir, 'Ludwig_van_Beethoven.trained.v3.json'), 'utf8')) as {
+        expect(cli.out).toMatch(
+          /Wrote the trained V3 card of Ludwig van Beethoven to .*Ludwig_van_Beethoven\.trained\.v3\.json/,
+        );
+        const json = JSON.parse(
+          fs.readFileSync(path.join(out.dir, 'Ludwig_van_Beethoven.trained.v3.json'), 'utf8'),
+        ) as {
           data: { extensions: { character_studio: { trained: Trained } } };
         };
         expect(json.data.extensions.character_studio.trained.run_id).toBe(run.id);
-        const v2 = await runCliIn(bench.env.dir, ['card', 'export', 'Beethoven', '--format', 'v2-png', '--run', run.id, '--out', out.dir]);
+        const v2 = await runCliIn(bench.env.dir, [
+          'card',
+          'export',
+          'Beethoven',
+          '--format',
+          'v2-png',
+          '--run',
+          run.id,
+          '--out',
+          out.dir,
+        ]);
         expect(v2.code).toBe(1);
         expect(v2.err).toMatch(/trained character card is a V3 card/);
       } finally {
@@ -124,7 +138,11 @@ describe('trained character card', () => {
         era: '',
         notes: '',
       });
-      const error = await callError(bench.env.studio, 'cards/export', { characterId: other.id, format: 'v3-json', runId: run.id });
+      const error = await callError(bench.env.studio, 'cards/export', {
+        characterId: other.id,
+        format: 'v3-json',
+        runId: run.id,
+      });
       expect(error.message).toMatch(/trained for another character, not Clara Schumann/);
     },
     TIMEOUT,

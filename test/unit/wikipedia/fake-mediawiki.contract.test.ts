@@ -69,7 +69,12 @@ describe('the fake MediaWiki API answers in the real shapes', () => {
       redirectedFrom: 'Ada lovelace',
     });
     expect(Object.keys(fake).sort()).toEqual(Object.keys(real).sort());
-    expect(fake).toMatchObject({ title: real.title, url: real.url, licence: real.licence, redirectedFrom: 'Ada lovelace' });
+    expect(fake).toMatchObject({
+      title: real.title,
+      url: real.url,
+      licence: real.licence,
+      redirectedFrom: 'Ada lovelace',
+    });
     // Sections are Markdown headings; the empty References / External links sections are gone.
     expect(real.markdown).toContain('\n## Early life\n');
     expect(real.markdown).toContain('\n### Education\n');

@@ -24,7 +24,13 @@ beforeAll(async () => {
     articles: [
       { lang: 'en', title: 'Ludwig van Beethoven', extract: LIFE, revid: 1250000123 },
       { lang: 'de', title: 'Ludwig van Beethoven', extract: LEBEN, revid: 250000777 },
-      { lang: 'en', title: 'Beethoven (disambiguation)', extract: 'Beethoven may refer to:', revid: 9, disambiguation: true },
+      {
+        lang: 'en',
+        title: 'Beethoven (disambiguation)',
+        extract: 'Beethoven may refer to:',
+        revid: 9,
+        disambiguation: true,
+      },
     ],
     redirects: { en: { Beethoven: 'Ludwig van Beethoven' } },
   });
@@ -95,7 +101,11 @@ describe('profiles from Wikipedia', () => {
       revision: '250000777',
     });
     // --lang for a title
-    const byLang = await call(studio, 'profiles/wikipedia', { characterId, article: 'ludwig_van_Beethoven', lang: 'de' });
+    const byLang = await call(studio, 'profiles/wikipedia', {
+      characterId,
+      article: 'ludwig_van_Beethoven',
+      lang: 'de',
+    });
     expect(byLang.provenance?.revision).toBe('250000777');
   });
 

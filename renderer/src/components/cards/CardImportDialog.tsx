@@ -91,9 +91,9 @@ export function CardImportDialog() {
           )}
           <small>
             Cards from SillyTavern, RisuAI, chub and other role-play apps: V1, V2 and V3. The card becomes a new
-            character; its description, personality, scenario and example dialogue become its profile, and its
-            picture (a PNG card&apos;s image, a CHARX&apos;s icon) its portrait. To add a card to an existing
-            character, use its Add profile.
+            character; its description, personality, scenario and example dialogue become its profile, and its picture
+            (a PNG card&apos;s image, a CHARX&apos;s icon) its portrait. To add a card to an existing character, use its
+            Add profile.
           </small>
         </div>
         <DialogFooter
