@@ -1,8 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { CharacterId } from '../../../common/contract';
-import { messageOf } from '../lib/bridge-error';
-import { useCommand } from '../lib/queries';
-import { useUi } from '../state/ui';
+import { useDialogCommand } from './dialog-command';
 import { DialogFooter } from './dialog-footer';
 import { Modal } from './Modal';
 
@@ -14,33 +12,24 @@ const LANGUAGES = ['en', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'pl', 'ru', 'ja', '
  * kept with it.
  */
 export function WikipediaDialog({ characterId }: { characterId: CharacterId }) {
-  const close = useUi((s) => s.close);
-  const toast = useUi((s) => s.toast);
   const [article, setArticle] = useState('');
   const [lang, setLang] = useState('en');
   const [title, setTitle] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const importArticle = useCommand('profiles/wikipedia', { quiet: true });
+  const { run, error, pending, close } = useDialogCommand('profiles/wikipedia');
   const isUrl = /^(https?:\/\/|[a-z-]+(\.m)?\.wikipedia\.org\/)/i.test(article.trim());
 
-  const onSubmit = async (event: FormEvent) => {
+  const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
-    try {
-      const profile = await importArticle.mutateAsync({ characterId, article, lang, ...(title && { title }) });
-      toast({
-        kind: 'info',
-        text: `Imported “${profile.title}”: ${profile.chunks.length} chunks, ${profile.words.toLocaleString()} words.`,
-      });
-      close();
-    } catch (e) {
-      setError(messageOf(e));
-    }
+    void run(
+      { characterId, article, lang, ...(title && { title }) },
+      (profile) =>
+        `Imported “${profile.title}”: ${profile.chunks.length} chunks, ${profile.words.toLocaleString()} words.`,
+    );
   };
 
   return (
     <Modal title="A profile from Wikipedia" onClose={close}>
-      <form className="form" onSubmit={(e) => void onSubmit(e)}>
+      <form className="form" onSubmit={onSubmit}>
         <label>
           Article title or address
           <input
@@ -83,7 +72,7 @@ export function WikipediaDialog({ characterId }: { characterId: CharacterId }) {
           onClose={close}
           submitLabel="Import article"
           pendingLabel="Reading Wikipedia…"
-          pending={importArticle.isPending}
+          pending={pending}
           disabled={article.trim() === ''}
         />
       </form>

@@ -15,7 +15,7 @@ import {
 } from '../../support/cards';
 import { runCliIn } from '../../support/cli';
 import { tempDir } from '../../support/paths';
-import { call, callError, makeStudio } from '../../support/studio';
+import { call, callError, createBeethoven, makeStudio } from '../../support/studio';
 import { zip } from '../../support/zip';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
@@ -250,17 +250,12 @@ describe('bad cards are refused whole, naming the file', () => {
 
 describe('cards out', () => {
   async function beethoven(): Promise<CharacterId> {
-    const character = await call(env.studio, 'characters/create', {
-      fullName: 'Ludwig van Beethoven',
-      shortName: 'Beethoven',
-      era: '1770–1827',
-      notes: '',
-    });
+    const id = await createBeethoven(env.studio);
     await call(env.studio, 'profiles/import', {
-      characterId: character.id,
+      characterId: id,
       text: '# Ludwig van Beethoven\n\nLudwig van Beethoven was a German composer and pianist.\n\n## Vienna\n\nHe moved to Vienna in 1792.',
     });
-    return character.id;
+    return id;
   }
 
   it('writes every field the V2 and V3 specs require, and our parser reads each format back', async () => {

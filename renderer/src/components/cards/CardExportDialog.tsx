@@ -1,9 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import type { CardFormat, CharacterId, RunId } from '../../../../common/contract';
-import { messageOf } from '../../lib/bridge-error';
 import { download, fromBase64 } from '../../lib/files';
-import { useCommand, useTrainingRuns } from '../../lib/queries';
-import { useUi } from '../../state/ui';
+import { useTrainingRuns } from '../../lib/queries';
+import { useDialogCommand } from '../dialog-command';
 import { DialogFooter } from '../dialog-footer';
 import { Modal } from '../Modal';
 import '../../interop.css';
@@ -20,31 +19,23 @@ const FORMATS: { id: CardFormat; label: string; hint: string }[] = [
  * (V3) naming one of its finished runs: adapter or GGUF files, base model, format and sampling.
  */
 export function CardExportDialog({ characterId }: { characterId: CharacterId }) {
-  const close = useUi((s) => s.close);
-  const toast = useUi((s) => s.toast);
   const runs = (useTrainingRuns(characterId).data ?? []).filter((run) => run.status === 'succeeded');
   const [format, setFormat] = useState<CardFormat>('v3-png');
   const [runId, setRunId] = useState<RunId | ''>('');
-  const [error, setError] = useState<string | null>(null);
-  const exportCard = useCommand('cards/export', { quiet: true });
+  const { run, error, pending, close } = useDialogCommand('cards/export');
   const trained = runId !== '';
 
-  const onSubmit = async (event: FormEvent) => {
+  const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
-    try {
-      const card = await exportCard.mutateAsync({ characterId, format, ...(trained && { runId }) });
+    void run({ characterId, format, ...(trained && { runId }) }, (card) => {
       download(card.fileName, fromBase64(card.base64), card.mime);
-      toast({ kind: 'info', text: `Saved ${card.fileName} (${(card.bytes / 1024).toFixed(0)} KB).` });
-      close();
-    } catch (e) {
-      setError(messageOf(e));
-    }
+      return `Saved ${card.fileName} (${(card.bytes / 1024).toFixed(0)} KB).`;
+    });
   };
 
   return (
     <Modal title="Export a character card" onClose={close}>
-      <form className="form" onSubmit={(e) => void onSubmit(e)}>
+      <form className="form" onSubmit={onSubmit}>
         <fieldset className="io-choices">
           <legend>Format</legend>
           {FORMATS.map((f) => (
@@ -92,7 +83,7 @@ export function CardExportDialog({ characterId }: { characterId: CharacterId }) 
           onClose={close}
           submitLabel="Export"
           pendingLabel={trained ? 'Hashing the run’s files…' : 'Exporting…'}
-          pending={exportCard.isPending}
+          pending={pending}
         />
       </form>
     </Modal>
