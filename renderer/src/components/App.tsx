@@ -51,7 +51,7 @@ export function App() {
       {dialog.kind === 'export-dataset' && <DatasetExportDialog characterId={dialog.characterId} />}
       {dialog.kind === 'import-dataset' && <DatasetImportDialog characterId={dialog.characterId} />}
       {dialog.kind === 'import-card' && <CardImportDialog />}
-      {dialog.kind === 'export-card' && <CardExportDialog characterId={dialog.characterId} />}
+      {dialog.kind === 'export-card' && <CardExportDialog characterId={dialog.characterId} runId={dialog.runId} />}
       {dialog.kind === 'wikipedia' && <WikipediaDialog characterId={dialog.characterId} />}
       <Toasts />
     </div>

@@ -23,7 +23,7 @@ export type Dialog =
   | { kind: 'export-dataset'; characterId: CharacterId }
   | { kind: 'import-dataset'; characterId: CharacterId }
   | { kind: 'import-card' }
-  | { kind: 'export-card'; characterId: CharacterId }
+  | { kind: 'export-card'; characterId: CharacterId; runId?: RunId }
   | { kind: 'wikipedia'; characterId: CharacterId };
 
 export type CharacterTab = 'profile' | 'generate' | 'dataset' | 'train' | 'chat';

@@ -18,10 +18,16 @@ const FORMATS: { id: CardFormat; label: string; hint: string }[] = [
  * "Export card…": the character as a character card for chat apps, or a trained character card
  * (V3) naming one of its finished runs: adapter or GGUF files, base model, format and sampling.
  */
-export function CardExportDialog({ characterId }: { characterId: CharacterId }) {
+export function CardExportDialog({
+  characterId,
+  runId: chosenRun,
+}: {
+  characterId: CharacterId;
+  runId?: RunId | undefined;
+}) {
   const runs = (useTrainingRuns(characterId).data ?? []).filter((run) => run.status === 'succeeded');
   const [format, setFormat] = useState<CardFormat>('v3-png');
-  const [runId, setRunId] = useState<RunId | ''>('');
+  const [runId, setRunId] = useState<RunId | ''>(chosenRun ?? '');
   const { run, error, pending, close } = useDialogCommand('cards/export');
   const trained = runId !== '';
 
