@@ -19,14 +19,19 @@ export const MAX_TOTAL_BYTES = 64 * 1024 * 1024;
 const MAX_CARD_BYTES = 8 * 1024 * 1024;
 const MAX_ICON_BYTES = 16 * 1024 * 1024;
 
-const IMAGE_TYPES: Record<string, string> = {
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  webp: 'image/webp',
-  gif: 'image/gif',
-  avif: 'image/avif',
-};
+/**
+ * The picture formats a portrait may be, known by their first bytes (never by the file name, which
+ * a card may get wrong): PNG, JPEG, GIF, WebP, AVIF.
+ */
+export function imageMime(bytes: Uint8Array): string | null {
+  const ascii = (from: number, to: number) => Buffer.from(bytes.subarray(from, to)).toString('latin1');
+  if (bytes[0] === 0x89 && ascii(1, 4) === 'PNG') return 'image/png';
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  if (ascii(0, 4) === 'GIF8') return 'image/gif';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
+  if (ascii(4, 8) === 'ftyp' && /^avi[fs]$/.test(ascii(8, 12))) return 'image/avif';
+  return null;
+}
 
 export function isZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
@@ -34,7 +39,7 @@ export function isZip(bytes: Uint8Array): boolean {
 
 export interface CharxContents {
   cardJson: string;
-  /** Reads the asset at `path` (inside the zip) if it is an image the studio can show. */
+  /** The asset at `path` (inside the zip) if it is a picture the studio can show (imageMime), else null. */
   image(path: string): Promise<{ mime: string; bytes: Buffer } | null>;
   close(): void;
 }
@@ -79,9 +84,10 @@ export async function openCharx(bytes: Buffer, fileName: string): Promise<CharxC
       close: () => zip.close(),
       image: async (path) => {
         const entry = entries.get(path.replace(/^\/+/, ''));
-        const mime = IMAGE_TYPES[path.split('.').pop()?.toLowerCase() ?? ''];
-        if (!entry || !mime) return null;
-        return { mime, bytes: await readEntry(zip, entry, MAX_ICON_BYTES, fileName) };
+        if (!entry) return null;
+        const bytes = await readEntry(zip, entry, MAX_ICON_BYTES, fileName);
+        const mime = imageMime(bytes);
+        return mime ? { mime, bytes } : null;
       },
     };
   } catch (error) {

@@ -147,6 +147,24 @@ describe('cards in', () => {
     expect([ihdr.type, ihdr.data.readUInt32BE(0)]).toEqual(['IHDR', 3]);
   });
 
+  it('keeps no picture whose bytes are not an image, whatever its name says', async () => {
+    const card = {
+      spec: 'chara_card_v3',
+      spec_version: '3.0',
+      data: {
+        ...maraV2.data,
+        group_only_greetings: [],
+        assets: [{ type: 'icon', uri: 'embeded://assets/icon/main.png', name: 'main', ext: 'png' }],
+      },
+    };
+    const archive = zip([
+      { name: 'card.json', data: Buffer.from(JSON.stringify(card)) },
+      { name: 'assets/icon/main.png', data: Buffer.from('#!/bin/sh\necho not a picture\n') },
+    ]);
+    const result = await importCard(archive, 'fake-icon.charx');
+    expect(result).toMatchObject({ image: false, character: { hasImage: false } });
+  });
+
   it('adds a card to an existing character as a profile, through cards/import and profiles/import', async () => {
     const first = await importCard(Buffer.from(JSON.stringify(maraV2)), 'mara.json');
     const again = await importCard(pngWith({ chara: b64(maraV2) }), 'mara.png', first.character.id);
