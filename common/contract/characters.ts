@@ -19,6 +19,34 @@ export interface Character extends CharacterDraft {
   profileCount: number;
   chunkCount: number;
   wordCount: number;
+  /** Whether the character has a picture (a card's icon); `characters/image` returns it. */
+  hasImage: boolean;
+}
+
+/** A character's picture, as `characters/image` returns it. */
+export interface CharacterImage {
+  /** `image/png`, `image/jpeg`, `image/webp`, `image/gif` or `image/avif`. */
+  mime: string;
+  base64: string;
+}
+
+/**
+ * Where a profile's text came from, recorded at import: a Wikipedia article (read through the
+ * MediaWiki API) or a character card. Pasted text and plain files have none.
+ */
+export interface ProfileProvenance {
+  kind: 'wikipedia' | 'card';
+  /** The article's canonical URL; for a card, its `source` URL if it names one. */
+  url: string | null;
+  /** Wikipedia: the article's revision id as read; a card: its `character_version`. */
+  revision: string | null;
+  /** The licence as the source states it, e.g. "Creative Commons Attribution-Share Alike 4.0". */
+  licence: string | null;
+  licenceUrl: string | null;
+  /** A card's creator; null for Wikipedia (its authors are the article's history). */
+  author: string | null;
+  /** When it was read, ms since the epoch. */
+  retrievedAt: number;
 }
 
 /** How the imported text was read. `character-llm` is the paper's `# Full Name` + paragraphs. */
@@ -45,6 +73,17 @@ export interface Profile {
   updatedAt: number;
   words: number;
   chunks: Chunk[];
+  provenance: ProfileProvenance | null;
+}
+
+/** A Wikipedia article to read as a profile (`profiles/wikipedia`). */
+export interface WikipediaImport {
+  characterId: CharacterId;
+  /** A title ("Ada Lovelace") or an article URL (`https://de.wikipedia.org/wiki/Ada_Lovelace`). */
+  article: string;
+  /** Language edition for a title, e.g. `de`; a URL's host decides for itself. Default `en`. */
+  lang?: string;
+  title?: string;
 }
 
 export interface ProfileImport {
@@ -64,9 +103,16 @@ export interface CharacterCommands {
   'characters/create': (arg: CharacterDraft) => Character;
   'characters/update': (arg: { id: CharacterId } & Partial<CharacterDraft>) => Character;
   'characters/delete': (arg: { id: CharacterId }) => { deleted: true };
+  /** The character's picture, null when it has none. */
+  'characters/image': (arg: { id: CharacterId }) => CharacterImage | null;
 
   'profiles/list': (arg: { characterId: CharacterId }) => Profile[];
   'profiles/import': (arg: ProfileImport) => Profile;
+  /**
+   * A Wikipedia article (any language edition) through the MediaWiki Action API, redirects
+   * followed, section headings kept; its revision, URL and licence recorded as the provenance.
+   */
+  'profiles/wikipedia': (arg: WikipediaImport) => Profile;
   'profiles/rename': (arg: { id: ProfileId; title: string }) => Profile;
   'profiles/delete': (arg: { id: ProfileId }) => { deleted: true };
 

@@ -23,6 +23,7 @@ export type * from './jobs';
 export type * from './regenerate';
 export type * from './eval';
 export type * from './eval-judge';
+export type * from './cards';
 
 import type { AppCommands } from './base';
 import type { CharacterCommands, CharacterEvents } from './characters';
@@ -40,6 +41,7 @@ import type { JobCommands, JobEvents } from './jobs';
 import type { RegenerateCommands, RegenerateEvents } from './regenerate';
 import type { EvalCommands, EvalEvents } from './eval';
 import type { JudgeCommands, JudgeEvents } from './eval-judge';
+import type { CardCommands } from './cards';
 
 /** Every command, one interface per area joined here (Actual's handlers.ts pattern). */
 export interface Commands
@@ -59,7 +61,8 @@ export interface Commands
     JobCommands,
     RegenerateCommands,
     EvalCommands,
-    JudgeCommands {}
+    JudgeCommands,
+    CardCommands {}
 
 export type CommandName = keyof Commands;
 export type CommandArg<K extends CommandName> = Parameters<Commands[K]>[0];

@@ -20,6 +20,7 @@ import { chatCommand } from './commands/chat';
 import { interviewCommand } from './commands/interview';
 import { questionsCommand } from './commands/questions';
 import { judgeCommand } from './commands/judge';
+import { cardCommand } from './commands/cards';
 import { UsageError, type CliContext, type Io } from './shared';
 
 /**
@@ -47,7 +48,19 @@ Commands:
   profiles import <character> <file.txt|file.md|->
                                 Add a profile from a file or standard input ('-')
       [--title <title>]
+  profiles wikipedia <character> <title|url> [--lang <code>] [--title <title>]
+                                Add a profile from a Wikipedia article (any language edition: a URL's
+                                host decides, else --lang, default en), through the MediaWiki API;
+                                redirects followed, sections kept as headings; its URL, revision and
+                                licence are recorded with the profile
   profiles show <character>     Show a character's profiles and chunks
+  card import <file.png|file.json|file.charx> [--character <character>]
+                                Import a character card (V1, V2, V3; PNG, JSON or CHARX) as a new
+                                character with its profile and picture, or into --character
+  card export <character> --format <v2-png|v3-png|v2-json|v3-json> --out <file|folder>
+      [--run <id>]              Write the character as a card for chat apps; with --run (a finished
+                                run, V3 only) a trained card naming the run's adapter or GGUF files
+                                (with sha256), base model, training format and sampling settings
   providers list                List LLM providers
   providers add                 Add a provider
       --name <name> --preset <openai|ollama|lmstudio|llamacpp|vllm|openrouter|custom|embedded>
@@ -235,6 +248,7 @@ const defaultIo: Io = {
 const GROUPS: Record<string, (sub: string, ctx: CliContext) => Promise<number>> = {
   characters: charactersCommand,
   profiles: profilesCommand,
+  card: cardCommand,
   providers: providersCommand,
   hosts: hostsCommand,
   dataset: datasetCommand,
@@ -382,6 +396,7 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
         pairwise: { type: 'string' },
         dimensions: { type: 'string' },
         retries: { type: 'string' },
+        lang: { type: 'string' },
       },
     });
   } catch (error) {

@@ -1,4 +1,4 @@
-import type { Character, CharacterDraft, CharacterId } from '../../common/contract';
+import type { Character, CharacterDraft, CharacterId, CharacterImage } from '../../common/contract';
 import type { CharactersRepo } from '../store/characters-repo';
 import type { Clock, IdFactory } from './clock';
 import { StudioFailure } from './errors';
@@ -43,6 +43,24 @@ export class CharacterService {
     this.repo.update(id, clean, this.clock.now());
     this.events.emit('characters/changed', { characterId: id });
     return this.get(id);
+  }
+
+  /** The character's picture as base64, null when it has none. */
+  image(id: CharacterId): CharacterImage | null {
+    this.get(id);
+    const image = this.repo.image(id);
+    return image ? { mime: image.mime, base64: image.bytes.toString('base64') } : null;
+  }
+
+  /** The picture's bytes, for writing it into a card. */
+  imageBytes(id: CharacterId): { mime: string; bytes: Buffer } | null {
+    return this.repo.image(id) ?? null;
+  }
+
+  setImage(id: CharacterId, image: { mime: string; bytes: Buffer }): void {
+    this.get(id);
+    this.repo.setImage(id, image, this.clock.now());
+    this.events.emit('characters/changed', { characterId: id });
   }
 
   delete(id: CharacterId): { deleted: true } {

@@ -1,12 +1,22 @@
-import type { CharacterId, Chunk, ChunkId, Profile, ProfileId, ProfileImport } from '../../common/contract';
+import type {
+  CharacterId,
+  Chunk,
+  ChunkId,
+  Profile,
+  ProfileId,
+  ProfileImport,
+  ProfileProvenance,
+} from '../../common/contract';
 import type { Db } from '../store/database';
 import type { NewChunk, ProfilesRepo } from '../store/profiles-repo';
 import type { CharacterService } from './character-service';
 import type { Clock, IdFactory } from './clock';
 import { StudioFailure } from './errors';
 import type { EventBus } from './events';
-import { cardJsonFromPng, isPng, readCard } from './character-card';
-import { readProfileSteps } from './profile-chunks';
+import { cardProfile } from './character-card';
+import { readCardFile } from './cards/read';
+import { cardProvenance } from './cards/provenance';
+import { readProfileSteps, type ReadProfile as ReadResult } from './profile-chunks';
 import {
   base64Steps,
   checkSize,
@@ -31,6 +41,14 @@ const ABANDONED_AFTER_MS = 60 * 60 * 1000;
 /** A title or file name on one line, with runs of whitespace made one space. */
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
+}
+
+/** Text already read from its source (a card, an article), ready to be chunked and stored. */
+export interface PreparedProfile {
+  raw: string;
+  /** Read as Markdown whatever the file name says (headings `#`, `##` cut chunks). */
+  markdown: boolean;
+  provenance: ProfileProvenance | null;
 }
 
 /** Profiles (imported documents about a character) and their chunks, the pipeline's input. */
@@ -76,17 +94,52 @@ export class ProfileService {
     if (fileName) checkStorableText(fileName, 'The file name', 'Rename the file and import it again.');
     const wantedTitle = oneLine(request.title ?? '');
     checkStorableText(wantedTitle, 'The title', 'Type the title again without it.');
-    if (hasFile && fileName && !/\.(txt|md|markdown|text|json|png)$/i.test(fileName)) {
+    if (hasFile && fileName && !/\.(txt|md|markdown|text|json|png|charx)$/i.test(fileName)) {
       throw new StudioFailure(
         'unsupported_file',
         `${fileName} is not a .txt, .md or character-card (.json, .png) file. Save the profile as plain text or Markdown and import that.`,
       );
     }
+    let prepared: PreparedProfile | null = null;
+    if (request.fileBase64 !== undefined && fileName && /\.(json|png|charx)$/i.test(fileName)) {
+      // A character card: read whole (it may be a zip) before anything is written.
+      const base64 = request.fileBase64;
+      checkSize(Math.floor((base64.length * 3) / 4), fileName);
+      const bytes = await runSliced(base64Steps(base64, fileName));
+      const { card } = await readCardFile(bytes, fileName);
+      const markdown = cardProfile(card.data, fileName, bytes.length).markdown;
+      prepared = { raw: markdown, markdown: true, provenance: cardProvenance(card, this.clock.now()) };
+    }
+    return this.write(character.id, fileName, wantedTitle, this.importSteps(request, fileName, prepared));
+  }
+
+  /**
+   * Stores text read from elsewhere (a Wikipedia article, a card) as a new profile of the character,
+   * with its provenance; `sourceName` is shown as where it came from.
+   */
+  async importPrepared(
+    characterId: CharacterId,
+    prepared: PreparedProfile,
+    sourceName: string | null,
+    title: string,
+  ): Promise<Profile> {
+    const character = this.characters.get(characterId);
+    const wantedTitle = oneLine(title);
+    checkStorableText(wantedTitle, 'The title', 'Type the title again without it.');
+    return this.write(character.id, sourceName, wantedTitle, this.importSteps({}, sourceName, prepared));
+  }
+
+  private async write(
+    characterId: CharacterId,
+    fileName: string | null,
+    wantedTitle: string,
+    reading: Steps<{ read: ReadResult; provenance: ProfileProvenance | null }>,
+  ): Promise<Profile> {
     const id = this.newId() as ProfileId;
     // Chunks a crashed import left behind; an hour is far longer than any import takes.
     this.repo.deleteAbandoned(this.clock.now() - ABANDONED_AFTER_MS);
     try {
-      return await runSliced(this.importSteps(id, character.id, request, fileName, wantedTitle));
+      return await runSliced(this.storeSteps(id, characterId, fileName, wantedTitle, reading));
     } catch (error) {
       this.repo.dropStaged(id);
       throw error;
@@ -94,30 +147,34 @@ export class ProfileService {
   }
 
   private *importSteps(
-    id: ProfileId,
-    characterId: CharacterId,
-    request: ProfileImport,
+    request: Pick<ProfileImport, 'text' | 'fileBase64'>,
     fileName: string | null,
-    wantedTitle: string,
-  ): Steps<Profile> {
+    prepared: PreparedProfile | null,
+  ): Steps<{ read: ReadResult; provenance: ProfileProvenance | null }> {
     let raw: string;
-    let isCard = false;
-    if (request.fileBase64 !== undefined) {
+    if (prepared) {
+      raw = prepared.raw;
+    } else if (request.fileBase64 !== undefined) {
       const name = fileName ?? 'The file';
       const base64 = request.fileBase64;
       checkSize(Math.floor((base64.length * 3) / 4), name);
       const bytes = yield* base64Steps(base64, name);
-      if (fileName && /\.(json|png)$/i.test(fileName)) {
-        const json = isPng(bytes) ? cardJsonFromPng(bytes, name) : yield* decodeProfileSteps(bytes, name);
-        raw = readCard(json, name, bytes.length).markdown;
-        isCard = true;
-      } else {
-        raw = yield* decodeProfileSteps(bytes, name);
-      }
+      raw = yield* decodeProfileSteps(bytes, name);
     } else {
       raw = request.text ?? '';
     }
-    const read = yield* readProfileSteps(raw, fileName, { markdown: isCard });
+    const read = yield* readProfileSteps(raw, fileName, { markdown: prepared?.markdown ?? false });
+    return { read, provenance: prepared?.provenance ?? null };
+  }
+
+  private *storeSteps(
+    id: ProfileId,
+    characterId: CharacterId,
+    fileName: string | null,
+    wantedTitle: string,
+    reading: Steps<{ read: ReadResult; provenance: ProfileProvenance | null }>,
+  ): Steps<Profile> {
+    const { read, provenance } = yield* reading;
     const now = this.clock.now();
     const chunks: Chunk[] = [];
     const meter = new WorkMeter(STAGE_CHARS);
@@ -147,7 +204,11 @@ export class ProfileService {
           'The profile could not be written whole: its chunks were removed while it was being saved. Nothing was saved; import it again.',
         );
       }
-      this.repo.insert({ id, characterId: owner.id, title, sourceName: fileName, format: read.format }, [], now);
+      this.repo.insert(
+        { id, characterId: owner.id, title, sourceName: fileName, format: read.format, provenance },
+        [],
+        now,
+      );
       return title;
     })();
     this.changed(characterId);
@@ -163,6 +224,7 @@ export class ProfileService {
       updatedAt: now,
       words,
       chunks,
+      provenance,
     };
   }
 

@@ -227,6 +227,7 @@ export const commandSchemas: Schemas = {
     })
     .strict(),
   'characters/delete': z.object({ id: characterId }).strict(),
+  'characters/image': z.object({ id: characterId }).strict(),
   'profiles/list': z.object({ characterId }).strict(),
   'profiles/import': z
     .object({
@@ -237,6 +238,29 @@ export const commandSchemas: Schemas = {
       fileBase64: z.string().optional(),
       fileName: z.string().max(255).optional(),
       title: z.string().max(200).optional(),
+    })
+    .strict(),
+  'profiles/wikipedia': z
+    .object({
+      characterId,
+      article: z.string().min(1).max(2000),
+      lang: z.string().max(30).optional(),
+      title: z.string().max(200).optional(),
+    })
+    .strict(),
+  'cards/import': z
+    .object({
+      // Checked as base64 while decoded, a piece at a time (see profiles/import).
+      fileBase64: z.string(),
+      fileName: z.string().max(255),
+      characterId: characterId.optional(),
+    })
+    .strict(),
+  'cards/export': z
+    .object({
+      characterId,
+      format: z.enum(['v2-png', 'v3-png', 'v2-json', 'v3-json']),
+      runId: runId.optional(),
     })
     .strict(),
   'profiles/rename': z.object({ id: profileId, title: z.string().max(200) }).strict(),

@@ -59,6 +59,9 @@ import { ProfileText } from './eval/profile-text';
 import { QuestionGenerator } from './eval/question-generator';
 import { QuestionService } from './eval/question-service';
 import { SystemService } from './eval/system-service';
+import { CardService } from './cards/card-service';
+import { WIKIPEDIA_API } from './wikipedia/article';
+import { WikipediaService } from './wikipedia/wikipedia-service';
 
 export const DATABASE_FILE = 'studio.sqlite';
 
@@ -77,6 +80,11 @@ export interface StudioOptions {
   appRoot?: string;
   /** Where the packaged app keeps the trainer (Electron's process.resourcesPath/trainer). */
   trainerDir?: string;
+  /**
+   * The MediaWiki Action API with `{lang}` for the edition; default Wikipedia's
+   * (`CHARACTER_STUDIO_WIKIPEDIA_API` overrides it for every door, e.g. a local mirror or a test's fake).
+   */
+  wikipediaApi?: string;
   /** Remote-run tuning (poll interval, reconnect waits) and extra environment for remote trainers. */
   remote?: Pick<HostServiceOptions, 'launcher' | 'remoteEnv'>;
 }
@@ -230,6 +238,19 @@ export class Studio {
     );
     const evaluation = this.evaluation(characters, profilesRepo, providers, training, chatRuntimes, clock, newId);
 
+    const cards = new CardService({
+      characters,
+      profiles,
+      runs: training,
+      clock,
+      dataDir: options.dataDir,
+      studioVersion: options.version,
+    });
+    const wikipedia = new WikipediaService(profiles, clock, {
+      apiTemplate: options.wikipediaApi ?? process.env.CHARACTER_STUDIO_WIKIPEDIA_API ?? WIKIPEDIA_API,
+      userAgent: `CharacterStudio/${options.version} (desktop app; Character-LLM role-play studio)`,
+    });
+
     this.handlers = {
       ...chatHandlers(this.chat),
       ...evalHandlers(evaluation),
@@ -243,6 +264,10 @@ export class Studio {
       'characters/delete': ({ id }) => characters.delete(id),
       'profiles/list': ({ characterId }) => profiles.list(characterId),
       'profiles/import': (request) => profiles.import(request),
+      'profiles/wikipedia': (request) => wikipedia.import(request),
+      'characters/image': ({ id }) => characters.image(id),
+      'cards/import': (request) => cards.import(request),
+      'cards/export': (request) => cards.export(request),
       'profiles/rename': ({ id, title }) => profiles.rename(id, title),
       'profiles/delete': ({ id }) => profiles.delete(id),
       'chunks/update': ({ id, text }) => profiles.updateChunk(id, text),

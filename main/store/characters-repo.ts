@@ -13,13 +13,15 @@ interface CharacterRow {
   profile_count: number;
   chunk_count: number;
   word_count: number;
+  has_image: number;
 }
 
 const SELECT = `
   SELECT c.*,
     (SELECT count(*) FROM profiles p WHERE p.character_id = c.id) AS profile_count,
     (SELECT count(*) FROM chunks k JOIN profiles p ON p.id = k.profile_id WHERE p.character_id = c.id) AS chunk_count,
-    (SELECT coalesce(sum(k.words), 0) FROM chunks k JOIN profiles p ON p.id = k.profile_id WHERE p.character_id = c.id) AS word_count
+    (SELECT coalesce(sum(k.words), 0) FROM chunks k JOIN profiles p ON p.id = k.profile_id WHERE p.character_id = c.id) AS word_count,
+    EXISTS (SELECT 1 FROM character_images i WHERE i.character_id = c.id) AS has_image
   FROM characters c`;
 
 export class CharactersRepo {
@@ -66,6 +68,21 @@ export class CharactersRepo {
     })();
   }
 
+  /** The character's picture, or undefined when it has none. */
+  image(id: CharacterId): { mime: string; bytes: Buffer } | undefined {
+    return this.db.prepare('SELECT mime, bytes FROM character_images WHERE character_id = ?').get(id) as
+      { mime: string; bytes: Buffer } | undefined;
+  }
+
+  setImage(id: CharacterId, image: { mime: string; bytes: Buffer }, now: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO character_images (character_id, mime, bytes, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (character_id) DO UPDATE SET mime = excluded.mime, bytes = excluded.bytes, updated_at = excluded.updated_at`,
+      )
+      .run(id, image.mime, image.bytes, now);
+  }
+
   delete(id: CharacterId): boolean {
     return this.db.prepare('DELETE FROM characters WHERE id = ?').run(id).changes > 0;
   }
@@ -83,5 +100,6 @@ function toCharacter(row: CharacterRow): Character {
     profileCount: row.profile_count,
     chunkCount: row.chunk_count,
     wordCount: row.word_count,
+    hasImage: row.has_image === 1,
   };
 }

@@ -1,4 +1,12 @@
-import type { CharacterId, Chunk, ChunkId, Profile, ProfileFormat, ProfileId } from '../../common/contract';
+import type {
+  CharacterId,
+  Chunk,
+  ChunkId,
+  Profile,
+  ProfileFormat,
+  ProfileId,
+  ProfileProvenance,
+} from '../../common/contract';
 import { headingOf } from '../core/profile-text';
 import type { Db } from './database';
 
@@ -10,6 +18,13 @@ interface ProfileRow {
   format: ProfileFormat;
   created_at: number;
   updated_at: number;
+  source_kind: ProfileProvenance['kind'] | null;
+  source_url: string | null;
+  source_revision: string | null;
+  source_licence: string | null;
+  source_licence_url: string | null;
+  source_author: string | null;
+  retrieved_at: number | null;
 }
 
 interface ChunkRow {
@@ -61,16 +76,34 @@ export class ProfilesRepo {
       title: string;
       sourceName: string | null;
       format: ProfileFormat;
+      provenance?: ProfileProvenance | null;
     },
     chunks: readonly NewChunk[],
     now: number,
   ): void {
+    const p = profile.provenance ?? null;
     this.db
       .prepare(
-        `INSERT INTO profiles (id, character_id, title, source_name, format, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO profiles (id, character_id, title, source_name, format, created_at, updated_at,
+           source_kind, source_url, source_revision, source_licence, source_licence_url, source_author, retrieved_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(profile.id, profile.characterId, profile.title, profile.sourceName, profile.format, now, now);
+      .run(
+        profile.id,
+        profile.characterId,
+        profile.title,
+        profile.sourceName,
+        profile.format,
+        now,
+        now,
+        p?.kind ?? null,
+        p?.url ?? null,
+        p?.revision ?? null,
+        p?.licence ?? null,
+        p?.licenceUrl ?? null,
+        p?.author ?? null,
+        p?.retrievedAt ?? null,
+      );
     this.insertChunks(profile.id, chunks, 0, now);
   }
 
@@ -197,6 +230,17 @@ export class ProfilesRepo {
       updatedAt: row.updated_at,
       words: chunks.reduce((sum, chunk) => sum + chunk.words, 0),
       chunks,
+      provenance: row.source_kind
+        ? {
+            kind: row.source_kind,
+            url: row.source_url,
+            revision: row.source_revision,
+            licence: row.source_licence,
+            licenceUrl: row.source_licence_url,
+            author: row.source_author,
+            retrievedAt: row.retrieved_at ?? row.created_at,
+          }
+        : null,
     };
   }
 }

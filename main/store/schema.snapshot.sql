@@ -77,6 +77,13 @@ CREATE INDEX scenes_scope ON scenes (character_id, created_at, protective, has_e
 
 CREATE INDEX training_runs_character ON training_runs (character_id, created_at);
 
+CREATE TABLE character_images (
+  character_id TEXT PRIMARY KEY REFERENCES characters (id) ON DELETE CASCADE,
+  mime TEXT NOT NULL,
+  bytes BLOB NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
 CREATE TABLE character_speakers (
   character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
   speaker TEXT NOT NULL COLLATE NOCASE,
@@ -411,7 +418,7 @@ CREATE TABLE profiles (
   format TEXT NOT NULL CHECK (format IN ('character-llm', 'markdown', 'text')),
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
-);
+, source_kind TEXT CHECK (source_kind IN ('wikipedia', 'card')), source_url TEXT, source_revision TEXT, source_licence TEXT, source_licence_url TEXT, source_author TEXT, retrieved_at INTEGER);
 
 CREATE TABLE prompt_versions (
   id TEXT PRIMARY KEY,

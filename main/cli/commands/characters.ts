@@ -48,7 +48,7 @@ export async function charactersCommand(sub: string, ctx: CliContext): Promise<n
   }
 }
 
-/** `profiles import|show`. */
+/** `profiles import|wikipedia|show`. */
 export async function profilesCommand(sub: string, ctx: CliContext): Promise<number> {
   const { call, values, rest, io, print } = ctx;
   switch (sub) {
@@ -67,6 +67,26 @@ export async function profilesCommand(sub: string, ctx: CliContext): Promise<num
         profile,
         () =>
           `Imported "${profile.title}" (${profile.format}): ${profile.chunks.length} chunks, ${profile.words} words.`,
+      );
+      return 0;
+    }
+    case 'wikipedia': {
+      const character = await findCharacter(call, argument(rest, 1, '<character>'));
+      const article = argument(rest, 2, '<title|url>');
+      const lang = str(values, 'lang');
+      const title = str(values, 'title');
+      const profile = await call('profiles/wikipedia', {
+        characterId: character.id,
+        article,
+        ...(lang !== undefined && { lang }),
+        ...(title !== undefined && { title }),
+      });
+      const p = profile.provenance;
+      print(
+        profile,
+        () =>
+          `Imported "${profile.title}": ${profile.chunks.length} chunks, ${profile.words} words, from ${p?.url ?? article}` +
+          `${p?.revision ? ` (revision ${p.revision})` : ''}${p?.licence ? `, licence: ${p.licence}` : ''}.`,
       );
       return 0;
     }

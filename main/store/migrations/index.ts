@@ -16,6 +16,7 @@ import m015 from './015_turn_figures.sql';
 import m016 from './016_dataset_imports.sql';
 import m017 from './017_eval.sql';
 import m018 from './018_judgments.sql';
+import m019 from './019_profile_provenance.sql';
 import { recountSceneFigures } from '../scene-figures';
 import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
@@ -48,4 +49,5 @@ export const migrations: readonly Migration[] = [
   { id: 16, name: 'dataset_imports', sql: m016 },
   { id: 17, name: 'eval', sql: m017 },
   { id: 18, name: 'judgments', sql: m018 },
+  { id: 19, name: 'profile_provenance', sql: m019 },
 ];

@@ -6,6 +6,9 @@ import { CharacterView } from './CharacterView';
 import { ImportDialog } from './ImportDialog';
 import { DatasetExportDialog } from './interop/DatasetExportDialog';
 import { DatasetImportDialog } from './interop/DatasetImportDialog';
+import { CardExportDialog } from './cards/CardExportDialog';
+import { CardImportDialog } from './cards/CardImportDialog';
+import { WikipediaDialog } from './WikipediaDialog';
 import { Sidebar } from './Sidebar';
 import { Toasts } from './Toasts';
 
@@ -47,6 +50,9 @@ export function App() {
       {dialog.kind === 'import-profile' && <ImportDialog characterId={dialog.characterId} />}
       {dialog.kind === 'export-dataset' && <DatasetExportDialog characterId={dialog.characterId} />}
       {dialog.kind === 'import-dataset' && <DatasetImportDialog characterId={dialog.characterId} />}
+      {dialog.kind === 'import-card' && <CardImportDialog />}
+      {dialog.kind === 'export-card' && <CardExportDialog characterId={dialog.characterId} runId={dialog.runId} />}
+      {dialog.kind === 'wikipedia' && <WikipediaDialog characterId={dialog.characterId} />}
       <Toasts />
     </div>
   );

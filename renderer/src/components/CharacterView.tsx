@@ -8,6 +8,7 @@ import { Tabs } from './generation/Tabs';
 import { TrainingPanel } from './training/TrainingPanel';
 import { ChatPanel } from './chat/ChatPanel';
 import { EvaluateTab } from './eval/EvaluateTab';
+import { CharacterAvatar } from './cards/CharacterAvatar';
 
 export function CharacterView({ character }: { character: Character }) {
   const open = useUi((s) => s.open);
@@ -28,7 +29,8 @@ export function CharacterView({ character }: { character: Character }) {
   return (
     <section className="character-view" aria-labelledby="character-title">
       <header className="character-header">
-        <div>
+        {character.hasImage && <CharacterAvatar character={character} large />}
+        <div className="character-heading">
           <h1 id="character-title">{character.fullName}</h1>
           <p className="subtitle">
             <span className="pill">{character.shortName}</span>
@@ -41,6 +43,7 @@ export function CharacterView({ character }: { character: Character }) {
           {character.notes && <p className="notes">{character.notes}</p>}
         </div>
         <div className="header-actions">
+          <button onClick={() => open({ kind: 'export-card', characterId: character.id })}>Export card…</button>
           <button onClick={() => open({ kind: 'edit-character', id: character.id })}>Edit</button>
           <button className="danger" onClick={onDelete}>
             Delete
@@ -59,9 +62,12 @@ export function CharacterView({ character }: { character: Character }) {
         <>
           <div className="section-bar">
             <h2>Profile</h2>
-            <button className="primary" onClick={() => open({ kind: 'import-profile', characterId: character.id })}>
-              + Add profile
-            </button>
+            <span className="section-actions">
+              <button onClick={() => open({ kind: 'wikipedia', characterId: character.id })}>From Wikipedia…</button>
+              <button className="primary" onClick={() => open({ kind: 'import-profile', characterId: character.id })}>
+                + Add profile
+              </button>
+            </span>
           </div>
 
           {profiles.isPending ? (

@@ -1,10 +1,11 @@
-import { useState, type DragEvent, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import type { CharacterId } from '../../../common/contract';
 import { messageOf } from '../lib/bridge-error';
 import { toBase64 } from '../lib/files';
 import { useCommand, useInfo } from '../lib/queries';
 import { useUi } from '../state/ui';
-import { DialogFooter, PickedFile } from './dialog-footer';
+import { DialogFooter } from './dialog-footer';
+import { FileDropzone } from './file-dropzone';
 import { Modal } from './Modal';
 
 const FALLBACK_MAX_BYTES = 8 * 1024 * 1024;
@@ -18,7 +19,6 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
   const [title, setTitle] = useState('');
   const [file, setFile] = useState<File | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [dragging, setDragging] = useState(false);
   const importProfile = useCommand('profiles/import', { quiet: true });
 
   const pick = (picked: File | undefined) => {
@@ -31,12 +31,6 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
       return;
     }
     setFile(picked);
-  };
-
-  const onDrop = (event: DragEvent) => {
-    event.preventDefault();
-    setDragging(false);
-    pick(event.dataTransfer.files[0]);
   };
 
   const onSubmit = async (event: FormEvent) => {
@@ -66,38 +60,24 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
   return (
     <Modal title="Add a profile" onClose={close} wide>
       <form className="form" onSubmit={(e) => void onSubmit(e)}>
-        <div
-          className={dragging ? 'dropzone dragging' : 'dropzone'}
-          onDragOver={(e) => {
-            e.preventDefault();
-            setDragging(true);
-          }}
-          onDragLeave={() => setDragging(false)}
-          onDrop={onDrop}
-        >
-          {file ? (
-            <PickedFile file={file} onRemove={() => setFile(null)} />
-          ) : (
-            <p>
+        <FileDropzone
+          file={file}
+          onPick={pick}
+          onRemove={() => setFile(null)}
+          accept=".txt,.md,.markdown,.json,.png,.charx,text/plain,text/markdown"
+          label="Profile file"
+          prompt={
+            <>
               Drop a <code>.txt</code> or <code>.md</code> file, or a character card (<code>.png</code>,{' '}
-              <code>.json</code>), here, or{' '}
-              <label className="link file-label">
-                choose a file
-                <input
-                  type="file"
-                  accept=".txt,.md,.markdown,.json,.png,text/plain,text/markdown"
-                  aria-label="Profile file"
-                  onChange={(e) => pick(e.target.files?.[0])}
-                />
-              </label>
-              .
-            </p>
-          )}
+              <code>.json</code>, <code>.charx</code>), here, or
+            </>
+          }
+        >
           <small>
             A Wikipedia article saved as <code># Full Name</code> followed by paragraphs is read as in Character-LLM:
             cut at every blank line, one chunk per paragraph, as the paper&apos;s code does.
           </small>
-        </div>
+        </FileDropzone>
         {!file && (
           <label>
             Or paste text

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Profile } from '../../../common/contract';
+import type { Profile, ProfileProvenance } from '../../../common/contract';
 import { useCommand } from '../lib/queries';
 import { ChunkCard } from './ChunkCard';
 
@@ -54,7 +54,7 @@ export function ProfileSection({ profile }: { profile: Profile }) {
         )}
         <span className="muted">
           {FORMAT_LABEL[profile.format]} · {profile.chunks.length} chunks · {profile.words.toLocaleString()} words
-          {profile.sourceName ? ` · ${profile.sourceName}` : ''}
+          {profile.sourceName && !profile.provenance?.url ? ` · ${profile.sourceName}` : ''}
         </span>
         <span className="spacer" />
         <button className="small" onClick={() => setRenaming(true)}>
@@ -71,6 +71,7 @@ export function ProfileSection({ profile }: { profile: Profile }) {
           Delete
         </button>
       </header>
+      {profile.provenance && <Provenance provenance={profile.provenance} />}
       {!collapsed && (
         <ol className="chunks">
           {profile.chunks.map((chunk, index) => (
@@ -79,5 +80,38 @@ export function ProfileSection({ profile }: { profile: Profile }) {
         </ol>
       )}
     </article>
+  );
+}
+
+/** Where the profile came from: the article or card, its revision and licence (kept for attribution). */
+function Provenance({ provenance: p }: { provenance: ProfileProvenance }) {
+  const source = p.kind === 'wikipedia' ? 'Wikipedia' : 'Character card';
+  return (
+    <p className="provenance muted">
+      {source}
+      {p.url && (
+        <>
+          {' · '}
+          <a href={p.url} target="_blank" rel="noreferrer noopener">
+            {p.url}
+          </a>
+        </>
+      )}
+      {p.revision && ` · ${p.kind === 'wikipedia' ? 'revision' : 'version'} ${p.revision}`}
+      {p.author && ` · by ${p.author}`}
+      {p.licence && (
+        <>
+          {' · '}
+          {p.licenceUrl ? (
+            <a href={p.licenceUrl} target="_blank" rel="noreferrer noopener">
+              {p.licence}
+            </a>
+          ) : (
+            p.licence
+          )}
+        </>
+      )}
+      {` · read ${new Date(p.retrievedAt).toLocaleDateString()}`}
+    </p>
   );
 }

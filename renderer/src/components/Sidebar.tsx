@@ -1,5 +1,6 @@
 import { useCharacters, useInfo } from '../lib/queries';
 import { useUi } from '../state/ui';
+import { CharacterAvatar } from './cards/CharacterAvatar';
 import { SettingsDialog } from './settings/SettingsDialog';
 
 export function Sidebar() {
@@ -22,6 +23,9 @@ export function Sidebar() {
       <button className="primary wide" onClick={() => open({ kind: 'create-character' })}>
         + New character
       </button>
+      <button className="wide import-card" onClick={() => open({ kind: 'import-card' })}>
+        Import a card…
+      </button>
       <ul className="character-list">
         {characters.data?.map((c) => (
           <li key={c.id}>
@@ -30,9 +34,7 @@ export function Sidebar() {
               aria-current={c.id === selected ? 'page' : undefined}
               onClick={() => select(c.id)}
             >
-              <span className="avatar" aria-hidden="true">
-                {initials(c.fullName)}
-              </span>
+              <CharacterAvatar character={c} />
               <span className="character-meta">
                 <span className="name">{c.fullName}</span>
                 <span className="sub">
@@ -55,9 +57,4 @@ export function Sidebar() {
       )}
     </nav>
   );
-}
-
-function initials(name: string): string {
-  const parts = name.split(/\s+/).filter(Boolean);
-  return ((parts[0]?.[0] ?? '') + (parts.length > 1 ? (parts.at(-1)?.[0] ?? '') : '')).toUpperCase();
 }

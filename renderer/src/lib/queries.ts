@@ -54,6 +54,10 @@ export const useCharacters = () => useCommandQuery('characters/list', {});
 export const useProfiles = (characterId: CharacterId | null) =>
   useCommandQuery('profiles/list', { characterId: characterId ?? ('' as CharacterId) }, characterId !== null);
 
+/** A character's picture (a card's icon); asked only for characters that have one. */
+export const useCharacterImage = (id: CharacterId, hasImage: boolean) =>
+  useCommandQuery('characters/image', { id }, hasImage);
+
 export const usePresets = () => useCommandQuery('providers/presets', {});
 export const useProviders = () => useCommandQuery('providers/list', {});
 export const usePrices = () => useCommandQuery('prices/list', {});
@@ -245,8 +249,11 @@ export function useCommand<K extends CommandName>(name: K, options: { quiet?: bo
 /** Keeps the cache in step with the store, whichever door or window changed it. */
 export function subscribeToStudioEvents(): () => void {
   const offs = [
-    studio().on('characters/changed', () => {
+    studio().on('characters/changed', ({ characterId }) => {
       void queryClient.invalidateQueries({ queryKey: ['characters/list'] });
+      void queryClient.invalidateQueries({
+        queryKey: ['characters/image', ...(characterId ? [{ id: characterId }] : [])],
+      });
       void queryClient.invalidateQueries({ queryKey: ['dataset/compare'] });
     }),
     studio().on('profiles/changed', ({ characterId }) => {

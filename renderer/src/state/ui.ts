@@ -21,7 +21,10 @@ export type Dialog =
   | { kind: 'edit-character'; id: CharacterId }
   | { kind: 'import-profile'; characterId: CharacterId }
   | { kind: 'export-dataset'; characterId: CharacterId }
-  | { kind: 'import-dataset'; characterId: CharacterId };
+  | { kind: 'import-dataset'; characterId: CharacterId }
+  | { kind: 'import-card' }
+  | { kind: 'export-card'; characterId: CharacterId; runId?: RunId }
+  | { kind: 'wikipedia'; characterId: CharacterId };
 
 export type CharacterTab = 'profile' | 'generate' | 'dataset' | 'train' | 'chat' | 'evaluate';
 

@@ -5,6 +5,7 @@ import { invoke, useConversations } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { ConversationPane } from './ConversationPane';
 import { NewConversation } from './NewConversation';
+import { download } from '../../lib/files';
 import '../../chat.css';
 
 /**
@@ -44,16 +45,9 @@ export function ChatPanel({ character }: { character: Character }) {
   };
   const exportAs = (id: ConversationId, format: 'markdown' | 'json') => {
     invoke('chat/export', { id, format })
-      .then(({ fileName, content }) => {
-        const url = URL.createObjectURL(
-          new Blob([content], { type: format === 'json' ? 'application/json' : 'text/markdown' }),
-        );
-        const a = document.createElement('a');
-        a.href = url;
-        a.download = fileName;
-        a.click();
-        URL.revokeObjectURL(url);
-      })
+      .then(({ fileName, content }) =>
+        download(fileName, content, format === 'json' ? 'application/json' : 'text/markdown'),
+      )
       .catch(fail);
   };
 

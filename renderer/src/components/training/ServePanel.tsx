@@ -21,6 +21,7 @@ export function ServePanel({ run }: { run: TrainingRun }) {
   const others = (useServedRuns().data ?? []).filter((s) => s.runId !== run.id);
   const [asking, setAsking] = useState(false);
   const openChat = useUi((s) => s.openChat);
+  const open = useUi((s) => s.open);
   const serveWith = (choice: 'stop' | 'keep') => {
     setAsking(false);
     serve.mutate({ id: run.id, others: choice }, onDone);
@@ -36,6 +37,12 @@ export function ServePanel({ run }: { run: TrainingRun }) {
           title="A stored conversation in the Chat tab: scenes, thoughts, alternatives and branches"
         >
           Chat with this run
+        </button>
+        <button
+          onClick={() => open({ kind: 'export-card', characterId: run.characterId, runId: run.id })}
+          title="A V3 character card naming this run's adapter and GGUF files, base model, format and sampling"
+        >
+          Trained card…
         </button>
         {serving ? (
           <button onClick={() => stop.mutate({ id: run.id }, onDone)} disabled={stop.isPending}>
