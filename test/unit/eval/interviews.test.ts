@@ -126,6 +126,7 @@ describe('single-turn interviews', () => {
       // A fresh conversation: the prompted system message (role-play + setting) and the one question.
       expect(req.messages.map((m) => m.role)).toEqual(['system', 'user']);
       expect(req.messages[0]!.content).toContain('You are Ludwig van Beethoven');
+      expect(req.messages[0]!.content).toContain('was a German composer and pianist');
       expect(req.messages[0]!.content).toContain('Location: Coffee Shop - Afternoon');
       expect(req.temperature).toBe(0.2);
       expect(req.max_tokens).toBe(256);
@@ -161,6 +162,11 @@ describe('multi-turn interviews', () => {
     const asks = interviewer.requests.slice(beforeA).map((r) => r.chat!);
     expect(asks).toHaveLength(5);
     expect(asks.every((r) => r.temperature === 0.2)).toBe(true);
+    // The interviewer knows the profile's first paragraph (not its heading), the goal and the setting.
+    const brief = asks[0]!.messages.at(-1)!.content;
+    expect(brief).toContain('Who you are talking to: Ludwig van Beethoven (baptised 17 December 1770');
+    expect(brief).toContain('Your goal for this conversation: find out what he thought of Napoleon');
+    expect(brief).toContain('Where: Coffee Shop - Afternoon.');
     // The interviewer never reads the character's thoughts.
     expect(asks.some((r) => r.messages.some((m) => m.content.includes('He asks:')))).toBe(false);
     expect(asks[2]!.messages.at(-1)!.content).toContain(
