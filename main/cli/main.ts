@@ -41,7 +41,7 @@ Commands:
       --full-name <name> --short-name <name> [--era <text>] [--notes <text>]
   characters update <character> Change a character (same options as create)
   characters delete <character> Delete a character and everything made from it
-  profiles import <character> <file.txt|file.md|->
+  profiles import <character> <file.txt|.md|.docx|.epub|.pdf|->
                                 Add a profile from a file or standard input ('-')
       [--title <title>]
   profiles show <character>     Show a character's profiles and chunks

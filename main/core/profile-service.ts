@@ -7,6 +7,9 @@ import { StudioFailure } from './errors';
 import type { EventBus } from './events';
 import { cardJsonFromPng, isPng, readCard } from './character-card';
 import { readProfileSteps } from './profile-chunks';
+import { MANUSCRIPT_LIMITS } from './manuscripts/limits';
+import { InProcessManuscriptReader, type ManuscriptReader } from './manuscripts/manuscript-reader';
+import { checkManuscriptSize, isManuscript } from './manuscripts/read-manuscript';
 import {
   base64Steps,
   checkSize,
@@ -42,6 +45,8 @@ export class ProfileService {
     private readonly events: EventBus,
     private readonly clock: Clock,
     private readonly newId: IdFactory,
+    /** Reads .docx, .epub and .pdf files; the studio passes one that works on a thread of its own. */
+    private readonly manuscripts: ManuscriptReader = new InProcessManuscriptReader(),
   ) {}
 
   list(characterId: CharacterId): Profile[] {
@@ -76,17 +81,23 @@ export class ProfileService {
     if (fileName) checkStorableText(fileName, 'The file name', 'Rename the file and import it again.');
     const wantedTitle = oneLine(request.title ?? '');
     checkStorableText(wantedTitle, 'The title', 'Type the title again without it.');
-    if (hasFile && fileName && !/\.(txt|md|markdown|text|json|png)$/i.test(fileName)) {
+    if (hasFile && fileName && !/\.(txt|md|markdown|text|json|png)$/i.test(fileName) && !isManuscript(fileName)) {
       throw new StudioFailure(
         'unsupported_file',
-        `${fileName} is not a .txt, .md or character-card (.json, .png) file. Save the profile as plain text or Markdown and import that.`,
+        `${fileName} is not a file the studio reads: import a .txt, .md, .docx, .epub or .pdf manuscript, or a character card (.json, .png).`,
       );
     }
     const id = this.newId() as ProfileId;
     // Chunks a crashed import left behind; an hour is far longer than any import takes.
     this.repo.deleteAbandoned(this.clock.now() - ABANDONED_AFTER_MS);
     try {
-      return await runSliced(this.importSteps(id, character.id, request, fileName, wantedTitle));
+      // A manuscript is read to text first, off this thread (manuscripts/manuscript-reader.ts);
+      // its text is then chunked and stored like any other, all or nothing.
+      const manuscript =
+        request.fileBase64 !== undefined && isManuscript(fileName)
+          ? await this.readManuscript(request.fileBase64, fileName!)
+          : undefined;
+      return await runSliced(this.importSteps(id, character.id, request, fileName, wantedTitle, manuscript));
     } catch (error) {
       this.repo.dropStaged(id);
       throw error;
@@ -99,10 +110,13 @@ export class ProfileService {
     request: ProfileImport,
     fileName: string | null,
     wantedTitle: string,
+    manuscript: string | undefined,
   ): Steps<Profile> {
     let raw: string;
     let isCard = false;
-    if (request.fileBase64 !== undefined) {
+    if (manuscript !== undefined) {
+      raw = manuscript;
+    } else if (request.fileBase64 !== undefined) {
       const name = fileName ?? 'The file';
       const base64 = request.fileBase64;
       checkSize(Math.floor((base64.length * 3) / 4), name);
@@ -117,7 +131,7 @@ export class ProfileService {
     } else {
       raw = request.text ?? '';
     }
-    const read = yield* readProfileSteps(raw, fileName, { markdown: isCard });
+    const read = yield* readProfileSteps(raw, fileName, { markdown: isCard || manuscript !== undefined });
     const now = this.clock.now();
     const chunks: Chunk[] = [];
     const meter = new WorkMeter(STAGE_CHARS);
@@ -164,6 +178,13 @@ export class ProfileService {
       words,
       chunks,
     };
+  }
+
+  private async readManuscript(base64: string, fileName: string): Promise<string> {
+    // Said before decoding: the reader would say the same after a wasted pass over the bytes.
+    checkManuscriptSize(Math.floor((base64.length * 3) / 4), fileName, MANUSCRIPT_LIMITS);
+    const bytes = await runSliced(base64Steps(base64, fileName));
+    return this.manuscripts.read(bytes, fileName);
   }
 
   rename(id: ProfileId, title: string): Profile {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AppInfo, DatabaseCheck, Door } from '../../common/contract';
 import { CharactersRepo } from '../store/characters-repo';
 import { openDatabase, type Db } from '../store/database';
@@ -41,6 +42,8 @@ import { EventBus } from './events';
 import { GenerationService } from './pipeline/generation-service';
 import { JobService } from './jobs/job-service';
 import { ProfileService } from './profile-service';
+import { manuscriptReaderAt } from './manuscripts/manuscript-reader';
+import { MANUSCRIPT_LIMITS } from './manuscripts/limits';
 import { FileSecretStore, type SecretStore } from './providers/secret-store';
 import { ProviderService } from './providers/provider-service';
 import { MAX_CHUNK_CHARS, MAX_PROFILE_BYTES } from './profile-text';
@@ -67,6 +70,11 @@ export interface StudioOptions {
   appRoot?: string;
   /** Where the packaged app keeps the trainer (Electron's process.resourcesPath/trainer). */
   trainerDir?: string;
+  /**
+   * The bundled manuscript worker (manuscripts/worker.ts); defaults to manuscript-worker.mjs beside
+   * the running bundle. Where it is missing (running from source) manuscripts are read in-process.
+   */
+  manuscriptWorker?: string;
   /** Remote-run tuning (poll interval, reconnect waits) and extra environment for remote trainers. */
   remote?: Pick<HostServiceOptions, 'launcher' | 'remoteEnv'>;
 }
@@ -99,7 +107,15 @@ export class Studio {
     const newId = options.newId ?? randomUUID;
     const characters = new CharacterService(new CharactersRepo(this.db), this.events, clock, newId);
     const profilesRepo = new ProfilesRepo(this.db);
-    const profiles = new ProfileService(this.db, profilesRepo, characters, this.events, clock, newId);
+    const profiles = new ProfileService(
+      this.db,
+      profilesRepo,
+      characters,
+      this.events,
+      clock,
+      newId,
+      manuscriptReaderAt(options.manuscriptWorker ?? fileURLToPath(new URL('manuscript-worker.mjs', import.meta.url))),
+    );
     const secrets = options.secrets ?? new FileSecretStore(path.join(options.dataDir, 'secrets.json'));
     const providers = new ProviderService(new ProvidersRepo(this.db), secrets, this.events, clock, newId, {
       ...(options.embeddedThreads !== undefined && { embeddedThreads: options.embeddedThreads }),
@@ -352,7 +368,11 @@ export class Studio {
       dataDir: this.options.dataDir,
       databasePath: this.databasePath,
       schemaVersion: migrations.at(-1)?.id ?? 0,
-      limits: { maxProfileBytes: MAX_PROFILE_BYTES, maxChunkChars: MAX_CHUNK_CHARS },
+      limits: {
+        maxProfileBytes: MAX_PROFILE_BYTES,
+        maxChunkChars: MAX_CHUNK_CHARS,
+        maxManuscriptBytes: MANUSCRIPT_LIMITS.maxFileBytes,
+      },
     };
   }
 
