@@ -16,6 +16,7 @@ const names: Record<EventName, true> = {
   'chat/changed': true,
   'chat/delta': true,
   'chat/status': true,
+  'appearance/changed': true,
 };
 
 /** Every contract event name, for bridges that must subscribe by name. Complete by construction. */

@@ -17,6 +17,7 @@ import { scenesCommand } from './commands/scenes';
 import { serveCommand } from './commands/serve';
 import { chatGgufCommand, chatServerCommand, doctorCommand, trainCommand } from './commands/train';
 import { chatCommand } from './commands/chat';
+import { samplesCommand } from './commands/samples';
 import { UsageError, type CliContext, type Io } from './shared';
 
 /**
@@ -45,6 +46,9 @@ Commands:
                                 Add a profile from a file or standard input ('-')
       [--title <title>]
   profiles show <character>     Show a character's profiles and chunks
+  samples list                  The sample characters shipped with the studio
+  samples load <sample>         Add a sample character (profile and scenes written by the studio's
+                                authors) to look at every screen before spending anything
   providers list                List LLM providers
   providers add                 Add a provider
       --name <name> --preset <openai|ollama|lmstudio|llamacpp|vllm|openrouter|custom|embedded>
@@ -197,6 +201,7 @@ const GROUPS: Record<string, (sub: string, ctx: CliContext) => Promise<number>> 
   dataset: datasetCommand,
   scenes: scenesCommand,
   db: dbCommand,
+  samples: samplesCommand,
 };
 const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   generate: generateCommand,

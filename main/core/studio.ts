@@ -43,6 +43,9 @@ import { GenerationService } from './pipeline/generation-service';
 import { JobService } from './jobs/job-service';
 import { ProfileService } from './profile-service';
 import { manuscriptReaderAt } from './manuscripts/manuscript-reader';
+import { AppearanceService } from './onboarding/appearance-service';
+import { onboardingHandlers } from './onboarding/onboarding-handlers';
+import { SampleService } from './onboarding/sample-service';
 import { MANUSCRIPT_LIMITS } from './manuscripts/limits';
 import { FileSecretStore, type SecretStore } from './providers/secret-store';
 import { ProviderService } from './providers/provider-service';
@@ -70,6 +73,8 @@ export interface StudioOptions {
   appRoot?: string;
   /** Where the packaged app keeps the trainer (Electron's process.resourcesPath/trainer). */
   trainerDir?: string;
+  /** The sample characters (resources/samples); defaults to appRoot/resources/samples. */
+  samplesDir?: string;
   /**
    * The bundled manuscript worker (manuscripts/worker.ts); defaults to manuscript-worker.mjs beside
    * the running bundle. Where it is missing (running from source) manuscripts are read in-process.
@@ -233,8 +238,17 @@ export class Studio {
       newId,
     );
 
+    const samples = new SampleService(
+      options.samplesDir ?? path.join(appRoot, 'resources', 'samples'),
+      characters,
+      profiles,
+      importer,
+    );
+    const appearance = new AppearanceService(new PreferencesRepo(this.db), this.events, clock);
+
     this.handlers = {
       ...chatHandlers(this.chat),
+      ...onboardingHandlers(appearance, samples),
       'app/info': () => this.info(),
       'app/check-database': () => this.checkDatabase(),
       'characters/list': () => characters.list(),
