@@ -3,8 +3,11 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './components/App';
 import { queryClient, subscribeToStudioEvents } from './lib/queries';
+import { applyTheme, systemTheme } from './lib/theme';
 import './styles.css';
 
+// The system's theme until the stored choice arrives, so a dark desktop never flashes white.
+applyTheme(systemTheme());
 subscribeToStudioEvents();
 
 createRoot(document.getElementById('root')!).render(

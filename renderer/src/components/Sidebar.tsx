@@ -1,8 +1,10 @@
 import { useCharacters, useInfo } from '../lib/queries';
+import type { AppliedTheme } from '../lib/theme';
+import { ThemeToggle } from './ThemeSwitch';
 import { useUi } from '../state/ui';
 import { SettingsDialog } from './settings/SettingsDialog';
 
-export function Sidebar() {
+export function Sidebar({ theme }: { theme: AppliedTheme }) {
   const characters = useCharacters();
   const info = useInfo();
   const selected = useUi((s) => s.selectedCharacterId);
@@ -18,6 +20,7 @@ export function Sidebar() {
           ◐
         </span>
         Character Studio
+        <ThemeToggle applied={theme} />
       </div>
       <button className="primary wide" onClick={() => open({ kind: 'create-character' })}>
         + New character

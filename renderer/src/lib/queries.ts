@@ -50,6 +50,9 @@ function useCommandQuery<K extends CommandName>(
 }
 
 export const useInfo = () => useCommandQuery('app/info', {});
+/** The theme choice (lib/theme.ts applies it); kept current by `appearance/changed`. */
+export const useAppearance = () => useCommandQuery('appearance/get', {});
+export const useSamples = () => useCommandQuery('samples/list', {});
 export const useCharacters = () => useCommandQuery('characters/list', {});
 export const useProfiles = (characterId: CharacterId | null) =>
   useCommandQuery('profiles/list', { characterId: characterId ?? ('' as CharacterId) }, characterId !== null);
@@ -245,8 +248,13 @@ export function useCommand<K extends CommandName>(name: K, options: { quiet?: bo
 /** Keeps the cache in step with the store, whichever door or window changed it. */
 export function subscribeToStudioEvents(): () => void {
   const offs = [
+    studio().on('appearance/changed', (appearance) => {
+      queryClient.setQueryData(['appearance/get', {}], appearance);
+    }),
     studio().on('characters/changed', () => {
       void queryClient.invalidateQueries({ queryKey: ['characters/list'] });
+      // A sample shows whether it is loaded.
+      void queryClient.invalidateQueries({ queryKey: ['samples/list'] });
       void queryClient.invalidateQueries({ queryKey: ['dataset/compare'] });
     }),
     studio().on('profiles/changed', ({ characterId }) => {
