@@ -17,6 +17,8 @@ const names: Record<EventName, true> = {
   'chat/delta': true,
   'chat/status': true,
   'appearance/changed': true,
+  'models/progressed': true,
+  'models/changed': true,
 };
 
 /** Every contract event name, for bridges that must subscribe by name. Complete by construction. */

@@ -22,6 +22,7 @@ export type * from './interop';
 export type * from './jobs';
 export type * from './regenerate';
 export type * from './onboarding';
+export type * from './models';
 
 import type { AppCommands } from './base';
 import type { CharacterCommands, CharacterEvents } from './characters';
@@ -38,6 +39,7 @@ import type { InteropCommands, InteropEvents } from './interop';
 import type { JobCommands, JobEvents } from './jobs';
 import type { RegenerateCommands, RegenerateEvents } from './regenerate';
 import type { OnboardingCommands, OnboardingEvents } from './onboarding';
+import type { ModelCommands, ModelEvents } from './models';
 
 /** Every command, one interface per area joined here (Actual's handlers.ts pattern). */
 export interface Commands
@@ -56,7 +58,8 @@ export interface Commands
     InteropCommands,
     JobCommands,
     RegenerateCommands,
-    OnboardingCommands {}
+    OnboardingCommands,
+    ModelCommands {}
 
 export type CommandName = keyof Commands;
 export type CommandArg<K extends CommandName> = Parameters<Commands[K]>[0];
@@ -74,7 +77,8 @@ export interface Events
     InteropEvents,
     JobEvents,
     RegenerateEvents,
-    OnboardingEvents {}
+    OnboardingEvents,
+    ModelEvents {}
 
 export type EventName = keyof Events;
 

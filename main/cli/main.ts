@@ -18,6 +18,7 @@ import { serveCommand } from './commands/serve';
 import { chatGgufCommand, chatServerCommand, doctorCommand, trainCommand } from './commands/train';
 import { chatCommand } from './commands/chat';
 import { samplesCommand } from './commands/samples';
+import { modelsCommand } from './commands/models';
 import { UsageError, type CliContext, type Io } from './shared';
 
 /**
@@ -47,6 +48,12 @@ Commands:
       [--title <title>]
   profiles show <character>     Show a character's profiles and chunks
   samples list                  The sample characters shipped with the studio
+  models list                   Small GGUF models to download for the embedded runtime (name, size,
+                                licence, what each is good for, URL) and the models on this computer
+  models download <id>          Download one (progress on stderr; resumes where it stopped; checksum
+                                checked, see README)
+  models add <file.gguf>        Use a .gguf already on this computer (checked, not copied)
+  models remove <id>            Forget a model (a downloaded file is deleted)
   samples load <sample>         Add a sample character (profile and scenes written by the studio's
                                 authors) to look at every screen before spending anything
   providers list                List LLM providers
@@ -202,6 +209,7 @@ const GROUPS: Record<string, (sub: string, ctx: CliContext) => Promise<number>> 
   scenes: scenesCommand,
   db: dbCommand,
   samples: samplesCommand,
+  models: modelsCommand,
 };
 const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   generate: generateCommand,

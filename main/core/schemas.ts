@@ -19,6 +19,7 @@ import type {
 } from '../../common/contract';
 import { chatSchemas } from './chat/chat-schemas';
 import { onboardingSchemas } from './onboarding/onboarding-handlers';
+import { modelSchemas } from './models/model-handlers';
 
 /**
  * Boundary validation: one schema per command, typed so that each parses to exactly the contract's
@@ -210,6 +211,7 @@ type Schemas = { [K in CommandName]: z.ZodType<CommandArg<K>> };
 export const commandSchemas: Schemas = {
   ...chatSchemas,
   ...onboardingSchemas,
+  ...modelSchemas,
   'app/info': empty,
   'app/check-database': empty,
   'characters/list': empty,

@@ -46,6 +46,9 @@ import { manuscriptReaderAt } from './manuscripts/manuscript-reader';
 import { AppearanceService } from './onboarding/appearance-service';
 import { onboardingHandlers } from './onboarding/onboarding-handlers';
 import { SampleService } from './onboarding/sample-service';
+import { modelHandlers } from './models/model-handlers';
+import { DEFAULT_MODEL_BASE_URL } from './models/model-catalog';
+import { ModelService } from './models/model-service';
 import { MANUSCRIPT_LIMITS } from './manuscripts/limits';
 import { FileSecretStore, type SecretStore } from './providers/secret-store';
 import { ProviderService } from './providers/provider-service';
@@ -73,6 +76,13 @@ export interface StudioOptions {
   appRoot?: string;
   /** Where the packaged app keeps the trainer (Electron's process.resourcesPath/trainer). */
   trainerDir?: string;
+  /** The curated model list's folder (resources/models); defaults to appRoot/resources/models. */
+  modelCatalogDir?: string;
+  /**
+   * Where catalog models download from (default https://huggingface.co, or the
+   * CHARACTER_STUDIO_MODEL_BASE_URL environment variable): a mirror, or a test server.
+   */
+  modelBaseUrl?: string;
   /** The sample characters (resources/samples); defaults to appRoot/resources/samples. */
   samplesDir?: string;
   /**
@@ -245,10 +255,20 @@ export class Studio {
       importer,
     );
     const appearance = new AppearanceService(new PreferencesRepo(this.db), this.events, clock);
+    const models = new ModelService(
+      {
+        dir: path.join(options.dataDir, 'models'),
+        catalogFile: path.join(options.modelCatalogDir ?? path.join(appRoot, 'resources', 'models'), 'catalog.json'),
+        baseUrl: options.modelBaseUrl ?? process.env.CHARACTER_STUDIO_MODEL_BASE_URL ?? DEFAULT_MODEL_BASE_URL,
+      },
+      this.events,
+      clock,
+    );
 
     this.handlers = {
       ...chatHandlers(this.chat),
       ...onboardingHandlers(appearance, samples),
+      ...modelHandlers(models),
       'app/info': () => this.info(),
       'app/check-database': () => this.checkDatabase(),
       'characters/list': () => characters.list(),

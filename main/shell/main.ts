@@ -89,6 +89,7 @@ function openStudio(): Studio | null {
       ...(app.isPackaged && {
         trainerDir: path.join(process.resourcesPath, 'trainer'),
         samplesDir: path.join(process.resourcesPath, 'samples'),
+        modelCatalogDir: path.join(process.resourcesPath, 'models'),
       }),
       door: 'desktop',
       version: STUDIO_VERSION,
