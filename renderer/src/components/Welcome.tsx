@@ -101,6 +101,7 @@ function SampleCard() {
 
 function ModelSetup() {
   const providers = useProviders();
+  const openSettings = useUi((s) => s.openSettings);
   const [editing, setEditing] = useState(false);
   const connected = providers.data ?? [];
   return (
@@ -122,6 +123,15 @@ function ModelSetup() {
           Generation needs an LLM: a hosted API with your key (OpenAI, OpenRouter…), a server on your machine (Ollama,
           LM Studio, llama.cpp), or the embedded model that runs inside the studio, offline. The connection is tested
           before it is saved.
+        </p>
+      )}
+      {connected.length === 0 && (
+        <p className="muted">
+          No account? Download a small model to run on this computer:{' '}
+          <button type="button" className="link" onClick={() => openSettings(true)}>
+            Settings › Models
+          </button>
+          .
         </p>
       )}
       {editing ? (

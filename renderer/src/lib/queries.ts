@@ -53,6 +53,8 @@ export const useInfo = () => useCommandQuery('app/info', {});
 /** The theme choice (lib/theme.ts applies it); kept current by `appearance/changed`. */
 export const useAppearance = () => useCommandQuery('appearance/get', {});
 export const useSamples = () => useCommandQuery('samples/list', {});
+/** Settings › Models; `check` asks whether downloads can reach their server (a few seconds at most). */
+export const useModels = () => useCommandQuery('models/list', { check: true });
 export const useCharacters = () => useCommandQuery('characters/list', {});
 export const useProfiles = (characterId: CharacterId | null) =>
   useCommandQuery('profiles/list', { characterId: characterId ?? ('' as CharacterId) }, characterId !== null);
@@ -248,6 +250,9 @@ export function useCommand<K extends CommandName>(name: K, options: { quiet?: bo
 /** Keeps the cache in step with the store, whichever door or window changed it. */
 export function subscribeToStudioEvents(): () => void {
   const offs = [
+    studio().on('models/changed', () => {
+      void queryClient.invalidateQueries({ queryKey: ['models/list'] });
+    }),
     studio().on('appearance/changed', (appearance) => {
       queryClient.setQueryData(['appearance/get', {}], appearance);
     }),

@@ -6,6 +6,7 @@ import { useUi } from '../../state/ui';
 import { Modal } from '../Modal';
 import { DatabasePanel } from './DatabasePanel';
 import { HostsPanel } from './HostsPanel';
+import { ModelsPanel } from './ModelsPanel';
 import { PriceTable } from './PriceTable';
 import { ProviderCard } from './ProviderCard';
 import { ProviderForm } from './ProviderForm';
@@ -69,6 +70,7 @@ export function SettingsDialog() {
             </ul>
           )}
         </SettingsSection>
+        <ModelsPanel />
         <HostsPanel />
         <SettingsSection
           title="Model prices"
