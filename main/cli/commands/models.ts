@@ -1,16 +1,11 @@
 import path from 'node:path';
+import { MODEL_CHECK_TEXT } from '../../../common/model-check-text';
 import type { LocalModel } from '../../../common/contract';
 import { sizeText } from '../../core/models/model-service';
 import { argument, UsageError, type CliContext } from '../shared';
 
-const CHECKS: Record<LocalModel['check'], string> = {
-  'sha256-pinned': 'sha256 checked against the list',
-  'sha256-server': "sha256 checked against the server's",
-  'gguf-header': 'GGUF header checked',
-};
-
 const describe = (m: LocalModel) =>
-  `${m.id}  ${m.name} (${m.architecture}, ${sizeText(m.sizeBytes)}; ${CHECKS[m.check]})\n    ${m.path}`;
+  `${m.id}  ${m.name} (${m.architecture}, ${sizeText(m.sizeBytes)}; ${MODEL_CHECK_TEXT[m.check]})\n    ${m.path}`;
 
 /** `models list|download <id>|add <file>|remove <id>`: GGUF models for the embedded runtime. */
 export async function modelsCommand(sub: string, ctx: CliContext): Promise<number> {

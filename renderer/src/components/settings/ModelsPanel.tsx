@@ -1,15 +1,10 @@
 import { useCallback, useState, type FormEvent } from 'react';
+import { MODEL_CHECK_TEXT } from '../../../../common/model-check-text';
 import type { CatalogModel, LocalModel } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { useCommand, useModels, useProviders, useStudioEvent } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { SettingsSection } from './SettingsSection';
-
-const CHECKS: Record<LocalModel['check'], string> = {
-  'sha256-pinned': 'sha256 checked against the list',
-  'sha256-server': 'sha256 checked against the server’s',
-  'gguf-header': 'GGUF header checked',
-};
 
 function size(bytes: number): string {
   return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GB` : `${Math.round(bytes / 1024 ** 2)} MB`;
@@ -131,7 +126,7 @@ function LocalRow({ model }: { model: LocalModel }) {
       <div className="model-facts">
         <strong>{model.name}</strong>
         <span className="muted">
-          {model.architecture} · {size(model.sizeBytes)} · {CHECKS[model.check]}
+          {model.architecture} · {size(model.sizeBytes)} · {MODEL_CHECK_TEXT[model.check]}
         </span>
         <code>{model.path}</code>
       </div>
