@@ -1,7 +1,6 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { AppInfo, DatabaseCheck, Door } from '../../common/contract';
 import { CharactersRepo } from '../store/characters-repo';
 import { openDatabase, type Db } from '../store/database';
@@ -42,7 +41,7 @@ import { EventBus } from './events';
 import { GenerationService } from './pipeline/generation-service';
 import { JobService } from './jobs/job-service';
 import { ProfileService } from './profile-service';
-import { manuscriptReaderAt } from './manuscripts/manuscript-reader';
+import { bundledManuscriptWorker, manuscriptReaderAt } from './manuscripts/manuscript-reader';
 import { AppearanceService } from './onboarding/appearance-service';
 import { onboardingHandlers } from './onboarding/onboarding-handlers';
 import { SampleService } from './onboarding/sample-service';
@@ -129,7 +128,7 @@ export class Studio {
       this.events,
       clock,
       newId,
-      manuscriptReaderAt(options.manuscriptWorker ?? fileURLToPath(new URL('manuscript-worker.mjs', import.meta.url))),
+      manuscriptReaderAt(options.manuscriptWorker ?? bundledManuscriptWorker()),
     );
     const secrets = options.secrets ?? new FileSecretStore(path.join(options.dataDir, 'secrets.json'));
     const providers = new ProviderService(new ProvidersRepo(this.db), secrets, this.events, clock, newId, {

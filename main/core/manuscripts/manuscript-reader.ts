@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ErrorCode } from '../../../common/contract';
 import { StudioFailure } from '../errors';
@@ -91,6 +92,14 @@ export class InProcessManuscriptReader implements ManuscriptReader {
 }
 
 /** The worker reader when its bundle sits at `script`, else the in-process one (running from source, under vitest). */
-export function manuscriptReaderAt(script: string): ManuscriptReader {
-  return fs.existsSync(script) ? new WorkerManuscriptReader(script) : new InProcessManuscriptReader();
+export function manuscriptReaderAt(script: string | null): ManuscriptReader {
+  return script !== null && fs.existsSync(script)
+    ? new WorkerManuscriptReader(script)
+    : new InProcessManuscriptReader();
+}
+
+/** Where the bundled worker sits: beside the running bundle (dist/main); null where this module is no file (a browser-like test). */
+export function bundledManuscriptWorker(): string | null {
+  const url = new URL('manuscript-worker.mjs', import.meta.url);
+  return url.protocol === 'file:' ? fileURLToPath(url) : null;
 }
