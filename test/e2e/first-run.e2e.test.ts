@@ -85,8 +85,10 @@ describe('the first run', () => {
 
       // Settings › Appearance back to the system's choice.
       await page.getByRole('button', { name: 'Settings' }).click();
-      await page.getByRole('radio', { name: 'System' }).check();
+      // A controlled radio: it shows checked once the studio has stored the choice and said so.
+      await page.getByRole('radio', { name: 'System' }).click();
       await expect.poll(() => pageInvoke(page, 'appearance/get', {})).toEqual({ theme: 'system' });
+      await expect.poll(() => page.getByRole('radio', { name: 'System' }).isChecked()).toBe(true);
       await page.keyboard.press('Escape');
 
       // A manuscript through the profile dialog.
