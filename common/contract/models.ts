@@ -56,8 +56,9 @@ export interface ModelCommands {
   'models/list': (arg: { check?: boolean }) => ModelsView;
   /**
    * Downloads a catalog model with node-llama-cpp's downloader (progress in `models/progressed`;
-   * a cut connection is retried from the last whole piece; an interrupted download resumes on the
-   * next call), then checks it (see ModelCheck). A file that fails the check is deleted.
+   * a cut connection is retried from the start of the 5 MB piece it cut; the temporary file is kept
+   * on failure for the next call to continue from), then checks it (see ModelCheck). A file that
+   * fails the check is deleted.
    */
   'models/download': (arg: { id: string }) => LocalModel;
   /** Adds a .gguf already on this computer, in place (not copied), after checking its header. */
