@@ -12,6 +12,8 @@ export interface ModelServerOptions {
   body: Buffer;
   /** The sha256 the server claims (default: the body's own). */
   claimedSha256?: string | null;
+  /** The size claimed in x-linked-size (default: none sent). */
+  claimedSize?: number;
   /** Cut the first ranged GET whose range holds this byte offset. */
   cutAt?: number;
 }
@@ -42,6 +44,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       'content-type': 'application/octet-stream',
       'content-length': String(end - start + 1),
       ...(sha && { 'x-linked-etag': `"${sha}"` }),
+      ...(options.claimedSize !== undefined && { 'x-linked-size': String(options.claimedSize) }),
       ...(match && { 'content-range': `bytes ${start}-${end}/${body.length}` }),
     };
     res.writeHead(match ? 206 : 200, headers);

@@ -32,7 +32,8 @@ const PROGRESS_EVERY_MS = 250;
  *
  * What is verified, and how (ModelCheck): a download's sha256 is computed and compared with the
  * list's pinned sha256 when there is one, else with the sha256 the server reports for the file
- * (Hugging Face's `x-linked-etag`, the hash of the LFS object); a mismatch deletes the file. Every
+ * (Hugging Face's `x-linked-etag`, the hash of the LFS object); a mismatch deletes the file, and so
+ * does a size other than the server's (`x-linked-size` or content-length). Every
  * file, downloaded or added, must also open as a GGUF with an architecture (gguf-file.ts). A
  * server reporting no hash leaves only that header check, said as `gguf-header`.
  *
@@ -76,8 +77,16 @@ export class ModelService {
     }
     this.downloading.add(id);
     try {
-      const serverSha = await this.serverSha256(model);
+      const { sha256: serverSha, size: serverSize } = await this.serverFacts(model);
       const file = await this.fetchFile(model);
+      const size = fs.statSync(file).size;
+      if (serverSize !== null && size !== serverSize) {
+        fs.rmSync(file, { force: true });
+        throw new StudioFailure(
+          'invalid_argument',
+          `The downloaded ${model.file} has ${size} bytes, but the server said ${serverSize}, so it was deleted. Download it again.`,
+        );
+      }
       const sha256 = await sha256Of(file);
       const expected = model.sha256 ?? serverSha;
       if (expected && sha256 !== expected) {
@@ -165,8 +174,11 @@ export class ModelService {
     return model;
   }
 
-  /** The sha256 the server reports for the file (x-linked-etag, else a 64-hex ETag), or null. */
-  private async serverSha256(model: CatalogModel): Promise<string | null> {
+  /**
+   * What the server reports about the file: its sha256 (x-linked-etag, else a 64-hex ETag) and its
+   * size (x-linked-size, else content-length), each null when not reported.
+   */
+  private async serverFacts(model: CatalogModel): Promise<{ sha256: string | null; size: number | null }> {
     let response: Response;
     try {
       // Hugging Face answers a resolve URL with a redirect to its CDN; the hash is on the redirect.
@@ -184,7 +196,11 @@ export class ModelService {
       .replace(/^W\//, '')
       .replace(/"/g, '')
       .toLowerCase();
-    return /^[0-9a-f]{64}$/.test(tag) ? tag : null;
+    const size = Number(response.headers.get('x-linked-size') ?? response.headers.get('content-length') ?? NaN);
+    return {
+      sha256: /^[0-9a-f]{64}$/.test(tag) ? tag : null,
+      size: Number.isSafeInteger(size) && size > 0 ? size : null,
+    };
   }
 
   private async fetchFile(model: CatalogModel): Promise<string> {

@@ -104,6 +104,16 @@ describe('download', () => {
     expect((await call(s, 'models/list', {})).local).toEqual([]);
   });
 
+  it('refuses a file whose size is not what the server says, and deletes it', async () => {
+    server = await startModelServer({ body: MODEL, claimedSize: MODEL.length + 1 });
+    const s = open(server.baseUrl);
+    const error = await callError(s, 'models/download', { id: 'tiny-q8' });
+    expect(error.message).toBe(
+      `The downloaded tiny.gguf has ${MODEL.length} bytes, but the server said ${MODEL.length + 1}, so it was deleted. Download it again.`,
+    );
+    expect(fs.existsSync(path.join(data.dir, 'models', 'tiny.gguf'))).toBe(false);
+  });
+
   it('offline: the list says why downloads cannot work and how to add a file by hand', async () => {
     // A port nothing listens on: the connection is refused at once.
     const closed = await startModelServer({ body: MODEL });
