@@ -20,6 +20,9 @@ const names: Record<EventName, true> = {
   'eval/systems/changed': true,
   'eval/interviews/changed': true,
   'eval/judgments/changed': true,
+  'appearance/changed': true,
+  'models/progressed': true,
+  'models/changed': true,
 };
 
 /** Every contract event name, for bridges that must subscribe by name. Complete by construction. */

@@ -11,7 +11,8 @@ const out = path.join(root, 'dist');
 const production = process.env.NODE_ENV === 'production' || process.argv.includes('--production');
 
 // Native or heavy packages stay in node_modules and are required at run time.
-const external = ['electron', 'better-sqlite3', 'node-llama-cpp', 'ssh2', 'cpu-features'];
+// pdfjs-dist loads its own worker module by path at run time, so it cannot be bundled.
+const external = ['electron', 'better-sqlite3', 'node-llama-cpp', 'ssh2', 'cpu-features', 'pdfjs-dist'];
 const common = {
   bundle: true,
   sourcemap: true,
@@ -27,7 +28,12 @@ await Promise.all([
   // `require`, `__dirname` and `__filename` it expects.
   build({
     ...common,
-    entryPoints: { shell: 'main/shell/main.ts', cli: 'main/cli/index.ts' },
+    entryPoints: {
+      shell: 'main/shell/main.ts',
+      cli: 'main/cli/index.ts',
+      // Reads .docx/.epub/.pdf on a thread of its own (main/core/manuscripts/manuscript-reader.ts).
+      'manuscript-worker': 'main/core/manuscripts/worker.ts',
+    },
     outdir: path.join(out, 'main'),
     outExtension: { '.js': '.mjs' },
     platform: 'node',

@@ -23,7 +23,11 @@ export interface AppInfo {
   databasePath: string;
   schemaVersion: number;
   /** Limits the renderer checks before sending, so the user hears early. */
-  limits: { maxProfileBytes: number; maxChunkChars: number };
+  limits: {
+    maxProfileBytes: number;
+    maxChunkChars: number;
+    /** Largest .docx/.epub/.pdf file a profile is read from. */ maxManuscriptBytes: number;
+  };
 }
 
 export type Empty = Record<string, never>;

@@ -24,6 +24,8 @@ export type * from './regenerate';
 export type * from './eval';
 export type * from './eval-judge';
 export type * from './cards';
+export type * from './onboarding';
+export type * from './models';
 
 import type { AppCommands } from './base';
 import type { CharacterCommands, CharacterEvents } from './characters';
@@ -42,6 +44,8 @@ import type { RegenerateCommands, RegenerateEvents } from './regenerate';
 import type { EvalCommands, EvalEvents } from './eval';
 import type { JudgeCommands, JudgeEvents } from './eval-judge';
 import type { CardCommands } from './cards';
+import type { OnboardingCommands, OnboardingEvents } from './onboarding';
+import type { ModelCommands, ModelEvents } from './models';
 
 /** Every command, one interface per area joined here (Actual's handlers.ts pattern). */
 export interface Commands
@@ -62,7 +66,9 @@ export interface Commands
     RegenerateCommands,
     EvalCommands,
     JudgeCommands,
-    CardCommands {}
+    CardCommands,
+    OnboardingCommands,
+    ModelCommands {}
 
 export type CommandName = keyof Commands;
 export type CommandArg<K extends CommandName> = Parameters<Commands[K]>[0];
@@ -81,7 +87,9 @@ export interface Events
     JobEvents,
     RegenerateEvents,
     EvalEvents,
-    JudgeEvents {}
+    JudgeEvents,
+    OnboardingEvents,
+    ModelEvents {}
 
 export type EventName = keyof Events;
 

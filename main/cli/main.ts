@@ -21,6 +21,8 @@ import { interviewCommand } from './commands/interview';
 import { questionsCommand } from './commands/questions';
 import { judgeCommand } from './commands/judge';
 import { cardCommand } from './commands/cards';
+import { samplesCommand } from './commands/samples';
+import { modelsCommand } from './commands/models';
 import { UsageError, type CliContext, type Io } from './shared';
 
 /**
@@ -45,7 +47,7 @@ Commands:
       --full-name <name> --short-name <name> [--era <text>] [--notes <text>]
   characters update <character> Change a character (same options as create)
   characters delete <character> Delete a character and everything made from it
-  profiles import <character> <file.txt|file.md|->
+  profiles import <character> <file.txt|.md|.docx|.epub|.pdf|->
                                 Add a profile from a file or standard input ('-')
       [--title <title>]
   profiles wikipedia <character> <title|url> [--lang <code>] [--title <title>]
@@ -61,6 +63,15 @@ Commands:
       [--run <id>]              Write the character as a card for chat apps; with --run (a finished
                                 run, V3 only) a trained card naming the run's adapter or GGUF files
                                 (with sha256), base model, training format and sampling settings
+  samples list                  The sample characters shipped with the studio
+  models list                   Small GGUF models to download for the embedded runtime (name, size,
+                                licence, what each is good for, URL) and the models on this computer
+  models download <id>          Download one (progress on stderr; resumes where it stopped; checksum
+                                checked, see README)
+  models add <file.gguf>        Use a .gguf already on this computer (checked, not copied)
+  models remove <id>            Forget a model (a downloaded file is deleted)
+  samples load <sample>         Add a sample character (profile and scenes written by the studio's
+                                authors) to look at every screen before spending anything
   providers list                List LLM providers
   providers add                 Add a provider
       --name <name> --preset <openai|ollama|lmstudio|llamacpp|vllm|openrouter|custom|embedded>
@@ -254,6 +265,8 @@ const GROUPS: Record<string, (sub: string, ctx: CliContext) => Promise<number>> 
   dataset: datasetCommand,
   scenes: scenesCommand,
   db: dbCommand,
+  samples: samplesCommand,
+  models: modelsCommand,
 };
 const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   generate: generateCommand,

@@ -17,6 +17,9 @@ import { cardProfile } from './character-card';
 import { readCardFile } from './cards/read';
 import { cardProvenance } from './cards/provenance';
 import { readProfileSteps, type ReadProfile as ReadResult } from './profile-chunks';
+import { MANUSCRIPT_LIMITS } from './manuscripts/limits';
+import { InProcessManuscriptReader, type ManuscriptReader } from './manuscripts/manuscript-reader';
+import { checkManuscriptSize, isManuscript } from './manuscripts/read-manuscript';
 import {
   base64Steps,
   checkSize,
@@ -60,6 +63,8 @@ export class ProfileService {
     private readonly events: EventBus,
     private readonly clock: Clock,
     private readonly newId: IdFactory,
+    /** Reads .docx, .epub and .pdf files; the studio passes one that works on a thread of its own. */
+    private readonly manuscripts: ManuscriptReader = new InProcessManuscriptReader(),
   ) {}
 
   list(characterId: CharacterId): Profile[] {
@@ -94,10 +99,10 @@ export class ProfileService {
     if (fileName) checkStorableText(fileName, 'The file name', 'Rename the file and import it again.');
     const wantedTitle = oneLine(request.title ?? '');
     checkStorableText(wantedTitle, 'The title', 'Type the title again without it.');
-    if (hasFile && fileName && !/\.(txt|md|markdown|text|json|png|charx)$/i.test(fileName)) {
+    if (hasFile && fileName && !/\.(txt|md|markdown|text|json|png|charx)$/i.test(fileName) && !isManuscript(fileName)) {
       throw new StudioFailure(
         'unsupported_file',
-        `${fileName} is not a .txt, .md or character-card (.json, .png) file. Save the profile as plain text or Markdown and import that.`,
+        `${fileName} is not a file the studio reads: import a .txt, .md, .docx, .epub or .pdf manuscript, or a character card (.json, .png, .charx).`,
       );
     }
     let prepared: PreparedProfile | null = null;
@@ -109,6 +114,10 @@ export class ProfileService {
       const { card } = await readCardFile(bytes, fileName);
       const markdown = cardProfile(card.data, fileName, bytes.length).markdown;
       prepared = { raw: markdown, markdown: true, provenance: cardProvenance(card, this.clock.now()) };
+    } else if (request.fileBase64 !== undefined && isManuscript(fileName)) {
+      // A manuscript is read to text first, off this thread (manuscripts/manuscript-reader.ts);
+      // its text is then chunked and stored like any other, all or nothing.
+      prepared = { raw: await this.readManuscript(request.fileBase64, fileName!), markdown: true, provenance: null };
     }
     return this.write(character.id, fileName, wantedTitle, this.importSteps(request, fileName, prepared));
   }
@@ -226,6 +235,13 @@ export class ProfileService {
       chunks,
       provenance,
     };
+  }
+
+  private async readManuscript(base64: string, fileName: string): Promise<string> {
+    // Said before decoding: the reader would say the same after a wasted pass over the bytes.
+    checkManuscriptSize(Math.floor((base64.length * 3) / 4), fileName, MANUSCRIPT_LIMITS);
+    const bytes = await runSliced(base64Steps(base64, fileName));
+    return this.manuscripts.read(bytes, fileName);
   }
 
   rename(id: ProfileId, title: string): Profile {

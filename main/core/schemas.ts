@@ -20,6 +20,8 @@ import type {
 import { chatSchemas } from './chat/chat-schemas';
 import { evalSchemas } from './eval/eval-schemas';
 import { judgeSchemas } from './eval/judge-schemas';
+import { onboardingSchemas } from './onboarding/onboarding-handlers';
+import { modelSchemas } from './models/model-handlers';
 
 /**
  * Boundary validation: one schema per command, typed so that each parses to exactly the contract's
@@ -212,6 +214,8 @@ export const commandSchemas: Schemas = {
   ...chatSchemas,
   ...evalSchemas,
   ...judgeSchemas,
+  ...onboardingSchemas,
+  ...modelSchemas,
   'app/info': empty,
   'app/check-database': empty,
   'characters/list': empty,

@@ -41,6 +41,14 @@ import { EventBus } from './events';
 import { GenerationService } from './pipeline/generation-service';
 import { JobService } from './jobs/job-service';
 import { ProfileService } from './profile-service';
+import { bundledManuscriptWorker, manuscriptReaderAt } from './manuscripts/manuscript-reader';
+import { AppearanceService } from './onboarding/appearance-service';
+import { onboardingHandlers } from './onboarding/onboarding-handlers';
+import { SampleService } from './onboarding/sample-service';
+import { modelHandlers } from './models/model-handlers';
+import { DEFAULT_MODEL_BASE_URL } from './models/model-catalog';
+import { ModelService } from './models/model-service';
+import { MANUSCRIPT_LIMITS } from './manuscripts/limits';
 import { FileSecretStore, type SecretStore } from './providers/secret-store';
 import { ProviderService } from './providers/provider-service';
 import { MAX_CHUNK_CHARS, MAX_PROFILE_BYTES } from './profile-text';
@@ -85,6 +93,20 @@ export interface StudioOptions {
    * (`CHARACTER_STUDIO_WIKIPEDIA_API` overrides it for every door, e.g. a local mirror or a test's fake).
    */
   wikipediaApi?: string;
+  /** The curated model list's folder (resources/models); defaults to appRoot/resources/models. */
+  modelCatalogDir?: string;
+  /**
+   * Where catalog models download from (default https://huggingface.co, or the
+   * CHARACTER_STUDIO_MODEL_BASE_URL environment variable): a mirror, or a test server.
+   */
+  modelBaseUrl?: string;
+  /** The sample characters (resources/samples); defaults to appRoot/resources/samples. */
+  samplesDir?: string;
+  /**
+   * The bundled manuscript worker (manuscripts/worker.ts); defaults to manuscript-worker.mjs beside
+   * the running bundle. Where it is missing (running from source) manuscripts are read in-process.
+   */
+  manuscriptWorker?: string;
   /** Remote-run tuning (poll interval, reconnect waits) and extra environment for remote trainers. */
   remote?: Pick<HostServiceOptions, 'launcher' | 'remoteEnv'>;
 }
@@ -117,7 +139,15 @@ export class Studio {
     const newId = options.newId ?? randomUUID;
     const characters = new CharacterService(new CharactersRepo(this.db), this.events, clock, newId);
     const profilesRepo = new ProfilesRepo(this.db);
-    const profiles = new ProfileService(this.db, profilesRepo, characters, this.events, clock, newId);
+    const profiles = new ProfileService(
+      this.db,
+      profilesRepo,
+      characters,
+      this.events,
+      clock,
+      newId,
+      manuscriptReaderAt(options.manuscriptWorker ?? bundledManuscriptWorker()),
+    );
     const secrets = options.secrets ?? new FileSecretStore(path.join(options.dataDir, 'secrets.json'));
     const providers = new ProviderService(new ProvidersRepo(this.db), secrets, this.events, clock, newId, {
       ...(options.embeddedThreads !== undefined && { embeddedThreads: options.embeddedThreads }),
@@ -251,10 +281,29 @@ export class Studio {
       userAgent: `CharacterStudio/${options.version} (desktop app; Character-LLM role-play studio)`,
     });
 
+    const samples = new SampleService(
+      options.samplesDir ?? path.join(appRoot, 'resources', 'samples'),
+      characters,
+      profiles,
+      importer,
+    );
+    const appearance = new AppearanceService(new PreferencesRepo(this.db), this.events, clock);
+    const models = new ModelService(
+      {
+        dir: path.join(options.dataDir, 'models'),
+        catalogFile: path.join(options.modelCatalogDir ?? path.join(appRoot, 'resources', 'models'), 'catalog.json'),
+        baseUrl: options.modelBaseUrl ?? process.env.CHARACTER_STUDIO_MODEL_BASE_URL ?? DEFAULT_MODEL_BASE_URL,
+      },
+      this.events,
+      clock,
+    );
+
     this.handlers = {
       ...chatHandlers(this.chat),
       ...evalHandlers(evaluation),
       ...judgeHandlers(evaluation.judge),
+      ...onboardingHandlers(appearance, samples),
+      ...modelHandlers(models),
       'app/info': () => this.info(),
       'app/check-database': () => this.checkDatabase(),
       'characters/list': () => characters.list(),
@@ -447,7 +496,11 @@ export class Studio {
       dataDir: this.options.dataDir,
       databasePath: this.databasePath,
       schemaVersion: migrations.at(-1)?.id ?? 0,
-      limits: { maxProfileBytes: MAX_PROFILE_BYTES, maxChunkChars: MAX_CHUNK_CHARS },
+      limits: {
+        maxProfileBytes: MAX_PROFILE_BYTES,
+        maxChunkChars: MAX_CHUNK_CHARS,
+        maxManuscriptBytes: MANUSCRIPT_LIMITS.maxFileBytes,
+      },
     };
   }
 

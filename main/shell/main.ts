@@ -86,7 +86,11 @@ function openStudio(): Studio | null {
       secrets: new FileSecretStore(path.join(dataDir, 'secrets.json'), keychainCodec),
       dataDir,
       appRoot: app.getAppPath(),
-      ...(app.isPackaged && { trainerDir: path.join(process.resourcesPath, 'trainer') }),
+      ...(app.isPackaged && {
+        trainerDir: path.join(process.resourcesPath, 'trainer'),
+        samplesDir: path.join(process.resourcesPath, 'samples'),
+        modelCatalogDir: path.join(process.resourcesPath, 'models'),
+      }),
       door: 'desktop',
       version: STUDIO_VERSION,
       ...(binding && { nativeBinding: binding }),

@@ -5,8 +5,11 @@ import { App } from './components/App';
 import { queryClient, subscribeToStudioEvents } from './lib/queries';
 import { subscribeToEvalEvents } from './lib/eval-queries';
 import { subscribeToJudgeEvents } from './lib/judge-queries';
+import { applyTheme, systemTheme } from './lib/theme';
 import './styles.css';
 
+// The system's theme until the stored choice arrives, so a dark desktop never flashes white.
+applyTheme(systemTheme());
 subscribeToStudioEvents();
 subscribeToEvalEvents();
 subscribeToJudgeEvents();

@@ -239,7 +239,10 @@ export class JobService {
    * Where calls a run makes through a gateway of its own (an interviewee's endpoint) are recorded:
    * logged to the job, their cost added to it and held to its budget, like `llmFor`'s.
    */
-  recorderFor(id: JobId, run: RunHandle): { onStart(record: StartedCall): void; onCall(record: CallRecord): void } {
+  recorderFor(
+    id: JobId,
+    run: RunHandle,
+  ): { onStart(record: StartedCall): Promise<void>; onCall(record: CallRecord): void } {
     const spending = this.spendingOf(id, run);
     return {
       // On record before it is sent (committed on the next turn, with the other calls sent in this one).

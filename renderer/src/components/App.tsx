@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useCharacters } from '../lib/queries';
+import { useAppliedTheme } from '../lib/theme';
 import { useUi } from '../state/ui';
 import { CharacterDialog } from './CharacterDialog';
 import { CharacterView } from './CharacterView';
@@ -11,12 +12,14 @@ import { CardImportDialog } from './cards/CardImportDialog';
 import { WikipediaDialog } from './WikipediaDialog';
 import { Sidebar } from './Sidebar';
 import { Toasts } from './Toasts';
+import { Welcome } from './Welcome';
 
 export function App() {
   const characters = useCharacters();
   const selected = useUi((s) => s.selectedCharacterId);
   const select = useUi((s) => s.select);
   const dialog = useUi((s) => s.dialog);
+  const { applied } = useAppliedTheme();
 
   // Keep the selection valid when the selected character disappears (deleted here or elsewhere).
   // Only a settled list decides: one still fetching may predate a character created a moment ago.
@@ -32,7 +35,7 @@ export function App() {
 
   return (
     <div className="app">
-      <Sidebar />
+      <Sidebar theme={applied} />
       <main className="content">
         {characters.isError ? (
           <div className="empty">
@@ -54,41 +57,6 @@ export function App() {
       {dialog.kind === 'export-card' && <CardExportDialog characterId={dialog.characterId} runId={dialog.runId} />}
       {dialog.kind === 'wikipedia' && <WikipediaDialog characterId={dialog.characterId} />}
       <Toasts />
-    </div>
-  );
-}
-
-function Welcome() {
-  const open = useUi((s) => s.open);
-  return (
-    <div className="empty welcome">
-      <h1>Character Studio</h1>
-      <p>
-        Turn a person&apos;s life into a model that plays them: start with a character and their profile — a Wikipedia
-        article, your notes or a manuscript. The studio splits it into chunks that scenes and experiences are built
-        from.
-      </p>
-      <button className="primary" onClick={() => open({ kind: 'create-character' })}>
-        Create your first character
-      </button>
-      <ol className="welcome-steps">
-        <li>
-          <strong>Profile</strong>
-          <span>The life story, split into chunks you can edit.</span>
-        </li>
-        <li>
-          <strong>Generate</strong>
-          <span>Scenes, experiences and protective scenes, by any LLM.</span>
-        </li>
-        <li>
-          <strong>Dataset</strong>
-          <span>Read every scene, traced to the call that made it.</span>
-        </li>
-        <li>
-          <strong>Train</strong>
-          <span>A LoRA fine-tune here or on a GPU server.</span>
-        </li>
-      </ol>
     </div>
   );
 }

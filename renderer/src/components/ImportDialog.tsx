@@ -10,11 +10,13 @@ import { Modal } from './Modal';
 
 const FALLBACK_MAX_BYTES = 8 * 1024 * 1024;
 
-/** Add a profile: paste text or pick / drop a .txt or .md file. Main decodes and checks it. */
+/** Add a profile: paste text or pick / drop a text file, manuscript or card. Main decodes and checks it. */
 export function ImportDialog({ characterId }: { characterId: CharacterId }) {
   const close = useUi((s) => s.close);
   const toast = useUi((s) => s.toast);
-  const maxBytes = useInfo().data?.limits.maxProfileBytes ?? FALLBACK_MAX_BYTES;
+  const limits = useInfo().data?.limits;
+  const maxTextBytes = limits?.maxProfileBytes ?? FALLBACK_MAX_BYTES;
+  const maxManuscriptBytes = limits?.maxManuscriptBytes ?? FALLBACK_MAX_BYTES;
   const [text, setText] = useState('');
   const [title, setTitle] = useState('');
   const [file, setFile] = useState<File | null>(null);
@@ -24,9 +26,11 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
   const pick = (picked: File | undefined) => {
     setError(null);
     if (!picked) return;
+    // A manuscript's file carries fonts, images and compression: it may be larger than its text.
+    const maxBytes = /\.(docx|epub|pdf)$/i.test(picked.name) ? maxManuscriptBytes : maxTextBytes;
     if (picked.size > maxBytes) {
       setError(
-        `${picked.name} is ${(picked.size / 1024 / 1024).toFixed(1)} MB; a profile can be at most ${maxBytes / 1024 / 1024} MB. Split it into parts and import them one by one.`,
+        `${picked.name} is ${(picked.size / 1024 / 1024).toFixed(1)} MB; this kind of file can be at most ${maxBytes / 1024 / 1024} MB. Split it into parts and import them one by one.`,
       );
       return;
     }
@@ -64,12 +68,13 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
           file={file}
           onPick={pick}
           onRemove={() => setFile(null)}
-          accept=".txt,.md,.markdown,.json,.png,.charx,text/plain,text/markdown"
+          accept=".txt,.md,.markdown,.docx,.epub,.pdf,.json,.png,.charx,text/plain,text/markdown"
           label="Profile file"
           prompt={
             <>
-              Drop a <code>.txt</code> or <code>.md</code> file, or a character card (<code>.png</code>,{' '}
-              <code>.json</code>, <code>.charx</code>), here, or
+              Drop a manuscript (<code>.docx</code>, <code>.epub</code>, <code>.pdf</code>, <code>.md</code>,{' '}
+              <code>.txt</code>) or a character card (<code>.png</code>, <code>.json</code>, <code>.charx</code>) here,
+              or
             </>
           }
         >

@@ -1,9 +1,11 @@
 import { useCharacters, useInfo } from '../lib/queries';
+import type { AppliedTheme } from '../lib/theme';
+import { ThemeToggle } from './ThemeSwitch';
 import { useUi } from '../state/ui';
 import { CharacterAvatar } from './cards/CharacterAvatar';
 import { SettingsDialog } from './settings/SettingsDialog';
 
-export function Sidebar() {
+export function Sidebar({ theme }: { theme: AppliedTheme }) {
   const characters = useCharacters();
   const info = useInfo();
   const selected = useUi((s) => s.selectedCharacterId);
@@ -19,6 +21,7 @@ export function Sidebar() {
           ◐
         </span>
         Character Studio
+        <ThemeToggle applied={theme} />
       </div>
       <button className="primary wide" onClick={() => open({ kind: 'create-character' })}>
         + New character

@@ -50,6 +50,11 @@ function useCommandQuery<K extends CommandName>(
 }
 
 export const useInfo = () => useCommandQuery('app/info', {});
+/** The theme choice (lib/theme.ts applies it); kept current by `appearance/changed`. */
+export const useAppearance = () => useCommandQuery('appearance/get', {});
+export const useSamples = () => useCommandQuery('samples/list', {});
+/** Settings › Models; `check` asks whether downloads can reach their server (a few seconds at most). */
+export const useModels = () => useCommandQuery('models/list', { check: true });
 export const useCharacters = () => useCommandQuery('characters/list', {});
 export const useProfiles = (characterId: CharacterId | null) =>
   useCommandQuery('profiles/list', { characterId: characterId ?? ('' as CharacterId) }, characterId !== null);
@@ -249,11 +254,19 @@ export function useCommand<K extends CommandName>(name: K, options: { quiet?: bo
 /** Keeps the cache in step with the store, whichever door or window changed it. */
 export function subscribeToStudioEvents(): () => void {
   const offs = [
+    studio().on('models/changed', () => {
+      void queryClient.invalidateQueries({ queryKey: ['models/list'] });
+    }),
+    studio().on('appearance/changed', (appearance) => {
+      queryClient.setQueryData(['appearance/get', {}], appearance);
+    }),
     studio().on('characters/changed', ({ characterId }) => {
       void queryClient.invalidateQueries({ queryKey: ['characters/list'] });
       void queryClient.invalidateQueries({
         queryKey: ['characters/image', ...(characterId ? [{ id: characterId }] : [])],
       });
+      // A sample shows whether it is loaded.
+      void queryClient.invalidateQueries({ queryKey: ['samples/list'] });
       void queryClient.invalidateQueries({ queryKey: ['dataset/compare'] });
     }),
     studio().on('profiles/changed', ({ characterId }) => {

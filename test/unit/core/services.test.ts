@@ -136,7 +136,12 @@ describe('profiles and chunks', () => {
       {
         fileBase64: Buffer.from('hello').toString('base64'),
         fileName: 'book.pdf',
-        pattern: /not a \.txt, \.md or character-card/,
+        pattern: /^book\.pdf is not a PDF file, whatever its name says/,
+      },
+      {
+        fileBase64: Buffer.from('hello').toString('base64'),
+        fileName: 'book.odt',
+        pattern: /^book\.odt is not a file the studio reads: import a \.txt, \.md, \.docx, \.epub or \.pdf/,
       },
     ];
     for (const { pattern, ...file } of bad) {

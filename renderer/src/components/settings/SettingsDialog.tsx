@@ -1,10 +1,12 @@
 import { useState } from 'react';
 import type { Provider } from '../../../../common/contract';
-import { useProviders } from '../../lib/queries';
+import { useAppearance, useProviders } from '../../lib/queries';
+import { ThemeChoice } from '../ThemeSwitch';
 import { useUi } from '../../state/ui';
 import { Modal } from '../Modal';
 import { DatabasePanel } from './DatabasePanel';
 import { HostsPanel } from './HostsPanel';
+import { ModelsPanel } from './ModelsPanel';
 import { PriceTable } from './PriceTable';
 import { ProviderCard } from './ProviderCard';
 import { ProviderForm } from './ProviderForm';
@@ -15,12 +17,13 @@ type Editing = { kind: 'none' } | { kind: 'new' } | { kind: 'edit'; provider: Pr
 
 /**
  * Studio-wide settings: the LLM providers that generate data, the SSH hosts that train, what
- * models cost, and the database's integrity check.
+ * models cost, the theme, and the database's integrity check.
  */
 export function SettingsDialog() {
   const openSettings = useUi((s) => s.openSettings);
   const providers = useProviders();
   const [editing, setEditing] = useState<Editing>({ kind: 'none' });
+  const theme = useAppearance().data?.theme ?? 'system';
 
   return (
     <Modal title="Settings" onClose={() => openSettings(false)} wide>
@@ -67,12 +70,19 @@ export function SettingsDialog() {
             </ul>
           )}
         </SettingsSection>
+        <ModelsPanel />
         <HostsPanel />
         <SettingsSection
           title="Model prices"
           description="US dollars per million tokens, for estimates, costs and budgets. Ollama, LM Studio, llama.cpp, vLLM and the embedded model cost nothing; OpenAI, OpenRouter and custom endpoints are priced by model id."
         >
           <PriceTable />
+        </SettingsSection>
+        <SettingsSection
+          title="Appearance"
+          description="Light or dark, or as the operating system is set. The choice is kept by the studio, for every window."
+        >
+          <ThemeChoice choice={theme} />
         </SettingsSection>
         <DatabasePanel />
       </div>

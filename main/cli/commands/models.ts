@@ -1,0 +1,75 @@
+import path from 'node:path';
+import { MODEL_CHECK_TEXT } from '../../../common/model-check-text';
+import type { LocalModel } from '../../../common/contract';
+import { sizeText } from '../../core/models/model-service';
+import { argument, UsageError, type CliContext } from '../shared';
+
+const describe = (m: LocalModel) =>
+  `${m.id}  ${m.name} (${m.architecture}, ${sizeText(m.sizeBytes)}; ${MODEL_CHECK_TEXT[m.check]})\n    ${m.path}`;
+
+/** `models list|download <id>|add <file>|remove <id>`: GGUF models for the embedded runtime. */
+export async function modelsCommand(sub: string, ctx: CliContext): Promise<number> {
+  const { call, rest, print, io, studio } = ctx;
+  switch (sub) {
+    case 'list': {
+      const view = await call('models/list', { check: true });
+      print(view, () =>
+        [
+          'Curated models (download with: character-studio models download <id>):',
+          ...view.catalog.map(
+            (m) =>
+              `  ${m.id}  ${m.name}, ~${sizeText(m.sizeBytes)}, ${m.licence}${m.installed ? '  [downloaded]' : ''}\n    ${m.goodFor}\n    ${m.url}`,
+          ),
+          '',
+          view.local.length === 0
+            ? 'No local model yet.'
+            : ['Local models:', ...view.local.map((m) => `  ${describe(m)}`)].join('\n'),
+          ...(view.offline ? ['', view.offline] : []),
+        ].join('\n'),
+      );
+      return 0;
+    }
+    case 'download': {
+      const id = argument(rest, 1, '<id>');
+      let shown = -1;
+      const off = studio.events.subscribe((name, payload) => {
+        if (name !== 'models/progressed') return;
+        const p = payload as { id: string; downloadedBytes: number; totalBytes: number };
+        if (p.id !== id) return;
+        const percent = Math.floor((p.downloadedBytes / Math.max(1, p.totalBytes)) * 100);
+        if (percent === shown) return;
+        shown = percent;
+        io.err(`${id}: ${percent}% of ${sizeText(p.totalBytes)}`);
+      });
+      try {
+        const model = await call('models/download', { id });
+        print(
+          model,
+          () =>
+            `Downloaded ${describe(model)}\nUse it: character-studio providers add --preset embedded --name "${model.name}" --model-path "${model.path}"`,
+        );
+      } finally {
+        off();
+      }
+      return 0;
+    }
+    case 'add': {
+      const file = path.resolve(argument(rest, 1, '<file.gguf>'));
+      const model = await call('models/add', { path: file });
+      print(
+        model,
+        () =>
+          `Added ${path.basename(model.path)} (${model.architecture}, ${sizeText(model.sizeBytes)}) as ${model.id}.`,
+      );
+      return 0;
+    }
+    case 'remove': {
+      const id = argument(rest, 1, '<id>');
+      const result = await call('models/remove', { id });
+      print(result, () => `Removed ${id}.`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`Unknown command "models ${sub}".`);
+  }
+}

@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LocalModel, ModelsView } from '../../../common/contract';
+import { Studio } from '../../../main/core/studio';
+import { runCliIn } from '../../support/cli';
+import { startModelServer, type ModelServer } from '../../support/model-server';
+import { tempDir } from '../../support/paths';
+import { call, callError } from '../../support/studio';
+import { buildTinyGguf, removeTinyGgufCache, tinyGgufPath } from '../../support/tiny-gguf';
+
+/** Local models (issue 13, point 6): the curated list, downloads against a local server, files added by hand. */
+
+// A tiny GGUF padded past two of the downloader's 5 MB pieces: its header still reads, and a cut
+// in the second piece shows whether the download restarts from zero or from that piece.
+const MODEL = Buffer.concat([buildTinyGguf(), Buffer.alloc(12 * 1024 * 1024, 7)]);
+const PIECE = 5 * 1024 * 1024;
+
+let data: ReturnType<typeof tempDir>;
+let catalogDir: ReturnType<typeof tempDir>;
+let server: ModelServer | null = null;
+let studio: Studio | null = null;
+
+function open(baseUrl: string): Studio {
+  studio = new Studio({
+    dataDir: data.dir,
+    door: 'cli',
+    version: 'test',
+    modelCatalogDir: catalogDir.dir,
+    modelBaseUrl: baseUrl,
+  });
+  return studio;
+}
+
+beforeEach(() => {
+  data = tempDir('cs-models-');
+  catalogDir = tempDir('cs-catalog-');
+  fs.writeFileSync(
+    path.join(catalogDir.dir, 'catalog.json'),
+    JSON.stringify({
+      models: [
+        {
+          id: 'tiny-q8',
+          name: 'Tiny Random Llama (test)',
+          file: 'tiny.gguf',
+          path: 'org/Tiny-GGUF/resolve/main/tiny.gguf',
+          sizeBytes: MODEL.length,
+          licence: 'CC0-1.0',
+          goodFor: 'tests',
+          sha256: null,
+        },
+      ],
+    }),
+  );
+});
+afterEach(async () => {
+  studio?.close();
+  studio = null;
+  await server?.close();
+  server = null;
+  data.cleanup();
+  catalogDir.cleanup();
+});
+afterAll(() => removeTinyGgufCache());
+
+describe('download', () => {
+  it('downloads with progress, continues after a cut from the piece that was cut, and checks the server sha256', async () => {
+    server = await startModelServer({ body: MODEL, cutAt: PIECE + 1024 * 1024 });
+    const s = open(server.baseUrl);
+    const progress: number[] = [];
+    s.events.subscribe((name, payload) => {
+      if (name === 'models/progressed') progress.push((payload as { downloadedBytes: number }).downloadedBytes);
+    });
+    const model = await call(s, 'models/download', { id: 'tiny-q8' });
+    expect(model).toMatchObject({
+      id: 'tiny-q8',
+      architecture: 'llama',
+      check: 'sha256-server',
+      sizeBytes: MODEL.length,
+    });
+    expect(model.sha256).toBe(createHash('sha256').update(MODEL).digest('hex'));
+    expect(fs.readFileSync(model.path).equals(MODEL)).toBe(true);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.at(-1)).toBe(MODEL.length);
+    // The cut piece was asked for again from its start; the first piece (fetched in parallel) once.
+    const ranged = server.requests.filter((r) => r.method === 'GET' && r.range).map((r) => r.range);
+    expect(ranged.filter((r) => r!.startsWith(`bytes=${PIECE}-`)).length).toBe(2);
+    expect(ranged.filter((r) => r!.startsWith('bytes=0-')).length).toBe(1);
+    const view = await call(s, 'models/list', {});
+    expect(view.catalog[0]!.installed?.path).toBe(model.path);
+    expect(view.local.map((m) => m.id)).toEqual(['tiny-q8']);
+  });
+
+  it('refuses a file whose sha256 is not what the server says, and deletes it', async () => {
+    server = await startModelServer({ body: MODEL, claimedSha256: 'ab'.repeat(32) });
+    const s = open(server.baseUrl);
+    const error = await callError(s, 'models/download', { id: 'tiny-q8' });
+    expect(error).toMatchObject({ code: 'invalid_argument' });
+    expect(error.message).toMatch(
+      /^The downloaded tiny\.gguf does not match its checksum \(sha256 [0-9a-f]{12}…, expected abababababab…\), so it was deleted/,
+    );
+    expect(fs.existsSync(path.join(data.dir, 'models', 'tiny.gguf'))).toBe(false);
+    expect((await call(s, 'models/list', {})).local).toEqual([]);
+  });
+
+  it('refuses a file whose size is not what the server says, and deletes it', async () => {
+    server = await startModelServer({ body: MODEL, claimedSize: MODEL.length + 1 });
+    const s = open(server.baseUrl);
+    const error = await callError(s, 'models/download', { id: 'tiny-q8' });
+    expect(error.message).toBe(
+      `The downloaded tiny.gguf has ${MODEL.length} bytes, but the server said ${MODEL.length + 1}, so it was deleted. Download it again.`,
+    );
+    expect(fs.existsSync(path.join(data.dir, 'models', 'tiny.gguf'))).toBe(false);
+  });
+
+  it('offline: the list says why downloads cannot work and how to add a file by hand', async () => {
+    // A port nothing listens on: the connection is refused at once.
+    const closed = await startModelServer({ body: MODEL });
+    await closed.close();
+    const base = closed.baseUrl;
+    const s = open(base);
+    const view: ModelsView = await call(s, 'models/list', { check: true });
+    expect(view.offline).toMatch(
+      /^Downloads cannot work now: 127\.0\.0\.1:\d+ cannot be reached \(the connection was refused\)\. To add a model by hand: .*models add <file\.gguf>/,
+    );
+    expect(view.catalog[0]!.url).toBe(`${base}/org/Tiny-GGUF/resolve/main/tiny.gguf`);
+    const error = await callError(s, 'models/download', { id: 'tiny-q8' });
+    expect(error).toMatchObject({ code: 'unavailable' });
+    expect(error.message).toMatch(
+      /^Tiny Random Llama \(test\) could not be downloaded: the connection was refused\. To add a model by hand/,
+    );
+  });
+});
+
+describe('a file picked from disk', () => {
+  it('is checked as GGUF by its magic and header, listed in place, and removed without deleting it', async () => {
+    const s = open('http://127.0.0.1:9');
+    const file = tinyGgufPath();
+    const model: LocalModel = await call(s, 'models/add', { path: file });
+    expect(model).toMatchObject({
+      id: 'file:tiny-random-llama.gguf',
+      path: file,
+      architecture: 'llama',
+      check: 'gguf-header',
+    });
+    expect((await call(s, 'models/list', {})).local).toHaveLength(1);
+    await call(s, 'models/remove', { id: model.id });
+    expect(fs.existsSync(file)).toBe(true);
+    const text = path.join(data.dir, 'notes.gguf');
+    fs.writeFileSync(text, 'not a model');
+    expect((await callError(s, 'models/add', { path: text })).message).toMatch(
+      /^notes\.gguf is not a GGUF model \(it does not start with "GGUF"\)/,
+    );
+    const cut = path.join(data.dir, 'cut.gguf');
+    fs.writeFileSync(cut, MODEL.subarray(0, 40));
+    expect((await callError(s, 'models/add', { path: cut })).message).toMatch(
+      /^cut\.gguf starts like a GGUF model but its header cannot be read/,
+    );
+    expect((await call(s, 'models/list', {})).local).toEqual([]);
+  });
+
+  it('has the CLI face: models list, add and remove', async () => {
+    const env = { ...process.env };
+    process.env.CHARACTER_STUDIO_MODEL_BASE_URL = 'http://127.0.0.1:9';
+    try {
+      const added = await runCliIn(data.dir, ['models', 'add', tinyGgufPath()]);
+      expect(added.err).toBe('');
+      expect(added.out).toMatch(/^Added tiny-random-llama\.gguf \(llama, .*\) as file:tiny-random-llama\.gguf/);
+      const listed = await runCliIn(data.dir, ['models', 'list']);
+      expect(listed.out).toMatch(/file:tiny-random-llama\.gguf/);
+      expect(listed.out).toMatch(/qwen2\.5-0\.5b-instruct-q4_k_m .*Apache-2\.0/);
+      const removed = await runCliIn(data.dir, ['models', 'remove', 'file:tiny-random-llama.gguf']);
+      expect(removed.out).toMatch(/^Removed file:tiny-random-llama\.gguf/);
+    } finally {
+      process.env = env;
+    }
+  });
+});
