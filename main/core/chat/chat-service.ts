@@ -1,9 +1,7 @@
-import os from 'node:os';
 import type {
   Character,
   CharacterId,
   ChatMessageId,
-  ChatProducer,
   ChatRuntimeKind,
   ChatSamplingSettings,
   ChatTarget,
@@ -25,11 +23,12 @@ import type { ConversationsRepo } from '../../store/conversations-repo';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
-import { ChatRuntimeError, DEFAULT_CHAT_SAMPLING, type ChatRuntimeReply } from '../runtimes/chat-runtime';
+import { DEFAULT_CHAT_SAMPLING } from '../runtimes/chat-runtime';
 import type { ChatRuntimes } from './chat-runtimes';
 import { conversationJson, conversationMarkdown, fileNameOf } from './conversation-export';
 import { ConversationTree } from './conversation-tree';
-import { correctionDoc, linesOfScene, runtimeMessages, settingOfScene } from './scene-bridge';
+import { writeReply, writerAlive } from './replying';
+import { correctionDoc, linesOfScene, settingOfScene } from './scene-bridge';
 
 /** What the chat service reads of the rest of the studio. */
 export interface ChatServiceDeps {
@@ -231,83 +230,14 @@ export class ChatService {
     const controller = new AbortController();
     this.replying.set(id, controller);
     try {
-      const runtime = await this.deps.runtimes.runtimeFor(conversation.target, conversation.runtime);
-      const settings: ChatSamplingSettings = { ...DEFAULT_CHAT_SAMPLING, ...sampling };
-      // Read again when the reply ends: an embedded runtime knows its GGUF files only once loaded.
-      const producerNow = (): ChatProducer => ({
-        runtime: runtime.identity.kind,
-        model: runtime.identity.model,
-        adapter: runtime.identity.adapter,
-        format: runtime.identity.format,
-        sampling: settings,
-        runId: conversation.target.kind === 'run' ? conversation.target.runId : null,
+      const messageId = await writeReply(this.deps, {
+        conversation,
+        parentId,
+        speaker: this.deps.characters.get(conversation.characterId).shortName,
+        sampling: { ...DEFAULT_CHAT_SAMPLING, ...sampling },
+        signal: controller.signal,
+        onStarted: () => this.changed(conversation.characterId, id),
       });
-      const producer = producerNow();
-      const tree = new ConversationTree(this.deps.repo.messages(id));
-      const history = runtimeMessages(conversation.setting, tree.lineage(parentId));
-      const messageId = this.deps.newId() as ChatMessageId;
-      const callId = this.deps.newId();
-      const speaker = this.deps.characters.get(conversation.characterId).shortName;
-      this.deps.repo.addMessage(
-        {
-          id: messageId,
-          conversationId: id,
-          parentId,
-          role: 'character',
-          speaker,
-          text: '',
-          reasoning: null,
-          state: 'streaming',
-          producer,
-          editedFrom: null,
-          callId,
-          writer: WRITER,
-        },
-        this.deps.clock.now(),
-      );
-      this.changed(conversation.characterId, id);
-      let text = '';
-      let reasoning = '';
-      let outcome: { reply: ChatRuntimeReply } | { error: string; partial: { text: string; reasoning: string | null } };
-      try {
-        outcome = {
-          reply: await runtime.reply({
-            messages: history,
-            sampling: settings,
-            signal: controller.signal,
-            callId,
-            onDelta: (delta) => {
-              text += delta.text ?? '';
-              reasoning += delta.reasoning ?? '';
-              this.deps.events.emit('chat/delta', { conversationId: id, messageId, ...delta });
-            },
-            onStatus: (status) => this.deps.events.emit('chat/status', { conversationId: id, messageId, ...status }),
-          }),
-        };
-      } catch (error) {
-        outcome = {
-          error: error instanceof Error ? error.message : String(error),
-          partial:
-            error instanceof ChatRuntimeError
-              ? error.partial
-              : { text, reasoning: reasoning === '' ? null : reasoning },
-        };
-      }
-      this.deps.repo.endMessage(
-        messageId,
-        'reply' in outcome
-          ? {
-              text: outcome.reply.text,
-              reasoning: outcome.reply.reasoning?.trim() ? outcome.reply.reasoning : null,
-              state: outcome.reply.finish === 'cancelled' ? 'cancelled' : 'complete',
-              finish: outcome.reply.finish === 'cancelled' ? null : outcome.reply.finish,
-              error: null,
-              callId,
-              producer: producerNow(),
-            }
-          : { ...outcome.partial, state: 'cut', finish: null, error: outcome.error, callId, producer: producerNow() },
-        this.deps.clock.now(),
-      );
       return this.message(messageId);
     } finally {
       if (this.replying.get(id) === controller) this.replying.delete(id);
@@ -463,23 +393,6 @@ export class ChatService {
 
   private changed(characterId: CharacterId, conversationId: ConversationId): void {
     this.deps.events.emit('chat/changed', { characterId, conversationId });
-  }
-}
-
-/** This process, as a streaming reply records its writer. */
-const WRITER = `${os.hostname()}:${process.pid}`;
-
-/** Whether the process that wrote `host:pid` still runs; one on another machine is taken as alive. */
-function writerAlive(writer: string): boolean {
-  const at = writer.lastIndexOf(':');
-  const pid = Number(writer.slice(at + 1));
-  if (writer.slice(0, at) !== os.hostname()) return true;
-  if (pid === process.pid) return false; // this studio has just started: nothing of it is replying
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
