@@ -158,9 +158,15 @@ Commands:
       [--run <id> | --provider <provider> [--model <id>]]
       [--runtime embedded|served|endpoint] [--conversation <id>] [--title <text>]
       [--scene <scene> | --location "<place and time>" --status "<what is going on>"]
-      [--temperature <t>] [--top-p <p>] [--max-tokens <n>]
+      [--temperature <t>] [--top-p <p>] [--max-tokens <n>] [--seed <n>]
       [--message "<text>" --json]
                                 One reply for scripts: prints {conversationId, reply}
+  chat update <conversation>    Change what the next replies are made with (the replies written
+                                keep what made them):
+      [--title <text>] [--run <id> | --provider <provider> [--model <id>]]
+      [--runtime embedded|served|endpoint]
+      [--scene <scene> | --location "<place and time>" --status "<what is going on>"]
+      [--temperature <t>] [--top-p <p>] [--max-tokens <n>] [--seed <n>|random]
   chat list <character> [--query <words>]
                                 The character's conversations (full-text search with --query)
   chat export <conversation> [--format markdown|json] [--output <file>]

@@ -103,9 +103,7 @@ export class ChatService {
   create(arg: CommandArg<'chat/create'>): ConversationView {
     const character = this.deps.characters.get(arg.characterId);
     this.checkTarget(arg.characterId, arg.target, arg.runtime);
-    const scene = arg.sceneId === undefined ? null : this.deps.scenes.get(arg.sceneId);
-    if (arg.sceneId !== undefined && (!scene || scene.characterId !== arg.characterId))
-      throw new StudioFailure('not_found', `That scene is not one of ${character.shortName}'s; pick another one.`);
+    const scene = arg.sceneId === undefined ? null : this.sceneOf(arg.characterId, arg.sceneId);
     const setting = cleanSetting(arg.setting ?? (scene ? settingOfScene(scene) : { location: '', status: '' }));
     const id = this.deps.newId() as ConversationId;
     const now = this.deps.clock.now();
@@ -119,6 +117,7 @@ export class ChatService {
         target: arg.target,
         runtime: arg.runtime,
         setting,
+        sampling: { ...DEFAULT_CHAT_SAMPLING, ...arg.sampling },
         sourceSceneId: scene?.id ?? null,
       },
       now,
@@ -155,22 +154,29 @@ export class ChatService {
     };
   }
 
-  update(
-    id: ConversationId,
-    patch: { title?: string; setting?: ConversationSetting; target?: ChatTarget; runtime?: ChatRuntimeKind },
-  ): ConversationView {
+  update(id: ConversationId, patch: Omit<CommandArg<'chat/update'>, 'id'>): ConversationView {
     const current = this.conversation(id);
     if (patch.title !== undefined && patch.title.trim() === '')
       throw new StudioFailure('invalid_argument', 'A conversation needs a title: type a few words.');
+    if (patch.setting && patch.settingFromSceneId !== undefined)
+      throw new StudioFailure(
+        'invalid_argument',
+        'Give the scene either as a location and status or as a dataset scene, not both.',
+      );
     if (patch.target || patch.runtime)
       this.checkTarget(current.characterId, patch.target ?? current.target, patch.runtime ?? current.runtime);
+    const setting =
+      patch.settingFromSceneId === undefined
+        ? patch.setting
+        : settingOfScene(this.sceneOf(current.characterId, patch.settingFromSceneId));
     this.deps.repo.update(
       id,
       {
         ...(patch.title !== undefined && { title: patch.title.trim() }),
-        ...(patch.setting && { setting: cleanSetting(patch.setting) }),
+        ...(setting && { setting: cleanSetting(setting) }),
         ...(patch.target && { target: patch.target }),
         ...(patch.runtime && { runtime: patch.runtime }),
+        ...(patch.sampling && { sampling: patch.sampling }),
       },
       this.deps.clock.now(),
     );
@@ -234,7 +240,8 @@ export class ChatService {
         conversation,
         parentId,
         speaker: this.deps.characters.get(conversation.characterId).shortName,
-        sampling: { ...DEFAULT_CHAT_SAMPLING, ...sampling },
+        // The conversation's settings (chat/update), then this one reply's overrides.
+        sampling: { ...DEFAULT_CHAT_SAMPLING, ...conversation.sampling, ...sampling },
         signal: controller.signal,
         onStarted: () => this.changed(conversation.characterId, id),
       });
@@ -354,6 +361,16 @@ export class ChatService {
         'That conversation no longer exists. It may have been deleted in another window.',
       );
     return conversation;
+  }
+
+  private sceneOf(characterId: CharacterId, sceneId: SceneId): Scene {
+    const scene = this.deps.scenes.get(sceneId);
+    if (!scene || scene.characterId !== characterId)
+      throw new StudioFailure(
+        'not_found',
+        `That scene is not one of ${this.deps.characters.get(characterId).shortName}'s; pick another one.`,
+      );
+    return scene;
   }
 
   private checkIdle(id: ConversationId): void {
