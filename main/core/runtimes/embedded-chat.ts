@@ -266,7 +266,8 @@ export class EmbeddedChat implements ChatRuntime {
       const turn = splitHeader(segment.text);
       const aside = turn.kind === 'thinking' || turn.kind === 'action';
       if (aside) asides.push(turn.kind === 'thinking' ? turn.text : `(${turn.kind}) ${turn.text}`);
-      if (aside && segment.finish === 'stop' && segment.stopString !== null) {
+      // Ended by `<|eot|>` or by an end-of-generation token, as serve.py's `ended_turn`: prime again.
+      if (aside && segment.finish === 'stop') {
         prompt += `${segment.text}${EOT}\n${character.shortName} (`;
         continue;
       }
@@ -349,6 +350,9 @@ export class EmbeddedChat implements ChatRuntime {
     const options = {
       temperature: sampling.temperature,
       topP: sampling.topP,
+      // Without it node-llama-cpp ends the iteration silently on EOS, and a reply the model ended
+      // would read as one cut by the token limit.
+      yieldEogToken: true,
       ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
     };
     if (signal.aborted) return { text: '', tokens: 0, finish: 'cancelled', stopString: null };
