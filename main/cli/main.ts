@@ -17,7 +17,7 @@ import { scenesCommand } from './commands/scenes';
 import { serveCommand } from './commands/serve';
 import { chatGgufCommand, chatServerCommand, doctorCommand, trainCommand } from './commands/train';
 import { chatCommand } from './commands/chat';
-import { UsageError, type CliContext, type Io } from './shared';
+import { embeddedThreadsFromEnv, UsageError, type CliContext, type Io } from './shared';
 
 /**
  * `character-studio`: the headless door. Human output by default; `--json` writes
@@ -179,7 +179,9 @@ Options for every command:
   -h, --help                    Show this help
 
 <character> is an id, a full name or a short name. Paths (files, folders, --python, --key,
---model-path, --base-model, --data-dir) are relative to the current folder; ~/ is your home.`;
+--model-path, --base-model, --data-dir) are relative to the current folder; ~/ is your home.
+CHARACTER_STUDIO_THREADS=<n> runs the studio's own models (embedded chat and provider) on n CPU
+threads instead of every core.`;
 
 /** The checkout (or installed package) root: two levels above both main/cli/ and dist/main/. */
 const APP_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -341,7 +343,14 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
   try {
     if (!(command in GROUPS) && !(command in SINGLE) && command !== 'info')
       throw new UsageError(`Unknown command "${[command, ...rest.slice(0, 1)].join(' ')}".`);
-    studio = new Studio({ dataDir, door: 'cli', version: STUDIO_VERSION, appRoot: APP_ROOT });
+    const embeddedThreads = embeddedThreadsFromEnv();
+    studio = new Studio({
+      dataDir,
+      door: 'cli',
+      version: STUDIO_VERSION,
+      appRoot: APP_ROOT,
+      ...(embeddedThreads !== undefined && { embeddedThreads }),
+    });
     const open = studio;
     const ctx: CliContext = {
       studio: open,

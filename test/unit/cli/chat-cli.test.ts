@@ -139,5 +139,14 @@ describe('character-studio chat', () => {
     expect(runtime.err).toMatch(/--runtime must be embedded, served or endpoint/);
     const format = await cli(['chat', 'export', 'x', '--format', 'pdf']);
     expect(format.code).toBe(2);
+    process.env['CHARACTER_STUDIO_THREADS'] = 'two';
+    try {
+      const threads = await cli(['chat', 'list', 'Beethoven']);
+      expect(threads.code).toBe(2);
+      expect(threads.err).toMatch(/CHARACTER_STUDIO_THREADS must be a whole number of CPU threads.*not "two"/);
+    } finally {
+      delete process.env['CHARACTER_STUDIO_THREADS'];
+    }
+    expect((await cli(['chat', 'list', 'Beethoven'])).code).toBe(0);
   });
 });
