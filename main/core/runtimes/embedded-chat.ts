@@ -243,7 +243,8 @@ export class EmbeddedChat implements ChatRuntime {
   private async paperReply(loaded: Loaded, request: ChatRuntimeRequest): Promise<ChatRuntimeReply> {
     const { character } = this.options;
     let prompt = characterLlmPrompt(request.messages, character, this.options.userName);
-    const promptTokens = this.rawTokens(loaded, prompt).length;
+    let tokens = this.rawTokens(loaded, prompt);
+    const promptTokens = tokens.length;
     const asides: string[] = [];
     let used = 0;
     let text = '';
@@ -255,7 +256,7 @@ export class EmbeddedChat implements ChatRuntime {
       const router = new HeaderRouter((delta) => request.onDelta(delta), asides.length === 0);
       const segment = await this.generate(
         loaded,
-        this.rawTokens(loaded, prompt),
+        tokens,
         { ...request.sampling, maxTokens: budget },
         [EOT],
         request.signal,
@@ -269,6 +270,7 @@ export class EmbeddedChat implements ChatRuntime {
       // Ended by `<|eot|>` or by an end-of-generation token, as serve.py's `ended_turn`: prime again.
       if (aside && segment.finish === 'stop') {
         prompt += `${segment.text}${EOT}\n${character.shortName} (`;
+        tokens = this.rawTokens(loaded, prompt); // the whole text again: tokens merge across the seam
         continue;
       }
       text = aside ? '' : turn.text; // cut short inside an aside: no reply yet
