@@ -62,7 +62,7 @@ describe('conversation settings', () => {
     const setup = page.getByTestId('conversation-setup');
     await expect
       .poll(() => setup.innerText())
-      .toContain('baseline fake-model · Vienna, 1809\ntemperature 0.2 · top-p 0.95');
+      .toContain('baseline fake-model · Vienna, 1809 · temperature 0.2 · top-p 0.95');
 
     await composer.fill('Good evening.');
     await composer.press('Enter');
@@ -87,7 +87,7 @@ describe('conversation settings', () => {
     await dialog.waitFor({ state: 'detached' });
     await expect
       .poll(() => setup.innerText())
-      .toContain('baseline other-model · Baden, summer 1823\ntemperature 0.7 · top-p 0.95 · ≤ 64 tokens · seed 5');
+      .toContain('baseline other-model · Baden, summer 1823 · temperature 0.7 · top-p 0.95 · ≤ 64 tokens · seed 5');
 
     await composer.fill('How is the water?');
     await composer.press('Enter');

@@ -113,13 +113,7 @@ export function ConversationPane({
     <section className="chat-pane" aria-label={`Conversation: ${c.title}`}>
       <header className="chat-pane-head">
         <div className="chat-pane-title">
-          <h2>{c.title}</h2>
-          <p className="muted" data-testid="conversation-setup">
-            <span className="pill">{c.runtime}</span>{' '}
-            {c.target.kind === 'run' ? `trained run ${c.target.runId.slice(0, 8)}` : `baseline ${c.target.model}`}
-            {c.setting.location && ` · ${c.setting.location}`}
-            <span className="chat-pane-sampling">{samplingSummary(c.sampling)}</span>
-          </p>
+          <h2 title={c.title}>{c.title}</h2>
         </div>
         <div className="chat-pane-tools">
           <button
@@ -140,6 +134,12 @@ export function ConversationPane({
             .json
           </button>
         </div>
+        <p className="muted chat-pane-meta" data-testid="conversation-setup">
+          <span className="pill">{c.runtime}</span>{' '}
+          {c.target.kind === 'run' ? `trained run ${c.target.runId.slice(0, 8)}` : `baseline ${c.target.model}`}
+          {c.setting.location && ` · ${c.setting.location}`}
+          <span className="chat-pane-sampling"> · {samplingSummary(c.sampling)}</span>
+        </p>
       </header>
       {settingsOpen && (
         <ConversationSettings conversation={c} characterName={v.characterName} onClose={() => setSettingsOpen(false)} />
