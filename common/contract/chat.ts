@@ -89,6 +89,11 @@ export interface Conversation {
   target: ChatTarget;
   runtime: ChatRuntimeKind;
   setting: ConversationSetting;
+  /**
+   * How its next replies are sampled (a request may still override one reply's). New conversations
+   * and those from before this setting existed start with the paper's inference settings.
+   */
+  sampling: ChatSamplingSettings;
   /** The dataset scene it started from, when it did. */
   sourceSceneId: SceneId | null;
   /** The message at the end of the path shown; null while empty. */
@@ -152,15 +157,25 @@ export interface ChatCommands {
     /** Start from this dataset scene: its setting, and its turns as the history. */
     sceneId?: SceneId;
     title?: string;
+    /** Over the paper's inference settings, for every reply. */
+    sampling?: Partial<ChatSamplingSettings>;
   }) => ConversationView;
   'chat/get': (arg: { id: ConversationId }) => ConversationView;
-  /** Rename, or change the setting, the target or the runtime for the replies to come. */
+  /**
+   * Rename, or change what the replies to come are made with: the target (a run or a baseline), the
+   * runtime, the sampling (replaced whole: a missing `seed` samples at random) and the scene, typed
+   * (`setting`) or taken from a dataset scene (`settingFromSceneId`: its location and time and its
+   * status, as training renders them; the conversation's history stays). The replies already written
+   * keep recording what produced them.
+   */
   'chat/update': (arg: {
     id: ConversationId;
     title?: string;
     setting?: ConversationSetting;
+    settingFromSceneId?: SceneId;
     target?: ChatTarget;
     runtime?: ChatRuntimeKind;
+    sampling?: ChatSamplingSettings;
   }) => ConversationView;
   'chat/delete': (arg: { id: ConversationId }) => { deleted: true };
   /**

@@ -23,7 +23,7 @@ import { judgeCommand } from './commands/judge';
 import { cardCommand } from './commands/cards';
 import { samplesCommand } from './commands/samples';
 import { modelsCommand } from './commands/models';
-import { UsageError, type CliContext, type Io } from './shared';
+import { embeddedThreadsFromEnv, UsageError, type CliContext, type Io } from './shared';
 
 /**
  * `character-studio`: the headless door. Human output by default; `--json` writes
@@ -185,9 +185,15 @@ Commands:
       [--run <id> | --provider <provider> [--model <id>]]
       [--runtime embedded|served|endpoint] [--conversation <id>] [--title <text>]
       [--scene <scene> | --location "<place and time>" --status "<what is going on>"]
-      [--temperature <t>] [--top-p <p>] [--max-tokens <n>]
+      [--temperature <t>] [--top-p <p>] [--max-tokens <n>] [--seed <n>]
       [--message "<text>" --json]
                                 One reply for scripts: prints {conversationId, reply}
+  chat update <conversation>    Change what the next replies are made with (the replies written
+                                keep what made them):
+      [--title <text>] [--run <id> | --provider <provider> [--model <id>]]
+      [--runtime embedded|served|endpoint]
+      [--scene <scene> | --location "<place and time>" --status "<what is going on>"]
+      [--temperature <t>] [--top-p <p>] [--max-tokens <n>] [--seed <n>|random]
   chat list <character> [--query <words>]
                                 The character's conversations (full-text search with --query)
   chat export <conversation> [--format markdown|json] [--output <file>]
@@ -240,7 +246,9 @@ Options for every command:
   -h, --help                    Show this help
 
 <character> is an id, a full name or a short name. Paths (files, folders, --python, --key,
---model-path, --base-model, --data-dir) are relative to the current folder; ~/ is your home.`;
+--model-path, --base-model, --data-dir) are relative to the current folder; ~/ is your home.
+CHARACTER_STUDIO_THREADS=<n> runs the studio's own models (embedded chat and provider) on n CPU
+threads instead of every core.`;
 
 /** The checkout (or installed package) root: two levels above both main/cli/ and dist/main/. */
 const APP_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -428,7 +436,14 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
   try {
     if (!(command in GROUPS) && !(command in SINGLE) && command !== 'info')
       throw new UsageError(`Unknown command "${[command, ...rest.slice(0, 1)].join(' ')}".`);
-    studio = new Studio({ dataDir, door: 'cli', version: STUDIO_VERSION, appRoot: APP_ROOT });
+    const embeddedThreads = embeddedThreadsFromEnv();
+    studio = new Studio({
+      dataDir,
+      door: 'cli',
+      version: STUDIO_VERSION,
+      appRoot: APP_ROOT,
+      ...(embeddedThreads !== undefined && { embeddedThreads }),
+    });
     const open = studio;
     const ctx: CliContext = {
       studio: open,

@@ -32,6 +32,22 @@ export interface CliContext {
   print: (value: unknown, human: () => string) => void;
 }
 
+/**
+ * CPU threads of the models the studio runs itself (the embedded chat runtime and provider), from
+ * CHARACTER_STUDIO_THREADS; undefined (every core) when unset. Fewer than the cores keeps a busy or
+ * shared machine responsive: llama.cpp's threads spin while they wait for each other.
+ */
+export function embeddedThreadsFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env['CHARACTER_STUDIO_THREADS']?.trim();
+  if (!text) return undefined;
+  const threads = Number(text);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new UsageError(
+      `CHARACTER_STUDIO_THREADS must be a whole number of CPU threads, 1 or more, not "${text}"; unset it to use every core.`,
+    );
+  return threads;
+}
+
 /** A string option, or undefined when absent. */
 export function str(values: Values, name: string): string | undefined {
   const value = values[name];

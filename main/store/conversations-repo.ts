@@ -4,6 +4,7 @@ import type {
   ChatMessageState,
   ChatProducer,
   ChatRuntimeKind,
+  ChatSamplingSettings,
   ChatTarget,
   Conversation,
   ConversationId,
@@ -23,7 +24,18 @@ export interface ConversationRecord {
   target: ChatTarget;
   runtime: ChatRuntimeKind;
   setting: ConversationSetting;
+  /** For its next replies (conversations from before migration 022 have the paper's defaults). */
+  sampling: ChatSamplingSettings;
   sourceSceneId: SceneId | null;
+}
+
+/** What `update` may change; absent fields stay as they are. */
+export interface ConversationPatch {
+  title?: string;
+  setting?: ConversationSetting;
+  target?: ChatTarget;
+  runtime?: ChatRuntimeKind;
+  sampling?: ChatSamplingSettings;
 }
 
 /** A message as first written; the rest of its fields start empty. */
@@ -59,6 +71,7 @@ interface ConversationRow {
   runtime: ChatRuntimeKind;
   location: string;
   status: string;
+  sampling: string;
   source_scene_id: string | null;
   leaf_id: string | null;
   created_at: number;
@@ -106,8 +119,8 @@ export class ConversationsRepo {
     this.db
       .prepare(
         `INSERT INTO conversations (id, character_id, title, target_kind, run_id, provider_id, model, runtime, location,
-           status, source_scene_id, leaf_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
+           status, sampling, source_scene_id, leaf_id, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
       )
       .run(
         record.id,
@@ -120,6 +133,7 @@ export class ConversationsRepo {
         record.runtime,
         record.setting.location,
         record.setting.status,
+        JSON.stringify(record.sampling),
         record.sourceSceneId,
         now,
         now,
@@ -166,11 +180,7 @@ export class ConversationsRepo {
     }));
   }
 
-  update(
-    id: ConversationId,
-    patch: { title?: string; setting?: ConversationSetting; target?: ChatTarget; runtime?: ChatRuntimeKind },
-    now: number,
-  ): void {
+  update(id: ConversationId, patch: ConversationPatch, now: number): void {
     const current = this.get(id);
     if (!current) return;
     const title = patch.title ?? current.title;
@@ -179,7 +189,7 @@ export class ConversationsRepo {
     this.db
       .prepare(
         `UPDATE conversations SET title = ?, location = ?, status = ?, target_kind = ?, run_id = ?, provider_id = ?,
-           model = ?, runtime = ?, updated_at = ? WHERE id = ?`,
+           model = ?, runtime = ?, sampling = ?, updated_at = ? WHERE id = ?`,
       )
       .run(
         title,
@@ -190,6 +200,7 @@ export class ConversationsRepo {
         t.providerId,
         t.model,
         patch.runtime ?? current.runtime,
+        JSON.stringify(patch.sampling ?? current.sampling),
         now,
         id,
       );
@@ -313,6 +324,7 @@ function toConversation(row: ConversationRow): Conversation {
         : { kind: 'baseline', providerId: (row.provider_id ?? '') as ProviderId, model: row.model ?? '' },
     runtime: row.runtime,
     setting: { location: row.location, status: row.status },
+    sampling: JSON.parse(row.sampling) as ChatSamplingSettings,
     sourceSceneId: row.source_scene_id as SceneId | null,
     leafId: row.leaf_id as ChatMessageId | null,
     messageCount: row.message_count,

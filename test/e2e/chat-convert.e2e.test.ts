@@ -12,7 +12,8 @@ import { buildTinyModel, tinyTrainingConfig } from '../unit/trainer/fixtures';
  * the studio; the tiny model's home-made BPE tokenizer is one llama.cpp does not know, and the card
  * says so and what to do, the run unchanged. A run of a tiny SentencePiece model converts, and the
  * Chat tab talks to it through the embedded runtime: node-llama-cpp in the studio, the adapter on
- * the context. (The converters' own checks are test/unit/runtimes/chat-gguf.test.ts.)
+ * the context: a reply, Stop mid-stream, Regenerate with the alternatives browsed, and a reload.
+ * (The converters' own checks are test/unit/runtimes/chat-gguf.test.ts.)
  */
 const shots = path.join(testOutputDir, 'screenshots');
 let stage: TrainingStage;
@@ -59,7 +60,7 @@ describe('a finished run converted for chat', () => {
     await card.getByRole('button', { name: 'Convert for chat' }).waitFor();
   }, 600_000);
 
-  it('chats with a run through the embedded runtime, and keeps the conversation over a reload', async () => {
+  it('chats with a run through the embedded runtime: stop, regenerate, and the conversation kept over a reload', async () => {
     const { invoke, page, serve } = stage;
     // The character the first test generated scenes for (a fresh one when run alone).
     const character = (await invoke('characters/list', {}))[0] ?? (await generatedOverHttp(stage, 4));
@@ -102,6 +103,49 @@ describe('a finished run converted for chat', () => {
     expect(reply.producer).toMatchObject({ runtime: 'embedded', runId: run.id, format: 'chat' });
     expect(reply.producer!.adapter).toBe(path.join(run.runDir, 'exports', 'adapter.gguf'));
 
+    // Stop mid-stream on the embedded runtime: a long reply (the limit raised in the conversation's
+    // settings, greedy), stopped once text has streamed; what came is kept, marked stopped.
+    const characters = page.getByTestId('message-character');
+    const settings = async (maxTokens: string) => {
+      await page.getByRole('button', { name: 'Conversation settings' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Conversation settings' });
+      await dialog.getByLabel('Max tokens').fill(maxTokens);
+      await dialog.getByLabel('Temperature').fill('0');
+      await dialog.getByRole('button', { name: 'Save for the next replies' }).click();
+      await dialog.waitFor({ state: 'detached' });
+    };
+    await settings('2000');
+    await page.getByLabel('Message to Beethoven').fill('Play for me.');
+    await page.getByLabel('Message to Beethoven').press('Enter');
+    const streaming = characters.nth(1);
+    await expect.poll(async () => (await streaming.locator('.bubble-text').innerText()).length).toBeGreaterThan(20);
+    await page.getByRole('button', { name: '■ Stop' }).click();
+    await page.getByRole('button', { name: 'Send' }).waitFor({ timeout: 60_000 });
+    await expect.poll(() => streaming.innerText()).toContain('stopped');
+    const stopped = (await invoke('chat/get', { id: conversation.id })).path.at(-1)!.message;
+    expect(stopped).toMatchObject({ state: 'cancelled', producer: { runtime: 'embedded' } });
+    expect(stopped.text.length).toBeGreaterThan(0);
+
+    // Regenerate with a small limit: a second alternative, ended by the limit; ← → browse the two.
+    await settings('12');
+    await streaming.hover();
+    await streaming.getByRole('button', { name: 'Regenerate' }).click();
+    await expect.poll(() => streaming.getByTestId('alternative-index').innerText()).toBe('2 / 2');
+    await page.getByRole('button', { name: 'Send' }).waitFor({ timeout: 120_000 });
+    await expect.poll(() => streaming.innerText()).toContain('token limit');
+    const regenerated = (await invoke('chat/get', { id: conversation.id })).path.at(-1)!.message;
+    expect(regenerated).toMatchObject({
+      state: 'complete',
+      finish: 'length',
+      producer: { runtime: 'embedded', sampling: { maxTokens: 12, temperature: 0 } },
+    });
+    await streaming.getByRole('button', { name: 'Previous alternative' }).click();
+    await expect.poll(() => streaming.getByTestId('alternative-index').innerText()).toBe('1 / 2');
+    await expect.poll(() => streaming.innerText()).toContain('stopped');
+    await streaming.getByRole('button', { name: 'Next alternative' }).click();
+    await expect.poll(() => streaming.innerText()).toContain('token limit');
+    await shot('48-chat-embedded-stop-regenerate', page.locator('.chat-layout'));
+
     // A reload shows the conversation as it was.
     await page.reload();
     await page.getByRole('tab', { name: 'Chat' }).click();
@@ -111,6 +155,7 @@ describe('a finished run converted for chat', () => {
       .getByText(conversation.title)
       .click({ position: { x: 4, y: 4 } });
     await page.getByTestId('message-user').getByText('What are you writing?').waitFor();
-    expect(await page.getByTestId('message-character').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('message-character').count()).toBe(2);
+    expect(await page.getByTestId('alternative-index').innerText()).toBe('2 / 2');
   }, 900_000);
 });

@@ -40,6 +40,7 @@ export interface FakeChatRequest {
   includeUsage: boolean;
   temperature?: number;
   top_p?: number;
+  seed?: number;
   max_tokens?: number;
   stop?: string[] | string;
   response_format?: unknown;
@@ -147,6 +148,7 @@ function toChatRequest(body: Record<string, unknown>): FakeChatRequest | string 
   };
   if (typeof body['temperature'] === 'number') out.temperature = body['temperature'];
   if (typeof body['top_p'] === 'number') out.top_p = body['top_p'];
+  if (typeof body['seed'] === 'number') out.seed = body['seed'];
   const maxTokens = body['max_completion_tokens'] ?? body['max_tokens'];
   if (typeof maxTokens === 'number') out.max_tokens = maxTokens;
   if (typeof body['stop'] === 'string' || Array.isArray(body['stop'])) out.stop = body['stop'] as string[] | string;

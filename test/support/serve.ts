@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { CommandArg, CommandName, CommandResult } from '../../common/contract';
@@ -73,11 +74,41 @@ export async function invokeServe<K extends CommandName>(
   name: K,
   arg: CommandArg<K>,
 ): Promise<CommandResult<K>> {
-  const response = await fetch(`${serve.origin}/api/invoke/${name}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(arg),
-  });
+  // A fresh connection per command (no keep-alive): on a machine loaded far beyond its cores, serve
+  // closed pooled connections just as fetch reused them ("other side closed").
+  const response = await new Promise<{ ok: boolean; status: number; json: () => Promise<unknown> }>(
+    (resolve, reject) => {
+      const payload = JSON.stringify(arg);
+      const request = http.request(
+        `${serve.origin}/api/invoke/${name}`,
+        {
+          method: 'POST',
+          agent: false,
+          headers: {
+            authorization: `Bearer ${serve.token}`,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(payload),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', reject);
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            const text = Buffer.concat(chunks).toString('utf8');
+            resolve({
+              ok: status >= 200 && status < 300,
+              status,
+              json: () => Promise.resolve(JSON.parse(text) as unknown),
+            });
+          });
+        },
+      );
+      request.on('error', reject);
+      request.end(payload);
+    },
+  );
   const body = (await response.json()) as { result?: CommandResult<K>; error?: { message: string } };
   if (!response.ok) throw new Error(`${name}: ${body.error?.message ?? response.status}`);
   return body.result as CommandResult<K>;

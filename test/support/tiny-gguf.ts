@@ -42,6 +42,22 @@ export interface TinyGgufOptions {
   /** Overrides `tokenizer.chat_template`. */
   chatTemplate?: string;
   name?: string;
+  /** More vocabulary pieces, added as the built-in words are (with and without "▁", with every prefix). */
+  extraWords?: readonly string[];
+  /**
+   * Rewrites weights after the random ones are drawn, to build a model that behaves by design (a
+   * test steering generation). `tensors` by GGUF name, row-major as written (row = dims[1] index);
+   * `tokenId` finds a piece's id and throws for a piece not in the vocabulary.
+   */
+  shape?: (model: ShapedModel) => void;
+}
+
+/** What `TinyGgufOptions.shape` may rewrite. */
+export interface ShapedModel {
+  tensors: Map<string, Float32Array>;
+  tokenId: (piece: string) => number;
+  nEmbd: number;
+  nVocab: number;
 }
 
 /** A minimal chat template in the usual Hugging Face Jinja dialect; every turn ends with EOS. */
@@ -277,7 +293,7 @@ interface Vocab {
  * when their concatenation is a token, so the prefixes give every word a merge path; longer
  * pieces score higher so merges prefer them.
  */
-function buildVocab(): Vocab {
+function buildVocab(extraWords: readonly string[] = []): Vocab {
   const tokens: string[] = ['<unk>', '<s>', '</s>'];
   const scores: number[] = [0, 0, 0];
   const types: number[] = [TOKEN_UNKNOWN, TOKEN_CONTROL, TOKEN_CONTROL];
@@ -296,7 +312,7 @@ function buildVocab(): Vocab {
   };
   add('\u2581');
   for (let c = 0x21; c <= 0x7e; c++) add(String.fromCharCode(c));
-  for (const word of WORDS) {
+  for (const word of [...WORDS, ...extraWords]) {
     for (const variant of [`\u2581${word}`, word]) {
       const chars = [...variant];
       for (let end = 2; end <= chars.length; end++) add(chars.slice(0, end).join(''));
@@ -306,7 +322,7 @@ function buildVocab(): Vocab {
 }
 
 function buildTensors(
-  o: Required<Omit<TinyGgufOptions, 'chatTemplate' | 'name'>>,
+  o: Required<Omit<TinyGgufOptions, 'chatTemplate' | 'name' | 'extraWords' | 'shape'>>,
   nVocab: number,
   eosId: number,
 ): TensorSpec[] {
@@ -424,10 +440,20 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   if (o.nEmbd % o.nHead !== 0) throw new Error(`nEmbd (${o.nEmbd}) must be divisible by nHead (${o.nHead})`);
   if (o.nHead % o.nHeadKv !== 0) throw new Error(`nHeadKv (${o.nHeadKv}) must divide nHead (${o.nHead})`);
 
-  const vocab = buildVocab();
+  const vocab = buildVocab(opts.extraWords);
   const bosId = 1;
   const eosId = 2;
   const tensors = buildTensors(o, vocab.tokens.length, eosId);
+  opts.shape?.({
+    tensors: new Map(tensors.map((t) => [t.name, t.data])),
+    tokenId: (piece) => {
+      const id = vocab.tokens.indexOf(piece);
+      if (id < 0) throw new Error(`"${piece}" is not in the tiny vocabulary; add it with extraWords.`);
+      return id;
+    },
+    nEmbd: o.nEmbd,
+    nVocab: vocab.tokens.length,
+  });
 
   const u32 = (value: number): MetaValue => ({ type: GgufType.Uint32, value });
   const meta: [string, MetaValue][] = [

@@ -29,6 +29,9 @@ import {
  *   chat <character> [--run R | --provider P [--model M]] [--runtime embedded|served|endpoint]
  *        [--scene <scene> | --location "…" --status "…"] [--conversation <id>]
  *        [--message "…" --json]            one reply, printed as JSON (for scripts)
+ *   chat update <conversation> [--title "…"] [--run R | --provider P [--model M]] [--runtime …]
+ *        [--scene <scene> | --location "…" --status "…"]
+ *        [--temperature t] [--top-p p] [--max-tokens n] [--seed n|random]   for the replies to come
  *   chat list <character> [--query "…"]    the character's conversations (search: FTS5)
  *   chat export <conversation> [--format markdown|json] [--output <file>]
  *   chat delete <conversation>
@@ -40,6 +43,7 @@ export async function chatCommand(ctx: CliContext): Promise<number> {
   const verb = ctx.rest[0];
   if (verb === 'list' && ctx.rest.length > 1) return listConversations(ctx);
   if (verb === 'export' && ctx.rest.length > 1) return exportConversation(ctx);
+  if (verb === 'update' && ctx.rest.length > 1) return updateConversation(ctx);
   if (verb === 'delete' && ctx.rest.length > 1) {
     const id = argument(ctx.rest, 1, '<conversation>', 'chat delete') as ConversationId;
     await ctx.call('chat/delete', { id });
@@ -120,7 +124,66 @@ async function openConversation(ctx: CliContext, character: Character): Promise<
       setting: { location: location ?? '', status: status ?? '' },
     }),
     ...(str(values, 'title') !== undefined && { title: str(values, 'title')! }),
+    sampling: samplingOf(ctx),
   });
+}
+
+/** `chat update`: what the conversation's next replies are made with; the replies written stay as they are. */
+async function updateConversation(ctx: CliContext): Promise<number> {
+  const { call, values } = ctx;
+  const id = argument(ctx.rest, 1, '<conversation>', 'chat update') as ConversationId;
+  const { conversation: current } = await call('chat/get', { id });
+  const character = await findCharacter(call, current.characterId);
+  const scene = str(values, 'scene');
+  const location = str(values, 'location');
+  const status = str(values, 'status');
+  if (scene !== undefined && (location !== undefined || status !== undefined))
+    throw new UsageError('Give either --scene or --location/--status: a scene brings its own setting.');
+  const retarget = str(values, 'run') !== undefined || str(values, 'provider') !== undefined;
+  const runtime = str(values, 'runtime');
+  const sampling = samplingOf(ctx);
+  const seed = str(values, 'seed');
+  const resample = Object.keys(sampling).length > 0 || seed !== undefined;
+  const title = str(values, 'title');
+  const view = await call('chat/update', {
+    id,
+    ...(title !== undefined && { title }),
+    ...(retarget ? await targetOf(ctx, character) : runtime !== undefined && { runtime: runtimeOf(runtime) }),
+    ...(scene !== undefined && { settingFromSceneId: scene as SceneId }),
+    ...((location !== undefined || status !== undefined) && {
+      setting: { location: location ?? current.setting.location, status: status ?? current.setting.status },
+    }),
+    // Replaced whole: what is not given stays; `--seed random` drops the seed.
+    ...(resample && { sampling: { ...withoutSeed(current.sampling, seed === 'random'), ...sampling } }),
+  });
+  ctx.print(view.conversation, () => describeConversation(view));
+  return 0;
+}
+
+function withoutSeed(sampling: ChatSamplingSettings, drop: boolean): ChatSamplingSettings {
+  if (!drop) return sampling;
+  const { seed: _dropped, ...rest } = sampling;
+  return rest;
+}
+
+/** The conversation's header as the terminal shows it: who answers, how, and where. */
+function describeConversation(view: ConversationView): string {
+  const c = view.conversation;
+  const s = c.sampling;
+  return [
+    `“${c.title}” [${c.id}] with ${view.characterName}`,
+    `Answers: ${c.target.kind === 'run' ? `run ${c.target.runId}` : `baseline ${c.target.model}`} (${c.runtime})`,
+    `Sampling: temperature ${s.temperature}, top-p ${s.topP}, at most ${s.maxTokens} tokens, ` +
+      (s.seed === undefined ? 'random seed' : `seed ${s.seed}`),
+    ...(c.setting.location ? [`Location: ${c.setting.location}`] : []),
+    ...(c.setting.status ? [`Status: ${c.setting.status}`] : []),
+  ].join('\n');
+}
+
+function runtimeOf(asked: string): ChatRuntimeKind {
+  if (!RUNTIMES.includes(asked as ChatRuntimeKind))
+    throw new UsageError(`--runtime must be embedded, served or endpoint, not "${asked}".`);
+  return asked as ChatRuntimeKind;
 }
 
 const RUNTIMES: readonly ChatRuntimeKind[] = ['embedded', 'served', 'endpoint'];
@@ -131,9 +194,8 @@ async function targetOf(
   character: Character,
 ): Promise<{ target: ChatTarget; runtime: ChatRuntimeKind }> {
   const { call, values } = ctx;
-  const asked = str(values, 'runtime');
-  if (asked !== undefined && !RUNTIMES.includes(asked as ChatRuntimeKind))
-    throw new UsageError(`--runtime must be embedded, served or endpoint, not "${asked}".`);
+  const runtime = str(values, 'runtime');
+  const asked = runtime === undefined ? undefined : runtimeOf(runtime);
   const providerKey = str(values, 'provider');
   if (providerKey !== undefined) {
     if (str(values, 'run') !== undefined) throw new UsageError('Give either --run or --provider, not both.');
@@ -168,6 +230,8 @@ function samplingOf(ctx: CliContext): Partial<ChatSamplingSettings> {
     out.temperature = numberOption(str(values, 'temperature'), '--temperature', 0);
   if (values['top-p'] !== undefined) out.topP = numberOption(str(values, 'top-p'), '--top-p', 1);
   if (values['max-tokens'] !== undefined) out.maxTokens = numberOption(str(values, 'max-tokens'), '--max-tokens', 1);
+  const seed = str(values, 'seed');
+  if (seed !== undefined && seed !== 'random') out.seed = numberOption(seed, '--seed', 0);
   return out;
 }
 

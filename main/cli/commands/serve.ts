@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Studio } from '../../core/studio';
 import { STUDIO_VERSION } from '../../core/version';
 import { WebServer } from '../../server/web-server';
-import type { Io } from '../shared';
+import { embeddedThreadsFromEnv, type Io } from '../shared';
 
 /** `serve`: the studio as a local web app until Ctrl+C. */
 export async function serveCommand(
@@ -20,7 +20,14 @@ export async function serveCommand(
   }
   let studio: Studio;
   try {
-    studio = new Studio({ dataDir, door: 'web', version: STUDIO_VERSION, appRoot });
+    const embeddedThreads = embeddedThreadsFromEnv();
+    studio = new Studio({
+      dataDir,
+      door: 'web',
+      version: STUDIO_VERSION,
+      appRoot,
+      ...(embeddedThreads !== undefined && { embeddedThreads }),
+    });
   } catch (error) {
     io.err(`Error: ${error instanceof Error ? error.message : String(error)}`);
     return 1;

@@ -22,16 +22,21 @@ const target = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('baseline'), providerId: id<ProviderId>(), model: z.string().max(300) }).strict(),
 ]);
 const setting = z.object({ location: z.string().max(2_000), status: z.string().max(20_000) }).strict();
-/** A reply's sampling, every field optional (the evaluation's systems take it too). */
-export const sampling = z
+const fullSampling = z
   .object({
     temperature: z.number().min(0).max(2),
     topP: z.number().gt(0).max(1),
     maxTokens: z.number().int().min(1).max(8_192),
-    seed: z.number().int().min(0).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
   })
-  .strict()
-  .partial();
+  .strict();
+/** A reply's sampling, every field optional (the evaluation's systems take it too). */
+export const sampling = fullSampling.partial();
 const text = z.string().max(50_000);
 
 type ChatSchemas = { [K in keyof ChatCommands]: z.ZodType<Parameters<ChatCommands[K]>[0]> };
@@ -47,6 +52,7 @@ export const chatSchemas: ChatSchemas = {
       setting: setting.optional(),
       sceneId: id<SceneId>().optional(),
       title: z.string().max(200).optional(),
+      sampling: sampling.optional(),
     })
     .strict(),
   'chat/get': z.object({ id: conversationId }).strict(),
@@ -55,8 +61,10 @@ export const chatSchemas: ChatSchemas = {
       id: conversationId,
       title: z.string().max(200).optional(),
       setting: setting.optional(),
+      settingFromSceneId: id<SceneId>().optional(),
       target: target.optional(),
       runtime: runtime.optional(),
+      sampling: fullSampling.optional(),
     })
     .strict(),
   'chat/delete': z.object({ id: conversationId }).strict(),

@@ -1,9 +1,7 @@
-import os from 'node:os';
 import type {
   Character,
   CharacterId,
   ChatMessageId,
-  ChatProducer,
   ChatRuntimeKind,
   ChatSamplingSettings,
   ChatTarget,
@@ -25,11 +23,12 @@ import type { ConversationsRepo } from '../../store/conversations-repo';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
-import { ChatRuntimeError, DEFAULT_CHAT_SAMPLING, type ChatRuntimeReply } from '../runtimes/chat-runtime';
+import { DEFAULT_CHAT_SAMPLING } from '../runtimes/chat-runtime';
 import type { ChatRuntimes } from './chat-runtimes';
 import { conversationJson, conversationMarkdown, fileNameOf } from './conversation-export';
 import { ConversationTree } from './conversation-tree';
-import { correctionDoc, linesOfScene, runtimeMessages, settingOfScene } from './scene-bridge';
+import { writeReply, writerAlive } from './replying';
+import { correctionDoc, linesOfScene, settingOfScene } from './scene-bridge';
 
 /** What the chat service reads of the rest of the studio. */
 export interface ChatServiceDeps {
@@ -104,9 +103,7 @@ export class ChatService {
   create(arg: CommandArg<'chat/create'>): ConversationView {
     const character = this.deps.characters.get(arg.characterId);
     this.checkTarget(arg.characterId, arg.target, arg.runtime);
-    const scene = arg.sceneId === undefined ? null : this.deps.scenes.get(arg.sceneId);
-    if (arg.sceneId !== undefined && (!scene || scene.characterId !== arg.characterId))
-      throw new StudioFailure('not_found', `That scene is not one of ${character.shortName}'s; pick another one.`);
+    const scene = arg.sceneId === undefined ? null : this.sceneOf(arg.characterId, arg.sceneId);
     const setting = cleanSetting(arg.setting ?? (scene ? settingOfScene(scene) : { location: '', status: '' }));
     const id = this.deps.newId() as ConversationId;
     const now = this.deps.clock.now();
@@ -120,6 +117,7 @@ export class ChatService {
         target: arg.target,
         runtime: arg.runtime,
         setting,
+        sampling: { ...DEFAULT_CHAT_SAMPLING, ...arg.sampling },
         sourceSceneId: scene?.id ?? null,
       },
       now,
@@ -156,22 +154,29 @@ export class ChatService {
     };
   }
 
-  update(
-    id: ConversationId,
-    patch: { title?: string; setting?: ConversationSetting; target?: ChatTarget; runtime?: ChatRuntimeKind },
-  ): ConversationView {
+  update(id: ConversationId, patch: Omit<CommandArg<'chat/update'>, 'id'>): ConversationView {
     const current = this.conversation(id);
     if (patch.title !== undefined && patch.title.trim() === '')
       throw new StudioFailure('invalid_argument', 'A conversation needs a title: type a few words.');
+    if (patch.setting && patch.settingFromSceneId !== undefined)
+      throw new StudioFailure(
+        'invalid_argument',
+        'Give the scene either as a location and status or as a dataset scene, not both.',
+      );
     if (patch.target || patch.runtime)
       this.checkTarget(current.characterId, patch.target ?? current.target, patch.runtime ?? current.runtime);
+    const setting =
+      patch.settingFromSceneId === undefined
+        ? patch.setting
+        : settingOfScene(this.sceneOf(current.characterId, patch.settingFromSceneId));
     this.deps.repo.update(
       id,
       {
         ...(patch.title !== undefined && { title: patch.title.trim() }),
-        ...(patch.setting && { setting: cleanSetting(patch.setting) }),
+        ...(setting && { setting: cleanSetting(setting) }),
         ...(patch.target && { target: patch.target }),
         ...(patch.runtime && { runtime: patch.runtime }),
+        ...(patch.sampling && { sampling: patch.sampling }),
       },
       this.deps.clock.now(),
     );
@@ -231,83 +236,15 @@ export class ChatService {
     const controller = new AbortController();
     this.replying.set(id, controller);
     try {
-      const runtime = await this.deps.runtimes.runtimeFor(conversation.target, conversation.runtime);
-      const settings: ChatSamplingSettings = { ...DEFAULT_CHAT_SAMPLING, ...sampling };
-      // Read again when the reply ends: an embedded runtime knows its GGUF files only once loaded.
-      const producerNow = (): ChatProducer => ({
-        runtime: runtime.identity.kind,
-        model: runtime.identity.model,
-        adapter: runtime.identity.adapter,
-        format: runtime.identity.format,
-        sampling: settings,
-        runId: conversation.target.kind === 'run' ? conversation.target.runId : null,
+      const messageId = await writeReply(this.deps, {
+        conversation,
+        parentId,
+        speaker: this.deps.characters.get(conversation.characterId).shortName,
+        // The conversation's settings (chat/update), then this one reply's overrides.
+        sampling: { ...DEFAULT_CHAT_SAMPLING, ...conversation.sampling, ...sampling },
+        signal: controller.signal,
+        onStarted: () => this.changed(conversation.characterId, id),
       });
-      const producer = producerNow();
-      const tree = new ConversationTree(this.deps.repo.messages(id));
-      const history = runtimeMessages(conversation.setting, tree.lineage(parentId));
-      const messageId = this.deps.newId() as ChatMessageId;
-      const callId = this.deps.newId();
-      const speaker = this.deps.characters.get(conversation.characterId).shortName;
-      this.deps.repo.addMessage(
-        {
-          id: messageId,
-          conversationId: id,
-          parentId,
-          role: 'character',
-          speaker,
-          text: '',
-          reasoning: null,
-          state: 'streaming',
-          producer,
-          editedFrom: null,
-          callId,
-          writer: WRITER,
-        },
-        this.deps.clock.now(),
-      );
-      this.changed(conversation.characterId, id);
-      let text = '';
-      let reasoning = '';
-      let outcome: { reply: ChatRuntimeReply } | { error: string; partial: { text: string; reasoning: string | null } };
-      try {
-        outcome = {
-          reply: await runtime.reply({
-            messages: history,
-            sampling: settings,
-            signal: controller.signal,
-            callId,
-            onDelta: (delta) => {
-              text += delta.text ?? '';
-              reasoning += delta.reasoning ?? '';
-              this.deps.events.emit('chat/delta', { conversationId: id, messageId, ...delta });
-            },
-            onStatus: (status) => this.deps.events.emit('chat/status', { conversationId: id, messageId, ...status }),
-          }),
-        };
-      } catch (error) {
-        outcome = {
-          error: error instanceof Error ? error.message : String(error),
-          partial:
-            error instanceof ChatRuntimeError
-              ? error.partial
-              : { text, reasoning: reasoning === '' ? null : reasoning },
-        };
-      }
-      this.deps.repo.endMessage(
-        messageId,
-        'reply' in outcome
-          ? {
-              text: outcome.reply.text,
-              reasoning: outcome.reply.reasoning?.trim() ? outcome.reply.reasoning : null,
-              state: outcome.reply.finish === 'cancelled' ? 'cancelled' : 'complete',
-              finish: outcome.reply.finish === 'cancelled' ? null : outcome.reply.finish,
-              error: null,
-              callId,
-              producer: producerNow(),
-            }
-          : { ...outcome.partial, state: 'cut', finish: null, error: outcome.error, callId, producer: producerNow() },
-        this.deps.clock.now(),
-      );
       return this.message(messageId);
     } finally {
       if (this.replying.get(id) === controller) this.replying.delete(id);
@@ -426,6 +363,16 @@ export class ChatService {
     return conversation;
   }
 
+  private sceneOf(characterId: CharacterId, sceneId: SceneId): Scene {
+    const scene = this.deps.scenes.get(sceneId);
+    if (!scene || scene.characterId !== characterId)
+      throw new StudioFailure(
+        'not_found',
+        `That scene is not one of ${this.deps.characters.get(characterId).shortName}'s; pick another one.`,
+      );
+    return scene;
+  }
+
   private checkIdle(id: ConversationId): void {
     if (this.replying.has(id))
       throw new StudioFailure('conflict', 'The character is still answering: wait for the reply or press Stop first.');
@@ -463,23 +410,6 @@ export class ChatService {
 
   private changed(characterId: CharacterId, conversationId: ConversationId): void {
     this.deps.events.emit('chat/changed', { characterId, conversationId });
-  }
-}
-
-/** This process, as a streaming reply records its writer. */
-const WRITER = `${os.hostname()}:${process.pid}`;
-
-/** Whether the process that wrote `host:pid` still runs; one on another machine is taken as alive. */
-function writerAlive(writer: string): boolean {
-  const at = writer.lastIndexOf(':');
-  const pid = Number(writer.slice(at + 1));
-  if (writer.slice(0, at) !== os.hostname()) return true;
-  if (pid === process.pid) return false; // this studio has just started: nothing of it is replying
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -47,6 +47,7 @@ export interface CallParams {
   temperature?: number;
   topP?: number;
   maxTokens?: number;
+  seed?: number;
   stop?: string[];
   /** Name of the JSON schema requested, if any (the schema itself belongs to the caller's prompt version). */
   jsonSchema?: string;
@@ -500,6 +501,7 @@ function paramsOf(req: CompletionRequest): CallParams {
   if (req.temperature !== undefined) p.temperature = req.temperature;
   if (req.topP !== undefined) p.topP = req.topP;
   if (req.maxTokens !== undefined) p.maxTokens = req.maxTokens;
+  if (req.seed !== undefined) p.seed = req.seed;
   if (req.stop !== undefined) p.stop = req.stop;
   if (req.jsonSchema !== undefined) p.jsonSchema = req.jsonSchema.name;
   return p;

@@ -382,6 +382,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     };
     if (req.temperature !== undefined) body.temperature = req.temperature;
     if (req.topP !== undefined) body.top_p = req.topP;
+    if (req.seed !== undefined) body.seed = req.seed;
     if (req.maxTokens !== undefined) {
       if (this.preset.maxTokensField === 'max_completion_tokens') body.max_completion_tokens = req.maxTokens;
       else body.max_tokens = req.maxTokens;

@@ -39,6 +39,8 @@ export interface CompletionRequest {
   topP?: number;
   /** Upper bound on generated tokens. */
   maxTokens?: number;
+  /** Sampling seed (OpenAI's `seed`), for repeatable replies where the server honours it. */
+  seed?: number;
   /** Ask for JSON matching this schema where the provider supports it (see `capabilities`). */
   jsonSchema?: JsonSchemaFormat;
   stop?: string[];

@@ -243,7 +243,8 @@ export class EmbeddedChat implements ChatRuntime {
   private async paperReply(loaded: Loaded, request: ChatRuntimeRequest): Promise<ChatRuntimeReply> {
     const { character } = this.options;
     let prompt = characterLlmPrompt(request.messages, character, this.options.userName);
-    const promptTokens = this.rawTokens(loaded, prompt).length;
+    let tokens = this.rawTokens(loaded, prompt);
+    const promptTokens = tokens.length;
     const asides: string[] = [];
     let used = 0;
     let text = '';
@@ -255,7 +256,7 @@ export class EmbeddedChat implements ChatRuntime {
       const router = new HeaderRouter((delta) => request.onDelta(delta), asides.length === 0);
       const segment = await this.generate(
         loaded,
-        this.rawTokens(loaded, prompt),
+        tokens,
         { ...request.sampling, maxTokens: budget },
         [EOT],
         request.signal,
@@ -266,8 +267,10 @@ export class EmbeddedChat implements ChatRuntime {
       const turn = splitHeader(segment.text);
       const aside = turn.kind === 'thinking' || turn.kind === 'action';
       if (aside) asides.push(turn.kind === 'thinking' ? turn.text : `(${turn.kind}) ${turn.text}`);
-      if (aside && segment.finish === 'stop' && segment.stopString !== null) {
+      // Ended by `<|eot|>` or by an end-of-generation token, as serve.py's `ended_turn`: prime again.
+      if (aside && segment.finish === 'stop') {
         prompt += `${segment.text}${EOT}\n${character.shortName} (`;
+        tokens = this.rawTokens(loaded, prompt); // the whole text again: tokens merge across the seam
         continue;
       }
       text = aside ? '' : turn.text; // cut short inside an aside: no reply yet
@@ -349,6 +352,9 @@ export class EmbeddedChat implements ChatRuntime {
     const options = {
       temperature: sampling.temperature,
       topP: sampling.topP,
+      // Without it node-llama-cpp ends the iteration silently on EOS, and a reply the model ended
+      // would read as one cut by the token limit.
+      yieldEogToken: true,
       ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
     };
     if (signal.aborted) return { text: '', tokens: 0, finish: 'cancelled', stopString: null };

@@ -61,6 +61,7 @@ class GatewayChatRuntime implements ChatRuntime {
           temperature: request.sampling.temperature,
           topP: request.sampling.topP,
           maxTokens: request.sampling.maxTokens,
+          ...(request.sampling.seed !== undefined && { seed: request.sampling.seed }),
           onDelta: (delta) => {
             if (!flowing) {
               flowing = true;

@@ -17,6 +17,7 @@ import m016 from './016_dataset_imports.sql';
 import m017 from './017_eval.sql';
 import m018 from './018_judgments.sql';
 import m019 from './019_profile_provenance.sql';
+import m020 from './020_chat_sampling.sql';
 import { recountSceneFigures } from '../scene-figures';
 import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
@@ -50,4 +51,5 @@ export const migrations: readonly Migration[] = [
   { id: 17, name: 'eval', sql: m017 },
   { id: 18, name: 'judgments', sql: m018 },
   { id: 19, name: 'profile_provenance', sql: m019 },
+  { id: 20, name: 'chat_sampling', sql: m020 },
 ];

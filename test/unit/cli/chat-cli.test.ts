@@ -92,6 +92,43 @@ describe('character-studio chat', () => {
     expect((await cli(['chat', 'list', 'Beethoven'])).out).toContain('has no conversations yet');
   });
 
+  it("changes a conversation's model, sampling and scene for the replies to come (chat update)", async () => {
+    await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven']);
+    await cli(fakeProviderCliArgs(server.baseURL));
+    const first = await cli(['chat', 'Beethoven', '--provider', 'Fake', '--seed', '3', '--message', 'Hi', '--json']);
+    expect(first.code, first.err).toBe(0);
+    const { conversationId, reply } = JSON.parse(first.out) as { conversationId: string; reply: ConversationMessage };
+    expect(reply.producer!.sampling).toMatchObject({ temperature: 0.2, seed: 3 });
+
+    const updated = await cli([
+      'chat',
+      'update',
+      conversationId,
+      '--temperature',
+      '0.8',
+      '--max-tokens',
+      '40',
+      '--seed',
+      'random',
+      '--location',
+      'Baden, 1823',
+    ]);
+    expect(updated.code, updated.err).toBe(0);
+    expect(updated.out).toContain('temperature 0.8, top-p 0.95, at most 40 tokens, random seed');
+    expect(updated.out).toContain('Location: Baden, 1823');
+
+    const next = await cli(['chat', 'Beethoven', '--conversation', conversationId, '--message', 'More', '--json']);
+    expect(next.code, next.err).toBe(0);
+    const request = server.requests.filter((r) => r.chat).at(-1)!.chat!;
+    expect(request).toMatchObject({ temperature: 0.8, max_tokens: 40 });
+    expect(request.seed).toBeUndefined();
+    expect(request.messages[0]!.content).toBe('Location: Baden, 1823\nStatus: ');
+
+    const wrong = await cli(['chat', 'update', conversationId, '--runtime', 'embedded']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toMatch(/endpoint runtime/);
+  });
+
   it('says what is wrong with the options', async () => {
     await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven']);
     const noRun = await cli(['chat', 'Beethoven', '--message', 'Hi', '--json']);
@@ -102,5 +139,14 @@ describe('character-studio chat', () => {
     expect(runtime.err).toMatch(/--runtime must be embedded, served or endpoint/);
     const format = await cli(['chat', 'export', 'x', '--format', 'pdf']);
     expect(format.code).toBe(2);
+    process.env['CHARACTER_STUDIO_THREADS'] = 'two';
+    try {
+      const threads = await cli(['chat', 'list', 'Beethoven']);
+      expect(threads.code).toBe(2);
+      expect(threads.err).toMatch(/CHARACTER_STUDIO_THREADS must be a whole number of CPU threads.*not "two"/);
+    } finally {
+      delete process.env['CHARACTER_STUDIO_THREADS'];
+    }
+    expect((await cli(['chat', 'list', 'Beethoven'])).code).toBe(0);
   });
 });

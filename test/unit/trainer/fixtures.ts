@@ -18,6 +18,8 @@ export const trainerEnv = {
   OMP_NUM_THREADS: '1',
   TOKENIZERS_PARALLELISM: 'false',
   TRANSFORMERS_VERBOSITY: 'error',
+  // The studio's own models (the embedded chat runtime) on one thread, as TEST_THREADS says why.
+  CHARACTER_STUDIO_THREADS: '1',
   // Remote runs get only this environment: they too must never fetch llama.cpp's converters in tests.
   CHARACTER_STUDIO_LLAMA_CPP_URL: 'http://127.0.0.1:9/llama.cpp.tar.gz',
 };

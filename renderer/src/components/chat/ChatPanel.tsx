@@ -58,7 +58,7 @@ export function ChatPanel({ character }: { character: Character }) {
           <input
             type="search"
             aria-label="Search conversations"
-            placeholder="Search conversations"
+            placeholder="Search…"
             value={query}
             onChange={(e) => setQuery(e.target.value)}
           />

@@ -3,6 +3,8 @@ import type { ChatMessageId, ConversationId, ConversationView, PathStep } from '
 import { messageOf } from '../../lib/bridge-error';
 import { invoke, useConversation } from '../../lib/queries';
 import { useUi } from '../../state/ui';
+import { samplingSummary } from './chat-fields';
+import { ConversationSettings } from './ConversationSettings';
 import { MessageBubble, type BubbleActions } from './MessageBubble';
 import { useReplyStreams } from '../../state/reply-streams';
 
@@ -31,6 +33,7 @@ export function ConversationPane({
   const [sending, setSending] = useState(false);
   const list = useRef<HTMLOListElement>(null);
   const [stuck, setStuck] = useState(true);
+  const [settingsOpen, setSettingsOpen] = useState(false);
 
   const view = query.data;
   const replying = sending || (view?.replying ?? false);
@@ -110,14 +113,17 @@ export function ConversationPane({
     <section className="chat-pane" aria-label={`Conversation: ${c.title}`}>
       <header className="chat-pane-head">
         <div className="chat-pane-title">
-          <h2>{c.title}</h2>
-          <p className="muted">
-            <span className="pill">{c.runtime}</span>{' '}
-            {c.target.kind === 'run' ? `trained run ${c.target.runId.slice(0, 8)}` : `baseline ${c.target.model}`}
-            {c.setting.location && ` · ${c.setting.location}`}
-          </p>
+          <h2 title={c.title}>{c.title}</h2>
         </div>
         <div className="chat-pane-tools">
+          <button
+            className="small"
+            aria-label="Conversation settings"
+            onClick={() => setSettingsOpen(true)}
+            title="Who answers, the runtime, the sampling and the scene of the next replies"
+          >
+            ⚙ Setup
+          </button>
           <label className="toggle">
             <input type="checkbox" checked={thoughts} onChange={(e) => setThoughts(e.target.checked)} /> Thoughts
           </label>
@@ -128,7 +134,16 @@ export function ConversationPane({
             .json
           </button>
         </div>
+        <p className="muted chat-pane-meta" data-testid="conversation-setup">
+          <span className="pill">{c.runtime}</span>{' '}
+          {c.target.kind === 'run' ? `trained run ${c.target.runId.slice(0, 8)}` : `baseline ${c.target.model}`}
+          {c.setting.location && ` · ${c.setting.location}`}
+          <span className="chat-pane-sampling"> · {samplingSummary(c.sampling)}</span>
+        </p>
       </header>
+      {settingsOpen && (
+        <ConversationSettings conversation={c} characterName={v.characterName} onClose={() => setSettingsOpen(false)} />
+      )}
       {c.setting.status && <p className="chat-scene">{c.setting.status}</p>}
       <div className="chat-scroll-wrap">
         <ol className="chat-messages" ref={list} onScroll={onScroll} aria-live="polite" aria-label="Messages">

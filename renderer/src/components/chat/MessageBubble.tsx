@@ -1,5 +1,6 @@
 import { useState, type KeyboardEvent } from 'react';
-import type { ChatMessageId, PathStep } from '../../../../common/contract';
+import type { ChatMessageId, ChatProducer, PathStep } from '../../../../common/contract';
+import { RUNTIME_LABELS, samplingSummary } from './chat-fields';
 import type { StreamedReply } from '../../state/reply-streams';
 
 /** The paper's interviewer: who the user is unless a scene says otherwise (see ChatService). */
@@ -39,6 +40,7 @@ export function MessageBubble({
   const text = writing ? (stream?.text ?? '') : m.text;
   const reasoning = writing ? (stream?.reasoning ?? '') : (m.reasoning ?? '');
   const [editing, setEditing] = useState(false);
+  const [details, setDetails] = useState(false);
   const [draft, setDraft] = useState({ text: m.text, reasoning: m.reasoning ?? '' });
   const startEdit = () => {
     setDraft({ text: m.text, reasoning: m.reasoning ?? '' });
@@ -166,6 +168,16 @@ export function MessageBubble({
           >
             Branch
           </button>
+          {m.producer && (
+            <button
+              className="ghost small"
+              aria-expanded={details}
+              title={producerLines(m.producer).join('\n')}
+              onClick={() => setDetails(!details)}
+            >
+              Details
+            </button>
+          )}
           {!mine && m.editedFrom && !m.sceneId && (
             <button className="ghost small accent" disabled={busy} onClick={() => actions.correct(step)}>
               Send to dataset
@@ -173,8 +185,26 @@ export function MessageBubble({
           )}
         </div>
       )}
+      {details && m.producer && !editing && (
+        <ul className="bubble-details" aria-label="How this reply was made">
+          {producerLines(m.producer).map((line) => (
+            <li key={line}>{line}</li>
+          ))}
+        </ul>
+      )}
     </li>
   );
+}
+
+/** What produced a reply, one fact a line: runtime, model, adapter, format, sampling. */
+function producerLines(p: ChatProducer): string[] {
+  return [
+    `Runtime: ${RUNTIME_LABELS[p.runtime]}`,
+    `Model: ${p.model}`,
+    `Adapter: ${p.adapter ?? 'none'}`,
+    `Prompt: ${p.format === 'character-llm' ? "the paper's format" : "the model's chat template"}`,
+    `Sampling: ${samplingSummary(p.sampling)}`,
+  ];
 }
 
 /** The user's label: "You", or "You, as Mozart" when a scene gave the user someone else's part. */

@@ -1,0 +1,135 @@
+import os from 'node:os';
+import type { ChatMessageId, ChatProducer, ChatSamplingSettings, Conversation } from '../../../common/contract';
+import type { ConversationsRepo } from '../../store/conversations-repo';
+import type { Clock, IdFactory } from '../clock';
+import type { EventBus } from '../events';
+import { ChatRuntimeError, type ChatRuntimeReply } from '../runtimes/chat-runtime';
+import type { ChatRuntimes } from './chat-runtimes';
+import { ConversationTree } from './conversation-tree';
+import { runtimeMessages } from './scene-bridge';
+
+/** What writing one reply touches: the message rows, a runtime, the events the screen streams from. */
+export interface ReplyingDeps {
+  repo: Pick<ConversationsRepo, 'addMessage' | 'endMessage' | 'messages'>;
+  runtimes: Pick<ChatRuntimes, 'runtimeFor'>;
+  events: EventBus;
+  clock: Clock;
+  newId: IdFactory;
+}
+
+/** One reply to write: after `parentId` (a user message) in `conversation`, as `speaker`. */
+export interface ReplyJob {
+  conversation: Conversation;
+  parentId: ChatMessageId;
+  speaker: string;
+  /** Complete settings: the caller has already merged the defaults, the conversation's and the request's. */
+  sampling: ChatSamplingSettings;
+  /** Fired by Stop (or the studio closing): the reply ends `cancelled` with what was written. */
+  signal: AbortSignal;
+  /** Called once the streaming row exists (the screen refetches and learns the message id). */
+  onStarted(): void;
+}
+
+/**
+ * Writes the character's reply to the path ending at `job.parentId` and returns the stored message's id.
+ *
+ * Lifecycle: a `streaming` message is stored first (so the screen has its id for the deltas), the
+ * runtime writes (`chat/delta`, `chat/status`), and the message is written once with how it ended:
+ * `complete`, `cancelled` (the signal fired: the text so far is kept) or `cut` (the runtime failed:
+ * the partial text is kept with the error). The message records what produced it (runtime, model,
+ * adapter, format, sampling), read again at the end: an embedded runtime learns its GGUF files only
+ * once loaded. A runtime that cannot be created rejects before any message is stored.
+ */
+export async function writeReply(deps: ReplyingDeps, job: ReplyJob): Promise<ChatMessageId> {
+  const { conversation, parentId, sampling } = job;
+  const id = conversation.id;
+  const runtime = await deps.runtimes.runtimeFor(conversation.target, conversation.runtime);
+  const producerNow = (): ChatProducer => ({
+    runtime: runtime.identity.kind,
+    model: runtime.identity.model,
+    adapter: runtime.identity.adapter,
+    format: runtime.identity.format,
+    sampling,
+    runId: conversation.target.kind === 'run' ? conversation.target.runId : null,
+  });
+  const tree = new ConversationTree(deps.repo.messages(id));
+  const history = runtimeMessages(conversation.setting, tree.lineage(parentId));
+  const messageId = deps.newId() as ChatMessageId;
+  const callId = deps.newId();
+  deps.repo.addMessage(
+    {
+      id: messageId,
+      conversationId: id,
+      parentId,
+      role: 'character',
+      speaker: job.speaker,
+      text: '',
+      reasoning: null,
+      state: 'streaming',
+      producer: producerNow(),
+      editedFrom: null,
+      callId,
+      writer: WRITER,
+    },
+    deps.clock.now(),
+  );
+  job.onStarted();
+  let text = '';
+  let reasoning = '';
+  let outcome: { reply: ChatRuntimeReply } | { error: string; partial: { text: string; reasoning: string | null } };
+  try {
+    outcome = {
+      reply: await runtime.reply({
+        messages: history,
+        sampling,
+        signal: job.signal,
+        callId,
+        onDelta: (delta) => {
+          text += delta.text ?? '';
+          reasoning += delta.reasoning ?? '';
+          deps.events.emit('chat/delta', { conversationId: id, messageId, ...delta });
+        },
+        onStatus: (status) => deps.events.emit('chat/status', { conversationId: id, messageId, ...status }),
+      }),
+    };
+  } catch (error) {
+    outcome = {
+      error: error instanceof Error ? error.message : String(error),
+      partial:
+        error instanceof ChatRuntimeError ? error.partial : { text, reasoning: reasoning === '' ? null : reasoning },
+    };
+  }
+  deps.repo.endMessage(
+    messageId,
+    'reply' in outcome
+      ? {
+          text: outcome.reply.text,
+          reasoning: outcome.reply.reasoning?.trim() ? outcome.reply.reasoning : null,
+          state: outcome.reply.finish === 'cancelled' ? 'cancelled' : 'complete',
+          finish: outcome.reply.finish === 'cancelled' ? null : outcome.reply.finish,
+          error: null,
+          callId,
+          producer: producerNow(),
+        }
+      : { ...outcome.partial, state: 'cut', finish: null, error: outcome.error, callId, producer: producerNow() },
+    deps.clock.now(),
+  );
+  return messageId;
+}
+
+/** This process, as a streaming reply records its writer (`host:pid`). */
+export const WRITER = `${os.hostname()}:${process.pid}`;
+
+/** Whether the process that wrote `host:pid` still runs; one on another machine is taken as alive. */
+export function writerAlive(writer: string): boolean {
+  const at = writer.lastIndexOf(':');
+  const pid = Number(writer.slice(at + 1));
+  if (writer.slice(0, at) !== os.hostname()) return true;
+  if (pid === process.pid) return false; // this studio has just started: nothing of it is replying
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

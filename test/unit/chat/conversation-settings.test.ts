@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import type { SceneId } from '../../../common/contract';
+import { DEFAULT_CHAT_SAMPLING } from '../../../main/core/runtimes/chat-runtime';
+import { call, callError } from '../../support/studio';
+import { chatBench } from './chat-fixture';
+
+/**
+ * The settings of an existing conversation (`chat/update`, issue #11 point 4): who answers, through
+ * which runtime, with which sampling, in which scene. A change applies to the next reply; the
+ * replies already written keep recording what produced them.
+ */
+const bench = chatBench({ models: ['fake-model', 'other-model'] });
+
+async function aScene(characterId = bench.characterId): Promise<SceneId> {
+  const { id } = await call(bench.studio, 'scenes/create', {
+    characterId,
+    doc: {
+      type: 'visit',
+      location: 'Heiligenstadt',
+      time: 'October 1802',
+      background: 'He writes to his brothers.',
+      people: [],
+      experienceBackground: 'Alone, he writes the testament.',
+      turns: [{ speaker: 'Beethoven', kind: 'speaking', text: 'O you men who think me hostile.' }],
+    },
+  });
+  return id;
+}
+
+describe('the settings of a conversation', () => {
+  it('new conversations take the paper’s sampling, or what they were created with', async () => {
+    const { conversation } = await bench.open();
+    expect(conversation.sampling).toEqual(DEFAULT_CHAT_SAMPLING);
+    const made = await call(bench.studio, 'chat/create', {
+      characterId: bench.characterId,
+      target: { kind: 'baseline', providerId: bench.providerId, model: 'fake-model' },
+      runtime: 'endpoint',
+      sampling: { temperature: 0.9, seed: 7 },
+    });
+    expect(made.conversation.sampling).toEqual({ ...DEFAULT_CHAT_SAMPLING, temperature: 0.9, seed: 7 });
+    // Conversations stored before the setting existed read the column's default: the same settings.
+    const column = bench.studio.db
+      .prepare("SELECT dflt_value FROM pragma_table_info('conversations') WHERE name = 'sampling'")
+      .pluck()
+      .get() as string;
+    expect(JSON.parse(column.slice(1, -1))).toEqual(DEFAULT_CHAT_SAMPLING);
+  });
+
+  it('changes the model, sampling and scene for the next reply; earlier replies keep what made them', async () => {
+    const { conversation } = await bench.open();
+    const id = conversation.id;
+    const first = await call(bench.studio, 'chat/send', { conversationId: id, text: 'Good evening' });
+
+    const sampling = { temperature: 0.7, topP: 0.8, maxTokens: 64, seed: 11 };
+    const view = await call(bench.studio, 'chat/update', {
+      id,
+      target: { kind: 'baseline', providerId: bench.providerId, model: 'other-model' },
+      sampling,
+      setting: { location: '  Baden, summer 1823 ', status: 'Taking the cure.' },
+    });
+    expect(view.conversation).toMatchObject({
+      target: { model: 'other-model' },
+      sampling,
+      setting: { location: 'Baden, summer 1823', status: 'Taking the cure.' },
+    });
+
+    const second = await call(bench.studio, 'chat/send', { conversationId: id, text: 'How is the water?' });
+    const request = bench.server.requests.filter((r) => r.chat).at(-1)!.chat!;
+    expect(request).toMatchObject({ model: 'other-model', temperature: 0.7, top_p: 0.8, max_tokens: 64, seed: 11 });
+    expect(request.messages[0]!.content).toBe('Location: Baden, summer 1823\nStatus: Taking the cure.');
+    expect(second.producer).toMatchObject({ model: 'other-model', sampling });
+    // A reply's own override still applies to that reply only.
+    const third = await call(bench.studio, 'chat/reply', {
+      conversationId: id,
+      parentId: second.parentId!,
+      sampling: { maxTokens: 5 },
+    });
+    expect(third.producer!.sampling).toEqual({ ...sampling, maxTokens: 5 });
+
+    // The first reply still says what produced it; a reload shows the new settings.
+    const reloaded = await call(bench.studio, 'chat/get', { id });
+    expect(reloaded.path[1]!.message.id).toBe(first.id);
+    expect(reloaded.path[1]!.message.producer).toMatchObject({ model: 'fake-model', sampling: DEFAULT_CHAT_SAMPLING });
+    expect(reloaded.conversation.sampling).toEqual(sampling);
+
+    // Replaced whole: without a seed, replies sample at random again.
+    const unseeded = await call(bench.studio, 'chat/update', { id, sampling: { ...sampling, seed: undefined } });
+    expect(unseeded.conversation.sampling).toEqual({ temperature: 0.7, topP: 0.8, maxTokens: 64 });
+  });
+
+  it('takes the scene from a dataset scene, keeping the history', async () => {
+    const { conversation } = await bench.open();
+    await call(bench.studio, 'chat/send', { conversationId: conversation.id, text: 'Hello' });
+    const sceneId = await aScene();
+    const view = await call(bench.studio, 'chat/update', { id: conversation.id, settingFromSceneId: sceneId });
+    expect(view.conversation.setting).toEqual({
+      location: 'Heiligenstadt, October 1802',
+      status: 'Alone, he writes the testament.',
+    });
+    expect(view.path).toHaveLength(2);
+  });
+
+  it('refuses what cannot answer or does not fit, with a reason, and changes nothing', async () => {
+    const { conversation } = await bench.open();
+    const id = conversation.id;
+    const before = (await call(bench.studio, 'chat/get', { id })).conversation;
+
+    const embedded = await callError(bench.studio, 'chat/update', { id, runtime: 'embedded' });
+    expect(embedded).toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/endpoint runtime/) });
+
+    const both = await callError(bench.studio, 'chat/update', {
+      id,
+      setting: { location: 'x', status: 'y' },
+      settingFromSceneId: await aScene(),
+    });
+    expect(both.message).toMatch(/not both/);
+
+    const mozart = await call(bench.studio, 'characters/create', {
+      fullName: 'Wolfgang Amadeus Mozart',
+      shortName: 'Mozart',
+      era: '',
+      notes: '',
+    });
+    const foreign = await callError(bench.studio, 'chat/update', {
+      id,
+      settingFromSceneId: await aScene(mozart.id),
+    });
+    expect(foreign).toMatchObject({ code: 'not_found', message: expect.stringMatching(/not one of Beethoven's/) });
+
+    const hot = await callError(bench.studio, 'chat/update', {
+      id,
+      sampling: { temperature: 5, topP: 0.9, maxTokens: 10 },
+    });
+    expect(hot.code).toBe('invalid_argument');
+    const partial = await callError(bench.studio, 'chat/update', { id, sampling: { temperature: 0.5 } });
+    expect(partial.code).toBe('invalid_argument');
+
+    const gone = await callError(bench.studio, 'chat/update', {
+      id,
+      target: { kind: 'baseline', providerId: 'nope' as never, model: 'x' },
+    });
+    expect(gone.code).toBe('not_found');
+
+    expect((await call(bench.studio, 'chat/get', { id })).conversation).toEqual(before);
+  });
+});
