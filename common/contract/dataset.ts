@@ -110,8 +110,9 @@ export interface HighlightPart {
 }
 
 /**
- * The list's orders: `newest`/`oldest` by creation, `turns` and `words` longest first, `rating`
- * best first (unrated last), `chunk` in the order of the profile's chunks. Ties go by creation.
+ * The list's orders: `newest`/`oldest` by creation (the order scenes were added in), `turns` and
+ * `words` longest first, `rating` best first (unrated last), `chunk` in the order of the profile's
+ * chunks. Ties go by creation.
  */
 export type SceneSort = 'newest' | 'oldest' | 'turns' | 'words' | 'rating' | 'chunk';
 

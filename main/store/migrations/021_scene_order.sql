@@ -1,0 +1,6 @@
+-- The browser's oldest and newest first are the order scenes were added in, their rowid (each
+-- scene is stamped `created_at` as it is inserted, so it is also the creation order). An index on
+-- the character alone ends in the rowid, so a character's page in that order is one range of it;
+-- a search reads its FTS5 index in the same rowid order and stops at the page's end
+-- (store/scene-search-plan.ts).
+CREATE INDEX scenes_by_added ON scenes (character_id);
