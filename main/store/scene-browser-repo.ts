@@ -1,18 +1,18 @@
 import type {
   CharacterId,
-  FacetCount,
   FormatProblemCode,
   HighlightPart,
   SceneFacets,
   SceneFilter,
-  SceneKind,
   SceneSort,
   SceneSummary,
 } from '../../common/contract';
 import { firstMatch, markTerms, matchExpression, searchTerms } from '../../common/search-query';
 import type { Db } from './database';
 import { tagsColumn, toSummary, type SummaryRow } from './dataset-repo';
-import { KIND_OF_SQL, loadSearchHits, ONLY_CHARACTER, sceneWhere, without, type SceneWhere } from './scene-filter';
+import { sceneWhere, without } from './scene-filter';
+import { filterCountsRead } from './filter-counts';
+import { readNow } from './read-worker';
 import { ROWID, searchExpression, searchPage } from './scene-search-plan';
 
 /**
@@ -119,51 +119,18 @@ export class SceneBrowserRepo {
     };
   }
 
-  /** The browser's filter counts (see `SceneFacets`), each under the rest of the filter. */
+  /**
+   * The browser's filter counts (see `SceneFacets`), each under the rest of the filter, read on
+   * this connection (the doors read them on the reader thread: core/dataset/filter-counts-service).
+   */
   facets(characterId: CharacterId, filter: SceneFilter): SceneFacets {
-    const hits = loadSearchHits(this.db, filter);
-    const where = (f: SceneFilter) => sceneWhere(characterId, f, hits);
-    const grouped = (column: string, w: SceneWhere, tail = '') =>
-      this.db
-        .prepare(
-          `SELECT ${column} AS value, count(*) AS count FROM scenes WHERE ${w.sql} GROUP BY 1 HAVING value IS NOT NULL ${tail}`,
-        )
-        .all(w.params) as { value: string; count: number }[];
-    const kinds: Partial<Record<SceneKind, number>> = {};
-    for (const { value, count } of grouped(KIND_OF_SQL, where(without(filter, 'kind'))))
-      kinds[value as SceneKind] = count;
-    const problemsWhere = where({ ...filter, problems: true });
-    const problems = this.db
-      .prepare(`SELECT count(*) FROM scenes WHERE ${problemsWhere.sql}`)
-      .pluck()
-      .get(problemsWhere.params) as number;
-    const speakerWhere = where(without(filter, 'speaker'));
-    // Under no other filter, the speakers index alone answers.
-    const scope =
-      speakerWhere.sql === ONLY_CHARACTER ? '' : `AND scene_id IN (SELECT id FROM scenes WHERE ${speakerWhere.sql})`;
-    const speakers = this.db
-      .prepare(
-        `SELECT speaker AS value, count(*) AS count FROM scene_speakers WHERE character_id = @characterId ${scope}
-         GROUP BY speaker ORDER BY count DESC, speaker LIMIT 50`,
-      )
-      .all(speakerWhere.params) as FacetCount[];
-    const chunkWhere = where(without(filter, 'chunkId'));
-    const chunks = this.db
-      .prepare(
-        `SELECT g.chunk_id AS value, p.title || ' · ' || (c.position + 1) AS label, g.count
-         FROM (SELECT chunk_id, count(*) AS count FROM scenes WHERE ${chunkWhere.sql} AND chunk_id IS NOT NULL GROUP BY chunk_id) g
-         JOIN chunks c ON c.id = g.chunk_id JOIN profiles p ON p.id = c.profile_id
-         ORDER BY c.rowid`,
-      )
-      .all(chunkWhere.params) as FacetCount[];
-    return {
-      kinds,
-      problems,
-      speakers,
-      promptVersions: grouped('prompt_version', where(without(filter, 'promptVersion')), 'ORDER BY count DESC'),
-      models: grouped('model', where(without(filter, 'model')), 'ORDER BY count DESC'),
-      chunks,
-    };
+    const search = filter.search === undefined ? null : matchExpression(filter.search);
+    const read = filterCountsRead(
+      characterId,
+      filter,
+      search === null ? undefined : searchExpression(this.db, filter.search!),
+    );
+    return read.of(readNow(this.db, read.queries)).facets;
   }
 
   /** Format problem counts by code of the scenes named (those with any). */

@@ -4,7 +4,6 @@ import type {
   ProviderId,
   ReviewAction,
   ReviewChange,
-  ReviewCounts,
   SceneFilter,
   SceneId,
 } from '../../../common/contract';
@@ -85,11 +84,6 @@ export class ReviewService {
   last(characterId: CharacterId): ReviewAction | null {
     this.characters.get(characterId);
     return this.repo.lastAction(characterId);
-  }
-
-  counts(characterId: CharacterId, filter: SceneFilter = {}): ReviewCounts {
-    this.characters.get(characterId);
-    return this.repo.counts(characterId, filter);
   }
 
   /**

@@ -1,0 +1,61 @@
+import type { CharacterId, ReviewCounts, SceneFacets, SceneFilter } from '../../../common/contract';
+import { matchExpression } from '../../../common/search-query';
+import type { Db } from '../../store/database';
+import { filterCountsRead, type FilterCounts } from '../../store/filter-counts';
+import { readNow, SupersededRead, type ReadWorker } from '../../store/read-worker';
+import { searchExpression } from '../../store/scene-search-plan';
+import type { CharacterService } from '../character-service';
+import { StudioFailure } from '../errors';
+
+/**
+ * `review/counts` and `scenes/facets`: the browser's filter counts, both from one read
+ * (store/filter-counts.ts) on the reader thread, so a search over 100,000 scenes never holds the
+ * thread that answers requests. The renderer asks for both at once for the same filter: the
+ * second joins the read the first started. While a character's counts are still waiting for the
+ * reader, newer ones (the search was typed on) replace them: the older request fails with
+ * `unavailable` ("ask again") instead of reading what no one will see.
+ */
+export class FilterCountsService {
+  private readonly reading = new Map<string, Promise<FilterCounts>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly reader: ReadWorker | null,
+    private readonly characters: CharacterService,
+  ) {}
+
+  async counts(characterId: CharacterId, filter: SceneFilter = {}): Promise<ReviewCounts> {
+    return (await this.read(characterId, filter)).counts;
+  }
+
+  async facets(characterId: CharacterId, filter: SceneFilter = {}): Promise<SceneFacets> {
+    return (await this.read(characterId, filter)).facets;
+  }
+
+  private read(characterId: CharacterId, filter: SceneFilter): Promise<FilterCounts> {
+    this.characters.get(characterId);
+    const key = JSON.stringify([characterId, filter]);
+    const running = this.reading.get(key);
+    if (running) return running;
+    // The search's prefixes are expanded here, on the studio's connection (a few ms), so the
+    // reader runs plain terms; `undefined`: no search, `null`: nothing can match.
+    const words = filter.search === undefined ? null : matchExpression(filter.search);
+    const expression = words === null ? undefined : searchExpression(this.db, filter.search!);
+    const read = filterCountsRead(characterId, filter, expression);
+    const rows = this.reader
+      ? this.reader.read(read.queries, { slot: `filter-counts:${characterId}` })
+      : Promise.resolve(readNow(this.db, read.queries));
+    const counted = rows
+      .then(read.of, (error: unknown) => {
+        if (error instanceof SupersededRead)
+          throw new StudioFailure(
+            'unavailable',
+            'Newer filter counts replaced these before they were read; ask again.',
+          );
+        throw error;
+      })
+      .finally(() => this.reading.delete(key));
+    this.reading.set(key, counted);
+    return counted;
+  }
+}
