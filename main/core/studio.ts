@@ -265,9 +265,9 @@ export class Studio {
       'jobs/set-budget': ({ id, budgetUsd }) => jobs.setBudget(id, budgetUsd),
       'jobs/cancel': ({ id }) => jobs.cancel(id),
       'jobs/retry': ({ id, itemId }) => jobs.retry(id, itemId),
-      'scenes/list': ({ characterId, limit, after, sort, ...filter }) => {
+      'scenes/list': ({ characterId, limit, after, through, sort, ...filter }) => {
         characters.get(characterId);
-        return browsePage(browser, characterId, { limit, after, sort, filter });
+        return browsePage(browser, characterId, { limit, after, through, sort, filter });
       },
       'scenes/facets': ({ characterId, filter }) => filterCounts.facets(characterId, filter),
       'scenes/get': ({ id }) => {

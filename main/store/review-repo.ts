@@ -151,6 +151,14 @@ export class ReviewRepo {
     })();
   }
 
+  /** The scenes action `id` changed, at most `limit` of them. */
+  actionSceneIds(id: string, limit: number): SceneId[] {
+    return this.db
+      .prepare('SELECT scene_id FROM review_action_scenes WHERE action_id = ? LIMIT ?')
+      .pluck()
+      .all(id, limit) as SceneId[];
+  }
+
   /** Deletes the character's scenes named by `ids` (experiences, figures and tags go with them). */
   deleteScenes(characterId: CharacterId, ids: readonly SceneId[]): number {
     const where = ReviewRepo.idsWhere(characterId, ids);

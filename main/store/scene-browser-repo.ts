@@ -69,7 +69,7 @@ export class SceneBrowserRepo {
    */
   page(
     characterId: CharacterId,
-    options: { limit: number; after?: string; sort?: SceneSort; filter?: SceneFilter },
+    options: { limit: number; after?: string; through?: string; sort?: SceneSort; filter?: SceneFilter },
   ): { scenes: SceneSummary[]; next: string | null } {
     const sortName = options.sort ?? 'oldest';
     const sort = SORTS[sortName];
@@ -85,6 +85,12 @@ export class SceneBrowserRepo {
       if (typeof cursor === 'string') throw new CursorError(cursor);
       sql += ` AND (${sort.key}, scenes.rowid) ${sort.dir === 'ASC' ? '>' : '<'} (@afterKey, @afterRow)`;
       Object.assign(params, { afterKey: cursor.key, afterRow: cursor.rowid });
+    }
+    if (options.through !== undefined) {
+      const cursor = decodeCursor(options.through, sortName);
+      if (typeof cursor === 'string') throw new CursorError(cursor);
+      sql += ` AND (${sort.key}, scenes.rowid) ${sort.dir === 'ASC' ? '<=' : '>='} (@throughKey, @throughRow)`;
+      Object.assign(params, { throughKey: cursor.key, throughRow: cursor.rowid });
     }
     if (expression !== null) {
       const expanded = searchExpression(this.db, filter.search ?? '');

@@ -38,7 +38,7 @@ export interface OrderedScan {
   dir: 'ASC' | 'DESC';
   /**
    * Conditions on `scenes` (the filter without its search, the keyset) and their parameters; the
-   * rowid is written `scenes.rowid` and the keyset's is @afterRow.
+   * rowid is written `scenes.rowid` and the keyset's bounds are @afterRow and @throughRow.
    */
   where: string;
   params: Record<string, string | number>;
@@ -53,8 +53,10 @@ export function searchPage(db: Db, expression: string, scan: OrderedScan): numbe
   if (scan.key === ROWID) {
     // CROSS JOIN keeps the index as the outer loop, read in rowid order (FTS5 consumes the ORDER
     // BY) and stopped by the LIMIT; the keyset bounds the index's rowids too.
+    const [after, through] = scan.dir === 'ASC' ? ['>', '<='] : ['<', '>='];
     const bound =
-      params.afterRow === undefined ? '' : `AND scene_search.rowid ${scan.dir === 'ASC' ? '>' : '<'} @afterRow`;
+      (params.afterRow === undefined ? '' : `AND scene_search.rowid ${after} @afterRow `) +
+      (params.throughRow === undefined ? '' : `AND scene_search.rowid ${through} @throughRow`);
     return db
       .prepare(
         `SELECT scenes.rowid FROM scene_search CROSS JOIN scenes ON scenes.rowid = scene_search.rowid

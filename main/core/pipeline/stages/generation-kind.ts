@@ -17,6 +17,7 @@ import { ItemProblem, LIMITS_WANTED, readExperience, type ItemInput, type Prompt
 import { parseLimits } from '../parse-limits';
 import { SCHEMAS } from '../prompts';
 import { experienceItem, StageScheduler, type RunContext } from './scheduler';
+import { emitDatasetChanged } from '../../dataset/changed';
 
 /**
  * Experience construction as a job of the generic engine: limits → scenes → experiences →
@@ -143,15 +144,19 @@ export class GenerationKind implements JobKind {
             `no scene could be read from the answer (${parsed.problems[0]?.reason ?? 'empty answer'})`,
           );
         }
+        // The scenes this answer added, for the event (a transaction that rolls back adds none).
+        const added: SceneId[] = [];
         this.db.transaction(() => {
           let room = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
           // Each kept scene's experience item is planned with it: a crash leaves both or neither, and
           // the scheduler can send it while other scene calls are still out.
           const experiences: ReturnType<typeof experienceItem>[] = [];
+          added.length = 0;
           parsed.items.forEach((scene, ordinal) => {
             if (room <= 0) return;
             if (dedupe && dedupe.add(scene).duplicateOf !== null) return;
             const sceneId = this.newId() as SceneId;
+            added.push(sceneId);
             experiences.push(experienceItem(this.newId(), sceneId));
             this.dataset.insertScene(
               {
@@ -174,14 +179,14 @@ export class GenerationKind implements JobKind {
           this.jobs.planItems(ctx.id, experiences, now);
           this.jobs.completeItem(itemId, callId, now, unreadNote(parsed));
         })();
-        this.events.emit('dataset/changed', { characterId: ctx.character.id });
+        emitDatasetChanged(this.events, ctx.character.id, added);
       } else {
         const experience = readExperience(result.text, result.finishReason, structured, {
           character: ctx.character,
           maxTokens: ctx.settings.maxTokens,
           stranger: input.stranger,
         });
-        this.db.transaction(() => {
+        const written = this.db.transaction(() => {
           let sceneId = input.sceneId as SceneId | undefined;
           if (stage === 'protective') {
             sceneId = this.newId() as SceneId;
@@ -218,8 +223,9 @@ export class GenerationKind implements JobKind {
             now,
           );
           this.jobs.completeItem(itemId, callId, now);
+          return sceneId!;
         })();
-        this.events.emit('dataset/changed', { characterId: ctx.character.id });
+        emitDatasetChanged(this.events, ctx.character.id, [written]);
       }
     } catch (error) {
       if (ctx.run.controller.signal.aborted) return;

@@ -8,7 +8,8 @@ import type {
   SceneFilter,
   SceneId,
 } from '../../../../common/contract';
-import { invalidateDatasetCharts, queryClient, useCommand, useProviders } from '../../lib/queries';
+import { invalidateDatasetCharts, invoke, queryClient, SCENE_PAGE, useCommand, useProviders } from '../../lib/queries';
+import { refreshScenePages } from '../../lib/scene-pages';
 import { useUi } from '../../state/ui';
 import { RegenerateButton } from './RegenerateDialog';
 import '../../review.css';
@@ -22,19 +23,21 @@ export const STATUS_LABELS: Record<ReviewStatus, string> = {
 /** The review part of the list filter: what the three selects choose. */
 export type ReviewFilter = Pick<SceneFilter, 'status' | 'rating' | 'tag'>;
 
-/** Refetches everything review changes at once (the events' refetch is debounced for running jobs). */
-export function refreshReview(character: Character): void {
-  for (const key of [
-    'scenes/list',
-    'scenes/facets',
-    'review/counts',
-    'review/last',
-    'dataset/stats',
-    'training/estimate',
-  ])
+/**
+ * Refetches everything review changes at once (the events' refetch is debounced for running
+ * jobs). With the scenes it changed named, a list reads again only the pages holding them.
+ */
+export function refreshReview(character: Character, changed?: readonly SceneId[]): void {
+  for (const key of ['scenes/facets', 'review/counts', 'review/last', 'dataset/stats', 'training/estimate'])
     void queryClient.invalidateQueries({ queryKey: [key, { characterId: character.id }] });
   invalidateDatasetCharts(character.id);
-  void queryClient.invalidateQueries({ queryKey: ['scenes/get'] });
+  if (changed) {
+    void refreshScenePages(queryClient, character.id, changed, (arg) => invoke('scenes/list', arg), SCENE_PAGE);
+    for (const id of changed) void queryClient.invalidateQueries({ queryKey: ['scenes/get', { id }] });
+  } else {
+    void queryClient.invalidateQueries({ queryKey: ['scenes/list', { characterId: character.id }] });
+    void queryClient.invalidateQueries({ queryKey: ['scenes/get'] });
+  }
 }
 
 /** Status, rating and tag filters, each option with how many scenes choosing it would show. */
@@ -137,7 +140,7 @@ export function ReviewActions({
       {
         onSuccess: (action) => {
           toast({ kind: 'info', text: `${action.summary}.` });
-          refreshReview(character);
+          refreshReview(character, target.ids);
           onDone();
         },
       },
@@ -291,7 +294,7 @@ export function WaitingScenes({
             {
               onSuccess: ({ deleted }) => {
                 toast({ kind: 'info', text: `Deleted ${deleted} scene${deleted === 1 ? '' : 's'}.` });
-                refreshReview(character);
+                refreshReview(character, selected);
                 onDeleted();
               },
             },
