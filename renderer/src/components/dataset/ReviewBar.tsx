@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import type {
   Character,
   ProviderId,
@@ -41,7 +41,7 @@ export function refreshReview(character: Character, changed?: readonly SceneId[]
 }
 
 /** Status, rating and tag filters, each option with how many scenes choosing it would show. */
-export function ReviewFilters({
+export const ReviewFilters = memo(function ReviewFilters({
   counts,
   value,
   onChange,
@@ -105,13 +105,13 @@ export function ReviewFilters({
       </select>
     </div>
   );
-}
+});
 
 /**
  * Accept, reject, rate and tag the selected scenes or every result of the filter, as one action
  * each; Undo takes back the last one. `total` is the filter's count, shown on the scope choice.
  */
-export function ReviewActions({
+export const ReviewActions = memo(function ReviewActions({
   character,
   selected,
   filter,
@@ -229,13 +229,13 @@ export function ReviewActions({
       </button>
     </div>
   );
-}
+});
 
 /**
  * Scenes still waiting for their experience: one job writes them all (Complete), or the selected
  * ones are deleted. Shown only while there are some.
  */
-export function WaitingScenes({
+export const WaitingScenes = memo(function WaitingScenes({
   character,
   waiting,
   selected,
@@ -305,4 +305,4 @@ export function WaitingScenes({
       </button>
     </div>
   );
-}
+});
