@@ -11,7 +11,8 @@ import type {
 import { invalidateDatasetCharts, invoke, queryClient, SCENE_PAGE, useCommand, useProviders } from '../../lib/queries';
 import { refreshScenePages } from '../../lib/scene-pages';
 import { useUi } from '../../state/ui';
-import { RegenerateButton } from './RegenerateDialog';
+import { OverflowMenu } from '../overflow-menu';
+import { RegenerateDialog } from './RegenerateDialog';
 import '../../review.css';
 
 export const STATUS_LABELS: Record<ReviewStatus, string> = {
@@ -128,6 +129,8 @@ export const ReviewActions = memo(function ReviewActions({
 }) {
   const [scope, setScope] = useState<'selection' | 'filter'>('selection');
   const [tag, setTag] = useState('');
+  // The regenerate dialog lives here, not in the overflow menu, which is gone once it closes.
+  const [regenerating, setRegenerating] = useState(false);
   const toast = useUi((s) => s.toast);
   const set = useCommand('review/set');
   const undo = useCommand('review/undo');
@@ -145,88 +148,114 @@ export const ReviewActions = memo(function ReviewActions({
         },
       },
     );
+  const count = scope === 'selection' ? selected.length : total;
+  // Two lines however narrow the list: what the actions apply to and Undo, then the actions, the
+  // rarer ones in the "⋯" menu.
   return (
     <div className="review-actions" role="toolbar" aria-label="Review">
-      <div className="segmented" role="radiogroup" aria-label="Apply to">
+      <div className="review-line">
+        <div className="segmented" role="radiogroup" aria-label="Apply to">
+          <button
+            role="radio"
+            aria-checked={scope === 'selection'}
+            className={scope === 'selection' ? 'selected' : undefined}
+            onClick={() => setScope('selection')}
+          >
+            Selected ({selected.length.toLocaleString('en-US')})
+          </button>
+          <button
+            role="radio"
+            aria-checked={scope === 'filter'}
+            className={scope === 'filter' ? 'selected' : undefined}
+            onClick={() => setScope('filter')}
+            title="Every scene this filter shows, on every page"
+          >
+            All results ({total.toLocaleString('en-US')})
+          </button>
+        </div>
         <button
-          role="radio"
-          aria-checked={scope === 'selection'}
-          className={scope === 'selection' ? 'selected' : undefined}
-          onClick={() => setScope('selection')}
+          className="small review-undo"
+          disabled={!lastSummary || busy}
+          title={lastSummary ? `Undo: ${lastSummary}` : 'Nothing to undo'}
+          onClick={() =>
+            undo.mutate(
+              { characterId: character.id },
+              {
+                onSuccess: (action) => {
+                  toast({ kind: 'info', text: `Undone: ${action.summary}.` });
+                  refreshReview(character);
+                },
+              },
+            )
+          }
         >
-          Selected ({selected.length.toLocaleString('en-US')})
-        </button>
-        <button
-          role="radio"
-          aria-checked={scope === 'filter'}
-          className={scope === 'filter' ? 'selected' : undefined}
-          onClick={() => setScope('filter')}
-          title="Every scene this filter shows, on every page"
-        >
-          All results ({total.toLocaleString('en-US')})
+          Undo
         </button>
       </div>
-      <button className="small" disabled={empty || busy} onClick={() => apply({ status: 'accepted' })}>
-        Accept
-      </button>
-      <button className="small danger" disabled={empty || busy} onClick={() => apply({ status: 'rejected' })}>
-        Reject
-      </button>
-      <select
-        aria-label="Rate"
-        value=""
-        disabled={empty || busy}
-        onChange={(e) => apply({ rating: e.target.value === 'none' ? null : Number(e.target.value) })}
-      >
-        <option value="">Rate…</option>
-        {[5, 4, 3, 2, 1].map((r) => (
-          <option key={r} value={r}>
-            {'★'.repeat(r)}
-          </option>
-        ))}
-        <option value="none">Clear rating</option>
-      </select>
-      <form
-        className="review-tag"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (tag.trim()) apply({ addTags: [tag.trim()] });
-          setTag('');
-        }}
-      >
-        <input
-          aria-label="Tag to add"
-          placeholder="Add tag…"
-          maxLength={40}
-          value={tag}
-          onChange={(e) => setTag(e.target.value)}
+      <div className="review-line">
+        <button className="small" disabled={empty || busy} onClick={() => apply({ status: 'accepted' })}>
+          Accept
+        </button>
+        <button className="small danger" disabled={empty || busy} onClick={() => apply({ status: 'rejected' })}>
+          Reject
+        </button>
+        <select
+          aria-label="Rate"
+          value=""
           disabled={empty || busy}
-        />
-      </form>
-      <RegenerateButton
-        character={character}
-        target={target}
-        count={scope === 'selection' ? selected.length : total}
-        disabled={empty || busy}
-      />
-      <button
-        className="small"
-        disabled={!lastSummary || busy}
-        title={lastSummary ? `Undo: ${lastSummary}` : 'Nothing to undo'}
-        onClick={() =>
-          undo.mutate(
-            { characterId: character.id },
+          onChange={(e) => apply({ rating: e.target.value === 'none' ? null : Number(e.target.value) })}
+        >
+          <option value="">Rate…</option>
+          {[5, 4, 3, 2, 1].map((r) => (
+            <option key={r} value={r}>
+              {'★'.repeat(r)}
+            </option>
+          ))}
+          <option value="none">Clear rating</option>
+        </select>
+        <form
+          className="review-tag"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (tag.trim()) apply({ addTags: [tag.trim()] });
+            setTag('');
+          }}
+        >
+          <input
+            aria-label="Tag to add"
+            placeholder="Add tag…"
+            maxLength={40}
+            value={tag}
+            onChange={(e) => setTag(e.target.value)}
+            disabled={empty || busy}
+          />
+        </form>
+        <OverflowMenu
+          label="More review actions"
+          items={[
             {
-              onSuccess: (action) => {
-                toast({ kind: 'info', text: `Undone: ${action.summary}.` });
-                refreshReview(character);
-              },
+              label: 'Regenerate…',
+              title: 'Rewrite these scenes with a written instruction (one LLM call each, each a new revision)',
+              disabled: empty || busy,
+              onSelect: () => setRegenerating(true),
             },
-          )
-        }
-      >
-        Undo
-      </button>
+          ]}
+        />
+      </div>
+      {regenerating && (
+        <RegenerateDialog
+          character={character}
+          target={target}
+          count={count}
+          onClose={() => setRegenerating(false)}
+          onStarted={(job) =>
+            toast({
+              kind: 'info',
+              text: `Rewriting ${job.total.toLocaleString('en-US')} scene${job.total === 1 ? '' : 's'}: follow it on Generate.`,
+            })
+          }
+        />
+      )}
     </div>
   );
 });
