@@ -1,18 +1,10 @@
 import { QueryClient, type InfiniteData } from '@tanstack/react-query';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type {
-  CharacterId,
-  CommandArg,
-  CommandResult,
-  JobId,
-  SceneFilter,
-  SceneId,
-  SceneSort,
-} from '../../../common/contract';
-import { DatasetRepo } from '../../../main/store/dataset-repo';
-import { JobsRepo } from '../../../main/store/jobs-repo';
+import type { CharacterId, CommandArg, CommandResult, SceneFilter, SceneId, SceneSort } from '../../../common/contract';
+import { type DatasetRepo } from '../../../main/store/dataset-repo';
 import { refreshScenePages } from '../../../renderer/src/lib/scene-pages';
-import { call, createBeethoven, makeStudio } from '../../support/studio';
+import { beethovenWithJob, insertLesson } from '../../support/scenes';
+import { call, makeStudio } from '../../support/studio';
 
 // `dataset/changed` with the scenes it names (renderer/src/lib/scene-pages.ts), against a real
 // studio: a loaded list reads again only the pages holding them, over the same ranges, so the
@@ -33,36 +25,11 @@ const fetchPage = (arg: CommandArg<'scenes/list'>) => {
   return call(env.studio, 'scenes/list', arg);
 };
 
-function addScene(): SceneId {
-  const id = `s-${made++}` as SceneId;
-  dataset.insertScene(
-    {
-      id,
-      characterId,
-      jobId: 'job' as JobId,
-      itemId: id,
-      ordinal: 0,
-      chunkId: null,
-      protective: false,
-      limit: null,
-      type: 'Lesson',
-      location: 'Bonn',
-      time: '1783',
-      background: 'Neefe listens.',
-      people: ['Neefe'],
-      callId: null,
-      promptVersion: 'builtin@1',
-    },
-    1_000 + made,
-  );
-  return id;
-}
+const addScene = (): SceneId => insertLesson(dataset, characterId, `s-${made++}` as SceneId, {}, 1_000 + made);
 
 beforeEach(async () => {
   env = makeStudio();
-  characterId = await createBeethoven(env.studio);
-  new JobsRepo(env.studio.db).insertJob({ id: 'job' as JobId, characterId, settings: {} }, 1);
-  dataset = new DatasetRepo(env.studio.db);
+  ({ characterId, dataset } = await beethovenWithJob(env.studio));
   made = 0;
   for (let i = 0; i < 23; i++) addScene();
   client = new QueryClient();

@@ -1,12 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CharacterId, JobId, ReviewStatus, SceneFilter, SceneId, SceneKind } from '../../../common/contract';
-import { DatasetRepo } from '../../../main/store/dataset-repo';
+import type { CharacterId, ReviewStatus, SceneFilter, SceneId, SceneKind } from '../../../common/contract';
 import { filterCountsRead } from '../../../main/store/filter-counts';
-import { JobsRepo } from '../../../main/store/jobs-repo';
 import { ReadWorker, readNow, SupersededRead } from '../../../main/store/read-worker';
 import { KIND_OF_SQL, sceneWhere, without } from '../../../main/store/scene-filter';
 import { searchExpression } from '../../../main/store/scene-search-plan';
-import { call, createBeethoven, makeStudio } from '../../support/studio';
+import { beethovenWithJob, insertLesson } from '../../support/scenes';
+import { call, makeStudio } from '../../support/studio';
 
 // The browser's filter counts in one read (store/filter-counts.ts): one grouped pass for every
 // single-valued facet gives what counting each facet on its own under the rest of the filter
@@ -18,30 +17,22 @@ let characterId: CharacterId;
 
 beforeEach(async () => {
   env = makeStudio();
-  characterId = await createBeethoven(env.studio);
   const db = env.studio.db;
-  new JobsRepo(db).insertJob({ id: 'job' as JobId, characterId, settings: {} }, 1);
-  const dataset = new DatasetRepo(db);
+  const made = await beethovenWithJob(env.studio);
+  characterId = made.characterId;
+  const dataset = made.dataset;
   const statuses: ReviewStatus[] = ['unreviewed', 'accepted', 'rejected'];
   db.transaction(() => {
     for (let i = 0; i < 60; i++) {
       const id = `s-${i}` as SceneId;
-      dataset.insertScene(
+      insertLesson(
+        dataset,
+        characterId,
+        id,
         {
-          id,
-          characterId,
-          jobId: 'job' as JobId,
-          itemId: id,
-          ordinal: 0,
-          chunkId: null,
           protective: i % 4 === 3,
-          limit: null,
-          type: 'Lesson',
           location: `Bonn, room ${i}`,
-          time: '1783',
           background: i % 5 === 0 ? 'A sonata.' : 'A rondo.',
-          people: ['Neefe'],
-          callId: null,
           promptVersion: i % 3 === 0 ? 'builtin@1' : 'custom@2',
         },
         1_000 + i,

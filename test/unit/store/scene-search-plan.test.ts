@@ -1,12 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CharacterId, JobId, SceneFilter, SceneId, SceneSort } from '../../../common/contract';
+import type { CharacterId, SceneFilter, SceneId, SceneSort } from '../../../common/contract';
 import { matchExpression } from '../../../common/search-query';
-import { DatasetRepo } from '../../../main/store/dataset-repo';
-import { JobsRepo } from '../../../main/store/jobs-repo';
 import { SceneBrowserRepo } from '../../../main/store/scene-browser-repo';
 import { PREFIX_TERMS, searchExpression } from '../../../main/store/scene-search-plan';
 import { sceneWhere } from '../../../main/store/scene-filter';
-import { createBeethoven, makeStudio } from '../../support/studio';
+import { beethovenWithJob, insertLesson } from '../../support/scenes';
+import { makeStudio } from '../../support/studio';
 
 // How a search page is found (store/scene-search-plan.ts), on a real studio: whatever the plan
 // (the index read in rowid order and stopped at the page, or every match read once), each order's
@@ -19,30 +18,21 @@ let browser: SceneBrowserRepo;
 
 beforeEach(async () => {
   env = makeStudio();
-  characterId = await createBeethoven(env.studio);
   browser = new SceneBrowserRepo(env.studio.db);
-  new JobsRepo(env.studio.db).insertJob({ id: 'job' as JobId, characterId, settings: {} }, 1);
-  const dataset = new DatasetRepo(env.studio.db);
+  const made = await beethovenWithJob(env.studio);
+  characterId = made.characterId;
+  const dataset = made.dataset;
   env.studio.db.transaction(() => {
     for (let i = 0; i < 120; i++) {
       const id = `s-${i}` as SceneId;
-      dataset.insertScene(
+      insertLesson(
+        dataset,
+        characterId,
+        id,
         {
-          id,
-          characterId,
-          jobId: 'job' as JobId,
-          itemId: id,
-          ordinal: 0,
-          chunkId: null,
           protective: i % 4 === 3,
-          limit: null,
-          type: 'Lesson',
           location: `Bonn, room ${i}`,
-          time: '1783',
           background: i % 10 === 0 ? 'The sonatina is new.' : 'Neefe hears the boy play.',
-          people: ['Neefe'],
-          callId: null,
-          promptVersion: 'builtin@1',
         },
         // Stamped out of order on purpose: oldest and newest follow the order scenes were added in.
         1_000 + (i % 9),
