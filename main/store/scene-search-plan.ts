@@ -120,8 +120,12 @@ const HITS = 'temp.scene_search_page_hits';
 /** What each connection's hits table holds: its expression at a state of the database, and its size. */
 const loaded = new WeakMap<Db, { key: string; count: number }>();
 
-/** The database as this connection sees it: another connection's commit moves data_version, its own writes total_changes. */
-const stateOf = (db: Db) =>
+/**
+ * The database as this connection sees it, as a string that changes with any write: another
+ * connection's commit moves data_version, this one's own writes total_changes (its temporary
+ * tables' included, so a reader takes it before filling one).
+ */
+export const databaseState = (db: Db) =>
   `${db.pragma('data_version', { simple: true }) as number}:${db.prepare('SELECT total_changes()').pluck().get() as number}`;
 
 /**
@@ -130,12 +134,12 @@ const stateOf = (db: Db) =>
  */
 function loadHits(db: Db, expression: string): number {
   const cached = loaded.get(db);
-  if (cached?.key === `${stateOf(db)}\n${expression}`) return cached.count;
+  if (cached?.key === `${databaseState(db)}\n${expression}`) return cached.count;
   db.exec(`CREATE TEMP TABLE IF NOT EXISTS scene_search_page_hits (hit INTEGER PRIMARY KEY); DELETE FROM ${HITS};`);
   const count = db
     .prepare(`INSERT INTO ${HITS} SELECT rowid FROM scene_search WHERE scene_search MATCH ?`)
     .run(expression).changes;
   // Keyed by the state after this connection's own DELETE and INSERT.
-  loaded.set(db, { key: `${stateOf(db)}\n${expression}`, count });
+  loaded.set(db, { key: `${databaseState(db)}\n${expression}`, count });
   return count;
 }

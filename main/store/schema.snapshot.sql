@@ -41,7 +41,7 @@ CREATE INDEX scenes_by_added ON scenes (character_id);
 CREATE INDEX scenes_by_created ON scenes (character_id, created_at);
 
 CREATE INDEX scenes_by_facets ON scenes (character_id, origin, protective, review_status, rating, chunk_id,
-  prompt_version, model, problem_count, has_experience, turn_count);
+  prompt_version, model, problem_count, has_experience, turn_count, id);
 
 CREATE INDEX scenes_by_model ON scenes (character_id, model);
 

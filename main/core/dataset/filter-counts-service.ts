@@ -3,7 +3,7 @@ import { matchExpression } from '../../../common/search-query';
 import type { Db } from '../../store/database';
 import { filterCountsRead, type FilterCounts } from '../../store/filter-counts';
 import { readNow, SupersededRead, type ReadWorker } from '../../store/read-worker';
-import { searchExpression } from '../../store/scene-search-plan';
+import { databaseState, searchExpression } from '../../store/scene-search-plan';
 import type { CharacterService } from '../character-service';
 import { StudioFailure } from '../errors';
 
@@ -17,6 +17,8 @@ import { StudioFailure } from '../errors';
  */
 export class FilterCountsService {
   private readonly reading = new Map<string, Promise<FilterCounts>>();
+  /** The last counts read for each character, with the database state they were read at. */
+  private readonly last = new Map<CharacterId, { key: string; state: string; counts: FilterCounts }>();
 
   constructor(
     private readonly db: Db,
@@ -37,6 +39,11 @@ export class FilterCountsService {
     const key = JSON.stringify([characterId, filter]);
     const running = this.reading.get(key);
     if (running) return running;
+    // The same filter again with nothing written since (the other of the two commands, a search
+    // typed back): the counts just read.
+    const state = databaseState(this.db);
+    const known = this.last.get(characterId);
+    if (known?.key === key && known.state === state) return Promise.resolve(known.counts);
     // The search's prefixes are expanded here, on the studio's connection (a few ms), so the
     // reader runs plain terms; `undefined`: no search, `null`: nothing can match.
     const words = filter.search === undefined ? null : matchExpression(filter.search);
@@ -53,6 +60,10 @@ export class FilterCountsService {
             'Newer filter counts replaced these before they were read; ask again.',
           );
         throw error;
+      })
+      .then((counts) => {
+        this.last.set(characterId, { key, state, counts });
+        return counts;
       })
       .finally(() => this.reading.delete(key));
     this.reading.set(key, counted);

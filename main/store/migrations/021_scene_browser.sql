@@ -6,6 +6,7 @@
 CREATE INDEX scenes_by_added ON scenes (character_id);
 
 -- The browser's filter counts are one grouped pass over a character's scenes (store/filter-counts.ts):
--- grouped by these columns in this order, the pass reads this index alone, once, with no sort.
+-- grouped by these columns in this order, the pass reads this index alone, once, with no sort; the
+-- speaker counts find each scene's id here too.
 CREATE INDEX scenes_by_facets ON scenes (character_id, origin, protective, review_status, rating, chunk_id,
-  prompt_version, model, problem_count, has_experience, turn_count);
+  prompt_version, model, problem_count, has_experience, turn_count, id);

@@ -165,6 +165,13 @@ describe('filter counts', () => {
       expect(await call(env.studio, 'review/counts', { characterId, filter })).toEqual(reference(filter).counts);
       expect(await call(env.studio, 'scenes/facets', { characterId, filter })).toEqual(reference(filter).facets);
     }
+    // Asked again after a write, they are read again, not the ones just read.
+    const filter = { search: 'sonata' };
+    const before = await call(env.studio, 'review/counts', { characterId, filter });
+    await call(env.studio, 'review/set', { characterId, ids: ['s-0' as SceneId], status: 'rejected' });
+    const after = await call(env.studio, 'review/counts', { characterId, filter });
+    expect(after).toEqual(reference(filter).counts);
+    expect(after.status.rejected).toBe(before.status.rejected + 1); // s-0 has "sonata" and was unreviewed
   });
 
   it('drop a read still waiting when a newer one of the same slot arrives, and answer the newest', async () => {
