@@ -60,13 +60,8 @@ export interface MarkedPart {
   match: boolean;
 }
 
-/**
- * `text` cut into runs, the words that match one of `terms` marked (any case, any accents; the
- * prefix term marks words it begins). A phrase's words are marked wherever they occur, which is
- * enough for a reader to find the phrase. Unmarked text comes back as one part.
- */
-export function markTerms(text: string, terms: readonly SearchTerm[]): MarkedPart[] {
-  if (terms.length === 0 || text === '') return [{ text, match: false }];
+/** A test of whether a word as found in text is one of the terms' words (folded; a prefix term's last word begins it). */
+function termWords(terms: readonly SearchTerm[]): (word: string) => boolean {
   const exact = new Set<string>();
   const prefixes: string[] = [];
   for (const t of terms) {
@@ -75,6 +70,28 @@ export function markTerms(text: string, terms: readonly SearchTerm[]): MarkedPar
       else exact.add(w);
     });
   }
+  return (word) => {
+    const folded = foldWord(word);
+    return exact.has(folded) || prefixes.some((p) => folded.startsWith(p));
+  };
+}
+
+/** Where in `text` the first word matching one of `terms` starts (a UTF-16 index), or -1. */
+export function firstMatch(text: string, terms: readonly SearchTerm[]): number {
+  if (terms.length === 0) return -1;
+  const matches = termWords(terms);
+  for (const found of text.matchAll(WORD)) if (matches(found[0])) return found.index;
+  return -1;
+}
+
+/**
+ * `text` cut into runs, the words that match one of `terms` marked (any case, any accents; the
+ * prefix term marks words it begins). A phrase's words are marked wherever they occur, which is
+ * enough for a reader to find the phrase. Unmarked text comes back as one part.
+ */
+export function markTerms(text: string, terms: readonly SearchTerm[]): MarkedPart[] {
+  if (terms.length === 0 || text === '') return [{ text, match: false }];
+  const matches = termWords(terms);
   const parts: MarkedPart[] = [];
   let at = 0;
   const push = (piece: string, match: boolean) => {
@@ -83,8 +100,7 @@ export function markTerms(text: string, terms: readonly SearchTerm[]): MarkedPar
     else if (piece !== '') parts.push({ text: piece, match });
   };
   for (const found of text.matchAll(WORD)) {
-    const word = foldWord(found[0]);
-    if (!exact.has(word) && !prefixes.some((p) => word.startsWith(p))) continue;
+    if (!matches(found[0])) continue;
     push(text.slice(at, found.index), false);
     push(found[0], true);
     at = found.index + found[0].length;

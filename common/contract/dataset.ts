@@ -110,8 +110,9 @@ export interface HighlightPart {
 }
 
 /**
- * The list's orders: `newest`/`oldest` by creation, `turns` and `words` longest first, `rating`
- * best first (unrated last), `chunk` in the order of the profile's chunks. Ties go by creation.
+ * The list's orders: `newest`/`oldest` by creation (the order scenes were added in), `turns` and
+ * `words` longest first, `rating` best first (unrated last), `chunk` in the order of the profile's
+ * chunks. Ties go by creation.
  */
 export type SceneSort = 'newest' | 'oldest' | 'turns' | 'words' | 'rating' | 'chunk';
 
@@ -157,13 +158,16 @@ export interface DatasetCommands {
    * A page of the scenes matching the filter (see `SceneFilter`) in `sort` order (default
    * `oldest`), after the page whose `next` is `after` (absent: the first page). Pages follow a
    * keyset, so scenes added or removed between two pages neither repeat nor skip a row. `next` is
-   * null on the last page. The count of the filter comes from `review/counts`.
+   * null on the last page. The count of the filter comes from `review/counts`. `through` (the
+   * `next` of a page already shown) ends the page at that row: the same rows again, refreshed,
+   * up to `limit` (`next` is then non-null only when the range held more).
    */
   'scenes/list': (
     arg: {
       characterId: CharacterId;
       limit: number;
       after?: string;
+      through?: string;
       sort?: SceneSort;
     } & SceneFilter,
   ) => {
@@ -177,5 +181,10 @@ export interface DatasetCommands {
 }
 
 export interface DatasetEvents {
-  'dataset/changed': { characterId: CharacterId };
+  /**
+   * The character's scenes changed (added, written, edited, reviewed, deleted). `sceneIds`: the
+   * scenes that changed, when they are known and at most 500, so a list refetches
+   * only the pages holding them; absent, anything may have changed.
+   */
+  'dataset/changed': { characterId: CharacterId; sceneIds?: SceneId[] };
 }

@@ -312,6 +312,7 @@ export const commandSchemas: Schemas = {
       characterId,
       limit: z.number().int().min(1).max(500),
       after: z.string().min(1).max(200).optional(),
+      through: z.string().min(1).max(200).optional(),
       sort: z.enum(['newest', 'oldest', 'turns', 'words', 'rating', 'chunk']).optional(),
       ...sceneFilterFields,
     })

@@ -22,6 +22,7 @@ import { TrainingRepo } from '../store/training-repo';
 import { PreferencesRepo } from '../store/preferences-repo';
 import { ReviewRepo } from '../store/review-repo';
 import { ReviewService } from './dataset/review-service';
+import { FilterCountsService } from './dataset/filter-counts-service';
 import { DatasetChartsService } from './dataset/charts-service';
 import { DatasetChartsRepo } from '../store/dataset-charts-repo';
 import { DatasetImportRepo } from '../store/dataset-import-repo';
@@ -156,6 +157,7 @@ export class Studio {
     this.reader = new ReadWorker(this.databasePath, options.nativeBinding);
     const sums = new DatasetSums(this.db, this.reader);
     const browser = new SceneBrowserRepo(this.db);
+    const filterCounts = new FilterCountsService(this.db, this.reader, characters);
     this.jobsRepo = new JobsRepo(this.db);
     const jobs = new JobService(this.db, this.jobsRepo, providers, this.events, clock, newId);
     this.jobs = jobs;
@@ -352,14 +354,11 @@ export class Studio {
       'jobs/set-budget': ({ id, budgetUsd }) => jobs.setBudget(id, budgetUsd),
       'jobs/cancel': ({ id }) => jobs.cancel(id),
       'jobs/retry': ({ id, itemId }) => jobs.retry(id, itemId),
-      'scenes/list': ({ characterId, limit, after, sort, ...filter }) => {
+      'scenes/list': ({ characterId, limit, after, through, sort, ...filter }) => {
         characters.get(characterId);
-        return browsePage(browser, characterId, { limit, after, sort, filter });
+        return browsePage(browser, characterId, { limit, after, through, sort, filter });
       },
-      'scenes/facets': ({ characterId, filter }) => {
-        characters.get(characterId);
-        return browser.facets(characterId, filter ?? {});
-      },
+      'scenes/facets': ({ characterId, filter }) => filterCounts.facets(characterId, filter),
       'scenes/get': ({ id }) => {
         const scene = dataset.scene(id);
         if (!scene) throw new StudioFailure('not_found', 'That scene no longer exists.');
@@ -384,7 +383,7 @@ export class Studio {
         review.set(characterId, { ...(ids && { ids }), ...(filter && { filter }) }, change),
       'review/undo': ({ characterId }) => review.undo(characterId),
       'review/last': ({ characterId }) => review.last(characterId),
-      'review/counts': ({ characterId, filter }) => review.counts(characterId, filter),
+      'review/counts': ({ characterId, filter }) => filterCounts.counts(characterId, filter),
       'scenes/complete': ({ characterId, providerId }) => review.complete(characterId, providerId),
       'scenes/delete': ({ characterId, ids }) => review.delete(characterId, ids),
       'dataset/export': (request) => exporter.export(request),

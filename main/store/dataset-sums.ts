@@ -1,6 +1,6 @@
 import type { CharacterId, DatasetStats, FormatProblemCode, JobId } from '../../common/contract';
 import type { Db } from './database';
-import type { ReadQuery, ReadWorker } from './read-worker';
+import { readNow, type ReadQuery, type ReadWorker } from './read-worker';
 
 /**
  * Sums over a character's scenes, from the figures stored on each (scene-figures.ts): the Dataset
@@ -135,9 +135,7 @@ export function sceneCountsSum(characterId: CharacterId): Sum<SceneCounts> {
 
 /** A sum on the studio's own connection, answered at once. */
 export function sumNow<T>(db: Db, sum: Sum<T>): T {
-  return sum.of(
-    sum.queries.map(({ sql, params, all }) => (all ? db.prepare(sql).all(...params) : db.prepare(sql).get(...params))),
-  );
+  return sum.of(readNow(db, sum.queries));
 }
 
 /** Sums for the doors' requests, read on the reader thread when there is one (else on `db`). */

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import type { Db } from './database';
 
 /**
  * Reads that scan many rows (sums over a character's 100,000 scenes take tens of milliseconds of
@@ -29,11 +30,18 @@ function drain() {
   // last connection, and removes the -wal file.
   const answers = [];
   while (queue.length > 0) {
-    const { id, queries } = queue.shift();
+    const { id, queries, slot } = queue.shift();
+    // A newer read of the same slot is waiting: this one's answer would be shown to no one.
+    if (slot !== undefined && queue.some((later) => later.slot === slot)) {
+      answers.push({ id, superseded: true });
+      continue;
+    }
     try {
-      // One read transaction: the queries of one message see the same committed state.
-      const rows = db.transaction(() => queries.map(({ sql, params, all }) => {
+      // One read transaction: the queries of one message see the same committed state (writes
+      // go only to temporary tables, which a read-only connection may hold).
+      const rows = db.transaction(() => queries.map(({ sql, params, all, run }) => {
         const statement = db.prepare(sql);
+        if (run) return statement.run(...params).changes;
         return all ? statement.all(...params) : statement.get(...params);
       }))();
       answers.push({ id, rows });
@@ -55,6 +63,26 @@ export interface ReadQuery {
   params: readonly unknown[];
   /** Every row (`.all`) rather than the first (`.get`). */
   all: boolean;
+  /** A statement that returns no rows (filling a temporary table): its answer is the rows it changed. */
+  run?: boolean;
+}
+
+/** The queries' answers on `db` itself, as the reader thread gives them (where there is none). */
+export function readNow(db: Db, queries: readonly ReadQuery[]): unknown[] {
+  return db.transaction(() =>
+    queries.map(({ sql, params, all, run }) => {
+      const statement = db.prepare(sql);
+      if (run) return statement.run(...params).changes;
+      return all ? statement.all(...params) : statement.get(...params);
+    }),
+  )();
+}
+
+/** A read dropped before it started because a newer one of the same slot was waiting (see `read`). */
+export class SupersededRead extends Error {
+  constructor() {
+    super('A newer read of the same figures replaced this one before it started.');
+  }
 }
 
 interface Pending {
@@ -84,14 +112,18 @@ export class ReadWorker {
     return rows as T[];
   }
 
-  /** Several queries read in one transaction (so they see the same state): each one's row (`all`: rows). */
-  read(queries: readonly ReadQuery[]): Promise<unknown[]> {
+  /**
+   * Several queries read in one transaction (so they see the same state): each one's row (`all`:
+   * rows). With a `slot`, a read still waiting when a newer read of the same slot arrives is
+   * dropped and rejects with `SupersededRead` (the filter counts of a list whose search changed).
+   */
+  read(queries: readonly ReadQuery[], options: { slot?: string } = {}): Promise<unknown[]> {
     const worker = this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (rows: unknown) => void, reject });
       worker.ref();
-      worker.postMessage({ id, queries });
+      worker.postMessage({ id, queries, slot: options.slot });
     });
   }
 
@@ -112,12 +144,13 @@ export class ReadWorker {
       workerData: { module, file: this.file, nativeBinding: this.nativeBinding },
     });
     worker.unref();
-    worker.on('message', (message: { id: number; rows?: unknown; error?: string }) => {
+    worker.on('message', (message: { id: number; rows?: unknown; error?: string; superseded?: boolean }) => {
       const pending = this.pending.get(message.id);
       if (!pending) return;
       this.pending.delete(message.id);
       if (this.pending.size === 0) worker.unref();
-      if (message.error !== undefined) pending.reject(new Error(message.error));
+      if (message.superseded) pending.reject(new SupersededRead());
+      else if (message.error !== undefined) pending.reject(new Error(message.error));
       else pending.resolve(message.rows);
     });
     const lost = (error: Error): void => {

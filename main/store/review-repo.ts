@@ -1,14 +1,6 @@
-import type {
-  CharacterId,
-  ReviewAction,
-  ReviewChange,
-  ReviewCounts,
-  ReviewStatus,
-  SceneFilter,
-  SceneId,
-} from '../../common/contract';
+import type { CharacterId, ReviewAction, ReviewChange, SceneId } from '../../common/contract';
 import type { Db } from './database';
-import { loadSearchHits, sceneWhere, without, type SceneWhere } from './scene-filter';
+import type { SceneWhere } from './scene-filter';
 
 /** Review actions kept per character for undo; older ones are dropped as new ones are recorded. */
 export const KEEP_ACTIONS = 50;
@@ -159,33 +151,12 @@ export class ReviewRepo {
     })();
   }
 
-  /** The filter controls' counts; see `ReviewCounts`. Grouped counts over the review index. */
-  counts(characterId: CharacterId, filter: SceneFilter): ReviewCounts {
-    const hits = loadSearchHits(this.db, filter);
-    const where = (f: SceneFilter) => sceneWhere(characterId, f, hits);
-    const count = (w: SceneWhere) =>
-      this.db.prepare(`SELECT count(*) FROM scenes WHERE ${w.sql}`).pluck().get(w.params) as number;
-    const grouped = (column: string, w: SceneWhere) =>
-      this.db
-        .prepare(`SELECT ${column} AS key, count(*) AS n FROM scenes WHERE ${w.sql} GROUP BY ${column}`)
-        .all(w.params) as { key: string | number | null; n: number }[];
-    const status: Record<ReviewStatus, number> = { unreviewed: 0, accepted: 0, rejected: 0 };
-    for (const { key, n } of grouped('review_status', where(without(filter, 'status'))))
-      status[key as ReviewStatus] = n;
-    const ratings: ReviewCounts['ratings'] = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0, none: 0 };
-    for (const { key, n } of grouped('rating', where(without(filter, 'rating'))))
-      ratings[key === null ? 'none' : (String(key) as '1')] = n;
-    const tagWhere = where(without(filter, 'tag'));
-    const tags = this.db
-      .prepare(
-        `SELECT tag, count(*) AS count FROM scene_tags WHERE character_id = @characterId
-           AND scene_id IN (SELECT id FROM scenes WHERE ${tagWhere.sql})
-         GROUP BY tag ORDER BY count DESC, tag`,
-      )
-      .all(tagWhere.params) as { tag: string; count: number }[];
-    const waiting = where({ ...filter, waiting: true });
-    if (filter.status === undefined) waiting.sql += " AND review_status != 'rejected'";
-    return { total: count(where(filter)), status, ratings, tags, waiting: count(waiting) };
+  /** The scenes action `id` changed, at most `limit` of them. */
+  actionSceneIds(id: string, limit: number): SceneId[] {
+    return this.db
+      .prepare('SELECT scene_id FROM review_action_scenes WHERE action_id = ? LIMIT ?')
+      .pluck()
+      .all(id, limit) as SceneId[];
   }
 
   /** Deletes the character's scenes named by `ids` (experiences, figures and tags go with them). */

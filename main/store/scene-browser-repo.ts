@@ -1,28 +1,31 @@
 import type {
   CharacterId,
-  FacetCount,
   FormatProblemCode,
   HighlightPart,
   SceneFacets,
   SceneFilter,
-  SceneKind,
   SceneSort,
   SceneSummary,
 } from '../../common/contract';
-import { markTerms, searchTerms } from '../../common/search-query';
+import { firstMatch, markTerms, matchExpression, searchTerms } from '../../common/search-query';
 import type { Db } from './database';
 import { tagsColumn, toSummary, type SummaryRow } from './dataset-repo';
-import { KIND_OF_SQL, loadSearchHits, ONLY_CHARACTER, sceneWhere, without, type SceneWhere } from './scene-filter';
+import { sceneWhere, without } from './scene-filter';
+import { filterCountsRead } from './filter-counts';
+import { readNow } from './read-worker';
+import { ROWID, searchExpression, searchPage } from './scene-search-plan';
 
 /**
  * Each sort as a numeric key and a direction; the scene's rowid breaks ties in the same direction.
- * Every key but `chunk` has an index (character, key) from migration 012, so a page is one range
- * of it. `chunk` orders by the chunk's rowid (chunks are stored in the profile's order when it is
+ * Oldest and newest are the order scenes were added in, their rowid (each is stamped `created_at`
+ * as it is inserted, so this is the creation order; a search can then read its index in the same
+ * order, see scene-search-plan.ts), over the index of migration 021. Every other key but `chunk`
+ * has an index (character, key) from migration 012, so a page is one range of it. `chunk` orders by the chunk's rowid (chunks are stored in the profile's order when it is
  * imported); scenes without a chunk (written by hand) come last.
  */
 const SORTS: Record<SceneSort, { key: string; dir: 'ASC' | 'DESC' }> = {
-  newest: { key: 'created_at', dir: 'DESC' },
-  oldest: { key: 'created_at', dir: 'ASC' },
+  newest: { key: ROWID, dir: 'DESC' },
+  oldest: { key: ROWID, dir: 'ASC' },
   turns: { key: 'turn_count', dir: 'DESC' },
   words: { key: 'word_count', dir: 'DESC' },
   rating: { key: 'coalesce(rating, 0)', dir: 'DESC' },
@@ -66,25 +69,42 @@ export class SceneBrowserRepo {
    */
   page(
     characterId: CharacterId,
-    options: { limit: number; after?: string; sort?: SceneSort; filter?: SceneFilter },
+    options: { limit: number; after?: string; through?: string; sort?: SceneSort; filter?: SceneFilter },
   ): { scenes: SceneSummary[]; next: string | null } {
     const sortName = options.sort ?? 'oldest';
     const sort = SORTS[sortName];
-    const where = sceneWhere(characterId, options.filter ?? {});
+    const filter = options.filter ?? {};
+    const expression = filter.search === undefined ? null : matchExpression(filter.search);
+    // With a search, scene-search-plan.ts finds the page's rowids; the filter's other fields and
+    // the keyset are the same conditions either way.
+    const where = sceneWhere(characterId, expression === null ? filter : without(filter, 'search'));
     const params: Record<string, string | number> = { ...where.params, limit: options.limit + 1 };
     let sql = where.sql;
     if (options.after !== undefined) {
       const cursor = decodeCursor(options.after, sortName);
       if (typeof cursor === 'string') throw new CursorError(cursor);
-      sql += ` AND (${sort.key}, rowid) ${sort.dir === 'ASC' ? '>' : '<'} (@afterKey, @afterRow)`;
+      sql += ` AND (${sort.key}, scenes.rowid) ${sort.dir === 'ASC' ? '>' : '<'} (@afterKey, @afterRow)`;
       Object.assign(params, { afterKey: cursor.key, afterRow: cursor.rowid });
+    }
+    if (options.through !== undefined) {
+      const cursor = decodeCursor(options.through, sortName);
+      if (typeof cursor === 'string') throw new CursorError(cursor);
+      sql += ` AND (${sort.key}, scenes.rowid) ${sort.dir === 'ASC' ? '<=' : '>='} (@throughKey, @throughRow)`;
+      Object.assign(params, { throughKey: cursor.key, throughRow: cursor.rowid });
+    }
+    if (expression !== null) {
+      const expanded = searchExpression(this.db, filter.search ?? '');
+      const scan = { ...sort, where: sql, params, limit: options.limit + 1 };
+      const rowids = expanded === null ? [] : searchPage(this.db, expanded, scan);
+      sql = 'rowid IN (SELECT value FROM json_each(@rowids))';
+      params.rowids = JSON.stringify(rowids);
     }
     const rows = this.db
       .prepare(
         `SELECT ${sort.key} AS sort_key, rowid AS row_id, id, character_id, chunk_id, protective, limit_text, type, location,
            time, people, created_at, has_experience, turn_count, word_count, problem_count, review_status, rating,
            reviewed_at, ${tagsColumn('scenes.id')}
-         FROM scenes WHERE ${sql} ORDER BY ${sort.key} ${sort.dir}, rowid ${sort.dir} LIMIT @limit`,
+         FROM scenes WHERE ${sql} ORDER BY ${sort.key} ${sort.dir}, scenes.rowid ${sort.dir} LIMIT @limit`,
       )
       .all(params) as (SummaryRow & { sort_key: number; row_id: number })[];
     const more = rows.length > options.limit;
@@ -105,51 +125,18 @@ export class SceneBrowserRepo {
     };
   }
 
-  /** The browser's filter counts (see `SceneFacets`), each under the rest of the filter. */
+  /**
+   * The browser's filter counts (see `SceneFacets`), each under the rest of the filter, read on
+   * this connection (the doors read them on the reader thread: core/dataset/filter-counts-service).
+   */
   facets(characterId: CharacterId, filter: SceneFilter): SceneFacets {
-    const hits = loadSearchHits(this.db, filter);
-    const where = (f: SceneFilter) => sceneWhere(characterId, f, hits);
-    const grouped = (column: string, w: SceneWhere, tail = '') =>
-      this.db
-        .prepare(
-          `SELECT ${column} AS value, count(*) AS count FROM scenes WHERE ${w.sql} GROUP BY 1 HAVING value IS NOT NULL ${tail}`,
-        )
-        .all(w.params) as { value: string; count: number }[];
-    const kinds: Partial<Record<SceneKind, number>> = {};
-    for (const { value, count } of grouped(KIND_OF_SQL, where(without(filter, 'kind'))))
-      kinds[value as SceneKind] = count;
-    const problemsWhere = where({ ...filter, problems: true });
-    const problems = this.db
-      .prepare(`SELECT count(*) FROM scenes WHERE ${problemsWhere.sql}`)
-      .pluck()
-      .get(problemsWhere.params) as number;
-    const speakerWhere = where(without(filter, 'speaker'));
-    // Under no other filter, the speakers index alone answers.
-    const scope =
-      speakerWhere.sql === ONLY_CHARACTER ? '' : `AND scene_id IN (SELECT id FROM scenes WHERE ${speakerWhere.sql})`;
-    const speakers = this.db
-      .prepare(
-        `SELECT speaker AS value, count(*) AS count FROM scene_speakers WHERE character_id = @characterId ${scope}
-         GROUP BY speaker ORDER BY count DESC, speaker LIMIT 50`,
-      )
-      .all(speakerWhere.params) as FacetCount[];
-    const chunkWhere = where(without(filter, 'chunkId'));
-    const chunks = this.db
-      .prepare(
-        `SELECT g.chunk_id AS value, p.title || ' · ' || (c.position + 1) AS label, g.count
-         FROM (SELECT chunk_id, count(*) AS count FROM scenes WHERE ${chunkWhere.sql} AND chunk_id IS NOT NULL GROUP BY chunk_id) g
-         JOIN chunks c ON c.id = g.chunk_id JOIN profiles p ON p.id = c.profile_id
-         ORDER BY c.rowid`,
-      )
-      .all(chunkWhere.params) as FacetCount[];
-    return {
-      kinds,
-      problems,
-      speakers,
-      promptVersions: grouped('prompt_version', where(without(filter, 'promptVersion')), 'ORDER BY count DESC'),
-      models: grouped('model', where(without(filter, 'model')), 'ORDER BY count DESC'),
-      chunks,
-    };
+    const search = filter.search === undefined ? null : matchExpression(filter.search);
+    const read = filterCountsRead(
+      characterId,
+      filter,
+      search === null ? undefined : searchExpression(this.db, filter.search!),
+    );
+    return read.of(readNow(this.db, read.queries)).facets;
   }
 
   /** Format problem counts by code of the scenes named (those with any). */
@@ -183,11 +170,15 @@ export class SceneBrowserRepo {
       .all(JSON.stringify(rowids)) as ({ row_id: number } & Record<(typeof SEARCHED)[number], string>)[];
     for (const row of rows) {
       for (const column of SEARCHED) {
-        const parts = markTerms(row[column], terms);
-        if (parts.some((p) => p.match)) {
-          snippets.set(row.row_id, around(parts, SNIPPET_WORDS));
-          break;
-        }
+        const at = firstMatch(row[column], terms);
+        if (at < 0) continue;
+        // Only a window around the first match is marked: an experience is thousands of
+        // characters, and a common word matches all through it.
+        const text = row[column];
+        const from = at > SNIPPET_LEAD ? text.indexOf(' ', at - SNIPPET_LEAD) : 0;
+        const window = (from > 0 ? '… ' : '') + text.slice(from, at + SNIPPET_TAIL);
+        snippets.set(row.row_id, around(markTerms(window, terms), SNIPPET_WORDS));
+        break;
       }
     }
     return snippets;
@@ -198,6 +189,9 @@ export class SceneBrowserRepo {
 const SEARCHED = ['experience', 'background', 'location', 'type', 'time', 'people'] as const;
 /** Words a snippet keeps around its first match. */
 const SNIPPET_WORDS = 14;
+/** Characters of text read before and after a snippet's first match (more than its words need). */
+const SNIPPET_LEAD = 120;
+const SNIPPET_TAIL = 600;
 
 /**
  * `parts` cut to about `words` words from a little before the first match, with "…" where text

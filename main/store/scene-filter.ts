@@ -1,6 +1,5 @@
 import type { CharacterId, SceneFilter, SceneKind } from '../../common/contract';
 import { matchExpression } from '../../common/search-query';
-import type { Db } from './database';
 
 /** The condition of an empty filter: every scene of the character. */
 export const ONLY_CHARACTER = 'character_id = @characterId';
@@ -16,30 +15,48 @@ export interface SceneWhere {
  * bulk review actions alike (one definition, so an action "on every result of this filter" covers
  * exactly what the list showed). Values travel as parameters, never spliced into the SQL.
  */
-export function sceneWhere(characterId: CharacterId, filter: SceneFilter = {}, hits?: SearchHits): SceneWhere {
-  const parts = [ONLY_CHARACTER];
-  const params: Record<string, string | number> = { characterId };
-  if (filter.protective !== undefined) parts.push(`protective = ${filter.protective ? 1 : 0}`);
-  if (filter.problems) parts.push('problem_count > 0');
-  if (filter.waiting !== undefined) parts.push(`has_experience = ${filter.waiting ? 0 : 1}`);
+export function sceneWhere(characterId: CharacterId, filter: SceneFilter = {}): SceneWhere {
+  const { conditions, params } = filterConditions(filter);
+  return { sql: [ONLY_CHARACTER, ...conditions.map((c) => c.sql)].join(' AND '), params: { characterId, ...params } };
+}
+
+/** One field of a filter as a condition over `scenes` (its parameters are in `FilterConditions`). */
+export interface FieldCondition {
+  field: keyof SceneFilter;
+  sql: string;
+}
+
+/** A filter's fields as conditions, in a fixed order, and the parameters they name (plus @characterId). */
+export interface FilterConditions {
+  conditions: FieldCondition[];
+  params: Record<string, string | number>;
+}
+
+/** `filter`'s fields, each as its condition (the counts take some of them away one at a time). */
+export function filterConditions(filter: SceneFilter): FilterConditions {
+  const conditions: FieldCondition[] = [];
+  const params: Record<string, string | number> = {};
+  const add = (field: keyof SceneFilter, sql: string) => conditions.push({ field, sql });
+  if (filter.protective !== undefined) add('protective', `protective = ${filter.protective ? 1 : 0}`);
+  if (filter.problems) add('problems', 'problem_count > 0');
+  if (filter.waiting !== undefined) add('waiting', `has_experience = ${filter.waiting ? 0 : 1}`);
   if (filter.status !== undefined) {
-    parts.push('review_status = @status');
+    add('status', 'review_status = @status');
     params.status = filter.status;
   }
-  if (filter.rating === null) parts.push('rating IS NULL');
+  if (filter.rating === null) add('rating', 'rating IS NULL');
   else if (filter.rating !== undefined) {
-    parts.push('rating = @rating');
+    add('rating', 'rating = @rating');
     params.rating = filter.rating;
   }
   if (filter.tag !== undefined) {
-    parts.push('id IN (SELECT scene_id FROM scene_tags WHERE character_id = @characterId AND tag = @tag)');
+    add('tag', 'id IN (SELECT scene_id FROM scene_tags WHERE character_id = @characterId AND tag = @tag)');
     params.tag = filter.tag;
   }
-  if (filter.kind !== undefined) parts.push(KIND_SQL[filter.kind]);
+  if (filter.kind !== undefined) add('kind', KIND_SQL[filter.kind]);
   const match = filter.search === undefined ? null : matchExpression(filter.search);
-  if (match !== null && hits?.match === match) parts.push(`rowid IN ${HITS}`);
-  else if (match !== null) {
-    parts.push('rowid IN (SELECT rowid FROM scene_search WHERE scene_search MATCH @search)');
+  if (match !== null) {
+    add('search', 'rowid IN (SELECT rowid FROM scene_search WHERE scene_search MATCH @search)');
     params.search = match;
   }
   // Each of these is one condition on one parameter named after the filter's field.
@@ -54,10 +71,10 @@ export function sceneWhere(characterId: CharacterId, filter: SceneFilter = {}, h
   for (const [field, sql] of simple) {
     const value = filter[field];
     if (typeof value !== 'string' && typeof value !== 'number') continue;
-    parts.push(sql);
+    add(field, sql);
     params[field] = value;
   }
-  return { sql: parts.join(' AND '), params };
+  return { conditions, params };
 }
 
 /** Each kind as a condition (imported scenes are normal or protective by their flag, like generated ones). */
@@ -76,25 +93,4 @@ export const KIND_OF_SQL =
 export function without<K extends keyof SceneFilter>(filter: SceneFilter, key: K): SceneFilter {
   const { [key]: _left, ...rest } = filter;
   return rest;
-}
-
-/** The search's matches, read once for several counts under it (see `loadSearchHits`). */
-export interface SearchHits {
-  match: string;
-}
-
-const HITS = 'temp.scene_search_hits';
-
-/**
- * Reads the rowids matching the filter's search into a temporary table that `sceneWhere` then
- * probes by rowid: a dozen grouped counts under one search ask FTS5 once instead of each time
- * (a common word's match list is what costs). Valid until the next call on this connection;
- * callers use it within one synchronous request. Undefined without a search.
- */
-export function loadSearchHits(db: Db, filter: SceneFilter): SearchHits | undefined {
-  const match = filter.search === undefined ? null : matchExpression(filter.search);
-  if (match === null) return undefined;
-  db.exec(`CREATE TEMP TABLE IF NOT EXISTS scene_search_hits (rowid INTEGER PRIMARY KEY); DELETE FROM ${HITS};`);
-  db.prepare(`INSERT INTO ${HITS} SELECT rowid FROM scene_search WHERE scene_search MATCH ?`).run(match);
-  return { match };
 }

@@ -52,7 +52,12 @@ CREATE INDEX scene_speakers_character ON scene_speakers (character_id, speaker, 
 
 CREATE INDEX scene_tags_character ON scene_tags (character_id, tag, scene_id);
 
+CREATE INDEX scenes_by_added ON scenes (character_id);
+
 CREATE INDEX scenes_by_created ON scenes (character_id, created_at);
+
+CREATE INDEX scenes_by_facets ON scenes (character_id, origin, protective, review_status, rating, chunk_id,
+  prompt_version, model, problem_count, has_experience, turn_count, id);
 
 CREATE INDEX scenes_by_model ON scenes (character_id, model);
 

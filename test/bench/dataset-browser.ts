@@ -4,7 +4,10 @@
 // tab to the first row on screen, and from navigation), search latency p50/p95 over 20 queries
 // through the web door, the longest frame while scrolling 5,000 rows (a requestAnimationFrame
 // probe in the page; pages load as it scrolls), and the statistics and filter counts.
-// BENCH_BROWSER_SCENES overrides the large size (e.g. for a quick run).
+// BENCH_BROWSER_SCENES overrides the large size (e.g. for a quick run). BENCH_BROWSER_KEEP names a
+// folder where each size's data folder is built once and reused by later runs (building 100,000
+// scenes takes minutes; a kept folder is opened by the studio of the day, so it migrates as a
+// user's would).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +19,7 @@ import { startServe } from '../support/serve';
 import { build } from './dataset-scale';
 
 const LARGE = Number(process.env.BENCH_BROWSER_SCENES ?? 100_000);
+const KEEP = process.env.BENCH_BROWSER_KEEP;
 const SCROLL_ROWS = 5_000;
 const REPEATS = 5;
 
@@ -110,25 +114,46 @@ async function scrollFrames(page: Page, rows: number): Promise<{ longest: number
   }, rows);
 }
 
+/** What building a size's data folder gave, kept beside it when BENCH_BROWSER_KEEP is set. */
+interface Built {
+  characterId: CharacterId;
+  buildSeconds: number;
+  databaseMiB: number;
+}
+
+/** A data folder with a character of `scenes` scenes: built in `dataDir`, or the kept one reused. */
+async function prepare(dataDir: string, scenes: number): Promise<Built> {
+  const builtFile = path.join(dataDir, 'bench-built.json');
+  if (fs.existsSync(builtFile)) return JSON.parse(fs.readFileSync(builtFile, 'utf8')) as Built;
+  const studio = new Studio({ dataDir, door: 'cli', version: 'bench' });
+  const created = await studio.invoke('characters/create', {
+    fullName: 'Ludwig van Beethoven',
+    shortName: 'Beethoven',
+    era: '1770–1827',
+    notes: '',
+  });
+  if (!created.ok) throw new Error(created.error.message);
+  const characterId = (created.result as { id: CharacterId }).id;
+  const buildStarted = performance.now();
+  build(studio, characterId, scenes);
+  const buildMs = performance.now() - buildStarted;
+  studio.db.pragma('wal_checkpoint(TRUNCATE)');
+  studio.close();
+  const built: Built = {
+    characterId,
+    buildSeconds: Math.round(buildMs / 1000),
+    databaseMiB: Math.round(fs.statSync(studio.databasePath).size / 2 ** 20),
+  };
+  fs.writeFileSync(builtFile, JSON.stringify(built));
+  return built;
+}
+
 async function measure(scenes: number): Promise<object> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-bench-browser-'));
+  const dataDir = KEEP ? path.join(KEEP, String(scenes)) : fs.mkdtempSync(path.join(os.tmpdir(), 'cs-bench-browser-'));
+  fs.mkdirSync(dataDir, { recursive: true });
   const browser = await launchBrowser();
   try {
-    const studio = new Studio({ dataDir, door: 'cli', version: 'bench' });
-    const created = await studio.invoke('characters/create', {
-      fullName: 'Ludwig van Beethoven',
-      shortName: 'Beethoven',
-      era: '1770–1827',
-      notes: '',
-    });
-    if (!created.ok) throw new Error(created.error.message);
-    const characterId = (created.result as { id: CharacterId }).id;
-    const buildStarted = performance.now();
-    build(studio, characterId, scenes);
-    const buildMs = performance.now() - buildStarted;
-    studio.db.pragma('wal_checkpoint(TRUNCATE)');
-    studio.close();
-    const databaseBytes = fs.statSync(studio.databasePath).size;
+    const { characterId, buildSeconds, databaseMiB } = await prepare(dataDir, scenes);
 
     const serve = await startServe(dataDir);
     try {
@@ -170,8 +195,8 @@ async function measure(scenes: number): Promise<object> {
       return {
         scenes,
         turns: scenes * 12,
-        buildSeconds: Math.round(buildMs / 1000),
-        databaseMiB: Math.round(databaseBytes / 2 ** 20),
+        buildSeconds,
+        databaseMiB,
         firstPaintMs: figure(median(firstPaint), 1_000, 'ms, Dataset tab click → first row (median of 5)'),
         firstPaintFromNavigationMs: figure(median(fromNavigation), 2_000, 'ms, navigation → first row (median of 5)'),
         searchP50Ms: figure(percentile(search, 50), 100, 'ms, scenes/list with a search, 100 rows'),
@@ -197,7 +222,7 @@ async function measure(scenes: number): Promise<object> {
     }
   } finally {
     await browser.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (!KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

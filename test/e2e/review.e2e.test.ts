@@ -7,7 +7,8 @@ import { builtCli, generateWithCli } from '../support/cli-dataset';
 import { studioResponder } from '../support/studio-responder';
 
 // Review in Chromium against `serve`, at the smallest window the studio supports (1024×700):
-// ticking rows (click and shift-click), Accept / Reject / Rate / Tag on the selection and on every
+// ticking rows (click and shift-click), the review bar in two lines with Regenerate… in its ⋯
+// menu, Accept / Reject / Rate / Tag on the selection and on every
 // result of a filter, Undo, the status, rating and tag filters with their counts, and scenes
 // waiting for their experience.
 
@@ -39,6 +40,18 @@ describe('dataset review in a browser', () => {
     await page.getByLabel('Select scene 1').click();
     await page.getByLabel('Select scene 3').click({ modifiers: ['Shift'] });
     await expect.poll(() => page.getByRole('radio', { name: /^Selected/ }).textContent()).toBe('Selected (3)');
+
+    // The review bar keeps to two lines in this window: Regenerate… waits in its ⋯ menu.
+    const bar = (await page.getByRole('toolbar', { name: 'Review' }).boundingBox())!;
+    const control = (await page.getByRole('button', { name: 'Accept' }).boundingBox())!;
+    expect(bar.height).toBeLessThan(3 * control.height + 8);
+    await page.getByRole('button', { name: 'More review actions' }).click();
+    await page.getByRole('menuitem', { name: 'Regenerate…' }).click();
+    const regenerate = page.getByRole('dialog', { name: /Regenerate/ });
+    await regenerate.waitFor();
+    await regenerate.getByRole('button', { name: 'Cancel' }).click();
+    await regenerate.waitFor({ state: 'hidden' });
+
     await page.getByRole('button', { name: 'Reject' }).click();
     await expect
       .poll(() => page.getByTestId('review-badge').allTextContents())

@@ -9,7 +9,13 @@ import { StudioFailure } from '../errors';
 export function browsePage(
   browser: SceneBrowserRepo,
   characterId: CharacterId,
-  options: { limit: number; after?: string | undefined; sort?: SceneSort | undefined; filter: SceneFilter },
+  options: {
+    limit: number;
+    after?: string | undefined;
+    through?: string | undefined;
+    sort?: SceneSort | undefined;
+    filter: SceneFilter;
+  },
 ): { scenes: SceneSummary[]; next: string | null } {
   if (options.filter.minTurns !== undefined && options.filter.maxTurns !== undefined) {
     if (options.filter.minTurns > options.filter.maxTurns)
@@ -23,6 +29,7 @@ export function browsePage(
       limit: options.limit,
       filter: options.filter,
       ...(options.after !== undefined && { after: options.after }),
+      ...(options.through !== undefined && { through: options.through }),
       ...(options.sort !== undefined && { sort: options.sort }),
     });
   } catch (error) {

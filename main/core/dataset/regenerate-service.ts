@@ -24,6 +24,7 @@ import { ItemProblem, readExperience } from '../pipeline/prompt-builder';
 import { SCHEMAS } from '../pipeline/prompts';
 import { experienceMessages, readTurn, REGENERATE_VERSION, turnMessages, turnSchema } from './regenerate-prompts';
 import { docOf, type SceneService } from './scene-service';
+import { emitDatasetChanged } from './changed';
 
 /** Every regenerate item writes a scene's experience: shown as that stage on the job card. */
 const STAGE = 'experiences' as const;
@@ -224,7 +225,7 @@ export class RegenerateService implements JobKind {
         this.jobs.completeItem(itemId, callId, this.clock.now(), note);
         return outcome;
       })();
-      this.events.emit('dataset/changed', { characterId: character.id });
+      emitDatasetChanged(this.events, character.id, [scene.id]);
       this.events.emit('scenes/regenerated', {
         characterId: character.id,
         sceneId: scene.id,

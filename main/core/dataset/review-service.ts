@@ -4,7 +4,6 @@ import type {
   ProviderId,
   ReviewAction,
   ReviewChange,
-  ReviewCounts,
   SceneFilter,
   SceneId,
 } from '../../../common/contract';
@@ -17,6 +16,7 @@ import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
 import type { GenerationService } from '../pipeline/generation-service';
 import { MAX_TARGET_SCENES } from '../pipeline/presets';
+import { CHANGED_IDS_MAX, emitDatasetChanged } from './changed';
 
 /** Which scenes a review action covers: named ones, or every scene matching a filter (exactly one). */
 export interface ReviewTarget {
@@ -68,7 +68,7 @@ export class ReviewService {
           ? 'None of those scenes exists any more; refresh the list and select again.'
           : 'No scene matches this filter, so nothing was changed.',
       );
-    this.events.emit('dataset/changed', { characterId });
+    emitDatasetChanged(this.events, characterId, target.ids);
     return action;
   }
 
@@ -78,18 +78,13 @@ export class ReviewService {
     const last = this.repo.lastAction(characterId);
     if (!last) throw new StudioFailure('not_found', 'There is no review action left to undo.');
     this.repo.undo(last.id, this.clock.now());
-    this.events.emit('dataset/changed', { characterId });
+    emitDatasetChanged(this.events, characterId, this.repo.actionSceneIds(last.id, CHANGED_IDS_MAX + 1));
     return last;
   }
 
   last(characterId: CharacterId): ReviewAction | null {
     this.characters.get(characterId);
     return this.repo.lastAction(characterId);
-  }
-
-  counts(characterId: CharacterId, filter: SceneFilter = {}): ReviewCounts {
-    this.characters.get(characterId);
-    return this.repo.counts(characterId, filter);
   }
 
   /**
@@ -125,7 +120,7 @@ export class ReviewService {
       );
     const deleted = this.repo.deleteScenes(characterId, ids);
     if (deleted === 0) throw new StudioFailure('not_found', 'None of those scenes exists any more.');
-    this.events.emit('dataset/changed', { characterId });
+    emitDatasetChanged(this.events, characterId, ids);
     return { deleted };
   }
 }

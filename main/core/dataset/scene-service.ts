@@ -19,6 +19,7 @@ import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
 import { diffSceneDocs } from './scene-diff';
+import { emitDatasetChanged } from './changed';
 
 /** The editable document of a stored scene. */
 export function docOf(scene: Scene): SceneDoc {
@@ -113,7 +114,7 @@ export class SceneService {
     }
     const id = this.newId() as SceneId;
     this.revisions.createHandWritten(id, characterId, clean, this.clock.now(), origin);
-    this.events.emit('dataset/changed', { characterId });
+    emitDatasetChanged(this.events, characterId, [id]);
     return { id, revision: 1 };
   }
 
@@ -198,7 +199,7 @@ export class SceneService {
           'Nothing was overwritten; reload it to see that version, then make your change again.',
       );
     }
-    this.events.emit('dataset/changed', { characterId: scene.characterId });
+    emitDatasetChanged(this.events, scene.characterId, [id]);
     return { revision: result, doc: clean };
   }
 

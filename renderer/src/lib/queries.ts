@@ -20,6 +20,7 @@ import type {
   GenerationSettings,
   Job,
   SceneFilter,
+  SceneId,
   SceneSort,
   TrainingConfig,
   TrainingRun,
@@ -27,6 +28,7 @@ import type {
 import { useTrainingLogs, useUi } from '../state/ui';
 import { useReplyStreams } from '../state/reply-streams';
 import { messageOf } from './bridge-error';
+import { refreshScenePages } from './scene-pages';
 import { studio } from './studio';
 
 /**
@@ -302,7 +304,7 @@ export function subscribeToStudioEvents(): () => void {
         void queryClient.invalidateQueries({ queryKey: ['generation/defaults', { characterId: job.characterId }] });
       }
     }),
-    studio().on('dataset/changed', ({ characterId }) => invalidateDatasetSoon(characterId)),
+    studio().on('dataset/changed', ({ characterId, sceneIds }) => invalidateDatasetSoon(characterId, sceneIds)),
     studio().on('training/progressed', (run) => {
       const cached = queryClient.getQueryData<TrainingRun>(['training/get', { id: run.id }]);
       const before = cached?.serving ?? null;
@@ -327,19 +329,32 @@ export function subscribeToStudioEvents(): () => void {
 
 /**
  * Scenes arrive one by one while a job runs; refetch what shows them at most every 750 ms per
- * character rather than at every item.
+ * character rather than at every item. The scenes the events of that window named (null: one
+ * named none, so anything may have changed) decide how much of the lists and readers is read again.
  */
 const pendingDataset = new Map<CharacterId, ReturnType<typeof setTimeout>>();
-function invalidateDatasetSoon(characterId: CharacterId): void {
+const pendingScenes = new Map<CharacterId, Set<SceneId> | null>();
+function invalidateDatasetSoon(characterId: CharacterId, sceneIds?: readonly SceneId[]): void {
+  const named = pendingScenes.get(characterId);
+  if (!pendingDataset.has(characterId)) pendingScenes.set(characterId, sceneIds ? new Set(sceneIds) : null);
+  else if (named && sceneIds) sceneIds.forEach((id) => named.add(id));
+  else pendingScenes.set(characterId, null);
   if (pendingDataset.has(characterId)) return;
   pendingDataset.set(
     characterId,
     setTimeout(() => {
       pendingDataset.delete(characterId);
-      void queryClient.invalidateQueries({ queryKey: ['scenes/list', { characterId }] });
+      const ids = pendingScenes.get(characterId);
+      pendingScenes.delete(characterId);
+      if (ids) {
+        void refreshScenePages(queryClient, characterId, [...ids], (arg) => invoke('scenes/list', arg), SCENE_PAGE);
+        for (const id of ids) void queryClient.invalidateQueries({ queryKey: ['scenes/get', { id }] });
+      } else {
+        void queryClient.invalidateQueries({ queryKey: ['scenes/list', { characterId }] });
+        void queryClient.invalidateQueries({ queryKey: ['scenes/get'] });
+      }
       void queryClient.invalidateQueries({ queryKey: ['dataset/stats', { characterId }] });
       invalidateDatasetCharts(characterId);
-      void queryClient.invalidateQueries({ queryKey: ['scenes/get'] });
       void queryClient.invalidateQueries({ queryKey: ['review/counts', { characterId }] });
       void queryClient.invalidateQueries({ queryKey: ['scenes/facets', { characterId }] });
       void queryClient.invalidateQueries({ queryKey: ['review/last', { characterId }] });

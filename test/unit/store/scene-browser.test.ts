@@ -87,9 +87,12 @@ const SORTS: SceneSort[] = ['newest', 'oldest', 'turns', 'words', 'rating', 'chu
 describe('scene browser', () => {
   it('pages every order by a keyset: each scene once, in order, while scenes are added and removed between pages', () => {
     const ids = Array.from({ length: 40 }, (_, i) => addScene(i));
+    // Oldest and newest are the order scenes were added in (`made`, in the id), which is their
+    // creation order whatever `createdAt` this test stamps them with.
+    const addedAt = (s: SceneSummary) => Number(s.id.split('-')[1]);
     const key: Record<SceneSort, (s: SceneSummary) => number> = {
-      newest: (s) => -s.createdAt,
-      oldest: (s) => s.createdAt,
+      newest: (s) => -addedAt(s),
+      oldest: addedAt,
       turns: (s) => -s.turns,
       words: (s) => -s.words,
       rating: (s) => -(s.review.rating ?? 0),

@@ -17,6 +17,7 @@ import { ItemProblem, LIMITS_WANTED, readExperience, type ItemInput, type Prompt
 import { parseLimits } from '../parse-limits';
 import { SCHEMAS } from '../prompts';
 import { experienceItem, StageScheduler, type RunContext } from './scheduler';
+import { emitDatasetChanged } from '../../dataset/changed';
 
 /**
  * Experience construction as a job of the generic engine: limits → scenes → experiences →
@@ -178,15 +179,19 @@ export class GenerationKind implements JobKind {
             `no scene could be read from the answer (${parsed.problems[0]?.reason ?? 'empty answer'})`,
           );
         }
+        // The scenes this answer added, for the event (a write that rolls back adds none).
+        const added: SceneId[] = [];
         const kept = await this.engine.writes.write(() => {
           let room = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
           // Each kept scene's experience item is planned with it: a crash leaves both or neither, and
           // the scheduler can send it while other scene calls are still out.
           const experiences: ReturnType<typeof experienceItem>[] = [];
+          added.length = 0;
           parsed.items.forEach((scene, ordinal) => {
             if (room <= 0) return;
             if (dedupe && dedupe.add(scene).duplicateOf !== null) return;
             const sceneId = this.newId() as SceneId;
+            added.push(sceneId);
             experiences.push(experienceItem(this.newId(), sceneId));
             this.dataset.insertScene(
               {
@@ -211,7 +216,7 @@ export class GenerationKind implements JobKind {
           return experiences.length;
         });
         this.counted(ctx.id, { normal: kept, protective: 0 }, null);
-        this.events.emit('dataset/changed', { characterId: ctx.character.id });
+        emitDatasetChanged(this.events, ctx.character.id, added);
       } else {
         const experience = readExperience(result.text, result.finishReason, structured, {
           character: ctx.character,
@@ -258,7 +263,7 @@ export class GenerationKind implements JobKind {
           return sceneId!;
         });
         this.counted(ctx.id, { normal: 0, protective: stage === 'protective' ? 1 : 0 }, sceneId);
-        this.events.emit('dataset/changed', { characterId: ctx.character.id });
+        emitDatasetChanged(this.events, ctx.character.id, [sceneId]);
       }
     } catch (error) {
       if (ctx.run.controller.signal.aborted) return;

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import type { FacetCount, SceneFacets, SceneFilter, SceneSort } from '../../../../common/contract';
 
 /** What the browser filters on besides the kind and review (those have their own controls). */
@@ -71,7 +72,7 @@ function turnsValue(text: string): number | undefined {
  * scenes choosing it would show. Hidden behind a disclosure so the list keeps its room at 1024×700;
  * the summary says how many are active.
  */
-export function MoreFilters({
+export const MoreFilters = memo(function MoreFilters({
   facets,
   value,
   onChange,
@@ -131,4 +132,4 @@ export function MoreFilters({
       </div>
     </details>
   );
-}
+});

@@ -67,12 +67,17 @@ export function DatasetPanel({ character }: { character: Character }) {
   const counts = useReviewCounts(character.id, sceneFilter);
   const facets = useSceneFacets(character.id, sceneFilter);
   const last = useLastReview(character.id);
-  const clearTicks = () => {
+  // The handlers the list and the bars get stay the same between renders (they read the latest
+  // state from here), so a page arriving while the reader scrolls renders only what changed.
+  const latest = useRef({ rows, ticked, anchor });
+  latest.current = { rows, ticked, anchor };
+  const clearTicks = useCallback(() => {
     setTicked(new Set());
     setAnchor(null);
-  };
+  }, []);
   /** Ticks or unticks row `index`; with shift, every row from the last one clicked takes its state. */
-  const tick = (index: number, id: SceneId, range: boolean) => {
+  const tick = useCallback((index: number, id: SceneId, range: boolean) => {
+    const { rows, ticked, anchor } = latest.current;
     const next = new Set(ticked);
     const on = !ticked.has(id);
     const [from, to] = range && anchor !== null ? [Math.min(anchor, index), Math.max(anchor, index)] : [index, index];
@@ -82,7 +87,8 @@ export function DatasetPanel({ character }: { character: Character }) {
     }
     setTicked(next);
     setAnchor(index);
-  };
+  }, []);
+  const tickedIds = useMemo(() => [...ticked], [ticked]);
   const [editing, setEditing] = useState<EditorTarget | null>(null);
   const pane = useRef<HTMLElement>(null);
   // A new scene is read from its top: the pane scrolls back, and into the window when a narrow
@@ -100,7 +106,10 @@ export function DatasetPanel({ character }: { character: Character }) {
   const total = counts.data?.total ?? 0;
   const { fetchNextPage, hasNextPage, isFetchingNextPage } = scenes;
   const needMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
-  const open = (id: SceneId) => setEditing({ kind: 'edit', id, ...(search !== '' && { search }) });
+  const open = useCallback(
+    (id: SceneId) => setEditing({ kind: 'edit', id, ...(search !== '' && { search }) }),
+    [search],
+  );
   useListKeys({
     enabled: editing === null,
     rows,
@@ -113,6 +122,20 @@ export function DatasetPanel({ character }: { character: Character }) {
     apply();
     clearTicks();
   };
+  const changeReview = useCallback(
+    (next: ReviewFilter) => {
+      setReview(next);
+      clearTicks();
+    },
+    [clearTicks],
+  );
+  const changeMore = useCallback(
+    (next: MoreFilter) => {
+      setMore(next);
+      clearTicks();
+    },
+    [clearTicks],
+  );
 
   const editor = editing && (
     <SceneEditorPanel
@@ -209,12 +232,8 @@ export function DatasetPanel({ character }: { character: Character }) {
                   </button>
                 ))}
             </div>
-            <ReviewFilters
-              counts={counts.data}
-              value={review}
-              onChange={(next) => changeFilter(() => setReview(next))}
-            />
-            <MoreFilters facets={facets.data} value={more} onChange={(next) => changeFilter(() => setMore(next))} />
+            <ReviewFilters counts={counts.data} value={review} onChange={changeReview} />
+            <MoreFilters facets={facets.data} value={more} onChange={changeMore} />
             <div className="browser-count">
               <span className="muted" data-testid="scene-count">
                 {total.toLocaleString('en-US')} scene{total === 1 ? '' : 's'}
@@ -237,7 +256,7 @@ export function DatasetPanel({ character }: { character: Character }) {
           </div>
           <ReviewActions
             character={character}
-            selected={[...ticked]}
+            selected={tickedIds}
             filter={sceneFilter}
             total={total}
             lastSummary={last.data?.summary ?? null}
@@ -246,7 +265,7 @@ export function DatasetPanel({ character }: { character: Character }) {
           <WaitingScenes
             character={character}
             waiting={counts.data?.waiting ?? 0}
-            selected={[...ticked]}
+            selected={tickedIds}
             onShow={() => changeFilter(() => setFilter('waiting'))}
             onDeleted={clearTicks}
           />

@@ -2,7 +2,6 @@ import { useState, type FormEvent } from 'react';
 import type { Character, ProviderId, RegenerateJob, SceneFilter, SceneId } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { invoke, storeJob, useJobs, useProviders } from '../../lib/queries';
-import { useUi } from '../../state/ui';
 import { defaultProviderId } from '../generation/settings-form';
 import { DialogFooter } from '../dialog-footer';
 import { Modal } from '../Modal';
@@ -112,47 +111,5 @@ export function RegenerateDialog({
         />
       </form>
     </Modal>
-  );
-}
-
-/** The review bar's bulk action: regenerate the selection or every result of the filter. */
-export function RegenerateButton({
-  character,
-  target,
-  count,
-  disabled,
-}: {
-  character: Character;
-  target: RegenerateTarget;
-  count: number;
-  disabled: boolean;
-}) {
-  const [open, setOpen] = useState(false);
-  const toast = useUi((s) => s.toast);
-  return (
-    <>
-      <button
-        className="small"
-        disabled={disabled}
-        title="Rewrite these scenes with a written instruction (one LLM call each, each a new revision)"
-        onClick={() => setOpen(true)}
-      >
-        Regenerate…
-      </button>
-      {open && (
-        <RegenerateDialog
-          character={character}
-          target={target}
-          count={count}
-          onClose={() => setOpen(false)}
-          onStarted={(job) =>
-            toast({
-              kind: 'info',
-              text: `Rewriting ${job.total.toLocaleString('en-US')} scene${job.total === 1 ? '' : 's'}: follow it on Generate.`,
-            })
-          }
-        />
-      )}
-    </>
   );
 }

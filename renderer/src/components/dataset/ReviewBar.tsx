@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import type {
   Character,
   ProviderId,
@@ -8,9 +8,11 @@ import type {
   SceneFilter,
   SceneId,
 } from '../../../../common/contract';
-import { invalidateDatasetCharts, queryClient, useCommand, useProviders } from '../../lib/queries';
+import { invalidateDatasetCharts, invoke, queryClient, SCENE_PAGE, useCommand, useProviders } from '../../lib/queries';
+import { refreshScenePages } from '../../lib/scene-pages';
 import { useUi } from '../../state/ui';
-import { RegenerateButton } from './RegenerateDialog';
+import { OverflowMenu } from '../overflow-menu';
+import { RegenerateDialog } from './RegenerateDialog';
 import '../../review.css';
 
 export const STATUS_LABELS: Record<ReviewStatus, string> = {
@@ -22,23 +24,25 @@ export const STATUS_LABELS: Record<ReviewStatus, string> = {
 /** The review part of the list filter: what the three selects choose. */
 export type ReviewFilter = Pick<SceneFilter, 'status' | 'rating' | 'tag'>;
 
-/** Refetches everything review changes at once (the events' refetch is debounced for running jobs). */
-export function refreshReview(character: Character): void {
-  for (const key of [
-    'scenes/list',
-    'scenes/facets',
-    'review/counts',
-    'review/last',
-    'dataset/stats',
-    'training/estimate',
-  ])
+/**
+ * Refetches everything review changes at once (the events' refetch is debounced for running
+ * jobs). With the scenes it changed named, a list reads again only the pages holding them.
+ */
+export function refreshReview(character: Character, changed?: readonly SceneId[]): void {
+  for (const key of ['scenes/facets', 'review/counts', 'review/last', 'dataset/stats', 'training/estimate'])
     void queryClient.invalidateQueries({ queryKey: [key, { characterId: character.id }] });
   invalidateDatasetCharts(character.id);
-  void queryClient.invalidateQueries({ queryKey: ['scenes/get'] });
+  if (changed) {
+    void refreshScenePages(queryClient, character.id, changed, (arg) => invoke('scenes/list', arg), SCENE_PAGE);
+    for (const id of changed) void queryClient.invalidateQueries({ queryKey: ['scenes/get', { id }] });
+  } else {
+    void queryClient.invalidateQueries({ queryKey: ['scenes/list', { characterId: character.id }] });
+    void queryClient.invalidateQueries({ queryKey: ['scenes/get'] });
+  }
 }
 
 /** Status, rating and tag filters, each option with how many scenes choosing it would show. */
-export function ReviewFilters({
+export const ReviewFilters = memo(function ReviewFilters({
   counts,
   value,
   onChange,
@@ -102,13 +106,13 @@ export function ReviewFilters({
       </select>
     </div>
   );
-}
+});
 
 /**
  * Accept, reject, rate and tag the selected scenes or every result of the filter, as one action
  * each; Undo takes back the last one. `total` is the filter's count, shown on the scope choice.
  */
-export function ReviewActions({
+export const ReviewActions = memo(function ReviewActions({
   character,
   selected,
   filter,
@@ -125,6 +129,8 @@ export function ReviewActions({
 }) {
   const [scope, setScope] = useState<'selection' | 'filter'>('selection');
   const [tag, setTag] = useState('');
+  // The regenerate dialog lives here, not in the overflow menu, which is gone once it closes.
+  const [regenerating, setRegenerating] = useState(false);
   const toast = useUi((s) => s.toast);
   const set = useCommand('review/set');
   const undo = useCommand('review/undo');
@@ -137,102 +143,128 @@ export function ReviewActions({
       {
         onSuccess: (action) => {
           toast({ kind: 'info', text: `${action.summary}.` });
-          refreshReview(character);
+          refreshReview(character, target.ids);
           onDone();
         },
       },
     );
+  const count = scope === 'selection' ? selected.length : total;
+  // Two lines however narrow the list: what the actions apply to and Undo, then the actions, the
+  // rarer ones in the "⋯" menu.
   return (
     <div className="review-actions" role="toolbar" aria-label="Review">
-      <div className="segmented" role="radiogroup" aria-label="Apply to">
+      <div className="review-line">
+        <div className="segmented" role="radiogroup" aria-label="Apply to">
+          <button
+            role="radio"
+            aria-checked={scope === 'selection'}
+            className={scope === 'selection' ? 'selected' : undefined}
+            onClick={() => setScope('selection')}
+          >
+            Selected ({selected.length.toLocaleString('en-US')})
+          </button>
+          <button
+            role="radio"
+            aria-checked={scope === 'filter'}
+            className={scope === 'filter' ? 'selected' : undefined}
+            onClick={() => setScope('filter')}
+            title="Every scene this filter shows, on every page"
+          >
+            All results ({total.toLocaleString('en-US')})
+          </button>
+        </div>
         <button
-          role="radio"
-          aria-checked={scope === 'selection'}
-          className={scope === 'selection' ? 'selected' : undefined}
-          onClick={() => setScope('selection')}
+          className="small review-undo"
+          disabled={!lastSummary || busy}
+          title={lastSummary ? `Undo: ${lastSummary}` : 'Nothing to undo'}
+          onClick={() =>
+            undo.mutate(
+              { characterId: character.id },
+              {
+                onSuccess: (action) => {
+                  toast({ kind: 'info', text: `Undone: ${action.summary}.` });
+                  refreshReview(character);
+                },
+              },
+            )
+          }
         >
-          Selected ({selected.length.toLocaleString('en-US')})
-        </button>
-        <button
-          role="radio"
-          aria-checked={scope === 'filter'}
-          className={scope === 'filter' ? 'selected' : undefined}
-          onClick={() => setScope('filter')}
-          title="Every scene this filter shows, on every page"
-        >
-          All results ({total.toLocaleString('en-US')})
+          Undo
         </button>
       </div>
-      <button className="small" disabled={empty || busy} onClick={() => apply({ status: 'accepted' })}>
-        Accept
-      </button>
-      <button className="small danger" disabled={empty || busy} onClick={() => apply({ status: 'rejected' })}>
-        Reject
-      </button>
-      <select
-        aria-label="Rate"
-        value=""
-        disabled={empty || busy}
-        onChange={(e) => apply({ rating: e.target.value === 'none' ? null : Number(e.target.value) })}
-      >
-        <option value="">Rate…</option>
-        {[5, 4, 3, 2, 1].map((r) => (
-          <option key={r} value={r}>
-            {'★'.repeat(r)}
-          </option>
-        ))}
-        <option value="none">Clear rating</option>
-      </select>
-      <form
-        className="review-tag"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (tag.trim()) apply({ addTags: [tag.trim()] });
-          setTag('');
-        }}
-      >
-        <input
-          aria-label="Tag to add"
-          placeholder="Add tag…"
-          maxLength={40}
-          value={tag}
-          onChange={(e) => setTag(e.target.value)}
+      <div className="review-line">
+        <button className="small" disabled={empty || busy} onClick={() => apply({ status: 'accepted' })}>
+          Accept
+        </button>
+        <button className="small danger" disabled={empty || busy} onClick={() => apply({ status: 'rejected' })}>
+          Reject
+        </button>
+        <select
+          aria-label="Rate"
+          value=""
           disabled={empty || busy}
-        />
-      </form>
-      <RegenerateButton
-        character={character}
-        target={target}
-        count={scope === 'selection' ? selected.length : total}
-        disabled={empty || busy}
-      />
-      <button
-        className="small"
-        disabled={!lastSummary || busy}
-        title={lastSummary ? `Undo: ${lastSummary}` : 'Nothing to undo'}
-        onClick={() =>
-          undo.mutate(
-            { characterId: character.id },
+          onChange={(e) => apply({ rating: e.target.value === 'none' ? null : Number(e.target.value) })}
+        >
+          <option value="">Rate…</option>
+          {[5, 4, 3, 2, 1].map((r) => (
+            <option key={r} value={r}>
+              {'★'.repeat(r)}
+            </option>
+          ))}
+          <option value="none">Clear rating</option>
+        </select>
+        <form
+          className="review-tag"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (tag.trim()) apply({ addTags: [tag.trim()] });
+            setTag('');
+          }}
+        >
+          <input
+            aria-label="Tag to add"
+            placeholder="Add tag…"
+            maxLength={40}
+            value={tag}
+            onChange={(e) => setTag(e.target.value)}
+            disabled={empty || busy}
+          />
+        </form>
+        <OverflowMenu
+          label="More review actions"
+          items={[
             {
-              onSuccess: (action) => {
-                toast({ kind: 'info', text: `Undone: ${action.summary}.` });
-                refreshReview(character);
-              },
+              label: 'Regenerate…',
+              title: 'Rewrite these scenes with a written instruction (one LLM call each, each a new revision)',
+              disabled: empty || busy,
+              onSelect: () => setRegenerating(true),
             },
-          )
-        }
-      >
-        Undo
-      </button>
+          ]}
+        />
+      </div>
+      {regenerating && (
+        <RegenerateDialog
+          character={character}
+          target={target}
+          count={count}
+          onClose={() => setRegenerating(false)}
+          onStarted={(job) =>
+            toast({
+              kind: 'info',
+              text: `Rewriting ${job.total.toLocaleString('en-US')} scene${job.total === 1 ? '' : 's'}: follow it on Generate.`,
+            })
+          }
+        />
+      )}
     </div>
   );
-}
+});
 
 /**
  * Scenes still waiting for their experience: one job writes them all (Complete), or the selected
  * ones are deleted. Shown only while there are some.
  */
-export function WaitingScenes({
+export const WaitingScenes = memo(function WaitingScenes({
   character,
   waiting,
   selected,
@@ -291,7 +323,7 @@ export function WaitingScenes({
             {
               onSuccess: ({ deleted }) => {
                 toast({ kind: 'info', text: `Deleted ${deleted} scene${deleted === 1 ? '' : 's'}.` });
-                refreshReview(character);
+                refreshReview(character, selected);
                 onDeleted();
               },
             },
@@ -302,4 +334,4 @@ export function WaitingScenes({
       </button>
     </div>
   );
-}
+});

@@ -1,11 +1,18 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useEffect, useRef } from 'react';
+import { memo, useCallback, useEffect, useRef } from 'react';
 import type { HighlightPart, SceneId, SceneSummary } from '../../../../common/contract';
 import { ProblemBadge } from './FormatProblems';
 import { STATUS_LABELS } from './ReviewBar';
 
 /** Height of a row before it is measured: title, place and people (px). */
 const ROW_ESTIMATE = 64;
+/** Rows rendered beyond each edge of the view. */
+const OVERSCAN = 6;
+/**
+ * How close to the end of the loaded rows the next page is asked for: about two screens, so at a
+ * fast scroll it has arrived before the reader gets there and no "Loading more" row jumps in.
+ */
+const PREFETCH_ROWS = 40;
 
 /**
  * The scenes as one virtualized list: only the rows in view (and a few either side) are in the
@@ -41,19 +48,25 @@ export function SceneBrowserList({
   onOpen: (id: SceneId) => void;
 }) {
   const scroller = useRef<HTMLDivElement>(null);
+  // Stable between renders while the rows stay the same: the virtualizer recomputes every row's
+  // position (all 100,000 of them, loaded) whenever its key function changes, and the list renders
+  // again at each scroll frame.
+  const getItemKey = useCallback((index: number) => rows[index]?.id ?? 'more', [rows]);
+  const getScrollElement = useCallback(() => scroller.current, []);
+  const estimateSize = useCallback(() => ROW_ESTIMATE, []);
   const virtualizer = useVirtualizer({
     count: rows.length + (hasMore ? 1 : 0),
-    getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_ESTIMATE,
-    overscan: 8,
-    getItemKey: (index) => rows[index]?.id ?? 'more',
+    getScrollElement,
+    estimateSize,
+    overscan: OVERSCAN,
+    getItemKey,
   });
   const items = virtualizer.getVirtualItems();
   const lastShown = items[items.length - 1]?.index ?? -1;
 
-  // The last loaded rows are in view: fetch the next page before the reader gets there.
+  // The last loaded rows are near: fetch the next page before the reader gets there.
   useEffect(() => {
-    if (hasMore && !loadingMore && lastShown >= rows.length - 10) onNeedMore();
+    if (hasMore && !loadingMore && lastShown >= rows.length - PREFETCH_ROWS) onNeedMore();
   }, [hasMore, loadingMore, lastShown, rows.length, onNeedMore]);
 
   // A new filter or order starts at the top of its list.
