@@ -21,6 +21,7 @@ export type * from './chat';
 export type * from './interop';
 export type * from './jobs';
 export type * from './regenerate';
+export type * from './eval-report';
 
 import type { AppCommands } from './base';
 import type { CharacterCommands, CharacterEvents } from './characters';
@@ -36,6 +37,7 @@ import type { ChatCommands, ChatEvents } from './chat';
 import type { InteropCommands, InteropEvents } from './interop';
 import type { JobCommands, JobEvents } from './jobs';
 import type { RegenerateCommands, RegenerateEvents } from './regenerate';
+import type { EvalReportCommands } from './eval-report';
 
 /** Every command, one interface per area joined here (Actual's handlers.ts pattern). */
 export interface Commands
@@ -53,7 +55,8 @@ export interface Commands
     ChatCommands,
     InteropCommands,
     JobCommands,
-    RegenerateCommands {}
+    RegenerateCommands,
+    EvalReportCommands {}
 
 export type CommandName = keyof Commands;
 export type CommandArg<K extends CommandName> = Parameters<Commands[K]>[0];

@@ -17,6 +17,7 @@ import { scenesCommand } from './commands/scenes';
 import { serveCommand } from './commands/serve';
 import { chatGgufCommand, chatServerCommand, doctorCommand, trainCommand } from './commands/train';
 import { chatCommand } from './commands/chat';
+import { importOutputsCommand, reportCommand } from './commands/report';
 import { UsageError, type CliContext, type Io } from './shared';
 
 /**
@@ -95,6 +96,17 @@ Commands:
                                 paper-dialogue|paper-scenes>]
                                 Add scenes from a dataset file (or the paper's generated JSON files);
                                 all or nothing, each scene keeping its file and line
+  report <character> [--systems <a,b…>] [--topics <topic-1,…>] [--mode single|multi]
+      [--judge <model>] [--seed <n>] [--csv <file>] [--html <file>]
+                                Per system and dimension the mean score, its 95% bootstrap interval
+                                and the count, single- and multi-turn apart; a system without
+                                scores shows as such. --csv writes one row per cell, --html one
+                                self-contained file with its charts (opens offline)
+  import-outputs <folder|file…> [--map <Short>=<character> …] [--dry-run]
+                                The paper's released interview outputs (its gen_results folder,
+                                {Short}_{system}_result folders, or Beethoven_sft.json-style files)
+                                as imported systems, judged and reported like our own. Names that
+                                match no character are listed, not guessed (exit code 1): map them
   scenes show <scene>           Show a scene as the editor has it, with its current revision
   scenes history <scene>        List a scene's revisions: when, by whom (generated, by hand, LLM)
   scenes diff <scene> [--from <n|original>] [--to <n|current>]
@@ -208,6 +220,8 @@ const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   'chat-gguf': chatGgufCommand,
   chat: chatCommand,
   doctor: doctorCommand,
+  report: reportCommand,
+  'import-outputs': importOutputsCommand,
 };
 
 export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<number> {
@@ -317,6 +331,14 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
         instruction: { type: 'string' },
         turn: { type: 'string' },
         character: { type: 'string' },
+        systems: { type: 'string' },
+        topics: { type: 'string' },
+        mode: { type: 'string' },
+        judge: { type: 'string' },
+        csv: { type: 'string' },
+        html: { type: 'string' },
+        map: { type: 'string', multiple: true },
+        'dry-run': { type: 'boolean', default: false },
       },
     });
   } catch (error) {

@@ -18,6 +18,7 @@ import type {
   TrainingConfig,
 } from '../../common/contract';
 import { chatSchemas } from './chat/chat-schemas';
+import { reportSchemas } from './eval/report-schemas';
 
 /**
  * Boundary validation: one schema per command, typed so that each parses to exactly the contract's
@@ -208,6 +209,7 @@ type Schemas = { [K in CommandName]: z.ZodType<CommandArg<K>> };
 
 export const commandSchemas: Schemas = {
   ...chatSchemas,
+  ...reportSchemas,
   'app/info': empty,
   'app/check-database': empty,
   'characters/list': empty,

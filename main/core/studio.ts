@@ -48,6 +48,11 @@ import { ConversationsRepo } from '../store/conversations-repo';
 import { ChatService } from './chat/chat-service';
 import { ChatRuntimes } from './chat/chat-runtimes';
 import { chatHandlers } from './chat/chat-handlers';
+import { EvalImportRepo } from '../store/eval-import-repo';
+import { EvalReportRepo } from '../store/eval-report-repo';
+import { OutputsImportService } from './eval/outputs-import';
+import { EvalReportService } from './eval/report-service';
+import { evalReportHandlers } from './eval/report-handlers';
 import { callRow, startedRow } from './jobs/call-log';
 
 export const DATABASE_FILE = 'studio.sqlite';
@@ -219,6 +224,16 @@ export class Studio {
 
     this.handlers = {
       ...chatHandlers(this.chat),
+      ...evalReportHandlers(
+        new EvalReportService(new EvalReportRepo(this.db), (id) => characters.get(id), clock),
+        new OutputsImportService({
+          repo: new EvalImportRepo(this.db),
+          characters: () => characters.list(),
+          clock,
+          newId,
+          changed: () => undefined,
+        }),
+      ),
       'app/info': () => this.info(),
       'app/check-database': () => this.checkDatabase(),
       'characters/list': () => characters.list(),

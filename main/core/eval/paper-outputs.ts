@@ -36,6 +36,8 @@ export interface OutputTurn {
   action: 'speaking' | 'thinking';
   /** Exactly as in the file. */
   content: string;
+  /** The label as written when it was not exactly `(speaking)` / `(thinking)`; else absent. */
+  rawAction?: string;
 }
 
 /** An action label that is neither `(speaking)` nor `(thinking)`: where, what, and how it was read. */
@@ -49,6 +51,8 @@ export interface OddLabel {
 export interface SingleAnswer {
   /** Line of the item's opening brace in the file (1-based). */
   line: number;
+  /** Position in the list (1-based). */
+  index: number;
   topicId: string;
   question: string;
   turns: OutputTurn[];
@@ -129,6 +133,7 @@ function readTurn(raw: unknown, file: string, line: number, odd: OddLabel[]): Ou
     // `((speaking)`, `speaking`, `(Thinking )`…: the word decides; anything else is speech.
     action = /think/.test(bare) ? 'thinking' : 'speaking';
     odd.push({ file, line, label: label || '(none)', readAs: action });
+    return { role: typeof raw.role === 'string' ? raw.role : '', action, content: raw.content, rawAction: label };
   }
   return { role: typeof raw.role === 'string' ? raw.role : '', action, content: raw.content };
 }
@@ -210,7 +215,7 @@ export function parseSingleTurn(text: string, file: string): Parsed<SingleAnswer
     const replies: unknown[] = Array.isArray(raw.reply) ? raw.reply : [raw.reply];
     const turns = replies.map((t) => readTurn(t, file, line, oddLabels));
     const topicId = typeof raw.topic_id === 'string' ? raw.topic_id : raw.topic_id == null ? '' : String(raw.topic_id);
-    return { line, topicId, question: raw.question, turns, ...parts(turns) };
+    return { line, index: index + 1, topicId, question: raw.question, turns, ...parts(turns) };
   });
   return { items, oddLabels };
 }

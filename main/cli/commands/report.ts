@@ -1,0 +1,133 @@
+import type {
+  CharacterId,
+  EvalReport,
+  OutputsImportReport,
+  ReportExportFormat,
+  ReportMode,
+} from '../../../common/contract';
+import { cellText } from '../../core/eval/report-html';
+import { StudioFailure } from '../../core/errors';
+import { argument, findCharacter, localPath, numberOption, str, UsageError, type CliContext } from '../shared';
+
+const MODE_TITLE: Record<ReportMode, string> = { single: 'Single-turn', multi: 'Multi-turn' };
+
+/** Comma-separated option values, trimmed, empty ones dropped. */
+const list = (text: string | undefined) =>
+  text
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/**
+ * `report <character> [--systems a,b] [--topics topic-1,…] [--mode single|multi] [--judge <model>]
+ * [--seed n] [--json] [--csv <file>] [--html <file>]`: the Evaluate tab's Report.
+ */
+export async function reportCommand(ctx: CliContext): Promise<number> {
+  const { call, rest, values, print, io } = ctx;
+  const character = await findCharacter(call, argument(rest, 0, '<character>', 'report'));
+  const mode = str(values, 'mode');
+  if (mode !== undefined && mode !== 'single' && mode !== 'multi') {
+    throw new UsageError(`--mode takes single or multi (not "${mode}").`);
+  }
+  const request = {
+    characterId: character.id,
+    ...(mode && { modes: [mode] as ReportMode[] }),
+    ...(str(values, 'systems') && { systemIds: await systemIds(ctx, character.id, list(str(values, 'systems'))!) }),
+    ...(str(values, 'topics') && { topics: list(str(values, 'topics'))! }),
+    ...(str(values, 'judge') && { judgeModel: str(values, 'judge')! }),
+    seed: numberOption(str(values, 'seed'), '--seed', 42),
+  };
+  for (const format of ['csv', 'html'] as ReportExportFormat[]) {
+    const out = str(values, format);
+    if (out === undefined) continue;
+    const written = await call('eval/report-export', { ...request, format, out: localPath(out) });
+    io.err(`Wrote ${written.path} (${Math.round(written.bytes / 1024)} KB).`);
+  }
+  const report = await call('eval/report', request);
+  print(report, () => describeReport(report));
+  return 0;
+}
+
+/** Systems named by id or label (case aside), in the order given. */
+async function systemIds(ctx: CliContext, characterId: CharacterId, names: string[]): Promise<string[]> {
+  const all = await ctx.call('eval/report', { characterId, resamples: 1 });
+  return names.map((name) => {
+    const found = all.systems.find((s) => s.id === name || s.name.toLowerCase() === name.toLowerCase());
+    if (!found) {
+      throw new StudioFailure(
+        'not_found',
+        `No system "${name}" for this character. Its systems: ${all.systems.map((s) => s.name).join(', ') || 'none yet'}.`,
+      );
+    }
+    return found.id;
+  });
+}
+
+export function describeReport(report: EvalReport): string {
+  const lines = [`${report.characterName}: ${report.systems.length} systems`];
+  if (report.systems.length === 0) lines.push('No systems yet: interview one, or import the paper’s outputs (import-outputs).');
+  for (const mode of report.settings.modes) {
+    const dims = report.dimensions[mode];
+    const rows = report.systems.map((s) => [
+      s.name,
+      String(s.answers[mode]),
+      ...dims.map((d) => {
+        const cell = report.cells.find((c) => c.systemId === s.id && c.mode === mode && c.dimension === d);
+        return cell && cell.mean !== null ? `${cellText(cell)} n=${cell.count}` : 'no scores';
+      }),
+    ]);
+    const head = ['system', mode === 'single' ? 'answers' : 'interviews', ...dims];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+    lines.push('', `${MODE_TITLE[mode]} (mean [95% interval] n)`, line(head), ...rows.map(line));
+  }
+  const unscored = report.cells.reduce((n, c) => n + c.unscored, 0);
+  if (unscored) lines.push('', `${unscored} judgments without a usable score are left out of the means.`);
+  return lines.join('\n');
+}
+
+/**
+ * `import-outputs <folder|file…> [--map Short=character …] [--dry-run] [--json]`: the paper's
+ * released interview outputs as imported systems. Exit 1 while some short names match no character.
+ */
+export async function importOutputsCommand(ctx: CliContext): Promise<number> {
+  const { call, rest, values, print, io } = ctx;
+  if (rest.length === 0) throw new UsageError('Missing <folder|file…> for import-outputs.');
+  const map: Record<string, CharacterId> = {};
+  const given = values.map;
+  for (const entry of Array.isArray(given) ? given : typeof given === 'string' ? [given] : []) {
+    const at = entry.indexOf('=');
+    if (at <= 0 || at === entry.length - 1) {
+      throw new UsageError(`--map takes Short=character (e.g. --map Hermonie=Hermione), not "${entry}".`);
+    }
+    map[entry.slice(0, at).trim()] = (await findCharacter(call, entry.slice(at + 1).trim())).id;
+  }
+  const report = await call('eval/import-outputs', {
+    paths: rest.map(localPath),
+    map,
+    ...(values['dry-run'] === true && { dryRun: true }),
+  });
+  print(report, () => describeOutputsImport(report));
+  if (report.unmatched.length && !values.json) {
+    io.err(
+      `Say which character each is, e.g. ${report.unmatched.map((u) => `--map ${u.short}=<character>`).join(' ')}, and run again.`,
+    );
+  }
+  return report.unmatched.length ? 1 : 0;
+}
+
+export function describeOutputsImport(r: OutputsImportReport): string {
+  const verb = r.dryRun ? 'Would import' : 'Imported';
+  const lines = r.systems.map(
+    (s) =>
+      `${verb} ${s.short} ${s.system}: ${s.single} single-turn answers, ${s.multi} multi-turn interviews` +
+      `${s.thoughtRounds ? `, ${s.thoughtRounds} rounds with thoughts (${s.thoughtOnlyRounds} thought only)` : ''}` +
+      `${s.nonstop ? `, ${s.nonstop} cut at the token limit (<|NONSTOP|>)` : ''}.`,
+  );
+  if (r.systems.length === 0) lines.push(`${verb} nothing.`);
+  for (const u of r.unmatched) lines.push(`No character for "${u.short}" (${u.files.length} files): not imported.`);
+  for (const o of r.oddLabels.slice(0, 10)) lines.push(`  ${o.file}, line ${o.line}: action ${o.label} read as ${o.readAs}`);
+  if (r.oddLabels.length > 10) lines.push(`  … and ${r.oddLabels.length - 10} more odd labels (see --json).`);
+  lines.push(...r.notices.filter((n) => !n.startsWith('Not imported')));
+  return lines.join('\n');
+}
