@@ -23,7 +23,7 @@ export type Dialog =
   | { kind: 'export-dataset'; characterId: CharacterId }
   | { kind: 'import-dataset'; characterId: CharacterId };
 
-export type CharacterTab = 'profile' | 'generate' | 'dataset' | 'train' | 'chat';
+export type CharacterTab = 'profile' | 'generate' | 'dataset' | 'train' | 'chat' | 'evaluate';
 
 /**
  * What the Chat tab shows for a character: a stored conversation, or the form for a new one

@@ -7,9 +7,10 @@ const TABS: { id: CharacterTab; label: string }[] = [
   { id: 'dataset', label: 'Dataset' },
   { id: 'train', label: 'Train' },
   { id: 'chat', label: 'Chat' },
+  { id: 'evaluate', label: 'Evaluate' },
 ];
 
-/** Profile | Generate | Dataset | Train | Chat: the path from a life to a trained model and talking to it. */
+/** Profile | Generate | Dataset | Train | Chat | Evaluate: from a life to a trained model, talking to it and measuring it. */
 export function Tabs() {
   const tab = useUi((s) => s.characterTab);
   const setTab = useUi((s) => s.setCharacterTab);
