@@ -16,6 +16,9 @@ const names: Record<EventName, true> = {
   'chat/changed': true,
   'chat/delta': true,
   'chat/status': true,
+  'eval/questions/changed': true,
+  'eval/systems/changed': true,
+  'eval/interviews/changed': true,
 };
 
 /** Every contract event name, for bridges that must subscribe by name. Complete by construction. */

@@ -21,6 +21,7 @@ export type * from './chat';
 export type * from './interop';
 export type * from './jobs';
 export type * from './regenerate';
+export type * from './eval';
 export type * from './eval-report';
 
 import type { AppCommands } from './base';
@@ -37,6 +38,7 @@ import type { ChatCommands, ChatEvents } from './chat';
 import type { InteropCommands, InteropEvents } from './interop';
 import type { JobCommands, JobEvents } from './jobs';
 import type { RegenerateCommands, RegenerateEvents } from './regenerate';
+import type { EvalCommands, EvalEvents } from './eval';
 import type { EvalReportCommands } from './eval-report';
 
 /** Every command, one interface per area joined here (Actual's handlers.ts pattern). */
@@ -56,6 +58,7 @@ export interface Commands
     InteropCommands,
     JobCommands,
     RegenerateCommands,
+    EvalCommands,
     EvalReportCommands {}
 
 export type CommandName = keyof Commands;
@@ -73,7 +76,8 @@ export interface Events
     ChatEvents,
     InteropEvents,
     JobEvents,
-    RegenerateEvents {}
+    RegenerateEvents,
+    EvalEvents {}
 
 export type EventName = keyof Events;
 

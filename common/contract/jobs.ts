@@ -4,6 +4,7 @@
  */
 
 import type { CharacterId, JobId } from './base';
+import type { InterviewSettings } from './eval';
 import type { GenerationSettings, Stage } from './generation';
 import type { RegenerateSettings } from './regenerate';
 
@@ -11,14 +12,21 @@ export type JobStatus = 'queued' | 'running' | 'paused' | 'succeeded' | 'failed'
 
 /**
  * What a job does: `generation` builds a character's dataset (scenes → experiences → protective);
- * `regenerate` rewrites existing scenes (their experience, or one turn) with a written instruction.
+ * `regenerate` rewrites existing scenes (their experience, or one turn) with a written instruction;
+ * `interview` interviews evaluation systems on a question set (common/contract/eval.ts).
  */
 export type JobKindName = Job['kind'];
+
+/**
+ * The stage a job's items belong to: a generation's stages, and one stage per evaluation kind
+ * (`interviews`; the judge adds its own). Items of a stage are counted and shown together.
+ */
+export type JobStage = Stage | 'interviews';
 
 /** An item whose last attempt failed: `reason` is that attempt's error. */
 export interface ItemFailure {
   itemId: string;
-  stage: Stage;
+  stage: JobStage;
   reason: string;
   at: number;
   /** True when the item ran out of attempts; false while it waits for another one. */
@@ -28,13 +36,13 @@ export interface ItemFailure {
 /** What a finished item could not use from its answer (the answer stays on record with its call). */
 export interface ItemNote {
   itemId: string;
-  stage: Stage;
+  stage: JobStage;
   text: string;
   at: number;
 }
 
 export interface StageProgress {
-  stage: Stage;
+  stage: JobStage;
   done: number;
   failed: number;
   total: number;
@@ -46,7 +54,7 @@ interface JobCommon {
   characterId: CharacterId;
   status: JobStatus;
   /** The stage an item is out for (a regeneration writes experiences: `experiences`). */
-  stage: Stage | null;
+  stage: JobStage | null;
   stages: StageProgress[];
   done: number;
   total: number;
@@ -83,8 +91,17 @@ export interface RegenerateJob extends JobCommon {
   settings: RegenerateSettings;
 }
 
-/** A job as every door shows it; `kind` says which settings it carries. */
-export type Job = GenerationJob | RegenerateJob;
+/**
+ * Interviews of evaluation systems on a question set: one item per interview (system × question ×
+ * mode); a multi-turn item stores each round as it ends, so a resumed job goes on at that round.
+ */
+export interface InterviewJob extends JobCommon {
+  kind: 'interview';
+  settings: InterviewSettings;
+}
+
+/** A job as every door shows it; `kind` says which settings it carries (the judge's kinds join here). */
+export type Job = GenerationJob | RegenerateJob | InterviewJob;
 
 export interface JobCommands {
   /** Every job of the character, newest first, of every kind. */

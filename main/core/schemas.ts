@@ -18,6 +18,7 @@ import type {
   TrainingConfig,
 } from '../../common/contract';
 import { chatSchemas } from './chat/chat-schemas';
+import { evalSchemas } from './eval/eval-schemas';
 import { reportSchemas } from './eval/report-schemas';
 
 /**
@@ -209,6 +210,7 @@ type Schemas = { [K in CommandName]: z.ZodType<CommandArg<K>> };
 
 export const commandSchemas: Schemas = {
   ...chatSchemas,
+  ...evalSchemas,
   ...reportSchemas,
   'app/info': empty,
   'app/check-database': empty,

@@ -54,6 +54,13 @@ import { OutputsImportService } from './eval/outputs-import';
 import { EvalReportService } from './eval/report-service';
 import { evalReportHandlers } from './eval/report-handlers';
 import { callRow, startedRow } from './jobs/call-log';
+import { EvalRepo } from '../store/eval-repo';
+import { evalHandlers, type EvalServices } from './eval/eval-handlers';
+import { InterviewService } from './eval/interview-service';
+import { ProfileText } from './eval/profile-text';
+import { QuestionGenerator } from './eval/question-generator';
+import { QuestionService } from './eval/question-service';
+import { SystemService } from './eval/system-service';
 
 export const DATABASE_FILE = 'studio.sqlite';
 
@@ -179,18 +186,20 @@ export class Studio {
       { trainerDir, defaultPython: defaultPython(options.dataDir, appRoot) },
     );
     const jobsRepo = this.jobsRepo;
+    // One registry of loaded models for the Chat tab and the interviews alike.
+    const chatRuntimes = new ChatRuntimes({
+      runs: training,
+      providers,
+      // Chat replies are LLM calls on record like any other, linked to no job.
+      recorder: {
+        onStart: (record) => jobsRepo.startCall(startedRow(null, record)),
+        onCall: (record) => jobsRepo.insertCall(callRow(null, record)),
+      },
+      embeddedThreads: options.embeddedThreads ?? Math.max(1, os.availableParallelism()),
+    });
     this.chat = new ChatService({
       repo: new ConversationsRepo(this.db),
-      runtimes: new ChatRuntimes({
-        runs: training,
-        providers,
-        // Chat replies are LLM calls on record like any other, linked to no job.
-        recorder: {
-          onStart: (record) => jobsRepo.startCall(startedRow(null, record)),
-          onCall: (record) => jobsRepo.insertCall(callRow(null, record)),
-        },
-        embeddedThreads: options.embeddedThreads ?? Math.max(1, os.availableParallelism()),
-      }),
+      runtimes: chatRuntimes,
       characters,
       runs: training,
       providers,
@@ -221,9 +230,11 @@ export class Studio {
       clock,
       newId,
     );
+    const evaluation = this.evaluation(characters, profilesRepo, providers, training, chatRuntimes, clock, newId);
 
     this.handlers = {
       ...chatHandlers(this.chat),
+      ...evalHandlers(evaluation),
       ...evalReportHandlers(
         new EvalReportService(new EvalReportRepo(this.db), (id) => characters.get(id), clock),
         new OutputsImportService({
@@ -343,6 +354,49 @@ export class Studio {
       'training/preview': (request) => previews.preview(request),
       'training/cached-models': () => previews.cachedModels(),
     } satisfies Handlers;
+  }
+
+  /** Question sets, systems and interviews (issue 12), on the job engine and the chat runtimes. */
+  private evaluation(
+    characters: CharacterService,
+    profiles: ProfilesRepo,
+    providers: ProviderService,
+    training: TrainingService,
+    runtimes: ChatRuntimes,
+    clock: Clock,
+    newId: IdFactory,
+  ): EvalServices {
+    const repo = new EvalRepo(this.db);
+    const profile = new ProfileText(profiles);
+    const questions = new QuestionService(this.db, repo, (id) => characters.get(id), this.events, clock, newId);
+    const systems = new SystemService(
+      repo,
+      characters,
+      { run: (id) => training.get(id), provider: (id) => providers.get(id) },
+      this.events,
+      clock,
+      newId,
+    );
+    const interviews = new InterviewService(
+      this.db,
+      repo,
+      this.jobsRepo,
+      characters,
+      questions,
+      systems,
+      profile,
+      {
+        runtimeFor: (target, kind) => runtimes.runtimeFor(target, kind),
+        provider: (id) => providers.get(id),
+        instanceFor: (id, model) => providers.instanceFor(id, model),
+      },
+      this.jobs,
+      this.events,
+      clock,
+      newId,
+    );
+    const generator = new QuestionGenerator(characters, providers, this.jobsRepo, profile, questions, newId);
+    return { questions, generator, systems, interviews };
   }
 
   /** Every door's entry; error text leaves with every configured API key masked (see `redact`). */

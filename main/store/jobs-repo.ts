@@ -1,4 +1,4 @@
-import type { CharacterId, ItemFailure, ItemNote, JobId, JobKindName, JobStatus, Stage } from '../../common/contract';
+import type { CharacterId, ItemFailure, ItemNote, JobId, JobKindName, JobStage, JobStatus } from '../../common/contract';
 import type { Db } from './database';
 import type { SceneWhere } from './scene-filter';
 
@@ -7,7 +7,7 @@ export interface JobRow {
   character_id: CharacterId;
   kind: JobKindName;
   status: JobStatus;
-  stage: Stage | null;
+  stage: JobStage | null;
   settings: string;
   prompt_tokens: number;
   completion_tokens: number;
@@ -23,7 +23,7 @@ export interface JobRow {
 export interface ItemRow {
   id: string;
   job_id: JobId;
-  stage: Stage;
+  stage: JobStage;
   key: string;
   status: 'pending' | 'done' | 'failed';
   input: string;
@@ -35,7 +35,7 @@ export interface ItemRow {
 
 export interface NewItem {
   id: string;
-  stage: Stage;
+  stage: JobStage;
   key: string;
   input: unknown;
 }
@@ -118,7 +118,7 @@ export class JobsRepo {
       .run(status, message, now, finished, id);
   }
 
-  setStage(id: JobId, stage: Stage | null, now: number): void {
+  setStage(id: JobId, stage: JobStage | null, now: number): void {
     this.db.prepare('UPDATE jobs SET stage = ?, updated_at = ? WHERE id = ?').run(stage, now, id);
   }
 
@@ -188,7 +188,7 @@ export class JobsRepo {
    * `{sceneId}`), in the scenes' order, in one statement: a bulk job over 100,000 scenes plans
    * without reading them into JavaScript. Returns how many were new.
    */
-  planSceneItems(jobId: JobId, stage: Stage, keyPrefix: string, where: SceneWhere, now: number): number {
+  planSceneItems(jobId: JobId, stage: JobStage, keyPrefix: string, where: SceneWhere, now: number): number {
     return this.db
       .prepare(
         `INSERT OR IGNORE INTO job_items (id, job_id, stage, key, status, input, updated_at)
@@ -198,7 +198,7 @@ export class JobsRepo {
       .run({ ...where.params, jobId, stage, keyPrefix, now }).changes;
   }
 
-  pendingItems(jobId: JobId, stage: Stage, limit: number, exclude: ReadonlySet<string>): ItemRow[] {
+  pendingItems(jobId: JobId, stage: JobStage, limit: number, exclude: ReadonlySet<string>): ItemRow[] {
     const rows = this.db
       .prepare(`SELECT * FROM job_items WHERE job_id = ? AND stage = ? AND status = 'pending' ORDER BY rowid LIMIT ?`)
       .all(jobId, stage, limit + exclude.size) as ItemRow[];
@@ -210,7 +210,7 @@ export class JobsRepo {
    * order: a scheduler that remembers the last item it issued reads only what is new, instead of
    * reading again every item it has in flight (in flight items stay `pending` until they end).
    */
-  pendingItemsAfter(jobId: JobId, stage: Stage, afterSeq: number, limit: number): (ItemRow & { seq: number })[] {
+  pendingItemsAfter(jobId: JobId, stage: JobStage, afterSeq: number, limit: number): (ItemRow & { seq: number })[] {
     return this.db
       .prepare(
         `SELECT rowid AS seq, * FROM job_items WHERE job_id = ? AND stage = ? AND status = 'pending' AND rowid > ?
@@ -219,7 +219,7 @@ export class JobsRepo {
       .all(jobId, stage, afterSeq, limit) as (ItemRow & { seq: number })[];
   }
 
-  countItems(jobId: JobId, stage: Stage): { pending: number; done: number; failed: number } {
+  countItems(jobId: JobId, stage: JobStage): { pending: number; done: number; failed: number } {
     const rows = this.db
       .prepare('SELECT status, count(*) AS n FROM job_items WHERE job_id = ? AND stage = ? GROUP BY status')
       .all(jobId, stage) as { status: string; n: number }[];
@@ -269,7 +269,7 @@ export class JobsRepo {
            WHERE job_id = ? AND status = 'done' AND error IS NOT NULL
            ORDER BY updated_at DESC LIMIT ?`,
         )
-        .all(jobId, limit) as { id: string; stage: Stage; error: string; updated_at: number }[]
+        .all(jobId, limit) as { id: string; stage: JobStage; error: string; updated_at: number }[]
     ).map((r) => ({ itemId: r.id, stage: r.stage, text: r.error, at: r.updated_at }));
     return { count, notes };
   }
@@ -321,7 +321,7 @@ export class JobsRepo {
            WHERE job_id = ? AND error IS NOT NULL AND status != 'done'
            ORDER BY updated_at DESC LIMIT ?`,
         )
-        .all(jobId, limit) as { id: string; stage: Stage; status: string; error: string; updated_at: number }[]
+        .all(jobId, limit) as { id: string; stage: JobStage; status: string; error: string; updated_at: number }[]
     ).map((r) => ({ itemId: r.id, stage: r.stage, reason: r.error, at: r.updated_at, failed: r.status === 'failed' }));
   }
 
@@ -405,7 +405,7 @@ export class JobsRepo {
    * Closes a stage's pending items without a call, once what they were planned for is met (the
    * scene target): they count as done, with no call and no attempt. Returns how many.
    */
-  skipPending(jobId: JobId, stage: Stage, now: number): number {
+  skipPending(jobId: JobId, stage: JobStage, now: number): number {
     return this.db
       .prepare(
         `UPDATE job_items SET status = 'done', error = NULL, updated_at = ? WHERE job_id = ? AND stage = ? AND status = 'pending'`,

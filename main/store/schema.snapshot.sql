@@ -8,7 +8,15 @@ CREATE INDEX chunks_profile_position ON chunks (profile_id, position);
 
 CREATE INDEX conversations_character ON conversations (character_id, updated_at);
 
+CREATE UNIQUE INDEX eval_systems_label ON eval_systems (character_id, label);
+
 CREATE UNIQUE INDEX hosts_name ON hosts (name COLLATE NOCASE);
+
+CREATE INDEX interview_turns_round ON interview_turns (interview_id, round);
+
+CREATE INDEX interviews_character ON interviews (character_id, system_id, mode);
+
+CREATE INDEX interviews_job ON interviews (job_id);
 
 CREATE INDEX job_items_job_stage_status ON job_items (job_id, stage, status);
 
@@ -25,6 +33,8 @@ CREATE INDEX llm_calls_open ON llm_calls (status) WHERE status != 'done';
 CREATE INDEX profiles_character ON profiles (character_id, created_at);
 
 CREATE UNIQUE INDEX providers_name_unique ON providers (name COLLATE NOCASE);
+
+CREATE INDEX question_sets_character ON question_sets (character_id, created_at);
 
 CREATE INDEX review_actions_character ON review_actions (character_id, created_at);
 
@@ -172,6 +182,19 @@ CREATE TABLE dataset_imports (
   created_at INTEGER NOT NULL
 );
 
+CREATE TABLE eval_systems (
+  id TEXT PRIMARY KEY,
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('run', 'base', 'prompted', 'imported')),
+  label TEXT NOT NULL,
+  answerer TEXT,
+  sampling TEXT,
+  prompt_version TEXT,
+  source TEXT,
+  archived_at INTEGER,
+  created_at INTEGER NOT NULL
+);
+
 CREATE TABLE experience_speakers (
   scene_id TEXT NOT NULL REFERENCES experiences (scene_id) ON DELETE CASCADE,
   character_id TEXT NOT NULL,
@@ -207,6 +230,41 @@ CREATE TABLE hosts (
   python TEXT NOT NULL DEFAULT 'python3',
   remote_root TEXT NOT NULL DEFAULT '.character-studio',
   gpu_count INTEGER NOT NULL DEFAULT 1 CHECK (gpu_count >= 1),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE interview_turns (
+  id TEXT PRIMARY KEY,
+  interview_id TEXT NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+  round INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('interviewer', 'character')),
+  speaker TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('speaking', 'thinking')),
+  raw_action TEXT,
+  text TEXT NOT NULL,
+  nonstop INTEGER NOT NULL DEFAULT 0,
+  source TEXT,
+  call_id TEXT,
+  created_at INTEGER NOT NULL,
+  UNIQUE (interview_id, seq)
+);
+
+CREATE TABLE interviews (
+  id TEXT PRIMARY KEY,
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  job_id TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+  system_id TEXT NOT NULL REFERENCES eval_systems (id) ON DELETE CASCADE,
+  question_id TEXT NOT NULL REFERENCES questions (id),
+  set_id TEXT NOT NULL,
+  set_version INTEGER NOT NULL,
+  topic_id TEXT NOT NULL,
+  question TEXT NOT NULL,
+  mode TEXT NOT NULL CHECK (mode IN ('single', 'multi')),
+  rounds INTEGER NOT NULL DEFAULT 1,
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'running', 'done', 'failed')),
+  error TEXT,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
@@ -330,6 +388,43 @@ CREATE TABLE providers (
   structured_output INTEGER NOT NULL DEFAULT 1,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE question_set_versions (
+  set_id TEXT NOT NULL REFERENCES question_sets (id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  note TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (set_id, version)
+);
+
+CREATE TABLE question_sets (
+  id TEXT PRIMARY KEY,
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  origin TEXT NOT NULL CHECK (origin IN ('generated', 'imported', 'hand')),
+  -- The imported file's name, or the provider, model and prompt version of a generation.
+  source TEXT,
+  -- JSON array of llm_calls ids (a generated set: one call per topic and mode).
+  call_ids TEXT NOT NULL DEFAULT '[]',
+  current_version INTEGER NOT NULL DEFAULT 1,
+  archived_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE questions (
+  id TEXT PRIMARY KEY,
+  set_id TEXT NOT NULL REFERENCES question_sets (id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  topic_id TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  text TEXT NOT NULL,
+  mode TEXT NOT NULL CHECK (mode IN ('single', 'multi')),
+  UNIQUE (set_id, version, position),
+  FOREIGN KEY (set_id, version) REFERENCES question_set_versions (set_id, version) ON DELETE CASCADE
 );
 
 CREATE TABLE review_action_scenes (

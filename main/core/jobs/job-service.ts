@@ -6,7 +6,7 @@ import type { JobRow, JobsRepo } from '../../store/jobs-repo';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
-import { LlmGateway, type CallRecord } from '../llm/gateway';
+import { LlmGateway, type CallRecord, type StartedCall } from '../llm/gateway';
 import { isLlmError, type LlmProvider } from '../llm/types';
 import type { ProviderService } from '../providers/provider-service';
 import { callRow, startedRow } from './call-log';
@@ -20,7 +20,8 @@ export const MAX_ITEM_ATTEMPTS = 3;
 
 /** Settings every kind stores: whom it calls and the spending cap (the rest is the kind's). */
 interface CommonSettings {
-  providerId: ProviderId;
+  /** Null for a kind that may call no provider of its own (an interview of trained runs only). */
+  providerId: ProviderId | null;
   budgetUsd: number | null;
 }
 
@@ -196,9 +197,9 @@ export class JobService {
    * The provider a run calls, behind one gateway whose every attempt is logged to the job and whose
    * cost counts against its budget (which pauses the run when spent).
    */
-  llmFor(id: JobId, run: RunHandle, providerId: ProviderId): JobLlm {
+  llmFor(id: JobId, run: RunHandle, providerId: ProviderId, model?: string): JobLlm {
     const provider = this.providers.get(providerId);
-    const llm = this.providers.instance(provider.id);
+    const llm = model ? this.providers.instanceFor(provider.id, model) : this.providers.instance(provider.id);
     const concurrency = provider.kind === 'embedded' ? 1 : provider.maxConcurrency;
     // Every call of the run waits on this signal (queued, sleeping or sent): many listeners by design.
     setMaxListeners(0, run.controller.signal);
@@ -207,8 +208,7 @@ export class JobService {
       requestsPerMinute: provider.requestsPerMinute || null,
       timeoutMs: provider.timeoutMs,
       prices: this.providers.isMetered(provider) ? this.providers.priceTable() : {},
-      onStart: (record) => this.jobs.startCall(startedRow(id, record)),
-      onCall: (record) => this.recordCall(id, record, run),
+      ...this.recorderFor(id, run),
     });
     return {
       provider,
@@ -216,6 +216,17 @@ export class JobService {
       gateway,
       window: Math.max(1, concurrency) * 2,
       structured: provider.structuredOutput && llm.capabilities.jsonSchema,
+    };
+  }
+
+  /**
+   * Where calls a run makes through a gateway of its own (an interviewee's endpoint) are recorded:
+   * logged to the job, their cost added to it and held to its budget, like `llmFor`'s.
+   */
+  recorderFor(id: JobId, run: RunHandle): { onStart(record: StartedCall): void; onCall(record: CallRecord): void } {
+    return {
+      onStart: (record) => this.jobs.startCall(startedRow(id, record)),
+      onCall: (record) => this.recordCall(id, record, run),
     };
   }
 

@@ -103,8 +103,10 @@ export class ChatRuntimeError extends Error {
   constructor(
     message: string,
     readonly partial: { text: string; reasoning: string | null },
+    /** `cause`: the underlying error (an `LlmError` says whether the endpoint was unreachable). */
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'ChatRuntimeError';
   }
 }

@@ -87,7 +87,7 @@ class GatewayChatRuntime implements ChatRuntime {
       if (isLlmError(error) && error.code === 'empty' && text === '')
         return { text: '', reasoning: partial().reasoning, finish: 'stop', promptTokens: null, completionTokens: null };
       const message = error instanceof Error ? error.message : String(error);
-      throw new ChatRuntimeError(message, partial());
+      throw new ChatRuntimeError(message, partial(), { cause: error });
     }
   }
 

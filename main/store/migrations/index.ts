@@ -14,6 +14,7 @@ import m013 from './013_regenerate.sql';
 import m014 from './014_conversations.sql';
 import m015 from './015_turn_figures.sql';
 import m016 from './016_dataset_imports.sql';
+import m017 from './017_eval.sql';
 import { recountSceneFigures } from '../scene-figures';
 import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
@@ -44,4 +45,5 @@ export const migrations: readonly Migration[] = [
   { id: 14, name: 'conversations', sql: m014 },
   { id: 15, name: 'turn_figures', sql: m015, backfill: backfillTurnFigures },
   { id: 16, name: 'dataset_imports', sql: m016 },
+  { id: 17, name: 'eval', sql: m017 },
 ];

@@ -206,6 +206,11 @@ function describeJob(job: Job): string {
       ? `rewrite the experience of ${scenes}`
       : `rewrite turn ${job.settings.turn + 1} of ${scenes}`;
   }
+  if (job.kind === 'interview') {
+    const n = job.total.toLocaleString('en-US');
+    const systems = job.settings.systemIds.length;
+    return `${n} interview${job.total === 1 ? '' : 's'} of ${systems} system${systems === 1 ? '' : 's'}${job.settings.mode ? ` (${job.settings.mode}-turn)` : ''}`;
+  }
   return job.settings.preset === 'paper'
     ? `the paper's plan (${job.settings.targetScenes.toLocaleString('en-US')} scenes asked, one protective per chunk)`
     : `${job.settings.targetScenes.toLocaleString('en-US')} scenes, ${Math.round(job.settings.protectiveShare * 1000) / 10}% protective`;

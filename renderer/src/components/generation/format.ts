@@ -1,10 +1,11 @@
-import type { JobStatus, Stage } from '../../../../common/contract';
+import type { JobStage, JobStatus } from '../../../../common/contract';
 
-export const STAGE_LABEL: Record<Stage, string> = {
+export const STAGE_LABEL: Record<JobStage, string> = {
   limits: 'Knowledge limits',
   scenes: 'Scenes',
   experiences: 'Experiences',
   protective: 'Protective scenes',
+  interviews: 'Interviews',
 };
 
 export const STATUS_LABEL: Record<JobStatus, string> = {
