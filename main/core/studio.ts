@@ -48,7 +48,6 @@ import { ConversationsRepo } from '../store/conversations-repo';
 import { ChatService } from './chat/chat-service';
 import { ChatRuntimes } from './chat/chat-runtimes';
 import { chatHandlers } from './chat/chat-handlers';
-import { EvalImportRepo } from '../store/eval-import-repo';
 import { EvalReportRepo } from '../store/eval-report-repo';
 import { OutputsImportService } from './eval/outputs-import';
 import { EvalReportService } from './eval/report-service';
@@ -238,11 +237,12 @@ export class Studio {
       ...evalReportHandlers(
         new EvalReportService(new EvalReportRepo(this.db), (id) => characters.get(id), clock),
         new OutputsImportService({
-          repo: new EvalImportRepo(this.db),
+          db: this.db,
+          repo: new EvalRepo(this.db),
           characters: () => characters.list(),
           clock,
           newId,
-          changed: () => undefined,
+          changed: (characterId) => this.events.emit('eval/systems/changed', { characterId }),
         }),
       ),
       'app/info': () => this.info(),

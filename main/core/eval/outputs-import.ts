@@ -20,11 +20,18 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type {
   Character,
   CharacterId,
+  EvalSystemId,
   ImportedOutputSystem,
+  InterviewId,
   OutputsImportReport,
   OutputsImportRequest,
+  Question,
+  QuestionId,
+  QuestionMode,
+  QuestionSetId,
 } from '../../../common/contract';
-import type { EvalImportRepo, KnownQuestion, NewInterview, NewQuestionSet, NewTurn } from '../../store/eval-import-repo';
+import type { Db } from '../../store/database';
+import type { EvalRepo, NewEvalSystem, NewInterview, NewQuestion, NewQuestionSet, NewTurn } from '../../store/eval-repo';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import {
@@ -32,9 +39,10 @@ import {
   parseMultiTurn,
   parseSingleTurn,
   sourceOfPath,
-  type OddLabel,
+  type MultiInterview,
   type OutputSource,
   type OutputTurn,
+  type SingleAnswer,
 } from './paper-outputs';
 
 /** The paper's topic ids as people read them (its question files' `topic` field). */
@@ -59,7 +67,8 @@ interface FoundFile {
 }
 
 export interface OutputsImportDeps {
-  repo: EvalImportRepo;
+  db: Db;
+  repo: EvalRepo;
   characters: () => Character[];
   clock: Clock;
   newId: IdFactory;
@@ -70,10 +79,10 @@ export interface OutputsImportDeps {
 const questionKey = (mode: string, text: string) => `${mode}\u0000${text.trim().replace(/\s+/g, ' ').toLowerCase()}`;
 
 /** Text as stored: a trailing `<|NONSTOP|>` marker moves to the turn's flag; the rest is kept exactly. */
-function stored(turn: OutputTurn): { text: string; nonstop: boolean } {
-  const at = turn.content.lastIndexOf(NONSTOP);
-  if (at < 0 || turn.content.slice(at + NONSTOP.length).trim()) return { text: turn.content, nonstop: at >= 0 };
-  return { text: turn.content.slice(0, at).replace(/\s+$/, ''), nonstop: true };
+function stored(content: string): { text: string; nonstop: boolean } {
+  const at = content.lastIndexOf(NONSTOP);
+  if (at < 0 || content.slice(at + NONSTOP.length).trim()) return { text: content, nonstop: at >= 0 };
+  return { text: content.slice(0, at).replace(/\s+$/, ''), nonstop: true };
 }
 
 export class OutputsImportService {
@@ -120,13 +129,15 @@ export class OutputsImportService {
     for (const { character, source, files: group } of groups.values()) {
       const label = `${source.system} (paper)`;
       const existing = this.deps.repo.systemByLabel(character.id, label);
-      if (existing) {
+      const live = existing && this.deps.repo.systems(character.id).some((s) => s.id === existing.id);
+      if (existing && live) {
         report.notices.push(
           `${character.shortName} already has a system "${label}" (${existing.interviews} interviews): left as it is. Archive it to import again.`,
         );
         continue;
       }
-      const system = plan.system(character, source, label, group.map((f) => f.label).join(', '));
+      const free = existing ? this.freeLabel(character.id, label) : label;
+      const system = plan.system(character, source, free, group.map((f) => f.label).join(', '));
       for (const file of group) {
         const text = await file.read();
         if (file.source.kind === 'single') {
@@ -153,11 +164,16 @@ export class OutputsImportService {
       );
     }
     if (!report.dryRun && report.systems.length) {
-      this.deps.repo.write(plan.write, this.deps.clock.now());
+      plan.commit(this.deps.clock.now());
       for (const id of new Set(report.systems.map((s) => s.characterId))) this.deps.changed(id);
     }
     report.durationMs = Date.now() - started;
     return report;
+  }
+
+  /** `sft (paper) 2`, `… 3`: the first label no system of the character holds (archived ones keep theirs). */
+  private freeLabel(characterId: CharacterId, label: string): string {
+    for (let n = 2; ; n++) if (!this.deps.repo.systemByLabel(characterId, `${label} ${n}`)) return `${label} ${n}`;
   }
 
   private match(short: string, characters: Character[], request: OutputsImportRequest): Character | null {
@@ -209,23 +225,46 @@ function tooLarge(name: string): StudioFailure {
 }
 
 interface PlannedSystem {
-  id: string;
+  id: EvalSystemId;
   character: Character;
   summary: ImportedOutputSystem;
 }
 
-/** What an import will write, built file by file; `write` is handed to the repository at the end. */
+/** What an import will write, built file by file; `commit` writes it in one transaction. */
 class ImportPlan {
-  readonly write = { sets: [] as NewQuestionSet[], systems: [] as { id: string; characterId: CharacterId; label: string; source: string }[], interviews: [] as NewInterview[] };
+  private readonly sets: { set: NewQuestionSet; questions: NewQuestion[] }[] = [];
+  private readonly systems: NewEvalSystem[] = [];
+  private readonly interviews: { interview: NewInterview; turns: NewTurn[] }[] = [];
   /** Per character: its live questions and the ones this import adds, by mode and text. */
-  private readonly questions = new Map<CharacterId, Map<string, KnownQuestion>>();
-  private readonly newSets = new Map<CharacterId, NewQuestionSet>();
+  private readonly questions = new Map<CharacterId, Map<string, Question>>();
+  private readonly newSets = new Map<CharacterId, { set: NewQuestionSet; questions: NewQuestion[] }>();
 
   constructor(private readonly deps: OutputsImportDeps) {}
 
+  commit(now: number): void {
+    const { db, repo } = this.deps;
+    db.transaction(() => {
+      for (const s of this.sets) repo.insertSet(s.set, 'questions of imported interview outputs that no set held', s.questions, now);
+      for (const system of this.systems) repo.insertSystem(system, now);
+      for (const i of this.interviews) {
+        repo.insertInterview(i.interview, now);
+        repo.insertTurns(i.turns, now);
+      }
+    })();
+  }
+
   system(character: Character, source: OutputSource, label: string, files: string): PlannedSystem {
-    const id = this.deps.newId();
-    this.write.systems.push({ id, characterId: character.id, label, source: files });
+    const id = this.deps.newId() as EvalSystemId;
+    this.systems.push({
+      id,
+      characterId: character.id,
+      kind: 'imported',
+      label,
+      answerer: null,
+      sampling: null,
+      promptVersion: null,
+      source: files,
+    });
     const summary: ImportedOutputSystem = {
       characterId: character.id,
       short: source.short,
@@ -240,114 +279,128 @@ class ImportPlan {
     return { id, character, summary };
   }
 
-  single(system: PlannedSystem, answer: ReturnType<typeof parseSingleTurn>['items'][number], source: string): void {
-    const topicId = answer.topicId || UNKNOWN_TOPIC;
-    const question = this.question(system.character, 'single', answer.question, topicId);
-    const turns: NewTurn[] = [this.turn(1, 0, 'interviewer', INTERVIEWER, 'speaking', null, answer.question, false, source)];
-    for (const t of answer.turns) turns.push(this.characterTurn(1, turns.length, t, source));
-    this.interview(system, question, 'single', 1, turns);
+  single(system: PlannedSystem, answer: SingleAnswer, source: string): void {
+    const question = this.question(system.character, 'single', answer.question, answer.topicId || UNKNOWN_TOPIC);
+    const interview = this.interview(system, question, 'single', 1);
+    interview.turns.push(this.turn(interview, 1, 'interviewer', INTERVIEWER, { action: 'speaking', content: answer.question }, source));
+    for (const t of answer.turns) interview.turns.push(this.turn(interview, 1, 'character', t.role, t, source));
     system.summary.single++;
     if (answer.thoughts) system.summary.thoughtRounds++;
     if (answer.nonstop) system.summary.nonstop++;
   }
 
-  multi(system: PlannedSystem, interview: ReturnType<typeof parseMultiTurn>['items'][number], source: string): void {
-    const question = this.question(system.character, 'multi', interview.goal, UNKNOWN_TOPIC);
-    const turns: NewTurn[] = [];
-    for (const round of interview.rounds) {
+  multi(system: PlannedSystem, file: MultiInterview, source: string): void {
+    const question = this.question(system.character, 'multi', file.goal, UNKNOWN_TOPIC);
+    const rounds = new Set(file.rounds.map((r) => r.round)).size;
+    const interview = this.interview(system, question, 'multi', Math.max(1, rounds));
+    for (const round of file.rounds) {
       for (const t of round.turns) {
-        turns.push(
-          round.by === 'interviewer'
-            ? this.turn(round.round + 1, turns.length, 'interviewer', t.role || INTERVIEWER, t.action, raw(t), t.content, false, source)
-            : this.characterTurn(round.round + 1, turns.length, t, source),
-        );
+        const speaker = t.role || (round.by === 'interviewer' ? INTERVIEWER : system.character.shortName);
+        interview.turns.push(this.turn(interview, round.round + 1, round.by, speaker, t, source));
       }
       if (round.by !== 'character') continue;
       if (round.thoughts) system.summary.thoughtRounds++;
       if (round.thoughts && !round.speech) system.summary.thoughtOnlyRounds++;
       if (round.nonstop) system.summary.nonstop++;
     }
-    const rounds = new Set(interview.rounds.map((r) => r.round)).size;
-    this.interview(system, question, 'multi', Math.max(1, rounds), turns);
     system.summary.multi++;
   }
 
-  private characterTurn(round: number, seq: number, t: OutputTurn, source: string): NewTurn {
-    const { text, nonstop } = stored(t);
-    return this.turn(round, seq, 'character', t.role, t.action, raw(t), text, nonstop, source);
+  private interview(
+    system: PlannedSystem,
+    question: Question,
+    mode: QuestionMode,
+    rounds: number,
+  ): { interview: NewInterview; turns: NewTurn[] } {
+    const planned = {
+      interview: {
+        id: this.deps.newId() as InterviewId,
+        characterId: system.character.id,
+        jobId: null,
+        systemId: system.id,
+        question,
+        mode,
+        rounds,
+        status: 'done' as const,
+      },
+      turns: [] as NewTurn[],
+    };
+    this.interviews.push(planned);
+    return planned;
   }
 
   private turn(
+    interview: { interview: NewInterview; turns: NewTurn[] },
     round: number,
-    seq: number,
     role: NewTurn['role'],
     speaker: string,
-    action: NewTurn['action'],
-    rawAction: string | null,
-    text: string,
-    nonstop: boolean,
+    t: Pick<OutputTurn, 'action' | 'content' | 'rawAction'>,
     source: string,
   ): NewTurn {
-    return { id: this.deps.newId(), round, seq, role, speaker, action, rawAction, text, nonstop, source };
-  }
-
-  private interview(system: PlannedSystem, q: KnownQuestion, mode: 'single' | 'multi', rounds: number, turns: NewTurn[]): void {
-    this.write.interviews.push({
+    const { text, nonstop } = role === 'character' ? stored(t.content) : { text: t.content, nonstop: false };
+    return {
       id: this.deps.newId(),
-      characterId: system.character.id,
-      systemId: system.id,
-      questionId: q.id,
-      setId: q.setId,
-      setVersion: q.version,
-      topicId: q.topicId,
-      question: q.text,
-      mode,
-      rounds,
-      turns,
-    });
+      interviewId: interview.interview.id,
+      round,
+      seq: interview.turns.length,
+      role,
+      speaker,
+      action: t.action,
+      rawAction: t.rawAction ?? null,
+      text,
+      nonstop,
+      source,
+      callId: null,
+    };
   }
 
   /** The character's question of that mode and text (any live set), or a new one in this import's set. */
-  private question(character: Character, mode: 'single' | 'multi', text: string, topicId: string): KnownQuestion {
+  private question(character: Character, mode: QuestionMode, text: string, topicId: string): Question {
     let known = this.questions.get(character.id);
     if (!known) {
       known = new Map();
-      for (const q of this.deps.repo.knownQuestions(character.id)) {
-        const key = questionKey(q.mode, q.text);
-        if (!known.has(key)) known.set(key, q);
+      for (const set of this.deps.repo.sets(character.id)) {
+        for (const q of this.deps.repo.questions(set.id, set.currentVersion)) {
+          const key = questionKey(q.mode, q.text);
+          if (!known.has(key)) known.set(key, q);
+        }
       }
       this.questions.set(character.id, known);
     }
     const key = questionKey(mode, text);
     const found = known.get(key);
     if (found) return found;
-    let set = this.newSets.get(character.id);
-    if (!set) {
-      set = {
-        id: this.deps.newId(),
-        characterId: character.id,
-        name: `Paper outputs: ${character.shortName}`,
-        source: 'the paper’s released interview outputs',
-        note: 'questions of imported interview outputs that no set held',
+    let fresh = this.newSets.get(character.id);
+    if (!fresh) {
+      fresh = {
+        set: {
+          id: this.deps.newId() as QuestionSetId,
+          characterId: character.id,
+          name: `Paper outputs: ${character.shortName}`,
+          origin: 'imported',
+          source: 'the paper’s released interview outputs',
+          callIds: [],
+        },
         questions: [],
       };
-      this.newSets.set(character.id, set);
-      this.write.sets.push(set);
+      this.newSets.set(character.id, fresh);
+      this.sets.push(fresh);
     }
-    const question = {
-      id: this.deps.newId(),
+    const topic = PAPER_TOPICS[topicId] ?? (topicId === UNKNOWN_TOPIC ? 'topic not given in the file' : topicId);
+    const made: Question = {
+      id: this.deps.newId() as QuestionId,
+      setId: fresh.set.id,
+      version: 1,
       key: this.deps.newId(),
-      position: set.questions.length,
       topicId,
-      topic: PAPER_TOPICS[topicId] ?? (topicId === UNKNOWN_TOPIC ? 'topic not given in the file' : topicId),
+      topic,
       text,
       mode,
+      position: fresh.questions.length,
     };
-    set.questions.push(question);
-    const made: KnownQuestion = { id: question.id, setId: set.id, version: 1, topicId, topic: question.topic, text, mode };
+    fresh.questions.push({ id: made.id, key: made.key, topicId, topic, text, mode });
     known.set(key, made);
     return made;
   }
 }
 
-const raw = (turn: OutputTurn): string | null => turn.rawAction ?? null;
