@@ -17,6 +17,8 @@ import { scenesCommand } from './commands/scenes';
 import { serveCommand } from './commands/serve';
 import { chatGgufCommand, chatServerCommand, doctorCommand, trainCommand } from './commands/train';
 import { chatCommand } from './commands/chat';
+import { interviewCommand } from './commands/interview';
+import { questionsCommand } from './commands/questions';
 import { importOutputsCommand, reportCommand } from './commands/report';
 import { UsageError, type CliContext, type Io } from './shared';
 
@@ -178,6 +180,35 @@ Commands:
   chat export <conversation> [--format markdown|json] [--output <file>]
   chat delete <conversation>
   doctor [--python <interpreter>]  Check the trainer's Python environment
+  questions <character> [list]  The character's question sets for interviews (the Evaluate tab)
+  questions <character> show <set> [--version <n>]
+                                A set's questions (numbered), at its current or an older version
+  questions <character> import <file|-> [--mode single|multi] [--name <name>] [--set <set>]
+                                The paper's question files as they are (generated_agent_interview_*.json;
+                                …_for_multiturn_… are multi-turn goals); --set adds them to a set
+  questions <character> generate [--provider <p>] [--model <m>] [--per-topic <n>] [--goals <n>]
+                                Write questions from the profile (the paper's three topics, 10 each by
+                                default; --goals: multi-turn goals per topic) plus the 5 anachronism probes
+  questions <character> edit <set> [--add "<text>" [--topic <id>] [--mode single|multi] [--at <n>]]
+      [--delete <n,m>] [--reword <n> --text "<text>"] [--move <n> --to <m>] [--name <new name>]
+                                Change a set; every save is a new version, older ones stay readable
+  questions <character> archive <set>
+  interview <character> --system <name[,name…]> --set <set> [--mode single|multi] [--rounds <n>]
+      [--provider <interviewer>] [--model <interviewer model>] [--budget <usd>]
+                                Interview systems on a question set as one job: single-turn, each
+                                question in a fresh conversation in the paper's coffee shop; multi-turn,
+                                an LLM interviewer (temperature 0.2) pursues each goal for 5 rounds.
+                                Progress goes to stderr; Ctrl+C pauses; run again to resume (each
+                                interview goes on at the round it was in).
+  interview <character> systems List the systems interviews are put to
+  interview <character> add-system --kind run|base|prompted [--run <id>]
+      [--runtime embedded|served|endpoint] [--provider <p>] [--model <m>] [--name <label>]
+      [--temperature <t>] [--top-p <p>] [--max-tokens <n>]
+                                run: a trained run; base: a plain model with the setting only;
+                                prompted: a plain model with a role-play prompt built from the profile
+  interview <character> list [--set <set>] [--system <name>] [--mode single|multi]
+  interview <character> show <interview>
+                                A transcript, the character's thoughts apart from its speech
 
 Options for every command:
   --data-dir <dir>              Data folder (default: CHARACTER_STUDIO_HOME or the desktop app's folder)
@@ -220,6 +251,8 @@ const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   'chat-gguf': chatGgufCommand,
   chat: chatCommand,
   doctor: doctorCommand,
+  questions: questionsCommand,
+  interview: interviewCommand,
   report: reportCommand,
   'import-outputs': importOutputsCommand,
 };
@@ -331,9 +364,22 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
         instruction: { type: 'string' },
         turn: { type: 'string' },
         character: { type: 'string' },
+        version: { type: 'string' },
+        'per-topic': { type: 'string' },
+        goals: { type: 'string' },
+        add: { type: 'string' },
+        delete: { type: 'string' },
+        reword: { type: 'string' },
+        text: { type: 'string' },
+        move: { type: 'string' },
+        at: { type: 'string' },
+        topic: { type: 'string' },
+        mode: { type: 'string' },
+        set: { type: 'string' },
+        system: { type: 'string' },
+        rounds: { type: 'string' },
         systems: { type: 'string' },
         topics: { type: 'string' },
-        mode: { type: 'string' },
         judge: { type: 'string' },
         csv: { type: 'string' },
         html: { type: 'string' },

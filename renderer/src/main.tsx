@@ -3,9 +3,11 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './components/App';
 import { queryClient, subscribeToStudioEvents } from './lib/queries';
+import { subscribeToEvalEvents } from './lib/eval-queries';
 import './styles.css';
 
 subscribeToStudioEvents();
+subscribeToEvalEvents();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

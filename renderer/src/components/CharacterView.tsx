@@ -5,9 +5,9 @@ import { DatasetTab } from './dataset/DatasetTab';
 import { GeneratePanel } from './generation/GeneratePanel';
 import { ProfileSection } from './ProfileSection';
 import { Tabs } from './generation/Tabs';
-import { ReportView } from './eval/ReportView';
 import { TrainingPanel } from './training/TrainingPanel';
 import { ChatPanel } from './chat/ChatPanel';
+import { EvaluateTab } from './eval/EvaluateTab';
 
 export function CharacterView({ character }: { character: Character }) {
   const open = useUi((s) => s.open);
@@ -54,8 +54,7 @@ export function CharacterView({ character }: { character: Character }) {
       {tab === 'dataset' && <DatasetTab key={character.id} character={character} />}
       {tab === 'train' && <TrainingPanel key={character.id} character={character} />}
       {tab === 'chat' && <ChatPanel key={character.id} character={character} />}
-      {/* The Evaluate tab's Report sub-view; the tab's shell with its other sub-views comes with the eval area. */}
-      {tab === 'evaluate' && <ReportView key={character.id} character={character} />}
+      {tab === 'evaluate' && <EvaluateTab key={character.id} character={character} />}
       {tab === 'profile' && (
         <>
           <div className="section-bar">

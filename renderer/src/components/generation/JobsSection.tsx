@@ -1,15 +1,24 @@
 import { useState } from 'react';
-import type { Character, Job, JobStatus, StageProgress } from '../../../../common/contract';
+import type { Character, Job, JobKindName, JobStatus, StageProgress } from '../../../../common/contract';
 import { storeJob, useCommand, useJobs, useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { CancelAndClose, EarlierWork, WorkMessage } from '../work-card';
 import { failuresHeading } from './failures';
 import { ACTIVE, formatDuration, formatTime, formatTokens, formatUsd, STAGE_LABEL, STATUS_LABEL } from './format';
 
-/** The character's runs: the latest as a full card, earlier ones as rows that open into one. */
-export function JobsSection({ character }: { character: Character }) {
+/**
+ * The character's jobs of `kinds` (Generate: generation and regeneration; Evaluate: interviews): the
+ * latest as a full card, earlier ones as rows that open into one.
+ */
+export function JobsSection({
+  character,
+  kinds = ['generation', 'regenerate'],
+}: {
+  character: Character;
+  kinds?: readonly JobKindName[];
+}) {
   const jobs = useJobs(character.id);
-  const list = [...(jobs.data ?? [])].sort((a, b) => b.createdAt - a.createdAt);
+  const list = [...(jobs.data ?? [])].filter((j) => kinds.includes(j.kind)).sort((a, b) => b.createdAt - a.createdAt);
   const [current, ...earlier] = list;
   if (!current) return null;
 
@@ -53,6 +62,8 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
   const onDone = { onSuccess: storeJob };
 
   const regenerate = job.kind === 'regenerate';
+  // Regenerations and interviews are named for what they do; a generation is "the run".
+  const named = regenerate ? 'Regeneration' : job.kind === 'interview' ? 'Interviews' : null;
   const onCancel = () => {
     const question = regenerate
       ? 'Cancel this regeneration? Scenes already rewritten keep their new revision (undo it in History); the others stay as they are.'
@@ -71,19 +82,24 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
   return (
     <article
       className={`card job-card job-${job.status}`}
-      aria-label={regenerate ? 'Regeneration' : latest ? 'Current run' : 'Run'}
+      aria-label={named ?? (latest ? 'Current run' : 'Run')}
       data-testid="job-card"
       data-kind={job.kind}
     >
       <header className="card-head">
         <div>
           <h2>
-            {regenerate ? 'Regeneration' : latest ? (active ? 'Current run' : 'Last run') : 'Run'}{' '}
+            {named ?? (latest ? (active ? 'Current run' : 'Last run') : 'Run')}{' '}
             <StatusBadge status={job.status} />
           </h2>
           <p className="muted">
             Started {formatTime(job.createdAt)}
-            {provider ? ` · ${provider.name}, ${provider.model || provider.modelPath}` : ' · provider deleted'} ·{' '}
+            {provider
+              ? ` · ${provider.name}, ${provider.model || provider.modelPath}`
+              : job.settings.providerId === null
+                ? ''
+                : ' · provider deleted'}{' '}
+            ·{' '}
             {describeJob(job)}
             {job.finishedAt ? ` · ended ${formatTime(job.finishedAt)}` : ''}
           </p>

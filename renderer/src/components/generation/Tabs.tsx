@@ -10,7 +10,10 @@ const TABS: { id: CharacterTab; label: string }[] = [
   { id: 'evaluate', label: 'Evaluate' },
 ];
 
-/** Profile | Generate | Dataset | Train | Chat | Evaluate: from a life to a trained model, talking to it and measuring it. */
+/**
+ * Profile | Generate | Dataset | Train | Chat | Evaluate: the path from a life to a trained model,
+ * talking to it, and measuring it.
+ */
 export function Tabs() {
   const tab = useUi((s) => s.characterTab);
   const setTab = useUi((s) => s.setCharacterTab);

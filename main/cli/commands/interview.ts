@@ -1,0 +1,198 @@
+import type {
+  Character,
+  ChatRuntimeKind,
+  EvalAnswerer,
+  EvalSystem,
+  InterviewJob,
+  InterviewTranscript,
+  RunId,
+} from '../../../common/contract';
+import { StudioFailure } from '../../core/errors';
+import { argument, findCharacter, findProvider, numberOption, str, UsageError, type CliContext } from '../shared';
+import { followJob } from './generate';
+import { findSet } from './questions';
+
+/**
+ * `interview`: the Evaluate tab's interviews in a terminal, on the same commands and job engine.
+ *
+ *   interview <character> --system <a,b> --set <set> [--mode single|multi] [--rounds <n>]
+ *        [--provider <interviewer>] [--model <interviewer model>] [--budget <usd>] [--json]
+ *   interview <character> systems
+ *   interview <character> add-system --kind run|base|prompted [--run <id>] [--runtime embedded|served|endpoint]
+ *        [--provider <p>] [--model <m>] [--name <label>] [--temperature <t>] [--top-p <p>] [--max-tokens <n>]
+ *   interview <character> list [--set <set>] [--system <system>] [--mode single|multi]
+ *   interview <character> show <interview>
+ *
+ * Running again with the same systems and set resumes that job when it stopped (paused,
+ * interrupted, failed): each interview goes on at the round it was in.
+ */
+export async function interviewCommand(ctx: CliContext): Promise<number> {
+  const character = await findCharacter(ctx.call, argument(ctx.rest, 0, '<character>', 'interview'));
+  const verb = ctx.rest[1];
+  if (verb === 'systems') {
+    const systems = await ctx.call('eval/systems/list', { characterId: character.id });
+    ctx.print(systems, () =>
+      systems.length === 0
+        ? `No systems yet. Add one: character-studio interview ${character.shortName} add-system --kind prompted --provider <p>`
+        : systems.map(describeSystem).join('\n'),
+    );
+    return 0;
+  }
+  if (verb === 'add-system') return addSystem(ctx, character);
+  if (verb === 'list') return listInterviews(ctx, character);
+  if (verb === 'show') {
+    const transcript = await ctx.call('eval/interviews/get', {
+      id: argument(ctx.rest, 2, '<interview>', 'interview show') as InterviewTranscript['interview']['id'],
+    });
+    ctx.print(transcript, () => describeTranscript(transcript));
+    return 0;
+  }
+  if (verb !== undefined) throw new UsageError(`Unknown interview command "${verb}": use systems, add-system, list or show.`);
+  return runInterviews(ctx, character);
+}
+
+async function runInterviews(ctx: CliContext, character: Character): Promise<number> {
+  const systemKeys = str(ctx.values, 'system');
+  const setKey = str(ctx.values, 'set');
+  if (!systemKeys || !setKey)
+    throw new UsageError('Say who answers and what: --system <name[,name…]> --set <question set>.');
+  const systems = await findSystems(ctx, character, systemKeys);
+  const set = await findSet(ctx.call, character.id, setKey);
+  const mode = str(ctx.values, 'mode');
+  if (mode !== undefined && mode !== 'single' && mode !== 'multi')
+    throw new UsageError(`--mode must be single or multi, not "${mode}".`);
+  const stopped = (await ctx.call('jobs/list', { characterId: character.id })).find(
+    (j): j is InterviewJob =>
+      j.kind === 'interview' &&
+      ['paused', 'interrupted', 'failed'].includes(j.status) &&
+      j.settings.setId === set.id &&
+      (j.settings.mode ?? undefined) === mode &&
+      sameIds(
+        j.settings.systemIds,
+        systems.map((s) => s.id),
+      ),
+  );
+  let id;
+  if (stopped) {
+    ctx.io.err(`Resuming the ${stopped.status} interview job ${stopped.id} (${stopped.done}/${stopped.total} done).`);
+    id = (await ctx.call('jobs/resume', { id: stopped.id })).id;
+  } else {
+    const provider = str(ctx.values, 'provider');
+    const budget = str(ctx.values, 'budget');
+    const rounds = str(ctx.values, 'rounds');
+    const job = await ctx.call('eval/interviews/start', {
+      characterId: character.id,
+      systemIds: systems.map((s) => s.id),
+      setId: set.id,
+      ...(mode !== undefined && { mode }),
+      ...(rounds !== undefined && { rounds: numberOption(rounds, '--rounds', 5) }),
+      ...(provider && { interviewerProviderId: (await findProvider(ctx.call, provider)).id }),
+      ...(str(ctx.values, 'model') && { interviewerModel: str(ctx.values, 'model')! }),
+      ...(budget !== undefined && { budgetUsd: numberOption(budget, '--budget', 0) }),
+    });
+    ctx.io.err(`Started ${job.total} interview${job.total === 1 ? '' : 's'} (job ${job.id}).`);
+    id = job.id;
+  }
+  return followJob(ctx, id);
+}
+
+async function addSystem(ctx: CliContext, character: Character): Promise<number> {
+  const kind = str(ctx.values, 'kind');
+  if (kind !== 'run' && kind !== 'base' && kind !== 'prompted')
+    throw new UsageError('--kind must be run, base or prompted (imported systems come from an import).');
+  const runtime = (str(ctx.values, 'runtime') ?? (kind === 'run' ? 'embedded' : 'endpoint')) as ChatRuntimeKind;
+  if (!['embedded', 'served', 'endpoint'].includes(runtime))
+    throw new UsageError(`--runtime must be embedded, served or endpoint, not "${runtime}".`);
+  const run = str(ctx.values, 'run') as RunId | undefined;
+  let answerer: EvalAnswerer;
+  if (runtime === 'endpoint') {
+    const provider = str(ctx.values, 'provider');
+    if (!provider) throw new UsageError('An endpoint system needs --provider <provider> (and --model when not its default).');
+    const p = await findProvider(ctx.call, provider);
+    answerer = { runtime, providerId: p.id, model: str(ctx.values, 'model') ?? p.model, runId: run ?? null };
+  } else {
+    if (!run) throw new UsageError(`The ${runtime} runtime answers for a trained run: give --run <id>.`);
+    answerer = { runtime, runId: run };
+  }
+  const sampling = {
+    ...(str(ctx.values, 'temperature') !== undefined && {
+      temperature: numberOption(str(ctx.values, 'temperature'), '--temperature', 0.2),
+    }),
+    ...(str(ctx.values, 'top-p') !== undefined && { topP: numberOption(str(ctx.values, 'top-p'), '--top-p', 0.95) }),
+    ...(str(ctx.values, 'max-tokens') !== undefined && {
+      maxTokens: numberOption(str(ctx.values, 'max-tokens'), '--max-tokens', 256),
+    }),
+  };
+  const system = await ctx.call('eval/systems/create', {
+    characterId: character.id,
+    kind,
+    answerer,
+    sampling,
+    ...(str(ctx.values, 'name') && { label: str(ctx.values, 'name')! }),
+  });
+  ctx.print(system, () => `Added ${describeSystem(system)}`);
+  return 0;
+}
+
+async function listInterviews(ctx: CliContext, character: Character): Promise<number> {
+  const setKey = str(ctx.values, 'set');
+  const systemKey = str(ctx.values, 'system');
+  const mode = str(ctx.values, 'mode') as 'single' | 'multi' | undefined;
+  const systems = await ctx.call('eval/systems/list', { characterId: character.id });
+  const interviews = await ctx.call('eval/interviews/list', {
+    characterId: character.id,
+    ...(setKey && { setId: (await findSet(ctx.call, character.id, setKey)).id }),
+    ...(systemKey && { systemId: (await findSystems(ctx, character, systemKey))[0]!.id }),
+    ...(mode && { mode }),
+  });
+  const label = new Map(systems.map((s) => [s.id, s.label]));
+  ctx.print(interviews, () =>
+    interviews
+      .map(
+        (i) =>
+          `${i.id}  ${label.get(i.systemId) ?? i.systemId} · ${i.mode} · ${i.roundsDone}/${i.rounds} · ${i.status}${i.nonstop ? ' · cut' : ''}${i.error ? ` (${i.error})` : ''}  ${i.question}`,
+      )
+      .join('\n') || 'No interviews.',
+  );
+  return 0;
+}
+
+async function findSystems(ctx: CliContext, character: Character, keys: string): Promise<EvalSystem[]> {
+  const systems = await ctx.call('eval/systems/list', { characterId: character.id });
+  return keys.split(',').map((raw) => {
+    const key = raw.trim();
+    const found = systems.find((s) => s.id === key) ?? systems.find((s) => s.label.toLowerCase() === key.toLowerCase());
+    if (!found)
+      throw new StudioFailure(
+        'not_found',
+        `No system "${key}". ${systems.length ? `The character's systems: ${systems.map((s) => `"${s.label}"`).join(', ')}.` : 'Add one with: interview <character> add-system'}`,
+      );
+    return found;
+  });
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().join() === [...b].sort().join();
+}
+
+function describeSystem(s: EvalSystem): string {
+  const how =
+    s.answerer === null
+      ? `imported from ${s.source ?? '?'}`
+      : s.answerer.runtime === 'endpoint'
+        ? `${s.answerer.model} via endpoint`
+        : `run ${s.answerer.runId} (${s.answerer.runtime})`;
+  return `${s.id}  "${s.label}" · ${s.kind} · ${how} · ${s.interviews} interviews`;
+}
+
+/** A transcript with the character's thoughts apart (indented, in brackets) from what it says. */
+function describeTranscript(t: InterviewTranscript): string {
+  const head = `${t.system.label} · ${t.interview.mode}-turn · ${t.interview.roundsDone}/${t.interview.rounds} rounds · ${t.interview.status}\n${t.interview.mode === 'multi' ? 'Goal' : 'Question'}: ${t.interview.question}`;
+  const lines = t.turns.map((turn) => {
+    const flag = turn.nonstop ? ' [cut]' : '';
+    return turn.action === 'thinking'
+      ? `      (${turn.speaker} thinks: ${turn.text})${flag}`
+      : `  ${turn.round}. ${turn.speaker}: ${turn.text}${flag}`;
+  });
+  return [head, ...lines, ...(t.interview.error ? [`Error: ${t.interview.error}`] : [])].join('\n');
+}

@@ -1,0 +1,230 @@
+import { useState } from 'react';
+import type {
+  Character,
+  EvalSystemId,
+  InterviewId,
+  ProviderId,
+  QuestionMode,
+  QuestionSetId,
+} from '../../../../common/contract';
+import { messageOf } from '../../lib/bridge-error';
+import { useEvalSystems, useInterviews, useQuestionSets } from '../../lib/eval-queries';
+import { invoke, storeJob, useProviders } from '../../lib/queries';
+import { JobsSection } from '../generation/JobsSection';
+import { SystemsCard } from './SystemsCard';
+import { Transcript } from './Transcript';
+
+/**
+ * Interviews: the systems, the form that starts a job (systems × a set, single- or multi-turn), the
+ * job cards (progress, cost, time left, pause, resume), and every interview with its transcript.
+ */
+export function InterviewsView({ character }: { character: Character }) {
+  const [open, setOpen] = useState<InterviewId | null>(null);
+  return (
+    <div className="eval-interviews">
+      <div className="eval-columns">
+        <SystemsCard character={character} />
+        <StartForm character={character} />
+      </div>
+      <JobsSection character={character} kinds={['interview']} />
+      <InterviewList character={character} open={open} onOpen={setOpen} />
+      {open && <Transcript id={open} onClose={() => setOpen(null)} />}
+    </div>
+  );
+}
+
+function StartForm({ character }: { character: Character }) {
+  const systems = (useEvalSystems(character.id).data ?? []).filter((s) => s.kind !== 'imported');
+  const sets = useQuestionSets(character.id).data ?? [];
+  const providers = useProviders().data ?? [];
+  const [picked, setPicked] = useState<Set<EvalSystemId>>(new Set());
+  const [setId, setSetId] = useState<QuestionSetId | ''>('');
+  const [mode, setMode] = useState<QuestionMode>('single');
+  const [rounds, setRounds] = useState('5');
+  const [interviewer, setInterviewer] = useState<ProviderId | ''>('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const set = sets.find((s) => s.id === setId) ?? sets[0];
+  const asked = set ? set.counts[mode] : 0;
+  const chosen = systems.filter((s) => picked.has(s.id));
+  const interviewerId = interviewer || providers[0]?.id;
+
+  const start = () => {
+    if (!set) return;
+    setBusy(true);
+    setError(null);
+    invoke('eval/interviews/start', {
+      characterId: character.id,
+      systemIds: chosen.map((s) => s.id),
+      setId: set.id,
+      mode,
+      ...(mode === 'multi' && { rounds: Number(rounds), ...(interviewerId && { interviewerProviderId: interviewerId }) }),
+    })
+      .then(storeJob)
+      .catch((e: unknown) => setError(messageOf(e)))
+      .finally(() => setBusy(false));
+  };
+
+  return (
+    <form
+      className="card eval-start"
+      aria-label="Start interviews"
+      onSubmit={(e) => {
+        e.preventDefault();
+        start();
+      }}
+    >
+      <h2>Interview</h2>
+      <fieldset className="field">
+        <legend>Systems</legend>
+        {systems.length === 0 && <p className="muted">Add a system first.</p>}
+        {systems.map((s) => (
+          <label key={s.id} className="eval-check">
+            <input
+              type="checkbox"
+              checked={picked.has(s.id)}
+              onChange={(e) => {
+                const next = new Set(picked);
+                if (e.target.checked) next.add(s.id);
+                else next.delete(s.id);
+                setPicked(next);
+              }}
+            />
+            <span>{s.label}</span>
+          </label>
+        ))}
+      </fieldset>
+      <label className="field">
+        <span>Question set</span>
+        <select value={set?.id ?? ''} onChange={(e) => setSetId(e.target.value as QuestionSetId)}>
+          {sets.length === 0 && <option value="">No question set yet</option>}
+          {sets.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.name} (v{s.currentVersion})
+            </option>
+          ))}
+        </select>
+      </label>
+      <div className="segmented eval-mode" role="group" aria-label="Mode">
+        <button type="button" className={mode === 'single' ? 'selected' : ''} onClick={() => setMode('single')}>
+          Single-turn
+        </button>
+        <button type="button" className={mode === 'multi' ? 'selected' : ''} onClick={() => setMode('multi')}>
+          Multi-turn
+        </button>
+      </div>
+      {mode === 'multi' && (
+        <div className="eval-row">
+          <label className="field">
+            <span>Interviewer</span>
+            <select value={interviewerId ?? ''} onChange={(e) => setInterviewer(e.target.value as ProviderId)}>
+              {providers.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name} · {p.model}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span>Rounds</span>
+            <input type="number" min={1} max={20} value={rounds} onChange={(e) => setRounds(e.target.value)} />
+          </label>
+        </div>
+      )}
+      <p className="muted small-print">
+        {mode === 'single'
+          ? 'Each question in a fresh conversation, in the paper’s coffee shop with a man from our century.'
+          : 'An LLM interviewer (temperature 0.2) pursues each goal one question a round, following up when the character dodges.'}{' '}
+        {chosen.length > 0 && set ? `${chosen.length * asked} interview${chosen.length * asked === 1 ? '' : 's'}.` : ''}
+      </p>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <button className="primary" disabled={busy || chosen.length === 0 || !set || asked === 0}>
+        {busy ? 'Starting…' : asked === 0 && set ? `No ${mode === 'multi' ? 'goals' : 'questions'} in this set` : 'Start interviews'}
+      </button>
+    </form>
+  );
+}
+
+function InterviewList({
+  character,
+  open,
+  onOpen,
+}: {
+  character: Character;
+  open: InterviewId | null;
+  onOpen: (id: InterviewId) => void;
+}) {
+  const systems = useEvalSystems(character.id).data ?? [];
+  const [systemId, setSystemId] = useState<EvalSystemId | ''>('');
+  const [mode, setMode] = useState<QuestionMode | ''>('');
+  const interviews =
+    useInterviews({
+      characterId: character.id,
+      ...(systemId && { systemId }),
+      ...(mode && { mode }),
+    }).data ?? [];
+  const label = new Map(systems.map((s) => [s.id, s.label]));
+  if (interviews.length === 0 && !systemId && !mode) return null;
+  return (
+    <section className="card eval-interview-list" aria-label="Interviews">
+      <header className="card-head">
+        <h2>Answers</h2>
+        <div className="eval-filters">
+          <select aria-label="Filter by system" value={systemId} onChange={(e) => setSystemId(e.target.value as EvalSystemId)}>
+            <option value="">Every system</option>
+            {systems.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+          <select aria-label="Filter by mode" value={mode} onChange={(e) => setMode(e.target.value as QuestionMode)}>
+            <option value="">Single- and multi-turn</option>
+            <option value="single">Single-turn</option>
+            <option value="multi">Multi-turn</option>
+          </select>
+        </div>
+      </header>
+      <table className="eval-table">
+        <thead>
+          <tr>
+            <th>System</th>
+            <th>Topic</th>
+            <th>Question or goal</th>
+            <th>Rounds</th>
+            <th>Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {interviews.map((i) => (
+            <tr
+              key={i.id}
+              className={i.id === open ? 'selected' : ''}
+              onClick={() => onOpen(i.id)}
+              onKeyDown={(e) => e.key === 'Enter' && onOpen(i.id)}
+              tabIndex={0}
+              aria-label={`Open the interview: ${i.question}`}
+            >
+              <td>{label.get(i.systemId) ?? '?'}</td>
+              <td>{i.topicId}</td>
+              <td className="eval-question-cell">{i.question}</td>
+              <td>
+                {i.roundsDone}/{i.rounds}
+              </td>
+              <td>
+                <span className={`status status-${i.status === 'done' ? 'succeeded' : i.status === 'pending' ? 'queued' : i.status}`}>
+                  {i.status}
+                </span>
+                {i.nonstop && <span className="pill subtle" title="An answer was cut at the token limit">cut</span>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,177 @@
+import { useState } from 'react';
+import type {
+  Character,
+  ChatRuntimeKind,
+  EvalAnswerer,
+  EvalSystem,
+  EvalSystemKind,
+  ProviderId,
+  RunId,
+} from '../../../../common/contract';
+import { messageOf } from '../../lib/bridge-error';
+import { useEvalSystems } from '../../lib/eval-queries';
+import { invoke, useProviders, useTrainingRuns } from '../../lib/queries';
+
+const KINDS: { kind: Exclude<EvalSystemKind, 'imported'>; label: string; hint: string }[] = [
+  { kind: 'run', label: 'Trained run', hint: 'one of the character’s finished runs' },
+  { kind: 'prompted', label: 'Prompted baseline', hint: 'a plain model with a role-play prompt built from the profile' },
+  { kind: 'base', label: 'Base model', hint: 'a plain model given only the setting' },
+];
+
+/** The systems interviews are put to, and the form to add one. */
+export function SystemsCard({ character }: { character: Character }) {
+  const systems = useEvalSystems(character.id).data ?? [];
+  const [adding, setAdding] = useState(false);
+  return (
+    <section className="card eval-systems" aria-label="Systems">
+      <header className="card-head">
+        <h2>Systems</h2>
+        <button className="small" onClick={() => setAdding((a) => !a)} aria-expanded={adding}>
+          {adding ? 'Close' : '+ Add system'}
+        </button>
+      </header>
+      {systems.length === 0 && !adding && (
+        <p className="muted">
+          Nothing to interview yet: add a trained run, a prompted baseline or a base model.
+        </p>
+      )}
+      <ul className="eval-system-list">
+        {systems.map((s) => (
+          <li key={s.id}>
+            <strong>{s.label}</strong> <span className="pill subtle">{s.kind}</span>{' '}
+            <span className="muted">
+              {describeAnswerer(s)} · {s.interviews} interview{s.interviews === 1 ? '' : 's'}
+            </span>
+          </li>
+        ))}
+      </ul>
+      {adding && <AddSystem character={character} onDone={() => setAdding(false)} />}
+    </section>
+  );
+}
+
+export function describeAnswerer(s: EvalSystem): string {
+  const a = s.answerer;
+  if (!a) return `imported from ${s.source ?? 'a file'}`;
+  if (a.runtime === 'endpoint') return `${a.model} through its endpoint`;
+  return `run through the ${a.runtime === 'embedded' ? 'embedded runtime' : "trainer's serve"}`;
+}
+
+function AddSystem({ character, onDone }: { character: Character; onDone: () => void }) {
+  const providers = useProviders().data ?? [];
+  const runs = (useTrainingRuns(character.id).data ?? []).filter((r) => r.status === 'succeeded');
+  const [kind, setKind] = useState<Exclude<EvalSystemKind, 'imported'>>('prompted');
+  const [runId, setRunId] = useState<RunId | ''>('');
+  const [runtime, setRuntime] = useState<ChatRuntimeKind>('embedded');
+  const [providerId, setProviderId] = useState<ProviderId | ''>('');
+  const [model, setModel] = useState('');
+  const [label, setLabel] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const provider = providers.find((p) => p.id === providerId) ?? providers[0];
+  const run = runs.find((r) => r.id === runId) ?? runs[0];
+  const viaEndpoint = kind !== 'run' || runtime === 'endpoint';
+
+  const submit = () => {
+    let answerer: EvalAnswerer;
+    if (viaEndpoint) {
+      if (!provider) return setError('Add a provider in Settings first: the system answers through it.');
+      answerer = {
+        runtime: 'endpoint',
+        providerId: provider.id,
+        model: model.trim() || provider.model,
+        runId: kind === 'run' ? (run?.id ?? null) : null,
+      };
+    } else {
+      if (!run) return setError(`${character.shortName} has no finished training run yet.`);
+      answerer = { runtime: runtime as 'embedded' | 'served', runId: run.id };
+    }
+    setBusy(true);
+    setError(null);
+    invoke('eval/systems/create', {
+      characterId: character.id,
+      kind,
+      answerer,
+      ...(label.trim() && { label: label.trim() }),
+    })
+      .then(onDone)
+      .catch((e: unknown) => setError(messageOf(e)))
+      .finally(() => setBusy(false));
+  };
+
+  return (
+    <form
+      className="eval-add-system"
+      aria-label="Add a system"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit();
+      }}
+    >
+      <fieldset className="field">
+        <legend>What answers</legend>
+        {KINDS.map((k) => (
+          <label key={k.kind} className="eval-check">
+            <input type="radio" name="system-kind" checked={kind === k.kind} onChange={() => setKind(k.kind)} />
+            <span>
+              {k.label} <small className="muted">{k.hint}</small>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      {kind === 'run' && (
+        <div className="eval-row">
+          <label className="field">
+            <span>Run</span>
+            <select value={run?.id ?? ''} onChange={(e) => setRunId(e.target.value as RunId)}>
+              {runs.length === 0 && <option value="">No finished run</option>}
+              {runs.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.config.baseModel} · {new Date(r.createdAt).toLocaleString()}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span>Runtime</span>
+            <select value={runtime} onChange={(e) => setRuntime(e.target.value as ChatRuntimeKind)}>
+              <option value="embedded">Embedded (in the studio)</option>
+              <option value="served">The trainer&apos;s serve</option>
+              <option value="endpoint">An endpoint serving it</option>
+            </select>
+          </label>
+        </div>
+      )}
+      {viaEndpoint && (
+        <div className="eval-row">
+          <label className="field">
+            <span>Provider</span>
+            <select value={provider?.id ?? ''} onChange={(e) => setProviderId(e.target.value as ProviderId)}>
+              {providers.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span>Model</span>
+            <input value={model} placeholder={provider?.model ?? 'model id'} onChange={(e) => setModel(e.target.value)} />
+          </label>
+        </div>
+      )}
+      <label className="field">
+        <span>Name (optional)</span>
+        <input value={label} onChange={(e) => setLabel(e.target.value)} placeholder="e.g. gpt-4o-mini prompted" />
+      </label>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <button className="primary" disabled={busy}>
+        {busy ? 'Adding…' : 'Add system'}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Interview, InterviewJob, InterviewTranscript, QuestionSet, QuestionSetDetail } from '../../../common/contract';
+import { runCliIn } from '../../support/cli';
+import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
+import { fixture, tempDir } from '../../support/paths';
+
+// `character-studio questions` and `interview` on the same commands as the Evaluate tab: the
+// paper's question file imports, an edit makes a version, a prompted baseline on the fake
+// OpenAI-compatible server is interviewed single- and multi-turn, and a transcript reads back
+// with the character's thoughts apart.
+
+let tmp: ReturnType<typeof tempDir>;
+let server: FakeLlmServer;
+const cli = (...args: string[]) => runCliIn(tmp.dir, args);
+
+beforeAll(async () => {
+  tmp = tempDir('cs-cli-eval-');
+  server = await startFakeLlmServer({
+    responder: (req) => {
+      const user = req.messages.at(-1)!.content;
+      const round = /question for round (\d+) of/.exec(user)?.[1];
+      if (round) return `Man: Round ${round}, go on?`;
+      return { text: `I say: ${user}`, reasoning: `I think about: ${user}` };
+    },
+  });
+  expect((await cli('characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven')).code).toBe(0);
+  expect((await cli('profiles', 'import', 'Beethoven', fixture('wiki_Beethoven.txt'))).code).toBe(0);
+  const added = await cli(
+    'providers', 'add', '--name', 'Fake', '--preset', 'custom', '--base-url', server.baseURL,
+    '--model', 'fake-model', '--api-key', 'test-key',
+  );
+  expect(added.code, added.err).toBe(0);
+}, 60_000);
+afterAll(async () => {
+  await server?.close();
+  tmp?.cleanup();
+});
+
+describe('character-studio questions', () => {
+  it('imports the paper file, lists it, edits it into a new version and shows the old one', async () => {
+    const imported = await cli('questions', 'Beethoven', 'import', fixture('generated_agent_interview_Beethoven.json'), '--name', 'Paper', '--json');
+    expect(imported.code, imported.err).toBe(0);
+    const detail = JSON.parse(imported.out) as QuestionSetDetail;
+    expect(detail.questions).toHaveLength(82);
+    const listed = JSON.parse((await cli('questions', 'Beethoven', 'list', '--json')).out) as QuestionSet[];
+    expect(listed.map((s) => [s.name, s.counts.byTopic['topic-4']])).toEqual([['Paper', 5]]);
+    const edit = await cli('questions', 'Beethoven', 'edit', 'Paper', '--reword', '1', '--text', 'What of your father, truly?', '--delete', '2');
+    expect(edit.code, edit.err).toBe(0);
+    expect(edit.out).toContain('Saved version 2: edited 1, deleted 1.');
+    expect(edit.out).toContain('  1. [topic-2] What of your father, truly?');
+    const old = await cli('questions', 'Beethoven', 'show', 'Paper', '--version', '1');
+    expect(old.out).toContain('  1. [topic-2] What do you think of your father?');
+    const bad = await cli('questions', 'Beethoven', 'edit', 'Paper', '--delete', '99');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--delete takes a question number from 1 to 81');
+  });
+
+  it('refuses a file of another shape naming the file and the entry', async () => {
+    const bad = await cli('questions', 'Beethoven', 'import', '-', '--name', 'Bad');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('stdin.json is not JSON');
+  });
+});
+
+describe('character-studio interview', () => {
+  it('adds a prompted system, interviews it single- and multi-turn, and shows a transcript', async () => {
+    const hand = await cli('questions', 'Beethoven', 'import', '-', '--name', 'Two');
+    expect(hand.code).toBe(1); // empty stdin: nothing to import
+    const made = await runCliIn(
+      tmp.dir,
+      ['questions', 'Beethoven', 'import', '-', '--name', 'Small', '--json'],
+      JSON.stringify([
+        { topic_id: 'topic-1', topic: 'life', question: 'Where were you born?' },
+        { topic_id: 'topic-3', topic: 'values', question: 'What do you value?' },
+      ]),
+    );
+    expect(made.code, made.err).toBe(0);
+    const system = await cli('interview', 'Beethoven', 'add-system', '--kind', 'prompted', '--provider', 'Fake', '--name', 'Prompted fake');
+    expect(system.code, system.err).toBe(0);
+    const single = await cli('interview', 'Beethoven', '--system', 'Prompted fake', '--set', 'Small', '--json');
+    expect(single.code, single.err).toBe(0);
+    expect(single.err).toMatch(/\[succeeded\] interviews 2\/2/);
+    const job = JSON.parse(single.out) as InterviewJob;
+    expect(job).toMatchObject({ kind: 'interview', done: 2, total: 2 });
+    await cli('questions', 'Beethoven', 'edit', 'Small', '--add', 'find out about his deafness', '--mode', 'multi');
+    const multi = await cli('interview', 'Beethoven', '--system', 'Prompted fake', '--set', 'Small', '--mode', 'multi', '--rounds', '3');
+    expect(multi.code, multi.err).toBe(0);
+    const list = JSON.parse((await cli('interview', 'Beethoven', 'list', '--mode', 'multi', '--json')).out) as Interview[];
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ rounds: 3, roundsDone: 3, status: 'done' });
+    const shown = await cli('interview', 'Beethoven', 'show', list[0]!.id);
+    expect(shown.out).toContain('Goal: find out about his deafness');
+    expect(shown.out).toContain('  2. Man: Round 2, go on?');
+    expect(shown.out).toContain('      (Beethoven thinks: I think about: Round 2, go on?)');
+    expect(shown.out).toContain('  2. Beethoven: I say: Round 2, go on?');
+    const json = JSON.parse((await cli('interview', 'Beethoven', 'show', list[0]!.id, '--json')).out) as InterviewTranscript;
+    expect(json.turns.filter((t) => t.action === 'thinking')).toHaveLength(3);
+  });
+
+  it('says what is missing', async () => {
+    const none = await cli('interview', 'Beethoven', '--set', 'Small');
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('--system <name[,name…]> --set <question set>');
+    const unknown = await cli('interview', 'Beethoven', '--system', 'Nobody', '--set', 'Small');
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('No system "Nobody". The character\'s systems: "Prompted fake".');
+  });
+});
