@@ -31,7 +31,14 @@ import type {
   QuestionSetId,
 } from '../../../common/contract';
 import type { Db } from '../../store/database';
-import type { EvalRepo, NewEvalSystem, NewInterview, NewQuestion, NewQuestionSet, NewTurn } from '../../store/eval-repo';
+import type {
+  EvalRepo,
+  NewEvalSystem,
+  NewInterview,
+  NewQuestion,
+  NewQuestionSet,
+  NewTurn,
+} from '../../store/eval-repo';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import {
@@ -202,7 +209,8 @@ export class OutputsImportService {
     }
     const walk = async (path: string): Promise<void> => {
       const info = await stat(path).catch(() => null);
-      if (!info) throw new StudioFailure('not_found', `There is no file or folder ${path}. Check the path and try again.`);
+      if (!info)
+        throw new StudioFailure('not_found', `There is no file or folder ${path}. Check the path and try again.`);
       if (info.isDirectory()) {
         const entries = (await readdir(path)).sort();
         for (const entry of entries) if (!entry.startsWith('.')) await walk(join(path, entry));
@@ -244,7 +252,8 @@ class ImportPlan {
   commit(now: number): void {
     const { db, repo } = this.deps;
     db.transaction(() => {
-      for (const s of this.sets) repo.insertSet(s.set, 'questions of imported interview outputs that no set held', s.questions, now);
+      for (const s of this.sets)
+        repo.insertSet(s.set, 'questions of imported interview outputs that no set held', s.questions, now);
       for (const system of this.systems) repo.insertSystem(system, now);
       for (const i of this.interviews) {
         repo.insertInterview(i.interview, now);
@@ -282,7 +291,9 @@ class ImportPlan {
   single(system: PlannedSystem, answer: SingleAnswer, source: string): void {
     const question = this.question(system.character, 'single', answer.question, answer.topicId || UNKNOWN_TOPIC);
     const interview = this.interview(system, question, 'single', 1);
-    interview.turns.push(this.turn(interview, 1, 'interviewer', INTERVIEWER, { action: 'speaking', content: answer.question }, source));
+    interview.turns.push(
+      this.turn(interview, 1, 'interviewer', INTERVIEWER, { action: 'speaking', content: answer.question }, source),
+    );
     for (const t of answer.turns) interview.turns.push(this.turn(interview, 1, 'character', t.role, t, source));
     system.summary.single++;
     if (answer.thoughts) system.summary.thoughtRounds++;
@@ -403,4 +414,3 @@ class ImportPlan {
     return made;
   }
 }
-

@@ -6,7 +6,12 @@ import type {
   ProviderId,
   QuestionSetDetail,
 } from '../../../common/contract';
-import { startFakeLlmServer, type FakeChatRequest, type FakeLlmServer, type FakeReply } from '../../support/fake-llm-server';
+import {
+  startFakeLlmServer,
+  type FakeChatRequest,
+  type FakeLlmServer,
+  type FakeReply,
+} from '../../support/fake-llm-server';
 import { tempDir } from '../../support/paths';
 import { beethovenWithFakeProvider, call, fakeProviderDraft, makeStudio } from '../../support/studio';
 
@@ -157,7 +162,9 @@ describe('multi-turn interviews', () => {
     expect(asks.every((r) => r.temperature === 0.2)).toBe(true);
     // The interviewer never reads the character's thoughts.
     expect(asks.some((r) => r.messages.some((m) => m.content.includes('He asks:')))).toBe(false);
-    expect(asks[2]!.messages.at(-1)!.content).toContain('Beethoven: As for "Round 2: tell me, find out what he thought of Napoleon"');
+    expect(asks[2]!.messages.at(-1)!.content).toContain(
+      'Beethoven: As for "Round 2: tell me, find out what he thought of Napoleon"',
+    );
     expect(speech(t!, 'interviewer')).toEqual(
       [1, 2, 3, 4, 5].map((r) => `Round ${r}: tell me, find out what he thought of Napoleon`),
     );
