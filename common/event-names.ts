@@ -19,6 +19,7 @@ const names: Record<EventName, true> = {
   'eval/questions/changed': true,
   'eval/systems/changed': true,
   'eval/interviews/changed': true,
+  'eval/judgments/changed': true,
 };
 
 /** Every contract event name, for bridges that must subscribe by name. Complete by construction. */

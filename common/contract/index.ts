@@ -22,6 +22,7 @@ export type * from './interop';
 export type * from './jobs';
 export type * from './regenerate';
 export type * from './eval';
+export type * from './eval-judge';
 export type * from './eval-report';
 
 import type { AppCommands } from './base';
@@ -39,6 +40,7 @@ import type { InteropCommands, InteropEvents } from './interop';
 import type { JobCommands, JobEvents } from './jobs';
 import type { RegenerateCommands, RegenerateEvents } from './regenerate';
 import type { EvalCommands, EvalEvents } from './eval';
+import type { JudgeCommands, JudgeEvents } from './eval-judge';
 import type { EvalReportCommands } from './eval-report';
 
 /** Every command, one interface per area joined here (Actual's handlers.ts pattern). */
@@ -59,6 +61,7 @@ export interface Commands
     JobCommands,
     RegenerateCommands,
     EvalCommands,
+    JudgeCommands,
     EvalReportCommands {}
 
 export type CommandName = keyof Commands;
@@ -77,7 +80,8 @@ export interface Events
     InteropEvents,
     JobEvents,
     RegenerateEvents,
-    EvalEvents {}
+    EvalEvents,
+    JudgeEvents {}
 
 export type EventName = keyof Events;
 

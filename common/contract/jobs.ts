@@ -5,6 +5,7 @@
 
 import type { CharacterId, JobId } from './base';
 import type { InterviewSettings } from './eval';
+import type { JudgeSettings } from './eval-judge';
 import type { GenerationSettings, Stage } from './generation';
 import type { RegenerateSettings } from './regenerate';
 
@@ -13,7 +14,8 @@ export type JobStatus = 'queued' | 'running' | 'paused' | 'succeeded' | 'failed'
 /**
  * What a job does: `generation` builds a character's dataset (scenes → experiences → protective);
  * `regenerate` rewrites existing scenes (their experience, or one turn) with a written instruction;
- * `interview` interviews evaluation systems on a question set (common/contract/eval.ts).
+ * `interview` interviews evaluation systems on a question set (common/contract/eval.ts); `judge`
+ * scores interviews and compares two systems' answers (common/contract/eval-judge.ts).
  */
 export type JobKindName = Job['kind'];
 
@@ -21,7 +23,7 @@ export type JobKindName = Job['kind'];
  * The stage a job's items belong to: a generation's stages, and one stage per evaluation kind
  * (`interviews`; the judge adds its own). Items of a stage are counted and shown together.
  */
-export type JobStage = Stage | 'interviews';
+export type JobStage = Stage | 'interviews' | 'judgments' | 'pairwise';
 
 /** An item whose last attempt failed: `reason` is that attempt's error. */
 export interface ItemFailure {
@@ -101,7 +103,16 @@ export interface InterviewJob extends JobCommon {
 }
 
 /** A job as every door shows it; `kind` says which settings it carries (the judge's kinds join here). */
-export type Job = GenerationJob | RegenerateJob | InterviewJob;
+/**
+ * The judge: stage `judgments`, one item per interview × dimension (a score, or unscored); stage
+ * `pairwise`, one item per shared question × dimension × order (both orders of every pair).
+ */
+export interface JudgeJob extends JobCommon {
+  kind: 'judge';
+  settings: JudgeSettings;
+}
+
+export type Job = GenerationJob | RegenerateJob | InterviewJob | JudgeJob;
 
 export interface JobCommands {
   /** Every job of the character, newest first, of every kind. */

@@ -19,6 +19,7 @@ import type {
 } from '../../common/contract';
 import { chatSchemas } from './chat/chat-schemas';
 import { evalSchemas } from './eval/eval-schemas';
+import { judgeSchemas } from './eval/judge-schemas';
 import { reportSchemas } from './eval/report-schemas';
 
 /**
@@ -211,6 +212,7 @@ type Schemas = { [K in CommandName]: z.ZodType<CommandArg<K>> };
 export const commandSchemas: Schemas = {
   ...chatSchemas,
   ...evalSchemas,
+  ...judgeSchemas,
   ...reportSchemas,
   'app/info': empty,
   'app/check-database': empty,

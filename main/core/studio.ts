@@ -55,6 +55,9 @@ import { evalReportHandlers } from './eval/report-handlers';
 import { callRow, startedRow } from './jobs/call-log';
 import { EvalRepo } from '../store/eval-repo';
 import { evalHandlers, type EvalServices } from './eval/eval-handlers';
+import { judgeHandlers } from './eval/judge-handlers';
+import { JudgeService } from './eval/judge-service';
+import { JudgmentsRepo } from '../store/judgments-repo';
 import { InterviewService } from './eval/interview-service';
 import { ProfileText } from './eval/profile-text';
 import { QuestionGenerator } from './eval/question-generator';
@@ -234,6 +237,7 @@ export class Studio {
     this.handlers = {
       ...chatHandlers(this.chat),
       ...evalHandlers(evaluation),
+      ...judgeHandlers(evaluation.judge),
       ...evalReportHandlers(
         new EvalReportService(new EvalReportRepo(this.db), (id) => characters.get(id), clock),
         new OutputsImportService({
@@ -365,7 +369,7 @@ export class Studio {
     runtimes: ChatRuntimes,
     clock: Clock,
     newId: IdFactory,
-  ): EvalServices {
+  ): EvalServices & { judge: JudgeService } {
     const repo = new EvalRepo(this.db);
     const profile = new ProfileText(profiles);
     const questions = new QuestionService(this.db, repo, (id) => characters.get(id), this.events, clock, newId);
@@ -396,7 +400,19 @@ export class Studio {
       newId,
     );
     const generator = new QuestionGenerator(characters, providers, this.jobsRepo, profile, questions, newId);
-    return { questions, generator, systems, interviews };
+    // The judge reads what the interviews wrote, through the same profile text and setting.
+    const judge = new JudgeService(
+      this.db,
+      this.jobsRepo,
+      new JudgmentsRepo(this.db),
+      characters,
+      profile,
+      this.jobs,
+      this.events,
+      clock,
+      newId,
+    );
+    return { questions, generator, systems, interviews, judge };
   }
 
   /** Every door's entry; error text leaves with every configured API key masked (see `redact`). */

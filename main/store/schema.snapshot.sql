@@ -24,11 +24,17 @@ CREATE INDEX jobs_character ON jobs (character_id, created_at);
 
 CREATE INDEX jobs_status ON jobs (status);
 
+CREATE INDEX judgments_character ON judgments (character_id, dimension);
+
+CREATE INDEX judgments_job ON judgments (job_id);
+
 CREATE INDEX knowledge_limits_character ON knowledge_limits (character_id, position);
 
 CREATE INDEX llm_calls_job ON llm_calls (job_id);
 
 CREATE INDEX llm_calls_open ON llm_calls (status) WHERE status != 'done';
+
+CREATE INDEX pairwise_judgments_systems ON pairwise_judgments (character_id, system_a, system_b);
 
 CREATE INDEX profiles_character ON profiles (character_id, created_at);
 
@@ -303,6 +309,26 @@ CREATE TABLE jobs (
   finished_at INTEGER
 );
 
+CREATE TABLE judgments (
+  id TEXT PRIMARY KEY,
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  interview_id TEXT NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+  dimension TEXT NOT NULL
+    CHECK (dimension IN ('memorization', 'values', 'personality', 'hallucination', 'stability')),
+  provider_id TEXT,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  prompt_version TEXT NOT NULL,
+  score INTEGER CHECK (score IS NULL OR score BETWEEN 1 AND 7),
+  reasoning TEXT,
+  failures TEXT NOT NULL DEFAULT '[]',
+  failure_count INTEGER NOT NULL DEFAULT 0,
+  call_ids TEXT NOT NULL DEFAULT '[]',
+  job_id TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (interview_id, dimension, model, prompt_version)
+);
+
 CREATE TABLE knowledge_limits (
   id TEXT PRIMARY KEY,
   character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
@@ -341,6 +367,34 @@ CREATE TABLE model_prices (
   prompt_per_million REAL NOT NULL,
   completion_per_million REAL NOT NULL,
   updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE pairwise_judgments (
+  id TEXT PRIMARY KEY,
+  character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
+  system_a TEXT NOT NULL REFERENCES eval_systems (id) ON DELETE CASCADE,
+  system_b TEXT NOT NULL REFERENCES eval_systems (id) ON DELETE CASCADE,
+  interview_a TEXT NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+  interview_b TEXT NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+  dimension TEXT NOT NULL
+    CHECK (dimension IN ('memorization', 'values', 'personality', 'hallucination', 'stability')),
+  provider_id TEXT,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  prompt_version TEXT NOT NULL,
+  ab_side TEXT CHECK (ab_side IN ('a', 'b', 'tie')),
+  ab_reasoning TEXT,
+  ab_failures TEXT NOT NULL DEFAULT '[]',
+  ab_call_ids TEXT NOT NULL DEFAULT '[]',
+  ab_done INTEGER NOT NULL DEFAULT 0,
+  ba_side TEXT CHECK (ba_side IN ('a', 'b', 'tie')),
+  ba_reasoning TEXT,
+  ba_failures TEXT NOT NULL DEFAULT '[]',
+  ba_call_ids TEXT NOT NULL DEFAULT '[]',
+  ba_done INTEGER NOT NULL DEFAULT 0,
+  job_id TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (interview_a, interview_b, dimension, model, prompt_version)
 );
 
 CREATE TABLE preferences (

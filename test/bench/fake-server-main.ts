@@ -1,15 +1,18 @@
 // A fake OpenAI-compatible server in its own process, so the benchmark's CPU figures are the
 // studio's alone. Prints `{"baseURL": …}` on stdout once listening. `FAKE_RESPONDER=studio` answers
-// the studio's generation prompts (scenes, experiences, limits) as a capable model would; otherwise
+// the studio's generation prompts (scenes, experiences, limits) as a capable model would;
+// `FAKE_RESPONDER=judge` answers the judge's prompts (reasoning, then the verdict twice); otherwise
 // every answer is one short sentence.
-import { startFakeLlmServer } from '../support/fake-llm-server';
+import { startFakeLlmServer, type FakeResponder } from '../support/fake-llm-server';
+import { judgeResponder } from '../support/judge-responder';
 import { studioResponder } from '../support/studio-responder';
 
+const RESPONDERS: Record<string, FakeResponder> = { studio: studioResponder(), judge: judgeResponder() };
 const latencyMs = Number(process.env.FAKE_LATENCY_MS ?? 300);
 const server = await startFakeLlmServer({
   apiKey: null,
   latencyMs,
-  responder: process.env.FAKE_RESPONDER === 'studio' ? studioResponder() : () => 'A short answer from the fake model.',
+  responder: RESPONDERS[process.env.FAKE_RESPONDER ?? ''] ?? (() => 'A short answer from the fake model.'),
 });
 process.stdout.write(JSON.stringify({ baseURL: server.baseURL }) + '\n');
 process.on('SIGTERM', () => {

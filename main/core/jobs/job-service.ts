@@ -195,7 +195,8 @@ export class JobService {
 
   /**
    * The provider a run calls, behind one gateway whose every attempt is logged to the job and whose
-   * cost counts against its budget (which pauses the run when spent).
+   * cost counts against its budget (which pauses the run when spent). `model`: ask this model
+   * instead of the provider's saved one (a judge model chosen for the job).
    */
   llmFor(id: JobId, run: RunHandle, providerId: ProviderId, model?: string): JobLlm {
     const provider = this.providers.get(providerId);

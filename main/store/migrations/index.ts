@@ -15,6 +15,7 @@ import m014 from './014_conversations.sql';
 import m015 from './015_turn_figures.sql';
 import m016 from './016_dataset_imports.sql';
 import m017 from './017_eval.sql';
+import m018 from './018_judgments.sql';
 import { recountSceneFigures } from '../scene-figures';
 import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
@@ -46,4 +47,5 @@ export const migrations: readonly Migration[] = [
   { id: 15, name: 'turn_figures', sql: m015, backfill: backfillTurnFigures },
   { id: 16, name: 'dataset_imports', sql: m016 },
   { id: 17, name: 'eval', sql: m017 },
+  { id: 18, name: 'judgments', sql: m018 },
 ];

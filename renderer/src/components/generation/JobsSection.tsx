@@ -227,6 +227,10 @@ function describeJob(job: Job): string {
     const systems = job.settings.systemIds.length;
     return `${n} interview${job.total === 1 ? '' : 's'} of ${systems} system${systems === 1 ? '' : 's'}${job.settings.mode ? ` (${job.settings.mode}-turn)` : ''}`;
   }
+  if (job.kind === 'judge') {
+    const n = job.total.toLocaleString('en-US');
+    return `${n} verdict${job.total === 1 ? '' : 's'} by ${job.settings.model}${job.settings.pairwise ? ', pairwise in both orders' : ''}`;
+  }
   return job.settings.preset === 'paper'
     ? `the paper's plan (${job.settings.targetScenes.toLocaleString('en-US')} scenes asked, one protective per chunk)`
     : `${job.settings.targetScenes.toLocaleString('en-US')} scenes, ${Math.round(job.settings.protectiveShare * 1000) / 10}% protective`;

@@ -6,6 +6,8 @@ export const STAGE_LABEL: Record<JobStage, string> = {
   experiences: 'Experiences',
   protective: 'Protective scenes',
   interviews: 'Interviews',
+  judgments: 'Scores',
+  pairwise: 'Pairwise comparisons',
 };
 
 export const STATUS_LABEL: Record<JobStatus, string> = {

@@ -1,0 +1,174 @@
+import type {
+  Character,
+  EvalSystem,
+  Job,
+  JudgeDimension,
+  JudgeJob,
+  JudgeRequest,
+  Judgment,
+  PairwiseSummary,
+  Rate,
+} from '../../../common/contract';
+import { DIMENSIONS } from '../../core/eval/judge-prompts';
+import { argument, findCharacter, numberOption, str, UsageError, type CliContext } from '../shared';
+import { followJob } from './generate';
+
+/**
+ * `judge <character>`: scores the character's finished interviews with an LLM judge on the paper's
+ * dimensions, and with `--pairwise a,b` compares two systems question by question in both orders.
+ * Resumes the character's paused or interrupted judge job when there is one. Progress on stderr;
+ * the result (the job, the mean scores per system and dimension, the win rates) on stdout.
+ * Exit codes as `generate`: 0 done, 1 failed or refused, 3 paused.
+ */
+export async function judgeCommand(ctx: CliContext): Promise<number> {
+  const { call, values, rest, io } = ctx;
+  const character = await findCharacter(call, argument(rest, 0, '<character>', 'judge'));
+  const systems = await call('eval/systems/list', { characterId: character.id });
+  const jobs = (await call('jobs/list', { characterId: character.id })).filter(
+    (j): j is JudgeJob => j.kind === 'judge',
+  );
+  const stopped = jobs.find((j) => ['paused', 'interrupted', 'queued'].includes(j.status));
+  let job: Job;
+  if (stopped) {
+    io.err(`Resuming the ${stopped.status} judge job (${stopped.done}/${stopped.total} done).`);
+    job = await call('jobs/resume', { id: stopped.id });
+  } else {
+    job = await call('eval/judge/start', await request(ctx, character, systems));
+    const j = job as JudgeJob;
+    io.err(
+      `Judging with ${j.settings.model} (${j.settings.provider}), prompt ${j.settings.promptVersion}: ${j.total} verdict${j.total === 1 ? '' : 's'} to ask.`,
+    );
+  }
+  // The job is printed with the scores below, not alone.
+  const code = await followJob({ ...ctx, values: { ...values, json: false } }, job.id);
+  const final = (await call('jobs/get', { id: job.id })) as JudgeJob;
+  const judgments = await call('eval/judgments/list', { characterId: character.id });
+  const mine = judgments.filter(
+    (j) => j.model === final.settings.model && j.promptVersion === final.settings.promptVersion,
+  );
+  const pair = final.settings.pairwise;
+  const rates = pair
+    ? await call('eval/pairwise/summary', { characterId: character.id, systemA: pair.a, systemB: pair.b })
+    : [];
+  const mineRates = rates.filter((r) => r.model === final.settings.model);
+  const label = (id: string) => systems.find((s) => s.id === id)?.label ?? id;
+  const means = meanScores(mine);
+  ctx.print({ job: final, means, pairwise: mineRates }, () => describe(means, mineRates, label));
+  return code;
+}
+
+async function request(ctx: CliContext, character: Character, systems: EvalSystem[]): Promise<JudgeRequest> {
+  const { values, call } = ctx;
+  const pick = (key: string, flag: string) => {
+    const k = key.trim().toLowerCase();
+    const found = systems.find((s) => s.id === key.trim() || s.label.toLowerCase() === k);
+    if (!found)
+      throw new UsageError(
+        `${flag}: ${character.shortName} has no system "${key.trim()}". Systems: ${systems.map((s) => `"${s.label}"`).join(', ') || 'none yet'}.`,
+      );
+    return found.id;
+  };
+  const list = (name: string) => str(values, name)?.split(',').filter((s) => s.trim() !== '');
+  const pairwiseKeys = list('pairwise');
+  if (pairwiseKeys && pairwiseKeys.length !== 2)
+    throw new UsageError('--pairwise takes two systems: --pairwise "<system a>,<system b>".');
+  const systemKeys = list('systems');
+  const dimensions = list('dimensions')?.map((d) => d.trim().toLowerCase());
+  for (const d of dimensions ?? [])
+    if (!(DIMENSIONS as readonly string[]).includes(d))
+      throw new UsageError(`--dimensions: unknown dimension "${d}"; use ${DIMENSIONS.join(', ')}.`);
+  const mode = str(values, 'mode');
+  if (mode !== undefined && mode !== 'single' && mode !== 'multi')
+    throw new UsageError(`--mode must be single or multi, not "${mode}".`);
+  const judge = await judgeOption(call, str(values, 'judge') ?? str(values, 'provider'));
+  const budget = str(values, 'budget');
+  return {
+    characterId: character.id,
+    ...(systemKeys && { systemIds: systemKeys.map((k) => pick(k, '--systems')) }),
+    ...(pairwiseKeys && { pairwise: { a: pick(pairwiseKeys[0]!, '--pairwise'), b: pick(pairwiseKeys[1]!, '--pairwise') } }),
+    ...judge,
+    ...(dimensions && { dimensions: dimensions as JudgeDimension[] }),
+    ...(mode && { mode }),
+    ...(str(values, 'retries') !== undefined && { maxRetries: numberOption(str(values, 'retries'), '--retries', 2) }),
+    ...(budget !== undefined && { budgetUsd: numberOption(budget, '--budget', 0) }),
+  };
+}
+
+/**
+ * `--judge <provider>` or `--judge <provider>/<model>`: a provider's name or id, then the model to
+ * ask (which may hold slashes itself: `openrouter/meta-llama/llama-3.1-70b-instruct`).
+ */
+async function judgeOption(
+  call: CliContext['call'],
+  text: string | undefined,
+): Promise<Pick<JudgeRequest, 'providerId' | 'model'>> {
+  if (text === undefined) return {};
+  const providers = await call('providers/list', {});
+  const match = (key: string) =>
+    providers.find((p) => p.id === key || p.name.toLowerCase() === key.trim().toLowerCase());
+  const whole = match(text);
+  if (whole) return { providerId: whole.id };
+  const slash = text.indexOf('/');
+  const provider = slash > 0 ? match(text.slice(0, slash)) : undefined;
+  if (!provider || text.slice(slash + 1).trim() === '')
+    throw new UsageError(
+      `--judge "${text}": name a provider, optionally with a model (<provider>/<model>). Providers: ${providers.map((p) => `"${p.name}"`).join(', ') || 'none (add one with providers add)'}.`,
+    );
+  return { providerId: provider.id, model: text.slice(slash + 1).trim() };
+}
+
+interface MeanScore {
+  systemId: string;
+  mode: string;
+  dimension: JudgeDimension;
+  /** Null when every judgment of the cell is unscored. */
+  mean: number | null;
+  scored: number;
+  unscored: number;
+}
+
+function meanScores(judgments: readonly Judgment[]): MeanScore[] {
+  const cells = new Map<string, MeanScore & { sum: number }>();
+  for (const j of judgments) {
+    const key = `${j.systemId}\u0000${j.mode}\u0000${j.dimension}`;
+    const cell = cells.get(key) ?? {
+      systemId: j.systemId,
+      mode: j.mode,
+      dimension: j.dimension,
+      mean: null,
+      scored: 0,
+      unscored: 0,
+      sum: 0,
+    };
+    if (j.score === null) cell.unscored++;
+    else {
+      cell.scored++;
+      cell.sum += j.score;
+    }
+    cells.set(key, cell);
+  }
+  return [...cells.values()].map(({ sum, ...c }) => ({ ...c, mean: c.scored === 0 ? null : sum / c.scored }));
+}
+
+function percent(r: Rate): string {
+  const p = (x: number) => `${Math.round(x * 100)}%`;
+  return `${p(r.rate)} [${p(r.low)}–${p(r.high)}]`;
+}
+
+function describe(means: MeanScore[], rates: PairwiseSummary[], label: (id: string) => string): string {
+  const lines: string[] = [];
+  if (means.length > 0) lines.push('Mean scores (1–7) of this judge:');
+  for (const m of means) {
+    const score = m.mean === null ? 'unscored' : m.mean.toFixed(2);
+    const extra = m.unscored > 0 ? `, ${m.unscored} unscored` : '';
+    lines.push(`  ${label(m.systemId)} · ${m.mode} · ${m.dimension}: ${score} (${m.scored} scored${extra})`);
+  }
+  if (rates.length > 0) lines.push('Pairwise, both orders asked (95% Wilson intervals):');
+  for (const r of rates) {
+    const w = r.rates;
+    lines.push(
+      `  ${r.mode} · ${r.dimension}: ${label(r.systemA)} wins ${percent(w.aWins)}, ${label(r.systemB)} wins ${percent(w.bWins)}, ties ${percent(w.ties)}, inconsistent ${percent(w.inconsistent)} of ${w.pairs} pair${w.pairs === 1 ? '' : 's'}${w.unscored > 0 ? ` (${w.unscored} unscored)` : ''}`,
+    );
+  }
+  return lines.length > 0 ? lines.join('\n') : 'No verdicts stored.';
+}

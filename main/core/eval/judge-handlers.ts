@@ -1,0 +1,13 @@
+import type { JudgeCommands } from '../../../common/contract';
+import type { Handlers } from '../dispatch';
+import type { JudgeService } from './judge-service';
+
+/** The judge's commands, one line each (joined into the studio's handlers). */
+export function judgeHandlers(judge: JudgeService): Pick<Handlers, keyof JudgeCommands> {
+  return {
+    'eval/judge/start': (request) => judge.start(request),
+    'eval/judgments/list': (filter) => judge.judgments(filter),
+    'eval/pairwise/list': (filter) => judge.pairs(filter),
+    'eval/pairwise/summary': ({ characterId, systemA, systemB }) => judge.summary(characterId, systemA, systemB),
+  };
+}

@@ -1,0 +1,416 @@
+import type {
+  CharacterId,
+  EvalSystemId,
+  InterviewId,
+  JobId,
+  JudgeDimension,
+  JudgeJob,
+  JudgeRequest,
+  JudgeSettings,
+  Judgment,
+  JudgmentFilter,
+  PairOrder,
+  PairwiseFilter,
+  PairwiseJudgment,
+  PairwiseSummary,
+  ProviderId,
+} from '../../../common/contract';
+import type { Db } from '../../store/database';
+import type { JobRow, JobsRepo, NewItem } from '../../store/jobs-repo';
+import type { JudgmentsRepo } from '../../store/judgments-repo';
+import type { CharacterService } from '../character-service';
+import type { Clock, IdFactory } from '../clock';
+import { StudioFailure } from '../errors';
+import type { EventBus } from '../events';
+import type { JobKind, KindView } from '../jobs/job-kind';
+import type { RunHandle } from '../jobs/job-runner';
+import type { JobLlm, JobService } from '../jobs/job-service';
+import { askJudge, DEFAULT_JUDGE_RETRIES, MAX_JUDGE_RETRIES } from './judge-ask';
+import { parsePairwiseVerdict, parseScore } from './judge-parse';
+import {
+  DIMENSIONS,
+  dimensionsFor,
+  JUDGE_PROMPT_VERSION,
+  judgeMessages,
+  PAIRWISE_PROMPT_VERSION,
+  pairwiseMessages,
+} from './judge-prompts';
+import { JudgeSubjects } from './judge-subjects';
+import type { ProfileText } from './profile-text';
+import { PAIR_ORDERS, winnerOf } from './pairwise';
+import { winRates } from './win-rate';
+
+/** Items of a judge job: one judgment each, or one order of one pair. */
+const SCORE_STAGE = 'judgments' as const;
+const PAIR_STAGE = 'pairwise' as const;
+
+interface ScoreInput {
+  interviewId: InterviewId;
+  dimension: JudgeDimension;
+}
+
+interface PairInput {
+  interviewA: InterviewId;
+  interviewB: InterviewId;
+  dimension: JudgeDimension;
+  order: PairOrder;
+}
+
+/** The question two interviews share: same mode, same text once spacing and case are set aside. */
+function questionKey(mode: string, question: string): string {
+  return `${mode}\u0000${question.trim().replace(/\s+/g, ' ').toLowerCase()}`;
+}
+
+/**
+ * The judge as a job kind (`judge`) of the generic engine: one item per finished interview ×
+ * dimension (a score 1–7, or unscored after bounded repairs), and for a pairwise comparison two
+ * items per shared question × dimension, one per order. Every ask is a recorded call at
+ * temperature 0 through the job's gateway, so concurrency, budget, cost and resume are the
+ * engine's. A judgment and its item's `done` mark are written in one transaction: a run killed
+ * anywhere resumes without asking twice or storing twice.
+ *
+ * Pairing: systems A and B are compared on every question both answered in a finished interview
+ * of the same mode, matched by the question's text (so answers imported from the paper's files
+ * meet our own interviews of the same question); where a system answered a question more than once,
+ * its latest interview stands.
+ */
+export class JudgeService implements JobKind {
+  readonly name = 'judge';
+  readonly resumable = true;
+  private readonly subjects: JudgeSubjects;
+
+  constructor(
+    private readonly db: Db,
+    private readonly jobs: JobsRepo,
+    private readonly repo: JudgmentsRepo,
+    private readonly characters: CharacterService,
+    profile: ProfileText,
+    private readonly engine: JobService,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+    private readonly newId: IdFactory,
+  ) {
+    this.subjects = new JudgeSubjects(repo, characters, profile);
+    engine.register(this);
+  }
+
+  /** Checks the request, plans every item not judged yet by this judge, and starts the job. */
+  start(request: JudgeRequest): JudgeJob {
+    const character = this.characters.get(request.characterId);
+    const provider = this.engine.provider(this.providerOf(request));
+    const model = request.model?.trim() || provider.model;
+    if (!model)
+      throw new StudioFailure('invalid_argument', `Name the judge model: provider "${provider.name}" has none set.`);
+    const dimensions = [...new Set(request.dimensions ?? DIMENSIONS)];
+    if (dimensions.length === 0) throw new StudioFailure('invalid_argument', 'Choose at least one dimension to judge.');
+    const maxRetries = request.maxRetries ?? DEFAULT_JUDGE_RETRIES;
+    if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > MAX_JUDGE_RETRIES)
+      throw new StudioFailure('invalid_argument', `Retries must be a whole number from 0 to ${MAX_JUDGE_RETRIES}.`);
+    // Naming only a pair asks for the comparison alone; naming systems (or nothing) asks for scores.
+    const scores = request.scores ?? !(request.pairwise && !request.systemIds);
+    const systemIds = scores ? (request.systemIds ?? this.repo.systemsWithInterviews(character.id)) : [];
+    for (const id of systemIds) this.checkSystem(character.id, id);
+    const pairwise = request.pairwise ?? null;
+    if (pairwise) {
+      if (pairwise.a === pairwise.b)
+        throw new StudioFailure('invalid_argument', 'A pairwise comparison needs two different systems.');
+      this.checkSystem(character.id, pairwise.a);
+      this.checkSystem(character.id, pairwise.b);
+    }
+    const settings: JudgeSettings = {
+      providerId: provider.id,
+      provider: provider.name,
+      model,
+      systemIds,
+      dimensions,
+      mode: request.mode ?? null,
+      pairwise,
+      maxRetries,
+      promptVersion: JUDGE_PROMPT_VERSION,
+      pairwisePromptVersion: PAIRWISE_PROMPT_VERSION,
+      budgetUsd: request.budgetUsd ?? null,
+    };
+    const items = [...this.scoreItems(character.id, settings), ...this.pairItems(character.id, settings)];
+    if (items.length === 0)
+      throw new StudioFailure(
+        'not_found',
+        systemIds.length === 0 && !pairwise
+          ? `${character.shortName} has no finished interviews to judge yet: run an interview first.`
+          : `Nothing left to judge: every finished interview of these systems already has ${model}'s verdict with prompt ${JUDGE_PROMPT_VERSION}${pairwise ? ', and the two systems share no question not compared yet' : ''}. Choose another judge model to judge again.`,
+      );
+    const job = this.engine.startWithItems('judge', character.id, settings, (id) => {
+      this.jobs.planItems(id, items, this.clock.now());
+    });
+    return job as JudgeJob;
+  }
+
+  async run(id: JobId, run: RunHandle): Promise<string | null> {
+    const row = this.jobs.job(id)!;
+    const settings = JSON.parse(row.settings) as JudgeSettings;
+    const llm = this.engine.llmFor(id, run, settings.providerId, settings.model);
+    for (const stage of [SCORE_STAGE, PAIR_STAGE]) {
+      const busy = new Set<string>();
+      const tasks = new Set<Promise<void>>();
+      const pump = () => {
+        if (run.controller.signal.aborted) return;
+        const free = llm.window - tasks.size;
+        if (free <= 0) return;
+        for (const item of this.jobs.pendingItems(id, stage, free, busy)) {
+          busy.add(item.id);
+          const body =
+            stage === SCORE_STAGE
+              ? this.scoreItem(id, row.character_id, run, llm, settings, item.id, JSON.parse(item.input) as ScoreInput)
+              : this.pairItem(id, row.character_id, run, llm, settings, item.id, JSON.parse(item.input) as PairInput);
+          const task = body.finally(() => {
+            busy.delete(item.id);
+            tasks.delete(task);
+          });
+          tasks.add(task);
+        }
+      };
+      pump();
+      while (tasks.size > 0) {
+        await Promise.race(tasks);
+        pump();
+      }
+      if (run.controller.signal.aborted) break;
+    }
+    this.events.emit('eval/judgments/changed', { characterId: row.character_id, jobId: id });
+    const unscored = this.unscoredOf(id);
+    return unscored === 0
+      ? null
+      : `${unscored} verdict${unscored === 1 ? ' stays' : 's stay'} unscored: the judge's answers could not be read (each reason is kept with its judgment). Another judge model may do better.`;
+  }
+
+  view(row: JobRow): KindView {
+    const settings = JSON.parse(row.settings) as JudgeSettings;
+    const stages = [SCORE_STAGE, PAIR_STAGE]
+      .map((stage) => {
+        const c = this.jobs.countItems(row.id, stage);
+        return { stage, done: c.done, failed: c.failed, total: c.pending + c.done + c.failed };
+      })
+      .filter((s) => s.total > 0);
+    const sum = (k: 'done' | 'failed' | 'total') => stages.reduce((n, s) => n + s[k], 0);
+    return { kind: 'judge', settings, stages, done: sum('done'), total: sum('total'), failed: sum('failed') };
+  }
+
+  judgments(filter: JudgmentFilter): Judgment[] {
+    this.characters.get(filter.characterId);
+    return this.repo.judgments(filter);
+  }
+
+  pairs(filter: PairwiseFilter): PairwiseJudgment[] {
+    this.characters.get(filter.characterId);
+    return this.repo.pairs(filter);
+  }
+
+  /** Win rates of A against B per dimension, mode, judge model and prompt version. */
+  summary(characterId: CharacterId, systemA: EvalSystemId, systemB: EvalSystemId): PairwiseSummary[] {
+    const groups = new Map<string, PairwiseJudgment[]>();
+    for (const p of this.pairs({ characterId, systemA, systemB })) {
+      const key = [p.dimension, p.mode, p.model, p.promptVersion].join('\u0000');
+      groups.set(key, [...(groups.get(key) ?? []), p]);
+    }
+    return [...groups.values()].map((ps) => ({
+      systemA,
+      systemB,
+      dimension: ps[0]!.dimension,
+      mode: ps[0]!.mode,
+      model: ps[0]!.model,
+      promptVersion: ps[0]!.promptVersion,
+      rates: winRates(ps.map((p) => p.outcome)),
+    }));
+  }
+
+  private scoreItems(characterId: CharacterId, s: JudgeSettings): NewItem[] {
+    const judged = this.repo.judgedBy(characterId, s.model, s.promptVersion);
+    const items: NewItem[] = [];
+    for (const interview of this.repo.finishedInterviews(s.systemIds, s.mode)) {
+      for (const dimension of dimensionsFor(interview.mode)) {
+        if (!s.dimensions.includes(dimension) || judged.has(`${interview.id}:${dimension}`)) continue;
+        const input: ScoreInput = { interviewId: interview.id, dimension };
+        items.push({ id: this.newId(), stage: SCORE_STAGE, key: `judge:${interview.id}:${dimension}`, input });
+      }
+    }
+    return items;
+  }
+
+  private pairItems(characterId: CharacterId, s: JudgeSettings): NewItem[] {
+    if (!s.pairwise) return [];
+    const latest = (system: EvalSystemId) => {
+      const byQuestion = new Map<string, InterviewId>();
+      for (const i of this.repo.finishedInterviews([system], s.mode)) byQuestion.set(questionKey(i.mode, i.question), i.id);
+      return byQuestion;
+    };
+    const a = latest(s.pairwise.a);
+    const b = latest(s.pairwise.b);
+    const asked = this.repo.pairOrdersAsked(characterId, s.model, s.pairwisePromptVersion);
+    const items: NewItem[] = [];
+    for (const [key, interviewA] of a) {
+      const interviewB = b.get(key);
+      if (!interviewB) continue;
+      const mode = key.startsWith('multi') ? 'multi' : 'single';
+      for (const dimension of dimensionsFor(mode)) {
+        if (!s.dimensions.includes(dimension)) continue;
+        for (const order of PAIR_ORDERS) {
+          const name = `${interviewA}:${interviewB}:${dimension}:${order}`;
+          if (asked.has(name)) continue;
+          const input: PairInput = { interviewA, interviewB, dimension, order };
+          items.push({ id: this.newId(), stage: PAIR_STAGE, key: `pair:${name}`, input });
+        }
+      }
+    }
+    return items;
+  }
+
+  private async scoreItem(
+    jobId: JobId,
+    characterId: CharacterId,
+    run: RunHandle,
+    llm: JobLlm,
+    s: JudgeSettings,
+    itemId: string,
+    input: ScoreInput,
+  ): Promise<void> {
+    try {
+      const subject = this.subjects.of(characterId, input.interviewId);
+      if (!subject) {
+        this.jobs.completeItem(itemId, null, this.clock.now(), 'its interview was deleted: nothing to judge');
+        return;
+      }
+      this.markStage(jobId, SCORE_STAGE);
+      const asked = await askJudge(judgeMessages(subject, input.dimension), parseScore, 'score', {
+        gateway: llm.gateway,
+        signal: run.controller.signal,
+        tag: itemId,
+        maxRetries: s.maxRetries,
+        newId: this.newId,
+      });
+      if (run.controller.signal.aborted) return;
+      this.db.transaction(() => {
+        this.repo.insertJudgment(
+          {
+            id: this.newId(),
+            characterId,
+            interviewId: input.interviewId,
+            dimension: input.dimension,
+            providerId: s.providerId,
+            provider: s.provider,
+            model: s.model,
+            promptVersion: s.promptVersion,
+            score: asked.value,
+            reasoning: asked.reasoning,
+            failures: asked.failures,
+            callIds: asked.callIds,
+            jobId,
+          },
+          this.clock.now(),
+        );
+        this.jobs.completeItem(itemId, asked.callIds.at(-1) ?? null, this.clock.now(), unscoredNote(asked));
+      })();
+    } catch (error) {
+      if (run.controller.signal.aborted) return;
+      this.engine.itemFailed(run, itemId, error, null);
+    } finally {
+      this.engine.progressed(jobId, false);
+    }
+  }
+
+  private async pairItem(
+    jobId: JobId,
+    characterId: CharacterId,
+    run: RunHandle,
+    llm: JobLlm,
+    s: JudgeSettings,
+    itemId: string,
+    input: PairInput,
+  ): Promise<void> {
+    try {
+      const a = this.subjects.of(characterId, input.interviewA);
+      const b = this.subjects.of(characterId, input.interviewB);
+      if (!a || !b || !s.pairwise) {
+        this.jobs.completeItem(itemId, null, this.clock.now(), 'one of its interviews was deleted: nothing to compare');
+        return;
+      }
+      this.markStage(jobId, PAIR_STAGE);
+      const [first, second] = input.order === 'ab' ? [a, b] : [b, a];
+      const asked = await askJudge(pairwiseMessages(first, second, input.dimension), parsePairwiseVerdict, 'verdict', {
+        gateway: llm.gateway,
+        signal: run.controller.signal,
+        tag: itemId,
+        maxRetries: s.maxRetries,
+        newId: this.newId,
+      });
+      if (run.controller.signal.aborted) return;
+      const pairwise = s.pairwise;
+      this.db.transaction(() => {
+        const pairId = this.repo.ensurePair(
+          {
+            id: this.newId(),
+            characterId,
+            systemA: pairwise.a,
+            systemB: pairwise.b,
+            interviewA: input.interviewA,
+            interviewB: input.interviewB,
+            dimension: input.dimension,
+            providerId: s.providerId,
+            provider: s.provider,
+            model: s.model,
+            promptVersion: s.pairwisePromptVersion,
+            jobId,
+          },
+          this.clock.now(),
+        );
+        this.repo.setOrder(pairId, input.order, {
+          // The verdict names a position; the stored side names a system (the swap undone).
+          side: asked.value === null ? null : winnerOf(input.order, asked.value),
+          reasoning: asked.reasoning,
+          failures: asked.failures,
+          callIds: asked.callIds,
+        });
+        this.jobs.completeItem(itemId, asked.callIds.at(-1) ?? null, this.clock.now(), unscoredNote(asked));
+      })();
+    } catch (error) {
+      if (run.controller.signal.aborted) return;
+      this.engine.itemFailed(run, itemId, error, null);
+    } finally {
+      this.engine.progressed(jobId, false);
+    }
+  }
+
+  private markStage(jobId: JobId, stage: typeof SCORE_STAGE | typeof PAIR_STAGE): void {
+    if (this.jobs.job(jobId)?.stage !== stage) this.jobs.setStage(jobId, stage, this.clock.now());
+  }
+
+  private unscoredOf(jobId: JobId): number {
+    const characterId = this.jobs.job(jobId)!.character_id;
+    const judged = this.repo.judgments({ characterId, jobId });
+    const pairs = this.repo.pairs({ characterId, jobId });
+    return (
+      judged.filter((j) => j.score === null).length +
+      pairs.reduce((n, p) => n + [p.ab, p.ba].filter((o) => o.side === null && o.failures.length > 0).length, 0)
+    );
+  }
+
+  private checkSystem(characterId: CharacterId, id: EvalSystemId): void {
+    if (this.repo.systemCharacter(id) !== characterId)
+      throw new StudioFailure('not_found', `There is no evaluation system "${id}" for this character; list them with eval/systems/list.`);
+  }
+
+  /** The provider asked for, else the one the character's last job used. */
+  private providerOf(request: JudgeRequest): ProviderId {
+    if (request.providerId) return request.providerId;
+    const last = this.jobs.latestFor(request.characterId);
+    const id = last ? (JSON.parse(last.settings) as { providerId?: ProviderId | null }).providerId : undefined;
+    if (!id)
+      throw new StudioFailure('invalid_argument', 'This character has no earlier job to take a provider from: choose the judge provider.');
+    return id;
+  }
+}
+
+/** The note an item ends with when its verdict stays unscored (listed with the job's notes). */
+function unscoredNote(asked: { value: unknown; failures: readonly { message: string }[] }): string | null {
+  if (asked.value !== null) return null;
+  const n = asked.failures.length;
+  return `unscored after ${n} unreadable answer${n === 1 ? '' : 's'}; the last: ${asked.failures.at(-1)?.message ?? ''}`;
+}
