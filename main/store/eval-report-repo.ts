@@ -44,7 +44,7 @@ export class EvalReportRepo {
   systems(characterId: CharacterId): SystemRow[] {
     return this.db
       .prepare(
-        `SELECT id, label, kind FROM eval_systems WHERE character_id = ? AND archived_at IS NULL ORDER BY created_at, label`,
+        `SELECT id, label, kind FROM eval_systems WHERE character_id = ? AND archived_at IS NULL ORDER BY created_at, rowid`,
       )
       .all(characterId) as SystemRow[];
   }

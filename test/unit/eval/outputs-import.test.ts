@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId, EvalSystem, InterviewTranscript } from '../../../common/contract';
 import { fixture, tempDir } from '../../support/paths';
+import { runCliIn } from '../../support/cli';
 import { call, callError, createBeethoven, makeStudio } from '../../support/studio';
 
 // `eval/import-outputs` on a real studio: the paper's released files (shared fixtures) laid out as
@@ -192,5 +193,39 @@ describe('import of the paper’s released outputs', () => {
     const none = await callError(env.studio, 'eval/import-outputs', { paths: [path.join(tmp.dir, 'missing')] });
     expect(none.code).toBe('not_found');
     expect((await callError(env.studio, 'eval/import-outputs', {})).message).toMatch(/give a gen_results folder/);
+  });
+
+  it('import-outputs from the CLI: unmatched names listed with exit 1, --map imports them', async () => {
+    const cli = makeStudio();
+    try {
+      await createBeethoven(cli.studio);
+      await call(cli.studio, 'characters/create', {
+        fullName: 'Hermione Granger',
+        shortName: 'Hermione',
+        era: '',
+        notes: '',
+      });
+      await cli.studio.shutdown();
+      const root = genResults(path.join(tmp.dir, 'cli'), {
+        'interview_single/Hermonie_sft_result/2023-00-00-00-00-00.json': raw('interview_single/Beethoven_sft.json'),
+      });
+      const first = await runCliIn(cli.dir, ['import-outputs', root]);
+      expect(first.code).toBe(1);
+      expect(first.out).toMatch(
+        /Imported Beethoven sft: 82 single-turn answers, 50 multi-turn interviews, 3 rounds with thoughts \(3 thought only\)/,
+      );
+      expect(first.out).toMatch(/No character for "Hermonie" \(1 files\): not imported/);
+      expect(first.err).toMatch(/--map Hermonie=<character>/);
+      const second = await runCliIn(cli.dir, ['import-outputs', root, '--map', 'Hermonie=Hermione Granger', '--json']);
+      expect(second.code, second.err).toBe(0);
+      const report = JSON.parse(second.out) as { systems: { short: string; single: number }[]; unmatched: unknown[] };
+      expect(report.systems.map((s) => [s.short, s.single])).toEqual([['Hermonie', 82]]);
+      expect(report.unmatched).toEqual([]);
+      const bad = await runCliIn(cli.dir, ['import-outputs', root, '--map', 'Hermonie']);
+      expect(bad.code).toBe(2);
+      expect(bad.err).toMatch(/--map takes Short=character/);
+    } finally {
+      cli.cleanup();
+    }
   });
 });
