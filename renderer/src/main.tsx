@@ -4,10 +4,12 @@ import { createRoot } from 'react-dom/client';
 import { App } from './components/App';
 import { queryClient, subscribeToStudioEvents } from './lib/queries';
 import { subscribeToEvalEvents } from './lib/eval-queries';
+import { subscribeToReportEvents } from './lib/report-queries';
 import './styles.css';
 
 subscribeToStudioEvents();
 subscribeToEvalEvents();
+subscribeToReportEvents();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,5 +1,5 @@
 import type { CallId, CharacterId, InterviewId, JudgeDimension } from '../../common/contract';
-import type { Studio } from '../../main/core/studio';
+import type { Db } from '../../main/store/database';
 import { JudgmentsRepo } from '../../main/store/judgments-repo';
 
 /**
@@ -17,10 +17,11 @@ export interface SeedJudgment {
   at?: number;
 }
 
-export function seedJudgments(studio: Studio, characterId: CharacterId, judgments: readonly SeedJudgment[]): void {
-  const repo = new JudgmentsRepo(studio.db);
+/** Writes `judgments` in one transaction on `db` (a studio's, or the file of a running `serve`). */
+export function seedJudgments(db: Db, characterId: CharacterId, judgments: readonly SeedJudgment[]): void {
+  const repo = new JudgmentsRepo(db);
   let n = 0;
-  studio.db.transaction(() => {
+  db.transaction(() => {
     for (const j of judgments) {
       repo.insertJudgment(
         {

@@ -86,7 +86,7 @@ beforeAll(async () => {
       at: 2000,
     });
   }
-  seedJudgments(env.studio, characterId, written);
+  seedJudgments(env.studio.db, characterId, written);
 });
 afterAll(async () => {
   await env?.studio.shutdown();

@@ -32,14 +32,19 @@ export function ImportOutputsDialog({ onClose }: { onClose: () => void }) {
     const picked = [...(list ?? [])].filter((f) => /\.jsonl?$/i.test(f.name));
     const size = picked.reduce((n, f) => n + f.size, 0);
     if (size > MAX_UPLOAD_BYTES) {
-      setError(`These files weigh ${(size / 1048576).toFixed(1)} MB; above ${MAX_UPLOAD_BYTES / 1048576} MB, give the folder's path instead.`);
+      setError(
+        `These files weigh ${(size / 1048576).toFixed(1)} MB; above ${MAX_UPLOAD_BYTES / 1048576} MB, give the folder's path instead.`,
+      );
       return;
     }
     setFiles(picked);
   };
 
   const request = async (dryRun: boolean): Promise<OutputsImportRequest> => {
-    const chosen = Object.fromEntries(Object.entries(map).filter(([, id]) => id !== SKIP)) as Record<string, CharacterId>;
+    const chosen = Object.fromEntries(Object.entries(map).filter(([, id]) => id !== SKIP)) as Record<
+      string,
+      CharacterId
+    >;
     if (files.length === 0) return { paths: [path.trim()], map: chosen, dryRun };
     const uploads = await Promise.all(
       files.map(async (f) => ({
@@ -91,9 +96,10 @@ export function ImportOutputsDialog({ onClose }: { onClose: () => void }) {
     <Modal title="Import paper outputs" onClose={onClose} wide>
       <form className="form io-form" onSubmit={onSubmit}>
         <p className="muted">
-          The paper&apos;s released answers (<code>gen_results</code>: <code>interview_single/Beethoven_sft_result/…</code>,{' '}
-          <code>interview_turns/multiturn_Beethoven_sft_result/…</code>, or files named like <code>Beethoven_sft.json</code>)
-          become systems of their characters, judged and reported like your own.
+          The paper&apos;s released answers (<code>gen_results</code>:{' '}
+          <code>interview_single/Beethoven_sft_result/…</code>,{' '}
+          <code>interview_turns/multiturn_Beethoven_sft_result/…</code>, or files named like{' '}
+          <code>Beethoven_sft.json</code>) become systems of their characters, judged and reported like your own.
         </p>
         {!plan && (
           <>
@@ -109,7 +115,13 @@ export function ImportOutputsDialog({ onClose }: { onClose: () => void }) {
             </label>
             <label className="link file-label">
               Or choose files
-              <input type="file" multiple accept=".json,.jsonl" aria-label="Output files" onChange={(e) => pick(e.target.files)} />
+              <input
+                type="file"
+                multiple
+                accept=".json,.jsonl"
+                aria-label="Output files"
+                onChange={(e) => pick(e.target.files)}
+              />
             </label>
             {files.length > 0 && (
               <small>
@@ -150,7 +162,11 @@ export function ImportOutputsDialog({ onClose }: { onClose: () => void }) {
           submitLabel={plan ? 'Import' : 'Look at the files'}
           pendingLabel={plan ? 'Importing…' : 'Reading…'}
           pending={pending}
-          disabled={plan ? plan.systems.length === 0 && !Object.values(map).some((v) => v !== SKIP) : files.length === 0 && !path.trim()}
+          disabled={
+            plan
+              ? plan.systems.length === 0 && !Object.values(map).some((v) => v !== SKIP)
+              : files.length === 0 && !path.trim()
+          }
         />
       </form>
     </Modal>

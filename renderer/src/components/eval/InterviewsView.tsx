@@ -58,7 +58,10 @@ function StartForm({ character }: { character: Character }) {
       systemIds: chosen.map((s) => s.id),
       setId: set.id,
       mode,
-      ...(mode === 'multi' && { rounds: Number(rounds), ...(interviewerId && { interviewerProviderId: interviewerId }) }),
+      ...(mode === 'multi' && {
+        rounds: Number(rounds),
+        ...(interviewerId && { interviewerProviderId: interviewerId }),
+      }),
     })
       .then(storeJob)
       .catch((e: unknown) => setError(messageOf(e)))
@@ -143,7 +146,11 @@ function StartForm({ character }: { character: Character }) {
         </p>
       )}
       <button className="primary" disabled={busy || chosen.length === 0 || !set || asked === 0}>
-        {busy ? 'Starting…' : asked === 0 && set ? `No ${mode === 'multi' ? 'goals' : 'questions'} in this set` : 'Start interviews'}
+        {busy
+          ? 'Starting…'
+          : asked === 0 && set
+            ? `No ${mode === 'multi' ? 'goals' : 'questions'} in this set`
+            : 'Start interviews'}
       </button>
     </form>
   );
@@ -174,7 +181,11 @@ function InterviewList({
       <header className="card-head">
         <h2>Answers</h2>
         <div className="eval-filters">
-          <select aria-label="Filter by system" value={systemId} onChange={(e) => setSystemId(e.target.value as EvalSystemId)}>
+          <select
+            aria-label="Filter by system"
+            value={systemId}
+            onChange={(e) => setSystemId(e.target.value as EvalSystemId)}
+          >
             <option value="">Every system</option>
             {systems.map((s) => (
               <option key={s.id} value={s.id}>
@@ -216,10 +227,16 @@ function InterviewList({
                 {i.roundsDone}/{i.rounds}
               </td>
               <td>
-                <span className={`status status-${i.status === 'done' ? 'succeeded' : i.status === 'pending' ? 'queued' : i.status}`}>
+                <span
+                  className={`status status-${i.status === 'done' ? 'succeeded' : i.status === 'pending' ? 'queued' : i.status}`}
+                >
                   {i.status}
                 </span>
-                {i.nonstop && <span className="pill subtle" title="An answer was cut at the token limit">cut</span>}
+                {i.nonstop && (
+                  <span className="pill subtle" title="An answer was cut at the token limit">
+                    cut
+                  </span>
+                )}
               </td>
             </tr>
           ))}

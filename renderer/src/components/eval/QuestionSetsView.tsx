@@ -68,9 +68,7 @@ export function QuestionSetsView({ character }: { character: Character }) {
             onChange={(e) => void importFiles(e.target.files)}
           />
         </div>
-        {generating && (
-          <GenerateForm character={character} onDone={(id) => (setSelected(id), setGenerating(false))} />
-        )}
+        {generating && <GenerateForm character={character} onDone={(id) => (setSelected(id), setGenerating(false))} />}
         {error && (
           <p className="form-error" role="alert">
             {error}

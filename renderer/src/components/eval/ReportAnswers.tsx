@@ -76,7 +76,10 @@ export function AnswersPanel({
   onClose: () => void;
 }) {
   const arg = { ...scopeArg(scope), systemId: system.id, mode };
-  const answers = useQuery({ queryKey: ['eval/report-answers', arg], queryFn: () => invoke('eval/report-answers', arg) });
+  const answers = useQuery({
+    queryKey: ['eval/report-answers', arg],
+    queryFn: () => invoke('eval/report-answers', arg),
+  });
   return (
     <section className="report-panel" aria-label={`Answers of ${system.name}`} data-testid="report-answers">
       <header className="section-bar">
@@ -89,7 +92,9 @@ export function AnswersPanel({
       </header>
       {answers.error && <p className="form-error">{answers.error.message}</p>}
       {answers.data?.answers.length === 0 && <p className="muted">No answers under these filters.</p>}
-      {answers.data?.answers.map((a) => <AnswerCard key={a.interviewId} answer={a} />)}
+      {answers.data?.answers.map((a) => (
+        <AnswerCard key={a.interviewId} answer={a} />
+      ))}
     </section>
   );
 }
@@ -120,7 +125,10 @@ export function ComparePanel({
   onClose: () => void;
 }) {
   const arg = { ...scopeArg(scope), a: a.id, b: b.id, mode };
-  const compare = useQuery({ queryKey: ['eval/report-compare', arg], queryFn: () => invoke('eval/report-compare', arg) });
+  const compare = useQuery({
+    queryKey: ['eval/report-compare', arg],
+    queryFn: () => invoke('eval/report-compare', arg),
+  });
   const c: ReportComparison | undefined = compare.data;
   return (
     <section className="report-panel" aria-label="Compare two systems" data-testid="report-compare">

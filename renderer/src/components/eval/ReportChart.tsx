@@ -51,7 +51,10 @@ export function ReportChart({ report, mode }: { report: EvalReport; mode: Report
   const empty = report.systems.filter((s) => dimensions.every((d) => findCell(report, s.id, mode, d)?.mean == null));
   const anything = empty.length < report.systems.length;
   const label = `${MODE_TITLE[mode]} mean scores: ${report.systems
-    .map((s) => `${s.name} ${dimensions.map((d) => `${d} ${cellText(findCell(report, s.id, mode, d)) ?? 'no scores'}`).join(', ')}`)
+    .map(
+      (s) =>
+        `${s.name} ${dimensions.map((d) => `${d} ${cellText(findCell(report, s.id, mode, d)) ?? 'no scores'}`).join(', ')}`,
+    )
     .join('; ')}`;
   return (
     <ChartCard

@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { Character, EvalReport, ReportExportFormat, ReportMode, ReportSystem } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { invoke } from '../../lib/queries';
+import { useEvalReport } from '../../lib/report-queries';
 import { useUi } from '../../state/ui';
 import { AnswersPanel, ComparePanel, type ReportScope } from './ReportAnswers';
 import { cellText, colorOf, findCell, MODE_TITLE, ReportChart } from './ReportChart';
@@ -46,11 +46,7 @@ export function ReportView({ character }: { character: Character }) {
     ...(topics.length && { topics }),
     ...(judgeModel && { judgeModel }),
   };
-  const report = useQuery({
-    queryKey: ['eval/report', arg],
-    queryFn: () => invoke('eval/report', arg),
-    placeholderData: keepPreviousData,
-  });
+  const report = useEvalReport(arg);
   const scope: ReportScope = { characterId: character.id, topics, judgeModel };
   const r = report.data;
 
@@ -109,7 +105,10 @@ export function ReportView({ character }: { character: Character }) {
       {r && r.systems.length === 0 && (
         <div className="empty small">
           <h3>No systems yet</h3>
-          <p>Interview a trained run or a baseline, or import the paper&apos;s released outputs to place its four systems here.</p>
+          <p>
+            Interview a trained run or a baseline, or import the paper&apos;s released outputs to place its four systems
+            here.
+          </p>
         </div>
       )}
       {r && r.systems.length > 0 && (
@@ -130,15 +129,19 @@ export function ReportView({ character }: { character: Character }) {
             />
           ))}
           <p className="muted report-note">
-            {r.settings.resamples.toLocaleString('en-US')} bootstrap resamples (seed {r.settings.seed}); unscored judgments
-            are left out of the means and counted. Tick two systems to see what changed between them.
+            {r.settings.resamples.toLocaleString('en-US')} bootstrap resamples (seed {r.settings.seed}); unscored
+            judgments are left out of the means and counted. Tick two systems to see what changed between them.
           </p>
           {pickedSystems.length === 2 && (
             <div className="compare-bar">
               <span>
                 Compare <strong>{pickedSystems[0]!.name}</strong> → <strong>{pickedSystems[1]!.name}</strong>
               </span>
-              <select aria-label="Compare mode" value={compareMode} onChange={(e) => setCompareMode(e.target.value as ReportMode)}>
+              <select
+                aria-label="Compare mode"
+                value={compareMode}
+                onChange={(e) => setCompareMode(e.target.value as ReportMode)}
+              >
                 {MODES.map((m) => (
                   <option key={m} value={m}>
                     {MODE_TITLE[m]}
@@ -148,9 +151,17 @@ export function ReportView({ character }: { character: Character }) {
             </div>
           )}
           {pickedSystems.length === 2 && (
-            <ComparePanel scope={scope} a={pickedSystems[0]!} b={pickedSystems[1]!} mode={compareMode} onClose={() => setPicked([])} />
+            <ComparePanel
+              scope={scope}
+              a={pickedSystems[0]!}
+              b={pickedSystems[1]!}
+              mode={compareMode}
+              onClose={() => setPicked([])}
+            />
           )}
-          {drill && <AnswersPanel scope={scope} system={drill.system} mode={drill.mode} onClose={() => setDrill(null)} />}
+          {drill && (
+            <AnswersPanel scope={scope} system={drill.system} mode={drill.mode} onClose={() => setDrill(null)} />
+          )}
         </>
       )}
       {importing && <ImportOutputsDialog onClose={() => setImporting(false)} />}

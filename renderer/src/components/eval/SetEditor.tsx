@@ -90,7 +90,11 @@ export function SetEditor({ set }: { set: QuestionSet }) {
         </label>
       </header>
       <p className="muted">
-        {set.origin === 'imported' ? `Imported from ${set.source}` : set.origin === 'generated' ? `Generated (${set.source})` : 'Written by hand'}
+        {set.origin === 'imported'
+          ? `Imported from ${set.source}`
+          : set.origin === 'generated'
+            ? `Generated (${set.source})`
+            : 'Written by hand'}
         {' · '}
         {Object.entries(counts)
           .map(([t, n]) => `${TOPICS[t] ?? t}: ${n}`)
@@ -118,7 +122,9 @@ export function SetEditor({ set }: { set: QuestionSet }) {
                 aria-label={`Topic of question ${i + 1}`}
                 value={q.topicId}
                 disabled={readOnly}
-                onChange={(e) => edit(shown.map((r) => (r === q ? { ...r, topicId: e.target.value, topic: undefined } : r)))}
+                onChange={(e) =>
+                  edit(shown.map((r) => (r === q ? { ...r, topicId: e.target.value, topic: undefined } : r)))
+                }
               >
                 {Object.entries({ ...TOPICS, ...(TOPICS[q.topicId] ? {} : { [q.topicId]: q.topic ?? q.topicId }) }).map(
                   ([id, label]) => (
@@ -140,7 +146,12 @@ export function SetEditor({ set }: { set: QuestionSet }) {
             </div>
             {!readOnly && (
               <div className="eval-qbuttons">
-                <button className="icon" aria-label={`Move question ${i + 1} up`} disabled={i === 0} onClick={() => move(i, -1)}>
+                <button
+                  className="icon"
+                  aria-label={`Move question ${i + 1} up`}
+                  disabled={i === 0}
+                  onClick={() => move(i, -1)}
+                >
                   ↑
                 </button>
                 <button

@@ -14,7 +14,11 @@ import { invoke, useProviders, useTrainingRuns } from '../../lib/queries';
 
 const KINDS: { kind: Exclude<EvalSystemKind, 'imported'>; label: string; hint: string }[] = [
   { kind: 'run', label: 'Trained run', hint: 'one of the character’s finished runs' },
-  { kind: 'prompted', label: 'Prompted baseline', hint: 'a plain model with a role-play prompt built from the profile' },
+  {
+    kind: 'prompted',
+    label: 'Prompted baseline',
+    hint: 'a plain model with a role-play prompt built from the profile',
+  },
   { kind: 'base', label: 'Base model', hint: 'a plain model given only the setting' },
 ];
 
@@ -31,9 +35,7 @@ export function SystemsCard({ character }: { character: Character }) {
         </button>
       </header>
       {systems.length === 0 && !adding && (
-        <p className="muted">
-          Nothing to interview yet: add a trained run, a prompted baseline or a base model.
-        </p>
+        <p className="muted">Nothing to interview yet: add a trained run, a prompted baseline or a base model.</p>
       )}
       <ul className="eval-system-list">
         {systems.map((s) => (
@@ -156,7 +158,11 @@ function AddSystem({ character, onDone }: { character: Character; onDone: () => 
           </label>
           <label className="field">
             <span>Model</span>
-            <input value={model} placeholder={provider?.model ?? 'model id'} onChange={(e) => setModel(e.target.value)} />
+            <input
+              value={model}
+              placeholder={provider?.model ?? 'model id'}
+              onChange={(e) => setModel(e.target.value)}
+            />
           </label>
         </div>
       )}

@@ -41,7 +41,9 @@ export function Transcript({ id, onClose }: { id: InterviewId; onClose: () => vo
             <span className="eval-turn-who">
               {t.speaker}
               {t.action === 'thinking' && <em> (thinking)</em>}
-              {interview.mode === 'multi' && t.role === 'interviewer' && <span className="muted"> · round {t.round}</span>}
+              {interview.mode === 'multi' && t.role === 'interviewer' && (
+                <span className="muted"> · round {t.round}</span>
+              )}
             </span>
             <p className="eval-turn-text">{t.text}</p>
             {(t.nonstop || t.rawAction) && (
