@@ -65,7 +65,8 @@ async function systemIds(ctx: CliContext, characterId: CharacterId, names: strin
 
 export function describeReport(report: EvalReport): string {
   const lines = [`${report.characterName}: ${report.systems.length} systems`];
-  if (report.systems.length === 0) lines.push('No systems yet: interview one, or import the paper’s outputs (import-outputs).');
+  if (report.systems.length === 0)
+    lines.push('No systems yet: interview one, or import the paper’s outputs (import-outputs).');
   for (const mode of report.settings.modes) {
     const dims = report.dimensions[mode];
     const rows = report.systems.map((s) => [
@@ -78,7 +79,11 @@ export function describeReport(report: EvalReport): string {
     ]);
     const head = ['system', mode === 'single' ? 'answers' : 'interviews', ...dims];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+    const line = (cells: string[]) =>
+      cells
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd();
     lines.push('', `${MODE_TITLE[mode]} (mean [95% interval] n)`, line(head), ...rows.map(line));
   }
   const unscored = report.cells.reduce((n, c) => n + c.unscored, 0);
@@ -126,7 +131,8 @@ export function describeOutputsImport(r: OutputsImportReport): string {
   );
   if (r.systems.length === 0) lines.push(`${verb} nothing.`);
   for (const u of r.unmatched) lines.push(`No character for "${u.short}" (${u.files.length} files): not imported.`);
-  for (const o of r.oddLabels.slice(0, 10)) lines.push(`  ${o.file}, line ${o.line}: action ${o.label} read as ${o.readAs}`);
+  for (const o of r.oddLabels.slice(0, 10))
+    lines.push(`  ${o.file}, line ${o.line}: action ${o.label} read as ${o.readAs}`);
   if (r.oddLabels.length > 10) lines.push(`  … and ${r.oddLabels.length - 10} more odd labels (see --json).`);
   lines.push(...r.notices.filter((n) => !n.startsWith('Not imported')));
   return lines.join('\n');

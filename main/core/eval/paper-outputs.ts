@@ -214,7 +214,9 @@ export function parseSingleTurn(text: string, file: string): Parsed<SingleAnswer
     if (raw.reply === undefined || raw.reply === null) throw failure(file, line, 'the entry has no `reply`');
     const replies: unknown[] = Array.isArray(raw.reply) ? raw.reply : [raw.reply];
     const turns = replies.map((t) => readTurn(t, file, line, oddLabels));
-    const topicId = typeof raw.topic_id === 'string' ? raw.topic_id : raw.topic_id == null ? '' : String(raw.topic_id);
+    const id = raw.topic_id;
+    // `topic-2` as the paper writes it; a bare number kept as its digits; anything else unknown.
+    const topicId = typeof id === 'string' ? id : typeof id === 'number' ? String(id) : '';
     return { line, index: index + 1, topicId, question: raw.question, turns, ...parts(turns) };
   });
   return { items, oddLabels };

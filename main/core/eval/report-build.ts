@@ -79,7 +79,12 @@ export function buildCells(
 }
 
 /** Per dimension: both cells and the change of the mean from `a` to `b`. */
-export function dimensionChanges(cells: readonly ReportCell[], a: string, b: string, mode: ReportMode): DimensionChange[] {
+export function dimensionChanges(
+  cells: readonly ReportCell[],
+  a: string,
+  b: string,
+  mode: ReportMode,
+): DimensionChange[] {
   return REPORT_DIMENSIONS[mode].map((dimension) => {
     const find = (id: string) => cells.find((c) => c.systemId === id && c.mode === mode && c.dimension === dimension)!;
     const before = find(a);

@@ -61,10 +61,11 @@ export function barChartSvg(report: EvalReport, mode: ReportMode): string {
       const color = PALETTE[s % PALETTE.length]!;
       const label = `${system.name} · ${dimension}: ${cellText(cell)}${cell ? ` (n=${cell.count})` : ''}`;
       if (!cell || cell.mean === null) {
+        // No bar (an empty system is never drawn as 0): its label stands on the baseline instead.
         parts.push(
           `<g class="empty-bar" data-system="${escape(system.id)}" data-dimension="${escape(dimension)}"><title>${escape(label)}</title>` +
-            `<rect x="${x + 1}" y="${y(SCALE.max)}" width="${bar - 2}" height="${plotHeight}" fill="none" stroke="${color}" stroke-dasharray="3 3"/>` +
-            `<text x="${x + bar / 2}" y="${y(4)}" font-size="9" fill="#888" text-anchor="middle" transform="rotate(-90 ${x + bar / 2} ${y(4)})">no scores</text></g>`,
+            `<line x1="${x + 3}" x2="${x + bar - 3}" y1="${y(SCALE.min)}" y2="${y(SCALE.min)}" stroke="${color}" stroke-width="2" stroke-dasharray="2 2"/>` +
+            `<text x="${x + bar / 2 + 3}" y="${y(SCALE.min) - 4}" font-size="9" fill="#888" transform="rotate(-90 ${x + bar / 2 + 3} ${y(SCALE.min) - 4})">no scores</text></g>`,
         );
         return;
       }
@@ -97,7 +98,11 @@ function summaryTable(report: EvalReport, mode: ReportMode): string {
   const rows = report.systems.map((s) => {
     const cells = dimensions.map((d) => {
       const cell = cellOf(report, s.id, mode, d);
-      const extra = cell ? ` <small>n=${cell.count}${cell.unscored ? `, ${cell.unscored} unscored` : ''}</small>` : '';
+      const notes = [
+        ...(cell?.count ? [`n=${cell.count}`] : []),
+        ...(cell?.unscored ? [`${cell.unscored} unscored`] : []),
+      ];
+      const extra = notes.length ? ` <small>${notes.join(', ')}</small>` : '';
       const cls = !cell || cell.mean === null ? ' class="empty"' : '';
       return `<td${cls} data-system="${escape(s.id)}" data-dimension="${escape(d)}">${cellText(cell)}${extra}</td>`;
     });
@@ -143,7 +148,9 @@ export function reportHtml(report: EvalReport, answers = new Map<string, ReportA
   const modes = report.settings.modes;
   const filters = [
     report.settings.topics ? `topics ${report.settings.topics.join(', ')}` : 'all topics',
-    report.settings.judgeModel ? `judge ${report.settings.judgeModel}` : `judges ${report.judges.join(', ') || 'none yet'}`,
+    report.settings.judgeModel
+      ? `judge ${report.settings.judgeModel}`
+      : `judges ${report.judges.join(', ') || 'none yet'}`,
     `${report.settings.resamples} bootstrap resamples, seed ${report.settings.seed}`,
   ];
   const sections = modes.map(

@@ -9,7 +9,11 @@ const mode = z.enum(['single', 'multi']);
 const topics = z.array(z.string().min(1).max(100)).max(100);
 const judgeModel = z.string().min(1).max(300);
 const resamples = z.number().int().min(1).max(100_000);
-const seed = z.number().int().min(0).max(2 ** 32 - 1);
+const seed = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1);
 
 const report = {
   characterId,

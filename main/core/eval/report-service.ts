@@ -62,10 +62,16 @@ export class EvalReportService {
     const scope = this.scope(request.characterId, request.systemIds, request.topics, request.modes, request.judgeModel);
     const resamples = request.resamples ?? DEFAULT_RESAMPLES;
     if (!Number.isInteger(resamples) || resamples < 1 || resamples > MAX_RESAMPLES) {
-      throw new StudioFailure('invalid_argument', `resamples must be a whole number from 1 to ${MAX_RESAMPLES}; got ${resamples}.`);
+      throw new StudioFailure(
+        'invalid_argument',
+        `resamples must be a whole number from 1 to ${MAX_RESAMPLES}; got ${resamples}.`,
+      );
     }
     const seed = request.seed ?? DEFAULT_SEED;
-    const judgments = this.repo.judgments(scope.character.id, scope.systems.map((s) => s.id));
+    const judgments = this.repo.judgments(
+      scope.character.id,
+      scope.systems.map((s) => s.id),
+    );
     const picked = pickJudgments(judgments, scope.judgeModel);
     return {
       characterId: scope.character.id,
@@ -89,7 +95,13 @@ export class EvalReportService {
   }
 
   answers(request: ReportAnswersRequest): ReportAnswers {
-    const scope = this.scope(request.characterId, [request.systemId], request.topics, [request.mode], request.judgeModel);
+    const scope = this.scope(
+      request.characterId,
+      [request.systemId],
+      request.topics,
+      [request.mode],
+      request.judgeModel,
+    );
     let answers = this.answersOf(scope, request.systemId, request.mode);
     if (request.questionKey) answers = answers.filter((a) => a.questionKey === request.questionKey);
     return { systemId: request.systemId, mode: request.mode, answers };
@@ -108,7 +120,13 @@ export class EvalReportService {
       ...(request.resamples && { resamples: request.resamples }),
       ...(request.seed !== undefined && { seed: request.seed }),
     });
-    const scope = this.scope(request.characterId, [request.a, request.b], request.topics, [request.mode], request.judgeModel);
+    const scope = this.scope(
+      request.characterId,
+      [request.a, request.b],
+      request.topics,
+      [request.mode],
+      request.judgeModel,
+    );
     const a = this.answersOf(scope, request.a, request.mode);
     const b = this.answersOf(scope, request.b, request.mode);
     const byKey = new Map<string, { a: ReportAnswer | null; b: ReportAnswer | null; head: ReportAnswer }>();
@@ -143,17 +161,29 @@ export class EvalReportService {
     if (request.format === 'csv') content = reportCsv(report);
     else if (request.format === 'json') content = `${JSON.stringify(report, null, 2)}\n`;
     else {
-      const scope = this.scope(request.characterId, request.systemIds, request.topics, request.modes, request.judgeModel);
+      const scope = this.scope(
+        request.characterId,
+        request.systemIds,
+        request.topics,
+        request.modes,
+        request.judgeModel,
+      );
       const answers = new Map<string, ReportAnswer[]>();
       for (const system of scope.systems) {
-        answers.set(system.id, scope.modes.flatMap((m) => this.answersOf(scope, system.id, m)));
+        answers.set(
+          system.id,
+          scope.modes.flatMap((m) => this.answersOf(scope, system.id, m)),
+        );
       }
       content = reportHtml(report, answers);
     }
     const bytes = Buffer.byteLength(content);
     if (request.out === undefined) return { format: request.format, path: null, content, bytes };
     await writeFile(request.out, content).catch((error: NodeJS.ErrnoException) => {
-      throw new StudioFailure('invalid_argument', `Could not write ${request.out}: ${error.code ?? error.message}. Choose a folder you can write to.`);
+      throw new StudioFailure(
+        'invalid_argument',
+        `Could not write ${request.out}: ${error.code ?? error.message}. Choose a folder you can write to.`,
+      );
     });
     return { format: request.format, path: request.out, content: null, bytes };
   }
@@ -172,7 +202,10 @@ export class EvalReportService {
       chosen = systemIds.map((id) => {
         const system = all.find((s) => s.id === id);
         if (!system) {
-          throw new StudioFailure('not_found', `${character.shortName} has no system ${id}. List them with eval/systems/list.`);
+          throw new StudioFailure(
+            'not_found',
+            `${character.shortName} has no system ${id}. List them with eval/systems/list.`,
+          );
         }
         return system;
       });
@@ -180,7 +213,10 @@ export class EvalReportService {
     const wanted = modes?.length ? MODES.filter((m) => modes.includes(m)) : MODES;
     const topicSet = topics?.length ? new Set(topics) : null;
     const interviews = this.repo
-      .interviews(character.id, chosen.map((s) => s.id))
+      .interviews(
+        character.id,
+        chosen.map((s) => s.id),
+      )
       .filter((i) => wanted.includes(i.mode) && (!topicSet || topicSet.has(i.topicId)));
     const systems = chosen.map((s): ReportSystem => {
       const own = interviews.filter((i) => i.systemId === s.id);
@@ -188,7 +224,10 @@ export class EvalReportService {
         id: s.id,
         name: s.label,
         kind: s.kind,
-        answers: { single: own.filter((i) => i.mode === 'single').length, multi: own.filter((i) => i.mode === 'multi').length },
+        answers: {
+          single: own.filter((i) => i.mode === 'single').length,
+          multi: own.filter((i) => i.mode === 'multi').length,
+        },
         nonstop: own.filter((i) => i.nonstop).length,
       };
     });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../main/core/pipeline/planner';
 import { bootstrapInterval, quantile, summarize } from '../../../main/core/eval/stats';
 
 // The percentile bootstrap of a mean against closed forms: a constant sample has a zero-width
@@ -67,5 +68,20 @@ describe('summarize', () => {
     const values = [1, 3, 5, 7, 2, 4, 6];
     expect(summarize(values, { key: 'a' })).toEqual(summarize(values, { key: 'a' }));
     expect(summarize(values, { key: 'a' }).interval).not.toEqual(summarize(values, { key: 'b' }).interval);
+  });
+});
+
+describe('the inlined generator', () => {
+  it('draws exactly what planner.ts’s seededRandom draws', () => {
+    const values = Array.from({ length: 9 }, (_, i) => i);
+    const random = seededRandom(11);
+    const means = Array.from({ length: 5 }, () => {
+      let sum = 0;
+      for (let i = 0; i < 9; i++) sum += values[Math.floor(random() * 9)]!;
+      return sum / 9;
+    }).sort((x, y) => x - y);
+    const got = bootstrapInterval(values, { resamples: 5, seed: 11, level: 0.5 })!;
+    expect(got.low).toBeCloseTo(quantile(means, 0.25), 12);
+    expect(got.high).toBeCloseTo(quantile(means, 0.75), 12);
   });
 });

@@ -139,7 +139,7 @@ export function ImportOutputsDialog({ onClose }: { onClose: () => void }) {
             <legend>These names match no character: which is each?</legend>
             {unmatched.map((u) => (
               <label key={u.short}>
-                <code>{u.short}</code> ({u.files.length} files)
+                <code>{u.short}</code> ({u.files.length === 1 ? '1 file' : `${u.files.length} files`})
                 <select
                   aria-label={`Character for ${u.short}`}
                   value={map[u.short] ?? SKIP}

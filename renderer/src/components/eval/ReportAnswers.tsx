@@ -23,12 +23,21 @@ const scopeArg = (scope: ReportScope) => ({
   ...(scope.judgeModel && { judgeModel: scope.judgeModel }),
 });
 
-/** One answer: the question, every turn (thoughts set apart), and what the judge said per dimension. */
-export function AnswerCard({ answer, open = false }: { answer: ReportAnswer; open?: boolean }) {
+/**
+ * One answer: the question (or, side by side, the system's name), every turn (thoughts set apart),
+ * and what the judge said per dimension.
+ */
+export function AnswerCard({ answer, open = false, title }: { answer: ReportAnswer; open?: boolean; title?: string }) {
   return (
     <details className="answer-card" open={open} data-testid="report-answer">
       <summary>
-        <span className="topic-tag">{answer.topicId}</span> {answer.question}
+        {title ? (
+          <strong>{title}</strong>
+        ) : (
+          <>
+            <span className="topic-tag">{answer.topicId}</span> {answer.question}
+          </>
+        )}
         {answer.nonstop && <span className="pill warn"> cut at the token limit</span>}
         <span className="scores">
           {answer.judgments.map((j) => (
@@ -39,11 +48,16 @@ export function AnswerCard({ answer, open = false }: { answer: ReportAnswer; ope
         </span>
       </summary>
       <div className="turns">
-        {answer.turns.map((t, i) => (
-          <p key={i} className={`turn ${t.by} ${t.action}`}>
-            <b>{t.by === 'interviewer' ? 'Interviewer' : t.action === 'thinking' ? 'Thinks' : 'Says'}</b> {t.content}
-          </p>
-        ))}
+        {answer.turns
+          // A single-turn question is in the heading already.
+          .filter(
+            (t, i) => !(answer.mode === 'single' && i === 0 && t.by === 'interviewer' && t.content === answer.question),
+          )
+          .map((t, i) => (
+            <p key={i} className={`turn ${t.by} ${t.action}`}>
+              <b>{t.by === 'interviewer' ? 'Interviewer' : t.action === 'thinking' ? 'Thinks' : 'Says'}</b> {t.content}
+            </p>
+          ))}
       </div>
       {answer.judgments.length === 0 ? (
         <p className="muted">Not judged yet.</p>
@@ -190,7 +204,7 @@ export function ComparePanel({
                 <div className="pair-sides">
                   {[p.a, p.b].map((x, i) =>
                     x ? (
-                      <AnswerCard key={i} answer={x} />
+                      <AnswerCard key={i} answer={x} open title={(i === 0 ? a : b).name} />
                     ) : (
                       <p key={i} className="muted">
                         {(i === 0 ? a : b).name} did not answer this question.
