@@ -30,6 +30,16 @@ import type { Db } from './database';
  * services of `main/core/eval/`; every write that must be whole runs in one transaction there.
  */
 
+/** An `imported` system's row: answers read from a file, no runtime, no sampling, no prompt. */
+export function importedSystem(
+  id: EvalSystemId,
+  characterId: CharacterId,
+  label: string,
+  source: string,
+): NewEvalSystem {
+  return { id, characterId, kind: 'imported', label, answerer: null, sampling: null, promptVersion: null, source };
+}
+
 /** A question as a new version stores it (the set, version and position come from the save). */
 export interface NewQuestion {
   id: string;
@@ -171,7 +181,13 @@ export class EvalRepo {
   }
 
   /** Adds version `version` with `questions` and makes it current. */
-  insertVersion(setId: QuestionSetId, version: number, note: string, questions: readonly NewQuestion[], now: number): void {
+  insertVersion(
+    setId: QuestionSetId,
+    version: number,
+    note: string,
+    questions: readonly NewQuestion[],
+    now: number,
+  ): void {
     this.db
       .prepare('INSERT INTO question_set_versions (set_id, version, note, created_at) VALUES (?, ?, ?, ?)')
       .run(setId, version, note, now);
@@ -241,11 +257,16 @@ export class EvalRepo {
            FROM question_set_versions v WHERE v.set_id = ? ORDER BY v.version`,
         )
         .all(row.id) as { version: number; note: string; created_at: number; questions: number }[]
-    ).map(
-      (v): QuestionSetVersion => ({ version: v.version, note: v.note, questions: v.questions, createdAt: v.created_at }),
-    );
+    ).map((v): QuestionSetVersion => ({
+      version: v.version,
+      note: v.note,
+      questions: v.questions,
+      createdAt: v.created_at,
+    }));
     const counts = this.db
-      .prepare('SELECT topic_id, mode, count(*) AS n FROM questions WHERE set_id = ? AND version = ? GROUP BY topic_id, mode')
+      .prepare(
+        'SELECT topic_id, mode, count(*) AS n FROM questions WHERE set_id = ? AND version = ? GROUP BY topic_id, mode',
+      )
       .all(row.id, row.current_version) as { topic_id: string; mode: QuestionMode; n: number }[];
     const byTopic: Record<TopicId, number> = {};
     let single = 0;

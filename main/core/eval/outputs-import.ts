@@ -31,13 +31,14 @@ import type {
   QuestionSetId,
 } from '../../../common/contract';
 import type { Db } from '../../store/database';
-import type {
-  EvalRepo,
-  NewEvalSystem,
-  NewInterview,
-  NewQuestion,
-  NewQuestionSet,
-  NewTurn,
+import {
+  importedSystem,
+  type EvalRepo,
+  type NewEvalSystem,
+  type NewInterview,
+  type NewQuestion,
+  type NewQuestionSet,
+  type NewTurn,
 } from '../../store/eval-repo';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
@@ -264,16 +265,7 @@ class ImportPlan {
 
   system(character: Character, source: OutputSource, label: string, files: string): PlannedSystem {
     const id = this.deps.newId() as EvalSystemId;
-    this.systems.push({
-      id,
-      characterId: character.id,
-      kind: 'imported',
-      label,
-      answerer: null,
-      sampling: null,
-      promptVersion: null,
-      source: files,
-    });
+    this.systems.push(importedSystem(id, character.id, label, files));
     const summary: ImportedOutputSystem = {
       characterId: character.id,
       short: source.short,

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import type {
   CharacterId,
@@ -77,6 +78,17 @@ export function AnswerCard({ answer, open = false, title }: { answer: ReportAnsw
   );
 }
 
+function PanelHeader({ children, onClose }: { children: ReactNode; onClose: () => void }) {
+  return (
+    <header className="section-bar">
+      <h3>{children}</h3>
+      <button className="ghost small" onClick={onClose}>
+        Close
+      </button>
+    </header>
+  );
+}
+
 /** Every question a system answered in a mode, under the report's filters. */
 export function AnswersPanel({
   scope,
@@ -96,14 +108,9 @@ export function AnswersPanel({
   });
   return (
     <section className="report-panel" aria-label={`Answers of ${system.name}`} data-testid="report-answers">
-      <header className="section-bar">
-        <h3>
-          {system.name} · {MODE_TITLE[mode]} · {answers.data ? `${answers.data.answers.length} answers` : '…'}
-        </h3>
-        <button className="ghost small" onClick={onClose}>
-          Close
-        </button>
-      </header>
+      <PanelHeader onClose={onClose}>
+        {system.name} · {MODE_TITLE[mode]} · {answers.data ? `${answers.data.answers.length} answers` : '…'}
+      </PanelHeader>
       {answers.error && <p className="form-error">{answers.error.message}</p>}
       {answers.data?.answers.length === 0 && <p className="muted">No answers under these filters.</p>}
       {answers.data?.answers.map((a) => (
@@ -146,14 +153,9 @@ export function ComparePanel({
   const c: ReportComparison | undefined = compare.data;
   return (
     <section className="report-panel" aria-label="Compare two systems" data-testid="report-compare">
-      <header className="section-bar">
-        <h3>
-          What changed: {a.name} → {b.name} · {MODE_TITLE[mode]}
-        </h3>
-        <button className="ghost small" onClick={onClose}>
-          Close
-        </button>
-      </header>
+      <PanelHeader onClose={onClose}>
+        What changed: {a.name} → {b.name} · {MODE_TITLE[mode]}
+      </PanelHeader>
       {compare.error && <p className="form-error">{compare.error.message}</p>}
       {c && (
         <>
