@@ -50,13 +50,13 @@ export async function reportCommand(ctx: CliContext): Promise<number> {
 
 /** Systems named by id or label (case aside), in the order given. */
 async function systemIds(ctx: CliContext, characterId: CharacterId, names: string[]): Promise<string[]> {
-  const all = await ctx.call('eval/report', { characterId, resamples: 1 });
+  const all = await ctx.call('eval/systems/list', { characterId });
   return names.map((name) => {
-    const found = all.systems.find((s) => s.id === name || s.name.toLowerCase() === name.toLowerCase());
+    const found = all.find((s) => s.id === name || s.label.toLowerCase() === name.toLowerCase());
     if (!found) {
       throw new StudioFailure(
         'not_found',
-        `No system "${name}" for this character. Its systems: ${all.systems.map((s) => s.name).join(', ') || 'none yet'}.`,
+        `No system "${name}" for this character. Its systems: ${all.map((s) => s.label).join(', ') || 'none yet'}.`,
       );
     }
     return found.id;
