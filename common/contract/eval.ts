@@ -295,7 +295,11 @@ export interface EvalCommands {
   /** The paper's question files as they are; another shape is refused naming the file and the entry. */
   'eval/questions/import': (arg: QuestionImportRequest) => QuestionSetDetail;
   /** A new `hand` set, empty or with these questions. */
-  'eval/questions/create': (arg: { characterId: CharacterId; name: string; questions?: QuestionDraft[] }) => QuestionSetDetail;
+  'eval/questions/create': (arg: {
+    characterId: CharacterId;
+    name: string;
+    questions?: QuestionDraft[];
+  }) => QuestionSetDetail;
   /**
    * Saves the set's questions in this order as a new version (add, delete, reword, reorder), and
    * renames it when `name` is given; refused with `conflict` when `baseVersion` is not current.

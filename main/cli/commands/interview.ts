@@ -47,7 +47,8 @@ export async function interviewCommand(ctx: CliContext): Promise<number> {
     ctx.print(transcript, () => describeTranscript(transcript));
     return 0;
   }
-  if (verb !== undefined) throw new UsageError(`Unknown interview command "${verb}": use systems, add-system, list or show.`);
+  if (verb !== undefined)
+    throw new UsageError(`Unknown interview command "${verb}": use systems, add-system, list or show.`);
   return runInterviews(ctx, character);
 }
 
@@ -107,7 +108,8 @@ async function addSystem(ctx: CliContext, character: Character): Promise<number>
   let answerer: EvalAnswerer;
   if (runtime === 'endpoint') {
     const provider = str(ctx.values, 'provider');
-    if (!provider) throw new UsageError('An endpoint system needs --provider <provider> (and --model when not its default).');
+    if (!provider)
+      throw new UsageError('An endpoint system needs --provider <provider> (and --model when not its default).');
     const p = await findProvider(ctx.call, provider);
     answerer = { runtime, providerId: p.id, model: str(ctx.values, 'model') ?? p.model, runId: run ?? null };
   } else {
@@ -146,13 +148,15 @@ async function listInterviews(ctx: CliContext, character: Character): Promise<nu
     ...(mode && { mode }),
   });
   const label = new Map(systems.map((s) => [s.id, s.label]));
-  ctx.print(interviews, () =>
-    interviews
-      .map(
-        (i) =>
-          `${i.id}  ${label.get(i.systemId) ?? i.systemId} · ${i.mode} · ${i.roundsDone}/${i.rounds} · ${i.status}${i.nonstop ? ' · cut' : ''}${i.error ? ` (${i.error})` : ''}  ${i.question}`,
-      )
-      .join('\n') || 'No interviews.',
+  ctx.print(
+    interviews,
+    () =>
+      interviews
+        .map(
+          (i) =>
+            `${i.id}  ${label.get(i.systemId) ?? i.systemId} · ${i.mode} · ${i.roundsDone}/${i.rounds} · ${i.status}${i.nonstop ? ' · cut' : ''}${i.error ? ` (${i.error})` : ''}  ${i.question}`,
+        )
+        .join('\n') || 'No interviews.',
   );
   return 0;
 }

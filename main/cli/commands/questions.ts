@@ -98,7 +98,10 @@ export async function questionsCommand(ctx: CliContext): Promise<number> {
         questions: drafts,
         ...(rename !== undefined && { name: rename }),
       });
-      ctx.print(saved, () => `Saved version ${saved.version}: ${saved.set.versions.at(-1)!.note}.\n${describeDetail(saved)}`);
+      ctx.print(
+        saved,
+        () => `Saved version ${saved.version}: ${saved.set.versions.at(-1)!.note}.\n${describeDetail(saved)}`,
+      );
       return 0;
     }
     case 'archive': {

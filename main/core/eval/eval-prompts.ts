@@ -45,7 +45,12 @@ export const ANACHRONISM_PROBES: readonly string[] = [
 ];
 
 export function probeDrafts(): QuestionDraft[] {
-  return ANACHRONISM_PROBES.map((text) => ({ topicId: PROBE_TOPIC, topic: TOPICS[PROBE_TOPIC]!, text, mode: 'single' }));
+  return ANACHRONISM_PROBES.map((text) => ({
+    topicId: PROBE_TOPIC,
+    topic: TOPICS[PROBE_TOPIC]!,
+    text,
+    mode: 'single',
+  }));
 }
 
 /** The setting of every interview: the paper's coffee shop, a trusted listener from our century. */
@@ -59,7 +64,8 @@ export function interviewSetting(character: Character): ChatSetting {
 
 const TOPIC_BRIEF: Readonly<Record<TopicId, string>> = {
   'topic-1': 'their life: origins, upbringing, work, turning points, illnesses, places lived, what happened when',
-  'topic-2': 'the people in their life: family, teachers, rivals, friends, patrons, loves, and what they thought of each',
+  'topic-2':
+    'the people in their life: family, teachers, rivals, friends, patrons, loves, and what they thought of each',
   'topic-3': 'what they valued and preferred: convictions, tastes, habits, what they admired or despised, and why',
 };
 

@@ -98,7 +98,8 @@ export class InterviewRounds {
         throw new EmptyAnswer(`${system.label} answered round ${round} with nothing (no speech, no thought)`);
       const cut = speech.marked || reply.finish === 'length';
       const who = this.ctx.character.shortName;
-      if (thought !== '') pending.push(this.turn(interview, round, 'character', who, 'thinking', thought, false, callId));
+      if (thought !== '')
+        pending.push(this.turn(interview, round, 'character', who, 'thinking', thought, false, callId));
       if (speech.text.trim() !== '')
         pending.push(this.turn(interview, round, 'character', who, 'speaking', speech.text.trim(), cut, callId));
       lastCall = callId ?? lastCall;

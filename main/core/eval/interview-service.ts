@@ -90,7 +90,10 @@ export class InterviewService implements JobKind {
       );
     const rounds = request.rounds ?? DEFAULT_ROUNDS;
     if (!Number.isInteger(rounds) || rounds < 1 || rounds > MAX_ROUNDS)
-      throw new StudioFailure('invalid_argument', `Rounds must be a whole number from 1 to ${MAX_ROUNDS}; got ${rounds}.`);
+      throw new StudioFailure(
+        'invalid_argument',
+        `Rounds must be a whole number from 1 to ${MAX_ROUNDS}; got ${rounds}.`,
+      );
     const multi = asked.some((q) => q.mode === 'multi');
     const setting = interviewSetting(character);
     const settings: InterviewSettings = {
@@ -110,14 +113,29 @@ export class InterviewService implements JobKind {
     const job = this.engine.startWithItems('interview', character.id, settings, (jobId) => {
       const now = this.clock.now();
       const items = [];
-      for (const system of systems)
-        for (const question of asked) {
+      // Question by question, each put to every system in turn: items are taken in this order, so
+      // systems answer side by side (a one-at-a-time embedded model does not hold the others back).
+      for (const question of asked)
+        for (const system of systems) {
           const id = this.newId() as InterviewId;
           this.repo.insertInterview(
-            { id, characterId: character.id, jobId, systemId: system.id, question, mode: question.mode, rounds: roundsOf(question, rounds) },
+            {
+              id,
+              characterId: character.id,
+              jobId,
+              systemId: system.id,
+              question,
+              mode: question.mode,
+              rounds: roundsOf(question, rounds),
+            },
             now,
           );
-          items.push({ id: this.newId(), stage: STAGE, key: `interview:${id}`, input: { interviewId: id } satisfies ItemInput });
+          items.push({
+            id: this.newId(),
+            stage: STAGE,
+            key: `interview:${id}`,
+            input: { interviewId: id } satisfies ItemInput,
+          });
         }
       this.jobs.planItems(jobId, items, now);
     });
@@ -177,7 +195,7 @@ export class InterviewService implements JobKind {
           continue;
         }
         const system = this.systems.get(interview.systemId);
-        const cap = oneAtATime(system) ? 1 : settings.concurrency;
+        const cap = this.capOf(system, settings.concurrency);
         if ((perSystem.get(system.id) ?? 0) >= cap) continue;
         busy.add(item.id);
         perSystem.set(system.id, (perSystem.get(system.id) ?? 0) + 1);
@@ -246,12 +264,28 @@ export class InterviewService implements JobKind {
       if (run.controller.signal.aborted) return this.stopped(interview);
       const cause = error instanceof ChatRuntimeError && error.cause !== undefined ? error.cause : error;
       const reason = error instanceof Error ? error.message : String(error);
-      this.repo.setInterviewStatus(interview.id, 'failed', reason, this.clock.now());
       // The gateway's own error says whether the endpoint was unreachable (an outage pauses the job).
       this.engine.itemFailed(run, itemId, isLlmError(cause) ? cause : error, callId);
+      // Failed once its attempts ran out; until then it waits for the next one, the reason shown.
+      const failed = this.jobs.itemStatus(itemId) === 'failed';
+      this.repo.setInterviewStatus(interview.id, failed ? 'failed' : 'pending', reason, this.clock.now());
     } finally {
       this.changed(interview, jobId);
       this.engine.progressed(jobId, false);
+    }
+  }
+
+  /**
+   * Interviews of one system out at once: one for a run's own runtime (a model in this process or
+   * `serve`), the provider's own cap for an endpoint (each reply is its own gateway call).
+   */
+  private capOf(system: EvalSystem, concurrency: number): number {
+    const answerer = system.answerer;
+    if (oneAtATime(system) || answerer?.runtime !== 'endpoint') return 1;
+    try {
+      return Math.max(1, Math.min(concurrency, this.interviewees.provider(answerer.providerId).maxConcurrency));
+    } catch {
+      return 1; // a deleted provider: its item fails with the reason when it runs
     }
   }
 
@@ -262,7 +296,11 @@ export class InterviewService implements JobKind {
   }
 
   private changed(interview: Interview, jobId: JobId): void {
-    this.events.emit('eval/interviews/changed', { characterId: interview.characterId, interviewId: interview.id, jobId });
+    this.events.emit('eval/interviews/changed', {
+      characterId: interview.characterId,
+      interviewId: interview.id,
+      jobId,
+    });
   }
 
   private checkSystems(characterId: CharacterId, ids: readonly EvalSystemId[]): EvalSystem[] {

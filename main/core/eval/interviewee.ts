@@ -8,12 +8,7 @@ import type {
 } from '../../../common/contract';
 import { StudioFailure } from '../errors';
 import type { LlmProvider } from '../llm/types';
-import {
-  settingMessage,
-  type ChatRuntime,
-  type ChatRuntimeMessage,
-  type ChatSetting,
-} from '../runtimes/chat-runtime';
+import { settingMessage, type ChatRuntime, type ChatRuntimeMessage, type ChatSetting } from '../runtimes/chat-runtime';
 import { endpointChatRuntime, type CallRecorder } from '../runtimes/gateway-chat';
 import { INTERVIEWER_NAME, roleplayPrompt } from './eval-prompts';
 
@@ -81,11 +76,10 @@ export function intervieweeMessages(
       : scene;
   return [
     first,
-    ...history.map(
-      (h): ChatRuntimeMessage =>
-        h.role === 'interviewer'
-          ? { role: 'user', content: h.text, name: INTERVIEWER_NAME }
-          : { role: 'assistant', content: h.text, reasoning: h.reasoning ?? null },
+    ...history.map((h): ChatRuntimeMessage =>
+      h.role === 'interviewer'
+        ? { role: 'user', content: h.text, name: INTERVIEWER_NAME }
+        : { role: 'assistant', content: h.text, reasoning: h.reasoning ?? null },
     ),
   ];
 }

@@ -46,9 +46,13 @@ export function readQuestionFile(fileName: string, content: string, mode: Questi
       'unsupported_file',
       `${where} holds a JSON ${typeName(value)}, not a list. Expected the paper's question file: a JSON list of {"topic_id", "topic", "question"}.`,
     );
-  if (list.length === 0) throw new StudioFailure('invalid_argument', `${where} is an empty list: there is no question to import.`);
+  if (list.length === 0)
+    throw new StudioFailure('invalid_argument', `${where} is an empty list: there is no question to import.`);
   if (list.length > MAX_QUESTIONS)
-    throw new StudioFailure('too_large', `${where} holds ${list.length} questions; a set holds at most ${MAX_QUESTIONS}.`);
+    throw new StudioFailure(
+      'too_large',
+      `${where} holds ${list.length} questions; a set holds at most ${MAX_QUESTIONS}.`,
+    );
   return list.map((entry, index) => readEntry(entry, `${where}, entry ${index + 1}`, mode));
 }
 

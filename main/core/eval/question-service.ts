@@ -66,12 +66,7 @@ export class QuestionService {
       return this.save(request.setId, current.version, [...current.questions, ...drafts], { note });
     }
     const name = request.name?.trim() || request.fileName.replace(/\.[^.]+$/, '');
-    return this.insert(
-      character.id,
-      { name, origin: 'imported', source: request.fileName, callIds: [] },
-      drafts,
-      note,
-    );
+    return this.insert(character.id, { name, origin: 'imported', source: request.fileName, callIds: [] }, drafts, note);
   }
 
   /** A new set from questions another service made (a generation); `origin` says how. */
@@ -117,7 +112,10 @@ export class QuestionService {
     this.db.transaction(() => {
       // Read again inside the write: two saves racing from the same base leave one winner.
       if (this.repo.set(setId)!.currentVersion !== baseVersion)
-        throw new StudioFailure('conflict', `"${set.name}" was saved again meanwhile. Reload it and make your change again.`);
+        throw new StudioFailure(
+          'conflict',
+          `"${set.name}" was saved again meanwhile. Reload it and make your change again.`,
+        );
       if (name !== set.name) this.repo.rename(setId, name, now);
       this.repo.insertVersion(setId, baseVersion + 1, note, questions, now);
     })();
@@ -142,7 +140,10 @@ export class QuestionService {
     const name = raw.trim().replace(/\s+/g, ' ');
     if (name === '') throw new StudioFailure('invalid_argument', 'Give the question set a name.');
     if (name.length > MAX_NAME_CHARS)
-      throw new StudioFailure('invalid_argument', `The name is ${name.length} characters; keep it under ${MAX_NAME_CHARS}.`);
+      throw new StudioFailure(
+        'invalid_argument',
+        `The name is ${name.length} characters; keep it under ${MAX_NAME_CHARS}.`,
+      );
     if (this.repo.setNameTaken(characterId, name, except))
       throw new StudioFailure('conflict', `A question set named "${name}" exists already; choose another name.`);
     return name;
@@ -151,7 +152,10 @@ export class QuestionService {
   /** Drafts as rows: trimmed, each with a key, none empty or too long, keys unique. */
   private checkDrafts(drafts: readonly QuestionDraft[]): NewQuestion[] {
     if (drafts.length > MAX_QUESTIONS)
-      throw new StudioFailure('too_large', `A set holds at most ${MAX_QUESTIONS} questions; this one has ${drafts.length}.`);
+      throw new StudioFailure(
+        'too_large',
+        `A set holds at most ${MAX_QUESTIONS} questions; this one has ${drafts.length}.`,
+      );
     const keys = new Set<string>();
     return drafts.map((d, i) => {
       const text = d.text.trim();

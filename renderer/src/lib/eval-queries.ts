@@ -1,10 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import type {
-  CharacterId,
-  InterviewFilter,
-  InterviewId,
-  QuestionSetId,
-} from '../../../common/contract';
+import type { CharacterId, InterviewFilter, InterviewId, QuestionSetId } from '../../../common/contract';
 import { invoke, queryClient } from './queries';
 import { studio } from './studio';
 
@@ -14,7 +9,10 @@ import { studio } from './studio';
  */
 
 export const useQuestionSets = (characterId: CharacterId) =>
-  useQuery({ queryKey: ['eval/questions/list', { characterId }], queryFn: () => invoke('eval/questions/list', { characterId }) });
+  useQuery({
+    queryKey: ['eval/questions/list', { characterId }],
+    queryFn: () => invoke('eval/questions/list', { characterId }),
+  });
 
 export const useQuestionSet = (setId: QuestionSetId | null, version?: number) => {
   const arg = { setId: setId ?? ('' as QuestionSetId), ...(version !== undefined && { version }) };
@@ -26,10 +24,17 @@ export const useQuestionSet = (setId: QuestionSetId | null, version?: number) =>
 };
 
 export const useEvalSystems = (characterId: CharacterId) =>
-  useQuery({ queryKey: ['eval/systems/list', { characterId }], queryFn: () => invoke('eval/systems/list', { characterId }) });
+  useQuery({
+    queryKey: ['eval/systems/list', { characterId }],
+    queryFn: () => invoke('eval/systems/list', { characterId }),
+  });
 
 export const useInterviews = (filter: InterviewFilter, enabled = true) =>
-  useQuery({ queryKey: ['eval/interviews/list', filter], queryFn: () => invoke('eval/interviews/list', filter), enabled });
+  useQuery({
+    queryKey: ['eval/interviews/list', filter],
+    queryFn: () => invoke('eval/interviews/list', filter),
+    enabled,
+  });
 
 export const useInterview = (id: InterviewId | null) =>
   useQuery({

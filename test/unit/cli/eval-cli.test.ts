@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Interview, InterviewJob, InterviewTranscript, QuestionSet, QuestionSetDetail } from '../../../common/contract';
+import type {
+  Interview,
+  InterviewJob,
+  InterviewTranscript,
+  QuestionSet,
+  QuestionSetDetail,
+} from '../../../common/contract';
 import { runCliIn } from '../../support/cli';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { fixture, tempDir } from '../../support/paths';
@@ -23,11 +29,23 @@ beforeAll(async () => {
       return { text: `I say: ${user}`, reasoning: `I think about: ${user}` };
     },
   });
-  expect((await cli('characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven')).code).toBe(0);
+  expect(
+    (await cli('characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven')).code,
+  ).toBe(0);
   expect((await cli('profiles', 'import', 'Beethoven', fixture('wiki_Beethoven.txt'))).code).toBe(0);
   const added = await cli(
-    'providers', 'add', '--name', 'Fake', '--preset', 'custom', '--base-url', server.baseURL,
-    '--model', 'fake-model', '--api-key', 'test-key',
+    'providers',
+    'add',
+    '--name',
+    'Fake',
+    '--preset',
+    'custom',
+    '--base-url',
+    server.baseURL,
+    '--model',
+    'fake-model',
+    '--api-key',
+    'test-key',
   );
   expect(added.code, added.err).toBe(0);
 }, 60_000);
@@ -38,13 +56,32 @@ afterAll(async () => {
 
 describe('character-studio questions', () => {
   it('imports the paper file, lists it, edits it into a new version and shows the old one', async () => {
-    const imported = await cli('questions', 'Beethoven', 'import', fixture('generated_agent_interview_Beethoven.json'), '--name', 'Paper', '--json');
+    const imported = await cli(
+      'questions',
+      'Beethoven',
+      'import',
+      fixture('generated_agent_interview_Beethoven.json'),
+      '--name',
+      'Paper',
+      '--json',
+    );
     expect(imported.code, imported.err).toBe(0);
     const detail = JSON.parse(imported.out) as QuestionSetDetail;
     expect(detail.questions).toHaveLength(82);
     const listed = JSON.parse((await cli('questions', 'Beethoven', 'list', '--json')).out) as QuestionSet[];
     expect(listed.map((s) => [s.name, s.counts.byTopic['topic-4']])).toEqual([['Paper', 5]]);
-    const edit = await cli('questions', 'Beethoven', 'edit', 'Paper', '--reword', '1', '--text', 'What of your father, truly?', '--delete', '2');
+    const edit = await cli(
+      'questions',
+      'Beethoven',
+      'edit',
+      'Paper',
+      '--reword',
+      '1',
+      '--text',
+      'What of your father, truly?',
+      '--delete',
+      '2',
+    );
     expect(edit.code, edit.err).toBe(0);
     expect(edit.out).toContain('Saved version 2: edited 1, deleted 1.');
     expect(edit.out).toContain('  1. [topic-2] What of your father, truly?');
@@ -75,7 +112,17 @@ describe('character-studio interview', () => {
       ]),
     );
     expect(made.code, made.err).toBe(0);
-    const system = await cli('interview', 'Beethoven', 'add-system', '--kind', 'prompted', '--provider', 'Fake', '--name', 'Prompted fake');
+    const system = await cli(
+      'interview',
+      'Beethoven',
+      'add-system',
+      '--kind',
+      'prompted',
+      '--provider',
+      'Fake',
+      '--name',
+      'Prompted fake',
+    );
     expect(system.code, system.err).toBe(0);
     const single = await cli('interview', 'Beethoven', '--system', 'Prompted fake', '--set', 'Small', '--json');
     expect(single.code, single.err).toBe(0);
@@ -83,9 +130,22 @@ describe('character-studio interview', () => {
     const job = JSON.parse(single.out) as InterviewJob;
     expect(job).toMatchObject({ kind: 'interview', done: 2, total: 2 });
     await cli('questions', 'Beethoven', 'edit', 'Small', '--add', 'find out about his deafness', '--mode', 'multi');
-    const multi = await cli('interview', 'Beethoven', '--system', 'Prompted fake', '--set', 'Small', '--mode', 'multi', '--rounds', '3');
+    const multi = await cli(
+      'interview',
+      'Beethoven',
+      '--system',
+      'Prompted fake',
+      '--set',
+      'Small',
+      '--mode',
+      'multi',
+      '--rounds',
+      '3',
+    );
     expect(multi.code, multi.err).toBe(0);
-    const list = JSON.parse((await cli('interview', 'Beethoven', 'list', '--mode', 'multi', '--json')).out) as Interview[];
+    const list = JSON.parse(
+      (await cli('interview', 'Beethoven', 'list', '--mode', 'multi', '--json')).out,
+    ) as Interview[];
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ rounds: 3, roundsDone: 3, status: 'done' });
     const shown = await cli('interview', 'Beethoven', 'show', list[0]!.id);
@@ -93,7 +153,9 @@ describe('character-studio interview', () => {
     expect(shown.out).toContain('  2. Man: Round 2, go on?');
     expect(shown.out).toContain('      (Beethoven thinks: I think about: Round 2, go on?)');
     expect(shown.out).toContain('  2. Beethoven: I say: Round 2, go on?');
-    const json = JSON.parse((await cli('interview', 'Beethoven', 'show', list[0]!.id, '--json')).out) as InterviewTranscript;
+    const json = JSON.parse(
+      (await cli('interview', 'Beethoven', 'show', list[0]!.id, '--json')).out,
+    ) as InterviewTranscript;
     expect(json.turns.filter((t) => t.action === 'thinking')).toHaveLength(3);
   });
 

@@ -89,8 +89,7 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
       <header className="card-head">
         <div>
           <h2>
-            {named ?? (latest ? (active ? 'Current run' : 'Last run') : 'Run')}{' '}
-            <StatusBadge status={job.status} />
+            {named ?? (latest ? (active ? 'Current run' : 'Last run') : 'Run')} <StatusBadge status={job.status} />
           </h2>
           <p className="muted">
             Started {formatTime(job.createdAt)}
@@ -99,8 +98,7 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
               : job.settings.providerId === null
                 ? ''
                 : ' · provider deleted'}{' '}
-            ·{' '}
-            {describeJob(job)}
+            · {describeJob(job)}
             {job.finishedAt ? ` · ended ${formatTime(job.finishedAt)}` : ''}
           </p>
           {regenerate && <blockquote className="job-instruction">“{job.settings.instruction}”</blockquote>}
