@@ -136,6 +136,20 @@ export interface PairwiseSummary {
   rates: WinRates;
 }
 
+/** The scores of one system on one dimension and mode by one judge (model and prompt version). */
+export interface ScoreSummary {
+  systemId: EvalSystemId;
+  mode: QuestionMode;
+  dimension: JudgeDimension;
+  model: string;
+  promptVersion: string;
+  /** Mean of the scored judgments; null when every one is unscored. */
+  mean: number | null;
+  scored: number;
+  /** Judgments left without a score (never counted in the mean). */
+  unscored: number;
+}
+
 /** What a judge job does (stored on the job). */
 export interface JudgeSettings {
   providerId: ProviderId;
@@ -198,6 +212,8 @@ export interface JudgeCommands {
   'eval/judge/start': (arg: JudgeRequest) => JudgeJob;
   /** Judgments, newest first (every judge's: re-judging keeps both). */
   'eval/judgments/list': (arg: JudgmentFilter) => Judgment[];
+  /** Mean scores per system, mode, dimension and judge, summed in the store (no reasoning sent). */
+  'eval/judgments/summary': (arg: { characterId: CharacterId }) => ScoreSummary[];
   'eval/pairwise/list': (arg: PairwiseFilter) => PairwiseJudgment[];
   /** Win rates of A against B per dimension, mode and judge, with 95% intervals. */
   'eval/pairwise/summary': (arg: { characterId: CharacterId; systemA: EvalSystemId; systemB: EvalSystemId }) => PairwiseSummary[];

@@ -19,6 +19,7 @@ import { chatGgufCommand, chatServerCommand, doctorCommand, trainCommand } from 
 import { chatCommand } from './commands/chat';
 import { interviewCommand } from './commands/interview';
 import { questionsCommand } from './commands/questions';
+import { judgeCommand } from './commands/judge';
 import { importOutputsCommand, reportCommand } from './commands/report';
 import { UsageError, type CliContext, type Io } from './shared';
 
@@ -209,6 +210,17 @@ Commands:
   interview <character> list [--set <set>] [--system <name>] [--mode single|multi]
   interview <character> show <interview>
                                 A transcript, the character's thoughts apart from its speech
+  judge <character>             Score the character's finished interviews with an LLM judge, one call
+                                at temperature 0 per interview and dimension (memorization, values,
+                                personality, hallucination; stability on multi-turn ones). A score that
+                                cannot be read is asked again (--retries, default 2), then left unscored.
+                                Resumes a paused or interrupted judge job; Ctrl+C pauses.
+      [--systems <a,b>]         Systems to score (labels or ids; default: all with finished interviews)
+      [--judge <provider>[/<model>]]
+                                The judge (default: the provider of the character's last job, its model)
+      [--pairwise <a,b>]        Compare two systems question by question, each pair in both orders;
+                                prints win rates with 95% Wilson intervals (alone unless --systems)
+      [--dimensions <d1,d2>] [--mode single|multi] [--retries <0-5>] [--budget <usd>]
 
 Options for every command:
   --data-dir <dir>              Data folder (default: CHARACTER_STUDIO_HOME or the desktop app's folder)
@@ -253,6 +265,7 @@ const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   doctor: doctorCommand,
   questions: questionsCommand,
   interview: interviewCommand,
+  judge: judgeCommand,
   report: reportCommand,
   'import-outputs': importOutputsCommand,
 };
@@ -379,8 +392,11 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
         system: { type: 'string' },
         rounds: { type: 'string' },
         systems: { type: 'string' },
-        topics: { type: 'string' },
         judge: { type: 'string' },
+        pairwise: { type: 'string' },
+        dimensions: { type: 'string' },
+        retries: { type: 'string' },
+        topics: { type: 'string' },
         csv: { type: 'string' },
         html: { type: 'string' },
         map: { type: 'string', multiple: true },

@@ -11,6 +11,8 @@ const RESPONDERS: Record<string, FakeResponder> = { studio: studioResponder(), j
 const latencyMs = Number(process.env.FAKE_LATENCY_MS ?? 300);
 const server = await startFakeLlmServer({
   apiKey: null,
+  // `FAKE_MODELS=a,b`: the models it lists and accepts (default: `fake-model`).
+  ...(process.env.FAKE_MODELS && { models: process.env.FAKE_MODELS.split(',') }),
   latencyMs,
   responder: RESPONDERS[process.env.FAKE_RESPONDER ?? ''] ?? (() => 'A short answer from the fake model.'),
 });

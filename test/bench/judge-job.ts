@@ -24,7 +24,7 @@ const DIMENSIONS = 4;
 async function startServer(serverScript: string): Promise<{ baseURL: string; stop: () => void }> {
   const child = spawn(process.execPath, [serverScript], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, FAKE_LATENCY_MS: String(LATENCY_MS), FAKE_RESPONDER: 'judge' },
+    env: { ...process.env, FAKE_LATENCY_MS: String(LATENCY_MS), FAKE_RESPONDER: 'judge', FAKE_MODELS: 'gpt-4o-mini' },
   });
   const line = await new Promise<string>((resolve) =>
     readline.createInterface({ input: child.stdout }).once('line', resolve),

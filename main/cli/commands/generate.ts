@@ -100,9 +100,14 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
 
 /**
  * Prints a job's progress (any kind) to stderr until it ends, pausing it on Ctrl+C; the exit code
- * is 0 when it succeeded, 3 when paused, 1 otherwise. Shuts the studio down after.
+ * is 0 when it succeeded, 3 when paused, 1 otherwise. Shuts the studio down after. `report`: prints
+ * the result in place of the final job (`--json`), while the studio is still open.
  */
-export async function followJob(ctx: CliContext, id: JobId): Promise<number> {
+export async function followJob(
+  ctx: CliContext,
+  id: JobId,
+  report?: (final: Job) => Promise<void>,
+): Promise<number> {
   const { studio, io, call, values } = ctx;
   let last = '';
   const off = studio.events.subscribe((name, payload) => {
@@ -131,7 +136,8 @@ export async function followJob(ctx: CliContext, id: JobId): Promise<number> {
       io.err(
         `${final.notedItems} answer(s) had parts that could not be read (left out, on record with their calls):\n${final.notes.map((n) => `  ${n.stage}: ${n.text}`).join('\n')}`,
       );
-    if (values.json) io.out(JSON.stringify(final, null, 2));
+    if (report) await report(final);
+    else if (values.json) io.out(JSON.stringify(final, null, 2));
     return final.status === 'succeeded' ? 0 : final.status === 'paused' ? 3 : 1;
   } finally {
     off();

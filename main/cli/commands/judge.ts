@@ -5,9 +5,9 @@ import type {
   JudgeDimension,
   JudgeJob,
   JudgeRequest,
-  Judgment,
   PairwiseSummary,
   Rate,
+  ScoreSummary,
 } from '../../../common/contract';
 import { DIMENSIONS } from '../../core/eval/judge-prompts';
 import { argument, findCharacter, numberOption, str, UsageError, type CliContext } from '../shared';
@@ -39,12 +39,14 @@ export async function judgeCommand(ctx: CliContext): Promise<number> {
       `Judging with ${j.settings.model} (${j.settings.provider}), prompt ${j.settings.promptVersion}: ${j.total} verdict${j.total === 1 ? '' : 's'} to ask.`,
     );
   }
-  // The job is printed with the scores below, not alone.
-  const code = await followJob({ ...ctx, values: { ...values, json: false } }, job.id);
-  const final = (await call('jobs/get', { id: job.id })) as JudgeJob;
-  const judgments = await call('eval/judgments/list', { characterId: character.id });
-  const mine = judgments.filter(
-    (j) => j.model === final.settings.model && j.promptVersion === final.settings.promptVersion,
+  return followJob(ctx, job.id, (final) => report(ctx, character, systems, final as JudgeJob));
+}
+
+/** The job with the mean scores of its judge per system and dimension, and its win rates. */
+async function report(ctx: CliContext, character: Character, systems: EvalSystem[], final: JudgeJob): Promise<void> {
+  const { call } = ctx;
+  const means = (await call('eval/judgments/summary', { characterId: character.id })).filter(
+    (m) => m.model === final.settings.model && m.promptVersion === final.settings.promptVersion,
   );
   const pair = final.settings.pairwise;
   const rates = pair
@@ -52,9 +54,7 @@ export async function judgeCommand(ctx: CliContext): Promise<number> {
     : [];
   const mineRates = rates.filter((r) => r.model === final.settings.model);
   const label = (id: string) => systems.find((s) => s.id === id)?.label ?? id;
-  const means = meanScores(mine);
   ctx.print({ job: final, means, pairwise: mineRates }, () => describe(means, mineRates, label));
-  return code;
 }
 
 async function request(ctx: CliContext, character: Character, systems: EvalSystem[]): Promise<JudgeRequest> {
@@ -117,45 +117,12 @@ async function judgeOption(
   return { providerId: provider.id, model: text.slice(slash + 1).trim() };
 }
 
-interface MeanScore {
-  systemId: string;
-  mode: string;
-  dimension: JudgeDimension;
-  /** Null when every judgment of the cell is unscored. */
-  mean: number | null;
-  scored: number;
-  unscored: number;
-}
-
-function meanScores(judgments: readonly Judgment[]): MeanScore[] {
-  const cells = new Map<string, MeanScore & { sum: number }>();
-  for (const j of judgments) {
-    const key = `${j.systemId}\u0000${j.mode}\u0000${j.dimension}`;
-    const cell = cells.get(key) ?? {
-      systemId: j.systemId,
-      mode: j.mode,
-      dimension: j.dimension,
-      mean: null,
-      scored: 0,
-      unscored: 0,
-      sum: 0,
-    };
-    if (j.score === null) cell.unscored++;
-    else {
-      cell.scored++;
-      cell.sum += j.score;
-    }
-    cells.set(key, cell);
-  }
-  return [...cells.values()].map(({ sum, ...c }) => ({ ...c, mean: c.scored === 0 ? null : sum / c.scored }));
-}
-
 function percent(r: Rate): string {
   const p = (x: number) => `${Math.round(x * 100)}%`;
   return `${p(r.rate)} [${p(r.low)}–${p(r.high)}]`;
 }
 
-function describe(means: MeanScore[], rates: PairwiseSummary[], label: (id: string) => string): string {
+function describe(means: ScoreSummary[], rates: PairwiseSummary[], label: (id: string) => string): string {
   const lines: string[] = [];
   if (means.length > 0) lines.push('Mean scores (1–7) of this judge:');
   for (const m of means) {

@@ -7,6 +7,7 @@ export function judgeHandlers(judge: JudgeService): Pick<Handlers, keyof JudgeCo
   return {
     'eval/judge/start': (request) => judge.start(request),
     'eval/judgments/list': (filter) => judge.judgments(filter),
+    'eval/judgments/summary': ({ characterId }) => judge.scoreSummary(characterId),
     'eval/pairwise/list': (filter) => judge.pairs(filter),
     'eval/pairwise/summary': ({ characterId, systemA, systemB }) => judge.summary(characterId, systemA, systemB),
   };

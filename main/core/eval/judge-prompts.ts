@@ -1,3 +1,5 @@
+import type { JudgeDimension } from '../../../common/contract';
+import { JUDGE_DIMENSIONS } from '../../../common/judge-dimensions';
 import type { ChatMessage } from '../llm/types';
 
 /**
@@ -14,9 +16,8 @@ import type { ChatMessage } from '../llm/types';
 export const JUDGE_PROMPT_VERSION = 'judge@1';
 export const PAIRWISE_PROMPT_VERSION = 'pairwise@1';
 
-/** The paper's criteria, in its order. Stability is judged on multi-turn interviews only. */
-export const DIMENSIONS = ['memorization', 'values', 'personality', 'hallucination', 'stability'] as const;
-export type Dimension = (typeof DIMENSIONS)[number];
+export const DIMENSIONS = JUDGE_DIMENSIONS;
+export type Dimension = JudgeDimension;
 
 /** The dimensions that apply to an interview of this mode (METHOD.md §3's table). */
 export function dimensionsFor(mode: 'single' | 'multi'): readonly Dimension[] {

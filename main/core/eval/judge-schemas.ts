@@ -8,7 +8,7 @@ import type {
   JudgeDimension,
   ProviderId,
 } from '../../../common/contract';
-import { DIMENSIONS, type Dimension } from './judge-prompts';
+import { DIMENSIONS } from './judge-prompts';
 import { MAX_JUDGE_RETRIES } from './judge-ask';
 
 /** Boundary validation of the judge's commands (joined into `commandSchemas`); unknown keys are refused. */
@@ -17,9 +17,7 @@ import { MAX_JUDGE_RETRIES } from './judge-ask';
 const id = <T extends string>() => z.string().min(1).max(100) as unknown as z.ZodType<T>;
 const characterId = id<CharacterId>();
 const systemId = id<EvalSystemId>();
-// The contract's dimension names and the prompts' are one list; a compile error if they drift.
-const dimensions: readonly JudgeDimension[] = DIMENSIONS satisfies readonly Dimension[];
-const dimension = z.enum(dimensions as [JudgeDimension, ...JudgeDimension[]]);
+const dimension = z.enum(DIMENSIONS as [JudgeDimension, ...JudgeDimension[]]);
 
 type JudgeSchemas = { [K in keyof JudgeCommands]: z.ZodType<Parameters<JudgeCommands[K]>[0]> };
 
@@ -46,6 +44,7 @@ export const judgeSchemas: JudgeSchemas = {
       jobId: id<JobId>().optional(),
     })
     .strict(),
+  'eval/judgments/summary': z.object({ characterId }).strict(),
   'eval/pairwise/list': z
     .object({ characterId, systemA: systemId.optional(), systemB: systemId.optional(), jobId: id<JobId>().optional() })
     .strict(),

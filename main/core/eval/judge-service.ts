@@ -14,6 +14,7 @@ import type {
   PairwiseJudgment,
   PairwiseSummary,
   ProviderId,
+  ScoreSummary,
 } from '../../../common/contract';
 import type { Db } from '../../store/database';
 import type { JobRow, JobsRepo, NewItem } from '../../store/jobs-repo';
@@ -199,15 +200,26 @@ export class JudgeService implements JobKind {
     return this.repo.judgments(filter);
   }
 
+  scoreSummary(characterId: CharacterId): ScoreSummary[] {
+    this.characters.get(characterId);
+    return this.repo.summary(characterId);
+  }
+
   pairs(filter: PairwiseFilter): PairwiseJudgment[] {
     this.characters.get(filter.characterId);
     return this.repo.pairs(filter);
   }
 
-  /** Win rates of A against B per dimension, mode, judge model and prompt version. */
+  /**
+   * Win rates of A against B per dimension, mode, judge model and prompt version. Pairs with an
+   * order not asked yet (a job still running, or stopped) are left out; an order asked but never
+   * read makes its pair unscored.
+   */
   summary(characterId: CharacterId, systemA: EvalSystemId, systemB: EvalSystemId): PairwiseSummary[] {
     const groups = new Map<string, PairwiseJudgment[]>();
+    const asked = (o: PairwiseJudgment['ab']) => o.side !== null || o.failures.length > 0;
     for (const p of this.pairs({ characterId, systemA, systemB })) {
+      if (!asked(p.ab) || !asked(p.ba)) continue;
       const key = [p.dimension, p.mode, p.model, p.promptVersion].join('\u0000');
       groups.set(key, [...(groups.get(key) ?? []), p]);
     }

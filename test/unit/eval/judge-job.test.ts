@@ -134,6 +134,15 @@ describe('judge jobs', () => {
       expect(j.callIds).toHaveLength(1);
       expect(j.failures).toEqual([]);
     }
+    // The summary is the mean of the stored scores per system, mode and dimension.
+    const summary = await call(env.studio, 'eval/judgments/summary', { characterId });
+    expect(summary).toHaveLength(4 + 5);
+    for (const row of summary) {
+      const cell = judgments.filter((j) => j.systemId === row.systemId && j.dimension === row.dimension);
+      const mean = cell.reduce((n, j) => n + j.score!, 0) / cell.length;
+      expect(row).toMatchObject({ scored: cell.length, unscored: 0, model: 'fake-model' });
+      expect(row.mean).toBeCloseTo(mean, 10);
+    }
     expect(done.costUsd).toBeGreaterThanOrEqual(0);
     expect(done.promptTokens).toBeGreaterThan(0);
   });
@@ -187,6 +196,8 @@ describe('judge jobs', () => {
     expect(judgeRequests()).toHaveLength(SINGLE * 3);
     const judgments = await call(env.studio, 'eval/judgments/list', { characterId });
     expect(judgments).toHaveLength(SINGLE);
+    const [row] = (await call(env.studio, 'eval/judgments/summary', { characterId })).filter((r) => r.model === 'fake-model');
+    expect(row).toMatchObject({ mean: null, scored: 0, unscored: SINGLE });
     for (const j of judgments) {
       expect(j.score).toBeNull();
       expect(j.callIds).toHaveLength(3);

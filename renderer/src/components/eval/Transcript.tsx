@@ -1,6 +1,7 @@
 import type { InterviewId } from '../../../../common/contract';
 import { useInterview } from '../../lib/eval-queries';
 import { describeAnswerer } from './SystemsCard';
+import { TranscriptJudgments } from './TranscriptJudgments';
 
 /** One interview as it went: the interviewer's questions, the character's speech, its thoughts apart. */
 export function Transcript({ id, onClose }: { id: InterviewId; onClose: () => void }) {
@@ -55,6 +56,7 @@ export function Transcript({ id, onClose }: { id: InterviewId; onClose: () => vo
           </li>
         ))}
       </ol>
+      <TranscriptJudgments characterId={interview.characterId} interviewId={interview.id} />
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { Character } from '../../../../common/contract';
 import { InterviewsView } from './InterviewsView';
+import { JudgeView } from './JudgeView';
 import { QuestionSetsView } from './QuestionSetsView';
 import { ReportView } from './ReportView';
 
@@ -22,6 +23,11 @@ export const EVAL_VIEWS: readonly EvalView[] = [
     id: 'interviews',
     label: 'Interviews',
     render: (character) => <InterviewsView character={character} />,
+  },
+  {
+    id: 'judge',
+    label: 'Judge',
+    render: (character) => <JudgeView character={character} />,
   },
   {
     id: 'report',

@@ -188,7 +188,9 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
           <summary>
             {regenerate
               ? `Not rewritten in place: ${job.notedItems} scene${job.notedItems === 1 ? '' : 's'} (see why)`
-              : `Left unread: ${job.notedItems} answer${job.notedItems === 1 ? '' : 's'} had parts that could not be read`}
+              : job.kind === 'judge'
+                ? `Unscored: ${job.notedItems} verdict${job.notedItems === 1 ? '' : 's'} the judge never gave readably (see why)`
+                : `Left unread: ${job.notedItems} answer${job.notedItems === 1 ? '' : 's'} had parts that could not be read`}
           </summary>
           <ul>
             {job.notes.map((n) => (
