@@ -105,6 +105,9 @@ Commands:
                                 and the count, single- and multi-turn apart; a system without
                                 scores shows as such. --csv writes one row per cell, --html one
                                 self-contained file with its charts (opens offline)
+  report <character> --compare <before>,<after> [--mode single|multi]
+                                What changed between two systems (two runs of a character): per
+                                dimension both intervals and the change, the questions that moved most
   import-outputs <folder|file…> [--map <Short>=<character> …] [--dry-run]
                                 The paper's released interview outputs (its gen_results folder,
                                 {Short}_{system}_result folders, or Beethoven_sft.json-style files)
@@ -399,6 +402,7 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
         topics: { type: 'string' },
         csv: { type: 'string' },
         html: { type: 'string' },
+        compare: { type: 'string' },
         map: { type: 'string', multiple: true },
         'dry-run': { type: 'boolean', default: false },
       },

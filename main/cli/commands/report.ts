@@ -2,6 +2,7 @@ import type {
   CharacterId,
   EvalReport,
   OutputsImportReport,
+  ReportComparison,
   ReportExportFormat,
   ReportMode,
 } from '../../../common/contract';
@@ -20,7 +21,8 @@ const list = (text: string | undefined) =>
 
 /**
  * `report <character> [--systems a,b] [--topics topic-1,…] [--mode single|multi] [--judge <model>]
- * [--seed n] [--json] [--csv <file>] [--html <file>]`: the Evaluate tab's Report.
+ * [--seed n] [--json] [--csv <file>] [--html <file>] [--compare <before>,<after>]`: the Evaluate
+ * tab's Report; `--compare` prints what changed between two systems instead.
  */
 export async function reportCommand(ctx: CliContext): Promise<number> {
   const { call, rest, values, print, io } = ctx;
@@ -37,6 +39,15 @@ export async function reportCommand(ctx: CliContext): Promise<number> {
     ...(str(values, 'judge') && { judgeModel: str(values, 'judge')! }),
     seed: numberOption(str(values, 'seed'), '--seed', 42),
   };
+  const compare = list(str(values, 'compare'));
+  if (compare) {
+    if (compare.length !== 2) throw new UsageError('--compare takes two systems: --compare "<before>,<after>".');
+    const [a, b] = await systemIds(ctx, character.id, compare);
+    const { modes, systemIds: _chosen, ...rest } = request;
+    const comparison = await call('eval/report-compare', { ...rest, a: a!, b: b!, mode: modes?.[0] ?? 'single' });
+    print(comparison, () => describeComparison(comparison));
+    return 0;
+  }
   for (const format of ['csv', 'html'] as ReportExportFormat[]) {
     const out = str(values, format);
     if (out === undefined) continue;
@@ -89,6 +100,30 @@ export function describeReport(report: EvalReport): string {
   const unscored = report.cells.reduce((n, c) => n + c.unscored, 0);
   if (unscored) lines.push('', `${unscored} judgments without a usable score are left out of the means.`);
   return lines.join('\n');
+}
+
+/** What changed from `a` to `b`: per dimension both intervals and the change, then the questions that moved most. */
+export function describeComparison(c: ReportComparison): string {
+  const rows = c.changes.map((ch) => [
+    ch.dimension,
+    cellText(ch.a),
+    cellText(ch.b),
+    ch.delta === null ? '—' : `${ch.delta >= 0 ? '+' : ''}${ch.delta.toFixed(2)}`,
+  ]);
+  const head = ['dimension', c.a.name, c.b.name, 'change'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((x, i) => x.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [
+    `What changed from ${c.a.name} to ${c.b.name} (${MODE_TITLE[c.mode]}, mean [95% interval])`,
+    line(head),
+    ...rows.map(line),
+    ...(c.moved.length ? ['', 'Questions whose scores moved most:'] : []),
+    ...c.moved.slice(0, 10).map((m) => `  ${m.before.toFixed(1)} → ${m.after.toFixed(1)}  ${m.question}`),
+  ].join('\n');
 }
 
 /**

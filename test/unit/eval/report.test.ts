@@ -272,6 +272,11 @@ describe('eval/report', () => {
     expect(fs.readFileSync(html, 'utf8')).toContain('no scores');
     const json = await runCliIn(env.dir, ['report', 'Beethoven', '--mode', 'multi', '--json']);
     expect((JSON.parse(json.out) as EvalReport).settings.modes).toEqual(['multi']);
+    const compared = await runCliIn(env.dir, ['report', 'Beethoven', '--compare', 'sft,chatgpt']);
+    expect(compared.code, compared.err).toBe(0);
+    expect(compared.out).toMatch(/What changed from sft to chatgpt \(Single-turn/);
+    expect(compared.out).toMatch(/^values\s+\d\.\d\d \[[\d., ]+\]\s+\d\.\d\d \[[\d., ]+\]\s+[+-]\d\.\d\d$/m);
+    expect(compared.out).toMatch(/Questions whose scores moved most:\n {2}\d\.\d → \d\.\d {2}\S/);
     const unknown = await runCliIn(env.dir, ['report', 'Beethoven', '--systems', 'nobody']);
     expect(unknown.code).toBe(1);
     expect(unknown.err).toMatch(/No system "nobody".*sft, chatgpt, unjudged, empty/);
