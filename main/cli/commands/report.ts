@@ -74,6 +74,17 @@ async function systemIds(ctx: CliContext, characterId: CharacterId, names: strin
   });
 }
 
+/** Rows as lines of columns padded to their widest cell, two spaces apart, the head first. */
+function textTable(head: string[], rows: string[][]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [head, ...rows].map((cells) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
 export function describeReport(report: EvalReport): string {
   const lines = [`${report.characterName}: ${report.systems.length} systems`];
   if (report.systems.length === 0)
@@ -89,13 +100,7 @@ export function describeReport(report: EvalReport): string {
       }),
     ]);
     const head = ['system', mode === 'single' ? 'answers' : 'interviews', ...dims];
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const line = (cells: string[]) =>
-      cells
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd();
-    lines.push('', `${MODE_TITLE[mode]} (mean [95% interval] n)`, line(head), ...rows.map(line));
+    lines.push('', `${MODE_TITLE[mode]} (mean [95% interval] n)`, ...textTable(head, rows));
   }
   const unscored = report.cells.reduce((n, c) => n + c.unscored, 0);
   if (unscored) lines.push('', `${unscored} judgments without a usable score are left out of the means.`);
@@ -110,17 +115,9 @@ export function describeComparison(c: ReportComparison): string {
     cellText(ch.b),
     ch.delta === null ? '—' : `${ch.delta >= 0 ? '+' : ''}${ch.delta.toFixed(2)}`,
   ]);
-  const head = ['dimension', c.a.name, c.b.name, 'change'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((x, i) => x.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
   return [
     `What changed from ${c.a.name} to ${c.b.name} (${MODE_TITLE[c.mode]}, mean [95% interval])`,
-    line(head),
-    ...rows.map(line),
+    ...textTable(['dimension', c.a.name, c.b.name, 'change'], rows),
     ...(c.moved.length ? ['', 'Questions whose scores moved most:'] : []),
     ...c.moved.slice(0, 10).map((m) => `  ${m.before.toFixed(1)} → ${m.after.toFixed(1)}  ${m.question}`),
   ].join('\n');
