@@ -4,7 +4,8 @@
 //  - renderer bundle size;
 //  - the TypeScript benchmarks of test/bench/ (LLM gateway throughput, the profile-import fuzzer, the
 //    dataset browser at 1,600 and 100,000 scenes in Chromium, the embedded chat runtime against
-//    node-llama-cpp's bare loop and the time to convert a run to GGUF, …).
+//    node-llama-cpp's bare loop and the time to convert a run to GGUF, judging Beethoven's answers,
+//    building an evaluation report over 4 systems × 857 answers × 4 dimensions, …).
 // `node scripts/bench.mjs <name>` runs only the test/bench files whose name contains <name> (after a
 // build), and keeps the other figures already in bench-output/bench.json.
 import { spawn } from 'node:child_process';

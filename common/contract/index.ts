@@ -26,6 +26,7 @@ export type * from './eval-judge';
 export type * from './cards';
 export type * from './onboarding';
 export type * from './models';
+export type * from './eval-report';
 
 import type { AppCommands } from './base';
 import type { CharacterCommands, CharacterEvents } from './characters';
@@ -46,6 +47,7 @@ import type { JudgeCommands, JudgeEvents } from './eval-judge';
 import type { CardCommands } from './cards';
 import type { OnboardingCommands, OnboardingEvents } from './onboarding';
 import type { ModelCommands, ModelEvents } from './models';
+import type { EvalReportCommands } from './eval-report';
 
 /** Every command, one interface per area joined here (Actual's handlers.ts pattern). */
 export interface Commands
@@ -68,7 +70,8 @@ export interface Commands
     JudgeCommands,
     CardCommands,
     OnboardingCommands,
-    ModelCommands {}
+    ModelCommands,
+    EvalReportCommands {}
 
 export type CommandName = keyof Commands;
 export type CommandArg<K extends CommandName> = Parameters<Commands[K]>[0];

@@ -23,6 +23,7 @@ import { judgeCommand } from './commands/judge';
 import { cardCommand } from './commands/cards';
 import { samplesCommand } from './commands/samples';
 import { modelsCommand } from './commands/models';
+import { importOutputsCommand, reportCommand } from './commands/report';
 import { embeddedThreadsFromEnv, UsageError, type CliContext, type Io } from './shared';
 
 /**
@@ -122,6 +123,20 @@ Commands:
                                 paper-dialogue|paper-scenes>]
                                 Add scenes from a dataset file (or the paper's generated JSON files);
                                 all or nothing, each scene keeping its file and line
+  report <character> [--systems <a,b…>] [--topics <topic-1,…>] [--mode single|multi]
+      [--judge <model>] [--seed <n>] [--csv <file>] [--html <file>]
+                                Per system and dimension the mean score, its 95% bootstrap interval
+                                and the count, single- and multi-turn apart; a system without
+                                scores shows as such. --csv writes one row per cell, --html one
+                                self-contained file with its charts (opens offline)
+  report <character> --compare <before>,<after> [--mode single|multi]
+                                What changed between two systems (two runs of a character): per
+                                dimension both intervals and the change, the questions that moved most
+  import-outputs <folder|file…> [--map <Short>=<character> …] [--dry-run]
+                                The paper's released interview outputs (its gen_results folder,
+                                {Short}_{system}_result folders, or Beethoven_sft.json-style files)
+                                as imported systems, judged and reported like our own. Names that
+                                match no character are listed, not guessed (exit code 1): map them
   scenes show <scene>           Show a scene as the editor has it, with its current revision
   scenes history <scene>        List a scene's revisions: when, by whom (generated, by hand, LLM)
   scenes diff <scene> [--from <n|original>] [--to <n|current>]
@@ -289,6 +304,8 @@ const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   questions: questionsCommand,
   interview: interviewCommand,
   judge: judgeCommand,
+  report: reportCommand,
+  'import-outputs': importOutputsCommand,
 };
 
 export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<number> {
@@ -418,6 +435,12 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
         dimensions: { type: 'string' },
         retries: { type: 'string' },
         lang: { type: 'string' },
+        topics: { type: 'string' },
+        csv: { type: 'string' },
+        html: { type: 'string' },
+        compare: { type: 'string' },
+        map: { type: 'string', multiple: true },
+        'dry-run': { type: 'boolean', default: false },
       },
     });
   } catch (error) {

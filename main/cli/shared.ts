@@ -18,7 +18,8 @@ export interface Io {
 
 export type Call = <K extends CommandName>(name: K, arg: CommandArg<K>) => Promise<CommandResult<K>>;
 
-export type Values = Record<string, string | boolean | undefined>;
+/** Parsed options; repeatable ones (`--map`) are lists. */
+export type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** What a command group gets: the open studio, a throwing `call`, the parsed options and the output. */
 export interface CliContext {

@@ -22,6 +22,7 @@ import { evalSchemas } from './eval/eval-schemas';
 import { judgeSchemas } from './eval/judge-schemas';
 import { onboardingSchemas } from './onboarding/onboarding-handlers';
 import { modelSchemas } from './models/model-handlers';
+import { reportSchemas } from './eval/report-schemas';
 
 /**
  * Boundary validation: one schema per command, typed so that each parses to exactly the contract's
@@ -216,6 +217,7 @@ export const commandSchemas: Schemas = {
   ...judgeSchemas,
   ...onboardingSchemas,
   ...modelSchemas,
+  ...reportSchemas,
   'app/info': empty,
   'app/check-database': empty,
   'characters/list': empty,

@@ -57,6 +57,10 @@ import { ConversationsRepo } from '../store/conversations-repo';
 import { ChatService } from './chat/chat-service';
 import { ChatRuntimes } from './chat/chat-runtimes';
 import { chatHandlers } from './chat/chat-handlers';
+import { EvalReportRepo } from '../store/eval-report-repo';
+import { OutputsImportService } from './eval/outputs-import';
+import { EvalReportService } from './eval/report-service';
+import { evalReportHandlers } from './eval/report-handlers';
 import { callRow, startedRow } from './jobs/call-log';
 import { EvalRepo } from '../store/eval-repo';
 import { evalHandlers, type EvalServices } from './eval/eval-handlers';
@@ -306,6 +310,17 @@ export class Studio {
       ...judgeHandlers(evaluation.judge),
       ...onboardingHandlers(appearance, samples),
       ...modelHandlers(models),
+      ...evalReportHandlers(
+        new EvalReportService(new EvalReportRepo(this.db), (id) => characters.get(id), clock),
+        new OutputsImportService({
+          db: this.db,
+          repo: new EvalRepo(this.db),
+          characters: () => characters.list(),
+          clock,
+          newId,
+          changed: (characterId) => this.events.emit('eval/systems/changed', { characterId }),
+        }),
+      ),
       'app/info': () => this.info(),
       'app/check-database': () => this.checkDatabase(),
       'characters/list': () => characters.list(),

@@ -37,6 +37,16 @@ import {
  * services of `main/core/eval/`; every write that must be whole runs in one transaction there.
  */
 
+/** An `imported` system's row: answers read from a file, no runtime, no sampling, no prompt. */
+export function importedSystem(
+  id: EvalSystemId,
+  characterId: CharacterId,
+  label: string,
+  source: string,
+): NewEvalSystem {
+  return { id, characterId, kind: 'imported', label, answerer: null, sampling: null, promptVersion: null, source };
+}
+
 /** A question as a new version stores it (the set, version and position come from the save). */
 export interface NewQuestion {
   id: string;

@@ -6,6 +6,7 @@ import { queryClient, subscribeToStudioEvents } from './lib/queries';
 import { subscribeToEvalEvents } from './lib/eval-queries';
 import { subscribeToJudgeEvents } from './lib/judge-queries';
 import { applyTheme, systemTheme } from './lib/theme';
+import { subscribeToReportEvents } from './lib/report-queries';
 import './styles.css';
 
 // The system's theme until the stored choice arrives, so a dark desktop never flashes white.
@@ -13,6 +14,7 @@ applyTheme(systemTheme());
 subscribeToStudioEvents();
 subscribeToEvalEvents();
 subscribeToJudgeEvents();
+subscribeToReportEvents();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -10,7 +10,7 @@ import type {
   RunId,
   TrainingRun,
 } from '../../../common/contract';
-import type { EvalRepo } from '../../store/eval-repo';
+import { importedSystem, type EvalRepo } from '../../store/eval-repo';
 import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
@@ -56,19 +56,7 @@ export class SystemService {
     const now = this.clock.now();
     if (request.kind === 'imported') {
       const label = this.checkLabel(character.id, request.label);
-      this.repo.insertSystem(
-        {
-          id,
-          characterId: character.id,
-          kind: 'imported',
-          label,
-          answerer: null,
-          sampling: null,
-          promptVersion: null,
-          source: request.source,
-        },
-        now,
-      );
+      this.repo.insertSystem(importedSystem(id, character.id, label, request.source), now);
     } else {
       const answerer = this.checkAnswerer(character.id, request.kind, request.answerer);
       const sampling: ChatSamplingSettings = { ...DEFAULT_CHAT_SAMPLING, ...request.sampling };

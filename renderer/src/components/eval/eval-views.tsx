@@ -3,6 +3,7 @@ import type { Character } from '../../../../common/contract';
 import { InterviewsView } from './InterviewsView';
 import { JudgeView } from './JudgeView';
 import { QuestionSetsView } from './QuestionSetsView';
+import { ReportView } from './ReportView';
 
 /** One sub-view of the Evaluate tab; `go` switches to another by id. */
 export interface EvalView {
@@ -27,5 +28,10 @@ export const EVAL_VIEWS: readonly EvalView[] = [
     id: 'judge',
     label: 'Judge',
     render: (character) => <JudgeView character={character} />,
+  },
+  {
+    id: 'report',
+    label: 'Report',
+    render: (character) => <ReportView character={character} />,
   },
 ];

@@ -1,0 +1,132 @@
+/**
+ * A report from rows: which judgment counts for each answer and dimension, and the cells (mean,
+ * interval, count) per system × mode × dimension. Pure; the service reads the rows.
+ */
+import type {
+  DimensionChange,
+  MovedQuestion,
+  ReportAnswer,
+  ReportCell,
+  ReportJudgment,
+  ReportMode,
+  ReportSystem,
+} from '../../../common/contract';
+import type { InterviewRow, JudgmentRow } from '../../store/eval-report-repo';
+import { summarize, type BootstrapOptions } from './stats';
+
+/** The paper's dimensions in its order; stability is judged on multi-turn interviews only (METHOD.md §3). */
+export const REPORT_DIMENSIONS: Record<ReportMode, string[]> = {
+  single: ['memorization', 'values', 'personality', 'hallucination'],
+  multi: ['memorization', 'values', 'personality', 'hallucination', 'stability'],
+};
+
+/** The same question across systems and question-set versions: its text, spaces and case aside. */
+export const questionKeyOf = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase();
+
+/**
+ * The judgment that counts per interview and dimension: the latest one, or the latest by
+ * `judgeModel` when a judge is chosen (re-judging keeps both; a report reads one).
+ */
+export function pickJudgments(rows: readonly JudgmentRow[], judgeModel: string | null): Map<string, JudgmentRow> {
+  const picked = new Map<string, JudgmentRow>();
+  for (const row of rows) {
+    if (judgeModel && row.judgeModel !== judgeModel) continue;
+    const key = `${row.interviewId}\u0000${row.dimension}`;
+    const seen = picked.get(key);
+    if (!seen || row.createdAt >= seen.createdAt) picked.set(key, row);
+  }
+  return picked;
+}
+
+export function judgmentOf(picked: Map<string, JudgmentRow>, interviewId: string, dimension: string) {
+  return picked.get(`${interviewId}\u0000${dimension}`);
+}
+
+/** One cell per system × mode × dimension, empty ones included (mean null, never 0). */
+export function buildCells(
+  systems: readonly ReportSystem[],
+  modes: readonly ReportMode[],
+  interviews: readonly InterviewRow[],
+  picked: Map<string, JudgmentRow>,
+  options: BootstrapOptions,
+): ReportCell[] {
+  const cells: ReportCell[] = [];
+  for (const system of systems) {
+    for (const mode of modes) {
+      const own = interviews.filter((i) => i.systemId === system.id && i.mode === mode);
+      for (const dimension of REPORT_DIMENSIONS[mode]) {
+        const scores: (number | null)[] = [];
+        for (const interview of own) {
+          const judgment = judgmentOf(picked, interview.id, dimension);
+          if (judgment) scores.push(judgment.score);
+        }
+        const s = summarize(scores, { ...options, key: `${system.id}/${mode}/${dimension}` });
+        cells.push({
+          systemId: system.id,
+          mode,
+          dimension,
+          count: s.count,
+          unscored: s.unscored,
+          unjudged: own.length - scores.length,
+          mean: s.mean,
+          low: s.interval?.low ?? null,
+          high: s.interval?.high ?? null,
+        });
+      }
+    }
+  }
+  return cells;
+}
+
+/** Per dimension: both cells and the change of the mean from `a` to `b`. */
+export function dimensionChanges(
+  cells: readonly ReportCell[],
+  a: string,
+  b: string,
+  mode: ReportMode,
+): DimensionChange[] {
+  return REPORT_DIMENSIONS[mode].map((dimension) => {
+    const find = (id: string) => cells.find((c) => c.systemId === id && c.mode === mode && c.dimension === dimension)!;
+    const before = find(a);
+    const after = find(b);
+    const delta = before.mean !== null && after.mean !== null ? after.mean - before.mean : null;
+    return { dimension, a: before, b: after, delta };
+  });
+}
+
+function meanScore(judgments: readonly ReportJudgment[], dimensions: ReadonlySet<string>): number {
+  const scores = judgments.filter((j) => dimensions.has(j.dimension)).map((j) => j.score!);
+  return scores.reduce((s, v) => s + v, 0) / scores.length;
+}
+
+/**
+ * Questions both systems answered whose mean score over the dimensions scored in both moved most,
+ * largest |delta| first; ties keep question order.
+ */
+export function movedQuestions(a: readonly ReportAnswer[], b: readonly ReportAnswer[], limit = 20): MovedQuestion[] {
+  const after = new Map(b.map((x) => [x.questionKey, x] as const));
+  const moved: MovedQuestion[] = [];
+  for (const before of a) {
+    const other = after.get(before.questionKey);
+    if (!other) continue;
+    const scored = (x: ReportAnswer) => new Set(x.judgments.filter((j) => j.score !== null).map((j) => j.dimension));
+    const inB = scored(other);
+    const both = new Set([...scored(before)].filter((d) => inB.has(d)));
+    if (both.size === 0) continue;
+    const was = meanScore(before.judgments, both);
+    const is = meanScore(other.judgments, both);
+    moved.push({
+      questionKey: before.questionKey,
+      question: before.question,
+      topicId: before.topicId,
+      before: was,
+      after: is,
+      delta: is - was,
+    });
+  }
+  return moved
+    .map((m, i) => [m, i] as const)
+    .sort((x, y) => Math.abs(y[0].delta) - Math.abs(x[0].delta) || x[1] - y[1])
+    .slice(0, limit)
+    .map(([m]) => m);
+}

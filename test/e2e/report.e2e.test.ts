@@ -1,0 +1,209 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type {
+  CharacterId,
+  EvalReport,
+  EvalSystem,
+  Interview,
+  JudgeDimension,
+  ReportExport,
+} from '../../common/contract';
+import { REPORT_DIMENSIONS } from '../../main/core/eval/report-build';
+import { animationsSettled } from '../support/browser';
+import { fixture, testOutputDir } from '../support/paths';
+import { scoreOf, seedJudgments, type SeedJudgment } from '../support/report-seed';
+import { pageInvoke, useServePage } from '../support/serve-page';
+
+// The Evaluate tab's Report in Chromium against `serve`: the paper's released Beethoven outputs
+// imported through the dialog (a name the studio does not know matched by hand), judgments as a
+// judge job leaves them, an empty system beside them; charts with error bars, the tables, the
+// drill-down with thoughts apart, "what changed" between two systems; and the HTML export opened
+// offline in a browser that may reach nothing: its inline SVG charts draw and its numbers are there.
+
+const session = useServePage('cs-e2e-report-', { width: 1360, height: 900 });
+const shots = path.join(testOutputDir, 'screenshots');
+
+async function shot(name: string): Promise<void> {
+  await animationsSettled(session.page);
+  fs.mkdirSync(shots, { recursive: true });
+  await session.page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
+
+/** A gen_results-shaped folder of the fixture files; `Hermonie` (the paper's spelling) is a copy of sft. */
+function outputsFolder(root: string): string {
+  const files = {
+    'interview_single/Beethoven_sft_result/2023.json': 'interview_single/Beethoven_sft.json',
+    'interview_single/Beethoven_chatgpt_result/2023.json': 'interview_single/Beethoven_chatgpt.json',
+    'interview_single/Hermonie_sft_result/2023.json': 'interview_single/Beethoven_sft.json',
+    'interview_turns/multiturn_Beethoven_sft_result/2023.jsonl': 'interview_turns/multiturn_Beethoven_sft.jsonl',
+  };
+  for (const [to, from] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, to)), { recursive: true });
+    fs.copyFileSync(fixture(from), path.join(root, to));
+  }
+  return root;
+}
+
+describe('the Report in a browser', () => {
+  it('imports the paper’s outputs, shows scores with intervals, drills down, compares and exports', async () => {
+    const { page } = session;
+    await page.goto(session.serve.url);
+    const api = <T>(name: string, arg: object) => pageInvoke<T>(page, name, arg);
+    const beethoven = await api<{ id: CharacterId }>('characters/create', {
+      fullName: 'Ludwig van Beethoven',
+      shortName: 'Beethoven',
+      era: '1770–1827',
+      notes: '',
+    });
+    await api('characters/create', { fullName: 'Hermione Granger', shortName: 'Hermione', era: '', notes: '' });
+    await page.reload();
+    await page
+      .getByRole('button', { name: /Ludwig van Beethoven/ })
+      .first()
+      .click();
+    await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();
+    await page.getByRole('tab', { name: 'Evaluate' }).click();
+    await page.getByRole('button', { name: 'Report' }).click();
+    await page.getByRole('heading', { name: 'No systems yet' }).waitFor();
+
+    // Import through the dialog: a dry run first, the unknown name matched by hand, then the import.
+    const folder = outputsFolder(path.join(session.data.dir, 'gen_results'));
+    await page.getByRole('button', { name: 'Import paper outputs…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Import paper outputs' });
+    await dialog.getByLabel(/folder or file on the studio/).fill(folder);
+    await dialog.getByRole('button', { name: 'Look at the files' }).click();
+    await dialog.getByText('Beethoven · sft').waitFor();
+    expect(await dialog.innerText()).toContain(
+      '82 single-turn answers, 50 multi-turn interviews, 3 rounds with thoughts (3 thought only)',
+    );
+    await dialog.getByLabel('Character for Hermonie').selectOption({ label: 'Hermione Granger' });
+    await shot('report-00-import-dialog');
+    await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByTestId('outputs-imported').waitFor();
+    await page.getByRole('button', { name: 'Done' }).click();
+
+    // Judgments as a judge job leaves them (sft and chatgpt; the sft run judged on everything), and an empty system.
+    const systems = await api<EvalSystem[]>('eval/systems/list', { characterId: beethoven.id });
+    expect(systems.map((s) => s.label).sort()).toEqual(['chatgpt (paper)', 'sft (paper)']);
+    const judged: SeedJudgment[] = [];
+    for (const system of systems) {
+      const interviews = await api<Interview[]>('eval/interviews/list', {
+        characterId: beethoven.id,
+        systemId: system.id,
+      });
+      interviews.forEach((interview, i) => {
+        for (const dimension of REPORT_DIMENSIONS[interview.mode] as JudgeDimension[]) {
+          const score = dimension === 'values' && i % 9 === 0 ? null : scoreOf(system.label, i, dimension);
+          judged.push({
+            interviewId: interview.id,
+            dimension,
+            score,
+            reasoning: `Step by step: answer ${i} earns ${score}.`,
+          });
+        }
+      });
+    }
+    const db = new Database(path.join(session.data.dir, 'studio.sqlite'));
+    try {
+      seedJudgments(db, beethoven.id, judged);
+    } finally {
+      db.close();
+    }
+    await api('eval/systems/create', {
+      characterId: beethoven.id,
+      kind: 'imported',
+      label: 'my run (not interviewed)',
+      source: 'none',
+    });
+    // Written behind the studio's back (no event): a fresh page reads them.
+    await page.reload();
+    await page
+      .getByRole('button', { name: /Ludwig van Beethoven/ })
+      .first()
+      .click();
+    await page.getByRole('tab', { name: 'Evaluate' }).click();
+    await page.getByRole('button', { name: 'Report' }).click();
+
+    // Charts: bars with error bars for the judged systems, none for the empty one.
+    const report = await api<EvalReport>('eval/report', { characterId: beethoven.id });
+    const single = page.getByTestId('report-chart-single');
+    await single.locator('.recharts-bar-rectangle').first().waitFor();
+    expect(await single.locator('.recharts-bar-rectangle').count()).toBe(2 * 4);
+    expect(await single.locator('.recharts-errorBar').count()).toBeGreaterThanOrEqual(2 * 4);
+    expect(await page.getByTestId('report-chart-multi').locator('.recharts-bar-rectangle').count()).toBe(5);
+    expect(await single.innerText()).toContain('no scores: my run (not interviewed)');
+    const table = page.getByTestId('report-table-single');
+    const sftRow = table.getByRole('row', { name: /sft \(paper\)/ });
+    const sft = report.systems.find((s) => s.name === 'sft (paper)')!;
+    const memo = report.cells.find(
+      (c) => c.systemId === sft.id && c.mode === 'single' && c.dimension === 'memorization',
+    )!;
+    expect(await sftRow.innerText()).toContain(
+      `${memo.mean!.toFixed(2)} [${memo.low!.toFixed(2)}, ${memo.high!.toFixed(2)}]`,
+    );
+    const emptyRow = table.getByRole('row', { name: /my run/ });
+    expect((await emptyRow.innerText()).match(/no scores/g)).toHaveLength(4);
+    await shot('report-01-charts');
+
+    // Drill-down: sft's multi-turn interviews, a thought-only round shown apart, the judge's reasoning.
+    await page
+      .getByTestId('report-table-multi')
+      .getByRole('row', { name: /sft \(paper\)/ })
+      .getByRole('button', { name: '50' })
+      .click();
+    const answers = page.getByTestId('report-answers');
+    await answers.getByTestId('report-answer').first().waitFor();
+    expect(await answers.getByTestId('report-answer').count()).toBe(50);
+    const withThought = answers
+      .getByTestId('report-answer')
+      .filter({ has: page.locator('.turn.thinking') })
+      .first();
+    await withThought.locator('summary').click();
+    expect(await withThought.locator('.turn.thinking').count()).toBeGreaterThan(0);
+    expect(await withThought.locator('.judgments').innerText()).toMatch(/stability\s+\d[\s\S]*Step by step/);
+    await withThought.scrollIntoViewIfNeeded();
+    await shot('report-02-drilldown');
+    await answers.getByRole('button', { name: 'Close' }).click();
+
+    // What changed from sft to chatgpt, single-turn: both intervals per dimension, answers side by side.
+    await page.getByLabel('Compare sft (paper)').first().check();
+    await page.getByLabel('Compare chatgpt (paper)').first().check();
+    const compare = page.getByTestId('report-compare');
+    await compare.getByTestId('change-memorization').waitFor();
+    expect(await compare.getByTestId('report-pair').count()).toBe(82);
+    expect(await compare.getByTestId('change-values').innerText()).toMatch(
+      /\d\.\d\d \[\d\.\d\d, \d\.\d\d\].*\d\.\d\d \[\d\.\d\d, \d\.\d\d\].*[+-]\d\.\d\d/s,
+    );
+    await compare.getByTestId('report-pair').first().scrollIntoViewIfNeeded();
+    await shot('report-03-compare');
+
+    // The HTML export, opened offline: no request leaves the page, the charts draw, the numbers are there.
+    const html = await api<ReportExport>('eval/report-export', { characterId: beethoven.id, format: 'html' });
+    const file = path.join(session.data.dir, 'report.html');
+    fs.writeFileSync(file, html.content!);
+    const offline = await session.browser.newContext({ offline: true, viewport: { width: 1200, height: 900 } });
+    try {
+      const requests: string[] = [];
+      const view = await offline.newPage();
+      view.on('request', (r) => requests.push(r.url()));
+      await view.goto(`file://${file}`);
+      expect(requests).toEqual([`file://${file}`]);
+      expect(await view.locator('svg').count()).toBe(2);
+      expect(await view.locator('figure[data-mode="single"] g.bar').count()).toBe(8);
+      expect(await view.locator('figure[data-mode="single"] g.empty-bar').count()).toBe(4);
+      const bar = view.locator(
+        `figure[data-mode="single"] g.bar[data-system="${sft.id}"][data-dimension="memorization"] rect`,
+      );
+      expect((await bar.boundingBox())!.height).toBeGreaterThan(10);
+      const cellText = await view
+        .locator(`table[data-mode="single"] td[data-system="${sft.id}"][data-dimension="memorization"]`)
+        .innerText();
+      expect(cellText).toContain(`${memo.mean!.toFixed(2)} [${memo.low!.toFixed(2)}, ${memo.high!.toFixed(2)}]`);
+      await view.screenshot({ path: path.join(shots, 'report-04-html-export.png') });
+    } finally {
+      await offline.close();
+    }
+  });
+});

@@ -1,0 +1,285 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CharacterId, EvalReport, InterviewId, JudgeDimension, ReportCell } from '../../../common/contract';
+import { REPORT_DIMENSIONS } from '../../../main/core/eval/report-build';
+import { runCliIn } from '../../support/cli';
+import { paperAnswers, paperRounds, questionSet, seedSystem } from '../../support/eval-seed';
+import { tempDir } from '../../support/paths';
+import { scoreOf, seedJudgments, type SeedJudgment } from '../../support/report-seed';
+import { call, callError, createBeethoven, makeStudio } from '../../support/studio';
+
+// Reports on a real studio: four systems (two judged, one answered but never judged, one with no
+// answers at all) over the paper's Beethoven answers, single- and multi-turn apart. Means are
+// checked against the scores written, empty systems are empty (never 0), unscored judgments are
+// left out and counted, filters narrow, the latest judgment wins unless a judge is chosen, the
+// drill-down shows thoughts apart and the judge's reasoning, "what changed" holds both intervals,
+// and the exports (JSON, CSV, HTML) and the CLI say the same.
+
+let env: ReturnType<typeof makeStudio>;
+let tmp: ReturnType<typeof tempDir>;
+let characterId: CharacterId;
+const ids: Record<string, string> = {};
+const written: SeedJudgment[] = [];
+const interviewsOf: Record<string, InterviewId[]> = {};
+const SINGLE = 24;
+
+beforeAll(async () => {
+  env = makeStudio();
+  tmp = tempDir('cs-report-');
+  characterId = await createBeethoven(env.studio);
+  const sft = paperAnswers('Beethoven_sft').slice(0, SINGLE);
+  const gpt = paperAnswers('Beethoven_chatgpt').slice(0, SINGLE);
+  const singles = await questionSet(
+    env.studio,
+    characterId,
+    'Paper questions',
+    sft.map((a) => ({ topicId: a.topic_id, text: a.question, mode: 'single' as const })),
+  );
+  const goals = await questionSet(env.studio, characterId, 'Goals', [
+    { topicId: 'topic-1', text: 'Ask about his deafness', mode: 'multi' },
+    { topicId: 'topic-3', text: 'Ask what he values in music', mode: 'multi' },
+  ]);
+  const multiRounds = goals.map((g) => [
+    {
+      character: [
+        { action: 'thinking' as const, text: `He wants to know: ${g.text}` },
+        { action: 'speaking' as const, text: 'Let me tell you.' },
+      ],
+    },
+    { interviewer: 'And then?', character: [{ action: 'speaking' as const, text: 'Then I wrote on.' }] },
+  ]);
+  for (const [label, rounds] of [
+    ['sft', paperRounds(sft)],
+    ['chatgpt', paperRounds(gpt)],
+    ['unjudged', paperRounds(gpt)],
+  ] as const) {
+    const s = await seedSystem(env.studio, characterId, label, singles, rounds);
+    const m = await seedSystem(env.studio, characterId, `${label}-multi`, goals, multiRounds);
+    ids[label] = s.system.id;
+    // One system per label in the report: move the multi-turn interviews onto the single-turn system.
+    env.studio.db.prepare('UPDATE interviews SET system_id = ? WHERE system_id = ?').run(s.system.id, m.system.id);
+    env.studio.db.prepare('UPDATE eval_systems SET archived_at = 1 WHERE id = ?').run(m.system.id);
+    interviewsOf[label] = [...s.interviews, ...m.interviews];
+  }
+  ids.empty = (
+    await call(env.studio, 'eval/systems/create', { characterId, kind: 'imported', label: 'empty', source: 'x' })
+  ).id;
+  for (const label of ['sft', 'chatgpt']) {
+    interviewsOf[label]!.forEach((interviewId, i) => {
+      const dims = REPORT_DIMENSIONS[i < SINGLE ? 'single' : 'multi'] as JudgeDimension[];
+      for (const dimension of dims) {
+        // chatgpt: every fifth answer on values went unscored.
+        const score =
+          label === 'chatgpt' && dimension === 'values' && i % 5 === 0 ? null : scoreOf(label, i, dimension);
+        written.push({ interviewId, dimension, score, model: 'judge-a', at: 1000 });
+      }
+    });
+  }
+  // A later judge re-scored sft's first six answers on memorization: both kept, the latest counts.
+  for (let i = 0; i < 6; i++) {
+    written.push({
+      interviewId: interviewsOf.sft![i]!,
+      dimension: 'memorization',
+      score: 7,
+      model: 'judge-b',
+      at: 2000,
+    });
+  }
+  seedJudgments(env.studio.db, characterId, written);
+});
+afterAll(async () => {
+  await env?.studio.shutdown();
+  env?.cleanup();
+  tmp?.cleanup();
+});
+
+const cell = (r: EvalReport, label: string, mode: 'single' | 'multi', dimension: string): ReportCell =>
+  r.cells.find((c) => c.systemId === ids[label] && c.mode === mode && c.dimension === dimension)!;
+
+/** The scores written for a system's interviews `from`…`to` on a dimension, the latest judgment per answer. */
+function expected(label: string, from: number, to: number, dimension: string, model?: string): (number | null)[] {
+  return interviewsOf[label]!.slice(from, to).flatMap((id) => {
+    const rows = written.filter(
+      (w) => w.interviewId === id && w.dimension === dimension && (!model || w.model === model),
+    );
+    if (rows.length === 0) return [];
+    return [rows.reduce((a, b) => ((b.at ?? 0) >= (a.at ?? 0) ? b : a)).score];
+  });
+}
+const meanOf = (xs: (number | null)[]) => {
+  const s = xs.filter((x): x is number => x !== null);
+  return s.reduce((a, b) => a + b, 0) / s.length;
+};
+
+describe('eval/report', () => {
+  it('gives mean, interval and count per system × dimension, single- and multi-turn apart; empty systems empty', async () => {
+    const r = await call(env.studio, 'eval/report', { characterId });
+    expect(r.systems.map((s) => s.name)).toEqual(['sft', 'chatgpt', 'unjudged', 'empty']);
+    expect(r.systems.map((s) => [s.answers.single, s.answers.multi])).toEqual([
+      [SINGLE, 2],
+      [SINGLE, 2],
+      [SINGLE, 2],
+      [0, 0],
+    ]);
+    expect(r.cells).toHaveLength(4 * (4 + 5));
+    for (const label of ['sft', 'chatgpt']) {
+      for (const [mode, from, to] of [
+        ['single', 0, SINGLE],
+        ['multi', SINGLE, SINGLE + 2],
+      ] as const) {
+        for (const dimension of REPORT_DIMENSIONS[mode]) {
+          const scores = expected(label, from, to, dimension);
+          const c = cell(r, label, mode, dimension);
+          expect(c.count).toBe(scores.filter((s) => s !== null).length);
+          expect(c.unscored).toBe(scores.filter((s) => s === null).length);
+          expect(c.mean).toBeCloseTo(meanOf(scores), 10);
+          expect(c.low!).toBeLessThanOrEqual(c.mean!);
+          expect(c.high!).toBeGreaterThanOrEqual(c.mean!);
+        }
+      }
+    }
+    expect(cell(r, 'chatgpt', 'single', 'values').unscored).toBe(5);
+    // The re-judged memorization: the later judge's 7s count.
+    expect(expected('sft', 0, 6, 'memorization')).toEqual([7, 7, 7, 7, 7, 7]);
+    for (const label of ['unjudged', 'empty']) {
+      for (const c of r.cells.filter((x) => x.systemId === ids[label])) {
+        expect(c).toMatchObject({ count: 0, unscored: 0, mean: null, low: null, high: null });
+      }
+    }
+    expect(cell(r, 'unjudged', 'single', 'values').unjudged).toBe(SINGLE);
+    expect(cell(r, 'empty', 'multi', 'stability').unjudged).toBe(0);
+    expect(r.judges).toEqual(['judge-a', 'judge-b']);
+    // Reproducible: the same data and seed, the same intervals; another seed moves them.
+    const again = await call(env.studio, 'eval/report', { characterId });
+    expect(again.cells).toEqual(r.cells);
+    const other = await call(env.studio, 'eval/report', { characterId, seed: 7 });
+    expect(other.cells.map((c) => c.low)).not.toEqual(r.cells.map((c) => c.low));
+  });
+
+  it('filters by topic, mode, system and judge', async () => {
+    const answers = paperAnswers('Beethoven_sft').slice(0, SINGLE);
+    const topic2 = answers.map((a, i) => [a.topic_id, i] as const).filter(([t]) => t === 'topic-2');
+    const r = await call(env.studio, 'eval/report', {
+      characterId,
+      topics: ['topic-2'],
+      modes: ['single'],
+      systemIds: [ids.sft!],
+    });
+    expect(r.systems.map((s) => s.answers.single)).toEqual([topic2.length]);
+    expect(r.cells.every((c) => c.mode === 'single')).toBe(true);
+    const scores = topic2.map(([, i]) => expected('sft', i, i + 1, 'personality')[0]!);
+    expect(cell(r, 'sft', 'single', 'personality').mean).toBeCloseTo(meanOf(scores), 10);
+    const a = await call(env.studio, 'eval/report', { characterId, judgeModel: 'judge-a', systemIds: [ids.sft!] });
+    expect(cell(a, 'sft', 'single', 'memorization').mean).toBeCloseTo(
+      meanOf(expected('sft', 0, SINGLE, 'memorization', 'judge-a')),
+      10,
+    );
+    const b = await call(env.studio, 'eval/report', { characterId, judgeModel: 'judge-b', systemIds: [ids.sft!] });
+    expect(cell(b, 'sft', 'single', 'memorization')).toMatchObject({ count: 6, mean: 7, unjudged: SINGLE - 6 });
+    const missing = await callError(env.studio, 'eval/report', { characterId, systemIds: ['nope'] });
+    expect(missing.code).toBe('not_found');
+  });
+
+  it('drills down to every answer with thoughts apart and the judge’s reasoning', async () => {
+    const multi = await call(env.studio, 'eval/report-answers', { characterId, systemId: ids.sft!, mode: 'multi' });
+    expect(multi.answers).toHaveLength(2);
+    const first = multi.answers[0]!;
+    expect(first.turns.filter((t) => t.action === 'thinking').map((t) => t.content)).toEqual([
+      'He wants to know: Ask about his deafness',
+    ]);
+    expect(first.judgments.map((j) => j.dimension)).toEqual(REPORT_DIMENSIONS.multi);
+    expect(first.judgments[0]!.reasoning).toMatch(/The answer earns \d/);
+    const single = await call(env.studio, 'eval/report-answers', {
+      characterId,
+      systemId: ids.chatgpt!,
+      mode: 'single',
+    });
+    expect(single.answers[0]!.judgments.find((j) => j.dimension === 'values')).toMatchObject({ score: null });
+  });
+
+  it('compares two systems: per-dimension change with both intervals, moved questions, answers side by side', async () => {
+    const c = await call(env.studio, 'eval/report-compare', {
+      characterId,
+      a: ids.sft!,
+      b: ids.chatgpt!,
+      mode: 'single',
+    });
+    expect(c.changes.map((x) => x.dimension)).toEqual(REPORT_DIMENSIONS.single);
+    for (const ch of c.changes) {
+      expect(ch.delta).toBeCloseTo(ch.b.mean! - ch.a.mean!, 10);
+      expect(ch.a.low).not.toBeNull();
+      expect(ch.b.high).not.toBeNull();
+    }
+    expect(c.pairs).toHaveLength(SINGLE);
+    expect(c.pairs.every((p) => p.a && p.b && p.a.question === p.b.question)).toBe(true);
+    const deltas = c.moved.map((m) => Math.abs(m.delta));
+    expect(deltas).toEqual([...deltas].sort((x, y) => y - x));
+    const withEmpty = await call(env.studio, 'eval/report-compare', {
+      characterId,
+      a: ids.sft!,
+      b: ids.unjudged!,
+      mode: 'single',
+    });
+    expect(withEmpty.changes.every((x) => x.delta === null && x.b.mean === null)).toBe(true);
+    expect(withEmpty.moved).toEqual([]);
+  });
+
+  it('exports JSON, CSV and one HTML file that say the same, empty systems as empty', async () => {
+    const r = await call(env.studio, 'eval/report', { characterId });
+    const json = await call(env.studio, 'eval/report-export', { characterId, format: 'json' });
+    expect((JSON.parse(json.content!) as EvalReport).cells).toEqual(r.cells);
+    const out = path.join(tmp.dir, 'report.csv');
+    const csv = await call(env.studio, 'eval/report-export', { characterId, format: 'csv', out });
+    expect(csv).toMatchObject({ path: out, content: null });
+    const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(1 + r.cells.length);
+    const row = lines.find((l) => l.startsWith('empty,imported,single,memorization'))!;
+    expect(row).toBe('empty,imported,single,memorization,0,0,0,,,');
+    const sftValues = cell(r, 'sft', 'single', 'values');
+    expect(lines).toContain(
+      `sft,imported,single,values,${sftValues.count},0,0,${Number(sftValues.mean!.toFixed(4))},${Number(sftValues.low!.toFixed(4))},${Number(sftValues.high!.toFixed(4))}`,
+    );
+    const html = await call(env.studio, 'eval/report-export', { characterId, format: 'html' });
+    expect(html.content).toMatch(/^<!doctype html>/);
+    expect(html.content).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+    expect(html.content!.match(/<svg /g)).toHaveLength(2);
+    const bad = await callError(env.studio, 'eval/report-export', { characterId, format: 'csv', out: 'relative.csv' });
+    expect(bad.message).toMatch(/absolute path/);
+  });
+
+  it('prints the report and writes its files from the CLI', async () => {
+    const csv = path.join(tmp.dir, 'cli.csv');
+    const html = path.join(tmp.dir, 'cli.html');
+    await env.studio.shutdown();
+    const res = await runCliIn(env.dir, [
+      'report',
+      'Beethoven',
+      '--systems',
+      'sft,empty',
+      '--csv',
+      csv,
+      '--html',
+      html,
+    ]);
+    expect(res.code, res.err).toBe(0);
+    expect(res.out).toMatch(/Single-turn \(mean \[95% interval\] n\)/);
+    expect(res.out).toMatch(/^empty\s+0\s+no scores\s+no scores/m);
+    expect(res.out).toMatch(/^sft\s+24\s+\d\.\d\d \[\d\.\d\d, \d\.\d\d\] n=24/m);
+    expect(fs.readFileSync(csv, 'utf8').split('\n')[0]).toBe(
+      'system,kind,mode,dimension,count,unscored,unjudged,mean,ci_low,ci_high',
+    );
+    expect(fs.readFileSync(html, 'utf8')).toContain('no scores');
+    const json = await runCliIn(env.dir, ['report', 'Beethoven', '--mode', 'multi', '--json']);
+    expect((JSON.parse(json.out) as EvalReport).settings.modes).toEqual(['multi']);
+    const compared = await runCliIn(env.dir, ['report', 'Beethoven', '--compare', 'sft,chatgpt']);
+    expect(compared.code, compared.err).toBe(0);
+    expect(compared.out).toMatch(/What changed from sft to chatgpt \(Single-turn/);
+    expect(compared.out).toMatch(/^values\s+\d\.\d\d \[[\d., ]+\]\s+\d\.\d\d \[[\d., ]+\]\s+[+-]\d\.\d\d$/m);
+    expect(compared.out).toMatch(/Questions whose scores moved most:\n {2}\d\.\d → \d\.\d {2}\S/);
+    const unknown = await runCliIn(env.dir, ['report', 'Beethoven', '--systems', 'nobody']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/No system "nobody".*sft, chatgpt, unjudged, empty/);
+    env = { ...env, studio: makeStudio(env.dir).studio };
+  });
+});
