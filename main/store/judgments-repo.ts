@@ -201,8 +201,7 @@ export class JudgmentsRepo {
 
   systemCharacter(id: EvalSystemId): CharacterId | undefined {
     return this.db.prepare(`SELECT character_id FROM eval_systems WHERE id = ?`).pluck().get(id) as
-      | CharacterId
-      | undefined;
+      CharacterId | undefined;
   }
 
   /** Systems of the character with at least one finished interview. */

@@ -58,7 +58,11 @@ async function measure(baseURL: string, answers: number) {
     const { system } = await seedSystem(env.studio, characterId, 'Beethoven_sft', questions, paperRounds(released));
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    const job = await call(env.studio, 'eval/judge/start', { characterId, providerId: provider.id, systemIds: [system.id] });
+    const job = await call(env.studio, 'eval/judge/start', {
+      characterId,
+      providerId: provider.id,
+      systemIds: [system.id],
+    });
     const done = (await env.studio.jobs.whenIdle(job.id)) as JudgeJob;
     const wallMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);

@@ -55,7 +55,16 @@ export async function seedSystem(
       const id = `${label}-${i}` as InterviewId;
       const rounds = answers[i] ?? [];
       repo.insertInterview(
-        { id, characterId, jobId: null, systemId: system.id, question, mode: question.mode, rounds: rounds.length, status: 'done' },
+        {
+          id,
+          characterId,
+          jobId: null,
+          systemId: system.id,
+          question,
+          mode: question.mode,
+          rounds: rounds.length,
+          status: 'done',
+        },
         now,
       );
       let seq = 0;
@@ -98,7 +107,9 @@ function turn(
 }
 
 /** The paper's single-turn answers as rounds for `seedSystem`. */
-export function paperRounds(answers: PaperAnswer[]): { character: { action: 'speaking' | 'thinking'; text: string }[] }[][] {
+export function paperRounds(
+  answers: PaperAnswer[],
+): { character: { action: 'speaking' | 'thinking'; text: string }[] }[][] {
   return answers.map((a) => [
     {
       character: (Array.isArray(a.reply) ? a.reply : [a.reply]).map((t) => ({

@@ -251,7 +251,8 @@ export class JudgeService implements JobKind {
     if (!s.pairwise) return [];
     const latest = (system: EvalSystemId) => {
       const byQuestion = new Map<string, InterviewId>();
-      for (const i of this.repo.finishedInterviews([system], s.mode)) byQuestion.set(questionKey(i.mode, i.question), i.id);
+      for (const i of this.repo.finishedInterviews([system], s.mode))
+        byQuestion.set(questionKey(i.mode, i.question), i.id);
       return byQuestion;
     };
     const a = latest(s.pairwise.a);
@@ -406,7 +407,10 @@ export class JudgeService implements JobKind {
 
   private checkSystem(characterId: CharacterId, id: EvalSystemId): void {
     if (this.repo.systemCharacter(id) !== characterId)
-      throw new StudioFailure('not_found', `There is no evaluation system "${id}" for this character; list them with eval/systems/list.`);
+      throw new StudioFailure(
+        'not_found',
+        `There is no evaluation system "${id}" for this character; list them with eval/systems/list.`,
+      );
   }
 
   /** The provider asked for, else the one the character's last job used. */
@@ -415,7 +419,10 @@ export class JudgeService implements JobKind {
     const last = this.jobs.latestFor(request.characterId);
     const id = last ? (JSON.parse(last.settings) as { providerId?: ProviderId | null }).providerId : undefined;
     if (!id)
-      throw new StudioFailure('invalid_argument', 'This character has no earlier job to take a provider from: choose the judge provider.');
+      throw new StudioFailure(
+        'invalid_argument',
+        'This character has no earlier job to take a provider from: choose the judge provider.',
+      );
     return id;
   }
 }

@@ -28,8 +28,7 @@ export class JudgeSubjects {
     return {
       character: character.fullName,
       short: character.shortName,
-      profileParagraph:
-        intro || `(No profile: judge from what is generally known about ${character.fullName}.)`,
+      profileParagraph: intro || `(No profile: judge from what is generally known about ${character.fullName}.)`,
       location: setting.location,
       status: setting.status,
       interviewer: INTERVIEWER_NAME,

@@ -3,7 +3,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CharacterId, EvalSystem, InterviewId, JudgeJob, ProviderId, Question } from '../../../common/contract';
 import { JUDGE_PROMPT_VERSION, PAIRWISE_PROMPT_VERSION } from '../../../main/core/eval/judge-prompts';
 import { paperAnswers, paperRounds, questionSet, seedSystem } from '../../support/eval-seed';
-import { startFakeLlmServer, type FakeChatRequest, type FakeLlmServer, type FakeReply } from '../../support/fake-llm-server';
+import {
+  startFakeLlmServer,
+  type FakeChatRequest,
+  type FakeLlmServer,
+  type FakeReply,
+} from '../../support/fake-llm-server';
 import {
   answersOf,
   dimensionOf,
@@ -82,7 +87,12 @@ describe('judge jobs', () => {
     ]);
     const multi = await seedSystem(env.studio, characterId, 'multi', goals, [
       [
-        { character: [{ action: 'thinking', text: 'He asks about my ears again.' }, { action: 'speaking', text: 'It began in Vienna.' }] },
+        {
+          character: [
+            { action: 'thinking', text: 'He asks about my ears again.' },
+            { action: 'speaking', text: 'It began in Vienna.' },
+          ],
+        },
         { interviewer: 'When?', character: [{ action: 'speaking', text: 'Around 1798.' }] },
       ],
     ]);
@@ -112,7 +122,12 @@ describe('judge jobs', () => {
     const judgments = await call(env.studio, 'eval/judgments/list', { characterId });
     expect(judgments).toHaveLength(SINGLE * 4 + 5);
     for (const j of judgments) {
-      expect(j).toMatchObject({ model: 'fake-model', provider: 'Fake', promptVersion: JUDGE_PROMPT_VERSION, jobId: job.id });
+      expect(j).toMatchObject({
+        model: 'fake-model',
+        provider: 'Fake',
+        promptVersion: JUDGE_PROMPT_VERSION,
+        jobId: job.id,
+      });
       expect(j.score).toBeGreaterThanOrEqual(1);
       expect(j.score).toBeLessThanOrEqual(7);
       expect(j.reasoning).toMatch(/^Step by step/);
@@ -163,7 +178,10 @@ describe('judge jobs', () => {
       const earlier = req.messages[2]?.content ?? '';
       if (earlier === '') return 'A thoughtful answer. Score: about 5 or so';
       if (earlier.includes('about 5')) return verdictText('Hmm.', 9);
-      return { text: 'He recalls his first teacher, the court organist Christian Gottlob Neefe, and', finishReason: 'length' };
+      return {
+        text: 'He recalls his first teacher, the court organist Christian Gottlob Neefe, and',
+        finishReason: 'length',
+      };
     };
     const job = await call(env.studio, 'eval/judge/start', {
       characterId,
@@ -178,7 +196,9 @@ describe('judge jobs', () => {
     expect(judgeRequests()).toHaveLength(SINGLE * 3);
     const judgments = await call(env.studio, 'eval/judgments/list', { characterId });
     expect(judgments).toHaveLength(SINGLE);
-    const [row] = (await call(env.studio, 'eval/judgments/summary', { characterId })).filter((r) => r.model === 'fake-model');
+    const [row] = (await call(env.studio, 'eval/judgments/summary', { characterId })).filter(
+      (r) => r.model === 'fake-model',
+    );
     expect(row).toMatchObject({ mean: null, scored: 0, unscored: SINGLE });
     for (const j of judgments) {
       expect(j.score).toBeNull();
@@ -221,14 +241,14 @@ describe('judge jobs', () => {
     const unknown = await callError(env.studio, 'eval/judge/start', {
       characterId,
       providerId,
-      systemIds: ['nope' as EvalSystem['id']],
+      systemIds: ['nope'],
     });
     expect(unknown).toMatchObject({ code: 'not_found', message: expect.stringMatching(/no evaluation system "nope"/) });
     const dimension = await callError(env.studio, 'eval/judge/start', {
       characterId,
       providerId,
       dimensions: ['charm'],
-    } as never);
+    });
     expect(dimension.code).toBe('invalid_argument');
   });
 
@@ -281,7 +301,9 @@ describe('judge jobs', () => {
 describe('pairwise jobs', () => {
   it('asks every pair in both orders and undoes the swap when reading the verdict', async () => {
     // The judge prefers ChatGPT's answer wherever it is shown.
-    const chatgptTexts = paperAnswers('Beethoven_chatgpt').slice(0, SINGLE).map((a) => (Array.isArray(a.reply) ? a.reply[0]!.content : a.reply.content));
+    const chatgptTexts = paperAnswers('Beethoven_chatgpt')
+      .slice(0, SINGLE)
+      .map((a) => (Array.isArray(a.reply) ? a.reply[0]!.content : a.reply.content));
     script.pairwise = (_req, first) =>
       verdictText('The ChatGPT answer gives more.', chatgptTexts.some((t) => first.includes(t)) ? '1' : '2');
     const job = await call(env.studio, 'eval/judge/start', {
@@ -304,7 +326,11 @@ describe('pairwise jobs', () => {
     const pairs = await call(env.studio, 'eval/pairwise/list', { characterId });
     expect(pairs).toHaveLength(SINGLE);
     for (const p of pairs) {
-      expect(p).toMatchObject({ systemA: sft.system.id, systemB: chatgpt.system.id, promptVersion: PAIRWISE_PROMPT_VERSION });
+      expect(p).toMatchObject({
+        systemA: sft.system.id,
+        systemB: chatgpt.system.id,
+        promptVersion: PAIRWISE_PROMPT_VERSION,
+      });
       expect(p.ab.side).toBe('b');
       expect(p.ba.side).toBe('b');
       expect(p.outcome).toBe('b');
