@@ -119,3 +119,27 @@ export function paperRounds(
     },
   ]);
 }
+
+/**
+ * The paper's released single-turn answers of `names` (their first `count`), each as an imported
+ * system labelled `label(name)`, on one set of the questions they answer (all answer the same ones).
+ */
+export async function paperSystems<N extends 'Beethoven_sft' | 'Beethoven_chatgpt'>(
+  studio: Studio,
+  characterId: CharacterId,
+  names: readonly N[],
+  count: number,
+  label: (name: N) => string = (name) => name,
+): Promise<Record<N, { system: EvalSystem; interviews: InterviewId[] }>> {
+  const answers = names.map((name) => paperAnswers(name).slice(0, count));
+  const questions = await questionSet(
+    studio,
+    characterId,
+    'Paper questions',
+    answers[0]!.map((a) => ({ topicId: a.topic_id, text: a.question, mode: 'single' as const })),
+  );
+  const seeded = {} as Record<N, { system: EvalSystem; interviews: InterviewId[] }>;
+  for (const [i, name] of names.entries())
+    seeded[name] = await seedSystem(studio, characterId, label(name), questions, paperRounds(answers[i]!));
+  return seeded;
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliIn } from '../../support/cli';
-import { paperAnswers, paperRounds, questionSet, seedSystem } from '../../support/eval-seed';
+import { paperAnswers, paperSystems } from '../../support/eval-seed';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { isPairwiseRequest, judgeResponder, verdictText } from '../../support/judge-responder';
 import { tempDir } from '../../support/paths';
@@ -32,20 +32,8 @@ beforeAll(async () => {
   const env = makeStudio(tmp.dir);
   const characterId = await beethovenWithProfile(env.studio);
   await addFakeProvider(env.studio, server.baseURL);
-  const sft = paperAnswers('Beethoven_sft').slice(0, QUESTIONS);
-  const questions = await questionSet(
-    env.studio,
-    characterId,
-    'Paper',
-    sft.map((a) => ({ topicId: a.topic_id, text: a.question, mode: 'single' as const })),
-  );
-  await seedSystem(env.studio, characterId, 'sft', questions, paperRounds(sft));
-  await seedSystem(
-    env.studio,
-    characterId,
-    'chatgpt',
-    questions,
-    paperRounds(paperAnswers('Beethoven_chatgpt').slice(0, QUESTIONS)),
+  await paperSystems(env.studio, characterId, ['Beethoven_sft', 'Beethoven_chatgpt'], QUESTIONS, (n) =>
+    n === 'Beethoven_sft' ? 'sft' : 'chatgpt',
   );
   await env.studio.shutdown();
 }, 60_000);
