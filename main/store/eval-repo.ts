@@ -1,10 +1,8 @@
 import type {
   CallId,
   CharacterId,
-  EvalAnswerer,
   EvalSystem,
   EvalSystemId,
-  EvalSystemKind,
   Interview,
   InterviewFilter,
   InterviewId,
@@ -19,10 +17,19 @@ import type {
   QuestionSetOrigin,
   QuestionSetVersion,
   TopicId,
-  TurnAction,
-  ChatSamplingSettings,
 } from '../../common/contract';
 import type { Db } from './database';
+import {
+  toInterview,
+  toQuestion,
+  toSystem,
+  toTurn,
+  type InterviewRow,
+  type QuestionRow,
+  type SetRow,
+  type SystemRow,
+  type TurnRow,
+} from './eval-rows';
 
 /**
  * SQL of evaluation (migration 017): question sets and their versions, evaluation systems,
@@ -49,16 +56,8 @@ export interface NewQuestionSet {
   callIds: string[];
 }
 
-export interface NewEvalSystem {
-  id: EvalSystemId;
-  characterId: CharacterId;
-  kind: EvalSystemKind;
-  label: string;
-  answerer: EvalAnswerer | null;
-  sampling: ChatSamplingSettings | null;
-  promptVersion: string | null;
-  source: string | null;
-}
+/** A system as first stored: it has no interviews yet, and the clock gives its time. */
+export type NewEvalSystem = Omit<EvalSystem, 'interviews' | 'createdAt'>;
 
 export interface NewInterview {
   id: InterviewId;
@@ -72,81 +71,6 @@ export interface NewInterview {
 }
 
 export type NewTurn = Omit<InterviewTurn, 'createdAt' | 'seq'> & { seq?: number };
-
-interface SetRow {
-  id: string;
-  character_id: string;
-  name: string;
-  origin: QuestionSetOrigin;
-  source: string | null;
-  call_ids: string;
-  current_version: number;
-  archived_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-interface QuestionRow {
-  id: string;
-  set_id: string;
-  version: number;
-  key: string;
-  position: number;
-  topic_id: string;
-  topic: string;
-  text: string;
-  mode: QuestionMode;
-}
-
-interface SystemRow {
-  id: string;
-  character_id: string;
-  kind: EvalSystemKind;
-  label: string;
-  answerer: string | null;
-  sampling: string | null;
-  prompt_version: string | null;
-  source: string | null;
-  archived_at: number | null;
-  created_at: number;
-  interviews: number;
-}
-
-interface InterviewRow {
-  id: string;
-  character_id: string;
-  job_id: string | null;
-  system_id: string;
-  question_id: string;
-  set_id: string;
-  set_version: number;
-  topic_id: string;
-  question: string;
-  mode: QuestionMode;
-  rounds: number;
-  status: InterviewStatus;
-  error: string | null;
-  created_at: number;
-  updated_at: number;
-  rounds_done: number;
-  nonstop: number;
-}
-
-interface TurnRow {
-  id: string;
-  interview_id: string;
-  round: number;
-  seq: number;
-  role: 'interviewer' | 'character';
-  speaker: string;
-  action: TurnAction;
-  raw_action: string | null;
-  text: string;
-  nonstop: number;
-  source: string | null;
-  call_id: string | null;
-  created_at: number;
-}
 
 /** An interview with its figures: rounds with a character turn, and whether any turn was cut. */
 const INTERVIEW_SELECT = `SELECT i.*,
@@ -435,73 +359,4 @@ export class EvalRepo {
   deleteTurnsFrom(interviewId: InterviewId, round: number): void {
     this.db.prepare('DELETE FROM interview_turns WHERE interview_id = ? AND round >= ?').run(interviewId, round);
   }
-}
-
-function toQuestion(row: QuestionRow): Question {
-  return {
-    id: row.id as QuestionId,
-    setId: row.set_id as QuestionSetId,
-    version: row.version,
-    key: row.key,
-    topicId: row.topic_id,
-    topic: row.topic,
-    text: row.text,
-    mode: row.mode,
-    position: row.position,
-  };
-}
-
-function toSystem(row: SystemRow): EvalSystem {
-  return {
-    id: row.id as EvalSystemId,
-    characterId: row.character_id as CharacterId,
-    kind: row.kind,
-    label: row.label,
-    answerer: row.answerer ? (JSON.parse(row.answerer) as EvalAnswerer) : null,
-    sampling: row.sampling ? (JSON.parse(row.sampling) as ChatSamplingSettings) : null,
-    promptVersion: row.prompt_version,
-    source: row.source,
-    interviews: row.interviews,
-    createdAt: row.created_at,
-  };
-}
-
-function toInterview(row: InterviewRow): Interview {
-  return {
-    id: row.id as InterviewId,
-    characterId: row.character_id as CharacterId,
-    jobId: row.job_id as JobId | null,
-    systemId: row.system_id as EvalSystemId,
-    questionId: row.question_id as QuestionId,
-    setId: row.set_id as QuestionSetId,
-    setVersion: row.set_version,
-    topicId: row.topic_id,
-    question: row.question,
-    mode: row.mode,
-    rounds: row.rounds,
-    roundsDone: row.rounds_done,
-    status: row.status,
-    error: row.error,
-    nonstop: row.nonstop === 1,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toTurn(row: TurnRow): InterviewTurn {
-  return {
-    id: row.id,
-    interviewId: row.interview_id as InterviewId,
-    round: row.round,
-    seq: row.seq,
-    role: row.role,
-    speaker: row.speaker,
-    action: row.action,
-    rawAction: row.raw_action,
-    text: row.text,
-    nonstop: row.nonstop === 1,
-    source: row.source,
-    callId: row.call_id as CallId | null,
-    createdAt: row.created_at,
-  };
 }

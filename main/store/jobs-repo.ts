@@ -264,6 +264,12 @@ export class JobsRepo {
   }
 
   /** Done items that carry a note: how many, and the latest `limit`. */
+  /** Where one item stands, or undefined when it is gone. */
+  itemStatus(id: string): ItemRow['status'] | undefined {
+    return this.db.prepare('SELECT status FROM job_items WHERE id = ?').pluck().get(id) as
+      ItemRow['status'] | undefined;
+  }
+
   itemNotes(jobId: JobId, limit: number): { count: number; notes: ItemNote[] } {
     const count = this.db
       .prepare(`SELECT count(*) FROM job_items WHERE job_id = ? AND status = 'done' AND error IS NOT NULL`)

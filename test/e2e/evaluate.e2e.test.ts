@@ -20,6 +20,12 @@ beforeEach(async () => {
   server = await startFakeLlmServer({
     responder: (req) => {
       const user = req.messages.at(-1)?.content ?? '';
+      const wanted = /holding exactly (\d+) strings/.exec(user)?.[1];
+      if (wanted) {
+        const kind = /Write \d+ goals/.test(user) ? 'Goal' : 'Question';
+        const questions = Array.from({ length: Number(wanted) }, (_, i) => `${kind} ${i + 1} from the profile?`);
+        return JSON.stringify({ questions });
+      }
       const round = /question for round (\d+) of/.exec(user)?.[1];
       if (round) return `Man: And then, in round ${round}, what happened next?`;
       return { text: `Let me tell you plainly: ${user}`, reasoning: `Why would he ask “${user}”?` };
@@ -73,6 +79,26 @@ describe('the Evaluate tab', () => {
     );
     await shot('evaluate-01-old-version');
 
+    // A file of another shape is refused, naming the file and the entry; nothing is added.
+    await page.getByLabel('Question file').setInputFiles({
+      name: 'notes.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify([{ topic_id: 'topic-1', text: 'Where were you born?' }])),
+    });
+    await expect.poll(() => page.getByRole('alert').innerText()).toContain('notes.json, entry 1 has no "question"');
+    expect(await page.getByRole('list').filter({ hasText: 'imported · v2' }).getByRole('listitem').count()).toBe(1);
+
+    // Generated from the profile: two per topic, a goal per topic, and the five shared probes.
+    await page.getByRole('button', { name: 'Generate…' }).click();
+    const generate = page.getByRole('form', { name: 'Generate questions' });
+    await generate.getByLabel('Questions per topic').fill('2');
+    await generate.getByLabel('Multi-turn goals per topic').fill('1');
+    await generate.getByRole('button', { name: 'Generate' }).click();
+    await expect
+      .poll(() => page.getByRole('button', { name: /^Generated/ }).innerText())
+      .toContain('11 questions · 3 goals');
+    await shot('evaluate-01b-generated');
+
     // A small set of our own for the interviews.
     await api('eval/questions/create', {
       characterId: character.id,
@@ -89,6 +115,7 @@ describe('the Evaluate tab', () => {
     await page.getByRole('button', { name: '+ Add system' }).click();
     const add = page.getByRole('form', { name: 'Add a system' });
     await add.getByLabel('Name (optional)').fill('Fake prompted');
+    await shot('evaluate-01c-add-system');
     await add.getByRole('button', { name: 'Add system' }).click();
     const start = page.getByRole('form', { name: 'Start interviews' });
     await start.getByLabel('Fake prompted').check();

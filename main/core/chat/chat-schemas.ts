@@ -12,7 +12,7 @@ import type {
 /** Boundary validation of the chat commands (joined into `commandSchemas`); unknown keys are refused. */
 
 // Ids are opaque strings checked for shape (as in schemas.ts).
-const id = <T extends string>() => z.string().min(1).max(100) as unknown as z.ZodType<T>;
+export const id = <T extends string>() => z.string().min(1).max(100) as unknown as z.ZodType<T>;
 const conversationId = id<ConversationId>();
 const messageId = id<ChatMessageId>();
 const characterId = id<CharacterId>();
@@ -22,7 +22,8 @@ const target = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('baseline'), providerId: id<ProviderId>(), model: z.string().max(300) }).strict(),
 ]);
 const setting = z.object({ location: z.string().max(2_000), status: z.string().max(20_000) }).strict();
-const sampling = z
+/** A reply's sampling, every field optional (the evaluation's systems take it too). */
+export const sampling = z
   .object({
     temperature: z.number().min(0).max(2),
     topP: z.number().gt(0).max(1),

@@ -9,12 +9,11 @@ import type {
   QuestionSetId,
   RunId,
 } from '../../../common/contract';
+import { id, sampling } from '../chat/chat-schemas';
 import { MAX_QUESTION_CHARS, MAX_QUESTION_FILE_CHARS, MAX_QUESTIONS } from './question-file';
 
 /** Boundary validation of the evaluation commands (joined into `commandSchemas`); unknown keys are refused. */
 
-// Ids are opaque strings checked for shape (as in schemas.ts).
-const id = <T extends string>() => z.string().min(1).max(100) as unknown as z.ZodType<T>;
 const characterId = id<CharacterId>();
 const setId = id<QuestionSetId>();
 const systemId = id<EvalSystemId>();
@@ -44,16 +43,6 @@ const answerer = z.discriminatedUnion('runtime', [
     })
     .strict(),
 ]);
-const sampling = z
-  .object({
-    temperature: z.number().min(0).max(2),
-    topP: z.number().gt(0).max(1),
-    maxTokens: z.number().int().min(1).max(8_192),
-    seed: z.number().int().min(0).optional(),
-  })
-  .strict()
-  .partial();
-
 type EvalSchemas = { [K in keyof EvalCommands]: z.ZodType<Parameters<EvalCommands[K]>[0]> };
 
 export const evalSchemas: EvalSchemas = {

@@ -113,8 +113,10 @@ export class InterviewService implements JobKind {
     const job = this.engine.startWithItems('interview', character.id, settings, (jobId) => {
       const now = this.clock.now();
       const items = [];
-      for (const system of systems)
-        for (const question of asked) {
+      // Question by question, each put to every system in turn: items are taken in this order, so
+      // systems answer side by side (a one-at-a-time embedded model does not hold the others back).
+      for (const question of asked)
+        for (const system of systems) {
           const id = this.newId() as InterviewId;
           this.repo.insertInterview(
             {
@@ -262,9 +264,11 @@ export class InterviewService implements JobKind {
       if (run.controller.signal.aborted) return this.stopped(interview);
       const cause = error instanceof ChatRuntimeError && error.cause !== undefined ? error.cause : error;
       const reason = error instanceof Error ? error.message : String(error);
-      this.repo.setInterviewStatus(interview.id, 'failed', reason, this.clock.now());
       // The gateway's own error says whether the endpoint was unreachable (an outage pauses the job).
       this.engine.itemFailed(run, itemId, isLlmError(cause) ? cause : error, callId);
+      // Failed once its attempts ran out; until then it waits for the next one, the reason shown.
+      const failed = this.jobs.itemStatus(itemId) === 'failed';
+      this.repo.setInterviewStatus(interview.id, failed ? 'failed' : 'pending', reason, this.clock.now());
     } finally {
       this.changed(interview, jobId);
       this.engine.progressed(jobId, false);

@@ -93,12 +93,14 @@ export class QuestionGenerator {
         }
       }),
     );
+    // Single-turn questions by topic, the shared probes, then the multi-turn goals by topic.
     const drafts: QuestionDraft[] = [];
-    for (const mode of ['single', 'multi'] as const)
+    for (const mode of ['single', 'multi'] as const) {
       for (const { ask, texts } of answers)
         if (ask.mode === mode)
           for (const text of texts) drafts.push({ topicId: ask.topicId, topic: TOPICS[ask.topicId]!, text, mode });
-    if (perTopic > 0) drafts.push(...probeDrafts());
+      if (mode === 'single' && perTopic > 0) drafts.push(...probeDrafts());
+    }
     const name = request.name?.trim() || `Generated ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
     return this.questions.insert(
       character.id,

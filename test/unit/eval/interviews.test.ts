@@ -13,7 +13,7 @@ import {
   type FakeReply,
 } from '../../support/fake-llm-server';
 import { tempDir } from '../../support/paths';
-import { beethovenWithFakeProvider, call, fakeProviderDraft, makeStudio } from '../../support/studio';
+import { beethovenWithFakeProvider, call, callError, fakeProviderDraft, makeStudio } from '../../support/studio';
 
 // Interview jobs on a real studio (real SQLite, the generic job engine, the LLM gateway) against two
 // scripted OpenAI-compatible servers: one plays the LLM interviewer, the other a prompted baseline
@@ -46,6 +46,7 @@ function interviewerReply(req: FakeChatRequest): string {
 }
 
 async function intervieweeReply(req: FakeChatRequest): Promise<FakeReply> {
+  if (req.model === 'silent-model') return '';
   if (hold && roundOf(req) >= hold.round) {
     hold.entered();
     await hold.released;
@@ -55,7 +56,7 @@ async function intervieweeReply(req: FakeChatRequest): Promise<FakeReply> {
 }
 
 async function startInterviewee(port = 0): Promise<FakeLlmServer> {
-  return startFakeLlmServer({ port, responder: intervieweeReply });
+  return startFakeLlmServer({ port, responder: intervieweeReply, models: ['fake-model', 'silent-model'] });
 }
 
 function speech(t: InterviewTranscript, role: 'interviewer' | 'character'): string[] {
@@ -125,6 +126,7 @@ describe('single-turn interviews', () => {
       // A fresh conversation: the prompted system message (role-play + setting) and the one question.
       expect(req.messages.map((m) => m.role)).toEqual(['system', 'user']);
       expect(req.messages[0]!.content).toContain('You are Ludwig van Beethoven');
+      expect(req.messages[0]!.content).toContain('was a German composer and pianist');
       expect(req.messages[0]!.content).toContain('Location: Coffee Shop - Afternoon');
       expect(req.temperature).toBe(0.2);
       expect(req.max_tokens).toBe(256);
@@ -160,6 +162,11 @@ describe('multi-turn interviews', () => {
     const asks = interviewer.requests.slice(beforeA).map((r) => r.chat!);
     expect(asks).toHaveLength(5);
     expect(asks.every((r) => r.temperature === 0.2)).toBe(true);
+    // The interviewer knows the profile's first paragraph (not its heading), the goal and the setting.
+    const brief = asks[0]!.messages.at(-1)!.content;
+    expect(brief).toContain('Who you are talking to: Ludwig van Beethoven (baptised 17 December 1770');
+    expect(brief).toContain('Your goal for this conversation: find out what he thought of Napoleon');
+    expect(brief).toContain('Where: Coffee Shop - Afternoon.');
     // The interviewer never reads the character's thoughts.
     expect(asks.some((r) => r.messages.some((m) => m.content.includes('He asks:')))).toBe(false);
     expect(asks[2]!.messages.at(-1)!.content).toContain(
@@ -251,5 +258,84 @@ describe('multi-turn interviews', () => {
     expect(interviewee.requests.slice(beforeB).map((r) => roundOf(r.chat!))).toEqual([4]);
     const after = await call(env.studio, 'eval/interviews/get', { id: cut!.id });
     expect(after.interview).toMatchObject({ rounds: 4, roundsDone: 4, status: 'done' });
+  });
+});
+
+describe('bad requests', () => {
+  it('refuses what cannot be interviewed, saying why, and starts nothing', async () => {
+    const jobs = (await call(env.studio, 'jobs/list', { characterId })).length;
+    const imported = await call(env.studio, 'eval/systems/create', {
+      characterId,
+      kind: 'imported',
+      label: 'ChatGPT (paper)',
+      source: 'Beethoven_chatgpt_result',
+    });
+    const refused = await callError(env.studio, 'eval/interviews/start', {
+      characterId,
+      systemIds: [imported.id],
+      setId: set.set.id,
+    });
+    expect(refused.message).toContain('"ChatGPT (paper)" holds imported answers and cannot be interviewed again');
+    const noGoals = await call(env.studio, 'eval/questions/create', {
+      characterId,
+      name: 'Only questions',
+      questions: [{ topicId: 'topic-1', text: 'Where were you born?', mode: 'single' }],
+    });
+    const empty = await callError(env.studio, 'eval/interviews/start', {
+      characterId,
+      systemIds: [system.id],
+      setId: noGoals.set.id,
+      mode: 'multi',
+    });
+    expect(empty.message).toBe('"Only questions" (version 1) has no multi-turn goals: add some or pick another set.');
+    const rounds = await callError(env.studio, 'eval/interviews/start', {
+      characterId,
+      systemIds: [system.id],
+      setId: set.set.id,
+      rounds: 0,
+    });
+    expect(rounds.code).toBe('invalid_argument');
+    const twice = await callError(env.studio, 'eval/systems/create', {
+      characterId,
+      kind: 'imported',
+      label: 'ChatGPT (paper)',
+      source: 'x',
+    });
+    expect(twice.message).toBe('A system named "ChatGPT (paper)" exists already; choose another name.');
+    expect(await call(env.studio, 'jobs/list', { characterId })).toHaveLength(jobs);
+  });
+
+  it('an interviewee that says nothing fails its interview after its attempts, with the reason', async () => {
+    const silent = await call(env.studio, 'eval/systems/create', {
+      characterId,
+      kind: 'base',
+      answerer: { runtime: 'endpoint', providerId: intervieweeId, model: 'silent-model', runId: null },
+    });
+    expect(silent.label).toBe('silent-model (base)');
+    const job = await call(env.studio, 'eval/interviews/start', {
+      characterId,
+      systemIds: [silent.id],
+      setId: set.set.id,
+      mode: 'single',
+    });
+    const done = await env.studio.jobs.whenIdle(job.id);
+    expect(done).toMatchObject({ status: 'failed', failed: 3, done: 0 });
+    const interviews = await call(env.studio, 'eval/interviews/list', { characterId, jobId: job.id });
+    expect(interviews.map((i) => i.status)).toEqual(['failed', 'failed', 'failed']);
+    expect(interviews[0]!.error).toBe('silent-model (base) answered round 1 with nothing (no speech, no thought)');
+    // Nothing half-written: no turn was stored for a round without an answer.
+    const transcript = await call(env.studio, 'eval/interviews/get', { id: interviews[0]!.id });
+    expect(transcript.turns).toEqual([]);
+    // A base model hears the setting only: no role-play prompt.
+    const asked = interviewee.requests.filter((r) => r.chat?.model === 'silent-model').map((r) => r.chat!);
+    expect(asked[0]!.messages[0]!.content).toMatch(/^Location: Coffee Shop - Afternoon\nStatus: /);
+  });
+
+  it('deleting the character removes its sets, systems, interviews and turns', async () => {
+    await call(env.studio, 'characters/delete', { id: characterId });
+    const count = (table: string) =>
+      (env.studio.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    for (const table of ['question_sets', 'questions', 'eval_systems', 'interviews', 'interview_turns'])
+      expect(count(table), table).toBe(0);
   });
 });

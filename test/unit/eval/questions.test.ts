@@ -176,7 +176,12 @@ describe('generating a set from the profile', () => {
       multi: 3 * 2,
       byTopic: { 'topic-1': 6, 'topic-2': 6, 'topic-3': 6, 'topic-4': 5 },
     });
-    expect(detail.questions.filter((q) => q.topicId === 'topic-4').map((q) => q.text)).toHaveLength(5);
+    // Questions by topic, the five probes, then the goals.
+    expect(detail.questions.map((q) => `${q.topicId}:${q.mode}`)).toEqual([
+      ...['topic-1', 'topic-2', 'topic-3'].flatMap((t) => Array.from({ length: 4 }, () => `${t}:single`)),
+      ...Array.from({ length: 5 }, () => 'topic-4:single'),
+      ...['topic-1', 'topic-2', 'topic-3'].flatMap((t) => [`${t}:multi`, `${t}:multi`]),
+    ]);
     const recorded = await call(env.studio, 'calls/get', { id: detail.set.callIds[0]! });
     expect(recorded.length).toBeGreaterThan(0);
   });

@@ -13,6 +13,7 @@ import { invoke, storeJob, useProviders } from '../../lib/queries';
 import { JobsSection } from '../generation/JobsSection';
 import { SystemsCard } from './SystemsCard';
 import { Transcript } from './Transcript';
+import { EvalForm, FormError, ProviderSelect } from './eval-form';
 
 /**
  * Interviews: the systems, the form that starts a job (systems × a set, single- or multi-turn), the
@@ -69,14 +70,7 @@ function StartForm({ character }: { character: Character }) {
   };
 
   return (
-    <form
-      className="card eval-start"
-      aria-label="Start interviews"
-      onSubmit={(e) => {
-        e.preventDefault();
-        start();
-      }}
-    >
+    <EvalForm className="card eval-start" label="Start interviews" onSubmit={start}>
       <h2>Interview</h2>
       <fieldset className="field">
         <legend>Systems</legend>
@@ -118,16 +112,7 @@ function StartForm({ character }: { character: Character }) {
       </div>
       {mode === 'multi' && (
         <div className="eval-row">
-          <label className="field">
-            <span>Interviewer</span>
-            <select value={interviewerId ?? ''} onChange={(e) => setInterviewer(e.target.value as ProviderId)}>
-              {providers.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name} · {p.model}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ProviderSelect label="Interviewer" providers={providers} value={interviewerId} onChange={setInterviewer} />
           <label className="field">
             <span>Rounds</span>
             <input type="number" min={1} max={20} value={rounds} onChange={(e) => setRounds(e.target.value)} />
@@ -140,11 +125,7 @@ function StartForm({ character }: { character: Character }) {
           : 'An LLM interviewer (temperature 0.2) pursues each goal one question a round, following up when the character dodges.'}{' '}
         {chosen.length > 0 && set ? `${chosen.length * asked} interview${chosen.length * asked === 1 ? '' : 's'}.` : ''}
       </p>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <button className="primary" disabled={busy || chosen.length === 0 || !set || asked === 0}>
         {busy
           ? 'Starting…'
@@ -152,7 +133,7 @@ function StartForm({ character }: { character: Character }) {
             ? `No ${mode === 'multi' ? 'goals' : 'questions'} in this set`
             : 'Start interviews'}
       </button>
-    </form>
+    </EvalForm>
   );
 }
 

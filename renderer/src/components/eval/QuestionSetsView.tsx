@@ -5,6 +5,7 @@ import { useQuestionSets } from '../../lib/eval-queries';
 import { invoke, useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { SetEditor } from './SetEditor';
+import { EvalForm, FormError, ProviderSelect } from './eval-form';
 
 /**
  * Question sets of the character: the list (import the paper's files, generate from the profile,
@@ -68,12 +69,13 @@ export function QuestionSetsView({ character }: { character: Character }) {
             onChange={(e) => void importFiles(e.target.files)}
           />
         </div>
-        {generating && <GenerateForm character={character} onDone={(id) => (setSelected(id), setGenerating(false))} />}
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
+        {generating && (
+          <GenerateForm
+            character={character}
+            onDone={(id) => (setSelected(id), setGenerating(false), setError(null))}
+          />
         )}
+        <FormError error={error} />
         {sets.isPending ? (
           <p className="muted">Loading…</p>
         ) : list.length === 0 ? (
@@ -140,24 +142,8 @@ function GenerateForm({ character, onDone }: { character: Character; onDone: (id
       .finally(() => setBusy(false));
   };
   return (
-    <form
-      className="card eval-generate"
-      aria-label="Generate questions"
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
-    >
-      <label className="field">
-        <span>Provider</span>
-        <select value={chosen ?? ''} onChange={(e) => setProviderId(e.target.value as ProviderId)}>
-          {providers.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name} · {p.model}
-            </option>
-          ))}
-        </select>
-      </label>
+    <EvalForm className="card eval-generate" label="Generate questions" onSubmit={submit}>
+      <ProviderSelect label="Provider" providers={providers} value={chosen} onChange={setProviderId} />
       <div className="eval-row">
         <label className="field">
           <span>Questions per topic</span>
@@ -172,14 +158,10 @@ function GenerateForm({ character, onDone }: { character: Character; onDone: (id
         Three topics from {character.shortName}&apos;s profile, plus the five anachronism probes every character is
         asked. One recorded call per topic and kind.
       </p>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <button className="primary" disabled={busy || !chosen}>
         {busy ? 'Writing questions…' : providers.length === 0 ? 'Add a provider in Settings first' : 'Generate'}
       </button>
-    </form>
+    </EvalForm>
   );
 }

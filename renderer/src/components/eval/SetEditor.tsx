@@ -3,6 +3,7 @@ import type { QuestionDraft, QuestionMode, QuestionSet } from '../../../../commo
 import { messageOf } from '../../lib/bridge-error';
 import { useQuestionSet } from '../../lib/eval-queries';
 import { invoke } from '../../lib/queries';
+import { FormError } from './eval-form';
 
 /** The paper's topics (topic-4: the anachronism probes); a set may hold others, shown as they are. */
 const TOPICS: Record<string, string> = {
@@ -174,11 +175,7 @@ export function SetEditor({ set }: { set: QuestionSet }) {
           </li>
         ))}
       </ol>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       {!readOnly && (
         <div className="actions eval-editor-actions">
           <button onClick={() => edit([...shown, rowOf({ topicId: 'topic-1', text: '', mode: 'single' })])}>

@@ -11,6 +11,7 @@ import type {
 import { messageOf } from '../../lib/bridge-error';
 import { useEvalSystems } from '../../lib/eval-queries';
 import { invoke, useProviders, useTrainingRuns } from '../../lib/queries';
+import { EvalForm, FormError, ProviderSelect } from './eval-form';
 
 const KINDS: { kind: Exclude<EvalSystemKind, 'imported'>; label: string; hint: string }[] = [
   { kind: 'run', label: 'Trained run', hint: 'one of the character’s finished runs' },
@@ -102,14 +103,7 @@ function AddSystem({ character, onDone }: { character: Character; onDone: () => 
   };
 
   return (
-    <form
-      className="eval-add-system"
-      aria-label="Add a system"
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
-    >
+    <EvalForm className="eval-add-system" label="Add a system" onSubmit={submit}>
       <fieldset className="field">
         <legend>What answers</legend>
         {KINDS.map((k) => (
@@ -146,16 +140,7 @@ function AddSystem({ character, onDone }: { character: Character; onDone: () => 
       )}
       {viaEndpoint && (
         <div className="eval-row">
-          <label className="field">
-            <span>Provider</span>
-            <select value={provider?.id ?? ''} onChange={(e) => setProviderId(e.target.value as ProviderId)}>
-              {providers.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ProviderSelect label="Provider" providers={providers} value={provider?.id} onChange={setProviderId} />
           <label className="field">
             <span>Model</span>
             <input
@@ -170,14 +155,10 @@ function AddSystem({ character, onDone }: { character: Character; onDone: () => 
         <span>Name (optional)</span>
         <input value={label} onChange={(e) => setLabel(e.target.value)} placeholder="e.g. gpt-4o-mini prompted" />
       </label>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <button className="primary" disabled={busy}>
         {busy ? 'Adding…' : 'Add system'}
       </button>
-    </form>
+    </EvalForm>
   );
 }
