@@ -390,6 +390,7 @@ export class Studio {
       this.db,
       this.jobsRepo,
       new JudgmentsRepo(this.db),
+      repo,
       characters,
       profile,
       this.jobs,

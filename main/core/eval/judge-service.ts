@@ -18,6 +18,7 @@ import type {
 } from '../../../common/contract';
 import type { Db } from '../../store/database';
 import type { JobRow, JobsRepo, NewItem } from '../../store/jobs-repo';
+import type { EvalRepo } from '../../store/eval-repo';
 import type { JudgmentsRepo } from '../../store/judgments-repo';
 import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
@@ -95,6 +96,7 @@ export class JudgeService implements JobKind {
     private readonly db: Db,
     private readonly jobs: JobsRepo,
     private readonly repo: JudgmentsRepo,
+    evalRepo: EvalRepo,
     private readonly characters: CharacterService,
     profile: ProfileText,
     private readonly engine: JobService,
@@ -102,7 +104,7 @@ export class JudgeService implements JobKind {
     private readonly clock: Clock,
     private readonly newId: IdFactory,
   ) {
-    this.subjects = new JudgeSubjects(repo, characters, profile);
+    this.subjects = new JudgeSubjects(repo, evalRepo, characters, profile);
     engine.register(this);
   }
 
