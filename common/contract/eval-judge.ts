@@ -16,14 +16,7 @@ export type JudgeDimension = 'memorization' | 'values' | 'personality' | 'halluc
  * `cut_off` is an answer stopped at the token limit before its verdict.
  */
 export type JudgeFailureReason =
-  | 'empty'
-  | 'missing'
-  | 'prose'
-  | 'out_of_range'
-  | 'malformed'
-  | 'contradictory'
-  | 'no_reasoning'
-  | 'cut_off';
+  'empty' | 'missing' | 'prose' | 'out_of_range' | 'malformed' | 'contradictory' | 'no_reasoning' | 'cut_off';
 
 /** One unreadable answer, kept with the judgment it belongs to. */
 export interface JudgeFailure {
@@ -216,7 +209,11 @@ export interface JudgeCommands {
   'eval/judgments/summary': (arg: { characterId: CharacterId }) => ScoreSummary[];
   'eval/pairwise/list': (arg: PairwiseFilter) => PairwiseJudgment[];
   /** Win rates of A against B per dimension, mode and judge, with 95% intervals. */
-  'eval/pairwise/summary': (arg: { characterId: CharacterId; systemA: EvalSystemId; systemB: EvalSystemId }) => PairwiseSummary[];
+  'eval/pairwise/summary': (arg: {
+    characterId: CharacterId;
+    systemA: EvalSystemId;
+    systemB: EvalSystemId;
+  }) => PairwiseSummary[];
 }
 
 export interface JudgeEvents {

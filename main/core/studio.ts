@@ -478,6 +478,7 @@ export class Studio {
       this.db,
       this.jobsRepo,
       new JudgmentsRepo(this.db),
+      repo,
       characters,
       profile,
       this.jobs,

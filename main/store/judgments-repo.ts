@@ -22,7 +22,7 @@ import type { Db } from './database';
 /**
  * SQL of the judge (migration 018): judgments, pairwise comparisons, and the reads of interviews a
  * judge job plans from. Interviews and their turns belong to the evaluation repository; the few
- * reads here are what judging needs of them (finished ones, a transcript to show the judge).
+ * reads here are what planning needs of them (finished ones, their question, the job that ran them).
  */
 
 /** A finished interview, as a judge job plans from it. */
@@ -32,13 +32,6 @@ export interface JudgeableInterview {
   job_id: JobId | null;
   mode: QuestionMode;
   question: string;
-}
-
-export interface JudgedTurnRow {
-  role: 'interviewer' | 'character';
-  action: string;
-  raw_action: string | null;
-  text: string;
 }
 
 /** Who judged, as stored on every row. */
@@ -188,12 +181,6 @@ export class JudgmentsRepo {
       .get(id) as (JudgeableInterview & { character_id: CharacterId }) | undefined;
   }
 
-  turns(id: InterviewId): JudgedTurnRow[] {
-    return this.db
-      .prepare(`SELECT role, action, raw_action, text FROM interview_turns WHERE interview_id = ? ORDER BY seq`)
-      .all(id) as JudgedTurnRow[];
-  }
-
   /** The job's stored settings (an interview's setting lives on its job). */
   jobSettings(id: JobId): string | undefined {
     return this.db.prepare(`SELECT settings FROM jobs WHERE id = ?`).pluck().get(id) as string | undefined;
@@ -201,8 +188,7 @@ export class JudgmentsRepo {
 
   systemCharacter(id: EvalSystemId): CharacterId | undefined {
     return this.db.prepare(`SELECT character_id FROM eval_systems WHERE id = ?`).pluck().get(id) as
-      | CharacterId
-      | undefined;
+      CharacterId | undefined;
   }
 
   /** Systems of the character with at least one finished interview. */

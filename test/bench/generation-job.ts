@@ -12,9 +12,8 @@
 //   (the limits and the scene calls; protective scenes need the limits, experiences their scene).
 // - `cpuMsPerItem`: this process's CPU (user + system) over the job, per job item done.
 // - `eventLoopDelayP99Ms` / `eventLoopDelayMaxMs`: `perf_hooks.monitorEventLoopDelay` during the job.
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import readline from 'node:readline';
+import { startFakeServerProcess } from '../support/fake-server-process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { CharacterId, JobId, ProviderId, SceneId } from '../../common/contract';
 import type { Studio } from '../../main/core/studio';
@@ -30,17 +29,6 @@ interface Figure {
   value: number;
   goal: number | null;
   unit: string;
-}
-
-export async function startServer(serverScript: string): Promise<{ baseURL: string; stop: () => void }> {
-  const child = spawn(process.execPath, [serverScript], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, FAKE_LATENCY_MS: String(LATENCY_MS), FAKE_RESPONDER: 'studio' },
-  });
-  const line = await new Promise<string>((resolve) =>
-    readline.createInterface({ input: child.stdout }).once('line', resolve),
-  );
-  return { baseURL: (JSON.parse(line) as { baseURL: string }).baseURL, stop: () => child.kill('SIGTERM') };
 }
 
 async function prepare(
@@ -197,7 +185,10 @@ export async function measure(
 }
 
 export async function run(): Promise<object> {
-  const server = await startServer(path.join(path.dirname(process.argv[1] ?? '.'), 'fake-server-main.mjs'));
+  const server = await startFakeServerProcess(path.join(path.dirname(process.argv[1] ?? '.'), 'fake-server-main.mjs'), {
+    FAKE_LATENCY_MS: String(LATENCY_MS),
+    FAKE_RESPONDER: 'studio',
+  });
   try {
     await measure(server.baseURL, 16, { newScenes: 30 }); // warm-up: JIT, sockets, SQLite
     const concurrency16 = await measure(server.baseURL, 16);

@@ -10,27 +10,15 @@
 // - `costUsd`: what the job recorded, at the price table's rate for the model the fake server says
 //   answered (`gpt-4o-mini`'s, as a judge a researcher would pick), tokens counted by the server.
 // - `cpuMsPerJudgment`: this process's CPU over the job per judgment stored.
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import readline from 'node:readline';
+import { startFakeServerProcess } from '../support/fake-server-process';
 import type { JudgeJob } from '../../common/contract';
-import { paperAnswers, paperRounds, questionSet, seedSystem } from '../support/eval-seed';
+import { paperSystems } from '../support/eval-seed';
 import { beethovenWithProfile, call, makeStudio } from '../support/studio';
 
 const LATENCY_MS = 300;
 const CONCURRENCY = 8;
 const DIMENSIONS = 4;
-
-async function startServer(serverScript: string): Promise<{ baseURL: string; stop: () => void }> {
-  const child = spawn(process.execPath, [serverScript], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, FAKE_LATENCY_MS: String(LATENCY_MS), FAKE_RESPONDER: 'judge', FAKE_MODELS: 'gpt-4o-mini' },
-  });
-  const line = await new Promise<string>((resolve) =>
-    readline.createInterface({ input: child.stdout }).once('line', resolve),
-  );
-  return { baseURL: (JSON.parse(line) as { baseURL: string }).baseURL, stop: () => child.kill('SIGTERM') };
-}
 
 async function measure(baseURL: string, answers: number) {
   const env = makeStudio();
@@ -48,17 +36,15 @@ async function measure(baseURL: string, answers: number) {
       timeoutMs: 60_000,
       structuredOutput: false,
     });
-    const released = paperAnswers('Beethoven_sft').slice(0, answers);
-    const questions = await questionSet(
-      env.studio,
-      characterId,
-      'Paper questions',
-      released.map((a) => ({ topicId: a.topic_id, text: a.question, mode: 'single' as const })),
-    );
-    const { system } = await seedSystem(env.studio, characterId, 'Beethoven_sft', questions, paperRounds(released));
+    const { Beethoven_sft: sft } = await paperSystems(env.studio, characterId, ['Beethoven_sft'], answers);
+    const system = sft.system;
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    const job = await call(env.studio, 'eval/judge/start', { characterId, providerId: provider.id, systemIds: [system.id] });
+    const job = await call(env.studio, 'eval/judge/start', {
+      characterId,
+      providerId: provider.id,
+      systemIds: [system.id],
+    });
     const done = (await env.studio.jobs.whenIdle(job.id)) as JudgeJob;
     const wallMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
@@ -93,7 +79,11 @@ async function measure(baseURL: string, answers: number) {
 }
 
 export async function run(): Promise<object> {
-  const server = await startServer(path.join(path.dirname(process.argv[1] ?? '.'), 'fake-server-main.mjs'));
+  const server = await startFakeServerProcess(path.join(path.dirname(process.argv[1] ?? '.'), 'fake-server-main.mjs'), {
+    FAKE_LATENCY_MS: String(LATENCY_MS),
+    FAKE_RESPONDER: 'judge',
+    FAKE_MODELS: 'gpt-4o-mini',
+  });
   try {
     await measure(server.baseURL, 8); // warm-up: JIT, sockets, SQLite
     return { beethoven82Single: await measure(server.baseURL, 82) };

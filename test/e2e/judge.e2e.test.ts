@@ -126,7 +126,10 @@ describe('the Judge view', () => {
 
     // The drill-down: an interview's transcript with each verdict and its reasoning.
     await page.getByRole('button', { name: 'Interviews' }).click();
-    await page.getByRole('row', { name: /Where were you born/ }).first().click();
+    await page
+      .getByRole('row', { name: /Where were you born/ })
+      .first()
+      .click();
     const verdicts = page.getByRole('region', { name: "Judge's scores" });
     await verdicts.waitFor();
     await expect.poll(() => verdicts.getByRole('listitem').count()).toBeGreaterThanOrEqual(3);

@@ -55,7 +55,16 @@ export async function seedSystem(
       const id = `${label}-${i}` as InterviewId;
       const rounds = answers[i] ?? [];
       repo.insertInterview(
-        { id, characterId, jobId: null, systemId: system.id, question, mode: question.mode, rounds: rounds.length, status: 'done' },
+        {
+          id,
+          characterId,
+          jobId: null,
+          systemId: system.id,
+          question,
+          mode: question.mode,
+          rounds: rounds.length,
+          status: 'done',
+        },
         now,
       );
       let seq = 0;
@@ -98,7 +107,9 @@ function turn(
 }
 
 /** The paper's single-turn answers as rounds for `seedSystem`. */
-export function paperRounds(answers: PaperAnswer[]): { character: { action: 'speaking' | 'thinking'; text: string }[] }[][] {
+export function paperRounds(
+  answers: PaperAnswer[],
+): { character: { action: 'speaking' | 'thinking'; text: string }[] }[][] {
   return answers.map((a) => [
     {
       character: (Array.isArray(a.reply) ? a.reply : [a.reply]).map((t) => ({
@@ -107,4 +118,28 @@ export function paperRounds(answers: PaperAnswer[]): { character: { action: 'spe
       })),
     },
   ]);
+}
+
+/**
+ * The paper's released single-turn answers of `names` (their first `count`), each as an imported
+ * system labelled `label(name)`, on one set of the questions they answer (all answer the same ones).
+ */
+export async function paperSystems<N extends 'Beethoven_sft' | 'Beethoven_chatgpt'>(
+  studio: Studio,
+  characterId: CharacterId,
+  names: readonly N[],
+  count: number,
+  label: (name: N) => string = (name) => name,
+): Promise<Record<N, { system: EvalSystem; interviews: InterviewId[] }>> {
+  const answers = names.map((name) => paperAnswers(name).slice(0, count));
+  const questions = await questionSet(
+    studio,
+    characterId,
+    'Paper questions',
+    answers[0]!.map((a) => ({ topicId: a.topic_id, text: a.question, mode: 'single' as const })),
+  );
+  const seeded = {} as Record<N, { system: EvalSystem; interviews: InterviewId[] }>;
+  for (const [i, name] of names.entries())
+    seeded[name] = await seedSystem(studio, characterId, label(name), questions, paperRounds(answers[i]!));
+  return seeded;
 }

@@ -47,7 +47,11 @@ export function answersOf(req: FakeChatRequest): [string, string] {
 
 /** The dimension a judge prompt asks about (its criterion's title). */
 export function dimensionOf(req: FakeChatRequest): string {
-  return /(?:Judge only this criterion|Compare them on this criterion only) — ([A-Za-z]+)/.exec(firstUser(req))?.[1]?.toLowerCase() ?? '';
+  return (
+    /(?:Judge only this criterion|Compare them on this criterion only) — ([A-Za-z]+)/
+      .exec(firstUser(req))?.[1]
+      ?.toLowerCase() ?? ''
+  );
 }
 
 export function verdictText(reasoning: string, verdict: string | number): string {

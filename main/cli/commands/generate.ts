@@ -103,11 +103,7 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
  * is 0 when it succeeded, 3 when paused, 1 otherwise. Shuts the studio down after. `report`: prints
  * the result in place of the final job (`--json`), while the studio is still open.
  */
-export async function followJob(
-  ctx: CliContext,
-  id: JobId,
-  report?: (final: Job) => Promise<void>,
-): Promise<number> {
+export async function followJob(ctx: CliContext, id: JobId, report?: (final: Job) => Promise<void>): Promise<number> {
   const { studio, io, call, values } = ctx;
   let last = '';
   const off = studio.events.subscribe((name, payload) => {

@@ -21,7 +21,7 @@ import { followJob } from './generate';
  * Exit codes as `generate`: 0 done, 1 failed or refused, 3 paused.
  */
 export async function judgeCommand(ctx: CliContext): Promise<number> {
-  const { call, values, rest, io } = ctx;
+  const { call, rest, io } = ctx;
   const character = await findCharacter(call, argument(rest, 0, '<character>', 'judge'));
   const systems = await call('eval/systems/list', { characterId: character.id });
   const jobs = (await call('jobs/list', { characterId: character.id })).filter(
@@ -33,8 +33,8 @@ export async function judgeCommand(ctx: CliContext): Promise<number> {
     io.err(`Resuming the ${stopped.status} judge job (${stopped.done}/${stopped.total} done).`);
     job = await call('jobs/resume', { id: stopped.id });
   } else {
-    job = await call('eval/judge/start', await request(ctx, character, systems));
-    const j = job as JudgeJob;
+    const j = await call('eval/judge/start', await request(ctx, character, systems));
+    job = j;
     io.err(
       `Judging with ${j.settings.model} (${j.settings.provider}), prompt ${j.settings.promptVersion}: ${j.total} verdict${j.total === 1 ? '' : 's'} to ask.`,
     );
@@ -68,7 +68,10 @@ async function request(ctx: CliContext, character: Character, systems: EvalSyste
       );
     return found.id;
   };
-  const list = (name: string) => str(values, name)?.split(',').filter((s) => s.trim() !== '');
+  const list = (name: string) =>
+    str(values, name)
+      ?.split(',')
+      .filter((s) => s.trim() !== '');
   const pairwiseKeys = list('pairwise');
   if (pairwiseKeys && pairwiseKeys.length !== 2)
     throw new UsageError('--pairwise takes two systems: --pairwise "<system a>,<system b>".');
@@ -85,7 +88,9 @@ async function request(ctx: CliContext, character: Character, systems: EvalSyste
   return {
     characterId: character.id,
     ...(systemKeys && { systemIds: systemKeys.map((k) => pick(k, '--systems')) }),
-    ...(pairwiseKeys && { pairwise: { a: pick(pairwiseKeys[0]!, '--pairwise'), b: pick(pairwiseKeys[1]!, '--pairwise') } }),
+    ...(pairwiseKeys && {
+      pairwise: { a: pick(pairwiseKeys[0]!, '--pairwise'), b: pick(pairwiseKeys[1]!, '--pairwise') },
+    }),
     ...judge,
     ...(dimensions && { dimensions: dimensions as JudgeDimension[] }),
     ...(mode && { mode }),

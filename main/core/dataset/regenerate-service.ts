@@ -16,6 +16,7 @@ import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
+import { drainItems } from '../jobs/item-pump';
 import type { JobKind, KindView } from '../jobs/job-kind';
 import type { JobLlm, JobService } from '../jobs/job-service';
 import type { RunHandle } from '../jobs/job-runner';
@@ -110,27 +111,9 @@ export class RegenerateService implements JobKind {
     const settings = JSON.parse(row.settings) as RegenerateSettings;
     const character = this.characters.get(row.character_id);
     const llm = this.engine.llmFor(id, run, settings.providerId);
-    const busy = new Set<string>();
-    const tasks = new Set<Promise<void>>();
-    const pump = () => {
-      if (run.controller.signal.aborted) return;
-      const free = llm.window - tasks.size;
-      if (free <= 0) return;
-      for (const item of this.jobs.pendingItems(id, STAGE, free, busy)) {
-        busy.add(item.id);
-        const input = JSON.parse(item.input) as ItemInput;
-        const task = this.runItem(id, run, llm, character, settings, item.id, input).finally(() => {
-          busy.delete(item.id);
-          tasks.delete(task);
-        });
-        tasks.add(task);
-      }
-    };
-    pump();
-    while (tasks.size > 0) {
-      await Promise.race(tasks);
-      pump();
-    }
+    await drainItems(this.jobs, id, STAGE, llm.window, run.controller.signal, (item) =>
+      this.runItem(id, run, llm, character, settings, item.id, JSON.parse(item.input) as ItemInput),
+    );
     this.jobs.setStage(id, null, this.clock.now());
     const kept = this.scenes.proposalsOfJob(id);
     return kept === 0

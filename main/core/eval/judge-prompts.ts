@@ -29,15 +29,6 @@ export const JUDGE_TEMPERATURE = 0;
 /** Tokens for the reasoning and the verdict: a few paragraphs. */
 export const JUDGE_MAX_TOKENS = 1_024;
 
-/** One turn of the interaction as the judge reads it. */
-export interface JudgedTurn {
-  /** `interviewer` or `character`. */
-  role: 'interviewer' | 'character';
-  /** `speaking`, `thinking`, or an odd label kept raw from an import. */
-  action: string;
-  text: string;
-}
-
 /** What one judgment shows the judge. */
 export interface JudgeSubject {
   /** Full name (`Ludwig van Beethoven`). */
@@ -51,7 +42,8 @@ export interface JudgeSubject {
   status: string;
   /** The interviewer's speaker name (the paper's is `Man`). */
   interviewer: string;
-  turns: readonly JudgedTurn[];
+  /** The interaction as `Name (action): text` lines, thoughts included (see transcript-text.ts). */
+  transcript: string;
 }
 
 interface Criterion {
@@ -102,13 +94,6 @@ function asks(dimension: Dimension, short: string): string {
   return CRITERIA[dimension].asks.replaceAll('{short}', short);
 }
 
-/** Turns as `Name (action): text` lines, the paper's serialisation. */
-export function transcriptOf(subject: JudgeSubject): string {
-  return subject.turns
-    .map((t) => `${t.role === 'interviewer' ? subject.interviewer : subject.short} (${t.action}): ${t.text.trim()}`)
-    .join('\n');
-}
-
 function context(subject: JudgeSubject): string {
   return `${subject.character}, in short ${subject.short}, is played by an AI. About ${subject.short}:
 """
@@ -128,7 +113,7 @@ export function judgeMessages(subject: JudgeSubject, dimension: Dimension): Chat
 
 The interaction:
 """
-${transcriptOf(subject)}
+${subject.transcript}
 """
 
 Judge only this criterion — ${CRITERIA[dimension].title}:
@@ -153,12 +138,12 @@ export function pairwiseMessages(first: JudgeSubject, second: JudgeSubject, dime
 
 Two different AIs played ${first.short} in the same situation. Answer 1:
 """
-${transcriptOf(first)}
+${first.transcript}
 """
 
 Answer 2:
 """
-${transcriptOf(second)}
+${second.transcript}
 """
 
 Compare them on this criterion only — ${CRITERIA[dimension].title}:

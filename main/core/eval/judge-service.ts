@@ -18,16 +18,19 @@ import type {
 } from '../../../common/contract';
 import type { Db } from '../../store/database';
 import type { JobRow, JobsRepo, NewItem } from '../../store/jobs-repo';
+import type { EvalRepo } from '../../store/eval-repo';
 import type { JudgmentsRepo } from '../../store/judgments-repo';
 import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
+import { drainItems } from '../jobs/item-pump';
 import type { JobKind, KindView } from '../jobs/job-kind';
 import type { RunHandle } from '../jobs/job-runner';
 import type { JobLlm, JobService } from '../jobs/job-service';
 import { askJudge, DEFAULT_JUDGE_RETRIES, MAX_JUDGE_RETRIES } from './judge-ask';
-import { parsePairwiseVerdict, parseScore } from './judge-parse';
+import { parsePairwiseVerdict, parseScore, type Parsed } from './judge-parse';
+import type { ChatMessage } from '../llm/types';
 import {
   DIMENSIONS,
   dimensionsFor,
@@ -57,6 +60,15 @@ interface PairInput {
   order: PairOrder;
 }
 
+/** What every item of one run works with. */
+interface RunContext {
+  jobId: JobId;
+  characterId: CharacterId;
+  run: RunHandle;
+  llm: JobLlm;
+  s: JudgeSettings;
+}
+
 /** The question two interviews share: same mode, same text once spacing and case are set aside. */
 function questionKey(mode: string, question: string): string {
   return `${mode}\u0000${question.trim().replace(/\s+/g, ' ').toLowerCase()}`;
@@ -84,6 +96,7 @@ export class JudgeService implements JobKind {
     private readonly db: Db,
     private readonly jobs: JobsRepo,
     private readonly repo: JudgmentsRepo,
+    evalRepo: EvalRepo,
     private readonly characters: CharacterService,
     profile: ProfileText,
     private readonly engine: JobService,
@@ -91,7 +104,7 @@ export class JudgeService implements JobKind {
     private readonly clock: Clock,
     private readonly newId: IdFactory,
   ) {
-    this.subjects = new JudgeSubjects(repo, characters, profile);
+    this.subjects = new JudgeSubjects(repo, evalRepo, characters, profile);
     engine.register(this);
   }
 
@@ -149,31 +162,15 @@ export class JudgeService implements JobKind {
     const row = this.jobs.job(id)!;
     const settings = JSON.parse(row.settings) as JudgeSettings;
     const llm = this.engine.llmFor(id, run, settings.providerId, settings.model);
+    const ctx: RunContext = { jobId: id, characterId: row.character_id, run, llm, s: settings };
     for (const stage of [SCORE_STAGE, PAIR_STAGE]) {
-      const busy = new Set<string>();
-      const tasks = new Set<Promise<void>>();
-      const pump = () => {
-        if (run.controller.signal.aborted) return;
-        const free = llm.window - tasks.size;
-        if (free <= 0) return;
-        for (const item of this.jobs.pendingItems(id, stage, free, busy)) {
-          busy.add(item.id);
-          const body =
-            stage === SCORE_STAGE
-              ? this.scoreItem(id, row.character_id, run, llm, settings, item.id, JSON.parse(item.input) as ScoreInput)
-              : this.pairItem(id, row.character_id, run, llm, settings, item.id, JSON.parse(item.input) as PairInput);
-          const task = body.finally(() => {
-            busy.delete(item.id);
-            tasks.delete(task);
-          });
-          tasks.add(task);
-        }
-      };
-      pump();
-      while (tasks.size > 0) {
-        await Promise.race(tasks);
-        pump();
-      }
+      await drainItems(this.jobs, id, stage, llm.window, run.controller.signal, (item) =>
+        this.guarded(ctx, item.id, () =>
+          stage === SCORE_STAGE
+            ? this.scoreItem(ctx, item.id, JSON.parse(item.input) as ScoreInput)
+            : this.pairItem(ctx, item.id, JSON.parse(item.input) as PairInput),
+        ),
+      );
       if (run.controller.signal.aborted) break;
     }
     this.events.emit('eval/judgments/changed', { characterId: row.character_id, jobId: id });
@@ -251,7 +248,8 @@ export class JudgeService implements JobKind {
     if (!s.pairwise) return [];
     const latest = (system: EvalSystemId) => {
       const byQuestion = new Map<string, InterviewId>();
-      for (const i of this.repo.finishedInterviews([system], s.mode)) byQuestion.set(questionKey(i.mode, i.question), i.id);
+      for (const i of this.repo.finishedInterviews([system], s.mode))
+        byQuestion.set(questionKey(i.mode, i.question), i.id);
       return byQuestion;
     };
     const a = latest(s.pairwise.a);
@@ -275,119 +273,108 @@ export class JudgeService implements JobKind {
     return items;
   }
 
-  private async scoreItem(
-    jobId: JobId,
-    characterId: CharacterId,
-    run: RunHandle,
-    llm: JobLlm,
-    s: JudgeSettings,
-    itemId: string,
-    input: ScoreInput,
-  ): Promise<void> {
+  /** One item's work with the engine's bookkeeping: a failed attempt on error, progress in any case. */
+  private async guarded(ctx: RunContext, itemId: string, body: () => Promise<void>): Promise<void> {
     try {
-      const subject = this.subjects.of(characterId, input.interviewId);
-      if (!subject) {
-        this.jobs.completeItem(itemId, null, this.clock.now(), 'its interview was deleted: nothing to judge');
-        return;
-      }
-      this.markStage(jobId, SCORE_STAGE);
-      const asked = await askJudge(judgeMessages(subject, input.dimension), parseScore, 'score', {
-        gateway: llm.gateway,
-        signal: run.controller.signal,
-        tag: itemId,
-        maxRetries: s.maxRetries,
-        newId: this.newId,
-      });
-      if (run.controller.signal.aborted) return;
-      this.db.transaction(() => {
-        this.repo.insertJudgment(
-          {
-            id: this.newId(),
-            characterId,
-            interviewId: input.interviewId,
-            dimension: input.dimension,
-            providerId: s.providerId,
-            provider: s.provider,
-            model: s.model,
-            promptVersion: s.promptVersion,
-            score: asked.value,
-            reasoning: asked.reasoning,
-            failures: asked.failures,
-            callIds: asked.callIds,
-            jobId,
-          },
-          this.clock.now(),
-        );
-        this.jobs.completeItem(itemId, asked.callIds.at(-1) ?? null, this.clock.now(), unscoredNote(asked));
-      })();
+      await body();
     } catch (error) {
-      if (run.controller.signal.aborted) return;
-      this.engine.itemFailed(run, itemId, error, null);
+      if (!ctx.run.controller.signal.aborted) this.engine.itemFailed(ctx.run, itemId, error, null);
     } finally {
-      this.engine.progressed(jobId, false);
+      this.engine.progressed(ctx.jobId, false);
     }
   }
 
-  private async pairItem(
-    jobId: JobId,
-    characterId: CharacterId,
-    run: RunHandle,
-    llm: JobLlm,
-    s: JudgeSettings,
+  /** Asks the judge on `messages`, with the run's gateway and signal and the job's retry bound. */
+  private ask<T>(
+    ctx: RunContext,
     itemId: string,
-    input: PairInput,
-  ): Promise<void> {
-    try {
-      const a = this.subjects.of(characterId, input.interviewA);
-      const b = this.subjects.of(characterId, input.interviewB);
-      if (!a || !b || !s.pairwise) {
-        this.jobs.completeItem(itemId, null, this.clock.now(), 'one of its interviews was deleted: nothing to compare');
-        return;
-      }
-      this.markStage(jobId, PAIR_STAGE);
-      const [first, second] = input.order === 'ab' ? [a, b] : [b, a];
-      const asked = await askJudge(pairwiseMessages(first, second, input.dimension), parsePairwiseVerdict, 'verdict', {
-        gateway: llm.gateway,
-        signal: run.controller.signal,
-        tag: itemId,
-        maxRetries: s.maxRetries,
-        newId: this.newId,
-      });
-      if (run.controller.signal.aborted) return;
-      const pairwise = s.pairwise;
-      this.db.transaction(() => {
-        const pairId = this.repo.ensurePair(
-          {
-            id: this.newId(),
-            characterId,
-            systemA: pairwise.a,
-            systemB: pairwise.b,
-            interviewA: input.interviewA,
-            interviewB: input.interviewB,
-            dimension: input.dimension,
-            providerId: s.providerId,
-            provider: s.provider,
-            model: s.model,
-            promptVersion: s.pairwisePromptVersion,
-            jobId,
-          },
-          this.clock.now(),
-        );
-        this.repo.setOrder(pairId, input.order, {
-          // The verdict names a position; the stored side names a system (the swap undone).
-          side: asked.value === null ? null : winnerOf(input.order, asked.value),
+    messages: ChatMessage[],
+    parse: (text: string, requireReasoning: boolean) => Parsed<T>,
+    noun: 'score' | 'verdict',
+  ) {
+    return askJudge(messages, parse, noun, {
+      gateway: ctx.llm.gateway,
+      signal: ctx.run.controller.signal,
+      tag: itemId,
+      maxRetries: ctx.s.maxRetries,
+      newId: this.newId,
+    });
+  }
+
+  private async scoreItem(ctx: RunContext, itemId: string, input: ScoreInput) {
+    const { jobId, characterId, run, s } = ctx;
+    const subject = this.subjects.of(characterId, input.interviewId);
+    if (!subject) {
+      this.jobs.completeItem(itemId, null, this.clock.now(), 'its interview was deleted: nothing to judge');
+      return;
+    }
+    this.markStage(jobId, SCORE_STAGE);
+    const asked = await this.ask(ctx, itemId, judgeMessages(subject, input.dimension), parseScore, 'score');
+    if (run.controller.signal.aborted) return;
+    this.db.transaction(() => {
+      this.repo.insertJudgment(
+        {
+          id: this.newId(),
+          characterId,
+          interviewId: input.interviewId,
+          dimension: input.dimension,
+          providerId: s.providerId,
+          provider: s.provider,
+          model: s.model,
+          promptVersion: s.promptVersion,
+          score: asked.value,
           reasoning: asked.reasoning,
           failures: asked.failures,
           callIds: asked.callIds,
-        });
-        this.jobs.completeItem(itemId, asked.callIds.at(-1) ?? null, this.clock.now(), unscoredNote(asked));
-      })();
-    } catch (error) {
-      if (run.controller.signal.aborted) return;
-      this.engine.itemFailed(run, itemId, error, null);
-    } finally {
-      this.engine.progressed(jobId, false);
+          jobId,
+        },
+        this.clock.now(),
+      );
+      this.jobs.completeItem(itemId, asked.callIds.at(-1) ?? null, this.clock.now(), unscoredNote(asked));
+    })();
+  }
+
+  private async pairItem(ctx: RunContext, itemId: string, input: PairInput) {
+    const { jobId, characterId, run, s } = ctx;
+    const a = this.subjects.of(characterId, input.interviewA);
+    const b = this.subjects.of(characterId, input.interviewB);
+    const pairwise = s.pairwise;
+    if (!a || !b || !pairwise) {
+      this.jobs.completeItem(itemId, null, this.clock.now(), 'one of its interviews was deleted: nothing to compare');
+      return;
     }
+    this.markStage(jobId, PAIR_STAGE);
+    const [first, second] = input.order === 'ab' ? [a, b] : [b, a];
+    const messages = pairwiseMessages(first, second, input.dimension);
+    const asked = await this.ask(ctx, itemId, messages, parsePairwiseVerdict, 'verdict');
+    if (run.controller.signal.aborted) return;
+    this.db.transaction(() => {
+      const pairId = this.repo.ensurePair(
+        {
+          id: this.newId(),
+          characterId,
+          systemA: pairwise.a,
+          systemB: pairwise.b,
+          interviewA: input.interviewA,
+          interviewB: input.interviewB,
+          dimension: input.dimension,
+          providerId: s.providerId,
+          provider: s.provider,
+          model: s.model,
+          promptVersion: s.pairwisePromptVersion,
+          jobId,
+        },
+        this.clock.now(),
+      );
+      this.repo.setOrder(pairId, input.order, {
+        // The verdict names a position; the stored side names a system (the swap undone).
+        side: asked.value === null ? null : winnerOf(input.order, asked.value),
+        reasoning: asked.reasoning,
+        failures: asked.failures,
+        callIds: asked.callIds,
+      });
+      this.jobs.completeItem(itemId, asked.callIds.at(-1) ?? null, this.clock.now(), unscoredNote(asked));
+    })();
   }
 
   private markStage(jobId: JobId, stage: typeof SCORE_STAGE | typeof PAIR_STAGE): void {
@@ -406,7 +393,10 @@ export class JudgeService implements JobKind {
 
   private checkSystem(characterId: CharacterId, id: EvalSystemId): void {
     if (this.repo.systemCharacter(id) !== characterId)
-      throw new StudioFailure('not_found', `There is no evaluation system "${id}" for this character; list them with eval/systems/list.`);
+      throw new StudioFailure(
+        'not_found',
+        `There is no evaluation system "${id}" for this character; list them with eval/systems/list.`,
+      );
   }
 
   /** The provider asked for, else the one the character's last job used. */
@@ -415,7 +405,10 @@ export class JudgeService implements JobKind {
     const last = this.jobs.latestFor(request.characterId);
     const id = last ? (JSON.parse(last.settings) as { providerId?: ProviderId | null }).providerId : undefined;
     if (!id)
-      throw new StudioFailure('invalid_argument', 'This character has no earlier job to take a provider from: choose the judge provider.');
+      throw new StudioFailure(
+        'invalid_argument',
+        'This character has no earlier job to take a provider from: choose the judge provider.',
+      );
     return id;
   }
 }

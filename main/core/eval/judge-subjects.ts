@@ -4,6 +4,8 @@ import type { CharacterService } from '../character-service';
 import { INTERVIEWER_NAME, interviewSetting } from './eval-prompts';
 import type { JudgeSubject } from './judge-prompts';
 import type { ProfileText } from './profile-text';
+import { transcriptText } from './transcript-text';
+import type { EvalRepo } from '../../store/eval-repo';
 
 /**
  * What the judge is shown of an interview: the character, the first paragraph of its profile (the
@@ -14,6 +16,7 @@ import type { ProfileText } from './profile-text';
 export class JudgeSubjects {
   constructor(
     private readonly repo: JudgmentsRepo,
+    private readonly evalRepo: EvalRepo,
     private readonly characters: CharacterService,
     private readonly profile: ProfileText,
   ) {}
@@ -28,17 +31,12 @@ export class JudgeSubjects {
     return {
       character: character.fullName,
       short: character.shortName,
-      profileParagraph:
-        intro || `(No profile: judge from what is generally known about ${character.fullName}.)`,
+      profileParagraph: intro || `(No profile: judge from what is generally known about ${character.fullName}.)`,
       location: setting.location,
       status: setting.status,
       interviewer: INTERVIEWER_NAME,
-      turns: this.repo.turns(interviewId).map((t) => ({
-        role: t.role,
-        // An odd label of an imported file is shown as the file wrote it, without its parentheses.
-        action: t.raw_action?.replace(/^\(+|\)+$/g, '') || t.action,
-        text: t.text,
-      })),
+      // Thoughts included: the paper's judge reads them, marked (thinking), as part of the acting.
+      transcript: transcriptText(this.evalRepo.turns(interviewId), { thoughts: true }),
     };
   }
 

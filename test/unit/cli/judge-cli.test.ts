@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliIn } from '../../support/cli';
-import { paperAnswers, paperRounds, questionSet, seedSystem } from '../../support/eval-seed';
+import { paperAnswers, paperSystems } from '../../support/eval-seed';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { isPairwiseRequest, judgeResponder, verdictText } from '../../support/judge-responder';
 import { tempDir } from '../../support/paths';
@@ -13,7 +13,6 @@ import { addFakeProvider, beethovenWithProfile, makeStudio } from '../../support
 const QUESTIONS = 3;
 let tmp: ReturnType<typeof tempDir>;
 let server: FakeLlmServer;
-let prose = false;
 
 const cli = (...args: string[]) => runCliIn(tmp.dir, args);
 
@@ -25,22 +24,17 @@ beforeAll(async () => {
       if (req.model === 'prose-judge') return 'A fine answer; I would say 5 out of 7 overall.';
       // The pairwise judge prefers whichever answer is shorter, wherever it is shown.
       return judgeResponder({
-        pairwise: (_r, first, second) => verdictText('Shorter is sharper here.', first.length < second.length ? '1' : '2'),
+        pairwise: (_r, first, second) =>
+          verdictText('Shorter is sharper here.', first.length < second.length ? '1' : '2'),
       })(req);
     },
   });
   const env = makeStudio(tmp.dir);
   const characterId = await beethovenWithProfile(env.studio);
   await addFakeProvider(env.studio, server.baseURL);
-  const sft = paperAnswers('Beethoven_sft').slice(0, QUESTIONS);
-  const questions = await questionSet(
-    env.studio,
-    characterId,
-    'Paper',
-    sft.map((a) => ({ topicId: a.topic_id, text: a.question, mode: 'single' as const })),
+  await paperSystems(env.studio, characterId, ['Beethoven_sft', 'Beethoven_chatgpt'], QUESTIONS, (n) =>
+    n === 'Beethoven_sft' ? 'sft' : 'chatgpt',
   );
-  await seedSystem(env.studio, characterId, 'sft', questions, paperRounds(sft));
-  await seedSystem(env.studio, characterId, 'chatgpt', questions, paperRounds(paperAnswers('Beethoven_chatgpt').slice(0, QUESTIONS)));
   await env.studio.shutdown();
 }, 60_000);
 afterAll(async () => {
@@ -53,35 +47,62 @@ describe('character-studio judge', () => {
     const run = await cli('judge', 'Beethoven', '--judge', 'Fake', '--systems', 'sft', '--json');
     expect(run.code, run.err).toBe(0);
     expect(run.err).toMatch(/Judging with fake-model \(Fake\), prompt judge@1: 12 verdicts to ask/);
-    const out = JSON.parse(run.out) as { job: { status: string }; means: { systemId: string; dimension: string; scored: number }[] };
+    const out = JSON.parse(run.out) as {
+      job: { status: string };
+      means: { systemId: string; dimension: string; scored: number }[];
+    };
     expect(out.job.status).toBe('succeeded');
-    expect(out.means.map((m) => m.dimension).sort()).toEqual(['hallucination', 'memorization', 'personality', 'values']);
+    expect(out.means.map((m) => m.dimension).sort()).toEqual([
+      'hallucination',
+      'memorization',
+      'personality',
+      'values',
+    ]);
     expect(out.means.every((m) => m.scored === QUESTIONS)).toBe(true);
   });
 
   it('compares two systems in both orders and prints the win rates with their intervals', async () => {
     const before = server.requests.length;
-    const run = await cli('judge', 'Beethoven', '--judge', 'Fake/judge-2', '--pairwise', 'sft,chatgpt', '--dimensions', 'memorization');
+    const run = await cli(
+      'judge',
+      'Beethoven',
+      '--judge',
+      'Fake/judge-2',
+      '--pairwise',
+      'sft,chatgpt',
+      '--dimensions',
+      'memorization',
+    );
     expect(run.code, run.err).toBe(0);
     const asked = server.requests.slice(before).filter((r) => r.chat && isPairwiseRequest(r.chat));
     expect(asked).toHaveLength(QUESTIONS * 2);
     expect(asked.every((r) => r.chat!.model === 'judge-2')).toBe(true);
     // A judge without position bias: each pair goes to the system with the shorter answer, in both orders.
-    const text = (a: ReturnType<typeof paperAnswers>[number]) => (Array.isArray(a.reply) ? a.reply : [a.reply])[0]!.content;
+    const text = (a: ReturnType<typeof paperAnswers>[number]) =>
+      (Array.isArray(a.reply) ? a.reply : [a.reply])[0]!.content;
     const chatgpt = paperAnswers('Beethoven_chatgpt');
     const sftWins = paperAnswers('Beethoven_sft')
       .slice(0, QUESTIONS)
       .filter((a, i) => text(a).length < text(chatgpt[i]!).length).length;
     const pct = (n: number) => `${Math.round((n / QUESTIONS) * 100)}%`;
-    expect(run.out).toContain(
-      `single · memorization: sft wins ${pct(sftWins)} [`,
-    );
+    expect(run.out).toContain(`single · memorization: sft wins ${pct(sftWins)} [`);
     expect(run.out).toContain(`chatgpt wins ${pct(QUESTIONS - sftWins)} [`);
     expect(run.out).toMatch(/ties 0% \[0%–\d+%\], inconsistent 0% \[0%–\d+%\] of 3 pairs/);
   });
 
   it('shows judgments whose answers could not be read as unscored, never as a number', async () => {
-    const run = await cli('judge', 'Beethoven', '--judge', 'Fake/prose-judge', '--systems', 'chatgpt', '--dimensions', 'values', '--retries', '1');
+    const run = await cli(
+      'judge',
+      'Beethoven',
+      '--judge',
+      'Fake/prose-judge',
+      '--systems',
+      'chatgpt',
+      '--dimensions',
+      'values',
+      '--retries',
+      '1',
+    );
     expect(run.code, run.err).toBe(0);
     expect(run.err).toMatch(/3 verdicts stay unscored/);
     expect(run.out).toMatch(/chatgpt · single · values: unscored \(0 scored, 3 unscored\)/);
@@ -93,7 +114,9 @@ describe('character-studio judge', () => {
     expect(one.err).toMatch(/--pairwise takes two systems/);
     const unknown = await cli('judge', 'Beethoven', '--systems', 'vicuna');
     expect(unknown.code).toBe(2);
-    expect(unknown.err).toMatch(/no system "vicuna". Systems: "sft", "chatgpt"|no system "vicuna". Systems: "chatgpt", "sft"/);
+    expect(unknown.err).toMatch(
+      /no system "vicuna". Systems: "sft", "chatgpt"|no system "vicuna". Systems: "chatgpt", "sft"/,
+    );
     const dimension = await cli('judge', 'Beethoven', '--dimensions', 'charm');
     expect(dimension.err).toMatch(/unknown dimension "charm"; use memorization, values/);
     const judge = await cli('judge', 'Beethoven', '--judge', 'Nobody/gpt');

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CharacterId, EvalSystem, InterviewId, JudgeJob, ProviderId, Question } from '../../../common/contract';
 import { JUDGE_PROMPT_VERSION, PAIRWISE_PROMPT_VERSION } from '../../../main/core/eval/judge-prompts';
-import { paperAnswers, paperRounds, questionSet, seedSystem } from '../../support/eval-seed';
+import { paperAnswers, paperSystems, questionSet, seedSystem } from '../../support/eval-seed';
 import {
   startFakeLlmServer,
   type FakeChatRequest,
@@ -63,16 +63,11 @@ beforeEach(async () => {
   env = makeStudio();
   characterId = await beethovenWithProfile(env.studio);
   providerId = await addFakeProvider(env.studio, server.baseURL);
-  const sftAnswers = paperAnswers('Beethoven_sft').slice(0, SINGLE);
-  const singles = await questionSet(
-    env.studio,
-    characterId,
-    'Paper questions',
-    sftAnswers.map((a) => ({ topicId: a.topic_id, text: a.question, mode: 'single' as const })),
+  const seeded = await paperSystems(env.studio, characterId, ['Beethoven_sft', 'Beethoven_chatgpt'], SINGLE, (n) =>
+    n === 'Beethoven_sft' ? 'sft' : 'chatgpt',
   );
-  const chatgptAnswers = paperAnswers('Beethoven_chatgpt').slice(0, SINGLE);
-  sft = await seedSystem(env.studio, characterId, 'sft', singles, paperRounds(sftAnswers));
-  chatgpt = await seedSystem(env.studio, characterId, 'chatgpt', singles, paperRounds(chatgptAnswers));
+  sft = seeded.Beethoven_sft;
+  chatgpt = seeded.Beethoven_chatgpt;
 });
 afterEach(async () => {
   await env.studio.shutdown();
@@ -196,7 +191,9 @@ describe('judge jobs', () => {
     expect(judgeRequests()).toHaveLength(SINGLE * 3);
     const judgments = await call(env.studio, 'eval/judgments/list', { characterId });
     expect(judgments).toHaveLength(SINGLE);
-    const [row] = (await call(env.studio, 'eval/judgments/summary', { characterId })).filter((r) => r.model === 'fake-model');
+    const [row] = (await call(env.studio, 'eval/judgments/summary', { characterId })).filter(
+      (r) => r.model === 'fake-model',
+    );
     expect(row).toMatchObject({ mean: null, scored: 0, unscored: SINGLE });
     for (const j of judgments) {
       expect(j.score).toBeNull();
@@ -239,14 +236,14 @@ describe('judge jobs', () => {
     const unknown = await callError(env.studio, 'eval/judge/start', {
       characterId,
       providerId,
-      systemIds: ['nope' as EvalSystem['id']],
+      systemIds: ['nope'],
     });
     expect(unknown).toMatchObject({ code: 'not_found', message: expect.stringMatching(/no evaluation system "nope"/) });
     const dimension = await callError(env.studio, 'eval/judge/start', {
       characterId,
       providerId,
       dimensions: ['charm'],
-    } as never);
+    });
     expect(dimension.code).toBe('invalid_argument');
   });
 

@@ -103,8 +103,8 @@ function StartJudge({
     >
       <h2>Judge</h2>
       <p className="muted small-print">
-        An LLM scores each finished interview from 1 to 7 per dimension, one call at temperature 0, reasoning
-        first. An answer without a readable score is asked again, then left unscored — never guessed.
+        An LLM scores each finished interview from 1 to 7 per dimension, one call at temperature 0, reasoning first. An
+        answer without a readable score is asked again, then left unscored — never guessed.
       </p>
       <div className="eval-row">
         <label className="field">
@@ -229,9 +229,11 @@ function ScoresTable({ character, systems }: { character: Character; systems: Ev
   if (!judge) return null;
   const rows = summary.filter((r) => `${r.model} · ${r.promptVersion}` === judge);
   const label = new Map(systems.map((s) => [s.id, s.label]));
-  const keys = [...new Set(rows.map((r) => `${r.systemId}\u0000${r.mode}`))].sort((x, y) =>
-    (label.get(x.split('\u0000')[0] as EvalSystemId) ?? '').localeCompare(label.get(y.split('\u0000')[0] as EvalSystemId) ?? '') ||
-    x.localeCompare(y),
+  const keys = [...new Set(rows.map((r) => `${r.systemId}\u0000${r.mode}`))].sort(
+    (x, y) =>
+      (label.get(x.split('\u0000')[0] as EvalSystemId) ?? '').localeCompare(
+        label.get(y.split('\u0000')[0] as EvalSystemId) ?? '',
+      ) || x.localeCompare(y),
   );
   const cell = (key: string, d: JudgeDimension): ScoreSummary | undefined =>
     rows.find((r) => `${r.systemId}\u0000${r.mode}` === key && r.dimension === d);
@@ -363,8 +365,8 @@ function PairwiseTable({
         </table>
       )}
       <p className="muted small-print">
-        Each pair is asked twice, once with each system’s answer first; a pair counts as a win only when both
-        orders agree. Brackets: 95% Wilson intervals.
+        Each pair is asked twice, once with each system’s answer first; a pair counts as a win only when both orders
+        agree. Brackets: 95% Wilson intervals.
       </p>
     </section>
   );

@@ -8,7 +8,13 @@ import '../../judge.css';
  * UNSCORED with each unreadable answer's reason) by every judge that scored it, and the judge's
  * reasoning a click away.
  */
-export function TranscriptJudgments({ characterId, interviewId }: { characterId: CharacterId; interviewId: InterviewId }) {
+export function TranscriptJudgments({
+  characterId,
+  interviewId,
+}: {
+  characterId: CharacterId;
+  interviewId: InterviewId;
+}) {
   const judgments = useInterviewJudgments(characterId, interviewId).data ?? [];
   if (judgments.length === 0) return null;
   const ordered = [...judgments].sort(
@@ -44,8 +50,7 @@ function Verdict({ judgment: j }: { judgment: Judgment }) {
           )}
           <span className="muted">
             {j.model} · {j.promptVersion}
-            {j.failures.length > 0 &&
-              ` · ${j.failures.length} unreadable answer${j.failures.length === 1 ? '' : 's'}`}
+            {j.failures.length > 0 && ` · ${j.failures.length} unreadable answer${j.failures.length === 1 ? '' : 's'}`}
           </span>
         </summary>
         {j.reasoning && <p className="judge-reasoning">{j.reasoning}</p>}
