@@ -33,6 +33,10 @@ describe('the sample character', () => {
     const stats = await call(env.studio, 'dataset/stats', { characterId: loaded.characterId });
     expect(stats).toMatchObject({ scenes: 10 });
     const page = await call(env.studio, 'scenes/list', { characterId: loaded.characterId, limit: 50 });
+    // Each scene says what kind of moment it is, as generated scenes do (the list's first line).
+    expect(new Set(page.scenes.map((scene) => scene.type))).toEqual(
+      new Set(['Discovery', 'Trade', 'Hardship', 'Recognition', 'Friendship', 'Loss', 'Farewell', 'protective']),
+    );
     const [revision] = await call(env.studio, 'scenes/revisions', { id: page.scenes[0]!.id });
     expect(revision!.importedFrom?.file).toMatch(
       /samples\/mary-anning\/generated_agent_(dialogue|hallucination)_Mary_Anning\.json$/,
