@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CharacterId, ChunkId, JobId, ProviderId, SceneId, Turn } from '../../common/contract';
 import { Studio } from '../../main/core/studio';
-import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/training-service';
+import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/catalog';
 import { openDatabase } from '../../main/store/database';
 import { DatasetRepo } from '../../main/store/dataset-repo';
 import { JobsRepo } from '../../main/store/jobs-repo';
