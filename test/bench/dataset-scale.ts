@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CharacterId, ChunkId, JobId, ProviderId, SceneId, Turn } from '../../common/contract';
 import { Studio } from '../../main/core/studio';
-import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/training-service';
+import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/catalog';
 import { openDatabase } from '../../main/store/database';
 import { DatasetRepo } from '../../main/store/dataset-repo';
 import { JobsRepo } from '../../main/store/jobs-repo';
@@ -128,14 +128,11 @@ async function timeCharts(studio: Studio, characterId: CharacterId): Promise<{ c
 }
 
 /**
- * What one progress event of a job on this character costs (`jobs/get` builds the same view): a
- * generation job adding one scene to the big dataset, whose calls go to a server that accepts and
- * never answers, so the job stays running; then the same job paused (a job at rest counts it all).
+ * What one progress event of a job of this size costs (`jobs/get` builds the same view): the
+ * build's job (every scene its own), resumed against a server that accepts calls and never
+ * answers, so it stays running; then the same job paused (a job at rest counts it all).
  */
-async function timeJobProgress(
-  studio: Studio,
-  characterId: CharacterId,
-): Promise<{ runningMs: number; atRestMs: number }> {
+async function timeJobProgress(studio: Studio): Promise<{ runningMs: number; atRestMs: number }> {
   let sent: () => void = () => undefined;
   const called = new Promise<void>((resolve) => (sent = resolve));
   const silent = net.createServer((socket) => {
@@ -144,24 +141,24 @@ async function timeJobProgress(
   });
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   try {
-    // The build's job has finished, as an earlier run's would have (a character runs one job at a time).
-    new JobsRepo(studio.db).setStatus('bench-job' as JobId, 'succeeded', null, Date.now());
     const port = (silent.address() as net.AddressInfo).port;
     const provider = await invoke<{ id: ProviderId }>(studio, 'providers/create', {
       ...fakeProviderDraft(`http://127.0.0.1:${port}/v1`),
       maxConcurrency: 4,
     });
-    const job = await invoke<{ id: JobId }>(studio, 'generation/start', {
-      characterId,
-      settings: generationSettings(provider.id, { targetScenes: 1 }),
-      more: 1,
+    const id = 'bench-job' as JobId;
+    const jobs = new JobsRepo(studio.db);
+    jobs.setSettings(id, generationSettings(provider.id, { targetScenes: SCENES }), Date.now());
+    jobs.setStatus(id, 'paused', null, Date.now());
+    await invoke(studio, 'jobs/resume', { id });
+    const ended = studio.generation.whenIdle(id).then((job) => {
+      throw new Error(`the resumed job ended ${job.status} before it sent a call: ${job.message ?? ''}`);
     });
-    await called;
-    const runningMs = await timed(studio, 'jobs/get', { id: job.id });
-    await invoke(studio, 'jobs/pause', { id: job.id });
-    await studio.generation.whenIdle(job.id);
-    const atRestMs = await timed(studio, 'jobs/get', { id: job.id });
-    await invoke(studio, 'jobs/cancel', { id: job.id });
+    await Promise.race([called, ended]);
+    const runningMs = await timed(studio, 'jobs/get', { id });
+    await invoke(studio, 'jobs/pause', { id });
+    await studio.generation.whenIdle(id);
+    const atRestMs = await timed(studio, 'jobs/get', { id });
     return { runningMs, atRestMs: Math.round(atRestMs) };
   } finally {
     silent.close();
@@ -229,7 +226,7 @@ export async function run(): Promise<object> {
     const estimateMs = Math.min(firstEstimateMs, await timed(studio, 'training/estimate', { characterId, config }));
     const page = await invoke<unknown>(studio, 'scenes/list', { characterId, limit: 50 });
     const jobsMs = await timed(studio, 'jobs/list', { characterId });
-    const progress = await timeJobProgress(studio, characterId);
+    const progress = await timeJobProgress(studio);
     studio.close();
     return {
       scenes: SCENES,

@@ -30,28 +30,34 @@ function cli(args: string[]): Promise<{ code: number | null; signal: NodeJS.Sign
   });
 }
 
+/** Starts `generate <character>` to `target` scenes, four a call, with `protective` share, stderr piped. */
+function startGenerate(character: string, target: number, protective: string) {
+  return spawn(
+    process.execPath,
+    [
+      path.join(repoRoot, 'bin', 'character-studio.cjs'),
+      'generate',
+      character,
+      '--provider',
+      'Fake',
+      '--target',
+      String(target),
+      '--per-call',
+      '4',
+      '--protective',
+      protective,
+      '--data-dir',
+      data.dir,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+}
+
 /** Runs `generate` and SIGKILLs it after `ms`; resolves when it is dead (or finished first). */
 function generateKilledAfter(ms: number): Promise<{ finished: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(repoRoot, 'bin', 'character-studio.cjs'),
-        'generate',
-        'Beethoven',
-        '--provider',
-        'Fake',
-        '--target',
-        String(TARGET),
-        '--per-call',
-        '4',
-        '--protective',
-        '0.1',
-        '--data-dir',
-        data.dir,
-      ],
-      { stdio: 'ignore' },
-    );
+    const child = startGenerate('Beethoven', TARGET, '0.1');
+    child.stderr.resume();
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -174,25 +180,7 @@ describe('crash safety of generation', () => {
     ]);
     expect(created.code, created.stderr).toBe(0);
     expect((await cli(['profiles', 'import', 'Mozart', fixture('wiki_Beethoven.txt')])).code).toBe(0);
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(repoRoot, 'bin', 'character-studio.cjs'),
-        'generate',
-        'Mozart',
-        '--provider',
-        'Fake',
-        '--target',
-        '16',
-        '--per-call',
-        '4',
-        '--protective',
-        '0',
-        '--data-dir',
-        data.dir,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const child = startGenerate('Mozart', 16, '0');
     // The first progress line with experiences done, then SIGKILL at once: nothing after it is written.
     const told = await new Promise<number>((resolve, reject) => {
       let text = '';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CharacterId, DatasetCharts, TrainingConfig } from '../../common/contract';
-import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/training-service';
+import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/catalog';
 import { animationsSettled } from '../support/browser';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
 import { testOutputDir } from '../support/paths';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId, RunId } from '../../common/contract';
-import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/training-service';
+import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/catalog';
 import { repoRoot, testOutputDir } from '../support/paths';
 import { generatedOverHttp, openTrainingStage, type TrainingStage } from '../support/training-stage';
 

@@ -10,7 +10,7 @@ import type {
   StudioError,
   TrainingConfig,
 } from '../../common/contract';
-import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/training-service';
+import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/catalog';
 import { fakeProviderDraft, generationSettings } from './drafts';
 import { fixture, tempDir } from './paths';
 

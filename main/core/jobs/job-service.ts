@@ -19,7 +19,7 @@ import { toJob } from './job-view';
 const PROGRESS_INTERVAL_MS = 250;
 /**
  * How long a job's write (a call's record, an item's output) waits for others to share its commit,
- * in ms: far below a call's latency (hundreds of ms). A call's start is committed on the next turn.
+ * in ms: far below a call's latency (hundreds of ms).
  */
 const WRITE_WINDOW_MS = 20;
 /** Attempts an item gets before it fails for good (a retry or resume gives it fresh ones). */
@@ -242,11 +242,12 @@ export class JobService {
   recorderFor(
     id: JobId,
     run: RunHandle,
-  ): { onStart(record: StartedCall): Promise<void>; onCall(record: CallRecord): void } {
+  ): { onStart(record: StartedCall): void; onCall(record: CallRecord): void } {
     const spending = this.spendingOf(id, run);
     return {
-      // On record before it is sent (committed on the next turn, with the other calls sent in this one).
-      onStart: (record) => this.writes.write(() => this.jobs.startCall(startedRow(id, record)), 0),
+      // On record before it is sent, at once: waiting for a shared commit would delay every send
+      // by a turn of the loop, on the job's critical path, to save a small commit.
+      onStart: (record) => this.jobs.startCall(startedRow(id, record)),
       onCall: (record) => this.recordCall(id, record, run, spending),
     };
   }

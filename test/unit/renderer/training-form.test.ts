@@ -5,7 +5,7 @@ import {
   matchesPreset,
   readConfig,
 } from '../../../renderer/src/components/training/training-form';
-import { BASE_MODELS, DEFAULT_HYPERPARAMETERS, TRAINING_PRESETS } from '../../../main/core/training/training-service';
+import { BASE_MODELS, DEFAULT_HYPERPARAMETERS, TRAINING_PRESETS } from '../../../main/core/training/catalog';
 
 const options = { baseModels: [...BASE_MODELS], defaults: DEFAULT_HYPERPARAMETERS };
 const curated = BASE_MODELS.map((m) => m.id);

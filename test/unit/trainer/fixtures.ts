@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CharacterId, ChunkId, Scene, SceneDoc, SceneId, TrainingConfig, Turn } from '../../../common/contract';
-import { DEFAULT_HYPERPARAMETERS } from '../../../main/core/training/training-service';
+import { DEFAULT_HYPERPARAMETERS } from '../../../main/core/training/catalog';
 import type { TrainerHyperparameters, TrainerJob } from '../../../main/core/trainer/job';
 import { repoRoot } from '../../support/paths';
 

@@ -10,6 +10,7 @@ import {
 import { DatasetRepo } from '../../../main/store/dataset-repo';
 import { build } from '../../bench/dataset-scale';
 import { createBeethoven, launchRefusedConfig, makeStudio } from '../../support/studio';
+import { turnCounter } from '../../support/turns';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
@@ -50,23 +51,16 @@ describe('a training run writes its dataset a page at a time', () => {
     const unusable = pages.map((page) =>
       page.map((scene) => ({ ...scene, id: `copy-${scene.id}` as SceneId, experience: null })),
     );
-    // Counts turns of the loop: one tick per pass through its check phase.
-    let turn = 0;
-    let ticking = true;
-    const tick = (): void => {
-      turn++;
-      if (ticking) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const counter = turnCounter();
     const turnAtPage: number[] = [];
     function* counted() {
       for (const page of [...unusable, pages[0]!]) {
-        turnAtPage.push(turn);
+        turnAtPage.push(counter.turns());
         yield page;
       }
     }
     await writeTrainerDataset(path.join(dir, 'again.jsonl'), { pages: counted() }, character);
-    ticking = false;
+    counter.stop();
     for (let i = 1; i < turnAtPage.length; i++) expect(turnAtPage[i]).toBeGreaterThan(turnAtPage[i - 1]!);
     const [runDir] = fs.readdirSync(path.join(dir, 'runs'));
     const written = fs.readFileSync(path.join(dir, 'runs', runDir!, 'dataset.jsonl'));

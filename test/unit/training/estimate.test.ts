@@ -3,12 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunId, TrainerEnvironment, TrainingConfig } from '../../../common/contract';
 import { estimateTraining, gpuTflops, parameterCount } from '../../../main/core/training/estimate';
-import {
-  DEFAULT_HYPERPARAMETERS,
-  readStoredConfig,
-  servedModelName,
-  TRAINING_PRESETS,
-} from '../../../main/core/training/training-service';
+import { DEFAULT_HYPERPARAMETERS, TRAINING_PRESETS } from '../../../main/core/training/catalog';
+import { readStoredConfig, servedModelName } from '../../../main/core/training/training-service';
 import { tempDir } from '../../support/paths';
 
 const data = { examples: 1600, meanTokens: 620 };

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId, TrainingConfig, TrainingRun } from '../../../common/contract';
 import { Studio } from '../../../main/core/studio';
 import { KNOWN_HOSTS_FILE } from '../../../main/core/training/host-service';
-import { DEFAULT_HYPERPARAMETERS } from '../../../main/core/training/training-service';
+import { DEFAULT_HYPERPARAMETERS } from '../../../main/core/training/catalog';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { tempDir } from '../../support/paths';
 import { startSshd, startTcpProxy, type TcpProxy, type TestSshd } from '../../support/sshd';
