@@ -30,6 +30,7 @@ export default tseslint.config(
       '.electron-native/**',
       'test-output/**',
       'bench-output/**',
+      '.cache/**',
       'resources/**/*.py',
       '**/*.tmp',
     ],

@@ -239,10 +239,7 @@ export class JobService {
    * Where calls a run makes through a gateway of its own (an interviewee's endpoint) are recorded:
    * logged to the job, their cost added to it and held to its budget, like `llmFor`'s.
    */
-  recorderFor(
-    id: JobId,
-    run: RunHandle,
-  ): { onStart(record: StartedCall): void; onCall(record: CallRecord): void } {
+  recorderFor(id: JobId, run: RunHandle): { onStart(record: StartedCall): void; onCall(record: CallRecord): void } {
     const spending = this.spendingOf(id, run);
     return {
       // On record before it is sent, at once: waiting for a shared commit would delay every send
