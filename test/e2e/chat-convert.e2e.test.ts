@@ -91,6 +91,19 @@ describe('a finished run converted for chat', () => {
     // The embedded runtime is the first choice for a finished run.
     expect(await newChat.getByRole('radio', { name: /^Embedded/ }).isChecked()).toBe(true);
     await newChat.getByRole('button', { name: 'Start the conversation' }).click();
+    // Greedy or seeded from the first reply on: the conversation, the reply Stop interrupts included,
+    // is the same on every run (an unseeded one could end on its own before Stop is pressed).
+    const characters = page.getByTestId('message-character');
+    const settings = async (maxTokens: string, temperature = '0', seed = '') => {
+      await page.getByRole('button', { name: 'Conversation settings' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Conversation settings' });
+      await dialog.getByLabel('Max tokens').fill(maxTokens);
+      await dialog.getByLabel('Temperature').fill(temperature);
+      await dialog.getByLabel('Seed').fill(seed);
+      await dialog.getByRole('button', { name: 'Save for the next replies' }).click();
+      await dialog.waitFor({ state: 'detached' });
+    };
+    await settings('256');
     await page.getByLabel('Message to Beethoven').fill('What are you writing?');
     await page.getByLabel('Message to Beethoven').press('Enter');
     // The first reply converts the run (base model and adapter), loads it, then answers.
@@ -106,43 +119,61 @@ describe('a finished run converted for chat', () => {
     expect(reply.producer!.adapter).toBe(path.join(run.runDir, 'exports', 'adapter.gguf'));
 
     // Stop mid-stream on the embedded runtime: a long reply (the limit raised in the conversation's
-    // settings, greedy), stopped once text has streamed; what came is kept, marked stopped.
-    const characters = page.getByTestId('message-character');
-    const settings = async (maxTokens: string) => {
-      await page.getByRole('button', { name: 'Conversation settings' }).click();
-      const dialog = page.getByRole('dialog', { name: 'Conversation settings' });
-      await dialog.getByLabel('Max tokens').fill(maxTokens);
-      await dialog.getByLabel('Temperature').fill('0');
-      await dialog.getByRole('button', { name: 'Save for the next replies' }).click();
-      await dialog.waitFor({ state: 'detached' });
-    };
-    await settings('2000');
-    await page.getByLabel('Message to Beethoven').fill('Play for me.');
-    await page.getByLabel('Message to Beethoven').press('Enter');
+    // settings, sampled with a seed: greedy, this model ends it after a token or two), stopped once
+    // text has streamed; what came is kept, marked stopped. A reply that still ends on its own before
+    // Stop lands is regenerated with the next seed until one is stopped: `tries` alternatives.
+    const send = page.getByRole('button', { name: 'Send' });
     const streaming = characters.nth(1);
-    await expect.poll(async () => (await streaming.locator('.bubble-text').innerText()).length).toBeGreaterThan(20);
-    await page.getByRole('button', { name: '■ Stop' }).click();
-    await page.getByRole('button', { name: 'Send' }).waitFor({ timeout: 60_000 });
+    let tries = 0;
+    let stopped = reply;
+    while (stopped.state !== 'cancelled') {
+      tries++;
+      expect(tries).toBeLessThanOrEqual(5);
+      await settings('2000', '1', String(tries));
+      if (tries === 1) {
+        await page.getByLabel('Message to Beethoven').fill('Play for me.');
+        await page.getByLabel('Message to Beethoven').press('Enter');
+      } else {
+        await streaming.hover();
+        await streaming.getByRole('button', { name: 'Regenerate' }).click();
+      }
+      const before = stopped.id;
+      await expect
+        .poll(async () => (await invoke('chat/get', { id: conversation.id })).path.at(-1)!.message)
+        .toMatchObject({ role: 'character', id: expect.not.stringMatching(`^${before}$`) });
+      await expect
+        .poll(async () => (await send.isVisible()) || (await streaming.locator('.bubble-text').innerText()).length > 20)
+        .toBe(true);
+      // Pressed while it streams; a reply that ended meanwhile has turned the button back to Send.
+      if (!(await send.isVisible()))
+        await page
+          .getByRole('button', { name: '■ Stop' })
+          .click({ timeout: 5_000 })
+          .catch(() => {});
+      await send.waitFor({ timeout: 60_000 });
+      stopped = (await invoke('chat/get', { id: conversation.id })).path.at(-1)!.message;
+    }
     await expect.poll(() => streaming.innerText()).toContain('stopped');
-    const stopped = (await invoke('chat/get', { id: conversation.id })).path.at(-1)!.message;
     expect(stopped).toMatchObject({ state: 'cancelled', producer: { runtime: 'embedded' } });
     expect(stopped.text.length).toBeGreaterThan(0);
 
-    // Regenerate with a small limit: a second alternative, ended by the limit; ← → browse the two.
-    await settings('12');
+    // Regenerate with a small limit (seeded: greedy, it ends on its own): another alternative, ended
+    // by the limit; ← → browse to the stopped one.
+    const alternatives = `${tries + 1} / ${tries + 1}`;
+    await settings('12', '1', '1');
     await streaming.hover();
     await streaming.getByRole('button', { name: 'Regenerate' }).click();
-    await expect.poll(() => streaming.getByTestId('alternative-index').innerText()).toBe('2 / 2');
+    await expect.poll(() => streaming.getByTestId('alternative-index').innerText()).toBe(alternatives);
     await page.getByRole('button', { name: 'Send' }).waitFor({ timeout: 120_000 });
     await expect.poll(() => streaming.innerText()).toContain('token limit');
     const regenerated = (await invoke('chat/get', { id: conversation.id })).path.at(-1)!.message;
     expect(regenerated).toMatchObject({
       state: 'complete',
       finish: 'length',
-      producer: { runtime: 'embedded', sampling: { maxTokens: 12, temperature: 0 } },
+      producer: { runtime: 'embedded', sampling: { maxTokens: 12, temperature: 1, seed: 1 } },
     });
     await streaming.getByRole('button', { name: 'Previous alternative' }).click();
-    await expect.poll(() => streaming.getByTestId('alternative-index').innerText()).toBe('1 / 2');
+    await expect.poll(() => streaming.getByTestId('alternative-index').innerText()).toBe(`${tries} / ${tries + 1}`);
     await expect.poll(() => streaming.innerText()).toContain('stopped');
     await streaming.getByRole('button', { name: 'Next alternative' }).click();
     await expect.poll(() => streaming.innerText()).toContain('token limit');
@@ -259,7 +290,7 @@ describe('a finished run converted for chat', () => {
     await expect.poll(() => first.getByTestId('alternative-index').innerText()).toBe('1 / 2');
     expect(await first.innerText()).not.toContain('edited by you');
     await expect.poll(() => characters.count()).toBe(2);
-    await expect.poll(() => characters.nth(1).getByTestId('alternative-index').innerText()).toBe('2 / 2');
+    await expect.poll(() => characters.nth(1).getByTestId('alternative-index').innerText()).toBe(alternatives);
     await shot('52-chat-embedded-reloaded', page.locator('.chat-layout'));
   }, 900_000);
 });
