@@ -85,7 +85,7 @@ const sceneFilterFields = {
   rating: rating.nullable().optional(),
   tag: tag.optional(),
   waiting: z.boolean().optional(),
-  kind: z.enum(['normal', 'protective', 'hand']).optional(),
+  kind: z.enum(['normal', 'protective', 'hand', 'chat_correction']).optional(),
   search: z.string().max(500, 'A search is at most 500 characters').optional(),
   chunkId: chunkId.optional(),
   promptVersion: z.string().min(1).max(200).optional(),

@@ -12,7 +12,9 @@ import { buildTinyModel, tinyTrainingConfig } from '../unit/trainer/fixtures';
  * the studio; the tiny model's home-made BPE tokenizer is one llama.cpp does not know, and the card
  * says so and what to do, the run unchanged. A run of a tiny SentencePiece model converts, and the
  * Chat tab talks to it through the embedded runtime: node-llama-cpp in the studio, the adapter on
- * the context: a reply, Stop mid-stream, Regenerate with the alternatives browsed, and a reload.
+ * the context: a reply, Stop mid-stream, Regenerate with the alternatives browsed, the reply edited
+ * (speech and thoughts) and sent to the dataset as a chat correction, a branch browsed with ← →,
+ * the thoughts toggle, and a reload that shows it all as it was.
  * (The converters' own checks are test/unit/runtimes/chat-gguf.test.ts.)
  */
 const shots = path.join(testOutputDir, 'screenshots');
@@ -60,7 +62,7 @@ describe('a finished run converted for chat', () => {
     await card.getByRole('button', { name: 'Convert for chat' }).waitFor();
   }, 600_000);
 
-  it('chats with a run through the embedded runtime: stop, regenerate, and the conversation kept over a reload', async () => {
+  it('chats with a run through the embedded runtime: stop, regenerate, edit, correct, branch, thoughts, and a reload', async () => {
     const { invoke, page, serve } = stage;
     // The character the first test generated scenes for (a fresh one when run alone).
     const character = (await invoke('characters/list', {}))[0] ?? (await generatedOverHttp(stage, 4));
@@ -89,6 +91,19 @@ describe('a finished run converted for chat', () => {
     // The embedded runtime is the first choice for a finished run.
     expect(await newChat.getByRole('radio', { name: /^Embedded/ }).isChecked()).toBe(true);
     await newChat.getByRole('button', { name: 'Start the conversation' }).click();
+    // Greedy or seeded from the first reply on: the conversation, the reply Stop interrupts included,
+    // is the same on every run (an unseeded one could end on its own before Stop is pressed).
+    const characters = page.getByTestId('message-character');
+    const settings = async (maxTokens: string, temperature = '0', seed = '') => {
+      await page.getByRole('button', { name: 'Conversation settings' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Conversation settings' });
+      await dialog.getByLabel('Max tokens').fill(maxTokens);
+      await dialog.getByLabel('Temperature').fill(temperature);
+      await dialog.getByLabel('Seed').fill(seed);
+      await dialog.getByRole('button', { name: 'Save for the next replies' }).click();
+      await dialog.waitFor({ state: 'detached' });
+    };
+    await settings('256');
     await page.getByLabel('Message to Beethoven').fill('What are you writing?');
     await page.getByLabel('Message to Beethoven').press('Enter');
     // The first reply converts the run (base model and adapter), loads it, then answers.
@@ -104,49 +119,157 @@ describe('a finished run converted for chat', () => {
     expect(reply.producer!.adapter).toBe(path.join(run.runDir, 'exports', 'adapter.gguf'));
 
     // Stop mid-stream on the embedded runtime: a long reply (the limit raised in the conversation's
-    // settings, greedy), stopped once text has streamed; what came is kept, marked stopped.
-    const characters = page.getByTestId('message-character');
-    const settings = async (maxTokens: string) => {
-      await page.getByRole('button', { name: 'Conversation settings' }).click();
-      const dialog = page.getByRole('dialog', { name: 'Conversation settings' });
-      await dialog.getByLabel('Max tokens').fill(maxTokens);
-      await dialog.getByLabel('Temperature').fill('0');
-      await dialog.getByRole('button', { name: 'Save for the next replies' }).click();
-      await dialog.waitFor({ state: 'detached' });
-    };
-    await settings('2000');
-    await page.getByLabel('Message to Beethoven').fill('Play for me.');
-    await page.getByLabel('Message to Beethoven').press('Enter');
+    // settings, sampled with a seed: greedy, this model ends it after a token or two), stopped once
+    // text has streamed; what came is kept, marked stopped. A reply that still ends on its own before
+    // Stop lands is regenerated with the next seed until one is stopped: `tries` alternatives.
+    const send = page.getByRole('button', { name: 'Send' });
     const streaming = characters.nth(1);
-    await expect.poll(async () => (await streaming.locator('.bubble-text').innerText()).length).toBeGreaterThan(20);
-    await page.getByRole('button', { name: '■ Stop' }).click();
-    await page.getByRole('button', { name: 'Send' }).waitFor({ timeout: 60_000 });
+    let tries = 0;
+    let stopped = reply;
+    while (stopped.state !== 'cancelled') {
+      tries++;
+      expect(tries).toBeLessThanOrEqual(5);
+      await settings('2000', '1', String(tries));
+      if (tries === 1) {
+        await page.getByLabel('Message to Beethoven').fill('Play for me.');
+        await page.getByLabel('Message to Beethoven').press('Enter');
+      } else {
+        await streaming.hover();
+        await streaming.getByRole('button', { name: 'Regenerate' }).click();
+      }
+      const before = stopped.id;
+      await expect
+        .poll(async () => (await invoke('chat/get', { id: conversation.id })).path.at(-1)!.message)
+        .toMatchObject({ role: 'character', id: expect.not.stringMatching(`^${before}$`) });
+      await expect
+        .poll(async () => (await send.isVisible()) || (await streaming.locator('.bubble-text').innerText()).length > 20)
+        .toBe(true);
+      // Pressed while it streams; a reply that ended meanwhile has turned the button back to Send.
+      if (!(await send.isVisible()))
+        await page
+          .getByRole('button', { name: '■ Stop' })
+          .click({ timeout: 5_000 })
+          .catch(() => {});
+      await send.waitFor({ timeout: 60_000 });
+      stopped = (await invoke('chat/get', { id: conversation.id })).path.at(-1)!.message;
+    }
     await expect.poll(() => streaming.innerText()).toContain('stopped');
-    const stopped = (await invoke('chat/get', { id: conversation.id })).path.at(-1)!.message;
     expect(stopped).toMatchObject({ state: 'cancelled', producer: { runtime: 'embedded' } });
     expect(stopped.text.length).toBeGreaterThan(0);
 
-    // Regenerate with a small limit: a second alternative, ended by the limit; ← → browse the two.
-    await settings('12');
+    // Regenerate with a small limit (seeded: greedy, it ends on its own): another alternative, ended
+    // by the limit; ← → browse to the stopped one.
+    const alternatives = `${tries + 1} / ${tries + 1}`;
+    await settings('12', '1', '1');
     await streaming.hover();
     await streaming.getByRole('button', { name: 'Regenerate' }).click();
-    await expect.poll(() => streaming.getByTestId('alternative-index').innerText()).toBe('2 / 2');
+    await expect.poll(() => streaming.getByTestId('alternative-index').innerText()).toBe(alternatives);
     await page.getByRole('button', { name: 'Send' }).waitFor({ timeout: 120_000 });
     await expect.poll(() => streaming.innerText()).toContain('token limit');
     const regenerated = (await invoke('chat/get', { id: conversation.id })).path.at(-1)!.message;
     expect(regenerated).toMatchObject({
       state: 'complete',
       finish: 'length',
-      producer: { runtime: 'embedded', sampling: { maxTokens: 12, temperature: 0 } },
+      producer: { runtime: 'embedded', sampling: { maxTokens: 12, temperature: 1, seed: 1 } },
     });
     await streaming.getByRole('button', { name: 'Previous alternative' }).click();
-    await expect.poll(() => streaming.getByTestId('alternative-index').innerText()).toBe('1 / 2');
+    await expect.poll(() => streaming.getByTestId('alternative-index').innerText()).toBe(`${tries} / ${tries + 1}`);
     await expect.poll(() => streaming.innerText()).toContain('stopped');
     await streaming.getByRole('button', { name: 'Next alternative' }).click();
     await expect.poll(() => streaming.innerText()).toContain('token limit');
     await shot('48-chat-embedded-stop-regenerate', page.locator('.chat-layout'));
 
-    // A reload shows the conversation as it was.
+    // Edit the first reply, speech and thoughts (the model, prompted through its chat template, gives
+    // none): an alternative marked as the user's, and the path now ends at it.
+    const composer = page.getByLabel('Message to Beethoven');
+    const first = characters.first();
+    await first.hover();
+    await first.getByRole('button', { name: 'Edit' }).click();
+    await first.getByLabel('Edit the thoughts').fill('He hides the sketches under the score.');
+    await first.getByLabel('Edit the message').fill('A symphony, in C minor. Sit down and listen.');
+    await first.getByRole('button', { name: 'Save as an alternative' }).click();
+    await expect.poll(() => first.innerText()).toContain('edited by you');
+    await expect.poll(() => characters.count()).toBe(1);
+    expect(await first.getByTestId('alternative-index').innerText()).toBe('2 / 2');
+
+    // Sent to the dataset: an accepted "chat correction" scene, linked from the reply.
+    await first.hover();
+    await first.getByRole('button', { name: 'Send to dataset' }).click();
+    await expect.poll(() => first.innerText()).toContain('in the dataset');
+    const edited = (await invoke('chat/get', { id: conversation.id })).path.at(-1)!.message;
+    expect(edited).toMatchObject({ role: 'character', editedFrom: reply.id, sceneId: expect.any(String) });
+    const correction = await invoke('scenes/get', { id: edited.sceneId! });
+    expect(correction).toMatchObject({
+      characterId: character.id,
+      origin: 'chat',
+      type: 'chat correction',
+      location: 'Vienna, 1809',
+      review: { status: 'accepted' },
+    });
+    expect(correction.experience!.turns).toEqual([
+      { speaker: 'Man', kind: 'speaking', text: 'What are you writing?' },
+      { speaker: 'Beethoven', kind: 'thinking', text: 'He hides the sketches under the score.' },
+      { speaker: 'Beethoven', kind: 'speaking', text: 'A symphony, in C minor. Sit down and listen.' },
+    ]);
+
+    // The conversation goes on from the edited reply.
+    await composer.fill('And after the symphony?');
+    await composer.press('Enter');
+    await expect.poll(() => page.getByTestId('message-user').nth(1).innerText()).toContain('And after the symphony?');
+    await page.getByRole('button', { name: 'Send' }).waitFor({ timeout: 120_000 });
+    await expect.poll(() => characters.count()).toBe(2);
+
+    // Thoughts hide and show; the speech stays. The shown ones are the replies that have any.
+    const withThoughts = (await invoke('chat/get', { id: conversation.id })).path.filter(
+      (s) => s.message.role === 'character' && (s.message.reasoning ?? '').trim() !== '',
+    ).length;
+    expect(withThoughts).toBeGreaterThan(0);
+    const speech = await characters.locator('.bubble-text').allInnerTexts();
+    await page.getByLabel('Thoughts').uncheck();
+    await expect.poll(() => page.getByTestId('thoughts').count()).toBe(0);
+    expect(await characters.locator('.bubble-text').allInnerTexts()).toEqual(speech);
+    await shot('49-chat-embedded-thoughts-hidden', page.locator('.chat-layout'));
+    await page.getByLabel('Thoughts').check();
+    await expect.poll(() => page.getByTestId('thoughts').count()).toBe(withThoughts);
+    expect(await first.getByTestId('thoughts').innerText()).toBe('He hides the sketches under the score.');
+    expect(await characters.locator('.bubble-text').allInnerTexts()).toEqual(speech);
+
+    // Branch from the edited reply, then send: two continuations of it, browsed with ← →.
+    await first.hover();
+    await first.getByRole('button', { name: 'Branch' }).click();
+    await expect.poll(() => characters.count()).toBe(1);
+    await composer.fill('Another road: play it for me.');
+    await composer.press('Enter');
+    const branchStep = page.getByTestId('message-user').nth(1);
+    await expect.poll(() => branchStep.innerText()).toContain('Another road');
+    await page.getByRole('button', { name: 'Send' }).waitFor({ timeout: 120_000 });
+    await expect.poll(() => characters.count()).toBe(2);
+    await expect.poll(() => branchStep.getByTestId('alternative-index').innerText()).toBe('2 / 2');
+    await branchStep.hover();
+    await branchStep.getByRole('button', { name: 'Previous alternative' }).click();
+    await expect.poll(() => branchStep.innerText()).toContain('And after the symphony?');
+    await expect.poll(() => branchStep.getByTestId('alternative-index').innerText()).toBe('1 / 2');
+    await branchStep.hover();
+    await branchStep.getByRole('button', { name: 'Next alternative' }).click();
+    await expect.poll(() => branchStep.innerText()).toContain('Another road');
+    await expect.poll(() => characters.count()).toBe(2);
+    await shot('50-chat-embedded-edit-branch', page.locator('.chat-layout'));
+
+    // The correction in the Dataset tab, under its own filter, beside the generated scenes.
+    await page.getByRole('tab', { name: 'Dataset' }).click();
+    await page.getByRole('radiogroup', { name: 'Show' }).getByRole('radio', { name: 'Chat corrections' }).click();
+    await expect.poll(() => page.getByTestId('scene-item').count()).toBe(1);
+    await page.getByTestId('scene-item').first().click();
+    const detail = page.getByRole('article', { name: 'Scene detail' });
+    await expect.poll(() => detail.innerText()).toContain('A symphony, in C minor.');
+    expect(await detail.innerText()).toContain('Chat correction');
+    await shot('51-chat-embedded-correction-in-dataset', page.locator('.dataset-grid'));
+
+    // A reload shows the conversation as it was: the edit, the correction, the branch, the thoughts.
+    await page.getByRole('tab', { name: 'Chat' }).click();
+    await expect.poll(() => characters.count()).toBe(2);
+    const before = await characters.allInnerTexts();
+    const users = await page.getByTestId('message-user').allInnerTexts();
     await page.reload();
     await page.getByRole('tab', { name: 'Chat' }).click();
     // Its row, clicked on the title's start (its tools sit over the right-hand side).
@@ -155,7 +278,19 @@ describe('a finished run converted for chat', () => {
       .getByText(conversation.title)
       .click({ position: { x: 4, y: 4 } });
     await page.getByTestId('message-user').getByText('What are you writing?').waitFor();
-    await expect.poll(() => page.getByTestId('message-character').count()).toBe(2);
-    expect(await page.getByTestId('alternative-index').innerText()).toBe('2 / 2');
+    await expect.poll(() => characters.allInnerTexts()).toEqual(before);
+    expect(await page.getByTestId('message-user').allInnerTexts()).toEqual(users);
+    expect(await first.innerText()).toContain('in the dataset');
+    expect(await first.getByTestId('alternative-index').innerText()).toBe('2 / 2');
+    expect(await first.getByTestId('thoughts').innerText()).toBe('He hides the sketches under the score.');
+    expect(await branchStep.getByTestId('alternative-index').innerText()).toBe('2 / 2');
+    // The first reply's other alternative is the model's own, and its branch the earlier exchange.
+    await first.hover();
+    await first.getByRole('button', { name: 'Previous alternative' }).click();
+    await expect.poll(() => first.getByTestId('alternative-index').innerText()).toBe('1 / 2');
+    expect(await first.innerText()).not.toContain('edited by you');
+    await expect.poll(() => characters.count()).toBe(2);
+    await expect.poll(() => characters.nth(1).getByTestId('alternative-index').innerText()).toBe(alternatives);
+    await shot('52-chat-embedded-reloaded', page.locator('.chat-layout'));
   }, 900_000);
 });

@@ -261,6 +261,8 @@ describe('scene browser', () => {
       (await call(env.studio, 'scenes/list', { characterId, limit: 100, ...filter })).scenes;
     expect(await list({ kind: 'hand' })).toHaveLength(1);
     expect(await list({ kind: 'protective' })).toHaveLength(2);
+    // The Dataset tab's "Chat corrections" filter asks for this kind (none here).
+    expect(await list({ kind: 'chat_correction' })).toHaveLength(0);
     expect((await list({ speaker: 'Mozart' })).map((s) => s.location).sort()).toEqual([
       'Bonn, room 3',
       'Bonn, room 6',
