@@ -26,7 +26,7 @@ describe('Settings → Database', () => {
     const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
     try {
       await page.goto(serve.url);
-      await page.getByRole('button', { name: 'Settings' }).click();
+      await page.getByRole('button', { name: 'Settings', exact: true }).click();
       const settings = page.getByRole('dialog', { name: 'Settings' });
       const panel = settings.getByRole('region', { name: 'Database' });
       await panel.getByText(file).waitFor();

@@ -76,7 +76,7 @@ describe('the first run', () => {
               .waitFor();
           await shot(`first-run-${4 + index}-${tab.toLowerCase()}-${mode}`);
         }
-        await page.getByRole('button', { name: 'Settings' }).click();
+        await page.getByRole('button', { name: 'Settings', exact: true }).click();
         const settings = page.getByRole('dialog', { name: 'Settings' });
         await settings.getByRole('radiogroup', { name: 'Theme' }).waitFor();
         await shot(`first-run-09-settings-${mode}`);
@@ -84,7 +84,7 @@ describe('the first run', () => {
       }
 
       // Settings › Appearance back to the system's choice.
-      await page.getByRole('button', { name: 'Settings' }).click();
+      await page.getByRole('button', { name: 'Settings', exact: true }).click();
       // A controlled radio: it shows checked once the studio has stored the choice and said so.
       await page.getByRole('radio', { name: 'System' }).click();
       await expect.poll(() => pageInvoke(page, 'appearance/get', {})).toEqual({ theme: 'system' });

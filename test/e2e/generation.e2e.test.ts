@@ -82,7 +82,7 @@ describe('experience construction in a browser against serve and an OpenAI-compa
     await settings.getByLabel('New model').fill('fake-model');
     await settings.getByLabel('Prompt price', { exact: true }).fill('2');
     await settings.getByLabel('Completion price', { exact: true }).fill('6');
-    await settings.getByRole('button', { name: 'Add', exact: true }).click();
+    await settings.getByRole('button', { name: 'Add price' }).click();
     await settings.getByLabel('Prompt price for fake-model').waitFor();
 
     // Editing shows that a key is saved, never the key.

@@ -22,7 +22,7 @@ describe('Settings › Models', () => {
       session.serve = await startServe(session.data.dir);
       const { page } = session;
       await page.goto(session.serve.url);
-      await page.getByRole('button', { name: 'Settings' }).click();
+      await page.getByRole('button', { name: 'Settings', exact: true }).click();
       const row = page.getByRole('listitem', { name: 'Model Qwen2.5 0.5B Instruct (Q4_K_M)' });
       await row.getByRole('button', { name: 'Download' }).click();
       await row.getByText('Downloaded').waitFor();

@@ -56,7 +56,7 @@ describe('the provider form', () => {
     const llm = await startFakeLlmServer({ apiKey: 'test-key', models: ['qwen2.5-7b', 'llama3.1:8b'] });
     try {
       await session.page.goto(session.serve.url);
-      await session.page.getByRole('button', { name: 'Settings' }).click();
+      await session.page.getByRole('button', { name: 'Settings', exact: true }).click();
       const settings = session.page.getByRole('dialog', { name: 'Settings' });
       await settings.getByRole('button', { name: '+ Add provider' }).click();
       const form = settings.getByRole('form', { name: 'New provider' });

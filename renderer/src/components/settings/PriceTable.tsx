@@ -105,7 +105,12 @@ function PriceRow({ price }: { price: ModelPrice | null }) {
         </td>
         <td>
           <form id={formId} onSubmit={(e) => void onSubmit(e)}>
-            <button className={price ? 'small' : 'small primary'} type="submit" disabled={!dirty || save.isPending}>
+            <button
+              className={price ? 'small' : 'small primary'}
+              type="submit"
+              aria-label={price ? `Save the price of ${price.model}` : 'Add price'}
+              disabled={!dirty || save.isPending}
+            >
               {price ? 'Save' : 'Add'}
             </button>
           </form>
