@@ -1,4 +1,4 @@
-import { writeZip, type ZipEntryInput } from './zip-writer';
+import { writeZip, type ZipEntryInput } from './zip';
 
 /**
  * Small, valid manuscripts written from the formats' specifications, for the importers' tests:

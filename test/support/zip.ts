@@ -2,7 +2,7 @@ import zlib from 'node:zlib';
 
 /**
  * Writes zip archives for tests (PKWARE APPNOTE 4.3: local headers, central directory, end record),
- * stored or deflated, with any entry name, so tests can build CHARX cards and hostile archives
+ * stored or deflated, with any entry name, so tests can build CHARX cards, .docx and .epub files, and hostile archives
  * (paths leaving the folder, bombs, sizes that lie) that no zip library would write.
  */
 export interface ZipEntry {
@@ -55,4 +55,22 @@ export function zip(entries: readonly ZipEntry[]): Buffer {
   end.writeUInt32LE(directory.length, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, directory, end]);
+}
+
+/** An entry as the manuscript tests write it: text or bytes, deflated unless `store` (EPUB's `mimetype`). */
+export interface ZipEntryInput {
+  name: string;
+  data: string | Uint8Array;
+  store?: boolean;
+}
+
+/** `zip` for entries given as text or bytes, deflated by default. */
+export function writeZip(entries: readonly ZipEntryInput[]): Buffer {
+  return zip(
+    entries.map((entry) => ({
+      name: entry.name,
+      data: typeof entry.data === 'string' ? Buffer.from(entry.data, 'utf8') : Buffer.from(entry.data),
+      deflate: !entry.store,
+    })),
+  );
 }

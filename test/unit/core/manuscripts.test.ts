@@ -7,7 +7,7 @@ import { WorkerManuscriptReader } from '../../../main/core/manuscripts/manuscrip
 import { readManuscript } from '../../../main/core/manuscripts/read-manuscript';
 import { epubEntries, writeDocx, writeEpub, xhtml } from '../../support/manuscripts';
 import { writePdf, type PdfLine } from '../../support/pdf-writer';
-import { writeZip } from '../../support/zip-writer';
+import { writeZip } from '../../support/zip';
 import { call, callError, makeStudio } from '../../support/studio';
 
 /** Manuscripts in (issue 13, points 4 and 7): .docx, .epub and .pdf through the studio's import door. */
