@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fakeProviderDraft } from '../support/drafts';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
 import { fixture } from '../support/paths';
-import { pageInvoke, useServePage } from '../support/serve-page';
+import { beethovenWithFakeProvider, pageInvoke, useServePage } from '../support/serve-page';
 
 /**
  * The Evaluate tab in Chromium against `serve`, with the fake OpenAI-compatible server as both the
@@ -40,17 +39,7 @@ describe('the Evaluate tab', () => {
   it('imports and edits a question set, interviews a prompted baseline and shows the transcript', async () => {
     const page = session.page;
     await page.goto(session.serve.url);
-    const character = await api<{ id: string }>('characters/create', {
-      fullName: 'Ludwig van Beethoven',
-      shortName: 'Beethoven',
-      era: '1770–1827',
-      notes: '',
-    });
-    await api('profiles/import', {
-      characterId: character.id,
-      text: '# Ludwig van Beethoven\n\nLudwig van Beethoven was a German composer and pianist.',
-    });
-    await api('providers/create', { ...fakeProviderDraft(server.baseURL, 'Fake') });
+    const { character } = await beethovenWithFakeProvider(page, server.baseURL);
     await page.reload();
     await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();
     await page.getByRole('tab', { name: 'Evaluate' }).click();

@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fakeProviderDraft } from '../support/drafts';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
 import { answersOf, isJudgeRequest, judgeResponder, verdictText } from '../support/judge-responder';
-import { pageInvoke, useServePage } from '../support/serve-page';
+import { beethovenWithFakeProvider, pageInvoke, useServePage } from '../support/serve-page';
 
 /**
  * The Evaluate tab's Judge view in Chromium against `serve`, with the fake OpenAI-compatible server
@@ -44,17 +43,7 @@ describe('the Judge view', () => {
   it('judges interviews from the form, shows means and win rates, and the reasoning under a transcript', async () => {
     const page = session.page;
     await page.goto(session.serve.url);
-    const character = await api<{ id: string }>('characters/create', {
-      fullName: 'Ludwig van Beethoven',
-      shortName: 'Beethoven',
-      era: '1770–1827',
-      notes: '',
-    });
-    await api('profiles/import', {
-      characterId: character.id,
-      text: '# Ludwig van Beethoven\n\nLudwig van Beethoven was a German composer and pianist.',
-    });
-    const provider = await api<{ id: string }>('providers/create', { ...fakeProviderDraft(server.baseURL, 'Fake') });
+    const { character, provider } = await beethovenWithFakeProvider(page, server.baseURL);
     const set = await api<{ set: { id: string } }>('eval/questions/create', {
       characterId: character.id,
       name: 'Small',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { launchBrowser } from './browser';
+import { fakeProviderDraft } from './drafts';
 import { tempDir, testOutputDir } from './paths';
 import { startServe, type ServeHandle } from './serve';
 
@@ -68,4 +69,28 @@ export async function pageInvoke<T>(page: Page, name: string, arg: object): Prom
     },
     [name, arg] as const,
   ) as Promise<T>;
+}
+
+/**
+ * Beethoven with a one-paragraph profile and the fake LLM server at `llmBaseUrl` as provider
+ * "Fake", made through the page's studio: where the evaluation's browser tests start.
+ */
+export async function beethovenWithFakeProvider(
+  page: Page,
+  llmBaseUrl: string,
+): Promise<{ character: { id: string }; provider: { id: string } }> {
+  const character = await pageInvoke<{ id: string }>(page, 'characters/create', {
+    fullName: 'Ludwig van Beethoven',
+    shortName: 'Beethoven',
+    era: '1770–1827',
+    notes: '',
+  });
+  await pageInvoke(page, 'profiles/import', {
+    characterId: character.id,
+    text: '# Ludwig van Beethoven\n\nLudwig van Beethoven was a German composer and pianist.',
+  });
+  const provider = await pageInvoke<{ id: string }>(page, 'providers/create', {
+    ...fakeProviderDraft(llmBaseUrl, 'Fake'),
+  });
+  return { character, provider };
 }
