@@ -118,6 +118,12 @@ export interface StudioError {
 export interface StudioBridge {
   invoke<K extends CommandName>(name: K, arg: CommandArg<K>): Promise<CommandResult<K>>;
   on<E extends EventName>(name: E, listener: (payload: Events[E]) => void): () => void;
+  /**
+   * Called each time the bridge's event stream (re)connects, for a bridge whose events can be missed
+   * while it is not connected (the web bridge: before its stream opens and while it reconnects).
+   * Whatever was read before may be stale then; listeners refetch. Absent where no event is lost.
+   */
+  onConnected?(listener: () => void): () => void;
 }
 
 /** Names of every command, for doors that must enumerate them. Kept in step by the compiler. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../support/paths';
-import { useServePage } from '../support/serve-page';
+import { pageInvoke, useServePage } from '../support/serve-page';
 
 const BEETHOVEN_CHUNKS = 59; // 60 blank-line blocks in the paper's file, minus the `# Name` title
 
@@ -81,6 +81,30 @@ describe('the studio in a browser against serve', () => {
     await page.getByRole('alert').filter({ hasText: 'looks like a binary file' }).waitFor();
     await session.shot('08-binary-file');
     expect(await page.getByRole('button', { name: /Ada Lovelace/ }).count()).toBe(1);
+  });
+
+  it('shows what another door changed before its event stream opened', async () => {
+    const { page, serve } = session;
+    // The page's event stream is held back until a character has been created through the API:
+    // its 'characters/changed' is sent to no one. When the stream opens, the page reads again.
+    let requested!: () => void;
+    const streamRequested = new Promise<void>((resolve) => (requested = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/events', async (route) => {
+      requested();
+      await released;
+      await route.continue();
+    });
+    const listed = page.waitForResponse((response) => response.url().endsWith('/api/invoke/characters%2Flist'));
+    await page.goto(serve.url);
+    await listed;
+    await streamRequested;
+    await pageInvoke(page, 'characters/create', { fullName: 'Clara Schumann', shortName: 'Clara', era: '', notes: '' });
+    expect(await page.getByRole('button', { name: /Clara Schumann/ }).count()).toBe(0);
+    release();
+    await page.getByRole('button', { name: /Clara Schumann/ }).waitFor();
+    await page.unroute('**/api/events');
   });
 
   it('refuses the page without the token', async () => {

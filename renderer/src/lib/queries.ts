@@ -256,6 +256,8 @@ export function useCommand<K extends CommandName>(name: K, options: { quiet?: bo
 /** Keeps the cache in step with the store, whichever door or window changed it. */
 export function subscribeToStudioEvents(): () => void {
   const offs = [
+    // A stream that (re)opened may have missed events: everything on screen is read again.
+    studio().onConnected?.(() => void queryClient.invalidateQueries()) ?? (() => {}),
     studio().on('models/changed', () => {
       void queryClient.invalidateQueries({ queryKey: ['models/list'] });
     }),

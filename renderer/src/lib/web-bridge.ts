@@ -16,11 +16,17 @@ import { CommandError } from './bridge-error';
  */
 export function createWebBridge(base = ''): StudioBridge {
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
+  const connected = new Set<() => void>();
   let source: EventSource | null = null;
 
   const ensureSource = () => {
     if (source) return;
     source = new EventSource(`${base}/api/events`);
+    // Events sent before the stream opened, or while it reconnected, never arrive: say so each
+    // time it opens, so the caches read again what they may have missed.
+    source.addEventListener('open', () => {
+      for (const listener of connected) listener();
+    });
     for (const name of EVENT_NAMES) {
       source.addEventListener(name, (event) => {
         const payload: unknown = JSON.parse((event as MessageEvent<string>).data);
@@ -59,6 +65,11 @@ export function createWebBridge(base = ''): StudioBridge {
       const wrapped = listener as (payload: unknown) => void;
       set.add(wrapped);
       return () => set.delete(wrapped);
+    },
+    onConnected(listener: () => void): () => void {
+      ensureSource();
+      connected.add(listener);
+      return () => connected.delete(listener);
     },
   };
 }
