@@ -10,7 +10,6 @@ import { DatasetSums } from '../store/dataset-sums';
 import { ReadWorker } from '../store/read-worker';
 import { DatasetRepo } from '../store/dataset-repo';
 import { SceneBrowserRepo } from '../store/scene-browser-repo';
-import { browsePage } from './dataset/browse';
 import { SceneRevisionsRepo } from '../store/scene-revisions-repo';
 import { SceneService } from './dataset/scene-service';
 import { RegenerateService } from './dataset/regenerate-service';
@@ -32,11 +31,9 @@ import { HostService, type HostServiceOptions } from './training/host-service';
 import { defaultPython } from './training/python-location';
 import { TrainingService } from './training/training-service';
 import { TrainingPreviewService } from './training/preview-service';
-import type { CallId, LlmCall } from '../../common/contract';
 import { CharacterService } from './character-service';
 import { systemClock, type Clock, type IdFactory } from './clock';
 import { ensureDataDir } from './data-dir';
-import { StudioFailure } from './errors';
 import { dispatch, type Handlers, type Outcome } from './dispatch';
 import { EventBus } from './events';
 import { GenerationService } from './pipeline/generation-service';
@@ -47,6 +44,14 @@ import { AppearanceService } from './onboarding/appearance-service';
 import { onboardingHandlers } from './onboarding/onboarding-handlers';
 import { SampleService } from './onboarding/sample-service';
 import { modelHandlers } from './models/model-handlers';
+import { characterHandlers } from './character-handlers';
+import { providerHandlers } from './providers/provider-handlers';
+import { generationHandlers } from './pipeline/generation-handlers';
+import { jobHandlers } from './jobs/job-handlers';
+import { datasetHandlers } from './dataset/dataset-handlers';
+import { sceneHandlers } from './dataset/scene-handlers';
+import { interopHandlers } from './interop/interop-handlers';
+import { trainingHandlers } from './training/training-handlers';
 import { DEFAULT_MODEL_BASE_URL } from './models/model-catalog';
 import { ModelService } from './models/model-service';
 import { MANUSCRIPT_LIMITS } from './manuscripts/limits';
@@ -61,17 +66,11 @@ import { EvalReportRepo } from '../store/eval-report-repo';
 import { OutputsImportService } from './eval/outputs-import';
 import { EvalReportService } from './eval/report-service';
 import { evalReportHandlers } from './eval/report-handlers';
-import { callRow, startedRow } from './jobs/call-log';
+import { callRow, llmCalls, startedRow } from './jobs/call-log';
 import { EvalRepo } from '../store/eval-repo';
-import { evalHandlers, type EvalServices } from './eval/eval-handlers';
 import { judgeHandlers } from './eval/judge-handlers';
-import { JudgeService } from './eval/judge-service';
-import { JudgmentsRepo } from '../store/judgments-repo';
-import { InterviewService } from './eval/interview-service';
-import { ProfileText } from './eval/profile-text';
-import { QuestionGenerator } from './eval/question-generator';
-import { QuestionService } from './eval/question-service';
-import { SystemService } from './eval/system-service';
+import { evalHandlers } from './eval/eval-handlers';
+import { evaluationServices } from './eval/eval-services';
 import { CardService } from './cards/card-service';
 import { WIKIPEDIA_API } from './wikipedia/article';
 import { WikipediaService } from './wikipedia/wikipedia-service';
@@ -272,7 +271,19 @@ export class Studio {
       clock,
       newId,
     );
-    const evaluation = this.evaluation(characters, profilesRepo, providers, training, chatRuntimes, clock, newId);
+    const evaluation = evaluationServices({
+      db: this.db,
+      jobsRepo,
+      jobs,
+      events: this.events,
+      characters,
+      profiles: profilesRepo,
+      providers,
+      training,
+      runtimes: chatRuntimes,
+      clock,
+      newId,
+    });
 
     const cards = new CardService({
       characters,
@@ -304,189 +315,35 @@ export class Studio {
       clock,
     );
 
+    const reports = new EvalReportService(new EvalReportRepo(this.db), (id) => characters.get(id), clock);
+    const outputs = new OutputsImportService({
+      db: this.db,
+      repo: new EvalRepo(this.db),
+      characters: () => characters.list(),
+      clock,
+      newId,
+      changed: (characterId) => this.events.emit('eval/systems/changed', { characterId }),
+    });
+
+    // One line per area: each area's commands are wired in its own `*-handlers.ts`.
     this.handlers = {
+      'app/info': () => this.info(),
+      'app/check-database': () => this.checkDatabase(),
+      ...characterHandlers({ characters, profiles, wikipedia, cards }),
+      ...providerHandlers(providers),
+      ...generationHandlers(generation, (id) => llmCalls(jobsRepo, id)),
+      ...jobHandlers(jobs, characters),
+      ...datasetHandlers({ characters, dataset, browser, filterCounts, sums, charts }),
+      ...sceneHandlers({ scenes, regenerate, review, filterCounts }),
+      ...interopHandlers(exporter, importer, ioRequests),
+      ...trainingHandlers(training, previews, hosts),
       ...chatHandlers(this.chat),
       ...evalHandlers(evaluation),
       ...judgeHandlers(evaluation.judge),
+      ...evalReportHandlers(reports, outputs),
       ...onboardingHandlers(appearance, samples),
       ...modelHandlers(models),
-      ...evalReportHandlers(
-        new EvalReportService(new EvalReportRepo(this.db), (id) => characters.get(id), clock),
-        new OutputsImportService({
-          db: this.db,
-          repo: new EvalRepo(this.db),
-          characters: () => characters.list(),
-          clock,
-          newId,
-          changed: (characterId) => this.events.emit('eval/systems/changed', { characterId }),
-        }),
-      ),
-      'app/info': () => this.info(),
-      'app/check-database': () => this.checkDatabase(),
-      'characters/list': () => characters.list(),
-      'characters/get': ({ id }) => characters.get(id),
-      'characters/create': (draft) => characters.create(draft),
-      'characters/update': ({ id, ...patch }) => characters.update(id, patch),
-      'characters/delete': ({ id }) => characters.delete(id),
-      'profiles/list': ({ characterId }) => profiles.list(characterId),
-      'profiles/import': (request) => profiles.import(request),
-      'profiles/wikipedia': (request) => wikipedia.import(request),
-      'characters/image': ({ id }) => characters.image(id),
-      'cards/import': (request) => cards.import(request),
-      'cards/export': (request) => cards.export(request),
-      'profiles/rename': ({ id, title }) => profiles.rename(id, title),
-      'profiles/delete': ({ id }) => profiles.delete(id),
-      'chunks/update': ({ id, text }) => profiles.updateChunk(id, text),
-      'chunks/split': ({ id, offset }) => profiles.split(id, offset),
-      'chunks/merge': ({ id }) => profiles.merge(id),
-      'chunks/delete': ({ id }) => profiles.deleteChunk(id),
-      'providers/presets': () => providers.presets(),
-      'providers/list': () => providers.list(),
-      'providers/create': (draft) => providers.create(draft),
-      'providers/update': ({ id, ...patch }) => providers.update(id, patch),
-      'providers/delete': ({ id }) => providers.delete(id),
-      'providers/test': (target) => providers.test(target),
-      'prices/list': () => providers.prices(),
-      'prices/set': (price) => providers.setPrice(price),
-      'limits/list': ({ characterId }) => generation.limits(characterId),
-      'limits/save': ({ characterId, limits }) => generation.saveLimits(characterId, limits),
-      'limits/generate': ({ characterId, providerId }) => generation.generateLimits(characterId, providerId),
-      'prompts/list': ({ characterId }) => generation.prompts(characterId),
-      'prompts/save': (arg) => generation.savePrompt(arg.characterId, arg.stage, 'reset' in arg ? null : arg),
-      'generation/defaults': ({ characterId, preset }) => generation.defaults(characterId, preset),
-      'generation/estimate': ({ characterId, settings, more }) =>
-        generation.estimateForDoor(characterId, settings, more),
-      'generation/start': ({ characterId, settings, more }) => generation.start(characterId, settings, more),
-      'generation/preferences': () => generation.runPreferences(),
-      'generation/set-preferences': (preferences) => generation.setRunPreferences(preferences),
-      'jobs/list': ({ characterId }) => {
-        characters.get(characterId);
-        return jobs.list(characterId);
-      },
-      'jobs/get': ({ id }) => jobs.get(id),
-      'jobs/pause': ({ id }) => jobs.pause(id),
-      'jobs/resume': ({ id }) => jobs.resume(id),
-      'jobs/set-budget': ({ id, budgetUsd }) => jobs.setBudget(id, budgetUsd),
-      'jobs/cancel': ({ id }) => jobs.cancel(id),
-      'jobs/retry': ({ id, itemId }) => jobs.retry(id, itemId),
-      'scenes/list': ({ characterId, limit, after, through, sort, ...filter }) => {
-        characters.get(characterId);
-        return browsePage(browser, characterId, { limit, after, through, sort, filter });
-      },
-      'scenes/facets': ({ characterId, filter }) => filterCounts.facets(characterId, filter),
-      'scenes/get': ({ id }) => {
-        const scene = dataset.scene(id);
-        if (!scene) throw new StudioFailure('not_found', 'That scene no longer exists.');
-        return scene;
-      },
-      'dataset/stats': ({ characterId }) => {
-        characters.get(characterId);
-        return sums.stats(characterId);
-      },
-      'dataset/charts': ({ characterId }) => charts.charts(characterId),
-      'dataset/compare': () => charts.compare(),
-      'scenes/open': ({ id }) => scenes.open(id),
-      'scenes/save': ({ id, baseRevision, doc }) => scenes.save(id, baseRevision, doc),
-      'scenes/revisions': ({ id }) => scenes.list(id),
-      'scenes/diff': ({ id, from, to }) => scenes.diff(id, from, to),
-      'scenes/restore': ({ id, revision, baseRevision }) => scenes.restore(id, revision, baseRevision),
-      'scenes/create': ({ characterId, doc }) => scenes.create(characterId, doc),
-      'scenes/regenerate': (request) => regenerate.start(request),
-      'scenes/proposals': ({ id }) => scenes.proposals(id),
-      'scenes/adopt': ({ id, proposalId, baseRevision }) => scenes.adopt(id, proposalId, baseRevision),
-      'review/set': ({ characterId, ids, filter, ...change }) =>
-        review.set(characterId, { ...(ids && { ids }), ...(filter && { filter }) }, change),
-      'review/undo': ({ characterId }) => review.undo(characterId),
-      'review/last': ({ characterId }) => review.last(characterId),
-      'review/counts': ({ characterId, filter }) => filterCounts.counts(characterId, filter),
-      'scenes/complete': ({ characterId, providerId }) => review.complete(characterId, providerId),
-      'scenes/delete': ({ characterId, ids }) => review.delete(characterId, ids),
-      'dataset/export': (request) => exporter.export(request),
-      'dataset/import': (request) => importer.import(request),
-      'dataset/io-cancel': ({ requestId }) => ioRequests.cancel(requestId),
-      'calls/get': ({ id }) => this.calls(id),
-      'hosts/list': () => hosts.list(),
-      'hosts/save': (draft) => hosts.save(draft),
-      'hosts/delete': ({ id }) => hosts.delete(id),
-      'hosts/test': ({ id }) => hosts.test(id),
-      'hosts/trust': ({ id, fingerprint }) => hosts.trust(id, fingerprint),
-      'training/options': () => training.baseModels(),
-      'training/doctor': ({ python }) => training.doctor(python),
-      'training/setup': ({ basePython }) => training.setupPython(basePython),
-      'training/estimate': ({ characterId, config }) => training.estimate(characterId, config),
-      'training/start': ({ characterId, config }) => training.start(characterId, config),
-      'training/list': ({ characterId }) => training.list(characterId),
-      'training/get': ({ id }) => training.get(id),
-      'training/stop': ({ id }) => training.stop(id),
-      'training/resume': ({ id }) => training.resume(id),
-      'training/cancel': ({ id }) => training.cancel(id),
-      'training/export': ({ id, merged, gguf, ollamaName }) =>
-        training.export(id, { merged, gguf, ...(ollamaName && { ollamaName }) }),
-      'training/check-model': ({ baseModel, target }) => ({ problem: training.baseModelProblem(baseModel, target) }),
-      'training/serve': ({ id, others }) => training.serve(id, others ?? 'keep'),
-      'training/served': () => training.served(),
-      'training/export-cancel': ({ id }) => training.cancelExport(id),
-      'training/prepare-chat': ({ id }) => training.prepareChat(id),
-      'training/serve-stop': ({ id }) => training.stopServing(id),
-      'training/preview': (request) => previews.preview(request),
-      'training/cached-models': () => previews.cachedModels(),
     } satisfies Handlers;
-  }
-
-  /** Question sets, systems and interviews (issue 12), on the job engine and the chat runtimes. */
-  private evaluation(
-    characters: CharacterService,
-    profiles: ProfilesRepo,
-    providers: ProviderService,
-    training: TrainingService,
-    runtimes: ChatRuntimes,
-    clock: Clock,
-    newId: IdFactory,
-  ): EvalServices & { judge: JudgeService } {
-    const repo = new EvalRepo(this.db);
-    const profile = new ProfileText(profiles);
-    const questions = new QuestionService(this.db, repo, (id) => characters.get(id), this.events, clock, newId);
-    const systems = new SystemService(
-      repo,
-      characters,
-      { run: (id) => training.get(id), provider: (id) => providers.get(id) },
-      this.events,
-      clock,
-      newId,
-    );
-    const interviews = new InterviewService(
-      this.db,
-      repo,
-      this.jobsRepo,
-      characters,
-      questions,
-      systems,
-      profile,
-      {
-        runtimeFor: (target, kind) => runtimes.runtimeFor(target, kind),
-        provider: (id) => providers.get(id),
-        instanceFor: (id, model) => providers.instanceFor(id, model),
-      },
-      this.jobs,
-      this.events,
-      clock,
-      newId,
-    );
-    const generator = new QuestionGenerator(characters, providers, this.jobsRepo, profile, questions, newId);
-    // The judge reads what the interviews wrote, through the same profile text and setting.
-    const judge = new JudgeService(
-      this.db,
-      this.jobsRepo,
-      new JudgmentsRepo(this.db),
-      repo,
-      characters,
-      profile,
-      this.jobs,
-      this.events,
-      clock,
-      newId,
-    );
-    return { questions, generator, systems, interviews, judge };
   }
 
   /** Every door's entry; error text leaves with every configured API key masked (see `redact`). */
@@ -517,30 +374,6 @@ export class Studio {
         maxManuscriptBytes: MANUSCRIPT_LIMITS.maxFileBytes,
       },
     };
-  }
-
-  /** Every attempt of one LLM call, oldest first. */
-  calls(id: CallId): LlmCall[] {
-    const rows = this.jobsRepo.calls(id);
-    if (rows.length === 0) throw new StudioFailure('not_found', 'No record of that LLM call.');
-    return rows.map((r) => ({
-      id: r.id as CallId,
-      jobId: r.job_id as LlmCall['jobId'],
-      attempt: r.attempt,
-      provider: r.provider,
-      model: r.response_model ?? r.model,
-      params: JSON.parse(r.params) as Record<string, unknown>,
-      messages: JSON.parse(r.messages) as LlmCall['messages'],
-      response: r.response,
-      finishReason: r.finish_reason,
-      promptTokens: r.prompt_tokens,
-      completionTokens: r.completion_tokens,
-      costUsd: r.cost_usd,
-      latencyMs: r.latency_ms,
-      error: r.error,
-      startedAt: r.started_at,
-      status: r.status ?? 'done',
-    }));
   }
 
   /**

@@ -10,11 +10,14 @@
  * while the largest of the other random logits is positive. Greedy decoding therefore never ends
  * a reply on its own, which makes "stopped by maxTokens" deterministic; a grammar that has been
  * satisfied still ends the reply, because then EOS is the only token it allows.
+ *
+ * The bytes are gguf-writer.ts's; a model with designed weights builds on `shape` (thinking-gguf.ts).
  */
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom } from '../../main/core/pipeline/planner';
+import { GGUF_ALIGNMENT, meta, writeGguf, type TensorSpec } from './gguf-writer';
 
 /**
  * CPU threads every test gives node-llama-cpp. One: llama.cpp's worker threads spin while they
@@ -65,107 +68,11 @@ export const TINY_CHAT_TEMPLATE =
   "{{ bos_token }}{% for message in messages %}{{ '<|' + message['role'] + '|>\\n' + message['content'] + eos_token + '\\n' }}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}";
 
-// GGUF metadata value types (gguf.h).
-const enum GgufType {
-  Uint32 = 4,
-  Int32 = 5,
-  Float32 = 6,
-  Bool = 7,
-  String = 8,
-  Array = 9,
-}
-
 // Token types in `tokenizer.ggml.token_type` (llama.cpp's llama_token_type).
 const TOKEN_NORMAL = 1;
 const TOKEN_UNKNOWN = 2;
 const TOKEN_CONTROL = 3;
 const TOKEN_BYTE = 6;
-
-const GGML_TYPE_F32 = 0;
-const ALIGNMENT = 32;
-
-type MetaValue =
-  | { type: GgufType.Uint32 | GgufType.Int32 | GgufType.Float32; value: number }
-  | { type: GgufType.Bool; value: boolean }
-  | { type: GgufType.String; value: string }
-  | {
-      type: GgufType.Array;
-      itemType: GgufType.String;
-      value: readonly string[];
-    }
-  | {
-      type: GgufType.Array;
-      itemType: GgufType.Float32 | GgufType.Int32;
-      value: readonly number[];
-    };
-
-interface TensorSpec {
-  name: string;
-  /** ggml order: dims[0] is the contiguous (row) dimension. */
-  dims: number[];
-  data: Float32Array;
-}
-
-/** Growable little-endian byte sink. */
-class ByteWriter {
-  private buf = Buffer.alloc(1 << 16);
-  private len = 0;
-
-  get length(): number {
-    return this.len;
-  }
-
-  private ensure(extra: number): void {
-    if (this.len + extra <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.len + extra) size *= 2;
-    const next = Buffer.alloc(size);
-    this.buf.copy(next, 0, 0, this.len);
-    this.buf = next;
-  }
-
-  u8(v: number): void {
-    this.ensure(1);
-    this.buf.writeUInt8(v, this.len);
-    this.len += 1;
-  }
-  u32(v: number): void {
-    this.ensure(4);
-    this.buf.writeUInt32LE(v, this.len);
-    this.len += 4;
-  }
-  i32(v: number): void {
-    this.ensure(4);
-    this.buf.writeInt32LE(v, this.len);
-    this.len += 4;
-  }
-  f32(v: number): void {
-    this.ensure(4);
-    this.buf.writeFloatLE(v, this.len);
-    this.len += 4;
-  }
-  u64(v: number): void {
-    this.ensure(8);
-    this.buf.writeBigUInt64LE(BigInt(v), this.len);
-    this.len += 8;
-  }
-  str(s: string): void {
-    const bytes = Buffer.from(s, 'utf8');
-    this.u64(bytes.length);
-    this.bytes(bytes);
-  }
-  bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
-  }
-  padTo(alignment: number): void {
-    while (this.len % alignment !== 0) this.u8(0);
-  }
-  toBuffer(): Buffer {
-    return this.buf.subarray(0, this.len);
-  }
-}
 
 function makeGaussian(rng: () => number): () => number {
   return () => {
@@ -393,38 +300,6 @@ function buildTensors(
   return tensors;
 }
 
-function writeMeta(w: ByteWriter, key: string, m: MetaValue): void {
-  w.str(key);
-  w.u32(m.type);
-  switch (m.type) {
-    case GgufType.Uint32:
-      w.u32(m.value);
-      return;
-    case GgufType.Int32:
-      w.i32(m.value);
-      return;
-    case GgufType.Float32:
-      w.f32(m.value);
-      return;
-    case GgufType.Bool:
-      w.u8(m.value ? 1 : 0);
-      return;
-    case GgufType.String:
-      w.str(m.value);
-      return;
-    case GgufType.Array:
-      w.u32(m.itemType);
-      w.u64(m.value.length);
-      if (m.itemType === GgufType.String) {
-        for (const s of m.value) w.str(s);
-      } else {
-        const put = m.itemType === GgufType.Float32 ? w.f32.bind(w) : w.i32.bind(w);
-        for (const n of m.value) put(n);
-      }
-      return;
-  }
-}
-
 /** Builds the whole file in memory; the result is a few hundred KiB with the defaults. */
 export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   const o = {
@@ -455,57 +330,36 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
     nVocab: vocab.tokens.length,
   });
 
-  const u32 = (value: number): MetaValue => ({ type: GgufType.Uint32, value });
-  const meta: [string, MetaValue][] = [
-    ['general.architecture', { type: GgufType.String, value: 'llama' }],
-    ['general.name', { type: GgufType.String, value: opts.name ?? 'tiny-random-llama' }],
-    ['general.alignment', u32(ALIGNMENT)],
-    ['general.file_type', u32(0)], // LLAMA_FTYPE_ALL_F32
-    ['llama.vocab_size', u32(vocab.tokens.length)],
-    ['llama.context_length', u32(o.contextLength)],
-    ['llama.embedding_length', u32(o.nEmbd)],
-    ['llama.block_count', u32(o.nLayer)],
-    ['llama.feed_forward_length', u32(o.nFf)],
-    ['llama.attention.head_count', u32(o.nHead)],
-    ['llama.attention.head_count_kv', u32(o.nHeadKv)],
-    ['llama.rope.dimension_count', u32(o.nEmbd / o.nHead)],
-    ['llama.rope.freq_base', { type: GgufType.Float32, value: 10000 }],
-    ['llama.attention.layer_norm_rms_epsilon', { type: GgufType.Float32, value: 1e-5 }],
-    ['tokenizer.ggml.model', { type: GgufType.String, value: 'llama' }],
-    ['tokenizer.ggml.tokens', { type: GgufType.Array, itemType: GgufType.String, value: vocab.tokens }],
-    ['tokenizer.ggml.scores', { type: GgufType.Array, itemType: GgufType.Float32, value: vocab.scores }],
-    ['tokenizer.ggml.token_type', { type: GgufType.Array, itemType: GgufType.Int32, value: vocab.types }],
-    ['tokenizer.ggml.unknown_token_id', u32(0)],
-    ['tokenizer.ggml.bos_token_id', u32(bosId)],
-    ['tokenizer.ggml.eos_token_id', u32(eosId)],
-    ['tokenizer.ggml.add_bos_token', { type: GgufType.Bool, value: true }],
-    ['tokenizer.ggml.add_eos_token', { type: GgufType.Bool, value: false }],
-    ['tokenizer.chat_template', { type: GgufType.String, value: opts.chatTemplate ?? TINY_CHAT_TEMPLATE }],
-  ];
-
-  const w = new ByteWriter();
-  w.bytes(Buffer.from('GGUF', 'ascii'));
-  w.u32(3);
-  w.u64(tensors.length);
-  w.u64(meta.length);
-  for (const [key, value] of meta) writeMeta(w, key, value);
-
-  // Tensor data offsets are relative to the start of the (aligned) data section.
-  let offset = 0;
-  for (const t of tensors) {
-    w.str(t.name);
-    w.u32(t.dims.length);
-    for (const d of t.dims) w.u64(d);
-    w.u32(GGML_TYPE_F32);
-    w.u64(offset);
-    offset += Math.ceil(t.data.byteLength / ALIGNMENT) * ALIGNMENT;
-  }
-  w.padTo(ALIGNMENT);
-  for (const t of tensors) {
-    w.bytes(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    w.padTo(ALIGNMENT);
-  }
-  return w.toBuffer();
+  const { u32, f32, bool, str, strings, f32s, i32s } = meta;
+  return writeGguf(
+    [
+      ['general.architecture', str('llama')],
+      ['general.name', str(opts.name ?? 'tiny-random-llama')],
+      ['general.alignment', u32(GGUF_ALIGNMENT)],
+      ['general.file_type', u32(0)], // LLAMA_FTYPE_ALL_F32
+      ['llama.vocab_size', u32(vocab.tokens.length)],
+      ['llama.context_length', u32(o.contextLength)],
+      ['llama.embedding_length', u32(o.nEmbd)],
+      ['llama.block_count', u32(o.nLayer)],
+      ['llama.feed_forward_length', u32(o.nFf)],
+      ['llama.attention.head_count', u32(o.nHead)],
+      ['llama.attention.head_count_kv', u32(o.nHeadKv)],
+      ['llama.rope.dimension_count', u32(o.nEmbd / o.nHead)],
+      ['llama.rope.freq_base', f32(10000)],
+      ['llama.attention.layer_norm_rms_epsilon', f32(1e-5)],
+      ['tokenizer.ggml.model', str('llama')],
+      ['tokenizer.ggml.tokens', strings(vocab.tokens)],
+      ['tokenizer.ggml.scores', f32s(vocab.scores)],
+      ['tokenizer.ggml.token_type', i32s(vocab.types)],
+      ['tokenizer.ggml.unknown_token_id', u32(0)],
+      ['tokenizer.ggml.bos_token_id', u32(bosId)],
+      ['tokenizer.ggml.eos_token_id', u32(eosId)],
+      ['tokenizer.ggml.add_bos_token', bool(true)],
+      ['tokenizer.ggml.add_eos_token', bool(false)],
+      ['tokenizer.chat_template', str(opts.chatTemplate ?? TINY_CHAT_TEMPLATE)],
+    ],
+    tensors,
+  );
 }
 
 /** Writes the model to `path` (atomically, via a temporary sibling) and returns `path`. */

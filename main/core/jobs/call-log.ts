@@ -1,5 +1,6 @@
-import type { JobId } from '../../../common/contract';
-import type { CallRow, StartedCallRow } from '../../store/jobs-repo';
+import type { CallId, JobId, LlmCall } from '../../../common/contract';
+import type { CallRow, JobsRepo, StartedCallRow } from '../../store/jobs-repo';
+import { StudioFailure } from '../errors';
 import type { CallRecord, StartedCall } from '../llm/gateway';
 import type { ChatMessage } from '../llm/types';
 
@@ -45,4 +46,28 @@ export function callRow(jobId: JobId | null, record: CallRecord): CallRow {
     latency_ms: Math.round(record.latencyMs),
     error: record.error ? `${record.error.code}: ${record.error.message}` : null,
   };
+}
+
+/** Every attempt of one LLM call as the doors show it (`calls/get`), oldest first; not_found when none. */
+export function llmCalls(repo: JobsRepo, id: CallId): LlmCall[] {
+  const rows = repo.calls(id);
+  if (rows.length === 0) throw new StudioFailure('not_found', 'No record of that LLM call.');
+  return rows.map((r) => ({
+    id: r.id as CallId,
+    jobId: r.job_id as LlmCall['jobId'],
+    attempt: r.attempt,
+    provider: r.provider,
+    model: r.response_model ?? r.model,
+    params: JSON.parse(r.params) as Record<string, unknown>,
+    messages: JSON.parse(r.messages) as LlmCall['messages'],
+    response: r.response,
+    finishReason: r.finish_reason,
+    promptTokens: r.prompt_tokens,
+    completionTokens: r.completion_tokens,
+    costUsd: r.cost_usd,
+    latencyMs: r.latency_ms,
+    error: r.error,
+    startedAt: r.started_at,
+    status: r.status ?? 'done',
+  }));
 }

@@ -9,13 +9,9 @@
  *   stops the call: provenance is not optional).
  * - Concurrency: at most `maxConcurrency` attempts run at once; waiters are served first come, first
  *   served. A slot is released during backoff so other work proceeds.
- * - Rate: at most `requestsPerMinute` attempt starts in any sliding 60 s window (exact, not a bucket
- *   with a burst allowance). `null`/0 means unlimited.
- * - Retries: only `LlmError.retryable` errors, up to `maxAttempts` attempts in all. Delay before
- *   attempt n+1 is full jitter `random() * min(maxDelayMs, baseDelayMs * 2^(n-1))`, but never less
- *   than the server's `retryAfterMs`; a `Retry-After` also holds back every other call of this
- *   gateway until it has passed (the limit is the server's, not this call's). A `retryAfterMs` longer
- *   than `maxRetryAfterMs` fails the call at once, since waiting that long would stall the job.
+ * - Rate and retries: `RetryPolicy` (retry-policy.ts) decides which failures are tried again, how
+ *   long to back off (full jitter, never less than a server's Retry-After, which holds every call of
+ *   this gateway), when to give up, and when an attempt may start (`requestsPerMinute`).
  * - Timeout: each attempt is aborted after `timeoutMs` (error `timeout`, retryable).
  * - Abort: the caller's signal cancels queued, sleeping and running work promptly with
  *   `LlmError('cancelled')`; the job engine uses it for both pause and cancel.
@@ -25,7 +21,7 @@
  *   that error.
  * - `onCall` receives one record per attempt, failures included, in attempt order, before
  *   `complete` settles. It may return a promise; it is awaited.
- * - Time: `now` (ms), `sleep` and `random` are injected; defaults are the real ones.
+ * - Time: `now` (ms), `sleep` and `random` are injected (the policy's options); defaults are the real ones.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -41,7 +37,7 @@ import {
   type PriceTable,
   type TokenUsage,
 } from './types';
-import { clause } from '../../../common/sentence';
+import { RetryPolicy, cancelledError, type RetryPolicyOptions } from './retry-policy';
 
 export interface CallParams {
   temperature?: number;
@@ -112,48 +108,14 @@ export interface GatewayStats {
   costUsd: number;
 }
 
-export interface LlmGatewayOptions {
+/** The gateway's own settings; retry, backoff and rate settings (and the clock) are the policy's. */
+export interface LlmGatewayOptions extends RetryPolicyOptions {
   maxConcurrency?: number;
-  /** Null or 0: unlimited. */
-  requestsPerMinute?: number | null;
   /** Per attempt, ms. Default 10 minutes (long local generations). */
   timeoutMs?: number;
-  /** Attempts in all, first included. Default 5. */
-  maxAttempts?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  /** A server asking for a longer wait than this fails the call. Default 5 minutes. */
-  maxRetryAfterMs?: number;
   prices?: PriceTable;
   onStart?: (record: StartedCall) => void | Promise<void>;
   onCall?: (record: CallRecord) => void | Promise<void>;
-  now?: () => number;
-  /** Resolves after `ms`, or rejects promptly when `signal` aborts. */
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-  random?: () => number;
-}
-
-const WINDOW_MS = 60_000;
-
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    const timer = setTimeout(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      Math.max(0, ms),
-    );
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 interface Waiter {
@@ -220,50 +182,15 @@ class Semaphore {
   }
 }
 
-/** At most `limit` starts in any sliding window; a ring of the last `limit` start times. */
-class SlidingWindowLimiter {
-  private readonly starts: number[];
-  private next = 0;
-  private count = 0;
-
-  constructor(private readonly limit: number) {
-    this.starts = new Array<number>(limit).fill(0);
-  }
-
-  /** Records a start and returns 0, or returns the ms to wait before trying again. */
-  tryTake(now: number): number {
-    if (this.count < this.limit) {
-      this.starts[this.next] = now;
-      this.next = (this.next + 1) % this.limit;
-      this.count++;
-      return 0;
-    }
-    const oldest = this.starts[this.next] ?? 0;
-    const wait = oldest + WINDOW_MS - now;
-    if (wait > 0) return wait;
-    this.starts[this.next] = now;
-    this.next = (this.next + 1) % this.limit;
-    return 0;
-  }
-}
-
 export class LlmGateway {
   private readonly provider: LlmProvider;
   private readonly semaphore: Semaphore;
-  private readonly limiter: SlidingWindowLimiter | null;
+  private readonly policy: RetryPolicy;
   private readonly timeoutMs: number;
-  private readonly maxAttempts: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly maxRetryAfterMs: number;
   private readonly prices: PriceTable;
   private readonly onStart: ((record: StartedCall) => void | Promise<void>) | undefined;
   private readonly onCall: ((record: CallRecord) => void | Promise<void>) | undefined;
   private readonly now: () => number;
-  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
-  private readonly random: () => number;
-  /** Epoch ms before which no attempt starts (a server's Retry-After). */
-  private holdUntil = 0;
   private readonly counters: GatewayStats = {
     inFlight: 0,
     queued: 0,
@@ -280,23 +207,14 @@ export class LlmGateway {
     const maxConcurrency = options.maxConcurrency ?? 4;
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1)
       throw new RangeError(`maxConcurrency must be a whole number ≥ 1 (got ${maxConcurrency}).`);
-    const rpm = options.requestsPerMinute ?? null;
-    if (rpm !== null && (!Number.isInteger(rpm) || rpm < 0))
-      throw new RangeError(`requestsPerMinute must be a whole number ≥ 0 (got ${rpm}).`);
+    this.policy = new RetryPolicy(options);
     this.provider = provider;
     this.semaphore = new Semaphore(maxConcurrency);
-    this.limiter = rpm ? new SlidingWindowLimiter(rpm) : null;
     this.timeoutMs = options.timeoutMs ?? 600_000;
-    this.maxAttempts = Math.max(1, options.maxAttempts ?? 5);
-    this.baseDelayMs = options.baseDelayMs ?? 1_000;
-    this.maxDelayMs = options.maxDelayMs ?? 60_000;
-    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 300_000;
     this.prices = options.prices ?? {};
     this.onStart = options.onStart;
     this.onCall = options.onCall;
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? abortableSleep;
-    this.random = options.random ?? Math.random;
   }
 
   get model(): string {
@@ -320,10 +238,10 @@ export class LlmGateway {
       let outcome: { result: CompletionResult } | { error: LlmError };
       let startedAt: number;
       try {
-        startedAt = await this.waitForRate(signal);
-      } catch {
+        startedAt = await this.policy.admit(signal);
+      } catch (error) {
         this.semaphore.release();
-        throw cancelledError(signal);
+        throw error;
       }
       try {
         await this.onStart?.({
@@ -388,8 +306,7 @@ export class LlmGateway {
       }
 
       const error = outcome.error;
-      const tooLong = error.retryAfterMs !== undefined && error.retryAfterMs > this.maxRetryAfterMs;
-      const willRetry = error.retryable && !signal.aborted && attempt < this.maxAttempts && !tooLong;
+      const willRetry = this.policy.willRetry(error, attempt, signal);
       await this.emit({
         callId,
         attempt,
@@ -410,54 +327,10 @@ export class LlmGateway {
       });
       if (!willRetry) {
         this.counters.failed++;
-        if (tooLong) {
-          throw new LlmError(
-            error.code,
-            `${clause(error.message)}. The server asked to wait ${Math.ceil((error.retryAfterMs ?? 0) / 1000)} s, longer than the ${Math.round(this.maxRetryAfterMs / 1000)} s allowed; try again later.`,
-            {
-              retryable: true,
-              cause: error,
-              ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
-            },
-          );
-        }
-        if (error.retryable && attempt >= this.maxAttempts && this.maxAttempts > 1) {
-          throw new LlmError(error.code, `${clause(error.message)} (gave up after ${attempt} attempts).`, {
-            retryable: true,
-            cause: error,
-            ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
-          });
-        }
-        throw error;
+        throw this.policy.finalError(error, attempt);
       }
       this.counters.retries++;
-      const backoff = this.random() * Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
-      let delay = backoff;
-      if (error.retryAfterMs !== undefined) {
-        delay = Math.max(error.retryAfterMs, backoff);
-        this.holdUntil = Math.max(this.holdUntil, this.now() + error.retryAfterMs);
-      }
-      try {
-        await this.sleep(delay, signal);
-      } catch {
-        throw cancelledError(signal);
-      }
-    }
-  }
-
-  /** Waits for the Retry-After hold and a rate-window slot, records the start and returns its time. */
-  private async waitForRate(signal: AbortSignal): Promise<number> {
-    for (;;) {
-      if (signal.aborted) throw cancelledError(signal);
-      const now = this.now();
-      if (this.holdUntil > now) {
-        await this.sleep(this.holdUntil - now, signal);
-        continue;
-      }
-      if (this.limiter === null) return now;
-      const wait = this.limiter.tryTake(now);
-      if (wait === 0) return now;
-      await this.sleep(wait, signal);
+      await this.policy.backOff(error, attempt, signal);
     }
   }
 
@@ -505,15 +378,4 @@ function paramsOf(req: CompletionRequest): CallParams {
   if (req.stop !== undefined) p.stop = req.stop;
   if (req.jsonSchema !== undefined) p.jsonSchema = req.jsonSchema.name;
   return p;
-}
-
-function cancelledError(signal: AbortSignal): LlmError {
-  const reason: unknown = signal.reason;
-  if (isLlmError(reason) && reason.code === 'cancelled') return reason;
-  const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
-  return new LlmError(
-    'cancelled',
-    `The request was cancelled${why !== '' && !/aborted/i.test(why) ? ` (${why})` : ''}.`,
-    { cause: reason },
-  );
 }
