@@ -37,6 +37,14 @@ export interface ChatSamplingSettings {
   /** Generated tokens at most; a reply that reaches it ends with `finish: 'length'`. */
   maxTokens: number;
   seed?: number;
+  /**
+   * "Never end on its own" (SillyTavern's "Ban EOS token", llama.cpp's `ignore_eos`): the model may
+   * not end its turn, so the reply runs until `maxTokens` or Stop. The embedded runtime bans the
+   * end-of-generation tokens, ignores the template's end-of-turn markers and, once the context is
+   * full, drops the oldest generated tokens (the prompt stays); endpoints are sent `ignore_eos: true`
+   * (llama.cpp server and vLLM honour it; others ignore it). Absent: false.
+   */
+  ignoreEos?: boolean;
 }
 
 /** What produced a character message: recorded with it, as the reply was made. */

@@ -15,13 +15,8 @@ import {
   type ChatRuntimeMessage,
   type ChatSampling,
 } from '../../../main/core/runtimes/chat-runtime';
-import {
-  firstStop,
-  HeaderRouter,
-  heldBack,
-  openEmbeddedChat,
-  type EmbeddedChat,
-} from '../../../main/core/runtimes/embedded-chat';
+import { HeaderRouter, openEmbeddedChat, type EmbeddedChat } from '../../../main/core/runtimes/embedded-chat';
+import { firstStop, heldBack } from '../../../main/core/runtimes/embedded-generate';
 import { characterLlmPrompt, splitHeader } from '../../../main/core/runtimes/paper-prompt';
 import { nodeLlamaCpp } from '../../../main/core/llm/embedded-provider';
 import { TEST_THREADS, writeTinyGguf } from '../../support/tiny-gguf';
