@@ -11,19 +11,17 @@
  * model ends its reply with its first token; with the end-of-text banned it writes the marker,
  * which ends a turn too unless markers are text.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   settingMessage,
   type ChatDelta,
   type ChatRuntimeMessage,
   type ChatSampling,
 } from '../../../main/core/runtimes/chat-runtime';
-import { openEmbeddedChat, type EmbeddedChat } from '../../../main/core/runtimes/embedded-chat';
-import { TEST_THREADS, writeTinyGguf, type ShapedModel } from '../../support/tiny-gguf';
+import type { EmbeddedChat } from '../../../main/core/runtimes/embedded-chat';
+import { embeddedChats } from '../../support/embedded-chats';
+import type { ShapedModel } from '../../support/tiny-gguf';
 
 const TIMEOUT = 120_000;
 const CHATML =
@@ -60,29 +58,19 @@ function endsAtOnce(pieces: readonly string[]) {
   };
 }
 
-let dir: string;
-const opened: EmbeddedChat[] = [];
+const chats = embeddedChats('embedded-ignore-eos');
 
 function designed(format: 'chat' | 'character-llm'): EmbeddedChat {
   const pieces = MARKERS[format];
-  const model = writeTinyGguf(join(dir, `${format}.gguf`), {
+  const model = chats.model(`${format}.gguf`, {
     nLayer: 1,
     seed: 3,
     extraWords: [...pieces, pieces.join('')],
     chatTemplate: CHATML,
     shape: endsAtOnce(pieces),
   });
-  const chat = openEmbeddedChat({
-    baseGguf: model,
-    adapterGguf: null,
-    format,
-    character: { fullName: 'Ludwig van Beethoven', shortName: 'Beethoven' },
-    threads: TEST_THREADS,
-    contextSize: CONTEXT,
-    gpuLayers: 0,
-  });
-  opened.push(chat);
-  return chat;
+  const character = { fullName: 'Ludwig van Beethoven', shortName: 'Beethoven' };
+  return chats.open({ baseGguf: model, format, character, contextSize: CONTEXT });
 }
 
 /** The tokens the runtime's context sequence holds now (its KV cache), read through its private state. */
@@ -101,14 +89,6 @@ async function ask(chat: EmbeddedChat, sampling: ChatSampling) {
   });
   return { reply, streamed: deltas.map((d) => d.text ?? '').join('') };
 }
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'cs-embedded-ignore-eos-'));
-});
-afterAll(async () => {
-  for (const chat of opened) await chat.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('a reply that never ends on its own (ignoreEos)', () => {
   it(

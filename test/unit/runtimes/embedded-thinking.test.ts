@@ -12,14 +12,12 @@
  * So the first turn is a thought and, after the runtime appends it and primes again, the second is
  * speech: the loop itself, not a fake, decides what becomes reasoning and what becomes the reply.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { settingMessage, type ChatDelta, type ChatRuntimeMessage } from '../../../main/core/runtimes/chat-runtime';
-import { openEmbeddedChat, type EmbeddedChat } from '../../../main/core/runtimes/embedded-chat';
+import type { EmbeddedChat } from '../../../main/core/runtimes/embedded-chat';
 import { MAX_ASIDES } from '../../../main/core/runtimes/paper-prompt';
-import { TEST_THREADS, writeTinyGguf, type ShapedModel } from '../../support/tiny-gguf';
+import { embeddedChats } from '../../support/embedded-chats';
+import type { ShapedModel } from '../../support/tiny-gguf';
 
 const TIMEOUT = 120_000;
 const beethoven = { fullName: 'Ludwig van Beethoven', shortName: 'Beethoven' };
@@ -83,27 +81,16 @@ function shape(design: Design) {
   };
 }
 
-let dir: string;
-const opened: EmbeddedChat[] = [];
+const chats = embeddedChats('embedded-thinking');
 
 function designed(name: string, design: Design): EmbeddedChat {
-  const model = writeTinyGguf(join(dir, `${name}.gguf`), {
+  const model = chats.model(`${name}.gguf`, {
     nLayer: 1,
     seed: 9,
     extraWords: ['thinking):', 'speaking):', 'hmm', 'yes', '<|eot|>'],
     shape: shape(design),
   });
-  const chat = openEmbeddedChat({
-    baseGguf: model,
-    adapterGguf: null,
-    format: 'character-llm',
-    character: beethoven,
-    threads: TEST_THREADS,
-    contextSize: 1024,
-    gpuLayers: 0,
-  });
-  opened.push(chat);
-  return chat;
+  return chats.open({ baseGguf: model, format: 'character-llm', character: beethoven, contextSize: 1024 });
 }
 
 async function ask(chat: EmbeddedChat, maxTokens = 64) {
@@ -120,14 +107,6 @@ async function ask(chat: EmbeddedChat, maxTokens = 64) {
   };
   return { reply, streamed };
 }
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'cs-embedded-thinking-'));
-});
-afterAll(async () => {
-  for (const chat of opened) await chat.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('the thinking loop on a real model', () => {
   it(
