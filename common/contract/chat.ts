@@ -37,6 +37,16 @@ export interface ChatSamplingSettings {
   /** Generated tokens at most; a reply that reaches it ends with `finish: 'length'`. */
   maxTokens: number;
   seed?: number;
+  /**
+   * "Never end on its own" (SillyTavern's "Ban EOS token", llama.cpp's `ignore_eos`): the model may
+   * not end its turn, so the reply runs until `maxTokens` or Stop. The embedded runtime bans the
+   * end-of-generation tokens, takes end-of-turn markers as text (the paper format's speech goes on
+   * past its `<|eot|>`) and, once the context is full, drops the oldest generated tokens (the prompt
+   * stays). Endpoints and the trainer's serve are sent `ignore_eos: true`: llama.cpp server, vLLM
+   * and the serve honour it (the serve ends at its context), others ignore it, OpenAI is not sent it.
+   * Absent: false.
+   */
+  ignoreEos?: boolean;
 }
 
 /** What produced a character message: recorded with it, as the reply was made. */

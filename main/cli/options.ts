@@ -33,6 +33,8 @@ export const CLI_OPTIONS = {
   temperature: { type: 'string' },
   'top-p': { type: 'string' },
   'max-tokens': { type: 'string' },
+  'never-end': { type: 'boolean', default: false },
+  'may-end': { type: 'boolean', default: false },
   budget: { type: 'string' },
   estimate: { type: 'boolean', default: false },
   more: { type: 'string' },

@@ -169,7 +169,7 @@ Commands:
       [--run <id> | --provider <provider> [--model <id>]]
       [--runtime embedded|served|endpoint] [--conversation <id>] [--title <text>]
       [--scene <scene> | --location "<place and time>" --status "<what is going on>"]
-      [--temperature <t>] [--top-p <p>] [--max-tokens <n>] [--seed <n>]
+      [--temperature <t>] [--top-p <p>] [--max-tokens <n>] [--seed <n>] [--never-end]
       [--message "<text>" --json]
                                 One reply for scripts: prints {conversationId, reply}
   chat update <conversation>    Change what the next replies are made with (the replies written
@@ -178,6 +178,10 @@ Commands:
       [--runtime embedded|served|endpoint]
       [--scene <scene> | --location "<place and time>" --status "<what is going on>"]
       [--temperature <t>] [--top-p <p>] [--max-tokens <n>] [--seed <n>|random]
+      [--never-end | --may-end]
+                                --never-end: the model may not end a reply (ban of the end-of-text
+                                token; endpoints get ignore_eos, which llama.cpp server and vLLM
+                                honour): it runs to --max-tokens or Ctrl+C. --may-end: as before.
   chat list <character> [--query <words>]
                                 The character's conversations (full-text search with --query)
   chat export <conversation> [--format markdown|json] [--output <file>]

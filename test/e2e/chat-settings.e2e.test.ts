@@ -81,19 +81,23 @@ describe('conversation settings', () => {
     await dialog.getByLabel('Temperature').fill('0.7');
     await dialog.getByLabel('Max tokens').fill('64');
     await dialog.getByLabel('Seed').fill('5');
+    await dialog.getByLabel('Never end on its own').check();
     await dialog.getByLabel('Location and time').fill('Baden, summer 1823');
     await shot('chat-settings-01-dialog');
     await dialog.getByRole('button', { name: 'Save for the next replies' }).click();
     await dialog.waitFor({ state: 'detached' });
     await expect
       .poll(() => setup.innerText())
-      .toContain('baseline other-model · Baden, summer 1823 · temperature 0.7 · top-p 0.95 · ≤ 64 tokens · seed 5');
+      .toContain(
+        'baseline other-model · Baden, summer 1823 · temperature 0.7 · top-p 0.95 · ≤ 64 tokens · seed 5 · never ends',
+      );
 
     await composer.fill('How is the water?');
     await composer.press('Enter');
     await expect.poll(() => characters.nth(1).innerText()).toContain('other-model answers');
     const request = server.requests.filter((r) => r.chat).at(-1)!.chat!;
     expect(request).toMatchObject({ model: 'other-model', temperature: 0.7, max_tokens: 64, seed: 5 });
+    expect(request.body).toMatchObject({ ignore_eos: true });
     expect(request.messages[0]!.content).toBe('Location: Baden, summer 1823\nStatus: Cannons outside.');
 
     // Each reply's details: what made it, the first one unchanged.
@@ -106,11 +110,12 @@ describe('conversation settings', () => {
     expect(await details.first().innerText()).toContain('Model: fake-model');
     expect(await details.first().innerText()).toContain('temperature 0.2');
     expect(await details.nth(1).innerText()).toContain('Model: other-model');
-    expect(await details.nth(1).innerText()).toContain('seed 5');
+    expect(await details.nth(1).innerText()).toContain('seed 5 · never ends');
     await shot('chat-settings-02-details');
 
     // The scene from a dataset scene: its place and status; the conversation stays.
     await page.getByRole('button', { name: 'Conversation settings' }).click();
+    expect(await dialog.getByLabel('Never end on its own').isChecked()).toBe(true);
     await dialog.getByRole('button', { name: 'Take it from a dataset scene' }).click();
     const picker = dialog.getByLabel('Dataset scene');
     await expect.poll(() => picker.locator('option').count()).toBe(2);
@@ -126,6 +131,12 @@ describe('conversation settings', () => {
     await page.getByRole('tab', { name: 'Chat' }).click();
     await expect.poll(() => setup.innerText()).toContain('temperature 0.7');
     const view = await api<ConversationView>('chat/get', { id: made.conversation.id });
-    expect(view.conversation.sampling).toEqual({ temperature: 0.7, topP: 0.95, maxTokens: 64, seed: 5 });
+    expect(view.conversation.sampling).toEqual({
+      temperature: 0.7,
+      topP: 0.95,
+      maxTokens: 64,
+      seed: 5,
+      ignoreEos: true,
+    });
   });
 });

@@ -97,6 +97,28 @@ def test_stop_strings_cut_the_text_and_the_stream_never_shows_them(tiny_model: P
     assert "".join(streamed) == cut.text
 
 
+def test_ignore_eos_bans_the_stop_tokens_so_the_reply_runs_to_max_tokens(tiny_model: Path) -> None:
+    """A model made to end at once (its first greedy token is its stop token) writes on when asked
+    never to end (llama.cpp's ignore_eos), greedy and sampled."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from character_trainer.inference import Generator, Sampling
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model).eval()
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    ids = [*Generator(model, tokenizer, torch.device("cpu"), set(), 1024, threading.Event())
+           .encode("Beethoven (speaking): Good morning")]
+    first = int(torch.argmax(model(input_ids=torch.tensor([ids])).logits[0, -1]).item())
+    generator = Generator(model, tokenizer, torch.device("cpu"), {first}, 1024, threading.Event())
+    ended = generator.generate(ids, Sampling(temperature=0, max_tokens=12))
+    assert (ended.tokens, ended.finish_reason, ended.text) == (1, "stop", ""), ended
+    endless = generator.generate(ids, Sampling(temperature=0, max_tokens=12, ignore_eos=True))
+    assert (endless.tokens, endless.finish_reason) == (12, "length"), endless
+    sampled = generator.generate(ids, Sampling(temperature=1, top_p=1, max_tokens=12, seed=1, ignore_eos=True))
+    assert (sampled.tokens, sampled.finish_reason) == (12, "length"), sampled
+
+
 # --- the server ----------------------------------------------------------------------------------
 
 
@@ -250,6 +272,9 @@ def test_errors_are_openai_shaped(chat_server: Served) -> None:
     status, body = chat_server.chat(messages=CONVERSATION, temperature=7)
     assert status == 400
     error_of(status, body, "invalid_value", "temperature")
+    status, body = chat_server.chat(messages=CONVERSATION, ignore_eos="yes")
+    assert status == 400
+    error_of(status, body, "invalid_value", "ignore_eos")
     status, body = chat_server.request("GET", "/v1/nothing")
     assert status == 404 and body["error"]["code"] == "not_found"
 
@@ -289,6 +314,17 @@ def test_character_llm_reply_is_the_speaking_turn_without_its_header(paper_serve
     deltas = [e["choices"][0]["delta"] for e in events[:-1]]
     assert "".join(d.get("content", "") for d in deltas) == message["content"]
     assert "".join(d.get("reasoning_content", "") for d in deltas) == message.get("reasoning_content", "")
+
+
+def test_ignore_eos_runs_every_reply_to_max_tokens(chat_server: Served, paper_server: Served) -> None:
+    """Asked never to end, neither format ends before the limit: no end-of-text token, and in the
+    paper's format no <|eot|> either (an aside's still primes the character; the speech's is text)."""
+    for server in (chat_server, paper_server):
+        for sampling in ({"temperature": 0}, {"temperature": 1, "seed": 2}):
+            status, body = server.chat(messages=CONVERSATION, max_tokens=MAX_NEW_TOKENS, ignore_eos=True, **sampling)
+            assert status == 200, body
+            assert body["usage"]["completion_tokens"] == MAX_NEW_TOKENS, body
+            assert body["choices"][0]["finish_reason"] == "length", body
 
 
 def test_streamed_raw_completion_matches_the_plain_one(paper_server: Served) -> None:

@@ -32,6 +32,7 @@ import {
  *   chat update <conversation> [--title "…"] [--run R | --provider P [--model M]] [--runtime …]
  *        [--scene <scene> | --location "…" --status "…"]
  *        [--temperature t] [--top-p p] [--max-tokens n] [--seed n|random]   for the replies to come
+ *        [--never-end | --may-end]         a reply runs to --max-tokens or Stop (ignoreEos), or not
  *   chat list <character> [--query "…"]    the character's conversations (search: FTS5)
  *   chat export <conversation> [--format markdown|json] [--output <file>]
  *   chat delete <conversation>
@@ -153,11 +154,17 @@ async function updateConversation(ctx: CliContext): Promise<number> {
     ...((location !== undefined || status !== undefined) && {
       setting: { location: location ?? current.setting.location, status: status ?? current.setting.status },
     }),
-    // Replaced whole: what is not given stays; `--seed random` drops the seed.
-    ...(resample && { sampling: { ...withoutSeed(current.sampling, seed === 'random'), ...sampling } }),
+    // Replaced whole: what is not given stays; `--seed random` drops the seed, `--may-end` the ban.
+    ...(resample && { sampling: settled({ ...withoutSeed(current.sampling, seed === 'random'), ...sampling }) }),
   });
   ctx.print(view.conversation, () => describeConversation(view));
   return 0;
+}
+
+/** The settings as stored: `ignoreEos` only when on. */
+function settled(sampling: ChatSamplingSettings): ChatSamplingSettings {
+  const { ignoreEos, ...rest } = sampling;
+  return ignoreEos ? { ...rest, ignoreEos } : rest;
 }
 
 function withoutSeed(sampling: ChatSamplingSettings, drop: boolean): ChatSamplingSettings {
@@ -174,7 +181,8 @@ function describeConversation(view: ConversationView): string {
     `“${c.title}” [${c.id}] with ${view.characterName}`,
     `Answers: ${c.target.kind === 'run' ? `run ${c.target.runId}` : `baseline ${c.target.model}`} (${c.runtime})`,
     `Sampling: temperature ${s.temperature}, top-p ${s.topP}, at most ${s.maxTokens} tokens, ` +
-      (s.seed === undefined ? 'random seed' : `seed ${s.seed}`),
+      (s.seed === undefined ? 'random seed' : `seed ${s.seed}`) +
+      (s.ignoreEos ? ', never ends on its own' : ''),
     ...(c.setting.location ? [`Location: ${c.setting.location}`] : []),
     ...(c.setting.status ? [`Status: ${c.setting.status}`] : []),
   ].join('\n');
@@ -232,6 +240,10 @@ function samplingOf(ctx: CliContext): Partial<ChatSamplingSettings> {
   if (values['max-tokens'] !== undefined) out.maxTokens = numberOption(str(values, 'max-tokens'), '--max-tokens', 1);
   const seed = str(values, 'seed');
   if (seed !== undefined && seed !== 'random') out.seed = numberOption(seed, '--seed', 0);
+  if (values['never-end'] === true && values['may-end'] === true)
+    throw new UsageError('Give either --never-end or --may-end, not both.');
+  if (values['never-end'] === true) out.ignoreEos = true;
+  if (values['may-end'] === true) out.ignoreEos = false;
   return out;
 }
 

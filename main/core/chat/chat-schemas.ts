@@ -9,6 +9,9 @@ import type {
   SceneId,
 } from '../../../common/contract';
 
+/** The most tokens one reply may ask for (the Chat tab's settings check the same). */
+export const MAX_REPLY_TOKENS = 32_768;
+
 /** Boundary validation of the chat commands (joined into `commandSchemas`); unknown keys are refused. */
 
 // Ids are opaque strings checked for shape (as in schemas.ts).
@@ -26,13 +29,15 @@ const fullSampling = z
   .object({
     temperature: z.number().min(0).max(2),
     topP: z.number().gt(0).max(1),
-    maxTokens: z.number().int().min(1).max(8_192),
+    // 32k: a long-form reply of a model that does not end it (`ignoreEos`), or a thinking model's budget.
+    maxTokens: z.number().int().min(1).max(MAX_REPLY_TOKENS),
     seed: z
       .number()
       .int()
       .min(0)
       .max(2 ** 32 - 1)
       .optional(),
+    ignoreEos: z.boolean().optional(),
   })
   .strict();
 /** A reply's sampling, every field optional (the evaluation's systems take it too). */

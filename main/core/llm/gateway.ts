@@ -44,6 +44,7 @@ export interface CallParams {
   topP?: number;
   maxTokens?: number;
   seed?: number;
+  ignoreEos?: boolean;
   stop?: string[];
   /** Name of the JSON schema requested, if any (the schema itself belongs to the caller's prompt version). */
   jsonSchema?: string;
@@ -375,6 +376,7 @@ function paramsOf(req: CompletionRequest): CallParams {
   if (req.topP !== undefined) p.topP = req.topP;
   if (req.maxTokens !== undefined) p.maxTokens = req.maxTokens;
   if (req.seed !== undefined) p.seed = req.seed;
+  if (req.ignoreEos) p.ignoreEos = true;
   if (req.stop !== undefined) p.stop = req.stop;
   if (req.jsonSchema !== undefined) p.jsonSchema = req.jsonSchema.name;
   return p;

@@ -17,6 +17,11 @@ export interface OpenAiPreset {
   supportsJsonSchema: boolean;
   /** OpenAI's newer models reject `max_tokens`; local servers know only `max_tokens`. */
   maxTokensField: 'max_tokens' | 'max_completion_tokens';
+  /**
+   * Whether a request may carry `ignore_eos` (llama.cpp server's and vLLM's ban of the end-of-text
+   * token). OpenAI refuses unknown fields with a 400; the other servers honour it or ignore it.
+   */
+  acceptsIgnoreEos: boolean;
   /** What to tell a person when nothing answers at the base URL. */
   startHint: string;
   /** A model id to start from. */
@@ -31,6 +36,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     requiresApiKey: true,
     supportsJsonSchema: true,
     maxTokensField: 'max_completion_tokens',
+    acceptsIgnoreEos: false,
     startHint: 'Check your internet connection and proxy settings.',
     exampleModel: 'gpt-4o-mini',
   },
@@ -41,6 +47,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     requiresApiKey: false,
     supportsJsonSchema: true,
     maxTokensField: 'max_tokens',
+    acceptsIgnoreEos: true,
     startHint:
       "Start Ollama (run 'ollama serve' or open the Ollama app) and pull the model with 'ollama pull <model>'.",
     exampleModel: 'llama3.1:8b',
@@ -52,6 +59,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     requiresApiKey: false,
     supportsJsonSchema: true,
     maxTokensField: 'max_tokens',
+    acceptsIgnoreEos: true,
     startHint: "Open LM Studio, load a model and start the local server (Developer tab, or 'lms server start').",
     exampleModel: 'qwen2.5-7b-instruct',
   },
@@ -62,6 +70,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     requiresApiKey: false,
     supportsJsonSchema: true,
     maxTokensField: 'max_tokens',
+    acceptsIgnoreEos: true,
     startHint: "Start it with 'llama-server -m <model.gguf> --port 8080'.",
     exampleModel: 'default',
   },
@@ -72,6 +81,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     requiresApiKey: false,
     supportsJsonSchema: true,
     maxTokensField: 'max_tokens',
+    acceptsIgnoreEos: true,
     startHint: "Start it with 'vllm serve <model> --port 8000'.",
     exampleModel: 'Qwen/Qwen2.5-7B-Instruct',
   },
@@ -83,6 +93,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     // Depends on the routed model; off by default so requests never fail on an unsupported field.
     supportsJsonSchema: false,
     maxTokensField: 'max_tokens',
+    acceptsIgnoreEos: true,
     startHint: 'Check your internet connection and proxy settings.',
     exampleModel: 'openai/gpt-4o-mini',
   },
@@ -93,6 +104,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     requiresApiKey: false,
     supportsJsonSchema: false,
     maxTokensField: 'max_tokens',
+    acceptsIgnoreEos: true,
     startHint: 'Check that the server is running and that the base URL (usually ending in /v1) is right.',
     exampleModel: '',
   },

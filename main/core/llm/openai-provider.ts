@@ -383,6 +383,8 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     if (req.temperature !== undefined) body.temperature = req.temperature;
     if (req.topP !== undefined) body.top_p = req.topP;
     if (req.seed !== undefined) body.seed = req.seed;
+    // Not in OpenAI's types: llama.cpp server's and vLLM's "never end" (SillyTavern's "Ban EOS token").
+    if (req.ignoreEos && this.preset.acceptsIgnoreEos) Object.assign(body, { ignore_eos: true });
     if (req.maxTokens !== undefined) {
       if (this.preset.maxTokensField === 'max_completion_tokens') body.max_completion_tokens = req.maxTokens;
       else body.max_tokens = req.maxTokens;

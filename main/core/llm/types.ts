@@ -41,6 +41,11 @@ export interface CompletionRequest {
   maxTokens?: number;
   /** Sampling seed (OpenAI's `seed`), for repeatable replies where the server honours it. */
   seed?: number;
+  /**
+   * The model may not end its answer: sent as `ignore_eos: true` (llama.cpp server and vLLM honour
+   * it; others ignore it), except to a server known to refuse unknown fields (OpenAI).
+   */
+  ignoreEos?: boolean;
   /** Ask for JSON matching this schema where the provider supports it (see `capabilities`). */
   jsonSchema?: JsonSchemaFormat;
   stop?: string[];

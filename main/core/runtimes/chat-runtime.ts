@@ -48,6 +48,8 @@ export interface ChatSampling {
   /** Hard limit on generated tokens: a model that never stops is ended here (`finish: 'length'`). */
   maxTokens: number;
   seed?: number;
+  /** The model may not end the reply (ChatSamplingSettings.ignoreEos): it runs to `maxTokens` or the signal. */
+  ignoreEos?: boolean;
 }
 
 /** The paper's inference settings (METHOD.md §2), the default of every chat. */

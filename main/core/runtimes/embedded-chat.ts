@@ -14,10 +14,14 @@
  * end-of-generation token, on a stop string, at `maxTokens` (`finish: 'length'`: a model that never
  * stops is ended there) or when the request's signal fires (`finish: 'cancelled'`, with what was
  * produced). A native failure mid-reply rejects with ChatRuntimeError carrying the partial reply.
+ * With `sampling.ignoreEos` ("never end on its own") only the last two end it: end-of-generation
+ * tokens are banned, end-of-turn markers are text, and the context gives way (embedded-generate.ts).
+ * The generation itself is embedded-generate.ts.
  *
  * - `character-llm`: raw completion of the paper's prompt (BOS + text), stop `<|eot|>`; the thinking
  *   loop as the trainer's serve.py: a `thinking)` / `action)` turn streams as `reasoning`, is appended
- *   and the character primed again, up to MAX_ASIDES asides; the speaking turn streams as `text`.
+ *   and the character primed again, up to MAX_ASIDES asides; the speaking turn streams as `text`
+ *   (never ending, it goes on past its `<|eot|>`, which stays in the text).
  * - `chat`: the conversation as trained (chatPromptMessages) through the GGUF's own Jinja chat
  *   template with the generation prompt; stops on end-of-generation tokens and the template's
  *   end-of-turn markers.
@@ -29,6 +33,7 @@ import type {
   LlamaContextSequence,
   LlamaModel,
   Token,
+  TokenBias,
   ChatWrapper,
 } from 'node-llama-cpp';
 import { StudioFailure } from '../errors';
@@ -41,6 +46,7 @@ import {
   type ChatRuntimeRequest,
   type ChatSampling,
 } from './chat-runtime';
+import { endOfTextBan, generateSegment, type Segment } from './embedded-generate';
 import { checkAdapterFits, estimateChatMemory, type MemoryEstimate } from './gguf-check';
 import {
   EOT,
@@ -73,8 +79,6 @@ export interface EmbeddedChatOptions {
 }
 
 const DEFAULT_CONTEXT_CAP = 4096;
-/** Tokens before a new one that detokenizing it looks at (leading spaces depend on what came before). */
-const DETOKENIZE_CONTEXT = 4;
 /** End-of-turn markers of common chat templates (as the trainer's export.py lists them). */
 const END_OF_TURN_MARKERS = ['<|im_end|>', '<|eot_id|>', '<|end|>', '<end_of_turn>', '</s>', '<|endoftext|>'];
 
@@ -85,14 +89,8 @@ interface Loaded {
   context: LlamaContext;
   sequence: LlamaContextSequence;
   chatWrapper: ChatWrapper | null;
-}
-
-interface Segment {
-  text: string;
-  tokens: number;
-  finish: 'stop' | 'length' | 'cancelled';
-  /** The stop string that ended it; null for an end-of-generation token or another reason. */
-  stopString: string | null;
+  /** The end-of-generation ban for replies that never end, made on the first one that asks. */
+  endBan?: Promise<TokenBias>;
 }
 
 export function openEmbeddedChat(options: EmbeddedChatOptions): EmbeddedChat {
@@ -250,18 +248,15 @@ export class EmbeddedChat implements ChatRuntime {
     let text = '';
     let finish: ChatRuntimeReply['finish'] = 'length';
     const reasoning = (): string | null => (asides.length > 0 ? asides.join('\n') : null);
+    const neverEnds = request.sampling.ignoreEos === true;
     for (let round = 0; round <= MAX_ASIDES; round++) {
       const budget = request.sampling.maxTokens - used;
       if (budget < 1) break;
       const router = new HeaderRouter((delta) => request.onDelta(delta), asides.length === 0);
-      const segment = await this.generate(
-        loaded,
-        tokens,
-        { ...request.sampling, maxTokens: budget },
-        [EOT],
-        request.signal,
-        (chunk) => router.feed(chunk),
-      );
+      const sampling = { ...request.sampling, maxTokens: budget };
+      // Never ending, the last aside allowed has no `<|eot|>` to end it either.
+      const stops = neverEnds && round === MAX_ASIDES ? [] : [EOT];
+      const segment = await this.generate(loaded, tokens, sampling, stops, request.signal, (c) => router.feed(c));
       router.finish();
       used += segment.tokens;
       const turn = splitHeader(segment.text);
@@ -275,6 +270,25 @@ export class EmbeddedChat implements ChatRuntime {
       }
       text = aside ? '' : turn.text; // cut short inside an aside: no reply yet
       finish = segment.finish;
+      if (neverEnds && !aside && finish === 'stop' && used < request.sampling.maxTokens) {
+        // Never ending, the speech goes on past its `<|eot|>` (kept in the text, as the model wrote
+        // it): the model writes on, the next turns too, until the limit or Stop.
+        router.feed(EOT);
+        prompt += `${segment.text}${EOT}`;
+        tokens = this.rawTokens(loaded, prompt);
+        const rest = await this.generate(
+          loaded,
+          tokens,
+          { ...request.sampling, maxTokens: request.sampling.maxTokens - used },
+          [],
+          request.signal,
+          (c) => router.feed(c),
+        );
+        router.finish(); // a turn whose header never came streams whole now
+        used += rest.tokens;
+        text += EOT + rest.text;
+        finish = rest.finish;
+      }
       break;
     }
     return { text, reasoning: reasoning(), finish, promptTokens, completionTokens: used };
@@ -293,7 +307,8 @@ export class EmbeddedChat implements ChatRuntime {
     const state = loaded.chatWrapper!.generateContextState({ chatHistory: history });
     const tokens = state.contextText.tokenize(loaded.model.tokenizer);
     const template = loaded.model.fileInfo.metadata.tokenizer.chat_template ?? '';
-    const stops = END_OF_TURN_MARKERS.filter((m) => template.includes(m));
+    // Never ending, a marker the model spells out is text like any other.
+    const stops = request.sampling.ignoreEos ? [] : END_OF_TURN_MARKERS.filter((m) => template.includes(m));
     const segment = await this.generate(loaded, tokens, request.sampling, stops, request.signal, (chunk) =>
       request.onDelta({ text: chunk }),
     );
@@ -306,19 +321,7 @@ export class EmbeddedChat implements ChatRuntime {
     };
   }
 
-  /** BOS (when the model wants one) + the text's tokens, `<|eot|>` and the like as plain text: as trained. */
-  private rawTokens(loaded: Loaded, text: string): Token[] {
-    const { model } = loaded;
-    const tokens = model.tokenize(text, false);
-    const bos = model.tokens.bos;
-    return bos !== null && model.tokens.shouldPrependBosToken ? [bos, ...tokens] : tokens;
-  }
-
-  /**
-   * One generation from `tokens`: streams text through `onText` as it becomes final (a tail that may
-   * be the start of a stop string is held back; a half character waits for the rest), and returns it
-   * cut before the first stop string.
-   */
+  /** `generateSegment` on this runtime's sequence, with the end-of-text ban when the reply may not end. */
   private async generate(
     loaded: Loaded,
     tokens: Token[],
@@ -327,124 +330,21 @@ export class EmbeddedChat implements ChatRuntime {
     signal: AbortSignal,
     onText: (chunk: string) => void,
   ): Promise<Segment> {
-    const { model, sequence } = loaded;
-    const room = sequence.contextSize - tokens.length;
-    if (room < 1) {
-      throw new StudioFailure(
-        'invalid_argument',
-        `The conversation is ${tokens.length} tokens but the model's context holds ${sequence.contextSize}: ` +
-          'start a new conversation or branch from an earlier message.',
-      );
-    }
-    const maxTokens = Math.min(sampling.maxTokens, room);
-    const generated: Token[] = [];
-    // Detokenized incrementally (a whole re-detokenization per token cost ~20 % of a tiny model's
-    // decode time): `settled` is the text of tokens whose bytes make whole characters; `pending` the
-    // tokens after them (a character split over byte tokens), detokenized together until whole.
-    let settled = '';
-    let pending: Token[] = [];
-    let emitted = 0;
-    let text = '';
-    let finish: Segment['finish'] = 'length';
-    let stopString: string | null = null;
-    const longestStop = Math.max(0, ...stops.map((stop) => stop.length));
-    const start = await this.reuseCache(sequence, tokens);
-    const options = {
-      temperature: sampling.temperature,
-      topP: sampling.topP,
-      // Without it node-llama-cpp ends the iteration silently on EOS, and a reply the model ended
-      // would read as one cut by the token limit.
-      yieldEogToken: true,
-      ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
-    };
-    if (signal.aborted) return { text: '', tokens: 0, finish: 'cancelled', stopString: null };
-    for await (const token of sequence.evaluate(tokens.slice(start), options)) {
-      if (signal.aborted) {
-        finish = 'cancelled';
-        break;
-      }
-      if (model.isEogToken(token)) {
-        finish = 'stop';
-        generated.push(token);
-        break;
-      }
-      const before = settled.length;
-      const settledCount = generated.length - pending.length;
-      const context = generated.slice(Math.max(0, settledCount - DETOKENIZE_CONTEXT), settledCount);
-      generated.push(token);
-      pending.push(token);
-      const piece = model.detokenize(pending, false, context);
-      text = settled + piece;
-      // A UTF-8 character spans at most 4 byte tokens: longer, the bytes are invalid and stay U+FFFD.
-      const whole = !piece.endsWith('\ufffd') || pending.length >= 4;
-      if (whole) {
-        settled = text;
-        pending = [];
-      }
-      const found = firstStop(text, stops, Math.max(0, before - longestStop));
-      if (found !== null) {
-        text = text.slice(0, found.at);
-        stopString = found.stop;
-        finish = 'stop';
-        break;
-      }
-      if (whole) {
-        const safe = text.length - heldBack(text, stops);
-        if (safe > emitted) {
-          onText(text.slice(emitted, safe));
-          emitted = safe;
-        }
-      }
-      if (generated.length >= maxTokens) break;
-    }
-    if (finish !== 'stop') text = text.replace(/\ufffd+$/, ''); // a character cut in half by the limit
-    if (text.length > emitted) onText(text.slice(emitted));
-    return { text, tokens: generated.length, finish, stopString };
+    const endBan = sampling.ignoreEos ? await (loaded.endBan ??= endOfTextBan(loaded.model)) : undefined;
+    return generateSegment(loaded, { tokens, sampling, stops, signal, onText, ...(endBan && { endBan }) });
   }
 
-  /**
-   * Keeps the KV cache of the longest prefix `tokens` share with the sequence and erases the rest;
-   * returns where evaluation starts. At least one token is evaluated, to get the next one's logits.
-   */
-  private async reuseCache(sequence: LlamaContextSequence, tokens: Token[]): Promise<number> {
-    const held = sequence.contextTokens;
-    let common = 0;
-    while (common < held.length && common < tokens.length && held[common] === tokens[common]) common++;
-    if (common === tokens.length) common--;
-    if (common < sequence.nextTokenIndex) {
-      if (common === 0) await sequence.clearHistory();
-      else await sequence.eraseContextTokenRanges([{ start: common, end: sequence.nextTokenIndex }]);
-    }
-    return common;
+  /** BOS (when the model wants one) + the text's tokens, `<|eot|>` and the like as plain text: as trained. */
+  private rawTokens(loaded: Loaded, text: string): Token[] {
+    const { model } = loaded;
+    const tokens = model.tokenize(text, false);
+    const bos = model.tokens.bos;
+    return bos !== null && model.tokens.shouldPrependBosToken ? [bos, ...tokens] : tokens;
   }
 }
 
 function cancelledReply(): ChatRuntimeReply {
   return { text: '', reasoning: null, finish: 'cancelled', promptTokens: null, completionTokens: 0 };
-}
-
-/** The earliest stop string in `text` at or after `from` (what earlier tokens were already searched), and where. */
-export function firstStop(text: string, stops: readonly string[], from = 0): { at: number; stop: string } | null {
-  let best: { at: number; stop: string } | null = null;
-  for (const stop of stops) {
-    const at = stop ? text.indexOf(stop, from) : -1;
-    if (at >= 0 && (best === null || at < best.at)) best = { at, stop };
-  }
-  return best;
-}
-
-/** Characters at the end of `text` that could begin a stop string (held until the next token decides). */
-export function heldBack(text: string, stops: readonly string[]): number {
-  let hold = 0;
-  for (const stop of stops) {
-    for (let n = Math.min(stop.length - 1, text.length); n > hold; n--) {
-      if (text.endsWith(stop.slice(0, n))) {
-        hold = n;
-        break;
-      }
-    }
-  }
-  return hold;
 }
 
 /**

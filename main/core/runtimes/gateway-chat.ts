@@ -62,6 +62,7 @@ class GatewayChatRuntime implements ChatRuntime {
           topP: request.sampling.topP,
           maxTokens: request.sampling.maxTokens,
           ...(request.sampling.seed !== undefined && { seed: request.sampling.seed }),
+          ...(request.sampling.ignoreEos && { ignoreEos: true }),
           onDelta: (delta) => {
             if (!flowing) {
               flowing = true;

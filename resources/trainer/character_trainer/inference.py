@@ -192,6 +192,9 @@ class Sampling:
     max_tokens: int = DEFAULT_MAX_TOKENS
     stop: list[str] = field(default_factory=list)
     seed: int | None = None
+    # "Never end on its own" (llama.cpp's ignore_eos): the stop tokens are never sampled, so only
+    # max_tokens, a stop string, the end of the context or an abort ends the generation.
+    ignore_eos: bool = False
 
 
 @dataclass
@@ -207,8 +210,9 @@ class Segment:
 class Generator:
     """Samples from a causal LM one token at a time with a KV cache.
 
-    Stops on ``stop_ids`` (EOS, end-of-turn tokens), on stop strings in the decoded text, on
-    ``max_tokens``, or when ``abort`` is set (server shutting down). ``on_text`` receives the text
+    Stops on ``stop_ids`` (EOS, end-of-turn tokens; with ``ignore_eos`` they are banned instead),
+    on stop strings in the decoded text, on ``max_tokens``, or when ``abort`` is set (server
+    shutting down). ``on_text`` receives the text
     as it becomes final: a tail that could be the start of a stop string is held back until it is not.
     Not thread-safe: the server runs one generation at a time.
     """
@@ -247,12 +251,16 @@ class Generator:
         text = ""
         finish = "length"
         stop_string: str | None = None
+        banned = torch.tensor(sorted(self.stop_ids), dtype=torch.long, device=self.device) \
+            if sampling.ignore_eos and self.stop_ids else None
         with torch.inference_mode():
             logits = self._forward(torch.tensor([prompt_ids], device=self.device), None)
             for _ in range(max_tokens):
                 if self.abort.is_set():
                     finish = "aborted"
                     break
+                if banned is not None:
+                    logits[banned] = float("-inf")
                 token = _sample(logits, sampling.temperature, sampling.top_p, generator)
                 if token in self.stop_ids:
                     generated.append(token)

@@ -11,7 +11,9 @@ Endpoints (stdlib http.server, one generation at a time; others wait their turn)
 
 * ``GET /v1/models`` and ``GET /v1/models/{id}``.
 * ``POST /v1/chat/completions``: messages, temperature, top_p, max_tokens (or max_completion_tokens),
-  stop, seed, stream (+ stream_options.include_usage), n = 1 only. Messages are rendered in the
+  stop, seed, ignore_eos (llama.cpp's: the end-of-text and end-of-turn tokens are banned; for
+  ``character-llm`` runs the speaking turn goes on past its ``<|eot|>``, kept in the text), stream
+  (+ stream_options.include_usage), n = 1 only. Messages are rendered in the
   run's training format (inference.py). For ``character-llm`` runs the reply is the character's
   speaking turn, without the ``speaking):`` header; thinking turns the model writes first are
   returned apart, in ``message.reasoning_content`` (stream: ``delta.reasoning_content``), and may be
@@ -34,7 +36,7 @@ import socket
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
@@ -315,13 +317,16 @@ class ChatEngine:
         prompt_tokens = len(ids)
         asides: list[str] = []
         used = 0
-        for _ in range(MAX_ASIDES + 1):
+        for round_ in range(MAX_ASIDES + 1):
             budget = sampling.max_tokens - used
             if budget < 1:
                 break
             router = _HeaderRouter(on_content, on_reasoning, first_aside=not asides)
-            turn_sampling = Sampling(sampling.temperature, sampling.top_p, budget, [EOT, *sampling.stop], sampling.seed)
-            segment = self.generator.generate(ids, turn_sampling, router.feed if (on_content or on_reasoning) else None)
+            # Never ending, the last aside allowed has no <|eot|> to end it either (as embedded-chat.ts).
+            turn_stops = sampling.stop if sampling.ignore_eos and round_ == MAX_ASIDES else [EOT, *sampling.stop]
+            turn_sampling = replace(sampling, max_tokens=budget, stop=turn_stops)
+            feed = router.feed if (on_content or on_reasoning) else None
+            segment = self.generator.generate(ids, turn_sampling, feed)
             router.finish()
             used += segment.tokens
             kind, text = split_header(segment.text)
@@ -334,6 +339,17 @@ class ChatEngine:
             if kind in ("thinking", "action"):  # cut short inside an aside: no reply yet
                 asides.append(text if kind == "thinking" else f"({kind}) {text}")
                 text = ""
+            elif sampling.ignore_eos and segment.stop_string == EOT and used < sampling.max_tokens:
+                # Never ending, the speech goes on past its <|eot|> (kept in the text): the model
+                # writes on, the next turns too, until the limit.
+                router.feed(EOT)
+                prompt += segment.text + EOT
+                ids = self.generator.encode(prompt, add_special_tokens=True)
+                rest = self.generator.generate(ids, replace(sampling, max_tokens=sampling.max_tokens - used), feed)
+                router.finish()
+                used += rest.tokens
+                return Reply(text + EOT + rest.text, "\n".join(asides) or None, prompt_tokens, used,
+                             rest.finish_reason)
             return Reply(text, "\n".join(asides) or None, prompt_tokens, used, segment.finish_reason)
         return Reply("", "\n".join(asides) or None, prompt_tokens, used, "length")
 
@@ -456,7 +472,12 @@ class ServeApp:
         seed = body.get("seed")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ApiError(400, "seed must be a whole number", "invalid_value", "seed")
-        return Sampling(temperature, top_p, max_tokens, [s for s in stops if s], seed)
+        ignore_eos = body.get("ignore_eos", False)
+        if not isinstance(ignore_eos, bool):
+            raise ApiError(400, "ignore_eos must be true or false", "invalid_value", "ignore_eos")
+        if ignore_eos and stop is None:
+            stops = []  # never ending: no default stop string ends it either
+        return Sampling(temperature, top_p, max_tokens, [s for s in stops if s], seed, ignore_eos)
 
     def check_model(self, body: dict[str, Any]) -> None:
         model = body.get("model")

@@ -88,6 +88,33 @@ describe('the settings of a conversation', () => {
     expect(unseeded.conversation.sampling).toEqual({ temperature: 0.7, topP: 0.8, maxTokens: 64 });
   });
 
+  it('"never end on its own" is kept with the sampling, sent as ignore_eos and recorded with the reply', async () => {
+    const { conversation } = await bench.open();
+    const id = conversation.id;
+    const sampling = { temperature: 1, topP: 0.95, maxTokens: 32_768, seed: 3, ignoreEos: true };
+    const view = await call(bench.studio, 'chat/update', { id, sampling });
+    expect(view.conversation.sampling).toEqual(sampling);
+    const reply = await call(bench.studio, 'chat/send', { conversationId: id, text: 'Play on.' });
+    const request = bench.server.requests.filter((r) => r.chat).at(-1)!.chat!;
+    expect(request.body).toMatchObject({ ignore_eos: true, max_tokens: 32_768, seed: 3 });
+    expect(reply.producer!.sampling).toEqual(sampling);
+    // The call's record says so too (Settings › LLM calls).
+    const params = bench.studio.db.prepare('SELECT params FROM llm_calls ORDER BY rowid DESC LIMIT 1').pluck().get();
+    expect(JSON.parse(params as string)).toMatchObject({ ignoreEos: true, maxTokens: 32_768 });
+    // One reply may end on its own again; the conversation's setting stays.
+    await call(bench.studio, 'chat/reply', {
+      conversationId: id,
+      parentId: reply.parentId!,
+      sampling: { ignoreEos: false },
+    });
+    expect(bench.server.requests.filter((r) => r.chat).at(-1)!.chat!.body).not.toHaveProperty('ignore_eos');
+    expect((await call(bench.studio, 'chat/get', { id })).conversation.sampling).toEqual(sampling);
+    // Past the limit: refused with the limit, nothing changed.
+    const long = await callError(bench.studio, 'chat/update', { id, sampling: { ...sampling, maxTokens: 40_000 } });
+    expect(long.code).toBe('invalid_argument');
+    expect((await call(bench.studio, 'chat/get', { id })).conversation.sampling).toEqual(sampling);
+  });
+
   it('takes the scene from a dataset scene, keeping the history', async () => {
     const { conversation } = await bench.open();
     await call(bench.studio, 'chat/send', { conversationId: conversation.id, text: 'Hello' });

@@ -124,6 +124,22 @@ describe('character-studio chat', () => {
     expect(request.seed).toBeUndefined();
     expect(request.messages[0]!.content).toBe('Location: Baden, 1823\nStatus: ');
 
+    // Never ending: sent as ignore_eos from the next reply on, until --may-end.
+    const endless = await cli(['chat', 'update', conversationId, '--never-end', '--max-tokens', '20000']);
+    expect(endless.code, endless.err).toBe(0);
+    expect(endless.out).toContain('at most 20000 tokens, random seed, never ends on its own');
+    await cli(['chat', 'Beethoven', '--conversation', conversationId, '--message', 'Play on', '--json']);
+    expect(server.requests.filter((r) => r.chat).at(-1)!.chat!.body).toMatchObject({ ignore_eos: true });
+    const ends = await cli(['chat', 'update', conversationId, '--may-end', '--json']);
+    expect((JSON.parse(ends.out) as { sampling: object }).sampling).toEqual({
+      temperature: 0.8,
+      topP: 0.95,
+      maxTokens: 20000,
+    });
+    const both = await cli(['chat', 'update', conversationId, '--may-end', '--never-end']);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/either --never-end or --may-end/);
+
     const wrong = await cli(['chat', 'update', conversationId, '--runtime', 'embedded']);
     expect(wrong.code).toBe(1);
     expect(wrong.err).toMatch(/endpoint runtime/);

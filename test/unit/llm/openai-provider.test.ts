@@ -101,6 +101,22 @@ describe('OpenAiCompatibleProvider', () => {
     expect(r.text).toBe('one two t');
   });
 
+  it('asks a local server never to end (ignore_eos), and OpenAI, which refuses unknown fields, not', async () => {
+    const { s, p } = await setup({ responder: () => 'Bonn lies on the Rhine.' }, { preset: 'llamacpp' });
+    await p.complete({ ...ask, ignoreEos: true }, never());
+    await p.complete(ask, never());
+    expect(s.requests[0]?.chat?.body).toHaveProperty('ignore_eos', true);
+    expect(s.requests[1]?.chat?.body).not.toHaveProperty('ignore_eos');
+    const openai = new OpenAiCompatibleProvider({
+      preset: 'openai',
+      baseURL: s.baseURL,
+      apiKey: KEY,
+      model: 'fake-model',
+    });
+    await openai.complete({ ...ask, ignoreEos: true }, never());
+    expect(s.requests[2]?.chat?.body).not.toHaveProperty('ignore_eos');
+  });
+
   it('sends json_schema only where supported', async () => {
     const schema = { name: 'scenes', schema: { type: 'object', properties: { scenes: { type: 'array' } } } };
     const { s, p } = await setup({}, { supportsJsonSchema: true });

@@ -4,27 +4,20 @@
  * decoding is deterministic and the tiny model's EOS logit is pinned at 0, so it never stops on its
  * own and every reply runs into the token limit unless cancelled.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Token } from 'node-llama-cpp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   settingMessage,
   type ChatDelta,
   type ChatRuntimeMessage,
   type ChatSampling,
 } from '../../../main/core/runtimes/chat-runtime';
-import {
-  firstStop,
-  HeaderRouter,
-  heldBack,
-  openEmbeddedChat,
-  type EmbeddedChat,
-} from '../../../main/core/runtimes/embedded-chat';
+import { HeaderRouter, type EmbeddedChat } from '../../../main/core/runtimes/embedded-chat';
+import { firstStop, heldBack } from '../../../main/core/runtimes/embedded-generate';
 import { characterLlmPrompt, splitHeader } from '../../../main/core/runtimes/paper-prompt';
 import { nodeLlamaCpp } from '../../../main/core/llm/embedded-provider';
-import { TEST_THREADS, writeTinyGguf } from '../../support/tiny-gguf';
+import { embeddedChats } from '../../support/embedded-chats';
+import { TEST_THREADS } from '../../support/tiny-gguf';
 
 const TIMEOUT = 120_000;
 const greedy: ChatSampling = { temperature: 0, topP: 1, maxTokens: 12 };
@@ -34,22 +27,11 @@ const conversation: ChatRuntimeMessage[] = [
   { role: 'user', content: 'Are you afraid?' },
 ];
 
-let dir: string;
+const chats = embeddedChats('embedded-chat');
 let model: string;
-const opened: EmbeddedChat[] = [];
 
 function open(format: 'character-llm' | 'chat'): EmbeddedChat {
-  const chat = openEmbeddedChat({
-    baseGguf: model,
-    adapterGguf: null,
-    format,
-    character: beethoven,
-    threads: TEST_THREADS,
-    contextSize: 512,
-    gpuLayers: 0,
-  });
-  opened.push(chat);
-  return chat;
+  return chats.open({ baseGguf: model, format, character: beethoven, contextSize: 512 });
 }
 
 function collect(): { deltas: ChatDelta[]; onDelta: (d: ChatDelta) => void } {
@@ -58,12 +40,7 @@ function collect(): { deltas: ChatDelta[]; onDelta: (d: ChatDelta) => void } {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'cs-embedded-chat-'));
-  model = writeTinyGguf(join(dir, 'tiny.gguf'), { seed: 5 });
-});
-afterAll(async () => {
-  for (const chat of opened) await chat.dispose();
-  rmSync(dir, { recursive: true, force: true });
+  model = chats.model('tiny.gguf', { seed: 5 });
 });
 
 describe('the embedded chat runtime', () => {

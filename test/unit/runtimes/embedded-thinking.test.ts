@@ -5,15 +5,12 @@
  * writes the thought `thinking): hmm` and its end; primed again with the thought in its context, it
  * writes `speaking): yes<|eot|>`. How the weights do that: the support file.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { settingMessage, type ChatDelta, type ChatRuntimeMessage } from '../../../main/core/runtimes/chat-runtime';
-import { openEmbeddedChat, type EmbeddedChat } from '../../../main/core/runtimes/embedded-chat';
+import type { EmbeddedChat } from '../../../main/core/runtimes/embedded-chat';
 import { MAX_ASIDES } from '../../../main/core/runtimes/paper-prompt';
 import { writeThinkingGguf, type ThinkingDesign } from '../../support/thinking-gguf';
-import { TEST_THREADS } from '../../support/tiny-gguf';
+import { embeddedChats } from '../../support/embedded-chats';
 
 const TIMEOUT = 120_000;
 const beethoven = { fullName: 'Ludwig van Beethoven', shortName: 'Beethoven' };
@@ -22,22 +19,11 @@ const conversation: ChatRuntimeMessage[] = [
   { role: 'user', content: 'Are you afraid?' },
 ];
 
-let dir: string;
-const opened: EmbeddedChat[] = [];
+const chats = embeddedChats('embedded-thinking');
 
 function designed(name: string, design: ThinkingDesign): EmbeddedChat {
-  const model = writeThinkingGguf(join(dir, `${name}.gguf`), design);
-  const chat = openEmbeddedChat({
-    baseGguf: model,
-    adapterGguf: null,
-    format: 'character-llm',
-    character: beethoven,
-    threads: TEST_THREADS,
-    contextSize: 1024,
-    gpuLayers: 0,
-  });
-  opened.push(chat);
-  return chat;
+  const model = writeThinkingGguf(chats.path(`${name}.gguf`), design);
+  return chats.open({ baseGguf: model, format: 'character-llm', character: beethoven, contextSize: 1024 });
 }
 
 async function ask(chat: EmbeddedChat, maxTokens = 64) {
@@ -54,14 +40,6 @@ async function ask(chat: EmbeddedChat, maxTokens = 64) {
   };
   return { reply, streamed };
 }
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'cs-embedded-thinking-'));
-});
-afterAll(async () => {
-  for (const chat of opened) await chat.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('the thinking loop on a real model', () => {
   it(

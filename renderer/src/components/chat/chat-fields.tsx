@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import type {
   CharacterId,
@@ -241,13 +241,15 @@ export function useSamplingFields(initial: ChatSamplingSettings) {
     maxTokens: String(initial.maxTokens),
     seed: initial.seed === undefined ? '' : String(initial.seed),
   });
+  const [ignoreEos, setIgnoreEos] = useState(initial.ignoreEos === true);
   const errors: Partial<Record<SamplingKey, string>> = {};
   const num = (key: SamplingKey) => Number(text[key].trim());
   if (!(text.temperature.trim() !== '' && num('temperature') >= 0 && num('temperature') <= 2))
     errors.temperature = 'A number from 0 (always the likeliest word) to 2.';
   if (!(text.topP.trim() !== '' && num('topP') > 0 && num('topP') <= 1)) errors.topP = 'A number above 0, at most 1.';
-  if (!(Number.isInteger(num('maxTokens')) && num('maxTokens') >= 1 && num('maxTokens') <= 8192))
-    errors.maxTokens = 'A whole number of tokens from 1 to 8192.';
+  // As the studio checks it (chat-schemas.ts MAX_REPLY_TOKENS).
+  if (!(Number.isInteger(num('maxTokens')) && num('maxTokens') >= 1 && num('maxTokens') <= 32768))
+    errors.maxTokens = 'A whole number of tokens from 1 to 32768.';
   if (text.seed.trim() !== '' && !(Number.isInteger(num('seed')) && num('seed') >= 0 && num('seed') < 2 ** 32))
     errors.seed = 'A whole number from 0, or empty for a new draw each time.';
   const valid = Object.keys(errors).length === 0;
@@ -257,9 +259,17 @@ export function useSamplingFields(initial: ChatSamplingSettings) {
         topP: num('topP'),
         maxTokens: num('maxTokens'),
         ...(text.seed.trim() !== '' && { seed: num('seed') }),
+        ...(ignoreEos && { ignoreEos }),
       }
     : null;
-  return { text, set: (key: SamplingKey, value: string) => setText({ ...text, [key]: value }), errors, sampling };
+  return {
+    text,
+    set: (key: SamplingKey, value: string) => setText({ ...text, [key]: value }),
+    ignoreEos,
+    setIgnoreEos,
+    errors,
+    sampling,
+  };
 }
 
 const SAMPLING_FIELDS: { key: SamplingKey; label: string; hint: string; step: string }[] = [
@@ -270,6 +280,7 @@ const SAMPLING_FIELDS: { key: SamplingKey; label: string; hint: string; step: st
 ];
 
 export function SamplingFields({ state }: { state: ReturnType<typeof useSamplingFields> }) {
+  const hintId = useId();
   return (
     <fieldset className="field">
       <legend>Sampling</legend>
@@ -294,16 +305,34 @@ export function SamplingFields({ state }: { state: ReturnType<typeof useSampling
           </label>
         ))}
       </div>
+      {/* The hint sits outside the label: the checkbox is named by its four words alone. */}
+      <div className="never-end">
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={state.ignoreEos}
+            aria-describedby={hintId}
+            onChange={(e) => state.setIgnoreEos(e.target.checked)}
+          />
+          <span>Never end on its own</span>
+        </label>
+        <small id={hintId} className="muted">
+          Each reply runs until Max tokens or Stop (“Ban EOS token”). The embedded runtime and the trainer’s serve ban
+          the end-of-text token; an endpoint is sent ignore_eos, which llama.cpp server and vLLM honour and others
+          ignore.
+        </small>
+      </div>
     </fieldset>
   );
 }
 
-/** Sampling in a few words, for the header: "temperature 0.2 · top-p 0.95 · ≤ 256 tokens · seed 7". */
+/** Sampling in a few words, for the header: "temperature 0.2 · top-p 0.95 · ≤ 256 tokens · seed 7 · never ends". */
 export function samplingSummary(s: ChatSamplingSettings): string {
   return [
     `temperature ${s.temperature}`,
     `top-p ${s.topP}`,
     `≤ ${s.maxTokens} tokens`,
     ...(s.seed === undefined ? [] : [`seed ${s.seed}`]),
+    ...(s.ignoreEos ? ['never ends'] : []),
   ].join(' · ');
 }
