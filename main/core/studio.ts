@@ -273,6 +273,7 @@ export class Studio {
       newId,
     );
     const evaluation = this.evaluation(characters, profilesRepo, providers, training, chatRuntimes, clock, newId);
+    const reports = new EvalReportService(new EvalReportRepo(this.db), (id) => characters.get(id), clock);
 
     const cards = new CardService({
       characters,
@@ -307,11 +308,11 @@ export class Studio {
     this.handlers = {
       ...chatHandlers(this.chat),
       ...evalHandlers(evaluation),
-      ...judgeHandlers(evaluation.judge),
+      ...judgeHandlers(evaluation.judge, reports),
       ...onboardingHandlers(appearance, samples),
       ...modelHandlers(models),
       ...evalReportHandlers(
-        new EvalReportService(new EvalReportRepo(this.db), (id) => characters.get(id), clock),
+        reports,
         new OutputsImportService({
           db: this.db,
           repo: new EvalRepo(this.db),

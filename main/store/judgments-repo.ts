@@ -15,7 +15,6 @@ import type {
   PairwiseJudgment,
   ProviderId,
   QuestionMode,
-  ScoreSummary,
 } from '../../common/contract';
 import type { Db } from './database';
 import { rowMapper } from './row-mapper';
@@ -264,19 +263,6 @@ export class JudgmentsRepo {
         jobId: filter.jobId ?? null,
       }) as JudgmentRow[];
     return rows.map(toJudgment);
-  }
-
-  summary(characterId: CharacterId): ScoreSummary[] {
-    return this.db
-      .prepare(
-        `SELECT i.system_id AS systemId, i.mode, j.dimension, j.model, j.prompt_version AS promptVersion,
-           avg(j.score) AS mean, count(j.score) AS scored, sum(j.score IS NULL) AS unscored
-         FROM judgments j JOIN interviews i ON i.id = j.interview_id
-         WHERE j.character_id = ?
-         GROUP BY i.system_id, i.mode, j.dimension, j.model, j.prompt_version
-         ORDER BY i.system_id, i.mode, j.model, j.prompt_version, j.dimension`,
-      )
-      .all(characterId) as ScoreSummary[];
   }
 
   /** The pair's row, made when its first order is planned; returns its id. */

@@ -181,6 +181,40 @@ describe('eval/report', () => {
     expect(missing.code).toBe('not_found');
   });
 
+  it('gives the judge view the same means as the report: each judge’s cells, live systems only', async () => {
+    const summary = await call(env.studio, 'eval/judgments/summary', { characterId });
+    for (const judgeModel of ['judge-a', 'judge-b']) {
+      const r = await call(env.studio, 'eval/report', { characterId, judgeModel });
+      const key = (x: { systemId: string; mode: string; dimension: string }) =>
+        `${x.systemId} ${x.mode} ${x.dimension}`;
+      const judged = new Map(r.cells.filter((c) => c.count + c.unscored > 0).map((c) => [key(c), c]));
+      const mine = summary.filter((m) => m.model === judgeModel);
+      expect(mine.map(key).sort()).toEqual([...judged.keys()].sort());
+      for (const m of mine) {
+        const c = judged.get(key(m))!;
+        expect(m).toMatchObject({ scored: c.count, unscored: c.unscored, mean: c.mean });
+      }
+    }
+    // chatgpt's unscored verdicts on values are counted apart, never in its mean.
+    const values = expected('chatgpt', 0, SINGLE, 'values');
+    expect(
+      summary.find((m) => m.systemId === ids.chatgpt && m.mode === 'single' && m.dimension === 'values'),
+    ).toMatchObject({
+      scored: values.filter((x) => x !== null).length,
+      unscored: values.filter((x) => x === null).length,
+    });
+    // An archived system leaves the report, and so the judge's means.
+    const archive = env.studio.db.prepare('UPDATE eval_systems SET archived_at = ? WHERE id = ?');
+    archive.run(1, ids.chatgpt);
+    try {
+      const after = await call(env.studio, 'eval/judgments/summary', { characterId });
+      expect(after.some((m) => m.systemId === ids.chatgpt)).toBe(false);
+      expect(after).toEqual(summary.filter((m) => m.systemId !== ids.chatgpt));
+    } finally {
+      archive.run(null, ids.chatgpt);
+    }
+  });
+
   it('drills down to every answer with thoughts apart and the judge’s reasoning', async () => {
     const multi = await call(env.studio, 'eval/report-answers', { characterId, systemId: ids.sft!, mode: 'multi' });
     expect(multi.answers).toHaveLength(2);
