@@ -7,7 +7,7 @@ import { runCliIn } from '../../support/cli';
 import { paperAnswers, paperRounds, questionSet, seedSystem } from '../../support/eval-seed';
 import { tempDir } from '../../support/paths';
 import { scoreOf, seedJudgments, type SeedJudgment } from '../../support/report-seed';
-import { call, callError, createBeethoven, makeStudio } from '../../support/studio';
+import { call, callError, createBeethoven, fakeProviderDraft, makeStudio } from '../../support/studio';
 
 // Reports on a real studio: four systems (two judged, one answered but never judged, one with no
 // answers at all) over the paper's Beethoven answers, single- and multi-turn apart. Means are
@@ -280,6 +280,41 @@ describe('eval/report', () => {
     expect(html.content!.match(/<svg /g)).toHaveLength(2);
     const bad = await callError(env.studio, 'eval/report-export', { characterId, format: 'csv', out: 'relative.csv' });
     expect(bad.message).toMatch(/absolute path/);
+  });
+
+  it('takes --judge as judge does (<provider>[/<model>]), the bare model when unambiguous, and says what is wrong', async () => {
+    const provider = (name: string, model: string) =>
+      call(env.studio, 'providers/create', { ...fakeProviderDraft('http://127.0.0.1:9/v1', name), model });
+    await provider('Judges', 'judge-a');
+    // A provider named like a judge model, whose own model is the other judge: "judge-b" names two.
+    await provider('judge-b', 'judge-a');
+    await env.studio.shutdown();
+    const memorization = async (judge: string) => {
+      const res = await runCliIn(env.dir, ['report', 'Beethoven', '--systems', 'sft', '--judge', judge, '--json']);
+      expect(res.code, res.err).toBe(0);
+      const r = JSON.parse(res.out) as EvalReport;
+      return { judge: r.settings.judgeModel, count: cell(r, 'sft', 'single', 'memorization').count };
+    };
+    // The provider alone: its own model. The provider and a model: that model.
+    expect(await memorization('judges')).toEqual({ judge: 'judge-a', count: SINGLE });
+    expect(await memorization('Judges/judge-b')).toEqual({ judge: 'judge-b', count: 6 });
+    // The old form, a bare model that judged: still read while it names one judge.
+    expect(await memorization('judge-a')).toEqual({ judge: 'judge-a', count: SINGLE });
+    const twice = await runCliIn(env.dir, ['report', 'Beethoven', '--judge', 'judge-b']);
+    expect(twice.code).toBe(2);
+    expect(twice.err).toMatch(
+      /--judge "judge-b" names two judges: the model "judge-b", and provider "judge-b" with model "judge-a"\. Write <provider>\/<model>/,
+    );
+    const none = await runCliIn(env.dir, ['report', 'Beethoven', '--judge', 'Judges/gpt-9']);
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(
+      /Judges's model "gpt-9" has judged no answer of this character\. Judges: "judge-a", "judge-b"/,
+    );
+    const unknown = await runCliIn(env.dir, ['report', 'Beethoven', '--judge', 'nobody']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('--judge "nobody": name the judge as <provider>[/<model>] (providers: ');
+    expect(unknown.err).toContain('or a model that judged. Judges: "judge-a", "judge-b".');
+    env = { ...env, studio: makeStudio(env.dir).studio };
   });
 
   it('prints the report and writes its files from the CLI', async () => {
