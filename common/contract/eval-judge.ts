@@ -205,7 +205,10 @@ export interface JudgeCommands {
   'eval/judge/start': (arg: JudgeRequest) => JudgeJob;
   /** Judgments, newest first (every judge's: re-judging keeps both). */
   'eval/judgments/list': (arg: JudgmentFilter) => Judgment[];
-  /** Mean scores per system, mode, dimension and judge, summed in the store (no reasoning sent). */
+  /**
+   * Mean scores per system, mode, dimension and judge (model and prompt version) over the live
+   * systems' finished interviews, computed as a report's cells are (no reasoning sent).
+   */
   'eval/judgments/summary': (arg: { characterId: CharacterId }) => ScoreSummary[];
   'eval/pairwise/list': (arg: PairwiseFilter) => PairwiseJudgment[];
   /** Win rates of A against B per dimension, mode and judge, with 95% intervals. */

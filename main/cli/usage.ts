@@ -93,11 +93,13 @@ Commands:
                                 Add scenes from a dataset file (or the paper's generated JSON files);
                                 all or nothing, each scene keeping its file and line
   report <character> [--systems <a,b…>] [--topics <topic-1,…>] [--mode single|multi]
-      [--judge <model>] [--seed <n>] [--csv <file>] [--html <file>]
+      [--judge <provider>[/<model>]] [--seed <n>] [--csv <file>] [--html <file>]
                                 Per system and dimension the mean score, its 95% bootstrap interval
                                 and the count, single- and multi-turn apart; a system without
-                                scores shows as such. --csv writes one row per cell, --html one
-                                self-contained file with its charts (opens offline)
+                                scores shows as such. --judge reads one judge's verdicts, named as
+                                judge takes it (a bare judge model still works when unambiguous;
+                                default: the latest verdict of any judge). --csv writes one row per
+                                cell, --html one self-contained file with its charts (opens offline)
   report <character> --compare <before>,<after> [--mode single|multi]
                                 What changed between two systems (two runs of a character): per
                                 dimension both intervals and the change, the questions that moved most

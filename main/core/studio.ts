@@ -339,7 +339,7 @@ export class Studio {
       ...trainingHandlers(training, previews, hosts),
       ...chatHandlers(this.chat),
       ...evalHandlers(evaluation),
-      ...judgeHandlers(evaluation.judge),
+      ...judgeHandlers(evaluation.judge, reports),
       ...evalReportHandlers(reports, outputs),
       ...onboardingHandlers(appearance, samples),
       ...modelHandlers(models),

@@ -17,6 +17,8 @@ export interface JudgmentRow {
   score: number | null;
   reasoning: string;
   judgeModel: string;
+  /** The judge prompt's version: one judge is a model and a prompt version. */
+  promptVersion: string;
   createdAt: number;
 }
 
@@ -69,7 +71,7 @@ export class EvalReportRepo {
     return this.db
       .prepare(
         `SELECT j.interview_id AS interviewId, j.dimension, j.score, COALESCE(j.reasoning, '') AS reasoning,
-           j.model AS judgeModel, j.created_at AS createdAt
+           j.model AS judgeModel, j.prompt_version AS promptVersion, j.created_at AS createdAt
          FROM judgments j JOIN interviews i ON i.id = j.interview_id
          WHERE i.character_id = ? AND i.system_id IN (SELECT value FROM json_each(?))
          ORDER BY j.created_at, j.rowid`,

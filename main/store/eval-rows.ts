@@ -1,23 +1,15 @@
 import type {
-  CallId,
-  CharacterId,
-  ChatSamplingSettings,
-  EvalAnswerer,
   EvalSystem,
-  EvalSystemId,
   EvalSystemKind,
   Interview,
-  InterviewId,
   InterviewStatus,
   InterviewTurn,
-  JobId,
   Question,
-  QuestionId,
   QuestionMode,
-  QuestionSetId,
   QuestionSetOrigin,
   TurnAction,
 } from '../../common/contract';
+import { rowMapper } from './row-mapper';
 
 /** The rows of migration 017's tables as SQLite returns them, and their contract shapes. */
 
@@ -96,71 +88,64 @@ export interface TurnRow {
   created_at: number;
 }
 
-export function toQuestion(row: QuestionRow): Question {
-  return {
-    id: row.id as QuestionId,
-    setId: row.set_id as QuestionSetId,
-    version: row.version,
-    key: row.key,
-    topicId: row.topic_id,
-    topic: row.topic,
-    text: row.text,
-    mode: row.mode,
-    position: row.position,
-  };
-}
+export const toQuestion = rowMapper<QuestionRow, Question>()({
+  id: 'value',
+  set_id: 'value',
+  version: 'value',
+  key: 'value',
+  position: 'value',
+  topic_id: 'value',
+  topic: 'value',
+  text: 'value',
+  mode: 'value',
+});
 
-export function toSystem(row: SystemRow): EvalSystem {
-  return {
-    id: row.id as EvalSystemId,
-    characterId: row.character_id as CharacterId,
-    kind: row.kind,
-    label: row.label,
-    answerer: row.answerer ? (JSON.parse(row.answerer) as EvalAnswerer) : null,
-    sampling: row.sampling ? (JSON.parse(row.sampling) as ChatSamplingSettings) : null,
-    promptVersion: row.prompt_version,
-    source: row.source,
-    interviews: row.interviews,
-    createdAt: row.created_at,
-  };
-}
+export const toSystem = rowMapper<SystemRow, EvalSystem>()({
+  id: 'value',
+  character_id: 'value',
+  kind: 'value',
+  label: 'value',
+  answerer: 'json',
+  sampling: 'json',
+  prompt_version: 'value',
+  source: 'value',
+  archived_at: 'skip',
+  created_at: 'value',
+  interviews: 'value',
+});
 
-export function toInterview(row: InterviewRow): Interview {
-  return {
-    id: row.id as InterviewId,
-    characterId: row.character_id as CharacterId,
-    jobId: row.job_id as JobId | null,
-    systemId: row.system_id as EvalSystemId,
-    questionId: row.question_id as QuestionId,
-    setId: row.set_id as QuestionSetId,
-    setVersion: row.set_version,
-    topicId: row.topic_id,
-    question: row.question,
-    mode: row.mode,
-    rounds: row.rounds,
-    roundsDone: row.rounds_done,
-    status: row.status,
-    error: row.error,
-    nonstop: row.nonstop === 1,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
+export const toInterview = rowMapper<InterviewRow, Interview>()({
+  id: 'value',
+  character_id: 'value',
+  job_id: 'value',
+  system_id: 'value',
+  question_id: 'value',
+  set_id: 'value',
+  set_version: 'value',
+  topic_id: 'value',
+  question: 'value',
+  mode: 'value',
+  rounds: 'value',
+  status: 'value',
+  error: 'value',
+  created_at: 'value',
+  updated_at: 'value',
+  rounds_done: 'value',
+  nonstop: 'flag',
+});
 
-export function toTurn(row: TurnRow): InterviewTurn {
-  return {
-    id: row.id,
-    interviewId: row.interview_id as InterviewId,
-    round: row.round,
-    seq: row.seq,
-    role: row.role,
-    speaker: row.speaker,
-    action: row.action,
-    rawAction: row.raw_action,
-    text: row.text,
-    nonstop: row.nonstop === 1,
-    source: row.source,
-    callId: row.call_id as CallId | null,
-    createdAt: row.created_at,
-  };
-}
+export const toTurn = rowMapper<TurnRow, InterviewTurn>()({
+  id: 'value',
+  interview_id: 'value',
+  round: 'value',
+  seq: 'value',
+  role: 'value',
+  speaker: 'value',
+  action: 'value',
+  raw_action: 'value',
+  text: 'value',
+  nonstop: 'flag',
+  source: 'value',
+  call_id: 'value',
+  created_at: 'value',
+});

@@ -15,9 +15,9 @@ import type {
   PairwiseJudgment,
   ProviderId,
   QuestionMode,
-  ScoreSummary,
 } from '../../common/contract';
 import type { Db } from './database';
+import { rowMapper } from './row-mapper';
 
 /**
  * SQL of the judge (migration 018): judgments, pairwise comparisons, and the reads of interviews a
@@ -102,26 +102,24 @@ type PairRow = {
   created_at: number;
 } & Record<`${PairOrder}_${'side' | 'reasoning' | 'failures' | 'call_ids'}`, string | null>;
 
-function toJudgment(r: JudgmentRow): Judgment {
-  return {
-    id: r.id,
-    characterId: r.character_id,
-    interviewId: r.interview_id,
-    systemId: r.system_id,
-    mode: r.mode,
-    dimension: r.dimension,
-    providerId: r.provider_id,
-    provider: r.provider,
-    model: r.model,
-    promptVersion: r.prompt_version,
-    score: r.score,
-    reasoning: r.reasoning,
-    failures: JSON.parse(r.failures) as JudgeFailure[],
-    callIds: JSON.parse(r.call_ids) as CallId[],
-    jobId: r.job_id,
-    createdAt: r.created_at,
-  };
-}
+const toJudgment = rowMapper<JudgmentRow, Judgment>()({
+  id: 'value',
+  character_id: 'value',
+  interview_id: 'value',
+  system_id: 'value',
+  mode: 'value',
+  dimension: 'value',
+  provider_id: 'value',
+  provider: 'value',
+  model: 'value',
+  prompt_version: 'value',
+  score: 'value',
+  reasoning: 'value',
+  failures: 'json',
+  call_ids: 'json',
+  job_id: 'value',
+  created_at: 'value',
+});
 
 function askOf(r: PairRow, order: PairOrder): PairAsk {
   return {
@@ -132,29 +130,38 @@ function askOf(r: PairRow, order: PairOrder): PairAsk {
   };
 }
 
+/** A pair's own columns; what each order said is read by `askOf`. */
+const pairBase = rowMapper<PairRow, Omit<PairwiseJudgment, 'ab' | 'ba' | 'outcome'>>()({
+  id: 'value',
+  character_id: 'value',
+  system_a: 'value',
+  system_b: 'value',
+  interview_a: 'value',
+  interview_b: 'value',
+  mode: 'value',
+  question: 'value',
+  dimension: 'value',
+  provider_id: 'value',
+  provider: 'value',
+  model: 'value',
+  prompt_version: 'value',
+  job_id: 'value',
+  created_at: 'value',
+  ab_side: 'skip',
+  ab_reasoning: 'skip',
+  ab_failures: 'skip',
+  ab_call_ids: 'skip',
+  ba_side: 'skip',
+  ba_reasoning: 'skip',
+  ba_failures: 'skip',
+  ba_call_ids: 'skip',
+});
+
 function toPair(r: PairRow): PairwiseJudgment {
   const ab = askOf(r, 'ab');
   const ba = askOf(r, 'ba');
-  return {
-    id: r.id,
-    characterId: r.character_id,
-    systemA: r.system_a,
-    systemB: r.system_b,
-    interviewA: r.interview_a,
-    interviewB: r.interview_b,
-    mode: r.mode,
-    question: r.question,
-    dimension: r.dimension,
-    providerId: r.provider_id,
-    provider: r.provider,
-    model: r.model,
-    promptVersion: r.prompt_version,
-    ab,
-    ba,
-    outcome: ab.side === null || ba.side === null ? null : ab.side === ba.side ? ab.side : 'inconsistent',
-    jobId: r.job_id,
-    createdAt: r.created_at,
-  };
+  const outcome = ab.side === null || ba.side === null ? null : ab.side === ba.side ? ab.side : 'inconsistent';
+  return { ...pairBase(r), ab, ba, outcome };
 }
 
 const JUDGMENT_SELECT = `SELECT j.*, i.system_id, i.mode FROM judgments j JOIN interviews i ON i.id = j.interview_id`;
@@ -256,19 +263,6 @@ export class JudgmentsRepo {
         jobId: filter.jobId ?? null,
       }) as JudgmentRow[];
     return rows.map(toJudgment);
-  }
-
-  summary(characterId: CharacterId): ScoreSummary[] {
-    return this.db
-      .prepare(
-        `SELECT i.system_id AS systemId, i.mode, j.dimension, j.model, j.prompt_version AS promptVersion,
-           avg(j.score) AS mean, count(j.score) AS scored, sum(j.score IS NULL) AS unscored
-         FROM judgments j JOIN interviews i ON i.id = j.interview_id
-         WHERE j.character_id = ?
-         GROUP BY i.system_id, i.mode, j.dimension, j.model, j.prompt_version
-         ORDER BY i.system_id, i.mode, j.model, j.prompt_version, j.dimension`,
-      )
-      .all(characterId) as ScoreSummary[];
   }
 
   /** The pair's row, made when its first order is planned; returns its id. */

@@ -7,7 +7,15 @@ import { subscribeToEvalEvents } from './lib/eval-queries';
 import { subscribeToJudgeEvents } from './lib/judge-queries';
 import { applyTheme, systemTheme } from './lib/theme';
 import { subscribeToReportEvents } from './lib/report-queries';
+// The app shell's sheets, in cascade order, after every component's own sheet (imported above
+// through App): a later sheet may override an earlier one, so keep this order.
 import './styles.css';
+import './layout.css';
+import './profiles.css';
+import './dialogs.css';
+import './theme-dark.css';
+import './welcome.css';
+import './models.css';
 
 // The system's theme until the stored choice arrives, so a dark desktop never flashes white.
 applyTheme(systemTheme());

@@ -11,6 +11,7 @@ import type {
 } from '../../../common/contract';
 import { DIMENSIONS } from '../../core/eval/judge-prompts';
 import { argument, findCharacter, numberOption, str, UsageError, type CliContext } from '../shared';
+import { judgeToAsk } from '../judge-option';
 import { followJob } from './generate';
 
 /**
@@ -83,7 +84,7 @@ async function request(ctx: CliContext, character: Character, systems: EvalSyste
   const mode = str(values, 'mode');
   if (mode !== undefined && mode !== 'single' && mode !== 'multi')
     throw new UsageError(`--mode must be single or multi, not "${mode}".`);
-  const judge = await judgeOption(call, str(values, 'judge') ?? str(values, 'provider'));
+  const judge = await judgeToAsk(call, str(values, 'judge') ?? str(values, 'provider'));
   const budget = str(values, 'budget');
   return {
     characterId: character.id,
@@ -97,29 +98,6 @@ async function request(ctx: CliContext, character: Character, systems: EvalSyste
     ...(str(values, 'retries') !== undefined && { maxRetries: numberOption(str(values, 'retries'), '--retries', 2) }),
     ...(budget !== undefined && { budgetUsd: numberOption(budget, '--budget', 0) }),
   };
-}
-
-/**
- * `--judge <provider>` or `--judge <provider>/<model>`: a provider's name or id, then the model to
- * ask (which may hold slashes itself: `openrouter/meta-llama/llama-3.1-70b-instruct`).
- */
-async function judgeOption(
-  call: CliContext['call'],
-  text: string | undefined,
-): Promise<Pick<JudgeRequest, 'providerId' | 'model'>> {
-  if (text === undefined) return {};
-  const providers = await call('providers/list', {});
-  const match = (key: string) =>
-    providers.find((p) => p.id === key || p.name.toLowerCase() === key.trim().toLowerCase());
-  const whole = match(text);
-  if (whole) return { providerId: whole.id };
-  const slash = text.indexOf('/');
-  const provider = slash > 0 ? match(text.slice(0, slash)) : undefined;
-  if (!provider || text.slice(slash + 1).trim() === '')
-    throw new UsageError(
-      `--judge "${text}": name a provider, optionally with a model (<provider>/<model>). Providers: ${providers.map((p) => `"${p.name}"`).join(', ') || 'none (add one with providers add)'}.`,
-    );
-  return { providerId: provider.id, model: text.slice(slash + 1).trim() };
 }
 
 function percent(r: Rate): string {

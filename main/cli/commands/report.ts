@@ -8,6 +8,7 @@ import type {
 } from '../../../common/contract';
 import { cellText } from '../../core/eval/report-html';
 import { StudioFailure } from '../../core/errors';
+import { judgeModelOf } from '../judge-option';
 import { argument, findCharacter, localPath, numberOption, str, UsageError, type CliContext } from '../shared';
 
 const MODE_TITLE: Record<ReportMode, string> = { single: 'Single-turn', multi: 'Multi-turn' };
@@ -20,8 +21,8 @@ const list = (text: string | undefined) =>
     .filter(Boolean);
 
 /**
- * `report <character> [--systems a,b] [--topics topic-1,…] [--mode single|multi] [--judge <model>]
- * [--seed n] [--json] [--csv <file>] [--html <file>] [--compare <before>,<after>]`: the Evaluate
+ * `report <character> [--systems a,b] [--topics topic-1,…] [--mode single|multi]
+ * [--judge <provider>[/<model>]] [--seed n] [--json] [--csv <file>] [--html <file>] [--compare <before>,<after>]`: the Evaluate
  * tab's Report; `--compare` prints what changed between two systems instead.
  */
 export async function reportCommand(ctx: CliContext): Promise<number> {
@@ -31,12 +32,13 @@ export async function reportCommand(ctx: CliContext): Promise<number> {
   if (mode !== undefined && mode !== 'single' && mode !== 'multi') {
     throw new UsageError(`--mode takes single or multi (not "${mode}").`);
   }
+  const judge = str(values, 'judge');
   const request = {
     characterId: character.id,
     ...(mode && { modes: [mode] as ReportMode[] }),
     ...(str(values, 'systems') && { systemIds: await systemIds(ctx, character.id, list(str(values, 'systems'))!) }),
     ...(str(values, 'topics') && { topics: list(str(values, 'topics'))! }),
-    ...(str(values, 'judge') && { judgeModel: str(values, 'judge')! }),
+    ...(judge !== undefined && { judgeModel: await judgeModelOf(call, character.id, judge) }),
     seed: numberOption(str(values, 'seed'), '--seed', 42),
   };
   const compare = list(str(values, 'compare'));

@@ -15,11 +15,12 @@ import type {
 } from '../../../common/contract';
 import type { Db } from '../../store/database';
 import type { EvalRepo } from '../../store/eval-repo';
-import type { JobRow, JobsRepo } from '../../store/jobs-repo';
+import type { ItemRow, JobRow, JobsRepo } from '../../store/jobs-repo';
 import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
+import { drainItems, type Lane } from '../jobs/item-pump';
 import type { JobKind, KindView } from '../jobs/job-kind';
 import type { RunHandle } from '../jobs/job-runner';
 import type { JobLlm, JobService } from '../jobs/job-service';
@@ -179,41 +180,32 @@ export class InterviewService implements JobKind {
       }
       return made;
     };
-    const busy = new Set<string>();
-    const perSystem = new Map<EvalSystemId, number>();
-    const tasks = new Set<Promise<void>>();
-    const pump = () => {
-      if (run.controller.signal.aborted) return;
-      const free = settings.concurrency - tasks.size;
-      if (free <= 0) return;
-      // Read a little more than there is room for: items of a system at its cap wait their turn.
-      for (const item of this.jobs.pendingItems(id, STAGE, free + busy.size + 16, busy)) {
-        if (tasks.size >= settings.concurrency) break;
-        const interview = this.repo.interview((JSON.parse(item.input) as ItemInput).interviewId);
-        if (!interview) {
-          this.jobs.completeItem(item.id, null, this.clock.now(), 'its interview was deleted');
-          continue;
-        }
-        const system = this.systems.get(interview.systemId);
-        const cap = this.capOf(system, settings.concurrency);
-        if ((perSystem.get(system.id) ?? 0) >= cap) continue;
-        busy.add(item.id);
-        perSystem.set(system.id, (perSystem.get(system.id) ?? 0) + 1);
-        const task = this.runItem(id, run, rounds, item.id, interview, system, runtimeOf).finally(() => {
-          busy.delete(item.id);
-          perSystem.set(system.id, perSystem.get(system.id)! - 1);
-          tasks.delete(task);
-        });
-        tasks.add(task);
-      }
-    };
     try {
       if (this.jobs.job(id)?.stage !== STAGE) this.jobs.setStage(id, STAGE, this.clock.now());
-      pump();
-      while (tasks.size > 0) {
-        await Promise.race(tasks);
-        pump();
-      }
+      // Each system is a lane: a model of this process answers one interview at a time, an
+      // endpoint as many as its provider allows, and the other systems' interviews pass them.
+      const laneOf = (item: ItemRow): Lane | null => {
+        const interview = this.interviewOf(item);
+        if (!interview) return null;
+        return { key: interview.systemId, cap: this.capOf(this.systems.get(interview.systemId), settings.concurrency) };
+      };
+      await drainItems(
+        this.jobs,
+        id,
+        STAGE,
+        settings.concurrency,
+        run.controller.signal,
+        (item) => {
+          const interview = this.interviewOf(item);
+          if (!interview) {
+            this.jobs.completeItem(item.id, null, this.clock.now(), 'its interview was deleted');
+            return Promise.resolve();
+          }
+          const system = this.systems.get(interview.systemId);
+          return this.runItem(id, run, rounds, item.id, interview, system, runtimeOf);
+        },
+        { laneOf },
+      );
     } finally {
       const made = await Promise.allSettled(runtimes.values());
       await Promise.allSettled(
@@ -273,6 +265,10 @@ export class InterviewService implements JobKind {
       this.changed(interview, jobId);
       this.engine.progressed(jobId, false);
     }
+  }
+
+  private interviewOf(item: ItemRow): Interview | undefined {
+    return this.repo.interview((JSON.parse(item.input) as ItemInput).interviewId);
   }
 
   /**

@@ -14,7 +14,6 @@ import type {
   PairwiseJudgment,
   PairwiseSummary,
   ProviderId,
-  ScoreSummary,
 } from '../../../common/contract';
 import type { Db } from '../../store/database';
 import type { JobRow, JobsRepo, NewItem } from '../../store/jobs-repo';
@@ -195,11 +194,6 @@ export class JudgeService implements JobKind {
   judgments(filter: JudgmentFilter): Judgment[] {
     this.characters.get(filter.characterId);
     return this.repo.judgments(filter);
-  }
-
-  scoreSummary(characterId: CharacterId): ScoreSummary[] {
-    this.characters.get(characterId);
-    return this.repo.summary(characterId);
   }
 
   pairs(filter: PairwiseFilter): PairwiseJudgment[] {

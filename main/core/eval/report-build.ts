@@ -4,15 +4,18 @@
  */
 import type {
   DimensionChange,
+  EvalSystemId,
+  JudgeDimension,
   MovedQuestion,
   ReportAnswer,
   ReportCell,
   ReportJudgment,
   ReportMode,
   ReportSystem,
+  ScoreSummary,
 } from '../../../common/contract';
 import type { InterviewRow, JudgmentRow } from '../../store/eval-report-repo';
-import { summarize, type BootstrapOptions } from './stats';
+import { summarize, tally, type BootstrapOptions } from './stats';
 
 /** The paper's dimensions in its order; stability is judged on multi-turn interviews only (METHOD.md §3). */
 export const REPORT_DIMENSIONS: Record<ReportMode, string[]> = {
@@ -42,6 +45,73 @@ export function judgmentOf(picked: Map<string, JudgmentRow>, interviewId: string
   return picked.get(`${interviewId}\u0000${dimension}`);
 }
 
+/**
+ * The scores of one cell (a system's interviews of one mode, one dimension): the picked
+ * judgment's score of each interview judged (null when unscored), in interview order. Every mean
+ * score is over these: the report's cells and the judge's summary.
+ */
+export function cellScores(
+  own: readonly InterviewRow[],
+  picked: Map<string, JudgmentRow>,
+  dimension: string,
+): (number | null)[] {
+  const scores: (number | null)[] = [];
+  for (const interview of own) {
+    const judgment = judgmentOf(picked, interview.id, dimension);
+    if (judgment) scores.push(judgment.score);
+  }
+  return scores;
+}
+
+/**
+ * `eval/judgments/summary`: the report's cells without intervals, one judge (model and prompt
+ * version) at a time, each judge's cells with at least one judgment. Ordered by system, mode,
+ * judge, then the paper's dimension order.
+ */
+export function judgeMeans(interviews: readonly InterviewRow[], judgments: readonly JudgmentRow[]): ScoreSummary[] {
+  const byJudge = groupBy(judgments, (j) => `${j.judgeModel}\u0000${j.promptVersion}`);
+  const groups = groupBy(interviews, (i) => `${i.systemId}\u0000${i.mode}`);
+  const means: ScoreSummary[] = [];
+  const judges = [...byJudge.keys()].sort().map((key) => {
+    const rows = byJudge.get(key)!;
+    return { judge: rows[0]!, picked: pickJudgments(rows, null) };
+  });
+  // The interviews come ordered by system and mode, so their groups do.
+  for (const own of groups.values()) {
+    const { systemId, mode } = own[0]!;
+    for (const { judge, picked } of judges) {
+      for (const dimension of REPORT_DIMENSIONS[mode]) {
+        const scores = cellScores(own, picked, dimension);
+        if (scores.length === 0) continue;
+        const { tally: t } = tally(scores);
+        means.push({
+          systemId: systemId as EvalSystemId,
+          mode,
+          dimension: dimension as JudgeDimension,
+          model: judge.judgeModel,
+          promptVersion: judge.promptVersion,
+          mean: t.mean,
+          scored: t.count,
+          unscored: t.unscored,
+        });
+      }
+    }
+  }
+  return means;
+}
+
+/** Items by key, keys and items in the order met. */
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
 /** One cell per system × mode × dimension, empty ones included (mean null, never 0). */
 export function buildCells(
   systems: readonly ReportSystem[],
@@ -55,11 +125,7 @@ export function buildCells(
     for (const mode of modes) {
       const own = interviews.filter((i) => i.systemId === system.id && i.mode === mode);
       for (const dimension of REPORT_DIMENSIONS[mode]) {
-        const scores: (number | null)[] = [];
-        for (const interview of own) {
-          const judgment = judgmentOf(picked, interview.id, dimension);
-          if (judgment) scores.push(judgment.score);
-        }
+        const scores = cellScores(own, picked, dimension);
         const s = summarize(scores, { ...options, key: `${system.id}/${mode}/${dimension}` });
         cells.push({
           systemId: system.id,

@@ -22,6 +22,7 @@ import type {
   ReportExportRequest,
   ReportMode,
   ReportSystem,
+  ScoreSummary,
 } from '../../../common/contract';
 import type { EvalReportRepo, InterviewRow } from '../../store/eval-report-repo';
 import type { Clock } from '../clock';
@@ -29,6 +30,7 @@ import { StudioFailure } from '../errors';
 import {
   buildCells,
   dimensionChanges,
+  judgeMeans,
   judgmentOf,
   movedQuestions,
   pickJudgments,
@@ -92,6 +94,16 @@ export class EvalReportService {
       },
       durationMs: Date.now() - started,
     };
+  }
+
+  /**
+   * `eval/judgments/summary`: every judge's mean scores (a judge being a model and a prompt
+   * version) over the character's live systems, computed as the report's cells are.
+   */
+  scoreSummary(characterId: CharacterId): ScoreSummary[] {
+    const scope = this.scope(characterId, undefined, undefined, undefined, undefined);
+    const systemIds = scope.systems.map((s) => s.id);
+    return judgeMeans(scope.interviews, this.repo.judgments(scope.character.id, systemIds));
   }
 
   answers(request: ReportAnswersRequest): ReportAnswers {

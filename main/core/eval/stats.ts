@@ -29,13 +29,17 @@ export interface Interval {
   high: number;
 }
 
-export interface ScoreSummary {
+/** The mean of a cell's scores and what it is over. */
+export interface Tally {
   /** Scored answers the mean is over. */
   count: number;
   /** Judgments without a usable score (failed parses): left out of the mean, counted here. */
   unscored: number;
   /** null when nothing was scored: an empty system is shown as empty, never as 0. */
   mean: number | null;
+}
+
+export interface ScoreSummary extends Tally {
   /** null when nothing was scored; equal to the mean for one score. */
   interval: Interval | null;
 }
@@ -84,7 +88,17 @@ export function bootstrapInterval(values: readonly number[], options: BootstrapO
 }
 
 /**
- * Summarises one cell of a report. `scores` holds a number per scored judgment and null per
+ * The mean of one cell's scores: a number per scored judgment, null per unscored one (left out
+ * of the mean, counted). Every mean score the studio shows is this one (reports, the judge's
+ * summary).
+ */
+export function tally(scores: readonly (number | null)[]): { tally: Tally; scored: number[] } {
+  const scored = scores.filter((s): s is number => s !== null && Number.isFinite(s));
+  return { tally: { count: scored.length, unscored: scores.length - scored.length, mean: mean(scored) }, scored };
+}
+
+/**
+ * Summarises one cell of a report: its tally and the bootstrap interval of its mean. `scores` holds a number per scored judgment and null per
  * unscored one. `key` (e.g. `system/dimension`) is mixed into the seed so every cell draws its own
  * stream, independent of the order cells are built in.
  */
@@ -92,12 +106,7 @@ export function summarize(
   scores: readonly (number | null)[],
   options: BootstrapOptions & { key?: string } = {},
 ): ScoreSummary {
-  const scored = scores.filter((s): s is number => s !== null && Number.isFinite(s));
+  const { tally: t, scored } = tally(scores);
   const seed = ((options.seed ?? DEFAULT_SEED) ^ hashString(options.key ?? '')) >>> 0;
-  return {
-    count: scored.length,
-    unscored: scores.length - scored.length,
-    mean: mean(scored),
-    interval: bootstrapInterval(scored, { ...options, seed }),
-  };
+  return { ...t, interval: bootstrapInterval(scored, { ...options, seed }) };
 }

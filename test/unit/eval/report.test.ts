@@ -7,7 +7,7 @@ import { runCliIn } from '../../support/cli';
 import { paperAnswers, paperRounds, questionSet, seedSystem } from '../../support/eval-seed';
 import { tempDir } from '../../support/paths';
 import { scoreOf, seedJudgments, type SeedJudgment } from '../../support/report-seed';
-import { call, callError, createBeethoven, makeStudio } from '../../support/studio';
+import { call, callError, createBeethoven, fakeProviderDraft, makeStudio } from '../../support/studio';
 
 // Reports on a real studio: four systems (two judged, one answered but never judged, one with no
 // answers at all) over the paper's Beethoven answers, single- and multi-turn apart. Means are
@@ -181,6 +181,40 @@ describe('eval/report', () => {
     expect(missing.code).toBe('not_found');
   });
 
+  it('gives the judge view the same means as the report: each judge’s cells, live systems only', async () => {
+    const summary = await call(env.studio, 'eval/judgments/summary', { characterId });
+    for (const judgeModel of ['judge-a', 'judge-b']) {
+      const r = await call(env.studio, 'eval/report', { characterId, judgeModel });
+      const key = (x: { systemId: string; mode: string; dimension: string }) =>
+        `${x.systemId} ${x.mode} ${x.dimension}`;
+      const judged = new Map(r.cells.filter((c) => c.count + c.unscored > 0).map((c) => [key(c), c]));
+      const mine = summary.filter((m) => m.model === judgeModel);
+      expect(mine.map(key).sort()).toEqual([...judged.keys()].sort());
+      for (const m of mine) {
+        const c = judged.get(key(m))!;
+        expect(m).toMatchObject({ scored: c.count, unscored: c.unscored, mean: c.mean });
+      }
+    }
+    // chatgpt's unscored verdicts on values are counted apart, never in its mean.
+    const values = expected('chatgpt', 0, SINGLE, 'values');
+    expect(
+      summary.find((m) => m.systemId === ids.chatgpt && m.mode === 'single' && m.dimension === 'values'),
+    ).toMatchObject({
+      scored: values.filter((x) => x !== null).length,
+      unscored: values.filter((x) => x === null).length,
+    });
+    // An archived system leaves the report, and so the judge's means.
+    const archive = env.studio.db.prepare('UPDATE eval_systems SET archived_at = ? WHERE id = ?');
+    archive.run(1, ids.chatgpt);
+    try {
+      const after = await call(env.studio, 'eval/judgments/summary', { characterId });
+      expect(after.some((m) => m.systemId === ids.chatgpt)).toBe(false);
+      expect(after).toEqual(summary.filter((m) => m.systemId !== ids.chatgpt));
+    } finally {
+      archive.run(null, ids.chatgpt);
+    }
+  });
+
   it('drills down to every answer with thoughts apart and the judge’s reasoning', async () => {
     const multi = await call(env.studio, 'eval/report-answers', { characterId, systemId: ids.sft!, mode: 'multi' });
     expect(multi.answers).toHaveLength(2);
@@ -246,6 +280,41 @@ describe('eval/report', () => {
     expect(html.content!.match(/<svg /g)).toHaveLength(2);
     const bad = await callError(env.studio, 'eval/report-export', { characterId, format: 'csv', out: 'relative.csv' });
     expect(bad.message).toMatch(/absolute path/);
+  });
+
+  it('takes --judge as judge does (<provider>[/<model>]), the bare model when unambiguous, and says what is wrong', async () => {
+    const provider = (name: string, model: string) =>
+      call(env.studio, 'providers/create', { ...fakeProviderDraft('http://127.0.0.1:9/v1', name), model });
+    await provider('Judges', 'judge-a');
+    // A provider named like a judge model, whose own model is the other judge: "judge-b" names two.
+    await provider('judge-b', 'judge-a');
+    await env.studio.shutdown();
+    const memorization = async (judge: string) => {
+      const res = await runCliIn(env.dir, ['report', 'Beethoven', '--systems', 'sft', '--judge', judge, '--json']);
+      expect(res.code, res.err).toBe(0);
+      const r = JSON.parse(res.out) as EvalReport;
+      return { judge: r.settings.judgeModel, count: cell(r, 'sft', 'single', 'memorization').count };
+    };
+    // The provider alone: its own model. The provider and a model: that model.
+    expect(await memorization('judges')).toEqual({ judge: 'judge-a', count: SINGLE });
+    expect(await memorization('Judges/judge-b')).toEqual({ judge: 'judge-b', count: 6 });
+    // The old form, a bare model that judged: still read while it names one judge.
+    expect(await memorization('judge-a')).toEqual({ judge: 'judge-a', count: SINGLE });
+    const twice = await runCliIn(env.dir, ['report', 'Beethoven', '--judge', 'judge-b']);
+    expect(twice.code).toBe(2);
+    expect(twice.err).toMatch(
+      /--judge "judge-b" names two judges: the model "judge-b", and provider "judge-b" with model "judge-a"\. Write <provider>\/<model>/,
+    );
+    const none = await runCliIn(env.dir, ['report', 'Beethoven', '--judge', 'Judges/gpt-9']);
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(
+      /Judges's model "gpt-9" has judged no answer of this character\. Judges: "judge-a", "judge-b"/,
+    );
+    const unknown = await runCliIn(env.dir, ['report', 'Beethoven', '--judge', 'nobody']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('--judge "nobody": name the judge as <provider>[/<model>] (providers: ');
+    expect(unknown.err).toContain('or a model that judged. Judges: "judge-a", "judge-b".');
+    env = { ...env, studio: makeStudio(env.dir).studio };
   });
 
   it('prints the report and writes its files from the CLI', async () => {

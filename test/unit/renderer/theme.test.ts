@@ -13,7 +13,7 @@ it('has no stylesheet that follows the system behind the switch', () => {
   const offenders = sheets.filter((file) => /prefers-color-scheme/.test(fs.readFileSync(path.join(dir, file), 'utf8')));
   // Write dark rules as `:root[data-theme='dark'] .selector { … }` (see renderer/src/lib/theme.ts).
   expect(offenders).toEqual([]);
-  expect(fs.readFileSync(path.join(dir, 'styles.css'), 'utf8')).toMatch(
+  expect(fs.readFileSync(path.join(dir, 'theme-dark.css'), 'utf8')).toMatch(
     /:root\[data-theme='dark'\] \{\n {2}color-scheme: dark;/,
   );
 });
