@@ -23,7 +23,7 @@ import {
   type EmbeddedChat,
 } from '../../../main/core/runtimes/embedded-chat';
 import { characterLlmPrompt, splitHeader } from '../../../main/core/runtimes/paper-prompt';
-import { nodeLlamaCpp } from '../../../main/core/llm/embedded-provider';
+import { nodeLlamaCpp } from '../../../main/core/llm/embedded-model';
 import { TEST_THREADS, writeTinyGguf } from '../../support/tiny-gguf';
 
 const TIMEOUT = 120_000;
