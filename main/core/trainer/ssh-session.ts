@@ -46,13 +46,16 @@ export interface SshHostConfig {
 
 export type SshConnectionState = 'lost' | 'restored' | 'failed';
 
+/** What an SSH launcher emits: the trainer's events, and the state of its connection. */
 export interface SshLauncherEvents extends TrainerLauncherEvents {
   /** The connection dropped, came back, or could not be restored (the remote run may go on: attach later). */
   connection: [state: SshConnectionState, detail: string];
 }
 
 export interface SshSessionOptions {
+  /** The studio's known hosts: the server's key must be trusted there before anything is sent. */
   hostKeys: HostKeyStore;
+  /** How long the SSH handshake may take. Milliseconds; default 20 000. */
   readyTimeoutMs?: number;
   /** Opens the transport (jump hosts, proxies); default a TCP connection made by ssh2. */
   socketFactory?: (host: string, port: number) => Promise<Duplex>;
