@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
-import { nodeLlamaCpp } from '../../main/core/llm/embedded-provider';
+import { nodeLlamaCpp } from '../../main/core/llm/embedded-model';
 import { settingMessage, type ChatRuntimeMessage } from '../../main/core/runtimes/chat-runtime';
 import { openEmbeddedChat } from '../../main/core/runtimes/embedded-chat';
 import { unpackLlamaCppConverters } from '../../main/core/runtimes/llama-cpp-source';

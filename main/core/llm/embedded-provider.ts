@@ -13,21 +13,8 @@
  * `finishReason: 'length'`). Prompt tokens are the rendered prompt's token count; completion
  * tokens are what the sequence generated for this call.
  */
-import { open, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
-import type * as NodeLlamaCppModule from 'node-llama-cpp';
-import type {
-  LlamaChat,
-  ChatHistoryItem,
-  ChatWrapper,
-  GbnfJsonSchema,
-  Llama,
-  LlamaContext,
-  LlamaContextSequence,
-  LlamaGrammar,
-  LlamaModel,
-} from 'node-llama-cpp';
+import type { LlamaChat, ChatHistoryItem, GbnfJsonSchema, LlamaContextSequence, LlamaGrammar } from 'node-llama-cpp';
 import {
   LlmError,
   type ChatMessage,
@@ -40,55 +27,23 @@ import {
   type ProviderCapabilities,
 } from './types';
 import { clause } from '../../../common/sentence';
+import { toGrammarSchema } from './embedded-grammar';
+import {
+  checkGgufFile,
+  loadEmbeddedModel,
+  messageOf,
+  modelLoadError,
+  type EmbeddedModelOptions,
+  type LoadedModel,
+} from './embedded-model';
 
-export interface EmbeddedProviderOptions {
-  /** Absolute path of a `.gguf` model file. */
-  modelPath: string;
+export interface EmbeddedProviderOptions extends EmbeddedModelOptions {
   /** Model id reported in results and call records; defaults to the file name without `.gguf`. */
   name?: string;
-  /**
-   * CPU threads per evaluation. Defaults to the machine's available parallelism. Always set
-   * explicitly: node-llama-cpp's own default can oversubscribe small machines badly.
-   */
-  threads?: number;
-  /** Context window in tokens; defaults to the model's trained size capped at 4096. */
-  contextSize?: number;
-  /** Layers offloaded to a GPU: `'auto'` (fit what the GPU holds) or `0` (CPU only). Default `'auto'`. */
-  gpuLayers?: 'auto' | number;
-  /** Generations that may run at once (context sequences). Default 1. */
-  sequences?: number;
   /** Sampling seed, for reproducible output when `temperature > 0`. */
   seed?: number;
-  /**
-   * A llama binding to share with other users of node-llama-cpp in this process. When given, the
-   * provider does not dispose it; when absent, the provider creates (and disposes) its own.
-   */
-  llama?: Llama;
 }
 
-type NodeLlamaCpp = typeof NodeLlamaCppModule;
-let runtime: Promise<NodeLlamaCpp> | null = null;
-let runtimeLoaded: NodeLlamaCpp | null = null;
-
-/**
- * node-llama-cpp is imported on first use: the import costs ~0.4 s that every other command would pay.
- * Shared by every user of node-llama-cpp in the studio (this provider, the embedded chat runtime).
- */
-export function nodeLlamaCpp(): Promise<NodeLlamaCpp> {
-  runtime ??= import('node-llama-cpp').then((module) => (runtimeLoaded = module));
-  return runtime;
-}
-
-interface Loaded {
-  runtime: NodeLlamaCpp;
-  llama: Llama;
-  ownsLlama: boolean;
-  model: LlamaModel;
-  context: LlamaContext;
-  chatWrapper: ChatWrapper;
-}
-
-const DEFAULT_CONTEXT_CAP = 4096;
 const GRAMMAR_CACHE_SIZE = 16;
 
 /** Rejects with `cancelled` as soon as `signal` aborts, without stopping `work` itself. */
@@ -114,10 +69,6 @@ function cancelled(): LlmError {
   return new LlmError('cancelled', 'The request to the embedded model was cancelled before it finished.');
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function toHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
   const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem => {
     switch (m.role) {
@@ -134,84 +85,14 @@ function toHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
   return history;
 }
 
-const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'null', 'object', 'array']);
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * Rewrites a JSON Schema into the dialect node-llama-cpp turns into a grammar, or throws a
- * message naming the offending location. Needed because node-llama-cpp silently turns what it
- * does not know (`anyOf`, `allOf`, `{}`, an unknown `type`) into a grammar that only allows
- * `null`, which would make every answer fail validation.
- *
- * - `anyOf` becomes `oneOf` (both are plain alternation in a grammar); `allOf` of one schema is
- *   inlined; `not` and `if`/`then`/`else` are refused.
- * - Every value position must say what it holds (`type`, `const`, `enum`, `oneOf`/`anyOf` or
- *   `$ref`).
- * - Keywords without a grammar meaning (`pattern`, `title`, `required`, …) pass through and are
- *   ignored by node-llama-cpp; every listed property is always generated (stricter than
- *   `required`), so output still validates except for `pattern`.
- */
-export function toGrammarSchema(schema: unknown, at = '$'): GbnfJsonSchema {
-  if (!isPlainObject(schema)) throw new Error(`at ${at}: a schema must be a JSON object`);
-  const node: Record<string, unknown> = { ...schema };
-  if ('not' in node || 'if' in node) throw new Error(`at ${at}: "not" and "if"/"then"/"else" are not supported`);
-  if ('allOf' in node) {
-    const all = node.allOf;
-    if (!Array.isArray(all) || all.length !== 1)
-      throw new Error(`at ${at}: "allOf" is supported only with a single schema`);
-    delete node.allOf;
-    return toGrammarSchema({ ...node, ...(isPlainObject(all[0]) ? all[0] : {}) }, at);
-  }
-  if ('anyOf' in node) {
-    if ('oneOf' in node) throw new Error(`at ${at}: use either "anyOf" or "oneOf", not both`);
-    node.oneOf = node.anyOf;
-    delete node.anyOf;
-  }
-
-  const type = node.type;
-  if (type !== undefined) {
-    const types = Array.isArray(type) ? type : [type];
-    for (const t of types) {
-      if (typeof t !== 'string' || !JSON_TYPES.has(t)) {
-        throw new Error(`at ${at}: unknown type ${JSON.stringify(t)}; use one of ${[...JSON_TYPES].join(', ')}`);
-      }
-    }
-  }
-  if (type === undefined && !('const' in node) && !('enum' in node) && !('oneOf' in node) && !('$ref' in node)) {
-    throw new Error(
-      `at ${at}: the schema does not say what the value is; give it a "type", "enum", "const", "anyOf" or "$ref"`,
-    );
-  }
-
-  const mapRecord = (value: unknown, key: string): unknown => {
-    if (!isPlainObject(value)) return value;
-    return Object.fromEntries(
-      Object.entries(value).map(([name, sub]) => [name, toGrammarSchema(sub, `${at}.${key}.${name}`)]),
-    );
-  };
-  if (Array.isArray(node.oneOf)) node.oneOf = node.oneOf.map((sub, i) => toGrammarSchema(sub, `${at}.anyOf[${i}]`));
-  if ('properties' in node) node.properties = mapRecord(node.properties, 'properties');
-  if ('$defs' in node) node.$defs = mapRecord(node.$defs, '$defs');
-  if (isPlainObject(node.items)) node.items = toGrammarSchema(node.items, `${at}.items`);
-  if (Array.isArray(node.prefixItems))
-    node.prefixItems = node.prefixItems.map((sub, i) => toGrammarSchema(sub, `${at}.prefixItems[${i}]`));
-  if (isPlainObject(node.additionalProperties)) {
-    node.additionalProperties = toGrammarSchema(node.additionalProperties, `${at}.additionalProperties`);
-  }
-  return node as GbnfJsonSchema;
-}
-
 export class EmbeddedProvider implements LlmProvider {
   readonly id = 'embedded';
   readonly model: string;
   readonly capabilities: ProviderCapabilities = { jsonSchema: true };
 
   private readonly options: EmbeddedProviderOptions;
-  private loading: Promise<Loaded> | undefined;
-  private loaded: Loaded | undefined;
+  private loading: Promise<LoadedModel> | undefined;
+  private loaded: LoadedModel | undefined;
   private disposed = false;
   private readonly freeSequences: LlamaContextSequence[] = [];
   private readonly waiters: ((sequence: LlamaContextSequence) => void)[] = [];
@@ -246,7 +127,7 @@ export class EmbeddedProvider implements LlmProvider {
 
   async listModels(signal: AbortSignal): Promise<string[]> {
     if (signal.aborted) throw cancelled();
-    await this.checkFile();
+    await checkGgufFile(this.options.modelPath);
     return [this.model];
   }
 
@@ -280,7 +161,7 @@ export class EmbeddedProvider implements LlmProvider {
         return undefined;
       } catch (error) {
         if (signal.aborted) throw cancelled();
-        const failure = error instanceof LlmError ? error : this.loadError(error);
+        const failure = error instanceof LlmError ? error : modelLoadError(this.options.modelPath, error);
         steps.push({
           name,
           ok: false,
@@ -321,7 +202,7 @@ export class EmbeddedProvider implements LlmProvider {
   }
 
   private async generate(
-    loaded: Loaded,
+    loaded: LoadedModel,
     sequence: LlamaContextSequence,
     req: CompletionRequest,
     grammar: LlamaGrammar | undefined,
@@ -389,7 +270,7 @@ export class EmbeddedProvider implements LlmProvider {
     }
   }
 
-  private load(): Promise<Loaded> {
+  private load(): Promise<LoadedModel> {
     if (this.disposed) {
       return Promise.reject(this.closedError());
     }
@@ -409,49 +290,10 @@ export class EmbeddedProvider implements LlmProvider {
     return this.loading;
   }
 
-  private async loadOnce(): Promise<Loaded> {
-    await this.checkFile();
-    const { modelPath } = this.options;
-    const gpuLayers = this.options.gpuLayers ?? 'auto';
-    const ownsLlama = this.options.llama === undefined;
-    let llama: Llama;
-    let nlc: NodeLlamaCpp;
-    try {
-      nlc = await nodeLlamaCpp();
-      // Prebuilt binaries only: building llama.cpp from source inside the app is never wanted.
-      llama =
-        this.options.llama ??
-        (await nlc.getLlama({
-          gpu: gpuLayers === 0 ? false : 'auto',
-          build: 'never',
-          logLevel: nlc.LlamaLogLevel.error,
-        }));
-    } catch (error) {
-      throw new LlmError(
-        'server',
-        `The embedded model runtime (node-llama-cpp) could not start on this machine: ${clause(messageOf(error))}. ` +
-          'Reinstall the app, or use an OpenAI-compatible provider (e.g. Ollama) instead.',
-        { cause: error, retryable: false },
-      );
-    }
-    let model: LlamaModel | undefined;
-    try {
-      model = await llama.loadModel({ modelPath, gpuLayers });
-      const contextSize = this.options.contextSize ?? Math.min(model.trainContextSize, DEFAULT_CONTEXT_CAP);
-      const sequences = Math.max(1, this.options.sequences ?? 1);
-      const context = await model.createContext({
-        contextSize,
-        sequences,
-        threads: this.options.threads ?? availableParallelism(),
-      });
-      for (let i = 0; i < sequences; i++) this.freeSequences.push(context.getSequence());
-      const chatWrapper = nlc.resolveChatWrapper(model);
-      return { runtime: nlc, llama, ownsLlama, model, context, chatWrapper };
-    } catch (error) {
-      await model?.dispose().catch(() => undefined);
-      if (ownsLlama) await llama.dispose().catch(() => undefined);
-      throw this.loadError(error);
-    }
+  private async loadOnce(): Promise<LoadedModel> {
+    const loaded = await loadEmbeddedModel(this.options);
+    this.freeSequences.push(...loaded.sequences);
+    return loaded;
   }
 
   private closedError(): LlmError {
@@ -459,54 +301,6 @@ export class EmbeddedProvider implements LlmProvider {
       'cancelled',
       `The embedded model ${this.model} has been closed; create a new provider to use it again.`,
     );
-  }
-
-  private loadError(error: unknown): LlmError {
-    if (error instanceof LlmError) return error;
-    const { modelPath } = this.options;
-    if (runtimeLoaded && error instanceof runtimeLoaded.InsufficientMemoryError) {
-      return new LlmError(
-        'server',
-        `Not enough memory to load ${modelPath}: ${clause(error.message)}. Choose a smaller model or quantization, lower the context size, or set GPU layers to 0.`,
-        { cause: error, retryable: false },
-      );
-    }
-    return new LlmError(
-      'bad_request',
-      `The model file ${modelPath} could not be loaded: ${clause(messageOf(error))}. It may be incomplete (download it again) ` +
-        'or use an architecture this version of node-llama-cpp (llama.cpp) does not support; try another GGUF model.',
-      { cause: error },
-    );
-  }
-
-  /** Fails with a message saying what to do when the path is missing, a folder, or not GGUF. */
-  private async checkFile(): Promise<void> {
-    const { modelPath } = this.options;
-    const info = await stat(modelPath).catch((error: unknown) => {
-      throw new LlmError(
-        'not_found',
-        `The embedded model file ${modelPath} does not exist (${messageOf(error)}). ` +
-          'Choose an existing .gguf file in the embedded model settings, or download a GGUF model first.',
-        { cause: error },
-      );
-    });
-    if (!info.isFile()) {
-      throw new LlmError('bad_request', `${modelPath} is not a file. Choose a .gguf model file, not a folder.`);
-    }
-    const magic = Buffer.alloc(4);
-    const handle = await open(modelPath, 'r');
-    try {
-      await handle.read(magic, 0, 4, 0);
-    } finally {
-      await handle.close();
-    }
-    if (magic.toString('latin1') !== 'GGUF') {
-      throw new LlmError(
-        'bad_request',
-        `${modelPath} is not a GGUF model file (it does not start with "GGUF"). The embedded provider needs a llama.cpp ` +
-          "GGUF file (*.gguf); convert the model with llama.cpp's convert_hf_to_gguf.py or download a GGUF build of it.",
-      );
-    }
   }
 
   private grammarFor(schema: object): Promise<LlamaGrammar> {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioFailure } from '../errors';
-import { nodeLlamaCpp } from '../llm/embedded-provider';
+import { nodeLlamaCpp } from '../llm/embedded-model';
 
 /** What the header of a model file says; reading it takes milliseconds (no weights are read). */
 export interface GgufFacts {

@@ -5,7 +5,7 @@ import type { CatalogModel, LocalModel, ModelCheck, ModelsView } from '../../../
 import type { Clock } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
-import { nodeLlamaCpp } from '../llm/embedded-provider';
+import { nodeLlamaCpp } from '../llm/embedded-model';
 import { megabytes } from '../profile-text';
 import { readGgufFacts } from './gguf-file';
 import { readCatalog } from './model-catalog';

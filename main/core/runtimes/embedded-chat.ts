@@ -37,7 +37,7 @@ import type {
   ChatWrapper,
 } from 'node-llama-cpp';
 import { StudioFailure } from '../errors';
-import { nodeLlamaCpp } from '../llm/embedded-provider';
+import { nodeLlamaCpp } from '../llm/embedded-model';
 import {
   ChatRuntimeError,
   type ChatRuntime,

@@ -11,7 +11,7 @@
  */
 import type { LlamaContextSequence, LlamaModel, Token, TokenBias } from 'node-llama-cpp';
 import { StudioFailure } from '../errors';
-import { nodeLlamaCpp } from '../llm/embedded-provider';
+import { nodeLlamaCpp } from '../llm/embedded-model';
 import type { ChatSampling } from './chat-runtime';
 
 /** Tokens before a new one that detokenizing it looks at (leading spaces depend on what came before). */

@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { GgufFileInfo, GgufTensorInfo } from 'node-llama-cpp';
 import { StudioFailure } from '../errors';
-import { nodeLlamaCpp } from '../llm/embedded-provider';
+import { nodeLlamaCpp } from '../llm/embedded-model';
 
 async function header(file: string): Promise<GgufFileInfo> {
   const { readGgufFileInfo } = await nodeLlamaCpp();

@@ -1,6 +1,6 @@
 /**
  * The Python the trainer runs on: checking an interpreter for the pinned packages, and creating a
- * managed venv when the user has none. The same check runs remotely over SSH (ssh-launcher.ts), so
+ * managed venv when the user has none. The same check runs remotely over SSH (ssh-environment.ts), so
  * it is a self-contained `python -c` snippet taking the requirement pins as one JSON argument.
  */
 import { spawn } from 'node:child_process';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toGrammarSchema } from '../../../main/core/llm/embedded-provider';
+import { toGrammarSchema } from '../../../main/core/llm/embedded-grammar';
 
 describe('toGrammarSchema', () => {
   it('turns anyOf into oneOf and inlines a single allOf, at every depth', () => {

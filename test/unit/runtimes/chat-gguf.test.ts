@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Llama, LlamaModel, Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatGgufFiles, RunId, TrainingConfig, TrainingRun } from '../../../common/contract';
-import { nodeLlamaCpp } from '../../../main/core/llm/embedded-provider';
+import { nodeLlamaCpp } from '../../../main/core/llm/embedded-model';
 import { openEmbeddedChat } from '../../../main/core/runtimes/embedded-chat';
 import { checkAdapterFits } from '../../../main/core/runtimes/gguf-check';
 import { runCliIn } from '../../support/cli';

@@ -15,7 +15,7 @@ import {
 import { HeaderRouter, type EmbeddedChat } from '../../../main/core/runtimes/embedded-chat';
 import { firstStop, heldBack } from '../../../main/core/runtimes/embedded-generate';
 import { characterLlmPrompt, splitHeader } from '../../../main/core/runtimes/paper-prompt';
-import { nodeLlamaCpp } from '../../../main/core/llm/embedded-provider';
+import { nodeLlamaCpp } from '../../../main/core/llm/embedded-model';
 import { embeddedChats } from '../../support/embedded-chats';
 import { TEST_THREADS } from '../../support/tiny-gguf';
 

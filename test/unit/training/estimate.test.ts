@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunId, TrainerEnvironment, TrainingConfig } from '../../../common/contract';
 import { estimateTraining, gpuTflops, parameterCount } from '../../../main/core/training/estimate';
 import { DEFAULT_HYPERPARAMETERS, TRAINING_PRESETS } from '../../../main/core/training/catalog';
-import { readStoredConfig, servedModelName } from '../../../main/core/training/training-service';
+import { readStoredConfig, servedModelName } from '../../../main/core/training/run-config';
 import { tempDir } from '../../support/paths';
 
 const data = { examples: 1600, meanTokens: 620 };
