@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
  * with byte ranges (RFC 9110 §14), the file's sha256 in `x-linked-etag` as Hugging Face sends it
  * for LFS files, and on request one cut: the first ranged answer that would carry byte `cutAt` is
  * dropped after part of it was sent, as a failing connection does; or a stall: every answer that
- * would carry byte `holdAt` sends the bytes before it and then nothing more until the server
+ * would carry byte `holdAt` (ranged GETs) sends the bytes before it and then nothing more until the server
  * closes, as a connection that hangs does (the download can then be cancelled or its process killed
  * at a known point).
  */
@@ -32,6 +32,8 @@ export interface ModelServer {
   requests: { method: string; path: string; range: string | null; sentBytes: number; dropped: boolean }[];
   /** Resolves when a GET has reached the `holdAt` stall. */
   held: Promise<void>;
+  /** Stops stalling: later requests are answered whole (the held ones stay held until close). */
+  release: () => void;
   close: () => Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   const requests: ModelServer['requests'] = [];
   let cutDone = options.cutAt === undefined;
   let onHeld = () => {};
+  let holdAt = options.holdAt;
   const held = new Promise<void>((resolve) => (onHeld = resolve));
   const server = http.createServer((req, res) => {
     const record = {
@@ -74,8 +77,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       return;
     }
     const slice = body.subarray(start, end + 1);
-    const { holdAt } = options;
-    if (holdAt !== undefined && holdAt >= start && holdAt <= end) {
+    if (match && holdAt !== undefined && holdAt >= start && holdAt <= end) {
       record.sentBytes = holdAt - start;
       res.write(slice.subarray(0, holdAt - start), () => onHeld());
       return;
@@ -95,6 +97,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     held,
+    release: () => (holdAt = undefined),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

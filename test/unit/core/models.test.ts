@@ -123,7 +123,11 @@ describe('download', () => {
     const cancelled = await call(s, 'models/cancel', { id: 'tiny-q8' });
     expect(cancelled).toEqual({
       cancelled: true,
-      partial: { path: path.join(modelsDir(), 'tiny.gguf.ipull'), downloadedBytes: 2 * PIECE, totalBytes: MODEL.length },
+      partial: {
+        path: path.join(modelsDir(), 'tiny.gguf.ipull'),
+        downloadedBytes: 2 * PIECE,
+        totalBytes: MODEL.length,
+      },
     });
     const error = await pending;
     expect(error.code).toBe('conflict');
