@@ -6,7 +6,7 @@ import type { LocalModel, ModelsView } from '../../../common/contract';
 import { readPartial } from '../../../main/core/models/model-download';
 import { Studio } from '../../../main/core/studio';
 import { runCliIn } from '../../support/cli';
-import { startModelServer, type ModelServer } from '../../support/model-server';
+import { startModelServer, type ModelServer, type ModelServerOptions } from '../../support/model-server';
 import { tempDir } from '../../support/paths';
 import { call, callError } from '../../support/studio';
 import { buildTinyGguf, removeTinyGgufCache, tinyGgufPath } from '../../support/tiny-gguf';
@@ -26,6 +26,14 @@ let server: ModelServer | null = null;
 let studio: Studio | null = null;
 
 const modelsDir = () => path.join(data.dir, 'models');
+
+/** A download of `id` from a model server started with `options`: the studio, and how it failed. */
+async function failedDownload(options: ModelServerOptions, id: string) {
+  const host = await startModelServer(options);
+  server = host;
+  const s = open(host.baseUrl);
+  return { s, host, error: await callError(s, 'models/download', { id }) };
+}
 
 function open(baseUrl: string): Studio {
   studio = new Studio({
@@ -171,23 +179,19 @@ describe('download', () => {
   });
 
   it('refuses before any transfer a host whose sha256 differs from the pin', async () => {
-    server = await startModelServer({ body: MODEL, claimedSha256: 'cd'.repeat(32) });
-    const s = open(server.baseUrl);
-    const error = await callError(s, 'models/download', { id: 'tiny-pinned' });
+    const { s, host, error } = await failedDownload({ body: MODEL, claimedSha256: 'cd'.repeat(32) }, 'tiny-pinned');
     expect(error).toMatchObject({ code: 'invalid_argument' });
     expect(error.message).toBe(
-      `127.0.0.1:${new URL(server.baseUrl).port} offers a pinned.gguf that is not the file the list pins (its sha256 is cdcdcdcdcdcd…, the list's ${MODEL_SHA.slice(0, 12)}…), so nothing was downloaded. The file was replaced upstream, or a mirror serves another one: check the model's page, then download it by hand and add it with "Add a .gguf file".`,
+      `127.0.0.1:${new URL(host.baseUrl).port} offers a pinned.gguf that is not the file the list pins (its sha256 is cdcdcdcdcdcd…, the list's ${MODEL_SHA.slice(0, 12)}…), so nothing was downloaded. The file was replaced upstream, or a mirror serves another one: check the model's page, then download it by hand and add it with "Add a .gguf file".`,
     );
-    expect(server.requests.filter((r) => r.method === 'GET')).toEqual([]);
+    expect(host.requests.filter((r) => r.method === 'GET')).toEqual([]);
     expect((await call(s, 'models/list', {})).catalog[1]).toMatchObject({ installed: null, partial: null });
   });
 
   it('deletes a downloaded file whose sha256 differs from the pin when the host reports none', async () => {
     const altered = Buffer.from(MODEL);
     altered[altered.length - 1] = 0;
-    server = await startModelServer({ body: altered, claimedSha256: null });
-    const s = open(server.baseUrl);
-    const error = await callError(s, 'models/download', { id: 'tiny-pinned' });
+    const { s, error } = await failedDownload({ body: altered, claimedSha256: null }, 'tiny-pinned');
     expect(error.message).toMatch(
       new RegExp(
         `^The downloaded pinned\\.gguf does not match its checksum \\(sha256 [0-9a-f]{12}…, expected ${MODEL_SHA.slice(0, 12)}… as the list pins\\), so it was deleted`,
@@ -198,9 +202,7 @@ describe('download', () => {
   });
 
   it('refuses a file whose sha256 is not what the server says, and deletes it', async () => {
-    server = await startModelServer({ body: MODEL, claimedSha256: 'ab'.repeat(32) });
-    const s = open(server.baseUrl);
-    const error = await callError(s, 'models/download', { id: 'tiny-q8' });
+    const { s, error } = await failedDownload({ body: MODEL, claimedSha256: 'ab'.repeat(32) }, 'tiny-q8');
     expect(error).toMatchObject({ code: 'invalid_argument' });
     expect(error.message).toMatch(
       /^The downloaded tiny\.gguf does not match its checksum \(sha256 [0-9a-f]{12}…, expected abababababab… as the server reports\), so it was deleted/,
@@ -210,9 +212,7 @@ describe('download', () => {
   });
 
   it('refuses a file whose size is not what the server says, and deletes it', async () => {
-    server = await startModelServer({ body: MODEL, claimedSize: MODEL.length + 1 });
-    const s = open(server.baseUrl);
-    const error = await callError(s, 'models/download', { id: 'tiny-q8' });
+    const { error } = await failedDownload({ body: MODEL, claimedSize: MODEL.length + 1 }, 'tiny-q8');
     expect(error.message).toBe(
       `The downloaded tiny.gguf has ${MODEL.length} bytes, but the server said ${MODEL.length + 1}, so it was deleted. Download it again.`,
     );
