@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readPartial } from '../../main/core/models/model-download';
 import { startModelServer, type ModelServer } from '../support/model-server';
@@ -17,6 +18,7 @@ import { buildTinyGguf } from '../support/tiny-gguf';
 const ID = 'smollm2-1.7b-instruct-q4_k_m';
 const FILE = `${ID}.gguf`;
 const PIECE = 5 * 1024 * 1024;
+const bin = path.join(repoRoot, 'bin', 'character-studio.cjs');
 const BODY = Buffer.concat([buildTinyGguf(), Buffer.alloc(12 * 1024 * 1024, 7)]);
 
 let data: ReturnType<typeof tempDir>;
@@ -25,11 +27,10 @@ const modelsDir = () => path.join(data.dir, 'models');
 
 /** Starts `models download`; `progressed` resolves at its first progress line on stderr. */
 function download() {
-  const child = spawn(
-    process.execPath,
-    [path.join(repoRoot, 'bin', 'character-studio.cjs'), 'models', 'download', ID, '--data-dir', data.dir],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CHARACTER_STUDIO_MODEL_BASE_URL: server.baseUrl } },
-  );
+  const child = spawn(process.execPath, [bin, 'models', 'download', ID, '--data-dir', data.dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CHARACTER_STUDIO_MODEL_BASE_URL: server.baseUrl },
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -96,6 +97,13 @@ describe('models download', () => {
     );
     expect(fs.existsSync(kept)).toBe(true);
     expect(fs.existsSync(path.join(modelsDir(), FILE))).toBe(false);
+    const listed = await promisify(execFile)(process.execPath, [bin, 'models', 'list', '--data-dir', data.dir], {
+      env: { ...process.env, CHARACTER_STUDIO_MODEL_BASE_URL: server.baseUrl },
+    });
+    expect(listed.stdout).toContain(
+      `    Stopped at 10.0 MB of 12.8 MB: \`models download ${ID}\` continues from there.\n`,
+    );
+    expect(listed.stdout).toContain('No local model yet.');
     await resumes();
   });
 

@@ -196,6 +196,7 @@ export class ModelService {
 
   /** Fetches the file; a stop (models/cancel) ends it with a `conflict` failure saying what was kept. */
   private async fetchFile(model: CatalogModel, run: Run): Promise<string> {
+    if (run.stopped) throw this.stoppedFailure(model);
     let file: string | null;
     try {
       run.transfer = await startTransfer(model, this.options.dir, (downloadedBytes, totalBytes) =>
