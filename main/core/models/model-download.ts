@@ -71,9 +71,15 @@ export function readPartial(dir: string, file: string): PartialDownload | null {
 
 /** What the host reports about the file, from a HEAD request (Hugging Face puts it on the redirect). */
 export async function serverFacts(model: CatalogModel, unreachable: (error: unknown) => Error): Promise<ServerFacts> {
+  const head = () => fetch(model.url, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(15_000) });
   let response: Response;
   try {
-    response = await fetch(model.url, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(15_000) });
+    // One retry after a connection error (not a timeout): a kept-alive connection the host has
+    // just closed fails at once, and a fresh one then answers.
+    response = await head().catch((error: unknown) => {
+      if (error instanceof Error && error.name === 'TimeoutError') throw error;
+      return head();
+    });
   } catch (error) {
     throw unreachable(error);
   }
