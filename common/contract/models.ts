@@ -6,14 +6,37 @@ export interface CatalogModel {
   name: string;
   /** File name on disk. */
   file: string;
-  /** Where it downloads from (the download base + the list's path). */
+  /** Where it downloads from: `<download base>/<repo>/resolve/<revision or main>/<file>`. */
   url: string;
-  /** Approximate size of the file, bytes. */
+  /** The repository commit the URL is pinned to, or null (the `main` branch, which may change). */
+  revision: string | null;
+  /** Size of the file in bytes: exact when `sha256` is pinned, else approximate. */
   sizeBytes: number;
   licence: string;
   goodFor: string;
-  /** Pinned sha256 of the file, or null: then the server's reported sha256 is checked. */
+  /**
+   * Pinned sha256 of the file (from a public source), or null when none was found: then the
+   * download is checked against the sha256 and size the host reports.
+   */
   sha256: string | null;
+}
+
+/** What a stopped download kept on disk: the next download of the model continues from it. */
+export interface PartialDownload {
+  /** The temporary file (`<file>.ipull` in the models folder). */
+  path: string;
+  /** Bytes already complete (whole 5 MB pieces). */
+  downloadedBytes: number;
+  totalBytes: number;
+}
+
+/** A model of the list as Settings › Models shows it. */
+export interface CatalogEntryView extends CatalogModel {
+  installed: LocalModel | null;
+  /** A download of it is running in this studio now. */
+  downloading: boolean;
+  /** What a stopped download kept (null when none, or when installed). */
+  partial: PartialDownload | null;
 }
 
 /**
@@ -41,7 +64,7 @@ export interface LocalModel {
 export interface ModelsView {
   /** Where downloads go. */
   dir: string;
-  catalog: (CatalogModel & { installed: LocalModel | null })[];
+  catalog: CatalogEntryView[];
   /** Every usable model file: downloads and files added by hand. */
   local: LocalModel[];
   /**
@@ -56,11 +79,18 @@ export interface ModelCommands {
   'models/list': (arg: { check?: boolean }) => ModelsView;
   /**
    * Downloads a catalog model with node-llama-cpp's downloader (progress in `models/progressed`;
-   * a cut connection is retried from the start of the 5 MB piece it cut; the temporary file is kept
-   * on failure for the next call to continue from), then checks it (see ModelCheck). A file that
-   * fails the check is deleted.
+   * a cut connection is retried from the start of the 5 MB piece it cut), then checks it (see
+   * ModelCheck). A stopped or failed download keeps its temporary file (`partial` in the list), and
+   * the next call continues from it with Range requests. A file that fails the check is deleted; a
+   * host whose reported sha256 or size differs from the list's pin is refused before any transfer.
+   * Fails with `conflict` when `models/cancel` stopped it.
    */
   'models/download': (arg: { id: string }) => LocalModel;
+  /**
+   * Stops a running download of `id`, keeping what it fetched for the next `models/download`;
+   * resolves once the temporary file is closed. `cancelled`: false when none was running.
+   */
+  'models/cancel': (arg: { id: string }) => { cancelled: boolean; partial: PartialDownload | null };
   /** Adds a .gguf already on this computer, in place (not copied), after checking its header. */
   'models/add': (arg: { path: string }) => LocalModel;
   /** Forgets a model; a downloaded file is deleted, a file added by hand is left where it is. */

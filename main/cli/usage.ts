@@ -36,8 +36,9 @@ Commands:
   samples list                  The sample characters shipped with the studio
   models list                   Small GGUF models to download for the embedded runtime (name, size,
                                 licence, what each is good for, URL) and the models on this computer
-  models download <id>          Download one (progress on stderr; resumes where it stopped; checksum
-                                checked, see README)
+  models download <id>          Download one (progress on stderr; sha256 checked against the list's pin
+                                or the host's, see README). Ctrl+C stops it and keeps what it fetched
+                                (exit code 130); the same command later continues from there
   models add <file.gguf>        Use a .gguf already on this computer (checked, not copied)
   models remove <id>            Forget a model (a downloaded file is deleted)
   samples load <sample>         Add a sample character (profile and scenes written by the studio's

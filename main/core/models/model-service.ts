@@ -1,14 +1,21 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CatalogModel, LocalModel, ModelCheck, ModelsView } from '../../../common/contract';
+import type {
+  CatalogEntryView,
+  CatalogModel,
+  LocalModel,
+  ModelCheck,
+  ModelsView,
+  PartialDownload,
+} from '../../../common/contract';
 import type { Clock } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
-import { nodeLlamaCpp } from '../llm/embedded-model';
 import { megabytes } from '../profile-text';
 import { readGgufFacts } from './gguf-file';
 import { readCatalog } from './model-catalog';
+import { readPartial, serverFacts, startTransfer, type ServerFacts, type Transfer } from './model-download';
 
 export interface ModelServiceOptions {
   /** Downloads and the list of models (`models.json`) live here: `<data dir>/models`. */
@@ -21,26 +28,30 @@ export interface ModelServiceOptions {
   checkTimeoutMs?: number;
 }
 
-/** Least time between two `models/progressed` events of one download (ms). */
-const PROGRESS_EVERY_MS = 250;
+/** A download in progress: its transfer once started, whether a stop was asked, and when it ended. */
+interface Run {
+  transfer: Transfer | null;
+  stopped: boolean;
+  settled: Promise<void>;
+}
 
 /**
  * Local GGUF models for the embedded runtime (generation and chat on this computer): the curated
- * list downloaded with node-llama-cpp's downloader (ipull under it: parallel pieces, a cut piece
- * retried, an interrupted download continued from its temporary file on the next call), or a
- * file already on disk added in place.
+ * list downloaded with node-llama-cpp's downloader (model-download.ts: parallel pieces, a cut piece
+ * retried, a stopped download continued from its temporary file on the next call), or a file
+ * already on disk added in place. `cancel` stops a download and keeps what it fetched.
  *
- * What is verified, and how (ModelCheck): a download's sha256 is computed and compared with the
- * list's pinned sha256 when there is one, else with the sha256 the server reports for the file
- * (Hugging Face's `x-linked-etag`, the hash of the LFS object); a mismatch deletes the file, and so
- * does a size other than the server's (`x-linked-size` or content-length). Every
- * file, downloaded or added, must also open as a GGUF with an architecture (gguf-file.ts). A
- * server reporting no hash leaves only that header check, said as `gguf-header`.
+ * What is verified, and how (ModelCheck): a download's sha256 and size are compared with the
+ * list's pinned ones when it pins them, else with those the server reports for the file (Hugging
+ * Face's `x-linked-etag`, the hash of the LFS object, and `x-linked-size` or content-length); a
+ * mismatch deletes the file. A host reporting another sha256 or size than the pin is refused before
+ * any transfer. Every file, downloaded or added, must also open as a GGUF with an architecture
+ * (gguf-file.ts). A server reporting no hash leaves only the size and header checks (`gguf-header`).
  *
  * State: `models.json` in `dir`, the list of local models; rewritten whole (a small file) on change.
  */
 export class ModelService {
-  private readonly downloading = new Set<string>();
+  private readonly running = new Map<string, Run>();
 
   constructor(
     private readonly options: ModelServiceOptions,
@@ -50,10 +61,15 @@ export class ModelService {
 
   async list(check = false): Promise<ModelsView> {
     const local = this.local();
-    const catalog = this.catalog().map((model) => ({
-      ...model,
-      installed: local.find((m) => m.id === model.id) ?? null,
-    }));
+    const catalog = this.catalog().map((model): CatalogEntryView => {
+      const installed = local.find((m) => m.id === model.id) ?? null;
+      return {
+        ...model,
+        installed,
+        downloading: this.running.has(model.id),
+        partial: installed ? null : readPartial(this.options.dir, model.file),
+      };
+    });
     return {
       dir: this.options.dir,
       catalog,
@@ -72,48 +88,36 @@ export class ModelService {
     }
     const installed = this.local().find((m) => m.id === id);
     if (installed && fs.existsSync(installed.path)) return installed;
-    if (this.downloading.has(id)) {
-      throw new StudioFailure('conflict', `${model.name} is already downloading. Wait for it to finish.`);
+    if (this.running.has(id)) {
+      throw new StudioFailure('conflict', `${model.name} is already downloading. Wait for it to finish, or cancel it.`);
     }
-    this.downloading.add(id);
+    const run: Run = { transfer: null, stopped: false, settled: Promise.resolve() };
+    let settle = () => {};
+    run.settled = new Promise<void>((resolve) => (settle = resolve));
+    this.running.set(id, run);
+    this.events.emit('models/changed', {});
     try {
-      const { sha256: serverSha, size: serverSize } = await this.serverFacts(model);
-      const file = await this.fetchFile(model);
-      const size = fs.statSync(file).size;
-      if (serverSize !== null && size !== serverSize) {
-        fs.rmSync(file, { force: true });
-        throw new StudioFailure(
-          'invalid_argument',
-          `The downloaded ${model.file} has ${size} bytes, but the server said ${serverSize}, so it was deleted. Download it again.`,
-        );
-      }
-      const sha256 = await sha256Of(file);
-      const expected = model.sha256 ?? serverSha;
-      if (expected && sha256 !== expected) {
-        fs.rmSync(file, { force: true });
-        throw new StudioFailure(
-          'invalid_argument',
-          `The downloaded ${model.file} does not match its checksum (sha256 ${sha256.slice(0, 12)}…, expected ${expected.slice(0, 12)}…), so it was deleted. Download it again; if this repeats, the file on the server has changed or the connection alters it.`,
-        );
-      }
-      const facts = await readGgufFacts(file).catch((error: unknown) => {
-        fs.rmSync(file, { force: true });
-        throw error;
-      });
-      const check: ModelCheck = model.sha256 ? 'sha256-pinned' : serverSha ? 'sha256-server' : 'gguf-header';
-      return this.remember({
-        id: model.id,
-        name: model.name,
-        path: file,
-        sizeBytes: facts.sizeBytes,
-        architecture: facts.architecture,
-        check,
-        sha256,
-        addedAt: this.clock.now(),
-      });
+      const facts = await serverFacts(model, (error) => this.unreachable(model, error));
+      this.refuseChangedHost(model, facts);
+      const file = await this.fetchFile(model, run);
+      return await this.verify(model, file, facts);
     } finally {
-      this.downloading.delete(id);
+      this.running.delete(id);
+      settle();
+      this.events.emit('models/changed', {});
     }
+  }
+
+  /** Stops the download of `id` (see `models/cancel`). */
+  async cancel(id: string): Promise<{ cancelled: boolean; partial: PartialDownload | null }> {
+    const run = this.running.get(id);
+    const file = this.catalog().find((m) => m.id === id)?.file;
+    if (run) {
+      run.stopped = true;
+      await run.transfer?.stop();
+      await run.settled;
+    }
+    return { cancelled: run !== undefined, partial: file ? readPartial(this.options.dir, file) : null };
   }
 
   async add(file: string): Promise<LocalModel> {
@@ -174,62 +178,91 @@ export class ModelService {
     return model;
   }
 
-  /**
-   * What the server reports about the file: its sha256 (x-linked-etag, else a 64-hex ETag) and its
-   * size (x-linked-size, else content-length), each null when not reported.
-   */
-  private async serverFacts(model: CatalogModel): Promise<{ sha256: string | null; size: number | null }> {
-    let response: Response;
-    try {
-      // Hugging Face answers a resolve URL with a redirect to its CDN; the hash is on the redirect.
-      response = await fetch(model.url, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(15_000) });
-    } catch (error) {
-      throw this.unreachable(model, error);
-    }
-    if (response.status === 404) {
-      throw new StudioFailure(
-        'not_found',
-        `${model.url} answered 404: the file has moved. Download it by hand from the model's page and add it with "Add a .gguf file".`,
-      );
-    }
-    const tag = (response.headers.get('x-linked-etag') ?? response.headers.get('etag') ?? '')
-      .replace(/^W\//, '')
-      .replace(/"/g, '')
-      .toLowerCase();
-    const size = Number(response.headers.get('x-linked-size') ?? response.headers.get('content-length') ?? NaN);
-    return {
-      sha256: /^[0-9a-f]{64}$/.test(tag) ? tag : null,
-      size: Number.isSafeInteger(size) && size > 0 ? size : null,
-    };
+  /** A pinned file the host now reports differently was changed upstream: refused before any transfer. */
+  private refuseChangedHost(model: CatalogModel, facts: ServerFacts): void {
+    if (!model.sha256) return;
+    const sha = facts.sha256 !== null && facts.sha256 !== model.sha256;
+    const size = facts.size !== null && facts.size !== model.sizeBytes;
+    if (!sha && !size) return;
+    throw new StudioFailure(
+      'invalid_argument',
+      `${new URL(model.url).host} offers a ${model.file} that is not the file the list pins (${
+        sha
+          ? `its sha256 is ${facts.sha256!.slice(0, 12)}…, the list's ${model.sha256.slice(0, 12)}…`
+          : `${facts.size} bytes, the list's ${model.sizeBytes}`
+      }), so nothing was downloaded. The file was replaced upstream, or a mirror serves another one: check the model's page, then download it by hand and add it with "Add a .gguf file".`,
+    );
   }
 
-  private async fetchFile(model: CatalogModel): Promise<string> {
-    const { createModelDownloader } = await nodeLlamaCpp();
-    let last = 0;
+  /** Fetches the file; a stop (models/cancel) ends it with a `conflict` failure saying what was kept. */
+  private async fetchFile(model: CatalogModel, run: Run): Promise<string> {
+    if (run.stopped) throw this.stoppedFailure(model);
+    let file: string | null;
     try {
-      const downloader = await createModelDownloader({
-        modelUri: model.url,
-        dirPath: this.options.dir,
-        fileName: model.file,
-        // Kept on failure, so the next call continues where this one stopped.
-        deleteTempFileOnCancel: false,
-        parallelDownloads: 4,
-        onProgress: ({ downloadedSize, totalSize }) => {
-          const now = Date.now();
-          if (now - last < PROGRESS_EVERY_MS && downloadedSize < totalSize) return;
-          last = now;
-          this.events.emit('models/progressed', {
-            id: model.id,
-            downloadedBytes: downloadedSize,
-            totalBytes: totalSize,
-          });
-        },
-      });
-      return await downloader.download();
+      run.transfer = await startTransfer(model, this.options.dir, (downloadedBytes, totalBytes) =>
+        this.events.emit('models/progressed', { id: model.id, downloadedBytes, totalBytes }),
+      );
+      if (run.stopped) await run.transfer.stop();
+      file = await run.transfer.done;
     } catch (error) {
       if (error instanceof StudioFailure) throw error;
-      throw this.unreachable(model, error);
+      if (!run.stopped) throw this.unreachable(model, error);
+      file = null;
     }
+    if (file === null || run.stopped) throw this.stoppedFailure(model);
+    return file;
+  }
+
+  private stoppedFailure(model: CatalogModel): StudioFailure {
+    const kept = readPartial(this.options.dir, model.file);
+    return new StudioFailure(
+      'conflict',
+      `The download of ${model.name} was stopped. ${
+        kept
+          ? `${sizeText(kept.downloadedBytes)} of ${sizeText(kept.totalBytes)} are kept in ${kept.path}; downloading it again continues from there`
+          : 'Nothing complete was kept yet; downloading it again starts from the beginning'
+      } (Settings › Models, or \`character-studio models download ${model.id}\`).`,
+    );
+  }
+
+  /**
+   * Checks a fetched file: its size (the pinned one, else the host's), its sha256 (the pinned one,
+   * else the host's) and its GGUF header; a file failing any check is deleted.
+   */
+  private async verify(model: CatalogModel, file: string, facts: ServerFacts): Promise<LocalModel> {
+    const size = fs.statSync(file).size;
+    const expectedSize = model.sha256 ? model.sizeBytes : facts.size;
+    if (expectedSize !== null && size !== expectedSize) {
+      fs.rmSync(file, { force: true });
+      throw new StudioFailure(
+        'invalid_argument',
+        `The downloaded ${model.file} has ${size} bytes, but ${model.sha256 ? 'the list pins' : 'the server said'} ${expectedSize}, so it was deleted. Download it again.`,
+      );
+    }
+    const sha256 = await sha256Of(file);
+    const expected = model.sha256 ?? facts.sha256;
+    if (expected && sha256 !== expected) {
+      fs.rmSync(file, { force: true });
+      throw new StudioFailure(
+        'invalid_argument',
+        `The downloaded ${model.file} does not match its checksum (sha256 ${sha256.slice(0, 12)}…, expected ${expected.slice(0, 12)}… ${model.sha256 ? 'as the list pins' : 'as the server reports'}), so it was deleted. Download it again; if this repeats, the file on the server has changed or the connection alters it.`,
+      );
+    }
+    const gguf = await readGgufFacts(file).catch((error: unknown) => {
+      fs.rmSync(file, { force: true });
+      throw error;
+    });
+    const check: ModelCheck = model.sha256 ? 'sha256-pinned' : facts.sha256 ? 'sha256-server' : 'gguf-header';
+    return this.remember({
+      id: model.id,
+      name: model.name,
+      path: file,
+      sizeBytes: gguf.sizeBytes,
+      architecture: gguf.architecture,
+      check,
+      sha256,
+      addedAt: this.clock.now(),
+    });
   }
 
   private unreachable(model: CatalogModel, error: unknown): StudioFailure {
@@ -242,7 +275,7 @@ export class ModelService {
   private byHand(): string {
     return (
       `To add a model by hand: download its .gguf file on a machine with internet (the list gives each URL), copy it here, ` +
-      `then use Settings › Models › "Add a .gguf file" or \`character-studio models add <file.gguf>\`. Downloads resume where they stopped.`
+      `then use Settings › Models › "Add a .gguf file" or \`character-studio models add <file.gguf>\`. A download that stops keeps what it fetched, and the next one continues from there.`
     );
   }
 

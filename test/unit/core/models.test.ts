@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LocalModel, ModelsView } from '../../../common/contract';
+import { readPartial } from '../../../main/core/models/model-download';
 import { Studio } from '../../../main/core/studio';
 import { runCliIn } from '../../support/cli';
-import { startModelServer, type ModelServer } from '../../support/model-server';
+import { startModelServer, type ModelServer, type ModelServerOptions } from '../../support/model-server';
 import { tempDir } from '../../support/paths';
 import { call, callError } from '../../support/studio';
 import { buildTinyGguf, removeTinyGgufCache, tinyGgufPath } from '../../support/tiny-gguf';
@@ -16,11 +17,23 @@ import { buildTinyGguf, removeTinyGgufCache, tinyGgufPath } from '../../support/
 // in the second piece shows whether the download restarts from zero or from that piece.
 const MODEL = Buffer.concat([buildTinyGguf(), Buffer.alloc(12 * 1024 * 1024, 7)]);
 const PIECE = 5 * 1024 * 1024;
+const MODEL_SHA = createHash('sha256').update(MODEL).digest('hex');
+const REVISION = 'c0ffee'.padEnd(40, '0');
 
 let data: ReturnType<typeof tempDir>;
 let catalogDir: ReturnType<typeof tempDir>;
 let server: ModelServer | null = null;
 let studio: Studio | null = null;
+
+const modelsDir = () => path.join(data.dir, 'models');
+
+/** A download of `id` from a model server started with `options`: the studio, and how it failed. */
+async function failedDownload(options: ModelServerOptions, id: string) {
+  const host = await startModelServer(options);
+  server = host;
+  const s = open(host.baseUrl);
+  return { s, host, error: await callError(s, 'models/download', { id }) };
+}
 
 function open(baseUrl: string): Studio {
   studio = new Studio({
@@ -43,12 +56,24 @@ beforeEach(() => {
         {
           id: 'tiny-q8',
           name: 'Tiny Random Llama (test)',
+          repo: 'org/Tiny-GGUF',
+          revision: null,
           file: 'tiny.gguf',
-          path: 'org/Tiny-GGUF/resolve/main/tiny.gguf',
           sizeBytes: MODEL.length,
           licence: 'CC0-1.0',
           goodFor: 'tests',
           sha256: null,
+        },
+        {
+          id: 'tiny-pinned',
+          name: 'Tiny Pinned (test)',
+          repo: 'org/Pinned-GGUF',
+          revision: REVISION,
+          file: 'pinned.gguf',
+          sizeBytes: MODEL.length,
+          licence: 'CC0-1.0',
+          goodFor: 'tests',
+          sha256: MODEL_SHA,
         },
       ],
     }),
@@ -92,22 +117,102 @@ describe('download', () => {
     expect(view.local.map((m) => m.id)).toEqual(['tiny-q8']);
   });
 
-  it('refuses a file whose sha256 is not what the server says, and deletes it', async () => {
-    server = await startModelServer({ body: MODEL, claimedSha256: 'ab'.repeat(32) });
+  it('cancel stops the transfer, keeps the complete pieces, and the next download asks only for the rest', async () => {
+    // The third piece hangs; the first two arrive whole.
+    server = await startModelServer({ body: MODEL, holdAt: 2 * PIECE + 4096 });
     const s = open(server.baseUrl);
-    const error = await callError(s, 'models/download', { id: 'tiny-q8' });
+    const pending = callError(s, 'models/download', { id: 'tiny-q8' });
+    await server.held;
+    const during = (await call(s, 'models/list', {})).catalog[0]!;
+    expect(during.downloading).toBe(true);
+    await vi.waitFor(() => expect(readPartial(modelsDir(), 'tiny.gguf')?.downloadedBytes).toBe(2 * PIECE), {
+      timeout: 10_000,
+    });
+    const cancelled = await call(s, 'models/cancel', { id: 'tiny-q8' });
+    expect(cancelled).toEqual({
+      cancelled: true,
+      partial: {
+        path: path.join(modelsDir(), 'tiny.gguf.ipull'),
+        downloadedBytes: 2 * PIECE,
+        totalBytes: MODEL.length,
+      },
+    });
+    const error = await pending;
+    expect(error.code).toBe('conflict');
+    expect(error.message).toBe(
+      `The download of Tiny Random Llama (test) was stopped. 10.0 MB of 12.8 MB are kept in ${path.join(modelsDir(), 'tiny.gguf.ipull')}; downloading it again continues from there (Settings › Models, or \`character-studio models download tiny-q8\`).`,
+    );
+    // The hung request was dropped by the client; no half model is listed or named as the model.
+    const hung = server.requests.find((r) => r.method === 'GET' && r.range?.startsWith(`bytes=${2 * PIECE}-`));
+    await vi.waitFor(() => expect(hung?.dropped).toBe(true), { timeout: 5_000 });
+    expect(fs.existsSync(path.join(modelsDir(), 'tiny.gguf'))).toBe(false);
+    const after = await call(s, 'models/list', {});
+    expect(after.local).toEqual([]);
+    expect(after.catalog[0]).toMatchObject({ installed: null, downloading: false, partial: cancelled.partial });
+    expect(await call(s, 'models/cancel', { id: 'tiny-q8' })).toMatchObject({ cancelled: false });
+    await server.close();
+
+    // A later try (another studio on the same folder) continues with Range requests from byte N > 0.
+    studio!.close();
+    server = await startModelServer({ body: MODEL });
+    const again = open(server.baseUrl);
+    const model = await call(again, 'models/download', { id: 'tiny-q8' });
+    expect(model).toMatchObject({ check: 'sha256-server', sha256: MODEL_SHA });
+    expect(fs.readFileSync(model.path).equals(MODEL)).toBe(true);
+    // ipull's first GET (no Range) only reads the answer's headers (size, range support); the
+    // data comes in ranged GETs, which now start at the first missing piece.
+    const ranged = server.requests.filter((r) => r.method === 'GET' && r.range !== null);
+    expect(ranged.length).toBeGreaterThan(0);
+    for (const get of ranged) expect(Number(/^bytes=(\d+)-/.exec(get.range!)![1])).toBeGreaterThanOrEqual(2 * PIECE);
+    expect(ranged.reduce((sum, r) => sum + r.sentBytes, 0)).toBe(MODEL.length - 2 * PIECE);
+    expect(readPartial(modelsDir(), 'tiny.gguf')).toBeNull();
+    expect((await call(again, 'models/list', {})).catalog[0]).toMatchObject({ partial: null, downloading: false });
+  });
+
+  it('a pinned model is fetched at its commit and checked against the pinned sha256 and size', async () => {
+    server = await startModelServer({ body: MODEL });
+    const s = open(server.baseUrl);
+    const entry = (await call(s, 'models/list', {})).catalog[1]!;
+    expect(entry.url).toBe(`${server.baseUrl}/org/Pinned-GGUF/resolve/${REVISION}/pinned.gguf`);
+    const model = await call(s, 'models/download', { id: 'tiny-pinned' });
+    expect(model).toMatchObject({ check: 'sha256-pinned', sha256: MODEL_SHA });
+  });
+
+  it('refuses before any transfer a host whose sha256 differs from the pin', async () => {
+    const { s, host, error } = await failedDownload({ body: MODEL, claimedSha256: 'cd'.repeat(32) }, 'tiny-pinned');
+    expect(error).toMatchObject({ code: 'invalid_argument' });
+    expect(error.message).toBe(
+      `127.0.0.1:${new URL(host.baseUrl).port} offers a pinned.gguf that is not the file the list pins (its sha256 is cdcdcdcdcdcd…, the list's ${MODEL_SHA.slice(0, 12)}…), so nothing was downloaded. The file was replaced upstream, or a mirror serves another one: check the model's page, then download it by hand and add it with "Add a .gguf file".`,
+    );
+    expect(host.requests.filter((r) => r.method === 'GET')).toEqual([]);
+    expect((await call(s, 'models/list', {})).catalog[1]).toMatchObject({ installed: null, partial: null });
+  });
+
+  it('deletes a downloaded file whose sha256 differs from the pin when the host reports none', async () => {
+    const altered = Buffer.from(MODEL);
+    altered[altered.length - 1] = 0;
+    const { s, error } = await failedDownload({ body: altered, claimedSha256: null }, 'tiny-pinned');
+    expect(error.message).toMatch(
+      new RegExp(
+        `^The downloaded pinned\\.gguf does not match its checksum \\(sha256 [0-9a-f]{12}…, expected ${MODEL_SHA.slice(0, 12)}… as the list pins\\), so it was deleted`,
+      ),
+    );
+    expect(fs.readdirSync(modelsDir()).filter((f) => f.startsWith('pinned'))).toEqual([]);
+    expect((await call(s, 'models/list', {})).local).toEqual([]);
+  });
+
+  it('refuses a file whose sha256 is not what the server says, and deletes it', async () => {
+    const { s, error } = await failedDownload({ body: MODEL, claimedSha256: 'ab'.repeat(32) }, 'tiny-q8');
     expect(error).toMatchObject({ code: 'invalid_argument' });
     expect(error.message).toMatch(
-      /^The downloaded tiny\.gguf does not match its checksum \(sha256 [0-9a-f]{12}…, expected abababababab…\), so it was deleted/,
+      /^The downloaded tiny\.gguf does not match its checksum \(sha256 [0-9a-f]{12}…, expected abababababab… as the server reports\), so it was deleted/,
     );
     expect(fs.existsSync(path.join(data.dir, 'models', 'tiny.gguf'))).toBe(false);
     expect((await call(s, 'models/list', {})).local).toEqual([]);
   });
 
   it('refuses a file whose size is not what the server says, and deletes it', async () => {
-    server = await startModelServer({ body: MODEL, claimedSize: MODEL.length + 1 });
-    const s = open(server.baseUrl);
-    const error = await callError(s, 'models/download', { id: 'tiny-q8' });
+    const { error } = await failedDownload({ body: MODEL, claimedSize: MODEL.length + 1 }, 'tiny-q8');
     expect(error.message).toBe(
       `The downloaded tiny.gguf has ${MODEL.length} bytes, but the server said ${MODEL.length + 1}, so it was deleted. Download it again.`,
     );

@@ -1,10 +1,16 @@
-import { useCallback, useState, type FormEvent } from 'react';
-import { MODEL_CHECK_TEXT } from '../../../../common/model-check-text';
-import type { CatalogModel, LocalModel } from '../../../../common/contract';
+import { useCallback, useRef, useState, type FormEvent } from 'react';
+import { catalogCheckText, MODEL_CHECK_TEXT } from '../../../../common/model-check-text';
+import type { CatalogEntryView, LocalModel } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { useCommand, useModels, useProviders, useStudioEvent } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { SettingsSection } from './SettingsSection';
+
+/** Bytes done and total of a running download, from `models/progressed`. */
+interface Progress {
+  downloadedBytes: number;
+  totalBytes: number;
+}
 
 function size(bytes: number): string {
   return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GB` : `${Math.round(bytes / 1024 ** 2)} MB`;
@@ -17,10 +23,10 @@ function size(bytes: number): string {
  */
 export function ModelsPanel() {
   const models = useModels();
-  const [progress, setProgress] = useState<Record<string, number>>({});
+  const [progress, setProgress] = useState<Record<string, Progress>>({});
   useStudioEvent(
     'models/progressed',
-    useCallback((p) => setProgress((all) => ({ ...all, [p.id]: p.downloadedBytes / Math.max(1, p.totalBytes) })), []),
+    useCallback((p) => setProgress((all) => ({ ...all, [p.id]: p })), []),
   );
   return (
     <SettingsSection
@@ -60,41 +66,68 @@ export function ModelsPanel() {
   );
 }
 
-function CatalogRow({
-  model,
-  progress,
-}: {
-  model: CatalogModel & { installed: LocalModel | null };
-  progress?: number;
-}) {
+/**
+ * One model of the list: Download (or Resume, when a stopped download kept pieces); while it runs,
+ * the progress and Cancel, which keeps what was fetched; how the file will be checked.
+ */
+function CatalogRow({ model, progress }: { model: CatalogEntryView; progress?: Progress }) {
   const download = useCommand('models/download', { quiet: true });
+  const cancel = useCommand('models/cancel', { quiet: true });
   const [error, setError] = useState<string | null>(null);
+  // Set by Cancel: the download then ends in a failure, and the row's "stopped" line says what was kept.
+  const cancelled = useRef(false);
+  const running = download.isPending || model.downloading;
+  const start = () => {
+    setError(null);
+    cancelled.current = false;
+    cancel.reset();
+    download.mutate({ id: model.id }, { onError: (e) => setError(cancelled.current ? null : messageOf(e)) });
+  };
+  const stop = () => {
+    cancelled.current = true;
+    cancel.mutate({ id: model.id });
+  };
   return (
     <li className="model-row" aria-label={`Model ${model.name}`}>
       <div className="model-facts">
         <strong>{model.name}</strong>
         <span className="muted">
-          ~{size(model.sizeBytes)} · {model.licence} ·{' '}
+          {model.sha256 ? '' : '~'}
+          {size(model.sizeBytes)} · {model.licence} ·{' '}
           <a href={model.url} target="_blank" rel="noreferrer">
             file
           </a>
         </span>
         <span>{model.goodFor}</span>
+        <span className="muted">{catalogCheckText(model)}</span>
+        {running && progress && (
+          <span className="muted">
+            {size(progress.downloadedBytes)} of {size(progress.totalBytes)}
+          </span>
+        )}
+        {!running && model.partial && (
+          <span role="status">
+            Stopped at {size(model.partial.downloadedBytes)} of {size(model.partial.totalBytes)}: what was fetched is
+            kept, and Resume continues from there.
+          </span>
+        )}
         {error && <span className="form-error">{error}</span>}
       </div>
       {model.installed ? (
         <span className="pill">Downloaded</span>
-      ) : download.isPending ? (
-        <progress max={1} value={progress ?? 0} aria-label={`Downloading ${model.name}`} />
+      ) : running ? (
+        <div className="row-actions">
+          <progress
+            max={1}
+            value={progress ? progress.downloadedBytes / Math.max(1, progress.totalBytes) : 0}
+            aria-label={`Downloading ${model.name}`}
+          />
+          <button disabled={cancel.isPending} onClick={stop}>
+            {cancel.isPending ? 'Cancelling…' : 'Cancel'}
+          </button>
+        </div>
       ) : (
-        <button
-          onClick={() => {
-            setError(null);
-            download.mutate({ id: model.id }, { onError: (e) => setError(messageOf(e)) });
-          }}
-        >
-          Download
-        </button>
+        <button onClick={start}>{model.partial ? 'Resume download' : 'Download'}</button>
       )}
     </li>
   );
