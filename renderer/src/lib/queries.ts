@@ -218,28 +218,43 @@ export function storeCharacter(character: Character): void {
 
 /** Puts a run as main reported it into the cached list and item, without a refetch. */
 export function storeRun(run: TrainingRun): void {
-  queryClient.setQueryData<TrainingRun>(['training/get', { id: run.id }], run);
-  queryClient.setQueryData<TrainingRun[]>(['training/list', { characterId: run.characterId }], (runs) => {
-    if (!runs) return runs;
-    const at = runs.findIndex((r) => r.id === run.id);
-    if (at === -1) return [run, ...runs];
-    // Events are throttled and may cross a command's reply; keep the newest.
-    if ((runs[at]?.updatedAt ?? 0) > run.updatedAt) return runs;
-    return runs.map((r) => (r.id === run.id ? run : r));
-  });
+  storeNewest(['training/get', { id: run.id }], ['training/list', { characterId: run.characterId }], run);
 }
 
 /** Puts a job as main reported it into the cached lists, without a refetch. */
 export function storeJob(job: Job): void {
-  queryClient.setQueryData<Job>(['jobs/get', { id: job.id }], job);
-  queryClient.setQueryData<Job[]>(['jobs/list', { characterId: job.characterId }], (jobs) => {
-    if (!jobs) return jobs;
-    const at = jobs.findIndex((j) => j.id === job.id);
-    if (at === -1) return [job, ...jobs];
-    // Events are throttled and may cross a command's reply; keep the newest.
-    if ((jobs[at]?.updatedAt ?? 0) > job.updatedAt) return jobs;
-    return jobs.map((j) => (j.id === job.id ? job : j));
+  storeNewest(['jobs/get', { id: job.id }], ['jobs/list', { characterId: job.characterId }], job);
+}
+
+/**
+ * Puts `item`, as main reported it (an event or a command's reply), into its cached entry and its
+ * cached list (newest first when new). Events are throttled and may cross a command's reply: an older
+ * version never replaces a newer one. A read still in flight for either key may have been answered
+ * before this version was written; when it lands it would put the older one back (and with no later
+ * event, for good: a run that finished would show running). So such a read is dropped and made again,
+ * reading after the write.
+ */
+function storeNewest<T extends { id: string; updatedAt: number }>(
+  itemKey: readonly unknown[],
+  listKey: readonly unknown[],
+  item: T,
+): void {
+  queryClient.setQueryData<T>(itemKey, (cached) => (cached && cached.updatedAt > item.updatedAt ? cached : item));
+  queryClient.setQueryData<T[]>(listKey, (list) => {
+    if (!list) return list;
+    const at = list.findIndex((entry) => entry.id === item.id);
+    if (at === -1) return [item, ...list];
+    if ((list[at]?.updatedAt ?? 0) > item.updatedAt) return list;
+    return list.map((entry) => (entry.id === item.id ? item : entry));
   });
+  for (const queryKey of [itemKey, listKey]) {
+    const query = queryClient.getQueryCache().find({ queryKey, exact: true });
+    if (query?.state.fetchStatus !== 'fetching') continue;
+    // Silent: whoever awaits the dropped read gets the new one's answer. A refetch alone would join
+    // a first read (no data yet) instead of replacing it. A failure shows in the query's state.
+    void query.cancel({ silent: true });
+    query.fetch().catch(() => undefined);
+  }
 }
 
 /** A command run from a control: failures become a toast unless the caller handles them. */
