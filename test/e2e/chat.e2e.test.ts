@@ -16,7 +16,7 @@ const api = <T>(name: string, arg: object): Promise<T> => pageInvoke<T>(session.
 
 const STORY = Array.from({ length: 120 }, (_, i) => `note${i}`).join(' ');
 /** Never settles: a reply held on it ends only when the page stops it. */
-const UNTIL_STOPPED = new Promise<void>(() => undefined);
+const untilStopped = (): Promise<void> => new Promise<void>(() => undefined);
 let server: FakeLlmServer;
 let replies = 0;
 /** Lets the first reply finish; until then it is held after two words, so "writing" is certainly seen. */
@@ -32,14 +32,14 @@ beforeEach(async () => {
       replies++;
       if (last.includes('story')) {
         // The first telling waits after ten words for the Stop it is there to test; a regenerated one runs through.
-        const hold = storyTold ? undefined : { afterChunks: 10, until: UNTIL_STOPPED };
+        const hold = storyTold ? undefined : { afterChunks: 10, until: untilStopped };
         storyTold = true;
         return { text: STORY, reasoning: 'A long one, then.', hold };
       }
       return {
         text: `Answer ${replies}: you said “${last}”.`,
         reasoning: `Why does he ask “${last}”?`,
-        ...(replies === 1 && { hold: { afterChunks: 2, until: firstReleased } }),
+        ...(replies === 1 && { hold: { afterChunks: 2, until: () => firstReleased } }),
       };
     },
   });

@@ -50,9 +50,10 @@ export interface FakeChatRequest {
 
 /**
  * `reasoning`: thoughts returned apart (`reasoning_content`), streamed before the text, as the trainer's `serve` does.
- * `hold` (streamed replies only): after `afterChunks` pieces of the text, the stream pauses until `until`
- * settles or the client goes away; a test acting "mid-reply" (Stop, switching tabs) then finds the reply
- * mid-stream however slow the machine is, instead of racing a clock it does not control.
+ * `hold` (streamed replies only): after `afterChunks` pieces of the text, the server calls `until` and
+ * pauses the stream until its promise settles or the client goes away (the call tells the test the
+ * reply is now held). A test acting "mid-reply" (Stop, switching tabs) then finds the reply mid-stream
+ * however slow the machine is, instead of racing a clock it does not control.
  */
 export type FakeReply =
   | string
@@ -60,7 +61,7 @@ export type FakeReply =
       text: string;
       finishReason?: 'stop' | 'length' | 'content_filter';
       reasoning?: string;
-      hold?: { afterChunks: number; until: PromiseLike<void> };
+      hold?: { afterChunks: number; until: () => Promise<void> };
     };
 export type FakeResponder = (req: FakeChatRequest, index: number) => FakeReply | Promise<FakeReply>;
 
@@ -275,7 +276,7 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
     let finishReason: 'stop' | 'length' | 'content_filter' = 'stop';
     let refusal: string | null = null;
     let reasoning = '';
-    let hold: { afterChunks: number; until: PromiseLike<void> } | undefined;
+    let hold: { afterChunks: number; until: () => Promise<void> } | undefined;
     const reply = await responder(chat, index);
     if (typeof reply === 'string') text = reply;
     else {
@@ -355,7 +356,7 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
     for (let i = 0; i < parts.length; i++) {
       if (i === stallAt) return; // stops sending; the connection stays open
       if (hold && i === hold.afterChunks) {
-        await Promise.race([hold.until, new Promise<void>((resolve) => res.once('close', () => resolve()))]);
+        await Promise.race([hold.until(), new Promise<void>((resolve) => res.once('close', () => resolve()))]);
         if (res.destroyed) return;
       }
       if (fault?.kind === 'malformed' && i === Math.floor(parts.length / 2)) {

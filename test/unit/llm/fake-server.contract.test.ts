@@ -163,15 +163,11 @@ describe('fake LLM server speaks the OpenAI protocol', () => {
   });
 
   it('holds a streamed reply mid-text until released, or until the client leaves', async () => {
-    // `until` is a thenable, so the log shows when the server starts waiting on it.
     const log: string[] = [];
     let release: (() => void) | undefined;
-    const until: PromiseLike<void> = {
-      then(onReleased) {
-        log.push('held');
-        release = () => onReleased?.();
-        return Promise.resolve();
-      },
+    const until = (): Promise<void> => {
+      log.push('held');
+      return new Promise<void>((resolve) => (release = resolve));
     };
     server = await startFakeLlmServer({ responder: () => ({ text: 'one two three four five', hold: { afterChunks: 2, until } }) });
     const req = { model: 'fake-model', messages: [{ role: 'user' as const, content: 'x' }], stream: true as const };
@@ -187,8 +183,7 @@ describe('fake LLM server speaks the OpenAI protocol', () => {
     expect(log.indexOf('held')).toBeLessThan(log.indexOf('three '));
 
     // A client that stops during the hold ends the answer on the server too; none stays in flight.
-    const never = new Promise<void>(() => undefined);
-    server.setResponder(() => ({ text: 'a b c d', hold: { afterChunks: 1, until: never } }));
+    server.setResponder(() => ({ text: 'a b c d', hold: { afterChunks: 1, until: () => new Promise<void>(() => undefined) } }));
     const controller = new AbortController();
     const stopped: string[] = [];
     for await (const ch of await client(server).chat.completions.create(req, { signal: controller.signal })) {
