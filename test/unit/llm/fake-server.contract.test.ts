@@ -169,7 +169,9 @@ describe('fake LLM server speaks the OpenAI protocol', () => {
       log.push('held');
       return new Promise<void>((resolve) => (release = resolve));
     };
-    server = await startFakeLlmServer({ responder: () => ({ text: 'one two three four five', hold: { afterChunks: 2, until } }) });
+    server = await startFakeLlmServer({
+      responder: () => ({ text: 'one two three four five', hold: { afterChunks: 2, until } }),
+    });
     const req = { model: 'fake-model', messages: [{ role: 'user' as const, content: 'x' }], stream: true as const };
     for await (const ch of await client(server).chat.completions.create(req)) {
       const piece = ch.choices[0]?.delta.content ?? '';
@@ -183,7 +185,10 @@ describe('fake LLM server speaks the OpenAI protocol', () => {
     expect(log.indexOf('held')).toBeLessThan(log.indexOf('three '));
 
     // A client that stops during the hold ends the answer on the server too; none stays in flight.
-    server.setResponder(() => ({ text: 'a b c d', hold: { afterChunks: 1, until: () => new Promise<void>(() => undefined) } }));
+    server.setResponder(() => ({
+      text: 'a b c d',
+      hold: { afterChunks: 1, until: () => new Promise<void>(() => undefined) },
+    }));
     const controller = new AbortController();
     const stopped: string[] = [];
     for await (const ch of await client(server).chat.completions.create(req, { signal: controller.signal })) {

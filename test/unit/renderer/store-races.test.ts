@@ -38,7 +38,8 @@ afterEach(() => {
 });
 
 const listKey = () => ['jobs/list', { characterId }];
-const readList = () => queryClient.fetchQuery({ queryKey: listKey(), queryFn: () => invoke('jobs/list', { characterId }) });
+const readList = () =>
+  queryClient.fetchQuery({ queryKey: listKey(), queryFn: () => invoke('jobs/list', { characterId }) });
 
 /** Cancels the job as its card does (storing the reply) while a read of the list is held. */
 async function cancelDuringRead(read: Promise<unknown>): Promise<Job[] | undefined> {
