@@ -229,32 +229,42 @@ export function storeJob(job: Job): void {
 /**
  * Puts `item`, as main reported it (an event or a command's reply), into its cached entry and its
  * cached list (newest first when new). Events are throttled and may cross a command's reply: an older
- * version never replaces a newer one. A read still in flight for either key may have been answered
- * before this version was written; when it lands it would put the older one back (and with no later
- * event, for good: a run that finished would show running). So such a read is dropped and made again,
- * reading after the write.
+ * version never replaces a newer one (`updatedAt`, ms). A read still in flight for either key may
+ * have been answered before this version was written; when it lands it would put the older one back
+ * (and with no later event, for good: a run that finished would show running). So the item is put
+ * again over what such a read brings, the newer one winning. Reads are never cancelled: with events a
+ * few a second, a read restarted at each could never land on a slow machine.
  */
 function storeNewest<T extends { id: string; updatedAt: number }>(
   itemKey: readonly unknown[],
   listKey: readonly unknown[],
   item: T,
 ): void {
-  queryClient.setQueryData<T>(itemKey, (cached) => (cached && cached.updatedAt > item.updatedAt ? cached : item));
-  queryClient.setQueryData<T[]>(listKey, (list) => {
+  const intoItem = (cached: T | undefined): T => (cached && cached.updatedAt > item.updatedAt ? cached : item);
+  const intoList = (list: T[] | undefined): T[] | undefined => {
     if (!list) return list;
     const at = list.findIndex((entry) => entry.id === item.id);
     if (at === -1) return [item, ...list];
     if ((list[at]?.updatedAt ?? 0) > item.updatedAt) return list;
     return list.map((entry) => (entry.id === item.id ? item : entry));
+  };
+  queryClient.setQueryData<T>(itemKey, intoItem);
+  queryClient.setQueryData<T[]>(listKey, intoList);
+  afterReadInFlight(itemKey, () => queryClient.setQueryData<T>(itemKey, intoItem));
+  afterReadInFlight(listKey, () => queryClient.setQueryData<T[]>(listKey, intoList));
+}
+
+/** Runs `then` once the read of `queryKey` in flight now has landed (or failed); nothing if none is. */
+function afterReadInFlight(queryKey: readonly unknown[], then: () => void): void {
+  const cache = queryClient.getQueryCache();
+  const query = cache.find({ queryKey, exact: true });
+  if (query?.state.fetchStatus !== 'fetching') return;
+  const stop = cache.subscribe((event) => {
+    // A write of ours (setQueryData) keeps the read fetching; its answer, error or cancel ends it.
+    if (event.query !== query || query.state.fetchStatus === 'fetching') return;
+    stop();
+    then();
   });
-  for (const queryKey of [itemKey, listKey]) {
-    const query = queryClient.getQueryCache().find({ queryKey, exact: true });
-    if (query?.state.fetchStatus !== 'fetching') continue;
-    // Silent: whoever awaits the dropped read gets the new one's answer. A refetch alone would join
-    // a first read (no data yet) instead of replacing it. A failure shows in the query's state.
-    void query.cancel({ silent: true });
-    query.fetch().catch(() => undefined);
-  }
 }
 
 /** A command run from a control: failures become a toast unless the caller handles them. */
