@@ -186,7 +186,8 @@ describe('experience construction in a browser against serve and an OpenAI-compa
     await provenance.getByRole('button', { name: 'Close' }).click();
 
     await page.getByRole('radio', { name: 'Protective' }).click();
-    await expect.poll(() => page.getByTestId('scene-item').count()).toBeGreaterThan(0);
+    // The list shows its former rows until the filtered ones come: wait for a protective first row.
+    await page.getByTestId('scene-item').first().locator('.badge.protective').waitFor();
     await page.getByTestId('scene-item').first().click();
     await detail.getByText('protective', { exact: true }).waitFor();
     await detail.getByText(/cannot know:/).waitFor();
