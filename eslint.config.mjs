@@ -149,4 +149,18 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
     },
   },
+  {
+    files: ['test/e2e/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          // A fixed sleep passes on a quiet machine and fails on CI's loaded cores.
+          selector: "CallExpression[callee.property.name='waitForTimeout']",
+          message:
+            'Wait for a state (locator.waitFor, expect.poll) or hold the fake server (FakeReply.hold, test/support/gate.ts), never for a time.',
+        },
+      ],
+    },
+  },
 );

@@ -11,6 +11,14 @@ const sqlAsText = {
 /** Trainer children never fetch llama.cpp's converters from the internet in tests: a closed port. */
 const offlineConverters = { CHARACTER_STUDIO_LLAMA_CPP_URL: 'http://127.0.0.1:9/llama.cpp.tar.gz' };
 
+/**
+ * `expect.poll` waits for a state, not for a time: its ceiling (vitest's default is 1 s) must hold on
+ * CI's two loaded cores, where one render or one SQLite write behind an event can take seconds. A
+ * poll that passes returns at its first true check, so the ceiling costs nothing when all is well.
+ * Held by test/unit/shell/poll-ceiling.test.ts and test/e2e/poll-ceiling.e2e.test.ts.
+ */
+const patientPolls = { poll: { timeout: 20_000, interval: 50 } };
+
 export default defineConfig({
   plugins: [sqlAsText],
   test: {
@@ -23,6 +31,7 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 30_000,
           pool: 'forks',
+          expect: patientPolls,
           env: offlineConverters,
         },
       },
@@ -34,6 +43,7 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          expect: patientPolls,
           env: offlineConverters,
         },
       },

@@ -15,17 +15,32 @@ const { shot } = session;
 const api = <T>(name: string, arg: object): Promise<T> => pageInvoke<T>(session.page, name, arg);
 
 const STORY = Array.from({ length: 120 }, (_, i) => `note${i}`).join(' ');
+/** Never settles: a reply held on it ends only when the page stops it. */
+const untilStopped = (): Promise<void> => new Promise<void>(() => undefined);
 let server: FakeLlmServer;
 let replies = 0;
+/** Lets the first reply finish; until then it is held after two words, so "writing" is certainly seen. */
+let releaseFirst: () => void;
 beforeEach(async () => {
   replies = 0;
+  const firstReleased = new Promise<void>((resolve) => (releaseFirst = resolve));
+  let storyTold = false;
   server = await startFakeLlmServer({
     chunkDelayMs: 25,
     responder: (req) => {
       const last = req.messages.at(-1)?.content ?? '';
       replies++;
-      if (last.includes('story')) return { text: STORY, reasoning: 'A long one, then.' };
-      return { text: `Answer ${replies}: you said “${last}”.`, reasoning: `Why does he ask “${last}”?` };
+      if (last.includes('story')) {
+        // The first telling waits after ten words for the Stop it is there to test; a regenerated one runs through.
+        const hold = storyTold ? undefined : { afterChunks: 10, until: untilStopped };
+        storyTold = true;
+        return { text: STORY, reasoning: 'A long one, then.', hold };
+      }
+      return {
+        text: `Answer ${replies}: you said “${last}”.`,
+        reasoning: `Why does he ask “${last}”?`,
+        ...(replies === 1 && { hold: { afterChunks: 2, until: () => firstReleased } }),
+      };
     },
   });
 });
@@ -62,11 +77,12 @@ describe('the Chat tab', () => {
     const characters = page.getByTestId('message-character');
     await page.getByLabel('writing').waitFor();
     await expect.poll(() => characters.first().innerText()).toContain('Answer 1');
+    releaseFirst();
     await page.getByLabel('writing').waitFor({ state: 'detached' });
     expect(await characters.first().getByTestId('thoughts').innerText()).toContain('Why does he ask');
     expect(await page.getByTestId('message-user').first().innerText()).toContain('Good evening.\nAre you well?');
 
-    // Stop in the middle of a long reply: what came is kept, marked stopped.
+    // Stop in the middle of a long reply (held after ten words until stopped): what came is kept, marked stopped.
     await composer.fill('Tell me a story.');
     await composer.press('Enter');
     await expect.poll(() => characters.nth(1).innerText()).toContain('note3');
@@ -112,7 +128,7 @@ describe('the Chat tab', () => {
 
     // Thoughts hide and show again.
     await page.getByLabel('Thoughts').uncheck();
-    expect(await page.getByTestId('thoughts').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('thoughts').count()).toBe(0);
     await page.getByLabel('Thoughts').check();
     await expect.poll(() => page.getByTestId('thoughts').count()).toBeGreaterThan(0);
     await shot('chat-03-conversation');

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { animationsSettled } from '../support/browser';
-import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
+import { startFakeLlmServer, type FakeLlmServer, type FakeResponder } from '../support/fake-llm-server';
+import { gate } from '../support/gate';
 import { fixture, testOutputDir } from '../support/paths';
 import { useServePage } from '../support/serve-page';
 import { studioResponder } from '../support/studio-responder';
@@ -12,6 +13,8 @@ const shots = path.join(testOutputDir, 'screenshots');
 
 const session = useServePage('cs-e2e-gen-', { width: 1360, height: 900 });
 let llm: FakeLlmServer;
+/** Shut while the test pauses and resumes the run, so the run is certainly mid-way when it does. */
+const answers = gate();
 
 async function shot(name: string, target: Page | Locator = session.page) {
   fs.mkdirSync(shots, { recursive: true });
@@ -24,13 +27,21 @@ beforeEach(async () => {
   llm = await startFakeLlmServer({
     apiKey: 'test-key',
     models: ['fake-model', 'fake-model-large'],
-    responder: studioResponder(),
+    responder: withGate(studioResponder()),
     latencyMs: 250,
   });
 });
 afterEach(async () => {
+  answers.open();
   await llm?.close();
 });
+
+function withGate(answer: FakeResponder): FakeResponder {
+  return async (req, index) => {
+    await answers.passed();
+    return answer(req, index);
+  };
+}
 
 describe('experience construction in a browser against serve and an OpenAI-compatible server', () => {
   it('adds a provider, estimates, runs, pauses and resumes a job, and traces a scene to its LLM call', async () => {
@@ -111,18 +122,23 @@ describe('experience construction in a browser against serve and an OpenAI-compa
     expect(await page.getByRole('button', { name: 'Start generation' }).isDisabled()).toBe(true);
     await run.getByLabel(/^Protective share/).fill('10');
 
+    // No answer comes until the run has been paused and resumed: however fast the machine, the
+    // run is mid-way when Pause is clicked and still running when "Running" is looked for.
+    answers.shut();
     await page.getByRole('button', { name: 'Start generation' }).click();
     const job = page.getByTestId('job-card');
     await job.getByText('Running').or(job.getByText('Queued')).first().waitFor();
     await job.getByRole('button', { name: 'Pause' }).click();
     await job.getByText('Paused', { exact: true }).waitFor({ timeout: 30_000 });
     await shot('14-job-paused');
+    // A paused run sends nothing: 800 ms to catch one that would (a window to observe, not a wait).
     const pausedAt = llm.requests.length;
     await new Promise((resolve) => setTimeout(resolve, 800));
     expect(llm.requests.length).toBe(pausedAt);
     await job.getByRole('button', { name: 'Resume' }).click();
     await job.getByText('Running').waitFor();
     await shot('15-job-running');
+    answers.open();
     await job.getByText('Finished', { exact: true }).waitFor({ timeout: 90_000 });
     await shot('16-job-finished');
 
@@ -170,7 +186,8 @@ describe('experience construction in a browser against serve and an OpenAI-compa
     await provenance.getByRole('button', { name: 'Close' }).click();
 
     await page.getByRole('radio', { name: 'Protective' }).click();
-    await expect.poll(() => page.getByTestId('scene-item').count()).toBeGreaterThan(0);
+    // The list shows its former rows until the filtered ones come: wait for a protective first row.
+    await page.getByTestId('scene-item').first().locator('.badge.protective').waitFor();
     await page.getByTestId('scene-item').first().click();
     await detail.getByText('protective', { exact: true }).waitFor();
     await detail.getByText(/cannot know:/).waitFor();

@@ -129,10 +129,10 @@ describe('the Report in a browser', () => {
     // Charts: bars with error bars for the judged systems, none for the empty one.
     const report = await api<EvalReport>('eval/report', { characterId: beethoven.id });
     const single = page.getByTestId('report-chart-single');
-    await single.locator('.recharts-bar-rectangle').first().waitFor();
-    expect(await single.locator('.recharts-bar-rectangle').count()).toBe(2 * 4);
-    expect(await single.locator('.recharts-errorBar').count()).toBeGreaterThanOrEqual(2 * 4);
-    expect(await page.getByTestId('report-chart-multi').locator('.recharts-bar-rectangle').count()).toBe(5);
+    // Each chart draws once its own data and size are in: counts are waited for, not read once.
+    await expect.poll(() => single.locator('.recharts-bar-rectangle').count()).toBe(2 * 4);
+    await expect.poll(() => single.locator('.recharts-errorBar').count()).toBeGreaterThanOrEqual(2 * 4);
+    await expect.poll(() => page.getByTestId('report-chart-multi').locator('.recharts-bar-rectangle').count()).toBe(5);
     expect(await single.innerText()).toContain('no scores: my run (not interviewed)');
     const table = page.getByTestId('report-table-single');
     const sftRow = table.getByRole('row', { name: /sft \(paper\)/ });

@@ -164,10 +164,10 @@ describe('statistics in a browser', () => {
     await page.getByRole('tab', { name: 'Train' }).click();
     const chart = page.getByTestId('loss-chart');
     await expect.poll(() => chart.getAttribute('data-points')).toBe('40');
-    await chart.locator('svg.recharts-surface').waitFor();
-    expect(await chart.locator('.recharts-line').count()).toBe(2);
+    // The chart draws its lines once its container has a size: waited for, not read once.
+    await expect.poll(() => chart.locator('.recharts-line').count()).toBe(2);
     // The legend keeps the last values: train 0.9 at step 40, eval 1.2.
-    expect(await chart.locator('figcaption').textContent()).toMatch(/train\s*0\.9\s*eval\s*1\.2/);
+    await expect.poll(() => chart.locator('figcaption').textContent()).toMatch(/train\s*0\.9\s*eval\s*1\.2/);
     const box = (await chart.locator('.recharts-cartesian-grid').boundingBox())!;
     await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
     const tip = chart.locator('.chart-tip');

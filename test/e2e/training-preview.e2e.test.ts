@@ -58,7 +58,7 @@ describe('the training preview', { timeout: 240_000 }, () => {
     const editor = page.getByRole('dialog', { name: 'Scene editor' });
     await editor.getByRole('button', { name: 'Training preview' }).click();
     const inEditor = editor.getByRole('region', { name: 'Training preview' });
-    expect(await inEditor.getByLabel('Base model').inputValue()).toBe(stage.model);
+    await expect.poll(() => inEditor.getByLabel('Base model').inputValue()).toBe(stage.model);
     await inEditor.getByLabel('Format').selectOption('character-llm');
     await inEditor.getByLabel('Max length', { exact: true }).fill('140');
     await inEditor.getByRole('button', { name: 'Show' }).click();

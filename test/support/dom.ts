@@ -1,15 +1,25 @@
 import { act } from 'react';
 
+/** How long `settleIn` waits: a ceiling, not a pace (a state that holds returns at once). */
+export const SETTLE_CEILING_MS = 15_000;
+
 /**
  * Waits (inside React's `act`) until `predicate` holds for the rendered page, checking every 10 ms
- * for up to 2 s; fails naming `what` and showing the page's text. For jsdom component tests.
+ * for up to `ceilingMs` of wall time; fails naming `what` and showing the page's text. For jsdom
+ * component tests. The ceiling is wall time, not a count of checks: on CI's loaded cores one check
+ * (a render, a SQLite read behind the in-process bridge) can take far longer than its 10 ms pause.
  */
-export async function settleIn(container: HTMLElement, predicate: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (predicate()) return;
+export async function settleIn(
+  container: HTMLElement,
+  predicate: () => boolean,
+  what: string,
+  ceilingMs = SETTLE_CEILING_MS,
+): Promise<void> {
+  const deadline = performance.now() + ceilingMs;
+  while (!predicate()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}; page: ${container.textContent}`);
     await act(() => new Promise((r) => setTimeout(r, 10)));
   }
-  throw new Error(`timed out waiting for ${what}; page: ${container.textContent}`);
 }
 
 /**

@@ -48,9 +48,21 @@ export interface FakeChatRequest {
   body: Record<string, unknown>;
 }
 
-/** `reasoning`: thoughts returned apart (`reasoning_content`), streamed before the text, as the trainer's `serve` does. */
+/**
+ * `reasoning`: thoughts returned apart (`reasoning_content`), streamed before the text, as the trainer's `serve` does.
+ * `hold` (streamed replies only): after `afterChunks` pieces of the text, the server calls `until` and
+ * pauses the stream until its promise settles or the client goes away (the call tells the test the
+ * reply is now held). A test acting "mid-reply" (Stop, switching tabs) then finds the reply mid-stream
+ * however slow the machine is, instead of racing a clock it does not control.
+ */
 export type FakeReply =
-  string | { text: string; finishReason?: 'stop' | 'length' | 'content_filter'; reasoning?: string };
+  | string
+  | {
+      text: string;
+      finishReason?: 'stop' | 'length' | 'content_filter';
+      reasoning?: string;
+      hold?: { afterChunks: number; until: () => Promise<void> };
+    };
 export type FakeResponder = (req: FakeChatRequest, index: number) => FakeReply | Promise<FakeReply>;
 
 export interface FakeLlmServerOptions {
@@ -264,12 +276,14 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
     let finishReason: 'stop' | 'length' | 'content_filter' = 'stop';
     let refusal: string | null = null;
     let reasoning = '';
+    let hold: { afterChunks: number; until: () => Promise<void> } | undefined;
     const reply = await responder(chat, index);
     if (typeof reply === 'string') text = reply;
     else {
       text = reply.text;
       finishReason = reply.finishReason ?? 'stop';
       reasoning = reply.reasoning ?? '';
+      hold = reply.hold;
     }
     if (fault?.kind === 'truncated') {
       text = text.slice(0, fault.keepChars ?? Math.floor(text.length / 2));
@@ -341,6 +355,10 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
     const dropAt = fault?.kind === 'drop' ? (fault.afterChunks ?? Math.floor(parts.length / 2)) : -1;
     for (let i = 0; i < parts.length; i++) {
       if (i === stallAt) return; // stops sending; the connection stays open
+      if (hold && i === hold.afterChunks) {
+        await Promise.race([hold.until(), new Promise<void>((resolve) => res.once('close', () => resolve()))]);
+        if (res.destroyed) return;
+      }
       if (fault?.kind === 'malformed' && i === Math.floor(parts.length / 2)) {
         res.write('data: {"id": "broken", "choices": [{"delta": {"content": "oops\n\n');
         res.end();

@@ -218,27 +218,52 @@ export function storeCharacter(character: Character): void {
 
 /** Puts a run as main reported it into the cached list and item, without a refetch. */
 export function storeRun(run: TrainingRun): void {
-  queryClient.setQueryData<TrainingRun>(['training/get', { id: run.id }], run);
-  queryClient.setQueryData<TrainingRun[]>(['training/list', { characterId: run.characterId }], (runs) => {
-    if (!runs) return runs;
-    const at = runs.findIndex((r) => r.id === run.id);
-    if (at === -1) return [run, ...runs];
-    // Events are throttled and may cross a command's reply; keep the newest.
-    if ((runs[at]?.updatedAt ?? 0) > run.updatedAt) return runs;
-    return runs.map((r) => (r.id === run.id ? run : r));
-  });
+  storeNewest(['training/get', { id: run.id }], ['training/list', { characterId: run.characterId }], run);
 }
 
 /** Puts a job as main reported it into the cached lists, without a refetch. */
 export function storeJob(job: Job): void {
-  queryClient.setQueryData<Job>(['jobs/get', { id: job.id }], job);
-  queryClient.setQueryData<Job[]>(['jobs/list', { characterId: job.characterId }], (jobs) => {
-    if (!jobs) return jobs;
-    const at = jobs.findIndex((j) => j.id === job.id);
-    if (at === -1) return [job, ...jobs];
-    // Events are throttled and may cross a command's reply; keep the newest.
-    if ((jobs[at]?.updatedAt ?? 0) > job.updatedAt) return jobs;
-    return jobs.map((j) => (j.id === job.id ? job : j));
+  storeNewest(['jobs/get', { id: job.id }], ['jobs/list', { characterId: job.characterId }], job);
+}
+
+/**
+ * Puts `item`, as main reported it (an event or a command's reply), into its cached entry and its
+ * cached list (newest first when new). Events are throttled and may cross a command's reply: an older
+ * version never replaces a newer one (`updatedAt`, ms). A read still in flight for either key may
+ * have been answered before this version was written; when it lands it would put the older one back
+ * (and with no later event, for good: a run that finished would show running). So the item is put
+ * again over what such a read brings, the newer one winning. Reads are never cancelled: with events a
+ * few a second, a read restarted at each could never land on a slow machine.
+ */
+function storeNewest<T extends { id: string; updatedAt: number }>(
+  itemKey: readonly unknown[],
+  listKey: readonly unknown[],
+  item: T,
+): void {
+  const intoItem = (cached: T | undefined): T => (cached && cached.updatedAt > item.updatedAt ? cached : item);
+  const intoList = (list: T[] | undefined): T[] | undefined => {
+    if (!list) return list;
+    const at = list.findIndex((entry) => entry.id === item.id);
+    if (at === -1) return [item, ...list];
+    if ((list[at]?.updatedAt ?? 0) > item.updatedAt) return list;
+    return list.map((entry) => (entry.id === item.id ? item : entry));
+  };
+  queryClient.setQueryData<T>(itemKey, intoItem);
+  queryClient.setQueryData<T[]>(listKey, intoList);
+  afterReadInFlight(itemKey, () => queryClient.setQueryData<T>(itemKey, intoItem));
+  afterReadInFlight(listKey, () => queryClient.setQueryData<T[]>(listKey, intoList));
+}
+
+/** Runs `then` once the read of `queryKey` in flight now has landed (or failed); nothing if none is. */
+function afterReadInFlight(queryKey: readonly unknown[], then: () => void): void {
+  const cache = queryClient.getQueryCache();
+  const query = cache.find({ queryKey, exact: true });
+  if (query?.state.fetchStatus !== 'fetching') return;
+  const stop = cache.subscribe((event) => {
+    // A write of ours (setQueryData) keeps the read fetching; its answer, error or cancel ends it.
+    if (event.query !== query || query.state.fetchStatus === 'fetching') return;
+    stop();
+    then();
   });
 }
 

@@ -162,6 +162,44 @@ describe('fake LLM server speaks the OpenAI protocol', () => {
     expect(finish).toBeNull();
   });
 
+  it('holds a streamed reply mid-text until released, or until the client leaves', async () => {
+    const log: string[] = [];
+    let release: (() => void) | undefined;
+    const until = (): Promise<void> => {
+      log.push('held');
+      return new Promise<void>((resolve) => (release = resolve));
+    };
+    server = await startFakeLlmServer({
+      responder: () => ({ text: 'one two three four five', hold: { afterChunks: 2, until } }),
+    });
+    const req = { model: 'fake-model', messages: [{ role: 'user' as const, content: 'x' }], stream: true as const };
+    for await (const ch of await client(server).chat.completions.create(req)) {
+      const piece = ch.choices[0]?.delta.content ?? '';
+      if (piece !== '') log.push(piece);
+      if (piece === 'two ') await expect.poll(() => log.includes('held')).toBe(true);
+      if (log.includes('held')) release?.();
+    }
+    // The rest came only after the server had stopped at its hold and was let go.
+    expect(log.filter((entry) => entry !== 'held').join('')).toBe('one two three four five');
+    expect(log.indexOf('held')).toBeGreaterThan(-1);
+    expect(log.indexOf('held')).toBeLessThan(log.indexOf('three '));
+
+    // A client that stops during the hold ends the answer on the server too; none stays in flight.
+    server.setResponder(() => ({
+      text: 'a b c d',
+      hold: { afterChunks: 1, until: () => new Promise<void>(() => undefined) },
+    }));
+    const controller = new AbortController();
+    const stopped: string[] = [];
+    for await (const ch of await client(server).chat.completions.create(req, { signal: controller.signal })) {
+      const piece = ch.choices[0]?.delta.content ?? '';
+      if (piece !== '') stopped.push(piece);
+      if (stopped.length === 1) controller.abort();
+    }
+    expect(stopped).toEqual(['a ']);
+    await expect.poll(() => server?.inFlight).toBe(0);
+  });
+
   it('injects seeded random faults reproducibly and tracks concurrency', async () => {
     const run = async (): Promise<string[]> => {
       const s = await startFakeLlmServer({

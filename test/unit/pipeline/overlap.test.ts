@@ -33,8 +33,10 @@ function kindOf(req: FakeChatRequest): Kind {
 /**
  * A responder that holds the first answer of kind `held` (after `skip` of that kind) until a
  * request of kind `awaited` arrives, or `patienceMs` passes; `log` gets the order of events.
+ * The patience only ends a run that does not overlap (which then fails on its log): it must
+ * outlast the job's own steps between the two calls on a loaded machine, so it is generous.
  */
-function holding(held: Kind, skip: number, awaited: Kind, log: string[], patienceMs = 4_000) {
+function holding(held: Kind, skip: number, awaited: Kind, log: string[], patienceMs = 15_000) {
   const answer = studioResponder();
   let seen = 0;
   let release: (() => void) | null = null;
@@ -81,7 +83,7 @@ describe('overlapping stages', () => {
     const { log, stats } = await runHolding(['scenes', 1, 'experience', []], { targetScenes: 10, protectiveShare: 0 });
     expect(log).toEqual(['scenes held', 'experience asked while scenes held', 'scenes answered']);
     expect(stats).toMatchObject({ scenes: 10, experiences: 10 });
-  }, 30_000);
+  }, 60_000);
 
   it('writes protective scenes beside the experiences, and exactly the share', async () => {
     const { done, log, stats } = await runHolding(['experience', 0, 'protective', []], {
@@ -96,5 +98,5 @@ describe('overlapping stages', () => {
       ['experiences', 20, 20],
       ['protective', 2, 2],
     ]);
-  }, 30_000);
+  }, 60_000);
 });

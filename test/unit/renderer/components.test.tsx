@@ -7,6 +7,7 @@ import { App } from '../../../renderer/src/components/App';
 import { suggestShortName } from '../../../renderer/src/components/CharacterDialog';
 import { queryClient, subscribeToStudioEvents } from '../../../renderer/src/lib/queries';
 import { setStudio } from '../../../renderer/src/lib/studio';
+import { settleIn } from '../../support/dom';
 import { inProcessBridge } from '../../support/in-process-bridge';
 import { makeStudio } from '../../support/studio';
 
@@ -18,12 +19,8 @@ let container: HTMLElement;
 let unsubscribe: () => void;
 let bridge: ReturnType<typeof inProcessBridge>;
 
-async function settle(predicate: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (predicate()) return;
-    await act(() => new Promise((r) => setTimeout(r, 10)));
-  }
-  throw new Error(`timed out waiting for ${what}; page: ${container.textContent}`);
+function settle(predicate: () => boolean, what: string): Promise<void> {
+  return settleIn(container, predicate, what);
 }
 
 function button(name: string): HTMLButtonElement {
