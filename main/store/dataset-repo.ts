@@ -18,7 +18,7 @@ import type {
   Turn,
 } from '../../common/contract';
 import type { Db } from './database';
-import { jobScopeSum, statsSum, sumNow, trainingSum, type JobScope, type TrainingFigures } from './dataset-sums';
+import { statsSum, sumNow, trainingSum, type TrainingFigures } from './dataset-sums';
 import { writeExperience } from './scene-figures';
 
 /**
@@ -201,18 +201,6 @@ export class DatasetRepo {
       )
       .pluck()
       .get({ characterId, protective: protective ? 1 : 0, exceptJob: exceptJob ?? null }) as number;
-  }
-
-  /** What a job answers for (see `jobScopeSum`), read at once. */
-  jobScope(characterId: CharacterId, jobId: JobId, jobCreatedAt: number): JobScope {
-    return sumNow(this.db, jobScopeSum(characterId, jobId, jobCreatedAt));
-  }
-
-  /** Which job made the scene (null: by hand or imported), when, and whether it is protective. */
-  sceneOrigin(sceneId: SceneId): { jobId: JobId | null; createdAt: number; protective: boolean } | undefined {
-    const row = this.db.prepare('SELECT job_id, created_at, protective FROM scenes WHERE id = ?').get(sceneId) as
-      { job_id: JobId | null; created_at: number; protective: number } | undefined;
-    return row && { jobId: row.job_id, createdAt: row.created_at, protective: row.protective === 1 };
   }
 
   /** Whether the scene still exists, lacks its experience and was not rejected: an experience item's work. */

@@ -1,10 +1,10 @@
-import type { CharacterId, DatasetStats, FormatProblemCode, JobId } from '../../common/contract';
+import type { CharacterId, DatasetStats, FormatProblemCode } from '../../common/contract';
 import type { Db } from './database';
 import { readNow, type ReadQuery, type ReadWorker } from './read-worker';
 
 /**
  * Sums over a character's scenes, from the figures stored on each (scene-figures.ts): the Dataset
- * tab's totals, what the training estimate needs and what a job answers for. Each is a set of
+ * tab's totals and what the training estimate needs. Each is a set of
  * queries and a function of their rows, so the same SQL runs on the studio's connection (`DatasetRepo`,
  * for callers that must answer at once) or on the reader thread (`DatasetSums`, for the doors'
  * requests: at 100,000 scenes a sum takes tens of milliseconds of SQLite's time).
@@ -15,13 +15,6 @@ export interface TrainingFigures {
   trainChars: number;
   otherThinking: number;
   scenesWithOtherThinking: number;
-}
-
-export interface JobScope {
-  scenes: number;
-  experiences: number;
-  protective: number;
-  protectiveExperiences: number;
 }
 
 interface Sum<T> {
@@ -75,41 +68,6 @@ export function trainingSum(characterId: CharacterId): Sum<TrainingFigures> {
   };
 }
 
-/**
- * What a job answers for: the character's scenes made by the job or before it was created (later
- * runs' scenes are theirs), with how many have their experience. Two covering-index ranges, the
- * job's own scenes and the earlier ones of other runs, counted by group (the index's own order for
- * the first), which SQLite does far faster than sums of expressions.
- */
-export function jobScopeSum(characterId: CharacterId, jobId: JobId, jobCreatedAt: number): Sum<JobScope> {
-  type Group = { protective: number; has: number; n: number };
-  return {
-    queries: [
-      {
-        sql: 'SELECT protective, has_experience AS has, count(*) AS n FROM scenes WHERE job_id = ? GROUP BY protective, has_experience',
-        params: [jobId],
-        all: true,
-      },
-      {
-        sql: `SELECT protective, has_experience AS has, count(*) AS n FROM scenes
-              WHERE character_id = ? AND created_at < ? AND job_id IS NOT ? GROUP BY protective, has_experience`,
-        params: [characterId, jobCreatedAt, jobId],
-        all: true,
-      },
-    ],
-    of: (rows) => {
-      const scope = { scenes: 0, experiences: 0, protective: 0, protectiveExperiences: 0 };
-      for (const { protective, has, n } of (rows as Group[][]).flat()) {
-        if (protective) scope.protective += n;
-        else scope.scenes += n;
-        if (protective && has) scope.protectiveExperiences += n;
-        else if (has) scope.experiences += n;
-      }
-      return scope;
-    },
-  };
-}
-
 /** What a generation estimate starts from: the character's scenes, protective ones, and scenes still waiting for their experience. */
 export interface SceneCounts {
   scenes: number;
@@ -155,10 +113,6 @@ export class DatasetSums {
 
   sceneCounts(characterId: CharacterId): Promise<SceneCounts> {
     return this.read(sceneCountsSum(characterId));
-  }
-
-  jobScope(characterId: CharacterId, jobId: JobId, jobCreatedAt: number): Promise<JobScope> {
-    return this.read(jobScopeSum(characterId, jobId, jobCreatedAt));
   }
 
   private async read<T>(sum: Sum<T>): Promise<T> {

@@ -8,9 +8,10 @@ import type {
   JobStatus,
 } from '../../common/contract';
 import type { Db } from './database';
+import { failedItemsOf, stageCountsOf, type ItemCounts, type JobFigureColumns } from './job-figures';
 import type { SceneWhere } from './scene-filter';
 
-export interface JobRow {
+export interface JobRow extends JobFigureColumns {
   id: JobId;
   character_id: CharacterId;
   kind: JobKindName;
@@ -227,21 +228,20 @@ export class JobsRepo {
       .all(jobId, stage, afterSeq, limit) as (ItemRow & { seq: number })[];
   }
 
-  countItems(jobId: JobId, stage: JobStage): { pending: number; done: number; failed: number } {
-    const rows = this.db
-      .prepare('SELECT status, count(*) AS n FROM job_items WHERE job_id = ? AND stage = ? GROUP BY status')
-      .all(jobId, stage) as { status: string; n: number }[];
-    const counts = { pending: 0, done: 0, failed: 0 };
-    for (const row of rows) counts[row.status as keyof typeof counts] = row.n;
-    return counts;
+  /** A stage's items by status, as the job's row keeps them (job-figures.ts). */
+  countItems(jobId: JobId, stage: JobStage): ItemCounts {
+    return stageCountsOf(this.itemCountsRow(jobId), stage);
   }
 
   /** Items of the job, every stage, that ran out of attempts. */
   countFailedItems(jobId: JobId): number {
-    return this.db
-      .prepare(`SELECT count(*) FROM job_items WHERE job_id = ? AND status = 'failed'`)
-      .pluck()
-      .get(jobId) as number;
+    return failedItemsOf(this.itemCountsRow(jobId));
+  }
+
+  private itemCountsRow(jobId: JobId): Pick<JobRow, 'item_counts'> {
+    const counts = this.db.prepare('SELECT item_counts FROM jobs WHERE id = ?').pluck().get(jobId) as
+      string | undefined;
+    return { item_counts: counts ?? '{}' };
   }
 
   countKeysWithPrefix(jobId: JobId, prefix: string): number {

@@ -319,7 +319,7 @@ CREATE TABLE jobs (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   finished_at INTEGER
-);
+, item_counts TEXT NOT NULL DEFAULT '{}', scope_scenes INTEGER NOT NULL DEFAULT 0, scope_experiences INTEGER NOT NULL DEFAULT 0, scope_protective INTEGER NOT NULL DEFAULT 0, scope_protective_experiences INTEGER NOT NULL DEFAULT 0);
 
 CREATE TABLE judgments (
   id TEXT PRIMARY KEY,
@@ -716,6 +716,37 @@ CREATE TRIGGER experiences_search_update AFTER UPDATE OF background, turns, call
   INSERT INTO experience_written VALUES (NEW.scene_id, NEW.background, NEW.turns, NEW.call_id);
 END;
 
+CREATE TRIGGER job_items_counted_delete AFTER DELETE ON job_items BEGIN
+  UPDATE jobs SET item_counts = json_set(item_counts, '$."' || OLD.stage || '"."' || OLD.status || '"',
+      coalesce(json_extract(item_counts, '$."' || OLD.stage || '"."' || OLD.status || '"'), 0) - 1)
+    WHERE id = OLD.job_id;
+END;
+
+CREATE TRIGGER job_items_counted_insert AFTER INSERT ON job_items BEGIN
+  UPDATE jobs SET item_counts = json_set(item_counts, '$."' || NEW.stage || '"."' || NEW.status || '"',
+      coalesce(json_extract(item_counts, '$."' || NEW.stage || '"."' || NEW.status || '"'), 0) + 1)
+    WHERE id = NEW.job_id;
+END;
+
+CREATE TRIGGER job_items_counted_update AFTER UPDATE OF stage, status ON job_items
+  WHEN OLD.stage IS NOT NEW.stage OR OLD.status IS NOT NEW.status BEGIN
+  UPDATE jobs SET item_counts = json_set(
+      json_set(item_counts, '$."' || OLD.stage || '"."' || OLD.status || '"',
+        coalesce(json_extract(item_counts, '$."' || OLD.stage || '"."' || OLD.status || '"'), 0) - 1),
+      '$."' || NEW.stage || '"."' || NEW.status || '"',
+      coalesce(json_extract(item_counts, '$."' || NEW.stage || '"."' || NEW.status || '"'), 0) + 1)
+    WHERE id = NEW.job_id;
+END;
+
+CREATE TRIGGER jobs_scope_insert AFTER INSERT ON jobs WHEN NEW.kind = 'generation' BEGIN
+  UPDATE jobs SET (scope_scenes, scope_experiences, scope_protective, scope_protective_experiences) = (
+    SELECT coalesce(sum(protective = 0), 0), coalesce(sum(protective = 0 AND has_experience != 0), 0),
+      coalesce(sum(protective != 0), 0), coalesce(sum(protective != 0 AND has_experience != 0), 0)
+    FROM scenes s WHERE s.character_id = NEW.character_id
+      AND (s.job_id = NEW.id OR (s.created_at < NEW.created_at AND s.job_id IS NOT NEW.id))
+  ) WHERE id = NEW.id;
+END;
+
 CREATE TRIGGER scene_speakers_added AFTER INSERT ON experience_speakers BEGIN
   INSERT INTO character_speakers (character_id, speaker, kind, turns, words)
   VALUES (NEW.character_id, NEW.speaker, NEW.kind, NEW.turns, NEW.words)
@@ -742,6 +773,37 @@ END;
 CREATE TRIGGER scenes_model_insert AFTER INSERT ON scenes WHEN NEW.call_id IS NOT NULL BEGIN
   UPDATE scenes SET model = (SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1)
   WHERE rowid = NEW.rowid;
+END;
+
+CREATE TRIGGER scenes_scope_delete AFTER DELETE ON scenes BEGIN
+  UPDATE jobs SET scope_scenes = scope_scenes - (OLD.protective = 0),
+      scope_experiences = scope_experiences - (OLD.protective = 0 AND OLD.has_experience != 0),
+      scope_protective = scope_protective - (OLD.protective != 0),
+      scope_protective_experiences = scope_protective_experiences - (OLD.protective != 0 AND OLD.has_experience != 0)
+    WHERE character_id = OLD.character_id AND kind = 'generation'
+      AND (id = OLD.job_id OR (created_at > OLD.created_at AND id IS NOT OLD.job_id));
+END;
+
+CREATE TRIGGER scenes_scope_insert AFTER INSERT ON scenes BEGIN
+  UPDATE jobs SET scope_scenes = scope_scenes + (NEW.protective = 0),
+      scope_experiences = scope_experiences + (NEW.protective = 0 AND NEW.has_experience != 0),
+      scope_protective = scope_protective + (NEW.protective != 0),
+      scope_protective_experiences = scope_protective_experiences + (NEW.protective != 0 AND NEW.has_experience != 0)
+    WHERE character_id = NEW.character_id AND kind = 'generation'
+      AND (id = NEW.job_id OR (created_at > NEW.created_at AND id IS NOT NEW.job_id));
+END;
+
+CREATE TRIGGER scenes_scope_update AFTER UPDATE OF protective, has_experience ON scenes
+  WHEN OLD.protective IS NOT NEW.protective OR OLD.has_experience IS NOT NEW.has_experience BEGIN
+  UPDATE jobs SET
+      scope_scenes = scope_scenes - (OLD.protective = 0) + (NEW.protective = 0),
+      scope_experiences = scope_experiences - (OLD.protective = 0 AND OLD.has_experience != 0)
+        + (NEW.protective = 0 AND NEW.has_experience != 0),
+      scope_protective = scope_protective - (OLD.protective != 0) + (NEW.protective != 0),
+      scope_protective_experiences = scope_protective_experiences - (OLD.protective != 0 AND OLD.has_experience != 0)
+        + (NEW.protective != 0 AND NEW.has_experience != 0)
+    WHERE character_id = NEW.character_id AND kind = 'generation'
+      AND (id = NEW.job_id OR (created_at > NEW.created_at AND id IS NOT NEW.job_id));
 END;
 
 CREATE TRIGGER scenes_search_delete AFTER DELETE ON scenes BEGIN

@@ -8,6 +8,10 @@ import { fixture, repoRoot, tempDir } from '../support/paths';
 import { seededRandom } from '../../main/core/pipeline/planner';
 import { studioResponder } from '../support/studio-responder';
 import { fakeProviderCliArgs } from '../support/drafts';
+import { recountedRow } from '../support/job-recount';
+import type { JobId } from '../../common/contract';
+import { itemCountsOf, scopeOf } from '../../main/store/job-figures';
+import type { JobRow } from '../../main/store/jobs-repo';
 
 const TARGET = Number(process.env.CRASH_TARGET ?? 40);
 /** Kills to survive at least; CI keeps it small, a run by hand may ask for more (CRASH_KILLS=50). */
@@ -203,7 +207,17 @@ describe('crash safety of generation', () => {
       )
       .pluck()
       .get() as number;
+    // The killed job's row holds the figures of what was committed, exactly as a recount gives them.
+    const jobId = db
+      .prepare(`SELECT j.id FROM jobs j JOIN characters c ON c.id = j.character_id WHERE c.short_name = 'Mozart'`)
+      .pluck()
+      .get() as JobId;
+    const row = db.prepare('SELECT * FROM jobs WHERE id = ?').get(jobId) as JobRow;
+    const recounted = recountedRow(db, jobId);
     db.close();
     expect(written).toBeGreaterThanOrEqual(told);
+    expect(itemCountsOf(row)).toEqual(itemCountsOf(recounted));
+    expect(scopeOf(row)).toEqual(scopeOf(recounted));
+    expect(scopeOf(row).experiences).toBe(written);
   }, 120_000);
 });

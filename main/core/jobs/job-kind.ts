@@ -25,8 +25,6 @@ export interface JobKind {
   /** Whether a stopped job of this kind may run again (resume, retry, after a crash). */
   readonly resumable: boolean;
   run(id: JobId, run: RunHandle): Promise<string | null>;
-  /** Read on every progress event (a few a second): counts, not scans. */
+  /** Read on every progress event (a few a second): the row's figures (store/job-figures.ts), not scans. */
   view(row: JobRow): KindView;
-  /** The same for the doors' jobs list, where sums over many rows may run on the reader thread. */
-  viewOffThread?(row: JobRow): Promise<KindView>;
 }

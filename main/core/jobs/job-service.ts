@@ -99,16 +99,9 @@ export class JobService {
     return this.get(id);
   }
 
-  /** The character's jobs; a kind may sum what each answers for off this thread (a job of 100,000 scenes). */
-  async list(characterId: CharacterId): Promise<Job[]> {
-    const rows = this.jobs.jobsFor(characterId);
-    const views = await Promise.all(
-      rows.map(async (row) => {
-        const kind = this.kindOf(row);
-        return kind.viewOffThread ? await kind.viewOffThread(row) : kind.view(row);
-      }),
-    );
-    return rows.map((row, i) => toJob(row, views[i]!, this.jobs, this.runner.handle(row.id), this.clock.now()));
+  /** The character's jobs, each from its row's figures (a job of 100,000 scenes reads no scene). */
+  list(characterId: CharacterId): Job[] {
+    return this.jobs.jobsFor(characterId).map((row) => this.toJob(row));
   }
 
   get(id: JobId): Job {

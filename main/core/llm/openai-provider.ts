@@ -11,7 +11,8 @@
  *   client's CPU at a job's pace; the whole answer must come within `firstTokenTimeoutMs` (the
  *   provider's call timeout). When the server sends no usage it is estimated and flagged
  *   `estimated`.
- * - The client never retries by itself (`maxRetries: 0`): retrying is the gateway's job.
+ * - The client never retries by itself (`maxRetries: 0`): retrying is the gateway's job. Answers
+ *   read whole go over `leanFetch` (node:http, half the CPU of Node's fetch); streams over `fetch`.
  * - Every failure is an `LlmError` (see `types.ts`); `429` carries `retryAfterMs` from `retry-after-ms`,
  *   `Retry-After` seconds or an HTTP date. A stream that ends without a finish reason is a retryable
  *   `server` error; an empty answer is `empty`; a refusal (the API's `refusal` field or a
@@ -24,6 +25,7 @@
  */
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import { leanFetch } from './lean-fetch';
 import { OpenAiErrors, type StallKind } from './openai-errors';
 import { OPENAI_PRESETS, type OpenAiPreset, type OpenAiPresetId } from './openai-presets';
 import {
@@ -90,6 +92,8 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   private readonly baseURL: string;
   private readonly apiKey: string;
   private readonly client: OpenAI;
+  /** The client for answers read whole, over `leanFetch` (the same client when a `fetch` is given). */
+  private readonly wholeClient: OpenAI;
   private readonly firstTokenTimeoutMs: number;
   private readonly idleTimeoutMs: number;
   private readonly streamUsage: boolean;
@@ -128,15 +132,18 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     this.streamUsage = options.streamUsage ?? true;
     this.now = options.now ?? Date.now;
-    this.client = new OpenAI({
-      baseURL,
-      // Local servers take no key, but the client insists on one; it is sent and ignored.
-      apiKey: this.apiKey === '' ? 'no-key' : this.apiKey,
-      maxRetries: 0,
-      timeout: this.firstTokenTimeoutMs,
-      logLevel: 'off',
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
+    const client = (fetch?: typeof globalThis.fetch) =>
+      new OpenAI({
+        baseURL,
+        // Local servers take no key, but the client insists on one; it is sent and ignored.
+        apiKey: this.apiKey === '' ? 'no-key' : this.apiKey,
+        maxRetries: 0,
+        timeout: this.firstTokenTimeoutMs,
+        logLevel: 'off',
+        ...(fetch ? { fetch } : {}),
+      });
+    this.client = client(options.fetch);
+    this.wholeClient = options.fetch ? this.client : client(leanFetch());
     this.errors = new OpenAiErrors({
       endpoint: this.endpoint,
       model: this.model,
@@ -233,7 +240,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
    * token, for requests nobody watches. The whole answer must come within the first-token timeout.
    */
   private async wholeAnswer(req: CompletionRequest, controller: AbortController): Promise<Answer> {
-    const completion = await this.client.chat.completions.create(
+    const completion = await this.wholeClient.chat.completions.create(
       { ...this.buildBody(req), stream: false },
       // The client's own timer is ours (armed in `complete`), which also covers a body that stalls.
       { signal: controller.signal, timeout: WHOLE_REQUEST_CLIENT_TIMEOUT_MS },

@@ -70,13 +70,11 @@ export class GenerationService {
     private readonly clock: Clock,
     private readonly newId: IdFactory,
     private readonly preferences: PreferencesRepo,
-    /** Sums for the doors' requests (the jobs list, the estimate), read off this thread when the studio has a reader. */
+    /** Sums for the doors' requests (the estimate), read off this thread when the studio has a reader. */
     private readonly sums: DatasetSums = new DatasetSums(db, null),
   ) {
     this.promptBuilder = new PromptBuilder(dataset, profiles);
-    engine.register(
-      new GenerationKind(db, jobs, dataset, characters, this.promptBuilder, engine, events, clock, newId, sums),
-    );
+    engine.register(new GenerationKind(jobs, dataset, characters, this.promptBuilder, engine, events, clock, newId));
   }
 
   // ── settings, estimate, prompts, limits ───────────────────────────────────────────────────

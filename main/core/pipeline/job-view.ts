@@ -1,27 +1,26 @@
 import type { GenerationSettings, StageProgress } from '../../../common/contract';
-import type { JobScope } from '../../store/dataset-sums';
-import type { JobRow, JobsRepo } from '../../store/jobs-repo';
+import { itemCountsOf, scopeOf, type ItemCounts } from '../../store/job-figures';
+import type { JobRow } from '../../store/jobs-repo';
 import { protectiveWanted, scenesExpected } from './presets';
 
 /**
- * A generation job as the doors see it. Progress counts what the job answers for: the target is
- * the character's total, so the scenes stage starts at what earlier runs made (`jobScope`), and a
- * finished job keeps the figures it ended with when later runs add more.
+ * A generation job as the doors see it, from its row alone (job-figures.ts). Progress counts what
+ * the job answers for (`JobScope`): the target is the character's total, so the scenes stage starts
+ * at what earlier runs made, and a finished job keeps the figures it ended with when later runs add more.
  */
 export function jobProgress(
   row: JobRow,
-  jobs: JobsRepo,
-  /** What the job answers for (`jobScopeSum`). */
-  scope: JobScope,
   /** The character's profile chunks (the paper's plan writes one protective scene per chunk). */
   chunkCount: number,
+  settings = JSON.parse(row.settings) as GenerationSettings,
 ): { stages: StageProgress[]; done: number; total: number; failed: number } {
-  const settings = JSON.parse(row.settings) as GenerationSettings;
-  const id = row.id;
-  const limitsItems = jobs.countItems(id, 'limits');
-  const sceneItems = jobs.countItems(id, 'scenes');
-  const expItems = jobs.countItems(id, 'experiences');
-  const protItems = jobs.countItems(id, 'protective');
+  const scope = scopeOf(row);
+  const counts = itemCountsOf(row);
+  const none: ItemCounts = { pending: 0, done: 0, failed: 0 };
+  const limitsItems = counts.limits ?? none;
+  const sceneItems = counts.scenes ?? none;
+  const expItems = counts.experiences ?? none;
+  const protItems = counts.protective ?? none;
   // The studio's target; for the paper's plan, what its calls can still bring (see scenesExpected).
   const target = scenesExpected(settings, scope.scenes, sceneItems);
   const sceneTotal = Math.max(scope.scenes, target);

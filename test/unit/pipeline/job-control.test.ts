@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { CharacterId, GenerationSettings, Job, JobId, ProviderId } from '../../../common/contract';
 import { formatUsd } from '../../../common/money';
 import { jobProgress } from '../../../main/core/pipeline/job-view';
-import { DatasetRepo } from '../../../main/store/dataset-repo';
-import { JobsRepo } from '../../../main/store/jobs-repo';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
+import { recountedRow } from '../../support/job-recount';
 import { studioResponder } from '../../support/studio-responder';
 import {
   beethovenWithFakeProvider,
@@ -196,18 +195,15 @@ describe('calls on record', () => {
   });
 });
 
-/** The figures of `job` as counted from the database alone, as a job at rest is shown. */
+/** The figures of `job` counted afresh from its items and scenes (not the ones its row keeps). */
 function recount(job: JobId): Pick<Job, 'stages' | 'done' | 'total' | 'failed'> {
-  const jobs = new JobsRepo(env.studio.db);
-  const row = jobs.job(job)!;
-  return jobProgress(row, jobs, new DatasetRepo(env.studio.db).jobScope(row.character_id, job, row.created_at), 0);
+  return jobProgress(recountedRow(env.studio.db, job), 0);
 }
 
 const figures = (job: Job) => ({ stages: job.stages, done: job.done, total: job.total, failed: job.failed });
 
-// A running generation job keeps what it answers for in memory (counted when its run starts, then
-// kept by its own writes), so a progress event reads no scene. What it shows must still be what a
-// full recount of the database gives, at every event.
+// A job's figures are kept on its row by triggers, so a progress event reads no scene and no item.
+// What it shows must still be what a full recount of the database gives, at every event.
 describe('a running job’s figures', () => {
   it('equal a full recount at every progress event, through a pause and a resume, with an earlier run’s scenes completed', async () => {
     const providerId = await setup();

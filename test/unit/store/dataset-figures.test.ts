@@ -15,6 +15,8 @@ import { DatasetRepo } from '../../../main/store/dataset-repo';
 import { SceneBrowserRepo } from '../../../main/store/scene-browser-repo';
 import { JobsRepo } from '../../../main/store/jobs-repo';
 import { migrations } from '../../../main/store/migrations';
+import { scopeOf } from '../../../main/store/job-figures';
+import { recountScope } from '../../support/job-recount';
 import { tempDir } from '../../support/paths';
 
 // The stored figures must always equal a full recount from the experiences as written: after
@@ -85,21 +87,6 @@ function recount(db: Db, characterId: CharacterId) {
     if (others > 0) training.scenesWithOtherThinking++;
   }
   return { stats, training };
-}
-
-function recountScope(db: Db, characterId: CharacterId, jobId: JobId, createdAt: number) {
-  const rows = db
-    .prepare(
-      `SELECT s.protective, e.scene_id IS NOT NULL AS has FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id
-       WHERE s.character_id = ? AND (s.job_id = ? OR s.created_at < ?)`,
-    )
-    .all(characterId, jobId, createdAt) as { protective: number; has: number }[];
-  return {
-    scenes: rows.filter((r) => r.protective === 0).length,
-    experiences: rows.filter((r) => r.protective === 0 && r.has === 1).length,
-    protective: rows.filter((r) => r.protective === 1).length,
-    protectiveExperiences: rows.filter((r) => r.protective === 1 && r.has === 1).length,
-  };
 }
 
 function seed(db: Db, characterId: CharacterId, jobId: JobId, count: number, at: number, withExperience = true): void {
@@ -183,7 +170,9 @@ describe('dataset figures stored with each scene', () => {
       ['job-1', 1000],
       ['job-2', 5000],
     ] as const)
-      expect(dataset.jobScope(beethoven, job as JobId, at)).toEqual(recountScope(db, beethoven, job as JobId, at));
+      expect(scopeOf(new JobsRepo(db).job(job as JobId)!)).toEqual(
+        recountScope(db, { id: job as JobId, character_id: beethoven, created_at: at }),
+      );
     expect(dataset.countScenesWithoutExperience(beethoven, false)).toBe(
       db
         .prepare(
@@ -272,8 +261,8 @@ describe('dataset figures stored with each scene', () => {
     const stats = new DatasetRepo(db).stats('c' as CharacterId);
     expect(stats.experiences).toBe(17);
     expect(stats.problems.unlabeled_turn).toBeGreaterThan(0);
-    expect(new DatasetRepo(db).jobScope('c' as CharacterId, 'j' as JobId, 1)).toEqual(
-      recountScope(db, 'c' as CharacterId, 'j' as JobId, 1),
+    expect(scopeOf(new JobsRepo(db).job('j' as JobId)!)).toEqual(
+      recountScope(db, { id: 'j' as JobId, character_id: 'c' as CharacterId, created_at: 1 }),
     );
     db.close();
   });

@@ -88,9 +88,6 @@ describe('the reader thread', () => {
     const off = new DatasetSums(db, reader);
     expect(await off.stats(beethoven)).toEqual(await now.stats(beethoven));
     expect(await off.training(beethoven)).toEqual(await now.training(beethoven));
-    expect(await off.jobScope(beethoven, 'job-1' as JobId, 1000)).toEqual(
-      await now.jobScope(beethoven, 'job-1' as JobId, 1000),
-    );
     expect((await off.stats(beethoven)).scenes).toBe(40);
     new JobsRepo(db).insertJob({ id: 'job-2' as JobId, characterId: beethoven, settings: {} }, 2000);
     seed(7, 'job-2' as JobId);

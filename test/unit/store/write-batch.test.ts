@@ -85,4 +85,27 @@ describe('WriteBatch', () => {
     expect(onDisk()).toEqual(['x']);
     await waiting;
   });
+
+  it('commits a due batch whose work outlasts its slice in several, the loop turning between them; flush() in one', async () => {
+    const { db, commits, onDisk } = open();
+    // A slice of 0 ms: every write outlasts it, so each due slice holds exactly one write.
+    const batch = new WriteBatch(db, 20, 0);
+    const before = commits();
+    const seenAtSettle: string[][] = [];
+    const writes = ['a', 'b', 'c'].map((id) =>
+      batch
+        .write(() => db.prepare('INSERT INTO items (id) VALUES (?)').run(id))
+        .then(() => seenAtSettle.push(onDisk())),
+    );
+    await Promise.all(writes);
+    expect(commits()).toBe(before + 3);
+    // Each settled after its own slice's commit and before the next slice ran: the loop had a turn between.
+    expect(seenAtSettle).toEqual([['a'], ['a', 'b'], ['a', 'b', 'c']]);
+
+    const rest = ['d', 'e'].map((id) => batch.write(() => db.prepare('INSERT INTO items (id) VALUES (?)').run(id)));
+    batch.flush();
+    expect(commits()).toBe(before + 4);
+    expect(onDisk()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    await Promise.all(rest);
+  });
 });

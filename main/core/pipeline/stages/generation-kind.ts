@@ -1,7 +1,5 @@
 import type { Chunk, GenerationSettings, JobId, SceneId, Stage } from '../../../../common/contract';
-import type { Db } from '../../../store/database';
 import type { DatasetRepo } from '../../../store/dataset-repo';
-import type { DatasetSums, JobScope } from '../../../store/dataset-sums';
 import type { JobRow, JobsRepo } from '../../../store/jobs-repo';
 import type { CharacterService } from '../../character-service';
 import type { Clock, IdFactory } from '../../clock';
@@ -34,16 +32,8 @@ export class GenerationKind implements JobKind {
   readonly name = 'generation';
   readonly resumable = true;
   private readonly scheduler: StageScheduler;
-  /**
-   * Each running job's scope (`JobScope`: the scenes it answers for, 100,000 at scale), counted off
-   * this thread when its run starts (open, resume, retry), then kept by the run's own writes, so a
-   * progress event (a few a second) reads no scene; dropped when the run ends, after which every
-   * view counts it all again. A scene the user deletes during the run shows in the figures then.
-   */
-  private readonly live = new Map<JobId, { scope: JobScope; createdAt: number }>();
 
   constructor(
-    private readonly db: Db,
     private readonly jobs: JobsRepo,
     private readonly dataset: DatasetRepo,
     private readonly characters: CharacterService,
@@ -52,8 +42,6 @@ export class GenerationKind implements JobKind {
     private readonly events: EventBus,
     private readonly clock: Clock,
     private readonly newId: IdFactory,
-    /** Sums for the jobs list, read on the reader thread (a job of 100,000 scenes). */
-    private readonly sums: DatasetSums,
   ) {
     this.scheduler = new StageScheduler(jobs, dataset, prompts, engine, clock, newId);
   }
@@ -63,49 +51,21 @@ export class GenerationKind implements JobKind {
     const settings = JSON.parse(row.settings) as GenerationSettings;
     const character = this.characters.get(row.character_id);
     const ctx: RunContext = { id, run, settings, character, ...this.engine.llmFor(id, run, settings.providerId) };
-    const scope = await this.sums.jobScope(row.character_id, id, row.created_at);
-    this.live.set(id, { scope, createdAt: row.created_at });
-    try {
-      await this.scheduler.run(ctx, (stage, itemId, input, dedupe) => this.runItem(ctx, stage, itemId, input, dedupe));
-    } finally {
-      this.live.delete(id);
-    }
+    await this.scheduler.run(ctx, (stage, itemId, input, dedupe) => this.runItem(ctx, stage, itemId, input, dedupe));
     return finishedNote(settings, this.dataset.countCharacterScenes(character.id, false));
   }
 
-  view(row: JobRow, scope: JobScope = this.scopeNow(row)): KindView {
+  /**
+   * The job's figures, from its row alone (its triggers keep them with every write, this job's or
+   * not: a scene deleted in review mid-run shows at the next event): no count over items or scenes.
+   */
+  view(row: JobRow): KindView {
     const settings = JSON.parse(row.settings) as GenerationSettings;
     return {
       kind: 'generation',
       settings,
-      ...jobProgress(row, this.jobs, scope, this.paperChunkCount(row, settings)),
+      ...jobProgress(row, this.paperChunkCount(row, settings), settings),
     };
-  }
-
-  /** `view` for the doors' jobs list: what the job answers for is summed on the reader thread. */
-  async viewOffThread(row: JobRow): Promise<KindView> {
-    return this.view(row, await this.sums.jobScope(row.character_id, row.id, row.created_at));
-  }
-
-  /** What the job answers for: a running job's as kept by its run, else counted now. */
-  private scopeNow(row: JobRow): JobScope {
-    return this.live.get(row.id)?.scope ?? this.dataset.jobScope(row.character_id, row.id, row.created_at);
-  }
-
-  /**
-   * Keeps a running job's scope right after one of its writes: `scenes` new scenes of its own, and
-   * an experience written for `experienceOf`, which counts when that scene is the job's or of its
-   * past (an earlier run's scene still without one).
-   */
-  private counted(id: JobId, scenes: { normal: number; protective: number }, experienceOf: SceneId | null): void {
-    const live = this.live.get(id);
-    if (!live) return;
-    live.scope.scenes += scenes.normal;
-    live.scope.protective += scenes.protective;
-    const origin = experienceOf === null ? undefined : this.dataset.sceneOrigin(experienceOf);
-    if (!origin || (origin.jobId !== id && origin.createdAt >= live.createdAt)) return;
-    if (origin.protective) live.scope.protectiveExperiences++;
-    else live.scope.experiences++;
   }
 
   /**
@@ -181,7 +141,7 @@ export class GenerationKind implements JobKind {
         }
         // The scenes this answer added, for the event (a write that rolls back adds none).
         const added: SceneId[] = [];
-        const kept = await this.engine.writes.write(() => {
+        await this.engine.writes.write(() => {
           let room = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
           // Each kept scene's experience item is planned with it: a crash leaves both or neither, and
           // the scheduler can send it while other scene calls are still out.
@@ -213,9 +173,7 @@ export class GenerationKind implements JobKind {
           });
           this.jobs.planItems(ctx.id, experiences, now);
           this.jobs.completeItem(itemId, callId, now, unreadNote(parsed));
-          return experiences.length;
         });
-        this.counted(ctx.id, { normal: kept, protective: 0 }, null);
         emitDatasetChanged(this.events, ctx.character.id, added);
       } else {
         const experience = readExperience(result.text, result.finishReason, structured, {
@@ -262,7 +220,6 @@ export class GenerationKind implements JobKind {
           this.jobs.completeItem(itemId, callId, now);
           return sceneId!;
         });
-        this.counted(ctx.id, { normal: 0, protective: stage === 'protective' ? 1 : 0 }, sceneId);
         emitDatasetChanged(this.events, ctx.character.id, [sceneId]);
       }
     } catch (error) {

@@ -1,0 +1,99 @@
+import http from 'node:http';
+import https from 'node:https';
+import zlib from 'node:zlib';
+
+/**
+ * A `fetch` for the openai client's requests whose answer is read whole (`stream: false`, a
+ * generation job's): one request over node:http(s) through keep-alive agents, the answer's body
+ * read into memory and handed back as a `Response`. Node's own fetch (undici: WHATWG streams,
+ * resource timing, a body iterator per request) costs about twice the CPU per request (measured
+ * against a local server, 16 at a time: 0.9–1.1 ms against 0.4–0.5 ms), the largest share of the
+ * studio's own CPU per item once a job runs at the endpoint's pace.
+ *
+ * Contract: what `fetch` does for a JSON POST or GET, as the openai client uses it. An aborted
+ * `signal` rejects with an `AbortError` and closes the socket; a connection failure rejects with
+ * Node's error (its `code`, ECONNREFUSED say, is what `openai-errors.ts` reads); a compressed
+ * answer is inflated. What this does not do (a body that is neither text nor bytes, a redirect) is
+ * handed to the global `fetch`. Streamed answers never come here: they need a streaming body.
+ *
+ * Lifecycle: the agents belong to the returned function (one per provider instance); an idle
+ * socket closes after `idleSocketMs`, below the 5 s after which Node servers (and most others)
+ * drop an idle keep-alive connection, so a request rarely meets one the server has just closed.
+ */
+export function leanFetch(options: { idleSocketMs?: number } = {}): typeof fetch {
+  const agentOptions = { keepAlive: true, timeout: options.idleSocketMs ?? 4_000 };
+  const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
+
+  return async (input, init = {}) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const body = init.body;
+    const plainBody = body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
+    if (input instanceof Request || !plainBody || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+      return fetch(input, init);
+    const signal = init.signal ?? null;
+    if (signal?.aborted) throw abortError();
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+    if (body !== undefined && body !== null) headers['content-length'] = String(Buffer.byteLength(body));
+
+    const answer = await new Promise<{ res: http.IncomingMessage; data: Buffer }>((resolve, reject) => {
+      const send = url.protocol === 'https:' ? https.request : http.request;
+      const req = send(
+        url,
+        { method: init.method ?? 'GET', headers, agent: agents[url.protocol as 'http:'] },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ res, data: Buffer.concat(chunks) }));
+          res.on('error', reject);
+          res.on('aborted', () =>
+            reject(Object.assign(new Error('The server closed the connection mid-answer.'), { code: 'ECONNRESET' })),
+          );
+        },
+      );
+      const onAbort = (): void => {
+        req.destroy();
+        reject(abortError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      req.on('close', () => signal?.removeEventListener('abort', onAbort));
+      req.on('error', reject);
+      req.end(body ?? undefined);
+    });
+
+    const { res } = answer;
+    const status = res.statusCode ?? 0;
+    if (status >= 300 && status < 400 && res.headers.location !== undefined) return fetch(input, init);
+    const responseHeaders = new Headers();
+    for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
+      responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+    const empty = status === 204 || status === 205 || status === 304 || init.method === 'HEAD';
+    return new Response(empty ? null : inflate(answer.data, res.headers['content-encoding']), {
+      status,
+      statusText: res.statusMessage ?? '',
+      headers: responseHeaders,
+    });
+  };
+}
+
+function abortError(): Error {
+  return new DOMException('This operation was aborted', 'AbortError');
+}
+
+/** The body as sent, undone of a `Content-Encoding` the server applied unasked. */
+function inflate(data: Buffer, encoding: string | undefined): Uint8Array<ArrayBuffer> {
+  const plain = (() => {
+    switch (encoding?.trim().toLowerCase()) {
+      case 'gzip':
+      case 'x-gzip':
+        return zlib.gunzipSync(data);
+      case 'deflate':
+        return zlib.inflateSync(data);
+      case 'br':
+        return zlib.brotliDecompressSync(data);
+      default:
+        return data;
+    }
+  })();
+  return new Uint8Array(plain.buffer as ArrayBuffer, plain.byteOffset, plain.byteLength);
+}
