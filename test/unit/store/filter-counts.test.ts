@@ -19,13 +19,14 @@ import { call, makeStudio } from '../../support/studio';
 
 let env: ReturnType<typeof makeStudio>;
 let characterId: CharacterId;
+let dataset: Awaited<ReturnType<typeof beethovenWithJob>>['dataset'];
 
 beforeEach(async () => {
   env = makeStudio();
   const db = env.studio.db;
   const made = await beethovenWithJob(env.studio);
   characterId = made.characterId;
-  const dataset = made.dataset;
+  dataset = made.dataset;
   const statuses: ReviewStatus[] = ['unreviewed', 'accepted', 'rejected'];
   db.transaction(() => {
     for (let i = 0; i < 60; i++) {
@@ -153,6 +154,8 @@ const FILTERS: SceneFilter[] = [
   { protective: true, rating: 2 },
   { search: 'nothinghere' },
   { search: 'zz' },
+  { search: 'bonn' },
+  { search: 'rent turn' },
 ];
 
 describe('filter counts', () => {
@@ -163,6 +166,32 @@ describe('filter counts', () => {
       const read = filterCountsRead(characterId, filter, expression);
       expect(read.of(readNow(db, read.queries)), JSON.stringify(filter)).toEqual(reference(filter));
     }
+  });
+
+  it('count the speakers under a search matching most scenes from the index, less the scenes it leaves out', () => {
+    const db = env.studio.db;
+    /** The counts under a search alone, and whether they were taken the other way round. */
+    const read = (search: string) => {
+      const made = filterCountsRead(characterId, { search }, searchExpression(db, search));
+      const answers = readNow(db, made.queries);
+      const otherWay = made.queries.findIndex((q) => q.sql.includes('NOT IN'));
+      return { counts: made.of(answers), otherWay: otherWay >= 0 && answers[otherWay] !== null };
+    };
+    // Every scene, most of them (those with an experience), a few, none: the same counts either way.
+    for (const [search, otherWay] of [
+      ['bonn', true],
+      ['rent', true],
+      ['turn 2', false],
+      ['sonata', false],
+      ['nothinghere', false],
+    ] as const) {
+      const { counts, otherWay: taken } = read(search);
+      expect(counts, search).toEqual(reference({ search }));
+      expect(taken, search).toBe(otherWay);
+    }
+    // With another condition than the search the scenes are looked up one by one, as before.
+    const made = filterCountsRead(characterId, { search: 'bonn', status: 'accepted' }, searchExpression(db, 'bonn'));
+    expect(made.queries.some((q) => q.sql.includes('NOT IN'))).toBe(false);
   });
 
   it('answer both doors, from the reader thread for a large dataset, the same as on the studio thread', async () => {
