@@ -168,30 +168,42 @@ describe('filter counts', () => {
     }
   });
 
-  it('count the speakers under a search matching most scenes from the index, less the scenes it leaves out', () => {
+  it('are taken the other way round under a search matching most scenes: the whole counts less the scenes left out', () => {
     const db = env.studio.db;
-    /** The counts under a search alone, and whether they were taken the other way round. */
-    const read = (search: string) => {
-      const made = filterCountsRead(characterId, { search }, searchExpression(db, search));
+    /** The counts under `filter`, and whether the reader took them the other way round. */
+    const read = (filter: SceneFilter) => {
+      const made = filterCountsRead(characterId, filter, searchExpression(db, filter.search!));
       const answers = readNow(db, made.queries);
-      const otherWay = made.queries.findIndex((q) => q.sql.includes('NOT IN'));
-      return { counts: made.of(answers), otherWay: otherWay >= 0 && answers[otherWay] !== null };
+      const leftOut = made.queries.findIndex((q) => q.sql.includes('NOT IN'));
+      return { counts: made.of(answers), otherWay: leftOut >= 0 && answers[leftOut] !== null };
     };
-    // Every scene, most of them (those with an experience), a few, none: the same counts either way.
-    for (const [search, otherWay] of [
-      ['bonn', true],
-      ['rent', true],
-      ['turn 2', false],
-      ['sonata', false],
-      ['nothinghere', false],
-    ] as const) {
-      const { counts, otherWay: taken } = read(search);
-      expect(counts, search).toEqual(reference({ search }));
-      expect(taken, search).toBe(otherWay);
+    // Every scene, most of them (those with an experience), a few, none; alone and under the
+    // facets' own conditions: the same counts either way.
+    for (const [filter, otherWay] of [
+      [{ search: 'bonn' }, true],
+      [{ search: 'rent' }, true],
+      [{ search: 'turn 2' }, false],
+      [{ search: 'sonata' }, false],
+      [{ search: 'nothinghere' }, false],
+      [{ search: 'bonn', status: 'accepted' }, true],
+      [{ search: 'rent', speaker: 'Mozart', rating: null }, true],
+      [{ search: 'bonn', tag: 'keeper', kind: 'protective' }, true],
+      [{ search: 'rent', promptVersion: 'custom@2', model: 'none' }, true],
+    ] as [SceneFilter, boolean][]) {
+      const { counts, otherWay: taken } = read(filter);
+      expect(counts, JSON.stringify(filter)).toEqual(reference(filter));
+      expect(taken, JSON.stringify(filter)).toBe(otherWay);
     }
-    // With another condition than the search the scenes are looked up one by one, as before.
-    const made = filterCountsRead(characterId, { search: 'bonn', status: 'accepted' }, searchExpression(db, 'bonn'));
-    expect(made.queries.some((q) => q.sql.includes('NOT IN'))).toBe(false);
+    // Under another condition on the scenes (protective, problems, waiting, turns) each scene
+    // matched is looked up, as with few matches.
+    for (const filter of [
+      { search: 'bonn', protective: true },
+      { search: 'rent', minTurns: 2 },
+    ] as SceneFilter[]) {
+      const made = filterCountsRead(characterId, filter, searchExpression(db, filter.search!));
+      expect(made.queries.some((q) => q.sql.includes('NOT IN'))).toBe(false);
+      expect(made.of(readNow(db, made.queries)), JSON.stringify(filter)).toEqual(reference(filter));
+    }
   });
 
   it('answer both doors, from the reader thread for a large dataset, the same as on the studio thread', async () => {
