@@ -13,7 +13,31 @@ import type { Db } from './database';
  * the queue is empty, so none is left open when the studio closes its own (the last connection to
  * close removes the `-wal` file). `close()` ends the thread; a query sent after it starts a new one.
  */
+/**
+ * The answers of `queries` on `db`, in order (see ReadQuery): plain JavaScript, so that the
+ * reader thread runs the very same function (its source is written into the thread's).
+ */
+function answerAll(db: Db, queries: readonly ReadQuery[]): unknown[] {
+  let ran = true;
+  return queries.map(({ sql, params, all, run, when, orElse }) => {
+    ran = orElse
+      ? !ran
+      : when === undefined ||
+        Boolean(
+          db
+            .prepare(when)
+            .pluck()
+            .get(...params),
+        );
+    if (!ran) return null;
+    const statement = db.prepare(sql);
+    if (run) return statement.run(...params).changes;
+    return all ? statement.all(...params) : statement.get(...params);
+  });
+}
+
 const WORKER_SOURCE = `
+const answerAll = ${answerAll.toString()};
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
 const queue = [];
@@ -39,11 +63,7 @@ function drain() {
     try {
       // One read transaction: the queries of one message see the same committed state (writes
       // go only to temporary tables, which a read-only connection may hold).
-      const rows = db.transaction(() => queries.map(({ sql, params, all, run }) => {
-        const statement = db.prepare(sql);
-        if (run) return statement.run(...params).changes;
-        return all ? statement.all(...params) : statement.get(...params);
-      }))();
+      const rows = db.transaction(() => answerAll(db, queries))();
       answers.push({ id, rows });
     } catch (error) {
       answers.push({ id, error: String(error && error.message || error) });
@@ -65,17 +85,19 @@ export interface ReadQuery {
   all: boolean;
   /** A statement that returns no rows (filling a temporary table): its answer is the rows it changed. */
   run?: boolean;
+  /**
+   * A scalar query (same parameters) read first: unless its value is true the query does not run
+   * and its answer is null. It lets one read choose its way by what the data holds (how many
+   * scenes a search matches) without a round trip between the threads.
+   */
+  when?: string;
+  /** The query runs exactly when the one before it did not (the other way of the same answer). */
+  orElse?: boolean;
 }
 
 /** The queries' answers on `db` itself, as the reader thread gives them (where there is none). */
 export function readNow(db: Db, queries: readonly ReadQuery[]): unknown[] {
-  return db.transaction(() =>
-    queries.map(({ sql, params, all, run }) => {
-      const statement = db.prepare(sql);
-      if (run) return statement.run(...params).changes;
-      return all ? statement.all(...params) : statement.get(...params);
-    }),
-  )();
+  return db.transaction(() => answerAll(db, queries))();
 }
 
 /** A read dropped before it started because a newer one of the same slot was waiting (see `read`). */

@@ -3,7 +3,9 @@
 // included), then through `serve` in Chromium: first paint of the list (from clicking the Dataset
 // tab to the first row on screen, and from navigation), search latency p50/p95 over 20 queries
 // through the web door, the longest frame while scrolling 5,000 rows (a requestAnimationFrame
-// probe in the page; pages load as it scrolls), and the statistics and filter counts.
+// probe in the page; pages load as it scrolls) beside the longest the same probe sees on a page
+// that does nothing but scroll (the machine's floor at its load), and the statistics and filter
+// counts.
 // BENCH_BROWSER_SCENES overrides the large size (e.g. for a quick run). BENCH_BROWSER_KEEP names a
 // folder where each size's data folder is built once and reused by later runs (building 100,000
 // scenes takes minutes; a kept folder is opened by the studio of the day, so it migrates as a
@@ -11,7 +13,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { CharacterId } from '../../common/contract';
 import { Studio } from '../../main/core/studio';
 import { launchBrowser } from '../support/browser';
@@ -114,6 +116,37 @@ async function scrollFrames(page: Page, rows: number): Promise<{ longest: number
   }, rows);
 }
 
+/**
+ * The same probe, for as many frames, on a page that only scrolls a tall striped box: the longest
+ * frame the machine gives any page at its present load (on a loaded machine it is well over 50 ms).
+ */
+async function scrollFloor(browser: Browser, count: number): Promise<{ longest: number; over50: number }> {
+  // A page of its own: the studio's pages forbid inline styles.
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.setContent(
+    '<div id="box" style="height:600px;overflow-y:auto"><div style="height:4000000px;background:repeating-linear-gradient(#fff 0 40px,#eee 40px 80px)"></div></div>',
+  );
+  const floor = await page.evaluate(async (n) => {
+    const box = document.getElementById('box')!;
+    const frames: number[] = [];
+    let last = performance.now();
+    await new Promise<void>((resolve) => {
+      const step = (now: number) => {
+        frames.push(now - last);
+        last = now;
+        box.scrollBy(0, 180);
+        if (frames.length > n) resolve();
+        else requestAnimationFrame(step);
+      };
+      requestAnimationFrame(step);
+    });
+    frames.shift();
+    return { longest: Math.max(...frames), over50: frames.filter((f) => f > 50).length };
+  }, count);
+  await page.close();
+  return floor;
+}
+
 /** What building a size's data folder gave, kept beside it when BENCH_BROWSER_KEEP is set. */
 interface Built {
   characterId: CharacterId;
@@ -192,6 +225,7 @@ async function measure(scenes: number): Promise<object> {
       }
 
       const scroll = await scrollFrames(page, Math.min(SCROLL_ROWS, scenes));
+      const floor = await scrollFloor(browser, scroll.frames);
       return {
         scenes,
         turns: scenes * 12,
@@ -215,6 +249,12 @@ async function measure(scenes: number): Promise<object> {
           `ms, longest of ${scroll.frames} frames scrolling ${Math.min(SCROLL_ROWS, scenes)} rows`,
         ),
         scrollFramesOver50Ms: scroll.over50,
+        scrollFloorLongestFrameMs: figure(
+          floor.longest,
+          50,
+          `ms, longest of as many frames scrolling a bare box (the machine's floor)`,
+        ),
+        scrollFloorFramesOver50Ms: floor.over50,
         loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
       };
     } finally {

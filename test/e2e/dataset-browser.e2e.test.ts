@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CharacterId, SceneDoc, Turn } from '../../common/contract';
 import { writeExperience } from '../../main/store/scene-figures';
+import type { Page } from 'playwright-core';
 import { pageInvoke, useServePage } from '../support/serve-page';
 
 // The dataset browser in Chromium against `serve`, at the smallest window the studio supports
@@ -68,6 +69,34 @@ function seed(characterId: CharacterId): void {
   db.close();
 }
 
+/**
+ * What is wrong with the list's rows on screen: a row whose content does not fit its box (a line
+ * clipped or pushed out), or that is not the height its lines make. Rows are placed from their
+ * scene's lines (row-height.ts), never measured, so each must be exactly that tall.
+ */
+async function rowMisfits(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('.scene-row')].flatMap((row) => {
+      const name = row.querySelector('.scene-number')?.textContent ?? '?';
+      const box = row.getBoundingClientRect();
+      const item = row.querySelector<HTMLElement>('.scene-item')!;
+      const inner = item.getBoundingClientRect().bottom - parseFloat(getComputedStyle(item).paddingBottom) - 1;
+      const lines = [...row.querySelectorAll<HTMLElement>('.scene-summary > *')];
+      const out = lines.flatMap((line) => {
+        const at = line.getBoundingClientRect();
+        if (at.bottom > inner + 0.5) return [`row ${name}: ${line.className} ends below the row's text`];
+        if (line.scrollHeight > line.clientHeight + 1) return [`row ${name}: ${line.className} is cut`];
+        return [];
+      });
+      // frame + title + where, and the optional lines present (see ROW_LINES).
+      const heights: Record<string, number> = { 'scene-people': 19, 'scene-snippet': 38, 'scene-review': 21 };
+      const expected = 59 + lines.reduce((n, l) => n + (heights[l.className] ?? 0), 0);
+      if (Math.abs(box.height - expected) > 0.5) out.push(`row ${name}: ${box.height}px, its lines need ${expected}px`);
+      return out;
+    }),
+  );
+}
+
 describe('dataset browser in a browser', () => {
   it('scrolls, searches with marks, filters with counts, moves by keyboard and edits a 10,000-turn scene', async () => {
     const { page, serve, shot } = session;
@@ -79,6 +108,13 @@ describe('dataset browser in a browser', () => {
       notes: '',
     });
     seed(character.id);
+    // Rated and tagged: its row has the review line too (and the search's snippet, below).
+    await pageInvoke(page, 'review/set', {
+      characterId: character.id,
+      ids: ['scene-1', 'scene-50'],
+      rating: 4,
+      addTags: ['keep', 'slow'],
+    });
     await page.reload();
     await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();
     await page.getByRole('tab', { name: 'Dataset' }).click();
@@ -90,6 +126,16 @@ describe('dataset browser in a browser', () => {
     // Virtualized: only the rows in view (and a few either side) are in the DOM.
     expect(await rows.count()).toBeLessThan(40);
     await shot('browser-00-list-1024');
+    // Every row's place is known before it is shown: scrolling through the loaded rows never
+    // resizes the list (no row measured and moved after it appears), and each row's lines fit it.
+    const scrollHeight = () => list.evaluate((el) => el.scrollHeight);
+    const loadedHeight = await scrollHeight();
+    for (const top of [700, 1_400, 2_100, 700, 0]) {
+      await list.evaluate((el, y) => el.scrollTo(0, y), top);
+      await page.getByLabel(`Select scene ${Math.floor(top / 78) + 2}`).waitFor();
+      expect(await scrollHeight()).toBe(loadedHeight);
+      expect(await rowMisfits(page)).toEqual([]);
+    }
 
     // Scrolling to the end loads the following keyset pages until the last scene.
     await expect
@@ -107,6 +153,7 @@ describe('dataset browser in a browser', () => {
     const snippets = page.getByTestId('scene-snippet');
     await expect.poll(() => snippets.count()).toBe(8);
     expect(await snippets.first().locator('mark').allTextContents()).toEqual(['Kapellmeister']);
+    expect(await rowMisfits(page)).toEqual([]);
     await shot('browser-01-search');
 
     // j/k and the arrows move the selection; the reader marks the words; Enter opens the editor.

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { markTerms, matchExpression, searchTerms } from '../../../common/search-query';
+import { firstMatch, markTerms, matchExpression, searchTerms } from '../../../common/search-query';
 
 // The search box's reading, shared by the store (FTS5 MATCH) and the renderer (marks): words only,
 // closed quotes as phrases, the word being typed as a prefix, operators as plain words.
@@ -26,5 +27,39 @@ describe('search query', () => {
     expect(typing.filter((p) => p.match).map((p) => p.text)).toEqual(['Kapellmeister', 'schläft', 'KAPELLE']);
     expect(typing.map((p) => p.text).join('')).toBe('Der Kapellmeister schläft; KAPELLE!');
     expect(markTerms('nothing here', searchTerms('goethe '))).toEqual([{ text: 'nothing here', match: false }]);
+  });
+
+  it('finds the first word it would mark, in plain ASCII text (read by one expression) as in any other', () => {
+    /** Where markTerms puts its first mark, or -1. */
+    const firstMark = (text: string, query: string) => {
+      const parts = markTerms(text, searchTerms(query));
+      const at = parts.findIndex((p) => p.match);
+      return at < 0 ? -1 : parts.slice(0, at).reduce((n, p) => n + p.text.length, 0);
+    };
+    const word = fc.constantFrom(
+      'the',
+      'then',
+      'The',
+      'RENT',
+      'rent2',
+      'sonata',
+      'Sonatas',
+      'Grüße',
+      'grusse',
+      'x',
+      'é',
+    );
+    const gap = fc.constantFrom(' ', ', ', '-', '"', '\n', '*', '');
+    const text = fc.array(fc.tuple(word, gap), { maxLength: 12 }).map((ws) => ws.map(([w, g]) => w + g).join(''));
+    const query = fc.array(fc.tuple(word, fc.constantFrom(' ', '" ', ' "', '')), { minLength: 1, maxLength: 3 });
+    fc.assert(
+      fc.property(text, query, (t, q) => {
+        const typed = q.map(([w, g]) => w + g).join('');
+        expect(firstMatch(t, searchTerms(typed))).toBe(firstMark(t, typed));
+      }),
+      { numRuns: 2_000 },
+    );
+    expect(firstMatch('In Bonn, the organ loft.', searchTerms('ORGAN lo'))).toBe(13);
+    expect(firstMatch('organist organ', searchTerms('organ '))).toBe(9);
   });
 });

@@ -19,13 +19,14 @@ import { call, makeStudio } from '../../support/studio';
 
 let env: ReturnType<typeof makeStudio>;
 let characterId: CharacterId;
+let dataset: Awaited<ReturnType<typeof beethovenWithJob>>['dataset'];
 
 beforeEach(async () => {
   env = makeStudio();
   const db = env.studio.db;
   const made = await beethovenWithJob(env.studio);
   characterId = made.characterId;
-  const dataset = made.dataset;
+  dataset = made.dataset;
   const statuses: ReviewStatus[] = ['unreviewed', 'accepted', 'rejected'];
   db.transaction(() => {
     for (let i = 0; i < 60; i++) {
@@ -153,6 +154,8 @@ const FILTERS: SceneFilter[] = [
   { protective: true, rating: 2 },
   { search: 'nothinghere' },
   { search: 'zz' },
+  { search: 'bonn' },
+  { search: 'rent turn' },
 ];
 
 describe('filter counts', () => {
@@ -162,6 +165,44 @@ describe('filter counts', () => {
       const expression = filter.search === undefined ? undefined : searchExpression(db, filter.search);
       const read = filterCountsRead(characterId, filter, expression);
       expect(read.of(readNow(db, read.queries)), JSON.stringify(filter)).toEqual(reference(filter));
+    }
+  });
+
+  it('are taken the other way round under a search matching most scenes: the whole counts less the scenes left out', () => {
+    const db = env.studio.db;
+    /** The counts under `filter`, and whether the reader took them the other way round. */
+    const read = (filter: SceneFilter) => {
+      const made = filterCountsRead(characterId, filter, searchExpression(db, filter.search!));
+      const answers = readNow(db, made.queries);
+      const leftOut = made.queries.findIndex((q) => q.sql.includes('NOT IN'));
+      return { counts: made.of(answers), otherWay: leftOut >= 0 && answers[leftOut] !== null };
+    };
+    // Every scene, most of them (those with an experience), a few, none; alone and under the
+    // facets' own conditions: the same counts either way.
+    for (const [filter, otherWay] of [
+      [{ search: 'bonn' }, true],
+      [{ search: 'rent' }, true],
+      [{ search: 'turn 2' }, false],
+      [{ search: 'sonata' }, false],
+      [{ search: 'nothinghere' }, false],
+      [{ search: 'bonn', status: 'accepted' }, true],
+      [{ search: 'rent', speaker: 'Mozart', rating: null }, true],
+      [{ search: 'bonn', tag: 'keeper', kind: 'protective' }, true],
+      [{ search: 'rent', promptVersion: 'custom@2', model: 'none' }, true],
+    ] as [SceneFilter, boolean][]) {
+      const { counts, otherWay: taken } = read(filter);
+      expect(counts, JSON.stringify(filter)).toEqual(reference(filter));
+      expect(taken, JSON.stringify(filter)).toBe(otherWay);
+    }
+    // Under another condition on the scenes (protective, problems, waiting, turns) each scene
+    // matched is looked up, as with few matches.
+    for (const filter of [
+      { search: 'bonn', protective: true },
+      { search: 'rent', minTurns: 2 },
+    ] as SceneFilter[]) {
+      const made = filterCountsRead(characterId, filter, searchExpression(db, filter.search!));
+      expect(made.queries.some((q) => q.sql.includes('NOT IN'))).toBe(false);
+      expect(made.of(readNow(db, made.queries)), JSON.stringify(filter)).toEqual(reference(filter));
     }
   });
 

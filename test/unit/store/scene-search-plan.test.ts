@@ -120,6 +120,39 @@ describe('search pages', () => {
     expect(matchExpression('zzz')).toBe('"zzz"*');
   });
 
+  it('expands the word being typed as FTS5 reads the prefix, letter by letter, and again after a write', () => {
+    const db = env.studio.db;
+    /** What FTS5's own prefix query of `stem` matches, and what the expanded search matches. */
+    const both = (stem: string) => {
+      const own = db
+        .prepare('SELECT rowid FROM scene_search WHERE scene_search MATCH ? ORDER BY rowid')
+        .pluck()
+        .all(`"${stem}"*`);
+      const expression = searchExpression(db, stem);
+      const expanded =
+        expression === null
+          ? []
+          : db
+              .prepare('SELECT rowid FROM scene_search WHERE scene_search MATCH ? ORDER BY rowid')
+              .pluck()
+              .all(expression);
+      return { own, expanded };
+    };
+    for (const stem of ['s', 'so', 'son', 'sona', 'sonat', 'sonati', 'sonatin', 'sonatina', 'sonatinas']) {
+      const { own, expanded } = both(stem);
+      expect(expanded, stem).toEqual(own);
+    }
+    // A word written between two letters typed is found by the next one.
+    expect(searchExpression(db, 'sonatis')).toBeNull();
+    db.prepare(
+      "UPDATE scene_search SET experience = 'a sonatissimo' WHERE rowid = (SELECT rowid FROM scenes WHERE id = 's-7')",
+    ).run();
+    expect(searchExpression(db, 'sonatiss')).toBe('"sonatissimo"');
+    expect(searchExpression(db, 'sonat')).toBe('("sonata" OR "sonatina" OR "sonatissimo")');
+    for (const stem of ['sonatis', 'sonatissimo', 'sonatissimos'])
+      expect(both(stem).expanded, stem).toEqual(both(stem).own);
+  });
+
   it('reads only the page from the index in the rowid orders, and every match once for the others', () => {
     browser.page(characterId, { limit: 5, sort: 'oldest', filter: { search: 'rent' } });
     browser.page(characterId, { limit: 5, sort: 'newest', filter: { search: 'rent' } });

@@ -3,9 +3,8 @@ import { memo, useCallback, useEffect, useRef } from 'react';
 import type { HighlightPart, SceneId, SceneSummary } from '../../../../common/contract';
 import { ProblemBadge } from './FormatProblems';
 import { STATUS_LABELS } from './ReviewBar';
+import { MORE_ROW_HEIGHT, rowHeight } from './row-height';
 
-/** Height of a row before it is measured: title, place and people (px). */
-const ROW_ESTIMATE = 64;
 /** Rows rendered beyond each edge of the view. */
 const OVERSCAN = 6;
 /**
@@ -18,6 +17,8 @@ const PREFETCH_ROWS = 40;
  * The scenes as one virtualized list: only the rows in view (and a few either side) are in the
  * DOM, whatever the dataset's size, and reaching the end of what is loaded asks for the next
  * keyset page (`onNeedMore`). The selected row is kept in view when it changes (keyboard moves).
+ * Every row's height is known from its scene (row-height.ts), never measured: scrolling reads no
+ * layout and no row moves after it appears.
  */
 export function SceneBrowserList({
   listKey,
@@ -49,11 +50,17 @@ export function SceneBrowserList({
 }) {
   const scroller = useRef<HTMLDivElement>(null);
   // Stable between renders while the rows stay the same: the virtualizer recomputes every row's
-  // position (all 100,000 of them, loaded) whenever its key function changes, and the list renders
+  // position (all of them, loaded) whenever its key or size function changes, and the list renders
   // again at each scroll frame.
   const getItemKey = useCallback((index: number) => rows[index]?.id ?? 'more', [rows]);
   const getScrollElement = useCallback(() => scroller.current, []);
-  const estimateSize = useCallback(() => ROW_ESTIMATE, []);
+  const estimateSize = useCallback(
+    (index: number) => {
+      const scene = rows[index];
+      return scene ? rowHeight(scene) : MORE_ROW_HEIGHT;
+    },
+    [rows],
+  );
   const virtualizer = useVirtualizer({
     count: rows.length + (hasMore ? 1 : 0),
     getScrollElement,
@@ -115,17 +122,12 @@ export function SceneBrowserList({
             top: 0,
             left: 0,
             right: 0,
+            height: item.size,
             transform: `translateY(${item.start}px)`,
           };
           if (!scene) {
             return (
-              <div
-                key={item.key}
-                ref={virtualizer.measureElement}
-                data-index={item.index}
-                style={style}
-                className="scene-more"
-              >
+              <div key={item.key} data-index={item.index} style={style} className="scene-more">
                 <span className="muted">Loading more scenes…</span>
               </div>
             );
@@ -135,7 +137,7 @@ export function SceneBrowserList({
               key={item.key}
               index={item.index}
               start={item.start}
-              measure={virtualizer.measureElement}
+              height={item.size}
               scene={scene}
               isSelected={scene.id === selected}
               isTicked={ticked.has(scene.id)}
@@ -157,7 +159,7 @@ export function SceneBrowserList({
 const SceneRow = memo(function SceneRow({
   index,
   start,
-  measure,
+  height,
   scene,
   isSelected,
   isTicked,
@@ -167,7 +169,8 @@ const SceneRow = memo(function SceneRow({
 }: {
   index: number;
   start: number;
-  measure: (element: Element | null) => void;
+  /** From rowHeight(scene): the row is exactly this tall. */
+  height: number;
   scene: SceneSummary;
   isSelected: boolean;
   isTicked: boolean;
@@ -177,9 +180,8 @@ const SceneRow = memo(function SceneRow({
 }) {
   return (
     <div
-      ref={measure}
       data-index={index}
-      style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${start}px)` }}
+      style={{ position: 'absolute', top: 0, left: 0, right: 0, height, transform: `translateY(${start}px)` }}
       role="listitem"
       className={isTicked ? 'scene-row ticked' : 'scene-row'}
     >
