@@ -63,9 +63,8 @@ describe('messages that wrap other messages', () => {
 
   it('reads cleanly for an unreachable server, a retried call, an internal error and a bad argument', async () => {
     const baseURL = `http://127.0.0.1:${await closedPort()}/v1`;
-    // Port 9 is on fetch's list of blocked ports: the SDK answers with its own "Connection error.",
-    // which the provider wraps.
-    const provider = new OpenAiCompatibleProvider({ baseURL: 'http://127.0.0.1:9/v1', model: 'm' });
+    // A closed port: the connection is refused, and the provider says so with the URL it tried.
+    const provider = new OpenAiCompatibleProvider({ baseURL, model: 'm' });
     const ask = { messages: [{ role: 'user' as const, content: 'Hello' }] };
     const gateway = new LlmGateway(provider, { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 });
 
@@ -90,7 +89,7 @@ describe('messages that wrap other messages', () => {
       badArgument: (await callError(env.studio, 'characters/create', { fullName: 3 })).message,
       connectionCheck: check.summary,
     };
-    expect(messages.unreachable).toContain('Could not reach');
+    expect(messages.unreachable).toContain(`Nothing is listening at ${baseURL} (connection refused).`);
     expect(messages.retried).toContain('gave up after 2 attempts');
     for (const [what, message] of Object.entries(messages)) {
       expect({ what, message, problems: problems(message) }).toEqual({ what, message, problems: [] });
