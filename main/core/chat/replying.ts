@@ -6,6 +6,7 @@ import type { EventBus } from '../events';
 import { ChatRuntimeError, type ChatRuntimeReply } from '../runtimes/chat-runtime';
 import type { ChatRuntimes } from './chat-runtimes';
 import { ConversationTree } from './conversation-tree';
+import { DeltaStream } from './delta-stream';
 import { runtimeMessages } from './scene-bridge';
 
 /** What writing one reply touches: the message rows, a runtime, the events the screen streams from. */
@@ -76,6 +77,9 @@ export async function writeReply(deps: ReplyingDeps, job: ReplyJob): Promise<Cha
   job.onStarted();
   let text = '';
   let reasoning = '';
+  const deltas = new DeltaStream((delta) =>
+    deps.events.emit('chat/delta', { conversationId: id, messageId, ...delta }),
+  );
   let outcome: { reply: ChatRuntimeReply } | { error: string; partial: { text: string; reasoning: string | null } };
   try {
     outcome = {
@@ -87,9 +91,12 @@ export async function writeReply(deps: ReplyingDeps, job: ReplyJob): Promise<Cha
         onDelta: (delta) => {
           text += delta.text ?? '';
           reasoning += delta.reasoning ?? '';
-          deps.events.emit('chat/delta', { conversationId: id, messageId, ...delta });
+          deltas.push(delta);
         },
-        onStatus: (status) => deps.events.emit('chat/status', { conversationId: id, messageId, ...status }),
+        onStatus: (status) => {
+          deltas.flush();
+          deps.events.emit('chat/status', { conversationId: id, messageId, ...status });
+        },
       }),
     };
   } catch (error) {
@@ -99,6 +106,7 @@ export async function writeReply(deps: ReplyingDeps, job: ReplyJob): Promise<Cha
         error instanceof ChatRuntimeError ? error.partial : { text, reasoning: reasoning === '' ? null : reasoning },
     };
   }
+  deltas.flush();
   deps.repo.endMessage(
     messageId,
     'reply' in outcome
