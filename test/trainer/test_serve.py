@@ -279,6 +279,18 @@ def test_errors_are_openai_shaped(chat_server: Served) -> None:
     assert status == 404 and body["error"]["code"] == "not_found"
 
 
+def test_ignore_eos_runs_every_reply_to_max_tokens(chat_server: Served, paper_server: Served) -> None:
+    """Asked never to end, neither format ends before the limit: no end-of-text token, and in the
+    paper's format no <|eot|> either (an aside's still primes the character; the speech's is text)."""
+    for server in (chat_server, paper_server):
+        for sampling in ({"temperature": 0}, {"temperature": 1, "seed": 2}):
+            status, body = server.chat(messages=CONVERSATION, max_tokens=MAX_NEW_TOKENS, ignore_eos=True, **sampling)
+            assert status == 200, body
+            assert body["usage"]["completion_tokens"] == MAX_NEW_TOKENS, body
+            assert body["choices"][0]["finish_reason"] == "length", body
+
+
+# This one ends chat_server (module-scoped): the tests that use that server stand above it.
 def test_a_stop_file_ends_the_server(chat_server: Served, schema: dict[str, Any]) -> None:
     (chat_server.run_dir / "STOP").write_text("stop\n")
     result = chat_server.trainer.finish(timeout=30)
@@ -314,17 +326,6 @@ def test_character_llm_reply_is_the_speaking_turn_without_its_header(paper_serve
     deltas = [e["choices"][0]["delta"] for e in events[:-1]]
     assert "".join(d.get("content", "") for d in deltas) == message["content"]
     assert "".join(d.get("reasoning_content", "") for d in deltas) == message.get("reasoning_content", "")
-
-
-def test_ignore_eos_runs_every_reply_to_max_tokens(chat_server: Served, paper_server: Served) -> None:
-    """Asked never to end, neither format ends before the limit: no end-of-text token, and in the
-    paper's format no <|eot|> either (an aside's still primes the character; the speech's is text)."""
-    for server in (chat_server, paper_server):
-        for sampling in ({"temperature": 0}, {"temperature": 1, "seed": 2}):
-            status, body = server.chat(messages=CONVERSATION, max_tokens=MAX_NEW_TOKENS, ignore_eos=True, **sampling)
-            assert status == 200, body
-            assert body["usage"]["completion_tokens"] == MAX_NEW_TOKENS, body
-            assert body["choices"][0]["finish_reason"] == "length", body
 
 
 def test_streamed_raw_completion_matches_the_plain_one(paper_server: Served) -> None:
