@@ -379,7 +379,7 @@ def test_cpu_serving_halves_big_models_and_refuses_what_cannot_fit() -> None:
     import torch
 
     from character_trainer.modeling import Precision
-    from character_trainer.serve import cpu_serving_precision
+    from character_trainer.serve_model import cpu_serving_precision
 
     fp32 = Precision("fp32", torch.float32, None, False)
     gib = 2**30
@@ -400,7 +400,7 @@ def test_cpu_serving_halves_big_models_and_refuses_what_cannot_fit() -> None:
 
 
 def test_weight_size_in_fp32_comes_from_the_files_and_their_dtype(tiny_model: Path, tmp_path: Path) -> None:
-    from character_trainer.serve import fp32_weight_bytes
+    from character_trainer.serve_model import fp32_weight_bytes
 
     stored = sum(p.stat().st_size for p in tiny_model.glob("*.safetensors"))
     dtype = json.loads((tiny_model / "config.json").read_text()).get("dtype", "float32")
