@@ -46,8 +46,11 @@ export function QuestionSetsView({ character }: { character: Character }) {
       .catch((e: unknown) => setError(messageOf(e)));
   };
 
+  // With no set yet there is nothing to edit: the list's column takes the whole width, so the
+  // empty state sits centred under the actions as on the other tabs.
+  const none = !sets.isPending && list.length === 0;
   return (
-    <div className="eval-sets">
+    <div className={none ? 'eval-sets none' : 'eval-sets'}>
       <aside className="eval-set-list" aria-label="Question sets">
         <div className="eval-set-actions">
           <button className="primary small" onClick={() => file.current?.click()}>
@@ -106,7 +109,7 @@ export function QuestionSetsView({ character }: { character: Character }) {
           </ul>
         )}
       </aside>
-      {current ? <SetEditor key={current.id} set={current} /> : <div />}
+      {current ? <SetEditor key={current.id} set={current} /> : !none && <div />}
     </div>
   );
 }
