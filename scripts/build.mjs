@@ -75,5 +75,7 @@ await Promise.all([
   }),
 ]);
 fs.copyFileSync(path.join(root, 'renderer', 'index.html'), path.join(out, 'renderer', 'index.html'));
+// The app's icon (build/ holds electron-builder's icon.png, drawn from the same SVG) as the page's favicon.
+fs.copyFileSync(path.join(root, 'build', 'icon.svg'), path.join(out, 'renderer', 'assets', 'icon.svg'));
 const size = fs.statSync(path.join(out, 'renderer', 'assets', 'app.js')).size;
 process.stderr.write(`built dist/ in ${Date.now() - started} ms (renderer ${(size / 1024).toFixed(0)} KiB)\n`);

@@ -60,7 +60,10 @@ export function build(studio: Studio, characterId: CharacterId, scenes = SCENES)
   const dataset = new DatasetRepo(studio.db);
   const jobId = 'bench-job' as JobId;
   const now = Date.now();
-  jobs.insertJob({ id: jobId, characterId, settings: { providerId: 'none', targetScenes: scenes } }, now);
+  jobs.insertJob(
+    { id: jobId, characterId, settings: generationSettings('none' as ProviderId, { targetScenes: scenes }) },
+    now,
+  );
   studio.db.transaction(() => {
     for (let i = 0; i < scenes; i++) {
       const id = `scene-${i}` as SceneId;

@@ -11,6 +11,10 @@ describe('the studio in a browser against serve', () => {
     const { page, serve } = session;
     await page.goto(serve.url);
     await expect.poll(() => page.getByRole('heading', { name: 'Character Studio' }).count()).toBe(1);
+    // The app's icon is the tab's icon too.
+    const icon = await page.locator('link[rel="icon"]').getAttribute('href');
+    const served = await page.evaluate(async (href) => (await fetch(href)).headers.get('content-type'), icon ?? '');
+    expect(served).toMatch(/^image\/svg\+xml/);
     await session.shot('01-welcome');
 
     await page.getByRole('button', { name: 'Create your first character' }).click();

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { ScreenBoundary } from './ScreenBoundary';
 import { useCharacters } from '../lib/queries';
 import { useAppliedTheme } from '../lib/theme';
 import { useUi } from '../state/ui';
@@ -37,16 +38,18 @@ export function App() {
     <div className="app">
       <Sidebar theme={applied} />
       <main className="content">
-        {characters.isError ? (
-          <div className="empty">
-            <h2>The studio cannot be reached</h2>
-            <p>{characters.error.message}</p>
-          </div>
-        ) : character ? (
-          <CharacterView character={character} />
-        ) : characters.isPending ? null : (
-          <Welcome />
-        )}
+        <ScreenBoundary what="This view" resetKey={selected ?? ''}>
+          {characters.isError ? (
+            <div className="empty">
+              <h2>The studio cannot be reached</h2>
+              <p>{characters.error.message}</p>
+            </div>
+          ) : character ? (
+            <CharacterView character={character} />
+          ) : characters.isPending ? null : (
+            <Welcome />
+          )}
+        </ScreenBoundary>
       </main>
       {dialog.kind === 'create-character' && <CharacterDialog />}
       {dialog.kind === 'edit-character' && <CharacterDialog editId={dialog.id} />}

@@ -4,7 +4,8 @@ import { useUi } from '../state/ui';
 import { DatasetTab } from './dataset/DatasetTab';
 import { GeneratePanel } from './generation/GeneratePanel';
 import { ProfileSection } from './ProfileSection';
-import { Tabs } from './generation/Tabs';
+import { TABS, Tabs } from './generation/Tabs';
+import { ScreenBoundary } from './ScreenBoundary';
 import { TrainingPanel } from './training/TrainingPanel';
 import { ChatPanel } from './chat/ChatPanel';
 import { EvaluateTab } from './eval/EvaluateTab';
@@ -53,43 +54,48 @@ export function CharacterView({ character }: { character: Character }) {
 
       <Tabs />
 
-      {tab === 'generate' && <GeneratePanel key={character.id} character={character} />}
-      {tab === 'dataset' && <DatasetTab key={character.id} character={character} />}
-      {tab === 'train' && <TrainingPanel key={character.id} character={character} />}
-      {tab === 'chat' && <ChatPanel key={character.id} character={character} />}
-      {tab === 'evaluate' && <EvaluateTab key={character.id} character={character} />}
-      {tab === 'profile' && (
-        <>
-          <div className="section-bar">
-            <h2>Profile</h2>
-            <span className="section-actions">
-              <button onClick={() => open({ kind: 'wikipedia', characterId: character.id })}>From Wikipedia…</button>
-              <button className="primary" onClick={() => open({ kind: 'import-profile', characterId: character.id })}>
-                + Add profile
-              </button>
-            </span>
-          </div>
-
-          {profiles.isPending ? (
-            <p className="muted">Loading…</p>
-          ) : profiles.isError ? (
-            <p className="form-error">{profiles.error.message}</p>
-          ) : profiles.data.length === 0 ? (
-            <div className="empty small">
-              <h3>No profile yet</h3>
-              <p>
-                Paste or import {character.shortName}&apos;s life: a Wikipedia article, your notes or a manuscript. It
-                is split into chunks you can edit, merge and split; scenes are imagined from each chunk.
-              </p>
-              <button className="primary" onClick={() => open({ kind: 'import-profile', characterId: character.id })}>
-                Add a profile
-              </button>
+      <ScreenBoundary
+        what={`The ${TABS.find((t) => t.id === tab)?.label ?? ''} tab`}
+        resetKey={`${character.id}/${tab}`}
+      >
+        {tab === 'generate' && <GeneratePanel key={character.id} character={character} />}
+        {tab === 'dataset' && <DatasetTab key={character.id} character={character} />}
+        {tab === 'train' && <TrainingPanel key={character.id} character={character} />}
+        {tab === 'chat' && <ChatPanel key={character.id} character={character} />}
+        {tab === 'evaluate' && <EvaluateTab key={character.id} character={character} />}
+        {tab === 'profile' && (
+          <>
+            <div className="section-bar">
+              <h2>Profile</h2>
+              <span className="section-actions">
+                <button onClick={() => open({ kind: 'wikipedia', characterId: character.id })}>From Wikipedia…</button>
+                <button className="primary" onClick={() => open({ kind: 'import-profile', characterId: character.id })}>
+                  + Add profile
+                </button>
+              </span>
             </div>
-          ) : (
-            profiles.data.map((profile) => <ProfileSection key={profile.id} profile={profile} />)
-          )}
-        </>
-      )}
+
+            {profiles.isPending ? (
+              <p className="muted">Loading…</p>
+            ) : profiles.isError ? (
+              <p className="form-error">{profiles.error.message}</p>
+            ) : profiles.data.length === 0 ? (
+              <div className="empty small">
+                <h3>No profile yet</h3>
+                <p>
+                  Paste or import {character.shortName}&apos;s life: a Wikipedia article, your notes or a manuscript. It
+                  is split into chunks you can edit, merge and split; scenes are imagined from each chunk.
+                </p>
+                <button className="primary" onClick={() => open({ kind: 'import-profile', characterId: character.id })}>
+                  Add a profile
+                </button>
+              </div>
+            ) : (
+              profiles.data.map((profile) => <ProfileSection key={profile.id} profile={profile} />)
+            )}
+          </>
+        )}
+      </ScreenBoundary>
     </section>
   );
 }

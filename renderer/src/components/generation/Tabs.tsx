@@ -1,7 +1,7 @@
 import { useUi, type CharacterTab } from '../../state/ui';
 import '../../generation.css';
 
-const TABS: { id: CharacterTab; label: string }[] = [
+export const TABS: { id: CharacterTab; label: string }[] = [
   { id: 'profile', label: 'Profile' },
   { id: 'generate', label: 'Generate' },
   { id: 'dataset', label: 'Dataset' },
