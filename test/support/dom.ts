@@ -1,4 +1,5 @@
 import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
 
 /** How long `settleIn` waits: a ceiling, not a pace (a state that holds returns at once). */
 export const SETTLE_CEILING_MS = 15_000;
@@ -39,5 +40,20 @@ export function fakeLayout(width = 1024, height = 700): () => void {
     for (const [key, descriptor] of saved)
       if (descriptor) Object.defineProperty(proto, key, descriptor);
       else delete (proto as unknown as Record<string, unknown>)[key];
+  };
+}
+
+/** A React root on a fresh `<div>` in the document, for a jsdom component test; `unmount` takes both away. */
+export function mountRoot(): { root: Root; container: HTMLElement; unmount: () => void } {
+  const container = document.createElement('div');
+  document.body.append(container);
+  const root = createRoot(container);
+  return {
+    root,
+    container,
+    unmount: () => {
+      act(() => root.unmount());
+      container.remove();
+    },
   };
 }

@@ -1,13 +1,13 @@
 // @vitest-environment jsdom
 import { QueryClientProvider } from '@tanstack/react-query';
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
+import type { Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../../../renderer/src/components/App';
 import { suggestShortName } from '../../../renderer/src/components/CharacterDialog';
 import { queryClient, subscribeToStudioEvents } from '../../../renderer/src/lib/queries';
 import { setStudio } from '../../../renderer/src/lib/studio';
-import { settleIn } from '../../support/dom';
+import { settleIn, mountRoot } from '../../support/dom';
 import { inProcessBridge } from '../../support/in-process-bridge';
 import { makeStudio } from '../../support/studio';
 
@@ -16,6 +16,7 @@ import { makeStudio } from '../../support/studio';
 let env: ReturnType<typeof makeStudio>;
 let root: Root;
 let container: HTMLElement;
+let unmount: () => void;
 let unsubscribe: () => void;
 let bridge: ReturnType<typeof inProcessBridge>;
 
@@ -45,13 +46,10 @@ beforeEach(() => {
   HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
     this.open = true;
   };
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
+  ({ root, container, unmount } = mountRoot());
 });
 afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
+  unmount();
   unsubscribe();
   env.cleanup();
   localStorage.clear();

@@ -1,14 +1,14 @@
 // @vitest-environment jsdom
 import { QueryClientProvider } from '@tanstack/react-query';
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
+import type { Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { Character, JobId, SceneId } from '../../../common/contract';
 import { DatasetRepo } from '../../../main/store/dataset-repo';
 import { DatasetPanel } from '../../../renderer/src/components/dataset/DatasetPanel';
 import { queryClient, subscribeToStudioEvents } from '../../../renderer/src/lib/queries';
 import { setStudio } from '../../../renderer/src/lib/studio';
-import { fakeLayout, settleIn } from '../../support/dom';
+import { fakeLayout, settleIn, mountRoot } from '../../support/dom';
 import { inProcessBridge } from '../../support/in-process-bridge';
 import { call, createBeethoven, makeStudio } from '../../support/studio';
 
@@ -17,6 +17,7 @@ import { call, createBeethoven, makeStudio } from '../../support/studio';
 let env: ReturnType<typeof makeStudio>;
 let root: Root;
 let container: HTMLElement;
+let unmount: () => void;
 let unsubscribe: () => void;
 
 const settle = (predicate: () => boolean, what: string) => settleIn(container, predicate, what);
@@ -88,13 +89,10 @@ beforeEach(() => {
   setStudio(inProcessBridge(env.studio));
   queryClient.clear();
   unsubscribe = subscribeToStudioEvents();
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
+  ({ root, container, unmount } = mountRoot());
 });
 afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
+  unmount();
   unsubscribe();
   env.cleanup();
 });

@@ -1,13 +1,15 @@
 // @vitest-environment jsdom
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
+import type { Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ScreenBoundary } from '../../../renderer/src/components/ScreenBoundary';
+import { mountRoot } from '../../support/dom';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 let root: Root;
 let container: HTMLElement;
+let unmount: () => void;
 let broken = true;
 
 /** A view that cannot draw while `broken` holds, as one fed a value it did not expect. */
@@ -33,13 +35,10 @@ beforeEach(() => {
   broken = true;
   // React reports each caught error on the console; the boundary adds its own line.
   vi.spyOn(console, 'error').mockImplementation(() => undefined);
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
+  ({ root, container, unmount } = mountRoot());
 });
 afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
+  unmount();
   vi.restoreAllMocks();
 });
 
