@@ -249,6 +249,7 @@ describe('answers read whole without the openai client', () => {
     }
     const median = (v: number[]) => [...v].sort((a, b) => a - b)[2]!;
     // The fake server's own work runs in this process too, the same for both.
-    expect(median(runs.direct)).toBeLessThan(median(runs.client));
+    // Measured about half (450 against 900 µs, load 5).
+    expect(median(runs.direct)).toBeLessThan(median(runs.client) * 0.8);
   });
 });
