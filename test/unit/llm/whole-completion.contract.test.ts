@@ -249,7 +249,7 @@ describe('answers read whole without the openai client', () => {
     }
     const median = (v: number[]) => [...v].sort((a, b) => a - b)[2]!;
     // The fake server's own work runs in this process too, the same for both.
-    // Measured about half (450 against 900 µs, load 5).
-    expect(median(runs.direct)).toBeLessThan(median(runs.client) * 0.8);
+    // Measured 0.4–0.75 of it (350–725 against 850–1,600 µs, load 5–6).
+    expect(median(runs.direct)).toBeLessThan(median(runs.client) * 0.9);
   });
 });
