@@ -53,6 +53,12 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
+    // Statement and savepoint journals in memory: at SQLite's default (temp files) a job's group
+    // commit, whose writes each run in a savepoint and touch more than the 16 pages kept in memory,
+    // spilled its journal to a temp file and wrote every page it touched to it again (two writes
+    // a page): a quarter of the CPU of writing an item. Bulk scratch data that could be large (an
+    // import's stage) lives in a file of its own instead (dataset-import-repo.ts).
+    db.pragma('temp_store = MEMORY');
     migrate(db, file, migrations);
     cacheStatements(db);
   } catch (error) {

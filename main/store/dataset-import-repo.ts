@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { CharacterId, ImportProvenance, SceneId } from '../../common/contract';
 import type { Db } from './database';
 import type { SceneFigures } from './scene-figures';
@@ -24,13 +27,21 @@ export interface StagedScene {
 let stageCounter = 0;
 
 /**
- * An import's staging area: temporary tables of this connection (in SQLite's temp database, so
- * filling them takes no lock the other doors wait on and nothing of it reaches the studio's file)
- * that `commit` copies into the store in one transaction, or `discard` drops. Between batches the
- * caller gives the event loop a turn.
+ * An import's staging area: tables in a scratch database file of its own, attached to this
+ * connection (so filling them takes no lock the other doors wait on, nothing of it reaches the
+ * studio's file, and a large import is held on disk, not in memory: the connection keeps its temp
+ * database in memory, see database.ts), that `commit` copies into the store in one transaction, or
+ * `discard` drops with its file. Between batches the caller gives the event loop a turn.
+ *
+ * Lifecycle: the file is created in the system's temp folder when the stage opens and deleted by
+ * `discard`, which the caller runs whatever happens (a process killed mid-import leaves it to the
+ * system's temp cleanup). Opened and discarded outside any transaction (SQLite cannot attach or
+ * detach inside one).
  */
 export class ImportStage {
   private readonly t: string;
+  private readonly schema: string;
+  private readonly file: string;
   private open = true;
 
   constructor(
@@ -38,7 +49,12 @@ export class ImportStage {
     private readonly characterId: CharacterId,
     private readonly now: number,
   ) {
-    this.t = `temp.import_stage_${process.pid}_${++stageCounter}`;
+    this.schema = `import_stage_${process.pid}_${++stageCounter}`;
+    this.file = path.join(os.tmpdir(), `character-studio-${this.schema}-${Date.now()}.sqlite`);
+    db.prepare(`ATTACH DATABASE ? AS ${this.schema}`).run(this.file);
+    // Scratch: nothing to recover after a crash, so no journal and no syncing.
+    db.exec(`PRAGMA ${this.schema}.journal_mode = OFF; PRAGMA ${this.schema}.synchronous = OFF;`);
+    this.t = `${this.schema}.stage`;
     db.exec(`
       CREATE TABLE ${this.t}_scenes (id TEXT PRIMARY KEY, ordinal INTEGER, protective INTEGER, type TEXT, location TEXT,
         background TEXT, people TEXT, file TEXT, line INTEGER, source TEXT, doc TEXT, has_experience INTEGER,
@@ -121,11 +137,17 @@ export class ImportStage {
     return count;
   }
 
-  /** Drops the staged rows; nothing of the import stays. Safe to call twice. */
+  /** Drops the staged rows and their file; nothing of the import stays. Safe to call twice. */
   discard(): void {
     if (!this.open) return;
     this.open = false;
-    for (const table of ['scenes', 'experiences', 'problems']) this.db.exec(`DROP TABLE IF EXISTS ${this.t}_${table}`);
+    this.db.exec(`DETACH DATABASE ${this.schema}`);
+    fs.rmSync(this.file, { force: true });
+  }
+
+  /** The stage's file while it is open (tests look for it). */
+  get location(): string {
+    return this.file;
   }
 }
 

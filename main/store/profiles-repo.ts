@@ -51,6 +51,21 @@ export class ProfilesRepo {
     return rows.map((row) => this.withChunks(row));
   }
 
+  /**
+   * The texts of the character's chunks, in the order `listForCharacter` holds them (profiles by
+   * creation, chunks by position), read one row at a time as the caller asks: a caller that needs
+   * only the first words (a prompt's profile excerpt) stops without reading the rest.
+   */
+  *chunkTexts(characterId: CharacterId): Generator<string, void, undefined> {
+    yield* this.db
+      .prepare(
+        `SELECT c.text FROM profiles p JOIN chunks c ON c.profile_id = p.id WHERE p.character_id = ?
+         ORDER BY p.created_at, p.rowid, c.position`,
+      )
+      .pluck()
+      .iterate(characterId) as IterableIterator<string>;
+  }
+
   get(id: ProfileId): Profile | undefined {
     const row = this.db.prepare('SELECT * FROM profiles WHERE id = ?').get(id) as ProfileRow | undefined;
     return row && this.withChunks(row);

@@ -12,7 +12,9 @@
  *   provider's call timeout). When the server sends no usage it is estimated and flagged
  *   `estimated`.
  * - The client never retries by itself (`maxRetries: 0`): retrying is the gateway's job. Answers
- *   read whole go over `leanFetch` (node:http, half the CPU of Node's fetch); streams over `fetch`.
+ *   read whole skip the client (`whole-completion.ts`: node:http, the client's errors; about a
+ *   third of the studio's CPU per job item) unless a `fetch` is given; a redirect goes through the
+ *   client over `leanFetch`. Streams go through the client over `fetch`.
  * - Every failure is an `LlmError` (see `types.ts`); `429` carries `retryAfterMs` from `retry-after-ms`,
  *   `Retry-After` seconds or an HTTP date. A stream that ends without a finish reason is a retryable
  *   `server` error; an empty answer is `empty`; a refusal (the API's `refusal` field or a
@@ -25,9 +27,11 @@
  */
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { leanFetch } from './lean-fetch';
 import { OpenAiErrors, type StallKind } from './openai-errors';
 import { OPENAI_PRESETS, type OpenAiPreset, type OpenAiPresetId } from './openai-presets';
+import { REDIRECTED, WholeCompletions } from './whole-completion';
 import {
   LlmError,
   type CompletionRequest,
@@ -92,8 +96,10 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   private readonly baseURL: string;
   private readonly apiKey: string;
   private readonly client: OpenAI;
-  /** The client for answers read whole, over `leanFetch` (the same client when a `fetch` is given). */
+  /** The client for answers read whole when `whole` cannot carry them (a redirect; a given `fetch`). */
   private readonly wholeClient: OpenAI;
+  /** Answers read whole without the client (none when a `fetch` is given: it carries them all). */
+  private readonly whole: WholeCompletions | null;
   private readonly firstTokenTimeoutMs: number;
   private readonly idleTimeoutMs: number;
   private readonly streamUsage: boolean;
@@ -144,6 +150,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       });
     this.client = client(options.fetch);
     this.wholeClient = options.fetch ? this.client : client(leanFetch());
+    this.whole = options.fetch ? null : new WholeCompletions(baseURL, this.apiKey === '' ? 'no-key' : this.apiKey);
     this.errors = new OpenAiErrors({
       endpoint: this.endpoint,
       model: this.model,
@@ -240,11 +247,16 @@ export class OpenAiCompatibleProvider implements LlmProvider {
    * token, for requests nobody watches. The whole answer must come within the first-token timeout.
    */
   private async wholeAnswer(req: CompletionRequest, controller: AbortController): Promise<Answer> {
-    const completion = await this.wholeClient.chat.completions.create(
-      { ...this.buildBody(req), stream: false },
-      // The client's own timer is ours (armed in `complete`), which also covers a body that stalls.
-      { signal: controller.signal, timeout: WHOLE_REQUEST_CLIENT_TIMEOUT_MS },
-    );
+    const body = { ...this.buildBody(req), stream: false as const };
+    let completion = (this.whole ? await this.whole.create(body, controller.signal) : REDIRECTED) as
+      ChatCompletion | typeof REDIRECTED;
+    if (completion === REDIRECTED) {
+      completion = await this.wholeClient.chat.completions.create(
+        body,
+        // The client's own timer is ours (armed in `complete`), which also covers a body that stalls.
+        { signal: controller.signal, timeout: WHOLE_REQUEST_CLIENT_TIMEOUT_MS },
+      );
+    }
     const choice = completion.choices[0];
     const message = choice?.message as
       { content?: string | null; refusal?: string | null; reasoning_content?: string | null } | undefined;

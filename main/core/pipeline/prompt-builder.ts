@@ -108,10 +108,11 @@ export class PromptBuilder {
     return chunk.text;
   }
 
+  /** The profile's first `PROFILE_EXCERPT_WORDS` words: read per item, so only the chunks it shows are read. */
   profileExcerpt(characterId: CharacterId): string {
     const words: string[] = [];
-    for (const chunk of this.chunksOf(characterId)) {
-      for (const word of chunk.text.split(/\s+/)) {
+    for (const text of this.profiles.chunkTexts(characterId)) {
+      for (const word of text.split(/\s+/)) {
         if (words.length >= PROFILE_EXCERPT_WORDS) return words.join(' ') + ' …';
         words.push(word);
       }
