@@ -165,6 +165,12 @@ describe('search pages', () => {
     expect(searchExpression(db, 'sonat')).toBe('("sonata" OR "sonatina" OR "sonatissimo")');
     for (const stem of ['sonatis', 'sonatissimo', 'sonatissimos'])
       expect(both(stem).expanded, stem).toEqual(both(stem).own);
+    // A word no scene holds any more (its index entries deleted, not yet merged away) is not offered.
+    db.prepare(
+      "UPDATE scene_search SET experience = 'a rondo' WHERE rowid = (SELECT rowid FROM scenes WHERE id = 's-7')",
+    ).run();
+    expect(searchExpression(db, 'sonatiss')).toBeNull();
+    expect(searchExpression(db, 'sonat')).toBe('("sonata" OR "sonatina")');
   });
 
   it('reads only the page from the index in the rowid orders, and every match once for the others', () => {
