@@ -80,10 +80,19 @@ function termWords(terms: readonly SearchTerm[]): (word: string) => boolean {
 const ASCII = /^[^\u0080-\uffff]*$/;
 
 /**
- * One expression finding the terms' words in ASCII text, or null when a term has a letter beyond
- * ASCII. In ASCII text a word folds to its lower case, so a case-blind match of the whole word (of
- * its start, for the prefix) is exactly what `termWords` decides word by word, at a fraction of the
- * cost: an experience is thousands of characters, and a list page reads a hundred of them.
+ * A letter or digit beyond ASCII, or a combining mark: what makes a text's words fold otherwise
+ * than by lower case. Punctuation beyond ASCII (… — ’ «») does not: it only separates words.
+ */
+const FOLDED_BEYOND_ASCII = /[^\P{L}a-zA-Z]|[^\P{N}0-9]|\p{M}/u;
+
+/** Whether every word of `text` is ASCII letters and digits (its other characters may be anything). */
+const asciiWordsOnly = (text: string) => ASCII.test(text) || !FOLDED_BEYOND_ASCII.test(text);
+
+/**
+ * One expression finding the terms' words in text whose words are ASCII, or null when a term has a
+ * letter beyond ASCII. Such a word folds to its lower case, so a case-blind match of the whole word
+ * (of its start, for the prefix) is exactly what `termWords` decides word by word, at a fraction of
+ * the cost: an experience is thousands of characters, and a list page reads a hundred of them.
  */
 function asciiWords(terms: readonly SearchTerm[]): RegExp | null {
   const exact: string[] = [];
@@ -94,22 +103,61 @@ function asciiWords(terms: readonly SearchTerm[]): RegExp | null {
     ...(exact.length > 0 ? [`(?:${exact.join('|')})(?![\\p{L}\\p{N}])`] : []),
     ...(prefixes.length > 0 ? [`(?:${prefixes.join('|')})`] : []),
   ];
-  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${ways.join('|')})`, 'iu');
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${ways.join('|')})`, 'giu');
 }
 
-/** Each query's expression, made once for the hundred texts of a page. */
+/** Each query's expression, made once for the hundred texts of a page (its `lastIndex` is set before each use). */
 const quickWords = new WeakMap<readonly SearchTerm[], RegExp | null>();
+
+function quickFor(terms: readonly SearchTerm[]): RegExp | null {
+  let quick = quickWords.get(terms);
+  if (quick === undefined) quickWords.set(terms, (quick = asciiWords(terms)));
+  return quick;
+}
 
 /** Where in `text` the first word matching one of `terms` starts (a UTF-16 index), or -1. */
 export function firstMatch(text: string, terms: readonly SearchTerm[]): number {
   if (terms.length === 0) return -1;
-  let quick = quickWords.get(terms);
-  if (quick === undefined) quickWords.set(terms, (quick = asciiWords(terms)));
-  quick = quick && ASCII.test(text) ? quick : null;
-  if (quick) return text.search(quick);
+  const quick = quickFor(terms);
+  if (quick && asciiWordsOnly(text)) {
+    quick.lastIndex = 0;
+    return quick.exec(text)?.index ?? -1;
+  }
   const matches = termWords(terms);
   for (const found of text.matchAll(WORD)) if (matches(found[0])) return found.index;
   return -1;
+}
+
+/** A word (a run of letters and digits) starting where the expression is set (`lastIndex`). */
+const WORD_AT = /[\p{L}\p{N}]+/uy;
+
+/**
+ * The start and end (UTF-16 indexes) of each word of `text` that matches one of `terms`, in order.
+ * Text of ASCII words is read by the terms' one expression, which jumps from mark to mark; other
+ * text word by word, each distinct word folded once.
+ */
+function marks(text: string, terms: readonly SearchTerm[]): [number, number][] {
+  const found: [number, number][] = [];
+  const quick = quickFor(terms);
+  if (quick && asciiWordsOnly(text)) {
+    quick.lastIndex = 0;
+    for (let hit = quick.exec(text); hit; hit = quick.exec(text)) {
+      // A prefix matched the start of the word: the mark is the whole word.
+      WORD_AT.lastIndex = hit.index;
+      const end = hit.index + (WORD_AT.exec(text)?.[0].length ?? hit[0].length);
+      found.push([hit.index, end]);
+      quick.lastIndex = end;
+    }
+    return found;
+  }
+  const matches = termWords(terms);
+  const known = new Map<string, boolean>();
+  for (const word of text.matchAll(WORD)) {
+    let match = known.get(word[0]);
+    if (match === undefined) known.set(word[0], (match = matches(word[0])));
+    if (match) found.push([word.index, word.index + word[0].length]);
+  }
+  return found;
 }
 
 /**
@@ -119,7 +167,6 @@ export function firstMatch(text: string, terms: readonly SearchTerm[]): number {
  */
 export function markTerms(text: string, terms: readonly SearchTerm[]): MarkedPart[] {
   if (terms.length === 0 || text === '') return [{ text, match: false }];
-  const matches = termWords(terms);
   const parts: MarkedPart[] = [];
   let at = 0;
   const push = (piece: string, match: boolean) => {
@@ -127,11 +174,10 @@ export function markTerms(text: string, terms: readonly SearchTerm[]): MarkedPar
     if (last && last.match === match) last.text += piece;
     else if (piece !== '') parts.push({ text: piece, match });
   };
-  for (const found of text.matchAll(WORD)) {
-    if (!matches(found[0])) continue;
-    push(text.slice(at, found.index), false);
-    push(found[0], true);
-    at = found.index + found[0].length;
+  for (const [start, end] of marks(text, terms)) {
+    push(text.slice(at, start), false);
+    push(text.slice(start, end), true);
+    at = end;
   }
   push(text.slice(at), false);
   return parts.length > 0 ? parts : [{ text, match: false }];

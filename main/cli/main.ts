@@ -25,7 +25,7 @@ import { samplesCommand } from './commands/samples';
 import { modelsCommand } from './commands/models';
 import { importOutputsCommand, reportCommand } from './commands/report';
 import { CLI_OPTIONS } from './options';
-import { embeddedThreadsFromEnv, UsageError, type CliContext, type Io } from './shared';
+import { databaseUpgradeNotice, embeddedThreadsFromEnv, UsageError, type CliContext, type Io } from './shared';
 import { USAGE } from './usage';
 
 /**
@@ -107,13 +107,16 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
     if (!(command in GROUPS) && !(command in SINGLE) && command !== 'info')
       throw new UsageError(`Unknown command "${[command, ...rest.slice(0, 1)].join(' ')}".`);
     const embeddedThreads = embeddedThreadsFromEnv();
+    const upgrade = databaseUpgradeNotice(io);
     studio = new Studio({
       dataDir,
       door: 'cli',
       version: STUDIO_VERSION,
       appRoot: APP_ROOT,
       ...(embeddedThreads !== undefined && { embeddedThreads }),
+      onDatabaseUpgrade: upgrade.onDatabaseUpgrade,
     });
+    upgrade.done();
     const open = studio;
     const ctx: CliContext = {
       studio: open,

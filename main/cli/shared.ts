@@ -34,6 +34,28 @@ export interface CliContext {
 }
 
 /**
+ * What the CLI and `serve` hand the studio to say, on stderr, why opening waits while a database
+ * made by an older studio is brought up to date (a step may rebuild the search index: seconds per
+ * 100,000 scenes), and `done()`, called once the studio is open, says how long it took.
+ */
+export function databaseUpgradeNotice(io: Io): {
+  onDatabaseUpgrade: (step: { from: number; to: number }) => void;
+  done: () => void;
+} {
+  let started: number | null = null;
+  return {
+    onDatabaseUpgrade: ({ from, to }) => {
+      started = performance.now();
+      io.err(`Updating the studio database (schema ${from} → ${to}); with a large dataset this can take a minute…`);
+    },
+    done: () => {
+      if (started !== null) io.err(`Database updated in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+      started = null;
+    },
+  };
+}
+
+/**
  * CPU threads of the models the studio runs itself (the embedded chat runtime and provider), from
  * CHARACTER_STUDIO_THREADS; undefined (every core) when unset. Fewer than the cores keeps a busy or
  * shared machine responsive: llama.cpp's threads spin while they wait for each other.

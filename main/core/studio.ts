@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { AppInfo, DatabaseCheck, Door } from '../../common/contract';
 import { CharactersRepo } from '../store/characters-repo';
-import { openDatabase, type Db } from '../store/database';
+import { openDatabase, type Db, type OpenOptions } from '../store/database';
 import { checkIntegrity } from '../store/integrity';
 import { migrations } from '../store/migrations';
 import { DatasetSums } from '../store/dataset-sums';
@@ -113,6 +113,8 @@ export interface StudioOptions {
   manuscriptWorker?: string;
   /** Remote-run tuning (poll interval, reconnect waits) and extra environment for remote trainers. */
   remote?: Pick<HostServiceOptions, 'launcher' | 'remoteEnv'>;
+  /** Told when an existing database is brought up to this studio's schema as it opens (store/database.ts `onUpgrade`). */
+  onDatabaseUpgrade?: OpenOptions['onUpgrade'];
 }
 
 /**
@@ -138,7 +140,10 @@ export class Studio {
   constructor(readonly options: StudioOptions) {
     ensureDataDir(options.dataDir);
     this.databasePath = path.join(options.dataDir, DATABASE_FILE);
-    this.db = openDatabase(this.databasePath, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+    this.db = openDatabase(this.databasePath, {
+      ...(options.nativeBinding && { nativeBinding: options.nativeBinding }),
+      ...(options.onDatabaseUpgrade && { onUpgrade: options.onDatabaseUpgrade }),
+    });
     const clock = options.clock ?? systemClock;
     const newId = options.newId ?? randomUUID;
     const characters = new CharacterService(new CharactersRepo(this.db), this.events, clock, newId);

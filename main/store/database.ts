@@ -14,6 +14,13 @@ export interface OpenOptions {
   migrations?: readonly Migration[];
   /** Run the full page-by-page check even after a clean shutdown (the default runs it only after a crash). */
   fullCheck?: boolean;
+  /**
+   * Told once, before the first write, when a database that already holds data is brought up to
+   * this studio's schema (from: its newest migration, to: this studio's). Some steps rebuild an
+   * index over every scene (seconds per 100,000 scenes), so a door can say why opening waits.
+   * Never called for a new database or one already up to date.
+   */
+  onUpgrade?: (step: { from: number; to: number }) => void;
 }
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
@@ -59,7 +66,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     // a page): a quarter of the CPU of writing an item. Bulk scratch data that could be large (an
     // import's stage) lives in a file of its own instead (dataset-import-repo.ts).
     db.pragma('temp_store = MEMORY');
-    migrate(db, file, migrations);
+    migrate(db, file, migrations, options.onUpgrade);
     cacheStatements(db);
   } catch (error) {
     db.close();
@@ -220,11 +227,19 @@ function damaged(file: string, cause: unknown): StudioFailure {
   );
 }
 
-/** Applies pending migrations, each in its own transaction. */
-export function migrate(db: Db, file: string, migrations: readonly Migration[]): number {
+/** Applies pending migrations, each in its own transaction; `onUpgrade` as in OpenOptions. */
+export function migrate(
+  db: Db,
+  file: string,
+  migrations: readonly Migration[],
+  onUpgrade?: OpenOptions['onUpgrade'],
+): number {
   // Checked again before any write: another process may have migrated since `inspect`.
   const applied = appliedIds(db);
-  refuseNewer(file, applied.at(-1) ?? 0, migrations);
+  const from = applied.at(-1) ?? 0;
+  refuseNewer(file, from, migrations);
+  const to = migrations.at(-1)?.id ?? 0;
+  if (from > 0 && from < to) onUpgrade?.({ from, to });
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,

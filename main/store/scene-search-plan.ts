@@ -12,10 +12,11 @@ import type { Db } from './database';
  * - Oldest and newest first are the rowid order (scenes are numbered as they are added), so the
  *   index is walked in that order, joined to the scenes with the filter's other fields, and stops
  *   at the page's end: the page costs what its rows cost, whatever the number of matches.
- * - A prefix (the word being typed: `"sonat"*`) makes FTS5 merge the doclists of every term it
- *   begins before it returns a row, so it is first expanded through the index's vocabulary
- *   (`fts5vocab`, a couple of ms) into an OR of those terms, each read lazily; a prefix that
- *   begins more than PREFIX_TERMS terms (a letter or two, a number) stays a prefix query.
+ * - A prefix (the word being typed) of 1 to INDEXED_PREFIX characters has an index of its own
+ *   (migration 023), read as lazily as a word's. A longer one (`"sonat"*`) would make FTS5 merge
+ *   the doclists of every term it begins before it returns a row, so it is first expanded through
+ *   the index's vocabulary (`fts5vocab`, a seek per term, see `completionsOf`) into an OR of those
+ *   terms, each read lazily; one that begins more than PREFIX_TERMS terms stays a prefix query.
  * - Every other order needs all the matches: they are read once into a temporary table, kept
  *   while the expression and the database stay the same (the next page, the same search asked
  *   again), and the page is one join, driven by the matches when they are few (sorted in memory)
@@ -27,6 +28,9 @@ export const ROWID = 'scenes.rowid';
 
 /** Terms a prefix may stand for before it is left to FTS5 as a prefix query. */
 export const PREFIX_TERMS = 24;
+
+/** The longest prefix, in characters, with an index of its own (migration 023: `prefix = '1 2 3'`). */
+export const INDEXED_PREFIX = 3;
 
 /** Matches up to which a page is driven by them (sorted in memory) rather than by the sort's index. */
 const FEW_HITS = 20_000;
@@ -76,13 +80,18 @@ export function searchPage(db: Db, expression: string, scan: OrderedScan): numbe
   return db.prepare(sql).pluck().all(params) as number[];
 }
 
-const VOCAB = 'temp.scene_search_vocab';
+/**
+ * The index's terms, one row per occurrence (`instance`): a seek to the first term at or after a
+ * bound is the first row of its doclist. The `row` kind counts each term's documents, reading its
+ * whole doclist (~7 ms warm, ~25 ms cold for a word in each of 100,000 scenes) just to list it.
+ */
+const VOCAB = 'temp.scene_search_terms';
 /** Quoted for FTS5: a quoted string is always plain tokens, never syntax. */
 const quoted = (words: readonly string[]) => `"${words.join(' ')}"`;
 
 /**
- * The FTS5 MATCH expression of `query` (the search box's text) with its prefixes expanded, or
- * null when no scene can match it (a prefix that begins no indexed term). `query` holds a word
+ * The FTS5 MATCH expression of `query` (the search box's text) with its longer prefixes expanded,
+ * or null when no scene can match it (a prefix that begins no indexed term). `query` holds a word
  * (see `matchExpression`). Every term is quoted, so no input makes a syntax error.
  */
 export function searchExpression(db: Db, query: string): string | null {
@@ -90,6 +99,11 @@ export function searchExpression(db: Db, query: string): string | null {
   for (const term of searchTerms(query)) {
     if (!term.prefix) {
       parts.push(quoted(term.words));
+      continue;
+    }
+    // FTS5 counts a prefix's length in characters (code points), as the spread does.
+    if ([...term.words[term.words.length - 1]!].length <= INDEXED_PREFIX) {
+      parts.push(`${quoted(term.words)}*`);
       continue;
     }
     const expanded = expandPrefix(db, term);
@@ -113,8 +127,7 @@ function expandPrefix(db: Db, term: SearchTerm): string[] | null {
 /**
  * Each connection's completions of the stems it expanded, while the database stays as it was:
  * the list and its counts expand the same search, and typing on ("beet", "beeth") narrows a
- * stem already expanded, so the vocabulary (whose every term costs a read of its whole doclist:
- * ~10 ms for a word in each of 100,000 scenes) is read once per stem typed, not once per request.
+ * stem already expanded, so the vocabulary is read once per stem typed, not once per request.
  */
 const expansions = new WeakMap<Db, { state: string; stems: Map<string, string[]> }>();
 
@@ -128,12 +141,19 @@ function completionsOf(db: Db, stem: string): string[] {
   // A shorter stem with all its completions (not cut at PREFIX_TERMS + 1) holds all of this one's.
   for (const [shorter, terms] of known.stems)
     if (stem.startsWith(shorter) && terms.length <= PREFIX_TERMS) return terms.filter((t) => t.startsWith(stem));
-  db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${VOCAB} USING fts5vocab(main, scene_search, row)`);
-  // Terms compare as UTF-8 bytes; U+10FFFF sorts after anything that can follow the stem.
-  const completions = db
-    .prepare(`SELECT term FROM ${VOCAB} WHERE term >= ? AND term < ? LIMIT ${PREFIX_TERMS + 1}`)
-    .pluck()
-    .all(stem, `${stem}\u{10FFFF}`) as string[];
+  db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${VOCAB} USING fts5vocab(main, scene_search, instance)`);
+  // One seek per term: the first occurrence at or after the bound, then after that term (terms
+  // compare as UTF-8 bytes: `term + NUL` is the least string after it, and U+10FFFF sorts after
+  // anything that can follow the stem). A seek skips a doclist's pages without decoding them.
+  const next = db.prepare(`SELECT term FROM ${VOCAB} WHERE term >= ? AND term < ? LIMIT 1`).pluck();
+  const end = `${stem}\u{10FFFF}`;
+  const completions: string[] = [];
+  for (let from = stem; completions.length <= PREFIX_TERMS;) {
+    const term = next.get(from, end) as string | undefined;
+    if (term === undefined) break;
+    completions.push(term);
+    from = `${term}\u0000`;
+  }
   // Kept for a while of typing and browsing, not for ever while nothing is written.
   if (known.stems.size >= 200) known.stems.clear();
   known.stems.set(stem, completions);

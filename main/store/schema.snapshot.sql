@@ -559,7 +559,8 @@ CREATE TABLE scene_revisions (
 
 CREATE VIRTUAL TABLE scene_search USING fts5(
   type, location, time, background, people, experience,
-  tokenize = 'unicode61 remove_diacritics 2'
+  tokenize = 'unicode61 remove_diacritics 2',
+  prefix = '1 2 3'
 );
 
 CREATE TABLE 'scene_search_config'(k PRIMARY KEY, v) WITHOUT ROWID;

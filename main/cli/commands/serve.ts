@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Studio } from '../../core/studio';
 import { STUDIO_VERSION } from '../../core/version';
 import { WebServer } from '../../server/web-server';
-import { embeddedThreadsFromEnv, type Io } from '../shared';
+import { databaseUpgradeNotice, embeddedThreadsFromEnv, type Io } from '../shared';
 
 /** `serve`: the studio as a local web app until Ctrl+C. */
 export async function serveCommand(
@@ -21,13 +21,16 @@ export async function serveCommand(
   let studio: Studio;
   try {
     const embeddedThreads = embeddedThreadsFromEnv();
+    const upgrade = databaseUpgradeNotice(io);
     studio = new Studio({
       dataDir,
       door: 'web',
       version: STUDIO_VERSION,
       appRoot,
       ...(embeddedThreads !== undefined && { embeddedThreads }),
+      onDatabaseUpgrade: upgrade.onDatabaseUpgrade,
     });
+    upgrade.done();
   } catch (error) {
     io.err(`Error: ${error instanceof Error ? error.message : String(error)}`);
     return 1;

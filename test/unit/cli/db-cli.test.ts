@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../../main/core/studio';
 import { openDatabase } from '../../../main/store/database';
+import { migrations } from '../../../main/store/migrations';
 import { runCliIn } from '../../support/cli';
 import { damageDeepPage, populateCharacters } from '../../support/damaged-database';
 import { tempDir } from '../../support/paths';
@@ -42,5 +43,19 @@ describe('character-studio db check', () => {
     const wrong = await cli(['db', 'vacuum']);
     expect(wrong.code).toBe(2);
     expect(wrong.err).toMatch(/Unknown command "db vacuum"/);
+  });
+
+  it('says on stderr why opening waits while a database of an older studio is brought up to date', async () => {
+    const file = path.join(tmp.dir, DATABASE_FILE);
+    const older = migrations.length - 1;
+    openDatabase(file, { migrations: migrations.slice(0, older) }).close();
+    const first = await cli(['db', 'check']);
+    expect(first.code).toBe(0);
+    expect(first.err).toMatch(
+      new RegExp(
+        `^Updating the studio database \\(schema ${older} → ${migrations.length}\\);.*\\nDatabase updated in \\d+\\.\\d s\\.\\n`,
+      ),
+    );
+    expect((await cli(['db', 'check'])).err).not.toMatch(/Updating|updated/);
   });
 });

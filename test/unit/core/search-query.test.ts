@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { firstMatch, markTerms, matchExpression, searchTerms } from '../../../common/search-query';
+import {
+  firstMatch,
+  foldWord,
+  markTerms,
+  matchExpression,
+  searchTerms,
+  type MarkedPart,
+  type SearchTerm,
+} from '../../../common/search-query';
 
 // The search box's reading, shared by the store (FTS5 MATCH) and the renderer (marks): words only,
 // closed quotes as phrases, the word being typed as a prefix, operators as plain words.
@@ -61,5 +69,76 @@ describe('search query', () => {
     );
     expect(firstMatch('In Bonn, the organ loft.', searchTerms('ORGAN lo'))).toBe(13);
     expect(firstMatch('organist organ', searchTerms('organ '))).toBe(9);
+  });
+
+  it('marks what a word-by-word reading marks, also where the text has punctuation beyond ASCII (read by one expression)', () => {
+    /** The reading by definition: every run of letters and digits, folded, against the terms. */
+    const byWord = (text: string, terms: readonly SearchTerm[]): MarkedPart[] => {
+      const hit = (word: string) =>
+        terms.some((t) =>
+          t.words.some((w, i) =>
+            t.prefix && i === t.words.length - 1 ? foldWord(word).startsWith(w) : foldWord(word) === w,
+          ),
+        );
+      const parts: MarkedPart[] = [];
+      const push = (piece: string, match: boolean) => {
+        const last = parts[parts.length - 1];
+        if (last && last.match === match) last.text += piece;
+        else if (piece !== '') parts.push({ text: piece, match });
+      };
+      let at = 0;
+      for (const found of text.matchAll(/[\p{L}\p{N}]+/gu)) {
+        if (!hit(found[0])) continue;
+        push(text.slice(at, found.index), false);
+        push(found[0], true);
+        at = found.index + found[0].length;
+      }
+      push(text.slice(at), false);
+      return parts.length > 0 ? parts : [{ text, match: false }];
+    };
+    const word = fc.constantFrom(
+      'the',
+      'Then',
+      'RENT',
+      'rent2',
+      'sonata',
+      'Grüße',
+      'naïve',
+      'x',
+      '11',
+      '110',
+      'ſonata',
+    );
+    const gap = fc.constantFrom(' ', '… ', ' — ', '’', '\n', '«', '', '-');
+    const text = fc.array(fc.tuple(word, gap), { maxLength: 14 }).map((ws) => ws.map(([w, g]) => w + g).join(''));
+    const query = fc.array(
+      fc.tuple(fc.constantFrom('the', 'rent', 'sonat', '11', 'naive', 'x'), fc.constantFrom(' ', '')),
+      {
+        minLength: 1,
+        maxLength: 3,
+      },
+    );
+    fc.assert(
+      fc.property(text, query, (t, q) => {
+        const terms = searchTerms(q.map(([w, g]) => w + g).join(''));
+        expect(markTerms(t, terms)).toEqual(byWord(t, terms));
+        const first = byWord(t, terms).findIndex((p) => p.match);
+        expect(firstMatch(t, terms)).toBe(
+          first < 0
+            ? -1
+            : byWord(t, terms)
+                .slice(0, first)
+                .reduce((n, p) => n + p.text.length, 0),
+        );
+      }),
+      { numRuns: 2_000 },
+    );
+    expect(markTerms('… the turn 11.', searchTerms('turn 1'))).toEqual([
+      { text: '… the ', match: false },
+      { text: 'turn', match: true },
+      { text: ' ', match: false },
+      { text: '11', match: true },
+      { text: '.', match: false },
+    ]);
   });
 });

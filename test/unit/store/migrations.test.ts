@@ -57,6 +57,20 @@ describe('store migrations', () => {
     again.close();
   });
 
+  it('tells once when a database with data is brought up to date, never for a new or current one', () => {
+    const file = path.join(tmp.dir, 'studio.sqlite');
+    const steps: { from: number; to: number }[] = [];
+    const onUpgrade = (step: { from: number; to: number }) => steps.push(step);
+    openDatabase(file, { migrations: migrations.slice(0, 20), onUpgrade }).close();
+    expect(steps).toEqual([]);
+    const db = openDatabase(file, { onUpgrade });
+    expect(steps).toEqual([{ from: 20, to: migrations.length }]);
+    expect(db.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(migrations.length);
+    db.close();
+    openDatabase(file, { onUpgrade }).close();
+    expect(steps).toHaveLength(1);
+  });
+
   it('refuses a database written by a newer studio and leaves it untouched', () => {
     const file = path.join(tmp.dir, 'studio.sqlite');
     const db = openDatabase(file);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CharacterId, SceneFilter, SceneId, SceneSort } from '../../../common/contract';
 import { matchExpression } from '../../../common/search-query';
 import { SceneBrowserRepo } from '../../../main/store/scene-browser-repo';
-import { PREFIX_TERMS, searchExpression } from '../../../main/store/scene-search-plan';
+import { INDEXED_PREFIX, PREFIX_TERMS, searchExpression } from '../../../main/store/scene-search-plan';
 import { sceneWhere } from '../../../main/store/scene-filter';
 import { beethovenWithJob, insertLesson } from '../../support/scenes';
 import { makeStudio } from '../../support/studio';
@@ -107,17 +107,31 @@ describe('search pages', () => {
     expect(allPages('oldest', { search: 'sonata' })).toHaveLength(40);
   });
 
-  it('expands a prefix into the terms it begins, leaves a prefix of many terms to FTS5, and finds nothing for a prefix of none', () => {
+  it('expands a longer prefix into the terms it begins, leaves a short one or one of many terms to FTS5, and finds nothing for a prefix of none', () => {
     const db = env.studio.db;
     expect(searchExpression(db as never, 'sonat')).toBe('("sonata" OR "sonatina")');
-    expect(searchExpression(db as never, 'the ren')).toBe('"the" AND "rent"');
+    expect(searchExpression(db as never, 'the rent')).toBe('"the" AND "rent"');
     expect(searchExpression(db as never, '"for the" sonata ')).toBe('"for the" AND "sonata"');
-    // "1" begins 1, 10–19 and 100–119 (room numbers): more than PREFIX_TERMS.
+    // Prefixes of 1 to 3 characters have an index of their own (migration 023): never expanded.
+    expect(INDEXED_PREFIX).toBe(3);
+    expect(searchExpression(db as never, 'the ren')).toBe('"the" AND "ren"*');
+    // Counted in characters, as FTS5 counts them: "maß" is three (four bytes), "maße" four.
+    expect(searchExpression(db as never, 'Maß')).toBe('"maß"*');
+    expect(searchExpression(db as never, 'Maße')).toBeNull();
+    // "rond" begins rondo and rondo1–rondo30: more than PREFIX_TERMS.
     expect(PREFIX_TERMS).toBeLessThan(31);
-    expect(searchExpression(db as never, 'room 1')).toBe('"room" AND "1"*');
-    expect(searchExpression(db as never, 'zzz')).toBeNull();
+    const variants = Array.from({ length: 30 }, (_, i) => `rondo${i + 1}`).join(' ');
+    db.prepare(
+      `UPDATE scene_search SET experience = '${variants}' WHERE rowid = (SELECT rowid FROM scenes WHERE id = 's-0')`,
+    ).run();
+    expect(searchExpression(db as never, 'room rond')).toBe('"room" AND "rond"*');
+    expect(searchExpression(db as never, 'rondo2')).toBe(
+      '("rondo2" OR "rondo20" OR "rondo21" OR "rondo22" OR "rondo23" OR "rondo24" OR "rondo25" OR "rondo26" OR "rondo27" OR "rondo28" OR "rondo29")',
+    );
+    expect(searchExpression(db as never, 'zzzz')).toBeNull();
+    expect(browser.page(characterId, { limit: 5, filter: { search: 'zzzz' } })).toEqual({ scenes: [], next: null });
     expect(browser.page(characterId, { limit: 5, filter: { search: 'zzz' } })).toEqual({ scenes: [], next: null });
-    expect(matchExpression('zzz')).toBe('"zzz"*');
+    expect(matchExpression('zzzz')).toBe('"zzzz"*');
   });
 
   it('expands the word being typed as FTS5 reads the prefix, letter by letter, and again after a write', () => {
@@ -151,6 +165,12 @@ describe('search pages', () => {
     expect(searchExpression(db, 'sonat')).toBe('("sonata" OR "sonatina" OR "sonatissimo")');
     for (const stem of ['sonatis', 'sonatissimo', 'sonatissimos'])
       expect(both(stem).expanded, stem).toEqual(both(stem).own);
+    // A word no scene holds any more (its index entries deleted, not yet merged away) is not offered.
+    db.prepare(
+      "UPDATE scene_search SET experience = 'a rondo' WHERE rowid = (SELECT rowid FROM scenes WHERE id = 's-7')",
+    ).run();
+    expect(searchExpression(db, 'sonatiss')).toBeNull();
+    expect(searchExpression(db, 'sonat')).toBe('("sonata" OR "sonatina")');
   });
 
   it('reads only the page from the index in the rowid orders, and every match once for the others', () => {
