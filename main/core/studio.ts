@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { AppInfo, DatabaseCheck, Door } from '../../common/contract';
 import { CharactersRepo } from '../store/characters-repo';
-import { openDatabase, type Db, type OpenOptions } from '../store/database';
+import { openDatabase, pendingUpgrade, type Db, type OpenOptions } from '../store/database';
 import { checkIntegrity } from '../store/integrity';
 import { migrations } from '../store/migrations';
 import { DatasetSums } from '../store/dataset-sums';
@@ -115,6 +115,15 @@ export interface StudioOptions {
   remote?: Pick<HostServiceOptions, 'launcher' | 'remoteEnv'>;
   /** Told when an existing database is brought up to this studio's schema as it opens (store/database.ts `onUpgrade`). */
   onDatabaseUpgrade?: OpenOptions['onUpgrade'];
+}
+
+/**
+ * The schema upgrade opening the studio in `dataDir` will run first, or null. Some upgrades rebuild
+ * an index over every scene (seconds per 100,000), so the desktop door shows a window saying so
+ * before it opens the studio (which blocks its process while migrating).
+ */
+export function pendingDatabaseUpgrade(dataDir: string, nativeBinding?: string): { from: number; to: number } | null {
+  return pendingUpgrade(path.join(dataDir, DATABASE_FILE), nativeBinding ? { nativeBinding } : {});
 }
 
 /**

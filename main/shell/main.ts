@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { EVENT_CHANNEL, INVOKE_CHANNEL } from '../../common/ipc-channels';
 import { StudioFailure } from '../core/errors';
 import { FileSecretStore, type SecretCodec } from '../core/providers/secret-store';
-import { Studio } from '../core/studio';
+import { pendingDatabaseUpgrade, Studio } from '../core/studio';
 import { STUDIO_VERSION } from '../core/version';
 import { isAllowedExternalUrl } from './external-links';
 import {
@@ -27,6 +27,7 @@ import {
   rendererFileFor,
   windowWebPreferences,
 } from './hardening';
+import { showUpgradeWindow } from './upgrade-window';
 import { loadWindowState, saveWindowState } from './window-state';
 
 /**
@@ -159,7 +160,10 @@ async function start(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(denyPermissionCheck);
 
+  const upgrade = pendingDatabaseUpgrade(app.getPath('userData'), nativeBinding());
+  const notice = upgrade ? await showUpgradeWindow(upgrade) : null;
   studio = openStudio();
+  notice?.destroy();
   if (!studio) {
     app.quit();
     return;

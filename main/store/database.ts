@@ -227,6 +227,30 @@ function damaged(file: string, cause: unknown): StudioFailure {
   );
 }
 
+/**
+ * The upgrade `openDatabase` would run on `file` (its newest migration → this studio's), or null:
+ * no file, a new or current database, or one that opening would refuse (opening says why). Reads
+ * only, as `inspect` does, so a door can show why the open will wait before it starts.
+ */
+export function pendingUpgrade(
+  file: string,
+  options: Pick<OpenOptions, 'nativeBinding' | 'migrations'> = {},
+): { from: number; to: number } | null {
+  if (!fs.existsSync(file)) return null;
+  const hasLog = fs.existsSync(`${file}-wal`) && fs.existsSync(`${file}-shm`);
+  let db: Db | null = null;
+  try {
+    db = new Database(file, nativeOptions(options, { fileMustExist: true, readonly: hasLog }));
+    const from = appliedIds(db).at(-1) ?? 0;
+    const to = (options.migrations ?? knownMigrations).at(-1)?.id ?? 0;
+    return from > 0 && from < to ? { from, to } : null;
+  } catch {
+    return null;
+  } finally {
+    db?.close();
+  }
+}
+
 /** Applies pending migrations, each in its own transaction; `onUpgrade` as in OpenOptions. */
 export function migrate(
   db: Db,

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StudioFailure } from '../../../main/core/errors';
-import { dumpSchema, openDatabase } from '../../../main/store/database';
+import { upgradeNotice } from '../../../main/shell/upgrade-notice';
+import { dumpSchema, openDatabase, pendingUpgrade } from '../../../main/store/database';
 import { migrations } from '../../../main/store/migrations';
 import { repoRoot, tempDir } from '../../support/paths';
 
@@ -69,6 +70,29 @@ describe('store migrations', () => {
     db.close();
     openDatabase(file, { onUpgrade }).close();
     expect(steps).toHaveLength(1);
+  });
+
+  it('says which upgrade an open will run before opening, reading only', () => {
+    const file = path.join(tmp.dir, 'studio.sqlite');
+    expect(pendingUpgrade(file)).toBeNull();
+    openDatabase(file, { migrations: migrations.slice(0, 20) }).close();
+    const before = fs.readFileSync(file);
+    expect(pendingUpgrade(file)).toEqual({ from: 20, to: migrations.length });
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    expect(fs.existsSync(`${file}-wal`) || fs.existsSync(`${file}-shm`)).toBe(false);
+    openDatabase(file).close();
+    expect(pendingUpgrade(file)).toBeNull();
+    const notDatabase = path.join(tmp.dir, 'notes.sqlite');
+    fs.writeFileSync(notDatabase, 'not a database');
+    expect(pendingUpgrade(notDatabase)).toBeNull();
+  });
+
+  it('words the desktop window shown during an upgrade with both schema numbers and no script', () => {
+    const page = upgradeNotice({ from: 22, to: 24 });
+    expect(page).toContain('Updating the studio database');
+    expect(page).toMatch(/schema 22\).*schema 24\)/s);
+    expect(page).toContain("default-src 'none'");
+    expect(page).not.toMatch(/<script/i);
   });
 
   it('refuses a database written by a newer studio and leaves it untouched', () => {
