@@ -251,7 +251,7 @@ export class Studio {
     });
     this.chat.recover();
     const ioRequests = new IoRequests();
-    const exporter = new DatasetExportService(dataset, (id) => characters.get(id), this.events, ioRequests);
+    const exporter = new DatasetExportService(dataset, (id) => characters.get(id), this.events, ioRequests, sums);
     const importer = new DatasetImportService(
       new DatasetImportRepo(this.db),
       (id) => characters.get(id),
