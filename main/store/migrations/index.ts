@@ -20,6 +20,7 @@ import m019 from './019_profile_provenance.sql';
 import m020 from './020_chat_sampling.sql';
 import m021 from './021_scene_browser.sql';
 import m022 from './022_job_figures.sql';
+import m023 from './023_import_copying.sql';
 import { recountSceneFigures } from '../scene-figures';
 import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
@@ -56,4 +57,5 @@ export const migrations: readonly Migration[] = [
   { id: 20, name: 'chat_sampling', sql: m020 },
   { id: 21, name: 'scene_browser', sql: m021 },
   { id: 22, name: 'job_figures', sql: m022 },
+  { id: 23, name: 'import_copying', sql: m023 },
 ];
