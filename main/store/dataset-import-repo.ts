@@ -102,10 +102,11 @@ export class ImportStage {
 
   /**
    * Copies staged scenes after ordinal `after` into the store, `COPY_STEP_SCENES` at a time, in
-   * one transaction, while `more()` says there is time left (at least one step); returns the last
-   * ordinal copied. Each step is a few ms (an experience's full-text indexing dominates).
+   * one transaction, while `more(copied)` (scenes copied by this call so far) says so (at least one
+   * step); returns the last ordinal copied. The commit costs about as much as the statements (the
+   * full-text index writes what the triggers gave it then), so a caller bounds the scenes, not only the time.
    */
-  copySlice(importId: string, after: number, more: () => boolean): number {
+  copySlice(importId: string, after: number, more: (copied: number) => boolean): number {
     const params = { characterId: this.characterId, importId, now: this.now, after, upTo: 0 };
     const statements = [
       `INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, chunk_id, protective, limit_text, type, location, time,
@@ -132,7 +133,7 @@ export class ImportStage {
         params.upTo = params.after + COPY_STEP_SCENES;
         for (const statement of statements) statement.run(params);
         params.after = params.upTo;
-      } while (params.after < last && more());
+      } while (params.after < last && more(params.after - after));
       return Math.min(params.after, last);
     })();
   }

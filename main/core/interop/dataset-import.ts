@@ -27,7 +27,7 @@ import type { EventBus } from '../events';
 import { guessShortName } from './paper';
 import { openItems, type ImportInput, type ReadItem } from './read-items';
 
-/** Items staged per transaction; between batches the event loop runs other work. */
+/** Items staged per transaction at most (fewer when reading them took half a slice); between batches the event loop runs other work. */
 const BATCH = 500;
 
 /** Says whether `ms` have not yet passed since it was made (a slice's budget). */
@@ -89,12 +89,15 @@ export class DatasetImportService {
       const { format, items } = await openItems(input, request.format ?? 'auto', character);
       const tally = { scenes: 0, protective: 0, experiences: 0, otherCharacter: new Set<string>(), relabelled: 0 };
       let batch: StagedScene[] = [];
+      // Half the slice for reading items, half for staging them (about as long again).
+      let more = timeLeft(this.sliceMs / 2);
       for await (const read of items) {
         batch.push(this.staged(read, character, tally, format === 'hf'));
-        if (batch.length < BATCH) continue;
+        if (batch.length < BATCH && more()) continue;
         stage.add(batch);
         batch = [];
         await this.turn(request, tally.scenes, signal);
+        more = timeLeft(this.sliceMs / 2);
       }
       stage.add(batch);
       await this.turn(request, tally.scenes, signal);
@@ -134,9 +137,17 @@ export class DatasetImportService {
   ): Promise<void> {
     const total = stage.begin(importId, fileLabel, format);
     let copied = 0;
+    // What one scene took to copy and commit in the last slice, in ms: the next slice takes as
+    // many as fit in `sliceMs` (the first, one step, measures it).
+    let msPerScene = Infinity;
     try {
       while (copied < total) {
-        copied = stage.copySlice(importId, copied, timeLeft(this.sliceMs));
+        const started = performance.now();
+        const fit = Math.floor(this.sliceMs / msPerScene);
+        const left = timeLeft(this.sliceMs);
+        const from = copied;
+        copied = stage.copySlice(importId, copied, (n) => n < fit && left());
+        msPerScene = (performance.now() - started) / (copied - from);
         await this.turn(request, copied, signal, total);
       }
       stage.finish(importId);
