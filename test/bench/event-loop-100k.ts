@@ -28,6 +28,7 @@ import { JobsRepo } from '../../main/store/jobs-repo';
 import { fixture, repoRoot } from '../support/paths';
 import { fakeProviderDraft, generationSettings, launchRefusedConfig } from '../support/studio';
 import { build } from './dataset-scale';
+import { threadClock } from './thread-clock';
 
 const SCENES = Number(process.env.BENCH_SCENES ?? 100_000);
 const NEW_SCENES = 160;
@@ -55,33 +56,14 @@ async function startLlmServer(): Promise<{ baseURL: string; stop: () => void }> 
   return { baseURL: (JSON.parse(line) as { baseURL: string }).baseURL, stop: () => child.kill('SIGTERM') };
 }
 
-/**
- * This thread's time on a CPU and waiting for one, in ms, from Linux's schedstat (the scheduler's
- * own counters, updated at its tick: ~4 ms steps); null where there is none. A stall whose time was
- * mostly waiting is the machine's load (other processes had the cores), one mostly on a CPU is our
- * synchronous work, and one with neither is a blocking wait (a GC waiting for its helper threads, a
- * disk read).
- */
-function threadClock(): (() => { cpuMs: number; waitMs: number }) | null {
-  const file = `/proc/${process.pid}/task/${process.pid}/schedstat`;
-  const read = () => {
-    const [cpu, wait] = fs.readFileSync(file, 'utf8').split(' ').map(Number);
-    return { cpuMs: cpu! / 1e6, waitMs: wait! / 1e6 };
-  };
-  try {
-    read();
-    return read;
-  } catch {
-    return null;
-  }
-}
-
 interface Stall {
   start: number;
   end: number;
   /** Of the stall, ms this thread ran on a CPU and ms it waited for one (NaN without schedstat). */
   onCpuMs: number;
   waitingMs: number;
+  /** [last tick, late tick] on the monotonic clock in µs: a `--cpu-prof` profile's timestamps. */
+  monotonicUs: [number, number];
 }
 
 /** Event-loop stalls: a 5 ms interval timer that fires late by more than `floorMs` records one. */
@@ -91,17 +73,21 @@ function watchStalls(floorMs = 20) {
   const none = { cpuMs: NaN, waitMs: NaN };
   let last = performance.now();
   let lastClock = clock?.() ?? none;
+  let lastHr = Number(process.hrtime.bigint() / 1000n);
   const timer = setInterval(() => {
     const now = performance.now();
     const at = clock?.() ?? none;
+    const hr = Number(process.hrtime.bigint() / 1000n);
     if (now - last - 5 > floorMs)
       stalls.push({
         start: last + 5,
         end: now,
         onCpuMs: at.cpuMs - lastClock.cpuMs,
         waitingMs: at.waitMs - lastClock.waitMs,
+        monotonicUs: [lastHr, hr],
       });
     last = now;
+    lastHr = hr;
     lastClock = at;
   }, 5);
   return { stalls, stop: () => clearInterval(timer) };
@@ -224,6 +210,9 @@ export async function run(): Promise<object> {
       const onCpu = Math.max(0, ...overlapping.map((s) => s.onCpuMs).filter((v) => !Number.isNaN(v)));
       longestOnCpu[r.name] = figure(Math.max(longestOnCpu[r.name]?.value ?? 0, onCpu));
     }
+    // With BENCH_STALLS_FILE set, every stall goes there, to be matched against a `--cpu-prof`
+    // profile of the run (scripts/profile-stalls.py names the code that ran in each).
+    if (process.env.BENCH_STALLS_FILE) fs.writeFileSync(process.env.BENCH_STALLS_FILE, JSON.stringify(watch.stalls));
     return {
       scenes: SCENES,
       buildSeconds,
