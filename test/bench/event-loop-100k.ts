@@ -101,19 +101,19 @@ export async function run(): Promise<object> {
   const requests: { name: string; start: number; end: number }[] = [];
   try {
     await server.start();
-    // `body`: the argument already as bytes (a browser encodes in its own process; the client here
+    // `sent`: the argument already as bytes (a browser encodes in its own process; the client here
     // shares this one, so a big body is made before the measured window).
     const invoke = async <K extends CommandName>(
       name: K,
       arg: CommandArg<K>,
       refusal?: RegExp,
-      body?: Buffer,
+      sent?: Blob,
     ): Promise<CommandResult<K>> => {
       const start = performance.now();
       const response = await fetch(`${server.origin}/api/invoke/${name}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
-        body: body ?? JSON.stringify(arg),
+        body: sent ?? JSON.stringify(arg),
       });
       // The client shares this process with the server (a browser would parse in its own): a big
       // answer nobody reads (the import's profile) is not parsed, so its cost is not counted as the server's.
@@ -158,7 +158,7 @@ export async function run(): Promise<object> {
       fileBase64: Buffer.from(life.toString('utf8').repeat(Math.floor((6 * 2 ** 20) / life.length))).toString('base64'),
       fileName: 'big.txt',
     };
-    const bigProfileBody = Buffer.from(JSON.stringify(bigProfile));
+    const bigProfileBody = new Blob([JSON.stringify(bigProfile)]);
 
     const delay = monitorEventLoopDelay({ resolution: 5 });
     const watch = watchStalls();
