@@ -73,7 +73,7 @@ describe('profile imports through the web door', () => {
     expect(reply.status).toBe(200);
     const profile = reply.body.result as Profile;
     expect(profile.chunks.map((c) => c.text).join('\n\n')).toBe(text);
-    expect(profile).toEqual((await call(env.studio, 'profiles/list', { characterId })).find((p) => p.id === profile.id));
+    expect(profile).toEqual((await call(env.studio, 'profiles/list', { characterId: profile.characterId })).find((p) => p.id === profile.id));
   });
 
   it('answers 400, never 500, to a chunk edit that starts with NUL', async () => {
