@@ -43,6 +43,11 @@ for (const stall of stalls.filter((s) => !(s.onCpuMs < Number(floor))).sort((a, 
   console.log(
     `== stall ${Math.round(stall.end - stall.start)} ms (${Math.round(stall.onCpuMs)} on a CPU, ${Math.round(stall.waitingMs)} waiting), ${samples} samples`,
   );
-  for (const [k, v] of top(inclusive, 14, (k) => /\.m?js:/.test(k) && !k.includes('node_modules'))) console.log(`   ${v}\t${k}`);
-  console.log(`   self: ${top(self, 6, () => true).map(([k, v]) => `${k} ${v}`).join(' | ')}`);
+  for (const [k, v] of top(inclusive, 14, (k) => /\.m?js:/.test(k) && !k.includes('node_modules')))
+    console.log(`   ${v}\t${k}`);
+  console.log(
+    `   self: ${top(self, 6, () => true)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(' | ')}`,
+  );
 }

@@ -210,7 +210,11 @@ export async function run(): Promise<object> {
       const overlapping = watch.stalls.filter((s) => s.end > r.start && s.start < r.end);
       const worst = overlapping.reduce<Stall | null>((w, s) => (!w || s.end - s.start > w.end - w.start ? s : w), null);
       if (worst && worst.end - worst.start > (longest[r.name]?.value ?? -1))
-        longest[r.name] = { ...figure(worst.end - worst.start), onCpuMs: ms(worst.onCpuMs), waitingMs: ms(worst.waitingMs) };
+        longest[r.name] = {
+          ...figure(worst.end - worst.start),
+          onCpuMs: ms(worst.onCpuMs),
+          waitingMs: ms(worst.waitingMs),
+        };
       longest[r.name] ??= { ...figure(0), onCpuMs: 0, waitingMs: 0 };
       const onCpu = Math.max(0, ...overlapping.map((s) => s.onCpuMs).filter((v) => !Number.isNaN(v)));
       longestOnCpu[r.name] = figure(Math.max(longestOnCpu[r.name]?.value ?? 0, onCpu));

@@ -20,4 +20,3 @@ export function threadClock(): (() => { cpuMs: number; waitMs: number }) | null 
     return null;
   }
 }
-

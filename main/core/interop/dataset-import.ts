@@ -162,7 +162,12 @@ export class DatasetImportService {
     }
   }
 
-  private async turn(request: DatasetImportRequest, done: number, signal: AbortSignal, total: number | null = null): Promise<void> {
+  private async turn(
+    request: DatasetImportRequest,
+    done: number,
+    signal: AbortSignal,
+    total: number | null = null,
+  ): Promise<void> {
     await nextTurn();
     if (signal.aborted) throw cancelledFailure('import');
     if (request.requestId) {

@@ -4,6 +4,7 @@ import type { CharacterId, DatasetExportReport } from '../../../common/contract'
 import { DatasetRepo, TRAINABLE_PAGE_SCENES } from '../../../main/store/dataset-repo';
 import { NEEFE_SCENE, seedScenes } from '../../support/interop';
 import { createBeethoven, makeStudio } from '../../support/studio';
+import { turnCounter } from '../../support/turns';
 
 // The export reads the dataset a page at a time (`trainableScenePages`): each page must start
 // where the last one ended, by an index seek, so 100,000 scenes are not walked again per page; and
@@ -55,13 +56,7 @@ describe('the export on the serving thread', () => {
     // the turn of the event loop it ran in (a setImmediate chain counts the turns).
     const prepared: string[] = [];
     const pageReads: { rows: number; turn: number }[] = [];
-    let turn = 0;
-    let counting = true;
-    const count = () => {
-      turn++;
-      if (counting) setImmediate(count);
-    };
-    setImmediate(count);
+    const counter = turnCounter();
     const prepare = db.prepare.bind(db);
     const spy = vi.spyOn(db, 'prepare').mockImplementation((sql: string) => {
       prepared.push(sql);
@@ -71,7 +66,7 @@ describe('the export on the serving thread', () => {
       return Object.assign(statement, {
         all: (...params: unknown[]) => {
           const rows = all(...params);
-          pageReads.push({ rows: rows.length, turn });
+          pageReads.push({ rows: rows.length, turn: counter.turns() });
           return rows;
         },
       });
@@ -86,7 +81,7 @@ describe('the export on the serving thread', () => {
       expect(outcome.ok && (outcome.result as DatasetExportReport).train).toBe(TRAINABLE_PAGE_SCENES * 2 + 5);
     } finally {
       spy.mockRestore();
-      counting = false;
+      counter.stop();
     }
     expect(prepared.filter((sql) => /\b(sum|count)\(/i.test(sql) && /\bFROM scenes\b/.test(sql))).toEqual([]);
     expect(pageReads.map((p) => p.rows)).toEqual([TRAINABLE_PAGE_SCENES, TRAINABLE_PAGE_SCENES, 5, 0]);

@@ -8,6 +8,7 @@ import { Studio } from '../../../main/core/studio';
 import { COPY_STEP_SCENES, DatasetImportRepo } from '../../../main/store/dataset-import-repo';
 import { tempDir } from '../../support/paths';
 import { call, createBeethoven } from '../../support/studio';
+import { turnCounter } from '../../support/turns';
 
 // An import's final copy into the store runs in slices of short transactions with a turn of the
 // event loop between them (at 100,000 scenes one transaction held the serving thread for tens of
@@ -55,26 +56,20 @@ const storedScenes = () => countOf('SELECT count(*) FROM scenes');
 describe('the copy into the store', () => {
   it('runs in slices of at most COPY_STEP_SCENES scenes (at 0 ms), each committed, with turns of the event loop between them', async () => {
     const copied: { done: number; inStore: number; turn: number }[] = [];
-    let turn = 0;
-    let counting = true;
-    const count = () => {
-      turn++;
-      if (counting) setImmediate(count);
-    };
-    setImmediate(count);
+    const counter = turnCounter();
     const off = env.studio.events.subscribe((name, payload) => {
       const progress = payload as { requestId: string; done: number; total: number | null };
       if (name !== 'dataset/io-progress' || progress.requestId !== 'copy' || progress.total === null) return;
       // Between two slices: what was copied so far is committed, no transaction is open.
       expect(env.studio.db.inTransaction).toBe(false);
-      copied.push({ done: progress.done, inStore: storedScenes(), turn });
+      copied.push({ done: progress.done, inStore: storedScenes(), turn: counter.turns() });
     });
     try {
       const report = await importer().import({ characterId, path: file, requestId: 'copy' });
       expect(report.scenes).toBe(SCENES);
     } finally {
       off();
-      counting = false;
+      counter.stop();
     }
     const steps = [...Array.from({ length: 5 }, (_, i) => (i + 1) * COPY_STEP_SCENES), SCENES];
     expect(copied.map((c) => c.done)).toEqual(steps);
