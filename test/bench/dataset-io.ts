@@ -14,7 +14,14 @@ import { build } from './dataset-scale';
 import { threadClock } from './thread-clock';
 
 const SCENES = Number(process.env.BENCH_SCENES ?? 100_000);
-const FORMATS: DatasetFormat[] = ['paper', 'sharegpt', 'openai', 'alpaca', 'hf'];
+// BENCH_FORMATS (comma-separated) runs only those, e.g. to check one quickly.
+const FORMATS = (process.env.BENCH_FORMATS?.split(',') ?? [
+  'paper',
+  'sharegpt',
+  'openai',
+  'alpaca',
+  'hf',
+]) as DatasetFormat[];
 
 async function invoke<T>(studio: Studio, name: string, arg: unknown): Promise<T> {
   const outcome = await studio.invoke(name, arg);

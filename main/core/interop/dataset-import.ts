@@ -115,6 +115,7 @@ export class DatasetImportService {
         durationMs: Date.now() - started,
       };
     } finally {
+      while (!stage.clearSlice(timeLeft(this.sliceMs))) await nextTurn();
       stage.discard();
       this.requests.end(request.requestId);
     }
