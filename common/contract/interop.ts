@@ -114,14 +114,21 @@ export interface ImportProvenance {
 
 export interface InteropCommands {
   'dataset/export': (arg: DatasetExportRequest) => DatasetExportReport;
-  /** All or nothing: a bad item fails the whole import, naming the file and the line. */
+  /**
+   * All or nothing: a bad item fails the whole import, naming the file and the line; a cancel, or
+   * a stop of the studio, while the scenes are copied into the store removes those already copied.
+   */
   'dataset/import': (arg: DatasetImportRequest) => DatasetImportReport;
   /** Stops a running export or import; it fails with `cancelled`, leaving nothing half written. */
   'dataset/io-cancel': (arg: { requestId: string }) => { cancelled: boolean };
 }
 
 export interface InteropEvents {
-  /** Progress of a long export or import: `done` items of `total` (null while unknown). */
+  /**
+   * Progress of a long export or import: `done` items of `total` (null while unknown). An import
+   * reports twice over: items read from the file (`total` null), then scenes copied into the store
+   * of all it read (`total` set; the scenes copied so far can be seen meanwhile).
+   */
   'dataset/io-progress': {
     requestId: string;
     direction: 'export' | 'import';

@@ -265,9 +265,12 @@ export class Studio {
     });
     this.chat.recover();
     const ioRequests = new IoRequests();
-    const exporter = new DatasetExportService(dataset, (id) => characters.get(id), this.events, ioRequests);
+    const exporter = new DatasetExportService(dataset, (id) => characters.get(id), this.events, ioRequests, sums);
+    const importRepo = new DatasetImportRepo(this.db);
+    // An import the last stop of the studio cut short mid-copy leaves nothing (see DatasetImportService.copy).
+    importRepo.undoInterrupted();
     const importer = new DatasetImportService(
-      new DatasetImportRepo(this.db),
+      importRepo,
       (id) => characters.get(id),
       this.events,
       clock,

@@ -3,11 +3,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { EventName, Events, StudioError } from '../../common/contract';
 import { httpStatusOf } from '../core/errors';
 import type { Studio } from '../core/studio';
-import { runSliced } from '../core/time-slices';
-import { jsonSteps } from './json-steps';
+import { runSliced, type Steps } from '../core/time-slices';
+import { jsonPieces, writePieces } from './json-steps';
 
 /**
  * The web door: the studio contract over HTTP + server-sent events, for headless boxes and tests.
@@ -205,8 +206,9 @@ export class WebServer {
       return sendError(res, 400, { code: 'invalid_argument', message: 'The argument must be a JSON object.' });
     }
     const outcome = await this.options.studio.invoke(name, arg);
-    // Written in slices: an answer of megabytes (a big profile) would hold the loop for tens of ms.
-    if (outcome.ok) return sendText(res, 200, await runSliced(jsonSteps({ result: outcome.result ?? null })));
+    // Written in slices and sent a piece at a time: an answer of megabytes (a big profile) would
+    // hold the loop for tens of ms, joined and encoded whole.
+    if (outcome.ok) return sendPieces(res, 200, await runSliced(jsonPieces({ result: outcome.result ?? null })));
     return sendError(res, httpStatusOf[outcome.error.code], outcome.error);
   }
 
@@ -325,6 +327,26 @@ function sendText(res: http.ServerResponse, status: number, data: string): void 
   res.end(data);
 }
 
+/** Sends a JSON text given in pieces (`jsonPieces`), a slice of them at a time. */
+async function sendPieces(res: http.ServerResponse, status: number, pieces: readonly string[]): Promise<void> {
+  if (pieces.length <= 1) return sendText(res, status, pieces[0] ?? '');
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': await runSliced(byteLengthSteps(pieces)),
+    'Cache-Control': 'no-store',
+  });
+  await writePieces(res, pieces);
+}
+
+function* byteLengthSteps(pieces: readonly string[]): Steps<number> {
+  let bytes = 0;
+  for (const piece of pieces) {
+    bytes += Buffer.byteLength(piece);
+    yield;
+  }
+  return bytes;
+}
+
 function sendError(res: http.ServerResponse, status: number, error: StudioError): void {
   sendJson(res, status, { error });
 }
@@ -348,9 +370,15 @@ function parseCookies(header: string | undefined): Record<string, string> {
   return cookies;
 }
 
+/**
+ * The request's body as text, decoded as its chunks arrive (a character split between two chunks
+ * waits for the next): a body of megabytes (a profile sent as base64) is then not copied into one
+ * buffer and decoded in one go when it ends, which held the loop for tens of ms.
+ */
 function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    const decoder = new StringDecoder('utf8');
+    const parts: string[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
@@ -360,9 +388,9 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
         reject(new Error(`The request is larger than ${limit / 1024 / 1024} MB. Import large texts in several parts.`));
         return;
       }
-      chunks.push(chunk);
+      parts.push(decoder.write(chunk));
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(parts.join('') + decoder.end()));
     req.on('error', reject);
   });
 }

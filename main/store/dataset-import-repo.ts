@@ -27,16 +27,24 @@ export interface StagedScene {
 let stageCounter = 0;
 
 /**
+ * Scenes copied (or removed) per step of a slice: a step is a few ms of work (each experience's
+ * full-text indexing dominates), so a slice stops close to its time budget.
+ */
+export const COPY_STEP_SCENES = 8;
+
+/**
  * An import's staging area: tables in a scratch database file of its own, attached to this
  * connection (so filling them takes no lock the other doors wait on, nothing of it reaches the
  * studio's file, and a large import is held on disk, not in memory: the connection keeps its temp
- * database in memory, see database.ts), that `commit` copies into the store in one transaction, or
- * `discard` drops with its file. Between batches the caller gives the event loop a turn.
+ * database in memory, see database.ts), that `begin`, `copySlice` … and `finish` copy into the
+ * store (slices of short transactions, the import's row marked `copying` until the last is in;
+ * `undoSlice` removes a copy cut short), or `discard` drops with its file. Between batches and
+ * slices the caller gives the event loop a turn.
  *
  * Lifecycle: the file is created in the system's temp folder when the stage opens and deleted by
  * `discard`, which the caller runs whatever happens (a process killed mid-import leaves it to the
  * system's temp cleanup). Opened and discarded outside any transaction (SQLite cannot attach or
- * detach inside one).
+ * detach inside one). Discarding detaches and deletes the file: no page of it is freed one by one.
  */
 export class ImportStage {
   private readonly t: string;
@@ -60,7 +68,9 @@ export class ImportStage {
         background TEXT, people TEXT, file TEXT, line INTEGER, source TEXT, doc TEXT, has_experience INTEGER,
         turn_count INTEGER, word_count INTEGER, train_chars INTEGER, problem_count INTEGER, other_thinking INTEGER);
       CREATE TABLE ${this.t}_experiences (scene_id TEXT PRIMARY KEY, background TEXT, turns TEXT, problems TEXT);
-      CREATE TABLE ${this.t}_problems (scene_id TEXT, code TEXT, count INTEGER);`);
+      CREATE TABLE ${this.t}_problems (scene_id TEXT, code TEXT, count INTEGER);
+      CREATE INDEX ${this.t}_scenes_ordinal ON stage_scenes (ordinal);
+      CREATE INDEX ${this.t}_problems_scene ON stage_problems (scene_id);`);
   }
 
   /** Adds a batch, in one short transaction. */
@@ -92,49 +102,83 @@ export class ImportStage {
     })();
   }
 
-  /** Copies every staged scene into the store with the import's row, in one transaction; then drops the stage. */
-  commit(importId: string, file: string, format: string): number {
-    const count = this.db.transaction(() => {
-      const n = this.db.prepare(`SELECT count(*) FROM ${this.t}_scenes`).pluck().get() as number;
-      const p = { importId, characterId: this.characterId, now: this.now, file, format, n };
-      this.db
-        .prepare(
-          'INSERT INTO dataset_imports (id, character_id, file, format, scenes, created_at) VALUES (@importId, @characterId, @file, @format, @n, @now)',
-        )
-        .run(p);
-      this.db
-        .prepare(
-          `INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, chunk_id, protective, limit_text, type, location, time,
-             background, people, call_id, prompt_version, created_at, has_experience, turn_count, word_count, train_chars,
-             problem_count, other_thinking, revision, origin, import_id, import_line, import_file, import_source)
-           SELECT id, @characterId, NULL, 'import:' || @importId, ordinal, NULL, protective, NULL, type, location, '',
-             background, people, NULL, 'import', @now, has_experience, turn_count, word_count, train_chars,
-             problem_count, other_thinking, 1, 'import', @importId, line, file, source
-           FROM ${this.t}_scenes ORDER BY ordinal`,
-        )
-        .run({ characterId: this.characterId, importId, now: this.now });
-      this.db
-        .prepare(
-          `INSERT INTO experiences (scene_id, background, turns, call_id, prompt_version, created_at, problems)
-           SELECT scene_id, background, turns, NULL, 'import', @now, problems FROM ${this.t}_experiences`,
-        )
-        .run({ now: this.now });
-      this.db
-        .prepare(
-          `INSERT INTO scene_problem_counts (scene_id, character_id, code, count)
-           SELECT scene_id, @characterId, code, count FROM ${this.t}_problems`,
-        )
-        .run({ characterId: this.characterId });
-      this.db
-        .prepare(
-          `INSERT INTO scene_revisions (scene_id, revision, doc, author, call_id, prompt_version, restored_from, created_at)
-           SELECT id, 1, doc, 'import', NULL, NULL, NULL, @now FROM ${this.t}_scenes`,
-        )
-        .run({ now: this.now });
-      return n;
+  /**
+   * Starts the copy into the store: the import's row, marked `copying` (migration 024) until
+   * `finish`. Returns how many scenes are staged; `copySlice` then copies them in order.
+   */
+  begin(importId: string, file: string, format: string): number {
+    const n = this.db.prepare(`SELECT count(*) FROM ${this.t}_scenes`).pluck().get() as number;
+    this.db
+      .prepare(
+        `INSERT INTO dataset_imports (id, character_id, file, format, scenes, created_at, copying)
+         VALUES (@importId, @characterId, @file, @format, @n, @now, 1)`,
+      )
+      .run({ importId, characterId: this.characterId, now: this.now, file, format, n });
+    return n;
+  }
+
+  /**
+   * Copies staged scenes after ordinal `after` into the store, `COPY_STEP_SCENES` at a time, in
+   * one transaction, while `more(copied)` (scenes copied by this call so far) says so (at least one
+   * step); returns the last ordinal copied. The commit costs about as much as the statements (the
+   * full-text index writes what the triggers gave it then), so a caller bounds the scenes, not only the time.
+   */
+  copySlice(importId: string, after: number, more: (copied: number) => boolean): number {
+    const params = { characterId: this.characterId, importId, now: this.now, after, upTo: 0 };
+    const statements = [
+      `INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, chunk_id, protective, limit_text, type, location, time,
+         background, people, call_id, prompt_version, created_at, has_experience, turn_count, word_count, train_chars,
+         problem_count, other_thinking, revision, origin, import_id, import_line, import_file, import_source)
+       SELECT id, @characterId, NULL, 'import:' || @importId, ordinal, NULL, protective, NULL, type, location, '',
+         background, people, NULL, 'import', @now, has_experience, turn_count, word_count, train_chars,
+         problem_count, other_thinking, 1, 'import', @importId, line, file, source
+       FROM ${this.t}_scenes WHERE ordinal > @after AND ordinal <= @upTo ORDER BY ordinal`,
+      `INSERT INTO experiences (scene_id, background, turns, call_id, prompt_version, created_at, problems)
+       SELECT e.scene_id, e.background, e.turns, NULL, 'import', @now, e.problems
+       FROM ${this.t}_scenes s JOIN ${this.t}_experiences e ON e.scene_id = s.id
+       WHERE s.ordinal > @after AND s.ordinal <= @upTo`,
+      `INSERT INTO scene_problem_counts (scene_id, character_id, code, count)
+       SELECT p.scene_id, @characterId, p.code, p.count
+       FROM ${this.t}_scenes s JOIN ${this.t}_problems p ON p.scene_id = s.id
+       WHERE s.ordinal > @after AND s.ordinal <= @upTo`,
+      `INSERT INTO scene_revisions (scene_id, revision, doc, author, call_id, prompt_version, restored_from, created_at)
+       SELECT id, 1, doc, 'import', NULL, NULL, NULL, @now FROM ${this.t}_scenes WHERE ordinal > @after AND ordinal <= @upTo`,
+    ].map((sql) => this.db.prepare(sql));
+    const last = this.db.prepare(`SELECT coalesce(max(ordinal), 0) FROM ${this.t}_scenes`).pluck().get() as number;
+    return this.db.transaction(() => {
+      do {
+        params.upTo = params.after + COPY_STEP_SCENES;
+        for (const statement of statements) statement.run(params);
+        params.after = params.upTo;
+      } while (params.after < last && more(params.after - after));
+      return Math.min(params.after, last);
     })();
-    this.discard();
-    return count;
+  }
+
+  /**
+   * Removes copied scenes, last first, `COPY_STEP_SCENES` a step by their staged ids (a key seek
+   * each), in one transaction while `more()` says there is time left; returns the last ordinal
+   * still in the store. At 0 the import's row goes too, and the store is as before `begin`.
+   */
+  undoSlice(importId: string, upTo: number, more: () => boolean): number {
+    const remove = this.db.prepare(
+      `DELETE FROM scenes WHERE id IN (SELECT id FROM ${this.t}_scenes WHERE ordinal > ? AND ordinal <= ?)`,
+    );
+    return this.db.transaction(() => {
+      let left = upTo;
+      while (left > 0) {
+        remove.run(Math.max(0, left - COPY_STEP_SCENES), left);
+        left = Math.max(0, left - COPY_STEP_SCENES);
+        if (!more()) break;
+      }
+      if (left === 0) this.db.prepare('DELETE FROM dataset_imports WHERE id = ? AND copying = 1').run(importId);
+      return left;
+    })();
+  }
+
+  /** Ends the copy: the import is whole. */
+  finish(importId: string): void {
+    this.db.prepare('UPDATE dataset_imports SET copying = 0 WHERE id = ?').run(importId);
   }
 
   /** Drops the staged rows and their file; nothing of the import stays. Safe to call twice. */
@@ -157,6 +201,21 @@ export class DatasetImportRepo {
 
   stage(characterId: CharacterId, now: number): ImportStage {
     return new ImportStage(this.db, characterId, now);
+  }
+
+  /**
+   * Removes what imports cut short by a stop of the studio left in the store (their row still
+   * `copying`), in one transaction: run when the studio opens, before it serves (a scan of the
+   * scenes, only after such a stop). Returns how many imports there were.
+   */
+  undoInterrupted(): number {
+    return this.db.transaction(() => {
+      const ids = this.db.prepare('SELECT id FROM dataset_imports WHERE copying = 1').pluck().all() as string[];
+      if (ids.length === 0) return 0;
+      this.db.prepare('DELETE FROM scenes WHERE import_id IN (SELECT id FROM dataset_imports WHERE copying = 1)').run();
+      this.db.prepare('DELETE FROM dataset_imports WHERE copying = 1').run();
+      return ids.length;
+    })();
   }
 
   provenance(sceneId: SceneId): ImportProvenance | undefined {

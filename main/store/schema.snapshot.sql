@@ -198,7 +198,7 @@ CREATE TABLE dataset_imports (
   format TEXT NOT NULL,
   scenes INTEGER NOT NULL,
   created_at INTEGER NOT NULL
-);
+, copying INTEGER NOT NULL DEFAULT 0);
 
 CREATE TABLE eval_systems (
   id TEXT PRIMARY KEY,

@@ -1,18 +1,27 @@
 // Datasets in and out at scale: a character with SCENES scenes (dataset-scale.ts's builder, about
 // 600 tokens each, one in ten protective, one in ten with a format problem) exported in every
 // format, and each export imported again into a fresh studio. Per format: time, peak RSS above the
-// start (sampled every 5 ms), the file's size, and for imports the longest the event loop was held
-// (the final one-transaction copy into the store is the long one). `SCENES` (env BENCH_SCENES)
-// defaults to 100,000.
+// start (sampled every 5 ms), the file's size, and the longest the event loop was held
+// and how much of the longest time between two ticks this thread ran on a CPU (schedstat, see
+// thread-clock.ts: on a loaded machine a stall is mostly waiting for a core). `SCENES` (env
+// BENCH_SCENES) defaults to 100,000.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CharacterId, DatasetFormat } from '../../common/contract';
 import { Studio } from '../../main/core/studio';
 import { build } from './dataset-scale';
+import { threadClock } from './thread-clock';
 
 const SCENES = Number(process.env.BENCH_SCENES ?? 100_000);
-const FORMATS: DatasetFormat[] = ['paper', 'sharegpt', 'openai', 'alpaca', 'hf'];
+// BENCH_FORMATS (comma-separated) runs only those, e.g. to check one quickly.
+const FORMATS = (process.env.BENCH_FORMATS?.split(',') ?? [
+  'paper',
+  'sharegpt',
+  'openai',
+  'alpaca',
+  'hf',
+]) as DatasetFormat[];
 
 async function invoke<T>(studio: Studio, name: string, arg: unknown): Promise<T> {
   const outcome = await studio.invoke(name, arg);
@@ -35,22 +44,36 @@ async function measured<T>(work: () => Promise<T>) {
   let peakRss = startRss;
   let last = performance.now();
   let longestStallMs = 0;
-  const sampler = setInterval(() => {
+  // The most time this thread ran on a CPU between two ticks: our own synchronous work, which a
+  // loaded machine does not inflate the way it does the stall's length.
+  const clock = threadClock();
+  let lastCpuMs = clock?.().cpuMs ?? NaN;
+  let longestOnCpuMs = 0;
+  const tick = () => {
     const now = performance.now();
     longestStallMs = Math.max(longestStallMs, now - last - 5);
     last = now;
+    const cpuMs = clock?.().cpuMs ?? NaN;
+    if (cpuMs - lastCpuMs > longestOnCpuMs) longestOnCpuMs = cpuMs - lastCpuMs;
+    lastCpuMs = cpuMs;
+  };
+  const sampler = setInterval(() => {
+    tick();
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 5);
   const started = performance.now();
   const result = await work();
   const ms = performance.now() - started;
   clearInterval(sampler);
+  // A stall that ends the work (an import's final copy into the store) is seen by no later tick.
+  tick();
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   return {
     result,
     seconds: Number((ms / 1000).toFixed(2)),
     peakRssGrowthMiB: Math.round((peakRss - startRss) / 2 ** 20),
     longestEventLoopStallMs: Math.round(longestStallMs),
+    longestStallOnCpuMs: Math.round(longestOnCpuMs),
   };
 }
 
@@ -96,10 +119,12 @@ export async function run(): Promise<object> {
           exportSeconds: exported.seconds,
           exportPeakRssGrowthMiB: exported.peakRssGrowthMiB,
           exportLongestEventLoopStallMs: exported.longestEventLoopStallMs,
+          exportLongestStallOnCpuMs: exported.longestStallOnCpuMs,
           importedScenes: imported.result.scenes,
           importSeconds: imported.seconds,
           importPeakRssGrowthMiB: imported.peakRssGrowthMiB,
           importLongestEventLoopStallMs: imported.longestEventLoopStallMs,
+          importLongestStallOnCpuMs: imported.longestStallOnCpuMs,
         };
         process.stderr.write(`  ${format}: ${JSON.stringify(figures[format])}\n`);
       } finally {

@@ -10,7 +10,11 @@
 // - `eventLoopDelayMaxMs` / `eventLoopDelayP99Ms`: `perf_hooks.monitorEventLoopDelay` over it all;
 // - `longestStretchMs.<command>`: the longest event-loop stall (a 5 ms timer coming late) that
 //   overlapped one of that command's requests. A stall overlapping several requests counts for each,
-//   so this is an upper bound per command; the overall maximum is exact.
+//   so this is an upper bound per command; the overall maximum is exact. Each comes with how much
+//   of it this thread ran on a CPU (`onCpuMs`) and waited for one (`waitingMs`), from Linux's
+//   schedstat: on a loaded machine a stall can be all waiting, the machine's and not ours;
+// - `longestOnCpuStretchMs.<command>` / `longestOnCpuMs` / `stallsOver50MsOnCpu`: the same for the
+//   time on a CPU within a stall, i.e. our own synchronous work (within the scheduler's ~4 ms tick).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +28,7 @@ import { JobsRepo } from '../../main/store/jobs-repo';
 import { fixture, repoRoot } from '../support/paths';
 import { fakeProviderDraft, generationSettings, launchRefusedConfig } from '../support/studio';
 import { build } from './dataset-scale';
+import { threadClock } from './thread-clock';
 
 const SCENES = Number(process.env.BENCH_SCENES ?? 100_000);
 const NEW_SCENES = 160;
@@ -51,14 +56,39 @@ async function startLlmServer(): Promise<{ baseURL: string; stop: () => void }> 
   return { baseURL: (JSON.parse(line) as { baseURL: string }).baseURL, stop: () => child.kill('SIGTERM') };
 }
 
-/** Event-loop stalls: a 5 ms interval timer that fires late by more than `floorMs` records [start, end]. */
+interface Stall {
+  start: number;
+  end: number;
+  /** Of the stall, ms this thread ran on a CPU and ms it waited for one (NaN without schedstat). */
+  onCpuMs: number;
+  waitingMs: number;
+  /** [last tick, late tick] on the monotonic clock in µs: a `--cpu-prof` profile's timestamps. */
+  monotonicUs: [number, number];
+}
+
+/** Event-loop stalls: a 5 ms interval timer that fires late by more than `floorMs` records one. */
 function watchStalls(floorMs = 20) {
-  const stalls: { start: number; end: number }[] = [];
+  const stalls: Stall[] = [];
+  const clock = threadClock();
+  const none = { cpuMs: NaN, waitMs: NaN };
   let last = performance.now();
+  let lastClock = clock?.() ?? none;
+  let lastHr = Number(process.hrtime.bigint() / 1000n);
   const timer = setInterval(() => {
     const now = performance.now();
-    if (now - last - 5 > floorMs) stalls.push({ start: last + 5, end: now });
+    const at = clock?.() ?? none;
+    const hr = Number(process.hrtime.bigint() / 1000n);
+    if (now - last - 5 > floorMs)
+      stalls.push({
+        start: last + 5,
+        end: now,
+        onCpuMs: at.cpuMs - lastClock.cpuMs,
+        waitingMs: at.waitMs - lastClock.waitMs,
+        monotonicUs: [lastHr, hr],
+      });
     last = now;
+    lastHr = hr;
+    lastClock = at;
   }, 5);
   return { stalls, stop: () => clearInterval(timer) };
 }
@@ -71,16 +101,19 @@ export async function run(): Promise<object> {
   const requests: { name: string; start: number; end: number }[] = [];
   try {
     await server.start();
+    // `sent`: the argument already as bytes (a browser encodes in its own process; the client here
+    // shares this one, so a big body is made before the measured window).
     const invoke = async <K extends CommandName>(
       name: K,
       arg: CommandArg<K>,
       refusal?: RegExp,
+      sent?: Blob,
     ): Promise<CommandResult<K>> => {
       const start = performance.now();
       const response = await fetch(`${server.origin}/api/invoke/${name}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(arg),
+        body: sent ?? JSON.stringify(arg),
       });
       // The client shares this process with the server (a browser would parse in its own): a big
       // answer nobody reads (the import's profile) is not parsed, so its cost is not counted as the server's.
@@ -120,6 +153,13 @@ export async function run(): Promise<object> {
     });
     const settings = generationSettings(provider.id, { targetScenes: NEW_SCENES, scenesPerCall: 10 });
 
+    const bigProfile = {
+      characterId,
+      fileBase64: Buffer.from(life.toString('utf8').repeat(Math.floor((6 * 2 ** 20) / life.length))).toString('base64'),
+      fileName: 'big.txt',
+    };
+    const bigProfileBody = new Blob([JSON.stringify(bigProfile)]);
+
     const delay = monitorEventLoopDelay({ resolution: 5 });
     const watch = watchStalls();
     delay.enable();
@@ -152,12 +192,7 @@ export async function run(): Promise<object> {
     await invoke('generation/defaults', { characterId });
     await invoke('generation/estimate', { characterId, settings: { ...settings, targetScenes: 20_000 } });
     await invoke('training/start', { characterId, config }, /could not run the trainer's environment check/);
-    const bigProfile = Buffer.from(life.toString('utf8').repeat(Math.floor((6 * 2 ** 20) / life.length)));
-    await invoke('profiles/import', {
-      characterId,
-      fileBase64: bigProfile.toString('base64'),
-      fileName: 'big.txt',
-    });
+    await invoke('profiles/import', bigProfile, undefined, bigProfileBody);
     await invoke('jobs/list', { characterId });
 
     const finished = await studio.generation.whenIdle(job.id);
@@ -166,12 +201,27 @@ export async function run(): Promise<object> {
     delay.disable();
     watch.stop();
 
-    const longest: Record<string, Figure> = {};
+    // Per command, the longest stall that overlapped it and, apart, the most time on a CPU of a stall
+    // that overlapped it: the first is what a user felt, the second what was ours.
+    const longest: Record<string, Figure & { onCpuMs: number; waitingMs: number }> = {};
+    const longestOnCpu: Record<string, Figure> = {};
+    const ms = (value: number) => Number(value.toFixed(1));
     for (const r of requests) {
       const overlapping = watch.stalls.filter((s) => s.end > r.start && s.start < r.end);
-      const worst = Math.max(0, ...overlapping.map((s) => s.end - s.start));
-      longest[r.name] = figure(Math.max(longest[r.name]?.value ?? 0, worst));
+      const worst = overlapping.reduce<Stall | null>((w, s) => (!w || s.end - s.start > w.end - w.start ? s : w), null);
+      if (worst && worst.end - worst.start > (longest[r.name]?.value ?? -1))
+        longest[r.name] = {
+          ...figure(worst.end - worst.start),
+          onCpuMs: ms(worst.onCpuMs),
+          waitingMs: ms(worst.waitingMs),
+        };
+      longest[r.name] ??= { ...figure(0), onCpuMs: 0, waitingMs: 0 };
+      const onCpu = Math.max(0, ...overlapping.map((s) => s.onCpuMs).filter((v) => !Number.isNaN(v)));
+      longestOnCpu[r.name] = figure(Math.max(longestOnCpu[r.name]?.value ?? 0, onCpu));
     }
+    // With BENCH_STALLS_FILE set, every stall goes there, to be matched against a `--cpu-prof`
+    // profile of the run (scripts/profile-stalls.py names the code that ran in each).
+    if (process.env.BENCH_STALLS_FILE) fs.writeFileSync(process.env.BENCH_STALLS_FILE, JSON.stringify(watch.stalls));
     return {
       scenes: SCENES,
       buildSeconds,
@@ -181,7 +231,10 @@ export async function run(): Promise<object> {
       eventLoopDelayMaxMs: figure(delay.max / 1e6),
       eventLoopDelayP99Ms: figure(delay.percentile(99) / 1e6),
       stallsOver50Ms: watch.stalls.filter((s) => s.end - s.start > GOAL_MS).length,
+      stallsOver50MsOnCpu: watch.stalls.filter((s) => s.onCpuMs > GOAL_MS).length,
+      longestOnCpuMs: figure(Math.max(0, ...watch.stalls.map((s) => s.onCpuMs).filter((v) => !Number.isNaN(v)))),
       longestStretchMs: longest,
+      longestOnCpuStretchMs: longestOnCpu,
     };
   } finally {
     await server.close();

@@ -8,7 +8,9 @@
  * speakers' thinking turns are left out (the training export's rule). The split is by a hash of the
  * seed and the scene id, so it is the same for the same seed whatever the order or the other scenes.
  *
- * Streamed: scenes are read a page at a time and each page is written before the next is read;
+ * Streamed: scenes are read a page at a time (`TRAINABLE_PAGE_SCENES`, a few ms of work) and each
+ * page is written before the next is read, the event loop getting a turn between pages; nothing
+ * else reads every row on this thread (the progress total is summed on the reader thread);
  * the folder is built beside its target and moved into place only when complete, so a failure or
  * a cancel leaves no half export (an earlier export's files are replaced only on success).
  */
@@ -25,6 +27,7 @@ import type {
   SceneKind,
 } from '../../../common/contract';
 import type { DatasetRepo } from '../../store/dataset-repo';
+import type { DatasetSums } from '../../store/dataset-sums';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
 import { exportNotices, sceneToTrainerLine, type DatasetExportNotes } from '../trainer/dataset-export';
@@ -58,6 +61,8 @@ export class DatasetExportService {
     private readonly character: (id: CharacterId) => Character,
     private readonly events: EventBus,
     private readonly requests: IoRequests,
+    /** The progress total's source: a sum over every scene (~45 ms of SQLite at 100,000), read on the reader thread. */
+    private readonly sums: Pick<DatasetSums, 'training'>,
   ) {}
 
   async export(request: DatasetExportRequest): Promise<DatasetExportReport> {
@@ -118,7 +123,10 @@ export class DatasetExportService {
     const notes: DatasetExportNotes = { otherThinkingLeftOut: 0, scenesWithOtherThinking: 0 };
     const perCharacter: { fullName: string; scenes: number }[] = [];
     const bytes = { train: 0, validation: 0 };
-    const total = characters.reduce((n, c) => n + this.dataset.trainingFigures(c.id).examples, 0);
+    const total = (await Promise.all(characters.map((c) => this.sums.training(c.id)))).reduce(
+      (n, figures) => n + figures.examples,
+      0,
+    );
     try {
       for (const character of characters) {
         const before = report.train + report.validation;

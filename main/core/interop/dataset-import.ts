@@ -2,8 +2,9 @@
  * `dataset/import`: a dataset file (any format of registry.ts) into a character's scenes. All or
  * nothing: items are read and checked one by one, staged in temporary tables a batch at a time
  * (the event loop gets a turn after each batch, so the serve door keeps answering during a
- * million-line file), and copied into the store in one transaction only when every item was good.
- * A bad item, a cancel or a crash leaves the store as it was.
+ * million-line file), and copied into the store only when every item was good, in slices (see
+ * `copy`). A bad item, a cancel or a crash leaves the store as it was (a crash mid-copy once the
+ * studio opens again); while the copy runs, the scenes copied so far can be seen.
  *
  * Each scene keeps where it came from (file, line, the item's own id) on its first revision,
  * authored `import`. Speakers who are the file's character under another short name are labelled
@@ -18,7 +19,7 @@ import type {
   SceneDoc,
   SceneId,
 } from '../../../common/contract';
-import type { DatasetImportRepo, StagedScene } from '../../store/dataset-import-repo';
+import type { DatasetImportRepo, ImportStage, StagedScene } from '../../store/dataset-import-repo';
 import { sceneFigures } from '../../store/scene-figures';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
@@ -26,8 +27,14 @@ import type { EventBus } from '../events';
 import { guessShortName } from './paper';
 import { openItems, type ImportInput, type ReadItem } from './read-items';
 
-/** Items staged per transaction; between batches the event loop runs other work. */
+/** Items staged per transaction at most (fewer when reading them took half a slice); between batches the event loop runs other work. */
 const BATCH = 500;
+
+/** Says whether `ms` have not yet passed since it was made (a slice's budget). */
+function timeLeft(ms: number): () => boolean {
+  const deadline = performance.now() + ms;
+  return () => performance.now() < deadline;
+}
 
 /** Import requests in flight, by request id: `cancel` aborts them. */
 export class IoRequests {
@@ -67,6 +74,8 @@ export class DatasetImportService {
     private readonly clock: Clock,
     private readonly newId: IdFactory,
     readonly requests: IoRequests,
+    /** The most work one slice of the copy into the store runs before the event loop gets a turn, in ms. */
+    private readonly sliceMs = 10,
   ) {}
 
   async import(request: DatasetImportRequest): Promise<DatasetImportReport> {
@@ -80,17 +89,20 @@ export class DatasetImportService {
       const { format, items } = await openItems(input, request.format ?? 'auto', character);
       const tally = { scenes: 0, protective: 0, experiences: 0, otherCharacter: new Set<string>(), relabelled: 0 };
       let batch: StagedScene[] = [];
+      // Half the slice for reading items, half for staging them (about as long again).
+      let more = timeLeft(this.sliceMs / 2);
       for await (const read of items) {
         batch.push(this.staged(read, character, tally, format === 'hf'));
-        if (batch.length < BATCH) continue;
+        if (batch.length < BATCH && more()) continue;
         stage.add(batch);
         batch = [];
         await this.turn(request, tally.scenes, signal);
+        more = timeLeft(this.sliceMs / 2);
       }
       stage.add(batch);
       await this.turn(request, tally.scenes, signal);
       const importId = this.newId();
-      stage.commit(importId, fileLabel, format);
+      await this.copy(stage, importId, fileLabel, format, request, signal);
       this.events.emit('dataset/changed', { characterId: character.id });
       return {
         importId,
@@ -108,11 +120,58 @@ export class DatasetImportService {
     }
   }
 
-  private async turn(request: DatasetImportRequest, done: number, signal: AbortSignal): Promise<void> {
+  /**
+   * Copies the staged scenes into the store a slice at a time (`sliceMs` of work, then a turn of
+   * the event loop): at 100,000 scenes the copy is tens of seconds of SQLite's work (each
+   * experience's full-text indexing), which in one transaction would hold every door that long.
+   * A cancel or a failure meanwhile removes the scenes already copied, also in slices, so the store
+   * is as it was; a stop of the studio is undone when it next opens (`undoInterrupted`).
+   */
+  private async copy(
+    stage: ImportStage,
+    importId: string,
+    fileLabel: string,
+    format: string,
+    request: DatasetImportRequest,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const total = stage.begin(importId, fileLabel, format);
+    let copied = 0;
+    // What one scene took to copy and commit in the last slice, in ms: the next slice takes as
+    // many as fit in `sliceMs` (the first, one step, measures it).
+    let msPerScene = Infinity;
+    try {
+      while (copied < total) {
+        const started = performance.now();
+        const fit = Math.floor(this.sliceMs / msPerScene);
+        const left = timeLeft(this.sliceMs);
+        const from = copied;
+        copied = stage.copySlice(importId, copied, (n) => n < fit && left());
+        msPerScene = (performance.now() - started) / (copied - from);
+        await this.turn(request, copied, signal, total);
+      }
+      stage.finish(importId);
+    } catch (error) {
+      // Down to 0, where the import's row goes too.
+      for (;;) {
+        copied = stage.undoSlice(importId, copied, timeLeft(this.sliceMs));
+        if (copied === 0) break;
+        await nextTurn();
+      }
+      throw error;
+    }
+  }
+
+  private async turn(
+    request: DatasetImportRequest,
+    done: number,
+    signal: AbortSignal,
+    total: number | null = null,
+  ): Promise<void> {
     await nextTurn();
     if (signal.aborted) throw cancelledFailure('import');
     if (request.requestId) {
-      this.events.emit('dataset/io-progress', { requestId: request.requestId, direction: 'import', done, total: null });
+      this.events.emit('dataset/io-progress', { requestId: request.requestId, direction: 'import', done, total });
     }
   }
 

@@ -21,6 +21,7 @@ import m020 from './020_chat_sampling.sql';
 import m021 from './021_scene_browser.sql';
 import m022 from './022_job_figures.sql';
 import m023 from './023_search_prefixes.sql';
+import m024 from './024_import_copying.sql';
 import { recountSceneFigures } from '../scene-figures';
 import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
@@ -58,4 +59,5 @@ export const migrations: readonly Migration[] = [
   { id: 21, name: 'scene_browser', sql: m021 },
   { id: 22, name: 'job_figures', sql: m022 },
   { id: 23, name: 'search_prefixes', sql: m023 },
+  { id: 24, name: 'import_copying', sql: m024 },
 ];

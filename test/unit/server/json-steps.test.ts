@@ -1,7 +1,8 @@
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runSliced, runSync } from '../../../main/core/time-slices';
-import { jsonSteps } from '../../../main/server/json-steps';
-import { turnsDuring } from '../../support/turns';
+import { jsonPieces, jsonSteps, writePieces } from '../../../main/server/json-steps';
+import { turnCounter, turnsDuring } from '../../support/turns';
 
 /** The web door writes answers in steps (issue 9, point 3): the same text as JSON.stringify, with turns between. */
 describe('JSON in steps', () => {
@@ -32,5 +33,26 @@ describe('JSON in steps', () => {
     const { result: text, turns } = await turnsDuring(() => runSliced(jsonSteps(big), 1));
     expect(text).toBe(JSON.stringify(big));
     expect(turns).toBeGreaterThan(2);
+  });
+
+  it('leaves megabytes in pieces of about 64 K characters, sent one slice at a time with turns between', async () => {
+    const big = { result: { chunks: Array.from({ length: 20_000 }, (_, i) => ({ id: i, text: 'é'.repeat(300) })) } };
+    const pieces = runSync(jsonPieces(big));
+    expect(pieces.join('')).toBe(JSON.stringify(big));
+    expect(pieces.length).toBeGreaterThan(50);
+    // A piece closes once 64 K characters of values have passed (the keys and brackets between them add some).
+    for (const piece of pieces) expect(piece.length).toBeLessThan(2 * 65_536);
+
+    // Into a real stream: each piece is one write, and the writes are spread over turns of the loop.
+    const out = new PassThrough();
+    const written: { piece: string; turn: number }[] = [];
+    const counter = turnCounter();
+    out.on('data', (chunk: Buffer) => written.push({ piece: chunk.toString('utf8'), turn: counter.turns() }));
+    const ended = new Promise((resolve) => out.on('end', resolve));
+    await writePieces(out, pieces);
+    await ended;
+    counter.stop();
+    expect(written.map((w) => w.piece).join('')).toBe(JSON.stringify(big));
+    expect(new Set(written.map((w) => w.turn)).size).toBeGreaterThan(2);
   });
 });

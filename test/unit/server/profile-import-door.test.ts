@@ -5,7 +5,7 @@ import type { Profile } from '../../../common/contract';
 import { WebServer } from '../../../main/server/web-server';
 import { doorClient, type DoorInvoke } from '../../support/http-door';
 import { runProfileFuzz } from '../../support/profile-fuzz';
-import { makeStudio } from '../../support/studio';
+import { call, makeStudio } from '../../support/studio';
 
 /**
  * Profile imports through the web door (issue 8, points 17–19): a big import does not stop the
@@ -61,6 +61,22 @@ describe('profile imports through the web door', () => {
     expect(ping.status).toBe(200);
     expect((await big).status).toBe(200);
     expect(finished).toEqual(['characters/list', 'profiles/import']);
+  });
+
+  it('reads a big body of characters of several bytes whole, and sends its big answer whole', async () => {
+    const characterId = await character();
+    // Megabytes of 2-, 3- and 4-byte characters: many fall across the body's chunks as they arrive.
+    const text = Array.from(
+      { length: 6_000 },
+      (_, i) => `Tag ${i}: Ärger über die Überfahrt — 🌊 ’${'ß'.repeat(80)}’`,
+    ).join('\n\n');
+    const reply = await invoke('profiles/import', { characterId, text });
+    expect(reply.status).toBe(200);
+    const profile = reply.body.result as Profile;
+    expect(profile.chunks.map((c) => c.text).join('\n\n')).toBe(text);
+    expect(profile).toEqual(
+      (await call(env.studio, 'profiles/list', { characterId: profile.characterId })).find((p) => p.id === profile.id),
+    );
   });
 
   it('answers 400, never 500, to a chunk edit that starts with NUL', async () => {

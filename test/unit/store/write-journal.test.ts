@@ -98,7 +98,7 @@ describe('journals and scratch data', () => {
       stage.add(
         Array.from({ length: 200 }, (_, i) => ({
           id: `imported-${end}-${i}` as SceneId,
-          ordinal: i,
+          ordinal: i + 1,
           protective: false,
           type: 'chat',
           location: 'Vienna',
@@ -113,8 +113,12 @@ describe('journals and scratch data', () => {
       );
       // On disk as it fills, not in the connection's memory.
       expect(fs.statSync(stage.location).size).toBeGreaterThan(empty + 200 * line.length * 20);
-      if (end === 'commit') expect(stage.commit('import-1', 'scenes.jsonl', 'jsonl')).toBe(200);
-      else stage.discard();
+      if (end === 'commit') {
+        expect(stage.begin('import-1', 'scenes.jsonl', 'jsonl')).toBe(200);
+        expect(stage.copySlice('import-1', 0, () => true)).toBe(200);
+        stage.finish('import-1');
+      }
+      stage.discard();
       expect(fs.existsSync(stage.location)).toBe(false);
     }
     expect(new DatasetRepo(studio.db).countCharacterScenes(characterId, false)).toBe(200);

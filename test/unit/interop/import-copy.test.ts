@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Character, CharacterId, SceneId } from '../../../common/contract';
+import { DatasetImportService, IoRequests } from '../../../main/core/interop/dataset-import';
+import { Studio } from '../../../main/core/studio';
+import { COPY_STEP_SCENES, DatasetImportRepo, type StagedScene } from '../../../main/store/dataset-import-repo';
+import { sceneFigures } from '../../../main/store/scene-figures';
+import { tempDir } from '../../support/paths';
+import { call, createBeethoven } from '../../support/studio';
+import { turnCounter } from '../../support/turns';
+
+// An import's final copy into the store runs in slices of short transactions with a turn of the
+// event loop between them (at 100,000 scenes one transaction held the serving thread for tens of
+// seconds), and stays all or nothing: a cancel mid-copy removes what was copied, and a stop of the
+// studio mid-copy is undone when it opens again.
+
+const SCENES = COPY_STEP_SCENES * 5 + 3;
+const line = (n: number) =>
+  JSON.stringify({
+    messages: [
+      { role: 'system', content: `A quiet room, evening ${n}.` },
+      { role: 'user', content: 'Neefe: Again.' },
+      { role: 'assistant', content: 'As you wish.' },
+    ],
+  });
+
+let env: { studio: Studio; dir: string; cleanup: () => void };
+let characterId: CharacterId;
+let file: string;
+let character: Character;
+
+beforeEach(async () => {
+  const tmp = tempDir('cs-import-copy-');
+  env = { studio: new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test', embeddedThreads: 1 }), ...tmp };
+  characterId = await createBeethoven(env.studio);
+  character = await call(env.studio, 'characters/get', { id: characterId });
+  file = path.join(env.dir, 'scenes.jsonl');
+  fs.writeFileSync(file, `${Array.from({ length: SCENES }, (_, n) => line(n)).join('\n')}\n`);
+});
+afterEach(async () => {
+  await env.studio.shutdown();
+  env.studio.close();
+  env.cleanup();
+});
+
+/** The studio's importer, with a slice budget of 0 ms: every slice is one step of COPY_STEP_SCENES scenes. */
+function importer(requests = new IoRequests()): DatasetImportService {
+  const repo = new DatasetImportRepo(env.studio.db);
+  return new DatasetImportService(repo, () => character, env.studio.events, { now: Date.now }, randomUUID, requests, 0);
+}
+
+/** `n` staged scenes with an experience each, as an import stages them. */
+function staged(n: number): StagedScene[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: randomUUID() as SceneId,
+    ordinal: i + 1,
+    protective: false,
+    type: 'Conversation',
+    location: 'Bonn',
+    background: 'A quiet room.',
+    people: [],
+    file: null,
+    line: i + 1,
+    source: null,
+    doc: '{}',
+    experience: {
+      background: 'A quiet room.',
+      turns: '[]',
+      problems: '[]',
+      figures: sceneFigures('A quiet room.', [], [], character),
+    },
+  }));
+}
+
+const countOf = (sql: string) => env.studio.db.prepare(sql).pluck().get() as number;
+const storedScenes = () => countOf('SELECT count(*) FROM scenes');
+
+describe('the copy into the store', () => {
+  it('runs in slices of at most COPY_STEP_SCENES scenes (at 0 ms), each committed, with turns of the event loop between them', async () => {
+    const copied: { done: number; inStore: number; turn: number }[] = [];
+    const counter = turnCounter();
+    const off = env.studio.events.subscribe((name, payload) => {
+      const progress = payload as { requestId: string; done: number; total: number | null };
+      if (name !== 'dataset/io-progress' || progress.requestId !== 'copy' || progress.total === null) return;
+      // Between two slices: what was copied so far is committed, no transaction is open.
+      expect(env.studio.db.inTransaction).toBe(false);
+      copied.push({ done: progress.done, inStore: storedScenes(), turn: counter.turns() });
+    });
+    try {
+      const report = await importer().import({ characterId, path: file, requestId: 'copy' });
+      expect(report.scenes).toBe(SCENES);
+    } finally {
+      off();
+      counter.stop();
+    }
+    const steps = [...Array.from({ length: 5 }, (_, i) => (i + 1) * COPY_STEP_SCENES), SCENES];
+    expect(copied.map((c) => c.done)).toEqual(steps);
+    expect(copied.map((c) => c.inStore)).toEqual(steps);
+    expect(new Set(copied.map((c) => c.turn)).size).toBe(steps.length);
+    expect(countOf('SELECT count(*) FROM dataset_imports WHERE copying = 1')).toBe(0);
+    expect(countOf('SELECT count(*) FROM experiences')).toBe(SCENES);
+  });
+
+  it('removes what it had copied when cancelled mid-copy, leaving the store as it was', async () => {
+    const requests = new IoRequests();
+    const off = env.studio.events.subscribe((name, payload) => {
+      const progress = payload as { requestId: string; done: number; total: number | null };
+      if (name === 'dataset/io-progress' && progress.total !== null && progress.done >= COPY_STEP_SCENES * 2)
+        requests.cancel('stop');
+    });
+    let error: unknown;
+    try {
+      await importer(requests).import({ characterId, path: file, requestId: 'stop' });
+    } catch (caught) {
+      error = caught;
+    } finally {
+      off();
+    }
+    expect((error as Error).message).toBe('The import was cancelled; nothing was imported.');
+    expect(storedScenes()).toBe(0);
+    expect(countOf('SELECT count(*) FROM dataset_imports')).toBe(0);
+    expect(countOf('SELECT count(*) FROM scene_revisions')).toBe(0);
+    expect((await call(env.studio, 'dataset/stats', { characterId })).scenes).toBe(0);
+    // A whole import afterwards goes in as usual.
+    expect((await call(env.studio, 'dataset/import', { characterId, path: file })).scenes).toBe(SCENES);
+  });
+
+  it('is undone when the studio opens again after stopping mid-copy', async () => {
+    await call(env.studio, 'dataset/import', { characterId, path: file });
+    // A second import stopped after its first slice: the process ended with its row still copying
+    // (closing the connection drops the staging tables, as a crash would).
+    const stage = new DatasetImportRepo(env.studio.db).stage(characterId, Date.now());
+    stage.add(staged(COPY_STEP_SCENES * 2));
+    expect(stage.begin('cut-short', 'cut.jsonl', 'openai')).toBe(COPY_STEP_SCENES * 2);
+    expect(stage.copySlice('cut-short', 0, () => false)).toBe(COPY_STEP_SCENES);
+    expect(storedScenes()).toBe(SCENES + COPY_STEP_SCENES);
+    await env.studio.shutdown();
+    env.studio.close();
+
+    env.studio = new Studio({ dataDir: env.dir, door: 'cli', version: 'test', embeddedThreads: 1 });
+    expect(storedScenes()).toBe(SCENES);
+    expect(countOf("SELECT count(*) FROM dataset_imports WHERE id = 'cut-short'")).toBe(0);
+    expect((await call(env.studio, 'dataset/stats', { characterId })).scenes).toBe(SCENES);
+  });
+});
