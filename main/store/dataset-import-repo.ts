@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { CharacterId, ImportProvenance, SceneId } from '../../common/contract';
 import type { Db } from './database';
 import type { SceneFigures } from './scene-figures';
+import type { TurnFigures } from './turn-figures';
 
 /** One scene of an import, with its experience (null for a scene file) and the figures computed for it. */
 export interface StagedScene {
@@ -21,7 +22,14 @@ export interface StagedScene {
   source: string | null;
   /** The first revision's document (SceneDoc as JSON). */
   doc: string;
-  experience: { background: string; turns: string; problems: string; figures: SceneFigures } | null;
+  experience: {
+    background: string;
+    turns: string;
+    problems: string;
+    figures: SceneFigures;
+    /** Speakers and turn lengths, as a written experience stores them (turn-figures.ts). */
+    turnFigures: TurnFigures;
+  } | null;
 }
 
 let stageCounter = 0;
@@ -69,8 +77,12 @@ export class ImportStage {
         turn_count INTEGER, word_count INTEGER, train_chars INTEGER, problem_count INTEGER, other_thinking INTEGER);
       CREATE TABLE ${this.t}_experiences (scene_id TEXT PRIMARY KEY, background TEXT, turns TEXT, problems TEXT);
       CREATE TABLE ${this.t}_problems (scene_id TEXT, code TEXT, count INTEGER);
+      CREATE TABLE ${this.t}_speakers (scene_id TEXT, speaker TEXT, kind TEXT, turns INTEGER, words INTEGER);
+      CREATE TABLE ${this.t}_lengths (scene_id TEXT, bucket INTEGER, turns INTEGER);
       CREATE INDEX ${this.t}_scenes_ordinal ON stage_scenes (ordinal);
-      CREATE INDEX ${this.t}_problems_scene ON stage_problems (scene_id);`);
+      CREATE INDEX ${this.t}_problems_scene ON stage_problems (scene_id);
+      CREATE INDEX ${this.t}_speakers_scene ON stage_speakers (scene_id);
+      CREATE INDEX ${this.t}_lengths_scene ON stage_lengths (scene_id);`);
   }
 
   /** Adds a batch, in one short transaction. */
@@ -81,6 +93,8 @@ export class ImportStage {
     );
     const experience = this.db.prepare(`INSERT INTO ${this.t}_experiences VALUES (?, ?, ?, ?)`);
     const problem = this.db.prepare(`INSERT INTO ${this.t}_problems VALUES (?, ?, ?)`);
+    const speaker = this.db.prepare(`INSERT INTO ${this.t}_speakers VALUES (?, ?, ?, ?, ?)`);
+    const length = this.db.prepare(`INSERT INTO ${this.t}_lengths VALUES (?, ?, ?)`);
     this.db.transaction(() => {
       for (const s of scenes) {
         const f = s.experience?.figures;
@@ -98,6 +112,9 @@ export class ImportStage {
         if (!s.experience) continue;
         experience.run(s.id, s.experience.background, s.experience.turns, s.experience.problems);
         for (const [code, count] of Object.entries(s.experience.figures.problemsByCode)) problem.run(s.id, code, count);
+        const { speakers, lengths } = s.experience.turnFigures;
+        for (const f of speakers) speaker.run(s.id, f.speaker, f.kind, f.turns, f.words);
+        for (const [bucket, turns] of lengths) length.run(s.id, bucket, turns);
       }
     })();
   }
@@ -140,6 +157,14 @@ export class ImportStage {
       `INSERT INTO scene_problem_counts (scene_id, character_id, code, count)
        SELECT p.scene_id, @characterId, p.code, p.count
        FROM ${this.t}_scenes s JOIN ${this.t}_problems p ON p.scene_id = s.id
+       WHERE s.ordinal > @after AND s.ordinal <= @upTo`,
+      `INSERT INTO experience_speakers (scene_id, character_id, speaker, kind, turns, words)
+       SELECT f.scene_id, @characterId, f.speaker, f.kind, f.turns, f.words
+       FROM ${this.t}_scenes s JOIN ${this.t}_speakers f ON f.scene_id = s.id
+       WHERE s.ordinal > @after AND s.ordinal <= @upTo`,
+      `INSERT INTO scene_turn_lengths (scene_id, character_id, bucket, turns)
+       SELECT f.scene_id, @characterId, f.bucket, f.turns
+       FROM ${this.t}_scenes s JOIN ${this.t}_lengths f ON f.scene_id = s.id
        WHERE s.ordinal > @after AND s.ordinal <= @upTo`,
       `INSERT INTO scene_revisions (scene_id, revision, doc, author, call_id, prompt_version, restored_from, created_at)
        SELECT id, 1, doc, 'import', NULL, NULL, NULL, @now FROM ${this.t}_scenes WHERE ordinal > @after AND ordinal <= @upTo`,

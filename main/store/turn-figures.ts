@@ -68,10 +68,16 @@ export function storeTurnFigures(db: Db, sceneId: string, characterId: string, t
   for (const [bucket, count] of figures.lengths) length.run(sceneId, characterId, bucket, count);
 }
 
-/** Migration 015's backfill: the turn figures of every stored experience. A write-time pass, never part of a read. */
-export function backfillTurnFigures(db: Db): void {
+/**
+ * The turn figures of every stored experience (migration 015), or with `missing`, of those that
+ * have none (migration 025: imports before it stored none). A write-time pass, never part of a read.
+ */
+export function backfillTurnFigures(db: Db, missing = false): void {
   const rows = db
-    .prepare('SELECT s.id, s.character_id, e.turns FROM experiences e JOIN scenes s ON s.id = e.scene_id')
+    .prepare(
+      `SELECT s.id, s.character_id, e.turns FROM experiences e JOIN scenes s ON s.id = e.scene_id
+       ${missing ? 'WHERE NOT EXISTS (SELECT 1 FROM scene_turn_lengths l WHERE l.scene_id = e.scene_id)' : ''}`,
+    )
     .all() as { id: string; character_id: string; turns: string }[];
   for (const row of rows) storeTurnFigures(db, row.id, row.character_id, JSON.parse(row.turns) as Turn[]);
 }

@@ -21,6 +21,7 @@ import type {
 } from '../../../common/contract';
 import type { DatasetImportRepo, ImportStage, StagedScene } from '../../store/dataset-import-repo';
 import { sceneFigures } from '../../store/scene-figures';
+import { turnFigures } from '../../store/turn-figures';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
@@ -226,6 +227,7 @@ export class DatasetImportService {
             turns: JSON.stringify(turns),
             problems: JSON.stringify(problems),
             figures: sceneFigures(item.background, turns, problems, character),
+            turnFigures: turnFigures(turns),
           }
         : null,
     };

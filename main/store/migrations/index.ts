@@ -22,6 +22,7 @@ import m021 from './021_scene_browser.sql';
 import m022 from './022_job_figures.sql';
 import m023 from './023_search_prefixes.sql';
 import m024 from './024_import_copying.sql';
+import m025 from './025_imported_turn_figures.sql';
 import { recountSceneFigures } from '../scene-figures';
 import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
@@ -60,4 +61,5 @@ export const migrations: readonly Migration[] = [
   { id: 22, name: 'job_figures', sql: m022 },
   { id: 23, name: 'search_prefixes', sql: m023 },
   { id: 24, name: 'import_copying', sql: m024 },
+  { id: 25, name: 'imported_turn_figures', sql: m025, backfill: (db) => backfillTurnFigures(db, true) },
 ];

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId, DatasetStats, Scene } from '../../../common/contract';
+import { backfillTurnFigures } from '../../../main/store/turn-figures';
 import { fixture, tempDir } from '../../support/paths';
 import { call, callError, createBeethoven, makeStudio } from '../../support/studio';
 
@@ -121,6 +122,30 @@ describe("the paper's generated files", () => {
       source: 'seed_scene_0_c1',
       format: 'paper-scenes',
     });
+  });
+});
+
+describe("imported experiences' figures", () => {
+  it('are stored as a written experience stores them: speakers and turn lengths equal a recount', async () => {
+    const file = write(
+      'generated_agent_dialogue_Beethoven.json',
+      JSON.stringify([
+        dialogue(30),
+        dialogue(31, { dialogue: [{ role: 'Neefe', action: '(speaking)', content: 'Again.' }] }),
+      ]),
+    );
+    await call(env.studio, 'dataset/import', { characterId, path: file });
+    const db = env.studio.db;
+    const stored = () => ({
+      speakers: db
+        .prepare('SELECT scene_id, speaker, kind, turns, words FROM experience_speakers ORDER BY 1, 2, 3')
+        .all(),
+      lengths: db.prepare('SELECT scene_id, bucket, turns FROM scene_turn_lengths ORDER BY 1, 2').all(),
+    });
+    const imported = stored();
+    expect(imported.speakers).toContainEqual(expect.objectContaining({ speaker: 'Neefe', kind: 'speaking', turns: 1 }));
+    db.transaction(() => backfillTurnFigures(db))();
+    expect(stored()).toEqual(imported);
   });
 });
 

@@ -7,6 +7,7 @@ import { DatasetImportService, IoRequests } from '../../../main/core/interop/dat
 import { Studio } from '../../../main/core/studio';
 import { COPY_STEP_SCENES, DatasetImportRepo, type StagedScene } from '../../../main/store/dataset-import-repo';
 import { sceneFigures } from '../../../main/store/scene-figures';
+import { turnFigures } from '../../../main/store/turn-figures';
 import { tempDir } from '../../support/paths';
 import { call, createBeethoven } from '../../support/studio';
 import { turnCounter } from '../../support/turns';
@@ -70,6 +71,7 @@ function staged(n: number): StagedScene[] {
       turns: '[]',
       problems: '[]',
       figures: sceneFigures('A quiet room.', [], [], character),
+      turnFigures: turnFigures([]),
     },
   }));
 }

@@ -351,6 +351,24 @@ describe('scene browser', () => {
     db.close();
   });
 
+  it('migration 025 counts the speakers of experiences imported without them (imports before it stored none)', () => {
+    const file = path.join(env.dir, 'before-025.sqlite');
+    const before = migrations.findIndex((m) => m.name === 'imported_turn_figures');
+    const old = openDatabase(file, { migrations: migrations.slice(0, before) });
+    old.exec(`INSERT INTO characters (id, full_name, short_name, created_at, updated_at) VALUES ('c', 'L', 'B', 1, 1);
+      INSERT INTO scenes (id, character_id, ordinal, type, location, time, background, people, prompt_version,
+        created_at, origin, item_id) VALUES ('s1', 'c', 0, 'Lesson', 'Bonn', '', 'x', '["Neefe"]', 'import', 1, 'import', 'import:i');
+      INSERT INTO experiences (scene_id, background, turns, prompt_version, created_at)
+        VALUES ('s1', '', '[{"speaker":"Neefe","kind":"speaking","text":"Play the fugue"}]', 'import', 1);
+      DELETE FROM experience_speakers; DELETE FROM scene_turn_lengths;`);
+    old.close();
+    const db = openDatabase(file);
+    const repo = new SceneBrowserRepo(db);
+    expect(repo.facets('c' as CharacterId, {}).speakers).toEqual([{ value: 'Neefe', count: 1 }]);
+    expect(db.prepare('SELECT bucket, turns FROM scene_turn_lengths').all()).toEqual([{ bucket: 1, turns: 1 }]);
+    db.close();
+  });
+
   it('migration 023 makes the search index again with prefix indexes: the same text and matches, written to as before', () => {
     const file = path.join(env.dir, 'before-023.sqlite');
     // Found by name: the migration may be renumbered when branches are joined.
