@@ -115,11 +115,21 @@ export async function run(): Promise<object> {
         headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
         body: sent ?? JSON.stringify(arg),
       });
-      // The client shares this process with the server (a browser would parse in its own): a big
-      // answer nobody reads (the import's profile) is not parsed, so its cost is not counted as the server's.
-      const text = await response.text();
-      const unread = response.ok && name === 'profiles/import' && text.length > 2 ** 20;
-      const body = (unread ? {} : JSON.parse(text)) as { result?: CommandResult<K>; error?: { message: string } };
+      // The client shares this process with the server (a browser would decode and parse in its
+      // own): a big answer nobody reads (the import's profile) is drained as bytes, never decoded or
+      // parsed, so its cost is not counted as the server's.
+      const pieces: Uint8Array[] = [];
+      let bytes = 0;
+      const reader = response.body!.getReader();
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        bytes += read.value.byteLength;
+        if (name !== 'profiles/import' || bytes <= 2 ** 20) pieces.push(read.value);
+      }
+      const unread = response.ok && name === 'profiles/import' && bytes > 2 ** 20;
+      const body = (unread ? {} : JSON.parse(Buffer.concat(pieces).toString('utf8'))) as {
+        result?: CommandResult<K>;
+        error?: { message: string };
+      };
       requests.push({ name, start, end: performance.now() });
       if (body.error && !refusal?.test(body.error.message)) throw new Error(`${name}: ${body.error.message}`);
       return body.result as CommandResult<K>;
