@@ -206,12 +206,16 @@ export class ImportStage {
     this.db.prepare('UPDATE dataset_imports SET copying = 0 WHERE id = ?').run(importId);
   }
 
-  /** Drops the staged rows and their file; nothing of the import stays. Safe to call twice. */
-  discard(): void {
+  /**
+   * Drops the staged rows and their file; nothing of the import stays. Safe to call twice. The file
+   * is deleted off the event loop: unlinking the stage of 100,000 scenes (hundreds of MB) takes the
+   * kernel ~0.1 s, which in `rmSync` held every door that long at the end of each import.
+   */
+  async discard(): Promise<void> {
     if (!this.open) return;
     this.open = false;
     this.db.exec(`DETACH DATABASE ${this.schema}`);
-    fs.rmSync(this.file, { force: true });
+    await fs.promises.rm(this.file, { force: true });
   }
 
   /** The stage's file while it is open (tests look for it). */

@@ -116,7 +116,7 @@ export class DatasetImportService {
         durationMs: Date.now() - started,
       };
     } finally {
-      stage.discard();
+      await stage.discard();
       this.requests.end(request.requestId);
     }
   }

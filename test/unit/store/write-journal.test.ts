@@ -118,7 +118,7 @@ describe('journals and scratch data', () => {
         expect(stage.copySlice('import-1', 0, () => true)).toBe(200);
         stage.finish('import-1');
       }
-      stage.discard();
+      await stage.discard();
       expect(fs.existsSync(stage.location)).toBe(false);
     }
     expect(new DatasetRepo(studio.db).countCharacterScenes(characterId, false)).toBe(200);
