@@ -151,7 +151,7 @@ describe('the Report in a browser', () => {
     await page
       .getByTestId('report-table-multi')
       .getByRole('row', { name: /sft \(paper\)/ })
-      .getByRole('button', { name: '50' })
+      .getByRole('button', { name: '50', exact: true })
       .click();
     const answers = page.getByTestId('report-answers');
     await answers.getByTestId('report-answer').first().waitFor();

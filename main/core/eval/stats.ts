@@ -1,7 +1,7 @@
 /**
  * Statistics of a report: the mean of a system's scores on one dimension, its 95% percentile
- * bootstrap interval and the count. Pure and seeded: the same scores and seed give the same
- * interval, so a report rebuilt tomorrow (or exported and compared) reads the same.
+ * bootstrap interval and the count. Pure and seeded: the same scores (in any order: rows read
+ * from the store come in no promised order) and seed give the same interval, so a report rebuilt tomorrow (or exported and compared) reads the same.
  *
  * The bootstrap: draw `resamples` samples of n scores with replacement, take each one's mean, and
  * read the interval off the sorted means at the (1 − level)/2 and (1 + level)/2 quantiles (linear
@@ -69,7 +69,8 @@ export function bootstrapInterval(values: readonly number[], options: BootstrapO
   const level = options.level ?? DEFAULT_LEVEL;
   if (!(level > 0 && level < 1)) throw new Error(`level must be in (0, 1), got ${level}`);
   if (!(resamples >= 1)) throw new Error(`resamples must be at least 1, got ${resamples}`);
-  const sample = Float64Array.from(values);
+  // Sorted, so the resamples depend on the scores alone, not on the order they were read in.
+  const sample = Float64Array.from(values).sort();
   const means = new Float64Array(resamples);
   // mulberry32 (planner.ts's seededRandom) inlined: this loop runs resamples × n times per cell.
   let a = (options.seed ?? DEFAULT_SEED) >>> 0;

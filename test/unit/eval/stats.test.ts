@@ -45,6 +45,15 @@ describe('bootstrap interval of the mean', () => {
     expect(bootstrapInterval(values, { seed: 3 })).not.toEqual(bootstrapInterval(values, { seed: 4 }));
   });
 
+  it('depends on the scores, not on the order they were read in', () => {
+    const values = Array.from({ length: 50 }, (_, i) => 1 + ((i * 3) % 7));
+    const reversed = [...values].reverse();
+    const interleaved = values.filter((_, i) => i % 2 === 0).concat(values.filter((_, i) => i % 2 === 1));
+    const interval = bootstrapInterval(values, { seed: 7 });
+    expect(bootstrapInterval(reversed, { seed: 7 })).toEqual(interval);
+    expect(bootstrapInterval(interleaved, { seed: 7 })).toEqual(interval);
+  });
+
   it('reads quantiles as numpy does (linear between order statistics)', () => {
     expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
     expect(quantile([10, 20], 0.025)).toBeCloseTo(10.25);
