@@ -154,18 +154,20 @@ export class ImportStage {
        SELECT e.scene_id, e.background, e.turns, NULL, 'import', @now, e.problems
        FROM ${this.t}_scenes s JOIN ${this.t}_experiences e ON e.scene_id = s.id
        WHERE s.ordinal > @after AND s.ordinal <= @upTo`,
-      `INSERT INTO scene_problem_counts (scene_id, character_id, code, count)
-       SELECT p.scene_id, @characterId, p.code, p.count
-       FROM ${this.t}_scenes s JOIN ${this.t}_problems p ON p.scene_id = s.id
-       WHERE s.ordinal > @after AND s.ordinal <= @upTo`,
-      `INSERT INTO experience_speakers (scene_id, character_id, speaker, kind, turns, words)
-       SELECT f.scene_id, @characterId, f.speaker, f.kind, f.turns, f.words
-       FROM ${this.t}_scenes s JOIN ${this.t}_speakers f ON f.scene_id = s.id
-       WHERE s.ordinal > @after AND s.ordinal <= @upTo`,
-      `INSERT INTO scene_turn_lengths (scene_id, character_id, bucket, turns)
-       SELECT f.scene_id, @characterId, f.bucket, f.turns
-       FROM ${this.t}_scenes s JOIN ${this.t}_lengths f ON f.scene_id = s.id
-       WHERE s.ordinal > @after AND s.ordinal <= @upTo`,
+      // The per-scene figure tables: staged rows of the slice's scenes, with the character added.
+      ...(
+        [
+          ['scene_problem_counts', 'problems', 'code, count'],
+          ['experience_speakers', 'speakers', 'speaker, kind, turns, words'],
+          ['scene_turn_lengths', 'lengths', 'bucket, turns'],
+        ] as const
+      ).map(
+        ([table, staged, columns]) =>
+          `INSERT INTO ${table} (scene_id, character_id, ${columns})
+           SELECT f.scene_id, @characterId, ${columns.replace(/(\w+)/g, 'f.$1')}
+           FROM ${this.t}_scenes s JOIN ${this.t}_${staged} f ON f.scene_id = s.id
+           WHERE s.ordinal > @after AND s.ordinal <= @upTo`,
+      ),
       `INSERT INTO scene_revisions (scene_id, revision, doc, author, call_id, prompt_version, restored_from, created_at)
        SELECT id, 1, doc, 'import', NULL, NULL, NULL, @now FROM ${this.t}_scenes WHERE ordinal > @after AND ordinal <= @upTo`,
     ].map((sql) => this.db.prepare(sql));
