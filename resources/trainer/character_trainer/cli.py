@@ -54,11 +54,16 @@ def main(argv: list[str] | None = None) -> int:
     is_main = ctx is None or ctx.is_main
     sink = EventSink(stream, enabled=is_main)
     try:
-        return _run(args.command, args.job, sink, ctx)
-    finally:
+        code = _run(args.command, args.job, sink, ctx)
+    except BaseException:
         sink.close()
         if ctx is not None:
             ctx.close()
+        raise
+    sink.close()
+    if ctx is not None:
+        ctx.leave(code)  # a distributed worker ends here, see DistContext.leave
+    return code
 
 
 def is_disk_full(error: BaseException) -> bool:

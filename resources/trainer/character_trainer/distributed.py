@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from dataclasses import dataclass
 
 import torch
@@ -39,6 +41,27 @@ class DistContext:
     def close(self) -> None:
         if self.enabled and dist.is_initialized():
             dist.destroy_process_group()
+
+    def leave(self, code: int) -> None:
+        """End a worker once its command has returned ``code``: a single process just closes.
+
+        A distributed worker flushes its streams and exits at once, skipping the process group's
+        teardown and the interpreter's finalisation. Their C++ destructors race the collective
+        library's worker threads (gloo aborted a finished rank with "terminate called without an
+        active exception"), and torchrun then kills the other ranks and reports the run as failed
+        after its ``done`` event. Everything this run owns is on disk by now (the event sink is
+        closed; ``_finish`` and ``_save`` end on a barrier), and the OS reclaims the rest.
+        """
+        if not self.enabled:
+            self.close()
+            return
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed or broken pipe has nothing left to keep
+                pass
+        os._exit(code)
 
 
 def init_distributed() -> DistContext:
