@@ -1,4 +1,4 @@
-import { useId, type ReactNode } from 'react';
+import { useId } from 'react';
 import type { TrainingPreset } from '../../../../common/contract';
 import { NumberField as NumberInput, type NumberFieldProps } from '../form-fields';
 import type { DraftField, FieldErrors, NumberField } from './training-form';
@@ -9,6 +9,109 @@ export interface DraftBinding {
   set: (field: DraftField, value: string) => void;
   errors: FieldErrors;
 }
+
+/** A number field of the form: the draft field it edits, its label, its hint and its input's bounds. */
+interface FieldSpec extends Pick<NumberFieldProps<DraftField>, 'label' | 'min' | 'max' | 'step' | 'optional'> {
+  name: NumberField;
+  hint: string;
+}
+
+/** Shown always, in this order. */
+const COMMON_FIELDS: FieldSpec[] = [
+  {
+    name: 'epochs',
+    label: 'Epochs',
+    hint: 'Passes over the scenes. The paper trained 10 epochs on 1,500–2,200 scenes.',
+    min: 0.01,
+    step: 1,
+  },
+  {
+    name: 'learningRate',
+    label: 'Learning rate',
+    hint: 'LoRA: about 1e-4 to 3e-4. Full fine-tuning: the paper used 2e-5.',
+    step: 0.0001,
+  },
+  {
+    name: 'batchSize',
+    label: 'Batch size',
+    hint: 'Scenes per forward pass; lower it when memory runs out.',
+    min: 1,
+    step: 1,
+  },
+  {
+    name: 'gradAccumulation',
+    label: 'Gradient accumulation',
+    hint: 'Batches summed per optimizer step.',
+    min: 1,
+    step: 1,
+  },
+  {
+    name: 'maxLength',
+    label: 'Max length (tokens)',
+    hint: 'Longer scenes are cut. The paper padded everything to 2,048.',
+    min: 64,
+    step: 256,
+  },
+  {
+    name: 'maxSteps',
+    label: 'Max steps',
+    hint: 'Stop after this many optimizer steps, for a quick trial. Empty: all epochs.',
+    min: 1,
+    step: 1,
+    optional: true,
+  },
+  { name: 'loraRank', label: 'LoRA rank', hint: 'Size of the adapter; 8–64 is usual.', min: 1, step: 1 },
+  { name: 'loraAlpha', label: 'LoRA alpha', hint: 'Scale of the adapter, often twice the rank.', min: 1, step: 1 },
+];
+
+/** Behind "Checkpoints, dev set, precision and memory", before its choices. */
+const MORE_FIELDS: FieldSpec[] = [
+  {
+    name: 'saveEverySteps',
+    label: 'Save every (steps)',
+    hint: 'A checkpoint to resume from; Stop also saves one.',
+    min: 1,
+    step: 10,
+  },
+  {
+    name: 'evalShare',
+    label: 'Dev share (%)',
+    hint: 'Scenes held out to measure eval loss; 0 skips evaluation.',
+    min: 0,
+    max: 50,
+    step: 1,
+  },
+  {
+    name: 'saveTotalLimit',
+    label: 'Checkpoints kept',
+    hint: 'The oldest are deleted; each holds the adapter and optimizer.',
+    min: 1,
+    step: 1,
+  },
+  {
+    name: 'earlyStoppingPatience',
+    label: 'Early stopping',
+    hint: 'Stop after this many evaluations without a better dev loss. Empty: train all epochs.',
+    min: 1,
+    step: 1,
+    optional: true,
+  },
+  {
+    name: 'warmupRatio',
+    label: 'Warm-up (%)',
+    hint: 'Share of steps with a rising learning rate; the paper used 4.',
+    min: 0,
+    max: 50,
+    step: 1,
+  },
+  {
+    name: 'weightDecay',
+    label: 'Weight decay',
+    hint: 'AdamW; the paper used 0.1 for its full fine-tune.',
+    min: 0,
+    step: 0.01,
+  },
+];
 
 /**
  * The hyper-parameter part of the new-run form (NewTrainingRun): presets, the common fields, and
@@ -33,13 +136,8 @@ export function HyperparameterFields({
   const id = useId();
   const { text, set, errors } = form;
   const fullFinetune = text('fullFinetune') === 'true';
-  const field = (
-    name: NumberField,
-    label: string,
-    hint: ReactNode,
-    extra: Pick<NumberFieldProps<DraftField>, 'min' | 'max' | 'step' | 'optional'> = {},
-  ) => (
-    <NumberInput<DraftField> label={label} field={name} text={text} set={set} errors={errors} {...extra}>
+  const field = ({ name, hint, ...props }: FieldSpec) => (
+    <NumberInput<DraftField> key={name} field={name} text={text} set={set} errors={errors} {...props}>
       {hint}
     </NumberInput>
   );
@@ -65,69 +163,12 @@ export function HyperparameterFields({
           {activePreset ? activePreset.description : 'Your own settings. A preset changes only the values it names.'}
         </small>
       </div>
-      {field('epochs', 'Epochs', 'Passes over the scenes. The paper trained 10 epochs on 1,500–2,200 scenes.', {
-        min: 0.01,
-        step: 1,
-      })}
-      {field('learningRate', 'Learning rate', 'LoRA: about 1e-4 to 3e-4. Full fine-tuning: the paper used 2e-5.', {
-        step: 0.0001,
-      })}
-      {field('batchSize', 'Batch size', 'Scenes per forward pass; lower it when memory runs out.', {
-        min: 1,
-        step: 1,
-      })}
-      {field('gradAccumulation', 'Gradient accumulation', 'Batches summed per optimizer step.', {
-        min: 1,
-        step: 1,
-      })}
-      {field('maxLength', 'Max length (tokens)', 'Longer scenes are cut. The paper padded everything to 2,048.', {
-        min: 64,
-        step: 256,
-      })}
-      {field('maxSteps', 'Max steps', 'Stop after this many optimizer steps, for a quick trial. Empty: all epochs.', {
-        min: 1,
-        step: 1,
-        optional: true,
-      })}
-      {field('loraRank', 'LoRA rank', 'Size of the adapter; 8–64 is usual.', { min: 1, step: 1 })}
-      {field('loraAlpha', 'LoRA alpha', 'Scale of the adapter, often twice the rank.', { min: 1, step: 1 })}
+      {COMMON_FIELDS.map(field)}
 
       <details className="more-settings span-2">
         <summary>Checkpoints, dev set, precision and memory</summary>
         <div className="settings-form inner">
-          {field('saveEverySteps', 'Save every (steps)', 'A checkpoint to resume from; Stop also saves one.', {
-            min: 1,
-            step: 10,
-          })}
-          {field('evalShare', 'Dev share (%)', 'Scenes held out to measure eval loss; 0 skips evaluation.', {
-            min: 0,
-            max: 50,
-            step: 1,
-          })}
-          {field(
-            'saveTotalLimit',
-            'Checkpoints kept',
-            'The oldest are deleted; each holds the adapter and optimizer.',
-            {
-              min: 1,
-              step: 1,
-            },
-          )}
-          {field(
-            'earlyStoppingPatience',
-            'Early stopping',
-            'Stop after this many evaluations without a better dev loss. Empty: train all epochs.',
-            { min: 1, step: 1, optional: true },
-          )}
-          {field('warmupRatio', 'Warm-up (%)', 'Share of steps with a rising learning rate; the paper used 4.', {
-            min: 0,
-            max: 50,
-            step: 1,
-          })}
-          {field('weightDecay', 'Weight decay', 'AdamW; the paper used 0.1 for its full fine-tune.', {
-            min: 0,
-            step: 0.01,
-          })}
+          {MORE_FIELDS.map(field)}
           <label>
             Precision
             <select value={text('dtype')} onChange={(e) => set('dtype', e.target.value)}>
