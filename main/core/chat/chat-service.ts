@@ -2,9 +2,7 @@ import type {
   Character,
   CharacterId,
   ChatMessageId,
-  ChatRuntimeKind,
   ChatSamplingSettings,
-  ChatTarget,
   ChatTargets,
   CommandArg,
   Conversation,
@@ -25,6 +23,7 @@ import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
 import { DEFAULT_CHAT_SAMPLING } from '../runtimes/chat-runtime';
 import type { ChatRuntimes } from './chat-runtimes';
+import { ChatTargetCatalog } from './chat-targets';
 import { conversationJson, conversationMarkdown, fileNameOf } from './conversation-export';
 import { ConversationTree } from './conversation-tree';
 import { writeReply, writerAlive } from './replying';
@@ -64,8 +63,11 @@ const TITLE_CHARS = 60;
  */
 export class ChatService {
   private readonly replying = new Map<ConversationId, AbortController>();
+  private readonly targetCatalog: ChatTargetCatalog;
 
-  constructor(private readonly deps: ChatServiceDeps) {}
+  constructor(private readonly deps: ChatServiceDeps) {
+    this.targetCatalog = new ChatTargetCatalog(deps);
+  }
 
   /** Replies whose writing process is gone (a crash, a kill) become `cut`; others' live replies are left alone. */
   recover(): void {
@@ -75,18 +77,9 @@ export class ChatService {
     }
   }
 
+  /** Whom a conversation with the character may talk to (chat-targets.ts). */
   targets(characterId: CharacterId): ChatTargets {
-    this.deps.characters.get(characterId);
-    return {
-      runs: this.deps.runs.list(characterId).map((run) => ({
-        runId: run.id,
-        label: runLabel(run),
-        runtimes: this.deps.runtimes.optionsForRun(run),
-      })),
-      baselines: this.deps.providers
-        .list()
-        .map((p) => ({ providerId: p.id, name: p.name, model: p.model || p.modelPath })),
-    };
+    return this.targetCatalog.list(characterId);
   }
 
   list(characterId: CharacterId, query?: string): ConversationHit[] {
@@ -102,7 +95,7 @@ export class ChatService {
 
   create(arg: CommandArg<'chat/create'>): ConversationView {
     const character = this.deps.characters.get(arg.characterId);
-    this.checkTarget(arg.characterId, arg.target, arg.runtime);
+    this.targetCatalog.check(arg.characterId, arg.target, arg.runtime);
     const scene = arg.sceneId === undefined ? null : this.sceneOf(arg.characterId, arg.sceneId);
     const setting = cleanSetting(arg.setting ?? (scene ? settingOfScene(scene) : { location: '', status: '' }));
     const id = this.deps.newId() as ConversationId;
@@ -164,7 +157,7 @@ export class ChatService {
         'Give the scene either as a location and status or as a dataset scene, not both.',
       );
     if (patch.target || patch.runtime)
-      this.checkTarget(current.characterId, patch.target ?? current.target, patch.runtime ?? current.runtime);
+      this.targetCatalog.check(current.characterId, patch.target ?? current.target, patch.runtime ?? current.runtime);
     const setting =
       patch.settingFromSceneId === undefined
         ? patch.setting
@@ -384,39 +377,9 @@ export class ChatService {
     return path.findLast((s) => s.message.role === 'user')?.message.speaker ?? USER_SPEAKER;
   }
 
-  private checkTarget(characterId: CharacterId, target: ChatTarget, runtime: ChatRuntimeKind): void {
-    if (target.kind === 'run') {
-      const run = this.deps.runs.get(target.runId);
-      if (run.characterId !== characterId)
-        throw new StudioFailure(
-          'invalid_argument',
-          'That run trained another character: pick one of this character’s runs.',
-        );
-    } else {
-      if (runtime !== 'endpoint')
-        throw new StudioFailure(
-          'invalid_argument',
-          'A baseline model answers through its endpoint: pick the endpoint runtime.',
-        );
-      if (!this.deps.providers.list().some((p) => p.id === target.providerId))
-        throw new StudioFailure(
-          'not_found',
-          'That provider no longer exists. Choose another one, or add it in Settings.',
-        );
-      if (target.model.trim() === '')
-        throw new StudioFailure('invalid_argument', 'Name the model the baseline should use.');
-    }
-  }
-
   private changed(characterId: CharacterId, conversationId: ConversationId): void {
     this.deps.events.emit('chat/changed', { characterId, conversationId });
   }
-}
-
-function runLabel(run: TrainingRun): string {
-  const when = new Date(run.createdAt).toISOString().slice(0, 16).replace('T', ' ');
-  const format = run.config.format === 'character-llm' ? 'paper format' : 'chat template';
-  return `${run.config.baseModel} · ${format} · ${when} (${run.status})`;
 }
 
 function cleanSetting(setting: ConversationSetting): ConversationSetting {

@@ -22,12 +22,13 @@
  * - The API key is never logged and is scrubbed from every message this module produces.
  * - `jsonSchema` requests are sent as `response_format: json_schema` only when the endpoint supports
  *   it (preset or `supportsJsonSchema`); otherwise the field is left out and the caller relies on
- *   its prompt and tolerant parsing (`capabilities.jsonSchema` tells which).
+ *   its prompt and tolerant parsing (`capabilities.jsonSchema` tells which). The body: `completion-body.ts`.
  * - Presets: `openai-presets.ts`; how failures read: `openai-errors.ts`.
  */
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
+import { completionBody, type CompletionBody } from './completion-body';
 import { leanFetch } from './lean-fetch';
 import { OpenAiErrors, type StallKind } from './openai-errors';
 import { OPENAI_PRESETS, type OpenAiPreset, type OpenAiPresetId } from './openai-presets';
@@ -69,8 +70,6 @@ function mapFinishReason(reason: string | null | undefined): FinishReason {
   if (reason === 'stop' || reason === 'length' || reason === 'content_filter') return reason;
   return 'other';
 }
-
-type RequestBody = Omit<ChatCompletionCreateParamsStreaming, 'stream' | 'stream_options'>;
 
 /** What an answer holds once read, streamed or whole. */
 interface Answer {
@@ -247,7 +246,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
    * token, for requests nobody watches. The whole answer must come within the first-token timeout.
    */
   private async wholeAnswer(req: CompletionRequest, controller: AbortController): Promise<Answer> {
-    const body = { ...this.buildBody(req), stream: false as const };
+    const body = { ...this.body(req), stream: false as const };
     let completion = (this.whole ? await this.whole.create(body, controller.signal) : REDIRECTED) as
       ChatCompletion | typeof REDIRECTED;
     if (completion === REDIRECTED) {
@@ -278,7 +277,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   ): Promise<Answer> {
     const answer: Answer = { text: '', reasoning: '', refusal: '', finish: null, model: this.model, usage: undefined };
     let sawContent = false;
-    const body: ChatCompletionCreateParamsStreaming = { ...this.buildBody(req), stream: true };
+    const body: ChatCompletionCreateParamsStreaming = { ...this.body(req), stream: true };
     if (this.streamUsage) body.stream_options = { include_usage: true };
     const stream = await this.client.chat.completions.create(body, { signal });
     for await (const chunk of stream) {
@@ -302,6 +301,10 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       arm(sawContent ? 'idle' : 'first-token', sawContent ? this.idleTimeoutMs : this.firstTokenTimeoutMs);
     }
     return answer;
+  }
+
+  private body(req: CompletionRequest): CompletionBody {
+    return completionBody(req, { model: this.model, preset: this.preset, jsonSchema: this.capabilities.jsonSchema });
   }
 
   async listModels(signal: AbortSignal): Promise<string[]> {
@@ -385,40 +388,5 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       steps.push({ name: 'completion', ok: false, message: e.message, latencyMs: this.now() - t });
       return report(false, e.message, e);
     }
-  }
-
-  /** The request's fields, streamed or not. */
-  private buildBody(req: CompletionRequest): RequestBody {
-    const body: RequestBody = {
-      model: this.model,
-      messages: req.messages.map((m) => ({
-        role: m.role,
-        content: m.content,
-        ...(m.name !== undefined && m.role === 'user' && { name: m.name }),
-        // Not in OpenAI's types: the field servers that return thoughts apart read back.
-        ...(m.reasoning !== undefined && m.role === 'assistant' && { reasoning_content: m.reasoning }),
-      })),
-    };
-    if (req.temperature !== undefined) body.temperature = req.temperature;
-    if (req.topP !== undefined) body.top_p = req.topP;
-    if (req.seed !== undefined) body.seed = req.seed;
-    // Not in OpenAI's types: llama.cpp server's and vLLM's "never end" (SillyTavern's "Ban EOS token").
-    if (req.ignoreEos && this.preset.acceptsIgnoreEos) Object.assign(body, { ignore_eos: true });
-    if (req.maxTokens !== undefined) {
-      if (this.preset.maxTokensField === 'max_completion_tokens') body.max_completion_tokens = req.maxTokens;
-      else body.max_tokens = req.maxTokens;
-    }
-    if (req.stop !== undefined && req.stop.length > 0) body.stop = req.stop;
-    if (req.jsonSchema && this.capabilities.jsonSchema) {
-      body.response_format = {
-        type: 'json_schema',
-        json_schema: {
-          name: req.jsonSchema.name,
-          schema: req.jsonSchema.schema as Record<string, unknown>,
-          strict: req.jsonSchema.strict ?? false,
-        },
-      };
-    }
-    return body;
   }
 }

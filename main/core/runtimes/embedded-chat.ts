@@ -19,7 +19,7 @@
  * The generation itself is embedded-generate.ts.
  *
  * - `character-llm`: raw completion of the paper's prompt (BOS + text), stop `<|eot|>`; the thinking
- *   loop as the trainer's serve.py: a `thinking)` / `action)` turn streams as `reasoning`, is appended
+ *   loop as the trainer's serve_engine.py: a `thinking)` / `action)` turn streams as `reasoning`, is appended
  *   and the character primed again, up to MAX_ASIDES asides; the speaking turn streams as `text`
  *   (never ending, it goes on past its `<|eot|>`, which stays in the text).
  * - `chat`: the conversation as trained (chatPromptMessages) through the GGUF's own Jinja chat
@@ -237,7 +237,7 @@ export class EmbeddedChat implements ChatRuntime {
     }
   }
 
-  /** The paper's loop (serve.py `_character_llm_reply`): asides become reasoning until a speaking turn. */
+  /** The paper's loop (serve_engine.py `_character_llm_reply`): asides become reasoning until a speaking turn. */
   private async paperReply(loaded: Loaded, request: ChatRuntimeRequest): Promise<ChatRuntimeReply> {
     const { character } = this.options;
     let prompt = characterLlmPrompt(request.messages, character, this.options.userName);
@@ -262,7 +262,7 @@ export class EmbeddedChat implements ChatRuntime {
       const turn = splitHeader(segment.text);
       const aside = turn.kind === 'thinking' || turn.kind === 'action';
       if (aside) asides.push(turn.kind === 'thinking' ? turn.text : `(${turn.kind}) ${turn.text}`);
-      // Ended by `<|eot|>` or by an end-of-generation token, as serve.py's `ended_turn`: prime again.
+      // Ended by `<|eot|>` or by an end-of-generation token, as serve_engine.py's `ended_turn`: prime again.
       if (aside && segment.finish === 'stop') {
         prompt += `${segment.text}${EOT}\n${character.shortName} (`;
         tokens = this.rawTokens(loaded, prompt); // the whole text again: tokens merge across the seam
@@ -348,7 +348,7 @@ function cancelledReply(): ChatRuntimeReply {
 }
 
 /**
- * Streams a character-llm turn (serve.py `_HeaderRouter`): holds text until its `kind):` header is
+ * Streams a character-llm turn (serve_engine.py `_HeaderRouter`): holds text until its `kind):` header is
  * known, then sends speech as `text` and thinking/action as `reasoning` (asides after the first
  * start on a new line, as the reply's joined reasoning does).
  */

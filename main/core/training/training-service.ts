@@ -34,8 +34,9 @@ import { LocalRuns } from './local-runs';
 import { LocalPython } from './local-python';
 import { RemoteRuns } from './remote-runs';
 import type { RunContext } from './run-context';
-import { baseModelProblemFor, checkTrainingConfig, readStoredConfig, servedModelName } from './run-config';
+import { baseModelProblemFor, checkTrainingConfig, readStoredConfig } from './run-config';
 import { RunMirror } from './run-mirror';
+import { RunServing } from './run-serving';
 import { TrainingExports } from './training-exports';
 
 const PROGRESS_INTERVAL_MS = 250;
@@ -58,7 +59,7 @@ export interface TrainingServiceOptions {
  *
  * The parts that drive a run live beside this file and share one RunContext: local-runs.ts and
  * remote-runs.ts (launching), run-mirror.ts (events into the store), training-exports.ts (exports),
- * chat-preparation.ts (the conversion for chat); model-servers.ts serves finished runs.
+ * chat-preparation.ts (the conversion for chat), run-serving.ts (serving finished runs, by model-servers.ts).
  */
 export class TrainingService {
   private readonly active = new ActiveRuns();
@@ -67,6 +68,7 @@ export class TrainingService {
   private readonly lastEmit = new Map<RunId, number>();
   /** Runs this process serves over the OpenAI protocol (the trainer's `serve`). */
   private readonly servers: ModelServers;
+  private readonly serving: RunServing;
   private readonly exports: TrainingExports;
   private readonly mirror: RunMirror;
   private readonly local: LocalRuns;
@@ -96,6 +98,7 @@ export class TrainingService {
       changed: (id, force) => this.emit(id, force),
       logged: (id, line) => this.events.emit('training/logged', { runId: id, line }),
     };
+    this.serving = new RunServing(context, this.servers, characters, remote, options.defaultPython);
     this.exports = new TrainingExports(context, options.dataDir, (id, job) => this.local.launch(id, 'export', job));
     this.mirror = new RunMirror(context, this.exports);
     this.local = new LocalRuns(context, this.mirror, this.exports, options);
@@ -298,48 +301,15 @@ export class TrainingService {
     return this.get(id);
   }
 
-  /**
-   * Serves a finished run over the OpenAI protocol on 127.0.0.1; resolves once the model is loaded
-   * and the port answers. A run trained on an SSH host that is still configured is served there,
-   * on its GPU, through an SSH tunnel whose local end is `serving.url`; other runs (and remote runs
-   * whose host was deleted: their adapter was downloaded here) use the local Python.
-   * `others: 'stop'` first stops every other run this studio serves (each holds a model in memory).
-   */
+  /** Serves a finished run over the OpenAI protocol (run-serving.ts: where, and with what). */
   async serve(id: RunId, others: 'stop' | 'keep' = 'keep'): Promise<TrainingRun> {
-    const row = this.row(id);
-    if (!this.servers.servingOf(id)) {
-      if (row.status !== 'succeeded')
-        throw new StudioFailure('invalid_argument', 'Only a finished run can be served. Resume it to the end first.');
-      if (this.active.has(id)) throw new StudioFailure('conflict', 'This run is busy; wait until it finishes.');
-    }
-    if (others === 'stop')
-      await Promise.all(
-        this.servers
-          .served()
-          .filter((other) => other !== id)
-          .map((other) => this.servers.stop(other)),
-      );
-    const config = readStoredConfig(row.config);
-    await this.servers.serve({
-      id,
-      runDir: row.run_dir,
-      config,
-      modelName: servedModelName(this.characters.get(row.character_id).shortName, id),
-      python: config.python.trim() || this.options.defaultPython,
-      remote: config.target === 'local' ? null : (this.remote?.launcherFor(config.target) ?? null),
-    });
+    await this.serving.serve(id, others);
     return this.get(id);
   }
 
   /** The runs this studio serves now, of every character. */
   served(): ServedRun[] {
-    return this.servers.served().flatMap((runId) => {
-      const row = this.repo.get(runId);
-      const serving = this.servers.servingOf(runId);
-      if (!row || !serving) return [];
-      const character = this.characters.get(row.character_id);
-      return [{ runId, characterId: row.character_id, characterName: character.fullName, serving }];
-    });
+    return this.serving.served();
   }
 
   /** Stops serving the run; resolves once the server process has exited (on its host too, when reachable). */

@@ -22,10 +22,9 @@ from .dataset import EOT
 from .hub import base_model_for_export
 from .job import Job
 from .llama_cpp import HF_CONVERTER, LORA_CONVERTER, REQUIREMENTS, Converters, find_converters, missing_imports
-from .manifest import checksums, read_manifest, update_manifest
+from .manifest import ADAPTER_DIR, MODEL_DIR, checksums, read_manifest, update_manifest
 from .modeling import load_tokenizer
 from .protocol import EventSink, ExitCode, InvalidJobError, TrainerError
-from .train import ADAPTER_DIR, MODEL_DIR
 
 log = logging.getLogger("character_trainer")
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 MANIFEST_VERSION = 1
+ADAPTER_DIR = "adapter"  # a LoRA run's final adapter (PEFT layout) plus tokenizer, in the run folder
+MODEL_DIR = "model"  # a full fine-tune's final weights plus tokenizer, in the run folder
 
 
 def manifest_path(run_dir: Path) -> Path:

@@ -78,7 +78,7 @@ def preview_scene(renderer: Renderer, scene: Scene) -> dict[str, Any]:
     pieces, added = token_pieces(rendering, renderer.tokenizer)
     dropped = None
     message = None
-    if example.trained_tokens == 0:  # train.render_all drops these
+    if example.trained_tokens == 0:  # train_examples.render_all drops these
         dropped = "no_trained_tokens"
         message = ("no token of this scene carries loss within max_length: training drops it (no turn of the "
                    "character left, or all of them cut away)")

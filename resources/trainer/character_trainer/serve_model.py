@@ -21,10 +21,9 @@ from .formats import FormatError, Renderer
 from .hub import base_model_for_export, resolve_base_model
 from .inference import Character
 from .job import Job
-from .manifest import read_manifest
+from .manifest import ADAPTER_DIR, MODEL_DIR, read_manifest
 from .modeling import Precision, _load_error, load_tokenizer, pick_device, pick_precision
 from .protocol import EventSink, ExitCode, InvalidJobError, TrainerError
-from .train import ADAPTER_DIR, MODEL_DIR
 
 log = logging.getLogger("character_trainer")
 

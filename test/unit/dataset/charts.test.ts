@@ -14,8 +14,8 @@ import { histogram } from '../../../main/core/dataset/histogram';
 import { openDatabase, type Db } from '../../../main/store/database';
 import { DatasetRepo } from '../../../main/store/dataset-repo';
 import { JobsRepo } from '../../../main/store/jobs-repo';
-import { migrations } from '../../../main/store/migrations';
 import { beethovenWithProfile, call, createBeethoven, makeStudio } from '../../support/studio';
+import { databaseBefore } from '../../support/old-database';
 import { tempDir } from '../../support/paths';
 
 // The Statistics view's figures (`dataset/charts`, `dataset/compare`) on a real studio and SQLite
@@ -299,7 +299,7 @@ describe('migration 015', () => {
     const tmp = tempDir();
     try {
       const file = path.join(tmp.dir, 'studio.sqlite');
-      const old = openDatabase(file, { migrations: migrations.filter((m) => m.id <= 11) });
+      const old = databaseBefore(file, 'scene_search');
       old
         .prepare(
           `INSERT INTO characters (id, full_name, short_name, created_at, updated_at) VALUES ('c', 'Ludwig van Beethoven', 'Beethoven', 1, 1)`,

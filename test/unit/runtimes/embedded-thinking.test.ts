@@ -81,7 +81,7 @@ describe('the thinking loop on a real model', () => {
       expect(cut.reply).toMatchObject({ text: '', reasoning: 'hmm', finish: 'length', completionTokens: 2 });
       expect(cut.streamed.text).toBe('');
       // The limit across asides: the budget is shared, never exceeded. The third thought is cut
-      // right after its header: an empty aside, as serve.py counts it.
+      // right after its header: an empty aside, as serve_engine.py counts it.
       const shared = await ask(chat, 7);
       expect(shared.reply).toMatchObject({ text: '', reasoning: 'hmm\nhmm\n', finish: 'length', completionTokens: 7 });
       expect(shared.streamed).toEqual({ text: '', reasoning: 'hmm\nhmm\n' });

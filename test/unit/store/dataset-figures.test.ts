@@ -14,9 +14,9 @@ import { openDatabase, type Db } from '../../../main/store/database';
 import { DatasetRepo } from '../../../main/store/dataset-repo';
 import { SceneBrowserRepo } from '../../../main/store/scene-browser-repo';
 import { JobsRepo } from '../../../main/store/jobs-repo';
-import { migrations } from '../../../main/store/migrations';
 import { scopeOf } from '../../../main/store/job-figures';
 import { recountScope } from '../../support/job-recount';
+import { databaseBefore } from '../../support/old-database';
 import { tempDir } from '../../support/paths';
 
 // The stored figures must always equal a full recount from the experiences as written: after
@@ -232,7 +232,7 @@ describe('dataset figures stored with each scene', () => {
 
   it('migration 009 backfills a database made at migration 008', () => {
     const file = path.join(tmp.dir, 'studio.sqlite');
-    const old = openDatabase(file, { migrations: migrations.slice(0, 8) });
+    const old = databaseBefore(file, 'dataset_figures');
     old
       .prepare(
         `INSERT INTO characters (id, full_name, short_name, created_at, updated_at) VALUES ('c', 'Ludwig van Beethoven', 'Beethoven', 1, 1)`,

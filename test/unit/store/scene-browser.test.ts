@@ -4,10 +4,10 @@ import type { CharacterId, JobId, SceneId, SceneSort, SceneSummary, Turn } from 
 import { matchExpression } from '../../../common/search-query';
 import { openDatabase } from '../../../main/store/database';
 import { DatasetRepo } from '../../../main/store/dataset-repo';
-import { migrations } from '../../../main/store/migrations';
 import { JobsRepo } from '../../../main/store/jobs-repo';
 import { SceneBrowserRepo } from '../../../main/store/scene-browser-repo';
 import { call, callError, createBeethoven, makeStudio } from '../../support/studio';
+import { databaseBefore } from '../../support/old-database';
 
 // The dataset browser's store on a real studio (real SQLite, migration 012): keyset pages that
 // neither repeat nor skip rows while scenes are written between them, in every order; the search
@@ -83,6 +83,17 @@ function walk(sort: SceneSort, between?: (page: number) => void, limit = 7): Sce
 }
 
 const SORTS: SceneSort[] = ['newest', 'oldest', 'turns', 'words', 'rating', 'chunk'];
+
+/**
+ * Seed SQL for the migration tests: a character, its generation job and its first scene (s1, in
+ * Bonn, with Neefe), as the studios before migrations 012 and 023 wrote them. It ends inside the
+ * scenes' VALUES list: a test goes on with its own rows.
+ */
+const GENERATED_LESSON = `INSERT INTO characters (id, full_name, short_name, created_at, updated_at) VALUES ('c', 'L', 'B', 1, 1);
+      INSERT INTO jobs (id, character_id, kind, status, settings, created_at, updated_at)
+        VALUES ('j', 'c', 'generation', 'succeeded', '{}', 1, 1);
+      INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, type, location, time, background, people,
+        prompt_version, created_at) VALUES ('s1', 'c', 'j', 'i', 0, 'Lesson', 'Bonn', '', 'x', '["Neefe"]', 'b', 1),`;
 
 describe('scene browser', () => {
   it('pages every order by a keyset: each scene once, in order, while scenes are added and removed between pages', () => {
@@ -330,16 +341,14 @@ describe('scene browser', () => {
 
   it('migration 012 indexes the scenes and speakers of a database made at migration 011', () => {
     const file = path.join(env.dir, 'old.sqlite');
-    const old = openDatabase(file, { migrations: migrations.slice(0, 11) });
-    old.exec(`INSERT INTO characters (id, full_name, short_name, created_at, updated_at) VALUES ('c', 'L', 'B', 1, 1);
-      INSERT INTO jobs (id, character_id, kind, status, settings, created_at, updated_at)
-        VALUES ('j', 'c', 'generation', 'succeeded', '{}', 1, 1);
-      INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, type, location, time, background, people,
-        prompt_version, created_at) VALUES ('s1', 'c', 'j', 'i', 0, 'Lesson', 'Bonn', '', 'x', '["Neefe"]', 'b', 1),
+    databaseBefore(
+      file,
+      'scene_search',
+      `${GENERATED_LESSON}
         ('s2', 'c', 'j', 'i', 1, 'Walk', 'Vienna', '', 'y', '[]', 'b', 2);
       INSERT INTO experiences (scene_id, background, turns, prompt_version, created_at)
-        VALUES ('s1', '', '[{"speaker":"Neefe","kind":"speaking","text":"Play the fugue"},{"speaker":" Neefe ","kind":"action","text":"nods"}]', 'b', 1);`);
-    old.close();
+        VALUES ('s1', '', '[{"speaker":"Neefe","kind":"speaking","text":"Play the fugue"},{"speaker":" Neefe ","kind":"action","text":"nods"}]', 'b', 1);`,
+    ).close();
     const db = openDatabase(file);
     const repo = new SceneBrowserRepo(db);
     const ids = (filter: object) => repo.page('c' as CharacterId, { limit: 9, filter }).scenes.map((s) => s.id);
@@ -353,8 +362,7 @@ describe('scene browser', () => {
 
   it('migration 025 counts the speakers of experiences imported without them (imports before it stored none)', () => {
     const file = path.join(env.dir, 'before-025.sqlite');
-    const before = migrations.findIndex((m) => m.name === 'imported_turn_figures');
-    const old = openDatabase(file, { migrations: migrations.slice(0, before) });
+    const old = databaseBefore(file, 'imported_turn_figures');
     old.exec(`INSERT INTO characters (id, full_name, short_name, created_at, updated_at) VALUES ('c', 'L', 'B', 1, 1);
       INSERT INTO scenes (id, character_id, ordinal, type, location, time, background, people, prompt_version,
         created_at, origin, item_id) VALUES ('s1', 'c', 0, 'Lesson', 'Bonn', '', 'x', '["Neefe"]', 'import', 1, 'import', 'import:i');
@@ -371,19 +379,16 @@ describe('scene browser', () => {
 
   it('migration 023 makes the search index again with prefix indexes: the same text and matches, written to as before', () => {
     const file = path.join(env.dir, 'before-023.sqlite');
-    // Found by name: the migration may be renumbered when branches are joined.
-    const prefixes = migrations.findIndex((m) => m.name === 'search_prefixes');
-    const old = openDatabase(file, { migrations: migrations.slice(0, prefixes) });
-    old.exec(`INSERT INTO characters (id, full_name, short_name, created_at, updated_at) VALUES ('c', 'L', 'B', 1, 1);
-      INSERT INTO jobs (id, character_id, kind, status, settings, created_at, updated_at)
-        VALUES ('j', 'c', 'generation', 'succeeded', '{}', 1, 1);
-      INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, type, location, time, background, people,
-        prompt_version, created_at) VALUES ('s1', 'c', 'j', 'i', 0, 'Lesson', 'Bonn', '', 'x', '["Neefe"]', 'b', 1),
+    const old = databaseBefore(
+      file,
+      'search_prefixes',
+      `${GENERATED_LESSON}
         ('s2', 'c', 'j', 'i', 1, 'Walk', 'Vienna', '', 'room 117', '[]', 'b', 2),
         ('s3', 'c', 'j', 'i', 2, 'Walk', 'Mödling', '', 'Grüße', '[]', 'b', 3);
       INSERT INTO experiences (scene_id, background, turns, prompt_version, created_at)
         VALUES ('s1', '', '[{"speaker":"Neefe","kind":"speaking","text":"Play the fugue, turn 11"}]', 'b', 1);
-      DELETE FROM scenes WHERE id = 's3';`);
+      DELETE FROM scenes WHERE id = 's3';`,
+    );
     const before = old.prepare('SELECT rowid, * FROM scene_search ORDER BY rowid').all();
     old.close();
 

@@ -1,4 +1,4 @@
-import { useId, useMemo, useState, type ReactNode } from 'react';
+import { useId, useMemo, useState } from 'react';
 import type {
   BaseModelOption,
   Character,
@@ -16,8 +16,9 @@ import {
   useTrainingEstimate,
 } from '../../lib/queries';
 import { useUi, type TrainingDraft } from '../../state/ui';
-import { NumberField as NumberInput, useDebounced, type NumberFieldProps } from '../form-fields';
+import { useDebounced } from '../form-fields';
 import { DoctorResult } from './DoctorResult';
+import { HyperparameterFields } from './HyperparameterFields';
 import { PythonSetup } from './PythonSetup';
 import { TrainingEstimatePanel } from './TrainingEstimatePanel';
 import {
@@ -29,7 +30,6 @@ import {
   OTHER_MODEL,
   readConfig,
   type DraftField,
-  type NumberField,
 } from './training-form';
 
 const EMPTY_DRAFT: TrainingDraft = {};
@@ -102,17 +102,6 @@ export function NewTrainingRun({
       setStartError(messageOf(e));
     }
   };
-
-  const field = (
-    name: NumberField,
-    label: string,
-    hint: ReactNode,
-    extra: Pick<NumberFieldProps<DraftField>, 'min' | 'max' | 'step' | 'optional'> = {},
-  ) => (
-    <NumberInput<DraftField> label={label} field={name} text={text} set={set} errors={errors} {...extra}>
-      {hint}
-    </NumberInput>
-  );
 
   return (
     <section className="card new-run new-training" aria-labelledby="new-training-title">
@@ -248,173 +237,13 @@ export function NewTrainingRun({
             </div>
           )}
 
-          <h3 className="span-2 form-section">Hyper-parameters</h3>
-          <div className="span-2 presets" role="group" aria-label="Presets">
-            <span className="presets-label">Start from</span>
-            {options.presets.map((p) => (
-              <button
-                key={p.id}
-                type="button"
-                className={p === activePreset ? 'preset active' : 'preset'}
-                aria-pressed={p === activePreset}
-                title={p.description}
-                onClick={() => setDraft(character.id, applyPreset(draft, p))}
-              >
-                {p.label}
-              </button>
-            ))}
-            <small className="presets-note">
-              {activePreset
-                ? activePreset.description
-                : 'Your own settings. A preset changes only the values it names.'}
-            </small>
-          </div>
-          {field('epochs', 'Epochs', 'Passes over the scenes. The paper trained 10 epochs on 1,500–2,200 scenes.', {
-            min: 0.01,
-            step: 1,
-          })}
-          {field('learningRate', 'Learning rate', 'LoRA: about 1e-4 to 3e-4. Full fine-tuning: the paper used 2e-5.', {
-            step: 0.0001,
-          })}
-          {field('batchSize', 'Batch size', 'Scenes per forward pass; lower it when memory runs out.', {
-            min: 1,
-            step: 1,
-          })}
-          {field('gradAccumulation', 'Gradient accumulation', 'Batches summed per optimizer step.', {
-            min: 1,
-            step: 1,
-          })}
-          {field('maxLength', 'Max length (tokens)', 'Longer scenes are cut. The paper padded everything to 2,048.', {
-            min: 64,
-            step: 256,
-          })}
-          {field(
-            'maxSteps',
-            'Max steps',
-            'Stop after this many optimizer steps, for a quick trial. Empty: all epochs.',
-            {
-              min: 1,
-              step: 1,
-              optional: true,
-            },
-          )}
-          {field('loraRank', 'LoRA rank', 'Size of the adapter; 8–64 is usual.', { min: 1, step: 1 })}
-          {field('loraAlpha', 'LoRA alpha', 'Scale of the adapter, often twice the rank.', { min: 1, step: 1 })}
-
-          <details className="more-settings span-2">
-            <summary>Checkpoints, dev set, precision and memory</summary>
-            <div className="settings-form inner">
-              {field('saveEverySteps', 'Save every (steps)', 'A checkpoint to resume from; Stop also saves one.', {
-                min: 1,
-                step: 10,
-              })}
-              {field('evalShare', 'Dev share (%)', 'Scenes held out to measure eval loss; 0 skips evaluation.', {
-                min: 0,
-                max: 50,
-                step: 1,
-              })}
-              {field(
-                'saveTotalLimit',
-                'Checkpoints kept',
-                'The oldest are deleted; each holds the adapter and optimizer.',
-                {
-                  min: 1,
-                  step: 1,
-                },
-              )}
-              {field(
-                'earlyStoppingPatience',
-                'Early stopping',
-                'Stop after this many evaluations without a better dev loss. Empty: train all epochs.',
-                { min: 1, step: 1, optional: true },
-              )}
-              {field('warmupRatio', 'Warm-up (%)', 'Share of steps with a rising learning rate; the paper used 4.', {
-                min: 0,
-                max: 50,
-                step: 1,
-              })}
-              {field('weightDecay', 'Weight decay', 'AdamW; the paper used 0.1 for its full fine-tune.', {
-                min: 0,
-                step: 0.01,
-              })}
-              <label>
-                Precision
-                <select value={text('dtype')} onChange={(e) => set('dtype', e.target.value)}>
-                  <option value="auto">Automatic</option>
-                  <option value="bf16">bf16</option>
-                  <option value="fp16">fp16 (older GPUs)</option>
-                  <option value="fp32">fp32 (CPU, or to rule out precision)</option>
-                </select>
-                <small>Automatic: bf16 where the GPU has it, else fp16 on a GPU, fp32 on the CPU.</small>
-              </label>
-              <label>
-                Several GPUs
-                <select value={text('sharding')} onChange={(e) => set('sharding', e.target.value)}>
-                  <option value="auto">Automatic</option>
-                  <option value="ddp">DDP: a whole copy on each GPU</option>
-                  <option value="fsdp">FSDP: the model sharded across GPUs</option>
-                </select>
-                <small>
-                  {host && host.gpuCount > 1
-                    ? `${host.name} trains on ${host.gpuCount} GPUs through torchrun.`
-                    : 'Automatic: FSDP for full fine-tuning, DDP for LoRA; used with more than one GPU.'}
-                </small>
-              </label>
-              <label className="checkbox span-2">
-                <input
-                  type="checkbox"
-                  checked={text('loadIn4bit') === 'true'}
-                  disabled={fullFinetune}
-                  aria-describedby={`${pythonId}-qlora`}
-                  onChange={(e) => set('loadIn4bit', String(e.target.checked))}
-                />
-                <span>
-                  QLoRA: load the base model in 4 bits
-                  <small id={`${pythonId}-qlora`}>
-                    About a quarter of the memory for the frozen weights, a little slower. Needs a CUDA GPU with
-                    bitsandbytes; not with full fine-tuning.
-                  </small>
-                  {errors.loadIn4bit && <small className="field-error">{errors.loadIn4bit}</small>}
-                </span>
-              </label>
-              <label>
-                Thinking turns
-                <select value={text('thinking')} onChange={(e) => set('thinking', e.target.value)}>
-                  <option value="keep">Keep, as (thinking) text</option>
-                  <option value="drop">Drop</option>
-                </select>
-                <small>The character&apos;s inner thoughts, which the paper kept in its data.</small>
-              </label>
-              <label className="checkbox">
-                <input
-                  type="checkbox"
-                  checked={text('gradientCheckpointing') === 'true'}
-                  onChange={(e) => set('gradientCheckpointing', String(e.target.checked))}
-                />
-                <span>
-                  Gradient checkpointing
-                  <small>Recomputes activations: much less memory for about a third more time.</small>
-                </span>
-              </label>
-              <label className="checkbox span-2">
-                <input
-                  type="checkbox"
-                  checked={fullFinetune}
-                  onChange={(e) => set('fullFinetune', String(e.target.checked))}
-                />
-                <span>
-                  Full fine-tuning instead of LoRA
-                  <small>Trains every weight, as the paper did.</small>
-                </span>
-              </label>
-            </div>
-          </details>
-          {fullFinetune && (
-            <p className="span-2 job-message" role="note">
-              Full fine-tuning needs about 16 bytes of GPU memory per parameter (a 7B model: over 100 GB, i.e. several
-              GPUs) and writes a whole model rather than a small adapter. LoRA rank and alpha are ignored.
-            </p>
-          )}
+          <HyperparameterFields
+            form={{ text, set, errors }}
+            presets={options.presets}
+            activePreset={activePreset}
+            onPreset={(preset) => setDraft(character.id, applyPreset(draft, preset))}
+            host={host}
+          />
         </div>
 
         <div className="new-run-side">
