@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { Character, ChatTargets, ConversationView, RunId } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { invoke, useChatTargets } from '../../lib/queries';
+import { useUi } from '../../state/ui';
 import { SceneFields, TargetFields, useSceneChoice, useTargetChoice } from './chat-fields';
 
 /**
@@ -19,6 +20,8 @@ export function NewConversation({
   onCreated: (view: ConversationView) => void;
 }) {
   const targets = useChatTargets(character.id);
+  const setTab = useUi((s) => s.setCharacterTab);
+  const openSettings = useUi((s) => s.openSettings);
   if (targets.isPending) return <p className="muted">Looking for runs and models…</p>;
   if (targets.isError) return <p className="form-error">{targets.error.message}</p>;
   const { runs, baselines } = targets.data;
@@ -30,6 +33,12 @@ export function NewConversation({
           Train {character.shortName} on the Train tab, or add a model in Settings → Providers to chat with it as a
           baseline.
         </p>
+        <div className="actions centered">
+          <button className="primary" onClick={() => setTab('train')}>
+            Go to Train
+          </button>
+          <button onClick={() => openSettings(true)}>Open Settings</button>
+        </div>
       </div>
     );
   }
