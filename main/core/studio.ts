@@ -8,6 +8,7 @@ import { checkIntegrity } from '../store/integrity';
 import { migrations } from '../store/migrations';
 import { DatasetSums } from '../store/dataset-sums';
 import { ReadWorker } from '../store/read-worker';
+import { warmFile, warmLimit, type WarmResult } from '../store/file-warmer';
 import { DatasetRepo } from '../store/dataset-repo';
 import { SceneBrowserRepo } from '../store/scene-browser-repo';
 import { SceneRevisionsRepo } from '../store/scene-revisions-repo';
@@ -145,6 +146,13 @@ export class Studio {
   private readonly jobsRepo: JobsRepo;
   /** Runs the sums over many rows the doors ask for on a thread of its own (store/read-worker.ts). */
   private readonly reader: ReadWorker;
+  /**
+   * The database file read through once in the background as the studio opens, so the browser's
+   * first searches read memory rather than a cold disk (store/file-warmer.ts); null for the CLI,
+   * whose commands end before it would pay off. `close` stops it at its next chunk.
+   */
+  readonly cacheWarmed: Promise<WarmResult> | null;
+  private readonly stopWarming = new AbortController();
 
   constructor(readonly options: StudioOptions) {
     ensureDataDir(options.dataDir);
@@ -172,6 +180,10 @@ export class Studio {
     });
     const dataset = new DatasetRepo(this.db);
     this.reader = new ReadWorker(this.databasePath, options.nativeBinding);
+    this.cacheWarmed =
+      options.door === 'cli'
+        ? null
+        : warmFile(this.databasePath, { signal: this.stopWarming.signal, maxBytes: warmLimit(os.totalmem()) });
     const sums = new DatasetSums(this.db, this.reader);
     const browser = new SceneBrowserRepo(this.db);
     const filterCounts = new FilterCountsService(this.db, this.reader, characters);
@@ -412,6 +424,7 @@ export class Studio {
   }
 
   close(): void {
+    this.stopWarming.abort();
     this.reader.close();
     if (this.db.open) this.db.close();
   }

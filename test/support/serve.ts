@@ -16,9 +16,14 @@ export interface ServeHandle {
 
 /**
  * Starts the real `character-studio serve` (the built CLI) on a free port and waits for its
- * `ready` event on stdout (`--json`), never for a log line.
+ * `ready` event on stdout (`--json`), never for a log line; `readyWithinMs` allows longer for a
+ * data folder whose database is upgraded first (a minute or more at 100,000 scenes).
  */
-export async function startServe(dataDir: string, extraArgs: string[] = []): Promise<ServeHandle> {
+export async function startServe(
+  dataDir: string,
+  extraArgs: string[] = [],
+  readyWithinMs = 20_000,
+): Promise<ServeHandle> {
   const child = spawn(
     process.execPath,
     [
@@ -37,7 +42,7 @@ export async function startServe(dataDir: string, extraArgs: string[] = []): Pro
   child.stderr.on('data', (chunk: Buffer) => (errText += chunk.toString()));
   const ready = await new Promise<{ url: string; origin: string }>((resolve, reject) => {
     const lines = readline.createInterface({ input: child.stdout });
-    const timer = setTimeout(() => reject(new Error(`serve did not become ready: ${errText}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`serve did not become ready: ${errText}`)), readyWithinMs);
     lines.on('line', (line) => {
       try {
         const event = JSON.parse(line) as { event?: string; url?: string; origin?: string };
