@@ -8,6 +8,7 @@ import { checkIntegrity } from '../store/integrity';
 import { migrations } from '../store/migrations';
 import { DatasetSums } from '../store/dataset-sums';
 import { ReadWorker } from '../store/read-worker';
+import { WalCheckpointer } from '../store/wal-checkpointer';
 import { DatasetRepo } from '../store/dataset-repo';
 import { SceneBrowserRepo } from '../store/scene-browser-repo';
 import { SceneRevisionsRepo } from '../store/scene-revisions-repo';
@@ -145,6 +146,8 @@ export class Studio {
   private readonly jobsRepo: JobsRepo;
   /** Runs the sums over many rows the doors ask for on a thread of its own (store/read-worker.ts). */
   private readonly reader: ReadWorker;
+  /** Copies the write-ahead log into the database file on a thread of its own (store/wal-checkpointer.ts). */
+  readonly checkpointer: WalCheckpointer;
 
   constructor(readonly options: StudioOptions) {
     ensureDataDir(options.dataDir);
@@ -152,6 +155,9 @@ export class Studio {
     this.db = openDatabase(this.databasePath, {
       ...(options.nativeBinding && { nativeBinding: options.nativeBinding }),
       ...(options.onDatabaseUpgrade && { onUpgrade: options.onDatabaseUpgrade }),
+    });
+    this.checkpointer = new WalCheckpointer(this.db, this.databasePath, {
+      ...(options.nativeBinding && { nativeBinding: options.nativeBinding }),
     });
     const clock = options.clock ?? systemClock;
     const newId = options.newId ?? randomUUID;
@@ -413,6 +419,8 @@ export class Studio {
 
   close(): void {
     this.reader.close();
+    // First: the studio's connection must be the last to close (it then checkpoints the whole log).
+    this.checkpointer.close();
     if (this.db.open) this.db.close();
   }
 }
