@@ -68,7 +68,11 @@ export class ImportStage {
   private staging: Record<'scene' | 'experience' | 'problem' | 'speaker' | 'length', Statement> | null = null;
   private readonly copy: Statement[];
   private remove: Statement | null = null;
-  /** The last staged ordinal, read by `begin`. */
+  /**
+   * Scenes staged, and the last ordinal staged, counted by `add`: counting the staged table (whose
+   * rows hold each scene's whole text) read every page of it, ~0.15 s in one step at 100,000 scenes.
+   */
+  private count = 0;
   private last = 0;
 
   constructor(
@@ -137,6 +141,8 @@ export class ImportStage {
         for (const [bucket, turns] of lengths) length.run(...key, bucket, turns);
       }
     })();
+    this.count += scenes.length;
+    for (const s of scenes) this.last = Math.max(this.last, s.ordinal);
   }
 
   /**
@@ -185,8 +191,7 @@ export class ImportStage {
    * `finish`. Returns how many scenes are staged; `copySlice` then copies them in order.
    */
   begin(importId: string, file: string, format: string): number {
-    const n = this.db.prepare(`SELECT count(*) FROM ${this.t}_scenes`).pluck().get() as number;
-    this.last = this.db.prepare(`SELECT coalesce(max(ordinal), 0) FROM ${this.t}_scenes`).pluck().get() as number;
+    const n = this.count;
     this.db
       .prepare(
         `INSERT INTO dataset_imports (id, character_id, file, format, scenes, created_at, copying)

@@ -50,7 +50,18 @@ async function measured<T>(work: () => Promise<T>) {
   let lastCpuMs = clock?.().cpuMs ?? NaN;
   let longestOnCpuMs = 0;
   // Ticks late by more than 30 ms, when (epoch ms, to match an strace -ttt log) and for how long.
-  const stalls: { atEpochMs: number; ms: number; onCpuMs: number; waitingMs: number }[] = [];
+  const stalls: {
+    atEpochMs: number;
+    ms: number;
+    onCpuMs: number;
+    waitingMs: number;
+    /** [last tick, late tick] on the monotonic clock in µs: a `--cpu-prof` profile's (scripts/profile-stalls.mjs). */
+    monotonicUs: [number, number];
+    start: number;
+    end: number;
+  }[] = [];
+  const hrUs = () => Number(process.hrtime.bigint() / 1000n);
+  let lastHr = hrUs();
   let lastWaitMs = clock?.().waitMs ?? NaN;
   const tick = () => {
     const now = performance.now();
@@ -62,8 +73,12 @@ async function measured<T>(work: () => Promise<T>) {
         ms: Math.round(now - last),
         onCpuMs: Math.round(cpuMs - lastCpuMs),
         waitingMs: Math.round(waitMs - lastWaitMs),
+        monotonicUs: [lastHr, hrUs()],
+        start: last,
+        end: now,
       });
     }
+    lastHr = hrUs();
     lastWaitMs = waitMs;
     last = now;
     if (cpuMs - lastCpuMs > longestOnCpuMs) longestOnCpuMs = cpuMs - lastCpuMs;
