@@ -9,7 +9,9 @@ import {
   isHeadingLine,
   MAX_CHUNK_CHARS,
   normalizedLines,
+  piecesOf,
   storableTextSteps,
+  type TextPieces,
 } from './profile-text';
 import { runSync, WorkMeter, type Steps } from './time-slices';
 
@@ -58,18 +60,29 @@ export function readProfile(raw: string, fileName: string | null, options: ReadO
 }
 
 /** Reads a profile in steps: run by `runSliced` (time-slices.ts), the caller answers other requests between them. */
-export function* readProfileSteps(raw: string, fileName: string | null, options: ReadOptions): Steps<ReadProfile> {
+export function* readProfileSteps(
+  raw: string | TextPieces,
+  fileName: string | null,
+  options: ReadOptions,
+): Steps<ReadProfile> {
   const maxChunkWords = options.maxChunkWords ?? DEFAULT_MAX_CHUNK_WORDS;
   const subject = fileName ? `The text of ${fileName}` : 'The pasted text';
-  checkSize(Buffer.byteLength(raw, 'utf8'), subject);
+  // Pieces throughout (profile-text.ts): the text is never scanned, or joined, whole in one step.
+  const text = piecesOf(raw);
+  let bytes = 0;
+  for (const piece of text) {
+    bytes += Buffer.byteLength(piece, 'utf8');
+    yield;
+  }
+  checkSize(bytes, subject);
   yield* storableTextSteps(
-    raw,
+    text,
     fileName ?? 'The pasted text',
     fileName
       ? 'Import the profile as a .txt or .md file saved as UTF-8 text.'
       : 'Paste the text again from where it was written, or save it as a UTF-8 .txt file and import that.',
   );
-  const blocks = yield* blocksOf(yield* normalizedLines(raw));
+  const blocks = yield* blocksOf(yield* normalizedLines(text));
   if (blocks.length === 0) {
     throw new StudioFailure(
       'invalid_argument',

@@ -31,6 +31,7 @@ import {
   MAX_CHUNK_CHARS,
   normalizeText,
   sliceCodePoints,
+  type TextPieces,
 } from './profile-text';
 import { runSliced, WorkMeter, type Steps } from './time-slices';
 
@@ -160,7 +161,7 @@ export class ProfileService {
     fileName: string | null,
     prepared: PreparedProfile | null,
   ): Steps<{ read: ReadResult; provenance: ProfileProvenance | null }> {
-    let raw: string;
+    let raw: string | TextPieces;
     if (prepared) {
       raw = prepared.raw;
     } else if (request.fileBase64 !== undefined) {

@@ -9,6 +9,7 @@ import { migrations } from '../store/migrations';
 import { DatasetSums } from '../store/dataset-sums';
 import { ReadWorker } from '../store/read-worker';
 import { warmFile, warmLimit, type WarmResult } from '../store/file-warmer';
+import { WalCheckpointer } from '../store/wal-checkpointer';
 import { DatasetRepo } from '../store/dataset-repo';
 import { SceneBrowserRepo } from '../store/scene-browser-repo';
 import { SceneRevisionsRepo } from '../store/scene-revisions-repo';
@@ -153,6 +154,8 @@ export class Studio {
    */
   readonly cacheWarmed: Promise<WarmResult> | null;
   private readonly stopWarming = new AbortController();
+  /** Copies the write-ahead log into the database file on a thread of its own (store/wal-checkpointer.ts). */
+  readonly checkpointer: WalCheckpointer;
 
   constructor(readonly options: StudioOptions) {
     ensureDataDir(options.dataDir);
@@ -160,6 +163,9 @@ export class Studio {
     this.db = openDatabase(this.databasePath, {
       ...(options.nativeBinding && { nativeBinding: options.nativeBinding }),
       ...(options.onDatabaseUpgrade && { onUpgrade: options.onDatabaseUpgrade }),
+    });
+    this.checkpointer = new WalCheckpointer(this.db, this.databasePath, {
+      ...(options.nativeBinding && { nativeBinding: options.nativeBinding }),
     });
     const clock = options.clock ?? systemClock;
     const newId = options.newId ?? randomUUID;
@@ -426,6 +432,8 @@ export class Studio {
   close(): void {
     this.stopWarming.abort();
     this.reader.close();
+    // First: the studio's connection must be the last to close (it then checkpoints the whole log).
+    this.checkpointer.close();
     if (this.db.open) this.db.close();
   }
 }

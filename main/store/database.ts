@@ -66,6 +66,10 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     // a page): a quarter of the CPU of writing an item. Bulk scratch data that could be large (an
     // import's stage) lives in a file of its own instead (dataset-import-repo.ts).
     db.pragma('temp_store = MEMORY');
+    // 64 MiB of pages kept in memory (SQLite's default is 2 MiB), taken only as pages are read: at
+    // 100,000 scenes the indexes an import or a job writes no longer fit in 2 MiB, and every write
+    // read its pages back from the OS again (an import's CPU: -17%).
+    db.pragma('cache_size = -65536');
     migrate(db, file, migrations, options.onUpgrade);
     cacheStatements(db);
   } catch (error) {

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CharacterId, ImportProvenance, SceneId } from '../../common/contract';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
+import { prepareUncached } from './statement-cache';
 import type { SceneFigures } from './scene-figures';
 import type { TurnFigures } from './turn-figures';
 
@@ -59,6 +61,19 @@ export class ImportStage {
   private readonly schema: string;
   private readonly file: string;
   private open = true;
+  /**
+   * The stage's statements, compiled once each (their SQL names the stage's own schema, so they
+   * are held here and go with the stage rather than fill the connection's cache).
+   */
+  private staging: Record<'scene' | 'experience' | 'problem' | 'speaker' | 'length', Statement> | null = null;
+  private readonly copy: Statement[];
+  private remove: Statement | null = null;
+  /**
+   * Scenes staged, and the last ordinal staged, counted by `add`: counting the staged table (whose
+   * rows hold each scene's whole text) read every page of it, ~0.15 s in one step at 100,000 scenes.
+   */
+  private count = 0;
+  private last = 0;
 
   constructor(
     private readonly db: Db,
@@ -68,33 +83,40 @@ export class ImportStage {
     this.schema = `import_stage_${process.pid}_${++stageCounter}`;
     this.file = path.join(os.tmpdir(), `character-studio-${this.schema}-${Date.now()}.sqlite`);
     db.prepare(`ATTACH DATABASE ? AS ${this.schema}`).run(this.file);
-    // Scratch: nothing to recover after a crash, so no journal and no syncing.
-    db.exec(`PRAGMA ${this.schema}.journal_mode = OFF; PRAGMA ${this.schema}.synchronous = OFF;`);
+    // Scratch: nothing to recover after a crash, so no syncing, and the rollback journal in memory.
+    // (`OFF` is refused without a word in better-sqlite3's defensive mode: the stage then kept a
+    // journal file, created, written and deleted by every batch and slice.)
+    db.exec(`PRAGMA ${this.schema}.journal_mode = MEMORY; PRAGMA ${this.schema}.synchronous = OFF;`);
     this.t = `${this.schema}.stage`;
+    // Every staged table is keyed by the scene's ordinal (the import's order, unique), so a slice of
+    // the copy reads each table by one range of its key: no join, no second index to go through.
     db.exec(`
-      CREATE TABLE ${this.t}_scenes (id TEXT PRIMARY KEY, ordinal INTEGER, protective INTEGER, type TEXT, location TEXT,
+      CREATE TABLE ${this.t}_scenes (ordinal INTEGER PRIMARY KEY, id TEXT, protective INTEGER, type TEXT, location TEXT,
         background TEXT, people TEXT, file TEXT, line INTEGER, source TEXT, doc TEXT, has_experience INTEGER,
         turn_count INTEGER, word_count INTEGER, train_chars INTEGER, problem_count INTEGER, other_thinking INTEGER);
-      CREATE TABLE ${this.t}_experiences (scene_id TEXT PRIMARY KEY, background TEXT, turns TEXT, problems TEXT);
-      CREATE TABLE ${this.t}_problems (scene_id TEXT, code TEXT, count INTEGER);
-      CREATE TABLE ${this.t}_speakers (scene_id TEXT, speaker TEXT, kind TEXT, turns INTEGER, words INTEGER);
-      CREATE TABLE ${this.t}_lengths (scene_id TEXT, bucket INTEGER, turns INTEGER);
-      CREATE INDEX ${this.t}_scenes_ordinal ON stage_scenes (ordinal);
-      CREATE INDEX ${this.t}_problems_scene ON stage_problems (scene_id);
-      CREATE INDEX ${this.t}_speakers_scene ON stage_speakers (scene_id);
-      CREATE INDEX ${this.t}_lengths_scene ON stage_lengths (scene_id);`);
+      CREATE TABLE ${this.t}_experiences (ordinal INTEGER PRIMARY KEY, scene_id TEXT, background TEXT, turns TEXT, problems TEXT);
+      CREATE TABLE ${this.t}_problems (ordinal INTEGER, scene_id TEXT, code TEXT, count INTEGER);
+      CREATE TABLE ${this.t}_speakers (ordinal INTEGER, scene_id TEXT, speaker TEXT, kind TEXT, turns INTEGER, words INTEGER);
+      CREATE TABLE ${this.t}_lengths (ordinal INTEGER, scene_id TEXT, bucket INTEGER, turns INTEGER);
+      CREATE INDEX ${this.t}_problems_ordinal ON stage_problems (ordinal);
+      CREATE INDEX ${this.t}_speakers_ordinal ON stage_speakers (ordinal);
+      CREATE INDEX ${this.t}_lengths_ordinal ON stage_lengths (ordinal);`);
+    this.copy = this.copyStatements();
   }
 
   /** Adds a batch, in one short transaction. */
   add(scenes: readonly StagedScene[]): void {
-    const scene = this.db.prepare(
-      `INSERT INTO ${this.t}_scenes VALUES (@id, @ordinal, @protective, @type, @location, @background, @people, @file,
-         @line, @source, @doc, @has, @turns, @words, @trainChars, @problems, @otherThinking)`,
-    );
-    const experience = this.db.prepare(`INSERT INTO ${this.t}_experiences VALUES (?, ?, ?, ?)`);
-    const problem = this.db.prepare(`INSERT INTO ${this.t}_problems VALUES (?, ?, ?)`);
-    const speaker = this.db.prepare(`INSERT INTO ${this.t}_speakers VALUES (?, ?, ?, ?, ?)`);
-    const length = this.db.prepare(`INSERT INTO ${this.t}_lengths VALUES (?, ?, ?)`);
+    this.staging ??= {
+      scene: this.compile(
+        `INSERT INTO ${this.t}_scenes VALUES (@ordinal, @id, @protective, @type, @location, @background, @people,
+           @file, @line, @source, @doc, @has, @turns, @words, @trainChars, @problems, @otherThinking)`,
+      ),
+      experience: this.compile(`INSERT INTO ${this.t}_experiences VALUES (?, ?, ?, ?, ?)`),
+      problem: this.compile(`INSERT INTO ${this.t}_problems VALUES (?, ?, ?, ?)`),
+      speaker: this.compile(`INSERT INTO ${this.t}_speakers VALUES (?, ?, ?, ?, ?, ?)`),
+      length: this.compile(`INSERT INTO ${this.t}_lengths VALUES (?, ?, ?, ?)`),
+    };
+    const { scene, experience, problem, speaker, length } = this.staging;
     this.db.transaction(() => {
       for (const s of scenes) {
         const f = s.experience?.figures;
@@ -110,21 +132,66 @@ export class ImportStage {
           otherThinking: f?.otherThinking ?? 0,
         });
         if (!s.experience) continue;
-        experience.run(s.id, s.experience.background, s.experience.turns, s.experience.problems);
-        for (const [code, count] of Object.entries(s.experience.figures.problemsByCode)) problem.run(s.id, code, count);
+        const key = [s.ordinal, s.id] as const;
+        experience.run(...key, s.experience.background, s.experience.turns, s.experience.problems);
+        for (const [code, count] of Object.entries(s.experience.figures.problemsByCode))
+          problem.run(...key, code, count);
         const { speakers, lengths } = s.experience.turnFigures;
-        for (const f of speakers) speaker.run(s.id, f.speaker, f.kind, f.turns, f.words);
-        for (const [bucket, turns] of lengths) length.run(s.id, bucket, turns);
+        for (const f of speakers) speaker.run(...key, f.speaker, f.kind, f.turns, f.words);
+        for (const [bucket, turns] of lengths) length.run(...key, bucket, turns);
       }
     })();
+    this.count += scenes.length;
+    for (const s of scenes) this.last = Math.max(this.last, s.ordinal);
   }
+
+  /**
+   * The copy's statements, compiled once for the stage (the stage's tables, and so the SQL, are
+   * its own): each copies the staged rows of the scenes with ordinals in (@after, @upTo].
+   */
+  private copyStatements(): Statement[] {
+    const slice = 'WHERE ordinal > @after AND ordinal <= @upTo';
+    return [
+      `INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, chunk_id, protective, limit_text, type, location, time,
+         background, people, call_id, prompt_version, created_at, has_experience, turn_count, word_count, train_chars,
+         problem_count, other_thinking, revision, origin, import_id, import_line, import_file, import_source)
+       SELECT id, @characterId, NULL, 'import:' || @importId, ordinal, NULL, protective, NULL, type, location, '',
+         background, people, NULL, 'import', @now, has_experience, turn_count, word_count, train_chars,
+         problem_count, other_thinking, 1, 'import', @importId, line, file, source
+       FROM ${this.t}_scenes ${slice} ORDER BY ordinal`,
+      `INSERT INTO experiences (scene_id, background, turns, call_id, prompt_version, created_at, problems)
+       SELECT scene_id, background, turns, NULL, 'import', @now, problems FROM ${this.t}_experiences ${slice}`,
+      // The per-scene figure tables: staged rows of the slice's scenes, with the character added.
+      ...(
+        [
+          ['scene_problem_counts', 'problems', 'code, count'],
+          ['experience_speakers', 'speakers', 'speaker, kind, turns, words'],
+          ['scene_turn_lengths', 'lengths', 'bucket, turns'],
+        ] as const
+      ).map(
+        ([table, staged, columns]) =>
+          `INSERT INTO ${table} (scene_id, character_id, ${columns})
+           SELECT scene_id, @characterId, ${columns} FROM ${this.t}_${staged} ${slice}`,
+      ),
+      `INSERT INTO scene_revisions (scene_id, revision, doc, author, call_id, prompt_version, restored_from, created_at)
+       SELECT id, 1, doc, 'import', NULL, NULL, NULL, @now FROM ${this.t}_scenes ${slice}`,
+    ].map((sql) => this.compile(sql));
+  }
+
+  private compile(sql: string): Statement {
+    this.compiled++;
+    return prepareUncached(this.db, sql);
+  }
+
+  /** Statements this stage compiled so far (tests: the copy compiles its own once, not per slice). */
+  compiled = 0;
 
   /**
    * Starts the copy into the store: the import's row, marked `copying` (migration 024) until
    * `finish`. Returns how many scenes are staged; `copySlice` then copies them in order.
    */
   begin(importId: string, file: string, format: string): number {
-    const n = this.db.prepare(`SELECT count(*) FROM ${this.t}_scenes`).pluck().get() as number;
+    const n = this.count;
     this.db
       .prepare(
         `INSERT INTO dataset_imports (id, character_id, file, format, scenes, created_at, copying)
@@ -142,43 +209,13 @@ export class ImportStage {
    */
   copySlice(importId: string, after: number, more: (copied: number) => boolean): number {
     const params = { characterId: this.characterId, importId, now: this.now, after, upTo: 0 };
-    const statements = [
-      `INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, chunk_id, protective, limit_text, type, location, time,
-         background, people, call_id, prompt_version, created_at, has_experience, turn_count, word_count, train_chars,
-         problem_count, other_thinking, revision, origin, import_id, import_line, import_file, import_source)
-       SELECT id, @characterId, NULL, 'import:' || @importId, ordinal, NULL, protective, NULL, type, location, '',
-         background, people, NULL, 'import', @now, has_experience, turn_count, word_count, train_chars,
-         problem_count, other_thinking, 1, 'import', @importId, line, file, source
-       FROM ${this.t}_scenes WHERE ordinal > @after AND ordinal <= @upTo ORDER BY ordinal`,
-      `INSERT INTO experiences (scene_id, background, turns, call_id, prompt_version, created_at, problems)
-       SELECT e.scene_id, e.background, e.turns, NULL, 'import', @now, e.problems
-       FROM ${this.t}_scenes s JOIN ${this.t}_experiences e ON e.scene_id = s.id
-       WHERE s.ordinal > @after AND s.ordinal <= @upTo`,
-      // The per-scene figure tables: staged rows of the slice's scenes, with the character added.
-      ...(
-        [
-          ['scene_problem_counts', 'problems', 'code, count'],
-          ['experience_speakers', 'speakers', 'speaker, kind, turns, words'],
-          ['scene_turn_lengths', 'lengths', 'bucket, turns'],
-        ] as const
-      ).map(
-        ([table, staged, columns]) =>
-          `INSERT INTO ${table} (scene_id, character_id, ${columns})
-           SELECT f.scene_id, @characterId, ${columns.replace(/(\w+)/g, 'f.$1')}
-           FROM ${this.t}_scenes s JOIN ${this.t}_${staged} f ON f.scene_id = s.id
-           WHERE s.ordinal > @after AND s.ordinal <= @upTo`,
-      ),
-      `INSERT INTO scene_revisions (scene_id, revision, doc, author, call_id, prompt_version, restored_from, created_at)
-       SELECT id, 1, doc, 'import', NULL, NULL, NULL, @now FROM ${this.t}_scenes WHERE ordinal > @after AND ordinal <= @upTo`,
-    ].map((sql) => this.db.prepare(sql));
-    const last = this.db.prepare(`SELECT coalesce(max(ordinal), 0) FROM ${this.t}_scenes`).pluck().get() as number;
     return this.db.transaction(() => {
       do {
         params.upTo = params.after + COPY_STEP_SCENES;
-        for (const statement of statements) statement.run(params);
+        for (const statement of this.copy) statement.run(params);
         params.after = params.upTo;
-      } while (params.after < last && more(params.after - after));
-      return Math.min(params.after, last);
+      } while (params.after < this.last && more(params.after - after));
+      return Math.min(params.after, this.last);
     })();
   }
 
@@ -188,9 +225,10 @@ export class ImportStage {
    * still in the store. At 0 the import's row goes too, and the store is as before `begin`.
    */
   undoSlice(importId: string, upTo: number, more: () => boolean): number {
-    const remove = this.db.prepare(
+    this.remove ??= this.compile(
       `DELETE FROM scenes WHERE id IN (SELECT id FROM ${this.t}_scenes WHERE ordinal > ? AND ordinal <= ?)`,
     );
+    const remove = this.remove;
     return this.db.transaction(() => {
       let left = upTo;
       while (left > 0) {

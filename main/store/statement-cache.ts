@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 
 /**
  * Makes `db.prepare` return one compiled statement per SQL text instead of compiling it again on
@@ -29,4 +29,13 @@ export function cacheStatements(db: Database.Database): void {
     return statement;
   };
   db.prepare = cached as typeof db.prepare;
+}
+
+/**
+ * `source` compiled on `db` outside the cache, for statements their owner holds and drops (an
+ * import's stage: its SQL names a schema attached for that import only, so caching it would only
+ * fill the cache with statements no one runs again).
+ */
+export function prepareUncached(db: Database.Database, source: string): Database.Statement {
+  return Database.prototype.prepare.call(db, source);
 }

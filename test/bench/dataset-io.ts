@@ -49,11 +49,38 @@ async function measured<T>(work: () => Promise<T>) {
   const clock = threadClock();
   let lastCpuMs = clock?.().cpuMs ?? NaN;
   let longestOnCpuMs = 0;
+  // Ticks late by more than 30 ms, when (epoch ms, to match an strace -ttt log) and for how long.
+  const stalls: {
+    atEpochMs: number;
+    ms: number;
+    onCpuMs: number;
+    waitingMs: number;
+    /** [last tick, late tick] on the monotonic clock in µs: a `--cpu-prof` profile's (scripts/profile-stalls.mjs). */
+    monotonicUs: [number, number];
+    start: number;
+    end: number;
+  }[] = [];
+  const hrUs = () => Number(process.hrtime.bigint() / 1000n);
+  let lastHr = hrUs();
+  let lastWaitMs = clock?.().waitMs ?? NaN;
   const tick = () => {
     const now = performance.now();
     longestStallMs = Math.max(longestStallMs, now - last - 5);
+    const { cpuMs, waitMs } = clock?.() ?? { cpuMs: NaN, waitMs: NaN };
+    if (now - last - 5 > 30) {
+      stalls.push({
+        atEpochMs: Date.now(),
+        ms: Math.round(now - last),
+        onCpuMs: Math.round(cpuMs - lastCpuMs),
+        waitingMs: Math.round(waitMs - lastWaitMs),
+        monotonicUs: [lastHr, hrUs()],
+        start: last,
+        end: now,
+      });
+    }
+    lastHr = hrUs();
+    lastWaitMs = waitMs;
     last = now;
-    const cpuMs = clock?.().cpuMs ?? NaN;
     if (cpuMs - lastCpuMs > longestOnCpuMs) longestOnCpuMs = cpuMs - lastCpuMs;
     lastCpuMs = cpuMs;
   };
@@ -62,15 +89,20 @@ async function measured<T>(work: () => Promise<T>) {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 5);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const result = await work();
   const ms = performance.now() - started;
+  // The process's CPU time (every thread): steadier than the wall time on a shared machine.
+  const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);
   // A stall that ends the work (an import's final copy into the store) is seen by no later tick.
   tick();
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   return {
     result,
+    stalls,
     seconds: Number((ms / 1000).toFixed(2)),
+    cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
     peakRssGrowthMiB: Math.round((peakRss - startRss) / 2 ** 20),
     longestEventLoopStallMs: Math.round(longestStallMs),
     longestStallOnCpuMs: Math.round(longestOnCpuMs),
@@ -122,11 +154,17 @@ export async function run(): Promise<object> {
           exportLongestStallOnCpuMs: exported.longestStallOnCpuMs,
           importedScenes: imported.result.scenes,
           importSeconds: imported.seconds,
+          importCpuSeconds: imported.cpuSeconds,
           importPeakRssGrowthMiB: imported.peakRssGrowthMiB,
           importLongestEventLoopStallMs: imported.longestEventLoopStallMs,
           importLongestStallOnCpuMs: imported.longestStallOnCpuMs,
         };
         process.stderr.write(`  ${format}: ${JSON.stringify(figures[format])}\n`);
+        // With BENCH_STALLS_FILE set, the import's stalls over 30 ms go there (to match against an
+        // `strace -f -ttt -T` log or a `--cpu-prof` profile of the run).
+        if (process.env.BENCH_STALLS_FILE) {
+          fs.writeFileSync(`${process.env.BENCH_STALLS_FILE}.${format}.json`, JSON.stringify(imported.stalls));
+        }
       } finally {
         target.close();
         fs.rmSync(importDir, { recursive: true, force: true });

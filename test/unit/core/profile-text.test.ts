@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { StudioFailure } from '../../../main/core/errors';
-import { readProfile, splitLong } from '../../../main/core/profile-chunks';
+import { readProfile, readProfileSteps, splitLong } from '../../../main/core/profile-chunks';
 import {
   base64Steps,
   checkStorableText,
@@ -11,6 +11,7 @@ import {
   headingOf,
   MAX_PROFILE_BYTES,
   normalizedLines,
+  PIECE,
 } from '../../../main/core/profile-text';
 import { runSync } from '../../../main/core/time-slices';
 import { fixture } from '../../support/paths';
@@ -236,10 +237,47 @@ describe('reading a big file a piece at a time (issue 9, point 3)', () => {
   it('decodes base64 and UTF-8 split into pieces to exactly what one pass gives', () => {
     const bytes = runSync(base64Steps(Buffer.from(big).toString('base64'), 'big.txt'));
     expect(bytes.equals(Buffer.from(big))).toBe(true);
-    expect(runSync(decodeProfileSteps(bytes, 'big.txt'))).toBe(big);
+    expect(runSync(decodeProfileSteps(bytes, 'big.txt')).join('')).toBe(big);
     // A character split across two pieces (one byte to the left) is decoded whole.
     const shifted = Buffer.concat([Buffer.from('x'), bytes]);
-    expect(runSync(decodeProfileSteps(shifted, 'big.txt'))).toBe('x' + big);
+    expect(runSync(decodeProfileSteps(shifted, 'big.txt')).join('')).toBe('x' + big);
+  });
+
+  it('decodes a 6 MB file a piece a step, to pieces no step joins, every pair of a piece whole', () => {
+    const bytes = Buffer.from(big.repeat(6));
+    expect(bytes.length).toBeGreaterThan(6_000_000);
+    const steps = decodeProfileSteps(bytes, 'big.txt');
+    let yields = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) yields++;
+    const pieces = step.value;
+    // One step per PIECE bytes read, and what comes out is pieces of at most PIECE characters: no
+    // step joins them into one 6 MB string (~40 ms on the serving thread).
+    expect(yields).toBe(Math.ceil(bytes.length / PIECE));
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThanOrEqual(PIECE);
+    expect(pieces.some((p) => /^[\udc00-\udfff]|[\ud800-\udbff]$/.test(p))).toBe(false);
+    expect(pieces.join('')).toBe(big.repeat(6));
+  });
+
+  it('reads a profile from pieces, a piece a step, exactly as from the whole text', () => {
+    const text =
+      '# Ludwig van Beethoven\n\n' +
+      ('He walked along the Rhine at dawn, humming.\r\n'.repeat(9) + '\r\n').repeat(3_000);
+    // Cut anywhere, `\r\n` in two included.
+    const pieces: string[] = [];
+    for (let at = 0; at < text.length;) {
+      const end = text.indexOf('\r', at + 99_991) + 1 || text.length;
+      pieces.push(text.slice(at, end));
+      at = end;
+    }
+    expect(pieces.some((p) => p.endsWith('\r'))).toBe(true);
+    const steps = readProfileSteps(pieces, 'big.md', {});
+    let yields = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) yields++;
+    expect(step.value).toEqual(readProfile(text, 'big.md'));
+    expect(yields).toBeGreaterThanOrEqual(3 * pieces.length);
   });
 
   it('refuses base64 broken in a later piece, saying what to do', () => {
@@ -270,6 +308,16 @@ describe('reading a big file a piece at a time (issue 9, point 3)', () => {
     const mac = 'Bonn \t\r'.repeat(60_000);
     for (const text of [big, '\uFEFF' + big + 'end', mac, mac + '\n', '', '\r\n']) {
       expect(runSync(normalizedLines(text))).toEqual(whole(text));
+      // The same from pieces cut anywhere: a `\r\n` or a long line across them.
+      const pieces = Array.from({ length: Math.ceil(text.length / 65_537) }, (_, i) =>
+        text.slice(i * 65_537, (i + 1) * 65_537),
+      );
+      expect(runSync(normalizedLines(pieces))).toEqual(whole(text));
     }
+    const oneLine = 'x'.repeat(700_000);
+    expect(runSync(normalizedLines([oneLine.slice(0, 300_000), oneLine.slice(300_000), '\r', '\nz']))).toEqual([
+      oneLine,
+      'z',
+    ]);
   });
 });

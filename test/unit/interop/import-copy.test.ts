@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Character, CharacterId, SceneId } from '../../../common/contract';
 import { DatasetImportService, IoRequests } from '../../../main/core/interop/dataset-import';
 import { Studio } from '../../../main/core/studio';
@@ -145,5 +146,37 @@ describe('the copy into the store', () => {
     expect(storedScenes()).toBe(SCENES);
     expect(countOf("SELECT count(*) FROM dataset_imports WHERE id = 'cut-short'")).toBe(0);
     expect((await call(env.studio, 'dataset/stats', { characterId })).scenes).toBe(SCENES);
+  });
+  it('compiles its statements once per stage, not on every slice, and keeps the stage’s journal in memory', () => {
+    const stage = new DatasetImportRepo(env.studio.db).stage(characterId, Date.now());
+    try {
+      // better-sqlite3's defensive mode refuses `journal_mode = OFF`: asked for, the stage kept a
+      // journal file that every batch and slice created and deleted.
+      const attached = env.studio.db.pragma('database_list') as { name: string; file: string }[];
+      const schema = attached.find((d) => d.file === stage.location)!.name;
+      expect(env.studio.db.pragma(`${schema}.journal_mode`, { simple: true })).toBe('memory');
+
+      stage.add(staged(COPY_STEP_SCENES * 4));
+      stage.add(staged(0));
+      stage.begin('once', 'once.jsonl', 'openai');
+      expect(stage.copySlice('once', 0, () => false)).toBe(COPY_STEP_SCENES);
+      // Every compile after the first slice, cached (`db.prepare`) or not (the prototype's).
+      const cached = vi.spyOn(env.studio.db, 'prepare');
+      const compiled = vi.spyOn(Database.prototype, 'prepare');
+      try {
+        for (let n = 2; n <= 4; n++)
+          expect(stage.copySlice('once', (n - 1) * COPY_STEP_SCENES, () => false)).toBe(n * COPY_STEP_SCENES);
+        expect(cached).not.toHaveBeenCalled();
+        expect(compiled).not.toHaveBeenCalled();
+      } finally {
+        cached.mockRestore();
+        compiled.mockRestore();
+      }
+      stage.finish('once');
+      expect(storedScenes()).toBe(COPY_STEP_SCENES * 4);
+      expect(countOf('SELECT count(*) FROM experiences')).toBe(COPY_STEP_SCENES * 4);
+    } finally {
+      void stage.discard();
+    }
   });
 });

@@ -1,0 +1,176 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Db } from './database';
+
+/**
+ * Moves SQLite's WAL checkpoints off the thread that answers requests. By default the connection
+ * whose commit takes the log past 1,000 pages copies the log into the database file there and
+ * then: two fsyncs and a few MB of writes inside that commit, which on a busy disk held the event
+ * loop from ~20 ms to seconds (an import commits a slice every ~10 ms, so it crossed that mark
+ * several times a second). Here the studio's connection never checkpoints (`wal_autocheckpoint = 0`);
+ * a timer reads how many log frames are not yet in the database file from the WAL index (`-shm`,
+ * a 104-byte read) and, past `thresholdFrames`, a worker thread with a connection of its own runs a
+ * PASSIVE checkpoint (it waits for no one and blocks no writer). The next write after a complete
+ * checkpoint starts the log again from its beginning, and `journal_size_limit` cuts the file back,
+ * so the log stays bounded during a long job or import.
+ *
+ * Lifecycle: made right after the database opens, before anything writes. The thread starts with
+ * the first checkpoint and stays (unref'd: it never holds the process open). `close()` runs before
+ * the studio's own connection closes: it waits for a checkpoint in flight to end and its
+ * connection to close, so the studio's connection is the last one and its close checkpoints the
+ * whole log and removes the `-wal` file, as before (a one-shot CLI command leaves no log behind).
+ */
+
+/** Frames past which a checkpoint is asked for: SQLite's own default autocheckpoint (4 MB at 4 KB pages). */
+const THRESHOLD_FRAMES = 1_000;
+/** How often the log's length is read, in ms: with the threshold, bounds how far the log grows past it. */
+const POLL_MS = 100;
+/** The log file is cut back to this many bytes when it starts again (SQLite leaves it at its largest). */
+const LOG_SIZE_LIMIT = 64 * 1024 * 1024;
+/** The longest `close()` waits for a checkpoint in flight, in ms (a stuck disk must not hang a quit). */
+const CLOSE_WAIT_MS = 10_000;
+
+/** Shared state word: 1 while the worker holds a connection, 0 otherwise. */
+const BUSY = 0;
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.module);
+const state = new Int32Array(workerData.state);
+parentPort.on('message', () => {
+  let answer;
+  try {
+    const db = new Database(workerData.file, { fileMustExist: true, ...(workerData.nativeBinding ? { nativeBinding: workerData.nativeBinding } : {}) });
+    try {
+      db.pragma('journal_size_limit = ' + workerData.logSizeLimit);
+      const [row] = db.pragma('wal_checkpoint(PASSIVE)');
+      answer = { busy: row.busy, log: row.log, checkpointed: row.checkpointed };
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    answer = { error: String((error && error.message) || error) };
+  }
+  // Told before the answer: a studio closing on it finds no connection of ours left open.
+  Atomics.store(state, ${BUSY}, 0);
+  Atomics.notify(state, ${BUSY});
+  parentPort.postMessage(answer);
+});
+`;
+
+/** What one checkpoint did, in frames (SQLite's `wal_checkpoint` row), or why it failed. */
+export type CheckpointOutcome = { busy: number; log: number; checkpointed: number } | { error: string };
+
+export interface CheckpointerOptions {
+  thresholdFrames?: number;
+  pollMs?: number;
+  nativeBinding?: string;
+}
+
+export class WalCheckpointer {
+  private worker: Worker | null = null;
+  private readonly state = new Int32Array(new SharedArrayBuffer(4));
+  private readonly timer: NodeJS.Timeout;
+  private shm: number | null = null;
+  private inFlight = false;
+  private closed = false;
+  private readonly header = Buffer.alloc(104);
+  private readonly waiting: ((outcome: CheckpointOutcome) => void)[] = [];
+  /** Checkpoints run so far (for tests and diagnostics). */
+  checkpoints = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly file: string,
+    private readonly options: CheckpointerOptions = {},
+  ) {
+    db.pragma('wal_autocheckpoint = 0');
+    db.pragma(`journal_size_limit = ${LOG_SIZE_LIMIT}`);
+    this.timer = setInterval(() => this.poll(), options.pollMs ?? POLL_MS);
+    this.timer.unref();
+  }
+
+  /**
+   * Frames in the log not yet copied into the database file, from the WAL index header (SQLite's
+   * documented layout: `mxFrame` at byte 16, `nBackfill` at byte 96, in the machine's byte order);
+   * 0 when there is no index. A read torn by a concurrent commit only shifts the next poll.
+   */
+  pendingFrames(): number {
+    try {
+      this.shm ??= fs.openSync(`${this.file}-shm`, 'r');
+      if (fs.readSync(this.shm, this.header, 0, this.header.length, 0) < this.header.length) return 0;
+    } catch {
+      return 0;
+    }
+    const read = os.endianness() === 'LE' ? 'readUInt32LE' : 'readUInt32BE';
+    return Math.max(0, this.header[read](16) - this.header[read](96));
+  }
+
+  /** Resolves with the next checkpoint's outcome (tests wait on it instead of sleeping). */
+  next(): Promise<CheckpointOutcome> {
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Waits for a checkpoint in flight (see the class comment), then ends the thread. Safe to call twice. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    if (this.inFlight) Atomics.wait(this.state, BUSY, 1, CLOSE_WAIT_MS);
+    if (this.shm !== null) fs.closeSync(this.shm);
+    this.shm = null;
+    void this.worker?.terminate();
+    this.worker = null;
+  }
+
+  private poll(): void {
+    if (this.inFlight || this.closed) return;
+    if (this.pendingFrames() < (this.options.thresholdFrames ?? THRESHOLD_FRAMES)) return;
+    this.inFlight = true;
+    Atomics.store(this.state, BUSY, 1);
+    this.start().postMessage('checkpoint');
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    // Resolved here, where the studio's own better-sqlite3 is found; an eval'd worker resolves from the cwd.
+    const module = createRequire(import.meta.url).resolve('better-sqlite3');
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        module,
+        file: this.file,
+        nativeBinding: this.options.nativeBinding,
+        state: this.state.buffer,
+        logSizeLimit: LOG_SIZE_LIMIT,
+      },
+    });
+    worker.unref();
+    worker.on('message', (outcome: CheckpointOutcome) => this.done(outcome));
+    const lost = (error: Error): void => {
+      if (this.worker !== worker) return;
+      this.worker = null;
+      Atomics.store(this.state, BUSY, 0);
+      this.done({ error: error.message });
+    };
+    worker.on('error', lost);
+    worker.on('exit', (code) => lost(new Error(`the checkpoint thread stopped (exit code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private done(outcome: CheckpointOutcome): void {
+    this.inFlight = false;
+    this.checkpoints++;
+    // A thread that cannot checkpoint (its connection refused, the thread lost) must not leave the
+    // log to grow without end: the studio's connection checkpoints as SQLite does by default again.
+    if ('error' in outcome && this.db.open && !this.closed) {
+      this.closed = true;
+      clearInterval(this.timer);
+      this.db.pragma(`wal_autocheckpoint = ${THRESHOLD_FRAMES}`);
+    }
+    for (const resolve of this.waiting.splice(0)) resolve(outcome);
+  }
+}

@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Studio } from '../../../main/core/studio';
+import { openDatabase, type Db } from '../../../main/store/database';
+import { WalCheckpointer } from '../../../main/store/wal-checkpointer';
+import { tempDir } from '../../support/paths';
+
+// Issue 9, point 3: SQLite's automatic checkpoint (two fsyncs and MBs of writes inside the commit
+// that crosses 1,000 log pages) ran on the serving thread and held it from ~20 ms to seconds
+// during an import. The studio's connection no longer checkpoints; a thread of its own does, and
+// the log stays bounded however many commits run.
+
+let tmp: { dir: string; cleanup: () => void };
+let file: string;
+let db: Db;
+beforeEach(() => {
+  tmp = tempDir('cs-checkpoint-');
+  file = path.join(tmp.dir, 'studio.sqlite');
+});
+afterEach(() => {
+  if (db?.open) db.close();
+  tmp.cleanup();
+});
+
+/** About `kb` KB of new pages in one transaction (a slice of an import, say). */
+function commit(kb: number): void {
+  db.prepare('INSERT INTO blobs (body) VALUES (randomblob(?))').run(kb * 1024);
+}
+
+const walBytes = () => (fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0);
+
+describe('WAL checkpoints', () => {
+  it('the studio’s own connection never checkpoints on commit; a checkpointer of its own does', () => {
+    const studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test', embeddedThreads: 1 });
+    try {
+      expect(studio.db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+      expect(studio.checkpointer).toBeInstanceOf(WalCheckpointer);
+    } finally {
+      studio.close();
+    }
+  });
+
+  it('keeps the log bounded across a long sequence of commits, checkpointing on its thread', async () => {
+    db = openDatabase(file);
+    db.exec('CREATE TABLE blobs (body BLOB)');
+    const threshold = 200; // frames: 800 KB at 4 KB pages
+    const checkpointer = new WalCheckpointer(db, file, { thresholdFrames: threshold, pollMs: 5 });
+    try {
+      let largestPending = 0;
+      let largestFile = 0;
+      // 60 commits of 160 KB: ~10 MB through the log, 12 times the threshold.
+      for (let i = 0; i < 60; i++) {
+        commit(160);
+        const pending = checkpointer.pendingFrames();
+        largestPending = Math.max(largestPending, pending);
+        largestFile = Math.max(largestFile, walBytes());
+        // Past the threshold, the next poll asks the thread: wait for it (the event loop is free meanwhile).
+        if (pending >= threshold) {
+          const outcome = await checkpointer.next();
+          expect(outcome).not.toHaveProperty('error');
+        }
+      }
+      expect(checkpointer.checkpoints).toBeGreaterThanOrEqual(4);
+      // Without checkpoints the log would hold all ~2,500 frames (10 MB); it never held much more
+      // than the threshold and the commits made while a checkpoint ran.
+      expect(largestPending).toBeLessThan(2 * threshold);
+      expect(largestFile).toBeLessThan(2 * 1024 * 1024);
+      expect(db.prepare('SELECT count(*) FROM blobs').pluck().get()).toBe(60);
+    } finally {
+      checkpointer.close();
+    }
+  });
+
+  it('after checkpoints on its thread, the studio’s close still checkpoints the whole log and removes it (a CLI command leaves none)', async () => {
+    const studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test', embeddedThreads: 1 });
+    db = studio.db;
+    db.exec('CREATE TABLE blobs (body BLOB)');
+    for (let i = 0; i < 40; i++) commit(160);
+    expect(studio.checkpointer.pendingFrames()).toBeGreaterThan(1_000);
+    expect(await studio.checkpointer.next()).not.toHaveProperty('error');
+    for (let i = 0; i < 5; i++) commit(160);
+    studio.close();
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
+    const reopened = openDatabase(file);
+    try {
+      expect(reopened.prepare('SELECT count(*) FROM blobs').pluck().get()).toBe(45);
+    } finally {
+      reopened.close();
+    }
+  });
+});
