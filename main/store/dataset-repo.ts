@@ -18,6 +18,7 @@ import type {
   Turn,
 } from '../../common/contract';
 import type { Db } from './database';
+import { SceneSignaturesRepo } from './scene-signatures-repo';
 import { statsSum, sumNow, trainingSum, type TrainingFigures } from './dataset-sums';
 import { writeExperience } from './scene-figures';
 
@@ -60,6 +61,8 @@ export interface NewScene {
   people: string[];
   callId: string | null;
   promptVersion: string;
+  /** Its near-duplicate signature (see SceneSignaturesRepo), when the writer computed it. */
+  dedupeSignature?: Uint8Array | null;
 }
 
 /** The scene's tags as a JSON array, sorted (one primary-key range of scene_tags); `scene` names its id column. */
@@ -73,17 +76,27 @@ const SELECT_SCENE = `
 
 /** The generated dataset (scenes, experiences), what a character cannot know, and custom prompts. */
 export class DatasetRepo {
-  constructor(private readonly db: Db) {}
+  readonly signatures: SceneSignaturesRepo;
+
+  constructor(private readonly db: Db) {
+    this.signatures = new SceneSignaturesRepo(db);
+  }
 
   insertScene(scene: NewScene, now: number): void {
     this.db
       .prepare(
         `INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, chunk_id, protective, limit_text, type, location, time,
-           background, people, call_id, prompt_version, created_at)
+           background, people, call_id, prompt_version, created_at, dedupe_signature)
          VALUES (@id, @characterId, @jobId, @itemId, @ordinal, @chunkId, @protective, @limit, @type, @location, @time,
-           @background, @people, @callId, @promptVersion, @now)`,
+           @background, @people, @callId, @promptVersion, @now, @dedupeSignature)`,
       )
-      .run({ ...scene, protective: scene.protective ? 1 : 0, people: JSON.stringify(scene.people), now });
+      .run({
+        ...scene,
+        protective: scene.protective ? 1 : 0,
+        people: JSON.stringify(scene.people),
+        now,
+        dedupeSignature: scene.dedupeSignature ?? null,
+      });
   }
 
   /**
