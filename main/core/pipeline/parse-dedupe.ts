@@ -106,7 +106,8 @@ function jaccardSorted(a: Uint32Array, b: Uint32Array): number {
  */
 export interface SceneSignature {
   shingles: Uint32Array;
-  bands: Uint32Array;
+  /** Signed, so that as Map keys they are small integers, not boxed numbers (a third faster). */
+  bands: Int32Array;
 }
 
 /**
@@ -137,7 +138,7 @@ export function sceneSignature(scene: SceneLike, shingleSize = 3): SceneSignatur
   }
   // One 32-bit key per band: two bands that differ may share a key, which only adds a candidate
   // the exact check then turns down.
-  const bands = new Uint32Array(BANDS);
+  const bands = new Int32Array(BANDS);
   for (let b = 0; b < BANDS; b++) {
     let key = mix(b + 1, 0x27d4eb2f);
     for (let r = 0; r < ROWS; r++) key = mix(key ^ (sig[b * ROWS + r] ?? 0), SEEDS[r] ?? 0);
@@ -160,7 +161,7 @@ export function decodeSignature(bytes: Uint8Array, shingleSize = 3): SceneSignat
   // A copy: a blob read from SQLite may sit at any offset of a shared buffer.
   const words = new Uint32Array(new Uint8Array(bytes).buffer);
   if (words[0] !== formatTag(shingleSize)) return null;
-  return { bands: words.subarray(1, 1 + BANDS), shingles: words.subarray(1 + BANDS) };
+  return { bands: new Int32Array(words.buffer, 4, BANDS), shingles: words.subarray(1 + BANDS) };
 }
 
 /** Incremental detector: `add` scenes in order as they arrive (e.g. per chunk of a running job). */
