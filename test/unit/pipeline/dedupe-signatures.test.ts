@@ -1,10 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CharacterId, ProviderId, SceneId } from '../../../common/contract';
 import { decodeSignature, sceneSignature } from '../../../main/core/pipeline/parse-dedupe';
 import type { FakeChatRequest } from '../../support/fake-llm-server';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { studioResponder } from '../../support/studio-responder';
-import { beethovenWithFakeProvider, call, generationSettings, makeStudio } from '../../support/studio';
+import {
+  beethovenWithFakeProvider,
+  call,
+  generationSettings,
+  studioForEachTest,
+  type makeStudio,
+} from '../../support/studio';
 
 /**
  * A generation job checks new scenes against the character's scenes already there through their
@@ -13,15 +19,12 @@ import { beethovenWithFakeProvider, call, generationSettings, makeStudio } from 
  * so the check always answers for the text the scene has now.
  */
 
-let env: ReturnType<typeof makeStudio> | undefined;
+let env: ReturnType<typeof makeStudio>;
 let server: FakeLlmServer | undefined;
-
-afterEach(async () => {
-  await env?.studio.shutdown();
-  env?.cleanup();
-  await server?.close();
-  env = server = undefined;
-});
+studioForEachTest(
+  (opened) => (env = opened),
+  () => server?.close(),
+);
 
 interface Text {
   location: string;
@@ -47,17 +50,26 @@ function repeating(repeats: Text[]) {
   };
 }
 
+/** A character with `targetScenes` generated scenes, and the list of repeats its next scene answer opens with. */
+async function generated(targetScenes: number) {
+  const repeats: Text[] = [];
+  server = await startFakeLlmServer({ responder: repeating(repeats) });
+  const { characterId, providerId } = await beethovenWithFakeProvider(env.studio, server.baseURL);
+  await generate(characterId, providerId, targetScenes);
+  return { repeats, characterId, providerId };
+}
+
 async function generate(characterId: CharacterId, providerId: ProviderId, targetScenes: number): Promise<void> {
-  const job = await call(env!.studio, 'generation/start', {
+  const job = await call(env.studio, 'generation/start', {
     characterId,
     settings: generationSettings(providerId, { targetScenes, scenesPerCall: 4, protectiveShare: 0 }),
   });
-  const done = await env!.studio.generation.whenIdle(job.id);
+  const done = await env.studio.generation.whenIdle(job.id);
   expect(done.status, done.message ?? '').toBe('succeeded');
 }
 
 function scenes(): (Text & { id: SceneId; signature: Uint8Array | null })[] {
-  return env!.studio.db
+  return env.studio.db
     .prepare('SELECT id, location, background, dedupe_signature AS signature FROM scenes ORDER BY created_at, rowid')
     .all() as (Text & { id: SceneId; signature: Uint8Array | null })[];
 }
@@ -74,11 +86,7 @@ function copiesOf(text: Text): number {
 
 describe('near-duplicate signatures', () => {
   it('are stored with every scene a job keeps, filled in for scenes without one, and drop repeats of either', async () => {
-    env = makeStudio();
-    const repeats: Text[] = [];
-    server = await startFakeLlmServer({ responder: repeating(repeats) });
-    const { characterId, providerId } = await beethovenWithFakeProvider(env.studio, server.baseURL);
-    await generate(characterId, providerId, 4);
+    const { repeats, characterId, providerId } = await generated(4);
     const first = scenes();
     expect(first).toHaveLength(4);
     for (const scene of first) {
@@ -99,11 +107,7 @@ describe('near-duplicate signatures', () => {
   }, 60_000);
 
   it('are dropped by an edit of the text, so the next job checks the text the scene has now', async () => {
-    env = makeStudio();
-    const repeats: Text[] = [];
-    server = await startFakeLlmServer({ responder: repeating(repeats) });
-    const { characterId, providerId } = await beethovenWithFakeProvider(env.studio, server.baseURL);
-    await generate(characterId, providerId, 4);
+    const { repeats, characterId, providerId } = await generated(4);
     const [before] = scenes() as [ReturnType<typeof scenes>[0]];
     const open = await call(env.studio, 'scenes/open', { id: before.id });
     const edited = {
