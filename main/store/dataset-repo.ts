@@ -176,33 +176,20 @@ export class DatasetRepo {
   }
 
   /**
-   * The character's scenes from every job, in creation order. A target counts the character's
-   * whole dataset, so re-runs de-duplicate against it and complete its missing experiences.
+   * The character's normal scenes from every job that still lack their experience and were not
+   * rejected (rejected scenes never reach training), in creation order: a target counts the
+   * character's whole dataset, so a re-run completes the experiences earlier runs left missing.
+   * It costs the scenes it returns, not the dataset's size: the `+` keeps the planner from walking
+   * every scene in creation order to skip a sort of the few it returns.
    */
-  characterScenes(
-    characterId: CharacterId,
-    protective: boolean,
-  ): { id: SceneId; location: string; background: string; hasExperience: boolean; rejected: boolean }[] {
-    return (
-      this.db
-        .prepare(
-          `SELECT s.id, s.location, s.background, s.has_experience AS has, s.review_status = 'rejected' AS rejected
-           FROM scenes s WHERE s.character_id = ? AND s.protective = ? ORDER BY s.created_at, s.rowid`,
-        )
-        .all(characterId, protective ? 1 : 0) as {
-        id: SceneId;
-        location: string;
-        background: string;
-        has: number;
-        rejected: number;
-      }[]
-    ).map((r) => ({
-      id: r.id,
-      location: r.location,
-      background: r.background,
-      hasExperience: r.has === 1,
-      rejected: r.rejected === 1,
-    }));
+  scenesLackingExperience(characterId: CharacterId): SceneId[] {
+    return this.db
+      .prepare(
+        `SELECT id FROM scenes WHERE character_id = ? AND protective = 0 AND has_experience = 0
+           AND review_status != 'rejected' ORDER BY +created_at, +rowid`,
+      )
+      .pluck()
+      .all(characterId) as SceneId[];
   }
 
   /** The character's scenes, all jobs together; `exceptJob` leaves out those one job made. */

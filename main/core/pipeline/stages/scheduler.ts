@@ -302,9 +302,8 @@ export class StageScheduler {
     } else if (stage === 'experiences') {
       // Every scene of the character still without its experience, earlier runs' included; rejected
       // scenes never reach training, so none is written for them.
-      for (const scene of this.dataset.characterScenes(ctx.character.id, false)) {
-        if (!scene.hasExperience && !scene.rejected) items.push(experienceItem(this.newId(), scene.id));
-      }
+      for (const sceneId of this.dataset.scenesLackingExperience(ctx.character.id))
+        items.push(experienceItem(this.newId(), sceneId));
     } else {
       // The share is of the character's whole dataset (the paper: one per chunk); protective scenes
       // other runs made count. Called once the limits exist (see planProtective).
