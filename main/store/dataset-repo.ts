@@ -18,6 +18,7 @@ import type {
   Turn,
 } from '../../common/contract';
 import type { Db } from './database';
+import { SceneSignaturesRepo } from './scene-signatures-repo';
 import { statsSum, sumNow, trainingSum, type TrainingFigures } from './dataset-sums';
 import { writeExperience } from './scene-figures';
 
@@ -60,6 +61,8 @@ export interface NewScene {
   people: string[];
   callId: string | null;
   promptVersion: string;
+  /** Its near-duplicate signature (see SceneSignaturesRepo), when the writer computed it. */
+  dedupeSignature?: Uint8Array | null;
 }
 
 /** The scene's tags as a JSON array, sorted (one primary-key range of scene_tags); `scene` names its id column. */
@@ -73,17 +76,27 @@ const SELECT_SCENE = `
 
 /** The generated dataset (scenes, experiences), what a character cannot know, and custom prompts. */
 export class DatasetRepo {
-  constructor(private readonly db: Db) {}
+  readonly signatures: SceneSignaturesRepo;
+
+  constructor(private readonly db: Db) {
+    this.signatures = new SceneSignaturesRepo(db);
+  }
 
   insertScene(scene: NewScene, now: number): void {
     this.db
       .prepare(
         `INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, chunk_id, protective, limit_text, type, location, time,
-           background, people, call_id, prompt_version, created_at)
+           background, people, call_id, prompt_version, created_at, dedupe_signature)
          VALUES (@id, @characterId, @jobId, @itemId, @ordinal, @chunkId, @protective, @limit, @type, @location, @time,
-           @background, @people, @callId, @promptVersion, @now)`,
+           @background, @people, @callId, @promptVersion, @now, @dedupeSignature)`,
       )
-      .run({ ...scene, protective: scene.protective ? 1 : 0, people: JSON.stringify(scene.people), now });
+      .run({
+        ...scene,
+        protective: scene.protective ? 1 : 0,
+        people: JSON.stringify(scene.people),
+        now,
+        dedupeSignature: scene.dedupeSignature ?? null,
+      });
   }
 
   /**
@@ -163,33 +176,20 @@ export class DatasetRepo {
   }
 
   /**
-   * The character's scenes from every job, in creation order. A target counts the character's
-   * whole dataset, so re-runs de-duplicate against it and complete its missing experiences.
+   * The character's normal scenes from every job that still lack their experience and were not
+   * rejected (rejected scenes never reach training), in creation order: a target counts the
+   * character's whole dataset, so a re-run completes the experiences earlier runs left missing.
+   * It costs the scenes it returns, not the dataset's size: the `+` keeps the planner from walking
+   * every scene in creation order to skip a sort of the few it returns.
    */
-  characterScenes(
-    characterId: CharacterId,
-    protective: boolean,
-  ): { id: SceneId; location: string; background: string; hasExperience: boolean; rejected: boolean }[] {
-    return (
-      this.db
-        .prepare(
-          `SELECT s.id, s.location, s.background, s.has_experience AS has, s.review_status = 'rejected' AS rejected
-           FROM scenes s WHERE s.character_id = ? AND s.protective = ? ORDER BY s.created_at, s.rowid`,
-        )
-        .all(characterId, protective ? 1 : 0) as {
-        id: SceneId;
-        location: string;
-        background: string;
-        has: number;
-        rejected: number;
-      }[]
-    ).map((r) => ({
-      id: r.id,
-      location: r.location,
-      background: r.background,
-      hasExperience: r.has === 1,
-      rejected: r.rejected === 1,
-    }));
+  scenesLackingExperience(characterId: CharacterId): SceneId[] {
+    return this.db
+      .prepare(
+        `SELECT id FROM scenes WHERE character_id = ? AND protective = 0 AND has_experience = 0
+           AND review_status != 'rejected' ORDER BY +created_at, +rowid`,
+      )
+      .pluck()
+      .all(characterId) as SceneId[];
   }
 
   /** The character's scenes, all jobs together; `exceptJob` leaves out those one job made. */

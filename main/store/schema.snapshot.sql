@@ -614,7 +614,7 @@ CREATE TABLE scenes (
   call_id TEXT,
   prompt_version TEXT NOT NULL,
   created_at INTEGER NOT NULL, has_experience INTEGER NOT NULL DEFAULT 0, turn_count INTEGER NOT NULL DEFAULT 0, word_count INTEGER NOT NULL DEFAULT 0, train_chars INTEGER NOT NULL DEFAULT 0, problem_count INTEGER NOT NULL DEFAULT 0, other_thinking INTEGER NOT NULL DEFAULT 0, revision INTEGER NOT NULL DEFAULT 1, origin TEXT NOT NULL DEFAULT 'generated', review_status TEXT NOT NULL DEFAULT 'unreviewed'
-  CHECK (review_status IN ('unreviewed', 'accepted', 'rejected')), rating INTEGER CHECK (rating BETWEEN 1 AND 5), reviewed_at INTEGER, model TEXT, import_id TEXT REFERENCES dataset_imports (id) ON DELETE SET NULL, import_line INTEGER, import_file TEXT, import_source TEXT,
+  CHECK (review_status IN ('unreviewed', 'accepted', 'rejected')), rating INTEGER CHECK (rating BETWEEN 1 AND 5), reviewed_at INTEGER, model TEXT, import_id TEXT REFERENCES dataset_imports (id) ON DELETE SET NULL, import_line INTEGER, import_file TEXT, import_source TEXT, dedupe_signature BLOB,
   UNIQUE (item_id, ordinal)
 );
 
@@ -821,6 +821,13 @@ CREATE TRIGGER scenes_search_update AFTER UPDATE OF type, location, time, backgr
   UPDATE scene_search SET type = NEW.type, location = NEW.location, time = NEW.time, background = NEW.background,
     people = (SELECT coalesce(group_concat(value, ', '), '') FROM json_each(NEW.people))
   WHERE rowid = NEW.rowid;
+END;
+
+CREATE TRIGGER scenes_signature_stale AFTER UPDATE OF location, background ON scenes
+  WHEN NEW.dedupe_signature IS NOT NULL
+    AND (NEW.location IS NOT OLD.location OR NEW.background IS NOT OLD.background)
+BEGIN
+  UPDATE scenes SET dedupe_signature = NULL WHERE rowid = NEW.rowid;
 END;
 
 CREATE VIEW experience_written (scene_id, background, turns, call_id) AS SELECT NULL, NULL, NULL, NULL WHERE 0;

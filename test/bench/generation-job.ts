@@ -17,6 +17,7 @@ import { startFakeServerProcess } from '../support/fake-server-process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { CharacterId, JobId, ProviderId, SceneId } from '../../common/contract';
 import type { Studio } from '../../main/core/studio';
+import { encodeSignature, sceneSignature } from '../../main/core/pipeline/parse-dedupe';
 import { DatasetRepo } from '../../main/store/dataset-repo';
 import { beethovenWithProfile, call, generationSettings, makeStudio } from '../support/studio';
 
@@ -52,7 +53,10 @@ async function prepare(
   return { characterId, providerId: provider.id };
 }
 
-/** `count` scenes with their experiences (a dozen turns, ~5 KB each), as earlier runs leave them. */
+/**
+ * `count` scenes with their experiences (a dozen turns, ~5 KB each) and their near-duplicate
+ * signatures, as earlier runs leave them.
+ */
 function seed(studio: Studio, characterId: CharacterId, count: number): void {
   const dataset = new DatasetRepo(studio.db);
   const now = Date.now() - 60_000;
@@ -60,6 +64,10 @@ function seed(studio: Studio, characterId: CharacterId, count: number): void {
   studio.db.transaction(() => {
     for (let i = 0; i < count; i++) {
       const id = `seed-${i}` as SceneId;
+      const text = {
+        location: `Room ${i} of the house in Bonn`,
+        background: `Seeded scene ${i}: Beethoven meets visitor ${i} to talk about quartet ${i}.`,
+      };
       dataset.insertScene(
         {
           id,
@@ -71,12 +79,12 @@ function seed(studio: Studio, characterId: CharacterId, count: number): void {
           protective: false,
           limit: null,
           type: 'chat',
-          location: `Room ${i} of the house in Bonn`,
+          ...text,
           time: `Spring ${1780 + (i % 40)}`,
-          background: `Seeded scene ${i}: Beethoven meets visitor ${i} to talk about quartet ${i}.`,
           people: [`Visitor ${i}`],
           callId: null,
           promptVersion: 'builtin@1',
+          dedupeSignature: encodeSignature(sceneSignature(text)),
         },
         now,
       );

@@ -98,13 +98,79 @@ function jaccardSorted(a: Uint32Array, b: Uint32Array): number {
   return inter / (a.length + b.length - inter);
 }
 
+/**
+ * What the detector keeps of a scene: its shingles (for the exact check) and one hash per LSH band
+ * (the bucket keys). A generation job stores it with the scene (`encodeSignature`), so the next job
+ * indexes the scenes already there from their signatures instead of hashing their text again
+ * (~50 µs a scene: 60–130 ms a job at 1,500 scenes).
+ */
+export interface SceneSignature {
+  shingles: Uint32Array;
+  /** Signed, so that as Map keys they are small integers, not boxed numbers (a third faster). */
+  bands: Int32Array;
+}
+
+/**
+ * Stored signatures: a 4-byte tag of the hashing (format version, hashes, bands, shingle size),
+ * then `BANDS` band hashes, then the shingles, as little-endian 32-bit words (the byte order of
+ * every machine the studio runs on). A signature with another tag decodes to null and is computed
+ * again, so changing the hashing needs no migration.
+ */
+const FORMAT_VERSION = 1;
+
+function formatTag(shingleSize: number): number {
+  return ((FORMAT_VERSION << 24) | (HASHES << 16) | (BANDS << 8) | shingleSize) >>> 0;
+}
+
+/** The first 4 bytes of a signature `encodeSignature` writes now (the store's check of its hashing). */
+export function signatureTag(shingleSize = 3): Uint8Array {
+  return new Uint8Array(Uint32Array.of(formatTag(shingleSize)).buffer);
+}
+
+export function sceneSignature(scene: SceneLike, shingleSize = 3): SceneSignature {
+  const shingles = sceneShingles(scene, shingleSize);
+  const sig = new Uint32Array(HASHES).fill(0xffffffff);
+  for (const s of shingles) {
+    for (let h = 0; h < HASHES; h++) {
+      const v = mix(s, SEEDS[h] ?? 0);
+      if (v < (sig[h] ?? 0)) sig[h] = v;
+    }
+  }
+  // One 32-bit key per band: two bands that differ may share a key, which only adds a candidate
+  // the exact check then turns down.
+  const bands = new Int32Array(BANDS);
+  for (let b = 0; b < BANDS; b++) {
+    let key = mix(b + 1, 0x27d4eb2f);
+    for (let r = 0; r < ROWS; r++) key = mix(key ^ (sig[b * ROWS + r] ?? 0), SEEDS[r] ?? 0);
+    bands[b] = key;
+  }
+  return { shingles, bands };
+}
+
+export function encodeSignature(signature: SceneSignature, shingleSize = 3): Uint8Array {
+  const words = new Uint32Array(1 + BANDS + signature.shingles.length);
+  words[0] = formatTag(shingleSize);
+  words.set(signature.bands, 1);
+  words.set(signature.shingles, 1 + BANDS);
+  return new Uint8Array(words.buffer);
+}
+
+/** The stored signature, or null when it was made by other hashing (or is not one). */
+export function decodeSignature(bytes: Uint8Array, shingleSize = 3): SceneSignature | null {
+  if (bytes.byteLength < 4 * (1 + BANDS) || bytes.byteLength % 4 !== 0) return null;
+  // A copy: a blob read from SQLite may sit at any offset of a shared buffer.
+  const words = new Uint32Array(new Uint8Array(bytes).buffer);
+  if (words[0] !== formatTag(shingleSize)) return null;
+  return { bands: new Int32Array(words.buffer, 4, BANDS), shingles: words.subarray(1 + BANDS) };
+}
+
 /** Incremental detector: `add` scenes in order as they arrive (e.g. per chunk of a running job). */
 export class SceneDeduplicator {
   private readonly threshold: number;
-  private readonly shingleSize: number;
+  readonly shingleSize: number;
   private readonly exhaustive: boolean;
   private readonly kept: { index: number; shingles: Uint32Array }[] = [];
-  private readonly buckets = new Map<string, number[]>();
+  private readonly buckets = new Map<number, number[]>();
   private count = 0;
 
   constructor(options: DedupeOptions = {}) {
@@ -122,10 +188,25 @@ export class SceneDeduplicator {
     return this.count;
   }
 
-  /** Registers the next scene (index = number added before it) and says whether it repeats a kept one. */
-  add(scene: SceneLike): { index: number; duplicateOf: number | null; similarity: number } {
+  /**
+   * Registers the next scene (index = number added before it) and says whether it repeats a kept
+   * one; `signature` is the scene's, for storing with it.
+   */
+  add(scene: SceneLike): { index: number; duplicateOf: number | null; similarity: number; signature: SceneSignature } {
+    const signature = sceneSignature(scene, this.shingleSize);
+    return { ...this.addSignature(signature), signature };
+  }
+
+  /**
+   * `add` for a scene whose signature is known (stored with it); `keep` registers it as kept
+   * without checking it against the others (scenes already in the dataset all stand).
+   */
+  addSignature(
+    signature: SceneSignature,
+    keep = false,
+  ): { index: number; duplicateOf: number | null; similarity: number } {
     const index = this.count++;
-    const shingles = sceneShingles(scene, this.shingleSize);
+    const { shingles, bands } = signature;
     let best = -1;
     let bestSim = 0;
     const consider = (k: number): void => {
@@ -137,13 +218,11 @@ export class SceneDeduplicator {
         bestSim = sim;
       }
     };
-    let keys: string[] = [];
-    if (this.exhaustive) {
+    if (!keep && this.exhaustive) {
       for (let k = 0; k < this.kept.length; k++) consider(k);
-    } else {
-      keys = this.bandKeys(shingles);
+    } else if (!keep) {
       const seen = new Set<number>();
-      for (const key of keys) {
+      for (const key of bands) {
         for (const k of this.buckets.get(key) ?? []) {
           if (seen.has(k)) continue;
           seen.add(k);
@@ -154,29 +233,14 @@ export class SceneDeduplicator {
     if (best !== -1) return { index, duplicateOf: this.kept[best]?.index ?? null, similarity: bestSim };
     const k = this.kept.length;
     this.kept.push({ index, shingles });
-    for (const key of keys) {
-      const list = this.buckets.get(key);
-      if (list) list.push(k);
-      else this.buckets.set(key, [k]);
-    }
-    return { index, duplicateOf: null, similarity: 0 };
-  }
-
-  private bandKeys(shingles: Uint32Array): string[] {
-    const sig = new Uint32Array(HASHES).fill(0xffffffff);
-    for (const s of shingles) {
-      for (let h = 0; h < HASHES; h++) {
-        const v = mix(s, SEEDS[h] ?? 0);
-        if (v < (sig[h] ?? 0)) sig[h] = v;
+    if (!this.exhaustive) {
+      for (const key of bands) {
+        const list = this.buckets.get(key);
+        if (list) list.push(k);
+        else this.buckets.set(key, [k]);
       }
     }
-    const keys: string[] = [];
-    for (let b = 0; b < BANDS; b++) {
-      let key = `${b}:`;
-      for (let r = 0; r < ROWS; r++) key += `${(sig[b * ROWS + r] ?? 0).toString(36)},`;
-      keys.push(key);
-    }
-    return keys;
+    return { index, duplicateOf: null, similarity: 0 };
   }
 }
 

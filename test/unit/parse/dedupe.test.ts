@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SceneDeduplicator, findNearDuplicateScenes, sceneShingles } from '../../../main/core/pipeline/parse';
+import { decodeSignature, encodeSignature, sceneSignature } from '../../../main/core/pipeline/parse-dedupe';
 
 /** Deterministic generator of distinct scenes: random sentences over a large vocabulary. */
 function makeScenes(count: number, seed: number): { location: string; background: string }[] {
@@ -79,5 +80,24 @@ describe('near-duplicate scenes', () => {
     expect(dd.size).toBe(3);
     expect(sceneShingles({ location: '', background: '' }).length).toBe(0);
     expect(() => new SceneDeduplicator({ threshold: 0 })).toThrow(/threshold/);
+  });
+
+  it('finds from stored signatures exactly what it finds from the text', () => {
+    const base = makeScenes(300, 2);
+    const later = base.slice(0, 100).map((s, k) => ({ ...s, background: s.background.replace(/^\S+/, `edit${k}`) }));
+    const fromText = new SceneDeduplicator({ threshold: 0.8 });
+    const fromStore = new SceneDeduplicator({ threshold: 0.8 });
+    for (const scene of base) {
+      fromText.add(scene);
+      const stored = decodeSignature(encodeSignature(sceneSignature(scene)));
+      expect(stored).toEqual(sceneSignature(scene));
+      fromStore.addSignature(stored!, true);
+    }
+    const verdicts = later.map((s) => fromStore.add(s));
+    expect(verdicts.map((v) => v.duplicateOf)).toEqual(later.map((s) => fromText.add(s).duplicateOf));
+    expect(verdicts.filter((v) => v.duplicateOf !== null).length).toBeGreaterThan(90);
+    // A signature made by other hashing (another shingle size here) is not read as this one's.
+    expect(decodeSignature(encodeSignature(sceneSignature(base[0]!, 2), 2))).toBeNull();
+    expect(decodeSignature(new Uint8Array(7))).toBeNull();
   });
 });

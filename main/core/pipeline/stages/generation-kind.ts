@@ -9,7 +9,7 @@ import type { JobService } from '../../jobs/job-service';
 import type { RunHandle } from '../../jobs/job-runner';
 import { jobProgress } from '../job-view';
 import { parseScenesJson, parseScenesText } from '../parse';
-import type { SceneDeduplicator } from '../parse-dedupe';
+import { encodeSignature, type SceneDeduplicator } from '../parse-dedupe';
 import { finishedNote, isPaper } from '../presets';
 import { ItemProblem, LIMITS_WANTED, readExperience, type ItemInput, type PromptBuilder } from '../prompt-builder';
 import { parseLimits } from '../parse-limits';
@@ -149,7 +149,8 @@ export class GenerationKind implements JobKind {
           added.length = 0;
           parsed.items.forEach((scene, ordinal) => {
             if (room <= 0) return;
-            if (dedupe && dedupe.add(scene).duplicateOf !== null) return;
+            const verdict = dedupe?.add(scene);
+            if (verdict && verdict.duplicateOf !== null) return;
             const sceneId = this.newId() as SceneId;
             added.push(sceneId);
             experiences.push(experienceItem(this.newId(), sceneId));
@@ -166,6 +167,7 @@ export class GenerationKind implements JobKind {
                 ...scene,
                 callId,
                 promptVersion: prompt.version,
+                dedupeSignature: verdict && encodeSignature(verdict.signature, dedupe?.shingleSize),
               },
               now,
             );

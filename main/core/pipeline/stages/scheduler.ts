@@ -5,7 +5,7 @@ import type { Clock, IdFactory } from '../../clock';
 import { StudioFailure } from '../../errors';
 import type { JobLlm, JobService } from '../../jobs/job-service';
 import type { RunHandle } from '../../jobs/job-runner';
-import { SceneDeduplicator } from '../parse-dedupe';
+import { SceneDeduplicator, decodeSignature, encodeSignature, sceneSignature, signatureTag } from '../parse-dedupe';
 import { hashString, OVERGENERATION, planSceneCalls } from '../planner';
 import { isPaper, planScenes, protectiveWanted, topsUpScenes, wantsProtective } from '../presets';
 import type { ItemInput, PromptBuilder } from '../prompt-builder';
@@ -19,8 +19,11 @@ import { STRANGER_NAMES } from '../prompts';
 
 export const STAGES: readonly Stage[] = ['limits', 'scenes', 'experiences', 'protective'];
 const MAX_TOPUP_ROUNDS = 6;
-/** Scenes added to the near-duplicate index between two turns of the event loop (~10 ms). */
-const DEDUPE_SLICE = 200;
+/**
+ * Scenes read into the near-duplicate index between two turns of the event loop: ~5 ms when their
+ * signatures are stored, ~10 ms a page when they must be computed (50 µs a scene).
+ */
+const DEDUPE_PAGE = 200;
 
 export interface RunContext extends JobLlm {
   id: JobId;
@@ -299,9 +302,8 @@ export class StageScheduler {
     } else if (stage === 'experiences') {
       // Every scene of the character still without its experience, earlier runs' included; rejected
       // scenes never reach training, so none is written for them.
-      for (const scene of this.dataset.characterScenes(ctx.character.id, false)) {
-        if (!scene.hasExperience && !scene.rejected) items.push(experienceItem(this.newId(), scene.id));
-      }
+      for (const sceneId of this.dataset.scenesLackingExperience(ctx.character.id))
+        items.push(experienceItem(this.newId(), sceneId));
     } else {
       // The share is of the character's whole dataset (the paper: one per chunk); protective scenes
       // other runs made count. Called once the limits exist (see planProtective).
@@ -320,17 +322,38 @@ export class StageScheduler {
   }
 
   /**
-   * The near-duplicate index of the character's scenes, built in slices of `DEDUPE_SLICE` scenes
-   * with the event loop served between them (tens of microseconds a scene: a large dataset would
-   * otherwise hold every request of the studio for seconds).
+   * The near-duplicate index of the character's scenes, read from their stored signatures in pages
+   * of `DEDUPE_PAGE` with the event loop served between them. Every scene there is kept (none is
+   * checked against the others: they all stand in the dataset). A scene without a usable signature
+   * (written before signatures were stored, imported, edited) is hashed here, ~50 µs a scene, and
+   * its signature stored for the next job; a store that fails costs only that.
    */
   private async dedupeFor(ctx: RunContext): Promise<SceneDeduplicator> {
     const dedupe = new SceneDeduplicator({ threshold: ctx.settings.dedupeThreshold });
-    const scenes = this.dataset.characterScenes(ctx.character.id, false);
-    for (let i = 0; i < scenes.length; i++) {
-      if (i > 0 && i % DEDUPE_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      dedupe.add(scenes[i]!);
+    const tag = signatureTag(dedupe.shingleSize);
+    const stores: Promise<void>[] = [];
+    let after: { createdAt: number; rowid: number } | null = null;
+    for (;;) {
+      const page = this.dataset.signatures.page(ctx.character.id, tag, after, DEDUPE_PAGE);
+      const computed: { id: SceneId; location: string; background: string; signature: Uint8Array }[] = [];
+      for (const row of page) {
+        const stored = row.signature && decodeSignature(row.signature, dedupe.shingleSize);
+        if (stored) {
+          dedupe.addSignature(stored, true);
+        } else if (row.text) {
+          const signature = sceneSignature(row.text, dedupe.shingleSize);
+          dedupe.addSignature(signature, true);
+          computed.push({ id: row.id, ...row.text, signature: encodeSignature(signature, dedupe.shingleSize) });
+        }
+      }
+      if (computed.length > 0)
+        stores.push(this.engine.writes.write(() => this.dataset.signatures.store(computed)).catch(() => undefined));
+      const last = page.at(-1);
+      if (!last || page.length < DEDUPE_PAGE) break;
+      after = { createdAt: last.createdAt, rowid: last.rowid };
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    await Promise.all(stores);
     return dedupe;
   }
 }
