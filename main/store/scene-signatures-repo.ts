@@ -13,7 +13,7 @@ export interface SignatureRow {
 }
 
 /**
- * The scenes' near-duplicate signatures (migration 027, `scenes.dedupe_signature`): an opaque blob
+ * The scenes' near-duplicate signatures (migration 026, `scenes.dedupe_signature`): an opaque blob
  * whose format is parse-dedupe.ts's, kept so that a generation job need not hash every scene's text
  * again. The store neither reads nor checks it; a trigger drops it when the text it is of changes.
  */

@@ -23,7 +23,7 @@ import m022 from './022_job_figures.sql';
 import m023 from './023_search_prefixes.sql';
 import m024 from './024_import_copying.sql';
 import m025 from './025_imported_turn_figures.sql';
-import m027 from './027_scene_signatures.sql';
+import m026 from './026_scene_signatures.sql';
 import { recountSceneFigures } from '../scene-figures';
 import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
@@ -63,5 +63,5 @@ export const migrations: readonly Migration[] = [
   { id: 23, name: 'search_prefixes', sql: m023 },
   { id: 24, name: 'import_copying', sql: m024 },
   { id: 25, name: 'imported_turn_figures', sql: m025, backfill: (db) => backfillTurnFigures(db, true) },
-  { id: 27, name: 'scene_signatures', sql: m027 },
+  { id: 26, name: 'scene_signatures', sql: m026 },
 ];
