@@ -192,15 +192,24 @@ export class DatasetRepo {
       .all(characterId) as SceneId[];
   }
 
-  /** The character's scenes, all jobs together; `exceptJob` leaves out those one job made. */
+  /**
+   * The character's scenes, all jobs together; `exceptJob` leaves out those one job made. The total
+   * is kept by triggers (migration 027: a job asks after each item, and counting the index took
+   * ~8 ms at 100,000 scenes); one job's own scenes are counted through `scenes_job`.
+   */
   countCharacterScenes(characterId: CharacterId, protective: boolean, exceptJob?: JobId): number {
-    return this.db
-      .prepare(
-        `SELECT count(*) FROM scenes WHERE character_id = @characterId AND protective = @protective
-           AND (@exceptJob IS NULL OR job_id IS NOT @exceptJob)`,
-      )
+    const p = protective ? 1 : 0;
+    const all =
+      (this.db
+        .prepare('SELECT n FROM character_scene_counts WHERE character_id = ? AND protective = ?')
+        .pluck()
+        .get(characterId, p) as number | undefined) ?? 0;
+    if (exceptJob === undefined) return all;
+    const own = this.db
+      .prepare('SELECT count(*) FROM scenes WHERE job_id = ? AND protective = ? AND character_id = ?')
       .pluck()
-      .get({ characterId, protective: protective ? 1 : 0, exceptJob: exceptJob ?? null }) as number;
+      .get(exceptJob, p, characterId) as number;
+    return all - own;
   }
 
   /** Whether the scene still exists, lacks its experience and was not rejected: an experience item's work. */

@@ -89,6 +89,13 @@ CREATE TABLE character_images (
   updated_at INTEGER NOT NULL
 );
 
+CREATE TABLE character_scene_counts (
+  character_id TEXT NOT NULL,
+  protective INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (character_id, protective)
+) WITHOUT ROWID;
+
 CREATE TABLE character_speakers (
   character_id TEXT NOT NULL REFERENCES characters (id) ON DELETE CASCADE,
   speaker TEXT NOT NULL COLLATE NOCASE,
@@ -658,6 +665,11 @@ CREATE TABLE training_runs (
   finished_at INTEGER
 , device TEXT, peak_memory_bytes INTEGER, warnings TEXT NOT NULL DEFAULT '[]');
 
+CREATE TRIGGER character_counts_dropped AFTER DELETE ON characters
+BEGIN
+  DELETE FROM character_scene_counts WHERE character_id = OLD.id;
+END;
+
 CREATE TRIGGER chat_messages_search_delete AFTER DELETE ON chat_messages BEGIN
   DELETE FROM chat_search WHERE rowid = old.rowid;
 END;
@@ -748,6 +760,21 @@ CREATE TRIGGER jobs_scope_insert AFTER INSERT ON jobs WHEN NEW.kind = 'generatio
   ) WHERE id = NEW.id;
 END;
 
+CREATE TRIGGER scene_counted AFTER INSERT ON scenes
+BEGIN
+  INSERT INTO character_scene_counts (character_id, protective, n) VALUES (NEW.character_id, NEW.protective, 1)
+    ON CONFLICT (character_id, protective) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER scene_recounted AFTER UPDATE OF character_id, protective ON scenes
+  WHEN NEW.character_id IS NOT OLD.character_id OR NEW.protective IS NOT OLD.protective
+BEGIN
+  UPDATE character_scene_counts SET n = n - 1
+    WHERE character_id = OLD.character_id AND protective = OLD.protective;
+  INSERT INTO character_scene_counts (character_id, protective, n) VALUES (NEW.character_id, NEW.protective, 1)
+    ON CONFLICT (character_id, protective) DO UPDATE SET n = n + 1;
+END;
+
 CREATE TRIGGER scene_speakers_added AFTER INSERT ON experience_speakers BEGIN
   INSERT INTO character_speakers (character_id, speaker, kind, turns, words)
   VALUES (NEW.character_id, NEW.speaker, NEW.kind, NEW.turns, NEW.words)
@@ -769,6 +796,12 @@ END;
 CREATE TRIGGER scene_turn_lengths_removed AFTER DELETE ON scene_turn_lengths BEGIN
   UPDATE character_turn_lengths SET turns = turns - OLD.turns WHERE character_id = OLD.character_id AND bucket = OLD.bucket;
   DELETE FROM character_turn_lengths WHERE character_id = OLD.character_id AND bucket = OLD.bucket AND turns <= 0;
+END;
+
+CREATE TRIGGER scene_uncounted AFTER DELETE ON scenes
+BEGIN
+  UPDATE character_scene_counts SET n = n - 1
+    WHERE character_id = OLD.character_id AND protective = OLD.protective;
 END;
 
 CREATE TRIGGER scenes_model_insert AFTER INSERT ON scenes WHEN NEW.call_id IS NOT NULL BEGIN
