@@ -7,6 +7,7 @@ import { ConversationPane } from './ConversationPane';
 import { NewConversation } from './NewConversation';
 import { download } from '../../lib/files';
 import '../../chat.css';
+import '../../chat-setup.css';
 
 /**
  * The Chat tab: the character's conversations on the left (search, rename, delete), the open one
