@@ -267,7 +267,8 @@ export function migrate(
   const from = applied.at(-1) ?? 0;
   refuseNewer(file, from, migrations);
   const to = migrations.at(-1)?.id ?? 0;
-  if (from > 0 && from < to) onUpgrade?.({ from, to });
+  const upgrading = from > 0 && from < to;
+  if (upgrading) onUpgrade?.({ from, to });
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
@@ -275,7 +276,6 @@ export function migrate(
   )`);
   const done = new Set(applied);
   const record = db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)');
-  let upgraded = false;
   for (const migration of migrations) {
     if (done.has(migration.id)) continue;
     db.transaction(() => {
@@ -283,13 +283,12 @@ export function migrate(
       migration.backfill?.(db);
       record.run(migration.id, migration.name, Date.now());
     })();
-    upgraded = from > 0;
   }
   // An upgrade that rebuilt an index over every scene passed it all through the log (~650 MiB at
   // 100,000 scenes for 22 → 25). SQLite copies a log back into the file after each commit but
   // keeps the log file at its largest until the last connection closes: emptied here, the session
   // after an upgrade does not carry (nor back up, nor sync) a log the size of the data.
-  if (upgraded) db.pragma('wal_checkpoint(TRUNCATE)');
+  if (upgrading) db.pragma('wal_checkpoint(TRUNCATE)');
   return migrations.at(-1)?.id ?? 0;
 }
 

@@ -56,11 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = _run(args.command, args.job, sink, ctx)
     except BaseException:
-        sink.close()
         if ctx is not None:
             ctx.close()
         raise
-    sink.close()
+    finally:
+        sink.close()
     if ctx is not None:
         ctx.leave(code)  # a distributed worker ends here, see DistContext.leave
     return code
