@@ -39,7 +39,7 @@ import { ensureDataDir } from './data-dir';
 import { dispatch, type Handlers, type Outcome } from './dispatch';
 import { EventBus } from './events';
 import { GenerationService } from './pipeline/generation-service';
-import { JobService } from './jobs/job-service';
+import { JobService, type JobRetryTiming } from './jobs/job-service';
 import { ProfileService } from './profile-service';
 import { bundledManuscriptWorker, manuscriptReaderAt } from './manuscripts/manuscript-reader';
 import { AppearanceService } from './onboarding/appearance-service';
@@ -117,6 +117,8 @@ export interface StudioOptions {
   remote?: Pick<HostServiceOptions, 'launcher' | 'remoteEnv'>;
   /** Told when an existing database is brought up to this studio's schema as it opens (store/database.ts `onUpgrade`). */
   onDatabaseUpgrade?: OpenOptions['onUpgrade'];
+  /** The backoff between a job's retried LLM calls (jobs/job-service.ts `JobRetryTiming`); the gateway's by default. */
+  jobRetry?: JobRetryTiming;
 }
 
 /**
@@ -194,7 +196,7 @@ export class Studio {
     const browser = new SceneBrowserRepo(this.db);
     const filterCounts = new FilterCountsService(this.db, this.reader, characters);
     this.jobsRepo = new JobsRepo(this.db);
-    const jobs = new JobService(this.db, this.jobsRepo, providers, this.events, clock, newId);
+    const jobs = new JobService(this.db, this.jobsRepo, providers, this.events, clock, newId, options.jobRetry);
     this.jobs = jobs;
     const generation = new GenerationService(
       this.db,

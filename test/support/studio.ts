@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach } from 'vitest';
-import { Studio } from '../../main/core/studio';
+import { Studio, type StudioOptions } from '../../main/core/studio';
 import type {
   CharacterId,
   CommandArg,
@@ -16,11 +16,24 @@ import { fixture, tempDir } from './paths';
 
 export { fakeProviderDraft, generationSettings };
 
+/**
+ * Retry waits of a few ms for a test whose provider fails on purpose: the same retries, outage
+ * streak and pause as the gateway's 1 s doubling backoff, without its 1 + 2 + 4 + 8 s of jittered
+ * waits per item (up to 30 s for two rounds of items: a test timeout reached by chance).
+ */
+export const QUICK_RETRIES = { jobRetry: { baseDelayMs: 1, maxDelayMs: 4 } } satisfies Partial<StudioOptions>;
+
+/** Options a test may give its studio beyond the folder. */
+export type TestStudioOptions = Pick<StudioOptions, 'jobRetry'>;
+
 /** A real studio on a real SQLite file in a fresh folder. */
-export function makeStudio(dataDir?: string): { studio: Studio; dir: string; cleanup: () => void } {
+export function makeStudio(
+  dataDir?: string,
+  options: TestStudioOptions = {},
+): { studio: Studio; dir: string; cleanup: () => void } {
   const tmp = dataDir ? { dir: dataDir, cleanup: () => undefined } : tempDir('cs-studio-');
   // One thread for the embedded model: two spin against each other on a busy 2-core machine.
-  const studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test', embeddedThreads: 1 });
+  const studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test', embeddedThreads: 1, ...options });
   return {
     studio,
     dir: tmp.dir,
@@ -38,10 +51,11 @@ export function makeStudio(dataDir?: string): { studio: Studio; dir: string; cle
 export function studioForEachTest(
   opened: (env: ReturnType<typeof makeStudio>) => void,
   after?: () => Promise<void> | undefined,
+  options: TestStudioOptions = {},
 ): void {
   let env: ReturnType<typeof makeStudio> | undefined;
   beforeEach(() => {
-    env = makeStudio();
+    env = makeStudio(undefined, options);
     opened(env);
   });
   afterEach(async () => {

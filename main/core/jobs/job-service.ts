@@ -9,6 +9,7 @@ import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
 import { LlmGateway, type CallRecord, type StartedCall } from '../llm/gateway';
+import type { RetryPolicyOptions } from '../llm/retry-policy';
 import { isLlmError, type LlmProvider } from '../llm/types';
 import type { ProviderService } from '../providers/provider-service';
 import { callRow, startedRow } from './call-log';
@@ -24,6 +25,14 @@ const PROGRESS_INTERVAL_MS = 250;
 const WRITE_WINDOW_MS = 20;
 /** Attempts an item gets before it fails for good (a retry or resume gives it fresh ones). */
 export const MAX_ITEM_ATTEMPTS = 3;
+
+/**
+ * The backoff before a job's LLM call is tried again, in ms (`RetryPolicy`: full jitter, doubling
+ * from `baseDelayMs` up to `maxDelayMs`); unset, the gateway's defaults (1 s doubling to 60 s), so
+ * an unreachable provider costs an item up to 1 + 2 + 4 + 8 s of waits before it counts towards
+ * the outage pause. Tests shorten it to see the same retries and pause in milliseconds.
+ */
+export type JobRetryTiming = Pick<RetryPolicyOptions, 'baseDelayMs' | 'maxDelayMs'>;
 
 /** Settings every kind stores: whom it calls and the spending cap (the rest is the kind's). */
 interface CommonSettings {
@@ -66,6 +75,7 @@ export class JobService {
     private readonly events: EventBus,
     private readonly clock: Clock,
     private readonly newId: IdFactory,
+    private readonly retryTiming: JobRetryTiming = {},
   ) {
     this.runner = new JobRunner(jobs, clock, (id) => this.progressed(id, true));
     this.writes = new WriteBatch(db, WRITE_WINDOW_MS);
@@ -217,6 +227,7 @@ export class JobService {
       requestsPerMinute: provider.requestsPerMinute || null,
       timeoutMs: provider.timeoutMs,
       prices: this.providers.isMetered(provider) ? this.providers.priceTable() : {},
+      ...this.retryTiming,
       ...this.recorderFor(id, run),
     });
     return {

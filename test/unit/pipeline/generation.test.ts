@@ -9,6 +9,7 @@ import {
   generationSettings,
   type makeStudio,
   studioForEachTest,
+  QUICK_RETRIES,
 } from '../../support/studio';
 
 let env: ReturnType<typeof makeStudio>;
@@ -45,9 +46,11 @@ function sceneRows() {
   }[];
 }
 
+// Providers here fail on purpose (down, hung, unreadable): retried in ms, not seconds (QUICK_RETRIES).
 studioForEachTest(
   (opened) => (env = opened),
   () => server?.close(),
+  QUICK_RETRIES,
 );
 
 describe('experience construction through the real openai client', () => {

@@ -12,6 +12,7 @@ import {
   generationSettings,
   type makeStudio,
   studioForEachTest,
+  QUICK_RETRIES,
 } from '../../support/studio';
 
 /** Job control against the real openai client and a fake server: outages, re-runs, targets, budgets. */
@@ -39,9 +40,11 @@ async function run(providerId: ProviderId, patch: Partial<GenerationSettings> = 
 const count = (sql: string): number => env.studio.db.prepare(sql).pluck().get() as number;
 const sceneCalls = () => server.requests.filter((r) => r.chat?.messages.at(-1)?.content.includes('Imagine')).length;
 
+// Providers here fail on purpose (down, hung, unreadable): retried in ms, not seconds (QUICK_RETRIES).
 studioForEachTest(
   (opened) => (env = opened),
   () => server?.close(),
+  QUICK_RETRIES,
 );
 
 describe('a provider outage', () => {
