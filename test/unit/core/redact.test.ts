@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Studio } from '../../../main/core/studio';
 import { MASK, redactSecrets, SecretRedactor } from '../../../main/core/redact';
+import { cpuMsOf } from '../../support/ceilings';
 import { runCliIn } from '../../support/cli';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { tempDir } from '../../support/paths';
@@ -77,11 +78,13 @@ describe('the redactor', () => {
     expect(redactor.redactValue({ a: [`x ${KEY}`], n: 3 })).toEqual({ a: [`x ${MASK}`], n: 3 });
   });
 
-  it('stays fast on long text', () => {
+  it('stays fast on long text', async () => {
     const text = `${'word '.repeat(200_000)}${Buffer.from(KEY).toString('base64')}`;
-    const started = performance.now();
-    expect(leaks(redactSecrets(text, [KEY, 'another-secret-value-123']), KEY)).toBe(false);
-    expect(performance.now() - started).toBeLessThan(2_000);
+    let redacted = '';
+    // CPU time, not wall time, so a loaded machine cannot trip it.
+    const ms = await cpuMsOf(() => (redacted = redactSecrets(text, [KEY, 'another-secret-value-123'])));
+    expect(leaks(redacted, KEY)).toBe(false);
+    expect(ms).toBeLessThan(2_000);
   });
 });
 

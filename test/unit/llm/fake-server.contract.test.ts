@@ -11,6 +11,7 @@ import OpenAI, {
 } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
+import { PROMPT_MS } from '../../support/ceilings';
 
 let server: FakeLlmServer | undefined;
 afterEach(async () => {
@@ -147,7 +148,7 @@ describe('fake LLM server speaks the OpenAI protocol', () => {
     const req = { model: 'fake-model', messages: [{ role: 'user' as const, content: 'x' }] };
     const started = Date.now();
     await expect(c.chat.completions.create(req, { timeout: 200 })).rejects.toThrow(/timed out/i);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(Date.now() - started).toBeLessThan(PROMPT_MS);
     const controller = new AbortController();
     const stream = await c.chat.completions.create({ ...req, stream: true }, { signal: controller.signal });
     const got: string[] = [];

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { LlmGateway, type CallRecord } from '../../../main/core/llm/gateway';
 import { OpenAiCompatibleProvider } from '../../../main/core/llm/openai-provider';
 import type { CompletionRequest, CompletionResult, ConnectionReport, LlmProvider } from '../../../main/core/llm/types';
+import { cpuMsOf } from '../../support/ceilings';
 import { startFakeLlmServer } from '../../support/fake-llm-server';
 
 class TimedProvider implements LlmProvider {
@@ -80,13 +81,15 @@ describe('gateway overhead', () => {
   it('costs well under a millisecond of CPU per call (2,000 calls, zero-latency provider)', async () => {
     // Wall time with a timer-based provider is at the mercy of a loaded test machine; CPU cost per
     // call is what decides the 1.1x target (at 300 ms × 32 wide, 2,000 calls leave ~9 ms per call).
+    // So it is CPU time that is bounded: wall time grows with every other process on the cores.
     const provider = new TimedProvider(0);
     await runGateway(provider, 200, 32); // warm-up
-    const { ms, records } = await runGateway(provider, 2000, 32);
+    let records = 0;
+    const cpuMs = await cpuMsOf(async () => ({ records } = await runGateway(provider, 2000, 32)));
     expect(records).toBe(2000);
     expect(provider.maxInFlight).toBe(32);
-    console.info(`gateway overhead: ${((ms * 1000) / 2000).toFixed(0)} µs per call`);
-    expect(ms / 2000).toBeLessThan(0.5);
+    console.info(`gateway overhead: ${((cpuMs * 1000) / 2000).toFixed(0)} µs of CPU per call`);
+    expect(cpuMs / 2000).toBeLessThan(0.5);
   });
 
   it.runIf(full)(

@@ -3,6 +3,7 @@ import { LlmGateway, type CallRecord, type LlmGatewayOptions } from '../../../ma
 import { OpenAiCompatibleProvider } from '../../../main/core/llm/openai-provider';
 import { LlmError } from '../../../main/core/llm/types';
 import { startFakeLlmServer, type FakeLlmServer, type FakeLlmServerOptions } from '../../support/fake-llm-server';
+import { PROMPT_MS } from '../../support/ceilings';
 
 let server: FakeLlmServer | undefined;
 afterEach(async () => {
@@ -138,7 +139,7 @@ describe('LlmGateway against the fake server through the real client', () => {
     const e = await failure(g.complete(ask));
     expect(e.code).toBe('timeout');
     expect(e.message).toMatch(/gave up after 2 attempts/);
-    expect(Date.now() - t).toBeLessThan(2_000);
+    expect(Date.now() - t).toBeLessThan(PROMPT_MS);
     expect(records.map((r) => r.error?.code)).toEqual(['timeout', 'timeout']);
     expect(new Set(records.map((r) => r.callId)).size).toBe(1);
     expect(s.requests).toHaveLength(2);
@@ -158,7 +159,7 @@ describe('LlmGateway against the fake server through the real client', () => {
     c.abort(new Error('cancelled by user'));
     const [a, b] = await Promise.all([failure(running), failure(queued)]);
     // Far below the 10 s backoff and the hung request: prompt, with room for a loaded machine.
-    expect(Date.now() - t).toBeLessThan(2_000);
+    expect(Date.now() - t).toBeLessThan(PROMPT_MS);
     expect(a.code).toBe('cancelled');
     expect(b.code).toBe('cancelled');
     expect(s.requests).toHaveLength(1);

@@ -199,12 +199,11 @@ describe('the remote venv bootstrap', () => {
     const second = launcherFor(SYSTEM_PYTHON, small, again, 'small-again').launcher;
     await second.connect();
     const trainer = await second.uploadTrainer();
-    const started = Date.now();
     expect(await second.bootstrap(trainer)).toBe(python);
-    const elapsed = Date.now() - started;
     await second.detach();
+    // pip ran not at all: its every line is a log line (as above). No wall-clock bound: the check
+    // that the venv is complete runs python over SSH, which a loaded machine can slow past any bound.
     expect(again.filter((line) => !line.startsWith('uploading'))).toEqual([]);
-    expect(elapsed).toBeLessThan(5_000);
   }, 60_000);
 
   it('says what pip said when a requirement cannot be installed', async () => {
