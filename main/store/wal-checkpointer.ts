@@ -16,11 +16,14 @@ import type { Db } from './database';
  * checkpoint starts the log again from its beginning, and `journal_size_limit` cuts the file back,
  * so the log stays bounded during a long job or import.
  *
- * Lifecycle: made right after the database opens, before anything writes. The thread starts with
- * the first checkpoint and stays (unref'd: it never holds the process open). `close()` runs before
- * the studio's own connection closes: it waits for a checkpoint in flight to end and its
- * connection to close, so the studio's connection is the last one and its close checkpoints the
- * whole log and removes the `-wal` file, as before (a one-shot CLI command leaves no log behind).
+ * Lifecycle: made right after the database opens, before anything writes. The thread and its one
+ * connection start with the first checkpoint and stay (unref'd: they never hold the process open;
+ * opening a connection per checkpoint read the schema and set it up again each time). A checkpoint
+ * that fails closes that connection and the next would open another, but a failure ends the
+ * checkpointer (see `done`). `close()` runs before the studio's own connection closes: it asks the
+ * thread to close its connection (after a checkpoint in flight) and waits for that, so the studio's
+ * connection is the last one and its close checkpoints the whole log and removes the `-wal` file,
+ * as before (a one-shot CLI command leaves no log behind).
  */
 
 /** Frames past which a checkpoint is asked for: SQLite's own default autocheckpoint (4 MB at 4 KB pages). */
@@ -32,36 +35,58 @@ const LOG_SIZE_LIMIT = 64 * 1024 * 1024;
 /** The longest `close()` waits for a checkpoint in flight, in ms (a stuck disk must not hang a quit). */
 const CLOSE_WAIT_MS = 10_000;
 
-/** Shared state word: 1 while the worker holds a connection, 0 otherwise. */
-const BUSY = 0;
+/**
+ * Shared state word: 1 from the first checkpoint asked until the thread has no connection open
+ * (set by this side before it asks, cleared by the thread once its connection is closed), so
+ * `close()` can wait for it without a message round trip.
+ */
+const HOLDS = 0;
 
+/**
+ * The thread: 'checkpoint' runs one on its connection (opened on the first) and answers with the
+ * outcome; 'close' closes the connection and answers nothing.
+ */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
 const state = new Int32Array(workerData.state);
-parentPort.on('message', () => {
+let db = null;
+let opened = 0;
+function release() {
+  try {
+    if (db) db.close();
+  } finally {
+    db = null;
+    Atomics.store(state, ${HOLDS}, 0);
+    Atomics.notify(state, ${HOLDS});
+  }
+}
+parentPort.on('message', (message) => {
+  if (message === 'close') return release();
   let answer;
   try {
-    const db = new Database(workerData.file, { fileMustExist: true, ...(workerData.nativeBinding ? { nativeBinding: workerData.nativeBinding } : {}) });
-    try {
+    if (!db) {
+      db = new Database(workerData.file, { fileMustExist: true, ...(workerData.nativeBinding ? { nativeBinding: workerData.nativeBinding } : {}) });
+      opened++;
       db.pragma('journal_size_limit = ' + workerData.logSizeLimit);
-      const [row] = db.pragma('wal_checkpoint(PASSIVE)');
-      answer = { busy: row.busy, log: row.log, checkpointed: row.checkpointed };
-    } finally {
-      db.close();
     }
+    const [row] = db.pragma('wal_checkpoint(PASSIVE)');
+    answer = { busy: row.busy, log: row.log, checkpointed: row.checkpointed, connections: opened };
   } catch (error) {
     answer = { error: String((error && error.message) || error) };
+    // Told before the answer: a studio closing on it finds no connection of ours left open.
+    release();
   }
-  // Told before the answer: a studio closing on it finds no connection of ours left open.
-  Atomics.store(state, ${BUSY}, 0);
-  Atomics.notify(state, ${BUSY});
   parentPort.postMessage(answer);
 });
 `;
 
-/** What one checkpoint did, in frames (SQLite's `wal_checkpoint` row), or why it failed. */
-export type CheckpointOutcome = { busy: number; log: number; checkpointed: number } | { error: string };
+/**
+ * What one checkpoint did, in frames (SQLite's `wal_checkpoint` row), with how many connections
+ * the thread has opened so far (1 while all is well); or why it failed.
+ */
+export type CheckpointOutcome =
+  { busy: number; log: number; checkpointed: number; connections: number } | { error: string };
 
 export interface CheckpointerOptions {
   thresholdFrames?: number;
@@ -113,12 +138,18 @@ export class WalCheckpointer {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  /** Waits for a checkpoint in flight (see the class comment), then ends the thread. Safe to call twice. */
+  /**
+   * Has the thread close its connection, after a checkpoint in flight (see the class comment), and
+   * waits for that (at most `CLOSE_WAIT_MS`), then ends the thread. Safe to call twice.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    if (this.inFlight) Atomics.wait(this.state, BUSY, 1, CLOSE_WAIT_MS);
+    if (this.worker) {
+      this.worker.postMessage('close');
+      Atomics.wait(this.state, HOLDS, 1, CLOSE_WAIT_MS);
+    }
     if (this.shm !== null) fs.closeSync(this.shm);
     this.shm = null;
     void this.worker?.terminate();
@@ -129,7 +160,7 @@ export class WalCheckpointer {
     if (this.inFlight || this.closed) return;
     if (this.pendingFrames() < (this.options.thresholdFrames ?? THRESHOLD_FRAMES)) return;
     this.inFlight = true;
-    Atomics.store(this.state, BUSY, 1);
+    Atomics.store(this.state, HOLDS, 1);
     this.start().postMessage('checkpoint');
   }
 
@@ -152,7 +183,7 @@ export class WalCheckpointer {
     const lost = (error: Error): void => {
       if (this.worker !== worker) return;
       this.worker = null;
-      Atomics.store(this.state, BUSY, 0);
+      Atomics.store(this.state, HOLDS, 0);
       this.done({ error: error.message });
     };
     worker.on('error', lost);
