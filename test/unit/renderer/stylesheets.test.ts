@@ -11,7 +11,7 @@ const sheets = files.filter((f) => f.endsWith('.css'));
 /** Longest a sheet may grow before it is split along its screens (as generation.css was). */
 const MAX_LINES = 400;
 /** Sheets longer than that, not split yet: the list only shrinks. */
-const NOT_SPLIT_YET = ['training.css'];
+const NOT_SPLIT_YET: string[] = [];
 
 it('keeps each stylesheet under 400 lines', () => {
   const long = sheets

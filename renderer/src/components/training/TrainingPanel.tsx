@@ -4,6 +4,7 @@ import { NewTrainingRun } from './NewTrainingRun';
 import { RunsSection } from './RunsSection';
 import '../../generation.css';
 import '../../training.css';
+import '../../training-run.css';
 
 /** The Train tab (experience upload): the character's training runs, then a new run's settings. */
 export function TrainingPanel({ character }: { character: Character }) {
