@@ -56,6 +56,78 @@ export function canConnect(port: number): Promise<boolean> {
 export type HostKeyType = 'ed25519' | 'rsa' | 'ecdsa';
 
 /**
+ * Whether what listens on 127.0.0.1:`port` sends an SSH identification line (RFC 4253 §4.2: a
+ * server speaks first, `SSH-2.0-…`) within `waitMs`; false when nothing listens or it stays silent.
+ */
+function greetsAsSsh(port: number, waitMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const done = (answer: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(answer);
+    };
+    const timer = setTimeout(() => done(false), waitMs);
+    socket.once('data', (chunk: Buffer) => done(chunk.toString('latin1').startsWith('SSH-')));
+    socket.once('error', () => done(false));
+    socket.once('close', () => done(false));
+  });
+}
+
+/** Free ports tried before giving up (each is lost only to a process binding it in the same instant). */
+const PORT_TRIES = 3;
+
+/**
+ * Runs sshd, with the host keys in `dir`, on a free port (`pickPort`); resolves once it accepts connections.
+ * The port is free when `freePort` returns but sshd binds it a moment later: a process taking it
+ * in between (CI runs many servers at once) makes sshd exit at once, and a fresh port is tried.
+ */
+export async function listenSshd(
+  dir: string,
+  hostKeyFiles: string[],
+  pickPort: () => Promise<number> = freePort,
+): Promise<{ child: ChildProcess; port: number; exited: Promise<void> }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await pickPort();
+    const config = join(dir, 'sshd_config');
+    writeFileSync(
+      config,
+      [
+        `Port ${port}`,
+        'ListenAddress 127.0.0.1',
+        ...hostKeyFiles.map((file) => `HostKey ${file}`),
+        `PidFile ${join(dir, 'sshd.pid')}`,
+        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+        'StrictModes no',
+        'PermitRootLogin prohibit-password',
+        'PubkeyAuthentication yes',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'UsePAM no',
+        'Subsystem sftp internal-sftp',
+        'LogLevel ERROR',
+        '',
+      ].join('\n'),
+    );
+    const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const deadline = Date.now() + 10_000;
+    // Ready when the port greets as an SSH server does: a connection alone may reach whoever took it.
+    while (!((await greetsAsSsh(port)) && child.exitCode === null)) {
+      if (child.exitCode !== null && attempt < PORT_TRIES) break;
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`sshd did not start on port ${port}: ${log.trim() || 'no output'}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (child.exitCode === null) return { child, port, exited };
+  }
+}
+
+/**
  * Starts sshd holding one host key of each of `hostKeyTypes` (default ed25519 alone); fails (does
  * not skip) when OpenSSH's server is not installed.
  */
@@ -76,43 +148,16 @@ export async function startSshd(hostKeyTypes: readonly HostKeyType[] = ['ed25519
     execFileSync('ssh-keygen', ['-q', '-t', type, ...size, '-N', '', '-C', 'character-studio-test', '-f', key]);
   }
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${userKey}.pub`));
-  const port = await freePort();
   const username = userInfo().username;
-  const config = join(dir, 'sshd_config');
-  writeFileSync(
-    config,
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      ...hostKeyFiles.map((file) => `HostKey ${file}`),
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      'StrictModes no',
-      'PermitRootLogin prohibit-password',
-      'PubkeyAuthentication yes',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
-      'Subsystem sftp internal-sftp',
-      'LogLevel ERROR',
-      '',
-    ].join('\n'),
-  );
   if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-
-  const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 10_000;
-  while (!(await canConnect(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      cleanup();
-      throw new Error(`sshd did not start on port ${port}: ${log.trim() || 'no output'}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  let started: { child: ChildProcess; port: number; exited: Promise<void> };
+  try {
+    started = await listenSshd(dir, hostKeyFiles);
+  } catch (error) {
+    cleanup();
+    throw error;
   }
+  const { child, port, exited } = started;
   const hostPublicKey = readFileSync(`${hostKey}.pub`, 'utf8').trim();
   const hostKeys = Object.fromEntries(
     hostKeyTypes.map((type, i) => [

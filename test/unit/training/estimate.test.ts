@@ -59,7 +59,8 @@ describe('the training estimate', () => {
   });
 
   it('prefers the speed an earlier run of the same setup measured', () => {
-    const earlier = { config: config(), tokensPerSecond: 2000, at: Date.UTC(2026, 4, 3) };
+    // Midday of 3 May where the test runs: the run's date is shown in local time, so midnight UTC is 2 May west of it.
+    const earlier = { config: config(), tokensPerSecond: 2000, at: new Date(2026, 4, 3, 12).getTime() };
     const other = { config: config({ fullFinetune: true }), tokensPerSecond: 50, at: Date.UTC(2026, 5, 1) };
     const e = estimateTraining(data, config(), a100, 1, [earlier, other]);
     expect(e.seconds).toBe(Math.round((1520 * 3 * 620) / 2000));
