@@ -76,6 +76,17 @@ def test_chat_format_messages_are_rendered_as_trained() -> None:
     assert [m["content"] for m in rendered[1:]] == ["Man: Hello.", "Hi.", "Neefe: Play."]
 
 
+def stop_from_the_middle(text: str, width: int) -> str:
+    """`width` characters of `text` from its middle on, none of them U+FFFD: random weights write
+    stray bytes that decode to it, and which bytes stand behind one is not in the text."""
+    cut = len(text) // 2
+    while "\ufffd" in text[cut:cut + width]:
+        cut += 1
+    stop = text[cut:cut + width]
+    assert len(stop) == width, text
+    return stop
+
+
 def test_stop_strings_cut_the_text_and_the_stream_never_shows_them(tiny_model: Path) -> None:
     """Greedy decoding is deterministic: a stop string taken from the free run cuts there exactly."""
     import torch
@@ -89,7 +100,7 @@ def test_stop_strings_cut_the_text_and_the_stream_never_shows_them(tiny_model: P
     ids = generator.encode("Beethoven (speaking): Good morning")
     free = generator.generate(ids, Sampling(temperature=0, max_tokens=12))
     assert free.tokens == 12 and free.finish_reason == "length" and len(free.text) >= 6, free
-    stop = free.text[len(free.text) // 2:len(free.text) // 2 + 3]
+    stop = stop_from_the_middle(free.text, 3)
     streamed: list[str] = []
     cut = generator.generate(ids, Sampling(temperature=0, max_tokens=12, stop=["never there", stop]), streamed.append)
     assert cut.text == free.text[:free.text.find(stop)]
@@ -237,7 +248,7 @@ def test_stop_strings_are_honoured(chat_server: Served) -> None:
     status, free = chat_server.chat(messages=CONVERSATION, temperature=0, max_tokens=MAX_NEW_TOKENS)
     text = free["choices"][0]["message"]["content"]
     assert status == 200 and len(text) >= 4, free
-    stop = text[len(text) // 2:len(text) // 2 + 2]
+    stop = stop_from_the_middle(text, 2)
     status, cut = chat_server.chat(messages=CONVERSATION, temperature=0, max_tokens=MAX_NEW_TOKENS, stop=[stop])
     assert status == 200
     assert cut["choices"][0]["message"]["content"] == text[:text.find(stop)]
