@@ -42,6 +42,9 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
+/** `text` as the database gives it back (through UTF-8, where a lone surrogate does not survive). */
+const asStored = (text: string): string => studio.db.prepare('SELECT ?').pluck().get(text) as string;
+
 describe('generation with the embedded GGUF model', () => {
   it('passes the connection check', async () => {
     const check = await call(studio, 'providers/test', { id: providerId });
@@ -88,9 +91,10 @@ describe('generation with the embedded GGUF model', () => {
       expect(record!.provider).toMatch(/embedded/);
       // The answer is the grammar's JSON, possibly cut at the token limit with whole scenes salvaged.
       expect(record!.response!.trimStart().startsWith('{')).toBe(true);
-      // The model may write any JSON escape (`\/` for `/`), so compare the decoded literals.
-      const locations = [...record!.response!.matchAll(/"location"\s*:\s*("(?:[^"\\]|\\.)*")/g)].map(
-        (m) => JSON.parse(m[1]!) as string,
+      // The model may write any JSON escape (`\/` for `/`), so compare the decoded literals, as
+      // stored: a `\ud800` escape decodes to a lone surrogate, which SQLite's UTF-8 keeps as U+FFFD.
+      const locations = [...record!.response!.matchAll(/"location"\s*:\s*("(?:[^"\\]|\\.)*")/g)].map((m) =>
+        asStored(JSON.parse(m[1]!) as string),
       );
       expect(locations.some((l) => l.includes(scene.location))).toBe(true);
     }
