@@ -281,7 +281,7 @@ export class JobsRepo {
         .prepare(
           `SELECT id, stage, error, updated_at FROM job_items
            WHERE job_id = ? AND status = 'done' AND error IS NOT NULL
-           ORDER BY updated_at DESC LIMIT ?`,
+           ORDER BY updated_at DESC, rowid DESC LIMIT ?`,
         )
         .all(jobId, limit) as { id: string; stage: JobStage; error: string; updated_at: number }[]
     ).map((r) => ({ itemId: r.id, stage: r.stage, text: r.error, at: r.updated_at }));
@@ -333,7 +333,7 @@ export class JobsRepo {
         .prepare(
           `SELECT id, stage, status, error, updated_at FROM job_items
            WHERE job_id = ? AND error IS NOT NULL AND status != 'done'
-           ORDER BY updated_at DESC LIMIT ?`,
+           ORDER BY updated_at DESC, rowid DESC LIMIT ?`,
         )
         .all(jobId, limit) as { id: string; stage: JobStage; status: string; error: string; updated_at: number }[]
     ).map((r) => ({ itemId: r.id, stage: r.stage, reason: r.error, at: r.updated_at, failed: r.status === 'failed' }));

@@ -95,11 +95,22 @@ export function prop(obj: Record<string, unknown>, ...names: string[]): unknown 
   return undefined;
 }
 
+/**
+ * A text field of an answer, trimmed. A lone surrogate (a model may write `\ud800` as a JSON escape)
+ * becomes U+FFFD here, once, rather than three U+FFFD when SQLite stores it as UTF-8.
+ */
 export function str(v: unknown): string {
-  if (typeof v === 'string') return v.trim();
+  if (typeof v === 'string') return wellFormed(v.trim());
   if (typeof v === 'number') return String(v);
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join('\n').trim();
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return wellFormed(v.join('\n').trim());
   return '';
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** `String.prototype.toWellFormed` (ES2024, past our `lib`): each lone surrogate becomes U+FFFD. */
+function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
 }
 
 /** The problems of an answer as stored with the item they concern (`FormatProblem` of the contract). */

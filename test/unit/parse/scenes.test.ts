@@ -142,6 +142,16 @@ describe('parseScenesJson', () => {
     ...extra,
   });
 
+  it('turns a lone surrogate escape into one U+FFFD and keeps surrogate pairs whole', () => {
+    // A model under a JSON grammar may write any \u escape, half a pair included; stored as UTF-8
+    // by SQLite, a lone surrogate would come back as three U+FFFD.
+    const text =
+      '{"scenes":[{"type":"chat","location":"Bonn \\ud800 hall","time":"1790","background":"A \\ud83c\\udfb5 note \\udfb5.","people":[]}]}';
+    const [item] = parseScenesJson(text).items;
+    expect(item!.location).toBe('Bonn \uFFFD hall');
+    expect(item!.background).toBe('A \u{1F3B5} note \uFFFD.');
+  });
+
   it('reads fenced JSON after leading prose', () => {
     const text = `Sure! Here are the scenes you asked for:\n\n\`\`\`json\n${JSON.stringify({ scenes: [scene(1), scene(2, { people: [{ name: 'Neefe' }, 'Beethoven'] })] }, null, 2)}\n\`\`\`\nLet me know if you need more.`;
     const r = parseScenesJson(text);
