@@ -220,10 +220,10 @@ export class ImportStage {
 
   /**
    * Merges the search index's segments the copy (or its undo) wrote, in one transaction of its
-   * own while `more()` says so; returns whether merge work may remain (search-merges.ts).
+   * own of about `budgetMs`; returns whether merge work may remain (search-merges.ts).
    */
-  mergeSlice(more: () => boolean): boolean {
-    return this.merges.mergeSlice(more);
+  mergeSlice(budgetMs: number): boolean {
+    return this.merges.mergeSlice(budgetMs);
   }
 
   /**

@@ -4,10 +4,10 @@ import type { Db } from './database';
 export const NORMAL_AUTOMERGE = 4;
 
 /**
- * Leaf pages one 'merge' command writes at most (FTS5 checks after each term, so a little over):
- * ~0.1 ms a page on a loaded core, so a command is a few ms and a slice stops close to its budget.
+ * Leaf pages one 'merge' command writes (FTS5 checks after each term, so more when a common word's
+ * whole list is merged): ~0.1 ms a page on a loaded core, so a slice stops close to its budget.
  */
-export const MERGE_PAGES = 32;
+export const MERGE_PAGES = 16;
 
 /**
  * The dataset search index's segment merges (the FTS5 table `scene_search`, migrations 012 and
@@ -18,8 +18,10 @@ export const MERGE_PAGES = 32;
  * pages each time another 64 have been written. At 100,000 scenes (7–8 levels) that is ~500 pages,
  * 30–40 ms of one import slice's COMMIT on the serving thread. An import `hold`s automatic merging
  * (automerge 0) while it copies and runs `mergeSlice` between its slices: the same merges (FTS5's
- * 'merge' command picks levels of at least `usermerge` = 4 segments, as automerge does), at most
- * `MERGE_PAGES` pages a command, while the slice's time lasts. Run until they find no work after
+ * 'merge' command picks levels of at least `usermerge` = 4 segments, as automerge does),
+ * `MERGE_PAGES` pages a command, while the slice's time lasts. (On a worker thread with a
+ * connection of its own they made the import 1.5× slower: each commit there emptied the serving
+ * connection's page cache.) Run until they find no work after
  * each slice, they keep every level under 4 segments (plus one merge in progress), far from the
  * 16 at which FTS5 merges a whole level in one commit (`crisismerge`, left as it is).
  *
@@ -50,24 +52,39 @@ export class SearchMerges {
   }
 
   /**
-   * Merges segments, `MERGE_PAGES` pages a command, in one transaction, while `more()` says so
-   * (at least one command). Returns whether merge work may remain (the last command found some);
-   * false when no level has enough segments to merge, which costs one read of the index's
-   * structure record.
+   * How long the last slice's commit took per ms of its merge commands: the commit writes every
+   * page they merged to the log, and took about twice as long as they did at 100,000 scenes.
    */
-  mergeSlice(more: () => boolean): boolean {
+  private commitRatio = 1;
+
+  /**
+   * Merges segments, `MERGE_PAGES` pages a command, in one transaction of about `budgetMs` in all,
+   * its commit included (at least one command). Returns whether merge work may remain (the last
+   * command found some); false when no level has enough segments to merge, which costs one read of
+   * the index's structure record.
+   */
+  mergeSlice(budgetMs: number): boolean {
     const merge = this.db.prepare(`INSERT INTO scene_search (scene_search, rank) VALUES ('merge', ${MERGE_PAGES})`);
     const changes = this.db.prepare('SELECT total_changes()').pluck();
-    return this.db.transaction(() => {
-      let worked: boolean;
+    const started = performance.now();
+    // The commands get the share of the budget their commit leaves them.
+    const deadline = started + budgetMs / (1 + this.commitRatio);
+    let commandsEnded = started;
+    const worked = this.db.transaction(() => {
+      let found: boolean;
       do {
         const before = changes.get() as number;
         merge.run();
         // FTS5's documented test: a 'merge' that merged nothing changes fewer than 2 rows.
-        worked = (changes.get() as number) - before >= 2;
-      } while (worked && more());
-      return worked;
+        found = (changes.get() as number) - before >= 2;
+      } while (found && performance.now() < deadline);
+      commandsEnded = performance.now();
+      return found;
     })();
+    const commandsMs = commandsEnded - started;
+    // A slice that found nothing to merge says nothing about commits.
+    if (commandsMs > 0.5) this.commitRatio = (performance.now() - commandsEnded) / commandsMs;
+    return worked;
   }
 
   private set(automerge: 0 | typeof NORMAL_AUTOMERGE): void {

@@ -171,7 +171,7 @@ export class DatasetImportService {
    */
   private async merge(stage: ImportStage, signal?: AbortSignal): Promise<void> {
     for (;;) {
-      const more = stage.mergeSlice(timeLeft(this.sliceMs));
+      const more = stage.mergeSlice(this.sliceMs);
       await nextTurn();
       if (signal?.aborted) throw cancelledFailure('import');
       if (!more) return;
