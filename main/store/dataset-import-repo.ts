@@ -313,7 +313,9 @@ export class DatasetImportRepo {
     return this.db.transaction(() => {
       const ids = this.db.prepare('SELECT id FROM dataset_imports WHERE copying = 1').pluck().all() as string[];
       if (ids.length > 0) {
-        this.db.prepare('DELETE FROM scenes WHERE import_id IN (SELECT id FROM dataset_imports WHERE copying = 1)').run();
+        this.db
+          .prepare('DELETE FROM scenes WHERE import_id IN (SELECT id FROM dataset_imports WHERE copying = 1)')
+          .run();
         this.db.prepare('DELETE FROM dataset_imports WHERE copying = 1').run();
       }
       // The search index merges in its commits again (a stop mid-copy left it held; one row read otherwise).

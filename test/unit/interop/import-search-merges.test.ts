@@ -89,7 +89,7 @@ describe('the search index during an import', () => {
       stage.begin('held', 'held.jsonl', 'openai');
       expect(automerge()).toBe(0);
       let merged = false;
-      for (let done = 0; done < SCENES; ) {
+      for (let done = 0; done < SCENES;) {
         const before = segments();
         done = stage.copySlice('held', done, () => false);
         const after = segments();
