@@ -1,17 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Character, CharacterId, SceneId } from '../../../common/contract';
-import { DatasetImportService, IoRequests } from '../../../main/core/interop/dataset-import';
+import { IoRequests } from '../../../main/core/interop/dataset-import';
 import { Studio } from '../../../main/core/studio';
-import { COPY_STEP_SCENES, DatasetImportRepo, type StagedScene } from '../../../main/store/dataset-import-repo';
+import { COPY_STEP_SCENES, DatasetImportRepo } from '../../../main/store/dataset-import-repo';
 import { NORMAL_AUTOMERGE, SearchMerges } from '../../../main/store/search-merges';
-import { sceneFigures } from '../../../main/store/scene-figures';
-import { turnFigures } from '../../../main/store/turn-figures';
-import { tempDir } from '../../support/paths';
-import { call, createBeethoven } from '../../support/studio';
+import { closeImportEnv, importEnv, importer, stagedScenes, type ImportEnv } from '../../support/import-stage';
+import { call } from '../../support/studio';
 
 // The search index's segment merges during an import (store/search-merges.ts): FTS5 merged
 // segments inside the commit of the copy's slices (30–40 ms of one COMMIT at 100,000 scenes); the
@@ -31,59 +26,27 @@ const line = (n: number) =>
     ],
   });
 
-let env: { studio: Studio; dir: string; cleanup: () => void };
-let characterId: CharacterId;
-let character: Character;
-let file: string;
-
 const SCENES = COPY_STEP_SCENES * 40;
 
+let env: ImportEnv;
 beforeEach(async () => {
-  const tmp = tempDir('cs-import-merges-');
-  env = { studio: new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test', embeddedThreads: 1 }), ...tmp };
-  characterId = await createBeethoven(env.studio);
-  character = await call(env.studio, 'characters/get', { id: characterId });
-  file = path.join(env.dir, 'scenes.jsonl');
-  fs.writeFileSync(file, `${Array.from({ length: SCENES }, (_, n) => line(n)).join('\n')}\n`);
+  env = await importEnv(
+    'cs-import-merges-',
+    Array.from({ length: SCENES }, (_, n) => line(n)),
+  );
 });
-afterEach(async () => {
-  await env.studio.shutdown();
-  env.studio.close();
-  env.cleanup();
-});
+afterEach(() => closeImportEnv(env));
 
 /** The index's segments by id: FTS5 lists each segment's leaves in its `_idx` table. */
 const segments = (db = env.studio.db) =>
   new Set(db.prepare('SELECT DISTINCT segid FROM scene_search_idx').pluck().all() as number[]);
 const automerge = () => new SearchMerges(env.studio.db).automerge();
 
-/** `n` staged scenes with an experience each, each with words of its own. */
-function staged(n: number): StagedScene[] {
-  return Array.from({ length: n }, (_, i) => ({
-    id: randomUUID() as SceneId,
-    ordinal: i + 1,
-    protective: false,
-    type: 'Conversation',
-    location: `Bonn ${wordsOf(i)}`,
-    background: wordsOf(i + 2),
-    people: ['Neefe'],
-    file: null,
-    line: i + 1,
-    source: null,
-    doc: '{}',
-    experience: {
-      background: wordsOf(i + 3),
-      turns: JSON.stringify([{ speaker: 'Neefe', text: wordsOf(i + 4) }]),
-      problems: '[]',
-      figures: sceneFigures(wordsOf(i + 3), [], [], character),
-      turnFigures: turnFigures([]),
-    },
-  }));
-}
+const staged = (n: number) => stagedScenes(env.character, n, wordsOf);
 
 describe('the search index during an import', () => {
   it('is not merged inside the copy’s commits: each slice adds one segment and removes none, merges run apart', () => {
-    const stage = new DatasetImportRepo(env.studio.db).stage(characterId, Date.now());
+    const stage = new DatasetImportRepo(env.studio.db).stage(env.characterId, Date.now());
     try {
       stage.add(staged(SCENES));
       stage.begin('held', 'held.jsonl', 'openai');
@@ -119,16 +82,8 @@ describe('the search index during an import', () => {
     });
     try {
       // A slice budget of 0 ms: every slice is one step, the most commits an import can make.
-      const importer = new DatasetImportService(
-        new DatasetImportRepo(env.studio.db),
-        () => character,
-        env.studio.events,
-        { now: Date.now },
-        randomUUID,
-        new IoRequests(),
-        0,
-      );
-      expect((await importer.import({ characterId, path: file, requestId: 'merges' })).scenes).toBe(SCENES);
+      const report = await importer(env).import({ characterId: env.characterId, path: env.file, requestId: 'merges' });
+      expect(report.scenes).toBe(SCENES);
     } finally {
       off();
     }
@@ -145,17 +100,13 @@ describe('the search index during an import', () => {
       if (name === 'dataset/io-progress' && progress.total !== null && progress.done >= COPY_STEP_SCENES * 3)
         requests.cancel('stop');
     });
-    const importer = new DatasetImportService(
-      new DatasetImportRepo(env.studio.db),
-      () => character,
-      env.studio.events,
-      { now: Date.now },
-      randomUUID,
-      requests,
-      0,
-    );
     try {
-      await expect(importer.import({ characterId, path: file, requestId: 'stop' })).rejects.toThrow(/cancelled/);
+      const cancelled = importer(env, requests).import({
+        characterId: env.characterId,
+        path: env.file,
+        requestId: 'stop',
+      });
+      await expect(cancelled).rejects.toThrow(/cancelled/);
     } finally {
       off();
     }
@@ -164,7 +115,7 @@ describe('the search index during an import', () => {
   });
 
   it('leaves nothing held once the studio opens again after a stop mid-copy', async () => {
-    const stage = new DatasetImportRepo(env.studio.db).stage(characterId, Date.now());
+    const stage = new DatasetImportRepo(env.studio.db).stage(env.characterId, Date.now());
     stage.add(staged(COPY_STEP_SCENES * 2));
     stage.begin('cut-short', 'cut.jsonl', 'openai');
     stage.copySlice('cut-short', 0, () => false);
@@ -184,12 +135,12 @@ describe('the search index during an import', () => {
   });
 
   it('answers searches as a freshly built index does', async () => {
-    await call(env.studio, 'dataset/import', { characterId, path: file });
+    await call(env.studio, 'dataset/import', { characterId: env.characterId, path: env.file });
     const queries = ['sonata', 'opus17 flats', 'opus1', 'fug', 'minuet presto', 'flats 3', 'neefe', 'evening 2'];
     const hits = async () => {
       const out: Record<string, string[]> = {};
       for (const search of queries) {
-        const page = await call(env.studio, 'scenes/list', { characterId, limit: SCENES, search });
+        const page = await call(env.studio, 'scenes/list', { characterId: env.characterId, limit: SCENES, search });
         out[search] = page.scenes.map((s) => s.id).sort();
       }
       return out;
