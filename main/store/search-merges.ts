@@ -19,11 +19,13 @@ export const MERGE_PAGES = 16;
  * 30–40 ms of one import slice's COMMIT on the serving thread. An import `hold`s automatic merging
  * (automerge 0) while it copies and runs `mergeSlice` between its slices: the same merges (FTS5's
  * 'merge' command picks levels of at least `usermerge` = 4 segments, as automerge does),
- * `MERGE_PAGES` pages a command, while the slice's time lasts. (On a worker thread with a
- * connection of its own they made the import 1.5× slower: each commit there emptied the serving
- * connection's page cache.) Run until they find no work after
+ * `MERGE_PAGES` pages a command, while the slice's time lasts. Run until they find no work after
  * each slice, they keep every level under 4 segments (plus one merge in progress), far from the
- * 16 at which FTS5 merges a whole level in one commit (`crisismerge`, left as it is).
+ * 16 at which FTS5 merges a whole level in one commit (`crisismerge`, left as it is). Writes
+ * beside the import (a job's) are merged by its slices too while it holds.
+ *
+ * Not on a worker thread with a connection of its own: tried, the import took 1.5× as long, as
+ * each of that connection's commits emptied the serving connection's page cache.
  *
  * Lifecycle: automerge is a setting stored in the index (`scene_search_config`) and seen by every
  * connection, so it outlives a crash. `hold` runs in the transaction that marks an import
