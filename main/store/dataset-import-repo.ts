@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { CharacterId, ImportProvenance, SceneId } from '../../common/contract';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
+import { SearchMerges } from './search-merges';
 import { prepareUncached } from './statement-cache';
 import type { SceneFigures } from './scene-figures';
 import type { TurnFigures } from './turn-figures';
@@ -74,12 +75,14 @@ export class ImportStage {
    */
   private count = 0;
   private last = 0;
+  private readonly merges: SearchMerges;
 
   constructor(
     private readonly db: Db,
     private readonly characterId: CharacterId,
     private readonly now: number,
   ) {
+    this.merges = new SearchMerges(db);
     this.schema = `import_stage_${process.pid}_${++stageCounter}`;
     this.file = path.join(os.tmpdir(), `character-studio-${this.schema}-${Date.now()}.sqlite`);
     db.prepare(`ATTACH DATABASE ? AS ${this.schema}`).run(this.file);
@@ -175,6 +178,16 @@ export class ImportStage {
       ),
       `INSERT INTO scene_revisions (scene_id, revision, doc, author, call_id, prompt_version, restored_from, created_at)
        SELECT id, 1, doc, 'import', NULL, NULL, NULL, @now FROM ${this.t}_scenes ${slice}`,
+      // Each scene's search row, once and whole, in rowid order (the triggers leave a copying
+      // import's scenes out: migration 028): the text is what the triggers of migration 012 make
+      // of the stored scene and experience, so a search finds the same scenes either way.
+      `INSERT INTO scene_search (rowid, type, location, time, background, people, experience)
+       SELECT s.rowid, s.type, s.location, s.time, s.background,
+         (SELECT coalesce(group_concat(value, ', '), '') FROM json_each(s.people)),
+         coalesce(e.background || char(10) ||
+           (SELECT coalesce(group_concat(json_extract(value, '$.text'), char(10)), '') FROM json_each(e.turns)), '')
+       FROM ${this.t}_scenes st JOIN scenes s ON s.id = st.id LEFT JOIN experiences e ON e.scene_id = s.id
+       WHERE st.ordinal > @after AND st.ordinal <= @upTo ORDER BY s.rowid`,
     ].map((sql) => this.compile(sql));
   }
 
@@ -192,13 +205,25 @@ export class ImportStage {
    */
   begin(importId: string, file: string, format: string): number {
     const n = this.count;
-    this.db
-      .prepare(
-        `INSERT INTO dataset_imports (id, character_id, file, format, scenes, created_at, copying)
-         VALUES (@importId, @characterId, @file, @format, @n, @now, 1)`,
-      )
-      .run({ importId, characterId: this.characterId, now: this.now, file, format, n });
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO dataset_imports (id, character_id, file, format, scenes, created_at, copying)
+           VALUES (@importId, @characterId, @file, @format, @n, @now, 1)`,
+        )
+        .run({ importId, characterId: this.characterId, now: this.now, file, format, n });
+      // The search index's merges leave the copy's commits: the caller runs `mergeSlice` between slices.
+      this.merges.hold();
+    })();
     return n;
+  }
+
+  /**
+   * Merges the search index's segments the copy (or its undo) wrote, in one transaction of its
+   * own of about `budgetMs`; returns whether merge work may remain (search-merges.ts).
+   */
+  mergeSlice(budgetMs: number): boolean {
+    return this.merges.mergeSlice(budgetMs);
   }
 
   /**
@@ -236,14 +261,20 @@ export class ImportStage {
         left = Math.max(0, left - COPY_STEP_SCENES);
         if (!more()) break;
       }
-      if (left === 0) this.db.prepare('DELETE FROM dataset_imports WHERE id = ? AND copying = 1').run(importId);
+      if (left === 0) {
+        this.db.prepare('DELETE FROM dataset_imports WHERE id = ? AND copying = 1').run(importId);
+        this.merges.releaseIfIdle();
+      }
       return left;
     })();
   }
 
   /** Ends the copy: the import is whole. */
   finish(importId: string): void {
-    this.db.prepare('UPDATE dataset_imports SET copying = 0 WHERE id = ?').run(importId);
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE dataset_imports SET copying = 0 WHERE id = ?').run(importId);
+      this.merges.releaseIfIdle();
+    })();
   }
 
   /**
@@ -274,15 +305,21 @@ export class DatasetImportRepo {
 
   /**
    * Removes what imports cut short by a stop of the studio left in the store (their row still
-   * `copying`), in one transaction: run when the studio opens, before it serves (a scan of the
-   * scenes, only after such a stop). Returns how many imports there were.
+   * `copying`), in one transaction, and gives the search index's merges back to its commits:
+   * run when the studio opens, before it serves (a scan of the scenes, only after such a stop).
+   * Returns how many imports there were.
    */
   undoInterrupted(): number {
     return this.db.transaction(() => {
       const ids = this.db.prepare('SELECT id FROM dataset_imports WHERE copying = 1').pluck().all() as string[];
-      if (ids.length === 0) return 0;
-      this.db.prepare('DELETE FROM scenes WHERE import_id IN (SELECT id FROM dataset_imports WHERE copying = 1)').run();
-      this.db.prepare('DELETE FROM dataset_imports WHERE copying = 1').run();
+      if (ids.length > 0) {
+        this.db
+          .prepare('DELETE FROM scenes WHERE import_id IN (SELECT id FROM dataset_imports WHERE copying = 1)')
+          .run();
+        this.db.prepare('DELETE FROM dataset_imports WHERE copying = 1').run();
+      }
+      // The search index merges in its commits again (a stop mid-copy left it held; one row read otherwise).
+      new SearchMerges(this.db).releaseIfIdle();
       return ids.length;
     })();
   }

@@ -698,7 +698,9 @@ END;
 CREATE TRIGGER experience_written_index INSTEAD OF INSERT ON experience_written BEGIN
   UPDATE scene_search SET experience = NEW.background || char(10) ||
       (SELECT coalesce(group_concat(json_extract(value, '$.text'), char(10)), '') FROM json_each(NEW.turns))
-  WHERE rowid = (SELECT rowid FROM scenes WHERE id = NEW.scene_id);
+  WHERE rowid = (SELECT rowid FROM scenes WHERE id = NEW.scene_id)
+    AND NOT EXISTS (SELECT 1 FROM scenes s JOIN dataset_imports i ON i.id = s.import_id
+      WHERE s.id = NEW.scene_id AND i.copying = 1);
   DELETE FROM scene_speakers WHERE scene_id = NEW.scene_id;
   INSERT INTO scene_speakers (scene_id, character_id, speaker, turns)
   SELECT NEW.scene_id, s.character_id, trim(json_extract(t.value, '$.speaker')), count(*)
@@ -844,7 +846,9 @@ CREATE TRIGGER scenes_search_delete AFTER DELETE ON scenes BEGIN
   DELETE FROM scene_search WHERE rowid = OLD.rowid;
 END;
 
-CREATE TRIGGER scenes_search_insert AFTER INSERT ON scenes BEGIN
+CREATE TRIGGER scenes_search_insert AFTER INSERT ON scenes
+  WHEN NEW.import_id IS NULL OR NOT EXISTS (SELECT 1 FROM dataset_imports WHERE id = NEW.import_id AND copying = 1)
+BEGIN
   INSERT INTO scene_search (rowid, type, location, time, background, people, experience)
   VALUES (NEW.rowid, NEW.type, NEW.location, NEW.time, NEW.background,
     (SELECT coalesce(group_concat(value, ', '), '') FROM json_each(NEW.people)), '');

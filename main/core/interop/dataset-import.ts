@@ -150,6 +150,7 @@ export class DatasetImportService {
         copied = stage.copySlice(importId, copied, (n) => n < fit && left());
         msPerScene = (performance.now() - started) / (copied - from);
         await this.turn(request, copied, signal, total);
+        await this.merge(stage, signal);
       }
       stage.finish(importId);
     } catch (error) {
@@ -158,8 +159,22 @@ export class DatasetImportService {
         copied = stage.undoSlice(importId, copied, timeLeft(this.sliceMs));
         if (copied === 0) break;
         await nextTurn();
+        await this.merge(stage);
       }
       throw error;
+    }
+  }
+
+  /**
+   * Merges the search index's segments the last slice left (its commit only wrote them: see
+   * store/search-merges.ts), a slice of `sliceMs` a turn, until no level has enough to merge.
+   */
+  private async merge(stage: ImportStage, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const more = stage.mergeSlice(this.sliceMs);
+      await nextTurn();
+      if (signal?.aborted) throw cancelledFailure('import');
+      if (!more) return;
     }
   }
 

@@ -1,16 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Character, CharacterId, SceneId } from '../../../common/contract';
-import { DatasetImportService, IoRequests } from '../../../main/core/interop/dataset-import';
+import { IoRequests } from '../../../main/core/interop/dataset-import';
 import { Studio } from '../../../main/core/studio';
-import { COPY_STEP_SCENES, DatasetImportRepo, type StagedScene } from '../../../main/store/dataset-import-repo';
-import { sceneFigures } from '../../../main/store/scene-figures';
-import { turnFigures } from '../../../main/store/turn-figures';
-import { tempDir } from '../../support/paths';
-import { call, createBeethoven } from '../../support/studio';
+import { COPY_STEP_SCENES, DatasetImportRepo } from '../../../main/store/dataset-import-repo';
+import { closeImportEnv, importEnv, importer, stagedScenes, type ImportEnv } from '../../support/import-stage';
+import { call } from '../../support/studio';
 import { turnCounter } from '../../support/turns';
 
 // An import's final copy into the store runs in slices of short transactions with a turn of the
@@ -28,54 +22,16 @@ const line = (n: number) =>
     ],
   });
 
-let env: { studio: Studio; dir: string; cleanup: () => void };
-let characterId: CharacterId;
-let file: string;
-let character: Character;
-
+let env: ImportEnv;
 beforeEach(async () => {
-  const tmp = tempDir('cs-import-copy-');
-  env = { studio: new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test', embeddedThreads: 1 }), ...tmp };
-  characterId = await createBeethoven(env.studio);
-  character = await call(env.studio, 'characters/get', { id: characterId });
-  file = path.join(env.dir, 'scenes.jsonl');
-  fs.writeFileSync(file, `${Array.from({ length: SCENES }, (_, n) => line(n)).join('\n')}\n`);
+  env = await importEnv(
+    'cs-import-copy-',
+    Array.from({ length: SCENES }, (_, n) => line(n)),
+  );
 });
-afterEach(async () => {
-  await env.studio.shutdown();
-  env.studio.close();
-  env.cleanup();
-});
+afterEach(() => closeImportEnv(env));
 
-/** The studio's importer, with a slice budget of 0 ms: every slice is one step of COPY_STEP_SCENES scenes. */
-function importer(requests = new IoRequests()): DatasetImportService {
-  const repo = new DatasetImportRepo(env.studio.db);
-  return new DatasetImportService(repo, () => character, env.studio.events, { now: Date.now }, randomUUID, requests, 0);
-}
-
-/** `n` staged scenes with an experience each, as an import stages them. */
-function staged(n: number): StagedScene[] {
-  return Array.from({ length: n }, (_, i) => ({
-    id: randomUUID() as SceneId,
-    ordinal: i + 1,
-    protective: false,
-    type: 'Conversation',
-    location: 'Bonn',
-    background: 'A quiet room.',
-    people: [],
-    file: null,
-    line: i + 1,
-    source: null,
-    doc: '{}',
-    experience: {
-      background: 'A quiet room.',
-      turns: '[]',
-      problems: '[]',
-      figures: sceneFigures('A quiet room.', [], [], character),
-      turnFigures: turnFigures([]),
-    },
-  }));
-}
+const staged = (n: number) => stagedScenes(env.character, n);
 
 const countOf = (sql: string) => env.studio.db.prepare(sql).pluck().get() as number;
 const storedScenes = () => countOf('SELECT count(*) FROM scenes');
@@ -92,7 +48,7 @@ describe('the copy into the store', () => {
       copied.push({ done: progress.done, inStore: storedScenes(), turn: counter.turns() });
     });
     try {
-      const report = await importer().import({ characterId, path: file, requestId: 'copy' });
+      const report = await importer(env).import({ characterId: env.characterId, path: env.file, requestId: 'copy' });
       expect(report.scenes).toBe(SCENES);
     } finally {
       off();
@@ -115,7 +71,7 @@ describe('the copy into the store', () => {
     });
     let error: unknown;
     try {
-      await importer(requests).import({ characterId, path: file, requestId: 'stop' });
+      await importer(env, requests).import({ characterId: env.characterId, path: env.file, requestId: 'stop' });
     } catch (caught) {
       error = caught;
     } finally {
@@ -125,16 +81,18 @@ describe('the copy into the store', () => {
     expect(storedScenes()).toBe(0);
     expect(countOf('SELECT count(*) FROM dataset_imports')).toBe(0);
     expect(countOf('SELECT count(*) FROM scene_revisions')).toBe(0);
-    expect((await call(env.studio, 'dataset/stats', { characterId })).scenes).toBe(0);
+    expect((await call(env.studio, 'dataset/stats', { characterId: env.characterId })).scenes).toBe(0);
     // A whole import afterwards goes in as usual.
-    expect((await call(env.studio, 'dataset/import', { characterId, path: file })).scenes).toBe(SCENES);
+    expect((await call(env.studio, 'dataset/import', { characterId: env.characterId, path: env.file })).scenes).toBe(
+      SCENES,
+    );
   });
 
   it('is undone when the studio opens again after stopping mid-copy', async () => {
-    await call(env.studio, 'dataset/import', { characterId, path: file });
+    await call(env.studio, 'dataset/import', { characterId: env.characterId, path: env.file });
     // A second import stopped after its first slice: the process ended with its row still copying
     // (closing the connection drops the staging tables, as a crash would).
-    const stage = new DatasetImportRepo(env.studio.db).stage(characterId, Date.now());
+    const stage = new DatasetImportRepo(env.studio.db).stage(env.characterId, Date.now());
     stage.add(staged(COPY_STEP_SCENES * 2));
     expect(stage.begin('cut-short', 'cut.jsonl', 'openai')).toBe(COPY_STEP_SCENES * 2);
     expect(stage.copySlice('cut-short', 0, () => false)).toBe(COPY_STEP_SCENES);
@@ -145,10 +103,10 @@ describe('the copy into the store', () => {
     env.studio = new Studio({ dataDir: env.dir, door: 'cli', version: 'test', embeddedThreads: 1 });
     expect(storedScenes()).toBe(SCENES);
     expect(countOf("SELECT count(*) FROM dataset_imports WHERE id = 'cut-short'")).toBe(0);
-    expect((await call(env.studio, 'dataset/stats', { characterId })).scenes).toBe(SCENES);
+    expect((await call(env.studio, 'dataset/stats', { characterId: env.characterId })).scenes).toBe(SCENES);
   });
   it('compiles its statements once per stage, not on every slice, and keeps the stage’s journal in memory', () => {
-    const stage = new DatasetImportRepo(env.studio.db).stage(characterId, Date.now());
+    const stage = new DatasetImportRepo(env.studio.db).stage(env.characterId, Date.now());
     try {
       // better-sqlite3's defensive mode refuses `journal_mode = OFF`: asked for, the stage kept a
       // journal file that every batch and slice created and deleted.
