@@ -98,6 +98,12 @@ describe('the Dataset tab at 1024×700', () => {
     expect(await outsideColumn(page)).toEqual([]);
     await shot('dataset-layout-01-review-1024');
 
+    // A scene with no LLM call on record: Provenance is off and says why.
+    await first.click();
+    const provenance = page.locator('.scene-pane').getByRole('button', { name: 'Provenance' });
+    expect(await provenance.isDisabled()).toBe(true);
+    expect(await provenance.getAttribute('title')).toMatch(/^No LLM call on record/);
+
     // Nothing found: the column says so in view, not below an empty list of its full height.
     await page.getByLabel('Search scenes').fill('telephone');
     await expect.poll(() => page.getByTestId('scene-count').textContent()).toBe('0 scenes');
