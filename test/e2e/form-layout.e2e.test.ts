@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { startFakeLlmServer } from '../support/fake-llm-server';
 import { pageInvoke, useServePage } from '../support/serve-page';
 
 // Forms at the smallest window the studio supports (1024×700): fields side by side line up,
@@ -67,6 +68,42 @@ describe('the profile dialogs', () => {
       await shot(`form-layout-02-${dialog.toLowerCase().replace(/\W+/g, '-')}`);
       await page.keyboard.press('Escape');
       await form.waitFor({ state: 'detached' });
+    }
+  }, 60_000);
+});
+
+describe('the Settings dialog', () => {
+  it('shows the provider just added, not the section the tall form left the scroll on', async () => {
+    const { page, serve, shot } = session;
+    const llm = await startFakeLlmServer({ apiKey: null, models: ['fake-model'] });
+    try {
+      await page.goto(serve.url);
+      await page.getByRole('button', { name: 'Settings', exact: true }).click();
+      const settings = page.getByRole('dialog', { name: 'Settings' });
+      await settings.getByRole('button', { name: '+ Add provider' }).click();
+      const form = settings.getByRole('form', { name: 'New provider' });
+      await form.getByLabel('Preset').selectOption({ label: 'Custom (OpenAI-compatible)' });
+      await form.getByLabel(/^Base URL/).fill(llm.baseURL);
+      await form.getByLabel(/^Model/).fill('fake-model');
+      await form.getByLabel(/^Name/).fill('Fake GPT');
+      // At 1024×700 the form is taller than the dialog: its button is reached by scrolling down.
+      await form.getByRole('button', { name: 'Add provider' }).click();
+      const card = settings.getByRole('listitem', { name: 'Provider Fake GPT' });
+      await card.waitFor();
+      // The dialog's body scrolls below its title: what shows of the providers lies within the body's box.
+      const body = (await settings.locator('.settings').boundingBox())!;
+      const view = { top: body.y, bottom: body.y + body.height };
+      await expect
+        .poll(async () => {
+          const at = (await card.boundingBox())!;
+          return at.y >= view.top - 0.5 && at.y + at.height <= view.bottom + 0.5;
+        })
+        .toBe(true);
+      const heading = (await settings.getByRole('heading', { name: 'Providers' }).boundingBox())!;
+      expect(heading.y).toBeGreaterThanOrEqual(view.top - 0.5);
+      await shot('form-layout-03-provider-added');
+    } finally {
+      await llm.close();
     }
   }, 60_000);
 });
