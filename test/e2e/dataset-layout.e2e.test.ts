@@ -15,6 +15,12 @@ const session = useServePage('cs-e2e-dataset-layout-', { width: 1024, height: 70
 /** Four digits, as a dataset of the paper's size: the count is as wide as it gets in practice. */
 const SCENES = 1_000;
 
+/** A writer's note on the character, four lines long at this width. */
+const NOTES =
+  'Bonn years only: the court organist Neefe, the first lessons, the Electoral chapel, the move to Vienna in 1792. ' +
+  'Keep his temper but not the deafness, which comes later. Letters to Wegeler are the best source for his voice; ' +
+  'the Fischer manuscript for the childhood. Check every date against Thayer before training a model on this.';
+
 /** Scenes as a generation job writes them; every third experience has a thinking turn by another speaker. */
 function seed(characterId: CharacterId): void {
   const db = new Database(path.join(session.data.dir, 'studio.sqlite'));
@@ -67,20 +73,24 @@ async function outsideColumn(page: Page): Promise<string[]> {
 }
 
 describe('the Dataset tab at 1024×700', () => {
-  it('keeps a reviewed scene with problems readable, its controls in the column, and says when a search finds nothing', async () => {
+  it('keeps the note to a line, a reviewed scene with problems readable, its controls in the column, and says when a search finds nothing', async () => {
     const { page, serve, shot } = session;
     await page.goto(serve.url);
     const character = await pageInvoke<{ id: CharacterId }>(page, 'characters/create', {
       fullName: 'Ludwig van Beethoven',
       shortName: 'Beethoven',
       era: '1770–1827',
-      notes: '',
+      notes: NOTES,
     });
     seed(character.id);
     await pageInvoke(page, 'review/set', { characterId: character.id, ids: ['scene-0'], status: 'accepted' });
     await page.reload();
     await page.getByRole('tab', { name: 'Dataset' }).click();
     await expect.poll(() => page.getByTestId('scene-count').textContent()).toBe('1,000 scenes');
+    // The character's note takes one line here (the whole in its tooltip), so the list keeps the room.
+    const notes = page.locator('.character-header .notes');
+    expect((await notes.boundingBox())!.height).toBeLessThan(30);
+    expect(await notes.getAttribute('title')).toBe(NOTES);
 
     // The first row has both badges, "accepted" and "1 problem": its type is still whole.
     const first = page.getByTestId('scene-item').first();
@@ -112,5 +122,9 @@ describe('the Dataset tab at 1024×700', () => {
     const box = (await none.boundingBox())!;
     expect(box.y + box.height).toBeLessThanOrEqual(700);
     await shot('dataset-layout-02-nothing-found');
+
+    // On the Profile tab the note is read in full.
+    await page.getByRole('tab', { name: 'Profile' }).click();
+    await expect.poll(async () => (await notes.boundingBox())!.height).toBeGreaterThan(60);
   }, 60_000);
 });
