@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import type { CharacterId } from '../../common/contract';
 import { describe, expect, it } from 'vitest';
 import { startFakeLlmServer } from '../support/fake-llm-server';
 import { pageInvoke, useServePage } from '../support/serve-page';
@@ -8,14 +9,15 @@ import { pageInvoke, useServePage } from '../support/serve-page';
 
 const session = useServePage('cs-e2e-form-layout-', { width: 1024, height: 700 });
 
-async function createBeethoven(page: Page): Promise<void> {
-  await pageInvoke(page, 'characters/create', {
+async function createBeethoven(page: Page): Promise<CharacterId> {
+  const { id } = await pageInvoke<{ id: CharacterId }>(page, 'characters/create', {
     fullName: 'Ludwig van Beethoven',
     shortName: 'Beethoven',
     era: '1770–1827',
     notes: '',
   });
   await page.reload();
+  return id;
 }
 
 describe('the Judge form', () => {
@@ -105,5 +107,19 @@ describe('the Settings dialog', () => {
     } finally {
       await llm.close();
     }
+  }, 60_000);
+});
+
+describe('the question set editor', () => {
+  it('shows the whole name of the set beside or above its version', async () => {
+    const { page, serve, shot } = session;
+    await page.goto(serve.url);
+    const characterId = await createBeethoven(page);
+    await pageInvoke(page, 'eval/questions/create', { characterId, name: 'Questions from the Bonn years' });
+    await page.getByRole('tab', { name: 'Evaluate' }).click();
+    const name = page.getByLabel('Set name');
+    await expect.poll(() => name.inputValue()).toBe('Questions from the Bonn years');
+    expect(await name.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    await shot('form-layout-04-question-set');
   }, 60_000);
 });
