@@ -157,7 +157,7 @@ export function exportNotices(notes: DatasetExportNotes): string[] {
   const n = notes.otherThinkingLeftOut;
   const m = notes.scenesWithOtherThinking;
   return [
-    `${n} thinking turn${n === 1 ? '' : 's'} by other speakers (in ${m} scene${m === 1 ? '' : 's'}) will be left out of the training data: only the character may think. They stay in the dataset, marked on the Dataset tab.`,
+    `${n.toLocaleString('en-US')} thinking turn${n === 1 ? '' : 's'} by other speakers (in ${m.toLocaleString('en-US')} scene${m === 1 ? '' : 's'}) will be left out of the training data: only the character may think. They stay in the dataset, marked on the Dataset tab.`,
   ];
 }
 

@@ -95,7 +95,9 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
           </label>
         )}
         <label>
-          Title <span className="optional">(optional)</span>
+          <span>
+            Title <span className="optional">(optional)</span>
+          </span>
           <input
             value={title}
             placeholder="Taken from the # heading or the file name"

@@ -60,7 +60,9 @@ export function WikipediaDialog({ characterId }: { characterId: CharacterId }) {
           </small>
         </label>
         <label>
-          Title <span className="optional">(optional)</span>
+          <span>
+            Title <span className="optional">(optional)</span>
+          </span>
           <input
             value={title}
             placeholder="The article's title and language"

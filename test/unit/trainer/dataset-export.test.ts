@@ -120,6 +120,10 @@ describe('scene to dataset line', () => {
       ),
     ]);
     expect(exportNotices(exportTrainerDataset([studioScene(2)], beethoven).notes)).toEqual([]);
+    // A dataset of the paper's size reads as the Dataset tab's totals do, with thousands separated.
+    expect(exportNotices({ otherThinkingLeftOut: 1_600, scenesWithOtherThinking: 1_250 })[0]).toMatch(
+      /^1,600 thinking turns by other speakers \(in 1,250 scenes\)/,
+    );
     const written = await writeTrainerDataset(join(tmp.dir, 'notes.jsonl'), [studioScene(1, {}, turns)], beethoven);
     expect(written.notes.otherThinkingLeftOut).toBe(2);
     expect(readFileSync(written.path, 'utf8')).not.toContain('He will never be ready');

@@ -6,6 +6,7 @@ import { useUi } from '../../state/ui';
 import { ConversationPane } from './ConversationPane';
 import { NewConversation } from './NewConversation';
 import { download } from '../../lib/files';
+import { NameDialog } from '../name-dialog';
 import '../../chat.css';
 import '../../chat-setup.css';
 
@@ -29,11 +30,7 @@ export function ChatPanel({ character }: { character: Character }) {
 
   const open = (id: ConversationId) => openChat(character.id, { kind: 'conversation', id });
   const fail = (error: unknown) => toast({ kind: 'error', text: messageOf(error) });
-  const rename = (hit: ConversationHit) => {
-    const title = window.prompt('Rename the conversation', hit.conversation.title);
-    if (title === null || title.trim() === hit.conversation.title) return;
-    invoke('chat/update', { id: hit.conversation.id, title }).catch(fail);
-  };
+  const [renaming, setRenaming] = useState<ConversationHit | null>(null);
   const remove = (hit: ConversationHit) => {
     if (!window.confirm(`Delete “${hit.conversation.title}” and its ${hit.conversation.messageCount} messages?`))
       return;
@@ -90,7 +87,7 @@ export function ChatPanel({ character }: { character: Character }) {
                     </span>
                   </button>
                   <span className="chat-item-tools">
-                    <button className="ghost small" aria-label={`Rename ${c.title}`} onClick={() => rename(hit)}>
+                    <button className="ghost small" aria-label={`Rename ${c.title}`} onClick={() => setRenaming(hit)}>
                       Rename
                     </button>
                     <button className="ghost small danger" aria-label={`Delete ${c.title}`} onClick={() => remove(hit)}>
@@ -101,6 +98,16 @@ export function ChatPanel({ character }: { character: Character }) {
               );
             })}
           </ul>
+        )}
+        {renaming && (
+          <NameDialog
+            title="Rename the conversation"
+            label="Title"
+            initial={renaming.conversation.title}
+            submitLabel="Rename"
+            onSubmit={(title) => invoke('chat/update', { id: renaming.conversation.id, title })}
+            onClose={() => setRenaming(null)}
+          />
         )}
       </aside>
       <div className="chat-main">

@@ -271,21 +271,25 @@ export function DatasetPanel({ character }: { character: Character }) {
           />
 
           {scenes.isError && <p className="form-error">{scenes.error.message}</p>}
-          <SceneBrowserList
-            listKey={JSON.stringify([sceneFilter, sort])}
-            rows={rows}
-            hasMore={hasNextPage}
-            loadingMore={isFetchingNextPage}
-            onNeedMore={needMore}
-            stale={scenes.isPlaceholderData}
-            selected={selected}
-            ticked={ticked}
-            onSelect={setSelected}
-            onTick={tick}
-            onOpen={open}
-          />
-          {scenes.data && rows.length === 0 && (
-            <p className="muted center">{search !== '' ? `No scene has “${search}”.` : 'No scenes of this kind.'}</p>
+          {/* In the list's place: below an empty list of its full height it was out of sight. */}
+          {scenes.data && rows.length === 0 ? (
+            <p className="muted center browser-empty" role="status">
+              {search !== '' ? `No scene has “${search}”.` : 'No scenes of this kind.'}
+            </p>
+          ) : (
+            <SceneBrowserList
+              listKey={JSON.stringify([sceneFilter, sort])}
+              rows={rows}
+              hasMore={hasNextPage}
+              loadingMore={isFetchingNextPage}
+              onNeedMore={needMore}
+              stale={scenes.isPlaceholderData}
+              selected={selected}
+              ticked={ticked}
+              onSelect={setSelected}
+              onTick={tick}
+              onOpen={open}
+            />
           )}
           <p className="list-keys muted">
             <kbd>j</kbd>/<kbd>k</kbd> or <kbd>↑</kbd>/<kbd>↓</kbd> move · <kbd>Enter</kbd> edit

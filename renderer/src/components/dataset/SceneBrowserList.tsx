@@ -207,17 +207,20 @@ const SceneRow = memo(function SceneRow({
       >
         <span className="scene-number">{index + 1}</span>
         <SceneSummaryText scene={scene} />
-        {scene.review.status !== 'unreviewed' && (
-          <span className={`badge review ${scene.review.status}`} data-testid="review-badge">
-            {STATUS_LABELS[scene.review.status].toLowerCase()}
-          </span>
-        )}
-        {scene.hasExperience && <ProblemBadge counts={scene.problems} />}
-        {!scene.hasExperience && (
-          <span className="badge" title="The experience has not been written yet">
-            pending
-          </span>
-        )}
+        {/* One above the other at the right, so the scene's own lines keep the column's width. */}
+        <span className="scene-badges">
+          {scene.review.status !== 'unreviewed' && (
+            <span className={`badge review ${scene.review.status}`} data-testid="review-badge">
+              {STATUS_LABELS[scene.review.status].toLowerCase()}
+            </span>
+          )}
+          {scene.hasExperience && <ProblemBadge counts={scene.problems} />}
+          {!scene.hasExperience && (
+            <span className="badge" title="The experience has not been written yet">
+              pending
+            </span>
+          )}
+        </span>
       </button>
     </div>
   );

@@ -69,7 +69,16 @@ export function SceneDetail({
           <button className="small primary" onClick={onEdit}>
             Edit
           </button>
-          <button className="small" onClick={() => setProvenance(true)} disabled={!s.callId && !experience?.callId}>
+          <button
+            className="small"
+            onClick={() => setProvenance(true)}
+            disabled={!s.callId && !experience?.callId}
+            title={
+              s.callId || experience?.callId
+                ? 'The LLM calls that wrote this scene: prompt, answer, model, tokens and cost'
+                : 'No LLM call on record: written by hand, imported, or made before calls were logged'
+            }
+          >
             Provenance
           </button>
           <button

@@ -4,6 +4,7 @@ import { messageOf } from '../../lib/bridge-error';
 import { useQuestionSets } from '../../lib/eval-queries';
 import { invoke, useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
+import { NameDialog } from '../name-dialog';
 import { SetEditor } from './SetEditor';
 import { EvalForm, FormError, ProviderSelect } from './eval-form';
 
@@ -38,12 +39,10 @@ export function QuestionSetsView({ character }: { character: Character }) {
     }
     if (file.current) file.current.value = '';
   };
-  const createSet = () => {
-    const name = window.prompt('Name of the new question set', 'My questions');
-    if (!name) return;
-    invoke('eval/questions/create', { characterId: character.id, name })
-      .then((d) => setSelected(d.set.id))
-      .catch((e: unknown) => setError(messageOf(e)));
+  const [naming, setNaming] = useState(false);
+  const createSet = async (name: string) => {
+    const detail = await invoke('eval/questions/create', { characterId: character.id, name });
+    setSelected(detail.set.id);
   };
 
   // With no set yet there is nothing to edit: the list's column takes the whole width, so the
@@ -59,7 +58,7 @@ export function QuestionSetsView({ character }: { character: Character }) {
           <button className="small" onClick={() => setGenerating((g) => !g)} aria-expanded={generating}>
             Generate…
           </button>
-          <button className="small" onClick={createSet}>
+          <button className="small" onClick={() => setNaming(true)}>
             + New set
           </button>
           <input
@@ -76,6 +75,16 @@ export function QuestionSetsView({ character }: { character: Character }) {
           <GenerateForm
             character={character}
             onDone={(id) => (setSelected(id), setGenerating(false), setError(null))}
+          />
+        )}
+        {naming && (
+          <NameDialog
+            title="New question set"
+            label="Name"
+            initial="My questions"
+            submitLabel="Create set"
+            onSubmit={createSet}
+            onClose={() => setNaming(false)}
           />
         )}
         <FormError error={error} />

@@ -62,23 +62,26 @@ export function ReportView({ character }: { character: Character }) {
   return (
     <div className="report-view" aria-label="Report" data-testid="report-view">
       <div className="report-toolbar">
-        <div className="topic-filter" role="group" aria-label="Topics">
-          <span className="muted">Topics</span>
-          <button className={topics.length === 0 ? 'chip selected' : 'chip'} onClick={() => setTopics([])}>
-            All
-          </button>
-          {r?.topics.map((t) => (
-            <button
-              key={t.id}
-              className={topics.includes(t.id) ? 'chip selected' : 'chip'}
-              title={t.label}
-              aria-pressed={topics.includes(t.id)}
-              onClick={() => setTopics(topics.includes(t.id) ? topics.filter((x) => x !== t.id) : [...topics, t.id])}
-            >
-              {t.id}
+        {/* Only when there is a topic to pick: "All" alone filters nothing. */}
+        {r && r.topics.length > 0 && (
+          <div className="topic-filter" role="group" aria-label="Topics">
+            <span className="muted">Topics</span>
+            <button className={topics.length === 0 ? 'chip selected' : 'chip'} onClick={() => setTopics([])}>
+              All
             </button>
-          ))}
-        </div>
+            {r.topics.map((t) => (
+              <button
+                key={t.id}
+                className={topics.includes(t.id) ? 'chip selected' : 'chip'}
+                title={t.label}
+                aria-pressed={topics.includes(t.id)}
+                onClick={() => setTopics(topics.includes(t.id) ? topics.filter((x) => x !== t.id) : [...topics, t.id])}
+              >
+                {t.id}
+              </button>
+            ))}
+          </div>
+        )}
         {r && r.judges.length > 1 && (
           <label className="judge-filter">
             Judge{' '}

@@ -251,7 +251,7 @@ function NewRun({
               : active
                 ? 'A run is still open above: let it finish, or cancel it, before starting another.'
                 : toTarget.data && toTarget.data.existingScenes > 0 && !targetMet
-                  ? `${character.shortName} has ${toTarget.data.existingScenes.toLocaleString('en-US')} scenes; the target counts them, so this run makes the rest. It runs in the background and resumes after a pause or quit.`
+                  ? `${character.shortName} has ${toTarget.data.existingScenes.toLocaleString('en-US')} normal scenes (protective ones aside); the target counts them, so this run makes the rest. It runs in the background and resumes after a pause or quit.`
                   : 'Runs in the background: you can pause, cancel or quit the app at any moment and resume later.'}
           </p>
         </div>

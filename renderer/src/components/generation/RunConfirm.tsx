@@ -58,8 +58,8 @@ export function MoreScenes({
   return (
     <div className="more-scenes" role="group" aria-label="Generate more">
       <p>
-        <strong>Target met.</strong> {character.shortName} has {existing.toLocaleString('en-US')} scenes, each with its
-        experience. Raise the target, or add more:
+        <strong>Target met.</strong> {character.shortName} has {existing.toLocaleString('en-US')} normal scenes
+        (protective ones aside), each with its experience. Raise the target, or add more:
       </p>
       <label>
         More scenes

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { Provider } from '../../../../common/contract';
 import { useAppearance, useProviders } from '../../lib/queries';
 import { ThemeChoice } from '../ThemeSwitch';
@@ -24,10 +24,14 @@ export function SettingsDialog() {
   const providers = useProviders();
   const [editing, setEditing] = useState<Editing>({ kind: 'none' });
   const theme = useAppearance().data?.theme ?? 'system';
+  // The dialog's scrolling body. A closed provider form returns it to the top, where the providers
+  // are: the form was tall, and with it gone the scroll fell on Models, away from the provider just
+  // added or saved.
+  const body = useRef<HTMLDivElement>(null);
 
   return (
     <Modal title="Settings" onClose={() => openSettings(false)} wide>
-      <div className="settings">
+      <div className="settings" ref={body}>
         <SettingsSection
           title="Providers"
           description="The LLMs that imagine scenes and experiences: a model file on this machine, a local server (Ollama, LM Studio, llama.cpp, vLLM) or a hosted API."
@@ -43,7 +47,10 @@ export function SettingsDialog() {
             <ProviderForm
               key={editing.kind === 'edit' ? editing.provider.id : 'new'}
               existing={editing.kind === 'edit' ? editing.provider : null}
-              onDone={() => setEditing({ kind: 'none' })}
+              onDone={() => {
+                setEditing({ kind: 'none' });
+                if (body.current) body.current.scrollTop = 0;
+              }}
             />
           )}
           {providers.isPending ? (

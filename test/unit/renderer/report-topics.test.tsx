@@ -1,0 +1,56 @@
+// @vitest-environment jsdom
+import { QueryClientProvider } from '@tanstack/react-query';
+import { act } from 'react';
+import { afterEach, expect, it } from 'vitest';
+import type { Character } from '../../../common/contract';
+import { ReportView } from '../../../renderer/src/components/eval/ReportView';
+import { queryClient } from '../../../renderer/src/lib/queries';
+import { setStudio } from '../../../renderer/src/lib/studio';
+import { mountRoot, settleIn } from '../../support/dom';
+import { inProcessBridge } from '../../support/in-process-bridge';
+import { call, createBeethoven, makeStudio } from '../../support/studio';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+const env = makeStudio();
+afterEach(() => env.cleanup());
+
+/** The report of `character`, drawn from a fresh cache. */
+function mountReport(character: Character) {
+  queryClient.clear();
+  const mounted = mountRoot();
+  act(() =>
+    mounted.root.render(
+      <QueryClientProvider client={queryClient}>
+        <ReportView character={character} />
+      </QueryClientProvider>,
+    ),
+  );
+  return mounted;
+}
+
+it('offers the topic filter only once the character has questions with topics', async () => {
+  setStudio(inProcessBridge(env.studio));
+  const id = await createBeethoven(env.studio);
+  const character = await call(env.studio, 'characters/get', { id });
+  const topics = (el: HTMLElement) => el.querySelector('[role="group"][aria-label="Topics"]');
+
+  // Nothing to report: the empty state, and no filter whose only choice is "All".
+  const empty = mountReport(character);
+  await settleIn(empty.container, () => empty.container.textContent?.includes('No systems yet') ?? false, 'the report');
+  expect(topics(empty.container)).toBeNull();
+  empty.unmount();
+
+  await call(env.studio, 'eval/questions/create', {
+    characterId: id,
+    name: 'Hand-written',
+    questions: [{ topicId: 'topic-3', text: 'What do you value most?', mode: 'single' }],
+  });
+  const asked = mountReport(character);
+  await settleIn(asked.container, () => topics(asked.container) !== null, 'the topic filter');
+  expect([...topics(asked.container)!.querySelectorAll('button')].map((b) => b.textContent)).toEqual([
+    'All',
+    'topic-3',
+  ]);
+  asked.unmount();
+});
