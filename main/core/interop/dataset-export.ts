@@ -15,7 +15,18 @@
  * a cancel leaves no half export (an earlier export's files are replaced only on success).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type {
@@ -48,11 +59,51 @@ export function sceneKind(scene: Pick<Scene, 'protective' | 'origin'>): SceneKin
   return 'normal';
 }
 
-/** Whether the scene goes to the train split: a hash of seed and id below the train share. */
-export function inTrain(sceneId: string, seed: number, trainShare: number): boolean {
-  if (trainShare >= 1) return true;
+/**
+ * A scene's place in the split order, in [0, 1): a hash of seed and id, so that a scene keeps its
+ * split when the dataset grows and the same seed gives the same files. Below the train share is train.
+ */
+export function splitScore(sceneId: string, seed: number): number {
   const digest = createHash('sha1').update(`${seed}:${sceneId}`).digest();
-  return digest.readUInt32BE(0) / 0x1_0000_0000 < trainShare;
+  return digest.readUInt32BE(0) / 0x1_0000_0000;
+}
+
+/** Whether the scene goes to the train split: its split score below the train share. */
+export function inTrain(sceneId: string, seed: number, trainShare: number): boolean {
+  return trainShare >= 1 || splitScore(sceneId, seed) < trainShare;
+}
+
+type Split = SplitFile['split'];
+
+/** Where a line sits in its split's file, and its score: bytes from the start of the file. */
+interface PlacedLine {
+  score: number;
+  offset: number;
+  length: number;
+}
+
+/**
+ * The line of each split nearest the other split: train's highest score, validation's lowest. A
+ * hash puts each scene on its own, so a small dataset can leave a split empty (12 scenes at 75% do
+ * 3% of the time); then that line moves over, so both splits always have an example.
+ */
+class SplitEdges {
+  readonly train: { line: PlacedLine | null } = { line: null };
+  readonly validation: { line: PlacedLine | null } = { line: null };
+
+  offer(split: Split, line: PlacedLine): void {
+    const held = this[split].line;
+    if (!held || (split === 'train' ? line.score > held.score : line.score < held.score)) this[split].line = line;
+  }
+}
+
+/** Moves one line (placed in `from`) to the end of `to`: both files are small when this is needed. */
+async function moveLine(from: string, to: string, line: PlacedLine): Promise<number> {
+  const text = await readFile(from);
+  const moved = text.subarray(line.offset, line.offset + line.length);
+  await writeFile(from, Buffer.concat([text.subarray(0, line.offset), text.subarray(line.offset + line.length)]));
+  await appendFile(to, moved);
+  return moved.length;
 }
 
 export class DatasetExportService {
@@ -123,6 +174,8 @@ export class DatasetExportService {
     const notes: DatasetExportNotes = { otherThinkingLeftOut: 0, scenesWithOtherThinking: 0 };
     const perCharacter: { fullName: string; scenes: number }[] = [];
     const bytes = { train: 0, validation: 0 };
+    const edges = new SplitEdges();
+    let splitNotice: string | null = null;
     const total = (await Promise.all(characters.map((c) => this.sums.training(c.id)))).reduce(
       (n, figures) => n + figures.examples,
       0,
@@ -132,6 +185,7 @@ export class DatasetExportService {
         const before = report.train + report.validation;
         for (const page of this.dataset.trainableScenePages(character.id)) {
           const text = { train: '', validation: '' };
+          const pageBytes = { train: 0, validation: 0 };
           for (const scene of page) {
             const kind = sceneKind(scene);
             if (!kinds.has(kind)) continue;
@@ -156,8 +210,15 @@ export class DatasetExportService {
               protective: line.protective,
               turns: line.turns,
             };
-            const split = inTrain(scene.id, seed, trainShare) ? 'train' : 'validation';
-            text[split] += `${format.write(record)}\n`;
+            const score = trainShare >= 1 ? 0 : splitScore(scene.id, seed);
+            const split = score < trainShare ? 'train' : 'validation';
+            const written = `${format.write(record)}\n`;
+            if (trainShare < 1) {
+              const length = Buffer.byteLength(written);
+              edges.offer(split, { score, offset: bytes[split] + pageBytes[split], length });
+              pageBytes[split] += length;
+            }
+            text[split] += written;
             report[split]++;
             report.byKind[kind]++;
           }
@@ -191,6 +252,17 @@ export class DatasetExportService {
           `${report.skippedExamples[0] ? ` (${report.skippedExamples[0].reason})` : ''}. Generate or accept some scenes first.`,
       );
     }
+    const emptySplit = report.validation === 0 ? 'validation' : report.train === 0 ? 'train' : null;
+    if (trainShare < 1 && emptySplit && report.train + report.validation >= 2) {
+      const from = emptySplit === 'train' ? 'validation' : 'train';
+      const file = (split: Split) => join(folder, splits.find((s) => s.split === split)!.relative);
+      const moved = await moveLine(file(from), file(emptySplit), edges[from].line!);
+      bytes[from] -= moved;
+      bytes[emptySplit] += moved;
+      report[from]--;
+      report[emptySplit]++;
+      splitNotice = `No scene's hash fell in the ${emptySplit} split, so the scene nearest it was moved there: both splits have an example.`;
+    }
     report.otherThinkingLeftOut = notes.otherThinkingLeftOut;
     const name = characters.map((c) => c.shortName.toLowerCase().replace(/[^a-z0-9]+/g, '_')).join('_') || 'character';
     const configs = [
@@ -221,6 +293,7 @@ export class DatasetExportService {
       ...exportNotices(notes).map((n) =>
         n.replace('will be left out of the training data', 'were left out of the export'),
       ),
+      ...(splitNotice ? [splitNotice] : []),
     ];
     report.durationMs = Date.now() - started;
     return report;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId, DatasetFormat } from '../../../common/contract';
+import { splitScore } from '../../../main/core/interop/dataset-export';
 import { paperFormat } from '../../../main/core/interop/paper';
 import { LINE_FORMATS } from '../../../main/core/interop/registry';
 import { NEEFE_SCENE, seedScenes, variedScenes } from '../../support/interop';
@@ -156,6 +157,36 @@ describe('export', () => {
     expect(lines(path.join(split.out, 'validation.jsonl'))).toHaveLength(split.report.validation);
     for (const f of ['train.jsonl', 'validation.jsonl']) {
       expect(fs.readFileSync(path.join(again.out, f), 'utf8')).toBe(fs.readFileSync(path.join(split.out, f), 'utf8'));
+    }
+  });
+
+  it('keeps an example in each split when the hash alone would leave one empty', async () => {
+    const whole = await exportTo('openai', 'rules-whole', { includeProblems: true });
+    const all = lines(path.join(whole.out, 'train.jsonl')).sort();
+    expect(all).toHaveLength(5);
+    const { scenes } = await call(source.studio, 'scenes/list', { characterId, limit: 50 });
+    const ids = scenes.map((s) => s.id);
+    const seeds = Array.from({ length: 20_000 }, (_, k) => k);
+    for (const [empty, holds] of [
+      ['validation', (score: number) => score < 0.5],
+      ['train', (score: number) => score >= 0.5],
+    ] as const) {
+      // A seed whose hash sends every scene to one side: without the move, `empty` had no line.
+      const seed = seeds.find((k) => ids.every((id) => holds(splitScore(id, k))));
+      expect(seed).toBeDefined();
+      const { out, report } = await exportTo('openai', `rules-empty-${empty}`, {
+        trainShare: 0.5,
+        seed,
+        includeProblems: true,
+      });
+      expect(report[empty]).toBe(1);
+      expect(report.train + report.validation).toBe(5);
+      const train = lines(path.join(out, 'train.jsonl'));
+      const validation = lines(path.join(out, 'validation.jsonl'));
+      expect([train.length, validation.length]).toEqual([report.train, report.validation]);
+      expect([...train, ...validation].sort()).toEqual(all);
+      expect(report.files.find((f) => f.role === empty)!.items).toBe(1);
+      expect(report.notices.join(' ')).toContain(`No scene's hash fell in the ${empty} split`);
     }
   });
 
