@@ -83,18 +83,13 @@ interface PlacedLine {
 }
 
 /**
- * The line of each split nearest the other split: train's highest score, validation's lowest. A
- * hash puts each scene on its own, so a small dataset can leave a split empty (12 scenes at 75% do
- * 3% of the time); then that line moves over, so both splits always have an example.
+ * Keeps the line of each split nearest the other split: train's highest score, validation's lowest.
+ * A hash puts each scene on its own, so a small dataset can leave a split empty (12 scenes at 75%
+ * do 3% of the time); then that line moves over, so both splits always have an example.
  */
-class SplitEdges {
-  readonly train: { line: PlacedLine | null } = { line: null };
-  readonly validation: { line: PlacedLine | null } = { line: null };
-
-  offer(split: Split, line: PlacedLine): void {
-    const held = this[split].line;
-    if (!held || (split === 'train' ? line.score > held.score : line.score < held.score)) this[split].line = line;
-  }
+function offerEdge(edges: Record<Split, PlacedLine | null>, split: Split, line: PlacedLine): void {
+  const held = edges[split];
+  if (!held || (split === 'train' ? line.score > held.score : line.score < held.score)) edges[split] = line;
 }
 
 /** Moves one line (placed in `from`) to the end of `to`: both files are small when this is needed. */
@@ -174,7 +169,7 @@ export class DatasetExportService {
     const notes: DatasetExportNotes = { otherThinkingLeftOut: 0, scenesWithOtherThinking: 0 };
     const perCharacter: { fullName: string; scenes: number }[] = [];
     const bytes = { train: 0, validation: 0 };
-    const edges = new SplitEdges();
+    const edges: Record<Split, PlacedLine | null> = { train: null, validation: null };
     let splitNotice: string | null = null;
     const total = (await Promise.all(characters.map((c) => this.sums.training(c.id)))).reduce(
       (n, figures) => n + figures.examples,
@@ -215,7 +210,7 @@ export class DatasetExportService {
             const written = `${format.write(record)}\n`;
             if (trainShare < 1) {
               const length = Buffer.byteLength(written);
-              edges.offer(split, { score, offset: bytes[split] + pageBytes[split], length });
+              offerEdge(edges, split, { score, offset: bytes[split] + pageBytes[split], length });
               pageBytes[split] += length;
             }
             text[split] += written;
@@ -256,7 +251,7 @@ export class DatasetExportService {
     if (trainShare < 1 && emptySplit && report.train + report.validation >= 2) {
       const from = emptySplit === 'train' ? 'validation' : 'train';
       const file = (split: Split) => join(folder, splits.find((s) => s.split === split)!.relative);
-      const moved = await moveLine(file(from), file(emptySplit), edges[from].line!);
+      const moved = await moveLine(file(from), file(emptySplit), edges[from]!);
       bytes[from] -= moved;
       bytes[emptySplit] += moved;
       report[from]--;

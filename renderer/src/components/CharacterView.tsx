@@ -43,14 +43,14 @@ export function CharacterView({ character }: { character: Character }) {
           </p>
           {/* In full on the Profile tab; one line elsewhere (the whole in its tooltip), so a long note
               does not push the dataset, the run or the chat below a small window's fold. */}
-          {character.notes &&
-            (tab === 'profile' ? (
-              <p className="notes">{character.notes}</p>
-            ) : (
-              <p className="notes one-line" title={character.notes}>
-                {character.notes}
-              </p>
-            ))}
+          {character.notes && (
+            <p
+              className={tab === 'profile' ? 'notes' : 'notes one-line'}
+              title={tab === 'profile' ? undefined : character.notes}
+            >
+              {character.notes}
+            </p>
+          )}
         </div>
         <div className="header-actions">
           <button onClick={() => open({ kind: 'export-card', characterId: character.id })}>Export card…</button>
