@@ -13,8 +13,9 @@ import type { Db } from './database';
  * a timer reads how many log frames are not yet in the database file from the WAL index (`-shm`,
  * a 104-byte read) and, past `thresholdFrames`, a worker thread with a connection of its own runs a
  * PASSIVE checkpoint (it waits for no one and blocks no writer). The next write after a complete
- * checkpoint starts the log again from its beginning, and `journal_size_limit` cuts the file back,
- * so the log stays bounded during a long job or import.
+ * checkpoint starts the log again from its beginning, and `journal_size_limit` cuts the file back.
+ * A writer that leaves no gap between its commits never lets a checkpoint be complete, and the log
+ * then only grows: such a writer (an import's copy) calls `drain` from time to time.
  *
  * Lifecycle: made right after the database opens, before anything writes. The thread and its one
  * connection start with the first checkpoint and stay (unref'd: they never hold the process open;
