@@ -296,6 +296,8 @@ export class Studio {
       clock,
       newId,
       ioRequests,
+      undefined,
+      this.checkpointer,
     );
     const regenerate = new RegenerateService(
       this.db,

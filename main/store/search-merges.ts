@@ -1,4 +1,6 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
+import { decodeStructure, nextMergeInputPages } from './fts5-structure';
 
 /** FTS5's own `automerge` (and the value a table without the setting uses): merge a level at 4 segments. */
 export const NORMAL_AUTOMERGE = 4;
@@ -8,6 +10,18 @@ export const NORMAL_AUTOMERGE = 4;
  * whole list is merged): ~0.1 ms a page on a loaded core, so a slice stops close to its budget.
  */
 export const MERGE_PAGES = 16;
+
+/** FTS5's `usermerge` (left at its default): the fewest segments of a level a 'merge' command merges. */
+const USERMERGE = 4;
+
+/**
+ * Input, in leaf pages, from which a 'merge' command runs in a slice of its own: FTS5 stops a merge
+ * step only between terms, so a step over large segments merges the whole list of a word in nearly
+ * every scene (or of a 1-character prefix: migration 023) at once, ~2,000 pages and ~25 ms at
+ * 100,000 scenes. Such a step starts a slice rather than end one that has spent its time already.
+ * About the input of the fourth level up at 100,000 scenes (4 segments of ~300 pages).
+ */
+export const LARGE_MERGE_INPUT_PAGES = 1_000;
 
 /**
  * The dataset search index's segment merges (the FTS5 table `scene_search`, migrations 012 and
@@ -22,7 +36,9 @@ export const MERGE_PAGES = 16;
  * `MERGE_PAGES` pages a command, while the slice's time lasts. Run until they find no work after
  * each slice, they keep every level under 4 segments (plus one merge in progress), far from the
  * 16 at which FTS5 merges a whole level in one commit (`crisismerge`, left as it is). Writes
- * beside the import (a job's) are merged by its slices too while it holds.
+ * beside the import (a job's) are merged by its slices too while it holds. A command whose input
+ * is large (`LARGE_MERGE_INPUT_PAGES`, read from the index's structure record before each
+ * command) runs as the only one of its slice, so its one long step is not added to others.
  *
  * Not on a worker thread with a connection of its own: tried, the import took 1.5× as long, as
  * each of that connection's commits emptied the serving connection's page cache.
@@ -33,8 +49,13 @@ export const MERGE_PAGES = 16;
  * `DatasetImportRepo.undoInterrupted`, at every open before the studio serves, undoes an import a
  * stop cut short and with it the hold.
  */
+
 export class SearchMerges {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** See `LARGE_MERGE_INPUT_PAGES` (tests make it small). */
+    private readonly largeInputPages = LARGE_MERGE_INPUT_PAGES,
+  ) {}
 
   /** Stops FTS5 merging segments inside commits. Idempotent; inside the caller's transaction. */
   hold(): void {
@@ -54,8 +75,8 @@ export class SearchMerges {
   }
 
   /**
-   * How long the last slice's commit took per ms of its merge commands: the commit writes every
-   * page they merged to the log, and took about twice as long as they did at 100,000 scenes.
+   * How long the last slice's commit took per ms of its merge commands (the commit writes every
+   * page they merged to the log).
    */
   private commitRatio = 1;
 
@@ -72,21 +93,48 @@ export class SearchMerges {
     // The commands get the share of the budget their commit leaves them.
     const deadline = started + budgetMs / (1 + this.commitRatio);
     let commandsEnded = started;
+    const inputs: number[] = [];
     const worked = this.db.transaction(() => {
-      let found: boolean;
-      do {
-        const before = changes.get() as number;
-        merge.run();
-        // FTS5's documented test: a 'merge' that merged nothing changes fewer than 2 rows.
-        found = (changes.get() as number) - before >= 2;
-      } while (found && performance.now() < deadline);
+      const more = this.mergeCommands(merge, changes, deadline, (input) => inputs.push(input));
       commandsEnded = performance.now();
-      return found;
+      return more;
     })();
+    this.slices?.push(inputs);
     const commandsMs = commandsEnded - started;
     // A slice that found nothing to merge says nothing about commits.
     if (commandsMs > 0.5) this.commitRatio = (performance.now() - commandsEnded) / commandsMs;
     return worked;
+  }
+
+  /**
+   * Runs 'merge' commands until one finds nothing to merge (false), or the deadline passes or a
+   * large step has run (true: work is left). A large step runs only as the first of its slice.
+   */
+  private mergeCommands(merge: Statement, changes: Statement, deadline: number, ran: (input: number) => void): boolean {
+    for (let first = true; ; first = false) {
+      const input = this.nextInputPages();
+      const large = input >= this.largeInputPages;
+      if (large && !first) return true;
+      const before = changes.get() as number;
+      merge.run();
+      ran(input);
+      // FTS5's documented test: a 'merge' that merged nothing changes fewer than 2 rows.
+      if ((changes.get() as number) - before < 2) return false;
+      if (large || performance.now() >= deadline) return true;
+    }
+  }
+
+  /**
+   * Per slice, oldest first, the input pages of each command it ran (tests: a large step runs
+   * alone); kept only when set to an array.
+   */
+  slices: number[][] | null = null;
+
+  /** Leaf pages the next 'merge' command reads (FTS5's structure record: fts5-structure.ts). */
+  nextInputPages(): number {
+    const record = this.db.prepare('SELECT block FROM scene_search_data WHERE id = 10').pluck().get();
+    if (!(record instanceof Uint8Array)) return 0;
+    return nextMergeInputPages(decodeStructure(record), USERMERGE);
   }
 
   private set(automerge: 0 | typeof NORMAL_AUTOMERGE): void {

@@ -13,8 +13,9 @@ import type { Db } from './database';
  * a timer reads how many log frames are not yet in the database file from the WAL index (`-shm`,
  * a 104-byte read) and, past `thresholdFrames`, a worker thread with a connection of its own runs a
  * PASSIVE checkpoint (it waits for no one and blocks no writer). The next write after a complete
- * checkpoint starts the log again from its beginning, and `journal_size_limit` cuts the file back,
- * so the log stays bounded during a long job or import.
+ * checkpoint starts the log again from its beginning, and `journal_size_limit` cuts the file back.
+ * A writer that leaves no gap between its commits never lets a checkpoint be complete, and the log
+ * then only grows: such a writer (an import's copy) calls `drain` from time to time.
  *
  * Lifecycle: made right after the database opens, before anything writes. The thread and its one
  * connection start with the first checkpoint and stay (unref'd: they never hold the process open;
@@ -123,14 +124,47 @@ export class WalCheckpointer {
    * 0 when there is no index. A read torn by a concurrent commit only shifts the next poll.
    */
   pendingFrames(): number {
+    const header = this.readHeader();
+    return header ? Math.max(0, header.logFrames - header.backfilled) : 0;
+  }
+
+  /**
+   * Frames in the log now (`mxFrame`: its length since it last started again from its beginning),
+   * checkpointed or not; 0 when there is no index.
+   */
+  logFrames(): number {
+    return this.readHeader()?.logFrames ?? 0;
+  }
+
+  private readHeader(): { logFrames: number; backfilled: number } | null {
     try {
       this.shm ??= fs.openSync(`${this.file}-shm`, 'r');
-      if (fs.readSync(this.shm, this.header, 0, this.header.length, 0) < this.header.length) return 0;
+      if (fs.readSync(this.shm, this.header, 0, this.header.length, 0) < this.header.length) return null;
     } catch {
-      return 0;
+      return null;
     }
     const read = os.endianness() === 'LE' ? 'readUInt32LE' : 'readUInt32BE';
-    return Math.max(0, this.header[read](16) - this.header[read](96));
+    return { logFrames: this.header[read](16), backfilled: this.header[read](96) };
+  }
+
+  /**
+   * Has the thread checkpoint until every frame of the log is in the database file, so that the
+   * next write starts the log again from its beginning (SQLite does so only when the log was
+   * checkpointed whole at that moment). A writer that commits every few ms, as an import does,
+   * otherwise never finds it whole: each PASSIVE checkpoint ends behind the commits made while it
+   * ran, and the log grew to ~11 GB over an import of 100,000 scenes, its appends held up by the
+   * disk. The caller writes nothing meanwhile (it awaits this; the event loop runs). Resolves true
+   * once nothing is left, false when `tries` checkpoints did not get there (someone else kept
+   * writing) or the checkpointer is closed or failed: the caller goes on and asks again later.
+   */
+  async drain(tries = 3): Promise<boolean> {
+    for (let i = 0; i < tries && !this.closed; i++) {
+      if (this.pendingFrames() === 0) return true;
+      const outcome = this.next();
+      if (!this.inFlight) this.ask();
+      if ('error' in (await outcome)) return false;
+    }
+    return !this.closed && this.pendingFrames() === 0;
   }
 
   /** Resolves with the next checkpoint's outcome (tests wait on it instead of sleeping). */
@@ -159,6 +193,11 @@ export class WalCheckpointer {
   private poll(): void {
     if (this.inFlight || this.closed) return;
     if (this.pendingFrames() < (this.options.thresholdFrames ?? THRESHOLD_FRAMES)) return;
+    this.ask();
+  }
+
+  /** Starts a checkpoint on the thread; its outcome comes to `done`. */
+  private ask(): void {
     this.inFlight = true;
     Atomics.store(this.state, HOLDS, 1);
     this.start().postMessage('checkpoint');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Character, CharacterId, SceneId } from '../../common/contract';
-import { DatasetImportService, IoRequests } from '../../main/core/interop/dataset-import';
+import { DatasetImportService, IoRequests, type WriteLog } from '../../main/core/interop/dataset-import';
 import { Studio } from '../../main/core/studio';
 import { DatasetImportRepo, type StagedScene } from '../../main/store/dataset-import-repo';
 import { sceneFigures } from '../../main/store/scene-figures';
@@ -38,7 +38,11 @@ export async function closeImportEnv(env: ImportEnv): Promise<void> {
 }
 
 /** The studio's importer, with a slice budget of 0 ms: every slice is one step of COPY_STEP_SCENES scenes. */
-export function importer(env: ImportEnv, requests = new IoRequests()): DatasetImportService {
+export function importer(
+  env: ImportEnv,
+  requests = new IoRequests(),
+  log: { log: WriteLog; roomFrames: number } | null = null,
+): DatasetImportService {
   const repo = new DatasetImportRepo(env.studio.db);
   return new DatasetImportService(
     repo,
@@ -48,6 +52,8 @@ export function importer(env: ImportEnv, requests = new IoRequests()): DatasetIm
     randomUUID,
     requests,
     0,
+    log?.log ?? null,
+    log?.roomFrames,
   );
 }
 

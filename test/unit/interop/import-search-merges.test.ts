@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IoRequests } from '../../../main/core/interop/dataset-import';
 import { Studio } from '../../../main/core/studio';
 import { COPY_STEP_SCENES, DatasetImportRepo } from '../../../main/store/dataset-import-repo';
+import { decodeStructure } from '../../../main/store/fts5-structure';
 import { NORMAL_AUTOMERGE, SearchMerges } from '../../../main/store/search-merges';
 import { closeImportEnv, importEnv, importer, stagedScenes, type ImportEnv } from '../../support/import-stage';
 import { call } from '../../support/studio';
@@ -71,6 +72,44 @@ describe('the search index during an import', () => {
     } finally {
       void stage.discard();
     }
+  });
+
+  it('reads each segment’s size from FTS5’s structure record, and runs a merge step over large segments in a slice of its own', () => {
+    const db = env.studio.db;
+    const stage = new DatasetImportRepo(db).stage(env.characterId, Date.now());
+    // "Large" made small enough that this index has such merges, and others below it; scenes of
+    // many words of their own, so that segments span pages.
+    const large = 60;
+    const many = (n: number) =>
+      Array.from({ length: 40 }, (_, k) => `opus${n}x${k} ${WORDS[k % WORDS.length]}`).join(' ');
+    const merges = new SearchMerges(db, large);
+    merges.slices = [];
+    const leafPages = db.prepare(
+      'SELECT count(*) FROM scene_search_data WHERE id >= (@id << 37) AND id < (@id << 37) + (1 << 31)',
+    );
+    try {
+      stage.add(stagedScenes(env.character, SCENES, many));
+      stage.begin('sized', 'sized.jsonl', 'openai');
+      for (let done = 0; done < SCENES;) {
+        done = stage.copySlice('sized', done, () => false);
+        // Slices with all the time: they end at a large step or when nothing is left.
+        while (merges.mergeSlice(Infinity));
+        const record = db.prepare('SELECT block FROM scene_search_data WHERE id = 10').pluck().get() as Buffer;
+        const levels = decodeStructure(record);
+        // The record names every segment the index has, with its leaf pages as stored.
+        expect(new Set(levels.flatMap((l) => l.segments.map((s) => s.id)))).toEqual(segments());
+        for (const { id, pages } of levels.flatMap((l) => l.segments))
+          expect(leafPages.pluck().get({ id })).toBe(pages);
+      }
+      stage.finish('sized');
+    } finally {
+      void stage.discard();
+    }
+    const slices = merges.slices;
+    // Merges over large inputs happened, each the only command of its slice; smaller ones shared slices.
+    expect(slices.some((inputs) => inputs.some((pages) => pages >= large))).toBe(true);
+    expect(slices.filter((inputs) => inputs.some((pages) => pages >= large)).every((i) => i.length === 1)).toBe(true);
+    expect(slices.some((inputs) => inputs.length > 1)).toBe(true);
   });
 
   it('holds FTS5’s automatic merging while it copies and gives it back when it ends, the segments bounded throughout', async () => {

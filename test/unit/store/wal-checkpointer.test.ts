@@ -72,6 +72,28 @@ describe('WAL checkpoints', () => {
     }
   });
 
+  it('drains the log on request, so that a writer that never pauses still gets it started again from its beginning', async () => {
+    db = openDatabase(file);
+    db.exec('CREATE TABLE blobs (body BLOB)');
+    // Polls far apart: only `drain` checkpoints here.
+    const checkpointer = new WalCheckpointer(db, file, { thresholdFrames: 1, pollMs: 60_000 });
+    try {
+      for (let round = 0; round < 3; round++) {
+        // 20 commits of 40 KB, as an import's slices make them: at least 200 frames.
+        for (let i = 0; i < 20; i++) commit(40);
+        expect(checkpointer.logFrames()).toBeGreaterThan(200);
+        expect(await checkpointer.drain()).toBe(true);
+        expect(checkpointer.pendingFrames()).toBe(0);
+        // The commit after the drain started the log again from its beginning.
+        commit(40);
+        expect(checkpointer.logFrames()).toBeLessThan(20);
+      }
+    } finally {
+      checkpointer.close();
+    }
+    expect(await checkpointer.drain()).toBe(false);
+  });
+
   it('after checkpoints on its thread, the studio’s close still checkpoints the whole log and removes it (a CLI command leaves none)', async () => {
     const studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test', embeddedThreads: 1 });
     db = studio.db;
