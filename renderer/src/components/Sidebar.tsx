@@ -1,3 +1,4 @@
+import { characterSummary } from '../lib/character-figures';
 import { useCharacters, useInfo } from '../lib/queries';
 import type { AppliedTheme } from '../lib/theme';
 import { ThemeToggle } from './ThemeSwitch';
@@ -42,7 +43,7 @@ export function Sidebar({ theme }: { theme: AppliedTheme }) {
                 <span className="name">{c.fullName}</span>
                 <span className="sub">
                   {c.era ? `${c.era} · ` : ''}
-                  {c.chunkCount} chunks
+                  {characterSummary(c)}
                 </span>
               </span>
             </button>

@@ -1,0 +1,23 @@
+import type { Character } from '../../../common/contract';
+
+/** "1 scene", "1,600 scenes": a count with its noun, grouped as the user's locale writes numbers. */
+export function counted(n: number, noun: string): string {
+  return `${n.toLocaleString()} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * What a character is made of, in the order a user looks for it: the profile a writer builds
+ * (profiles, chunks, words) and the scenes a dataset has. A character built by import has scenes
+ * and no profile: it leads with its scenes and says the profile is missing, not "0 profiles · 0 chunks".
+ */
+export function characterFigures(c: Character): string[] {
+  const scenes = c.sceneCount > 0 ? [counted(c.sceneCount, 'scene')] : [];
+  if (c.profileCount === 0) return [...scenes, 'no profile yet'];
+  return [counted(c.profileCount, 'profile'), counted(c.chunkCount, 'chunk'), counted(c.wordCount, 'word'), ...scenes];
+}
+
+/** The sidebar's short line under a name: the scenes when there are any, else the chunks. */
+export function characterSummary(c: Character): string {
+  if (c.sceneCount > 0) return counted(c.sceneCount, 'scene');
+  return c.chunkCount > 0 ? counted(c.chunkCount, 'chunk') : 'no profile yet';
+}
