@@ -41,7 +41,7 @@ export function Sidebar({ theme }: { theme: AppliedTheme }) {
               <CharacterAvatar character={c} />
               <span className="character-meta">
                 <span className="name">{c.fullName}</span>
-                <span className="sub">
+                <span className="sub" title={`${c.era ? `${c.era} · ` : ''}${characterSummary(c)}`}>
                   {c.era ? `${c.era} · ` : ''}
                   {characterSummary(c)}
                 </span>
