@@ -95,6 +95,12 @@ describe('the Dataset tab at 1024×700', () => {
       notes: NOTES,
     });
     seed(character.id);
+    // A writer's profile too: the header's figures (chunks, words, scenes) stay on one line.
+    await pageInvoke(page, 'profiles/import', {
+      characterId: character.id,
+      title: 'Letters',
+      text: Array.from({ length: 12 }, (_, i) => `Letter ${i + 1} to Wegeler, on the Bonn years.`).join('\n\n'),
+    });
     await pageInvoke(page, 'review/set', { characterId: character.id, ids: ['scene-0'], status: 'accepted' });
     await page.reload();
     await page.getByRole('tab', { name: 'Dataset' }).click();
@@ -103,6 +109,9 @@ describe('the Dataset tab at 1024×700', () => {
     const notes = page.locator('.character-header .notes');
     expect((await notes.boundingBox())!.height).toBeLessThan(30);
     expect(await notes.getAttribute('title')).toBe(NOTES);
+    const subtitle = (await page.locator('.character-header .subtitle').boundingBox())!;
+    expect(subtitle.height).toBeLessThan(30);
+    expect(await page.getByTestId('character-figures').textContent()).toMatch(/ chunks · .* words · 1,000 scenes$/);
     // The list has the height: at least six whole rows in the window without scrolling the page
     // (filters and review tools above it used to leave about two).
     expect(await wholeRowsInView(page)).toBeGreaterThanOrEqual(6);

@@ -42,7 +42,9 @@ export function CharacterView({ character }: { character: Character }) {
           <p className="subtitle">
             <span className="pill">{character.shortName}</span>
             {character.era && <span>{character.era}</span>}
-            <span data-testid="character-figures">{characterFigures(character).join(' · ')}</span>
+            <span className="figures" data-testid="character-figures" title={characterFigures(character).join(' · ')}>
+              {characterFigures(character).join(' · ')}
+            </span>
           </p>
           {/* In full on the Profile tab; one line elsewhere (the whole in its tooltip), so a long note
               does not push the dataset, the run or the chat below a small window's fold. */}

@@ -7,13 +7,16 @@ export function counted(n: number, noun: string): string {
 
 /**
  * What a character is made of, in the order a user looks for it: the profile a writer builds
- * (profiles, chunks, words) and the scenes a dataset has. A character built by import has scenes
+ * (profiles when more than one, chunks, words) and the scenes a dataset has. A character built by import has scenes
  * and no profile: it leads with its scenes and says the profile is missing, not "0 profiles · 0 chunks".
  */
 export function characterFigures(c: Character): string[] {
   const scenes = c.sceneCount > 0 ? [counted(c.sceneCount, 'scene')] : [];
   if (c.profileCount === 0) return [...scenes, 'no profile yet'];
-  return [counted(c.profileCount, 'profile'), counted(c.chunkCount, 'chunk'), counted(c.wordCount, 'word'), ...scenes];
+  // One profile goes without saying (the Profile tab shows it); the line stays short enough for one
+  // line beside the header's buttons at 1024 px.
+  const profiles = c.profileCount > 1 ? [counted(c.profileCount, 'profile')] : [];
+  return [...profiles, counted(c.chunkCount, 'chunk'), counted(c.wordCount, 'word'), ...scenes];
 }
 
 /** The sidebar's short line under a name: the scenes when there are any, else the chunks. */

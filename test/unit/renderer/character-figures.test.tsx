@@ -56,8 +56,12 @@ it('shows an imported character by its scenes in the sidebar and header, not "0 
     title: 'Letters',
     text: 'Dear brother.\n\nI am going deaf.',
   });
-  await settleIn(container, () => header().startsWith('1 profile'), 'the header after a profile');
-  expect(header()).toBe('1 profile · 2 chunks · 6 words · 2 scenes');
+  await settleIn(container, () => header().startsWith('2 chunks'), 'the header after a profile');
+  expect(header()).toBe('2 chunks · 6 words · 2 scenes');
+  // A second profile is counted.
+  await call(env.studio, 'profiles/import', { characterId: id, title: 'Diary', text: 'Rain again.' });
+  await settleIn(container, () => header().startsWith('2 profiles'), 'the header after a second profile');
+  expect(header()).toBe('2 profiles · 3 chunks · 8 words · 2 scenes');
   unmount();
   unsubscribe();
 });
