@@ -1,12 +1,11 @@
 // @vitest-environment jsdom
-import { QueryClientProvider } from '@tanstack/react-query';
-import { act } from 'react';
 import { afterEach, expect, it } from 'vitest';
 import { App } from '../../../renderer/src/components/App';
 import { queryClient, subscribeToStudioEvents } from '../../../renderer/src/lib/queries';
 import { setStudio } from '../../../renderer/src/lib/studio';
 import { useUi } from '../../../renderer/src/state/ui';
-import { mountRoot, settleIn } from '../../support/dom';
+import { settleIn } from '../../support/dom';
+import { renderWithQueries } from '../../support/render';
 import { inProcessBridge } from '../../support/in-process-bridge';
 import { writeDialogues } from '../../support/paper-dialogues';
 import { call, makeStudio } from '../../support/studio';
@@ -29,14 +28,7 @@ it('shows an imported character by its scenes in the sidebar and header, not "0 
   await call(env.studio, 'dataset/import', { characterId: id, path: writeDialogues(env.dir, 3) });
   useUi.getState().select(id);
 
-  const { root, container, unmount } = mountRoot();
-  act(() =>
-    root.render(
-      <QueryClientProvider client={queryClient}>
-        <App />
-      </QueryClientProvider>,
-    ),
-  );
+  const { container, unmount } = renderWithQueries(<App />);
   const sidebar = () => container.querySelector('.character-item .sub')?.textContent ?? '';
   const header = () => container.querySelector('[data-testid="character-figures"]')?.textContent ?? '';
   await settleIn(container, () => header() !== '', 'the character header');

@@ -1,11 +1,10 @@
 // @vitest-environment jsdom
-import { QueryClientProvider } from '@tanstack/react-query';
-import { act } from 'react';
 import { afterEach, expect, it } from 'vitest';
 import { NewConversation } from '../../../renderer/src/components/chat/NewConversation';
 import { queryClient } from '../../../renderer/src/lib/queries';
 import { setStudio } from '../../../renderer/src/lib/studio';
-import { mountRoot, settleIn } from '../../support/dom';
+import { settleIn } from '../../support/dom';
+import { renderWithQueries } from '../../support/render';
 import { inProcessBridge } from '../../support/in-process-bridge';
 import { addFakeProvider, call, createBeethoven, makeStudio } from '../../support/studio';
 
@@ -20,13 +19,8 @@ it('says the one runtime a baseline answers through instead of offering a choice
   const id = await createBeethoven(env.studio);
   await addFakeProvider(env.studio, 'http://127.0.0.1:9/v1');
   const character = await call(env.studio, 'characters/get', { id });
-  const { root, container, unmount } = mountRoot();
-  act(() =>
-    root.render(
-      <QueryClientProvider client={queryClient}>
-        <NewConversation character={character} onCreated={() => undefined} />
-      </QueryClientProvider>,
-    ),
+  const { container, unmount } = renderWithQueries(
+    <NewConversation character={character} onCreated={() => undefined} />,
   );
   const only = () => container.querySelector('[data-testid="runtime-only"]');
   await settleIn(container, () => container.querySelector('select') !== null, 'the new-conversation form');

@@ -1,13 +1,12 @@
 // @vitest-environment jsdom
-import { QueryClientProvider } from '@tanstack/react-query';
 import path from 'node:path';
-import { act } from 'react';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { CharacterId, GenerationJob } from '../../../common/contract';
 import { GeneratePanel } from '../../../renderer/src/components/generation/GeneratePanel';
 import { queryClient } from '../../../renderer/src/lib/queries';
 import { setStudio } from '../../../renderer/src/lib/studio';
-import { mountRoot, settleIn } from '../../support/dom';
+import { settleIn } from '../../support/dom';
+import { renderWithQueries } from '../../support/render';
 import { inProcessBridge } from '../../support/in-process-bridge';
 import { databaseBefore } from '../../support/old-database';
 import { tempDir } from '../../support/paths';
@@ -61,14 +60,7 @@ it('shows an old job whose settings lack today’s fields', async () => {
   const errors: unknown[] = [];
   const onError = (e: ErrorEvent) => errors.push(e.error);
   window.addEventListener('error', onError);
-  const { root, container, unmount } = mountRoot();
-  act(() =>
-    root.render(
-      <QueryClientProvider client={queryClient}>
-        <GeneratePanel character={character} />
-      </QueryClientProvider>,
-    ),
-  );
+  const { container, unmount } = renderWithQueries(<GeneratePanel character={character} />);
   const figures = () => container.querySelector('.job-figures')?.textContent ?? '';
   await settleIn(container, () => figures() !== '', 'the old job’s figures');
   expect(figures()).toMatch(/0 of [\d,]+ items/);

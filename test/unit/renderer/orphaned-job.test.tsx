@@ -1,12 +1,11 @@
 // @vitest-environment jsdom
-import { QueryClientProvider } from '@tanstack/react-query';
-import { act } from 'react';
 import { afterEach, expect, it } from 'vitest';
 import type { JobId } from '../../../common/contract';
 import { JobsSection } from '../../../renderer/src/components/generation/JobsSection';
 import { queryClient } from '../../../renderer/src/lib/queries';
 import { setStudio } from '../../../renderer/src/lib/studio';
-import { mountRoot, settleIn } from '../../support/dom';
+import { settleIn } from '../../support/dom';
+import { renderWithQueries } from '../../support/render';
 import { inProcessBridge } from '../../support/in-process-bridge';
 import {
   addFakeProvider,
@@ -47,14 +46,7 @@ it('refuses to resume a run whose provider was deleted, and the card says to sta
   setStudio(inProcessBridge(env.studio));
   queryClient.clear();
   const character = await call(env.studio, 'characters/get', { id: characterId });
-  const { root, container, unmount } = mountRoot();
-  act(() =>
-    root.render(
-      <QueryClientProvider client={queryClient}>
-        <JobsSection character={character} />
-      </QueryClientProvider>,
-    ),
-  );
+  const { container, unmount } = renderWithQueries(<JobsSection character={character} />);
   const message = () => container.querySelector('.job-message')?.textContent ?? '';
   await settleIn(container, () => message().startsWith('The provider this run used was deleted'), 'the card’s note');
   expect(container.textContent).toContain('provider deleted');
