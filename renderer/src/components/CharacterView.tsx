@@ -1,5 +1,6 @@
 import type { Character } from '../../../common/contract';
-import { characterFigures, counted } from '../lib/character-figures';
+import { characterFigures } from '../lib/character-figures';
+import { counted } from '../lib/counted';
 import { useCommand, useProfiles } from '../lib/queries';
 import { useUi } from '../state/ui';
 import { DatasetTab } from './dataset/DatasetTab';

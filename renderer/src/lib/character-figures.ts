@@ -1,9 +1,5 @@
 import type { Character } from '../../../common/contract';
-
-/** "1 scene", "1,600 scenes": a count with its noun, grouped as the user's locale writes numbers. */
-export function counted(n: number, noun: string): string {
-  return `${n.toLocaleString()} ${noun}${n === 1 ? '' : 's'}`;
-}
+import { counted } from './counted';
 
 /**
  * What a character is made of, in the order a user looks for it: the profile a writer builds
