@@ -73,11 +73,12 @@ export function ReportView({ character }: { character: Character }) {
               <button
                 key={t.id}
                 className={topics.includes(t.id) ? 'chip selected' : 'chip'}
-                title={t.label}
+                title={t.label === t.id ? t.id : `${t.label} (${t.id})`}
                 aria-pressed={topics.includes(t.id)}
                 onClick={() => setTopics(topics.includes(t.id) ? topics.filter((x) => x !== t.id) : [...topics, t.id])}
               >
-                {t.id}
+                {/* The topic's name ("Values and preferences"), not its id: "topic-3" told a user nothing. */}
+                {t.label || t.id}
               </button>
             ))}
           </div>
