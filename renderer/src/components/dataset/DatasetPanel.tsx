@@ -212,6 +212,7 @@ export function DatasetPanel({
               aria-expanded={filtersOpen}
               aria-controls={`${character.id}-filters`}
               onClick={() => setFiltersOpen(!filtersOpen)}
+              title="Kind, review status, rating, tag, speaker and more; with them, review actions on every result"
             >
               Filters{filtersOn > 0 ? ` · ${filtersOn}` : ''} <span aria-hidden="true">{filtersOpen ? '▴' : '▾'}</span>
             </button>
