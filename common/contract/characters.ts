@@ -19,6 +19,11 @@ export interface Character extends CharacterDraft {
   profileCount: number;
   chunkCount: number;
   wordCount: number;
+  /**
+   * Scenes in its dataset, normal and protective together (migration 027's trigger-kept counts, so
+   * listing characters never counts scene rows). A character built by import has scenes and no profile.
+   */
+  sceneCount: number;
   /** Whether the character has a picture (a card's icon); `characters/image` returns it. */
   hasImage: boolean;
 }

@@ -38,7 +38,7 @@ import { systemClock, type Clock, type IdFactory } from './clock';
 import { ensureDataDir } from './data-dir';
 import { dispatch, type Handlers, type Outcome } from './dispatch';
 import { EventBus } from './events';
-import { GenerationService } from './pipeline/generation-service';
+import { DEFAULT_SETTINGS, GenerationService } from './pipeline/generation-service';
 import { JobService, type JobRetryTiming } from './jobs/job-service';
 import { ProfileService } from './profile-service';
 import { bundledManuscriptWorker, manuscriptReaderAt } from './manuscripts/manuscript-reader';
@@ -195,7 +195,7 @@ export class Studio {
     const sums = new DatasetSums(this.db, this.reader);
     const browser = new SceneBrowserRepo(this.db);
     const filterCounts = new FilterCountsService(this.db, this.reader, characters);
-    this.jobsRepo = new JobsRepo(this.db);
+    this.jobsRepo = new JobsRepo(this.db, { generation: DEFAULT_SETTINGS });
     const jobs = new JobService(this.db, this.jobsRepo, providers, this.events, clock, newId, options.jobRetry);
     this.jobs = jobs;
     const generation = new GenerationService(

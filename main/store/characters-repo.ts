@@ -13,6 +13,7 @@ interface CharacterRow {
   profile_count: number;
   chunk_count: number;
   word_count: number;
+  scene_count: number;
   has_image: number;
 }
 
@@ -21,6 +22,7 @@ const SELECT = `
     (SELECT count(*) FROM profiles p WHERE p.character_id = c.id) AS profile_count,
     (SELECT count(*) FROM chunks k JOIN profiles p ON p.id = k.profile_id WHERE p.character_id = c.id) AS chunk_count,
     (SELECT coalesce(sum(k.words), 0) FROM chunks k JOIN profiles p ON p.id = k.profile_id WHERE p.character_id = c.id) AS word_count,
+    (SELECT coalesce(sum(s.n), 0) FROM character_scene_counts s WHERE s.character_id = c.id) AS scene_count,
     EXISTS (SELECT 1 FROM character_images i WHERE i.character_id = c.id) AS has_image
   FROM characters c`;
 
@@ -100,6 +102,7 @@ function toCharacter(row: CharacterRow): Character {
     profileCount: row.profile_count,
     chunkCount: row.chunk_count,
     wordCount: row.word_count,
+    sceneCount: row.scene_count,
     hasImage: row.has_image === 1,
   };
 }

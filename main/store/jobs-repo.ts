@@ -9,6 +9,7 @@ import type {
 } from '../../common/contract';
 import type { Db } from './database';
 import { failedItemsOf, stageCountsOf, type ItemCounts, type JobFigureColumns } from './job-figures';
+import { withDefaultSettings, type JobSettingsDefaults } from './job-settings';
 import type { SceneWhere } from './scene-filter';
 
 export interface JobRow extends JobFigureColumns {
@@ -81,7 +82,10 @@ export type StartedCallRow = Pick<
 
 /** Jobs, their idempotent work items and the log of LLM calls. */
 export class JobsRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly settingsDefaults: JobSettingsDefaults = {},
+  ) {}
 
   /** A new `queued` job; `kind` defaults to a generation run. */
   insertJob(job: { id: JobId; characterId: CharacterId; kind?: JobKindName; settings: unknown }, now: number): void {
@@ -94,30 +98,36 @@ export class JobsRepo {
   }
 
   job(id: JobId): JobRow | undefined {
-    return this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return this.completed(this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined);
   }
 
   jobsFor(characterId: CharacterId): JobRow[] {
-    return this.db
-      .prepare('SELECT * FROM jobs WHERE character_id = ? ORDER BY created_at DESC, rowid DESC')
-      .all(characterId) as JobRow[];
+    return (
+      this.db
+        .prepare('SELECT * FROM jobs WHERE character_id = ? ORDER BY created_at DESC, rowid DESC')
+        .all(characterId) as JobRow[]
+    ).map((row) => this.completed(row));
   }
 
   /** The character's latest job of `kind` not yet at an end (queued, running, paused or interrupted). */
   unfinishedFor(characterId: CharacterId, kind: JobKindName): JobRow | undefined {
-    return this.db
-      .prepare(
-        `SELECT * FROM jobs WHERE character_id = ? AND kind = ? AND status IN ('queued', 'running', 'paused', 'interrupted')
+    return this.completed(
+      this.db
+        .prepare(
+          `SELECT * FROM jobs WHERE character_id = ? AND kind = ? AND status IN ('queued', 'running', 'paused', 'interrupted')
          ORDER BY created_at DESC LIMIT 1`,
-      )
-      .get(characterId, kind) as JobRow | undefined;
+        )
+        .get(characterId, kind) as JobRow | undefined,
+    );
   }
 
   /** The character's latest job of any kind, or undefined. */
   latestFor(characterId: CharacterId): JobRow | undefined {
-    return this.db
-      .prepare('SELECT * FROM jobs WHERE character_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1')
-      .get(characterId) as JobRow | undefined;
+    return this.completed(
+      this.db
+        .prepare('SELECT * FROM jobs WHERE character_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1')
+        .get(characterId) as JobRow | undefined,
+    );
   }
 
   setStatus(id: JobId, status: JobStatus, message: string | null, now: number): void {
@@ -155,7 +165,14 @@ export class JobsRepo {
   }
 
   runningJobs(): JobRow[] {
-    return this.db.prepare(`SELECT * FROM jobs WHERE status IN ('running', 'queued')`).all() as JobRow[];
+    return (this.db.prepare(`SELECT * FROM jobs WHERE status IN ('running', 'queued')`).all() as JobRow[]).map((row) =>
+      this.completed(row),
+    );
+  }
+
+  /** The row with its settings whole (`withDefaultSettings`). */
+  private completed<R extends JobRow | undefined>(row: R): R {
+    return row && withDefaultSettings(row, this.settingsDefaults[row.kind]);
   }
 
   /** Drops a dead runner's claim so the job is interrupted and can be claimed again. */

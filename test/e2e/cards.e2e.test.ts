@@ -118,6 +118,9 @@ describe('cards and Wikipedia in a browser', () => {
     await page.getByRole('button', { name: 'Export card…' }).click();
     const exportDialog = page.getByRole('dialog', { name: 'Export a character card' });
     await exportDialog.getByRole('radio', { name: 'V3 PNG' }).check();
+    // No trained run yet: the dialog says so in a line instead of a select whose one option is "None".
+    expect(await exportDialog.getByRole('combobox').count()).toBe(0);
+    expect(await exportDialog.getByTestId('trained-model-none').innerText()).toMatch(/^Trained model\s+None yet/);
     await session.shot('cards-export-dialog');
     const [download] = await Promise.all([
       page.waitForEvent('download'),

@@ -239,6 +239,7 @@ describe('a finished run converted for chat', () => {
 
     // The correction in the Dataset tab, under its own filter, beside the generated scenes.
     await page.getByRole('tab', { name: 'Dataset' }).click();
+    await page.getByRole('button', { name: /^Filters/ }).click();
     await page.getByRole('radiogroup', { name: 'Show' }).getByRole('radio', { name: 'Chat corrections' }).click();
     await expect.poll(() => page.getByTestId('scene-item').count()).toBe(1);
     await page.getByTestId('scene-item').first().click();

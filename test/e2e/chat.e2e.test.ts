@@ -63,6 +63,15 @@ describe('the Chat tab', () => {
     await form.getByLabel('Location and time').fill('Vienna, a winter evening in 1809');
     await form.getByLabel('Status').fill('French guns outside; a visitor finds him at the piano.');
     await shot('chat-00-new-conversation');
+    // At 1024×700 the whole form is in view, its Start button included, without scrolling the form
+    // or the page (the chat's height left the button cut off at the form's bottom edge).
+    const start = (await form.getByRole('button', { name: 'Start the conversation' }).boundingBox())!;
+    const formBox = (await form.boundingBox())!;
+    expect(start.y + start.height).toBeLessThanOrEqual(Math.min(700, formBox.y + formBox.height));
+    expect(await form.evaluate((el) => el.scrollHeight <= el.clientHeight + 1)).toBe(true);
+    // The baseline answers through its endpoint alone: said, not a choice of one.
+    expect(await form.getByRole('radio').count()).toBe(0);
+    expect(await form.getByTestId('runtime-only').innerText()).toMatch(/^Runtime\s+Endpoint/);
     await form.getByRole('button', { name: 'Start the conversation' }).click();
     const composer = page.getByLabel('Message to Beethoven');
     await composer.waitFor();

@@ -182,7 +182,8 @@ describe('dataset browser in a browser', () => {
     }
     await search.fill('');
 
-    // Filters with counts: kind, then a speaker under it.
+    // Filters with counts (folded under their toggle): kind, then a speaker under it.
+    await page.getByRole('button', { name: /^Filters/ }).click();
     await page.getByRole('radio', { name: 'Protective' }).click();
     await expect.poll(() => count.textContent()).toBe('40 scenes');
     await page.locator('.more-filters summary').click();

@@ -72,6 +72,18 @@ async function outsideColumn(page: Page): Promise<string[]> {
   });
 }
 
+/** Scene rows wholly inside the window and inside the list's own scrolled box. */
+async function wholeRowsInView(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const list = document.querySelector('.scene-list')!.getBoundingClientRect();
+    const bottom = Math.min(window.innerHeight, list.bottom);
+    return [...document.querySelectorAll('[data-testid="scene-item"]')].filter((row) => {
+      const r = row.getBoundingClientRect();
+      return r.top >= Math.max(0, list.top) - 0.5 && r.bottom <= bottom + 0.5;
+    }).length;
+  });
+}
+
 describe('the Dataset tab at 1024×700', () => {
   it('keeps the note to a line, a reviewed scene with problems readable, its controls in the column, and says when a search finds nothing', async () => {
     const { page, serve, shot } = session;
@@ -83,6 +95,12 @@ describe('the Dataset tab at 1024×700', () => {
       notes: NOTES,
     });
     seed(character.id);
+    // A writer's profile too: the header's figures (chunks, words, scenes) stay on one line.
+    await pageInvoke(page, 'profiles/import', {
+      characterId: character.id,
+      title: 'Letters',
+      text: Array.from({ length: 12 }, (_, i) => `Letter ${i + 1} to Wegeler, on the Bonn years.`).join('\n\n'),
+    });
     await pageInvoke(page, 'review/set', { characterId: character.id, ids: ['scene-0'], status: 'accepted' });
     await page.reload();
     await page.getByRole('tab', { name: 'Dataset' }).click();
@@ -91,6 +109,13 @@ describe('the Dataset tab at 1024×700', () => {
     const notes = page.locator('.character-header .notes');
     expect((await notes.boundingBox())!.height).toBeLessThan(30);
     expect(await notes.getAttribute('title')).toBe(NOTES);
+    const subtitle = (await page.locator('.character-header .subtitle').boundingBox())!;
+    expect(subtitle.height).toBeLessThan(30);
+    expect(await page.getByTestId('character-figures').textContent()).toMatch(/ chunks · .* words · 1,000 scenes$/);
+    // The list has the height: at least six whole rows in the window without scrolling the page
+    // (filters and review tools above it used to leave about two).
+    expect(await wholeRowsInView(page)).toBeGreaterThanOrEqual(6);
+    expect(await page.evaluate(() => document.scrollingElement!.scrollTop)).toBe(0);
 
     // The first row has both badges, "accepted" and "1 problem": its type is still whole.
     const first = page.getByTestId('scene-item').first();
@@ -105,8 +130,25 @@ describe('the Dataset tab at 1024×700', () => {
     });
     expect(inside).toBe(true);
 
+    // The filters and the review bar fold into one toggle; open, every control stays in the column
+    // and the list still shows rows.
+    const toggle = page.getByRole('button', { name: /^Filters/ });
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(await page.getByRole('toolbar', { name: 'Review' }).count()).toBe(0);
+    await toggle.click();
+    await page.getByLabel('Review status').waitFor();
+    expect(await page.getByRole('toolbar', { name: 'Review' }).count()).toBe(1);
     expect(await outsideColumn(page)).toEqual([]);
+    expect(await wholeRowsInView(page)).toBeGreaterThanOrEqual(2);
     await shot('dataset-layout-01-review-1024');
+    // A filter on is counted on the folded toggle, so it is never hidden unannounced.
+    await page.getByRole('radio', { name: 'Normal' }).click();
+    await toggle.click();
+    await expect.poll(() => toggle.textContent()).toMatch(/^Filters · 1/);
+    // Ticking a row brings the review bar back with the filters folded.
+    await page.getByLabel('Select scene 1', { exact: true }).click();
+    await page.getByRole('toolbar', { name: 'Review' }).waitFor();
+    await page.getByLabel('Select scene 1', { exact: true }).click();
 
     // A scene with no LLM call on record: Provenance is off and says why.
     await first.click();

@@ -111,15 +111,30 @@ describe('the Settings dialog', () => {
 });
 
 describe('the question set editor', () => {
-  it('shows the whole name of the set beside or above its version', async () => {
+  it('shows the whole name of the set beside or above its version, and each question across the editor', async () => {
     const { page, serve, shot } = session;
     await page.goto(serve.url);
     const characterId = await createBeethoven(page);
-    await pageInvoke(page, 'eval/questions/create', { characterId, name: 'Questions from the Bonn years' });
+    await pageInvoke(page, 'eval/questions/create', {
+      characterId,
+      name: 'Questions from the Bonn years',
+      questions: [{ topicId: 'topic-2', text: 'What do you think of your father?', mode: 'single' }],
+    });
     await page.getByRole('tab', { name: 'Evaluate' }).click();
     const name = page.getByLabel('Set name');
     await expect.poll(() => name.inputValue()).toBe('Questions from the Bonn years');
     expect(await name.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    // The question reads across the editor: its topic, kind and buttons go under it when the editor
+    // is narrow (they left it a letter wide, one letter a line, at 1024 px).
+    const question = page.getByLabel('Question 1', { exact: true });
+    const editor = (await page.locator('.eval-set-editor').boundingBox())!;
+    expect((await question.boundingBox())!.width).toBeGreaterThan(editor.width * 0.6);
+    expect((await question.boundingBox())!.height).toBeLessThan(60);
+    expect(await page.getByLabel('Topic of question 1').isVisible()).toBe(true);
+    // Its count in the list of sets is said right: "1 question".
+    expect(await page.getByRole('button', { name: /^Questions from the Bonn years/ }).innerText()).toMatch(
+      /\b1 question\b(?!s)/,
+    );
     await shot('form-layout-04-question-set');
   }, 60_000);
 });

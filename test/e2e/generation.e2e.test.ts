@@ -185,6 +185,7 @@ describe('experience construction in a browser against serve and an OpenAI-compa
     await shot('19-provenance-experience');
     await provenance.getByRole('button', { name: 'Close' }).click();
 
+    await page.getByRole('button', { name: /^Filters/ }).click();
     await page.getByRole('radio', { name: 'Protective' }).click();
     // The list shows its former rows until the filtered ones come: wait for a protective first row.
     await page.getByTestId('scene-item').first().locator('.badge.protective').waitFor();

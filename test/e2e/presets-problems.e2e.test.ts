@@ -68,6 +68,7 @@ describe('generation presets and format problems in a browser', () => {
     await page.screenshot({ path: path.join(shots, 'presets-10-paper-plan.png'), fullPage: true });
 
     await page.getByRole('tab', { name: 'Dataset' }).click();
+    await page.getByRole('button', { name: /^Filters/ }).click();
     await page.getByRole('radio', { name: /Problems/ }).click();
     await expect.poll(() => page.getByTestId('scene-item').count()).toBe(2);
     await page.getByTestId('scene-item').first().click();

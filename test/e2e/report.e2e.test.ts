@@ -147,6 +147,23 @@ describe('the Report in a browser', () => {
     expect((await emptyRow.innerText()).match(/no scores/g)).toHaveLength(4);
     await shot('report-01-charts');
 
+    // At 1024×700 the tables stay inside the content (scrolling sideways in their box if they must),
+    // not past the page's edge.
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await expect
+      .poll(() =>
+        page.evaluate(() => {
+          const edge = document.querySelector('.character-view')!.getBoundingClientRect().right;
+          return [...document.querySelectorAll('.report-table-wrap')].map(
+            (wrap) => wrap.getBoundingClientRect().right <= edge + 0.5,
+          );
+        }),
+      )
+      .toEqual([true, true]);
+    expect(await page.locator('.content').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    await shot('report-01b-tables-1024');
+    await page.setViewportSize({ width: 1360, height: 900 });
+
     // Drill-down: sft's multi-turn interviews, a thought-only round shown apart, the judge's reasoning.
     await page
       .getByTestId('report-table-multi')

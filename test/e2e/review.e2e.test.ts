@@ -31,6 +31,8 @@ describe('dataset review in a browser', () => {
     await page.getByRole('tab', { name: 'Dataset' }).click();
     const rows = page.getByTestId('scene-item');
     await expect.poll(() => rows.count()).toBe(6);
+    // The filters and the review bar are folded under one toggle.
+    await page.getByRole('button', { name: /^Filters/ }).click();
     const status = page.getByLabel('Review status');
     await expect
       .poll(() => status.locator('option').allTextContents())

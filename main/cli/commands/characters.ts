@@ -103,7 +103,11 @@ export async function profilesCommand(sub: string, ctx: CliContext): Promise<num
 
 export function describeCharacter(c: Character): string {
   const era = c.era ? `, ${c.era}` : '';
-  return `${c.fullName} (${c.shortName}${era}) — ${c.profileCount} profile(s), ${c.chunkCount} chunks, ${c.wordCount} words  [${c.id}]`;
+  // A character built by import has scenes and no profile: its scenes lead, the profile is said missing.
+  const profile =
+    c.profileCount === 0 ? 'no profile' : `${c.profileCount} profile(s), ${c.chunkCount} chunks, ${c.wordCount} words`;
+  const figures = c.sceneCount > 0 ? `${c.sceneCount} scenes, ${profile}` : profile;
+  return `${c.fullName} (${c.shortName}${era}) — ${figures}  [${c.id}]`;
 }
 
 function describeProfiles(character: Character, profiles: Profile[]): string {

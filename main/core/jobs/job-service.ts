@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { CharacterId, Job, JobId, JobKindName, Provider, ProviderId } from '../../../common/contract';
 import { formatUsd } from '../../../common/money';
+import { orphanedJobMessage } from '../../../common/orphaned-job';
 import { errorText } from '../../../common/sentence';
 import type { Db } from '../../store/database';
 import type { JobRow, JobsRepo } from '../../store/jobs-repo';
@@ -136,6 +137,11 @@ export class JobService {
     if (!['paused', 'interrupted', 'failed', 'queued'].includes(job.status)) {
       throw new StudioFailure('invalid_argument', `A ${job.status} job cannot be resumed.`);
     }
+    // Refused here, saying what to do, rather than started to fail at once with "choose another
+    // provider", which a stopped job cannot do.
+    const providerId = job.settings.providerId;
+    if (providerId && !this.providers.list().some((p) => p.id === providerId))
+      throw new StudioFailure('not_found', orphanedJobMessage(job.kind));
     if (!this.runner.handle(id)) {
       this.jobs.retryFailed(id, undefined, this.clock.now());
       this.launch(id);

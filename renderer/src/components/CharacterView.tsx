@@ -1,4 +1,6 @@
 import type { Character } from '../../../common/contract';
+import { characterFigures } from '../lib/character-figures';
+import { counted } from '../lib/counted';
 import { useCommand, useProfiles } from '../lib/queries';
 import { useUi } from '../state/ui';
 import { DatasetTab } from './dataset/DatasetTab';
@@ -19,7 +21,12 @@ export function CharacterView({ character }: { character: Character }) {
   const tab = useUi((s) => s.characterTab);
 
   const onDelete = () => {
-    const what = character.chunkCount > 0 ? ` and its ${character.chunkCount} profile chunks` : '';
+    // Everything that goes with the character, so 1,600 imported scenes are not deleted unannounced.
+    const parts = [
+      ...(character.chunkCount > 0 ? [counted(character.chunkCount, 'profile chunk')] : []),
+      ...(character.sceneCount > 0 ? [counted(character.sceneCount, 'scene')] : []),
+    ];
+    const what = parts.length > 0 ? ` and its ${parts.join(' and ')}` : '';
     if (!window.confirm(`Delete ${character.fullName}${what}? This cannot be undone.`)) return;
     remove.mutate(
       { id: character.id },
@@ -36,9 +43,8 @@ export function CharacterView({ character }: { character: Character }) {
           <p className="subtitle">
             <span className="pill">{character.shortName}</span>
             {character.era && <span>{character.era}</span>}
-            <span>
-              {character.profileCount} profile{character.profileCount === 1 ? '' : 's'} · {character.chunkCount} chunks
-              · {character.wordCount.toLocaleString()} words
+            <span className="figures" data-testid="character-figures" title={characterFigures(character).join(' · ')}>
+              {characterFigures(character).join(' · ')}
             </span>
           </p>
           {/* In full on the Profile tab; one line elsewhere (the whole in its tooltip), so a long note

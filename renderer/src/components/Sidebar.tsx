@@ -1,3 +1,4 @@
+import { characterSummary } from '../lib/character-figures';
 import { useCharacters, useInfo } from '../lib/queries';
 import type { AppliedTheme } from '../lib/theme';
 import { ThemeToggle } from './ThemeSwitch';
@@ -40,9 +41,9 @@ export function Sidebar({ theme }: { theme: AppliedTheme }) {
               <CharacterAvatar character={c} />
               <span className="character-meta">
                 <span className="name">{c.fullName}</span>
-                <span className="sub">
+                <span className="sub" title={`${c.era ? `${c.era} · ` : ''}${characterSummary(c)}`}>
                   {c.era ? `${c.era} · ` : ''}
-                  {c.chunkCount} chunks
+                  {characterSummary(c)}
                 </span>
               </span>
             </button>

@@ -386,6 +386,8 @@ function invalidateDatasetSoon(characterId: CharacterId, sceneIds?: readonly Sce
       void queryClient.invalidateQueries({ queryKey: ['scenes/facets', { characterId }] });
       void queryClient.invalidateQueries({ queryKey: ['review/last', { characterId }] });
       void queryClient.invalidateQueries({ queryKey: ['training/estimate', { characterId }] });
+      // The sidebar and header show each character's scene count.
+      void queryClient.invalidateQueries({ queryKey: ['characters/list'] });
     }, 750),
   );
 }

@@ -123,6 +123,8 @@ describe('the Dataset tab shows format problems', () => {
     const badges = [...container.querySelectorAll('[data-testid="scene-item"] .badge.problem')];
     expect(badges.map((b) => b.textContent)).toEqual(['1 problem']);
 
+    // The kind filter waits under the folded Filters toggle.
+    act(() => button(/^Filters/).click());
     act(() => button(/^Problems/).click());
     await settle(() => container.querySelectorAll('[data-testid="scene-item"]').length === 1, 'the filtered list');
     expect(container.querySelector('[data-testid="scene-item"]')!.textContent).toContain('quarrel');

@@ -50,7 +50,9 @@ it('offers the topic filter only once the character has questions with topics', 
   await settleIn(asked.container, () => topics(asked.container) !== null, 'the topic filter');
   expect([...topics(asked.container)!.querySelectorAll('button')].map((b) => b.textContent)).toEqual([
     'All',
-    'topic-3',
+    'values and preferences',
   ]);
+  // Named, with its id in the tooltip: "topic-3" alone told a user nothing.
+  expect(topics(asked.container)!.querySelectorAll('button')[1]!.title).toBe('values and preferences (topic-3)');
   asked.unmount();
 });

@@ -58,32 +58,38 @@ export function CardExportDialog({
           ))}
           <small>{FORMATS.find((f) => f.id === format)?.hint}.</small>
         </fieldset>
-        <label>
-          Trained model
-          <select
-            value={runId}
-            onChange={(e) => {
-              const next = e.target.value as RunId | '';
-              setRunId(next);
-              if (next && format.startsWith('v2')) setFormat(format === 'v2-png' ? 'v3-png' : 'v3-json');
-            }}
-          >
-            <option value="">None: the character only</option>
-            {runs.map((run) => (
-              <option key={run.id} value={run.id}>
-                Trained card: {run.config.baseModel} · {run.config.format} ·{' '}
-                {new Date(run.finishedAt ?? run.updatedAt).toLocaleString()}
-              </option>
-            ))}
-          </select>
-          <small>
-            {trained
-              ? 'A V3 card whose extensions name the run’s adapter and GGUF files (with sha256), its base model, how it was trained and the sampling to use.'
-              : runs.length === 0
-                ? 'Finish a training run to export a trained card.'
+        {runs.length === 0 ? (
+          // Nothing to choose yet: said in a line, not a select of one option.
+          <div className="field-line" data-testid="trained-model-none">
+            <span>Trained model</span>
+            <small>None yet: the card holds the character only. Finish a training run to export a trained card.</small>
+          </div>
+        ) : (
+          <label>
+            Trained model
+            <select
+              value={runId}
+              onChange={(e) => {
+                const next = e.target.value as RunId | '';
+                setRunId(next);
+                if (next && format.startsWith('v2')) setFormat(format === 'v2-png' ? 'v3-png' : 'v3-json');
+              }}
+            >
+              <option value="">None: the character only</option>
+              {runs.map((run) => (
+                <option key={run.id} value={run.id}>
+                  Trained card: {run.config.baseModel} · {run.config.format} ·{' '}
+                  {new Date(run.finishedAt ?? run.updatedAt).toLocaleString()}
+                </option>
+              ))}
+            </select>
+            <small>
+              {trained
+                ? 'A V3 card whose extensions name the run’s adapter and GGUF files (with sha256), its base model, how it was trained and the sampling to use.'
                 : 'Description from the profile, scenario from the paper’s interview setting unless the profile has one; sources and licences in the creator notes.'}
-          </small>
-        </label>
+            </small>
+          </label>
+        )}
         <DialogFooter
           error={error}
           onClose={close}

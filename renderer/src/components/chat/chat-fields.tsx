@@ -72,6 +72,7 @@ export function TargetFields({
   characterName: string;
 }) {
   const { runs, baselines } = state.targets;
+  const only = state.options.length === 1 ? state.options[0] : undefined;
   return (
     <>
       <label className="field">
@@ -103,24 +104,42 @@ export function TargetFields({
           <input value={state.baselineModel} onChange={(e) => state.setModel(e.target.value)} placeholder="model id" />
         </label>
       )}
-      <fieldset className="field runtime-choice">
-        <legend>Runtime</legend>
-        {state.options.map((o) => (
-          <label key={o.kind} className={o.available ? 'runtime' : 'runtime unavailable'} title={o.reason ?? undefined}>
-            <input
-              type="radio"
-              name="runtime"
-              disabled={!o.available}
-              checked={state.chosen?.kind === o.kind}
-              onChange={() => state.setRuntime(o.kind)}
-            />
+      {only ? (
+        // One way to answer (a baseline: its provider's endpoint): said, not offered as a choice.
+        <div className="field runtime-choice" data-testid="runtime-only">
+          <span>Runtime</span>
+          <span className={only.available ? 'runtime' : 'runtime unavailable'}>
             <span>
-              {RUNTIME_LABELS[o.kind]}
-              {!o.available && o.reason && <small className="muted">{o.reason}</small>}
+              {RUNTIME_LABELS[only.kind]}
+              {state.baseline && <small className="muted">{state.baseline.name} answers through its API.</small>}
+              {!only.available && only.reason && <small className="muted">{only.reason}</small>}
             </span>
-          </label>
-        ))}
-      </fieldset>
+          </span>
+        </div>
+      ) : (
+        <fieldset className="field runtime-choice">
+          <legend>Runtime</legend>
+          {state.options.map((o) => (
+            <label
+              key={o.kind}
+              className={o.available ? 'runtime' : 'runtime unavailable'}
+              title={o.reason ?? undefined}
+            >
+              <input
+                type="radio"
+                name="runtime"
+                disabled={!o.available}
+                checked={state.chosen?.kind === o.kind}
+                onChange={() => state.setRuntime(o.kind)}
+              />
+              <span>
+                {RUNTIME_LABELS[o.kind]}
+                {!o.available && o.reason && <small className="muted">{o.reason}</small>}
+              </span>
+            </label>
+          ))}
+        </fieldset>
+      )}
     </>
   );
 }

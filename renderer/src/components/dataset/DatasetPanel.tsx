@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Character, SceneFilter, SceneId, SceneSort } from '../../../../common/contract';
 import { useDatasetStats, useLastReview, useReviewCounts, useSceneFacets, useSceneList } from '../../lib/queries';
 import { useUi } from '../../state/ui';
@@ -43,7 +43,14 @@ const DATASET_IO = [
  * The Dataset tab: totals, the scenes as one virtualized list over keyset pages (search, filters
  * with counts, sort, keyboard), and one scene read as a transcript with the search's words marked.
  */
-export function DatasetPanel({ character }: { character: Character }) {
+export function DatasetPanel({
+  character,
+  views,
+}: {
+  character: Character;
+  /** The Scenes/Statistics switch, set at the top of the side beside the list. */
+  views?: ReactNode;
+}) {
   const stats = useDatasetStats(character.id);
   const setTab = useUi((s) => s.setCharacterTab);
   const openDialog = useUi((s) => s.open);
@@ -89,6 +96,19 @@ export function DatasetPanel({ character }: { character: Character }) {
     setAnchor(index);
   }, []);
   const tickedIds = useMemo(() => [...ticked], [ticked]);
+  // The filters and the review bar fold away so the list keeps its height at 1024×700 (about two
+  // rows were left); the toggle says how many filters are on. The review bar shows with the
+  // filters (to act on every result), while scenes are ticked, and after an action (for Undo).
+  const [filtersOpen, setFiltersOpen] = useState(false);
+  const [reviewed, setReviewed] = useState(false);
+  const filtersOn =
+    (filter === 'all' ? 0 : 1) +
+    Object.values(review).filter((v) => v !== undefined).length +
+    Object.values(more).filter((v) => v !== undefined).length;
+  const reviewDone = useCallback(() => {
+    clearTicks();
+    setReviewed(true);
+  }, [clearTicks]);
   const [editing, setEditing] = useState<EditorTarget | null>(null);
   const pane = useRef<HTMLElement>(null);
   // A new scene is read from its top: the pane scrolls back, and into the window when a narrow
@@ -149,54 +169,26 @@ export function DatasetPanel({ character }: { character: Character }) {
 
   if (stats.data && stats.data.scenes === 0) {
     return (
-      <div className="empty small">
-        <h3>No scenes yet</h3>
-        <p>Scenes and experiences appear here as a run makes them, each with the LLM call it came from.</p>
-        <button className="primary" onClick={() => setTab('generate')}>
-          Go to Generate
-        </button>{' '}
-        <button onClick={() => setEditing({ kind: 'new' })}>Write a scene by hand</button>{' '}
-        <button onClick={() => openDialog({ kind: 'import-dataset', characterId: character.id })}>
-          Import a dataset…
-        </button>
-        {editor}
-      </div>
+      <>
+        {views}
+        <div className="empty small">
+          <h3>No scenes yet</h3>
+          <p>Scenes and experiences appear here as a run makes them, each with the LLM call it came from.</p>
+          <button className="primary" onClick={() => setTab('generate')}>
+            Go to Generate
+          </button>{' '}
+          <button onClick={() => setEditing({ kind: 'new' })}>Write a scene by hand</button>{' '}
+          <button onClick={() => openDialog({ kind: 'import-dataset', characterId: character.id })}>
+            Import a dataset…
+          </button>
+          {editor}
+        </div>
+      </>
     );
   }
 
   return (
     <div className="dataset">
-      <div className="dataset-head">
-        {stats.data && (
-          <dl className="stats" aria-label="Dataset totals">
-            <Stat label="Scenes" value={stats.data.scenes} />
-            <Stat label="Protective" value={stats.data.protectiveScenes} />
-            <Stat label="Experiences" value={stats.data.experiences} />
-            <Stat label="Turns" value={stats.data.turns} />
-            <Stat label="Words" value={stats.data.words} />
-            {stats.data.experiencesWithProblems > 0 && (
-              <Stat
-                label="With problems"
-                value={stats.data.experiencesWithProblems}
-                title={`Experiences with parts that did not fit the format: ${summarizeProblems(stats.data.problems)}`}
-              />
-            )}
-          </dl>
-        )}
-        <div className="dataset-io">
-          {DATASET_IO.map((io) => (
-            <button
-              key={io.kind}
-              className="small"
-              onClick={() => openDialog({ kind: io.kind, characterId: character.id })}
-              title={io.title}
-            >
-              {io.label}
-            </button>
-          ))}
-        </div>
-      </div>
-      {stats.isError && <p className="form-error">{stats.error.message}</p>}
       <div className="dataset-grid">
         <section className="scene-column" aria-label="Scenes">
           <div className="browser-search">
@@ -211,57 +203,64 @@ export function DatasetPanel({ character }: { character: Character }) {
               }}
             />
           </div>
-          <div className="scene-toolbar">
-            <div className="segmented" role="radiogroup" aria-label="Show">
-              {(Object.keys(FILTER_LABELS) as Filter[])
-                .filter((f) => f !== 'problems' || (facets.data?.problems ?? 0) > 0 || filter === f)
-                .filter((f) => f !== 'waiting' || (counts.data?.waiting ?? 0) > 0 || filter === f)
-                .filter(
-                  (f) => (f !== 'hand' && f !== 'chat_correction') || (facets.data?.kinds[f] ?? 0) > 0 || filter === f,
-                )
-                .map((f) => (
-                  <button
-                    key={f}
-                    role="radio"
-                    aria-checked={filter === f}
-                    className={filter === f ? 'selected' : undefined}
-                    onClick={() => changeFilter(() => setFilter(f))}
-                  >
-                    {FILTER_LABELS[f]}
-                    {f === 'problems' && <span className="count">{facets.data?.problems ?? 0}</span>}
-                  </button>
-                ))}
-            </div>
-            <ReviewFilters counts={counts.data} value={review} onChange={changeReview} />
-            <MoreFilters facets={facets.data} value={more} onChange={changeMore} />
-            <div className="browser-count">
-              <span className="muted" data-testid="scene-count">
-                {total.toLocaleString('en-US')} scene{total === 1 ? '' : 's'}
-              </span>
-              <select aria-label="Sort" value={sort} onChange={(e) => setSort(e.target.value as SceneSort)}>
-                {(Object.keys(SORT_LABELS) as SceneSort[]).map((s) => (
-                  <option key={s} value={s}>
-                    {SORT_LABELS[s]}
-                  </option>
-                ))}
-              </select>
-              <button
-                className="small"
-                onClick={() => setEditing({ kind: 'new' })}
-                title="Write a scene by hand, without any LLM"
-              >
-                + New scene
-              </button>
-            </div>
+          <div className="browser-count">
+            <span className="muted" data-testid="scene-count">
+              {total.toLocaleString('en-US')} scene{total === 1 ? '' : 's'}
+            </span>
+            <button
+              className={filtersOn > 0 ? 'small filters-toggle on' : 'small filters-toggle'}
+              aria-expanded={filtersOpen}
+              aria-controls={`${character.id}-filters`}
+              onClick={() => setFiltersOpen(!filtersOpen)}
+              title="Kind, review status, rating, tag, speaker and more; with them, review actions on every result"
+            >
+              Filters{filtersOn > 0 ? ` · ${filtersOn}` : ''} <span aria-hidden="true">{filtersOpen ? '▴' : '▾'}</span>
+            </button>
+            <select aria-label="Sort" value={sort} onChange={(e) => setSort(e.target.value as SceneSort)}>
+              {(Object.keys(SORT_LABELS) as SceneSort[]).map((s) => (
+                <option key={s} value={s}>
+                  {SORT_LABELS[s]}
+                </option>
+              ))}
+            </select>
           </div>
-          <ReviewActions
-            character={character}
-            selected={tickedIds}
-            filter={sceneFilter}
-            total={total}
-            lastSummary={last.data?.summary ?? null}
-            onDone={clearTicks}
-          />
+          {filtersOpen && (
+            <div className="scene-toolbar" id={`${character.id}-filters`}>
+              <div className="segmented" role="radiogroup" aria-label="Show">
+                {(Object.keys(FILTER_LABELS) as Filter[])
+                  .filter((f) => f !== 'problems' || (facets.data?.problems ?? 0) > 0 || filter === f)
+                  .filter((f) => f !== 'waiting' || (counts.data?.waiting ?? 0) > 0 || filter === f)
+                  .filter(
+                    (f) =>
+                      (f !== 'hand' && f !== 'chat_correction') || (facets.data?.kinds[f] ?? 0) > 0 || filter === f,
+                  )
+                  .map((f) => (
+                    <button
+                      key={f}
+                      role="radio"
+                      aria-checked={filter === f}
+                      className={filter === f ? 'selected' : undefined}
+                      onClick={() => changeFilter(() => setFilter(f))}
+                    >
+                      {FILTER_LABELS[f]}
+                      {f === 'problems' && <span className="count">{facets.data?.problems ?? 0}</span>}
+                    </button>
+                  ))}
+              </div>
+              <ReviewFilters counts={counts.data} value={review} onChange={changeReview} />
+              <MoreFilters facets={facets.data} value={more} onChange={changeMore} />
+            </div>
+          )}
+          {(filtersOpen || tickedIds.length > 0 || reviewed) && (
+            <ReviewActions
+              character={character}
+              selected={tickedIds}
+              filter={sceneFilter}
+              total={total}
+              lastSummary={last.data?.summary ?? null}
+              onDone={reviewDone}
+            />
+          )}
           <WaitingScenes
             character={character}
             waiting={counts.data?.waiting ?? 0}
@@ -295,15 +294,56 @@ export function DatasetPanel({ character }: { character: Character }) {
             <kbd>j</kbd>/<kbd>k</kbd> or <kbd>↑</kbd>/<kbd>↓</kbd> move · <kbd>Enter</kbd> edit
           </p>
         </section>
-        <section className={selected ? 'scene-pane reading' : 'scene-pane'} aria-label="Scene" ref={pane}>
-          {selected ? (
-            <SceneDetail id={selected} character={character} search={search} onEdit={() => open(selected)} />
-          ) : (
-            <div className="empty small">
-              <p>Pick a scene to read it, with its experience and where it came from.</p>
+        <div className="dataset-side">
+          <div className="dataset-head">
+            {views}
+            {stats.data && (
+              <dl className="stats" aria-label="Dataset totals">
+                <Stat label="Scenes" value={stats.data.scenes} />
+                <Stat label="Protective" value={stats.data.protectiveScenes} />
+                <Stat label="Experiences" value={stats.data.experiences} />
+                <Stat label="Turns" value={stats.data.turns} />
+                <Stat label="Words" value={stats.data.words} />
+                {stats.data.experiencesWithProblems > 0 && (
+                  <Stat
+                    label="With problems"
+                    value={stats.data.experiencesWithProblems}
+                    title={`Experiences with parts that did not fit the format: ${summarizeProblems(stats.data.problems)}`}
+                  />
+                )}
+              </dl>
+            )}
+            <div className="dataset-io">
+              {DATASET_IO.map((io) => (
+                <button
+                  key={io.kind}
+                  className="small"
+                  onClick={() => openDialog({ kind: io.kind, characterId: character.id })}
+                  title={io.title}
+                >
+                  {io.label}
+                </button>
+              ))}
+              <button
+                className="small"
+                onClick={() => setEditing({ kind: 'new' })}
+                title="Write a scene by hand, without any LLM"
+              >
+                + New scene
+              </button>
             </div>
-          )}
-        </section>
+          </div>
+          {stats.isError && <p className="form-error">{stats.error.message}</p>}
+          <section className={selected ? 'scene-pane reading' : 'scene-pane'} aria-label="Scene" ref={pane}>
+            {selected ? (
+              <SceneDetail id={selected} character={character} search={search} onEdit={() => open(selected)} />
+            ) : (
+              <div className="empty small">
+                <p>Pick a scene to read it, with its experience and where it came from.</p>
+              </div>
+            )}
+          </section>
+        </div>
       </div>
       {editor}
     </div>

@@ -3,6 +3,7 @@ import type { Character, ProviderId, QuestionSet, QuestionSetId } from '../../..
 import { messageOf } from '../../lib/bridge-error';
 import { useQuestionSets } from '../../lib/eval-queries';
 import { invoke, useProviders } from '../../lib/queries';
+import { counted } from '../../lib/counted';
 import { useUi } from '../../state/ui';
 import { NameDialog } from '../name-dialog';
 import { SetEditor } from './SetEditor';
@@ -125,8 +126,8 @@ export function QuestionSetsView({ character }: { character: Character }) {
 
 function describeCounts(s: QuestionSet): string {
   const parts = [];
-  if (s.counts.single) parts.push(`${s.counts.single} questions`);
-  if (s.counts.multi) parts.push(`${s.counts.multi} goals`);
+  if (s.counts.single) parts.push(counted(s.counts.single, 'question'));
+  if (s.counts.multi) parts.push(counted(s.counts.multi, 'goal'));
   return parts.join(' · ') || 'empty';
 }
 

@@ -73,11 +73,12 @@ export function ReportView({ character }: { character: Character }) {
               <button
                 key={t.id}
                 className={topics.includes(t.id) ? 'chip selected' : 'chip'}
-                title={t.label}
+                title={t.label === t.id ? t.id : `${t.label} (${t.id})`}
                 aria-pressed={topics.includes(t.id)}
                 onClick={() => setTopics(topics.includes(t.id) ? topics.filter((x) => x !== t.id) : [...topics, t.id])}
               >
-                {t.id}
+                {/* The topic's name ("Values and preferences"), not its id: "topic-3" told a user nothing. */}
+                {t.label || t.id}
               </button>
             ))}
           </div>
@@ -187,67 +188,71 @@ function SummaryTable({
 }) {
   const dimensions = report.dimensions[mode];
   return (
-    <table className="report-table" data-testid={`report-table-${mode}`}>
-      <caption>{MODE_TITLE[mode]}</caption>
-      <thead>
-        <tr>
-          <th scope="col">System</th>
-          <th scope="col">{mode === 'single' ? 'Answers' : 'Interviews'}</th>
-          {dimensions.map((d) => (
-            <th key={d} scope="col">
-              {d}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {report.systems.map((s, i) => (
-          <tr key={s.id}>
-            <th scope="row">
-              <label className="system-pick">
-                <input
-                  type="checkbox"
-                  checked={picked.includes(s.id)}
-                  onChange={() => onPick(s.id)}
-                  aria-label={`Compare ${s.name}`}
-                />
-                <span className="swatch" style={{ background: colorOf(i) }} aria-hidden="true" />
-                {s.name}
-              </label>
-              <small className="muted"> {s.kind}</small>
-            </th>
-            <td>
-              {s.answers[mode] > 0 ? (
-                <button className="link" onClick={() => onOpen(s)}>
-                  {s.answers[mode]}
-                </button>
-              ) : (
-                <span className="muted">none</span>
-              )}
-            </td>
-            {dimensions.map((d) => {
-              const cell = findCell(report, s.id, mode, d);
-              const text = cellText(cell);
-              return text && cell ? (
-                <td key={d} data-dimension={d}>
-                  <button className="link cell" onClick={() => onOpen(s)} title="Open the answers">
-                    {text}
-                  </button>{' '}
-                  <small className="muted">
-                    n={cell.count}
-                    {cell.unscored > 0 && `, ${cell.unscored} unscored`}
-                  </small>
-                </td>
-              ) : (
-                <td key={d} data-dimension={d} className="empty-cell">
-                  no scores
-                  {cell && cell.unscored > 0 && <small> ({cell.unscored} unscored)</small>}
-                </td>
-              );
-            })}
+    // In a box that scrolls sideways: five dimensions and long system names are wider than the
+    // content at 1024 px, and the table pushed past the page's edge.
+    <div className="report-table-wrap">
+      <table className="report-table" data-testid={`report-table-${mode}`}>
+        <caption>{MODE_TITLE[mode]}</caption>
+        <thead>
+          <tr>
+            <th scope="col">System</th>
+            <th scope="col">{mode === 'single' ? 'Answers' : 'Interviews'}</th>
+            {dimensions.map((d) => (
+              <th key={d} scope="col">
+                {d}
+              </th>
+            ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {report.systems.map((s, i) => (
+            <tr key={s.id}>
+              <th scope="row">
+                <label className="system-pick">
+                  <input
+                    type="checkbox"
+                    checked={picked.includes(s.id)}
+                    onChange={() => onPick(s.id)}
+                    aria-label={`Compare ${s.name}`}
+                  />
+                  <span className="swatch" style={{ background: colorOf(i) }} aria-hidden="true" />
+                  {s.name}
+                </label>
+                <small className="muted system-kind">{s.kind}</small>
+              </th>
+              <td>
+                {s.answers[mode] > 0 ? (
+                  <button className="link" onClick={() => onOpen(s)}>
+                    {s.answers[mode]}
+                  </button>
+                ) : (
+                  <span className="muted">none</span>
+                )}
+              </td>
+              {dimensions.map((d) => {
+                const cell = findCell(report, s.id, mode, d);
+                const text = cellText(cell);
+                return text && cell ? (
+                  <td key={d} data-dimension={d}>
+                    <button className="link cell" onClick={() => onOpen(s)} title="Open the answers">
+                      {text}
+                    </button>{' '}
+                    <small className="muted">
+                      n={cell.count}
+                      {cell.unscored > 0 && `, ${cell.unscored} unscored`}
+                    </small>
+                  </td>
+                ) : (
+                  <td key={d} data-dimension={d} className="empty-cell">
+                    no scores
+                    {cell && cell.unscored > 0 && <small> ({cell.unscored} unscored)</small>}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { Character, Job, JobKindName, JobStatus, StageProgress } from '../../../../common/contract';
+import { orphanedJobMessage } from '../../../../common/orphaned-job';
 import { storeJob, useCommand, useJobs, useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { CancelAndClose, EarlierWork, WorkMessage } from '../work-card';
@@ -49,13 +50,16 @@ export function StatusBadge({ status }: { status: JobStatus }) {
 }
 
 function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?: () => void }) {
-  const providers = useProviders().data ?? [];
+  const providerList = useProviders();
+  const providers = providerList.data ?? [];
   const toast = useUi((s) => s.toast);
   const pause = useCommand('jobs/pause');
   const resume = useCommand('jobs/resume');
   const cancel = useCommand('jobs/cancel');
   const retry = useCommand('jobs/retry');
   const provider = providers.find((p) => p.id === job.settings.providerId);
+  // Its provider deleted, a stopped job cannot go on: the card says what to do instead of Resume.
+  const orphaned = providerList.isSuccess && !provider && job.settings.providerId !== null;
   const busy = pause.isPending || resume.isPending || cancel.isPending || retry.isPending;
   const active = ACTIVE.includes(job.status);
   const percent = job.total > 0 ? Math.round((job.done / job.total) * 100) : 0;
@@ -109,7 +113,7 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
               Pause
             </button>
           )}
-          {(job.status === 'paused' || job.status === 'interrupted' || job.status === 'failed') && (
+          {(job.status === 'paused' || job.status === 'interrupted' || job.status === 'failed') && !orphaned && (
             <button
               className="primary"
               onClick={() => resume.mutate({ id: job.id }, onDone)}
@@ -123,7 +127,11 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
         </div>
       </header>
 
-      <WorkMessage message={job.message} failed={job.status === 'failed'} />
+      {orphaned && ['paused', 'interrupted', 'failed'].includes(job.status) ? (
+        <WorkMessage message={orphanedJobMessage(job.kind)} failed />
+      ) : (
+        <WorkMessage message={job.message} failed={job.status === 'failed'} />
+      )}
       {['paused', 'interrupted', 'failed'].includes(job.status) && <BudgetEditor job={job} />}
 
       <div className="job-overall">
