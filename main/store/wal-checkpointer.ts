@@ -16,9 +16,12 @@ import type { Db } from './database';
  * checkpoint starts the log again from its beginning, and `journal_size_limit` cuts the file back,
  * so the log stays bounded during a long job or import.
  *
- * Lifecycle: made right after the database opens, before anything writes. The thread and its one
- * connection start with the first checkpoint and stay (unref'd: they never hold the process open;
- * opening a connection per checkpoint read the schema and set it up again each time). A checkpoint
+ * Lifecycle: made right after the database opens, before anything writes. The thread starts then,
+ * beside the rest of the studio's opening (~25 ms of CPU on another core, paid once per process):
+ * started with the first checkpoint instead, it landed inside the first long job or import, on
+ * the path to its first commits. Its one connection opens with the first checkpoint; both stay
+ * (unref'd: they never hold the process open; opening a connection per checkpoint read the schema
+ * and set it up again each time). A checkpoint
  * that fails closes that connection and the next would open another, but a failure ends the
  * checkpointer (see `done`). `close()` runs before the studio's own connection closes: it asks the
  * thread to close its connection (after a checkpoint in flight) and waits for that, so the studio's
@@ -105,6 +108,8 @@ export class WalCheckpointer {
   private readonly waiting: ((outcome: CheckpointOutcome) => void)[] = [];
   /** Checkpoints run so far (for tests and diagnostics). */
   checkpoints = 0;
+  /** Resolves once the thread runs (it starts with the checkpointer); a thread that never starts leaves it pending. */
+  readonly online: Promise<void>;
 
   constructor(
     private readonly db: Db,
@@ -115,6 +120,7 @@ export class WalCheckpointer {
     db.pragma(`journal_size_limit = ${LOG_SIZE_LIMIT}`);
     this.timer = setInterval(() => this.poll(), options.pollMs ?? POLL_MS);
     this.timer.unref();
+    this.online = new Promise((resolve) => this.start().once('online', resolve));
   }
 
   /**
