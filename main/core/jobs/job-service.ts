@@ -66,12 +66,6 @@ export class JobService {
    * Kinds write an item's output through it, after the call record it follows.
    */
   readonly writes: WriteBatch;
-  /**
-   * Calls' starts, each on record before it is sent: committed on the loop's next turn, together with
-   * the other calls sent in this one (the answers of a round land together, and so do the calls they
-   * free), in a batch of their own, so a send never waits behind items' outputs (`writes`).
-   */
-  private readonly starts: WriteBatch;
   private readonly spendings = new WeakMap<RunHandle, { budgetUsd: number | null; spent: number }>();
 
   constructor(
@@ -85,7 +79,6 @@ export class JobService {
   ) {
     this.runner = new JobRunner(jobs, clock, (id) => this.progressed(id, true));
     this.writes = new WriteBatch(db, WRITE_WINDOW_MS);
-    this.starts = new WriteBatch(db, 0);
   }
 
   register(kind: JobKind): void {
@@ -210,7 +203,6 @@ export class JobService {
   /** Stops every run, leaving the jobs `interrupted` so they resume next time. */
   async shutdown(): Promise<void> {
     await this.runner.shutdown();
-    this.starts.flush();
     this.writes.flush();
   }
 
@@ -251,14 +243,12 @@ export class JobService {
    * Where calls a run makes through a gateway of its own (an interviewee's endpoint) are recorded:
    * logged to the job, their cost added to it and held to its budget, like `llmFor`'s.
    */
-  recorderFor(
-    id: JobId,
-    run: RunHandle,
-  ): { onStart(record: StartedCall): Promise<void>; onCall(record: CallRecord): void } {
+  recorderFor(id: JobId, run: RunHandle): { onStart(record: StartedCall): void; onCall(record: CallRecord): void } {
     const spending = this.spendingOf(id, run);
     return {
-      // On record before it is sent: the gateway sends once this commit is done (see `starts`).
-      onStart: (record) => this.starts.write(() => this.jobs.startCall(startedRow(id, record))),
+      // On record before it is sent, at once: waiting for a shared commit would delay every send
+      // by a turn of the loop, on the job's critical path, to save a small commit.
+      onStart: (record) => this.jobs.startCall(startedRow(id, record)),
       onCall: (record) => this.recordCall(id, record, run, spending),
     };
   }

@@ -5,7 +5,6 @@ import { jobProgress } from '../../../main/core/pipeline/job-view';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { recountedRow } from '../../support/job-recount';
 import { studioResponder } from '../../support/studio-responder';
-import { walTransactions } from '../../support/wal-commits';
 import {
   beethovenWithFakeProvider,
   call,
@@ -180,30 +179,6 @@ describe('the budget', () => {
 });
 
 describe('calls on record', () => {
-  it('puts the calls a job sends together on record in one commit, each before it is sent', async () => {
-    const providerId = await setup();
-    // Four scene calls at the provider's concurrency of 4, all sent as the job starts, all held.
-    server.enqueueFaults(...Array.from({ length: 4 }, () => ({ kind: 'hang' as const })));
-    const before = walTransactions(env.studio.db, env.studio.databasePath).length;
-    const job = await call(env.studio, 'generation/start', {
-      characterId,
-      settings: generationSettings(providerId, { targetScenes: 8, scenesPerCall: 2, protectiveShare: 0 }),
-    });
-    await new Promise<void>((resolve) => {
-      const check = () => (server.inFlight === 4 ? resolve() : setTimeout(check, 10));
-      check();
-    });
-    expect(count("SELECT count(*) FROM llm_calls WHERE status = 'in_flight'")).toBe(4);
-    // A commit of its own per call wrote the call table's pages, its three indexes and the
-    // database header four times over.
-    const recording = walTransactions(env.studio.db, env.studio.databasePath)
-      .slice(before)
-      .filter((t) => t.has('llm_calls'));
-    expect(recording).toHaveLength(1);
-    await call(env.studio, 'jobs/pause', { id: job.id });
-    await env.studio.generation.whenIdle(job.id);
-  });
-
   it('puts a call on record before it is sent, in flight until the answer completes the row', async () => {
     const providerId = await setup();
     server.enqueueFaults({ kind: 'hang' });
