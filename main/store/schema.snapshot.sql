@@ -713,9 +713,26 @@ CREATE TRIGGER experience_written_index INSTEAD OF INSERT ON experience_written 
 END;
 
 CREATE TRIGGER experiences_figures_reset AFTER DELETE ON experiences BEGIN
+  UPDATE jobs SET
+      scope_experiences = scope_experiences - (s.protective = 0),
+      scope_protective_experiences = scope_protective_experiences - (s.protective != 0)
+    FROM (SELECT character_id, protective, job_id, created_at FROM scenes
+          WHERE id = OLD.scene_id AND has_experience != 0) AS s
+    WHERE jobs.character_id = s.character_id AND jobs.kind = 'generation'
+      AND (jobs.id = s.job_id OR (jobs.created_at > s.created_at AND jobs.id IS NOT s.job_id));
   UPDATE scenes SET has_experience = 0, turn_count = 0, word_count = 0, train_chars = 0, problem_count = 0,
     other_thinking = 0
   WHERE id = OLD.scene_id;
+END;
+
+CREATE TRIGGER experiences_scope_insert AFTER INSERT ON experiences BEGIN
+  UPDATE jobs SET
+      scope_experiences = scope_experiences + (s.protective = 0),
+      scope_protective_experiences = scope_protective_experiences + (s.protective != 0)
+    FROM (SELECT character_id, protective, job_id, created_at FROM scenes
+          WHERE id = NEW.scene_id AND has_experience = 0) AS s
+    WHERE jobs.character_id = s.character_id AND jobs.kind = 'generation'
+      AND (jobs.id = s.job_id OR (jobs.created_at > s.created_at AND jobs.id IS NOT s.job_id));
 END;
 
 CREATE TRIGGER experiences_search_delete AFTER DELETE ON experiences BEGIN
@@ -829,8 +846,8 @@ CREATE TRIGGER scenes_scope_insert AFTER INSERT ON scenes BEGIN
       AND (id = NEW.job_id OR (created_at > NEW.created_at AND id IS NOT NEW.job_id));
 END;
 
-CREATE TRIGGER scenes_scope_update AFTER UPDATE OF protective, has_experience ON scenes
-  WHEN OLD.protective IS NOT NEW.protective OR OLD.has_experience IS NOT NEW.has_experience BEGIN
+CREATE TRIGGER scenes_scope_update AFTER UPDATE OF protective ON scenes
+  WHEN OLD.protective IS NOT NEW.protective BEGIN
   UPDATE jobs SET
       scope_scenes = scope_scenes - (OLD.protective = 0) + (NEW.protective = 0),
       scope_experiences = scope_experiences - (OLD.protective = 0 AND OLD.has_experience != 0)

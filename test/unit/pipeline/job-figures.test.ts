@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { SceneId } from '../../../common/contract';
 import { DATABASE_FILE } from '../../../main/core/studio';
+import { DatasetRepo } from '../../../main/store/dataset-repo';
 import { itemCountsOf, scopeOf, stageCountsOf } from '../../../main/store/job-figures';
 import type { JobRow } from '../../../main/store/jobs-repo';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
@@ -103,6 +104,42 @@ describe('a job’s row', () => {
       other.close();
     }
   }, 30_000);
+});
+
+describe('a job’s scope', () => {
+  it('follows an experience deleted, written again, rewritten and its scene made protective, as a recount does', async () => {
+    server = await startFakeLlmServer({ responder: studioResponder() });
+    const { characterId, providerId } = await beethovenWithFakeProvider(env.studio, server.baseURL);
+    const started = await call(env.studio, 'generation/start', {
+      characterId,
+      settings: generationSettings(providerId, { targetScenes: 3, scenesPerCall: 3, protectiveShare: 0 }),
+    });
+    expect((await env.studio.generation.whenIdle(started.id)).status).toBe('succeeded');
+    const db = env.studio.db;
+    const dataset = new DatasetRepo(db);
+    const row = () => db.prepare('SELECT * FROM jobs WHERE id = ?').get(started.id) as JobRow;
+    const agrees = () => expect(figuresOf(row())).toEqual(figuresOf(recountedRow(db, started.id)));
+    const sceneId = db.prepare('SELECT scene_id FROM experiences LIMIT 1').pluck().get() as SceneId;
+    const experience = dataset.scene(sceneId)!.experience!;
+    expect(scopeOf(row())).toEqual({ scenes: 3, experiences: 3, protective: 0, protectiveExperiences: 0 });
+
+    db.prepare('DELETE FROM experiences WHERE scene_id = ?').run(sceneId);
+    expect(scopeOf(row())).toMatchObject({ scenes: 3, experiences: 2 });
+    agrees();
+    dataset.insertExperience(sceneId, experience, Date.now());
+    expect(scopeOf(row())).toMatchObject({ scenes: 3, experiences: 3 });
+    agrees();
+    // Written again over the one it has: still one experience.
+    dataset.insertExperience(sceneId, { ...experience, background: 'Rewritten.' }, Date.now());
+    expect(scopeOf(row())).toMatchObject({ experiences: 3 });
+    agrees();
+    db.prepare('UPDATE scenes SET protective = 1 WHERE id = ?').run(sceneId);
+    expect(scopeOf(row())).toEqual({ scenes: 2, experiences: 2, protective: 1, protectiveExperiences: 1 });
+    agrees();
+    db.prepare('DELETE FROM experiences WHERE scene_id = ?').run(sceneId);
+    expect(scopeOf(row())).toEqual({ scenes: 2, experiences: 2, protective: 1, protectiveExperiences: 0 });
+    agrees();
+  });
 });
 
 const figuresOf = (row: JobRow) => ({ items: itemCountsOf(row), scope: scopeOf(row) });

@@ -41,6 +41,20 @@ describe('WAL checkpoints', () => {
     }
   });
 
+  it('starts its thread as the database opens, before anything writes (not on the path of the first job’s commits)', async () => {
+    const studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test', embeddedThreads: 1 });
+    try {
+      const online = studio.checkpointer.online;
+      expect(online).toBeInstanceOf(Promise);
+      await online;
+      expect(studio.checkpointer.checkpoints).toBe(0);
+    } finally {
+      studio.close();
+    }
+    // Closed while its thread had no connection: the studio's close still removes the log.
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
+  });
+
   it('keeps the log bounded across a long sequence of commits, checkpointing on its thread’s one connection', async () => {
     db = openDatabase(file);
     db.exec('CREATE TABLE blobs (body BLOB)');

@@ -310,7 +310,10 @@ export class StageScheduler {
       const chunks = isPaper(ctx.settings) ? this.prompts.chunksOf(ctx.character.id) : [];
       const n = this.protectiveLacking(ctx, this.dataset.countCharacterScenes(ctx.character.id, false));
       const limits = this.dataset.limits(ctx.character.id);
-      for (let i = 0; i < n; i++) {
+      // Keys protective:0… are planned in order and never removed, so those below the job's count
+      // exist already: planning them again (after every scene output) only re-tried the inserts.
+      const planned = this.jobs.countItems(ctx.id, 'protective');
+      for (let i = planned.pending + planned.done + planned.failed; i < n; i++) {
         const limit = limits[i % limits.length]!.text;
         const stranger = STRANGER_NAMES[hashString(`${ctx.id}:${i}`) % STRANGER_NAMES.length]!;
         // The paper writes one from each chunk: the chunk is the profile its prompt shows.
