@@ -1,5 +1,6 @@
 // The web door's event loop at dataset scale: a character with SCENES scenes (built through the
-// repositories, as dataset-scale.ts does), served by the real WebServer over a Studio as `serve`
+// repositories, as dataset-scale.ts does, in a process of its own as an earlier session's: see
+// build-dataset-main.ts), served by the real WebServer over a Studio as `serve`
 // runs it, while a generation job (for a second character: a job's target stops at 20,000) runs against the fake OpenAI-compatible server (own process,
 // 300 ms latency, concurrency 16) and a client does what the open Dataset tab does (stats, a page
 // of scenes, the problems filter and one scene read, every 750 ms) plus what a user asks for at
@@ -24,10 +25,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { CharacterId, CommandArg, CommandName, CommandResult } from '../../common/contract';
 import { Studio } from '../../main/core/studio';
 import { WebServer } from '../../main/server/web-server';
-import { JobsRepo } from '../../main/store/jobs-repo';
 import { fixture, repoRoot } from '../support/paths';
 import { fakeProviderDraft, generationSettings, launchRefusedConfig } from '../support/studio';
-import { build } from './dataset-scale';
 import { threadClock } from './thread-clock';
 
 const SCENES = Number(process.env.BENCH_SCENES ?? 100_000);
@@ -43,6 +42,17 @@ interface Figure {
 }
 
 const figure = (value: number): Figure => ({ value: Number(value.toFixed(1)), goal: GOAL_MS, unit: 'ms' });
+
+/** Builds `scenes` scenes for a new character in `dataDir` in a process of its own (build-dataset-main.ts). */
+async function buildInOwnProcess(dataDir: string, scenes: number): Promise<{ characterId: CharacterId }> {
+  const script = path.join(path.dirname(process.argv[1] ?? '.'), 'build-dataset-main.mjs');
+  const child = spawn(process.execPath, [script, dataDir, String(scenes)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`building the dataset failed (exit ${code})`);
+  return JSON.parse(out) as { characterId: CharacterId };
+}
 
 async function startLlmServer(): Promise<{ baseURL: string; stop: () => void }> {
   const script = path.join(path.dirname(process.argv[1] ?? '.'), 'fake-server-main.mjs');
@@ -96,6 +106,10 @@ function watchStalls(floorMs = 20) {
 export async function run(): Promise<object> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-bench-evloop-'));
   const llm = await startLlmServer();
+  // The big character comes from an earlier session of the studio (build-dataset-main.ts).
+  const buildStarted = performance.now();
+  const { characterId } = await buildInOwnProcess(dataDir, SCENES);
+  const buildSeconds = Math.round((performance.now() - buildStarted) / 1000);
   const studio = new Studio({ dataDir, door: 'web', version: 'bench' });
   const server = new WebServer({ studio, staticDir: path.join(repoRoot, 'dist', 'renderer') });
   const requests: { name: string; start: number; end: number }[] = [];
@@ -135,17 +149,6 @@ export async function run(): Promise<object> {
       return body.result as CommandResult<K>;
     };
 
-    const character = await invoke('characters/create', {
-      fullName: 'Ludwig van Beethoven',
-      shortName: 'Beethoven',
-      era: '1770–1827',
-      notes: '',
-    });
-    const characterId: CharacterId = character.id;
-    const buildStarted = performance.now();
-    // The job that made them has finished, as an earlier run's would have.
-    new JobsRepo(studio.db).setStatus(build(studio, characterId, SCENES), 'succeeded', null, Date.now());
-    const buildSeconds = Math.round((performance.now() - buildStarted) / 1000);
     const life = fs.readFileSync(fixture('wiki_Beethoven.txt'));
     // A job's target stops at 20,000 scenes, so the job runs for a second character, beside the big one.
     const second = await invoke('characters/create', {
@@ -170,6 +173,7 @@ export async function run(): Promise<object> {
     };
     const bigProfileBody = new Blob([JSON.stringify(bigProfile)]);
 
+    const rssAtStart = Math.round(process.memoryUsage().rss / 2 ** 20);
     const delay = monitorEventLoopDelay({ resolution: 5 });
     const watch = watchStalls();
     delay.enable();
@@ -236,6 +240,7 @@ export async function run(): Promise<object> {
       scenes: SCENES,
       buildSeconds,
       loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
+      rssMiB: { atStart: rssAtStart, atEnd: Math.round(process.memoryUsage().rss / 2 ** 20) },
       job: { status: finished.status, newScenes: NEW_SCENES, latencyMs: LATENCY_MS, concurrency: 16 },
       requests: requests.length,
       eventLoopDelayMaxMs: figure(delay.max / 1e6),
