@@ -210,14 +210,14 @@ export function SceneFields({
         <>
           <input
             aria-label="Location and time"
-            placeholder="Location and time, e.g. Vienna, a winter evening in 1809"
+            placeholder="Location and time, e.g. a harbour town, a winter evening"
             value={state.location}
             onChange={(e) => state.setLocation(e.target.value)}
           />
           <textarea
             aria-label="Status"
             rows={2}
-            placeholder="Status: what is going on, e.g. A visitor finds him at the piano."
+            placeholder="Status: what is going on, e.g. A visitor arrives unannounced with a letter."
             value={state.status}
             onChange={(e) => state.setStatus(e.target.value)}
           />
