@@ -22,11 +22,12 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { CharacterId, CommandArg, CommandName, CommandResult } from '../../common/contract';
+import type { CommandArg, CommandName, CommandResult } from '../../common/contract';
 import { Studio } from '../../main/core/studio';
 import { WebServer } from '../../main/server/web-server';
 import { fixture, repoRoot } from '../support/paths';
 import { fakeProviderDraft, generationSettings, launchRefusedConfig } from '../support/studio';
+import { buildInOwnProcess } from './built-dataset';
 import { threadClock } from './thread-clock';
 
 const SCENES = Number(process.env.BENCH_SCENES ?? 100_000);
@@ -42,17 +43,6 @@ interface Figure {
 }
 
 const figure = (value: number): Figure => ({ value: Number(value.toFixed(1)), goal: GOAL_MS, unit: 'ms' });
-
-/** Builds `scenes` scenes for a new character in `dataDir` in a process of its own (build-dataset-main.ts). */
-async function buildInOwnProcess(dataDir: string, scenes: number): Promise<{ characterId: CharacterId }> {
-  const script = path.join(path.dirname(process.argv[1] ?? '.'), 'build-dataset-main.mjs');
-  const child = spawn(process.execPath, [script, dataDir, String(scenes)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`building the dataset failed (exit ${code})`);
-  return JSON.parse(out) as { characterId: CharacterId };
-}
 
 async function startLlmServer(): Promise<{ baseURL: string; stop: () => void }> {
   const script = path.join(path.dirname(process.argv[1] ?? '.'), 'fake-server-main.mjs');

@@ -1,0 +1,16 @@
+// A benchmark's big dataset, built in a process of its own (build-dataset-main.ts) so the process
+// being measured starts with the memory a studio opening that data has.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import type { CharacterId } from '../../common/contract';
+
+/** Builds `scenes` scenes for a new character in `dataDir` in a process of its own (build-dataset-main.ts). */
+export async function buildInOwnProcess(dataDir: string, scenes: number): Promise<{ characterId: CharacterId }> {
+  const script = path.join(path.dirname(process.argv[1] ?? '.'), 'build-dataset-main.mjs');
+  const child = spawn(process.execPath, [script, dataDir, String(scenes)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`building the dataset failed (exit ${code})`);
+  return JSON.parse(out) as { characterId: CharacterId };
+}
