@@ -267,8 +267,8 @@ export class Studio {
       providers,
       // Chat replies are LLM calls on record like any other, linked to no job.
       recorder: {
-        onStart: (record) => jobsRepo.startCall(startedRow(null, record)),
-        onCall: (record) => jobsRepo.insertCall(callRow(null, record)),
+        onStart: (record) => jobsRepo.callRecords.start(startedRow(null, record)),
+        onCall: (record) => jobsRepo.callRecords.finish(callRow(null, record)),
       },
       embeddedThreads: options.embeddedThreads ?? Math.max(1, os.availableParallelism()),
     });
@@ -370,7 +370,7 @@ export class Studio {
       'app/check-database': () => this.checkDatabase(),
       ...characterHandlers({ characters, profiles, wikipedia, cards }),
       ...providerHandlers(providers),
-      ...generationHandlers(generation, (id) => llmCalls(jobsRepo, id)),
+      ...generationHandlers(generation, (id) => llmCalls(jobsRepo.callRecords, id)),
       ...jobHandlers(jobs, characters),
       ...datasetHandlers({ characters, dataset, browser, filterCounts, sums, charts }),
       ...sceneHandlers({ scenes, regenerate, review, filterCounts }),

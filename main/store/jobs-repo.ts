@@ -7,6 +7,7 @@ import type {
   JobStage,
   JobStatus,
 } from '../../common/contract';
+import { CallRecordsRepo } from './call-records-repo';
 import type { Db } from './database';
 import { failedItemsOf, stageCountsOf, type ItemCounts, type JobFigureColumns } from './job-figures';
 import { withDefaultSettings, type JobSettingsDefaults } from './job-settings';
@@ -50,42 +51,17 @@ export interface NewItem {
   input: unknown;
 }
 
-export interface CallRow {
-  id: string;
-  attempt: number;
-  job_id: string | null;
-  item_id: string | null;
-  provider: string;
-  model: string;
-  response_model: string | null;
-  params: string;
-  messages: string;
-  response: string | null;
-  finish_reason: string | null;
-  prompt_tokens: number | null;
-  completion_tokens: number | null;
-  cost_usd: number | null;
-  latency_ms: number;
-  error: string | null;
-  started_at: number;
-  /** `in_flight` from just before sending until the answer; `interrupted` when its process died mid-call. */
-  status?: CallStatus;
-}
-
-export type CallStatus = 'in_flight' | 'done' | 'interrupted';
-
-/** What is known of an attempt before it is sent. */
-export type StartedCallRow = Pick<
-  CallRow,
-  'id' | 'attempt' | 'job_id' | 'item_id' | 'provider' | 'model' | 'params' | 'messages' | 'started_at'
->;
-
-/** Jobs, their idempotent work items and the log of LLM calls. */
+/** Jobs and their idempotent work items; `callRecords` is the log of LLM calls (call-records-repo.ts). */
 export class JobsRepo {
+  /** The log of LLM calls, of jobs and of requests outside any job. */
+  readonly callRecords: CallRecordsRepo;
+
   constructor(
     private readonly db: Db,
     private readonly settingsDefaults: JobSettingsDefaults = {},
-  ) {}
+  ) {
+    this.callRecords = new CallRecordsRepo(db);
+  }
 
   /** A new `queued` job; `kind` defaults to a generation run. */
   insertJob(job: { id: JobId; characterId: CharacterId; kind?: JobKindName; settings: unknown }, now: number): void {
@@ -356,78 +332,6 @@ export class JobsRepo {
     ).map((r) => ({ itemId: r.id, stage: r.stage, reason: r.error, at: r.updated_at, failed: r.status === 'failed' }));
   }
 
-  /** Puts an attempt on record before it is sent (`in_flight`); `insertCall` completes the row. */
-  startCall(row: StartedCallRow): void {
-    this.db
-      .prepare(
-        `INSERT INTO llm_calls (id, attempt, job_id, item_id, provider, model, params, messages, latency_ms, started_at, status)
-         VALUES (@id, @attempt, @job_id, @item_id, @provider, @model, @params, @messages, 0, @started_at, 'in_flight')
-         ON CONFLICT (id, attempt) DO NOTHING`,
-      )
-      .run(row);
-  }
-
-  /** Records a finished attempt, completing its `in_flight` row when there is one. */
-  insertCall(row: CallRow): void {
-    // The attempt is usually on record already (`startCall`): complete it without writing its
-    // prompt again.
-    const completed = this.db
-      .prepare(
-        `UPDATE llm_calls SET response_model = @response_model, response = @response, finish_reason = @finish_reason,
-           prompt_tokens = @prompt_tokens, completion_tokens = @completion_tokens, cost_usd = @cost_usd,
-           latency_ms = @latency_ms, error = @error, status = 'done'
-         WHERE id = @id AND attempt = @attempt`,
-      )
-      .run({
-        id: row.id,
-        attempt: row.attempt,
-        response_model: row.response_model,
-        response: row.response,
-        finish_reason: row.finish_reason,
-        prompt_tokens: row.prompt_tokens,
-        completion_tokens: row.completion_tokens,
-        cost_usd: row.cost_usd,
-        latency_ms: row.latency_ms,
-        error: row.error,
-      });
-    if (completed.changes > 0) return;
-    this.db
-      .prepare(
-        `INSERT INTO llm_calls (id, attempt, job_id, item_id, provider, model, response_model, params, messages, response,
-           finish_reason, prompt_tokens, completion_tokens, cost_usd, latency_ms, error, started_at, status)
-         VALUES (@id, @attempt, @job_id, @item_id, @provider, @model, @response_model, @params, @messages, @response,
-           @finish_reason, @prompt_tokens, @completion_tokens, @cost_usd, @latency_ms, @error, @started_at, 'done')
-         ON CONFLICT (id, attempt) DO UPDATE SET response_model = excluded.response_model, response = excluded.response,
-           finish_reason = excluded.finish_reason, prompt_tokens = excluded.prompt_tokens,
-           completion_tokens = excluded.completion_tokens, cost_usd = excluded.cost_usd,
-           latency_ms = excluded.latency_ms, error = excluded.error, status = 'done'`,
-      )
-      .run(row);
-  }
-
-  /**
-   * At start-up: attempts left `in_flight` by a process that died mid-call become `interrupted`.
-   * The provider may have answered and billed them, so they stay on record with cost unknown.
-   * Calls of a job a live runner still holds (another process on a shared folder) are left alone.
-   */
-  interruptOrphanCalls(now: number): number {
-    return this.db
-      .prepare(
-        `UPDATE llm_calls SET status = 'interrupted', latency_ms = max(0, ? - started_at),
-           error = 'interrupted: the studio stopped before the answer came; the provider may have billed it (cost unknown)'
-         WHERE status = 'in_flight' AND (job_id IS NULL OR job_id NOT IN (SELECT id FROM jobs WHERE status = 'running'))`,
-      )
-      .run(now).changes;
-  }
-
-  /** Attempts of the job cut off by a crash: sent, maybe billed, cost unknown. */
-  countInterruptedCalls(jobId: JobId): number {
-    return this.db
-      .prepare(`SELECT count(*) FROM llm_calls WHERE job_id = ? AND status = 'interrupted'`)
-      .pluck()
-      .get(jobId) as number;
-  }
-
   setSettings(id: JobId, settings: unknown, now: number): void {
     this.db.prepare('UPDATE jobs SET settings = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(settings), now, id);
   }
@@ -442,9 +346,5 @@ export class JobsRepo {
         `UPDATE job_items SET status = 'done', error = NULL, updated_at = ? WHERE job_id = ? AND stage = ? AND status = 'pending'`,
       )
       .run(now, jobId, stage).changes;
-  }
-
-  calls(id: string): CallRow[] {
-    return this.db.prepare('SELECT * FROM llm_calls WHERE id = ? ORDER BY attempt').all(id) as CallRow[];
   }
 }

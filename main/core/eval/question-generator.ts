@@ -62,8 +62,8 @@ export class QuestionGenerator {
       timeoutMs: provider.timeoutMs,
       maxAttempts: 3,
       prices: this.providers.isMetered(provider) ? this.providers.priceTable() : {},
-      onStart: (record) => this.jobs.startCall(startedRow(null, record)),
-      onCall: (record) => this.jobs.insertCall(callRow(null, record)),
+      onStart: (record) => this.jobs.callRecords.start(startedRow(null, record)),
+      onCall: (record) => this.jobs.callRecords.finish(callRow(null, record)),
     });
     const asks: { topicId: TopicId; mode: QuestionMode; n: number }[] = [];
     for (const topicId of GENERATED_TOPICS) {

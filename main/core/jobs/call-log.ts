@@ -1,5 +1,5 @@
 import type { CallId, JobId, LlmCall } from '../../../common/contract';
-import type { CallRow, JobsRepo, StartedCallRow } from '../../store/jobs-repo';
+import type { CallRecordsRepo, CallRow, StartedCallRow } from '../../store/call-records-repo';
 import { StudioFailure } from '../errors';
 import type { CallRecord, StartedCall } from '../llm/gateway';
 import type { ChatMessage } from '../llm/types';
@@ -49,8 +49,8 @@ export function callRow(jobId: JobId | null, record: CallRecord): CallRow {
 }
 
 /** Every attempt of one LLM call as the doors show it (`calls/get`), oldest first; not_found when none. */
-export function llmCalls(repo: JobsRepo, id: CallId): LlmCall[] {
-  const rows = repo.calls(id);
+export function llmCalls(repo: CallRecordsRepo, id: CallId): LlmCall[] {
+  const rows = repo.attempts(id);
   if (rows.length === 0) throw new StudioFailure('not_found', 'No record of that LLM call.');
   return rows.map((r) => ({
     id: r.id as CallId,

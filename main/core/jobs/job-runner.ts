@@ -162,7 +162,7 @@ export class JobRunner {
     }
     const now = this.clock.now();
     const interrupted = this.jobs.markInterrupted(now, STALE_RUNNER_MS);
-    this.jobs.interruptOrphanCalls(now);
+    this.jobs.callRecords.interruptOrphans(now);
     return interrupted;
   }
 

@@ -254,7 +254,7 @@ export class JobService {
     return {
       // On record before it is sent, at once: waiting for a shared commit would delay every send
       // by a turn of the loop, on the job's critical path, to save a small commit.
-      onStart: (record) => this.jobs.startCall(startedRow(id, record)),
+      onStart: (record) => this.jobs.callRecords.start(startedRow(id, record)),
       onCall: (record) => this.recordCall(id, record, run, spending),
     };
   }
@@ -344,7 +344,7 @@ export class JobService {
     const cost = record.costUsd ?? 0;
     this.writes
       .write(() => {
-        this.jobs.insertCall(callRow(id, record));
+        this.jobs.callRecords.finish(callRow(id, record));
         this.jobs.addUsage(id, record.usage?.promptTokens ?? 0, record.usage?.completionTokens ?? 0, cost);
       })
       .catch((error: unknown) =>

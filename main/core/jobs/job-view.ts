@@ -23,7 +23,7 @@ export function toJob(row: JobRow, view: KindView, jobs: JobsRepo, run: RunHandl
     promptTokens: row.prompt_tokens,
     completionTokens: row.completion_tokens,
     costUsd: row.cost_usd,
-    interruptedCalls: jobs.countInterruptedCalls(row.id),
+    interruptedCalls: jobs.callRecords.countInterrupted(row.id),
     etaSeconds,
     message: row.message,
     recentFailures: jobs.recentFailures(row.id, 8),

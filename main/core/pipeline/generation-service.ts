@@ -310,8 +310,8 @@ export class GenerationService {
       timeoutMs: provider.timeoutMs,
       maxAttempts: 3,
       prices: this.providers.isMetered(provider) ? this.providers.priceTable() : {},
-      onStart: (record) => this.jobs.startCall(startedRow(null, record)),
-      onCall: (record) => this.jobs.insertCall(callRow(null, record)),
+      onStart: (record) => this.jobs.callRecords.start(startedRow(null, record)),
+      onCall: (record) => this.jobs.callRecords.finish(callRow(null, record)),
     });
     const callId = this.newId();
     let text: string;

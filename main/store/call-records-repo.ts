@@ -1,0 +1,119 @@
+import type { JobId } from '../../common/contract';
+import type { Db } from './database';
+
+/** One attempt of an LLM call, as `llm_calls` stores it. */
+export interface CallRow {
+  id: string;
+  attempt: number;
+  job_id: string | null;
+  item_id: string | null;
+  provider: string;
+  model: string;
+  response_model: string | null;
+  params: string;
+  messages: string;
+  response: string | null;
+  finish_reason: string | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  cost_usd: number | null;
+  latency_ms: number;
+  error: string | null;
+  started_at: number;
+  /** `in_flight` from just before sending until the answer; `interrupted` when its process died mid-call. */
+  status?: CallStatus;
+}
+
+export type CallStatus = 'in_flight' | 'done' | 'interrupted';
+
+/** What is known of an attempt before it is sent. */
+export type StartedCallRow = Pick<
+  CallRow,
+  'id' | 'attempt' | 'job_id' | 'item_id' | 'provider' | 'model' | 'params' | 'messages' | 'started_at'
+>;
+
+/**
+ * The log of LLM calls (`llm_calls`): one row per attempt, put on record before it is sent
+ * (`in_flight`, so a crash mid-call stays accountable) and completed with its answer, usage and cost.
+ * Rows belong to a job's item, or to a request outside any job (`job_id` null).
+ */
+export class CallRecordsRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Puts an attempt on record before it is sent (`in_flight`); `finish` completes the row. */
+  start(row: StartedCallRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO llm_calls (id, attempt, job_id, item_id, provider, model, params, messages, latency_ms, started_at, status)
+         VALUES (@id, @attempt, @job_id, @item_id, @provider, @model, @params, @messages, 0, @started_at, 'in_flight')
+         ON CONFLICT (id, attempt) DO NOTHING`,
+      )
+      .run(row);
+  }
+
+  /** Records a finished attempt, completing its `in_flight` row when there is one. */
+  finish(row: CallRow): void {
+    // The attempt is usually on record already (`start`): complete it without writing its
+    // prompt again.
+    const completed = this.db
+      .prepare(
+        `UPDATE llm_calls SET response_model = @response_model, response = @response, finish_reason = @finish_reason,
+           prompt_tokens = @prompt_tokens, completion_tokens = @completion_tokens, cost_usd = @cost_usd,
+           latency_ms = @latency_ms, error = @error, status = 'done'
+         WHERE id = @id AND attempt = @attempt`,
+      )
+      .run({
+        id: row.id,
+        attempt: row.attempt,
+        response_model: row.response_model,
+        response: row.response,
+        finish_reason: row.finish_reason,
+        prompt_tokens: row.prompt_tokens,
+        completion_tokens: row.completion_tokens,
+        cost_usd: row.cost_usd,
+        latency_ms: row.latency_ms,
+        error: row.error,
+      });
+    if (completed.changes > 0) return;
+    this.db
+      .prepare(
+        `INSERT INTO llm_calls (id, attempt, job_id, item_id, provider, model, response_model, params, messages, response,
+           finish_reason, prompt_tokens, completion_tokens, cost_usd, latency_ms, error, started_at, status)
+         VALUES (@id, @attempt, @job_id, @item_id, @provider, @model, @response_model, @params, @messages, @response,
+           @finish_reason, @prompt_tokens, @completion_tokens, @cost_usd, @latency_ms, @error, @started_at, 'done')
+         ON CONFLICT (id, attempt) DO UPDATE SET response_model = excluded.response_model, response = excluded.response,
+           finish_reason = excluded.finish_reason, prompt_tokens = excluded.prompt_tokens,
+           completion_tokens = excluded.completion_tokens, cost_usd = excluded.cost_usd,
+           latency_ms = excluded.latency_ms, error = excluded.error, status = 'done'`,
+      )
+      .run(row);
+  }
+
+  /**
+   * At start-up: attempts left `in_flight` by a process that died mid-call become `interrupted`.
+   * The provider may have answered and billed them, so they stay on record with cost unknown.
+   * Calls of a job a live runner still holds (another process on a shared folder) are left alone.
+   */
+  interruptOrphans(now: number): number {
+    return this.db
+      .prepare(
+        `UPDATE llm_calls SET status = 'interrupted', latency_ms = max(0, ? - started_at),
+           error = 'interrupted: the studio stopped before the answer came; the provider may have billed it (cost unknown)'
+         WHERE status = 'in_flight' AND (job_id IS NULL OR job_id NOT IN (SELECT id FROM jobs WHERE status = 'running'))`,
+      )
+      .run(now).changes;
+  }
+
+  /** Attempts of the job cut off by a crash: sent, maybe billed, cost unknown. */
+  countInterrupted(jobId: JobId): number {
+    return this.db
+      .prepare(`SELECT count(*) FROM llm_calls WHERE job_id = ? AND status = 'interrupted'`)
+      .pluck()
+      .get(jobId) as number;
+  }
+
+  /** Every attempt of one call, in order. */
+  attempts(id: string): CallRow[] {
+    return this.db.prepare('SELECT * FROM llm_calls WHERE id = ? ORDER BY attempt').all(id) as CallRow[];
+  }
+}
