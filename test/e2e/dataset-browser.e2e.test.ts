@@ -132,7 +132,7 @@ describe('dataset browser in a browser', () => {
     const loadedHeight = await scrollHeight();
     for (const top of [700, 1_400, 2_100, 700, 0]) {
       await list.evaluate((el, y) => el.scrollTo(0, y), top);
-      await page.getByLabel(`Select scene ${Math.floor(top / 78) + 2}`).waitFor();
+      await page.getByLabel(`Select scene ${Math.floor(top / 78) + 2}`, { exact: true }).waitFor();
       expect(await scrollHeight()).toBe(loadedHeight);
       expect(await rowMisfits(page)).toEqual([]);
     }
@@ -141,7 +141,7 @@ describe('dataset browser in a browser', () => {
     await expect
       .poll(async () => {
         await list.evaluate((el) => el.scrollTo(0, el.scrollHeight));
-        return page.getByLabel(`Select scene ${SCENES + 1}`).count();
+        return page.getByLabel(`Select scene ${SCENES + 1}`, { exact: true }).count();
       })
       .toBe(1);
     expect(await rows.count()).toBeLessThan(40);

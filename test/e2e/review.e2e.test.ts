@@ -39,8 +39,8 @@ describe('dataset review in a browser', () => {
       .toEqual(['Any status', 'Unreviewed (6)', 'Accepted (0)', 'Rejected (0)']);
 
     // Tick the first row, shift-tick the third: three rows selected; reject them.
-    await page.getByLabel('Select scene 1').click();
-    await page.getByLabel('Select scene 3').click({ modifiers: ['Shift'] });
+    await page.getByLabel('Select scene 1', { exact: true }).click();
+    await page.getByLabel('Select scene 3', { exact: true }).click({ modifiers: ['Shift'] });
     await expect.poll(() => page.getByRole('radio', { name: /^Selected/ }).textContent()).toBe('Selected (3)');
 
     // The review bar keeps to two lines in this window: Regenerate… waits in its ⋯ menu.
