@@ -35,20 +35,51 @@ export function useServePage(prefix: string, viewport = { width: 1360, height: 8
   afterAll(async () => {
     await session.browser?.close();
   });
+  // What the page said on its console: printed with the page's text when a test fails, so a red
+  // CI run shows what the window showed instead of only the locator that timed out.
+  let consoleLines: string[] = [];
   beforeEach(async () => {
     session.data = tempDir(prefix);
     session.serve = await startServe(session.data.dir);
     session.page = await session.browser.newPage({ viewport });
+    consoleLines = [];
+    session.page.on('console', (message) => {
+      if (consoleLines.length < 200) consoleLines.push(`${message.type()}: ${message.text()}`);
+    });
     session.page.on('pageerror', (error) => {
       throw error;
     });
   });
-  afterEach(async () => {
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail' && session.page) {
+      await reportFailedPage(session.page, context.task.name, consoleLines, shots);
+    }
     await session.page?.close();
     await session.serve?.stop();
     session.data?.cleanup();
   });
   return session;
+}
+
+/** A screenshot of the page a test failed on, and its text and console, printed to the test's log. */
+async function reportFailedPage(page: Page, testName: string, consoleLines: string[], shots: string): Promise<void> {
+  const file = path.join(shots, `failed-${testName.replace(/[^\w-]+/g, '-').slice(0, 80)}.png`);
+  try {
+    fs.mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: file, timeout: 5_000 });
+    const text = await page.evaluate(() => document.body.innerText);
+    console.error(
+      [
+        `The page when "${testName}" failed (screenshot: ${file}):`,
+        `url: ${page.url()}`,
+        text.slice(0, 3_000),
+        '--- console ---',
+        ...consoleLines.slice(-40),
+      ].join('\n'),
+    );
+  } catch (error) {
+    console.error(`The failed page could not be read: ${String(error)}`);
+  }
 }
 
 /**

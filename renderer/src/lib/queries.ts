@@ -1,12 +1,5 @@
 import { useEffect } from 'react';
-import {
-  QueryClient,
-  keepPreviousData,
-  useInfiniteQuery,
-  useMutation,
-  useQuery,
-  type UseQueryResult,
-} from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, type UseQueryResult } from '@tanstack/react-query';
 import type {
   CallId,
   Character,
@@ -30,12 +23,13 @@ import { useReplyStreams } from '../state/reply-streams';
 import { messageOf } from './bridge-error';
 import { refreshScenePages } from './scene-pages';
 import { studio } from './studio';
+import { EventQueryClient } from './event-query-client';
 
 /**
  * SQLite is the truth; the renderer keeps a query cache of it, invalidated by contract events.
  * Query keys are `[command, arg]`.
  */
-export const queryClient = new QueryClient({
+export const queryClient = new EventQueryClient({
   defaultOptions: { queries: { staleTime: 30_000, retry: 1, refetchOnWindowFocus: false } },
 });
 
