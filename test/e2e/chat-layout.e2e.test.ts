@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConversationView } from '../../common/contract';
 import { animationsSettled } from '../support/browser';
-import { fakeProviderDraft } from '../support/drafts';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
-import { pageInvoke, useServePage } from '../support/serve-page';
+import { beethovenWithFakeProvider, pageInvoke, useServePage } from '../support/serve-page';
 
 /**
  * The chat window at the sizes the studio supports (1024×700 and 1360×860), light and dark, with a
@@ -32,15 +31,9 @@ describe('the chat window', () => {
   it('gives a long title the header’s width and keeps a long conversation in the window, at both sizes, light and dark', async () => {
     const { page } = session;
     await page.goto(session.serve.url);
-    const { id: characterId } = await api<{ id: string }>('characters/create', {
-      fullName: 'Ludwig van Beethoven',
-      shortName: 'Beethoven',
-      era: '1770–1827',
-      notes: '',
-    });
-    const provider = await api<{ id: string }>('providers/create', { ...fakeProviderDraft(server.baseURL, 'Fake') });
+    const { character, provider } = await beethovenWithFakeProvider(page, server.baseURL);
     const made = await api<ConversationView>('chat/create', {
-      characterId,
+      characterId: character.id,
       target: { kind: 'baseline', providerId: provider.id, model: 'fake-model' },
       runtime: 'endpoint',
       setting: { location: 'Vienna, May 1809', status: 'French guns outside; a visitor finds him at the piano.' },

@@ -33,14 +33,16 @@ it('numbers a generated scene’s revisions from 1, as the user counts them, and
   expect((await call(env.studio, 'scenes/open', { id })).revision).toBe(2);
   const { disconnect } = connectRenderer(env.studio);
   const character = await call(env.studio, 'characters/get', { id: characterId });
-  const { container, unmount } = renderWithQueries(
-    <SceneEditorPanel
-      target={{ kind: 'edit', id }}
-      character={character}
-      onClose={() => undefined}
-      onCreated={() => undefined}
-    />,
-  );
+  const openEditor = () =>
+    renderWithQueries(
+      <SceneEditorPanel
+        target={{ kind: 'edit', id }}
+        character={character}
+        onClose={() => undefined}
+        onCreated={() => undefined}
+      />,
+    );
+  const { container, unmount } = openEditor();
   const text = (selector: string) => container.querySelector(selector)?.textContent ?? '';
   const button = (name: string) => [...container.querySelectorAll('button')].find((b) => b.textContent === name);
   const numbers = () => [...container.querySelectorAll('.revision-number')].map((n) => n.textContent);
@@ -58,14 +60,7 @@ it('numbers a generated scene’s revisions from 1, as the user counts them, and
   });
   // Opened again after the edit (saved here through the studio).
   unmount();
-  const again = renderWithQueries(
-    <SceneEditorPanel
-      target={{ kind: 'edit', id }}
-      character={character}
-      onClose={() => undefined}
-      onCreated={() => undefined}
-    />,
-  );
+  const again = openEditor();
   const textIn = (selector: string) => again.container.querySelector(selector)?.textContent ?? '';
   await settleIn(again.container, () => textIn('.editor-revision') === 'revision 2', 'the edited revision');
   act(() => [...again.container.querySelectorAll('button')].find((b) => b.textContent === 'History')?.click());
