@@ -75,5 +75,15 @@ describe('the chat window', () => {
         ).toBe(true);
       }
     }
+
+    // The new-conversation form: its labels, the Scene fieldset's legend included, share one left edge.
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    const form = page.getByRole('form', { name: 'New conversation' });
+    await form.getByText('Talk to', { exact: true }).waitFor();
+    const lefts = await form
+      .locator('.field > span, legend')
+      .evaluateAll((labels) => labels.map((l) => Math.round(l.getBoundingClientRect().left)));
+    expect(lefts.length).toBeGreaterThan(2);
+    expect(new Set(lefts).size, JSON.stringify(lefts)).toBe(1);
   });
 });
