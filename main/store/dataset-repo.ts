@@ -65,6 +65,8 @@ export interface NewScene {
   dedupeSignature?: Uint8Array | null;
 }
 
+export type PromptScene = Pick<Scene, 'origin' | 'chunkId' | 'type' | 'location' | 'time' | 'background' | 'people'>;
+
 /** The scene's tags as a JSON array, sorted (one primary-key range of scene_tags); `scene` names its id column. */
 export const tagsColumn = (scene: string) =>
   `(SELECT json_group_array(tag) FROM (SELECT tag FROM scene_tags WHERE scene_id = ${scene} ORDER BY tag)) AS tags`;
@@ -117,6 +119,28 @@ export class DatasetRepo {
   scene(id: SceneId): Scene | undefined {
     const row = this.db.prepare(`${SELECT_SCENE} WHERE s.id = ?`).get(id) as SceneRow | undefined;
     return row && toScene(row);
+  }
+
+  /**
+   * What an experience's prompt shows of its scene (prompt-builder.ts), read from the scene's row
+   * alone: a generation job reads one per item, and `scene` also joins the experience and the tags.
+   */
+  promptScene(id: SceneId): PromptScene | undefined {
+    const row = this.db
+      .prepare('SELECT origin, chunk_id, type, location, time, background, people FROM scenes WHERE id = ?')
+      .get(id) as
+      Pick<SceneRow, 'origin' | 'chunk_id' | 'type' | 'location' | 'time' | 'background' | 'people'> | undefined;
+    return (
+      row && {
+        origin: row.origin,
+        chunkId: row.chunk_id as ChunkId | null,
+        type: row.type,
+        location: row.location,
+        time: row.time,
+        background: row.background,
+        people: JSON.parse(row.people) as string[],
+      }
+    );
   }
 
   /**

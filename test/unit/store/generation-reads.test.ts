@@ -103,4 +103,28 @@ describe('what a generation job reads at its start', () => {
       .map((r) => r.id);
     expect(unsigned).toEqual(['s2', 's3', 's5', 's6', 's8']);
   });
+
+  it("reads an experience prompt's scene from its row alone, the same fields as the whole scene", async () => {
+    const { characterId, dataset } = await beethovenWithJob(env.studio);
+    insertLesson(dataset, characterId, 's1' as SceneId, { people: ['Neefe', 'Haydn'] });
+    env.studio.db
+      .prepare(`INSERT INTO scene_tags (scene_id, character_id, tag) VALUES ('s1', ?, 'vienna')`)
+      .run(characterId);
+    let read: ReturnType<typeof dataset.promptScene>;
+    const [sql, ...more] = statementsOf(() => (read = dataset.promptScene('s1' as SceneId)));
+    const whole = dataset.scene('s1' as SceneId)!;
+    expect(read).toEqual({
+      origin: whole.origin,
+      chunkId: whole.chunkId,
+      type: whole.type,
+      location: whole.location,
+      time: whole.time,
+      background: whole.background,
+      people: ['Neefe', 'Haydn'],
+    });
+    // One lookup of the scene's row: no experience, no tags.
+    expect(more).toEqual([]);
+    expect(plan(sql!, 's1')).toMatch(/^SEARCH scenes USING INDEX sqlite_autoindex_scenes_1 \(id=\?\)$/);
+    expect(dataset.promptScene('gone' as SceneId)).toBeUndefined();
+  });
 });
