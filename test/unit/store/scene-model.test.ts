@@ -4,9 +4,11 @@ import type { CharacterId, JobId, SceneId, Turn } from '../../../common/contract
 import { CallRecordsRepo } from '../../../main/store/call-records-repo';
 import { CharactersRepo } from '../../../main/store/characters-repo';
 import { openDatabase, type Db } from '../../../main/store/database';
-import { DatasetRepo, type NewScene } from '../../../main/store/dataset-repo';
+import { DatasetRepo } from '../../../main/store/dataset-repo';
+import { JobsRepo } from '../../../main/store/jobs-repo';
 import { databaseBefore } from '../../support/old-database';
 import { tempDir } from '../../support/paths';
+import { insertLesson } from '../../support/scenes';
 
 // Migration 030: a generated scene's model is written with its row, and its experience's call
 // rewrites the row only when the model differs. The models stored are those of before (the model
@@ -30,6 +32,7 @@ function prepare(db: Db): void {
     { fullName: 'Ludwig van Beethoven', shortName: 'Beethoven', era: '', notes: '' },
     1,
   );
+  new JobsRepo(db).insertJob({ id: 'job' as JobId, characterId, settings: {} }, 1);
   const calls = new CallRecordsRepo(db);
   for (const [id, model] of [
     ['call-a', 'model-a'],
@@ -48,24 +51,9 @@ function prepare(db: Db): void {
     });
 }
 
-function scene(id: string, callId: string | null): NewScene {
-  return {
-    id: id as SceneId,
-    characterId,
-    jobId: null as unknown as JobId,
-    itemId: `item-${id}`,
-    ordinal: 0,
-    chunkId: null,
-    protective: false,
-    limit: null,
-    type: 'Lesson',
-    location: 'Bonn',
-    time: '1783',
-    background: 'Neefe teaches the boy.',
-    people: ['Neefe'],
-    callId,
-    promptVersion: 'builtin@1',
-  };
+/** A lesson of job `job` written by the call `callId` (test/support/scenes.ts). */
+function scene(db: Db, id: string, callId: string | null): void {
+  insertLesson(new DatasetRepo(db), characterId, id as SceneId, { callId });
 }
 
 const modelOf = (db: Db, id: string) => db.prepare('SELECT model FROM scenes WHERE id = ?').pluck().get(id);
@@ -103,9 +91,8 @@ it('migrates a database holding scenes, experiences and calls, keeping them, and
     word_count: 6,
   });
 
-  const dataset = new DatasetRepo(db);
   // A generated scene names its call's model from its INSERT on.
-  dataset.insertScene(scene('new', 'call-a'), 3);
+  scene(db, 'new', 'call-a');
   expect(modelOf(db, 'new')).toBe('model-a');
   // A writer that gives no model still gets the call's (the trigger), and none without a call.
   db.prepare(
@@ -113,7 +100,7 @@ it('migrates a database holding scenes, experiences and calls, keeping them, and
        prompt_version, created_at) VALUES ('raw', ?, 'item-raw', 0, 'Lesson', 'Bonn', '', '', '[]', 'call-b', '', 3)`,
   ).run(characterId);
   expect(modelOf(db, 'raw')).toBe('model-b');
-  dataset.insertScene(scene('hand', null), 3);
+  scene(db, 'hand', null);
   expect(modelOf(db, 'hand')).toBeNull();
 
   // The experience's call names the model when it differs; one written by a person, or by a call
@@ -135,7 +122,7 @@ it('writes a generated scene row once more for its experience, not four times', 
   db.exec(`CREATE TEMP TABLE rewrites (n INTEGER NOT NULL);
     CREATE TEMP TRIGGER count_rewrites AFTER UPDATE ON main.scenes BEGIN INSERT INTO rewrites VALUES (1); END;`);
   const rewrites = () => db.prepare('SELECT count(*) FROM temp.rewrites').pluck().get();
-  new DatasetRepo(db).insertScene(scene('s1', 'call-a'), 1);
+  scene(db, 's1', 'call-a');
   expect(rewrites()).toBe(0);
   writeExperience(db, 's1', 'call-a');
   // Its figures and revision, in one UPDATE; the model it has already.
