@@ -18,6 +18,8 @@ CREATE INDEX interviews_character ON interviews (character_id, system_id, mode);
 
 CREATE INDEX interviews_job ON interviews (job_id);
 
+CREATE INDEX job_items_errors ON job_items (job_id, updated_at) WHERE error IS NOT NULL;
+
 CREATE INDEX job_items_job_stage_status ON job_items (job_id, stage, status);
 
 CREATE INDEX jobs_character ON jobs (character_id, created_at);
@@ -29,6 +31,8 @@ CREATE INDEX judgments_character ON judgments (character_id, dimension);
 CREATE INDEX judgments_job ON judgments (job_id);
 
 CREATE INDEX knowledge_limits_character ON knowledge_limits (character_id, position);
+
+CREATE INDEX llm_calls_interrupted ON llm_calls (job_id) WHERE status = 'interrupted';
 
 CREATE INDEX llm_calls_job ON llm_calls (job_id);
 

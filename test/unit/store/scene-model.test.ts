@@ -69,7 +69,7 @@ function writeExperience(db: Db, id: string, callId: string | null): void {
 
 it('migrates a database holding scenes, experiences and calls, keeping them, and the models follow the calls as before', () => {
   const file = path.join(tmp.dir, 'studio.sqlite');
-  const old = databaseBefore(file, 'model_once');
+  const old = databaseBefore(file, 'per_item_costs');
   prepare(old);
   // Written as the studio before 030 wrote them: its trigger set the model after the INSERT.
   old
