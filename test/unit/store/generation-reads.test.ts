@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SceneId } from '../../../common/contract';
 import { encodeSignature, sceneSignature, signatureTag } from '../../../main/core/pipeline/parse-dedupe';
 import { beethovenWithJob, insertLesson } from '../../support/scenes';
+import { statementsOf as statementsOfDb } from '../../support/statements';
 import { studioForEachTest, type makeStudio } from '../../support/studio';
 
 /**
@@ -19,18 +20,7 @@ function plan(sql: string, ...params: unknown[]): string {
 }
 
 /** Every statement prepared on the studio's connection while `work` runs. */
-function statementsOf(work: () => void): string[] {
-  const db = env.studio.db;
-  const prepare = db.prepare.bind(db);
-  const seen: string[] = [];
-  db.prepare = (sql: string) => (seen.push(sql), prepare(sql));
-  try {
-    work();
-  } finally {
-    db.prepare = prepare;
-  }
-  return seen;
-}
+const statementsOf = (work: () => void): string[] => statementsOfDb(env.studio.db, work);
 
 describe('what a generation job reads at its start', () => {
   it('finds the scenes lacking their experience through an index on it, in creation order', async () => {

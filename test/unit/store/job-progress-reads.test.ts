@@ -5,6 +5,7 @@ import { CharactersRepo } from '../../../main/store/characters-repo';
 import { openDatabase, type Db } from '../../../main/store/database';
 import { JobsRepo } from '../../../main/store/jobs-repo';
 import { tempDir } from '../../support/paths';
+import { statementsOf } from '../../support/statements';
 
 // Every progress event of a job counts its notes, lists its recent failures and counts its
 // interrupted calls (job-view.ts). Migration 030's partial indexes let each read only those rows,
@@ -23,15 +24,7 @@ afterEach(() => {
 
 /** The query plan of every statement `work` prepares on `db`, one line each. */
 function plansOf(work: () => void, params: unknown[]): string[] {
-  const prepare = db.prepare.bind(db);
-  const seen: string[] = [];
-  db.prepare = (sql: string) => (seen.push(sql), prepare(sql));
-  try {
-    work();
-  } finally {
-    db.prepare = prepare;
-  }
-  return seen.map((sql) =>
+  return statementsOf(db, work).map((sql) =>
     (
       db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params.slice(0, (sql.match(/\?/g) ?? []).length)) as {
         detail: string;
