@@ -65,8 +65,6 @@ export interface NewScene {
   dedupeSignature?: Uint8Array | null;
 }
 
-export type PromptScene = Pick<Scene, 'origin' | 'chunkId' | 'type' | 'location' | 'time' | 'background' | 'people'>;
-
 /** The scene's tags as a JSON array, sorted (one primary-key range of scene_tags); `scene` names its id column. */
 export const tagsColumn = (scene: string) =>
   `(SELECT json_group_array(tag) FROM (SELECT tag FROM scene_tags WHERE scene_id = ${scene} ORDER BY tag)) AS tags`;
@@ -84,15 +82,13 @@ export class DatasetRepo {
     this.signatures = new SceneSignaturesRepo(db);
   }
 
-  /** Inserts a generated scene, with the model of its call (migration 030: no second write for it). */
   insertScene(scene: NewScene, now: number): void {
     this.db
       .prepare(
         `INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, chunk_id, protective, limit_text, type, location, time,
-           background, people, call_id, prompt_version, created_at, dedupe_signature, model)
+           background, people, call_id, prompt_version, created_at, dedupe_signature)
          VALUES (@id, @characterId, @jobId, @itemId, @ordinal, @chunkId, @protective, @limit, @type, @location, @time,
-           @background, @people, @callId, @promptVersion, @now, @dedupeSignature,
-           (SELECT model FROM llm_calls WHERE id = @callId ORDER BY attempt DESC LIMIT 1))`,
+           @background, @people, @callId, @promptVersion, @now, @dedupeSignature)`,
       )
       .run({
         ...scene,
@@ -113,34 +109,15 @@ export class DatasetRepo {
     experience: Omit<Experience, 'callId'> & { callId: string | null },
     now: number,
   ): void {
-    this.db.transaction(() => writeExperience(this.db, sceneId, experience, now, { revise: true }))();
+    this.db.transaction(() => {
+      writeExperience(this.db, sceneId, experience, now);
+      this.db.prepare('UPDATE scenes SET revision = revision + 1 WHERE id = ?').run(sceneId);
+    })();
   }
 
   scene(id: SceneId): Scene | undefined {
     const row = this.db.prepare(`${SELECT_SCENE} WHERE s.id = ?`).get(id) as SceneRow | undefined;
     return row && toScene(row);
-  }
-
-  /**
-   * What an experience's prompt shows of its scene (prompt-builder.ts), read from the scene's row
-   * alone: a generation job reads one per item, and `scene` also joins the experience and the tags.
-   */
-  promptScene(id: SceneId): PromptScene | undefined {
-    const row = this.db
-      .prepare('SELECT origin, chunk_id, type, location, time, background, people FROM scenes WHERE id = ?')
-      .get(id) as
-      Pick<SceneRow, 'origin' | 'chunk_id' | 'type' | 'location' | 'time' | 'background' | 'people'> | undefined;
-    return (
-      row && {
-        origin: row.origin,
-        chunkId: row.chunk_id as ChunkId | null,
-        type: row.type,
-        location: row.location,
-        time: row.time,
-        background: row.background,
-        people: JSON.parse(row.people) as string[],
-      }
-    );
   }
 
   /**

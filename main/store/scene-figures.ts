@@ -59,31 +59,13 @@ export function sceneFigures(
   };
 }
 
-/**
- * How a figures write meets the scene: `replacing` (the default) clears figures stored before; a
- * first experience skips that, as the rows it would delete cannot exist (they belong to the
- * experience row by a cascading foreign key). `revise` moves the scene's revision on in the same
- * UPDATE (one rewrite of the row and its indexes instead of two).
- */
-export interface FiguresWrite {
-  replacing?: boolean;
-  revise?: boolean;
-}
-
 /** Stores an experience's figures on its scene and its problems by code. Runs inside the caller's transaction. */
-export function storeSceneFigures(
-  db: Db,
-  sceneId: string,
-  characterId: string,
-  figures: SceneFigures,
-  { replacing = true, revise = false }: FiguresWrite = {},
-): void {
-  // Without `revise` the revision column is not named: migration 009's backfill runs before 010 adds it.
+export function storeSceneFigures(db: Db, sceneId: string, characterId: string, figures: SceneFigures): void {
   db.prepare(
     `UPDATE scenes SET has_experience = 1, turn_count = ?, word_count = ?, train_chars = ?, problem_count = ?,
-       other_thinking = ?${revise ? ', revision = revision + 1' : ''} WHERE id = ?`,
+       other_thinking = ? WHERE id = ?`,
   ).run(figures.turns, figures.words, figures.trainChars, figures.problems, figures.otherThinking, sceneId);
-  if (replacing) db.prepare('DELETE FROM scene_problem_counts WHERE scene_id = ?').run(sceneId);
+  db.prepare('DELETE FROM scene_problem_counts WHERE scene_id = ?').run(sceneId);
   const insert = db.prepare(
     'INSERT INTO scene_problem_counts (scene_id, character_id, code, count) VALUES (?, ?, ?, ?)',
   );
@@ -139,24 +121,16 @@ export interface StoredExperience {
 /**
  * Writes (or replaces) a scene's experience and the figures stored with it: the one write path of
  * generation jobs and the scene editor, so the statistics stay right whoever writes. Runs inside the
- * caller's transaction; moves the scene's revision on only with `revise` (else the caller decides).
- * Returns false when the scene does not exist.
+ * caller's transaction; does not touch the scene's revision (the caller decides). Returns false
+ * when the scene does not exist.
  */
-export function writeExperience(
-  db: Db,
-  sceneId: string,
-  experience: StoredExperience,
-  now: number,
-  { revise = false }: { revise?: boolean } = {},
-): boolean {
+export function writeExperience(db: Db, sceneId: string, experience: StoredExperience, now: number): boolean {
   const owner = db
     .prepare(
-      `SELECT s.character_id, s.background, c.full_name, c.short_name,
-         EXISTS (SELECT 1 FROM experiences e WHERE e.scene_id = s.id) AS written
+      `SELECT s.character_id, s.background, c.full_name, c.short_name
        FROM scenes s JOIN characters c ON c.id = s.character_id WHERE s.id = ?`,
     )
-    .get(sceneId) as
-    { character_id: string; background: string; full_name: string; short_name: string; written: 0 | 1 } | undefined;
+    .get(sceneId) as { character_id: string; background: string; full_name: string; short_name: string } | undefined;
   db.prepare(
     `INSERT INTO experiences (scene_id, background, turns, call_id, prompt_version, problems, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -173,7 +147,6 @@ export function writeExperience(
   );
   // No owner: the INSERT above has already failed on the foreign key.
   if (!owner) return false;
-  const replacing = owner.written === 1;
   storeSceneFigures(
     db,
     sceneId,
@@ -182,8 +155,7 @@ export function writeExperience(
       fullName: owner.full_name,
       shortName: owner.short_name,
     }),
-    { replacing, revise },
   );
-  storeTurnFigures(db, sceneId, owner.character_id, experience.turns, replacing);
+  storeTurnFigures(db, sceneId, owner.character_id, experience.turns);
   return true;
 }

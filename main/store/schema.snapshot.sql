@@ -18,8 +18,6 @@ CREATE INDEX interviews_character ON interviews (character_id, system_id, mode);
 
 CREATE INDEX interviews_job ON interviews (job_id);
 
-CREATE INDEX job_items_errors ON job_items (job_id, updated_at) WHERE error IS NOT NULL;
-
 CREATE INDEX job_items_job_stage_status ON job_items (job_id, stage, status);
 
 CREATE INDEX jobs_character ON jobs (character_id, created_at);
@@ -31,8 +29,6 @@ CREATE INDEX judgments_character ON judgments (character_id, dimension);
 CREATE INDEX judgments_job ON judgments (job_id);
 
 CREATE INDEX knowledge_limits_character ON knowledge_limits (character_id, position);
-
-CREATE INDEX llm_calls_interrupted ON llm_calls (job_id) WHERE status = 'interrupted';
 
 CREATE INDEX llm_calls_job ON llm_calls (job_id);
 
@@ -711,10 +707,9 @@ CREATE TRIGGER experience_written_index INSTEAD OF INSERT ON experience_written 
   FROM json_each(NEW.turns) t JOIN scenes s ON s.id = NEW.scene_id
   WHERE trim(json_extract(t.value, '$.speaker')) != ''
   GROUP BY trim(json_extract(t.value, '$.speaker'));
-  -- Written without a call (by a person), or by the model the scene names already: no rewrite.
-  UPDATE scenes SET model = c.model
-  FROM (SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1) AS c
-  WHERE scenes.id = NEW.scene_id AND c.model IS NOT NULL AND scenes.model IS NOT c.model;
+  -- Written without a call (by a person): the scene keeps the model it had.
+  UPDATE scenes SET model = coalesce((SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1), model)
+  WHERE id = NEW.scene_id;
 END;
 
 CREATE TRIGGER experiences_figures_reset AFTER DELETE ON experiences BEGIN
@@ -828,7 +823,7 @@ BEGIN
     WHERE character_id = OLD.character_id AND protective = OLD.protective;
 END;
 
-CREATE TRIGGER scenes_model_insert AFTER INSERT ON scenes WHEN NEW.call_id IS NOT NULL AND NEW.model IS NULL BEGIN
+CREATE TRIGGER scenes_model_insert AFTER INSERT ON scenes WHEN NEW.call_id IS NOT NULL BEGIN
   UPDATE scenes SET model = (SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1)
   WHERE rowid = NEW.rowid;
 END;

@@ -53,23 +53,11 @@ export function turnFigures(turns: readonly Turn[]): TurnFigures {
   return { speakers: [...speakers.values()], lengths };
 }
 
-/**
- * Replaces a scene's stored turn figures. Runs inside the caller's transaction; the experience row
- * must exist. Without `replacing` (a first experience) there is nothing to delete: the rows cascade
- * from the experience row.
- */
-export function storeTurnFigures(
-  db: Db,
-  sceneId: string,
-  characterId: string,
-  turns: readonly Turn[],
-  replacing = true,
-): void {
+/** Replaces a scene's stored turn figures. Runs inside the caller's transaction; the experience row must exist. */
+export function storeTurnFigures(db: Db, sceneId: string, characterId: string, turns: readonly Turn[]): void {
   const figures = turnFigures(turns);
-  if (replacing) {
-    db.prepare('DELETE FROM experience_speakers WHERE scene_id = ?').run(sceneId);
-    db.prepare('DELETE FROM scene_turn_lengths WHERE scene_id = ?').run(sceneId);
-  }
+  db.prepare('DELETE FROM experience_speakers WHERE scene_id = ?').run(sceneId);
+  db.prepare('DELETE FROM scene_turn_lengths WHERE scene_id = ?').run(sceneId);
   const speaker = db.prepare(
     'INSERT INTO experience_speakers (scene_id, character_id, speaker, kind, turns, words) VALUES (?, ?, ?, ?, ?, ?)',
   );

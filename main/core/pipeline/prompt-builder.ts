@@ -72,7 +72,7 @@ export class PromptBuilder {
       values.count = String(input.count ?? scenesPerCall);
     }
     if (stage === 'experiences') {
-      const scene = this.dataset.promptScene(input.sceneId as SceneId);
+      const scene = this.dataset.scene(input.sceneId as SceneId);
       if (!scene) throw new ItemProblem('its scene was deleted');
       Object.assign(values, {
         // A scene written by hand belongs to no chunk: its experience is written from the profile.

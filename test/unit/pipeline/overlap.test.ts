@@ -1,9 +1,8 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { GenerationSettings } from '../../../common/contract';
 import type { FakeChatRequest, FakeReply } from '../../support/fake-llm-server';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { studioResponder } from '../../support/studio-responder';
-import { JobsRepo } from '../../../main/store/jobs-repo';
 import { beethovenWithFakeProvider, call, generationSettings, makeStudio } from '../../support/studio';
 
 /**
@@ -99,32 +98,5 @@ describe('overlapping stages', () => {
       ['experiences', 20, 20],
       ['protective', 2, 2],
     ]);
-  }, 60_000);
-
-  it('reads the experiences to send a page at a time, and sends each once, in plan order', async () => {
-    server = await startFakeLlmServer({ responder: studioResponder() });
-    env = makeStudio();
-    const { characterId, providerId } = await beethovenWithFakeProvider(env.studio, server.baseURL);
-    // The real repository, watched: how often the scheduler reads pending experience items.
-    const reads = vi.spyOn(JobsRepo.prototype, 'pendingItemsAfter');
-    const job = await call(env.studio, 'generation/start', {
-      characterId,
-      settings: generationSettings(providerId, { targetScenes: 60, scenesPerCall: 10, protectiveShare: 0 }),
-    });
-    const done = await env.studio.generation.whenIdle(job.id);
-    const experienceReads = reads.mock.calls.filter(([, stage]) => stage === 'experiences').length;
-    reads.mockRestore();
-    expect(done.status).toBe('succeeded');
-    // About one read per scene answer (each plans ten experiences); one per experience was 18–23.
-    expect(experienceReads).toBeLessThanOrEqual(12);
-    const sent = env.studio.db
-      .prepare(
-        `SELECT i.rowid AS seq, count(c.id) AS calls FROM job_items i JOIN llm_calls c ON c.item_id = i.id
-         WHERE i.job_id = ? AND i.stage = 'experiences' GROUP BY i.id ORDER BY min(c.rowid_)`,
-      )
-      .all(job.id) as { seq: number; calls: number }[];
-    expect(sent).toHaveLength(60);
-    expect(sent.every((s) => s.calls === 1)).toBe(true);
-    expect(sent.map((s) => s.seq)).toEqual(sent.map((s) => s.seq).sort((a, b) => a - b));
   }, 60_000);
 });

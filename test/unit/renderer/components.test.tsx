@@ -5,9 +5,10 @@ import type { Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../../../renderer/src/components/App';
 import { suggestShortName } from '../../../renderer/src/components/CharacterDialog';
-import { queryClient } from '../../../renderer/src/lib/queries';
+import { queryClient, subscribeToStudioEvents } from '../../../renderer/src/lib/queries';
+import { setStudio } from '../../../renderer/src/lib/studio';
 import { settleIn, mountRoot } from '../../support/dom';
-import { connectRenderer } from '../../support/render';
+import { inProcessBridge } from '../../support/in-process-bridge';
 import { makeStudio } from '../../support/studio';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -16,8 +17,8 @@ let env: ReturnType<typeof makeStudio>;
 let root: Root;
 let container: HTMLElement;
 let unmount: () => void;
-let disconnect: () => void;
-let bridge: ReturnType<typeof connectRenderer>['bridge'];
+let unsubscribe: () => void;
+let bridge: ReturnType<typeof inProcessBridge>;
 
 function settle(predicate: () => boolean, what: string): Promise<void> {
   return settleIn(container, predicate, what);
@@ -37,7 +38,10 @@ function type(input: HTMLInputElement | HTMLTextAreaElement, value: string) {
 
 beforeEach(() => {
   env = makeStudio();
-  ({ bridge, disconnect } = connectRenderer(env.studio));
+  bridge = inProcessBridge(env.studio);
+  setStudio(bridge);
+  queryClient.clear();
+  unsubscribe = subscribeToStudioEvents();
   // jsdom has no <dialog> modality; the component only needs showModal to exist.
   HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
     this.open = true;
@@ -46,7 +50,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   unmount();
-  disconnect();
+  unsubscribe();
   env.cleanup();
   localStorage.clear();
 });

@@ -6,9 +6,10 @@ import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vit
 import type { Character, JobId, SceneId } from '../../../common/contract';
 import { DatasetRepo } from '../../../main/store/dataset-repo';
 import { DatasetPanel } from '../../../renderer/src/components/dataset/DatasetPanel';
-import { queryClient } from '../../../renderer/src/lib/queries';
+import { queryClient, subscribeToStudioEvents } from '../../../renderer/src/lib/queries';
+import { setStudio } from '../../../renderer/src/lib/studio';
 import { fakeLayout, settleIn, mountRoot } from '../../support/dom';
-import { connectRenderer } from '../../support/render';
+import { inProcessBridge } from '../../support/in-process-bridge';
 import { call, createBeethoven, makeStudio } from '../../support/studio';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -17,7 +18,7 @@ let env: ReturnType<typeof makeStudio>;
 let root: Root;
 let container: HTMLElement;
 let unmount: () => void;
-let disconnect: () => void;
+let unsubscribe: () => void;
 
 const settle = (predicate: () => boolean, what: string) => settleIn(container, predicate, what);
 
@@ -85,12 +86,14 @@ function seed(character: Character): void {
 
 beforeEach(() => {
   env = makeStudio();
-  ({ disconnect } = connectRenderer(env.studio));
+  setStudio(inProcessBridge(env.studio));
+  queryClient.clear();
+  unsubscribe = subscribeToStudioEvents();
   ({ root, container, unmount } = mountRoot());
 });
 afterEach(() => {
   unmount();
-  disconnect();
+  unsubscribe();
   env.cleanup();
 });
 

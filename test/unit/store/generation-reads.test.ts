@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { SceneId } from '../../../common/contract';
 import { encodeSignature, sceneSignature, signatureTag } from '../../../main/core/pipeline/parse-dedupe';
 import { beethovenWithJob, insertLesson } from '../../support/scenes';
-import { statementsOf as statementsOfDb } from '../../support/statements';
 import { studioForEachTest, type makeStudio } from '../../support/studio';
 
 /**
@@ -20,7 +19,18 @@ function plan(sql: string, ...params: unknown[]): string {
 }
 
 /** Every statement prepared on the studio's connection while `work` runs. */
-const statementsOf = (work: () => void): string[] => statementsOfDb(env.studio.db, work);
+function statementsOf(work: () => void): string[] {
+  const db = env.studio.db;
+  const prepare = db.prepare.bind(db);
+  const seen: string[] = [];
+  db.prepare = (sql: string) => (seen.push(sql), prepare(sql));
+  try {
+    work();
+  } finally {
+    db.prepare = prepare;
+  }
+  return seen;
+}
 
 describe('what a generation job reads at its start', () => {
   it('finds the scenes lacking their experience through an index on it, in creation order', async () => {
@@ -92,29 +102,5 @@ describe('what a generation job reads at its start', () => {
       .filter((r) => r.text !== null)
       .map((r) => r.id);
     expect(unsigned).toEqual(['s2', 's3', 's5', 's6', 's8']);
-  });
-
-  it("reads an experience prompt's scene from its row alone, the same fields as the whole scene", async () => {
-    const { characterId, dataset } = await beethovenWithJob(env.studio);
-    insertLesson(dataset, characterId, 's1' as SceneId, { people: ['Neefe', 'Haydn'] });
-    env.studio.db
-      .prepare(`INSERT INTO scene_tags (scene_id, character_id, tag) VALUES ('s1', ?, 'vienna')`)
-      .run(characterId);
-    let read: ReturnType<typeof dataset.promptScene>;
-    const [sql, ...more] = statementsOf(() => (read = dataset.promptScene('s1' as SceneId)));
-    const whole = dataset.scene('s1' as SceneId)!;
-    expect(read).toEqual({
-      origin: whole.origin,
-      chunkId: whole.chunkId,
-      type: whole.type,
-      location: whole.location,
-      time: whole.time,
-      background: whole.background,
-      people: ['Neefe', 'Haydn'],
-    });
-    // One lookup of the scene's row: no experience, no tags.
-    expect(more).toEqual([]);
-    expect(plan(sql!, 's1')).toMatch(/^SEARCH scenes USING INDEX sqlite_autoindex_scenes_1 \(id=\?\)$/);
-    expect(dataset.promptScene('gone' as SceneId)).toBeUndefined();
   });
 });

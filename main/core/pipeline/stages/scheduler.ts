@@ -24,13 +24,6 @@ const MAX_TOPUP_ROUNDS = 6;
  * signatures are stored, ~10 ms a page when they must be computed (50 µs a scene).
  */
 const DEDUPE_PAGE = 200;
-/**
- * Pending items of these stages read per query beyond those wanted at once: the pump frees a slot
- * or two at a time, and reading the next item row by row was a query per item (~0.1 ms each on a
- * loaded machine). Scene items are not read ahead: reaching the target skips the pending ones.
- */
-const READ_AHEAD = 32;
-const READ_AHEAD_STAGES: ReadonlySet<Stage> = new Set<Stage>(['experiences', 'protective']);
 
 export interface RunContext extends JobLlm {
   id: JobId;
@@ -57,13 +50,8 @@ interface SchedulerState {
   protectiveFor: number;
   /** The stage last shown on the job row. */
   stage: Stage | null | undefined;
-  /** Per stage, the rowid of the last item read (see `nextItems`). */
+  /** Per stage, the rowid of the last item issued (see `nextItems`). */
   cursor: Partial<Record<Stage, number>>;
-  /**
-   * Per stage, items read ahead of those issued, in plan order (`READ_AHEAD`). Only this scheduler
-   * ends an experience or protective item while it runs, so they stay pending until issued.
-   */
-  ahead: Partial<Record<Stage, { id: string; input: string }[]>>;
   /** Stages found with nothing to send, until something plans or returns an item of theirs. */
   dry: Set<Stage>;
   /** Limits and scene items ended so far, and the count protective planning last looked at. */
@@ -111,7 +99,6 @@ export class StageScheduler {
       protectiveFor: -1,
       stage: undefined,
       cursor: {},
-      ahead: {},
       dry: new Set(),
       outputs: 0,
       outputsSeen: -1,
@@ -170,9 +157,9 @@ export class StageScheduler {
   }
 
   /**
-   * The next `limit` pending items of the stage not in flight: those read ahead, else those planned
-   * after the last one read, and when there are none, any pending item (one whose attempt failed is
-   * pending again, behind the cursor).
+   * The next `limit` pending items of the stage not in flight: those planned after the last one
+   * issued, and when there are none, any pending item (one whose attempt failed is pending again,
+   * behind the cursor).
    */
   private nextItems(
     ctx: RunContext,
@@ -182,15 +169,11 @@ export class StageScheduler {
     state: SchedulerState,
   ): { id: string; input: string }[] {
     if (state.dry.has(stage)) return [];
-    const ahead = state.ahead[stage];
-    if (ahead && ahead.length > 0) return ahead.splice(0, limit);
     const after = state.cursor[stage] ?? 0;
-    const read = READ_AHEAD_STAGES.has(stage) ? Math.max(limit, READ_AHEAD) : limit;
-    const fresh = this.jobs.pendingItemsAfter(ctx.id, stage, after, read);
+    const fresh = this.jobs.pendingItemsAfter(ctx.id, stage, after, limit);
     if (fresh.length > 0) {
       state.cursor[stage] = fresh.at(-1)!.seq;
-      state.ahead[stage] = fresh.slice(limit);
-      return fresh.slice(0, limit);
+      return fresh;
     }
     const again = this.jobs.pendingItems(ctx.id, stage, limit, busy);
     // Nothing to send until an item of the stage is planned or one of its attempts ends.
