@@ -257,7 +257,7 @@ export function SceneEditorPanel({
       )}
       {regenerated && regeneration?.kind !== 'running' && (
         <div className={regenerated.failed ? 'editor-message form-error' : 'editor-message saved'} role="status">
-          {regenerated.text}
+          {regenerated.text(number ?? ((stored) => stored))}
         </div>
       )}
       {refusal && (
