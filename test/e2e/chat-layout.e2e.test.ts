@@ -7,8 +7,8 @@ import { beethovenWithFakeProvider, pageInvoke, useServePage } from '../support/
 /**
  * The chat window at the sizes the studio supports (1024×700 and 1360×860), light and dark, with a
  * long title and a long conversation: the title has the header's width (at 1024 px it was cut to
- * ~15 characters beside the tools), the tools stay inside the pane, the composer stays in view and
- * nothing reaches past the window's edge.
+ * ~15 characters beside the tools), the setup line and the tools share one row under it, the tools
+ * stay inside the pane, the composer stays in view and nothing reaches past the window's edge.
  */
 
 const session = useServePage('cs-e2e-chat-layout-', { width: 1024, height: 700 });
@@ -66,6 +66,13 @@ describe('the chat window', () => {
         // The tools and the composer inside the pane and the window.
         const tools = (await pane.locator('.chat-pane-tools').boundingBox())!;
         expect(tools.x + tools.width, where).toBeLessThanOrEqual(paneBox.x + paneBox.width + 0.5);
+        // Below the title, one row: the setup line (one line, its whole text in the tooltip) beside the tools.
+        const meta = pane.getByTestId('conversation-setup');
+        const metaBox = (await meta.boundingBox())!;
+        expect(metaBox.y, where).toBeLessThan(tools.y + tools.height);
+        expect(tools.y, where).toBeLessThan(metaBox.y + metaBox.height);
+        expect(await meta.evaluate((p) => p.getClientRects().length === 1 && p.clientHeight < 24), where).toBe(true);
+        expect(await meta.getAttribute('title'), where).toContain('Vienna, May 1809');
         const composer = (await page.getByLabel('Message to Beethoven').boundingBox())!;
         expect(composer.y + composer.height, where).toBeLessThanOrEqual(height);
         expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), where).toBe(true);
