@@ -4,7 +4,7 @@ import type { Events, RevisionRef, SavedScene, SceneId, SceneRevision } from '..
 import { messageOf } from '../../lib/bridge-error';
 import { invoke, queryClient, useStudioEvent } from '../../lib/queries';
 import { importedFromText } from '../../../../common/provenance';
-import { revisionNumbering } from './revision-numbers';
+import { revisionNumbering } from '../../../../common/scene-doc/revision-numbers';
 
 const AUTHORS: Record<SceneRevision['author'], string> = {
   generated: 'Generated',
