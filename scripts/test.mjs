@@ -1,6 +1,6 @@
 // `npm test`: everything CI runs, in order, stopping at the first failure. Ends with one summary
 // line `tests: N passed, N failed` counted from the runners' own reports.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,38 @@ function run(name, command, args, options = {}) {
     process.stderr.write(`\n✖ ${name} failed (exit ${result.status ?? result.signal}) after ${seconds}s\n`);
     finish(1);
   }
+}
+
+/**
+ * Runs steps at once (each is one process on one core: the type check and the lint), their output
+ * held and printed whole in order when all have ended; stops after them if any failed.
+ */
+async function runTogether(steps) {
+  const started = Date.now();
+  process.stderr.write(`\n▶ ${steps.map((s) => s.name).join(' ∥ ')}\n`);
+  const ended = await Promise.all(
+    steps.map(
+      ({ name, command, args }) =>
+        new Promise((resolve) => {
+          const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+          const output = [];
+          child.stdout.on('data', (chunk) => output.push(chunk));
+          child.stderr.on('data', (chunk) => output.push(chunk));
+          child.on('error', (error) => output.push(Buffer.from(`${error.message}\n`)));
+          child.on('close', (code, signal) =>
+            resolve({ name, code: code ?? signal, seconds: ((Date.now() - started) / 1000).toFixed(1), output }),
+          );
+        }),
+    ),
+  );
+  for (const step of ended) {
+    process.stderr.write(Buffer.concat(step.output));
+    timings.push(`${step.name} ${step.seconds}s`);
+  }
+  const failed = ended.filter((step) => step.code !== 0);
+  for (const step of failed)
+    process.stderr.write(`\n✖ ${step.name} failed (exit ${step.code}) after ${step.seconds}s\n`);
+  if (failed.length > 0) finish(1);
 }
 
 function vitest(project) {
@@ -76,8 +108,10 @@ function finish(code) {
 const npx = (bin) => path.join(root, 'node_modules', '.bin', bin);
 // The trainer's tests (Node and Python) need its venv; a quick no-op when it is up to date.
 if (hasTrainer) run('python environment', 'bash', [path.join(root, 'scripts', 'setup-python.sh')]);
-run('typecheck', 'npm', ['run', '--silent', 'typecheck']);
-run('lint', npx('eslint'), ['--max-warnings', '0', '.']);
+await runTogether([
+  { name: 'typecheck', command: 'npm', args: ['run', '--silent', 'typecheck'] },
+  { name: 'lint', command: npx('eslint'), args: ['--max-warnings', '0', '.'] },
+]);
 vitest('unit');
 run('build', process.execPath, [path.join(root, 'scripts', 'build.mjs')]);
 vitest('e2e');

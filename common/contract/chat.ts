@@ -109,7 +109,10 @@ export interface Conversation {
   /** The message at the end of the path shown; null while empty. */
   leafId: ChatMessageId | null;
   messageCount: number;
-  /** The last message of the path shown, clipped, for the list. */
+  /**
+   * The last message of the path shown, clipped, for the list; the one before it when the last has
+   * no text (a reply cut off or stopped before its first word); empty only without messages.
+   */
   preview: string;
   createdAt: number;
   updatedAt: number;

@@ -101,7 +101,8 @@ const PREVIEW_CHARS = 140;
 
 const SELECT_CONVERSATION = `SELECT c.*,
     (SELECT count(*) FROM chat_messages m WHERE m.conversation_id = c.id) AS message_count,
-    (SELECT substr(m.text, 1, ${PREVIEW_CHARS}) FROM chat_messages m WHERE m.id = c.leaf_id) AS preview
+    (SELECT substr(COALESCE(NULLIF(m.text, ''), p.text), 1, ${PREVIEW_CHARS})
+       FROM chat_messages m LEFT JOIN chat_messages p ON p.id = m.parent_id WHERE m.id = c.leaf_id) AS preview
   FROM conversations c`;
 
 const MESSAGE_COLUMNS = `id, conversation_id, parent_id, role, speaker, text, reasoning, state, finish, error, producer,

@@ -10,7 +10,7 @@ import type {
 import { CallRecordsRepo } from './call-records-repo';
 import type { Db } from './database';
 import { failedItemsOf, stageCountsOf, type ItemCounts, type JobFigureColumns } from './job-figures';
-import { withDefaultSettings, type JobSettingsDefaults } from './job-settings';
+import { SettingsFiller, type JobSettingsDefaults } from './job-settings';
 import type { SceneWhere } from './scene-filter';
 
 export interface JobRow extends JobFigureColumns {
@@ -55,12 +55,14 @@ export interface NewItem {
 export class JobsRepo {
   /** The log of LLM calls, of jobs and of requests outside any job. */
   readonly callRecords: CallRecordsRepo;
+  private readonly settingsFiller: SettingsFiller;
 
   constructor(
     private readonly db: Db,
-    private readonly settingsDefaults: JobSettingsDefaults = {},
+    settingsDefaults: JobSettingsDefaults = {},
   ) {
     this.callRecords = new CallRecordsRepo(db);
+    this.settingsFiller = new SettingsFiller(settingsDefaults);
   }
 
   /** A new `queued` job; `kind` defaults to a generation run. */
@@ -146,9 +148,9 @@ export class JobsRepo {
     );
   }
 
-  /** The row with its settings whole (`withDefaultSettings`). */
+  /** The row with its settings whole (`SettingsFiller`: filled once per stored text, not per read). */
   private completed<R extends JobRow | undefined>(row: R): R {
-    return row && withDefaultSettings(row, this.settingsDefaults[row.kind]);
+    return row && this.settingsFiller.complete(row);
   }
 
   /** Drops a dead runner's claim so the job is interrupted and can be claimed again. */

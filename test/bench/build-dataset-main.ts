@@ -6,23 +6,16 @@
 // `serve` opening the same 100k database holds ~90 MB and spawns in a few ms.
 //   node build-dataset-main.mjs <data dir> <scenes>
 // Prints `{"characterId": …}` on stdout once the studio is closed.
-import type { CharacterId } from '../../common/contract';
 import { Studio } from '../../main/core/studio';
 import { JobsRepo } from '../../main/store/jobs-repo';
+import { benchCharacter } from './built-dataset';
 import { build } from './dataset-scale';
 
 const [dataDir, scenes] = process.argv.slice(2);
 if (!dataDir || !scenes) throw new Error('usage: build-dataset-main.mjs <data dir> <scenes>');
 const studio = new Studio({ dataDir, door: 'cli', version: 'bench' });
-const outcome = await studio.invoke('characters/create', {
-  fullName: 'Ludwig van Beethoven',
-  shortName: 'Beethoven',
-  era: '1770–1827',
-  notes: '',
-});
-if (!outcome.ok) throw new Error(`characters/create: ${outcome.error.message}`);
-const character = outcome.result as { id: CharacterId };
+const characterId = await benchCharacter(studio);
 // The job that made them has finished, as an earlier run's would have.
-new JobsRepo(studio.db).setStatus(build(studio, character.id, Number(scenes)), 'succeeded', null, Date.now());
+new JobsRepo(studio.db).setStatus(build(studio, characterId, Number(scenes)), 'succeeded', null, Date.now());
 await studio.shutdown();
-process.stdout.write(JSON.stringify({ characterId: character.id }) + '\n');
+process.stdout.write(JSON.stringify({ characterId }) + '\n');

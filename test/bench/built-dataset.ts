@@ -3,6 +3,19 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { CharacterId } from '../../common/contract';
+import type { Studio } from '../../main/core/studio';
+
+/** Creates the benchmarks' character, Beethoven, in `studio`; its id. */
+export async function benchCharacter(studio: Studio): Promise<CharacterId> {
+  const outcome = await studio.invoke('characters/create', {
+    fullName: 'Ludwig van Beethoven',
+    shortName: 'Beethoven',
+    era: '1770–1827',
+    notes: '',
+  });
+  if (!outcome.ok) throw new Error(`characters/create: ${outcome.error.message}`);
+  return (outcome.result as { id: CharacterId }).id;
+}
 
 /** Builds `scenes` scenes for a new character in `dataDir` in a process of its own (build-dataset-main.ts). */
 export async function buildInOwnProcess(dataDir: string, scenes: number): Promise<{ characterId: CharacterId }> {

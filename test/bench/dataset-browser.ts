@@ -18,6 +18,7 @@ import type { CharacterId } from '../../common/contract';
 import { Studio } from '../../main/core/studio';
 import { launchBrowser } from '../support/browser';
 import { startServe } from '../support/serve';
+import { benchCharacter } from './built-dataset';
 import { build } from './dataset-scale';
 
 const LARGE = Number(process.env.BENCH_BROWSER_SCENES ?? 100_000);
@@ -159,14 +160,7 @@ async function prepare(dataDir: string, scenes: number): Promise<Built> {
   const builtFile = path.join(dataDir, 'bench-built.json');
   if (fs.existsSync(builtFile)) return JSON.parse(fs.readFileSync(builtFile, 'utf8')) as Built;
   const studio = new Studio({ dataDir, door: 'cli', version: 'bench' });
-  const created = await studio.invoke('characters/create', {
-    fullName: 'Ludwig van Beethoven',
-    shortName: 'Beethoven',
-    era: '1770–1827',
-    notes: '',
-  });
-  if (!created.ok) throw new Error(created.error.message);
-  const characterId = (created.result as { id: CharacterId }).id;
+  const characterId = await benchCharacter(studio);
   const buildStarted = performance.now();
   build(studio, characterId, scenes);
   const buildMs = performance.now() - buildStarted;

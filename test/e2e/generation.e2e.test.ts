@@ -125,9 +125,14 @@ describe('experience construction in a browser against serve and an OpenAI-compa
     // No answer comes until the run has been paused and resumed: however fast the machine, the
     // run is mid-way when Pause is clicked and still running when "Running" is looked for.
     answers.shut();
+    // Started at the smallest window, where the Start button sits a screen or more below the runs.
+    await page.setViewportSize({ width: 1024, height: 700 });
     await page.getByRole('button', { name: 'Start generation' }).click();
     const job = page.getByTestId('job-card');
     await job.getByText('Running').or(job.getByText('Queued')).first().waitFor();
+    // The new run's card is brought into view (the Start button had scrolled the form over it).
+    await expect.poll(() => job.evaluate((card) => card.getBoundingClientRect().top)).toBeGreaterThanOrEqual(0);
+    await page.setViewportSize({ width: 1360, height: 900 });
     await job.getByRole('button', { name: 'Pause' }).click();
     await job.getByText('Paused', { exact: true }).waitFor({ timeout: 30_000 });
     await shot('14-job-paused');

@@ -161,6 +161,22 @@ describe('the Report in a browser', () => {
       )
       .toEqual([true, true]);
     expect(await page.locator('.content').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    // Every dimension is named under the narrow charts (recharts dropped "personality" from the
+    // multi-turn one), and no two names overlap.
+    for (const mode of ['single', 'multi'] as const) {
+      const labels = page.getByTestId(`report-chart-${mode}`).getByTestId('axis-label');
+      await expect.poll(() => labels.allTextContents()).toEqual(REPORT_DIMENSIONS[mode]);
+      const boxes = await labels.evaluateAll((texts) =>
+        texts.map((t) => {
+          const r = t.getBoundingClientRect();
+          return { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+        }),
+      );
+      const overlapping = boxes.some((a, i) =>
+        boxes.some((b, j) => i < j && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom),
+      );
+      expect(overlapping, `${mode}: ${JSON.stringify(boxes)}`).toBe(false);
+    }
     await shot('report-01b-tables-1024');
     await page.setViewportSize({ width: 1360, height: 900 });
 

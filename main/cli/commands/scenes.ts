@@ -1,4 +1,5 @@
 import { importedFromText } from '../../../common/provenance';
+import { revisionNumbering, storedRevision } from '../../../common/scene-doc/revision-numbers';
 import type {
   CharacterId,
   DiffSection,
@@ -61,13 +62,13 @@ function showDiff(sections: readonly DiffSection[]): string {
     .join('\n\n');
 }
 
-function showRevision(r: SceneRevision): string {
+function showRevision(r: SceneRevision, shown: (stored: number) => number): string {
   const restored =
-    r.restoredFrom !== null ? ` (restores ${r.restoredFrom})` : r.instruction ? ` ("${r.instruction}")` : '';
+    r.restoredFrom !== null ? ` (restores ${shown(r.restoredFrom)})` : r.instruction ? ` ("${r.instruction}")` : '';
   const prompt = r.promptVersion ? ` · prompt ${r.promptVersion}` : '';
   const call = r.callId ? ` · call ${r.callId}` : '';
   const imported = r.importedFrom ? ` ${importedFromText(r.importedFrom)}` : '';
-  return `${r.revision}  ${new Date(r.createdAt).toISOString()}  ${AUTHORS[r.author]}${imported}${restored}${prompt}${call}`;
+  return `${shown(r.revision)}  ${new Date(r.createdAt).toISOString()}  ${AUTHORS[r.author]}${imported}${restored}${prompt}${call}`;
 }
 
 /** One scene of `scenes list`: id, kind, what and where, figures, review; the search's words in «». */
@@ -182,35 +183,57 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
   }
   if (sub === 'regenerate') return regenerateCommand(ctx);
   const id = argument(rest, 1, '<scene id>', `scenes ${sub}`) as SceneId;
+  // Revisions are numbered here as the History numbers them (#1 the first listed); the studio's
+  // commands take the stored numbers, so each number typed is turned into the one stored.
+  const numbering = async () => {
+    const list = await call('scenes/revisions', { id });
+    const storedNumber = (n: number, flag: string): number => {
+      const found = storedRevision(list, n);
+      if (found === null) {
+        throw new UsageError(`${flag} ${n}: scene ${id} has revisions 1 to ${list.length} (see scenes history).`);
+      }
+      return found;
+    };
+    const stored = (ref: RevisionRef, flag: string): RevisionRef =>
+      typeof ref === 'number' ? storedNumber(ref, flag) : ref;
+    return { list, shown: revisionNumbering(list), stored, storedNumber };
+  };
   switch (sub) {
     case 'show': {
       const scene = await call('scenes/open', { id });
+      const { shown } = await numbering();
       print(
         scene,
-        () => `Revision ${scene.revision}${scene.origin === 'hand' ? ' · written by hand' : ''}\n${showDoc(scene.doc)}`,
+        () =>
+          `Revision ${shown(scene.revision)}${scene.origin === 'hand' ? ' · written by hand' : ''}\n${showDoc(scene.doc)}`,
       );
       return 0;
     }
     case 'history': {
-      const revisions = await call('scenes/revisions', { id });
-      print(revisions, () => revisions.map(showRevision).join('\n'));
+      const { list, shown } = await numbering();
+      print(list, () => list.map((r) => showRevision(r, shown)).join('\n'));
       return 0;
     }
     case 'diff': {
-      const diff = await call('scenes/diff', {
-        id,
-        from: revisionRef(str(values, 'from'), '--from', 'original'),
-        to: revisionRef(str(values, 'to'), '--to', 'current'),
-      });
-      print(diff, () => `Revision ${diff.from} → ${diff.to}\n\n${showDiff(diff.sections)}`);
+      const from = revisionRef(str(values, 'from'), '--from', 'original');
+      const to = revisionRef(str(values, 'to'), '--to', 'current');
+      const { shown, stored } = await numbering();
+      const diff = await call('scenes/diff', { id, from: stored(from, '--from'), to: stored(to, '--to') });
+      print(diff, () => `Revision ${shown(diff.from)} → ${shown(diff.to)}\n\n${showDiff(diff.sections)}`);
       return 0;
     }
     case 'restore': {
       const wanted = revisionRef(str(values, 'revision'), '--revision', 'current');
       if (typeof wanted !== 'number') throw new UsageError('Say which revision to restore: --revision <n>.');
+      const { storedNumber } = await numbering();
       const { revision } = await call('scenes/open', { id });
-      const restored = await call('scenes/restore', { id, revision: wanted, baseRevision: revision });
-      print(restored, () => `Restored revision ${wanted} as revision ${restored.revision}.`);
+      const restored = await call('scenes/restore', {
+        id,
+        revision: storedNumber(wanted, '--revision'),
+        baseRevision: revision,
+      });
+      const after = await numbering();
+      print(restored, () => `Restored revision ${wanted} as revision ${after.shown(restored.revision)}.`);
       return 0;
     }
     default:

@@ -118,11 +118,13 @@ export class JobRunner {
     }
     run.outageStreak++;
     if (run.outageStreak >= OUTAGE_STREAK) {
-      const reason = error instanceof Error ? error.message.replace(/\s+$/, '') : String(error);
+      // The gateway's message already says what to check ("Check that the server is running…").
+      const reason = (error instanceof Error ? error.message : String(error)).trim();
+      const sentence = /[.!?]$/.test(reason) ? reason : `${reason}.`;
       this.requestStop(
         run,
         'paused',
-        `Paused: the provider is unreachable (${reason.replace(/\.$/, '')}). Nothing is lost: check that it is running, then resume.`,
+        `Paused: the provider is unreachable. ${sentence} Nothing is lost: resume once it answers.`,
       );
     }
     return true;

@@ -104,3 +104,15 @@ describe('faults in a reply', () => {
     again.studio.close();
   });
 });
+
+describe('the conversation list after a reply with no text', () => {
+  it('previews the message before it, not "No messages yet" beside "2 messages"', async () => {
+    const { conversation } = await bench.open();
+    bench.server.enqueueFaults({ kind: 'drop', afterChunks: 0 });
+    const cut = await call(bench.studio, 'chat/send', { conversationId: conversation.id, text: 'Are you well?' });
+    expect(cut.text).toBe('');
+    const [hit] = await call(bench.studio, 'chat/list', { characterId: bench.characterId });
+    expect(hit!.conversation.messageCount).toBe(2);
+    expect(hit!.conversation.preview).toBe('Are you well?');
+  });
+});

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SceneDoc } from '../../../common/contract';
+import type { SceneDoc, SceneId } from '../../../common/contract';
 import { Studio } from '../../../main/core/studio';
 import { runCliIn } from '../../support/cli';
+import { beethovenWithJob, insertLesson } from '../../support/scenes';
+import { call } from '../../support/studio';
 import { tempDir } from '../../support/paths';
 
 // The CLI face of scene editing: a scene written by hand from standard input, then shown, its
@@ -59,6 +61,45 @@ describe('character-studio scenes', () => {
     expect(restored.out).toBe('Restored revision 1 as revision 3.');
     expect((await cli(['scenes', 'diff', id, '--from', '1'])).out).toContain('The two revisions are the same.');
     expect((await cli(['scenes', 'history', id])).out).toMatch(/3 .* edited by hand \(restores 1\)$/);
+  });
+
+  it('numbers a generated scene’s revisions as the History does: its first listed is 1, though stored as 2', async () => {
+    // A generated scene's save counter also counts its experience arriving: stored revision 2.
+    const studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test' });
+    const { characterId, dataset } = await beethovenWithJob(studio);
+    const id = insertLesson(dataset, characterId, 'scene-1' as SceneId);
+    dataset.insertExperience(
+      id,
+      {
+        background: 'Neefe listens.',
+        turns: [{ speaker: 'Beethoven', kind: 'speaking', text: 'Good morning, Herr Neefe.' }],
+        callId: null,
+        promptVersion: 'builtin@1',
+        problems: [],
+      },
+      2_000,
+    );
+    const opened = await call(studio, 'scenes/open', { id });
+    expect(opened.revision).toBe(2);
+    await call(studio, 'scenes/save', {
+      id,
+      baseRevision: 2,
+      doc: { ...opened.doc, location: 'Bonn, the organ loft' },
+    });
+    studio.close();
+
+    expect((await cli(['scenes', 'show', id])).out).toMatch(/^Revision 2\n/);
+    expect((await cli(['scenes', 'history', id])).out).toMatch(
+      /^1 .* generated · prompt builtin@1\n2 .* edited by hand$/,
+    );
+    expect((await cli(['scenes', 'diff', id, '--from', '1', '--to', '2'])).out).toMatch(/^Revision 1 → 2\n/);
+    const restored = await cli(['scenes', 'restore', id, '--revision', '1']);
+    expect(restored.out).toBe('Restored revision 1 as revision 3.');
+    expect((await cli(['scenes', 'history', id])).out).toMatch(/\n3 .* \(restores 1\)$/);
+    expect((await cli(['scenes', 'show', id])).out).toMatch(/^Revision 3\nLesson · Bonn · 1783\n/);
+    const beyond = await cli(['scenes', 'restore', id, '--revision', '4']);
+    expect(beyond.code).toBe(2);
+    expect(beyond.err).toContain(`--revision 4: scene ${id} has revisions 1 to 3 (see scenes history).`);
   });
 
   it('says what is wrong with bad arguments', async () => {

@@ -55,6 +55,8 @@ describe('a provider outage', () => {
     const paused = await run(providerId, { targetScenes: 5, scenesPerCall: 5, protectiveShare: 0 });
     expect(paused.status).toBe('paused');
     expect(paused.message).toMatch(/provider is unreachable/);
+    // One piece of advice, not the gateway's and the pause's both.
+    expect(paused.message?.match(/running/g) ?? []).toHaveLength(1);
     expect(paused.message).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}`));
     expect(paused.message).toMatch(/resume/);
     expect(paused.recentFailures.length).toBeGreaterThan(0);

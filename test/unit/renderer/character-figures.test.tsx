@@ -1,12 +1,9 @@
 // @vitest-environment jsdom
 import { afterEach, expect, it } from 'vitest';
 import { App } from '../../../renderer/src/components/App';
-import { queryClient, subscribeToStudioEvents } from '../../../renderer/src/lib/queries';
-import { setStudio } from '../../../renderer/src/lib/studio';
 import { useUi } from '../../../renderer/src/state/ui';
 import { settleIn } from '../../support/dom';
-import { renderWithQueries } from '../../support/render';
-import { inProcessBridge } from '../../support/in-process-bridge';
+import { connectRenderer, renderWithQueries } from '../../support/render';
 import { writeDialogues } from '../../support/paper-dialogues';
 import { call, makeStudio } from '../../support/studio';
 
@@ -16,9 +13,7 @@ const env = makeStudio();
 afterEach(() => env.cleanup());
 
 it('shows an imported character by its scenes in the sidebar and header, not "0 profiles · 0 chunks", and follows deletes', async () => {
-  setStudio(inProcessBridge(env.studio));
-  queryClient.clear();
-  const unsubscribe = subscribeToStudioEvents();
+  const { disconnect } = connectRenderer(env.studio);
   const { id } = await call(env.studio, 'characters/create', {
     fullName: 'Ludwig van Beethoven',
     shortName: 'Beethoven',
@@ -55,5 +50,5 @@ it('shows an imported character by its scenes in the sidebar and header, not "0 
   await settleIn(container, () => header().startsWith('2 profiles'), 'the header after a second profile');
   expect(header()).toBe('2 profiles · 3 chunks · 8 words · 2 scenes');
   unmount();
-  unsubscribe();
+  disconnect();
 });

@@ -1,13 +1,10 @@
 // @vitest-environment jsdom
-import { QueryClientProvider } from '@tanstack/react-query';
 import { act } from 'react';
 import { afterEach, expect, it } from 'vitest';
 import { NewConversation } from '../../../renderer/src/components/chat/NewConversation';
-import { queryClient } from '../../../renderer/src/lib/queries';
-import { setStudio } from '../../../renderer/src/lib/studio';
 import { useUi } from '../../../renderer/src/state/ui';
-import { mountRoot, settleIn } from '../../support/dom';
-import { inProcessBridge } from '../../support/in-process-bridge';
+import { settleIn } from '../../support/dom';
+import { connectRenderer, renderWithQueries } from '../../support/render';
 import { call, createBeethoven, makeStudio } from '../../support/studio';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -16,16 +13,11 @@ const env = makeStudio();
 afterEach(() => env.cleanup());
 
 it('with no run and no model, the Chat tab says so and leads to the Train tab and to Settings', async () => {
-  setStudio(inProcessBridge(env.studio));
+  const { disconnect } = connectRenderer(env.studio);
   const id = await createBeethoven(env.studio);
   const character = await call(env.studio, 'characters/get', { id });
-  const { root, container, unmount } = mountRoot();
-  act(() =>
-    root.render(
-      <QueryClientProvider client={queryClient}>
-        <NewConversation character={character} onCreated={() => undefined} />
-      </QueryClientProvider>,
-    ),
+  const { container, unmount } = renderWithQueries(
+    <NewConversation character={character} onCreated={() => undefined} />,
   );
   await settleIn(container, () => container.textContent?.includes('Nobody to talk to yet') ?? false, 'the empty state');
   const button = (name: string) => [...container.querySelectorAll('button')].find((b) => b.textContent === name)!;
@@ -38,4 +30,5 @@ it('with no run and no model, the Chat tab says so and leads to the Train tab an
   act(() => button('Open Settings').click());
   expect(useUi.getState().settingsOpen).toBe(true);
   unmount();
+  disconnect();
 });

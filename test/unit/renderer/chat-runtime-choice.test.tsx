@@ -1,11 +1,8 @@
 // @vitest-environment jsdom
 import { afterEach, expect, it } from 'vitest';
 import { NewConversation } from '../../../renderer/src/components/chat/NewConversation';
-import { queryClient } from '../../../renderer/src/lib/queries';
-import { setStudio } from '../../../renderer/src/lib/studio';
 import { settleIn } from '../../support/dom';
-import { renderWithQueries } from '../../support/render';
-import { inProcessBridge } from '../../support/in-process-bridge';
+import { connectRenderer, renderWithQueries } from '../../support/render';
 import { addFakeProvider, call, createBeethoven, makeStudio } from '../../support/studio';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -14,8 +11,7 @@ const env = makeStudio();
 afterEach(() => env.cleanup());
 
 it('says the one runtime a baseline answers through instead of offering a choice of one', async () => {
-  setStudio(inProcessBridge(env.studio));
-  queryClient.clear();
+  const { disconnect } = connectRenderer(env.studio);
   const id = await createBeethoven(env.studio);
   await addFakeProvider(env.studio, 'http://127.0.0.1:9/v1');
   const character = await call(env.studio, 'characters/get', { id });
@@ -30,4 +26,5 @@ it('says the one runtime a baseline answers through instead of offering a choice
   const start = [...container.querySelectorAll('button')].find((b) => /Start/.test(b.textContent ?? ''));
   expect(start?.disabled).toBe(false);
   unmount();
+  disconnect();
 });

@@ -5,10 +5,9 @@ import type { Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../../../renderer/src/components/App';
 import { suggestShortName } from '../../../renderer/src/components/CharacterDialog';
-import { queryClient, subscribeToStudioEvents } from '../../../renderer/src/lib/queries';
-import { setStudio } from '../../../renderer/src/lib/studio';
+import { queryClient } from '../../../renderer/src/lib/queries';
 import { settleIn, mountRoot } from '../../support/dom';
-import { inProcessBridge } from '../../support/in-process-bridge';
+import { connectRenderer } from '../../support/render';
 import { makeStudio } from '../../support/studio';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -17,8 +16,8 @@ let env: ReturnType<typeof makeStudio>;
 let root: Root;
 let container: HTMLElement;
 let unmount: () => void;
-let unsubscribe: () => void;
-let bridge: ReturnType<typeof inProcessBridge>;
+let disconnect: () => void;
+let bridge: ReturnType<typeof connectRenderer>['bridge'];
 
 function settle(predicate: () => boolean, what: string): Promise<void> {
   return settleIn(container, predicate, what);
@@ -38,10 +37,7 @@ function type(input: HTMLInputElement | HTMLTextAreaElement, value: string) {
 
 beforeEach(() => {
   env = makeStudio();
-  bridge = inProcessBridge(env.studio);
-  setStudio(bridge);
-  queryClient.clear();
-  unsubscribe = subscribeToStudioEvents();
+  ({ bridge, disconnect } = connectRenderer(env.studio));
   // jsdom has no <dialog> modality; the component only needs showModal to exist.
   HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
     this.open = true;
@@ -50,7 +46,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   unmount();
-  unsubscribe();
+  disconnect();
   env.cleanup();
   localStorage.clear();
 });

@@ -6,10 +6,9 @@ import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vit
 import type { Character, JobId, SceneId } from '../../../common/contract';
 import { DatasetRepo } from '../../../main/store/dataset-repo';
 import { DatasetPanel } from '../../../renderer/src/components/dataset/DatasetPanel';
-import { queryClient, subscribeToStudioEvents } from '../../../renderer/src/lib/queries';
-import { setStudio } from '../../../renderer/src/lib/studio';
+import { queryClient } from '../../../renderer/src/lib/queries';
 import { fakeLayout, settleIn, mountRoot } from '../../support/dom';
-import { inProcessBridge } from '../../support/in-process-bridge';
+import { connectRenderer } from '../../support/render';
 import { call, createBeethoven, makeStudio } from '../../support/studio';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -18,7 +17,7 @@ let env: ReturnType<typeof makeStudio>;
 let root: Root;
 let container: HTMLElement;
 let unmount: () => void;
-let unsubscribe: () => void;
+let disconnect: () => void;
 
 const settle = (predicate: () => boolean, what: string) => settleIn(container, predicate, what);
 
@@ -86,14 +85,12 @@ function seed(character: Character): void {
 
 beforeEach(() => {
   env = makeStudio();
-  setStudio(inProcessBridge(env.studio));
-  queryClient.clear();
-  unsubscribe = subscribeToStudioEvents();
+  ({ disconnect } = connectRenderer(env.studio));
   ({ root, container, unmount } = mountRoot());
 });
 afterEach(() => {
   unmount();
-  unsubscribe();
+  disconnect();
   env.cleanup();
 });
 

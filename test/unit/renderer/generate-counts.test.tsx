@@ -1,12 +1,8 @@
 // @vitest-environment jsdom
-import { QueryClientProvider } from '@tanstack/react-query';
-import { act } from 'react';
 import { afterEach, expect, it } from 'vitest';
 import { GeneratePanel } from '../../../renderer/src/components/generation/GeneratePanel';
-import { queryClient } from '../../../renderer/src/lib/queries';
-import { setStudio } from '../../../renderer/src/lib/studio';
-import { mountRoot, settleIn } from '../../support/dom';
-import { inProcessBridge } from '../../support/in-process-bridge';
+import { settleIn } from '../../support/dom';
+import { connectRenderer, renderWithQueries } from '../../support/render';
 import { addFakeProvider, call, makeStudio } from '../../support/studio';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -15,8 +11,7 @@ const env = makeStudio();
 afterEach(() => env.cleanup());
 
 it('names the scenes a new run counts as the normal ones, as the Dataset tab separates them', async () => {
-  setStudio(inProcessBridge(env.studio));
-  queryClient.clear();
+  const { disconnect } = connectRenderer(env.studio);
   // The sample: scenes of both kinds. The estimate reads the provider's settings and calls nothing.
   const [sample] = await call(env.studio, 'samples/list', {});
   const { characterId } = await call(env.studio, 'samples/load', { id: sample!.id });
@@ -26,16 +21,10 @@ it('names the scenes a new run counts as the normal ones, as the Dataset tab sep
   const normal = stats.scenes - stats.protectiveScenes;
   expect(stats.protectiveScenes).toBeGreaterThan(0);
 
-  const { root, container, unmount } = mountRoot();
-  act(() =>
-    root.render(
-      <QueryClientProvider client={queryClient}>
-        <GeneratePanel character={character} />
-      </QueryClientProvider>,
-    ),
-  );
+  const { container, unmount } = renderWithQueries(<GeneratePanel character={character} />);
   const hint = () => container.querySelector('.start-hint')?.textContent ?? '';
   await settleIn(container, () => hint().includes('the target counts them'), 'the start hint');
   expect(hint()).toContain(`${character.shortName} has ${normal} normal scenes (protective ones aside)`);
   unmount();
+  disconnect();
 });

@@ -1,15 +1,11 @@
 // @vitest-environment jsdom
-import { QueryClientProvider } from '@tanstack/react-query';
-import { act, type ReactNode } from 'react';
+import { act } from 'react';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { ProviderId } from '../../../common/contract';
 import { ChatPanel } from '../../../renderer/src/components/chat/ChatPanel';
 import { QuestionSetsView } from '../../../renderer/src/components/eval/QuestionSetsView';
-import { subscribeToEvalEvents } from '../../../renderer/src/lib/eval-queries';
-import { queryClient, subscribeToStudioEvents } from '../../../renderer/src/lib/queries';
-import { setStudio } from '../../../renderer/src/lib/studio';
-import { mountRoot, settleIn } from '../../support/dom';
-import { inProcessBridge } from '../../support/in-process-bridge';
+import { settleIn } from '../../support/dom';
+import { connectRenderer, renderWithQueries } from '../../support/render';
 import { addFakeProvider, call, createBeethoven, makeStudio } from '../../support/studio';
 
 // Naming things in the studio's own dialog. The desktop app runs in Electron, whose window.prompt
@@ -18,14 +14,10 @@ import { addFakeProvider, call, createBeethoven, makeStudio } from '../../suppor
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 let env: ReturnType<typeof makeStudio>;
-let unsubscribe: () => void;
-let unsubscribeEval: () => void;
+let disconnect: () => void;
 beforeEach(() => {
   env = makeStudio();
-  setStudio(inProcessBridge(env.studio));
-  queryClient.clear();
-  unsubscribe = subscribeToStudioEvents();
-  unsubscribeEval = subscribeToEvalEvents();
+  ({ disconnect } = connectRenderer(env.studio, { evalEvents: true }));
   window.prompt = () => {
     throw new Error('prompt() is and will not be supported.');
   };
@@ -35,16 +27,9 @@ beforeEach(() => {
   };
 });
 afterEach(() => {
-  unsubscribe();
-  unsubscribeEval();
+  disconnect();
   env.cleanup();
 });
-
-function mount(node: ReactNode) {
-  const mounted = mountRoot();
-  act(() => mounted.root.render(<QueryClientProvider client={queryClient}>{node}</QueryClientProvider>));
-  return mounted;
-}
 
 /** Types `value` into `input` as a person does (React listens for the input event). */
 function type(input: HTMLInputElement, value: string) {
@@ -68,7 +53,7 @@ const button = (container: HTMLElement, name: string) =>
 it('names a new question set', async () => {
   const id = await createBeethoven(env.studio);
   const character = await call(env.studio, 'characters/get', { id });
-  const { container, unmount } = mount(<QuestionSetsView character={character} />);
+  const { container, unmount } = renderWithQueries(<QuestionSetsView character={character} />);
   await settleIn(container, () => container.textContent?.includes('No question sets yet') ?? false, 'the list');
   act(() => button(container, '+ New set').click());
   await nameIn(container, 'New question set', 'Bonn questions');
@@ -94,7 +79,7 @@ it('renames a conversation', async () => {
     title: 'Evening visit',
   });
   const character = await call(env.studio, 'characters/get', { id });
-  const { container, unmount } = mount(<ChatPanel character={character} />);
+  const { container, unmount } = renderWithQueries(<ChatPanel character={character} />);
   await settleIn(container, () => container.textContent?.includes('Evening visit') ?? false, 'the conversation');
   act(() => button(container, 'Rename Evening visit').click());
   await nameIn(container, 'Rename the conversation', 'The Archduke calls');

@@ -3,11 +3,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { CharacterId, GenerationJob } from '../../../common/contract';
 import { GeneratePanel } from '../../../renderer/src/components/generation/GeneratePanel';
-import { queryClient } from '../../../renderer/src/lib/queries';
-import { setStudio } from '../../../renderer/src/lib/studio';
 import { settleIn } from '../../support/dom';
-import { renderWithQueries } from '../../support/render';
-import { inProcessBridge } from '../../support/in-process-bridge';
+import { connectRenderer, renderWithQueries } from '../../support/render';
 import { databaseBefore } from '../../support/old-database';
 import { tempDir } from '../../support/paths';
 import { call, makeStudio } from '../../support/studio';
@@ -54,8 +51,7 @@ it('shows an old job whose settings lack today’s fields', async () => {
   // Nothing rewritten: the stored row is as the old studio left it.
   expect(env.studio.db.prepare(`SELECT settings FROM jobs WHERE id = 'bench-job'`).pluck().get()).toBe(OLD_SETTINGS);
 
-  setStudio(inProcessBridge(env.studio));
-  queryClient.clear();
+  const { disconnect } = connectRenderer(env.studio);
   const character = await call(env.studio, 'characters/get', { id: characterId });
   const errors: unknown[] = [];
   const onError = (e: ErrorEvent) => errors.push(e.error);
@@ -67,4 +63,5 @@ it('shows an old job whose settings lack today’s fields', async () => {
   expect(errors).toEqual([]);
   window.removeEventListener('error', onError);
   unmount();
+  disconnect();
 });

@@ -2,11 +2,8 @@
 import { afterEach, expect, it } from 'vitest';
 import type { JobId } from '../../../common/contract';
 import { JobsSection } from '../../../renderer/src/components/generation/JobsSection';
-import { queryClient } from '../../../renderer/src/lib/queries';
-import { setStudio } from '../../../renderer/src/lib/studio';
 import { settleIn } from '../../support/dom';
-import { renderWithQueries } from '../../support/render';
-import { inProcessBridge } from '../../support/in-process-bridge';
+import { connectRenderer, renderWithQueries } from '../../support/render';
 import {
   addFakeProvider,
   call,
@@ -43,8 +40,7 @@ it('refuses to resume a run whose provider was deleted, and the card says to sta
   );
   expect((await call(env.studio, 'jobs/get', { id: 'stopped' as JobId })).status).toBe('interrupted');
 
-  setStudio(inProcessBridge(env.studio));
-  queryClient.clear();
+  const { disconnect } = connectRenderer(env.studio);
   const character = await call(env.studio, 'characters/get', { id: characterId });
   const { container, unmount } = renderWithQueries(<JobsSection character={character} />);
   const message = () => container.querySelector('.job-message')?.textContent ?? '';
@@ -52,4 +48,5 @@ it('refuses to resume a run whose provider was deleted, and the card says to sta
   expect(container.textContent).toContain('provider deleted');
   expect([...container.querySelectorAll('button')].map((b) => b.textContent)).not.toContain('Resume');
   unmount();
+  disconnect();
 });

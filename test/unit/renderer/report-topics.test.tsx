@@ -1,13 +1,10 @@
 // @vitest-environment jsdom
-import { QueryClientProvider } from '@tanstack/react-query';
-import { act } from 'react';
 import { afterEach, expect, it } from 'vitest';
 import type { Character } from '../../../common/contract';
 import { ReportView } from '../../../renderer/src/components/eval/ReportView';
 import { queryClient } from '../../../renderer/src/lib/queries';
-import { setStudio } from '../../../renderer/src/lib/studio';
-import { mountRoot, settleIn } from '../../support/dom';
-import { inProcessBridge } from '../../support/in-process-bridge';
+import { settleIn } from '../../support/dom';
+import { connectRenderer, renderWithQueries } from '../../support/render';
 import { call, createBeethoven, makeStudio } from '../../support/studio';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -18,19 +15,11 @@ afterEach(() => env.cleanup());
 /** The report of `character`, drawn from a fresh cache. */
 function mountReport(character: Character) {
   queryClient.clear();
-  const mounted = mountRoot();
-  act(() =>
-    mounted.root.render(
-      <QueryClientProvider client={queryClient}>
-        <ReportView character={character} />
-      </QueryClientProvider>,
-    ),
-  );
-  return mounted;
+  return renderWithQueries(<ReportView character={character} />);
 }
 
 it('offers the topic filter only once the character has questions with topics', async () => {
-  setStudio(inProcessBridge(env.studio));
+  const { disconnect } = connectRenderer(env.studio);
   const id = await createBeethoven(env.studio);
   const character = await call(env.studio, 'characters/get', { id });
   const topics = (el: HTMLElement) => el.querySelector('[role="group"][aria-label="Topics"]');
@@ -55,4 +44,5 @@ it('offers the topic filter only once the character has questions with topics', 
   // Named, with its id in the tooltip: "topic-3" alone told a user nothing.
   expect(topics(asked.container)!.querySelectorAll('button')[1]!.title).toBe('values and preferences (topic-3)');
   asked.unmount();
+  disconnect();
 });

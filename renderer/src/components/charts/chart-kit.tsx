@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { TooltipContentProps, TooltipValueType } from 'recharts';
+import type { TooltipContentProps, TooltipValueType, XAxisTickContentProps } from 'recharts';
 import '../../charts.css';
 
 /**
@@ -17,6 +17,36 @@ export const SERIES = {
 
 /** Axis props: small muted ticks, no tick marks, the axis line in the grid's family. */
 export const AXIS = { tickLine: false, tick: { fontSize: 11 }, minTickGap: 4 } as const;
+
+/** Room under a category axis drawn with `everyLabel`: two rows of labels. */
+export const TWO_ROW_AXIS_HEIGHT = 40;
+
+/**
+ * Category-axis props that draw every label (recharts drops a label that would touch its neighbour,
+ * so a narrow chart lost "personality" from five dimensions): when the band is narrower than the
+ * longest of `labels` (estimated from its characters at 11 px), every other label sits a row lower.
+ */
+export function everyLabel(labels: readonly string[]) {
+  const longest = Math.max(0, ...labels.map((label) => label.length)) * 11 * 0.6;
+  const tick = (props: XAxisTickContentProps) => {
+    const width = typeof props.width === 'number' ? props.width : 0;
+    const band = width / Math.max(1, props.visibleTicksCount);
+    const lower = band < longest + 8 && props.index % 2 === 1;
+    return (
+      <text
+        x={props.x}
+        y={props.y}
+        dy={lower ? 24 : 11}
+        textAnchor="middle"
+        className="recharts-cartesian-axis-tick-value"
+        data-testid="axis-label"
+      >
+        {String(props.payload.value)}
+      </text>
+    );
+  };
+  return { ...AXIS, interval: 0, tick, height: TWO_ROW_AXIS_HEIGHT } as const;
+}
 
 /** Charts redraw with every refetch and every training step: no enter animation. */
 export const STILL = { isAnimationActive: false } as const;

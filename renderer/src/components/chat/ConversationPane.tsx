@@ -108,6 +108,9 @@ export function ConversationPane({
   const v: ConversationView = query.data;
   const { conversation: c } = v;
   const empty = v.path.length === 0;
+  const who = c.target.kind === 'run' ? `trained run ${c.target.runId.slice(0, 8)}` : `baseline ${c.target.model}`;
+  const where = c.setting.location ? ` · ${c.setting.location}` : '';
+  const sampling = samplingSummary(c.sampling);
 
   return (
     <section className="chat-pane" aria-label={`Conversation: ${c.title}`}>
@@ -134,11 +137,14 @@ export function ConversationPane({
             .json
           </button>
         </div>
-        <p className="muted chat-pane-meta" data-testid="conversation-setup">
-          <span className="pill">{c.runtime}</span>{' '}
-          {c.target.kind === 'run' ? `trained run ${c.target.runId.slice(0, 8)}` : `baseline ${c.target.model}`}
-          {c.setting.location && ` · ${c.setting.location}`}
-          <span className="chat-pane-sampling"> · {samplingSummary(c.sampling)}</span>
+        <p
+          className="muted chat-pane-meta"
+          data-testid="conversation-setup"
+          title={`${c.runtime} · ${who}${where} · ${sampling}`}
+        >
+          <span className="pill">{c.runtime}</span> {who}
+          {where}
+          <span className="chat-pane-sampling"> · {sampling}</span>
         </p>
       </header>
       {settingsOpen && (

@@ -4,6 +4,7 @@ import type { Events, RevisionRef, SavedScene, SceneId, SceneRevision } from '..
 import { messageOf } from '../../lib/bridge-error';
 import { invoke, queryClient, useStudioEvent } from '../../lib/queries';
 import { importedFromText } from '../../../../common/provenance';
+import { revisionNumbering } from '../../../../common/scene-doc/revision-numbers';
 
 const AUTHORS: Record<SceneRevision['author'], string> = {
   generated: 'Generated',
@@ -47,6 +48,7 @@ export function RevisionHistory({
   useStudioEvent('scenes/regenerated', onRegenerated);
   const [picked, setPicked] = useState<number | { proposal: string } | null>(null);
   const list = revisions.data ?? [];
+  const number = revisionNumbering(list);
   const waiting = (proposals.data ?? []).filter((p) => p.adoptedAs === null);
   const shown: number | { proposal: string } = picked ?? list.find((r) => r.revision !== current)?.revision ?? current;
   const proposal = typeof shown === 'object' ? waiting.find((p) => p.id === shown.proposal) : undefined;
@@ -86,7 +88,7 @@ export function RevisionHistory({
                 aria-current={proposal?.id === p.id ? 'true' : undefined}
                 onClick={() => setPicked({ proposal: p.id })}
               >
-                <span className="revision-number">from #{p.baseRevision}</span>
+                <span className="revision-number">from #{number(p.baseRevision)}</span>
                 <span>
                   Proposed by the LLM <span className="badge">not applied</span>
                 </span>
@@ -105,10 +107,10 @@ export function RevisionHistory({
               aria-current={r.revision === shown ? 'true' : undefined}
               onClick={() => setPicked(r.revision)}
             >
-              <span className="revision-number">#{r.revision}</span>
+              <span className="revision-number">#{number(r.revision)}</span>
               <span>
                 {AUTHORS[r.author]}
-                {r.restoredFrom !== null && ` (restores #${r.restoredFrom})`}
+                {r.restoredFrom !== null && ` (restores #${number(r.restoredFrom)})`}
                 {r.importedFrom && <span className="muted"> {importedFromText(r.importedFrom)}</span>}
                 {r.revision === current && <span className="badge">current</span>}
               </span>
@@ -123,18 +125,22 @@ export function RevisionHistory({
       </ol>
       <div className="revision-diff" aria-label="Changes">
         {shown === current ? (
-          <p className="muted">This is the only revision: edit and save to start the history.</p>
+          <p className="muted">
+            {list.length > 1
+              ? 'This is the current revision: pick an earlier one to see what changed since.'
+              : 'This is the only revision: edit and save to start the history.'}
+          </p>
         ) : (
           <>
             <header className="revision-diff-head">
               <span>
                 {typeof shown === 'object' ? (
                   <>
-                    What the proposal would change in the current <strong>#{current}</strong>
+                    What the proposal would change in the current <strong>#{number(current)}</strong>
                   </>
                 ) : (
                   <>
-                    Changes from <strong>#{shown}</strong> to the current <strong>#{current}</strong>
+                    Changes from <strong>#{number(shown)}</strong> to the current <strong>#{number(current)}</strong>
                   </>
                 )}
               </span>
@@ -144,7 +150,7 @@ export function RevisionHistory({
                 disabled={dirty || restoring === 'Restoring…'}
                 title={dirty ? 'Save or undo your edits first: this would replace them.' : undefined}
               >
-                {typeof shown === 'object' ? 'Use this version' : `Restore #${shown}`}
+                {typeof shown === 'object' ? 'Use this version' : `Restore #${number(shown)}`}
               </button>
             </header>
             {restoring && restoring !== 'Restoring…' && <p className="form-error">{restoring}</p>}

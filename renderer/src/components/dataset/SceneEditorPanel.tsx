@@ -7,6 +7,7 @@ import { invoke, queryClient } from '../../lib/queries';
 import { RegenerateDialog } from './RegenerateDialog';
 import { useRegeneration } from './use-regeneration';
 import { RevisionHistory } from './RevisionHistory';
+import { useRevisionNumbering } from './revision-numbers';
 import { SceneTurns, type FocusRequest } from './SceneTurns';
 import { TrainingPreviewPanel } from './TrainingPreviewPanel';
 import '../../scene-editor.css';
@@ -85,6 +86,7 @@ export function SceneEditorPanel({
   }, [target]);
 
   const snapshot = useSyncExternalStore(editor?.subscribe ?? noSubscribe, editor?.snapshot ?? (() => null));
+  const number = useRevisionNumbering(sceneId, snapshot?.baseRevision ?? 0);
 
   if (loadError) {
     return (
@@ -181,7 +183,7 @@ export function SceneEditorPanel({
       <header className="editor-bar">
         <h2>{title}</h2>
         <span className="muted editor-revision">
-          {sceneId === null ? 'not saved yet' : `revision ${baseRevision}`}
+          {sceneId === null ? 'not saved yet' : number ? `revision ${number(baseRevision)}` : 'revision'}
           {dirty ? ' · unsaved edits' : ''}
         </span>
         <span className="editor-bar-actions">
@@ -245,7 +247,7 @@ export function SceneEditorPanel({
       )}
       {status.kind === 'saved' && !dirty && (
         <div className="editor-message saved" role="status">
-          Saved as revision {status.revision}.
+          Saved as revision {number ? number(status.revision) : status.revision}.
         </div>
       )}
       {regeneration?.kind === 'running' && (
@@ -255,7 +257,7 @@ export function SceneEditorPanel({
       )}
       {regenerated && regeneration?.kind !== 'running' && (
         <div className={regenerated.failed ? 'editor-message form-error' : 'editor-message saved'} role="status">
-          {regenerated.text}
+          {regenerated.text(number ?? ((stored) => stored))}
         </div>
       )}
       {refusal && (

@@ -8,7 +8,8 @@ export type Regeneration = { kind: 'asking'; turn?: number } | { kind: 'running'
 
 /** What became of a regeneration, for the message under the editor's bar. */
 export interface RegenerationOutcome {
-  text: string;
+  /** The message; `shown` turns a stored revision number into the one the History shows. */
+  text: (shown: (stored: number) => number) => string;
   failed: boolean;
 }
 
@@ -44,10 +45,10 @@ export function useRegeneration(editor: SceneEditor | null, sceneId: SceneId | n
       // take it in as one step, so undo still reaches what was here, unsaved edits included.
       void invoke('scenes/open', { id: event.sceneId }).then((opened) => {
         if (opened.revision > editor.snapshot().baseRevision) editor.adopt(opened.doc, opened.revision);
-        const text =
+        const text = (shown: (stored: number) => number) =>
           event.revision === null
-            ? `The scene was changed elsewhere (now revision ${opened.revision}) while the rewrite was out, so the rewrite was kept as a proposal: compare and use it in History.`
-            : `Rewritten by the LLM as revision ${opened.revision}. Undo (Ctrl+Z) brings back the previous text.`;
+            ? `The scene was changed elsewhere (now revision ${shown(opened.revision)}) while the rewrite was out, so the rewrite was kept as a proposal: compare and use it in History.`
+            : `Rewritten by the LLM as revision ${shown(opened.revision)}. Undo (Ctrl+Z) brings back the previous text.`;
         settle(event.jobId, { text, failed: false }, false);
       });
     },
@@ -60,7 +61,7 @@ export function useRegeneration(editor: SceneEditor | null, sceneId: SceneId | n
       if (job.kind !== 'regenerate' || !['failed', 'paused', 'cancelled'].includes(job.status)) return;
       const reason = job.recentFailures[0]?.reason ?? job.message ?? 'see the job on Generate';
       const text = `The rewrite ${job.status}: ${reason}. The scene is unchanged; resume or retry it from the job on Generate.`;
-      settle(job.id, { text, failed: true }, true);
+      settle(job.id, { text: () => text, failed: true }, true);
     },
     [settle],
   );

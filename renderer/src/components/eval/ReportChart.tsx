@@ -1,6 +1,6 @@
 import { Bar, BarChart, CartesianGrid, ErrorBar, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { EvalReport, ReportCell, ReportMode } from '../../../../common/contract';
-import { AXIS, ChartCard, ChartLegend, STILL, tipFor } from '../charts/chart-kit';
+import { AXIS, ChartCard, ChartLegend, everyLabel, STILL, tipFor } from '../charts/chart-kit';
 
 /** Series colours by system order: the chart palette, then more distinct hues for 5+ systems. */
 export const SYSTEM_COLORS = [
@@ -73,7 +73,7 @@ export function ReportChart({ report, mode }: { report: EvalReport; mode: Report
       <ResponsiveContainer width="100%" height={240}>
         <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 4, left: 0 }} barCategoryGap="18%">
           <CartesianGrid vertical={false} />
-          <XAxis {...AXIS} dataKey="dimension" />
+          <XAxis {...everyLabel(dimensions)} dataKey="dimension" />
           <YAxis {...AXIS} width={28} domain={[1, 7]} ticks={[1, 2, 3, 4, 5, 6, 7]} allowDataOverflow />
           <Tooltip
             {...STILL}

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Character, Job, JobKindName, JobStatus, StageProgress } from '../../../../common/contract';
 import { orphanedJobMessage } from '../../../../common/orphaned-job';
 import { storeJob, useCommand, useJobs, useProviders } from '../../lib/queries';
@@ -21,10 +21,21 @@ export function JobsSection({
   const jobs = useJobs(character.id);
   const list = [...(jobs.data ?? [])].filter((j) => kinds.includes(j.kind)).sort((a, b) => b.createdAt - a.createdAt);
   const [current, ...earlier] = list;
+  // A run started since the list was first drawn (from the form below, which the Start button has
+  // scrolled into view) is brought into view: the page said only "A run is still open above".
+  const section = useRef<HTMLElement>(null);
+  const seen = useRef<string | null>(null);
+  const currentId = current?.id ?? '';
+  useEffect(() => {
+    if (!jobs.isSuccess) return;
+    if (seen.current !== null && currentId !== '' && currentId !== seen.current)
+      section.current?.scrollIntoView?.({ block: 'start', behavior: 'smooth' });
+    seen.current = currentId;
+  }, [jobs.isSuccess, currentId]);
   if (!current) return null;
 
   return (
-    <section className="jobs" aria-label="Runs">
+    <section className="jobs" aria-label="Runs" ref={section}>
       <JobCard job={current} latest />
       <EarlierWork
         items={earlier}

@@ -94,6 +94,8 @@ interface ChunkRow extends ChunkCoverage {
 export function CoverageChart({ charts }: { charts: DatasetCharts }) {
   const rows: ChunkRow[] = charts.chunks.map((c) => ({ ...c, waiting: c.scenes - c.experiences }));
   const bare = rows.filter((r) => r.scenes + r.protective === 0).length;
+  // No chunk has a scene (or there are no chunks): a line says why instead of a chart of zeros.
+  const nothing = bare === rows.length;
   return (
     <ChartCard
       className="wide"
@@ -114,24 +116,30 @@ export function CoverageChart({ charts }: { charts: DatasetCharts }) {
       empty={
         rows.length === 0
           ? 'No profile yet: add one on the Profile tab to see which parts of the life the scenes cover.'
-          : null
+          : nothing
+            ? `No scene was imagined from a profile chunk yet${
+                charts.withoutChunk > 0 ? ' (those here were imported or written by hand)' : ''
+              }: a generation run's scenes show here under the chunk they came from.`
+            : null
       }
       testId="chart-coverage"
       note={
-        <ChartLegend
-          items={[
-            [SERIES.primary, 'with experience'],
-            [SERIES.muted, 'waiting'],
-            [SERIES.secondary, 'protective'],
-          ]}
-        >
-          {charts.withoutChunk > 0 && (
-            <span>
-              {charts.withoutChunk === 1 ? 'One scene has' : `${formatCount(charts.withoutChunk)} scenes have`} no chunk
-              (written by hand, or its chunk was deleted)
-            </span>
-          )}
-        </ChartLegend>
+        !nothing && (
+          <ChartLegend
+            items={[
+              [SERIES.primary, 'with experience'],
+              [SERIES.muted, 'waiting'],
+              [SERIES.secondary, 'protective'],
+            ]}
+          >
+            {charts.withoutChunk > 0 && (
+              <span>
+                {charts.withoutChunk === 1 ? 'One scene has' : `${formatCount(charts.withoutChunk)} scenes have`} no
+                chunk (imported, written by hand, or its chunk was deleted)
+              </span>
+            )}
+          </ChartLegend>
+        )
       }
     >
       <ResponsiveContainer width="100%" height={180}>
