@@ -15,11 +15,15 @@
 //   process's figure, which also holds the V8 helper threads' GC and SQLite's checkpoints.
 //
 // `BENCH_GENERATION_CASES` (comma-separated, of `c16`, `c32`, `seeded`, `polling`) runs only those
-// cases, for alternated before/after comparisons; all of them by default.
+// cases, for alternated before/after comparisons; all of them by default. `BENCH_CPU_PROFILE_DIR`
+// writes a V8 CPU profile of each measured job there (`<concurrency>-<scenes before>.cpuprofile`,
+// the job alone: no start-up, warm-up or seeding), for `node --cpu-prof`'s view of that window only.
 // - `eventLoopDelayP99Ms` / `eventLoopDelayMaxMs`: `perf_hooks.monitorEventLoopDelay` during the job.
 import path from 'node:path';
 import { startFakeServerProcess } from '../support/fake-server-process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import type { CharacterId, JobId, ProviderId, SceneId } from '../../common/contract';
 import type { Studio } from '../../main/core/studio';
 import { encodeSignature, sceneSignature } from '../../main/core/pipeline/parse-dedupe';
@@ -113,6 +117,22 @@ function seed(studio: Studio, characterId: CharacterId, count: number): void {
   })();
 }
 
+/** With `BENCH_CPU_PROFILE_DIR` set, starts a CPU profile; the function returned stops it and writes it as `<name>.cpuprofile`. */
+async function startProfile(): Promise<((name: string) => Promise<void>) | null> {
+  const dir = process.env['BENCH_CPU_PROFILE_DIR'];
+  if (!dir) return null;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (name) => {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+  };
+}
+
 /** Calls per stage the job made (attempts, retries included), from the call record. */
 function callsByStage(studio: Studio, jobId: string): Record<string, number> {
   const rows = studio.db
@@ -134,9 +154,9 @@ function idealMs(calls: Record<string, number>, concurrency: number): number {
 export async function measure(
   baseURL: string,
   concurrency: number,
-  options: { pollStats?: boolean; seeded?: number; newScenes?: number } = {},
+  options: { pollStats?: boolean; seeded?: number; newScenes?: number; profile?: boolean } = {},
 ) {
-  const { pollStats = false, seeded = 0, newScenes = TARGET_SCENES } = options;
+  const { pollStats = false, seeded = 0, newScenes = TARGET_SCENES, profile = true } = options;
   const env = makeStudio();
   try {
     const { characterId, providerId } = await prepare(env.studio, baseURL, concurrency);
@@ -154,6 +174,7 @@ export async function measure(
           });
         }, POLL_MS)
       : null;
+    const profiler = profile ? await startProfile() : null;
     delay.enable();
     const clock = threadClock();
     const mainBefore = clock?.().cpuMs ?? 0;
@@ -164,6 +185,7 @@ export async function measure(
       settings: generationSettings(providerId, { targetScenes, scenesPerCall: 10, protectiveShare: 0.03 }),
     });
     const finished = await env.studio.generation.whenIdle(job.id);
+    await profiler?.(`${concurrency}-${seeded}`);
     const wallMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
     const mainCpuMs = (clock?.().cpuMs ?? Number.NaN) - mainBefore;
@@ -209,7 +231,7 @@ export async function run(): Promise<object> {
   });
   try {
     const cases = new Set((process.env['BENCH_GENERATION_CASES'] ?? 'c16,c32,seeded,polling').split(','));
-    await measure(server.baseURL, 16, { newScenes: 30 }); // warm-up: JIT, sockets, SQLite
+    await measure(server.baseURL, 16, { newScenes: 30, profile: false }); // warm-up: JIT, sockets, SQLite
     const results: Record<string, object> = {};
     if (cases.has('c16')) results['concurrency16'] = await measure(server.baseURL, 16);
     if (cases.has('c32')) results['concurrency32'] = await measure(server.baseURL, 32);
