@@ -4,7 +4,6 @@ import path from 'node:path';
 import { StudioFailure } from '../core/errors';
 import { migrations as knownMigrations, type Migration } from './migrations';
 import { beginSession, endSession, staleSessions } from './open-sessions';
-import { callJournalFile, replayCallJournals } from './call-journal';
 import { cacheStatements } from './statement-cache';
 
 export type Db = Database.Database;
@@ -73,8 +72,6 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     db.pragma('cache_size = -65536');
     migrate(db, file, migrations, options.onUpgrade);
     cacheStatements(db);
-    // Calls a crashed process sent just before its end, not yet in its commits (call-journal.ts).
-    replayCallJournals(db, file, stale);
   } catch (error) {
     db.close();
     if (error instanceof StudioFailure) throw error;
@@ -83,7 +80,6 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   // Checked whole (or created new): the crashed sessions' markers have served their purpose.
   stale.forEach(endSession);
   const marker = beginSession(file);
-  journals.set(db, callJournalFile(marker));
   const close = db.close.bind(db);
   db.close = () => {
     close();
@@ -91,14 +87,6 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     return db;
   };
   return db;
-}
-
-/** Each open connection's call journal file (call-journal.ts). */
-const journals = new WeakMap<Db, string>();
-
-/** Where the calls `db`'s process sends are journaled until committed; null for a connection `openDatabase` did not open. */
-export function callJournalPath(db: Db): string | null {
-  return journals.get(db) ?? null;
 }
 
 function nativeOptions(options: OpenOptions, extra: Database.Options = {}): Database.Options {

@@ -3,9 +3,7 @@ import type { CharacterId, Job, JobId, JobKindName, Provider, ProviderId } from 
 import { formatUsd } from '../../../common/money';
 import { orphanedJobMessage } from '../../../common/orphaned-job';
 import { errorText } from '../../../common/sentence';
-import { CallJournal } from '../../store/call-journal';
-import type { StartedCallRow } from '../../store/call-records-repo';
-import { callJournalPath, type Db } from '../../store/database';
+import type { Db } from '../../store/database';
 import type { JobRow, JobsRepo } from '../../store/jobs-repo';
 import { WriteBatch } from '../../store/write-batch';
 import type { Clock, IdFactory } from '../clock';
@@ -69,8 +67,6 @@ export class JobService {
    * Kinds write an item's output through it, after the call record it follows.
    */
   readonly writes: WriteBatch;
-  /** Calls sent whose record waits for the next group commit (null: a connection without one, each call committed alone). */
-  private readonly journal: CallJournal | null;
   private readonly spendings = new WeakMap<RunHandle, { budgetUsd: number | null; spent: number }>();
 
   constructor(
@@ -84,8 +80,6 @@ export class JobService {
   ) {
     this.runner = new JobRunner(jobs, clock, (id) => this.progressed(id, true));
     this.writes = new WriteBatch(db, WRITE_WINDOW_MS);
-    const journal = callJournalPath(db);
-    this.journal = journal === null ? null : new CallJournal(journal);
   }
 
   register(kind: JobKind): void {
@@ -216,9 +210,6 @@ export class JobService {
   async shutdown(): Promise<void> {
     await this.runner.shutdown();
     this.writes.flush();
-    // The flushed writes' promises settle on the next turns: then the journal knows they are in.
-    await new Promise((resolve) => setImmediate(resolve));
-    this.journal?.close();
   }
 
   /** A provider a job is about to be started with (refused with `not_found` when it was deleted). */
@@ -261,31 +252,11 @@ export class JobService {
   recorderFor(id: JobId, run: RunHandle): { onStart(record: StartedCall): void; onCall(record: CallRecord): void } {
     const spending = this.spendingOf(id, run);
     return {
-      onStart: (record) => this.recordStart(startedRow(id, record), run),
+      // On record before it is sent, at once: waiting for a shared commit would delay every send
+      // by a turn of the loop, on the job's critical path, to save a small commit.
+      onStart: (record) => this.jobs.callRecords.start(startedRow(id, record)),
       onCall: (record) => this.recordCall(id, record, run, spending),
     };
-  }
-
-  /**
-   * Puts an attempt on record before it is sent. Journaled at once (call-journal.ts: one append,
-   * what a crash from here on replays at the next open) and written `in_flight` with the run's next
-   * group commit: a commit of its own per call cost ~0.2 ms of CPU on the job's path, and waiting
-   * for the shared commit before sending would delay every send by up to its window. A record
-   * that cannot be saved stops the run (the journal keeps the call for the next open).
-   */
-  private recordStart(row: StartedCallRow, run: RunHandle): void {
-    const journal = this.journal;
-    if (!journal) {
-      this.jobs.callRecords.start(row);
-      return;
-    }
-    journal.append(row);
-    this.writes
-      .write(() => this.jobs.callRecords.start(row))
-      .then(
-        () => journal.committed(),
-        (error: unknown) => this.runner.requestStop(run, 'failed', `A call could not be recorded: ${errorText(error)}`),
-      );
   }
 
   /**

@@ -1,9 +1,7 @@
-import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CharacterId, GenerationSettings, Job, JobId, ProviderId } from '../../../common/contract';
 import { formatUsd } from '../../../common/money';
 import { jobProgress } from '../../../main/core/pipeline/job-view';
-import { callJournalPath } from '../../../main/store/database';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { recountedRow } from '../../support/job-recount';
 import { studioResponder } from '../../support/studio-responder';
@@ -181,52 +179,24 @@ describe('the budget', () => {
 });
 
 describe('calls on record', () => {
-  it('has a call on record when it reaches the provider (journaled, then in flight with the next group commit), until the answer completes the row', async () => {
+  it('puts a call on record before it is sent, in flight until the answer completes the row', async () => {
     const providerId = await setup();
-    const journal = callJournalPath(env.studio.db);
-    expect(journal).not.toBeNull();
-    const inFlight = () => env.studio.db.prepare("SELECT id FROM llm_calls WHERE status = 'in_flight'").pluck().all();
-    const journaled = () =>
-      fs.existsSync(journal!)
-        ? fs
-            .readFileSync(journal!, 'utf8')
-            .split('\n')
-            .filter(Boolean)
-            .map((line) => (JSON.parse(line) as { id: string }).id)
-        : [];
-    // What is on record as the request arrives (the server runs in this process: nothing else runs meanwhile).
-    let onArrival: string[] | null = null;
-    let release = (): void => undefined;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    server.setResponder(async () => {
-      onArrival ??= [...journaled(), ...inFlight()];
-      await held;
-      return 'unreadable';
-    });
+    server.enqueueFaults({ kind: 'hang' });
     const job = await call(env.studio, 'generation/start', {
       characterId,
       settings: generationSettings(providerId, { targetScenes: 2, scenesPerCall: 2, protectiveShare: 0 }),
     });
-    await until(() => server.inFlight > 0);
-    expect(onArrival).toHaveLength(1);
-    // The group commit writes it in flight, and the journal, which holds only rows not in yet, is cut back.
-    await until(() => inFlight().length > 0);
-    expect(inFlight()).toEqual(onArrival);
-    await until(() => journaled().length === 0);
+    await new Promise<void>((resolve) => {
+      const check = () => (server.inFlight > 0 ? resolve() : setTimeout(check, 10));
+      check();
+    });
+    const open = env.studio.db.prepare("SELECT id, cost_usd FROM llm_calls WHERE status = 'in_flight'").all();
+    expect(open).toHaveLength(1);
     await call(env.studio, 'jobs/pause', { id: job.id });
-    release();
     await env.studio.generation.whenIdle(job.id);
     expect(count("SELECT count(*) FROM llm_calls WHERE status = 'in_flight'")).toBe(0);
   });
 });
-
-/** Resolves once `ready()` holds, checked every 10 ms. */
-function until(ready: () => boolean): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const check = () => (ready() ? resolve() : setTimeout(check, 10));
-    check();
-  });
-}
 
 /** The figures of `job` counted afresh from its items and scenes (not the ones its row keeps). */
 function recount(job: JobId): Pick<Job, 'stages' | 'done' | 'total' | 'failed'> {
