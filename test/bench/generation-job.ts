@@ -11,15 +11,25 @@
 //   `concurrency` calls, where the first round can only hold the calls that need no other answer
 //   (the limits and the scene calls; protective scenes need the limits, experiences their scene).
 // - `cpuMsPerItem`: this process's CPU (user + system) over the job, per job item done.
+// - `mainThreadCpuMsPerItem`: the main thread's share of it (thread-clock.ts), steadier than the
+//   process's figure, which also holds the V8 helper threads' GC and SQLite's checkpoints.
+//
+// `BENCH_GENERATION_CASES` (comma-separated, of `c16`, `c32`, `seeded`, `polling`) runs only those
+// cases, for alternated before/after comparisons; all of them by default. `BENCH_CPU_PROFILE_DIR`
+// writes a V8 CPU profile of each measured job there (`<concurrency>-<scenes before>.cpuprofile`,
+// the job alone: no start-up, warm-up or seeding), for `node --cpu-prof`'s view of that window only.
 // - `eventLoopDelayP99Ms` / `eventLoopDelayMaxMs`: `perf_hooks.monitorEventLoopDelay` during the job.
 import path from 'node:path';
 import { startFakeServerProcess } from '../support/fake-server-process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import type { CharacterId, JobId, ProviderId, SceneId } from '../../common/contract';
 import type { Studio } from '../../main/core/studio';
 import { encodeSignature, sceneSignature } from '../../main/core/pipeline/parse-dedupe';
 import { DatasetRepo } from '../../main/store/dataset-repo';
 import { beethovenWithProfile, call, generationSettings, makeStudio } from '../support/studio';
+import { threadClock } from './thread-clock';
 
 const LATENCY_MS = 300;
 const TARGET_SCENES = 160;
@@ -107,6 +117,22 @@ function seed(studio: Studio, characterId: CharacterId, count: number): void {
   })();
 }
 
+/** With `BENCH_CPU_PROFILE_DIR` set, starts a CPU profile; the function returned stops it and writes it as `<name>.cpuprofile`. */
+async function startProfile(): Promise<((name: string) => Promise<void>) | null> {
+  const dir = process.env['BENCH_CPU_PROFILE_DIR'];
+  if (!dir) return null;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (name) => {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+  };
+}
+
 /** Calls per stage the job made (attempts, retries included), from the call record. */
 function callsByStage(studio: Studio, jobId: string): Record<string, number> {
   const rows = studio.db
@@ -128,9 +154,9 @@ function idealMs(calls: Record<string, number>, concurrency: number): number {
 export async function measure(
   baseURL: string,
   concurrency: number,
-  options: { pollStats?: boolean; seeded?: number; newScenes?: number } = {},
+  options: { pollStats?: boolean; seeded?: number; newScenes?: number; profile?: boolean } = {},
 ) {
-  const { pollStats = false, seeded = 0, newScenes = TARGET_SCENES } = options;
+  const { pollStats = false, seeded = 0, newScenes = TARGET_SCENES, profile = true } = options;
   const env = makeStudio();
   try {
     const { characterId, providerId } = await prepare(env.studio, baseURL, concurrency);
@@ -148,7 +174,10 @@ export async function measure(
           });
         }, POLL_MS)
       : null;
+    const profiler = profile ? await startProfile() : null;
     delay.enable();
+    const clock = threadClock();
+    const mainBefore = clock?.().cpuMs ?? 0;
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const job = await call(env.studio, 'generation/start', {
@@ -156,8 +185,10 @@ export async function measure(
       settings: generationSettings(providerId, { targetScenes, scenesPerCall: 10, protectiveShare: 0.03 }),
     });
     const finished = await env.studio.generation.whenIdle(job.id);
+    await profiler?.(`${concurrency}-${seeded}`);
     const wallMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
+    const mainCpuMs = (clock?.().cpuMs ?? Number.NaN) - mainBefore;
     delay.disable();
     if (poller) clearInterval(poller);
     if (finished.status !== 'succeeded') throw new Error(`the job ended ${finished.status}: ${finished.message}`);
@@ -181,6 +212,7 @@ export async function measure(
         goal: 2,
         unit: 'ms CPU per item',
       },
+      mainThreadCpuMsPerItem: { value: Number((mainCpuMs / items).toFixed(2)), goal: null, unit: 'ms CPU per item' },
       eventLoopDelayP99Ms: { value: Number((delay.percentile(99) / 1e6).toFixed(1)), goal: 50, unit: 'ms' },
       eventLoopDelayMaxMs: { value: Number((delay.max / 1e6).toFixed(1)), goal: 50, unit: 'ms' },
     };
@@ -198,25 +230,29 @@ export async function run(): Promise<object> {
     FAKE_RESPONDER: 'studio',
   });
   try {
-    await measure(server.baseURL, 16, { newScenes: 30 }); // warm-up: JIT, sockets, SQLite
-    const concurrency16 = await measure(server.baseURL, 16);
-    const concurrency32 = await measure(server.baseURL, 32);
-    const seeded16 = await measure(server.baseURL, 16, { seeded: SEEDED_SCENES });
-    const concurrency16PollingStats = await measure(server.baseURL, 16, { seeded: SEEDED_SCENES, pollStats: true });
-    const quietWall = seeded16['wallMs'] as number;
-    return {
-      concurrency16,
-      concurrency32,
-      [`concurrency16With${SEEDED_SCENES}Scenes`]: seeded16,
-      [`concurrency16With${SEEDED_SCENES}ScenesPollingStats`]: {
-        ...concurrency16PollingStats,
-        slowdownVsQuiet: {
-          value: Number(((concurrency16PollingStats['wallMs'] as number) / quietWall).toFixed(3)),
-          goal: 1.05,
-          unit: '× the job with the Dataset tab closed',
-        },
-      },
-    };
+    const cases = new Set((process.env['BENCH_GENERATION_CASES'] ?? 'c16,c32,seeded,polling').split(','));
+    await measure(server.baseURL, 16, { newScenes: 30, profile: false }); // warm-up: JIT, sockets, SQLite
+    const results: Record<string, object> = {};
+    if (cases.has('c16')) results['concurrency16'] = await measure(server.baseURL, 16);
+    if (cases.has('c32')) results['concurrency32'] = await measure(server.baseURL, 32);
+    const seededKey = `concurrency16With${SEEDED_SCENES}Scenes`;
+    const seeded16 = cases.has('seeded') ? await measure(server.baseURL, 16, { seeded: SEEDED_SCENES }) : null;
+    if (seeded16) results[seededKey] = seeded16;
+    if (cases.has('polling')) {
+      const polling = await measure(server.baseURL, 16, { seeded: SEEDED_SCENES, pollStats: true });
+      const quietWall = seeded16?.['wallMs'] as number | undefined;
+      results[`${seededKey}PollingStats`] = {
+        ...polling,
+        ...(quietWall && {
+          slowdownVsQuiet: {
+            value: Number(((polling['wallMs'] as number) / quietWall).toFixed(3)),
+            goal: 1.05,
+            unit: '× the job with the Dataset tab closed',
+          },
+        }),
+      };
+    }
+    return results;
   } finally {
     server.stop();
   }
