@@ -177,6 +177,11 @@ describe('the Report in a browser', () => {
       );
       expect(overlapping, `${mode}: ${JSON.stringify(boxes)}`).toBe(false);
     }
+    // The paper's topic names show whole on their chips ("Personal information and past experiences").
+    const chips = page.getByRole('group', { name: 'Topics' }).getByRole('button');
+    expect(
+      await chips.evaluateAll((all) => all.filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.textContent)),
+    ).toEqual([]);
     await shot('report-01b-tables-1024');
     await page.setViewportSize({ width: 1360, height: 900 });
 
