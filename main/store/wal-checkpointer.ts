@@ -15,7 +15,10 @@ import type { Db } from './database';
  * PASSIVE checkpoint (it waits for no one and blocks no writer). The next write after a complete
  * checkpoint starts the log again from its beginning, and `journal_size_limit` cuts the file back.
  * A writer that leaves no gap between its commits never lets a checkpoint be complete, and the log
- * then only grows: such a writer (an import's copy) calls `drain` from time to time.
+ * then only grows: such a writer (an import's copy) calls `drain` from time to time, and the
+ * thread's own one-page write then starts the log again. Only a drain does: after a checkpoint the
+ * poll asked for, a writer may be committing, and the thread's write (its header fsync included)
+ * would hold that writer's commit waiting on the lock on the serving thread.
  *
  * Lifecycle: made right after the database opens, before anything writes. The thread starts then,
  * beside the rest of the studio's opening (~25 ms of CPU on another core, paid once per process):
