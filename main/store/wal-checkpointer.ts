@@ -15,7 +15,10 @@ import type { Db } from './database';
  * PASSIVE checkpoint (it waits for no one and blocks no writer). The next write after a complete
  * checkpoint starts the log again from its beginning, and `journal_size_limit` cuts the file back.
  * A writer that leaves no gap between its commits never lets a checkpoint be complete, and the log
- * then only grows: such a writer (an import's copy) calls `drain` from time to time.
+ * then only grows: such a writer (an import's copy) calls `drain` from time to time, and the
+ * thread's own one-page write then starts the log again. Only a drain does: after a checkpoint the
+ * poll asked for, a writer may be committing, and the thread's write (its header fsync included)
+ * would hold that writer's commit waiting on the lock on the serving thread.
  *
  * Lifecycle: made right after the database opens, before anything writes. The thread starts then,
  * beside the rest of the studio's opening (~25 ms of CPU on another core, paid once per process):
@@ -48,7 +51,8 @@ const HOLDS = 0;
 
 /**
  * The thread: 'checkpoint' runs one on its connection (opened on the first) and answers with the
- * outcome; 'close' closes the connection and answers nothing.
+ * outcome; 'drain' does too and, when the checkpoint left nothing behind, starts the log again
+ * (see `drain`); 'close' closes the connection and answers nothing.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -65,17 +69,59 @@ function release() {
     Atomics.notify(state, ${HOLDS});
   }
 }
+const fs = require('node:fs');
+const header = Buffer.alloc(40);
+/**
+ * The log's salt from the WAL index (bytes 32-39 of its header, SQLite's documented layout): a new
+ * one each time the log starts again from its beginning.
+ */
+function logSalt() {
+  const fd = fs.openSync(workerData.file + '-shm', 'r');
+  try {
+    fs.readSync(fd, header, 0, header.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return header.toString('hex', 32, 40);
+}
+/**
+ * Starts the log again from its beginning with a write of this connection's own (the database's
+ * user_version, set to what it is: one page), so that the fsync SQLite gives a new log's header
+ * happens on this thread. Gives way (false) to a writer holding the lock: its commit starts the log.
+ */
+function restartLog() {
+  try {
+    db.exec('BEGIN IMMEDIATE');
+  } catch (error) {
+    if (error && error.code === 'SQLITE_BUSY') return false;
+    throw error;
+  }
+  try {
+    db.pragma('user_version = ' + Number(db.pragma('user_version', { simple: true })));
+    db.exec('COMMIT');
+  } finally {
+    if (db.inTransaction) db.exec('ROLLBACK');
+  }
+  return true;
+}
 parentPort.on('message', (message) => {
   if (message === 'close') return release();
   let answer;
   try {
     if (!db) {
-      db = new Database(workerData.file, { fileMustExist: true, ...(workerData.nativeBinding ? { nativeBinding: workerData.nativeBinding } : {}) });
+      // No busy wait: a checkpoint never waits (PASSIVE) and a restart gives way to a writer.
+      db = new Database(workerData.file, { fileMustExist: true, timeout: 0, ...(workerData.nativeBinding ? { nativeBinding: workerData.nativeBinding } : {}) });
       opened++;
       db.pragma('journal_size_limit = ' + workerData.logSizeLimit);
     }
     const [row] = db.pragma('wal_checkpoint(PASSIVE)');
-    answer = { busy: row.busy, log: row.log, checkpointed: row.checkpointed, connections: opened };
+    const whole = row.log > 0 && row.checkpointed === row.log;
+    let restarted = false;
+    if (message === 'drain' && whole) {
+      const salt = logSalt();
+      restarted = restartLog() && logSalt() !== salt;
+    }
+    answer = { busy: row.busy, log: row.log, checkpointed: row.checkpointed, restarted, connections: opened };
   } catch (error) {
     answer = { error: String((error && error.message) || error) };
     // Told before the answer: a studio closing on it finds no connection of ours left open.
@@ -86,11 +132,12 @@ parentPort.on('message', (message) => {
 `;
 
 /**
- * What one checkpoint did, in frames (SQLite's `wal_checkpoint` row), with how many connections
- * the thread has opened so far (1 while all is well); or why it failed.
+ * What one checkpoint did, in frames (SQLite's `wal_checkpoint` row), whether the thread then
+ * started the log again from its beginning (only when draining), with how many connections the
+ * thread has opened so far (1 while all is well); or why it failed.
  */
 export type CheckpointOutcome =
-  { busy: number; log: number; checkpointed: number; connections: number } | { error: string };
+  { busy: number; log: number; checkpointed: number; restarted: boolean; connections: number } | { error: string };
 
 export interface CheckpointerOptions {
   thresholdFrames?: number;
@@ -159,16 +206,26 @@ export class WalCheckpointer {
    * checkpointed whole at that moment). A writer that commits every few ms, as an import does,
    * otherwise never finds it whole: each PASSIVE checkpoint ends behind the commits made while it
    * ran, and the log grew to ~11 GB over an import of 100,000 scenes, its appends held up by the
-   * disk. The caller writes nothing meanwhile (it awaits this; the event loop runs). Resolves true
-   * once nothing is left, false when `tries` checkpoints did not get there (someone else kept
-   * writing) or the checkpointer is closed or failed: the caller goes on and asks again later.
+   * disk. The caller writes nothing meanwhile (it awaits this; the event loop runs).
+   *
+   * Once the log is whole in the database file, the thread starts it again itself, with a one-page
+   * write of its connection: SQLite fsyncs a new log's header in the commit that starts it (even at
+   * `synchronous = NORMAL`), and in the caller's next commit that fsync held the serving thread up
+   * to ~0.7 s while the disk wrote out the pages the checkpoint had just copied.
+   *
+   * Resolves true once the log was started again (or nothing is left to copy), false when `tries`
+   * checkpoints did not get there (someone else kept writing) or the checkpointer is closed or
+   * failed: the caller goes on and asks again later.
    */
   async drain(tries = 3): Promise<boolean> {
     for (let i = 0; i < tries && !this.closed; i++) {
-      if (this.pendingFrames() === 0) return true;
+      if (this.logFrames() === 0) return true;
       const outcome = this.next();
-      if (!this.inFlight) this.ask();
-      if ('error' in (await outcome)) return false;
+      // A checkpoint already in flight (a poll's) is awaited, then one that drains is asked.
+      if (!this.inFlight) this.ask('drain');
+      const done = await outcome;
+      if ('error' in done) return false;
+      if (done.restarted) return true;
     }
     return !this.closed && this.pendingFrames() === 0;
   }
@@ -202,11 +259,11 @@ export class WalCheckpointer {
     this.ask();
   }
 
-  /** Starts a checkpoint on the thread; its outcome comes to `done`. */
-  private ask(): void {
+  /** Starts a checkpoint on the thread (one that drains: see `drain`); its outcome comes to `done`. */
+  private ask(kind: 'checkpoint' | 'drain' = 'checkpoint'): void {
     this.inFlight = true;
     Atomics.store(this.state, HOLDS, 1);
-    this.start().postMessage('checkpoint');
+    this.start().postMessage(kind);
   }
 
   private start(): Worker {

@@ -160,10 +160,11 @@ export async function run(): Promise<object> {
           importLongestStallOnCpuMs: imported.longestStallOnCpuMs,
         };
         process.stderr.write(`  ${format}: ${JSON.stringify(figures[format])}\n`);
-        // With BENCH_STALLS_FILE set, the import's stalls over 30 ms go there (to match against an
-        // `strace -f -ttt -T` log or a `--cpu-prof` profile of the run).
+        // With BENCH_STALLS_FILE set, the import's stalls over 30 ms go there, and the export's
+        // beside them (to match against an `strace -f -ttt -T` log or a `--cpu-prof` profile of the run).
         if (process.env.BENCH_STALLS_FILE) {
           fs.writeFileSync(`${process.env.BENCH_STALLS_FILE}.${format}.json`, JSON.stringify(imported.stalls));
+          fs.writeFileSync(`${process.env.BENCH_STALLS_FILE}.${format}.export.json`, JSON.stringify(exported.stalls));
         }
       } finally {
         target.close();

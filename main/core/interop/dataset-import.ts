@@ -33,7 +33,7 @@ const BATCH = 500;
 
 /**
  * Frames (4 KiB pages) the write-ahead log may hold before the copy waits for it to be checkpointed
- * whole, so that its next commit starts the log again (`WriteLog.drain`): 32 MiB, under the 64 MiB
+ * whole and started again (`WriteLog.drain`): 32 MiB, under the 64 MiB
  * the log file is cut back to (store/wal-checkpointer.ts). A copy slice's commit writes ~200 frames.
  */
 export const LOG_ROOM_FRAMES = 8_192;
@@ -42,7 +42,7 @@ export const LOG_ROOM_FRAMES = 8_192;
 export interface WriteLog {
   /** Frames in the log since it last started again from its beginning. */
   logFrames(): number;
-  /** Resolves once every frame is in the database file (true), or when that could not be had (false). */
+  /** Resolves once every frame is in the database file and the log started again (true), or when that could not be had (false). */
   drain(): Promise<boolean>;
 }
 
@@ -201,7 +201,8 @@ export class DatasetImportService {
 
   /**
    * Waits, the event loop free, for the log to be checkpointed whole once it holds more than
-   * `logRoomFrames`, so the next slice's commit starts it again at its beginning. Left to grow, it
+   * `logRoomFrames`, and started again at its beginning (by the checkpoint thread, so that the new
+   * log's header is synced there, not in the next slice's commit). Left to grow, it
    * reached ~11 GB over an import of 100,000 scenes, every commit appending to a file the kernel
    * was still writing out: a slice's commit took 7–9 ms on average (3–4 ms with the log kept
    * short) and at times ~100 ms, and the import ~1.5× the CPU time.
