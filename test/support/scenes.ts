@@ -45,3 +45,26 @@ export async function beethovenWithJob(studio: Studio): Promise<{ characterId: C
   new JobsRepo(studio.db).insertJob({ id: 'job' as JobId, characterId, settings: {} }, 1);
   return { characterId, dataset: new DatasetRepo(studio.db) };
 }
+
+/**
+ * A generated scene with its experience, as a job leaves it: the experience arriving moves the
+ * scene's save counter on, so it is stored as revision 2 though History lists it as the first.
+ */
+export async function generatedLessonWithExperience(
+  studio: Studio,
+): Promise<{ id: SceneId; characterId: CharacterId }> {
+  const { characterId, dataset } = await beethovenWithJob(studio);
+  const id = insertLesson(dataset, characterId, 'scene-1' as SceneId);
+  dataset.insertExperience(
+    id,
+    {
+      background: 'Neefe listens.',
+      turns: [{ speaker: 'Beethoven', kind: 'speaking', text: 'Good morning, Herr Neefe.' }],
+      callId: null,
+      promptVersion: 'builtin@1',
+      problems: [],
+    },
+    2_000,
+  );
+  return { id, characterId };
+}

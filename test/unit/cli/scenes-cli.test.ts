@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SceneDoc, SceneId } from '../../../common/contract';
+import type { SceneDoc } from '../../../common/contract';
 import { Studio } from '../../../main/core/studio';
 import { runCliIn } from '../../support/cli';
-import { beethovenWithJob, insertLesson } from '../../support/scenes';
+import { generatedLessonWithExperience } from '../../support/scenes';
 import { call } from '../../support/studio';
 import { tempDir } from '../../support/paths';
 
@@ -66,19 +66,7 @@ describe('character-studio scenes', () => {
   it('numbers a generated scene’s revisions as the History does: its first listed is 1, though stored as 2', async () => {
     // A generated scene's save counter also counts its experience arriving: stored revision 2.
     const studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test' });
-    const { characterId, dataset } = await beethovenWithJob(studio);
-    const id = insertLesson(dataset, characterId, 'scene-1' as SceneId);
-    dataset.insertExperience(
-      id,
-      {
-        background: 'Neefe listens.',
-        turns: [{ speaker: 'Beethoven', kind: 'speaking', text: 'Good morning, Herr Neefe.' }],
-        callId: null,
-        promptVersion: 'builtin@1',
-        problems: [],
-      },
-      2_000,
-    );
+    const { id } = await generatedLessonWithExperience(studio);
     const opened = await call(studio, 'scenes/open', { id });
     expect(opened.revision).toBe(2);
     await call(studio, 'scenes/save', {

@@ -1,11 +1,10 @@
 // @vitest-environment jsdom
 import { act } from 'react';
 import { afterEach, expect, it } from 'vitest';
-import type { SceneId } from '../../../common/contract';
 import { SceneEditorPanel } from '../../../renderer/src/components/dataset/SceneEditorPanel';
 import { settleIn } from '../../support/dom';
 import { connectRenderer, renderWithQueries } from '../../support/render';
-import { beethovenWithJob, insertLesson } from '../../support/scenes';
+import { generatedLessonWithExperience } from '../../support/scenes';
 import { call, makeStudio } from '../../support/studio';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -17,19 +16,7 @@ const env = makeStudio();
 afterEach(() => env.cleanup());
 
 it('numbers a generated scene’s revisions from 1, as the user counts them, and says "only" only of one', async () => {
-  const { characterId, dataset } = await beethovenWithJob(env.studio);
-  const id = insertLesson(dataset, characterId, 'scene-1' as SceneId);
-  dataset.insertExperience(
-    id,
-    {
-      background: 'Neefe listens.',
-      turns: [{ speaker: 'Beethoven', kind: 'speaking', text: 'Good morning, Herr Neefe.' }],
-      callId: null,
-      promptVersion: 'builtin@1',
-      problems: [],
-    },
-    2_000,
-  );
+  const { id, characterId } = await generatedLessonWithExperience(env.studio);
   expect((await call(env.studio, 'scenes/open', { id })).revision).toBe(2);
   const { disconnect } = connectRenderer(env.studio);
   const character = await call(env.studio, 'characters/get', { id: characterId });
