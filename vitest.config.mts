@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /** `.sql` migrations are imported as text, as esbuild's text loader does for the app build. */
@@ -31,6 +32,8 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 30_000,
           pool: 'forks',
+          // vitest leaves a core free by default, which on CI's two cores is one file at a time.
+          maxWorkers: Math.max(2, availableParallelism() - 1),
           expect: patientPolls,
           env: offlineConverters,
         },
