@@ -16,8 +16,10 @@ const describe = (m: LocalModel) =>
 async function download(id: string, ctx: CliContext): Promise<number> {
   const { call, print, io, studio } = ctx;
   let shown = -1;
+  let interrupted = false;
   const off = studio.events.subscribe((name, payload) => {
-    if (name !== 'models/progressed') return;
+    // Once stopping, no more progress: a line after "Stopping the download…" read as if it went on.
+    if (name !== 'models/progressed' || interrupted) return;
     const p = payload as { id: string; downloadedBytes: number; totalBytes: number };
     if (p.id !== id) return;
     const percent = Math.floor((p.downloadedBytes / Math.max(1, p.totalBytes)) * 100);
@@ -25,7 +27,6 @@ async function download(id: string, ctx: CliContext): Promise<number> {
     shown = percent;
     io.err(`${id}: ${percent}% of ${sizeText(p.totalBytes)}`);
   });
-  let interrupted = false;
   // Registered with `on` for the whole download, not `once`: with `once` the built CLI was seen to
   // die of the signal before the stop completed (tested in models-cli.e2e). A second Ctrl-C quits at
   // once: the complete pieces are already on disk.
