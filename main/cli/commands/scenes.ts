@@ -225,15 +225,15 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
     case 'restore': {
       const wanted = revisionRef(str(values, 'revision'), '--revision', 'current');
       if (typeof wanted !== 'number') throw new UsageError('Say which revision to restore: --revision <n>.');
-      const { storedNumber } = await numbering();
+      const { storedNumber, shown } = await numbering();
       const { revision } = await call('scenes/open', { id });
       const restored = await call('scenes/restore', {
         id,
         revision: storedNumber(wanted, '--revision'),
         baseRevision: revision,
       });
-      const after = await numbering();
-      print(restored, () => `Restored revision ${wanted} as revision ${after.shown(restored.revision)}.`);
+      // The new revision is past the list read before it: the numbering counts on from its last.
+      print(restored, () => `Restored revision ${wanted} as revision ${shown(restored.revision)}.`);
       return 0;
     }
     default:

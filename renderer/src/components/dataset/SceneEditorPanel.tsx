@@ -87,6 +87,8 @@ export function SceneEditorPanel({
 
   const snapshot = useSyncExternalStore(editor?.subscribe ?? noSubscribe, editor?.snapshot ?? (() => null));
   const number = useRevisionNumbering(sceneId, snapshot?.baseRevision ?? 0);
+  /** A stored revision as History numbers it (as stored while the list first loads). */
+  const shown = number ?? ((stored: number) => stored);
 
   if (loadError) {
     return (
@@ -247,7 +249,7 @@ export function SceneEditorPanel({
       )}
       {status.kind === 'saved' && !dirty && (
         <div className="editor-message saved" role="status">
-          Saved as revision {number ? number(status.revision) : status.revision}.
+          Saved as revision {shown(status.revision)}.
         </div>
       )}
       {regeneration?.kind === 'running' && (
@@ -257,7 +259,7 @@ export function SceneEditorPanel({
       )}
       {regenerated && regeneration?.kind !== 'running' && (
         <div className={regenerated.failed ? 'editor-message form-error' : 'editor-message saved'} role="status">
-          {regenerated.text(number ?? ((stored) => stored))}
+          {regenerated.text(shown)}
         </div>
       )}
       {refusal && (
