@@ -184,7 +184,9 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
   if (sub === 'regenerate') return regenerateCommand(ctx);
   const id = argument(rest, 1, '<scene id>', `scenes ${sub}`) as SceneId;
   // Revisions are numbered here as the History numbers them (#1 the first listed); the studio's
-  // commands take the stored numbers, so each number typed is turned into the one stored.
+  // commands take the stored numbers, so each number typed is turned into the one stored. `--json`
+  // keeps the stored numbers (`revision`) and adds the shown ones (`number`, `revisionNumber`,
+  // `fromNumber`/`toNumber`): those are what `--revision`, `--from` and `--to` take.
   const numbering = async () => {
     const list = await call('scenes/revisions', { id });
     const storedNumber = (n: number, flag: string): number => {
@@ -203,7 +205,7 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
       const scene = await call('scenes/open', { id });
       const { shown } = await numbering();
       print(
-        scene,
+        { ...scene, revisionNumber: shown(scene.revision) },
         () =>
           `Revision ${shown(scene.revision)}${scene.origin === 'hand' ? ' · written by hand' : ''}\n${showDoc(scene.doc)}`,
       );
@@ -211,7 +213,14 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
     }
     case 'history': {
       const { list, shown } = await numbering();
-      print(list, () => list.map((r) => showRevision(r, shown)).join('\n'));
+      print(
+        list.map((r) => ({
+          ...r,
+          number: shown(r.revision),
+          restoresNumber: r.restoredFrom === null ? null : shown(r.restoredFrom),
+        })),
+        () => list.map((r) => showRevision(r, shown)).join('\n'),
+      );
       return 0;
     }
     case 'diff': {
@@ -219,7 +228,10 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
       const to = revisionRef(str(values, 'to'), '--to', 'current');
       const { shown, stored } = await numbering();
       const diff = await call('scenes/diff', { id, from: stored(from, '--from'), to: stored(to, '--to') });
-      print(diff, () => `Revision ${shown(diff.from)} → ${shown(diff.to)}\n\n${showDiff(diff.sections)}`);
+      print(
+        { ...diff, fromNumber: shown(diff.from), toNumber: shown(diff.to) },
+        () => `Revision ${shown(diff.from)} → ${shown(diff.to)}\n\n${showDiff(diff.sections)}`,
+      );
       return 0;
     }
     case 'restore': {
@@ -233,7 +245,10 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
         baseRevision: revision,
       });
       // The new revision is past the list read before it: the numbering counts on from its last.
-      print(restored, () => `Restored revision ${wanted} as revision ${shown(restored.revision)}.`);
+      print(
+        { ...restored, revisionNumber: shown(restored.revision) },
+        () => `Restored revision ${wanted} as revision ${shown(restored.revision)}.`,
+      );
       return 0;
     }
     default:

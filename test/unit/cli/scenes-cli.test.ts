@@ -85,9 +85,36 @@ describe('character-studio scenes', () => {
     expect(restored.out).toBe('Restored revision 1 as revision 3.');
     expect((await cli(['scenes', 'history', id])).out).toMatch(/\n3 .* \(restores 1\)$/);
     expect((await cli(['scenes', 'show', id])).out).toMatch(/^Revision 3\nLesson · Bonn · 1783\n/);
-    const beyond = await cli(['scenes', 'restore', id, '--revision', '4']);
+    // In JSON the stored numbers stay, beside the numbers `--revision`, `--from` and `--to` take.
+    const history = JSON.parse((await cli(['scenes', 'history', id, '--json'])).out) as {
+      revision: number;
+      number: number;
+      restoresNumber: number | null;
+    }[];
+    expect(history.map((r) => [r.number, r.revision, r.restoresNumber])).toEqual([
+      [1, 2, null],
+      [2, 3, null],
+      [3, 4, 1],
+    ]);
+    const current = JSON.parse((await cli(['scenes', 'show', id, '--json'])).out) as {
+      revision: number;
+      revisionNumber: number;
+    };
+    expect([current.revisionNumber, current.revision]).toEqual([3, 4]);
+    const diffed = JSON.parse((await cli(['scenes', 'diff', id, '--from', '1', '--to', '3', '--json'])).out) as {
+      from: number;
+      fromNumber: number;
+      toNumber: number;
+    };
+    expect([diffed.fromNumber, diffed.from, diffed.toNumber]).toEqual([1, 2, 3]);
+    const again = JSON.parse((await cli(['scenes', 'restore', id, '--revision', '2', '--json'])).out) as {
+      revision: number;
+      revisionNumber: number;
+    };
+    expect([again.revisionNumber, again.revision]).toEqual([4, 5]);
+    const beyond = await cli(['scenes', 'restore', id, '--revision', '5']);
     expect(beyond.code).toBe(2);
-    expect(beyond.err).toContain(`--revision 4: scene ${id} has revisions 1 to 3 (see scenes history).`);
+    expect(beyond.err).toContain(`--revision 5: scene ${id} has revisions 1 to 4 (see scenes history).`);
   });
 
   it('says what is wrong with bad arguments', async () => {
