@@ -216,8 +216,21 @@ export function storeRun(run: TrainingRun): void {
 }
 
 /** Puts a job as main reported it into the cached lists, without a refetch. */
+/**
+ * Puts a job, from an event or a command's reply, into the cache. A job whose status moves (a run
+ * that starts, pauses or ends) changes the figures, cost and form values others read: they are
+ * refetched then, whichever comes first of the reply and the event (the reply to Start used to
+ * store the new status, so its event saw no change and the form fell back to stale values).
+ */
 export function storeJob(job: Job): void {
+  const before = queryClient.getQueryData<Job>(['jobs/get', { id: job.id }])?.status;
   storeNewest(['jobs/get', { id: job.id }], ['jobs/list', { characterId: job.characterId }], job);
+  if (before === job.status) return;
+  void queryClient.invalidateQueries({ queryKey: ['dataset/stats'] });
+  invalidateDatasetCharts(job.characterId);
+  // What is left to do, and the values the form opens with (the last run's settings).
+  void queryClient.invalidateQueries({ queryKey: ['generation/estimate', { characterId: job.characterId }] });
+  void queryClient.invalidateQueries({ queryKey: ['generation/defaults', { characterId: job.characterId }] });
 }
 
 /**
@@ -313,18 +326,7 @@ export function subscribeToStudioEvents(): () => void {
       void queryClient.invalidateQueries({ queryKey: ['limits/list', { characterId }] });
       void queryClient.invalidateQueries({ queryKey: ['generation/estimate', { characterId }] });
     }),
-    studio().on('jobs/progressed', (job) => {
-      const before = queryClient.getQueryData<Job>(['jobs/get', { id: job.id }])?.status;
-      storeJob(job);
-      // A job that ends changes the stats and cost others read; refetch once then.
-      if (before !== job.status) {
-        void queryClient.invalidateQueries({ queryKey: ['dataset/stats'] });
-        invalidateDatasetCharts(job.characterId);
-        // What is left to do, and the values the form opens with, change when a run starts or ends.
-        void queryClient.invalidateQueries({ queryKey: ['generation/estimate', { characterId: job.characterId }] });
-        void queryClient.invalidateQueries({ queryKey: ['generation/defaults', { characterId: job.characterId }] });
-      }
-    }),
+    studio().on('jobs/progressed', storeJob),
     studio().on('dataset/changed', ({ characterId, sceneIds }) => invalidateDatasetSoon(characterId, sceneIds)),
     studio().on('training/progressed', (run) => {
       const cached = queryClient.getQueryData<TrainingRun>(['training/get', { id: run.id }]);

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import type { Character, Provider } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import {
+  queryClient,
   storeJob,
   useCommand,
   useEstimate,
@@ -107,6 +108,12 @@ function NewRun({
         ...(targetMet && { more }),
       });
       storeJob(job);
+      // The form then opens with this run's settings: wait for them (storeJob asked for them) before
+      // letting go of what was typed, or it shows the older values meanwhile.
+      await queryClient.invalidateQueries(
+        { queryKey: ['generation/defaults', { characterId: character.id }] },
+        { cancelRefetch: false },
+      );
       setDraft(character.id, {});
     } catch (e) {
       setStartError(messageOf(e));

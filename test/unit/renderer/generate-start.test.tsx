@@ -1,0 +1,54 @@
+// @vitest-environment jsdom
+import { act } from 'react';
+import { afterEach, expect, it } from 'vitest';
+import { GeneratePanel } from '../../../renderer/src/components/generation/GeneratePanel';
+import { useUi } from '../../../renderer/src/state/ui';
+import { settleIn } from '../../support/dom';
+import { connectRenderer, renderWithQueries } from '../../support/render';
+import { addFakeProvider, call, makeStudio } from '../../support/studio';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+const env = makeStudio();
+afterEach(() => env.cleanup());
+
+/** Types `value` into `input` as a person does (React listens for the input event). */
+function type(input: HTMLInputElement, value: string) {
+  Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, value);
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+it('shows the settings of the run just started, from its reply alone, not the older defaults', async () => {
+  const { disconnect } = connectRenderer(env.studio);
+  const [sample] = await call(env.studio, 'samples/list', {});
+  const { characterId } = await call(env.studio, 'samples/load', { id: sample!.id });
+  // Nothing listens there: the run pauses on the outage, which this test does not wait for.
+  await addFakeProvider(env.studio, 'http://127.0.0.1:9/v1');
+  const character = await call(env.studio, 'characters/get', { id: characterId });
+  const before = (await call(env.studio, 'generation/defaults', { characterId })).targetScenes;
+  const wanted = 40;
+  expect(before).not.toBe(wanted);
+
+  const { container, unmount } = renderWithQueries(<GeneratePanel character={character} />);
+  const target = () =>
+    [...container.querySelectorAll('label')]
+      .find((l) => l.textContent?.startsWith('Target scenes'))
+      ?.querySelector('input') ?? null;
+  const startButton = () =>
+    [...container.querySelectorAll('button')].find((b) => b.textContent === 'Start generation') ?? null;
+  await settleIn(container, () => target()?.value === String(before), 'the target field');
+  act(() => type(target()!, String(wanted)));
+  await settleIn(container, () => startButton()?.disabled === false, 'an enabled Start');
+
+  // No events from here: only the reply to Start can tell the form that the run began (the events
+  // may come before or after the reply; the form must not depend on which).
+  disconnect();
+  act(() => startButton()!.click());
+  // Once started, the form lets go of what was typed: it then reads the run's settings.
+  const typed = () => useUi.getState().generationDrafts[characterId]?.targetScenes;
+  await settleIn(container, () => typed() === undefined && startButton()?.disabled === true, 'the run started');
+  expect(target()?.value).toBe(String(wanted));
+  const jobs = await call(env.studio, 'jobs/list', { characterId });
+  expect(jobs[0]?.settings.targetScenes).toBe(wanted);
+  unmount();
+});
