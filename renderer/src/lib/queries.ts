@@ -210,12 +210,21 @@ export function storeCharacter(character: Character): void {
   });
 }
 
-/** Puts a run as main reported it into the cached list and item, without a refetch. */
+/**
+ * Puts a run, from an event or a command's reply, into the cached list and item. What a change of
+ * its status or server moves is refetched then, whichever of the reply and the event comes first.
+ */
 export function storeRun(run: TrainingRun): void {
+  const cached = queryClient.getQueryData<TrainingRun>(['training/get', { id: run.id }]);
   storeNewest(['training/get', { id: run.id }], ['training/list', { characterId: run.characterId }], run);
+  // A run that finishes (or fails) changes what the Chat tab can talk to.
+  if (cached?.status !== run.status)
+    void queryClient.invalidateQueries({ queryKey: ['chat/targets', { characterId: run.characterId }] });
+  // Progress comes a few times a second; the served list changes only when a server does.
+  if (JSON.stringify(cached?.serving ?? null) !== JSON.stringify(run.serving ?? null))
+    void queryClient.invalidateQueries({ queryKey: ['training/served'] });
 }
 
-/** Puts a job as main reported it into the cached lists, without a refetch. */
 /**
  * Puts a job, from an event or a command's reply, into the cache. A job whose status moves (a run
  * that starts, pauses or ends) changes the figures, cost and form values others read: they are
@@ -328,17 +337,7 @@ export function subscribeToStudioEvents(): () => void {
     }),
     studio().on('jobs/progressed', storeJob),
     studio().on('dataset/changed', ({ characterId, sceneIds }) => invalidateDatasetSoon(characterId, sceneIds)),
-    studio().on('training/progressed', (run) => {
-      const cached = queryClient.getQueryData<TrainingRun>(['training/get', { id: run.id }]);
-      const before = cached?.serving ?? null;
-      storeRun(run);
-      // A run that finishes (or fails) changes what the Chat tab can talk to.
-      if (cached?.status !== run.status)
-        void queryClient.invalidateQueries({ queryKey: ['chat/targets', { characterId: run.characterId }] });
-      // Progress comes a few times a second; the served list changes only when a server does.
-      if (JSON.stringify(before) !== JSON.stringify(run.serving ?? null))
-        void queryClient.invalidateQueries({ queryKey: ['training/served'] });
-    }),
+    studio().on('training/progressed', storeRun),
     studio().on('chat/delta', (delta) => useReplyStreams.getState().delta(delta)),
     studio().on('chat/status', (status) => useReplyStreams.getState().status(status)),
     studio().on('chat/changed', ({ characterId, conversationId }) => {

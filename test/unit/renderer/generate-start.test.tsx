@@ -1,5 +1,6 @@
 // @vitest-environment jsdom
 import { act } from 'react';
+import type { GenerationSettings } from '../../../common/contract';
 import { afterEach, expect, it } from 'vitest';
 import { GeneratePanel } from '../../../renderer/src/components/generation/GeneratePanel';
 import { useUi } from '../../../renderer/src/state/ui';
@@ -49,6 +50,7 @@ it('shows the settings of the run just started, from its reply alone, not the ol
   await settleIn(container, () => typed() === undefined && startButton()?.disabled === true, 'the run started');
   expect(target()?.value).toBe(String(wanted));
   const jobs = await call(env.studio, 'jobs/list', { characterId });
-  expect(jobs[0]?.settings.targetScenes).toBe(wanted);
+  expect(jobs[0]?.kind).toBe('generation');
+  expect((jobs[0]?.settings as GenerationSettings).targetScenes).toBe(wanted);
   unmount();
 });
