@@ -128,6 +128,13 @@ describe('the Chat tab', () => {
     await characters.first().hover();
     await characters.first().getByRole('button', { name: 'Send to dataset' }).click();
     await expect.poll(() => characters.first().innerText()).toContain('in the dataset');
+    // Its toast leaves the composer in sight (at 1024 × 700 it sat over the message box and Send).
+    const toast = page.locator('.toast').filter({ hasText: 'Sent to the dataset' });
+    const [toastBox, composerBox] = await Promise.all([
+      toast.boundingBox(),
+      page.locator('.chat-composer').boundingBox(),
+    ]);
+    expect(toastBox && composerBox && toastBox.y + toastBox.height <= composerBox.y).toBe(true);
 
     // The conversation goes on from the edited reply.
     await composer.fill('What are you composing?');
