@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeProviderDraft } from '../support/drafts';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
@@ -148,6 +149,17 @@ describe('the Chat tab', () => {
     await page.getByLabel('Thoughts').check();
     await expect.poll(() => page.getByTestId('thoughts').count()).toBeGreaterThan(0);
     await shot('chat-03-conversation');
+
+    // The conversation's export, from the header's menu: the file as saved, with what was said.
+    await page.getByRole('button', { name: 'Export the conversation' }).click();
+    const [saved] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('menuitem', { name: 'Export as Markdown (.md)' }).click(),
+    ]);
+    expect(saved.suggestedFilename()).toMatch(/\.md$/);
+    const markdown = await readFile(await saved.path(), 'utf8');
+    expect(markdown).toContain('What are you composing?');
+    expect(markdown).toContain('Well enough, despite the cannons. Sit down.');
 
     // Branch from the edited reply, then send: two continuations of it to browse.
     await characters.first().hover();

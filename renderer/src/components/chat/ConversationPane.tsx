@@ -6,6 +6,7 @@ import { useUi } from '../../state/ui';
 import { samplingSummary } from './chat-fields';
 import { ConversationSettings } from './ConversationSettings';
 import { MessageBubble, type BubbleActions } from './MessageBubble';
+import { OverflowMenu } from '../overflow-menu';
 import { useReplyStreams } from '../../state/reply-streams';
 
 /** How close to the bottom (px) still counts as "following the conversation". */
@@ -130,12 +131,13 @@ export function ConversationPane({
           <label className="toggle">
             <input type="checkbox" checked={thoughts} onChange={(e) => setThoughts(e.target.checked)} /> Thoughts
           </label>
-          <button className="small" onClick={() => onExport('markdown')}>
-            Export .md
-          </button>
-          <button className="small" onClick={() => onExport('json')}>
-            .json
-          </button>
+          <OverflowMenu
+            label="Export the conversation"
+            items={[
+              { label: 'Export as Markdown (.md)', onSelect: () => onExport('markdown') },
+              { label: 'Export as JSON (.json)', onSelect: () => onExport('json') },
+            ]}
+          />
         </div>
         <p
           className="muted chat-pane-meta"
