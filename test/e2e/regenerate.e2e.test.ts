@@ -172,7 +172,10 @@ describe('regenerate with an instruction in a browser', () => {
     const history = editor.getByRole('region', { name: 'History' });
     await history.getByRole('button', { name: /Proposed by the LLM/ }).click();
     await history.getByText('What the proposal would change in the current').waitFor();
-    await expect.poll(() => history.locator('ins').allInnerTexts()).toContain('Leave me alone!');
+    // Every turn was rewritten: the new turns are whole added lines.
+    await expect
+      .poll(() => history.locator('ins').allInnerTexts())
+      .toContainEqual(expect.stringContaining('Beethoven (speaking): Leave me alone!'));
     await shot('regenerate-06-proposal-1024x700');
     await history.getByRole('button', { name: 'Use this version' }).click();
     await expect.poll(() => editor.getByLabel('Turn 2 text').inputValue()).toBe('Leave me alone! (make him angrier)');

@@ -54,8 +54,16 @@ function showDiff(sections: readonly DiffSection[]): string {
   if (changed.length === 0) return 'The two revisions are the same.';
   return changed
     .map((s) => {
+      // Marked a line at a time, so a whole turn added or removed reads as one marked line.
+      const mark = (text: string, open: string, close: string) =>
+        text
+          .split('\n')
+          .map((line) => (line === '' ? line : `${open}${line}${close}`))
+          .join('\n');
       const text = s.parts
-        .map((p) => (p.change === 'added' ? `{+${p.text}+}` : p.change === 'removed' ? `[-${p.text}-]` : p.text))
+        .map((p) =>
+          p.change === 'added' ? mark(p.text, '{+', '+}') : p.change === 'removed' ? mark(p.text, '[-', '-]') : p.text,
+        )
         .join('');
       return `${s.label}:\n${text}`;
     })

@@ -45,7 +45,13 @@ describe('character-studio scenes', () => {
     const saved = await studio.invoke('scenes/save', {
       id,
       baseRevision: 1,
-      doc: { ...doc, turns: [{ ...doc.turns[0]!, text: 'Do you hear the flute?' }] },
+      doc: {
+        ...doc,
+        turns: [
+          { ...doc.turns[0]!, text: 'Do you hear the flute?' },
+          { speaker: 'Beethoven', kind: 'speaking', text: 'I hear nothing.' },
+        ],
+      },
     });
     studio.close();
     expect(saved.ok).toBe(true);
@@ -55,7 +61,10 @@ describe('character-studio scenes', () => {
     expect(history.out).toMatch(/^1 .* edited by hand\n2 .* edited by hand$/);
     const diff = await cli(['scenes', 'diff', id, '--from', '1', '--to', 'current']);
     expect(diff.out).toContain('Revision 1 → 2');
-    expect(diff.out).toContain('Turns:\nRies (speaking): Do you hear the [-shepherd’s -]flute?');
+    // An edited turn word by word; a turn added, one marked line.
+    expect(diff.out).toContain(
+      'Turns:\nRies (speaking): Do you hear the [-shepherd’s -]flute?\n{+Beethoven (speaking): I hear nothing.+}',
+    );
 
     const restored = await cli(['scenes', 'restore', id, '--revision', '1']);
     expect(restored.out).toBe('Restored revision 1 as revision 3.');
