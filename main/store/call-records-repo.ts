@@ -40,59 +40,53 @@ export type StartedCallRow = Pick<
 export class CallRecordsRepo {
   constructor(private readonly db: Db) {}
 
-  /**
-   * Puts an attempt on record before it is sent (`in_flight`); `finish` completes the row. The
-   * prompt goes in a row of its own (`llm_call_prompts`, migration 030), written this once: the
-   * completion rewrites the attempt's row, and with the prompt in it, wrote the prompt again.
-   */
+  /** Puts an attempt on record before it is sent (`in_flight`); `finish` completes the row. */
   start(row: StartedCallRow): void {
-    this.db.transaction(() => {
-      const added = this.db
-        .prepare(
-          `INSERT INTO llm_calls (id, attempt, job_id, item_id, provider, model, params, messages, latency_ms, started_at, status)
-           VALUES (@id, @attempt, @job_id, @item_id, @provider, @model, @params, '', 0, @started_at, 'in_flight')
-           ON CONFLICT (id, attempt) DO NOTHING`,
-        )
-        .run(row);
-      if (added.changes === 0) return;
-      this.db
-        .prepare('INSERT INTO llm_call_prompts (call_rowid, messages) VALUES (?, ?)')
-        .run(added.lastInsertRowid, row.messages);
-    })();
+    this.db
+      .prepare(
+        `INSERT INTO llm_calls (id, attempt, job_id, item_id, provider, model, params, messages, latency_ms, started_at, status)
+         VALUES (@id, @attempt, @job_id, @item_id, @provider, @model, @params, @messages, 0, @started_at, 'in_flight')
+         ON CONFLICT (id, attempt) DO NOTHING`,
+      )
+      .run(row);
   }
 
-  /** Records a finished attempt, completing its `in_flight` row (put on record first when there is none). */
+  /** Records a finished attempt, completing its `in_flight` row when there is one. */
   finish(row: CallRow): void {
-    if (this.complete(row)) return;
-    this.db.transaction(() => {
-      this.start(row);
-      this.complete(row);
-    })();
-  }
-
-  /** Completes the attempt's row with its outcome, prompt untouched; false when it is not on record. */
-  private complete(row: CallRow): boolean {
-    return (
-      this.db
-        .prepare(
-          `UPDATE llm_calls SET response_model = @response_model, response = @response, finish_reason = @finish_reason,
-             prompt_tokens = @prompt_tokens, completion_tokens = @completion_tokens, cost_usd = @cost_usd,
-             latency_ms = @latency_ms, error = @error, status = 'done'
-           WHERE id = @id AND attempt = @attempt`,
-        )
-        .run({
-          id: row.id,
-          attempt: row.attempt,
-          response_model: row.response_model,
-          response: row.response,
-          finish_reason: row.finish_reason,
-          prompt_tokens: row.prompt_tokens,
-          completion_tokens: row.completion_tokens,
-          cost_usd: row.cost_usd,
-          latency_ms: row.latency_ms,
-          error: row.error,
-        }).changes > 0
-    );
+    // The attempt is usually on record already (`start`): complete it without writing its
+    // prompt again.
+    const completed = this.db
+      .prepare(
+        `UPDATE llm_calls SET response_model = @response_model, response = @response, finish_reason = @finish_reason,
+           prompt_tokens = @prompt_tokens, completion_tokens = @completion_tokens, cost_usd = @cost_usd,
+           latency_ms = @latency_ms, error = @error, status = 'done'
+         WHERE id = @id AND attempt = @attempt`,
+      )
+      .run({
+        id: row.id,
+        attempt: row.attempt,
+        response_model: row.response_model,
+        response: row.response,
+        finish_reason: row.finish_reason,
+        prompt_tokens: row.prompt_tokens,
+        completion_tokens: row.completion_tokens,
+        cost_usd: row.cost_usd,
+        latency_ms: row.latency_ms,
+        error: row.error,
+      });
+    if (completed.changes > 0) return;
+    this.db
+      .prepare(
+        `INSERT INTO llm_calls (id, attempt, job_id, item_id, provider, model, response_model, params, messages, response,
+           finish_reason, prompt_tokens, completion_tokens, cost_usd, latency_ms, error, started_at, status)
+         VALUES (@id, @attempt, @job_id, @item_id, @provider, @model, @response_model, @params, @messages, @response,
+           @finish_reason, @prompt_tokens, @completion_tokens, @cost_usd, @latency_ms, @error, @started_at, 'done')
+         ON CONFLICT (id, attempt) DO UPDATE SET response_model = excluded.response_model, response = excluded.response,
+           finish_reason = excluded.finish_reason, prompt_tokens = excluded.prompt_tokens,
+           completion_tokens = excluded.completion_tokens, cost_usd = excluded.cost_usd,
+           latency_ms = excluded.latency_ms, error = excluded.error, status = 'done'`,
+      )
+      .run(row);
   }
 
   /**
@@ -118,16 +112,8 @@ export class CallRecordsRepo {
       .get(jobId) as number;
   }
 
-  /** Every attempt of one call, in order, with its prompt (from its own row, or in place for one recorded before migration 030). */
+  /** Every attempt of one call, in order. */
   attempts(id: string): CallRow[] {
-    return this.db
-      .prepare(
-        `SELECT c.id, c.attempt, c.job_id, c.item_id, c.provider, c.model, c.response_model, c.params,
-           coalesce(p.messages, c.messages) AS messages, c.response, c.finish_reason, c.prompt_tokens,
-           c.completion_tokens, c.cost_usd, c.latency_ms, c.error, c.started_at, c.status
-         FROM llm_calls c LEFT JOIN llm_call_prompts p ON p.call_rowid = c.rowid_
-         WHERE c.id = ? ORDER BY c.attempt`,
-      )
-      .all(id) as CallRow[];
+    return this.db.prepare('SELECT * FROM llm_calls WHERE id = ? ORDER BY attempt').all(id) as CallRow[];
   }
 }

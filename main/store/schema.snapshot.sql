@@ -358,11 +358,6 @@ CREATE TABLE knowledge_limits (
   created_at INTEGER NOT NULL
 );
 
-CREATE TABLE llm_call_prompts (
-  call_rowid INTEGER PRIMARY KEY REFERENCES llm_calls (rowid_) ON DELETE CASCADE,
-  messages TEXT NOT NULL
-);
-
 CREATE TABLE llm_calls (
   rowid_ INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL,

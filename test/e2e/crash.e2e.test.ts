@@ -153,12 +153,7 @@ describe('crash safety of generation', () => {
     // Every call that reached the provider is on record: each request the server received matches
     // a distinct attempt row with the same messages. A kill mid-call leaves an `interrupted` row
     // (cost unknown), none stays in flight.
-    const rows = db
-      .prepare(
-        `SELECT coalesce(p.messages, c.messages) AS messages, c.status
-         FROM llm_calls c LEFT JOIN llm_call_prompts p ON p.call_rowid = c.rowid_`,
-      )
-      .all() as { messages: string; status: string }[];
+    const rows = db.prepare('SELECT messages, status FROM llm_calls').all() as { messages: string; status: string }[];
     const recorded = new Map<string, number>();
     for (const row of rows) recorded.set(row.messages, (recorded.get(row.messages) ?? 0) + 1);
     let received = 0;

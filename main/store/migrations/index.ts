@@ -27,7 +27,6 @@ import m026 from './026_scene_signatures.sql';
 import m027 from './027_character_scene_counts.sql';
 import m028 from './028_import_search_rows.sql';
 import m029 from './029_scope_on_experience_write.sql';
-import m030 from './030_call_prompts.sql';
 import { recountSceneFigures } from '../scene-figures';
 import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
@@ -71,5 +70,4 @@ export const migrations: readonly Migration[] = [
   { id: 27, name: 'character_scene_counts', sql: m027 },
   { id: 28, name: 'import_search_rows', sql: m028 },
   { id: 29, name: 'scope_on_experience_write', sql: m029 },
-  { id: 30, name: 'call_prompts', sql: m030 },
 ];

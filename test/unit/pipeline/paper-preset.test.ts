@@ -154,9 +154,7 @@ describe('the paper preset in a generation job', () => {
     expect(items.some((i) => i.key.startsWith('scenes:topup'))).toBe(false);
     expect(items.every((i) => (JSON.parse(i.input) as { count: number }).count === 20)).toBe(true);
     const prompts = env.studio.db
-      .prepare(
-        'SELECT p.messages FROM llm_calls c JOIN llm_call_prompts p ON p.call_rowid = c.rowid_ WHERE c.job_id = ?',
-      )
+      .prepare('SELECT messages FROM llm_calls WHERE job_id = ?')
       .pluck()
       .all(job.id) as string[];
     expect(prompts.filter((m) => m.includes('Imagine 20 different concrete scenes'))).toHaveLength(100);
