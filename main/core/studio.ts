@@ -1,5 +1,4 @@
 import os from 'node:os';
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { AppInfo, DatabaseCheck, Door } from '../../common/contract';
 import { CharactersRepo } from '../store/characters-repo';
@@ -35,6 +34,7 @@ import { TrainingService } from './training/training-service';
 import { TrainingPreviewService } from './training/preview-service';
 import { CharacterService } from './character-service';
 import { systemClock, type Clock, type IdFactory } from './clock';
+import { timeOrderedId } from './ids';
 import { ensureDataDir } from './data-dir';
 import { dispatch, type Handlers, type Outcome } from './dispatch';
 import { EventBus } from './events';
@@ -170,7 +170,7 @@ export class Studio {
       ...(options.nativeBinding && { nativeBinding: options.nativeBinding }),
     });
     const clock = options.clock ?? systemClock;
-    const newId = options.newId ?? randomUUID;
+    const newId = options.newId ?? timeOrderedId;
     const characters = new CharacterService(new CharactersRepo(this.db), this.events, clock, newId);
     const profilesRepo = new ProfilesRepo(this.db);
     const profiles = new ProfileService(

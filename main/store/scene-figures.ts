@@ -59,13 +59,22 @@ export function sceneFigures(
   };
 }
 
-/** Stores an experience's figures on its scene and its problems by code. Runs inside the caller's transaction. */
-export function storeSceneFigures(db: Db, sceneId: string, characterId: string, figures: SceneFigures): void {
+/**
+ * Stores an experience's figures on its scene and its problems by code. Runs inside the caller's
+ * transaction. `replace: false` says the scene had no experience before: no problem rows to delete.
+ */
+export function storeSceneFigures(
+  db: Db,
+  sceneId: string,
+  characterId: string,
+  figures: SceneFigures,
+  replace = true,
+): void {
   db.prepare(
     `UPDATE scenes SET has_experience = 1, turn_count = ?, word_count = ?, train_chars = ?, problem_count = ?,
        other_thinking = ? WHERE id = ?`,
   ).run(figures.turns, figures.words, figures.trainChars, figures.problems, figures.otherThinking, sceneId);
-  db.prepare('DELETE FROM scene_problem_counts WHERE scene_id = ?').run(sceneId);
+  if (replace) db.prepare('DELETE FROM scene_problem_counts WHERE scene_id = ?').run(sceneId);
   const insert = db.prepare(
     'INSERT INTO scene_problem_counts (scene_id, character_id, code, count) VALUES (?, ?, ?, ?)',
   );
@@ -127,10 +136,12 @@ export interface StoredExperience {
 export function writeExperience(db: Db, sceneId: string, experience: StoredExperience, now: number): boolean {
   const owner = db
     .prepare(
-      `SELECT s.character_id, s.background, c.full_name, c.short_name
+      `SELECT s.character_id, s.background, c.full_name, c.short_name,
+         EXISTS (SELECT 1 FROM experiences WHERE scene_id = s.id) AS had
        FROM scenes s JOIN characters c ON c.id = s.character_id WHERE s.id = ?`,
     )
-    .get(sceneId) as { character_id: string; background: string; full_name: string; short_name: string } | undefined;
+    .get(sceneId) as
+    { character_id: string; background: string; full_name: string; short_name: string; had: number } | undefined;
   db.prepare(
     `INSERT INTO experiences (scene_id, background, turns, call_id, prompt_version, problems, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -155,7 +166,9 @@ export function writeExperience(db: Db, sceneId: string, experience: StoredExper
       fullName: owner.full_name,
       shortName: owner.short_name,
     }),
+    // The per-scene figure rows go with their experience: a first one has none to replace.
+    owner.had !== 0,
   );
-  storeTurnFigures(db, sceneId, owner.character_id, experience.turns);
+  storeTurnFigures(db, sceneId, owner.character_id, experience.turns, owner.had !== 0);
   return true;
 }

@@ -53,19 +53,36 @@ export function turnFigures(turns: readonly Turn[]): TurnFigures {
   return { speakers: [...speakers.values()], lengths };
 }
 
-/** Replaces a scene's stored turn figures. Runs inside the caller's transaction; the experience row must exist. */
-export function storeTurnFigures(db: Db, sceneId: string, characterId: string, turns: readonly Turn[]): void {
+/**
+ * Replaces a scene's stored turn figures. Runs inside the caller's transaction; the experience row
+ * must exist. `replace: false` says the scene had no experience before this write, so it has no
+ * rows to delete (they go with their experience). Each table gets one statement (the rows as a JSON
+ * array): a statement per row cost a generation job more than the experience's own row.
+ */
+export function storeTurnFigures(
+  db: Db,
+  sceneId: string,
+  characterId: string,
+  turns: readonly Turn[],
+  replace = true,
+): void {
   const figures = turnFigures(turns);
-  db.prepare('DELETE FROM experience_speakers WHERE scene_id = ?').run(sceneId);
-  db.prepare('DELETE FROM scene_turn_lengths WHERE scene_id = ?').run(sceneId);
-  const speaker = db.prepare(
-    'INSERT INTO experience_speakers (scene_id, character_id, speaker, kind, turns, words) VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  for (const f of figures.speakers) speaker.run(sceneId, characterId, f.speaker, f.kind, f.turns, f.words);
-  const length = db.prepare(
-    'INSERT INTO scene_turn_lengths (scene_id, character_id, bucket, turns) VALUES (?, ?, ?, ?)',
-  );
-  for (const [bucket, count] of figures.lengths) length.run(sceneId, characterId, bucket, count);
+  if (replace) {
+    db.prepare('DELETE FROM experience_speakers WHERE scene_id = ?').run(sceneId);
+    db.prepare('DELETE FROM scene_turn_lengths WHERE scene_id = ?').run(sceneId);
+  }
+  if (figures.speakers.length > 0) {
+    db.prepare(
+      `INSERT INTO experience_speakers (scene_id, character_id, speaker, kind, turns, words)
+       SELECT ?, ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)`,
+    ).run(sceneId, characterId, JSON.stringify(figures.speakers.map((f) => [f.speaker, f.kind, f.turns, f.words])));
+  }
+  if (figures.lengths.size > 0) {
+    db.prepare(
+      `INSERT INTO scene_turn_lengths (scene_id, character_id, bucket, turns)
+       SELECT ?, ?, value ->> 0, value ->> 1 FROM json_each(?)`,
+    ).run(sceneId, characterId, JSON.stringify([...figures.lengths]));
+  }
 }
 
 /**

@@ -23,7 +23,7 @@
  *   `complete` settles. It may return a promise; it is awaited.
  * - Time: `now` (ms), `sleep` and `random` are injected (the policy's options); defaults are the real ones.
  */
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../ids';
 import {
   LlmError,
   costOf,
@@ -228,7 +228,7 @@ export class LlmGateway {
 
   async complete(req: CompletionRequest, options: CompleteOptions = {}): Promise<GatewayResult> {
     const signal = options.signal ?? new AbortController().signal;
-    const callId = options.callId ?? randomUUID();
+    const callId = options.callId ?? timeOrderedId();
     const params = paramsOf(req);
     for (let attempt = 1; ; attempt++) {
       try {
