@@ -37,13 +37,16 @@ export async function closeImportEnv(env: ImportEnv): Promise<void> {
   env.cleanup();
 }
 
-/** The studio's importer, with a slice budget of 0 ms: every slice is one step of COPY_STEP_SCENES scenes. */
+/**
+ * The studio's importer, with a slice budget of 0 ms: every slice is one step of COPY_STEP_SCENES
+ * scenes, written on a thread of its own as the studio's are.
+ */
 export function importer(
   env: ImportEnv,
   requests = new IoRequests(),
   log: { log: WriteLog; roomFrames: number } | null = null,
 ): DatasetImportService {
-  const repo = new DatasetImportRepo(env.studio.db);
+  const repo = new DatasetImportRepo(env.studio.db, { file: env.studio.databasePath });
   return new DatasetImportService(
     repo,
     () => env.character,
