@@ -183,7 +183,8 @@ export class ImportWriter implements StageWriter {
       const pending = this.pending.get(answer.id);
       if (!pending) return;
       this.pending.delete(answer.id);
-      if ('error' in answer) pending.reject(new Error(answer.error));
+      if ('error' in answer)
+        pending.reject(new Error(`The import's copy failed on its writing thread: ${answer.error}.`));
       else pending.resolve(answer.value);
     });
     this.worker.on('error', (error) => this.stop(error));

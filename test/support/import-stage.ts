@@ -45,8 +45,8 @@ export function importer(
   env: ImportEnv,
   requests = new IoRequests(),
   log: { log: WriteLog; roomFrames: number } | null = null,
+  repo = new DatasetImportRepo(env.studio.db, { file: env.studio.databasePath }),
 ): DatasetImportService {
-  const repo = new DatasetImportRepo(env.studio.db, { file: env.studio.databasePath });
   return new DatasetImportService(
     repo,
     () => env.character,
