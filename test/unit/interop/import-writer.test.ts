@@ -2,8 +2,10 @@ import Database from 'better-sqlite3';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IoRequests } from '../../../main/core/interop/dataset-import';
+import { Studio } from '../../../main/core/studio';
 import { COPY_STEP_SCENES, DatasetImportRepo } from '../../../main/store/dataset-import-repo';
 import { ImportWriter, runningImportWriters } from '../../../main/store/import-writer';
+import { call } from '../../support/studio';
 import { closeImportEnv, importEnv, importer, stagedScenes, type ImportEnv } from '../../support/import-stage';
 
 // An import's copy into the store (its slices, their undo, the search index's merges) is written by
@@ -195,5 +197,32 @@ describe('the copy on its writer thread', () => {
     expect(countOf('SELECT count(*) FROM dataset_imports')).toBe(0);
     expect(countOf("SELECT v FROM scene_search_config WHERE k = 'automerge'")).toBe(4);
     expect(runningImportWriters()).toBe(0);
+  });
+
+  it('ends with the studio when it closes mid-copy, and the copy is gone when the studio opens again', async () => {
+    const closing: Promise<void>[] = [];
+    const off = env.studio.events.subscribe((name, payload) => {
+      const progress = payload as { done: number; total: number | null };
+      // After its first slice (one step: the studio's slices are timed, the first measures).
+      if (name === 'dataset/io-progress' && progress.total !== null)
+        if (closing.length === 0) closing.push(env.studio.shutdown());
+    });
+    // The studio's own importer, whose writer threads its close ends.
+    const importing = call(env.studio, 'dataset/import', {
+      characterId: env.characterId,
+      path: env.file,
+      requestId: 'closed',
+    });
+    const failed = expect(importing).rejects.toThrow();
+    await vi.waitFor(() => expect(closing).toHaveLength(1));
+    // Closed: its thread ended with it, whatever the import does next.
+    await closing[0];
+    expect(runningImportWriters()).toBe(0);
+    await failed;
+    off();
+
+    env.studio = new Studio({ dataDir: env.dir, door: 'cli', version: 'test', embeddedThreads: 1 });
+    expect(storedScenes()).toBe(0);
+    expect(countOf('SELECT count(*) FROM dataset_imports')).toBe(0);
   });
 });
