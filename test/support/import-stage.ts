@@ -30,6 +30,19 @@ export async function importEnv(prefix: string, lines: readonly string[]): Promi
   return { studio, ...tmp, characterId, character, file };
 }
 
+/** `n` lines of an OpenAI chat file, each a short scene with Neefe on evening `i`. */
+export function eveningLines(n: number): string[] {
+  return Array.from({ length: n }, (_, i) =>
+    JSON.stringify({
+      messages: [
+        { role: 'system', content: `A quiet room, evening ${i}.` },
+        { role: 'user', content: 'Neefe: Again.' },
+        { role: 'assistant', content: 'As you wish.' },
+      ],
+    }),
+  );
+}
+
 /** Shuts the studio down and removes its folder. */
 export async function closeImportEnv(env: ImportEnv): Promise<void> {
   await env.studio.shutdown();
