@@ -65,7 +65,9 @@ export const COPY_STEP_SCENES = 8;
  * database in memory, see database.ts), that `begin`, `copySlice` … and `finish` copy into the
  * store (slices of short transactions, the import's row marked `copying` until the last is in;
  * `undoSlice` removes a copy cut short), or `discard` drops with its file. Between batches and
- * slices the caller gives the event loop a turn.
+ * slices the caller gives the event loop a turn. In the studio the copy's slices, their undo and
+ * its merges are written by the import's writer thread instead (`DatasetImportRepo.writer`), whose
+ * connection attaches the same file once this one has staged every batch (`copyJob`).
  *
  * Lifecycle: the file is created in the system's temp folder when the stage opens and deleted by
  * `discard`, which the caller runs whatever happens (a process killed mid-import leaves it to the
