@@ -149,6 +149,8 @@ export class Studio {
   private readonly jobsRepo: JobsRepo;
   /** Runs the sums over many rows the doors ask for on a thread of its own (store/read-worker.ts). */
   private readonly reader: ReadWorker;
+  /** Imports' staging and their copies' writer threads (store/import-writer.ts), ended before the database closes. */
+  private readonly imports: DatasetImportRepo;
   /**
    * The database file read through once in the background as the studio opens, so the browser's
    * first searches read memory rather than a cold disk (store/file-warmer.ts); null for the CLI,
@@ -286,7 +288,11 @@ export class Studio {
     this.chat.recover();
     const ioRequests = new IoRequests();
     const exporter = new DatasetExportService(dataset, (id) => characters.get(id), this.events, ioRequests, sums);
-    const importRepo = new DatasetImportRepo(this.db);
+    const importRepo = new DatasetImportRepo(this.db, {
+      file: this.databasePath,
+      ...(options.nativeBinding && { nativeBinding: options.nativeBinding }),
+    });
+    this.imports = importRepo;
     // An import the last stop of the studio cut short mid-copy leaves nothing (see DatasetImportService.copy).
     importRepo.undoInterrupted();
     const importer = new DatasetImportService(
@@ -428,7 +434,7 @@ export class Studio {
   async shutdown(): Promise<void> {
     // Chat first: a served runtime stops its model server through the training service.
     await this.chat.shutdown();
-    await Promise.all([this.jobs.shutdown(), this.training.shutdown()]);
+    await Promise.all([this.jobs.shutdown(), this.training.shutdown(), this.imports.closeWriters()]);
     await this.providers.dispose();
     this.close();
   }
@@ -436,6 +442,7 @@ export class Studio {
   close(): void {
     this.stopWarming.abort();
     this.reader.close();
+    void this.imports.closeWriters();
     // First: the studio's connection must be the last to close (it then checkpoints the whole log).
     this.checkpointer.close();
     if (this.db.open) this.db.close();

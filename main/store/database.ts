@@ -29,6 +29,27 @@ const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 const STUDIO_MARKER = { id: 1, name: 'initial' };
 
 /**
+ * Every connection to the studio's file, the studio's own and its writer threads' (import-writer.ts):
+ * the settings that make their writes alike (the log, foreign keys, syncing) and each one's cost.
+ */
+export const STUDIO_PRAGMAS: readonly string[] = [
+  'busy_timeout = 5000',
+  'journal_mode = WAL',
+  'foreign_keys = ON',
+  'synchronous = NORMAL',
+  // Statement and savepoint journals in memory: at SQLite's default (temp files) a job's group
+  // commit, whose writes each run in a savepoint and touch more than the 16 pages kept in memory,
+  // spilled its journal to a temp file and wrote every page it touched to it again (two writes
+  // a page): a quarter of the CPU of writing an item. Bulk scratch data that could be large (an
+  // import's stage) lives in a file of its own instead (dataset-import-repo.ts).
+  'temp_store = MEMORY',
+  // 64 MiB of pages kept in memory (SQLite's default is 2 MiB), taken only as pages are read: at
+  // 100,000 scenes the indexes an import or a job writes no longer fit in 2 MiB, and every write
+  // read its pages back from the OS again (an import's CPU: -17%).
+  'cache_size = -65536',
+];
+
+/**
  * Opens (creating if needed) the studio database: WAL, foreign keys on, migrations applied.
  * Refuses, without touching it, a folder at that path, a file that is not a SQLite database, a
  * damaged one, an SQLite database of another program, or one written by a newer studio.
@@ -56,20 +77,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     throw damaged(file, error);
   }
   try {
-    db.pragma('busy_timeout = 5000');
-    db.pragma('journal_mode = WAL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('synchronous = NORMAL');
-    // Statement and savepoint journals in memory: at SQLite's default (temp files) a job's group
-    // commit, whose writes each run in a savepoint and touch more than the 16 pages kept in memory,
-    // spilled its journal to a temp file and wrote every page it touched to it again (two writes
-    // a page): a quarter of the CPU of writing an item. Bulk scratch data that could be large (an
-    // import's stage) lives in a file of its own instead (dataset-import-repo.ts).
-    db.pragma('temp_store = MEMORY');
-    // 64 MiB of pages kept in memory (SQLite's default is 2 MiB), taken only as pages are read: at
-    // 100,000 scenes the indexes an import or a job writes no longer fit in 2 MiB, and every write
-    // read its pages back from the OS again (an import's CPU: -17%).
-    db.pragma('cache_size = -65536');
+    for (const pragma of STUDIO_PRAGMAS) db.pragma(pragma);
     migrate(db, file, migrations, options.onUpgrade);
     cacheStatements(db);
   } catch (error) {
@@ -80,6 +88,15 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   // Checked whole (or created new): the crashed sessions' markers have served their purpose.
   stale.forEach(endSession);
   const marker = beginSession(file);
+  // Every transaction takes the write lock as it begins (IMMEDIATE), waiting `busy_timeout` for
+  // another connection's (an import's writer thread: import-writer.ts). One begun DEFERRED that
+  // read first and wrote next fails at once with SQLITE_BUSY, without waiting, when that connection
+  // holds the lock or committed since the read (SQLite cannot let it write on an old snapshot). A
+  // transaction that only reads may ask for `.deferred`.
+  const transaction = db.transaction.bind(db);
+  // better-sqlite3's variants are closures over the connection, with no `this` of their own.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  db.transaction = ((fn: Parameters<Db['transaction']>[0]) => transaction(fn).immediate) as Db['transaction'];
   const close = db.close.bind(db);
   db.close = () => {
     close();

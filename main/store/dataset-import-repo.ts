@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { CharacterId, ImportProvenance, SceneId } from '../../common/contract';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
+import { copySteps, undoSteps, type CopyParams } from './import-steps';
+import { ImportWriter, InlineStageWriter, type StageWriter } from './import-writer';
 import { SearchMerges } from './search-merges';
 import { prepareUncached } from './statement-cache';
 import type { SceneFigures } from './scene-figures';
@@ -35,6 +37,19 @@ export interface StagedScene {
   } | null;
 }
 
+/** A stage's copy as the import's writer thread runs it on a connection of its own. */
+export interface CopyJob {
+  /** The stage's file, and the schema name it is attached under (the SQL names it). */
+  stageFile: string;
+  schema: string;
+  copySql: string[];
+  removeSql: string;
+  params: CopyParams;
+  /** Scenes per step, and the last staged ordinal. */
+  step: number;
+  last: number;
+}
+
 let stageCounter = 0;
 
 /**
@@ -50,7 +65,9 @@ export const COPY_STEP_SCENES = 8;
  * database in memory, see database.ts), that `begin`, `copySlice` … and `finish` copy into the
  * store (slices of short transactions, the import's row marked `copying` until the last is in;
  * `undoSlice` removes a copy cut short), or `discard` drops with its file. Between batches and
- * slices the caller gives the event loop a turn.
+ * slices the caller gives the event loop a turn. In the studio the copy's slices, their undo and
+ * its merges are written by the import's writer thread instead (`DatasetImportRepo.writer`), whose
+ * connection attaches the same file once this one has staged every batch (`copyJob`).
  *
  * Lifecycle: the file is created in the system's temp folder when the stage opens and deleted by
  * `discard`, which the caller runs whatever happens (a process killed mid-import leaves it to the
@@ -67,7 +84,7 @@ export class ImportStage {
    * are held here and go with the stage rather than fill the connection's cache).
    */
   private staging: Record<'scene' | 'experience' | 'problem' | 'speaker' | 'length', Statement> | null = null;
-  private readonly copy: Statement[];
+  private copy: Statement[] | null = null;
   private remove: Statement | null = null;
   /**
    * Scenes staged, and the last ordinal staged, counted by `add`: counting the staged table (whose
@@ -104,7 +121,6 @@ export class ImportStage {
       CREATE INDEX ${this.t}_problems_ordinal ON stage_problems (ordinal);
       CREATE INDEX ${this.t}_speakers_ordinal ON stage_speakers (ordinal);
       CREATE INDEX ${this.t}_lengths_ordinal ON stage_lengths (ordinal);`);
-    this.copy = this.copyStatements();
   }
 
   /** Adds a batch, in one short transaction. */
@@ -149,10 +165,10 @@ export class ImportStage {
   }
 
   /**
-   * The copy's statements, compiled once for the stage (the stage's tables, and so the SQL, are
-   * its own): each copies the staged rows of the scenes with ordinals in (@after, @upTo].
+   * The copy's statements (the stage's tables, and so the SQL, are its own): each copies the staged
+   * rows of the scenes with ordinals in (@after, @upTo] (parameters: import-steps.ts, CopyParams).
    */
-  private copyStatements(): Statement[] {
+  copySql(): string[] {
     const slice = 'WHERE ordinal > @after AND ordinal <= @upTo';
     return [
       `INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, chunk_id, protective, limit_text, type, location, time,
@@ -188,7 +204,12 @@ export class ImportStage {
            (SELECT coalesce(group_concat(json_extract(value, '$.text'), char(10)), '') FROM json_each(e.turns)), '')
        FROM ${this.t}_scenes st JOIN scenes s ON s.id = st.id LEFT JOIN experiences e ON e.scene_id = s.id
        WHERE st.ordinal > @after AND st.ordinal <= @upTo ORDER BY s.rowid`,
-    ].map((sql) => this.compile(sql));
+    ];
+  }
+
+  /** The undo's statement: removes the copied scenes with ordinals in (?, ?] (their rows cascade). */
+  removeSql(): string {
+    return `DELETE FROM scenes WHERE id IN (SELECT id FROM ${this.t}_scenes WHERE ordinal > ? AND ordinal <= ?)`;
   }
 
   private compile(sql: string): Statement {
@@ -233,15 +254,10 @@ export class ImportStage {
    * full-text index writes what the triggers gave it then), so a caller bounds the scenes, not only the time.
    */
   copySlice(importId: string, after: number, more: (copied: number) => boolean): number {
+    // Compiled once for the stage, at its first slice on this connection.
+    this.copy ??= this.copySql().map((sql) => this.compile(sql));
     const params = { characterId: this.characterId, importId, now: this.now, after, upTo: 0 };
-    return this.db.transaction(() => {
-      do {
-        params.upTo = params.after + COPY_STEP_SCENES;
-        for (const statement of this.copy) statement.run(params);
-        params.after = params.upTo;
-      } while (params.after < this.last && more(params.after - after));
-      return Math.min(params.after, this.last);
-    })();
+    return copySteps(this.db, this.copy, params, COPY_STEP_SCENES, this.last, more);
   }
 
   /**
@@ -250,22 +266,20 @@ export class ImportStage {
    * still in the store. At 0 the import's row goes too, and the store is as before `begin`.
    */
   undoSlice(importId: string, upTo: number, more: () => boolean): number {
-    this.remove ??= this.compile(
-      `DELETE FROM scenes WHERE id IN (SELECT id FROM ${this.t}_scenes WHERE ordinal > ? AND ordinal <= ?)`,
-    );
-    const remove = this.remove;
-    return this.db.transaction(() => {
-      let left = upTo;
-      while (left > 0) {
-        remove.run(Math.max(0, left - COPY_STEP_SCENES), left);
-        left = Math.max(0, left - COPY_STEP_SCENES);
-        if (!more()) break;
-      }
-      if (left === 0) {
-        this.db.prepare('DELETE FROM dataset_imports WHERE id = ? AND copying = 1').run(importId);
-        this.merges.releaseIfIdle();
-      }
-      return left;
+    this.remove ??= this.compile(this.removeSql());
+    const left = undoSteps(this.db, this.remove, upTo, COPY_STEP_SCENES, more);
+    if (left === 0) this.forget(importId);
+    return left;
+  }
+
+  /**
+   * Ends a copy undone down to 0 (by `undoSlice` or by the import's writer thread): the import's
+   * row goes, and the search index merges in its commits again when no other import is copying.
+   */
+  forget(importId: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM dataset_imports WHERE id = ? AND copying = 1').run(importId);
+      this.merges.releaseIfIdle();
     })();
   }
 
@@ -289,18 +303,62 @@ export class ImportStage {
     await fs.promises.rm(this.file, { force: true });
   }
 
-  /** The stage's file while it is open (tests look for it). */
+  /** The stage's file while it is open (tests look for it; the import's writer thread attaches it). */
   get location(): string {
     return this.file;
   }
+
+  /** What the import's writer thread needs to copy this stage's scenes of `importId` (import-writer.ts). */
+  copyJob(importId: string): CopyJob {
+    return {
+      stageFile: this.file,
+      schema: this.schema,
+      copySql: this.copySql(),
+      removeSql: this.removeSql(),
+      params: { characterId: this.characterId, importId, now: this.now, after: 0, upTo: 0 },
+      step: COPY_STEP_SCENES,
+      last: this.last,
+    };
+  }
+}
+
+/** The studio's database file, for a writer thread's connection of its own (import-writer.ts). */
+export interface WriterThreadOptions {
+  file: string;
+  nativeBinding?: string;
 }
 
 /** Imports of datasets from files (migration 016): staging, and where an imported scene came from. */
 export class DatasetImportRepo {
-  constructor(private readonly db: Db) {}
+  private readonly writers = new Set<ImportWriter>();
+
+  constructor(
+    private readonly db: Db,
+    /** Where copies are written: a thread of their own on this file, or (null) this connection on the calling thread. */
+    private readonly thread: WriterThreadOptions | null = null,
+  ) {}
 
   stage(characterId: CharacterId, now: number): ImportStage {
     return new ImportStage(this.db, characterId, now);
+  }
+
+  /**
+   * The writer of `stage`'s copy for `importId` (after `stage.begin`): a thread of its own when the
+   * repo has the database file. The caller closes it when the import ends.
+   */
+  writer(stage: ImportStage, importId: string): StageWriter {
+    if (!this.thread) return new InlineStageWriter(stage, importId);
+    const writer = new ImportWriter(stage, importId, this.thread.file, this.thread.nativeBinding);
+    this.writers.add(writer);
+    void writer.ended.then(() => this.writers.delete(writer));
+    return writer;
+  }
+
+  /** Ends the writer threads of imports still running (the studio closing: before its connection closes). */
+  async closeWriters(): Promise<void> {
+    const writers = [...this.writers];
+    this.writers.clear();
+    await Promise.all(writers.map((writer) => writer.terminate()));
   }
 
   /**

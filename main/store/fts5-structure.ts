@@ -18,12 +18,13 @@ export interface Fts5Level {
   segments: { id: number; pages: number }[];
 }
 
-const VERSION_2 = [0xff, 0x00, 0x00, 0x01];
-
-/** The levels of a structure record; throws on a record it cannot read whole. */
+/**
+ * The levels of a structure record; throws on a record it cannot read whole. Uses nothing outside
+ * itself: the import's writer thread runs its text (import-writer.ts).
+ */
 export function decodeStructure(record: Uint8Array): Fts5Level[] {
   let at = 4;
-  if (VERSION_2.every((byte, i) => record[4 + i] === byte)) at += 4;
+  if ([0xff, 0x00, 0x00, 0x01].every((byte, i) => record[4 + i] === byte)) at += 4;
   const v2 = at === 8;
   const varint = (): number => {
     let value = 0;
@@ -60,9 +61,10 @@ export function decodeStructure(record: Uint8Array): Fts5Level[] {
  * Leaf pages the next 'merge' command reads from, as FTS5 chooses its level (`fts5IndexMerge`):
  * the level with the most segments, if at least `minSegments` (the index's `usermerge`), unless
  * the first level with a merge in progress comes first or merges more (then its first `merging`
- * segments); 0 when none qualifies.
+ * segments); 0 when none qualifies. Uses nothing outside itself, as `decodeStructure`.
  */
 export function nextMergeInputPages(levels: readonly Fts5Level[], minSegments: number): number {
+  const pages = (segments: Fts5Level['segments']) => segments.reduce((n, s) => n + s.pages, 0);
   let best: Fts5Level['segments'] = [];
   for (const level of levels) {
     if (level.merging > 0) {
@@ -74,5 +76,3 @@ export function nextMergeInputPages(levels: readonly Fts5Level[], minSegments: n
   }
   return best.length >= minSegments ? pages(best) : 0;
 }
-
-const pages = (segments: Fts5Level['segments']) => segments.reduce((n, s) => n + s.pages, 0);

@@ -97,7 +97,7 @@ export interface ReadQuery {
 
 /** The queries' answers on `db` itself, as the reader thread gives them (where there is none). */
 export function readNow(db: Db, queries: readonly ReadQuery[]): unknown[] {
-  return db.transaction(() => answerAll(db, queries))();
+  return db.transaction(() => answerAll(db, queries)).deferred();
 }
 
 /** A read dropped before it started because a newer one of the same slot was waiting (see `read`). */

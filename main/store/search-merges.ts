@@ -1,6 +1,6 @@
-import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
 import { decodeStructure, nextMergeInputPages } from './fts5-structure';
+import { mergeSteps } from './import-steps';
 
 /** FTS5's own `automerge` (and the value a table without the setting uses): merge a level at 4 segments. */
 export const NORMAL_AUTOMERGE = 4;
@@ -12,7 +12,7 @@ export const NORMAL_AUTOMERGE = 4;
 export const MERGE_PAGES = 16;
 
 /** FTS5's `usermerge` (left at its default): the fewest segments of a level a 'merge' command merges. */
-const USERMERGE = 4;
+export const USERMERGE = 4;
 
 /**
  * Input, in leaf pages, from which a 'merge' command runs in a slice of its own: FTS5 stops a merge
@@ -40,8 +40,9 @@ export const LARGE_MERGE_INPUT_PAGES = 1_000;
  * is large (`LARGE_MERGE_INPUT_PAGES`, read from the index's structure record before each
  * command) runs as the only one of its slice, so its one long step is not added to others.
  *
- * Not on a worker thread with a connection of its own: tried, the import took 1.5× as long, as
- * each of that connection's commits emptied the serving connection's page cache.
+ * An import runs them on its writer thread with the copy (import-writer.ts): run there alone, with
+ * the copy's slices still on the serving connection, the import took 1.5× as long, as each of the
+ * thread's commits emptied the serving connection's page cache, which the copy then read again.
  *
  * Lifecycle: automerge is a setting stored in the index (`scene_search_config`) and seen by every
  * connection, so it outlives a crash. `hold` runs in the transaction that marks an import
@@ -74,54 +75,25 @@ export class SearchMerges {
     return typeof value === 'number' ? value : NORMAL_AUTOMERGE;
   }
 
-  /**
-   * How long the last slice's commit took per ms of its merge commands (the commit writes every
-   * page they merged to the log).
-   */
-  private commitRatio = 1;
+  /** How long the last slice's commit took per ms of its merge commands (import-steps.ts, `mergeSteps`). */
+  private readonly state = { commitRatio: 1 };
 
   /**
    * Merges segments, `MERGE_PAGES` pages a command, in one transaction of about `budgetMs` in all,
    * its commit included (at least one command). Returns whether merge work may remain (the last
    * command found some); false when no level has enough segments to merge, which costs one read of
-   * the index's structure record.
+   * the index's structure record. The import's writer thread runs the same steps (import-writer.ts).
    */
   mergeSlice(budgetMs: number): boolean {
-    const merge = this.db.prepare(`INSERT INTO scene_search (scene_search, rank) VALUES ('merge', ${MERGE_PAGES})`);
-    const changes = this.db.prepare('SELECT total_changes()').pluck();
-    const started = performance.now();
-    // The commands get the share of the budget their commit leaves them.
-    const deadline = started + budgetMs / (1 + this.commitRatio);
-    let commandsEnded = started;
     const inputs: number[] = [];
-    const worked = this.db.transaction(() => {
-      const more = this.mergeCommands(merge, changes, deadline, (input) => inputs.push(input));
-      commandsEnded = performance.now();
-      return more;
-    })();
+    const worked = mergeSteps(this.db, this.state, budgetMs, {
+      mergePages: MERGE_PAGES,
+      largeInputPages: this.largeInputPages,
+      nextInputPages: () => this.nextInputPages(),
+      ran: (input) => inputs.push(input),
+    });
     this.slices?.push(inputs);
-    const commandsMs = commandsEnded - started;
-    // A slice that found nothing to merge says nothing about commits.
-    if (commandsMs > 0.5) this.commitRatio = (performance.now() - commandsEnded) / commandsMs;
     return worked;
-  }
-
-  /**
-   * Runs 'merge' commands until one finds nothing to merge (false), or the deadline passes or a
-   * large step has run (true: work is left). A large step runs only as the first of its slice.
-   */
-  private mergeCommands(merge: Statement, changes: Statement, deadline: number, ran: (input: number) => void): boolean {
-    for (let first = true; ; first = false) {
-      const input = this.nextInputPages();
-      const large = input >= this.largeInputPages;
-      if (large && !first) return true;
-      const before = changes.get() as number;
-      merge.run();
-      ran(input);
-      // FTS5's documented test: a 'merge' that merged nothing changes fewer than 2 rows.
-      if ((changes.get() as number) - before < 2) return false;
-      if (large || performance.now() >= deadline) return true;
-    }
   }
 
   /**

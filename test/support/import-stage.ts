@@ -30,6 +30,19 @@ export async function importEnv(prefix: string, lines: readonly string[]): Promi
   return { studio, ...tmp, characterId, character, file };
 }
 
+/** `n` lines of an OpenAI chat file, each a short scene with Neefe on evening `i`. */
+export function eveningLines(n: number): string[] {
+  return Array.from({ length: n }, (_, i) =>
+    JSON.stringify({
+      messages: [
+        { role: 'system', content: `A quiet room, evening ${i}.` },
+        { role: 'user', content: 'Neefe: Again.' },
+        { role: 'assistant', content: 'As you wish.' },
+      ],
+    }),
+  );
+}
+
 /** Shuts the studio down and removes its folder. */
 export async function closeImportEnv(env: ImportEnv): Promise<void> {
   await env.studio.shutdown();
@@ -37,13 +50,16 @@ export async function closeImportEnv(env: ImportEnv): Promise<void> {
   env.cleanup();
 }
 
-/** The studio's importer, with a slice budget of 0 ms: every slice is one step of COPY_STEP_SCENES scenes. */
+/**
+ * The studio's importer, with a slice budget of 0 ms: every slice is one step of COPY_STEP_SCENES
+ * scenes, written on a thread of its own as the studio's are.
+ */
 export function importer(
   env: ImportEnv,
   requests = new IoRequests(),
   log: { log: WriteLog; roomFrames: number } | null = null,
+  repo = new DatasetImportRepo(env.studio.db, { file: env.studio.databasePath }),
 ): DatasetImportService {
-  const repo = new DatasetImportRepo(env.studio.db);
   return new DatasetImportService(
     repo,
     () => env.character,

@@ -20,6 +20,7 @@ import type {
   SceneId,
 } from '../../../common/contract';
 import type { DatasetImportRepo, ImportStage, StagedScene } from '../../store/dataset-import-repo';
+import type { StageWriter } from '../../store/import-writer';
 import { sceneFigures } from '../../store/scene-figures';
 import { turnFigures } from '../../store/turn-figures';
 import type { Clock, IdFactory } from '../clock';
@@ -46,7 +47,7 @@ export interface WriteLog {
   drain(): Promise<boolean>;
 }
 
-/** Says whether `ms` have not yet passed since it was made (a slice's budget). */
+/** Says whether `ms` have not yet passed since it was made (a reading batch's budget). */
 function timeLeft(ms: number): () => boolean {
   const deadline = performance.now() + ms;
   return () => performance.now() < deadline;
@@ -145,6 +146,10 @@ export class DatasetImportService {
    * experience's full-text indexing), which in one transaction would hold every door that long.
    * A cancel or a failure meanwhile removes the scenes already copied, also in slices, so the store
    * is as it was; a stop of the studio is undone when it next opens (`undoInterrupted`).
+   *
+   * The slices, their undo and the search index's merges are written by the repo's writer (a thread
+   * with a connection of its own: store/import-writer.ts); this thread keeps the order of the work,
+   * progress, cancel and the import's row, and waits for each slice with the event loop free.
    */
   private async copy(
     stage: ImportStage,
@@ -155,33 +160,41 @@ export class DatasetImportService {
     signal: AbortSignal,
   ): Promise<void> {
     const total = stage.begin(importId, fileLabel, format);
+    const writer = this.repo.writer(stage, importId);
     let copied = 0;
-    // What one scene took to copy and commit in the last slice, in ms: the next slice takes as
-    // many as fit in `sliceMs` (the first, one step, measures it).
-    let msPerScene = Infinity;
     try {
-      while (copied < total) {
-        const started = performance.now();
-        const fit = Math.floor(this.sliceMs / msPerScene);
-        const left = timeLeft(this.sliceMs);
-        const from = copied;
-        copied = stage.copySlice(importId, copied, (n) => n < fit && left());
-        msPerScene = (performance.now() - started) / (copied - from);
-        await this.turn(request, copied, signal, total);
-        await this.keepLogShort();
-        await this.merge(stage, signal);
+      // What one scene took to copy and commit in the last slice, in ms: the next slice takes as
+      // many as fit in `sliceMs` (the first, one step, measures it).
+      let msPerScene = Infinity;
+      try {
+        while (copied < total) {
+          const from = copied;
+          const slice = await writer.copySlice(copied, Math.floor(this.sliceMs / msPerScene), this.sliceMs);
+          copied = slice.upTo;
+          msPerScene = slice.ms / (copied - from);
+          await this.turn(request, copied, signal, total);
+          await this.keepLogShort();
+          await this.merge(writer, signal);
+        }
+        stage.finish(importId);
+      } catch (error) {
+        // Down to 0, where the import's row goes too.
+        for (;;) {
+          copied = await writer.undoSlice(copied, this.sliceMs);
+          if (copied === 0) break;
+          await nextTurn();
+          await this.keepLogShort();
+          await this.merge(writer);
+        }
+        throw error instanceof StudioFailure
+          ? error
+          : new StudioFailure(
+              'internal',
+              `${error instanceof Error ? error.message : String(error)} Nothing was imported: what was copied was removed again.`,
+            );
       }
-      stage.finish(importId);
-    } catch (error) {
-      // Down to 0, where the import's row goes too.
-      for (;;) {
-        copied = stage.undoSlice(importId, copied, timeLeft(this.sliceMs));
-        if (copied === 0) break;
-        await nextTurn();
-        await this.keepLogShort();
-        await this.merge(stage);
-      }
-      throw error;
+    } finally {
+      await writer.close();
     }
   }
 
@@ -189,9 +202,9 @@ export class DatasetImportService {
    * Merges the search index's segments the last slice left (its commit only wrote them: see
    * store/search-merges.ts), a slice of `sliceMs` a turn, until no level has enough to merge.
    */
-  private async merge(stage: ImportStage, signal?: AbortSignal): Promise<void> {
+  private async merge(writer: StageWriter, signal?: AbortSignal): Promise<void> {
     for (;;) {
-      const more = stage.mergeSlice(this.sliceMs);
+      const more = await writer.mergeSlice(this.sliceMs);
       await nextTurn();
       await this.keepLogShort();
       if (signal?.aborted) throw cancelledFailure('import');
