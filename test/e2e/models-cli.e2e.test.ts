@@ -46,10 +46,29 @@ function download() {
   return { child, progressed, exited, out: () => out, err: () => err };
 }
 
-/** Waits until the stalled first try has its first two pieces complete on disk. */
+/**
+ * Waits until the stalled first try has its first two pieces complete on disk: recorded as such,
+ * and their bytes in the file (the downloader may record a piece before its last write lands; a
+ * process killed between the two leaves a piece the next run must fetch again, which the unit test
+ * `models.test.ts` covers).
+ */
 async function twoPiecesKept(): Promise<void> {
   await server.held;
-  await vi.waitFor(() => expect(readPartial(modelsDir(), FILE)?.downloadedBytes).toBe(2 * PIECE), { timeout: 20_000 });
+  await vi.waitFor(
+    () => {
+      const kept = readPartial(modelsDir(), FILE);
+      expect(kept?.downloadedBytes).toBe(2 * PIECE);
+      const bytes = Buffer.alloc(2 * PIECE);
+      const fd = fs.openSync(kept!.path, 'r');
+      try {
+        fs.readSync(fd, bytes, 0, bytes.length, 0);
+      } finally {
+        fs.closeSync(fd);
+      }
+      expect(bytes.equals(BODY.subarray(0, 2 * PIECE))).toBe(true);
+    },
+    { timeout: 20_000 },
+  );
 }
 
 /** The second run: it must ask only for the missing bytes and end with the verified file. */

@@ -99,8 +99,17 @@ export class ModelService {
     try {
       const facts = await serverFacts(model, (error) => this.unreachable(model, error));
       this.refuseChangedHost(model, facts);
+      const resumed = readPartial(this.options.dir, model.file) !== null;
       const file = await this.fetchFile(model, run);
-      return await this.verify(model, file, facts);
+      try {
+        return await this.verify(model, file, facts);
+      } catch (error) {
+        // A download continued from kept pieces that then fails its checks is fetched whole once
+        // more: a process killed mid-download can leave a piece recorded as complete whose bytes
+        // never reached the file. `verify` deleted the file, so this try starts from nothing.
+        if (!resumed || !(error instanceof StudioFailure) || error.code !== 'invalid_argument') throw error;
+        return await this.verify(model, await this.fetchFile(model, run), facts);
+      }
     } finally {
       this.running.delete(id);
       settle();

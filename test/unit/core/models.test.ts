@@ -169,6 +169,37 @@ describe('download', () => {
     expect((await call(again, 'models/list', {})).catalog[0]).toMatchObject({ partial: null, downloading: false });
   });
 
+  it('fetches the whole file once more when a download continued from kept pieces fails its checksum', async () => {
+    server = await startModelServer({ body: MODEL, holdAt: 2 * PIECE + 4096 });
+    const s = open(server.baseUrl);
+    const pending = callError(s, 'models/download', { id: 'tiny-q8' });
+    await server.held;
+    await vi.waitFor(() => expect(readPartial(modelsDir(), 'tiny.gguf')?.downloadedBytes).toBe(2 * PIECE), {
+      timeout: 10_000,
+    });
+    await call(s, 'models/cancel', { id: 'tiny-q8' });
+    expect((await pending).code).toBe('conflict');
+    await server.close();
+    studio!.close();
+    // Kept pieces whose bytes are not the file's (what a killed process can leave).
+    const kept = fs.openSync(path.join(modelsDir(), 'tiny.gguf.ipull'), 'r+');
+    fs.writeSync(kept, Buffer.alloc(4096, 0x55), 0, 4096, PIECE);
+    fs.closeSync(kept);
+
+    server = await startModelServer({ body: MODEL });
+    const again = open(server.baseUrl);
+    const model = await call(again, 'models/download', { id: 'tiny-q8' });
+    expect(model).toMatchObject({ check: 'sha256-server', sha256: MODEL_SHA });
+    expect(fs.readFileSync(model.path).equals(MODEL)).toBe(true);
+    // First the missing pieces only, then, the check failed, the whole file from its first byte.
+    const starts = server.requests
+      .filter((r) => r.method === 'GET' && r.range !== null)
+      .map((r) => Number(/^bytes=(\d+)-/.exec(r.range!)![1]));
+    expect(starts[0]).toBeGreaterThanOrEqual(2 * PIECE);
+    expect(starts).toContain(0);
+    expect(readPartial(modelsDir(), 'tiny.gguf')).toBeNull();
+  });
+
   it('a pinned model is fetched at its commit and checked against the pinned sha256 and size', async () => {
     server = await startModelServer({ body: MODEL });
     const s = open(server.baseUrl);
