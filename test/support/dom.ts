@@ -23,6 +23,12 @@ export async function settleIn(
   }
 }
 
+/** Types `value` into `input` as a person does (React listens for the input event). */
+export function typeInto(input: HTMLInputElement, value: string): void {
+  Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, value);
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
 /**
  * Gives every element a box of `width` × `height` px while a jsdom test runs (jsdom lays nothing
  * out, so a virtualized list would see a viewport of 0 px and draw no rows). Returns the undo.

@@ -4,7 +4,7 @@ import type { GenerationSettings } from '../../../common/contract';
 import { afterEach, expect, it } from 'vitest';
 import { GeneratePanel } from '../../../renderer/src/components/generation/GeneratePanel';
 import { useUi } from '../../../renderer/src/state/ui';
-import { settleIn } from '../../support/dom';
+import { settleIn, typeInto } from '../../support/dom';
 import { connectRenderer, renderWithQueries } from '../../support/render';
 import { addFakeProvider, call, makeStudio } from '../../support/studio';
 
@@ -12,12 +12,6 @@ import { addFakeProvider, call, makeStudio } from '../../support/studio';
 
 const env = makeStudio();
 afterEach(() => env.cleanup());
-
-/** Types `value` into `input` as a person does (React listens for the input event). */
-function type(input: HTMLInputElement, value: string) {
-  Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, value);
-  input.dispatchEvent(new Event('input', { bubbles: true }));
-}
 
 it('shows the settings of the run just started, from its reply alone, not the older defaults', async () => {
   const { disconnect } = connectRenderer(env.studio);
@@ -38,7 +32,7 @@ it('shows the settings of the run just started, from its reply alone, not the ol
   const startButton = () =>
     [...container.querySelectorAll('button')].find((b) => b.textContent === 'Start generation') ?? null;
   await settleIn(container, () => target()?.value === String(before), 'the target field');
-  act(() => type(target()!, String(wanted)));
+  act(() => typeInto(target()!, String(wanted)));
   await settleIn(container, () => startButton()?.disabled === false, 'an enabled Start');
 
   // No events from here: only the reply to Start can tell the form that the run began (the events

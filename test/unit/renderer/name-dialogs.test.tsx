@@ -4,7 +4,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { ProviderId } from '../../../common/contract';
 import { ChatPanel } from '../../../renderer/src/components/chat/ChatPanel';
 import { QuestionSetsView } from '../../../renderer/src/components/eval/QuestionSetsView';
-import { settleIn } from '../../support/dom';
+import { settleIn, typeInto } from '../../support/dom';
 import { connectRenderer, renderWithQueries } from '../../support/render';
 import { addFakeProvider, call, createBeethoven, makeStudio } from '../../support/studio';
 
@@ -31,18 +31,11 @@ afterEach(() => {
   env.cleanup();
 });
 
-/** Types `value` into `input` as a person does (React listens for the input event). */
-function type(input: HTMLInputElement, value: string) {
-  const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
-  setter.call(input, value);
-  input.dispatchEvent(new Event('input', { bubbles: true }));
-}
-
 /** Names it in the open dialog `title` and submits. */
 async function nameIn(container: HTMLElement, title: string, name: string) {
   const dialog = () => container.querySelector<HTMLDialogElement>(`dialog[aria-label="${title}"]`);
   await settleIn(container, () => dialog() !== null, `the dialog “${title}”`);
-  act(() => type(dialog()!.querySelector('input')!, name));
+  act(() => typeInto(dialog()!.querySelector('input')!, name));
   act(() => dialog()!.querySelector('form')!.requestSubmit());
   await settleIn(container, () => dialog() === null, 'the dialog to close');
 }
