@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { afterEach, beforeEach } from 'vitest';
 import { Studio, type StudioOptions } from '../../main/core/studio';
 import type {
+  Character,
   CharacterId,
   CommandArg,
   CommandName,
@@ -103,6 +104,18 @@ export async function beethovenWithProfile(studio: Studio, text?: string): Promi
     fileName: text === undefined ? 'wiki_Beethoven.txt' : 'life.txt',
   });
   return characterId;
+}
+
+/**
+ * The sample character loaded (scenes of both kinds), with a provider at an address nothing listens
+ * on: the Generate tab's estimate reads its settings and calls nothing; a run started there stops on
+ * the outage (tests that start one do not wait for it).
+ */
+export async function sampleWithIdleProvider(studio: Studio): Promise<Character> {
+  const [sample] = await call(studio, 'samples/list', {});
+  const { characterId } = await call(studio, 'samples/load', { id: sample!.id });
+  await addFakeProvider(studio, 'http://127.0.0.1:9/v1');
+  return call(studio, 'characters/get', { id: characterId });
 }
 
 /** The fake LLM server at `baseUrl` as a provider named `Fake` (key `test-key`, model `fake-model`). */

@@ -3,7 +3,7 @@ import { afterEach, expect, it } from 'vitest';
 import { GeneratePanel } from '../../../renderer/src/components/generation/GeneratePanel';
 import { settleIn } from '../../support/dom';
 import { connectRenderer, renderWithQueries } from '../../support/render';
-import { addFakeProvider, call, makeStudio } from '../../support/studio';
+import { call, makeStudio, sampleWithIdleProvider } from '../../support/studio';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -12,12 +12,8 @@ afterEach(() => env.cleanup());
 
 it('names the scenes a new run counts as the normal ones, as the Dataset tab separates them', async () => {
   const { disconnect } = connectRenderer(env.studio);
-  // The sample: scenes of both kinds. The estimate reads the provider's settings and calls nothing.
-  const [sample] = await call(env.studio, 'samples/list', {});
-  const { characterId } = await call(env.studio, 'samples/load', { id: sample!.id });
-  await addFakeProvider(env.studio, 'http://127.0.0.1:9/v1');
-  const character = await call(env.studio, 'characters/get', { id: characterId });
-  const stats = await call(env.studio, 'dataset/stats', { characterId });
+  const character = await sampleWithIdleProvider(env.studio);
+  const stats = await call(env.studio, 'dataset/stats', { characterId: character.id });
   const normal = stats.scenes - stats.protectiveScenes;
   expect(stats.protectiveScenes).toBeGreaterThan(0);
 

@@ -6,7 +6,7 @@ import { GeneratePanel } from '../../../renderer/src/components/generation/Gener
 import { useUi } from '../../../renderer/src/state/ui';
 import { settleIn, typeInto } from '../../support/dom';
 import { connectRenderer, renderWithQueries } from '../../support/render';
-import { addFakeProvider, call, makeStudio } from '../../support/studio';
+import { call, makeStudio, sampleWithIdleProvider } from '../../support/studio';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -15,11 +15,8 @@ afterEach(() => env.cleanup());
 
 it('shows the settings of the run just started, from its reply alone, not the older defaults', async () => {
   const { disconnect } = connectRenderer(env.studio);
-  const [sample] = await call(env.studio, 'samples/list', {});
-  const { characterId } = await call(env.studio, 'samples/load', { id: sample!.id });
-  // Nothing listens there: the run pauses on the outage, which this test does not wait for.
-  await addFakeProvider(env.studio, 'http://127.0.0.1:9/v1');
-  const character = await call(env.studio, 'characters/get', { id: characterId });
+  const character = await sampleWithIdleProvider(env.studio);
+  const characterId = character.id;
   const before = (await call(env.studio, 'generation/defaults', { characterId })).targetScenes;
   const wanted = 40;
   expect(before).not.toBe(wanted);
