@@ -98,4 +98,23 @@ describe('the chat window', () => {
     expect(lefts.length).toBeGreaterThan(2);
     expect(new Set(lefts).size, JSON.stringify(lefts)).toBe(1);
   });
+
+  it('keeps the character’s header and tabs where they are when the user switches to Chat, on a wide window', async () => {
+    const { page } = session;
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.goto(session.serve.url);
+    await beethovenWithFakeProvider(page, server.baseURL);
+    const heading = page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 });
+    const places: Record<string, { x: number; right: number }> = {};
+    for (const tab of ['Profile', 'Dataset', 'Chat', 'Evaluate']) {
+      await page.getByRole('tab', { name: tab }).click();
+      await page.getByRole('tab', { name: tab, selected: true }).waitFor();
+      const title = (await heading.boundingBox())!;
+      const tabs = (await page.getByRole('tablist').first().boundingBox())!;
+      places[tab] = { x: Math.round(title.x), right: Math.round(tabs.x + tabs.width) };
+    }
+    // Before, the Chat tab's view was 1280 px wide and the others 980: the header moved 150 px.
+    expect(new Set(Object.values(places).map((p) => p.x)).size, JSON.stringify(places)).toBe(1);
+    expect(new Set(Object.values(places).map((p) => p.right)).size, JSON.stringify(places)).toBe(1);
+  });
 });
