@@ -26,6 +26,7 @@ import { FilterCountsService } from './dataset/filter-counts-service';
 import { DatasetChartsService } from './dataset/charts-service';
 import { DatasetChartsRepo } from '../store/dataset-charts-repo';
 import { DatasetImportRepo } from '../store/dataset-import-repo';
+import { sweepOrphanStages } from '../store/import-stage-files';
 import { DatasetExportService } from './interop/dataset-export';
 import { DatasetImportService, IoRequests } from './interop/dataset-import';
 import { HostService, type HostServiceOptions } from './training/host-service';
@@ -295,6 +296,8 @@ export class Studio {
     this.imports = importRepo;
     // An import the last stop of the studio cut short mid-copy leaves nothing (see DatasetImportService.copy).
     importRepo.undoInterrupted();
+    // And the scratch files such a stop left in the temporary folder (off the event loop; best effort).
+    void sweepOrphanStages().catch(() => undefined);
     const importer = new DatasetImportService(
       importRepo,
       (id) => characters.get(id),

@@ -7,6 +7,7 @@ import type { Db } from './database';
 import { copySteps, undoSteps, type CopyParams } from './import-steps';
 import { ImportWriter, InlineStageWriter, type StageWriter } from './import-writer';
 import { SearchMerges } from './search-merges';
+import { STAGE_PREFIX } from './import-stage-files';
 import { prepareUncached } from './statement-cache';
 import type { SceneFigures } from './scene-figures';
 import type { TurnFigures } from './turn-figures';
@@ -101,7 +102,7 @@ export class ImportStage {
   ) {
     this.merges = new SearchMerges(db);
     this.schema = `import_stage_${process.pid}_${++stageCounter}`;
-    this.file = path.join(os.tmpdir(), `character-studio-${this.schema}-${Date.now()}.sqlite`);
+    this.file = path.join(os.tmpdir(), `${STAGE_PREFIX}${this.schema}-${Date.now()}.sqlite`);
     db.prepare(`ATTACH DATABASE ? AS ${this.schema}`).run(this.file);
     // Scratch: nothing to recover after a crash, so no syncing, and the rollback journal in memory.
     // (`OFF` is refused without a word in better-sqlite3's defensive mode: the stage then kept a
