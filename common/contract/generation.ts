@@ -46,12 +46,14 @@ export interface StageEstimate {
 /** What the settings imply before a run: the plan the estimate is based on. */
 export interface GenerationPlan {
   preset: GenerationPreset;
+  /** Scene calls this run makes (none when the scenes there already meet the target). */
   sceneCalls: number;
   scenesPerCall: number;
-  /** Scenes requested over all scene calls. */
+  /** Scenes requested over this run's scene calls. */
   scenesAsked: number;
   /** Scenes expected once answers are parsed and near duplicates dropped (equal bounds: exact). */
   expectedScenes: { low: number; high: number };
+  /** Protective scenes this run writes (the share of the target, less those there already). */
   protectiveScenes: number;
   /** The preset's rules in words, one a line; empty for `studio`. */
   rules: string[];

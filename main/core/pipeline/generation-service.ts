@@ -223,7 +223,10 @@ export class GenerationService {
       );
     }
     return {
-      plan,
+      // The plan's calls, scenes asked and protective scenes are this run's, as in `stages`: with
+      // scenes already there, the whole target's (173 calls and 46 protective where the table said
+      // 172 and 44) read as a mistake beside it.
+      plan: { ...plan, sceneCalls, scenesAsked, protectiveScenes: protective },
       stages,
       calls,
       promptTokens,

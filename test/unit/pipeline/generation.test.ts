@@ -213,6 +213,26 @@ describe('experience construction through the real openai client', () => {
     expect(job.message).toMatch(/budget of \$0\.50 is spent/);
   });
 
+  it('gives the plan of this run, as its stages do, when scenes are there already', async () => {
+    const providerId = await setup();
+    await runToEnd(providerId, { targetScenes: 12, scenesPerCall: 4, protectiveShare: 0.1 });
+    const stats = await call(env.studio, 'dataset/stats', { characterId });
+    expect(stats.scenes - stats.protectiveScenes).toBe(12);
+    expect(stats.protectiveScenes).toBeGreaterThan(0);
+    const estimate = await call(env.studio, 'generation/estimate', {
+      characterId,
+      settings: generationSettings(providerId, { targetScenes: 1500, scenesPerCall: 10, protectiveShare: 0.03 }),
+    });
+    const calls = (stage: string) => estimate.stages.find((s) => s.stage === stage)?.calls ?? 0;
+    // The whole target asks 173 calls and 46 protective scenes; this run asks what is left.
+    expect(calls('scenes')).toBeLessThan(173);
+    expect(estimate.plan.sceneCalls).toBe(calls('scenes'));
+    expect(estimate.plan.protectiveScenes).toBe(46 - stats.protectiveScenes);
+    expect(estimate.plan.protectiveScenes).toBe(calls('protective'));
+    expect(estimate.plan.scenesAsked).toBe(Math.ceil((1500 - 12) * 1.15));
+    expect(estimate.plan.expectedScenes).toEqual({ low: 1500, high: 1500 });
+  });
+
   it('estimates calls, tokens, cost and time, and refuses a character without a profile', async () => {
     const providerId = await setup();
     const estimate = await call(env.studio, 'generation/estimate', {
