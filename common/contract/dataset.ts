@@ -177,6 +177,11 @@ export interface DatasetCommands {
   /** The browser's filter counts (kind, problems, speaker, prompt version, model, chunk). */
   'scenes/facets': (arg: { characterId: CharacterId; filter?: SceneFilter }) => SceneFacets;
   'scenes/get': (arg: { id: SceneId }) => Scene;
+  /**
+   * The scenes whose id is `key` or starts with it, in id order (the exact one first), at most 10:
+   * for a person typing an id, or the start of one, at the command line. Empty when none.
+   */
+  'scenes/match': (arg: { key: string }) => { id: SceneId; characterId: CharacterId }[];
   'dataset/stats': (arg: { characterId: CharacterId }) => DatasetStats;
 }
 

@@ -110,6 +110,7 @@ Commands:
                                 as imported systems, judged and reported like our own. Names that
                                 match no character are listed, not guessed (exit code 1): map them
   scenes show <scene>           Show a scene as the editor has it, with its current revision
+                                (<scene>: its id as \`scenes list\` prints it, or a unique start of it)
   scenes history <scene>        List a scene's revisions: when, by whom (generated, by hand, LLM)
   scenes diff <scene> [--from <n|original>] [--to <n|current>]
                                 Word-level diff of two revisions ([-removed-] {+added+})

@@ -321,6 +321,7 @@ export const commandSchemas: Schemas = {
     .strict(),
   'scenes/facets': z.object({ characterId, filter: sceneFilter.optional() }).strict(),
   'scenes/get': z.object({ id: sceneId }).strict(),
+  'scenes/match': z.object({ key: z.string().trim().min(1).max(200) }).strict(),
   'dataset/stats': z.object({ characterId }).strict(),
   'dataset/charts': z.object({ characterId }).strict(),
   'dataset/compare': empty,

@@ -115,6 +115,21 @@ export class DatasetRepo {
     })();
   }
 
+  /**
+   * Scenes whose id is `key` or starts with it (as typed), at most `limit`, in id order
+   * (so the exact one, the smallest id of the range, first): a range of the primary key, read up
+   * to `limit` rows whatever the dataset's size.
+   */
+  matchIds(key: string, limit = 10): { id: SceneId; characterId: CharacterId }[] {
+    const prefix = key.trim();
+    return this.db
+      .prepare(
+        `SELECT id, character_id AS characterId FROM scenes WHERE id >= ? AND id < ?
+         ORDER BY id LIMIT ?`,
+      )
+      .all(prefix, `${prefix}\uffff`, limit) as { id: SceneId; characterId: CharacterId }[];
+  }
+
   scene(id: SceneId): Scene | undefined {
     const row = this.db.prepare(`${SELECT_SCENE} WHERE s.id = ?`).get(id) as SceneRow | undefined;
     return row && toScene(row);

@@ -10,6 +10,7 @@ import type {
   SceneSort,
   SceneSummary,
 } from '../../../common/contract';
+import { StudioFailure } from '../../core/errors';
 import { argument, findCharacter, findProvider, readFile, str, UsageError, type CliContext } from '../shared';
 import { followJob } from './generate';
 import { filterOptions, SORTS } from './scene-filter-options';
@@ -20,6 +21,36 @@ const AUTHORS: Record<SceneRevision['author'], string> = {
   llm: 'rewritten by the LLM',
   import: 'imported',
 };
+
+/**
+ * The scene a person named by its id or the start of it (ids are long: `scenes list` prints them
+ * whole, and a unique start is enough, as with git's commits).
+ */
+async function findScene(call: CliContext['call'], key: string): Promise<SceneId> {
+  const found = await call('scenes/match', { key });
+  const exact = found.find((s) => s.id === key.trim());
+  if (exact) return exact.id;
+  if (found.length === 1) return found[0]!.id;
+  if (found.length === 0)
+    throw new StudioFailure(
+      'not_found',
+      `No scene has the id "${key}" or one starting with it. See the ids with: character-studio scenes list <character>`,
+    );
+  throw new StudioFailure(
+    'conflict',
+    `"${key}" starts the ids of ${found.length === 10 ? '10 or more' : found.length} scenes (${found
+      .slice(0, 3)
+      .map((s) => s.id)
+      .join(', ')}${found.length > 3 ? ', …' : ''}): type more of the id.`,
+  );
+}
+
+/** `--revision` of `scenes restore`: a revision number, which it needs. */
+function restoreRevision(text: string | undefined): number {
+  const wanted = revisionRef(text, '--revision', 'current');
+  if (typeof wanted !== 'number') throw new UsageError('Say which revision to restore: --revision <n>.');
+  return wanted;
+}
 
 /** `--from`/`--to`: a revision number, `original` or `current`. */
 function revisionRef(text: string | undefined, flag: string, fallback: RevisionRef): RevisionRef {
@@ -131,7 +162,8 @@ async function regenerateCommand(ctx: CliContext): Promise<number> {
   const { call, rest, values, io } = ctx;
   const instruction = str(values, 'instruction');
   if (instruction === undefined) throw new UsageError('Say what should change: --instruction "make him angrier".');
-  const ids = rest.slice(1) as SceneId[];
+  const ids: SceneId[] = [];
+  for (const key of rest.slice(1)) ids.push(await findScene(call, key));
   const filter = filterOptions(ctx);
   const characterKey = str(values, 'character');
   if (ids.length > 0 && (characterKey !== undefined || Object.keys(filter).length > 0))
@@ -190,7 +222,12 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
     return 0;
   }
   if (sub === 'regenerate') return regenerateCommand(ctx);
-  const id = argument(rest, 1, '<scene id>', `scenes ${sub}`) as SceneId;
+  const key = argument(rest, 1, '<scene id>', `scenes ${sub}`);
+  // The revision flags are read before the scene is looked up: a mistyped one is a usage error, whatever the id.
+  const from = sub === 'diff' ? revisionRef(str(values, 'from'), '--from', 'original') : 'original';
+  const to = sub === 'diff' ? revisionRef(str(values, 'to'), '--to', 'current') : 'current';
+  const wanted = sub === 'restore' ? restoreRevision(str(values, 'revision')) : 0;
+  const id = await findScene(call, key);
   // Revisions are numbered here as the History numbers them (#1 the first listed); the studio's
   // commands take the stored numbers, so each number typed is turned into the one stored. `--json`
   // keeps the stored numbers (`revision`) and adds the shown ones (`number`, `revisionNumber`,
@@ -232,8 +269,6 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
       return 0;
     }
     case 'diff': {
-      const from = revisionRef(str(values, 'from'), '--from', 'original');
-      const to = revisionRef(str(values, 'to'), '--to', 'current');
       const { shown, stored } = await numbering();
       const diff = await call('scenes/diff', { id, from: stored(from, '--from'), to: stored(to, '--to') });
       print(
@@ -243,8 +278,6 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
       return 0;
     }
     case 'restore': {
-      const wanted = revisionRef(str(values, 'revision'), '--revision', 'current');
-      if (typeof wanted !== 'number') throw new UsageError('Say which revision to restore: --revision <n>.');
       const { storedNumber, shown } = await numbering();
       const { revision } = await call('scenes/open', { id });
       const restored = await call('scenes/restore', {

@@ -30,6 +30,7 @@ export function datasetHandlers(s: {
       if (!scene) throw new StudioFailure('not_found', 'That scene no longer exists.');
       return scene;
     },
+    'scenes/match': ({ key }) => dataset.matchIds(key),
     'dataset/stats': ({ characterId }) => {
       characters.get(characterId);
       return sums.stats(characterId);

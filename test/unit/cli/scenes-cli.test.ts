@@ -126,6 +126,42 @@ describe('character-studio scenes', () => {
     expect(beyond.err).toContain(`--revision 5: scene ${id} has revisions 1 to 4 (see scenes history).`);
   });
 
+  it('takes a scene by the start of its id, and says when the start is not enough', async () => {
+    await cli(['characters', 'create', '--full-name', 'Clara Schumann', '--short-name', 'Clara']);
+    const ids: string[] = [];
+    for (const location of ['Leipzig', 'Düsseldorf', 'Frankfurt']) {
+      const made = await cli(['scenes', 'create', 'Clara', '-', '--json'], JSON.stringify({ ...doc, location }));
+      ids.push((JSON.parse(made.out) as { id: string }).id);
+    }
+    // The ids are time-ordered: scenes written together share their first characters.
+    const common = ids.reduce((a, b) => {
+      let n = 0;
+      while (a[n] === b[n]) n++;
+      return a.slice(0, n);
+    });
+    expect(common.length).toBeGreaterThan(0);
+    const [first] = ids as [string];
+    let n = common.length + 1;
+    while (ids.filter((id) => id.startsWith(first.slice(0, n))).length > 1) n++;
+    const unique = first.slice(0, n);
+
+    const shown = await cli(['scenes', 'show', unique]);
+    expect(shown.code).toBe(0);
+    expect(shown.out).toContain('Walk · Leipzig · 1802');
+    expect((await cli(['scenes', 'history', unique, '--json'])).out).toContain(`"sceneId": "${first}"`);
+
+    const ambiguous = await cli(['scenes', 'show', common]);
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.err).toContain(
+      `"${common}" starts the ids of 3 scenes (${ids.sort().join(', ')}): type more of the id.`,
+    );
+    // A whole id is always that scene, and a flag mistyped is said before the id is looked up.
+    expect((await cli(['scenes', 'show', first])).out).toContain('Leipzig');
+    expect((await cli(['scenes', 'diff', 'no-such-scene', '--to', 'last'])).err).toMatch(
+      /--to must be a revision number/,
+    );
+  });
+
   it('says what is wrong with bad arguments', async () => {
     expect((await cli(['scenes', 'diff', 'x', '--from', 'first'])).err).toMatch(
       /--from must be a revision number, "original" or "current", not "first"/,
@@ -133,7 +169,9 @@ describe('character-studio scenes', () => {
     expect((await cli(['scenes', 'restore', 'x'])).err).toMatch(/--revision <n>/);
     const missing = await cli(['scenes', 'show', 'no-such-scene']);
     expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/That scene no longer exists/);
+    expect(missing.err).toContain(
+      'No scene has the id "no-such-scene" or one starting with it. See the ids with: character-studio scenes list <character>',
+    );
     await cli(['characters', 'create', '--full-name', 'Clara Schumann', '--short-name', 'Clara']);
     const notJson = await cli(['scenes', 'create', 'Clara', '-'], '{type: Walk');
     expect(notJson.code).toBe(2);
