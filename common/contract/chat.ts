@@ -174,6 +174,8 @@ export interface ChatCommands {
     sampling?: Partial<ChatSamplingSettings>;
   }) => ConversationView;
   'chat/get': (arg: { id: ConversationId }) => ConversationView;
+  /** Conversations whose id is `key` or starts with it, in id order, at most 10 (as `scenes/match`). */
+  'chat/match': (arg: { key: string }) => { id: ConversationId; characterId: CharacterId }[];
   /**
    * Rename, or change what the replies to come are made with: the target (a run or a baseline), the
    * runtime, the sampling (replaced whole: a missing `seed` samples at random) and the scene, typed

@@ -1,6 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Character, CommandArg, CommandName, CommandResult, Host, Provider } from '../../common/contract';
+import type {
+  Character,
+  CommandArg,
+  CommandName,
+  CommandResult,
+  ConversationId,
+  Host,
+  Provider,
+  SceneId,
+} from '../../common/contract';
 import { StudioFailure } from '../core/errors';
 import { expandHome } from '../core/training/base-model-check';
 import type { Studio } from '../core/studio';
@@ -147,6 +156,42 @@ export function readFile(given: string): Buffer {
       code === 'ENOENT' ? `${file} does not exist.` : `${file} cannot be read (${code || String(error)}).`,
     );
   }
+}
+
+/**
+ * The one row a person named by its id or the start of it, from what a `…/match` command found for
+ * `key` (ids are long: the lists print them whole, and a unique start is enough, as with git's
+ * commits). `noun` and `listedBy` (the command that lists them) word the refusals.
+ */
+export function pickById<Id extends string>(
+  found: readonly { id: Id }[],
+  key: string,
+  noun: string,
+  listedBy: string,
+): Id {
+  const exact = found.find((row) => row.id === key.trim());
+  if (exact) return exact.id;
+  if (found.length === 1) return found[0]!.id;
+  if (found.length === 0)
+    throw new StudioFailure(
+      'not_found',
+      `No ${noun} has the id "${key}" or one starting with it. See the ids with: character-studio ${listedBy}`,
+    );
+  const shown = found.slice(0, 3).map((row) => row.id);
+  throw new StudioFailure(
+    'conflict',
+    `"${key}" starts the ids of ${found.length >= 10 ? '10 or more' : found.length} ${noun}s (${shown.join(', ')}${found.length > 3 ? ', …' : ''}): type more of the id.`,
+  );
+}
+
+/** A scene named by its id or a unique start of it. */
+export async function findScene(call: Call, key: string): Promise<SceneId> {
+  return pickById(await call('scenes/match', { key }), key, 'scene', 'scenes list <character>');
+}
+
+/** A conversation named by its id or a unique start of it. */
+export async function findConversation(call: Call, key: string): Promise<ConversationId> {
+  return pickById(await call('chat/match', { key }), key, 'conversation', 'chat list <character>');
 }
 
 export async function findCharacter(call: Call, key: string): Promise<Character> {

@@ -15,6 +15,7 @@ import type {
   SceneId,
 } from '../../common/contract';
 import type { Db } from './database';
+import { idsStartingWith } from './id-match';
 
 /** A conversation's stored fields (migration 014), without the figures the list computes. */
 export interface ConversationRecord {
@@ -144,6 +145,11 @@ export class ConversationsRepo {
   get(id: ConversationId): Conversation | undefined {
     const row = this.db.prepare(`${SELECT_CONVERSATION} WHERE c.id = ?`).get(id) as ConversationRow | undefined;
     return row && toConversation(row);
+  }
+
+  /** Conversations whose id is `key` or starts with it (id-match.ts). */
+  matchIds(key: string): { id: ConversationId; characterId: CharacterId }[] {
+    return idsStartingWith(this.db, 'conversations', key);
   }
 
   /** The character's conversations, most recently changed first. */

@@ -21,6 +21,7 @@ import type { Db } from './database';
 import { SceneSignaturesRepo } from './scene-signatures-repo';
 import { statsSum, sumNow, trainingSum, type TrainingFigures } from './dataset-sums';
 import { writeExperience } from './scene-figures';
+import { idsStartingWith } from './id-match';
 
 /**
  * Scenes in one page of `trainableScenePages`: reading and rendering a page of experiences of ~600
@@ -115,19 +116,9 @@ export class DatasetRepo {
     })();
   }
 
-  /**
-   * Scenes whose id is `key` or starts with it (as typed), at most `limit`, in id order
-   * (so the exact one, the smallest id of the range, first): a range of the primary key, read up
-   * to `limit` rows whatever the dataset's size.
-   */
-  matchIds(key: string, limit = 10): { id: SceneId; characterId: CharacterId }[] {
-    const prefix = key.trim();
-    return this.db
-      .prepare(
-        `SELECT id, character_id AS characterId FROM scenes WHERE id >= ? AND id < ?
-         ORDER BY id LIMIT ?`,
-      )
-      .all(prefix, `${prefix}\uffff`, limit) as { id: SceneId; characterId: CharacterId }[];
+  /** Scenes whose id is `key` or starts with it (id-match.ts). */
+  matchIds(key: string): { id: SceneId; characterId: CharacterId }[] {
+    return idsStartingWith(this.db, 'scenes', key);
   }
 
   scene(id: SceneId): Scene | undefined {

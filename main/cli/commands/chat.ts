@@ -5,11 +5,9 @@ import type {
   ChatRuntimeKind,
   ChatSamplingSettings,
   ChatTarget,
-  ConversationId,
   ConversationMessage,
   ConversationView,
   Events,
-  SceneId,
 } from '../../../common/contract';
 import { StudioFailure } from '../../core/errors';
 import {
@@ -17,6 +15,8 @@ import {
   findCharacter,
   findProvider,
   localPath,
+  findConversation,
+  findScene,
   numberOption,
   str,
   UsageError,
@@ -46,7 +46,7 @@ export async function chatCommand(ctx: CliContext): Promise<number> {
   if (verb === 'export' && ctx.rest.length > 1) return exportConversation(ctx);
   if (verb === 'update' && ctx.rest.length > 1) return updateConversation(ctx);
   if (verb === 'delete' && ctx.rest.length > 1) {
-    const id = argument(ctx.rest, 1, '<conversation>', 'chat delete') as ConversationId;
+    const id = await findConversation(ctx.call, argument(ctx.rest, 1, '<conversation>', 'chat delete'));
     await ctx.call('chat/delete', { id });
     ctx.print({ deleted: true, id }, () => `Deleted conversation ${id}.`);
     return 0;
@@ -85,10 +85,10 @@ async function listConversations(ctx: CliContext): Promise<number> {
 }
 
 async function exportConversation(ctx: CliContext): Promise<number> {
-  const id = argument(ctx.rest, 1, '<conversation>', 'chat export') as ConversationId;
   const format = str(ctx.values, 'format') ?? 'markdown';
   if (format !== 'markdown' && format !== 'json')
     throw new UsageError(`--format must be markdown or json, not "${format}".`);
+  const id = await findConversation(ctx.call, argument(ctx.rest, 1, '<conversation>', 'chat export'));
   const file = await ctx.call('chat/export', { id, format });
   const output = str(ctx.values, 'output');
   if (output === undefined) {
@@ -105,7 +105,7 @@ async function openConversation(ctx: CliContext, character: Character): Promise<
   const { call, values } = ctx;
   const existing = str(values, 'conversation');
   if (existing !== undefined) {
-    const view = await call('chat/get', { id: existing as ConversationId });
+    const view = await call('chat/get', { id: await findConversation(call, existing) });
     if (view.conversation.characterId !== character.id)
       throw new StudioFailure('invalid_argument', `Conversation ${existing} is not one of ${character.shortName}'s.`);
     return view;
@@ -120,7 +120,7 @@ async function openConversation(ctx: CliContext, character: Character): Promise<
     characterId: character.id,
     target,
     runtime,
-    ...(scene !== undefined && { sceneId: scene as SceneId }),
+    ...(scene !== undefined && { sceneId: await findScene(call, scene) }),
     ...((location !== undefined || status !== undefined) && {
       setting: { location: location ?? '', status: status ?? '' },
     }),
@@ -132,7 +132,7 @@ async function openConversation(ctx: CliContext, character: Character): Promise<
 /** `chat update`: what the conversation's next replies are made with; the replies written stay as they are. */
 async function updateConversation(ctx: CliContext): Promise<number> {
   const { call, values } = ctx;
-  const id = argument(ctx.rest, 1, '<conversation>', 'chat update') as ConversationId;
+  const id = await findConversation(ctx.call, argument(ctx.rest, 1, '<conversation>', 'chat update'));
   const { conversation: current } = await call('chat/get', { id });
   const character = await findCharacter(call, current.characterId);
   const scene = str(values, 'scene');
@@ -150,7 +150,7 @@ async function updateConversation(ctx: CliContext): Promise<number> {
     id,
     ...(title !== undefined && { title }),
     ...(retarget ? await targetOf(ctx, character) : runtime !== undefined && { runtime: runtimeOf(runtime) }),
-    ...(scene !== undefined && { settingFromSceneId: scene as SceneId }),
+    ...(scene !== undefined && { settingFromSceneId: await findScene(call, scene) }),
     ...((location !== undefined || status !== undefined) && {
       setting: { location: location ?? current.setting.location, status: status ?? current.setting.status },
     }),

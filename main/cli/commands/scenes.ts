@@ -10,8 +10,16 @@ import type {
   SceneSort,
   SceneSummary,
 } from '../../../common/contract';
-import { StudioFailure } from '../../core/errors';
-import { argument, findCharacter, findProvider, readFile, str, UsageError, type CliContext } from '../shared';
+import {
+  argument,
+  findCharacter,
+  findProvider,
+  findScene,
+  readFile,
+  str,
+  UsageError,
+  type CliContext,
+} from '../shared';
 import { followJob } from './generate';
 import { filterOptions, SORTS } from './scene-filter-options';
 
@@ -21,29 +29,6 @@ const AUTHORS: Record<SceneRevision['author'], string> = {
   llm: 'rewritten by the LLM',
   import: 'imported',
 };
-
-/**
- * The scene a person named by its id or the start of it (ids are long: `scenes list` prints them
- * whole, and a unique start is enough, as with git's commits).
- */
-async function findScene(call: CliContext['call'], key: string): Promise<SceneId> {
-  const found = await call('scenes/match', { key });
-  const exact = found.find((s) => s.id === key.trim());
-  if (exact) return exact.id;
-  if (found.length === 1) return found[0]!.id;
-  if (found.length === 0)
-    throw new StudioFailure(
-      'not_found',
-      `No scene has the id "${key}" or one starting with it. See the ids with: character-studio scenes list <character>`,
-    );
-  throw new StudioFailure(
-    'conflict',
-    `"${key}" starts the ids of ${found.length === 10 ? '10 or more' : found.length} scenes (${found
-      .slice(0, 3)
-      .map((s) => s.id)
-      .join(', ')}${found.length > 3 ? ', …' : ''}): type more of the id.`,
-  );
-}
 
 /** `--revision` of `scenes restore`: a revision number, which it needs. */
 function restoreRevision(text: string | undefined): number {

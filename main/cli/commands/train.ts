@@ -1,11 +1,12 @@
 import fs from 'node:fs';
-import type { Character, SceneId, TrainingConfig, TrainingPreview, TrainingRun } from '../../../common/contract';
+import type { Character, TrainingConfig, TrainingPreview, TrainingRun } from '../../../common/contract';
 import { StudioFailure } from '../../core/errors';
 import { looksLikePath } from '../../core/training/base-model-check';
 import {
   argument,
   findCharacter,
   findHost,
+  findScene,
   formatDuration,
   interpreterOption,
   localPath,
@@ -279,7 +280,8 @@ async function previewCommand(ctx: CliContext): Promise<number> {
   const baseModel = strOf(values, 'base-model');
   if (!baseModel)
     throw new UsageError('Missing --base-model (a model folder, or a Hugging Face id already in the local cache).');
-  const opened = await call('scenes/open', { id: sceneId as SceneId });
+  const id = await findScene(call, sceneId);
+  const opened = await call('scenes/open', { id });
   if (opened.scene.characterId !== character.id)
     throw new StudioFailure('invalid_argument', `Scene ${sceneId} is not one of ${character.fullName}'s scenes.`);
   const thinking = strOf(values, 'thinking') ?? 'keep';
@@ -287,7 +289,7 @@ async function previewCommand(ctx: CliContext): Promise<number> {
   const python = interpreterOption(values, 'python');
   io.err(`Rendering scene ${sceneId} (revision ${opened.revision}) with the trainer's tokenizer code…`);
   const preview = await call('training/preview', {
-    sceneId: sceneId as SceneId,
+    sceneId: id,
     baseModel: baseModelOption(baseModel, true),
     format,
     maxLength: numberOption(strOf(values, 'max-length'), '--max-length', 2048),

@@ -9,6 +9,7 @@ export function chatHandlers(chat: ChatService): Pick<Handlers, keyof ChatComman
     'chat/list': ({ characterId, query }) => chat.list(characterId, query),
     'chat/create': (arg) => chat.create(arg),
     'chat/get': ({ id }) => chat.view(id),
+    'chat/match': ({ key }) => chat.match(key),
     'chat/update': ({ id, ...patch }) => chat.update(id, patch),
     'chat/delete': ({ id }) => chat.delete(id),
     'chat/send': ({ conversationId, text, sampling }) => chat.send(conversationId, text, sampling),

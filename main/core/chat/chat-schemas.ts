@@ -61,6 +61,7 @@ export const chatSchemas: ChatSchemas = {
     })
     .strict(),
   'chat/get': z.object({ id: conversationId }).strict(),
+  'chat/match': z.object({ key: z.string().trim().min(1).max(200) }).strict(),
   'chat/update': z
     .object({
       id: conversationId,

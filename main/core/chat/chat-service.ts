@@ -82,6 +82,11 @@ export class ChatService {
     return this.targetCatalog.list(characterId);
   }
 
+  /** Conversations named at the command line by their id or its start. */
+  match(key: string): { id: ConversationId; characterId: CharacterId }[] {
+    return this.deps.repo.matchIds(key);
+  }
+
   list(characterId: CharacterId, query?: string): ConversationHit[] {
     this.deps.characters.get(characterId);
     const q = query?.trim() ?? '';

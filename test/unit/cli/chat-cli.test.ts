@@ -83,7 +83,8 @@ describe('character-studio chat', () => {
     const listed = await cli(['chat', 'list', 'Beethoven', '--query', 'music']);
     expect(listed.out).toContain(one.conversationId);
     expect(listed.out).toContain('[music]');
-    const markdown = await cli(['chat', 'export', one.conversationId]);
+    // A conversation is named by its id or a unique start of it; an unknown one says how to list them.
+    const markdown = await cli(['chat', 'export', one.conversationId.slice(0, 20)]);
     expect(markdown.out).toContain('# Are you well?');
     expect(markdown.out).toContain('**Beethoven**');
     const json = await cli(['chat', 'export', one.conversationId, '--format', 'json']);
@@ -155,6 +156,11 @@ describe('character-studio chat', () => {
     expect(runtime.err).toMatch(/--runtime must be embedded, served or endpoint/);
     const format = await cli(['chat', 'export', 'x', '--format', 'pdf']);
     expect(format.code).toBe(2);
+    const unknown = await cli(['chat', 'export', 'no-such-conversation']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain(
+      'No conversation has the id "no-such-conversation" or one starting with it. See the ids with: character-studio chat list <character>',
+    );
     process.env['CHARACTER_STUDIO_THREADS'] = 'two';
     try {
       const threads = await cli(['chat', 'list', 'Beethoven']);
