@@ -30,6 +30,18 @@ import { writeExperience } from './scene-figures';
  */
 export const TRAINABLE_PAGE_SCENES = 64;
 
+/** What an experience prompt shows of its scene (`DatasetRepo.promptScene`). */
+export type PromptScene = Pick<Scene, 'origin' | 'chunkId' | 'type' | 'location' | 'time' | 'background' | 'people'> & {
+  /** Whether the scene still lacks its experience and was not rejected (an experience item's work). */
+  needsExperience: boolean;
+};
+
+/**
+ * Writes of custom prompts through each connection (see `DatasetRepo.promptsState`): a connection's
+ * own commits do not move its `data_version`.
+ */
+const promptEdits = new WeakMap<Db, number>();
+
 interface SceneRow extends BaseRow {
   job_id: string | null;
   origin: Scene['origin'];
@@ -113,6 +125,36 @@ export class DatasetRepo {
       writeExperience(this.db, sceneId, experience, now);
       this.db.prepare('UPDATE scenes SET revision = revision + 1 WHERE id = ?').run(sceneId);
     })();
+  }
+
+  /**
+   * The columns an experience prompt shows of a scene, and whether it still needs its experience:
+   * one narrow read per item (the whole scene, with its tags and experience, is ten times the work).
+   */
+  promptScene(id: SceneId): PromptScene | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT origin, chunk_id, type, location, time, background, people,
+           has_experience = 0 AND review_status != 'rejected' AS needed
+         FROM scenes WHERE id = ?`,
+      )
+      .get(id) as
+      | (Pick<SceneRow, 'origin' | 'chunk_id' | 'type' | 'location' | 'time' | 'background' | 'people'> & {
+          needed: number;
+        })
+      | undefined;
+    return (
+      row && {
+        origin: row.origin,
+        chunkId: row.chunk_id as ChunkId | null,
+        type: row.type,
+        location: row.location,
+        time: row.time,
+        background: row.background,
+        people: JSON.parse(row.people) as string[],
+        needsExperience: row.needed === 1,
+      }
+    );
   }
 
   scene(id: SceneId): Scene | undefined {
@@ -212,15 +254,6 @@ export class DatasetRepo {
     return all - own;
   }
 
-  /** Whether the scene still exists, lacks its experience and was not rejected: an experience item's work. */
-  needsExperience(sceneId: SceneId): boolean {
-    return (
-      this.db
-        .prepare("SELECT 1 FROM scenes WHERE id = ? AND has_experience = 0 AND review_status != 'rejected'")
-        .get(sceneId) !== undefined
-    );
-  }
-
   /** The Dataset tab's totals (see `statsSum`), read at once. */
   stats(characterId: CharacterId): DatasetStats {
     return sumNow(this.db, statsSum(characterId));
@@ -258,6 +291,15 @@ export class DatasetRepo {
     return row && { version: row.version, system: row.system, template: row.template, active: row.active === 1 };
   }
 
+  /**
+   * Changes whenever a custom prompt may have been written since: by this connection (counted in
+   * `insertPrompt`) or by any other (SQLite's `data_version`, which moves with every commit of
+   * another connection, another process's included). What a prompt was read as may be kept until then.
+   */
+  promptsState(): string {
+    return `${this.db.prepare('PRAGMA data_version').pluck().get() as number}:${promptEdits.get(this.db) ?? 0}`;
+  }
+
   insertPrompt(
     p: { id: string; characterId: CharacterId; stage: Stage; system: string; template: string; active: boolean },
     now: number,
@@ -272,6 +314,7 @@ export class DatasetRepo {
         'INSERT INTO prompt_versions (id, character_id, stage, version, system, template, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(p.id, p.characterId, p.stage, version, p.system, p.template, p.active ? 1 : 0, now);
+    promptEdits.set(this.db, (promptEdits.get(this.db) ?? 0) + 1);
   }
 }
 
