@@ -213,14 +213,20 @@ export class JobsRepo {
    * Pending items of the stage planned after `afterSeq` (their rowid, returned as `seq`), in plan
    * order: a scheduler that remembers the last item it issued reads only what is new, instead of
    * reading again every item it has in flight (in flight items stay `pending` until they end).
+   * Only what sending an item takes: its id and input.
    */
-  pendingItemsAfter(jobId: JobId, stage: JobStage, afterSeq: number, limit: number): (ItemRow & { seq: number })[] {
+  pendingItemsAfter(
+    jobId: JobId,
+    stage: JobStage,
+    afterSeq: number,
+    limit: number,
+  ): (Pick<ItemRow, 'id' | 'input'> & { seq: number })[] {
     return this.db
       .prepare(
-        `SELECT rowid AS seq, * FROM job_items WHERE job_id = ? AND stage = ? AND status = 'pending' AND rowid > ?
+        `SELECT rowid AS seq, id, input FROM job_items WHERE job_id = ? AND stage = ? AND status = 'pending' AND rowid > ?
          ORDER BY rowid LIMIT ?`,
       )
-      .all(jobId, stage, afterSeq, limit) as (ItemRow & { seq: number })[];
+      .all(jobId, stage, afterSeq, limit) as (Pick<ItemRow, 'id' | 'input'> & { seq: number })[];
   }
 
   /** A stage's items by status, as the job's row keeps them (job-figures.ts). */
