@@ -328,12 +328,13 @@ export class JobsRepo {
           .run(now, jobId).changes;
   }
 
+  /** The job's latest failed attempts (found by `job_items_with_error`: only items with an error). */
   recentFailures(jobId: JobId, limit: number): ItemFailure[] {
     return (
       this.db
         .prepare(
           `SELECT id, stage, status, error, updated_at FROM job_items
-           WHERE job_id = ? AND error IS NOT NULL AND status != 'done'
+           WHERE job_id = ? AND error IS NOT NULL AND status IN ('pending', 'failed')
            ORDER BY updated_at DESC, rowid DESC LIMIT ?`,
         )
         .all(jobId, limit) as { id: string; stage: JobStage; status: string; error: string; updated_at: number }[]
