@@ -31,6 +31,18 @@ import { idsStartingWith } from './id-match';
  */
 export const TRAINABLE_PAGE_SCENES = 64;
 
+/** What an experience prompt shows of its scene (`DatasetRepo.promptScene`). */
+export type PromptScene = Pick<Scene, 'origin' | 'chunkId' | 'type' | 'location' | 'time' | 'background' | 'people'> & {
+  /** Whether the scene still lacks its experience and was not rejected (an experience item's work). */
+  needsExperience: boolean;
+};
+
+/**
+ * Writes of custom prompts through each connection (see `DatasetRepo.promptsState`): a connection's
+ * own commits do not move its `data_version`.
+ */
+const promptEdits = new WeakMap<Db, number>();
+
 interface SceneRow extends BaseRow {
   job_id: string | null;
   origin: Scene['origin'];
@@ -119,6 +131,36 @@ export class DatasetRepo {
   /** Scenes whose id is `key` or starts with it (id-match.ts). */
   matchIds(key: string): { id: SceneId; characterId: CharacterId }[] {
     return idsStartingWith(this.db, 'scenes', key);
+  }
+
+  /**
+   * The columns an experience prompt shows of a scene, and whether it still needs its experience:
+   * one narrow read per item (the whole scene, with its tags and experience, is ten times the work).
+   */
+  promptScene(id: SceneId): PromptScene | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT origin, chunk_id, type, location, time, background, people,
+           has_experience = 0 AND review_status != 'rejected' AS needed
+         FROM scenes WHERE id = ?`,
+      )
+      .get(id) as
+      | (Pick<SceneRow, 'origin' | 'chunk_id' | 'type' | 'location' | 'time' | 'background' | 'people'> & {
+          needed: number;
+        })
+      | undefined;
+    return (
+      row && {
+        origin: row.origin,
+        chunkId: row.chunk_id as ChunkId | null,
+        type: row.type,
+        location: row.location,
+        time: row.time,
+        background: row.background,
+        people: JSON.parse(row.people) as string[],
+        needsExperience: row.needed === 1,
+      }
+    );
   }
 
   scene(id: SceneId): Scene | undefined {
@@ -218,15 +260,6 @@ export class DatasetRepo {
     return all - own;
   }
 
-  /** Whether the scene still exists, lacks its experience and was not rejected: an experience item's work. */
-  needsExperience(sceneId: SceneId): boolean {
-    return (
-      this.db
-        .prepare("SELECT 1 FROM scenes WHERE id = ? AND has_experience = 0 AND review_status != 'rejected'")
-        .get(sceneId) !== undefined
-    );
-  }
-
   /** The Dataset tab's totals (see `statsSum`), read at once. */
   stats(characterId: CharacterId): DatasetStats {
     return sumNow(this.db, statsSum(characterId));
@@ -264,6 +297,15 @@ export class DatasetRepo {
     return row && { version: row.version, system: row.system, template: row.template, active: row.active === 1 };
   }
 
+  /**
+   * Changes whenever a custom prompt may have been written since: by this connection (counted in
+   * `insertPrompt`) or by any other (SQLite's `data_version`, which moves with every commit of
+   * another connection, another process's included). What a prompt was read as may be kept until then.
+   */
+  promptsState(): string {
+    return `${this.db.prepare('PRAGMA data_version').pluck().get() as number}:${promptEdits.get(this.db) ?? 0}`;
+  }
+
   insertPrompt(
     p: { id: string; characterId: CharacterId; stage: Stage; system: string; template: string; active: boolean },
     now: number,
@@ -278,6 +320,7 @@ export class DatasetRepo {
         'INSERT INTO prompt_versions (id, character_id, stage, version, system, template, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(p.id, p.characterId, p.stage, version, p.system, p.template, p.active ? 1 : 0, now);
+    promptEdits.set(this.db, (promptEdits.get(this.db) ?? 0) + 1);
   }
 }
 

@@ -213,14 +213,20 @@ export class JobsRepo {
    * Pending items of the stage planned after `afterSeq` (their rowid, returned as `seq`), in plan
    * order: a scheduler that remembers the last item it issued reads only what is new, instead of
    * reading again every item it has in flight (in flight items stay `pending` until they end).
+   * Only what sending an item takes: its id and input.
    */
-  pendingItemsAfter(jobId: JobId, stage: JobStage, afterSeq: number, limit: number): (ItemRow & { seq: number })[] {
+  pendingItemsAfter(
+    jobId: JobId,
+    stage: JobStage,
+    afterSeq: number,
+    limit: number,
+  ): (Pick<ItemRow, 'id' | 'input'> & { seq: number })[] {
     return this.db
       .prepare(
-        `SELECT rowid AS seq, * FROM job_items WHERE job_id = ? AND stage = ? AND status = 'pending' AND rowid > ?
+        `SELECT rowid AS seq, id, input FROM job_items WHERE job_id = ? AND stage = ? AND status = 'pending' AND rowid > ?
          ORDER BY rowid LIMIT ?`,
       )
-      .all(jobId, stage, afterSeq, limit) as (ItemRow & { seq: number })[];
+      .all(jobId, stage, afterSeq, limit) as (Pick<ItemRow, 'id' | 'input'> & { seq: number })[];
   }
 
   /** A stage's items by status, as the job's row keeps them (job-figures.ts). */
@@ -322,12 +328,13 @@ export class JobsRepo {
           .run(now, jobId).changes;
   }
 
+  /** The job's latest failed attempts (found by `job_items_with_error`: only items with an error). */
   recentFailures(jobId: JobId, limit: number): ItemFailure[] {
     return (
       this.db
         .prepare(
           `SELECT id, stage, status, error, updated_at FROM job_items
-           WHERE job_id = ? AND error IS NOT NULL AND status != 'done'
+           WHERE job_id = ? AND error IS NOT NULL AND status IN ('pending', 'failed')
            ORDER BY updated_at DESC, rowid DESC LIMIT ?`,
         )
         .all(jobId, limit) as { id: string; stage: JobStage; status: string; error: string; updated_at: number }[]

@@ -135,6 +135,11 @@ export class ProfilesRepo {
     return row && toChunk(row);
   }
 
+  /** A chunk's text alone (what a prompt shows of it), if the chunk still exists. */
+  chunkText(id: ChunkId): string | undefined {
+    return this.db.prepare('SELECT text FROM chunks WHERE id = ?').pluck().get(id) as string | undefined;
+  }
+
   /** The chunk right after `chunk` in its profile, if any. */
   nextChunk(chunk: Chunk): Chunk | undefined {
     const row = this.db

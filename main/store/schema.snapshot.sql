@@ -20,6 +20,8 @@ CREATE INDEX interviews_job ON interviews (job_id);
 
 CREATE INDEX job_items_job_stage_status ON job_items (job_id, stage, status);
 
+CREATE INDEX job_items_with_error ON job_items (job_id, status, updated_at) WHERE error IS NOT NULL;
+
 CREATE INDEX jobs_character ON jobs (character_id, created_at);
 
 CREATE INDEX jobs_status ON jobs (status);
@@ -29,6 +31,8 @@ CREATE INDEX judgments_character ON judgments (character_id, dimension);
 CREATE INDEX judgments_job ON judgments (job_id);
 
 CREATE INDEX knowledge_limits_character ON knowledge_limits (character_id, position);
+
+CREATE INDEX llm_calls_interrupted ON llm_calls (job_id) WHERE status = 'interrupted';
 
 CREATE INDEX llm_calls_job ON llm_calls (job_id);
 

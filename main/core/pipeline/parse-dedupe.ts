@@ -80,12 +80,23 @@ export function sceneShingles(scene: SceneLike, shingleSize = 3): Uint32Array {
   return Uint32Array.from(set).sort();
 }
 
-function jaccardSorted(a: Uint32Array, b: Uint32Array): number {
-  if (a.length === 0 && b.length === 0) return 1;
+/**
+ * The Jaccard similarity of two sorted shingle sets when it reaches `min` (in (0, 1]), else -1.
+ * The merge stops as soon as the shingles left cannot bring the shared count up to what `min`
+ * asks: most candidates an LSH bucket offers are far below it, and this check is the detector's
+ * main cost on a job (every scene against the similar ones already there).
+ */
+function jaccardAtLeast(a: Uint32Array, b: Uint32Array, min: number): number {
+  const total = a.length + b.length;
+  if (total === 0) return 1;
+  // inter / (total - inter) >= min  ⇔  inter >= min · total / (1 + min); the epsilon keeps a pair
+  // exactly at `min` from being cut off by rounding (the result is checked exactly below).
+  const needed = Math.ceil((min * total) / (1 + min) - 1e-9);
   let i = 0;
   let j = 0;
   let inter = 0;
   while (i < a.length && j < b.length) {
+    if (inter + Math.min(a.length - i, b.length - j) < needed) return -1;
     const x = a[i] ?? 0;
     const y = b[j] ?? 0;
     if (x === y) {
@@ -95,7 +106,8 @@ function jaccardSorted(a: Uint32Array, b: Uint32Array): number {
     } else if (x < y) i++;
     else j++;
   }
-  return inter / (a.length + b.length - inter);
+  const sim = inter / (total - inter);
+  return sim >= min ? sim : -1;
 }
 
 /**
@@ -212,8 +224,8 @@ export class SceneDeduplicator {
     const consider = (k: number): void => {
       const other = this.kept[k];
       if (!other) return;
-      const sim = jaccardSorted(shingles, other.shingles);
-      if (sim >= this.threshold && sim > bestSim) {
+      const sim = jaccardAtLeast(shingles, other.shingles, this.threshold);
+      if (sim > bestSim) {
         best = k;
         bestSim = sim;
       }

@@ -289,9 +289,10 @@ export function parseExperienceJson(text: string, options: ExperienceParseOption
   const turns: ParsedTurn[] = [];
   for (const { index, value } of rawTurns) {
     const read = turnFromJson(value, canonical);
-    const raw = JSON.stringify(value) ?? '';
+    // The turn as written, shown with a problem: most turns have none, so it is written only then.
+    const raw = (): string => JSON.stringify(value) ?? '';
     if ('error' in read) {
-      problems.push(problem(index, read.code, `turn ${index + 1}: ${read.error}`, raw));
+      problems.push(problem(index, read.code, `turn ${index + 1}: ${read.error}`, raw()));
       continue;
     }
     const { turn, unknownKind } = read;
@@ -303,12 +304,12 @@ export function parseExperienceJson(text: string, options: ExperienceParseOption
           index,
           'unknown_kind',
           `${turn.speaker} has a turn of the kind '${unknownKind}' (expected speaking, thinking or action); read as speaking`,
-          raw,
+          raw(),
           kept,
         ),
       );
     if (turn.kind === 'thinking' && turn.speaker !== main)
-      problems.push(otherThinking(index, turn.speaker, main, raw, kept));
+      problems.push(otherThinking(index, turn.speaker, main, raw(), kept));
   }
   if (background === '') problems.push(problem(-1, 'no_background', 'no background paragraph', input.slice(0, 300)));
   if (turns.length === 0) {

@@ -1,5 +1,5 @@
 import type { Character, CharacterId, Chunk, FormatProblem, SceneId, Stage } from '../../../common/contract';
-import type { DatasetRepo } from '../../store/dataset-repo';
+import type { DatasetRepo, PromptScene } from '../../store/dataset-repo';
 import type { ProfilesRepo } from '../../store/profiles-repo';
 import type { ChatMessage } from '../llm/types';
 import { formatProblems, parseExperienceJson, parseExperienceText, type ParsedExperience } from './parse';
@@ -30,16 +30,29 @@ export type ChatMessages = ChatMessage[];
  * (a profile chunk, an excerpt, a scene). Shared by generation, the estimate and regeneration.
  */
 export class PromptBuilder {
+  /**
+   * Each character's stage prompt as last read, with the state of the prompts it was read at
+   * (`DatasetRepo.promptsState`): a job asks for it on every item, and it changes only when the
+   * user edits it, which moves that state.
+   */
+  private readonly prompts = new Map<string, { state: string; prompt: PromptPair & { version: string } }>();
+
   constructor(
     private readonly dataset: DatasetRepo,
     private readonly profiles: ProfilesRepo,
   ) {}
 
   promptFor(characterId: CharacterId, stage: Stage): PromptPair & { version: string } {
+    const key = `${characterId}:${stage}`;
+    const state = this.dataset.promptsState();
+    const known = this.prompts.get(key);
+    if (known?.state === state) return known.prompt;
     const custom = this.dataset.customPrompt(characterId, stage);
-    if (custom?.active)
-      return { system: custom.system, template: custom.template, version: `custom@${custom.version}` };
-    return { ...BUILTIN_PROMPTS[stage], version: `builtin@${BUILTIN_VERSION}` };
+    const prompt = custom?.active
+      ? { system: custom.system, template: custom.template, version: `custom@${custom.version}` }
+      : { ...BUILTIN_PROMPTS[stage], version: `builtin@${BUILTIN_VERSION}` };
+    this.prompts.set(key, { state, prompt });
+    return prompt;
   }
 
   baseValues(character: Character, stage: Stage, structured: boolean): Record<string, string> {
@@ -55,7 +68,8 @@ export class PromptBuilder {
 
   /**
    * The messages of one item of `stage`: the system message (when the prompt has one) and the
-   * filled template. `scenesPerCall` is what a scenes item asks for when its input says no count.
+   * filled template. `scenesPerCall` is what a scenes item asks for when its input says no count;
+   * `scene`, the experience's scene when the caller has read it already (else it is read here).
    */
   messagesFor(
     character: Character,
@@ -63,6 +77,7 @@ export class PromptBuilder {
     input: ItemInput,
     structured: boolean,
     scenesPerCall: number,
+    scene?: PromptScene,
   ): { messages: ChatMessages; prompt: { version: string } } {
     const prompt = this.promptFor(character.id, stage);
     const values = this.baseValues(character, stage, structured);
@@ -72,7 +87,7 @@ export class PromptBuilder {
       values.count = String(input.count ?? scenesPerCall);
     }
     if (stage === 'experiences') {
-      const scene = this.dataset.scene(input.sceneId as SceneId);
+      scene ??= this.dataset.promptScene(input.sceneId as SceneId);
       if (!scene) throw new ItemProblem('its scene was deleted');
       Object.assign(values, {
         // A scene written by hand belongs to no chunk: its experience is written from the profile.
@@ -103,9 +118,10 @@ export class PromptBuilder {
   }
 
   chunkText(chunkId: string | undefined): string {
-    const chunk = chunkId ? this.profiles.chunk(chunkId as Chunk['id']) : undefined;
-    if (!chunk) throw new ItemProblem('its profile chunk was deleted or merged; retry to use the current profile');
-    return chunk.text;
+    const text = chunkId ? this.profiles.chunkText(chunkId as Chunk['id']) : undefined;
+    if (text === undefined)
+      throw new ItemProblem('its profile chunk was deleted or merged; retry to use the current profile');
+    return text;
   }
 
   /** The profile's first `PROFILE_EXCERPT_WORDS` words: read per item, so only the chunks it shows are read. */

@@ -13,9 +13,10 @@ export interface SecretStore {
   /** Every reference that has a secret. */
   refs(): string[];
   /**
-   * Changes whenever the stored secrets may have changed, written by this process or another (the
-   * CLI and `serve` share the file): lets a caller keep what it derived from them (the redactor's
-   * key list) until then. A store without it is read again on every use.
+   * Changes whenever the stored secrets may have changed: at once after a write through this store,
+   * and within about a second of a write by another process (the CLI and `serve` share the file).
+   * Lets a caller keep what it derived from them (the redactor's key list) until then. A store
+   * without it is read again on every use.
    */
   version?(): string;
 }
@@ -27,18 +28,36 @@ export interface SecretCodec {
 
 const plainCodec: SecretCodec = { encode: (s) => s, decode: (s) => s };
 
+/** How often `FileSecretStore.version` looks at the file again, and the clock it counts on. */
+export interface SecretFileChecks {
+  /** Ms a `version` stays trusted without a `stat`; default 1,000. */
+  recheckMs?: number;
+  /** A monotonic clock in ms; default `performance.now`. */
+  now?: () => number;
+}
+
 /**
  * A JSON file of secrets (mode 0600), optionally encrypted entry by entry by `codec`. What was read
  * (and decoded) is kept while the file's identity is unchanged: every write replaces the file
- * (a new inode), so a write by another process is seen at the next use, for the price of a `stat`.
+ * (a new inode), so a write by another process is seen at the next read, for the price of a
+ * `stat`. `version`, asked for with every redaction (each LLM answer, each event a door sends),
+ * looks at the file at most once per `recheckMs`: this store's own writes move it at once.
  */
 export class FileSecretStore implements SecretStore {
   private cache: { version: string; all: Record<string, string>; plain: Map<string, string> } | null = null;
+  /** The file's identity as last looked at, and when (on `now`'s clock). */
+  private checked: { version: string; at: number } | null = null;
+  private readonly recheckMs: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly file: string,
     private readonly codec: SecretCodec = plainCodec,
-  ) {}
+    checks: SecretFileChecks = {},
+  ) {
+    this.recheckMs = checks.recheckMs ?? 1_000;
+    this.now = checks.now ?? (() => performance.now());
+  }
 
   get(ref: string): string | undefined {
     const stored = this.read()[ref];
@@ -57,12 +76,9 @@ export class FileSecretStore implements SecretStore {
   }
 
   version(): string {
-    try {
-      const stat = fs.statSync(this.file);
-      return `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
-    } catch {
-      return 'absent';
-    }
+    const checked = this.checked;
+    if (checked && this.now() - checked.at < this.recheckMs) return checked.version;
+    return this.look();
   }
 
   set(ref: string, value: string): void {
@@ -78,8 +94,22 @@ export class FileSecretStore implements SecretStore {
     this.write(all);
   }
 
+  /** The file's identity now (a `stat`), remembered for `version`. */
+  private look(): string {
+    let version: string;
+    try {
+      const stat = fs.statSync(this.file);
+      version = `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+    } catch {
+      version = 'absent';
+    }
+    this.checked = { version, at: this.now() };
+    return version;
+  }
+
+  /** The secrets as the file holds them now: a read always looks at the file. */
   private read(): Record<string, string> {
-    const version = this.version();
+    const version = this.look();
     if (this.cache?.version === version) return this.cache.all;
     let all: Record<string, string>;
     try {
@@ -98,6 +128,7 @@ export class FileSecretStore implements SecretStore {
     fs.renameSync(tmp, this.file);
     fs.chmodSync(this.file, 0o600);
     this.cache = null;
+    this.checked = null;
   }
 }
 

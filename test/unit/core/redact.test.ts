@@ -8,12 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Studio } from '../../../main/core/studio';
+import { FileSecretStore } from '../../../main/core/providers/secret-store';
 import { MASK, redactSecrets, SecretRedactor } from '../../../main/core/redact';
 import { cpuMsOf } from '../../support/ceilings';
 import { runCliIn } from '../../support/cli';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { tempDir } from '../../support/paths';
-import { call, makeStudio } from '../../support/studio';
+import { call } from '../../support/studio';
 
 const KEY = 'sk-proj-Zx81_kd9QmA7vT2bLw0eRc5yHn3uJp';
 
@@ -159,25 +160,46 @@ describe('the studio’s redactor and the shared secret file (issue 9, point 1)'
     structuredOutput: true,
   });
 
-  it('reads the secret file again only when it changed, and follows keys another studio adds or removes', async () => {
-    const serve = makeStudio(tmp.dir).studio;
+  it('looks at the secret file at most once a second, sees its own writes at once, and follows keys another studio adds or removes', async () => {
+    const secretsFile = path.join(tmp.dir, 'secrets.json');
+    // `serve`'s store on a clock the test moves; the CLI beside it shares the file.
+    let now = 0;
+    const serve = new Studio({
+      dataDir: tmp.dir,
+      door: 'cli',
+      version: 'test',
+      secrets: new FileSecretStore(secretsFile, undefined, { now: () => now }),
+    });
     const cli = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test' });
     try {
       await call(serve, 'providers/create', draft('First', KEY));
-      const secretsFile = path.join(tmp.dir, 'secrets.json');
+      expect(serve.redact(`answer: ${KEY}`)).toBe(`answer: ${MASK}`);
+      const stats = vi.spyOn(fs, 'statSync');
       const reads = vi.spyOn(fs, 'readFileSync');
-      const readsOfSecrets = () => reads.mock.calls.filter(([file]) => file === secretsFile).length;
+      const looksAtSecrets = (spy: typeof stats | typeof reads) =>
+        spy.mock.calls.filter(([file]) => file === secretsFile).length;
       for (let i = 0; i < 50; i++) expect(serve.redact(`answer ${i}: ${KEY}`)).toBe(`answer ${i}: ${MASK}`);
-      expect(readsOfSecrets()).toBeLessThanOrEqual(1);
+      expect(looksAtSecrets(reads)).toBe(0);
+      expect(looksAtSecrets(stats)).toBe(0);
 
-      // Another process sharing the folder (the CLI beside `serve`) adds a key, then removes the first.
+      // A key this studio stores is hidden at once.
+      const own = 'sk-own-Lk4Jh6Gf8Ds0Aq2';
+      await call(serve, 'providers/create', draft('Own', own));
+      expect(serve.redact(`echo ${own}`)).toBe(`echo ${MASK}`);
+
+      // Another process sharing the folder (the CLI beside `serve`) adds a key, then removes the
+      // first: seen once a second has passed since the file was last looked at.
       const second = 'sk-second-Q7w3Er9Ty1Ui5Op';
       await call(cli, 'providers/create', draft('Second', second));
+      now += 1_000;
       expect(serve.redact(`echo ${second}`)).toBe(`echo ${MASK}`);
       const first = (await call(cli, 'providers/list', {})).find((p) => p.name === 'First')!;
       await call(cli, 'providers/delete', { id: first.id });
+      now += 1_000;
       expect(serve.redact(`echo ${KEY}`)).toBe(`echo ${KEY}`);
       expect(serve.redact(`echo ${second}`)).toBe(`echo ${MASK}`);
+      expect(serve.redact(`echo ${own}`)).toBe(`echo ${MASK}`);
+      stats.mockRestore();
       reads.mockRestore();
     } finally {
       cli.close();

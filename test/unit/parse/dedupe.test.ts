@@ -83,6 +83,50 @@ describe('near-duplicate scenes', () => {
     expect(() => new SceneDeduplicator({ threshold: 0 })).toThrow(/threshold/);
   });
 
+  it('reports exact similarities, a pair exactly at the threshold included, whatever the threshold', () => {
+    // Scenes over a small vocabulary, so pairs fall at every similarity; checked exhaustively
+    // (thresholds below 0.5) against the Jaccard of their shingles counted here.
+    let a = 7;
+    const rnd = (): number => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) >>> 8) / 16777216;
+    const base = Array.from({ length: 12 }, (_, i) => `v${i}`);
+    const scenes = Array.from({ length: 160 }, (_, i) => {
+      const start = Math.floor(rnd() * 4);
+      const words = base.slice(start, start + 6 + Math.floor(rnd() * 6));
+      if (rnd() < 0.5) words[Math.floor(rnd() * words.length)] = `x${i}`;
+      return { location: '', background: words.join(' ') };
+    });
+    const jaccard = (x: Uint32Array, y: Uint32Array): number => {
+      const shared = [...x].filter((v) => y.includes(v)).length;
+      return shared / (x.length + y.length - shared);
+    };
+    const shingles = scenes.map((s) => sceneShingles(s));
+    for (const threshold of [0.2, 0.3, 0.45]) {
+      const dd = new SceneDeduplicator({ threshold });
+      const kept: number[] = [];
+      for (let i = 0; i < scenes.length; i++) {
+        const verdict = dd.add(scenes[i]!);
+        let best = -1;
+        let bestSim = 0;
+        for (const k of kept) {
+          const sim = jaccard(shingles[i]!, shingles[k]!);
+          if (sim >= threshold && sim > bestSim) [best, bestSim] = [k, sim];
+        }
+        expect(verdict, `scene ${i} at ${threshold}`).toMatchObject({
+          duplicateOf: best === -1 ? null : best,
+          similarity: bestSim,
+        });
+        if (best === -1) kept.push(i);
+      }
+    }
+    // Seven shingles all inside ten: exactly 0.7, a repeat at 0.7.
+    const exact = new SceneDeduplicator({ threshold: 0.7 });
+    exact.add({ location: '', background: base.join(' ') });
+    expect(exact.add({ location: '', background: base.slice(0, 9).join(' ') })).toMatchObject({
+      duplicateOf: 0,
+      similarity: 0.7,
+    });
+  });
+
   it('finds from stored signatures exactly what it finds from the text', () => {
     const base = makeScenes(300, 2);
     const later = base.slice(0, 100).map((s, k) => ({ ...s, background: s.background.replace(/^\S+/, `edit${k}`) }));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { SceneId } from '../../../common/contract';
+import type { JobId, SceneId } from '../../../common/contract';
 import { encodeSignature, sceneSignature, signatureTag } from '../../../main/core/pipeline/parse-dedupe';
+import { JobsRepo } from '../../../main/store/jobs-repo';
 import { beethovenWithJob, insertLesson } from '../../support/scenes';
 import { studioForEachTest, type makeStudio } from '../../support/studio';
 
@@ -102,5 +103,72 @@ describe('what a generation job reads at its start', () => {
       .filter((r) => r.text !== null)
       .map((r) => r.id);
     expect(unsigned).toEqual(['s2', 's3', 's5', 's6', 's8']);
+  });
+});
+
+describe('what a job’s progress event reads beside its row', () => {
+  it('finds its interrupted calls, failures and notes through indexes of those rows alone', async () => {
+    await beethovenWithJob(env.studio);
+    const jobs = new JobsRepo(env.studio.db);
+    const id = 'job' as JobId;
+    const items = Array.from({ length: 60 }, (_, i) => ({
+      id: `i${i}`,
+      stage: 'experiences' as const,
+      key: `k${i}`,
+      input: {},
+    }));
+    jobs.planItems(id, items, 1);
+    for (let i = 0; i < 60; i++) {
+      if (i % 10 === 1) jobs.failAttempt(`i${i}`, `gave up ${i}`, 1, null, 100 + i);
+      else if (i % 10 === 2) jobs.failAttempt(`i${i}`, `will retry ${i}`, 3, null, 100 + i);
+      else if (i % 10 === 3) jobs.completeItem(`i${i}`, null, 100 + i, `noted ${i}`);
+      else if (i % 10 < 8) jobs.completeItem(`i${i}`, null, 100 + i);
+    }
+    for (let i = 0; i < 40; i++) {
+      jobs.callRecords.start({
+        id: `c${i}`,
+        attempt: 1,
+        job_id: id,
+        item_id: null,
+        provider: 'p',
+        model: 'm',
+        params: '{}',
+        messages: '[]',
+        started_at: i,
+      });
+    }
+    // A crash with ten calls out: they become interrupted at the next start.
+    env.studio.db.prepare(`UPDATE llm_calls SET status = 'done' WHERE rowid % 4 != 0`).run();
+    jobs.callRecords.interruptOrphans(1_000);
+
+    let interrupted = 0;
+    let failures: ReturnType<typeof jobs.recentFailures> = [];
+    let notes: ReturnType<typeof jobs.itemNotes> = { count: 0, notes: [] };
+    const statements = statementsOf(() => {
+      interrupted = jobs.callRecords.countInterrupted(id);
+      failures = jobs.recentFailures(id, 8);
+      notes = jobs.itemNotes(id, 8);
+    });
+    expect(interrupted).toBe(10);
+    const failed = items.map((_, i) => i).filter((i) => i % 10 === 1 || i % 10 === 2);
+    expect(failures.map((f) => f.itemId)).toEqual(
+      failed
+        .reverse()
+        .slice(0, 8)
+        .map((i) => `i${i}`),
+    );
+    expect(failures[0]).toMatchObject({ reason: 'will retry 52', failed: false });
+    expect(failures[1]).toMatchObject({ reason: 'gave up 51', failed: true });
+    expect(notes.count).toBe(6);
+    expect(notes.notes.map((n) => n.text)).toEqual([53, 43, 33, 23, 13, 3].map((i) => `noted ${i}`));
+
+    // Each read walks only the rows it wants, not every call or item of the job.
+    const params = [[id], [id, 8], [id], [id, 8]];
+    expect(statements).toHaveLength(4);
+    statements.forEach((sql, k) =>
+      expect(plan(sql, ...params[k]!), sql).toMatch(
+        /USING (COVERING )?INDEX (llm_calls_interrupted|job_items_with_error)/,
+      ),
+    );
   });
 });

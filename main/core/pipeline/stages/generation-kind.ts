@@ -85,7 +85,9 @@ export class GenerationKind implements JobKind {
   ): Promise<void> {
     const callId = this.newId();
     try {
-      if (stage === 'experiences' && !this.dataset.needsExperience(input.sceneId as SceneId)) {
+      // The scene an experience is written for, read once for the check and the prompt.
+      const scene = stage === 'experiences' ? this.dataset.promptScene(input.sceneId as SceneId) : undefined;
+      if (stage === 'experiences' && !scene?.needsExperience) {
         // Another run (an earlier, resumed one) completed this scene meanwhile, or it was rejected
         // or deleted in review since it was planned: nothing to send.
         this.jobs.completeItem(itemId, null, this.clock.now());
@@ -98,6 +100,7 @@ export class GenerationKind implements JobKind {
         input,
         structured,
         ctx.settings.scenesPerCall,
+        scene,
       );
       const result = await ctx.gateway.complete(
         {
