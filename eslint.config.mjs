@@ -140,6 +140,28 @@ export default tseslint.config(
     },
   },
   {
+    // The store is beneath the core: it may use common/ and its own files, never main/core (what both
+    // need, such as StudioFailure and chunk headings, lives in common/).
+    files: ['main/store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'electron', message: 'Only main/shell/ may import electron; the core runs under plain Node.' },
+          ],
+          patterns: [
+            { group: ['**/renderer/**', '**/preload/**'], message: 'main may not import renderer or preload code.' },
+            {
+              group: ['../core', '../core/**', '**/main/core/**'],
+              message: 'The store may not import main/core; share through common/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'test/**/*.tsx'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -1,20 +1,10 @@
 import type { ErrorCode, StudioError } from '../../common/contract';
 import { clause, errorText } from '../../common/sentence';
 
-/** A failure the user can act on. Crosses every door as `{code, message}`. */
-export class StudioFailure extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'StudioFailure';
-  }
+import { StudioFailure } from '../../common/studio-failure';
 
-  toJSON(): StudioError {
-    return { code: this.code, message: this.message };
-  }
-}
+// The class lives in common/ so the store may throw it too (main/store imports nothing of main/core).
+export { StudioFailure };
 
 export function toStudioError(error: unknown): StudioError {
   if (error instanceof StudioFailure) return error.toJSON();

@@ -1,12 +1,11 @@
 import type { ProfileFormat } from '../../common/contract';
+import { HEADING_MAX_CHARS, isHeadingLine } from '../../common/headings';
 import { StudioFailure } from './errors';
 import {
   checkSize,
   codePointBoundary,
   countWords,
   countWordsUpTo,
-  HEADING_MAX_CHARS,
-  isHeadingLine,
   MAX_CHUNK_CHARS,
   normalizedLines,
   piecesOf,

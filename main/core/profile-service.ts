@@ -27,7 +27,6 @@ import {
   codePointBoundary,
   countWords,
   decodeProfileSteps,
-  headingOf,
   MAX_CHUNK_CHARS,
   normalizeText,
   sliceCodePoints,
@@ -382,3 +381,4 @@ export class ProfileService {
     this.events.emit('characters/changed', { characterId });
   }
 }
+import { headingOf } from '../../common/headings';

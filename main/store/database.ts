@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { StudioFailure } from '../core/errors';
+import { StudioFailure } from '../../common/studio-failure';
 import { migrations as knownMigrations, type Migration } from './migrations';
 import { beginSession, endSession, staleSessions } from './open-sessions';
 import { cacheStatements } from './statement-cache';

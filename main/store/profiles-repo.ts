@@ -7,7 +7,7 @@ import type {
   ProfileId,
   ProfileProvenance,
 } from '../../common/contract';
-import { headingOf } from '../core/profile-text';
+import { headingOf } from '../../common/headings';
 import type { Db } from './database';
 
 interface ProfileRow {

@@ -1,5 +1,5 @@
 import type { CardFormat, Character, Profile } from '../../../common/contract';
-import { isHeadingLine } from '../profile-text';
+import { isHeadingLine } from '../../../common/headings';
 import { CARD_KEYWORDS } from './read';
 import { placeholderPng, textChunk, withTexts } from './png';
 import { toV2, toV3, type CardData } from './spec';

@@ -1,4 +1,4 @@
-import { HEADING_MAX_CHARS } from '../profile-text';
+import { HEADING_MAX_CHARS } from '../../../common/headings';
 
 /** One line of a PDF page as pdf.ts reads it: its text, baseline height (points from the page's foot), left edge and font size. */
 export interface PdfLine {

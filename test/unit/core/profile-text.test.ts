@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { headingOf } from '../../../common/headings';
 import { StudioFailure } from '../../../main/core/errors';
 import { readProfile, readProfileSteps, splitLong } from '../../../main/core/profile-chunks';
 import {
@@ -8,7 +9,6 @@ import {
   countWords,
   decodeProfileBytes,
   decodeProfileSteps,
-  headingOf,
   MAX_PROFILE_BYTES,
   normalizedLines,
   PIECE,
