@@ -20,6 +20,17 @@ const nodeBuiltins = [
   'worker_threads',
 ];
 
+/** What code under main/ may not import (a block for a folder of it repeats these: rules do not merge). */
+function mainImports(...morePatterns) {
+  return {
+    paths: [{ name: 'electron', message: 'Only main/shell/ may import electron; the core runs under plain Node.' }],
+    patterns: [
+      { group: ['**/renderer/**', '**/preload/**'], message: 'main may not import renderer or preload code.' },
+      ...morePatterns,
+    ],
+  };
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -125,19 +136,7 @@ export default tseslint.config(
   {
     files: ['main/**/*.ts'],
     ignores: ['main/shell/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            { name: 'electron', message: 'Only main/shell/ may import electron; the core runs under plain Node.' },
-          ],
-          patterns: [
-            { group: ['**/renderer/**', '**/preload/**'], message: 'main may not import renderer or preload code.' },
-          ],
-        },
-      ],
-    },
+    rules: { 'no-restricted-imports': ['error', mainImports()] },
   },
   {
     // The store is beneath the core: it may use common/ and its own files, never main/core (what both
@@ -146,18 +145,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          paths: [
-            { name: 'electron', message: 'Only main/shell/ may import electron; the core runs under plain Node.' },
-          ],
-          patterns: [
-            { group: ['**/renderer/**', '**/preload/**'], message: 'main may not import renderer or preload code.' },
-            {
-              group: ['../core', '../core/**', '**/main/core/**'],
-              message: 'The store may not import main/core; share through common/.',
-            },
-          ],
-        },
+        mainImports({
+          group: ['../core', '../core/**', '**/main/core/**'],
+          message: 'The store may not import main/core; share through common/.',
+        }),
       ],
     },
   },
