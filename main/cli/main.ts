@@ -25,7 +25,7 @@ import { samplesCommand } from './commands/samples';
 import { modelsCommand } from './commands/models';
 import { importOutputsCommand, reportCommand } from './commands/report';
 import { CLI_OPTIONS } from './options';
-import { databaseUpgradeNotice, embeddedThreadsFromEnv, UsageError, type CliContext, type Io } from './shared';
+import { databaseOpenNotice, embeddedThreadsFromEnv, UsageError, type CliContext, type Io } from './shared';
 import { USAGE } from './usage';
 
 /**
@@ -107,7 +107,7 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
     if (!(command in GROUPS) && !(command in SINGLE) && command !== 'info')
       throw new UsageError(`Unknown command "${[command, ...rest.slice(0, 1)].join(' ')}".`);
     const embeddedThreads = embeddedThreadsFromEnv();
-    const upgrade = databaseUpgradeNotice(io);
+    const upgrade = databaseOpenNotice(io);
     studio = new Studio({
       dataDir,
       door: 'cli',
@@ -115,6 +115,7 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
       appRoot: APP_ROOT,
       ...(embeddedThreads !== undefined && { embeddedThreads }),
       onDatabaseUpgrade: upgrade.onDatabaseUpgrade,
+      onDatabaseCheck: upgrade.onDatabaseCheck,
     });
     upgrade.done();
     const open = studio;

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AppInfo, DatabaseCheck, Door } from '../../common/contract';
 import { CharactersRepo } from '../store/characters-repo';
-import { openDatabase, pendingUpgrade, type Db, type OpenOptions } from '../store/database';
+import { openDatabase, pendingCrashCheck, pendingUpgrade, type Db, type OpenOptions } from '../store/database';
 import { checkIntegrity } from '../store/integrity';
 import { migrations } from '../store/migrations';
 import { DatasetSums } from '../store/dataset-sums';
@@ -118,6 +118,8 @@ export interface StudioOptions {
   remote?: Pick<HostServiceOptions, 'launcher' | 'remoteEnv'>;
   /** Told when an existing database is brought up to this studio's schema as it opens (store/database.ts `onUpgrade`). */
   onDatabaseUpgrade?: OpenOptions['onUpgrade'];
+  /** Told before the database's pages are all read as it opens, after an unclean shutdown (store/database.ts `onFullCheck`). */
+  onDatabaseCheck?: OpenOptions['onFullCheck'];
   /** The backoff between a job's retried LLM calls (jobs/job-service.ts `JobRetryTiming`); the gateway's by default. */
   jobRetry?: JobRetryTiming;
 }
@@ -129,6 +131,11 @@ export interface StudioOptions {
  */
 export function pendingDatabaseUpgrade(dataDir: string, nativeBinding?: string): { from: number; to: number } | null {
   return pendingUpgrade(path.join(dataDir, DATABASE_FILE), nativeBinding ? { nativeBinding } : {});
+}
+
+/** The page-by-page check opening the studio in `dataDir` will run first, after an unclean shutdown, or null. */
+export function pendingDatabaseCheck(dataDir: string): { bytes: number } | null {
+  return pendingCrashCheck(path.join(dataDir, DATABASE_FILE));
 }
 
 /**
@@ -168,6 +175,7 @@ export class Studio {
     this.db = openDatabase(this.databasePath, {
       ...(options.nativeBinding && { nativeBinding: options.nativeBinding }),
       ...(options.onDatabaseUpgrade && { onUpgrade: options.onDatabaseUpgrade }),
+      ...(options.onDatabaseCheck && { onFullCheck: options.onDatabaseCheck }),
     });
     this.checkpointer = new WalCheckpointer(this.db, this.databasePath, {
       ...(options.nativeBinding && { nativeBinding: options.nativeBinding }),

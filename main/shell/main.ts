@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { EVENT_CHANNEL, INVOKE_CHANNEL } from '../../common/ipc-channels';
 import { StudioFailure } from '../core/errors';
 import { FileSecretStore, type SecretCodec } from '../core/providers/secret-store';
-import { pendingDatabaseUpgrade, Studio } from '../core/studio';
+import { pendingDatabaseCheck, pendingDatabaseUpgrade, Studio } from '../core/studio';
 import { STUDIO_VERSION } from '../core/version';
 import { isAllowedExternalUrl } from './external-links';
 import {
@@ -27,7 +27,8 @@ import {
   rendererFileFor,
   windowWebPreferences,
 } from './hardening';
-import { showUpgradeWindow } from './upgrade-window';
+import { checkNotice, upgradeNotice } from './upgrade-notice';
+import { showNoticeWindow } from './upgrade-window';
 import { loadWindowState, saveWindowState } from './window-state';
 
 /**
@@ -160,8 +161,11 @@ async function start(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(denyPermissionCheck);
 
+  // Opening blocks this process while it reads every page after a crash, or migrates: say so first.
+  const check = pendingDatabaseCheck(app.getPath('userData'));
   const upgrade = pendingDatabaseUpgrade(app.getPath('userData'), nativeBinding());
-  const notice = upgrade ? await showUpgradeWindow(upgrade) : null;
+  const page = check ? checkNotice(check) : upgrade ? upgradeNotice(upgrade) : null;
+  const notice = page ? await showNoticeWindow(page) : null;
   studio = openStudio();
   notice?.destroy();
   if (!studio) {

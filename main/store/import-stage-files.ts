@@ -1,20 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { processAlive } from './open-sessions';
 
 /** The names of import stages' scratch files in the system's temporary folder (`<prefix>import_stage_<pid>_<n>-<ms>.sqlite`). */
 export const STAGE_PREFIX = 'character-studio-';
 const STAGE_FILE = /^character-studio-import_stage_(\d+)_\d+-\d+\.sqlite$/;
-
-/** Whether a process with this id is running (one of another user's counts: it may be importing). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Deletes the scratch files of imports whose studio process is gone: a studio killed or crashed

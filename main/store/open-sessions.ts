@@ -72,7 +72,8 @@ function isStale(file: string, bootedAt: number): boolean {
   return !processAlive(marker.pid);
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this id runs (one of another user's counts). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0); // signal 0: only asks whether the process exists
     return true;

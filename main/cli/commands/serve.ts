@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Studio } from '../../core/studio';
 import { STUDIO_VERSION } from '../../core/version';
 import { WebServer } from '../../server/web-server';
-import { databaseUpgradeNotice, embeddedThreadsFromEnv, type Io } from '../shared';
+import { databaseOpenNotice, embeddedThreadsFromEnv, type Io } from '../shared';
 
 /** `serve`: the studio as a local web app until Ctrl+C. */
 export async function serveCommand(
@@ -21,7 +21,7 @@ export async function serveCommand(
   let studio: Studio;
   try {
     const embeddedThreads = embeddedThreadsFromEnv();
-    const upgrade = databaseUpgradeNotice(io);
+    const upgrade = databaseOpenNotice(io);
     studio = new Studio({
       dataDir,
       door: 'web',
@@ -29,6 +29,7 @@ export async function serveCommand(
       appRoot,
       ...(embeddedThreads !== undefined && { embeddedThreads }),
       onDatabaseUpgrade: upgrade.onDatabaseUpgrade,
+      onDatabaseCheck: upgrade.onDatabaseCheck,
     });
     upgrade.done();
   } catch (error) {

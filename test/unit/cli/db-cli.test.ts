@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../../main/core/studio';
@@ -57,5 +59,24 @@ describe('character-studio db check', () => {
       ),
     );
     expect((await cli(['db', 'check'])).err).not.toMatch(/Updating|updated/);
+  });
+
+  it('says on stderr why opening waits while every page is read after an unclean shutdown', async () => {
+    const file = path.join(tmp.dir, DATABASE_FILE);
+    openDatabase(file).close();
+    populateCharacters(file);
+    // What a studio killed while it held the database leaves: its session marker, its process gone.
+    const child = spawnSync(process.execPath, ['-e', '0']);
+    fs.writeFileSync(
+      `${file}-open-${child.pid}-0badc0de`,
+      JSON.stringify({ pid: child.pid, host: os.hostname(), writtenAt: Date.now() }),
+    );
+    const first = await cli(['characters', 'list']);
+    expect(first.code).toBe(0);
+    expect(first.err).toMatch(
+      /^The studio was not shut down cleanly last time: checking every page of the database \(\d+ MB\) before it opens;.*\nDatabase checked in \d+\.\d s\.$/,
+    );
+    // Checked whole, the marker is gone: the next open says nothing.
+    expect((await cli(['characters', 'list'])).err).toBe('');
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StudioFailure } from '../../../main/core/errors';
-import { openDatabase } from '../../../main/store/database';
+import { openDatabase, pendingCrashCheck } from '../../../main/store/database';
 import { checkIntegrity } from '../../../main/store/integrity';
 import { staleSessions } from '../../../main/store/open-sessions';
 import { damageDeepPage, populateCharacters } from '../../support/damaged-database';
@@ -130,9 +130,16 @@ describe('opening the database', () => {
     populateCharacters(file);
     await kill(await holdOpen(file));
     expect(staleSessions(file)).toHaveLength(1);
-    openDatabase(file).close();
+    // What the desktop door asks before it opens, to show why opening waits.
+    expect(pendingCrashCheck(file)).toEqual({ bytes: fs.statSync(file).size });
+    const told: { bytes: number; afterCrash: boolean }[] = [];
+    openDatabase(file, { onFullCheck: (check) => told.push(check) }).close();
+    expect(told).toEqual([{ bytes: expect.any(Number) as number, afterCrash: true }]);
     expect(staleSessions(file)).toEqual([]);
     expect(markers()).toEqual([]);
+    expect(pendingCrashCheck(file)).toBeNull();
+    openDatabase(file, { onFullCheck: (check) => told.push(check) }).close();
+    expect(told).toHaveLength(1);
   });
 
   it('does not take a live process for a crashed one: its marker is kept while it runs', async () => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StudioFailure } from '../../../main/core/errors';
-import { upgradeNotice } from '../../../main/shell/upgrade-notice';
+import { checkNotice, upgradeNotice } from '../../../main/shell/upgrade-notice';
 import { dumpSchema, openDatabase, pendingUpgrade } from '../../../main/store/database';
 import { migrations } from '../../../main/store/migrations';
 import { repoRoot, tempDir } from '../../support/paths';
@@ -114,6 +114,11 @@ describe('store migrations', () => {
     expect(page).toMatch(/schema 22\).*schema 24\)/s);
     expect(page).toContain("default-src 'none'");
     expect(page).not.toMatch(/<script/i);
+    const check = checkNotice({ bytes: 1_250_000_000 });
+    expect(check).toContain('Checking the studio database');
+    expect(check).toContain('not shut down cleanly');
+    expect(check).toContain('(1.2 GB)');
+    expect(check).not.toMatch(/<script/i);
   });
 
   it('refuses a database written by a newer studio and leaves it untouched', () => {
