@@ -10,6 +10,7 @@ import type {
   Provider,
   SceneId,
 } from '../../common/contract';
+import { fileSize } from '../../common/file-size';
 import { StudioFailure } from '../core/errors';
 import { expandHome } from '../core/training/base-model-check';
 import type { Studio } from '../core/studio';
@@ -59,9 +60,8 @@ export function databaseOpenNotice(io: Io): {
     onDatabaseCheck: ({ bytes, afterCrash }) => {
       started = performance.now();
       done.push('checked');
-      const size = bytes < 2 ** 30 ? `${Math.ceil(bytes / 2 ** 20)} MB` : `${(bytes / 2 ** 30).toFixed(1)} GB`;
       io.err(
-        `${afterCrash ? 'The studio was not shut down cleanly last time: checking' : 'Checking'} every page of the database (${size}) before it opens; with a large dataset this can take a minute…`,
+        `${afterCrash ? 'The studio was not shut down cleanly last time: checking' : 'Checking'} every page of the database (${fileSize(bytes)}) before it opens; with a large dataset this can take a minute…`,
       );
     },
     onDatabaseUpgrade: ({ from, to }) => {

@@ -1,3 +1,5 @@
+import { fileSize } from '../../common/file-size';
+
 /** A page for the small window shown while opening blocks the main process (plain text; no script runs there). */
 function noticePage(title: string, text: string): string {
   return (
@@ -21,11 +23,9 @@ export function upgradeNotice(step: { from: number; to: number }): string {
 
 /** What the window says while every page of the database is read after an unclean shutdown. */
 export function checkNotice(check: { bytes: number }): string {
-  const size =
-    check.bytes < 2 ** 30 ? `${Math.ceil(check.bytes / 2 ** 20)} MB` : `${(check.bytes / 2 ** 30).toFixed(1)} GB`;
   return noticePage(
     'Checking the studio database…',
-    `The studio was not shut down cleanly last time, so every page of your data (${size}) is read ` +
+    `The studio was not shut down cleanly last time, so every page of your data (${fileSize(check.bytes)}) is read ` +
       'before it opens. With a large dataset this can take a minute; the studio opens when it is done.',
   );
 }

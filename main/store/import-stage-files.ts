@@ -5,7 +5,7 @@ import { processAlive } from './open-sessions';
 
 /** The names of import stages' scratch files in the system's temporary folder (`<prefix>import_stage_<pid>_<n>-<ms>.sqlite`). */
 export const STAGE_PREFIX = 'character-studio-';
-const STAGE_FILE = /^character-studio-import_stage_(\d+)_\d+-\d+\.sqlite$/;
+const STAGE_FILE = new RegExp(`^${STAGE_PREFIX}import_stage_(\\d+)_\\d+-\\d+\\.sqlite$`);
 
 /**
  * Deletes the scratch files of imports whose studio process is gone: a studio killed or crashed
