@@ -11,6 +11,7 @@ import type {
   SceneId,
 } from '../../common/contract';
 import { fileSize } from '../../common/file-size';
+import { ID_MATCH_LIMIT } from '../../common/id-match';
 import { StudioFailure } from '../core/errors';
 import { expandHome } from '../core/training/base-model-check';
 import type { Studio } from '../core/studio';
@@ -194,7 +195,7 @@ export function pickById<Id extends string>(
   const shown = found.slice(0, 3).map((row) => row.id);
   throw new StudioFailure(
     'conflict',
-    `"${key}" starts the ids of ${found.length >= 10 ? '10 or more' : found.length} ${noun}s (${shown.join(', ')}${found.length > 3 ? ', …' : ''}): type more of the id.`,
+    `"${key}" starts the ids of ${found.length >= ID_MATCH_LIMIT ? `${ID_MATCH_LIMIT} or more` : found.length} ${noun}s (${shown.join(', ')}${found.length > 3 ? ', …' : ''}): type more of the id.`,
   );
 }
 

@@ -1,3 +1,4 @@
+import { ID_MATCH_LIMIT } from '../../common/id-match';
 import type { Db } from './database';
 
 /** Tables whose rows a person may name at the command line by the start of their id. */
@@ -12,7 +13,7 @@ export function idsStartingWith<Id extends string, CharacterId extends string>(
   db: Db,
   table: NamedTable,
   key: string,
-  limit = 10,
+  limit = ID_MATCH_LIMIT,
 ): { id: Id; characterId: CharacterId }[] {
   const prefix = key.trim();
   return db
