@@ -14,7 +14,6 @@ import type {
   SceneBase,
   SceneId,
   SceneSummary,
-  Stage,
   Turn,
 } from '../../common/contract';
 import type { Db } from './database';
@@ -36,12 +35,6 @@ export type PromptScene = Pick<Scene, 'origin' | 'chunkId' | 'type' | 'location'
   /** Whether the scene still lacks its experience and was not rejected (an experience item's work). */
   needsExperience: boolean;
 };
-
-/**
- * Writes of custom prompts through each connection (see `DatasetRepo.promptsState`): a connection's
- * own commits do not move its `data_version`.
- */
-const promptEdits = new WeakMap<Db, number>();
 
 interface SceneRow extends BaseRow {
   job_id: string | null;
@@ -87,7 +80,7 @@ const SELECT_SCENE = `
     e.problems AS e_problems
   FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id`;
 
-/** The generated dataset (scenes, experiences), what a character cannot know, and custom prompts. */
+/** The generated dataset (scenes, experiences) and what a character cannot know (custom prompts: `PromptsRepo`). */
 export class DatasetRepo {
   readonly signatures: SceneSignaturesRepo;
 
@@ -283,44 +276,6 @@ export class DatasetRepo {
       'INSERT INTO knowledge_limits (id, character_id, position, text, source, call_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     limits.forEach((l, i) => insert.run(l.id, characterId, i, l.text, l.source, l.callId ?? null, now));
-  }
-
-  customPrompt(
-    characterId: CharacterId,
-    stage: Stage,
-  ): { version: number; system: string; template: string; active: boolean } | undefined {
-    const row = this.db
-      .prepare(
-        'SELECT version, system, template, active FROM prompt_versions WHERE character_id = ? AND stage = ? ORDER BY version DESC LIMIT 1',
-      )
-      .get(characterId, stage) as { version: number; system: string; template: string; active: number } | undefined;
-    return row && { version: row.version, system: row.system, template: row.template, active: row.active === 1 };
-  }
-
-  /**
-   * Changes whenever a custom prompt may have been written since: by this connection (counted in
-   * `insertPrompt`) or by any other (SQLite's `data_version`, which moves with every commit of
-   * another connection, another process's included). What a prompt was read as may be kept until then.
-   */
-  promptsState(): string {
-    return `${this.db.prepare('PRAGMA data_version').pluck().get() as number}:${promptEdits.get(this.db) ?? 0}`;
-  }
-
-  insertPrompt(
-    p: { id: string; characterId: CharacterId; stage: Stage; system: string; template: string; active: boolean },
-    now: number,
-  ): void {
-    const version =
-      ((this.db
-        .prepare('SELECT max(version) FROM prompt_versions WHERE character_id = ? AND stage = ?')
-        .pluck()
-        .get(p.characterId, p.stage) as number | null) ?? 0) + 1;
-    this.db
-      .prepare(
-        'INSERT INTO prompt_versions (id, character_id, stage, version, system, template, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(p.id, p.characterId, p.stage, version, p.system, p.template, p.active ? 1 : 0, now);
-    promptEdits.set(this.db, (promptEdits.get(this.db) ?? 0) + 1);
   }
 }
 

@@ -14,6 +14,7 @@ import type {
 } from '../../../common/contract';
 import { DatasetSums, sceneCountsSum, sumNow, type SceneCounts } from '../../store/dataset-sums';
 import type { DatasetRepo } from '../../store/dataset-repo';
+import { PromptsRepo } from '../../store/prompts-repo';
 import type { Db } from '../../store/database';
 import type { JobsRepo } from '../../store/jobs-repo';
 import type { PreferencesRepo } from '../../store/preferences-repo';
@@ -57,6 +58,7 @@ export const DEFAULT_SETTINGS: Omit<GenerationSettings, 'providerId'> = {
 
 export class GenerationService {
   readonly promptBuilder: PromptBuilder;
+  private readonly customPrompts: PromptsRepo;
 
   constructor(
     private readonly db: Db,
@@ -73,7 +75,8 @@ export class GenerationService {
     /** Sums for the doors' requests (the estimate), read off this thread when the studio has a reader. */
     private readonly sums: DatasetSums = new DatasetSums(db, null),
   ) {
-    this.promptBuilder = new PromptBuilder(dataset, profiles);
+    this.customPrompts = new PromptsRepo(db);
+    this.promptBuilder = new PromptBuilder(dataset, profiles, this.customPrompts);
     engine.register(new GenerationKind(jobs, dataset, characters, this.promptBuilder, engine, events, clock, newId));
   }
 
@@ -243,7 +246,7 @@ export class GenerationService {
   prompts(characterId: CharacterId): PromptTemplate[] {
     this.characters.get(characterId);
     return STAGES.map((stage) => {
-      const custom = this.dataset.customPrompt(characterId, stage);
+      const custom = this.customPrompts.latest(characterId, stage);
       const active = custom?.active ? custom : null;
       return {
         stage,
@@ -275,7 +278,7 @@ export class GenerationService {
         );
       }
     }
-    this.dataset.insertPrompt(
+    this.customPrompts.insert(
       {
         id: this.newId(),
         characterId,

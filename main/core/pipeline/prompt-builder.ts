@@ -1,6 +1,7 @@
 import type { Character, CharacterId, Chunk, FormatProblem, SceneId, Stage } from '../../../common/contract';
 import type { DatasetRepo, PromptScene } from '../../store/dataset-repo';
 import type { ProfilesRepo } from '../../store/profiles-repo';
+import type { PromptsRepo } from '../../store/prompts-repo';
 import type { ChatMessage } from '../llm/types';
 import { formatProblems, parseExperienceJson, parseExperienceText, type ParsedExperience } from './parse';
 import { BUILTIN_PROMPTS, BUILTIN_VERSION, fill, FORMAT_INSTRUCTIONS, PLACEHOLDERS, type PromptPair } from './prompts';
@@ -32,7 +33,7 @@ export type ChatMessages = ChatMessage[];
 export class PromptBuilder {
   /**
    * Each character's stage prompt as last read, with the state of the prompts it was read at
-   * (`DatasetRepo.promptsState`): a job asks for it on every item, and it changes only when the
+   * (`PromptsRepo.state`): a job asks for it on every item, and it changes only when the
    * user edits it, which moves that state.
    */
   private readonly prompts = new Map<string, { state: string; prompt: PromptPair & { version: string } }>();
@@ -40,14 +41,15 @@ export class PromptBuilder {
   constructor(
     private readonly dataset: DatasetRepo,
     private readonly profiles: ProfilesRepo,
+    private readonly customPrompts: PromptsRepo,
   ) {}
 
   promptFor(characterId: CharacterId, stage: Stage): PromptPair & { version: string } {
     const key = `${characterId}:${stage}`;
-    const state = this.dataset.promptsState();
+    const state = this.customPrompts.state();
     const known = this.prompts.get(key);
     if (known?.state === state) return known.prompt;
-    const custom = this.dataset.customPrompt(characterId, stage);
+    const custom = this.customPrompts.latest(characterId, stage);
     const prompt = custom?.active
       ? { system: custom.system, template: custom.template, version: `custom@${custom.version}` }
       : { ...BUILTIN_PROMPTS[stage], version: `builtin@${BUILTIN_VERSION}` };

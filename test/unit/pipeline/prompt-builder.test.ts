@@ -3,6 +3,7 @@ import { PROFILE_EXCERPT_WORDS, PromptBuilder } from '../../../main/core/pipelin
 import { Studio } from '../../../main/core/studio';
 import { DatasetRepo } from '../../../main/store/dataset-repo';
 import { ProfilesRepo } from '../../../main/store/profiles-repo';
+import { PromptsRepo } from '../../../main/store/prompts-repo';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { studioResponder } from '../../support/studio-responder';
 import {
@@ -33,7 +34,11 @@ describe('the profile excerpt a prompt shows', () => {
       fileBase64: Buffer.from(life('b', 1_500, 120)).toString('base64'),
       fileName: 'letters.txt',
     });
-    const builder = new PromptBuilder(new DatasetRepo(studio.db), new ProfilesRepo(studio.db));
+    const builder = new PromptBuilder(
+      new DatasetRepo(studio.db),
+      new ProfilesRepo(studio.db),
+      new PromptsRepo(studio.db),
+    );
     const every = builder
       .chunksOf(characterId)
       .flatMap((c) => c.text.split(/\s+/))
