@@ -12,6 +12,7 @@ import { reviewCommand } from './commands/review';
 import { dbCommand } from './commands/db';
 import { generateCommand } from './commands/generate';
 import { hostsCommand } from './commands/hosts';
+import { limitsCommand, promptsCommand } from './commands/prompts';
 import { providersCommand } from './commands/providers';
 import { scenesCommand } from './commands/scenes';
 import { serveCommand } from './commands/serve';
@@ -62,6 +63,8 @@ const GROUPS: Record<string, (sub: string, ctx: CliContext) => Promise<number>> 
 };
 const SINGLE: Record<string, (ctx: CliContext) => Promise<number>> = {
   generate: generateCommand,
+  limits: limitsCommand,
+  prompts: promptsCommand,
   review: reviewCommand,
   export: exportCommand,
   'import-dataset': importDatasetCommand,

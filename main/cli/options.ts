@@ -116,6 +116,7 @@ export const CLI_OPTIONS = {
   mode: { type: 'string' },
   set: { type: 'string' },
   system: { type: 'string' },
+  template: { type: 'string' },
   rounds: { type: 'string' },
   systems: { type: 'string' },
   judge: { type: 'string' },

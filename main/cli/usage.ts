@@ -64,6 +64,23 @@ Commands:
                                 is one (--budget then raises its budget); options not given keep
                                 the character's last values. A met target does nothing.
                                 Progress goes to stderr; Ctrl+C pauses (run again to resume).
+  limits <character> [list]     What the character cannot know (protective scenes press on these),
+                                numbered; the Generate tab's list
+  limits <character> set <file|->
+                                Replace the list with the file's lines (one each; blank lines dropped)
+  limits <character> add "<text>" | delete <n,m>
+                                Add one, or delete by the numbers list prints
+  limits <character> generate --provider <provider>
+                                Ask the provider for the list from the era and the profile (replaces it)
+  prompts <character> [list]    Each stage's prompt (limits, scenes, experiences, protective): its
+                                version, custom or built-in, and the placeholders it may use
+  prompts <character> show <stage>
+                                A stage's system prompt and template in full
+  prompts <character> set <stage> --template <file|-> [--system <file>]
+                                Save a custom version for this character (the system prompt stays as
+                                it is without --system); every call records the version it used
+  prompts <character> reset <stage>
+                                Go back to the built-in prompt (the custom versions stay on record)
   dataset stats <character>     Totals of the character's scenes, format problems, and its charts as
                                 text: scenes per stage and per profile chunk, turns per scene, words
                                 per turn, tokens per example, speakers, thinking versus speaking
