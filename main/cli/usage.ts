@@ -133,6 +133,10 @@ Commands:
                                 Word-level diff of two revisions ([-removed-] {+added+})
   scenes restore <scene> --revision <n>
                                 Make an earlier revision current again (as a new revision)
+  scenes edit <scene> <file.json|->
+                                Save an edit as the next revision: a scene document as for create,
+                                or what scenes show <scene> --json prints (then refused, nothing
+                                overwritten, if the scene changed since it was shown)
   scenes regenerate <scene…> --instruction "<what to change>" [--turn <n>] [--provider <provider>]
                                 Rewrite the experience (or turn n) through the LLM, as a new
                                 revision; a scene edited meanwhile keeps the edit and gets the

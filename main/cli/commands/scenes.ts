@@ -20,6 +20,7 @@ import {
   UsageError,
   type CliContext,
 } from '../shared';
+import { StudioFailure } from '../../core/errors';
 import { followJob } from './generate';
 import { filterOptions, SORTS } from './scene-filter-options';
 
@@ -185,23 +186,60 @@ async function regenerateCommand(ctx: CliContext): Promise<number> {
   return followJob(ctx, job.id);
 }
 
-/** `scenes list|create <character>`, `scenes regenerate …` and `scenes show|history|diff|restore <scene>`. */
+/**
+ * The scene of `scenes create|edit`'s file: a bare scene document, or what `scenes show --json`
+ * prints (its `doc`, and the `revision` it was at, which `edit` saves against).
+ */
+async function readSceneFile(file: string, ctx: CliContext): Promise<{ doc: SceneDoc; revision?: number }> {
+  const bytes = file === '-' ? await ctx.io.stdin() : readFile(file);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw new UsageError(
+      `${file} is not JSON (${error instanceof Error ? error.message : String(error)}): write the scene as ` +
+        '{"type", "location", "time", "background", "people": [], "experienceBackground", "turns": [{"speaker", "kind", "text"}]}, ' +
+        'or edit what scenes show <scene> --json prints.',
+    );
+  }
+  if (typeof parsed === 'object' && parsed !== null && 'doc' in parsed) {
+    const shown = parsed as { doc: SceneDoc; revision?: unknown };
+    return { doc: shown.doc, ...(typeof shown.revision === 'number' && { revision: shown.revision }) };
+  }
+  return { doc: parsed as SceneDoc };
+}
+
+/**
+ * `scenes edit <scene> <file.json|->`: the editor's Save. A file from `scenes show --json` is saved
+ * against the revision it was shown at, so an edit made meanwhile (another window, a job) is never
+ * overwritten; a bare document is saved against the current revision.
+ */
+async function editScene(ctx: CliContext, id: SceneId, file: string): Promise<number> {
+  const { doc, revision } = await readSceneFile(file, ctx);
+  const baseRevision = revision ?? (await ctx.call('scenes/open', { id })).revision;
+  let saved;
+  try {
+    saved = await ctx.call('scenes/save', { id, baseRevision, doc });
+  } catch (error) {
+    if (error instanceof StudioFailure && error.code === 'conflict')
+      throw new StudioFailure(
+        'conflict',
+        `${error.message} Here: see the current one with character-studio scenes show ${id} --json.`,
+      );
+    throw error;
+  }
+  const shown = revisionNumbering(await ctx.call('scenes/revisions', { id }))(saved.revision);
+  ctx.print({ ...saved, revisionNumber: shown }, () => `Saved scene ${id} as revision ${shown}.`);
+  return 0;
+}
+
+/** `scenes list|create <character>`, `scenes regenerate …` and `scenes show|history|diff|restore|edit <scene>`. */
 export async function scenesCommand(sub: string, ctx: CliContext): Promise<number> {
-  const { call, rest, print, values, io } = ctx;
+  const { call, rest, print, values } = ctx;
   if (sub === 'list') return listScenes(ctx);
   if (sub === 'create') {
     const character = await findCharacter(call, argument(rest, 1, '<character>', 'scenes create'));
-    const file = argument(rest, 2, '<file.json|->', 'scenes create');
-    const bytes = file === '-' ? await io.stdin() : readFile(file);
-    let doc: SceneDoc;
-    try {
-      doc = JSON.parse(bytes.toString('utf8')) as SceneDoc;
-    } catch (error) {
-      throw new UsageError(
-        `${file} is not JSON (${error instanceof Error ? error.message : String(error)}): write the scene as ` +
-          '{"type", "location", "time", "background", "people": [], "experienceBackground", "turns": [{"speaker", "kind", "text"}]}.',
-      );
-    }
+    const { doc } = await readSceneFile(argument(rest, 2, '<file.json|->', 'scenes create'), ctx);
     const created = await call('scenes/create', { characterId: character.id, doc });
     print(created, () => `Wrote scene ${created.id} by hand for ${character.fullName}.`);
     return 0;
@@ -212,7 +250,9 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
   const from = sub === 'diff' ? revisionRef(str(values, 'from'), '--from', 'original') : 'original';
   const to = sub === 'diff' ? revisionRef(str(values, 'to'), '--to', 'current') : 'current';
   const wanted = sub === 'restore' ? restoreRevision(str(values, 'revision')) : 0;
+  const editFile = sub === 'edit' ? argument(rest, 2, '<file.json|->', 'scenes edit') : '';
   const id = await findScene(call, key);
+  if (sub === 'edit') return editScene(ctx, id, editFile);
   // Revisions are numbered here as the History numbers them (#1 the first listed); the studio's
   // commands take the stored numbers, so each number typed is turned into the one stored. `--json`
   // keeps the stored numbers (`revision`) and adds the shown ones (`number`, `revisionNumber`,

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SceneDoc } from '../../../common/contract';
 import { Studio } from '../../../main/core/studio';
@@ -70,6 +72,44 @@ describe('character-studio scenes', () => {
     expect(restored.out).toBe('Restored revision 1 as revision 3.');
     expect((await cli(['scenes', 'diff', id, '--from', '1'])).out).toContain('The two revisions are the same.');
     expect((await cli(['scenes', 'history', id])).out).toMatch(/3 .* edited by hand \(restores 1\)$/);
+  });
+
+  it('saves an edit of what show --json printed, and refuses it once the scene moved on, overwriting nothing', async () => {
+    await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven']);
+    const { id } = JSON.parse(
+      (await cli(['scenes', 'create', 'Beethoven', '-', '--json'], JSON.stringify(doc))).out,
+    ) as {
+      id: string;
+    };
+    const shown = JSON.parse((await cli(['scenes', 'show', id, '--json'])).out) as { doc: SceneDoc; revision: number };
+    shown.doc.turns[0]!.text = 'Do you hear the flute, master?';
+    const file = path.join(tmp.dir, 'scene.json');
+    fs.writeFileSync(file, JSON.stringify(shown));
+    const saved = await cli(['scenes', 'edit', id.slice(0, 12), file]);
+    expect(saved.code, saved.err).toBe(0);
+    expect(saved.out).toBe(`Saved scene ${id} as revision 2.`);
+    expect((await cli(['scenes', 'show', id])).out).toContain('1. Ries (speaking): Do you hear the flute, master?');
+
+    // The same file again: it was shown at revision 1 and the scene is at 2 now.
+    shown.doc.turns[0]!.text = 'A stale edit';
+    fs.writeFileSync(file, JSON.stringify(shown));
+    const stale = await cli(['scenes', 'edit', id, file]);
+    expect(stale.code).toBe(1);
+    expect(stale.err).toMatch(/changed since you opened it \(revision 1, now 2\).*Nothing was overwritten/);
+    expect(stale.err).toContain(`character-studio scenes show ${id} --json`);
+    expect((await cli(['scenes', 'show', id])).out).toContain('Do you hear the flute, master?');
+
+    // A bare document (as for create) is saved on the current revision.
+    const bare = await cli(['scenes', 'edit', id, '-'], JSON.stringify({ ...doc, location: 'Baden' }));
+    expect(bare.out).toBe(`Saved scene ${id} as revision 3.`);
+    expect((await cli(['scenes', 'history', id])).out.split('\n')).toHaveLength(3);
+
+    const notJson = await cli(['scenes', 'edit', id, '-'], '{"type": ');
+    expect(notJson.code).toBe(2);
+    expect(notJson.err).toMatch(/- is not JSON .*or edit what scenes show <scene> --json prints/);
+    const noFile = await cli(['scenes', 'edit', id]);
+    expect(noFile.code).toBe(2);
+    expect(noFile.err).toMatch(/<file\.json\|->/);
   });
 
   it('numbers a generated scene’s revisions as the History does: its first listed is 1, though stored as 2', async () => {
