@@ -50,10 +50,12 @@ export function useServePage(
   beforeEach(async () => {
     session.data = tempDir(prefix);
     await prepare?.(session.data.dir);
-    // The page's context opens while `serve` starts: two processes, each waiting on its own.
-    const [serve, page] = await Promise.all([startServe(session.data.dir), session.browser.newPage({ viewport })]);
-    session.serve = serve;
-    session.page = page;
+    // The page's context opens while `serve` starts: two processes, each waiting on its own. `serve`
+    // is kept first, so that afterEach stops it even when the page fails to open.
+    const opening = session.browser.newPage({ viewport });
+    void opening.catch(() => undefined); // its failure is thrown below, once `serve` is up, not as an unhandled rejection
+    session.serve = await startServe(session.data.dir);
+    session.page = await opening;
     consoleLines = [];
     session.page.on('console', (message) => {
       if (consoleLines.length < 200) consoleLines.push(`${message.type()}: ${message.text()}`);
@@ -66,8 +68,7 @@ export function useServePage(
     if (context.task.result?.state === 'fail' && session.page) {
       await reportFailedPage(session.page, context.task.name, consoleLines, shots);
     }
-    await session.page?.close();
-    await session.serve?.stop();
+    await Promise.all([session.page?.close(), session.serve?.stop()]);
     session.data?.cleanup();
   });
   return session;
