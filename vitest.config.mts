@@ -46,6 +46,9 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          // One Chromium for the run, each file connecting to it (test/support/shared-browser.ts).
+          globalSetup: ['test/support/e2e-setup.ts'],
+          isolate: false,
           expect: patientPolls,
           env: offlineConverters,
         },

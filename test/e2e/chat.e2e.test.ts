@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeProviderDraft } from '../support/drafts';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
@@ -157,7 +157,8 @@ describe('the Chat tab', () => {
       page.getByRole('menuitem', { name: 'Export as Markdown (.md)' }).click(),
     ]);
     expect(saved.suggestedFilename()).toMatch(/\.md$/);
-    const markdown = await readFile(await saved.path(), 'utf8');
+    // Read as a stream: the run's Chromium is a server the file connects to, where a download has no local path.
+    const markdown = await text(await saved.createReadStream());
     expect(markdown).toContain('What are you composing?');
     expect(markdown).toContain('Well enough, despite the cannons. Sit down.');
 

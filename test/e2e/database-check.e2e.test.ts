@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../support/browser';
+import { sharedBrowser } from '../support/shared-browser';
 import { damageDeepPage, populateCharacters } from '../support/damaged-database';
 import { tempDir, testOutputDir } from '../support/paths';
 import { startServe } from '../support/serve';
 
 let browser: Browser;
 beforeAll(async () => {
-  browser = await launchBrowser();
+  browser = await sharedBrowser();
 });
 afterAll(async () => {
   await browser?.close();

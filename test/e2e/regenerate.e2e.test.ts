@@ -1,9 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { SceneDoc } from '../../common/contract';
 import type { Locator } from 'playwright-core';
 import { startFakeLlmServer, type FakeChatRequest, type FakeLlmServer } from '../support/fake-llm-server';
 import { builtCli, generateWithCli } from '../support/cli-dataset';
 import { pageInvoke, useServePage } from '../support/serve-page';
+import { seedOnce } from '../support/seed-once';
 import { studioResponder } from '../support/studio-responder';
 
 // Regeneration with an instruction in Chromium against `serve` (1024×700), with a scripted LLM
@@ -11,7 +12,6 @@ import { studioResponder } from '../support/studio-responder';
 // to the old text, redo, see the LLM revision and its instruction in History, rewrite one turn, and
 // find the job on the Generate tab.
 
-const session = useServePage('cs-e2e-regenerate-', { width: 1024, height: 700 });
 let llm: FakeLlmServer;
 /** While set, a rewrite request says it arrived and waits for `release` (to act while the call is out). */
 let hold: { arrived: () => void; released: Promise<void> } | null = null;
@@ -20,7 +20,9 @@ function lastUser(req: FakeChatRequest): string {
   return req.messages.filter((m) => m.role === 'user').at(-1)!.content;
 }
 
-beforeEach(async () => {
+// Two generated scenes, made once and copied into each test's data folder; the server stays up for
+// the file, as the provider in every copy points at it.
+const seed = seedOnce('cs-e2e-regenerate-seed-', async (dir) => {
   const generate = studioResponder();
   llm = await startFakeLlmServer({
     responder: async (req) => {
@@ -43,12 +45,15 @@ beforeEach(async () => {
       return generate(req);
     },
   });
-  await generateWithCli(builtCli(session.data.dir), llm.baseURL, { target: 2, perCall: 2, provider: 'Fake LLM' });
+  await generateWithCli(builtCli(dir), llm.baseURL, { target: 2, perCall: 2, provider: 'Fake LLM' });
 });
-afterEach(async () => {
+afterEach(() => {
   hold = null;
+});
+afterAll(async () => {
   await llm?.close();
 });
+const session = useServePage('cs-e2e-regenerate-', { width: 1024, height: 700 }, seed);
 
 /** Opens the studio, the Dataset tab and the first scene in the editor; returns the editor. */
 async function openFirstScene() {

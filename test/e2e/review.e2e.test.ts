@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
 import { useServePage } from '../support/serve-page';
+import { seedOnce } from '../support/seed-once';
 import { builtCli, generateWithCli } from '../support/cli-dataset';
 import { studioResponder } from '../support/studio-responder';
 
@@ -12,16 +13,16 @@ import { studioResponder } from '../support/studio-responder';
 // result of a filter, Undo, the status, rating and tag filters with their counts, and scenes
 // waiting for their experience.
 
-const session = useServePage('cs-e2e-review-', { width: 1024, height: 700 });
 let llm: FakeLlmServer;
-
-beforeEach(async () => {
+// Six generated scenes, made once and copied into each test's data folder.
+const seed = seedOnce('cs-e2e-review-seed-', async (dir) => {
   llm = await startFakeLlmServer({ responder: studioResponder() });
-  await generateWithCli(builtCli(session.data.dir), llm.baseURL, { target: 6, perCall: 3, provider: 'Fake LLM' });
+  await generateWithCli(builtCli(dir), llm.baseURL, { target: 6, perCall: 3, provider: 'Fake LLM' });
 });
-afterEach(async () => {
+afterAll(async () => {
   await llm?.close();
 });
+const session = useServePage('cs-e2e-review-', { width: 1024, height: 700 }, seed);
 
 describe('dataset review in a browser', () => {
   it('reviews the selection and every result of a filter, undoes, and filters with counts', async () => {

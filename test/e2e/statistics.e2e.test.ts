@@ -1,13 +1,14 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CharacterId, DatasetCharts, TrainingConfig } from '../../common/contract';
 import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/catalog';
 import { animationsSettled } from '../support/browser';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
 import { testOutputDir } from '../support/paths';
 import { pageInvoke, useServePage } from '../support/serve-page';
+import { seedOnce } from '../support/seed-once';
 import { builtCli, generateWithCli } from '../support/cli-dataset';
 import { runBuiltCli } from '../support/serve';
 import { studioResponder } from '../support/studio-responder';
@@ -16,18 +17,18 @@ import { studioResponder } from '../support/studio-responder';
 // the smallest window the studio supports (1024×700) and a wide one: every chart draws (recharts
 // SVG), its tooltip tells the value under the pointer, and the per-character table sits below.
 
-const session = useServePage('cs-e2e-stats-', { width: 1024, height: 700 });
 let llm: FakeLlmServer;
-
-beforeEach(async () => {
+// Beethoven's twelve generated scenes and Clara without any, made once and copied into each test's data folder.
+const seed = seedOnce('cs-e2e-stats-seed-', async (dir) => {
   llm = await startFakeLlmServer({ responder: studioResponder() });
   const dataset = { target: 12, perCall: 4, protective: 0.1, provider: 'Fake LLM' };
-  await generateWithCli(builtCli(session.data.dir), llm.baseURL, dataset);
-  await runBuiltCli(session.data.dir, 'characters', 'create', '--full-name', 'Clara Schumann', '--short-name', 'Clara');
+  await generateWithCli(builtCli(dir), llm.baseURL, dataset);
+  await runBuiltCli(dir, 'characters', 'create', '--full-name', 'Clara Schumann', '--short-name', 'Clara');
 });
-afterEach(async () => {
+afterAll(async () => {
   await llm?.close();
 });
+const session = useServePage('cs-e2e-stats-', { width: 1024, height: 700 }, seed);
 
 async function openBeethoven(page: Page): Promise<CharacterId> {
   await page.goto(session.serve.url);

@@ -1,16 +1,21 @@
 import fs from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type LaunchOptions, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Debian's Chromium, headless, with nothing that reaches the network. */
 export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch(chromiumOptions());
+}
+
+/** How every Chromium of the tests is started, by itself (launchBrowser) or as a server (e2e-setup.ts). */
+export function chromiumOptions(): LaunchOptions {
   if (!fs.existsSync(CHROMIUM_PATH)) {
     throw new Error(
       `Chromium is not installed at ${CHROMIUM_PATH}: run \`apt-get install -y chromium\` (CI does this in .ci/run).`,
     );
   }
-  return chromium.launch({
+  return {
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [
@@ -23,7 +28,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
       '--disable-quic',
     ],
-  });
+  };
 }
 
 /**

@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { launchBrowser } from './browser';
 import { fakeProviderDraft } from './drafts';
 import { tempDir, testOutputDir } from './paths';
 import { startServe, type ServeHandle } from './serve';
+import { sharedBrowser } from './shared-browser';
 
 /**
- * One Chromium for the file and, for each test, a fresh data folder, `serve` on it and a page.
+ * A connection to the run's Chromium for the file and, for each test, a fresh data folder, `serve`
+ * on it and a page in a browser context of its own.
  * Registers the vitest hooks itself; read the fields inside tests (they change per test). A test
  * may stop `serve` and start another on the same folder (assign `session.serve`).
  */
@@ -21,7 +22,15 @@ export interface ServePageSession {
   shot: (name: string) => Promise<void>;
 }
 
-export function useServePage(prefix: string, viewport = { width: 1360, height: 860 }): ServePageSession {
+/**
+ * `prepare` fills each test's data folder before `serve` opens it (a copy of a seed made once for
+ * the file, test/support/seed-once.ts).
+ */
+export function useServePage(
+  prefix: string,
+  viewport = { width: 1360, height: 860 },
+  prepare?: (dataDir: string) => void | Promise<void>,
+): ServePageSession {
   const shots = path.join(testOutputDir, 'screenshots');
   const session = {
     shot: async (name: string) => {
@@ -30,7 +39,7 @@ export function useServePage(prefix: string, viewport = { width: 1360, height: 8
     },
   } as ServePageSession;
   beforeAll(async () => {
-    session.browser = await launchBrowser();
+    session.browser = await sharedBrowser();
   });
   afterAll(async () => {
     await session.browser?.close();
@@ -40,8 +49,13 @@ export function useServePage(prefix: string, viewport = { width: 1360, height: 8
   let consoleLines: string[] = [];
   beforeEach(async () => {
     session.data = tempDir(prefix);
+    await prepare?.(session.data.dir);
+    // The page's context opens while `serve` starts: two processes, each waiting on its own. `serve`
+    // is kept first, so that afterEach stops it even when the page fails to open.
+    const opening = session.browser.newPage({ viewport });
+    void opening.catch(() => undefined); // its failure is thrown below, once `serve` is up, not as an unhandled rejection
     session.serve = await startServe(session.data.dir);
-    session.page = await session.browser.newPage({ viewport });
+    session.page = await opening;
     consoleLines = [];
     session.page.on('console', (message) => {
       if (consoleLines.length < 200) consoleLines.push(`${message.type()}: ${message.text()}`);
@@ -54,8 +68,7 @@ export function useServePage(prefix: string, viewport = { width: 1360, height: 8
     if (context.task.result?.state === 'fail' && session.page) {
       await reportFailedPage(session.page, context.task.name, consoleLines, shots);
     }
-    await session.page?.close();
-    await session.serve?.stop();
+    await Promise.all([session.page?.close(), session.serve?.stop()]);
     session.data?.cleanup();
   });
   return session;

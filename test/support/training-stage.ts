@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { Character, CommandArg, CommandName, CommandResult } from '../../common/contract';
 import { buildTinyModel, trainerEnv } from '../unit/trainer/fixtures';
-import { launchBrowser } from './browser';
+import { sharedBrowser } from './shared-browser';
 import { startFakeLlmServer, type FakeLlmServer } from './fake-llm-server';
 import { fixture, tempDir } from './paths';
 import { invokeServe, startServe, type ServeHandle } from './serve';
@@ -36,7 +36,7 @@ export async function openTrainingStage(
   Object.assign(process.env, trainerEnv);
   const models = tempDir(`cs-e2e-${name}-model-`);
   const model = buildTinyModel(path.join(models.dir, 'tiny-llama'));
-  const browser = await launchBrowser();
+  const browser = await sharedBrowser();
   const data = tempDir(`cs-e2e-${name}-`);
   const llm = await startFakeLlmServer({ apiKey: 'test-key', models: ['fake-model'], responder: studioResponder() });
   const serve = await startServe(data.dir);
