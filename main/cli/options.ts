@@ -26,6 +26,8 @@ export const CLI_OPTIONS = {
   rpm: { type: 'string' },
   'timeout-ms': { type: 'string' },
   'text-output': { type: 'boolean', default: false },
+  'prompt-price': { type: 'string' },
+  'completion-price': { type: 'string' },
   provider: { type: 'string' },
   target: { type: 'string' },
   'per-call': { type: 'string' },

@@ -48,6 +48,12 @@ Commands:
       --name <name> --preset <openai|ollama|lmstudio|llamacpp|vllm|openrouter|custom|embedded>
       [--base-url <url>] [--model <id>] [--model-path <file.gguf>] [--api-key <key|env:NAME>]
       [--concurrency <n>] [--rpm <n>] [--timeout-ms <n>] [--text-output]
+  providers update <provider>   Change a provider: only the options given (as for add; --api-key ""
+                                removes the stored key, --text-output turns structured output off)
+  providers delete <provider>   Forget a provider and its stored API key
+  providers prices              The price table costs are counted with (US$ per million tokens)
+  providers price <model> --prompt-price <usd> --completion-price <usd>
+                                Set a model's price (per million prompt and completion tokens)
   providers test <provider>     Check the connection and list the models
   providers test --preset <p> [--base-url <url>] [--model <id>] [--api-key <key|env:NAME>]
                                 Try a provider before adding it; without --model it lists the models

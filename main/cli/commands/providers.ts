@@ -1,4 +1,4 @@
-import type { Provider, ProviderDraft } from '../../../common/contract';
+import type { ModelPrice, Provider, ProviderDraft } from '../../../common/contract';
 import { argument, findProvider, numberOption, pathOption, str, UsageError, type CliContext } from '../shared';
 
 /** A provider as the `providers add` options describe it; main checks what is missing. */
@@ -19,7 +19,47 @@ function draftOf(values: CliContext['values']): ProviderDraft {
   };
 }
 
-/** `providers list|add|test`. */
+/**
+ * What `providers update` changes: only the options given (`--text-output` turns structured output
+ * off; `--api-key ""` removes a stored key).
+ */
+function patchOf(values: CliContext['values']): Partial<ProviderDraft> {
+  const text = (name: string) => str(values, name);
+  const patch: Partial<ProviderDraft> = {};
+  if (text('name') !== undefined) patch.name = text('name')!;
+  if (text('base-url') !== undefined) patch.baseUrl = text('base-url')!;
+  if (text('model') !== undefined) patch.model = text('model')!;
+  const modelPath = pathOption(values, 'model-path');
+  if (modelPath !== undefined) patch.modelPath = modelPath;
+  if (text('api-key') !== undefined) patch.apiKey = text('api-key')!;
+  if (text('concurrency') !== undefined) patch.maxConcurrency = numberOption(text('concurrency'), '--concurrency', 0);
+  if (text('rpm') !== undefined) patch.requestsPerMinute = numberOption(text('rpm'), '--rpm', 0);
+  if (text('timeout-ms') !== undefined) patch.timeoutMs = numberOption(text('timeout-ms'), '--timeout-ms', 0);
+  if (values['text-output']) patch.structuredOutput = false;
+  return patch;
+}
+
+/** A price option: US dollars per million tokens, zero or more. */
+function priceOption(values: CliContext['values'], name: string): number {
+  const given = str(values, name);
+  const value = Number(given);
+  if (given === undefined || given.trim() === '' || !Number.isFinite(value) || value < 0)
+    throw new UsageError(`--${name} takes US dollars per million tokens (e.g. 0.15), not "${given ?? ''}".`);
+  return value;
+}
+
+function describePrices(prices: ModelPrice[]): string {
+  const width = Math.max(5, ...prices.map((p) => p.model.length));
+  return [
+    `${'model'.padEnd(width)}  prompt  completion  (US$ per million tokens)`,
+    ...prices.map(
+      (p) =>
+        `${p.model.padEnd(width)}  ${String(p.promptPerMillion).padStart(6)}  ${String(p.completionPerMillion).padStart(10)}`,
+    ),
+  ].join('\n');
+}
+
+/** `providers list|add|update|delete|test|prices|price`. */
 export async function providersCommand(sub: string, ctx: CliContext): Promise<number> {
   const { call, values, rest, print } = ctx;
   switch (sub) {
@@ -40,6 +80,38 @@ export async function providersCommand(sub: string, ctx: CliContext): Promise<nu
     case 'add': {
       const created = await call('providers/create', draftOf(values));
       print(created, () => `Added provider ${created.name} [${created.id}]`);
+      return 0;
+    }
+    case 'update': {
+      const provider = await findProvider(call, argument(rest, 1, '<provider>', 'providers update'));
+      const patch = patchOf(values);
+      if (Object.keys(patch).length === 0)
+        throw new UsageError(
+          'Say what to change: --name, --base-url, --model, --model-path, --api-key, --concurrency, --rpm, --timeout-ms or --text-output.',
+        );
+      const updated = await call('providers/update', { id: provider.id, ...patch });
+      print(updated, () => `Updated provider ${updated.name} [${updated.id}]`);
+      return 0;
+    }
+    case 'delete': {
+      const provider = await findProvider(call, argument(rest, 1, '<provider>', 'providers delete'));
+      const deleted = await call('providers/delete', { id: provider.id });
+      print(deleted, () => `Deleted provider ${provider.name} (its stored API key too).`);
+      return 0;
+    }
+    case 'prices': {
+      const prices = await call('prices/list', {});
+      print(prices, () => describePrices(prices));
+      return 0;
+    }
+    case 'price': {
+      const model = argument(rest, 1, '<model>', 'providers price');
+      const prices = await call('prices/set', {
+        model,
+        promptPerMillion: priceOption(values, 'prompt-price'),
+        completionPerMillion: priceOption(values, 'completion-price'),
+      });
+      print(prices, () => describePrices(prices.filter((p) => p.model === model.trim())));
       return 0;
     }
     case 'test': {

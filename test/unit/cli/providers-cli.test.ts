@@ -47,3 +47,71 @@ describe('providers test before add', () => {
     expect(failed.out).toMatch(/✗ list-models/);
   });
 });
+
+describe('providers update, delete and prices', () => {
+  it('changes only the options given, forgets a provider with its key, and sets a model’s price', async () => {
+    const base = ['--preset', 'custom', '--base-url', server.baseURL, '--model', 'qwen2.5-7b'];
+    expect((await cli(['providers', 'add', '--name', 'Local', ...base, '--api-key', 'sk-local-123456'])).code).toBe(0);
+    const nothing = await cli(['providers', 'update', 'Local']);
+    expect(nothing.code).toBe(2);
+    expect(nothing.err).toMatch(/Say what to change: --name, --base-url/);
+
+    const updated = await cli(['providers', 'update', 'Local', '--model', 'llama3.1:8b', '--rpm', '30', '--json']);
+    expect(updated.code, updated.err).toBe(0);
+    expect(JSON.parse(updated.out)).toMatchObject({
+      name: 'Local',
+      model: 'llama3.1:8b',
+      requestsPerMinute: 30,
+      maxConcurrency: 4,
+      hasApiKey: true,
+      structuredOutput: true,
+    });
+    const bad = await cli(['providers', 'update', 'Local', '--concurrency', '0']);
+    expect(bad.code).toBe(1);
+    const renamed = await cli([
+      'providers',
+      'update',
+      'Local',
+      '--name',
+      'Box',
+      '--api-key',
+      '',
+      '--text-output',
+      '--json',
+    ]);
+    expect(JSON.parse(renamed.out)).toMatchObject({
+      name: 'Box',
+      model: 'llama3.1:8b',
+      hasApiKey: false,
+      structuredOutput: false,
+    });
+
+    const price = await cli([
+      'providers',
+      'price',
+      'llama3.1:8b',
+      '--prompt-price',
+      '0.2',
+      '--completion-price',
+      '0.6',
+    ]);
+    expect(price.code, price.err).toBe(0);
+    expect(price.out).toMatch(/llama3\.1:8b +0\.2 +0\.6/);
+    expect((await cli(['providers', 'prices'])).out).toMatch(/llama3\.1:8b +0\.2 +0\.6/);
+    const badPrice = await cli([
+      'providers',
+      'price',
+      'llama3.1:8b',
+      '--prompt-price',
+      'free',
+      '--completion-price',
+      '1',
+    ]);
+    expect(badPrice.code).toBe(2);
+    expect(badPrice.err).toMatch(/--prompt-price takes US dollars per million tokens \(e\.g\. 0\.15\), not "free"/);
+
+    const deleted = await cli(['providers', 'delete', 'Box']);
+    expect(deleted.out).toBe('Deleted provider Box (its stored API key too).');
+    expect((await cli(['providers', 'list'])).out).toMatch(/^No providers yet/);
+  });
+});
