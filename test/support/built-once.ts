@@ -5,7 +5,8 @@
  *
  * Safe when two vitest workers ask at once: the first takes `<key>.lock` (created exclusively, its
  * pid inside) and builds into `<key>.tmp-<pid>`, renamed into place when complete; the other waits
- * for the folder, or takes the lock over when its holder's process is gone.
+ * for the folder, or takes the lock over when its holder's process is gone. The folders are not checked
+ * again once built: removing test-output/cache makes the next run build them anew.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
