@@ -3,11 +3,12 @@
  * test/support/tiny-model.py (nothing downloaded), studio scenes and small jobs.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CharacterId, ChunkId, Scene, SceneDoc, SceneId, TrainingConfig, Turn } from '../../../common/contract';
 import { DEFAULT_HYPERPARAMETERS } from '../../../main/core/training/catalog';
 import type { TrainerHyperparameters, TrainerJob } from '../../../main/core/trainer/job';
+import { builtOnce, contentKey } from '../../support/built-once';
 import { repoRoot } from '../../support/paths';
 
 export const trainerDir = join(repoRoot, 'resources', 'trainer');
@@ -33,16 +34,31 @@ export function requireVenv(): void {
 }
 
 /**
- * Writes the tiny model folder (about 5 s on a busy core) and returns it. `sentencepiece`: a
- * tokenizer llama.cpp's GGUF converter accepts (the default byte-level BPE one it refuses).
+ * Writes the tiny model folder and returns it: a copy of the one test/support/tiny-model.py builds
+ * once per test run (about 5 s of CPU each time otherwise) for this script, tokenizer and the venv's
+ * package versions. `sentencepiece`: a tokenizer llama.cpp's GGUF converter accepts (the default
+ * byte-level BPE one it refuses).
  */
 export function buildTinyModel(folder: string, tokenizer: 'bpe' | 'sentencepiece' = 'bpe'): string {
   requireVenv();
-  execFileSync(venvPython, [join(repoRoot, 'test', 'support', 'tiny-model.py'), folder, '--tokenizer', tokenizer], {
-    env: { ...process.env, ...trainerEnv, PYTHONPATH: trainerDir },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const script = join(repoRoot, 'test', 'support', 'tiny-model.py');
+  const built = builtOnce('tiny-model', contentKey([readFileSync(script), tokenizer, ...venvPackages()]), (into) => {
+    execFileSync(venvPython, [script, into, '--tokenizer', tokenizer], {
+      env: { ...process.env, ...trainerEnv, PYTHONPATH: trainerDir },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   });
+  cpSync(built, folder, { recursive: true });
   return folder;
+}
+
+/** The venv's installed distributions (`name-version.dist-info`), which decide what a build writes. */
+function venvPackages(): string[] {
+  const lib = join(repoRoot, '.venv', 'lib');
+  return readdirSync(lib)
+    .flatMap((python) => readdirSync(join(lib, python, 'site-packages')))
+    .filter((name) => name.endsWith('.dist-info'))
+    .sort();
 }
 
 /** Runs a Python snippet with the trainer importable; returns stdout. */

@@ -18,6 +18,8 @@ let bench: Awaited<ReturnType<typeof openTrainingBench>>;
 let env: ReturnType<typeof makeStudio>;
 let characterId: CharacterId;
 let model: string;
+/** The run the first test trains (the tiny model's home-made BPE tokenizer), for the tests after it. */
+let trained: TrainingRun | undefined;
 
 function config(patch: Partial<TrainingConfig['hyperparameters']> = {}): TrainingConfig {
   return { ...tinyTrainingConfig(model, 'local', patch), python: venvPython };
@@ -45,6 +47,7 @@ describe('training a character from its generated dataset', () => {
     expect(fs.readFileSync(path.join(started.runDir, 'dataset.jsonl'), 'utf8').trim().split('\n')).toHaveLength(13);
     const run = await env.studio.training.whenIdle(started.id);
     expect(run.status, run.message ?? '').toBe('succeeded');
+    trained = run;
     expect(run.step).toBe(6);
     expect(run.points.filter((p) => p.loss !== null).length).toBeGreaterThanOrEqual(6);
     expect(run.paddingShare).not.toBeNull();
@@ -135,6 +138,19 @@ describe('training a character from its generated dataset', () => {
     expect((await call(env.studio, 'training/get', { id: run.id })).serving ?? null).toBeNull();
     // Trains, exports and loads the model twice on a shared CPU: minutes.
   }, 480_000);
+
+  it('refuses to convert the home-made BPE tokenizer for the embedded chat, saying what to do', async () => {
+    // The run of the first test: llama.cpp does not know its tokenizer's pre-tokenizer.
+    if (!trained) throw new Error('the first test trains the run this one converts');
+    const { id } = trained;
+    const refused = await callError(env.studio, 'training/prepare-chat', { id });
+    expect(refused.code).toBe('unavailable');
+    expect(refused.message).toMatch(/does not know this model's BPE pre-tokenizer/);
+    expect(refused.message).toMatch(/SentencePiece tokenizer always is|serve runtime/);
+    const after = await call(env.studio, 'training/get', { id });
+    expect(after.status).toBe('succeeded');
+    expect(after.exporting).toBeNull();
+  }, 240_000);
 
   it('serves only finished runs, and says why', async () => {
     const error = await callError(env.studio, 'training/serve', { id: 'no-such-run' });
