@@ -26,6 +26,20 @@ Commands:
                                 redirects followed, sections kept as headings; its URL, revision and
                                 licence are recorded with the profile
   profiles show <character>     Show a character's profiles and chunks
+  profiles chunk <character> <chunk>
+                                A chunk in full (<chunk>: its number as profiles show prints it;
+                                <profile>.<chunk> when the character has several profiles)
+  profiles edit <character> <chunk> <file|->
+                                Replace a chunk's text (the Profile tab's edit)
+  profiles split <character> <chunk> --at "<words>"
+                                Split a chunk before the first place those words start
+  profiles merge <character> <chunk>
+                                Merge a chunk with the one after it
+  profiles delete-chunk <character> <chunk>
+  profiles rename <character> <profile> --title "<title>"
+                                (<profile>: its number or title)
+  profiles delete <character> <profile>
+                                Delete a profile and its chunks (scenes made from it stay)
   card import <file.png|file.json|file.charx> [--character <character>]
                                 Import a character card (V1, V2, V3; PNG, JSON or CHARX) as a new
                                 character with its profile and picture, or into --character

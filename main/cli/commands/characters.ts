@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Character, Profile } from '../../../common/contract';
+import { CHUNK_VERBS, chunkCommand } from './chunks';
 import { argument, findCharacter, readFile, str, UsageError, type CliContext, type Values } from '../shared';
 
 function draftOf(values: Values) {
@@ -48,9 +49,11 @@ export async function charactersCommand(sub: string, ctx: CliContext): Promise<n
   }
 }
 
-/** `profiles import|wikipedia|show`. */
+/** `profiles import|wikipedia|show`, and the edits of chunks.ts. */
 export async function profilesCommand(sub: string, ctx: CliContext): Promise<number> {
   const { call, values, rest, io, print } = ctx;
+  const chunkVerb = CHUNK_VERBS.find((verb) => verb === sub);
+  if (chunkVerb) return chunkCommand(chunkVerb, ctx);
   switch (sub) {
     case 'import': {
       const character = await findCharacter(call, argument(rest, 1, '<character>'));
@@ -113,13 +116,17 @@ export function describeCharacter(c: Character): string {
 function describeProfiles(character: Character, profiles: Profile[]): string {
   if (profiles.length === 0)
     return `${character.fullName} has no profile yet. Add one with: character-studio profiles import`;
+  // With several profiles, a chunk is named <profile>.<chunk> (as the edit commands take it).
+  const several = profiles.length > 1;
   return profiles
-    .map((p) => {
+    .map((p, i) => {
       const lines = p.chunks.map((chunk) => {
         const text = chunk.text.replace(/\s+/g, ' ');
-        return `  ${String(chunk.position + 1).padStart(3)}. ${text.length > 100 ? text.slice(0, 99) + '…' : text} (${chunk.words} words)`;
+        const number = `${several ? `${i + 1}.` : ''}${chunk.position + 1}`;
+        return `  ${number.padStart(several ? 5 : 3)}. ${text.length > 100 ? text.slice(0, 99) + '…' : text} (${chunk.words} words)`;
       });
-      return [`${p.title} (${p.format}, ${p.chunks.length} chunks, ${p.words} words)`, ...lines].join('\n');
+      const head = `${several ? `${i + 1}. ` : ''}${p.title} (${p.format}, ${p.chunks.length} chunks, ${p.words} words)`;
+      return [head, ...lines].join('\n');
     })
     .join('\n\n');
 }
