@@ -143,15 +143,32 @@ def trainer_env() -> dict[str, str]:
     return env
 
 
+@pytest.fixture(scope="session")
+def no_torch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding a ``torch`` package whose import fails, to put first on a trainer's PYTHONPATH."""
+    folder = tmp_path_factory.mktemp("no-torch")
+    (folder / "torch").mkdir()
+    (folder / "torch" / "__init__.py").write_text(
+        'raise ImportError("the trainer imported torch before it had read the job, dataset and base model")\n')
+    return folder
+
+
+def without_torch(env: dict[str, str], no_torch: Path) -> dict[str, str]:
+    """``env`` where importing torch fails: what the trainer refuses before importing it (a bad job, dataset,
+    base model folder or hub id) must be answered in a fraction of a second, not after torch's import."""
+    return {**env, "PYTHONPATH": os.pathsep.join([str(no_torch), env["PYTHONPATH"]])}
+
+
 def parse_stdout(stdout: str) -> tuple[list[dict[str, Any]], list[str]]:
     lines = [line for line in stdout.splitlines() if line.strip()]
     return [json.loads(line) for line in lines], lines  # any non-JSON line on stdout fails here
 
 
-def run_trainer(command: str, job: Path | None = None, stdin: str = "", timeout: float = 120) -> Result:
+def run_trainer(command: str, job: Path | None = None, stdin: str = "", timeout: float = 120,
+                env: dict[str, str] | None = None) -> Result:
     args = [sys.executable, "-m", "character_trainer", command] + (["--job", str(job)] if job else [])
-    proc = subprocess.run(args, input=stdin, capture_output=True, text=True, env=trainer_env(), timeout=timeout,
-                          cwd=REPO)
+    proc = subprocess.run(args, input=stdin, capture_output=True, text=True, env=env or trainer_env(),
+                          timeout=timeout, cwd=REPO)
     events, lines = parse_stdout(proc.stdout)
     return Result(proc.returncode, events, proc.stderr, lines)
 
