@@ -225,3 +225,19 @@ def validate_events(events: list[dict[str, Any]], schema: dict[str, Any]) -> Non
     for event in events:
         errors = sorted(validator.iter_errors(event), key=lambda e: e.path)
         assert not errors, f"event {event} breaks the schema: {errors[0].message}"
+
+
+def assert_protocol(result: Result, schema: dict[str, Any], run_dir: Path | None = None) -> None:
+    """Every event follows the schema, hello first, one terminal event last, seq without gaps; with
+    ``run_dir``, events.jsonl mirrors them after the earlier attempts' events."""
+    validate_events(result.events, schema)
+    assert result.events[0]["type"] == "hello"
+    terminal = [e for e in result.events if e["type"] in ("done", "error")]
+    assert len(terminal) == 1 and terminal[0] is result.events[-1]
+    seqs = [e["seq"] for e in result.events]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    if run_dir is not None:
+        mirrored = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
+        validate_events(mirrored, schema)
+        assert [e["seq"] for e in mirrored] == list(range(1, len(mirrored) + 1))
+        assert mirrored[-len(result.events):] == result.events
