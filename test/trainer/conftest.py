@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -171,6 +172,34 @@ def run_trainer(command: str, job: Path | None = None, stdin: str = "", timeout:
                           timeout=timeout, cwd=REPO)
     events, lines = parse_stdout(proc.stdout)
     return Result(proc.returncode, events, proc.stderr, lines)
+
+
+BEETHOVEN_SCENES = [make_scene(i) for i in range(0, 24, 3)]  # make_scene cycles characters: all Beethoven's
+
+
+@pytest.fixture(scope="session")
+def chat_run(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """One LoRA run in the chat format, trained once per session for every module that needs a trained
+    adapter (its checks, the exports, serving): 8 scenes of one character, 2 of them dev scenes, 30
+    steps with an evaluation every 10 and a checkpoint every 15. Returns its job file and its events;
+    use it through copy_run, so that no module sees another's exports or events."""
+    folder = tmp_path_factory.mktemp("chat-run")
+    dataset = write_dataset(folder / "scenes.jsonl", BEETHOVEN_SCENES)
+    job = write_job(folder, tiny_model, dataset, epochs=10, learning_rate=1e-2, lora_rank=8, eval_share=0.25,
+                    eval_every_steps=10, save_every_steps=15, save_total_limit=2)
+    result = run_trainer("train", job)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return job, result
+
+
+def copy_run(job: Path, folder: Path) -> Path:
+    """A copy of ``job``'s run folder in ``folder``, with a job file naming it; returns that job file."""
+    raw = json.loads(job.read_text(encoding="utf-8"))
+    shutil.copytree(raw["run_dir"], folder / "run")
+    raw["run_dir"] = str(folder / "run")
+    copied = folder / "job.json"
+    copied.write_text(json.dumps(raw, indent=2), encoding="utf-8")
+    return copied
 
 
 class LiveTrainer:

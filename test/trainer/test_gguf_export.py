@@ -24,7 +24,7 @@ from typing import Any, Iterator
 import gguf
 import pytest
 
-from conftest import Result, assert_protocol, make_scene, run_trainer, validate_events, write_dataset, write_job
+from conftest import Result, assert_protocol, copy_run, run_trainer, validate_events
 
 TAG = "b10069"
 TOP = f"llama.cpp-{TAG}"
@@ -175,14 +175,9 @@ def server(archive: bytes) -> Iterator[ArchiveServer]:
 
 
 @pytest.fixture(scope="module")
-def trained(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A short LoRA run whose adapter the exports convert; returns its job file."""
-    folder = tmp_path_factory.mktemp("gguf-trained")
-    dataset = write_dataset(folder / "scenes.jsonl", [make_scene(i) for i in range(4)])
-    job = write_job(folder, tiny_model, dataset, epochs=1)
-    result = run_trainer("train", job)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return job
+def trained(chat_run: tuple[Path, Result], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the session's LoRA run (conftest.chat_run), whose adapter the exports convert; returns its job file."""
+    return copy_run(chat_run[0], tmp_path_factory.mktemp("gguf-trained"))
 
 
 @pytest.fixture()

@@ -12,20 +12,15 @@ from typing import Any
 
 import pytest
 
-from conftest import (LiveTrainer, Result, assert_protocol, make_scene, run_trainer, validate_events, write_dataset,
-                      write_job)
+from conftest import (LiveTrainer, Result, assert_protocol, copy_run, make_scene, run_trainer, validate_events,
+                      write_dataset, write_job)
 
 
 @pytest.fixture(scope="module")
-def trained(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
-    """One LoRA run of a few dozen steps, shared by the checks on its outputs."""
-    folder = tmp_path_factory.mktemp("trained")
-    dataset = write_dataset(folder / "scenes.jsonl", [make_scene(i) for i in range(8)])
-    job = write_job(folder, tiny_model, dataset, epochs=10, learning_rate=1e-2, lora_rank=8, eval_share=0.25,
-                    eval_every_steps=10, save_every_steps=15, save_total_limit=2)
-    result = run_trainer("train", job)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return job, result
+def trained(chat_run: tuple[Path, Result], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """The session's LoRA run of a few dozen steps (conftest.chat_run), copied for the checks on its outputs."""
+    job, result = chat_run
+    return copy_run(job, tmp_path_factory.mktemp("trained")), result
 
 
 def test_loss_falls_and_events_follow_the_schema(trained: tuple[Path, Result], schema: dict[str, Any]) -> None:
