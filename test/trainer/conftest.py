@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -143,17 +144,62 @@ def trainer_env() -> dict[str, str]:
     return env
 
 
+@pytest.fixture(scope="session")
+def no_torch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding a ``torch`` package whose import fails, to put first on a trainer's PYTHONPATH."""
+    folder = tmp_path_factory.mktemp("no-torch")
+    (folder / "torch").mkdir()
+    (folder / "torch" / "__init__.py").write_text(
+        'raise ImportError("the trainer imported torch before it had read the job, dataset and base model")\n')
+    return folder
+
+
+def without_torch(env: dict[str, str], no_torch: Path) -> dict[str, str]:
+    """``env`` where importing torch fails: what the trainer refuses before importing it (a bad job, dataset,
+    base model folder or hub id) must be answered in a fraction of a second, not after torch's import."""
+    return {**env, "PYTHONPATH": os.pathsep.join([str(no_torch), env["PYTHONPATH"]])}
+
+
 def parse_stdout(stdout: str) -> tuple[list[dict[str, Any]], list[str]]:
     lines = [line for line in stdout.splitlines() if line.strip()]
     return [json.loads(line) for line in lines], lines  # any non-JSON line on stdout fails here
 
 
-def run_trainer(command: str, job: Path | None = None, stdin: str = "", timeout: float = 120) -> Result:
+def run_trainer(command: str, job: Path | None = None, stdin: str = "", timeout: float = 120,
+                env: dict[str, str] | None = None) -> Result:
     args = [sys.executable, "-m", "character_trainer", command] + (["--job", str(job)] if job else [])
-    proc = subprocess.run(args, input=stdin, capture_output=True, text=True, env=trainer_env(), timeout=timeout,
-                          cwd=REPO)
+    proc = subprocess.run(args, input=stdin, capture_output=True, text=True, env=env or trainer_env(),
+                          timeout=timeout, cwd=REPO)
     events, lines = parse_stdout(proc.stdout)
     return Result(proc.returncode, events, proc.stderr, lines)
+
+
+BEETHOVEN_SCENES = [make_scene(i) for i in range(0, 24, 3)]  # make_scene cycles characters: all Beethoven's
+
+
+@pytest.fixture(scope="session")
+def chat_run(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """One LoRA run in the chat format, trained once per session for every module that needs a trained
+    adapter (its checks, the exports, serving): 8 scenes of one character, 2 of them dev scenes, 30
+    steps with an evaluation every 10 and a checkpoint every 15. Returns its job file and its events;
+    use it through copy_run, so that no module sees another's exports or events."""
+    folder = tmp_path_factory.mktemp("chat-run")
+    dataset = write_dataset(folder / "scenes.jsonl", BEETHOVEN_SCENES)
+    job = write_job(folder, tiny_model, dataset, epochs=10, learning_rate=1e-2, lora_rank=8, eval_share=0.25,
+                    eval_every_steps=10, save_every_steps=15, save_total_limit=2)
+    result = run_trainer("train", job)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return job, result
+
+
+def copy_run(job: Path, folder: Path) -> Path:
+    """A copy of ``job``'s run folder in ``folder``, with a job file naming it; returns that job file."""
+    raw = json.loads(job.read_text(encoding="utf-8"))
+    shutil.copytree(raw["run_dir"], folder / "run")
+    raw["run_dir"] = str(folder / "run")
+    copied = folder / "job.json"
+    copied.write_text(json.dumps(raw, indent=2), encoding="utf-8")
+    return copied
 
 
 class LiveTrainer:
@@ -208,3 +254,19 @@ def validate_events(events: list[dict[str, Any]], schema: dict[str, Any]) -> Non
     for event in events:
         errors = sorted(validator.iter_errors(event), key=lambda e: e.path)
         assert not errors, f"event {event} breaks the schema: {errors[0].message}"
+
+
+def assert_protocol(result: Result, schema: dict[str, Any], run_dir: Path | None = None) -> None:
+    """Every event follows the schema, hello first, one terminal event last, seq without gaps; with
+    ``run_dir``, events.jsonl mirrors them after the earlier attempts' events."""
+    validate_events(result.events, schema)
+    assert result.events[0]["type"] == "hello"
+    terminal = [e for e in result.events if e["type"] in ("done", "error")]
+    assert len(terminal) == 1 and terminal[0] is result.events[-1]
+    seqs = [e["seq"] for e in result.events]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    if run_dir is not None:
+        mirrored = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
+        validate_events(mirrored, schema)
+        assert [e["seq"] for e in mirrored] == list(range(1, len(mirrored) + 1))
+        assert mirrored[-len(result.events):] == result.events

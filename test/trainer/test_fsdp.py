@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from conftest import LiveTrainer, Result, make_scene, run_trainer, validate_events, write_dataset, write_job
+from conftest import (LiveTrainer, Result, make_scene, run_trainer, trainer_env, validate_events, without_torch,
+                      write_dataset, write_job)
 
 TORCHRUN = Path(sys.executable).parent / "torchrun"
 
@@ -68,9 +69,9 @@ def test_sharding_is_validated(tmp_path: Path) -> None:
     assert parse_job(raw, tmp_path / "job.json", require_dataset=False).hyperparameters.sharding == "fsdp"
 
 
-def test_fsdp_with_lora_is_refused(tmp_path: Path, tiny_model: Path, schema: dict[str, Any]) -> None:
+def test_fsdp_with_lora_is_refused(tmp_path: Path, tiny_model: Path, schema: dict[str, Any], no_torch: Path) -> None:
     job = fsdp_job(tmp_path, tiny_model, full_finetune=False, sharding="fsdp")
-    result = run_trainer("train", job)
+    result = run_trainer("train", job, env=without_torch(trainer_env(), no_torch))  # refused before torch's import
     assert result.returncode == 2
     validate_events(result.events, schema)
     assert result.last["code"] == "invalid_job"

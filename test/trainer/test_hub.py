@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
@@ -24,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from conftest import REPO, TRAINER_DIR, Result, make_scene, parse_stdout, validate_events, write_dataset
+from conftest import REPO, TRAINER_DIR, Result, make_scene, parse_stdout, validate_events, without_torch, write_dataset
 
 REPO_ID = "studio-test/tiny-llama"
 GATED_ID = "studio-test/gated-llama"
@@ -237,13 +238,35 @@ def manifest_of(folder: Path) -> dict[str, Any]:
     return json.loads((folder / "run" / "manifest.json").read_text(encoding="utf-8"))
 
 
-def test_downloads_with_progress_pins_the_sha_then_uses_the_cache(hub: FakeHub, hf_home: Path, tmp_path: Path,
-                                                                   schema: dict[str, Any]) -> None:
+@dataclass
+class Pinned:
+    """The first run (downloads the model) and a second on ``main`` from the cache, with the hub's
+    file requests counted before and after the second."""
+
+    folder: Path
+    first: Result
+    second: Result
+    gets_before_second: int
+    gets_after_second: int
+
+
+@pytest.fixture(scope="module")
+def pinned(hub: FakeHub, hf_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Pinned:
+    folder = tmp_path_factory.mktemp("pinned")
+    first = run_with_hub(folder / "first", hub_env(hub, hf_home))
+    gets = len(hub.file_gets())
+    # Saves a checkpoint at its one step: the resume after the branch moved starts from it.
+    second = run_with_hub(folder / "second", hub_env(hub, hf_home), revision="main", save_every_steps=1, epochs=4)
+    return Pinned(folder, first, second, gets, len(hub.file_gets()))
+
+
+def test_downloads_with_progress_pins_the_sha_then_uses_the_cache(hub: FakeHub, hf_home: Path, pinned: Pinned,
+                                                                   tmp_path: Path, schema: dict[str, Any]) -> None:
     selected = hub.model_files
     assert {"config.json", "model.safetensors", "tokenizer.json"} <= selected
     total = sum(len(hub.files[n]) for n in selected)
 
-    first = run_with_hub(tmp_path / "first", hub_env(hub, hf_home))
+    first = pinned.first
     assert first.returncode == 0, first.stderr[-3000:]
     validate_events(downloading(first) + first.of("warning"), schema)
     downloads = downloading(first)
@@ -264,7 +287,7 @@ def test_downloads_with_progress_pins_the_sha_then_uses_the_cache(hub: FakeHub, 
     fetched = {path.split(f"/resolve/{SHA}/", 1)[1] for path in hub.file_gets()}
     assert fetched == selected  # no .bin, .gguf, onnx/, README; each file once, at the pinned sha
     assert len(hub.file_gets()) == len(selected)
-    manifest = manifest_of(tmp_path / "first")
+    manifest = manifest_of(pinned.folder / "first")
     assert manifest["base_model"]["id"] == REPO_ID
     assert manifest["base_model"]["revision"] == SHA
     assert manifest["base_model"]["requested_revision"] is None
@@ -272,14 +295,13 @@ def test_downloads_with_progress_pins_the_sha_then_uses_the_cache(hub: FakeHub, 
     assert Path(manifest["base_model"]["path"]).name == SHA
 
     # Cached: the revision is still resolved online (main may have moved), but no file is fetched.
-    gets = len(hub.file_gets())
-    second = run_with_hub(tmp_path / "second", hub_env(hub, hf_home), revision="main")
+    second = pinned.second
     assert second.returncode == 0, second.stderr[-3000:]
     assert not downloading(second)
-    assert len(hub.file_gets()) == gets
+    assert pinned.gets_after_second == pinned.gets_before_second
     assert "nothing to download" in second.stderr
-    assert manifest_of(tmp_path / "second")["base_model"]["revision"] == SHA
-    assert manifest_of(tmp_path / "second")["base_model"]["requested_revision"] == "main"
+    assert manifest_of(pinned.folder / "second")["base_model"]["revision"] == SHA
+    assert manifest_of(pinned.folder / "second")["base_model"]["requested_revision"] == "main"
 
     # Offline: no request at all, the cached commit is used and a warning says so.
     served = len(hub.requests)
@@ -300,9 +322,9 @@ def test_downloads_with_progress_pins_the_sha_then_uses_the_cache(hub: FakeHub, 
                for e in down.of("warning"))
 
     # Export merges onto the same pinned commit, from the cache.
-    export = run_with_hub(tmp_path / "first", hub_env(hub, hf_home, offline=True), command="export")
+    export = run_with_hub(pinned.folder / "first", hub_env(hub, hf_home, offline=True), command="export")
     assert export.returncode == 0, export.stderr[-3000:]
-    assert (tmp_path / "first" / "run" / "exports" / "merged" / "config.json").is_file()
+    assert (pinned.folder / "first" / "run" / "exports" / "merged" / "config.json").is_file()
     assert not downloading(export)
 
 
@@ -312,8 +334,9 @@ def test_downloads_with_progress_pins_the_sha_then_uses_the_cache(hub: FakeHub, 
     (REPO_ID, "v9", "revision_not_found", 2, ["v9", "base_model_revision"]),
 ])
 def test_hub_errors_are_clear(hub: FakeHub, tmp_path: Path, base_model: str, revision: str | None, code: str,
-                              exit_code: int, words: list[str], schema: dict[str, Any]) -> None:
-    result = run_with_hub(tmp_path, hub_env(hub, tmp_path / "hf-home"), base_model=base_model, revision=revision)
+                              exit_code: int, words: list[str], schema: dict[str, Any], no_torch: Path) -> None:
+    result = run_with_hub(tmp_path, without_torch(hub_env(hub, tmp_path / "hf-home"), no_torch), base_model=base_model,
+                          revision=revision)
     validate_events(result.of("error"), schema)
     assert result.returncode == exit_code, result.stderr[-3000:]
     assert result.last["type"] == "error" and result.last["code"] == code
@@ -321,9 +344,9 @@ def test_hub_errors_are_clear(hub: FakeHub, tmp_path: Path, base_model: str, rev
     assert all(word in text for word in words), text
 
 
-def test_offline_without_cache_says_what_to_do(hub: FakeHub, tmp_path: Path) -> None:
+def test_offline_without_cache_says_what_to_do(hub: FakeHub, tmp_path: Path, no_torch: Path) -> None:
     served = len(hub.requests)
-    result = run_with_hub(tmp_path, hub_env(hub, tmp_path / "empty-hf-home", offline=True))
+    result = run_with_hub(tmp_path, without_torch(hub_env(hub, tmp_path / "empty-hf-home", offline=True), no_torch))
     assert result.returncode == 1
     assert result.last["type"] == "error" and result.last["code"] == "model_unavailable"
     assert "not in the local Hugging Face cache" in result.last["message"] and "local folder" in result.last["hint"]
@@ -350,10 +373,9 @@ def test_select_files_prefers_safetensors_and_skips_other_formats() -> None:
 
 
 def test_a_resume_after_the_branch_moved_is_refused_and_the_pinned_commit_resumes(hub: FakeHub, hf_home: Path,
-                                                                                  tmp_path: Path) -> None:
-    folder = tmp_path / "moving"
-    first = run_with_hub(folder, hub_env(hub, hf_home), revision="main", save_every_steps=1, epochs=4)
-    assert first.returncode == 0, first.stderr[-3000:]
+                                                                                  pinned: Pinned) -> None:
+    folder = pinned.folder / "second"  # trained on "main" for one step, checkpointed there
+    assert pinned.second.returncode == 0, pinned.second.stderr[-3000:]
     assert manifest_of(folder)["base_model"]["revision"] == SHA
     hub.head = NEWER_SHA
     hub.commits.add(NEWER_SHA)
@@ -367,11 +389,10 @@ def test_a_resume_after_the_branch_moved_is_refused_and_the_pinned_commit_resume
         assert "revision" in moved.last["message"] and SHA in moved.last["message"]
         assert NEWER_SHA in moved.last["message"]
         # Pinned to the commit it started from, the run resumes and goes on.
-        pinned = run_with_hub(folder, hub_env(hub, hf_home), revision=SHA, save_every_steps=1, epochs=4,
-                              max_steps=2)
-        assert pinned.returncode == 0, pinned.stderr[-3000:]
-        resumed = [e for e in pinned.of("phase") if e["name"] == "resuming"]
+        again = run_with_hub(folder, hub_env(hub, hf_home), revision=SHA, save_every_steps=1, epochs=4, max_steps=2)
+        assert again.returncode == 0, again.stderr[-3000:]
+        resumed = [e for e in again.of("phase") if e["name"] == "resuming"]
         assert resumed and resumed[0]["step"] == 1
-        assert pinned.of("progress")[-1]["step"] == 2
+        assert again.of("progress")[-1]["step"] == 2
     finally:
         hub.head = SHA

@@ -7,11 +7,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
-from conftest import REPO, Result, make_scene, parse_stdout, trainer_env, validate_events, write_dataset
+from conftest import REPO, Result, make_scene, parse_stdout, trainer_env, validate_events, without_torch, write_dataset
 
 from character_trainer.batching import collate
 from character_trainer.dataset import parse_scene
@@ -39,12 +39,38 @@ def long_scene() -> dict[str, Any]:
     return scene
 
 
+HUB_ID = "studio-test/tiny-llama"
+PREVIEW_SCENES = [make_scene(1), make_scene(2, turns=6), long_scene()]
+PREVIEW_MAX_LENGTH = 256  # the long scene is cut in both formats, the other two fit
+
+
+@pytest.fixture(scope="module")
+def previewed(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Result]:
+    """The preview of PREVIEW_SCENES in each format, run once and shared by the checks on it. The chat
+    preview names its base model by a hub id, read from a local cache that holds no weights."""
+    results: dict[str, Result] = {}
+
+    def preview(fmt: str) -> Result:
+        if fmt not in results:
+            folder = tmp_path_factory.mktemp(f"preview-{fmt}")
+            if fmt == "chat":
+                cache = folder / "hf-cache"
+                fake_cache(cache, HUB_ID, tiny_model, "0123456789abcdef0123456789abcdef01234567")
+                results[fmt] = run_preview(folder, HUB_ID, PREVIEW_SCENES, fmt, PREVIEW_MAX_LENGTH,
+                                           env={"HF_HUB_CACHE": str(cache), "HF_ENDPOINT": "http://127.0.0.1:9"})
+            else:
+                results[fmt] = run_preview(folder, str(tiny_model), PREVIEW_SCENES, fmt, PREVIEW_MAX_LENGTH)
+        return results[fmt]
+
+    return preview
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_preview_masks_equal_the_training_collators_labels(tmp_path: Path, tiny_model: Path, tokenizer: Any,
+def test_preview_masks_equal_the_training_collators_labels(previewed: Callable[[str], Result], tokenizer: Any,
                                                            schema: dict[str, Any], fmt: str) -> None:
-    scenes = [make_scene(1), make_scene(2, turns=6), long_scene()]
-    max_length = 96
-    result = run_preview(tmp_path, str(tiny_model), scenes, fmt, max_length)
+    scenes = PREVIEW_SCENES
+    max_length = PREVIEW_MAX_LENGTH
+    result = previewed(fmt)
     assert result.returncode == 0, result.stderr[-2000:]
     validate_events(result.events, schema)
     assert [e["type"] for e in result.events][0] == "hello" and result.last["type"] == "done"
@@ -78,19 +104,19 @@ def test_preview_masks_equal_the_training_collators_labels(tmp_path: Path, tiny_
             assert preview["pieces"][-1] == tokenizer.eos_token and preview["trained"][-1]
         else:
             assert "Neefe:" not in trained_text  # other speakers are user turns, never trained
-            assert scene.turns[-1].text in trained_text or preview["cut_at"] is not None
+            # The character's last words are trained unless max_length cut them away.
+            last_spoken = [t for t in scene.turns if scene.is_character(t) and t.kind == "speaking"][-1]
+            assert last_spoken.text in trained_text or preview.get("cut_at") is not None
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_preview_says_where_max_length_cuts(tmp_path: Path, tiny_model: Path, fmt: str) -> None:
-    result = run_preview(tmp_path, str(tiny_model), [long_scene(), make_scene(1)], fmt, max_length=64)
+def test_preview_says_where_max_length_cuts(previewed: Callable[[str], Result], fmt: str) -> None:
+    result = previewed(fmt)
     assert result.returncode == 0, result.stderr[-2000:]
-    cut, short = result.of("preview")
-    assert cut["tokens"] > 64 and cut["cut_at"] == 64
-    assert cut["trained_tokens"] == sum(cut["trained"][:64])
-    (tmp_path / "full").mkdir()
-    full = run_preview(tmp_path / "full", str(tiny_model), [make_scene(1)], fmt, max_length=4096)
-    fits = full.of("preview")[0]
+    fits, _, cut = result.of("preview")
+    assert cut["scene_id"] == "long" and cut["tokens"] > PREVIEW_MAX_LENGTH and cut["cut_at"] == PREVIEW_MAX_LENGTH
+    assert cut["trained_tokens"] == sum(cut["trained"][:PREVIEW_MAX_LENGTH])
+    assert fits["tokens"] <= PREVIEW_MAX_LENGTH
     assert "cut_at" not in fits or fits["cut_at"] is None
     assert fits["trained_tokens"] == sum(fits["trained"])
 
@@ -116,20 +142,20 @@ def fake_cache(root: Path, repo_id: str, model: Path, sha: str) -> Path:
     return snapshot
 
 
-def test_a_hub_id_is_read_from_the_local_cache_without_weights(tmp_path: Path, tiny_model: Path) -> None:
-    cache = tmp_path / "hf-cache"
-    fake_cache(cache, "studio-test/tiny-llama", tiny_model, "0123456789abcdef0123456789abcdef01234567")
-    result = run_preview(tmp_path, "studio-test/tiny-llama", [make_scene(1)], "chat",
-                         env={"HF_HUB_CACHE": str(cache), "HF_ENDPOINT": "http://127.0.0.1:9"})
+def test_a_hub_id_is_read_from_the_local_cache_without_weights(previewed: Callable[[str], Result]) -> None:
+    result = previewed("chat")  # its base model is HUB_ID, in a cache without weights, the hub out of reach
     assert result.returncode == 0, result.stderr[-2000:]
+    assert [e["base_model"] for e in result.of("phase") if e["name"] == "loading_tokenizer"] == [HUB_ID]
     assert result.of("preview")[0]["trained_tokens"] > 0
 
 
-def test_an_unknown_hub_id_is_a_clear_error_and_nothing_is_downloaded(tmp_path: Path, schema: dict[str, Any]) -> None:
+def test_an_unknown_hub_id_is_a_clear_error_and_nothing_is_downloaded(tmp_path: Path, schema: dict[str, Any],
+                                                                       no_torch: Path) -> None:
     cache = tmp_path / "hf-cache"
     cache.mkdir()
+    env = {"HF_HUB_CACHE": str(cache), "HF_HUB_OFFLINE": "0", "HF_ENDPOINT": "http://127.0.0.1:9"}
     result = run_preview(tmp_path, "nobody/not-a-model", [make_scene(1)], "chat",
-                         env={"HF_HUB_CACHE": str(cache), "HF_HUB_OFFLINE": "0", "HF_ENDPOINT": "http://127.0.0.1:9"})
+                         env=without_torch({**trainer_env(), **env}, no_torch))
     validate_events(result.events, schema)
     assert result.returncode == 2
     error = result.last

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from character_trainer.protocol import ExitCode, TrainerError
-from conftest import LiveTrainer, make_scene, run_trainer, validate_events, write_dataset, write_job
+from conftest import LiveTrainer, Result, copy_run, make_scene, run_trainer, validate_events, write_dataset, write_job
 
 MAX_NEW_TOKENS = 8  # the server's cap: keeps every generation short on a 2-core CPU
 BEETHOVEN = [make_scene(i) for i in (0, 3, 6, 9)]  # make_scene cycles characters: these are all Beethoven's
@@ -165,11 +165,8 @@ class Served:
         return [json.loads(e) if e != "[DONE]" else e for e in events]
 
 
-def train_and_serve(folder: Path, tiny_model: Path, fmt: str, steps: int) -> Iterator[Served]:
-    dataset = write_dataset(folder / "scenes.jsonl", BEETHOVEN)
-    job = write_job(folder, tiny_model, dataset, fmt=fmt, epochs=50, max_steps=steps, learning_rate=1e-2)
-    trained = run_trainer("train", job)
-    assert trained.returncode == 0, trained.stderr[-3000:]
+def serve(folder: Path) -> Iterator[Served]:
+    """Serves the run in ``folder / "run"`` until the test module is done with it."""
     # A serve job needs only the run folder: base model, format and character come from the manifest.
     serve_job = folder / "serve.json"
     serve_job.write_text(json.dumps({"run_dir": "run", "serve": {"max_new_tokens": MAX_NEW_TOKENS}}))
@@ -186,14 +183,22 @@ def train_and_serve(folder: Path, tiny_model: Path, fmt: str, steps: int) -> Ite
 
 
 @pytest.fixture(scope="module")
-def chat_server(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    yield from train_and_serve(tmp_path_factory.mktemp("serve-chat"), tiny_model, "chat", 2)
+def chat_server(chat_run: tuple[Path, Result], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A copy of the session's chat LoRA run (conftest.chat_run: one character's scenes), served."""
+    folder = tmp_path_factory.mktemp("serve-chat")
+    copy_run(chat_run[0], folder)
+    yield from serve(folder)
 
 
 @pytest.fixture(scope="module")
 def paper_server(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    folder = tmp_path_factory.mktemp("serve-paper")
+    dataset = write_dataset(folder / "scenes.jsonl", BEETHOVEN)
     # Enough steps for the tiny model to pick up the `speaking): ...<|eot|>` shape of its turns.
-    yield from train_and_serve(tmp_path_factory.mktemp("serve-paper"), tiny_model, "character-llm", 40)
+    job = write_job(folder, tiny_model, dataset, fmt="character-llm", epochs=50, max_steps=40, learning_rate=1e-2)
+    trained = run_trainer("train", job)
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    yield from serve(folder)
 
 
 CONVERSATION = [{"role": "user", "content": "Tell me about your symphony."}]

@@ -12,33 +12,15 @@ from typing import Any
 
 import pytest
 
-from conftest import (LiveTrainer, Result, make_scene, run_trainer, validate_events, write_dataset, write_job)
-
-
-def assert_protocol(result: Result, schema: dict[str, Any], run_dir: Path | None = None) -> None:
-    validate_events(result.events, schema)
-    assert result.events[0]["type"] == "hello"
-    terminal = [e for e in result.events if e["type"] in ("done", "error")]
-    assert len(terminal) == 1 and terminal[0] is result.events[-1]
-    seqs = [e["seq"] for e in result.events]
-    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
-    if run_dir is not None:
-        mirrored = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
-        validate_events(mirrored, schema)
-        assert [e["seq"] for e in mirrored] == list(range(1, len(mirrored) + 1))
-        assert mirrored[-len(result.events):] == result.events
+from conftest import (LiveTrainer, Result, assert_protocol, copy_run, make_scene, run_trainer, validate_events,
+                      write_dataset, write_job)
 
 
 @pytest.fixture(scope="module")
-def trained(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
-    """One LoRA run of a few dozen steps, shared by the checks on its outputs."""
-    folder = tmp_path_factory.mktemp("trained")
-    dataset = write_dataset(folder / "scenes.jsonl", [make_scene(i) for i in range(8)])
-    job = write_job(folder, tiny_model, dataset, epochs=10, learning_rate=1e-2, lora_rank=8, eval_share=0.25,
-                    eval_every_steps=10, save_every_steps=15, save_total_limit=2)
-    result = run_trainer("train", job)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return job, result
+def trained(chat_run: tuple[Path, Result], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """The session's LoRA run of a few dozen steps (conftest.chat_run), copied for the checks on its outputs."""
+    job, result = chat_run
+    return copy_run(job, tmp_path_factory.mktemp("trained")), result
 
 
 def test_loss_falls_and_events_follow_the_schema(trained: tuple[Path, Result], schema: dict[str, Any]) -> None:
@@ -110,19 +92,6 @@ def test_adapter_reloads_and_merges_to_the_same_logits(trained: tuple[Path, Resu
     assert "FROM ./model.gguf" in modelfile and 'PARAMETER stop "<|im_end|>"' in modelfile
 
 
-def test_gguf_needs_the_converter(trained: tuple[Path, Result], schema: dict[str, Any]) -> None:
-    job, _ = trained
-    raw = json.loads(job.read_text())
-    raw["export"] = {"merged": True, "gguf": True}
-    gguf_job = job.with_name("job-gguf.json")
-    gguf_job.write_text(json.dumps(raw))
-    result = run_trainer("export", gguf_job)
-    assert result.returncode == 1
-    assert_protocol(result, schema)
-    assert result.last["code"] == "converter_unavailable" and "convert_hf_to_gguf.py" in result.last["hint"]
-    assert not (job.parent / "run" / "exports" / "model.gguf").exists()
-
-
 def long_job(folder: Path, tiny_model: Path, **hyper: Any) -> Path:
     dataset = write_dataset(folder / "scenes.jsonl", [make_scene(i) for i in range(6)])
     return write_job(folder, tiny_model, dataset, epochs=500, **hyper)
@@ -161,14 +130,22 @@ def test_stop_on_stdin_checkpoints_and_resume_continues(tmp_path: Path, tiny_mod
     assert resumed.events[0]["seq"] == result.last["seq"] + 1
 
 
-def test_sigterm_stops_with_a_checkpoint(tmp_path: Path, tiny_model: Path) -> None:
-    live = LiveTrainer("train", long_job(tmp_path, tiny_model))
+@pytest.fixture(scope="module")
+def sigterm_stopped(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """A long run stopped by SIGTERM; its checkpoint is also what a resume on another dataset refuses."""
+    folder = tmp_path_factory.mktemp("sigterm")
+    job = long_job(folder, tiny_model)
+    live = LiveTrainer("train", job)
     live.wait_for(lambda e: e["type"] == "progress")
     live.proc.send_signal(signal.SIGTERM)
-    result = live.finish()
+    return job, live.finish()
+
+
+def test_sigterm_stops_with_a_checkpoint(sigterm_stopped: tuple[Path, Result]) -> None:
+    job, result = sigterm_stopped
     assert result.returncode == 4
     assert result.last["status"] == "stopped" and result.last["reason"] == "SIGTERM"
-    assert checkpoint_steps(tmp_path / "run") == [result.of("checkpoint")[-1]["step"]]
+    assert checkpoint_steps(job.parent / "run") == [result.of("checkpoint")[-1]["step"]]
 
 
 def test_stop_file_stops_with_a_checkpoint(tmp_path: Path, tiny_model: Path) -> None:
@@ -194,11 +171,10 @@ def test_cancel_exits_without_checkpoint(tmp_path: Path, tiny_model: Path, schem
     assert not (tmp_path / "run" / "adapter").exists()
 
 
-def test_resume_refused_when_dataset_changed(tmp_path: Path, tiny_model: Path, schema: dict[str, Any]) -> None:
-    job = long_job(tmp_path, tiny_model, max_steps=2, save_every_steps=2)
-    first = run_trainer("train", job)
-    assert first.returncode == 0 and checkpoint_steps(tmp_path / "run") == [2]
-    write_dataset(tmp_path / "scenes.jsonl", [make_scene(i) for i in range(7)])
+def test_resume_refused_when_dataset_changed(sigterm_stopped: tuple[Path, Result], schema: dict[str, Any]) -> None:
+    job, stopped = sigterm_stopped
+    assert checkpoint_steps(job.parent / "run") == [stopped.of("checkpoint")[-1]["step"]]
+    write_dataset(job.parent / "scenes.jsonl", [make_scene(i) for i in range(7)])
     second = run_trainer("train", job)
     assert second.returncode == 2
     assert_protocol(second, schema)
@@ -206,16 +182,33 @@ def test_resume_refused_when_dataset_changed(tmp_path: Path, tiny_model: Path, s
     assert "the dataset changed" in second.last["message"] and second.last["hint"]
 
 
-def test_full_finetune_in_character_llm_format(tmp_path: Path, tiny_model: Path, schema: dict[str, Any]) -> None:
-    dataset = write_dataset(tmp_path / "scenes.jsonl", [make_scene(i) for i in range(4)])
-    job = write_job(tmp_path, tiny_model, dataset, fmt="character-llm", full_finetune=True, learning_rate=1e-3,
-                    epochs=3)
-    result = run_trainer("train", job)
+@pytest.fixture(scope="module")
+def paper_run(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """A full fine-tune in the paper's format on lines as the paper released them (prompt, output, source)."""
+    from character_trainer.dataset import parse_scene
+    from character_trainer.formats import render_character_llm
+
+    folder = tmp_path_factory.mktemp("paper")
+    lines = []
+    for i in range(3):
+        prompt, output = render_character_llm(parse_scene(make_scene(i)))
+        lines.append({"prompt": prompt, "output": output, "source": f"seed_dialogue_{i}"})
+    dataset = folder / "prompted.jsonl"
+    dataset.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    job = write_job(folder, tiny_model, dataset, fmt="character-llm", full_finetune=True, learning_rate=1e-3, epochs=3)
+    raw = json.loads(job.read_text())
+    raw["dataset_format"] = "character-llm-sft"
+    job.write_text(json.dumps(raw))
+    return job, run_trainer("train", job)
+
+
+def test_full_finetune_in_character_llm_format(paper_run: tuple[Path, Result], schema: dict[str, Any]) -> None:
+    job, result = paper_run
     assert result.returncode == 0, result.stderr[-3000:]
     assert_protocol(result, schema)
     losses = [e["loss"] for e in result.of("progress")]
     assert losses[-1] < losses[0]
-    assert (tmp_path / "run" / "model" / "config.json").is_file()
+    assert (job.parent / "run" / "model" / "config.json").is_file()
     assert result.last["outputs"]["model"].endswith("model")
 
 
@@ -246,21 +239,8 @@ def test_two_process_gloo_run_trains(tmp_path: Path, tiny_model: Path, schema: d
     assert (tmp_path / "run" / "adapter" / "adapter_config.json").is_file()
 
 
-def test_trains_on_the_papers_released_sft_lines(tmp_path: Path, tiny_model: Path) -> None:
-    from character_trainer.formats import render_character_llm
-    from character_trainer.dataset import parse_scene
-
-    lines = []
-    for i in range(3):
-        prompt, output = render_character_llm(parse_scene(make_scene(i)))
-        lines.append({"prompt": prompt, "output": output, "source": f"seed_dialogue_{i}"})
-    dataset = tmp_path / "prompted.jsonl"
-    dataset.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    job = write_job(tmp_path, tiny_model, dataset, fmt="character-llm", max_steps=2)
-    raw = json.loads(job.read_text())
-    raw["dataset_format"] = "character-llm-sft"
-    job.write_text(json.dumps(raw))
-    result = run_trainer("train", job)
+def test_trains_on_the_papers_released_sft_lines(paper_run: tuple[Path, Result]) -> None:
+    job, result = paper_run
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.of("stats")[0]["examples"] == 3
-    assert json.loads((tmp_path / "run" / "manifest.json").read_text())["dataset"]["format"] == "character-llm-sft"
+    assert json.loads((job.parent / "run" / "manifest.json").read_text())["dataset"]["format"] == "character-llm-sft"

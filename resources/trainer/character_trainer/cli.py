@@ -14,7 +14,7 @@ import shutil
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .control import Cancelled, Controller, Request, Stopped
@@ -23,7 +23,8 @@ from .protocol import PROTOCOL_VERSION, EventSink, ExitCode, TrainerError, reser
 COMMANDS = ("doctor", "train", "export", "serve", "preview")
 
 if TYPE_CHECKING:
-    from .distributed import DistContext
+    from .job import Job
+    from .launch import Launch
 
 log = logging.getLogger("character_trainer")
 
@@ -46,24 +47,32 @@ def main(argv: list[str] | None = None) -> int:
         EventSink(stream).emit("doctor", **diagnose())
         return ExitCode.DONE
 
-    ctx: DistContext | None = None
-    if args.command == "train":
-        from .distributed import init_distributed
+    from .launch import Launch
 
-        ctx = init_distributed()
-    is_main = ctx is None or ctx.is_main
-    sink = EventSink(stream, enabled=is_main)
+    # Only train runs under torchrun; the process group is joined once the job has been read (see launch.py).
+    launch = Launch.from_env() if args.command == "train" else Launch()
+    sink = EventSink(stream, enabled=launch.is_main)
     try:
-        code = _run(args.command, args.job, sink, ctx)
+        code = _run(args.command, args.job, sink, launch)
     except BaseException:
-        if ctx is not None:
-            ctx.close()
+        launch.close()
         raise
     finally:
         sink.close()
-    if ctx is not None:
-        ctx.leave(code)  # a distributed worker ends here, see DistContext.leave
+    launch.leave(code)  # a distributed worker ends here, see DistContext.leave
     return code
+
+
+def _train(job: Job, sink: EventSink, controller: Controller,
+           launch: Launch) -> tuple[ExitCode, dict[str, Any]]:
+    """Reads the dataset and checks the base model before torch is imported, then trains."""
+    from .train_inputs import read_inputs
+
+    inputs = read_inputs(job, sink, launch)
+    ctx = launch.join()
+    from .train import TrainingRun
+
+    return TrainingRun(job, sink, controller, ctx).run(inputs)
 
 
 def is_disk_full(error: BaseException) -> bool:
@@ -78,7 +87,7 @@ def is_disk_full(error: BaseException) -> bool:
     return False
 
 
-def _run(command: str, job_path: Path | None, sink: EventSink, ctx: DistContext | None) -> int:
+def _run(command: str, job_path: Path | None, sink: EventSink, launch: Launch) -> int:
     from .job import load_job, read_run_dir
     from .versions import package_versions
 
@@ -91,14 +100,14 @@ def _run(command: str, job_path: Path | None, sink: EventSink, ctx: DistContext 
         except OSError as error:
             attach_error = error
     sink.emit("hello", command=command, pid=os.getpid(), protocol=PROTOCOL_VERSION, trainer_version=__version__,
-              versions=package_versions(), rank=ctx.rank if ctx else 0, world_size=ctx.world_size if ctx else 1,
+              versions=package_versions(), rank=launch.rank, world_size=launch.world_size,
               run_dir=str(run_dir) if run_dir else None)
 
     controller = Controller(run_dir, on_warning=lambda message: sink.emit("warning", code="unknown_command",
                                                                          message=message))
     if command in ("train", "serve"):
         controller.clear_stop_file()
-    controller.install(read_stdin=ctx is None or ctx.is_main)
+    controller.install(read_stdin=launch.is_main)
     hyper = None
     try:
         if job_path is None:
@@ -109,11 +118,9 @@ def _run(command: str, job_path: Path | None, sink: EventSink, ctx: DistContext 
         job = load_job(job_path, require_dataset=command in ("train", "preview"), require_base_model=command != "serve")
         hyper = job.hyperparameters
         if command == "train":
-            from .train import TrainingRun
-
             if sink.log_path is not None and job_path.resolve() != (job.run_dir / "job.json").resolve():
                 shutil.copyfile(job_path, job.run_dir / "job.json")
-            code, outputs = TrainingRun(job, sink, controller, ctx).run()
+            code, outputs = _train(job, sink, controller, launch)
         elif command == "serve":
             from .serve import run_server
 

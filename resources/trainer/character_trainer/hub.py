@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .job import Job
-from .protocol import EventSink, ExitCode, TrainerError
+from .protocol import EventSink, ExitCode, InvalidJobError, TrainerError
 
 if TYPE_CHECKING:
     from .distributed import DistContext
@@ -42,6 +42,9 @@ SAFETENSORS_PATTERNS = ("*.safetensors", "*.safetensors.index.json")
 TORCH_BIN_PATTERNS = ("pytorch_model*.bin", "pytorch_model.bin.index.json")
 PROGRESS_INTERVAL_S = 1.0  # at most one ``download`` event per interval, plus the final one
 POLL_INTERVAL_S = 0.2
+
+MODEL_WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
+                      "pytorch_model.bin.index.json")
 
 SOURCE_LOCAL = "local"
 SOURCE_HUB = "hub"  # resolved against the hub now (downloaded, or found complete in the cache)
@@ -96,8 +99,6 @@ def resolve_base_model(job: Job, sink: EventSink | None, ctx: DistContext | None
 
     In a distributed run rank 0 downloads while the other ranks wait at a barrier, then find it cached.
     """
-    from .modeling import check_local_model
-
     local = job.base_model_path
     if local is not None:
         check_local_model(local)
@@ -110,6 +111,20 @@ def resolve_base_model(job: Job, sink: EventSink | None, ctx: DistContext | None
         return base
     ctx.barrier()
     return fetch_hub_model(job.base_model, job.base_model_revision, None)
+
+
+def check_local_model(path: Path) -> None:
+    if not path.is_dir():
+        raise InvalidJobError(f"base_model folder not found: {path}",
+                              "give a Hugging Face model id or an existing folder holding config.json and weights",
+                              code="invalid_base_model")
+    if not (path / "config.json").is_file():
+        raise InvalidJobError(f"base_model folder {path} is not a model: it has no config.json",
+                              "point base_model at the folder a model was saved to (save_pretrained)",
+                              code="invalid_base_model")
+    if not any((path / name).is_file() for name in MODEL_WEIGHT_FILES) and not list(path.glob("*.safetensors")):
+        raise InvalidJobError(f"base_model folder {path} has a config.json but no weights (*.safetensors or pytorch_model.bin)",
+                              "copy the weight files next to config.json", code="invalid_base_model")
 
 
 def base_model_for_export(job: Job, manifest: dict[str, Any], sink: EventSink | None,

@@ -6,7 +6,6 @@ import importlib.util
 import logging
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -15,9 +14,6 @@ from .job import Hyperparameters
 from .protocol import ExitCode, InvalidJobError, TrainerError
 
 log = logging.getLogger("character_trainer")
-
-MODEL_WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
-                      "pytorch_model.bin.index.json")
 
 
 @dataclass(frozen=True)
@@ -58,20 +54,6 @@ def pick_precision(requested: str, device: torch.device, full_finetune: bool) ->
             return Precision("fp16", torch.float32, torch.float16, True)
         return Precision("fp16", torch.float16, None, True)
     return Precision("fp32", torch.float32, None, False)
-
-
-def check_local_model(path: Path) -> None:
-    if not path.is_dir():
-        raise InvalidJobError(f"base_model folder not found: {path}",
-                              "give a Hugging Face model id or an existing folder holding config.json and weights",
-                              code="invalid_base_model")
-    if not (path / "config.json").is_file():
-        raise InvalidJobError(f"base_model folder {path} is not a model: it has no config.json",
-                              "point base_model at the folder a model was saved to (save_pretrained)",
-                              code="invalid_base_model")
-    if not any((path / name).is_file() for name in MODEL_WEIGHT_FILES) and not list(path.glob("*.safetensors")):
-        raise InvalidJobError(f"base_model folder {path} has a config.json but no weights (*.safetensors or pytorch_model.bin)",
-                              "copy the weight files next to config.json", code="invalid_base_model")
 
 
 def load_tokenizer(source: str, revision: str | None) -> Any:

@@ -26,13 +26,13 @@ log = logging.getLogger("character_trainer")
 
 
 def run_preview(job: Job, sink: EventSink) -> tuple[ExitCode, dict[str, Any]]:
-    from .modeling import load_tokenizer
-
     assert job.dataset is not None
     sink.emit("phase", name="loading_dataset")
     dataset = load_dataset(job.dataset, job.dataset_format)
     folder = tokenizer_folder(job, sink)
     sink.emit("phase", name="loading_tokenizer", base_model=job.base_model)
+    from .modeling import load_tokenizer  # torch: imported once the dataset and the folder are known to be good
+
     tokenizer = load_tokenizer(str(folder), None)
     h = job.hyperparameters
     try:
@@ -46,8 +46,7 @@ def run_preview(job: Job, sink: EventSink) -> tuple[ExitCode, dict[str, Any]]:
 
 def tokenizer_folder(job: Job, sink: EventSink) -> Path:
     """The folder to load the tokenizer from: a local model folder, or the cached snapshot of a hub id."""
-    from .hub import cached_tokenizer_folder
-    from .modeling import check_local_model
+    from .hub import cached_tokenizer_folder, check_local_model
 
     local = job.base_model_path
     if local is None:

@@ -18,7 +18,7 @@ import torch
 
 from .checkpoints import check_identity, latest_checkpoint, read_state
 from .control import Controller, Request, Stopped
-from .dataset import load_dataset, scene_characters
+from .dataset import scene_characters
 from .distributed import DistContext
 from .formats import FormatError, Renderer
 from .job import Job
@@ -28,6 +28,7 @@ from .modeling import attach_lora, enable_gradient_checkpointing, load_model, lo
 from .protocol import EventSink, ExitCode, InvalidJobError
 from . import sharding as fsdp
 from .train_examples import Examples, render_all, split_scenes, token_stats
+from .train_inputs import Inputs
 from .train_loop import Loop
 from .versions import package_versions
 
@@ -43,13 +44,12 @@ class TrainingRun:
 
     # --- set-up ---------------------------------------------------------------------------------
 
-    def run(self) -> tuple[ExitCode, dict[str, Any]]:
+    def run(self, inputs: Inputs) -> tuple[ExitCode, dict[str, Any]]:
         h = self.h
         torch.manual_seed(h.seed)
-        assert self.job.dataset is not None
-        self.sink.emit("phase", name="loading_dataset")
-        dataset = load_dataset(self.job.dataset, self.job.dataset_format)
-        base = resolve_base_model(self.job, self.sink, self.ctx)  # downloads a hub model, pinned to a sha
+        dataset = inputs.dataset
+        # A hub model is downloaded (pinned to a sha) here only in a distributed run, see train_inputs.py.
+        base = inputs.base or resolve_base_model(self.job, self.sink, self.ctx)
         source = str(base.path)
         precision = pick_precision(h.dtype, self.ctx.device, h.full_finetune)
         self.sharding = fsdp.pick_sharding(h.sharding, h.full_finetune, self.ctx.world_size)
