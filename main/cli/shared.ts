@@ -25,6 +25,8 @@ export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
   stdin: () => Promise<Buffer>;
+  /** The lines an interactive command reads (the terminal chat); standard input when not given. */
+  input?: NodeJS.ReadableStream;
 }
 
 export type Call = <K extends CommandName>(name: K, arg: CommandArg<K>) => Promise<CommandResult<K>>;

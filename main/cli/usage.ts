@@ -210,7 +210,8 @@ Commands:
                                 llama.cpp). Prints the files; Ctrl+C cancels.
   chat <character>              Chat with a trained run (or a baseline) in the terminal; stored
                                 as a conversation like the Chat tab's. /regen, /thoughts, /quit;
-                                Ctrl+C stops a reply, twice exits.
+                                /edit <text> rewrites its last reply, /correct sends the rewrite to
+                                the dataset (a chat correction); Ctrl+C stops a reply, twice exits.
       [--run <id> | --provider <provider> [--model <id>]]
       [--runtime embedded|served|endpoint] [--conversation <id>] [--title <text>]
       [--scene <scene> | --location "<place and time>" --status "<what is going on>"]

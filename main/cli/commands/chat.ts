@@ -1,13 +1,10 @@
 import fs from 'node:fs';
-import readline from 'node:readline';
 import type {
   Character,
   ChatRuntimeKind,
   ChatSamplingSettings,
   ChatTarget,
-  ConversationMessage,
   ConversationView,
-  Events,
 } from '../../../common/contract';
 import { StudioFailure } from '../../core/errors';
 import {
@@ -22,6 +19,7 @@ import {
   UsageError,
   type CliContext,
 } from '../shared';
+import { interactive, showReply } from './chat-terminal';
 
 /**
  * `chat`: the Chat tab in a terminal, on the same runtimes and stored as the same conversations.
@@ -37,8 +35,7 @@ import {
  *   chat export <conversation> [--format markdown|json] [--output <file>]
  *   chat delete <conversation>
  *
- * Interactively (readline): a line sends; `/regen` writes another reply, `/thoughts` shows or hides
- * the character's thoughts, `/quit` (or Ctrl+D) ends. Ctrl+C stops a reply; twice in a row exits.
+ * Without --message, the terminal chat of chat-terminal.ts.
  */
 export async function chatCommand(ctx: CliContext): Promise<number> {
   const verb = ctx.rest[0];
@@ -258,110 +255,4 @@ async function oneShot(
   ctx.print({ conversationId: view.conversation.id, reply }, () => showReply(reply, true));
   if (reply.state === 'cut') ctx.io.err(`The reply was cut: ${reply.error ?? 'the runtime failed'}`);
   return reply.state === 'cut' ? 1 : 0;
-}
-
-function showReply(m: ConversationMessage, thoughts: boolean): string {
-  const lines: string[] = [];
-  if (thoughts && m.reasoning) lines.push(`  (${m.reasoning.trim()})`);
-  lines.push(`${m.speaker}: ${m.text}`);
-  return lines.join('\n');
-}
-
-async function interactive(
-  ctx: CliContext,
-  view: ConversationView,
-  sampling: Partial<ChatSamplingSettings>,
-): Promise<number> {
-  const { io, studio } = ctx;
-  const id = view.conversation.id;
-  let thoughts = true;
-  /** Whether speech (`streamed`) or thoughts (`thinking`, shown in parentheses) of the reply are on screen. */
-  let streamed = false;
-  let thinking = false;
-  const name = view.characterName;
-  io.err(
-    `Chatting with ${name} (${view.conversation.runtime}) in “${view.conversation.title}” [${id}].` +
-      (view.conversation.setting.location ? `\nLocation: ${view.conversation.setting.location}` : '') +
-      (view.conversation.setting.status ? `\nStatus: ${view.conversation.setting.status}` : '') +
-      '\n/regen another reply · /thoughts show or hide thoughts · /quit ends · Ctrl+C stops a reply',
-  );
-  for (const step of view.path) io.out(showReply(step.message, thoughts));
-  const write = (text: string) => process.stdout.write(text);
-  const off = studio.events.subscribe((event, payload) => {
-    if (event === 'chat/status') {
-      const status = payload as Events['chat/status'];
-      if (status.conversationId === id && status.state === 'loading') io.err(status.detail ?? 'Loading the model…');
-      return;
-    }
-    if (event !== 'chat/delta') return;
-    const delta = payload as Events['chat/delta'];
-    if (delta.conversationId !== id) return;
-    if (delta.reasoning && thoughts) {
-      if (!thinking) write('  (');
-      thinking = true;
-      write(delta.reasoning);
-    }
-    if (delta.text) {
-      if (thinking) write(')\n');
-      thinking = false;
-      if (!streamed) write(`${name}: `);
-      streamed = true;
-      write(delta.text);
-    }
-  });
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY });
-  let replying = false;
-  let lastInterrupt = 0;
-  rl.on('SIGINT', () => {
-    if (replying) {
-      void ctx.call('chat/stop', { conversationId: id });
-      return;
-    }
-    const now = Date.now();
-    if (now - lastInterrupt < 2_000) rl.close();
-    else io.err('(Ctrl+C again to leave)');
-    lastInterrupt = now;
-  });
-  const reply = async (run: () => Promise<ConversationMessage>) => {
-    replying = true;
-    streamed = false;
-    thinking = false;
-    try {
-      const m = await run();
-      if (thinking) write(')\n');
-      write(streamed ? '\n' : `${showReply(m, false)}\n`);
-      if (m.state === 'cancelled') io.err('(stopped)');
-      if (m.state === 'cut') io.err(`(cut: ${m.error ?? 'the runtime failed'}; /regen to retry)`);
-    } catch (error) {
-      io.err(`Error: ${error instanceof Error ? error.message : String(error)}`);
-    } finally {
-      replying = false;
-    }
-  };
-  rl.setPrompt('> ');
-  rl.prompt();
-  try {
-    for await (const line of rl) {
-      const text = line.trim();
-      if (text === '/quit') break;
-      if (text === '/thoughts') {
-        thoughts = !thoughts;
-        io.err(thoughts ? '(thoughts shown)' : '(thoughts hidden)');
-      } else if (text === '/regen') {
-        const current = await ctx.call('chat/get', { id });
-        const parent = current.path.findLast((s) => s.message.role === 'user');
-        if (parent)
-          await reply(() => ctx.call('chat/reply', { conversationId: id, parentId: parent.message.id, sampling }));
-        else io.err('Say something first.');
-      } else if (text !== '') {
-        await reply(() => ctx.call('chat/send', { conversationId: id, text, sampling }));
-      }
-      rl.prompt();
-    }
-  } finally {
-    off();
-    rl.close();
-  }
-  io.err(`Saved as conversation ${id}.`);
-  return 0;
 }

@@ -146,6 +146,27 @@ describe('character-studio chat', () => {
     expect(wrong.err).toMatch(/endpoint runtime/);
   });
 
+  it('rewrites the last reply in the terminal chat and sends the rewrite to the dataset as a chat correction', async () => {
+    await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven']);
+    expect((await cli(fakeProviderCliArgs(server.baseURL))).code).toBe(0);
+    const typed = ['/correct', 'Are you well?', '/correct', '/edit', '/edit I am well, and deaf.', '/correct', '/quit'];
+    const session = await runCliIn(tmp.dir, ['chat', 'Beethoven', '--provider', 'Fake'], '', typed.join('\n') + '\n');
+    expect(session.code, session.err).toBe(0);
+    expect(session.err).toContain('Beethoven has not replied yet: nothing to correct.');
+    expect(session.err).toMatch(/Only a character's reply you rewrote can become training data/);
+    expect(session.err).toContain('Give the reply as Beethoven should have said it: /edit <text>.');
+    const sent = /Sent to the dataset as scene (\S+) \(a chat correction, accepted\)\./.exec(session.err);
+    expect(sent, session.err).not.toBeNull();
+    const scene = await cli(['scenes', 'show', sent![1]!]);
+    expect(scene.out).toContain('Beethoven (speaking): I am well, and deaf.');
+
+    // The original reply stays beside the rewrite, as an alternative.
+    const conversation = /Saved as conversation (\S+)\./.exec(session.err)![1]!;
+    const exported = await cli(['chat', 'export', conversation, '--format', 'json']);
+    expect(exported.out).toContain('I am well, and deaf.');
+    expect(exported.out).toContain('Ja, Are you well?');
+  });
+
   it('says what is wrong with the options', async () => {
     await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven']);
     const noRun = await cli(['chat', 'Beethoven', '--message', 'Hi', '--json']);
