@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import sys
 import time
 from dataclasses import dataclass, field
@@ -231,12 +232,32 @@ class LiveTrainer:
         self.proc.stdin.flush()
 
     def finish(self, timeout: float = 120) -> Result:
-        try:
-            stdout, stderr = self.proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        """The rest of the run, read through the same buffered stream ``wait_for`` reads: ``communicate()``
+        reads the pipe beneath it, and lost the lines ``readline`` had already buffered (an event of the
+        sequence went missing now and then). Standard error is read beside it so neither pipe fills."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
+        stderr_parts: list[str] = []
+        reader = threading.Thread(target=lambda: stderr_parts.append(self.proc.stderr.read()))  # type: ignore[union-attr]
+        timed_out = threading.Event()
+
+        def kill() -> None:
             # Take the whole group down (torchrun's workers too) so no orphan outlives the test.
+            timed_out.set()
             os.killpg(self.proc.pid, signal.SIGKILL)
-            raise
+
+        watchdog = threading.Timer(timeout, kill)
+        watchdog.start()
+        try:
+            reader.start()
+            self.proc.stdin.close()
+            stdout = self.proc.stdout.read()
+            self.proc.wait()
+            reader.join()
+        finally:
+            watchdog.cancel()
+        if timed_out.is_set():
+            raise subprocess.TimeoutExpired(self.proc.args, timeout)
+        stderr = "".join(stderr_parts)
         events, _ = parse_stdout(stdout)
         self.events += events
         return Result(self.proc.returncode, self.events, stderr)
