@@ -162,6 +162,11 @@ export function interpreterOption(values: Values, name: string): string | undefi
   return /[\\/]/.test(value) || value.startsWith('~') ? localPath(value) : value;
 }
 
+/** A file's bytes, or standard input's for `-` (as every command that takes a file reads it). */
+export async function readInput(given: string, io: Io): Promise<Buffer> {
+  return given === '-' ? io.stdin() : readFile(given);
+}
+
 export function readFile(given: string): Buffer {
   const file = localPath(given);
   try {

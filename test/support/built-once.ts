@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { processAlive } from '../../main/store/open-sessions';
 import { testOutputDir } from './paths';
 
 const cacheRoot = path.join(testOutputDir, 'cache');
@@ -74,7 +75,7 @@ function takeLock(lock: string): boolean {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   const holder = Number(readOr(lock, ''));
-  if (Number.isInteger(holder) && holder > 0 && !alive(holder)) fs.rmSync(lock, { force: true });
+  if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) fs.rmSync(lock, { force: true });
   return false;
 }
 
@@ -83,14 +84,5 @@ function readOr(file: string, fallback: string): string {
     return fs.readFileSync(file, 'utf8');
   } catch {
     return fallback;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Character, Profile } from '../../../common/contract';
 import { CHUNK_VERBS, chunkCommand } from './chunks';
-import { argument, findCharacter, readFile, str, UsageError, type CliContext, type Values } from '../shared';
+import { argument, findCharacter, readInput, str, UsageError, type CliContext, type Values } from '../shared';
 
 function draftOf(values: Values) {
   return {
@@ -58,7 +58,7 @@ export async function profilesCommand(sub: string, ctx: CliContext): Promise<num
     case 'import': {
       const character = await findCharacter(call, argument(rest, 1, '<character>'));
       const file = argument(rest, 2, '<file>');
-      const bytes = file === '-' ? await io.stdin() : readFile(file);
+      const bytes = await readInput(file, io);
       const title = str(values, 'title');
       const profile = await call('profiles/import', {
         characterId: character.id,

@@ -1,5 +1,5 @@
 import type { Character, Chunk, Profile } from '../../../common/contract';
-import { argument, findCharacter, readFile, str, UsageError, type Call, type CliContext } from '../shared';
+import { argument, findCharacter, readInput, str, UsageError, type Call, type CliContext } from '../shared';
 
 /**
  * The Profile tab's edits in a terminal: a profile renamed or deleted, a chunk shown in full,
@@ -64,7 +64,7 @@ async function edit(verb: string, chunk: Chunk, ctx: CliContext): Promise<Profil
   switch (verb) {
     case 'edit': {
       const file = argument(ctx.rest, 3, '<file|->', 'profiles edit');
-      const text = (file === '-' ? await ctx.io.stdin() : readFile(file)).toString('utf8');
+      const text = (await readInput(file, ctx.io)).toString('utf8');
       if (text.trim() === '')
         throw new UsageError(
           `${file === '-' ? 'Standard input' : file} is empty. To remove the chunk: profiles delete-chunk.`,

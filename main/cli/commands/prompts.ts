@@ -1,5 +1,15 @@
 import type { Character, KnowledgeLimit, PromptTemplate, Stage } from '../../../common/contract';
-import { argument, findCharacter, findProvider, readFile, str, UsageError, type CliContext } from '../shared';
+import { STAGES } from '../../core/pipeline/stages/scheduler';
+import {
+  argument,
+  findCharacter,
+  findProvider,
+  readInput,
+  readFile,
+  str,
+  UsageError,
+  type CliContext,
+} from '../shared';
 
 /**
  * `limits` and `prompts`: what the Generate tab's "What the character cannot know" and "Prompts"
@@ -28,7 +38,7 @@ export async function limitsCommand(ctx: CliContext): Promise<number> {
       break;
     case 'set': {
       const file = argument(ctx.rest, 2, '<file|->', 'limits set');
-      const text = (file === '-' ? await ctx.io.stdin() : readFile(file)).toString('utf8');
+      const text = (await readInput(file, ctx.io)).toString('utf8');
       const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
       if (lines.length === 0)
         throw new UsageError(
@@ -90,7 +100,7 @@ export async function promptsCommand(ctx: CliContext): Promise<number> {
       const systemFile = str(ctx.values, 'system');
       if (systemFile === '-')
         throw new UsageError('--system takes a file; only --template may come from standard input (-).');
-      const template = (templateFile === '-' ? await ctx.io.stdin() : readFile(templateFile)).toString('utf8');
+      const template = (await readInput(templateFile, ctx.io)).toString('utf8');
       const before = (await ctx.call('prompts/list', { characterId: character.id })).find((p) => p.stage === stage)!;
       const system = systemFile === undefined ? before.system : readFile(systemFile).toString('utf8');
       const prompts = await ctx.call('prompts/save', { characterId: character.id, stage, system, template });
@@ -109,8 +119,6 @@ export async function promptsCommand(ctx: CliContext): Promise<number> {
       throw new UsageError(`Unknown prompts command "${verb}": use list, show, set or reset.`);
   }
 }
-
-const STAGES: readonly Stage[] = ['limits', 'scenes', 'experiences', 'protective'];
 
 function stageArgument(given: string): Stage {
   const stage = STAGES.find((s) => s === given.trim().toLowerCase());

@@ -12,7 +12,7 @@ import {
   findCharacter,
   findProvider,
   numberOption,
-  readFile,
+  readInput,
   str,
   UsageError,
   type Call,
@@ -57,7 +57,7 @@ export async function questionsCommand(ctx: CliContext): Promise<number> {
     }
     case 'import': {
       const file = argument(ctx.rest, 2, '<file>', 'questions import');
-      const content = file === '-' ? (await ctx.io.stdin()).toString('utf8') : readFile(file).toString('utf8');
+      const content = (await readInput(file, ctx.io)).toString('utf8');
       const setKey = str(ctx.values, 'set');
       const detail = await ctx.call('eval/questions/import', {
         characterId: character.id,

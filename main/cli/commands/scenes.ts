@@ -15,7 +15,7 @@ import {
   findCharacter,
   findProvider,
   findScene,
-  readFile,
+  readInput,
   str,
   UsageError,
   type CliContext,
@@ -191,7 +191,7 @@ async function regenerateCommand(ctx: CliContext): Promise<number> {
  * prints (its `doc`, and the `revision` it was at, which `edit` saves against).
  */
 async function readSceneFile(file: string, ctx: CliContext): Promise<{ doc: SceneDoc; revision?: number }> {
-  const bytes = file === '-' ? await ctx.io.stdin() : readFile(file);
+  const bytes = await readInput(file, ctx.io);
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
