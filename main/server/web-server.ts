@@ -174,24 +174,12 @@ export class WebServer {
       return sendError(res, 415, { code: 'invalid_argument', message: 'Send the argument as application/json.' });
     }
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY_BYTES) {
-      res.setHeader('Connection', 'close');
-      res.on('finish', () => req.destroy());
-      return sendError(res, 413, {
-        code: 'too_large',
-        message: `The request is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB. Import large texts in several parts.`,
-      });
-    }
+    if (declared > MAX_BODY_BYTES) return refuseTooLarge(req, res);
     let body: string;
     try {
       body = await readBody(req, MAX_BODY_BYTES);
-    } catch (error) {
-      res.setHeader('Connection', 'close');
-      res.on('finish', () => req.destroy());
-      return sendError(res, 413, {
-        code: 'too_large',
-        message: error instanceof Error ? error.message : String(error),
-      });
+    } catch {
+      return refuseTooLarge(req, res);
     }
     let arg: unknown;
     try {
@@ -375,6 +363,33 @@ function parseCookies(header: string | undefined): Record<string, string> {
  * waits for the next): a body of megabytes (a profile sent as base64) is then not copied into one
  * buffer and decoded in one go when it ends, which held the loop for tens of ms.
  */
+const TOO_LARGE_MESSAGE = `The request is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB. Import large texts in several parts.`;
+/** What a refused client may still send, read and thrown away, before its connection is cut. */
+const DISCARD_LIMIT_BYTES = 4 * MAX_BODY_BYTES;
+const DISCARD_TIMEOUT_MS = 15_000;
+
+/**
+ * Answers 413 while the client is still sending, then reads and discards the rest of its body
+ * (up to a bound) instead of closing at once: a socket closed with unread data is reset by the
+ * kernel, and the client may lose the answer it had already been sent (ECONNRESET, no message).
+ */
+function refuseTooLarge(req: http.IncomingMessage, res: http.ServerResponse): void {
+  let discarded = 0;
+  const cut = (): void => {
+    req.socket.destroy();
+  };
+  const timer = setTimeout(cut, DISCARD_TIMEOUT_MS);
+  timer.unref();
+  req.removeAllListeners('data');
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > DISCARD_LIMIT_BYTES) cut();
+  });
+  req.on('close', () => clearTimeout(timer));
+  req.resume();
+  sendError(res, 413, { code: 'too_large', message: TOO_LARGE_MESSAGE });
+}
+
 function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const decoder = new StringDecoder('utf8');
@@ -385,7 +400,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
       if (size > limit) {
         req.removeAllListeners('data');
         req.pause();
-        reject(new Error(`The request is larger than ${limit / 1024 / 1024} MB. Import large texts in several parts.`));
+        reject(new Error(TOO_LARGE_MESSAGE));
         return;
       }
       parts.push(decoder.write(chunk));
