@@ -42,6 +42,7 @@ export default defineConfig({
         },
       },
       {
+        plugins: [sqlAsText],
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],

@@ -12,6 +12,7 @@ import { reviewCommand } from './commands/review';
 import { dbCommand } from './commands/db';
 import { generateCommand } from './commands/generate';
 import { hostsCommand } from './commands/hosts';
+import { jobsCommand } from './commands/jobs';
 import { limitsCommand, promptsCommand } from './commands/prompts';
 import { providersCommand } from './commands/providers';
 import { scenesCommand } from './commands/scenes';
@@ -56,6 +57,7 @@ const GROUPS: Record<string, (sub: string, ctx: CliContext) => Promise<number>> 
   providers: providersCommand,
   hosts: hostsCommand,
   dataset: datasetCommand,
+  jobs: jobsCommand,
   scenes: scenesCommand,
   db: dbCommand,
   samples: samplesCommand,

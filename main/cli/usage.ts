@@ -101,6 +101,17 @@ Commands:
                                 it is without --system); every call records the version it used
   prompts <character> reset <stage>
                                 Go back to the built-in prompt (the custom versions stay on record)
+  jobs list <character> [--kind generation|regenerate|interview|judge] [--status <status>]
+                                The character's jobs, newest first: id, kind, status, items done,
+                                cost, when started, and why it stopped
+  jobs show <job>               Its stages, tokens, cost, budget, latest failures and noted items
+                                (<job>: its id or a unique start of it)
+  jobs pause <job> | jobs cancel <job>
+                                Also a job that serve or another terminal runs: that process stops it
+                                within a second (this waits for it); cancelled work stays written
+  jobs resume <job>             Go on where it stopped, here, with progress; Ctrl+C pauses
+  jobs retry <job> [<item>]     Give failed items (or one) fresh attempts and run the job here
+  jobs budget <job> <usd|none>  Change the spending cap of a stopped job (then resume it)
   dataset stats <character>     Totals of the character's scenes, format problems, and its charts as
                                 text: scenes per stage and per profile chunk, turns per scene, words
                                 per turn, tokens per example, speakers, thinking versus speaking

@@ -26,6 +26,8 @@ export interface JobRow extends JobFigureColumns {
   message: string | null;
   runner: string | null;
   heartbeat_at: number | null;
+  /** A stop asked for by another process, not yet taken by the runner (migration 031). */
+  stop_request: 'paused' | 'cancelled' | null;
   created_at: number;
   updated_at: number;
   finished_at: number | null;
@@ -111,7 +113,9 @@ export class JobsRepo {
   setStatus(id: JobId, status: JobStatus, message: string | null, now: number): void {
     const finished = status === 'succeeded' || status === 'failed' || status === 'cancelled' ? now : null;
     this.db
-      .prepare('UPDATE jobs SET status = ?, message = ?, updated_at = ?, finished_at = ? WHERE id = ?')
+      .prepare(
+        'UPDATE jobs SET status = ?, message = ?, updated_at = ?, finished_at = ?, stop_request = NULL WHERE id = ?',
+      )
       .run(status, message, now, finished, id);
   }
 
@@ -156,6 +160,28 @@ export class JobsRepo {
   /** Drops a dead runner's claim so the job is interrupted and can be claimed again. */
   forgetRunner(id: JobId): void {
     this.db.prepare('UPDATE jobs SET runner = NULL, heartbeat_at = NULL WHERE id = ?').run(id);
+  }
+
+  /**
+   * Asks the process running the job to stop it as `status` (cross-process pause or cancel); the
+   * message says so meanwhile. False when the job is not running (any more).
+   */
+  requestStop(id: JobId, status: 'paused' | 'cancelled', message: string, now: number): boolean {
+    return (
+      this.db
+        .prepare(`UPDATE jobs SET stop_request = ?, message = ?, updated_at = ? WHERE id = ? AND status = 'running'`)
+        .run(status, message, now, id).changes > 0
+    );
+  }
+
+  /** The stop asked for the job this runner runs, taken (cleared) as it is read; null when none. */
+  takeStopRequest(id: JobId, runner: string): 'paused' | 'cancelled' | null {
+    // Read first: the check runs every second, and a write (taking the lock) only when there is one.
+    const asked = this.db.prepare('SELECT stop_request FROM jobs WHERE id = ? AND runner = ?').pluck().get(id, runner) as
+      'paused' | 'cancelled' | null | undefined;
+    if (!asked) return null;
+    this.db.prepare('UPDATE jobs SET stop_request = NULL WHERE id = ? AND runner = ?').run(id, runner);
+    return asked;
   }
 
   heartbeat(id: JobId, runner: string, now: number): void {

@@ -122,7 +122,7 @@ export async function followJob(ctx: CliContext, id: JobId, report?: (final: Job
   process.once('SIGTERM', interrupt);
   try {
     const final = await studio.jobs.whenIdle(id);
-    io.err(describeJob(final));
+    if (describeJob(final) !== last) io.err(describeJob(final));
     if (final.message) io.err(final.message);
     if (final.notedItems > 0 && final.kind === 'regenerate')
       io.err(
@@ -175,7 +175,8 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-function describeJob(job: Job): string {
+/** A job's progress on one line: its status, each stage's count, tokens, cost and the time left. */
+export function describeJob(job: Job): string {
   const stages = job.stages
     .map((s) => `${s.stage} ${s.done}/${s.total}${s.failed ? ` (${s.failed} failed)` : ''}`)
     .join(' · ');

@@ -18,6 +18,8 @@ import { errorText } from '../../../common/sentence';
  */
 
 const HEARTBEAT_MS = 5_000;
+/** How often a run looks for a pause or cancel asked for by another process (`stop`). */
+export const STOP_REQUEST_CHECK_MS = 1_000;
 /** A runner silent this long is presumed dead (crashed or killed). */
 export const STALE_RUNNER_MS = 30_000;
 /**
@@ -44,6 +46,12 @@ export function isOutage(error: unknown): boolean {
   return isLlmError(error) && (error.code === 'network' || error.code === 'timeout');
 }
 
+/** What a job stopped by hand says. */
+const stopMessages = {
+  paused: 'Paused. Resume to continue where it left off.',
+  cancelled: 'Cancelled. What was written so far is kept.',
+} as const;
+
 export class JobRunner {
   private readonly running = new Map<JobId, RunHandle>();
   private readonly runnerId = runnerId();
@@ -65,12 +73,17 @@ export class JobRunner {
     if (!this.jobs.claim(id, this.runnerId, startedAt, STALE_RUNNER_MS)) {
       throw new StudioFailure(
         'conflict',
-        'This job is running in another window or process of the studio. Control it from there.',
+        'This job is running in another window or process of the studio: pause it (from there or here) before going on with it here.',
       );
     }
     this.jobs.setStatus(id, 'running', null, startedAt);
     const beat = setInterval(() => this.jobs.heartbeat(id, this.runnerId, this.clock.now()), HEARTBEAT_MS);
     beat.unref();
+    const watch = setInterval(() => {
+      const asked = this.jobs.takeStopRequest(id, this.runnerId);
+      if (asked) this.override(run, asked, stopMessages[asked]);
+    }, STOP_REQUEST_CHECK_MS);
+    watch.unref();
     const run: RunHandle = {
       controller: new AbortController(),
       stopAs: null,
@@ -90,6 +103,7 @@ export class JobRunner {
       })
       .finally(() => {
         clearInterval(beat);
+        clearInterval(watch);
         this.running.delete(id);
         if (this.jobs.job(id)) {
           this.jobs.release(id, this.runnerId);
@@ -130,14 +144,34 @@ export class JobRunner {
     return true;
   }
 
-  /** Stops a job: its run if it has one here, else its row (a job at rest). */
-  stop(id: JobId, current: JobStatus, status: 'paused' | 'cancelled', message: string): void {
+  /** An explicit pause or cancel: it overrides a stop the run decided for itself. */
+  private override(run: RunHandle, status: 'paused' | 'cancelled', message: string): void {
+    run.stopAs = status;
+    run.stopMessage = message;
+    run.controller.abort();
+  }
+
+  /**
+   * Stops a job: its run if it has one here; a run of another live process is asked to stop (it
+   * does within `STOP_REQUEST_CHECK_MS`; the job stays `running` until then, its message saying
+   * so); else its row (a job at rest, or one whose runner died).
+   */
+  stop(id: JobId, current: JobStatus, status: 'paused' | 'cancelled'): void {
+    const message = stopMessages[status];
     const run = this.running.get(id);
     if (run) {
-      // An explicit pause or cancel overrides a stop the run decided for itself.
-      run.stopAs = status;
-      run.stopMessage = message;
-      run.controller.abort();
+      this.override(run, status, message);
+    } else if (current === 'running' && this.runsElsewhere(id)) {
+      const asked = status === 'paused' ? 'Pausing' : 'Cancelling';
+      if (!this.jobs.requestStop(id, status, `${asked}: asked of the process running it…`, this.clock.now()))
+        throw new StudioFailure('conflict', 'The job stopped meanwhile; look at it again.');
+      this.onChange(id);
+      this.followElsewhere(id);
+    } else if (current === 'running') {
+      // Its runner is gone (a crash or kill not yet recovered): the job is at rest.
+      this.jobs.forgetRunner(id);
+      this.jobs.setStatus(id, status, message, this.clock.now());
+      this.onChange(id);
     } else if (
       ['paused', 'interrupted', 'queued', 'failed'].includes(current) ||
       (status === 'cancelled' && current !== 'succeeded' && current !== 'cancelled')
@@ -150,6 +184,36 @@ export class JobRunner {
         `A ${current} job cannot be ${status === 'paused' ? 'paused' : 'cancelled'}.`,
       );
     }
+  }
+
+  /**
+   * After a stop asked of another process: watches the job's row until it leaves `running` (or for
+   * a minute), then tells `onChange`, so this process's windows show it stopped without a reload.
+   */
+  private followElsewhere(id: JobId): void {
+    const until = Date.now() + 60_000;
+    const timer = setInterval(() => {
+      let row;
+      try {
+        row = this.jobs.job(id);
+      } catch {
+        clearInterval(timer); // the studio has closed meanwhile
+        return;
+      }
+      if (row && row.status === 'running' && Date.now() < until) return;
+      clearInterval(timer);
+      if (row) this.onChange(id);
+    }, STOP_REQUEST_CHECK_MS / 2);
+    timer.unref();
+  }
+
+  /** Whether another process runs the job now: its runner is alive, or beat recently where that cannot be told. */
+  private runsElsewhere(id: JobId): boolean {
+    const row = this.jobs.job(id);
+    if (!row?.runner || row.runner === this.runnerId) return false;
+    const alive = runnerAlive(row.runner);
+    if (alive !== null) return alive;
+    return row.heartbeat_at !== null && this.clock.now() - row.heartbeat_at < STALE_RUNNER_MS;
   }
 
   /**

@@ -122,12 +122,12 @@ export class JobService {
   }
 
   pause(id: JobId): Job {
-    this.runner.stop(id, this.get(id).status, 'paused', 'Paused. Resume to continue where it left off.');
+    this.runner.stop(id, this.get(id).status, 'paused');
     return this.get(id);
   }
 
   cancel(id: JobId): Job {
-    this.runner.stop(id, this.get(id).status, 'cancelled', 'Cancelled. What was written so far is kept.');
+    this.runner.stop(id, this.get(id).status, 'cancelled');
     return this.get(id);
   }
 

@@ -158,6 +158,32 @@ describe('the target is the character’s total', () => {
   });
 });
 
+describe('a job another process runs', () => {
+  it('is asked to stop while its runner beats, and stopped at rest once the runner has gone silent', async () => {
+    const providerId = await setup();
+    const job = await run(providerId, { targetScenes: 3, scenesPerCall: 3, protectiveShare: 0 });
+    // As a studio on another machine sharing the folder leaves it: running, its runner's beat recent.
+    const runElsewhere = (beatAgoMs: number) =>
+      env.studio.db
+        .prepare(`UPDATE jobs SET status = 'running', runner = '4242@another-machine', heartbeat_at = ? WHERE id = ?`)
+        .run(Date.now() - beatAgoMs, job.id);
+    runElsewhere(1_000);
+    const asked = await call(env.studio, 'jobs/pause', { id: job.id });
+    expect(asked).toMatchObject({ status: 'running', message: 'Pausing: asked of the process running it…' });
+    expect(count(`SELECT count(*) FROM jobs WHERE stop_request = 'paused'`)).toBe(1);
+    // Not claimed from under that runner; the refusal says what to do.
+    expect((await callError(env.studio, 'jobs/resume', { id: job.id })).message).toMatch(
+      /A running job cannot be resumed/,
+    );
+
+    // Silent for longer than a runner may be (30 s): the job is at rest, paused here at once.
+    runElsewhere(60_000);
+    const paused = await call(env.studio, 'jobs/cancel', { id: job.id });
+    expect(paused).toMatchObject({ status: 'cancelled', message: 'Cancelled. What was written so far is kept.' });
+    expect(count('SELECT count(*) FROM jobs WHERE stop_request IS NOT NULL OR runner IS NOT NULL')).toBe(0);
+  });
+});
+
 describe('the budget', () => {
   it('can be raised on a paused job, which then resumes; small costs keep their digits', async () => {
     const providerId = await setup();
