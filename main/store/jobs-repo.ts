@@ -177,8 +177,10 @@ export class JobsRepo {
   /** The stop asked for the job this runner runs, taken (cleared) as it is read; null when none. */
   takeStopRequest(id: JobId, runner: string): 'paused' | 'cancelled' | null {
     // Read first: the check runs every second, and a write (taking the lock) only when there is one.
-    const asked = this.db.prepare('SELECT stop_request FROM jobs WHERE id = ? AND runner = ?').pluck().get(id, runner) as
-      'paused' | 'cancelled' | null | undefined;
+    const asked = this.db
+      .prepare('SELECT stop_request FROM jobs WHERE id = ? AND runner = ?')
+      .pluck()
+      .get(id, runner) as 'paused' | 'cancelled' | null | undefined;
     if (!asked) return null;
     this.db.prepare('UPDATE jobs SET stop_request = NULL WHERE id = ? AND runner = ?').run(id, runner);
     return asked;
