@@ -52,13 +52,15 @@ function options(knownHosts: string, extra: Partial<SshLauncherOptions> = {}): S
   return { hostKeys: new KnownHostsFile(knownHosts), trainerDir, pollMs: 150, reconnectDelaysMs: [200], ...extra };
 }
 
-function waitFor<T>(predicate: () => T | undefined, what: string, ms = 60_000): Promise<T> {
+/** `what` names the awaited state in the timeout's message; a function, to say what was seen by then. */
+function waitFor<T>(predicate: () => T | undefined, what: string | (() => string), ms = 60_000): Promise<T> {
   const deadline = Date.now() + ms;
   return new Promise((resolve, reject) => {
     const tick = (): void => {
       const value = predicate();
       if (value !== undefined) resolve(value);
-      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
+      else if (Date.now() > deadline)
+        reject(new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`));
       else setTimeout(tick, 50);
     };
     tick();
@@ -157,7 +159,11 @@ describe('a detached remote run', { timeout: 120_000 }, () => {
     // Drop the TCP connection under the launcher while the run trains.
     await waitFor(() => seenFirst.find((e) => e.type === 'progress'), 'a first progress event');
     socket!.destroy();
-    await waitFor(() => (connection.includes('restored') ? true : undefined), 'the connection to come back');
+    await waitFor(
+      () => (connection.includes('restored') ? true : undefined),
+      () =>
+        `the connection to come back (connection: ${connection.join(', ') || 'none'}; log: ${logs.slice(-5).join(' | ')})`,
+    );
     const seqAtRestore = first.lastSeq;
     await waitFor(() => (first.lastSeq > seqAtRestore + 3 ? true : undefined), 'events after reconnecting');
     expect(connection).toEqual(['lost', 'restored']);
