@@ -26,6 +26,7 @@ export const CLI_OPTIONS = {
   rpm: { type: 'string' },
   'timeout-ms': { type: 'string' },
   'text-output': { type: 'boolean', default: false },
+  'structured-output': { type: 'boolean', default: false },
   'prompt-price': { type: 'string' },
   'completion-price': { type: 'string' },
   provider: { type: 'string' },

@@ -63,7 +63,8 @@ Commands:
       [--base-url <url>] [--model <id>] [--model-path <file.gguf>] [--api-key <key|env:NAME>]
       [--concurrency <n>] [--rpm <n>] [--timeout-ms <n>] [--text-output]
   providers update <provider>   Change a provider: only the options given (as for add; --api-key ""
-                                removes the stored key, --text-output turns structured output off)
+                                removes the stored key, --text-output turns structured output off,
+                                --structured-output back on)
   providers delete <provider>   Forget a provider and its stored API key
   providers prices              The price table costs are counted with (US$ per million tokens)
   providers price <model> --prompt-price <usd> --completion-price <usd>

@@ -21,7 +21,7 @@ function draftOf(values: CliContext['values']): ProviderDraft {
 
 /**
  * What `providers update` changes: only the options given (`--text-output` turns structured output
- * off; `--api-key ""` removes a stored key).
+ * off, `--structured-output` back on; `--api-key ""` removes a stored key).
  */
 function patchOf(values: CliContext['values']): Partial<ProviderDraft> {
   const text = (name: string) => str(values, name);
@@ -35,7 +35,10 @@ function patchOf(values: CliContext['values']): Partial<ProviderDraft> {
   if (text('concurrency') !== undefined) patch.maxConcurrency = numberOption(text('concurrency'), '--concurrency', 0);
   if (text('rpm') !== undefined) patch.requestsPerMinute = numberOption(text('rpm'), '--rpm', 0);
   if (text('timeout-ms') !== undefined) patch.timeoutMs = numberOption(text('timeout-ms'), '--timeout-ms', 0);
+  if (values['text-output'] && values['structured-output'])
+    throw new UsageError('Give --text-output or --structured-output, not both.');
   if (values['text-output']) patch.structuredOutput = false;
+  if (values['structured-output']) patch.structuredOutput = true;
   return patch;
 }
 
@@ -71,7 +74,7 @@ export async function providersCommand(sub: string, ctx: CliContext): Promise<nu
           : list
               .map(
                 (p) =>
-                  `${p.name} — ${p.preset}, ${p.kind === 'embedded' ? p.modelPath : `${p.model} at ${p.baseUrl}`}  [${p.id}]`,
+                  `${p.name} — ${p.preset}, ${p.kind === 'embedded' ? p.modelPath : `${p.model} at ${p.baseUrl}`}${p.structuredOutput ? '' : ' (text output)'}  [${p.id}]`,
               )
               .join('\n'),
       );
@@ -87,7 +90,7 @@ export async function providersCommand(sub: string, ctx: CliContext): Promise<nu
       const patch = patchOf(values);
       if (Object.keys(patch).length === 0)
         throw new UsageError(
-          'Say what to change: --name, --base-url, --model, --model-path, --api-key, --concurrency, --rpm, --timeout-ms or --text-output.',
+          'Say what to change: --name, --base-url, --model, --model-path, --api-key, --concurrency, --rpm, --timeout-ms, --text-output or --structured-output.',
         );
       const updated = await call('providers/update', { id: provider.id, ...patch });
       print(updated, () => `Updated provider ${updated.name} [${updated.id}]`);

@@ -85,6 +85,12 @@ describe('providers update, delete and prices', () => {
       hasApiKey: false,
       structuredOutput: false,
     });
+    expect((await cli(['providers', 'list'])).out).toMatch(/^Box — custom, llama3\.1:8b at \S+ \(text output\)  \[/m);
+    const both = await cli(['providers', 'update', 'Box', '--text-output', '--structured-output']);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/Give --text-output or --structured-output, not both\./);
+    const back = await cli(['providers', 'update', 'Box', '--structured-output', '--json']);
+    expect(JSON.parse(back.out)).toMatchObject({ name: 'Box', structuredOutput: true });
 
     const price = await cli([
       'providers',
