@@ -42,6 +42,7 @@ const APP_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const defaultIo: Io = {
   out: (text) => process.stdout.write(text + '\n'),
   err: (text) => process.stderr.write(text + '\n'),
+  write: (text) => process.stdout.write(text),
   stdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -87,7 +88,12 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
   // Everything printed passes the studio's redactor once it is open: a provider error echoing an
   // API key (in any encoding) is never shown, whichever command prints it.
   const redact = (text: string): string => (studio ? studio.redact(text) : text);
-  const io: Io = { ...plainIo, out: (text) => plainIo.out(redact(text)), err: (text) => plainIo.err(redact(text)) };
+  const io: Io = {
+    ...plainIo,
+    out: (text) => plainIo.out(redact(text)),
+    err: (text) => plainIo.err(redact(text)),
+    write: (text) => (plainIo.write ?? defaultIo.write!)(redact(text)),
+  };
   let parsed;
   try {
     parsed = parseArgs({

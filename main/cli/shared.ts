@@ -24,6 +24,8 @@ export class UsageError extends Error {}
 export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Standard output without a line end: a reply as it streams (the terminal chat); stdout when not given. */
+  write?: (text: string) => void;
   stdin: () => Promise<Buffer>;
   /** The lines an interactive command reads (the terminal chat); standard input when not given. */
   input?: NodeJS.ReadableStream;

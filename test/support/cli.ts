@@ -2,22 +2,25 @@ import { Readable } from 'node:stream';
 import { runCli } from '../../main/cli/main';
 
 /**
- * Runs the CLI in-process on the data folder `dataDir`, capturing what it prints. `lines`: what an
- * interactive command (the terminal chat) reads, as typed.
+ * Runs the CLI in-process on the data folder `dataDir`, capturing what it prints (`streamed`: what
+ * it wrote without line ends, a reply as it streamed). `lines`: what an interactive command (the
+ * terminal chat) reads, as typed.
  */
 export async function runCliIn(
   dataDir: string,
   args: string[],
   stdin = '',
   lines?: string,
-): Promise<{ code: number; out: string; err: string }> {
+): Promise<{ code: number; out: string; err: string; streamed: string }> {
   const out: string[] = [];
   const err: string[] = [];
+  let streamed = '';
   const code = await runCli([...args, '--data-dir', dataDir], {
     out: (t) => out.push(t),
     err: (t) => err.push(t),
+    write: (t) => (streamed += t),
     stdin: () => Promise.resolve(Buffer.from(stdin)),
     ...(lines !== undefined && { input: Readable.from([lines]) }),
   });
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  return { code, out: out.join('\n'), err: err.join('\n'), streamed };
 }

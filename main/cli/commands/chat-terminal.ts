@@ -43,7 +43,8 @@ export async function interactive(
       '\n/thoughts show or hide thoughts · /quit ends · Ctrl+C stops a reply',
   );
   for (const step of view.path) io.out(showReply(step.message, thoughts));
-  const write = (text: string) => process.stdout.write(text);
+  // The reply streams as it comes, through io (the redactor sees each piece of it).
+  const write = (text: string) => (io.write ?? ((t: string) => process.stdout.write(t)))(text);
   const off = studio.events.subscribe((event, payload) => {
     if (event === 'chat/status') {
       const status = payload as Events['chat/status'];

@@ -152,6 +152,8 @@ describe('character-studio chat', () => {
     const typed = ['/correct', 'Are you well?', '/correct', '/edit', '/edit I am well, and deaf.', '/correct', '/quit'];
     const session = await runCliIn(tmp.dir, ['chat', 'Beethoven', '--provider', 'Fake'], '', typed.join('\n') + '\n');
     expect(session.code, session.err).toBe(0);
+    // The reply streamed to standard output as it came: its thoughts in brackets, then its speech.
+    expect(session.streamed).toMatch(/^ {2}\(Who asks\?\)\nBeethoven: Ja, Are you well\?/);
     expect(session.err).toContain('Beethoven has not replied yet: nothing to correct.');
     expect(session.err).toMatch(/Only a character's reply you rewrote can become training data/);
     expect(session.err).toContain('Give the reply as Beethoven should have said it: /edit <text>.');

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../../main/cli/main';
 import { runCliIn } from '../../support/cli';
 import { fixture, tempDir } from '../../support/paths';
 
@@ -99,14 +98,8 @@ describe('character-studio CLI', () => {
   it('explains a data folder that cannot be created', async () => {
     const blocker = path.join(tmp.dir, 'file');
     fs.writeFileSync(blocker, 'x');
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(['characters', 'list', '--data-dir', path.join(blocker, 'sub')], {
-      out: (t) => out.push(t),
-      err: (t) => err.push(t),
-      stdin: () => Promise.resolve(Buffer.alloc(0)),
-    });
+    const { code, err } = await runCliIn(path.join(blocker, 'sub'), ['characters', 'list']);
     expect(code).toBe(1);
-    expect(err.join('\n')).toMatch(/cannot be created or written .*--data-dir/);
+    expect(err).toMatch(/cannot be created or written .*--data-dir/);
   });
 });

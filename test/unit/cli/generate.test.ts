@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../../main/cli/main';
+import { runCliIn } from '../../support/cli';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { fixture, tempDir } from '../../support/paths';
 import { studioResponder } from '../../support/studio-responder';
@@ -17,15 +17,7 @@ afterEach(async () => {
   tmp.cleanup();
 });
 
-async function cli(...args: string[]) {
-  const err: string[] = [];
-  const code = await runCli([...args, '--data-dir', tmp.dir], {
-    out: () => undefined,
-    err: (t) => err.push(t),
-    stdin: () => Promise.resolve(Buffer.alloc(0)),
-  });
-  return { code, err: err.join('\n') };
-}
+const cli = (...args: string[]) => runCliIn(tmp.dir, args);
 
 function count(sql: string): number {
   const db = new Database(path.join(tmp.dir, 'studio.sqlite'), { readonly: true });

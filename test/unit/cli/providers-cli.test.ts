@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../../main/cli/main';
+import { runCliIn } from '../../support/cli';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { tempDir } from '../../support/paths';
 
@@ -16,16 +16,7 @@ afterEach(async () => {
   await server.close();
 });
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli([...args, '--data-dir', tmp.dir], {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    stdin: () => Promise.resolve(Buffer.alloc(0)),
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (args: string[]) => runCliIn(tmp.dir, args);
 
 describe('providers test before add', () => {
   it('lists the models of an endpoint without a model and adds nothing', async () => {
@@ -85,7 +76,7 @@ describe('providers update, delete and prices', () => {
       hasApiKey: false,
       structuredOutput: false,
     });
-    expect((await cli(['providers', 'list'])).out).toMatch(/^Box — custom, llama3\.1:8b at \S+ \(text output\)  \[/m);
+    expect((await cli(['providers', 'list'])).out).toMatch(/^Box — custom, llama3\.1:8b at \S+ \(text output\) {2}\[/m);
     const both = await cli(['providers', 'update', 'Box', '--text-output', '--structured-output']);
     expect(both.code).toBe(2);
     expect(both.err).toMatch(/Give --text-output or --structured-output, not both\./);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId, TrainingRun } from '../../../common/contract';
-import { runCli } from '../../../main/cli/main';
+import { runCliIn } from '../../support/cli';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { tempDir } from '../../support/paths';
 import { studioResponder } from '../../support/studio-responder';
@@ -21,16 +21,7 @@ let server: FakeLlmServer;
 let characterId: CharacterId;
 const home = process.cwd();
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli([...args, '--data-dir', data], {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    stdin: () => Promise.resolve(Buffer.alloc(0)),
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (args: string[]) => runCliIn(data, args);
 
 /** The character's runs, newest first, read by a studio opened for the purpose. */
 function runs(): TrainingRun[] {
