@@ -178,6 +178,9 @@ describe('character-studio jobs beside serve', () => {
     ]);
     const json = JSON.parse((await cli('jobs', 'list', 'Beethoven', '--status', 'succeeded', '--json')).out) as Job[];
     expect(json.map((job) => job.id)).toEqual([first.id]);
+    expect((await cli('jobs', 'list', 'Beethoven', '--status', 'failed', '--kind', 'judge')).out).toBe(
+      'Ludwig van Beethoven has no failed judge jobs.',
+    );
     const shown = await cli('jobs', 'show', first.id);
     expect(shown.out).toMatch(
       new RegExp(`^Job ${first.id} \\(generation\\)\\n\\[succeeded\\] scenes 6/6 · experiences 6/6`),

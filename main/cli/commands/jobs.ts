@@ -28,9 +28,10 @@ export async function jobsCommand(sub: string, ctx: CliContext): Promise<number>
       const jobs = (await call('jobs/list', { characterId: character.id })).filter(
         (job) => (!kind || job.kind === kind) && (!status || job.status === status),
       );
+      const which = [status, kind].filter(Boolean).join(' ');
       print(jobs, () =>
         jobs.length === 0
-          ? `${character.fullName} has no ${[status, kind].filter(Boolean).join(' ') || ''} jobs.`.replace('  ', ' ')
+          ? `${character.fullName} has no ${which ? `${which} ` : ''}jobs.`
           : jobs.map(jobLine).join('\n'),
       );
       return 0;

@@ -299,7 +299,9 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
         if (!this.following) break;
       }
       try {
-        await this.pollOnce();
+        // Raced against the connection's close: a poll whose channel dies under it ends at once
+        // rather than waiting on ssh2 to settle its requests.
+        await this.session.whileConnected('following the run', () => this.pollOnce());
       } catch (error) {
         if (!this.connected) continue; // dropped mid-poll: reconnect at once, then read on from the same offset
         this.emit('log', `while following the remote run: ${(error as Error).message}`);
