@@ -224,6 +224,8 @@ export class Studio {
       sums,
     );
     jobs.recover();
+    // Windows (desktop, serve) show live the jobs a terminal runs beside them; a CLI command has none.
+    if (options.door !== 'cli') jobs.watchOtherRuns();
     this.generation = generation;
     const review = new ReviewService(
       new ReviewRepo(this.db),

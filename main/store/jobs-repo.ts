@@ -174,6 +174,20 @@ export class JobsRepo {
     );
   }
 
+  /**
+   * The jobs running under another runner than `runner`, each with a fingerprint of what its
+   * progress shows (status, item counts, tokens, message): it changes whenever the job moves.
+   */
+  otherRuns(runner: string): { id: JobId; fingerprint: string }[] {
+    return this.db
+      .prepare(
+        `SELECT id, status || '|' || item_counts || '|' || prompt_tokens || '|' || completion_tokens || '|' ||
+           coalesce(message, '') AS fingerprint
+         FROM jobs WHERE status = 'running' AND (runner IS NULL OR runner != ?)`,
+      )
+      .all(runner) as { id: JobId; fingerprint: string }[];
+  }
+
   /** The stop asked for the job this runner runs, taken (cleared) as it is read; null when none. */
   takeStopRequest(id: JobId, runner: string): 'paused' | 'cancelled' | null {
     // Read first: the check runs every second, and a write (taking the lock) only when there is one.

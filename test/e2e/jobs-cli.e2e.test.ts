@@ -64,8 +64,8 @@ async function startInServe(characterId: CharacterId, providerId: ProviderId, mo
   return job;
 }
 
-/** Resolves with the first `jobs/progressed` event serve streams for job `id` in `status`. */
-function progressedTo(id: string, status: string): { seen: Promise<Job>; close: () => void } {
+/** Resolves with the first job of a `jobs/progressed` event serve streams that `wanted` accepts. */
+function progressed(wanted: (job: Job) => boolean): { seen: Promise<Job>; close: () => void } {
   let close = () => undefined as void;
   const seen = new Promise<Job>((resolve, reject) => {
     const req = http.get(
@@ -75,10 +75,12 @@ function progressedTo(id: string, status: string): { seen: Promise<Job>; close: 
         let text = '';
         res.on('data', (chunk: Buffer) => {
           text += chunk.toString();
-          for (const block of text.split('\n\n')) {
+          const blocks = text.split('\n\n');
+          text = blocks.pop() ?? '';
+          for (const block of blocks) {
             const data = /^event: jobs\/progressed\ndata: (.*)$/m.exec(block)?.[1];
             const job = data ? (JSON.parse(data) as Job) : null;
-            if (job?.id === id && job.status === status) {
+            if (job && wanted(job)) {
               req.destroy();
               resolve(job);
             }
@@ -92,10 +94,21 @@ function progressedTo(id: string, status: string): { seen: Promise<Job>; close: 
   return { seen, close };
 }
 
+/** Whether a fake request asks for scenes (the other stages' calls wait at the gate in the first test). */
+const asksForScenes = (req: Parameters<FakeResponder>[0]) => req.messages.at(-1)?.content.includes('Imagine') ?? false;
+
 describe('character-studio jobs beside serve', () => {
-  it('lets serve pause a job a terminal runs, and tells its pages when that process has stopped it', async () => {
+  it('shows serve the progress of a job a terminal runs, live, and lets it pause the job there', async () => {
+    // Scenes are answered, experiences wait: the job is certainly mid-way, and has moved.
+    const answer: FakeResponder = studioResponder();
+    llm.setResponder(async (req, index) => {
+      if (!asksForScenes(req)) await answers.passed();
+      return answer(req, index);
+    });
     answers.shut();
-    const sent = llm.requests.length;
+    const live = progressed(
+      (job) => job.status === 'running' && job.stages.some((s) => s.stage === 'scenes' && s.done === 3),
+    );
     const child = spawn(
       process.execPath,
       [
@@ -118,21 +131,23 @@ describe('character-studio jobs beside serve', () => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    await expect.poll(() => llm.requests.length).toBeGreaterThan(sent);
-    const [character] = await invokeServe(serve, 'characters/list', {});
-    const [job] = await invokeServe(serve, 'jobs/list', { characterId: character!.id });
-    const events = progressedTo(job!.id, 'paused');
+    // Serve runs none of it: what its pages get comes from watching the job's row.
+    const job = await live.seen;
+    expect(job).toMatchObject({ kind: 'generation', status: 'running', done: 3 });
+
+    const stopped = progressed((j) => j.id === job.id && j.status === 'paused');
     try {
-      const asked = await invokeServe(serve, 'jobs/pause', { id: job!.id });
+      const asked = await invokeServe(serve, 'jobs/pause', { id: job.id });
       expect(asked).toMatchObject({ status: 'running', message: 'Pausing: asked of the process running it…' });
       expect(await exited, stderr).toBe(3);
       expect(stderr).toMatch(/Paused\. Resume to continue where it left off\./);
-      expect((await events.seen).message).toBe('Paused. Resume to continue where it left off.');
+      expect((await stopped.seen).message).toBe('Paused. Resume to continue where it left off.');
     } finally {
-      events.close();
+      stopped.close();
+      llm.setResponder(withGate(studioResponder()));
     }
     // Cancelled from serve at rest, so the next test starts from a character with no open job.
-    expect(await invokeServe(serve, 'jobs/cancel', { id: job!.id })).toMatchObject({ status: 'cancelled' });
+    expect(await invokeServe(serve, 'jobs/cancel', { id: job.id })).toMatchObject({ status: 'cancelled' });
   });
 
   it('pauses and cancels a job serve runs, resumes it here, and lists and shows jobs', async () => {
@@ -144,16 +159,16 @@ describe('character-studio jobs beside serve', () => {
     const paused = await cli('jobs', 'pause', first.id.slice(0, 13));
     expect(paused.code, paused.err).toBe(0);
     expect(paused.err).toMatch(/Pausing: asked of the process running it/);
-    expect(paused.out).toMatch(new RegExp(`^${first.id} +generation +paused +0/\\d+`));
+    expect(paused.out).toMatch(new RegExp(`^${first.id} +generation +paused +\\d+/\\d+`));
     expect(paused.out).toMatch(/Paused\. Resume to continue where it left off\./);
     const inServe = await invokeServe(serve, 'jobs/get', { id: first.id });
-    expect(inServe).toMatchObject({ status: 'paused', done: 0 });
+    expect(inServe).toMatchObject({ status: 'paused' });
 
     // Resumed here, it runs in this process to its end, its progress on stderr.
     answers.open();
     const resumed = await cli('jobs', 'resume', first.id);
     expect(resumed.code, resumed.err).toBe(0);
-    expect(resumed.err).toMatch(/^Resuming \(0\/\d+ done\)/);
+    expect(resumed.err).toMatch(/^Resuming \(\d+\/\d+ done\)/);
     expect(
       resumed.err.match(/\[succeeded\] scenes 6\/6 · experiences 6\/6 · protective 0\/0 · [\d,]+ tokens$/gm),
     ).toHaveLength(1);

@@ -20,6 +20,8 @@ import { errorText } from '../../../common/sentence';
 const HEARTBEAT_MS = 5_000;
 /** How often a run looks for a pause or cancel asked for by another process (`stop`). */
 export const STOP_REQUEST_CHECK_MS = 1_000;
+/** How often `watchOtherRuns` reads the rows of jobs other processes run. */
+const OTHER_RUNS_CHECK_MS = 1_000;
 /** A runner silent this long is presumed dead (crashed or killed). */
 export const STALE_RUNNER_MS = 30_000;
 /**
@@ -55,6 +57,9 @@ const stopMessages = {
 export class JobRunner {
   private readonly running = new Map<JobId, RunHandle>();
   private readonly runnerId = runnerId();
+  /** Jobs other processes run, by what their row said at the last look (`watchOtherRuns`). */
+  private readonly others = new Map<JobId, string>();
+  private othersTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly jobs: JobsRepo,
@@ -165,8 +170,7 @@ export class JobRunner {
       const asked = status === 'paused' ? 'Pausing' : 'Cancelling';
       if (!this.jobs.requestStop(id, status, `${asked}: asked of the process running it…`, this.clock.now()))
         throw new StudioFailure('conflict', 'The job stopped meanwhile; look at it again.');
-      this.onChange(id);
-      this.followElsewhere(id);
+      this.onChange(id); // the windows watching other runs (watchOtherRuns) show it stopped once it has
     } else if (current === 'running') {
       // Its runner is gone (a crash or kill not yet recovered): the job is at rest.
       this.jobs.forgetRunner(id);
@@ -187,24 +191,39 @@ export class JobRunner {
   }
 
   /**
-   * After a stop asked of another process: watches the job's row until it leaves `running` (or for
-   * a minute), then tells `onChange`, so this process's windows show it stopped without a reload.
+   * Follows the jobs other processes run (a terminal's `generate` beside `serve` or the desktop
+   * app): their rows are read every second, and `onChange` is told when one has moved (items done,
+   * tokens, its status or message) and once more when it stops, so this process's windows show
+   * that progress live. A few rows a second; only the doors with windows call it.
    */
-  private followElsewhere(id: JobId): void {
-    const until = Date.now() + 60_000;
-    const timer = setInterval(() => {
-      let row;
-      try {
-        row = this.jobs.job(id);
-      } catch {
-        clearInterval(timer); // the studio has closed meanwhile
-        return;
-      }
-      if (row && row.status === 'running' && Date.now() < until) return;
-      clearInterval(timer);
-      if (row) this.onChange(id);
-    }, STOP_REQUEST_CHECK_MS / 2);
-    timer.unref();
+  watchOtherRuns(): void {
+    if (this.othersTimer) return;
+    this.othersTimer = setInterval(() => this.lookAtOtherRuns(), OTHER_RUNS_CHECK_MS);
+    this.othersTimer.unref();
+  }
+
+  private lookAtOtherRuns(): void {
+    let seen: Map<JobId, string>;
+    try {
+      seen = new Map(this.jobs.otherRuns(this.runnerId).map((row) => [row.id, row.fingerprint]));
+    } catch {
+      this.stopWatchingOthers(); // the studio has closed meanwhile
+      return;
+    }
+    for (const [id, fingerprint] of seen) {
+      if (this.others.get(id) !== fingerprint && !this.running.has(id)) this.onChange(id);
+      this.others.set(id, fingerprint);
+    }
+    for (const id of this.others.keys()) {
+      if (seen.has(id)) continue;
+      this.others.delete(id); // stopped (or taken over here): told once more, as it now is
+      if (this.jobs.job(id)) this.onChange(id);
+    }
+  }
+
+  private stopWatchingOthers(): void {
+    if (this.othersTimer) clearInterval(this.othersTimer);
+    this.othersTimer = null;
   }
 
   /** Whether another process runs the job now: its runner is alive, or beat recently where that cannot be told. */
@@ -238,6 +257,7 @@ export class JobRunner {
 
   /** Stops every run, leaving the jobs `interrupted` so they resume next time. */
   async shutdown(): Promise<void> {
+    this.stopWatchingOthers();
     const all = [...this.running.values()];
     for (const run of all) {
       run.stopAs = 'interrupted';

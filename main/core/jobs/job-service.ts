@@ -16,7 +16,7 @@ import type { ProviderService } from '../providers/provider-service';
 import { callRow, startedRow } from './call-log';
 import type { JobKind } from './job-kind';
 import { JobRunner, type RunHandle } from './job-runner';
-import { toJob } from './job-view';
+import { toJob, WatchedRuns } from './job-view';
 
 const PROGRESS_INTERVAL_MS = 250;
 /**
@@ -61,6 +61,8 @@ export interface JobLlm {
 export class JobService {
   private readonly kinds = new Map<JobKindName, JobKind>();
   private readonly lastEmit = new Map<JobId, number>();
+  /** Jobs other processes run, as this one has watched them (for their time left). */
+  private readonly otherRuns = new WatchedRuns();
   private readonly runner: JobRunner;
   /**
    * The writes of every run (calls' records, items' outputs), committed in groups (`WriteBatch`).
@@ -188,6 +190,11 @@ export class JobService {
     }
     this.progressed(id, true);
     return this.get(id);
+  }
+
+  /** Shows the progress of jobs other processes run as they move (JobRunner.watchOtherRuns). */
+  watchOtherRuns(): void {
+    this.runner.watchOtherRuns();
   }
 
   /** Whether one of the character's jobs (of any kind) is running now, read from the rows. */
@@ -362,7 +369,9 @@ export class JobService {
   }
 
   private toJob(row: JobRow): Job {
-    return toJob(row, this.kindOf(row).view(row), this.jobs, this.runner.handle(row.id), this.clock.now());
+    const view = this.kindOf(row).view(row);
+    const now = this.clock.now();
+    return toJob(row, view, this.jobs, this.runner.handle(row.id) ?? this.otherRuns.seen(row, view.done, now), now);
   }
 
   private kindOf(row: JobRow): JobKind {

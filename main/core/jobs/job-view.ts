@@ -1,4 +1,4 @@
-import type { ItemNote, Job } from '../../../common/contract';
+import type { ItemNote, Job, JobId } from '../../../common/contract';
 import type { JobRow, JobsRepo } from '../../store/jobs-repo';
 import type { KindView } from './job-kind';
 import type { RunHandle } from './job-runner';
@@ -7,7 +7,10 @@ import type { RunHandle } from './job-runner';
  * A job as the doors see it: what every kind shares (tokens, cost, failures, notes, the time left)
  * around what its kind says (`KindView`). The time left extrapolates this run's pace.
  */
-export function toJob(row: JobRow, view: KindView, jobs: JobsRepo, run: RunHandle | undefined, now: number): Job {
+/** A run's start and progress then: this process's own run, or one it watches another process run. */
+export type ObservedRun = Pick<RunHandle, 'startedAt' | 'doneAtStart'>;
+
+export function toJob(row: JobRow, view: KindView, jobs: JobsRepo, run: ObservedRun | undefined, now: number): Job {
   let etaSeconds: number | null = null;
   if (run && row.status === 'running') {
     const progressed = view.done - run.doneAtStart;
@@ -36,4 +39,26 @@ export function toJob(row: JobRow, view: KindView, jobs: JobsRepo, run: RunHandl
 
 function noted({ count, notes }: { count: number; notes: ItemNote[] }): Pick<Job, 'notedItems' | 'notes'> {
   return { notedItems: count, notes };
+}
+
+/**
+ * Jobs running in other processes, as this one has watched them: since when, and how far each was
+ * then, so their time left is measured here too (from their pace since first seen). A job is
+ * forgotten once it stops running.
+ */
+export class WatchedRuns {
+  private readonly runs = new Map<JobId, ObservedRun>();
+
+  seen(row: JobRow, done: number, now: number): ObservedRun | undefined {
+    if (row.status !== 'running') {
+      this.runs.delete(row.id);
+      return undefined;
+    }
+    let run = this.runs.get(row.id);
+    if (!run) {
+      run = { startedAt: now, doneAtStart: done };
+      this.runs.set(row.id, run);
+    }
+    return run;
+  }
 }
