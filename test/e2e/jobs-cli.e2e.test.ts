@@ -1,14 +1,12 @@
-import { spawn } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId, Job, ProviderId } from '../../common/contract';
 import { runCliIn } from '../support/cli';
 import { fakeProviderCliArgs, generationSettings } from '../support/drafts';
 import { startFakeLlmServer, type FakeLlmServer, type FakeResponder } from '../support/fake-llm-server';
 import { gate } from '../support/gate';
-import { fixture, repoRoot, tempDir } from '../support/paths';
-import { invokeServe, startServe, type ServeHandle } from '../support/serve';
+import { fixture, tempDir } from '../support/paths';
+import { invokeServe, spawnBuiltCli, startServe, type ServeHandle } from '../support/serve';
 import { studioResponder } from '../support/studio-responder';
 
 // The CLI's `jobs` beside a running `serve` (the real built one, its own process): a job serve runs
@@ -109,25 +107,11 @@ describe('character-studio jobs beside serve', () => {
     const live = progressed(
       (job) => job.status === 'running' && job.stages.some((s) => s.stage === 'scenes' && s.done === 3),
     );
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(repoRoot, 'bin', 'character-studio.cjs'),
-        'generate',
-        'Beethoven',
-        '--provider',
-        'Fake',
-        '--target',
-        '3',
-        '--per-call',
-        '3',
-        '--protective',
-        '0',
-        '--data-dir',
-        data.dir,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const child = spawnBuiltCli(data.dir, [
+      ...['generate', 'Beethoven', '--provider', 'Fake'],
+      ...['--target', '3', '--per-call', '3', '--protective', '0'],
+    ]);
+    child.stdout.resume();
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

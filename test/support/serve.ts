@@ -1,7 +1,8 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import readline from 'node:readline';
+import type { Readable } from 'node:stream';
 import type { CommandArg, CommandName, CommandResult } from '../../common/contract';
 import { repoRoot } from './paths';
 
@@ -24,20 +25,7 @@ export async function startServe(
   extraArgs: string[] = [],
   readyWithinMs = 20_000,
 ): Promise<ServeHandle> {
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(repoRoot, 'bin', 'character-studio.cjs'),
-      'serve',
-      '--port',
-      '0',
-      '--json',
-      '--data-dir',
-      dataDir,
-      ...extraArgs,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CHARACTER_STUDIO_HOME: '' } },
-  );
+  const child = spawnBuiltCli(dataDir, ['serve', '--port', '0', '--json', ...extraArgs]);
   let errText = '';
   child.stderr.on('data', (chunk: Buffer) => (errText += chunk.toString()));
   const ready = await new Promise<{ url: string; origin: string }>((resolve, reject) => {
@@ -71,6 +59,14 @@ export async function startServe(
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** The built CLI on `dataDir` as a child process of its own, its output piped (the user's CHARACTER_STUDIO_HOME unset). */
+export function spawnBuiltCli(dataDir: string, args: string[]): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn(process.execPath, [path.join(repoRoot, 'bin', 'character-studio.cjs'), ...args, '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CHARACTER_STUDIO_HOME: '' },
+  });
 }
 
 /** A command through the web door, as any script holding the token may send it; throws its error message. */
