@@ -66,6 +66,11 @@ interface JobCommon {
   costUsd: number;
   /** Estimated seconds left, null until measurable. */
   etaSeconds: number | null;
+  /**
+   * True while another process runs it (a terminal's `generate`, another window): its progress here
+   * is read from the store every second, and a pause or cancel is asked of that process.
+   */
+  runsElsewhere: boolean;
   /** Why it paused, failed or finished short. */
   message: string | null;
   /** Calls cut off by a crash: sent, maybe billed, their cost unknown (not in `costUsd`). */

@@ -57,7 +57,7 @@ async function startInServe(characterId: CharacterId, providerId: ProviderId, mo
     settings: generationSettings(providerId, { targetScenes: 6, scenesPerCall: 3, protectiveShare: 0 }),
     ...(more !== undefined && { more }),
   });
-  expect(job.status).toBe('running');
+  expect(job).toMatchObject({ status: 'running', runsElsewhere: false });
   await expect.poll(() => llm.requests.length).toBeGreaterThan(sent);
   return job;
 }
@@ -117,7 +117,7 @@ describe('character-studio jobs beside serve', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     // Serve runs none of it: what its pages get comes from watching the job's row.
     const job = await live.seen;
-    expect(job).toMatchObject({ kind: 'generation', status: 'running', done: 3 });
+    expect(job).toMatchObject({ kind: 'generation', status: 'running', done: 3, runsElsewhere: true });
 
     const stopped = progressed((j) => j.id === job.id && j.status === 'paused');
     try {
@@ -139,6 +139,8 @@ describe('character-studio jobs beside serve', () => {
     const [provider] = await invokeServe(serve, 'providers/list', {});
     const first = await startInServe(character!.id, provider!.id);
 
+    const running = await cli('jobs', 'list', 'Beethoven', '--status', 'running');
+    expect(running.out).toMatch(new RegExp(`^${first.id} +generation +running +.* · run by another process$`));
     // Named by a start of its id; serve's run is asked, stops its calls, and the command waits for that.
     const paused = await cli('jobs', 'pause', first.id.slice(0, 13));
     expect(paused.code, paused.err).toBe(0);

@@ -140,7 +140,8 @@ function when(ms: number): string {
 function jobLine(job: Job): string {
   const failed = job.failed > 0 ? ` · ${job.failed} failed` : '';
   const cost = job.costUsd > 0 ? ` · ${formatUsd(job.costUsd)}` : '';
-  const head = `${job.id}  ${job.kind.padEnd(10)} ${job.status.padEnd(11)} ${job.done}/${job.total}${failed}${cost} · ${when(job.createdAt)}`;
+  const where = job.runsElsewhere ? ' · run by another process' : '';
+  const head = `${job.id}  ${job.kind.padEnd(10)} ${job.status.padEnd(11)} ${job.done}/${job.total}${failed}${cost} · ${when(job.createdAt)}${where}`;
   return job.message ? `${head}\n    ${job.message}` : head;
 }
 

@@ -84,11 +84,6 @@ export class JobRunner {
     this.jobs.setStatus(id, 'running', null, startedAt);
     const beat = setInterval(() => this.jobs.heartbeat(id, this.runnerId, this.clock.now()), HEARTBEAT_MS);
     beat.unref();
-    const watch = setInterval(() => {
-      const asked = this.jobs.takeStopRequest(id, this.runnerId);
-      if (asked) this.override(run, asked, stopMessages[asked]);
-    }, STOP_REQUEST_CHECK_MS);
-    watch.unref();
     const run: RunHandle = {
       controller: new AbortController(),
       stopAs: null,
@@ -99,6 +94,18 @@ export class JobRunner {
       outageStreak: 0,
     };
     this.running.set(id, run);
+    // A pause or cancel another process asked for (`stop`), looked for every second.
+    const watch = setInterval(() => {
+      let asked: 'paused' | 'cancelled' | null;
+      try {
+        asked = this.jobs.takeStopRequest(id, this.runnerId);
+      } catch {
+        clearInterval(watch); // the studio has closed under the run
+        return;
+      }
+      if (asked) this.override(run, asked, stopMessages[asked]);
+    }, STOP_REQUEST_CHECK_MS);
+    watch.unref();
     run.done = body(run)
       .catch((error: unknown) => {
         const known = error instanceof StudioFailure || isLlmError(error);

@@ -371,7 +371,10 @@ export class JobService {
   private toJob(row: JobRow): Job {
     const view = this.kindOf(row).view(row);
     const now = this.clock.now();
-    return toJob(row, view, this.jobs, this.runner.handle(row.id) ?? this.otherRuns.seen(row, view.done, now), now);
+    const here = this.runner.handle(row.id);
+    const elsewhere = !here && row.status === 'running' && row.runner !== null;
+    const run = here ?? this.otherRuns.seen(row, view.done, now);
+    return toJob(row, view, this.jobs, run, now, elsewhere);
   }
 
   private kindOf(row: JobRow): JobKind {

@@ -10,7 +10,14 @@ import type { RunHandle } from './job-runner';
 /** A run's start and progress then: this process's own run, or one it watches another process run. */
 export type ObservedRun = Pick<RunHandle, 'startedAt' | 'doneAtStart'>;
 
-export function toJob(row: JobRow, view: KindView, jobs: JobsRepo, run: ObservedRun | undefined, now: number): Job {
+export function toJob(
+  row: JobRow,
+  view: KindView,
+  jobs: JobsRepo,
+  run: ObservedRun | undefined,
+  now: number,
+  runsElsewhere = false,
+): Job {
   let etaSeconds: number | null = null;
   if (run && row.status === 'running') {
     const progressed = view.done - run.doneAtStart;
@@ -28,6 +35,7 @@ export function toJob(row: JobRow, view: KindView, jobs: JobsRepo, run: Observed
     costUsd: row.cost_usd,
     interruptedCalls: jobs.callRecords.countInterrupted(row.id),
     etaSeconds,
+    runsElsewhere,
     message: row.message,
     recentFailures: jobs.recentFailures(row.id, 8),
     ...noted(jobs.itemNotes(row.id, 8)),

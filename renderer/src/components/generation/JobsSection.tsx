@@ -115,6 +115,7 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
                 : ' · provider deleted'}{' '}
             · {describeJob(job)}
             {job.finishedAt ? ` · ended ${formatTime(job.finishedAt)}` : ''}
+            {job.runsElsewhere ? ' · run by another window or terminal' : ''}
           </p>
           {regenerate && <blockquote className="job-instruction">“{job.settings.instruction}”</blockquote>}
         </div>
