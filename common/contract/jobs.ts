@@ -123,6 +123,8 @@ export interface JobCommands {
   /** Every job of the character, newest first, of every kind. */
   'jobs/list': (arg: { characterId: CharacterId }) => Job[];
   'jobs/get': (arg: { id: JobId }) => Job;
+  /** Jobs whose id is `key` or starts with it, in id order, at most 10 (as `scenes/match`). */
+  'jobs/match': (arg: { key: string }) => { id: JobId; characterId: CharacterId }[];
   'jobs/pause': (arg: { id: JobId }) => Job;
   /** Goes on where it stopped; a failed job too. Items whose attempts ran out get fresh ones. */
   'jobs/resume': (arg: { id: JobId }) => Job;

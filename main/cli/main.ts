@@ -88,7 +88,7 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
   // Everything printed passes the studio's redactor once it is open: a provider error echoing an
   // API key (in any encoding) is never shown, whichever command prints it.
   const redact = (text: string): string => (studio ? studio.redact(text) : text);
-  const io: Io = {
+  const io: CliContext['io'] = {
     ...plainIo,
     out: (text) => plainIo.out(redact(text)),
     err: (text) => plainIo.err(redact(text)),

@@ -7,6 +7,7 @@ import type {
   CommandResult,
   ConversationId,
   Host,
+  JobId,
   Provider,
   SceneId,
 } from '../../common/contract';
@@ -43,7 +44,8 @@ export interface CliContext {
   values: Values;
   /** Positionals after the command word (`rest[0]` is the sub-command of a group). */
   rest: string[];
-  io: Io;
+  /** The command's output, every line passed through the redactor (`write` always there). */
+  io: Io & Required<Pick<Io, 'write'>>;
   /** Prints `value` as JSON with --json, else the human text. */
   print: (value: unknown, human: () => string) => void;
 }
@@ -211,6 +213,11 @@ export function pickById<Id extends string>(
 /** A scene named by its id or a unique start of it. */
 export async function findScene(call: Call, key: string): Promise<SceneId> {
   return pickById(await call('scenes/match', { key }), key, 'scene', 'scenes list <character>');
+}
+
+/** A job named by its id or a unique start of it. */
+export async function findJob(call: Call, key: string): Promise<JobId> {
+  return pickById(await call('jobs/match', { key }), key, 'job', 'jobs list <character>');
 }
 
 /** A conversation named by its id or a unique start of it. */

@@ -304,6 +304,7 @@ export const commandSchemas: Schemas = {
   'generation/set-preferences': z.object({ confirmAboveUsd: z.number().min(0).max(1_000_000) }).strict(),
   'jobs/list': z.object({ characterId }).strict(),
   'jobs/get': z.object({ id: jobId }).strict(),
+  'jobs/match': z.object({ key: z.string().trim().min(1).max(200) }).strict(),
   'jobs/pause': z.object({ id: jobId }).strict(),
   'jobs/resume': z.object({ id: jobId }).strict(),
   'jobs/set-budget': z.object({ id: jobId, budgetUsd: z.number().positive().max(1_000_000).nullable() }).strict(),

@@ -9,6 +9,7 @@ import type {
 } from '../../common/contract';
 import { CallRecordsRepo } from './call-records-repo';
 import type { Db } from './database';
+import { idsStartingWith } from './id-match';
 import { failedItemsOf, stageCountsOf, type ItemCounts, type JobFigureColumns } from './job-figures';
 import { SettingsFiller, type JobSettingsDefaults } from './job-settings';
 import type { SceneWhere } from './scene-filter';
@@ -155,6 +156,10 @@ export class JobsRepo {
   /** The row with its settings whole (`SettingsFiller`: filled once per stored text, not per read). */
   private completed<R extends JobRow | undefined>(row: R): R {
     return row && this.settingsFiller.complete(row);
+  }
+
+  matchIds(key: string): { id: JobId; characterId: CharacterId }[] {
+    return idsStartingWith(this.db, 'jobs', key);
   }
 
   /** Drops a dead runner's claim so the job is interrupted and can be claimed again. */

@@ -44,7 +44,7 @@ export async function interactive(
   );
   for (const step of view.path) io.out(showReply(step.message, thoughts));
   // The reply streams as it comes, through io (the redactor sees each piece of it).
-  const write = (text: string) => (io.write ?? ((t: string) => process.stdout.write(t)))(text);
+  const write = io.write;
   const off = studio.events.subscribe((event, payload) => {
     if (event === 'chat/status') {
       const status = payload as Events['chat/status'];

@@ -1,15 +1,6 @@
-import type { Job, JobId, JobKindName, JobStatus } from '../../../common/contract';
+import type { Job, JobKindName, JobStatus } from '../../../common/contract';
 import { formatUsd } from '../../../common/money';
-import {
-  argument,
-  findCharacter,
-  numberOption,
-  pickById,
-  str,
-  UsageError,
-  type Call,
-  type CliContext,
-} from '../shared';
+import { argument, findCharacter, numberOption, findJob, str, UsageError, type Call, type CliContext } from '../shared';
 import { describeJob, followJob } from './generate';
 
 /**
@@ -102,19 +93,6 @@ function statusOption(value: string | undefined): JobStatus | undefined {
   if (value === undefined) return undefined;
   if (STATUSES.includes(value as JobStatus)) return value as JobStatus;
   throw new UsageError(`Unknown --status "${value}" for jobs: use ${STATUSES.join(', ')}.`);
-}
-
-/** A job named by its id or a unique start of it, among every character's jobs. */
-async function findJob(call: Call, key: string): Promise<JobId> {
-  const characters = await call('characters/list', {});
-  const all = (await Promise.all(characters.map((c) => call('jobs/list', { characterId: c.id })))).flat();
-  const wanted = key.trim();
-  return pickById(
-    all.filter((job) => job.id.startsWith(wanted)),
-    key,
-    'job',
-    'jobs list <character>',
-  );
 }
 
 /**

@@ -11,6 +11,7 @@ export function jobHandlers(jobs: JobService, characters: CharacterService): Pic
       return jobs.list(characterId);
     },
     'jobs/get': ({ id }) => jobs.get(id),
+    'jobs/match': ({ key }) => jobs.match(key),
     'jobs/pause': ({ id }) => jobs.pause(id),
     'jobs/resume': ({ id }) => jobs.resume(id),
     'jobs/set-budget': ({ id, budgetUsd }) => jobs.setBudget(id, budgetUsd),

@@ -224,7 +224,7 @@ export class JobRunner {
     for (const id of this.others.keys()) {
       if (seen.has(id)) continue;
       this.others.delete(id); // stopped (or taken over here): told once more, as it now is
-      if (this.jobs.job(id)) this.onChange(id);
+      this.onChange(id);
     }
   }
 

@@ -117,6 +117,11 @@ export class JobService {
     return this.jobs.jobsFor(characterId).map((row) => this.toJob(row));
   }
 
+  /** Jobs whose id is `key` or starts with it (the CLI names them so). */
+  match(key: string): { id: JobId; characterId: CharacterId }[] {
+    return this.jobs.matchIds(key);
+  }
+
   get(id: JobId): Job {
     const row = this.jobs.job(id);
     if (!row) throw new StudioFailure('not_found', 'That job no longer exists.');
