@@ -1,8 +1,39 @@
-import type { ImportProvenance } from './contract';
+import type { ImportProvenance, Scene } from './contract';
 
 /** Where an imported scene came from, for a person: "from data.jsonl, line 12 (seed_dialogue_3)". */
 export function importedFromText(p: ImportProvenance): string {
   // The paper's generated files are JSON lists: their items are numbered, not their lines.
   const where = p.format === 'paper-dialogue' || p.format === 'paper-scenes' ? 'item' : 'line';
   return `from ${p.file}, ${where} ${p.line}${p.source ? ` (${p.source})` : ''}`;
+}
+
+/**
+ * Where a scene came from, for a person: who or what wrote it (for generated scenes, the prompt
+ * versions). `imported` is an imported scene's file and line (on its first revision), when known.
+ */
+export function sceneOriginText(
+  scene: Pick<Scene, 'origin' | 'promptVersion' | 'experience'>,
+  imported: ImportProvenance | null | undefined,
+): string {
+  switch (scene.origin) {
+    case 'hand':
+      return 'Written by hand';
+    case 'chat':
+      return 'Chat correction: a reply rewritten in the Chat tab';
+    case 'import':
+      return `Imported ${imported ? importedFromText(imported) : 'from a dataset file'}`;
+    case 'generated':
+      return `Scene prompt ${scene.promptVersion}${scene.experience ? ` · experience prompt ${scene.experience.promptVersion}` : ''}`;
+  }
+}
+
+/** An LLM's answer that is JSON, indented for reading; null when it is not JSON. */
+export function indentedJson(text: string): string | null {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return null;
+  try {
+    return JSON.stringify(JSON.parse(trimmed), null, 2);
+  } catch {
+    return null;
+  }
 }

@@ -161,6 +161,11 @@ Commands:
   scenes show <scene>           Show a scene as the editor has it, with its current revision
                                 (<scene>: its id as \`scenes list\` prints it, or a unique start of it)
   scenes history <scene>        List a scene's revisions: when, by whom (generated, by hand, LLM)
+  scenes provenance <scene> [--scene-call|--experience-call] [--indent]
+                                Where a scene came from (the Dataset tab's Provenance): its origin,
+                                then every attempt of the LLM calls that wrote the scene and its
+                                experience: provider, model, tokens, latency, cost, the prompt's
+                                messages and the answer as received (--indent: JSON indented)
   scenes diff <scene> [--from <n|original>] [--to <n|current>]
                                 Word-level diff of two revisions ([-removed-] {+added+})
   scenes restore <scene> --revision <n>

@@ -22,6 +22,7 @@ import {
 } from '../shared';
 import { StudioFailure } from '../../core/errors';
 import { followJob } from './generate';
+import { sceneProvenance } from './scene-provenance';
 import { filterOptions, SORTS } from './scene-filter-options';
 
 const AUTHORS: Record<SceneRevision['author'], string> = {
@@ -253,6 +254,7 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
   const editFile = sub === 'edit' ? argument(rest, 2, '<file.json|->', 'scenes edit') : '';
   const id = await findScene(call, key);
   if (sub === 'edit') return editScene(ctx, id, editFile);
+  if (sub === 'provenance') return sceneProvenance(ctx, id);
   // Revisions are numbered here as the History numbers them (#1 the first listed); the studio's
   // commands take the stored numbers, so each number typed is turned into the one stored. `--json`
   // keeps the stored numbers (`revision`) and adds the shown ones (`number`, `revisionNumber`,

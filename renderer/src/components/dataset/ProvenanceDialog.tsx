@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { CallId, LlmCall } from '../../../../common/contract';
+import { indentedJson } from '../../../../common/provenance';
 import { useCalls } from '../../lib/queries';
 import { formatUsd } from '../generation/format';
 import { Modal } from '../Modal';
@@ -124,7 +125,7 @@ function CallView({ call, attempts }: { call: LlmCall; attempts: number }) {
 /** The answer exactly as received; JSON may be shown indented for reading. */
 function Response({ text }: { text: string | null }) {
   const [formatted, setFormatted] = useState(true);
-  const pretty = text === null ? null : indentJson(text);
+  const pretty = text === null ? null : indentedJson(text);
   return (
     <>
       <div className="response-head">
@@ -142,16 +143,6 @@ function Response({ text }: { text: string | null }) {
       )}
     </>
   );
-}
-
-function indentJson(text: string): string | null {
-  const trimmed = text.trim();
-  if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return null;
-  try {
-    return JSON.stringify(JSON.parse(trimmed), null, 2);
-  } catch {
-    return null;
-  }
 }
 
 function Fact({ label, value, code }: { label: string; value: string; code?: boolean }) {

@@ -10,7 +10,7 @@ import { TrainingPreviewPanel } from './TrainingPreviewPanel';
 
 /** Turns the reader shows before asking: a scene of thousands stays quick to open. */
 const READ_TURNS = 300;
-import { importedFromText } from '../../../../common/provenance';
+import { sceneOriginText } from '../../../../common/provenance';
 
 /** One scene and its experience, as a transcript a person can read. */
 export function SceneDetail({
@@ -142,14 +142,7 @@ export function SceneDetail({
         <p className="muted">Not written yet: the experiences stage expands this scene into a dialogue.</p>
       )}
       <p className="muted provenance-line">
-        {s.origin === 'hand'
-          ? 'Written by hand'
-          : s.origin === 'chat'
-            ? 'Chat correction: a reply rewritten in the Chat tab'
-            : s.origin === 'import'
-              ? `Imported ${imported ? importedFromText(imported) : 'from a dataset file'}`
-              : `Scene prompt ${s.promptVersion}${experience ? ` · experience prompt ${experience.promptVersion}` : ''}`}{' '}
-        · made {new Date(s.createdAt).toLocaleString()}
+        {sceneOriginText(s, imported)} · made {new Date(s.createdAt).toLocaleString()}
       </p>
       {provenance && (
         <ProvenanceDialog
