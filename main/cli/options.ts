@@ -105,6 +105,7 @@ export const CLI_OPTIONS = {
   'scene-call': { type: 'boolean', default: false },
   'experience-call': { type: 'boolean', default: false },
   indent: { type: 'boolean', default: false },
+  proposal: { type: 'string' },
   licence: { type: 'string' },
   instruction: { type: 'string' },
   turn: { type: 'string' },

@@ -168,6 +168,12 @@ Commands:
                                 messages and the answer as received (--indent: JSON indented)
   scenes diff <scene> [--from <n|original>] [--to <n|current>]
                                 Word-level diff of two revisions ([-removed-] {+added+})
+  scenes proposals <scene>      LLM rewrites kept aside because the scene was saved while their call
+                                was out (the History's Proposals), newest first, numbered from 1
+  scenes diff <scene> --proposal <n>
+                                What proposal n would change in the current revision
+  scenes adopt <scene> [--proposal <n>]
+                                Make a proposal the scene's next revision (the one waiting, if only one)
   scenes restore <scene> --revision <n>
                                 Make an earlier revision current again (as a new revision)
   scenes edit <scene> <file.json|->

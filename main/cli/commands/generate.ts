@@ -126,7 +126,7 @@ export async function followJob(ctx: CliContext, id: JobId, report?: (final: Job
     if (final.message) io.err(final.message);
     if (final.notedItems > 0 && final.kind === 'regenerate')
       io.err(
-        `${final.notedItems} scene(s) not rewritten in place (see scenes history):\n${final.notes.map((n) => `  ${n.text}`).join('\n')}`,
+        `${final.notedItems} scene(s) not rewritten in place: each rewrite waits as a proposal (scenes proposals <scene> lists them, scenes diff <scene> --proposal <n> compares, scenes adopt <scene> takes one):\n${final.notes.map((n) => `  ${n.text}`).join('\n')}`,
       );
     else if (final.notedItems > 0)
       io.err(

@@ -22,6 +22,7 @@ import {
 } from '../shared';
 import { StudioFailure } from '../../core/errors';
 import { followJob } from './generate';
+import { adoptCommand, chosenProposal, proposalsCommand } from './scene-proposals';
 import { sceneProvenance } from './scene-provenance';
 import { filterOptions, SORTS } from './scene-filter-options';
 
@@ -248,6 +249,9 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
   if (sub === 'regenerate') return regenerateCommand(ctx);
   const key = argument(rest, 1, '<scene id>', `scenes ${sub}`);
   // The revision flags are read before the scene is looked up: a mistyped one is a usage error, whatever the id.
+  const proposal = str(values, 'proposal');
+  if (sub === 'diff' && proposal !== undefined && (str(values, 'from') ?? str(values, 'to')) !== undefined)
+    throw new UsageError('--proposal compares the proposal with the current revision: give it without --from or --to.');
   const from = sub === 'diff' ? revisionRef(str(values, 'from'), '--from', 'original') : 'original';
   const to = sub === 'diff' ? revisionRef(str(values, 'to'), '--to', 'current') : 'current';
   const wanted = sub === 'restore' ? restoreRevision(str(values, 'revision')) : 0;
@@ -255,6 +259,8 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
   const id = await findScene(call, key);
   if (sub === 'edit') return editScene(ctx, id, editFile);
   if (sub === 'provenance') return sceneProvenance(ctx, id);
+  if (sub === 'proposals') return proposalsCommand(ctx, id);
+  if (sub === 'adopt') return adoptCommand(ctx, id, proposal);
   // Revisions are numbered here as the History numbers them (#1 the first listed); the studio's
   // commands take the stored numbers, so each number typed is turned into the one stored. `--json`
   // keeps the stored numbers (`revision`) and adds the shown ones (`number`, `revisionNumber`,
@@ -297,6 +303,16 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
     }
     case 'diff': {
       const { shown, stored } = await numbering();
+      if (proposal !== undefined) {
+        const chosen = await chosenProposal(ctx, id, proposal);
+        const diff = await call('scenes/diff', { id, from: 'current', to: { proposal: chosen.id } });
+        print(
+          { ...diff, fromNumber: shown(diff.from), proposal: chosen },
+          () =>
+            `Revision ${shown(diff.from)} → proposal ${proposal} ("${chosen.instruction}")\n\n${showDiff(diff.sections)}`,
+        );
+        return 0;
+      }
       const diff = await call('scenes/diff', { id, from: stored(from, '--from'), to: stored(to, '--to') });
       print(
         { ...diff, fromNumber: shown(diff.from), toNumber: shown(diff.to) },

@@ -27,13 +27,29 @@ function sceneIds(): string[] {
   }
 }
 
+/** A rewrite held at the server until released: `entered` resolves once its request is there. */
+let held: { entered: Promise<void>; arrive: () => void; release: () => void; released: Promise<void> } | null = null;
+function holdRewrite(): NonNullable<typeof held> {
+  let release!: () => void;
+  let arrive!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const entered = new Promise<void>((resolve) => (arrive = resolve));
+  held = { entered, arrive, release, released };
+  return held;
+}
+
 beforeAll(async () => {
   tmp = tempDir('cs-cli-regenerate-');
   const generate = studioResponder();
   server = await startFakeLlmServer({
-    responder: (req) => {
+    responder: async (req) => {
       const schema = (req.response_format as { json_schema?: { name?: string } } | undefined)?.json_schema?.name;
       if (schema === 'turn') return JSON.stringify({ speaker: 'Beethoven', kind: 'speaking', text: 'I will not!' });
+      const user = req.messages.at(-1)?.content ?? '';
+      if (held && /Rewrite this whole interaction/.test(user)) {
+        held.arrive();
+        await held.released;
+      }
       return generate(req);
     },
   });
@@ -89,6 +105,57 @@ describe('character-studio scenes regenerate', () => {
     expect(done.code, done.err).toBe(0);
     const job = JSON.parse(done.out) as { kind: string; total: number; done: number };
     expect(job).toMatchObject({ kind: 'regenerate', total: sceneIds().length, done: sceneIds().length });
+  });
+
+  it('keeps the rewrite of a scene saved meanwhile as a proposal, which the CLI lists, compares and adopts', async () => {
+    const id = sceneIds()[1]!;
+    // The revision the rewrite starts from (as scenes history numbers them); the edit is the next.
+    const n = (await cli('scenes', 'history', id)).out.split('\n').length;
+    const gate = holdRewrite();
+    const running = cli('scenes', 'regenerate', id, '--instruction', 'sadder');
+    await gate.entered;
+    // Another terminal saves an edit while the call is out.
+    const shown = JSON.parse((await cli('scenes', 'show', id, '--json')).out) as { doc: { location: string } };
+    shown.doc.location = 'The Kärntnertor theatre';
+    const edited = await runCliIn(tmp.dir, ['scenes', 'edit', id, '-'], JSON.stringify(shown));
+    expect(edited.code, edited.err).toBe(0);
+    held = null;
+    gate.release();
+    const done = await running;
+    expect(done.code, done.err).toBe(0);
+    expect(done.err).toContain('1 scene(s) not rewritten in place: each rewrite waits as a proposal');
+
+    const listed = await cli('scenes', 'proposals', id);
+    expect(listed.out).toMatch(
+      new RegExp(`^1 {2}\\S+ {2}waiting {2}rewrite of the experience \\("sadder"\\) from revision ${n} · call \\S+$`),
+    );
+    const compared = await cli('scenes', 'diff', id, '--proposal', '1');
+    expect(compared.code, compared.err).toBe(0);
+    expect(compared.out).toMatch(new RegExp(`^Revision ${n + 1} → proposal 1 \\("sadder"\\)\n`));
+    expect(compared.out).toMatch(/\[-.+-\]|\{\+.+\+\}/);
+    const both = await cli('scenes', 'diff', id, '--proposal', '1', '--from', '1');
+    expect(both.code).toBe(2);
+    expect(both.err).toContain('--proposal compares the proposal with the current revision');
+
+    const adopted = await cli('scenes', 'adopt', id);
+    expect(adopted.code, adopted.err).toBe(0);
+    expect(adopted.out).toBe(`Adopted the proposal ("sadder") as revision ${n + 2}.`);
+    // The edit that made it a proposal stays: a rewrite writes the experience only.
+    expect((await cli('scenes', 'show', id)).out).toMatch(
+      new RegExp(`^Revision ${n + 2}\n.* · The Kärntnertor theatre`),
+    );
+    expect((await cli('scenes', 'history', id)).out).toMatch(
+      new RegExp(`\n${n + 2} .* rewritten by the LLM \\("sadder"\\)`),
+    );
+    expect((await cli('scenes', 'proposals', id)).out).toMatch(
+      new RegExp(`^1 {2}\\S+ {2}adopted as revision ${n + 2} {2}`),
+    );
+    const again = await cli('scenes', 'adopt', id);
+    expect(again.code).toBe(2);
+    expect(again.err).toContain(`Scene ${id} has no proposal waiting (see scenes proposals).`);
+    const beyond = await cli('scenes', 'adopt', id, '--proposal', '2');
+    expect(beyond.err).toContain(`--proposal 2: scene ${id} has proposals 1 to 1 (see scenes proposals).`);
+    expect((await cli('scenes', 'proposals', sceneIds()[2]!)).out).toMatch(/has no proposals/);
   });
 
   it('says what is missing', async () => {
