@@ -223,12 +223,15 @@ async function editScene(ctx: CliContext, id: SceneId, file: string): Promise<nu
   try {
     saved = await ctx.call('scenes/save', { id, baseRevision, doc });
   } catch (error) {
-    if (error instanceof StudioFailure && error.code === 'conflict')
-      throw new StudioFailure(
-        'conflict',
-        `${error.message} Here: see the current one with character-studio scenes show ${id} --json.`,
-      );
-    throw error;
+    if (!(error instanceof StudioFailure && error.code === 'conflict')) throw error;
+    // Said in the numbers `scenes show` and `scenes history` print, with what to do here.
+    const shown = revisionNumbering(await ctx.call('scenes/revisions', { id }));
+    const now = (await ctx.call('scenes/open', { id })).revision;
+    throw new StudioFailure(
+      'conflict',
+      `Scene ${id} changed since that file was shown (revision ${shown(baseRevision)}, now ${shown(now)}): another window, terminal or a running job saved it. ` +
+        `Nothing was overwritten. Run character-studio scenes show ${id} --json again, make your change in what it prints, and save that.`,
+    );
   }
   const shown = revisionNumbering(await ctx.call('scenes/revisions', { id }))(saved.revision);
   ctx.print({ ...saved, revisionNumber: shown }, () => `Saved scene ${id} as revision ${shown}.`);

@@ -95,8 +95,10 @@ describe('character-studio scenes', () => {
     fs.writeFileSync(file, JSON.stringify(shown));
     const stale = await cli(['scenes', 'edit', id, file]);
     expect(stale.code).toBe(1);
-    expect(stale.err).toMatch(/changed since you opened it \(revision 1, now 2\).*Nothing was overwritten/);
-    expect(stale.err).toContain(`character-studio scenes show ${id} --json`);
+    expect(stale.err).toContain(
+      `Scene ${id} changed since that file was shown (revision 1, now 2): another window, terminal or a running job saved it. ` +
+        `Nothing was overwritten. Run character-studio scenes show ${id} --json again, make your change in what it prints, and save that.`,
+    );
     expect((await cli(['scenes', 'show', id])).out).toContain('Do you hear the flute, master?');
 
     // A bare document (as for create) is saved on the current revision.
@@ -118,6 +120,7 @@ describe('character-studio scenes', () => {
     const { id } = await generatedLessonWithExperience(studio);
     const opened = await call(studio, 'scenes/open', { id });
     expect(opened.revision).toBe(2);
+    const shownBefore = (await cli(['scenes', 'show', id, '--json'])).out;
     await call(studio, 'scenes/save', {
       id,
       baseRevision: 2,
@@ -126,6 +129,10 @@ describe('character-studio scenes', () => {
     studio.close();
 
     expect((await cli(['scenes', 'show', id])).out).toMatch(/^Revision 2\n/);
+    // An edit of what was shown before that save is refused in the numbers the CLI prints.
+    const stale = await cli(['scenes', 'edit', id, '-'], shownBefore);
+    expect(stale.code).toBe(1);
+    expect(stale.err).toContain(`Scene ${id} changed since that file was shown (revision 1, now 2)`);
     expect((await cli(['scenes', 'history', id])).out).toMatch(
       /^1 .* generated · prompt builtin@1\n2 .* edited by hand$/,
     );
