@@ -18,6 +18,7 @@ import type { CommitBase, NewProposal, RevisionSource, SceneRevisionsRepo } from
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
+import { revisionNumbering } from '../../../common/scene-doc/revision-numbers';
 import { diffSceneDocs } from './scene-diff';
 import { emitDatasetChanged } from './changed';
 
@@ -192,10 +193,12 @@ export class SceneService {
     });
     if (result === 'missing') throw this.missing();
     if (result === 'conflict') {
-      const now = this.revisions.state(id)?.revision;
+      const now = this.revisions.state(id)?.revision ?? baseRevision;
+      // In the numbers the editor and the History show (a generated scene's are one below the stored).
+      const shown = revisionNumbering(this.list(id));
       throw new StudioFailure(
         'conflict',
-        `This scene changed since you opened it (revision ${baseRevision}, now ${now}): another window or a running job saved it. ` +
+        `This scene changed since you opened it (revision ${shown(baseRevision)}, now ${shown(now)}): another window or a running job saved it. ` +
           'Nothing was overwritten; reload it to see that version, then make your change again.',
       );
     }

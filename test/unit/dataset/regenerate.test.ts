@@ -1,3 +1,4 @@
+import { revisionNumbering } from '../../../common/scene-doc/revision-numbers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CharacterId, ProviderId, SceneId } from '../../../common/contract';
 import { startFakeLlmServer, type FakeChatRequest, type FakeLlmServer } from '../../support/fake-llm-server';
@@ -211,6 +212,11 @@ describe('regenerate with an instruction', () => {
     });
     expect(error.code).toBe('conflict');
     expect(error.message).toMatch(/changed since you opened it.*Nothing was overwritten/);
+    // In the numbers the editor and the History show, not the stored ones (a generated scene's
+    // experience moved its counter on once).
+    const shown = revisionNumbering(await call(env.studio, 'scenes/revisions', { id }));
+    expect(error.message).toContain(`(revision ${shown(before.revision)}, now ${shown(before.revision + 1)})`);
+    expect([shown(before.revision), shown(before.revision + 1)]).toEqual([before.revision - 1, before.revision]);
   });
 
   it('leaves the scene untouched when the job is cancelled while the call is out', async () => {
