@@ -2,7 +2,7 @@
 import { act } from 'react';
 import { afterEach, expect, it } from 'vitest';
 import { SceneEditorPanel } from '../../../renderer/src/components/dataset/SceneEditorPanel';
-import { settleIn } from '../../support/dom';
+import { settleIn, typeInto } from '../../support/dom';
 import { connectRenderer, renderWithQueries } from '../../support/render';
 import { generatedLessonWithExperience } from '../../support/scenes';
 import { call, makeStudio } from '../../support/studio';
@@ -34,6 +34,13 @@ it('numbers a generated scene’s revisions from 1, as the user counts them, and
   const button = (name: string) => [...container.querySelectorAll('button')].find((b) => b.textContent === name);
   const numbers = () => [...container.querySelectorAll('.revision-number')].map((n) => n.textContent);
   await settleIn(container, () => text('.editor-revision') === 'revision 1', 'the editor’s revision');
+
+  // The training preview names the saved revision the same way once there are unsaved edits.
+  act(() => button('Training preview')?.click());
+  act(() => typeInto(container.querySelector<HTMLInputElement>('input[aria-label="Location"]')!, 'Bonn, the chapel'));
+  await settleIn(container, () => text('.preview-note') !== '', 'the preview’s note');
+  expect(text('.preview-note')).toBe('Unsaved edits are not in the preview: it shows the saved revision 1.');
+  act(() => button('Training preview')?.click());
 
   act(() => button('History')?.click());
   await settleIn(container, () => numbers().length === 1, 'the history');

@@ -12,6 +12,7 @@ import { CommandError } from '../../lib/bridge-error';
 import { invoke, useTrainingRuns } from '../../lib/queries';
 import { usePreviewSettings, type PreviewSettings } from '../../state/preview';
 import { PythonSetup } from '../training/PythonSetup';
+import { useRevisionNumbering } from './revision-numbers';
 import '../../training-preview.css';
 
 /**
@@ -34,6 +35,9 @@ export function TrainingPreviewPanel({
   character: Character;
 }) {
   const runs = useTrainingRuns(character.id);
+  // Revisions are named as the History numbers them (a generated scene's stored counter is one more).
+  const numbering = useRevisionNumbering(sceneId, revision);
+  const shown = (stored: number) => (numbering ? numbering(stored) : stored);
   const cached = useQuery({
     queryKey: ['training/cached-models', {}],
     queryFn: () => invoke('training/cached-models', {}),
@@ -138,11 +142,11 @@ export function TrainingPreviewPanel({
       {formError && <p className="form-error">{formError}</p>}
       {dirty && (
         <p className="preview-note" role="status">
-          Unsaved edits are not in the preview: it shows the saved revision {revision}.
+          Unsaved edits are not in the preview: it shows the saved revision {shown(revision)}.
         </p>
       )}
       {preview.isError && <PreviewError error={preview.error} />}
-      {preview.data && <PreviewResult preview={preview.data} />}
+      {preview.data && <PreviewResult preview={preview.data} revision={shown(preview.data.revision)} />}
     </section>
   );
 }
@@ -157,7 +161,7 @@ function PreviewError({ error }: { error: Error }) {
   );
 }
 
-function PreviewResult({ preview }: { preview: TrainingPreview }) {
+function PreviewResult({ preview, revision }: { preview: TrainingPreview; revision: number }) {
   const { tokens, cutAt } = preview;
   return (
     <>
@@ -168,7 +172,7 @@ function PreviewResult({ preview }: { preview: TrainingPreview }) {
           ? `fits in ${preview.maxLength.toLocaleString()}`
           : `cut at ${cutAt.toLocaleString()}: ${(tokens.length - cutAt).toLocaleString()} tokens are not trained on`}{' '}
         <span className="muted">
-          · revision {preview.revision} · {preview.format}
+          · revision {revision} · {preview.format}
         </span>
       </p>
       {preview.excluded && (
