@@ -123,19 +123,24 @@ export class JobService {
   }
 
   get(id: JobId): Job {
-    const row = this.jobs.job(id);
-    if (!row) throw new StudioFailure('not_found', 'That job no longer exists.');
-    return this.toJob(row);
+    return this.toJob(this.row(id));
   }
 
   pause(id: JobId): Job {
-    this.runner.stop(id, this.get(id).status, 'paused');
+    this.runner.stop(id, this.row(id).status, 'paused');
     return this.get(id);
   }
 
   cancel(id: JobId): Job {
-    this.runner.stop(id, this.get(id).status, 'cancelled');
+    this.runner.stop(id, this.row(id).status, 'cancelled');
     return this.get(id);
+  }
+
+  /** The job's stored row (its status, say), without building the whole view `get` returns. */
+  private row(id: JobId): JobRow {
+    const row = this.jobs.job(id);
+    if (!row) throw new StudioFailure('not_found', 'That job no longer exists.');
+    return row;
   }
 
   /** Goes on where the job stopped; items whose attempts ran out (an outage, say) get fresh ones. */
