@@ -100,6 +100,12 @@ export interface Conversation {
   runtime: ChatRuntimeKind;
   setting: ConversationSetting;
   /**
+   * Who the user speaks as: the speaker name of their messages from now on, e.g. "A collector from
+   * London" (in the paper's format, "A collector from London (speaking): …"). Empty: the paper's
+   * interviewer, "Man". Endpoints other than the trainer's serve are not sent names.
+   */
+  userName: string;
+  /**
    * How its next replies are sampled (a request may still override one reply's). New conversations
    * and those from before this setting existed start with the paper's inference settings.
    */
@@ -170,6 +176,11 @@ export interface ChatCommands {
     /** Start from this dataset scene: its setting, and its turns as the history. */
     sceneId?: SceneId;
     title?: string;
+    /**
+     * Who the user speaks as (see `Conversation.userName`). Absent or empty: from a dataset scene,
+     * its other person (the speaker of its last line not the character's), else "Man".
+     */
+    userName?: string;
     /** Over the paper's inference settings, for every reply. */
     sampling?: Partial<ChatSamplingSettings>;
   }) => ConversationView;
@@ -188,6 +199,8 @@ export interface ChatCommands {
     title?: string;
     setting?: ConversationSetting;
     settingFromSceneId?: SceneId;
+    /** Who the user speaks as from the next message on ('': the paper's "Man"). */
+    userName?: string;
     target?: ChatTarget;
     runtime?: ChatRuntimeKind;
     sampling?: ChatSamplingSettings;

@@ -25,6 +25,8 @@ export interface ConversationRecord {
   target: ChatTarget;
   runtime: ChatRuntimeKind;
   setting: ConversationSetting;
+  /** Who the user speaks as (migration 032); '' for the default. */
+  userName: string;
   /** For its next replies (conversations from before migration 022 have the paper's defaults). */
   sampling: ChatSamplingSettings;
   sourceSceneId: SceneId | null;
@@ -34,6 +36,7 @@ export interface ConversationRecord {
 export interface ConversationPatch {
   title?: string;
   setting?: ConversationSetting;
+  userName?: string;
   target?: ChatTarget;
   runtime?: ChatRuntimeKind;
   sampling?: ChatSamplingSettings;
@@ -72,6 +75,7 @@ interface ConversationRow {
   runtime: ChatRuntimeKind;
   location: string;
   status: string;
+  user_name: string;
   sampling: string;
   source_scene_id: string | null;
   leaf_id: string | null;
@@ -121,8 +125,8 @@ export class ConversationsRepo {
     this.db
       .prepare(
         `INSERT INTO conversations (id, character_id, title, target_kind, run_id, provider_id, model, runtime, location,
-           status, sampling, source_scene_id, leaf_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
+           status, user_name, sampling, source_scene_id, leaf_id, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
       )
       .run(
         record.id,
@@ -135,6 +139,7 @@ export class ConversationsRepo {
         record.runtime,
         record.setting.location,
         record.setting.status,
+        record.userName,
         JSON.stringify(record.sampling),
         record.sourceSceneId,
         now,
@@ -195,13 +200,14 @@ export class ConversationsRepo {
     const t = targetColumns(patch.target ?? current.target);
     this.db
       .prepare(
-        `UPDATE conversations SET title = ?, location = ?, status = ?, target_kind = ?, run_id = ?, provider_id = ?,
-           model = ?, runtime = ?, sampling = ?, updated_at = ? WHERE id = ?`,
+        `UPDATE conversations SET title = ?, location = ?, status = ?, user_name = ?, target_kind = ?, run_id = ?,
+           provider_id = ?, model = ?, runtime = ?, sampling = ?, updated_at = ? WHERE id = ?`,
       )
       .run(
         title,
         setting.location,
         setting.status,
+        patch.userName ?? current.userName,
         t.kind,
         t.runId,
         t.providerId,
@@ -331,6 +337,7 @@ function toConversation(row: ConversationRow): Conversation {
         : { kind: 'baseline', providerId: (row.provider_id ?? '') as ProviderId, model: row.model ?? '' },
     runtime: row.runtime,
     setting: { location: row.location, status: row.status },
+    userName: row.user_name,
     sampling: JSON.parse(row.sampling) as ChatSamplingSettings,
     sourceSceneId: row.source_scene_id as SceneId | null,
     leafId: row.leaf_id as ChatMessageId | null,

@@ -198,7 +198,7 @@ CREATE TABLE conversations (
   leaf_id TEXT,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
-, sampling TEXT NOT NULL DEFAULT '{"temperature":0.2,"topP":0.95,"maxTokens":256}');
+, sampling TEXT NOT NULL DEFAULT '{"temperature":0.2,"topP":0.95,"maxTokens":256}', user_name TEXT NOT NULL DEFAULT '');
 
 CREATE TABLE dataset_imports (
   id TEXT PRIMARY KEY,

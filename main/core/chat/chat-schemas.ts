@@ -24,6 +24,12 @@ const target = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('run'), runId: id<RunId>() }).strict(),
   z.object({ kind: z.literal('baseline'), providerId: id<ProviderId>(), model: z.string().max(300) }).strict(),
 ]);
+/** Who the user speaks as: one line of a name, spaces folded. */
+const userName = z
+  .string()
+  .max(200)
+  .transform((name) => name.replace(/\s+/g, ' ').trim())
+  .optional();
 const setting = z.object({ location: z.string().max(2_000), status: z.string().max(20_000) }).strict();
 const fullSampling = z
   .object({
@@ -57,6 +63,7 @@ export const chatSchemas: ChatSchemas = {
       setting: setting.optional(),
       sceneId: id<SceneId>().optional(),
       title: z.string().max(200).optional(),
+      userName,
       sampling: sampling.optional(),
     })
     .strict(),
@@ -68,6 +75,7 @@ export const chatSchemas: ChatSchemas = {
       title: z.string().max(200).optional(),
       setting: setting.optional(),
       settingFromSceneId: id<SceneId>().optional(),
+      userName,
       target: target.optional(),
       runtime: runtime.optional(),
       sampling: fullSampling.optional(),

@@ -103,6 +103,7 @@ export class ChatService {
     this.targetCatalog.check(arg.characterId, arg.target, arg.runtime);
     const scene = arg.sceneId === undefined ? null : this.sceneOf(arg.characterId, arg.sceneId);
     const setting = cleanSetting(arg.setting ?? (scene ? settingOfScene(scene) : { location: '', status: '' }));
+    const lines = scene ? linesOfScene(scene, character.shortName) : [];
     const id = this.deps.newId() as ConversationId;
     const now = this.deps.clock.now();
     const title =
@@ -115,13 +116,15 @@ export class ChatService {
         target: arg.target,
         runtime: arg.runtime,
         setting,
+        // Unnamed, a scene's history goes on with its other person speaking (its last user line).
+        userName: arg.userName || lines.findLast((l) => l.role === 'user')?.speaker || '',
         sampling: { ...DEFAULT_CHAT_SAMPLING, ...arg.sampling },
         sourceSceneId: scene?.id ?? null,
       },
       now,
     );
     let parent: ChatMessageId | null = null;
-    for (const line of scene ? linesOfScene(scene, character.shortName) : []) {
+    for (const line of lines) {
       const messageId = this.deps.newId() as ChatMessageId;
       this.deps.repo.addMessage(
         {
@@ -172,6 +175,7 @@ export class ChatService {
       {
         ...(patch.title !== undefined && { title: patch.title.trim() }),
         ...(setting && { setting: cleanSetting(setting) }),
+        ...(patch.userName !== undefined && { userName: patch.userName }),
         ...(patch.target && { target: patch.target }),
         ...(patch.runtime && { runtime: patch.runtime }),
         ...(patch.sampling && { sampling: patch.sampling }),
@@ -376,10 +380,9 @@ export class ChatService {
       throw new StudioFailure('conflict', 'The character is still answering: wait for the reply or press Stop first.');
   }
 
-  /** The name the user speaks under: the last user speaker of the path (a scene's), else the paper's "Man". */
+  /** The name the user speaks under: the conversation's, else the paper's interviewer "Man". */
   private userSpeaker(id: ConversationId): string {
-    const { path } = this.view(id);
-    return path.findLast((s) => s.message.role === 'user')?.message.speaker ?? USER_SPEAKER;
+    return this.conversation(id).userName || USER_SPEAKER;
   }
 
   private changed(characterId: CharacterId, conversationId: ConversationId): void {

@@ -29,6 +29,7 @@ import m028 from './028_import_search_rows.sql';
 import m029 from './029_scope_on_experience_write.sql';
 import m030 from './030_job_event_indexes.sql';
 import m031 from './031_job_stop_requests.sql';
+import m032 from './032_chat_user_name.sql';
 import { recountSceneFigures } from '../scene-figures';
 import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
@@ -74,4 +75,5 @@ export const migrations: readonly Migration[] = [
   { id: 29, name: 'scope_on_experience_write', sql: m029 },
   { id: 30, name: 'job_event_indexes', sql: m030 },
   { id: 31, name: 'job_stop_requests', sql: m031 },
+  { id: 32, name: 'chat_user_name', sql: m032 },
 ];

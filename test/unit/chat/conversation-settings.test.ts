@@ -27,6 +27,26 @@ async function aScene(characterId = bench.characterId): Promise<SceneId> {
   return id;
 }
 
+/** A dataset scene where `other` speaks first, then Beethoven answers. */
+async function aSceneWith(other: string): Promise<SceneId> {
+  const { id } = await call(bench.studio, 'scenes/create', {
+    characterId: bench.characterId,
+    doc: {
+      type: 'lesson',
+      location: 'Bonn',
+      time: '1783',
+      background: 'An organ lesson.',
+      people: [other],
+      experienceBackground: '',
+      turns: [
+        { speaker: other, kind: 'speaking', text: 'Again, slower.' },
+        { speaker: 'Beethoven', kind: 'speaking', text: 'Yes, Herr Neefe.' },
+      ],
+    },
+  });
+  return id;
+}
+
 describe('the settings of a conversation', () => {
   it('new conversations take the paper’s sampling, or what they were created with', async () => {
     const { conversation } = await bench.open();
@@ -125,6 +145,50 @@ describe('the settings of a conversation', () => {
       status: 'Alone, he writes the testament.',
     });
     expect(view.path).toHaveLength(2);
+  });
+
+  it('speaks as the name the user gives, from the next message on; a scene’s other person, else “Man”', async () => {
+    const { conversation } = await bench.open();
+    const id = conversation.id;
+    expect(conversation.userName).toBe('');
+    const asMan = await call(bench.studio, 'chat/send', { conversationId: id, text: 'Good evening' });
+    const renamed = await call(bench.studio, 'chat/update', { id, userName: '  A collector \n from London ' });
+    expect(renamed.conversation.userName).toBe('A collector from London');
+    const asCollector = await call(bench.studio, 'chat/send', { conversationId: id, text: 'May I see the sketches?' });
+    const speakers = async () =>
+      (await call(bench.studio, 'chat/get', { id })).path
+        .filter((s) => s.message.role === 'user')
+        .map((s) => s.message.speaker);
+    expect(await speakers()).toEqual(['Man', 'A collector from London']);
+    // Other settings leave the name alone; an empty one goes back to the paper's interviewer.
+    await call(bench.studio, 'chat/update', { id, setting: { location: 'Baden', status: 'Summer.' } });
+    expect((await call(bench.studio, 'chat/get', { id })).conversation.userName).toBe('A collector from London');
+    await call(bench.studio, 'chat/update', { id, userName: '' });
+    await call(bench.studio, 'chat/send', { conversationId: id, text: 'Goodbye' });
+    expect(await speakers()).toEqual(['Man', 'A collector from London', 'Man']);
+    expect([asMan.parentId, asCollector.parentId].every(Boolean)).toBe(true);
+
+    // From a dataset scene: its other person goes on speaking, unless a name is given.
+    const sceneId = await aSceneWith('Neefe');
+    const fromScene = await call(bench.studio, 'chat/create', {
+      characterId: bench.characterId,
+      target: { kind: 'baseline', providerId: bench.providerId, model: 'fake-model' },
+      runtime: 'endpoint',
+      sceneId,
+    });
+    expect(fromScene.conversation.userName).toBe('Neefe');
+    const named = await call(bench.studio, 'chat/create', {
+      characterId: bench.characterId,
+      target: { kind: 'baseline', providerId: bench.providerId, model: 'fake-model' },
+      runtime: 'endpoint',
+      sceneId,
+      userName: 'Ries',
+    });
+    await call(bench.studio, 'chat/send', { conversationId: named.conversation.id, text: 'Master?' });
+    const path = (await call(bench.studio, 'chat/get', { id: named.conversation.id })).path;
+    expect(path.filter((s) => s.message.role === 'user').map((s) => s.message.speaker)).toEqual(['Neefe', 'Ries']);
+    const long = await callError(bench.studio, 'chat/update', { id, userName: 'x'.repeat(201) });
+    expect(long.code).toBe('invalid_argument');
   });
 
   it('refuses what cannot answer or does not fit, with a reason, and changes nothing', async () => {
