@@ -406,6 +406,7 @@ export const commandSchemas: Schemas = {
   'training/start': z.object({ characterId, config: trainingConfig }).strict(),
   'training/list': z.object({ characterId }).strict(),
   'training/get': z.object({ id: runId }).strict(),
+  'training/match': z.object({ key: z.string().trim().min(1).max(200) }).strict(),
   'training/stop': z.object({ id: runId }).strict(),
   'training/resume': z.object({ id: runId }).strict(),
   'training/cancel': z.object({ id: runId }).strict(),
