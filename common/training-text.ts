@@ -23,6 +23,22 @@ export function phaseLabel(phase: string): string {
   return PHASE_LABEL[phase] ?? phase.replace(/_/g, ' ');
 }
 
+/**
+ * One line per step of an export or a conversion for chat (the CLI's progress), from the trainer's
+ * export phase and, while converting, what it writes.
+ */
+export function exportStep(phase: string | null, target: string | null): string {
+  if (phase === null) return 'Starting the trainer…';
+  if (phase === 'converting')
+    return target === 'gguf_base'
+      ? 'Converting the base model to GGUF (once per base model)…'
+      : target === 'adapter_gguf'
+        ? 'Converting the LoRA adapter to GGUF…'
+        : 'Converting the model to GGUF…';
+  if (phase === 'downloading') return 'Fetching the base model the run was trained on…';
+  return `${phaseLabel(phase)}…`;
+}
+
 const ARTIFACT_ORDER = [
   'adapter',
   'model',
