@@ -198,8 +198,9 @@ async function exportRun(ctx: CliContext): Promise<number> {
     if (name !== 'training/progressed' || (payload as TrainingRun).id !== id) return;
     const exporting = (payload as TrainingRun).exporting;
     const line = exporting ? exportStep(exporting.phase, exporting.target) : '';
-    if (line && line !== last) io.err(line);
-    last = line;
+    if (line === last) return;
+    last = line; // before printing: Ctrl+C on a line cancels at once, and the cancel's change comes back here
+    if (line) io.err(line);
   });
   const interrupt = () => {
     interrupted = true;
