@@ -215,10 +215,11 @@ Commands:
   train show <run>              A run as its card shows it: settings, progress, losses (first, last,
                                 lowest; eval), warnings, message and files (<run>: its id as train list
                                 prints it, or a unique start of it)
-  train stop <run>              Save a checkpoint and stop (train <character> resumes it); train cancel
-  train cancel <run>            ends it for good (a stopped or interrupted run too). A run another process
-                                trains (the desktop app, serve, another terminal) is stopped there: this
-                                says so and changes nothing
+  train stop <run>              The run card's Stop, for a run a terminal can reach: a live run is
+                                stopped only by the process training it (the desktop app, serve, or
+                                Ctrl+C in the terminal running train), so this says where, changing nothing
+  train cancel <run>            Cancel a stopped, interrupted or failed run for good; a live run is
+                                cancelled where it trains, as with stop
   train export <run> --merged | --gguf [--ollama-name <name>]
                                 Export a finished run here: --merged writes the base model with the
                                 adapter merged in and an Ollama Modelfile; --gguf also converts it (and a
