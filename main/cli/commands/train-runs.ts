@@ -65,7 +65,8 @@ export async function trainRunsCommand(sub: RunCommand, ctx: CliContext): Promis
           throw new StudioFailure('conflict', drivenElsewhere(run, sub));
         throw error;
       }
-      print(done, () => runLine(done, new Map()));
+      const hosts = await hostNames(call, [done]);
+      print(done, () => runLine(done, hosts));
       if (done.message) io.err(done.message);
       return 0;
     }
@@ -87,8 +88,8 @@ function where(run: TrainingRun, hosts: Map<string, string>): string {
   return target === 'local' ? 'local' : `host ${hosts.get(target) ?? `${target} (removed)`}`;
 }
 
-/** The latest training loss (or eval loss) and where it was measured; null when none was reported. */
-function lossAt(points: TrainingPoint[], field: 'loss' | 'evalLoss', pick: 'first' | 'last' | 'lowest') {
+/** The first, last or lowest training (or eval) loss with its step, as `0.1234 (step 5)`; null when none was reported. */
+function lossAt(points: TrainingPoint[], field: 'loss' | 'evalLoss', pick: 'first' | 'last' | 'lowest'): string | null {
   const measured = points.filter((p) => p[field] !== null);
   if (measured.length === 0) return null;
   const point =
@@ -108,15 +109,18 @@ function exportsOf(run: TrainingRun): string[] {
 function runLine(run: TrainingRun, hosts: Map<string, string>): string {
   const last = run.points.findLast((p) => p.loss !== null)?.loss;
   const loss = last == null ? '' : ` · loss ${last.toFixed(4)}`;
-  const live = run.exporting ? ' · exporting' : run.serving ? ' · served' : '';
   const exported = exportsOf(run);
   return [
-    `${run.id}  ${run.status.padEnd(11)} step ${run.step}/${run.totalSteps}${loss} · ${when(run.createdAt)}${live}`,
+    `${run.id}  ${run.status.padEnd(11)} step ${run.step}/${run.totalSteps}${loss} · ${when(run.createdAt)}`,
     `    ${run.config.baseModel} · ${run.config.format} · ${where(run, hosts)}${exported.length ? ` · exported: ${exported.join(', ')}` : ''}`,
   ].join('\n');
 }
 
-/** A run as its card shows it: settings, progress, losses, warnings, files and what to do next. */
+/**
+ * A run as its card shows it: settings, progress, losses, warnings and files (one that is gone says
+ * so). Serving and exporting are live state of the process doing them, never stored: a command that
+ * only reads a run cannot see them.
+ */
 function runDetail(run: TrainingRun, hosts: Map<string, string>): string {
   const c = run.config;
   const h = c.hyperparameters;
@@ -153,15 +157,7 @@ function runDetail(run: TrainingRun, hosts: Map<string, string>): string {
   }
   lines.push('Files:');
   for (const file of artifacts(run))
-    lines.push(`  ${file.label}: ${file.path}${fs.existsSync(file.path) ? '' : ' (not on this computer)'}`);
-  if (run.exporting)
-    lines.push(
-      `Exporting (started ${when(run.exporting.startedAt)}): ${exportStep(run.exporting.phase, run.exporting.target)}`,
-    );
-  if (run.serving)
-    lines.push(
-      `Serving: ${run.serving.state}${run.serving.url ? ` at ${run.serving.url} as ${run.serving.model ?? ''}` : ''}`,
-    );
+    lines.push(`  ${file.label}: ${file.path}${fs.existsSync(file.path) ? '' : ' (missing)'}`);
   return lines.join('\n');
 }
 
