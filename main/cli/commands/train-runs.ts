@@ -180,7 +180,7 @@ function drivenElsewhere(run: TrainingRun, verb: 'stop' | 'cancel'): string {
  */
 async function exportRun(ctx: CliContext): Promise<number> {
   const { studio, call, values, rest, io } = ctx;
-  const id: RunId = await findRun(call, argument(rest, 0, '<run>', 'train export'));
+  const key = argument(rest, 0, '<run>', 'train export');
   const gguf = values.gguf === true;
   const merged = values.merged === true || gguf;
   if (!merged)
@@ -188,6 +188,7 @@ async function exportRun(ctx: CliContext): Promise<number> {
       'Say what to export: --merged (the base model with the adapter merged in, and an Ollama Modelfile) or --gguf (that, converted to GGUF too). The LoRA adapter is there already.',
     );
   const ollamaName = str(values, 'ollama-name');
+  const id: RunId = await findRun(call, key);
   let last = '';
   let interrupted = false;
   const off = studio.events.subscribe((name, payload) => {

@@ -286,7 +286,7 @@ describe('character-studio train list, show, export, stop and cancel', () => {
     const shown = await cli(['train', 'show', prefix(run)]);
     expect(shown.out).toContain(`  Merged model: ${merged}\n`);
 
-    const neither = await cli(['train', 'export', prefix(run)]);
+    const neither = await cli(['train', 'export', 'no-such-run']);
     expect(neither.code).toBe(2);
     expect(neither.err).toMatch(/^Say what to export: --merged .* or --gguf /);
   }, 120_000);
