@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { RunId, RunStatus, TrainingPoint, TrainingRun } from '../../../common/contract';
 import { artifacts, exportStep, phaseLabel } from '../../../common/training-text';
 import { StudioFailure } from '../../core/errors';
+import { OLLAMA_MODEL_NAME } from '../../core/schemas';
 import {
   argument,
   findCharacter,
@@ -188,6 +189,10 @@ async function exportRun(ctx: CliContext): Promise<number> {
       'Say what to export: --merged (the base model with the adapter merged in, and an Ollama Modelfile) or --gguf (that, converted to GGUF too). The LoRA adapter is there already.',
     );
   const ollamaName = str(values, 'ollama-name');
+  if (ollamaName !== undefined && !OLLAMA_MODEL_NAME.test(ollamaName))
+    throw new UsageError(
+      `--ollama-name must be lower-case letters, digits, ".", "_" or "-", starting with a letter or digit (64 at most), not "${ollamaName}".`,
+    );
   const id: RunId = await findRun(call, key);
   let last = '';
   let interrupted = false;

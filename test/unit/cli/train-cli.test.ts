@@ -289,6 +289,9 @@ describe('character-studio train list, show, export, stop and cancel', () => {
     const neither = await cli(['train', 'export', 'no-such-run']);
     expect(neither.code).toBe(2);
     expect(neither.err).toMatch(/^Say what to export: --merged .* or --gguf /);
+    const badName = await cli(['train', 'export', prefix(run), '--merged', '--ollama-name', 'Beethoven']);
+    expect(badName.code).toBe(2);
+    expect(badName.err).toMatch(/^--ollama-name must be lower-case letters, .* not "Beethoven"\./);
   }, 120_000);
 
   it('cancels an export on Ctrl+C, exits 130 and leaves the run as it was', async () => {
