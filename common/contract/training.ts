@@ -314,6 +314,8 @@ export interface TrainingCommands {
   'training/start': (arg: { characterId: CharacterId; config: TrainingConfig }) => TrainingRun;
   'training/list': (arg: { characterId: CharacterId }) => TrainingRun[];
   'training/get': (arg: { id: RunId }) => TrainingRun;
+  /** Runs whose id is `key` or starts with it, in id order, at most 10 (as `jobs/match`): the CLI names runs so. */
+  'training/match': (arg: { key: string }) => { id: RunId; characterId: CharacterId }[];
   /** Saves a checkpoint and stops; `training/resume` continues from it. */
   'training/stop': (arg: { id: RunId }) => TrainingRun;
   'training/resume': (arg: { id: RunId }) => TrainingRun;

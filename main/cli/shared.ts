@@ -9,6 +9,7 @@ import type {
   Host,
   JobId,
   Provider,
+  RunId,
   SceneId,
 } from '../../common/contract';
 import { fileSize } from '../../common/file-size';
@@ -135,6 +136,11 @@ export async function findProvider(call: Call, key: string): Promise<Provider> {
   return found;
 }
 
+/** A moment as the lists print it: UTC, to the minute (`2026-05-03 14:07`). */
+export function when(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+}
+
 export function formatDuration(seconds: number): string {
   if (seconds < 90) return `${Math.round(seconds)} s`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
@@ -218,6 +224,11 @@ export async function findScene(call: Call, key: string): Promise<SceneId> {
 /** A job named by its id or a unique start of it. */
 export async function findJob(call: Call, key: string): Promise<JobId> {
   return pickById(await call('jobs/match', { key }), key, 'job', 'jobs list <character>');
+}
+
+/** A training run named by its id or a unique start of it. */
+export async function findRun(call: Call, key: string): Promise<RunId> {
+  return pickById(await call('training/match', { key }), key, 'training run', 'train list <character>');
 }
 
 /** A conversation named by its id or a unique start of it. */

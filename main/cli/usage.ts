@@ -221,6 +221,26 @@ Commands:
       [--python <interpreter>]  Show a scene exactly as training takes it (the trainer's own code,
                                 tokenizer only): [trained tokens] in brackets, a line where max_length
                                 cuts. A hub id must be in the local Hugging Face cache (no download).
+  train list <character>        The character's runs, newest first: id, status, step, last loss, started,
+                                base model, format, where it trains, and what was exported
+  train show <run>              A run as its card shows it: settings, progress, losses (first, last,
+                                lowest; eval), warnings, message and files (<run>: its id as train list
+                                prints it, or a unique start of it)
+  train stop <run>              The run card's Stop, for a run a terminal can reach: a live run is
+                                stopped only by the process training it (the desktop app, serve, or
+                                Ctrl+C in the terminal running train), so this says where, changing nothing
+  train cancel <run>            Cancel a stopped, interrupted or failed run for good; a live run is
+                                cancelled where it trains, as with stop
+  train export <run> --merged | --gguf [--ollama-name <name>]
+                                Export a finished run here: --merged writes the base model with the
+                                adapter merged in and an Ollama Modelfile; --gguf also converts it (and a
+                                LoRA adapter) to GGUF, offline. Progress on stderr, then the files;
+                                Ctrl+C cancels (what was half-written is removed; exit code 130)
+  train setup [--python <base interpreter>]
+                                Create (or bring up to date) the studio's own Python environment for
+                                the trainer in the data folder, from the pinned requirements (needs
+                                Python 3.10+ and PyPI the first time; minutes); pip's lines on stderr,
+                                then the doctor's verdict. --python: the Python it is created with
   chat-server <character> [--run <id>]
                                 Serve the character's latest finished run over the OpenAI protocol
                                 on 127.0.0.1 for chat apps; prints the base URL and model. Ctrl+C stops.

@@ -30,6 +30,9 @@ import { reportSchemas } from './eval/report-schemas';
  */
 
 // zod brands differ from the contract's; ids are opaque strings checked for shape here.
+/** A model name Ollama takes (the Modelfile's): lower-case letters, digits, `.`, `_`, `-`; 64 at most. */
+export const OLLAMA_MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
 const id = <T extends string>() => z.string().min(1).max(100) as unknown as z.ZodType<T>;
 const characterId = id<CharacterId>();
 const profileId = id<ProfileId>();
@@ -406,6 +409,7 @@ export const commandSchemas: Schemas = {
   'training/start': z.object({ characterId, config: trainingConfig }).strict(),
   'training/list': z.object({ characterId }).strict(),
   'training/get': z.object({ id: runId }).strict(),
+  'training/match': z.object({ key: z.string().trim().min(1).max(200) }).strict(),
   'training/stop': z.object({ id: runId }).strict(),
   'training/resume': z.object({ id: runId }).strict(),
   'training/cancel': z.object({ id: runId }).strict(),
@@ -436,10 +440,7 @@ export const commandSchemas: Schemas = {
       id: runId,
       merged: z.boolean(),
       gguf: z.boolean(),
-      ollamaName: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'use lower-case letters, digits, ".", "_" or "-"')
-        .optional(),
+      ollamaName: z.string().regex(OLLAMA_MODEL_NAME, 'use lower-case letters, digits, ".", "_" or "-"').optional(),
     })
     .strict(),
 };

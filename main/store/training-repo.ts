@@ -7,6 +7,7 @@ import type {
   TrainingWarning,
 } from '../../common/contract';
 import type { Db } from './database';
+import { idsStartingWith } from './id-match';
 
 export interface TrainingRunRow {
   id: RunId;
@@ -100,6 +101,10 @@ export class TrainingRepo {
 
   get(id: RunId): TrainingRunRow | undefined {
     return this.db.prepare('SELECT * FROM training_runs WHERE id = ?').get(id) as TrainingRunRow | undefined;
+  }
+
+  matchIds(key: string): { id: RunId; characterId: CharacterId }[] {
+    return idsStartingWith(this.db, 'training_runs', key);
   }
 
   listFor(characterId: CharacterId): TrainingRunRow[] {

@@ -1,6 +1,16 @@
 import type { Job, JobKindName, JobStatus } from '../../../common/contract';
 import { formatUsd } from '../../../common/money';
-import { argument, findCharacter, numberOption, findJob, str, UsageError, type Call, type CliContext } from '../shared';
+import {
+  argument,
+  findCharacter,
+  numberOption,
+  findJob,
+  str,
+  UsageError,
+  when,
+  type Call,
+  type CliContext,
+} from '../shared';
 import { describeJob, followJob } from './generate';
 
 /**
@@ -109,10 +119,6 @@ async function untilStopped(call: Call, asked: Job, say: (text: string) => void,
     job = await call('jobs/get', { id: asked.id });
   }
   return job;
-}
-
-function when(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 }
 
 function jobLine(job: Job): string {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { Character, TrainingConfig, TrainingPreview, TrainingRun } from '../../../common/contract';
+import { exportStep } from '../../../common/training-text';
 import { StudioFailure } from '../../core/errors';
 import { looksLikePath } from '../../core/training/base-model-check';
 import {
@@ -15,6 +16,7 @@ import {
   UsageError,
   type CliContext,
 } from '../shared';
+import { isRunCommand, trainRunsCommand } from './train-runs';
 
 /**
  * `train <character>`: starts, or resumes, a training run and follows it to the end. The same
@@ -22,7 +24,9 @@ import {
  * model, format or target (or `--new`) starts a new run instead, and says why.
  */
 export async function trainCommand(ctx: CliContext): Promise<number> {
-  if (ctx.rest[0] === 'preview') return previewCommand({ ...ctx, rest: ctx.rest.slice(1) });
+  const sub = ctx.rest[0];
+  if (sub === 'preview') return previewCommand({ ...ctx, rest: ctx.rest.slice(1) });
+  if (isRunCommand(sub)) return trainRunsCommand(sub, { ...ctx, rest: ctx.rest.slice(1) });
   const { studio, call, values, rest, io } = ctx;
   const character = await findCharacter(call, argument(rest, 0, '<character>', 'train'));
   const runs = await call('training/list', { characterId: character.id });
@@ -196,7 +200,7 @@ export async function chatGgufCommand(ctx: CliContext): Promise<number> {
   const off = studio.events.subscribe((name, payload) => {
     if (name !== 'training/progressed' || (payload as TrainingRun).id !== run.id) return;
     const exporting = (payload as TrainingRun).exporting;
-    const line = exporting ? conversionStep(exporting.phase, exporting.target) : '';
+    const line = exporting ? exportStep(exporting.phase, exporting.target) : '';
     if (line && line !== last) io.err(line);
     last = line;
   });
@@ -221,19 +225,6 @@ export async function chatGgufCommand(ctx: CliContext): Promise<number> {
     process.off('SIGINT', interrupt);
     await studio.shutdown();
   }
-}
-
-/** One line per step of a conversion for chat, from the trainer's export phase. */
-export function conversionStep(phase: string | null, target: string | null): string {
-  if (phase === null) return 'Starting the trainer…';
-  if (phase === 'converting')
-    return target === 'gguf_base'
-      ? 'Converting the base model to GGUF (once per base model)…'
-      : target === 'adapter_gguf'
-        ? 'Converting the LoRA adapter to GGUF…'
-        : 'Converting the model to GGUF…';
-  if (phase === 'downloading') return 'Fetching the base model the run was trained on…';
-  return `${phase}…`;
 }
 
 /** Serves the character's latest finished run (or `--run <id>`) over the OpenAI protocol until Ctrl+C. */

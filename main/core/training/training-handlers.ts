@@ -23,6 +23,7 @@ export function trainingHandlers(
     'training/start': ({ characterId, config }) => training.start(characterId, config),
     'training/list': ({ characterId }) => training.list(characterId),
     'training/get': ({ id }) => training.get(id),
+    'training/match': ({ key }) => training.match(key),
     'training/stop': ({ id }) => training.stop(id),
     'training/resume': ({ id }) => training.resume(id),
     'training/cancel': ({ id }) => training.cancel(id),

@@ -213,6 +213,11 @@ export class TrainingService {
     return this.toRun(this.row(id));
   }
 
+  /** Runs whose id is `key` or starts with it (the CLI names them so). */
+  match(key: string): { id: RunId; characterId: CharacterId }[] {
+    return this.repo.matchIds(key);
+  }
+
   async stop(id: RunId): Promise<TrainingRun> {
     const row = this.row(id);
     this.exports.refuseWhileExporting(id);

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { TrainingRun } from '../../../../common/contract';
 import { useUi } from '../../state/ui';
-import { artifacts } from './training-form';
+import { artifacts } from '../../../../common/training-text';
 
 /** What the run has written, as paths on the training machine, each with a copy button. */
 export function ArtifactList({ run }: { run: TrainingRun }) {

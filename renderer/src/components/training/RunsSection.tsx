@@ -7,7 +7,8 @@ import { LogView } from './LogView';
 import { LossChart } from './LossChart';
 import { ServePanel } from './ServePanel';
 import { TransferProgress } from './TransferProgress';
-import { LIVE, modelName, phaseLabel, RUN_STATUS_LABEL } from './training-form';
+import { phaseLabel } from '../../../../common/training-text';
+import { LIVE, modelName, RUN_STATUS_LABEL } from './training-form';
 
 /** The character's runs: the latest and any still training as cards, earlier ones as rows. */
 export function RunsSection({ runs, baseModels }: { runs: TrainingRun[]; baseModels: BaseModelOption[] }) {

@@ -8,6 +8,7 @@ import type {
   TrainingRun,
   TrainingTransfer,
 } from '../../../../common/contract';
+import { phaseLabel } from '../../../../common/training-text';
 import type { TrainingDraft } from '../../state/ui';
 
 /** The base-model select's value for "a Hugging Face id or folder typed by the user". */
@@ -229,22 +230,6 @@ export const RUN_STATUS_LABEL: Record<RunStatus, string> = {
 /** Runs whose trainer process is (or is about to be) working; a new run waits for them. */
 export const LIVE: readonly RunStatus[] = ['queued', 'running', 'stopping'];
 
-const PHASE_LABEL: Record<string, string> = {
-  loading_dataset: 'Reading the dataset',
-  loading_tokenizer: 'Loading the tokenizer',
-  loading_model: 'Loading the base model',
-  tokenizing: 'Tokenizing',
-  resuming: 'Resuming from the checkpoint',
-  training: 'Training',
-  evaluating: 'Evaluating on the dev set',
-  saving: 'Saving',
-  downloading: 'Downloading the base model',
-  exporting: 'Exporting',
-  merging: 'Merging the adapter into the base model',
-  converting: 'Converting to GGUF',
-  fetching_converter: "Fetching llama.cpp's GGUF converters (once)",
-};
-
 /** Bytes as a person reads them: decimal units, as download sizes are usually given (988 MB, 1.5 GB). */
 export function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${bytes} B`;
@@ -266,48 +251,6 @@ export function transferLabel(transfer: TrainingTransfer): string {
       : phaseLabel(transfer.phase);
   const of = transfer.totalBytes !== null ? ` of ${formatBytes(transfer.totalBytes)}` : '';
   return `${what}: ${formatBytes(transfer.doneBytes)}${of}`;
-}
-
-/** The trainer's phase names as a person would say them; an unknown one is shown as it came. */
-export function phaseLabel(phase: string): string {
-  return PHASE_LABEL[phase] ?? phase.replace(/_/g, ' ');
-}
-
-const ARTIFACT_ORDER = [
-  'adapter',
-  'model',
-  'merged',
-  'gguf',
-  'adapter_gguf',
-  'modelfile',
-  'checkpoint',
-  'manifest',
-  'events',
-];
-const ARTIFACT_LABEL: Record<string, string> = {
-  adapter: 'LoRA adapter',
-  model: 'Fine-tuned model',
-  merged: 'Merged model',
-  gguf: 'GGUF file',
-  adapter_gguf: 'LoRA adapter GGUF',
-  modelfile: 'Ollama Modelfile',
-  checkpoint: 'Latest checkpoint',
-  manifest: 'Manifest',
-  events: 'Trainer events',
-};
-
-/** A run's artifacts, the trained weights first, then its folder. */
-export function artifacts(run: TrainingRun): { kind: string; label: string; path: string }[] {
-  const rank = (kind: string) => {
-    const at = ARTIFACT_ORDER.indexOf(kind);
-    return at === -1 ? ARTIFACT_ORDER.length : at;
-  };
-  return [
-    ...Object.entries(run.outputs)
-      .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
-      .map(([kind, path]) => ({ kind, label: ARTIFACT_LABEL[kind] ?? kind, path })),
-    { kind: 'folder', label: 'Run folder', path: run.runDir },
-  ];
 }
 
 /** A model id or folder shortened for a subtitle: the curated label, else its last path part. */
