@@ -109,6 +109,7 @@ export const CLI_OPTIONS = {
   'experience-call': { type: 'boolean', default: false },
   indent: { type: 'boolean', default: false },
   proposal: { type: 'string' },
+  as: { type: 'string' },
   licence: { type: 'string' },
   instruction: { type: 'string' },
   turn: { type: 'string' },

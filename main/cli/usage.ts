@@ -258,6 +258,8 @@ Commands:
       [--run <id> | --provider <provider> [--model <id>]]
       [--runtime embedded|served|endpoint] [--conversation <id>] [--title <text>]
       [--scene <scene> | --location "<place and time>" --status "<what is going on>"]
+      [--as "<who you are>"]    The speaker name of your messages (default: the paper's interviewer
+                                "Man", or a --scene's other person)
       [--temperature <t>] [--top-p <p>] [--max-tokens <n>] [--seed <n>] [--never-end]
       [--message "<text>" --json]
                                 One reply for scripts: prints {conversationId, reply}
@@ -266,6 +268,7 @@ Commands:
       [--title <text>] [--run <id> | --provider <provider> [--model <id>]]
       [--runtime embedded|served|endpoint]
       [--scene <scene> | --location "<place and time>" --status "<what is going on>"]
+      [--as "<who you are>"]    From your next message on (--as "": "Man" again)
       [--temperature <t>] [--top-p <p>] [--max-tokens <n>] [--seed <n>|random]
       [--never-end | --may-end]
                                 --never-end: the model may not end a reply (ban of the end-of-text

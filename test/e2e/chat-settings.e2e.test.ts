@@ -83,6 +83,8 @@ describe('conversation settings', () => {
     await dialog.getByLabel('Seed').fill('5');
     await dialog.getByLabel('Never end on its own').check();
     await dialog.getByLabel('Location and time').fill('Baden, summer 1823');
+    expect(await dialog.getByLabel('You speak as').inputValue()).toBe('');
+    await dialog.getByLabel('You speak as').fill('Ries');
     await shot('chat-settings-01-dialog');
     await dialog.getByRole('button', { name: 'Save for the next replies' }).click();
     await dialog.waitFor({ state: 'detached' });
@@ -95,6 +97,10 @@ describe('conversation settings', () => {
     await composer.fill('How is the water?');
     await composer.press('Enter');
     await expect.poll(() => characters.nth(1).innerText()).toContain('other-model answers');
+    // The user's messages: the first as the paper's interviewer, the next as the name given.
+    const mine = page.getByTestId('message-user');
+    expect(await mine.first().locator('.bubble-speaker').innerText()).toBe('You');
+    expect(await mine.nth(1).locator('.bubble-speaker').innerText()).toBe('You, as Ries');
     const request = server.requests.filter((r) => r.chat).at(-1)!.chat!;
     expect(request).toMatchObject({ model: 'other-model', temperature: 0.7, max_tokens: 64, seed: 5 });
     expect(request.body).toMatchObject({ ignore_eos: true });

@@ -25,10 +25,10 @@ import { interactive, showReply } from './chat-terminal';
  * `chat`: the Chat tab in a terminal, on the same runtimes and stored as the same conversations.
  *
  *   chat <character> [--run R | --provider P [--model M]] [--runtime embedded|served|endpoint]
- *        [--scene <scene> | --location "…" --status "…"] [--conversation <id>]
+ *        [--scene <scene> | --location "…" --status "…"] [--as "<who you are>"] [--conversation <id>]
  *        [--message "…" --json]            one reply, printed as JSON (for scripts)
  *   chat update <conversation> [--title "…"] [--run R | --provider P [--model M]] [--runtime …]
- *        [--scene <scene> | --location "…" --status "…"]
+ *        [--scene <scene> | --location "…" --status "…"] [--as "<who you are>" | --as ""]
  *        [--temperature t] [--top-p p] [--max-tokens n] [--seed n|random]   for the replies to come
  *        [--never-end | --may-end]         a reply runs to --max-tokens or Stop (ignoreEos), or not
  *   chat list <character> [--query "…"]    the character's conversations (search: FTS5)
@@ -122,6 +122,7 @@ async function openConversation(ctx: CliContext, character: Character): Promise<
       setting: { location: location ?? '', status: status ?? '' },
     }),
     ...(str(values, 'title') !== undefined && { title: str(values, 'title')! }),
+    ...(str(values, 'as') !== undefined && { userName: str(values, 'as')! }),
     sampling: samplingOf(ctx),
   });
 }
@@ -151,6 +152,7 @@ async function updateConversation(ctx: CliContext): Promise<number> {
     ...((location !== undefined || status !== undefined) && {
       setting: { location: location ?? current.setting.location, status: status ?? current.setting.status },
     }),
+    ...(str(values, 'as') !== undefined && { userName: str(values, 'as')! }),
     // Replaced whole: what is not given stays; `--seed random` drops the seed, `--may-end` the ban.
     ...(resample && { sampling: settled({ ...withoutSeed(current.sampling, seed === 'random'), ...sampling }) }),
   });
@@ -182,6 +184,7 @@ function describeConversation(view: ConversationView): string {
       (s.ignoreEos ? ', never ends on its own' : ''),
     ...(c.setting.location ? [`Location: ${c.setting.location}`] : []),
     ...(c.setting.status ? [`Status: ${c.setting.status}`] : []),
+    `You speak as: ${c.userName || 'Man (the paper’s interviewer)'}`,
   ].join('\n');
 }
 

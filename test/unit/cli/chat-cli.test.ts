@@ -125,6 +125,37 @@ describe('character-studio chat', () => {
     expect(request.seed).toBeUndefined();
     expect(request.messages[0]!.content).toBe('Location: Baden, 1823\nStatus: ');
 
+    // Who the user speaks as, from the next message on; --as "" goes back to the paper's "Man".
+    const named = await cli(['chat', 'update', conversationId, '--as', 'Ries']);
+    expect(named.out).toContain('You speak as: Ries');
+    const asRies = await cli(['chat', 'Beethoven', '--conversation', conversationId, '--message', 'Master?', '--json']);
+    expect(asRies.code, asRies.err).toBe(0);
+    const unnamed = await cli(['chat', 'update', conversationId, '--as', '']);
+    expect(unnamed.out).toContain('You speak as: Man (the paper’s interviewer)');
+    const speakers = async () =>
+      (
+        JSON.parse((await cli(['chat', 'export', conversationId, '--format', 'json'])).out) as {
+          messages: { role: string; speaker: string }[];
+        }
+      ).messages
+        .filter((m) => m.role === 'user')
+        .map((m) => m.speaker);
+    expect(await speakers()).toEqual(['Man', 'Man', 'Ries']);
+    const fresh = await cli([
+      'chat',
+      'Beethoven',
+      '--provider',
+      'Fake',
+      '--as',
+      'Neefe',
+      '--message',
+      'Again',
+      '--json',
+    ]);
+    const { conversationId: freshId } = JSON.parse(fresh.out) as { conversationId: string };
+    const freshView = await cli(['chat', 'update', freshId, '--title', 'Lesson']);
+    expect(freshView.out).toContain('You speak as: Neefe');
+
     // Never ending: sent as ignore_eos from the next reply on, until --may-end.
     const endless = await cli(['chat', 'update', conversationId, '--never-end', '--max-tokens', '20000']);
     expect(endless.code, endless.err).toBe(0);

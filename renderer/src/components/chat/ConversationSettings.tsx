@@ -58,7 +58,7 @@ function SettingsForm({
   onClose: () => void;
 }) {
   const who = useTargetChoice(targets, { target: c.target, runtime: c.runtime });
-  const scene = useSceneChoice(c.characterId, c.setting);
+  const scene = useSceneChoice(c.characterId, c.setting, c.userName);
   const sampling = useSamplingFields(c.sampling);
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -73,6 +73,7 @@ function SettingsForm({
       ...('sceneId' in scene.chosen
         ? { settingFromSceneId: scene.chosen.sceneId }
         : scene.changed && { setting: scene.chosen.setting }),
+      ...(scene.userNameChange !== null && { userName: scene.userNameChange }),
     };
     setPending(true);
     setError(null);

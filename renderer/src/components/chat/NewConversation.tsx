@@ -72,6 +72,7 @@ function NewConversationForm({
           target: who.target,
           runtime: who.chosen.kind,
           ...scene.chosen,
+          ...(scene.userNameChange !== null && { userName: scene.userNameChange }),
         }),
       );
     } catch (e) {

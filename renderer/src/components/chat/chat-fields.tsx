@@ -144,9 +144,13 @@ export function TargetFields({
   );
 }
 
-/** Where the conversation takes place: typed as in training, or taken from a dataset scene. */
-export function useSceneChoice(characterId: CharacterId, initial?: ConversationSetting) {
+/**
+ * Where the conversation takes place (typed as in training, or taken from a dataset scene) and who
+ * the user speaks as there (`initialUserName`: the conversation's; '' for the default).
+ */
+export function useSceneChoice(characterId: CharacterId, initial?: ConversationSetting, initialUserName = '') {
   const [start, setStart] = useState<'setting' | 'scene'>('setting');
+  const [userName, setUserName] = useState(initialUserName);
   const [location, setLocation] = useState(initial?.location ?? '');
   const [status, setStatus] = useState(initial?.status ?? '');
   const [sceneId, setSceneId] = useState<SceneId | ''>('');
@@ -168,6 +172,11 @@ export function useSceneChoice(characterId: CharacterId, initial?: ConversationS
     setStatus,
     sceneId,
     setSceneId,
+    userName,
+    setUserName,
+    /** The name as it would be stored (spaces folded), when it differs from the one the form started with. */
+    userNameChange:
+      userName.replace(/\s+/g, ' ').trim() !== initialUserName ? userName.replace(/\s+/g, ' ').trim() : null,
     search,
     setSearch,
     scenes: scenes.data?.scenes ?? [],
@@ -246,6 +255,17 @@ export function SceneFields({
           {sceneHint && <small className="muted">{sceneHint}</small>}
         </>
       )}
+      <label className="speak-as">
+        <span>You speak as</span>
+        <input
+          value={state.userName}
+          maxLength={200}
+          placeholder={
+            state.start === 'scene' ? 'The scene’s other person, or a name' : 'Man (the paper’s interviewer), or a name'
+          }
+          onChange={(e) => state.setUserName(e.target.value)}
+        />
+      </label>
     </fieldset>
   );
 }
