@@ -40,6 +40,10 @@ import { ensureDataDir } from './data-dir';
 import { dispatch, type Handlers, type Outcome } from './dispatch';
 import { EventBus } from './events';
 import { DEFAULT_SETTINGS, GenerationService } from './pipeline/generation-service';
+import { LimitsService } from './pipeline/limits-service';
+import { PromptBuilder } from './pipeline/prompt-builder';
+import { PromptService } from './pipeline/prompt-service';
+import { PromptsRepo } from '../store/prompts-repo';
 import { JobService, type JobRetryTiming } from './jobs/job-service';
 import { ProfileService } from './profile-service';
 import { bundledManuscriptWorker, manuscriptReaderAt } from './manuscripts/manuscript-reader';
@@ -209,11 +213,13 @@ export class Studio {
     this.jobsRepo = new JobsRepo(this.db, { generation: DEFAULT_SETTINGS });
     const jobs = new JobService(this.db, this.jobsRepo, providers, this.events, clock, newId, options.jobRetry);
     this.jobs = jobs;
+    const promptsRepo = new PromptsRepo(this.db);
+    const promptBuilder = new PromptBuilder(dataset, profilesRepo, promptsRepo);
     const generation = new GenerationService(
       this.db,
       this.jobsRepo,
       dataset,
-      profilesRepo,
+      promptBuilder,
       characters,
       providers,
       jobs,
@@ -222,6 +228,18 @@ export class Studio {
       newId,
       new PreferencesRepo(this.db),
       sums,
+    );
+    const prompts = new PromptService(promptsRepo, characters, clock, newId);
+    const limits = new LimitsService(
+      this.db,
+      this.jobsRepo,
+      dataset,
+      characters,
+      providers,
+      promptBuilder,
+      this.events,
+      clock,
+      newId,
     );
     jobs.recover();
     // Windows (desktop, serve) show live the jobs a terminal runs beside them; a CLI command has none.
@@ -389,7 +407,7 @@ export class Studio {
       'app/check-database': () => this.checkDatabase(),
       ...characterHandlers({ characters, profiles, wikipedia, cards }),
       ...providerHandlers(providers),
-      ...generationHandlers(generation, (id) => llmCalls(jobsRepo.callRecords, id)),
+      ...generationHandlers({ generation, prompts, limits, calls: (id) => llmCalls(jobsRepo.callRecords, id) }),
       ...jobHandlers(jobs, characters),
       ...datasetHandlers({ characters, dataset, browser, filterCounts, sums, charts }),
       ...sceneHandlers({ scenes, regenerate, review, filterCounts }),
