@@ -1,9 +1,8 @@
-import type { CharacterId, KnowledgeLimit, ProviderId } from '../../../common/contract';
+import type { Character, CharacterId, KnowledgeLimit, ProviderId } from '../../../common/contract';
 import type { DatasetRepo } from '../../store/dataset-repo';
 import type { Db } from '../../store/database';
 import type { JobsRepo } from '../../store/jobs-repo';
 import { callRow, startedRow } from '../jobs/call-log';
-import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
@@ -23,7 +22,8 @@ export class LimitsService {
     private readonly db: Db,
     private readonly jobs: JobsRepo,
     private readonly dataset: DatasetRepo,
-    private readonly characters: CharacterService,
+    /** The character, refused with `not_found` when there is none. */
+    private readonly character: (id: CharacterId) => Character,
     private readonly providers: ProviderService,
     private readonly promptBuilder: PromptBuilder,
     private readonly events: EventBus,
@@ -32,13 +32,13 @@ export class LimitsService {
   ) {}
 
   list(characterId: CharacterId): KnowledgeLimit[] {
-    this.characters.get(characterId);
+    this.character(characterId);
     return this.dataset.limits(characterId);
   }
 
   /** Asks the provider for a list of what the character cannot know and replaces the saved list. */
   async generate(characterId: CharacterId, providerId: ProviderId): Promise<KnowledgeLimit[]> {
-    const character = this.characters.get(characterId);
+    const character = this.character(characterId);
     if (this.promptBuilder.chunksOf(characterId).length === 0) {
       throw new StudioFailure(
         'invalid_argument',
@@ -97,7 +97,7 @@ export class LimitsService {
 
   /** Replaces the list with the user's (trimmed, blanks and repeats dropped; an unchanged line keeps its id and source). */
   save(characterId: CharacterId, texts: readonly string[]): KnowledgeLimit[] {
-    this.characters.get(characterId);
+    this.character(characterId);
     const seen = new Set<string>();
     const clean = texts
       .map((t) => t.trim().replace(/\s+/g, ' '))

@@ -1,6 +1,5 @@
-import type { CharacterId, PromptTemplate, Stage } from '../../../common/contract';
+import type { Character, CharacterId, PromptTemplate, Stage } from '../../../common/contract';
 import type { PromptsRepo } from '../../store/prompts-repo';
-import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import { BUILTIN_PROMPTS, BUILTIN_VERSION, PLACEHOLDERS } from './prompts';
@@ -14,13 +13,14 @@ import { STAGES } from './stages/scheduler';
 export class PromptService {
   constructor(
     private readonly customPrompts: PromptsRepo,
-    private readonly characters: CharacterService,
+    /** The character, refused with `not_found` when there is none. */
+    private readonly character: (id: CharacterId) => Character,
     private readonly clock: Clock,
     private readonly newId: IdFactory,
   ) {}
 
   list(characterId: CharacterId): PromptTemplate[] {
-    this.characters.get(characterId);
+    this.character(characterId);
     return STAGES.map((stage) => {
       const custom = this.customPrompts.latest(characterId, stage);
       const active = custom?.active ? custom : null;
@@ -37,7 +37,7 @@ export class PromptService {
 
   /** Saves the stage's prompt as a new version, or with `edit` null goes back to the built-in one. */
   save(characterId: CharacterId, stage: Stage, edit: { system: string; template: string } | null): PromptTemplate[] {
-    this.characters.get(characterId);
+    this.character(characterId);
     if (edit) {
       if (!edit.template.trim())
         throw new StudioFailure('invalid_argument', 'A prompt cannot be empty. Reset it to the built-in one instead.');
