@@ -6,40 +6,31 @@ import type {
   Job,
   GenerationPreferences,
   JobId,
-  KnowledgeLimit,
-  PromptTemplate,
-  ProviderId,
   Stage,
   StageEstimate,
 } from '../../../common/contract';
 import { DatasetSums, sceneCountsSum, sumNow, type SceneCounts } from '../../store/dataset-sums';
 import type { DatasetRepo } from '../../store/dataset-repo';
-import { PromptsRepo } from '../../store/prompts-repo';
 import type { Db } from '../../store/database';
 import type { JobsRepo } from '../../store/jobs-repo';
 import type { PreferencesRepo } from '../../store/preferences-repo';
 import { formatUsd } from '../../../common/money';
-import { callRow, startedRow } from '../jobs/call-log';
 import type { JobService } from '../jobs/job-service';
-import type { ProfilesRepo } from '../../store/profiles-repo';
 import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
-import { LlmGateway } from '../llm/gateway';
 import type { ProviderService } from '../providers/provider-service';
-import { parseLimits } from './parse-limits';
 import { OVERGENERATION, PAPER_RUN, planSceneCalls } from './planner';
 import { applyPreset, describePlan, isPaper, MAX_TARGET_SCENES, protectiveWanted } from './presets';
-import { LIMITS_WANTED, PROFILE_EXCERPT_WORDS, PromptBuilder } from './prompt-builder';
-import { BUILTIN_PROMPTS, BUILTIN_VERSION, fill, PLACEHOLDERS, SCHEMAS } from './prompts';
+import { PROFILE_EXCERPT_WORDS, type PromptBuilder } from './prompt-builder';
 import { GenerationKind } from './stages/generation-kind';
-import { STAGES } from './stages/scheduler';
 
 /**
- * Experience construction, the part a person sets up: settings and their estimate, the prompts,
- * the list of what the character cannot know, and starting a run. The run itself is a job of the
- * generic engine (`GenerationKind` in stages/, registered here).
+ * Experience construction, the part a person sets up: settings and their estimate, and starting a
+ * run. The run itself is a job of the generic engine (`GenerationKind` in stages/, registered here).
+ * The stage prompts and the list of what the character cannot know have services of their own
+ * (`PromptService`, `LimitsService`).
  */
 
 const CONFIRM_KEY = 'generation.confirmAboveUsd';
@@ -57,14 +48,12 @@ export const DEFAULT_SETTINGS: Omit<GenerationSettings, 'providerId'> = {
 };
 
 export class GenerationService {
-  readonly promptBuilder: PromptBuilder;
-  private readonly customPrompts: PromptsRepo;
-
   constructor(
     private readonly db: Db,
     private readonly jobs: JobsRepo,
     private readonly dataset: DatasetRepo,
-    profiles: ProfilesRepo,
+    /** The stages' prompts, shared with the limits and regeneration (whose rewrites use the same texts). */
+    readonly promptBuilder: PromptBuilder,
     private readonly characters: CharacterService,
     private readonly providers: ProviderService,
     private readonly engine: JobService,
@@ -75,12 +64,10 @@ export class GenerationService {
     /** Sums for the doors' requests (the estimate), read off this thread when the studio has a reader. */
     private readonly sums: DatasetSums = new DatasetSums(db, null),
   ) {
-    this.customPrompts = new PromptsRepo(db);
-    this.promptBuilder = new PromptBuilder(dataset, profiles, this.customPrompts);
-    engine.register(new GenerationKind(jobs, dataset, characters, this.promptBuilder, engine, events, clock, newId));
+    engine.register(new GenerationKind(jobs, dataset, characters, promptBuilder, engine, events, clock, newId));
   }
 
-  // ── settings, estimate, prompts, limits ───────────────────────────────────────────────────
+  // ── settings and estimate ────────────────────────────────────────────────────────────────
 
   /**
    * The form's starting values: the character's last-used settings over the studio's defaults (a
@@ -241,137 +228,6 @@ export class GenerationService {
       targetScenes: settings.targetScenes,
       hasWork: calls > 0,
     };
-  }
-
-  prompts(characterId: CharacterId): PromptTemplate[] {
-    this.characters.get(characterId);
-    return STAGES.map((stage) => {
-      const custom = this.customPrompts.latest(characterId, stage);
-      const active = custom?.active ? custom : null;
-      return {
-        stage,
-        version: active ? `custom@${custom!.version}` : `builtin@${BUILTIN_VERSION}`,
-        system: active ? active.system : BUILTIN_PROMPTS[stage].system,
-        template: active ? active.template : BUILTIN_PROMPTS[stage].template,
-        placeholders: [...PLACEHOLDERS[stage]],
-        custom: active !== null,
-      };
-    });
-  }
-
-  savePrompt(
-    characterId: CharacterId,
-    stage: Stage,
-    edit: { system: string; template: string } | null,
-  ): PromptTemplate[] {
-    this.characters.get(characterId);
-    if (edit) {
-      if (!edit.template.trim())
-        throw new StudioFailure('invalid_argument', 'A prompt cannot be empty. Reset it to the built-in one instead.');
-      const unknown = [...edit.template.matchAll(/\{([a-z_]+)\}/g)]
-        .map((m) => m[1]!)
-        .filter((n) => !PLACEHOLDERS[stage].includes(n));
-      if (unknown.length > 0) {
-        throw new StudioFailure(
-          'invalid_argument',
-          `Unknown placeholder ${unknown.map((n) => `{${n}}`).join(', ')}. This prompt may use: ${PLACEHOLDERS[stage].map((n) => `{${n}}`).join(' ')}.`,
-        );
-      }
-    }
-    this.customPrompts.insert(
-      {
-        id: this.newId(),
-        characterId,
-        stage,
-        system: edit?.system ?? '',
-        template: edit?.template ?? '',
-        active: edit !== null,
-      },
-      this.clock.now(),
-    );
-    return this.prompts(characterId);
-  }
-
-  limits(characterId: CharacterId): KnowledgeLimit[] {
-    this.characters.get(characterId);
-    return this.dataset.limits(characterId);
-  }
-
-  /** Asks the provider for a list of what the character cannot know and replaces the saved list. */
-  async generateLimits(characterId: CharacterId, providerId: ProviderId): Promise<KnowledgeLimit[]> {
-    const character = this.characters.get(characterId);
-    if (this.promptBuilder.chunksOf(characterId).length === 0) {
-      throw new StudioFailure(
-        'invalid_argument',
-        `${character.fullName} has no profile yet. Add one on the Profile tab first.`,
-      );
-    }
-    const provider = this.providers.get(providerId);
-    const llm = this.providers.instance(providerId);
-    const structured = provider.structuredOutput && llm.capabilities.jsonSchema;
-    const prompt = this.promptBuilder.promptFor(characterId, 'limits');
-    const values = { ...this.promptBuilder.baseValues(character, 'limits', structured), count: String(LIMITS_WANTED) };
-    const gateway = new LlmGateway(llm, {
-      maxConcurrency: 1,
-      timeoutMs: provider.timeoutMs,
-      maxAttempts: 3,
-      prices: this.providers.isMetered(provider) ? this.providers.priceTable() : {},
-      onStart: (record) => this.jobs.callRecords.start(startedRow(null, record)),
-      onCall: (record) => this.jobs.callRecords.finish(callRow(null, record)),
-    });
-    const callId = this.newId();
-    let text: string;
-    try {
-      const result = await gateway.complete(
-        {
-          messages: [
-            ...(prompt.system ? [{ role: 'system' as const, content: fill(prompt.system, values) }] : []),
-            { role: 'user' as const, content: fill(prompt.template, values) },
-          ],
-          temperature: 0.7,
-          maxTokens: 1500,
-          ...(structured && { jsonSchema: SCHEMAS.limits }),
-        },
-        { callId, tag: 'limits' },
-      );
-      text = result.text;
-    } catch (error) {
-      throw new StudioFailure('unavailable', error instanceof Error ? error.message : String(error));
-    }
-    const texts = parseLimits(text, structured);
-    if (texts.length === 0) {
-      throw new StudioFailure(
-        'unavailable',
-        'The model answered without a list. Try again, or write the list yourself.',
-      );
-    }
-    this.db.transaction(() =>
-      this.dataset.replaceLimits(
-        characterId,
-        texts.slice(0, LIMITS_WANTED).map((t) => ({ id: this.newId(), text: t, source: 'generated' as const, callId })),
-        this.clock.now(),
-      ),
-    )();
-    this.events.emit('limits/changed', { characterId });
-    return this.dataset.limits(characterId);
-  }
-
-  saveLimits(characterId: CharacterId, texts: readonly string[]): KnowledgeLimit[] {
-    this.characters.get(characterId);
-    const seen = new Set<string>();
-    const clean = texts
-      .map((t) => t.trim().replace(/\s+/g, ' '))
-      .filter((t) => t.length > 0 && !seen.has(t.toLowerCase()) && seen.add(t.toLowerCase()));
-    const previous = new Map(this.dataset.limits(characterId).map((l) => [l.text, l]));
-    this.db.transaction(() =>
-      this.dataset.replaceLimits(
-        characterId,
-        clean.map((text) => previous.get(text) ?? { id: this.newId(), text, source: 'user' as const }),
-        this.clock.now(),
-      ),
-    )();
-    this.events.emit('limits/changed', { characterId });
-    return this.dataset.limits(characterId);
   }
 
   // ── jobs ─────────────────────────────────────────────────────────────────────────────────
