@@ -1,4 +1,5 @@
-import type { ImportProvenance, Scene } from './contract';
+import type { ImportProvenance, LlmCall, Scene } from './contract';
+import { formatUsd } from './money';
 
 /** Where an imported scene came from, for a person: "from data.jsonl, line 12 (seed_dialogue_3)". */
 export function importedFromText(p: ImportProvenance): string {
@@ -36,4 +37,18 @@ export function indentedJson(text: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** A call's tokens as the provenance shows them: "212 in · 241 out", or "—" when none were counted. */
+export function callTokensText(call: LlmCall): string {
+  return call.promptTokens === null && call.completionTokens === null
+    ? '—'
+    : `${call.promptTokens ?? '?'} in · ${call.completionTokens ?? '?'} out`;
+}
+
+/** A call's cost as the provenance shows it, saying why when it is not known. */
+export function callCostText(call: LlmCall): string {
+  if (call.status === 'interrupted') return 'unknown (interrupted)';
+  if (call.status === 'in_flight') return 'waiting for the answer';
+  return call.costUsd === null ? '—' : formatUsd(call.costUsd);
 }

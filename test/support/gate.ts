@@ -26,3 +26,23 @@ export function gate(): Gate {
     },
   };
 }
+
+/**
+ * One call held at a fake server: its responder calls `arrive()` and waits for `released`; the test
+ * waits for `entered` (the call is out), does what must happen meanwhile, then calls `release()`.
+ */
+export interface HeldCall {
+  /** Resolves once the held request has reached the server. */
+  entered: Promise<void>;
+  arrive: () => void;
+  release: () => void;
+  released: Promise<void>;
+}
+
+export function heldCall(): HeldCall {
+  let release!: () => void;
+  let arrive!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const entered = new Promise<void>((resolve) => (arrive = resolve));
+  return { entered, arrive, release, released };
+}

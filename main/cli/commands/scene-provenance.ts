@@ -1,6 +1,5 @@
 import type { CallId, LlmCall, Scene, SceneId } from '../../../common/contract';
-import { formatUsd } from '../../../common/money';
-import { indentedJson, sceneOriginText } from '../../../common/provenance';
+import { callCostText, callTokensText, indentedJson, sceneOriginText } from '../../../common/provenance';
 import { UsageError, type CliContext } from '../shared';
 
 /** Which of a scene's calls `scenes provenance` shows: `--scene-call`, `--experience-call`, or both. */
@@ -77,18 +76,8 @@ function section(
 }
 
 function attempt(c: LlmCall, attempts: number, indent: boolean): string {
-  const tokens =
-    c.promptTokens === null && c.completionTokens === null
-      ? '—'
-      : `${c.promptTokens ?? '?'} in · ${c.completionTokens ?? '?'} out`;
-  const cost =
-    c.status === 'interrupted'
-      ? 'unknown (interrupted)'
-      : c.status === 'in_flight'
-        ? 'waiting for the answer'
-        : c.costUsd === null
-          ? '—'
-          : formatUsd(c.costUsd);
+  const tokens = callTokensText(c);
+  const cost = callCostText(c);
   const params = Object.entries(c.params).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   return [
     ...(attempts > 1 ? [`-- Attempt ${c.attempt} --`] : []),

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliIn } from '../../support/cli';
+import { heldCall, type HeldCall } from '../../support/gate';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { generateWithCli } from '../../support/cli-dataset';
 import { tempDir } from '../../support/paths';
@@ -27,14 +28,10 @@ function sceneIds(): string[] {
   }
 }
 
-/** A rewrite held at the server until released: `entered` resolves once its request is there. */
-let held: { entered: Promise<void>; arrive: () => void; release: () => void; released: Promise<void> } | null = null;
-function holdRewrite(): NonNullable<typeof held> {
-  let release!: () => void;
-  let arrive!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const entered = new Promise<void>((resolve) => (arrive = resolve));
-  held = { entered, arrive, release, released };
+/** The rewrite held at the server, when a test holds one. */
+let held: HeldCall | null = null;
+function holdRewrite(): HeldCall {
+  held = heldCall();
   return held;
 }
 

@@ -1,4 +1,5 @@
 import { revisionNumbering } from '../../../common/scene-doc/revision-numbers';
+import { heldCall, type HeldCall } from '../../support/gate';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CharacterId, ProviderId, SceneId } from '../../../common/contract';
 import { startFakeLlmServer, type FakeChatRequest, type FakeLlmServer } from '../../support/fake-llm-server';
@@ -17,14 +18,8 @@ let characterId: CharacterId;
 let providerId: ProviderId;
 
 /** A held rewrite: the next rewrite request says it arrived, then waits to be released. */
-interface Gate {
-  /** Resolves when the rewrite request reached the server (the call is out). */
-  entered: Promise<void>;
-  release: () => void;
-  arrive: () => void;
-  released: Promise<void>;
-}
-let gate: Gate | null = null;
+/** The rewrite held at the server, when a test holds one. */
+let gate: HeldCall | null = null;
 let rewriteAnswer: (req: FakeChatRequest) => string = angryAnswer;
 
 function lastUser(req: FakeChatRequest): string {
@@ -44,12 +39,8 @@ function angryAnswer(req: FakeChatRequest): string {
   });
 }
 
-function holdRewrites(): Gate {
-  let release!: () => void;
-  let arrive!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const entered = new Promise<void>((resolve) => (arrive = resolve));
-  gate = { entered, release, arrive, released };
+function holdRewrites(): HeldCall {
+  gate = heldCall();
   return gate;
 }
 

@@ -1,8 +1,7 @@
 import { useState } from 'react';
 import type { CallId, LlmCall } from '../../../../common/contract';
-import { indentedJson } from '../../../../common/provenance';
+import { callCostText, callTokensText, indentedJson } from '../../../../common/provenance';
 import { useCalls } from '../../lib/queries';
-import { formatUsd } from '../generation/format';
 import { Modal } from '../Modal';
 
 /** The LLM calls that made a scene and its experience: every attempt, with prompt and raw answer. */
@@ -74,27 +73,9 @@ function CallView({ call, attempts }: { call: LlmCall; attempts: number }) {
         <Fact label="Provider" value={call.provider} />
         <Fact label="Model" value={call.model} code />
         {attempts > 1 && <Fact label="Attempt" value={String(call.attempt)} />}
-        <Fact
-          label="Tokens"
-          value={
-            call.promptTokens === null && call.completionTokens === null
-              ? '—'
-              : `${call.promptTokens ?? '?'} in · ${call.completionTokens ?? '?'} out`
-          }
-        />
+        <Fact label="Tokens" value={callTokensText(call)} />
         <Fact label="Latency" value={`${(call.latencyMs / 1000).toFixed(2)} s`} />
-        <Fact
-          label="Cost"
-          value={
-            call.status === 'interrupted'
-              ? 'unknown (interrupted)'
-              : call.status === 'in_flight'
-                ? 'waiting for the answer'
-                : call.costUsd === null
-                  ? '—'
-                  : formatUsd(call.costUsd)
-          }
-        />
+        <Fact label="Cost" value={callCostText(call)} />
         <Fact label="Finish" value={call.finishReason ?? '—'} />
         <Fact label="Started" value={new Date(call.startedAt).toLocaleString()} />
       </dl>
