@@ -52,8 +52,13 @@ export async function beethovenWithJob(studio: Studio): Promise<{ characterId: C
  */
 export async function generatedLessonWithExperience(
   studio: Studio,
+  /** A character already there (with no job `job` yet); by default a new Beethoven. */
+  of?: CharacterId,
 ): Promise<{ id: SceneId; characterId: CharacterId }> {
-  const { characterId, dataset } = await beethovenWithJob(studio);
+  if (of) new JobsRepo(studio.db).insertJob({ id: 'job' as JobId, characterId: of, settings: {} }, 1);
+  const { characterId, dataset } = of
+    ? { characterId: of, dataset: new DatasetRepo(studio.db) }
+    : await beethovenWithJob(studio);
   const id = insertLesson(dataset, characterId, 'scene-1' as SceneId);
   dataset.insertExperience(
     id,

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { Character, TrainingConfig, TrainingPreview, TrainingRun } from '../../../common/contract';
+import { revisionNumbering } from '../../../common/scene-doc/revision-numbers';
 import { exportStep } from '../../../common/training-text';
 import { StudioFailure } from '../../core/errors';
 import { looksLikePath } from '../../core/training/base-model-check';
@@ -278,7 +279,9 @@ async function previewCommand(ctx: CliContext): Promise<number> {
   const thinking = strOf(values, 'thinking') ?? 'keep';
   if (thinking !== 'keep' && thinking !== 'drop') throw new UsageError('--thinking must be keep or drop.');
   const python = interpreterOption(values, 'python');
-  io.err(`Rendering scene ${sceneId} (revision ${opened.revision}) with the trainer's tokenizer code…`);
+  // The revision as scenes history numbers it (a generated scene's stored counter is one more).
+  const shown = revisionNumbering(await call('scenes/revisions', { id }))(opened.revision);
+  io.err(`Rendering scene ${sceneId} (revision ${shown}) with the trainer's tokenizer code…`);
   const preview = await call('training/preview', {
     sceneId: id,
     baseModel: baseModelOption(baseModel, true),

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generatedLessonWithExperience } from '../../support/scenes';
 import type {
   CharacterId,
   SceneId,
@@ -119,6 +120,13 @@ describe('training/preview with the real trainer', { timeout: 180_000 }, () => {
     expect(JSON.parse(json.out)).toMatchObject({ sceneId, format: 'chat', maxLength: 2048, cutAt: null });
     const wrong = await runCliIn(env.dir, [...args, '--format', 'raw']);
     expect(wrong).toMatchObject({ code: 2, err: expect.stringMatching(/--format must be chat or character-llm/) });
+    // A generated scene's revision is named as scenes history numbers it (stored as 2, listed as 1).
+    const generated = await generatedLessonWithExperience(env.studio, characterId);
+    const named = await runCliIn(env.dir, [
+      ...['train', 'preview', generated.characterId, '--scene', generated.id, '--base-model', model, '--json'],
+    ]);
+    expect(named.code, named.err).toBe(0);
+    expect(named.err).toContain(`Rendering scene ${generated.id} (revision 1) with the trainer's tokenizer code…`);
   });
 
   it('says when review keeps a scene out of training', async () => {
