@@ -75,35 +75,42 @@ export function TargetFields({
   const only = state.options.length === 1 ? state.options[0] : undefined;
   return (
     <>
-      <label className="field">
-        <span>Talk to</span>
-        <select value={state.picked} onChange={(e) => state.pick(e.target.value)}>
-          {runs.length > 0 && (
-            <optgroup label={`${characterName}'s training runs`}>
-              {runs.map((r) => (
-                <option key={r.runId} value={`run:${r.runId}`}>
-                  {r.label}
-                </option>
-              ))}
-            </optgroup>
-          )}
-          {baselines.length > 0 && (
-            <optgroup label="Baselines (a model without this training)">
-              {baselines.map((b) => (
-                <option key={b.providerId} value={`base:${b.providerId}`}>
-                  {b.name}
-                </option>
-              ))}
-            </optgroup>
-          )}
-        </select>
-      </label>
-      {state.baseline && (
+      {/* Who answers and, for a baseline, its model: side by side where there is room. */}
+      <div className="target-row">
         <label className="field">
-          <span>Model</span>
-          <input value={state.baselineModel} onChange={(e) => state.setModel(e.target.value)} placeholder="model id" />
+          <span>Talk to</span>
+          <select value={state.picked} onChange={(e) => state.pick(e.target.value)}>
+            {runs.length > 0 && (
+              <optgroup label={`${characterName}'s training runs`}>
+                {runs.map((r) => (
+                  <option key={r.runId} value={`run:${r.runId}`}>
+                    {r.label}
+                  </option>
+                ))}
+              </optgroup>
+            )}
+            {baselines.length > 0 && (
+              <optgroup label="Baselines (a model without this training)">
+                {baselines.map((b) => (
+                  <option key={b.providerId} value={`base:${b.providerId}`}>
+                    {b.name}
+                  </option>
+                ))}
+              </optgroup>
+            )}
+          </select>
         </label>
-      )}
+        {state.baseline && (
+          <label className="field">
+            <span>Model</span>
+            <input
+              value={state.baselineModel}
+              onChange={(e) => state.setModel(e.target.value)}
+              placeholder="model id"
+            />
+          </label>
+        )}
+      </div>
       {only ? (
         // One way to answer (a baseline: its provider's endpoint): said, not offered as a choice.
         <div className="field runtime-choice" data-testid="runtime-only">
