@@ -83,17 +83,25 @@ describe('the chat window', () => {
       }
     }
 
-    // The new-conversation form: its labels, the Scene fieldset's legend included, share one left edge.
+    // The new-conversation form: its labels, the Scene fieldset's legend included, share one left edge
+    // (Model, beside Talk to in one row, starts the row's second column, level with Talk to).
     await page.getByRole('button', { name: 'New conversation' }).click();
     const form = page.getByRole('form', { name: 'New conversation' });
     await form.getByText('Talk to', { exact: true }).waitFor();
+    const tops = await form
+      .locator('.target-row .field > span')
+      .evaluateAll((labels) => labels.map((l) => Math.round(l.getBoundingClientRect().top)));
+    expect(tops).toHaveLength(2);
+    expect(new Set(tops).size, JSON.stringify(tops)).toBe(1);
     const lefts = await form.locator('.field > span, legend').evaluateAll((labels) =>
-      labels.map((l) => {
-        // Where the text starts, not the box: a legend's box is in line, its text 2 px in.
-        const text = document.createRange();
-        text.selectNodeContents(l);
-        return Math.round(text.getBoundingClientRect().left);
-      }),
+      labels
+        .filter((l) => !l.closest('.target-row') || l.parentElement === l.closest('.target-row')?.firstElementChild)
+        .map((l) => {
+          // Where the text starts, not the box: a legend's box is in line, its text 2 px in.
+          const text = document.createRange();
+          text.selectNodeContents(l);
+          return Math.round(text.getBoundingClientRect().left);
+        }),
     );
     expect(lefts.length).toBeGreaterThan(2);
     expect(new Set(lefts).size, JSON.stringify(lefts)).toBe(1);
