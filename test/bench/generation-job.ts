@@ -18,6 +18,9 @@
 // cases, for alternated before/after comparisons; all of them by default. `BENCH_CPU_PROFILE_DIR`
 // writes a V8 CPU profile of each measured job there (`<concurrency>-<scenes before>.cpuprofile`,
 // the job alone: no start-up, warm-up or seeding), for `node --cpu-prof`'s view of that window only.
+// - `cpuMsPerItemByThread`: the process's CPU per item split by thread: `main`, `v8Helpers` (the
+//   threads there before the first studio opened: V8's GC and compiler helpers, libuv's), and
+//   `studioThreads` (those started since: the WAL checkpointer's worker). Linux only.
 // - `eventLoopDelayP99Ms` / `eventLoopDelayMaxMs`: `perf_hooks.monitorEventLoopDelay` during the job.
 import path from 'node:path';
 import { startFakeServerProcess } from '../support/fake-server-process';
@@ -29,12 +32,14 @@ import type { Studio } from '../../main/core/studio';
 import { encodeSignature, sceneSignature } from '../../main/core/pipeline/parse-dedupe';
 import { DatasetRepo } from '../../main/store/dataset-repo';
 import { beethovenWithProfile, call, generationSettings, makeStudio } from '../support/studio';
-import { threadClock } from './thread-clock';
+import { threadClock, threadsCpuMs } from './thread-clock';
 
 const LATENCY_MS = 300;
 const TARGET_SCENES = 160;
 const POLL_MS = 750;
 const SEEDED_SCENES = 1_500;
+/** The threads of this process before any studio opened (see `cpuMsPerItemByThread`). */
+let launchThreads = new Set<number>();
 
 interface Figure {
   value: number;
@@ -178,6 +183,7 @@ export async function measure(
     delay.enable();
     const clock = threadClock();
     const mainBefore = clock?.().cpuMs ?? 0;
+    const threadsBefore = threadsCpuMs();
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const job = await call(env.studio, 'generation/start', {
@@ -189,6 +195,13 @@ export async function measure(
     const wallMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
     const mainCpuMs = (clock?.().cpuMs ?? Number.NaN) - mainBefore;
+    const byThread = { main: 0, v8Helpers: 0, studioThreads: 0 };
+    for (const [tid, ms] of threadsCpuMs()) {
+      const spent = ms - (threadsBefore.get(tid) ?? 0);
+      if (tid === process.pid) byThread.main += spent;
+      else if (launchThreads.has(tid)) byThread.v8Helpers += spent;
+      else byThread.studioThreads += spent;
+    }
     delay.disable();
     if (poller) clearInterval(poller);
     if (finished.status !== 'succeeded') throw new Error(`the job ended ${finished.status}: ${finished.message}`);
@@ -213,6 +226,10 @@ export async function measure(
         unit: 'ms CPU per item',
       },
       mainThreadCpuMsPerItem: { value: Number((mainCpuMs / items).toFixed(2)), goal: null, unit: 'ms CPU per item' },
+      cpuMsPerItemByThread: {
+        ...Object.fromEntries(Object.entries(byThread).map(([k, ms]) => [k, Number((ms / items).toFixed(2))])),
+        unit: 'ms CPU per item',
+      },
       eventLoopDelayP99Ms: { value: Number((delay.percentile(99) / 1e6).toFixed(1)), goal: 50, unit: 'ms' },
       eventLoopDelayMaxMs: { value: Number((delay.max / 1e6).toFixed(1)), goal: 50, unit: 'ms' },
     };
@@ -225,6 +242,7 @@ export async function measure(
 }
 
 export async function run(): Promise<object> {
+  launchThreads = new Set(threadsCpuMs().keys());
   const server = await startFakeServerProcess(path.join(path.dirname(process.argv[1] ?? '.'), 'fake-server-main.mjs'), {
     FAKE_LATENCY_MS: String(LATENCY_MS),
     FAKE_RESPONDER: 'studio',
