@@ -3,12 +3,13 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
-import type { EventName, Events, StudioError } from '../../common/contract';
+import type { EventName, Events } from '../../common/contract';
 import { httpStatusOf } from '../core/errors';
 import type { Studio } from '../core/studio';
-import { runSliced, type Steps } from '../core/time-slices';
-import { jsonPieces, writePieces } from './json-steps';
+import { runSliced } from '../core/time-slices';
+import { jsonPieces } from './json-steps';
+import { MAX_BODY_BYTES, readBody, refuseTooLarge } from './request-body';
+import { sendError, sendPage, sendPieces, setSecurityHeaders } from './responses';
 
 /**
  * The web door: the studio contract over HTTP + server-sent events, for headless boxes and tests.
@@ -22,7 +23,6 @@ import { jsonPieces, writePieces } from './json-steps';
  * or Host are refused, which also defeats DNS rebinding.
  */
 
-export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /**
  * Event streams open at once, all clients together: each holds a socket and a subscription for
  * as long as it lives, so an unbounded number would let one page (or a script with the token)
@@ -30,10 +30,6 @@ export const MAX_BODY_BYTES = 16 * 1024 * 1024;
  */
 export const MAX_EVENT_STREAMS = 32;
 const COOKIE = 'cs_token';
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-  "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
 export interface WebServerOptions {
   studio: Studio;
   staticDir: string;
@@ -292,63 +288,6 @@ export class WebServer {
   }
 }
 
-function setSecurityHeaders(res: http.ServerResponse): void {
-  res.setHeader('Content-Security-Policy', CSP);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  sendText(res, status, JSON.stringify(body));
-}
-
-/** Sends `data`, a JSON text. */
-function sendText(res: http.ServerResponse, status: number, data: string): void {
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(data),
-    'Cache-Control': 'no-store',
-  });
-  res.end(data);
-}
-
-/** Sends a JSON text given in pieces (`jsonPieces`), a slice of them at a time. */
-async function sendPieces(res: http.ServerResponse, status: number, pieces: readonly string[]): Promise<void> {
-  if (pieces.length <= 1) return sendText(res, status, pieces[0] ?? '');
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': await runSliced(byteLengthSteps(pieces)),
-    'Cache-Control': 'no-store',
-  });
-  await writePieces(res, pieces);
-}
-
-function* byteLengthSteps(pieces: readonly string[]): Steps<number> {
-  let bytes = 0;
-  for (const piece of pieces) {
-    bytes += Buffer.byteLength(piece);
-    yield;
-  }
-  return bytes;
-}
-
-function sendError(res: http.ServerResponse, status: number, error: StudioError): void {
-  sendJson(res, status, { error });
-}
-
-function sendPage(res: http.ServerResponse, status: number, message: string): void {
-  const html = `<!doctype html><meta charset="utf-8"><title>Character Studio</title><body style="font-family:sans-serif;padding:3rem;max-width:40rem"><h1>Character Studio</h1><p>${escapeHtml(message)}</p></body>`;
-  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-  res.end(html);
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 function parseCookies(header: string | undefined): Record<string, string> {
   const cookies: Record<string, string> = {};
   for (const part of (header ?? '').split(';')) {
@@ -356,56 +295,4 @@ function parseCookies(header: string | undefined): Record<string, string> {
     if (index > 0) cookies[part.slice(0, index).trim()] = part.slice(index + 1).trim();
   }
   return cookies;
-}
-
-/**
- * The request's body as text, decoded as its chunks arrive (a character split between two chunks
- * waits for the next): a body of megabytes (a profile sent as base64) is then not copied into one
- * buffer and decoded in one go when it ends, which held the loop for tens of ms.
- */
-const TOO_LARGE_MESSAGE = `The request is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB. Import large texts in several parts.`;
-/** What a refused client may still send, read and thrown away, before its connection is cut. */
-const DISCARD_LIMIT_BYTES = 4 * MAX_BODY_BYTES;
-const DISCARD_TIMEOUT_MS = 15_000;
-
-/**
- * Answers 413 while the client is still sending, then reads and discards the rest of its body
- * (up to a bound) instead of closing at once: a socket closed with unread data is reset by the
- * kernel, and the client may lose the answer it had already been sent (ECONNRESET, no message).
- */
-function refuseTooLarge(req: http.IncomingMessage, res: http.ServerResponse): void {
-  let discarded = 0;
-  const cut = (): void => {
-    req.socket.destroy();
-  };
-  const timer = setTimeout(cut, DISCARD_TIMEOUT_MS);
-  timer.unref();
-  req.removeAllListeners('data');
-  req.on('data', (chunk: Buffer) => {
-    discarded += chunk.length;
-    if (discarded > DISCARD_LIMIT_BYTES) cut();
-  });
-  req.on('close', () => clearTimeout(timer));
-  req.resume();
-  sendError(res, 413, { code: 'too_large', message: TOO_LARGE_MESSAGE });
-}
-
-function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const decoder = new StringDecoder('utf8');
-    const parts: string[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.pause();
-        reject(new Error(TOO_LARGE_MESSAGE));
-        return;
-      }
-      parts.push(decoder.write(chunk));
-    });
-    req.on('end', () => resolve(parts.join('') + decoder.end()));
-    req.on('error', reject);
-  });
 }

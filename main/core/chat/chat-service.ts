@@ -9,7 +9,6 @@ import type {
   ConversationHit,
   ConversationId,
   ConversationMessage,
-  ConversationSetting,
   ConversationView,
   Provider,
   Scene,
@@ -27,7 +26,8 @@ import { ChatTargetCatalog } from './chat-targets';
 import { conversationJson, conversationMarkdown, fileNameOf } from './conversation-export';
 import { ConversationTree } from './conversation-tree';
 import { writeReply, writerAlive } from './replying';
-import { correctionDoc, linesOfScene, settingOfScene } from './scene-bridge';
+import { cleanSetting, NEW_TITLE, startConversation, titleOf } from './conversation-start';
+import { correctionDoc, settingOfScene } from './scene-bridge';
 
 /** What the chat service reads of the rest of the studio. */
 export interface ChatServiceDeps {
@@ -45,10 +45,8 @@ export interface ChatServiceDeps {
   newId: IdFactory;
 }
 
-const NEW_TITLE = 'New conversation';
 /** The paper's interviewer: who the user is in a scene unless the scene names someone else. */
 const USER_SPEAKER = 'Man';
-const TITLE_CHARS = 60;
 
 /**
  * Stored conversations with a character (issue #11, points 4–8): the message tree, replies written
@@ -102,44 +100,7 @@ export class ChatService {
     const character = this.deps.characters.get(arg.characterId);
     this.targetCatalog.check(arg.characterId, arg.target, arg.runtime);
     const scene = arg.sceneId === undefined ? null : this.sceneOf(arg.characterId, arg.sceneId);
-    const setting = cleanSetting(arg.setting ?? (scene ? settingOfScene(scene) : { location: '', status: '' }));
-    const lines = scene ? linesOfScene(scene, character.shortName) : [];
-    const id = this.deps.newId() as ConversationId;
-    const now = this.deps.clock.now();
-    const title =
-      arg.title?.trim() || (scene ? `From the scene “${clip(scene.location || scene.type, 40)}”` : NEW_TITLE);
-    this.deps.repo.create(
-      {
-        id,
-        characterId: arg.characterId,
-        title,
-        target: arg.target,
-        runtime: arg.runtime,
-        setting,
-        // Unnamed, a scene's history goes on with its other person speaking (its last user line).
-        userName: arg.userName || lines.findLast((l) => l.role === 'user')?.speaker || '',
-        sampling: { ...DEFAULT_CHAT_SAMPLING, ...arg.sampling },
-        sourceSceneId: scene?.id ?? null,
-      },
-      now,
-    );
-    let parent: ChatMessageId | null = null;
-    for (const line of lines) {
-      const messageId = this.deps.newId() as ChatMessageId;
-      this.deps.repo.addMessage(
-        {
-          id: messageId,
-          conversationId: id,
-          parentId: parent,
-          ...line,
-          state: 'complete',
-          producer: null,
-          editedFrom: null,
-        },
-        now,
-      );
-      parent = messageId;
-    }
+    const id = startConversation(this.deps, arg, character, scene);
     this.changed(arg.characterId, id);
     return this.view(id);
   }
@@ -217,8 +178,7 @@ export class ChatService {
       },
       this.deps.clock.now(),
     );
-    if (conversation.title === NEW_TITLE)
-      this.deps.repo.update(id, { title: clip(clean, TITLE_CHARS) }, this.deps.clock.now());
+    if (conversation.title === NEW_TITLE) this.deps.repo.update(id, { title: titleOf(clean) }, this.deps.clock.now());
     return this.reply(id, userId, sampling);
   }
 
@@ -388,15 +348,6 @@ export class ChatService {
   private changed(characterId: CharacterId, conversationId: ConversationId): void {
     this.deps.events.emit('chat/changed', { characterId, conversationId });
   }
-}
-
-function cleanSetting(setting: ConversationSetting): ConversationSetting {
-  return { location: setting.location.trim(), status: setting.status.trim() };
-}
-
-function clip(text: string, max: number): string {
-  const one = text.replace(/\s+/g, ' ').trim();
-  return one.length <= max ? one : `${one.slice(0, max - 1).trimEnd()}…`;
 }
 
 /**

@@ -1,22 +1,19 @@
 import type {
   CharacterId,
   EvalSystemId,
-  InterviewId,
   JobId,
-  JudgeDimension,
   JudgeJob,
   JudgeRequest,
   JudgeSettings,
   Judgment,
   JudgmentFilter,
-  PairOrder,
   PairwiseFilter,
   PairwiseJudgment,
   PairwiseSummary,
   ProviderId,
 } from '../../../common/contract';
 import type { Db } from '../../store/database';
-import type { JobRow, JobsRepo, NewItem } from '../../store/jobs-repo';
+import type { JobRow, JobsRepo } from '../../store/jobs-repo';
 import type { EvalRepo } from '../../store/eval-repo';
 import type { JudgmentsRepo } from '../../store/judgments-repo';
 import type { CharacterService } from '../character-service';
@@ -32,7 +29,6 @@ import { parsePairwiseVerdict, parseScore, type Parsed } from './judge-parse';
 import type { ChatMessage } from '../llm/types';
 import {
   DIMENSIONS,
-  dimensionsFor,
   JUDGE_PROMPT_VERSION,
   judgeMessages,
   PAIRWISE_PROMPT_VERSION,
@@ -40,24 +36,17 @@ import {
 } from './judge-prompts';
 import { JudgeSubjects } from './judge-subjects';
 import type { ProfileText } from './profile-text';
-import { PAIR_ORDERS, winnerOf } from './pairwise';
+import { winnerOf } from './pairwise';
+import {
+  PAIR_STAGE,
+  pairItems,
+  SCORE_STAGE,
+  scoreItems,
+  type JudgeStage,
+  type PairInput,
+  type ScoreInput,
+} from './judge-plan';
 import { winRates } from './win-rate';
-
-/** Items of a judge job: one judgment each, or one order of one pair. */
-const SCORE_STAGE = 'judgments' as const;
-const PAIR_STAGE = 'pairwise' as const;
-
-interface ScoreInput {
-  interviewId: InterviewId;
-  dimension: JudgeDimension;
-}
-
-interface PairInput {
-  interviewA: InterviewId;
-  interviewB: InterviewId;
-  dimension: JudgeDimension;
-  order: PairOrder;
-}
 
 /** What every item of one run works with. */
 interface RunContext {
@@ -68,23 +57,14 @@ interface RunContext {
   s: JudgeSettings;
 }
 
-/** The question two interviews share: same mode, same text once spacing and case are set aside. */
-function questionKey(mode: string, question: string): string {
-  return `${mode}\u0000${question.trim().replace(/\s+/g, ' ').toLowerCase()}`;
-}
-
 /**
  * The judge as a job kind (`judge`) of the generic engine: one item per finished interview ×
  * dimension (a score 1–7, or unscored after bounded repairs), and for a pairwise comparison two
  * items per shared question × dimension, one per order. Every ask is a recorded call at
  * temperature 0 through the job's gateway, so concurrency, budget, cost and resume are the
  * engine's. A judgment and its item's `done` mark are written in one transaction: a run killed
- * anywhere resumes without asking twice or storing twice.
- *
- * Pairing: systems A and B are compared on every question both answered in a finished interview
- * of the same mode, matched by the question's text (so answers imported from the paper's files
- * meet our own interviews of the same question); where a system answered a question more than once,
- * its latest interview stands.
+ * anywhere resumes without asking twice or storing twice. Which items a job holds (and how pairs
+ * are matched) is `judge-plan.ts`.
  */
 export class JudgeService implements JobKind {
   readonly name = 'judge';
@@ -143,7 +123,10 @@ export class JudgeService implements JobKind {
       pairwisePromptVersion: PAIRWISE_PROMPT_VERSION,
       budgetUsd: request.budgetUsd ?? null,
     };
-    const items = [...this.scoreItems(character.id, settings), ...this.pairItems(character.id, settings)];
+    const items = [
+      ...scoreItems(this.repo, this.newId, character.id, settings),
+      ...pairItems(this.repo, this.newId, character.id, settings),
+    ];
     if (items.length === 0)
       throw new StudioFailure(
         'not_found',
@@ -223,48 +206,6 @@ export class JudgeService implements JobKind {
       promptVersion: ps[0]!.promptVersion,
       rates: winRates(ps.map((p) => p.outcome)),
     }));
-  }
-
-  private scoreItems(characterId: CharacterId, s: JudgeSettings): NewItem[] {
-    const judged = this.repo.judgedBy(characterId, s.model, s.promptVersion);
-    const items: NewItem[] = [];
-    for (const interview of this.repo.finishedInterviews(s.systemIds, s.mode)) {
-      for (const dimension of dimensionsFor(interview.mode)) {
-        if (!s.dimensions.includes(dimension) || judged.has(`${interview.id}:${dimension}`)) continue;
-        const input: ScoreInput = { interviewId: interview.id, dimension };
-        items.push({ id: this.newId(), stage: SCORE_STAGE, key: `judge:${interview.id}:${dimension}`, input });
-      }
-    }
-    return items;
-  }
-
-  private pairItems(characterId: CharacterId, s: JudgeSettings): NewItem[] {
-    if (!s.pairwise) return [];
-    const latest = (system: EvalSystemId) => {
-      const byQuestion = new Map<string, InterviewId>();
-      for (const i of this.repo.finishedInterviews([system], s.mode))
-        byQuestion.set(questionKey(i.mode, i.question), i.id);
-      return byQuestion;
-    };
-    const a = latest(s.pairwise.a);
-    const b = latest(s.pairwise.b);
-    const asked = this.repo.pairOrdersAsked(characterId, s.model, s.pairwisePromptVersion);
-    const items: NewItem[] = [];
-    for (const [key, interviewA] of a) {
-      const interviewB = b.get(key);
-      if (!interviewB) continue;
-      const mode = key.startsWith('multi') ? 'multi' : 'single';
-      for (const dimension of dimensionsFor(mode)) {
-        if (!s.dimensions.includes(dimension)) continue;
-        for (const order of PAIR_ORDERS) {
-          const name = `${interviewA}:${interviewB}:${dimension}:${order}`;
-          if (asked.has(name)) continue;
-          const input: PairInput = { interviewA, interviewB, dimension, order };
-          items.push({ id: this.newId(), stage: PAIR_STAGE, key: `pair:${name}`, input });
-        }
-      }
-    }
-    return items;
   }
 
   /** One item's work with the engine's bookkeeping: a failed attempt on error, progress in any case. */
@@ -371,7 +312,7 @@ export class JudgeService implements JobKind {
     })();
   }
 
-  private markStage(jobId: JobId, stage: typeof SCORE_STAGE | typeof PAIR_STAGE): void {
+  private markStage(jobId: JobId, stage: JudgeStage): void {
     if (this.jobs.job(jobId)?.stage !== stage) this.jobs.setStage(jobId, stage, this.clock.now());
   }
 

@@ -1,5 +1,5 @@
 /**
- * Holds the zod schemas of main/core/trainer/events.ts to resources/trainer/protocol.schema.json
+ * Holds the zod schemas of main/core/trainer/event-schemas.ts to resources/trainer/protocol.schema.json
  * (the source of truth) and to what the real trainer writes.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -8,12 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { TrainerEvent } from '../../../common/trainer-protocol';
 import { writeTrainerDataset } from '../../../main/core/trainer/dataset-export';
-import {
-  EventFollower,
-  parseTrainerEvent,
-  TRAINER_EVENT_SCHEMAS,
-  TRAINER_EVENT_TYPES,
-} from '../../../main/core/trainer/events';
+import { TRAINER_EVENT_SCHEMAS, TRAINER_EVENT_TYPES } from '../../../main/core/trainer/event-schemas';
+import { EventFollower, parseTrainerEvent } from '../../../main/core/trainer/events';
 import { LocalTrainerLauncher } from '../../../main/core/trainer/local-launcher';
 import { tempDir } from '../../support/paths';
 import {
