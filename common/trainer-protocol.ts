@@ -22,8 +22,12 @@ export const TrainerExitCode = {
 } as const;
 export type TrainerExitCode = (typeof TrainerExitCode)[keyof typeof TrainerExitCode];
 
-/** `preview` renders scenes as `train` would (tokens, loss mask, cut) with the tokenizer only. */
-export type TrainerCommand = 'doctor' | 'train' | 'export' | 'serve' | 'preview';
+/**
+ * `preview` renders scenes as `train` would (tokens, loss mask, cut) with the tokenizer only;
+ * `preview-server` does so for one request after another (stdin lines
+ * `{"request": id, "job": path}`), every event of an answer carrying its `request`.
+ */
+export type TrainerCommand = 'doctor' | 'train' | 'export' | 'serve' | 'preview' | 'preview-server';
 /** Lines the trainer accepts on stdin. */
 export type TrainerStdinCommand = 'stop' | 'cancel';
 
@@ -32,6 +36,11 @@ interface EventBase {
   /** Unix time in seconds. */
   ts: number;
   seq: number;
+}
+
+/** Events that can answer a `preview-server` request: they name it (never set by other commands). */
+interface Answer {
+  request?: string;
 }
 
 export interface HelloEvent extends EventBase {
@@ -70,7 +79,7 @@ export type TrainerPhaseName =
  * state sharded across the GPUs (`fsdp`, full fine-tunes). */
 export type TrainerSharding = 'none' | 'ddp' | 'fsdp';
 
-export interface PhaseEvent extends EventBase {
+export interface PhaseEvent extends EventBase, Answer {
   type: 'phase';
   name: TrainerPhaseName;
   base_model?: string;
@@ -145,7 +154,7 @@ export interface CheckpointEvent extends EventBase {
   path: string;
 }
 
-export interface WarningEvent extends EventBase {
+export interface WarningEvent extends EventBase, Answer {
   type: 'warning';
   code: string;
   message: string;
@@ -183,7 +192,7 @@ export type TrainerErrorCode =
   | 'model_not_cached'
   | 'internal';
 
-export interface ErrorEvent extends EventBase {
+export interface ErrorEvent extends EventBase, Answer {
   type: 'error';
   code: TrainerErrorCode | (string & {});
   message: string;
@@ -193,7 +202,7 @@ export interface ErrorEvent extends EventBase {
 }
 
 /** serve: `stopped` with exit 0 (its normal end) or `cancelled` with exit 5; never `completed`. */
-export interface DoneEvent extends EventBase {
+export interface DoneEvent extends EventBase, Answer {
   type: 'done';
   status: 'completed' | 'stopped' | 'cancelled';
   reason?: string;
@@ -229,7 +238,7 @@ export interface DoctorEvent extends EventBase {
  * preview: one scene as training renders it, before `max_length` cuts it; lists are per token. Made by
  * the renderer `train` uses, so it shows what a run trains on.
  */
-export interface PreviewEvent extends EventBase {
+export interface PreviewEvent extends EventBase, Answer {
   type: 'preview';
   scene_id: string;
   format: 'chat' | 'character-llm';

@@ -15,6 +15,7 @@ import type { ProviderService } from './providers/provider-service';
 import { studioHandlers } from './studio-handlers';
 import type { StudioOptions } from './studio-options';
 import { studioServices } from './studio-services';
+import type { TrainingPreviewService } from './training/preview-service';
 import { StudioStore } from './studio-store';
 import type { HostService } from './training/host-service';
 import type { TrainingService } from './training/training-service';
@@ -39,6 +40,8 @@ export class Studio {
   readonly training: TrainingService;
   readonly hosts: HostService;
   readonly chat: ChatService;
+  /** The training preview, with its warm trainer processes (stopped at shutdown). */
+  readonly previews: TrainingPreviewService;
   /** The database file warming as the studio opens (`StudioStore.cacheWarmed`); null for the CLI. */
   readonly cacheWarmed: Promise<WarmResult> | null;
   /** Copies the write-ahead log into the database file on a thread of its own (store/wal-checkpointer.ts). */
@@ -54,6 +57,7 @@ export class Studio {
     const services = studioServices(this.store, options, this.events);
     this.generation = services.generation;
     this.jobs = services.jobs;
+    this.previews = services.previews;
     this.providers = services.providers;
     this.training = services.training;
     this.hosts = services.hosts;
@@ -104,13 +108,19 @@ export class Studio {
   async shutdown(): Promise<void> {
     // Chat first: a served runtime stops its model server through the training service.
     await this.chat.shutdown();
-    await Promise.all([this.jobs.shutdown(), this.training.shutdown(), this.store.imports.closeWriters()]);
+    await Promise.all([
+      this.jobs.shutdown(),
+      this.training.shutdown(),
+      this.store.imports.closeWriters(),
+      this.previews.close(),
+    ]);
     await this.providers.dispose();
     this.close();
   }
 
-  /** Ends the store's threads and closes the database (`StudioStore.close`). */
+  /** Ends the preview's trainers and the store's threads, and closes the database (`StudioStore.close`). */
   close(): void {
+    this.previews.kill();
     this.store.close();
   }
 }

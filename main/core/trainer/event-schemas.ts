@@ -27,13 +27,15 @@ const base = {
   ts: z.number(),
   seq: z.number().int().min(1),
 };
+/** Fields of the events that can answer a `preview-server` request. */
+const answer = { ...base, request: z.string().min(1).optional() };
 const nullableStrings = z.record(z.string(), z.string().nullable());
 const tokenSummary = z.strictObject({ min: z.number(), mean: z.number(), max: z.number(), total: z.number() });
 
 const hello: z.ZodType<HelloEvent> = z.strictObject({
   ...base,
   type: z.literal('hello'),
-  command: z.enum(['train', 'export', 'serve', 'doctor', 'preview']),
+  command: z.enum(['train', 'export', 'serve', 'doctor', 'preview', 'preview-server']),
   pid: z.number().int(),
   protocol: z.literal(TRAINER_PROTOCOL_VERSION),
   trainer_version: z.string(),
@@ -44,7 +46,7 @@ const hello: z.ZodType<HelloEvent> = z.strictObject({
 });
 
 const phase: z.ZodType<PhaseEvent> = z.strictObject({
-  ...base,
+  ...answer,
   type: z.literal('phase'),
   name: z.enum([
     'loading_dataset',
@@ -114,7 +116,7 @@ const checkpoint: z.ZodType<CheckpointEvent> = z.strictObject({
 });
 
 const warning: z.ZodType<WarningEvent> = z.strictObject({
-  ...base,
+  ...answer,
   type: z.literal('warning'),
   code: z.string(),
   message: z.string(),
@@ -122,7 +124,7 @@ const warning: z.ZodType<WarningEvent> = z.strictObject({
 });
 
 const error: z.ZodType<ErrorEvent> = z.strictObject({
-  ...base,
+  ...answer,
   type: z.literal('error'),
   code: z.string(),
   message: z.string(),
@@ -131,7 +133,7 @@ const error: z.ZodType<ErrorEvent> = z.strictObject({
 });
 
 const done: z.ZodType<DoneEvent> = z.strictObject({
-  ...base,
+  ...answer,
   type: z.literal('done'),
   status: z.enum(['completed', 'stopped', 'cancelled']),
   reason: z.string().optional(),
@@ -163,7 +165,7 @@ const doctor: z.ZodType<DoctorEvent> = z.strictObject({
 });
 
 const preview: z.ZodType<PreviewEvent> = z.strictObject({
-  ...base,
+  ...answer,
   type: z.literal('preview'),
   scene_id: z.string(),
   format: z.enum(['chat', 'character-llm']),

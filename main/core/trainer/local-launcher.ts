@@ -5,6 +5,7 @@
  * the training job stays on record), checks the interpreter, spawns
  * `python -m character_trainer train --job <run_dir>/job.json` and resolves once the process
  * exists; then 'event' for each stdout event, 'log' for each stderr line, and exactly one 'exit'.
+ * `startPreviewServer()` starts the long-lived `preview-server` instead (requests through `write`).
  * One launcher runs one process at a time; it holds no global state.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -84,7 +85,7 @@ export class LocalTrainerLauncher extends EventEmitter<TrainerLauncherEvents> {
   /** Starts a `train` (default) or `export` run. Rejects if one is running or Python is unusable. */
   async start(
     job: TrainerJob,
-    command: Exclude<TrainerCommand, 'doctor'> = 'train',
+    command: Exclude<TrainerCommand, 'doctor' | 'preview-server'> = 'train',
   ): Promise<{ pid: number; jobPath: string }> {
     if (this.child)
       throw new TrainerLaunchError('already_running', 'This launcher is already running a trainer; stop it first.');
@@ -94,9 +95,31 @@ export class LocalTrainerLauncher extends EventEmitter<TrainerLauncherEvents> {
     await mkdir(job.run_dir, { recursive: true });
     const jobPath = join(job.run_dir, command === 'train' ? RUN_FILES.job : `job.${command}.json`);
     await writeFile(jobPath, `${JSON.stringify(job, null, 2)}\n`);
+    const pid = await this.spawnTrainer([command, '--job', jobPath], job.run_dir);
+    return { pid, jobPath };
+  }
 
-    const child = spawn(this.options.python, ['-m', 'character_trainer', command, '--job', jobPath], {
-      cwd: job.run_dir,
+  /**
+   * Starts `preview-server`: a trainer that answers preview requests written with `write` (see
+   * resources/trainer/character_trainer/preview_server.py) until `stop` or the end of its stdin.
+   */
+  async startPreviewServer(cwd: string): Promise<{ pid: number }> {
+    if (this.child)
+      throw new TrainerLaunchError('already_running', 'This launcher is already running a trainer; stop it first.');
+    if (this.options.preflight ?? true) await this.preflight();
+    return { pid: await this.spawnTrainer(['preview-server'], cwd) };
+  }
+
+  /** Writes one line to the trainer's stdin (a `preview-server` request). */
+  write(line: string): void {
+    const child = this.child;
+    if (!child) throw new TrainerLaunchError('not_running', 'No trainer is running.');
+    if (child.stdin.writable) child.stdin.write(`${line}\n`);
+  }
+
+  private async spawnTrainer(args: string[], cwd: string): Promise<number> {
+    const child = spawn(this.options.python, ['-m', 'character_trainer', ...args], {
+      cwd,
       env: this.env(),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -120,7 +143,8 @@ export class LocalTrainerLauncher extends EventEmitter<TrainerLauncherEvents> {
     const stdout = new LineSplitter((line) => {
       try {
         const event = parseTrainerEvent(line);
-        if (event.type === 'done' || event.type === 'error') this.terminal = event;
+        // A preview server's answers to its requests are not the process's end.
+        if ((event.type === 'done' || event.type === 'error') && event.request === undefined) this.terminal = event;
         this.emit('event', event);
       } catch (problem) {
         if (problem instanceof TrainerProtocolError) this.emit('protocolError', problem);
@@ -140,13 +164,11 @@ export class LocalTrainerLauncher extends EventEmitter<TrainerLauncherEvents> {
       this.child = null;
       this.emit('exit', describeExit(code, signal, this.terminal));
     });
-    return { pid: child.pid ?? -1, jobPath };
+    return child.pid ?? -1;
   }
 
   private send(line: 'stop' | 'cancel'): void {
-    const child = this.child;
-    if (!child) throw new TrainerLaunchError('not_running', 'No trainer is running.');
-    if (child.stdin.writable) child.stdin.write(`${line}\n`);
+    this.write(line);
   }
 
   /**

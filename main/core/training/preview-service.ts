@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type {
   CachedBaseModel,
@@ -11,28 +10,26 @@ import type {
   TrainingPreview,
   TrainingPreviewRequest,
 } from '../../../common/contract';
-import type { PreviewEvent, TrainerEvent } from '../../../common/trainer-protocol';
+import type { PreviewEvent } from '../../../common/trainer-protocol';
 import type { Clock } from '../clock';
 import { StudioFailure } from '../errors';
 import { exportNotices, exportTrainerDataset, serializeTrainerDataset } from '../trainer/dataset-export';
-import { LocalTrainerLauncher } from '../trainer/local-launcher';
 import { SETUP_HINT, TrainerLaunchError } from '../trainer/python-env';
 import { baseModelProblem, expandHome, looksLikePath } from './base-model-check';
 import { hubCacheDir, listCachedModels } from './hf-cache';
+import { PreviewServerGone, PreviewServers, type PreviewAnswer } from './preview-servers';
 
 /**
  * The training preview: one saved scene as a run would train on it, made by the trainer's own
- * `preview` command (its renderer and loss masks; tokenizer only, never a download) in the local
- * Python environment. Each call starts a short-lived trainer process (seconds, mostly Python
- * imports); results are kept for `CACHE_TTL_MS` per scene revision and settings, and identical
- * requests in flight share one process.
+ * `preview` code (its renderer and loss masks; tokenizer only, never a download) in the local
+ * Python environment, asked of a warm `preview-server` (preview-servers.ts): the first preview
+ * waits for Python's imports (seconds), the next ones do not. Results are kept for
+ * `CACHE_TTL_MS` per scene revision and settings, and identical requests in flight share one answer.
  */
 
 /** How long a preview is reused; a local model folder's tokenizer could change under it, so briefly. */
 export const CACHE_TTL_MS = 5 * 60_000;
 const CACHE_ENTRIES = 32;
-/** A trainer that has not answered by then is stuck (its imports take seconds); milliseconds. */
-const PREVIEW_TIMEOUT_MS = 180_000;
 
 export interface PreviewServiceOptions {
   trainerDir: string;
@@ -47,13 +44,16 @@ export const PYTHON_NEEDED =
 
 export class TrainingPreviewService {
   private readonly cache = new Map<string, { at: number; result: Promise<TrainingPreview> }>();
+  private readonly servers: PreviewServers;
 
   constructor(
     private readonly open: (id: SceneId) => EditableScene,
     private readonly character: (id: CharacterId) => Character,
     private readonly clock: Clock,
     private readonly options: PreviewServiceOptions,
-  ) {}
+  ) {
+    this.servers = new PreviewServers({ trainerDir: options.trainerDir, ...(options.env && { env: options.env }) });
+  }
 
   async preview(request: TrainingPreviewRequest): Promise<TrainingPreview> {
     const { scene, revision } = this.open(request.sceneId);
@@ -106,51 +106,61 @@ export class TrainingPreviewService {
     return { cacheDir: hubCacheDir(env), models: listCachedModels(env) };
   }
 
-  /** Runs `python -m character_trainer preview` on a one-scene dataset in a throwaway folder. */
+  /** Stops the warm preview trainers (the studio's shutdown). */
+  close(): Promise<void> {
+    return this.servers.close();
+  }
+
+  /** The process ids of the warm preview trainers running now. */
+  trainerPids(): number[] {
+    return this.servers.pids;
+  }
+
+  /** Ends the warm preview trainers at once (the studio's close). */
+  kill(): void {
+    this.servers.kill();
+  }
+
+  /** The trainer's preview of a one-scene dataset, by the warm `preview-server` of the interpreter. */
   private async run(
     request: TrainingPreviewRequest & { python: string; thinking: 'keep' | 'drop' },
     dataset: Buffer,
   ): Promise<PreviewEvent> {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-preview-'));
+    let answer: PreviewAnswer;
     try {
-      const datasetPath = path.join(folder, 'scene.jsonl');
-      fs.writeFileSync(datasetPath, dataset);
-      const launcher = new LocalTrainerLauncher({
-        python: request.python,
-        trainerDir: this.options.trainerDir,
-        ...(this.options.env && { env: this.options.env }),
+      answer = await this.servers.preview(request.python, (folder) => {
+        const datasetPath = path.join(folder, 'scene.jsonl');
+        fs.writeFileSync(datasetPath, dataset);
+        return {
+          run_dir: path.join(folder, 'run'),
+          base_model: request.baseModel,
+          format: request.format,
+          dataset: datasetPath,
+          hyperparameters: { max_length: request.maxLength, thinking: request.thinking },
+        };
       });
-      const events: TrainerEvent[] = [];
-      launcher.on('event', (event) => events.push(event));
-      try {
-        await launcher.start(
-          {
-            run_dir: path.join(folder, 'run'),
-            base_model: request.baseModel,
-            format: request.format,
-            dataset: datasetPath,
-            hyperparameters: { max_length: request.maxLength, thinking: request.thinking },
-          },
-          'preview',
-        );
-      } catch (error) {
-        if (
-          error instanceof TrainerLaunchError &&
-          /^(python_missing|python_too_old|packages_missing)$/.test(error.reason)
-        )
-          throw new StudioFailure('unavailable', `${PYTHON_NEEDED} (${error.message.replace(SETUP_HINT, '').trim()})`);
-        throw error;
-      }
-      const timer = setTimeout(() => launcher.kill(), PREVIEW_TIMEOUT_MS);
-      const exit = await launcher.waitForExit().finally(() => clearTimeout(timer));
-      const preview = events.find((e): e is PreviewEvent => e.type === 'preview');
-      if (exit.meaning === 'done' && preview) return preview;
-      const code = exit.terminal?.type === 'error' ? exit.terminal.code : '';
-      const invalid = exit.meaning === 'invalid_job' || /^(model_not_cached|invalid_|format_unsupported)/.test(code);
-      throw new StudioFailure(invalid ? 'invalid_argument' : 'unavailable', `The preview failed: ${exit.message}`);
-    } finally {
-      fs.rmSync(folder, { recursive: true, force: true });
+    } catch (error) {
+      if (
+        error instanceof TrainerLaunchError &&
+        /^(python_missing|python_too_old|packages_missing)$/.test(error.reason)
+      )
+        throw new StudioFailure('unavailable', `${PYTHON_NEEDED} (${error.message.replace(SETUP_HINT, '').trim()})`);
+      if (error instanceof PreviewServerGone)
+        throw new StudioFailure('unavailable', `The preview failed: ${error.message}`);
+      throw error;
     }
+    const { terminal, previews } = answer;
+    const preview = previews[0];
+    if (terminal.type === 'done' && preview) return preview;
+    const code = terminal.type === 'error' ? terminal.code : '';
+    const message =
+      terminal.type === 'error'
+        ? terminal.hint
+          ? `${terminal.message} (${terminal.hint})`
+          : terminal.message
+        : 'the trainer answered without a preview';
+    const invalid = /^(model_not_cached|invalid_|format_unsupported)/.test(code);
+    throw new StudioFailure(invalid ? 'invalid_argument' : 'unavailable', `The preview failed: ${message}`);
   }
 }
 

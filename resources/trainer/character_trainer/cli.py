@@ -1,4 +1,5 @@
-"""Entry point: ``python -m character_trainer <doctor|train|export|serve|preview> --job job.json``.
+"""Entry point: ``python -m character_trainer <doctor|train|export|serve|preview> --job job.json``, or
+``preview-server`` (preview requests on stdin, see preview_server.py).
 
 Owns the process-level contract: stdout reserved for events, ``hello`` first, exactly one terminal
 event (``done`` or ``error``; ``doctor`` prints a single ``doctor`` event), and the exit code.
@@ -20,7 +21,7 @@ from . import __version__
 from .control import Cancelled, Controller, Request, Stopped
 from .protocol import PROTOCOL_VERSION, EventSink, ExitCode, TrainerError, reserve_stdout
 
-COMMANDS = ("doctor", "train", "export", "serve", "preview")
+COMMANDS = ("doctor", "train", "export", "serve", "preview", "preview-server")
 
 if TYPE_CHECKING:
     from .job import Job
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=os.environ.get("CHARACTER_TRAINER_LOG", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.command == "preview":
+    if args.command in ("preview", "preview-server"):
         # The preview never downloads: a hub id must already be in the local cache (read at import time).
         os.environ["HF_HUB_OFFLINE"] = "1"
     stream = reserve_stdout()
@@ -46,6 +47,18 @@ def main(argv: list[str] | None = None) -> int:
 
         EventSink(stream).emit("doctor", **diagnose())
         return ExitCode.DONE
+
+    if args.command == "preview-server":
+        from .preview_server import serve_previews
+        from .versions import package_versions
+
+        sink = EventSink(stream)
+        sink.emit("hello", command=args.command, pid=os.getpid(), protocol=PROTOCOL_VERSION,
+                  trainer_version=__version__, versions=package_versions())
+        try:
+            return serve_previews(sink, sys.stdin)
+        finally:
+            sink.close()
 
     from .launch import Launch
 

@@ -15,25 +15,36 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Protocol
 
 from .dataset import Scene, load_dataset
 from .formats import IGNORE_INDEX, FormatError, Renderer, Rendering
 from .job import Job
-from .protocol import EventSink, ExitCode, InvalidJobError, TrainerError
+from .protocol import ExitCode, InvalidJobError, TrainerError
 
 log = logging.getLogger("character_trainer")
 
 
-def run_preview(job: Job, sink: EventSink) -> tuple[ExitCode, dict[str, Any]]:
+class Emitter(Protocol):
+    """Where a preview's events go: the process's EventSink, or one request's (preview_server.RequestSink)."""
+
+    def emit(self, type_: str, **fields: Any) -> dict[str, Any] | None: ...
+
+
+def run_preview(job: Job, sink: Emitter,
+                tokenizer_for: Callable[[str], Any] | None = None) -> tuple[ExitCode, dict[str, Any]]:
+    """Previews every scene of the job's dataset; ``tokenizer_for`` loads a folder's tokenizer (a server's cache)."""
     assert job.dataset is not None
     sink.emit("phase", name="loading_dataset")
     dataset = load_dataset(job.dataset, job.dataset_format)
     folder = tokenizer_folder(job, sink)
     sink.emit("phase", name="loading_tokenizer", base_model=job.base_model)
-    from .modeling import load_tokenizer  # torch: imported once the dataset and the folder are known to be good
+    if tokenizer_for is None:
+        from .modeling import load_tokenizer  # torch: imported once the dataset and the folder are known to be good
 
-    tokenizer = load_tokenizer(str(folder), None)
+        tokenizer = load_tokenizer(str(folder), None)
+    else:
+        tokenizer = tokenizer_for(str(folder))
     h = job.hyperparameters
     try:
         renderer = Renderer(tokenizer, job.format, h.max_length, h.thinking)
@@ -44,7 +55,7 @@ def run_preview(job: Job, sink: EventSink) -> tuple[ExitCode, dict[str, Any]]:
     return ExitCode.DONE, {}
 
 
-def tokenizer_folder(job: Job, sink: EventSink) -> Path:
+def tokenizer_folder(job: Job, sink: Emitter) -> Path:
     """The folder to load the tokenizer from: a local model folder, or the cached snapshot of a hub id."""
     from .hub import cached_tokenizer_folder, check_local_model
 

@@ -109,6 +109,32 @@ describe('training/preview with the real trainer', { timeout: 180_000 }, () => {
     expect(trainedText(again)).toContain('Shall I begin?');
   });
 
+  it('keeps one trainer warm for every preview, and replaces it when it dies', async () => {
+    await render('chat', 512);
+    const [warm, ...others] = env.studio.previews.trainerPids();
+    expect(warm).toBeGreaterThan(0);
+    expect(others).toEqual([]);
+    // Another format, another length, a newly saved revision: the same process answers them all.
+    const opened = await call(env.studio, 'scenes/open', { id: sceneId });
+    const turns = [...opened.doc.turns, { speaker: 'Neefe', kind: 'speaking' as const, text: 'Begin, then.' }];
+    await call(env.studio, 'scenes/save', {
+      id: sceneId,
+      baseRevision: opened.revision,
+      doc: { ...opened.doc, turns },
+    });
+    const edited = await render('character-llm', 300);
+    expect(trainedText(edited)).toContain('Neefe (speaking): Begin, then.');
+    expect(env.studio.previews.trainerPids()).toEqual([warm]);
+
+    process.kill(warm!, 'SIGKILL');
+    await expect.poll(() => env.studio.previews.trainerPids(), { timeout: 30_000 }).toEqual([]);
+    const after = await render('chat', 300);
+    expect(after.revision).toBe(edited.revision);
+    const [replacement] = env.studio.previews.trainerPids();
+    expect(replacement).toBeGreaterThan(0);
+    expect(replacement).not.toBe(warm);
+  });
+
   it('has a CLI face: trained tokens in brackets, a line where max_length cuts', async () => {
     const args = ['train', 'preview', 'Beethoven', '--scene', sceneId, '--base-model', model];
     const shown = await runCliIn(env.dir, [...args, '--format', 'character-llm', '--max-length', '140']);
