@@ -95,7 +95,7 @@ export class RegenerateService implements JobKind {
       : sceneWhere(character.id, request.filter ?? {});
     // Planned with the job row in one transaction: nothing to rewrite leaves no job behind.
     const job = this.engine.startWithItems('regenerate', character.id, settings, (id) => {
-      if (this.jobs.planSceneItems(id, STAGE, 'regenerate:', where, this.clock.now()) === 0)
+      if (this.jobs.items.planSceneItems(id, STAGE, 'regenerate:', where, this.clock.now()) === 0)
         throw new StudioFailure(
           'not_found',
           request.ids
@@ -148,7 +148,7 @@ export class RegenerateService implements JobKind {
     try {
       const opened = this.sceneOf(input.sceneId);
       if (!opened) {
-        this.jobs.completeItem(itemId, null, this.clock.now(), 'its scene was deleted: nothing to rewrite');
+        this.jobs.items.completeItem(itemId, null, this.clock.now(), 'its scene was deleted: nothing to rewrite');
         return;
       }
       const { scene, doc, revision } = opened;
@@ -205,7 +205,7 @@ export class RegenerateService implements JobKind {
           'proposalId' in outcome
             ? `scene ${scene.id} changed while the rewrite was out (revision ${revision} → ${this.scenes.open(scene.id).revision}); the rewrite is kept as a proposal in its History`
             : null;
-        this.jobs.completeItem(itemId, callId, this.clock.now(), note);
+        this.jobs.items.completeItem(itemId, callId, this.clock.now(), note);
         return outcome;
       })();
       emitDatasetChanged(this.events, character.id, [scene.id]);

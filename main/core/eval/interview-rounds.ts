@@ -108,7 +108,7 @@ export class InterviewRounds {
         this.repo.insertTurns(pending, now);
         if (round === interview.rounds) {
           this.repo.setInterviewStatus(interview.id, 'done', null, now);
-          this.jobs.completeItem(itemId, lastCall, now);
+          this.jobs.items.completeItem(itemId, lastCall, now);
         }
       })();
       history.push({ role: 'character', text: speech.text.trim(), reasoning: thought || null });
@@ -120,7 +120,7 @@ export class InterviewRounds {
       const now = this.clock.now();
       this.db.transaction(() => {
         this.repo.setInterviewStatus(interview.id, 'done', null, now);
-        this.jobs.completeItem(itemId, lastCall, now);
+        this.jobs.items.completeItem(itemId, lastCall, now);
       })();
     }
   }

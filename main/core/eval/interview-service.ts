@@ -15,7 +15,8 @@ import type {
 } from '../../../common/contract';
 import type { Db } from '../../store/database';
 import type { EvalRepo } from '../../store/eval-repo';
-import type { ItemRow, JobRow, JobsRepo } from '../../store/jobs-repo';
+import type { ItemRow } from '../../store/job-items-repo';
+import type { JobRow, JobsRepo } from '../../store/jobs-repo';
 import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
@@ -138,7 +139,7 @@ export class InterviewService implements JobKind {
             input: { interviewId: id } satisfies ItemInput,
           });
         }
-      this.jobs.planItems(jobId, items, now);
+      this.jobs.items.planItems(jobId, items, now);
     });
     return job as InterviewJob;
   }
@@ -198,7 +199,7 @@ export class InterviewService implements JobKind {
         (item) => {
           const interview = this.interviewOf(item);
           if (!interview) {
-            this.jobs.completeItem(item.id, null, this.clock.now(), 'its interview was deleted');
+            this.jobs.items.completeItem(item.id, null, this.clock.now(), 'its interview was deleted');
             return Promise.resolve();
           }
           const system = this.systems.get(interview.systemId);
@@ -259,7 +260,7 @@ export class InterviewService implements JobKind {
       // The gateway's own error says whether the endpoint was unreachable (an outage pauses the job).
       this.engine.itemFailed(run, itemId, isLlmError(cause) ? cause : error, callId);
       // Failed once its attempts ran out; until then it waits for the next one, the reason shown.
-      const failed = this.jobs.itemStatus(itemId) === 'failed';
+      const failed = this.jobs.items.itemStatus(itemId) === 'failed';
       this.repo.setInterviewStatus(interview.id, failed ? 'failed' : 'pending', reason, this.clock.now());
     } finally {
       this.changed(interview, jobId);

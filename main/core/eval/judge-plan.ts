@@ -6,7 +6,7 @@ import type {
   JudgeSettings,
   PairOrder,
 } from '../../../common/contract';
-import type { NewItem } from '../../store/jobs-repo';
+import type { NewItem } from '../../store/job-items-repo';
 import type { JudgmentsRepo } from '../../store/judgments-repo';
 import type { IdFactory } from '../clock';
 import { dimensionsFor } from './judge-prompts';

@@ -135,7 +135,7 @@ export class JudgeService implements JobKind {
           : `Nothing left to judge: every finished interview of these systems already has ${model}'s verdict with prompt ${JUDGE_PROMPT_VERSION}${pairwise ? ', and the two systems share no question not compared yet' : ''}. Choose another judge model to judge again.`,
       );
     const job = this.engine.startWithItems('judge', character.id, settings, (id) => {
-      this.jobs.planItems(id, items, this.clock.now());
+      this.jobs.items.planItems(id, items, this.clock.now());
     });
     return job as JudgeJob;
   }
@@ -240,7 +240,7 @@ export class JudgeService implements JobKind {
     const { jobId, characterId, run, s } = ctx;
     const subject = this.subjects.of(characterId, input.interviewId);
     if (!subject) {
-      this.jobs.completeItem(itemId, null, this.clock.now(), 'its interview was deleted: nothing to judge');
+      this.jobs.items.completeItem(itemId, null, this.clock.now(), 'its interview was deleted: nothing to judge');
       return;
     }
     this.markStage(jobId, SCORE_STAGE);
@@ -265,7 +265,7 @@ export class JudgeService implements JobKind {
         },
         this.clock.now(),
       );
-      this.jobs.completeItem(itemId, asked.callIds.at(-1) ?? null, this.clock.now(), unscoredNote(asked));
+      this.jobs.items.completeItem(itemId, asked.callIds.at(-1) ?? null, this.clock.now(), unscoredNote(asked));
     })();
   }
 
@@ -275,7 +275,12 @@ export class JudgeService implements JobKind {
     const b = this.subjects.of(characterId, input.interviewB);
     const pairwise = s.pairwise;
     if (!a || !b || !pairwise) {
-      this.jobs.completeItem(itemId, null, this.clock.now(), 'one of its interviews was deleted: nothing to compare');
+      this.jobs.items.completeItem(
+        itemId,
+        null,
+        this.clock.now(),
+        'one of its interviews was deleted: nothing to compare',
+      );
       return;
     }
     this.markStage(jobId, PAIR_STAGE);
@@ -308,7 +313,7 @@ export class JudgeService implements JobKind {
         failures: asked.failures,
         callIds: asked.callIds,
       });
-      this.jobs.completeItem(itemId, asked.callIds.at(-1) ?? null, this.clock.now(), unscoredNote(asked));
+      this.jobs.items.completeItem(itemId, asked.callIds.at(-1) ?? null, this.clock.now(), unscoredNote(asked));
     })();
   }
 

@@ -1,5 +1,6 @@
 import type { JobId, JobStage } from '../../../common/contract';
-import type { ItemRow, JobsRepo } from '../../store/jobs-repo';
+import type { ItemRow } from '../../store/job-items-repo';
+import type { JobsRepo } from '../../store/jobs-repo';
 
 /** Where an item runs and how many items of that lane may be out at once (1 or more). */
 export interface Lane {
@@ -48,7 +49,7 @@ export async function drainItems(
     if (signal.aborted) return;
     const free = window - tasks.size;
     if (free <= 0) return;
-    for (const item of jobs.pendingItems(id, stage, laneOf ? window + LANE_LOOKAHEAD : free, busy)) {
+    for (const item of jobs.items.pendingItems(id, stage, laneOf ? window + LANE_LOOKAHEAD : free, busy)) {
       if (tasks.size >= window) break;
       const lane = laneOf?.(item) ?? null;
       if (lane && (inLane.get(lane.key) ?? 0) >= Math.max(1, lane.cap)) continue;

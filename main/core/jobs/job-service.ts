@@ -155,7 +155,7 @@ export class JobService {
     if (providerId && !this.providers.list().some((p) => p.id === providerId))
       throw new StudioFailure('not_found', orphanedJobMessage(job.kind));
     if (!this.runner.handle(id)) {
-      this.jobs.retryFailed(id, undefined, this.clock.now());
+      this.jobs.items.retryFailed(id, undefined, this.clock.now());
       this.launch(id);
     }
     return this.get(id);
@@ -165,7 +165,7 @@ export class JobService {
     const job = this.get(id);
     if (job.status === 'cancelled')
       throw new StudioFailure('invalid_argument', 'A cancelled job cannot be retried. Start a new one instead.');
-    const n = this.jobs.retryFailed(id, itemId, this.clock.now());
+    const n = this.jobs.items.retryFailed(id, itemId, this.clock.now());
     if (n === 0)
       throw new StudioFailure(
         'invalid_argument',
@@ -298,7 +298,7 @@ export class JobService {
    */
   itemFailed(run: RunHandle, itemId: string, error: unknown, callId: string | null): void {
     const reason = error instanceof Error ? error.message : String(error);
-    this.jobs.failAttempt(itemId, reason, MAX_ITEM_ATTEMPTS, callId, this.clock.now());
+    this.jobs.items.failAttempt(itemId, reason, MAX_ITEM_ATTEMPTS, callId, this.clock.now());
     if (this.runner.noteOutcome(run, error)) return;
     if (isLlmError(error) && (error.code === 'auth' || error.code === 'not_found')) {
       this.runner.requestStop(run, 'failed', `${error.message} Fix it, then resume.`);

@@ -16,8 +16,9 @@
  *
  * Serving (`startServe`, ssh-serve.ts) runs the trainer's `serve` the same way and tunnels to it.
  * The parts: ssh-session.ts (connection, host keys, commands), ssh-files.ts (SFTP),
- * ssh-environment.ts (the trainer and its Python on the host, detached launches), ssh-serve.ts and
- * ssh-tunnel.ts (serving); this file follows runs and is the one object callers hold.
+ * ssh-environment.ts (the trainer and its Python on the host, detached launches),
+ * ssh-run-follower.ts (following a run's events and exit, reconnecting), ssh-serve.ts and
+ * ssh-tunnel.ts (serving); this file starts and attaches runs and is the one object callers hold.
  *
  * Uploads write `<name>.part` and rename it into place, and the trainer folder's `.complete` marker
  * comes last, so a connection lost mid-upload (TrainerLaunchError `connection_lost`: nothing was
@@ -28,17 +29,15 @@ import { EventEmitter } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DoneEvent, ErrorEvent, TrainerEvent } from '../../../common/trainer-protocol';
-import { EventFollower } from './events';
 import { RUN_FILES, type TrainerJob } from './job';
 import { LineSplitter, TrainerLaunchError } from './python-env';
-import { describeExit, type TrainerExit } from './supervision';
+import type { TrainerExit } from './supervision';
 import { shellQuote } from './shell';
 import { UploadMeter } from './ssh-files';
 import { RemoteTrainerEnvironment, type ProcessFiles } from './ssh-environment';
+import { RunFollower, type FollowOptions } from './ssh-run-follower';
 import { SshModelServer, type FollowedProcess, type RemoteServeJob, type RemoteServing } from './ssh-serve';
 import {
-  SshHostKeyError,
   SshSession,
   type ExecResult,
   type SshHostConfig,
@@ -50,14 +49,9 @@ export { shellQuote } from './shell';
 export type { RemoteServeJob, RemoteServing } from './ssh-serve';
 export { SshHostKeyError, type SshConnectionState, type SshHostConfig, type SshLauncherEvents } from './ssh-session';
 
-export interface SshLauncherOptions extends SshSessionOptions {
+export interface SshLauncherOptions extends SshSessionOptions, FollowOptions {
   /** Local folder holding the character_trainer package and requirements.txt. */
   trainerDir: string;
-  /** How often events.jsonl is polled. Milliseconds. */
-  pollMs?: number;
-  /** Waits between reconnect attempts; the last one repeats. Milliseconds. */
-  reconnectDelaysMs?: number[];
-  maxReconnectAttempts?: number;
 }
 
 /**
@@ -84,14 +78,9 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
   private readonly environment: RemoteTrainerEnvironment;
   private readonly server: SshModelServer;
   private run: FollowedProcess | null = null;
-  private follower: EventFollower | null = null;
-  private stderrOffset = 0;
-  private stderrLines = new LineSplitter((line) => this.emit('log', line));
-  private terminal: DoneEvent | ErrorEvent | null = null;
-  private following = false;
-  private loop: Promise<void> | null = null;
+  private follower: RunFollower | null = null;
+  private readonly stderrLines = new LineSplitter((line) => this.emit('log', line));
   private exitPromise: Promise<TrainerExit> | null = null;
-  private polls = 0;
 
   constructor(
     private readonly host: SshHostConfig,
@@ -113,9 +102,9 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
           this.beginFollowing(0, eventsAt, stderrAt);
         },
         stopFollowing: async () => {
-          this.following = false;
+          this.follower?.stop();
           // A request in flight on a dead connection may never be answered: wait for the loop a while only.
-          await Promise.race([this.loop, sleep(3_000)]);
+          await Promise.race([this.follower?.loop, sleep(3_000)]);
         },
         forget: () => {
           this.run = null;
@@ -251,19 +240,24 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     return { runId, runDir, pid, python: this.host.python ?? 'python3' };
   }
 
-  /** `offset`: where in events.jsonl to start reading (bytes); earlier lines are someone else's (a server after training). */
+  /** Whether a run (or a server) is being followed now. */
+  private get following(): boolean {
+    return this.follower?.active ?? false;
+  }
+
+  /** Follows `this.run` (see RunFollower for the offsets). */
   private beginFollowing(afterSeq: number, offset = 0, stderrOffset = 0): void {
-    this.follower = new EventFollower({
-      afterSeq,
-      offset,
-      onInvalidLine: (problem) => this.emit('protocolError', problem),
-    });
-    this.terminal = null;
-    this.stderrOffset = stderrOffset;
-    this.polls = 0;
-    this.following = true;
+    const run = this.run;
+    if (!run) throw new TrainerLaunchError('not_running', 'No remote run is being followed.');
     this.exitPromise = new Promise((resolve) => this.once('exit', resolve));
-    this.loop = this.follow();
+    const deps = {
+      session: this.session,
+      server: this.server,
+      events: this,
+      stderrLines: this.stderrLines,
+      options: this.options,
+    };
+    this.follower = new RunFollower(deps, run, afterSeq, offset, stderrOffset);
   }
 
   /** Resolves with how the followed run ended. */
@@ -271,108 +265,6 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     if (!this.exitPromise)
       return Promise.reject(new TrainerLaunchError('not_running', 'No remote run is being followed.'));
     return this.exitPromise;
-  }
-
-  // ── following ───────────────────────────────────────────────────────────────────────────────
-
-  private async follow(): Promise<void> {
-    while (this.following) {
-      if (!this.connected && this.server.active) {
-        // The tunnel died with the connection; a new one would be another server's business.
-        this.following = false;
-        this.server.closeTunnel();
-        this.emit(
-          'connection',
-          'failed',
-          `The connection to ${this.session.hostName} was lost; the tunnel to the model server is closed.`,
-        );
-        break;
-      }
-      if (!this.connected) {
-        try {
-          await this.reconnect();
-        } catch (error) {
-          this.following = false;
-          this.emit('connection', 'failed', (error as Error).message);
-          break;
-        }
-        if (!this.following) break;
-      }
-      try {
-        // Raced against the connection's close: a poll whose channel dies under it ends at once
-        // rather than waiting on ssh2 to settle its requests.
-        await this.session.whileConnected('following the run', () => this.pollOnce());
-      } catch (error) {
-        if (!this.connected) continue; // dropped mid-poll: reconnect at once, then read on from the same offset
-        this.emit('log', `while following the remote run: ${(error as Error).message}`);
-      }
-      if (this.following) await sleep(this.options.pollMs ?? 1_000);
-    }
-  }
-
-  private async reconnect(): Promise<void> {
-    const delays = this.options.reconnectDelaysMs ?? [500, 1_000, 2_000, 5_000, 10_000, 30_000];
-    const max = this.options.maxReconnectAttempts ?? 50;
-    this.emit('connection', 'lost', `The connection to ${this.session.hostName} dropped; reconnecting.`);
-    for (let attempt = 0; attempt < max && this.following; attempt++) {
-      await sleep(delays[Math.min(attempt, delays.length - 1)] ?? 1_000);
-      if (!this.following) return;
-      try {
-        await this.session.connect();
-        this.emit('connection', 'restored', `Reconnected to ${this.session.hostName} after ${attempt + 1} attempt(s).`);
-        return;
-      } catch (error) {
-        if (error instanceof SshHostKeyError || (error instanceof TrainerLaunchError && error.reason === 'ssh_auth'))
-          throw error;
-        this.emit('log', `reconnect attempt ${attempt + 1} failed: ${(error as Error).message}`);
-      }
-    }
-    throw new TrainerLaunchError(
-      'ssh_connect',
-      `Could not reconnect to ${this.session.hostName} after ${max} attempts; the run may still be going: attach to it later.`,
-    );
-  }
-
-  private async readEvents(): Promise<void> {
-    const run = this.run!;
-    const follower = this.follower!;
-    const { size, data } = await this.session
-      .remote()
-      .readFrom(posix.join(run.runDir, RUN_FILES.events), follower.readPosition);
-    if (size < follower.readPosition) follower.rewind();
-    else if (data.length) this.deliver(follower.push(data));
-    const stderr = await this.session.remote().readFrom(posix.join(run.runDir, run.files.stderr), this.stderrOffset);
-    if (stderr.data.length) {
-      this.stderrOffset += stderr.data.length;
-      this.stderrLines.push(stderr.data.toString('utf8'));
-    }
-  }
-
-  private deliver(events: TrainerEvent[]): void {
-    for (const event of events) {
-      if (event.type === 'done' || event.type === 'error') this.terminal = event;
-      this.emit('event', event);
-    }
-  }
-
-  private async pollOnce(): Promise<void> {
-    await this.readEvents();
-    this.polls++;
-    if (!this.terminal && this.polls % 5 !== 0) return;
-    const run = this.run!;
-    const probe = await this.session.exec(
-      `kill -0 ${run.pid} 2>/dev/null && echo alive; cat ${shellQuote(posix.join(run.runDir, run.files.exitCode))} 2>/dev/null || true`,
-    );
-    if (!this.connected || probe.code === null) throw new Error('connection lost while probing the run');
-    if (probe.stdout.includes('alive')) return;
-    await this.readEvents(); // whatever the trainer wrote last
-    this.stderrLines.end();
-    const code = /^\s*(\d+)\s*$/.exec(probe.stdout)?.[1];
-    this.following = false;
-    this.emit(
-      'exit',
-      describeExit(code === undefined ? null : Number(code), code === undefined ? 'unknown' : null, this.terminal),
-    );
   }
 
   // ── serving (ssh-serve.ts) ───────────────────────────────────────────────────────────────────
@@ -417,8 +309,8 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
 
   /** Stops following and closes the connection; the remote run goes on (attach to it later). */
   async detach(): Promise<void> {
-    this.following = false;
+    this.follower?.stop();
     this.session.close();
-    await this.loop;
+    await this.follower?.loop;
   }
 }

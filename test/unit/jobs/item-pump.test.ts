@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { JobId } from '../../../common/contract';
 import { drainItems } from '../../../main/core/jobs/item-pump';
-import { JobsRepo, type ItemRow } from '../../../main/store/jobs-repo';
+import type { ItemRow } from '../../../main/store/job-items-repo';
+import { JobsRepo } from '../../../main/store/jobs-repo';
 import { createBeethoven, makeStudio } from '../../support/studio';
 
 // The one item pump every item job runs on (judge, regeneration, interviews), on a real store.
@@ -23,7 +24,7 @@ function plan(perLane: number, lanes = ['a', 'b']): void {
   for (let i = 1; i <= perLane; i++)
     for (const lane of lanes)
       items.push({ id: `${lane}${i}`, stage: 'interviews' as const, key: `${lane}${i}`, input: { lane } });
-  jobs.planItems(jobId, items, 0);
+  jobs.items.planItems(jobId, items, 0);
 }
 
 /** Runs each item until the test lets it end, recording what was out at once. */
@@ -41,7 +42,7 @@ function gate() {
     onStart();
     return new Promise<void>((resolve) =>
       waiting.push(() => {
-        jobs.completeItem(item.id, null, 1);
+        jobs.items.completeItem(item.id, null, 1);
         out.delete(item.id);
         resolve();
       }),

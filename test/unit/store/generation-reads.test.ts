@@ -117,12 +117,12 @@ describe('what a job’s progress event reads beside its row', () => {
       key: `k${i}`,
       input: {},
     }));
-    jobs.planItems(id, items, 1);
+    jobs.items.planItems(id, items, 1);
     for (let i = 0; i < 60; i++) {
-      if (i % 10 === 1) jobs.failAttempt(`i${i}`, `gave up ${i}`, 1, null, 100 + i);
-      else if (i % 10 === 2) jobs.failAttempt(`i${i}`, `will retry ${i}`, 3, null, 100 + i);
-      else if (i % 10 === 3) jobs.completeItem(`i${i}`, null, 100 + i, `noted ${i}`);
-      else if (i % 10 < 8) jobs.completeItem(`i${i}`, null, 100 + i);
+      if (i % 10 === 1) jobs.items.failAttempt(`i${i}`, `gave up ${i}`, 1, null, 100 + i);
+      else if (i % 10 === 2) jobs.items.failAttempt(`i${i}`, `will retry ${i}`, 3, null, 100 + i);
+      else if (i % 10 === 3) jobs.items.completeItem(`i${i}`, null, 100 + i, `noted ${i}`);
+      else if (i % 10 < 8) jobs.items.completeItem(`i${i}`, null, 100 + i);
     }
     for (let i = 0; i < 40; i++) {
       jobs.callRecords.start({
@@ -142,12 +142,12 @@ describe('what a job’s progress event reads beside its row', () => {
     jobs.callRecords.interruptOrphans(1_000);
 
     let interrupted = 0;
-    let failures: ReturnType<typeof jobs.recentFailures> = [];
-    let notes: ReturnType<typeof jobs.itemNotes> = { count: 0, notes: [] };
+    let failures: ReturnType<typeof jobs.items.recentFailures> = [];
+    let notes: ReturnType<typeof jobs.items.itemNotes> = { count: 0, notes: [] };
     const statements = statementsOf(() => {
       interrupted = jobs.callRecords.countInterrupted(id);
-      failures = jobs.recentFailures(id, 8);
-      notes = jobs.itemNotes(id, 8);
+      failures = jobs.items.recentFailures(id, 8);
+      notes = jobs.items.itemNotes(id, 8);
     });
     expect(interrupted).toBe(10);
     const failed = items.map((_, i) => i).filter((i) => i % 10 === 1 || i % 10 === 2);

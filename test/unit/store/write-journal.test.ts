@@ -44,7 +44,11 @@ describe('journals and scratch data', () => {
         const writes = Array.from({ length: 16 }, () => {
           const i = n++;
           const id = `scene-${i}` as SceneId;
-          jobs.planItems(jobId, [{ id: `item-${i}`, stage: 'experiences', key: `k-${i}`, input: { sceneId: id } }], 0);
+          jobs.items.planItems(
+            jobId,
+            [{ id: `item-${i}`, stage: 'experiences', key: `k-${i}`, input: { sceneId: id } }],
+            0,
+          );
           return [
             batch.write(() =>
               dataset.insertScene(
@@ -70,7 +74,7 @@ describe('journals and scratch data', () => {
                 promptVersion: 'v',
               };
               dataset.insertExperience(id, experience, Date.now());
-              jobs.completeItem(`item-${i}`, null, Date.now());
+              jobs.items.completeItem(`item-${i}`, null, Date.now());
             }),
           ];
         });

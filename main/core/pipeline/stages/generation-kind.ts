@@ -90,7 +90,7 @@ export class GenerationKind implements JobKind {
       if (stage === 'experiences' && !scene?.needsExperience) {
         // Another run (an earlier, resumed one) completed this scene meanwhile, or it was rejected
         // or deleted in review since it was planned: nothing to send.
-        this.jobs.completeItem(itemId, null, this.clock.now());
+        this.jobs.items.completeItem(itemId, null, this.clock.now());
         return;
       }
       const structured = ctx.structured;
@@ -129,7 +129,7 @@ export class GenerationKind implements JobKind {
               .map((text) => ({ id: this.newId(), text, source: 'generated' as const, callId })),
             now,
           );
-          this.jobs.completeItem(itemId, callId, now);
+          this.jobs.items.completeItem(itemId, callId, now);
         });
         this.events.emit('limits/changed', { characterId: ctx.character.id });
       } else if (stage === 'scenes') {
@@ -176,8 +176,8 @@ export class GenerationKind implements JobKind {
             );
             room--;
           });
-          this.jobs.planItems(ctx.id, experiences, now);
-          this.jobs.completeItem(itemId, callId, now, unreadNote(parsed));
+          this.jobs.items.planItems(ctx.id, experiences, now);
+          this.jobs.items.completeItem(itemId, callId, now, unreadNote(parsed));
         });
         emitDatasetChanged(this.events, ctx.character.id, added);
       } else {
@@ -222,7 +222,7 @@ export class GenerationKind implements JobKind {
             },
             now,
           );
-          this.jobs.completeItem(itemId, callId, now);
+          this.jobs.items.completeItem(itemId, callId, now);
           return sceneId!;
         });
         emitDatasetChanged(this.events, ctx.character.id, [sceneId]);

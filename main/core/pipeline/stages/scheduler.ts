@@ -170,12 +170,12 @@ export class StageScheduler {
   ): { id: string; input: string }[] {
     if (state.dry.has(stage)) return [];
     const after = state.cursor[stage] ?? 0;
-    const fresh = this.jobs.pendingItemsAfter(ctx.id, stage, after, limit);
+    const fresh = this.jobs.items.pendingItemsAfter(ctx.id, stage, after, limit);
     if (fresh.length > 0) {
       state.cursor[stage] = fresh.at(-1)!.seq;
       return fresh;
     }
-    const again = this.jobs.pendingItems(ctx.id, stage, limit, busy);
+    const again = this.jobs.items.pendingItems(ctx.id, stage, limit, busy);
     // Nothing to send until an item of the stage is planned or one of its attempts ends.
     if (again.length === 0) state.dry.add(stage);
     return again;
@@ -192,7 +192,7 @@ export class StageScheduler {
     for (const item of inFlight.values()) if (item.stage === 'scenes') return;
     const missing = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
     if (missing <= 0) {
-      this.jobs.skipPending(ctx.id, 'scenes', this.clock.now());
+      this.jobs.items.skipPending(ctx.id, 'scenes', this.clock.now());
       state.scenesSettled = true;
       return;
     }
@@ -200,11 +200,11 @@ export class StageScheduler {
     state.scenesSettled = true;
     if (!topsUpScenes(ctx.settings)) return;
     let round = 1;
-    while (this.jobs.countKeysWithPrefix(ctx.id, `scenes:topup:${round}:`) > 0) round++;
+    while (this.jobs.items.countKeysWithPrefix(ctx.id, `scenes:topup:${round}:`) > 0) round++;
     if (round > MAX_TOPUP_ROUNDS) return;
     const chunks = this.prompts.chunksOf(ctx.character.id);
     const plan = planSceneCalls(chunks, Math.ceil(missing * OVERGENERATION), ctx.settings.scenesPerCall, 42 + round);
-    const added = this.jobs.planItems(
+    const added = this.jobs.items.planItems(
       ctx.id,
       plan.map((call, i) => ({
         id: this.newId(),
@@ -321,7 +321,7 @@ export class StageScheduler {
         items.push({ id: this.newId(), stage, key: `protective:${i}`, input: { limit, stranger, chunkId } });
       }
     }
-    if (items.length > 0) this.jobs.planItems(ctx.id, items, now);
+    if (items.length > 0) this.jobs.items.planItems(ctx.id, items, now);
   }
 
   /**
