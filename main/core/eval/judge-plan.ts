@@ -11,6 +11,7 @@ import type { JudgmentsRepo } from '../../store/judgments-repo';
 import type { IdFactory } from '../clock';
 import { dimensionsFor } from './judge-prompts';
 import { PAIR_ORDERS } from './pairwise';
+import { questionKeyOf } from './report-build';
 
 /**
  * The plan of a judge job: which items it holds and what each item's input says. Kept apart from
@@ -37,9 +38,9 @@ export interface PairInput {
   order: PairOrder;
 }
 
-/** The question two interviews share: same mode, same text once spacing and case are set aside. */
+/** The question two interviews share: same mode, same text once spacing and case are set aside (as the report pairs them). */
 function questionKey(mode: string, question: string): string {
-  return `${mode}\u0000${question.trim().replace(/\s+/g, ' ').toLowerCase()}`;
+  return `${mode}\u0000${questionKeyOf(question)}`;
 }
 
 /** One item per finished interview of the chosen systems × dimension not judged yet by this judge. */

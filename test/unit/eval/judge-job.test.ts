@@ -301,6 +301,11 @@ describe('pairwise jobs', () => {
       .map((a) => (Array.isArray(a.reply) ? a.reply[0]!.content : a.reply.content));
     script.pairwise = (_req, first) =>
       verdictText('The ChatGPT answer gives more.', chatgptTexts.some((t) => first.includes(t)) ? '1' : '2');
+    // A question stored in another case and spacing by one system is still the same question.
+    const retyped = env.studio.db
+      .prepare(`UPDATE interviews SET question = '  ' || upper(replace(question, ' ', '   ')) || ' ' WHERE id = ?`)
+      .run(chatgpt.interviews[0]);
+    expect(retyped.changes).toBe(1);
     const job = await call(env.studio, 'eval/judge/start', {
       characterId,
       providerId,
