@@ -18,8 +18,9 @@ import '../../training-preview.css';
 /**
  * A saved scene exactly as training takes it: the trainer's own rendering and loss mask (the
  * `training/preview` command), for one base model's tokenizer, a format and a maximum length.
- * It runs on request (a few seconds of Python), not on every keystroke; a later revision of the
- * scene is previewed anew.
+ * It runs on request, not on every keystroke (the first preview waits seconds for the trainer's
+ * Python to start; the studio keeps it warm, so later ones take a fraction of a second); a later
+ * revision of the scene is previewed anew.
  */
 export function TrainingPreviewPanel({
   sceneId,
