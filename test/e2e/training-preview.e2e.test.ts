@@ -5,7 +5,7 @@ import { lessonDoc as doc } from '../unit/trainer/fixtures';
 /**
  * The training preview in Chromium against `serve` at 1024×700, with the real trainer in .venv and
  * the tiny local model: a scene from the Dataset tab's detail in the chat format, then from the
- * editor in the paper's format with a max length that cuts it.
+ * editor (shown at once, as asked in the detail) in the paper's format with a max length that cuts it.
  */
 
 let stage: TrainingStage;
@@ -59,6 +59,10 @@ describe('the training preview', { timeout: 240_000 }, () => {
     await editor.getByRole('button', { name: 'Training preview' }).click();
     const inEditor = editor.getByRole('region', { name: 'Training preview' });
     await expect.poll(() => inEditor.getByLabel('Base model').inputValue()).toBe(stage.model);
+    // Shown once for this character, the preview shows at once wherever it opens next, as it was asked.
+    await expect
+      .poll(() => inEditor.getByLabel('Preview counts').innerText(), { timeout: 120_000 })
+      .toMatch(/fits in 512 · revision 1 · chat/);
     await inEditor.getByLabel('Format').selectOption('character-llm');
     await inEditor.getByLabel('Max length', { exact: true }).fill('140');
     await inEditor.getByRole('button', { name: 'Show' }).click();

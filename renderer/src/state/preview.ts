@@ -17,10 +17,18 @@ export interface PreviewSettings {
 
 interface PreviewState {
   settings: Partial<Record<CharacterId, PreviewSettings>>;
+  /**
+   * Characters whose preview the person has asked for (Show) since the studio opened: a preview
+   * panel opened later for one of their scenes shows its preview at once, with the same settings.
+   */
+  shown: Partial<Record<CharacterId, true>>;
   set: (characterId: CharacterId, settings: PreviewSettings) => void;
+  markShown: (characterId: CharacterId) => void;
 }
 
 export const usePreviewSettings = create<PreviewState>((set) => ({
   settings: {},
+  shown: {},
   set: (characterId, settings) => set((state) => ({ settings: { ...state.settings, [characterId]: settings } })),
+  markShown: (characterId) => set((state) => ({ shown: { ...state.shown, [characterId]: true } })),
 }));

@@ -54,7 +54,13 @@ export function TrainingPreviewPanel({
     maxLength: String(latest?.hyperparameters.maxLength ?? 2048),
   };
   const update = (patch: Partial<PreviewSettings>) => store(character.id, { ...settings, ...patch });
-  const [asked, setAsked] = useState<TrainingPreviewRequest | null>(null);
+  const shownBefore = usePreviewSettings((state) => state.shown[character.id] === true);
+  const markShown = usePreviewSettings((state) => state.markShown);
+  // Asked for before (another scene, the detail before the editor): shown at once, as then.
+  const [asked, setAsked] = useState<TrainingPreviewRequest | null>(() => {
+    const request = shownBefore ? requestOf(sceneId, settings) : null;
+    return typeof request === 'string' ? null : request;
+  });
   const [formError, setFormError] = useState<string | null>(null);
 
   const preview = useQuery({
@@ -67,13 +73,11 @@ export function TrainingPreviewPanel({
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const maxLength = Number(settings.maxLength);
-    if (!settings.baseModel.trim()) return setFormError('Choose a base model: a model folder or a cached hub id.');
-    if (!Number.isInteger(maxLength) || maxLength < 16)
-      return setFormError('Max length is a whole number of tokens, at least 16.');
+    const request = requestOf(sceneId, settings);
+    if (typeof request === 'string') return setFormError(request);
     setFormError(null);
-    const { format, thinking } = settings;
-    setAsked({ sceneId, baseModel: settings.baseModel.trim(), format, maxLength, thinking });
+    setAsked(request);
+    markShown(character.id);
   };
 
   return (
@@ -150,6 +154,15 @@ export function TrainingPreviewPanel({
       {preview.data && <PreviewResult preview={preview.data} revision={shown(preview.data.revision)} />}
     </section>
   );
+}
+
+/** The request the settings make for a scene, or what is wrong with them. */
+function requestOf(sceneId: SceneId, settings: PreviewSettings): TrainingPreviewRequest | string {
+  const maxLength = Number(settings.maxLength);
+  if (!settings.baseModel.trim()) return 'Choose a base model: a model folder or a cached hub id.';
+  if (!Number.isInteger(maxLength) || maxLength < 16) return 'Max length is a whole number of tokens, at least 16.';
+  const { format, thinking } = settings;
+  return { sceneId, baseModel: settings.baseModel.trim(), format, maxLength, thinking };
 }
 
 function PreviewError({ error }: { error: Error }) {
