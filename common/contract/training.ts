@@ -282,6 +282,23 @@ export interface CachedBaseModel {
   weights: boolean;
 }
 
+/** One line of a run's trainer log, numbered from 1 per run. */
+export interface TrainingLogLine {
+  seq: number;
+  line: string;
+}
+
+/** Stored lines of a run's trainer log (`training/log`). */
+export interface TrainingLog {
+  runId: RunId;
+  /** Oldest first. */
+  lines: TrainingLogLine[];
+  /** How many lines the run has logged (the last one's `seq`). */
+  total: number;
+  /** How many of those were not kept: a long log keeps its first 200 and last 5,000 lines. */
+  leftOut: number;
+}
+
 export interface TrainingCommands {
   /**
    * A saved scene as training would take it (see `TrainingPreview`). Runs the trainer's `preview` in
@@ -321,6 +338,11 @@ export interface TrainingCommands {
   'training/resume': (arg: { id: RunId }) => TrainingRun;
   'training/cancel': (arg: { id: RunId }) => TrainingRun;
   /**
+   * The run's stored trainer log (training and exports, whichever process ran them): after
+   * `afterSeq` the first `limit` lines that follow it, else the last `limit` (default 1,000).
+   */
+  'training/log': (arg: { runId: RunId; afterSeq?: number; limit?: number }) => TrainingLog;
+  /**
    * Exports a finished run: the PEFT adapter is always there (servable by vLLM with --enable-lora);
    * `merged` writes base + adapter as one model and an Ollama Modelfile; `gguf` converts with the
    * llama.cpp converters node-llama-cpp ships (offline; LLAMA_CPP_DIR for the user's own llama.cpp).
@@ -351,7 +373,10 @@ export interface TrainingCommands {
 export interface TrainingEvents {
   /** Throttled to a few a second per run. */
   'training/progressed': TrainingRun;
-  /** One line the trainer logged (stderr), for the run's log view. */
-  'training/logged': { runId: RunId; line: string };
+  /**
+   * One line the trainer logged (stderr), for the run's log view. `seq` is its number in the stored
+   * log (`training/log`); null for a line that is not kept (the model server's).
+   */
+  'training/logged': { runId: RunId; line: string; seq: number | null };
   'training/setup-progressed': { line: string };
 }

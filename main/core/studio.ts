@@ -111,6 +111,7 @@ export class Studio {
 
   /** Ends the store's threads and closes the database (`StudioStore.close`). */
   close(): void {
+    this.training.flushLogs();
     this.store.close();
   }
 }
