@@ -16,9 +16,9 @@ export class TrainingLogRepo {
 
   /** The highest number a line of the run has (0: none yet). */
   lastSeq(runId: RunId): number {
-    return (this.db.prepare('SELECT max(seq) FROM training_logs WHERE run_id = ?').pluck().get(runId) as
-      | number
-      | null) ?? 0;
+    return (
+      (this.db.prepare('SELECT max(seq) FROM training_logs WHERE run_id = ?').pluck().get(runId) as number | null) ?? 0
+    );
   }
 
   /** Stores numbered lines of one run in one transaction, then drops the middle beyond the cap. */

@@ -154,9 +154,10 @@ export class TrainingRepo {
 
   /** The stops and cancels waiting for the processes that train their runs. */
   stopRequests(): { id: RunId; stop_request: StopRequest }[] {
-    return this.db
-      .prepare('SELECT id, stop_request FROM training_runs WHERE stop_request IS NOT NULL')
-      .all() as { id: RunId; stop_request: StopRequest }[];
+    return this.db.prepare('SELECT id, stop_request FROM training_runs WHERE stop_request IS NOT NULL').all() as {
+      id: RunId;
+      stop_request: StopRequest;
+    }[];
   }
 
   update(id: RunId, patch: RunPatch, now: number): void {

@@ -25,11 +25,11 @@ export async function trainLog(ctx: CliContext): Promise<number> {
     return 0;
   }
   const skipped = log.total - log.leftOut - log.lines.length;
-  if (skipped > 0)
-    io.err(`(the last ${log.lines.length} of ${log.total} lines; without --lines, every line kept)`);
+  if (skipped > 0) io.err(`(the last ${log.lines.length} of ${log.total} lines; without --lines, every line kept)`);
   if (log.total === 0 && values.follow !== true) io.err('No trainer log lines are kept for this run.');
   let last = printLines(log.lines, 0, io.out);
   if (values.follow !== true) return 0;
+  io.err(`Following the log of run ${id} until the run ends (Ctrl+C stops following)…`);
   return follow(
     call,
     id,
@@ -48,7 +48,8 @@ export async function trainLog(ctx: CliContext): Promise<number> {
 function printLines(lines: readonly TrainingLogLine[], before: number, out: (text: string) => void): number {
   let seq = before;
   for (const line of lines) {
-    if (seq > 0 && line.seq > seq + 1) out(`… ${line.seq - seq - 1} lines left out (a run keeps its first 200 and last 5,000) …`);
+    if (seq > 0 && line.seq > seq + 1)
+      out(`… ${line.seq - seq - 1} lines left out (a run keeps its first 200 and last 5,000) …`);
     out(line.line);
     seq = line.seq;
   }

@@ -91,7 +91,9 @@ export class StopRequests {
       this.act(id, request).catch((error: unknown) => {
         repo.update(
           id,
-          { message: `Could not ${request} the run as asked: ${error instanceof Error ? error.message : String(error)}` },
+          {
+            message: `Could not ${request} the run as asked: ${error instanceof Error ? error.message : String(error)}`,
+          },
           clock.now(),
         );
         this.context.changed(id, true);
