@@ -4,6 +4,7 @@ import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId, RunId } from '../../common/contract';
 import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/catalog';
+import { runCliIn } from '../support/cli';
 import { repoRoot, testOutputDir } from '../support/paths';
 import { generatedOverHttp, openTrainingStage, type TrainingStage } from '../support/training-stage';
 
@@ -87,6 +88,37 @@ describe("the Train tab's trainer log", () => {
     const reloaded = await openedLog();
     await expect.poll(() => reloaded.lines.innerText()).toBe(await lines.innerText());
     expect(await reloaded.summary.textContent()).toBe(shown);
+  }, 120_000);
+
+  it('stops from the Train tab a run a terminal trains, and shows the lines it logged there', async () => {
+    const held = wrapper(
+      'held-cli-python',
+      '  echo "trained by a terminal" >&2; read -r line; echo "asked to $line" >&2; exit 4;;',
+    );
+    // The CLI in this test's process, beside `serve` (another process) on the same data folder.
+    const training = runCliIn(stage.dataDir, [
+      'train',
+      'Beethoven',
+      '--base-model',
+      stage.model,
+      '--python',
+      held,
+      '--max-steps',
+      '2',
+      '--new',
+    ]);
+    await expect.poll(() => process.listenerCount('SIGINT'), { timeout: 30_000 }).toBe(1);
+    const { card, lines } = await openedLog();
+    await expect.poll(() => lines.innerText(), { timeout: 10_000 }).toContain('trained by a terminal');
+    await card.getByRole('button', { name: 'Stop', exact: true }).click();
+    await card.getByText('Stopping: asked the process training this run to save a checkpoint and stop…').waitFor();
+    // The terminal's studio stops it as Ctrl+C there would (exit 3: stopped), and the card follows.
+    expect((await training).code).toBe(3);
+    await card.locator('.status', { hasText: 'Stopped' }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => lines.innerText(), { timeout: 10_000 }).toMatch(/trained by a terminal\nasked to stop$/);
+    await card.scrollIntoViewIfNeeded();
+    fs.mkdirSync(shots, { recursive: true });
+    await card.screenshot({ path: path.join(shots, '46-train-stopped-elsewhere.png') });
   }, 120_000);
 
   it("keeps a failed run's traceback at the end of a long log, and says how much is shown", async () => {

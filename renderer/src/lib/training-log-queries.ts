@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import type { Events, RunId, TrainingLog } from '../../../common/contract';
 import { invoke, queryClient } from './queries';
@@ -21,6 +22,12 @@ const keyOf = (runId: RunId) => ['training/log', { runId }] as const;
  * every LIVE_REFRESH_MS, since a run another process trains sends no events here.
  */
 export function useTrainingLog(runId: RunId, open: boolean, live: boolean) {
+  // A run that has just ended is read once more: its last lines (a traceback) may be another process's.
+  const wasLive = useRef(live);
+  useEffect(() => {
+    if (wasLive.current && !live) void queryClient.invalidateQueries({ queryKey: keyOf(runId) });
+    wasLive.current = live;
+  }, [live, runId]);
   return useQuery({
     queryKey: keyOf(runId),
     queryFn: async (): Promise<ShownLog> => invoke('training/log', { runId, limit: TRAINING_LOG_LINES }),
