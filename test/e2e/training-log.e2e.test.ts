@@ -3,10 +3,10 @@ import path from 'node:path';
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId, RunId } from '../../common/contract';
-import { DEFAULT_HYPERPARAMETERS } from '../../main/core/training/catalog';
 import { runCliIn } from '../support/cli';
-import { repoRoot, testOutputDir } from '../support/paths';
+import { testOutputDir } from '../support/paths';
 import { generatedOverHttp, openTrainingStage, type TrainingStage } from '../support/training-stage';
+import { failingTrainScript, tinyTrainingConfig, trainerWrapper } from '../unit/trainer/fixtures';
 
 /**
  * The Train tab's trainer log, in the browser against `serve`: the lines the store keeps show after
@@ -16,32 +16,17 @@ import { generatedOverHttp, openTrainingStage, type TrainingStage } from '../sup
  */
 
 const shots = path.join(testOutputDir, 'screenshots');
-const venv = path.join(repoRoot, '.venv', 'bin', 'python');
 
 let stage: TrainingStage;
 let characterId: CharacterId;
 
-/** An interpreter whose `character_trainer train` runs `script` (sh) instead of the trainer. */
-function wrapper(name: string, script: string): string {
-  const file = path.join(stage.modelsDir, name);
-  fs.writeFileSync(
-    file,
-    ['#!/bin/sh', 'case "$*" in *"character_trainer train"*)', script, 'esac', `exec ${venv} "$@"`, ''].join('\n'),
-    { mode: 0o755 },
-  );
-  return file;
-}
+/** An interpreter in the models folder whose `character_trainer train` runs `script` (sh) instead of the trainer. */
+const wrapper = (name: string, script: string) => trainerWrapper(path.join(stage.modelsDir, name), script);
 
 function start(python: string): Promise<{ id: RunId }> {
   return stage.invoke('training/start', {
     characterId,
-    config: {
-      baseModel: stage.model,
-      format: 'chat',
-      target: 'local',
-      python,
-      hyperparameters: { ...DEFAULT_HYPERPARAMETERS, batchSize: 2, maxLength: 192, maxSteps: 2 },
-    },
+    config: { ...tinyTrainingConfig(stage.model, 'local', { maxSteps: 2 }), python },
   });
 }
 
@@ -124,11 +109,7 @@ describe("the Train tab's trainer log", () => {
   it("keeps a failed run's traceback at the end of a long log, and says how much is shown", async () => {
     const failing = wrapper(
       'failing-python',
-      `  exec ${venv} -c "import sys
-for i in range(1, 3001): print(f'line {i}', file=sys.stderr)
-print('Traceback (most recent call last):', file=sys.stderr)
-print('RuntimeError: the tiny model ran out of patience', file=sys.stderr)
-sys.exit(1)";;`,
+      failingTrainScript(3_000, 'RuntimeError: the tiny model ran out of patience'),
     );
     const run = await start(failing);
     await expect

@@ -22,9 +22,18 @@ export class RunLog {
 
   constructor(private readonly repo: TrainingLogRepo) {}
 
-  /** Queues the line; returns its number. */
-  add(id: RunId, line: string): number {
-    const seq = this.next.get(id) ?? this.repo.lastSeq(id) + 1;
+  /** Queues the line; returns its number, or null when the studio has closed its database (not kept). */
+  add(id: RunId, line: string): number | null {
+    let seq = this.next.get(id);
+    if (seq === undefined) {
+      try {
+        seq = this.repo.lastSeq(id) + 1;
+      } catch (error) {
+        // A connection's last words after the studio closed (an SSH session ending): shown, not kept.
+        if (error instanceof TypeError) return null;
+        throw error;
+      }
+    }
     this.next.set(id, seq + 1);
     const batch = this.pending.get(id) ?? [];
     batch.push({ seq, line });

@@ -1,10 +1,9 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId, Events, TrainingConfig } from '../../../common/contract';
 import { call, makeStudio } from '../../support/studio';
-import { tinyTrainingConfig, venvPython } from '../trainer/fixtures';
+import { failingTrainScript, tinyTrainingConfig, trainerWrapper, venvPython } from '../trainer/fixtures';
 import { openTrainingBench } from './bench';
 
 /**
@@ -32,22 +31,9 @@ function reopened<T>(use: (studio: ReturnType<typeof makeStudio>['studio']) => P
 beforeAll(async () => {
   bench = await openTrainingBench(4);
   ({ characterId, model } = bench);
-  flooding = path.join(bench.modelsDir, 'flooding-python');
-  fs.writeFileSync(
-    flooding,
-    [
-      '#!/bin/sh',
-      'case "$*" in *"character_trainer train"*)',
-      `  exec ${venvPython} -c "import sys
-for i in range(1, 6001): print(f'line {i}', file=sys.stderr)
-print('Traceback (most recent call last):', file=sys.stderr)
-print('RuntimeError: out of patience', file=sys.stderr)
-sys.exit(1)";;`,
-      'esac',
-      `exec ${venvPython} "$@"`,
-      '',
-    ].join('\n'),
-    { mode: 0o755 },
+  flooding = trainerWrapper(
+    path.join(bench.modelsDir, 'flooding-python'),
+    failingTrainScript(6_000, 'RuntimeError: out of patience'),
   );
 }, 120_000);
 afterAll(async () => {
