@@ -333,9 +333,14 @@ export interface TrainingCommands {
   'training/get': (arg: { id: RunId }) => TrainingRun;
   /** Runs whose id is `key` or starts with it, in id order, at most 10 (as `jobs/match`): the CLI names runs so. */
   'training/match': (arg: { key: string }) => { id: RunId; characterId: CharacterId }[];
-  /** Saves a checkpoint and stops; `training/resume` continues from it. */
+  /**
+   * Saves a checkpoint and stops; `training/resume` continues from it. A run another studio process
+   * on this machine trains is asked there (it stops within about a second): the reply is the run
+   * `stopping` with a message saying so. One whose process has died becomes `interrupted` at once.
+   */
   'training/stop': (arg: { id: RunId }) => TrainingRun;
   'training/resume': (arg: { id: RunId }) => TrainingRun;
+  /** Ends the run for good; a live run of another process is asked there, as with `training/stop`. */
   'training/cancel': (arg: { id: RunId }) => TrainingRun;
   /**
    * The run's stored trainer log (training and exports, whichever process ran them): after
