@@ -30,6 +30,27 @@ function start(python: string): Promise<{ id: RunId }> {
   });
 }
 
+/**
+ * `train Beethoven` in a terminal: the CLI in this test's process, beside `serve` (another process)
+ * on the same data folder. Resolves once its trainer runs, with the command's end.
+ */
+async function trainedInTerminal(python: string): Promise<{ end: ReturnType<typeof runCliIn> }> {
+  const end = runCliIn(stage.dataDir, [
+    'train',
+    'Beethoven',
+    '--base-model',
+    stage.model,
+    '--python',
+    python,
+    '--max-steps',
+    '2',
+    '--new',
+  ]);
+  // The terminal listens for Ctrl+C once its trainer has started.
+  await expect.poll(() => process.listenerCount('SIGINT'), { timeout: 30_000 }).toBe(1);
+  return { end };
+}
+
 /** The latest run's card on a freshly loaded Train tab, its log opened (`summary`: its text as written, not as styled). */
 async function openedLog(): Promise<{ card: Locator; summary: Locator; lines: Locator }> {
   const { page, serve } = stage;
@@ -80,30 +101,35 @@ describe("the Train tab's trainer log", () => {
       'held-cli-python',
       '  echo "trained by a terminal" >&2; read -r line; echo "asked to $line" >&2; exit 4;;',
     );
-    // The CLI in this test's process, beside `serve` (another process) on the same data folder.
-    const training = runCliIn(stage.dataDir, [
-      'train',
-      'Beethoven',
-      '--base-model',
-      stage.model,
-      '--python',
-      held,
-      '--max-steps',
-      '2',
-      '--new',
-    ]);
-    await expect.poll(() => process.listenerCount('SIGINT'), { timeout: 30_000 }).toBe(1);
+    const training = await trainedInTerminal(held);
     const { card, lines } = await openedLog();
     await expect.poll(() => lines.innerText(), { timeout: 10_000 }).toContain('trained by a terminal');
     await card.getByRole('button', { name: 'Stop', exact: true }).click();
     await card.getByText('Stopping: asked the process training this run to save a checkpoint and stop…').waitFor();
     // The terminal's studio stops it as Ctrl+C there would (exit 3: stopped), and the card follows.
-    expect((await training).code).toBe(3);
+    expect((await training.end).code).toBe(3);
     await card.locator('.status', { hasText: 'Stopped' }).waitFor({ timeout: 10_000 });
     await expect.poll(() => lines.innerText(), { timeout: 10_000 }).toMatch(/trained by a terminal\nasked to stop$/);
     await card.scrollIntoViewIfNeeded();
     fs.mkdirSync(shots, { recursive: true });
     await card.screenshot({ path: path.join(shots, '46-train-stopped-elsewhere.png') });
+  }, 120_000);
+
+  it('cancels from the Train tab a run a terminal trains', async () => {
+    const held = wrapper(
+      'held-cancel-python',
+      '  read -r line; echo "asked to $line" >&2; [ "$line" = cancel ] && exit 5; exit 4;;',
+    );
+    const training = await trainedInTerminal(held);
+    const { card, lines } = await openedLog();
+    await card.locator('.status', { hasText: 'Running' }).waitFor();
+    stage.page.once('dialog', (dialog) => void dialog.accept());
+    await card.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await card.getByText('Cancelling: asked the process training this run to cancel it…').waitFor();
+    // The terminal's studio cancels it (the trainer is told `cancel`); its `train` ends as a failed run does.
+    expect((await training.end).code).toBe(1);
+    await card.locator('.status', { hasText: 'Cancelled' }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => lines.innerText(), { timeout: 10_000 }).toMatch(/asked to cancel$/);
   }, 120_000);
 
   it("keeps a failed run's traceback at the end of a long log, and says how much is shown", async () => {
