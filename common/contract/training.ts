@@ -282,6 +282,23 @@ export interface CachedBaseModel {
   weights: boolean;
 }
 
+/** One line of a run's trainer log, numbered from 1 per run. */
+export interface TrainingLogLine {
+  seq: number;
+  line: string;
+}
+
+/** Stored lines of a run's trainer log (`training/log`). */
+export interface TrainingLog {
+  runId: RunId;
+  /** Oldest first. */
+  lines: TrainingLogLine[];
+  /** How many lines the run has logged (the last one's `seq`). */
+  total: number;
+  /** How many of those were not kept: a long log keeps its first 200 and last 5,000 lines. */
+  leftOut: number;
+}
+
 export interface TrainingCommands {
   /**
    * A saved scene as training would take it (see `TrainingPreview`). Runs the trainer's `preview` in
@@ -316,10 +333,20 @@ export interface TrainingCommands {
   'training/get': (arg: { id: RunId }) => TrainingRun;
   /** Runs whose id is `key` or starts with it, in id order, at most 10 (as `jobs/match`): the CLI names runs so. */
   'training/match': (arg: { key: string }) => { id: RunId; characterId: CharacterId }[];
-  /** Saves a checkpoint and stops; `training/resume` continues from it. */
+  /**
+   * Saves a checkpoint and stops; `training/resume` continues from it. A run another studio process
+   * on this machine trains is asked there (it stops within about a second): the reply is the run
+   * `stopping` with a message saying so. One whose process has died becomes `interrupted` at once.
+   */
   'training/stop': (arg: { id: RunId }) => TrainingRun;
   'training/resume': (arg: { id: RunId }) => TrainingRun;
+  /** Ends the run for good; a live run of another process is asked there, as with `training/stop`. */
   'training/cancel': (arg: { id: RunId }) => TrainingRun;
+  /**
+   * The run's stored trainer log (training and exports, whichever process ran them): after
+   * `afterSeq` the first `limit` lines that follow it, else the last `limit` (default 1,000).
+   */
+  'training/log': (arg: { runId: RunId; afterSeq?: number; limit?: number }) => TrainingLog;
   /**
    * Exports a finished run: the PEFT adapter is always there (servable by vLLM with --enable-lora);
    * `merged` writes base + adapter as one model and an Ollama Modelfile; `gguf` converts with the
@@ -351,7 +378,10 @@ export interface TrainingCommands {
 export interface TrainingEvents {
   /** Throttled to a few a second per run. */
   'training/progressed': TrainingRun;
-  /** One line the trainer logged (stderr), for the run's log view. */
-  'training/logged': { runId: RunId; line: string };
+  /**
+   * One line the trainer logged (stderr), for the run's log view. `seq` is its number in the stored
+   * log (`training/log`); null for a line that is not kept (the model server's).
+   */
+  'training/logged': { runId: RunId; line: string; seq: number | null };
   'training/setup-progressed': { line: string };
 }

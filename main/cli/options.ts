@@ -89,6 +89,8 @@ export const CLI_OPTIONS = {
   'max-turns': { type: 'string' },
   sort: { type: 'string' },
   limit: { type: 'string' },
+  lines: { type: 'string' },
+  follow: { type: 'boolean', default: false },
   after: { type: 'string' },
   problems: { type: 'boolean', default: false },
   waiting: { type: 'boolean', default: false },

@@ -224,13 +224,17 @@ Commands:
   train list <character>        The character's runs, newest first: id, status, step, last loss, started,
                                 base model, format, where it trains, and what was exported
   train show <run>              A run as its card shows it: settings, progress, losses (first, last,
-                                lowest; eval), warnings, message and files (<run>: its id as train list
-                                prints it, or a unique start of it)
-  train stop <run>              The run card's Stop, for a run a terminal can reach: a live run is
-                                stopped only by the process training it (the desktop app, serve, or
-                                Ctrl+C in the terminal running train), so this says where, changing nothing
-  train cancel <run>            Cancel a stopped, interrupted or failed run for good; a live run is
-                                cancelled where it trains, as with stop
+                                lowest; eval), warnings, message, how many log lines are kept, and files
+                                (<run>: its id as train list prints it, or a unique start of it)
+  train log <run> [--lines <n>] [--follow]
+                                The trainer's log of the run (a failed run's traceback), whichever process
+                                trained it: the first 200 and last 5,000 lines are kept; --lines the last
+                                n; --follow prints new lines as they are stored until the run ends (Ctrl+C)
+  train stop <run>              The run card's Stop: saves a checkpoint and stops (resume continues). A run
+                                another studio process trains (the desktop app, serve, train in another
+                                terminal) is asked there and stops within a second; one whose process died
+                                becomes interrupted
+  train cancel <run>            Cancel a run for good; a live one is cancelled by its process, as with stop
   train export <run> --merged | --gguf [--ollama-name <name>]
                                 Export a finished run here: --merged writes the base model with the
                                 adapter merged in and an Ollama Modelfile; --gguf also converts it (and a

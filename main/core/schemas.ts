@@ -413,6 +413,13 @@ export const commandSchemas: Schemas = {
   'training/stop': z.object({ id: runId }).strict(),
   'training/resume': z.object({ id: runId }).strict(),
   'training/cancel': z.object({ id: runId }).strict(),
+  'training/log': z
+    .object({
+      runId,
+      afterSeq: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).max(10_000).optional(),
+    })
+    .strict(),
   'training/check-model': z
     .object({ baseModel: z.string().max(1000), target: z.union([z.literal('local'), hostId]) })
     .strict(),

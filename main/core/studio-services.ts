@@ -11,6 +11,7 @@ import { ProfilesRepo } from '../store/profiles-repo';
 import { PromptsRepo } from '../store/prompts-repo';
 import { ProvidersRepo } from '../store/providers-repo';
 import { HostsRepo } from '../store/hosts-repo';
+import { TrainingLogRepo } from '../store/training-log-repo';
 import { TrainingRepo } from '../store/training-repo';
 import { PreferencesRepo } from '../store/preferences-repo';
 import { ReviewRepo } from '../store/review-repo';
@@ -132,6 +133,7 @@ export function studioServices(store: StudioStore, options: StudioOptions, event
   });
   const training = new TrainingService(
     new TrainingRepo(db),
+    new TrainingLogRepo(db),
     dataset,
     characters,
     events,

@@ -121,6 +121,7 @@ export class Studio {
   /** Ends the preview's trainers and the store's threads, and closes the database (`StudioStore.close`). */
   close(): void {
     this.previews.kill();
+    this.training.flushLogs();
     this.store.close();
   }
 }

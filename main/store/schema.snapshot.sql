@@ -635,6 +635,13 @@ CREATE TABLE schema_migrations (
     applied_at INTEGER NOT NULL
   );
 
+CREATE TABLE training_logs (
+  run_id TEXT NOT NULL REFERENCES training_runs (id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  line TEXT NOT NULL,
+  PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+
 CREATE TABLE training_points (
   run_id TEXT NOT NULL REFERENCES training_runs (id) ON DELETE CASCADE,
   step INTEGER NOT NULL,
@@ -667,7 +674,7 @@ CREATE TABLE training_runs (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   finished_at INTEGER
-, device TEXT, peak_memory_bytes INTEGER, warnings TEXT NOT NULL DEFAULT '[]');
+, device TEXT, peak_memory_bytes INTEGER, warnings TEXT NOT NULL DEFAULT '[]', stop_request TEXT CHECK (stop_request IN ('stop', 'cancel')));
 
 CREATE TRIGGER character_counts_dropped AFTER DELETE ON characters
 BEGIN

@@ -33,6 +33,8 @@ export interface TrainingRunRow {
   runner: string | null;
   /** JSON array of TrainingWarning (migration 008). */
   warnings: string;
+  /** A stop or cancel another process asked of the run (migration 033); null when none is waiting. */
+  stop_request: StopRequest | null;
   created_at: number;
   updated_at: number;
   finished_at: number | null;
@@ -54,8 +56,12 @@ export interface RunPatch {
   lastSeq?: number;
   message?: string | null;
   runner?: string | null;
+  stopRequest?: StopRequest | null;
   finishedAt?: number | null;
 }
+
+/** What another process asked of a run it does not train. */
+export type StopRequest = 'stop' | 'cancel';
 
 const COLUMNS: Record<keyof RunPatch, string> = {
   status: 'status',
@@ -73,6 +79,7 @@ const COLUMNS: Record<keyof RunPatch, string> = {
   lastSeq: 'last_seq',
   message: 'message',
   runner: 'runner',
+  stopRequest: 'stop_request',
   finishedAt: 'finished_at',
 };
 
@@ -127,6 +134,30 @@ export class TrainingRepo {
     return this.db
       .prepare(`SELECT * FROM training_runs WHERE status IN ('queued', 'running', 'stopping')`)
       .all() as TrainingRunRow[];
+  }
+
+  /**
+   * Records a stop or cancel for the process `runner` that trains the run (as `patch` says meanwhile);
+   * false when the run is no longer live under that runner.
+   */
+  requestStop(id: RunId, runner: string, request: StopRequest, patch: RunPatch, now: number): boolean {
+    return this.db.transaction(() => {
+      const held = this.db
+        .prepare(`SELECT 1 FROM training_runs WHERE id = ? AND runner = ? AND status IN ('running', 'stopping')`)
+        .pluck()
+        .get(id, runner);
+      if (!held) return false;
+      this.update(id, { ...patch, stopRequest: request }, now);
+      return true;
+    })();
+  }
+
+  /** The stops and cancels waiting for the processes that train their runs. */
+  stopRequests(): { id: RunId; stop_request: StopRequest }[] {
+    return this.db.prepare('SELECT id, stop_request FROM training_runs WHERE stop_request IS NOT NULL').all() as {
+      id: RunId;
+      stop_request: StopRequest;
+    }[];
   }
 
   update(id: RunId, patch: RunPatch, now: number): void {

@@ -7,6 +7,7 @@ import { subscribeToEvalEvents } from './lib/eval-queries';
 import { subscribeToJudgeEvents } from './lib/judge-queries';
 import { applyTheme, systemTheme } from './lib/theme';
 import { subscribeToReportEvents } from './lib/report-queries';
+import { subscribeToTrainingLogEvents } from './lib/training-log-queries';
 // The app shell's sheets, in cascade order, after every component's own sheet (imported above
 // through App): a later sheet may override an earlier one, so keep this order.
 import './styles.css';
@@ -23,6 +24,7 @@ subscribeToStudioEvents();
 subscribeToEvalEvents();
 subscribeToJudgeEvents();
 subscribeToReportEvents();
+subscribeToTrainingLogEvents();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { RunId, RunStatus, TrainingPoint, TrainingRun } from '../../../common/contract';
+import type { RunId, RunStatus, TrainingLog, TrainingPoint, TrainingRun } from '../../../common/contract';
 import { artifacts, exportStep, phaseLabel } from '../../../common/training-text';
 import { StudioFailure } from '../../core/errors';
 import { OLLAMA_MODEL_NAME } from '../../core/schemas';
@@ -15,13 +15,14 @@ import {
   type Call,
   type CliContext,
 } from '../shared';
+import { trainLog } from './train-log';
 
 /**
  * `train list|show|stop|cancel|export|setup`: a character's training runs as the Train tab lists and
  * controls them, for a GPU box without a browser. A run is named by its id or a unique start of it
  * (`training/match`); every step goes through the same contract commands as the run card's buttons.
  */
-export const RUN_COMMANDS = ['list', 'show', 'stop', 'cancel', 'export', 'setup'] as const;
+export const RUN_COMMANDS = ['list', 'show', 'log', 'stop', 'cancel', 'export', 'setup'] as const;
 export type RunCommand = (typeof RUN_COMMANDS)[number];
 
 export function isRunCommand(word: string | undefined): word is RunCommand {
@@ -51,9 +52,12 @@ export async function trainRunsCommand(sub: RunCommand, ctx: CliContext): Promis
     case 'show': {
       const run = await call('training/get', { id: await findRun(call, argument(rest, 0, '<run>', 'train show')) });
       const hosts = await hostNames(call, [run]);
-      print(run, () => runDetail(run, hosts));
+      const log = await call('training/log', { runId: run.id, limit: 1 });
+      print(run, () => runDetail(run, hosts, log));
       return 0;
     }
+    case 'log':
+      return trainLog(ctx);
     case 'stop':
     case 'cancel': {
       const run = await call('training/get', { id: await findRun(call, argument(rest, 0, '<run>', `train ${sub}`)) });
@@ -61,7 +65,7 @@ export async function trainRunsCommand(sub: RunCommand, ctx: CliContext): Promis
       try {
         done = await call(sub === 'stop' ? 'training/stop' : 'training/cancel', { id: run.id });
       } catch (error) {
-        // This process drives no run but its own: a live one is another process's, which alone can stop it.
+        // A live run whose process cannot be asked (training/stop asks one on this machine).
         if (error instanceof StudioFailure && error.code === 'invalid_argument' && LIVE.includes(run.status))
           throw new StudioFailure('conflict', drivenElsewhere(run, sub));
         throw error;
@@ -122,7 +126,7 @@ function runLine(run: TrainingRun, hosts: Map<string, string>): string {
  * so). Serving and exporting are live state of the process doing them, never stored: a command that
  * only reads a run cannot see them.
  */
-function runDetail(run: TrainingRun, hosts: Map<string, string>): string {
+function runDetail(run: TrainingRun, hosts: Map<string, string>, log: TrainingLog): string {
   const c = run.config;
   const h = c.hyperparameters;
   const method = h.fullFinetune
@@ -156,6 +160,12 @@ function runDetail(run: TrainingRun, hosts: Map<string, string>): string {
     lines.push('Warnings:');
     for (const warning of run.warnings) lines.push(`  ${warning.message}`);
   }
+  const kept = log.total - log.leftOut;
+  lines.push(
+    kept === 0
+      ? 'Log: no lines kept'
+      : `Log: ${kept} line${kept === 1 ? '' : 's'} kept${log.leftOut ? ` (${log.leftOut} left out in the middle)` : ''}; read them with: character-studio train log ${run.id.slice(0, 13)}`,
+  );
   lines.push('Files:');
   for (const file of artifacts(run))
     lines.push(`  ${file.label}: ${file.path}${fs.existsSync(file.path) ? '' : ' (missing)'}`);
@@ -163,15 +173,15 @@ function runDetail(run: TrainingRun, hosts: Map<string, string>): string {
 }
 
 /**
- * Why a live run cannot be stopped or cancelled from here: the studio process that started (or
- * follows) it drives its trainer, and `training/stop` only reaches trainers of its own process.
+ * Why a live run cannot be stopped or cancelled from here: no process this one can ask is known to
+ * train it (one on another machine sharing the data folder, or one following it on its SSH host).
  */
 function drivenElsewhere(run: TrainingRun, verb: 'stop' | 'cancel'): string {
   const there =
     run.config.target === 'local'
       ? `${verb === 'stop' ? 'Stop' : 'Cancel'} it there: the Train tab's ${verb === 'stop' ? 'Stop' : 'Cancel'} button, or Ctrl+C in the terminal running \`train\` (which saves a checkpoint).`
       : `It trains on its SSH host whoever follows it: the desktop app or \`serve\` re-attaches to it when opened, and ${verb}s it from its Train tab.`;
-  return `Run ${run.id} is ${run.status} in another process (the desktop app, \`serve\`, or \`train\` in another terminal), and only the process driving a run can ${verb} it; nothing was changed. ${there}`;
+  return `Run ${run.id} is ${run.status} in a process this one cannot ask to ${verb} it (on another machine sharing the data folder, or following it on its SSH host); nothing was changed. ${there}`;
 }
 
 /**

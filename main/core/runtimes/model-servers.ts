@@ -82,7 +82,7 @@ export class ModelServers {
         settle?.resolve();
       }
     });
-    launcher.on('log', (line) => this.events.emit('training/logged', { runId: id, line }));
+    launcher.on('log', (line) => this.events.emit('training/logged', { runId: id, line, seq: null }));
     launcher.on('exit', (exit) => {
       if (this.servers.get(id) === entry) this.servers.delete(id);
       this.changed(id);
@@ -133,11 +133,11 @@ export class ModelServers {
     const end = (why: string): void => {
       if (this.servers.get(id) !== entry) return;
       this.servers.delete(id);
-      this.events.emit('training/logged', { runId: id, line: why });
+      this.events.emit('training/logged', { runId: id, line: why, seq: null });
       this.changed(id);
       void launcher.stopServe();
     };
-    launcher.on('log', (line) => this.events.emit('training/logged', { runId: id, line }));
+    launcher.on('log', (line) => this.events.emit('training/logged', { runId: id, line, seq: null }));
     launcher.on('exit', (exit) => end(`the model server on ${label} ended: ${exit.message}`));
     launcher.on('connection', (state, detail) => {
       if (state === 'failed') end(detail);
@@ -151,6 +151,7 @@ export class ModelServers {
         this.events.emit('training/logged', {
           runId: id,
           line: `serving on ${label} (${served.remoteUrl}) through an SSH tunnel at ${served.url}`,
+          seq: null,
         });
       }
     } catch (error) {

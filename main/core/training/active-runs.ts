@@ -36,6 +36,11 @@ export class ActiveRuns {
     return this.runs.get(id);
   }
 
+  /** How many runs this process drives now. */
+  get size(): number {
+    return this.runs.size;
+  }
+
   has(id: RunId): boolean {
     return this.runs.has(id);
   }

@@ -35,7 +35,7 @@ export class LocalRuns {
     repo.update(
       id,
       command === 'train'
-        ? { status: 'running', message: null, runner: runnerId(), finishedAt: null }
+        ? { status: 'running', message: null, runner: runnerId(), stopRequest: null, finishedAt: null }
         : { message: null },
       clock.now(),
     );

@@ -17,6 +17,8 @@ export interface RunContext {
   row(id: RunId): TrainingRunRow;
   /** The run changed: `training/progressed` goes out, at most every 250 ms unless `force`. */
   changed(id: RunId, force: boolean): void;
-  /** A line of the trainer's output (`training/logged`). */
+  /** A line of the trainer's output: stored (run-log.ts) and sent out as `training/logged`. */
   logged(id: RunId, line: string): void;
+  /** The run's trainer process has ended: its log lines are written now. */
+  logEnded(id: RunId): void;
 }

@@ -117,6 +117,7 @@ export class RunMirror {
 
   onExit(id: RunId, exit: TrainerExit, command: TrainerCommand): void {
     this.transfers.delete(id); // a killed trainer sends no terminal event
+    this.context.logEnded(id);
     if (command === 'export') {
       this.exports.onExit(id, exit);
       return;
@@ -129,6 +130,7 @@ export class RunMirror {
         status,
         message: exit.meaning === 'done' ? null : exit.message,
         runner: null,
+        stopRequest: null,
         ...(status !== 'stopped' && status !== 'interrupted' && { finishedAt: now }),
       },
       now,
@@ -139,6 +141,7 @@ export class RunMirror {
   /** The trainer could not be started: training fails (resumable), an export leaves only its message. */
   onLaunchFailed(id: RunId, command: TrainerCommand, message: string): void {
     this.exports.forget(id);
+    this.context.logEnded(id);
     this.context.repo.update(
       id,
       command === 'export' ? { message } : { status: 'failed', message, runner: null },

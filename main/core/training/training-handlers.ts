@@ -27,6 +27,7 @@ export function trainingHandlers(
     'training/stop': ({ id }) => training.stop(id),
     'training/resume': ({ id }) => training.resume(id),
     'training/cancel': ({ id }) => training.cancel(id),
+    'training/log': ({ runId, afterSeq, limit }) => training.log(runId, afterSeq ?? null, limit),
     'training/export': ({ id, merged, gguf, ollamaName }) =>
       training.export(id, { merged, gguf, ...(ollamaName && { ollamaName }) }),
     'training/check-model': ({ baseModel, target }) => ({ problem: training.baseModelProblem(baseModel, target) }),

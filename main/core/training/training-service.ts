@@ -10,12 +10,14 @@ import type {
   TrainingEstimate,
   TrainingHyperparameters,
   TrainingPreset,
+  TrainingLog,
   TrainingRun,
   ServedRun,
   ChatGgufFiles,
 } from '../../../common/contract';
 import type { DatasetSums } from '../../store/dataset-sums';
 import type { DatasetRepo } from '../../store/dataset-repo';
+import type { TrainingLogRepo } from '../../store/training-log-repo';
 import { readWarnings, type TrainingRepo, type TrainingRunRow } from '../../store/training-repo';
 import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
@@ -35,11 +37,15 @@ import { LocalPython } from './local-python';
 import { RemoteRuns } from './remote-runs';
 import type { RunContext } from './run-context';
 import { baseModelProblemFor, checkTrainingConfig, readStoredConfig } from './run-config';
+import { RunLog } from './run-log';
 import { RunMirror } from './run-mirror';
 import { RunServing } from './run-serving';
+import { StopRequests } from './stop-requests';
 import { TrainingExports } from './training-exports';
 
 const PROGRESS_INTERVAL_MS = 250;
+/** Statuses of a run whose trainer is working: stop and cancel reach it through its process. */
+const LIVE: readonly string[] = ['running', 'stopping'];
 
 export interface TrainingServiceOptions {
   dataDir: string;
@@ -74,9 +80,13 @@ export class TrainingService {
   private readonly local: LocalRuns;
   private readonly remoteRuns: RemoteRuns;
   private readonly chat: ChatPreparation;
+  /** The trainer's log lines, stored per run (training/log). */
+  private readonly runLog: RunLog;
+  private readonly requests: StopRequests;
 
   constructor(
     private readonly repo: TrainingRepo,
+    logs: TrainingLogRepo,
     private readonly dataset: DatasetRepo,
     private readonly characters: CharacterService,
     private readonly events: EventBus,
@@ -89,15 +99,20 @@ export class TrainingService {
     private readonly sums: DatasetSums | null = null,
   ) {
     this.python = new LocalPython(events, options);
+    // A model server's lines go out live but are not kept: a server runs for hours and its lines
+    // would push a failed run's traceback out of the capped log; they are not the run's training.
     this.servers = new ModelServers(events, options.trainerDir, (id) => this.emit(id, true));
+    this.runLog = new RunLog(logs);
     const context: RunContext = {
       repo,
       clock,
       active: this.active,
       row: (id) => this.row(id),
       changed: (id, force) => this.emit(id, force),
-      logged: (id, line) => this.events.emit('training/logged', { runId: id, line }),
+      logged: (id, line) => this.events.emit('training/logged', { runId: id, line, seq: this.runLog.add(id, line) }),
+      logEnded: (id) => this.runLog.end(id),
     };
+    this.requests = new StopRequests(context, (id, request) => (request === 'stop' ? this.stop(id) : this.cancel(id)));
     this.serving = new RunServing(context, this.servers, characters, remote, options.defaultPython);
     this.exports = new TrainingExports(context, options.dataDir, (id, job) => this.local.launch(id, 'export', job));
     this.mirror = new RunMirror(context, this.exports);
@@ -201,6 +216,7 @@ export class TrainingService {
       );
     if (config.target === 'local') await this.local.launch(id);
     else this.remoteRuns.launch(id, 'start');
+    this.requests.watch();
     return this.get(id);
   }
 
@@ -222,7 +238,11 @@ export class TrainingService {
     const row = this.row(id);
     this.exports.refuseWhileExporting(id);
     const active = this.active.get(id);
-    if (!active) throw new StudioFailure('invalid_argument', `A ${row.status} run cannot be stopped.`);
+    if (!active) {
+      // Another process trains it: asked there (stop-requests.ts); it answers within a second.
+      if (LIVE.includes(row.status) && this.requests.ask(row, 'stop')) return this.get(id);
+      throw new StudioFailure('invalid_argument', `A ${row.status} run cannot be stopped.`);
+    }
     if (active.kind === 'local') active.launcher.stop();
     else {
       if (active.launcher.remoteRunDir === null)
@@ -250,6 +270,7 @@ export class TrainingService {
     const config = readStoredConfig(row.config);
     if (config.target === 'local') await this.local.launch(id);
     else this.remoteRuns.launch(id, 'resume');
+    this.requests.watch();
     return this.get(id);
   }
 
@@ -271,6 +292,8 @@ export class TrainingService {
           `Could not cancel the run on ${active.label}: ${(error as Error).message}`,
         );
       }
+    } else if (LIVE.includes(row.status) && this.requests.ask(row, 'cancel')) {
+      // Another process trains it: asked there (stop-requests.ts).
     } else if (['stopped', 'interrupted', 'failed', 'queued'].includes(row.status)) {
       this.repo.update(
         id,
@@ -280,6 +303,17 @@ export class TrainingService {
       this.emit(id, true);
     } else throw new StudioFailure('invalid_argument', `A ${row.status} run cannot be cancelled.`);
     return this.get(id);
+  }
+
+  /** The run's stored trainer log (run-log.ts): the last `limit` lines, or those after `afterSeq`. */
+  log(id: RunId, afterSeq: number | null, limit?: number): TrainingLog {
+    this.row(id);
+    return this.runLog.read(id, afterSeq, limit);
+  }
+
+  /** Writes the log lines still waiting (the studio is about to close its database). */
+  flushLogs(): void {
+    this.runLog.flushAll();
   }
 
   /**
@@ -349,6 +383,7 @@ export class TrainingService {
         {
           status: 'interrupted',
           message: 'The studio closed while this run was training; resume to continue from its last checkpoint.',
+          stopRequest: null,
         },
         this.clock.now(),
       );

@@ -30,6 +30,7 @@ import m029 from './029_scope_on_experience_write.sql';
 import m030 from './030_job_event_indexes.sql';
 import m031 from './031_job_stop_requests.sql';
 import m032 from './032_chat_user_name.sql';
+import m033 from './033_training_logs.sql';
 import { recountSceneFigures } from '../scene-figures';
 import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
@@ -76,4 +77,5 @@ export const migrations: readonly Migration[] = [
   { id: 30, name: 'job_event_indexes', sql: m030 },
   { id: 31, name: 'job_stop_requests', sql: m031 },
   { id: 32, name: 'chat_user_name', sql: m032 },
+  { id: 33, name: 'training_logs', sql: m033 },
 ];

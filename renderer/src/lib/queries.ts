@@ -18,7 +18,7 @@ import type {
   TrainingConfig,
   TrainingRun,
 } from '../../../common/contract';
-import { useTrainingLogs, useUi } from '../state/ui';
+import { useUi } from '../state/ui';
 import { useReplyStreams } from '../state/reply-streams';
 import { messageOf } from './bridge-error';
 import { refreshScenePages } from './scene-pages';
@@ -344,7 +344,6 @@ export function subscribeToStudioEvents(): () => void {
       void queryClient.invalidateQueries({ queryKey: ['chat/list', { characterId }] });
       void queryClient.invalidateQueries({ queryKey: ['chat/get', { id: conversationId }] });
     }),
-    studio().on('training/logged', ({ runId, line }) => useTrainingLogs.getState().append(runId, line)),
   ];
   return () => offs.forEach((off) => off());
 }

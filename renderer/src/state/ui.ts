@@ -113,26 +113,3 @@ export const useUi = create<UiState>((set) => ({
   },
   dismiss: (id) => set((state) => ({ toasts: state.toasts.filter((t) => t.id !== id) })),
 }));
-
-/**
- * The last lines each run's trainer wrote to stderr while this window was open. They are not
- * stored: the run folder's `events.jsonl` keeps the events, not the log.
- */
-export const TRAINING_LOG_LINES = 300;
-
-interface TrainingLogState {
-  lines: Partial<Record<RunId, readonly string[]>>;
-  append: (runId: RunId, line: string) => void;
-}
-
-/** Its own store, so a busy log re-renders only the log views that select it. */
-export const useTrainingLogs = create<TrainingLogState>((set) => ({
-  lines: {},
-  append: (runId, line) =>
-    set((state) => {
-      const before = state.lines[runId] ?? [];
-      const next =
-        before.length >= TRAINING_LOG_LINES ? [...before.slice(1 - TRAINING_LOG_LINES), line] : [...before, line];
-      return { lines: { ...state.lines, [runId]: next } };
-    }),
-}));

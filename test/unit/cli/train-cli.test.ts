@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CharacterId, TrainingPoint, TrainingRun } from '../../../common/contract';
+import type { CharacterId, RunId, TrainingLog, TrainingPoint, TrainingRun } from '../../../common/contract';
 import { runCliIn } from '../../support/cli';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { tempDir } from '../../support/paths';
@@ -14,8 +14,8 @@ import { buildTinyModel, venvPython } from '../trainer/fixtures';
  * that dies with the machine and the same command typed again. The trainer is the real one, on the
  * tiny random Llama; a wrapper around the venv's Python kills the next training attempt when asked
  * to (the file `crash-next` beside it), as a power cut would. Asked by `hold-train`, the next training
- * attempt instead waits for the studio's `stop` on its stdin and exits as the trainer then does (4,
- * stopped); by `hold-export`, the next export waits until it is killed: a run or an export caught in
+ * attempt instead logs a line, waits for the studio's `stop` on its stdin, logs what it was asked and
+ * exits as the trainer then does (4, stopped); by `hold-export`, the next export waits until it is killed: a run or an export caught in
  * the middle, whenever the test acts.
  */
 const work = tempDir('cs-train-cli-');
@@ -38,6 +38,22 @@ function runs(): TrainingRun[] {
   }
 }
 
+/** The run's stored trainer log, read by a studio opened for the purpose. */
+function logOf(id: RunId): TrainingLog {
+  const env = makeStudio(data);
+  try {
+    return env.studio.training.log(id, null, 10_000);
+  } finally {
+    env.studio.close();
+  }
+}
+
+/** `train show`'s line about the run's log. */
+function logLine(run: TrainingRun): string {
+  const lines = logOf(run.id).lines.length;
+  return `Log: ${lines} line${lines === 1 ? '' : 's'} kept; read them with: character-studio train log ${run.id.slice(0, 13)}`;
+}
+
 /** The same arguments every time, paths relative to the user's folder; `extra` adds or overrides. */
 const TRAIN = ['train', 'Beethoven', '--base-model', './tiny', '--python', './py', '--max-steps', '3'];
 const SMALL = ['--batch', '2', '--max-length', '192', '--epochs', '1'];
@@ -51,7 +67,7 @@ beforeAll(async () => {
       'here=$(dirname "$0")',
       'case "$*" in *"character_trainer train"*)',
       '  if [ -e "$here/crash-next" ]; then rm -f "$here/crash-next"; kill -9 $$; fi',
-      '  if [ -e "$here/hold-train" ]; then rm -f "$here/hold-train"; read -r line; exit 4; fi;;',
+      '  if [ -e "$here/hold-train" ]; then rm -f "$here/hold-train"; echo "held: waiting" >&2; read -r line; echo "held: asked to $line" >&2; exit 4; fi;;',
       '*"character_trainer export"*)',
       '  if [ -e "$here/hold-export" ]; then rm -f "$here/hold-export"; exec sleep 600; fi;;',
       'esac',
@@ -236,6 +252,7 @@ describe('character-studio train list, show, export, stop and cancel', () => {
     ]);
     expect(lines.slice(8, 8 + run.warnings.length)).toEqual(run.warnings.map((w) => `  ${w.message}`));
     expect(lines.slice(8 + run.warnings.length)).toEqual([
+      logLine(run),
       'Files:',
       `  LoRA adapter: ${run.outputs.adapter}`,
       `  Manifest: ${run.outputs.manifest}`,
@@ -311,27 +328,41 @@ describe('character-studio train list, show, export, stop and cancel', () => {
     expect(fs.existsSync(run.outputs.adapter!)).toBe(true);
   }, 60_000);
 
-  it('refuses to stop or cancel a run another process trains, and cancels it once it stopped', async () => {
+  it('stops a run another process trains, asked there, while train log --follow prints its new lines', async () => {
     fs.writeFileSync(path.join(work.dir, 'hold-train'), '');
     const training = cli([...TRAIN, ...SMALL, '--new']);
     // The terminal follows its run, and listens for Ctrl+C, once the trainer has started.
     await expect.poll(() => process.listenerCount('SIGINT')).toBe(1);
     const run = runs()[0]!;
     expect(run.status).toBe('running');
-    // Each command opens a studio of its own: to it, the run is driven by another (the `train` above).
+    await expect.poll(() => logOf(run.id).lines.map((l) => l.line)).toContain('held: waiting');
+    // Each command opens a studio of its own: to it, the run is trained by another (the `train` above).
+    let following = false;
+    const follow = cliWatching(['train', 'log', prefix(run), '--follow'], (line) => {
+      if (line.startsWith('Following')) following = true;
+    });
+    await expect.poll(() => following).toBe(true);
     const stop = await cli(['train', 'stop', prefix(run)]);
-    expect(stop.code).toBe(1);
-    expect(stop.err).toBe(
-      `Error: Run ${run.id} is running in another process (the desktop app, \`serve\`, or \`train\` in another terminal), and only the process driving a run can stop it; nothing was changed. Stop it there: the Train tab's Stop button, or Ctrl+C in the terminal running \`train\` (which saves a checkpoint).`,
-    );
-    const cancel = await cli(['train', 'cancel', prefix(run)]);
-    expect(cancel.code).toBe(1);
-    expect(cancel.err).toMatch(/only the process driving a run can cancel it; nothing was changed\. Cancel it there/);
-    expect(runs()[0]!.status).toBe('running');
-
-    process.emit('SIGINT'); // Ctrl+C in the terminal that trains it: a checkpoint, then stopped
+    expect(stop.code, stop.err).toBe(0);
+    expect(stop.out.split('\n')[0]).toMatch(new RegExp(`^${run.id}  stopping    step 0/0 · `));
+    expect(stop.err).toBe('Stopping: asked the process training this run to save a checkpoint and stop…');
+    // The process training it stops it as Ctrl+C there would: the trainer is told `stop`.
     expect((await training).code).toBe(3);
     expect(runs()[0]!.status).toBe('stopped');
+    const followed = await follow;
+    expect(followed.code, followed.err).toBe(0);
+    const stored = logOf(run.id).lines.map((l) => l.line);
+    expect(stored.slice(-2)).toEqual(['held: waiting', 'held: asked to stop']);
+    expect(followed.out).toBe(stored.join('\n'));
+    expect(followed.err.split('\n').at(-1)).toMatch(/^The run is stopped: /);
+
+    const last = await cli(['train', 'log', prefix(run), '--lines', '1']);
+    expect(last).toMatchObject({ code: 0, out: 'held: asked to stop' });
+    expect(last.err).toBe(`(the last 1 of ${stored.length} lines; without --lines, every line kept)`);
+    expect((await cli(['train', 'log', prefix(run), '--lines', '0'])).err).toMatch(
+      /^--lines must be a whole number from 1 to 10000, not "0"\./,
+    );
+
     const cancelled = await cli(['train', 'cancel', prefix(run)]);
     expect(cancelled.code, cancelled.err).toBe(0);
     expect(cancelled.out.split('\n')[0]).toMatch(new RegExp(`^${run.id}  cancelled   step 0/0 · `));
@@ -341,6 +372,7 @@ describe('character-studio train list, show, export, stop and cancel', () => {
     expect(shown.out.split('\n').slice(5)).toEqual([
       'Loss: none reported yet',
       'Message: Cancelled.',
+      logLine(run),
       'Files:',
       `  Run folder: ${run.runDir}`,
     ]);

@@ -3,7 +3,7 @@
  * test/support/tiny-model.py (nothing downloaded), studio scenes and small jobs.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CharacterId, ChunkId, Scene, SceneDoc, SceneId, TrainingConfig, Turn } from '../../../common/contract';
 import { DEFAULT_HYPERPARAMETERS } from '../../../main/core/training/catalog';
@@ -196,3 +196,28 @@ export const lessonDoc: SceneDoc = {
     { speaker: 'Beethoven', kind: 'speaking', text: 'Good morning, Herr Neefe.\nI have brought the variations.' },
   ],
 };
+
+/**
+ * Writes an interpreter at `file` that runs `script` (sh, the body of a `case` branch ending in
+ * `;;`) for `character_trainer train`, and the venv's Python for everything else (the studio's
+ * interpreter check, exports): a training attempt that behaves as the test needs.
+ */
+export function trainerWrapper(file: string, script: string): string {
+  writeFileSync(
+    file,
+    ['#!/bin/sh', 'case "$*" in *"character_trainer train"*)', script, 'esac', `exec ${venvPython} "$@"`, ''].join(
+      '\n',
+    ),
+    { mode: 0o755 },
+  );
+  return file;
+}
+
+/** A `trainerWrapper` script: `lines` numbered lines on stderr (`line 1`…), a traceback ending in `error`, exit 1. */
+export function failingTrainScript(lines: number, error: string): string {
+  return `  exec ${venvPython} -c "import sys
+for i in range(1, ${lines + 1}): print(f'line {i}', file=sys.stderr)
+print('Traceback (most recent call last):', file=sys.stderr)
+print('${error}', file=sys.stderr)
+sys.exit(1)";;`;
+}
