@@ -118,7 +118,7 @@ export class Studio {
     this.close();
   }
 
-  /** Ends the preview's trainers and the store's threads, and closes the database (`StudioStore.close`). */
+  /** Ends the preview's trainers, writes the training logs still waiting, ends the store's threads and closes the database (`StudioStore.close`). */
   close(): void {
     this.previews.kill();
     this.training.flushLogs();
