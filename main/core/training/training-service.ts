@@ -37,6 +37,7 @@ import { LocalPython } from './local-python';
 import { RemoteRuns } from './remote-runs';
 import type { RunContext } from './run-context';
 import { baseModelProblemFor, checkTrainingConfig, readStoredConfig } from './run-config';
+import { RunControl } from './run-control';
 import { RunLog } from './run-log';
 import { RunMirror } from './run-mirror';
 import { RunServing } from './run-serving';
@@ -44,8 +45,6 @@ import { StopRequests } from './stop-requests';
 import { TrainingExports } from './training-exports';
 
 const PROGRESS_INTERVAL_MS = 250;
-/** Statuses of a run whose trainer is working: stop and cancel reach it through its process. */
-const LIVE: readonly string[] = ['running', 'stopping'];
 
 export interface TrainingServiceOptions {
   dataDir: string;
@@ -65,7 +64,8 @@ export interface TrainingServiceOptions {
  *
  * The parts that drive a run live beside this file and share one RunContext: local-runs.ts and
  * remote-runs.ts (launching), run-mirror.ts (events into the store), training-exports.ts (exports),
- * chat-preparation.ts (the conversion for chat), run-serving.ts (serving finished runs, by model-servers.ts).
+ * chat-preparation.ts (the conversion for chat), run-serving.ts (serving finished runs, by model-servers.ts),
+ * run-control.ts (stop and cancel, wherever the run trains) with stop-requests.ts (across processes).
  */
 export class TrainingService {
   private readonly active = new ActiveRuns();
@@ -83,6 +83,7 @@ export class TrainingService {
   /** The trainer's log lines, stored per run (training/log). */
   private readonly runLog: RunLog;
   private readonly requests: StopRequests;
+  private readonly control: RunControl;
 
   constructor(
     private readonly repo: TrainingRepo,
@@ -115,6 +116,7 @@ export class TrainingService {
     this.requests = new StopRequests(context, (id, request) => (request === 'stop' ? this.stop(id) : this.cancel(id)));
     this.serving = new RunServing(context, this.servers, characters, remote, options.defaultPython);
     this.exports = new TrainingExports(context, options.dataDir, (id, job) => this.local.launch(id, 'export', job));
+    this.control = new RunControl(context, this.exports, this.requests);
     this.mirror = new RunMirror(context, this.exports);
     this.local = new LocalRuns(context, this.mirror, this.exports, options);
     this.remoteRuns = new RemoteRuns(context, this.mirror, remote);
@@ -234,30 +236,9 @@ export class TrainingService {
     return this.repo.matchIds(key);
   }
 
+  /** Stops a run wherever it trains, with a checkpoint to resume from (run-control.ts). */
   async stop(id: RunId): Promise<TrainingRun> {
-    const row = this.row(id);
-    this.exports.refuseWhileExporting(id);
-    const active = this.active.get(id);
-    if (!active) {
-      // Another process trains it: asked there (stop-requests.ts); it answers within a second.
-      if (LIVE.includes(row.status) && this.requests.ask(row, 'stop')) return this.get(id);
-      throw new StudioFailure('invalid_argument', `A ${row.status} run cannot be stopped.`);
-    }
-    if (active.kind === 'local') active.launcher.stop();
-    else {
-      if (active.launcher.remoteRunDir === null)
-        throw new StudioFailure('conflict', `The run is still starting on ${active.label}; stop it once it trains.`);
-      try {
-        await active.launcher.stop();
-      } catch (error) {
-        throw new StudioFailure(
-          'unavailable',
-          `Could not ask the run on ${active.label} to stop: ${(error as Error).message}`,
-        );
-      }
-    }
-    this.repo.update(id, { status: 'stopping', message: 'Saving a checkpoint, then stopping…' }, this.clock.now());
-    this.emit(id, true);
+    await this.control.stop(id);
     return this.get(id);
   }
 
@@ -274,34 +255,9 @@ export class TrainingService {
     return this.get(id);
   }
 
+  /** Cancels a run wherever it trains (run-control.ts); a stopped one is cancelled in the store. */
   async cancel(id: RunId): Promise<TrainingRun> {
-    const row = this.row(id);
-    this.exports.refuseWhileExporting(id);
-    const active = this.active.get(id);
-    if (active?.kind === 'local') active.launcher.cancel();
-    else if (active?.kind === 'remote') {
-      if (active.launcher.remoteRunDir === null)
-        throw new StudioFailure('conflict', `The run is still starting on ${active.label}; cancel it once it trains.`);
-      active.cancelRequested = true;
-      try {
-        await active.launcher.kill();
-      } catch (error) {
-        active.cancelRequested = false;
-        throw new StudioFailure(
-          'unavailable',
-          `Could not cancel the run on ${active.label}: ${(error as Error).message}`,
-        );
-      }
-    } else if (LIVE.includes(row.status) && this.requests.ask(row, 'cancel')) {
-      // Another process trains it: asked there (stop-requests.ts).
-    } else if (['stopped', 'interrupted', 'failed', 'queued'].includes(row.status)) {
-      this.repo.update(
-        id,
-        { status: 'cancelled', message: 'Cancelled.', finishedAt: this.clock.now() },
-        this.clock.now(),
-      );
-      this.emit(id, true);
-    } else throw new StudioFailure('invalid_argument', `A ${row.status} run cannot be cancelled.`);
+    await this.control.cancel(id);
     return this.get(id);
   }
 

@@ -1,0 +1,84 @@
+import type { RunId } from '../../../common/contract';
+import { StudioFailure } from '../errors';
+import type { RunContext } from './run-context';
+import type { StopRequests } from './stop-requests';
+import type { TrainingExports } from './training-exports';
+
+/** Statuses of a run whose trainer is working: stop and cancel reach it through its process. */
+const LIVE: readonly string[] = ['running', 'stopping'];
+
+/**
+ * Stopping and cancelling a run wherever it trains: its local trainer (a line on its stdin), its
+ * remote one (over SSH), the trainer of another process on this data folder (asked through
+ * stop-requests.ts), or none (a stopped, interrupted or failed run is cancelled in the store). Its
+ * own file beside training-service.ts, which keeps starting, resuming and reading runs.
+ */
+export class RunControl {
+  constructor(
+    private readonly context: RunContext,
+    private readonly exports: TrainingExports,
+    private readonly requests: StopRequests,
+  ) {}
+
+  /** Asks the run's trainer to save a checkpoint and stop (resumable); the run shows `stopping` until it has. */
+  async stop(id: RunId): Promise<void> {
+    const row = this.context.row(id);
+    this.exports.refuseWhileExporting(id);
+    const active = this.context.active.get(id);
+    if (!active) {
+      // Another process trains it: asked there (stop-requests.ts); it answers within a second.
+      if (LIVE.includes(row.status) && this.requests.ask(row, 'stop')) return;
+      throw new StudioFailure('invalid_argument', `A ${row.status} run cannot be stopped.`);
+    }
+    if (active.kind === 'local') active.launcher.stop();
+    else {
+      if (active.launcher.remoteRunDir === null)
+        throw new StudioFailure('conflict', `The run is still starting on ${active.label}; stop it once it trains.`);
+      try {
+        await active.launcher.stop();
+      } catch (error) {
+        throw new StudioFailure(
+          'unavailable',
+          `Could not ask the run on ${active.label} to stop: ${(error as Error).message}`,
+        );
+      }
+    }
+    this.context.repo.update(
+      id,
+      { status: 'stopping', message: 'Saving a checkpoint, then stopping…' },
+      this.context.clock.now(),
+    );
+    this.context.changed(id, true);
+  }
+
+  /** Ends the run without saving: its trainer is told (or killed, remotely), or a resting run is cancelled at once. */
+  async cancel(id: RunId): Promise<void> {
+    const row = this.context.row(id);
+    this.exports.refuseWhileExporting(id);
+    const active = this.context.active.get(id);
+    if (active?.kind === 'local') active.launcher.cancel();
+    else if (active?.kind === 'remote') {
+      if (active.launcher.remoteRunDir === null)
+        throw new StudioFailure('conflict', `The run is still starting on ${active.label}; cancel it once it trains.`);
+      active.cancelRequested = true;
+      try {
+        await active.launcher.kill();
+      } catch (error) {
+        active.cancelRequested = false;
+        throw new StudioFailure(
+          'unavailable',
+          `Could not cancel the run on ${active.label}: ${(error as Error).message}`,
+        );
+      }
+    } else if (LIVE.includes(row.status) && this.requests.ask(row, 'cancel')) {
+      // Another process trains it: asked there (stop-requests.ts).
+    } else if (['stopped', 'interrupted', 'failed', 'queued'].includes(row.status)) {
+      this.context.repo.update(
+        id,
+        { status: 'cancelled', message: 'Cancelled.', finishedAt: this.context.clock.now() },
+        this.context.clock.now(),
+      );
+      this.context.changed(id, true);
+    } else throw new StudioFailure('invalid_argument', `A ${row.status} run cannot be cancelled.`);
+  }
+}
