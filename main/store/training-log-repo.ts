@@ -14,6 +14,11 @@ export const LOG_TAIL_LINES = 5_000;
 export class TrainingLogRepo {
   constructor(private readonly db: Db) {}
 
+  /** False once the studio has closed its database: nothing can be read or kept any more. */
+  get open(): boolean {
+    return this.db.open;
+  }
+
   /** The highest number a line of the run has (0: none yet). */
   lastSeq(runId: RunId): number {
     return (

@@ -75,7 +75,8 @@ async function follow(
     let seq = after;
     for (;;) {
       // The status first: lines stored before the run ended are then all read below.
-      const live = ['queued', 'running', 'stopping'].includes((await call('training/get', { id })).status);
+      const run = await call('training/get', { id });
+      const live = ['queued', 'running', 'stopping'].includes(run.status);
       const next = await call('training/log', { runId: id, afterSeq: seq, limit: ALL_LINES });
       if (next.lines.length > 0) {
         print(next.lines);
@@ -83,7 +84,6 @@ async function follow(
       }
       if (interrupted) return 130;
       if (!live && next.lines.length < ALL_LINES) {
-        const run = await call('training/get', { id });
         err(`The run is ${run.status}${run.message ? `: ${run.message}` : '.'}`);
         return 0;
       }

@@ -1,11 +1,8 @@
 import type { RunId } from '../../../common/contract';
 import { StudioFailure } from '../errors';
 import type { RunContext } from './run-context';
-import type { StopRequests } from './stop-requests';
+import { LIVE, type StopRequests } from './stop-requests';
 import type { TrainingExports } from './training-exports';
-
-/** Statuses of a run whose trainer is working: stop and cancel reach it through its process. */
-const LIVE: readonly string[] = ['running', 'stopping'];
 
 /**
  * Stopping and cancelling a run wherever it trains: its local trainer (a line on its stdin), its

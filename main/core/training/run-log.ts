@@ -24,16 +24,9 @@ export class RunLog {
 
   /** Queues the line; returns its number, or null when the studio has closed its database (not kept). */
   add(id: RunId, line: string): number | null {
-    let seq = this.next.get(id);
-    if (seq === undefined) {
-      try {
-        seq = this.repo.lastSeq(id) + 1;
-      } catch (error) {
-        // A connection's last words after the studio closed (an SSH session ending): shown, not kept.
-        if (error instanceof TypeError) return null;
-        throw error;
-      }
-    }
+    // A connection's last words after the studio closed (an SSH session ending): shown, not kept.
+    if (!this.repo.open) return null;
+    const seq = this.next.get(id) ?? this.repo.lastSeq(id) + 1;
     this.next.set(id, seq + 1);
     const batch = this.pending.get(id) ?? [];
     batch.push({ seq, line });
@@ -68,11 +61,7 @@ export class RunLog {
     const batch = this.pending.get(id);
     if (!batch) return;
     this.pending.delete(id);
-    try {
-      this.repo.append(id, batch);
-    } catch (error) {
-      // The database closed under a timer's flush (a studio closed without shutdown): nothing to write to.
-      if (!(error instanceof TypeError)) throw error;
-    }
+    // The database closed under a timer's flush (a studio closed without shutdown): nothing to write to.
+    if (this.repo.open) this.repo.append(id, batch);
   }
 }

@@ -3,6 +3,9 @@ import type { StopRequest, TrainingRunRow } from '../../store/training-repo';
 import { runnerAlive } from '../runner';
 import type { RunContext } from './run-context';
 
+/** Statuses of a run whose trainer is working: stop and cancel reach it through its process. */
+export const LIVE: readonly string[] = ['running', 'stopping'];
+
 /** How often the requests are looked for, and the asked runs read again, milliseconds. */
 const CHECK_MS = 1_000;
 
@@ -105,7 +108,7 @@ export class StopRequests {
         this.asked.set(id, row.updated_at);
         this.context.changed(id, true);
       }
-      if (!row || !['running', 'stopping'].includes(row.status)) this.asked.delete(id);
+      if (!row || !LIVE.includes(row.status)) this.asked.delete(id);
     }
     if (active.size === 0 && this.asked.size === 0) this.end();
   }
