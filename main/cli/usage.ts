@@ -229,7 +229,8 @@ Commands:
   train log <run> [--lines <n>] [--follow]
                                 The trainer's log of the run (a failed run's traceback), whichever process
                                 trained it: the first 200 and last 5,000 lines are kept; --lines the last
-                                n; --follow prints new lines as they are stored until the run ends (Ctrl+C)
+                                n; --follow prints new lines as they are stored until the run ends (Ctrl+C);
+                                --json --follow prints each line as {"seq", "line"}, one per output line
   train stop <run>              The run card's Stop: saves a checkpoint and stops (resume continues). A run
                                 another studio process trains (the desktop app, serve, train in another
                                 terminal) is asked there and stops within a second; one whose process died

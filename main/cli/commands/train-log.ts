@@ -10,7 +10,8 @@ const ALL_LINES = 10_000;
  * `train log <run> [--lines N] [--follow]`: the run's stored trainer log (training and exports,
  * whichever process ran them) on stdout; `--lines N` the last N. `--follow` then prints lines as
  * they are stored until the run ends (exit 0) or Ctrl+C (exit 130): a run another process trains
- * is followed from the table.
+ * is followed from the table. `--json` prints the log as one object; with `--follow`, one object
+ * per line as each is stored.
  */
 export async function trainLog(ctx: CliContext): Promise<number> {
   const { call, values, rest, io } = ctx;
@@ -24,10 +25,18 @@ export async function trainLog(ctx: CliContext): Promise<number> {
     io.out(JSON.stringify(log, null, 2));
     return 0;
   }
+  // With --follow, --json prints each line as it is stored, one JSON object per line ({seq, line}:
+  // a gap in seq is where the cap left lines out), so a script can read them as they come.
+  const show = values.json
+    ? (lines: readonly TrainingLogLine[], before: number): number => {
+        for (const line of lines) io.out(JSON.stringify({ seq: line.seq, line: line.line }));
+        return lines.at(-1)?.seq ?? before;
+      }
+    : (lines: readonly TrainingLogLine[], before: number): number => printLines(lines, before, io.out);
   const skipped = log.total - log.leftOut - log.lines.length;
   if (skipped > 0) io.err(`(the last ${log.lines.length} of ${log.total} lines; without --lines, every line kept)`);
   if (log.total === 0 && values.follow !== true) io.err('No trainer log lines are kept for this run.');
-  let last = printLines(log.lines, 0, io.out);
+  let last = show(log.lines, 0);
   if (values.follow !== true) return 0;
   io.err(`Following the log of run ${id} until the run ends (Ctrl+C stops following)…`);
   return follow(
@@ -35,7 +44,7 @@ export async function trainLog(ctx: CliContext): Promise<number> {
     id,
     last,
     (lines) => {
-      last = printLines(lines, last, io.out);
+      last = show(lines, last);
     },
     io.err,
   );

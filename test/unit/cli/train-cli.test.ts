@@ -356,6 +356,14 @@ describe('character-studio train list, show, export, stop and cancel', () => {
     expect(followed.out).toBe(stored.join('\n'));
     expect(followed.err.split('\n').at(-1)).toMatch(/^The run is stopped: /);
 
+    // --json with --follow: one object per stored line, read as they come (the run has ended: at once).
+    const asJson = await cli(['train', 'log', prefix(run), '--json', '--follow']);
+    expect(asJson.code, asJson.err).toBe(0);
+    expect(asJson.out.split('\n').map((l) => JSON.parse(l) as unknown)).toEqual(
+      logOf(run.id).lines.map((l) => ({ seq: l.seq, line: l.line })),
+    );
+    expect(asJson.err.split('\n').at(-1)).toMatch(/^The run is stopped: /);
+
     const last = await cli(['train', 'log', prefix(run), '--lines', '1']);
     expect(last).toMatchObject({ code: 0, out: 'held: asked to stop' });
     expect(last.err).toBe(`(the last 1 of ${stored.length} lines; without --lines, every line kept)`);
