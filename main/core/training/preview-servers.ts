@@ -39,6 +39,45 @@ export interface PreviewAnswer {
 export class PreviewServerGone extends Error {}
 
 const IDLE_MS = 10 * 60_000;
+/** A server's folder in the system's temporary folder: this, the studio's pid, a dash, a random part. */
+const FOLDER_PREFIX = 'cs-preview-';
+
+/**
+ * Removes the preview folders left in `tmp` by studios that died without removing them (killed,
+ * crashed): those whose name's pid is no process now. A folder of a live process, this one's
+ * included, or of another user's (EPERM), is left alone; so is anything else in `tmp`. Returns the
+ * folders removed.
+ */
+export function sweepPreviewFolders(tmp = os.tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(tmp);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const pid = Number(/^cs-preview-(\d+)-[^/]+$/.exec(name)?.[1]);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || isAlive(pid)) continue;
+    try {
+      fs.rmSync(path.join(tmp, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      // not ours to remove (another user's folder): left as it is
+    }
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 const TIMEOUT_MS = 180_000;
 
 interface Pending {
@@ -58,8 +97,11 @@ class PreviewServer {
   ended = false;
   /** Asked to stop: it answers nothing more. */
   stopping = false;
-  /** Where its requests' job files go; removed when it ends. */
-  readonly folder = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-preview-'));
+  /**
+   * Where its requests' job files go (scene text): removed when it ends, or, when the studio was
+   * killed first, by the next studio's first preview (`sweepPreviewFolders`: the pid in its name).
+   */
+  readonly folder = fs.mkdtempSync(path.join(os.tmpdir(), `${FOLDER_PREFIX}${process.pid}-`));
 
   constructor(
     python: string,
@@ -164,6 +206,8 @@ class PreviewServer {
 
 export class PreviewServers {
   private readonly servers = new Map<string, PreviewServer>();
+  /** Whether this studio has looked for the folders dead studios left (on its first preview). */
+  private swept = false;
 
   constructor(private readonly options: PreviewServersOptions) {}
 
@@ -174,6 +218,10 @@ export class PreviewServers {
    * before answering.
    */
   preview(python: string, job: (folder: string) => TrainerJob): Promise<PreviewAnswer> {
+    if (!this.swept) {
+      this.swept = true;
+      sweepPreviewFolders();
+    }
     let server = this.servers.get(python);
     if (!server || server.ended || server.stopping) {
       const started = new PreviewServer(python, this.options, () => {

@@ -3,6 +3,7 @@
  * the studio's scene, exported as training exports it, rendered by the trainer's `preview`.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedLessonWithExperience } from '../../support/scenes';
@@ -15,6 +16,7 @@ import type {
 } from '../../../common/contract';
 import { runCliIn } from '../../support/cli';
 import { tempDir } from '../../support/paths';
+import { deadPid } from '../../support/pids';
 import { call, callError, createBeethoven, makeStudio } from '../../support/studio';
 import { buildTinyModel, lessonDoc, trainerEnv } from './fixtures';
 
@@ -46,7 +48,12 @@ describe('training/preview with the real trainer', { timeout: 180_000 }, () => {
   const previewError = (extra: Partial<TrainingPreviewRequest>) =>
     callError(env.studio, 'training/preview', { sceneId, baseModel: model, format: 'chat', maxLength: 512, ...extra });
 
+  /** What a killed studio leaves: its server's folder, a request's job file (scene text) in it. */
+  const leftByDeadStudio = join(os.tmpdir(), `cs-preview-${deadPid()}-Killed`);
+
   beforeAll(async () => {
+    fs.mkdirSync(join(leftByDeadStudio, '1'), { recursive: true });
+    fs.writeFileSync(join(leftByDeadStudio, '1', 'job.json'), '{}');
     Object.assign(process.env, trainerEnv, { HF_HUB_CACHE: hfCache.dir });
     model = buildTinyModel(join(models.dir, 'tiny-llama'));
     env = makeStudio();
@@ -111,6 +118,8 @@ describe('training/preview with the real trainer', { timeout: 180_000 }, () => {
 
   it('keeps one trainer warm for every preview, and replaces it when it dies', async () => {
     await render('chat', 512);
+    // The studio's first preview removed the folder a killed one left.
+    expect(fs.existsSync(leftByDeadStudio)).toBe(false);
     const [warm, ...others] = env.studio.previews.trainerPids();
     expect(warm).toBeGreaterThan(0);
     expect(others).toEqual([]);
