@@ -152,8 +152,11 @@ export interface ChatRuntimeOption {
 /** What the chat screen offers to talk to. */
 export interface ChatTargets {
   runs: { runId: RunId; label: string; runtimes: ChatRuntimeOption[] }[];
-  /** Configured providers, each a possible baseline with its default model. */
-  baselines: { providerId: ProviderId; name: string; model: string }[];
+  /**
+   * Configured providers, each a possible baseline with its default model. `inStudio`: the provider
+   * runs a GGUF file inside the studio (the embedded preset), not a server's API; `model` is then the file.
+   */
+  baselines: { providerId: ProviderId; name: string; model: string; inStudio: boolean }[];
 }
 
 /** A search hit: the conversation and the matching message (null when the title matched). */

@@ -20,9 +20,12 @@ export class ChatTargetCatalog {
         label: runLabel(run),
         runtimes: this.deps.runtimes.optionsForRun(run),
       })),
-      baselines: this.deps.providers
-        .list()
-        .map((p) => ({ providerId: p.id, name: p.name, model: p.model || p.modelPath })),
+      baselines: this.deps.providers.list().map((p) => ({
+        providerId: p.id,
+        name: p.name,
+        model: p.model || p.modelPath,
+        inStudio: p.preset === 'embedded',
+      })),
     };
   }
 

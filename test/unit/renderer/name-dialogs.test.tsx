@@ -74,7 +74,12 @@ it('renames a conversation', async () => {
   const character = await call(env.studio, 'characters/get', { id });
   const { container, unmount } = renderWithQueries(<ChatPanel character={character} />);
   await settleIn(container, () => container.textContent?.includes('Evening visit') ?? false, 'the conversation');
-  act(() => button(container, 'Rename Evening visit').click());
+  act(() => button(container, 'Actions for Evening visit').click());
+  act(() =>
+    [...container.querySelectorAll<HTMLButtonElement>('[role="menuitem"]')]
+      .find((b) => b.textContent === 'Rename…')!
+      .click(),
+  );
   await nameIn(container, 'Rename the conversation', 'The Archduke calls');
   expect((await call(env.studio, 'chat/get', { id: made.conversation.id })).conversation.title).toBe(
     'The Archduke calls',

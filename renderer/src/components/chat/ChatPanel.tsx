@@ -7,6 +7,7 @@ import { ConversationPane } from './ConversationPane';
 import { NewConversation } from './NewConversation';
 import { download } from '../../lib/files';
 import { NameDialog } from '../name-dialog';
+import { OverflowMenu } from '../overflow-menu';
 import '../../chat.css';
 import '../../chat-setup.css';
 
@@ -86,13 +87,16 @@ export function ChatPanel({ character }: { character: Character }) {
                       {new Date(c.updatedAt).toLocaleDateString()} · {c.messageCount} messages
                     </span>
                   </button>
+                  {/* One small "⋯" beside the title, not buttons over it: the list is narrow, and a
+                      click meant to open the conversation must not land on Delete. */}
                   <span className="chat-item-tools">
-                    <button className="ghost small" aria-label={`Rename ${c.title}`} onClick={() => setRenaming(hit)}>
-                      Rename
-                    </button>
-                    <button className="ghost small danger" aria-label={`Delete ${c.title}`} onClick={() => remove(hit)}>
-                      Delete
-                    </button>
+                    <OverflowMenu
+                      label={`Actions for ${c.title}`}
+                      items={[
+                        { label: 'Rename…', onSelect: () => setRenaming(hit) },
+                        { label: 'Delete…', onSelect: () => remove(hit) },
+                      ]}
+                    />
                   </span>
                 </li>
               );

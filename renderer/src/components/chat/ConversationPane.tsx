@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { ChatMessageId, ConversationId, ConversationView, PathStep } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
-import { invoke, useConversation } from '../../lib/queries';
+import { invoke, useChatTargets, useConversation } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { samplingSummary } from './chat-fields';
 import { ConversationSettings } from './ConversationSettings';
@@ -144,7 +144,7 @@ export function ConversationPane({
           data-testid="conversation-setup"
           title={`${c.runtime} · ${who}${where} · ${sampling}`}
         >
-          <span className="pill">{c.runtime}</span> {who}
+          <RuntimePill conversation={c} /> {who}
           {where}
           <span className="chat-pane-sampling"> · {sampling}</span>
         </p>
@@ -204,4 +204,16 @@ export function ConversationPane({
       </div>
     </section>
   );
+}
+
+/**
+ * What answers the conversation: its runtime, except that a baseline whose provider runs a GGUF
+ * file in the studio (the embedded preset) says so rather than "endpoint".
+ */
+function RuntimePill({ conversation: c }: { conversation: ConversationView['conversation'] }) {
+  const targets = useChatTargets(c.characterId);
+  const target = c.target;
+  const inStudio =
+    target.kind === 'baseline' && targets.data?.baselines.find((b) => b.providerId === target.providerId)?.inStudio;
+  return <span className="pill">{inStudio ? 'embedded' : c.runtime}</span>;
 }

@@ -102,7 +102,7 @@ export function TargetFields({
         </label>
         {state.baseline && (
           <label className="field">
-            <span>Model</span>
+            <span>{state.baseline.inStudio ? 'Model file' : 'Model'}</span>
             <input
               value={state.baselineModel}
               onChange={(e) => state.setModel(e.target.value)}
@@ -117,8 +117,14 @@ export function TargetFields({
           <span>Runtime</span>
           <span className={only.available ? 'runtime' : 'runtime unavailable'}>
             <span>
-              {RUNTIME_LABELS[only.kind]}
-              {state.baseline && <small className="muted">{state.baseline.name} answers through its API.</small>}
+              {state.baseline?.inStudio ? RUNTIME_LABELS.embedded : RUNTIME_LABELS[only.kind]}
+              {state.baseline && (
+                <small className="muted">
+                  {state.baseline.inStudio
+                    ? `${state.baseline.name} runs its GGUF file in the studio, on this computer.`
+                    : `${state.baseline.name} answers through its API.`}
+                </small>
+              )}
               {!only.available && only.reason && <small className="muted">{only.reason}</small>}
             </span>
           </span>
