@@ -55,6 +55,8 @@ export interface CommitBase {
   /** The scene's state as last read: recorded as its revision `baseRevision` ('generated') if none is. */
   original: SceneDoc;
   originalSource: RevisionSource;
+  /** When that state was made (the scene's creation): the recorded revision's time, as the History showed it. */
+  originalAt: number;
   /** The experience's provenance and problems, kept on the rewritten experience row. */
   experience: { callId: string | null; promptVersion: string; problems: readonly FormatProblem[] } | null;
 }
@@ -190,7 +192,7 @@ export class SceneRevisionsRepo {
       if (!state) return 'missing';
       if (state.revision !== baseRevision) return 'conflict';
       const recorded = this.db.prepare('SELECT 1 FROM scene_revisions WHERE scene_id = ? LIMIT 1').get(id);
-      if (!recorded) this.insertRevision(id, baseRevision, base.original, base.originalSource, now);
+      if (!recorded) this.insertRevision(id, baseRevision, base.original, base.originalSource, base.originalAt);
       const revision = baseRevision + 1;
       this.db
         .prepare(

@@ -174,7 +174,12 @@ export class SceneService {
   }
 
   private baseOf(scene: Scene): CommitBase {
-    return { original: docOf(scene), originalSource: this.originalSource(scene), experience: scene.experience };
+    return {
+      original: docOf(scene),
+      originalSource: this.originalSource(scene),
+      originalAt: scene.createdAt,
+      experience: scene.experience,
+    };
   }
 
   private commit(

@@ -72,8 +72,9 @@ describe('scene revisions', () => {
     const id = generatedScene();
     const opened = await call(studio, 'scenes/open', { id });
     expect(opened.revision).toBe(2); // 1 as generated, 2 once the job wrote its experience
-    expect(await call(studio, 'scenes/revisions', { id })).toMatchObject([
-      { revision: 2, author: 'generated', callId: 'call-experience', promptVersion: 'experience-v1' },
+    const before = await call(studio, 'scenes/revisions', { id });
+    expect(before).toMatchObject([
+      { revision: 2, author: 'generated', callId: 'call-experience', promptVersion: 'experience-v1', createdAt: 1000 },
     ]);
 
     const edited: SceneDoc = { ...opened.doc, location: '  Bonn, the court chapel ', turns: [...opened.doc.turns] };
@@ -87,6 +88,9 @@ describe('scene revisions', () => {
       [2, 'generated'],
       [3, 'user'],
     ]);
+    // The original, now stored, keeps the time the History gave it before (not the save's).
+    expect(revisions[0]).toEqual(before[0]);
+    expect(revisions[1]!.createdAt).toBeGreaterThan(1000);
     const scene = await call(studio, 'scenes/get', { id });
     expect(scene.location).toBe('Bonn, the court chapel');
     expect(scene.experience?.turns[0]?.text).toBe('Play the fugue again, much slower.');
