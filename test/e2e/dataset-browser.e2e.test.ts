@@ -173,6 +173,13 @@ describe('dataset browser in a browser', () => {
     await editor.getByText('is in 1 turn').waitFor();
     await shot('browser-02-editor-marks');
     await editor.getByRole('button', { name: 'Close' }).click();
+    // A word the scene has only outside its turns (its location): the editor says so, not "in 0 turns".
+    await search.fill('room');
+    await expect.poll(() => snippets.first().locator('mark').allTextContents()).toEqual(['room']);
+    await rows.first().click();
+    await page.keyboard.press('Enter');
+    await editor.getByText('No turn contains “room”; the scene matched it elsewhere.').waitFor();
+    await editor.getByRole('button', { name: 'Close' }).click();
 
     // What a person types is words, never FTS syntax: no error, just what matches.
     for (const text of ['"unbalanced', 'NEAR( * : -', 'AND OR']) {

@@ -159,7 +159,9 @@ export function SceneTurns({
     <>
       {terms.length > 0 && (
         <p className="search-hits muted" role="status">
-          “{search}” is in {hits.length.toLocaleString('en-US')} turn{hits.length === 1 ? '' : 's'}
+          {hits.length === 0
+            ? `No turn contains “${search}”; the scene matched it elsewhere.`
+            : `“${search}” is in ${hits.length.toLocaleString('en-US')} turn${hits.length === 1 ? '' : 's'}`}
           {hits.length > 0 && (
             <button className="small" onClick={nextHit}>
               Next match ↓
