@@ -3,14 +3,15 @@ import { animationsSettled } from '../support/browser';
 import { pageInvoke, useServePage } from '../support/serve-page';
 
 // The scene editor at the smallest window the studio supports (1024×700) and at 1360×860, with its
-// History open beside the turns: every turn is read whole in its box (the rows guessed from a turn's
-// length hid its end once History narrowed the column), and an imported scene's long file path wraps
+// History open beside the turns: every turn, and the backgrounds, are read whole in their boxes (the
+// rows guessed from a turn's length hid its end once History narrowed the column; a background's
+// fixed four lines cut the fifth in half), and an imported scene's long file path wraps
 // inside its revision's card instead of running past it.
 
 const session = useServePage('cs-e2e-editor-layout-', { width: 1024, height: 700 });
 
 describe('the scene editor with its History', () => {
-  it('shows every turn whole and keeps each revision inside its card, at both sizes', async () => {
+  it('shows every turn and background whole and keeps each revision inside its card, at both sizes', async () => {
     const { page } = session;
     await page.goto(session.serve.url);
     const [sample] = await pageInvoke<{ id: string }[]>(page, 'samples/list', {});
@@ -33,7 +34,7 @@ describe('the scene editor with its History', () => {
       const where = `${width}×${height}`;
 
       const hidden = await editor
-        .locator('.edit-turn textarea')
+        .locator('.edit-turn textarea, .editor-field textarea')
         .evaluateAll((boxes) =>
           boxes.filter((b) => b.scrollHeight > b.clientHeight + 1).map((b) => (b as HTMLTextAreaElement).value),
         );

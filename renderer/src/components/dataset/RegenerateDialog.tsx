@@ -9,7 +9,12 @@ import { Modal } from '../Modal';
 /** Which scenes a regeneration covers: named ones (the editor, a selection) or every result of a filter. */
 export type RegenerateTarget = { ids: SceneId[] } | { filter: SceneFilter };
 
-const EXAMPLES = ['make him angrier', 'he has not met Goethe yet', 'shorter turns, more thinking'];
+/** Instructions a person might write, about the character whose scene it is (no pronoun assumed). */
+const examples = (short: string): string[] => [
+  `${short} is angrier`,
+  `${short} has not met this visitor before`,
+  'shorter turns, more thinking',
+];
 
 /**
  * Asks for the written instruction (and the provider, by default the one the character's last job
@@ -77,7 +82,7 @@ export function RegenerateDialog({
             rows={3}
             maxLength={2000}
             aria-label="Instruction"
-            placeholder={EXAMPLES.join(' · ')}
+            placeholder={examples(character.shortName || character.fullName).join(' · ')}
             value={instruction}
             onChange={(e) => setInstruction(e.target.value)}
             onKeyDown={(e) => {
