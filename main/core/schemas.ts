@@ -6,8 +6,6 @@ import type {
   CommandArg,
   CommandName,
   GenerationSettings,
-  HostDraft,
-  HostId,
   JobId,
   ProfileId,
   ProviderDraft,
@@ -15,25 +13,21 @@ import type {
   RunId,
   SceneDoc,
   SceneId,
-  TrainingConfig,
 } from '../../common/contract';
-import { chatSchemas } from './chat/chat-schemas';
+import { chatSchemas, id } from './chat/chat-schemas';
 import { evalSchemas } from './eval/eval-schemas';
 import { judgeSchemas } from './eval/judge-schemas';
 import { onboardingSchemas } from './onboarding/onboarding-handlers';
 import { modelSchemas } from './models/model-handlers';
 import { reportSchemas } from './eval/report-schemas';
+import { trainingSchemas } from './training/training-schemas';
 
 /**
  * Boundary validation: one schema per command, typed so that each parses to exactly the contract's
  * argument. Unknown keys are rejected so a typo in a client fails loudly instead of being ignored.
  */
 
-// zod brands differ from the contract's; ids are opaque strings checked for shape here.
-/** A model name Ollama takes (the Modelfile's): lower-case letters, digits, `.`, `_`, `-`; 64 at most. */
-export const OLLAMA_MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
-const id = <T extends string>() => z.string().min(1).max(100) as unknown as z.ZodType<T>;
+// zod brands differ from the contract's; ids are opaque strings checked for shape here (`id`).
 const characterId = id<CharacterId>();
 const profileId = id<ProfileId>();
 const chunkId = id<ChunkId>();
@@ -144,56 +138,6 @@ const settings = z
   .strict() as z.ZodType<GenerationSettings>;
 /** Scenes to add on top of what the character has (`generate --more N`). */
 const more = z.number().int().min(1).max(20_000).optional();
-const runId = id<RunId>();
-const hostId = id<HostId>();
-const hostDraft = z
-  .object({
-    id: hostId.optional(),
-    name: z.string().max(120),
-    host: z.string().max(255),
-    port: z.number().int().min(1).max(65535),
-    username: z.string().max(100),
-    privateKeyPath: z.string().max(4096),
-    passphrase: z.string().max(1024).optional(),
-    python: z.string().max(4096),
-    remoteRoot: z.string().max(4096),
-    gpuCount: z.number().int().min(1).max(64),
-  })
-  .strict() as z.ZodType<HostDraft & { id?: HostId }>;
-const trainingConfig = z
-  .object({
-    baseModel: z.string().max(1000),
-    format: z.enum(['chat', 'character-llm']),
-    // 'local' or a host id (checked against the hosts by the service).
-    target: z.union([z.literal('local'), hostId]),
-    python: z.string().max(4096),
-    hyperparameters: z
-      .object({
-        loraRank: z.number().int().min(1).max(1024),
-        loraAlpha: z.number().min(1).max(4096),
-        learningRate: z.number().gt(0).lt(1),
-        epochs: z.number().min(0.01).max(100),
-        batchSize: z.number().int().min(1).max(1024),
-        gradAccumulation: z.number().int().min(1).max(1024),
-        maxLength: z.number().int().min(64).max(131_072),
-        maxSteps: z.number().int().min(1).nullable(),
-        saveEverySteps: z.number().int().min(1),
-        evalShare: z.number().min(0).max(0.5),
-        gradientCheckpointing: z.boolean(),
-        fullFinetune: z.boolean(),
-        thinking: z.enum(['keep', 'drop']),
-        // Added after the first release: callers that predate them get the defaults.
-        warmupRatio: z.number().min(0).lt(1).default(0.04),
-        weightDecay: z.number().min(0).max(10).default(0),
-        saveTotalLimit: z.number().int().min(1).max(1000).default(3),
-        earlyStoppingPatience: z.number().int().min(1).max(1000).nullable().default(null),
-        loadIn4bit: z.boolean().default(false),
-        dtype: z.enum(['auto', 'bf16', 'fp16', 'fp32']).default('auto'),
-        sharding: z.enum(['auto', 'ddp', 'fsdp']).default('auto'),
-      })
-      .strict(),
-  })
-  .strict() as z.ZodType<TrainingConfig>;
 const price = z
   .object({
     model: z.string().min(1).max(300),
@@ -221,6 +165,7 @@ export const commandSchemas: Schemas = {
   ...onboardingSchemas,
   ...modelSchemas,
   ...reportSchemas,
+  ...trainingSchemas,
   'app/info': empty,
   'app/check-database': empty,
   'characters/list': empty,
@@ -269,7 +214,7 @@ export const commandSchemas: Schemas = {
     .object({
       characterId,
       format: z.enum(['v2-png', 'v3-png', 'v2-json', 'v3-json']),
-      runId: runId.optional(),
+      runId: id<RunId>().optional(),
     })
     .strict(),
   'profiles/rename': z.object({ id: profileId, title: z.string().max(200) }).strict(),
@@ -397,59 +342,6 @@ export const commandSchemas: Schemas = {
   'scenes/complete': z.object({ characterId, providerId }).strict(),
   'scenes/delete': z.object({ characterId, ids: z.array(sceneId).min(1).max(100_000) }).strict(),
   'calls/get': z.object({ id: callId }).strict(),
-  'hosts/list': empty,
-  'hosts/save': hostDraft,
-  'hosts/delete': z.object({ id: hostId }).strict(),
-  'hosts/test': z.object({ id: hostId }).strict(),
-  'hosts/trust': z.object({ id: hostId, fingerprint: z.string().min(1).max(200) }).strict(),
-  'training/options': empty,
-  'training/doctor': z.object({ python: z.string().max(4096) }).strict(),
-  'training/setup': z.object({ basePython: z.string().max(4096) }).strict(),
-  'training/estimate': z.object({ characterId, config: trainingConfig }).strict(),
-  'training/start': z.object({ characterId, config: trainingConfig }).strict(),
-  'training/list': z.object({ characterId }).strict(),
-  'training/get': z.object({ id: runId }).strict(),
-  'training/match': z.object({ key: z.string().trim().min(1).max(200) }).strict(),
-  'training/stop': z.object({ id: runId }).strict(),
-  'training/resume': z.object({ id: runId }).strict(),
-  'training/cancel': z.object({ id: runId }).strict(),
-  'training/log': z
-    .object({
-      runId,
-      afterSeq: z.number().int().min(0).optional(),
-      limit: z.number().int().min(1).max(10_000).optional(),
-    })
-    .strict(),
-  'training/check-model': z
-    .object({ baseModel: z.string().max(1000), target: z.union([z.literal('local'), hostId]) })
-    .strict(),
-  'training/serve': z.object({ id: runId, others: z.enum(['stop', 'keep']).optional() }).strict(),
-  'training/served': empty,
-  'training/export-cancel': z.object({ id: runId }).strict(),
-  'training/prepare-chat': z.object({ id: runId }).strict(),
-  'training/serve-stop': z.object({ id: runId }).strict(),
-  'training/preview': z
-    .object({
-      sceneId,
-      baseModel: z
-        .string()
-        .min(1, 'choose a base model: a model folder or a Hugging Face id in the local cache')
-        .max(1000),
-      format: z.enum(['chat', 'character-llm']),
-      maxLength: z.number().int().min(16, 'at least 16 tokens').max(131_072),
-      thinking: z.enum(['keep', 'drop']).optional(),
-      python: z.string().max(4096).optional(),
-    })
-    .strict(),
-  'training/cached-models': empty,
-  'training/export': z
-    .object({
-      id: runId,
-      merged: z.boolean(),
-      gguf: z.boolean(),
-      ollamaName: z.string().regex(OLLAMA_MODEL_NAME, 'use lower-case letters, digits, ".", "_" or "-"').optional(),
-    })
-    .strict(),
 };
 
 export const commandNames = Object.keys(commandSchemas) as CommandName[];

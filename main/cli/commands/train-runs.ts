@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { RunId, RunStatus, TrainingLog, TrainingPoint, TrainingRun } from '../../../common/contract';
 import { artifacts, exportStep, phaseLabel } from '../../../common/training-text';
 import { StudioFailure } from '../../core/errors';
-import { OLLAMA_MODEL_NAME } from '../../core/schemas';
+import { OLLAMA_MODEL_NAME } from '../../core/training/training-schemas';
 import {
   argument,
   findCharacter,
