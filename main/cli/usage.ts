@@ -234,8 +234,10 @@ Commands:
   train stop <run>              The run card's Stop: saves a checkpoint and stops (resume continues). A run
                                 another studio process trains (the desktop app, serve, train in another
                                 terminal) is asked there and stops within a second; one whose process died
-                                becomes interrupted
+                                becomes interrupted. A run on an SSH host that no studio window follows
+                                is stopped there over SSH (the next window opened brings its checkpoint home)
   train cancel <run>            Cancel a run for good; a live one is cancelled by its process, as with stop
+                                (on an SSH host with no window following it: killed there over SSH)
   train export <run> --merged | --gguf [--ollama-name <name>]
                                 Export a finished run here: --merged writes the base model with the
                                 adapter merged in and an Ollama Modelfile; --gguf also converts it (and a

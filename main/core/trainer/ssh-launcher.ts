@@ -307,6 +307,34 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     await this.session.exec(`kill -KILL -- -${run.pid} 2>/dev/null || kill -KILL ${run.pid} 2>/dev/null || true`);
   }
 
+  /**
+   * Asks a run this launcher does not follow (another process follows it, or none) to save a
+   * checkpoint and exit: its STOP file, in its folder on the host, as `stop` writes it.
+   */
+  async stopUnfollowed(runId: string): Promise<void> {
+    await this.connect();
+    await this.session
+      .remote()
+      .writeRemote(
+        posix.join(this.session.remoteRoot, 'runs', runId, RUN_FILES.stop),
+        'stop requested by Character Studio\n',
+      );
+  }
+
+  /**
+   * Kills a run this launcher does not follow: the process group of the pid its folder records.
+   * True when that process was alive and is now killed; false when none was running.
+   */
+  async killUnfollowed(runId: string): Promise<boolean> {
+    await this.connect();
+    const pidFile = shellQuote(posix.join(this.session.remoteRoot, 'runs', runId, 'pid'));
+    const done = await this.session.exec(
+      `pid=$(cat ${pidFile} 2>/dev/null) && kill -0 "$pid" 2>/dev/null && ` +
+        `{ kill -KILL -- -"$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null; } && echo killed`,
+    );
+    return done.stdout.includes('killed');
+  }
+
   /** Stops following and closes the connection; the remote run goes on (attach to it later). */
   async detach(): Promise<void> {
     this.follower?.stop();

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path, { posix } from 'node:path';
 import type { HostId, RunId, RunStatus } from '../../../common/contract';
+import type { StopRequest } from '../../store/training-repo';
+import { StudioFailure } from '../errors';
 import { TrainerLaunchError } from '../trainer/python-env';
 import { shellQuote, type SshTrainerLauncher } from '../trainer/ssh-launcher';
 import type { TrainerExit } from '../trainer/supervision';
@@ -142,6 +144,68 @@ export class RemoteRuns {
   }
 
   /**
+   * Stops or cancels a live run on an SSH host that this process does not follow (a terminal's
+   * `train stop` beside `serve`, or the Train tab for a run the CLI started). The request is recorded
+   * on the run first: a process that follows it (serve, the app) takes it within a second
+   * (stop-requests.ts) and acts as its own button would, checkpoint download included. When none
+   * has taken it after `handshakeMs`, this process acts on the host itself over SSH: a stop writes
+   * the run's STOP file (the trainer saves a checkpoint and exits; the next studio window that
+   * re-attaches records the end and brings the checkpoint home), a cancel kills it and records the
+   * run cancelled. False when the run's host is gone from the settings: nothing was changed.
+   */
+  async askUnfollowed(id: RunId, request: StopRequest, handshakeMs = HANDSHAKE_MS): Promise<boolean> {
+    const { repo, clock } = this.context;
+    const row = this.context.row(id);
+    const found = this.hosts?.launcherFor(row.target as HostId) ?? null;
+    if (!found) return false;
+    const { launcher, label } = found;
+    repo.update(
+      id,
+      request === 'stop'
+        ? {
+            status: 'stopping',
+            message: `Stopping: asked the run on ${label} to save a checkpoint and stop…`,
+            stopRequest: 'stop',
+          }
+        : { message: `Cancelling the run on ${label}…`, stopRequest: 'cancel' },
+      clock.now(),
+    );
+    this.context.changed(id, true);
+    if (await takenWithin(() => repo.get(id)?.stop_request !== request, handshakeMs)) return true;
+    try {
+      if (request === 'stop') await launcher.stopUnfollowed(id);
+      else await launcher.killUnfollowed(id);
+    } catch (error) {
+      repo.update(id, { stopRequest: null, message: null }, clock.now());
+      this.context.changed(id, true);
+      throw new StudioFailure(
+        'unavailable',
+        `Could not reach ${label} to ${request} the run: ${(error as Error).message}. Nothing was changed there.`,
+      );
+    } finally {
+      await detachWithin(launcher);
+    }
+    repo.update(
+      id,
+      request === 'stop'
+        ? {
+            stopRequest: null,
+            message: `Asked the run on ${label} to save a checkpoint and stop. No studio window follows it: the next one opened (or a resume) records its end and brings the checkpoint home.`,
+          }
+        : {
+            status: 'cancelled',
+            message: `Cancelled on ${label}; nothing was saved beyond the last checkpoint there.`,
+            runner: null,
+            stopRequest: null,
+            finishedAt: clock.now(),
+          },
+      clock.now(),
+    );
+    this.context.changed(id, true);
+    return true;
+  }
+
+  /**
    * Stops following every remote run and closes their connections; they go on training on their
    * hosts and stay `running` here, so the next studio start re-attaches to them.
    */
@@ -219,6 +283,19 @@ async function detachWithin(launcher: SshTrainerLauncher, ms = 3_000): Promise<v
   const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
   await Promise.race([launcher.detach(), timeout]);
   clearTimeout(timer);
+}
+
+/** How long a request waits for a process that follows the run to take it (it looks every second). */
+const HANDSHAKE_MS = 2_500;
+
+/** Whether `taken()` comes true within `ms`, looked at every 100 ms. */
+async function takenWithin(taken: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (taken()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return taken();
 }
 
 /** Whether the run's detached process (its recorded pid) still lives on the host. */

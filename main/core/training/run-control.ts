@@ -1,5 +1,6 @@
 import type { RunId } from '../../../common/contract';
 import { StudioFailure } from '../errors';
+import type { RemoteRuns } from './remote-runs';
 import type { RunContext } from './run-context';
 import { LIVE, type StopRequests } from './stop-requests';
 import type { TrainingExports } from './training-exports';
@@ -15,6 +16,7 @@ export class RunControl {
     private readonly context: RunContext,
     private readonly exports: TrainingExports,
     private readonly requests: StopRequests,
+    private readonly remote: RemoteRuns,
   ) {}
 
   /** Asks the run's trainer to save a checkpoint and stop (resumable); the run shows `stopping` until it has. */
@@ -23,8 +25,10 @@ export class RunControl {
     this.exports.refuseWhileExporting(id);
     const active = this.context.active.get(id);
     if (!active) {
-      // Another process trains it: asked there (stop-requests.ts); it answers within a second.
+      // Another process trains it: asked there (stop-requests.ts); it answers within a second. A
+      // run on an SSH host: asked of the process that follows it, else over SSH from here.
       if (LIVE.includes(row.status) && this.requests.ask(row, 'stop')) return;
+      if (LIVE.includes(row.status) && row.target !== 'local' && (await this.remote.askUnfollowed(id, 'stop'))) return;
       throw new StudioFailure('invalid_argument', `A ${row.status} run cannot be stopped.`);
     }
     if (active.kind === 'local') active.launcher.stop();
@@ -69,6 +73,8 @@ export class RunControl {
       }
     } else if (LIVE.includes(row.status) && this.requests.ask(row, 'cancel')) {
       // Another process trains it: asked there (stop-requests.ts).
+    } else if (LIVE.includes(row.status) && row.target !== 'local' && (await this.remote.askUnfollowed(id, 'cancel'))) {
+      // On an SSH host: asked of the process that follows it, else cancelled there over SSH from here.
     } else if (['stopped', 'interrupted', 'failed', 'queued'].includes(row.status)) {
       this.context.repo.update(
         id,

@@ -116,10 +116,10 @@ export class TrainingService {
     this.requests = new StopRequests(context, (id, request) => (request === 'stop' ? this.stop(id) : this.cancel(id)));
     this.serving = new RunServing(context, this.servers, characters, remote, options.defaultPython);
     this.exports = new TrainingExports(context, options.dataDir, (id, job) => this.local.launch(id, 'export', job));
-    this.control = new RunControl(context, this.exports, this.requests);
     this.mirror = new RunMirror(context, this.exports);
     this.local = new LocalRuns(context, this.mirror, this.exports, options);
     this.remoteRuns = new RemoteRuns(context, this.mirror, remote);
+    this.control = new RunControl(context, this.exports, this.requests, this.remoteRuns);
     this.chat = new ChatPreparation(
       context,
       this.exports,
@@ -331,7 +331,11 @@ export class TrainingService {
       if (runnerAlive(row.runner) === true) continue;
       if (row.target !== 'local' && row.status !== 'queued') {
         // Remote runs go on without us; only a long-lived door follows them again.
-        if (options.reattachRemote) this.remoteRuns.launch(row.id, 'attach');
+        if (options.reattachRemote) {
+          this.remoteRuns.launch(row.id, 'attach');
+          // Followed here now: a stop or cancel asked by another process comes through this one.
+          this.requests.watch();
+        }
         continue;
       }
       this.repo.update(

@@ -29,13 +29,23 @@ let server: FakeLlmServer;
 let characterId: CharacterId;
 let model: string;
 
-function openStudio(): Studio {
+function openStudio(door: 'web' | 'cli' = 'web'): Studio {
   return new Studio({
     dataDir,
-    door: 'web',
+    door,
     version: 'test',
     remote: { launcher: { pollMs: 150, reconnectDelaysMs: [200] }, remoteEnv: trainerEnv },
   });
+}
+
+/** `work` in a studio of its own on the same data folder, as a terminal's command beside `serve` runs. */
+async function inTerminal<T>(work: (terminal: Studio) => Promise<T>): Promise<T> {
+  const terminal = openStudio('cli');
+  try {
+    return await work(terminal);
+  } finally {
+    await terminal.shutdown();
+  }
 }
 
 function hostDraft(patch: Partial<HostDraft> = {}): HostDraft {
@@ -258,7 +268,10 @@ describe('training on an SSH host', () => {
     await waitFor('progress after re-attaching', () =>
       studio.training.get(started.id).step > stepAtRestart + 20 ? true : undefined,
     );
-    await call(studio, 'training/stop', { id: started.id });
+    // Stopped from a terminal: the studio that follows the run takes the request and stops it there.
+    const asked = await inTerminal((terminal) => call(terminal, 'training/stop', { id: started.id }));
+    expect(asked.status).toBe('stopping');
+    expect(asked.message).not.toMatch(/No studio window follows it/); // taken by the follower, not done from here
     const run = await studio.training.whenIdle(started.id);
     off();
     expect(run.status, run.message ?? '').toBe('stopped');
@@ -310,5 +323,33 @@ describe('training on an SSH host', () => {
     // Re-attached, not restarted: one hello in the run's events, steps counted on from where it was.
     const events = await new EventFollower().readFile(path.join(remoteRoot, 'runs', started.id, 'events.jsonl'));
     expect(events.filter((e) => e.type === 'hello')).toHaveLength(1);
+  }, 120_000);
+
+  it('cancels, from a terminal, a run no studio follows: killed on the host and recorded cancelled', async () => {
+    const started = await call(studio, 'training/start', {
+      characterId,
+      config: config(host.id, { epochs: 100, batchSize: 1, maxSteps: 5000, saveEverySteps: 100_000 }),
+    });
+    await waitFor('training steps', () => (studio.training.get(started.id).step >= 2 ? true : undefined));
+    await studio.detach();
+    const pid = Number(fs.readFileSync(path.join(remoteRoot, 'runs', started.id, 'pid'), 'utf8'));
+    expect(() => process.kill(pid, 0)).not.toThrow();
+
+    const run = await inTerminal((terminal) => call(terminal, 'training/cancel', { id: started.id }));
+    expect(run).toMatchObject({
+      status: 'cancelled',
+      message: 'Cancelled on lab-gpu; nothing was saved beyond the last checkpoint there.',
+    });
+    await waitFor('the remote trainer to die', () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+    // The next studio window finds it cancelled and follows nothing.
+    studio = openStudio();
+    expect(studio.training.get(started.id).status).toBe('cancelled');
   }, 120_000);
 });
