@@ -132,6 +132,22 @@ export async function addFakeProvider(
   return provider.id;
 }
 
+/** A provider that runs the GGUF file `modelPath` inside the studio (the embedded preset), one call at a time. */
+export async function addEmbeddedProvider(studio: Studio, modelPath: string, timeoutMs = 60_000): Promise<ProviderId> {
+  const provider = await call(studio, 'providers/create', {
+    name: 'Tiny',
+    preset: 'embedded',
+    baseUrl: '',
+    model: '',
+    modelPath,
+    maxConcurrency: 1,
+    requestsPerMinute: 0,
+    timeoutMs,
+    structuredOutput: true,
+  });
+  return provider.id;
+}
+
 /**
  * Beethoven with the paper's profile and `targetScenes` generated scenes, through the real pipeline
  * against `llmBaseUrl` (the fake LLM server with the studio responder). Returns the character's id.

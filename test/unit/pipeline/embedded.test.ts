@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId, ProviderId } from '../../../common/contract';
 import { Studio } from '../../../main/core/studio';
 import { fixture, tempDir } from '../../support/paths';
-import { call, createBeethoven } from '../../support/studio';
+import { addEmbeddedProvider, call, createBeethoven } from '../../support/studio';
 import { TEST_THREADS, writeTinyGguf } from '../../support/tiny-gguf';
 
 /**
@@ -23,19 +23,7 @@ beforeAll(async () => {
   const firstParagraph = fs.readFileSync(fixture('wiki_Beethoven.txt'), 'utf8').split('\n\n')[2]!;
   await call(studio, 'profiles/import', { characterId, text: firstParagraph.split('. ').slice(0, 3).join('. ') + '.' });
   const modelPath = writeTinyGguf(`${tmp.dir}/tiny.gguf`, { contextLength: 4096 });
-  providerId = (
-    await call(studio, 'providers/create', {
-      name: 'Tiny',
-      preset: 'embedded',
-      baseUrl: '',
-      model: '',
-      modelPath,
-      maxConcurrency: 1,
-      requestsPerMinute: 0,
-      timeoutMs: 120_000,
-      structuredOutput: true,
-    })
-  ).id;
+  providerId = await addEmbeddedProvider(studio, modelPath, 120_000);
 });
 afterAll(async () => {
   await studio.shutdown();

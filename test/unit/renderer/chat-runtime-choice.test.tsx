@@ -5,7 +5,7 @@ import { afterEach, expect, it, onTestFinished } from 'vitest';
 import { NewConversation } from '../../../renderer/src/components/chat/NewConversation';
 import { settleIn } from '../../support/dom';
 import { connectRenderer, renderWithQueries } from '../../support/render';
-import { addFakeProvider, call, createBeethoven, makeStudio } from '../../support/studio';
+import { addEmbeddedProvider, addFakeProvider, call, createBeethoven, makeStudio } from '../../support/studio';
 import { writeTinyGguf } from '../../support/tiny-gguf';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -44,21 +44,11 @@ it('says a baseline whose provider runs a GGUF file in the studio is embedded, a
   const { disconnect } = connectRenderer(env.studio);
   const id = await createBeethoven(env.studio);
   const modelPath = writeTinyGguf(path.join(env.dir, 'tiny.gguf'));
-  const embedded = await call(env.studio, 'providers/create', {
-    name: 'Tiny',
-    preset: 'embedded',
-    baseUrl: '',
-    model: '',
-    modelPath,
-    maxConcurrency: 1,
-    requestsPerMinute: 0,
-    timeoutMs: 60_000,
-    structuredOutput: true,
-  });
+  const embedded = await addEmbeddedProvider(env.studio, modelPath);
   await addFakeProvider(env.studio, 'http://127.0.0.1:9/v1');
   expect((await call(env.studio, 'chat/targets', { characterId: id })).baselines).toEqual([
     expect.objectContaining({ name: 'Fake', inStudio: false }),
-    { providerId: embedded.id, name: 'Tiny', model: modelPath, inStudio: true },
+    { providerId: embedded, name: 'Tiny', model: modelPath, inStudio: true },
   ]);
   const character = await call(env.studio, 'characters/get', { id });
   const { container, unmount } = renderWithQueries(
@@ -67,7 +57,7 @@ it('says a baseline whose provider runs a GGUF file in the studio is embedded, a
   const only = () => container.querySelector('[data-testid="runtime-only"]');
   const modelLabel = () => container.querySelector('.target-row label:nth-child(2) > span')?.textContent;
   await settleIn(container, () => container.querySelector('select') !== null, 'the new-conversation form');
-  act(() => pick(container.querySelector('select')!, `base:${embedded.id}`));
+  act(() => pick(container.querySelector('select')!, `base:${embedded}`));
   await settleIn(container, () => /Embedded/.test(only()?.textContent ?? ''), 'the embedded runtime');
   expect(only()?.textContent).toBe(
     'RuntimeEmbedded (in the studio, offline)Tiny runs its GGUF file in the studio, on this computer.',
