@@ -17,7 +17,9 @@
 // `BENCH_GENERATION_CASES` (comma-separated, of `c16`, `c32`, `seeded`, `polling`) runs only those
 // cases, for alternated before/after comparisons; all of them by default. `BENCH_CPU_PROFILE_DIR`
 // writes a V8 CPU profile of each measured job there (`<concurrency>-<scenes before>.cpuprofile`,
-// the job alone: no start-up, warm-up or seeding), for `node --cpu-prof`'s view of that window only.
+// the job alone: no start-up, warm-up or seeding), for `node --cpu-prof`'s view of that window only;
+// `BENCH_PROFILE_US` sets its sampling interval in microseconds (default 1000: at 100, a function's
+// share per item is steadier, and the profiler's own cost inflates the job's CPU figures).
 // - `cpuMsPerItemByThread`: the process's CPU per item split by thread: `main`, `v8Helpers` (the
 //   threads there before the first studio opened: V8's GC and compiler helpers, libuv's), and
 //   `studioThreads` (those started since: the WAL checkpointer's worker). Linux only.
@@ -129,6 +131,7 @@ async function startProfile(): Promise<((name: string) => Promise<void>) | null>
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: Number(process.env['BENCH_PROFILE_US'] ?? 1000) });
   await session.post('Profiler.start');
   return async (name) => {
     const { profile } = await session.post('Profiler.stop');
