@@ -176,7 +176,8 @@ export class RemoteRuns {
       if (request === 'stop') await launcher.stopUnfollowed(id);
       else await launcher.killUnfollowed(id);
     } catch (error) {
-      repo.update(id, { stopRequest: null, message: null }, clock.now());
+      // As it was before the request: nothing happened on the host.
+      repo.update(id, { status: row.status, message: row.message, stopRequest: null }, clock.now());
       this.context.changed(id, true);
       throw new StudioFailure(
         'unavailable',
