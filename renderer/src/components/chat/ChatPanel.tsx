@@ -9,6 +9,7 @@ import { download } from '../../lib/files';
 import { NameDialog } from '../name-dialog';
 import { OverflowMenu } from '../overflow-menu';
 import '../../chat.css';
+import '../../chat-list.css';
 import '../../chat-setup.css';
 
 /**
