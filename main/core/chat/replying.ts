@@ -46,7 +46,7 @@ export async function writeReply(deps: ReplyingDeps, job: ReplyJob): Promise<Cha
   const id = conversation.id;
   const runtime = await deps.runtimes.runtimeFor(conversation.target, conversation.runtime);
   const producerNow = (): ChatProducer => ({
-    runtime: runtime.identity.kind,
+    runtime: runtime.identity.inStudio ? 'embedded' : runtime.identity.kind,
     model: runtime.identity.model,
     adapter: runtime.identity.adapter,
     format: runtime.identity.format,

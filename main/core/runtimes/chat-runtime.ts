@@ -91,6 +91,11 @@ export interface ChatRuntimeIdentity {
   adapter: string | null;
   /** `character-llm` (the paper's raw format) or `chat` (the base model's chat template). */
   format: 'character-llm' | 'chat';
+  /**
+   * An endpoint whose provider runs a GGUF file inside the studio (the embedded preset), not a
+   * server's API: its replies say `embedded` (the runtime still records calls as an endpoint's).
+   */
+  inStudio?: boolean;
 }
 
 export interface ChatRuntime {

@@ -116,7 +116,7 @@ export function endpointChatRuntime(
   format: ChatRuntimeIdentity['format'] = 'chat',
 ): ChatRuntime {
   return new GatewayChatRuntime(
-    { kind: 'endpoint', model: provider.model, adapter: null, format },
+    { kind: 'endpoint', model: provider.model, adapter: null, format, inStudio: provider.id === 'embedded' },
     () => Promise.resolve(provider),
     recorder,
     () => Promise.resolve(),

@@ -65,4 +65,18 @@ it('says a baseline whose provider runs a GGUF file in the studio is embedded, a
   expect(modelLabel()).toBe('Model file');
   unmount();
   disconnect();
-});
+
+  // Its replies say so too (Details), and are on record as any call through a provider is.
+  const { conversation } = await call(env.studio, 'chat/create', {
+    characterId: id,
+    target: { kind: 'baseline', providerId: embedded, model: modelPath },
+    runtime: 'endpoint',
+  });
+  const reply = await call(env.studio, 'chat/send', {
+    conversationId: conversation.id,
+    text: 'Good evening',
+    sampling: { maxTokens: 4 },
+  });
+  expect(reply.producer).toMatchObject({ runtime: 'embedded', model: expect.any(String), adapter: null });
+  expect(env.studio.db.prepare('SELECT call_id FROM chat_messages WHERE id = ?').pluck().get(reply.id)).not.toBeNull();
+}, 120_000);
