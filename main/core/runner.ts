@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { processAlive } from '../store/open-sessions';
 
 /** Who runs a job or training run, as stored with it: `pid@hostname`. */
 export function runnerId(): string {
@@ -13,11 +14,5 @@ export function runnerAlive(runner: string | null): boolean | null {
   const [pidText, host] = (runner ?? '').split('@');
   const pid = Number(pidText);
   if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0) return null;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pid === process.pid || processAlive(pid);
 }

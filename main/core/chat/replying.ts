@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { ChatMessageId, ChatProducer, ChatSamplingSettings, Conversation } from '../../../common/contract';
 import type { ConversationsRepo } from '../../store/conversations-repo';
+import { processAlive } from '../../store/open-sessions';
 import type { Clock, IdFactory } from '../clock';
 import type { EventBus } from '../events';
 import { ChatRuntimeError, type ChatRuntimeReply } from '../runtimes/chat-runtime';
@@ -134,10 +135,5 @@ export function writerAlive(writer: string): boolean {
   const pid = Number(writer.slice(at + 1));
   if (writer.slice(0, at) !== os.hostname()) return true;
   if (pid === process.pid) return false; // this studio has just started: nothing of it is replying
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return processAlive(pid);
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { processAlive } from '../../store/open-sessions';
 import type { DoneEvent, ErrorEvent, PreviewEvent, TrainerEvent } from '../../../common/trainer-protocol';
 import type { TrainerJob } from '../trainer/job';
 import { LocalTrainerLauncher } from '../trainer/local-launcher';
@@ -58,7 +59,7 @@ export function sweepPreviewFolders(tmp = os.tmpdir()): string[] {
   }
   for (const name of names) {
     const pid = Number(/^cs-preview-(\d+)-[^/]+$/.exec(name)?.[1]);
-    if (!Number.isSafeInteger(pid) || pid <= 0 || isAlive(pid)) continue;
+    if (!Number.isSafeInteger(pid) || pid <= 0 || processAlive(pid)) continue;
     try {
       fs.rmSync(path.join(tmp, name), { recursive: true, force: true });
       removed.push(name);
@@ -67,15 +68,6 @@ export function sweepPreviewFolders(tmp = os.tmpdir()): string[] {
     }
   }
   return removed;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 const TIMEOUT_MS = 180_000;
