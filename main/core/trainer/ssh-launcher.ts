@@ -131,6 +131,11 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     return this.session.remoteRoot;
   }
 
+  /** Where the run `runId` lives on the host: its job, events, pid and STOP files. */
+  runDirOf(runId: string): string {
+    return posix.join(this.session.remoteRoot, 'runs', runId);
+  }
+
   /** Opens the connection (verifying the host key). Throws SshHostKeyError or TrainerLaunchError. */
   connect(): Promise<void> {
     return this.session.connect();
@@ -192,7 +197,7 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
       );
     await this.session.connect();
     const trainerRemote = await this.uploadTrainer();
-    const runDir = posix.join(this.session.remoteRoot, 'runs', runId);
+    const runDir = this.runDirOf(runId);
     const dataset = posix.join(runDir, 'dataset.jsonl');
     const jobPath = posix.join(runDir, RUN_FILES.job);
     await this.session.whileConnected('uploading the dataset and the job', async () => {
@@ -227,7 +232,7 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
     if (this.following)
       throw new TrainerLaunchError('already_running', 'This launcher is already following a run; detach first.');
     await this.session.connect();
-    const runDir = posix.join(this.session.remoteRoot, 'runs', runId);
+    const runDir = this.runDirOf(runId);
     const { data } = await this.session.remote().readFrom(posix.join(runDir, 'pid'), 0);
     const pid = Number(data.toString('utf8').trim());
     if (!Number.isInteger(pid) || pid <= 0)
@@ -293,10 +298,7 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
   async stop(): Promise<void> {
     const run = this.run;
     if (!run) throw new TrainerLaunchError('not_running', 'No remote run is being followed.');
-    await this.connect();
-    await this.session
-      .remote()
-      .writeRemote(posix.join(run.runDir, RUN_FILES.stop), 'stop requested by Character Studio\n');
+    await this.writeStop(run.runDir);
   }
 
   /** Kills the run's process group at once; nothing is saved beyond the last checkpoint. */
@@ -311,14 +313,14 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
    * Asks a run this launcher does not follow (another process follows it, or none) to save a
    * checkpoint and exit: its STOP file, in its folder on the host, as `stop` writes it.
    */
-  async stopUnfollowed(runId: string): Promise<void> {
+  stopUnfollowed(runId: string): Promise<void> {
+    return this.writeStop(this.runDirOf(runId));
+  }
+
+  /** The STOP file the trainer looks for between steps: it saves a checkpoint and exits. */
+  private async writeStop(runDir: string): Promise<void> {
     await this.connect();
-    await this.session
-      .remote()
-      .writeRemote(
-        posix.join(this.session.remoteRoot, 'runs', runId, RUN_FILES.stop),
-        'stop requested by Character Studio\n',
-      );
+    await this.session.remote().writeRemote(posix.join(runDir, RUN_FILES.stop), 'stop requested by Character Studio\n');
   }
 
   /**
@@ -327,7 +329,7 @@ export class SshTrainerLauncher extends EventEmitter<SshLauncherEvents> {
    */
   async killUnfollowed(runId: string): Promise<boolean> {
     await this.connect();
-    const pidFile = shellQuote(posix.join(this.session.remoteRoot, 'runs', runId, 'pid'));
+    const pidFile = shellQuote(posix.join(this.runDirOf(runId), 'pid'));
     const done = await this.session.exec(
       `pid=$(cat ${pidFile} 2>/dev/null) && kill -0 "$pid" 2>/dev/null && ` +
         `{ kill -KILL -- -"$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null; } && echo killed`,

@@ -301,7 +301,7 @@ async function takenWithin(taken: () => boolean, ms: number): Promise<boolean> {
 
 /** Whether the run's detached process (its recorded pid) still lives on the host. */
 async function remoteRunAlive(launcher: SshTrainerLauncher, id: RunId): Promise<boolean> {
-  const pidFile = posix.join(launcher.remoteRoot, 'runs', id, 'pid');
+  const pidFile = posix.join(launcher.runDirOf(id), 'pid');
   const probe = await launcher.exec(
     `pid=$(cat ${shellQuote(pidFile)} 2>/dev/null) && kill -0 "$pid" 2>/dev/null && echo alive`,
   );
