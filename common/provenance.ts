@@ -39,6 +39,21 @@ export function indentedJson(text: string): string | null {
   }
 }
 
+/**
+ * The kind of endpoint a call went to, for a person: "OpenAI-compatible (custom)", "embedded model
+ * (in the studio)"; an unknown kind as it was recorded.
+ */
+export function callEndpointText(call: Pick<LlmCall, 'provider'>): string {
+  if (call.provider === 'embedded') return 'embedded model (in the studio)';
+  const preset = /^openai-compatible:(.+)$/.exec(call.provider)?.[1];
+  return preset ? `OpenAI-compatible (${preset})` : call.provider;
+}
+
+/** Which provider answered, for a person: "Fake · OpenAI-compatible (custom)", or the kind alone when its name is not on record. */
+export function callProviderText(call: Pick<LlmCall, 'provider' | 'providerLabel'>): string {
+  return call.providerLabel ? `${call.providerLabel} · ${callEndpointText(call)}` : callEndpointText(call);
+}
+
 /** A call's tokens as the provenance shows them: "212 in · 241 out", or "—" when none were counted. */
 export function callTokensText(call: LlmCall): string {
   return call.promptTokens === null && call.completionTokens === null

@@ -88,7 +88,10 @@ export interface LlmCall {
   id: CallId;
   jobId: JobId | null;
   attempt: number;
+  /** The kind of endpoint: `openai-compatible:<preset>`, `embedded`. */
   provider: string;
+  /** The studio's name for the provider when the call was made; null for older calls and a trained run's server. */
+  providerLabel: string | null;
   model: string;
   params: Record<string, unknown>;
   messages: { role: string; content: string }[];

@@ -8,6 +8,8 @@ export interface CallRow {
   job_id: string | null;
   item_id: string | null;
   provider: string;
+  /** The studio's name for the provider then (migration 034); null when unknown. */
+  provider_label: string | null;
   model: string;
   response_model: string | null;
   params: string;
@@ -29,7 +31,16 @@ export type CallStatus = 'in_flight' | 'done' | 'interrupted';
 /** What is known of an attempt before it is sent. */
 export type StartedCallRow = Pick<
   CallRow,
-  'id' | 'attempt' | 'job_id' | 'item_id' | 'provider' | 'model' | 'params' | 'messages' | 'started_at'
+  | 'id'
+  | 'attempt'
+  | 'job_id'
+  | 'item_id'
+  | 'provider'
+  | 'provider_label'
+  | 'model'
+  | 'params'
+  | 'messages'
+  | 'started_at'
 >;
 
 /**
@@ -44,8 +55,8 @@ export class CallRecordsRepo {
   start(row: StartedCallRow): void {
     this.db
       .prepare(
-        `INSERT INTO llm_calls (id, attempt, job_id, item_id, provider, model, params, messages, latency_ms, started_at, status)
-         VALUES (@id, @attempt, @job_id, @item_id, @provider, @model, @params, @messages, 0, @started_at, 'in_flight')
+        `INSERT INTO llm_calls (id, attempt, job_id, item_id, provider, provider_label, model, params, messages, latency_ms, started_at, status)
+         VALUES (@id, @attempt, @job_id, @item_id, @provider, @provider_label, @model, @params, @messages, 0, @started_at, 'in_flight')
          ON CONFLICT (id, attempt) DO NOTHING`,
       )
       .run(row);
@@ -77,9 +88,9 @@ export class CallRecordsRepo {
     if (completed.changes > 0) return;
     this.db
       .prepare(
-        `INSERT INTO llm_calls (id, attempt, job_id, item_id, provider, model, response_model, params, messages, response,
-           finish_reason, prompt_tokens, completion_tokens, cost_usd, latency_ms, error, started_at, status)
-         VALUES (@id, @attempt, @job_id, @item_id, @provider, @model, @response_model, @params, @messages, @response,
+        `INSERT INTO llm_calls (id, attempt, job_id, item_id, provider, provider_label, model, response_model, params, messages,
+           response, finish_reason, prompt_tokens, completion_tokens, cost_usd, latency_ms, error, started_at, status)
+         VALUES (@id, @attempt, @job_id, @item_id, @provider, @provider_label, @model, @response_model, @params, @messages, @response,
            @finish_reason, @prompt_tokens, @completion_tokens, @cost_usd, @latency_ms, @error, @started_at, 'done')
          ON CONFLICT (id, attempt) DO UPDATE SET response_model = excluded.response_model, response = excluded.response,
            finish_reason = excluded.finish_reason, prompt_tokens = excluded.prompt_tokens,

@@ -381,7 +381,7 @@ CREATE TABLE llm_calls (
   latency_ms INTEGER NOT NULL,
   error TEXT,
   started_at INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'done'
-  CHECK (status IN ('in_flight', 'done', 'interrupted')),
+  CHECK (status IN ('in_flight', 'done', 'interrupted')), provider_label TEXT,
   UNIQUE (id, attempt)
 );
 

@@ -184,6 +184,9 @@ describe('experience construction in a browser against serve and an OpenAI-compa
     const provenance = page.getByRole('dialog', { name: 'Provenance' });
     await provenance.locator('.raw-response').filter({ hasText: '"scenes"' }).waitFor();
     expect(await provenance.getByText('fake-model', { exact: true }).count()).toBeGreaterThan(0);
+    // The provider by the name the user gave it, with the kind of endpoint beneath.
+    const providerFact = provenance.locator('.call-facts dd').first();
+    expect(await providerFact.innerText()).toBe('Fake LLM\nOpenAI-compatible (custom)');
     await shot('18-provenance-scene');
     await provenance.getByRole('tab', { name: 'Experience call' }).click();
     await provenance.locator('.raw-response').filter({ hasText: '"turns"' }).waitFor();

@@ -1,5 +1,11 @@
 import type { CallId, LlmCall, Scene, SceneId } from '../../../common/contract';
-import { callCostText, callTokensText, indentedJson, sceneOriginText } from '../../../common/provenance';
+import {
+  callCostText,
+  callProviderText,
+  callTokensText,
+  indentedJson,
+  sceneOriginText,
+} from '../../../common/provenance';
 import { UsageError, type CliContext } from '../shared';
 
 /** Which of a scene's calls `scenes provenance` shows: `--scene-call`, `--experience-call`, or both. */
@@ -81,7 +87,7 @@ function attempt(c: LlmCall, attempts: number, indent: boolean): string {
   const params = Object.entries(c.params).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   return [
     ...(attempts > 1 ? [`-- Attempt ${c.attempt} --`] : []),
-    `Provider: ${c.provider} · model ${c.model} · started ${new Date(c.startedAt).toLocaleString()}`,
+    `Provider: ${callProviderText(c)} · model ${c.model} · started ${new Date(c.startedAt).toLocaleString()}`,
     `Tokens: ${tokens} · latency ${(c.latencyMs / 1000).toFixed(2)} s · cost ${cost} · finish ${c.finishReason ?? '—'}`,
     ...(params.length > 0 ? [`Parameters: ${params.join(' ')}`] : []),
     ...(c.error ? [`Error: ${c.error}`] : []),

@@ -40,6 +40,8 @@ import {
 export interface EmbeddedProviderOptions extends EmbeddedModelOptions {
   /** Model id reported in results and call records; defaults to the file name without `.gguf`. */
   name?: string;
+  /** The studio's name for the provider (`LlmProvider.label`). */
+  label?: string;
   /** Sampling seed, for reproducible output when `temperature > 0`. */
   seed?: number;
 }
@@ -87,6 +89,7 @@ function toHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
 
 export class EmbeddedProvider implements LlmProvider {
   readonly id = 'embedded';
+  readonly label?: string;
   readonly model: string;
   readonly capabilities: ProviderCapabilities = { jsonSchema: true };
 
@@ -101,6 +104,7 @@ export class EmbeddedProvider implements LlmProvider {
 
   constructor(options: EmbeddedProviderOptions) {
     this.options = options;
+    if (options.label !== undefined) this.label = options.label;
     this.model = options.name ?? basename(options.modelPath).replace(/\.gguf$/i, '');
   }
 

@@ -57,6 +57,8 @@ export interface CallRecord {
   /** 1-based. */
   attempt: number;
   provider: string;
+  /** The provider's `label` (the studio's name for it), when it has one. */
+  providerLabel?: string;
   /** The model requested; `responseModel` is what the server says answered. */
   model: string;
   responseModel: string | null;
@@ -79,7 +81,7 @@ export interface CallRecord {
 /** An attempt about to be sent: what is known before the answer. */
 export type StartedCall = Pick<
   CallRecord,
-  'callId' | 'attempt' | 'provider' | 'model' | 'params' | 'messages' | 'startedAt' | 'tag'
+  'callId' | 'attempt' | 'provider' | 'providerLabel' | 'model' | 'params' | 'messages' | 'startedAt' | 'tag'
 >;
 
 export interface GatewayResult extends CompletionResult {
@@ -249,6 +251,7 @@ export class LlmGateway {
           callId,
           attempt,
           provider: this.provider.id,
+          ...(this.provider.label !== undefined && { providerLabel: this.provider.label }),
           model: this.provider.model,
           params,
           messages: req.messages,
@@ -289,6 +292,7 @@ export class LlmGateway {
           callId,
           attempt,
           provider: this.provider.id,
+          ...(this.provider.label !== undefined && { providerLabel: this.provider.label }),
           model: this.provider.model,
           responseModel: r.model,
           params,
@@ -312,6 +316,7 @@ export class LlmGateway {
         callId,
         attempt,
         provider: this.provider.id,
+        ...(this.provider.label !== undefined && { providerLabel: this.provider.label }),
         model: this.provider.model,
         responseModel: null,
         params,

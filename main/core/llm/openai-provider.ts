@@ -52,6 +52,8 @@ export interface OpenAiProviderOptions {
   baseURL?: string;
   apiKey?: string;
   model: string;
+  /** The studio's name for the provider (`LlmProvider.label`). */
+  label?: string;
   /** Overrides the preset's `supportsJsonSchema`. */
   supportsJsonSchema?: boolean;
   /** Time allowed until the first streamed token (prompt processing included), ms. Default 120 s. */
@@ -89,6 +91,7 @@ const WHOLE_REQUEST_CLIENT_TIMEOUT_MS = 24 * 3_600_000;
 
 export class OpenAiCompatibleProvider implements LlmProvider {
   readonly id: string;
+  readonly label?: string;
   readonly model: string;
   readonly capabilities: ProviderCapabilities;
   private readonly preset: OpenAiPreset;
@@ -132,6 +135,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     this.baseURL = baseURL;
     this.model = options.model.trim();
     this.id = `openai-compatible:${this.preset.id}`;
+    if (options.label !== undefined) this.label = options.label;
     this.capabilities = { jsonSchema: options.supportsJsonSchema ?? this.preset.supportsJsonSchema };
     this.firstTokenTimeoutMs = options.firstTokenTimeoutMs ?? 120_000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;

@@ -24,6 +24,10 @@ export class RedactingProvider implements LlmProvider {
     return this.inner.id;
   }
 
+  get label(): string | undefined {
+    return this.inner.label;
+  }
+
   get model(): string {
     return this.inner.model;
   }

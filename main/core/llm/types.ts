@@ -104,6 +104,11 @@ export interface ConnectionReport {
 export interface LlmProvider {
   /** Short identifier used in call records, e.g. `openai-compatible:ollama`. */
   readonly id: string;
+  /**
+   * The studio's name for it (a Settings provider's name), recorded with each call for provenance;
+   * absent for a provider the studio made itself (the server of a trained run).
+   */
+  readonly label?: string;
   /** The model requests go to. */
   readonly model: string;
   readonly capabilities: ProviderCapabilities;

@@ -239,6 +239,7 @@ export class ProviderService {
     if (p.kind === 'embedded') {
       return new EmbeddedProvider({
         modelPath: p.modelPath,
+        label: p.name,
         ...(p.model && { name: p.model }),
         threads: this.options.embeddedThreads ?? Math.max(1, os.availableParallelism()),
         sequences: Math.max(1, Math.min(p.maxConcurrency, 8)),
@@ -251,6 +252,7 @@ export class ProviderService {
       preset: p.preset as OpenAiPresetId,
       baseURL: p.baseUrl,
       model: p.model,
+      label: p.name,
       ...(apiKey && { apiKey }),
       supportsJsonSchema: p.structuredOutput,
       firstTokenTimeoutMs: p.timeoutMs,

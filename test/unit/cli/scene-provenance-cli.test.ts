@@ -90,7 +90,7 @@ describe('character-studio scenes provenance', () => {
     expect(experienceAt).toBeGreaterThan(sceneAt);
     const sceneSection = lines.slice(sceneAt, experienceAt).join('\n');
     const experienceSection = lines.slice(experienceAt).join('\n');
-    expect(sceneSection).toMatch(/\nProvider: \S+ · model fake-model · started /);
+    expect(sceneSection).toMatch(/\nProvider: Fake · OpenAI-compatible \(custom\) · model fake-model · started /);
     expect(sceneSection).toMatch(/\nTokens: \d+ in · \d+ out · latency \d+\.\d\d s · cost — · finish stop\n/);
     expect(sceneSection).toContain('jsonSchema=scenes');
     // The experience's prompt names the scene; the server saw exactly that prompt and gave that answer.

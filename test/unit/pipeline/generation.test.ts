@@ -79,6 +79,8 @@ describe('experience construction through the real openai client', () => {
     expect(sceneCall!.messages.at(-1)!.content).toContain('Imagine 5 different concrete scenes');
     expect(sceneCall!.response).toContain(scene.location);
     expect(sceneCall!.params).toMatchObject({ jsonSchema: 'scenes' });
+    // Which of the user's providers answered, by the name it had then, beside the kind of endpoint.
+    expect(sceneCall).toMatchObject({ provider: 'openai-compatible:custom', providerLabel: 'Fake' });
     const turns = scene.experience!.turns;
     expect(turns.filter((t) => t.kind === 'thinking').every((t) => t.speaker === 'Beethoven')).toBe(true);
     expect(turns.find((t) => t.text.includes('second movement'))!.text).toBe(

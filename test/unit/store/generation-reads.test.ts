@@ -131,6 +131,7 @@ describe('what a job’s progress event reads beside its row', () => {
         job_id: id,
         item_id: null,
         provider: 'p',
+        provider_label: null,
         model: 'm',
         params: '{}',
         messages: '[]',

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { CallId, LlmCall } from '../../../../common/contract';
-import { callCostText, callTokensText, indentedJson } from '../../../../common/provenance';
+import { callCostText, callEndpointText, callTokensText, indentedJson } from '../../../../common/provenance';
 import { useCalls } from '../../lib/queries';
 import { Modal } from '../Modal';
 
@@ -70,7 +70,13 @@ function CallView({ call, attempts }: { call: LlmCall; attempts: number }) {
   return (
     <section className={call.error ? 'call failed' : 'call'} aria-label={`Attempt ${call.attempt}`}>
       <dl className="call-facts">
-        <Fact label="Provider" value={call.provider} />
+        <div>
+          <dt>Provider</dt>
+          <dd>
+            {call.providerLabel ?? callEndpointText(call)}
+            {call.providerLabel && <span className="call-endpoint">{callEndpointText(call)}</span>}
+          </dd>
+        </div>
         <Fact label="Model" value={call.model} code />
         {attempts > 1 && <Fact label="Attempt" value={String(call.attempt)} />}
         <Fact label="Tokens" value={callTokensText(call)} />
