@@ -26,7 +26,6 @@ import { runnerAlive } from '../runner';
 import type { EventBus } from '../events';
 import { DatasetExportError, exportNotices, writeTrainerDataset } from '../trainer/dataset-export';
 import { BASE_MODELS, DEFAULT_HYPERPARAMETERS, TRAINING_PRESETS } from './catalog';
-import { estimateTraining } from './estimate';
 import { ModelServers } from '../runtimes/model-servers';
 import { expandHome } from './base-model-check';
 import type { RemoteHosts } from './host-service';
@@ -38,6 +37,7 @@ import { RemoteRuns } from './remote-runs';
 import type { RunContext } from './run-context';
 import { baseModelProblemFor, checkTrainingConfig, readStoredConfig } from './run-config';
 import { RunControl } from './run-control';
+import { RunEstimates } from './run-estimate';
 import { RunLog } from './run-log';
 import { RunMirror } from './run-mirror';
 import { RunServing } from './run-serving';
@@ -65,7 +65,8 @@ export interface TrainingServiceOptions {
  * The parts that drive a run live beside this file and share one RunContext: local-runs.ts and
  * remote-runs.ts (launching), run-mirror.ts (events into the store), training-exports.ts (exports),
  * chat-preparation.ts (the conversion for chat), run-serving.ts (serving finished runs, by model-servers.ts),
- * run-control.ts (stop and cancel, wherever the run trains) with stop-requests.ts (across processes).
+ * run-control.ts (stop and cancel, wherever the run trains) with stop-requests.ts (across processes),
+ * run-estimate.ts (what a run would take, before it starts).
  */
 export class TrainingService {
   private readonly active = new ActiveRuns();
@@ -84,6 +85,7 @@ export class TrainingService {
   private readonly runLog: RunLog;
   private readonly requests: StopRequests;
   private readonly control: RunControl;
+  private readonly estimates: RunEstimates;
 
   constructor(
     private readonly repo: TrainingRepo,
@@ -100,6 +102,7 @@ export class TrainingService {
     private readonly sums: DatasetSums | null = null,
   ) {
     this.python = new LocalPython(events, options);
+    this.estimates = new RunEstimates(repo, dataset, characters, this.python, remote, sums);
     // A model server's lines go out live but are not kept: a server runs for hours and its lines
     // would push a failed run's traceback out of the capped log; they are not the run's training.
     this.servers = new ModelServers(events, options.trainerDir, (id) => this.emit(id, true));
@@ -148,40 +151,8 @@ export class TrainingService {
     return this.python.setup(basePython);
   }
 
-  async estimate(characterId: CharacterId, config: TrainingConfig): Promise<TrainingEstimate> {
-    this.characters.get(characterId);
-    checkTrainingConfig(config, this.remote);
-    // From the figures stored with each scene (scene-figures.ts): no scene is read or rendered here,
-    // and the sum over them runs on the reader thread.
-    const figures = await (this.sums?.training(characterId) ?? this.dataset.trainingFigures(characterId));
-    const character = this.characters.get(characterId);
-    // About 4 characters a token in English prose.
-    const meanTokens = figures.examples === 0 ? 0 : Math.round(figures.trainChars / figures.examples / 4);
-    const machine =
-      config.target === 'local'
-        ? { gpuCount: 1, environment: this.python.reportOf(config.python) }
-        : (this.remote?.machineOf(config.target) ?? { gpuCount: 1, environment: null });
-    const measured = this.repo.measuredSpeeds().map((row) => ({
-      config: readStoredConfig(row.config),
-      tokensPerSecond: row.tokens_per_s,
-      at: row.updated_at,
-    }));
-    const estimate = estimateTraining(
-      { examples: figures.examples, meanTokens },
-      config,
-      machine.environment,
-      machine.gpuCount,
-      measured,
-    );
-    // What the export will do to turns that do not fit the method, said before the run starts.
-    if (character.fullName.trim() && character.shortName.trim())
-      estimate.warnings.push(
-        ...exportNotices({
-          otherThinkingLeftOut: figures.otherThinking,
-          scenesWithOtherThinking: figures.scenesWithOtherThinking,
-        }),
-      );
-    return estimate;
+  estimate(characterId: CharacterId, config: TrainingConfig): Promise<TrainingEstimate> {
+    return this.estimates.estimate(characterId, config);
   }
 
   async start(characterId: CharacterId, asked: TrainingConfig): Promise<TrainingRun> {
