@@ -149,6 +149,10 @@ export class OpenAiCompatibleProvider implements LlmProvider {
         maxRetries: 0,
         timeout: this.firstTokenTimeoutMs,
         logLevel: 'off',
+        // The client refuses to run where a `window` exists, to keep keys out of web pages. This
+        // runs only in the studio's own process (Node: Electron's main, `serve`, the CLI), never
+        // in a page; a `window` there is a test's DOM (jsdom), where it made every call fail.
+        dangerouslyAllowBrowser: true,
         ...(fetch ? { fetch } : {}),
       });
     this.client = client(options.fetch);
