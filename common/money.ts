@@ -16,3 +16,19 @@ export function formatUsd(usd: number): string {
   if (usd < 100) return `$${usd.toFixed(2)}`;
   return `$${Math.round(usd).toLocaleString('en-US')}`;
 }
+
+/**
+ * A job's cost as every door shows it: its dollars, or, when some of its calls went to a model with
+ * no price set (`unpricedCalls`), "cost unknown" (none priced) or "at least $x".
+ */
+export function jobCostText(job: { costUsd: number; unpricedCalls: number }): string {
+  if (job.unpricedCalls === 0) return formatUsd(job.costUsd);
+  return job.costUsd === 0 ? 'cost unknown' : `at least ${formatUsd(job.costUsd)}`;
+}
+
+/** Why a job's cost is unknown or a lower bound, and what to do; null when every call was priced. */
+export function unpricedCallsNote(job: { unpricedCalls: number }): string | null {
+  if (job.unpricedCalls === 0) return null;
+  const calls = job.unpricedCalls === 1 ? '1 call' : `${job.unpricedCalls.toLocaleString('en-US')} calls`;
+  return `${calls} went to a model with no price set, so ${job.unpricedCalls === 1 ? 'its' : 'their'} cost is not counted. Add the model's price under Settings → Prices to count later calls.`;
+}

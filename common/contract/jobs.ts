@@ -64,6 +64,11 @@ interface JobCommon {
   promptTokens: number;
   completionTokens: number;
   costUsd: number;
+  /**
+   * Calls with tokens but no cost: a metered provider answered with a model that has no price set
+   * (Settings → Prices). Not in `costUsd`, which is then a lower bound.
+   */
+  unpricedCalls: number;
   /** Estimated seconds left, null until measurable. */
   etaSeconds: number | null;
   /**

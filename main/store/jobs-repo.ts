@@ -16,6 +16,8 @@ export interface JobRow extends JobFigureColumns {
   prompt_tokens: number;
   completion_tokens: number;
   cost_usd: number;
+  /** Calls with tokens but no cost: a metered provider's model without a price (migration 035). */
+  unpriced_calls: number;
   message: string | null;
   runner: string | null;
   heartbeat_at: number | null;
@@ -191,12 +193,14 @@ export class JobsRepo {
     this.db.prepare('UPDATE jobs SET runner = NULL, heartbeat_at = NULL WHERE id = ? AND runner = ?').run(id, runner);
   }
 
-  addUsage(id: JobId, promptTokens: number, completionTokens: number, costUsd: number): void {
+  /** Adds a call's tokens and cost; `unpriced`: it had tokens but no cost (its model has no price). */
+  addUsage(id: JobId, promptTokens: number, completionTokens: number, costUsd: number, unpriced = false): void {
     this.db
       .prepare(
-        'UPDATE jobs SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, cost_usd = cost_usd + ? WHERE id = ?',
+        `UPDATE jobs SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, cost_usd = cost_usd + ?,
+           unpriced_calls = unpriced_calls + ? WHERE id = ?`,
       )
-      .run(promptTokens, completionTokens, costUsd, id);
+      .run(promptTokens, completionTokens, costUsd, unpriced ? 1 : 0, id);
   }
 
   /** A stage's items by status, as the job's row keeps them (job-figures.ts). */

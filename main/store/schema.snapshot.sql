@@ -330,7 +330,7 @@ CREATE TABLE jobs (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   finished_at INTEGER
-, item_counts TEXT NOT NULL DEFAULT '{}', scope_scenes INTEGER NOT NULL DEFAULT 0, scope_experiences INTEGER NOT NULL DEFAULT 0, scope_protective INTEGER NOT NULL DEFAULT 0, scope_protective_experiences INTEGER NOT NULL DEFAULT 0, stop_request TEXT CHECK (stop_request IN ('paused', 'cancelled')));
+, item_counts TEXT NOT NULL DEFAULT '{}', scope_scenes INTEGER NOT NULL DEFAULT 0, scope_experiences INTEGER NOT NULL DEFAULT 0, scope_protective INTEGER NOT NULL DEFAULT 0, scope_protective_experiences INTEGER NOT NULL DEFAULT 0, stop_request TEXT CHECK (stop_request IN ('paused', 'cancelled')), unpriced_calls INTEGER NOT NULL DEFAULT 0);
 
 CREATE TABLE judgments (
   id TEXT PRIMARY KEY,

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { GenerationPlan, GenerationPreset, GenerationSettings, Job, JobId } from '../../../common/contract';
-import { formatUsd } from '../../../common/money';
+import { formatUsd, jobCostText } from '../../../common/money';
 import {
   argument,
   findCharacter,
@@ -181,7 +181,7 @@ export function describeJob(job: Job): string {
     .map((s) => `${s.stage} ${s.done}/${s.total}${s.failed ? ` (${s.failed} failed)` : ''}`)
     .join(' · ');
   const eta = job.etaSeconds === null ? '' : ` · ETA ${formatDuration(job.etaSeconds)}`;
-  const cost = job.costUsd > 0 ? ` · ${formatUsd(job.costUsd)}` : '';
+  const cost = job.costUsd > 0 || job.unpricedCalls > 0 ? ` · ${jobCostText(job)}` : '';
   const lost = job.interruptedCalls > 0 ? ` · ${job.interruptedCalls} interrupted calls (cost unknown)` : '';
   return `[${job.status}] ${stages} · ${(job.promptTokens + job.completionTokens).toLocaleString('en')} tokens${cost}${lost}${eta}`;
 }

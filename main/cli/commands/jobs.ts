@@ -1,5 +1,5 @@
 import type { Job, JobKindName, JobStatus } from '../../../common/contract';
-import { formatUsd } from '../../../common/money';
+import { formatUsd, jobCostText, unpricedCallsNote } from '../../../common/money';
 import {
   argument,
   findCharacter,
@@ -123,7 +123,7 @@ async function untilStopped(call: Call, asked: Job, say: (text: string) => void,
 
 function jobLine(job: Job): string {
   const failed = job.failed > 0 ? ` · ${job.failed} failed` : '';
-  const cost = job.costUsd > 0 ? ` · ${formatUsd(job.costUsd)}` : '';
+  const cost = job.costUsd > 0 || job.unpricedCalls > 0 ? ` · ${jobCostText(job)}` : '';
   const where = job.runsElsewhere ? ' · run by another process' : '';
   const head = `${job.id}  ${job.kind.padEnd(10)} ${job.status.padEnd(11)} ${job.done}/${job.total}${failed}${cost} · ${when(job.createdAt)}${where}`;
   return job.message ? `${head}\n    ${job.message}` : head;
@@ -137,6 +137,8 @@ function jobDetail(job: Job): string {
     `Started ${when(job.createdAt)}${job.finishedAt === null ? '' : ` · ended ${when(job.finishedAt)}`} · budget ${budget === null || budget === undefined ? 'none' : formatUsd(budget)}`,
   ];
   if (job.message) lines.push(job.message);
+  const unpriced = unpricedCallsNote(job);
+  if (unpriced) lines.push(unpriced);
   if (job.recentFailures.length > 0) {
     lines.push(
       `Failures (latest ${job.recentFailures.length}; retry with: character-studio jobs retry ${job.id} [item]):`,

@@ -245,13 +245,14 @@ export class JobService {
     const concurrency = provider.kind === 'embedded' ? 1 : provider.maxConcurrency;
     // Every call of the run waits on this signal (queued, sleeping or sent): many listeners by design.
     setMaxListeners(0, run.controller.signal);
+    const metered = this.providers.isMetered(provider);
     const gateway = new LlmGateway(llm, {
       maxConcurrency: concurrency,
       requestsPerMinute: provider.requestsPerMinute || null,
       timeoutMs: provider.timeoutMs,
-      prices: this.providers.isMetered(provider) ? this.providers.priceTable() : {},
+      prices: metered ? this.providers.priceTable() : {},
       ...this.retryTiming,
-      ...this.recorderFor(id, run),
+      ...this.recorderFor(id, run, metered),
     });
     return {
       provider,
@@ -264,15 +265,21 @@ export class JobService {
 
   /**
    * Where calls a run makes through a gateway of its own (an interviewee's endpoint) are recorded:
-   * logged to the job, their cost added to it and held to its budget, like `llmFor`'s.
+   * logged to the job, their cost added to it and held to its budget, like `llmFor`'s. `metered`:
+   * the provider bills by the token, so a call without a cost (its model has no price) is counted
+   * as unpriced rather than free.
    */
-  recorderFor(id: JobId, run: RunHandle): { onStart(record: StartedCall): void; onCall(record: CallRecord): void } {
+  recorderFor(
+    id: JobId,
+    run: RunHandle,
+    metered = false,
+  ): { onStart(record: StartedCall): void; onCall(record: CallRecord): void } {
     const spending = this.spendingOf(id, run);
     return {
       // On record before it is sent, at once: waiting for a shared commit would delay every send
       // by a turn of the loop, on the job's critical path, to save a small commit.
       onStart: (record) => this.jobs.callRecords.start(startedRow(id, record)),
-      onCall: (record) => this.recordCall(id, record, run, spending),
+      onCall: (record) => this.recordCall(id, record, run, spending, metered),
     };
   }
 
@@ -357,12 +364,14 @@ export class JobService {
     record: CallRecord,
     run: RunHandle,
     spending: { budgetUsd: number | null; spent: number },
+    metered: boolean,
   ): void {
     const cost = record.costUsd ?? 0;
+    const unpriced = metered && record.costUsd === null && record.usage !== null;
     this.writes
       .write(() => {
         this.jobs.callRecords.finish(callRow(id, record));
-        this.jobs.addUsage(id, record.usage?.promptTokens ?? 0, record.usage?.completionTokens ?? 0, cost);
+        this.jobs.addUsage(id, record.usage?.promptTokens ?? 0, record.usage?.completionTokens ?? 0, cost, unpriced);
       })
       .catch((error: unknown) =>
         this.runner.requestStop(run, 'failed', `A call could not be recorded: ${errorText(error)}`),

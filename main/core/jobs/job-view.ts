@@ -33,6 +33,7 @@ export function toJob(
     promptTokens: row.prompt_tokens,
     completionTokens: row.completion_tokens,
     costUsd: row.cost_usd,
+    unpricedCalls: row.unpriced_calls,
     interruptedCalls: jobs.callRecords.countInterrupted(row.id),
     etaSeconds,
     runsElsewhere,

@@ -32,6 +32,7 @@ import m031 from './031_job_stop_requests.sql';
 import m032 from './032_chat_user_name.sql';
 import m033 from './033_training_logs.sql';
 import m034 from './034_call_provider_label.sql';
+import m035 from './035_job_unpriced_calls.sql';
 import { recountSceneFigures } from '../scene-figures';
 import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
@@ -80,4 +81,5 @@ export const migrations: readonly Migration[] = [
   { id: 32, name: 'chat_user_name', sql: m032 },
   { id: 33, name: 'training_logs', sql: m033 },
   { id: 34, name: 'call_provider_label', sql: m034 },
+  { id: 35, name: 'job_unpriced_calls', sql: m035 },
 ];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CharacterId, GenerationSettings, Job, JobId, ProviderId } from '../../../common/contract';
-import { formatUsd } from '../../../common/money';
+import { formatUsd, jobCostText, unpricedCallsNote } from '../../../common/money';
+import { describeJob } from '../../../main/cli/commands/generate';
 import { jobProgress } from '../../../main/core/pipeline/job-view';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { recountedRow } from '../../support/job-recount';
@@ -203,6 +204,35 @@ describe('the budget', () => {
     expect(formatUsd(0.5)).toBe('$0.50');
     expect(formatUsd(0.0123)).toBe('$0.0123');
     expect(formatUsd(12.345)).toBe('$12.35');
+  });
+
+  it('counts calls to a model without a price as unpriced: the cost is unknown, not $0, until a price is set', async () => {
+    const providerId = await setup(); // a custom endpoint: it may bill, and fake-model has no price
+    const unpriced = await run(providerId, { targetScenes: 4, scenesPerCall: 2, protectiveShare: 0 });
+    const answered = env.studio.db
+      .prepare(`SELECT count(*) FROM llm_calls WHERE job_id = ? AND prompt_tokens IS NOT NULL`)
+      .pluck()
+      .get(unpriced.id) as number;
+    expect(answered).toBeGreaterThan(0);
+    expect(unpriced).toMatchObject({ status: 'succeeded', costUsd: 0, unpricedCalls: answered });
+    expect(jobCostText(unpriced)).toBe('cost unknown');
+    expect(unpricedCallsNote(unpriced)).toMatch(/^\d+ calls went to a model with no price set.*Settings → Prices/);
+    expect(describeJob(unpriced)).toContain(' · cost unknown');
+
+    // Priced from here on: the next job's cost is counted in full.
+    await call(env.studio, 'prices/set', { model: 'fake-model', promptPerMillion: 1000, completionPerMillion: 1000 });
+    const priced = await run(providerId, { targetScenes: 6, scenesPerCall: 2, protectiveShare: 0 });
+    expect(priced.unpricedCalls).toBe(0);
+    expect(priced.costUsd).toBeGreaterThan(0);
+    expect(jobCostText(priced)).toBe(formatUsd(priced.costUsd));
+    expect(unpricedCallsNote(priced)).toBeNull();
+    expect(jobCostText({ costUsd: 0.5, unpricedCalls: 2 })).toBe('at least $0.50');
+
+    // A local server (Ollama's preset) does not bill: its calls are free, not unpriced.
+    await call(env.studio, 'providers/update', { id: providerId, preset: 'ollama', baseUrl: server.baseURL });
+    const local = await run(providerId, { targetScenes: 8, scenesPerCall: 2, protectiveShare: 0 });
+    expect(local).toMatchObject({ status: 'succeeded', costUsd: 0, unpricedCalls: 0 });
+    expect(jobCostText(local)).toBe('$0');
   });
 });
 

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Character, Job, JobKindName, JobStatus, StageProgress } from '../../../../common/contract';
+import { jobCostText, unpricedCallsNote } from '../../../../common/money';
 import { orphanedJobMessage } from '../../../../common/orphaned-job';
 import { storeJob, useCommand, useJobs, useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
@@ -47,7 +48,7 @@ export function JobsSection({
             <span>{formatTime(job.createdAt)}</span>
             <span className="muted">
               {job.done.toLocaleString('en-US')} / {job.total.toLocaleString('en-US')} items
-              {job.failed > 0 ? ` · ${job.failed} failed` : ''} · {formatUsd(job.costUsd)}
+              {job.failed > 0 ? ` · ${job.failed} failed` : ''} · {jobCostText(job)}
             </span>
           </>
         )}
@@ -164,8 +165,8 @@ function JobCard({ job, latest, onClose }: { job: Job; latest: boolean; onClose?
           >
             {formatTokens(job.promptTokens + job.completionTokens)} tokens
           </span>
-          <span>
-            {formatUsd(job.costUsd)}
+          <span title={unpricedCallsNote(job) ?? undefined}>
+            {jobCostText(job)}
             {job.settings.budgetUsd !== null ? ` of ${formatUsd(job.settings.budgetUsd)} budget` : ''}
           </span>
           {job.interruptedCalls > 0 && (
