@@ -10,7 +10,7 @@ import type {
   TrainingRun,
 } from '../../../common/contract';
 import { StudioFailure } from '../errors';
-import type { LlmProvider } from '../llm/types';
+import type { LlmProvider, PriceTable } from '../llm/types';
 import type { ChatRuntime, ChatRuntimeIdentity } from '../runtimes/chat-runtime';
 import { RunEmbeddedChat } from '../runtimes/run-embedded-chat';
 import { endpointChatRuntime, servedChatRuntime, type CallRecorder } from '../runtimes/gateway-chat';
@@ -29,6 +29,7 @@ export interface RunsAccess {
 export interface ProvidersAccess {
   get(id: ProviderId): Provider;
   instanceFor(id: ProviderId, model: string): LlmProvider;
+  pricesFor(provider: Provider): PriceTable;
 }
 
 export interface ChatRuntimesDeps {
@@ -110,7 +111,7 @@ export class ChatRuntimes {
         throw new StudioFailure('invalid_argument', 'A baseline model answers through its endpoint only.');
       const provider = this.deps.providers.get(target.providerId);
       const llm = this.deps.providers.instanceFor(provider.id, target.model);
-      return endpointChatRuntime(llm, this.deps.recorder);
+      return endpointChatRuntime(llm, this.deps.recorder, 'chat', this.deps.providers.pricesFor(provider));
     }
     const run = this.deps.runs.get(target.runId);
     const option = this.optionsForRun(run).find((o) => o.kind === kind);

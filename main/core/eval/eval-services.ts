@@ -62,6 +62,8 @@ export function evaluationServices(d: EvaluationDeps): EvalServices & { judge: J
       runtimeFor: (target, kind) => runtimes.runtimeFor(target, kind),
       provider: (id) => providers.get(id),
       instanceFor: (id, model) => providers.instanceFor(id, model),
+      isMetered: (provider) => providers.isMetered(provider),
+      pricesFor: (provider) => providers.pricesFor(provider),
     },
     jobs,
     events,

@@ -171,7 +171,7 @@ export class InterviewService implements JobKind {
       interviewerTemperature: settings.interviewerTemperature,
     });
     const runtimes = new Map<EvalSystemId, Promise<{ runtime: ChatRuntime; owned: boolean }>>();
-    const recorder = this.engine.recorderFor(id, run);
+    const recorder = (metered: boolean) => this.engine.recorderFor(id, run, metered);
     const runtimeOf = (system: EvalSystem) => {
       let made = runtimes.get(system.id);
       if (!made) {

@@ -7,7 +7,7 @@ import type {
   ProviderId,
 } from '../../../common/contract';
 import { StudioFailure } from '../errors';
-import type { LlmProvider } from '../llm/types';
+import type { LlmProvider, PriceTable } from '../llm/types';
 import { settingMessage, type ChatRuntime, type ChatRuntimeMessage, type ChatSetting } from '../runtimes/chat-runtime';
 import { endpointChatRuntime, type CallRecorder } from '../runtimes/gateway-chat';
 import { INTERVIEWER_NAME, roleplayPrompt } from './eval-prompts';
@@ -18,18 +18,22 @@ export interface IntervieweeDeps {
   runtimeFor(target: ChatTarget, kind: ChatRuntimeKind): Promise<ChatRuntime>;
   provider(id: ProviderId): Provider;
   instanceFor(id: ProviderId, model: string): LlmProvider;
+  /** Whether the provider bills for its calls, and its prices then (none when it does not). */
+  isMetered(provider: Provider): boolean;
+  pricesFor(provider: Provider): PriceTable;
 }
 
 /**
  * The chat runtime a system answers through. A run's embedded or served runtime comes from the
  * registry (loaded once, kept for the Chat tab too; `owned` false); an endpoint gets a runtime of
- * its own whose calls are recorded to the job (`recorder`: logged, costed, held to its budget),
- * which the job disposes when it ends (`owned` true).
+ * its own whose calls are recorded to the job (`recorderFor`: logged, costed at the provider's
+ * prices, held to its budget; `metered` when the provider bills, so a call without a price is
+ * counted as unpriced), which the job disposes when it ends (`owned` true).
  */
 export async function intervieweeFor(
   system: EvalSystem,
   deps: IntervieweeDeps,
-  recorder: CallRecorder,
+  recorderFor: (metered: boolean) => CallRecorder,
 ): Promise<{ runtime: ChatRuntime; owned: boolean }> {
   const answerer = system.answerer;
   if (!answerer)
@@ -41,7 +45,8 @@ export async function intervieweeFor(
     return { runtime: await deps.runtimeFor({ kind: 'run', runId: answerer.runId }, answerer.runtime), owned: false };
   const provider = deps.provider(answerer.providerId);
   const llm = deps.instanceFor(provider.id, answerer.model);
-  return { runtime: endpointChatRuntime(llm, recorder), owned: true };
+  const recorder = recorderFor(deps.isMetered(provider));
+  return { runtime: endpointChatRuntime(llm, recorder, 'chat', deps.pricesFor(provider)), owned: true };
 }
 
 /** Whether the system's runtime answers one conversation at a time (a local model in this process or `serve`). */

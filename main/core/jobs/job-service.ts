@@ -250,7 +250,7 @@ export class JobService {
       maxConcurrency: concurrency,
       requestsPerMinute: provider.requestsPerMinute || null,
       timeoutMs: provider.timeoutMs,
-      prices: metered ? this.providers.priceTable() : {},
+      prices: this.providers.pricesFor(provider),
       ...this.retryTiming,
       ...this.recorderFor(id, run, metered),
     });

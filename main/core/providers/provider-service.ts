@@ -185,6 +185,11 @@ export class ProviderService {
     return provider.preset === 'openai' || provider.preset === 'openrouter' || provider.preset === 'custom';
   }
 
+  /** The prices a gateway to this provider costs its calls with: none for one that does not bill. */
+  pricesFor(provider: Provider): PriceTable {
+    return this.isMetered(provider) ? this.priceTable() : {};
+  }
+
   /**
    * Every provider API key in the secret store, `env:` references resolved: what `redactor` hides.
    * Read from the store alone (a key is stored before its provider's row, in this process or

@@ -1,6 +1,6 @@
 import { LlmGateway, type CallRecord, type StartedCall } from '../llm/gateway';
 import { OpenAiCompatibleProvider } from '../llm/openai-provider';
-import { isLlmError, type ChatMessage, type LlmProvider } from '../llm/types';
+import { isLlmError, type ChatMessage, type LlmProvider, type PriceTable } from '../llm/types';
 import {
   ChatRuntimeError,
   type ChatRuntime,
@@ -39,6 +39,8 @@ class GatewayChatRuntime implements ChatRuntime {
     private readonly release: () => Promise<void>,
     /** Whether the endpoint reads a speaker's `name` (the trainer's `serve`); OpenAI rejects names with spaces. */
     private readonly sendsNames: boolean,
+    /** What its calls cost (a paid endpoint's prices); none for a server that does not bill. */
+    private readonly prices: PriceTable = {},
   ) {}
 
   async reply(request: ChatRuntimeRequest): Promise<ChatRuntimeReply> {
@@ -47,6 +49,7 @@ class GatewayChatRuntime implements ChatRuntime {
     const gateway = new LlmGateway(provider, {
       maxConcurrency: 1,
       maxAttempts: 1,
+      prices: this.prices,
       onStart: (record) => this.recorder.onStart(record),
       onCall: (record) => this.recorder.onCall(record),
     });
@@ -114,6 +117,8 @@ export function endpointChatRuntime(
   provider: LlmProvider,
   recorder: CallRecorder,
   format: ChatRuntimeIdentity['format'] = 'chat',
+  /** The provider's prices, when it bills (ProviderService.pricesFor). */
+  prices: PriceTable = {},
 ): ChatRuntime {
   return new GatewayChatRuntime(
     { kind: 'endpoint', model: provider.model, adapter: null, format, inStudio: provider.id === 'embedded' },
@@ -121,6 +126,7 @@ export function endpointChatRuntime(
     recorder,
     () => Promise.resolve(),
     false,
+    prices,
   );
 }
 

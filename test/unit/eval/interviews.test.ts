@@ -148,6 +148,8 @@ describe('single-turn interviews', () => {
     // No interviewer is called for single-turn questions.
     expect(transcripts.map((t) => t.interview.topicId).sort()).toEqual(['topic-1', 'topic-2', 'topic-4']);
     expect(job.promptTokens).toBeGreaterThan(0);
+    // A custom endpoint bills, and fake-model has no price (yet): the answers are unpriced, not free.
+    expect(job).toMatchObject({ costUsd: 0, unpricedCalls: 3 });
   });
 });
 
@@ -258,6 +260,25 @@ describe('multi-turn interviews', () => {
     expect(interviewee.requests.slice(beforeB).map((r) => roundOf(r.chat!))).toEqual([4]);
     const after = await call(env.studio, 'eval/interviews/get', { id: cut!.id });
     expect(after.interview).toMatchObject({ rounds: 4, roundsDone: 4, status: 'done' });
+  });
+});
+
+describe('the cost of an interview', () => {
+  it("costs an endpoint interviewee's calls at its prices, on the calls and the job", async () => {
+    await call(env.studio, 'prices/set', { model: 'fake-model', promptPerMillion: 1000, completionPerMillion: 2000 });
+    const { job, transcripts } = await runToEnd('single');
+    expect(job.status).toBe('succeeded');
+    const calls = await Promise.all(
+      transcripts.map(async (t) => (await call(env.studio, 'calls/get', { id: t.turns[2]!.callId! }))[0]!),
+    );
+    for (const c of calls)
+      expect(c.costUsd).toBeCloseTo((c.promptTokens! * 1000 + c.completionTokens! * 2000) / 1e6, 9);
+    expect(job.unpricedCalls).toBe(0);
+    expect(job.costUsd).toBeCloseTo(
+      calls.reduce((sum, c) => sum + c.costUsd!, 0),
+      9,
+    );
+    expect(calls[0]!.providerLabel).toBe('Baseline');
   });
 });
 
