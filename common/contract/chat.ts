@@ -8,7 +8,7 @@
  * it is what the runtime sees and what the screen shows.
  */
 
-import type { Brand, CharacterId, ProviderId, RunId, SceneId } from './base';
+import type { Brand, CallId, CharacterId, ProviderId, RunId, SceneId } from './base';
 
 export type ConversationId = Brand<string, 'ConversationId'>;
 export type ChatMessageId = Brand<string, 'ChatMessageId'>;
@@ -85,6 +85,11 @@ export interface ConversationMessage {
   error: string | null;
   /** Character messages made by a runtime; null for the user's and for edits. */
   producer: ChatProducer | null;
+  /**
+   * The LLM call on record for a reply sent through an endpoint (a baseline, `serve`), for its
+   * tokens, time and cost (`calls/get`); null for a model run in the studio, the user's, and edits.
+   */
+  callId: CallId | null;
   /** The message this one rewrites (an edit by the user), or null. */
   editedFrom: ChatMessageId | null;
   /** The dataset scene this correction became (`chat/correct`), or null. */

@@ -1,4 +1,5 @@
 import type {
+  CallId,
   CharacterId,
   ChatMessageId,
   ChatMessageState,
@@ -97,6 +98,7 @@ interface MessageRow {
   finish: 'stop' | 'length' | null;
   error: string | null;
   producer: string | null;
+  call_id: string | null;
   edited_from: string | null;
   scene_id: string | null;
   created_at: number;
@@ -111,7 +113,7 @@ const SELECT_CONVERSATION = `SELECT c.*,
   FROM conversations c`;
 
 const MESSAGE_COLUMNS = `id, conversation_id, parent_id, role, speaker, text, reasoning, state, finish, error, producer,
-  edited_from, scene_id, created_at`;
+  call_id, edited_from, scene_id, created_at`;
 
 /**
  * Conversations and their message trees (migration 014). Every write bumps the conversation's
@@ -361,6 +363,7 @@ function toMessage(row: MessageRow): ConversationMessage {
     finish: row.finish,
     error: row.error,
     producer: row.producer ? (JSON.parse(row.producer) as ChatProducer) : null,
+    callId: row.call_id as CallId | null,
     editedFrom: row.edited_from as ChatMessageId | null,
     sceneId: row.scene_id as SceneId | null,
     createdAt: row.created_at,

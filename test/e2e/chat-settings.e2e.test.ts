@@ -36,6 +36,8 @@ describe('conversation settings', () => {
       notes: '',
     });
     const provider = await api<{ id: string }>('providers/create', fakeProviderDraft(server.baseURL, 'Fake'));
+    // A paid endpoint's price for the second model only: its replies' calls are costed.
+    await api('prices/set', { model: 'other-model', promptPerMillion: 1000, completionPerMillion: 1000 });
     const { id: sceneId } = await api<{ id: SceneId }>('scenes/create', {
       characterId,
       doc: {
@@ -117,6 +119,11 @@ describe('conversation settings', () => {
     expect(await details.first().innerText()).toContain('temperature 0.2');
     expect(await details.nth(1).innerText()).toContain('Model: other-model');
     expect(await details.nth(1).innerText()).toContain('seed 5 · never ends');
+    // The reply's call: tokens and time; its cost where the model has a price.
+    await expect.poll(() => details.first().innerText()).toMatch(/\nCall: \d+ in · \d+ out · \d+\.\d\d s$/);
+    await expect
+      .poll(() => details.nth(1).innerText())
+      .toMatch(/\nCall: \d+ in · \d+ out · \d+\.\d\d s · cost \$[\d.]+$/);
     await shot('chat-settings-02-details');
 
     // The scene from a dataset scene: its place and status; the conversation stays.

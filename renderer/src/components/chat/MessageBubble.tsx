@@ -1,5 +1,7 @@
 import { useState, type KeyboardEvent } from 'react';
-import type { ChatMessageId, ChatProducer, PathStep } from '../../../../common/contract';
+import type { CallId, ChatMessageId, ChatProducer, PathStep } from '../../../../common/contract';
+import { callCostText, callTokensText } from '../../../../common/provenance';
+import { useCalls } from '../../lib/queries';
 import { RUNTIME_LABELS, samplingSummary } from './chat-fields';
 import type { StreamedReply } from '../../state/reply-streams';
 
@@ -190,8 +192,22 @@ export function MessageBubble({
           {producerLines(m.producer).map((line) => (
             <li key={line}>{line}</li>
           ))}
+          {m.callId && m.state !== 'streaming' && <CallLine id={m.callId} />}
         </ul>
       )}
+    </li>
+  );
+}
+
+/** The reply's call on record: its tokens, time and cost (a paid endpoint's, at its price). */
+function CallLine({ id }: { id: CallId }) {
+  const calls = useCalls(id);
+  const last = calls.data?.at(-1);
+  if (!last) return null;
+  return (
+    <li>
+      Call: {callTokensText(last)} · {(last.latencyMs / 1000).toFixed(2)} s
+      {last.costUsd !== null && ` · cost ${callCostText(last)}`}
     </li>
   );
 }
