@@ -156,7 +156,10 @@ describe('character-studio jobs beside serve', () => {
     expect(resumed.code, resumed.err).toBe(0);
     expect(resumed.err).toMatch(/^Resuming \(\d+\/\d+ done\)/);
     expect(
-      resumed.err.match(/\[succeeded\] scenes 6\/6 · experiences 6\/6 · protective 0\/0 · [\d,]+ tokens$/gm),
+      // A custom endpoint may bill, and fake-model has no price: its cost is unknown, not $0.
+      resumed.err.match(
+        /\[succeeded\] scenes 6\/6 · experiences 6\/6 · protective 0\/0 · [\d,]+ tokens · cost unknown$/gm,
+      ),
     ).toHaveLength(1);
     expect(await invokeServe(serve, 'jobs/get', { id: first.id })).toMatchObject({ status: 'succeeded' });
 
@@ -187,6 +190,9 @@ describe('character-studio jobs beside serve', () => {
       new RegExp(`^Job ${first.id} \\(generation\\)\\n\\[succeeded\\] scenes 6/6 · experiences 6/6`),
     );
     expect(shown.out).toMatch(/· budget none/);
+    expect(shown.out).toMatch(
+      /\n\d+ calls went to a model with no price set, so their cost is not counted\. Add the model's price under Settings → Prices/,
+    );
     const unknown = await cli('jobs', 'show', 'ffff');
     expect(unknown.code).toBe(1);
     expect(unknown.err).toMatch(
