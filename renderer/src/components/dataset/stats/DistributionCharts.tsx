@@ -105,10 +105,11 @@ export function SpeakersChart({ charts }: { charts: DatasetCharts }) {
     label: s.speaker.length > 18 ? `${s.speaker.slice(0, 17)}…` : s.speaker,
     share: total === 0 ? 0 : s.turns / total,
   }));
+  const one = charts.others.speakers === 1;
   if (charts.others.speakers > 0)
     rows.push({
-      speaker: `${formatCount(charts.others.speakers)} other speakers`,
-      label: `${formatCount(charts.others.speakers)} others`,
+      speaker: `${formatCount(charts.others.speakers)} other speaker${one ? '' : 's'}`,
+      label: `${formatCount(charts.others.speakers)} other${one ? '' : 's'}`,
       character: false,
       turns: charts.others.turns,
       words: charts.others.words,
