@@ -104,7 +104,7 @@ describe('the first run', () => {
         ]),
       });
       await page.getByRole('button', { name: 'Import', exact: true }).click();
-      await page.getByText(/Imported “Letters from Lyme”: 1 chunks/).waitFor();
+      await page.getByText(/Imported “Letters from Lyme”: 1 chunk,/).waitFor();
       await shot('first-run-10-docx-imported');
     } finally {
       await llm.close();

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Character, Profile } from '../../../common/contract';
 import { CHUNK_VERBS, chunkCommand } from './chunks';
 import { argument, findCharacter, readInput, str, UsageError, type CliContext, type Values } from '../shared';
+import { plural } from '../../../common/plural';
 
 function draftOf(values: Values) {
   return {
@@ -69,7 +70,7 @@ export async function profilesCommand(sub: string, ctx: CliContext): Promise<num
       print(
         profile,
         () =>
-          `Imported "${profile.title}" (${profile.format}): ${profile.chunks.length} chunks, ${profile.words} words.`,
+          `Imported "${profile.title}" (${profile.format}): ${profile.chunks.length} ${plural(profile.chunks.length, 'chunk')}, ${profile.words} ${plural(profile.words, 'word')}.`,
       );
       return 0;
     }
@@ -88,7 +89,7 @@ export async function profilesCommand(sub: string, ctx: CliContext): Promise<num
       print(
         profile,
         () =>
-          `Imported "${profile.title}": ${profile.chunks.length} chunks, ${profile.words} words, from ${p?.url ?? article}` +
+          `Imported "${profile.title}": ${profile.chunks.length} ${plural(profile.chunks.length, 'chunk')}, ${profile.words} ${plural(profile.words, 'word')}, from ${p?.url ?? article}` +
           `${p?.revision ? ` (revision ${p.revision})` : ''}${p?.licence ? `, licence: ${p.licence}` : ''}.`,
       );
       return 0;
@@ -108,7 +109,9 @@ export function describeCharacter(c: Character): string {
   const era = c.era ? `, ${c.era}` : '';
   // A character built by import has scenes and no profile: its scenes lead, the profile is said missing.
   const profile =
-    c.profileCount === 0 ? 'no profile' : `${c.profileCount} profile(s), ${c.chunkCount} chunks, ${c.wordCount} words`;
+    c.profileCount === 0
+      ? 'no profile'
+      : `${c.profileCount} ${plural(c.profileCount, 'profile')}, ${c.chunkCount} ${plural(c.chunkCount, 'chunk')}, ${c.wordCount} ${plural(c.wordCount, 'word')}`;
   const figures = c.sceneCount > 0 ? `${c.sceneCount} scenes, ${profile}` : profile;
   return `${c.fullName} (${c.shortName}${era}) — ${figures}  [${c.id}]`;
 }
@@ -125,7 +128,7 @@ function describeProfiles(character: Character, profiles: Profile[]): string {
         const number = `${several ? `${i + 1}.` : ''}${chunk.position + 1}`;
         return `  ${number.padStart(several ? 5 : 3)}. ${text.length > 100 ? text.slice(0, 99) + '…' : text} (${chunk.words} words)`;
       });
-      const head = `${several ? `${i + 1}. ` : ''}${p.title} (${p.format}, ${p.chunks.length} chunks, ${p.words} words)`;
+      const head = `${several ? `${i + 1}. ` : ''}${p.title} (${p.format}, ${p.chunks.length} ${plural(p.chunks.length, 'chunk')}, ${p.words} ${plural(p.words, 'word')})`;
       return [head, ...lines].join('\n');
     })
     .join('\n\n');

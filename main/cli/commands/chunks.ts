@@ -1,5 +1,6 @@
 import type { Character, Chunk, Profile } from '../../../common/contract';
 import { argument, findCharacter, readInput, str, UsageError, type Call, type CliContext } from '../shared';
+import { plural } from '../../../common/plural';
 
 /**
  * The Profile tab's edits in a terminal: a profile renamed or deleted, a chunk shown in full,
@@ -28,7 +29,8 @@ export async function chunkCommand(verb: (typeof CHUNK_VERBS)[number], ctx: CliC
       const deleted = await call('profiles/delete', { id: profile.id });
       print(
         deleted,
-        () => `Deleted the profile "${profile.title}" (${profile.chunks.length} chunks); scenes made from it stay.`,
+        () =>
+          `Deleted the profile "${profile.title}" (${profile.chunks.length} ${plural(profile.chunks.length, 'chunk')}); scenes made from it stay.`,
       );
       return 0;
     }
@@ -42,7 +44,11 @@ export async function chunkCommand(verb: (typeof CHUNK_VERBS)[number], ctx: CliC
   const { chunk, profile } = findChunk(character, profiles, key);
   const changed = await edit(verb, chunk, ctx);
   if (changed === null) {
-    print(chunk, () => `${key} of "${profile.title}" (${chunk.words} words)  [${chunk.id}]\n\n${chunk.text}`);
+    print(
+      chunk,
+      () =>
+        `${key} of "${profile.title}" (${chunk.words} ${plural(chunk.words, 'word')})  [${chunk.id}]\n\n${chunk.text}`,
+    );
     return 0;
   }
   const done: Record<string, string> = {
@@ -53,7 +59,8 @@ export async function chunkCommand(verb: (typeof CHUNK_VERBS)[number], ctx: CliC
   };
   print(
     changed,
-    () => `${done[verb] ?? verb}: "${changed.title}" now has ${changed.chunks.length} chunks, ${changed.words} words.`,
+    () =>
+      `${done[verb] ?? verb}: "${changed.title}" now has ${changed.chunks.length} ${plural(changed.chunks.length, 'chunk')}, ${changed.words} ${plural(changed.words, 'word')}.`,
   );
   return 0;
 }

@@ -10,6 +10,7 @@ import { cellText } from '../../core/eval/report-html';
 import { StudioFailure } from '../../core/errors';
 import { judgeModelOf } from '../judge-option';
 import { argument, findCharacter, localPath, numberOption, str, UsageError, type CliContext } from '../shared';
+import { plural } from '../../../common/plural';
 
 const MODE_TITLE: Record<ReportMode, string> = { single: 'Single-turn', multi: 'Multi-turn' };
 
@@ -164,7 +165,8 @@ export function describeOutputsImport(r: OutputsImportReport): string {
       `${s.nonstop ? `, ${s.nonstop} cut at the token limit (<|NONSTOP|>)` : ''}.`,
   );
   if (r.systems.length === 0) lines.push(`${verb} nothing.`);
-  for (const u of r.unmatched) lines.push(`No character for "${u.short}" (${u.files.length} files): not imported.`);
+  for (const u of r.unmatched)
+    lines.push(`No character for "${u.short}" (${u.files.length} ${plural(u.files.length, 'file')}): not imported.`);
   for (const o of r.oddLabels.slice(0, 10))
     lines.push(`  ${o.file}, line ${o.line}: action ${o.label} read as ${o.readAs}`);
   if (r.oddLabels.length > 10) lines.push(`  … and ${r.oddLabels.length - 10} more odd labels (see --json).`);

@@ -46,6 +46,7 @@ import { cancelledFailure, type IoRequests } from './dataset-import';
 import { lineFormatOf } from './registry';
 import type { InteropScene } from './scene-record';
 import { axolotlConfig, datasetCard, llamaFactoryInfo, type SplitFile } from './tool-configs';
+import { plural } from '../../../common/plural';
 
 /** The file every export leaves in its folder: the report, and the mark that the folder may be replaced. */
 export const EXPORT_MARK = 'character-studio-export.json';
@@ -279,7 +280,7 @@ export class DatasetExportService {
     report.notices = [
       ...(report.skippedForProblems > 0
         ? [
-            `${report.skippedForProblems} scenes with format problems were left out; choose "include problems" to export them.`,
+            `${report.skippedForProblems} ${plural(report.skippedForProblems, 'scene')} with format problems ${report.skippedForProblems === 1 ? 'was' : 'were'} left out; choose "include problems" to export them.`,
           ]
         : []),
       ...(report.skippedUnusable > 0

@@ -7,6 +7,7 @@ import { useUi } from '../state/ui';
 import { DialogFooter } from './dialog-footer';
 import { FileDropzone } from './file-dropzone';
 import { Modal } from './Modal';
+import { plural } from '../../../common/plural';
 
 const FALLBACK_MAX_BYTES = 8 * 1024 * 1024;
 
@@ -53,7 +54,7 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
       );
       toast({
         kind: 'info',
-        text: `Imported “${profile.title}”: ${profile.chunks.length} chunks, ${profile.words.toLocaleString()} words.`,
+        text: `Imported “${profile.title}”: ${profile.chunks.length} ${plural(profile.chunks.length, 'chunk')}, ${profile.words.toLocaleString()} ${plural(profile.words, 'word')}.`,
       });
       close();
     } catch (e) {

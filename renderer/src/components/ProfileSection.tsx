@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { Profile, ProfileProvenance } from '../../../common/contract';
 import { useCommand } from '../lib/queries';
 import { ChunkCard } from './ChunkCard';
+import { plural } from '../../../common/plural';
 
 const FORMAT_LABEL: Record<Profile['format'], string> = {
   'character-llm': 'Character-LLM profile',
@@ -63,7 +64,11 @@ export function ProfileSection({ profile }: { profile: Profile }) {
         <button
           className="small danger"
           onClick={() => {
-            if (window.confirm(`Delete the profile “${profile.title}” and its ${profile.chunks.length} chunks?`)) {
+            if (
+              window.confirm(
+                `Delete the profile “${profile.title}” and its ${profile.chunks.length} ${plural(profile.chunks.length, 'chunk')}?`,
+              )
+            ) {
               remove.mutate({ id: profile.id });
             }
           }}

@@ -47,7 +47,7 @@ describe('character-studio CLI', () => {
       ['Letters', 2],
     ]);
     const list = await cli(['characters', 'list']);
-    expect(list.out).toMatch(/Ludwig van Beethoven \(Beethoven, 1770–1827\) — 2 profile\(s\), 61 chunks/);
+    expect(list.out).toMatch(/Ludwig van Beethoven \(Beethoven, 1770–1827\) — 2 profiles, 61 chunks/);
   });
 
   it('renames and deletes by name', async () => {

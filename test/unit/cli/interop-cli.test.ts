@@ -71,9 +71,11 @@ describe('character-studio export and import-dataset', () => {
     const human = await cli('import-dataset', 'Mozart', path.join(folder, 'train.jsonl'));
     expect(human.code, human.err).toBe(0);
     expect(human.out).toMatch(
-      new RegExp(`^Imported ${report.train} scenes into Wolfgang Amadeus Mozart from .*train\\.jsonl \\(sharegpt\\)`),
+      new RegExp(`^Imported ${report.train} scenes? into Wolfgang Amadeus Mozart from .*train\\.jsonl \\(sharegpt\\)`),
     );
     expect(human.out).toContain('The file is about Ludwig van Beethoven');
+    // Counts of one read in the singular.
+    if (report.train === 1) expect(human.out).toMatch(/^Imported 1 scene into .*: 1 with its experience/);
     const stats = await cli('dataset', 'stats', 'Mozart', '--json');
     expect((JSON.parse(stats.out) as { scenes: number }).scenes).toBe(report.train);
   });

@@ -65,7 +65,7 @@ describe('character-studio profiles: editing chunks', () => {
     await cli(['profiles', 'import', 'Ada', '-', '--title', 'Notes'], 'A note on Bernoulli numbers.');
     const shown = await cli(['profiles', 'show', 'Ada']);
     expect(shown.out).toMatch(/^1\. Life \(text, 2 chunks.*\n +1\.1\. Ada was born/);
-    expect(shown.out).toMatch(/\n2\. Notes \(text, 1 chunks, 5 words\)\n +2\.1\. A note on Bernoulli numbers\./);
+    expect(shown.out).toMatch(/\n2\. Notes \(text, 1 chunk, 5 words\)\n +2\.1\. A note on Bernoulli numbers\./);
     const bare = await cli(['profiles', 'chunk', 'Ada', '1']);
     expect(bare.code).toBe(2);
     expect(bare.err).toMatch(/Name the chunk as profiles show numbers it: <profile>\.<chunk>, e\.g\. 2\.5\./);
@@ -77,7 +77,7 @@ describe('character-studio profiles: editing chunks', () => {
     const unknown = await cli(['profiles', 'delete', 'Ada', 'Diaries']);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/No profile "Diaries" of Ada: give its number \(1 to 2\) or its title/);
-    expect((await cli(['profiles', 'delete', 'Ada', '2'])).out).toMatch(/^Deleted the profile "Letters" \(1 chunks\)/);
+    expect((await cli(['profiles', 'delete', 'Ada', '2'])).out).toMatch(/^Deleted the profile "Letters" \(1 chunk\)/);
     expect((await profiles()).map((p) => p.title)).toEqual(['Life']);
   });
 });

@@ -214,7 +214,7 @@ describe('import of the paper’s released outputs', () => {
       expect(first.out).toMatch(
         /Imported Beethoven sft: 82 single-turn answers, 50 multi-turn interviews, 3 rounds with thoughts \(3 thought only\)/,
       );
-      expect(first.out).toMatch(/No character for "Hermonie" \(1 files\): not imported/);
+      expect(first.out).toMatch(/No character for "Hermonie" \(1 file\): not imported/);
       expect(first.err).toMatch(/--map Hermonie=<character>/);
       const second = await runCliIn(cli.dir, ['import-outputs', root, '--map', 'Hermonie=Hermione Granger', '--json']);
       expect(second.code, second.err).toBe(0);

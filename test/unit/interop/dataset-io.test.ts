@@ -143,7 +143,7 @@ describe('export', () => {
     const plain = await exportTo('openai', 'rules-plain');
     expect(plain.report.skippedForProblems).toBe(1);
     expect(plain.report.train).toBe(4);
-    expect(plain.report.notices.join(' ')).toMatch(/1 scenes with format problems were left out/);
+    expect(plain.report.notices.join(' ')).toMatch(/1 scene with format problems was left out/);
     expect(plain.report.byKind).toEqual({ normal: 2, protective: 1, hand: 1, chat_correction: 0 });
 
     const onlyHand = await exportTo('openai', 'rules-hand', { kinds: ['hand'] });

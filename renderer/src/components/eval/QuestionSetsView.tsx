@@ -8,6 +8,7 @@ import { useUi } from '../../state/ui';
 import { NameDialog } from '../name-dialog';
 import { SetEditor } from './SetEditor';
 import { EvalForm, FormError, ProviderSelect } from './eval-form';
+import { plural } from '../../../../common/plural';
 
 /**
  * Question sets of the character: the list (import the paper's files, generate from the profile,
@@ -33,7 +34,10 @@ export function QuestionSetsView({ character }: { character: Character }) {
           content: await f.text(),
         });
         setSelected(detail.set.id);
-        toast({ kind: 'info', text: `Imported ${detail.questions.length} questions from ${f.name}.` });
+        toast({
+          kind: 'info',
+          text: `Imported ${detail.questions.length} ${plural(detail.questions.length, 'question')} from ${f.name}.`,
+        });
       } catch (e) {
         setError(messageOf(e));
       }
