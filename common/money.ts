@@ -1,3 +1,5 @@
+import { plural } from './plural';
+
 /**
  * US dollars as every door shows them, with enough digits that small costs do not vanish: under a
  * dollar, three significant digits ($0.005, $0.0123, $0.523) with at least cents ($0.50); up to
@@ -28,7 +30,7 @@ export function jobCostText(job: { costUsd: number; unpricedCalls: number }): st
 
 /** Why a job's cost is unknown or a lower bound, and what to do; null when every call was priced. */
 export function unpricedCallsNote(job: { unpricedCalls: number }): string | null {
-  if (job.unpricedCalls === 0) return null;
-  const calls = job.unpricedCalls === 1 ? '1 call' : `${job.unpricedCalls.toLocaleString('en-US')} calls`;
-  return `${calls} went to a model with no price set, so ${job.unpricedCalls === 1 ? 'its' : 'their'} cost is not counted. Add the model's price under Settings → Prices to count later calls.`;
+  const n = job.unpricedCalls;
+  if (n === 0) return null;
+  return `${n.toLocaleString('en-US')} ${plural(n, 'call')} went to a model with no price set, so ${plural(n, 'its', 'their')} cost is not counted. Add the model's price under Settings → Prices to count later calls.`;
 }

@@ -61,7 +61,7 @@ export class QuestionGenerator {
       maxConcurrency: Math.max(1, provider.kind === 'embedded' ? 1 : provider.maxConcurrency),
       timeoutMs: provider.timeoutMs,
       maxAttempts: 3,
-      prices: this.providers.isMetered(provider) ? this.providers.priceTable() : {},
+      prices: this.providers.pricesFor(provider),
       onStart: (record) => this.jobs.callRecords.start(startedRow(null, record)),
       onCall: (record) => this.jobs.callRecords.finish(callRow(null, record)),
     });

@@ -54,7 +54,7 @@ export class LimitsService {
       maxConcurrency: 1,
       timeoutMs: provider.timeoutMs,
       maxAttempts: 3,
-      prices: this.providers.isMetered(provider) ? this.providers.priceTable() : {},
+      prices: this.providers.pricesFor(provider),
       onStart: (record) => this.jobs.callRecords.start(startedRow(null, record)),
       onCall: (record) => this.jobs.callRecords.finish(callRow(null, record)),
     });

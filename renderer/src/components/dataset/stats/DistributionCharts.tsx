@@ -1,5 +1,6 @@
 import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { DatasetCharts, Histogram, HistogramBin, SpeakerShare, TurnKind } from '../../../../../common/contract';
+import { plural } from '../../../../../common/plural';
 import {
   AXIS,
   ChartCard,
@@ -105,16 +106,16 @@ export function SpeakersChart({ charts }: { charts: DatasetCharts }) {
     label: s.speaker.length > 18 ? `${s.speaker.slice(0, 17)}…` : s.speaker,
     share: total === 0 ? 0 : s.turns / total,
   }));
-  const one = charts.others.speakers === 1;
-  if (charts.others.speakers > 0)
+  const others = charts.others.speakers;
+  if (others > 0)
     rows.push({
-      speaker: `${formatCount(charts.others.speakers)} other speaker${one ? '' : 's'}`,
-      label: `${formatCount(charts.others.speakers)} other${one ? '' : 's'}`,
+      speaker: `${formatCount(others)} other ${plural(others, 'speaker')}`,
+      label: `${formatCount(others)} ${plural(others, 'other')}`,
       character: false,
       turns: charts.others.turns,
       words: charts.others.words,
       share: total === 0 ? 0 : charts.others.turns / total,
-      others: charts.others.speakers,
+      others,
     });
   return (
     <ChartCard
