@@ -112,6 +112,12 @@ export class InterviewService implements JobKind {
       concurrency: DEFAULT_CONCURRENCY,
       budgetUsd: request.budgetUsd ?? null,
     };
+    this.engine.assertBudgetCountable(settings.budgetUsd, [
+      ...(multi && settings.providerId ? [{ providerId: settings.providerId, model: settings.interviewerModel }] : []),
+      ...systems.flatMap(({ answerer }) =>
+        answerer?.runtime === 'endpoint' ? [{ providerId: answerer.providerId, model: answerer.model }] : [],
+      ),
+    ]);
     const job = this.engine.startWithItems('interview', character.id, settings, (jobId) => {
       const now = this.clock.now();
       const items = [];

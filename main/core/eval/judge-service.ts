@@ -123,6 +123,7 @@ export class JudgeService implements JobKind {
       pairwisePromptVersion: PAIRWISE_PROMPT_VERSION,
       budgetUsd: request.budgetUsd ?? null,
     };
+    this.engine.assertBudgetCountable(settings.budgetUsd, [{ providerId: provider.id, model }]);
     const items = [
       ...scoreItems(this.repo, this.newId, character.id, settings),
       ...pairItems(this.repo, this.newId, character.id, settings),

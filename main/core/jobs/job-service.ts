@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { CharacterId, Job, JobId, JobKindName, Provider, ProviderId } from '../../../common/contract';
-import { formatUsd } from '../../../common/money';
+import { formatUsd, unpricedCallsNote } from '../../../common/money';
 import { orphanedJobMessage } from '../../../common/orphaned-job';
 import { errorText } from '../../../common/sentence';
 import type { Db } from '../../store/database';
@@ -188,6 +188,7 @@ export class JobService {
         `The budget must be more than the ${formatUsd(job.costUsd)} already spent, or empty for no limit.`,
       );
     }
+    if (budgetUsd !== null) this.assertBudgetKept(job, budgetUsd);
     this.jobs.setSettings(id, { ...job.settings, budgetUsd }, this.clock.now());
     const row = this.jobs.job(id)!;
     if (row.status === 'paused' && row.message?.includes('budget')) {
@@ -200,6 +201,39 @@ export class JobService {
     }
     this.progressed(id, true);
     return this.get(id);
+  }
+
+  /**
+   * Refuses a budget for a job whose spending could not be counted: calls already made to a model
+   * with no price, or a provider (and the model the job names) that would make them.
+   */
+  private assertBudgetKept(job: Job, budgetUsd: number): void {
+    if (job.unpricedCalls > 0)
+      throw new StudioFailure(
+        'invalid_argument',
+        `${unpricedCallsNote(job)} A budget cannot be kept without it: set the price first, or leave the budget empty.`,
+      );
+    const settings = job.settings as {
+      providerId?: ProviderId | null;
+      model?: string | null;
+      interviewerModel?: string | null;
+    };
+    const provider = this.providers.list().find((p) => p.id === settings.providerId);
+    if (provider)
+      this.providers.assertBudgetCountable(budgetUsd, [
+        { provider, model: settings.model ?? settings.interviewerModel },
+      ]);
+  }
+
+  /** Refuses a budget the engine could not keep: see `ProviderService.assertBudgetCountable`. */
+  assertBudgetCountable(
+    budgetUsd: number | null,
+    calls: readonly { providerId: ProviderId; model?: string | null }[],
+  ): void {
+    this.providers.assertBudgetCountable(
+      budgetUsd,
+      calls.map(({ providerId, model }) => ({ provider: this.providers.get(providerId), model })),
+    );
   }
 
   /** Shows the progress of jobs other processes run as they move (JobRunner.watchOtherRuns). */

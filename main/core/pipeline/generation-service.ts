@@ -198,7 +198,9 @@ export class GenerationService {
       else {
         costUsd = null;
         warnings.push(
-          `No price is set for ${provider.model}; add it under Settings → Prices to see the cost and use a budget.`,
+          settings.budgetUsd === null
+            ? `No price is set for ${provider.model}; add it under Settings → Prices to see the cost and use a budget.`
+            : `No price is set for ${provider.model}, so the budget could not be kept: add its price under Settings → Prices, or clear the budget, to start.`,
         );
       }
     }
@@ -251,6 +253,7 @@ export class GenerationService {
   start(characterId: CharacterId, requested: GenerationSettings, more?: number, remember = true): Job {
     const estimate = this.estimate(characterId, requested, more); // validates character, profile, provider, settings
     const settings = { ...requested, targetScenes: estimate.targetScenes };
+    this.providers.assertBudgetCountable(settings.budgetUsd, [{ provider: this.providers.get(settings.providerId) }]);
     const unfinished = this.jobs.unfinishedFor(characterId, 'generation');
     if (unfinished) {
       throw new StudioFailure(

@@ -191,6 +191,28 @@ export class ProviderService {
   }
 
   /**
+   * Refuses a spending cap the studio could not hold: a budget is kept by counting each call's cost,
+   * and a paid endpoint's call to a model with no price has none. `calls`: every provider (and the
+   * model asked of it, when not its own) a job would call. Nothing for a budget of none, or for
+   * local servers and the embedded model, which cost nothing.
+   */
+  assertBudgetCountable(
+    budgetUsd: number | null,
+    calls: readonly { provider: Provider; model?: string | null }[],
+  ): void {
+    if (budgetUsd === null) return;
+    const table = this.priceTable();
+    for (const { provider, model } of calls) {
+      const asked = model || provider.model;
+      if (!this.isMetered(provider) || table[asked]) continue;
+      throw new StudioFailure(
+        'invalid_argument',
+        `A budget needs the price of every paid model the job calls, and ${asked} (provider "${provider.name}") has none: its calls could not be counted, so the budget could not stop them. Set its price under Settings → Prices (CLI: providers price ${asked} --prompt-price … --completion-price …), or run without a budget.`,
+      );
+    }
+  }
+
+  /**
    * Every provider API key in the secret store, `env:` references resolved: what `redactor` hides.
    * Read from the store alone (a key is stored before its provider's row, in this process or
    * another sharing the store, and a key left by a deleted provider is still hidden). Asked for on

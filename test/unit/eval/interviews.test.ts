@@ -263,6 +263,28 @@ describe('multi-turn interviews', () => {
   });
 });
 
+describe('a budget', () => {
+  it("is refused while an endpoint interviewee's model has no price, and kept once it has one", async () => {
+    const jobs = (await call(env.studio, 'jobs/list', { characterId })).length;
+    const request = {
+      characterId,
+      systemIds: [system.id],
+      setId: set.set.id,
+      mode: 'single' as const,
+      interviewerProviderId: interviewerId,
+      budgetUsd: 5,
+    };
+    const refused = await callError(env.studio, 'eval/interviews/start', request);
+    expect(refused.message).toMatch(
+      /A budget needs the price of every paid model the job calls, and fake-model \(provider "Baseline"\) has none.*Settings → Prices/,
+    );
+    expect(await call(env.studio, 'jobs/list', { characterId })).toHaveLength(jobs);
+    await call(env.studio, 'prices/set', { model: 'fake-model', promptPerMillion: 1, completionPerMillion: 1 });
+    const job = await call(env.studio, 'eval/interviews/start', request);
+    expect((await env.studio.jobs.whenIdle(job.id)).status).toBe('succeeded');
+  });
+});
+
 describe('the cost of an interview', () => {
   it("costs an endpoint interviewee's calls at its prices, on the calls and the job", async () => {
     await call(env.studio, 'prices/set', { model: 'fake-model', promptPerMillion: 1000, completionPerMillion: 2000 });

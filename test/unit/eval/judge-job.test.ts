@@ -245,6 +245,15 @@ describe('judge jobs', () => {
       dimensions: ['charm'],
     });
     expect(dimension.code).toBe('invalid_argument');
+    // The judge's endpoint bills and judge-3 has no price: a budget could not be kept.
+    const budget = await callError(env.studio, 'eval/judge/start', {
+      characterId,
+      providerId,
+      model: 'judge-3',
+      systemIds: [sft.system.id],
+      budgetUsd: 1,
+    });
+    expect(budget).toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/judge-3 .* has none/) });
   });
 
   it('resumes a job whose process died without asking a finished judgment again', async () => {

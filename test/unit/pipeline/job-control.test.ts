@@ -219,6 +219,20 @@ describe('the budget', () => {
     expect(unpricedCallsNote(unpriced)).toMatch(/^\d+ calls went to a model with no price set.*Settings → Prices/);
     expect(describeJob(unpriced)).toContain(' · cost unknown');
 
+    // A job that failed part-way (its experience answers unreadable) after unpriced calls: a budget
+    // for its retry could not be kept, so it is refused.
+    const answer = studioResponder();
+    server.setResponder((req) =>
+      JSON.stringify(req.response_format ?? '').includes('"experience"') ? 'no.' : answer(req),
+    );
+    const failed = await run(providerId, {}, 2);
+    expect(failed).toMatchObject({ status: 'failed' });
+    expect(failed.unpricedCalls).toBeGreaterThan(0);
+    const refusedBudget = await callError(env.studio, 'jobs/set-budget', { id: failed.id, budgetUsd: 5 });
+    expect(refusedBudget.message).toMatch(/went to a model with no price set.*A budget cannot be kept without it/);
+    server.setResponder(answer);
+    await call(env.studio, 'jobs/cancel', { id: failed.id });
+
     // Priced from here on: the next job's cost is counted in full.
     await call(env.studio, 'prices/set', { model: 'fake-model', promptPerMillion: 1000, completionPerMillion: 1000 });
     const priced = await run(providerId, { targetScenes: 6, scenesPerCall: 2, protectiveShare: 0 });
@@ -233,6 +247,26 @@ describe('the budget', () => {
     const local = await run(providerId, { targetScenes: 8, scenesPerCall: 2, protectiveShare: 0 });
     expect(local).toMatchObject({ status: 'succeeded', costUsd: 0, unpricedCalls: 0 });
     expect(jobCostText(local)).toBe('$0');
+  });
+
+  it('is refused at the start when the paid model has no price, and nothing starts; a local server needs none', async () => {
+    const providerId = await setup(); // a custom endpoint: it may bill, and fake-model has no price
+    const settings = generationSettings(providerId, {
+      targetScenes: 4,
+      scenesPerCall: 2,
+      protectiveShare: 0,
+      budgetUsd: 2,
+    });
+    const estimate = await call(env.studio, 'generation/estimate', { characterId, settings });
+    expect(estimate.warnings.join(' ')).toMatch(/No price is set for fake-model, so the budget could not be kept/);
+    const refused = await callError(env.studio, 'generation/start', { characterId, settings });
+    expect(refused.message).toMatch(
+      /A budget needs the price of every paid model the job calls, and fake-model \(provider "[^"]+"\) has none.*providers price fake-model/,
+    );
+    expect(count('SELECT count(*) FROM jobs')).toBe(0);
+    await call(env.studio, 'providers/update', { id: providerId, preset: 'ollama', baseUrl: server.baseURL });
+    const local = await run(providerId, { targetScenes: 4, scenesPerCall: 2, protectiveShare: 0, budgetUsd: 2 });
+    expect(local.status).toBe('succeeded');
   });
 });
 
