@@ -1,7 +1,7 @@
 import type { Door } from '../../common/contract';
 import type { OpenOptions } from '../store/database';
 import type { Clock, IdFactory } from './clock';
-import type { JobRetryTiming } from './jobs/job-service';
+import type { JobRetryTiming } from './jobs/job-calls';
 import type { SecretStore } from './providers/secret-store';
 import type { HostServiceOptions } from './training/host-service';
 

@@ -18,7 +18,8 @@ import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
 import { drainItems } from '../jobs/item-pump';
 import type { JobKind, KindView } from '../jobs/job-kind';
-import type { JobLlm, JobService } from '../jobs/job-service';
+import type { JobLlm } from '../jobs/job-calls';
+import type { JobService } from '../jobs/job-service';
 import type { RunHandle } from '../jobs/job-runner';
 import type { GenerationService } from '../pipeline/generation-service';
 import { ItemProblem, readExperience } from '../pipeline/prompt-builder';
@@ -110,7 +111,7 @@ export class RegenerateService implements JobKind {
     const row = this.jobs.job(id)!;
     const settings = JSON.parse(row.settings) as RegenerateSettings;
     const character = this.characters.get(row.character_id);
-    const llm = this.engine.llmFor(id, run, settings.providerId);
+    const llm = this.engine.calls.llmFor(id, run, settings.providerId);
     await drainItems(this.jobs, id, STAGE, llm.window, run.controller.signal, (item) =>
       this.runItem(id, run, llm, character, settings, item.id, JSON.parse(item.input) as ItemInput),
     );
@@ -281,6 +282,6 @@ export class RegenerateService implements JobKind {
         'invalid_argument',
         `${character.shortName} has no earlier job to take a provider from: choose the provider to call.`,
       );
-    return this.engine.provider(id as RegenerateSettings['providerId']).id;
+    return this.engine.calls.provider(id as RegenerateSettings['providerId']).id;
   }
 }

@@ -4,7 +4,7 @@ import type { EvalRepo, NewTurn } from '../../store/eval-repo';
 import type { JobsRepo } from '../../store/jobs-repo';
 import type { Clock, IdFactory } from '../clock';
 import type { RunHandle } from '../jobs/job-runner';
-import type { JobLlm } from '../jobs/job-service';
+import type { JobLlm } from '../jobs/job-calls';
 import { DEFAULT_CHAT_SAMPLING, type ChatRuntime, type ChatSetting } from '../runtimes/chat-runtime';
 import { INTERVIEWER_NAME, interviewerMessages } from './eval-prompts';
 import { intervieweeMessages, stripNonstop, type Exchange } from './interviewee';

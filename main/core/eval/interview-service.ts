@@ -24,7 +24,8 @@ import type { EventBus } from '../events';
 import { drainItems, type Lane } from '../jobs/item-pump';
 import type { JobKind, KindView } from '../jobs/job-kind';
 import type { RunHandle } from '../jobs/job-runner';
-import type { JobLlm, JobService } from '../jobs/job-service';
+import type { JobLlm } from '../jobs/job-calls';
+import type { JobService } from '../jobs/job-service';
 import { isLlmError } from '../llm/types';
 import type { ChatRuntime } from '../runtimes/chat-runtime';
 import { ChatRuntimeError } from '../runtimes/chat-runtime';
@@ -112,7 +113,7 @@ export class InterviewService implements JobKind {
       concurrency: DEFAULT_CONCURRENCY,
       budgetUsd: request.budgetUsd ?? null,
     };
-    this.engine.assertBudgetCountable(settings.budgetUsd, [
+    this.engine.calls.assertBudgetCountable(settings.budgetUsd, [
       ...(multi && settings.providerId ? [{ providerId: settings.providerId, model: settings.interviewerModel }] : []),
       ...systems.flatMap(({ answerer }) =>
         answerer?.runtime === 'endpoint' ? [{ providerId: answerer.providerId, model: answerer.model }] : [],
@@ -167,7 +168,7 @@ export class InterviewService implements JobKind {
     const character = this.characters.get(row.character_id);
     const interviewer: JobLlm | null =
       settings.providerId && this.repo.interviews({ characterId: character.id, jobId: id, mode: 'multi' }).length > 0
-        ? this.engine.llmFor(id, run, settings.providerId, settings.interviewerModel ?? undefined)
+        ? this.engine.calls.llmFor(id, run, settings.providerId, settings.interviewerModel ?? undefined)
         : null;
     const rounds = new InterviewRounds(this.db, this.repo, this.jobs, this.clock, this.newId, {
       character,
@@ -177,7 +178,7 @@ export class InterviewService implements JobKind {
       interviewerTemperature: settings.interviewerTemperature,
     });
     const runtimes = new Map<EvalSystemId, Promise<{ runtime: ChatRuntime; owned: boolean }>>();
-    const recorder = (metered: boolean) => this.engine.recorderFor(id, run, metered);
+    const recorder = (metered: boolean) => this.engine.calls.recorderFor(id, run, metered);
     const runtimeOf = (system: EvalSystem) => {
       let made = runtimes.get(system.id);
       if (!made) {
@@ -328,7 +329,7 @@ export class InterviewService implements JobKind {
     multi: boolean,
     systems: readonly EvalSystem[],
   ): ProviderId | null {
-    if (asked) return this.engine.provider(asked).id;
+    if (asked) return this.engine.calls.provider(asked).id;
     const last = this.jobs.latestFor(characterId);
     const fromLast = last ? (JSON.parse(last.settings) as { providerId?: ProviderId | null }).providerId : null;
     if (multi) {
@@ -337,7 +338,7 @@ export class InterviewService implements JobKind {
           'invalid_argument',
           'Multi-turn interviews need an interviewer: choose the provider (and model) that asks the questions.',
         );
-      return this.engine.provider(fromLast).id;
+      return this.engine.calls.provider(fromLast).id;
     }
     const endpoint = systems.find((s) => s.answerer?.runtime === 'endpoint')?.answerer;
     return endpoint?.runtime === 'endpoint' ? endpoint.providerId : (fromLast ?? null);

@@ -23,7 +23,8 @@ import type { EventBus } from '../events';
 import { drainItems } from '../jobs/item-pump';
 import type { JobKind, KindView } from '../jobs/job-kind';
 import type { RunHandle } from '../jobs/job-runner';
-import type { JobLlm, JobService } from '../jobs/job-service';
+import type { JobLlm } from '../jobs/job-calls';
+import type { JobService } from '../jobs/job-service';
 import { askJudge, DEFAULT_JUDGE_RETRIES, MAX_JUDGE_RETRIES } from './judge-ask';
 import { parsePairwiseVerdict, parseScore, type Parsed } from './judge-parse';
 import type { ChatMessage } from '../llm/types';
@@ -90,7 +91,7 @@ export class JudgeService implements JobKind {
   /** Checks the request, plans every item not judged yet by this judge, and starts the job. */
   start(request: JudgeRequest): JudgeJob {
     const character = this.characters.get(request.characterId);
-    const provider = this.engine.provider(this.providerOf(request));
+    const provider = this.engine.calls.provider(this.providerOf(request));
     const model = request.model?.trim() || provider.model;
     if (!model)
       throw new StudioFailure('invalid_argument', `Name the judge model: provider "${provider.name}" has none set.`);
@@ -123,7 +124,7 @@ export class JudgeService implements JobKind {
       pairwisePromptVersion: PAIRWISE_PROMPT_VERSION,
       budgetUsd: request.budgetUsd ?? null,
     };
-    this.engine.assertBudgetCountable(settings.budgetUsd, [{ providerId: provider.id, model }]);
+    this.engine.calls.assertBudgetCountable(settings.budgetUsd, [{ providerId: provider.id, model }]);
     const items = [
       ...scoreItems(this.repo, this.newId, character.id, settings),
       ...pairItems(this.repo, this.newId, character.id, settings),
@@ -144,7 +145,7 @@ export class JudgeService implements JobKind {
   async run(id: JobId, run: RunHandle): Promise<string | null> {
     const row = this.jobs.job(id)!;
     const settings = JSON.parse(row.settings) as JudgeSettings;
-    const llm = this.engine.llmFor(id, run, settings.providerId, settings.model);
+    const llm = this.engine.calls.llmFor(id, run, settings.providerId, settings.model);
     const ctx: RunContext = { jobId: id, characterId: row.character_id, run, llm, s: settings };
     for (const stage of [SCORE_STAGE, PAIR_STAGE]) {
       await drainItems(this.jobs, id, stage, llm.window, run.controller.signal, (item) =>

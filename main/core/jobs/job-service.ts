@@ -1,22 +1,18 @@
-import { setMaxListeners } from 'node:events';
-import type { CharacterId, Job, JobId, JobKindName, Provider, ProviderId } from '../../../common/contract';
-import { formatUsd, unpricedCallsNote } from '../../../common/money';
+import type { CharacterId, Job, JobId, JobKindName, ProviderId } from '../../../common/contract';
+import { formatUsd } from '../../../common/money';
 import { orphanedJobMessage } from '../../../common/orphaned-job';
-import { errorText } from '../../../common/sentence';
 import type { Db } from '../../store/database';
 import type { JobRow, JobsRepo } from '../../store/jobs-repo';
 import { WriteBatch } from '../../store/write-batch';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
-import { LlmGateway, type CallRecord, type StartedCall } from '../llm/gateway';
-import type { RetryPolicyOptions } from '../llm/retry-policy';
-import { isLlmError, type LlmProvider } from '../llm/types';
+import { isLlmError } from '../llm/types';
 import type { ProviderService } from '../providers/provider-service';
-import { callRow, startedRow } from './call-log';
 import type { JobKind } from './job-kind';
 import { JobRunner, type RunHandle } from './job-runner';
 import { toJob, WatchedRuns } from './job-view';
+import { JobCalls, type JobRetryTiming } from './job-calls';
 
 const PROGRESS_INTERVAL_MS = 250;
 /**
@@ -27,30 +23,11 @@ const WRITE_WINDOW_MS = 20;
 /** Attempts an item gets before it fails for good (a retry or resume gives it fresh ones). */
 export const MAX_ITEM_ATTEMPTS = 3;
 
-/**
- * The backoff before a job's LLM call is tried again, in ms (`RetryPolicy`: full jitter, doubling
- * from `baseDelayMs` up to `maxDelayMs`); unset, the gateway's defaults (1 s doubling to 60 s), so
- * an unreachable provider costs an item up to 1 + 2 + 4 + 8 s of waits before it counts towards
- * the outage pause. Tests shorten it to see the same retries and pause in milliseconds.
- */
-export type JobRetryTiming = Pick<RetryPolicyOptions, 'baseDelayMs' | 'maxDelayMs'>;
-
 /** Settings every kind stores: whom it calls and the spending cap (the rest is the kind's). */
 interface CommonSettings {
   /** Null for a kind that may call no provider of its own (an interview of trained runs only). */
   providerId: ProviderId | null;
   budgetUsd: number | null;
-}
-
-/** What a kind's run calls the provider through: one gateway per run, every call logged to the job. */
-export interface JobLlm {
-  provider: Provider;
-  llm: LlmProvider;
-  gateway: LlmGateway;
-  /** Items a run keeps in flight: twice the provider's concurrency, so a next call is always queued. */
-  window: number;
-  /** Whether answers come as JSON by schema (the provider offers it and the user allows it). */
-  structured: boolean;
 }
 
 /**
@@ -69,7 +46,8 @@ export class JobService {
    * Kinds write an item's output through it, after the call record it follows.
    */
   readonly writes: WriteBatch;
-  private readonly spendings = new WeakMap<RunHandle, { budgetUsd: number | null; spent: number }>();
+  /** Runs' calls: their gateways, records, cost and budget (`JobCalls`). */
+  readonly calls: JobCalls;
 
   constructor(
     private readonly db: Db,
@@ -78,10 +56,17 @@ export class JobService {
     private readonly events: EventBus,
     private readonly clock: Clock,
     private readonly newId: IdFactory,
-    private readonly retryTiming: JobRetryTiming = {},
+    retryTiming: JobRetryTiming = {},
   ) {
     this.runner = new JobRunner(jobs, clock, (id) => this.progressed(id, true));
     this.writes = new WriteBatch(db, WRITE_WINDOW_MS);
+    this.calls = new JobCalls(
+      jobs,
+      providers,
+      this.writes,
+      (run, status, message) => this.runner.requestStop(run, status, message),
+      retryTiming,
+    );
   }
 
   register(kind: JobKind): void {
@@ -154,6 +139,9 @@ export class JobService {
     const providerId = job.settings.providerId;
     if (providerId && !this.providers.list().some((p) => p.id === providerId))
       throw new StudioFailure('not_found', orphanedJobMessage(job.kind));
+    // A budget set before prices were asked for: refused until the price is set or the budget cleared.
+    const budgetUsd = (job.settings as { budgetUsd?: number | null }).budgetUsd ?? null;
+    if (budgetUsd !== null) this.calls.assertBudgetKept(job, budgetUsd);
     if (!this.runner.handle(id)) {
       this.jobs.items.retryFailed(id, undefined, this.clock.now());
       this.launch(id);
@@ -188,7 +176,7 @@ export class JobService {
         `The budget must be more than the ${formatUsd(job.costUsd)} already spent, or empty for no limit.`,
       );
     }
-    if (budgetUsd !== null) this.assertBudgetKept(job, budgetUsd);
+    if (budgetUsd !== null) this.calls.assertBudgetKept(job, budgetUsd);
     this.jobs.setSettings(id, { ...job.settings, budgetUsd }, this.clock.now());
     const row = this.jobs.job(id)!;
     if (row.status === 'paused' && row.message?.includes('budget')) {
@@ -201,39 +189,6 @@ export class JobService {
     }
     this.progressed(id, true);
     return this.get(id);
-  }
-
-  /**
-   * Refuses a budget for a job whose spending could not be counted: calls already made to a model
-   * with no price, or a provider (and the model the job names) that would make them.
-   */
-  private assertBudgetKept(job: Job, budgetUsd: number): void {
-    if (job.unpricedCalls > 0)
-      throw new StudioFailure(
-        'invalid_argument',
-        `${unpricedCallsNote(job)} A budget cannot be kept without it: set the price first, or leave the budget empty.`,
-      );
-    const settings = job.settings as {
-      providerId?: ProviderId | null;
-      model?: string | null;
-      interviewerModel?: string | null;
-    };
-    const provider = this.providers.list().find((p) => p.id === settings.providerId);
-    if (provider)
-      this.providers.assertBudgetCountable(budgetUsd, [
-        { provider, model: settings.model ?? settings.interviewerModel },
-      ]);
-  }
-
-  /** Refuses a budget the engine could not keep: see `ProviderService.assertBudgetCountable`. */
-  assertBudgetCountable(
-    budgetUsd: number | null,
-    calls: readonly { providerId: ProviderId; model?: string | null }[],
-  ): void {
-    this.providers.assertBudgetCountable(
-      budgetUsd,
-      calls.map(({ providerId, model }) => ({ provider: this.providers.get(providerId), model })),
-    );
   }
 
   /** Shows the progress of jobs other processes run as they move (JobRunner.watchOtherRuns). */
@@ -264,74 +219,6 @@ export class JobService {
   }
 
   /** A provider a job is about to be started with (refused with `not_found` when it was deleted). */
-  provider(id: ProviderId): Provider {
-    return this.providers.get(id);
-  }
-
-  /**
-   * The provider a run calls, behind one gateway whose every attempt is logged to the job and whose
-   * cost counts against its budget (which pauses the run when spent). `model`: ask this model
-   * instead of the provider's saved one (a judge model chosen for the job).
-   */
-  llmFor(id: JobId, run: RunHandle, providerId: ProviderId, model?: string): JobLlm {
-    const provider = this.providers.get(providerId);
-    const llm = model ? this.providers.instanceFor(provider.id, model) : this.providers.instance(provider.id);
-    const concurrency = provider.kind === 'embedded' ? 1 : provider.maxConcurrency;
-    // Every call of the run waits on this signal (queued, sleeping or sent): many listeners by design.
-    setMaxListeners(0, run.controller.signal);
-    const metered = this.providers.isMetered(provider);
-    const gateway = new LlmGateway(llm, {
-      maxConcurrency: concurrency,
-      requestsPerMinute: provider.requestsPerMinute || null,
-      timeoutMs: provider.timeoutMs,
-      prices: this.providers.pricesFor(provider),
-      ...this.retryTiming,
-      ...this.recorderFor(id, run, metered),
-    });
-    return {
-      provider,
-      llm,
-      gateway,
-      window: Math.max(1, concurrency) * 2,
-      structured: provider.structuredOutput && llm.capabilities.jsonSchema,
-    };
-  }
-
-  /**
-   * Where calls a run makes through a gateway of its own (an interviewee's endpoint) are recorded:
-   * logged to the job, their cost added to it and held to its budget, like `llmFor`'s. `metered`:
-   * the provider bills by the token, so a call without a cost (its model has no price) is counted
-   * as unpriced rather than free.
-   */
-  recorderFor(
-    id: JobId,
-    run: RunHandle,
-    metered = false,
-  ): { onStart(record: StartedCall): void; onCall(record: CallRecord): void } {
-    const spending = this.spendingOf(id, run);
-    return {
-      // On record before it is sent, at once: waiting for a shared commit would delay every send
-      // by a turn of the loop, on the job's critical path, to save a small commit.
-      onStart: (record) => this.jobs.callRecords.start(startedRow(id, record)),
-      onCall: (record) => this.recordCall(id, record, run, spending, metered),
-    };
-  }
-
-  /**
-   * The budget as the run started (it changes only while the job is at rest) and what is spent,
-   * counted here as calls finish, ahead of their records' commit: one count per run, shared by
-   * every gateway the run calls through.
-   */
-  private spendingOf(id: JobId, run: RunHandle): { budgetUsd: number | null; spent: number } {
-    let spending = this.spendings.get(run);
-    if (!spending) {
-      const row = this.jobs.job(id)!;
-      spending = { budgetUsd: (JSON.parse(row.settings) as CommonSettings).budgetUsd ?? null, spent: row.cost_usd };
-      this.spendings.set(run, spending);
-    }
-    return spending;
-  }
-
   /**
    * Records a failed attempt of an item (it fails for good after `MAX_ITEM_ATTEMPTS`). An
    * unreachable provider pauses the run after a few items in a row (resuming retries them); a
@@ -385,40 +272,6 @@ export class JobService {
         this.jobs.setStatus(id, 'succeeded', note, now);
       }
     });
-  }
-
-  /**
-   * Puts a finished attempt and its usage on record, committed with the item's output that follows
-   * it (`writes`): a process killed before that commit leaves the call `in_flight`, which recovery
-   * makes `interrupted` (sent, perhaps billed), as for one killed mid-call. The budget counts the
-   * cost at once; a record that cannot be saved stops the run.
-   */
-  private recordCall(
-    id: JobId,
-    record: CallRecord,
-    run: RunHandle,
-    spending: { budgetUsd: number | null; spent: number },
-    metered: boolean,
-  ): void {
-    const cost = record.costUsd ?? 0;
-    const unpriced = metered && record.costUsd === null && record.usage !== null;
-    this.writes
-      .write(() => {
-        this.jobs.callRecords.finish(callRow(id, record));
-        this.jobs.addUsage(id, record.usage?.promptTokens ?? 0, record.usage?.completionTokens ?? 0, cost, unpriced);
-      })
-      .catch((error: unknown) =>
-        this.runner.requestStop(run, 'failed', `A call could not be recorded: ${errorText(error)}`),
-      );
-    spending.spent += cost;
-    const { budgetUsd, spent } = spending;
-    if (budgetUsd !== null && spent >= budgetUsd && !run.controller.signal.aborted) {
-      this.runner.requestStop(
-        run,
-        'paused',
-        `Paused: the budget of ${formatUsd(budgetUsd)} is spent (${formatUsd(spent)}). Raise the budget and resume to go on.`,
-      );
-    }
   }
 
   private toJob(row: JobRow): Job {

@@ -50,7 +50,7 @@ export class GenerationKind implements JobKind {
     const row = this.jobs.job(id)!;
     const settings = JSON.parse(row.settings) as GenerationSettings;
     const character = this.characters.get(row.character_id);
-    const ctx: RunContext = { id, run, settings, character, ...this.engine.llmFor(id, run, settings.providerId) };
+    const ctx: RunContext = { id, run, settings, character, ...this.engine.calls.llmFor(id, run, settings.providerId) };
     await this.scheduler.run(ctx, (stage, itemId, input, dedupe) => this.runItem(ctx, stage, itemId, input, dedupe));
     return finishedNote(settings, this.dataset.countCharacterScenes(character.id, false));
   }
