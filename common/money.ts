@@ -1,4 +1,4 @@
-import { plural } from './plural';
+import { counted, plural } from './plural';
 
 /**
  * US dollars as every door shows them, with enough digits that small costs do not vanish: under a
@@ -32,5 +32,5 @@ export function jobCostText(job: { costUsd: number; unpricedCalls: number }): st
 export function unpricedCallsNote(job: { unpricedCalls: number }): string | null {
   const n = job.unpricedCalls;
   if (n === 0) return null;
-  return `${n.toLocaleString('en-US')} ${plural(n, 'call')} went to a model with no price set, so ${plural(n, 'its', 'their')} cost is not counted. Add the model's price under Settings → Prices to count later calls.`;
+  return `${counted(n, 'call')} went to a model with no price set, so ${plural(n, 'its', 'their')} cost is not counted. Add the model's price under Settings → Prices to count later calls.`;
 }

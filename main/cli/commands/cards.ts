@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CardFormat, RunId } from '../../../common/contract';
 import { StudioFailure } from '../../core/errors';
 import { argument, findCharacter, localPath, readFile, str, UsageError, type CliContext } from '../shared';
-import { plural } from '../../../common/plural';
+import { counted } from '../../../common/plural';
 
 const CARD_FORMATS: readonly CardFormat[] = ['v2-png', 'v3-png', 'v2-json', 'v3-json'];
 
@@ -25,7 +25,7 @@ export async function cardCommand(sub: string, ctx: CliContext): Promise<number>
         () =>
           `Imported the ${result.spec.toUpperCase()} card of ${result.character.fullName}` +
           `${character ? '' : ' as a new character'}: profile "${result.profile.title}", ` +
-          `${result.profile.chunks.length} ${plural(result.profile.chunks.length, 'chunk')}, ${result.profile.words} ${plural(result.profile.words, 'word')}${result.image ? ', with its picture' : ''}.`,
+          `${counted(result.profile.chunks.length, 'chunk')}, ${counted(result.profile.words, 'word')}${result.image ? ', with its picture' : ''}.`,
       );
       return 0;
     }

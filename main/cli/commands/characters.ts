@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Character, Profile } from '../../../common/contract';
 import { CHUNK_VERBS, chunkCommand } from './chunks';
 import { argument, findCharacter, readInput, str, UsageError, type CliContext, type Values } from '../shared';
-import { plural } from '../../../common/plural';
+import { counted } from '../../../common/plural';
 
 function draftOf(values: Values) {
   return {
@@ -70,7 +70,7 @@ export async function profilesCommand(sub: string, ctx: CliContext): Promise<num
       print(
         profile,
         () =>
-          `Imported "${profile.title}" (${profile.format}): ${profile.chunks.length} ${plural(profile.chunks.length, 'chunk')}, ${profile.words} ${plural(profile.words, 'word')}.`,
+          `Imported "${profile.title}" (${profile.format}): ${counted(profile.chunks.length, 'chunk')}, ${counted(profile.words, 'word')}.`,
       );
       return 0;
     }
@@ -89,7 +89,7 @@ export async function profilesCommand(sub: string, ctx: CliContext): Promise<num
       print(
         profile,
         () =>
-          `Imported "${profile.title}": ${profile.chunks.length} ${plural(profile.chunks.length, 'chunk')}, ${profile.words} ${plural(profile.words, 'word')}, from ${p?.url ?? article}` +
+          `Imported "${profile.title}": ${counted(profile.chunks.length, 'chunk')}, ${counted(profile.words, 'word')}, from ${p?.url ?? article}` +
           `${p?.revision ? ` (revision ${p.revision})` : ''}${p?.licence ? `, licence: ${p.licence}` : ''}.`,
       );
       return 0;
@@ -111,7 +111,7 @@ export function describeCharacter(c: Character): string {
   const profile =
     c.profileCount === 0
       ? 'no profile'
-      : `${c.profileCount} ${plural(c.profileCount, 'profile')}, ${c.chunkCount} ${plural(c.chunkCount, 'chunk')}, ${c.wordCount} ${plural(c.wordCount, 'word')}`;
+      : `${counted(c.profileCount, 'profile')}, ${counted(c.chunkCount, 'chunk')}, ${counted(c.wordCount, 'word')}`;
   const figures = c.sceneCount > 0 ? `${c.sceneCount} scenes, ${profile}` : profile;
   return `${c.fullName} (${c.shortName}${era}) — ${figures}  [${c.id}]`;
 }
@@ -128,7 +128,7 @@ function describeProfiles(character: Character, profiles: Profile[]): string {
         const number = `${several ? `${i + 1}.` : ''}${chunk.position + 1}`;
         return `  ${number.padStart(several ? 5 : 3)}. ${text.length > 100 ? text.slice(0, 99) + '…' : text} (${chunk.words} words)`;
       });
-      const head = `${several ? `${i + 1}. ` : ''}${p.title} (${p.format}, ${p.chunks.length} ${plural(p.chunks.length, 'chunk')}, ${p.words} ${plural(p.words, 'word')})`;
+      const head = `${several ? `${i + 1}. ` : ''}${p.title} (${p.format}, ${counted(p.chunks.length, 'chunk')}, ${counted(p.words, 'word')})`;
       return [head, ...lines].join('\n');
     })
     .join('\n\n');

@@ -1,6 +1,6 @@
 import type { Character, Chunk, Profile } from '../../../common/contract';
 import { argument, findCharacter, readInput, str, UsageError, type Call, type CliContext } from '../shared';
-import { plural } from '../../../common/plural';
+import { counted } from '../../../common/plural';
 
 /**
  * The Profile tab's edits in a terminal: a profile renamed or deleted, a chunk shown in full,
@@ -30,7 +30,7 @@ export async function chunkCommand(verb: (typeof CHUNK_VERBS)[number], ctx: CliC
       print(
         deleted,
         () =>
-          `Deleted the profile "${profile.title}" (${profile.chunks.length} ${plural(profile.chunks.length, 'chunk')}); scenes made from it stay.`,
+          `Deleted the profile "${profile.title}" (${counted(profile.chunks.length, 'chunk')}); scenes made from it stay.`,
       );
       return 0;
     }
@@ -46,8 +46,7 @@ export async function chunkCommand(verb: (typeof CHUNK_VERBS)[number], ctx: CliC
   if (changed === null) {
     print(
       chunk,
-      () =>
-        `${key} of "${profile.title}" (${chunk.words} ${plural(chunk.words, 'word')})  [${chunk.id}]\n\n${chunk.text}`,
+      () => `${key} of "${profile.title}" (${counted(chunk.words, 'word')})  [${chunk.id}]\n\n${chunk.text}`,
     );
     return 0;
   }
@@ -60,7 +59,7 @@ export async function chunkCommand(verb: (typeof CHUNK_VERBS)[number], ctx: CliC
   print(
     changed,
     () =>
-      `${done[verb] ?? verb}: "${changed.title}" now has ${changed.chunks.length} ${plural(changed.chunks.length, 'chunk')}, ${changed.words} ${plural(changed.words, 'word')}.`,
+      `${done[verb] ?? verb}: "${changed.title}" now has ${counted(changed.chunks.length, 'chunk')}, ${counted(changed.words, 'word')}.`,
   );
   return 0;
 }

@@ -10,7 +10,7 @@ import type {
 } from '../../../common/contract';
 import { DATASET_FORMATS, IMPORT_FORMATS } from '../../core/interop/registry';
 import { argument, findCharacter, localPath, numberOption, str, UsageError, type CliContext } from '../shared';
-import { plural } from '../../../common/plural';
+import { counted } from '../../../common/plural';
 
 const KINDS: readonly SceneKind[] = ['normal', 'protective', 'hand', 'chat_correction'];
 
@@ -111,7 +111,7 @@ export async function importDatasetCommand(ctx: CliContext): Promise<number> {
 
 export function describeImport(r: DatasetImportReport, fullName: string): string {
   return [
-    `Imported ${r.scenes} ${plural(r.scenes, 'scene')} into ${fullName} from ${r.file} (${r.format}): ${r.experiences} with ${r.experiences === 1 ? 'its' : 'their'} experience, ${r.protective} protective.`,
+    `Imported ${counted(r.scenes, 'scene')} into ${fullName} from ${r.file} (${r.format}): ${r.experiences} with ${r.experiences === 1 ? 'its' : 'their'} experience, ${r.protective} protective.`,
     ...r.notices,
   ].join('\n');
 }

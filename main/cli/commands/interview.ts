@@ -11,7 +11,7 @@ import { StudioFailure } from '../../core/errors';
 import { argument, findCharacter, findProvider, numberOption, str, UsageError, type CliContext } from '../shared';
 import { followJob } from './generate';
 import { findSet } from './questions';
-import { plural } from '../../../common/plural';
+import { counted } from '../../../common/plural';
 
 /**
  * `interview`: the Evaluate tab's interviews in a terminal, on the same commands and job engine.
@@ -187,7 +187,7 @@ function describeSystem(s: EvalSystem): string {
       : s.answerer.runtime === 'endpoint'
         ? `${s.answerer.model} via endpoint`
         : `run ${s.answerer.runId} (${s.answerer.runtime})`;
-  return `${s.id}  "${s.label}" · ${s.kind} · ${how} · ${s.interviews} ${plural(s.interviews, 'interview')}`;
+  return `${s.id}  "${s.label}" · ${s.kind} · ${how} · ${counted(s.interviews, 'interview')}`;
 }
 
 /** A transcript with the character's thoughts apart (indented, in brackets) from what it says. */

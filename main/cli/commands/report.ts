@@ -10,7 +10,7 @@ import { cellText } from '../../core/eval/report-html';
 import { StudioFailure } from '../../core/errors';
 import { judgeModelOf } from '../judge-option';
 import { argument, findCharacter, localPath, numberOption, str, UsageError, type CliContext } from '../shared';
-import { plural } from '../../../common/plural';
+import { counted } from '../../../common/plural';
 
 const MODE_TITLE: Record<ReportMode, string> = { single: 'Single-turn', multi: 'Multi-turn' };
 
@@ -166,7 +166,7 @@ export function describeOutputsImport(r: OutputsImportReport): string {
   );
   if (r.systems.length === 0) lines.push(`${verb} nothing.`);
   for (const u of r.unmatched)
-    lines.push(`No character for "${u.short}" (${u.files.length} ${plural(u.files.length, 'file')}): not imported.`);
+    lines.push(`No character for "${u.short}" (${counted(u.files.length, 'file')}): not imported.`);
   for (const o of r.oddLabels.slice(0, 10))
     lines.push(`  ${o.file}, line ${o.line}: action ${o.label} read as ${o.readAs}`);
   if (r.oddLabels.length > 10) lines.push(`  … and ${r.oddLabels.length - 10} more odd labels (see --json).`);

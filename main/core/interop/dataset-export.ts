@@ -46,7 +46,7 @@ import { cancelledFailure, type IoRequests } from './dataset-import';
 import { lineFormatOf } from './registry';
 import type { InteropScene } from './scene-record';
 import { axolotlConfig, datasetCard, llamaFactoryInfo, type SplitFile } from './tool-configs';
-import { plural } from '../../../common/plural';
+import { counted } from '../../../common/plural';
 
 /** The file every export leaves in its folder: the report, and the mark that the folder may be replaced. */
 export const EXPORT_MARK = 'character-studio-export.json';
@@ -280,7 +280,7 @@ export class DatasetExportService {
     report.notices = [
       ...(report.skippedForProblems > 0
         ? [
-            `${report.skippedForProblems} ${plural(report.skippedForProblems, 'scene')} with format problems ${report.skippedForProblems === 1 ? 'was' : 'were'} left out; choose "include problems" to export them.`,
+            `${counted(report.skippedForProblems, 'scene')} with format problems ${report.skippedForProblems === 1 ? 'was' : 'were'} left out; choose "include problems" to export them.`,
           ]
         : []),
       ...(report.skippedUnusable > 0

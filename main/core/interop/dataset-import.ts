@@ -28,7 +28,7 @@ import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
 import { guessShortName } from './paper';
 import { openItems, type ImportInput, type ReadItem } from './read-items';
-import { plural } from '../../../common/plural';
+import { counted } from '../../../common/plural';
 
 /** Items staged per transaction at most (fewer when reading them took half a slice); between batches the event loop runs other work. */
 const BATCH = 500;
@@ -315,7 +315,7 @@ function notices(character: Character, tally: { otherCharacter: Set<string>; rel
   }
   if (tally.relabelled > 0) {
     out.push(
-      `${tally.relabelled} ${plural(tally.relabelled, 'turn')} of the file's character ${tally.relabelled === 1 ? 'was' : 'were'} labelled ${character.shortName}, so training finds ${tally.relabelled === 1 ? 'it' : 'them'}.`,
+      `${counted(tally.relabelled, 'turn')} of the file's character ${tally.relabelled === 1 ? 'was' : 'were'} labelled ${character.shortName}, so training finds ${tally.relabelled === 1 ? 'it' : 'them'}.`,
     );
   }
   return out;

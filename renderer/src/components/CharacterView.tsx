@@ -1,6 +1,6 @@
 import type { Character } from '../../../common/contract';
 import { characterFigures } from '../lib/character-figures';
-import { counted } from '../lib/counted';
+import { counted } from '../../../common/plural';
 import { useCommand, useProfiles } from '../lib/queries';
 import { useUi } from '../state/ui';
 import { DatasetTab } from './dataset/DatasetTab';

@@ -7,7 +7,7 @@ import { useUi } from '../state/ui';
 import { DialogFooter } from './dialog-footer';
 import { FileDropzone } from './file-dropzone';
 import { Modal } from './Modal';
-import { plural } from '../../../common/plural';
+import { counted } from '../../../common/plural';
 
 const FALLBACK_MAX_BYTES = 8 * 1024 * 1024;
 
@@ -54,7 +54,7 @@ export function ImportDialog({ characterId }: { characterId: CharacterId }) {
       );
       toast({
         kind: 'info',
-        text: `Imported “${profile.title}”: ${profile.chunks.length} ${plural(profile.chunks.length, 'chunk')}, ${profile.words.toLocaleString()} ${plural(profile.words, 'word')}.`,
+        text: `Imported “${profile.title}”: ${counted(profile.chunks.length, 'chunk')}, ${counted(profile.words, 'word')}.`,
       });
       close();
     } catch (e) {

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { Profile, ProfileProvenance } from '../../../common/contract';
 import { useCommand } from '../lib/queries';
 import { ChunkCard } from './ChunkCard';
-import { plural } from '../../../common/plural';
+import { counted } from '../../../common/plural';
 
 const FORMAT_LABEL: Record<Profile['format'], string> = {
   'character-llm': 'Character-LLM profile',
@@ -66,7 +66,7 @@ export function ProfileSection({ profile }: { profile: Profile }) {
           onClick={() => {
             if (
               window.confirm(
-                `Delete the profile “${profile.title}” and its ${profile.chunks.length} ${plural(profile.chunks.length, 'chunk')}?`,
+                `Delete the profile “${profile.title}” and its ${counted(profile.chunks.length, 'chunk')}?`,
               )
             ) {
               remove.mutate({ id: profile.id });

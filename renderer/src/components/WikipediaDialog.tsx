@@ -3,7 +3,7 @@ import type { CharacterId } from '../../../common/contract';
 import { useDialogCommand } from './dialog-command';
 import { DialogFooter } from './dialog-footer';
 import { Modal } from './Modal';
-import { plural } from '../../../common/plural';
+import { counted } from '../../../common/plural';
 
 const LANGUAGES = ['en', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'pl', 'ru', 'ja', 'zh', 'ar', 'sv', 'uk'];
 
@@ -24,7 +24,7 @@ export function WikipediaDialog({ characterId }: { characterId: CharacterId }) {
     void run(
       { characterId, article, lang, ...(title && { title }) },
       (profile) =>
-        `Imported “${profile.title}”: ${profile.chunks.length} ${plural(profile.chunks.length, 'chunk')}, ${profile.words.toLocaleString()} ${plural(profile.words, 'word')}.`,
+        `Imported “${profile.title}”: ${counted(profile.chunks.length, 'chunk')}, ${counted(profile.words, 'word')}.`,
     );
   };
 

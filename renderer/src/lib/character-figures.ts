@@ -1,5 +1,5 @@
 import type { Character } from '../../../common/contract';
-import { counted } from './counted';
+import { counted } from '../../../common/plural';
 
 /**
  * What a character is made of, in the order a user looks for it: the profile a writer builds

@@ -5,7 +5,7 @@ import { useDialogCommand } from '../dialog-command';
 import { DialogFooter } from '../dialog-footer';
 import { FileDropzone } from '../file-dropzone';
 import { Modal } from '../Modal';
-import { plural } from '../../../../common/plural';
+import { counted } from '../../../../common/plural';
 
 /** What the web door carries in one request (16 MB of JSON) once the file is base64. */
 const MAX_CARD_BYTES = 12 * 1024 * 1024;
@@ -38,7 +38,7 @@ export function CardImportDialog() {
       async () => ({ fileBase64: toBase64(new Uint8Array(await file.arrayBuffer())), fileName: file.name }),
       (result) => {
         select(result.character.id);
-        return `Imported the ${result.spec.toUpperCase()} card of ${result.character.fullName}${result.image ? ' with its picture' : ''}: ${result.profile.chunks.length} ${plural(result.profile.chunks.length, 'chunk')}.`;
+        return `Imported the ${result.spec.toUpperCase()} card of ${result.character.fullName}${result.image ? ' with its picture' : ''}: ${counted(result.profile.chunks.length, 'chunk')}.`;
       },
     );
   };

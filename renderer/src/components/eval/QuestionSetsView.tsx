@@ -3,12 +3,11 @@ import type { Character, ProviderId, QuestionSet, QuestionSetId } from '../../..
 import { messageOf } from '../../lib/bridge-error';
 import { useQuestionSets } from '../../lib/eval-queries';
 import { invoke, useProviders } from '../../lib/queries';
-import { counted } from '../../lib/counted';
+import { counted } from '../../../../common/plural';
 import { useUi } from '../../state/ui';
 import { NameDialog } from '../name-dialog';
 import { SetEditor } from './SetEditor';
 import { EvalForm, FormError, ProviderSelect } from './eval-form';
-import { plural } from '../../../../common/plural';
 
 /**
  * Question sets of the character: the list (import the paper's files, generate from the profile,
@@ -36,7 +35,7 @@ export function QuestionSetsView({ character }: { character: Character }) {
         setSelected(detail.set.id);
         toast({
           kind: 'info',
-          text: `Imported ${detail.questions.length} ${plural(detail.questions.length, 'question')} from ${f.name}.`,
+          text: `Imported ${counted(detail.questions.length, 'question')} from ${f.name}.`,
         });
       } catch (e) {
         setError(messageOf(e));
