@@ -104,7 +104,12 @@ export function* readProfileSteps(
           `Write the character's life under the title line, after a blank line, and import it again.`,
       );
     }
-    if (!options.markdown && blocks.every((block) => !/^#\s/m.test(block))) format = 'character-llm';
+    // The paper's files glue a section heading to the line under it; a heading standing alone
+    // between blank lines is how Markdown is written, and read as the paper's, each such heading
+    // became a chunk of its own that scenes were then made from. A .txt keeps the paper's reading.
+    const sectionsApart = !fileName?.toLowerCase().endsWith('.txt') && blocks.some(isHeadingOnly);
+    if (sectionsApart) format = 'markdown';
+    else if (!options.markdown && blocks.every((block) => !/^#\s/m.test(block))) format = 'character-llm';
   } else if (blocks.some((block) => /^#{1,6}\s/m.test(block))) {
     format = 'markdown';
   }
@@ -130,6 +135,11 @@ export function* readProfileSteps(
     if (meter.add(chunk.length)) yield;
   }
   return { title, format, chunks, words };
+}
+
+/** A block of Markdown headings alone (`## Health`), no text under them. */
+function isHeadingOnly(block: string): boolean {
+  return block.split('\n').every((line) => /^#{1,6}[ \t]/.test(line));
 }
 
 /** The paragraphs: runs of non-blank lines, cut at every blank (whitespace-only) line. */

@@ -138,6 +138,25 @@ describe('the paper’s format is split exactly as the paper’s code splits it 
     expect(read.chunks).toEqual(withList.map((piece) => piece.trim()));
   });
 
+  it('reads a title with sections apart (Markdown as writers write it) as Markdown: no chunk is a heading alone', () => {
+    const text = [
+      '# Ada Lovelace',
+      '## Poetical science',
+      'Ada described her approach as poetical science, imagination applied to mathematics.',
+      '## Health',
+      'She was often ill as a child, and spent a year in bed after measles.',
+    ].join('\n\n');
+    for (const name of ['ada.md', undefined]) {
+      const read = readProfile(text, name);
+      expect(read).toMatchObject({ title: 'Ada Lovelace', format: 'markdown' });
+      expect(read.chunks).toHaveLength(2);
+      expect(read.chunks.every((chunk) => /^## [^\n]+\n\S/.test(chunk))).toBe(true);
+      expect(headingOf(read.chunks[1]!)).toBe('Health');
+    }
+    // A .txt in the paper's layout keeps the paper's reading, a heading alone included (above).
+    expect(readProfile(text, 'ada.txt').format).toBe('character-llm');
+  });
+
   it('keeps a long paragraph whole, as the paper’s code does, where other text is cut at sentence ends', () => {
     const paragraph = 'The captain walked the deck at dawn and counted the sails twice. '.repeat(200).trim();
     expect(readProfile(`# Mara Vell\n\n${paragraph}`, 'mara.txt').chunks).toEqual([paragraph]);
