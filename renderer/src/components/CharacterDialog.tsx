@@ -12,6 +12,9 @@ export function CharacterDialog({ editId }: { editId?: CharacterId }) {
   const select = useUi((s) => s.select);
   const setTab = useUi((s) => s.setCharacterTab);
   const existing = useCharacters().data?.find((c) => c.id === editId);
+  // The character as the form opened on it: a save sends only what the user changed from this, so
+  // a field changed meanwhile elsewhere (the CLI, another window) is not written back over.
+  const [opened] = useState(existing);
   const [fullName, setFullName] = useState(existing?.fullName ?? '');
   const [shortName, setShortName] = useState(existing?.shortName ?? '');
   const [shortTouched, setShortTouched] = useState(Boolean(existing));
@@ -27,8 +30,12 @@ export function CharacterDialog({ editId }: { editId?: CharacterId }) {
     setError(null);
     const draft = { fullName, shortName: shortName || suggestShortName(fullName), era, notes };
     try {
-      if (editId) storeCharacter(await update.mutateAsync({ id: editId, ...draft }));
-      else {
+      if (editId) {
+        const patch = Object.fromEntries(
+          Object.entries(draft).filter(([key, value]) => opened?.[key as keyof typeof draft] !== value),
+        );
+        if (Object.keys(patch).length > 0) storeCharacter(await update.mutateAsync({ id: editId, ...patch }));
+      } else {
         // Into the cache first: App falls back to the first character when the selected one is
         // not in the list, and the refetch that brings it may still be on its way.
         const created = await create.mutateAsync(draft);

@@ -41,8 +41,9 @@ function useCommandQuery<K extends CommandName>(
   name: K,
   arg: CommandArg<K>,
   enabled = true,
+  refetchOnWindowFocus: boolean | 'always' = false,
 ): UseQueryResult<CommandResult<K>> {
-  return useQuery({ queryKey: [name, arg], queryFn: () => invoke(name, arg), enabled });
+  return useQuery({ queryKey: [name, arg], queryFn: () => invoke(name, arg), enabled, refetchOnWindowFocus });
 }
 
 export const useInfo = () => useCommandQuery('app/info', {});
@@ -51,9 +52,12 @@ export const useAppearance = () => useCommandQuery('appearance/get', {});
 export const useSamples = () => useCommandQuery('samples/list', {});
 /** Settings › Models; `check` asks whether downloads can reach their server (a few seconds at most). */
 export const useModels = () => useCommandQuery('models/list', { check: true });
-export const useCharacters = () => useCommandQuery('characters/list', {});
+// Characters and profiles are read again when the window comes back to the front: what a terminal's
+// `characters update` or `profiles import` changed meanwhile sends this window no event (another
+// process wrote it), and both lists are small.
+export const useCharacters = () => useCommandQuery('characters/list', {}, true, 'always');
 export const useProfiles = (characterId: CharacterId | null) =>
-  useCommandQuery('profiles/list', { characterId: characterId ?? ('' as CharacterId) }, characterId !== null);
+  useCommandQuery('profiles/list', { characterId: characterId ?? ('' as CharacterId) }, characterId !== null, 'always');
 
 /** A character's picture (a card's icon); asked only for characters that have one. */
 export const useCharacterImage = (id: CharacterId, hasImage: boolean) =>

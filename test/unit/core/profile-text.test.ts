@@ -146,7 +146,7 @@ describe('the paper’s format is split exactly as the paper’s code splits it 
       '## Health',
       'She was often ill as a child, and spent a year in bed after measles.',
     ].join('\n\n');
-    for (const name of ['ada.md', undefined]) {
+    for (const name of ['ada.md', null]) {
       const read = readProfile(text, name);
       expect(read).toMatchObject({ title: 'Ada Lovelace', format: 'markdown' });
       expect(read.chunks).toHaveLength(2);
