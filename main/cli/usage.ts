@@ -82,9 +82,11 @@ Commands:
       [--yes] [--confirm-above <usd>]
                                 Go ahead when the estimate is above the cost that asks first ($1)
                                 Resumes the character's paused, interrupted or failed job if there
-                                is one (--budget then raises its budget); options not given keep
-                                the character's last values. A met target does nothing.
+                                is one (--budget then raises its budget; another provider or
+                                target is refused: cancel the job to start anew); options not given
+                                keep the character's last values. A met target does nothing.
                                 Progress goes to stderr; Ctrl+C pauses (run again to resume).
+                                Exit code 3 when the job ends paused (a budget, an outage).
   limits <character> [list]     What the character cannot know (protective scenes press on these),
                                 numbered; the Generate tab's list
   limits <character> set <file|->

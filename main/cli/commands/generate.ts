@@ -34,6 +34,7 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
       throw new UsageError(
         `${character.fullName} has a ${resumable.status} job: run without --more to resume it, or cancel it first.`,
       );
+    await refuseNewSettings(ctx, resumable, character.fullName);
     if (str('budget') !== undefined) {
       const budgetUsd = numberOption(str('budget'), '--budget', 0);
       await call('jobs/set-budget', { id: resumable.id, budgetUsd });
@@ -58,7 +59,7 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
       providerId: provider.id,
       targetScenes: numberOption(str('target'), '--target', defaults.targetScenes),
       scenesPerCall: numberOption(str('per-call'), '--per-call', defaults.scenesPerCall),
-      protectiveShare: numberOption(str('protective'), '--protective', defaults.protectiveShare),
+      protectiveShare: protectiveOption(str('protective'), defaults.protectiveShare),
       temperature: numberOption(str('temperature'), '--temperature', defaults.temperature),
       topP: numberOption(str('top-p'), '--top-p', defaults.topP),
       maxTokens: numberOption(str('max-tokens'), '--max-tokens', defaults.maxTokens),
@@ -96,6 +97,53 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
     job = await call('generation/start', target);
   }
   return followJob(ctx, job.id);
+}
+
+/** The options of a new run, each with the setting it sets: a resumed job keeps its own. */
+const RUN_OPTIONS = [
+  ['target', 'targetScenes'],
+  ['per-call', 'scenesPerCall'],
+  ['protective', 'protectiveShare'],
+  ['temperature', 'temperature'],
+  ['top-p', 'topP'],
+  ['max-tokens', 'maxTokens'],
+] as const;
+
+/**
+ * Refuses options that would change a job being resumed (another provider, another target…):
+ * a resumed job runs with the settings it started with, and they were dropped without a word.
+ * The same command run again (what Ctrl+C says to do) names the same values and goes on.
+ */
+async function refuseNewSettings(ctx: CliContext, job: Job, name: string): Promise<void> {
+  const { call, values } = ctx;
+  const settings = job.settings as GenerationSettings;
+  const changed: string[] = [];
+  const providerKey = strOf(values, 'provider');
+  const current = (await call('providers/list', {})).find((p) => p.id === settings.providerId);
+  if (providerKey !== undefined && (await findProvider(call, providerKey)).id !== settings.providerId)
+    changed.push('--provider');
+  for (const [flag, key] of RUN_OPTIONS) {
+    const text = strOf(values, flag);
+    if (text !== undefined && numberOption(text, `--${flag}`, 0) !== settings[key]) changed.push(`--${flag}`);
+  }
+  if (strOf(values, 'preset') !== undefined && strOf(values, 'preset') !== (settings.preset ?? 'studio'))
+    changed.push('--preset');
+  if (changed.length === 0) return;
+  throw new UsageError(
+    `${name} has a ${job.status} generation job (${job.done}/${job.total} done${current ? `, on ${current.name}` : ''}); a resumed job keeps the settings it started with, so ${changed.join(', ')} would not apply. Run without ${changed.length === 1 ? 'it' : 'them'} to resume the job, or cancel it first (character-studio jobs cancel ${job.id.slice(0, 8)}) and run again to start a new one.`,
+  );
+}
+
+/**
+ * `--protective`: the share of protective scenes, 0 to 0.2. A percentage (the Generate tab asks for
+ * one: "3") is refused with the share it likely meant, rather than failing on the core's range.
+ */
+function protectiveOption(text: string | undefined, fallback: number): number {
+  const share = numberOption(text, '--protective', fallback);
+  if (share >= 0 && share <= 0.2) return share;
+  throw new UsageError(
+    `--protective is a share from 0 to 0.2 (the paper used 0.01–0.05)${share > 0.2 && share <= 20 ? `; for ${share}%, give ${share / 100}` : ''}, not ${text}.`,
+  );
 }
 
 /**

@@ -75,6 +75,16 @@ describe('character-studio generate', () => {
     );
     expect(confirmed.code).toBe(3); // paused at its budget
     expect(confirmed.err).toMatch(/budget of \$0\.01 is spent/);
+    // A re-run naming another provider or target would not change the paused job: refused, saying so.
+    const other = await cli('generate', 'Beethoven', '--provider', 'Fake', '--target', '30');
+    expect(other.code).toBe(2);
+    expect(other.err).toMatch(
+      /has a paused generation job \(\d+\/\d+ done, on Paid\); a resumed job keeps the settings it started with, so --provider, --target would not apply\. .*jobs cancel/,
+    );
+    // A percentage where a share is asked for: the share it meant, and nothing started.
+    const percent = await cli('generate', 'Beethoven', '--estimate', '--protective', '5');
+    expect(percent.code).toBe(2);
+    expect(percent.err).toMatch(/--protective is a share from 0 to 0\.2 .*; for 5%, give 0\.05, not 5\./);
     // A re-run resumes the paused job, raising its budget.
     const resumed = await cli('generate', 'Beethoven', '--budget', '1000');
     expect(resumed.err).toMatch(/Budget set to \$1,000/);
