@@ -82,7 +82,11 @@ export async function providersCommand(sub: string, ctx: CliContext): Promise<nu
     }
     case 'add': {
       const created = await call('providers/create', draftOf(values));
-      print(created, () => `Added provider ${created.name} [${created.id}]`);
+      print(
+        created,
+        () =>
+          `Added provider ${created.name} [${created.id}]\nCheck that it answers: character-studio providers test "${created.name}"`,
+      );
       return 0;
     }
     case 'update': {

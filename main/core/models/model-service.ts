@@ -306,7 +306,7 @@ function reason(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
   if (cause?.code === 'ENOTFOUND' || cause?.code === 'EAI_AGAIN')
-    return 'the address cannot be resolved (no internet connection?)';
+    return 'the address cannot be resolved: no internet connection?';
   if (cause?.code === 'ECONNREFUSED') return 'the connection was refused';
   if (error.name === 'TimeoutError' || cause?.code === 'ETIMEDOUT') return 'no answer in time';
   return cause?.message ?? error.message;

@@ -121,8 +121,8 @@ function ModelSetup() {
       ) : (
         <p className="muted">
           Generation needs an LLM: a hosted API with your key (OpenAI, OpenRouter…), a server on your machine (Ollama,
-          LM Studio, llama.cpp), or the embedded model that runs inside the studio, offline. The connection is tested
-          before it is saved.
+          LM Studio, llama.cpp), or the embedded model that runs inside the studio, offline. The form's Test connection
+          checks that it answers and lists its models.
         </p>
       )}
       {connected.length === 0 && (
