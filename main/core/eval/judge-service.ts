@@ -159,9 +159,15 @@ export class JudgeService implements JobKind {
     }
     this.events.emit('eval/judgments/changed', { characterId: row.character_id, jobId: id });
     const unscored = this.unscoredOf(id);
-    return unscored === 0
-      ? null
-      : `${unscored} verdict${unscored === 1 ? ' stays' : 's stay'} unscored: the judge's answers could not be read (each reason is kept with its judgment). Another judge model may do better.`;
+    if (unscored === 0) return null;
+    const asked = this.view(row).done;
+    // Not one verdict read: nothing was judged, and the job says so by failing, not by a green
+    // "finished" over a table of blanks (a CLI run exits 1).
+    if (!run.controller.signal.aborted && unscored >= asked)
+      throw new Error(
+        `No verdict could be scored: none of the judge's ${asked} answers could be read (each reason is kept with its judgment). The judge model may not follow the format: try another one.`,
+      );
+    return `${unscored} verdict${unscored === 1 ? ' stays' : 's stay'} unscored: the judge's answers could not be read (each reason is kept with its judgment). Another judge model may do better.`;
   }
 
   view(row: JobRow): KindView {

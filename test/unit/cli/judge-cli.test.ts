@@ -103,8 +103,9 @@ describe('character-studio judge', () => {
       '--retries',
       '1',
     );
-    expect(run.code, run.err).toBe(0);
-    expect(run.err).toMatch(/3 verdicts stay unscored/);
+    // Not one verdict read: the job failed, and the command says so (exit 1), the table still shown.
+    expect(run.code, run.err).toBe(1);
+    expect(run.err).toMatch(/No verdict could be scored: none of the judge's 3 answers could be read/);
     expect(run.out).toMatch(/chatgpt · single · values: unscored \(0 scored, 3 unscored\)/);
   });
 

@@ -185,8 +185,9 @@ describe('judge jobs', () => {
       dimensions: ['values'],
     });
     const done = await finished(job);
-    expect(done.status).toBe('succeeded');
-    expect(done.message).toMatch(/4 verdicts stay unscored/);
+    // Not one verdict read: the job fails, saying so, and keeps every judgment with its reasons.
+    expect(done.status).toBe('failed');
+    expect(done.message).toMatch(/No verdict could be scored: none of the judge's 4 answers could be read/);
     expect(done.notedItems).toBe(SINGLE);
     expect(judgeRequests()).toHaveLength(SINGLE * 3);
     const judgments = await call(env.studio, 'eval/judgments/list', { characterId });

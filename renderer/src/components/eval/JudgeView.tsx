@@ -275,7 +275,7 @@ function ScoresTable({ character, systems }: { character: Character; systems: Ev
                       ) : (
                         <>
                           <strong>{c.mean === null ? 'unscored' : c.mean.toFixed(2)}</strong>
-                          <span className="muted"> n={c.scored}</span>
+                          {c.mean !== null && <span className="muted"> n={c.scored}</span>}{' '}
                           {c.unscored > 0 && (
                             <span className="pill subtle" title="Verdicts the judge never gave in a readable form">
                               {c.unscored} unscored
