@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline/promises';
 import fs from 'node:fs';
 import path from 'node:path';
 import type {
@@ -249,4 +250,15 @@ export async function findCharacter(call: Call, key: string): Promise<Character>
     'conflict',
     `"${key}" names ${matches.length} characters; use the id: ${matches.map((c) => `${c.id} (${c.fullName})`).join(', ')}`,
   );
+}
+
+/** Asks a yes/no question on the terminal; false without one (a script must say --yes). */
+export async function confirmOnTerminal(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
 }

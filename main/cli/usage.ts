@@ -16,7 +16,9 @@ Commands:
   characters create             Create a character
       --full-name <name> --short-name <name> [--era <text>] [--notes <text>]
   characters update <character> Change a character (same options as create)
-  characters delete <character> Delete a character and everything made from it
+  characters delete <character> [--yes]
+                                Delete a character and everything made from it (asks first;
+                                without a terminal, --yes says so)
   profiles import <character> <file.txt|.md|.docx|.epub|.pdf|->
                                 Add a profile from a file or standard input ('-')
       [--title <title>]

@@ -1,7 +1,16 @@
 import path from 'node:path';
 import type { Character, Profile } from '../../../common/contract';
 import { CHUNK_VERBS, chunkCommand } from './chunks';
-import { argument, findCharacter, readInput, str, UsageError, type CliContext, type Values } from '../shared';
+import {
+  argument,
+  confirmOnTerminal,
+  findCharacter,
+  readInput,
+  str,
+  UsageError,
+  type CliContext,
+  type Values,
+} from '../shared';
 import { counted } from '../../../common/plural';
 
 function draftOf(values: Values) {
@@ -41,6 +50,10 @@ export async function charactersCommand(sub: string, ctx: CliContext): Promise<n
     }
     case 'delete': {
       const character = await findCharacter(call, argument(rest, 1, '<character>'));
+      // As the app's delete asks first: nothing of it can be brought back.
+      const what = `${character.fullName} and everything made from it (${counted(character.profileCount, 'profile')}, ${counted(character.sceneCount, 'scene')})`;
+      if (!values.yes && !(await confirmOnTerminal(`Delete ${what}? This cannot be undone.`)))
+        throw new UsageError(`Nothing was deleted. To delete ${what}, run again with --yes.`);
       const result = await call('characters/delete', { id: character.id });
       print(result, () => `Deleted ${character.fullName}.`);
       return 0;
@@ -112,7 +125,7 @@ export function describeCharacter(c: Character): string {
     c.profileCount === 0
       ? 'no profile'
       : `${counted(c.profileCount, 'profile')}, ${counted(c.chunkCount, 'chunk')}, ${counted(c.wordCount, 'word')}`;
-  const figures = c.sceneCount > 0 ? `${c.sceneCount} scenes, ${profile}` : profile;
+  const figures = c.sceneCount > 0 ? `${counted(c.sceneCount, 'scene')}, ${profile}` : profile;
   return `${c.fullName} (${c.shortName}${era}) — ${figures}  [${c.id}]`;
 }
 

@@ -1,8 +1,8 @@
-import { createInterface } from 'node:readline/promises';
 import type { GenerationPlan, GenerationPreset, GenerationSettings, Job, JobId } from '../../../common/contract';
 import { formatUsd, jobCostText } from '../../../common/money';
 import {
   argument,
+  confirmOnTerminal,
   findCharacter,
   findProvider,
   formatDuration,
@@ -89,7 +89,7 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
         : numberOption(str('confirm-above'), '--confirm-above', 0);
     if (estimate.costUsd !== null && estimate.costUsd > threshold && !values.yes) {
       const question = `The estimate (${formatUsd(estimate.costUsd)}) is above ${formatUsd(threshold)}, the cost that asks first.`;
-      if (!(await confirm(question))) {
+      if (!(await confirmOnTerminal(`${question} Start anyway?`))) {
         io.err(`${question} Nothing was started: run again with --yes to go ahead.`);
         return 1;
       }
@@ -210,17 +210,6 @@ function describePlan(plan: GenerationPlan): string {
     `Plan (${plan.preset}): ${plan.sceneCalls} scene calls of ${plan.scenesPerCall} (${plan.scenesAsked} scenes asked), ${expected} scenes expected, ${plan.protectiveScenes} protective.`,
     ...plan.rules.map((rule) => `  ${rule}`),
   ].join('\n');
-}
-
-/** Asks on the terminal; false without one (a script must say --yes). */
-async function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY || !process.stderr.isTTY) return false;
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} Start anyway? [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
 }
 
 /** A job's progress on one line: its status, each stage's count, tokens, cost and the time left. */

@@ -53,7 +53,13 @@ describe('character-studio CLI', () => {
   it('renames and deletes by name', async () => {
     await cli(['characters', 'create', '--full-name', 'Ada Lovelace', '--short-name', 'Ada']);
     expect((await cli(['characters', 'update', 'Ada', '--full-name', 'Augusta Ada King'])).code).toBe(0);
-    expect((await cli(['characters', 'delete', 'Augusta Ada King'])).out).toBe('Deleted Augusta Ada King.');
+    // Without a terminal to ask on, a delete needs --yes: refused, nothing deleted.
+    const unasked = await cli(['characters', 'delete', 'Augusta Ada King']);
+    expect(unasked.code).toBe(2);
+    expect(unasked.err).toMatch(
+      /Nothing was deleted\. To delete Augusta Ada King and everything made from it \(\d+ profiles?, \d+ scenes?\), run again with --yes\./,
+    );
+    expect((await cli(['characters', 'delete', 'Augusta Ada King', '--yes'])).out).toBe('Deleted Augusta Ada King.');
     expect((await cli(['characters', 'list'])).out).toBe('No characters yet.');
   });
 
