@@ -166,6 +166,21 @@ export class ImportStage {
   }
 
   /**
+   * Staged scenes the character has already: the item's own id is one of its scenes' ids (an
+   * export of it, imported back) or what an earlier import of the same item recorded. One read of
+   * the stage's ids, each looked up in two lists built once.
+   */
+  alreadyThere(): { count: number; example: string | null } {
+    return this.db
+      .prepare(
+        `SELECT count(*) AS count, min(source) AS example FROM ${this.t}_scenes
+         WHERE source IN (SELECT id FROM scenes WHERE character_id = @c)
+           OR source IN (SELECT import_source FROM scenes WHERE character_id = @c AND import_source IS NOT NULL)`,
+      )
+      .get({ c: this.characterId }) as { count: number; example: string | null };
+  }
+
+  /**
    * The copy's statements (the stage's tables, and so the SQL, are its own): each copies the staged
    * rows of the scenes with ordinals in (@after, @upTo] (parameters: import-steps.ts, CopyParams).
    */

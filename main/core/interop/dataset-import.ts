@@ -122,6 +122,12 @@ export class DatasetImportService {
       }
       stage.add(batch);
       await this.turn(request, tally.scenes, signal);
+      const there = stage.alreadyThere();
+      if (there.count > 0)
+        throw new StudioFailure(
+          'conflict',
+          `${counted(there.count, 'scene')} of ${fileLabel} ${there.count === 1 ? 'is' : 'are'} in ${character.shortName}'s dataset already (${there.example}, for one: the file was imported before, or exported from this dataset). Nothing was imported, so no scene is there twice. Import it into another character, or delete those scenes first.`,
+        );
       const importId = this.newId();
       await this.copy(stage, importId, fileLabel, format, request, signal);
       this.events.emit('dataset/changed', { characterId: character.id });

@@ -281,6 +281,16 @@ describe('round trip: export, import, export again', () => {
           path: first.out.concat(format === 'hf' ? '' : '/train.jsonl'),
         });
         expect(imported).toMatchObject({ format, scenes: 5, experiences: 5, protective: 1 });
+        // The same file again, or the export back into the dataset it came from: refused, nothing doubled.
+        const again = { path: first.out.concat(format === 'hf' ? '' : '/train.jsonl') };
+        const twice = await callError(target.studio, 'dataset/import', { characterId: into, ...again });
+        expect(twice).toMatchObject({
+          code: 'conflict',
+          message: expect.stringMatching(/^5 scenes of .* are in Beethoven's dataset already .*Nothing was imported/),
+        });
+        expect((await call(target.studio, 'dataset/stats', { characterId: into })).scenes).toBe(5);
+        const home = await callError(source.studio, 'dataset/import', { characterId, ...again });
+        expect(home.message).toMatch(/are in Beethoven's dataset already/);
         const out = path.join(tmp.dir, `trip-${format}-again`);
         await call(target.studio, 'dataset/export', { characterIds: [into], format, out, includeProblems: true });
         const file = format === 'hf' ? 'data/train.jsonl' : 'train.jsonl';
