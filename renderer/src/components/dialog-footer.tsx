@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { smallFileSize } from '../../../common/file-size';
 
 /**
  * The end of a dialog's form: its error (an alert), anything between (progress), then Cancel and
@@ -47,7 +48,7 @@ export function DialogFooter({
 export function PickedFile({ file, onRemove }: { file: File; onRemove: () => void }) {
   return (
     <p>
-      <strong>{file.name}</strong> · {(file.size / 1024).toFixed(0)} KB{' '}
+      <strong>{file.name}</strong> · {smallFileSize(file.size)}{' '}
       <button type="button" className="link" onClick={onRemove}>
         remove
       </button>

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { smallFileSize } from '../../../../common/file-size';
 import type { CardFormat, CharacterId, RunId } from '../../../../common/contract';
 import { download, fromBase64 } from '../../lib/files';
 import { useTrainingRuns } from '../../lib/queries';
@@ -35,7 +36,7 @@ export function CardExportDialog({
     event.preventDefault();
     void run({ characterId, format, ...(trained && { runId }) }, (card) => {
       download(card.fileName, fromBase64(card.base64), card.mime);
-      return `Saved ${card.fileName} (${(card.bytes / 1024).toFixed(0)} KB).`;
+      return `Saved ${card.fileName} (${smallFileSize(card.bytes)}).`;
     });
   };
 
