@@ -23,8 +23,9 @@ export async function cardCommand(sub: string, ctx: CliContext): Promise<number>
       print(
         result,
         () =>
-          `Imported the ${result.spec.toUpperCase()} card of ${result.character.fullName}` +
-          `${character ? '' : ' as a new character'}: profile "${result.profile.title}", ` +
+          (character
+            ? `Imported the ${result.spec.toUpperCase()} card "${result.profile.title}" into ${result.character.fullName} as a profile, `
+            : `Imported the ${result.spec.toUpperCase()} card of ${result.character.fullName} as a new character: profile "${result.profile.title}", `) +
           `${counted(result.profile.chunks.length, 'chunk')}, ${counted(result.profile.words, 'word')}${result.image ? ', with its picture' : ''}.`,
       );
       return 0;

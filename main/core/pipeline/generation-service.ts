@@ -199,7 +199,7 @@ export class GenerationService {
         costUsd = null;
         warnings.push(
           settings.budgetUsd === null
-            ? `No price is set for ${provider.model}; add it under Settings → Prices to see the cost and use a budget.`
+            ? `No price is set for ${provider.model}; add it under Settings → Prices (CLI: providers price ${provider.model} …) to see the cost and use a budget.`
             : `No price is set for ${provider.model}, so the budget could not be kept: add its price under Settings → Prices, or clear the budget, to start.`,
         );
       }

@@ -377,7 +377,7 @@ export class ProviderService {
     if (requireModel && !model) {
       throw new StudioFailure(
         'invalid_argument',
-        'Name the model to use, e.g. "gpt-4o-mini" or "llama3.1:8b"; "Test connection" lists the models the server offers.',
+        'Name the model to use, e.g. "gpt-4o-mini" or "llama3.1:8b"; "Test connection" (CLI: providers test without --model) lists the models the server offers.',
       );
     }
     return { kind, baseUrl, model, modelPath };

@@ -156,7 +156,7 @@ function unreachable(error: unknown, edition: string): StudioFailure {
   return new StudioFailure(
     'unavailable',
     `Could not reach ${edition} (${code}): this computer seems to be offline, Wikipedia is blocked on this network, or there is no such language edition. ` +
-      'Connect to the internet and try again, or save the article as a text file and add it with "Add a profile".',
+      'Connect to the internet and try again, or save the article as a text file and add it with "Add a profile" (CLI: profiles import).',
   );
 }
 
