@@ -14,7 +14,9 @@ Commands:
                                 after an unclean shutdown); exit code 1 when it is damaged
   characters list               List characters
   characters create             Create a character
-      --full-name <name> --short-name <name> [--era <text>] [--notes <text>]
+      --full-name <name> [--short-name <name>] [--era <text>] [--notes <text>]
+                                The short name (the speaker label) is the full name's last word
+                                unless given
   characters update <character> Change a character (same options as create)
   characters delete <character> [--yes]
                                 Delete a character and everything made from it (asks first;

@@ -12,6 +12,7 @@ import {
   type Values,
 } from '../shared';
 import { counted } from '../../../common/plural';
+import { suggestShortName } from '../../../common/short-name';
 
 function draftOf(values: Values) {
   return {
@@ -33,9 +34,14 @@ export async function charactersCommand(sub: string, ctx: CliContext): Promise<n
       return 0;
     }
     case 'create': {
+      if (!draft.fullName?.trim())
+        throw new UsageError(
+          'characters create needs --full-name "<the person\'s full name>" (--short-name: the last word unless given).',
+        );
       const created = await call('characters/create', {
-        fullName: draft.fullName ?? '',
-        shortName: draft.shortName ?? '',
+        fullName: draft.fullName,
+        // As the app's form suggests it: the full name's last word ("Ludwig van Beethoven" → "Beethoven").
+        shortName: draft.shortName ?? suggestShortName(draft.fullName),
         era: draft.era ?? '',
         notes: draft.notes ?? '',
       });

@@ -5,6 +5,7 @@ import { storeCharacter, useCharacters, useCommand } from '../lib/queries';
 import { useUi } from '../state/ui';
 import { DialogFooter } from './dialog-footer';
 import { Modal } from './Modal';
+import { suggestShortName } from '../../../common/short-name';
 
 /** Create a character, or edit one when `editId` is given. Errors show in the form. */
 export function CharacterDialog({ editId }: { editId?: CharacterId }) {
@@ -99,10 +100,4 @@ export function CharacterDialog({ editId }: { editId?: CharacterId }) {
       </form>
     </Modal>
   );
-}
-
-/** "Ludwig van Beethoven" → "Beethoven"; "Jane Eyre" → "Eyre" is wrong for fiction, so users can edit. */
-export function suggestShortName(fullName: string): string {
-  const words = fullName.trim().split(/\s+/).filter(Boolean);
-  return words.at(-1)?.replace(/[():]/g, '') ?? '';
 }

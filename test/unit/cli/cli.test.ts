@@ -48,6 +48,14 @@ describe('character-studio CLI', () => {
     ]);
     const list = await cli(['characters', 'list']);
     expect(list.out).toMatch(/Ludwig van Beethoven \(Beethoven, 1770–1827\) — 2 profiles, 61 chunks/);
+
+    // The short name is the full name's last word unless given, as the app's form suggests it.
+    expect((await cli(['characters', 'create', '--full-name', 'Mary Anning'])).out).toMatch(
+      /^Created Mary Anning \(Anning\)/,
+    );
+    const nameless = await cli(['characters', 'create', '--short-name', 'Ada']);
+    expect(nameless.code).toBe(2);
+    expect(nameless.err).toMatch(/characters create needs --full-name/);
   });
 
   it('renames and deletes by name', async () => {

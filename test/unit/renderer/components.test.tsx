@@ -4,7 +4,7 @@ import { act } from 'react';
 import type { Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../../../renderer/src/components/App';
-import { suggestShortName } from '../../../renderer/src/components/CharacterDialog';
+import { suggestShortName } from '../../../common/short-name';
 import { queryClient } from '../../../renderer/src/lib/queries';
 import { settleIn, mountRoot } from '../../support/dom';
 import { connectRenderer } from '../../support/render';
