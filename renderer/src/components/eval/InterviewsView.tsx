@@ -131,7 +131,9 @@ function StartForm({ character }: { character: Character }) {
           ? 'Starting…'
           : asked === 0 && set
             ? `No ${mode === 'multi' ? 'goals' : 'questions'} in this set`
-            : 'Start interviews'}
+            : chosen.length === 0
+              ? 'Tick a system to interview'
+              : 'Start interviews'}
       </button>
     </EvalForm>
   );

@@ -188,7 +188,17 @@ function StartJudge({
         </p>
       )}
       <button className="primary" disabled={busy || !ready}>
-        {busy ? 'Starting…' : pairwise && !pairOk ? 'Choose two different systems' : 'Start judging'}
+        {busy
+          ? 'Starting…'
+          : !provider
+            ? 'Add a provider to judge with (Settings)'
+            : pairwise && !pairOk
+              ? 'Choose two different systems'
+              : scored.length === 0 && !pairwise
+                ? 'Tick a system to judge'
+                : dimensions.size === 0
+                  ? 'Tick a dimension to judge'
+                  : 'Start judging'}
       </button>
     </form>
   );
