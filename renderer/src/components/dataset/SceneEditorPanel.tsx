@@ -145,6 +145,8 @@ export function SceneEditorPanel({
   };
 
   const onKeyDown = (event: KeyboardEvent) => {
+    // A dialog over the editor (Regenerate) keeps its keys: Esc closes it, Ctrl+Z undoes its typing.
+    if (inDialogOver(event.target, root.current)) return;
     const mod = event.ctrlKey || event.metaKey;
     const key = event.key.toLowerCase();
     if (mod && key === 'z' && !event.shiftKey) editor.undo();
@@ -336,6 +338,12 @@ export function SceneEditorPanel({
 }
 
 const noSubscribe = () => () => undefined;
+
+/** Whether `target` is inside a dialog other than the editor itself (the editor is one too). */
+function inDialogOver(target: EventTarget | null, editor: HTMLElement | null): boolean {
+  const dialog = target instanceof Element ? target.closest('dialog, [role="dialog"]') : null;
+  return dialog !== null && dialog !== editor;
+}
 
 /** People as a comma-separated line; the list changes as it is typed, the text keeps the person's spacing. */
 function PeopleField({
