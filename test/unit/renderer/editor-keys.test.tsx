@@ -6,11 +6,12 @@ import { SceneEditorPanel } from '../../../renderer/src/components/dataset/Scene
 import { settleIn, typeInto } from '../../support/dom';
 import { connectRenderer, renderWithQueries } from '../../support/render';
 import { generatedLessonWithExperience } from '../../support/scenes';
-import { call, makeStudio } from '../../support/studio';
+import { call, studioForEachTest, type makeStudio } from '../../support/studio';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
-const env = makeStudio();
+let env: ReturnType<typeof makeStudio>;
+studioForEachTest((opened) => (env = opened));
 let disconnect: () => void;
 let closed: number;
 let page: { container: HTMLElement; unmount: () => void };
@@ -27,7 +28,6 @@ afterEach(() => {
   page.unmount();
   disconnect();
 });
-afterEach(() => env.cleanup());
 
 /** Opens the editor on a generated lesson and waits for its fields. */
 async function openLesson(): Promise<{ id: SceneId; character: Character }> {
@@ -82,4 +82,23 @@ it('keeps keys pressed in the Regenerate dialog in that dialog, not on the edito
   // The same keys outside the dialog still reach the editor.
   press(location()!, 'z', { ctrlKey: true });
   expect(location()!.value).toBe('Bonn');
+});
+
+it('hears its shortcuts wherever focus is while it is open: Ctrl+S on <body> saves, and never reaches the browser', async () => {
+  const { id } = await openLesson();
+  act(() => typeInto(location()!, 'Bonn, the chapel'));
+  // The field went away (a turn scrolled out of the list, a click on empty space): focus is on <body>.
+  act(() => location()!.blur());
+  expect(document.activeElement).toBe(document.body);
+
+  expect(press(document.body, 's', { ctrlKey: true })).toBe(true);
+  await settleIn(page.container, () => (page.container.textContent ?? '').includes('Saved as revision'), 'the save');
+  expect((await call(env.studio, 'scenes/open', { id })).doc.location).toBe('Bonn, the chapel');
+
+  expect(press(document.body, 'z', { metaKey: true })).toBe(true);
+  expect(location()!.value).toBe('Bonn');
+  expect(press(document.body, 'y', { ctrlKey: true })).toBe(true);
+  expect(location()!.value).toBe('Bonn, the chapel');
+  expect(press(document.body, 'Escape')).toBe(true);
+  expect(closed).toBe(1);
 });

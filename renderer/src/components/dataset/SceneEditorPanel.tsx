@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { Character, SavedScene, SceneDoc, SceneId } from '../../../../common/contract';
 import { SceneEditor } from '../../../../common/scene-doc/editor';
 import { sameDoc, type SceneTextField } from '../../../../common/scene-doc/operations';
@@ -72,6 +72,15 @@ export function SceneEditorPanel({
   const root = useRef<HTMLDivElement>(null);
   const [focusRequest, setFocusRequest] = useState<FocusRequest | null>(null);
   const { regeneration, outcome: regenerated, ask, dismiss, started } = useRegeneration(editor, sceneId);
+  // The shortcuts are heard on the whole document while the editor is open, not on its root only:
+  // a turn scrolled out of the list (or a click on empty space) leaves focus on <body>, and Ctrl+S
+  // there must still save, never open the browser's Save page. The latest handler is read from here.
+  const shortcuts = useRef<(event: KeyboardEvent) => void>(() => undefined);
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => shortcuts.current(event);
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
 
   useEffect(() => {
     if (target.kind !== 'edit') return;
@@ -144,18 +153,22 @@ export function SceneEditorPanel({
     onClose();
   };
 
-  const onKeyDown = (event: KeyboardEvent) => {
-    // A dialog over the editor (Regenerate) keeps its keys: Esc closes it, Ctrl+Z undoes its typing.
-    if (inDialogOver(event.target, root.current)) return;
+  shortcuts.current = (event: KeyboardEvent) => {
+    if (event.defaultPrevented) return;
     const mod = event.ctrlKey || event.metaKey;
     const key = event.key.toLowerCase();
+    // A dialog over the editor (Regenerate) keeps its keys: Esc closes it, Ctrl+Z undoes its typing.
+    // Only the browser's Save page is held back there.
+    if (inDialogOver(event.target, root.current)) {
+      if (mod && key === 's') event.preventDefault();
+      return;
+    }
     if (mod && key === 'z' && !event.shiftKey) editor.undo();
     else if (mod && ((key === 'z' && event.shiftKey) || key === 'y')) editor.redo();
     else if (mod && key === 's') void save();
     else if (event.key === 'Escape') close();
     else return;
     event.preventDefault();
-    event.stopPropagation();
   };
 
   const field = (name: SceneTextField, label: string, multiline = false) => {
@@ -183,7 +196,7 @@ export function SceneEditorPanel({
         ? 'Save your edits first: the rewrite starts from the saved scene.'
         : null;
   return (
-    <div className="scene-editor" role="dialog" aria-label="Scene editor" ref={root} onKeyDown={onKeyDown}>
+    <div className="scene-editor" role="dialog" aria-label="Scene editor" ref={root}>
       <header className="editor-bar">
         <h2>{title}</h2>
         <span className="muted editor-revision">

@@ -1,5 +1,5 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { SceneEditor } from '../../../../common/scene-doc/editor';
 import type { SceneDoc, Turn, TurnKind } from '../../../../common/scene-doc/operations';
 import { markTerms, searchTerms } from '../../../../common/search-query';
@@ -88,7 +88,17 @@ export function SceneTurns({
   const moves = turnMoves(editor, focus);
   const [dragged, setDragged] = useState<number | null>(null);
   const list = useRef<HTMLOListElement>(null);
+  // The turn holding focus stays in the DOM when it is scrolled out of view, so its field keeps
+  // focus (and the caret) while the writer scrolls to read elsewhere.
+  const focused = useRef<number | null>(null);
+  const rangeExtractor = useCallback((range: Range) => {
+    const shown = defaultRangeExtractor(range);
+    const keep = focused.current;
+    if (keep === null || keep >= range.count || shown.includes(keep)) return shown;
+    return [...shown, keep].sort((a, b) => a - b);
+  }, []);
   const virtualizer = useVirtualizer({
+    rangeExtractor,
     count: doc.turns.length,
     getScrollElement: () => list.current?.closest<HTMLElement>('.editor-turns') ?? null,
     estimateSize: () => TURN_ESTIMATE,
@@ -180,6 +190,10 @@ export function SceneTurns({
               style={{ transform: `translateY(${start}px)` }}
               className={`edit-turn ${turn.kind}${highlight.includes(turn.speaker.trim()) ? ' main' : ''}${dragged === index ? ' dragging' : ''}${hits.includes(index) ? ' search-hit' : ''}`}
               data-turn={index}
+              onFocus={() => (focused.current = index)}
+              onBlur={(event) => {
+                if (!event.currentTarget.contains(event.relatedTarget)) focused.current = null;
+              }}
               onDragOver={(event) => {
                 if (dragged !== null) event.preventDefault();
               }}
