@@ -120,8 +120,18 @@ export function SceneEditorPanel({
   const save = async () => {
     if (status.kind === 'saving') return;
     editor.seal();
-    setStatus({ kind: 'saving' });
     const current = editor.snapshot();
+    // The studio refuses a turn without a speaker or text (training needs both); say so here and
+    // put the cursor in that field, instead of a message naming a turn that may be scrolled away.
+    const blank = current.doc.turns.findIndex((t) => t.speaker.trim() === '' || t.text.trim() === '');
+    if (blank >= 0) {
+      const missing = current.doc.turns[blank]!.speaker.trim() === '' ? 'speaker' : 'text';
+      const message = `Turn ${blank + 1} has no ${missing}: fill it in or delete the turn, then save again. Nothing was saved yet.`;
+      setStatus({ kind: 'error', message, conflict: false });
+      setFocusRequest({ index: blank, field: missing });
+      return;
+    }
+    setStatus({ kind: 'saving' });
     try {
       if (sceneId === null) {
         const created = await invoke('scenes/create', { characterId: character.id, doc: current.doc });
@@ -320,7 +330,7 @@ export function SceneEditorPanel({
             focus={setFocusRequest}
             focusRequest={focusRequest}
             onFocused={() => setFocusRequest(null)}
-            highlight={[character.shortName, character.fullName]}
+            highlight={[character.shortName || character.fullName, character.fullName]}
             search={target.kind === 'edit' ? (target.search ?? '') : ''}
             {...(sceneId !== null && {
               regenerate: { start: ask, blocked: regenerateBlocked },
