@@ -8,8 +8,8 @@ import { mountRoot, typeInto } from '../../support/dom';
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 // The browser's "More filters": it folded itself away when "Any speaker" was chosen, emptying the
-// min box rebuilt it (the cursor left), and a minimum above the maximum went to the studio and
-// came back refused.
+// min box rebuilt it (the cursor left), a minimum above the maximum went to the studio and came
+// back refused, and the hand-written scenes' prompt version showed as a bare "(1)".
 
 const facets: SceneFacets = {
   kinds: {},
@@ -95,4 +95,9 @@ it('says a minimum above the maximum is one, and does not send it', () => {
   act(() => typeInto(box('At least turns'), '1'));
   expect(page.container.querySelector('[role="alert"]')).toBeNull();
   expect(sent.at(-1)).toEqual({ minTurns: 1, maxTurns: 2 });
+});
+
+it('names the prompt version of scenes written by hand', () => {
+  const options = [...page.container.querySelectorAll('select[aria-label="Prompt version"] option')];
+  expect(options.map((o) => o.textContent)).toEqual(['Any prompt', 'builtin@1 (3)', 'written by hand, no prompt (1)']);
 });

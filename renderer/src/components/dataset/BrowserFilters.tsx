@@ -51,12 +51,20 @@ function FacetSelect({
           {n(0)}
         </option>
       )}
-      {values.map((v) => (
-        <option key={v.value} value={v.value}>
-          {v.label ?? v.value}
-          {n(v.count)}
-        </option>
-      ))}
+      {values.map((v) =>
+        // Scenes written by hand have no prompt version (an empty value, which no filter can ask
+        // for): named, and left to the "By hand" kind above.
+        v.value === '' ? (
+          <option key="" value="" disabled title="Show them with “By hand” above">
+            written by hand, no prompt{n(v.count)}
+          </option>
+        ) : (
+          <option key={v.value} value={v.value}>
+            {v.label ?? v.value}
+            {n(v.count)}
+          </option>
+        ),
+      )}
     </select>
   );
 }
