@@ -26,6 +26,9 @@ export function foldWord(word: string): string {
 
 const wordsOf = (text: string) => (text.match(WORD) ?? []).map(foldWord).filter((w) => w.length > 0);
 
+/** The longest search the studio takes (characters); the search box stops there. */
+export const SEARCH_MAX_CHARS = 500;
+
 /** The query's terms, in order; empty when it holds no word at all. At most 32 terms are kept. */
 export function searchTerms(query: string): SearchTerm[] {
   const terms: SearchTerm[] = [];

@@ -14,6 +14,7 @@ import type {
   SceneDoc,
   SceneId,
 } from '../../common/contract';
+import { SEARCH_MAX_CHARS } from '../../common/search-query';
 import { chatSchemas, id } from './chat/chat-schemas';
 import { evalSchemas } from './eval/eval-schemas';
 import { judgeSchemas } from './eval/judge-schemas';
@@ -83,7 +84,7 @@ const sceneFilterFields = {
   tag: tag.optional(),
   waiting: z.boolean().optional(),
   kind: z.enum(['normal', 'protective', 'hand', 'chat_correction']).optional(),
-  search: z.string().max(500, 'A search is at most 500 characters').optional(),
+  search: z.string().max(SEARCH_MAX_CHARS, `A search is at most ${SEARCH_MAX_CHARS} characters`).optional(),
   chunkId: chunkId.optional(),
   promptVersion: z.string().min(1).max(200).optional(),
   model: z.string().min(1).max(300).optional(),

@@ -92,11 +92,9 @@ export class PromptBuilder {
       scene ??= this.dataset.promptScene(input.sceneId as SceneId);
       if (!scene) throw new ItemProblem('its scene was deleted');
       Object.assign(values, {
-        // A scene written by hand belongs to no chunk: its experience is written from the profile.
-        chunk:
-          scene.origin === 'hand' && scene.chunkId === null
-            ? this.profileExcerpt(character.id)
-            : this.chunkText(scene.chunkId ?? undefined),
+        // A scene with no chunk (written by hand, imported, or its chunk deleted, which clears the
+        // link) is written from the profile; only a chunk named but gone meanwhile fails the item.
+        chunk: scene.chunkId === null ? this.profileExcerpt(character.id) : this.chunkText(scene.chunkId),
         type: scene.type,
         location: scene.location,
         time: scene.time || 'unknown',

@@ -262,6 +262,49 @@ describe('regenerate with an instruction', () => {
     expect((await call(env.studio, 'jobs/list', { characterId })).map((j) => j.kind)).toContain('generation');
   });
 
+  it('rewrites a turn and the experience of an imported scene (it has no profile chunk) from the profile', async () => {
+    const file = [
+      {
+        setting: ['Bonn, 1782. The organ loft is cold.'],
+        dialogue: [
+          { role: 'Neefe', action: '(speaking)', content: 'Play it again.' },
+          { role: 'Beethoven', action: '(speaking)', content: 'Yes, Herr Neefe.' },
+        ],
+        location: 'The court chapel',
+        source: 'seed_dialogue_imported',
+      },
+    ];
+    await call(env.studio, 'dataset/import', {
+      characterId,
+      fileBase64: Buffer.from(JSON.stringify(file)).toString('base64'),
+      fileName: 'generated_agent_dialogue_Beethoven.json',
+    });
+    const imported = env.studio.db
+      .prepare("SELECT id, chunk_id AS chunkId FROM scenes WHERE origin = 'import' AND location = 'The court chapel'")
+      .get() as { id: SceneId; chunkId: string | null };
+    expect(imported.chunkId).toBeNull();
+    const id = imported.id;
+
+    const turn = await call(env.studio, 'scenes/regenerate', { characterId, ids: [id], instruction: 'curt', turn: 1 });
+    const turnDone = await env.studio.jobs.whenIdle(turn.id);
+    expect(turnDone.recentFailures).toEqual([]);
+    expect(turnDone.status).toBe('succeeded');
+    expect((await call(env.studio, 'scenes/open', { id })).doc.turns[1]!.text).toBe('Enough! (curt)');
+
+    const whole = await call(env.studio, 'scenes/regenerate', { characterId, ids: [id], instruction: 'louder' });
+    expect((await env.studio.jobs.whenIdle(whole.id)).status).toBe('succeeded');
+    expect((await call(env.studio, 'scenes/open', { id })).doc.experienceBackground).toBe('Rewritten: louder.');
+    // The experience prompt was written from the character's profile, as for a scene written by hand.
+    const excerpt = (await call(env.studio, 'profiles/list', { characterId }))[0]!;
+    const request = server.requests
+      .map((r) => r.chat)
+      .filter((c) => c && /Rewrite this whole interaction/.test(lastUser(c)))
+      .at(-1)!;
+    expect(request.messages.map((m) => m.content).join('\n')).toContain(
+      excerpt.chunks[0]!.text.split(/\s+/).slice(0, 12).join(' '),
+    );
+  });
+
   it('refuses bad requests with what to do', async () => {
     const id = await someScene(0);
     const empty = await callError(env.studio, 'scenes/regenerate', { characterId, ids: [id], instruction: '   ' });

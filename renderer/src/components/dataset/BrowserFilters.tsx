@@ -1,4 +1,4 @@
-import { memo } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { FacetCount, SceneFacets, SceneFilter, SceneSort } from '../../../../common/contract';
 
 /** What the browser filters on besides the kind and review (those have their own controls). */
@@ -51,12 +51,20 @@ function FacetSelect({
           {n(0)}
         </option>
       )}
-      {values.map((v) => (
-        <option key={v.value} value={v.value}>
-          {v.label ?? v.value}
-          {n(v.count)}
-        </option>
-      ))}
+      {values.map((v) =>
+        // Scenes written by hand have no prompt version (an empty value, which no filter can ask
+        // for): named, and left to the "By hand" kind above.
+        v.value === '' ? (
+          <option key="" value="" disabled title="Show them with “By hand” above">
+            written by hand, no prompt{n(v.count)}
+          </option>
+        ) : (
+          <option key={v.value} value={v.value}>
+            {v.label ?? v.value}
+            {n(v.count)}
+          </option>
+        ),
+      )}
     </select>
   );
 }
@@ -82,13 +90,15 @@ export const MoreFilters = memo(function MoreFilters({
   onChange: (next: MoreFilter) => void;
 }) {
   const active = Object.values(value).filter((v) => v !== undefined).length;
+  // Open until the person closes it: choosing "Any …" or emptying a box must not fold it away.
+  const [open, setOpen] = useState(active > 0);
   const set = (patch: MoreFilter) => {
     const next = { ...value, ...patch };
     for (const key of Object.keys(next) as (keyof MoreFilter)[]) if (next[key] === undefined) delete next[key];
     onChange(next);
   };
   return (
-    <details className="more-filters" open={active > 0 ? true : undefined}>
+    <details className="more-filters" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>
         More filters{active > 0 ? ` · ${active} on` : ''}
         {active > 0 && (
@@ -114,22 +124,63 @@ export const MoreFilters = memo(function MoreFilters({
             onChange={(next) => set({ [key]: next })}
           />
         ))}
-        {/* Remounted when cleared, so the boxes empty with the filter. */}
-        <span className="turns-range" key={`${value.minTurns ?? ''}-${value.maxTurns ?? ''}` === '-' ? 'clear' : 'set'}>
-          {(['minTurns', 'maxTurns'] as const).map((key, i) => (
-            <input
-              key={key}
-              type="number"
-              min={0}
-              aria-label={i === 0 ? 'At least turns' : 'At most turns'}
-              placeholder={i === 0 ? 'min' : 'max'}
-              defaultValue={value[key] ?? ''}
-              onChange={(e) => set({ [key]: turnsValue(e.target.value) })}
-            />
-          ))}
-          <span className="muted">turns</span>
-        </span>
+        <TurnsRange min={value.minTurns} max={value.maxTurns} onChange={(range) => set(range)} />
       </div>
     </details>
   );
 });
+
+/**
+ * The at-least and at-most boxes. They keep what is typed (and focus) while the filter follows
+ * it; a minimum above the maximum is said here and not sent (the studio would refuse it).
+ */
+function TurnsRange({
+  min,
+  max,
+  onChange,
+}: {
+  min: number | undefined;
+  max: number | undefined;
+  onChange: (range: { minTurns: number | undefined; maxTurns: number | undefined }) => void;
+}) {
+  const [text, setText] = useState({ min: String(min ?? ''), max: String(max ?? '') });
+  // A change from outside ("clear") shows in the boxes; what is being typed is kept.
+  useEffect(() => {
+    setText((t) => ({
+      min: turnsValue(t.min) === min ? t.min : String(min ?? ''),
+      max: turnsValue(t.max) === max ? t.max : String(max ?? ''),
+    }));
+  }, [min, max]);
+  const low = turnsValue(text.min);
+  const high = turnsValue(text.max);
+  const crossed = low !== undefined && high !== undefined && low > high;
+  const type = (box: 'min' | 'max', typed: string) => {
+    const next = { ...text, [box]: typed };
+    setText(next);
+    const [a, b] = [turnsValue(next.min), turnsValue(next.max)];
+    if (a !== undefined && b !== undefined && a > b) return;
+    onChange({ minTurns: a, maxTurns: b });
+  };
+  return (
+    <span className="turns-range">
+      {(['min', 'max'] as const).map((box) => (
+        <input
+          key={box}
+          type="number"
+          min={0}
+          aria-label={box === 'min' ? 'At least turns' : 'At most turns'}
+          aria-invalid={crossed || undefined}
+          placeholder={box}
+          value={text[box]}
+          onChange={(e) => type(box, e.target.value)}
+        />
+      ))}
+      <span className="muted">turns</span>
+      {crossed && (
+        <span className="form-error" role="alert">
+          min is above max
+        </span>
+      )}
+    </span>
+  );
+}

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } fro
 import type { Character, SceneFilter, SceneId, SceneSort } from '../../../../common/contract';
 import { useDatasetStats, useLastReview, useReviewCounts, useSceneFacets, useSceneList } from '../../lib/queries';
 import { useUi } from '../../state/ui';
+import { SEARCH_MAX_CHARS } from '../../../../common/search-query';
 import { useDebounced } from '../form-fields';
 import { summarizeProblems } from './FormatProblems';
 import { SceneDetail } from './SceneDetail';
@@ -196,6 +197,7 @@ export function DatasetPanel({
               type="search"
               aria-label="Search scenes"
               placeholder="Search scenes and turns…"
+              maxLength={SEARCH_MAX_CHARS}
               value={query}
               onChange={(e) => changeFilter(() => setQuery(e.target.value))}
               onKeyDown={(e) => {

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { Character, SavedScene, SceneDoc, SceneId } from '../../../../common/contract';
 import { SceneEditor } from '../../../../common/scene-doc/editor';
 import { sameDoc, type SceneTextField } from '../../../../common/scene-doc/operations';
@@ -72,6 +72,15 @@ export function SceneEditorPanel({
   const root = useRef<HTMLDivElement>(null);
   const [focusRequest, setFocusRequest] = useState<FocusRequest | null>(null);
   const { regeneration, outcome: regenerated, ask, dismiss, started } = useRegeneration(editor, sceneId);
+  // The shortcuts are heard on the whole document while the editor is open, not on its root only:
+  // a turn scrolled out of the list (or a click on empty space) leaves focus on <body>, and Ctrl+S
+  // there must still save, never open the browser's Save page. The latest handler is read from here.
+  const shortcuts = useRef<(event: KeyboardEvent) => void>(() => undefined);
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => shortcuts.current(event);
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
 
   useEffect(() => {
     if (target.kind !== 'edit') return;
@@ -111,8 +120,18 @@ export function SceneEditorPanel({
   const save = async () => {
     if (status.kind === 'saving') return;
     editor.seal();
-    setStatus({ kind: 'saving' });
     const current = editor.snapshot();
+    // The studio refuses a turn without a speaker or text (training needs both); say so here and
+    // put the cursor in that field, instead of a message naming a turn that may be scrolled away.
+    const blank = current.doc.turns.findIndex((t) => t.speaker.trim() === '' || t.text.trim() === '');
+    if (blank >= 0) {
+      const missing = current.doc.turns[blank]!.speaker.trim() === '' ? 'speaker' : 'text';
+      const message = `Turn ${blank + 1} has no ${missing}: fill it in or delete the turn, then save again. Nothing was saved yet.`;
+      setStatus({ kind: 'error', message, conflict: false });
+      setFocusRequest({ index: blank, field: missing });
+      return;
+    }
+    setStatus({ kind: 'saving' });
     try {
       if (sceneId === null) {
         const created = await invoke('scenes/create', { characterId: character.id, doc: current.doc });
@@ -144,16 +163,22 @@ export function SceneEditorPanel({
     onClose();
   };
 
-  const onKeyDown = (event: KeyboardEvent) => {
+  shortcuts.current = (event: KeyboardEvent) => {
+    if (event.defaultPrevented) return;
     const mod = event.ctrlKey || event.metaKey;
     const key = event.key.toLowerCase();
+    // A dialog over the editor (Regenerate) keeps its keys: Esc closes it, Ctrl+Z undoes its typing.
+    // Only the browser's Save page is held back there.
+    if (inDialogOver(event.target, root.current)) {
+      if (mod && key === 's') event.preventDefault();
+      return;
+    }
     if (mod && key === 'z' && !event.shiftKey) editor.undo();
     else if (mod && ((key === 'z' && event.shiftKey) || key === 'y')) editor.redo();
     else if (mod && key === 's') void save();
     else if (event.key === 'Escape') close();
     else return;
     event.preventDefault();
-    event.stopPropagation();
   };
 
   const field = (name: SceneTextField, label: string, multiline = false) => {
@@ -181,7 +206,7 @@ export function SceneEditorPanel({
         ? 'Save your edits first: the rewrite starts from the saved scene.'
         : null;
   return (
-    <div className="scene-editor" role="dialog" aria-label="Scene editor" ref={root} onKeyDown={onKeyDown}>
+    <div className="scene-editor" role="dialog" aria-label="Scene editor" ref={root}>
       <header className="editor-bar">
         <h2>{title}</h2>
         <span className="muted editor-revision">
@@ -305,7 +330,7 @@ export function SceneEditorPanel({
             focus={setFocusRequest}
             focusRequest={focusRequest}
             onFocused={() => setFocusRequest(null)}
-            highlight={[character.shortName, character.fullName]}
+            highlight={[character.shortName || character.fullName, character.fullName]}
             search={target.kind === 'edit' ? (target.search ?? '') : ''}
             {...(sceneId !== null && {
               regenerate: { start: ask, blocked: regenerateBlocked },
@@ -336,6 +361,12 @@ export function SceneEditorPanel({
 }
 
 const noSubscribe = () => () => undefined;
+
+/** Whether `target` is inside a dialog other than the editor itself (the editor is one too). */
+function inDialogOver(target: EventTarget | null, editor: HTMLElement | null): boolean {
+  const dialog = target instanceof Element ? target.closest('dialog, [role="dialog"]') : null;
+  return dialog !== null && dialog !== editor;
+}
 
 /** People as a comma-separated line; the list changes as it is typed, the text keeps the person's spacing. */
 function PeopleField({

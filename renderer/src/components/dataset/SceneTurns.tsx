@@ -1,5 +1,5 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { SceneEditor } from '../../../../common/scene-doc/editor';
 import type { SceneDoc, Turn, TurnKind } from '../../../../common/scene-doc/operations';
 import { markTerms, searchTerms } from '../../../../common/search-query';
@@ -13,20 +13,35 @@ export interface FocusRequest {
   caret?: number;
 }
 
-/** Which speaker a new turn after `index` gets: the one before the previous turn (dialogues alternate). */
-function nextSpeaker(doc: SceneDoc, index: number): string {
-  return doc.turns[index - 1]?.speaker ?? doc.turns[index]?.speaker ?? '';
+/**
+ * Which speaker a new turn after `index` gets (-1: the first turn). Dialogues alternate between the
+ * character (`names[0]` is the speaker label, the others name them too) and the other person: the
+ * first of the scene's People, else whoever last spoke to the character. An empty scene starts
+ * with the other person when People names one, else with the character.
+ */
+export function nextSpeaker(doc: SceneDoc, index: number, names: readonly string[]): string {
+  const character = names[0] ?? '';
+  const isCharacter = (speaker: string) => names.includes(speaker.trim());
+  const other =
+    doc.people[0] ??
+    doc.turns
+      .slice(0, index + 1)
+      .reverse()
+      .find((t) => t.speaker.trim() !== '' && !isCharacter(t.speaker))?.speaker;
+  const previous = doc.turns[index]?.speaker;
+  if (previous === undefined || previous.trim() === '') return other ?? character;
+  return isCharacter(previous) ? (other ?? '') : character;
 }
 
 /**
  * The structural moves on a turn, shared by its buttons and its keyboard shortcuts. Each returns
  * where focus should go afterwards.
  */
-export function turnMoves(editor: SceneEditor, focus: (request: FocusRequest) => void) {
+export function turnMoves(editor: SceneEditor, focus: (request: FocusRequest) => void, names: readonly string[]) {
   const doc = () => editor.snapshot().doc;
   return {
     insertAfter(index: number) {
-      const turn: Turn = { speaker: nextSpeaker(doc(), index), kind: 'speaking', text: '' };
+      const turn: Turn = { speaker: nextSpeaker(doc(), index, names), kind: 'speaking', text: '' };
       editor.apply({ kind: 'insert-turn', index: index + 1, turn });
       focus({ index: index + 1, field: 'text' });
     },
@@ -78,17 +93,27 @@ export function SceneTurns({
   /** Where focus should go after the last structural edit, until `onFocused` says it went. */
   focusRequest?: FocusRequest | null;
   onFocused?: () => void;
-  /** Names of the character, to mark their turns. */
+  /** Names of the character, to mark their turns; the first is their speaker label, given to new turns. */
   highlight: readonly string[];
   /** The browser's search: turns with its words are marked. */
   search?: string;
   /** Asks for an instruction to rewrite turn `index` through the LLM; absent or null when it cannot now (why, in `title`). */
   regenerate?: { start: (index: number) => void; blocked: string | null };
 }) {
-  const moves = turnMoves(editor, focus);
+  const moves = turnMoves(editor, focus, highlight);
   const [dragged, setDragged] = useState<number | null>(null);
   const list = useRef<HTMLOListElement>(null);
+  // The turn holding focus stays in the DOM when it is scrolled out of view, so its field keeps
+  // focus (and the caret) while the writer scrolls to read elsewhere.
+  const focused = useRef<number | null>(null);
+  const rangeExtractor = useCallback((range: Range) => {
+    const shown = defaultRangeExtractor(range);
+    const keep = focused.current;
+    if (keep === null || keep >= range.count || shown.includes(keep)) return shown;
+    return [...shown, keep].sort((a, b) => a - b);
+  }, []);
   const virtualizer = useVirtualizer({
+    rangeExtractor,
     count: doc.turns.length,
     getScrollElement: () => list.current?.closest<HTMLElement>('.editor-turns') ?? null,
     estimateSize: () => TURN_ESTIMATE,
@@ -180,6 +205,10 @@ export function SceneTurns({
               style={{ transform: `translateY(${start}px)` }}
               className={`edit-turn ${turn.kind}${highlight.includes(turn.speaker.trim()) ? ' main' : ''}${dragged === index ? ' dragging' : ''}${hits.includes(index) ? ' search-hit' : ''}`}
               data-turn={index}
+              onFocus={() => (focused.current = index)}
+              onBlur={(event) => {
+                if (!event.currentTarget.contains(event.relatedTarget)) focused.current = null;
+              }}
               onDragOver={(event) => {
                 if (dragged !== null) event.preventDefault();
               }}

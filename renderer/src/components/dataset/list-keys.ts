@@ -7,6 +7,15 @@ function typing(target: EventTarget | null): boolean {
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
 }
 
+/**
+ * Whether a dialog is open (Provenance, a confirmation, the editor): its keys are its own, and the
+ * list behind it must not move under it, wherever focus is.
+ */
+function dialogOpen(target: EventTarget | null): boolean {
+  if (target instanceof Element && target.closest('dialog, [role="dialog"]') !== null) return true;
+  return document.querySelector('dialog[open], [role="dialog"]') !== null;
+}
+
 /** A control outside the list (a review button, a link) that Enter must press as usual. */
 function otherControl(target: EventTarget | null): boolean {
   return (
@@ -17,8 +26,8 @@ function otherControl(target: EventTarget | null): boolean {
 }
 
 /**
- * The browser's keys, on the whole window while `enabled` (no editor open) and focus is not in a
- * field: ↓ or j selects the next scene, ↑ or k the one before (the first when none is), Enter
+ * The browser's keys, on the whole window while `enabled` (no editor open), no dialog is open
+ * and focus is not in a field: ↓ or j selects the next scene, ↑ or k the one before (the first when none is), Enter
  * opens the selected one in the editor. Moving past the last loaded row asks for the next page.
  */
 export function useListKeys(options: {
@@ -35,7 +44,7 @@ export function useListKeys(options: {
   useEffect(() => {
     if (!options.enabled) return;
     const onKey = (event: KeyboardEvent) => {
-      if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
+      if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target) || dialogOpen(event.target)) return;
       const { rows, selected, onSelect, onOpen, onNeedMore } = latest.current;
       const at = selected === null ? -1 : rows.findIndex((r) => r.id === selected);
       const by =

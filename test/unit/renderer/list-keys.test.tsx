@@ -1,0 +1,77 @@
+// @vitest-environment jsdom
+import { act, type ReactNode } from 'react';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { SceneId, SceneSummary } from '../../../common/contract';
+import { useListKeys } from '../../../renderer/src/components/dataset/list-keys';
+import { mountRoot } from '../../support/dom';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+// The browser's list keys (↓ ↑ j k Enter) listen on the whole window; a dialog over the list (the
+// Provenance dialog, say) keeps them: ↓ there used to move the selection behind it.
+
+const rows = ['scene-1', 'scene-2', 'scene-3'].map((id) => ({ id }) as SceneSummary);
+let selected: SceneId[];
+let page: ReturnType<typeof mountRoot>;
+
+function List({ children }: { children?: ReactNode }) {
+  useListKeys({
+    enabled: true,
+    rows,
+    selected: null,
+    onSelect: (id) => selected.push(id),
+    onOpen: () => undefined,
+    onNeedMore: undefined,
+  });
+  return <>{children}</>;
+}
+
+function press(target: Element, key: string): void {
+  act(() => {
+    target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+  });
+}
+
+beforeEach(() => {
+  selected = [];
+  page = mountRoot();
+});
+afterEach(() => page.unmount());
+
+it('moves the selection with ↓ and j while no dialog is open', () => {
+  act(() => page.root.render(<List />));
+  press(document.body, 'ArrowDown');
+  press(document.body, 'j');
+  expect(selected).toEqual(['scene-1', 'scene-1']);
+});
+
+it('leaves the list alone while a dialog is open, for keys from inside it or from anywhere else', () => {
+  act(() =>
+    page.root.render(
+      <List>
+        <dialog open aria-label="Provenance">
+          <button>Close</button>
+        </dialog>
+      </List>,
+    ),
+  );
+  for (const key of ['ArrowDown', 'ArrowUp', 'j', 'k']) {
+    press(page.container.querySelector('dialog button')!, key);
+    press(document.body, key);
+  }
+  expect(selected).toEqual([]);
+});
+
+it('leaves the list alone for keys from inside an element with role=dialog', () => {
+  act(() =>
+    page.root.render(
+      <List>
+        <div role="dialog" aria-label="Scene editor">
+          <button>Close</button>
+        </div>
+      </List>,
+    ),
+  );
+  press(page.container.querySelector('[role="dialog"] button')!, 'ArrowDown');
+  expect(selected).toEqual([]);
+});
