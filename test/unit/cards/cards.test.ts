@@ -400,7 +400,9 @@ describe('the CLI face', () => {
         'Captain',
       ]);
       expect(into.code).toBe(0);
-      expect(into.out).toMatch(/Imported the V3 card "Captain Mara Vell \(2\)" into Captain Mara Vell as a profile, \d+ chunks/);
+      expect(into.out).toMatch(
+        /Imported the V3 card "Captain Mara Vell \(2\)" into Captain Mara Vell as a profile, \d+ chunks/,
+      );
     } finally {
       files.cleanup();
     }
