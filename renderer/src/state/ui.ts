@@ -58,10 +58,17 @@ interface UiState {
   generationDrafts: Partial<Record<CharacterId, GenerationDraft>>;
   trainingDrafts: Partial<Record<CharacterId, TrainingDraft>>;
   chatSelections: Partial<Record<CharacterId, ChatSelection>>;
+  /**
+   * What the user has typed and not sent, per conversation: switching, searching or a refetch
+   * keeps it. Kept in memory only: writing localStorage on every keystroke would cost typing
+   * time, and a draft of a conversation deleted elsewhere would linger there for good.
+   */
+  chatDrafts: Partial<Record<ConversationId, string>>;
   /** Whether the character's inner thoughts show in the chat (apart from speech). */
   chatThoughts: boolean;
   /** Opens the Chat tab of the character on `selection`. */
   openChat: (characterId: CharacterId, selection: ChatSelection) => void;
+  setChatDraft: (id: ConversationId, text: string) => void;
   setChatThoughts: (shown: boolean) => void;
   setCharacterTab: (tab: CharacterTab) => void;
   openSettings: (open: boolean) => void;
@@ -86,9 +93,11 @@ export const useUi = create<UiState>((set) => ({
   generationDrafts: {},
   trainingDrafts: {},
   chatSelections: {},
+  chatDrafts: {},
   chatThoughts: true,
   openChat: (characterId, selection) =>
     set((state) => ({ characterTab: 'chat', chatSelections: { ...state.chatSelections, [characterId]: selection } })),
+  setChatDraft: (id, text) => set((state) => ({ chatDrafts: { ...state.chatDrafts, [id]: text } })),
   setChatThoughts: (chatThoughts) => set({ chatThoughts }),
   setCharacterTab: (characterTab) => set({ characterTab }),
   openSettings: (settingsOpen) => set({ settingsOpen }),

@@ -30,7 +30,6 @@ export function ConversationPane({
   const setThoughts = useUi((s) => s.setChatThoughts);
   const streams = useReplyStreams((s) => s.streams);
   const forget = useReplyStreams((s) => s.forget);
-  const [draft, setDraft] = useState('');
   const [sending, setSending] = useState(false);
   const list = useRef<HTMLOListElement>(null);
   const [stuck, setStuck] = useState(true);
@@ -72,18 +71,8 @@ export function ConversationPane({
     run().catch((error: unknown) => toast({ kind: 'error', text: messageOf(error) }));
   };
 
-  const send = () => {
-    const text = draft.trim();
-    if (!text || replying) return;
-    setDraft('');
-    void write(() => invoke('chat/send', { conversationId: id, text }));
-  };
-  const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
-      e.preventDefault();
-      send();
-    }
-  };
+  const send = (text: string) => void write(() => invoke('chat/send', { conversationId: id, text }));
+  const stop = () => act(() => invoke('chat/stop', { conversationId: id }));
 
   const actions: BubbleActions = {
     browse: (messageId: ChatMessageId) => act(() => invoke('chat/select', { messageId })),
@@ -183,26 +172,63 @@ export function ConversationPane({
           </button>
         )}
       </div>
-      <div className="chat-composer">
-        <textarea
-          aria-label={`Message to ${v.characterName}`}
-          placeholder={`Message ${v.characterName}…`}
-          rows={Math.min(6, Math.max(1, draft.split('\n').length))}
-          value={draft}
-          onChange={(e) => setDraft(e.target.value)}
-          onKeyDown={onKey}
-        />
-        {replying ? (
-          <button className="danger" onClick={() => act(() => invoke('chat/stop', { conversationId: id }))}>
-            ■ Stop
-          </button>
-        ) : (
-          <button className="primary" onClick={send} disabled={!draft.trim()}>
-            Send
-          </button>
-        )}
-      </div>
+      <Composer id={id} characterName={v.characterName} replying={replying} onSend={send} onStop={stop} />
     </section>
+  );
+}
+
+/**
+ * The message box and Send (Stop while a reply streams). The draft is the ui store's, per
+ * conversation: it survives switching conversations and searching, and a keystroke renders this
+ * box alone, not the conversation above it.
+ */
+function Composer({
+  id,
+  characterName,
+  replying,
+  onSend,
+  onStop,
+}: {
+  id: ConversationId;
+  characterName: string;
+  replying: boolean;
+  onSend: (text: string) => void;
+  onStop: () => void;
+}) {
+  const draft = useUi((s) => s.chatDrafts[id] ?? '');
+  const setDraft = useUi((s) => s.setChatDraft);
+  const send = () => {
+    const text = draft.trim();
+    if (!text || replying) return;
+    setDraft(id, '');
+    onSend(text);
+  };
+  const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      send();
+    }
+  };
+  return (
+    <div className="chat-composer">
+      <textarea
+        aria-label={`Message to ${characterName}`}
+        placeholder={`Message ${characterName}…`}
+        rows={Math.min(6, Math.max(1, draft.split('\n').length))}
+        value={draft}
+        onChange={(e) => setDraft(id, e.target.value)}
+        onKeyDown={onKey}
+      />
+      {replying ? (
+        <button className="danger" onClick={onStop}>
+          ■ Stop
+        </button>
+      ) : (
+        <button className="primary" onClick={send} disabled={!draft.trim()}>
+          Send
+        </button>
+      )}
+    </div>
   );
 }
 
