@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { ChatMessageId, ConversationId, ConversationView, PathStep } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { invoke, useChatTargets, useConversation } from '../../lib/queries';
@@ -56,42 +56,53 @@ export function ConversationPane({
   };
 
   /** Runs a command that writes a reply (send, regenerate, retry); failures become a toast. */
-  const write = async (run: () => Promise<unknown>) => {
-    setSending(true);
-    setStuck(true);
-    try {
-      await run();
-    } catch (error) {
-      toast({ kind: 'error', text: messageOf(error) });
-    } finally {
-      setSending(false);
-    }
-  };
-  const act = (run: () => Promise<unknown>) => {
-    run().catch((error: unknown) => toast({ kind: 'error', text: messageOf(error) }));
-  };
+  const write = useCallback(
+    async (run: () => Promise<unknown>) => {
+      setSending(true);
+      setStuck(true);
+      try {
+        await run();
+      } catch (error) {
+        toast({ kind: 'error', text: messageOf(error) });
+      } finally {
+        setSending(false);
+      }
+    },
+    [toast],
+  );
+  const act = useCallback(
+    (run: () => Promise<unknown>) => {
+      run().catch((error: unknown) => toast({ kind: 'error', text: messageOf(error) }));
+    },
+    [toast],
+  );
 
   const send = (text: string) => void write(() => invoke('chat/send', { conversationId: id, text }));
   const stop = () => act(() => invoke('chat/stop', { conversationId: id }));
 
-  const actions: BubbleActions = {
-    browse: (messageId: ChatMessageId) => act(() => invoke('chat/select', { messageId })),
-    regenerate: (step: PathStep) =>
-      void write(() => invoke('chat/reply', { conversationId: id, parentId: step.message.parentId! })),
-    edit: (step, text, reasoning) =>
-      void write(async () => {
-        const edited = await invoke('chat/edit', { messageId: step.message.id, text, reasoning });
-        const leaf = edited.path.at(-1)!.message;
-        // The user's new wording asks the character again; a rewritten reply stands as it is.
-        if (leaf.role === 'user') await invoke('chat/reply', { conversationId: id, parentId: leaf.id });
-      }),
-    branch: (step) => act(() => invoke('chat/select', { messageId: step.message.id, branch: true })),
-    correct: (step) =>
-      act(async () => {
-        await invoke('chat/correct', { messageId: step.message.id });
-        toast({ kind: 'info', text: 'Sent to the dataset as an accepted "chat correction" scene.' });
-      }),
-  };
+  // The same object across renders: the bubbles are memoized, and a pane that renders for each
+  // streamed piece of a reply must not render every message of a long conversation with it.
+  const actions = useMemo<BubbleActions>(
+    () => ({
+      browse: (messageId: ChatMessageId) => act(() => invoke('chat/select', { messageId })),
+      regenerate: (step: PathStep) =>
+        void write(() => invoke('chat/reply', { conversationId: id, parentId: step.message.parentId! })),
+      edit: (step, text, reasoning) =>
+        void write(async () => {
+          const edited = await invoke('chat/edit', { messageId: step.message.id, text, reasoning });
+          const leaf = edited.path.at(-1)!.message;
+          // The user's new wording asks the character again; a rewritten reply stands as it is.
+          if (leaf.role === 'user') await invoke('chat/reply', { conversationId: id, parentId: leaf.id });
+        }),
+      branch: (step) => act(() => invoke('chat/select', { messageId: step.message.id, branch: true })),
+      correct: (step) =>
+        act(async () => {
+          await invoke('chat/correct', { messageId: step.message.id });
+          toast({ kind: 'info', text: 'Sent to the dataset as an accepted "chat correction" scene.' });
+        }),
+    }),
+    [id, write, act, toast],
+  );
 
   if (query.isPending) return <p className="muted chat-pane-empty">Opening the conversation…</p>;
   if (query.isError) return <p className="form-error chat-pane-empty">{query.error.message}</p>;

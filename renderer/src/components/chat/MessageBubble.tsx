@@ -1,4 +1,4 @@
-import { useState, type KeyboardEvent } from 'react';
+import { memo, useState, type KeyboardEvent } from 'react';
 import type { CallId, ChatMessageId, ChatProducer, PathStep } from '../../../../common/contract';
 import { callCostText, callTokensText } from '../../../../common/provenance';
 import { useCalls } from '../../lib/queries';
@@ -21,8 +21,9 @@ export interface BubbleActions {
  * One message of the path: the speaker, the character's thoughts apart (italic, muted) when shown,
  * the speech, its state (writing, stopped, cut, edited), and its actions: ← → between alternatives,
  * Regenerate or Retry, Edit, Branch from here, and for a reply the user rewrote, Send to dataset.
+ * Memoized: it renders again only when its own props change (`actions` is one stable object).
  */
-export function MessageBubble({
+export const MessageBubble = memo(function MessageBubble({
   step,
   stream,
   thoughts,
@@ -197,7 +198,7 @@ export function MessageBubble({
       )}
     </li>
   );
-}
+});
 
 /** The reply's call on record: its tokens, time and cost (a paid endpoint's, at its price). */
 function CallLine({ id }: { id: CallId }) {
