@@ -8,9 +8,12 @@ import { ConversationSettings } from './ConversationSettings';
 import { MessageBubble, type BubbleActions } from './MessageBubble';
 import { OverflowMenu } from '../overflow-menu';
 import { useReplyStreams } from '../../state/reply-streams';
+import { useAutoGrow } from './auto-grow';
 
 /** How close to the bottom (px) still counts as "following the conversation". */
 const STICK_PX = 48;
+/** The tallest the message box grows (about ten lines) before it scrolls. */
+const COMPOSER_MAX_PX = 220;
 
 /**
  * One conversation: its header (title, who answers, the scene), the path as bubbles with their
@@ -208,6 +211,7 @@ function Composer({
 }) {
   const draft = useUi((s) => s.chatDrafts[id] ?? '');
   const setDraft = useUi((s) => s.setChatDraft);
+  const box = useAutoGrow(COMPOSER_MAX_PX);
   const send = () => {
     const text = draft.trim();
     if (!text || replying) return;
@@ -223,9 +227,10 @@ function Composer({
   return (
     <div className="chat-composer">
       <textarea
+        ref={box}
         aria-label={`Message to ${characterName}`}
         placeholder={`Message ${characterName}…`}
-        rows={Math.min(6, Math.max(1, draft.split('\n').length))}
+        rows={1}
         value={draft}
         onChange={(e) => setDraft(id, e.target.value)}
         onKeyDown={onKey}

@@ -4,9 +4,12 @@ import { callCostText, callTokensText } from '../../../../common/provenance';
 import { useCalls } from '../../lib/queries';
 import { RUNTIME_LABELS, samplingSummary } from './chat-fields';
 import type { StreamedReply } from '../../state/reply-streams';
+import { useAutoGrow } from './auto-grow';
 
 /** The paper's interviewer: who the user is unless a scene says otherwise (see ChatService). */
 const DEFAULT_USER_SPEAKER = 'Man';
+/** The tallest an edit box grows before it scrolls. */
+const EDIT_MAX_PX = 320;
 
 export interface BubbleActions {
   /** Shows another alternative of this step (← →). */
@@ -45,6 +48,8 @@ export const MessageBubble = memo(function MessageBubble({
   const [editing, setEditing] = useState(false);
   const [details, setDetails] = useState(false);
   const [draft, setDraft] = useState({ text: m.text, reasoning: m.reasoning ?? '' });
+  const thoughtsBox = useAutoGrow(EDIT_MAX_PX);
+  const textBox = useAutoGrow(EDIT_MAX_PX);
   const startEdit = () => {
     setDraft({ text: m.text, reasoning: m.reasoning ?? '' });
     setEditing(true);
@@ -74,6 +79,7 @@ export const MessageBubble = memo(function MessageBubble({
               <label>
                 <span>Thoughts</span>
                 <textarea
+                  ref={thoughtsBox}
                   aria-label="Edit the thoughts"
                   rows={2}
                   value={draft.reasoning}
@@ -85,6 +91,7 @@ export const MessageBubble = memo(function MessageBubble({
             <label>
               <span>{mine ? 'Your message' : 'Speech'}</span>
               <textarea
+                ref={textBox}
                 aria-label="Edit the message"
                 rows={3}
                 autoFocus
