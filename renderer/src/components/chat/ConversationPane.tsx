@@ -192,7 +192,7 @@ export function ConversationPane({
 }
 
 /**
- * The message box and Send (Stop while a reply streams). The draft is the ui store's, per
+ * The message box and Send (Stop while a reply streams; Escape stops it too). The draft is the ui store's, per
  * conversation: it survives switching conversations and searching, and a keystroke renders this
  * box alone, not the conversation above it.
  */
@@ -222,6 +222,11 @@ function Composer({
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       send();
+    }
+    // Where the hands already are: no reach for the mouse to end a reply going the wrong way.
+    if (e.key === 'Escape' && replying) {
+      e.preventDefault();
+      onStop();
     }
   };
   return (

@@ -1,4 +1,4 @@
-import { memo, useState, type KeyboardEvent } from 'react';
+import { memo, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { CallId, ChatMessageId, ChatProducer, PathStep } from '../../../../common/contract';
 import { callCostText, callTokensText } from '../../../../common/provenance';
 import { useCalls } from '../../lib/queries';
@@ -54,14 +54,25 @@ export const MessageBubble = memo(function MessageBubble({
     setDraft({ text: m.text, reasoning: m.reasoning ?? '' });
     setEditing(true);
   };
+  const savable = draft.text.trim() !== '' || draft.reasoning.trim() !== '';
   const save = () => {
+    if (!savable) return;
     setEditing(false);
     actions.edit(step, draft.text, mine ? null : draft.reasoning.trim() || null);
   };
-  const onKey = (e: KeyboardEvent) => {
+  // As in the message box: Enter saves, Shift+Enter starts a new line; Escape cancels.
+  const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key === 'Escape') setEditing(false);
-    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) save();
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      save();
+    }
   };
+  // Details opened on a message at the bottom of the view would unfold out of sight.
+  const detailsList = useRef<HTMLUListElement>(null);
+  useEffect(() => {
+    if (details) detailsList.current?.scrollIntoView({ block: 'nearest' });
+  }, [details]);
 
   return (
     <li className={`bubble-row ${mine ? 'mine' : 'theirs'}`} data-testid={mine ? 'message-user' : 'message-character'}>
@@ -101,7 +112,7 @@ export const MessageBubble = memo(function MessageBubble({
               />
             </label>
             <div className="bubble-edit-actions">
-              <button className="primary small" onClick={save} disabled={!draft.text.trim() && !draft.reasoning.trim()}>
+              <button className="primary small" onClick={save} disabled={!savable}>
                 {mine ? 'Save and ask again' : 'Save as an alternative'}
               </button>
               <button className="ghost small" onClick={() => setEditing(false)}>
@@ -196,7 +207,7 @@ export const MessageBubble = memo(function MessageBubble({
         </div>
       )}
       {details && m.producer && !editing && (
-        <ul className="bubble-details" aria-label="How this reply was made">
+        <ul className="bubble-details" aria-label="How this reply was made" ref={detailsList}>
           {producerLines(m.producer).map((line) => (
             <li key={line}>{line}</li>
           ))}
@@ -211,6 +222,8 @@ export const MessageBubble = memo(function MessageBubble({
 function CallLine({ id }: { id: CallId }) {
   const calls = useCalls(id);
   const last = calls.data?.at(-1);
+  // A line held while the record loads: the list keeps its height, so once scrolled into view it stays there.
+  if (calls.isPending) return <li className="muted">Call: …</li>;
   if (!last) return null;
   return (
     <li>
