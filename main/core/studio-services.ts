@@ -8,6 +8,7 @@ import { SceneBrowserRepo } from '../store/scene-browser-repo';
 import { SceneRevisionsRepo } from '../store/scene-revisions-repo';
 import { JobsRepo } from '../store/jobs-repo';
 import { ProfilesRepo } from '../store/profiles-repo';
+import { ProfileText } from './eval/profile-text';
 import { PromptsRepo } from '../store/prompts-repo';
 import { ProvidersRepo } from '../store/providers-repo';
 import { HostsRepo } from '../store/hosts-repo';
@@ -174,6 +175,7 @@ export function studioServices(store: StudioStore, options: StudioOptions, event
     repo: new ConversationsRepo(db),
     runtimes: chatRuntimes,
     characters,
+    profile: new ProfileText(profilesRepo),
     runs: training,
     providers,
     scenes: { get: (id) => dataset.scene(id) ?? null, create: (id, doc, origin) => scenes.create(id, doc, origin) },

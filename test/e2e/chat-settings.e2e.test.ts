@@ -106,7 +106,7 @@ describe('conversation settings', () => {
     const request = server.requests.filter((r) => r.chat).at(-1)!.chat!;
     expect(request).toMatchObject({ model: 'other-model', temperature: 0.7, max_tokens: 64, seed: 5 });
     expect(request.body).toMatchObject({ ignore_eos: true });
-    expect(request.messages[0]!.content).toBe('Location: Baden, summer 1823\nStatus: Cannons outside.');
+    expect(request.messages[0]!.content).toMatch(/\n\nLocation: Baden, summer 1823\nStatus: Cannons outside\.$/);
 
     // Each reply's details: what made it, the first one unchanged.
     await characters.first().hover();

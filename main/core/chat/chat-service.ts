@@ -20,6 +20,7 @@ import type { ConversationsRepo } from '../../store/conversations-repo';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
+import { roleplayPrompt } from '../eval/eval-prompts';
 import { DEFAULT_CHAT_SAMPLING } from '../runtimes/chat-runtime';
 import type { ChatRuntimes } from './chat-runtimes';
 import { ChatTargetCatalog } from './chat-targets';
@@ -34,6 +35,8 @@ export interface ChatServiceDeps {
   repo: ConversationsRepo;
   runtimes: ChatRuntimes;
   characters: { get(id: CharacterId): Character };
+  /** The profile's first paragraph, what a baseline is told about the character it plays ('' without a profile). */
+  profile: { intro(id: CharacterId): string };
   runs: { list(characterId: CharacterId): TrainingRun[]; get(id: TrainingRun['id']): TrainingRun };
   providers: { list(): Provider[] };
   scenes: {
@@ -197,11 +200,16 @@ export class ChatService {
     this.checkIdle(id);
     const controller = new AbortController();
     this.replying.set(id, controller);
+    const character = this.deps.characters.get(conversation.characterId);
     try {
       const messageId = await writeReply(this.deps, {
         conversation,
         parentId,
-        speaker: this.deps.characters.get(conversation.characterId).shortName,
+        speaker: character.shortName,
+        roleplay:
+          conversation.target.kind === 'baseline'
+            ? roleplayPrompt(character, this.deps.profile.intro(character.id))
+            : null,
         // The conversation's settings (chat/update), then this one reply's overrides.
         sampling: { ...DEFAULT_CHAT_SAMPLING, ...conversation.sampling, ...sampling },
         signal: controller.signal,

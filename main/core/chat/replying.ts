@@ -30,6 +30,8 @@ export interface ReplyJob {
   signal: AbortSignal;
   /** Called once the streaming row exists (the screen refetches and learns the message id). */
   onStarted(): void;
+  /** For a baseline (a model not trained on the character): the role-play prompt saying whom it plays. */
+  roleplay: string | null;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function writeReply(deps: ReplyingDeps, job: ReplyJob): Promise<Cha
     runId: conversation.target.kind === 'run' ? conversation.target.runId : null,
   });
   const tree = new ConversationTree(deps.repo.messages(id));
-  const history = runtimeMessages(conversation.setting, tree.lineage(parentId));
+  const history = runtimeMessages(conversation.setting, tree.lineage(parentId), job.roleplay);
   const messageId = deps.newId() as ChatMessageId;
   const callId = deps.newId();
   deps.repo.addMessage(

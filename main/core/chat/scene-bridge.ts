@@ -59,17 +59,31 @@ export function linesOfScene(scene: Scene, shortName: string): SceneLine[] {
   return lines;
 }
 
-/** The path as the runtime reads it: the setting first, then each message. */
+/**
+ * The path as the runtime reads it: the setting first, then each message. A trained run reads the
+ * setting exactly as it was trained on (`settingMessage`, the paper's scene header, even when
+ * empty). A baseline was trained on no character, so its system message says whom it plays first
+ * (`roleplay`: the interviews' prompted-baseline prompt) and then only the setting lines given.
+ */
 export function runtimeMessages(
   setting: ConversationSetting,
   path: readonly ConversationMessage[],
+  roleplay: string | null = null,
 ): ChatRuntimeMessage[] {
-  const out: ChatRuntimeMessage[] = [settingMessage(setting)];
+  const out: ChatRuntimeMessage[] = [roleplay === null ? settingMessage(setting) : baselineSystem(roleplay, setting)];
   for (const m of path) {
     if (m.role === 'user') out.push({ role: 'user', content: m.text, name: m.speaker });
     else out.push({ role: 'assistant', content: m.text, ...(m.reasoning && { reasoning: m.reasoning }) });
   }
   return out;
+}
+
+function baselineSystem(roleplay: string, setting: ConversationSetting): ChatRuntimeMessage {
+  const lines = [
+    setting.location.trim() && `Location: ${setting.location.trim()}`,
+    setting.status.trim() && `Status: ${setting.status.trim()}`,
+  ].filter((line) => line !== '');
+  return { role: 'system', content: lines.length ? `${roleplay}\n\n${lines.join('\n')}` : roleplay };
 }
 
 /**

@@ -135,7 +135,8 @@ export function roleplayPrompt(character: Character, intro: string): string {
   const short = character.shortName;
   return [
     `You are ${full}${character.era ? ` (${character.era})` : ''}, not an AI assistant. Stay ${short} for the whole conversation: answer as ${short} would, in ${short}'s voice, temperament and vocabulary, with what ${short} knew and believed in ${short}'s own time.`,
-    `What you know about yourself: ${intro}`,
+    // A character with no profile yet has nothing to say here; an empty line would read as a blank.
+    ...(intro.trim() === '' ? [] : [`What you know about yourself: ${intro}`]),
     `Things invented or happening after your lifetime are unknown to you: react to them as ${short} would, with puzzlement, curiosity or irritation, never with knowledge. Speak in the first person, keep answers conversational, and never mention being a model or playing a role.`,
   ].join('\n\n');
 }

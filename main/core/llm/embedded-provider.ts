@@ -11,10 +11,18 @@
  * node-llama-cpp resolves from the GGUF, resolved once); `jsonSchema` becomes a grammar, so the
  * text is guaranteed to be schema-shaped JSON unless cut off by `maxTokens` (then
  * `finishReason: 'length'`). Prompt tokens are the rendered prompt's token count; completion
- * tokens are what the sequence generated for this call.
+ * tokens are what the sequence generated for this call. A caller's `onDelta` gets the reply as it
+ * is written; an abort then rejects with `cancelled`, and what was streamed is the caller's to keep.
  */
 import { basename } from 'node:path';
-import type { LlamaChat, ChatHistoryItem, GbnfJsonSchema, LlamaContextSequence, LlamaGrammar } from 'node-llama-cpp';
+import type {
+  LlamaChat,
+  LlamaChatResponseChunk,
+  ChatHistoryItem,
+  GbnfJsonSchema,
+  LlamaContextSequence,
+  LlamaGrammar,
+} from 'node-llama-cpp';
 import {
   LlmError,
   type ChatMessage,
@@ -235,9 +243,18 @@ export class EmbeddedProvider implements LlmProvider {
         contextSequence: sequence,
         chatWrapper: loaded.chatWrapper,
       });
+      const onDelta = req.onDelta;
       const response = await chat.generateResponse(history, {
         signal,
         maxTokens,
+        // A caller that watches the reply gets it as it is written (the Chat tab shows it, and on
+        // Stop keeps what came so far); thoughts of a thinking model stream apart as reasoning.
+        ...(onDelta && {
+          onResponseChunk: (chunk: LlamaChatResponseChunk) => {
+            if (chunk.type === undefined) onDelta({ text: chunk.text });
+            else if (chunk.segmentType === 'thought') onDelta({ reasoning: chunk.text });
+          },
+        }),
         ...(req.temperature === undefined ? {} : { temperature: req.temperature }),
         ...(req.topP === undefined ? {} : { topP: req.topP }),
         ...(this.options.seed === undefined ? {} : { seed: this.options.seed }),

@@ -14,7 +14,8 @@
  *
  * Prompt contract, shared by all three (it is the trainer's `serve` contract, see inference.py):
  * the conversation is OpenAI-style messages; the scene is one `system` message carrying
- * `Location: …` and `Status: …` lines (`settingMessage`); an assistant message may carry the
+ * `Location: …` and `Status: …` lines (`settingMessage`; a baseline's says whom it plays first,
+ * see `runtimeMessages` in chat/scene-bridge.ts); an assistant message may carry the
  * character's inner thoughts as `reasoning`, which the paper's format renders as a thinking turn.
  *
  * Lifecycle: a runtime is created by the chat service per (run or baseline, runtime kind), may load

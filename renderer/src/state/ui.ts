@@ -58,10 +58,17 @@ interface UiState {
   generationDrafts: Partial<Record<CharacterId, GenerationDraft>>;
   trainingDrafts: Partial<Record<CharacterId, TrainingDraft>>;
   chatSelections: Partial<Record<CharacterId, ChatSelection>>;
+  /**
+   * What the user has typed and not sent, per conversation: switching, searching or a refetch
+   * keeps it. Kept in memory only: writing localStorage on every keystroke would cost typing
+   * time, and a draft of a conversation deleted elsewhere would linger there for good.
+   */
+  chatDrafts: Partial<Record<ConversationId, string>>;
   /** Whether the character's inner thoughts show in the chat (apart from speech). */
   chatThoughts: boolean;
   /** Opens the Chat tab of the character on `selection`. */
   openChat: (characterId: CharacterId, selection: ChatSelection) => void;
+  setChatDraft: (id: ConversationId, text: string) => void;
   setChatThoughts: (shown: boolean) => void;
   setCharacterTab: (tab: CharacterTab) => void;
   openSettings: (open: boolean) => void;
@@ -76,21 +83,60 @@ interface UiState {
 
 let nextToast = 1;
 const SELECTED_KEY = 'character-studio:selected';
+const TAB_KEY = 'character-studio:tab';
+const CHAT_SELECTIONS_KEY = 'character-studio:chat-selections';
+const TABS: readonly CharacterTab[] = ['profile', 'generate', 'dataset', 'train', 'chat', 'evaluate'];
+
+/** The tab last shown, so a reload or a restart comes back to it. */
+function storedTab(): CharacterTab {
+  const tab = localStorage.getItem(TAB_KEY);
+  return TABS.find((t) => t === tab) ?? 'profile';
+}
+
+/** The conversation each character had open, as last stored; anything unreadable counts as none. */
+function storedChatSelections(): Partial<Record<CharacterId, ChatSelection>> {
+  try {
+    const parsed: unknown = JSON.parse(localStorage.getItem(CHAT_SELECTIONS_KEY) ?? '{}');
+    if (typeof parsed !== 'object' || parsed === null) return {};
+    const out: Partial<Record<CharacterId, ChatSelection>> = {};
+    for (const [characterId, value] of Object.entries(parsed as Record<string, unknown>)) {
+      const v = value as Partial<{ kind: unknown; id: unknown; runId: unknown }>;
+      if (v.kind === 'conversation' && typeof v.id === 'string')
+        out[characterId as CharacterId] = { kind: 'conversation', id: v.id as ConversationId };
+      else if (v.kind === 'new')
+        out[characterId as CharacterId] =
+          typeof v.runId === 'string' ? { kind: 'new', runId: v.runId as RunId } : { kind: 'new' };
+    }
+    return out;
+  } catch {
+    return {};
+  }
+}
 
 export const useUi = create<UiState>((set) => ({
   selectedCharacterId: (localStorage.getItem(SELECTED_KEY) as CharacterId | null) ?? null,
   dialog: { kind: 'none' },
   toasts: [],
-  characterTab: 'profile',
+  characterTab: storedTab(),
   settingsOpen: false,
   generationDrafts: {},
   trainingDrafts: {},
-  chatSelections: {},
+  chatSelections: storedChatSelections(),
+  chatDrafts: {},
   chatThoughts: true,
   openChat: (characterId, selection) =>
-    set((state) => ({ characterTab: 'chat', chatSelections: { ...state.chatSelections, [characterId]: selection } })),
+    set((state) => {
+      const chatSelections = { ...state.chatSelections, [characterId]: selection };
+      localStorage.setItem(CHAT_SELECTIONS_KEY, JSON.stringify(chatSelections));
+      localStorage.setItem(TAB_KEY, 'chat');
+      return { characterTab: 'chat', chatSelections };
+    }),
+  setChatDraft: (id, text) => set((state) => ({ chatDrafts: { ...state.chatDrafts, [id]: text } })),
   setChatThoughts: (chatThoughts) => set({ chatThoughts }),
-  setCharacterTab: (characterTab) => set({ characterTab }),
+  setCharacterTab: (characterTab) => {
+    localStorage.setItem(TAB_KEY, characterTab);
+    set({ characterTab });
+  },
   openSettings: (settingsOpen) => set({ settingsOpen }),
   setGenerationDraft: (characterId, draft) =>
     set((state) => ({ generationDrafts: { ...state.generationDrafts, [characterId]: draft } })),

@@ -87,7 +87,7 @@ describe('the settings of a conversation', () => {
     const second = await call(bench.studio, 'chat/send', { conversationId: id, text: 'How is the water?' });
     const request = bench.server.requests.filter((r) => r.chat).at(-1)!.chat!;
     expect(request).toMatchObject({ model: 'other-model', temperature: 0.7, top_p: 0.8, max_tokens: 64, seed: 11 });
-    expect(request.messages[0]!.content).toBe('Location: Baden, summer 1823\nStatus: Taking the cure.');
+    expect(request.messages[0]!.content).toMatch(/\n\nLocation: Baden, summer 1823\nStatus: Taking the cure\.$/);
     expect(second.producer).toMatchObject({ model: 'other-model', sampling });
     // A reply's own override still applies to that reply only.
     const third = await call(bench.studio, 'chat/reply', {

@@ -45,11 +45,14 @@ describe('conversations as trees', () => {
     expect(deltas.every((d) => d.messageId === reply.id)).toBe(true);
     expect(deltas.map((d) => d.text ?? '').join('')).toBe(reply.text);
     expect(deltas.map((d) => d.reasoning ?? '').join('')).toBe(reply.reasoning);
-    // The runtime saw the setting first, then the user's line; the title came from it.
+    // The runtime saw whom it plays and the setting first (baseline-prompt.test.ts), then the
+    // user's line; the title came from it.
     const sent = bench.server.requests.find((r) => r.chat)!.chat!;
     expect(sent.messages[0]).toEqual({
       role: 'system',
-      content: 'Location: Vienna, a winter evening in 1809\nStatus: The city is under French guns.',
+      content: expect.stringMatching(
+        /\n\nLocation: Vienna, a winter evening in 1809\nStatus: The city is under French guns\.$/,
+      ),
     });
     expect(sent.max_tokens).toBe(256);
     const view = await call(bench.studio, 'chat/get', { id: conversation.id });

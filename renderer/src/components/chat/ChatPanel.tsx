@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Character, ConversationHit, ConversationId } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { invoke, useConversations } from '../../lib/queries';
@@ -29,6 +29,12 @@ export function ChatPanel({ character }: { character: Character }) {
     (query === '' && hits[0]
       ? { kind: 'conversation' as const, id: hits[0].conversation.id }
       : { kind: 'new' as const });
+  // Once shown, the most recent conversation is the chosen one: a search or a rename reorders the
+  // list, and the conversation being read (and what is typed in it) must not change under the user.
+  const shownId = selection === undefined && current.kind === 'conversation' ? current.id : null;
+  useEffect(() => {
+    if (shownId !== null) openChat(character.id, { kind: 'conversation', id: shownId });
+  }, [shownId, character.id, openChat]);
 
   const open = (id: ConversationId) => openChat(character.id, { kind: 'conversation', id });
   const fail = (error: unknown) => toast({ kind: 'error', text: messageOf(error) });

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { ChatMessageId, ConversationId, ConversationView, PathStep } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { invoke, useChatTargets, useConversation } from '../../lib/queries';
@@ -8,9 +8,12 @@ import { ConversationSettings } from './ConversationSettings';
 import { MessageBubble, type BubbleActions } from './MessageBubble';
 import { OverflowMenu } from '../overflow-menu';
 import { useReplyStreams } from '../../state/reply-streams';
+import { useAutoGrow } from './auto-grow';
 
 /** How close to the bottom (px) still counts as "following the conversation". */
 const STICK_PX = 48;
+/** The tallest the message box grows (about ten lines) before it scrolls. */
+const COMPOSER_MAX_PX = 220;
 
 /**
  * One conversation: its header (title, who answers, the scene), the path as bubbles with their
@@ -30,7 +33,6 @@ export function ConversationPane({
   const setThoughts = useUi((s) => s.setChatThoughts);
   const streams = useReplyStreams((s) => s.streams);
   const forget = useReplyStreams((s) => s.forget);
-  const [draft, setDraft] = useState('');
   const [sending, setSending] = useState(false);
   const list = useRef<HTMLOListElement>(null);
   const [stuck, setStuck] = useState(true);
@@ -57,52 +59,53 @@ export function ConversationPane({
   };
 
   /** Runs a command that writes a reply (send, regenerate, retry); failures become a toast. */
-  const write = async (run: () => Promise<unknown>) => {
-    setSending(true);
-    setStuck(true);
-    try {
-      await run();
-    } catch (error) {
-      toast({ kind: 'error', text: messageOf(error) });
-    } finally {
-      setSending(false);
-    }
-  };
-  const act = (run: () => Promise<unknown>) => {
-    run().catch((error: unknown) => toast({ kind: 'error', text: messageOf(error) }));
-  };
+  const write = useCallback(
+    async (run: () => Promise<unknown>) => {
+      setSending(true);
+      setStuck(true);
+      try {
+        await run();
+      } catch (error) {
+        toast({ kind: 'error', text: messageOf(error) });
+      } finally {
+        setSending(false);
+      }
+    },
+    [toast],
+  );
+  const act = useCallback(
+    (run: () => Promise<unknown>) => {
+      run().catch((error: unknown) => toast({ kind: 'error', text: messageOf(error) }));
+    },
+    [toast],
+  );
 
-  const send = () => {
-    const text = draft.trim();
-    if (!text || replying) return;
-    setDraft('');
-    void write(() => invoke('chat/send', { conversationId: id, text }));
-  };
-  const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
-      e.preventDefault();
-      send();
-    }
-  };
+  const send = (text: string) => void write(() => invoke('chat/send', { conversationId: id, text }));
+  const stop = () => act(() => invoke('chat/stop', { conversationId: id }));
 
-  const actions: BubbleActions = {
-    browse: (messageId: ChatMessageId) => act(() => invoke('chat/select', { messageId })),
-    regenerate: (step: PathStep) =>
-      void write(() => invoke('chat/reply', { conversationId: id, parentId: step.message.parentId! })),
-    edit: (step, text, reasoning) =>
-      void write(async () => {
-        const edited = await invoke('chat/edit', { messageId: step.message.id, text, reasoning });
-        const leaf = edited.path.at(-1)!.message;
-        // The user's new wording asks the character again; a rewritten reply stands as it is.
-        if (leaf.role === 'user') await invoke('chat/reply', { conversationId: id, parentId: leaf.id });
-      }),
-    branch: (step) => act(() => invoke('chat/select', { messageId: step.message.id, branch: true })),
-    correct: (step) =>
-      act(async () => {
-        await invoke('chat/correct', { messageId: step.message.id });
-        toast({ kind: 'info', text: 'Sent to the dataset as an accepted "chat correction" scene.' });
-      }),
-  };
+  // The same object across renders: the bubbles are memoized, and a pane that renders for each
+  // streamed piece of a reply must not render every message of a long conversation with it.
+  const actions = useMemo<BubbleActions>(
+    () => ({
+      browse: (messageId: ChatMessageId) => act(() => invoke('chat/select', { messageId })),
+      regenerate: (step: PathStep) =>
+        void write(() => invoke('chat/reply', { conversationId: id, parentId: step.message.parentId! })),
+      edit: (step, text, reasoning) =>
+        void write(async () => {
+          const edited = await invoke('chat/edit', { messageId: step.message.id, text, reasoning });
+          const leaf = edited.path.at(-1)!.message;
+          // The user's new wording asks the character again; a rewritten reply stands as it is.
+          if (leaf.role === 'user') await invoke('chat/reply', { conversationId: id, parentId: leaf.id });
+        }),
+      branch: (step) => act(() => invoke('chat/select', { messageId: step.message.id, branch: true })),
+      correct: (step) =>
+        act(async () => {
+          await invoke('chat/correct', { messageId: step.message.id });
+          toast({ kind: 'info', text: 'Sent to the dataset as an accepted "chat correction" scene.' });
+        }),
+    }),
+    [id, write, act, toast],
+  );
 
   if (query.isPending) return <p className="muted chat-pane-empty">Opening the conversation…</p>;
   if (query.isError) return <p className="form-error chat-pane-empty">{query.error.message}</p>;
@@ -183,26 +186,70 @@ export function ConversationPane({
           </button>
         )}
       </div>
-      <div className="chat-composer">
-        <textarea
-          aria-label={`Message to ${v.characterName}`}
-          placeholder={`Message ${v.characterName}…`}
-          rows={Math.min(6, Math.max(1, draft.split('\n').length))}
-          value={draft}
-          onChange={(e) => setDraft(e.target.value)}
-          onKeyDown={onKey}
-        />
-        {replying ? (
-          <button className="danger" onClick={() => act(() => invoke('chat/stop', { conversationId: id }))}>
-            ■ Stop
-          </button>
-        ) : (
-          <button className="primary" onClick={send} disabled={!draft.trim()}>
-            Send
-          </button>
-        )}
-      </div>
+      <Composer id={id} characterName={v.characterName} replying={replying} onSend={send} onStop={stop} />
     </section>
+  );
+}
+
+/**
+ * The message box and Send (Stop while a reply streams; Escape stops it too). The draft is the ui store's, per
+ * conversation: it survives switching conversations and searching, and a keystroke renders this
+ * box alone, not the conversation above it.
+ */
+function Composer({
+  id,
+  characterName,
+  replying,
+  onSend,
+  onStop,
+}: {
+  id: ConversationId;
+  characterName: string;
+  replying: boolean;
+  onSend: (text: string) => void;
+  onStop: () => void;
+}) {
+  const draft = useUi((s) => s.chatDrafts[id] ?? '');
+  const setDraft = useUi((s) => s.setChatDraft);
+  const box = useAutoGrow(COMPOSER_MAX_PX);
+  const send = () => {
+    const text = draft.trim();
+    if (!text || replying) return;
+    setDraft(id, '');
+    onSend(text);
+  };
+  const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      send();
+    }
+    // Where the hands already are: no reach for the mouse to end a reply going the wrong way.
+    if (e.key === 'Escape' && replying) {
+      e.preventDefault();
+      onStop();
+    }
+  };
+  return (
+    <div className="chat-composer">
+      <textarea
+        ref={box}
+        aria-label={`Message to ${characterName}`}
+        placeholder={`Message ${characterName}…`}
+        rows={1}
+        value={draft}
+        onChange={(e) => setDraft(id, e.target.value)}
+        onKeyDown={onKey}
+      />
+      {replying ? (
+        <button className="danger" onClick={onStop}>
+          ■ Stop
+        </button>
+      ) : (
+        <button className="primary" onClick={send} disabled={!draft.trim()}>
+          Send
+        </button>
+      )}
+    </div>
   );
 }
 

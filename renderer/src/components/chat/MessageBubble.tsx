@@ -1,12 +1,15 @@
-import { useState, type KeyboardEvent } from 'react';
+import { memo, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { CallId, ChatMessageId, ChatProducer, PathStep } from '../../../../common/contract';
 import { callCostText, callTokensText } from '../../../../common/provenance';
 import { useCalls } from '../../lib/queries';
 import { RUNTIME_LABELS, samplingSummary } from './chat-fields';
 import type { StreamedReply } from '../../state/reply-streams';
+import { useAutoGrow } from './auto-grow';
 
 /** The paper's interviewer: who the user is unless a scene says otherwise (see ChatService). */
 const DEFAULT_USER_SPEAKER = 'Man';
+/** The tallest an edit box grows before it scrolls. */
+const EDIT_MAX_PX = 320;
 
 export interface BubbleActions {
   /** Shows another alternative of this step (← →). */
@@ -21,8 +24,9 @@ export interface BubbleActions {
  * One message of the path: the speaker, the character's thoughts apart (italic, muted) when shown,
  * the speech, its state (writing, stopped, cut, edited), and its actions: ← → between alternatives,
  * Regenerate or Retry, Edit, Branch from here, and for a reply the user rewrote, Send to dataset.
+ * Memoized: it renders again only when its own props change (`actions` is one stable object).
  */
-export function MessageBubble({
+export const MessageBubble = memo(function MessageBubble({
   step,
   stream,
   thoughts,
@@ -44,18 +48,31 @@ export function MessageBubble({
   const [editing, setEditing] = useState(false);
   const [details, setDetails] = useState(false);
   const [draft, setDraft] = useState({ text: m.text, reasoning: m.reasoning ?? '' });
+  const thoughtsBox = useAutoGrow(EDIT_MAX_PX);
+  const textBox = useAutoGrow(EDIT_MAX_PX);
   const startEdit = () => {
     setDraft({ text: m.text, reasoning: m.reasoning ?? '' });
     setEditing(true);
   };
+  const savable = draft.text.trim() !== '' || draft.reasoning.trim() !== '';
   const save = () => {
+    if (!savable) return;
     setEditing(false);
     actions.edit(step, draft.text, mine ? null : draft.reasoning.trim() || null);
   };
-  const onKey = (e: KeyboardEvent) => {
+  // As in the message box: Enter saves, Shift+Enter starts a new line; Escape cancels.
+  const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key === 'Escape') setEditing(false);
-    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) save();
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      save();
+    }
   };
+  // Details opened on a message at the bottom of the view would unfold out of sight.
+  const detailsList = useRef<HTMLUListElement>(null);
+  useEffect(() => {
+    if (details) detailsList.current?.scrollIntoView({ block: 'nearest' });
+  }, [details]);
 
   return (
     <li className={`bubble-row ${mine ? 'mine' : 'theirs'}`} data-testid={mine ? 'message-user' : 'message-character'}>
@@ -73,6 +90,7 @@ export function MessageBubble({
               <label>
                 <span>Thoughts</span>
                 <textarea
+                  ref={thoughtsBox}
                   aria-label="Edit the thoughts"
                   rows={2}
                   value={draft.reasoning}
@@ -84,6 +102,7 @@ export function MessageBubble({
             <label>
               <span>{mine ? 'Your message' : 'Speech'}</span>
               <textarea
+                ref={textBox}
                 aria-label="Edit the message"
                 rows={3}
                 autoFocus
@@ -93,7 +112,7 @@ export function MessageBubble({
               />
             </label>
             <div className="bubble-edit-actions">
-              <button className="primary small" onClick={save} disabled={!draft.text.trim() && !draft.reasoning.trim()}>
+              <button className="primary small" onClick={save} disabled={!savable}>
                 {mine ? 'Save and ask again' : 'Save as an alternative'}
               </button>
               <button className="ghost small" onClick={() => setEditing(false)}>
@@ -188,7 +207,7 @@ export function MessageBubble({
         </div>
       )}
       {details && m.producer && !editing && (
-        <ul className="bubble-details" aria-label="How this reply was made">
+        <ul className="bubble-details" aria-label="How this reply was made" ref={detailsList}>
           {producerLines(m.producer).map((line) => (
             <li key={line}>{line}</li>
           ))}
@@ -197,12 +216,14 @@ export function MessageBubble({
       )}
     </li>
   );
-}
+});
 
 /** The reply's call on record: its tokens, time and cost (a paid endpoint's, at its price). */
 function CallLine({ id }: { id: CallId }) {
   const calls = useCalls(id);
   const last = calls.data?.at(-1);
+  // A line held while the record loads: the list keeps its height, so once scrolled into view it stays there.
+  if (calls.isPending) return <li className="muted">Call: …</li>;
   if (!last) return null;
   return (
     <li>
