@@ -4,6 +4,7 @@ import { DatasetPanel } from '../../../renderer/src/components/dataset/DatasetPa
 import { queryClient } from '../../../renderer/src/lib/queries';
 import { fakeLayout, settleIn } from '../../support/dom';
 import { connectRenderer, renderWithQueries } from '../../support/render';
+import { seedScenes, variedScenes } from '../../support/interop';
 import { call, callError, createBeethoven, studioForEachTest, type makeStudio } from '../../support/studio';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -23,6 +24,8 @@ afterEach(() =>
 
 it('lets the search box hold as much as the studio searches, and no more', async () => {
   const characterId = await createBeethoven(env.studio);
+  // With scenes: an empty dataset shows its first steps, not the search box.
+  seedScenes(env.studio, characterId, variedScenes());
   const character = await call(env.studio, 'characters/get', { id: characterId });
   const { disconnect } = connectRenderer(env.studio);
   cleanups.push(disconnect, fakeLayout());

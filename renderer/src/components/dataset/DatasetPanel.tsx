@@ -1,5 +1,14 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { Character, SceneFilter, SceneId, SceneSort } from '../../../../common/contract';
+import {
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type Dispatch,
+  type ReactNode,
+  type SetStateAction,
+} from 'react';
+import type { Character, CharacterId, SceneFilter, SceneId, SceneSort } from '../../../../common/contract';
 import { useDatasetStats, useLastReview, useReviewCounts, useSceneFacets, useSceneList } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { SEARCH_MAX_CHARS } from '../../../../common/search-query';
@@ -41,6 +50,22 @@ const DATASET_IO = [
 ] as const;
 
 /**
+ * The browser's view of each character (search, filters, sort, the scene open), kept while the
+ * window lives: the panel is unmounted when Statistics or another tab is shown, and coming back
+ * found an empty search and nothing selected.
+ */
+const keptViews = new Map<string, unknown>();
+
+function useKept<T>(characterId: CharacterId, name: string, initial: T): [T, Dispatch<SetStateAction<T>>] {
+  const key = `${characterId}\u0000${name}`;
+  const [value, setValue] = useState<T>(() => (keptViews.has(key) ? (keptViews.get(key) as T) : initial));
+  useEffect(() => {
+    keptViews.set(key, value);
+  }, [key, value]);
+  return [value, setValue];
+}
+
+/**
  * The Dataset tab: totals, the scenes as one virtualized list over keyset pages (search, filters
  * with counts, sort, keyboard), and one scene read as a transcript with the search's words marked.
  */
@@ -55,12 +80,12 @@ export function DatasetPanel({
   const stats = useDatasetStats(character.id);
   const setTab = useUi((s) => s.setCharacterTab);
   const openDialog = useUi((s) => s.open);
-  const [filter, setFilter] = useState<Filter>('all');
-  const [selected, setSelected] = useState<SceneId | null>(null);
-  const [review, setReview] = useState<ReviewFilter>({});
-  const [more, setMore] = useState<MoreFilter>({});
-  const [sort, setSort] = useState<SceneSort>('oldest');
-  const [query, setQuery] = useState('');
+  const [filter, setFilter] = useKept<Filter>(character.id, 'filter', 'all');
+  const [selected, setSelected] = useKept<SceneId | null>(character.id, 'selected', null);
+  const [review, setReview] = useKept<ReviewFilter>(character.id, 'review', {});
+  const [more, setMore] = useKept<MoreFilter>(character.id, 'more', {});
+  const [sort, setSort] = useKept<SceneSort>(character.id, 'sort', 'oldest');
+  const [query, setQuery] = useKept(character.id, 'query', '');
   // One request once the typing pauses, not one per key.
   const search = useDebounced(query.trim(), 150);
   // Scenes ticked for a review action, and the row a shift-click extends the range from.
@@ -100,7 +125,7 @@ export function DatasetPanel({
   // The filters and the review bar fold away so the list keeps its height at 1024×700 (about two
   // rows were left); the toggle says how many filters are on. The review bar shows with the
   // filters (to act on every result), while scenes are ticked, and after an action (for Undo).
-  const [filtersOpen, setFiltersOpen] = useState(false);
+  const [filtersOpen, setFiltersOpen] = useKept(character.id, 'filtersOpen', false);
   const [reviewed, setReviewed] = useState(false);
   const filtersOn =
     (filter === 'all' ? 0 : 1) +
