@@ -8,6 +8,7 @@
  * it is what the runtime sees and what the screen shows.
  */
 
+import type { HighlightPart } from './dataset';
 import type { Brand, CallId, CharacterId, ProviderId, RunId, SceneId } from './base';
 
 export type ConversationId = Brand<string, 'ConversationId'>;
@@ -168,8 +169,8 @@ export interface ChatTargets {
 export interface ConversationHit {
   conversation: Conversation;
   messageId: ChatMessageId | null;
-  /** The matching text with the match marked by `[` `]`. */
-  snippet: string;
+  /** A few words around the match, the matched words marked; empty without a search or for a title match. */
+  snippet: HighlightPart[];
 }
 
 export interface ChatCommands {

@@ -74,7 +74,7 @@ async function listConversations(ctx: CliContext): Promise<number> {
       : hits
           .map(({ conversation: c, snippet }) => {
             const when = new Date(c.updatedAt).toISOString().slice(0, 16).replace('T', ' ');
-            return `${c.id}  ${when}  ${c.title} (${c.messageCount} messages)${snippet ? `\n    ${snippet}` : ''}`;
+            return `${c.id}  ${when}  ${c.title} (${c.messageCount} messages)${snippet.length > 0 ? `\n    ${snippet.map((p) => (p.match ? `«${p.text}»` : p.text)).join('')}` : ''}`;
           })
           .join('\n'),
   );

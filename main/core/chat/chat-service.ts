@@ -92,7 +92,7 @@ export class ChatService {
     this.deps.characters.get(characterId);
     const q = query?.trim() ?? '';
     if (q === '')
-      return this.deps.repo.list(characterId).map((c) => ({ conversation: c, messageId: null, snippet: '' }));
+      return this.deps.repo.list(characterId).map((c) => ({ conversation: c, messageId: null, snippet: [] }));
     return this.deps.repo.search(characterId, ftsQuery(q)).flatMap((hit) => {
       const conversation = this.deps.repo.get(hit.conversationId);
       return conversation ? [{ conversation, messageId: hit.messageId, snippet: hit.snippet }] : [];

@@ -83,7 +83,7 @@ describe('character-studio chat', () => {
 
     const listed = await cli(['chat', 'list', 'Beethoven', '--query', 'music']);
     expect(listed.out).toContain(one.conversationId);
-    expect(listed.out).toContain('[music]');
+    expect(listed.out).toContain('«music»');
     // A conversation is named by its id or a unique start of it; an unknown one says how to list them.
     const markdown = await cli(['chat', 'export', one.conversationId.slice(0, 20)]);
     expect(markdown.out).toContain('# Are you well?');

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { Marked } from '../dataset/SceneBrowserList';
 import type { Character, ConversationHit, ConversationId } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { invoke, useConversations } from '../../lib/queries';
@@ -89,7 +90,9 @@ export function ChatPanel({ character }: { character: Character }) {
                 <li key={c.id} className={selected ? 'chat-item selected' : 'chat-item'}>
                   <button className="chat-item-main" onClick={() => open(c.id)} aria-current={selected}>
                     <span className="chat-item-title">{c.title}</span>
-                    <span className="chat-item-preview">{hit.snippet || c.preview || 'No messages yet'}</span>
+                    <span className="chat-item-preview">
+                      {hit.snippet.length > 0 ? <Marked parts={hit.snippet} /> : c.preview || 'No messages yet'}
+                    </span>
                     <span className="chat-item-meta">
                       {new Date(c.updatedAt).toLocaleDateString()} · {c.messageCount} messages
                     </span>
