@@ -167,17 +167,21 @@ export class ImportStage {
 
   /**
    * Staged scenes the character has already: the item's own id is one of its scenes' ids (an
-   * export of it, imported back) or what an earlier import of the same item recorded. One read of
-   * the stage's ids, each looked up in two lists built once.
+   * export of its dataset, imported back), or the same item of the same file (`file`, as the user
+   * named it) came in with an earlier import. Item ids alone are not enough: the paper's files
+   * number their items afresh in each file. One read of the stage, each id looked up in two lists
+   * built once.
    */
-  alreadyThere(): { count: number; example: string | null } {
+  alreadyThere(file: string): { count: number; example: string | null } {
     return this.db
       .prepare(
         `SELECT count(*) AS count, min(source) AS example FROM ${this.t}_scenes
          WHERE source IN (SELECT id FROM scenes WHERE character_id = @c)
-           OR source IN (SELECT import_source FROM scenes WHERE character_id = @c AND import_source IS NOT NULL)`,
+           OR (source, coalesce(file, '')) IN (
+             SELECT s.import_source, coalesce(s.import_file, '') FROM scenes s JOIN dataset_imports i ON i.id = s.import_id
+             WHERE s.character_id = @c AND i.file = @file AND s.import_source IS NOT NULL)`,
       )
-      .get({ c: this.characterId }) as { count: number; example: string | null };
+      .get({ c: this.characterId, file }) as { count: number; example: string | null };
   }
 
   /**

@@ -122,7 +122,7 @@ export class DatasetImportService {
       }
       stage.add(batch);
       await this.turn(request, tally.scenes, signal);
-      const there = stage.alreadyThere();
+      const there = stage.alreadyThere(fileLabel);
       if (there.count > 0)
         throw new StudioFailure(
           'conflict',
