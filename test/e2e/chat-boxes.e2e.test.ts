@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ConversationView } from '../../common/contract';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
-import { beethovenWithFakeProvider, pageInvoke, useServePage } from '../support/serve-page';
+import { baselineConversation, useServePage } from '../support/serve-page';
 
 /**
  * The chat's text boxes in Chromium: the message box and the edit box grow with what is typed,
@@ -9,7 +8,6 @@ import { beethovenWithFakeProvider, pageInvoke, useServePage } from '../support/
  */
 
 const session = useServePage('cs-e2e-chat-boxes-', { width: 1024, height: 700 });
-const api = <T>(name: string, arg: object): Promise<T> => pageInvoke<T>(session.page, name, arg);
 
 const STORY = Array.from({ length: 120 }, (_, i) => `note${i}`).join(' ');
 let server: FakeLlmServer;
@@ -39,14 +37,7 @@ describe('the chat text boxes', () => {
   it('grow with the text, wrapped lines included, up to a height, then scroll', async () => {
     const { page } = session;
     await page.goto(session.serve.url);
-    const { character, provider } = await beethovenWithFakeProvider(page, server.baseURL);
-    const made = await api<ConversationView>('chat/create', {
-      characterId: character.id,
-      target: { kind: 'baseline', providerId: provider.id, model: 'fake-model' },
-      runtime: 'endpoint',
-      setting: { location: 'Vienna', status: '' },
-    });
-    await api('chat/send', { conversationId: made.conversation.id, text: 'Good evening' });
+    await baselineConversation(page, server.baseURL, ['Good evening']);
     await page.reload();
     await page.getByRole('tab', { name: 'Chat' }).click();
     const composer = page.getByLabel('Message to Beethoven');
@@ -83,15 +74,11 @@ describe('the chat text boxes', () => {
   it('stops a reply with Escape, saves an edit with Enter, shows its Save button, and scrolls Details into view', async () => {
     const { page } = session;
     await page.goto(session.serve.url);
-    const { character, provider } = await beethovenWithFakeProvider(page, server.baseURL);
-    const made = await api<ConversationView>('chat/create', {
-      characterId: character.id,
-      target: { kind: 'baseline', providerId: provider.id, model: 'fake-model' },
-      runtime: 'endpoint',
-      setting: { location: 'Vienna', status: '' },
-    });
-    for (let i = 1; i <= 8; i++)
-      await api('chat/send', { conversationId: made.conversation.id, text: `Question ${i}` });
+    await baselineConversation(
+      page,
+      server.baseURL,
+      Array.from({ length: 8 }, (_, i) => `Question ${i + 1}`),
+    );
     await page.reload();
     await page.getByRole('tab', { name: 'Chat' }).click();
     const composer = page.getByLabel('Message to Beethoven');

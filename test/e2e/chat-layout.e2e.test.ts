@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ConversationView } from '../../common/contract';
 import { animationsSettled } from '../support/browser';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
-import { beethovenWithFakeProvider, pageInvoke, useServePage } from '../support/serve-page';
+import { baselineConversation, beethovenWithFakeProvider, pageInvoke, useServePage } from '../support/serve-page';
 
 /**
  * The chat window at the sizes the studio supports (1024×700 and 1360×860), light and dark, with a
@@ -31,16 +30,13 @@ describe('the chat window', () => {
   it('gives a long title the header’s width and keeps a long conversation in the window, at both sizes, light and dark', async () => {
     const { page } = session;
     await page.goto(session.serve.url);
-    const { character, provider } = await beethovenWithFakeProvider(page, server.baseURL);
-    const made = await api<ConversationView>('chat/create', {
-      characterId: character.id,
-      target: { kind: 'baseline', providerId: provider.id, model: 'fake-model' },
-      runtime: 'endpoint',
-      setting: { location: 'Vienna, May 1809', status: 'French guns outside; a visitor finds him at the piano.' },
-      title: TITLE,
-    });
-    for (let i = 1; i <= 12; i++)
-      await api('chat/send', { conversationId: made.conversation.id, text: `Question ${i}: how are you?` });
+    await baselineConversation(
+      page,
+      server.baseURL,
+      Array.from({ length: 12 }, (_, i) => `Question ${i + 1}: how are you?`),
+      { location: 'Vienna, May 1809', status: 'French guns outside; a visitor finds him at the piano.' },
+      TITLE,
+    );
 
     for (const [width, height] of [
       [1024, 700],

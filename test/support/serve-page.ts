@@ -138,3 +138,27 @@ export async function beethovenWithFakeProvider(
   });
   return { character, provider };
 }
+
+/**
+ * Beethoven (as `beethovenWithFakeProvider` makes him) in a baseline conversation with the fake LLM
+ * server, `questions` asked and answered in it, made through the page's studio: where the chat's
+ * browser tests start. The page is not reloaded: the caller does, on the screen it tests.
+ */
+export async function baselineConversation(
+  page: Page,
+  llmBaseUrl: string,
+  questions: readonly string[],
+  setting: { location: string; status: string } = { location: 'Vienna', status: '' },
+  title?: string,
+): Promise<{ conversationId: string }> {
+  const { character, provider } = await beethovenWithFakeProvider(page, llmBaseUrl);
+  const made = await pageInvoke<{ conversation: { id: string } }>(page, 'chat/create', {
+    characterId: character.id,
+    target: { kind: 'baseline', providerId: provider.id, model: 'fake-model' },
+    runtime: 'endpoint',
+    setting,
+    ...(title !== undefined && { title }),
+  });
+  for (const text of questions) await pageInvoke(page, 'chat/send', { conversationId: made.conversation.id, text });
+  return { conversationId: made.conversation.id };
+}
