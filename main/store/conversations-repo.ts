@@ -11,7 +11,6 @@ import type {
   ConversationId,
   ConversationMessage,
   ConversationSetting,
-  HighlightPart,
   ProviderId,
   RunId,
   SceneId,
@@ -177,11 +176,11 @@ export class ConversationsRepo {
     characterId: CharacterId,
     match: string,
     limit = 50,
-  ): { conversationId: ConversationId; messageId: ChatMessageId | null; snippet: HighlightPart[] }[] {
+  ): { conversationId: ConversationId; messageId: ChatMessageId | null; snippet: string }[] {
     // snippet() cannot run under a window function: rank the hits here, keep each conversation's best.
     const rows = this.db
       .prepare(
-        `SELECT s.conversation_id, s.message_id, snippet(chat_search, 0, char(1), char(2), '…', 12) AS snippet
+        `SELECT s.conversation_id, s.message_id, snippet(chat_search, 0, '', '', '…', 12) AS snippet
          FROM chat_search s JOIN conversations c ON c.id = s.conversation_id
          WHERE chat_search MATCH ? AND c.character_id = ? ORDER BY s.rank LIMIT 1000`,
       )
@@ -191,7 +190,7 @@ export class ConversationsRepo {
     return [...best.values()].slice(0, limit).map((r) => ({
       conversationId: r.conversation_id as ConversationId,
       messageId: r.message_id as ChatMessageId | null,
-      snippet: markedParts(r.snippet),
+      snippet: r.snippet,
     }));
   }
 
@@ -369,30 +368,4 @@ function toMessage(row: MessageRow): ConversationMessage {
     sceneId: row.scene_id as SceneId | null,
     createdAt: row.created_at,
   };
-}
-
-/**
- * FTS5's snippet, its matches between the control characters 1 and 2 (`char(1)`, `char(2)` in the
- * query: typed text does not hold them, where it may hold brackets), as parts the screens mark and
- * the CLI brackets.
- */
-const MARK_OPEN = String.fromCharCode(1);
-const MARK_CLOSE = String.fromCharCode(2);
-
-function markedParts(snippet: string): HighlightPart[] {
-  const parts: HighlightPart[] = [];
-  let rest = snippet;
-  while (rest !== '') {
-    const open = rest.indexOf(MARK_OPEN);
-    if (open < 0) {
-      parts.push({ text: rest, match: false });
-      break;
-    }
-    if (open > 0) parts.push({ text: rest.slice(0, open), match: false });
-    const close = rest.indexOf(MARK_CLOSE, open + 1);
-    const end = close < 0 ? rest.length : close;
-    if (end > open + 1) parts.push({ text: rest.slice(open + 1, end), match: true });
-    rest = rest.slice(end + 1);
-  }
-  return parts;
 }

@@ -16,6 +16,7 @@ import type {
   SceneId,
   TrainingRun,
 } from '../../../common/contract';
+import { markTerms, searchTerms } from '../../../common/search-query';
 import type { ConversationsRepo } from '../../store/conversations-repo';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
@@ -93,9 +94,13 @@ export class ChatService {
     const q = query?.trim() ?? '';
     if (q === '')
       return this.deps.repo.list(characterId).map((c) => ({ conversation: c, messageId: null, snippet: [] }));
+    // The words around the match, marked as the dataset's search marks them (a bracket typed in a
+    // message is text, never a mark).
+    const terms = searchTerms(q);
     return this.deps.repo.search(characterId, ftsQuery(q)).flatMap((hit) => {
       const conversation = this.deps.repo.get(hit.conversationId);
-      return conversation ? [{ conversation, messageId: hit.messageId, snippet: hit.snippet }] : [];
+      const snippet = hit.snippet === '' ? [] : markTerms(hit.snippet, terms);
+      return conversation ? [{ conversation, messageId: hit.messageId, snippet }] : [];
     });
   }
 
