@@ -67,7 +67,17 @@ function StartJudge({
   const provider = providers.find((p) => p.id === providerId) ?? providers[0];
   const scored = systems.filter((s) => picked.has(s.id));
   const pairOk = !pairwise || (a !== '' && b !== '' && a !== b);
-  const ready = provider && dimensions.size > 0 && (scored.length > 0 || pairwise) && pairOk;
+  /** What the Start button waits for, said on it; null when the job can start. */
+  const waitingFor = !provider
+    ? 'Add a provider to judge with (Settings)'
+    : pairwise && !pairOk
+      ? 'Choose two different systems'
+      : scored.length === 0 && !pairwise
+        ? 'Tick a system to judge'
+        : dimensions.size === 0
+          ? 'Tick a dimension to judge'
+          : null;
+  const ready = waitingFor === null;
 
   const start = () => {
     if (!provider) return;
@@ -188,17 +198,7 @@ function StartJudge({
         </p>
       )}
       <button className="primary" disabled={busy || !ready}>
-        {busy
-          ? 'Starting…'
-          : !provider
-            ? 'Add a provider to judge with (Settings)'
-            : pairwise && !pairOk
-              ? 'Choose two different systems'
-              : scored.length === 0 && !pairwise
-                ? 'Tick a system to judge'
-                : dimensions.size === 0
-                  ? 'Tick a dimension to judge'
-                  : 'Start judging'}
+        {busy ? 'Starting…' : (waitingFor ?? 'Start judging')}
       </button>
     </form>
   );
