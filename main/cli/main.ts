@@ -29,6 +29,7 @@ import { importOutputsCommand, reportCommand } from './commands/report';
 import { CLI_OPTIONS } from './options';
 import { databaseOpenNotice, embeddedThreadsFromEnv, UsageError, type CliContext, type Io } from './shared';
 import { USAGE } from './usage';
+import { commandWords, unknownCommand, unknownSubcommand } from './command-hints';
 
 /**
  * `character-studio`: the headless door. Human output by default; `--json` writes
@@ -115,8 +116,10 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
   if (command === 'serve') return serveCommand(APP_ROOT, dataDir, values.host, values.port, values.json, io);
 
   try {
-    if (!(command in GROUPS) && !(command in SINGLE) && command !== 'info')
-      throw new UsageError(`Unknown command "${[command, ...rest.slice(0, 1)].join(' ')}".`);
+    if (!(command in GROUPS) && !(command in SINGLE) && command !== 'info') throw unknownCommand(command, rest[0]);
+    // Known before anything is opened or read: `scenes shwo <id>` is a slip to point out, not an id to look up.
+    if (command in GROUPS && !commandWords(command).includes(rest[0] ?? ''))
+      throw unknownSubcommand(command, rest[0] ?? '');
     const embeddedThreads = embeddedThreadsFromEnv();
     const upgrade = databaseOpenNotice(io);
     studio = new Studio({

@@ -129,8 +129,8 @@ export async function findHost(call: Call, key: string): Promise<Host> {
   return found;
 }
 
-export async function findProvider(call: Call, key: string): Promise<Provider> {
-  const list = await call('providers/list', {});
+export async function findProvider(call: Call, key: string, listed?: readonly Provider[]): Promise<Provider> {
+  const list = listed ?? (await call('providers/list', {}));
   const found = list.find((p) => p.id === key || p.name.toLowerCase() === key.toLowerCase());
   if (!found)
     throw new StudioFailure('not_found', `No provider "${key}". See them with: character-studio providers list`);

@@ -13,9 +13,9 @@ Commands:
   db check                      Check every page of the studio database (opening does so only
                                 after an unclean shutdown); exit code 1 when it is damaged
   characters list               List characters
-  characters create             Create a character
-      --full-name <name> [--short-name <name>] [--era <text>] [--notes <text>]
-                                The short name (the speaker label) is the full name's last word
+  characters create "<full name>" [--short-name <name>] [--era <text>] [--notes <text>]
+                                Create a character (the name may also come as --full-name). The
+                                short name (the speaker label) is the full name's last word
                                 unless given
   characters update <character> Change a character (same options as create)
   characters delete <character> [--yes]

@@ -4,6 +4,7 @@ import type { CardFormat, RunId } from '../../../common/contract';
 import { StudioFailure } from '../../core/errors';
 import { argument, findCharacter, localPath, readFile, str, UsageError, type CliContext } from '../shared';
 import { counted } from '../../../common/plural';
+import { unknownSubcommand } from '../command-hints';
 
 const CARD_FORMATS: readonly CardFormat[] = ['v2-png', 'v3-png', 'v2-json', 'v3-json'];
 
@@ -63,7 +64,7 @@ export async function cardCommand(sub: string, ctx: CliContext): Promise<number>
       return 0;
     }
     default:
-      throw new UsageError(`Unknown command "card ${sub}".`);
+      throw unknownSubcommand('card', sub);
   }
 }
 

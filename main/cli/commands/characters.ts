@@ -13,6 +13,7 @@ import {
 } from '../shared';
 import { counted } from '../../../common/plural';
 import { suggestShortName } from '../../../common/short-name';
+import { unknownSubcommand } from '../command-hints';
 
 function draftOf(values: Values) {
   return {
@@ -34,14 +35,20 @@ export async function charactersCommand(sub: string, ctx: CliContext): Promise<n
       return 0;
     }
     case 'create': {
-      if (!draft.fullName?.trim())
+      // The name may come as the command's argument (`characters create "Ludwig van Beethoven"`), as
+      // people first type it, or as --full-name; not both.
+      const named = rest.slice(1).join(' ').trim();
+      if (named && draft.fullName !== undefined)
+        throw new UsageError(`Give the name once: either "${named}" or --full-name "${draft.fullName}".`);
+      const fullName = (named || draft.fullName)?.trim();
+      if (!fullName)
         throw new UsageError(
-          'characters create needs --full-name "<the person\'s full name>" (--short-name: the last word unless given).',
+          'characters create needs the person\'s full name: characters create "<full name>" (or --full-name "<full name>"; --short-name: the last word unless given).',
         );
       const created = await call('characters/create', {
-        fullName: draft.fullName,
+        fullName,
         // As the app's form suggests it: the full name's last word ("Ludwig van Beethoven" → "Beethoven").
-        shortName: draft.shortName ?? suggestShortName(draft.fullName),
+        shortName: draft.shortName ?? suggestShortName(fullName),
         era: draft.era ?? '',
         notes: draft.notes ?? '',
       });
@@ -65,7 +72,7 @@ export async function charactersCommand(sub: string, ctx: CliContext): Promise<n
       return 0;
     }
     default:
-      throw new UsageError(`Unknown command "characters ${sub}".`);
+      throw unknownSubcommand('characters', sub);
   }
 }
 
@@ -120,7 +127,7 @@ export async function profilesCommand(sub: string, ctx: CliContext): Promise<num
       return 0;
     }
     default:
-      throw new UsageError(`Unknown command "profiles ${sub}".`);
+      throw unknownSubcommand('profiles', sub);
   }
 }
 

@@ -1,7 +1,8 @@
 import type { Scene } from '../../../common/contract';
-import { argument, findCharacter, UsageError, type CliContext } from '../shared';
+import { argument, findCharacter, type CliContext } from '../shared';
 import { chartsText, compareText } from './dataset-charts-text';
 import { waitingScenesCommand } from './review';
+import { unknownSubcommand } from '../command-hints';
 
 /** Scenes fetched a page at a time when listing problems (the command's page limit is 500). */
 const PAGE = 500;
@@ -70,6 +71,6 @@ export async function datasetCommand(sub: string, ctx: CliContext): Promise<numb
       return 0;
     }
     default:
-      throw new UsageError(`Unknown command "dataset ${sub}".`);
+      throw unknownSubcommand('dataset', sub);
   }
 }

@@ -1,5 +1,6 @@
 import type { DatabaseCheck } from '../../../common/contract';
-import { UsageError, type CliContext } from '../shared';
+import type { CliContext } from '../shared';
+import { unknownSubcommand } from '../command-hints';
 
 /**
  * `db check`: the full integrity check of the studio database, on demand. Opening checks every
@@ -14,7 +15,7 @@ export async function dbCommand(sub: string, ctx: CliContext): Promise<number> {
       return check.ok ? 0 : 1;
     }
     default:
-      throw new UsageError(`Unknown command "db ${sub}".`);
+      throw unknownSubcommand('db', sub);
   }
 }
 

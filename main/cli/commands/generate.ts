@@ -119,8 +119,9 @@ async function refuseNewSettings(ctx: CliContext, job: Job, name: string): Promi
   const settings = job.settings as GenerationSettings;
   const changed: string[] = [];
   const providerKey = strOf(values, 'provider');
-  const current = (await call('providers/list', {})).find((p) => p.id === settings.providerId);
-  if (providerKey !== undefined && (await findProvider(call, providerKey)).id !== settings.providerId)
+  const providers = await call('providers/list', {});
+  const current = providers.find((p) => p.id === settings.providerId);
+  if (providerKey !== undefined && (await findProvider(call, providerKey, providers)).id !== settings.providerId)
     changed.push('--provider');
   for (const [flag, key] of RUN_OPTIONS) {
     const text = strOf(values, flag);

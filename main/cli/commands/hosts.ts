@@ -1,5 +1,6 @@
 import type { Host, HostCheck } from '../../../common/contract';
 import { argument, findHost, numberOption, pathOption, str, UsageError, type CliContext } from '../shared';
+import { unknownSubcommand } from '../command-hints';
 
 /** `hosts list|add|test|trust|delete`: SSH hosts for remote training. */
 export async function hostsCommand(sub: string, ctx: CliContext): Promise<number> {
@@ -58,7 +59,7 @@ export async function hostsCommand(sub: string, ctx: CliContext): Promise<number
       return 0;
     }
     default:
-      throw new UsageError(`Unknown command "hosts ${sub}".`);
+      throw unknownSubcommand('hosts', sub);
   }
 }
 

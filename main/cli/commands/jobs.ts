@@ -12,6 +12,7 @@ import {
   type CliContext,
 } from '../shared';
 import { describeJob, followJob } from './generate';
+import { unknownSubcommand } from '../command-hints';
 
 /**
  * `jobs`: every long piece of work kept as a job (generation runs, regenerations, interviews,
@@ -78,7 +79,7 @@ export async function jobsCommand(sub: string, ctx: CliContext): Promise<number>
       return 0;
     }
     default:
-      throw new UsageError(`Unknown command "jobs ${sub}".`);
+      throw unknownSubcommand('jobs', sub);
   }
 }
 

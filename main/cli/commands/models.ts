@@ -3,7 +3,8 @@ import { catalogCheckText, MODEL_CHECK_TEXT } from '../../../common/model-check-
 import type { LocalModel } from '../../../common/contract';
 import { StudioFailure } from '../../core/errors';
 import { sizeText } from '../../core/models/model-service';
-import { argument, UsageError, type CliContext } from '../shared';
+import { argument, type CliContext } from '../shared';
+import { unknownSubcommand } from '../command-hints';
 
 const describe = (m: LocalModel) =>
   `${m.id}  ${m.name} (${m.architecture}, ${sizeText(m.sizeBytes)}; ${MODEL_CHECK_TEXT[m.check]})\n    ${m.path}`;
@@ -100,6 +101,6 @@ export async function modelsCommand(sub: string, ctx: CliContext): Promise<numbe
       return 0;
     }
     default:
-      throw new UsageError(`Unknown command "models ${sub}".`);
+      throw unknownSubcommand('models', sub);
   }
 }

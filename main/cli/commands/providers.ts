@@ -1,5 +1,6 @@
 import type { ModelPrice, Provider, ProviderDraft } from '../../../common/contract';
 import { argument, findProvider, numberOption, pathOption, str, UsageError, type CliContext } from '../shared';
+import { unknownSubcommand } from '../command-hints';
 
 /** A provider as the `providers add` options describe it; main checks what is missing. */
 function draftOf(values: CliContext['values']): ProviderDraft {
@@ -141,6 +142,6 @@ export async function providersCommand(sub: string, ctx: CliContext): Promise<nu
       return check.ok ? 0 : 1;
     }
     default:
-      throw new UsageError(`Unknown command "providers ${sub}".`);
+      throw unknownSubcommand('providers', sub);
   }
 }

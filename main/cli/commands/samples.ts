@@ -1,4 +1,5 @@
-import { argument, UsageError, type CliContext } from '../shared';
+import { argument, type CliContext } from '../shared';
+import { unknownSubcommand } from '../command-hints';
 
 /** `samples list|load <id>`: the sample characters shipped with the studio (resources/samples). */
 export async function samplesCommand(sub: string, ctx: CliContext): Promise<number> {
@@ -29,6 +30,6 @@ export async function samplesCommand(sub: string, ctx: CliContext): Promise<numb
       return 0;
     }
     default:
-      throw new UsageError(`Unknown command "samples ${sub}".`);
+      throw unknownSubcommand('samples', sub);
   }
 }

@@ -25,6 +25,7 @@ import { followJob } from './generate';
 import { adoptCommand, chosenProposal, proposalsCommand } from './scene-proposals';
 import { sceneProvenance } from './scene-provenance';
 import { filterOptions, SORTS } from './scene-filter-options';
+import { unknownSubcommand } from '../command-hints';
 
 const AUTHORS: Record<SceneRevision['author'], string> = {
   generated: 'generated',
@@ -339,6 +340,6 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
       return 0;
     }
     default:
-      throw new UsageError(`Unknown command "scenes ${sub}".`);
+      throw unknownSubcommand('scenes', sub);
   }
 }

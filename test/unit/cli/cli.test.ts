@@ -53,9 +53,16 @@ describe('character-studio CLI', () => {
     expect((await cli(['characters', 'create', '--full-name', 'Mary Anning'])).out).toMatch(
       /^Created Mary Anning \(Anning\)/,
     );
+    // The name as people first type it: the command's argument, quoted or not.
+    expect((await cli(['characters', 'create', 'Clara Schumann'])).out).toMatch(/^Created Clara Schumann \(Schumann\)/);
+    expect((await cli(['characters', 'create', 'Fanny', 'Mendelssohn', '--short-name', 'Fanny'])).out).toMatch(
+      /^Created Fanny Mendelssohn \(Fanny\)/,
+    );
+    const twice = await cli(['characters', 'create', 'Ada', '--full-name', 'Ada Lovelace']);
+    expect(twice).toMatchObject({ code: 2, err: expect.stringMatching(/Give the name once/) });
     const nameless = await cli(['characters', 'create', '--short-name', 'Ada']);
     expect(nameless.code).toBe(2);
-    expect(nameless.err).toMatch(/characters create needs --full-name/);
+    expect(nameless.err).toMatch(/characters create needs the person's full name: characters create "<full name>"/);
   });
 
   it('renames and deletes by name', async () => {
