@@ -79,7 +79,7 @@ describe('an unknown command', () => {
     });
   });
 
-  it('never refuses a command the help text names', async () => {
+  it('never refuses a command the help text names', () => {
     for (const [group, words] of Object.entries({
       characters: ['list', 'create', 'update', 'delete'],
       scenes: [
