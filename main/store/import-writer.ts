@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { CopyJob, ImportStage } from './dataset-import-repo';
+import type { CopyJob, ImportStage } from './import-stage';
 import { STUDIO_PRAGMAS } from './database';
 import { decodeStructure, nextMergeInputPages } from './fts5-structure';
 import { copySteps, mergeSteps, undoSteps } from './import-steps';

@@ -19,7 +19,8 @@ import type {
   SceneDoc,
   SceneId,
 } from '../../../common/contract';
-import type { DatasetImportRepo, ImportStage, StagedScene } from '../../store/dataset-import-repo';
+import type { DatasetImportRepo } from '../../store/dataset-import-repo';
+import type { ImportStage, StagedScene } from '../../store/import-stage';
 import type { StageWriter } from '../../store/import-writer';
 import { sceneFigures } from '../../store/scene-figures';
 import { turnFigures } from '../../store/turn-figures';

@@ -3,7 +3,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IoRequests } from '../../../main/core/interop/dataset-import';
 import { Studio } from '../../../main/core/studio';
-import { COPY_STEP_SCENES, DatasetImportRepo } from '../../../main/store/dataset-import-repo';
+import { DatasetImportRepo } from '../../../main/store/dataset-import-repo';
+import { COPY_STEP_SCENES } from '../../../main/store/import-stage';
 import { ImportWriter, runningImportWriters } from '../../../main/store/import-writer';
 import {
   closeImportEnv,

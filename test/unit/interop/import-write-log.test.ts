@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { COPY_STEP_SCENES } from '../../../main/store/dataset-import-repo';
+import { COPY_STEP_SCENES } from '../../../main/store/import-stage';
 import { closeImportEnv, importEnv, importer, type ImportEnv } from '../../support/import-stage';
 
 // Issue 9, point 3: SQLite starts its write-ahead log again from the beginning only at a write that
