@@ -48,6 +48,13 @@ export type StartedCallRow = Pick<
  * (`in_flight`, so a crash mid-call stays accountable) and completed with its answer, usage and cost.
  * Rows belong to a job's item, or to a request outside any job (`job_id` null).
  */
+/** Answered calls taken together: how many, their completion tokens, their time. */
+export interface CallPace {
+  calls: number;
+  completionTokens: number;
+  latencyMs: number;
+}
+
 export class CallRecordsRepo {
   constructor(private readonly db: Db) {}
 
@@ -121,6 +128,39 @@ export class CallRecordsRepo {
       .prepare(`SELECT count(*) FROM llm_calls WHERE job_id = ? AND status = 'interrupted'`)
       .pluck()
       .get(jobId) as number;
+  }
+
+  /**
+   * How fast `model` on the studio's provider `providerId` answered lately: its latest answered calls
+   * (at most `limit`) of the last generation jobs run on that provider (a call's own `provider` names
+   * only its kind of endpoint). Null when it has none. Read through the jobs (a few rows) and
+   * `llm_calls_job`, not the whole call record.
+   */
+  pace(providerId: string, model: string, limit = 200): CallPace | null {
+    const jobs = this.db
+      .prepare(
+        `SELECT id FROM jobs WHERE kind = 'generation' AND settings ->> 'providerId' = ? ORDER BY created_at DESC LIMIT 5`,
+      )
+      .pluck()
+      .all(providerId) as string[];
+    const pace: CallPace = { calls: 0, completionTokens: 0, latencyMs: 0 };
+    for (const jobId of jobs) {
+      if (pace.calls >= limit) break;
+      // Newest first along llm_calls_job (its entries end with the rowid): no sort, however large the job.
+      const row = this.db
+        .prepare(
+          `SELECT count(*) AS calls, coalesce(sum(completion_tokens), 0) AS completionTokens,
+             coalesce(sum(latency_ms), 0) AS latencyMs
+           FROM (SELECT completion_tokens, latency_ms FROM llm_calls
+             WHERE job_id = ? AND model = ? AND status = 'done' AND error IS NULL AND completion_tokens > 0 AND latency_ms > 0
+             ORDER BY rowid_ DESC LIMIT ?)`,
+        )
+        .get(jobId, model, limit - pace.calls) as CallPace;
+      pace.calls += row.calls;
+      pace.completionTokens += row.completionTokens;
+      pace.latencyMs += row.latencyMs;
+    }
+    return pace.calls > 0 ? pace : null;
   }
 
   /** Every attempt of one call, in order. */

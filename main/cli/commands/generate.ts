@@ -76,7 +76,7 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
     io.err(describePlan(estimate.plan));
     const cost = estimate.costUsd === null ? 'unknown cost' : formatUsd(estimate.costUsd);
     io.err(
-      `Estimate: ${estimate.existingScenes} of ${estimate.targetScenes} scenes exist; ${estimate.calls} calls, ${estimate.promptTokens.toLocaleString('en')} prompt + ${estimate.completionTokens.toLocaleString('en')} completion tokens, ${cost}, about ${formatDuration(estimate.seconds)}.`,
+      `Estimate: ${estimate.existingScenes} of ${estimate.targetScenes} scenes exist; ${estimate.calls} calls, ${estimate.promptTokens.toLocaleString('en')} prompt + ${estimate.completionTokens.toLocaleString('en')} completion tokens, ${cost}, about ${formatDuration(estimate.seconds)} (${estimate.timeBasis}).`,
     );
     for (const warning of estimate.warnings) io.err(`Warning: ${warning}`);
     if (values.estimate) {

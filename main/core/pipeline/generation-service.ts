@@ -25,6 +25,7 @@ import { OVERGENERATION, PAPER_RUN, planSceneCalls } from './planner';
 import { applyPreset, describePlan, isPaper, MAX_TARGET_SCENES, protectiveWanted } from './presets';
 import { PROFILE_EXCERPT_WORDS, type PromptBuilder } from './prompt-builder';
 import { GenerationKind } from './stages/generation-kind';
+import { estimateTime } from './estimate-time';
 
 /**
  * Experience construction, the part a person sets up: settings and their estimate, and starting a
@@ -204,11 +205,14 @@ export class GenerationService {
         );
       }
     }
-    // Typical generation speeds: hosted APIs ~60 tokens/s per request, local servers ~25, embedded ~10.
-    const speed = provider.kind === 'embedded' ? 10 : this.providers.isMetered(provider) ? 60 : 25;
-    const parallel = provider.kind === 'embedded' ? 1 : provider.maxConcurrency;
-    const perCall = stages.map((s) => s.calls * (1.5 + s.completionTokens / Math.max(1, s.calls) / speed));
-    const seconds = Math.ceil(perCall.reduce((a, b) => a + b, 0) / parallel);
+    const embedded = provider.kind === 'embedded';
+    const time = estimateTime(
+      stages,
+      embedded ? 1 : provider.maxConcurrency,
+      embedded ? 'embedded' : this.providers.isMetered(provider) ? 'hosted' : 'local',
+      provider.model,
+      this.jobs.callRecords.pace(provider.id, provider.model),
+    );
     if (settings.budgetUsd !== null && costUsd !== null && costUsd > settings.budgetUsd) {
       warnings.push(
         `The estimate (${formatUsd(costUsd)}) is above the budget (${formatUsd(settings.budgetUsd)}): the job will pause when the budget is spent.`,
@@ -224,7 +228,8 @@ export class GenerationService {
       promptTokens,
       completionTokens,
       costUsd,
-      seconds,
+      seconds: time.seconds,
+      timeBasis: time.basis,
       warnings,
       existingScenes: existing,
       targetScenes: settings.targetScenes,

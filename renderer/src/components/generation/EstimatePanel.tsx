@@ -82,7 +82,10 @@ export function EstimatePanel({
               <dt>Time</dt>
               <dd>
                 ≈ {formatDuration(estimate.seconds)}
-                {provider && <small>{provider.maxConcurrency} at a time</small>}
+                <small data-testid="estimate-time-basis">
+                  {provider && provider.kind !== 'embedded' && `${provider.maxConcurrency} at a time · `}
+                  {estimate.timeBasis}
+                </small>
               </dd>
             </div>
           </dl>
