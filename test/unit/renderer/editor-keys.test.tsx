@@ -39,6 +39,8 @@ async function openLesson(): Promise<{ id: SceneId; character: Character }> {
       character={character}
       onClose={() => closed++}
       onCreated={() => undefined}
+      onDelete={() => undefined}
+      onDuplicated={() => undefined}
     />,
   );
   await settleIn(page.container, () => location() !== null, 'the editor');

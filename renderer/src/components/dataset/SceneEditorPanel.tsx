@@ -1,20 +1,25 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { Character, SavedScene, SceneDoc, SceneId } from '../../../../common/contract';
 import { SceneEditor } from '../../../../common/scene-doc/editor';
-import { sameDoc, type SceneTextField } from '../../../../common/scene-doc/operations';
+import { sameDoc } from '../../../../common/scene-doc/operations';
 import { CommandError, messageOf } from '../../lib/bridge-error';
 import { invoke, queryClient } from '../../lib/queries';
+import { EditorFields } from './EditorFields';
 import { RegenerateDialog } from './RegenerateDialog';
 import { useRegeneration } from './use-regeneration';
 import { RevisionHistory } from './RevisionHistory';
 import { useRevisionNumbering } from './revision-numbers';
 import { SceneTurns, type FocusRequest } from './SceneTurns';
 import { TrainingPreviewPanel } from './TrainingPreviewPanel';
+import { OverflowMenu } from '../overflow-menu';
+import { duplicateScene, sceneName, type CopiedFrom, type DeleteRequest } from './scene-actions';
 import '../../scene-editor.css';
 
-/** What the editor opens: a stored scene, or a new one written by hand. */
-/** What the editor opens: a stored scene (with the browser's search, to mark its words) or a new one. */
-export type EditorTarget = { kind: 'edit'; id: SceneId; search?: string } | { kind: 'new' };
+/**
+ * What the editor opens: a stored scene (with the browser's search, to mark its words; a copy just
+ * made says what of), or a new one.
+ */
+export type EditorTarget = { kind: 'edit'; id: SceneId; search?: string; copiedFrom?: CopiedFrom } | { kind: 'new' };
 
 const EMPTY: SceneDoc = {
   type: '',
@@ -25,19 +30,6 @@ const EMPTY: SceneDoc = {
   experienceBackground: '',
   turns: [],
 };
-
-const SHORTCUTS: readonly [string, string][] = [
-  ['Ctrl+Z', 'Undo'],
-  ['Ctrl+Shift+Z / Ctrl+Y', 'Redo'],
-  ['Ctrl+S', 'Save'],
-  ['Ctrl+Enter', 'Split the turn at the cursor'],
-  ['Ctrl+J', 'Merge with the next turn'],
-  ['Alt+Enter', 'Insert a turn after'],
-  ['Alt+↑ / Alt+↓', 'Move the turn'],
-  ['Ctrl+Shift+Backspace', 'Delete the turn'],
-  ['Alt+R', 'Regenerate the turn with an instruction'],
-  ['Esc', 'Close'],
-];
 
 type Status =
   | { kind: 'idle' }
@@ -55,11 +47,17 @@ export function SceneEditorPanel({
   character,
   onClose,
   onCreated,
+  onDelete,
+  onDuplicated,
 }: {
   target: EditorTarget;
   character: Character;
   onClose: () => void;
   onCreated: (id: SceneId) => void;
+  /** Asks whether to delete the open scene (the question names it and says if edits are unsaved). */
+  onDelete: (request: DeleteRequest) => void;
+  /** A copy of the open scene was written: open it in place of this one. */
+  onDuplicated: (copy: SceneId, from: CopiedFrom) => void;
 }) {
   const [editor, setEditor] = useState<SceneEditor | null>(() =>
     target.kind === 'new' ? new SceneEditor(EMPTY, 0) : null,
@@ -158,6 +156,19 @@ export function SceneEditorPanel({
     setStatus({ kind: 'idle' });
   };
 
+  const duplicate = async () => {
+    if (sceneId === null || status.kind === 'saving') return;
+    editor.seal();
+    const current = editor.snapshot();
+    setStatus({ kind: 'saving' });
+    try {
+      const copy = await duplicateScene(character, sceneId, current.doc);
+      onDuplicated(copy, { name: sceneName(current.doc), withEdits: current.dirty });
+    } catch (error) {
+      setStatus({ kind: 'error', message: `The copy was not made: ${messageOf(error)}`, conflict: false });
+    }
+  };
+
   const close = () => {
     if (dirty && !window.confirm('Close the editor and drop the edits you have not saved?')) return;
     onClose();
@@ -179,22 +190,6 @@ export function SceneEditorPanel({
     else if (event.key === 'Escape') close();
     else return;
     event.preventDefault();
-  };
-
-  const field = (name: SceneTextField, label: string, multiline = false) => {
-    const props = {
-      'aria-label': label,
-      value: doc[name],
-      onChange: (event: { currentTarget: { value: string } }) =>
-        editor.apply({ kind: 'set-field', field: name, value: event.currentTarget.value }),
-      onBlur: () => editor.seal(),
-    };
-    return (
-      <label className="editor-field">
-        <span>{label}</span>
-        {multiline ? <textarea rows={4} {...props} /> : <input {...props} />}
-      </label>
-    );
   };
 
   const title = sceneId === null ? 'New scene, written by hand' : doc.type || 'Scene';
@@ -245,6 +240,34 @@ export function SceneEditorPanel({
               Training preview
             </button>
           )}
+          {sceneId !== null && (
+            <OverflowMenu
+              label="More actions"
+              items={[
+                {
+                  label: 'Duplicate',
+                  title: dirty
+                    ? 'A new scene by hand with the text as it is here, your unsaved edits included, opened in the editor; this scene keeps its saved text'
+                    : 'A new scene by hand with this text, opened in the editor to make a variant; this scene stays as it is',
+                  disabled: status.kind === 'saving',
+                  onSelect: () => void duplicate(),
+                },
+                {
+                  label: 'Delete…',
+                  title: 'Delete this scene with its experience and history (asks first)',
+                  onSelect: () =>
+                    onDelete({
+                      id: sceneId,
+                      type: doc.type,
+                      location: doc.location,
+                      time: doc.time,
+                      turns: doc.turns.length,
+                      unsaved: dirty,
+                    }),
+                },
+              ]}
+            />
+          )}
           <button
             className="primary small"
             onClick={() => void save()}
@@ -258,6 +281,14 @@ export function SceneEditorPanel({
           </button>
         </span>
       </header>
+      {target.kind === 'edit' && target.copiedFrom && status.kind === 'idle' && !dirty && (
+        <div className="editor-message saved" role="status">
+          A copy of {target.copiedFrom.name}, written by hand: edit it into a variant.{' '}
+          {target.copiedFrom.withEdits
+            ? 'Your unsaved edits are in this copy; the original keeps its saved text.'
+            : 'The original is unchanged.'}
+        </div>
+      )}
       {status.kind === 'error' && (
         <div className="editor-message form-error" role="alert">
           {status.message}
@@ -298,31 +329,7 @@ export function SceneEditorPanel({
         </div>
       )}
       <div className={showHistory ? 'editor-body with-history' : 'editor-body'} hidden={showPreview}>
-        <section className="editor-fields" aria-label="Scene fields">
-          {field('type', 'Type')}
-          {field('location', 'Location')}
-          {field('time', 'Time')}
-          <PeopleField
-            people={doc.people}
-            onChange={(people) => editor.apply({ kind: 'set-people', people })}
-            onBlur={() => editor.seal()}
-          />
-          {field('background', 'Background', true)}
-          {field('experienceBackground', 'Experience background', true)}
-          <details className="shortcuts">
-            <summary>Keyboard shortcuts</summary>
-            <dl>
-              {SHORTCUTS.map(([keys, what]) => (
-                <div key={keys}>
-                  <dt>
-                    <kbd>{keys}</kbd>
-                  </dt>
-                  <dd>{what}</dd>
-                </div>
-              ))}
-            </dl>
-          </details>
-        </section>
+        <EditorFields editor={editor} doc={doc} />
         <section className="editor-turns" aria-label="Experience">
           <SceneTurns
             editor={editor}
@@ -366,40 +373,4 @@ const noSubscribe = () => () => undefined;
 function inDialogOver(target: EventTarget | null, editor: HTMLElement | null): boolean {
   const dialog = target instanceof Element ? target.closest('dialog, [role="dialog"]') : null;
   return dialog !== null && dialog !== editor;
-}
-
-/** People as a comma-separated line; the list changes as it is typed, the text keeps the person's spacing. */
-function PeopleField({
-  people,
-  onChange,
-  onBlur,
-}: {
-  people: readonly string[];
-  onChange: (people: string[]) => void;
-  onBlur: () => void;
-}) {
-  const parse = (text: string) =>
-    text
-      .split(',')
-      .map((p) => p.trim())
-      .filter(Boolean);
-  const [text, setText] = useState(people.join(', '));
-  // An undo or a reload changes the list under the text: show the list again.
-  useEffect(() => {
-    setText((current) => (JSON.stringify(parse(current)) === JSON.stringify(people) ? current : people.join(', ')));
-  }, [people]);
-  return (
-    <label className="editor-field">
-      <span>People (comma-separated)</span>
-      <input
-        aria-label="People"
-        value={text}
-        onChange={(event) => {
-          setText(event.currentTarget.value);
-          onChange(parse(event.currentTarget.value));
-        }}
-        onBlur={onBlur}
-      />
-    </label>
-  );
 }
