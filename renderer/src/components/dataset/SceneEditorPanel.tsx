@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import type { Character, SavedScene, SceneDoc, SceneId } from '../../../../common/contract';
+import type { Character, SceneDoc, SceneId } from '../../../../common/contract';
 import { SceneEditor } from '../../../../common/scene-doc/editor';
-import { sameDoc } from '../../../../common/scene-doc/operations';
-import { CommandError, messageOf } from '../../lib/bridge-error';
-import { invoke, queryClient } from '../../lib/queries';
+import { messageOf } from '../../lib/bridge-error';
+import { invoke } from '../../lib/queries';
+import { SaveStatusLine, useSceneSave } from './editor-save';
 import { EditorFields } from './EditorFields';
 import { RegenerateDialog } from './RegenerateDialog';
 import { useRegeneration } from './use-regeneration';
@@ -31,12 +31,6 @@ const EMPTY: SceneDoc = {
   turns: [],
 };
 
-type Status =
-  | { kind: 'idle' }
-  | { kind: 'saving' }
-  | { kind: 'saved'; revision: number }
-  | { kind: 'error'; message: string; conflict: boolean };
-
 /**
  * The scene editor: a full-window panel over the Dataset tab. The document and its undo history
  * live in a `SceneEditor` store (common/scene-doc, no React) this component subscribes to; saves
@@ -62,13 +56,19 @@ export function SceneEditorPanel({
   const [editor, setEditor] = useState<SceneEditor | null>(() =>
     target.kind === 'new' ? new SceneEditor(EMPTY, 0) : null,
   );
-  const [sceneId, setSceneId] = useState<SceneId | null>(target.kind === 'edit' ? target.id : null);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [status, setStatus] = useState<Status>({ kind: 'idle' });
   const [showHistory, setShowHistory] = useState(false);
   const [showPreview, setShowPreview] = useState(false);
   const root = useRef<HTMLDivElement>(null);
   const [focusRequest, setFocusRequest] = useState<FocusRequest | null>(null);
+  const saving = useSceneSave({
+    editor,
+    initialId: target.kind === 'edit' ? target.id : null,
+    character,
+    onCreated,
+    onBlank: setFocusRequest,
+  });
+  const { sceneId, status, setStatus } = saving;
   const { regeneration, outcome: regenerated, ask, dismiss, started } = useRegeneration(editor, sceneId);
   // The shortcuts are heard on the whole document while the editor is open, not on its root only:
   // a turn scrolled out of the list (or a click on empty space) leaves focus on <body>, and Ctrl+S
@@ -108,54 +108,6 @@ export function SceneEditorPanel({
   if (!editor || !snapshot) return null;
   const { doc, dirty, canUndo, canRedo, baseRevision, refusal } = snapshot;
 
-  const afterSave = (saved: SavedScene, id: SceneId) => {
-    if (sameDoc(saved.doc, editor.snapshot().doc)) editor.markSaved(saved.doc, saved.revision);
-    else editor.load(saved.doc, saved.revision); // the studio trimmed what was typed: show what is stored
-    setStatus({ kind: 'saved', revision: saved.revision });
-    void queryClient.invalidateQueries({ queryKey: ['scenes/get', { id }] });
-  };
-
-  const save = async () => {
-    if (status.kind === 'saving') return;
-    editor.seal();
-    const current = editor.snapshot();
-    // The studio refuses a turn without a speaker or text (training needs both); say so here and
-    // put the cursor in that field, instead of a message naming a turn that may be scrolled away.
-    const blank = current.doc.turns.findIndex((t) => t.speaker.trim() === '' || t.text.trim() === '');
-    if (blank >= 0) {
-      const missing = current.doc.turns[blank]!.speaker.trim() === '' ? 'speaker' : 'text';
-      const message = `Turn ${blank + 1} has no ${missing}: fill it in or delete the turn, then save again. Nothing was saved yet.`;
-      setStatus({ kind: 'error', message, conflict: false });
-      setFocusRequest({ index: blank, field: missing });
-      return;
-    }
-    setStatus({ kind: 'saving' });
-    try {
-      if (sceneId === null) {
-        const created = await invoke('scenes/create', { characterId: character.id, doc: current.doc });
-        setSceneId(created.id);
-        editor.markSaved(current.doc, created.revision);
-        setStatus({ kind: 'saved', revision: created.revision });
-        onCreated(created.id);
-        return;
-      }
-      afterSave(
-        await invoke('scenes/save', { id: sceneId, baseRevision: current.baseRevision, doc: current.doc }),
-        sceneId,
-      );
-    } catch (error) {
-      const conflict = error instanceof CommandError && error.code === 'conflict';
-      setStatus({ kind: 'error', message: messageOf(error), conflict });
-    }
-  };
-
-  const reload = async () => {
-    if (!sceneId) return;
-    const opened = await invoke('scenes/open', { id: sceneId });
-    editor.load(opened.doc, opened.revision);
-    setStatus({ kind: 'idle' });
-  };
-
   const duplicate = async () => {
     if (sceneId === null || status.kind === 'saving') return;
     editor.seal();
@@ -165,7 +117,7 @@ export function SceneEditorPanel({
       const copy = await duplicateScene(character, sceneId, current.doc);
       onDuplicated(copy, { name: sceneName(current.doc), withEdits: current.dirty });
     } catch (error) {
-      setStatus({ kind: 'error', message: `The copy was not made: ${messageOf(error)}`, conflict: false });
+      setStatus({ kind: 'error', message: `The copy was not made: ${messageOf(error)}` });
     }
   };
 
@@ -186,7 +138,7 @@ export function SceneEditorPanel({
     }
     if (mod && key === 'z' && !event.shiftKey) editor.undo();
     else if (mod && ((key === 'z' && event.shiftKey) || key === 'y')) editor.redo();
-    else if (mod && key === 's') void save();
+    else if (mod && key === 's') void saving.save();
     else if (event.key === 'Escape') close();
     else return;
     event.preventDefault();
@@ -270,7 +222,7 @@ export function SceneEditorPanel({
           )}
           <button
             className="primary small"
-            onClick={() => void save()}
+            onClick={() => void saving.save()}
             disabled={!dirty || status.kind === 'saving'}
             title="Save (Ctrl+S)"
           >
@@ -289,25 +241,7 @@ export function SceneEditorPanel({
             : 'The original is unchanged.'}
         </div>
       )}
-      {status.kind === 'error' && (
-        <div className="editor-message form-error" role="alert">
-          {status.message}
-          {status.conflict && (
-            <>
-              {' '}
-              Your edits are still here until you reload.{' '}
-              <button className="small" onClick={() => void reload()}>
-                Reload the saved version
-              </button>
-            </>
-          )}
-        </div>
-      )}
-      {status.kind === 'saved' && !dirty && (
-        <div className="editor-message saved" role="status">
-          Saved as revision {shown(status.revision)}.
-        </div>
-      )}
+      <SaveStatusLine save={saving} doc={doc} dirty={dirty} shown={shown} />
       {regeneration?.kind === 'running' && (
         <div className="editor-message muted" role="status">
           Regenerating {regeneration.what} through the LLM… You can keep reading; the new text arrives as a revision.
@@ -359,7 +293,7 @@ export function SceneEditorPanel({
             id={sceneId}
             current={baseRevision}
             dirty={dirty}
-            onRestored={(saved) => afterSave(saved, sceneId)}
+            onRestored={(saved) => saving.afterSave(saved, sceneId)}
           />
         )}
       </div>
