@@ -4,7 +4,7 @@ import { pageInvoke, useServePage } from '../support/serve-page';
 /**
  * Acting on the open scene in Chromium against `serve`, at the smallest supported window
  * (1024×700), on the sample character's ten scenes: Duplicate and Delete from the reading pane and
- * from the editor (the list reads on at the next scene).
+ * from the editor (the list reads on at the next scene), and closing the editor with unsaved edits.
  */
 
 const session = useServePage('cs-e2e-scene-actions-', { width: 1024, height: 700 });
@@ -82,5 +82,42 @@ describe('the open scene’s actions', () => {
     await pane.getByRole('heading', { name: 'Recognition' }).waitFor();
     await expect.poll(() => page.getByLabel('Dataset totals').innerText()).toMatch(/^Scenes\s+9\s/);
     await shot('scene-actions-02-after-delete');
+  });
+
+  it('asks before Esc or Close drops unsaved edits, and leaves Esc in the question to the question', async () => {
+    const page = session.page;
+    await openSampleDataset();
+    const editor = page.getByRole('dialog', { name: 'Scene editor' });
+    await page.getByTestId('scene-item').first().dblclick();
+    await editor.getByLabel('Time').fill('Winter 1811');
+    await editor.getByLabel('Time').press('Escape');
+    const question = page.getByRole('dialog', { name: 'Close with unsaved edits?' });
+    await question.getByText('has edits you have not saved').waitFor();
+    await shot('scene-actions-03-unsaved-question');
+    // Esc in the question is Keep editing, never the editor's Close.
+    await page.keyboard.press('Escape');
+    await question.waitFor({ state: 'detached' });
+    expect(await editor.getByLabel('Time').inputValue()).toBe('Winter 1811');
+
+    await editor.getByRole('button', { name: 'Close' }).click();
+    await question.getByRole('button', { name: 'Save and close' }).click();
+    await editor.waitFor({ state: 'detached' });
+    await page
+      .getByRole('article', { name: 'Scene detail' })
+      .getByText('The beach below Black Ven, Lyme Regis · Winter 1811', { exact: true })
+      .waitFor();
+
+    await page.getByTestId('scene-item').first().dblclick();
+    await editor.getByLabel('Time').fill('1812');
+    await editor.getByRole('button', { name: 'Close' }).click();
+    await question.getByRole('button', { name: 'Discard edits' }).click();
+    await editor.waitFor({ state: 'detached' });
+    const [scene] = (
+      await api<{ scenes: { id: string }[] }>('scenes/list', {
+        characterId: (await api<{ id: string }[]>('characters/list', {}))[0]!.id,
+        limit: 1,
+      })
+    ).scenes;
+    expect((await api<{ doc: { time: string } }>('scenes/open', { id: scene!.id })).doc.time).toBe('Winter 1811');
   });
 });

@@ -13,7 +13,7 @@ const SHORTCUTS: readonly [string, string][] = [
   ['Alt+↑ / Alt+↓', 'Move the turn'],
   ['Ctrl+Shift+Backspace', 'Delete the turn'],
   ['Alt+R', 'Regenerate the turn with an instruction'],
-  ['Esc', 'Close'],
+  ['Esc', 'Close (asks first when edits are not saved)'],
 ];
 
 /** The editor's left column: the scene's fields (each typing run one undo step) and the shortcuts. */

@@ -11,6 +11,7 @@ import { RevisionHistory } from './RevisionHistory';
 import { useRevisionNumbering } from './revision-numbers';
 import { SceneTurns, type FocusRequest } from './SceneTurns';
 import { TrainingPreviewPanel } from './TrainingPreviewPanel';
+import { ChoiceDialog } from '../choice-dialog';
 import { OverflowMenu } from '../overflow-menu';
 import { duplicateScene, sceneName, type CopiedFrom, type DeleteRequest } from './scene-actions';
 import '../../scene-editor.css';
@@ -59,6 +60,8 @@ export function SceneEditorPanel({
   const [loadError, setLoadError] = useState<string | null>(null);
   const [showHistory, setShowHistory] = useState(false);
   const [showPreview, setShowPreview] = useState(false);
+  /** Close or Esc was asked for with unsaved edits: the question is open. */
+  const [closing, setClosing] = useState(false);
   const root = useRef<HTMLDivElement>(null);
   const [focusRequest, setFocusRequest] = useState<FocusRequest | null>(null);
   const saving = useSceneSave({
@@ -121,17 +124,24 @@ export function SceneEditorPanel({
     }
   };
 
+  // Closing (Close, Esc) never drops edits unasked: with unsaved ones it asks what to do with them.
   const close = () => {
-    if (dirty && !window.confirm('Close the editor and drop the edits you have not saved?')) return;
-    onClose();
+    if (dirty) setClosing(true);
+    else onClose();
+  };
+  const saveAndClose = async () => {
+    setClosing(false);
+    // A refused save (a blank turn, a conflict) leaves the editor open, saying why. After a
+    // conflict, saving means keeping mine over their revision.
+    if (await (status.kind === 'conflict' ? saving.keepMine() : saving.save())) onClose();
   };
 
   shortcuts.current = (event: KeyboardEvent) => {
     if (event.defaultPrevented) return;
     const mod = event.ctrlKey || event.metaKey;
     const key = event.key.toLowerCase();
-    // A dialog over the editor (Regenerate) keeps its keys: Esc closes it, Ctrl+Z undoes its typing.
-    // Only the browser's Save page is held back there.
+    // A dialog over the editor (Regenerate, a question) keeps its keys: Esc closes it, Ctrl+Z undoes
+    // its typing. Only the browser's Save page is held back there.
     if (inDialogOver(event.target, root.current)) {
       if (mod && key === 's') event.preventDefault();
       return;
@@ -139,7 +149,8 @@ export function SceneEditorPanel({
     if (mod && key === 'z' && !event.shiftKey) editor.undo();
     else if (mod && ((key === 'z' && event.shiftKey) || key === 'y')) editor.redo();
     else if (mod && key === 's') void saving.save();
-    else if (event.key === 'Escape') close();
+    // Esc while composing (an input method) cancels the composition, not the editor.
+    else if (event.key === 'Escape' && !event.isComposing) close();
     else return;
     event.preventDefault();
   };
@@ -297,14 +308,49 @@ export function SceneEditorPanel({
           />
         )}
       </div>
+      {closing && (
+        <ChoiceDialog
+          title="Close with unsaved edits?"
+          cancel={{ label: 'Keep editing', onChoose: () => setClosing(false) }}
+          choices={[
+            { label: 'Discard edits', tone: 'danger', onChoose: onClose },
+            {
+              label:
+                sceneId === null
+                  ? 'Save the scene and close'
+                  : status.kind === 'conflict'
+                    ? 'Keep mine and close'
+                    : 'Save and close',
+              tone: 'primary',
+              onChoose: () => void saveAndClose(),
+            },
+          ]}
+        >
+          <p>
+            {sceneId === null
+              ? 'This new scene has not been saved yet.'
+              : `${sceneName(doc)} has edits you have not saved.`}{' '}
+            Discarding them cannot be undone.
+          </p>
+          {status.kind === 'conflict' && (
+            <p>
+              Your last save was refused: the scene changed elsewhere. Keep mine saves yours over it (theirs stays in
+              History); keep editing to compare the two first.
+            </p>
+          )}
+        </ChoiceDialog>
+      )}
     </div>
   );
 }
 
 const noSubscribe = () => () => undefined;
 
-/** Whether `target` is inside a dialog other than the editor itself (the editor is one too). */
+/**
+ * Whether a dialog other than the editor itself (the editor is one too) has the key: `target` is
+ * inside one, or a modal <dialog> is open, wherever focus went (a click on its text leaves it on <body>).
+ */
 function inDialogOver(target: EventTarget | null, editor: HTMLElement | null): boolean {
   const dialog = target instanceof Element ? target.closest('dialog, [role="dialog"]') : null;
-  return dialog !== null && dialog !== editor;
+  return (dialog !== null && dialog !== editor) || document.querySelector('dialog[open]') !== null;
 }

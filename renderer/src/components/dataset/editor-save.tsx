@@ -74,10 +74,11 @@ export function useSceneSave({
 
   /**
    * Stores the editor's text: as a new scene (`asNew`, or while it has none), else as the revision
-   * after `baseRevision` (`over`: their revision a Keep mine saves over).
+   * after `baseRevision` (`over`: their revision a Keep mine saves over). Resolves to whether it was
+   * stored; a refusal is in `status`.
    */
-  const store = async (baseRevision: number, options: { over?: number; asNew?: boolean } = {}) => {
-    if (!editor || status.kind === 'saving' || (status.kind === 'conflict' && status.busy)) return;
+  const store = async (baseRevision: number, options: { over?: number; asNew?: boolean } = {}): Promise<boolean> => {
+    if (!editor || status.kind === 'saving' || (status.kind === 'conflict' && status.busy)) return false;
     editor.seal();
     const { doc } = editor.snapshot();
     // The studio refuses a turn without a speaker or text (training needs both); say so here and
@@ -88,7 +89,7 @@ export function useSceneSave({
       const message = `Turn ${blank + 1} has no ${missing}: fill it in or delete the turn, then save again. Nothing was saved yet.`;
       setStatus({ kind: 'error', message });
       onBlank({ index: blank, field: missing });
-      return;
+      return false;
     }
     setStatus((now) => (now.kind === 'conflict' ? { ...now, busy: true } : { kind: 'saving' }));
     try {
@@ -98,13 +99,15 @@ export function useSceneSave({
         editor.markSaved(doc, created.revision);
         setStatus({ kind: 'saved', revision: created.revision, asNew: options.asNew ?? false });
         onCreated(created.id);
-        return;
+        return true;
       }
       afterSave(await invoke('scenes/save', { id: sceneId, baseRevision, doc }), sceneId, options.over);
+      return true;
     } catch (error) {
       if (error instanceof CommandError && error.code === 'conflict') await refused(sceneId!, editor);
       else if (gone(error)) setStatus({ kind: 'gone' });
       else setStatus({ kind: 'error', message: messageOf(error) });
+      return false;
     }
   };
 
@@ -113,8 +116,11 @@ export function useSceneSave({
     status,
     setStatus,
     afterSave,
-    save: () => editor && store(editor.snapshot().baseRevision),
-    keepMine: () => status.kind === 'conflict' && store(status.theirs.revision, { over: status.theirs.revision }),
+    save: () => (editor ? store(editor.snapshot().baseRevision) : Promise.resolve(false)),
+    keepMine: () =>
+      status.kind === 'conflict'
+        ? store(status.theirs.revision, { over: status.theirs.revision })
+        : Promise.resolve(false),
     takeTheirs: () => {
       if (!editor || status.kind !== 'conflict') return;
       editor.adopt(status.theirs.doc, status.theirs.revision);
