@@ -82,9 +82,11 @@ export interface SavedScene {
 
 /**
  * A revision named in a command: its number, or the generated original, or the current state, or
- * a regeneration kept aside as a proposal (see `SceneProposal`).
+ * a regeneration kept aside as a proposal (see `SceneProposal`), or a document the caller holds
+ * (an editor's text, saved or not) that was based on revision `basedOn` (only `scenes/diff` takes it:
+ * after a refused save, what changed on each side).
  */
-export type RevisionRef = number | 'original' | 'current' | { proposal: string };
+export type RevisionRef = number | 'original' | 'current' | { proposal: string } | { doc: SceneDoc; basedOn: number };
 
 export interface SceneCommands {
   'scenes/open': (arg: { id: SceneId }) => EditableScene;
@@ -95,6 +97,10 @@ export interface SceneCommands {
   'scenes/save': (arg: { id: SceneId; baseRevision: number; doc: SceneDoc }) => SavedScene;
   /** Every revision of the scene, oldest first (a scene never edited has its generated original only). */
   'scenes/revisions': (arg: { id: SceneId }) => SceneRevision[];
+  /**
+   * The word differences from one revision to another. A proposal, and a document the caller
+   * holds, are numbered in the answer as the revision they were based on.
+   */
   'scenes/diff': (arg: { id: SceneId; from: RevisionRef; to: RevisionRef }) => SceneDiff;
   /** Makes an earlier revision's document the current one, as a new revision (history is never rewritten). */
   'scenes/restore': (arg: { id: SceneId; revision: number; baseRevision: number }) => SavedScene;

@@ -41,6 +41,11 @@ export class SceneEditor {
 
   readonly snapshot = (): EditorSnapshot => this.current;
 
+  /** The document as stored at `baseRevision` (loaded, saved or adopted): what the edits started from. */
+  stored(): SceneDoc {
+    return this.saved;
+  }
+
   /** Applies an edit as one undoable step (typing coalesces); a refused edit changes nothing and sets `refusal`. */
   apply(op: SceneOp): void {
     try {

@@ -195,6 +195,10 @@ Commands:
   scenes create <character> <file.json|->
                                 Add a scene written by hand: {"type", "location", "time",
                                 "background", "people", "experienceBackground", "turns"}
+  scenes duplicate <scene>      Copy a scene as a new one written by hand (its current text), to
+                                edit into a variant; prints the copy's id
+  scenes delete <scene…>        Delete scenes with their experiences and history (ids, or unique
+                                starts of them)
   review <character>            Counts per review status, rating and tag (of the filter below)
       [--accept|--reject|--unreview] [--rate <1-5|none>] [--tag <tag>] [--untag <tag>]
                                 Change the review of the chosen scenes in one undoable action;

@@ -69,6 +69,7 @@ const revisionRef = z.union([
   revisionNumber,
   z.enum(['original', 'current']),
   z.object({ proposal: proposalId }).strict(),
+  z.object({ doc: sceneDoc, basedOn: revisionNumber }).strict(),
 ]);
 
 const stage = z.enum(['limits', 'scenes', 'experiences', 'protective']);

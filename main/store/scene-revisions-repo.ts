@@ -191,8 +191,12 @@ export class SceneRevisionsRepo {
       const state = this.state(id);
       if (!state) return 'missing';
       if (state.revision !== baseRevision) return 'conflict';
-      const recorded = this.db.prepare('SELECT 1 FROM scene_revisions WHERE scene_id = ? LIMIT 1').get(id);
-      if (!recorded) this.insertRevision(id, baseRevision, base.original, base.originalSource, base.originalAt);
+      const recorded = this.db
+        .prepare('SELECT max(revision) FROM scene_revisions WHERE scene_id = ?')
+        .pluck()
+        .get(id) as number | null;
+      if (recorded === null) this.insertRevision(id, baseRevision, base.original, base.originalSource, base.originalAt);
+      else if (recorded < baseRevision) this.recordJobWrite(id, baseRevision, base);
       const revision = baseRevision + 1;
       this.db
         .prepare(
@@ -203,6 +207,22 @@ export class SceneRevisionsRepo {
       this.insertRevision(id, revision, doc, source, now);
       return revision;
     })();
+  }
+
+  /**
+   * Records the scene as it stands, revision `revision`, when a job wrote its experience after its
+   * last recorded revision (a scene saved without turns, then completed by a run): the edit about to
+   * be stored on top of it must not leave that experience out of the history.
+   */
+  private recordJobWrite(id: SceneId, revision: number, base: CommitBase): void {
+    const writtenAt = this.db.prepare('SELECT created_at FROM experiences WHERE scene_id = ?').pluck().get(id) as
+      number | undefined;
+    const source: RevisionSource = {
+      author: 'generated',
+      callId: base.experience?.callId ?? null,
+      promptVersion: base.experience?.promptVersion ?? null,
+    };
+    this.insertRevision(id, revision, base.original, source, writtenAt ?? base.originalAt);
   }
 
   /**

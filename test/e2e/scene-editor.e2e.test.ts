@@ -5,7 +5,8 @@ import { pageInvoke, useServePage } from '../support/serve-page';
 /**
  * The scene editor in Chromium against `serve`, at the smallest supported window (1024×700): a
  * scene written by hand, edited field and turn, undo/redo from the keyboard, split at the cursor,
- * saved as revisions, the word diff in History, a restore, and a conflict with a second window.
+ * saved as revisions, the word diff in History, a restore, and a conflict with a second window
+ * (compared, and kept over the other window's revision, which stays in History).
  */
 
 const session = useServePage('cs-e2e-editor-', { width: 1024, height: 700 });
@@ -15,7 +16,7 @@ const { shot } = session;
 const api = <T>(name: string, arg: object): Promise<T> => pageInvoke<T>(session.page, name, arg);
 
 describe('the scene editor', () => {
-  it('writes a scene by hand, edits it with undo/redo, diffs and restores revisions, and refuses a stale save', async () => {
+  it('writes a scene by hand, edits it with undo/redo, diffs and restores revisions, and resolves a stale save', async () => {
     const page = session.page;
     await page.goto(session.serve.url);
     await api('characters/create', { fullName: 'Ludwig van Beethoven', shortName: 'Beethoven', era: '', notes: '' });
@@ -111,12 +112,24 @@ describe('the scene editor', () => {
     });
     await editor.getByLabel('Time').fill('1784');
     await editor.getByRole('button', { name: 'Save' }).click();
-    const alert = editor.getByRole('alert');
-    await alert.getByText(/changed since you opened it/).waitFor();
+    const conflict = editor.getByRole('region', { name: 'Save conflict' });
+    await conflict
+      .getByRole('alert')
+      .getByText(/this scene changed while you were editing it/)
+      .waitFor();
     expect(await editor.getByLabel('Time').inputValue()).toBe('1784');
+    // What the other window changed, then mine kept over it: theirs stays in the history.
+    await conflict.getByRole('radio', { name: 'Their changes' }).click();
+    await expect.poll(async () => (await conflict.locator('ins').allInnerTexts()).join('')).toContain('Winter');
     await shot('editor-03-conflict-1024x700');
-    await alert.getByRole('button', { name: 'Reload the saved version' }).click();
-    await expect.poll(() => editor.getByLabel('Time').inputValue()).toBe('Winter 1783');
-    expect(await editor.locator('.editor-revision').innerText()).toBe('revision 4');
+    await conflict.getByRole('button', { name: 'Keep mine' }).click();
+    await editor
+      .getByRole('status')
+      .filter({ hasText: 'Saved as revision 5. Theirs stays in History as revision 4.' })
+      .waitFor();
+    expect(await editor.getByLabel('Time').inputValue()).toBe('1784');
+    await history.getByRole('button', { name: /^#4 Edited by hand/ }).click();
+    await history.getByText('Changes from #4 to the current #5').waitFor();
+    await expect.poll(() => history.locator('del').allInnerTexts()).toContain('Winter 1783');
   });
 });

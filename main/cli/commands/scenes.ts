@@ -239,10 +239,58 @@ async function editScene(ctx: CliContext, id: SceneId, file: string): Promise<nu
   return 0;
 }
 
-/** `scenes list|create <character>`, `scenes regenerate …` and `scenes show|history|diff|restore|edit <scene>`. */
+/** What a scene is, for a line naming it: its type, then where and when. */
+function sceneName(doc: Pick<SceneDoc, 'type' | 'location' | 'time'>): string {
+  return `"${doc.type || 'Untitled scene'}"${[doc.location, doc.time].some(Boolean) ? ` (${[doc.location, doc.time].filter(Boolean).join(', ')})` : ''}`;
+}
+
+/**
+ * `scenes duplicate <scene>`: the Dataset tab's Duplicate, a new scene written by hand with the
+ * scene's text as it stands (its current revision), for a variant; the original is untouched.
+ */
+async function duplicateCommand(ctx: CliContext, id: SceneId): Promise<number> {
+  const { scene, doc } = await ctx.call('scenes/open', { id });
+  const copy = await ctx.call('scenes/create', { characterId: scene.characterId, doc });
+  ctx.print(
+    { ...copy, copiedFrom: id },
+    () =>
+      `Wrote scene ${copy.id}, a copy of ${id} ${sceneName(doc)} by hand. Edit it: character-studio scenes show ${copy.id} --json`,
+  );
+  return 0;
+}
+
+/**
+ * `scenes delete <scene…>`: the Dataset tab's Delete, for scenes named by id or a unique start of
+ * one (all are found before any is deleted); each is named as it goes, with its experience and history.
+ */
+async function deleteCommand(ctx: CliContext): Promise<number> {
+  const { call, rest } = ctx;
+  argument(rest, 1, '<scene id…>', 'scenes delete');
+  const named = new Map<SceneId, { characterId: CharacterId; name: string }>();
+  for (const key of rest.slice(1)) {
+    const id = await findScene(call, key);
+    const { scene, doc } = await call('scenes/open', { id });
+    named.set(id, { characterId: scene.characterId, name: sceneName(doc) });
+  }
+  const byCharacter = new Map<CharacterId, SceneId[]>();
+  for (const [id, { characterId }] of named)
+    byCharacter.set(characterId, [...(byCharacter.get(characterId) ?? []), id]);
+  let deleted = 0;
+  for (const [characterId, ids] of byCharacter) deleted += (await call('scenes/delete', { characterId, ids })).deleted;
+  ctx.print({ deleted, ids: [...named.keys()] }, () =>
+    [...named].map(([id, scene]) => `Deleted scene ${id} ${scene.name}.`).join('\n'),
+  );
+  return 0;
+}
+
+/**
+ * `scenes list|create <character>`, `scenes regenerate|delete …` and
+ * `scenes show|history|diff|restore|edit|duplicate <scene>`.
+ */
 export async function scenesCommand(sub: string, ctx: CliContext): Promise<number> {
   const { call, rest, print, values } = ctx;
   if (sub === 'list') return listScenes(ctx);
+  if (sub === 'delete') return deleteCommand(ctx);
   if (sub === 'create') {
     const character = await findCharacter(call, argument(rest, 1, '<character>', 'scenes create'));
     const { doc } = await readSceneFile(argument(rest, 2, '<file.json|->', 'scenes create'), ctx);
@@ -262,6 +310,7 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
   const editFile = sub === 'edit' ? argument(rest, 2, '<file.json|->', 'scenes edit') : '';
   const id = await findScene(call, key);
   if (sub === 'edit') return editScene(ctx, id, editFile);
+  if (sub === 'duplicate') return duplicateCommand(ctx, id);
   if (sub === 'provenance') return sceneProvenance(ctx, id);
   if (sub === 'proposals') return proposalsCommand(ctx, id);
   if (sub === 'adopt') return adoptCommand(ctx, id, proposal);

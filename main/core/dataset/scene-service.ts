@@ -222,6 +222,10 @@ export class SceneService {
   }
 
   private resolve(id: SceneId, ref: RevisionRef): { revision: number; doc: SceneDoc } {
+    if (typeof ref === 'object' && 'doc' in ref) {
+      this.scene(id);
+      return { revision: ref.basedOn, doc: ref.doc };
+    }
     if (typeof ref === 'object') {
       const proposal = this.proposalOf(id, ref.proposal);
       // A proposal has no number of its own: it is shown as the revision it started from, and as

@@ -349,7 +349,13 @@ export function subscribeToStudioEvents(): () => void {
       void queryClient.invalidateQueries({ queryKey: ['chat/get', { id: conversationId }] });
     }),
   ];
-  return () => offs.forEach((off) => off());
+  return () => {
+    offs.forEach((off) => off());
+    // A refresh an event scheduled is part of listening: none runs after it stops.
+    pendingDataset.forEach((timer) => clearTimeout(timer));
+    pendingDataset.clear();
+    pendingScenes.clear();
+  };
 }
 
 /**

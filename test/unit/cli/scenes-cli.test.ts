@@ -209,6 +209,40 @@ describe('character-studio scenes', () => {
     );
   });
 
+  it('duplicates a scene as one by hand and deletes scenes, each named by the start of its id', async () => {
+    await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven']);
+    const { id } = JSON.parse(
+      (await cli(['scenes', 'create', 'Beethoven', '-', '--json'], JSON.stringify(doc))).out,
+    ) as { id: string };
+    // An edit first: the copy takes the scene's current text.
+    await cli(['scenes', 'edit', id, '-'], JSON.stringify({ ...doc, time: 'Autumn 1802' }));
+
+    const copied = await cli(['scenes', 'duplicate', id.slice(0, -4)]);
+    expect(copied.code).toBe(0);
+    const copyId = /Wrote scene (\S+), a copy of /.exec(copied.out)?.[1];
+    expect(copied.out).toBe(
+      `Wrote scene ${copyId}, a copy of ${id} "Walk" (Heiligenstadt, Autumn 1802) by hand. Edit it: character-studio scenes show ${copyId} --json`,
+    );
+    const copy = JSON.parse((await cli(['scenes', 'show', copyId!, '--json'])).out) as {
+      doc: SceneDoc;
+      origin: string;
+      revisionNumber: number;
+    };
+    expect(copy.doc).toEqual({ ...doc, time: 'Autumn 1802' });
+    expect([copy.origin, copy.revisionNumber]).toEqual(['hand', 1]);
+    expect(JSON.parse((await cli(['scenes', 'duplicate', id, '--json'])).out)).toMatchObject({ copiedFrom: id });
+
+    const deleted = await cli(['scenes', 'delete', copyId!.slice(0, -4)]);
+    expect([deleted.code, deleted.out]).toEqual([0, `Deleted scene ${copyId} "Walk" (Heiligenstadt, Autumn 1802).`]);
+    expect((await cli(['scenes', 'show', copyId!])).err).toContain(`No scene has the id "${copyId}"`);
+    expect((await cli(['scenes', 'show', id])).code).toBe(0);
+    // Nothing is deleted when one of the scenes named is not there.
+    const refused = await cli(['scenes', 'delete', id, 'no-such-scene']);
+    expect(refused.code).toBe(1);
+    expect((await cli(['scenes', 'show', id])).code).toBe(0);
+    expect((await cli(['scenes', 'delete'])).err).toContain('Missing <scene id…> for scenes delete.');
+  });
+
   it('says what is wrong with bad arguments', async () => {
     expect((await cli(['scenes', 'diff', 'x', '--from', 'first'])).err).toMatch(
       /--from must be a revision number, "original" or "current", not "first"/,

@@ -39,6 +39,8 @@ async function openLesson(): Promise<{ id: SceneId; character: Character }> {
       character={character}
       onClose={() => closed++}
       onCreated={() => undefined}
+      onDelete={() => undefined}
+      onDuplicated={() => undefined}
     />,
   );
   await settleIn(page.container, () => location() !== null, 'the editor');
@@ -79,7 +81,12 @@ it('keeps keys pressed in the Regenerate dialog in that dialog, not on the edito
   expect(instruction.value).toBe('Beethoven is angrier');
   expect((await call(env.studio, 'scenes/open', { id })).revision).toBe(saved);
 
-  // The same keys outside the dialog still reach the editor.
+  // While the dialog is open, a key reaching the page outside it (focus left on <body>) is not the editor's either.
+  press(document.body, 'Escape');
+  expect(closed).toBe(0);
+  // Once the dialog is closed, the same keys reach the editor again.
+  act(() => page.container.querySelector<HTMLButtonElement>('dialog button[aria-label="Close"]')!.click());
+  expect(page.container.querySelector('dialog')).toBeNull();
   press(location()!, 'z', { ctrlKey: true });
   expect(location()!.value).toBe('Bonn');
 });

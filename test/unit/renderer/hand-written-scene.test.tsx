@@ -39,6 +39,8 @@ async function openNew(): Promise<CharacterId> {
       character={character}
       onClose={() => undefined}
       onCreated={() => undefined}
+      onDelete={() => undefined}
+      onDuplicated={() => undefined}
     />,
   );
   await settleIn(page.container, () => button('+ Add a turn') !== undefined, 'the empty editor');

@@ -21,6 +21,7 @@ function List({ children }: { children?: ReactNode }) {
     selected: null,
     onSelect: (id) => selected.push(id),
     onOpen: () => undefined,
+    onDelete: () => undefined,
     onNeedMore: undefined,
   });
   return <>{children}</>;

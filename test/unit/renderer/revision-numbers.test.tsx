@@ -27,6 +27,8 @@ it('numbers a generated scene’s revisions from 1, as the user counts them, and
         character={character}
         onClose={() => undefined}
         onCreated={() => undefined}
+        onDelete={() => undefined}
+        onDuplicated={() => undefined}
       />,
     );
   const { container, unmount } = openEditor();

@@ -126,6 +126,74 @@ describe('scene revisions', () => {
     expect((await call(studio, 'scenes/get', { id })).experience?.turns).toEqual(generatedTurns);
   });
 
+  it('lets a refused save be compared with the newer revision and saved over it, which stays in the history', async () => {
+    // Written without an experience and edited once; the editor then holds revision 2.
+    const id = generatedScene(false);
+    await call(studio, 'scenes/save', {
+      id,
+      baseRevision: 1,
+      doc: { ...(await call(studio, 'scenes/open', { id })).doc, location: 'Bonn, the chapel' },
+    });
+    const held = await call(studio, 'scenes/open', { id });
+    const mine: SceneDoc = { ...held.doc, time: 'Winter 1783' };
+    // A run writes its experience meanwhile (no revision of its own): the save is refused.
+    writeJobExperience(id, generatedTurns);
+    expect((await callError(studio, 'scenes/save', { id, baseRevision: held.revision, doc: mine })).code).toBe(
+      'conflict',
+    );
+    const theirs = await call(studio, 'scenes/open', { id });
+
+    // What changed on their side, and what mine would change in theirs, from the documents the editor holds.
+    const theirChanges = await call(studio, 'scenes/diff', {
+      id,
+      from: { doc: held.doc, basedOn: held.revision },
+      to: { doc: theirs.doc, basedOn: theirs.revision },
+    });
+    expect(theirChanges).toMatchObject({ from: held.revision, to: theirs.revision });
+    expect(theirChanges.sections.filter((section) => section.changed).map((section) => section.label)).toEqual([
+      'Experience background',
+      'Turns',
+    ]);
+    const mineOverTheirs = await call(studio, 'scenes/diff', {
+      id,
+      from: 'current',
+      to: { doc: mine, basedOn: held.revision },
+    });
+    expect(mineOverTheirs.sections.filter((section) => section.changed).map((section) => section.label)).toEqual([
+      'Time',
+      'Experience background',
+      'Turns',
+    ]);
+
+    // Keep mine: saved against their revision; theirs (the run's experience) stays in the history.
+    const kept = await call(studio, 'scenes/save', { id, baseRevision: theirs.revision, doc: mine });
+    expect((await call(studio, 'scenes/open', { id })).doc).toEqual(mine);
+    const history = await call(studio, 'scenes/revisions', { id });
+    expect(history.map((r) => [r.revision, r.author, r.callId])).toEqual([
+      [1, 'generated', 'call-scenes'],
+      [2, 'user', null],
+      [theirs.revision, 'generated', 'call-experience'],
+      [kept.revision, 'user', null],
+    ]);
+    expect(history[2]!.createdAt).toBe(2000);
+    await call(studio, 'scenes/restore', { id, revision: theirs.revision, baseRevision: kept.revision });
+    expect((await call(studio, 'scenes/open', { id })).doc).toEqual(theirs.doc);
+
+    // A document is compared only for a scene that exists, and must be a scene document.
+    const gone = await callError(studio, 'scenes/diff', {
+      id: 'no-such-scene',
+      from: { doc: mine, basedOn: 1 },
+      to: 'current',
+    });
+    expect(gone.code).toBe('not_found');
+    const malformed = await callError(studio, 'scenes/diff', {
+      id,
+      from: { doc: { type: 'Walk' }, basedOn: 1 },
+      to: 'current',
+    });
+    expect(malformed.code).toBe('invalid_argument');
+  });
+
   it('diffs any two revisions word by word and restores an old one as a new revision', async () => {
     const id = generatedScene();
     const { doc } = await call(studio, 'scenes/open', { id });

@@ -13,13 +13,14 @@ import { useDatasetStats, useLastReview, useReviewCounts, useSceneFacets, useSce
 import { useUi } from '../../state/ui';
 import { SEARCH_MAX_CHARS } from '../../../../common/search-query';
 import { useDebounced } from '../form-fields';
-import { summarizeProblems } from './FormatProblems';
+import { DatasetHead } from './DatasetHead';
 import { SceneDetail } from './SceneDetail';
 import { SceneEditorPanel, type EditorTarget } from './SceneEditorPanel';
 import { ReviewActions, ReviewFilters, WaitingScenes, type ReviewFilter } from './ReviewBar';
 import { MoreFilters, SORT_LABELS, type MoreFilter } from './BrowserFilters';
 import { SceneBrowserList } from './SceneBrowserList';
 import { useListKeys } from './list-keys';
+import { useSceneDeletion, type CopiedFrom } from './scene-actions';
 import '../../generation.css';
 import '../../browser.css';
 import '../../interop.css';
@@ -42,12 +43,6 @@ function filterArg(filter: Filter): SceneFilter {
   if (filter === 'waiting') return { waiting: true };
   return { kind: filter };
 }
-
-const FORMATS_NAMED = "the paper's files, ShareGPT, OpenAI, Alpaca, Hugging Face";
-const DATASET_IO = [
-  { kind: 'import-dataset', label: 'Import dataset…', title: `Add scenes from a dataset file: ${FORMATS_NAMED}` },
-  { kind: 'export-dataset', label: 'Export dataset…', title: `Write the dataset for other tools: ${FORMATS_NAMED}` },
-] as const;
 
 /**
  * The browser's view of each character (search, filters, sort, the scene open), kept while the
@@ -150,6 +145,32 @@ export function DatasetPanel({
     if (top < 0 || (stacked && top > window.innerHeight / 2)) element.scrollIntoView?.({ block: 'start' });
   }, [selected]);
   const total = counts.data?.total ?? 0;
+  // A deleted scene's place goes to the scene after it (before it, for the last one), as in a mail
+  // reader: a curator deleting scene after scene keeps reading on.
+  const afterDeleted = useCallback(
+    (id: SceneId) => {
+      const { rows } = latest.current;
+      const at = rows.findIndex((r) => r.id === id);
+      const next = at === -1 ? null : (rows[at + 1] ?? rows[at - 1] ?? null);
+      setSelected((current) => (current === id || current === null ? (next?.id ?? null) : current));
+      setEditing(null);
+      setTicked((ticks) => {
+        if (!ticks.has(id)) return ticks;
+        const left = new Set(ticks);
+        left.delete(id);
+        return left;
+      });
+    },
+    [setSelected],
+  );
+  const deletion = useSceneDeletion(character, afterDeleted);
+  const openCopy = useCallback(
+    (id: SceneId, copiedFrom: CopiedFrom) => {
+      setSelected(id);
+      setEditing({ kind: 'edit', id, copiedFrom });
+    },
+    [setSelected],
+  );
   const { fetchNextPage, hasNextPage, isFetchingNextPage } = scenes;
   const needMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
   const open = useCallback(
@@ -162,6 +183,7 @@ export function DatasetPanel({
     selected,
     onSelect: setSelected,
     onOpen: open,
+    onDelete: (row) => deletion.ask({ ...row, unsaved: false }),
     onNeedMore: hasNextPage ? needMore : undefined,
   });
   const changeFilter = (apply: () => void) => {
@@ -190,6 +212,8 @@ export function DatasetPanel({
       character={character}
       onClose={() => setEditing(null)}
       onCreated={(id) => setSelected(id)}
+      onDelete={deletion.ask}
+      onDuplicated={openCopy}
     />
   );
 
@@ -208,6 +232,7 @@ export function DatasetPanel({
             Import a dataset…
           </button>
           {editor}
+          {deletion.dialog}
         </div>
       </>
     );
@@ -318,52 +343,27 @@ export function DatasetPanel({
             />
           )}
           <p className="list-keys muted">
-            <kbd>j</kbd>/<kbd>k</kbd> or <kbd>↑</kbd>/<kbd>↓</kbd> move · <kbd>Enter</kbd> edit
+            <kbd>j</kbd>/<kbd>k</kbd> or <kbd>↑</kbd>/<kbd>↓</kbd> move · <kbd>Enter</kbd> edit · <kbd>Del</kbd> delete
           </p>
         </section>
         <div className="dataset-side">
-          <div className="dataset-head">
-            {views}
-            {stats.data && (
-              <dl className="stats" aria-label="Dataset totals">
-                <Stat label="Scenes" value={stats.data.scenes} />
-                <Stat label="Protective" value={stats.data.protectiveScenes} />
-                <Stat label="Experiences" value={stats.data.experiences} />
-                <Stat label="Turns" value={stats.data.turns} />
-                <Stat label="Words" value={stats.data.words} />
-                {stats.data.experiencesWithProblems > 0 && (
-                  <Stat
-                    label="With problems"
-                    value={stats.data.experiencesWithProblems}
-                    title={`Experiences with parts that did not fit the format: ${summarizeProblems(stats.data.problems)}`}
-                  />
-                )}
-              </dl>
-            )}
-            <div className="dataset-io">
-              {DATASET_IO.map((io) => (
-                <button
-                  key={io.kind}
-                  className="small"
-                  onClick={() => openDialog({ kind: io.kind, characterId: character.id })}
-                  title={io.title}
-                >
-                  {io.label}
-                </button>
-              ))}
-              <button
-                className="small"
-                onClick={() => setEditing({ kind: 'new' })}
-                title="Write a scene by hand, without any LLM"
-              >
-                + New scene
-              </button>
-            </div>
-          </div>
+          <DatasetHead
+            character={character}
+            views={views}
+            stats={stats.data}
+            onNewScene={() => setEditing({ kind: 'new' })}
+          />
           {stats.isError && <p className="form-error">{stats.error.message}</p>}
           <section className={selected ? 'scene-pane reading' : 'scene-pane'} aria-label="Scene" ref={pane}>
             {selected ? (
-              <SceneDetail id={selected} character={character} search={search} onEdit={() => open(selected)} />
+              <SceneDetail
+                id={selected}
+                character={character}
+                search={search}
+                onEdit={() => open(selected)}
+                onDelete={deletion.ask}
+                onDuplicated={openCopy}
+              />
             ) : (
               <div className="empty small">
                 <p>Pick a scene to read it, with its experience and where it came from.</p>
@@ -373,15 +373,7 @@ export function DatasetPanel({
         </div>
       </div>
       {editor}
-    </div>
-  );
-}
-
-function Stat({ label, value, title }: { label: string; value: number; title?: string }) {
-  return (
-    <div title={title}>
-      <dt>{label}</dt>
-      <dd>{value.toLocaleString('en-US')}</dd>
+      {deletion.dialog}
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { messageOf } from '../../lib/bridge-error';
 import { invoke, queryClient, useStudioEvent } from '../../lib/queries';
 import { importedFromText } from '../../../../common/provenance';
 import { revisionNumbering } from '../../../../common/scene-doc/revision-numbers';
+import { DiffSections } from './DiffSections';
 
 const AUTHORS: Record<SceneRevision['author'], string> = {
   generated: 'Generated',
@@ -155,25 +156,7 @@ export function RevisionHistory({
             </header>
             {restoring && restoring !== 'Restoring…' && <p className="form-error">{restoring}</p>}
             {diff.isError && <p className="form-error">{diff.error.message}</p>}
-            {diff.data?.sections.every((s) => !s.changed) && <p className="muted">No differences.</p>}
-            {diff.data?.sections
-              .filter((s) => s.changed)
-              .map((section) => (
-                <div key={section.label} className="diff-section">
-                  <h5>{section.label}</h5>
-                  <p className="diff-text">
-                    {section.parts.map((part, i) =>
-                      part.change === 'added' ? (
-                        <ins key={i}>{part.text}</ins>
-                      ) : part.change === 'removed' ? (
-                        <del key={i}>{part.text}</del>
-                      ) : (
-                        <span key={i}>{part.text}</span>
-                      ),
-                    )}
-                  </p>
-                </div>
-              ))}
+            {diff.data && <DiffSections sections={diff.data.sections} />}
           </>
         )}
       </div>

@@ -2,11 +2,15 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import type { Character, SceneId, Turn } from '../../../../common/contract';
 import { markTerms, searchTerms, type SearchTerm } from '../../../../common/search-query';
+import { messageOf } from '../../lib/bridge-error';
 import { invoke } from '../../lib/queries';
+import { useUi } from '../../state/ui';
+import { OverflowMenu } from '../overflow-menu';
 import { Marked } from './SceneBrowserList';
 import { PROBLEM_LABELS, ProblemList } from './FormatProblems';
 import { ProvenanceDialog } from './ProvenanceDialog';
 import { TrainingPreviewPanel } from './TrainingPreviewPanel';
+import { duplicateScene, sceneName, type CopiedFrom, type DeleteRequest } from './scene-actions';
 
 /** Turns the reader shows before asking: a scene of thousands stays quick to open. */
 const READ_TURNS = 300;
@@ -17,11 +21,17 @@ export function SceneDetail({
   id,
   character,
   onEdit,
+  onDelete,
+  onDuplicated,
   search = '',
 }: {
   id: SceneId;
   character: Character;
   onEdit: () => void;
+  /** Asks whether to delete the scene (the question names it). */
+  onDelete: (request: DeleteRequest) => void;
+  /** A copy of the scene was written: open it. */
+  onDuplicated: (copy: SceneId, from: CopiedFrom) => void;
   /** The browser's search: its words are marked in the transcript. */
   search?: string;
 }) {
@@ -30,6 +40,8 @@ export function SceneDetail({
   const [provenance, setProvenance] = useState(false);
   const [allTurns, setAllTurns] = useState(false);
   const [preview, setPreview] = useState(false);
+  const [duplicating, setDuplicating] = useState(false);
+  const toast = useUi((state) => state.toast);
   // The saved revision, under the scene's own key: a save in the editor invalidates both.
   const revision = useQuery({
     queryKey: ['scenes/get', { id }, 'revision'],
@@ -52,6 +64,17 @@ export function SceneDetail({
   for (const p of experience?.problems ?? []) {
     if (p.turn !== null) flags.set(p.turn, [flags.get(p.turn), PROBLEM_LABELS[p.code]].filter(Boolean).join(', '));
   }
+
+  const duplicate = async () => {
+    setDuplicating(true);
+    try {
+      onDuplicated(await duplicateScene(character, id), { name: sceneName(s), withEdits: false });
+    } catch (failure) {
+      toast({ kind: 'error', text: `The copy was not made: ${messageOf(failure)}` });
+    } finally {
+      setDuplicating(false);
+    }
+  };
 
   return (
     <article className="scene-detail" aria-label="Scene detail">
@@ -92,6 +115,30 @@ export function SceneDetail({
           >
             Training preview
           </button>
+          <OverflowMenu
+            label="More actions"
+            items={[
+              {
+                label: duplicating ? 'Duplicating…' : 'Duplicate',
+                title: 'A copy written by hand, opened in the editor to make a variant; this scene stays as it is',
+                disabled: duplicating,
+                onSelect: () => void duplicate(),
+              },
+              {
+                label: 'Delete…',
+                title: 'Delete this scene with its experience and history (asks first)',
+                onSelect: () =>
+                  onDelete({
+                    id,
+                    type: s.type,
+                    location: s.location,
+                    time: s.time,
+                    turns: experience?.turns.length ?? 0,
+                    unsaved: false,
+                  }),
+              },
+            ]}
+          />
         </span>
       </header>
       {s.protective && s.limit && (

@@ -1,20 +1,26 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import type { Character, SavedScene, SceneDoc, SceneId } from '../../../../common/contract';
+import type { Character, SceneDoc, SceneId } from '../../../../common/contract';
 import { SceneEditor } from '../../../../common/scene-doc/editor';
-import { sameDoc, type SceneTextField } from '../../../../common/scene-doc/operations';
-import { CommandError, messageOf } from '../../lib/bridge-error';
-import { invoke, queryClient } from '../../lib/queries';
+import { messageOf } from '../../lib/bridge-error';
+import { invoke } from '../../lib/queries';
+import { SaveStatusLine, useSceneSave } from './editor-save';
+import { EditorFields } from './EditorFields';
 import { RegenerateDialog } from './RegenerateDialog';
 import { useRegeneration } from './use-regeneration';
 import { RevisionHistory } from './RevisionHistory';
 import { useRevisionNumbering } from './revision-numbers';
 import { SceneTurns, type FocusRequest } from './SceneTurns';
 import { TrainingPreviewPanel } from './TrainingPreviewPanel';
+import { ChoiceDialog } from '../choice-dialog';
+import { OverflowMenu } from '../overflow-menu';
+import { duplicateScene, sceneName, type CopiedFrom, type DeleteRequest } from './scene-actions';
 import '../../scene-editor.css';
 
-/** What the editor opens: a stored scene, or a new one written by hand. */
-/** What the editor opens: a stored scene (with the browser's search, to mark its words) or a new one. */
-export type EditorTarget = { kind: 'edit'; id: SceneId; search?: string } | { kind: 'new' };
+/**
+ * What the editor opens: a stored scene (with the browser's search, to mark its words; a copy just
+ * made says what of), or a new one.
+ */
+export type EditorTarget = { kind: 'edit'; id: SceneId; search?: string; copiedFrom?: CopiedFrom } | { kind: 'new' };
 
 const EMPTY: SceneDoc = {
   type: '',
@@ -26,25 +32,6 @@ const EMPTY: SceneDoc = {
   turns: [],
 };
 
-const SHORTCUTS: readonly [string, string][] = [
-  ['Ctrl+Z', 'Undo'],
-  ['Ctrl+Shift+Z / Ctrl+Y', 'Redo'],
-  ['Ctrl+S', 'Save'],
-  ['Ctrl+Enter', 'Split the turn at the cursor'],
-  ['Ctrl+J', 'Merge with the next turn'],
-  ['Alt+Enter', 'Insert a turn after'],
-  ['Alt+↑ / Alt+↓', 'Move the turn'],
-  ['Ctrl+Shift+Backspace', 'Delete the turn'],
-  ['Alt+R', 'Regenerate the turn with an instruction'],
-  ['Esc', 'Close'],
-];
-
-type Status =
-  | { kind: 'idle' }
-  | { kind: 'saving' }
-  | { kind: 'saved'; revision: number }
-  | { kind: 'error'; message: string; conflict: boolean };
-
 /**
  * The scene editor: a full-window panel over the Dataset tab. The document and its undo history
  * live in a `SceneEditor` store (common/scene-doc, no React) this component subscribes to; saves
@@ -55,22 +42,36 @@ export function SceneEditorPanel({
   character,
   onClose,
   onCreated,
+  onDelete,
+  onDuplicated,
 }: {
   target: EditorTarget;
   character: Character;
   onClose: () => void;
   onCreated: (id: SceneId) => void;
+  /** Asks whether to delete the open scene (the question names it and says if edits are unsaved). */
+  onDelete: (request: DeleteRequest) => void;
+  /** A copy of the open scene was written: open it in place of this one. */
+  onDuplicated: (copy: SceneId, from: CopiedFrom) => void;
 }) {
   const [editor, setEditor] = useState<SceneEditor | null>(() =>
     target.kind === 'new' ? new SceneEditor(EMPTY, 0) : null,
   );
-  const [sceneId, setSceneId] = useState<SceneId | null>(target.kind === 'edit' ? target.id : null);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [status, setStatus] = useState<Status>({ kind: 'idle' });
   const [showHistory, setShowHistory] = useState(false);
   const [showPreview, setShowPreview] = useState(false);
+  /** Close or Esc was asked for with unsaved edits: the question is open. */
+  const [closing, setClosing] = useState(false);
   const root = useRef<HTMLDivElement>(null);
   const [focusRequest, setFocusRequest] = useState<FocusRequest | null>(null);
+  const saving = useSceneSave({
+    editor,
+    initialId: target.kind === 'edit' ? target.id : null,
+    character,
+    onCreated,
+    onBlank: setFocusRequest,
+  });
+  const { sceneId, status, setStatus } = saving;
   const { regeneration, outcome: regenerated, ask, dismiss, started } = useRegeneration(editor, sceneId);
   // The shortcuts are heard on the whole document while the editor is open, not on its root only:
   // a turn scrolled out of the list (or a click on empty space) leaves focus on <body>, and Ctrl+S
@@ -110,91 +111,48 @@ export function SceneEditorPanel({
   if (!editor || !snapshot) return null;
   const { doc, dirty, canUndo, canRedo, baseRevision, refusal } = snapshot;
 
-  const afterSave = (saved: SavedScene, id: SceneId) => {
-    if (sameDoc(saved.doc, editor.snapshot().doc)) editor.markSaved(saved.doc, saved.revision);
-    else editor.load(saved.doc, saved.revision); // the studio trimmed what was typed: show what is stored
-    setStatus({ kind: 'saved', revision: saved.revision });
-    void queryClient.invalidateQueries({ queryKey: ['scenes/get', { id }] });
-  };
-
-  const save = async () => {
-    if (status.kind === 'saving') return;
+  const duplicate = async () => {
+    if (sceneId === null || status.kind === 'saving') return;
     editor.seal();
     const current = editor.snapshot();
-    // The studio refuses a turn without a speaker or text (training needs both); say so here and
-    // put the cursor in that field, instead of a message naming a turn that may be scrolled away.
-    const blank = current.doc.turns.findIndex((t) => t.speaker.trim() === '' || t.text.trim() === '');
-    if (blank >= 0) {
-      const missing = current.doc.turns[blank]!.speaker.trim() === '' ? 'speaker' : 'text';
-      const message = `Turn ${blank + 1} has no ${missing}: fill it in or delete the turn, then save again. Nothing was saved yet.`;
-      setStatus({ kind: 'error', message, conflict: false });
-      setFocusRequest({ index: blank, field: missing });
-      return;
-    }
     setStatus({ kind: 'saving' });
     try {
-      if (sceneId === null) {
-        const created = await invoke('scenes/create', { characterId: character.id, doc: current.doc });
-        setSceneId(created.id);
-        editor.markSaved(current.doc, created.revision);
-        setStatus({ kind: 'saved', revision: created.revision });
-        onCreated(created.id);
-        return;
-      }
-      afterSave(
-        await invoke('scenes/save', { id: sceneId, baseRevision: current.baseRevision, doc: current.doc }),
-        sceneId,
-      );
+      const copy = await duplicateScene(character, sceneId, current.doc);
+      onDuplicated(copy, { name: sceneName(current.doc), withEdits: current.dirty });
     } catch (error) {
-      const conflict = error instanceof CommandError && error.code === 'conflict';
-      setStatus({ kind: 'error', message: messageOf(error), conflict });
+      setStatus({ kind: 'error', message: `The copy was not made: ${messageOf(error)}` });
     }
   };
 
-  const reload = async () => {
-    if (!sceneId) return;
-    const opened = await invoke('scenes/open', { id: sceneId });
-    editor.load(opened.doc, opened.revision);
-    setStatus({ kind: 'idle' });
-  };
-
+  // Closing (Close, Esc) never drops edits unasked: with unsaved ones it asks what to do with them.
   const close = () => {
-    if (dirty && !window.confirm('Close the editor and drop the edits you have not saved?')) return;
-    onClose();
+    if (dirty) setClosing(true);
+    else onClose();
+  };
+  const saveAndClose = async () => {
+    setClosing(false);
+    // A refused save (a blank turn, a conflict) leaves the editor open, saying why. After a
+    // conflict, saving means keeping mine over their revision.
+    if (await (status.kind === 'conflict' ? saving.keepMine() : saving.save())) onClose();
   };
 
   shortcuts.current = (event: KeyboardEvent) => {
     if (event.defaultPrevented) return;
     const mod = event.ctrlKey || event.metaKey;
     const key = event.key.toLowerCase();
-    // A dialog over the editor (Regenerate) keeps its keys: Esc closes it, Ctrl+Z undoes its typing.
-    // Only the browser's Save page is held back there.
+    // A dialog over the editor (Regenerate, a question) keeps its keys: Esc closes it, Ctrl+Z undoes
+    // its typing. Only the browser's Save page is held back there.
     if (inDialogOver(event.target, root.current)) {
       if (mod && key === 's') event.preventDefault();
       return;
     }
     if (mod && key === 'z' && !event.shiftKey) editor.undo();
     else if (mod && ((key === 'z' && event.shiftKey) || key === 'y')) editor.redo();
-    else if (mod && key === 's') void save();
-    else if (event.key === 'Escape') close();
+    else if (mod && key === 's') void saving.save();
+    // Esc while composing (an input method) cancels the composition, not the editor.
+    else if (event.key === 'Escape' && !event.isComposing) close();
     else return;
     event.preventDefault();
-  };
-
-  const field = (name: SceneTextField, label: string, multiline = false) => {
-    const props = {
-      'aria-label': label,
-      value: doc[name],
-      onChange: (event: { currentTarget: { value: string } }) =>
-        editor.apply({ kind: 'set-field', field: name, value: event.currentTarget.value }),
-      onBlur: () => editor.seal(),
-    };
-    return (
-      <label className="editor-field">
-        <span>{label}</span>
-        {multiline ? <textarea rows={4} {...props} /> : <input {...props} />}
-      </label>
-    );
   };
 
   const title = sceneId === null ? 'New scene, written by hand' : doc.type || 'Scene';
@@ -245,9 +203,37 @@ export function SceneEditorPanel({
               Training preview
             </button>
           )}
+          {sceneId !== null && (
+            <OverflowMenu
+              label="More actions"
+              items={[
+                {
+                  label: 'Duplicate',
+                  title: dirty
+                    ? 'A new scene by hand with the text as it is here, your unsaved edits included, opened in the editor; this scene keeps its saved text'
+                    : 'A new scene by hand with this text, opened in the editor to make a variant; this scene stays as it is',
+                  disabled: status.kind === 'saving',
+                  onSelect: () => void duplicate(),
+                },
+                {
+                  label: 'Delete…',
+                  title: 'Delete this scene with its experience and history (asks first)',
+                  onSelect: () =>
+                    onDelete({
+                      id: sceneId,
+                      type: doc.type,
+                      location: doc.location,
+                      time: doc.time,
+                      turns: doc.turns.length,
+                      unsaved: dirty,
+                    }),
+                },
+              ]}
+            />
+          )}
           <button
             className="primary small"
-            onClick={() => void save()}
+            onClick={() => void saving.save()}
             disabled={!dirty || status.kind === 'saving'}
             title="Save (Ctrl+S)"
           >
@@ -258,25 +244,15 @@ export function SceneEditorPanel({
           </button>
         </span>
       </header>
-      {status.kind === 'error' && (
-        <div className="editor-message form-error" role="alert">
-          {status.message}
-          {status.conflict && (
-            <>
-              {' '}
-              Your edits are still here until you reload.{' '}
-              <button className="small" onClick={() => void reload()}>
-                Reload the saved version
-              </button>
-            </>
-          )}
-        </div>
-      )}
-      {status.kind === 'saved' && !dirty && (
+      {target.kind === 'edit' && target.copiedFrom && status.kind === 'idle' && !dirty && (
         <div className="editor-message saved" role="status">
-          Saved as revision {shown(status.revision)}.
+          A copy of {target.copiedFrom.name}, written by hand: edit it into a variant.{' '}
+          {target.copiedFrom.withEdits
+            ? 'Your unsaved edits are in this copy; the original keeps its saved text.'
+            : 'The original is unchanged.'}
         </div>
       )}
+      <SaveStatusLine save={saving} doc={doc} dirty={dirty} shown={shown} />
       {regeneration?.kind === 'running' && (
         <div className="editor-message muted" role="status">
           Regenerating {regeneration.what} through the LLM… You can keep reading; the new text arrives as a revision.
@@ -298,31 +274,7 @@ export function SceneEditorPanel({
         </div>
       )}
       <div className={showHistory ? 'editor-body with-history' : 'editor-body'} hidden={showPreview}>
-        <section className="editor-fields" aria-label="Scene fields">
-          {field('type', 'Type')}
-          {field('location', 'Location')}
-          {field('time', 'Time')}
-          <PeopleField
-            people={doc.people}
-            onChange={(people) => editor.apply({ kind: 'set-people', people })}
-            onBlur={() => editor.seal()}
-          />
-          {field('background', 'Background', true)}
-          {field('experienceBackground', 'Experience background', true)}
-          <details className="shortcuts">
-            <summary>Keyboard shortcuts</summary>
-            <dl>
-              {SHORTCUTS.map(([keys, what]) => (
-                <div key={keys}>
-                  <dt>
-                    <kbd>{keys}</kbd>
-                  </dt>
-                  <dd>{what}</dd>
-                </div>
-              ))}
-            </dl>
-          </details>
-        </section>
+        <EditorFields editor={editor} doc={doc} />
         <section className="editor-turns" aria-label="Experience">
           <SceneTurns
             editor={editor}
@@ -352,54 +304,53 @@ export function SceneEditorPanel({
             id={sceneId}
             current={baseRevision}
             dirty={dirty}
-            onRestored={(saved) => afterSave(saved, sceneId)}
+            onRestored={(saved) => saving.afterSave(saved, sceneId)}
           />
         )}
       </div>
+      {closing && (
+        <ChoiceDialog
+          title="Close with unsaved edits?"
+          cancel={{ label: 'Keep editing', onChoose: () => setClosing(false) }}
+          choices={[
+            { label: 'Discard edits', tone: 'danger', onChoose: onClose },
+            {
+              label:
+                sceneId === null
+                  ? 'Save the scene and close'
+                  : status.kind === 'conflict'
+                    ? 'Keep mine and close'
+                    : 'Save and close',
+              tone: 'primary',
+              onChoose: () => void saveAndClose(),
+            },
+          ]}
+        >
+          <p>
+            {sceneId === null
+              ? 'This new scene has not been saved yet.'
+              : `${sceneName(doc)} has edits you have not saved.`}{' '}
+            Discarding them cannot be undone.
+          </p>
+          {status.kind === 'conflict' && (
+            <p>
+              Your last save was refused: the scene changed elsewhere. Keep mine saves yours over it (theirs stays in
+              History); keep editing to compare the two first.
+            </p>
+          )}
+        </ChoiceDialog>
+      )}
     </div>
   );
 }
 
 const noSubscribe = () => () => undefined;
 
-/** Whether `target` is inside a dialog other than the editor itself (the editor is one too). */
+/**
+ * Whether a dialog other than the editor itself (the editor is one too) has the key: `target` is
+ * inside one, or a modal <dialog> is open, wherever focus went (a click on its text leaves it on <body>).
+ */
 function inDialogOver(target: EventTarget | null, editor: HTMLElement | null): boolean {
   const dialog = target instanceof Element ? target.closest('dialog, [role="dialog"]') : null;
-  return dialog !== null && dialog !== editor;
-}
-
-/** People as a comma-separated line; the list changes as it is typed, the text keeps the person's spacing. */
-function PeopleField({
-  people,
-  onChange,
-  onBlur,
-}: {
-  people: readonly string[];
-  onChange: (people: string[]) => void;
-  onBlur: () => void;
-}) {
-  const parse = (text: string) =>
-    text
-      .split(',')
-      .map((p) => p.trim())
-      .filter(Boolean);
-  const [text, setText] = useState(people.join(', '));
-  // An undo or a reload changes the list under the text: show the list again.
-  useEffect(() => {
-    setText((current) => (JSON.stringify(parse(current)) === JSON.stringify(people) ? current : people.join(', ')));
-  }, [people]);
-  return (
-    <label className="editor-field">
-      <span>People (comma-separated)</span>
-      <input
-        aria-label="People"
-        value={text}
-        onChange={(event) => {
-          setText(event.currentTarget.value);
-          onChange(parse(event.currentTarget.value));
-        }}
-        onBlur={onBlur}
-      />
-    </label>
-  );
+  return (dialog !== null && dialog !== editor) || document.querySelector('dialog[open]') !== null;
 }

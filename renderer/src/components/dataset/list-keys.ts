@@ -28,7 +28,8 @@ function otherControl(target: EventTarget | null): boolean {
 /**
  * The browser's keys, on the whole window while `enabled` (no editor open), no dialog is open
  * and focus is not in a field: ↓ or j selects the next scene, ↑ or k the one before (the first when none is), Enter
- * opens the selected one in the editor. Moving past the last loaded row asks for the next page.
+ * opens the selected one in the editor, Delete asks to delete it. Moving past the last loaded row
+ * asks for the next page.
  */
 export function useListKeys(options: {
   enabled: boolean;
@@ -36,6 +37,7 @@ export function useListKeys(options: {
   selected: SceneId | null;
   onSelect: (id: SceneId) => void;
   onOpen: (id: SceneId) => void;
+  onDelete: (row: SceneSummary) => void;
   onNeedMore: (() => void) | undefined;
 }): void {
   // The listener is added once per `enabled`; it reads the latest rows and selection from here.
@@ -45,7 +47,7 @@ export function useListKeys(options: {
     if (!options.enabled) return;
     const onKey = (event: KeyboardEvent) => {
       if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target) || dialogOpen(event.target)) return;
-      const { rows, selected, onSelect, onOpen, onNeedMore } = latest.current;
+      const { rows, selected, onSelect, onOpen, onDelete, onNeedMore } = latest.current;
       const at = selected === null ? -1 : rows.findIndex((r) => r.id === selected);
       const by =
         event.key === 'ArrowDown' || event.key === 'j' ? 1 : event.key === 'ArrowUp' || event.key === 'k' ? -1 : 0;
@@ -57,6 +59,9 @@ export function useListKeys(options: {
         event.preventDefault();
       } else if (event.key === 'Enter' && selected !== null && at !== -1 && !otherControl(event.target)) {
         onOpen(selected);
+        event.preventDefault();
+      } else if (event.key === 'Delete' && at !== -1) {
+        onDelete(rows[at]!);
         event.preventDefault();
       }
     };
