@@ -18,7 +18,7 @@ export async function datasetCommand(sub: string, ctx: CliContext): Promise<numb
     const compared = await call('dataset/compare', {});
     print(compared, () =>
       compared.characters.length === 0
-        ? 'No characters yet. Create one: character-studio characters create --help'
+        ? 'No characters yet. Create one: character-studio characters create "<full name>"'
         : compareText(compared.characters, compared.paper),
     );
     return 0;
