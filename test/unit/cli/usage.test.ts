@@ -94,6 +94,8 @@ describe('an unknown command', () => {
         'edit',
         'regenerate',
         'create',
+        'duplicate',
+        'delete',
       ],
       dataset: ['stats', 'compare', 'problems', 'complete', 'delete'],
     })) {
