@@ -106,4 +106,10 @@ export interface SceneCommands {
   'scenes/restore': (arg: { id: SceneId; revision: number; baseRevision: number }) => SavedScene;
   /** A scene written by hand, without any LLM: a first-class item of the dataset. */
   'scenes/create': (arg: { characterId: CharacterId; doc: SceneDoc }) => { id: SceneId; revision: number };
+  /**
+   * A new scene written by hand from scene `id`, to make a variant of it: its text (`doc`, an
+   * editor's unsaved text, or the scene as stored), its profile chunk, whether it is protective
+   * and about what, and its tags. Its review starts afresh.
+   */
+  'scenes/duplicate': (arg: { id: SceneId; doc?: SceneDoc }) => { id: SceneId; revision: number };
 }

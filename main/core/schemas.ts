@@ -282,6 +282,7 @@ export const commandSchemas: Schemas = {
   'scenes/diff': z.object({ id: sceneId, from: revisionRef, to: revisionRef }).strict(),
   'scenes/restore': z.object({ id: sceneId, revision: revisionNumber, baseRevision: revisionNumber }).strict(),
   'scenes/create': z.object({ characterId, doc: sceneDoc }).strict(),
+  'scenes/duplicate': z.object({ id: sceneId, doc: sceneDoc.optional() }).strict(),
   'dataset/export': z
     .object({
       characterIds: z.array(characterId).min(1).max(100),

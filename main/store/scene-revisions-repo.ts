@@ -73,6 +73,14 @@ interface RevisionRow {
   created_at: number;
 }
 
+/** What a scene written as a copy of another keeps of it (`createHandWritten`). */
+export interface CopiedScene {
+  from: SceneId;
+  chunkId: string | null;
+  protective: boolean;
+  limit: string | null;
+}
+
 /** Scene revisions (migration 010) and the writes that edit a scene in place of a job. */
 export class SceneRevisionsRepo {
   constructor(private readonly db: Db) {}
@@ -236,6 +244,7 @@ export class SceneRevisionsRepo {
     doc: SceneDoc,
     now: number,
     origin: Exclude<SceneOrigin, 'generated'> = 'hand',
+    copied?: CopiedScene,
   ): void {
     this.db.transaction(() => {
       const accepted = origin === 'chat';
@@ -243,12 +252,15 @@ export class SceneRevisionsRepo {
         .prepare(
           `INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, chunk_id, protective, limit_text, type, location,
              time, background, people, call_id, prompt_version, created_at, revision, origin, review_status, reviewed_at)
-           VALUES (?, ?, NULL, ?, 0, NULL, 0, NULL, ?, ?, ?, ?, ?, NULL, '', ?, 1, ?, ?, ?)`,
+           VALUES (?, ?, NULL, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', ?, 1, ?, ?, ?)`,
         )
         .run(
           id,
           characterId,
           `${origin}:${id}`,
+          copied?.chunkId ?? null,
+          copied?.protective ? 1 : 0,
+          copied?.limit ?? null,
           doc.type,
           doc.location,
           doc.time,
@@ -259,6 +271,12 @@ export class SceneRevisionsRepo {
           accepted ? 'accepted' : 'unreviewed',
           accepted ? now : null,
         );
+      if (copied)
+        this.db
+          .prepare(
+            'INSERT INTO scene_tags (scene_id, character_id, tag) SELECT ?, character_id, tag FROM scene_tags WHERE scene_id = ?',
+          )
+          .run(id, copied.from);
       const source: RevisionSource = { author: 'user', callId: null, promptVersion: null };
       this.writeDocExperience(id, doc, null, source, now);
       this.insertRevision(id, 1, doc, source, now);

@@ -246,11 +246,12 @@ function sceneName(doc: Pick<SceneDoc, 'type' | 'location' | 'time'>): string {
 
 /**
  * `scenes duplicate <scene>`: the Dataset tab's Duplicate, a new scene written by hand with the
- * scene's text as it stands (its current revision), for a variant; the original is untouched.
+ * scene's text as it stands (its current revision), chunk, protective limit and tags, for a
+ * variant; the original is untouched.
  */
 async function duplicateCommand(ctx: CliContext, id: SceneId): Promise<number> {
-  const { scene, doc } = await ctx.call('scenes/open', { id });
-  const copy = await ctx.call('scenes/create', { characterId: scene.characterId, doc });
+  const { doc } = await ctx.call('scenes/open', { id });
+  const copy = await ctx.call('scenes/duplicate', { id });
   ctx.print(
     { ...copy, copiedFrom: id },
     () =>

@@ -23,6 +23,7 @@ export function sceneHandlers(s: {
     'scenes/diff': ({ id, from, to }) => scenes.diff(id, from, to),
     'scenes/restore': ({ id, revision, baseRevision }) => scenes.restore(id, revision, baseRevision),
     'scenes/create': ({ characterId, doc }) => scenes.create(characterId, doc),
+    'scenes/duplicate': ({ id, doc }) => scenes.duplicate(id, doc),
     'scenes/regenerate': (request) => regenerate.start(request),
     'scenes/proposals': ({ id }) => scenes.proposals(id),
     'scenes/adopt': ({ id, proposalId, baseRevision }) => scenes.adopt(id, proposalId, baseRevision),

@@ -119,6 +119,25 @@ export class SceneService {
     return { id, revision: 1 };
   }
 
+  /**
+   * A variant of scene `id` written by hand: `doc` (else the scene as it stands) as a new scene that
+   * keeps the original's profile chunk (so it can be regenerated from it), its protective limit and
+   * its tags; its review starts afresh.
+   */
+  duplicate(id: SceneId, doc?: SceneDoc): { id: SceneId; revision: number } {
+    const { scene, doc: stored } = this.open(id);
+    const clean = cleanDoc(doc ?? stored);
+    const copy = this.newId() as SceneId;
+    this.revisions.createHandWritten(copy, scene.characterId, clean, this.clock.now(), 'hand', {
+      from: id,
+      chunkId: scene.chunkId,
+      protective: scene.protective,
+      limit: scene.limit,
+    });
+    emitDatasetChanged(this.events, scene.characterId, [copy]);
+    return { id: copy, revision: 1 };
+  }
+
   /** The regenerations of the scene kept aside (the scene had moved), newest first. */
   proposals(id: SceneId): SceneProposal[] {
     this.scene(id);

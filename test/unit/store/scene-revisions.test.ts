@@ -261,4 +261,41 @@ describe('scene revisions', () => {
     });
     expect(empty.message).toMatch(/needs at least a type, a location or a background/);
   });
+
+  it('duplicates a scene as a hand-written variant that keeps its chunk, protective limit and tags', async () => {
+    await call(studio, 'profiles/import', {
+      characterId,
+      fileBase64: Buffer.from('Bonn, 1783. Neefe teaches the boy.\n\nVienna, 1792. Haydn.').toString('base64'),
+      fileName: 'life.txt',
+    });
+    const chunkId = studio.db.prepare('SELECT id FROM chunks ORDER BY position LIMIT 1').pluck().get() as string;
+    const id = generatedScene();
+    studio.db
+      .prepare(`UPDATE scenes SET chunk_id = ?, protective = 1, limit_text = 'the metronome' WHERE id = ?`)
+      .run(chunkId, id);
+    await call(studio, 'review/set', { characterId, ids: [id], status: 'accepted', rating: 5, addTags: ['lesson'] });
+
+    const copy = await call(studio, 'scenes/duplicate', { id });
+    expect(copy.revision).toBe(1);
+    const [original, duplicate] = [
+      await call(studio, 'scenes/get', { id }),
+      await call(studio, 'scenes/get', { id: copy.id }),
+    ];
+    expect(duplicate).toMatchObject({
+      characterId,
+      origin: 'hand',
+      chunkId,
+      protective: true,
+      limit: 'the metronome',
+      review: { status: 'unreviewed', rating: null, tags: ['lesson'], reviewedAt: null },
+      location: original.location,
+      experience: { turns: original.experience!.turns, callId: null },
+    });
+    // From an editor's unsaved text: that text, and the original stays as stored.
+    const opened = await call(studio, 'scenes/open', { id });
+    const variant = await call(studio, 'scenes/duplicate', { id, doc: { ...opened.doc, location: 'Vienna' } });
+    expect((await call(studio, 'scenes/get', { id: variant.id })).location).toBe('Vienna');
+    expect((await call(studio, 'scenes/get', { id })).location).toBe('Bonn');
+    expect((await callError(studio, 'scenes/duplicate', { id: 'no-such-scene' as SceneId })).code).toBe('not_found');
+  });
 });

@@ -86,13 +86,13 @@ export function useSceneDeletion(
 }
 
 /**
- * A stored scene written again as a new scene by hand (`scenes/create`): the copy a writer turns
- * into a variant. `doc`: the text to copy (an editor's, unsaved edits included), else the
- * scene as stored. Resolves to the copy's id; a refusal is thrown for the caller to show.
+ * A stored scene written again as a new scene by hand (`scenes/duplicate`: its chunk, protective
+ * limit and tags kept): the copy a writer turns into a variant. `doc`: the text to copy (an
+ * editor's, unsaved edits included), else the scene as stored. Resolves to the copy's id; a
+ * refusal is thrown for the caller to show.
  */
 export async function duplicateScene(character: Character, id: SceneId, doc?: SceneDoc): Promise<SceneId> {
-  const text = doc ?? (await invoke('scenes/open', { id })).doc;
-  const copy = (await invoke('scenes/create', { characterId: character.id, doc: text })).id;
+  const copy = (await invoke('scenes/duplicate', { id, ...(doc && { doc }) })).id;
   // In the list at once (the event's refresh waits for a pause), so it can be found and selected.
   refreshReview(character, [copy]);
   return copy;
