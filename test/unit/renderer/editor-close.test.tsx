@@ -1,11 +1,10 @@
 // @vitest-environment jsdom
 import { act } from 'react';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { Character, SceneId } from '../../../common/contract';
-import { SceneEditorPanel } from '../../../renderer/src/components/dataset/SceneEditorPanel';
+import type { SceneId } from '../../../common/contract';
 import { settleIn, typeInto } from '../../support/dom';
-import { connectRenderer, renderWithQueries } from '../../support/render';
-import { generatedLessonWithExperience } from '../../support/scenes';
+import { connectRenderer } from '../../support/render';
+import { editorField, openEditorOnLesson } from '../../support/editor-page';
 import { call, studioForEachTest, type makeStudio } from '../../support/studio';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -26,28 +25,14 @@ beforeEach(async () => {
     this.open = true;
   };
   closed = 0;
-  const lesson = await generatedLessonWithExperience(env.studio);
-  id = lesson.id;
-  const character: Character = await call(env.studio, 'characters/get', { id: lesson.characterId });
-  page = renderWithQueries(
-    <SceneEditorPanel
-      target={{ kind: 'edit', id }}
-      character={character}
-      onClose={() => closed++}
-      onCreated={() => undefined}
-      onDelete={() => undefined}
-      onDuplicated={() => undefined}
-    />,
-  );
-  await settleIn(page.container, () => input('Location') !== null, 'the editor');
+  ({ id, page } = await openEditorOnLesson(env.studio, { onClose: () => closed++ }));
 });
 afterEach(() => {
   page.unmount();
   disconnect();
 });
 
-const input = (label: string) =>
-  page.container.querySelector<HTMLInputElement | HTMLTextAreaElement>(`[aria-label="${label}"]`);
+const input = (label: string) => editorField(page.container, label);
 const question = () => page.container.querySelector<HTMLDialogElement>('dialog[open]');
 const button = (root: Element | null, name: string) =>
   [...(root?.querySelectorAll<HTMLButtonElement>('button') ?? [])].find((b) => b.textContent === name)!;

@@ -1,11 +1,10 @@
 // @vitest-environment jsdom
 import { act } from 'react';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { Character, SceneDoc, SceneId } from '../../../common/contract';
-import { SceneEditorPanel } from '../../../renderer/src/components/dataset/SceneEditorPanel';
+import type { SceneDoc, SceneId } from '../../../common/contract';
 import { settleIn, typeInto } from '../../support/dom';
-import { connectRenderer, renderWithQueries } from '../../support/render';
-import { generatedLessonWithExperience } from '../../support/scenes';
+import { connectRenderer } from '../../support/render';
+import { editorField, openEditorOnLesson } from '../../support/editor-page';
 import { call, studioForEachTest, type makeStudio } from '../../support/studio';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -25,20 +24,7 @@ let id: SceneId;
 beforeEach(async () => {
   ({ disconnect } = connectRenderer(env.studio));
   created = [];
-  const lesson = await generatedLessonWithExperience(env.studio);
-  id = lesson.id;
-  const character: Character = await call(env.studio, 'characters/get', { id: lesson.characterId });
-  page = renderWithQueries(
-    <SceneEditorPanel
-      target={{ kind: 'edit', id }}
-      character={character}
-      onClose={() => undefined}
-      onCreated={(scene) => created.push(scene)}
-      onDelete={() => undefined}
-      onDuplicated={() => undefined}
-    />,
-  );
-  await settleIn(page.container, () => input('Location') !== null, 'the editor');
+  ({ id, page } = await openEditorOnLesson(env.studio, { onCreated: (scene) => created.push(scene) }));
 });
 afterEach(() => {
   page.unmount();
@@ -46,8 +32,7 @@ afterEach(() => {
 });
 
 const text = () => page.container.textContent ?? '';
-const input = (label: string) =>
-  page.container.querySelector<HTMLInputElement | HTMLTextAreaElement>(`[aria-label="${label}"]`);
+const input = (label: string) => editorField(page.container, label);
 const button = (name: string) =>
   [...page.container.querySelectorAll<HTMLButtonElement>('button')].find((b) => b.textContent === name)!;
 const conflict = () => page.container.querySelector<HTMLElement>('[aria-label="Save conflict"]');

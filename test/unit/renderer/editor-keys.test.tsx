@@ -2,10 +2,9 @@
 import { act } from 'react';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Character, SceneId } from '../../../common/contract';
-import { SceneEditorPanel } from '../../../renderer/src/components/dataset/SceneEditorPanel';
 import { settleIn, typeInto } from '../../support/dom';
-import { connectRenderer, renderWithQueries } from '../../support/render';
-import { generatedLessonWithExperience } from '../../support/scenes';
+import { connectRenderer } from '../../support/render';
+import { openEditorOnLesson } from '../../support/editor-page';
 import { call, studioForEachTest, type makeStudio } from '../../support/studio';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -31,20 +30,9 @@ afterEach(() => {
 
 /** Opens the editor on a generated lesson and waits for its fields. */
 async function openLesson(): Promise<{ id: SceneId; character: Character }> {
-  const { id, characterId } = await generatedLessonWithExperience(env.studio);
-  const character = await call(env.studio, 'characters/get', { id: characterId });
-  page = renderWithQueries(
-    <SceneEditorPanel
-      target={{ kind: 'edit', id }}
-      character={character}
-      onClose={() => closed++}
-      onCreated={() => undefined}
-      onDelete={() => undefined}
-      onDuplicated={() => undefined}
-    />,
-  );
-  await settleIn(page.container, () => location() !== null, 'the editor');
-  return { id, character };
+  const opened = await openEditorOnLesson(env.studio, { onClose: () => closed++ });
+  page = opened.page;
+  return opened;
 }
 
 const location = () => page.container.querySelector<HTMLInputElement>('input[aria-label="Location"]');
