@@ -5,6 +5,7 @@ import { useCalls } from '../../lib/queries';
 import { RUNTIME_LABELS, samplingSummary } from './chat-fields';
 import type { StreamedReply } from '../../state/reply-streams';
 import { useAutoGrow } from './auto-grow';
+import { CopyButton } from '../copy-button';
 
 /** The paper's interviewer: who the user is unless a scene says otherwise (see ChatService). */
 const DEFAULT_USER_SPEAKER = 'Man';
@@ -23,7 +24,7 @@ export interface BubbleActions {
 /**
  * One message of the path: the speaker, the character's thoughts apart (italic, muted) when shown,
  * the speech, its state (writing, stopped, cut, edited), and its actions: ← → between alternatives,
- * Regenerate or Retry, Edit, Branch from here, and for a reply the user rewrote, Send to dataset.
+ * Copy, Regenerate or Retry, Edit, Branch from here, and for a reply the user rewrote, Send to dataset.
  * Memoized: it renders again only when its own props change (`actions` is one stable object).
  */
 export const MessageBubble = memo(function MessageBubble({
@@ -172,6 +173,14 @@ export const MessageBubble = memo(function MessageBubble({
                 →
               </button>
             </span>
+          )}
+          {(m.text !== '' || m.reasoning) && (
+            <CopyButton
+              className="ghost small"
+              text={m.text || (m.reasoning ?? '')}
+              label={mine ? 'Copy your message' : 'Copy the reply'}
+              what="the message"
+            />
           )}
           {!mine && m.state !== 'cut' && (
             <button className="ghost small" disabled={busy} onClick={() => actions.regenerate(step)}>
