@@ -3,7 +3,8 @@ import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-serv
 import { baselineConversation, pageInvoke, useServePage } from '../support/serve-page';
 
 /**
- * A chat message as the user takes it, in Chromium against `serve`: copied with the keyboard to
+ * A chat message as the user reads and takes it, in Chromium against `serve`: its Markdown shown
+ * (role-play *actions*, bold, code, paragraphs, lists; HTML as text), copied with the keyboard to
  * the real clipboard as it is stored, light and dark.
  */
 
@@ -34,7 +35,7 @@ afterEach(async () => {
 });
 
 describe('a chat message', () => {
-  it('copies what is stored, from the keyboard and the mouse', async () => {
+  it('shows its Markdown, keeps HTML as text, and copies what is stored from the keyboard', async () => {
     const { page } = session;
     await page.goto(session.serve.url);
     await baselineConversation(page, server.baseURL, ['Good evening, *bows*. Are you **well**?']);
@@ -43,12 +44,30 @@ describe('a chat message', () => {
     const reply = page.getByTestId('message-character');
     await reply.waitFor();
 
+    const text = reply.locator('.bubble-text');
+    expect(await text.locator('em').first().innerText()).toBe('He looks up from the piano and closes the lid.');
+    expect(await text.locator('strong').innerText()).toBe('Sit down');
+    // Two paragraphs (a blank line apart), the list and the quote.
+    expect(await text.evaluate((el) => [...el.children].map((c) => c.tagName))).toEqual(['P', 'P', 'UL', 'BLOCKQUOTE']);
+    expect(await text.locator('li').allInnerTexts()).toEqual([
+      'the quartet in E minor,',
+      '5*3 candles a night, and',
+      'the window. <b>Not bold</b> <img src=x onerror="alert(1)">',
+    ]);
+    expect(await text.locator('li code').innerText()).toBe('quartet');
+    expect(await text.locator('blockquote em').innerText()).toBe('Freude, schöner Götterfunken');
+    expect(await page.locator('.chat-messages b, .chat-messages img').count()).toBe(0);
+    expect(await reply.getByTestId('thoughts').locator('em').innerText()).toBe('visitor');
+    const mine = page.getByTestId('message-user');
+    expect(await mine.locator('em').innerText()).toBe('bows');
+    expect(await mine.locator('strong').innerText()).toBe('well');
+
     for (const theme of ['light', 'dark'] as const) {
       await api('appearance/set', { theme });
       await page.reload();
       await page.getByRole('tab', { name: 'Chat' }).click();
       await reply.waitFor();
-      await session.shot(`chat-messages-${theme}`);
+      await session.shot(`chat-messages-markdown-${theme}`);
     }
     await api('appearance/set', { theme: 'light' });
 
@@ -71,7 +90,6 @@ describe('a chat message', () => {
     await copy.getByText('Copy', { exact: true }).waitFor();
 
     // The user's own message, by mouse.
-    const mine = page.getByTestId('message-user');
     await mine.hover();
     await mine.getByRole('button', { name: 'Copy your message' }).click();
     await expect

@@ -7,11 +7,13 @@ import { useUi } from '../../state/ui';
 import { ConversationPane } from './ConversationPane';
 import { NewConversation } from './NewConversation';
 import { download } from '../../lib/files';
+import { markdownText } from '../../lib/chat-markdown';
 import { NameDialog } from '../name-dialog';
 import { OverflowMenu } from '../overflow-menu';
 import '../../chat.css';
 import '../../chat-list.css';
 import '../../chat-setup.css';
+import '../../chat-message.css';
 
 /**
  * The Chat tab: the character's conversations on the left (search, rename, delete), the open one
@@ -91,7 +93,11 @@ export function ChatPanel({ character }: { character: Character }) {
                   <button className="chat-item-main" onClick={() => open(c.id)} aria-current={selected}>
                     <span className="chat-item-title">{c.title}</span>
                     <span className="chat-item-preview">
-                      {hit.snippet.length > 0 ? <Marked parts={hit.snippet} /> : c.preview || 'No messages yet'}
+                      {hit.snippet.length > 0 ? (
+                        <Marked parts={hit.snippet} />
+                      ) : (
+                        markdownText(c.preview) || 'No messages yet'
+                      )}
                     </span>
                     <span className="chat-item-meta">
                       {new Date(c.updatedAt).toLocaleDateString()} · {c.messageCount} messages

@@ -6,6 +6,7 @@ import { RUNTIME_LABELS, samplingSummary } from './chat-fields';
 import type { StreamedReply } from '../../state/reply-streams';
 import { useAutoGrow } from './auto-grow';
 import { CopyButton } from '../copy-button';
+import { MessageText } from './MessageText';
 
 /** The paper's interviewer: who the user is unless a scene says otherwise (see ChatService). */
 const DEFAULT_USER_SPEAKER = 'Man';
@@ -23,8 +24,9 @@ export interface BubbleActions {
 
 /**
  * One message of the path: the speaker, the character's thoughts apart (italic, muted) when shown,
- * the speech, its state (writing, stopped, cut, edited), and its actions: ← → between alternatives,
- * Copy, Regenerate or Retry, Edit, Branch from here, and for a reply the user rewrote, Send to dataset.
+ * the speech (its Markdown shown), its state (writing, stopped, cut, edited), and its actions: ← →
+ * between alternatives, Copy, Regenerate or Retry, Edit, Branch from here, and for a reply the user
+ * rewrote, Send to dataset.
  * Memoized: it renders again only when its own props change (`actions` is one stable object).
  */
 export const MessageBubble = memo(function MessageBubble({
@@ -124,20 +126,25 @@ export const MessageBubble = memo(function MessageBubble({
         ) : (
           <>
             {thoughts && reasoning.trim() !== '' && (
-              <p className="bubble-thoughts" data-testid="thoughts">
-                {reasoning.trim()}
-              </p>
+              <MessageText className="bubble-thoughts" testId="thoughts" text={reasoning.trim()} />
             )}
             {writing && stream?.loading && (
               <p className="bubble-loading" role="status">
                 <span className="pulse" aria-hidden="true" /> {stream.loading}
               </p>
             )}
-            <p className="bubble-text">
-              {text}
-              {writing && <span className="caret" aria-label="writing" />}
-              {!writing && text === '' && <em className="muted">(says nothing)</em>}
-            </p>
+            {/* Markdown for display only: the stored text is what Edit shows and Copy copies. */}
+            <MessageText
+              className="bubble-text"
+              text={text}
+              tail={
+                writing ? (
+                  <span className="caret" aria-label="writing" />
+                ) : (
+                  text === '' && <em className="muted">(says nothing)</em>
+                )
+              }
+            />
             {m.state === 'cut' && (
               <p className="bubble-error" role="alert">
                 Cut off: {m.error ?? 'the runtime failed'}{' '}
