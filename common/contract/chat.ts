@@ -169,6 +169,12 @@ export interface ChatTargets {
 export interface ConversationHit {
   conversation: Conversation;
   messageId: ChatMessageId | null;
+  /**
+   * Where the message is: its position counted from the conversation's first message along its own
+   * branch (1-based), and whether that branch is the path shown now (else `chat/select` shows it).
+   * Null when the title matched.
+   */
+  place: { position: number; onPath: boolean } | null;
   /** A few words around the match, the matched words marked; empty without a search or for a title match. */
   snippet: HighlightPart[];
 }
@@ -244,7 +250,12 @@ export interface ChatCommands {
    * Shows the path through `messageId`: by default down to its latest descendant (browsing
    * alternatives); `branch: true` ends the path at it, so the next message starts a new branch there.
    */
-  'chat/select': (arg: { messageId: ChatMessageId; branch?: boolean }) => ConversationView;
+  'chat/select': (arg: {
+    messageId: ChatMessageId;
+    branch?: boolean;
+    /** When given, the message must be one of this conversation's (a key typed at the command line). */
+    conversationId?: ConversationId;
+  }) => ConversationView;
   'chat/export': (arg: { id: ConversationId; format: 'markdown' | 'json' }) => { fileName: string; content: string };
   /**
    * Sends a character message the user rewrote to the dataset as a scene of kind "chat correction"

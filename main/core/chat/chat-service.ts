@@ -16,7 +16,6 @@ import type {
   SceneId,
   TrainingRun,
 } from '../../../common/contract';
-import { markTerms, searchTerms } from '../../../common/search-query';
 import type { ConversationsRepo } from '../../store/conversations-repo';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
@@ -27,6 +26,7 @@ import type { ChatRuntimes } from './chat-runtimes';
 import { ChatTargetCatalog } from './chat-targets';
 import { conversationJson, conversationMarkdown, fileNameOf } from './conversation-export';
 import { ConversationTree } from './conversation-tree';
+import { searchConversations } from './conversation-search';
 import { writeReply, writerAlive } from './replying';
 import { cleanSetting, NEW_TITLE, startConversation, titleOf } from './conversation-start';
 import { correctionDoc, settingOfScene } from './scene-bridge';
@@ -91,17 +91,7 @@ export class ChatService {
 
   list(characterId: CharacterId, query?: string): ConversationHit[] {
     this.deps.characters.get(characterId);
-    const q = query?.trim() ?? '';
-    if (q === '')
-      return this.deps.repo.list(characterId).map((c) => ({ conversation: c, messageId: null, snippet: [] }));
-    // The words around the match, marked as the dataset's search marks them (a bracket typed in a
-    // message is text, never a mark).
-    const terms = searchTerms(q);
-    return this.deps.repo.search(characterId, ftsQuery(q)).flatMap((hit) => {
-      const conversation = this.deps.repo.get(hit.conversationId);
-      const snippet = hit.snippet === '' ? [] : markTerms(hit.snippet, terms);
-      return conversation ? [{ conversation, messageId: hit.messageId, snippet }] : [];
-    });
+    return searchConversations(this.deps.repo, characterId, query?.trim() ?? '');
   }
 
   create(arg: CommandArg<'chat/create'>): ConversationView {
@@ -272,9 +262,17 @@ export class ChatService {
     return this.view(conversation.id);
   }
 
-  /** Moves the path: through `messageId` to its newest end, or (`branch`) ending at it. */
-  select(messageId: ChatMessageId, branch = false): ConversationView {
+  /**
+   * Moves the path: through `messageId` to its newest end, or (`branch`) ending at it. With
+   * `within`, a message of another conversation is refused instead of moving that one's path.
+   */
+  select(messageId: ChatMessageId, branch = false, within?: ConversationId): ConversationView {
     const message = this.messageOrFail(messageId);
+    if (within !== undefined && message.conversationId !== within)
+      throw new StudioFailure(
+        'not_found',
+        `Message ${messageId} is not part of conversation ${within}; a search (chat list --query) says where each message is.`,
+      );
     const conversation = this.conversation(message.conversationId);
     this.checkIdle(conversation.id);
     const tree = new ConversationTree(this.deps.repo.messages(conversation.id));
@@ -361,17 +359,4 @@ export class ChatService {
   private changed(characterId: CharacterId, conversationId: ConversationId): void {
     this.deps.events.emit('chat/changed', { characterId, conversationId });
   }
-}
-
-/**
- * What the user typed as an FTS5 query: each word a quoted prefix term, all required, so quotes,
- * operators and punctuation in the text search for themselves instead of failing the query.
- */
-export function ftsQuery(text: string): string {
-  return text
-    .split(/\s+/)
-    .map((w) => w.replace(/"/g, '""'))
-    .filter((w) => w !== '')
-    .map((w) => `"${w}"*`)
-    .join(' ');
 }

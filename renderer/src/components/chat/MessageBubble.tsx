@@ -35,6 +35,7 @@ export const MessageBubble = memo(function MessageBubble({
   thoughts,
   busy,
   actions,
+  found = false,
 }: {
   step: PathStep;
   stream: StreamedReply | undefined;
@@ -42,6 +43,8 @@ export const MessageBubble = memo(function MessageBubble({
   /** A reply is being written: actions that would change the path wait. */
   busy: boolean;
   actions: BubbleActions;
+  /** A search has just brought it into view: marked for a moment. */
+  found?: boolean;
 }) {
   const { message: m, siblings, index } = step;
   const mine = m.role === 'user';
@@ -78,7 +81,13 @@ export const MessageBubble = memo(function MessageBubble({
   }, [details]);
 
   return (
-    <li className={`bubble-row ${mine ? 'mine' : 'theirs'}`} data-testid={mine ? 'message-user' : 'message-character'}>
+    <li
+      className={`bubble-row ${mine ? 'mine' : 'theirs'}${found ? ' found' : ''}`}
+      data-testid={mine ? 'message-user' : 'message-character'}
+      data-message-id={m.id}
+      // Focusable from script only: a search that brings the message into view puts the focus there.
+      tabIndex={-1}
+    >
       <div className={`bubble ${m.state}`}>
         <div className="bubble-head">
           <span className="bubble-speaker">{mine ? youAs(m.speaker) : m.speaker}</span>
