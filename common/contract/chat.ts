@@ -146,6 +146,12 @@ export interface ConversationView {
   characterName: string;
   /** Whether a reply is being written now (a second one waits for Stop). */
   replying: boolean;
+  /**
+   * How many messages went on after the path's last one, down its newest branch: after Branch (the
+   * path ends at a message the conversation had gone on from), the part not shown; 0 when the path
+   * ends where its branch does. `chat/select` of the last message shows them again.
+   */
+  continuation: number;
 }
 
 /** Whether one runtime can answer for a target, and if not why (a sentence for the user). */

@@ -111,6 +111,7 @@ export class ChatService {
       path: tree.path(conversation.leafId),
       characterName: this.deps.characters.get(conversation.characterId).shortName,
       replying: this.replying.has(id),
+      continuation: tree.continuation(conversation.leafId),
     };
   }
 

@@ -24,6 +24,13 @@ const STICK_PX = 48;
 /** How long a message found by a search stays marked once scrolled into view (ms). */
 const FOUND_MS = 2400;
 
+/** What a Branch from `at` took out of the path shown: down to `leaf`, `count` messages. */
+interface HiddenByBranch {
+  at: ChatMessageId;
+  leaf: ChatMessageId;
+  count: number;
+}
+
 /** A message a search found, to show when its conversation opens (`seq`: each choice anew). */
 export interface FoundMessage {
   conversationId: ConversationId;
@@ -71,6 +78,8 @@ export function ConversationPane({
   useLayoutEffect(() => {
     const el = list.current;
     if (el && stuck) el.scrollTop = el.scrollHeight;
+    // A path grown shorter (a Branch, another alternative) may fit whole: nothing to jump to.
+    else if (el && el.scrollHeight - el.clientHeight < STICK_PX) setStuck(true);
   }, [stuck, view, streamed?.text, streamed?.reasoning, streamed?.loading, thoughts]);
   useEffect(() => setStuck(true), [id]);
   // Replies that have ended show their stored text; what streamed of them is no longer needed.
@@ -123,7 +132,16 @@ export function ConversationPane({
           // The user's new wording asks the character again; a rewritten reply stands as it is.
           if (leaf.role === 'user') await invoke('chat/reply', { conversationId: id, parentId: leaf.id });
         }),
-      branch: (step) => act(() => invoke('chat/select', { messageId: step.message.id, branch: true })),
+      branch: (step) =>
+        act(async () => {
+          const before = shownRef.current;
+          await invoke('chat/select', { messageId: step.message.id, branch: true });
+          // What this Branch hides, exactly as it was shown (the view alone knows the newest branch).
+          const at = before?.path.findIndex((s) => s.message.id === step.message.id) ?? -1;
+          const leaf = before?.conversation.leafId;
+          if (before && leaf && at >= 0 && at < before.path.length - 1)
+            setHidden({ at: step.message.id, leaf, count: before.path.length - 1 - at });
+        }),
       correct: (step) =>
         act(async () => {
           await invoke('chat/correct', { messageId: step.message.id });
@@ -132,6 +150,10 @@ export function ConversationPane({
     }),
     [id, write, act, toast],
   );
+  // The view as last shown, for actions that need what was on screen (kept out of `actions`, which must stay stable).
+  const shownRef = useRef(view);
+  shownRef.current = view;
+  const [hidden, setHidden] = useState<HiddenByBranch | null>(null);
 
   if (query.isPending) return <p className="muted chat-pane-empty">Opening the conversation…</p>;
   if (query.isError) return <p className="form-error chat-pane-empty">{query.error.message}</p>;
@@ -141,6 +163,10 @@ export function ConversationPane({
   const who = c.target.kind === 'run' ? `trained run ${c.target.runId.slice(0, 8)}` : `baseline ${c.target.model}`;
   const where = c.setting.location ? ` · ${c.setting.location}` : '';
   const sampling = samplingSummary(c.sampling);
+  // After Branch, what it hid: as it was shown when this window branched, else (a reload, another
+  // window) what followed down the newest alternatives.
+  const remembered = hidden && last && hidden.at === last.id ? hidden : null;
+  const after = remembered?.count ?? v.continuation;
 
   return (
     <section className="chat-pane" aria-label={`Conversation: ${c.title}`}>
@@ -206,6 +232,21 @@ export function ConversationPane({
               found={marked === step.message.id}
             />
           ))}
+          {after > 0 && last && (
+            <li className="chat-branch-note" data-testid="branch-note">
+              <span>
+                Branched here: your next message starts a new branch. The {messagesText(after)} that came after this one{' '}
+                {after === 1 ? 'is' : 'are'} kept.
+              </span>
+              <button
+                className="small"
+                disabled={replying}
+                onClick={() => act(() => invoke('chat/select', { messageId: remembered?.leaf ?? last.id }))}
+              >
+                Show {after === 1 ? 'it' : 'them'}
+              </button>
+            </li>
+          )}
         </ol>
         {!stuck && (
           <button className="jump-latest small" onClick={() => setStuck(true)}>
@@ -356,4 +397,8 @@ function useFoundMark(found: FoundMessage | null, view: ConversationView | undef
     return () => clearTimeout(timer);
   }, [marked]);
   return marked;
+}
+
+function messagesText(n: number): string {
+  return n === 1 ? 'message' : `${n} messages`;
 }

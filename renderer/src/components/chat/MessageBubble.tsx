@@ -24,8 +24,8 @@ export interface BubbleActions {
 
 /**
  * One message of the path: the speaker, the character's thoughts apart (italic, muted) when shown,
- * the speech (its Markdown shown), its state (writing, stopped, cut, edited), and its actions: ← →
- * between alternatives, Copy, Regenerate or Retry, Edit, Branch from here, and for a reply the user
+ * the speech (its Markdown shown), its state (writing, stopped, cut, edited), and its actions: ‹ ›
+ * between alternatives (BranchSwitch), Copy, Regenerate or Retry, Edit, Branch from here, and for a reply the user
  * rewrote, Send to dataset.
  * Memoized: it renders again only when its own props change (`actions` is one stable object).
  */
@@ -46,7 +46,7 @@ export const MessageBubble = memo(function MessageBubble({
   /** A search has just brought it into view: marked for a moment. */
   found?: boolean;
 }) {
-  const { message: m, siblings, index } = step;
+  const { message: m, siblings } = step;
   const mine = m.role === 'user';
   const writing = m.state === 'streaming';
   const text = writing ? (stream?.text ?? '') : m.text;
@@ -165,69 +165,51 @@ export const MessageBubble = memo(function MessageBubble({
           </>
         )}
       </div>
-      {!writing && !editing && (
-        <div className="bubble-actions">
-          {siblings.length > 1 && (
-            <span className="alternatives" aria-label="Alternatives">
+      {!editing && (siblings.length > 1 || !writing) && (
+        <div className="bubble-foot">
+          {siblings.length > 1 && <BranchSwitch step={step} busy={busy} actions={actions} />}
+          {!writing && (
+            <div className="bubble-actions">
+              {(m.text !== '' || m.reasoning) && (
+                <CopyButton
+                  className="ghost small"
+                  text={m.text || (m.reasoning ?? '')}
+                  label={mine ? 'Copy your message' : 'Copy the reply'}
+                  what="the message"
+                />
+              )}
+              {!mine && m.state !== 'cut' && (
+                <button className="ghost small" disabled={busy} onClick={() => actions.regenerate(step)}>
+                  Regenerate
+                </button>
+              )}
+              <button className="ghost small" disabled={busy} onClick={startEdit}>
+                Edit
+              </button>
               <button
                 className="ghost small"
-                aria-label="Previous alternative"
-                disabled={busy || index === 0}
-                onClick={() => actions.browse(siblings[index - 1]!)}
+                disabled={busy}
+                onClick={() => actions.branch(step)}
+                title="Continue from here in a new branch"
               >
-                ←
+                Branch
               </button>
-              <span data-testid="alternative-index">
-                {index + 1} / {siblings.length}
-              </span>
-              <button
-                className="ghost small"
-                aria-label="Next alternative"
-                disabled={busy || index === siblings.length - 1}
-                onClick={() => actions.browse(siblings[index + 1]!)}
-              >
-                →
-              </button>
-            </span>
-          )}
-          {(m.text !== '' || m.reasoning) && (
-            <CopyButton
-              className="ghost small"
-              text={m.text || (m.reasoning ?? '')}
-              label={mine ? 'Copy your message' : 'Copy the reply'}
-              what="the message"
-            />
-          )}
-          {!mine && m.state !== 'cut' && (
-            <button className="ghost small" disabled={busy} onClick={() => actions.regenerate(step)}>
-              Regenerate
-            </button>
-          )}
-          <button className="ghost small" disabled={busy} onClick={startEdit}>
-            Edit
-          </button>
-          <button
-            className="ghost small"
-            disabled={busy}
-            onClick={() => actions.branch(step)}
-            title="Continue from here in a new branch"
-          >
-            Branch
-          </button>
-          {m.producer && (
-            <button
-              className="ghost small"
-              aria-expanded={details}
-              title={producerLines(m.producer).join('\n')}
-              onClick={() => setDetails(!details)}
-            >
-              Details
-            </button>
-          )}
-          {!mine && m.editedFrom && !m.sceneId && (
-            <button className="ghost small accent" disabled={busy} onClick={() => actions.correct(step)}>
-              Send to dataset
-            </button>
+              {m.producer && (
+                <button
+                  className="ghost small"
+                  aria-expanded={details}
+                  title={producerLines(m.producer).join('\n')}
+                  onClick={() => setDetails(!details)}
+                >
+                  Details
+                </button>
+              )}
+              {!mine && m.editedFrom && !m.sceneId && (
+                <button className="ghost small accent" disabled={busy} onClick={() => actions.correct(step)}>
+                  Send to dataset
+                </button>
+              )}
+            </div>
           )}
         </div>
       )}
@@ -242,6 +224,50 @@ export const MessageBubble = memo(function MessageBubble({
     </li>
   );
 });
+
+/**
+ * "‹ 2 / 3 ›" on a message that has alternatives (regenerated, edited, or answered again after a
+ * Branch): each goes on in its own branch of the conversation, and the arrows show another one,
+ * down to where it ended. Always at full strength, where the other actions are dimmed until hover.
+ */
+function BranchSwitch({
+  step: { siblings, index },
+  busy,
+  actions,
+}: {
+  step: PathStep;
+  busy: boolean;
+  actions: BubbleActions;
+}) {
+  return (
+    <span
+      className="alternatives"
+      role="group"
+      aria-label={`Alternative ${index + 1} of ${siblings.length}`}
+      title="Each alternative goes on in its own branch of the conversation"
+    >
+      <button
+        className="ghost small"
+        aria-label="Previous alternative"
+        disabled={busy || index === 0}
+        onClick={() => actions.browse(siblings[index - 1]!)}
+      >
+        ‹
+      </button>
+      <span data-testid="alternative-index">
+        {index + 1} / {siblings.length}
+      </span>
+      <button
+        className="ghost small"
+        aria-label="Next alternative"
+        disabled={busy || index === siblings.length - 1}
+        onClick={() => actions.browse(siblings[index + 1]!)}
+      >
+        ›
+      </button>
+    </span>
+  );
+}
 
 /** The reply's call on record: its tokens, time and cost (a paid endpoint's, at its price). */
 function CallLine({ id }: { id: CallId }) {
