@@ -4,7 +4,8 @@ import type { Character, ConversationHit, ConversationId } from '../../../../com
 import { messageOf } from '../../lib/bridge-error';
 import { invoke, useConversations } from '../../lib/queries';
 import { useUi } from '../../state/ui';
-import { ConversationPane, type FoundMessage } from './ConversationPane';
+import { ConversationPane } from './ConversationPane';
+import type { FoundMessage } from './found-message';
 import { NewConversation } from './NewConversation';
 import { download } from '../../lib/files';
 import { markdownText } from '../../lib/chat-markdown';
