@@ -273,8 +273,17 @@ export interface ChatCommands {
 export interface ChatEvents {
   /** A conversation was created, changed or deleted. */
   'chat/changed': { characterId: CharacterId; conversationId: ConversationId };
-  /** A piece of a reply as it streams. */
-  'chat/delta': { conversationId: ConversationId; messageId: ChatMessageId; text?: string; reasoning?: string };
+  /**
+   * A piece of a reply as it streams. `at`: the length of the speech and of the thoughts before it,
+   * so a window that opened mid-reply (from the text so far, `chat/get`) skips what it has.
+   */
+  'chat/delta': {
+    conversationId: ConversationId;
+    messageId: ChatMessageId;
+    text?: string;
+    reasoning?: string;
+    at: { text: number; reasoning: number };
+  };
   /** `loading` while the runtime loads its model (`detail` for the user), `generating` once tokens flow. */
   'chat/status': {
     conversationId: ConversationId;

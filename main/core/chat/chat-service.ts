@@ -61,10 +61,14 @@ const USER_SPEAKER = 'Man';
  * deltas), the runtime writes, and the message is written once with how it ended: `complete`,
  * `cancelled` (Stop: the text so far is kept) or `cut` (the runtime failed: the partial text is
  * kept with the error, and Retry makes a new alternative). One reply per conversation at a time.
- * A studio that stopped mid-reply leaves `streaming` rows: `recover` marks them cut.
+ * What a reply has said so far is in `view` while it is written (a window opened meanwhile starts
+ * from it) and stored every second; a studio that stopped mid-reply leaves `streaming` rows with
+ * that text: `recover` marks them cut, the text kept.
  */
 export class ChatService {
   private readonly replying = new Map<ConversationId, AbortController>();
+  /** What each reply this studio is writing has said so far (replying.ts keeps it). */
+  private readonly live = new Map<ChatMessageId, { text: string; reasoning: string }>();
   private readonly targetCatalog: ChatTargetCatalog;
 
   constructor(private readonly deps: ChatServiceDeps) {
@@ -75,7 +79,10 @@ export class ChatService {
   recover(): void {
     for (const { id, writer } of this.deps.repo.streaming()) {
       if (writer !== null && writerAlive(writer)) continue;
-      this.deps.repo.cutStreaming(id, 'The studio closed while this reply was being written. Retry to write it again.');
+      this.deps.repo.cutStreaming(
+        id,
+        'The studio closed while this reply was being written; what it had written is kept. Retry writes it again.',
+      );
     }
   }
 
@@ -108,7 +115,11 @@ export class ChatService {
     const tree = new ConversationTree(this.deps.repo.messages(id));
     return {
       conversation,
-      path: tree.path(conversation.leafId),
+      // A reply being written here, as far as it has gone (the stored text lags by up to PROGRESS_MS).
+      path: tree.path(conversation.leafId).map((step) => {
+        const so = step.message.state === 'streaming' ? this.live.get(step.message.id) : undefined;
+        return so ? { ...step, message: { ...step.message, text: so.text, reasoning: so.reasoning || null } } : step;
+      }),
       characterName: this.deps.characters.get(conversation.characterId).shortName,
       replying: this.replying.has(id),
       continuation: tree.continuation(conversation.leafId),
@@ -209,6 +220,7 @@ export class ChatService {
         // The conversation's settings (chat/update), then this one reply's overrides.
         sampling: { ...DEFAULT_CHAT_SAMPLING, ...conversation.sampling, ...sampling },
         signal: controller.signal,
+        live: this.live,
         onStarted: () => this.changed(conversation.characterId, id),
       });
       return this.message(messageId);

@@ -69,6 +69,12 @@ export function ConversationPane({
   useEffect(() => {
     if (view) forget(view.path.filter((s) => s.message.state !== 'streaming').map((s) => s.message.id));
   }, [view, forget]);
+  // A reply being written when this view was read starts from what it had said (a reload mid-reply):
+  // the pieces streamed from then on go after it.
+  const seed = useReplyStreams((s) => s.seed);
+  useEffect(() => {
+    for (const { message: m } of view?.path ?? []) if (m.state === 'streaming') seed(m.id, m.text, m.reasoning ?? '');
+  }, [view, seed]);
   useFoundMessage({ id, view, found, onShown, list, setStuck });
   const marked = useFoundMark(found, view);
   const onScroll = () => {

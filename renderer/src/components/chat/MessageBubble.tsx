@@ -49,8 +49,9 @@ export const MessageBubble = memo(function MessageBubble({
   const { message: m, siblings } = step;
   const mine = m.role === 'user';
   const writing = m.state === 'streaming';
-  const text = writing ? (stream?.text ?? '') : m.text;
-  const reasoning = writing ? (stream?.reasoning ?? '') : (m.reasoning ?? '');
+  // While written: what streamed, or what the view read of it if that is more (a window opened mid-reply).
+  const text = writing ? longer(stream?.text, m.text) : m.text;
+  const reasoning = writing ? longer(stream?.reasoning, m.reasoning ?? '') : (m.reasoning ?? '');
   const [editing, setEditing] = useState(false);
   const [details, setDetails] = useState(false);
   const [draft, setDraft] = useState({ text: m.text, reasoning: m.reasoning ?? '' });
@@ -93,6 +94,7 @@ export const MessageBubble = memo(function MessageBubble({
           <span className="bubble-speaker">{mine ? youAs(m.speaker) : m.speaker}</span>
           {m.editedFrom && <span className="bubble-tag">edited by you</span>}
           {m.state === 'cancelled' && <span className="bubble-tag">stopped</span>}
+          {m.state === 'cut' && <span className="bubble-tag danger">cut off</span>}
           {m.finish === 'length' && <span className="bubble-tag">token limit</span>}
           {m.sceneId && <span className="bubble-tag accent">in the dataset</span>}
         </div>
@@ -298,4 +300,8 @@ function producerLines(p: ChatProducer): string[] {
 /** The user's label: "You", or "You, as Mozart" when a scene gave the user someone else's part. */
 function youAs(speaker: string): string {
   return speaker === DEFAULT_USER_SPEAKER ? 'You' : `You, as ${speaker}`;
+}
+
+function longer(a: string | undefined, b: string): string {
+  return a !== undefined && a.length >= b.length ? a : b;
 }
