@@ -13,15 +13,15 @@ import { useFoundMark, useFoundMessage, type FoundMessage } from './found-messag
 
 /** How close to the bottom (px) still counts as "following the conversation". */
 const STICK_PX = 48;
+/** The tallest the message box grows (about ten lines) before it scrolls. */
+const COMPOSER_MAX_PX = 220;
+
 /** What a Branch from `at` took out of the path shown: down to `leaf`, `count` messages. */
 interface HiddenByBranch {
   at: ChatMessageId;
   leaf: ChatMessageId;
   count: number;
 }
-
-/** The tallest the message box grows (about ten lines) before it scrolls. */
-const COMPOSER_MAX_PX = 220;
 
 /**
  * One conversation: its header (title, who answers, the scene), the path as bubbles with their
@@ -107,6 +107,10 @@ export function ConversationPane({
   const send = (text: string) => void write(() => invoke('chat/send', { conversationId: id, text }));
   const stop = () => act(() => invoke('chat/stop', { conversationId: id }));
 
+  // The view as last shown, for actions that need what was on screen (kept out of `actions`, which must stay stable).
+  const shownRef = useRef(view);
+  shownRef.current = view;
+  const [hidden, setHidden] = useState<HiddenByBranch | null>(null);
   // The same object across renders: the bubbles are memoized, and a pane that renders for each
   // streamed piece of a reply must not render every message of a long conversation with it.
   const actions = useMemo<BubbleActions>(
@@ -139,10 +143,6 @@ export function ConversationPane({
     }),
     [id, write, act, toast],
   );
-  // The view as last shown, for actions that need what was on screen (kept out of `actions`, which must stay stable).
-  const shownRef = useRef(view);
-  shownRef.current = view;
-  const [hidden, setHidden] = useState<HiddenByBranch | null>(null);
 
   if (query.isPending) return <p className="muted chat-pane-empty">Opening the conversation…</p>;
   if (query.isError) return <p className="form-error chat-pane-empty">{query.error.message}</p>;

@@ -25,8 +25,8 @@ export interface BubbleActions {
 /**
  * One message of the path: the speaker, the character's thoughts apart (italic, muted) when shown,
  * the speech (its Markdown shown), its state (writing, stopped, cut, edited), and its actions: ‹ ›
- * between alternatives (BranchSwitch), Copy, Regenerate or Retry, Edit, Branch from here, and for a reply the user
- * rewrote, Send to dataset.
+ * between alternatives (BranchSwitch), Copy, Regenerate or Retry, Edit, Branch from here, and for a
+ * reply the user rewrote, Send to dataset.
  * Memoized: it renders again only when its own props change (`actions` is one stable object).
  */
 export const MessageBubble = memo(function MessageBubble({
