@@ -146,6 +146,12 @@ export interface ConversationView {
   characterName: string;
   /** Whether a reply is being written now (a second one waits for Stop). */
   replying: boolean;
+  /**
+   * How many messages went on after the path's last one, down its newest branch: after Branch (the
+   * path ends at a message the conversation had gone on from), the part not shown; 0 when the path
+   * ends where its branch does. `chat/select` of the last message shows them again.
+   */
+  continuation: number;
 }
 
 /** Whether one runtime can answer for a target, and if not why (a sentence for the user). */
@@ -169,6 +175,12 @@ export interface ChatTargets {
 export interface ConversationHit {
   conversation: Conversation;
   messageId: ChatMessageId | null;
+  /**
+   * Where the message is: its position counted from the conversation's first message along its own
+   * branch (1-based), and whether that branch is the path shown now (else `chat/select` shows it).
+   * Null when the title matched.
+   */
+  place: { position: number; onPath: boolean } | null;
   /** A few words around the match, the matched words marked; empty without a search or for a title match. */
   snippet: HighlightPart[];
 }
@@ -244,7 +256,12 @@ export interface ChatCommands {
    * Shows the path through `messageId`: by default down to its latest descendant (browsing
    * alternatives); `branch: true` ends the path at it, so the next message starts a new branch there.
    */
-  'chat/select': (arg: { messageId: ChatMessageId; branch?: boolean }) => ConversationView;
+  'chat/select': (arg: {
+    messageId: ChatMessageId;
+    branch?: boolean;
+    /** When given, the message must be one of this conversation's (a key typed at the command line). */
+    conversationId?: ConversationId;
+  }) => ConversationView;
   'chat/export': (arg: { id: ConversationId; format: 'markdown' | 'json' }) => { fileName: string; content: string };
   /**
    * Sends a character message the user rewrote to the dataset as a scene of kind "chat correction"
@@ -256,8 +273,17 @@ export interface ChatCommands {
 export interface ChatEvents {
   /** A conversation was created, changed or deleted. */
   'chat/changed': { characterId: CharacterId; conversationId: ConversationId };
-  /** A piece of a reply as it streams. */
-  'chat/delta': { conversationId: ConversationId; messageId: ChatMessageId; text?: string; reasoning?: string };
+  /**
+   * A piece of a reply as it streams. `at`: the length of the speech and of the thoughts before it,
+   * so a window that opened mid-reply (from the text so far, `chat/get`) skips what it has.
+   */
+  'chat/delta': {
+    conversationId: ConversationId;
+    messageId: ChatMessageId;
+    text?: string;
+    reasoning?: string;
+    at: { text: number; reasoning: number };
+  };
   /** `loading` while the runtime loads its model (`detail` for the user), `generating` once tokens flow. */
   'chat/status': {
     conversationId: ConversationId;

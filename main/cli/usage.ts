@@ -273,7 +273,8 @@ Commands:
                                 /edit <text> rewrites its last reply, /correct sends the rewrite to
                                 the dataset (a chat correction); Ctrl+C stops a reply, twice exits.
       [--run <id> | --provider <provider> [--model <id>]]
-      [--runtime embedded|served|endpoint] [--conversation <id>] [--title <text>]
+      [--runtime embedded|served|endpoint] [--conversation <id> [--at <message>]] [--title <text>]
+                                --at: go on from that message's branch (chat list --query finds it)
       [--scene <scene> | --location "<place and time>" --status "<what is going on>"]
       [--as "<who you are>"]    The speaker name of your messages (default: the paper's interviewer
                                 "Man", or a --scene's other person)
@@ -292,7 +293,8 @@ Commands:
                                 token; endpoints get ignore_eos, which llama.cpp server and vLLM
                                 honour): it runs to --max-tokens or Ctrl+C. --may-end: as before.
   chat list <character> [--query <words>]
-                                The character's conversations (full-text search with --query)
+                                The character's conversations (full-text search with --query: the
+                                message found, its place, and whether it is on the branch shown)
   chat export <conversation> [--format markdown|json] [--output <file>]
   chat delete <conversation>
   doctor [--python <interpreter>]  Check the trainer's Python environment

@@ -279,6 +279,16 @@ export class ConversationsRepo {
     })();
   }
 
+  /**
+   * What a reply being written has said so far, stored while it streams (a window opened meanwhile
+   * starts from it; a studio that dies mid-reply leaves it): only while the reply is `streaming`.
+   */
+  saveProgress(id: ChatMessageId, text: string, reasoning: string | null): void {
+    this.db
+      .prepare(`UPDATE chat_messages SET text = ?, reasoning = ? WHERE id = ? AND state = 'streaming'`)
+      .run(text, reasoning, id);
+  }
+
   /** Replies stored as `streaming`, with the process writing each (`host:pid`). */
   streaming(): { id: ChatMessageId; writer: string | null }[] {
     return this.db.prepare(`SELECT id, writer FROM chat_messages WHERE state = 'streaming'`).all() as {
@@ -287,10 +297,7 @@ export class ConversationsRepo {
     }[];
   }
 
-  /**
-   * A reply whose writer is gone becomes `cut` with `why`, its text as last stored (empty: the text
-   * is written when the reply ends).
-   */
+  /** A reply whose writer is gone becomes `cut` with `why`, its text as last stored (`saveProgress`). */
   cutStreaming(id: ChatMessageId, why: string): void {
     this.db
       .prepare(`UPDATE chat_messages SET state = 'cut', error = ?, writer = NULL WHERE id = ? AND state = 'streaming'`)

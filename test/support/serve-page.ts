@@ -24,12 +24,13 @@ export interface ServePageSession {
 
 /**
  * `prepare` fills each test's data folder before `serve` opens it (a copy of a seed made once for
- * the file, test/support/seed-once.ts).
+ * the file, test/support/seed-once.ts); `pageOptions` are the page's own (permissions, say).
  */
 export function useServePage(
   prefix: string,
   viewport = { width: 1360, height: 860 },
   prepare?: (dataDir: string) => void | Promise<void>,
+  pageOptions: Omit<NonNullable<Parameters<Browser['newPage']>[0]>, 'viewport'> = {},
 ): ServePageSession {
   const shots = path.join(testOutputDir, 'screenshots');
   const session = {
@@ -52,7 +53,7 @@ export function useServePage(
     await prepare?.(session.data.dir);
     // The page's context opens while `serve` starts: two processes, each waiting on its own. `serve`
     // is kept first, so that afterEach stops it even when the page fails to open.
-    const opening = session.browser.newPage({ viewport });
+    const opening = session.browser.newPage({ viewport, ...pageOptions });
     void opening.catch(() => undefined); // its failure is thrown below, once `serve` is up, not as an unhandled rejection
     session.serve = await startServe(session.data.dir);
     session.page = await opening;

@@ -3,6 +3,7 @@ import type {
   Character,
   ChatRuntimeKind,
   ChatSamplingSettings,
+  ChatMessageId,
   ChatTarget,
   ConversationView,
 } from '../../../common/contract';
@@ -25,13 +26,15 @@ import { interactive, showReply } from './chat-terminal';
  * `chat`: the Chat tab in a terminal, on the same runtimes and stored as the same conversations.
  *
  *   chat <character> [--run R | --provider P [--model M]] [--runtime embedded|served|endpoint]
- *        [--scene <scene> | --location "…" --status "…"] [--as "<who you are>"] [--conversation <id>]
+ *        [--scene <scene> | --location "…" --status "…"] [--as "<who you are>"]
+ *        [--conversation <id> [--at <message>]]   go on in a stored one (from that message's branch)
  *        [--message "…" --json]            one reply, printed as JSON (for scripts)
  *   chat update <conversation> [--title "…"] [--run R | --provider P [--model M]] [--runtime …]
  *        [--scene <scene> | --location "…" --status "…"] [--as "<who you are>" | --as ""]
  *        [--temperature t] [--top-p p] [--max-tokens n] [--seed n|random]   for the replies to come
  *        [--never-end | --may-end]         a reply runs to --max-tokens or Stop (ignoreEos), or not
- *   chat list <character> [--query "…"]    the character's conversations (search: FTS5)
+ *   chat list <character> [--query "…"]    the character's conversations (search: FTS5, with the
+ *                                          message found and where it is)
  *   chat export <conversation> [--format markdown|json] [--output <file>]
  *   chat delete <conversation>
  *
@@ -72,11 +75,21 @@ async function listConversations(ctx: CliContext): Promise<number> {
         ? `No conversation of ${character.shortName} mentions "${query}".`
         : `${character.shortName} has no conversations yet. Start one with: character-studio chat "${character.shortName}"`
       : hits
-          .map(({ conversation: c, snippet }) => {
+          .map(({ conversation: c, snippet, messageId, place }) => {
             const when = new Date(c.updatedAt).toISOString().slice(0, 16).replace('T', ' ');
-            return `${c.id}  ${when}  ${c.title} (${c.messageCount} messages)${snippet.length > 0 ? `\n    ${snippet.map((p) => (p.match ? `«${p.text}»` : p.text)).join('')}` : ''}`;
+            const lines = [`${c.id}  ${when}  ${c.title} (${c.messageCount} messages)`];
+            if (snippet.length > 0)
+              lines.push(`    ${snippet.map((p) => (p.match ? `«${p.text}»` : p.text)).join('')}`);
+            if (messageId && place)
+              lines.push(
+                `    message ${place.position} [${messageId}] ${place.onPath ? 'in the path shown' : 'on another branch'}`,
+              );
+            return lines.join('\n');
           })
-          .join('\n'),
+          .join('\n') +
+        (hits.some((h) => h.messageId)
+          ? `\nTo go on from a message: character-studio chat "${character.shortName}" --conversation <id> --at <message>`
+          : ''),
   );
   return 0;
 }
@@ -101,11 +114,16 @@ async function exportConversation(ctx: CliContext): Promise<number> {
 async function openConversation(ctx: CliContext, character: Character): Promise<ConversationView> {
   const { call, values } = ctx;
   const existing = str(values, 'conversation');
+  const at = str(values, 'at');
+  if (at !== undefined && existing === undefined)
+    throw new UsageError('--at <message> goes with --conversation <id>: the message is one of its messages.');
   if (existing !== undefined) {
-    const view = await call('chat/get', { id: await findConversation(call, existing) });
+    const id = await findConversation(call, existing);
+    const view = await call('chat/get', { id });
     if (view.conversation.characterId !== character.id)
       throw new StudioFailure('invalid_argument', `Conversation ${existing} is not one of ${character.shortName}'s.`);
-    return view;
+    // The branch through that message, shown and continued from its newest end (as choosing a search hit does).
+    return at === undefined ? view : call('chat/select', { messageId: at as ChatMessageId, conversationId: id });
   }
   const { target, runtime } = await targetOf(ctx, character);
   const scene = str(values, 'scene');

@@ -16,7 +16,7 @@ export function chatHandlers(chat: ChatService): Pick<Handlers, keyof ChatComman
     'chat/reply': ({ conversationId, parentId, sampling }) => chat.reply(conversationId, parentId, sampling),
     'chat/stop': ({ conversationId }) => chat.stop(conversationId),
     'chat/edit': ({ messageId, text, reasoning }) => chat.edit(messageId, text, reasoning),
-    'chat/select': ({ messageId, branch }) => chat.select(messageId, branch),
+    'chat/select': ({ messageId, branch, conversationId }) => chat.select(messageId, branch, conversationId),
     'chat/export': ({ id, format }) => chat.export(id, format),
     'chat/correct': ({ messageId }) => chat.correct(messageId),
   };

@@ -86,7 +86,9 @@ export const chatSchemas: ChatSchemas = {
   'chat/reply': z.object({ conversationId, parentId: messageId, sampling: sampling.optional() }).strict(),
   'chat/stop': z.object({ conversationId }).strict(),
   'chat/edit': z.object({ messageId, text, reasoning: text.nullable().optional() }).strict(),
-  'chat/select': z.object({ messageId, branch: z.boolean().optional() }).strict(),
+  'chat/select': z
+    .object({ messageId, branch: z.boolean().optional(), conversationId: conversationId.optional() })
+    .strict(),
   'chat/export': z.object({ id: conversationId, format: z.enum(['markdown', 'json']) }).strict(),
   'chat/correct': z.object({ messageId }).strict(),
 };

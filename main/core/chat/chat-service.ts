@@ -16,7 +16,6 @@ import type {
   SceneId,
   TrainingRun,
 } from '../../../common/contract';
-import { markTerms, searchTerms } from '../../../common/search-query';
 import type { ConversationsRepo } from '../../store/conversations-repo';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
@@ -27,6 +26,7 @@ import type { ChatRuntimes } from './chat-runtimes';
 import { ChatTargetCatalog } from './chat-targets';
 import { conversationJson, conversationMarkdown, fileNameOf } from './conversation-export';
 import { ConversationTree } from './conversation-tree';
+import { searchConversations } from './conversation-search';
 import { writeReply, writerAlive } from './replying';
 import { cleanSetting, NEW_TITLE, startConversation, titleOf } from './conversation-start';
 import { correctionDoc, settingOfScene } from './scene-bridge';
@@ -61,10 +61,14 @@ const USER_SPEAKER = 'Man';
  * deltas), the runtime writes, and the message is written once with how it ended: `complete`,
  * `cancelled` (Stop: the text so far is kept) or `cut` (the runtime failed: the partial text is
  * kept with the error, and Retry makes a new alternative). One reply per conversation at a time.
- * A studio that stopped mid-reply leaves `streaming` rows: `recover` marks them cut.
+ * What a reply has said so far is in `view` while it is written (a window opened meanwhile starts
+ * from it) and stored every second; a studio that stopped mid-reply leaves `streaming` rows with
+ * that text: `recover` marks them cut, the text kept.
  */
 export class ChatService {
   private readonly replying = new Map<ConversationId, AbortController>();
+  /** What each reply this studio is writing has said so far (replying.ts keeps it). */
+  private readonly live = new Map<ChatMessageId, { text: string; reasoning: string }>();
   private readonly targetCatalog: ChatTargetCatalog;
 
   constructor(private readonly deps: ChatServiceDeps) {
@@ -75,7 +79,10 @@ export class ChatService {
   recover(): void {
     for (const { id, writer } of this.deps.repo.streaming()) {
       if (writer !== null && writerAlive(writer)) continue;
-      this.deps.repo.cutStreaming(id, 'The studio closed while this reply was being written. Retry to write it again.');
+      this.deps.repo.cutStreaming(
+        id,
+        'The studio closed while this reply was being written; what it had written is kept. Retry writes it again.',
+      );
     }
   }
 
@@ -91,17 +98,7 @@ export class ChatService {
 
   list(characterId: CharacterId, query?: string): ConversationHit[] {
     this.deps.characters.get(characterId);
-    const q = query?.trim() ?? '';
-    if (q === '')
-      return this.deps.repo.list(characterId).map((c) => ({ conversation: c, messageId: null, snippet: [] }));
-    // The words around the match, marked as the dataset's search marks them (a bracket typed in a
-    // message is text, never a mark).
-    const terms = searchTerms(q);
-    return this.deps.repo.search(characterId, ftsQuery(q)).flatMap((hit) => {
-      const conversation = this.deps.repo.get(hit.conversationId);
-      const snippet = hit.snippet === '' ? [] : markTerms(hit.snippet, terms);
-      return conversation ? [{ conversation, messageId: hit.messageId, snippet }] : [];
-    });
+    return searchConversations(this.deps.repo, characterId, query?.trim() ?? '');
   }
 
   create(arg: CommandArg<'chat/create'>): ConversationView {
@@ -118,9 +115,14 @@ export class ChatService {
     const tree = new ConversationTree(this.deps.repo.messages(id));
     return {
       conversation,
-      path: tree.path(conversation.leafId),
+      // A reply being written here, as far as it has gone (the stored text lags by up to PROGRESS_MS).
+      path: tree.path(conversation.leafId).map((step) => {
+        const so = step.message.state === 'streaming' ? this.live.get(step.message.id) : undefined;
+        return so ? { ...step, message: { ...step.message, text: so.text, reasoning: so.reasoning || null } } : step;
+      }),
       characterName: this.deps.characters.get(conversation.characterId).shortName,
       replying: this.replying.has(id),
+      continuation: tree.continuation(conversation.leafId),
     };
   }
 
@@ -218,6 +220,7 @@ export class ChatService {
         // The conversation's settings (chat/update), then this one reply's overrides.
         sampling: { ...DEFAULT_CHAT_SAMPLING, ...conversation.sampling, ...sampling },
         signal: controller.signal,
+        live: this.live,
         onStarted: () => this.changed(conversation.characterId, id),
       });
       return this.message(messageId);
@@ -272,9 +275,17 @@ export class ChatService {
     return this.view(conversation.id);
   }
 
-  /** Moves the path: through `messageId` to its newest end, or (`branch`) ending at it. */
-  select(messageId: ChatMessageId, branch = false): ConversationView {
+  /**
+   * Moves the path: through `messageId` to its newest end, or (`branch`) ending at it. With
+   * `within`, a message of another conversation is refused instead of moving that one's path.
+   */
+  select(messageId: ChatMessageId, branch = false, within?: ConversationId): ConversationView {
     const message = this.messageOrFail(messageId);
+    if (within !== undefined && message.conversationId !== within)
+      throw new StudioFailure(
+        'not_found',
+        `Message ${messageId} is not part of conversation ${within}; a search (chat list --query) says where each message is.`,
+      );
     const conversation = this.conversation(message.conversationId);
     this.checkIdle(conversation.id);
     const tree = new ConversationTree(this.deps.repo.messages(conversation.id));
@@ -361,17 +372,4 @@ export class ChatService {
   private changed(characterId: CharacterId, conversationId: ConversationId): void {
     this.deps.events.emit('chat/changed', { characterId, conversationId });
   }
-}
-
-/**
- * What the user typed as an FTS5 query: each word a quoted prefix term, all required, so quotes,
- * operators and punctuation in the text search for themselves instead of failing the query.
- */
-export function ftsQuery(text: string): string {
-  return text
-    .split(/\s+/)
-    .map((w) => w.replace(/"/g, '""'))
-    .filter((w) => w !== '')
-    .map((w) => `"${w}"*`)
-    .join(' ');
 }

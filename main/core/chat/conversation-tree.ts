@@ -42,6 +42,14 @@ export class ConversationTree {
     });
   }
 
+  /** How many messages follow `id` down its newest children (0 for a leaf, or for null). */
+  continuation(id: ChatMessageId | null): number {
+    if (id === null) return 0;
+    let count = 0;
+    for (let kids = this.children.get(id); kids?.length; kids = this.children.get(kids.at(-1)!.id)) count++;
+    return count;
+  }
+
   /**
    * Where browsing to `id` lands: down its newest children to the end, so switching to another
    * alternative shows the conversation that continued from it.

@@ -12,7 +12,7 @@ import { runtimeMessages } from './scene-bridge';
 
 /** What writing one reply touches: the message rows, a runtime, the events the screen streams from. */
 export interface ReplyingDeps {
-  repo: Pick<ConversationsRepo, 'addMessage' | 'endMessage' | 'messages'>;
+  repo: Pick<ConversationsRepo, 'addMessage' | 'endMessage' | 'messages' | 'saveProgress'>;
   runtimes: Pick<ChatRuntimes, 'runtimeFor'>;
   events: EventBus;
   clock: Clock;
@@ -32,13 +32,22 @@ export interface ReplyJob {
   onStarted(): void;
   /** For a baseline (a model not trained on the character): the role-play prompt saying whom it plays. */
   roleplay: string | null;
+  /**
+   * What the reply has said so far, kept up to date while it streams (and removed when it ends),
+   * for a window that opens it meanwhile (`chat/get`).
+   */
+  live: Map<ChatMessageId, { text: string; reasoning: string }>;
 }
+
+/** How often a reply being written stores what it has said so far (ms): what a crash leaves of it. */
+export const PROGRESS_MS = 1000;
 
 /**
  * Writes the character's reply to the path ending at `job.parentId` and returns the stored message's id.
  *
  * Lifecycle: a `streaming` message is stored first (so the screen has its id for the deltas), the
- * runtime writes (`chat/delta`, `chat/status`), and the message is written once with how it ended:
+ * runtime writes (`chat/delta`, `chat/status`; what it has said so far is in `job.live`, and stored
+ * every PROGRESS_MS), and the message is written once with how it ended:
  * `complete`, `cancelled` (the signal fired: the text so far is kept) or `cut` (the runtime failed:
  * the partial text is kept with the error). The message records what produced it (runtime, model,
  * adapter, format, sampling), read again at the end: an embedded runtime learns its GGUF files only
@@ -80,9 +89,27 @@ export async function writeReply(deps: ReplyingDeps, job: ReplyJob): Promise<Cha
   job.onStarted();
   let text = '';
   let reasoning = '';
-  const deltas = new DeltaStream((delta) =>
-    deps.events.emit('chat/delta', { conversationId: id, messageId, ...delta }),
-  );
+  // What has been said so far is stored at most once per PROGRESS_MS, and at the latest PROGRESS_MS
+  // after it was said (a reply that stalls is stored too).
+  let savedAt = performance.now();
+  let saving: NodeJS.Timeout | null = null;
+  const save = () => {
+    saving = null;
+    savedAt = performance.now();
+    try {
+      deps.repo.saveProgress(messageId, text, reasoning === '' ? null : reasoning);
+    } catch {
+      // A progress note only, on a timer: a store closed under a reply being written (the studio
+      // quitting) is the reply's end to report, not this note's.
+    }
+  };
+  const deltas = new DeltaStream((delta, at) => {
+    deps.events.emit('chat/delta', { conversationId: id, messageId, ...delta, at });
+    if (saving) return;
+    const wait = savedAt + PROGRESS_MS - performance.now();
+    if (wait <= 0) save();
+    else saving = setTimeout(save, wait);
+  });
   let outcome: { reply: ChatRuntimeReply } | { error: string; partial: { text: string; reasoning: string | null } };
   try {
     outcome = {
@@ -94,6 +121,7 @@ export async function writeReply(deps: ReplyingDeps, job: ReplyJob): Promise<Cha
         onDelta: (delta) => {
           text += delta.text ?? '';
           reasoning += delta.reasoning ?? '';
+          job.live.set(messageId, { text, reasoning });
           deltas.push(delta);
         },
         onStatus: (status) => {
@@ -110,6 +138,8 @@ export async function writeReply(deps: ReplyingDeps, job: ReplyJob): Promise<Cha
     };
   }
   deltas.flush();
+  if (saving) clearTimeout(saving);
+  job.live.delete(messageId);
   deps.repo.endMessage(
     messageId,
     'reply' in outcome

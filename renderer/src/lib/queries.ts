@@ -300,6 +300,7 @@ export function useCommand<K extends CommandName>(name: K, options: { quiet?: bo
 
 /** Keeps the cache in step with the store, whichever door or window changed it. */
 export function subscribeToStudioEvents(): () => void {
+  const viewAskedAt = new Map<ConversationId, number>();
   const offs = [
     // A stream that (re)opened may have missed events: everything on screen is read again.
     studio().onConnected?.(() => void queryClient.invalidateQueries()) ?? (() => {}),
@@ -342,7 +343,14 @@ export function subscribeToStudioEvents(): () => void {
     studio().on('jobs/progressed', storeJob),
     studio().on('dataset/changed', ({ characterId, sceneIds }) => invalidateDatasetSoon(characterId, sceneIds)),
     studio().on('training/progressed', storeRun),
-    studio().on('chat/delta', (delta) => useReplyStreams.getState().delta(delta)),
+    studio().on('chat/delta', (delta) => {
+      if (!useReplyStreams.getState().delta(delta)) return;
+      // Opened mid-reply with a view older than this piece: fetch it again, at most once a second.
+      const now = Date.now();
+      if (now - (viewAskedAt.get(delta.conversationId) ?? 0) < 1000) return;
+      viewAskedAt.set(delta.conversationId, now);
+      void queryClient.invalidateQueries({ queryKey: ['chat/get', { id: delta.conversationId }] });
+    }),
     studio().on('chat/status', (status) => useReplyStreams.getState().status(status)),
     studio().on('chat/changed', ({ characterId, conversationId }) => {
       void queryClient.invalidateQueries({ queryKey: ['chat/list', { characterId }] });

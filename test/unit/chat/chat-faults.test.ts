@@ -84,6 +84,30 @@ describe('faults in a reply', () => {
     expect(bench.server.requests.find((r) => r.chat)!.chat!.max_tokens).toBe(4);
   });
 
+  it('a reply being written is read as far as it has gone, and stored as it goes: what a crash leaves', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    bench.server.setResponder(() => ({
+      text: LONG,
+      reasoning: 'Hm.',
+      hold: { afterChunks: 10, until: () => released },
+    }));
+    const { conversation } = await bench.open();
+    const soFar = LONG.split(' ').slice(0, 10).join(' ') + ' ';
+    const sending = call(bench.studio, 'chat/send', { conversationId: conversation.id, text: 'Talk' });
+    const messageId = await firstDelta(bench.studio, conversation.id);
+    const stored = () =>
+      bench.studio.db.prepare('SELECT text, reasoning, state FROM chat_messages WHERE id = ?').get(messageId);
+    // Held after ten words: the view reads all ten at once (a window opened now starts from them)...
+    await expect
+      .poll(async () => (await call(bench.studio, 'chat/get', { id: conversation.id })).path.at(-1)!.message)
+      .toMatchObject({ state: 'streaming', text: soFar, reasoning: 'Hm.' });
+    // ...and within a second the store has them too, though no word came since.
+    await expect.poll(stored).toEqual({ text: soFar, reasoning: 'Hm.', state: 'streaming' });
+    release();
+    expect(await sending).toMatchObject({ state: 'complete', text: LONG });
+  });
+
   it('a reply left streaming by a studio that died is shown cut after a restart; a live writer is left alone', async () => {
     const { conversation } = await bench.open();
     const reply = await call(bench.studio, 'chat/send', { conversationId: conversation.id, text: 'Hello' });
@@ -94,7 +118,12 @@ describe('faults in a reply', () => {
     bench.studio.close();
     let again = makeStudio(bench.env.dir);
     let shown = (await call(again.studio, 'chat/get', { id: conversation.id })).path.at(-1)!.message;
-    expect(shown).toMatchObject({ state: 'cut', error: expect.stringMatching(/closed while this reply/) });
+    // What it had written (stored as it went) is kept, and the reason says so.
+    expect(shown).toMatchObject({
+      state: 'cut',
+      text: reply.text,
+      error: expect.stringMatching(/closed while this reply was being written; what it had written is kept/),
+    });
     // The CLI beside a running app: the app's reply in progress is not taken for a crash.
     mark(again.studio, `${os.hostname()}:${process.ppid}`);
     again.studio.close();

@@ -112,9 +112,16 @@ describe('conversations as trees', () => {
     // Branch from the first reply: the next message starts a new branch there.
     view = await call(bench.studio, 'chat/select', { messageId: first.id, branch: true });
     expect(view.path.at(-1)!.message.id).toBe(first.id);
+    // What went on from it is not shown, and the view says how much there is (the screen offers it).
+    expect(view.continuation).toBe(2);
+    view = await call(bench.studio, 'chat/select', { messageId: first.id });
+    expect(view.continuation).toBe(0);
+    expect(view.path.at(-1)!.message.id).toBe(regenerated.id);
+    await call(bench.studio, 'chat/select', { messageId: first.id, branch: true });
     await call(bench.studio, 'chat/send', { conversationId: id, text: 'Another road' });
     view = await call(bench.studio, 'chat/get', { id });
     expect(view.path[2]).toMatchObject({ siblings: [second.parentId, expect.any(String)], index: 1 });
+    expect(view.continuation).toBe(0);
 
     // A second studio on the same folder (a restart) shows exactly the same conversation.
     const before = await call(bench.studio, 'chat/export', { id, format: 'json' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeltaStream } from '../../../main/core/chat/delta-stream';
+import { DeltaStream, type DeltaOffsets } from '../../../main/core/chat/delta-stream';
 import type { ChatDelta } from '../../../main/core/runtimes/chat-runtime';
 
 // A reply's pieces reach the windows at a pace they can paint: the first at once, the rest joined
@@ -7,11 +7,14 @@ import type { ChatDelta } from '../../../main/core/runtimes/chat-runtime';
 
 function recorder() {
   const emitted: ChatDelta[] = [];
+  const offsets: DeltaOffsets[] = [];
   let wake: (() => void) | null = null;
   return {
     emitted,
-    emit: (delta: ChatDelta) => {
+    offsets,
+    emit: (delta: ChatDelta, at: DeltaOffsets) => {
       emitted.push(delta);
+      offsets.push(at);
       wake?.();
     },
     /** Resolves once `count` deltas have been handed on. */
@@ -50,5 +53,12 @@ describe('a streaming reply handed on in pieces', () => {
     expect(out.emitted).toHaveLength(2);
     stream.flush();
     expect(out.emitted.map((d) => d.text ?? '').join('')).toBe('Sit down. Now.');
+    // Each piece says where it starts in the speech and in the thoughts (a window opened mid-reply
+    // places it by them).
+    expect(out.offsets).toEqual([
+      { text: 0, reasoning: 0 },
+      { text: 4, reasoning: 0 },
+      { text: 9, reasoning: 11 },
+    ]);
   });
 });

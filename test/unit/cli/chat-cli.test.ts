@@ -202,6 +202,66 @@ describe('character-studio chat', () => {
     expect(exported.out).toContain('Ja, Are you well?');
   });
 
+  it('says where a search found a message, and goes on from its branch with --at', async () => {
+    await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven']);
+    await cli(fakeProviderCliArgs(server.baseURL));
+    // Each reply its own words: the second is regenerated, so the symphony ends up on another branch.
+    const replies = ['Ja, well.', 'The symphony in C minor.', 'Nothing today.', 'The finale, in C major.'];
+    server.setResponder((_req, index) => ({ text: replies[index] ?? 'Ja.' }));
+    const first = await cli(['chat', 'Beethoven', '--provider', 'Fake', '--message', 'Are you well?', '--json']);
+    const id = (JSON.parse(first.out) as { conversationId: string }).conversationId;
+    await cli(['chat', 'Beethoven', '--conversation', id, '--message', 'And the music?', '--json']);
+    const regenerated = await runCliIn(tmp.dir, ['chat', 'Beethoven', '--conversation', id], '', '/regen\n/quit\n');
+    expect(regenerated.code, regenerated.err).toBe(0);
+
+    const listed = await cli(['chat', 'list', 'Beethoven', '--query', 'symphony']);
+    const where = /message (\d+) \[(\S+)\] on another branch/.exec(listed.out);
+    expect(where, listed.out).not.toBeNull();
+    expect(where![1]).toBe('4');
+    expect(listed.out).toContain(`chat "Beethoven" --conversation <id> --at <message>`);
+    const asJson = JSON.parse((await cli(['chat', 'list', 'Beethoven', '--query', 'symphony', '--json'])).out) as {
+      messageId: string;
+      place: unknown;
+    }[];
+    expect(asJson[0]).toMatchObject({ messageId: where![2], place: { position: 4, onPath: false } });
+    const onPath = await cli(['chat', 'list', 'Beethoven', '--query', 'nothing']);
+    expect(onPath.out).toMatch(/message 4 \[\S+\] in the path shown/);
+
+    const alone = await cli(['chat', 'Beethoven', '--at', where![2]!, '--message', 'Hi']);
+    expect(alone.code).toBe(2);
+    expect(alone.err).toContain('--at <message> goes with --conversation <id>');
+    // A message of another conversation is refused, and that conversation's path stays as it was.
+    const other = await cli(['chat', 'Beethoven', '--provider', 'Fake', '--message', 'Hello', '--json']);
+    const otherId = (JSON.parse(other.out) as { conversationId: string }).conversationId;
+    const before = await cli(['chat', 'export', id, '--format', 'markdown']);
+    const wrong = await cli(['chat', 'Beethoven', '--conversation', otherId, '--at', where![2]!, '--message', 'Hi']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toMatch(/is not part of conversation .*chat list --query/);
+    expect((await cli(['chat', 'export', id, '--format', 'markdown'])).out).toBe(before.out);
+    expect((await cli(['chat', 'export', id])).out).toContain('Nothing today.');
+
+    // --at shows that branch and goes on from it: the model reads the symphony, not "Nothing today".
+    const more = await cli([
+      'chat',
+      'Beethoven',
+      '--conversation',
+      id,
+      '--at',
+      where![2]!,
+      '--message',
+      'More?',
+      '--json',
+    ]);
+    expect(more.code, more.err).toBe(0);
+    expect(
+      server.requests
+        .filter((r) => r.chat)
+        .at(-1)!
+        .chat!.messages.slice(1)
+        .map((m) => m.content),
+    ).toEqual(['Are you well?', 'Ja, well.', 'And the music?', 'The symphony in C minor.', 'More?']);
+  });
+
   it('says what is wrong with the options', async () => {
     await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven']);
     const noRun = await cli(['chat', 'Beethoven', '--message', 'Hi', '--json']);

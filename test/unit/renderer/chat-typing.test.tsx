@@ -53,11 +53,14 @@ it('typing in a long conversation renders the message box, not every message abo
     expect(last).toBe(20);
     const view = await call(env.studio, 'chat/get', { id: conversation.id });
     resetRenders();
-    act(() =>
-      useReplyStreams
-        .getState()
-        .delta({ conversationId: conversation.id, messageId: view.path.at(-1)!.message.id, text: ' more' }),
-    );
+    act(() => {
+      useReplyStreams.getState().delta({
+        conversationId: conversation.id,
+        messageId: view.path.at(-1)!.message.id,
+        text: ' more',
+        at: { text: 0, reasoning: 0 },
+      });
+    });
     expect(rendersOf('ConversationPane')).toBe(1);
     expect(rendersOf('MessageBubble')).toBeLessThanOrEqual(1);
     unmount();

@@ -1,21 +1,25 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Marked } from '../dataset/SceneBrowserList';
 import type { Character, ConversationHit, ConversationId } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { invoke, useConversations } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { ConversationPane } from './ConversationPane';
+import type { FoundMessage } from './found-message';
 import { NewConversation } from './NewConversation';
 import { download } from '../../lib/files';
+import { markdownText } from '../../lib/chat-markdown';
 import { NameDialog } from '../name-dialog';
 import { OverflowMenu } from '../overflow-menu';
 import '../../chat.css';
 import '../../chat-list.css';
 import '../../chat-setup.css';
+import '../../chat-message.css';
 
 /**
  * The Chat tab: the character's conversations on the left (search, rename, delete), the open one
- * or a new one on the right. Everything is stored: a reload or a restart shows it as it was.
+ * or a new one on the right. Choosing a search hit opens its conversation at the message found.
+ * Everything is stored: a reload or a restart shows it as it was.
  */
 export function ChatPanel({ character }: { character: Character }) {
   const selection = useUi((s) => s.chatSelections[character.id]);
@@ -38,6 +42,19 @@ export function ChatPanel({ character }: { character: Character }) {
   }, [shownId, character.id, openChat]);
 
   const open = (id: ConversationId) => openChat(character.id, { kind: 'conversation', id });
+  // A search hit chosen: its message, to be shown once the conversation is open (each choice anew,
+  // so choosing the same hit twice brings it back into view).
+  const [found, setFound] = useState<FoundMessage | null>(null);
+  const forgetFound = useCallback(() => setFound(null), []);
+  const openHit = (hit: ConversationHit) => {
+    open(hit.conversation.id);
+    if (hit.messageId)
+      setFound((last) => ({
+        conversationId: hit.conversation.id,
+        messageId: hit.messageId!,
+        seq: (last?.seq ?? 0) + 1,
+      }));
+  };
   const fail = (error: unknown) => toast({ kind: 'error', text: messageOf(error) });
   const [renaming, setRenaming] = useState<ConversationHit | null>(null);
   const remove = (hit: ConversationHit) => {
@@ -88,10 +105,19 @@ export function ChatPanel({ character }: { character: Character }) {
               const selected = current.kind === 'conversation' && current.id === c.id;
               return (
                 <li key={c.id} className={selected ? 'chat-item selected' : 'chat-item'}>
-                  <button className="chat-item-main" onClick={() => open(c.id)} aria-current={selected}>
+                  <button
+                    className="chat-item-main"
+                    onClick={() => openHit(hit)}
+                    aria-current={selected}
+                    title={hit.place ? placeText(hit.place) : undefined}
+                  >
                     <span className="chat-item-title">{c.title}</span>
                     <span className="chat-item-preview">
-                      {hit.snippet.length > 0 ? <Marked parts={hit.snippet} /> : c.preview || 'No messages yet'}
+                      {hit.snippet.length > 0 ? (
+                        <Marked parts={hit.snippet} />
+                      ) : (
+                        markdownText(c.preview) || 'No messages yet'
+                      )}
                     </span>
                     <span className="chat-item-meta">
                       {new Date(c.updatedAt).toLocaleDateString()} · {c.messageCount} messages
@@ -133,9 +159,20 @@ export function ChatPanel({ character }: { character: Character }) {
             onCreated={(view) => open(view.conversation.id)}
           />
         ) : (
-          <ConversationPane key={current.id} id={current.id} onExport={(format) => exportAs(current.id, format)} />
+          <ConversationPane
+            key={current.id}
+            id={current.id}
+            onExport={(format) => exportAs(current.id, format)}
+            found={found?.conversationId === current.id ? found : null}
+            onShown={forgetFound}
+          />
         )}
       </div>
     </div>
   );
+}
+
+/** A hit's place for its tooltip: which message it is and whether choosing it switches branch. */
+function placeText(place: NonNullable<ConversationHit['place']>): string {
+  return `Message ${place.position}${place.onPath ? '' : ', on another branch: opening it shows that branch'}`;
 }

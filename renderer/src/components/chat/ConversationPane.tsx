@@ -9,23 +9,37 @@ import { MessageBubble, type BubbleActions } from './MessageBubble';
 import { OverflowMenu } from '../overflow-menu';
 import { useReplyStreams } from '../../state/reply-streams';
 import { useAutoGrow } from './auto-grow';
+import { useFoundMark, useFoundMessage, type FoundMessage } from './found-message';
 
 /** How close to the bottom (px) still counts as "following the conversation". */
 const STICK_PX = 48;
 /** The tallest the message box grows (about ten lines) before it scrolls. */
 const COMPOSER_MAX_PX = 220;
 
+/** What a Branch from `at` took out of the path shown: down to `leaf`, `count` messages. */
+interface HiddenByBranch {
+  at: ChatMessageId;
+  leaf: ChatMessageId;
+  count: number;
+}
+
 /**
  * One conversation: its header (title, who answers, the scene), the path as bubbles with their
  * actions, and the composer (Enter sends, Shift+Enter breaks the line; Stop while a reply streams).
  * The view follows new text to the bottom until the user scrolls up; "Jump to latest" brings it back.
+ * `found` (a search hit) is scrolled into view and marked for a moment, its branch shown first when
+ * the path shown does not hold it; `onShown` says it is done with.
  */
 export function ConversationPane({
   id,
   onExport,
+  found = null,
+  onShown = () => undefined,
 }: {
   id: ConversationId;
   onExport: (format: 'markdown' | 'json') => void;
+  found?: FoundMessage | null;
+  onShown?: () => void;
 }) {
   const query = useConversation(id);
   const toast = useUi((s) => s.toast);
@@ -47,12 +61,22 @@ export function ConversationPane({
   useLayoutEffect(() => {
     const el = list.current;
     if (el && stuck) el.scrollTop = el.scrollHeight;
+    // A path grown shorter (a Branch, another alternative) may fit whole: nothing to jump to.
+    else if (el && el.scrollHeight - el.clientHeight < STICK_PX) setStuck(true);
   }, [stuck, view, streamed?.text, streamed?.reasoning, streamed?.loading, thoughts]);
   useEffect(() => setStuck(true), [id]);
   // Replies that have ended show their stored text; what streamed of them is no longer needed.
   useEffect(() => {
     if (view) forget(view.path.filter((s) => s.message.state !== 'streaming').map((s) => s.message.id));
   }, [view, forget]);
+  // A reply being written when this view was read starts from what it had said (a reload mid-reply):
+  // the pieces streamed from then on go after it.
+  const seed = useReplyStreams((s) => s.seed);
+  useEffect(() => {
+    for (const { message: m } of view?.path ?? []) if (m.state === 'streaming') seed(m.id, m.text, m.reasoning ?? '');
+  }, [view, seed]);
+  useFoundMessage({ id, view, found, onShown, list, setStuck });
+  const marked = useFoundMark(found, view);
   const onScroll = () => {
     const el = list.current;
     if (el) setStuck(el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX);
@@ -83,6 +107,10 @@ export function ConversationPane({
   const send = (text: string) => void write(() => invoke('chat/send', { conversationId: id, text }));
   const stop = () => act(() => invoke('chat/stop', { conversationId: id }));
 
+  // The view as last shown, for actions that need what was on screen (kept out of `actions`, which must stay stable).
+  const shownRef = useRef(view);
+  shownRef.current = view;
+  const [hidden, setHidden] = useState<HiddenByBranch | null>(null);
   // The same object across renders: the bubbles are memoized, and a pane that renders for each
   // streamed piece of a reply must not render every message of a long conversation with it.
   const actions = useMemo<BubbleActions>(
@@ -97,7 +125,16 @@ export function ConversationPane({
           // The user's new wording asks the character again; a rewritten reply stands as it is.
           if (leaf.role === 'user') await invoke('chat/reply', { conversationId: id, parentId: leaf.id });
         }),
-      branch: (step) => act(() => invoke('chat/select', { messageId: step.message.id, branch: true })),
+      branch: (step) =>
+        act(async () => {
+          const before = shownRef.current;
+          await invoke('chat/select', { messageId: step.message.id, branch: true });
+          // What this Branch hides, exactly as it was shown (the view alone knows the newest branch).
+          const at = before?.path.findIndex((s) => s.message.id === step.message.id) ?? -1;
+          const leaf = before?.conversation.leafId;
+          if (before && leaf && at >= 0 && at < before.path.length - 1)
+            setHidden({ at: step.message.id, leaf, count: before.path.length - 1 - at });
+        }),
       correct: (step) =>
         act(async () => {
           await invoke('chat/correct', { messageId: step.message.id });
@@ -115,6 +152,10 @@ export function ConversationPane({
   const who = c.target.kind === 'run' ? `trained run ${c.target.runId.slice(0, 8)}` : `baseline ${c.target.model}`;
   const where = c.setting.location ? ` · ${c.setting.location}` : '';
   const sampling = samplingSummary(c.sampling);
+  // After Branch, what it hid: as it was shown when this window branched, else (a reload, another
+  // window) what followed down the newest alternatives.
+  const remembered = hidden && last && hidden.at === last.id ? hidden : null;
+  const after = remembered?.count ?? v.continuation;
 
   return (
     <section className="chat-pane" aria-label={`Conversation: ${c.title}`}>
@@ -177,8 +218,24 @@ export function ConversationPane({
               thoughts={thoughts}
               busy={replying}
               actions={actions}
+              found={marked === step.message.id}
             />
           ))}
+          {after > 0 && last && (
+            <li className="chat-branch-note" data-testid="branch-note">
+              <span>
+                Branched here: your next message starts a new branch. The {messagesText(after)} that came after this one{' '}
+                {after === 1 ? 'is' : 'are'} kept.
+              </span>
+              <button
+                className="small"
+                disabled={replying}
+                onClick={() => act(() => invoke('chat/select', { messageId: remembered?.leaf ?? last.id }))}
+              >
+                Show {after === 1 ? 'it' : 'them'}
+              </button>
+            </li>
+          )}
         </ol>
         {!stuck && (
           <button className="jump-latest small" onClick={() => setStuck(true)}>
@@ -263,4 +320,8 @@ function RuntimePill({ conversation: c }: { conversation: ConversationView['conv
   const inStudio =
     target.kind === 'baseline' && targets.data?.baselines.find((b) => b.providerId === target.providerId)?.inStudio;
   return <span className="pill">{inStudio ? 'embedded' : c.runtime}</span>;
+}
+
+function messagesText(n: number): string {
+  return n === 1 ? 'message' : `${n} messages`;
 }

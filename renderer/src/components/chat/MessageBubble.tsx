@@ -5,6 +5,8 @@ import { useCalls } from '../../lib/queries';
 import { RUNTIME_LABELS, samplingSummary } from './chat-fields';
 import type { StreamedReply } from '../../state/reply-streams';
 import { useAutoGrow } from './auto-grow';
+import { CopyButton } from '../copy-button';
+import { MessageText } from './MessageText';
 
 /** The paper's interviewer: who the user is unless a scene says otherwise (see ChatService). */
 const DEFAULT_USER_SPEAKER = 'Man';
@@ -22,8 +24,9 @@ export interface BubbleActions {
 
 /**
  * One message of the path: the speaker, the character's thoughts apart (italic, muted) when shown,
- * the speech, its state (writing, stopped, cut, edited), and its actions: ← → between alternatives,
- * Regenerate or Retry, Edit, Branch from here, and for a reply the user rewrote, Send to dataset.
+ * the speech (its Markdown shown), its state (writing, stopped, cut, edited), and its actions: ‹ ›
+ * between alternatives (BranchSwitch), Copy, Regenerate or Retry, Edit, Branch from here, and for a
+ * reply the user rewrote, Send to dataset.
  * Memoized: it renders again only when its own props change (`actions` is one stable object).
  */
 export const MessageBubble = memo(function MessageBubble({
@@ -32,6 +35,7 @@ export const MessageBubble = memo(function MessageBubble({
   thoughts,
   busy,
   actions,
+  found = false,
 }: {
   step: PathStep;
   stream: StreamedReply | undefined;
@@ -39,12 +43,15 @@ export const MessageBubble = memo(function MessageBubble({
   /** A reply is being written: actions that would change the path wait. */
   busy: boolean;
   actions: BubbleActions;
+  /** A search has just brought it into view: marked for a moment. */
+  found?: boolean;
 }) {
-  const { message: m, siblings, index } = step;
+  const { message: m, siblings } = step;
   const mine = m.role === 'user';
   const writing = m.state === 'streaming';
-  const text = writing ? (stream?.text ?? '') : m.text;
-  const reasoning = writing ? (stream?.reasoning ?? '') : (m.reasoning ?? '');
+  // While written: what streamed, or what the view read of it if that is more (a window opened mid-reply).
+  const text = writing ? longer(stream?.text, m.text) : m.text;
+  const reasoning = writing ? longer(stream?.reasoning, m.reasoning ?? '') : (m.reasoning ?? '');
   const [editing, setEditing] = useState(false);
   const [details, setDetails] = useState(false);
   const [draft, setDraft] = useState({ text: m.text, reasoning: m.reasoning ?? '' });
@@ -75,12 +82,19 @@ export const MessageBubble = memo(function MessageBubble({
   }, [details]);
 
   return (
-    <li className={`bubble-row ${mine ? 'mine' : 'theirs'}`} data-testid={mine ? 'message-user' : 'message-character'}>
+    <li
+      className={`bubble-row ${mine ? 'mine' : 'theirs'}${found ? ' found' : ''}`}
+      data-testid={mine ? 'message-user' : 'message-character'}
+      data-message-id={m.id}
+      // Focusable from script only: a search that brings the message into view puts the focus there.
+      tabIndex={-1}
+    >
       <div className={`bubble ${m.state}`}>
         <div className="bubble-head">
           <span className="bubble-speaker">{mine ? youAs(m.speaker) : m.speaker}</span>
           {m.editedFrom && <span className="bubble-tag">edited by you</span>}
           {m.state === 'cancelled' && <span className="bubble-tag">stopped</span>}
+          {m.state === 'cut' && <span className="bubble-tag danger">cut off</span>}
           {m.finish === 'length' && <span className="bubble-tag">token limit</span>}
           {m.sceneId && <span className="bubble-tag accent">in the dataset</span>}
         </div>
@@ -123,20 +137,25 @@ export const MessageBubble = memo(function MessageBubble({
         ) : (
           <>
             {thoughts && reasoning.trim() !== '' && (
-              <p className="bubble-thoughts" data-testid="thoughts">
-                {reasoning.trim()}
-              </p>
+              <MessageText className="bubble-thoughts" testId="thoughts" text={reasoning.trim()} />
             )}
             {writing && stream?.loading && (
               <p className="bubble-loading" role="status">
                 <span className="pulse" aria-hidden="true" /> {stream.loading}
               </p>
             )}
-            <p className="bubble-text">
-              {text}
-              {writing && <span className="caret" aria-label="writing" />}
-              {!writing && text === '' && <em className="muted">(says nothing)</em>}
-            </p>
+            {/* Markdown for display only: the stored text is what Edit shows and Copy copies. */}
+            <MessageText
+              className="bubble-text"
+              text={text}
+              tail={
+                writing ? (
+                  <span className="caret" aria-label="writing" />
+                ) : (
+                  text === '' && <em className="muted">(says nothing)</em>
+                )
+              }
+            />
             {m.state === 'cut' && (
               <p className="bubble-error" role="alert">
                 Cut off: {m.error ?? 'the runtime failed'}{' '}
@@ -148,61 +167,51 @@ export const MessageBubble = memo(function MessageBubble({
           </>
         )}
       </div>
-      {!writing && !editing && (
-        <div className="bubble-actions">
-          {siblings.length > 1 && (
-            <span className="alternatives" aria-label="Alternatives">
+      {!editing && (siblings.length > 1 || !writing) && (
+        <div className="bubble-foot">
+          {siblings.length > 1 && <BranchSwitch step={step} busy={busy} actions={actions} />}
+          {!writing && (
+            <div className="bubble-actions">
+              {(m.text !== '' || m.reasoning) && (
+                <CopyButton
+                  className="ghost small"
+                  text={m.text || (m.reasoning ?? '')}
+                  label={mine ? 'Copy your message' : 'Copy the reply'}
+                  what="the message"
+                />
+              )}
+              {!mine && m.state !== 'cut' && (
+                <button className="ghost small" disabled={busy} onClick={() => actions.regenerate(step)}>
+                  Regenerate
+                </button>
+              )}
+              <button className="ghost small" disabled={busy} onClick={startEdit}>
+                Edit
+              </button>
               <button
                 className="ghost small"
-                aria-label="Previous alternative"
-                disabled={busy || index === 0}
-                onClick={() => actions.browse(siblings[index - 1]!)}
+                disabled={busy}
+                onClick={() => actions.branch(step)}
+                title="Continue from here in a new branch"
               >
-                ←
+                Branch
               </button>
-              <span data-testid="alternative-index">
-                {index + 1} / {siblings.length}
-              </span>
-              <button
-                className="ghost small"
-                aria-label="Next alternative"
-                disabled={busy || index === siblings.length - 1}
-                onClick={() => actions.browse(siblings[index + 1]!)}
-              >
-                →
-              </button>
-            </span>
-          )}
-          {!mine && m.state !== 'cut' && (
-            <button className="ghost small" disabled={busy} onClick={() => actions.regenerate(step)}>
-              Regenerate
-            </button>
-          )}
-          <button className="ghost small" disabled={busy} onClick={startEdit}>
-            Edit
-          </button>
-          <button
-            className="ghost small"
-            disabled={busy}
-            onClick={() => actions.branch(step)}
-            title="Continue from here in a new branch"
-          >
-            Branch
-          </button>
-          {m.producer && (
-            <button
-              className="ghost small"
-              aria-expanded={details}
-              title={producerLines(m.producer).join('\n')}
-              onClick={() => setDetails(!details)}
-            >
-              Details
-            </button>
-          )}
-          {!mine && m.editedFrom && !m.sceneId && (
-            <button className="ghost small accent" disabled={busy} onClick={() => actions.correct(step)}>
-              Send to dataset
-            </button>
+              {m.producer && (
+                <button
+                  className="ghost small"
+                  aria-expanded={details}
+                  title={producerLines(m.producer).join('\n')}
+                  onClick={() => setDetails(!details)}
+                >
+                  Details
+                </button>
+              )}
+              {!mine && m.editedFrom && !m.sceneId && (
+                <button className="ghost small accent" disabled={busy} onClick={() => actions.correct(step)}>
+                  Send to dataset
+                </button>
+              )}
+            </div>
           )}
         </div>
       )}
@@ -217,6 +226,50 @@ export const MessageBubble = memo(function MessageBubble({
     </li>
   );
 });
+
+/**
+ * "‹ 2 / 3 ›" on a message that has alternatives (regenerated, edited, or answered again after a
+ * Branch): each goes on in its own branch of the conversation, and the arrows show another one,
+ * down to where it ended. Always at full strength, where the other actions are dimmed until hover.
+ */
+function BranchSwitch({
+  step: { siblings, index },
+  busy,
+  actions,
+}: {
+  step: PathStep;
+  busy: boolean;
+  actions: BubbleActions;
+}) {
+  return (
+    <span
+      className="alternatives"
+      role="group"
+      aria-label={`Alternative ${index + 1} of ${siblings.length}`}
+      title="Each alternative goes on in its own branch of the conversation"
+    >
+      <button
+        className="ghost small"
+        aria-label="Previous alternative"
+        disabled={busy || index === 0}
+        onClick={() => actions.browse(siblings[index - 1]!)}
+      >
+        ‹
+      </button>
+      <span data-testid="alternative-index">
+        {index + 1} / {siblings.length}
+      </span>
+      <button
+        className="ghost small"
+        aria-label="Next alternative"
+        disabled={busy || index === siblings.length - 1}
+        onClick={() => actions.browse(siblings[index + 1]!)}
+      >
+        ›
+      </button>
+    </span>
+  );
+}
 
 /** The reply's call on record: its tokens, time and cost (a paid endpoint's, at its price). */
 function CallLine({ id }: { id: CallId }) {
@@ -247,4 +300,8 @@ function producerLines(p: ChatProducer): string[] {
 /** The user's label: "You", or "You, as Mozart" when a scene gave the user someone else's part. */
 function youAs(speaker: string): string {
   return speaker === DEFAULT_USER_SPEAKER ? 'You' : `You, as ${speaker}`;
+}
+
+function longer(a: string | undefined, b: string): string {
+  return a !== undefined && a.length >= b.length ? a : b;
 }

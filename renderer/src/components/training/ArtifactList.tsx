@@ -1,6 +1,5 @@
-import { useEffect, useState } from 'react';
 import type { TrainingRun } from '../../../../common/contract';
-import { useUi } from '../../state/ui';
+import { CopyButton } from '../copy-button';
 import { artifacts } from '../../../../common/training-text';
 
 /** What the run has written, as paths on the training machine, each with a copy button. */
@@ -17,7 +16,7 @@ export function ArtifactList({ run }: { run: TrainingRun }) {
             <code className="artifact-path" title={a.path}>
               <bdi dir="ltr">{a.path}</bdi>
             </code>
-            <CopyButton text={a.path} label={`Copy the path of ${a.label}`} />
+            <CopyButton text={a.path} label={`Copy the path of ${a.label}`} what="the path" />
           </li>
         ))}
       </ul>
@@ -25,29 +24,5 @@ export function ArtifactList({ run }: { run: TrainingRun }) {
         <p className="muted">Checkpoints, the adapter and the manifest are listed here as the trainer writes them.</p>
       )}
     </section>
-  );
-}
-
-export function CopyButton({ text, label }: { text: string; label: string }) {
-  const toast = useUi((s) => s.toast);
-  const [copied, setCopied] = useState(false);
-  useEffect(() => {
-    if (!copied) return;
-    const timer = setTimeout(() => setCopied(false), 1500);
-    return () => clearTimeout(timer);
-  }, [copied]);
-
-  const onCopy = async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      setCopied(true);
-    } catch {
-      toast({ kind: 'error', text: 'The clipboard is not available here: select the path and copy it by hand.' });
-    }
-  };
-  return (
-    <button className="small ghost copy" aria-label={label} onClick={() => void onCopy()}>
-      {copied ? 'Copied' : 'Copy'}
-    </button>
   );
 }

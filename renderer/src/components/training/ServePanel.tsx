@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { TrainingRun } from '../../../../common/contract';
 import { storeRun, useCommand, useHosts, useServedRuns } from '../../lib/queries';
-import { CopyButton } from './ArtifactList';
+import { CopyButton } from '../copy-button';
 import { useUi } from '../../state/ui';
 
 /**
@@ -90,14 +90,14 @@ export function ServePanel({ run }: { run: TrainingRun }) {
             <dt>Base URL</dt>
             <dd>
               <code data-testid="serve-url">{serving.url}</code>
-              <CopyButton text={serving.url ?? ''} label="Copy the base URL" />
+              <CopyButton text={serving.url ?? ''} label="Copy the base URL" what="the URL" />
             </dd>
           </div>
           <div>
             <dt>Model</dt>
             <dd>
               <code>{serving.model}</code>
-              <CopyButton text={serving.model ?? ''} label="Copy the model name" />
+              <CopyButton text={serving.model ?? ''} label="Copy the model name" what="the name" />
             </dd>
           </div>
           <div>
