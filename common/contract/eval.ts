@@ -323,6 +323,8 @@ export interface EvalCommands {
   'eval/interviews/start': (arg: InterviewRequest) => InterviewJob;
   'eval/interviews/list': (arg: InterviewFilter) => Interview[];
   'eval/interviews/get': (arg: { id: InterviewId }) => InterviewTranscript;
+  /** Interviews whose id is `key` or starts with it, in id order, at most 10 (as `jobs/match`): the CLI names interviews so. */
+  'eval/interviews/match': (arg: { key: string }) => { id: InterviewId; characterId: CharacterId }[];
 }
 
 export interface EvalEvents {

@@ -295,6 +295,7 @@ Commands:
   questions <character> [list]  The character's question sets for interviews (the Evaluate tab)
   questions <character> show <set> [--version <n>]
                                 A set's questions (numbered), at its current or an older version
+                                (<set>: its name, its id as list prints it, or a unique start of it)
   questions <character> import <file|-> [--mode single|multi] [--name <name>] [--set <set>]
                                 The paper's question files as they are (generated_agent_interview_*.json;
                                 …_for_multiturn_… are multi-turn goals); --set adds them to a set
@@ -305,6 +306,7 @@ Commands:
       [--delete <n,m>] [--reword <n> --text "<text>"] [--move <n> --to <m>] [--name <new name>]
                                 Change a set; every save is a new version, older ones stay readable
   questions <character> archive <set>
+                                Hide a set from the lists; interviews that used it keep its questions
   interview <character> --system <name[,name…]> --set <set> [--mode single|multi] [--rounds <n>]
       [--provider <interviewer>] [--model <interviewer model>] [--budget <usd>]
                                 Interview systems on a question set as one job: single-turn, each
@@ -321,6 +323,8 @@ Commands:
   interview <character> list [--set <set>] [--system <name>] [--mode single|multi]
   interview <character> show <interview>
                                 A transcript, the character's thoughts apart from its speech
+                                (<interview>: its id as list prints it, or a unique start of it;
+                                a system, too, is named by its label, id or the start of its id)
   judge <character>             Score the character's finished interviews with an LLM judge, one call
                                 at temperature 0 per interview and dimension (memorization, values,
                                 personality, hallucination; stability on multi-turn ones). A score that

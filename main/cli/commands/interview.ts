@@ -7,10 +7,9 @@ import type {
   InterviewTranscript,
   RunId,
 } from '../../../common/contract';
-import { StudioFailure } from '../../core/errors';
 import { argument, findCharacter, findProvider, numberOption, str, UsageError, type CliContext } from '../shared';
+import { findInterview, findSet, findSystems } from '../eval-names';
 import { followJob } from './generate';
-import { findSet } from './questions';
 import { counted } from '../../../common/plural';
 
 /**
@@ -43,7 +42,7 @@ export async function interviewCommand(ctx: CliContext): Promise<number> {
   if (verb === 'list') return listInterviews(ctx, character);
   if (verb === 'show') {
     const transcript = await ctx.call('eval/interviews/get', {
-      id: argument(ctx.rest, 2, '<interview>', 'interview show') as InterviewTranscript['interview']['id'],
+      id: await findInterview(ctx.call, character, argument(ctx.rest, 2, '<interview>', 'interview show')),
     });
     ctx.print(transcript, () => describeTranscript(transcript));
     return 0;
@@ -58,8 +57,8 @@ async function runInterviews(ctx: CliContext, character: Character): Promise<num
   const setKey = str(ctx.values, 'set');
   if (!systemKeys || !setKey)
     throw new UsageError('Say who answers and what: --system <name[,name…]> --set <question set>.');
-  const systems = await findSystems(ctx, character, systemKeys);
-  const set = await findSet(ctx.call, character.id, setKey);
+  const systems = await findSystems(ctx.call, character, systemKeys);
+  const set = await findSet(ctx.call, character, setKey);
   const mode = str(ctx.values, 'mode');
   if (mode !== undefined && mode !== 'single' && mode !== 'multi')
     throw new UsageError(`--mode must be single or multi, not "${mode}".`);
@@ -144,8 +143,8 @@ async function listInterviews(ctx: CliContext, character: Character): Promise<nu
   const systems = await ctx.call('eval/systems/list', { characterId: character.id });
   const interviews = await ctx.call('eval/interviews/list', {
     characterId: character.id,
-    ...(setKey && { setId: (await findSet(ctx.call, character.id, setKey)).id }),
-    ...(systemKey && { systemId: (await findSystems(ctx, character, systemKey))[0]!.id }),
+    ...(setKey && { setId: (await findSet(ctx.call, character, setKey)).id }),
+    ...(systemKey && { systemId: (await findSystems(ctx.call, character, systemKey))[0]!.id }),
     ...(mode && { mode }),
   });
   const label = new Map(systems.map((s) => [s.id, s.label]));
@@ -160,20 +159,6 @@ async function listInterviews(ctx: CliContext, character: Character): Promise<nu
         .join('\n') || 'No interviews.',
   );
   return 0;
-}
-
-async function findSystems(ctx: CliContext, character: Character, keys: string): Promise<EvalSystem[]> {
-  const systems = await ctx.call('eval/systems/list', { characterId: character.id });
-  return keys.split(',').map((raw) => {
-    const key = raw.trim();
-    const found = systems.find((s) => s.id === key) ?? systems.find((s) => s.label.toLowerCase() === key.toLowerCase());
-    if (!found)
-      throw new StudioFailure(
-        'not_found',
-        `No system "${key}". ${systems.length ? `The character's systems: ${systems.map((s) => `"${s.label}"`).join(', ')}.` : 'Add one with: interview <character> add-system'}`,
-      );
-    return found;
-  });
 }
 
 function sameIds(a: readonly string[], b: readonly string[]): boolean {

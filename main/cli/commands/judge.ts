@@ -10,6 +10,8 @@ import type {
   ScoreSummary,
 } from '../../../common/contract';
 import { DIMENSIONS } from '../../core/eval/judge-prompts';
+import { StudioFailure } from '../../core/errors';
+import { pickSystems } from '../eval-names';
 import { argument, findCharacter, numberOption, str, UsageError, type CliContext } from '../shared';
 import { judgeToAsk } from '../judge-option';
 import { followJob } from './generate';
@@ -60,14 +62,14 @@ async function report(ctx: CliContext, character: Character, systems: EvalSystem
 
 async function request(ctx: CliContext, character: Character, systems: EvalSystem[]): Promise<JudgeRequest> {
   const { values, call } = ctx;
+  // A name that fits no system is a bad option here (exit 2), said with the flag that named it.
   const pick = (key: string, flag: string) => {
-    const k = key.trim().toLowerCase();
-    const found = systems.find((s) => s.id === key.trim() || s.label.toLowerCase() === k);
-    if (!found)
-      throw new UsageError(
-        `${flag}: ${character.shortName} has no system "${key.trim()}". Systems: ${systems.map((s) => `"${s.label}"`).join(', ') || 'none yet'}.`,
-      );
-    return found.id;
+    try {
+      return pickSystems(character, systems, [key])[0]!.id;
+    } catch (error) {
+      if (error instanceof StudioFailure) throw new UsageError(`${flag}: ${error.message}`);
+      throw error;
+    }
   };
   const list = (name: string) =>
     str(values, name)

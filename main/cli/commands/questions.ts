@@ -1,12 +1,6 @@
 import path from 'node:path';
-import type {
-  CharacterId,
-  QuestionDraft,
-  QuestionMode,
-  QuestionSet,
-  QuestionSetDetail,
-} from '../../../common/contract';
-import { StudioFailure } from '../../core/errors';
+import type { QuestionDraft, QuestionMode, QuestionSet, QuestionSetDetail } from '../../../common/contract';
+import { findSet } from '../eval-names';
 import {
   argument,
   findCharacter,
@@ -15,7 +9,6 @@ import {
   readInput,
   str,
   UsageError,
-  type Call,
   type CliContext,
 } from '../shared';
 
@@ -46,7 +39,7 @@ export async function questionsCommand(ctx: CliContext): Promise<number> {
       return 0;
     }
     case 'show': {
-      const set = await findSet(ctx.call, character.id, argument(ctx.rest, 2, '<set>', 'questions show'));
+      const set = await findSet(ctx.call, character, argument(ctx.rest, 2, '<set>', 'questions show'));
       const version = str(ctx.values, 'version');
       const detail = await ctx.call('eval/questions/get', {
         setId: set.id,
@@ -65,7 +58,7 @@ export async function questionsCommand(ctx: CliContext): Promise<number> {
         content,
         ...modeOf(ctx),
         ...(str(ctx.values, 'name') && { name: str(ctx.values, 'name')! }),
-        ...(setKey && { setId: (await findSet(ctx.call, character.id, setKey)).id }),
+        ...(setKey && { setId: (await findSet(ctx.call, character, setKey)).id }),
       });
       ctx.print(detail, () => `Imported into ${describeSet(detail.set)}`);
       return 0;
@@ -89,7 +82,7 @@ export async function questionsCommand(ctx: CliContext): Promise<number> {
       return 0;
     }
     case 'edit': {
-      const set = await findSet(ctx.call, character.id, argument(ctx.rest, 2, '<set>', 'questions edit'));
+      const set = await findSet(ctx.call, character, argument(ctx.rest, 2, '<set>', 'questions edit'));
       const current = await ctx.call('eval/questions/get', { setId: set.id });
       const { drafts, rename } = applyEdits(ctx, current);
       const saved = await ctx.call('eval/questions/save', {
@@ -105,7 +98,7 @@ export async function questionsCommand(ctx: CliContext): Promise<number> {
       return 0;
     }
     case 'archive': {
-      const set = await findSet(ctx.call, character.id, argument(ctx.rest, 2, '<set>', 'questions archive'));
+      const set = await findSet(ctx.call, character, argument(ctx.rest, 2, '<set>', 'questions archive'));
       const archived = await ctx.call('eval/questions/archive', { setId: set.id });
       ctx.print(archived, () => `Archived "${archived.name}"; interviews that used it keep their questions.`);
       return 0;
@@ -113,18 +106,6 @@ export async function questionsCommand(ctx: CliContext): Promise<number> {
     default:
       throw new UsageError(`Unknown questions command "${verb}": use list, show, import, generate, edit or archive.`);
   }
-}
-
-/** A set by id or name (case-insensitive) among the character's. */
-export async function findSet(call: Call, characterId: CharacterId, key: string): Promise<QuestionSet> {
-  const sets = await call('eval/questions/list', { characterId });
-  const found = sets.find((s) => s.id === key) ?? sets.find((s) => s.name.toLowerCase() === key.toLowerCase());
-  if (!found)
-    throw new StudioFailure(
-      'not_found',
-      `No question set "${key}". The character's sets: ${sets.map((s) => `"${s.name}"`).join(', ') || 'none'}.`,
-    );
-  return found;
 }
 
 function modeOf(ctx: CliContext): { mode?: QuestionMode } {

@@ -119,4 +119,5 @@ export const evalSchemas: EvalSchemas = {
     })
     .strict(),
   'eval/interviews/get': z.object({ id: id<InterviewId>() }).strict(),
+  'eval/interviews/match': z.object({ key: z.string().trim().min(1).max(200) }).strict(),
 };

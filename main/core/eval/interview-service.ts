@@ -162,6 +162,10 @@ export class InterviewService implements JobKind {
     return { interview, system: this.systems.get(interview.systemId), turns: this.repo.turns(id) };
   }
 
+  match(key: string): { id: InterviewId; characterId: CharacterId }[] {
+    return this.repo.matchInterviews(key);
+  }
+
   async run(id: JobId, run: RunHandle): Promise<string | null> {
     const row = this.jobs.job(id)!;
     const settings = JSON.parse(row.settings) as InterviewSettings;

@@ -167,4 +167,27 @@ describe('character-studio interview', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain('No system "Nobody". The character\'s systems: "Prompted fake".');
   });
+  it('names sets, systems and interviews by the start of their ids, as the other commands do', async () => {
+    const sets = JSON.parse((await cli('questions', 'Beethoven', 'list', '--json')).out) as QuestionSet[];
+    const small = sets.find((s) => s.name === 'Small')!;
+    const shown = await cli('questions', 'Beethoven', 'show', small.id.slice(0, 20));
+    expect(shown.code, shown.err).toBe(0);
+    expect(shown.out).toContain('"Small" version 2 of 2');
+    const systems = JSON.parse((await cli('interview', 'Beethoven', 'systems', '--json')).out) as { id: string }[];
+    const listed = await cli('interview', 'Beethoven', 'list', '--system', systems[0]!.id.slice(0, 20), '--json');
+    expect(listed.code, listed.err).toBe(0);
+    const interviews = JSON.parse(listed.out) as Interview[];
+    expect(interviews.length).toBeGreaterThan(0);
+    const one = interviews.find((i) => i.mode === 'multi')!;
+    const transcript = await cli('interview', 'Beethoven', 'show', one.id.slice(0, 24));
+    expect(transcript.code, transcript.err).toBe(0);
+    expect(transcript.out).toContain('Goal: find out about his deafness');
+    // A start every interview shares names several: the refusal says so and what to do.
+    const common = await cli('interview', 'Beethoven', 'show', interviews[0]!.id.slice(0, 4));
+    expect(common.code).toBe(1);
+    expect(common.err).toMatch(/starts the ids of \d+ interviews .*type more of the id/);
+    const none = await cli('interview', 'Beethoven', 'show', 'ffff');
+    expect(none.code).toBe(1);
+    expect(none.err).toContain('See the ids with: character-studio interview Beethoven list');
+  });
 });

@@ -116,7 +116,7 @@ describe('character-studio judge', () => {
     const unknown = await cli('judge', 'Beethoven', '--systems', 'vicuna');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(
-      /no system "vicuna". Systems: "sft", "chatgpt"|no system "vicuna". Systems: "chatgpt", "sft"/,
+      /--systems: No system "vicuna". The character's systems: ("sft", "chatgpt"|"chatgpt", "sft")/,
     );
     const dimension = await cli('judge', 'Beethoven', '--dimensions', 'charm');
     expect(dimension.err).toMatch(/unknown dimension "charm"; use memorization, values/);
