@@ -321,6 +321,7 @@ export interface EvalCommands {
 
   /** Starts an `interview` job: one interview per system × question (of `mode`). */
   'eval/interviews/start': (arg: InterviewRequest) => InterviewJob;
+  /** Interviews of the character's systems, oldest first; an archived system's only when `systemId` names it. */
   'eval/interviews/list': (arg: InterviewFilter) => Interview[];
   'eval/interviews/get': (arg: { id: InterviewId }) => InterviewTranscript;
   /** Interviews whose id is `key` or starts with it, in id order, at most 10 (as `jobs/match`): the CLI names interviews so. */

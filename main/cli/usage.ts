@@ -320,6 +320,9 @@ Commands:
       [--temperature <t>] [--top-p <p>] [--max-tokens <n>]
                                 run: a trained run; base: a plain model with the setting only;
                                 prompted: a plain model with a role-play prompt built from the profile
+  interview <character> archive-system <system>
+                                Hide a system from the lists and the report; its interviews and
+                                judgments are kept (an imported one can then be imported again)
   interview <character> list [--set <set>] [--system <name>] [--mode single|multi]
   interview <character> show <interview>
                                 A transcript, the character's thoughts apart from its speech

@@ -20,6 +20,7 @@ import { counted } from '../../../common/plural';
  *   interview <character> systems
  *   interview <character> add-system --kind run|base|prompted [--run <id>] [--runtime embedded|served|endpoint]
  *        [--provider <p>] [--model <m>] [--name <label>] [--temperature <t>] [--top-p <p>] [--max-tokens <n>]
+ *   interview <character> archive-system <system>
  *   interview <character> list [--set <set>] [--system <system>] [--mode single|multi]
  *   interview <character> show <interview>
  *
@@ -39,6 +40,20 @@ export async function interviewCommand(ctx: CliContext): Promise<number> {
     return 0;
   }
   if (verb === 'add-system') return addSystem(ctx, character);
+  if (verb === 'archive-system') {
+    const [system] = await findSystems(
+      ctx.call,
+      character,
+      argument(ctx.rest, 2, '<system>', 'interview archive-system'),
+    );
+    const archived = await ctx.call('eval/systems/archive', { id: system!.id });
+    ctx.print(
+      archived,
+      () =>
+        `Archived "${archived.label}": it leaves the lists and the report; its ${counted(archived.interviews, 'interview')} and their judgments are kept.`,
+    );
+    return 0;
+  }
   if (verb === 'list') return listInterviews(ctx, character);
   if (verb === 'show') {
     const transcript = await ctx.call('eval/interviews/get', {
@@ -48,7 +63,9 @@ export async function interviewCommand(ctx: CliContext): Promise<number> {
     return 0;
   }
   if (verb !== undefined)
-    throw new UsageError(`Unknown interview command "${verb}": use systems, add-system, list or show.`);
+    throw new UsageError(
+      `Unknown interview command "${verb}": use systems, add-system, archive-system, list or show.`,
+    );
   return runInterviews(ctx, character);
 }
 

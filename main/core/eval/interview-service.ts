@@ -151,9 +151,13 @@ export class InterviewService implements JobKind {
     return job as InterviewJob;
   }
 
+  /** The interviews of the character's live systems; an archived system's only when the filter names it. */
   list(filter: InterviewFilter): Interview[] {
     this.characters.get(filter.characterId);
-    return this.repo.interviews(filter);
+    const interviews = this.repo.interviews(filter);
+    if (filter.systemId !== undefined) return interviews;
+    const live = new Set(this.repo.systems(filter.characterId).map((s) => s.id));
+    return interviews.filter((i) => live.has(i.systemId));
   }
 
   get(id: InterviewId): InterviewTranscript {

@@ -190,4 +190,30 @@ describe('character-studio interview', () => {
     expect(none.code).toBe(1);
     expect(none.err).toContain('See the ids with: character-studio interview Beethoven list');
   });
+  it('archives a system: it leaves the lists and the report', async () => {
+    const added = await cli(
+      'interview',
+      'Beethoven',
+      'add-system',
+      '--kind',
+      'base',
+      '--provider',
+      'Fake',
+      '--name',
+      'Spare',
+    );
+    expect(added.code, added.err).toBe(0);
+    const run = await cli('interview', 'Beethoven', '--system', 'Spare', '--set', 'Small', '--mode', 'single');
+    expect(run.code, run.err).toBe(0);
+    const archived = await cli('interview', 'Beethoven', 'archive-system', 'spare');
+    expect(archived.code, archived.err).toBe(0);
+    expect(archived.out).toContain('Archived "Spare": it leaves the lists and the report; its 2 interviews');
+    const systems = JSON.parse((await cli('interview', 'Beethoven', 'systems', '--json')).out) as { label: string }[];
+    expect(systems.map((s) => s.label)).toEqual(['Prompted fake']);
+    const list = await cli('interview', 'Beethoven', 'list');
+    expect(list.out).not.toContain('Spare');
+    expect(list.out).not.toMatch(/^\S+ {2}[0-9a-f-]{36} ·/m); // no row left without its system's name
+    const report = await cli('report', 'Beethoven');
+    expect(report.out).not.toContain('Spare');
+  });
 });

@@ -67,6 +67,20 @@ export function SetEditor({ set }: { set: QuestionSet }) {
       .catch((e: unknown) => setError(messageOf(e)))
       .finally(() => setBusy(false));
   };
+  const archive = () => {
+    const unsaved = dirty ? ' Your unsaved changes are dropped.' : '';
+    if (
+      !window.confirm(
+        `Archive “${set.name}”? It leaves the list; interviews that used it keep its questions.${unsaved}`,
+      )
+    )
+      return;
+    setBusy(true);
+    setError(null);
+    invoke('eval/questions/archive', { setId: set.id })
+      .catch((e: unknown) => setError(messageOf(e)))
+      .finally(() => setBusy(false));
+  };
   const counts = countTopics(shown);
 
   return (
@@ -89,6 +103,9 @@ export function SetEditor({ set }: { set: QuestionSet }) {
             ))}
           </select>
         </label>
+        <button className="ghost small" onClick={archive} disabled={busy}>
+          Archive set
+        </button>
       </header>
       <p className="muted">
         {set.origin === 'imported'

@@ -11,6 +11,7 @@ import type {
 import { messageOf } from '../../lib/bridge-error';
 import { useEvalSystems } from '../../lib/eval-queries';
 import { invoke, useProviders, useTrainingRuns } from '../../lib/queries';
+import { counted } from '../../../../common/plural';
 import { EvalForm, FormError, ProviderSelect } from './eval-form';
 
 const KINDS: { kind: Exclude<EvalSystemKind, 'imported'>; label: string; hint: string }[] = [
@@ -27,6 +28,19 @@ const KINDS: { kind: Exclude<EvalSystemKind, 'imported'>; label: string; hint: s
 export function SystemsCard({ character }: { character: Character }) {
   const systems = useEvalSystems(character.id).data ?? [];
   const [adding, setAdding] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  // Archiving hides the system from the lists and the report; its interviews and scores stay (an
+  // imported one may then be imported again, as the import dialog says).
+  const archive = (s: EvalSystem) => {
+    if (
+      !window.confirm(
+        `Archive “${s.label}”? It leaves these lists and the report; its ${counted(s.interviews, 'interview')} and their scores are kept.`,
+      )
+    )
+      return;
+    setError(null);
+    invoke('eval/systems/archive', { id: s.id }).catch((e: unknown) => setError(messageOf(e)));
+  };
   return (
     <section className="card eval-systems" aria-label="Systems">
       <header className="card-head">
@@ -38,13 +52,19 @@ export function SystemsCard({ character }: { character: Character }) {
       {systems.length === 0 && !adding && (
         <p className="muted">Nothing to interview yet: add a trained run, a prompted baseline or a base model.</p>
       )}
+      <FormError error={error} />
       <ul className="eval-system-list">
         {systems.map((s) => (
-          <li key={s.id}>
-            <strong>{s.label}</strong> <span className="pill subtle">{s.kind}</span>{' '}
-            <span className="muted">
-              {describeAnswerer(s)} · {s.interviews} interview{s.interviews === 1 ? '' : 's'}
+          <li key={s.id} className="eval-system">
+            <span>
+              <strong>{s.label}</strong> <span className="pill subtle">{s.kind}</span>{' '}
+              <span className="muted">
+                {describeAnswerer(s)} · {counted(s.interviews, 'interview')}
+              </span>
             </span>
+            <button className="ghost small" aria-label={`Archive ${s.label}`} onClick={() => archive(s)}>
+              Archive
+            </button>
           </li>
         ))}
       </ul>
