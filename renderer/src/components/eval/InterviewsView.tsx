@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import type {
   Character,
   EvalSystemId,
@@ -17,7 +17,8 @@ import { EvalForm, FormError, ProviderSelect } from './eval-form';
 
 /**
  * Interviews: the systems, the form that starts a job (systems × a set, single- or multi-turn), the
- * job cards (progress, cost, time left, pause, resume), and every interview with its transcript.
+ * job cards (progress, cost, time left, pause, resume), and every interview, its transcript opening
+ * under its row.
  */
 export function InterviewsView({ character }: { character: Character }) {
   const [open, setOpen] = useState<InterviewId | null>(null);
@@ -29,7 +30,6 @@ export function InterviewsView({ character }: { character: Character }) {
       </div>
       <JobsSection character={character} kinds={['interview']} />
       <InterviewList character={character} open={open} onOpen={setOpen} />
-      {open && <Transcript id={open} onClose={() => setOpen(null)} />}
     </div>
   );
 }
@@ -146,7 +146,7 @@ function InterviewList({
 }: {
   character: Character;
   open: InterviewId | null;
-  onOpen: (id: InterviewId) => void;
+  onOpen: (id: InterviewId | null) => void;
 }) {
   const systems = useEvalSystems(character.id).data ?? [];
   const [systemId, setSystemId] = useState<EvalSystemId | ''>('');
@@ -195,33 +195,43 @@ function InterviewList({
         </thead>
         <tbody>
           {interviews.map((i) => (
-            <tr
-              key={i.id}
-              className={i.id === open ? 'selected' : ''}
-              onClick={() => onOpen(i.id)}
-              onKeyDown={(e) => e.key === 'Enter' && onOpen(i.id)}
-              tabIndex={0}
-              aria-label={`Open the interview: ${i.question}`}
-            >
-              <td>{label.get(i.systemId) ?? '?'}</td>
-              <td>{i.topicId}</td>
-              <td className="eval-question-cell">{i.question}</td>
-              <td>
-                {i.roundsDone}/{i.rounds}
-              </td>
-              <td>
-                <span
-                  className={`status status-${i.status === 'done' ? 'succeeded' : i.status === 'pending' ? 'queued' : i.status}`}
-                >
-                  {i.status}
-                </span>
-                {i.nonstop && (
-                  <span className="pill subtle" title="An answer was cut at the token limit">
-                    cut
+            <Fragment key={i.id}>
+              <tr
+                className={i.id === open ? 'selected' : ''}
+                onClick={() => onOpen(i.id === open ? null : i.id)}
+                onKeyDown={(e) => e.key === 'Enter' && onOpen(i.id === open ? null : i.id)}
+                tabIndex={0}
+                aria-expanded={i.id === open}
+                aria-label={`Open the interview: ${i.question}`}
+              >
+                <td>{label.get(i.systemId) ?? '?'}</td>
+                <td>{i.topicId}</td>
+                <td className="eval-question-cell">{i.question}</td>
+                <td>
+                  {i.roundsDone}/{i.rounds}
+                </td>
+                <td>
+                  <span
+                    className={`status status-${i.status === 'done' ? 'succeeded' : i.status === 'pending' ? 'queued' : i.status}`}
+                  >
+                    {i.status}
                   </span>
-                )}
-              </td>
-            </tr>
+                  {i.nonstop && (
+                    <span className="pill subtle" title="An answer was cut at the token limit">
+                      cut
+                    </span>
+                  )}
+                </td>
+              </tr>
+              {/* The transcript opens under its row, where the click was: below a list of hundreds it went unseen. */}
+              {i.id === open && (
+                <tr className="eval-transcript-row">
+                  <td colSpan={5}>
+                    <Transcript id={i.id} onClose={() => onOpen(null)} />
+                  </td>
+                </tr>
+              )}
+            </Fragment>
           ))}
         </tbody>
       </table>

@@ -10,6 +10,7 @@ import type {
 } from '../../../../common/contract';
 import { invoke } from '../../lib/queries';
 import { cellText, MODE_TITLE } from './ReportChart';
+import { useReveal } from './reveal';
 
 /** What the drill-down and the comparison read: the report's filters. */
 export interface ReportScope {
@@ -106,8 +107,9 @@ export function AnswersPanel({
     queryKey: ['eval/report-answers', arg],
     queryFn: () => invoke('eval/report-answers', arg),
   });
+  const panel = useReveal<HTMLElement>(`${system.id}:${mode}`);
   return (
-    <section className="report-panel" aria-label={`Answers of ${system.name}`} data-testid="report-answers">
+    <section className="report-panel" aria-label={`Answers of ${system.name}`} data-testid="report-answers" ref={panel}>
       <PanelHeader onClose={onClose}>
         {system.name} · {MODE_TITLE[mode]} · {answers.data ? `${answers.data.answers.length} answers` : '…'}
       </PanelHeader>
@@ -151,8 +153,9 @@ export function ComparePanel({
     queryFn: () => invoke('eval/report-compare', arg),
   });
   const c: ReportComparison | undefined = compare.data;
+  const panel = useReveal<HTMLElement>(`${a.id}:${b.id}:${mode}`);
   return (
-    <section className="report-panel" aria-label="Compare two systems" data-testid="report-compare">
+    <section className="report-panel" aria-label="Compare two systems" data-testid="report-compare" ref={panel}>
       <PanelHeader onClose={onClose}>
         What changed: {a.name} → {b.name} · {MODE_TITLE[mode]}
       </PanelHeader>
