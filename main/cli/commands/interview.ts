@@ -63,9 +63,7 @@ export async function interviewCommand(ctx: CliContext): Promise<number> {
     return 0;
   }
   if (verb !== undefined)
-    throw new UsageError(
-      `Unknown interview command "${verb}": use systems, add-system, archive-system, list or show.`,
-    );
+    throw new UsageError(`Unknown interview command "${verb}": use systems, add-system, archive-system, list or show.`);
   return runInterviews(ctx, character);
 }
 
