@@ -269,10 +269,15 @@ export interface QuestionImportRequest {
   characterId: CharacterId;
   /** The file's name (names the set, says its mode: `…_for_multiturn_…` are goals). */
   fileName: string;
-  /** The file's text (JSON list of `{topic_id, topic, question}`). */
+  /**
+   * The file's text: the paper's JSON list of `{topic_id, topic, question}`, or for a `.txt` file
+   * plain text, one question a line (common/question-lines.ts says how a line is read).
+   */
   content: string;
   /** Absent: from the file name. */
   mode?: QuestionMode;
+  /** Plain text: the topic of a line without a tag; absent: `topic-1`. */
+  topicId?: TopicId;
   /** Add to this set as a new version (its questions kept, these appended); absent: a new set. */
   setId?: QuestionSetId;
   name?: string;

@@ -296,9 +296,15 @@ Commands:
   questions <character> show <set> [--version <n>]
                                 A set's questions (numbered), at its current or an older version
                                 (<set>: its name, its id as list prints it, or a unique start of it)
+  questions <character> create --name <name> [--from <file|->] [--topic <id>] [--mode single|multi]
+                                A set of your own: empty (then edit --add), or from plain text, one
+                                question a line; a line may start with a tag, [topic-2] or
+                                [topic-2, goal] (a multi-turn goal), else --topic (default topic-1)
+                                and --mode (default single) say; blank and # lines are skipped
   questions <character> import <file|-> [--mode single|multi] [--name <name>] [--set <set>]
                                 The paper's question files as they are (generated_agent_interview_*.json;
-                                …_for_multiturn_… are multi-turn goals); --set adds them to a set
+                                …_for_multiturn_… are multi-turn goals), or a .txt file read as create
+                                --from reads it; --set adds them to a set
   questions <character> generate [--provider <p>] [--model <m>] [--per-topic <n>] [--goals <n>]
                                 Write questions from the profile (the paper's three topics, 10 each by
                                 default; --goals: multi-turn goals per topic) plus the 5 anachronism probes

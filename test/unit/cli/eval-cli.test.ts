@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   Interview,
@@ -90,6 +92,57 @@ describe('character-studio questions', () => {
     const bad = await cli('questions', 'Beethoven', 'edit', 'Paper', '--delete', '99');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--delete takes a question number from 1 to 81');
+  });
+
+  it('writes a set from scratch: empty then added to, or from plain text one question a line', async () => {
+    const nameless = await cli('questions', 'Beethoven', 'create');
+    expect(nameless.code).toBe(2);
+    expect(nameless.err).toContain('Name the set: questions Beethoven create --name "<name>"');
+    const empty = await cli('questions', 'Beethoven', 'create', '--name', 'By hand');
+    expect(empty.code, empty.err).toBe(0);
+    expect(empty.out).toContain('"By hand" (hand, version 1): 0 questions, 0 multi-turn goals');
+    expect(empty.out).toContain('edit "By hand" --add "<question>"');
+    const added = await cli(
+      'questions',
+      'Beethoven',
+      'edit',
+      'By hand',
+      '--add',
+      'Who was Neefe?',
+      '--topic',
+      'topic-2',
+    );
+    expect(added.out).toContain('  1. [topic-2] Who was Neefe?');
+
+    const typed = await runCliIn(
+      tmp.dir,
+      ['questions', 'Beethoven', 'create', '--name', 'Typed', '--from', '-', '--topic', 'topic-3'],
+      '# Bonn\n1. What do you value most?\n\n2. [topic-1] Where were you born?\n[topic-2, goal] find out how he got on with Haydn\n',
+    );
+    expect(typed.code, typed.err).toBe(0);
+    expect(typed.out).toContain('"Typed" (hand, version 1): 2 questions, 1 multi-turn goal');
+    expect(typed.out).toContain(
+      [
+        '  1. [topic-3] What do you value most?',
+        '  2. [topic-1] Where were you born?',
+        '  3. [topic-2, goal] find out how he got on with Haydn',
+      ].join('\n'),
+    );
+    const nothing = await runCliIn(
+      tmp.dir,
+      ['questions', 'Beethoven', 'create', '--name', 'None', '--from', '-'],
+      '\n# x\n',
+    );
+    expect(nothing.code).toBe(1);
+    expect(nothing.err).toContain('Standard input holds no question: write one a line');
+
+    // A .txt file imports the same way.
+    const file = path.join(tmp.dir, 'probes.txt');
+    fs.writeFileSync(file, 'Have you ever flown?\nWhat is Python?\n');
+    const imported = await cli('questions', 'Beethoven', 'import', file, '--topic', 'topic-4');
+    expect(imported.code, imported.err).toBe(0);
+    expect(imported.out).toContain('"probes" (imported, version 1): 2 questions, 0 multi-turn goals · topic-4 2');
+    for (const name of ['By hand', 'Typed', 'probes']) await cli('questions', 'Beethoven', 'archive', name);
   });
 
   it('refuses a file of another shape naming the file and the entry', async () => {

@@ -6,7 +6,7 @@ import { invoke } from '../../lib/queries';
 import { FormError } from './eval-form';
 
 /** The paper's topics (topic-4: the anachronism probes); a set may hold others, shown as they are. */
-const TOPICS: Record<string, string> = {
+export const TOPICS: Record<string, string> = {
   'topic-1': 'Personal information and past experiences',
   'topic-2': 'Interpersonal relationships',
   'topic-3': 'Values and preferences',
