@@ -247,7 +247,7 @@ export interface InterviewRequest {
   version?: number;
   mode?: QuestionMode;
   rounds?: number;
-  /** Multi-turn: the interviewer's provider and model (absent: the character's last job's provider). */
+  /** Multi-turn: the interviewer's provider and model (absent: the character's last job's provider, else the only provider). */
   interviewerProviderId?: ProviderId;
   interviewerModel?: string;
   budgetUsd?: number | null;
@@ -255,7 +255,7 @@ export interface InterviewRequest {
 
 export interface QuestionGenerateRequest {
   characterId: CharacterId;
-  /** Absent: the provider of the character's last job. */
+  /** Absent: the provider of the character's last job, else the only provider. */
   providerId?: ProviderId;
   model?: string;
   /** Single-turn questions per topic (the paper's three topics); default 10. */

@@ -341,7 +341,8 @@ Commands:
                                 Resumes a paused or interrupted judge job; Ctrl+C pauses.
       [--systems <a,b>]         Systems to score (labels or ids; default: all with finished interviews)
       [--judge <provider>[/<model>]]
-                                The judge (default: the provider of the character's last job, its model)
+                                The judge (default: the provider of the character's last job, else
+                                the only provider; its model)
       [--pairwise <a,b>]        Compare two systems question by question, each pair in both orders;
                                 prints win rates with 95% Wilson intervals (alone unless --systems)
       [--dimensions <d1,d2>] [--mode single|multi] [--retries <0-5>] [--budget <usd>]

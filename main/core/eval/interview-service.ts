@@ -20,6 +20,7 @@ import type { JobRow, JobsRepo } from '../../store/jobs-repo';
 import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
+import { defaultProvider } from './default-provider';
 import type { EventBus } from '../events';
 import { drainItems, type Lane } from '../jobs/item-pump';
 import type { JobKind, KindView } from '../jobs/job-kind';
@@ -330,7 +331,10 @@ export class InterviewService implements JobKind {
     });
   }
 
-  /** The interviewer's provider (needed for multi-turn), else the first endpoint system's, else none. */
+  /**
+   * The interviewer's provider (needed for multi-turn: the one asked, else defaultProvider's), else
+   * the first endpoint system's, else the last job's, else none.
+   */
   private interviewerOf(
     characterId: CharacterId,
     asked: ProviderId | undefined,
@@ -338,18 +342,19 @@ export class InterviewService implements JobKind {
     systems: readonly EvalSystem[],
   ): ProviderId | null {
     if (asked) return this.engine.calls.provider(asked).id;
-    const last = this.jobs.latestFor(characterId);
-    const fromLast = last ? (JSON.parse(last.settings) as { providerId?: ProviderId | null }).providerId : null;
-    if (multi) {
-      if (!fromLast)
-        throw new StudioFailure(
-          'invalid_argument',
-          'Multi-turn interviews need an interviewer: choose the provider (and model) that asks the questions.',
-        );
-      return this.engine.calls.provider(fromLast).id;
-    }
+    if (multi)
+      return this.engine.calls.provider(
+        defaultProvider(
+          this.jobs,
+          () => this.interviewees.providers(),
+          characterId,
+          'that asks the multi-turn questions',
+        ),
+      ).id;
     const endpoint = systems.find((s) => s.answerer?.runtime === 'endpoint')?.answerer;
-    return endpoint?.runtime === 'endpoint' ? endpoint.providerId : (fromLast ?? null);
+    if (endpoint?.runtime === 'endpoint') return endpoint.providerId;
+    const last = this.jobs.latestFor(characterId);
+    return last ? ((JSON.parse(last.settings) as { providerId?: ProviderId | null }).providerId ?? null) : null;
   }
 }
 
