@@ -1,7 +1,10 @@
+import Database from 'better-sqlite3';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { CharacterId, EvalSystem } from '../../common/contract';
+import type { CharacterId, EvalSystem, Interview } from '../../common/contract';
 import { fixture } from '../support/paths';
+import { seedJudgments } from '../support/report-seed';
 import { pageInvoke, useServePage } from '../support/serve-page';
 
 // Reading answers on the Evaluate tab with the paper's released Beethoven outputs (82 single-turn
@@ -78,5 +81,43 @@ describe('reading answers on the Evaluate tab', () => {
       .click();
     await page.getByTestId('report-answers').getByTestId('report-answer').first().waitFor();
     await expect.poll(() => topInView(page, '[data-testid="report-answers"]')).toBe(true);
+  });
+
+  it('draws a mean score of 1 as a bar, not as an empty place', async () => {
+    const { page } = session;
+    const characterId = await openEvaluate(page);
+    const [sft] = (await pageInvoke<EvalSystem[]>(page, 'eval/systems/list', { characterId })).filter(
+      (s) => s.label === 'sft (paper)',
+    );
+    const interviews = await pageInvoke<Interview[]>(page, 'eval/interviews/list', { characterId, systemId: sft!.id });
+    const db = new Database(path.join(session.data.dir, 'studio.sqlite'));
+    try {
+      seedJudgments(
+        db,
+        characterId,
+        interviews.flatMap((i) => [
+          { interviewId: i.id, dimension: 'memorization' as const, score: 1 },
+          { interviewId: i.id, dimension: 'values' as const, score: 4 },
+        ]),
+      );
+    } finally {
+      db.close();
+    }
+    await page.reload();
+    await page.getByRole('tab', { name: 'Evaluate' }).click();
+    await page.getByRole('button', { name: 'Report', exact: true }).click();
+    const chart = page.getByTestId('report-chart-single');
+    // Both of sft's judged dimensions have a bar with a height, the mean of 1 too.
+    await expect
+      .poll(() =>
+        chart
+          .locator('.recharts-bar-rectangle path')
+          .evaluateAll((paths) => paths.map((p) => Math.round((p as SVGGraphicsElement).getBBox().height))),
+      )
+      .toEqual([expect.any(Number), expect.any(Number)]);
+    const heights = await chart
+      .locator('.recharts-bar-rectangle path')
+      .evaluateAll((paths) => paths.map((p) => (p as SVGGraphicsElement).getBBox().height));
+    expect(Math.min(...heights)).toBeGreaterThan(0);
   });
 });
