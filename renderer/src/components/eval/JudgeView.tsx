@@ -4,6 +4,7 @@ import type {
   EvalSystem,
   EvalSystemId,
   JudgeDimension,
+  JudgeJob,
   ProviderId,
   QuestionMode,
   ScoreSummary,
@@ -11,7 +12,7 @@ import type {
 import { messageOf } from '../../lib/bridge-error';
 import { useEvalSystems } from '../../lib/eval-queries';
 import { usePairwiseSummary, useScoreSummary } from '../../lib/judge-queries';
-import { invoke, storeJob, useProviders } from '../../lib/queries';
+import { invoke, storeJob, useJobs, useProviders } from '../../lib/queries';
 import { JobsSection } from '../generation/JobsSection';
 import { DIMENSION_LABEL, DIMENSIONS, formatRate } from './judge-format';
 import '../../judge.css';
@@ -25,7 +26,14 @@ import '../../judge.css';
 export function JudgeView({ character }: { character: Character }) {
   const systems = useEvalSystems(character.id).data ?? [];
   const judged = systems.filter((s) => s.interviews > 0);
-  const [pair, setPair] = useState<{ a: EvalSystemId; b: EvalSystemId } | null>(null);
+  const [chosen, setPair] = useState<{ a: EvalSystemId; b: EvalSystemId } | null>(null);
+  // Until two systems are chosen, the pair the latest judge job compared (from here or the CLI):
+  // the card stood at "Choose…" beside comparisons already made.
+  const jobs = useJobs(character.id).data ?? [];
+  const latest = jobs
+    .filter((j): j is JudgeJob => j.kind === 'judge' && j.settings.pairwise !== null)
+    .sort((x, y) => y.createdAt - x.createdAt)[0];
+  const pair = chosen ?? latest?.settings.pairwise ?? null;
   return (
     <div className="eval-judge">
       <StartJudge character={character} systems={judged} onPair={setPair} />
