@@ -81,7 +81,7 @@ function textTable(head: string[], rows: string[][]): string[] {
 }
 
 export function describeReport(report: EvalReport): string {
-  const lines = [`${report.characterName}: ${report.systems.length} systems`];
+  const lines = [`${report.characterName}: ${counted(report.systems.length, 'system')}`];
   if (report.systems.length === 0)
     lines.push('No systems yet: interview one, or import the paper’s outputs (import-outputs).');
   for (const mode of report.settings.modes) {

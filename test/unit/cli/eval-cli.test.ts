@@ -268,5 +268,6 @@ describe('character-studio interview', () => {
     expect(list.out).not.toMatch(/^\S+ {2}[0-9a-f-]{36} ·/m); // no row left without its system's name
     const report = await cli('report', 'Beethoven');
     expect(report.out).not.toContain('Spare');
+    expect(report.out).toMatch(/^Ludwig van Beethoven: 1 system$/m);
   });
 });
