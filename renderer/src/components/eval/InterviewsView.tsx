@@ -13,6 +13,8 @@ import { invoke, storeJob, useProviders } from '../../lib/queries';
 import { JobsSection } from '../generation/JobsSection';
 import { SystemsCard } from './SystemsCard';
 import { Transcript } from './Transcript';
+import { TOPICS } from './SetEditor';
+import { counted } from '../../../../common/plural';
 import { EvalForm, FormError, ProviderSelect } from './eval-form';
 
 /**
@@ -139,6 +141,16 @@ function StartForm({ character }: { character: Character }) {
   );
 }
 
+/** Rows drawn at first and added by "Show more": the paper's four systems hold over 3,000 interviews. */
+const PAGE = 200;
+/** The paper's topics in a table column (the whole name on hover): "topic-3" told a user nothing. */
+const TOPIC_SHORT: Record<string, string> = {
+  'topic-1': 'Life and past',
+  'topic-2': 'Relationships',
+  'topic-3': 'Values',
+  'topic-4': 'Anachronisms',
+};
+
 function InterviewList({
   character,
   open,
@@ -149,16 +161,23 @@ function InterviewList({
   onOpen: (id: InterviewId | null) => void;
 }) {
   const systems = useEvalSystems(character.id).data ?? [];
+  const sets = useQuestionSets(character.id).data ?? [];
   const [systemId, setSystemId] = useState<EvalSystemId | ''>('');
+  const [setId, setSetId] = useState<QuestionSetId | ''>('');
   const [mode, setMode] = useState<QuestionMode | ''>('');
-  const interviews =
+  const [search, setSearch] = useState('');
+  const [shown, setShown] = useState(PAGE);
+  const all =
     useInterviews({
       characterId: character.id,
       ...(systemId && { systemId }),
+      ...(setId && { setId }),
       ...(mode && { mode }),
     }).data ?? [];
+  const words = search.trim().toLowerCase();
+  const interviews = words ? all.filter((i) => i.question.toLowerCase().includes(words)) : all;
   const label = new Map(systems.map((s) => [s.id, s.label]));
-  if (interviews.length === 0 && !systemId && !mode) return null;
+  if (all.length === 0 && !systemId && !setId && !mode) return null;
   return (
     <section className="card eval-interview-list" aria-label="Interviews">
       <header className="card-head">
@@ -167,7 +186,7 @@ function InterviewList({
           <select
             aria-label="Filter by system"
             value={systemId}
-            onChange={(e) => setSystemId(e.target.value as EvalSystemId)}
+            onChange={(e) => (setSystemId(e.target.value as EvalSystemId), setShown(PAGE))}
           >
             <option value="">Every system</option>
             {systems.map((s) => (
@@ -176,13 +195,42 @@ function InterviewList({
               </option>
             ))}
           </select>
-          <select aria-label="Filter by mode" value={mode} onChange={(e) => setMode(e.target.value as QuestionMode)}>
+          <select
+            aria-label="Filter by question set"
+            value={setId}
+            onChange={(e) => (setSetId(e.target.value as QuestionSetId), setShown(PAGE))}
+          >
+            <option value="">Every question set</option>
+            {sets.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+          <select
+            aria-label="Filter by mode"
+            value={mode}
+            onChange={(e) => (setMode(e.target.value as QuestionMode), setShown(PAGE))}
+          >
             <option value="">Single- and multi-turn</option>
             <option value="single">Single-turn</option>
             <option value="multi">Multi-turn</option>
           </select>
+          <input
+            type="search"
+            aria-label="Find a question"
+            placeholder="Find a question…"
+            value={search}
+            onChange={(e) => (setSearch(e.target.value), setShown(PAGE))}
+          />
         </div>
       </header>
+      <p className="muted small-print">
+        {interviews.length === all.length
+          ? counted(all.length, 'interview')
+          : `${counted(interviews.length, 'interview')} of ${all.length.toLocaleString('en-US')}`}
+        {interviews.length > shown && ` · the first ${shown.toLocaleString('en-US')} shown`}
+      </p>
       <table className="eval-table">
         <thead>
           <tr>
@@ -194,7 +242,7 @@ function InterviewList({
           </tr>
         </thead>
         <tbody>
-          {interviews.map((i) => (
+          {interviews.slice(0, shown).map((i) => (
             <Fragment key={i.id}>
               <tr
                 className={i.id === open ? 'selected' : ''}
@@ -205,7 +253,9 @@ function InterviewList({
                 aria-label={`Open the interview: ${i.question}`}
               >
                 <td>{label.get(i.systemId) ?? '?'}</td>
-                <td>{i.topicId}</td>
+                <td title={`${TOPICS[i.topicId] ?? i.topicId} (${i.topicId})`}>
+                  {TOPIC_SHORT[i.topicId] ?? i.topicId}
+                </td>
                 <td className="eval-question-cell">{i.question}</td>
                 <td>
                   {i.roundsDone}/{i.rounds}
@@ -235,6 +285,13 @@ function InterviewList({
           ))}
         </tbody>
       </table>
+      {interviews.length > shown && (
+        <div className="actions eval-more">
+          <button className="small" onClick={() => setShown(shown + PAGE)}>
+            Show {Math.min(PAGE, interviews.length - shown).toLocaleString('en-US')} more
+          </button>
+        </div>
+      )}
     </section>
   );
 }
