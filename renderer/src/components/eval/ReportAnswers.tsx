@@ -29,7 +29,18 @@ const scopeArg = (scope: ReportScope) => ({
  * One answer: the question (or, side by side, the system's name), every turn (thoughts set apart),
  * and what the judge said per dimension.
  */
-export function AnswerCard({ answer, open = false, title }: { answer: ReportAnswer; open?: boolean; title?: string }) {
+export function AnswerCard({
+  answer,
+  open = false,
+  title,
+  reasoningOpen = true,
+}: {
+  answer: ReportAnswer;
+  open?: boolean;
+  title?: string;
+  /** False: each judgment's reasoning a click away (side by side, where it buried the answers). */
+  reasoningOpen?: boolean;
+}) {
   return (
     <details className="answer-card" open={open} data-testid="report-answer">
       <summary>
@@ -65,14 +76,32 @@ export function AnswerCard({ answer, open = false, title }: { answer: ReportAnsw
         <p className="muted">Not judged yet.</p>
       ) : (
         <ul className="judgments">
-          {answer.judgments.map((j) => (
-            <li key={j.dimension}>
-              <strong>{j.dimension}</strong>{' '}
-              {j.score === null ? <em className="unscored">unscored</em> : <span className="score">{j.score}</span>}{' '}
-              <small className="muted">{j.judgeModel}</small>
-              {j.reasoning && <pre>{j.reasoning}</pre>}
-            </li>
-          ))}
+          {answer.judgments.map((j) => {
+            const verdict = (
+              <>
+                <strong>{j.dimension}</strong>{' '}
+                {j.score === null ? <em className="unscored">unscored</em> : <span className="score">{j.score}</span>}{' '}
+                <small className="muted">{j.judgeModel}</small>
+              </>
+            );
+            return (
+              <li key={j.dimension}>
+                {reasoningOpen || !j.reasoning ? (
+                  <>
+                    {verdict}
+                    {j.reasoning && <pre>{j.reasoning}</pre>}
+                  </>
+                ) : (
+                  <details className="reasoning">
+                    <summary>
+                      {verdict} <small className="muted">· why</small>
+                    </summary>
+                    <pre>{j.reasoning}</pre>
+                  </details>
+                )}
+              </li>
+            );
+          })}
         </ul>
       )}
     </details>
@@ -209,7 +238,7 @@ export function ComparePanel({
                 <div className="pair-sides">
                   {[p.a, p.b].map((x, i) =>
                     x ? (
-                      <AnswerCard key={i} answer={x} open title={(i === 0 ? a : b).name} />
+                      <AnswerCard key={i} answer={x} open title={(i === 0 ? a : b).name} reasoningOpen={false} />
                     ) : (
                       <p key={i} className="muted">
                         {(i === 0 ? a : b).name} did not answer this question.
