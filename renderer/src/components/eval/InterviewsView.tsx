@@ -15,7 +15,7 @@ import { SystemsCard } from './SystemsCard';
 import { Transcript } from './Transcript';
 import { TOPICS } from './SetEditor';
 import { counted } from '../../../../common/plural';
-import { EvalForm, FormError, ProviderSelect } from './eval-form';
+import { BudgetField, budgetOf, EvalForm, FormError, ProviderSelect } from './eval-form';
 
 /**
  * Interviews: the systems, the form that starts a job (systems × a set, single- or multi-turn), the
@@ -45,6 +45,8 @@ function StartForm({ character }: { character: Character }) {
   const [mode, setMode] = useState<QuestionMode>('single');
   const [rounds, setRounds] = useState('5');
   const [interviewer, setInterviewer] = useState<ProviderId | ''>('');
+  const [budget, setBudget] = useState('');
+  const budgetUsd = budgetOf(budget);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const set = sets.find((s) => s.id === setId) ?? sets[0];
@@ -61,6 +63,7 @@ function StartForm({ character }: { character: Character }) {
       systemIds: chosen.map((s) => s.id),
       setId: set.id,
       mode,
+      ...(budgetUsd && { budgetUsd }),
       ...(mode === 'multi' && {
         rounds: Number(rounds),
         ...(interviewerId && { interviewerProviderId: interviewerId }),
@@ -112,15 +115,18 @@ function StartForm({ character }: { character: Character }) {
           Multi-turn
         </button>
       </div>
-      {mode === 'multi' && (
-        <div className="eval-row">
-          <ProviderSelect label="Interviewer" providers={providers} value={interviewerId} onChange={setInterviewer} />
-          <label className="field">
-            <span>Rounds</span>
-            <input type="number" min={1} max={20} value={rounds} onChange={(e) => setRounds(e.target.value)} />
-          </label>
-        </div>
-      )}
+      <div className="eval-row">
+        {mode === 'multi' && (
+          <>
+            <ProviderSelect label="Interviewer" providers={providers} value={interviewerId} onChange={setInterviewer} />
+            <label className="field">
+              <span>Rounds</span>
+              <input type="number" min={1} max={20} value={rounds} onChange={(e) => setRounds(e.target.value)} />
+            </label>
+          </>
+        )}
+        <BudgetField value={budget} onChange={setBudget} />
+      </div>
       <p className="muted small-print">
         {mode === 'single'
           ? 'Each question in a fresh conversation, in the paper’s coffee shop with a man from our century.'
@@ -128,14 +134,19 @@ function StartForm({ character }: { character: Character }) {
         {chosen.length > 0 && set ? `${chosen.length * asked} interview${chosen.length * asked === 1 ? '' : 's'}.` : ''}
       </p>
       <FormError error={error} />
-      <button className="primary" disabled={busy || chosen.length === 0 || !set || asked === 0}>
+      <button
+        className="primary"
+        disabled={busy || chosen.length === 0 || !set || asked === 0 || budgetUsd === undefined}
+      >
         {busy
           ? 'Starting…'
           : asked === 0 && set
             ? `No ${mode === 'multi' ? 'goals' : 'questions'} in this set`
             : chosen.length === 0
               ? 'Tick a system to interview'
-              : 'Start interviews'}
+              : budgetUsd === undefined
+                ? 'Enter a budget above $0, or none'
+                : 'Start interviews'}
       </button>
     </EvalForm>
   );

@@ -15,6 +15,7 @@ import { usePairwiseSummary, useScoreSummary } from '../../lib/judge-queries';
 import { invoke, storeJob, useJobs, useProviders } from '../../lib/queries';
 import { JobsSection } from '../generation/JobsSection';
 import { DIMENSION_LABEL, DIMENSIONS, formatRate } from './judge-format';
+import { BudgetField, budgetOf } from './eval-form';
 import '../../judge.css';
 
 /**
@@ -70,6 +71,8 @@ function StartJudge({
   const [a, setA] = useState<EvalSystemId | ''>('');
   const [b, setB] = useState<EvalSystemId | ''>('');
   const [retries, setRetries] = useState('2');
+  const [budget, setBudget] = useState('');
+  const budgetUsd = budgetOf(budget);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const provider = providers.find((p) => p.id === providerId) ?? providers[0];
@@ -84,7 +87,9 @@ function StartJudge({
         ? 'Tick a system to judge'
         : dimensions.size === 0
           ? 'Tick a dimension to judge'
-          : null;
+          : budgetUsd === undefined
+            ? 'Enter a budget above $0, or none'
+            : null;
   const ready = waitingFor === null;
 
   const start = () => {
@@ -101,6 +106,7 @@ function StartJudge({
       ...(mode && { mode }),
       ...(pairwise && a && b && { pairwise: { a, b } }),
       maxRetries: Number(retries),
+      ...(budgetUsd && { budgetUsd }),
     })
       .then((job) => {
         storeJob(job);
@@ -152,6 +158,7 @@ function StartJudge({
           <span>Retries</span>
           <input type="number" min={0} max={5} value={retries} onChange={(e) => setRetries(e.target.value)} />
         </label>
+        <BudgetField value={budget} onChange={setBudget} />
       </div>
       <div className="judge-columns">
         <fieldset className="field">
