@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type {
   Character,
   ChatRuntimeKind,
+  ChatSamplingSettings,
   EvalAnswerer,
   EvalSystem,
   EvalSystemKind,
@@ -59,7 +60,8 @@ export function SystemsCard({ character }: { character: Character }) {
             <span>
               <strong>{s.label}</strong> <span className="pill subtle">{s.kind}</span>{' '}
               <span className="muted">
-                {describeAnswerer(s)} · {counted(s.interviews, 'interview')}
+                {describeAnswerer(s)}
+                {s.sampling && ` · ${describeSampling(s.sampling)}`} · {counted(s.interviews, 'interview')}
               </span>
             </span>
             <button className="ghost small" aria-label={`Archive ${s.label}`} onClick={() => archive(s)}>
@@ -71,6 +73,11 @@ export function SystemsCard({ character }: { character: Character }) {
       {adding && <AddSystem character={character} onDone={() => setAdding(false)} />}
     </section>
   );
+}
+
+/** "temperature 0.2, top-p 0.95, 256 tokens": how a system is sampled. */
+function describeSampling(s: ChatSamplingSettings): string {
+  return `temperature ${s.temperature}, top-p ${s.topP}, ${s.maxTokens} tokens`;
 }
 
 export function describeAnswerer(s: EvalSystem): string {
@@ -89,6 +96,9 @@ function AddSystem({ character, onDone }: { character: Character; onDone: () => 
   const [providerId, setProviderId] = useState<ProviderId | ''>('');
   const [model, setModel] = useState('');
   const [label, setLabel] = useState('');
+  const [temperature, setTemperature] = useState('');
+  const [topP, setTopP] = useState('');
+  const [maxTokens, setMaxTokens] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const provider = providers.find((p) => p.id === providerId) ?? providers[0];
@@ -111,10 +121,17 @@ function AddSystem({ character, onDone }: { character: Character; onDone: () => 
     }
     setBusy(true);
     setError(null);
+    // Only what was typed: the rest stays the paper's (temperature 0.2, top-p 0.95, 256 tokens).
+    const sampling = {
+      ...(temperature.trim() && { temperature: Number(temperature) }),
+      ...(topP.trim() && { topP: Number(topP) }),
+      ...(maxTokens.trim() && { maxTokens: Number(maxTokens) }),
+    };
     invoke('eval/systems/create', {
       characterId: character.id,
       kind,
       answerer,
+      sampling,
       ...(label.trim() && { label: label.trim() }),
     })
       .then(onDone)
@@ -171,6 +188,46 @@ function AddSystem({ character, onDone }: { character: Character; onDone: () => 
           </label>
         </div>
       )}
+      <details className="eval-sampling">
+        <summary>Sampling (the paper’s unless changed)</summary>
+        <div className="eval-row">
+          <label className="field">
+            <span>Temperature</span>
+            <input
+              type="number"
+              min={0}
+              max={2}
+              step={0.05}
+              value={temperature}
+              placeholder="0.2"
+              onChange={(e) => setTemperature(e.target.value)}
+            />
+          </label>
+          <label className="field">
+            <span>Top-p</span>
+            <input
+              type="number"
+              min={0}
+              max={1}
+              step={0.05}
+              value={topP}
+              placeholder="0.95"
+              onChange={(e) => setTopP(e.target.value)}
+            />
+          </label>
+          <label className="field">
+            <span>Max tokens</span>
+            <input
+              type="number"
+              min={1}
+              step={1}
+              value={maxTokens}
+              placeholder="256"
+              onChange={(e) => setMaxTokens(e.target.value)}
+            />
+          </label>
+        </div>
+      </details>
       <label className="field">
         <span>Name (optional)</span>
         <input value={label} onChange={(e) => setLabel(e.target.value)} placeholder="e.g. gpt-4o-mini prompted" />
