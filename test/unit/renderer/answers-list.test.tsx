@@ -50,6 +50,10 @@ it('finds answers by set and words, names the topics, and draws 200 rows at a ti
   const list = () => container.querySelector<HTMLElement>('[aria-label="Interviews"]')!;
   await settleIn(container, () => rows(container).length > 0, 'the answers');
   expect(list().textContent).toContain('214 interviews · the first 200 shown');
+  // The Systems card names the files an imported system came from, not their whole paths.
+  expect(container.querySelector('.eval-system-list')!.textContent).toContain(
+    'imported from Beethoven_sft.json, multiturn_Beethoven_sft.jsonl',
+  );
   expect(rows(container)).toHaveLength(200);
   act(() => [...list().querySelectorAll('button')].find((b) => b.textContent === 'Show 14 more')!.click());
   expect(rows(container)).toHaveLength(214);

@@ -57,7 +57,7 @@ export function SystemsCard({ character }: { character: Character }) {
       <ul className="eval-system-list">
         {systems.map((s) => (
           <li key={s.id} className="eval-system">
-            <span>
+            <span title={s.source ?? undefined}>
               <strong>{s.label}</strong> <span className="pill subtle">{s.kind}</span>{' '}
               <span className="muted">
                 {describeAnswerer(s)}
@@ -75,6 +75,14 @@ export function SystemsCard({ character }: { character: Character }) {
   );
 }
 
+/** `a/b/x.json, c/y.jsonl` as `x.json, y.jsonl`. */
+function fileNames(paths: string): string {
+  return paths
+    .split(', ')
+    .map((p) => p.split(/[\\/]/).at(-1))
+    .join(', ');
+}
+
 /** "temperature 0.2, top-p 0.95, 256 tokens": how a system is sampled. */
 function describeSampling(s: ChatSamplingSettings): string {
   return `temperature ${s.temperature}, top-p ${s.topP}, ${s.maxTokens} tokens`;
@@ -82,7 +90,8 @@ function describeSampling(s: ChatSamplingSettings): string {
 
 export function describeAnswerer(s: EvalSystem): string {
   const a = s.answerer;
-  if (!a) return `imported from ${s.source ?? 'a file'}`;
+  // The files' names: the whole paths (in the item's tooltip) filled the card.
+  if (!a) return `imported from ${s.source ? fileNames(s.source) : 'a file'}`;
   if (a.runtime === 'endpoint') return `${a.model} through its endpoint`;
   return `run through the ${a.runtime === 'embedded' ? 'embedded runtime' : "trainer's serve"}`;
 }
