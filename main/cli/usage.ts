@@ -330,8 +330,9 @@ Commands:
                                 Hide a system from the lists and the report; its interviews and
                                 judgments are kept (an imported one can then be imported again)
   interview <character> list [--set <set>] [--system <name>] [--mode single|multi]
-  interview <character> show <interview>
-                                A transcript, the character's thoughts apart from its speech
+  interview <character> show <interview> [--reasoning]
+                                A transcript, the character's thoughts apart from its speech, and
+                                the judge's scores (--reasoning: with the judge's reasoning)
                                 (<interview>: its id as list prints it, or a unique start of it;
                                 a system, too, is named by its label, id or the start of its id)
   judge <character>             Score the character's finished interviews with an LLM judge, one call

@@ -5,9 +5,11 @@ import type {
   EvalSystem,
   InterviewJob,
   InterviewTranscript,
+  Judgment,
   RunId,
 } from '../../../common/contract';
 import { argument, findCharacter, findProvider, numberOption, str, UsageError, type CliContext } from '../shared';
+import { DIMENSIONS } from '../../core/eval/judge-prompts';
 import { findInterview, findSet, findSystems } from '../eval-names';
 import { followJob } from './generate';
 import { counted } from '../../../common/plural';
@@ -22,7 +24,7 @@ import { counted } from '../../../common/plural';
  *        [--provider <p>] [--model <m>] [--name <label>] [--temperature <t>] [--top-p <p>] [--max-tokens <n>]
  *   interview <character> archive-system <system>
  *   interview <character> list [--set <set>] [--system <system>] [--mode single|multi]
- *   interview <character> show <interview>
+ *   interview <character> show <interview> [--reasoning]
  *
  * Running again with the same systems and set resumes that job when it stopped (paused,
  * interrupted, failed): each interview goes on at the round it was in.
@@ -56,10 +58,13 @@ export async function interviewCommand(ctx: CliContext): Promise<number> {
   }
   if (verb === 'list') return listInterviews(ctx, character);
   if (verb === 'show') {
-    const transcript = await ctx.call('eval/interviews/get', {
-      id: await findInterview(ctx.call, character, argument(ctx.rest, 2, '<interview>', 'interview show')),
-    });
-    ctx.print(transcript, () => describeTranscript(transcript));
+    const id = await findInterview(ctx.call, character, argument(ctx.rest, 2, '<interview>', 'interview show'));
+    const transcript = await ctx.call('eval/interviews/get', { id });
+    // The judge's verdicts under the transcript, as the Evaluate tab shows them.
+    const judgments = await ctx.call('eval/judgments/list', { characterId: character.id, interviewId: id });
+    ctx.print({ ...transcript, judgments }, () =>
+      [describeTranscript(transcript), ...describeJudgments(judgments, ctx.values.reasoning === true)].join('\n'),
+    );
     return 0;
   }
   if (verb !== undefined)
@@ -188,6 +193,22 @@ function describeSystem(s: EvalSystem): string {
         ? `${s.answerer.model} via endpoint`
         : `run ${s.answerer.runId} (${s.answerer.runtime})`;
   return `${s.id}  "${s.label}" · ${s.kind} · ${how} · ${counted(s.interviews, 'interview')}`;
+}
+
+/** Each verdict on a line, by dimension then judge; with `reasoning`, the judge's reasoning under it. */
+function describeJudgments(judgments: readonly Judgment[], reasoning: boolean): string[] {
+  if (judgments.length === 0) return ['Not judged yet.'];
+  const sorted = [...judgments].sort(
+    (a, b) => DIMENSIONS.indexOf(a.dimension) - DIMENSIONS.indexOf(b.dimension) || a.createdAt - b.createdAt,
+  );
+  const lines = ['Scores:'];
+  for (const j of sorted) {
+    const score = j.score === null ? `unscored (${counted(j.failures.length, 'unreadable answer')})` : `${j.score}/7`;
+    lines.push(`  ${j.dimension}: ${score} · ${j.model} · ${j.promptVersion}`);
+    if (reasoning && j.reasoning) lines.push(...j.reasoning.split('\n').map((l) => `      ${l}`));
+  }
+  if (!reasoning) lines.push('(--reasoning prints why the judge gave each score)');
+  return lines;
 }
 
 /** A transcript with the character's thoughts apart (indented, in brackets) from what it says. */

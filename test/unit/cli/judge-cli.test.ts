@@ -64,6 +64,30 @@ describe('character-studio judge', () => {
     expect(out.means.every((m) => m.scored === QUESTIONS)).toBe(true);
   });
 
+  it('shows an interview with the judge’s scores, and its reasoning when asked', async () => {
+    const [first] = JSON.parse((await cli('interview', 'Beethoven', 'list', '--system', 'sft', '--json')).out) as {
+      id: string;
+    }[];
+    const shown = await cli('interview', 'Beethoven', 'show', first!.id);
+    expect(shown.code, shown.err).toBe(0);
+    expect(shown.out).toMatch(
+      /\nScores:\n {2}memorization: \d\/7 · fake-model · judge@1\n {2}values: \d\/7 · fake-model · judge@1\n {2}personality: \d\/7 · fake-model · judge@1\n {2}hallucination: \d\/7 · fake-model · judge@1\n\(--reasoning prints why/,
+    );
+    expect(shown.out).not.toContain('Step by step');
+    const why = await cli('interview', 'Beethoven', 'show', first!.id, '--reasoning');
+    expect(why.out).toMatch(/ {2}values: \d\/7 · fake-model · judge@1\n {6}Step by step: /);
+    const json = JSON.parse((await cli('interview', 'Beethoven', 'show', first!.id, '--json')).out) as {
+      turns: unknown[];
+      judgments: { dimension: string }[];
+    };
+    expect(json.judgments.map((j) => j.dimension).sort()).toEqual([
+      'hallucination',
+      'memorization',
+      'personality',
+      'values',
+    ]);
+  });
+
   it('compares two systems in both orders and prints the win rates with their intervals', async () => {
     const before = server.requests.length;
     const run = await cli(
