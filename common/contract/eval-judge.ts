@@ -168,7 +168,7 @@ export interface JudgeRequest {
   characterId: CharacterId;
   /** Systems to score; absent: every system of the character with finished interviews (when scores are asked). */
   systemIds?: EvalSystemId[];
-  /** Absent: the provider of the character's last job. */
+  /** Absent: the provider of the character's last job, else the only provider. */
   providerId?: ProviderId;
   /** Absent: the provider's model. */
   model?: string;

@@ -247,7 +247,7 @@ export interface InterviewRequest {
   version?: number;
   mode?: QuestionMode;
   rounds?: number;
-  /** Multi-turn: the interviewer's provider and model (absent: the character's last job's provider). */
+  /** Multi-turn: the interviewer's provider and model (absent: the character's last job's provider, else the only provider). */
   interviewerProviderId?: ProviderId;
   interviewerModel?: string;
   budgetUsd?: number | null;
@@ -255,7 +255,7 @@ export interface InterviewRequest {
 
 export interface QuestionGenerateRequest {
   characterId: CharacterId;
-  /** Absent: the provider of the character's last job. */
+  /** Absent: the provider of the character's last job, else the only provider. */
   providerId?: ProviderId;
   model?: string;
   /** Single-turn questions per topic (the paper's three topics); default 10. */
@@ -269,10 +269,15 @@ export interface QuestionImportRequest {
   characterId: CharacterId;
   /** The file's name (names the set, says its mode: `…_for_multiturn_…` are goals). */
   fileName: string;
-  /** The file's text (JSON list of `{topic_id, topic, question}`). */
+  /**
+   * The file's text: the paper's JSON list of `{topic_id, topic, question}`, or for a `.txt` file
+   * plain text, one question a line (common/question-lines.ts says how a line is read).
+   */
   content: string;
   /** Absent: from the file name. */
   mode?: QuestionMode;
+  /** Plain text: the topic of a line without a tag; absent: `topic-1`. */
+  topicId?: TopicId;
   /** Add to this set as a new version (its questions kept, these appended); absent: a new set. */
   setId?: QuestionSetId;
   name?: string;
@@ -321,8 +326,11 @@ export interface EvalCommands {
 
   /** Starts an `interview` job: one interview per system × question (of `mode`). */
   'eval/interviews/start': (arg: InterviewRequest) => InterviewJob;
+  /** Interviews of the character's systems, oldest first; an archived system's only when `systemId` names it. */
   'eval/interviews/list': (arg: InterviewFilter) => Interview[];
   'eval/interviews/get': (arg: { id: InterviewId }) => InterviewTranscript;
+  /** Interviews whose id is `key` or starts with it, in id order, at most 10 (as `jobs/match`): the CLI names interviews so. */
+  'eval/interviews/match': (arg: { key: string }) => { id: InterviewId; characterId: CharacterId }[];
 }
 
 export interface EvalEvents {

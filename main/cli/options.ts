@@ -53,6 +53,7 @@ export const CLI_OPTIONS = {
   'max-length': { type: 'string' },
   'max-steps': { type: 'string' },
   full: { type: 'boolean', default: false },
+  reasoning: { type: 'boolean', default: false },
   qlora: { type: 'boolean', default: false },
   new: { type: 'boolean', default: false },
   dtype: { type: 'string' },

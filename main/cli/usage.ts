@@ -301,9 +301,16 @@ Commands:
   questions <character> [list]  The character's question sets for interviews (the Evaluate tab)
   questions <character> show <set> [--version <n>]
                                 A set's questions (numbered), at its current or an older version
+                                (<set>: its name, its id as list prints it, or a unique start of it)
+  questions <character> create --name <name> [--from <file|->] [--topic <id>] [--mode single|multi]
+                                A set of your own: empty (then edit --add), or from plain text, one
+                                question a line; a line may start with a tag, [topic-2] or
+                                [topic-2, goal] (a multi-turn goal), else --topic (default topic-1)
+                                and --mode (default single) say; blank and # lines are skipped
   questions <character> import <file|-> [--mode single|multi] [--name <name>] [--set <set>]
                                 The paper's question files as they are (generated_agent_interview_*.json;
-                                …_for_multiturn_… are multi-turn goals); --set adds them to a set
+                                …_for_multiturn_… are multi-turn goals), or a .txt file read as create
+                                --from reads it; --set adds them to a set
   questions <character> generate [--provider <p>] [--model <m>] [--per-topic <n>] [--goals <n>]
                                 Write questions from the profile (the paper's three topics, 10 each by
                                 default; --goals: multi-turn goals per topic) plus the 5 anachronism probes
@@ -311,6 +318,7 @@ Commands:
       [--delete <n,m>] [--reword <n> --text "<text>"] [--move <n> --to <m>] [--name <new name>]
                                 Change a set; every save is a new version, older ones stay readable
   questions <character> archive <set>
+                                Hide a set from the lists; interviews that used it keep its questions
   interview <character> --system <name[,name…]> --set <set> [--mode single|multi] [--rounds <n>]
       [--provider <interviewer>] [--model <interviewer model>] [--budget <usd>]
                                 Interview systems on a question set as one job: single-turn, each
@@ -324,9 +332,15 @@ Commands:
       [--temperature <t>] [--top-p <p>] [--max-tokens <n>]
                                 run: a trained run; base: a plain model with the setting only;
                                 prompted: a plain model with a role-play prompt built from the profile
+  interview <character> archive-system <system>
+                                Hide a system from the lists and the report; its interviews and
+                                judgments are kept (an imported one can then be imported again)
   interview <character> list [--set <set>] [--system <name>] [--mode single|multi]
-  interview <character> show <interview>
-                                A transcript, the character's thoughts apart from its speech
+  interview <character> show <interview> [--reasoning]
+                                A transcript, the character's thoughts apart from its speech, and
+                                the judge's scores (--reasoning: with the judge's reasoning)
+                                (<interview>: its id as list prints it, or a unique start of it;
+                                a system, too, is named by its label, id or the start of its id)
   judge <character>             Score the character's finished interviews with an LLM judge, one call
                                 at temperature 0 per interview and dimension (memorization, values,
                                 personality, hallucination; stability on multi-turn ones). A score that
@@ -334,7 +348,8 @@ Commands:
                                 Resumes a paused or interrupted judge job; Ctrl+C pauses.
       [--systems <a,b>]         Systems to score (labels or ids; default: all with finished interviews)
       [--judge <provider>[/<model>]]
-                                The judge (default: the provider of the character's last job, its model)
+                                The judge (default: the provider of the character's last job, else
+                                the only provider; its model)
       [--pairwise <a,b>]        Compare two systems question by question, each pair in both orders;
                                 prints win rates with 95% Wilson intervals (alone unless --systems)
       [--dimensions <d1,d2>] [--mode single|multi] [--retries <0-5>] [--budget <usd>]

@@ -19,6 +19,7 @@ import type {
   TopicId,
 } from '../../common/contract';
 import type { Db } from './database';
+import { idsStartingWith } from './id-match';
 import {
   toInterview,
   toQuestion,
@@ -299,6 +300,11 @@ export class EvalRepo {
   interview(id: InterviewId): Interview | undefined {
     const row = this.db.prepare(`${INTERVIEW_SELECT} WHERE i.id = ?`).get(id) as InterviewRow | undefined;
     return row ? toInterview(row) : undefined;
+  }
+
+  /** Interviews whose id is `key` or starts with it (idsStartingWith). */
+  matchInterviews(key: string): { id: InterviewId; characterId: CharacterId }[] {
+    return idsStartingWith(this.db, 'interviews', key);
   }
 
   interviews(filter: InterviewFilter): Interview[] {

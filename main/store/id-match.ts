@@ -2,7 +2,7 @@ import { ID_MATCH_LIMIT } from '../../common/id-match';
 import type { Db } from './database';
 
 /** Tables whose rows a person may name at the command line by the start of their id. */
-type NamedTable = 'scenes' | 'conversations' | 'jobs' | 'training_runs';
+type NamedTable = 'scenes' | 'conversations' | 'jobs' | 'training_runs' | 'interviews';
 
 /**
  * Rows of `table` whose id is `key` or starts with it (as typed), at most `limit`, in id order (so

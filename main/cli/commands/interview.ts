@@ -5,12 +5,13 @@ import type {
   EvalSystem,
   InterviewJob,
   InterviewTranscript,
+  Judgment,
   RunId,
 } from '../../../common/contract';
-import { StudioFailure } from '../../core/errors';
 import { argument, findCharacter, findProvider, numberOption, str, UsageError, type CliContext } from '../shared';
+import { DIMENSIONS } from '../../core/eval/judge-prompts';
+import { findInterview, findSet, findSystems } from '../eval-names';
 import { followJob } from './generate';
-import { findSet } from './questions';
 import { counted } from '../../../common/plural';
 
 /**
@@ -21,8 +22,9 @@ import { counted } from '../../../common/plural';
  *   interview <character> systems
  *   interview <character> add-system --kind run|base|prompted [--run <id>] [--runtime embedded|served|endpoint]
  *        [--provider <p>] [--model <m>] [--name <label>] [--temperature <t>] [--top-p <p>] [--max-tokens <n>]
+ *   interview <character> archive-system <system>
  *   interview <character> list [--set <set>] [--system <system>] [--mode single|multi]
- *   interview <character> show <interview>
+ *   interview <character> show <interview> [--reasoning]
  *
  * Running again with the same systems and set resumes that job when it stopped (paused,
  * interrupted, failed): each interview goes on at the round it was in.
@@ -40,16 +42,33 @@ export async function interviewCommand(ctx: CliContext): Promise<number> {
     return 0;
   }
   if (verb === 'add-system') return addSystem(ctx, character);
+  if (verb === 'archive-system') {
+    const [system] = await findSystems(
+      ctx.call,
+      character,
+      argument(ctx.rest, 2, '<system>', 'interview archive-system'),
+    );
+    const archived = await ctx.call('eval/systems/archive', { id: system!.id });
+    ctx.print(
+      archived,
+      () =>
+        `Archived "${archived.label}": it leaves the lists and the report; its ${counted(archived.interviews, 'interview')} and their judgments are kept.`,
+    );
+    return 0;
+  }
   if (verb === 'list') return listInterviews(ctx, character);
   if (verb === 'show') {
-    const transcript = await ctx.call('eval/interviews/get', {
-      id: argument(ctx.rest, 2, '<interview>', 'interview show') as InterviewTranscript['interview']['id'],
-    });
-    ctx.print(transcript, () => describeTranscript(transcript));
+    const id = await findInterview(ctx.call, character, argument(ctx.rest, 2, '<interview>', 'interview show'));
+    const transcript = await ctx.call('eval/interviews/get', { id });
+    // The judge's verdicts under the transcript, as the Evaluate tab shows them.
+    const judgments = await ctx.call('eval/judgments/list', { characterId: character.id, interviewId: id });
+    ctx.print({ ...transcript, judgments }, () =>
+      [describeTranscript(transcript), ...describeJudgments(judgments, ctx.values.reasoning === true)].join('\n'),
+    );
     return 0;
   }
   if (verb !== undefined)
-    throw new UsageError(`Unknown interview command "${verb}": use systems, add-system, list or show.`);
+    throw new UsageError(`Unknown interview command "${verb}": use systems, add-system, archive-system, list or show.`);
   return runInterviews(ctx, character);
 }
 
@@ -58,8 +77,8 @@ async function runInterviews(ctx: CliContext, character: Character): Promise<num
   const setKey = str(ctx.values, 'set');
   if (!systemKeys || !setKey)
     throw new UsageError('Say who answers and what: --system <name[,name…]> --set <question set>.');
-  const systems = await findSystems(ctx, character, systemKeys);
-  const set = await findSet(ctx.call, character.id, setKey);
+  const systems = await findSystems(ctx.call, character, systemKeys);
+  const set = await findSet(ctx.call, character, setKey);
   const mode = str(ctx.values, 'mode');
   if (mode !== undefined && mode !== 'single' && mode !== 'multi')
     throw new UsageError(`--mode must be single or multi, not "${mode}".`);
@@ -144,8 +163,8 @@ async function listInterviews(ctx: CliContext, character: Character): Promise<nu
   const systems = await ctx.call('eval/systems/list', { characterId: character.id });
   const interviews = await ctx.call('eval/interviews/list', {
     characterId: character.id,
-    ...(setKey && { setId: (await findSet(ctx.call, character.id, setKey)).id }),
-    ...(systemKey && { systemId: (await findSystems(ctx, character, systemKey))[0]!.id }),
+    ...(setKey && { setId: (await findSet(ctx.call, character, setKey)).id }),
+    ...(systemKey && { systemId: (await findSystems(ctx.call, character, systemKey))[0]!.id }),
     ...(mode && { mode }),
   });
   const label = new Map(systems.map((s) => [s.id, s.label]));
@@ -162,20 +181,6 @@ async function listInterviews(ctx: CliContext, character: Character): Promise<nu
   return 0;
 }
 
-async function findSystems(ctx: CliContext, character: Character, keys: string): Promise<EvalSystem[]> {
-  const systems = await ctx.call('eval/systems/list', { characterId: character.id });
-  return keys.split(',').map((raw) => {
-    const key = raw.trim();
-    const found = systems.find((s) => s.id === key) ?? systems.find((s) => s.label.toLowerCase() === key.toLowerCase());
-    if (!found)
-      throw new StudioFailure(
-        'not_found',
-        `No system "${key}". ${systems.length ? `The character's systems: ${systems.map((s) => `"${s.label}"`).join(', ')}.` : 'Add one with: interview <character> add-system'}`,
-      );
-    return found;
-  });
-}
-
 function sameIds(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && [...a].sort().join() === [...b].sort().join();
 }
@@ -188,6 +193,22 @@ function describeSystem(s: EvalSystem): string {
         ? `${s.answerer.model} via endpoint`
         : `run ${s.answerer.runId} (${s.answerer.runtime})`;
   return `${s.id}  "${s.label}" · ${s.kind} · ${how} · ${counted(s.interviews, 'interview')}`;
+}
+
+/** Each verdict on a line, by dimension then judge; with `reasoning`, the judge's reasoning under it. */
+function describeJudgments(judgments: readonly Judgment[], reasoning: boolean): string[] {
+  if (judgments.length === 0) return ['Not judged yet.'];
+  const sorted = [...judgments].sort(
+    (a, b) => DIMENSIONS.indexOf(a.dimension) - DIMENSIONS.indexOf(b.dimension) || a.createdAt - b.createdAt,
+  );
+  const lines = ['Scores:'];
+  for (const j of sorted) {
+    const score = j.score === null ? `unscored (${counted(j.failures.length, 'unreadable answer')})` : `${j.score}/7`;
+    lines.push(`  ${j.dimension}: ${score} · ${j.model} · ${j.promptVersion}`);
+    if (reasoning && j.reasoning) lines.push(...j.reasoning.split('\n').map((l) => `      ${l}`));
+  }
+  if (!reasoning) lines.push('(--reasoning prints why the judge gave each score)');
+  return lines;
 }
 
 /** A transcript with the character's thoughts apart (indented, in brackets) from what it says. */

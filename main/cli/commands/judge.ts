@@ -10,6 +10,8 @@ import type {
   ScoreSummary,
 } from '../../../common/contract';
 import { DIMENSIONS } from '../../core/eval/judge-prompts';
+import { StudioFailure } from '../../core/errors';
+import { pickSystems } from '../eval-names';
 import { argument, findCharacter, numberOption, str, UsageError, type CliContext } from '../shared';
 import { judgeToAsk } from '../judge-option';
 import { followJob } from './generate';
@@ -29,12 +31,21 @@ export async function judgeCommand(ctx: CliContext): Promise<number> {
     (j): j is JudgeJob => j.kind === 'judge',
   );
   const stopped = jobs.find((j) => ['paused', 'interrupted', 'queued'].includes(j.status));
+  const asked = await request(ctx, character, systems);
   let job: Job;
   if (stopped) {
+    // Resumed only as it was asked for: options that ask for something else were ignored, and the
+    // stopped job ran instead of the one the command named.
+    const differs = differences(stopped, asked);
+    if (differs.length > 0)
+      throw new StudioFailure(
+        'conflict',
+        `A ${stopped.status} judge job (${stopped.settings.model}, ${stopped.done}/${stopped.total} done) waits with other ${differs.join(', ')}. Resume it with: character-studio judge ${character.shortName} (without options); or cancel it first: character-studio jobs cancel ${stopped.id}`,
+      );
     io.err(`Resuming the ${stopped.status} judge job (${stopped.done}/${stopped.total} done).`);
     job = await call('jobs/resume', { id: stopped.id });
   } else {
-    const j = await call('eval/judge/start', await request(ctx, character, systems));
+    const j = await call('eval/judge/start', asked);
     job = j;
     io.err(
       `Judging with ${j.settings.model} (${j.settings.provider}), prompt ${j.settings.promptVersion}: ${j.total} verdict${j.total === 1 ? '' : 's'} to ask.`,
@@ -60,14 +71,14 @@ async function report(ctx: CliContext, character: Character, systems: EvalSystem
 
 async function request(ctx: CliContext, character: Character, systems: EvalSystem[]): Promise<JudgeRequest> {
   const { values, call } = ctx;
+  // A name that fits no system is a bad option here (exit 2), said with the flag that named it.
   const pick = (key: string, flag: string) => {
-    const k = key.trim().toLowerCase();
-    const found = systems.find((s) => s.id === key.trim() || s.label.toLowerCase() === k);
-    if (!found)
-      throw new UsageError(
-        `${flag}: ${character.shortName} has no system "${key.trim()}". Systems: ${systems.map((s) => `"${s.label}"`).join(', ') || 'none yet'}.`,
-      );
-    return found.id;
+    try {
+      return pickSystems(character, systems, [key])[0]!.id;
+    } catch (error) {
+      if (error instanceof StudioFailure) throw new UsageError(`${flag}: ${error.message}`);
+      throw error;
+    }
   };
   const list = (name: string) =>
     str(values, name)
@@ -98,6 +109,22 @@ async function request(ctx: CliContext, character: Character, systems: EvalSyste
     ...(str(values, 'retries') !== undefined && { maxRetries: numberOption(str(values, 'retries'), '--retries', 2) }),
     ...(budget !== undefined && { budgetUsd: numberOption(budget, '--budget', 0) }),
   };
+}
+
+/** What the command asks for that the stopped job does not do (only what the command names). */
+function differences(stopped: JudgeJob, asked: JudgeRequest): string[] {
+  const s = stopped.settings;
+  const same = (a: readonly string[], b: readonly string[]) => [...a].sort().join() === [...b].sort().join();
+  return [
+    asked.providerId !== undefined && asked.providerId !== s.providerId && 'judge provider',
+    asked.model !== undefined && asked.model !== s.model && 'judge model',
+    asked.systemIds !== undefined && !same(asked.systemIds, s.systemIds) && 'systems',
+    asked.dimensions !== undefined && !same(asked.dimensions, s.dimensions) && 'dimensions',
+    asked.mode !== undefined && asked.mode !== s.mode && 'mode',
+    asked.pairwise !== undefined &&
+      (asked.pairwise.a !== s.pairwise?.a || asked.pairwise.b !== s.pairwise?.b) &&
+      'pairwise systems',
+  ].filter((d): d is string => typeof d === 'string');
 }
 
 function percent(r: Rate): string {

@@ -1,12 +1,9 @@
 import path from 'node:path';
-import type {
-  CharacterId,
-  QuestionDraft,
-  QuestionMode,
-  QuestionSet,
-  QuestionSetDetail,
-} from '../../../common/contract';
+import type { QuestionDraft, QuestionMode, QuestionSet, QuestionSetDetail } from '../../../common/contract';
+import { counted } from '../../../common/plural';
+import { readQuestionLines } from '../../../common/question-lines';
 import { StudioFailure } from '../../core/errors';
+import { findSet } from '../eval-names';
 import {
   argument,
   findCharacter,
@@ -15,7 +12,6 @@ import {
   readInput,
   str,
   UsageError,
-  type Call,
   type CliContext,
 } from '../shared';
 
@@ -24,7 +20,8 @@ import {
  *
  *   questions <character> [list]
  *   questions <character> show <set> [--version <n>]
- *   questions <character> import <file|-> [--mode single|multi] [--name <name>] [--set <set>]
+ *   questions <character> create --name <name> [--from <file|->] [--topic <id>] [--mode single|multi]
+ *   questions <character> import <file|-> [--mode single|multi] [--name <name>] [--set <set>] [--topic <id>]
  *   questions <character> generate [--provider <p>] [--model <m>] [--per-topic <n>] [--goals <n>] [--name <name>]
  *   questions <character> edit <set> [--add "<text>" [--topic <id>] [--mode single|multi] [--at <n>]]
  *        [--delete <n,m>] [--reword <n> --text "<text>"] [--move <n> --to <m>] [--name <new name>]
@@ -46,7 +43,7 @@ export async function questionsCommand(ctx: CliContext): Promise<number> {
       return 0;
     }
     case 'show': {
-      const set = await findSet(ctx.call, character.id, argument(ctx.rest, 2, '<set>', 'questions show'));
+      const set = await findSet(ctx.call, character, argument(ctx.rest, 2, '<set>', 'questions show'));
       const version = str(ctx.values, 'version');
       const detail = await ctx.call('eval/questions/get', {
         setId: set.id,
@@ -64,10 +61,38 @@ export async function questionsCommand(ctx: CliContext): Promise<number> {
         fileName: file === '-' ? 'stdin.json' : path.basename(file),
         content,
         ...modeOf(ctx),
+        ...(str(ctx.values, 'topic') && { topicId: str(ctx.values, 'topic')! }),
         ...(str(ctx.values, 'name') && { name: str(ctx.values, 'name')! }),
-        ...(setKey && { setId: (await findSet(ctx.call, character.id, setKey)).id }),
+        ...(setKey && { setId: (await findSet(ctx.call, character, setKey)).id }),
       });
       ctx.print(detail, () => `Imported into ${describeSet(detail.set)}`);
+      return 0;
+    }
+    case 'create': {
+      const name = str(ctx.values, 'name');
+      if (!name?.trim())
+        throw new UsageError(
+          `Name the set: questions ${character.shortName} create --name "<name>" [--from <file|->] (the file: one question a line).`,
+        );
+      const from = str(ctx.values, 'from');
+      const questions =
+        from === undefined
+          ? []
+          : readQuestionLines((await readInput(from, ctx.io)).toString('utf8'), {
+              topicId: str(ctx.values, 'topic') ?? 'topic-1',
+              mode: modeOf(ctx).mode ?? 'single',
+            });
+      if (from !== undefined && questions.length === 0)
+        throw new StudioFailure(
+          'invalid_argument',
+          `${from === '-' ? 'Standard input' : from} holds no question: write one a line (blank lines and lines starting with # are skipped).`,
+        );
+      const detail = await ctx.call('eval/questions/create', { characterId: character.id, name, questions });
+      ctx.print(detail, () =>
+        detail.questions.length > 0
+          ? `Created ${describeSet(detail.set)}\n${describeDetail(detail)}`
+          : `Created ${describeSet(detail.set)}\nAdd questions: character-studio questions ${character.shortName} edit "${detail.set.name}" --add "<question>" [--topic <id>] [--mode multi]`,
+      );
       return 0;
     }
     case 'generate': {
@@ -89,7 +114,7 @@ export async function questionsCommand(ctx: CliContext): Promise<number> {
       return 0;
     }
     case 'edit': {
-      const set = await findSet(ctx.call, character.id, argument(ctx.rest, 2, '<set>', 'questions edit'));
+      const set = await findSet(ctx.call, character, argument(ctx.rest, 2, '<set>', 'questions edit'));
       const current = await ctx.call('eval/questions/get', { setId: set.id });
       const { drafts, rename } = applyEdits(ctx, current);
       const saved = await ctx.call('eval/questions/save', {
@@ -105,26 +130,16 @@ export async function questionsCommand(ctx: CliContext): Promise<number> {
       return 0;
     }
     case 'archive': {
-      const set = await findSet(ctx.call, character.id, argument(ctx.rest, 2, '<set>', 'questions archive'));
+      const set = await findSet(ctx.call, character, argument(ctx.rest, 2, '<set>', 'questions archive'));
       const archived = await ctx.call('eval/questions/archive', { setId: set.id });
       ctx.print(archived, () => `Archived "${archived.name}"; interviews that used it keep their questions.`);
       return 0;
     }
     default:
-      throw new UsageError(`Unknown questions command "${verb}": use list, show, import, generate, edit or archive.`);
+      throw new UsageError(
+        `Unknown questions command "${verb}": use list, show, create, import, generate, edit or archive.`,
+      );
   }
-}
-
-/** A set by id or name (case-insensitive) among the character's. */
-export async function findSet(call: Call, characterId: CharacterId, key: string): Promise<QuestionSet> {
-  const sets = await call('eval/questions/list', { characterId });
-  const found = sets.find((s) => s.id === key) ?? sets.find((s) => s.name.toLowerCase() === key.toLowerCase());
-  if (!found)
-    throw new StudioFailure(
-      'not_found',
-      `No question set "${key}". The character's sets: ${sets.map((s) => `"${s.name}"`).join(', ') || 'none'}.`,
-    );
-  return found;
 }
 
 function modeOf(ctx: CliContext): { mode?: QuestionMode } {
@@ -188,7 +203,7 @@ function describeSet(set: QuestionSet): string {
   const topics = Object.entries(set.counts.byTopic)
     .map(([t, n]) => `${t} ${n}`)
     .join(', ');
-  return `${set.id}  "${set.name}" (${set.origin}, version ${set.currentVersion}): ${set.counts.single} single-turn, ${set.counts.multi} multi-turn goals${topics ? ` · ${topics}` : ''}${set.source ? ` · from ${set.source}` : ''}`;
+  return `${set.id}  "${set.name}" (${set.origin}, version ${set.currentVersion}): ${counted(set.counts.single, 'question')}, ${counted(set.counts.multi, 'multi-turn goal')}${topics ? ` · ${topics}` : ''}${set.source ? ` · from ${set.source}` : ''}`;
 }
 
 function describeDetail(detail: QuestionSetDetail): string {

@@ -1,4 +1,5 @@
 import type {
+  Character,
   CharacterId,
   EvalReport,
   OutputsImportReport,
@@ -7,7 +8,7 @@ import type {
   ReportMode,
 } from '../../../common/contract';
 import { cellText } from '../../core/eval/report-html';
-import { StudioFailure } from '../../core/errors';
+import { pickSystems } from '../eval-names';
 import { judgeModelOf } from '../judge-option';
 import { argument, findCharacter, localPath, numberOption, str, UsageError, type CliContext } from '../shared';
 import { counted } from '../../../common/plural';
@@ -37,7 +38,7 @@ export async function reportCommand(ctx: CliContext): Promise<number> {
   const request = {
     characterId: character.id,
     ...(mode && { modes: [mode] as ReportMode[] }),
-    ...(str(values, 'systems') && { systemIds: await systemIds(ctx, character.id, list(str(values, 'systems'))!) }),
+    ...(str(values, 'systems') && { systemIds: await systemIds(ctx, character, list(str(values, 'systems'))!) }),
     ...(str(values, 'topics') && { topics: list(str(values, 'topics'))! }),
     ...(judge !== undefined && { judgeModel: await judgeModelOf(call, character.id, judge) }),
     seed: numberOption(str(values, 'seed'), '--seed', 42),
@@ -45,7 +46,7 @@ export async function reportCommand(ctx: CliContext): Promise<number> {
   const compare = list(str(values, 'compare'));
   if (compare) {
     if (compare.length !== 2) throw new UsageError('--compare takes two systems: --compare "<before>,<after>".');
-    const [a, b] = await systemIds(ctx, character.id, compare);
+    const [a, b] = await systemIds(ctx, character, compare);
     const { modes, systemIds: _chosen, ...rest } = request;
     const comparison = await call('eval/report-compare', { ...rest, a: a!, b: b!, mode: modes?.[0] ?? 'single' });
     print(comparison, () => describeComparison(comparison));
@@ -62,19 +63,10 @@ export async function reportCommand(ctx: CliContext): Promise<number> {
   return 0;
 }
 
-/** Systems named by id or label (case aside), in the order given. */
-async function systemIds(ctx: CliContext, characterId: CharacterId, names: string[]): Promise<string[]> {
-  const all = await ctx.call('eval/systems/list', { characterId });
-  return names.map((name) => {
-    const found = all.find((s) => s.id === name || s.label.toLowerCase() === name.toLowerCase());
-    if (!found) {
-      throw new StudioFailure(
-        'not_found',
-        `No system "${name}" for this character. Its systems: ${all.map((s) => s.label).join(', ') || 'none yet'}.`,
-      );
-    }
-    return found.id;
-  });
+/** Systems named by label, id or the start of an id, in the order given. */
+async function systemIds(ctx: CliContext, character: Character, names: string[]): Promise<string[]> {
+  const all = await ctx.call('eval/systems/list', { characterId: character.id });
+  return pickSystems(character, all, names).map((s) => s.id);
 }
 
 /** Rows as lines of columns padded to their widest cell, two spaces apart, the head first. */
@@ -89,7 +81,7 @@ function textTable(head: string[], rows: string[][]): string[] {
 }
 
 export function describeReport(report: EvalReport): string {
-  const lines = [`${report.characterName}: ${report.systems.length} systems`];
+  const lines = [`${report.characterName}: ${counted(report.systems.length, 'system')}`];
   if (report.systems.length === 0)
     lines.push('No systems yet: interview one, or import the paper’s outputs (import-outputs).');
   for (const mode of report.settings.modes) {

@@ -29,5 +29,6 @@ export function evalHandlers(s: EvalServices): Pick<Handlers, keyof EvalCommands
     'eval/interviews/start': (request) => s.interviews.start(request),
     'eval/interviews/list': (filter) => s.interviews.list(filter),
     'eval/interviews/get': ({ id }) => s.interviews.get(id),
+    'eval/interviews/match': ({ key }) => s.interviews.match(key),
   };
 }

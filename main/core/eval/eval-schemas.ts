@@ -65,6 +65,7 @@ export const evalSchemas: EvalSchemas = {
       // A little over the limit so the service, not zod, says how big the file is.
       content: z.string().max(MAX_QUESTION_FILE_CHARS + 1),
       mode: mode.optional(),
+      topicId: z.string().trim().min(1).max(100).optional(),
       setId: setId.optional(),
       name: name.optional(),
     })
@@ -119,4 +120,5 @@ export const evalSchemas: EvalSchemas = {
     })
     .strict(),
   'eval/interviews/get': z.object({ id: id<InterviewId>() }).strict(),
+  'eval/interviews/match': z.object({ key: z.string().trim().min(1).max(200) }).strict(),
 };

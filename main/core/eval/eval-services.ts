@@ -61,6 +61,7 @@ export function evaluationServices(d: EvaluationDeps): EvalServices & { judge: J
     {
       runtimeFor: (target, kind) => runtimes.runtimeFor(target, kind),
       provider: (id) => providers.get(id),
+      providers: () => providers.list(),
       instanceFor: (id, model) => providers.instanceFor(id, model),
       isMetered: (provider) => providers.isMetered(provider),
       pricesFor: (provider) => providers.pricesFor(provider),
@@ -83,6 +84,7 @@ export function evaluationServices(d: EvaluationDeps): EvalServices & { judge: J
     events,
     clock,
     newId,
+    () => providers.list(),
   );
   return { questions, generator, systems, interviews, judge };
 }

@@ -20,6 +20,7 @@ import type { JobRow, JobsRepo } from '../../store/jobs-repo';
 import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
+import { defaultProvider } from './default-provider';
 import type { EventBus } from '../events';
 import { drainItems, type Lane } from '../jobs/item-pump';
 import type { JobKind, KindView } from '../jobs/job-kind';
@@ -151,15 +152,23 @@ export class InterviewService implements JobKind {
     return job as InterviewJob;
   }
 
+  /** The interviews of the character's live systems; an archived system's only when the filter names it. */
   list(filter: InterviewFilter): Interview[] {
     this.characters.get(filter.characterId);
-    return this.repo.interviews(filter);
+    const interviews = this.repo.interviews(filter);
+    if (filter.systemId !== undefined) return interviews;
+    const live = new Set(this.repo.systems(filter.characterId).map((s) => s.id));
+    return interviews.filter((i) => live.has(i.systemId));
   }
 
   get(id: InterviewId): InterviewTranscript {
     const interview = this.repo.interview(id);
     if (!interview) throw new StudioFailure('not_found', 'That interview no longer exists.');
     return { interview, system: this.systems.get(interview.systemId), turns: this.repo.turns(id) };
+  }
+
+  match(key: string): { id: InterviewId; characterId: CharacterId }[] {
+    return this.repo.matchInterviews(key);
   }
 
   async run(id: JobId, run: RunHandle): Promise<string | null> {
@@ -322,7 +331,10 @@ export class InterviewService implements JobKind {
     });
   }
 
-  /** The interviewer's provider (needed for multi-turn), else the first endpoint system's, else none. */
+  /**
+   * The interviewer's provider (needed for multi-turn: the one asked, else defaultProvider's), else
+   * the first endpoint system's, else the last job's, else none.
+   */
   private interviewerOf(
     characterId: CharacterId,
     asked: ProviderId | undefined,
@@ -330,18 +342,19 @@ export class InterviewService implements JobKind {
     systems: readonly EvalSystem[],
   ): ProviderId | null {
     if (asked) return this.engine.calls.provider(asked).id;
-    const last = this.jobs.latestFor(characterId);
-    const fromLast = last ? (JSON.parse(last.settings) as { providerId?: ProviderId | null }).providerId : null;
-    if (multi) {
-      if (!fromLast)
-        throw new StudioFailure(
-          'invalid_argument',
-          'Multi-turn interviews need an interviewer: choose the provider (and model) that asks the questions.',
-        );
-      return this.engine.calls.provider(fromLast).id;
-    }
+    if (multi)
+      return this.engine.calls.provider(
+        defaultProvider(
+          this.jobs,
+          () => this.interviewees.providers(),
+          characterId,
+          'that asks the multi-turn questions',
+        ),
+      ).id;
     const endpoint = systems.find((s) => s.answerer?.runtime === 'endpoint')?.answerer;
-    return endpoint?.runtime === 'endpoint' ? endpoint.providerId : (fromLast ?? null);
+    if (endpoint?.runtime === 'endpoint') return endpoint.providerId;
+    const last = this.jobs.latestFor(characterId);
+    return last ? ((JSON.parse(last.settings) as { providerId?: ProviderId | null }).providerId ?? null) : null;
   }
 }
 

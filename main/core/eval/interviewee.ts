@@ -17,6 +17,8 @@ export interface IntervieweeDeps {
   /** The chat runtimes registry (`ChatRuntimes`): a run's embedded model or `serve`, shared with the Chat tab. */
   runtimeFor(target: ChatTarget, kind: ChatRuntimeKind): Promise<ChatRuntime>;
   provider(id: ProviderId): Provider;
+  /** Every configured provider (the interviewer's default when there is only one). */
+  providers(): readonly Provider[];
   instanceFor(id: ProviderId, model: string): LlmProvider;
   /** Whether the provider bills for its calls, and its prices then (none when it does not). */
   isMetered(provider: Provider): boolean;

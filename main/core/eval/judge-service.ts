@@ -10,6 +10,7 @@ import type {
   PairwiseFilter,
   PairwiseJudgment,
   PairwiseSummary,
+  Provider,
   ProviderId,
 } from '../../../common/contract';
 import type { Db } from '../../store/database';
@@ -19,6 +20,7 @@ import type { JudgmentsRepo } from '../../store/judgments-repo';
 import type { CharacterService } from '../character-service';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
+import { defaultProvider } from './default-provider';
 import type { EventBus } from '../events';
 import { drainItems } from '../jobs/item-pump';
 import type { JobKind, KindView } from '../jobs/job-kind';
@@ -83,6 +85,8 @@ export class JudgeService implements JobKind {
     private readonly events: EventBus,
     private readonly clock: Clock,
     private readonly newId: IdFactory,
+    /** The configured providers, for the default judge. */
+    private readonly providers: () => readonly Provider[],
   ) {
     this.subjects = new JudgeSubjects(repo, evalRepo, characters, profile);
     engine.register(this);
@@ -347,17 +351,9 @@ export class JudgeService implements JobKind {
       );
   }
 
-  /** The provider asked for, else the one the character's last job used. */
+  /** The provider asked for, else the character's last job's, else the only one (defaultProvider). */
   private providerOf(request: JudgeRequest): ProviderId {
-    if (request.providerId) return request.providerId;
-    const last = this.jobs.latestFor(request.characterId);
-    const id = last ? (JSON.parse(last.settings) as { providerId?: ProviderId | null }).providerId : undefined;
-    if (!id)
-      throw new StudioFailure(
-        'invalid_argument',
-        'This character has no earlier job to take a provider from: choose the judge provider.',
-      );
-    return id;
+    return request.providerId ?? defaultProvider(this.jobs, this.providers, request.characterId, 'to judge with');
   }
 }
 

@@ -1,4 +1,5 @@
-import type { QuestionDraft, QuestionMode } from '../../../common/contract';
+import type { QuestionDraft, QuestionMode, TopicId } from '../../../common/contract';
+import { readQuestionLines } from '../../../common/question-lines';
 import { StudioFailure } from '../errors';
 import { TOPICS } from './eval-prompts';
 
@@ -22,15 +23,22 @@ export function modeOfFile(fileName: string): QuestionMode {
  * Reads one of the paper's question files as it is: a JSON list of `{topic_id, topic, question}`
  * (a `qid` or other extra fields are tolerated and ignored). Anything else is refused whole with a
  * message naming the file and the first entry that does not fit, and what a fitting one looks like:
- * a set is only useful if every question in it is readable.
+ * a set is only useful if every question in it is readable. A `.txt` (or `.md`) file is plain text,
+ * one question a line (common/question-lines.ts), lines without a tag in `topicId`.
  */
-export function readQuestionFile(fileName: string, content: string, mode: QuestionMode): QuestionDraft[] {
+export function readQuestionFile(
+  fileName: string,
+  content: string,
+  mode: QuestionMode,
+  topicId: TopicId = 'topic-1',
+): QuestionDraft[] {
   const where = fileName;
   if (content.length > MAX_QUESTION_FILE_CHARS)
     throw new StudioFailure(
       'too_large',
       `${where} is ${Math.round(content.length / 1000).toLocaleString('en-US')} kB; a question file is at most ${MAX_QUESTION_FILE_CHARS / 1_000_000} MB.`,
     );
+  if (isPlainText(fileName)) return readTextFile(where, content, { topicId, mode });
   let value: unknown;
   try {
     value = JSON.parse(content.replace(/^\uFEFF/, ''));
@@ -54,6 +62,26 @@ export function readQuestionFile(fileName: string, content: string, mode: Questi
       `${where} holds ${list.length} questions; a set holds at most ${MAX_QUESTIONS}.`,
     );
   return list.map((entry, index) => readEntry(entry, `${where}, entry ${index + 1}`, mode));
+}
+
+/** A file of questions one a line rather than the paper's JSON (by its name). */
+export function isPlainText(fileName: string): boolean {
+  return /\.(txt|text|md)$/i.test(fileName);
+}
+
+function readTextFile(where: string, content: string, defaults: { topicId: TopicId; mode: QuestionMode }) {
+  const drafts = readQuestionLines(content, defaults);
+  if (drafts.length === 0)
+    throw new StudioFailure(
+      'invalid_argument',
+      `${where} holds no question: write one a line (blank lines and lines starting with # are skipped).`,
+    );
+  if (drafts.length > MAX_QUESTIONS)
+    throw new StudioFailure(
+      'too_large',
+      `${where} holds ${drafts.length} questions; a set holds at most ${MAX_QUESTIONS}.`,
+    );
+  return drafts.map((d) => ({ ...d, topic: TOPICS[d.topicId] ?? d.topicId }));
 }
 
 function readEntry(entry: unknown, where: string, mode: QuestionMode): QuestionDraft {

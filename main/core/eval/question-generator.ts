@@ -10,6 +10,7 @@ import type {
 import type { JobsRepo } from '../../store/jobs-repo';
 import type { IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
+import { defaultProvider } from './default-provider';
 import { callRow, startedRow } from '../jobs/call-log';
 import { LlmGateway } from '../llm/gateway';
 import type { LlmProvider } from '../llm/types';
@@ -111,13 +112,8 @@ export class QuestionGenerator {
   }
 
   private providerOf(characterId: CharacterId, asked: ProviderId | undefined): ProviderId {
-    const last = this.jobs.latestFor(characterId);
-    const id = asked ?? (last ? (JSON.parse(last.settings) as { providerId?: ProviderId | null }).providerId : null);
-    if (!id)
-      throw new StudioFailure(
-        'invalid_argument',
-        'Choose the provider to write the questions with (this character has no earlier job to take one from).',
-      );
+    const id =
+      asked ?? defaultProvider(this.jobs, () => this.providers.list(), characterId, 'to write the questions with');
     return this.providers.get(id).id;
   }
 }

@@ -8,6 +8,7 @@ import type {
   QuestionSetId,
   QuestionSetOrigin,
 } from '../../../common/contract';
+import { counted } from '../../../common/plural';
 import type { Db } from '../../store/database';
 import type { EvalRepo, NewQuestion } from '../../store/eval-repo';
 import type { Clock, IdFactory } from '../clock';
@@ -57,8 +58,13 @@ export class QuestionService {
   import(request: QuestionImportRequest): QuestionSetDetail {
     const character = this.character(request.characterId);
     const mode = request.mode ?? modeOfFile(request.fileName);
-    const drafts = readQuestionFile(request.fileName, request.content, mode);
-    const note = `imported ${drafts.length} ${mode === 'multi' ? 'multi-turn goals' : 'questions'} from ${request.fileName}`;
+    const drafts = readQuestionFile(request.fileName, request.content, mode, request.topicId);
+    const goals = drafts.filter((d) => d.mode === 'multi').length;
+    const what = [
+      drafts.length > goals && counted(drafts.length - goals, 'question'),
+      goals > 0 && counted(goals, 'multi-turn goal'),
+    ].filter(Boolean);
+    const note = `imported ${what.join(' and ')} from ${request.fileName}`;
     if (request.setId) {
       const current = this.get(request.setId);
       if (current.set.characterId !== character.id)

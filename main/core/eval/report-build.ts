@@ -167,20 +167,24 @@ function meanScore(judgments: readonly ReportJudgment[], dimensions: ReadonlySet
 
 /**
  * Questions both systems answered whose mean score over the dimensions scored in both moved most,
- * largest |delta| first; ties keep question order.
+ * largest |delta| first; ties keep question order. A question whose score did not move is not
+ * listed (the list said "3.0 → 3.0" under "moved most"), nor a question twice.
  */
 export function movedQuestions(a: readonly ReportAnswer[], b: readonly ReportAnswer[], limit = 20): MovedQuestion[] {
   const after = new Map(b.map((x) => [x.questionKey, x] as const));
   const moved: MovedQuestion[] = [];
+  const seen = new Set<string>();
   for (const before of a) {
     const other = after.get(before.questionKey);
-    if (!other) continue;
+    if (!other || seen.has(before.questionKey)) continue;
+    seen.add(before.questionKey);
     const scored = (x: ReportAnswer) => new Set(x.judgments.filter((j) => j.score !== null).map((j) => j.dimension));
     const inB = scored(other);
     const both = new Set([...scored(before)].filter((d) => inB.has(d)));
     if (both.size === 0) continue;
     const was = meanScore(before.judgments, both);
     const is = meanScore(other.judgments, both);
+    if (Math.abs(is - was) < 1e-9) continue;
     moved.push({
       questionKey: before.questionKey,
       question: before.question,

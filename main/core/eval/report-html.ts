@@ -69,7 +69,8 @@ export function barChartSvg(report: EvalReport, mode: ReportMode): string {
         );
         return;
       }
-      const top = y(cell.mean);
+      // A mean of 1, the scale's floor, still draws a sliver: a bar of no height read as "no scores".
+      const top = Math.min(y(cell.mean), y(SCALE.min) - 3);
       parts.push(
         `<g class="bar" data-system="${escape(system.id)}" data-dimension="${escape(dimension)}" data-mean="${fixed(cell.mean)}"><title>${escape(label)}</title>` +
           `<rect x="${x + 1}" y="${top}" width="${bar - 2}" height="${y(SCALE.min) - top}" fill="${color}"/>` +

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   Interview,
@@ -92,6 +94,57 @@ describe('character-studio questions', () => {
     expect(bad.err).toContain('--delete takes a question number from 1 to 81');
   });
 
+  it('writes a set from scratch: empty then added to, or from plain text one question a line', async () => {
+    const nameless = await cli('questions', 'Beethoven', 'create');
+    expect(nameless.code).toBe(2);
+    expect(nameless.err).toContain('Name the set: questions Beethoven create --name "<name>"');
+    const empty = await cli('questions', 'Beethoven', 'create', '--name', 'By hand');
+    expect(empty.code, empty.err).toBe(0);
+    expect(empty.out).toContain('"By hand" (hand, version 1): 0 questions, 0 multi-turn goals');
+    expect(empty.out).toContain('edit "By hand" --add "<question>"');
+    const added = await cli(
+      'questions',
+      'Beethoven',
+      'edit',
+      'By hand',
+      '--add',
+      'Who was Neefe?',
+      '--topic',
+      'topic-2',
+    );
+    expect(added.out).toContain('  1. [topic-2] Who was Neefe?');
+
+    const typed = await runCliIn(
+      tmp.dir,
+      ['questions', 'Beethoven', 'create', '--name', 'Typed', '--from', '-', '--topic', 'topic-3'],
+      '# Bonn\n1. What do you value most?\n\n2. [topic-1] Where were you born?\n[topic-2, goal] find out how he got on with Haydn\n',
+    );
+    expect(typed.code, typed.err).toBe(0);
+    expect(typed.out).toContain('"Typed" (hand, version 1): 2 questions, 1 multi-turn goal');
+    expect(typed.out).toContain(
+      [
+        '  1. [topic-3] What do you value most?',
+        '  2. [topic-1] Where were you born?',
+        '  3. [topic-2, goal] find out how he got on with Haydn',
+      ].join('\n'),
+    );
+    const nothing = await runCliIn(
+      tmp.dir,
+      ['questions', 'Beethoven', 'create', '--name', 'None', '--from', '-'],
+      '\n# x\n',
+    );
+    expect(nothing.code).toBe(1);
+    expect(nothing.err).toContain('Standard input holds no question: write one a line');
+
+    // A .txt file imports the same way.
+    const file = path.join(tmp.dir, 'probes.txt');
+    fs.writeFileSync(file, 'Have you ever flown?\nWhat is Python?\n');
+    const imported = await cli('questions', 'Beethoven', 'import', file, '--topic', 'topic-4');
+    expect(imported.code, imported.err).toBe(0);
+    expect(imported.out).toContain('"probes" (imported, version 1): 2 questions, 0 multi-turn goals · topic-4 2');
+    for (const name of ['By hand', 'Typed', 'probes']) await cli('questions', 'Beethoven', 'archive', name);
+  });
+
   it('refuses a file of another shape naming the file and the entry', async () => {
     const bad = await cli('questions', 'Beethoven', 'import', '-', '--name', 'Bad');
     expect(bad.code).toBe(1);
@@ -166,5 +219,55 @@ describe('character-studio interview', () => {
     const unknown = await cli('interview', 'Beethoven', '--system', 'Nobody', '--set', 'Small');
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain('No system "Nobody". The character\'s systems: "Prompted fake".');
+  });
+  it('names sets, systems and interviews by the start of their ids, as the other commands do', async () => {
+    const sets = JSON.parse((await cli('questions', 'Beethoven', 'list', '--json')).out) as QuestionSet[];
+    const small = sets.find((s) => s.name === 'Small')!;
+    const shown = await cli('questions', 'Beethoven', 'show', small.id.slice(0, 20));
+    expect(shown.code, shown.err).toBe(0);
+    expect(shown.out).toContain('"Small" version 2 of 2');
+    const systems = JSON.parse((await cli('interview', 'Beethoven', 'systems', '--json')).out) as { id: string }[];
+    const listed = await cli('interview', 'Beethoven', 'list', '--system', systems[0]!.id.slice(0, 20), '--json');
+    expect(listed.code, listed.err).toBe(0);
+    const interviews = JSON.parse(listed.out) as Interview[];
+    expect(interviews.length).toBeGreaterThan(0);
+    const one = interviews.find((i) => i.mode === 'multi')!;
+    const transcript = await cli('interview', 'Beethoven', 'show', one.id.slice(0, 24));
+    expect(transcript.code, transcript.err).toBe(0);
+    expect(transcript.out).toContain('Goal: find out about his deafness');
+    // A start every interview shares names several: the refusal says so and what to do.
+    const common = await cli('interview', 'Beethoven', 'show', interviews[0]!.id.slice(0, 4));
+    expect(common.code).toBe(1);
+    expect(common.err).toMatch(/starts the ids of \d+ interviews .*type more of the id/);
+    const none = await cli('interview', 'Beethoven', 'show', 'ffff');
+    expect(none.code).toBe(1);
+    expect(none.err).toContain('See the ids with: character-studio interview Beethoven list');
+  });
+  it('archives a system: it leaves the lists and the report', async () => {
+    const added = await cli(
+      'interview',
+      'Beethoven',
+      'add-system',
+      '--kind',
+      'base',
+      '--provider',
+      'Fake',
+      '--name',
+      'Spare',
+    );
+    expect(added.code, added.err).toBe(0);
+    const run = await cli('interview', 'Beethoven', '--system', 'Spare', '--set', 'Small', '--mode', 'single');
+    expect(run.code, run.err).toBe(0);
+    const archived = await cli('interview', 'Beethoven', 'archive-system', 'spare');
+    expect(archived.code, archived.err).toBe(0);
+    expect(archived.out).toContain('Archived "Spare": it leaves the lists and the report; its 2 interviews');
+    const systems = JSON.parse((await cli('interview', 'Beethoven', 'systems', '--json')).out) as { label: string }[];
+    expect(systems.map((s) => s.label)).toEqual(['Prompted fake']);
+    const list = await cli('interview', 'Beethoven', 'list');
+    expect(list.out).not.toContain('Spare');
+    expect(list.out).not.toMatch(/^\S+ {2}[0-9a-f-]{36} ·/m); // no row left without its system's name
+    const report = await cli('report', 'Beethoven');
+    expect(report.out).not.toContain('Spare');
+    expect(report.out).toMatch(/^Ludwig van Beethoven: 1 system$/m);
   });
 });

@@ -4,13 +4,14 @@ import { paperAnswers, paperSystems } from '../../support/eval-seed';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { isPairwiseRequest, judgeResponder, verdictText } from '../../support/judge-responder';
 import { tempDir } from '../../support/paths';
-import { addFakeProvider, beethovenWithProfile, makeStudio } from '../../support/studio';
+import { addFakeProvider, beethovenWithProfile, call, makeStudio } from '../../support/studio';
 
 // `character-studio judge`: scores, a re-judge by another model, a pairwise comparison with its win
 // rates, a judge whose answers cannot be read, and bad options, through the real studio and the fake
 // LLM server as the judge. The interviews are the paper's released answers of two systems.
 
 const QUESTIONS = 3;
+let held = false;
 let tmp: ReturnType<typeof tempDir>;
 let server: FakeLlmServer;
 
@@ -19,9 +20,11 @@ const cli = (...args: string[]) => runCliIn(tmp.dir, args);
 beforeAll(async () => {
   tmp = tempDir('cs-cli-judge-');
   server = await startFakeLlmServer({
-    models: ['fake-model', 'judge-2', 'prose-judge'],
+    models: ['fake-model', 'judge-2', 'prose-judge', 'held-judge'],
     responder: (req) => {
       if (req.model === 'prose-judge') return 'A fine answer; I would say 5 out of 7 overall.';
+      // Answers nothing while held: a job asking it can be paused with its work undone.
+      if (req.model === 'held-judge' && held) return new Promise<string>(() => undefined);
       // The pairwise judge prefers whichever answer is shorter, wherever it is shown.
       return judgeResponder({
         pairwise: (_r, first, second) =>
@@ -59,6 +62,30 @@ describe('character-studio judge', () => {
       'values',
     ]);
     expect(out.means.every((m) => m.scored === QUESTIONS)).toBe(true);
+  });
+
+  it('shows an interview with the judge’s scores, and its reasoning when asked', async () => {
+    const [first] = JSON.parse((await cli('interview', 'Beethoven', 'list', '--system', 'sft', '--json')).out) as {
+      id: string;
+    }[];
+    const shown = await cli('interview', 'Beethoven', 'show', first!.id);
+    expect(shown.code, shown.err).toBe(0);
+    expect(shown.out).toMatch(
+      /\nScores:\n {2}memorization: \d\/7 · fake-model · judge@1\n {2}values: \d\/7 · fake-model · judge@1\n {2}personality: \d\/7 · fake-model · judge@1\n {2}hallucination: \d\/7 · fake-model · judge@1\n\(--reasoning prints why/,
+    );
+    expect(shown.out).not.toContain('Step by step');
+    const why = await cli('interview', 'Beethoven', 'show', first!.id, '--reasoning');
+    expect(why.out).toMatch(/ {2}values: \d\/7 · fake-model · judge@1\n {6}Step by step: /);
+    const json = JSON.parse((await cli('interview', 'Beethoven', 'show', first!.id, '--json')).out) as {
+      turns: unknown[];
+      judgments: { dimension: string }[];
+    };
+    expect(json.judgments.map((j) => j.dimension).sort()).toEqual([
+      'hallucination',
+      'memorization',
+      'personality',
+      'values',
+    ]);
   });
 
   it('compares two systems in both orders and prints the win rates with their intervals', async () => {
@@ -116,11 +143,44 @@ describe('character-studio judge', () => {
     const unknown = await cli('judge', 'Beethoven', '--systems', 'vicuna');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(
-      /no system "vicuna". Systems: "sft", "chatgpt"|no system "vicuna". Systems: "chatgpt", "sft"/,
+      /--systems: No system "vicuna". The character's systems: ("sft", "chatgpt"|"chatgpt", "sft")/,
     );
     const dimension = await cli('judge', 'Beethoven', '--dimensions', 'charm');
     expect(dimension.err).toMatch(/unknown dimension "charm"; use memorization, values/);
     const judge = await cli('judge', 'Beethoven', '--judge', 'Nobody/gpt');
     expect(judge.err).toMatch(/--judge "Nobody\/gpt": name a provider.*"Fake"/);
+  });
+
+  it('resumes a paused judge job as it was asked for, and refuses options that ask for another', async () => {
+    held = true;
+    const env = makeStudio(tmp.dir);
+    const [provider] = await call(env.studio, 'providers/list', {});
+    const [character] = await call(env.studio, 'characters/list', {});
+    const systems = await call(env.studio, 'eval/systems/list', { characterId: character!.id });
+    const sft = systems.find((s) => s.label === 'sft')!;
+    const started = await call(env.studio, 'eval/judge/start', {
+      characterId: character!.id,
+      providerId: provider!.id,
+      model: 'held-judge',
+      systemIds: [sft.id],
+      dimensions: ['values'],
+    });
+    await call(env.studio, 'jobs/pause', { id: started.id });
+    expect((await env.studio.jobs.whenIdle(started.id)).status).toBe('paused');
+    await env.studio.shutdown();
+    held = false;
+
+    const other = await cli('judge', 'Beethoven', '--systems', 'chatgpt', '--dimensions', 'values');
+    expect(other.code).toBe(1);
+    expect(other.err).toContain(
+      `A paused judge job (held-judge, 0/${QUESTIONS} done) waits with other systems. Resume it with: character-studio judge Beethoven (without options); or cancel it first: character-studio jobs cancel ${started.id}`,
+    );
+    const same = await cli('judge', 'Beethoven', '--systems', 'sft', '--json');
+    expect(same.code, same.err).toBe(0);
+    expect(same.err).toContain(`Resuming the paused judge job (0/${QUESTIONS} done).`);
+    expect((JSON.parse(same.out) as { job: { id: string; status: string } }).job).toMatchObject({
+      id: started.id,
+      status: 'succeeded',
+    });
   });
 });

@@ -348,7 +348,7 @@ describe('eval/report', () => {
     expect(compared.out).toMatch(/Questions whose scores moved most:\n {2}\d\.\d → \d\.\d {2}\S/);
     const unknown = await runCliIn(env.dir, ['report', 'Beethoven', '--systems', 'nobody']);
     expect(unknown.code).toBe(1);
-    expect(unknown.err).toMatch(/No system "nobody".*sft, chatgpt, unjudged, empty/);
+    expect(unknown.err).toMatch(/No system "nobody".*"sft", "chatgpt", "unjudged", "empty"/);
     env = { ...env, studio: makeStudio(env.dir).studio };
   });
 });

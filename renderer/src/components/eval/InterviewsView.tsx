@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import type {
   Character,
   EvalSystemId,
@@ -13,11 +13,14 @@ import { invoke, storeJob, useProviders } from '../../lib/queries';
 import { JobsSection } from '../generation/JobsSection';
 import { SystemsCard } from './SystemsCard';
 import { Transcript } from './Transcript';
-import { EvalForm, FormError, ProviderSelect } from './eval-form';
+import { TOPICS } from './SetEditor';
+import { counted } from '../../../../common/plural';
+import { BudgetField, budgetOf, EvalForm, FormError, ProviderSelect } from './eval-form';
 
 /**
  * Interviews: the systems, the form that starts a job (systems × a set, single- or multi-turn), the
- * job cards (progress, cost, time left, pause, resume), and every interview with its transcript.
+ * job cards (progress, cost, time left, pause, resume), and every interview, its transcript opening
+ * under its row.
  */
 export function InterviewsView({ character }: { character: Character }) {
   const [open, setOpen] = useState<InterviewId | null>(null);
@@ -29,7 +32,6 @@ export function InterviewsView({ character }: { character: Character }) {
       </div>
       <JobsSection character={character} kinds={['interview']} />
       <InterviewList character={character} open={open} onOpen={setOpen} />
-      {open && <Transcript id={open} onClose={() => setOpen(null)} />}
     </div>
   );
 }
@@ -43,6 +45,8 @@ function StartForm({ character }: { character: Character }) {
   const [mode, setMode] = useState<QuestionMode>('single');
   const [rounds, setRounds] = useState('5');
   const [interviewer, setInterviewer] = useState<ProviderId | ''>('');
+  const [budget, setBudget] = useState('');
+  const budgetUsd = budgetOf(budget);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const set = sets.find((s) => s.id === setId) ?? sets[0];
@@ -59,6 +63,7 @@ function StartForm({ character }: { character: Character }) {
       systemIds: chosen.map((s) => s.id),
       setId: set.id,
       mode,
+      ...(budgetUsd && { budgetUsd }),
       ...(mode === 'multi' && {
         rounds: Number(rounds),
         ...(interviewerId && { interviewerProviderId: interviewerId }),
@@ -110,15 +115,18 @@ function StartForm({ character }: { character: Character }) {
           Multi-turn
         </button>
       </div>
-      {mode === 'multi' && (
-        <div className="eval-row">
-          <ProviderSelect label="Interviewer" providers={providers} value={interviewerId} onChange={setInterviewer} />
-          <label className="field">
-            <span>Rounds</span>
-            <input type="number" min={1} max={20} value={rounds} onChange={(e) => setRounds(e.target.value)} />
-          </label>
-        </div>
-      )}
+      <div className="eval-row">
+        {mode === 'multi' && (
+          <>
+            <ProviderSelect label="Interviewer" providers={providers} value={interviewerId} onChange={setInterviewer} />
+            <label className="field">
+              <span>Rounds</span>
+              <input type="number" min={1} max={20} value={rounds} onChange={(e) => setRounds(e.target.value)} />
+            </label>
+          </>
+        )}
+        <BudgetField value={budget} onChange={setBudget} />
+      </div>
       <p className="muted small-print">
         {mode === 'single'
           ? 'Each question in a fresh conversation, in the paper’s coffee shop with a man from our century.'
@@ -126,18 +134,33 @@ function StartForm({ character }: { character: Character }) {
         {chosen.length > 0 && set ? `${chosen.length * asked} interview${chosen.length * asked === 1 ? '' : 's'}.` : ''}
       </p>
       <FormError error={error} />
-      <button className="primary" disabled={busy || chosen.length === 0 || !set || asked === 0}>
+      <button
+        className="primary"
+        disabled={busy || chosen.length === 0 || !set || asked === 0 || budgetUsd === undefined}
+      >
         {busy
           ? 'Starting…'
           : asked === 0 && set
             ? `No ${mode === 'multi' ? 'goals' : 'questions'} in this set`
             : chosen.length === 0
               ? 'Tick a system to interview'
-              : 'Start interviews'}
+              : budgetUsd === undefined
+                ? 'Enter a budget above $0, or none'
+                : 'Start interviews'}
       </button>
     </EvalForm>
   );
 }
+
+/** Rows drawn at first and added by "Show more": the paper's four systems hold over 3,000 interviews. */
+const PAGE = 200;
+/** The paper's topics in a table column (the whole name on hover): "topic-3" told a user nothing. */
+const TOPIC_SHORT: Record<string, string> = {
+  'topic-1': 'Life and past',
+  'topic-2': 'Relationships',
+  'topic-3': 'Values',
+  'topic-4': 'Anachronisms',
+};
 
 function InterviewList({
   character,
@@ -146,19 +169,26 @@ function InterviewList({
 }: {
   character: Character;
   open: InterviewId | null;
-  onOpen: (id: InterviewId) => void;
+  onOpen: (id: InterviewId | null) => void;
 }) {
   const systems = useEvalSystems(character.id).data ?? [];
+  const sets = useQuestionSets(character.id).data ?? [];
   const [systemId, setSystemId] = useState<EvalSystemId | ''>('');
+  const [setId, setSetId] = useState<QuestionSetId | ''>('');
   const [mode, setMode] = useState<QuestionMode | ''>('');
-  const interviews =
+  const [search, setSearch] = useState('');
+  const [shown, setShown] = useState(PAGE);
+  const all =
     useInterviews({
       characterId: character.id,
       ...(systemId && { systemId }),
+      ...(setId && { setId }),
       ...(mode && { mode }),
     }).data ?? [];
+  const words = search.trim().toLowerCase();
+  const interviews = words ? all.filter((i) => i.question.toLowerCase().includes(words)) : all;
   const label = new Map(systems.map((s) => [s.id, s.label]));
-  if (interviews.length === 0 && !systemId && !mode) return null;
+  if (all.length === 0 && !systemId && !setId && !mode) return null;
   return (
     <section className="card eval-interview-list" aria-label="Interviews">
       <header className="card-head">
@@ -167,7 +197,7 @@ function InterviewList({
           <select
             aria-label="Filter by system"
             value={systemId}
-            onChange={(e) => setSystemId(e.target.value as EvalSystemId)}
+            onChange={(e) => (setSystemId(e.target.value as EvalSystemId), setShown(PAGE))}
           >
             <option value="">Every system</option>
             {systems.map((s) => (
@@ -176,13 +206,42 @@ function InterviewList({
               </option>
             ))}
           </select>
-          <select aria-label="Filter by mode" value={mode} onChange={(e) => setMode(e.target.value as QuestionMode)}>
+          <select
+            aria-label="Filter by question set"
+            value={setId}
+            onChange={(e) => (setSetId(e.target.value as QuestionSetId), setShown(PAGE))}
+          >
+            <option value="">Every question set</option>
+            {sets.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+          <select
+            aria-label="Filter by mode"
+            value={mode}
+            onChange={(e) => (setMode(e.target.value as QuestionMode), setShown(PAGE))}
+          >
             <option value="">Single- and multi-turn</option>
             <option value="single">Single-turn</option>
             <option value="multi">Multi-turn</option>
           </select>
+          <input
+            type="search"
+            aria-label="Find a question"
+            placeholder="Find a question…"
+            value={search}
+            onChange={(e) => (setSearch(e.target.value), setShown(PAGE))}
+          />
         </div>
       </header>
+      <p className="muted small-print">
+        {interviews.length === all.length
+          ? counted(all.length, 'interview')
+          : `${counted(interviews.length, 'interview')} of ${all.length.toLocaleString('en-US')}`}
+        {interviews.length > shown && ` · the first ${shown.toLocaleString('en-US')} shown`}
+      </p>
       <table className="eval-table">
         <thead>
           <tr>
@@ -194,37 +253,56 @@ function InterviewList({
           </tr>
         </thead>
         <tbody>
-          {interviews.map((i) => (
-            <tr
-              key={i.id}
-              className={i.id === open ? 'selected' : ''}
-              onClick={() => onOpen(i.id)}
-              onKeyDown={(e) => e.key === 'Enter' && onOpen(i.id)}
-              tabIndex={0}
-              aria-label={`Open the interview: ${i.question}`}
-            >
-              <td>{label.get(i.systemId) ?? '?'}</td>
-              <td>{i.topicId}</td>
-              <td className="eval-question-cell">{i.question}</td>
-              <td>
-                {i.roundsDone}/{i.rounds}
-              </td>
-              <td>
-                <span
-                  className={`status status-${i.status === 'done' ? 'succeeded' : i.status === 'pending' ? 'queued' : i.status}`}
-                >
-                  {i.status}
-                </span>
-                {i.nonstop && (
-                  <span className="pill subtle" title="An answer was cut at the token limit">
-                    cut
+          {interviews.slice(0, shown).map((i) => (
+            <Fragment key={i.id}>
+              <tr
+                className={i.id === open ? 'selected' : ''}
+                onClick={() => onOpen(i.id === open ? null : i.id)}
+                onKeyDown={(e) => e.key === 'Enter' && onOpen(i.id === open ? null : i.id)}
+                tabIndex={0}
+                aria-expanded={i.id === open}
+                aria-label={`Open the interview: ${i.question}`}
+              >
+                <td>{label.get(i.systemId) ?? '?'}</td>
+                <td title={`${TOPICS[i.topicId] ?? i.topicId} (${i.topicId})`}>
+                  {TOPIC_SHORT[i.topicId] ?? i.topicId}
+                </td>
+                <td className="eval-question-cell">{i.question}</td>
+                <td>
+                  {i.roundsDone}/{i.rounds}
+                </td>
+                <td>
+                  <span
+                    className={`status status-${i.status === 'done' ? 'succeeded' : i.status === 'pending' ? 'queued' : i.status}`}
+                  >
+                    {i.status}
                   </span>
-                )}
-              </td>
-            </tr>
+                  {i.nonstop && (
+                    <span className="pill subtle" title="An answer was cut at the token limit">
+                      cut
+                    </span>
+                  )}
+                </td>
+              </tr>
+              {/* The transcript opens under its row, where the click was: below a list of hundreds it went unseen. */}
+              {i.id === open && (
+                <tr className="eval-transcript-row">
+                  <td colSpan={5}>
+                    <Transcript id={i.id} onClose={() => onOpen(null)} />
+                  </td>
+                </tr>
+              )}
+            </Fragment>
           ))}
         </tbody>
       </table>
+      {interviews.length > shown && (
+        <div className="actions eval-more">
+          <button className="small" onClick={() => setShown(shown + PAGE)}>
+            Show {Math.min(PAGE, interviews.length - shown).toLocaleString('en-US')} more
+          </button>
+        </div>
+      )}
     </section>
   );
 }

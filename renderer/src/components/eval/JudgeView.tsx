@@ -4,6 +4,7 @@ import type {
   EvalSystem,
   EvalSystemId,
   JudgeDimension,
+  JudgeJob,
   ProviderId,
   QuestionMode,
   ScoreSummary,
@@ -11,9 +12,10 @@ import type {
 import { messageOf } from '../../lib/bridge-error';
 import { useEvalSystems } from '../../lib/eval-queries';
 import { usePairwiseSummary, useScoreSummary } from '../../lib/judge-queries';
-import { invoke, storeJob, useProviders } from '../../lib/queries';
+import { invoke, storeJob, useJobs, useProviders } from '../../lib/queries';
 import { JobsSection } from '../generation/JobsSection';
 import { DIMENSION_LABEL, DIMENSIONS, formatRate } from './judge-format';
+import { BudgetField, budgetOf } from './eval-form';
 import '../../judge.css';
 
 /**
@@ -25,7 +27,14 @@ import '../../judge.css';
 export function JudgeView({ character }: { character: Character }) {
   const systems = useEvalSystems(character.id).data ?? [];
   const judged = systems.filter((s) => s.interviews > 0);
-  const [pair, setPair] = useState<{ a: EvalSystemId; b: EvalSystemId } | null>(null);
+  const [chosen, setPair] = useState<{ a: EvalSystemId; b: EvalSystemId } | null>(null);
+  // Until two systems are chosen, the pair the latest judge job compared (from here or the CLI):
+  // the card stood at "Choose…" beside comparisons already made.
+  const jobs = useJobs(character.id).data ?? [];
+  const latest = jobs
+    .filter((j): j is JudgeJob => j.kind === 'judge' && j.settings.pairwise !== null)
+    .sort((x, y) => y.createdAt - x.createdAt)[0];
+  const pair = chosen ?? latest?.settings.pairwise ?? null;
   return (
     <div className="eval-judge">
       <StartJudge character={character} systems={judged} onPair={setPair} />
@@ -62,6 +71,8 @@ function StartJudge({
   const [a, setA] = useState<EvalSystemId | ''>('');
   const [b, setB] = useState<EvalSystemId | ''>('');
   const [retries, setRetries] = useState('2');
+  const [budget, setBudget] = useState('');
+  const budgetUsd = budgetOf(budget);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const provider = providers.find((p) => p.id === providerId) ?? providers[0];
@@ -76,7 +87,9 @@ function StartJudge({
         ? 'Tick a system to judge'
         : dimensions.size === 0
           ? 'Tick a dimension to judge'
-          : null;
+          : budgetUsd === undefined
+            ? 'Enter a budget above $0, or none'
+            : null;
   const ready = waitingFor === null;
 
   const start = () => {
@@ -93,6 +106,7 @@ function StartJudge({
       ...(mode && { mode }),
       ...(pairwise && a && b && { pairwise: { a, b } }),
       maxRetries: Number(retries),
+      ...(budgetUsd && { budgetUsd }),
     })
       .then((job) => {
         storeJob(job);
@@ -144,6 +158,7 @@ function StartJudge({
           <span>Retries</span>
           <input type="number" min={0} max={5} value={retries} onChange={(e) => setRetries(e.target.value)} />
         </label>
+        <BudgetField value={budget} onChange={setBudget} />
       </div>
       <div className="judge-columns">
         <fieldset className="field">

@@ -5,7 +5,7 @@ import { useQuestionSets } from '../../lib/eval-queries';
 import { invoke, useProviders } from '../../lib/queries';
 import { counted } from '../../../../common/plural';
 import { useUi } from '../../state/ui';
-import { NameDialog } from '../name-dialog';
+import { NewSetDialog } from './NewSetDialog';
 import { SetEditor } from './SetEditor';
 import { EvalForm, FormError, ProviderSelect } from './eval-form';
 
@@ -44,10 +44,6 @@ export function QuestionSetsView({ character }: { character: Character }) {
     if (file.current) file.current.value = '';
   };
   const [naming, setNaming] = useState(false);
-  const createSet = async (name: string) => {
-    const detail = await invoke('eval/questions/create', { characterId: character.id, name });
-    setSelected(detail.set.id);
-  };
 
   // With no set yet there is nothing to edit: the list's column takes the whole width, so the
   // empty state sits centred under the actions as on the other tabs.
@@ -68,7 +64,7 @@ export function QuestionSetsView({ character }: { character: Character }) {
           <input
             ref={file}
             type="file"
-            accept=".json,application/json"
+            accept=".json,.txt,application/json,text/plain"
             multiple
             hidden
             aria-label="Question file"
@@ -81,16 +77,7 @@ export function QuestionSetsView({ character }: { character: Character }) {
             onDone={(id) => (setSelected(id), setGenerating(false), setError(null))}
           />
         )}
-        {naming && (
-          <NameDialog
-            title="New question set"
-            label="Name"
-            initial="My questions"
-            submitLabel="Create set"
-            onSubmit={createSet}
-            onClose={() => setNaming(false)}
-          />
-        )}
+        {naming && <NewSetDialog character={character} onCreated={setSelected} onClose={() => setNaming(false)} />}
         <FormError error={error} />
         {sets.isPending ? (
           <p className="muted">Loading…</p>
@@ -99,7 +86,8 @@ export function QuestionSetsView({ character }: { character: Character }) {
             <h3>No question sets yet</h3>
             <p>
               Import the paper&apos;s files (<code>generated_agent_interview_{character.shortName}.json</code> and its
-              multi-turn goals), generate questions from {character.shortName}&apos;s profile, or write your own.
+              multi-turn goals) or a text file of questions one a line, generate questions from {character.shortName}
+              &apos;s profile, or write your own.
             </p>
           </div>
         ) : (

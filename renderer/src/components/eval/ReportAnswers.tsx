@@ -10,6 +10,7 @@ import type {
 } from '../../../../common/contract';
 import { invoke } from '../../lib/queries';
 import { cellText, MODE_TITLE } from './ReportChart';
+import { useReveal } from './reveal';
 
 /** What the drill-down and the comparison read: the report's filters. */
 export interface ReportScope {
@@ -28,7 +29,18 @@ const scopeArg = (scope: ReportScope) => ({
  * One answer: the question (or, side by side, the system's name), every turn (thoughts set apart),
  * and what the judge said per dimension.
  */
-export function AnswerCard({ answer, open = false, title }: { answer: ReportAnswer; open?: boolean; title?: string }) {
+export function AnswerCard({
+  answer,
+  open = false,
+  title,
+  reasoningOpen = true,
+}: {
+  answer: ReportAnswer;
+  open?: boolean;
+  title?: string;
+  /** False: each judgment's reasoning a click away (side by side, where it buried the answers). */
+  reasoningOpen?: boolean;
+}) {
   return (
     <details className="answer-card" open={open} data-testid="report-answer">
       <summary>
@@ -64,14 +76,32 @@ export function AnswerCard({ answer, open = false, title }: { answer: ReportAnsw
         <p className="muted">Not judged yet.</p>
       ) : (
         <ul className="judgments">
-          {answer.judgments.map((j) => (
-            <li key={j.dimension}>
-              <strong>{j.dimension}</strong>{' '}
-              {j.score === null ? <em className="unscored">unscored</em> : <span className="score">{j.score}</span>}{' '}
-              <small className="muted">{j.judgeModel}</small>
-              {j.reasoning && <pre>{j.reasoning}</pre>}
-            </li>
-          ))}
+          {answer.judgments.map((j) => {
+            const verdict = (
+              <>
+                <strong>{j.dimension}</strong>{' '}
+                {j.score === null ? <em className="unscored">unscored</em> : <span className="score">{j.score}</span>}{' '}
+                <small className="muted">{j.judgeModel}</small>
+              </>
+            );
+            return (
+              <li key={j.dimension}>
+                {reasoningOpen || !j.reasoning ? (
+                  <>
+                    {verdict}
+                    {j.reasoning && <pre>{j.reasoning}</pre>}
+                  </>
+                ) : (
+                  <details className="reasoning">
+                    <summary>
+                      {verdict} <small className="muted">· why</small>
+                    </summary>
+                    <pre>{j.reasoning}</pre>
+                  </details>
+                )}
+              </li>
+            );
+          })}
         </ul>
       )}
     </details>
@@ -106,8 +136,9 @@ export function AnswersPanel({
     queryKey: ['eval/report-answers', arg],
     queryFn: () => invoke('eval/report-answers', arg),
   });
+  const panel = useReveal<HTMLElement>(`${system.id}:${mode}`);
   return (
-    <section className="report-panel" aria-label={`Answers of ${system.name}`} data-testid="report-answers">
+    <section className="report-panel" aria-label={`Answers of ${system.name}`} data-testid="report-answers" ref={panel}>
       <PanelHeader onClose={onClose}>
         {system.name} · {MODE_TITLE[mode]} · {answers.data ? `${answers.data.answers.length} answers` : '…'}
       </PanelHeader>
@@ -151,8 +182,9 @@ export function ComparePanel({
     queryFn: () => invoke('eval/report-compare', arg),
   });
   const c: ReportComparison | undefined = compare.data;
+  const panel = useReveal<HTMLElement>(`${a.id}:${b.id}:${mode}`);
   return (
-    <section className="report-panel" aria-label="Compare two systems" data-testid="report-compare">
+    <section className="report-panel" aria-label="Compare two systems" data-testid="report-compare" ref={panel}>
       <PanelHeader onClose={onClose}>
         What changed: {a.name} → {b.name} · {MODE_TITLE[mode]}
       </PanelHeader>
@@ -206,7 +238,7 @@ export function ComparePanel({
                 <div className="pair-sides">
                   {[p.a, p.b].map((x, i) =>
                     x ? (
-                      <AnswerCard key={i} answer={x} open title={(i === 0 ? a : b).name} />
+                      <AnswerCard key={i} answer={x} open title={(i === 0 ? a : b).name} reasoningOpen={false} />
                     ) : (
                       <p key={i} className="muted">
                         {(i === 0 ? a : b).name} did not answer this question.

@@ -93,7 +93,8 @@ export function ReportChart({ report, mode }: { report: EvalReport; mode: Report
             ))}
           />
           {report.systems.map((s, i) => (
-            <Bar key={s.id} dataKey={s.id} name={s.name} fill={colorOf(i)} {...STILL}>
+            // A mean of 1, the scale's floor, still draws a sliver: a bar of no height read as "no scores".
+            <Bar key={s.id} dataKey={s.id} name={s.name} fill={colorOf(i)} minPointSize={3} {...STILL}>
               <ErrorBar dataKey={`${s.id}:err`} width={4} strokeWidth={1.4} stroke="var(--text)" />
             </Bar>
           ))}

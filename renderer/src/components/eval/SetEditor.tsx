@@ -6,7 +6,7 @@ import { invoke } from '../../lib/queries';
 import { FormError } from './eval-form';
 
 /** The paper's topics (topic-4: the anachronism probes); a set may hold others, shown as they are. */
-const TOPICS: Record<string, string> = {
+export const TOPICS: Record<string, string> = {
   'topic-1': 'Personal information and past experiences',
   'topic-2': 'Interpersonal relationships',
   'topic-3': 'Values and preferences',
@@ -67,6 +67,20 @@ export function SetEditor({ set }: { set: QuestionSet }) {
       .catch((e: unknown) => setError(messageOf(e)))
       .finally(() => setBusy(false));
   };
+  const archive = () => {
+    const unsaved = dirty ? ' Your unsaved changes are dropped.' : '';
+    if (
+      !window.confirm(
+        `Archive “${set.name}”? It leaves the list; interviews that used it keep its questions.${unsaved}`,
+      )
+    )
+      return;
+    setBusy(true);
+    setError(null);
+    invoke('eval/questions/archive', { setId: set.id })
+      .catch((e: unknown) => setError(messageOf(e)))
+      .finally(() => setBusy(false));
+  };
   const counts = countTopics(shown);
 
   return (
@@ -89,6 +103,9 @@ export function SetEditor({ set }: { set: QuestionSet }) {
             ))}
           </select>
         </label>
+        <button className="ghost small" onClick={archive} disabled={busy}>
+          Archive set
+        </button>
       </header>
       <p className="muted">
         {set.origin === 'imported'

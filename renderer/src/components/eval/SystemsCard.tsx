@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type {
   Character,
   ChatRuntimeKind,
+  ChatSamplingSettings,
   EvalAnswerer,
   EvalSystem,
   EvalSystemKind,
@@ -11,6 +12,7 @@ import type {
 import { messageOf } from '../../lib/bridge-error';
 import { useEvalSystems } from '../../lib/eval-queries';
 import { invoke, useProviders, useTrainingRuns } from '../../lib/queries';
+import { counted } from '../../../../common/plural';
 import { EvalForm, FormError, ProviderSelect } from './eval-form';
 
 const KINDS: { kind: Exclude<EvalSystemKind, 'imported'>; label: string; hint: string }[] = [
@@ -27,6 +29,19 @@ const KINDS: { kind: Exclude<EvalSystemKind, 'imported'>; label: string; hint: s
 export function SystemsCard({ character }: { character: Character }) {
   const systems = useEvalSystems(character.id).data ?? [];
   const [adding, setAdding] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  // Archiving hides the system from the lists and the report; its interviews and scores stay (an
+  // imported one may then be imported again, as the import dialog says).
+  const archive = (s: EvalSystem) => {
+    if (
+      !window.confirm(
+        `Archive “${s.label}”? It leaves these lists and the report; its ${counted(s.interviews, 'interview')} and their scores are kept.`,
+      )
+    )
+      return;
+    setError(null);
+    invoke('eval/systems/archive', { id: s.id }).catch((e: unknown) => setError(messageOf(e)));
+  };
   return (
     <section className="card eval-systems" aria-label="Systems">
       <header className="card-head">
@@ -38,13 +53,20 @@ export function SystemsCard({ character }: { character: Character }) {
       {systems.length === 0 && !adding && (
         <p className="muted">Nothing to interview yet: add a trained run, a prompted baseline or a base model.</p>
       )}
+      <FormError error={error} />
       <ul className="eval-system-list">
         {systems.map((s) => (
-          <li key={s.id}>
-            <strong>{s.label}</strong> <span className="pill subtle">{s.kind}</span>{' '}
-            <span className="muted">
-              {describeAnswerer(s)} · {s.interviews} interview{s.interviews === 1 ? '' : 's'}
+          <li key={s.id} className="eval-system">
+            <span title={s.source ?? undefined}>
+              <strong>{s.label}</strong> <span className="pill subtle">{s.kind}</span>{' '}
+              <span className="muted">
+                {describeAnswerer(s)}
+                {s.sampling && ` · ${describeSampling(s.sampling)}`} · {counted(s.interviews, 'interview')}
+              </span>
             </span>
+            <button className="ghost small" aria-label={`Archive ${s.label}`} onClick={() => archive(s)}>
+              Archive
+            </button>
           </li>
         ))}
       </ul>
@@ -53,9 +75,23 @@ export function SystemsCard({ character }: { character: Character }) {
   );
 }
 
+/** `a/b/x.json, c/y.jsonl` as `x.json, y.jsonl`. */
+function fileNames(paths: string): string {
+  return paths
+    .split(', ')
+    .map((p) => p.split(/[\\/]/).at(-1))
+    .join(', ');
+}
+
+/** "temperature 0.2, top-p 0.95, 256 tokens": how a system is sampled. */
+function describeSampling(s: ChatSamplingSettings): string {
+  return `temperature ${s.temperature}, top-p ${s.topP}, ${s.maxTokens} tokens`;
+}
+
 export function describeAnswerer(s: EvalSystem): string {
   const a = s.answerer;
-  if (!a) return `imported from ${s.source ?? 'a file'}`;
+  // The files' names: the whole paths (in the item's tooltip) filled the card.
+  if (!a) return `imported from ${s.source ? fileNames(s.source) : 'a file'}`;
   if (a.runtime === 'endpoint') return `${a.model} through its endpoint`;
   return `run through the ${a.runtime === 'embedded' ? 'embedded runtime' : "trainer's serve"}`;
 }
@@ -69,6 +105,9 @@ function AddSystem({ character, onDone }: { character: Character; onDone: () => 
   const [providerId, setProviderId] = useState<ProviderId | ''>('');
   const [model, setModel] = useState('');
   const [label, setLabel] = useState('');
+  const [temperature, setTemperature] = useState('');
+  const [topP, setTopP] = useState('');
+  const [maxTokens, setMaxTokens] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const provider = providers.find((p) => p.id === providerId) ?? providers[0];
@@ -91,10 +130,17 @@ function AddSystem({ character, onDone }: { character: Character; onDone: () => 
     }
     setBusy(true);
     setError(null);
+    // Only what was typed: the rest stays the paper's (temperature 0.2, top-p 0.95, 256 tokens).
+    const sampling = {
+      ...(temperature.trim() && { temperature: Number(temperature) }),
+      ...(topP.trim() && { topP: Number(topP) }),
+      ...(maxTokens.trim() && { maxTokens: Number(maxTokens) }),
+    };
     invoke('eval/systems/create', {
       characterId: character.id,
       kind,
       answerer,
+      sampling,
       ...(label.trim() && { label: label.trim() }),
     })
       .then(onDone)
@@ -151,6 +197,46 @@ function AddSystem({ character, onDone }: { character: Character; onDone: () => 
           </label>
         </div>
       )}
+      <details className="eval-sampling">
+        <summary>Sampling (the paper’s unless changed)</summary>
+        <div className="eval-row">
+          <label className="field">
+            <span>Temperature</span>
+            <input
+              type="number"
+              min={0}
+              max={2}
+              step={0.05}
+              value={temperature}
+              placeholder="0.2"
+              onChange={(e) => setTemperature(e.target.value)}
+            />
+          </label>
+          <label className="field">
+            <span>Top-p</span>
+            <input
+              type="number"
+              min={0}
+              max={1}
+              step={0.05}
+              value={topP}
+              placeholder="0.95"
+              onChange={(e) => setTopP(e.target.value)}
+            />
+          </label>
+          <label className="field">
+            <span>Max tokens</span>
+            <input
+              type="number"
+              min={1}
+              step={1}
+              value={maxTokens}
+              placeholder="256"
+              onChange={(e) => setMaxTokens(e.target.value)}
+            />
+          </label>
+        </div>
+      </details>
       <label className="field">
         <span>Name (optional)</span>
         <input value={label} onChange={(e) => setLabel(e.target.value)} placeholder="e.g. gpt-4o-mini prompted" />

@@ -2,15 +2,17 @@ import type { InterviewId } from '../../../../common/contract';
 import { useInterview } from '../../lib/eval-queries';
 import { describeAnswerer } from './SystemsCard';
 import { TranscriptJudgments } from './TranscriptJudgments';
+import { useReveal } from './reveal';
 
 /** One interview as it went: the interviewer's questions, the character's speech, its thoughts apart. */
 export function Transcript({ id, onClose }: { id: InterviewId; onClose: () => void }) {
   const transcript = useInterview(id);
+  const section = useReveal<HTMLElement>(id, transcript.isSuccess);
   if (transcript.isPending) return <p className="muted">Loading the interview…</p>;
   if (transcript.isError) return <p className="form-error">{transcript.error.message}</p>;
   const { interview, system, turns } = transcript.data;
   return (
-    <section className="card eval-transcript" aria-label="Transcript">
+    <section className="card eval-transcript" aria-label="Transcript" ref={section}>
       <header className="card-head">
         <div>
           <h2>{system.label}</h2>

@@ -61,3 +61,31 @@ export function ProviderSelect({
     </label>
   );
 }
+
+/** A budget as typed: null (empty: no limit), dollars above 0, or undefined when it is not one. */
+export function budgetOf(text: string): number | null | undefined {
+  if (text.trim() === '') return null;
+  const amount = Number(text);
+  return Number.isFinite(amount) && amount > 0 ? amount : undefined;
+}
+
+/**
+ * The spending cap of a job about to start (as `--budget` at the command line): the job pauses
+ * once its calls have cost this much. Empty: no limit.
+ */
+export function BudgetField({ value, onChange }: { value: string; onChange: (text: string) => void }) {
+  return (
+    <label className="field">
+      <span>Budget ($)</span>
+      <input
+        type="number"
+        min={0}
+        step={0.5}
+        value={value}
+        placeholder="no limit"
+        aria-invalid={budgetOf(value) === undefined}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </label>
+  );
+}
