@@ -75,7 +75,7 @@ export function budgetOf(text: string): number | null | undefined {
  */
 export function BudgetField({ value, onChange }: { value: string; onChange: (text: string) => void }) {
   return (
-    <label className="field">
+    <label className="field eval-budget">
       <span>Budget ($)</span>
       <input
         type="number"
