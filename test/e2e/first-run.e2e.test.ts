@@ -34,6 +34,10 @@ describe('the first run', () => {
       // A model, tested before it is saved.
       await welcome.getByRole('button', { name: 'Set up a model' }).click();
       const form = welcome.getByRole('form', { name: 'New provider' });
+      // It opens below the fold and comes into view by itself, its top in the window's upper half.
+      await expect
+        .poll(() => form.evaluate((el) => Math.round(el.getBoundingClientRect().top / (window.innerHeight / 2))))
+        .toBe(0);
       await form.getByLabel('Preset').selectOption({ label: 'Custom (OpenAI-compatible)' });
       await form.getByLabel(/^Base URL/).fill(llm.baseURL);
       await form.getByLabel(/^Model/).fill('tiny-instruct');

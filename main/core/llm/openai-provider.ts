@@ -28,6 +28,7 @@
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
+import { counted } from '../../../common/plural';
 import { completionBody, type CompletionBody } from './completion-body';
 import { leanFetch } from './lean-fetch';
 import { OpenAiErrors, type StallKind } from './openai-errors';
@@ -345,7 +346,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       steps.push({
         name: 'list-models',
         ok: true,
-        message: `The server lists ${models.length} model(s).`,
+        message: `The server lists ${counted(models.length, 'model')}.`,
         latencyMs: this.now() - t,
       });
     } catch (error) {
@@ -361,7 +362,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       return report(
         true,
         models.length > 0
-          ? `Connected to ${this.endpoint}; it offers ${models.length} model(s). Pick one, then test again to try a completion.`
+          ? `Connected to ${this.endpoint}; it offers ${counted(models.length, 'model')}. Pick one, then test again to try a completion.`
           : `Connected to ${this.endpoint}, but it offers no models. Load one on the server, then test again.`,
       );
     }

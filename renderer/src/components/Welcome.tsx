@@ -135,7 +135,7 @@ function ModelSetup() {
         </p>
       )}
       {editing ? (
-        <ProviderForm existing={null} onDone={() => setEditing(false)} />
+        <ProviderForm existing={null} onDone={() => setEditing(false)} reveal />
       ) : (
         <button className={connected.length > 0 ? '' : 'primary'} onClick={() => setEditing(true)}>
           {connected.length > 0 ? 'Add another model' : 'Set up a model'}

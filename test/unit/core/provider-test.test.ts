@@ -39,7 +39,7 @@ describe('testing a provider before it is saved', () => {
     const check = await call(env.studio, 'providers/test', { draft: draftFor() });
     expect(check.ok).toBe(true);
     expect(check.models).toEqual(['qwen2.5-7b', 'llama3.1:8b']);
-    expect(check.summary).toContain('2 model(s)');
+    expect(check.summary).toContain('2 models');
     expect(check.summary).toContain('Pick one');
     expect(chats()).toHaveLength(0);
     expect(await call(env.studio, 'providers/list', {})).toEqual([]);

@@ -3,6 +3,7 @@ import type { CallId, LlmCall } from '../../../../common/contract';
 import { callCostText, callEndpointText, callTokensText, indentedJson } from '../../../../common/provenance';
 import { useCalls } from '../../lib/queries';
 import { Modal } from '../Modal';
+import { formatTime } from '../generation/format';
 
 /** The LLM calls that made a scene and its experience: every attempt, with prompt and raw answer. */
 export function ProvenanceDialog({
@@ -83,7 +84,7 @@ function CallView({ call, attempts }: { call: LlmCall; attempts: number }) {
         <Fact label="Latency" value={`${(call.latencyMs / 1000).toFixed(2)} s`} />
         <Fact label="Cost" value={callCostText(call)} />
         <Fact label="Finish" value={call.finishReason ?? '—'} />
-        <Fact label="Started" value={new Date(call.startedAt).toLocaleString()} />
+        <Fact label="Started" value={formatTime(call.startedAt, { seconds: true })} />
       </dl>
       {params.length > 0 && (
         <p className="call-params">

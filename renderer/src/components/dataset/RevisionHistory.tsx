@@ -6,6 +6,7 @@ import { invoke, queryClient, useStudioEvent } from '../../lib/queries';
 import { importedFromText } from '../../../../common/provenance';
 import { revisionNumbering } from '../../../../common/scene-doc/revision-numbers';
 import { DiffSections } from './DiffSections';
+import { formatTime } from '../generation/format';
 
 const AUTHORS: Record<SceneRevision['author'], string> = {
   generated: 'Generated',
@@ -94,7 +95,7 @@ export function RevisionHistory({
                   Proposed by the LLM <span className="badge">not applied</span>
                 </span>
                 <span className="muted revision-instruction">“{p.instruction}”</span>
-                <span className="muted">{new Date(p.createdAt).toLocaleString()}</span>
+                <span className="muted">{formatTime(p.createdAt, { seconds: true })}</span>
               </button>
             </li>
           ))}
@@ -117,7 +118,7 @@ export function RevisionHistory({
               </span>
               {r.instruction && <span className="muted revision-instruction">“{r.instruction}”</span>}
               <span className="muted">
-                {new Date(r.createdAt).toLocaleString()}
+                {formatTime(r.createdAt, { seconds: true })}
                 {r.promptVersion ? ` · prompt ${r.promptVersion}` : ''}
               </span>
             </button>

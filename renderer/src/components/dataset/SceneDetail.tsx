@@ -15,6 +15,7 @@ import { duplicateScene, sceneName, type CopiedFrom, type DeleteRequest } from '
 /** Turns the reader shows before asking: a scene of thousands stays quick to open. */
 const READ_TURNS = 300;
 import { sceneOriginText } from '../../../../common/provenance';
+import { formatTime } from '../generation/format';
 
 /** One scene and its experience, as a transcript a person can read. */
 export function SceneDetail({
@@ -189,7 +190,7 @@ export function SceneDetail({
         <p className="muted">Not written yet: the experiences stage expands this scene into a dialogue.</p>
       )}
       <p className="muted provenance-line">
-        {sceneOriginText(s, imported)} · made {new Date(s.createdAt).toLocaleString()}
+        {sceneOriginText(s, imported)} · made {formatTime(s.createdAt)}
       </p>
       {provenance && (
         <ProvenanceDialog

@@ -4,6 +4,7 @@ import { messageOf } from '../../lib/bridge-error';
 import { useQuestionSet } from '../../lib/eval-queries';
 import { invoke } from '../../lib/queries';
 import { FormError } from './eval-form';
+import { formatTime } from '../generation/format';
 
 /** The paper's topics (topic-4: the anachronism probes); a set may hold others, shown as they are. */
 export const TOPICS: Record<string, string> = {
@@ -98,7 +99,7 @@ export function SetEditor({ set }: { set: QuestionSet }) {
           <select value={viewing} onChange={(e) => setVersion(Number(e.target.value))} aria-label="Version">
             {[...set.versions].reverse().map((v) => (
               <option key={v.version} value={v.version}>
-                v{v.version} · {v.note} · {new Date(v.createdAt).toLocaleString()}
+                v{v.version} · {v.note} · {formatTime(v.createdAt)}
               </option>
             ))}
           </select>

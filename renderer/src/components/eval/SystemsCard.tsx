@@ -14,6 +14,7 @@ import { useEvalSystems } from '../../lib/eval-queries';
 import { invoke, useProviders, useTrainingRuns } from '../../lib/queries';
 import { counted } from '../../../../common/plural';
 import { EvalForm, FormError, ProviderSelect } from './eval-form';
+import { formatTime } from '../generation/format';
 
 const KINDS: { kind: Exclude<EvalSystemKind, 'imported'>; label: string; hint: string }[] = [
   { kind: 'run', label: 'Trained run', hint: 'one of the character’s finished runs' },
@@ -169,7 +170,7 @@ function AddSystem({ character, onDone }: { character: Character; onDone: () => 
               {runs.length === 0 && <option value="">No finished run</option>}
               {runs.map((r) => (
                 <option key={r.id} value={r.id}>
-                  {r.config.baseModel} · {new Date(r.createdAt).toLocaleString()}
+                  {r.config.baseModel} · {formatTime(r.createdAt)}
                 </option>
               ))}
             </select>

@@ -43,8 +43,12 @@ export function formatTokens(tokens: number): string {
   return `${(tokens / 1_000_000).toFixed(2)}M`;
 }
 
-export function formatTime(ms: number): string {
-  return new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+/** A moment as every screen shows one ("Dec 3, 2026, 12:29 AM"); `seconds` where moments a minute apart must differ (revisions, calls). */
+export function formatTime(ms: number, options: { seconds?: boolean } = {}): string {
+  return new Date(ms).toLocaleString(undefined, {
+    dateStyle: 'medium',
+    timeStyle: options.seconds ? 'medium' : 'short',
+  });
 }
 
 /** A share 0–1 as a percentage with at most one decimal. */

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type {
   ConnectionCheck,
   Provider,
@@ -6,6 +6,7 @@ import type {
   ProviderPreset,
   ProviderPresetInfo,
 } from '../../../../common/contract';
+import { counted } from '../../../../common/plural';
 import { messageOf } from '../../lib/bridge-error';
 import { queryClient, useCommand, usePresets } from '../../lib/queries';
 import { useUi } from '../../state/ui';
@@ -61,8 +62,19 @@ function fromPreset(preset: ProviderPresetInfo, previous?: FormState): FormState
   };
 }
 
-/** Adds a provider, or edits one. The API key is write-only: it is never shown again. */
-export function ProviderForm({ existing, onDone }: { existing: Provider | null; onDone: () => void }) {
+/**
+ * Adds a provider, or edits one. The API key is write-only: it is never shown again. `reveal`: the
+ * form opened below the fold (the welcome page) and brings its top into view once it has its fields.
+ */
+export function ProviderForm({
+  existing,
+  onDone,
+  reveal = false,
+}: {
+  existing: Provider | null;
+  onDone: () => void;
+  reveal?: boolean;
+}) {
   const toast = useUi((s) => s.toast);
   const presets = usePresets();
   const create = useCommand('providers/create', { quiet: true });
@@ -76,6 +88,11 @@ export function ProviderForm({ existing, onDone }: { existing: Provider | null; 
   const state = form ?? (list[0] ? fromPreset(list[0]) : null);
   const preset = list.find((p) => p.id === state?.preset);
   const embedded = preset?.kind === 'embedded' || existing?.kind === 'embedded';
+  const formRef = useRef<HTMLFormElement>(null);
+  const filled = state !== null;
+  useEffect(() => {
+    if (reveal && filled) formRef.current?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  }, [reveal, filled]);
 
   if (presets.isError) return <p className="form-error">{presets.error.message}</p>;
   if (!state) return <p className="muted">Loading presets…</p>;
@@ -140,6 +157,7 @@ export function ProviderForm({ existing, onDone }: { existing: Provider | null; 
 
   return (
     <form
+      ref={formRef}
       className="form provider-form"
       onSubmit={(e) => void onSubmit(e)}
       aria-label={existing ? 'Edit provider' : 'New provider'}
@@ -216,7 +234,7 @@ export function ProviderForm({ existing, onDone }: { existing: Provider | null; 
             {embedded
               ? 'A label for this model in logs.'
               : check?.models?.length
-                ? `${check.models.length} model(s) offered: type to filter, or click one below.`
+                ? `${counted(check.models.length, 'model')} offered: type to filter, or click one below.`
                 : 'Leave it empty and test the connection to pick from the models it offers.'}
           </small>
         </label>
