@@ -63,8 +63,13 @@ export interface DatasetCharts {
   /** Protective scenes as a share of all scenes, 0–1 (the paper: 1–5%). */
   protectiveShare: number;
   chunks: ChunkCoverage[];
-  /** Scenes whose chunk is gone or that were written by hand: no bar in the coverage. */
+  /** Normal scenes whose chunk is gone, or that were imported or written by hand: no bar in the coverage. */
   withoutChunk: number;
+  /**
+   * Protective scenes without a chunk: the studio's plan writes them from the character's limits
+   * alone (the paper's plan gives each one a chunk), so none of them is missing anything.
+   */
+  protectiveWithoutChunk: number;
   turnsPerScene: Histogram;
   wordsPerTurn: Histogram;
   /** Estimated from each example's length in characters, about 4 a token (the trainer's tokenizer is not known here). */

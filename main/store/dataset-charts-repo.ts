@@ -131,14 +131,17 @@ export class DatasetChartsRepo {
   }
 
   /** Scenes whose chunk is one of the character's: the rest have none (deleted, or written by hand). */
-  scenesWithChunk(characterId: CharacterId): number {
-    return this.db
+  /** The character's scenes that came from one of its chunks, normal and protective. */
+  scenesWithChunk(characterId: CharacterId): { normal: number; protective: number } {
+    const rows = this.db
       .prepare(
-        `SELECT count(*) FROM scenes s JOIN chunks ch ON ch.id = s.chunk_id JOIN profiles p ON p.id = ch.profile_id
-         WHERE p.character_id = ?`,
+        `SELECT s.protective != 0 AS protective, count(*) AS n
+         FROM scenes s JOIN chunks ch ON ch.id = s.chunk_id JOIN profiles p ON p.id = ch.profile_id
+         WHERE p.character_id = ? GROUP BY s.protective != 0`,
       )
-      .pluck()
-      .get(characterId) as number;
+      .all(characterId) as { protective: number; n: number }[];
+    const of = (protective: number) => rows.find((r) => r.protective === protective)?.n ?? 0;
+    return { normal: of(0), protective: of(1) };
   }
 
   /** Every character with its profile and dataset totals, by name. */

@@ -1,4 +1,5 @@
 import type { CharacterFigures, DatasetCharts, Histogram, PaperFigures, PaperRange } from '../../../common/contract';
+import { counted } from '../../../common/plural';
 
 /** Widest bar of a text chart, in block characters. */
 const BAR_WIDTH = 32;
@@ -57,13 +58,19 @@ export function chartsText(charts: DatasetCharts): string {
     note: `  ${c.head.slice(0, 48)}${c.head.length > 48 ? '…' : ''}`,
   }));
   const uncovered = charts.chunks.filter((c) => c.scenes + c.protective === 0).length;
+  const apart = [
+    ...(charts.withoutChunk > 0 ? [`${counted(charts.withoutChunk, 'scene')} without a chunk`] : []),
+    ...(charts.protectiveWithoutChunk > 0
+      ? [`${counted(charts.protectiveWithoutChunk, 'protective scene')} from the character's limits, not a chunk`]
+      : []),
+  ];
   return [
     'By stage',
     stage('Normal', normal),
     stage('Protective', protective),
     `  Protective share ${percent(charts.protectiveShare)} of all scenes (the paper: 1–5%)`,
     '',
-    `Coverage of the life: scenes per profile chunk (${num(charts.chunks.length)} chunks, ${num(uncovered)} without any scene${charts.withoutChunk > 0 ? `; ${num(charts.withoutChunk)} scenes have no chunk` : ''})`,
+    `Coverage of the life: scenes per profile chunk (${num(charts.chunks.length)} chunks, ${num(uncovered)} without any scene${apart.map((a) => `; ${a}`).join('')})`,
     ...(coverage.length === 0 ? ['  No profile yet.'] : barRows(coverage)),
     '',
     ...histogramText('Turns per scene', charts.turnsPerScene, 'experiences'),

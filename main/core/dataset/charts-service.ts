@@ -55,13 +55,15 @@ export class DatasetChartsService {
     const turns = kinds.speaking.turns + kinds.thinking.turns + kinds.action.turns;
     const words = kinds.speaking.words + kinds.thinking.words + kinds.action.words;
     const chunks = this.repo.chunks(characterId);
+    const withChunk = this.repo.scenesWithChunk(characterId);
     return {
       characterId,
       normal,
       protective,
       protectiveShare: all === 0 ? 0 : protective.scenes / all,
       chunks: chunks.map((c, i) => ({ ...c, number: i + 1, head: c.head.replace(/\s+/g, ' ').trim() })),
-      withoutChunk: all - this.repo.scenesWithChunk(characterId),
+      withoutChunk: normal.scenes - withChunk.normal,
+      protectiveWithoutChunk: protective.scenes - withChunk.protective,
       turnsPerScene: histogram(groups(this.repo.distribution(characterId, 'turn_count', 1), 1, 1), 1, 'turns'),
       wordsPerTurn: fixedHistogram(
         this.repo.turnLengths(characterId).map((b) => ({ bucket: b.value, count: b.count })),

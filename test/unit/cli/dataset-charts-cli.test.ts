@@ -43,7 +43,7 @@ describe('character-studio dataset stats|compare', () => {
     expect(text.code, text.err).toBe(0);
     expect(text.out).toContain('Ludwig van Beethoven: 4 scenes (0 protective), 4 experiences, 10 turns');
     expect(text.out).toContain(
-      'Coverage of the life: scenes per profile chunk (3 chunks, 3 without any scene; 4 scenes have no chunk)',
+      'Coverage of the life: scenes per profile chunk (3 chunks, 3 without any scene; 4 scenes without a chunk)',
     );
     expect(text.out).toMatch(
       /Turns per scene \(4 experiences, mean 2\.5, median 2, max 3\)\n\s+2\s+█+\s+2\n\s+3\s+█+\s+2/,

@@ -150,7 +150,9 @@ async function expectChartsRight(characterId: CharacterId): Promise<DatasetChart
       ];
     }),
   );
-  expect(charts.withoutChunk).toBe(scenes.filter((s) => s.chunk_id === null).length);
+  // Protective scenes of the studio's plan come from the limits alone: counted apart, not as missing.
+  expect(charts.withoutChunk).toBe(scenes.filter((s) => s.chunk_id === null && !s.protective).length);
+  expect(charts.protectiveWithoutChunk).toBe(scenes.filter((s) => s.chunk_id === null && s.protective).length);
 
   const written = scenes.filter((s) => s.turns !== null).map((s) => ({ ...s, parsed: JSON.parse(s.turns!) as Turn[] }));
   const turnsPerScene = written.map((s) => s.parsed.length);
@@ -209,6 +211,8 @@ describe('dataset charts', () => {
 
     let charts = await expectChartsRight(characterId);
     // What the fixture must exercise: a tail bar, empty turns, a gap in the coverage, both spellings as one.
+    expect(charts.withoutChunk).toBeGreaterThan(0);
+    expect(charts.protectiveWithoutChunk).toBeGreaterThan(0);
     expect(charts.turnsPerScene.bins.at(-1)?.to).toBeNull();
     expect(charts.wordsPerTurn.bins[0]).toEqual({ from: 0, to: 1, count: expect.any(Number) as number });
     expect(charts.chunks[3]).toMatchObject({ number: 4, scenes: 0, experiences: 0, protective: 0 });

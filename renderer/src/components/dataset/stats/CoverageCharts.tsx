@@ -138,6 +138,14 @@ export function CoverageChart({ charts }: { charts: DatasetCharts }) {
                 chunk (imported, written by hand, or its chunk was deleted)
               </span>
             )}
+            {charts.protectiveWithoutChunk > 0 && (
+              <span>
+                {charts.protectiveWithoutChunk === 1
+                  ? 'One protective scene comes'
+                  : `${formatCount(charts.protectiveWithoutChunk)} protective scenes come`}{' '}
+                from what the character cannot know, not from a chunk
+              </span>
+            )}
           </ChartLegend>
         )
       }
