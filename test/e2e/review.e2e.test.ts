@@ -97,6 +97,39 @@ describe('dataset review in a browser', () => {
     await session.shot('review-20-all');
   });
 
+  it('reviews the open scene from the reading pane and from the keys, one undoable step each', async () => {
+    const { page, serve } = session;
+    await page.goto(serve.url);
+    await page.getByRole('tab', { name: 'Dataset' }).click();
+    const rows = page.getByTestId('scene-item');
+    await expect.poll(() => rows.count()).toBe(6);
+    await rows.nth(0).click();
+    const strip = page.getByRole('radiogroup', { name: 'Review of this scene' });
+    const checked = (name: string) => strip.getByRole('radio', { name }).getAttribute('aria-checked');
+    await expect.poll(() => checked('Unreviewed')).toBe('true');
+
+    // a accepts the open scene and moves on to the next one, which the pane then shows.
+    await page.keyboard.press('a');
+    await expect.poll(() => rows.nth(0).getByTestId('review-badge').textContent()).toBe('accepted');
+    await expect.poll(() => rows.nth(1).getAttribute('aria-current')).toBe('true');
+    await expect.poll(() => checked('Unreviewed')).toBe('true');
+
+    // The pane's own controls: Rejected, then three stars.
+    await strip.getByRole('radio', { name: 'Rejected' }).click();
+    await expect.poll(() => rows.nth(1).getByTestId('review-badge').textContent()).toBe('rejected');
+    await expect.poll(() => checked('Rejected')).toBe('true');
+    await page.getByLabel('Stars given to this scene').selectOption('3');
+    await expect.poll(() => page.getByLabel('Rated 3 of 5').count()).toBe(1);
+    await session.shot('review-25-reading-pane');
+
+    // Each was one review action: Undo takes back the stars, then the rejection.
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => page.getByLabel('Rated 3 of 5').count()).toBe(0);
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => checked('Unreviewed')).toBe('true');
+    await expect.poll(() => page.getByTestId('review-badge').allTextContents()).toEqual(['accepted']);
+  });
+
   it('shows the scenes waiting for their experience and completes them', async () => {
     const { page, serve } = session;
     // Two scenes lose their experience, as after a run cancelled between its stages.

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { act, type ReactNode } from 'react';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { SceneId, SceneSummary } from '../../../common/contract';
+import type { ReviewChange, SceneId, SceneSummary } from '../../../common/contract';
 import { useListKeys } from '../../../renderer/src/components/dataset/list-keys';
 import { mountRoot } from '../../support/dom';
 
@@ -12,16 +12,18 @@ import { mountRoot } from '../../support/dom';
 
 const rows = ['scene-1', 'scene-2', 'scene-3'].map((id) => ({ id }) as SceneSummary);
 let selected: SceneId[];
+let reviewed: [SceneId, ReviewChange][];
 let page: ReturnType<typeof mountRoot>;
 
-function List({ children }: { children?: ReactNode }) {
+function List({ children, current = null }: { children?: ReactNode; current?: SceneId | null }) {
   useListKeys({
     enabled: true,
     rows,
-    selected: null,
+    selected: current,
     onSelect: (id) => selected.push(id),
     onOpen: () => undefined,
     onDelete: () => undefined,
+    onReview: (row, change) => reviewed.push([row.id, change]),
     onNeedMore: undefined,
   });
   return <>{children}</>;
@@ -35,6 +37,7 @@ function press(target: Element, key: string): void {
 
 beforeEach(() => {
   selected = [];
+  reviewed = [];
   page = mountRoot();
 });
 afterEach(() => page.unmount());
@@ -75,4 +78,33 @@ it('leaves the list alone for keys from inside an element with role=dialog', () 
   );
   press(page.container.querySelector('[role="dialog"] button')!, 'ArrowDown');
   expect(selected).toEqual([]);
+});
+
+it('reviews the selected scene from the keys: a and r move on to the next, stars stay put', () => {
+  act(() => page.root.render(<List current={'scene-2' as SceneId} />));
+  press(document.body, 'a');
+  press(document.body, '4');
+  press(document.body, '0');
+  press(document.body, 'u');
+  expect(reviewed).toEqual([
+    ['scene-2', { status: 'accepted' }],
+    ['scene-2', { rating: 4 }],
+    ['scene-2', { rating: null }],
+    ['scene-2', { status: 'unreviewed' }],
+  ]);
+  expect(selected).toEqual(['scene-3']);
+
+  // On the last scene there is no next one to move to; a key typed in a field is the field's.
+  act(() =>
+    page.root.render(
+      <List current={'scene-3' as SceneId}>
+        <input aria-label="Search" />
+      </List>,
+    ),
+  );
+  press(document.body, 'r');
+  press(page.container.querySelector('input')!, 'a');
+  expect(reviewed.at(-1)).toEqual(['scene-3', { status: 'rejected' }]);
+  expect(reviewed).toHaveLength(5);
+  expect(selected).toEqual(['scene-3']);
 });

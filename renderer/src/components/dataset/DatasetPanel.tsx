@@ -20,6 +20,7 @@ import { ReviewActions, ReviewFilters, WaitingScenes, type ReviewFilter } from '
 import { MoreFilters, SORT_LABELS, type MoreFilter } from './BrowserFilters';
 import { SceneBrowserList } from './SceneBrowserList';
 import { useListKeys } from './list-keys';
+import { reviewScene } from './SceneReviewStrip';
 import { useSceneDeletion, type CopiedFrom } from './scene-actions';
 import '../../generation.css';
 import '../../browser.css';
@@ -184,6 +185,7 @@ export function DatasetPanel({
     onSelect: setSelected,
     onOpen: open,
     onDelete: (row) => deletion.ask({ ...row, unsaved: false }),
+    onReview: (row, change) => void reviewScene(character, row.id, change, () => setReviewed(true)),
     onNeedMore: hasNextPage ? needMore : undefined,
   });
   const changeFilter = (apply: () => void) => {
@@ -343,7 +345,8 @@ export function DatasetPanel({
             />
           )}
           <p className="list-keys muted">
-            <kbd>j</kbd>/<kbd>k</kbd> or <kbd>↑</kbd>/<kbd>↓</kbd> move · <kbd>Enter</kbd> edit · <kbd>Del</kbd> delete
+            <kbd>j</kbd>/<kbd>k</kbd> or <kbd>↑</kbd>/<kbd>↓</kbd> move · <kbd>Enter</kbd> edit · <kbd>a</kbd>/
+            <kbd>r</kbd> accept/reject · <kbd>1</kbd>–<kbd>5</kbd> stars · <kbd>Del</kbd> delete
           </p>
         </section>
         <div className="dataset-side">
@@ -363,6 +366,7 @@ export function DatasetPanel({
                 onEdit={() => open(selected)}
                 onDelete={deletion.ask}
                 onDuplicated={openCopy}
+                onReviewed={() => setReviewed(true)}
               />
             ) : (
               <div className="empty small">

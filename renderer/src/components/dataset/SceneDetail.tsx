@@ -9,6 +9,7 @@ import { OverflowMenu } from '../overflow-menu';
 import { Marked } from './SceneBrowserList';
 import { PROBLEM_LABELS, ProblemList } from './FormatProblems';
 import { ProvenanceDialog } from './ProvenanceDialog';
+import { SceneReviewStrip } from './SceneReviewStrip';
 import { TrainingPreviewPanel } from './TrainingPreviewPanel';
 import { duplicateScene, sceneName, type CopiedFrom, type DeleteRequest } from './scene-actions';
 
@@ -24,6 +25,7 @@ export function SceneDetail({
   onEdit,
   onDelete,
   onDuplicated,
+  onReviewed,
   search = '',
 }: {
   id: SceneId;
@@ -33,6 +35,8 @@ export function SceneDetail({
   onDelete: (request: DeleteRequest) => void;
   /** A copy of the scene was written: open it. */
   onDuplicated: (copy: SceneId, from: CopiedFrom) => void;
+  /** Its review was changed from the reading pane. */
+  onReviewed: () => void;
   /** The browser's search: its words are marked in the transcript. */
   search?: string;
 }) {
@@ -142,6 +146,7 @@ export function SceneDetail({
           />
         </span>
       </header>
+      <SceneReviewStrip character={character} id={id} review={s.review} onReviewed={onReviewed} />
       {s.protective && s.limit && (
         <p className="limit-note">
           Presses {character.shortName} on something they cannot know: <strong>{s.limit}</strong>
