@@ -115,10 +115,10 @@ afterAll(async () => {
 
 describe('stopping a run on an SSH host that no studio follows', () => {
   it('is seen through by the screen that asks: stopping, then stopped with its checkpoint home', async () => {
-    const id = await unfollowedRun();
-    // Opened before the run started: `serve` does not know to follow it.
-    const screen = openStudio('cli');
+    // `serve` opened before the run started (in a terminal, whose studio then closed): it does not follow it.
+    const screen = openStudio('web');
     try {
+      const id = await unfollowedRun();
       const seen: string[] = [];
       const off = screen.events.subscribe((name, payload) => {
         if (name === 'training/progressed' && (payload as TrainingRun).id === id)
@@ -136,10 +136,10 @@ describe('stopping a run on an SSH host that no studio follows', () => {
       expect(checkpoint.startsWith(path.join(dataDir, 'runs', id, 'checkpoints'))).toBe(true);
       expect(fs.existsSync(path.join(checkpoint, 'adapter_model.safetensors'))).toBe(true);
       expect(alive(remotePid(id))).toBe(false);
+      expect((await stored(id)).status).toBe('stopped');
     } finally {
       await screen.shutdown();
     }
-    expect((await stored(id)).status).toBe('stopped');
   }, 150_000);
 
   it('is seen through by train stop in a terminal, which prints the run stopped', async () => {

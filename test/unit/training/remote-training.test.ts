@@ -218,7 +218,14 @@ describe('the hosts command line', () => {
     const trusted = await cli('hosts', 'trust', 'box', '--fingerprint', sshd.hostFingerprint, '--json');
     expect(trusted.code, trusted.err).toBe(0);
     expect(JSON.parse(trusted.out)).toMatchObject({ ok: true, needsTrust: false });
-    expect((await cli('hosts', 'delete', 'box')).code).toBe(0);
+    const unasked = await cli('hosts', 'delete', 'box');
+    expect([unasked.code, unasked.err]).toEqual([
+      2,
+      expect.stringContaining(
+        'This deletes the host box (runs made there keep their records and downloaded files), and there is no terminal to ask on: nothing was deleted. Add --yes',
+      ),
+    ]);
+    expect((await cli('hosts', 'delete', 'box', '--yes')).code).toBe(0);
     expect((await cli('hosts', 'test', 'box')).err).toMatch(/No SSH host "box"/);
   }, 60_000);
 });
