@@ -48,6 +48,9 @@ import { commandWords, unknownCommand, unknownSubcommand } from './command-hints
 /** The checkout (or installed package) root: two levels above both main/cli/ and dist/main/. */
 const APP_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/** The process's own terminal to ask on (deletes, an edit conflict); none when run from a script or a pipe. */
+const ask = terminalAsk();
+
 const defaultIo: Io = {
   out: (text) => process.stdout.write(text + '\n'),
   err: (text) => process.stderr.write(text + '\n'),
@@ -57,7 +60,7 @@ const defaultIo: Io = {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
   },
-  ...(terminalAsk() && { ask: terminalAsk() }),
+  ...(ask && { ask }),
 };
 
 /** Command groups: `<group> <sub>` ones get the sub-command, single-word ones run as they are. */

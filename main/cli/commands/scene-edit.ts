@@ -1,7 +1,7 @@
 import type { DiffSection, SceneDoc, SceneId, SceneRevision } from '../../../common/contract';
 import { revisionNumbering } from '../../../common/scene-doc/revision-numbers';
 import { StudioFailure } from '../../core/errors';
-import { Declined, readInput, str, UsageError, type CliContext } from '../shared';
+import { Declined, readInput, str, UsageError, when, type CliContext } from '../shared';
 
 /**
  * `scenes edit`: the editor's Save in a terminal, with its answer to a conflict. A file from
@@ -103,7 +103,7 @@ async function saved(
 }
 
 const BY: Record<SceneRevision['author'], string> = {
-  user: 'by hand (another window, terminal or the editor)',
+  user: 'by hand in another window or terminal',
   llm: 'by the LLM (a regeneration)',
   generated: 'by a generation run',
   import: 'by an import',
@@ -122,7 +122,7 @@ async function resolveConflict(
   const theirs = await call('scenes/open', { id });
   const made = revisions.find((r) => r.revision === theirs.revision);
   const by = made ? BY[made.author] : 'by a generation run, which wrote its experience';
-  const at = made ? ` at ${new Date(made.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
+  const at = made ? ` at ${when(made.createdAt)} UTC` : '';
   const headline = `Scene ${id} changed since that file was shown (revision ${shown(baseRevision)}, now ${shown(theirs.revision)}, saved ${by}${at}). Nothing was overwritten.`;
   io.err(headline);
   try {

@@ -96,7 +96,7 @@ describe('character-studio scenes', () => {
     const stale = await cli(['scenes', 'edit', id, file]);
     expect(stale.code).toBe(1);
     expect(stale.err).toContain(
-      `Scene ${id} changed since that file was shown (revision 1, now 2, saved by hand (another window, terminal or the editor) at `,
+      `Scene ${id} changed since that file was shown (revision 1, now 2, saved by hand in another window or terminal at `,
     );
     expect(stale.err).toContain(
       'Nothing was saved. Choose with --on-conflict: mine (save yours over revision 2, which stays in the history), ' +
