@@ -67,7 +67,7 @@ describe('the built CLI at a terminal', () => {
   it('asks before scenes delete, keeps the scene on No, deletes it on y', async () => {
     const no = await atTerminal(['scenes', 'delete', scene], 'n');
     expect(no.shown).toContain(
-      `Delete 1 scene (${scene} "Walk" (Heiligenstadt, 1802)) with their experiences and history? This cannot be undone. [y/N]`,
+      `Delete 1 scene (${scene} "Walk" (Heiligenstadt, 1802)) with its experience and history? This cannot be undone. [y/N]`,
     );
     expect(no.shown).toContain('Nothing was deleted.');
     expect(no.code).toBe(1);

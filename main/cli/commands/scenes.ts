@@ -170,7 +170,8 @@ async function regenerateCommand(ctx: CliContext): Promise<number> {
 export function scenesNamed(scenes: readonly { id: SceneId; name: string }[]): string {
   const shown = scenes.slice(0, 3).map((s) => `${s.id} ${s.name}`);
   const more = scenes.length > 3 ? `, and ${scenes.length - 3} more` : '';
-  return `${scenes.length} scene${scenes.length === 1 ? '' : 's'} (${shown.join(', ')}${more}) with their experiences and history`;
+  const one = scenes.length === 1;
+  return `${scenes.length} scene${one ? '' : 's'} (${shown.join(', ')}${more}) with ${one ? 'its experience' : 'their experiences'} and history`;
 }
 
 /** What a scene is, for a line naming it: its type, then where and when. */

@@ -77,7 +77,7 @@ describe('a delete asks first', () => {
     const id = await sceneOfBeethoven();
     const no = await atTerminal(['dataset', 'delete', 'Beethoven', '--ids', id], 'N');
     expect(no.asked).toEqual([
-      `Delete Ludwig van Beethoven's 1 scene (${id} "Walk" (Heiligenstadt, 1802)) with their experiences and history? This cannot be undone. [y/N] `,
+      `Delete Ludwig van Beethoven's 1 scene (${id} "Walk" (Heiligenstadt, 1802)) with its experience and history? This cannot be undone. [y/N] `,
     ]);
     expect(no.code).toBe(1);
     expect(await exists(id)).toBe(true);
