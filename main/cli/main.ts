@@ -27,7 +27,15 @@ import { samplesCommand } from './commands/samples';
 import { modelsCommand } from './commands/models';
 import { importOutputsCommand, reportCommand } from './commands/report';
 import { CLI_OPTIONS } from './options';
-import { databaseOpenNotice, embeddedThreadsFromEnv, UsageError, type CliContext, type Io } from './shared';
+import {
+  databaseOpenNotice,
+  Declined,
+  embeddedThreadsFromEnv,
+  terminalAsk,
+  UsageError,
+  type CliContext,
+  type Io,
+} from './shared';
 import { USAGE } from './usage';
 import { commandWords, unknownCommand, unknownSubcommand } from './command-hints';
 
@@ -40,6 +48,9 @@ import { commandWords, unknownCommand, unknownSubcommand } from './command-hints
 /** The checkout (or installed package) root: two levels above both main/cli/ and dist/main/. */
 const APP_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/** The process's own terminal to ask on (deletes, an edit conflict); none when run from a script or a pipe. */
+const ask = terminalAsk();
+
 const defaultIo: Io = {
   out: (text) => process.stdout.write(text + '\n'),
   err: (text) => process.stderr.write(text + '\n'),
@@ -49,6 +60,7 @@ const defaultIo: Io = {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
   },
+  ...(ask && { ask }),
 };
 
 /** Command groups: `<group> <sub>` ones get the sub-command, single-word ones run as they are. */
@@ -160,6 +172,10 @@ export async function runCli(argv: string[], plainIo: Io = defaultIo): Promise<n
     if (error instanceof UsageError) {
       io.err(`${error.message}\n\nRun character-studio --help for usage.`);
       return 2;
+    }
+    if (error instanceof Declined) {
+      io.err(error.message);
+      return 1;
     }
     if (error instanceof StudioFailure) {
       io.err(`Error: ${error.message}`);

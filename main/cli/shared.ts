@@ -24,6 +24,9 @@ import type { Studio } from '../core/studio';
 /** Bad usage: the CLI prints the message with a pointer to --help and exits with 2. */
 export class UsageError extends Error {}
 
+/** The person at the terminal answered no: the CLI prints the message (what was left as it was) and exits with 1. */
+export class Declined extends Error {}
+
 export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
@@ -32,6 +35,12 @@ export interface Io {
   stdin: () => Promise<Buffer>;
   /** The lines an interactive command reads (the terminal chat); standard input when not given. */
   input?: NodeJS.ReadableStream;
+  /**
+   * Asks the person at the terminal and resolves to the line they typed. Absent without a terminal
+   * (standard input or error not a TTY: a script, a pipe): a command that would ask refuses
+   * instead, naming the flag that decides (`--yes`, `--on-conflict`).
+   */
+  ask?: (question: string) => Promise<string>;
 }
 
 export type Call = <K extends CommandName>(name: K, arg: CommandArg<K>) => Promise<CommandResult<K>>;
@@ -252,13 +261,35 @@ export async function findCharacter(call: Call, key: string): Promise<Character>
   );
 }
 
-/** Asks a yes/no question on the terminal; false without one (a script must say --yes). */
-export async function confirmOnTerminal(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY || !process.stderr.isTTY) return false;
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
+/** `Io.ask` on the process's own terminal, when standard input and error are both one; undefined otherwise. */
+export function terminalAsk(): Io['ask'] {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  return async (question) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return await rl.question(question);
+    } finally {
+      rl.close();
+    }
+  };
+}
+
+/** Asks a yes/no question on the terminal, No unless answered y or yes; false without one (a script must say --yes). */
+export async function confirmOnTerminal(io: Io, question: string): Promise<boolean> {
+  if (!io.ask) return false;
+  return /^y(es)?$/i.test((await io.ask(`${question} [y/N] `)).trim());
+}
+
+/**
+ * A destructive command's question: goes ahead with --yes, or when the person at the terminal
+ * answers yes to "Delete <what>?"; otherwise throws, nothing deleted, saying how to go ahead.
+ */
+export async function confirmDelete(ctx: Pick<CliContext, 'io' | 'values'>, what: string): Promise<void> {
+  if (ctx.values.yes) return;
+  if (!ctx.io.ask)
+    throw new UsageError(
+      `This deletes ${what}, and there is no terminal to ask on: nothing was deleted. Add --yes to delete without asking.`,
+    );
+  if (!(await confirmOnTerminal(ctx.io, `Delete ${what}? This cannot be undone.`)))
+    throw new Declined('Nothing was deleted.');
 }

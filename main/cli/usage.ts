@@ -39,10 +39,10 @@ Commands:
                                 Split a chunk before the first place those words start
   profiles merge <character> <chunk>
                                 Merge a chunk with the one after it
-  profiles delete-chunk <character> <chunk>
+  profiles delete-chunk <character> <chunk> [--yes]
   profiles rename <character> <profile> --title "<title>"
                                 (<profile>: its number or title)
-  profiles delete <character> <profile>
+  profiles delete <character> <profile> [--yes]
                                 Delete a profile and its chunks (scenes made from it stay)
   card import <file.png|file.json|file.charx> [--character <character>]
                                 Import a character card (V1, V2, V3; PNG, JSON or CHARX) as a new
@@ -58,7 +58,7 @@ Commands:
                                 or the host's, see README). Ctrl+C stops it and keeps what it fetched
                                 (exit code 130); the same command later continues from there
   models add <file.gguf>        Use a .gguf already on this computer (checked, not copied)
-  models remove <id>            Forget a model (a downloaded file is deleted)
+  models remove <id> [--yes]    Forget a model (a downloaded file is deleted)
   samples load <sample>         Add a sample character (profile and scenes written by the studio's
                                 authors) to look at every screen before spending anything
   providers list                List LLM providers
@@ -69,7 +69,8 @@ Commands:
   providers update <provider>   Change a provider: only the options given (as for add; --api-key ""
                                 removes the stored key, --text-output turns structured output off,
                                 --structured-output back on)
-  providers delete <provider>   Forget a provider and its stored API key
+  providers delete <provider> [--yes]
+                                Forget a provider and its stored API key
   providers prices              The price table costs are counted with (US$ per million tokens)
   providers price <model> --prompt-price <usd> --completion-price <usd>
                                 Set a model's price (per million prompt and completion tokens)
@@ -128,7 +129,7 @@ Commands:
   dataset complete <character> --provider <provider>
                                 Write the experience of every scene still waiting for one (one
                                 generation job; rejected scenes are skipped)
-  dataset delete <character> --ids <a,b>
+  dataset delete <character> --ids <a,b> [--yes]
                                 Delete scenes (with their experiences)
   scenes list <character>       The Dataset tab's list, a page at a time (search words marked «»)
       [--search <words>] [--kind normal|protective|hand|chat_correction] [--status …] [--rating …] [--with-tag …]
@@ -182,10 +183,13 @@ Commands:
                                 Make a proposal the scene's next revision (the one waiting, if only one)
   scenes restore <scene> --revision <n>
                                 Make an earlier revision current again (as a new revision)
-  scenes edit <scene> <file.json|->
+  scenes edit <scene> <file.json|-> [--on-conflict mine|theirs|new]
                                 Save an edit as the next revision: a scene document as for create,
-                                or what scenes show <scene> --json prints (then refused, nothing
-                                overwritten, if the scene changed since it was shown)
+                                or what scenes show <scene> --json prints. If the scene changed since
+                                it was shown, nothing is overwritten: their changes are shown and a
+                                terminal asks: keep mine (saved over theirs, which stays in the
+                                history), take theirs (save nothing) or save mine as a new scene;
+                                without a terminal, --on-conflict decides (else nothing is saved)
   scenes regenerate <scene…> --instruction "<what to change>" [--turn <n>] [--provider <provider>]
                                 Rewrite the experience (or turn n) through the LLM, as a new
                                 revision; a scene edited meanwhile keeps the edit and gets the
@@ -197,8 +201,10 @@ Commands:
                                 "background", "people", "experienceBackground", "turns"}
   scenes duplicate <scene>      Copy a scene as a new one written by hand (its current text), to
                                 edit into a variant; prints the copy's id
-  scenes delete <scene…>        Delete scenes with their experiences and history (ids, or unique
-                                starts of them)
+  scenes delete <scene…> [--yes]
+                                Delete scenes with their experiences and history (ids, or unique
+                                starts of them). Every delete names what it deletes and asks first
+                                (No unless you answer y); without a terminal, --yes says so
   review <character>            Counts per review status, rating and tag (of the filter below)
       [--accept|--reject|--unreview] [--rate <1-5|none>] [--tag <tag>] [--untag <tag>]
                                 Change the review of the chosen scenes in one undoable action;
@@ -215,7 +221,7 @@ Commands:
   hosts test <host>             Log in and check the trainer there; shows the host key to trust
   hosts trust <host> --fingerprint <SHA256:…>
                                 Trust the host's key, only if it still has that fingerprint
-  hosts delete <host>           Remove an SSH host
+  hosts delete <host> [--yes]   Remove an SSH host
   train <character>             Fine-tune a model on the character's scenes (LoRA by default)
       --base-model <hf-id|folder> [--format chat|character-llm] [--python <interpreter>]
       [--host <ssh host>]       Train on an SSH host (see hosts add) instead of this machine
@@ -245,7 +251,8 @@ Commands:
                                 another studio process trains (the desktop app, serve, train in another
                                 terminal) is asked there and stops within a second; one whose process died
                                 becomes interrupted. A run on an SSH host that no studio window follows
-                                is stopped there over SSH (the next window opened brings its checkpoint home)
+                                is stopped there over SSH and followed by this command until it has
+                                stopped and its checkpoint is home (host lost: interrupted, exit 1)
   train cancel <run>            Cancel a run for good; a live one is cancelled by its process, as with stop
                                 (on an SSH host with no window following it: killed there over SSH)
   train export <run> --merged | --gguf [--ollama-name <name>]
@@ -296,7 +303,7 @@ Commands:
                                 The character's conversations (full-text search with --query: the
                                 message found, its place, and whether it is on the branch shown)
   chat export <conversation> [--format markdown|json] [--output <file>]
-  chat delete <conversation>
+  chat delete <conversation> [--yes]
   doctor [--python <interpreter>]  Check the trainer's Python environment
   questions <character> [list]  The character's question sets for interviews (the Evaluate tab)
   questions <character> show <set> [--version <n>]

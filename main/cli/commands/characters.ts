@@ -3,7 +3,7 @@ import type { Character, Profile } from '../../../common/contract';
 import { CHUNK_VERBS, chunkCommand } from './chunks';
 import {
   argument,
-  confirmOnTerminal,
+  confirmDelete,
   findCharacter,
   readInput,
   str,
@@ -65,8 +65,7 @@ export async function charactersCommand(sub: string, ctx: CliContext): Promise<n
       const character = await findCharacter(call, argument(rest, 1, '<character>'));
       // As the app's delete asks first: nothing of it can be brought back.
       const what = `${character.fullName} and everything made from it (${counted(character.profileCount, 'profile')}, ${counted(character.sceneCount, 'scene')})`;
-      if (!values.yes && !(await confirmOnTerminal(`Delete ${what}? This cannot be undone.`)))
-        throw new UsageError(`Nothing was deleted. To delete ${what}, run again with --yes.`);
+      await confirmDelete(ctx, what);
       const result = await call('characters/delete', { id: character.id });
       print(result, () => `Deleted ${character.fullName}.`);
       return 0;

@@ -11,6 +11,7 @@ import { StudioFailure } from '../../core/errors';
 import {
   argument,
   findCharacter,
+  confirmDelete,
   findProvider,
   localPath,
   findConversation,
@@ -47,6 +48,12 @@ export async function chatCommand(ctx: CliContext): Promise<number> {
   if (verb === 'update' && ctx.rest.length > 1) return updateConversation(ctx);
   if (verb === 'delete' && ctx.rest.length > 1) {
     const id = await findConversation(ctx.call, argument(ctx.rest, 1, '<conversation>', 'chat delete'));
+    const { conversation } = await ctx.call('chat/get', { id });
+    const count = conversation.messageCount;
+    await confirmDelete(
+      ctx,
+      `the conversation "${conversation.title}" (${id}) and its ${count} message${count === 1 ? '' : 's'}`,
+    );
     await ctx.call('chat/delete', { id });
     ctx.print({ deleted: true, id }, () => `Deleted conversation ${id}.`);
     return 0;

@@ -1,5 +1,14 @@
 import type { Character, Chunk, Profile } from '../../../common/contract';
-import { argument, findCharacter, readInput, str, UsageError, type Call, type CliContext } from '../shared';
+import {
+  argument,
+  confirmDelete,
+  findCharacter,
+  readInput,
+  str,
+  UsageError,
+  type Call,
+  type CliContext,
+} from '../shared';
 import { counted } from '../../../common/plural';
 
 /**
@@ -26,6 +35,10 @@ export async function chunkCommand(verb: (typeof CHUNK_VERBS)[number], ctx: CliC
   if (verb === 'rename' || verb === 'delete') {
     const profile = findProfile(character, profiles, argument(rest, 2, '<profile>', command));
     if (verb === 'delete') {
+      await confirmDelete(
+        ctx,
+        `the profile "${profile.title}" of ${character.fullName} and its ${counted(profile.chunks.length, 'chunk')} (scenes made from it stay)`,
+      );
       const deleted = await call('profiles/delete', { id: profile.id });
       print(
         deleted,
@@ -64,6 +77,12 @@ export async function chunkCommand(verb: (typeof CHUNK_VERBS)[number], ctx: CliC
   return 0;
 }
 
+/** A chunk's first words, for a question naming it. */
+function excerpt(text: string, words = 8): string {
+  const all = text.trim().split(/\s+/);
+  return all.length > words ? `${all.slice(0, words).join(' ')}…` : all.join(' ');
+}
+
 /** The verb's change of `chunk` (the profile after it), or null for `chunk`, which only shows it. */
 async function edit(verb: string, chunk: Chunk, ctx: CliContext): Promise<Profile | null> {
   const call: Call = ctx.call;
@@ -93,6 +112,7 @@ async function edit(verb: string, chunk: Chunk, ctx: CliContext): Promise<Profil
     case 'merge':
       return call('chunks/merge', { id: chunk.id });
     case 'delete-chunk':
+      await confirmDelete(ctx, `chunk ${ctx.rest[2]} (${counted(chunk.words, 'word')}: "${excerpt(chunk.text)}")`);
       return call('chunks/delete', { id: chunk.id });
     default:
       return null;

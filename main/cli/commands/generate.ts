@@ -89,7 +89,7 @@ export async function generateCommand(ctx: CliContext): Promise<number> {
         : numberOption(str('confirm-above'), '--confirm-above', 0);
     if (estimate.costUsd !== null && estimate.costUsd > threshold && !values.yes) {
       const question = `The estimate (${formatUsd(estimate.costUsd)}) is above ${formatUsd(threshold)}, the cost that asks first.`;
-      if (!(await confirmOnTerminal(`${question} Start anyway?`))) {
+      if (!(await confirmOnTerminal(io, `${question} Start anyway?`))) {
         io.err(`${question} Nothing was started: run again with --yes to go ahead.`);
         return 1;
       }

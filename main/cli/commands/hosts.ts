@@ -1,5 +1,14 @@
 import type { Host, HostCheck } from '../../../common/contract';
-import { argument, findHost, numberOption, pathOption, str, UsageError, type CliContext } from '../shared';
+import {
+  argument,
+  confirmDelete,
+  findHost,
+  numberOption,
+  pathOption,
+  str,
+  UsageError,
+  type CliContext,
+} from '../shared';
 import { unknownSubcommand } from '../command-hints';
 
 /** `hosts list|add|test|trust|delete`: SSH hosts for remote training. */
@@ -54,6 +63,7 @@ export async function hostsCommand(sub: string, ctx: CliContext): Promise<number
     }
     case 'delete': {
       const host = await findHost(call, argument(rest, 1, '<host>'));
+      await confirmDelete(ctx, `the host ${host.name} (runs made there keep their records and downloaded files)`);
       const result = await call('hosts/delete', { id: host.id });
       print(result, () => `Deleted host ${host.name}.`);
       return 0;

@@ -3,7 +3,7 @@ import { catalogCheckText, MODEL_CHECK_TEXT } from '../../../common/model-check-
 import type { LocalModel } from '../../../common/contract';
 import { StudioFailure } from '../../core/errors';
 import { sizeText } from '../../core/models/model-service';
-import { argument, type CliContext } from '../shared';
+import { argument, confirmDelete, type CliContext } from '../shared';
 import { unknownSubcommand } from '../command-hints';
 
 const describe = (m: LocalModel) =>
@@ -96,6 +96,12 @@ export async function modelsCommand(sub: string, ctx: CliContext): Promise<numbe
     }
     case 'remove': {
       const id = argument(rest, 1, '<id>');
+      const local = (await call('models/list', {})).local.find((m) => m.id === id);
+      if (local)
+        await confirmDelete(
+          ctx,
+          `the model ${local.name} (${local.path}, ${sizeText(local.sizeBytes)}: a download is deleted from disk)`,
+        );
       const result = await call('models/remove', { id });
       print(result, () => `Removed ${id}.`);
       return 0;

@@ -1,5 +1,14 @@
 import type { ModelPrice, Provider, ProviderDraft } from '../../../common/contract';
-import { argument, findProvider, numberOption, pathOption, str, UsageError, type CliContext } from '../shared';
+import {
+  argument,
+  confirmDelete,
+  findProvider,
+  numberOption,
+  pathOption,
+  str,
+  UsageError,
+  type CliContext,
+} from '../shared';
 import { unknownSubcommand } from '../command-hints';
 
 /** A provider as the `providers add` options describe it; main checks what is missing. */
@@ -103,6 +112,10 @@ export async function providersCommand(sub: string, ctx: CliContext): Promise<nu
     }
     case 'delete': {
       const provider = await findProvider(call, argument(rest, 1, '<provider>', 'providers delete'));
+      await confirmDelete(
+        ctx,
+        `the provider ${provider.name} and its stored API key (jobs that used it keep their records)`,
+      );
       const deleted = await call('providers/delete', { id: provider.id });
       print(deleted, () => `Deleted provider ${provider.name} (its stored API key too).`);
       return 0;

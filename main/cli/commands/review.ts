@@ -1,5 +1,7 @@
 import type { ReviewChange, ReviewCounts, SceneId } from '../../../common/contract';
-import { argument, findCharacter, findProvider, str, UsageError, type CliContext } from '../shared';
+import { StudioFailure } from '../../core/errors';
+import { argument, confirmDelete, findCharacter, findProvider, str, UsageError, type CliContext } from '../shared';
+import { sceneName, scenesNamed } from './scenes';
 import { followJob } from './generate';
 import { filterOptions, ratingOf, STATUSES } from './scene-filter-options';
 
@@ -34,13 +36,21 @@ export async function reviewCommand(ctx: CliContext): Promise<number> {
   return 0;
 }
 
-/** `dataset complete <character> --provider P` and `dataset delete <character> --ids a,b`. */
+/** `dataset complete <character> --provider P` and `dataset delete <character> --ids a,b [--yes]` (asks first). */
 export async function waitingScenesCommand(sub: 'complete' | 'delete', ctx: CliContext): Promise<number> {
   const { call, rest, values, print, io } = ctx;
   const character = await findCharacter(call, argument(rest, 1, '<character>', `dataset ${sub}`));
   if (sub === 'delete') {
     const ids = idsOption(ctx);
     if (!ids) throw new UsageError('Name the scenes to delete: --ids a,b (ids as dataset lists them).');
+    const named: { id: SceneId; name: string }[] = [];
+    for (const id of ids) {
+      const { scene, doc } = await call('scenes/open', { id });
+      if (scene.characterId !== character.id)
+        throw new StudioFailure('invalid_argument', `Scene ${id} is not ${character.fullName}'s: nothing was deleted.`);
+      named.push({ id, name: sceneName(doc) });
+    }
+    await confirmDelete(ctx, `${character.fullName}'s ${scenesNamed(named)}`);
     const result = await call('scenes/delete', { characterId: character.id, ids });
     print(result, () => `Deleted ${result.deleted} scene${result.deleted === 1 ? '' : 's'}.`);
     return 0;

@@ -2,7 +2,6 @@ import { importedFromText } from '../../../common/provenance';
 import { revisionNumbering, storedRevision } from '../../../common/scene-doc/revision-numbers';
 import type {
   CharacterId,
-  DiffSection,
   RevisionRef,
   SceneDoc,
   SceneId,
@@ -12,20 +11,20 @@ import type {
 } from '../../../common/contract';
 import {
   argument,
+  confirmDelete,
   findCharacter,
   findProvider,
   findScene,
-  readInput,
   str,
   UsageError,
   type CliContext,
 } from '../shared';
-import { StudioFailure } from '../../core/errors';
 import { followJob } from './generate';
 import { adoptCommand, chosenProposal, proposalsCommand } from './scene-proposals';
 import { sceneProvenance } from './scene-provenance';
 import { filterOptions, SORTS } from './scene-filter-options';
 import { unknownSubcommand } from '../command-hints';
+import { conflictOption, editScene, readSceneFile, showDiff } from './scene-edit';
 
 const AUTHORS: Record<SceneRevision['author'], string> = {
   generated: 'generated',
@@ -66,28 +65,6 @@ function showDoc(doc: SceneDoc): string {
   ]
     .filter((line, i, all) => line !== '' || all[i - 1] !== '')
     .join('\n');
-}
-
-/** A word diff as text: removals as [-words-], additions as {+words+} (git's --word-diff style). */
-function showDiff(sections: readonly DiffSection[]): string {
-  const changed = sections.filter((s) => s.changed);
-  if (changed.length === 0) return 'The two revisions are the same.';
-  return changed
-    .map((s) => {
-      // Marked a line at a time, so a whole turn added or removed reads as one marked line.
-      const mark = (text: string, open: string, close: string) =>
-        text
-          .split('\n')
-          .map((line) => (line === '' ? line : `${open}${line}${close}`))
-          .join('\n');
-      const text = s.parts
-        .map((p) =>
-          p.change === 'added' ? mark(p.text, '{+', '+}') : p.change === 'removed' ? mark(p.text, '[-', '-]') : p.text,
-        )
-        .join('');
-      return `${s.label}:\n${text}`;
-    })
-    .join('\n\n');
 }
 
 function showRevision(r: SceneRevision, shown: (stored: number) => number): string {
@@ -189,58 +166,16 @@ async function regenerateCommand(ctx: CliContext): Promise<number> {
   return followJob(ctx, job.id);
 }
 
-/**
- * The scene of `scenes create|edit`'s file: a bare scene document, or what `scenes show --json`
- * prints (its `doc`, and the `revision` it was at, which `edit` saves against).
- */
-async function readSceneFile(file: string, ctx: CliContext): Promise<{ doc: SceneDoc; revision?: number }> {
-  const bytes = await readInput(file, ctx.io);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw new UsageError(
-      `${file} is not JSON (${error instanceof Error ? error.message : String(error)}): write the scene as ` +
-        '{"type", "location", "time", "background", "people": [], "experienceBackground", "turns": [{"speaker", "kind", "text"}]}, ' +
-        'or edit what scenes show <scene> --json prints.',
-    );
-  }
-  if (typeof parsed === 'object' && parsed !== null && 'doc' in parsed) {
-    const shown = parsed as { doc: SceneDoc; revision?: unknown };
-    return { doc: shown.doc, ...(typeof shown.revision === 'number' && { revision: shown.revision }) };
-  }
-  return { doc: parsed as SceneDoc };
-}
-
-/**
- * `scenes edit <scene> <file.json|->`: the editor's Save. A file from `scenes show --json` is saved
- * against the revision it was shown at, so an edit made meanwhile (another window, a job) is never
- * overwritten; a bare document is saved against the current revision.
- */
-async function editScene(ctx: CliContext, id: SceneId, file: string): Promise<number> {
-  const { doc, revision } = await readSceneFile(file, ctx);
-  const baseRevision = revision ?? (await ctx.call('scenes/open', { id })).revision;
-  let saved;
-  try {
-    saved = await ctx.call('scenes/save', { id, baseRevision, doc });
-  } catch (error) {
-    if (!(error instanceof StudioFailure && error.code === 'conflict')) throw error;
-    // Said in the numbers `scenes show` and `scenes history` print, with what to do here.
-    const shown = revisionNumbering(await ctx.call('scenes/revisions', { id }));
-    const now = (await ctx.call('scenes/open', { id })).revision;
-    throw new StudioFailure(
-      'conflict',
-      `Scene ${id} changed since that file was shown (revision ${shown(baseRevision)}, now ${shown(now)}): another window, terminal or a running job saved it. ` +
-        `Nothing was overwritten. Run character-studio scenes show ${id} --json again, make your change in what it prints, and save that.`,
-    );
-  }
-  const shown = revisionNumbering(await ctx.call('scenes/revisions', { id }))(saved.revision);
-  ctx.print({ ...saved, revisionNumber: shown }, () => `Saved scene ${id} as revision ${shown}.`);
-  return 0;
+/** Scenes a question names: how many, then each (three at most) by id and name, with what goes with them. */
+export function scenesNamed(scenes: readonly { id: SceneId; name: string }[]): string {
+  const shown = scenes.slice(0, 3).map((s) => `${s.id} ${s.name}`);
+  const more = scenes.length > 3 ? `, and ${scenes.length - 3} more` : '';
+  const one = scenes.length === 1;
+  return `${scenes.length} scene${one ? '' : 's'} (${shown.join(', ')}${more}) with ${one ? 'its experience' : 'their experiences'} and history`;
 }
 
 /** What a scene is, for a line naming it: its type, then where and when. */
-function sceneName(doc: Pick<SceneDoc, 'type' | 'location' | 'time'>): string {
+export function sceneName(doc: Pick<SceneDoc, 'type' | 'location' | 'time'>): string {
   return `"${doc.type || 'Untitled scene'}"${[doc.location, doc.time].some(Boolean) ? ` (${[doc.location, doc.time].filter(Boolean).join(', ')})` : ''}`;
 }
 
@@ -261,8 +196,9 @@ async function duplicateCommand(ctx: CliContext, id: SceneId): Promise<number> {
 }
 
 /**
- * `scenes delete <scene…>`: the Dataset tab's Delete, for scenes named by id or a unique start of
- * one (all are found before any is deleted); each is named as it goes, with its experience and history.
+ * `scenes delete <scene…> [--yes]`: the Dataset tab's Delete, for scenes named by id or a unique
+ * start of one (all are found before any is deleted, and asked about on a terminal, as the tab
+ * asks; a script says --yes); each is named as it goes, with its experience and history.
  */
 async function deleteCommand(ctx: CliContext): Promise<number> {
   const { call, rest } = ctx;
@@ -273,6 +209,7 @@ async function deleteCommand(ctx: CliContext): Promise<number> {
     const { scene, doc } = await call('scenes/open', { id });
     named.set(id, { characterId: scene.characterId, name: sceneName(doc) });
   }
+  await confirmDelete(ctx, scenesNamed([...named].map(([id, { name }]) => ({ id, name }))));
   const byCharacter = new Map<CharacterId, SceneId[]>();
   for (const [id, { characterId }] of named)
     byCharacter.set(characterId, [...(byCharacter.get(characterId) ?? []), id]);
@@ -309,6 +246,7 @@ export async function scenesCommand(sub: string, ctx: CliContext): Promise<numbe
   const to = sub === 'diff' ? revisionRef(str(values, 'to'), '--to', 'current') : 'current';
   const wanted = sub === 'restore' ? restoreRevision(str(values, 'revision')) : 0;
   const editFile = sub === 'edit' ? argument(rest, 2, '<file.json|->', 'scenes edit') : '';
+  if (sub === 'edit') conflictOption(ctx);
   const id = await findScene(call, key);
   if (sub === 'edit') return editScene(ctx, id, editFile);
   if (sub === 'duplicate') return duplicateCommand(ctx, id);

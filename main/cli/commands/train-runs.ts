@@ -71,9 +71,19 @@ export async function trainRunsCommand(sub: RunCommand, ctx: CliContext): Promis
         throw error;
       }
       const hosts = await hostNames(call, [done]);
+      const seeThrough = sub === 'stop' && done.status === 'stopping' && ctx.studio.training.followed(done.id);
+      if (seeThrough) {
+        // A run on an SSH host that no studio followed: this process sees the stop through (checkpoint home).
+        io.err(
+          `${done.message ?? 'Stopping…'} Waiting for it to stop and its checkpoint to come home; Ctrl+C leaves it stopping there (run train stop ${done.id} again to see it through).`,
+        );
+        done = await ctx.studio.training.whenIdle(done.id);
+      }
       print(done, () => runLine(done, hosts));
       if (done.message) io.err(done.message);
-      return 0;
+      // A remote stop that did not end stopped (its host was lost or unreachable; the message says why) is 1.
+      const lost = sub === 'stop' && done.config.target !== 'local' && ['interrupted', 'failed'].includes(done.status);
+      return lost ? 1 : 0;
     }
     case 'export':
       return exportRun(ctx);

@@ -94,10 +94,18 @@ export class RemoteRuns {
       const alive = mode === 'attach' || (mode === 'resume' && (await remoteRunAlive(launcher, id)));
       if (active.detaching) return;
       if (alive) {
-        const run = await launcher.attach(id, this.context.row(id).last_seq);
+        const before = this.context.row(id);
+        const run = await launcher.attach(id, before.last_seq);
+        // A run asked to stop stays `stopping`, with what it was told, until its trainer has saved and exited.
+        const stopping = before.status === 'stopping';
         repo.update(
           id,
-          { status: 'running', message: null, runner: `${label} pid ${run.pid}`, finishedAt: null },
+          {
+            status: stopping ? 'stopping' : 'running',
+            message: stopping ? before.message : null,
+            runner: `${label} pid ${run.pid}`,
+            finishedAt: null,
+          },
           clock.now(),
         );
       } else {
@@ -145,13 +153,17 @@ export class RemoteRuns {
 
   /**
    * Stops or cancels a live run on an SSH host that this process does not follow (a terminal's
-   * `train stop` beside `serve`, or the Train tab for a run the CLI started). The request is recorded
-   * on the run first: a process that follows it (serve, the app) takes it within a second
-   * (stop-requests.ts) and acts as its own button would, checkpoint download included. When none
-   * has taken it after `handshakeMs`, this process acts on the host itself over SSH: a stop writes
-   * the run's STOP file (the trainer saves a checkpoint and exits; the next studio window that
-   * re-attaches records the end and brings the checkpoint home), a cancel kills it and records the
-   * run cancelled. False when the run's host is gone from the settings: nothing was changed.
+   * `train stop` beside `serve`, the Train tab for a run the CLI started, or either after a studio
+   * restart). The request is recorded on the run first: a process that follows it (serve, the app)
+   * takes it within a second (stop-requests.ts) and acts as its own button would, checkpoint
+   * download included. When none has taken it after `handshakeMs`, this process acts on the host
+   * itself over SSH: a stop writes the run's STOP file and then follows the run from here (as
+   * `attach` does), so it ends `stopped` with its checkpoint brought home, or `interrupted` with the
+   * reason if the host is lost meanwhile (await `active.exited` for that); a cancel kills it and
+   * records the run cancelled. A host that cannot be reached changes nothing, unless the run was
+   * already `stopping` (asked earlier, with nobody left to see it through): that run is settled
+   * `interrupted` with the reason, never left stopping. False when the run's host is gone from the
+   * settings: nothing was changed.
    */
   async askUnfollowed(id: RunId, request: StopRequest, handshakeMs = HANDSHAKE_MS): Promise<boolean> {
     const { repo, clock } = this.context;
@@ -159,15 +171,15 @@ export class RemoteRuns {
     const found = this.hosts?.launcherFor(row.target as HostId) ?? null;
     if (!found) return false;
     const { launcher, label } = found;
+    const asking =
+      request === 'stop'
+        ? `Stopping: asked the run on ${label} to save a checkpoint and stop…`
+        : `Cancelling the run on ${label}…`;
     repo.update(
       id,
       request === 'stop'
-        ? {
-            status: 'stopping',
-            message: `Stopping: asked the run on ${label} to save a checkpoint and stop…`,
-            stopRequest: 'stop',
-          }
-        : { message: `Cancelling the run on ${label}…`, stopRequest: 'cancel' },
+        ? { status: 'stopping', message: asking, stopRequest: 'stop' }
+        : { message: asking, stopRequest: 'cancel' },
       clock.now(),
     );
     this.context.changed(id, true);
@@ -176,30 +188,47 @@ export class RemoteRuns {
       if (request === 'stop') await launcher.stopUnfollowed(id);
       else await launcher.killUnfollowed(id);
     } catch (error) {
+      const reason = (error as Error).message;
+      if (row.status === 'stopping') {
+        // Asked to stop before, and nobody can see it through: a resting state that says why, not `stopping` for ever.
+        repo.update(
+          id,
+          {
+            status: 'interrupted',
+            message: `Could not reach ${label} to see the stop through: ${reason}. The run may have stopped there or still be running: resume to re-attach to it, or to restart it from its last checkpoint.`,
+            runner: null,
+            stopRequest: null,
+          },
+          clock.now(),
+        );
+        this.context.changed(id, true);
+        return true;
+      }
       // As it was before the request: nothing happened on the host.
       repo.update(id, { status: row.status, message: row.message, stopRequest: null }, clock.now());
       this.context.changed(id, true);
       throw new StudioFailure(
         'unavailable',
-        `Could not reach ${label} to ${request} the run: ${(error as Error).message}. Nothing was changed there.`,
+        `Could not reach ${label} to ${request} the run: ${reason}. Nothing was changed there.`,
       );
     } finally {
       await detachWithin(launcher);
     }
+    if (request === 'stop') {
+      repo.update(id, { stopRequest: null, message: asking }, clock.now());
+      // Followed from here until the trainer has saved its checkpoint and exited.
+      this.launch(id, 'attach');
+      return true;
+    }
     repo.update(
       id,
-      request === 'stop'
-        ? {
-            stopRequest: null,
-            message: `Asked the run on ${label} to save a checkpoint and stop. No studio window follows it: the next one opened (or a resume) records its end and brings the checkpoint home.`,
-          }
-        : {
-            status: 'cancelled',
-            message: `Cancelled on ${label}; nothing was saved beyond the last checkpoint there.`,
-            runner: null,
-            stopRequest: null,
-            finishedAt: clock.now(),
-          },
+      {
+        status: 'cancelled',
+        message: `Cancelled on ${label}; nothing was saved beyond the last checkpoint there.`,
+        runner: null,
+        stopRequest: null,
+        finishedAt: clock.now(),
+      },
       clock.now(),
     );
     this.context.changed(id, true);

@@ -210,7 +210,14 @@ export class TrainingService {
   /** Stops a run wherever it trains, with a checkpoint to resume from (run-control.ts). */
   async stop(id: RunId): Promise<TrainingRun> {
     await this.control.stop(id);
+    // A remote run nobody followed is followed from here now (remote-runs.ts): a cancel asked by another process comes through this one.
+    if (this.active.has(id)) this.requests.watch();
     return this.get(id);
+  }
+
+  /** Whether this process follows the run now (drives its trainer, or its SSH host's): `whenIdle` waits for its end. */
+  followed(id: RunId): boolean {
+    return this.active.has(id);
   }
 
   async resume(id: RunId): Promise<TrainingRun> {

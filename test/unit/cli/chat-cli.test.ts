@@ -90,7 +90,13 @@ describe('character-studio chat', () => {
     expect(markdown.out).toContain('**Beethoven**');
     const json = await cli(['chat', 'export', one.conversationId, '--format', 'json']);
     expect((JSON.parse(json.out) as { messages: unknown[] }).messages).toHaveLength(4);
-    expect((await cli(['chat', 'delete', one.conversationId])).code).toBe(0);
+    const unasked = await cli(['chat', 'delete', one.conversationId]);
+    expect(unasked.code).toBe(2);
+    expect(unasked.err).toMatch(
+      /This deletes the conversation ".+" \(.+\) and its 4 messages, and there is no terminal to ask on: nothing was deleted\. Add --yes/,
+    );
+    expect((await cli(['chat', 'list', 'Beethoven'])).out).toContain(one.conversationId);
+    expect((await cli(['chat', 'delete', one.conversationId, '--yes'])).code).toBe(0);
     expect((await cli(['chat', 'list', 'Beethoven'])).out).toContain('has no conversations yet');
   });
 

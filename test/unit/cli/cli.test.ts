@@ -72,7 +72,7 @@ describe('character-studio CLI', () => {
     const unasked = await cli(['characters', 'delete', 'Augusta Ada King']);
     expect(unasked.code).toBe(2);
     expect(unasked.err).toMatch(
-      /Nothing was deleted\. To delete Augusta Ada King and everything made from it \(\d+ profiles?, \d+ scenes?\), run again with --yes\./,
+      /This deletes Augusta Ada King and everything made from it \(\d+ profiles?, \d+ scenes?\), and there is no terminal to ask on: nothing was deleted\. Add --yes to delete without asking\./,
     );
     expect((await cli(['characters', 'delete', 'Augusta Ada King', '--yes'])).out).toBe('Deleted Augusta Ada King.');
     expect((await cli(['characters', 'list'])).out).toBe('No characters yet.');

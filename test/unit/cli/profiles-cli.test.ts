@@ -54,7 +54,10 @@ describe('character-studio profiles: editing chunks', () => {
     expect(empty.code).toBe(2);
     expect((await texts())[2]).toBe('She wrote the first published program.');
 
-    expect((await cli(['profiles', 'delete-chunk', 'Ada', '3'])).code).toBe(0);
+    expect((await cli(['profiles', 'delete-chunk', 'Ada', '3'])).err).toMatch(
+      /This deletes chunk 3 \(\d+ words?: ".+"\).*Add --yes/,
+    );
+    expect((await cli(['profiles', 'delete-chunk', 'Ada', '3', '--yes'])).code).toBe(0);
     expect(await texts()).toHaveLength(2);
     const missing = await cli(['profiles', 'chunk', 'Ada', '7']);
     expect(missing.code).toBe(2);
@@ -77,7 +80,9 @@ describe('character-studio profiles: editing chunks', () => {
     const unknown = await cli(['profiles', 'delete', 'Ada', 'Diaries']);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/No profile "Diaries" of Ada: give its number \(1 to 2\) or its title/);
-    expect((await cli(['profiles', 'delete', 'Ada', '2'])).out).toMatch(/^Deleted the profile "Letters" \(1 chunk\)/);
+    expect((await cli(['profiles', 'delete', 'Ada', '2', '--yes'])).out).toMatch(
+      /^Deleted the profile "Letters" \(1 chunk\)/,
+    );
     expect((await profiles()).map((p) => p.title)).toEqual(['Life']);
   });
 });

@@ -107,7 +107,10 @@ describe('providers update, delete and prices', () => {
     expect(badPrice.code).toBe(2);
     expect(badPrice.err).toMatch(/--prompt-price takes US dollars per million tokens \(e\.g\. 0\.15\), not "free"/);
 
-    const deleted = await cli(['providers', 'delete', 'Box']);
+    expect((await cli(['providers', 'delete', 'Box'])).err).toMatch(
+      /This deletes the provider Box and its stored API key .* Add --yes/,
+    );
+    const deleted = await cli(['providers', 'delete', 'Box', '--yes']);
     expect(deleted.out).toBe('Deleted provider Box (its stored API key too).');
     expect((await cli(['providers', 'list'])).out).toMatch(/^No providers yet/);
   });

@@ -66,7 +66,10 @@ describe('character-studio review and dataset complete|delete', () => {
     db.prepare('DELETE FROM experiences WHERE scene_id IN (?, ?)').run(kept, gone);
     db.close();
     expect((await cli('review', 'Beethoven')).out).toContain('2 waiting for their experience');
-    expect((await cli('dataset', 'delete', 'Beethoven', '--ids', gone!)).out).toBe('Deleted 1 scene.');
+    const unasked = await cli('dataset', 'delete', 'Beethoven', '--ids', gone!);
+    expect(unasked.code).toBe(2);
+    expect(unasked.err).toContain(`This deletes Ludwig van Beethoven's 1 scene (${gone} "`);
+    expect((await cli('dataset', 'delete', 'Beethoven', '--ids', gone!, '--yes')).out).toBe('Deleted 1 scene.');
     const completed = await cli('dataset', 'complete', 'Beethoven', '--provider', 'Fake');
     expect(completed.code, completed.err).toBe(0);
     expect(query<{ n: number }>('SELECT count(*) AS n FROM scenes WHERE has_experience = 0')[0]!.n).toBe(0);

@@ -96,8 +96,12 @@ describe('character-studio scenes', () => {
     const stale = await cli(['scenes', 'edit', id, file]);
     expect(stale.code).toBe(1);
     expect(stale.err).toContain(
-      `Scene ${id} changed since that file was shown (revision 1, now 2): another window, terminal or a running job saved it. ` +
-        `Nothing was overwritten. Run character-studio scenes show ${id} --json again, make your change in what it prints, and save that.`,
+      `Scene ${id} changed since that file was shown (revision 1, now 2, saved by hand in another window or terminal at `,
+    );
+    expect(stale.err).toContain(
+      'Nothing was saved. Choose with --on-conflict: mine (save yours over revision 2, which stays in the history), ' +
+        'theirs (keep revision 2, save nothing) or new (save yours as a new scene). ' +
+        `Or run character-studio scenes show ${id} --json again, make your change in what it prints, and save that.`,
     );
     expect((await cli(['scenes', 'show', id])).out).toContain('Do you hear the flute, master?');
 
@@ -132,7 +136,7 @@ describe('character-studio scenes', () => {
     // An edit of what was shown before that save is refused in the numbers the CLI prints.
     const stale = await cli(['scenes', 'edit', id, '-'], shownBefore);
     expect(stale.code).toBe(1);
-    expect(stale.err).toContain(`Scene ${id} changed since that file was shown (revision 1, now 2)`);
+    expect(stale.err).toContain(`Scene ${id} changed since that file was shown (revision 1, now 2, saved by hand`);
     expect((await cli(['scenes', 'history', id])).out).toMatch(
       /^1 .* generated · prompt builtin@1\n2 .* edited by hand$/,
     );
@@ -232,12 +236,12 @@ describe('character-studio scenes', () => {
     expect([copy.origin, copy.revisionNumber]).toEqual(['hand', 1]);
     expect(JSON.parse((await cli(['scenes', 'duplicate', id, '--json'])).out)).toMatchObject({ copiedFrom: id });
 
-    const deleted = await cli(['scenes', 'delete', copyId!.slice(0, -4)]);
+    const deleted = await cli(['scenes', 'delete', copyId!.slice(0, -4), '--yes']);
     expect([deleted.code, deleted.out]).toEqual([0, `Deleted scene ${copyId} "Walk" (Heiligenstadt, Autumn 1802).`]);
     expect((await cli(['scenes', 'show', copyId!])).err).toContain(`No scene has the id "${copyId}"`);
     expect((await cli(['scenes', 'show', id])).code).toBe(0);
     // Nothing is deleted when one of the scenes named is not there.
-    const refused = await cli(['scenes', 'delete', id, 'no-such-scene']);
+    const refused = await cli(['scenes', 'delete', id, 'no-such-scene', '--yes']);
     expect(refused.code).toBe(1);
     expect((await cli(['scenes', 'show', id])).code).toBe(0);
     expect((await cli(['scenes', 'delete'])).err).toContain('Missing <scene id…> for scenes delete.');

@@ -306,7 +306,7 @@ describe('a file picked from disk', () => {
       const listed = await runCliIn(data.dir, ['models', 'list']);
       expect(listed.out).toMatch(/file:tiny-random-llama\.gguf/);
       expect(listed.out).toMatch(/qwen2\.5-0\.5b-instruct-q4_k_m .*Apache-2\.0/);
-      const removed = await runCliIn(data.dir, ['models', 'remove', 'file:tiny-random-llama.gguf']);
+      const removed = await runCliIn(data.dir, ['models', 'remove', 'file:tiny-random-llama.gguf', '--yes']);
       expect(removed.out).toMatch(/^Removed file:tiny-random-llama\.gguf/);
     } finally {
       process.env = env;

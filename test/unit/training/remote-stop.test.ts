@@ -1,0 +1,185 @@
+/**
+ * Stopping a run on an SSH host that no studio follows (the studio that started it has closed),
+ * against a real OpenSSH server on 127.0.0.1 (test/support/sshd.ts) and the real trainer: the
+ * process that asks sees the stop through to `stopped` with the checkpoint home, from the screen's
+ * door and from a terminal's `train stop`, and a run left `stopping` whose host cannot be reached
+ * ends `interrupted` with the reason instead of stopping for ever.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CharacterId, Host, RunId, TrainingRun } from '../../../common/contract';
+import { Studio } from '../../../main/core/studio';
+import { runCliIn } from '../../support/cli';
+import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
+import { tempDir } from '../../support/paths';
+import { startSshd, type TestSshd } from '../../support/sshd';
+import { studioResponder } from '../../support/studio-responder';
+import { call, generatedBeethoven } from '../../support/studio';
+import { buildTinyModel, tinyTrainingConfig, trainerEnv, venvPython } from '../trainer/fixtures';
+
+const tmp = tempDir('cs-remote-stop-');
+const dataDir = path.join(tmp.dir, 'data');
+const remoteRoot = path.join(tmp.dir, 'remote');
+let sshd: TestSshd;
+let server: FakeLlmServer;
+let characterId: CharacterId;
+let model: string;
+let host: Host;
+
+function openStudio(door: 'web' | 'cli'): Studio {
+  return new Studio({
+    dataDir,
+    door,
+    version: 'test',
+    remote: { launcher: { pollMs: 150, reconnectDelaysMs: [200] }, remoteEnv: trainerEnv },
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * A long run started by a studio that then closes (as the desktop app quitting does): the run goes
+ * on training on the host, and no studio follows it. A terminal's studio, so nothing re-attaches.
+ */
+async function unfollowedRun(): Promise<RunId> {
+  const starter = openStudio('cli');
+  const started = await call(starter, 'training/start', {
+    characterId,
+    config: tinyTrainingConfig(model, host.id, { epochs: 100, batchSize: 1, maxSteps: 5000, saveEverySteps: 100_000 }),
+  });
+  await waitFor('training steps', () => (starter.training.get(started.id).step >= 2 ? true : undefined));
+  await starter.detach();
+  return started.id;
+}
+
+/** The run as stored, read by a terminal's studio (which re-attaches to nothing). */
+async function stored(id: RunId): Promise<TrainingRun> {
+  const reader = openStudio('cli');
+  try {
+    return reader.training.get(id);
+  } finally {
+    await reader.shutdown();
+  }
+}
+
+function remotePid(id: RunId): number {
+  return Number(fs.readFileSync(path.join(remoteRoot, 'runs', id, 'pid'), 'utf8'));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  sshd = await startSshd();
+  model = buildTinyModel(path.join(tmp.dir, 'tiny'));
+  server = await startFakeLlmServer({ responder: studioResponder() });
+  const studio = openStudio('web');
+  try {
+    characterId = await generatedBeethoven(studio, server.baseURL, 12);
+    host = await call(studio, 'hosts/save', {
+      name: 'lab-gpu',
+      host: sshd.host,
+      port: sshd.port,
+      username: sshd.username,
+      privateKeyPath: sshd.userKeyPath,
+      python: venvPython,
+      remoteRoot,
+      gpuCount: 1,
+    });
+    const trusted = await call(studio, 'hosts/trust', { id: host.id, fingerprint: sshd.hostFingerprint });
+    expect(trusted.ok, trusted.summary).toBe(true);
+  } finally {
+    await studio.shutdown();
+  }
+}, 120_000);
+afterAll(async () => {
+  await server?.close();
+  await sshd?.stop();
+  tmp.cleanup();
+});
+
+describe('stopping a run on an SSH host that no studio follows', () => {
+  it('is seen through by the screen that asks: stopping, then stopped with its checkpoint home', async () => {
+    // `serve` opened before the run started (in a terminal, whose studio then closed): it does not follow it.
+    const screen = openStudio('web');
+    try {
+      const id = await unfollowedRun();
+      const seen: string[] = [];
+      const off = screen.events.subscribe((name, payload) => {
+        if (name === 'training/progressed' && (payload as TrainingRun).id === id)
+          seen.push((payload as TrainingRun).status);
+      });
+      const asked = await call(screen, 'training/stop', { id });
+      expect(asked.status).toBe('stopping');
+      expect(asked.message).toBe('Stopping: asked the run on lab-gpu to save a checkpoint and stop…');
+      const run = await screen.training.whenIdle(id);
+      off();
+      expect(run.status, run.message ?? '').toBe('stopped');
+      // Never shown running again while it saved: the window's badge went stopping → stopped.
+      expect(seen.filter((s) => s !== 'stopping' && s !== 'stopped')).toEqual([]);
+      const checkpoint = run.outputs.checkpoint!;
+      expect(checkpoint.startsWith(path.join(dataDir, 'runs', id, 'checkpoints'))).toBe(true);
+      expect(fs.existsSync(path.join(checkpoint, 'adapter_model.safetensors'))).toBe(true);
+      expect(alive(remotePid(id))).toBe(false);
+      expect((await stored(id)).status).toBe('stopped');
+    } finally {
+      await screen.shutdown();
+    }
+  }, 150_000);
+
+  it('is seen through by train stop in a terminal, which prints the run stopped', async () => {
+    const id = await unfollowedRun();
+    const stop = await runCliIn(dataDir, ['train', 'stop', id.slice(0, 12)]);
+    expect(stop.code, stop.err).toBe(0);
+    expect(stop.err).toMatch(/Waiting for it to stop and its checkpoint to come home/);
+    expect(stop.out).toMatch(/stopped/);
+    const run = await stored(id);
+    expect(run.status, run.message ?? '').toBe('stopped');
+    expect(fs.existsSync(path.join(run.outputs.checkpoint!, 'adapter_model.safetensors'))).toBe(true);
+    expect(alive(remotePid(id))).toBe(false);
+  }, 150_000);
+
+  it('ends a run left stopping interrupted, saying why, when its host cannot be reached', async () => {
+    const id = await unfollowedRun();
+    // A terminal asked it to stop and closed before the trainer had saved (Ctrl+C on the wait).
+    const terminal = openStudio('cli');
+    expect((await call(terminal, 'training/stop', { id })).status).toBe('stopping');
+    await terminal.detach();
+    expect((await stored(id)).status).toBe('stopping');
+
+    // The host cannot be reached now (its settings point at a closed port).
+    const admin = openStudio('cli');
+    const { id: _id, createdAt: _c, updatedAt: _u, hasPassphrase: _p, ...draft } = host;
+    await call(admin, 'hosts/save', { ...draft, id: host.id, port: 1 });
+    await admin.shutdown();
+
+    const stop = await runCliIn(dataDir, ['train', 'stop', id]);
+    expect(stop.code).toBe(1);
+    expect(stop.out).toMatch(/interrupted/);
+    expect(stop.err).toMatch(/Could not reach lab-gpu to see the stop through: .+ resume to re-attach/);
+    const run = await stored(id);
+    expect(run.status).toBe('interrupted');
+    expect(run.message).toMatch(/^Could not reach lab-gpu to see the stop through/);
+
+    // Reachable again: the stopped trainer is found ended on resume, and nothing trains on.
+    const restore = openStudio('cli');
+    await call(restore, 'hosts/save', { ...draft, id: host.id });
+    await restore.shutdown();
+    await waitFor('the asked trainer to save and exit', () => (alive(remotePid(id)) ? undefined : true));
+  }, 150_000);
+});
