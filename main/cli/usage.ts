@@ -319,13 +319,14 @@ Commands:
                                 Change a set; every save is a new version, older ones stay readable
   questions <character> archive <set>
                                 Hide a set from the lists; interviews that used it keep its questions
-  interview <character> --system <name[,name…]> --set <set> [--mode single|multi] [--rounds <n>]
-      [--provider <interviewer>] [--model <interviewer model>] [--budget <usd>]
+  interview <character> --system <name[,name…]> --set <set> [--version <n>] [--mode single|multi]
+      [--rounds <n>] [--provider <interviewer>] [--model <interviewer model>] [--budget <usd>]
                                 Interview systems on a question set as one job: single-turn, each
                                 question in a fresh conversation in the paper's coffee shop; multi-turn,
                                 an LLM interviewer (temperature 0.2) pursues each goal for 5 rounds.
                                 Progress goes to stderr; Ctrl+C pauses; run again to resume (each
-                                interview goes on at the round it was in).
+                                interview goes on at the round it was in). --version asks an earlier
+                                version of the set, so scores stay comparable to the runs that asked it.
   interview <character> systems List the systems interviews are put to
   interview <character> add-system --kind run|base|prompted [--run <id>]
       [--runtime embedded|served|endpoint] [--provider <p>] [--model <m>] [--name <label>]
