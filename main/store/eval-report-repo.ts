@@ -108,10 +108,10 @@ export class EvalReportRepo {
            AND system_b IN (SELECT value FROM json_each(?))
          ORDER BY created_at, rowid`,
       )
-      .all(characterId, JSON.stringify(systemIds), JSON.stringify(systemIds)) as (Omit<
-      PairRow,
-      'abDone' | 'baDone'
-    > & { abDone: number; baDone: number })[];
+      .all(characterId, JSON.stringify(systemIds), JSON.stringify(systemIds)) as (Omit<PairRow, 'abDone' | 'baDone'> & {
+      abDone: number;
+      baDone: number;
+    })[];
     return rows.map((r) => ({ ...r, abDone: r.abDone === 1, baDone: r.baDone === 1 }));
   }
 

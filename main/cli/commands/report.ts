@@ -162,9 +162,7 @@ export function describeComparison(c: ReportComparison): string {
     ...(c.moved.length ? ['', 'Questions whose scores moved most:'] : []),
     ...c.moved
       .slice(0, 10)
-      .map(
-        (m) => `  ${m.before.toFixed(1)} → ${m.after.toFixed(1)}${several ? ` (${m.judge})` : ''}  ${m.question}`,
-      ),
+      .map((m) => `  ${m.before.toFixed(1)} → ${m.after.toFixed(1)}${several ? ` (${m.judge})` : ''}  ${m.question}`),
   ].join('\n');
 }
 
