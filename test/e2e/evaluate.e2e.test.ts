@@ -122,6 +122,9 @@ describe('the Evaluate tab', () => {
     await version.selectOption('1');
     expect(await version.locator('option:checked').innerText()).toContain('v1 · 3 questions · created by hand');
     await expect.poll(() => start.innerText()).toContain('2 interviews.');
+    // Its label above it, as every field of the form has (it sat beside the select).
+    const versionLabel = (await start.getByText('Version', { exact: true }).boundingBox())!;
+    expect(versionLabel.y + versionLabel.height).toBeLessThanOrEqual((await version.boundingBox())!.y + 0.5);
     await shot('evaluate-01d-older-version');
     await start.getByRole('button', { name: 'Start interviews' }).click();
     const card = page.getByTestId('job-card').first();

@@ -215,6 +215,20 @@ describe('the Report in a browser', () => {
       )
       .toEqual([true, true, true, true]); // judge-model's two modes, second-judge's single-turn, the pairwise
     expect(await page.locator('.content').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    // Nothing breaks inside a number or a "no scores": an interval wraps whole under its mean (it
+    // broke into "[3.93," / "4.77]"), and the judge's select is as wide as a judge's name, not the row.
+    const broken = await page.evaluate(() =>
+      [...document.querySelectorAll('.report-table .interval, .report-table td.empty-cell')]
+        .filter((el) => {
+          const range = document.createRange();
+          range.selectNodeContents(el.classList.contains('interval') ? el : el.firstChild!);
+          return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+        })
+        .map((el) => el.textContent),
+    );
+    expect(broken).toEqual([]);
+    const judgeSelect = (await page.locator('.judge-filter select').boundingBox())!;
+    expect(judgeSelect.width).toBeLessThan(340);
     // Every dimension is named under the narrow charts (recharts dropped "personality" from the
     // multi-turn one), and no two names overlap.
     for (const mode of ['single', 'multi'] as const) {

@@ -119,7 +119,7 @@ function StartForm({ character }: { character: Character }) {
           </select>
         </label>
         {/* An earlier version asks what earlier runs were asked, so their scores stay comparable. */}
-        <label className="field eval-version">
+        <label className="field eval-start-version">
           <span>Version</span>
           <select value={version} disabled={!set} onChange={(e) => setVersion(e.target.value)}>
             <option value="">Newest{set ? ` (v${set.currentVersion})` : ''}</option>

@@ -275,8 +275,12 @@ function SummaryTable({
                 const text = cellText(cell);
                 return text && cell ? (
                   <td key={d} data-dimension={d}>
+                    {/* The interval never breaks inside: a narrow column wraps it whole under the mean. */}
                     <button className="link cell" onClick={() => onOpen(s)} title="Open the answers">
-                      {text}
+                      {cell.mean!.toFixed(2)}{' '}
+                      <span className="interval">
+                        [{cell.low!.toFixed(2)}, {cell.high!.toFixed(2)}]
+                      </span>
                     </button>{' '}
                     <small className="muted">
                       n={cell.count}
