@@ -152,10 +152,12 @@ Commands:
       [--judge <provider>[/<model>]] [--seed <n>] [--csv <file>] [--html <file>]
                                 Per system and dimension the mean score, its 95% bootstrap interval
                                 and the count, single- and multi-turn apart; a system without
-                                scores shows as such. --judge reads one judge's verdicts, named as
-                                judge takes it (a bare judge model still works when unambiguous;
-                                default: the latest verdict of any judge). --csv writes one row per
-                                cell, --html one self-contained file with its charts (opens offline)
+                                scores shows as such. Each judge's means are shown apart, never
+                                averaged; --judge reads one judge's verdicts, named as judge takes it
+                                (a bare judge model still works when unambiguous). Pairwise
+                                comparisons follow: A wins, ties, B wins per dimension (a win needs
+                                both orders; a split pair is a tie). --csv writes one row per cell
+                                and comparison, --html one self-contained file with its charts
   report <character> --compare <before>,<after> [--mode single|multi]
                                 What changed between two systems (two runs of a character): per
                                 dimension both intervals and the change, the questions that moved most
