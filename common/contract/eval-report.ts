@@ -44,6 +44,11 @@ export interface ReportCell {
   systemId: string;
   mode: ReportMode;
   dimension: string;
+  /**
+   * The judge model whose scores these are; null only while no judge has scored anything in the
+   * report. Judges are never averaged together: a report over two judges holds each cell twice.
+   */
+  judge: string | null;
   count: number;
   /** Judgments without a usable score: left out of the mean. */
   unscored: number;
@@ -71,6 +76,8 @@ export interface EvalReport {
   topics: ReportTopic[];
   /** Judge models whose judgments exist for these systems. */
   judges: string[];
+  /** Pairwise comparisons among the report's systems, under its filters (empty when none were judged). */
+  pairwise: ReportPairwise[];
   settings: {
     modes: ReportMode[];
     topics: string[] | null;
@@ -80,6 +87,28 @@ export interface EvalReport {
     seed: number;
   };
   durationMs: number;
+}
+
+/**
+ * System A against system B on one dimension and mode, by one judge: counts of pairs, each asked in
+ * both orders and counted by `PAIRWISE_RULE` (common/pairwise-rule.ts).
+ */
+export interface ReportPairwise {
+  systemA: string;
+  systemB: string;
+  mode: ReportMode;
+  dimension: string;
+  judge: string;
+  /** Pairs with a result: aWins + ties + bWins. */
+  pairs: number;
+  aWins: number;
+  /** Both orders said tie, or the two orders disagreed (counted in `inconsistent` too). */
+  ties: number;
+  bWins: number;
+  /** Of the ties, pairs whose two orders disagreed. */
+  inconsistent: number;
+  /** Pairs with an order the judge never answered readably: left out of `pairs`. */
+  unscored: number;
 }
 
 /** One judgment shown in a drill-down. */
@@ -150,6 +179,8 @@ export interface ReportCompareRequest {
 /** One dimension's change from `a` (before) to `b` (after): both intervals and the delta of means. */
 export interface DimensionChange {
   dimension: string;
+  /** The judge both cells are by (a change is never read across judges); null when nothing is judged. */
+  judge: string | null;
   a: ReportCell;
   b: ReportCell;
   /** b.mean − a.mean; null when either is empty. */
@@ -159,6 +190,8 @@ export interface DimensionChange {
 /** A question whose score moved: the mean over dimensions scored in both, before and after. */
 export interface MovedQuestion {
   questionKey: string;
+  /** The judge whose scores moved. */
+  judge: string;
   question: string;
   topicId: string;
   before: number;
@@ -170,8 +203,9 @@ export interface ReportComparison {
   a: ReportSystem;
   b: ReportSystem;
   mode: ReportMode;
+  /** Per judge (in the report's judge order), per dimension. */
   changes: DimensionChange[];
-  /** Questions answered by both, largest |delta| first (at most 20). */
+  /** Questions answered by both, largest |delta| first (at most 20), each within one judge's scores. */
   moved: MovedQuestion[];
   pairs: ReportPair[];
 }

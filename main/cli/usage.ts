@@ -153,10 +153,12 @@ Commands:
       [--judge <provider>[/<model>]] [--seed <n>] [--csv <file>] [--html <file>]
                                 Per system and dimension the mean score, its 95% bootstrap interval
                                 and the count, single- and multi-turn apart; a system without
-                                scores shows as such. --judge reads one judge's verdicts, named as
-                                judge takes it (a bare judge model still works when unambiguous;
-                                default: the latest verdict of any judge). --csv writes one row per
-                                cell, --html one self-contained file with its charts (opens offline)
+                                scores shows as such. Each judge's means are shown apart, never
+                                averaged; --judge reads one judge's verdicts, named as judge takes it
+                                (a bare judge model still works when unambiguous). Pairwise
+                                comparisons follow: A wins, ties, B wins per dimension (a win needs
+                                both orders; a split pair is a tie). --csv writes one row per cell
+                                and comparison, --html one self-contained file with its charts
   report <character> --compare <before>,<after> [--mode single|multi]
                                 What changed between two systems (two runs of a character): per
                                 dimension both intervals and the change, the questions that moved most
@@ -326,13 +328,14 @@ Commands:
                                 Change a set; every save is a new version, older ones stay readable
   questions <character> archive <set>
                                 Hide a set from the lists; interviews that used it keep its questions
-  interview <character> --system <name[,name…]> --set <set> [--mode single|multi] [--rounds <n>]
-      [--provider <interviewer>] [--model <interviewer model>] [--budget <usd>]
+  interview <character> --system <name[,name…]> --set <set> [--version <n>] [--mode single|multi]
+      [--rounds <n>] [--provider <interviewer>] [--model <interviewer model>] [--budget <usd>]
                                 Interview systems on a question set as one job: single-turn, each
                                 question in a fresh conversation in the paper's coffee shop; multi-turn,
                                 an LLM interviewer (temperature 0.2) pursues each goal for 5 rounds.
                                 Progress goes to stderr; Ctrl+C pauses; run again to resume (each
-                                interview goes on at the round it was in).
+                                interview goes on at the round it was in). --version asks an earlier
+                                version of the set, so scores stay comparable to the runs that asked it.
   interview <character> systems List the systems interviews are put to
   interview <character> add-system --kind run|base|prompted [--run <id>]
       [--runtime embedded|served|endpoint] [--provider <p>] [--model <m>] [--name <label>]

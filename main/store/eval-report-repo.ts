@@ -22,6 +22,22 @@ export interface JudgmentRow {
   createdAt: number;
 }
 
+/** One pairwise comparison as stored: both orders' readings (null: unreadable or not asked yet). */
+export interface PairRow {
+  systemA: string;
+  systemB: string;
+  interviewA: string;
+  interviewB: string;
+  dimension: string;
+  judgeModel: string;
+  abSide: 'a' | 'b' | 'tie' | null;
+  baSide: 'a' | 'b' | 'tie' | null;
+  /** Each order asked (read or not): a pair with an order not asked yet is still being judged. */
+  abDone: boolean;
+  baDone: boolean;
+  createdAt: number;
+}
+
 export interface SystemRow {
   id: string;
   label: string;
@@ -77,6 +93,26 @@ export class EvalReportRepo {
          ORDER BY j.created_at, j.rowid`,
       )
       .all(characterId, JSON.stringify(systemIds)) as JudgmentRow[];
+  }
+
+  /** Every pairwise comparison between two of these systems (all judges), oldest first. */
+  pairs(characterId: CharacterId, systemIds: readonly string[]): PairRow[] {
+    if (systemIds.length < 2) return [];
+    const rows = this.db
+      .prepare(
+        `SELECT system_a AS systemA, system_b AS systemB, interview_a AS interviewA, interview_b AS interviewB,
+           dimension, model AS judgeModel, ab_side AS abSide, ba_side AS baSide, ab_done AS abDone,
+           ba_done AS baDone, created_at AS createdAt
+         FROM pairwise_judgments
+         WHERE character_id = ? AND system_a IN (SELECT value FROM json_each(?))
+           AND system_b IN (SELECT value FROM json_each(?))
+         ORDER BY created_at, rowid`,
+      )
+      .all(characterId, JSON.stringify(systemIds), JSON.stringify(systemIds)) as (Omit<PairRow, 'abDone' | 'baDone'> & {
+      abDone: number;
+      baDone: number;
+    })[];
+    return rows.map((r) => ({ ...r, abDone: r.abDone === 1, baDone: r.baDone === 1 }));
   }
 
   turns(interviewIds: readonly string[]): TurnRow[] {

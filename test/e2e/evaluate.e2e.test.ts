@@ -88,15 +88,22 @@ describe('the Evaluate tab', () => {
       .toContain('11 questions · 3 goals');
     await shot('evaluate-01b-generated');
 
-    // A small set of our own for the interviews.
-    await api('eval/questions/create', {
+    // A small set of our own for the interviews, and a version 2 with one more question.
+    const questions = [
+      { topicId: 'topic-1', text: 'Where were you born?', mode: 'single' },
+      { topicId: 'topic-4', text: 'What is your favourite film?', mode: 'single' },
+      { topicId: 'topic-2', text: 'find out how he got on with his brothers', mode: 'multi' },
+    ];
+    const small = await api<{ set: { id: string } }>('eval/questions/create', {
       characterId: character.id,
       name: 'Small',
-      questions: [
-        { topicId: 'topic-1', text: 'Where were you born?', mode: 'single' },
-        { topicId: 'topic-4', text: 'What is your favourite film?', mode: 'single' },
-        { topicId: 'topic-2', text: 'find out how he got on with his brothers', mode: 'multi' },
-      ],
+      questions,
+    });
+    await api('eval/questions/save', {
+      setId: small.set.id,
+      baseVersion: 1,
+      questions: [...questions, { topicId: 'topic-3', text: 'Do you like coffee?', mode: 'single' }],
+      note: 'added coffee',
     });
 
     // A prompted baseline, added through the form.
@@ -108,11 +115,28 @@ describe('the Evaluate tab', () => {
     await add.getByRole('button', { name: 'Add system' }).click();
     const start = page.getByRole('form', { name: 'Start interviews' });
     await start.getByLabel('Fake prompted').check();
-    await start.getByLabel('Question set').selectOption({ label: 'Small (v1)' });
+    await start.getByLabel('Question set').selectOption({ label: 'Small' });
+    // Version 1, as earlier runs were asked: its two questions, not the newest's three.
+    const version = start.getByLabel('Version');
+    expect(await version.locator('option:checked').innerText()).toBe('Newest (v2)');
+    await version.selectOption('1');
+    expect(await version.locator('option:checked').innerText()).toContain('v1 · 3 questions · created by hand');
+    await expect.poll(() => start.innerText()).toContain('2 interviews.');
+    // Its label above it, as every field of the form has (it sat beside the select).
+    const versionLabel = (await start.getByText('Version', { exact: true }).boundingBox())!;
+    expect(versionLabel.y + versionLabel.height).toBeLessThanOrEqual((await version.boundingBox())!.y + 0.5);
+    await shot('evaluate-01d-older-version');
     await start.getByRole('button', { name: 'Start interviews' }).click();
     const card = page.getByTestId('job-card').first();
     await expect.poll(() => card.innerText(), { timeout: 30_000 }).toContain('Finished');
     expect(await card.innerText()).toContain('2 of 2');
+    const asked = await api<{ setVersion: number; question: string }[]>('eval/interviews/list', {
+      characterId: character.id,
+    });
+    expect(asked.map((i) => [i.setVersion, i.question]).sort()).toEqual([
+      [1, 'What is your favourite film?'],
+      [1, 'Where were you born?'],
+    ]);
 
     // Multi-turn, 2 rounds, the same server as the interviewer.
     await start.getByRole('button', { name: 'Multi-turn' }).click();

@@ -13,7 +13,7 @@ import type {
 import { REPORT_DIMENSIONS } from '../../main/core/eval/report-build';
 import { animationsSettled } from '../support/browser';
 import { fixture, testOutputDir } from '../support/paths';
-import { scoreOf, seedJudgments, type SeedJudgment } from '../support/report-seed';
+import { scoreOf, seedJudgments, seedPairs, type SeedJudgment, type SeedPair } from '../support/report-seed';
 import { pageInvoke, useServePage } from '../support/serve-page';
 
 // The Evaluate tab's Report in Chromium against `serve`: the paper's released Beethoven outputs
@@ -88,11 +88,13 @@ describe('the Report in a browser', () => {
     const systems = await api<EvalSystem[]>('eval/systems/list', { characterId: beethoven.id });
     expect(systems.map((s) => s.label).sort()).toEqual(['chatgpt (paper)', 'sft (paper)']);
     const judged: SeedJudgment[] = [];
+    const singles: Record<string, Interview[]> = {};
     for (const system of systems) {
       const interviews = await api<Interview[]>('eval/interviews/list', {
         characterId: beethoven.id,
         systemId: system.id,
       });
+      singles[system.label] = interviews.filter((i) => i.mode === 'single');
       interviews.forEach((interview, i) => {
         for (const dimension of REPORT_DIMENSIONS[interview.mode] as JudgeDimension[]) {
           const score = dimension === 'values' && i % 9 === 0 ? null : scoreOf(system.label, i, dimension);
@@ -105,9 +107,32 @@ describe('the Report in a browser', () => {
         }
       });
     }
+    // A second judge scored sft's first ten answers on memorization: its own means, never mixed in.
+    for (const interview of singles['sft (paper)']!.slice(0, 10))
+      judged.push({ interviewId: interview.id, dimension: 'memorization', score: 6, model: 'second-judge', at: 9_000 });
+    // And compared sft with chatgpt answer by answer on values, both orders asked.
+    const [sftId, gptId] = ['sft (paper)', 'chatgpt (paper)'].map((l) => systems.find((s) => s.label === l)!.id);
+    const sides: [SeedPair['ab'], SeedPair['ba']][] = [
+      ['a', 'a'],
+      ['a', 'a'],
+      ['a', 'a'],
+      ['b', 'b'],
+      ['tie', 'tie'],
+      ['a', 'b'],
+    ];
+    const pairs: SeedPair[] = sides.map(([ab, ba], i) => ({
+      systemA: sftId!,
+      systemB: gptId!,
+      interviewA: singles['sft (paper)']![i]!.id,
+      interviewB: singles['chatgpt (paper)']![i]!.id,
+      dimension: 'values',
+      ab,
+      ba,
+    }));
     const db = new Database(path.join(session.data.dir, 'studio.sqlite'));
     try {
       seedJudgments(db, beethoven.id, judged);
+      seedPairs(db, beethoven.id, pairs);
     } finally {
       db.close();
     }
@@ -128,17 +153,34 @@ describe('the Report in a browser', () => {
 
     // Charts: bars with error bars for the judged systems, none for the empty one.
     const report = await api<EvalReport>('eval/report', { characterId: beethoven.id });
-    const single = page.getByTestId('report-chart-single');
+    // Each judge's scores under its name, apart: the first judge's section, then the second's.
+    const sections = page.getByTestId('report-judge');
+    await expect
+      .poll(() => sections.locator('h3').allInnerTexts())
+      .toEqual([
+        'Judged by judge-model · each judge’s means apart, never averaged',
+        'Judged by second-judge · each judge’s means apart, never averaged',
+      ]);
+    const first = page.getByRole('region', { name: 'Judged by judge-model' });
+    const second = page.getByRole('region', { name: 'Judged by second-judge' });
+    expect(
+      await second
+        .getByTestId('report-table-single')
+        .getByRole('row', { name: /sft \(paper\)/ })
+        .innerText(),
+    ).toMatch(/6\.00 \[6\.00, 6\.00\]\s+n=10/);
+    const single = first.getByTestId('report-chart-single');
     // Each chart draws once its own data and size are in: counts are waited for, not read once.
     await expect.poll(() => single.locator('.recharts-bar-rectangle').count()).toBe(2 * 4);
     await expect.poll(() => single.locator('.recharts-errorBar').count()).toBeGreaterThanOrEqual(2 * 4);
-    await expect.poll(() => page.getByTestId('report-chart-multi').locator('.recharts-bar-rectangle').count()).toBe(5);
+    await expect.poll(() => first.getByTestId('report-chart-multi').locator('.recharts-bar-rectangle').count()).toBe(5);
     expect(await single.innerText()).toContain('no scores: my run (not interviewed)');
-    const table = page.getByTestId('report-table-single');
+    const table = first.getByTestId('report-table-single');
     const sftRow = table.getByRole('row', { name: /sft \(paper\)/ });
     const sft = report.systems.find((s) => s.name === 'sft (paper)')!;
     const memo = report.cells.find(
-      (c) => c.systemId === sft.id && c.mode === 'single' && c.dimension === 'memorization',
+      (c) =>
+        c.systemId === sft.id && c.mode === 'single' && c.dimension === 'memorization' && c.judge === 'judge-model',
     )!;
     expect(await sftRow.innerText()).toContain(
       `${memo.mean!.toFixed(2)} [${memo.low!.toFixed(2)}, ${memo.high!.toFixed(2)}]`,
@@ -146,6 +188,18 @@ describe('the Report in a browser', () => {
     const emptyRow = table.getByRole('row', { name: /my run/ });
     expect((await emptyRow.innerText()).match(/no scores/g)).toHaveLength(4);
     await shot('report-01-charts');
+
+    // Pairwise: sft against chatgpt on values, a split pair counted as a tie and said so.
+    const pairwise = page.getByTestId('report-pairwise');
+    expect(await pairwise.locator('caption').innerText()).toBe(
+      'sft (paper) vs chatgpt (paper) · Single-turn · judged by judge-model',
+    );
+    expect(await pairwise.getByRole('row', { name: /values/ }).innerText()).toMatch(
+      /values\s+3\s+2 \(1 inconsistent\)\s+1\s+6/,
+    );
+    expect(await pairwise.innerText()).toContain('when the two orders disagree the pair counts as a tie');
+    await pairwise.scrollIntoViewIfNeeded();
+    await shot('report-01a-pairwise');
 
     // At 1024×700 the tables stay inside the content (scrolling sideways in their box if they must),
     // not past the page's edge.
@@ -159,12 +213,26 @@ describe('the Report in a browser', () => {
           );
         }),
       )
-      .toEqual([true, true]);
+      .toEqual([true, true, true, true]); // judge-model's two modes, second-judge's single-turn, the pairwise
     expect(await page.locator('.content').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    // Nothing breaks inside a number or a "no scores": an interval wraps whole under its mean (it
+    // broke into "[3.93," / "4.77]"), and the judge's select is as wide as a judge's name, not the row.
+    const broken = await page.evaluate(() =>
+      [...document.querySelectorAll('.report-table .interval, .report-table td.empty-cell')]
+        .filter((el) => {
+          const range = document.createRange();
+          range.selectNodeContents(el.classList.contains('interval') ? el : el.firstChild!);
+          return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+        })
+        .map((el) => el.textContent),
+    );
+    expect(broken).toEqual([]);
+    const judgeSelect = (await page.locator('.judge-filter select').boundingBox())!;
+    expect(judgeSelect.width).toBeLessThan(340);
     // Every dimension is named under the narrow charts (recharts dropped "personality" from the
     // multi-turn one), and no two names overlap.
     for (const mode of ['single', 'multi'] as const) {
-      const labels = page.getByTestId(`report-chart-${mode}`).getByTestId('axis-label');
+      const labels = first.getByTestId(`report-chart-${mode}`).getByTestId('axis-label');
       await expect.poll(() => labels.allTextContents()).toEqual(REPORT_DIMENSIONS[mode]);
       const boxes = await labels.evaluateAll((texts) =>
         texts.map((t) => {
@@ -186,7 +254,7 @@ describe('the Report in a browser', () => {
     await page.setViewportSize({ width: 1360, height: 900 });
 
     // Drill-down: sft's multi-turn interviews, a thought-only round shown apart, the judge's reasoning.
-    await page
+    await first
       .getByTestId('report-table-multi')
       .getByRole('row', { name: /sft \(paper\)/ })
       .getByRole('button', { name: '50', exact: true })
@@ -209,10 +277,17 @@ describe('the Report in a browser', () => {
     await page.getByLabel('Compare sft (paper)').first().check();
     await page.getByLabel('Compare chatgpt (paper)').first().check();
     const compare = page.getByTestId('report-compare');
-    await compare.getByTestId('change-memorization').waitFor();
+    await compare.getByTestId('change-memorization').first().waitFor();
     expect(await compare.getByTestId('report-pair').count()).toBe(82);
-    expect(await compare.getByTestId('change-values').innerText()).toMatch(
-      /\d\.\d\d \[\d\.\d\d, \d\.\d\d\].*\d\.\d\d \[\d\.\d\d, \d\.\d\d\].*[+-]\d\.\d\d/s,
+    // Per judge: a change is read within one judge's scores, each row naming it.
+    expect(await compare.getByTestId('compare-judge').innerText()).toContain(
+      'Each judge apart (judge-model, second-judge)',
+    );
+    expect(await compare.getByTestId('change-values').first().innerText()).toMatch(
+      /judge-model\s+\d\.\d\d \[\d\.\d\d, \d\.\d\d\].*\d\.\d\d \[\d\.\d\d, \d\.\d\d\].*[+-]\d\.\d\d/s,
+    );
+    expect(await compare.getByTestId('change-memorization').nth(1).innerText()).toMatch(
+      /second-judge\s+6\.00 \[6\.00, 6\.00\].*no scores/s,
     );
     await compare.getByTestId('report-pair').first().scrollIntoViewIfNeeded();
     await shot('report-03-compare');
@@ -228,15 +303,17 @@ describe('the Report in a browser', () => {
       view.on('request', (r) => requests.push(r.url()));
       await view.goto(`file://${file}`);
       expect(requests).toEqual([`file://${file}`]);
-      expect(await view.locator('svg').count()).toBe(2);
-      expect(await view.locator('figure[data-mode="single"] g.bar').count()).toBe(8);
-      expect(await view.locator('figure[data-mode="single"] g.empty-bar').count()).toBe(4);
-      const bar = view.locator(
-        `figure[data-mode="single"] g.bar[data-system="${sft.id}"][data-dimension="memorization"] rect`,
-      );
+      expect(await view.locator('svg').count()).toBe(4);
+      const judgeFigure = 'figure[data-mode="single"][data-judge="judge-model"]';
+      expect(await view.locator(`${judgeFigure} g.bar`).count()).toBe(8);
+      expect(await view.locator(`${judgeFigure} g.empty-bar`).count()).toBe(4);
+      expect(await view.locator('table.pairwise').innerText()).toMatch(/values\s+3\s+2 \(1 inconsistent\)\s+1\s+6/);
+      const bar = view.locator(`${judgeFigure} g.bar[data-system="${sft.id}"][data-dimension="memorization"] rect`);
       expect((await bar.boundingBox())!.height).toBeGreaterThan(10);
       const cellText = await view
-        .locator(`table[data-mode="single"] td[data-system="${sft.id}"][data-dimension="memorization"]`)
+        .locator(
+          `table[data-mode="single"][data-judge="judge-model"] td[data-system="${sft.id}"][data-dimension="memorization"]`,
+        )
         .innerText();
       expect(cellText).toContain(`${memo.mean!.toFixed(2)} [${memo.low!.toFixed(2)}, ${memo.high!.toFixed(2)}]`);
       await view.screenshot({ path: path.join(shots, 'report-04-html-export.png') });

@@ -1,4 +1,4 @@
-import type { CallId, CharacterId, InterviewId, JudgeDimension } from '../../common/contract';
+import type { CallId, CharacterId, EvalSystemId, InterviewId, JudgeDimension, PairSide } from '../../common/contract';
 import type { Db } from '../../main/store/database';
 import { JudgmentsRepo } from '../../main/store/judgments-repo';
 
@@ -53,4 +53,54 @@ export function scoreOf(system: string, index: number, dimension: string): numbe
   let h = 2166136261;
   for (const c of `${system}/${index}/${dimension}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
   return 1 + ((h >>> 0) % 7);
+}
+
+/** One pairwise comparison as a judge job leaves it: each order's reading (null: unreadable; undefined: not asked yet). */
+export interface SeedPair {
+  systemA: string;
+  systemB: string;
+  interviewA: InterviewId;
+  interviewB: InterviewId;
+  dimension: JudgeDimension;
+  ab: PairSide | null | undefined;
+  ba: PairSide | null | undefined;
+  model?: string;
+}
+
+/** Writes pairwise comparisons (migration 018) in one transaction, as `seedJudgments` writes scores. */
+export function seedPairs(db: Db, characterId: CharacterId, pairs: readonly SeedPair[]): void {
+  const repo = new JudgmentsRepo(db);
+  let n = 0;
+  db.transaction(() => {
+    for (const p of pairs) {
+      const id = repo.ensurePair(
+        {
+          id: `pair-${n}`,
+          characterId,
+          systemA: p.systemA as EvalSystemId,
+          systemB: p.systemB as EvalSystemId,
+          interviewA: p.interviewA,
+          interviewB: p.interviewB,
+          dimension: p.dimension,
+          providerId: null,
+          provider: 'scripted',
+          model: p.model ?? 'judge-model',
+          promptVersion: 'pairwise-v1',
+          jobId: null,
+        },
+        1_000 + n++,
+      );
+      for (const order of ['ab', 'ba'] as const) {
+        const side = p[order];
+        if (side === undefined) continue;
+        repo.setOrder(id, order, {
+          side,
+          reasoning: side === null ? null : `Order ${order}: ${side}.`,
+          failures:
+            side === null ? [{ attempt: 1, reason: 'missing', message: 'no verdict', callId: 'seeded' as CallId }] : [],
+          callIds: [],
+        });
+      }
+    }
+  })();
 }

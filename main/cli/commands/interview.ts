@@ -17,7 +17,7 @@ import { counted } from '../../../common/plural';
 /**
  * `interview`: the Evaluate tab's interviews in a terminal, on the same commands and job engine.
  *
- *   interview <character> --system <a,b> --set <set> [--mode single|multi] [--rounds <n>]
+ *   interview <character> --system <a,b> --set <set> [--version <n>] [--mode single|multi] [--rounds <n>]
  *        [--provider <interviewer>] [--model <interviewer model>] [--budget <usd>] [--json]
  *   interview <character> systems
  *   interview <character> add-system --kind run|base|prompted [--run <id>] [--runtime embedded|served|endpoint]
@@ -82,11 +82,13 @@ async function runInterviews(ctx: CliContext, character: Character): Promise<num
   const mode = str(ctx.values, 'mode');
   if (mode !== undefined && mode !== 'single' && mode !== 'multi')
     throw new UsageError(`--mode must be single or multi, not "${mode}".`);
+  const version = setVersionOf(str(ctx.values, 'version'), set.currentVersion, set.name);
   const stopped = (await ctx.call('jobs/list', { characterId: character.id })).find(
     (j): j is InterviewJob =>
       j.kind === 'interview' &&
       ['paused', 'interrupted', 'failed'].includes(j.status) &&
       j.settings.setId === set.id &&
+      j.settings.setVersion === (version ?? set.currentVersion) &&
       (j.settings.mode ?? undefined) === mode &&
       sameIds(
         j.settings.systemIds,
@@ -105,6 +107,7 @@ async function runInterviews(ctx: CliContext, character: Character): Promise<num
       characterId: character.id,
       systemIds: systems.map((s) => s.id),
       setId: set.id,
+      ...(version !== undefined && { version }),
       ...(mode !== undefined && { mode }),
       ...(rounds !== undefined && { rounds: numberOption(rounds, '--rounds', 5) }),
       ...(provider && { interviewerProviderId: (await findProvider(ctx.call, provider)).id }),
@@ -115,6 +118,18 @@ async function runInterviews(ctx: CliContext, character: Character): Promise<num
     id = job.id;
   }
   return followJob(ctx, id);
+}
+
+/**
+ * `--version <n>`: ask an earlier version of the set, so the answers stay comparable to runs that
+ * asked it. Absent: the newest. The core says which versions exist when `n` is not one of them.
+ */
+function setVersionOf(text: string | undefined, current: number, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text.replace(/^v/i, ''));
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--version takes a version number of "${name}" (1 to ${current}), not "${text}".`);
+  return n;
 }
 
 async function addSystem(ctx: CliContext, character: Character): Promise<number> {

@@ -66,7 +66,8 @@ async function report(ctx: CliContext, character: Character, systems: EvalSystem
     : [];
   const mineRates = rates.filter((r) => r.model === final.settings.model);
   const label = (id: string) => systems.find((s) => s.id === id)?.label ?? id;
-  ctx.print({ job: final, means, pairwise: mineRates }, () => describe(means, mineRates, label));
+  const judge = `${final.settings.model} (prompt ${final.settings.promptVersion})`;
+  ctx.print({ job: final, means, pairwise: mineRates }, () => describe(means, mineRates, label, judge));
 }
 
 async function request(ctx: CliContext, character: Character, systems: EvalSystem[]): Promise<JudgeRequest> {
@@ -132,15 +133,21 @@ function percent(r: Rate): string {
   return `${p(r.rate)} [${p(r.low)}–${p(r.high)}]`;
 }
 
-function describe(means: ScoreSummary[], rates: PairwiseSummary[], label: (id: string) => string): string {
+function describe(
+  means: ScoreSummary[],
+  rates: PairwiseSummary[],
+  label: (id: string) => string,
+  judge: string,
+): string {
   const lines: string[] = [];
-  if (means.length > 0) lines.push('Mean scores (1–7) of this judge:');
+  // Named: means of two judges are never one number, so each says whose it is.
+  if (means.length > 0) lines.push(`Mean scores (1–7) by ${judge}:`);
   for (const m of means) {
     const score = m.mean === null ? 'unscored' : m.mean.toFixed(2);
     const extra = m.unscored > 0 ? `, ${m.unscored} unscored` : '';
     lines.push(`  ${label(m.systemId)} · ${m.mode} · ${m.dimension}: ${score} (${m.scored} scored${extra})`);
   }
-  if (rates.length > 0) lines.push('Pairwise, both orders asked (95% Wilson intervals):');
+  if (rates.length > 0) lines.push(`Pairwise by ${judge}, both orders asked (95% Wilson intervals):`);
   for (const r of rates) {
     const w = r.rates;
     lines.push(

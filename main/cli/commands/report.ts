@@ -12,6 +12,7 @@ import { pickSystems } from '../eval-names';
 import { judgeModelOf } from '../judge-option';
 import { argument, findCharacter, localPath, numberOption, str, UsageError, type CliContext } from '../shared';
 import { counted } from '../../../common/plural';
+import { PAIRWISE_RULE } from '../../../common/pairwise-rule';
 
 const MODE_TITLE: Record<ReportMode, string> = { single: 'Single-turn', multi: 'Multi-turn' };
 
@@ -80,41 +81,88 @@ function textTable(head: string[], rows: string[][]): string[] {
   );
 }
 
+/** "judged by gpt-4o", or that nothing is judged yet. */
+const judgedBy = (judge: string | null) => (judge ? `judged by ${judge}` : 'not judged yet');
+
 export function describeReport(report: EvalReport): string {
   const lines = [`${report.characterName}: ${counted(report.systems.length, 'system')}`];
   if (report.systems.length === 0)
     lines.push('No systems yet: interview one, or import the paper’s outputs (import-outputs).');
-  for (const mode of report.settings.modes) {
-    const dims = report.dimensions[mode];
-    const rows = report.systems.map((s) => [
-      s.name,
-      String(s.answers[mode]),
-      ...dims.map((d) => {
-        const cell = report.cells.find((c) => c.systemId === s.id && c.mode === mode && c.dimension === d);
-        return cell && cell.mean !== null ? `${cellText(cell)} n=${cell.count}` : 'no scores';
-      }),
-    ]);
-    const head = ['system', mode === 'single' ? 'answers' : 'interviews', ...dims];
-    lines.push('', `${MODE_TITLE[mode]} (mean [95% interval] n)`, ...textTable(head, rows));
+  // Each judge's means apart: scores of two judges are never averaged together.
+  const judges = [...new Set(report.cells.map((c) => c.judge))];
+  for (const judge of judges) {
+    for (const mode of report.settings.modes) {
+      const dims = report.dimensions[mode];
+      const rows = report.systems.map((s) => [
+        s.name,
+        String(s.answers[mode]),
+        ...dims.map((d) => {
+          const cell = report.cells.find(
+            (c) => c.systemId === s.id && c.mode === mode && c.dimension === d && c.judge === judge,
+          );
+          return cell && cell.mean !== null ? `${cellText(cell)} n=${cell.count}` : 'no scores';
+        }),
+      ]);
+      const head = ['system', mode === 'single' ? 'answers' : 'interviews', ...dims];
+      lines.push('', `${MODE_TITLE[mode]}, ${judgedBy(judge)} (mean [95% interval] n)`, ...textTable(head, rows));
+    }
   }
   const unscored = report.cells.reduce((n, c) => n + c.unscored, 0);
   if (unscored) lines.push('', `${unscored} judgments without a usable score are left out of the means.`);
+  lines.push(...describePairwise(report));
   return lines.join('\n');
 }
 
-/** What changed from `a` to `b`: per dimension both intervals and the change, then the questions that moved most. */
+/** Per pair of systems, mode and judge: A wins, ties and B wins per dimension, and the rule they follow. */
+export function describePairwise(report: EvalReport): string[] {
+  if (report.pairwise.length === 0) return [];
+  const name = (id: string) => report.systems.find((s) => s.id === id)?.name ?? id;
+  const groups = new Map<string, EvalReport['pairwise']>();
+  for (const p of report.pairwise) {
+    const key = [p.systemA, p.systemB, p.mode, p.judge].join('\u0000');
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  const lines = ['', `Pairwise (${PAIRWISE_RULE})`];
+  for (const rows of groups.values()) {
+    const { systemA, systemB, mode, judge } = rows[0]!;
+    const [a, b] = [name(systemA), name(systemB)];
+    lines.push(
+      '',
+      `${a} vs ${b}, ${MODE_TITLE[mode]}, ${judgedBy(judge)}`,
+      ...textTable(
+        ['dimension', `${a} wins`, 'ties', `${b} wins`, 'pairs'],
+        rows.map((p) => [
+          p.dimension,
+          String(p.aWins),
+          `${p.ties}${p.inconsistent ? ` (${p.inconsistent} inconsistent)` : ''}`,
+          String(p.bWins),
+          `${p.pairs}${p.unscored ? ` + ${p.unscored} unscored` : ''}`,
+        ]),
+      ),
+    );
+  }
+  return lines;
+}
+
+/** What changed from `a` to `b`: per judge and dimension both intervals and the change, then the questions that moved most. */
 export function describeComparison(c: ReportComparison): string {
+  const judges = [...new Set(c.changes.map((ch) => ch.judge))];
+  const several = judges.length > 1;
   const rows = c.changes.map((ch) => [
     ch.dimension,
+    ...(several ? [ch.judge ?? '—'] : []),
     cellText(ch.a),
     cellText(ch.b),
     ch.delta === null ? '—' : `${ch.delta >= 0 ? '+' : ''}${ch.delta.toFixed(2)}`,
   ]);
+  const by = several ? 'each judge apart' : judgedBy(judges[0] ?? null);
   return [
-    `What changed from ${c.a.name} to ${c.b.name} (${MODE_TITLE[c.mode]}, mean [95% interval])`,
-    ...textTable(['dimension', c.a.name, c.b.name, 'change'], rows),
+    `What changed from ${c.a.name} to ${c.b.name} (${MODE_TITLE[c.mode]}, ${by}, mean [95% interval])`,
+    ...textTable(['dimension', ...(several ? ['judge'] : []), c.a.name, c.b.name, 'change'], rows),
     ...(c.moved.length ? ['', 'Questions whose scores moved most:'] : []),
-    ...c.moved.slice(0, 10).map((m) => `  ${m.before.toFixed(1)} → ${m.after.toFixed(1)}  ${m.question}`),
+    ...c.moved
+      .slice(0, 10)
+      .map((m) => `  ${m.before.toFixed(1)} → ${m.after.toFixed(1)}${several ? ` (${m.judge})` : ''}  ${m.question}`),
   ].join('\n');
 }
 

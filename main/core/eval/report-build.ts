@@ -112,14 +112,34 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
   return groups;
 }
 
-/** One cell per system × mode × dimension, empty ones included (mean null, never 0). */
+/**
+ * The judges a report shows, each apart: the chosen one, else every judge model that scored one of
+ * the report's interviews (sorted); [null] while none has.
+ */
+export function reportJudges(
+  interviews: readonly InterviewRow[],
+  judgments: readonly JudgmentRow[],
+  judgeModel: string | null,
+): (string | null)[] {
+  if (judgeModel) return [judgeModel];
+  const ids = new Set(interviews.map((i) => i.id));
+  const judges = [...new Set(judgments.filter((j) => ids.has(j.interviewId)).map((j) => j.judgeModel))].sort();
+  return judges.length > 0 ? judges : [null];
+}
+
+/**
+ * One cell per system × mode × dimension by `judge` (only its judgments count), empty ones
+ * included (mean null, never 0).
+ */
 export function buildCells(
   systems: readonly ReportSystem[],
   modes: readonly ReportMode[],
   interviews: readonly InterviewRow[],
-  picked: Map<string, JudgmentRow>,
+  judgments: readonly JudgmentRow[],
+  judge: string | null,
   options: BootstrapOptions,
 ): ReportCell[] {
+  const picked = pickJudgments(judge === null ? [] : judgments, judge);
   const cells: ReportCell[] = [];
   for (const system of systems) {
     for (const mode of modes) {
@@ -131,6 +151,7 @@ export function buildCells(
           systemId: system.id,
           mode,
           dimension,
+          judge,
           count: s.count,
           unscored: s.unscored,
           unjudged: own.length - scores.length,
@@ -144,20 +165,24 @@ export function buildCells(
   return cells;
 }
 
-/** Per dimension: both cells and the change of the mean from `a` to `b`. */
+/** Per judge of the cells, per dimension: both cells by that judge and the change of the mean from `a` to `b`. */
 export function dimensionChanges(
   cells: readonly ReportCell[],
   a: string,
   b: string,
   mode: ReportMode,
 ): DimensionChange[] {
-  return REPORT_DIMENSIONS[mode].map((dimension) => {
-    const find = (id: string) => cells.find((c) => c.systemId === id && c.mode === mode && c.dimension === dimension)!;
-    const before = find(a);
-    const after = find(b);
-    const delta = before.mean !== null && after.mean !== null ? after.mean - before.mean : null;
-    return { dimension, a: before, b: after, delta };
-  });
+  const judges = [...new Set(cells.map((c) => c.judge))];
+  return judges.flatMap((judge) =>
+    REPORT_DIMENSIONS[mode].map((dimension) => {
+      const find = (id: string) =>
+        cells.find((c) => c.systemId === id && c.mode === mode && c.dimension === dimension && c.judge === judge)!;
+      const before = find(a);
+      const after = find(b);
+      const delta = before.mean !== null && after.mean !== null ? after.mean - before.mean : null;
+      return { dimension, judge, a: before, b: after, delta };
+    }),
+  );
 }
 
 function meanScore(judgments: readonly ReportJudgment[], dimensions: ReadonlySet<string>): number {
@@ -170,7 +195,12 @@ function meanScore(judgments: readonly ReportJudgment[], dimensions: ReadonlySet
  * largest |delta| first; ties keep question order. A question whose score did not move is not
  * listed (the list said "3.0 → 3.0" under "moved most"), nor a question twice.
  */
-export function movedQuestions(a: readonly ReportAnswer[], b: readonly ReportAnswer[], limit = 20): MovedQuestion[] {
+export function movedQuestions(
+  a: readonly ReportAnswer[],
+  b: readonly ReportAnswer[],
+  judge: string,
+  limit = 20,
+): MovedQuestion[] {
   const after = new Map(b.map((x) => [x.questionKey, x] as const));
   const moved: MovedQuestion[] = [];
   const seen = new Set<string>();
@@ -187,6 +217,7 @@ export function movedQuestions(a: readonly ReportAnswer[], b: readonly ReportAns
     if (Math.abs(is - was) < 1e-9) continue;
     moved.push({
       questionKey: before.questionKey,
+      judge,
       question: before.question,
       topicId: before.topicId,
       before: was,
@@ -194,6 +225,11 @@ export function movedQuestions(a: readonly ReportAnswer[], b: readonly ReportAns
       delta: is - was,
     });
   }
+  return largestMoves(moved, limit);
+}
+
+/** Largest |delta| first, ties in the order given, at most `limit`. */
+export function largestMoves(moved: readonly MovedQuestion[], limit = 20): MovedQuestion[] {
   return moved
     .map((m, i) => [m, i] as const)
     .sort((x, y) => Math.abs(y[0].delta) - Math.abs(x[0].delta) || x[1] - y[1])

@@ -4,6 +4,7 @@
  * attachment or years later. The CSV is one row per system × mode × dimension.
  */
 import type { EvalReport, ReportAnswer, ReportCell, ReportMode } from '../../../common/contract';
+import { PAIRWISE_RULE } from '../../../common/pairwise-rule';
 
 /** Series colours in the order systems are listed (the studio's chart palette, light scheme). */
 const PALETTE = ['#3b6fd8', '#d9822b', '#2a9d6f', '#b5489b', '#7a6bd1', '#c44e52', '#5b8c3a', '#8a6d3b'];
@@ -23,15 +24,27 @@ export function cellText(cell: ReportCell | undefined): string {
   return `${fixed(cell.mean)} [${fixed(cell.low)}, ${fixed(cell.high)}]`;
 }
 
-function cellOf(report: EvalReport, systemId: string, mode: ReportMode, dimension: string): ReportCell | undefined {
-  return report.cells.find((c) => c.systemId === systemId && c.mode === mode && c.dimension === dimension);
+function cellOf(
+  report: EvalReport,
+  systemId: string,
+  mode: ReportMode,
+  dimension: string,
+  judge: string | null,
+): ReportCell | undefined {
+  return report.cells.find(
+    (c) => c.systemId === systemId && c.mode === mode && c.dimension === dimension && c.judge === judge,
+  );
 }
+
+/** The judges the report's cells are by, in its order (one null while nothing is judged). */
+export const cellJudges = (report: EvalReport) => [...new Set(report.cells.map((c) => c.judge))];
+const judgedBy = (judge: string | null) => (judge ? `judged by ${judge}` : 'not judged yet');
 
 /**
  * Grouped bars with error bars: one group per dimension, one bar per system, the y axis the
  * judge's 1–7 scale. An empty cell draws no bar but a dashed outline marked "no scores".
  */
-export function barChartSvg(report: EvalReport, mode: ReportMode): string {
+export function barChartSvg(report: EvalReport, mode: ReportMode, judge: string | null = null): string {
   const dimensions = report.dimensions[mode];
   const systems = report.systems;
   const bar = 18;
@@ -56,7 +69,7 @@ export function barChartSvg(report: EvalReport, mode: ReportMode): string {
       `<text x="${x0 + (groupWidth - gap) / 2}" y="${top + plotHeight + 18}" font-size="12" text-anchor="middle" fill="#333">${escape(dimension)}</text>`,
     );
     systems.forEach((system, s) => {
-      const cell = cellOf(report, system.id, mode, dimension);
+      const cell = cellOf(report, system.id, mode, dimension, judge);
       const x = x0 + s * bar;
       const color = PALETTE[s % PALETTE.length]!;
       const label = `${system.name} · ${dimension}: ${cellText(cell)}${cell ? ` (n=${cell.count})` : ''}`;
@@ -87,18 +100,18 @@ export function barChartSvg(report: EvalReport, mode: ReportMode): string {
     )
     .join(' ');
   return (
-    `<figure class="chart" data-mode="${mode}"><figcaption>${MODE_TITLE[mode]}: mean score with 95% interval</figcaption>` +
+    `<figure class="chart" data-mode="${mode}" data-judge="${escape(judge ?? '')}"><figcaption>${MODE_TITLE[mode]}, ${escape(judgedBy(judge))}: mean score with 95% interval</figcaption>` +
     `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${MODE_TITLE[mode]} scores" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join('')}</svg>` +
     `<div class="legend">${legend}</div></figure>`
   );
 }
 
-function summaryTable(report: EvalReport, mode: ReportMode): string {
+function summaryTable(report: EvalReport, mode: ReportMode, judge: string | null): string {
   const dimensions = report.dimensions[mode];
   const head = `<tr><th>System</th><th>${mode === 'single' ? 'Answers' : 'Interviews'}</th>${dimensions.map((d) => `<th>${escape(d)}</th>`).join('')}</tr>`;
   const rows = report.systems.map((s) => {
     const cells = dimensions.map((d) => {
-      const cell = cellOf(report, s.id, mode, d);
+      const cell = cellOf(report, s.id, mode, d, judge);
       const notes = [
         ...(cell?.count ? [`n=${cell.count}`] : []),
         ...(cell?.unscored ? [`${cell.unscored} unscored`] : []),
@@ -109,7 +122,33 @@ function summaryTable(report: EvalReport, mode: ReportMode): string {
     });
     return `<tr><th scope="row">${escape(s.name)} <small>${escape(s.kind)}</small></th><td>${s.answers[mode]}</td>${cells.join('')}</tr>`;
   });
-  return `<table class="summary" data-mode="${mode}">${head}${rows.join('')}</table>`;
+  return `<table class="summary" data-mode="${mode}" data-judge="${escape(judge ?? '')}">${head}${rows.join('')}</table>`;
+}
+
+/** Per pair of systems, mode and judge: A wins, ties (inconsistent pairs among them) and B wins per dimension. */
+function pairwiseSection(report: EvalReport): string {
+  if (report.pairwise.length === 0) return '';
+  const name = (id: string) => report.systems.find((s) => s.id === id)?.name ?? id;
+  const groups = new Map<string, EvalReport['pairwise']>();
+  for (const p of report.pairwise) {
+    const key = [p.systemA, p.systemB, p.mode, p.judge].join('\u0000');
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  const tables = [...groups.values()].map((rows) => {
+    const { systemA, systemB, mode, judge } = rows[0]!;
+    const [a, b] = [escape(name(systemA)), escape(name(systemB))];
+    const body = rows
+      .map(
+        (p) =>
+          `<tr data-dimension="${escape(p.dimension)}"><th scope="row">${escape(p.dimension)}</th><td>${p.aWins}</td><td>${p.ties}${p.inconsistent ? ` <small>(${p.inconsistent} inconsistent)</small>` : ''}</td><td>${p.bWins}</td><td>${p.pairs}${p.unscored ? ` <small>+ ${p.unscored} unscored</small>` : ''}</td></tr>`,
+      )
+      .join('');
+    return (
+      `<h3>${a} vs ${b} · ${MODE_TITLE[mode]} · ${escape(judgedBy(judge))}</h3>` +
+      `<table class="pairwise" data-mode="${mode}"><tr><th>Dimension</th><th>${a} wins</th><th>Ties</th><th>${b} wins</th><th>Pairs</th></tr>${body}</table>`
+    );
+  });
+  return `<h2>Pairwise</h2><p>${escape(PAIRWISE_RULE)}</p>${tables.join('')}`;
 }
 
 function answersSection(report: EvalReport, answers: Map<string, ReportAnswer[]>): string {
@@ -154,8 +193,12 @@ export function reportHtml(report: EvalReport, answers = new Map<string, ReportA
       : `judges ${report.judges.join(', ') || 'none yet'}`,
     `${report.settings.resamples} bootstrap resamples, seed ${report.settings.seed}`,
   ];
-  const sections = modes.map(
-    (m) => `<h2>${MODE_TITLE[m]}</h2><div class="charts">${barChartSvg(report, m)}</div>${summaryTable(report, m)}`,
+  // Each judge apart: two judges' scores are never averaged together.
+  const sections = cellJudges(report).flatMap((judge) =>
+    modes.map(
+      (m) =>
+        `<h2>${MODE_TITLE[m]} · ${escape(judgedBy(judge))}</h2><div class="charts">${barChartSvg(report, m, judge)}</div>${summaryTable(report, m, judge)}`,
+    ),
   );
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
@@ -163,6 +206,7 @@ export function reportHtml(report: EvalReport, answers = new Map<string, ReportA
 <h1>${escape(report.characterName)}: evaluation report</h1>
 <p>Built ${new Date(report.generatedAt).toISOString()} · ${escape(filters.join(' · '))}. Scores are the judge's 1–7 scale; intervals are 95% percentile bootstrap intervals of the mean; unscored judgments are left out and counted.</p>
 ${sections.join('\n')}
+${pairwiseSection(report)}
 ${answersSection(report, answers)}
 </body></html>`;
 }
@@ -172,25 +216,77 @@ function csvField(value: string | number | null): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** One row per system × mode × dimension; empty cells have blank mean and bounds, never 0. */
+/**
+ * One row per system × mode × dimension × judge (`row` = `score`); empty cells have blank mean and
+ * bounds, never 0. Then one row per pairwise comparison (`row` = `pairwise`): `system` is A and
+ * `versus` B, `count` the pairs with a result, and the wins, ties and inconsistent ones among the ties.
+ */
 export function reportCsv(report: EvalReport): string {
   const names = new Map(report.systems.map((s) => [s.id, s] as const));
-  const header = ['system', 'kind', 'mode', 'dimension', 'count', 'unscored', 'unjudged', 'mean', 'ci_low', 'ci_high'];
+  const header = [
+    'row',
+    'system',
+    'kind',
+    'mode',
+    'dimension',
+    'judge',
+    'count',
+    'unscored',
+    'unjudged',
+    'mean',
+    'ci_low',
+    'ci_high',
+    'versus',
+    'a_wins',
+    'ties',
+    'b_wins',
+    'inconsistent',
+  ];
+  const pairRows = report.pairwise.map((p) =>
+    [
+      'pairwise',
+      names.get(p.systemA)?.name ?? p.systemA,
+      names.get(p.systemA)?.kind ?? '',
+      p.mode,
+      p.dimension,
+      p.judge,
+      p.pairs,
+      p.unscored,
+      null,
+      null,
+      null,
+      null,
+      names.get(p.systemB)?.name ?? p.systemB,
+      p.aWins,
+      p.ties,
+      p.bWins,
+      p.inconsistent,
+    ]
+      .map(csvField)
+      .join(','),
+  );
   const rows = report.cells.map((c) =>
     [
+      'score',
       names.get(c.systemId)?.name ?? c.systemId,
       names.get(c.systemId)?.kind ?? '',
       c.mode,
       c.dimension,
+      c.judge,
       c.count,
       c.unscored,
       c.unjudged,
       c.mean === null ? null : Number(c.mean.toFixed(4)),
       c.low === null ? null : Number(c.low.toFixed(4)),
       c.high === null ? null : Number(c.high.toFixed(4)),
+      null,
+      null,
+      null,
+      null,
+      null,
     ]
       .map(csvField)
       .join(','),
   );
-  return [header.join(','), ...rows].join('\n') + '\n';
+  return [header.join(','), ...rows, ...pairRows].join('\n') + '\n';
 }

@@ -32,11 +32,14 @@ import {
   dimensionChanges,
   judgeMeans,
   judgmentOf,
+  largestMoves,
   movedQuestions,
   pickJudgments,
   questionKeyOf,
   REPORT_DIMENSIONS,
+  reportJudges,
 } from './report-build';
+import { reportPairwise } from './report-pairwise';
 import { reportCsv, reportHtml } from './report-html';
 import { DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED } from './stats';
 
@@ -74,16 +77,26 @@ export class EvalReportService {
       scope.character.id,
       scope.systems.map((s) => s.id),
     );
-    const picked = pickJudgments(judgments, scope.judgeModel);
+    const systemIds = scope.systems.map((s) => s.id);
+    // Each judge's cells apart: a mean over two judges' scores would be neither judge's.
+    const cells = reportJudges(scope.interviews, judgments, scope.judgeModel).flatMap((judge) =>
+      buildCells(scope.systems, scope.modes, scope.interviews, judgments, judge, { resamples, seed }),
+    );
     return {
       characterId: scope.character.id,
       characterName: scope.character.fullName,
       generatedAt: this.clock.now(),
       systems: scope.systems,
       dimensions: REPORT_DIMENSIONS,
-      cells: buildCells(scope.systems, scope.modes, scope.interviews, picked, { resamples, seed }),
+      cells,
       topics: this.repo.topics(scope.character.id),
       judges: [...new Set(judgments.map((j) => j.judgeModel))].sort(),
+      pairwise: reportPairwise(
+        this.repo.pairs(scope.character.id, systemIds),
+        systemIds,
+        scope.interviews,
+        scope.judgeModel,
+      ),
       settings: {
         modes: scope.modes,
         topics: request.topics?.length ? request.topics : null,
@@ -141,6 +154,17 @@ export class EvalReportService {
     );
     const a = this.answersOf(scope, request.a, request.mode);
     const b = this.answersOf(scope, request.b, request.mode);
+    // Moves within one judge's scores: judge by judge, then the largest of all.
+    const judges = [...new Set(report.cells.map((c) => c.judge))].filter((j): j is string => j !== null);
+    const moved = largestMoves(
+      judges.flatMap((judge) =>
+        movedQuestions(
+          this.answersOf({ ...scope, judgeModel: judge }, request.a, request.mode),
+          this.answersOf({ ...scope, judgeModel: judge }, request.b, request.mode),
+          judge,
+        ),
+      ),
+    );
     const byKey = new Map<string, { a: ReportAnswer | null; b: ReportAnswer | null; head: ReportAnswer }>();
     for (const x of a) if (!byKey.has(x.questionKey)) byKey.set(x.questionKey, { a: x, b: null, head: x });
     for (const y of b) {
@@ -153,7 +177,7 @@ export class EvalReportService {
       b: report.systems[1]!,
       mode: request.mode,
       changes: dimensionChanges(report.cells, request.a, request.b, request.mode),
-      moved: movedQuestions(a, b),
+      moved,
       pairs: [...byKey.values()].map(({ a: x, b: y, head }) => ({
         questionKey: head.questionKey,
         question: head.question,

@@ -243,6 +243,64 @@ describe('character-studio interview', () => {
     expect(none.code).toBe(1);
     expect(none.err).toContain('See the ids with: character-studio interview Beethoven list');
   });
+  it('interviews on an earlier version of a set with --version, and says which versions exist', async () => {
+    // "Small" is at version 2 (a multi-turn goal added); version 1 holds the two questions alone.
+    const old = await cli(
+      'interview',
+      'Beethoven',
+      '--system',
+      'Prompted fake',
+      '--set',
+      'Small',
+      '--version',
+      '1',
+      '--mode',
+      'single',
+      '--json',
+    );
+    expect(old.code, old.err).toBe(0);
+    const job = JSON.parse(old.out) as InterviewJob;
+    expect(job.settings.setVersion).toBe(1);
+    expect(job.done).toBe(2);
+    const asked = JSON.parse(
+      (await cli('interview', 'Beethoven', 'list', '--set', 'Small', '--json')).out,
+    ) as Interview[];
+    expect(
+      asked
+        .filter((i) => i.jobId === job.id)
+        .map((i) => i.question)
+        .sort(),
+    ).toEqual(['What do you value?', 'Where were you born?']);
+    const goals = await cli(
+      'interview',
+      'Beethoven',
+      '--system',
+      'Prompted fake',
+      '--set',
+      'Small',
+      '--version',
+      '1',
+      '--mode',
+      'multi',
+    );
+    expect(goals.code).toBe(1);
+    expect(goals.err).toContain('"Small" (version 1) has no multi-turn goals');
+    const missing = await cli(
+      'interview',
+      'Beethoven',
+      '--system',
+      'Prompted fake',
+      '--set',
+      'Small',
+      '--version',
+      '9',
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('"Small" has no version 9; it has versions 1 to 2.');
+    const bad = await cli('interview', 'Beethoven', '--system', 'Prompted fake', '--set', 'Small', '--version', 'old');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--version takes a version number of "Small" (1 to 2), not "old".');
+  });
   it('archives a system: it leaves the lists and the report', async () => {
     const added = await cli(
       'interview',

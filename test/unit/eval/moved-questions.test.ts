@@ -37,7 +37,7 @@ describe('movedQuestions', () => {
       answer('Who was Neefe?', { memorization: 6, values: 5 }),
       answer('Have you ever flown?', { hallucination: 1 }),
     ];
-    expect(movedQuestions(before, after).map((m) => [m.question, m.before, m.after])).toEqual([
+    expect(movedQuestions(before, after, 'judge').map((m) => [m.question, m.before, m.after])).toEqual([
       ['Who was Neefe?', 4, 5.5],
       ['Have you ever flown?', 2, 1],
     ]);
@@ -45,6 +45,6 @@ describe('movedQuestions', () => {
 
   it('is empty when nothing moved', () => {
     const same = [answer('Where were you born?', { memorization: 3 })];
-    expect(movedQuestions(same, same)).toEqual([]);
+    expect(movedQuestions(same, same, 'judge')).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ const report: EvalReport = {
       systemId: 's',
       mode: 'single',
       dimension: 'memorization',
+      judge: 'judge-a',
       count: 3,
       unscored: 0,
       unjudged: 0,
@@ -27,6 +28,7 @@ const report: EvalReport = {
       systemId: 's',
       mode: 'single',
       dimension: 'values',
+      judge: 'judge-a',
       count: 3,
       unscored: 0,
       unjudged: 0,
@@ -36,14 +38,15 @@ const report: EvalReport = {
     },
   ],
   topics: [],
-  judges: [],
+  judges: ['judge-a'],
+  pairwise: [],
   settings: { modes: ['single'], topics: null, judgeModel: null, resamples: 2000, level: 0.95, seed: 42 },
   durationMs: 1,
 };
 
 describe('the exported chart', () => {
   it('draws a mean of 1 as a bar with a height', () => {
-    const svg = barChartSvg(report, 'single');
+    const svg = barChartSvg(report, 'single', 'judge-a');
     const heights = [
       ...svg.matchAll(/<g class="bar" [^>]*data-dimension="(\w+)"[^>]*>.*?<rect [^>]*height="([\d.]+)"/g),
     ].map((m) => [m[1], Number(m[2])] as const);

@@ -1,12 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CharacterId, EvalReport, InterviewId, JudgeDimension, ReportCell } from '../../../common/contract';
+import type {
+  CharacterId,
+  EvalReport,
+  InterviewId,
+  JudgeDimension,
+  PairSide,
+  ReportCell,
+} from '../../../common/contract';
 import { REPORT_DIMENSIONS } from '../../../main/core/eval/report-build';
 import { runCliIn } from '../../support/cli';
 import { paperAnswers, paperRounds, questionSet, seedSystem } from '../../support/eval-seed';
 import { tempDir } from '../../support/paths';
-import { scoreOf, seedJudgments, type SeedJudgment } from '../../support/report-seed';
+import { scoreOf, seedJudgments, seedPairs, type SeedJudgment } from '../../support/report-seed';
 import { call, callError, createBeethoven, fakeProviderDraft, makeStudio } from '../../support/studio';
 
 // Reports on a real studio: four systems (two judged, one answered but never judged, one with no
@@ -94,11 +101,17 @@ afterAll(async () => {
   tmp?.cleanup();
 });
 
-const cell = (r: EvalReport, label: string, mode: 'single' | 'multi', dimension: string): ReportCell =>
-  r.cells.find((c) => c.systemId === ids[label] && c.mode === mode && c.dimension === dimension)!;
+const cell = (
+  r: EvalReport,
+  label: string,
+  mode: 'single' | 'multi',
+  dimension: string,
+  judge = 'judge-a',
+): ReportCell =>
+  r.cells.find((c) => c.systemId === ids[label] && c.mode === mode && c.dimension === dimension && c.judge === judge)!;
 
-/** The scores written for a system's interviews `from`…`to` on a dimension, the latest judgment per answer. */
-function expected(label: string, from: number, to: number, dimension: string, model?: string): (number | null)[] {
+/** The scores `model` wrote for a system's interviews `from`…`to` on a dimension, its latest judgment per answer. */
+function expected(label: string, from: number, to: number, dimension: string, model = 'judge-a'): (number | null)[] {
   return interviewsOf[label]!.slice(from, to).flatMap((id) => {
     const rows = written.filter(
       (w) => w.interviewId === id && w.dimension === dimension && (!model || w.model === model),
@@ -122,7 +135,8 @@ describe('eval/report', () => {
       [SINGLE, 2],
       [0, 0],
     ]);
-    expect(r.cells).toHaveLength(4 * (4 + 5));
+    // Each judge's cells apart: 4 systems × 9 cells × 2 judges.
+    expect(r.cells).toHaveLength(4 * (4 + 5) * 2);
     for (const label of ['sft', 'chatgpt']) {
       for (const [mode, from, to] of [
         ['single', 0, SINGLE],
@@ -140,8 +154,15 @@ describe('eval/report', () => {
       }
     }
     expect(cell(r, 'chatgpt', 'single', 'values').unscored).toBe(5);
-    // The re-judged memorization: the later judge's 7s count.
-    expect(expected('sft', 0, 6, 'memorization')).toEqual([7, 7, 7, 7, 7, 7]);
+    // The re-judged memorization: two judges are never averaged. judge-a's mean is its own scores
+    // alone (checked above), and judge-b's six 7s are judge-b's cell.
+    expect(cell(r, 'sft', 'single', 'memorization', 'judge-b')).toMatchObject({
+      judge: 'judge-b',
+      count: 6,
+      mean: 7,
+      unjudged: SINGLE - 6,
+    });
+    expect(cell(r, 'chatgpt', 'single', 'memorization', 'judge-b')).toMatchObject({ count: 0, mean: null });
     for (const label of ['unjudged', 'empty']) {
       for (const c of r.cells.filter((x) => x.systemId === ids[label])) {
         expect(c).toMatchObject({ count: 0, unscored: 0, mean: null, low: null, high: null });
@@ -176,7 +197,12 @@ describe('eval/report', () => {
       10,
     );
     const b = await call(env.studio, 'eval/report', { characterId, judgeModel: 'judge-b', systemIds: [ids.sft!] });
-    expect(cell(b, 'sft', 'single', 'memorization')).toMatchObject({ count: 6, mean: 7, unjudged: SINGLE - 6 });
+    expect(b.cells.every((c) => c.judge === 'judge-b')).toBe(true);
+    expect(cell(b, 'sft', 'single', 'memorization', 'judge-b')).toMatchObject({
+      count: 6,
+      mean: 7,
+      unjudged: SINGLE - 6,
+    });
     const missing = await callError(env.studio, 'eval/report', { characterId, systemIds: ['nope'] });
     expect(missing.code).toBe('not_found');
   });
@@ -239,8 +265,19 @@ describe('eval/report', () => {
       b: ids.chatgpt!,
       mode: 'single',
     });
-    expect(c.changes.map((x) => x.dimension)).toEqual(REPORT_DIMENSIONS.single);
-    for (const ch of c.changes) {
+    // Per judge: a change is never read across two judges' scores.
+    expect(c.changes.map((x) => [x.judge, x.dimension])).toEqual([
+      ...REPORT_DIMENSIONS.single.map((d) => ['judge-a', d]),
+      ...REPORT_DIMENSIONS.single.map((d) => ['judge-b', d]),
+    ]);
+    expect(c.changes.every((x) => x.a.judge === x.judge && x.b.judge === x.judge)).toBe(true);
+    expect(c.changes.find((x) => x.judge === 'judge-b' && x.dimension === 'memorization')).toMatchObject({
+      delta: null,
+      a: { mean: 7, count: 6 },
+      b: { mean: null },
+    });
+    expect(c.moved.every((m) => m.judge === 'judge-a')).toBe(true);
+    for (const ch of c.changes.filter((x) => x.judge === 'judge-a')) {
       expect(ch.delta).toBeCloseTo(ch.b.mean! - ch.a.mean!, 10);
       expect(ch.a.low).not.toBeNull();
       expect(ch.b.high).not.toBeNull();
@@ -259,6 +296,85 @@ describe('eval/report', () => {
     expect(withEmpty.moved).toEqual([]);
   });
 
+  it('counts pairwise comparisons per dimension: a win needs both orders, a split pair is a tie', async () => {
+    const before = await call(env.studio, 'eval/report', { characterId });
+    expect(before.pairwise).toEqual([]);
+    const pair = (
+      i: number,
+      dimension: JudgeDimension,
+      ab: PairSide | null | undefined,
+      ba: PairSide | null | undefined,
+      model = 'judge-a',
+    ) => ({
+      systemA: ids.sft!,
+      systemB: ids.chatgpt!,
+      interviewA: interviewsOf.sft![i]!,
+      interviewB: interviewsOf.chatgpt![i]!,
+      dimension,
+      ab,
+      ba,
+      model,
+    });
+    seedPairs(env.studio.db, characterId, [
+      pair(0, 'values', 'a', 'a'),
+      pair(1, 'values', 'a', 'a'),
+      pair(2, 'values', 'b', 'b'),
+      pair(3, 'values', 'tie', 'tie'),
+      pair(4, 'values', 'a', 'b'), // the orders disagree: a tie, and inconsistent
+      pair(5, 'values', 'a', null), // an order unreadable: unscored
+      pair(6, 'values', 'a', undefined), // an order not asked yet: not counted at all
+      pair(0, 'values', 'b', 'b', 'judge-b'),
+      pair(SINGLE, 'stability', 'b', 'b'),
+    ]);
+    const r = await call(env.studio, 'eval/report', { characterId });
+    const head = { systemA: ids.sft, systemB: ids.chatgpt };
+    expect(r.pairwise).toEqual([
+      {
+        ...head,
+        mode: 'single',
+        dimension: 'values',
+        judge: 'judge-a',
+        pairs: 5,
+        aWins: 2,
+        ties: 2,
+        bWins: 1,
+        inconsistent: 1,
+        unscored: 1,
+      },
+      {
+        ...head,
+        mode: 'single',
+        dimension: 'values',
+        judge: 'judge-b',
+        pairs: 1,
+        aWins: 0,
+        ties: 0,
+        bWins: 1,
+        inconsistent: 0,
+        unscored: 0,
+      },
+      {
+        ...head,
+        mode: 'multi',
+        dimension: 'stability',
+        judge: 'judge-a',
+        pairs: 1,
+        aWins: 0,
+        ties: 0,
+        bWins: 1,
+        inconsistent: 0,
+        unscored: 0,
+      },
+    ]);
+    // Under the report's filters: one judge, one mode, systems without a comparison.
+    const b = await call(env.studio, 'eval/report', { characterId, judgeModel: 'judge-b' });
+    expect(b.pairwise.map((p) => [p.judge, p.bWins])).toEqual([['judge-b', 1]]);
+    const multi = await call(env.studio, 'eval/report', { characterId, modes: ['multi'] });
+    expect(multi.pairwise.map((p) => p.dimension)).toEqual(['stability']);
+    const apart = await call(env.studio, 'eval/report', { characterId, systemIds: [ids.sft!, ids.unjudged!] });
+    expect(apart.pairwise).toEqual([]);
+  });
+
   it('exports JSON, CSV and one HTML file that say the same, empty systems as empty', async () => {
     const r = await call(env.studio, 'eval/report', { characterId });
     const json = await call(env.studio, 'eval/report-export', { characterId, format: 'json' });
@@ -267,17 +383,23 @@ describe('eval/report', () => {
     const csv = await call(env.studio, 'eval/report-export', { characterId, format: 'csv', out });
     expect(csv).toMatchObject({ path: out, content: null });
     const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
-    expect(lines).toHaveLength(1 + r.cells.length);
-    const row = lines.find((l) => l.startsWith('empty,imported,single,memorization'))!;
-    expect(row).toBe('empty,imported,single,memorization,0,0,0,,,');
+    expect(lines).toHaveLength(1 + r.cells.length + r.pairwise.length);
+    const row = lines.find((l) => l.startsWith('score,empty,imported,single,memorization,judge-a'))!;
+    expect(row).toBe('score,empty,imported,single,memorization,judge-a,0,0,0,,,,,,,,');
     const sftValues = cell(r, 'sft', 'single', 'values');
     expect(lines).toContain(
-      `sft,imported,single,values,${sftValues.count},0,0,${Number(sftValues.mean!.toFixed(4))},${Number(sftValues.low!.toFixed(4))},${Number(sftValues.high!.toFixed(4))}`,
+      `score,sft,imported,single,values,judge-a,${sftValues.count},0,0,${Number(sftValues.mean!.toFixed(4))},${Number(sftValues.low!.toFixed(4))},${Number(sftValues.high!.toFixed(4))},,,,,`,
     );
+    expect(lines).toContain('pairwise,sft,imported,single,values,judge-a,5,1,,,,,chatgpt,2,2,1,1');
     const html = await call(env.studio, 'eval/report-export', { characterId, format: 'html' });
     expect(html.content).toMatch(/^<!doctype html>/);
     expect(html.content).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
-    expect(html.content!.match(/<svg /g)).toHaveLength(2);
+    // A chart per mode and judge, each saying whose scores it draws.
+    expect(html.content!.match(/<svg /g)).toHaveLength(4);
+    expect(html.content).toContain('<h2>Single-turn · judged by judge-b</h2>');
+    expect(html.content).toContain('<h3>sft vs chatgpt · Single-turn · judged by judge-a</h3>');
+    expect(html.content).toContain('<td>2 <small>(1 inconsistent)</small></td>');
+    expect(html.content).toContain('when the two orders disagree the pair counts as a tie');
     const bad = await callError(env.studio, 'eval/report-export', { characterId, format: 'csv', out: 'relative.csv' });
     expect(bad.message).toMatch(/absolute path/);
   });
@@ -293,7 +415,10 @@ describe('eval/report', () => {
       const res = await runCliIn(env.dir, ['report', 'Beethoven', '--systems', 'sft', '--judge', judge, '--json']);
       expect(res.code, res.err).toBe(0);
       const r = JSON.parse(res.out) as EvalReport;
-      return { judge: r.settings.judgeModel, count: cell(r, 'sft', 'single', 'memorization').count };
+      return {
+        judge: r.settings.judgeModel,
+        count: cell(r, 'sft', 'single', 'memorization', r.settings.judgeModel!).count,
+      };
     };
     // The provider alone: its own model. The provider and a model: that model.
     expect(await memorization('judges')).toEqual({ judge: 'judge-a', count: SINGLE });
@@ -332,20 +457,31 @@ describe('eval/report', () => {
       html,
     ]);
     expect(res.code, res.err).toBe(0);
-    expect(res.out).toMatch(/Single-turn \(mean \[95% interval\] n\)/);
+    expect(res.out).toMatch(/Single-turn, judged by judge-a \(mean \[95% interval\] n\)/);
+    expect(res.out).toMatch(
+      /Single-turn, judged by judge-b \(mean \[95% interval\] n\)\n.*\n^sft\s+24\s+7\.00 \[7\.00, 7\.00\] n=6/m,
+    );
     expect(res.out).toMatch(/^empty\s+0\s+no scores\s+no scores/m);
+    // sft against empty: no comparison, so no pairwise section; both systems have it below.
     expect(res.out).toMatch(/^sft\s+24\s+\d\.\d\d \[\d\.\d\d, \d\.\d\d\] n=24/m);
     expect(fs.readFileSync(csv, 'utf8').split('\n')[0]).toBe(
-      'system,kind,mode,dimension,count,unscored,unjudged,mean,ci_low,ci_high',
+      'row,system,kind,mode,dimension,judge,count,unscored,unjudged,mean,ci_low,ci_high,versus,a_wins,ties,b_wins,inconsistent',
     );
     expect(fs.readFileSync(html, 'utf8')).toContain('no scores');
+    expect(res.out).not.toContain('Pairwise');
+    const both = await runCliIn(env.dir, ['report', 'Beethoven', '--systems', 'sft,chatgpt', '--judge', 'judge-a']);
+    expect(both.out).toContain('Pairwise (A system wins a pair only when the judge prefers it in both orders');
+    expect(both.out).toContain('sft vs chatgpt, Single-turn, judged by judge-a');
+    expect(both.out).toMatch(/^dimension\s+sft wins\s+ties\s+chatgpt wins\s+pairs$/m);
+    expect(both.out).toMatch(/^values\s+2\s+2 \(1 inconsistent\)\s+1\s+5 \+ 1 unscored$/m);
     const json = await runCliIn(env.dir, ['report', 'Beethoven', '--mode', 'multi', '--json']);
     expect((JSON.parse(json.out) as EvalReport).settings.modes).toEqual(['multi']);
     const compared = await runCliIn(env.dir, ['report', 'Beethoven', '--compare', 'sft,chatgpt']);
     expect(compared.code, compared.err).toBe(0);
-    expect(compared.out).toMatch(/What changed from sft to chatgpt \(Single-turn/);
-    expect(compared.out).toMatch(/^values\s+\d\.\d\d \[[\d., ]+\]\s+\d\.\d\d \[[\d., ]+\]\s+[+-]\d\.\d\d$/m);
-    expect(compared.out).toMatch(/Questions whose scores moved most:\n {2}\d\.\d → \d\.\d {2}\S/);
+    expect(compared.out).toMatch(/What changed from sft to chatgpt \(Single-turn, each judge apart/);
+    expect(compared.out).toMatch(/^values\s+judge-a\s+\d\.\d\d \[[\d., ]+\]\s+\d\.\d\d \[[\d., ]+\]\s+[+-]\d\.\d\d$/m);
+    expect(compared.out).toMatch(/^memorization\s+judge-b\s+7\.00 \[7\.00, 7\.00\]\s+no scores\s+—$/m);
+    expect(compared.out).toMatch(/Questions whose scores moved most:\n {2}\d\.\d → \d\.\d \(judge-a\) {2}\S/);
     const unknown = await runCliIn(env.dir, ['report', 'Beethoven', '--systems', 'nobody']);
     expect(unknown.code).toBe(1);
     expect(unknown.err).toMatch(/No system "nobody".*"sft", "chatgpt", "unjudged", "empty"/);

@@ -8,7 +8,7 @@ import type {
   QuestionSetId,
 } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
-import { useEvalSystems, useInterviews, useQuestionSets } from '../../lib/eval-queries';
+import { useEvalSystems, useInterviews, useQuestionSet, useQuestionSets } from '../../lib/eval-queries';
 import { invoke, storeJob, useProviders } from '../../lib/queries';
 import { JobsSection } from '../generation/JobsSection';
 import { SystemsCard } from './SystemsCard';
@@ -42,6 +42,8 @@ function StartForm({ character }: { character: Character }) {
   const providers = useProviders().data ?? [];
   const [picked, setPicked] = useState<Set<EvalSystemId>>(new Set());
   const [setId, setSetId] = useState<QuestionSetId | ''>('');
+  /** '' : the set's newest version, whatever it is when the job starts. */
+  const [version, setVersion] = useState('');
   const [mode, setMode] = useState<QuestionMode>('single');
   const [rounds, setRounds] = useState('5');
   const [interviewer, setInterviewer] = useState<ProviderId | ''>('');
@@ -50,7 +52,14 @@ function StartForm({ character }: { character: Character }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const set = sets.find((s) => s.id === setId) ?? sets[0];
-  const asked = set ? set.counts[mode] : 0;
+  // An older version may hold other questions: count its own, not the newest's.
+  const older = set && version !== '' && Number(version) !== set.currentVersion ? Number(version) : undefined;
+  const olderDetail = useQuestionSet(older !== undefined ? set!.id : null, older).data;
+  const asked = !set
+    ? 0
+    : older === undefined
+      ? set.counts[mode]
+      : (olderDetail?.questions.filter((q) => q.mode === mode).length ?? 0);
   const chosen = systems.filter((s) => picked.has(s.id));
   const interviewerId = interviewer || providers[0]?.id;
 
@@ -62,6 +71,7 @@ function StartForm({ character }: { character: Character }) {
       characterId: character.id,
       systemIds: chosen.map((s) => s.id),
       setId: set.id,
+      ...(older !== undefined && { version: older }),
       mode,
       ...(budgetUsd && { budgetUsd }),
       ...(mode === 'multi' && {
@@ -96,17 +106,34 @@ function StartForm({ character }: { character: Character }) {
           </label>
         ))}
       </fieldset>
-      <label className="field">
-        <span>Question set</span>
-        <select value={set?.id ?? ''} onChange={(e) => setSetId(e.target.value as QuestionSetId)}>
-          {sets.length === 0 && <option value="">No question set yet</option>}
-          {sets.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name} (v{s.currentVersion})
-            </option>
-          ))}
-        </select>
-      </label>
+      <div className="eval-row">
+        <label className="field">
+          <span>Question set</span>
+          <select value={set?.id ?? ''} onChange={(e) => (setSetId(e.target.value as QuestionSetId), setVersion(''))}>
+            {sets.length === 0 && <option value="">No question set yet</option>}
+            {sets.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        {/* An earlier version asks what earlier runs were asked, so their scores stay comparable. */}
+        <label className="field eval-start-version">
+          <span>Version</span>
+          <select value={version} disabled={!set} onChange={(e) => setVersion(e.target.value)}>
+            <option value="">Newest{set ? ` (v${set.currentVersion})` : ''}</option>
+            {set?.versions
+              .filter((v) => v.version !== set.currentVersion)
+              .sort((x, y) => y.version - x.version)
+              .map((v) => (
+                <option key={v.version} value={String(v.version)} title={v.note}>
+                  v{v.version} · {counted(v.questions, 'question')} · {v.note}
+                </option>
+              ))}
+          </select>
+        </label>
+      </div>
       <div className="segmented eval-mode" role="group" aria-label="Mode">
         <button type="button" className={mode === 'single' ? 'selected' : ''} onClick={() => setMode('single')}>
           Single-turn

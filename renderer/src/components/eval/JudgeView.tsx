@@ -149,7 +149,7 @@ function StartJudge({
         <label className="field">
           <span>Interviews</span>
           <select value={mode} onChange={(e) => setMode(e.target.value as QuestionMode | '')}>
-            <option value="">Single- and multi-turn</option>
+            <option value="">All interviews</option>
             <option value="single">Single-turn only</option>
             <option value="multi">Multi-turn only</option>
           </select>

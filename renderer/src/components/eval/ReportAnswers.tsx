@@ -182,6 +182,9 @@ export function ComparePanel({
     queryFn: () => invoke('eval/report-compare', arg),
   });
   const c: ReportComparison | undefined = compare.data;
+  // A change is read within one judge's scores; with several judges each row names its judge.
+  const judges = c ? [...new Set(c.changes.map((ch) => ch.judge))] : [];
+  const several = judges.length > 1;
   const panel = useReveal<HTMLElement>(`${a.id}:${b.id}:${mode}`);
   return (
     <section className="report-panel" aria-label="Compare two systems" data-testid="report-compare" ref={panel}>
@@ -191,10 +194,18 @@ export function ComparePanel({
       {compare.error && <p className="form-error">{compare.error.message}</p>}
       {c && (
         <>
+          <p className="muted report-note" data-testid="compare-judge">
+            {several
+              ? `Each judge apart (${judges.join(', ')}): a change is read within one judge's scores.`
+              : judges[0]
+                ? `Judged by ${judges[0]}.`
+                : 'Not judged yet.'}
+          </p>
           <table className="report-table">
             <thead>
               <tr>
                 <th scope="col">Dimension</th>
+                {several && <th scope="col">Judge</th>}
                 <th scope="col">{a.name}</th>
                 <th scope="col">{b.name}</th>
                 <th scope="col">Change</th>
@@ -202,8 +213,9 @@ export function ComparePanel({
             </thead>
             <tbody>
               {c.changes.map((ch) => (
-                <tr key={ch.dimension} data-testid={`change-${ch.dimension}`}>
+                <tr key={`${ch.judge}-${ch.dimension}`} data-testid={`change-${ch.dimension}`}>
                   <th scope="row">{ch.dimension}</th>
+                  {several && <td>{ch.judge}</td>}
                   <ChangeCell cell={ch.a} />
                   <ChangeCell cell={ch.b} />
                   <td className={ch.delta === null ? 'empty-cell' : ch.delta >= 0 ? 'up' : 'down'}>
@@ -218,10 +230,11 @@ export function ComparePanel({
               <h4>Questions whose scores moved most</h4>
               <ol className="moved">
                 {c.moved.slice(0, 10).map((m) => (
-                  <li key={m.questionKey}>
+                  <li key={`${m.judge}-${m.questionKey}`}>
                     <span className={m.delta >= 0 ? 'up' : 'down'}>
                       {m.before.toFixed(1)} → {m.after.toFixed(1)}
                     </span>{' '}
+                    {several && <small className="muted">({m.judge}) </small>}
                     {m.question}
                   </li>
                 ))}

@@ -23,9 +23,21 @@ export function cellText(cell: ReportCell | undefined): string | null {
   return `${cell.mean.toFixed(2)} [${cell.low.toFixed(2)}, ${cell.high.toFixed(2)}]`;
 }
 
-export function findCell(report: EvalReport, systemId: string, mode: ReportMode, dimension: string) {
-  return report.cells.find((c) => c.systemId === systemId && c.mode === mode && c.dimension === dimension);
+/** The cell of a system, mode and dimension by one judge (every judge's cells are apart). */
+export function findCell(
+  report: EvalReport,
+  systemId: string,
+  mode: ReportMode,
+  dimension: string,
+  judge: string | null,
+) {
+  return report.cells.find(
+    (c) => c.systemId === systemId && c.mode === mode && c.dimension === dimension && c.judge === judge,
+  );
 }
+
+/** The judges the report's cells are by, in its order; [null] while nothing is judged. */
+export const judgesOf = (report: EvalReport) => [...new Set(report.cells.map((c) => c.judge))];
 
 interface Row {
   dimension: string;
@@ -36,24 +48,26 @@ interface Row {
  * Grouped bars with 95% error bars: one group per dimension, one bar per system, on the judge's
  * 1–7 scale. An empty cell has no bar (and says so in the tooltip and the legend).
  */
-export function ReportChart({ report, mode }: { report: EvalReport; mode: ReportMode }) {
+export function ReportChart({ report, mode, judge }: { report: EvalReport; mode: ReportMode; judge: string | null }) {
   const dimensions = report.dimensions[mode];
   const rows: Row[] = dimensions.map((dimension) => {
     const row: Row = { dimension };
     for (const s of report.systems) {
-      const cell = findCell(report, s.id, mode, dimension);
+      const cell = findCell(report, s.id, mode, dimension, judge);
       if (!cell || cell.mean === null) continue;
       row[s.id] = cell.mean;
       row[`${s.id}:err`] = [cell.mean - cell.low!, cell.high! - cell.mean];
     }
     return row;
   });
-  const empty = report.systems.filter((s) => dimensions.every((d) => findCell(report, s.id, mode, d)?.mean == null));
+  const empty = report.systems.filter((s) =>
+    dimensions.every((d) => findCell(report, s.id, mode, d, judge)?.mean == null),
+  );
   const anything = empty.length < report.systems.length;
-  const label = `${MODE_TITLE[mode]} mean scores: ${report.systems
+  const label = `${MODE_TITLE[mode]} mean scores${judge ? `, judged by ${judge}` : ''}: ${report.systems
     .map(
       (s) =>
-        `${s.name} ${dimensions.map((d) => `${d} ${cellText(findCell(report, s.id, mode, d)) ?? 'no scores'}`).join(', ')}`,
+        `${s.name} ${dimensions.map((d) => `${d} ${cellText(findCell(report, s.id, mode, d, judge)) ?? 'no scores'}`).join(', ')}`,
     )
     .join('; ')}`;
   return (
@@ -81,7 +95,7 @@ export function ReportChart({ report, mode }: { report: EvalReport; mode: Report
               <>
                 <span className="tip-title">{r.dimension}</span>
                 {report.systems.map((s) => {
-                  const cell = findCell(report, s.id, mode, r.dimension);
+                  const cell = findCell(report, s.id, mode, r.dimension, judge);
                   return (
                     <span key={s.id}>
                       {s.name}: {cellText(cell) ?? 'no scores'}

@@ -5,8 +5,9 @@ import { invoke } from '../../lib/queries';
 import { useEvalReport } from '../../lib/report-queries';
 import { useUi } from '../../state/ui';
 import { AnswersPanel, ComparePanel, type ReportScope } from './ReportAnswers';
-import { cellText, colorOf, findCell, MODE_TITLE, ReportChart } from './ReportChart';
+import { cellText, colorOf, findCell, judgesOf, MODE_TITLE, ReportChart } from './ReportChart';
 import { ImportOutputsDialog } from './ImportOutputsDialog';
+import { PairwiseSection } from './ReportPairwise';
 import '../../charts.css';
 import '../../eval-report.css';
 
@@ -87,7 +88,7 @@ export function ReportView({ character }: { character: Character }) {
           <label className="judge-filter">
             Judge{' '}
             <select value={judgeModel ?? ''} onChange={(e) => setJudgeModel(e.target.value || null)}>
-              <option value="">latest of each answer</option>
+              <option value="">each judge apart</option>
               {r.judges.map((j) => (
                 <option key={j}>{j}</option>
               ))}
@@ -117,25 +118,48 @@ export function ReportView({ character }: { character: Character }) {
       )}
       {r && r.systems.length > 0 && (
         <>
-          <div className="report-charts">
-            {MODES.map((m) => (
-              <ReportChart key={m} report={r} mode={m} />
-            ))}
-          </div>
-          {MODES.map((m) => (
-            <SummaryTable
-              key={m}
-              report={r}
-              mode={m}
-              picked={picked}
-              onPick={toggle}
-              onOpen={(system) => setDrill({ system, mode: m })}
-            />
+          {/* Each judge's means apart, under its name: two judges' scores are never averaged together. */}
+          {judgesOf(r).map((judge, _, judges) => (
+            <section
+              key={judge ?? ''}
+              className="report-judge"
+              aria-label={judge ? `Judged by ${judge}` : 'Not judged yet'}
+              data-testid="report-judge"
+            >
+              <h3 className="report-judge-head">
+                {judge ? (
+                  <>
+                    Judged by <strong>{judge}</strong>
+                  </>
+                ) : (
+                  'Not judged yet'
+                )}
+                {judges.length > 1 && <span className="muted"> · each judge’s means apart, never averaged</span>}
+              </h3>
+              <div className="report-charts">
+                {modesOf(r, judge, judges.length).map((m) => (
+                  <ReportChart key={m} report={r} mode={m} judge={judge} />
+                ))}
+              </div>
+              {modesOf(r, judge, judges.length).map((m) => (
+                <SummaryTable
+                  key={m}
+                  report={r}
+                  mode={m}
+                  judge={judge}
+                  several={judges.length > 1}
+                  picked={picked}
+                  onPick={toggle}
+                  onOpen={(system) => setDrill({ system, mode: m })}
+                />
+              ))}
+            </section>
           ))}
           <p className="muted report-note">
             {r.settings.resamples.toLocaleString('en-US')} bootstrap resamples (seed {r.settings.seed}); unscored
             judgments are left out of the means and counted. Tick two systems to see what changed between them.
           </p>
+          <PairwiseSection report={r} />
           {pickedSystems.length === 2 && (
             <div className="compare-bar">
               <span>
@@ -173,15 +197,32 @@ export function ReportView({ character }: { character: Character }) {
   );
 }
 
+/**
+ * The modes shown for a judge: both, except that beside other judges a judge's mode it scored
+ * nothing in is left out (a table of "no scores" only said it did not judge there).
+ */
+function modesOf(report: EvalReport, judge: string | null, judges: number): ReportMode[] {
+  if (judges < 2) return MODES;
+  const scored = MODES.filter((m) =>
+    report.cells.some((c) => c.judge === judge && c.mode === m && c.count + c.unscored > 0),
+  );
+  return scored.length > 0 ? scored : MODES;
+}
+
 function SummaryTable({
   report,
   mode,
+  judge,
+  several,
   picked,
   onPick,
   onOpen,
 }: {
   report: EvalReport;
   mode: ReportMode;
+  judge: string | null;
+  /** Other judges' tables are on the page too: the controls name this one's judge. */
+  several: boolean;
   picked: string[];
   onPick: (id: string) => void;
   onOpen: (system: ReportSystem) => void;
@@ -191,7 +232,7 @@ function SummaryTable({
     // In a box that scrolls sideways: five dimensions and long system names are wider than the
     // content at 1024 px, and the table pushed past the page's edge.
     <div className="report-table-wrap">
-      <table className="report-table" data-testid={`report-table-${mode}`}>
+      <table className="report-table" data-testid={`report-table-${mode}`} data-judge={judge ?? ''}>
         <caption>{MODE_TITLE[mode]}</caption>
         <thead>
           <tr>
@@ -213,7 +254,7 @@ function SummaryTable({
                     type="checkbox"
                     checked={picked.includes(s.id)}
                     onChange={() => onPick(s.id)}
-                    aria-label={`Compare ${s.name}`}
+                    aria-label={several ? `Compare ${s.name} (judged by ${judge})` : `Compare ${s.name}`}
                   />
                   <span className="swatch" style={{ background: colorOf(i) }} aria-hidden="true" />
                   {s.name}
@@ -230,12 +271,16 @@ function SummaryTable({
                 )}
               </td>
               {dimensions.map((d) => {
-                const cell = findCell(report, s.id, mode, d);
+                const cell = findCell(report, s.id, mode, d, judge);
                 const text = cellText(cell);
                 return text && cell ? (
                   <td key={d} data-dimension={d}>
+                    {/* The interval never breaks inside: a narrow column wraps it whole under the mean. */}
                     <button className="link cell" onClick={() => onOpen(s)} title="Open the answers">
-                      {text}
+                      {cell.mean!.toFixed(2)}{' '}
+                      <span className="interval">
+                        [{cell.low!.toFixed(2)}, {cell.high!.toFixed(2)}]
+                      </span>
                     </button>{' '}
                     <small className="muted">
                       n={cell.count}

@@ -3,6 +3,7 @@ import { useInterview } from '../../lib/eval-queries';
 import { describeAnswerer } from './SystemsCard';
 import { TranscriptJudgments } from './TranscriptJudgments';
 import { useReveal } from './reveal';
+import '../../transcript.css';
 
 /** One interview as it went: the interviewer's questions, the character's speech, its thoughts apart. */
 export function Transcript({ id, onClose }: { id: InterviewId; onClose: () => void }) {

@@ -1,0 +1,75 @@
+/**
+ * The report's pairwise section: per pair of systems, mode, dimension and judge, how many pairs A
+ * won, tied and B won, counted by PAIRWISE_RULE (common/pairwise-rule.ts): a win needs both orders
+ * to agree, and a pair whose orders disagree is a tie (counted apart as `inconsistent` too). Pure.
+ */
+import type { ReportMode, ReportPairwise } from '../../../common/contract';
+import type { InterviewRow, PairRow } from '../../store/eval-report-repo';
+import { REPORT_DIMENSIONS } from './report-build';
+
+const MODES: ReportMode[] = ['single', 'multi'];
+
+/**
+ * `interviews`: the report's interviews under its filters (mode, topic); a pair counts when its
+ * A interview is among them. `judgeModel`: only that judge's comparisons. A pair re-asked with a
+ * newer prompt version counts once, by its latest comparison. Pairs with an order not asked yet
+ * (a job still running or stopped) are left out; an order asked but unreadable leaves it unscored.
+ */
+export function reportPairwise(
+  rows: readonly PairRow[],
+  systemIds: readonly string[],
+  interviews: readonly InterviewRow[],
+  judgeModel: string | null,
+): ReportPairwise[] {
+  const modeOf = new Map(interviews.map((i) => [i.id, i.mode] as const));
+  const latest = new Map<string, PairRow>();
+  for (const row of rows) {
+    if (judgeModel && row.judgeModel !== judgeModel) continue;
+    if (!row.abDone || !row.baDone || !modeOf.has(row.interviewA)) continue;
+    const key = [row.interviewA, row.interviewB, row.dimension, row.judgeModel].join('\u0000');
+    const seen = latest.get(key);
+    if (!seen || row.createdAt >= seen.createdAt) latest.set(key, row);
+  }
+  const groups = new Map<string, ReportPairwise>();
+  for (const row of latest.values()) {
+    const mode = modeOf.get(row.interviewA)!;
+    const key = [row.systemA, row.systemB, mode, row.dimension, row.judgeModel].join('\u0000');
+    let group = groups.get(key);
+    if (!group) {
+      group = {
+        systemA: row.systemA,
+        systemB: row.systemB,
+        mode,
+        dimension: row.dimension,
+        judge: row.judgeModel,
+        pairs: 0,
+        aWins: 0,
+        ties: 0,
+        bWins: 0,
+        inconsistent: 0,
+        unscored: 0,
+      };
+      groups.set(key, group);
+    }
+    if (row.abSide === null || row.baSide === null) {
+      group.unscored++;
+      continue;
+    }
+    group.pairs++;
+    if (row.abSide !== row.baSide) {
+      group.ties++;
+      group.inconsistent++;
+    } else if (row.abSide === 'a') group.aWins++;
+    else if (row.abSide === 'b') group.bWins++;
+    else group.ties++;
+  }
+  const rank = (id: string) => systemIds.indexOf(id);
+  return [...groups.values()].sort(
+    (x, y) =>
+      rank(x.systemA) - rank(y.systemA) ||
+      rank(x.systemB) - rank(y.systemB) ||
+      MODES.indexOf(x.mode) - MODES.indexOf(y.mode) ||
+      REPORT_DIMENSIONS[x.mode].indexOf(x.dimension) - REPORT_DIMENSIONS[y.mode].indexOf(y.dimension) ||
+      x.judge.localeCompare(y.judge),
+  );
+}
