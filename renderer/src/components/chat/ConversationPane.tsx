@@ -118,6 +118,8 @@ export function ConversationPane({
       browse: (messageId: ChatMessageId) => act(() => invoke('chat/select', { messageId })),
       regenerate: (step: PathStep) =>
         void write(() => invoke('chat/reply', { conversationId: id, parentId: step.message.parentId! })),
+      continue: (step: PathStep) =>
+        void write(() => invoke('chat/continue', { conversationId: id, messageId: step.message.id })),
       edit: (step, text, reasoning) =>
         void write(async () => {
           const edited = await invoke('chat/edit', { messageId: step.message.id, text, reasoning });
@@ -210,7 +212,7 @@ export function ConversationPane({
               </p>
             </li>
           )}
-          {v.path.map((step) => (
+          {v.path.map((step, at) => (
             <MessageBubble
               key={step.message.id}
               step={step}
@@ -219,6 +221,8 @@ export function ConversationPane({
               busy={replying}
               actions={actions}
               found={marked === step.message.id}
+              // Continue goes on from the last reply only: one the conversation went on from would change what was answered.
+              last={at === v.path.length - 1 && v.continuation === 0}
             />
           ))}
           {after > 0 && last && (
