@@ -6,6 +6,7 @@ import { useUi } from '../../state/ui';
 import { samplingSummary } from './chat-fields';
 import { ConversationSettings } from './ConversationSettings';
 import { MessageBubble, type BubbleActions } from './MessageBubble';
+import { markdownTitle } from '../../lib/chat-markdown';
 import { OverflowMenu } from '../overflow-menu';
 import { useReplyStreams } from '../../state/reply-streams';
 import { useAutoGrow } from './auto-grow';
@@ -151,6 +152,8 @@ export function ConversationPane({
   const v: ConversationView = query.data;
   const { conversation: c } = v;
   const empty = v.path.length === 0;
+  // Shown as read, without its Markdown marks (Rename still edits it as stored).
+  const title = markdownTitle(c.title);
   const who = c.target.kind === 'run' ? `trained run ${c.target.runId.slice(0, 8)}` : `baseline ${c.target.model}`;
   const where = c.setting.location ? ` · ${c.setting.location}` : '';
   const sampling = samplingSummary(c.sampling);
@@ -160,10 +163,10 @@ export function ConversationPane({
   const after = remembered?.count ?? v.continuation;
 
   return (
-    <section className="chat-pane" aria-label={`Conversation: ${c.title}`}>
+    <section className="chat-pane" aria-label={`Conversation: ${title}`}>
       <header className="chat-pane-head">
         <div className="chat-pane-title">
-          <h2 title={c.title}>{c.title}</h2>
+          <h2 title={title}>{title}</h2>
         </div>
         <div className="chat-pane-tools">
           <button
