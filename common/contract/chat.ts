@@ -245,6 +245,19 @@ export interface ChatCommands {
     parentId: ChatMessageId;
     sampling?: Partial<ChatSamplingSettings>;
   }) => ConversationMessage;
+  /**
+   * Continue: the character goes on from a reply that was stopped (`cancelled`) or cut off (`cut`),
+   * sent with the conversation as its unfinished last message; what comes is appended, so the
+   * message grows in place (streamed as `chat/delta` from the end of its text). It ends as any reply
+   * does: `complete`, or stopped or cut off again with its longer text. Only the last reply of its
+   * branch with some speech can go on (a reply the conversation went on from would change what was
+   * answered). Not every runtime can: the trainer's `serve` and OpenAI's API say so and change nothing.
+   */
+  'chat/continue': (arg: {
+    conversationId: ConversationId;
+    messageId: ChatMessageId;
+    sampling?: Partial<ChatSamplingSettings>;
+  }) => ConversationMessage;
   /** Stops the reply being written; it is kept, marked cancelled. */
   'chat/stop': (arg: { conversationId: ConversationId }) => { stopped: boolean };
   /**

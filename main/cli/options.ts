@@ -127,6 +127,8 @@ export const CLI_OPTIONS = {
   text: { type: 'string' },
   move: { type: 'string' },
   at: { type: 'string' },
+  alt: { type: 'string' },
+  continue: { type: 'boolean', default: false },
   topic: { type: 'string' },
   mode: { type: 'string' },
   set: { type: 'string' },

@@ -279,6 +279,7 @@ Commands:
                                 llama.cpp). Prints the files; Ctrl+C cancels.
   chat <character>              Chat with a trained run (or a baseline) in the terminal; stored
                                 as a conversation like the Chat tab's. /regen, /thoughts, /quit;
+                                /continue goes on from a reply stopped or cut off (same message);
                                 /edit <text> rewrites its last reply, /correct sends the rewrite to
                                 the dataset (a chat correction); Ctrl+C stops a reply, twice exits.
       [--run <id> | --provider <provider> [--model <id>]]
@@ -290,6 +291,13 @@ Commands:
       [--temperature <t>] [--top-p <p>] [--max-tokens <n>] [--seed <n>] [--never-end]
       [--message "<text>" --json]
                                 One reply for scripts: prints {conversationId, reply}
+      [--conversation <id> --continue [--json]]
+                                More of its last reply, stopped or cut off, in the same message
+                                (exit code 1 when cut off again)
+  chat show <conversation> [--alt <message>:<n> | --alt <alternative id>]
+                                The path shown, numbered, with each message's alternatives
+                                (‹ 2 / 3 ›, their ids); --alt shows another alternative and what
+                                followed it, as the Chat tab's arrows do
   chat update <conversation>    Change what the next replies are made with (the replies written
                                 keep what made them):
       [--title <text>] [--run <id> | --provider <provider> [--model <id>]]

@@ -263,6 +263,25 @@ export class ConversationsRepo {
     })();
   }
 
+  /**
+   * Continue: a stopped or cut-off reply is being written on by `writer` (`host:pid`): `streaming`
+   * again with its text so far, its end forgotten, and the end of the path shown.
+   */
+  resumeMessage(id: ChatMessageId, writer: string, now: number): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `UPDATE chat_messages SET state = 'streaming', finish = NULL, error = NULL, writer = ? WHERE id = ? AND state IN ('cut', 'cancelled')`,
+        )
+        .run(writer, id);
+      this.db
+        .prepare(
+          'UPDATE conversations SET leaf_id = ?, updated_at = ? WHERE id = (SELECT conversation_id FROM chat_messages WHERE id = ?)',
+        )
+        .run(id, now, id);
+    })();
+  }
+
   /** Writes how a streamed reply ended. */
   endMessage(id: ChatMessageId, end: MessageEnd, now: number): void {
     this.db.transaction(() => {

@@ -121,4 +121,21 @@ describe('chat search', () => {
     await session.shot('chat-search-found-dark');
     await api('appearance/set', { theme: 'light' });
   });
+
+  it('shows titles and snippets as read, without Markdown marks; numbers as typed', async () => {
+    const { page } = session;
+    await page.goto(session.serve.url);
+    await baselineConversation(page, server.baseURL, ['*bows* Are you **well**, 5*3*2 times?']);
+    await page.reload();
+    await page.getByRole('tab', { name: 'Chat' }).click();
+    const item = page.locator('.chat-item-title');
+    await expect.poll(() => item.innerText()).toBe('bows Are you well, 5*3*2 times?');
+    await page.getByRole('heading', { name: 'bows Are you well, 5*3*2 times?', level: 2 }).waitFor();
+    await search(page, 'well');
+    const snippet = page.locator('.chat-item-preview');
+    await snippet.locator('mark').first().waitFor();
+    expect(await snippet.innerText()).toMatch(/^[^*]*bows Are you well, 5\*3\*2 times\?/);
+    expect(await snippet.locator('mark').first().innerText()).toBe('well');
+    await session.shot('chat-search-plain-snippet');
+  });
 });

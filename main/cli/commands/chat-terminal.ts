@@ -10,6 +10,7 @@ import type { CliContext } from '../shared';
 
 /**
  * The terminal chat of `chat <character>` (readline): a line sends; `/regen` writes another reply,
+ * `/continue` goes on from the last reply when it was stopped or cut off (in the same message),
  * `/edit <text>` rewrites the character's last reply (the original stays, an alternative),
  * `/correct` sends that rewrite to the dataset as a chat-correction scene, `/thoughts` shows or
  * hides the character's thoughts, `/quit` (or Ctrl+D) ends. Ctrl+C stops a reply; twice in a row
@@ -39,7 +40,8 @@ export async function interactive(
     `Chatting with ${name} (${view.conversation.runtime}) in “${view.conversation.title}” [${id}].` +
       (view.conversation.setting.location ? `\nLocation: ${view.conversation.setting.location}` : '') +
       (view.conversation.setting.status ? `\nStatus: ${view.conversation.setting.status}` : '') +
-      '\n/regen another reply · /edit <text> rewrite its last reply · /correct send the rewrite to the dataset' +
+      '\n/regen another reply · /continue go on from a stopped or cut-off reply' +
+      '\n/edit <text> rewrite its last reply · /correct send the rewrite to the dataset' +
       '\n/thoughts show or hide thoughts · /quit ends · Ctrl+C stops a reply',
   );
   for (const step of view.path) io.out(showReply(step.message, thoughts));
@@ -85,17 +87,20 @@ export async function interactive(
     else io.err('(Ctrl+C again to leave)');
     lastInterrupt = now;
   });
-  const reply = async (run: () => Promise<ConversationMessage>) => {
+  /** Writes a reply as it streams; `soFar`: the text it goes on from (Continue), shown first. */
+  const reply = async (run: () => Promise<ConversationMessage>, soFar?: string) => {
     replying = true;
-    streamed = false;
+    streamed = soFar !== undefined;
     thinking = false;
+    if (soFar !== undefined) write(`${name}: ${soFar}`);
     try {
       const m = await run();
       if (thinking) write(')\n');
       write(streamed ? '\n' : `${showReply(m, false)}\n`);
-      if (m.state === 'cancelled') io.err('(stopped)');
-      if (m.state === 'cut') io.err(`(cut: ${m.error ?? 'the runtime failed'}; /regen to retry)`);
+      if (m.state === 'cancelled') io.err('(stopped; /continue goes on)');
+      if (m.state === 'cut') io.err(`(cut: ${m.error ?? 'the runtime failed'}; /continue goes on, /regen retries)`);
     } catch (error) {
+      if (streamed) write('\n');
       io.err(`Error: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       replying = false;
@@ -116,6 +121,11 @@ export async function interactive(
         if (parent)
           await reply(() => ctx.call('chat/reply', { conversationId: id, parentId: parent.message.id, sampling }));
         else io.err('Say something first.');
+      } else if (text === '/continue') {
+        const last = (await ctx.call('chat/get', { id })).path.at(-1)?.message;
+        if (last?.role === 'character')
+          await reply(() => ctx.call('chat/continue', { conversationId: id, messageId: last.id, sampling }), last.text);
+        else io.err(`${name} has not replied yet: nothing to continue.`);
       } else if (text === '/edit' || text.startsWith('/edit ') || text === '/correct') {
         await rewrite(ctx, id, text, name);
       } else if (text !== '') {

@@ -22,6 +22,7 @@ import {
   type CliContext,
 } from '../shared';
 import { interactive, showReply } from './chat-terminal';
+import { showConversation } from './chat-show';
 
 /**
  * `chat`: the Chat tab in a terminal, on the same runtimes and stored as the same conversations.
@@ -34,6 +35,9 @@ import { interactive, showReply } from './chat-terminal';
  *        [--scene <scene> | --location "…" --status "…"] [--as "<who you are>" | --as ""]
  *        [--temperature t] [--top-p p] [--max-tokens n] [--seed n|random]   for the replies to come
  *        [--never-end | --may-end]         a reply runs to --max-tokens or Stop (ignoreEos), or not
+ *        [--conversation <id> --continue [--json]]   go on from its last reply, stopped or cut off
+ *   chat show <conversation> [--alt <message>:<n> | --alt <id>]   the path with each message's
+ *                                          alternatives (‹ 2 / 3 ›); --alt shows another one
  *   chat list <character> [--query "…"]    the character's conversations (search: FTS5, with the
  *                                          message found and where it is)
  *   chat export <conversation> [--format markdown|json] [--output <file>]
@@ -46,6 +50,7 @@ export async function chatCommand(ctx: CliContext): Promise<number> {
   if (verb === 'list' && ctx.rest.length > 1) return listConversations(ctx);
   if (verb === 'export' && ctx.rest.length > 1) return exportConversation(ctx);
   if (verb === 'update' && ctx.rest.length > 1) return updateConversation(ctx);
+  if (verb === 'show' && ctx.rest.length > 1) return showConversation(ctx);
   if (verb === 'delete' && ctx.rest.length > 1) {
     const id = await findConversation(ctx.call, argument(ctx.rest, 1, '<conversation>', 'chat delete'));
     const { conversation } = await ctx.call('chat/get', { id });
@@ -58,11 +63,16 @@ export async function chatCommand(ctx: CliContext): Promise<number> {
     ctx.print({ deleted: true, id }, () => `Deleted conversation ${id}.`);
     return 0;
   }
+  if (ctx.values['continue'] === true && str(ctx.values, 'conversation') === undefined)
+    throw new UsageError('--continue goes on in a stored conversation: give it with --conversation <id>.');
   const character = await findCharacter(ctx.call, argument(ctx.rest, 0, '<character>', 'chat'));
   const view = await openConversation(ctx, character);
   const sampling = samplingOf(ctx);
   const message = str(ctx.values, 'message');
+  if (ctx.values['continue'] === true && message !== undefined)
+    throw new UsageError('Give either --message (a new message) or --continue (more of the last reply), not both.');
   try {
+    if (ctx.values['continue'] === true) return await continueLast(ctx, view, sampling);
     if (message !== undefined) return await oneShot(ctx, view, message, sampling);
     if (ctx.values.json) throw new UsageError('chat --json answers one message: give it with --message "…".');
     return await interactive(ctx, view, sampling);
@@ -282,5 +292,27 @@ async function oneShot(
   const reply = await ctx.call('chat/send', { conversationId: view.conversation.id, text, sampling });
   ctx.print({ conversationId: view.conversation.id, reply }, () => showReply(reply, true));
   if (reply.state === 'cut') ctx.io.err(`The reply was cut: ${reply.error ?? 'the runtime failed'}`);
+  return reply.state === 'cut' ? 1 : 0;
+}
+
+/**
+ * `--continue`: more of the conversation's last reply (stopped or cut off), written on in the same
+ * message (stdout: the whole reply, or `{conversationId, reply}` with --json); exit code 1 when it
+ * is cut off again.
+ */
+async function continueLast(
+  ctx: CliContext,
+  view: ConversationView,
+  sampling: Partial<ChatSamplingSettings>,
+): Promise<number> {
+  const last = view.path.at(-1)?.message;
+  if (!last || last.role !== 'character')
+    throw new StudioFailure(
+      'invalid_argument',
+      `The conversation does not end with a reply of ${view.characterName}'s: there is nothing to continue.`,
+    );
+  const reply = await ctx.call('chat/continue', { conversationId: view.conversation.id, messageId: last.id, sampling });
+  ctx.print({ conversationId: view.conversation.id, reply }, () => showReply(reply, true));
+  if (reply.state === 'cut') ctx.io.err(`The reply was cut off again: ${reply.error ?? 'the runtime failed'}`);
   return reply.state === 'cut' ? 1 : 0;
 }

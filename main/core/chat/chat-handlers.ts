@@ -14,6 +14,7 @@ export function chatHandlers(chat: ChatService): Pick<Handlers, keyof ChatComman
     'chat/delete': ({ id }) => chat.delete(id),
     'chat/send': ({ conversationId, text, sampling }) => chat.send(conversationId, text, sampling),
     'chat/reply': ({ conversationId, parentId, sampling }) => chat.reply(conversationId, parentId, sampling),
+    'chat/continue': ({ conversationId, messageId, sampling }) => chat.continue(conversationId, messageId, sampling),
     'chat/stop': ({ conversationId }) => chat.stop(conversationId),
     'chat/edit': ({ messageId, text, reasoning }) => chat.edit(messageId, text, reasoning),
     'chat/select': ({ messageId, branch, conversationId }) => chat.select(messageId, branch, conversationId),

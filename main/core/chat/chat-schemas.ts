@@ -84,6 +84,7 @@ export const chatSchemas: ChatSchemas = {
   'chat/delete': z.object({ id: conversationId }).strict(),
   'chat/send': z.object({ conversationId, text, sampling: sampling.optional() }).strict(),
   'chat/reply': z.object({ conversationId, parentId: messageId, sampling: sampling.optional() }).strict(),
+  'chat/continue': z.object({ conversationId, messageId, sampling: sampling.optional() }).strict(),
   'chat/stop': z.object({ conversationId }).strict(),
   'chat/edit': z.object({ messageId, text, reasoning: text.nullable().optional() }).strict(),
   'chat/select': z

@@ -26,6 +26,7 @@ import type { ChatRuntimes } from './chat-runtimes';
 import { ChatTargetCatalog } from './chat-targets';
 import { conversationJson, conversationMarkdown, fileNameOf } from './conversation-export';
 import { ConversationTree } from './conversation-tree';
+import { continuable } from './continuable';
 import { searchConversations } from './conversation-search';
 import { writeReply, writerAlive } from './replying';
 import { cleanSetting, NEW_TITLE, startConversation, titleOf } from './conversation-start';
@@ -60,7 +61,8 @@ const USER_SPEAKER = 'Man';
  * Lifecycle of a reply: a `streaming` message is stored first (so the screen has its id for the
  * deltas), the runtime writes, and the message is written once with how it ended: `complete`,
  * `cancelled` (Stop: the text so far is kept) or `cut` (the runtime failed: the partial text is
- * kept with the error, and Retry makes a new alternative). One reply per conversation at a time.
+ * kept with the error, and Retry makes a new alternative; Continue writes on in the same message). One
+ * reply per conversation at a time.
  * What a reply has said so far is in `view` while it is written (a window opened meanwhile starts
  * from it) and stored every second; a studio that stopped mid-reply leaves `streaming` rows with
  * that text: `recover` marks them cut, the text kept.
@@ -204,6 +206,32 @@ export class ChatService {
       throw new StudioFailure('not_found', 'That message is not part of this conversation any more.');
     if (parent.role !== 'user')
       throw new StudioFailure('invalid_argument', 'A reply answers a message of yours: pick one of your messages.');
+    return this.write(conversation, parentId, sampling);
+  }
+
+  /**
+   * Continue: more of a reply that was stopped or cut off, appended to it in place (see
+   * `chat/continue`); refused, with what to do instead, for a reply that cannot go on.
+   */
+  async continue(
+    id: ConversationId,
+    messageId: ChatMessageId,
+    sampling: Partial<ChatSamplingSettings> = {},
+  ): Promise<ConversationMessage> {
+    const conversation = this.conversation(id);
+    this.checkIdle(id);
+    const message = continuable(this.deps.repo, id, messageId);
+    return this.write(conversation, message.parentId, sampling, message);
+  }
+
+  /** Writes a reply after `parentId`, or more of `resume` (Continue); one per conversation at a time. */
+  private async write(
+    conversation: Conversation,
+    parentId: ChatMessageId,
+    sampling: Partial<ChatSamplingSettings>,
+    resume?: ConversationMessage,
+  ): Promise<ConversationMessage> {
+    const id = conversation.id;
     this.checkIdle(id);
     const controller = new AbortController();
     this.replying.set(id, controller);
@@ -212,6 +240,7 @@ export class ChatService {
       const messageId = await writeReply(this.deps, {
         conversation,
         parentId,
+        ...(resume && { resume }),
         speaker: character.shortName,
         roleplay:
           conversation.target.kind === 'baseline'

@@ -25,12 +25,16 @@ export class DeltaStream {
   private timer: NodeJS.Timeout | null = null;
   private lastAt = -Infinity;
   /** How much speech and how many thoughts were handed on before the next piece (its offsets). */
-  private readonly sent: DeltaOffsets = { text: 0, reasoning: 0 };
+  private readonly sent: DeltaOffsets;
 
   constructor(
     private readonly emit: (delta: ChatDelta, at: DeltaOffsets) => void,
     private readonly intervalMs = DELTA_INTERVAL_MS,
-  ) {}
+    /** What the reply had said before the first piece (Continue: the text it goes on from). */
+    start: { text: string; reasoning: string } = { text: '', reasoning: '' },
+  ) {
+    this.sent = { text: start.text.length, reasoning: start.reasoning.length };
+  }
 
   push(delta: ChatDelta): void {
     this.text += delta.text ?? '';

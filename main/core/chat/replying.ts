@@ -1,28 +1,40 @@
 import os from 'node:os';
-import type { ChatMessageId, ChatProducer, ChatSamplingSettings, Conversation } from '../../../common/contract';
+import type {
+  ChatMessageId,
+  ChatProducer,
+  ChatSamplingSettings,
+  Conversation,
+  ConversationMessage,
+} from '../../../common/contract';
 import type { ConversationsRepo } from '../../store/conversations-repo';
 import { processAlive } from '../../store/open-sessions';
 import type { Clock, IdFactory } from '../clock';
+import { StudioFailure } from '../errors';
 import type { EventBus } from '../events';
 import { ChatRuntimeError, type ChatRuntimeReply } from '../runtimes/chat-runtime';
 import type { ChatRuntimes } from './chat-runtimes';
 import { ConversationTree } from './conversation-tree';
-import { DeltaStream } from './delta-stream';
+import { DELTA_INTERVAL_MS, DeltaStream } from './delta-stream';
 import { runtimeMessages } from './scene-bridge';
 
 /** What writing one reply touches: the message rows, a runtime, the events the screen streams from. */
 export interface ReplyingDeps {
-  repo: Pick<ConversationsRepo, 'addMessage' | 'endMessage' | 'messages' | 'saveProgress'>;
+  repo: Pick<ConversationsRepo, 'addMessage' | 'endMessage' | 'messages' | 'resumeMessage' | 'saveProgress'>;
   runtimes: Pick<ChatRuntimes, 'runtimeFor'>;
   events: EventBus;
   clock: Clock;
   newId: IdFactory;
 }
 
-/** One reply to write: after `parentId` (a user message) in `conversation`, as `speaker`. */
+/**
+ * One reply to write: after `parentId` (a user message) in `conversation`, as `speaker`; or, with
+ * `resume`, more of that reply (stopped or cut off, a child of `parentId`), written on in place.
+ */
 export interface ReplyJob {
   conversation: Conversation;
   parentId: ChatMessageId;
+  /** Continue: the unfinished reply the model goes on from; its text so far stays the start of it. */
+  resume?: ConversationMessage;
   speaker: string;
   /** Complete settings: the caller has already merged the defaults, the conversation's and the request's. */
   sampling: ChatSamplingSettings;
@@ -52,11 +64,17 @@ export const PROGRESS_MS = 1000;
  * the partial text is kept with the error). The message records what produced it (runtime, model,
  * adapter, format, sampling), read again at the end: an embedded runtime learns its GGUF files only
  * once loaded. A runtime that cannot be created rejects before any message is stored.
+ *
+ * Continue (`job.resume`): the reply is sent last, unfinished, and becomes `streaming` again under
+ * its own id; what the runtime writes is appended (the deltas' offsets start at its end), and it
+ * ends as above with its whole text. A runtime that cannot continue rejects before it is touched.
  */
 export async function writeReply(deps: ReplyingDeps, job: ReplyJob): Promise<ChatMessageId> {
   const { conversation, parentId, sampling } = job;
   const id = conversation.id;
   const runtime = await deps.runtimes.runtimeFor(conversation.target, conversation.runtime);
+  const resume = job.resume ?? null;
+  if (resume && runtime.cannotContinue) throw new StudioFailure('unavailable', runtime.cannotContinue);
   const producerNow = (): ChatProducer => ({
     runtime: runtime.identity.inStudio ? 'embedded' : runtime.identity.kind,
     model: runtime.identity.model,
@@ -66,29 +84,33 @@ export async function writeReply(deps: ReplyingDeps, job: ReplyJob): Promise<Cha
     runId: conversation.target.kind === 'run' ? conversation.target.runId : null,
   });
   const tree = new ConversationTree(deps.repo.messages(id));
-  const history = runtimeMessages(conversation.setting, tree.lineage(parentId), job.roleplay);
-  const messageId = deps.newId() as ChatMessageId;
+  const history = runtimeMessages(conversation.setting, tree.lineage(resume?.id ?? parentId), job.roleplay);
+  const messageId = resume?.id ?? (deps.newId() as ChatMessageId);
   const callId = deps.newId();
-  deps.repo.addMessage(
-    {
-      id: messageId,
-      conversationId: id,
-      parentId,
-      role: 'character',
-      speaker: job.speaker,
-      text: '',
-      reasoning: null,
-      state: 'streaming',
-      producer: producerNow(),
-      editedFrom: null,
-      callId,
-      writer: WRITER,
-    },
-    deps.clock.now(),
-  );
+  // What the reply has said before this call (Continue), which the new text follows.
+  const before = { text: resume?.text ?? '', reasoning: resume?.reasoning ?? '' };
+  if (resume) deps.repo.resumeMessage(messageId, WRITER, deps.clock.now());
+  else
+    deps.repo.addMessage(
+      {
+        id: messageId,
+        conversationId: id,
+        parentId,
+        role: 'character',
+        speaker: job.speaker,
+        text: '',
+        reasoning: null,
+        state: 'streaming',
+        producer: producerNow(),
+        editedFrom: null,
+        callId,
+        writer: WRITER,
+      },
+      deps.clock.now(),
+    );
   job.onStarted();
-  let text = '';
-  let reasoning = '';
+  let text = before.text;
+  let reasoning = before.reasoning;
   // What has been said so far is stored at most once per PROGRESS_MS, and at the latest PROGRESS_MS
   // after it was said (a reply that stalls is stored too).
   let savedAt = performance.now();
@@ -103,13 +125,17 @@ export async function writeReply(deps: ReplyingDeps, job: ReplyJob): Promise<Cha
       // quitting) is the reply's end to report, not this note's.
     }
   };
-  const deltas = new DeltaStream((delta, at) => {
-    deps.events.emit('chat/delta', { conversationId: id, messageId, ...delta, at });
-    if (saving) return;
-    const wait = savedAt + PROGRESS_MS - performance.now();
-    if (wait <= 0) save();
-    else saving = setTimeout(save, wait);
-  });
+  const deltas = new DeltaStream(
+    (delta, at) => {
+      deps.events.emit('chat/delta', { conversationId: id, messageId, ...delta, at });
+      if (saving) return;
+      const wait = savedAt + PROGRESS_MS - performance.now();
+      if (wait <= 0) save();
+      else saving = setTimeout(save, wait);
+    },
+    DELTA_INTERVAL_MS,
+    before,
+  );
   let outcome: { reply: ChatRuntimeReply } | { error: string; partial: { text: string; reasoning: string | null } };
   try {
     outcome = {
@@ -118,6 +144,7 @@ export async function writeReply(deps: ReplyingDeps, job: ReplyJob): Promise<Cha
         sampling,
         signal: job.signal,
         callId,
+        ...(resume && { continuing: true }),
         onDelta: (delta) => {
           text += delta.text ?? '';
           reasoning += delta.reasoning ?? '';
@@ -134,7 +161,12 @@ export async function writeReply(deps: ReplyingDeps, job: ReplyJob): Promise<Cha
     outcome = {
       error: error instanceof Error ? error.message : String(error),
       partial:
-        error instanceof ChatRuntimeError ? error.partial : { text, reasoning: reasoning === '' ? null : reasoning },
+        error instanceof ChatRuntimeError
+          ? {
+              text: before.text + error.partial.text,
+              reasoning: nullIfEmpty(before.reasoning + (error.partial.reasoning ?? '')),
+            }
+          : { text, reasoning: nullIfEmpty(reasoning) },
     };
   }
   deltas.flush();
@@ -144,8 +176,8 @@ export async function writeReply(deps: ReplyingDeps, job: ReplyJob): Promise<Cha
     messageId,
     'reply' in outcome
       ? {
-          text: outcome.reply.text,
-          reasoning: outcome.reply.reasoning?.trim() ? outcome.reply.reasoning : null,
+          text: before.text + outcome.reply.text,
+          reasoning: nullIfEmpty(before.reasoning + (outcome.reply.reasoning ?? '')),
           state: outcome.reply.finish === 'cancelled' ? 'cancelled' : 'complete',
           finish: outcome.reply.finish === 'cancelled' ? null : outcome.reply.finish,
           error: null,
@@ -156,6 +188,10 @@ export async function writeReply(deps: ReplyingDeps, job: ReplyJob): Promise<Cha
     deps.clock.now(),
   );
   return messageId;
+}
+
+function nullIfEmpty(text: string): string | null {
+  return text.trim() === '' ? null : text;
 }
 
 /** This process, as a streaming reply records its writer (`host:pid`). */

@@ -16,7 +16,7 @@ export interface CompletionBodyTarget {
   /** The model named in the body (the provider's, already trimmed and checked non-empty). */
   model: string;
   /** Which token limit field the endpoint reads, and whether it accepts `ignore_eos`. */
-  preset: Pick<OpenAiPreset, 'maxTokensField' | 'acceptsIgnoreEos'>;
+  preset: Pick<OpenAiPreset, 'maxTokensField' | 'acceptsIgnoreEos' | 'continues'>;
   /** Whether `jsonSchema` is sent as `response_format: json_schema` (else the prompt carries it). */
   jsonSchema: boolean;
 }
@@ -37,6 +37,9 @@ export function completionBody(req: CompletionRequest, target: CompletionBodyTar
   if (req.seed !== undefined) body.seed = req.seed;
   // Not in OpenAI's types: llama.cpp server's and vLLM's "never end" (SillyTavern's "Ban EOS token").
   if (req.ignoreEos && target.preset.acceptsIgnoreEos) Object.assign(body, { ignore_eos: true });
+  // Not in OpenAI's types: vLLM continues a final assistant message only when told to.
+  if (req.continueLast && target.preset.continues === 'flags')
+    Object.assign(body, { continue_final_message: true, add_generation_prompt: false });
   if (req.maxTokens !== undefined) {
     if (target.preset.maxTokensField === 'max_completion_tokens') body.max_completion_tokens = req.maxTokens;
     else body.max_tokens = req.maxTokens;

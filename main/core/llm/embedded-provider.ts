@@ -79,7 +79,8 @@ function cancelled(): LlmError {
   return new LlmError('cancelled', 'The request to the embedded model was cancelled before it finished.');
 }
 
-function toHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
+/** The messages as node-llama-cpp's history; `continueLast`: the last (a model turn) is the one the model writes on. */
+function toHistory(messages: readonly ChatMessage[], continueLast = false): ChatHistoryItem[] {
   const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem => {
     switch (m.role) {
       case 'system':
@@ -90,8 +91,8 @@ function toHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
         return { type: 'model', response: [m.content] };
     }
   });
-  // The empty model turn is the one the model writes.
-  history.push({ type: 'model', response: [] });
+  // The empty model turn is the one the model writes; a model turn left last is written on (Continue).
+  if (!continueLast || history.at(-1)?.type !== 'model') history.push({ type: 'model', response: [] });
   return history;
 }
 
@@ -223,7 +224,7 @@ export class EmbeddedProvider implements LlmProvider {
   ): Promise<CompletionResult> {
     let chat: LlamaChat | undefined;
     try {
-      const history = toHistory(req.messages);
+      const history = toHistory(req.messages, req.continueLast);
       const promptTokens = loaded.chatWrapper
         .generateContextState({ chatHistory: history })
         .contextText.tokenize(loaded.model.tokenizer).length;

@@ -46,6 +46,8 @@ export interface CallParams {
   seed?: number;
   ignoreEos?: boolean;
   stop?: string[];
+  /** The call went on from an unfinished assistant message (Continue). */
+  continueLast?: boolean;
   /** Name of the JSON schema requested, if any (the schema itself belongs to the caller's prompt version). */
   jsonSchema?: string;
 }
@@ -383,6 +385,7 @@ function paramsOf(req: CompletionRequest): CallParams {
   if (req.seed !== undefined) p.seed = req.seed;
   if (req.ignoreEos) p.ignoreEos = true;
   if (req.stop !== undefined) p.stop = req.stop;
+  if (req.continueLast) p.continueLast = true;
   if (req.jsonSchema !== undefined) p.jsonSchema = req.jsonSchema.name;
   return p;
 }

@@ -22,6 +22,13 @@ export interface OpenAiPreset {
    * token). OpenAI refuses unknown fields with a 400; the other servers honour it or ignore it.
    */
   acceptsIgnoreEos: boolean;
+  /**
+   * How the server goes on from an unfinished assistant message sent last (Continue): `prefill`
+   * (llama.cpp server, Ollama, LM Studio, OpenRouter: a final assistant message is continued),
+   * `flags` (vLLM: only with `continue_final_message: true, add_generation_prompt: false`), or
+   * `no` (OpenAI answers it with a new message instead).
+   */
+  continues: 'prefill' | 'flags' | 'no';
   /** What to tell a person when nothing answers at the base URL. */
   startHint: string;
   /** A model id to start from. */
@@ -37,6 +44,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     supportsJsonSchema: true,
     maxTokensField: 'max_completion_tokens',
     acceptsIgnoreEos: false,
+    continues: 'no',
     startHint: 'Check your internet connection and proxy settings.',
     exampleModel: 'gpt-4o-mini',
   },
@@ -48,6 +56,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     supportsJsonSchema: true,
     maxTokensField: 'max_tokens',
     acceptsIgnoreEos: true,
+    continues: 'prefill',
     startHint:
       "Start Ollama (run 'ollama serve' or open the Ollama app) and pull the model with 'ollama pull <model>'.",
     exampleModel: 'llama3.1:8b',
@@ -60,6 +69,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     supportsJsonSchema: true,
     maxTokensField: 'max_tokens',
     acceptsIgnoreEos: true,
+    continues: 'prefill',
     startHint: "Open LM Studio, load a model and start the local server (Developer tab, or 'lms server start').",
     exampleModel: 'qwen2.5-7b-instruct',
   },
@@ -71,6 +81,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     supportsJsonSchema: true,
     maxTokensField: 'max_tokens',
     acceptsIgnoreEos: true,
+    continues: 'prefill',
     startHint: "Start it with 'llama-server -m <model.gguf> --port 8080'.",
     exampleModel: 'default',
   },
@@ -82,6 +93,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     supportsJsonSchema: true,
     maxTokensField: 'max_tokens',
     acceptsIgnoreEos: true,
+    continues: 'flags',
     startHint: "Start it with 'vllm serve <model> --port 8000'.",
     exampleModel: 'Qwen/Qwen2.5-7B-Instruct',
   },
@@ -94,6 +106,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     supportsJsonSchema: false,
     maxTokensField: 'max_tokens',
     acceptsIgnoreEos: true,
+    continues: 'prefill',
     startHint: 'Check your internet connection and proxy settings.',
     exampleModel: 'openai/gpt-4o-mini',
   },
@@ -105,6 +118,7 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAiPresetId, OpenAiPreset>> = {
     supportsJsonSchema: false,
     maxTokensField: 'max_tokens',
     acceptsIgnoreEos: true,
+    continues: 'prefill',
     startHint: 'Check that the server is running and that the base URL (usually ending in /v1) is right.',
     exampleModel: '',
   },

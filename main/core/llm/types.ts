@@ -49,6 +49,11 @@ export interface CompletionRequest {
   /** Ask for JSON matching this schema where the provider supports it (see `capabilities`). */
   jsonSchema?: JsonSchemaFormat;
   stop?: string[];
+  /**
+   * The last message is the assistant's unfinished answer: the model writes on from its last word
+   * (an assistant prefix, "prefill"), and the result is only what comes after it.
+   */
+  continueLast?: boolean;
   /** Each piece of the answer as it streams in: text, or reasoning the server returns apart (`reasoning_content`). */
   onDelta?: (delta: { text?: string; reasoning?: string }) => void;
 }

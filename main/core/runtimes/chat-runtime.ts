@@ -72,6 +72,11 @@ export interface ChatRuntimeRequest {
   onStatus?(status: { state: 'loading' | 'generating'; detail?: string }): void;
   /** The id a runtime that records its calls (through the LLM gateway) records this one under. */
   callId?: string;
+  /**
+   * Continue: the last message is the character's unfinished reply (stopped or cut off), and the
+   * model writes on from its last word. The deltas and the reply are only what comes after it.
+   */
+  continuing?: boolean;
 }
 
 export interface ChatRuntimeReply {
@@ -101,6 +106,11 @@ export interface ChatRuntimeIdentity {
 
 export interface ChatRuntime {
   readonly identity: ChatRuntimeIdentity;
+  /**
+   * Why this runtime cannot go on from an unfinished reply (`continuing`), as a sentence for the
+   * user; absent when it can.
+   */
+  readonly cannotContinue?: string;
   reply(request: ChatRuntimeRequest): Promise<ChatRuntimeReply>;
   /** Frees the model and any process or connection; further replies reject. Idempotent. */
   dispose(): Promise<void>;

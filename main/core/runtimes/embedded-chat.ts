@@ -25,6 +25,10 @@
  * - `chat`: the conversation as trained (chatPromptMessages) through the GGUF's own Jinja chat
  *   template with the generation prompt; stops on end-of-generation tokens and the template's
  *   end-of-turn markers.
+ *
+ * Continue (`request.continuing`: the last message is the character's unfinished reply): the prompt
+ * ends inside that reply, after its last word (the paper's open speaking turn without `<|eot|>`;
+ * the template's last model turn left open), and the model writes on; only the new text streams.
  */
 import type {
   ChatHistoryItem,
@@ -51,12 +55,13 @@ import { checkAdapterFits, estimateChatMemory, type MemoryEstimate } from './ggu
 import {
   EOT,
   MAX_ASIDES,
+  characterLlmContinuation,
   characterLlmPrompt,
   chatPromptMessages,
   splitHeader,
-  splitHeaderSoFar,
   type PromptCharacter,
 } from './paper-prompt';
+import { HeaderRouter } from './header-router';
 
 export interface EmbeddedChatOptions {
   /** The base model as GGUF (unmerged), or a merged / fully fine-tuned model with no adapter. */
@@ -167,9 +172,11 @@ export class EmbeddedChat implements ChatRuntime {
       },
     };
     try {
-      return await (this.options.format === 'character-llm'
-        ? this.paperReply(loaded, tracked)
-        : this.chatReply(loaded, tracked));
+      return await (this.options.format === 'chat'
+        ? this.chatReply(loaded, tracked)
+        : request.continuing
+          ? this.paperContinuation(loaded, tracked)
+          : this.paperReply(loaded, tracked));
     } catch (error) {
       if (error instanceof StudioFailure) throw error;
       // A native failure mid-reply: what was streamed is kept, marked as cut by the caller.
@@ -294,6 +301,23 @@ export class EmbeddedChat implements ChatRuntime {
     return { text, reasoning: reasoning(), finish, promptTokens, completionTokens: used };
   }
 
+  /** Continue in the paper's format: the open speaking turn written on to its `<|eot|>` (or, never ending, past it). */
+  private async paperContinuation(loaded: Loaded, request: ChatRuntimeRequest): Promise<ChatRuntimeReply> {
+    const prompt = characterLlmContinuation(request.messages, this.options.character, this.options.userName);
+    const tokens = this.rawTokens(loaded, prompt);
+    const stops = request.sampling.ignoreEos ? [] : [EOT];
+    const segment = await this.generate(loaded, tokens, request.sampling, stops, request.signal, (chunk) =>
+      request.onDelta({ text: chunk }),
+    );
+    return {
+      text: segment.text,
+      reasoning: null,
+      finish: segment.finish,
+      promptTokens: tokens.length,
+      completionTokens: segment.tokens,
+    };
+  }
+
   private async chatReply(loaded: Loaded, request: ChatRuntimeRequest): Promise<ChatRuntimeReply> {
     const messages = chatPromptMessages(request.messages, this.options.character, this.options.userName);
     const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem =>
@@ -303,7 +327,9 @@ export class EmbeddedChat implements ChatRuntime {
           ? { type: 'user', text: m.content }
           : { type: 'model', response: [m.content] },
     );
-    history.push({ type: 'model', response: [] }); // the turn the model writes
+    // The turn the model writes: a new one, or (Continue) the unfinished last one, which the
+    // template leaves open after its last word.
+    if (!request.continuing) history.push({ type: 'model', response: [] });
     const state = loaded.chatWrapper!.generateContextState({ chatHistory: history });
     const tokens = state.contextText.tokenize(loaded.model.tokenizer);
     const template = loaded.model.fileInfo.metadata.tokenizer.chat_template ?? '';
@@ -345,47 +371,4 @@ export class EmbeddedChat implements ChatRuntime {
 
 function cancelledReply(): ChatRuntimeReply {
   return { text: '', reasoning: null, finish: 'cancelled', promptTokens: null, completionTokens: 0 };
-}
-
-/**
- * Streams a character-llm turn (serve_engine.py `_HeaderRouter`): holds text until its `kind):` header is
- * known, then sends speech as `text` and thinking/action as `reasoning` (asides after the first
- * start on a new line, as the reply's joined reasoning does).
- */
-export class HeaderRouter {
-  private buffer = '';
-  private sink: ((chunk: string) => void) | null = null;
-
-  constructor(
-    private readonly onDelta: ChatRuntimeRequest['onDelta'],
-    private readonly firstAside: boolean,
-  ) {}
-
-  feed(text: string): void {
-    if (this.sink) {
-      if (text) this.sink(text);
-      return;
-    }
-    this.buffer += text;
-    const split = splitHeaderSoFar(this.buffer);
-    if (split) this.route(split.kind, split.text);
-  }
-
-  /** End of the turn: what is still held is routed as the whole text would be. */
-  finish(): void {
-    if (this.sink === null && this.buffer) {
-      const split = splitHeader(this.buffer);
-      this.route(split.kind, split.text);
-    }
-  }
-
-  private route(kind: string | null, rest: string): void {
-    if (kind === 'thinking' || kind === 'action') {
-      this.sink = (chunk) => this.onDelta({ reasoning: chunk });
-      rest = (this.firstAside ? '' : '\n') + (kind === 'action' ? '(action) ' : '') + rest;
-    } else {
-      this.sink = (chunk) => this.onDelta({ text: chunk });
-    }
-    if (rest) this.sink(rest);
-  }
 }

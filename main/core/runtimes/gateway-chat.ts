@@ -1,3 +1,4 @@
+import { StudioFailure } from '../errors';
 import { LlmGateway, type CallRecord, type StartedCall } from '../llm/gateway';
 import { OpenAiCompatibleProvider } from '../llm/openai-provider';
 import { isLlmError, type ChatMessage, type LlmProvider, type PriceTable } from '../llm/types';
@@ -41,10 +42,13 @@ class GatewayChatRuntime implements ChatRuntime {
     private readonly sendsNames: boolean,
     /** What its calls cost (a paid endpoint's prices); none for a server that does not bill. */
     private readonly prices: PriceTable = {},
+    /** Why it cannot go on from an unfinished reply (Continue), or undefined when it can. */
+    readonly cannotContinue?: string,
   ) {}
 
   async reply(request: ChatRuntimeRequest): Promise<ChatRuntimeReply> {
     if (this.disposed) throw new Error('This chat runtime was closed; start the conversation again.');
+    if (request.continuing && this.cannotContinue) throw new StudioFailure('unavailable', this.cannotContinue);
     const provider = await this.ready((status) => request.onStatus?.(status));
     const gateway = new LlmGateway(provider, {
       maxConcurrency: 1,
@@ -66,6 +70,8 @@ class GatewayChatRuntime implements ChatRuntime {
           maxTokens: request.sampling.maxTokens,
           ...(request.sampling.seed !== undefined && { seed: request.sampling.seed }),
           ...(request.sampling.ignoreEos && { ignoreEos: true }),
+          // Continue: the unfinished reply goes last, as an assistant prefix the model writes on from.
+          ...(request.continuing && { continueLast: true }),
           onDelta: (delta) => {
             if (!flowing) {
               flowing = true;
@@ -127,6 +133,9 @@ export function endpointChatRuntime(
     () => Promise.resolve(),
     false,
     prices,
+    provider.id === 'openai-compatible:openai'
+      ? "OpenAI's API cannot go on from an unfinished reply (it answers it with a new one): use Retry, or chat through a server that can (llama.cpp server, vLLM, Ollama, LM Studio)."
+      : undefined,
   );
 }
 
@@ -187,5 +196,7 @@ export function servedChatRuntime(
     recorder,
     () => (startedHere ? access.stop() : Promise.resolve()),
     true,
+    {},
+    "The trainer's serve cannot go on from an unfinished reply yet: use Retry, or chat with this run on the embedded runtime (Settings of the conversation), which can.",
   );
 }

@@ -137,6 +137,25 @@ export function characterLlmPrompt(
   return `${metaPromptFor(character, setting)}${history ? `${history}\n` : ''}${character.shortName} (`;
 }
 
+/**
+ * Continue: the raw text a character-llm model continues when the last message is the character's
+ * unfinished reply: as `characterLlmPrompt` with that reply as the last turn, left open (no `<|eot|>`
+ * after its last word), so the model writes on inside it.
+ */
+export function characterLlmContinuation(
+  messages: readonly ChatRuntimeMessage[],
+  character: PromptCharacter,
+  userName: string = DEFAULT_USER_NAME,
+): string {
+  if (messages.at(-1)?.role !== 'assistant')
+    throw new PromptError("Nothing to continue: the conversation does not end with the character's reply.");
+  const { system, turns } = conversationTurns(messages, character, userName);
+  const setting = parseSetting(system, character);
+  let blocks = renderTurns(turns).split(`${EOT}\n`);
+  if (blocks.length > HISTORY_TURNS) blocks = blocks.slice(-HISTORY_TURNS);
+  return `${metaPromptFor(character, setting)}${blocks.join(`${EOT}\n`).slice(0, -EOT.length)}`;
+}
+
 export interface TemplateMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;

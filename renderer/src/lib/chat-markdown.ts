@@ -12,6 +12,7 @@
  * Pure and linear in the text: a reply is parsed again at each streamed piece.
  */
 
+import type { HighlightPart } from '../../../common/contract';
 import { inlineText, parseInline, type Inline } from './chat-markdown-inline';
 
 export type { Inline };
@@ -45,6 +46,35 @@ export function markdownText(text: string): string {
   };
   walk(parseMarkdown(text));
   return out.join(' ');
+}
+
+/** A title (one line) as a reader sees it: its inline marks (`*waves*`, `**bold**`, code) left out. */
+export function markdownTitle(title: string): string {
+  return inlineText(parseInline(title));
+}
+
+// Private-use characters that mark where a search match starts and ends while the marks are read:
+// taken as letters by the emphasis rules, as the matched word's own letters are.
+const MATCH_START = '\uE000';
+const MATCH_END = '\uE001';
+
+/**
+ * A search snippet (words around a match, the match marked) as a reader sees it: the text's inline
+ * marks left out as `parseInline` reads them, read over the whole snippet so a mark around a match
+ * pairs up; the matched words stay marked. A mark cut off by the snippet's edge stays as typed.
+ */
+export function markdownSnippet(parts: readonly HighlightPart[]): HighlightPart[] {
+  const clean = (text: string) => text.replaceAll(MATCH_START, '').replaceAll(MATCH_END, '');
+  const marked = parts.map((p) => (p.match ? MATCH_START + clean(p.text) + MATCH_END : clean(p.text))).join('');
+  const out: HighlightPart[] = [];
+  for (const piece of inlineText(parseInline(marked)).split(MATCH_START)) {
+    const end = piece.indexOf(MATCH_END);
+    const match = end < 0 ? '' : piece.slice(0, end);
+    const rest = end < 0 ? piece : piece.slice(end + 1);
+    if (match !== '') out.push({ text: match, match: true });
+    if (rest !== '') out.push({ text: rest, match: false });
+  }
+  return out;
 }
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})[^`]*$/;

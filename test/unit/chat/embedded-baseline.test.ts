@@ -43,6 +43,17 @@ it('streams the reply of an embedded baseline, and Stop keeps the text written s
     expect(reply.state).toBe('cancelled');
     expect(reply.text).toBe(streamed.join(''));
     expect(reply.producer?.runtime).toBe('embedded');
+    off();
+    // Continue: the model writes on from the stopped reply (its last model turn left open), in place.
+    const more = await call(env.studio, 'chat/continue', {
+      conversationId: conversation.id,
+      messageId: reply.id,
+      sampling: { maxTokens: 8, temperature: 0 },
+    });
+    expect(more).toMatchObject({ id: reply.id, state: 'complete', finish: 'length' });
+    expect(more.text.startsWith(reply.text) && more.text.length > reply.text.length).toBe(true);
+    const calls = await call(env.studio, 'calls/get', { id: more.callId! });
+    expect(calls.at(-1)?.params).toMatchObject({ continueLast: true });
   } finally {
     off();
   }

@@ -118,6 +118,27 @@ describe('OpenAiCompatibleProvider', () => {
     expect(s.requests[2]?.chat?.body).not.toHaveProperty('ignore_eos');
   });
 
+  it('continues a final assistant message: vLLM told so by its flags, a prefill server as it is', async () => {
+    const { s, p } = await setup({ responder: () => 'the Rhine.' }, { preset: 'vllm' });
+    const unfinished = {
+      ...ask,
+      messages: [...ask.messages, { role: 'assistant' as const, content: 'Bonn lies on' }],
+      continueLast: true,
+    };
+    await p.complete(unfinished, never());
+    expect(s.requests[0]?.chat?.body).toMatchObject({ continue_final_message: true, add_generation_prompt: false });
+    expect(s.requests[0]?.chat?.messages.at(-1)).toEqual({ role: 'assistant', content: 'Bonn lies on' });
+    const llamacpp = new OpenAiCompatibleProvider({
+      preset: 'llamacpp',
+      baseURL: s.baseURL,
+      apiKey: KEY,
+      model: 'fake-model',
+    });
+    await llamacpp.complete(unfinished, never());
+    expect(s.requests[1]?.chat?.body).not.toHaveProperty('continue_final_message');
+    expect(s.requests[1]?.chat?.messages.at(-1)).toEqual({ role: 'assistant', content: 'Bonn lies on' });
+  });
+
   it('sends json_schema only where supported', async () => {
     const schema = { name: 'scenes', schema: { type: 'object', properties: { scenes: { type: 'array' } } } };
     const { s, p } = await setup({}, { supportsJsonSchema: true });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { markdownText, parseMarkdown, type Block, type Inline } from '../../../renderer/src/lib/chat-markdown';
+import {
+  markdownSnippet,
+  markdownText,
+  markdownTitle,
+  parseMarkdown,
+  type Block,
+  type Inline,
+} from '../../../renderer/src/lib/chat-markdown';
 
 /**
  * The chat's Markdown: what each tricky message becomes, written as HTML-like text for reading
@@ -121,6 +128,32 @@ describe('the chat Markdown', () => {
       'smiles Sit, please. one two quoted',
     );
     expect(markdownText('5*3 and *unclosed')).toBe('5*3 and *unclosed');
+  });
+
+  it('shows titles without their marks, numbers as typed', () => {
+    expect(markdownTitle('*waves* Are you **well**, `Herr` B?')).toBe('waves Are you well, Herr B?');
+    expect(markdownTitle('5*3*2 candles and a *loose star')).toBe('5*3*2 candles and a *loose star');
+    // A title is one line, not blocks: a leading dash or number is the title's own.
+    expect(markdownTitle('- 1. Opus')).toBe('- 1. Opus');
+  });
+
+  it('shows search snippets without their marks, the matched words still marked', () => {
+    const hit = (text: string) => ({ text, match: true });
+    const plain = (text: string) => ({ text, match: false });
+    // A mark around the match pairs up across the match's edges.
+    expect(markdownSnippet([plain('…he *'), hit('waves'), plain('* and **plays** on')])).toEqual([
+      plain('…he '),
+      hit('waves'),
+      plain(' and plays on'),
+    ]);
+    expect(markdownSnippet([plain('**'), hit('Sit'), plain(' down**, 5*3*2 '), hit('candles')])).toEqual([
+      hit('Sit'),
+      plain(' down, 5*3*2 '),
+      hit('candles'),
+    ]);
+    // A mark the snippet's edge cut off stays as typed; so does a match that is all marks.
+    expect(markdownSnippet([plain('slowly* he '), hit('plays')])).toEqual([plain('slowly* he '), hit('plays')]);
+    expect(markdownSnippet([hit('5*3')])).toEqual([hit('5*3')]);
   });
 
   it('reads very long lines and many unmatched markers in linear time', () => {

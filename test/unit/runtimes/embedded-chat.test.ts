@@ -12,7 +12,8 @@ import {
   type ChatRuntimeMessage,
   type ChatSampling,
 } from '../../../main/core/runtimes/chat-runtime';
-import { HeaderRouter, type EmbeddedChat } from '../../../main/core/runtimes/embedded-chat';
+import type { EmbeddedChat } from '../../../main/core/runtimes/embedded-chat';
+import { HeaderRouter } from '../../../main/core/runtimes/header-router';
 import { firstStop, heldBack } from '../../../main/core/runtimes/embedded-generate';
 import { characterLlmPrompt, splitHeader } from '../../../main/core/runtimes/paper-prompt';
 import { nodeLlamaCpp } from '../../../main/core/llm/embedded-model';

@@ -8,7 +8,7 @@ import { ConversationPane } from './ConversationPane';
 import type { FoundMessage } from './found-message';
 import { NewConversation } from './NewConversation';
 import { download } from '../../lib/files';
-import { markdownText } from '../../lib/chat-markdown';
+import { markdownSnippet, markdownText, markdownTitle } from '../../lib/chat-markdown';
 import { NameDialog } from '../name-dialog';
 import { OverflowMenu } from '../overflow-menu';
 import '../../chat.css';
@@ -111,10 +111,10 @@ export function ChatPanel({ character }: { character: Character }) {
                     aria-current={selected}
                     title={hit.place ? placeText(hit.place) : undefined}
                   >
-                    <span className="chat-item-title">{c.title}</span>
+                    <span className="chat-item-title">{markdownTitle(c.title)}</span>
                     <span className="chat-item-preview">
                       {hit.snippet.length > 0 ? (
-                        <Marked parts={hit.snippet} />
+                        <Marked parts={markdownSnippet(hit.snippet)} />
                       ) : (
                         markdownText(c.preview) || 'No messages yet'
                       )}
@@ -127,7 +127,7 @@ export function ChatPanel({ character }: { character: Character }) {
                       click meant to open the conversation must not land on Delete. */}
                   <span className="chat-item-tools">
                     <OverflowMenu
-                      label={`Actions for ${c.title}`}
+                      label={`Actions for ${markdownTitle(c.title)}`}
                       items={[
                         { label: 'Rename…', onSelect: () => setRenaming(hit) },
                         { label: 'Delete…', onSelect: () => remove(hit) },

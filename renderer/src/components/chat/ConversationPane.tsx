@@ -6,6 +6,7 @@ import { useUi } from '../../state/ui';
 import { samplingSummary } from './chat-fields';
 import { ConversationSettings } from './ConversationSettings';
 import { MessageBubble, type BubbleActions } from './MessageBubble';
+import { markdownTitle } from '../../lib/chat-markdown';
 import { OverflowMenu } from '../overflow-menu';
 import { useReplyStreams } from '../../state/reply-streams';
 import { useAutoGrow } from './auto-grow';
@@ -118,6 +119,8 @@ export function ConversationPane({
       browse: (messageId: ChatMessageId) => act(() => invoke('chat/select', { messageId })),
       regenerate: (step: PathStep) =>
         void write(() => invoke('chat/reply', { conversationId: id, parentId: step.message.parentId! })),
+      continue: (step: PathStep) =>
+        void write(() => invoke('chat/continue', { conversationId: id, messageId: step.message.id })),
       edit: (step, text, reasoning) =>
         void write(async () => {
           const edited = await invoke('chat/edit', { messageId: step.message.id, text, reasoning });
@@ -149,6 +152,8 @@ export function ConversationPane({
   const v: ConversationView = query.data;
   const { conversation: c } = v;
   const empty = v.path.length === 0;
+  // Shown as read, without its Markdown marks (Rename still edits it as stored).
+  const title = markdownTitle(c.title);
   const who = c.target.kind === 'run' ? `trained run ${c.target.runId.slice(0, 8)}` : `baseline ${c.target.model}`;
   const where = c.setting.location ? ` · ${c.setting.location}` : '';
   const sampling = samplingSummary(c.sampling);
@@ -158,10 +163,10 @@ export function ConversationPane({
   const after = remembered?.count ?? v.continuation;
 
   return (
-    <section className="chat-pane" aria-label={`Conversation: ${c.title}`}>
+    <section className="chat-pane" aria-label={`Conversation: ${title}`}>
       <header className="chat-pane-head">
         <div className="chat-pane-title">
-          <h2 title={c.title}>{c.title}</h2>
+          <h2 title={title}>{title}</h2>
         </div>
         <div className="chat-pane-tools">
           <button
@@ -210,7 +215,7 @@ export function ConversationPane({
               </p>
             </li>
           )}
-          {v.path.map((step) => (
+          {v.path.map((step, at) => (
             <MessageBubble
               key={step.message.id}
               step={step}
@@ -219,6 +224,8 @@ export function ConversationPane({
               busy={replying}
               actions={actions}
               found={marked === step.message.id}
+              // Continue goes on from the last reply only: one the conversation went on from would change what was answered.
+              last={at === v.path.length - 1 && v.continuation === 0}
             />
           ))}
           {after > 0 && last && (

@@ -17,6 +17,8 @@ export interface BubbleActions {
   /** Shows another alternative of this step (← →). */
   browse(id: ChatMessageId): void;
   regenerate(step: PathStep): void;
+  /** Continue: the model goes on from a reply that was stopped or cut off, in the same message. */
+  continue(step: PathStep): void;
   edit(step: PathStep, text: string, reasoning: string | null): void;
   branch(step: PathStep): void;
   correct(step: PathStep): void;
@@ -25,8 +27,8 @@ export interface BubbleActions {
 /**
  * One message of the path: the speaker, the character's thoughts apart (italic, muted) when shown,
  * the speech (its Markdown shown), its state (writing, stopped, cut, edited), and its actions: ‹ ›
- * between alternatives (BranchSwitch), Copy, Regenerate or Retry, Edit, Branch from here, and for a
- * reply the user rewrote, Send to dataset.
+ * between alternatives (BranchSwitch), Copy, Regenerate or Retry, Continue (the last reply, stopped or
+ * cut off), Edit, Branch from here, and for a reply the user rewrote, Send to dataset.
  * Memoized: it renders again only when its own props change (`actions` is one stable object).
  */
 export const MessageBubble = memo(function MessageBubble({
@@ -36,6 +38,7 @@ export const MessageBubble = memo(function MessageBubble({
   busy,
   actions,
   found = false,
+  last = false,
 }: {
   step: PathStep;
   stream: StreamedReply | undefined;
@@ -45,10 +48,23 @@ export const MessageBubble = memo(function MessageBubble({
   actions: BubbleActions;
   /** A search has just brought it into view: marked for a moment. */
   found?: boolean;
+  /** The last message of the path, with nothing after it on any branch (Continue may go on from it). */
+  last?: boolean;
 }) {
   const { message: m, siblings } = step;
   const mine = m.role === 'user';
   const writing = m.state === 'streaming';
+  const continuable = last && !mine && (m.state === 'cut' || m.state === 'cancelled') && m.text.trim() !== '';
+  const continueButton = (className: string) => (
+    <button
+      className={className}
+      disabled={busy}
+      onClick={() => actions.continue(step)}
+      title="Go on from where the reply stopped, in this message"
+    >
+      Continue
+    </button>
+  );
   // While written: what streamed, or what the view read of it if that is more (a window opened mid-reply).
   const text = writing ? longer(stream?.text, m.text) : m.text;
   const reasoning = writing ? longer(stream?.reasoning, m.reasoning ?? '') : (m.reasoning ?? '');
@@ -161,7 +177,8 @@ export const MessageBubble = memo(function MessageBubble({
                 Cut off: {m.error ?? 'the runtime failed'}{' '}
                 <button className="small" onClick={() => actions.regenerate(step)} disabled={busy}>
                   Retry
-                </button>
+                </button>{' '}
+                {continuable && continueButton('small')}
               </p>
             )}
           </>
@@ -185,6 +202,7 @@ export const MessageBubble = memo(function MessageBubble({
                   Regenerate
                 </button>
               )}
+              {continuable && m.state === 'cancelled' && continueButton('ghost small')}
               <button className="ghost small" disabled={busy} onClick={startEdit}>
                 Edit
               </button>
