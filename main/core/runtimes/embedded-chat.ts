@@ -305,17 +305,7 @@ export class EmbeddedChat implements ChatRuntime {
   private async paperContinuation(loaded: Loaded, request: ChatRuntimeRequest): Promise<ChatRuntimeReply> {
     const prompt = characterLlmContinuation(request.messages, this.options.character, this.options.userName);
     const tokens = this.rawTokens(loaded, prompt);
-    const stops = request.sampling.ignoreEos ? [] : [EOT];
-    const segment = await this.generate(loaded, tokens, request.sampling, stops, request.signal, (chunk) =>
-      request.onDelta({ text: chunk }),
-    );
-    return {
-      text: segment.text,
-      reasoning: null,
-      finish: segment.finish,
-      promptTokens: tokens.length,
-      completionTokens: segment.tokens,
-    };
+    return this.textReply(loaded, tokens, request, request.sampling.ignoreEos ? [] : [EOT]);
   }
 
   private async chatReply(loaded: Loaded, request: ChatRuntimeRequest): Promise<ChatRuntimeReply> {
@@ -334,7 +324,21 @@ export class EmbeddedChat implements ChatRuntime {
     const tokens = state.contextText.tokenize(loaded.model.tokenizer);
     const template = loaded.model.fileInfo.metadata.tokenizer.chat_template ?? '';
     // Never ending, a marker the model spells out is text like any other.
-    const stops = request.sampling.ignoreEos ? [] : END_OF_TURN_MARKERS.filter((m) => template.includes(m));
+    return this.textReply(
+      loaded,
+      tokens,
+      request,
+      request.sampling.ignoreEos ? [] : END_OF_TURN_MARKERS.filter((m) => template.includes(m)),
+    );
+  }
+
+  /** The reply written after `tokens` up to one of `stops`, its text streamed as it comes (no thoughts apart). */
+  private async textReply(
+    loaded: Loaded,
+    tokens: Token[],
+    request: ChatRuntimeRequest,
+    stops: readonly string[],
+  ): Promise<ChatRuntimeReply> {
     const segment = await this.generate(loaded, tokens, request.sampling, stops, request.signal, (chunk) =>
       request.onDelta({ text: chunk }),
     );

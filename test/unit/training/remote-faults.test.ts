@@ -14,6 +14,7 @@ import { KNOWN_HOSTS_FILE } from '../../../main/core/training/host-service';
 import { DEFAULT_HYPERPARAMETERS } from '../../../main/core/training/catalog';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { tempDir } from '../../support/paths';
+import { saveTestHost } from '../../support/ssh-host';
 import { startSshd, startTcpProxy, type TcpProxy, type TestSshd } from '../../support/sshd';
 import { studioResponder } from '../../support/studio-responder';
 import { call, generatedBeethoven } from '../../support/studio';
@@ -62,16 +63,12 @@ afterAll(async () => {
 
 describe('a remote run whose connection drops mid-upload', () => {
   it('ends interrupted with a clear message, and resume completes the upload and trains', async () => {
-    const host = await call(studio, 'hosts/save', {
-      name: 'flaky-gpu',
-      host: sshd.host,
-      port: proxy.port,
-      username: sshd.username,
-      privateKeyPath: sshd.userKeyPath,
-      python: venvPython,
-      remoteRoot,
-      gpuCount: 1,
-    });
+    const host = await saveTestHost(
+      studio,
+      sshd,
+      { python: venvPython, remoteRoot },
+      { name: 'flaky-gpu', port: proxy.port },
+    );
     const config: TrainingConfig = {
       baseModel: model,
       format: 'chat',

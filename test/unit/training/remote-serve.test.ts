@@ -17,6 +17,7 @@ import { KnownHostsFile } from '../../../main/core/trainer/known-hosts';
 import { SshTrainerLauncher } from '../../../main/core/trainer/ssh-launcher';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { tempDir } from '../../support/paths';
+import { resaveHost, trustedTestHost } from '../../support/ssh-host';
 import { canConnect, startSshd, startTcpProxy, type TcpProxy, type TestSshd } from '../../support/sshd';
 import { studioResponder } from '../../support/studio-responder';
 import { call, generatedBeethoven } from '../../support/studio';
@@ -69,18 +70,7 @@ beforeAll(async () => {
   });
   server = await startFakeLlmServer({ responder: studioResponder() });
   characterId = await generatedBeethoven(studio, server.baseURL, 6);
-  host = await call(studio, 'hosts/save', {
-    name: 'lab-gpu',
-    host: sshd.host,
-    port: sshd.port,
-    username: sshd.username,
-    privateKeyPath: sshd.userKeyPath,
-    python: venvPython,
-    remoteRoot,
-    gpuCount: 1,
-  });
-  const trusted = await call(studio, 'hosts/trust', { id: host.id, fingerprint: sshd.hostFingerprint });
-  expect(trusted.ok, trusted.summary).toBe(true);
+  host = await trustedTestHost(studio, sshd, { python: venvPython, remoteRoot });
 }, 120_000);
 afterAll(async () => {
   await studio?.shutdown();
@@ -170,8 +160,7 @@ describe('serving a remote run on its host', () => {
   it('ends serving when the SSH connection is lost, and stops the server on the host once it is reachable', async () => {
     // The host is reached through a proxy that can drop the link.
     proxy = await startTcpProxy(sshd.port);
-    const { id: _id, createdAt: _c, updatedAt: _u, hasPassphrase: _p, ...draft } = host;
-    await call(studio, 'hosts/save', { ...draft, id: host.id, port: proxy.port });
+    await resaveHost(studio, host, { port: proxy.port });
     expect((await call(studio, 'hosts/trust', { id: host.id, fingerprint: sshd.hostFingerprint })).ok).toBe(true);
 
     const served = await call(studio, 'training/serve', { id: runId });

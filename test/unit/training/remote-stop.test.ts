@@ -13,6 +13,7 @@ import { Studio } from '../../../main/core/studio';
 import { runCliIn } from '../../support/cli';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
 import { tempDir } from '../../support/paths';
+import { resaveHost, trustedTestHost } from '../../support/ssh-host';
 import { startSshd, type TestSshd } from '../../support/sshd';
 import { studioResponder } from '../../support/studio-responder';
 import { call, generatedBeethoven } from '../../support/studio';
@@ -91,18 +92,7 @@ beforeAll(async () => {
   const studio = openStudio('web');
   try {
     characterId = await generatedBeethoven(studio, server.baseURL, 12);
-    host = await call(studio, 'hosts/save', {
-      name: 'lab-gpu',
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.username,
-      privateKeyPath: sshd.userKeyPath,
-      python: venvPython,
-      remoteRoot,
-      gpuCount: 1,
-    });
-    const trusted = await call(studio, 'hosts/trust', { id: host.id, fingerprint: sshd.hostFingerprint });
-    expect(trusted.ok, trusted.summary).toBe(true);
+    host = await trustedTestHost(studio, sshd, { python: venvPython, remoteRoot });
   } finally {
     await studio.shutdown();
   }
@@ -164,8 +154,7 @@ describe('stopping a run on an SSH host that no studio follows', () => {
 
     // The host cannot be reached now (its settings point at a closed port).
     const admin = openStudio('cli');
-    const { id: _id, createdAt: _c, updatedAt: _u, hasPassphrase: _p, ...draft } = host;
-    await call(admin, 'hosts/save', { ...draft, id: host.id, port: 1 });
+    await resaveHost(admin, host, { port: 1 });
     await admin.shutdown();
 
     const stop = await runCliIn(dataDir, ['train', 'stop', id]);
@@ -178,7 +167,7 @@ describe('stopping a run on an SSH host that no studio follows', () => {
 
     // Reachable again: the stopped trainer is found ended on resume, and nothing trains on.
     const restore = openStudio('cli');
-    await call(restore, 'hosts/save', { ...draft, id: host.id });
+    await resaveHost(restore, host, {});
     await restore.shutdown();
     await waitFor('the asked trainer to save and exit', () => (alive(remotePid(id)) ? undefined : true));
   }, 150_000);
