@@ -23,6 +23,7 @@ import {
 } from '../shared';
 import { interactive, showReply } from './chat-terminal';
 import { showConversation } from './chat-show';
+import { markdownSnippet, markdownTitle } from '../../../common/chat-markdown';
 
 /**
  * `chat`: the Chat tab in a terminal, on the same runtimes and stored as the same conversations.
@@ -94,9 +95,14 @@ async function listConversations(ctx: CliContext): Promise<number> {
       : hits
           .map(({ conversation: c, snippet, messageId, place }) => {
             const when = new Date(c.updatedAt).toISOString().slice(0, 16).replace('T', ' ');
-            const lines = [`${c.id}  ${when}  ${c.title} (${c.messageCount} messages)`];
+            // Titles and snippets as the Chat tab shows them: without their Markdown marks.
+            const lines = [`${c.id}  ${when}  ${markdownTitle(c.title)} (${c.messageCount} messages)`];
             if (snippet.length > 0)
-              lines.push(`    ${snippet.map((p) => (p.match ? `«${p.text}»` : p.text)).join('')}`);
+              lines.push(
+                `    ${markdownSnippet(snippet)
+                  .map((p) => (p.match ? `«${p.text}»` : p.text))
+                  .join('')}`,
+              );
             if (messageId && place)
               lines.push(
                 `    message ${place.position} [${messageId}] ${place.onPath ? 'in the path shown' : 'on another branch'}`,

@@ -84,9 +84,19 @@ describe('character-studio chat', () => {
     const listed = await cli(['chat', 'list', 'Beethoven', '--query', 'music']);
     expect(listed.out).toContain(one.conversationId);
     expect(listed.out).toContain('«music»');
+    // Titles are listed as the Chat tab shows them, without their Markdown marks; stored as typed.
+    const renamed = await cli(['chat', 'update', one.conversationId, '--title', '*Cannons* over **Vienna**, 5*3*2']);
+    expect(renamed.code, renamed.err).toBe(0);
+    const plain = await cli(['chat', 'list', 'Beethoven']);
+    expect(plain.out).toContain('  Cannons over Vienna, 5*3*2 (4 messages)');
+    expect(JSON.parse((await cli(['chat', 'list', 'Beethoven', '--json'])).out)).toEqual([
+      expect.objectContaining({
+        conversation: expect.objectContaining({ title: '*Cannons* over **Vienna**, 5*3*2' }) as unknown,
+      }),
+    ]);
     // A conversation is named by its id or a unique start of it; an unknown one says how to list them.
     const markdown = await cli(['chat', 'export', one.conversationId.slice(0, 20)]);
-    expect(markdown.out).toContain('# Are you well?');
+    expect(markdown.out).toContain('# *Cannons* over **Vienna**, 5*3*2');
     expect(markdown.out).toContain('**Beethoven**');
     const json = await cli(['chat', 'export', one.conversationId, '--format', 'json']);
     expect((JSON.parse(json.out) as { messages: unknown[] }).messages).toHaveLength(4);

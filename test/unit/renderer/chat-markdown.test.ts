@@ -6,7 +6,7 @@ import {
   parseMarkdown,
   type Block,
   type Inline,
-} from '../../../renderer/src/lib/chat-markdown';
+} from '../../../common/chat-markdown';
 
 /**
  * The chat's Markdown: what each tricky message becomes, written as HTML-like text for reading

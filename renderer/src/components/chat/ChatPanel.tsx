@@ -8,7 +8,7 @@ import { ConversationPane } from './ConversationPane';
 import type { FoundMessage } from './found-message';
 import { NewConversation } from './NewConversation';
 import { download } from '../../lib/files';
-import { markdownSnippet, markdownText, markdownTitle } from '../../lib/chat-markdown';
+import { markdownSnippet, markdownText, markdownTitle } from '../../../../common/chat-markdown';
 import { NameDialog } from '../name-dialog';
 import { OverflowMenu } from '../overflow-menu';
 import '../../chat.css';

@@ -6,7 +6,7 @@ import { useUi } from '../../state/ui';
 import { samplingSummary } from './chat-fields';
 import { ConversationSettings } from './ConversationSettings';
 import { MessageBubble, type BubbleActions } from './MessageBubble';
-import { markdownTitle } from '../../lib/chat-markdown';
+import { markdownTitle } from '../../../../common/chat-markdown';
 import { OverflowMenu } from '../overflow-menu';
 import { useReplyStreams } from '../../state/reply-streams';
 import { useAutoGrow } from './auto-grow';

@@ -1,9 +1,9 @@
 import { Fragment, memo, useMemo, type ReactNode } from 'react';
-import { parseMarkdown, type Block } from '../../lib/chat-markdown';
-import { inlineText, type Inline } from '../../lib/chat-markdown-inline';
+import { parseMarkdown, type Block } from '../../../../common/chat-markdown';
+import { inlineText, type Inline } from '../../../../common/chat-markdown-inline';
 
 /**
- * A message's text with its Markdown shown (lib/chat-markdown.ts): React elements only, so text
+ * A message's text with its Markdown shown (common/chat-markdown.ts): React elements only, so text
  * that looks like HTML is shown as written. `tail` (the caret of a reply being written) ends the
  * last line rather than sitting under it. Memoized on the text: parsed again only when it grows.
  */

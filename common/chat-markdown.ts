@@ -12,7 +12,7 @@
  * Pure and linear in the text: a reply is parsed again at each streamed piece.
  */
 
-import type { HighlightPart } from '../../../common/contract';
+import type { HighlightPart } from './contract';
 import { inlineText, parseInline, type Inline } from './chat-markdown-inline';
 
 export type { Inline };
