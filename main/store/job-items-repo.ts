@@ -1,6 +1,7 @@
 import type { ItemFailure, ItemNote, JobId, JobStage } from '../../common/contract';
 import type { Db } from './database';
 import type { SceneWhere } from './scene-filter';
+import { indexPendingSearchRows } from './search-deferral';
 
 /**
  * The work items of jobs (`job_items`): planned once per key, taken while pending, done with the
@@ -54,6 +55,7 @@ export class JobItemsRepo {
    * without reading them into JavaScript. Returns how many were new.
    */
   planSceneItems(jobId: JobId, stage: JobStage, keyPrefix: string, where: SceneWhere, now: number): number {
+    if (where.params['search'] !== undefined) indexPendingSearchRows(this.db);
     return this.db
       .prepare(
         `INSERT OR IGNORE INTO job_items (id, job_id, stage, key, status, input, updated_at)

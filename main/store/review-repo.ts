@@ -1,6 +1,7 @@
 import type { CharacterId, ReviewAction, ReviewChange, SceneId } from '../../common/contract';
 import type { Db } from './database';
 import type { SceneWhere } from './scene-filter';
+import { indexPendingSearchRows } from './search-deferral';
 
 /** Review actions kept per character for undo; older ones are dropped as new ones are recorded. */
 export const KEEP_ACTIONS = 50;
@@ -39,6 +40,7 @@ export class ReviewRepo {
     now: number,
   ): ReviewAction | null {
     return this.db.transaction((): ReviewAction | null => {
+      if (where.params['search'] !== undefined) indexPendingSearchRows(this.db);
       const a = { action: action.id, characterId: action.characterId, now };
       this.db
         .prepare(

@@ -1,5 +1,6 @@
 import { searchTerms, type SearchTerm } from '../../common/search-query';
 import type { Db } from './database';
+import { indexPendingSearchRows } from './search-deferral';
 
 /**
  * How a page of the browser finds the scenes of a search, in the list's order, at any size.
@@ -95,6 +96,8 @@ const quoted = (words: readonly string[]) => `"${words.join(' ')}"`;
  * (see `matchExpression`). Every term is quoted, so no input makes a syntax error.
  */
 export function searchExpression(db: Db, query: string): string | null {
+  // The index must hold every scene before it is read (search-deferral.ts).
+  indexPendingSearchRows(db);
   const parts: string[] = [];
   for (const term of searchTerms(query)) {
     if (!term.prefix) {

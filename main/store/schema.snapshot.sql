@@ -635,6 +635,10 @@ CREATE TABLE schema_migrations (
     applied_at INTEGER NOT NULL
   );
 
+CREATE TABLE search_deferral (id INTEGER PRIMARY KEY CHECK (id = 1));
+
+CREATE TABLE search_pending (scene_rowid INTEGER PRIMARY KEY);
+
 CREATE TABLE training_logs (
   run_id TEXT NOT NULL REFERENCES training_runs (id) ON DELETE CASCADE,
   seq INTEGER NOT NULL,
@@ -710,8 +714,12 @@ CREATE TRIGGER experience_written_index INSTEAD OF INSERT ON experience_written 
   UPDATE scene_search SET experience = NEW.background || char(10) ||
       (SELECT coalesce(group_concat(json_extract(value, '$.text'), char(10)), '') FROM json_each(NEW.turns))
   WHERE rowid = (SELECT rowid FROM scenes WHERE id = NEW.scene_id)
+    AND NOT EXISTS (SELECT 1 FROM search_deferral)
     AND NOT EXISTS (SELECT 1 FROM scenes s JOIN dataset_imports i ON i.id = s.import_id
       WHERE s.id = NEW.scene_id AND i.copying = 1);
+  INSERT OR IGNORE INTO search_pending (scene_rowid)
+  SELECT s.rowid FROM scenes s WHERE s.id = NEW.scene_id AND EXISTS (SELECT 1 FROM search_deferral)
+    AND (s.import_id IS NULL OR NOT EXISTS (SELECT 1 FROM dataset_imports i WHERE i.id = s.import_id AND i.copying = 1));
   DELETE FROM scene_speakers WHERE scene_id = NEW.scene_id;
   INSERT INTO scene_speakers (scene_id, character_id, speaker, turns)
   SELECT NEW.scene_id, s.character_id, trim(json_extract(t.value, '$.speaker')), count(*)
@@ -747,7 +755,10 @@ CREATE TRIGGER experiences_scope_insert AFTER INSERT ON experiences BEGIN
 END;
 
 CREATE TRIGGER experiences_search_delete AFTER DELETE ON experiences BEGIN
-  UPDATE scene_search SET experience = '' WHERE rowid = (SELECT rowid FROM scenes WHERE id = OLD.scene_id);
+  UPDATE scene_search SET experience = '' WHERE rowid = (SELECT rowid FROM scenes WHERE id = OLD.scene_id)
+    AND NOT EXISTS (SELECT 1 FROM search_deferral);
+  INSERT OR IGNORE INTO search_pending (scene_rowid)
+  SELECT rowid FROM scenes WHERE id = OLD.scene_id AND EXISTS (SELECT 1 FROM search_deferral);
   DELETE FROM scene_speakers WHERE scene_id = OLD.scene_id;
 END;
 
@@ -872,20 +883,37 @@ END;
 
 CREATE TRIGGER scenes_search_delete AFTER DELETE ON scenes BEGIN
   DELETE FROM scene_search WHERE rowid = OLD.rowid;
+  DELETE FROM search_pending WHERE scene_rowid = OLD.rowid;
 END;
 
 CREATE TRIGGER scenes_search_insert AFTER INSERT ON scenes
-  WHEN NEW.import_id IS NULL OR NOT EXISTS (SELECT 1 FROM dataset_imports WHERE id = NEW.import_id AND copying = 1)
+  WHEN (NEW.import_id IS NULL OR NOT EXISTS (SELECT 1 FROM dataset_imports WHERE id = NEW.import_id AND copying = 1))
+    AND NOT EXISTS (SELECT 1 FROM search_deferral)
 BEGIN
   INSERT INTO scene_search (rowid, type, location, time, background, people, experience)
   VALUES (NEW.rowid, NEW.type, NEW.location, NEW.time, NEW.background,
     (SELECT coalesce(group_concat(value, ', '), '') FROM json_each(NEW.people)), '');
 END;
 
-CREATE TRIGGER scenes_search_update AFTER UPDATE OF type, location, time, background, people ON scenes BEGIN
+CREATE TRIGGER scenes_search_insert_deferred AFTER INSERT ON scenes
+  WHEN (NEW.import_id IS NULL OR NOT EXISTS (SELECT 1 FROM dataset_imports WHERE id = NEW.import_id AND copying = 1))
+    AND EXISTS (SELECT 1 FROM search_deferral)
+BEGIN
+  INSERT OR IGNORE INTO search_pending (scene_rowid) VALUES (NEW.rowid);
+END;
+
+CREATE TRIGGER scenes_search_update AFTER UPDATE OF type, location, time, background, people ON scenes
+  WHEN NOT EXISTS (SELECT 1 FROM search_deferral)
+BEGIN
   UPDATE scene_search SET type = NEW.type, location = NEW.location, time = NEW.time, background = NEW.background,
     people = (SELECT coalesce(group_concat(value, ', '), '') FROM json_each(NEW.people))
   WHERE rowid = NEW.rowid;
+END;
+
+CREATE TRIGGER scenes_search_update_deferred AFTER UPDATE OF type, location, time, background, people ON scenes
+  WHEN EXISTS (SELECT 1 FROM search_deferral)
+BEGIN
+  INSERT OR IGNORE INTO search_pending (scene_rowid) VALUES (NEW.rowid);
 END;
 
 CREATE TRIGGER scenes_signature_stale AFTER UPDATE OF location, background ON scenes

@@ -1,4 +1,8 @@
 import type { Db } from './database';
+import { deferringSearchRows, indexPendingSearchRows } from './search-deferral';
+
+/** How long the batch stays idle before the search rows its writes left noted are written (search-deferral.ts). */
+const SEARCH_ROWS_IDLE_MS = 1_000;
 
 /**
  * Group commit: writes asked for close together share one transaction. A commit is much of what a
@@ -19,9 +23,14 @@ import type { Db } from './database';
  * 15–30 ms of writes, which in one stretch would hold the serving loop past its 50 ms goal on a
  * busy machine. A write still waits for nothing but its own slice's commit.
  *
+ * With `deferSearchRows`, the batch's writes leave their search rows noted rather than written (search-deferral.ts): they
+ * are written in the commit that brings the notes to `PENDING_ROWS`, or once the batch has been
+ * idle for `SEARCH_ROWS_IDLE_MS`, or by the first search that comes before either.
+ *
  * Lifecycle: a waiting write arms one timer; `flush()` commits everything waiting at once, in one
- * transaction (before the database closes, say). An empty batch arms nothing, so an idle studio
- * has no timer.
+ * transaction, and writes the noted search rows (before the database closes, say). An empty batch
+ * arms nothing, so an idle studio has no timer but, for a second after its last write, the one
+ * that writes the search rows (unref'd: a process may end without it, and the next open writes them).
  */
 export class WriteBatch {
   private waiting: { work: () => unknown; resolve: (value: never) => void; reject: (error: unknown) => void }[] = [];
@@ -35,7 +44,12 @@ export class WriteBatch {
     private readonly windowMs: number,
     /** The most work one commit of a due batch runs before the rest goes on the next turn, in ms. */
     private readonly sliceMs = 10,
-  ) {}
+    /** Whether its writes defer their search rows (search-deferral.ts): the studio's database only. */
+    private readonly deferSearchRows = false,
+  ) {
+    // Rows noted by a process that stopped before writing them.
+    if (deferSearchRows) indexPendingSearchRows(db);
+  }
 
   write<T>(work: () => T, withinMs = this.windowMs): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -48,6 +62,7 @@ export class WriteBatch {
     this.cancel?.();
     this.cancel = null;
     this.commit(Infinity);
+    if (this.deferSearchRows) this.indexSearchRows();
   }
 
   /** The armed flush: one slice of work, the rest on the next turn. */
@@ -61,28 +76,56 @@ export class WriteBatch {
   private commit(deadline: number): void {
     const batch: typeof this.waiting = [];
     const outcomes: { ok: boolean; value: unknown }[] = [];
+    let pending = 0;
     try {
       this.db.transaction(() => {
-        do {
-          const next = this.waiting.shift();
-          if (!next) break;
-          batch.push(next);
-          try {
-            outcomes.push({ ok: true, value: this.db.transaction(next.work)() });
-          } catch (error) {
-            outcomes.push({ ok: false, value: error });
-          }
-        } while (performance.now() < deadline);
+        const writes = () => {
+          do {
+            const next = this.waiting.shift();
+            if (!next) break;
+            batch.push(next);
+            try {
+              outcomes.push({ ok: true, value: this.db.transaction(next.work)() });
+            } catch (error) {
+              outcomes.push({ ok: false, value: error });
+            }
+          } while (performance.now() < deadline);
+        };
+        if (this.deferSearchRows) pending = deferringSearchRows(this.db, writes).pending;
+        else writes();
       })();
     } catch (error) {
       for (const { reject } of batch) reject(error);
       return;
     }
+    if (pending > 0) this.armSearchRows();
     batch.forEach(({ resolve, reject }, i) => {
       const { ok, value } = outcomes[i]!;
       if (ok) resolve(value as never);
       else reject(value);
     });
+  }
+
+  private searchRowsTimer: NodeJS.Timeout | null = null;
+
+  /** Writes the noted search rows once no write has come for `SEARCH_ROWS_IDLE_MS`. */
+  private armSearchRows(): void {
+    if (this.searchRowsTimer) this.searchRowsTimer.refresh();
+    else {
+      this.searchRowsTimer = setTimeout(() => this.indexSearchRows(), SEARCH_ROWS_IDLE_MS);
+      // Left noted when the process ends first: the next open writes them.
+      this.searchRowsTimer.unref();
+    }
+  }
+
+  private indexSearchRows(): void {
+    if (this.searchRowsTimer) clearTimeout(this.searchRowsTimer);
+    this.searchRowsTimer = null;
+    try {
+      indexPendingSearchRows(this.db);
+    } catch {
+      // The database closed under the timer, or is busy: the next search or open writes them.
+    }
   }
 
   /** Makes the flush run within `withinMs` (earlier if one is already due sooner). */

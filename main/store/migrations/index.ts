@@ -33,6 +33,7 @@ import m032 from './032_chat_user_name.sql';
 import m033 from './033_training_logs.sql';
 import m034 from './034_call_provider_label.sql';
 import m035 from './035_job_unpriced_calls.sql';
+import m036 from './036_deferred_search_rows.sql';
 import { recountSceneFigures } from '../scene-figures';
 import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
@@ -82,4 +83,5 @@ export const migrations: readonly Migration[] = [
   { id: 33, name: 'training_logs', sql: m033 },
   { id: 34, name: 'call_provider_label', sql: m034 },
   { id: 35, name: 'job_unpriced_calls', sql: m035 },
+  { id: 36, name: 'deferred_search_rows', sql: m036 },
 ];

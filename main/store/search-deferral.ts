@@ -1,0 +1,79 @@
+import type { Db } from './database';
+
+/**
+ * Rows of the dataset search index (`scene_search`) written in bulk after a generation job's
+ * writes, not one by one inside them (migration 036).
+ *
+ * Why: FTS5 writes what a transaction (or a savepoint) indexed as a new segment of the index when
+ * it commits, and a segment costs much more than its rows: a group commit holds two or three job
+ * items, and indexing rows three at a time cost a generation job ~0.6 ms of CPU per item, a fifth
+ * of all it spent. Indexed a hundred at a time, and a scene with its experience as one row rather
+ * than a row written and then rewritten, the same rows cost a fraction of that.
+ *
+ * Contract:
+ * - Inside `deferringSearchRows` (the group commit's transaction), the triggers that keep the index
+ *   note the scenes whose row must be (re)written in `search_pending` instead of indexing them.
+ *   Every other write indexes at once, as before. The notes commit with the writes.
+ * - A noted scene's row is written whole from what is stored when it is written (its fields, its
+ *   experience's text), so several changes make one row; a scene deleted meanwhile gets none; one
+ *   of an import still copying is left to the import, as the triggers leave it.
+ * - Nothing reads the index without its rows: every search calls `indexPendingSearchRows` first
+ *   (scene-search-plan.ts `searchExpression`, and the filters that search: review-repo.ts,
+ *   job-items-repo.ts), which writes what is noted, whichever process or window noted it.
+ * - The rows are written once `PENDING_ROWS` are noted (in the group commit that reaches it), when
+ *   the batch has been idle for a while (write-batch.ts), before the database closes, and at open.
+ */
+export const PENDING_ROWS = 64;
+
+/**
+ * Runs `run` (inside the caller's transaction) with search rows deferred, then writes them if
+ * `PENDING_ROWS` or more are noted. Returns `run`'s result and how many stay noted.
+ */
+export function deferringSearchRows<T>(db: Db, run: () => T): { result: T; pending: number } {
+  const set = db.prepare('INSERT OR IGNORE INTO search_deferral (id) VALUES (1)').run().changes > 0;
+  const result = run();
+  // A deferral already open (a batch inside a batch) is ended by the outer one.
+  if (!set) return { result, pending: 0 };
+  db.prepare('DELETE FROM search_deferral').run();
+  const ready = db.prepare(`SELECT count(*) FROM search_pending p JOIN scenes s ON s.rowid = p.scene_rowid ${READY}`);
+  if ((ready.pluck().get() as number) >= PENDING_ROWS) writePendingRows(db, READY);
+  const pending = db.prepare('SELECT count(*) FROM search_pending').pluck().get() as number;
+  return { result, pending };
+}
+
+/** Noted scenes whose experience is written: their row will not change again when it comes. */
+const READY = 'WHERE s.has_experience != 0';
+
+/** Writes every noted search row, in one transaction (the caller's, if one is open). */
+export function indexPendingSearchRows(db: Db): void {
+  if (db.prepare('SELECT 1 FROM search_pending LIMIT 1').get() === undefined) return;
+  db.transaction(() => writePendingRows(db, ''))();
+}
+
+/** Writes the rows of the noted scenes that `condition` (on `scenes s`) selects, and forgets their notes. */
+function writePendingRows(db: Db, condition: string): void {
+  const pending = db
+    .prepare(
+      `SELECT p.scene_rowid FROM search_pending p LEFT JOIN scenes s ON s.rowid = p.scene_rowid ${condition}
+       ORDER BY p.scene_rowid`,
+    )
+    .pluck()
+    .all() as number[];
+  const remove = db.prepare('DELETE FROM scene_search WHERE rowid = ?');
+  const insert = db.prepare(
+    `INSERT INTO scene_search (rowid, type, location, time, background, people, experience)
+     SELECT s.rowid, s.type, s.location, s.time, s.background,
+       (SELECT coalesce(group_concat(value, ', '), '') FROM json_each(s.people)),
+       CASE WHEN e.scene_id IS NULL THEN '' ELSE e.background || char(10) ||
+         (SELECT coalesce(group_concat(json_extract(value, '$.text'), char(10)), '') FROM json_each(e.turns)) END
+     FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id
+     WHERE s.rowid = ?
+       AND (s.import_id IS NULL OR NOT EXISTS (SELECT 1 FROM dataset_imports i WHERE i.id = s.import_id AND i.copying = 1))`,
+  );
+  const forget = db.prepare('DELETE FROM search_pending WHERE scene_rowid = ?');
+  for (const rowid of pending) {
+    remove.run(rowid);
+    insert.run(rowid);
+    forget.run(rowid);
+  }
+}
