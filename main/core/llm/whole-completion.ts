@@ -1,5 +1,5 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { isRedirect, leanAgents, leanRequest, type LeanAgents } from './lean-fetch';
+import { isRedirect, leanConnections, leanRequest, type LeanConnections } from './lean-fetch';
 
 /** What `WholeCompletions.create` answers for a redirect: the caller sends it through the client. */
 export const REDIRECTED: unique symbol = Symbol('redirected');
@@ -28,7 +28,7 @@ export const REDIRECTED: unique symbol = Symbol('redirected');
  * Lifecycle: one per provider instance, which owns its keep-alive agents (see `leanFetch`).
  */
 export class WholeCompletions {
-  private readonly agents: LeanAgents = leanAgents();
+  private readonly connections: LeanConnections = leanConnections();
   private readonly url: URL;
 
   constructor(
@@ -43,7 +43,7 @@ export class WholeCompletions {
     if (signal.aborted) throw new APIUserAbortError();
     let answer;
     try {
-      answer = await leanRequest(this.agents, this.url, {
+      answer = await leanRequest(this.connections, this.url, {
         method: 'POST',
         headers: {
           accept: 'application/json',
@@ -58,7 +58,7 @@ export class WholeCompletions {
     }
     const { res } = answer;
     if (isRedirect(res)) return REDIRECTED;
-    const status = res.statusCode ?? 0;
+    const status = res.statusCode;
     if (status < 200 || status > 299) {
       const text = bodyText(answer.body());
       const json = safeJson(text);
