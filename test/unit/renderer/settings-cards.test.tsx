@@ -6,6 +6,7 @@ import { ProviderCard } from '../../../renderer/src/components/settings/Provider
 import { queryClient } from '../../../renderer/src/lib/queries';
 import { useUi } from '../../../renderer/src/state/ui';
 import { settleIn } from '../../support/dom';
+import { fakeProviderDraft } from '../../support/drafts';
 import { connectRenderer, renderWithQueries } from '../../support/render';
 import { call, studioForEachTest, type makeStudio } from '../../support/studio';
 
@@ -48,16 +49,8 @@ const click = (element: HTMLElement) => act(() => element.click());
 
 it('a provider card shows what it points at, and deletes the provider only once asked and told yes', async () => {
   const provider = await call(env.studio, 'providers/create', {
-    name: 'Fake',
-    preset: 'custom',
-    baseUrl: 'http://127.0.0.1:9/v1',
-    model: 'fake-model',
-    modelPath: '',
-    apiKey: 'k',
-    maxConcurrency: 4,
+    ...fakeProviderDraft('http://127.0.0.1:9/v1'),
     requestsPerMinute: 30,
-    timeoutMs: 5_000,
-    structuredOutput: true,
   });
   const { container, unmount } = renderWithQueries(
     <ul>

@@ -101,13 +101,10 @@ function HostCard({ host, editing, onEdit }: { host: Host; editing: boolean; onE
           </span>
         </>
       }
-      test={{
-        label: 'Test',
-        pending: test.isPending,
-        disabled: test.isPending || trust.isPending,
-        error: test.isError ? test.error : null,
-        run: runTest,
-      }}
+      test={test}
+      testLabel="Test"
+      onTest={runTest}
+      testBlocked={trust.isPending}
       editing={editing}
       onEdit={onEdit}
       onDelete={() =>

@@ -59,13 +59,9 @@ export function ProviderCard({
           </span>
         </>
       }
-      test={{
-        label: 'Test connection',
-        pending: test.isPending,
-        disabled: test.isPending,
-        error: test.isError ? test.error : null,
-        run: runTest,
-      }}
+      test={test}
+      testLabel="Test connection"
+      onTest={runTest}
       editing={editing}
       onEdit={onEdit}
       onDelete={() =>

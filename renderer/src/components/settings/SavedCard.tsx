@@ -16,6 +16,9 @@ export function SavedCard({
   whereTitle,
   badges,
   test,
+  testLabel,
+  onTest,
+  testBlocked = false,
   editing,
   onEdit,
   onDelete,
@@ -29,7 +32,12 @@ export function SavedCard({
   /** The whole of `where`, shown on hover where the line is cut short. */
   whereTitle: string;
   badges: ReactNode;
-  test: { label: string; pending: boolean; disabled: boolean; error: unknown; run: () => void };
+  /** The card's test command, as it runs: its button says so, and its refusal shows below. */
+  test: { isPending: boolean; isError: boolean; error: unknown };
+  testLabel: string;
+  onTest: () => void;
+  /** Another of the card's checks is running (the host's trust): Test waits for it. */
+  testBlocked?: boolean;
   editing: boolean;
   onEdit: () => void;
   onDelete: () => void;
@@ -47,8 +55,8 @@ export function SavedCard({
         </div>
         <div className="provider-badges">{badges}</div>
         <div className="provider-actions">
-          <button className="small" onClick={test.run} disabled={test.disabled}>
-            {test.pending ? 'Testing…' : test.label}
+          <button className="small" onClick={onTest} disabled={test.isPending || testBlocked}>
+            {test.isPending ? 'Testing…' : testLabel}
           </button>
           <button className="small" onClick={onEdit} disabled={editing}>
             Edit
@@ -58,7 +66,7 @@ export function SavedCard({
           </button>
         </div>
       </div>
-      {test.error !== null && <p className="form-error">{messageOf(test.error)}</p>}
+      {test.isError && <p className="form-error">{messageOf(test.error)}</p>}
       {children}
     </li>
   );
