@@ -10,7 +10,6 @@ import type {
   Conversation,
   ConversationId,
   ConversationMessage,
-  ConversationSetting,
   ProviderId,
   RunId,
   SceneId,
@@ -19,29 +18,15 @@ import type { Db } from './database';
 import { idsStartingWith } from './id-match';
 
 /** A conversation's stored fields (migration 014), without the figures the list computes. */
-export interface ConversationRecord {
-  id: ConversationId;
-  characterId: CharacterId;
-  title: string;
-  target: ChatTarget;
-  runtime: ChatRuntimeKind;
-  setting: ConversationSetting;
-  /** Who the user speaks as (migration 032); '' for the default. */
-  userName: string;
-  /** For its next replies (conversations from before migration 022 have the paper's defaults). */
-  sampling: ChatSamplingSettings;
-  sourceSceneId: SceneId | null;
-}
+export type ConversationRecord = Pick<
+  Conversation,
+  'id' | 'characterId' | 'title' | 'target' | 'runtime' | 'setting' | 'userName' | 'sampling' | 'sourceSceneId'
+>;
 
 /** What `update` may change; absent fields stay as they are. */
-export interface ConversationPatch {
-  title?: string;
-  setting?: ConversationSetting;
-  userName?: string;
-  target?: ChatTarget;
-  runtime?: ChatRuntimeKind;
-  sampling?: ChatSamplingSettings;
-}
+export type ConversationPatch = Partial<
+  Pick<Conversation, 'title' | 'setting' | 'userName' | 'target' | 'runtime' | 'sampling'>
+>;
 
 /** A message as first written; the rest of its fields start empty. */
 export type NewMessage = Pick<

@@ -1,4 +1,4 @@
-import type { CharacterFigures, CharacterId, ChunkId, TurnKind } from '../../common/contract';
+import type { CharacterFigures, CharacterId, ChunkCoverage, TurnKind } from '../../common/contract';
 import type { Db } from './database';
 
 /** A value and how many scenes (or turns) have it: a distribution grouped in SQL, small enough to re-bin. */
@@ -21,15 +21,8 @@ export interface StageGroup {
   scenes: number;
 }
 
-export interface ChunkRow {
-  chunkId: ChunkId;
-  profileTitle: string;
-  head: string;
-  words: number;
-  scenes: number;
-  experiences: number;
-  protective: number;
-}
+/** A chunk's coverage as read, before the charts number the chunks across profiles. */
+export type ChunkRow = Omit<ChunkCoverage, 'number'>;
 
 export interface SpeakerRow {
   speaker: string;

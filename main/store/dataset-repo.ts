@@ -51,20 +51,15 @@ interface SceneRow extends BaseRow {
   e_problems: string | null;
 }
 
-export interface NewScene {
-  id: SceneId;
-  characterId: CharacterId;
+/** A scene as its writer stores it: what the contract's scene says of it, and where it came from. */
+export interface NewScene extends Pick<
+  SceneBase,
+  'id' | 'characterId' | 'chunkId' | 'protective' | 'limit' | 'type' | 'location' | 'time' | 'people'
+> {
   jobId: JobId;
   itemId: string;
   ordinal: number;
-  chunkId: ChunkId | null;
-  protective: boolean;
-  limit: string | null;
-  type: string;
-  location: string;
-  time: string;
   background: string;
-  people: string[];
   callId: string | null;
   promptVersion: string;
   /** Its near-duplicate signature (see SceneSignaturesRepo), when the writer computed it. */

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCliIn } from '../support/cli';
-import { repoRoot, tempDir } from '../support/paths';
+import { handSceneOfBeethoven, runCliIn } from '../support/cli';
+import { builtCliBin, tempDir } from '../support/paths';
 
 // The built CLI at a real terminal: util-linux `script` gives it a pseudo-terminal, so standard
 // input and error are TTYs and a delete asks there, as it asks a person (the unit tests answer
@@ -13,26 +12,7 @@ let scene: string;
 
 beforeAll(async () => {
   data = tempDir('cs-e2e-terminal-');
-  await runCliIn(data.dir, [
-    'characters',
-    'create',
-    '--full-name',
-    'Ludwig van Beethoven',
-    '--short-name',
-    'Beethoven',
-  ]);
-  const doc = {
-    type: 'Walk',
-    location: 'Heiligenstadt',
-    time: '1802',
-    background: 'He walks.',
-    people: [],
-    experienceBackground: '',
-    turns: [],
-  };
-  const created = await runCliIn(data.dir, ['scenes', 'create', 'Beethoven', '-', '--json'], JSON.stringify(doc));
-  expect(created.code, created.err).toBe(0);
-  scene = (JSON.parse(created.out) as { id: string }).id;
+  scene = await handSceneOfBeethoven((args, stdin) => runCliIn(data.dir, args, stdin));
 });
 afterAll(() => data?.cleanup());
 
@@ -40,10 +20,7 @@ const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
 /** `args` of the built CLI on a pseudo-terminal; `answer` is typed once the question shows. */
 function atTerminal(args: string[], answer: string): Promise<{ code: number | null; shown: string }> {
-  const command = [process.execPath, path.join(repoRoot, 'bin', 'character-studio.cjs'), ...args]
-    .concat(['--data-dir', data.dir])
-    .map(quote)
-    .join(' ');
+  const command = [process.execPath, builtCliBin, ...args].concat(['--data-dir', data.dir]).map(quote).join(' ');
   const child = spawn('script', ['-qec', command, '/dev/null'], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, CHARACTER_STUDIO_HOME: '', TERM: 'dumb' },

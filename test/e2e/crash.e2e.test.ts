@@ -1,13 +1,13 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
-import { fixture, repoRoot, tempDir } from '../support/paths';
+import { fixture, tempDir } from '../support/paths';
+import { beethovenWithCli, builtCli } from '../support/cli-dataset';
+import { spawnBuiltCli } from '../support/serve';
 import { seededRandom } from '../../main/core/pipeline/planner';
 import { studioResponder } from '../support/studio-responder';
-import { fakeProviderCliArgs } from '../support/drafts';
 import { recountedRow } from '../support/job-recount';
 import type { JobId } from '../../common/contract';
 import { itemCountsOf, scopeOf } from '../../main/store/job-figures';
@@ -18,43 +18,14 @@ const TARGET = Number(process.env.CRASH_TARGET ?? 40);
 const MIN_KILLS = Number(process.env.CRASH_KILLS ?? 5);
 let server: FakeLlmServer;
 let data: { dir: string; cleanup: () => void };
+const cli = (...args: string[]) => builtCli(data.dir)(...args);
 
-function cli(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [path.join(repoRoot, 'bin', 'character-studio.cjs'), ...args, '--data-dir', data.dir],
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr }));
-  });
-}
-
-/** Starts `generate <character>` to `target` scenes, four a call, with `protective` share, stderr piped. */
+/** Starts `generate <character>` to `target` scenes, four a call, with `protective` share, stderr piped (stdout drained). */
 function startGenerate(character: string, target: number, protective: string) {
-  return spawn(
-    process.execPath,
-    [
-      path.join(repoRoot, 'bin', 'character-studio.cjs'),
-      'generate',
-      character,
-      '--provider',
-      'Fake',
-      '--target',
-      String(target),
-      '--per-call',
-      '4',
-      '--protective',
-      protective,
-      '--data-dir',
-      data.dir,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const args = ['generate', character, '--provider', 'Fake', '--target', String(target), '--per-call', '4'];
+  const child = spawnBuiltCli(data.dir, [...args, '--protective', protective]);
+  child.stdout.resume();
+  return child;
 }
 
 /** Runs `generate` and SIGKILLs it after `ms`; resolves when it is dead (or finished first). */
@@ -73,23 +44,7 @@ function generateKilledAfter(ms: number): Promise<{ finished: boolean }> {
 beforeAll(async () => {
   data = tempDir('cs-crash-');
   server = await startFakeLlmServer({ responder: studioResponder(), latencyMs: 200, chunkDelayMs: 2 });
-  expect(
-    (
-      await cli([
-        'characters',
-        'create',
-        '--full-name',
-        'Ludwig van Beethoven',
-        '--short-name',
-        'Beethoven',
-        '--era',
-        '1770–1827',
-      ])
-    ).code,
-  ).toBe(0);
-  expect((await cli(['profiles', 'import', 'Beethoven', fixture('wiki_Beethoven.txt')])).code).toBe(0);
-  const added = await cli([...fakeProviderCliArgs(server.baseURL), '--concurrency', '6']);
-  expect(added.code, added.stderr).toBe(0);
+  await beethovenWithCli(cli, server.baseURL, { era: '1770–1827', providerArgs: ['--concurrency', '6'] });
 });
 afterAll(async () => {
   await server?.close();
@@ -114,9 +69,9 @@ describe('crash safety of generation', () => {
     console.info(`crash test: ${kills} SIGKILLs survived (target ${TARGET})`);
 
     // Running it again with the same target does nothing: the target is the character's total.
-    const again = await cli(['generate', 'Beethoven', '--provider', 'Fake', '--target', String(TARGET)]);
-    expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/Nothing to do/);
+    const again = await cli('generate', 'Beethoven', '--provider', 'Fake', '--target', String(TARGET));
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).toMatch(/Nothing to do/);
 
     const db = new Database(path.join(data.dir, 'studio.sqlite'), { readonly: true });
     const job = db.prepare('SELECT status, message FROM jobs').all() as { status: string; message: string | null }[];
@@ -174,16 +129,16 @@ describe('crash safety of generation', () => {
   }, 300_000);
 
   it('killed right after it told its progress, the items it counted are on disk (writes are committed in groups)', async () => {
-    const created = await cli([
+    const created = await cli(
       'characters',
       'create',
       '--full-name',
       'Wolfgang Amadeus Mozart',
       '--short-name',
       'Mozart',
-    ]);
-    expect(created.code, created.stderr).toBe(0);
-    expect((await cli(['profiles', 'import', 'Mozart', fixture('wiki_Beethoven.txt')])).code).toBe(0);
+    );
+    expect(created.code, created.err).toBe(0);
+    expect((await cli('profiles', 'import', 'Mozart', fixture('wiki_Beethoven.txt'))).code).toBe(0);
     const child = startGenerate('Mozart', 16, '0');
     // The first progress line with experiences done, then SIGKILL at once: nothing after it is written.
     const told = await new Promise<number>((resolve, reject) => {

@@ -1,6 +1,9 @@
 import { Readable } from 'node:stream';
+import { afterEach, beforeEach } from 'vitest';
+import type { SceneDoc } from '../../common/contract';
 import { runCli } from '../../main/cli/main';
 import type { Io } from '../../main/cli/shared';
+import { tempDir } from './paths';
 
 export interface CliOutcome {
   code: number;
@@ -59,4 +62,53 @@ export async function runCliAtTerminal(
       : Promise.resolve(answer);
   });
   return { ...outcome, asked };
+}
+
+/**
+ * The CLI on a fresh data folder for each test of the file (made before it, removed after):
+ * `cli(args, stdin)` as a script runs it, `atTerminal(args, ...answers)` as a person at a terminal
+ * does, `dir()` the folder (to open a Studio on it, or write a file beside it).
+ */
+export function cliForEachTest(prefix: string) {
+  let tmp: ReturnType<typeof tempDir> | undefined;
+  beforeEach(() => {
+    tmp = tempDir(prefix);
+  });
+  afterEach(() => tmp?.cleanup());
+  const dir = () => tmp!.dir;
+  return {
+    dir,
+    cli: (args: string[], stdin?: string) => runCliIn(dir(), args, stdin),
+    atTerminal: (args: string[], ...answers: string[]) => runCliAtTerminal(dir(), args, answers),
+  };
+}
+
+/** A scene as a person writes it by hand for `scenes create <character> -`: Beethoven's walk with Ries. */
+export const WALK_SCENE: SceneDoc = {
+  type: 'Walk',
+  location: 'Heiligenstadt',
+  time: '1802',
+  background: 'Beethoven walks alone.',
+  people: ['Ries'],
+  experienceBackground: '',
+  turns: [{ speaker: 'Ries', kind: 'speaking', text: 'Do you hear the shepherd’s flute?' }],
+};
+
+/**
+ * Beethoven created through `cli`, and `scene` written by hand for him from standard input:
+ * resolves to the new scene's id; throws with the CLI's message when either step fails.
+ */
+export async function handSceneOfBeethoven(
+  cli: (args: string[], stdin?: string) => Promise<CliOutcome>,
+  scene: SceneDoc = WALK_SCENE,
+): Promise<string> {
+  const ran = async (args: string[], stdin?: string) => {
+    const outcome = await cli(args, stdin);
+    if (outcome.code !== 0)
+      throw new Error(`character-studio ${args.join(' ')} failed (${outcome.code}): ${outcome.err}`);
+    return outcome;
+  };
+  await ran(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven']);
+  const created = await ran(['scenes', 'create', 'Beethoven', '-', '--json'], JSON.stringify(scene));
+  return (JSON.parse(created.out) as { id: string }).id;
 }

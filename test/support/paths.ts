@@ -7,6 +7,8 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** The paper's files, kept outside the repository (../shared beside it); read, never copied. */
 export const fixturesDir = path.resolve(repoRoot, '..', 'shared', 'fixtures', 'character-llm');
 export const testOutputDir = path.join(repoRoot, 'test-output');
+/** The built CLI's entry (`node scripts/build.mjs` writes what it loads), as a user runs it. */
+export const builtCliBin = path.join(repoRoot, 'bin', 'character-studio.cjs');
 
 export function fixture(name: string): string {
   return path.join(fixturesDir, name);

@@ -1,10 +1,10 @@
-import { execFile, spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
 import readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { CommandArg, CommandName, CommandResult } from '../../common/contract';
-import { repoRoot } from './paths';
+import { builtCli } from './cli-dataset';
+import { builtCliBin } from './paths';
 
 export interface ServeHandle {
   url: string;
@@ -63,7 +63,7 @@ export async function startServe(
 
 /** The built CLI on `dataDir` as a child process of its own, its output piped (the user's CHARACTER_STUDIO_HOME unset). */
 export function spawnBuiltCli(dataDir: string, args: string[]): ChildProcessByStdio<null, Readable, Readable> {
-  return spawn(process.execPath, [path.join(repoRoot, 'bin', 'character-studio.cjs'), ...args, '--data-dir', dataDir], {
+  return spawn(process.execPath, [builtCliBin, ...args, '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CHARACTER_STUDIO_HOME: '' },
   });
@@ -119,12 +119,7 @@ export async function invokeServe<K extends CommandName>(
  * The built CLI on `dataDir`, as a script beside a running `serve` would run it (SQLite in WAL
  * mode); rejects with its messages. What it changes reaches an open page only when the page refetches.
  */
-export function runBuiltCli(dataDir: string, ...args: string[]): Promise<void> {
-  const bin = path.join(repoRoot, 'bin', 'character-studio.cjs');
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [bin, ...args, '--data-dir', dataDir], (error, _stdout, stderr) => {
-      if (error) reject(new Error(`character-studio ${args.join(' ')} failed: ${stderr || error.message}`));
-      else resolve();
-    });
-  });
+export async function runBuiltCli(dataDir: string, ...args: string[]): Promise<void> {
+  const { code, err } = await builtCli(dataDir)(...args);
+  if (code !== 0) throw new Error(`character-studio ${args.join(' ')} failed: ${err}`);
 }

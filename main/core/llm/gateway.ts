@@ -248,18 +248,20 @@ export class LlmGateway {
         this.semaphore.release();
         throw error;
       }
+      // What every record of this attempt says, from its start to its answer or error.
+      const started: StartedCall = {
+        callId,
+        attempt,
+        provider: this.provider.id,
+        ...(this.provider.label !== undefined && { providerLabel: this.provider.label }),
+        model: this.provider.model,
+        params,
+        messages: req.messages,
+        startedAt,
+        ...(options.tag !== undefined ? { tag: options.tag } : {}),
+      };
       try {
-        await this.onStart?.({
-          callId,
-          attempt,
-          provider: this.provider.id,
-          ...(this.provider.label !== undefined && { providerLabel: this.provider.label }),
-          model: this.provider.model,
-          params,
-          messages: req.messages,
-          startedAt,
-          ...(options.tag !== undefined ? { tag: options.tag } : {}),
-        });
+        await this.onStart?.(started);
       } catch (error) {
         this.semaphore.release();
         throw error;
@@ -291,23 +293,15 @@ export class LlmGateway {
         this.counters.completionTokens += r.usage.completionTokens;
         if (costUsd !== null) this.counters.costUsd += costUsd;
         await this.emit({
-          callId,
-          attempt,
-          provider: this.provider.id,
-          ...(this.provider.label !== undefined && { providerLabel: this.provider.label }),
-          model: this.provider.model,
+          ...started,
           responseModel: r.model,
-          params,
-          messages: req.messages,
           responseText: r.text,
           finishReason: r.finishReason,
           usage: r.usage,
           costUsd,
           latencyMs: r.latencyMs,
-          startedAt,
           error: null,
           willRetry: false,
-          ...(options.tag !== undefined ? { tag: options.tag } : {}),
         });
         return { ...r, callId, attempts: attempt, costUsd };
       }
@@ -315,23 +309,15 @@ export class LlmGateway {
       const error = outcome.error;
       const willRetry = this.policy.willRetry(error, attempt, signal);
       await this.emit({
-        callId,
-        attempt,
-        provider: this.provider.id,
-        ...(this.provider.label !== undefined && { providerLabel: this.provider.label }),
-        model: this.provider.model,
+        ...started,
         responseModel: null,
-        params,
-        messages: req.messages,
         responseText: null,
         finishReason: null,
         usage: null,
         costUsd: null,
         latencyMs: this.now() - startedAt,
-        startedAt,
         error: { code: error.code, message: error.message, retryable: error.retryable },
         willRetry,
-        ...(options.tag !== undefined ? { tag: options.tag } : {}),
       });
       if (!willRetry) {
         this.counters.failed++;

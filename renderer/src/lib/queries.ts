@@ -385,23 +385,32 @@ function invalidateDatasetSoon(characterId: CharacterId, sceneIds?: readonly Sce
       pendingDataset.delete(characterId);
       const ids = pendingScenes.get(characterId);
       pendingScenes.delete(characterId);
-      if (ids) {
-        void refreshScenePages(queryClient, characterId, [...ids], (arg) => invoke('scenes/list', arg), SCENE_PAGE);
-        for (const id of ids) void queryClient.invalidateQueries({ queryKey: ['scenes/get', { id }] });
-      } else {
-        void queryClient.invalidateQueries({ queryKey: ['scenes/list', { characterId }] });
-        void queryClient.invalidateQueries({ queryKey: ['scenes/get'] });
-      }
-      void queryClient.invalidateQueries({ queryKey: ['dataset/stats', { characterId }] });
-      invalidateDatasetCharts(characterId);
-      void queryClient.invalidateQueries({ queryKey: ['review/counts', { characterId }] });
-      void queryClient.invalidateQueries({ queryKey: ['scenes/facets', { characterId }] });
-      void queryClient.invalidateQueries({ queryKey: ['review/last', { characterId }] });
-      void queryClient.invalidateQueries({ queryKey: ['training/estimate', { characterId }] });
-      // The sidebar and header show each character's scene count.
-      void queryClient.invalidateQueries({ queryKey: ['characters/list'] });
+      refreshDataset(characterId, ids ? [...ids] : undefined);
     }, 750),
   );
+}
+
+/**
+ * Refetches at once everything that shows a character's scenes: lists, open readers, counts, facets,
+ * charts, the last review action and the estimate. With the scenes that changed named, a list reads
+ * again only the pages holding them; without, every list and reader of the character.
+ */
+export function refreshDataset(characterId: CharacterId, changed?: readonly SceneId[]): void {
+  if (changed) {
+    void refreshScenePages(queryClient, characterId, changed, (arg) => invoke('scenes/list', arg), SCENE_PAGE);
+    for (const id of changed) void queryClient.invalidateQueries({ queryKey: ['scenes/get', { id }] });
+  } else {
+    void queryClient.invalidateQueries({ queryKey: ['scenes/list', { characterId }] });
+    void queryClient.invalidateQueries({ queryKey: ['scenes/get'] });
+  }
+  void queryClient.invalidateQueries({ queryKey: ['dataset/stats', { characterId }] });
+  invalidateDatasetCharts(characterId);
+  void queryClient.invalidateQueries({ queryKey: ['review/counts', { characterId }] });
+  void queryClient.invalidateQueries({ queryKey: ['scenes/facets', { characterId }] });
+  void queryClient.invalidateQueries({ queryKey: ['review/last', { characterId }] });
+  void queryClient.invalidateQueries({ queryKey: ['training/estimate', { characterId }] });
+  // The sidebar and header show each character's scene count.
+  void queryClient.invalidateQueries({ queryKey: ['characters/list'] });
 }
 
 /** Subscribes a component to one contract event for as long as it is mounted. */

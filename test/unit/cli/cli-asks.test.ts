@@ -1,41 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SceneDoc } from '../../../common/contract';
 import { Studio } from '../../../main/core/studio';
-import { runCliAtTerminal, runCliIn } from '../../support/cli';
+import { cliForEachTest, handSceneOfBeethoven, WALK_SCENE } from '../../support/cli';
 import { call } from '../../support/studio';
-import { tempDir } from '../../support/paths';
 
 // What the CLI asks at a terminal, and refuses without one: a delete says what it deletes and goes
 // ahead only on yes (--yes in a script); `scenes edit` on a conflict shows their changes and offers
 // keep mine, take theirs or save as new (--on-conflict in a script).
 
-let tmp: ReturnType<typeof tempDir>;
-beforeEach(() => {
-  tmp = tempDir('cs-cli-asks-');
-});
-afterEach(() => tmp.cleanup());
-
-const cli = (args: string[], stdin?: string) => runCliIn(tmp.dir, args, stdin);
-const atTerminal = (args: string[], ...answers: string[]) => runCliAtTerminal(tmp.dir, args, answers);
-
-const doc: SceneDoc = {
-  type: 'Walk',
-  location: 'Heiligenstadt',
-  time: '1802',
-  background: 'Beethoven walks alone.',
-  people: ['Ries'],
-  experienceBackground: '',
-  turns: [{ speaker: 'Ries', kind: 'speaking', text: 'Do you hear the shepherd’s flute?' }],
-};
-
-async function sceneOfBeethoven(scene: SceneDoc = doc): Promise<string> {
-  await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven']);
-  const created = await cli(['scenes', 'create', 'Beethoven', '-', '--json'], JSON.stringify(scene));
-  expect(created.code, created.err).toBe(0);
-  return (JSON.parse(created.out) as { id: string }).id;
-}
+const { cli, atTerminal, dir } = cliForEachTest('cs-cli-asks-');
+const doc = WALK_SCENE;
+const sceneOfBeethoven = (scene: SceneDoc = doc) => handSceneOfBeethoven(cli, scene);
 
 const exists = async (id: string) => (await cli(['scenes', 'show', id])).code === 0;
 
@@ -109,9 +86,9 @@ describe('scenes edit when the scene changed meanwhile', () => {
     const id = await sceneOfBeethoven();
     const shown = JSON.parse((await cli(['scenes', 'show', id, '--json'])).out) as { doc: SceneDoc };
     shown.doc.turns[0]!.text = 'Mine: do you hear it?';
-    const file = path.join(tmp.dir, 'scene.json');
+    const file = path.join(dir(), 'scene.json');
     fs.writeFileSync(file, JSON.stringify(shown));
-    const studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test' });
+    const studio = new Studio({ dataDir: dir(), door: 'cli', version: 'test' });
     await call(studio, 'scenes/save', { id: id as never, baseRevision: 1, doc: { ...doc, location: 'Theirs: Baden' } });
     studio.close();
     return { id, file };

@@ -20,6 +20,9 @@ import { fixture, tempDir } from '../../support/paths';
 let tmp: ReturnType<typeof tempDir>;
 let server: FakeLlmServer;
 const cli = (...args: string[]) => runCliIn(tmp.dir, args);
+/** `interview Beethoven` of the prompted baseline on the "Small" set, with these options. */
+const interviewSmall = (...args: string[]) =>
+  cli('interview', 'Beethoven', '--system', 'Prompted fake', '--set', 'Small', ...args);
 
 beforeAll(async () => {
   tmp = tempDir('cs-cli-eval-');
@@ -177,24 +180,13 @@ describe('character-studio interview', () => {
       'Prompted fake',
     );
     expect(system.code, system.err).toBe(0);
-    const single = await cli('interview', 'Beethoven', '--system', 'Prompted fake', '--set', 'Small', '--json');
+    const single = await interviewSmall('--json');
     expect(single.code, single.err).toBe(0);
     expect(single.err).toMatch(/\[succeeded\] interviews 2\/2/);
     const job = JSON.parse(single.out) as InterviewJob;
     expect(job).toMatchObject({ kind: 'interview', done: 2, total: 2 });
     await cli('questions', 'Beethoven', 'edit', 'Small', '--add', 'find out about his deafness', '--mode', 'multi');
-    const multi = await cli(
-      'interview',
-      'Beethoven',
-      '--system',
-      'Prompted fake',
-      '--set',
-      'Small',
-      '--mode',
-      'multi',
-      '--rounds',
-      '3',
-    );
+    const multi = await interviewSmall('--mode', 'multi', '--rounds', '3');
     expect(multi.code, multi.err).toBe(0);
     const list = JSON.parse(
       (await cli('interview', 'Beethoven', 'list', '--mode', 'multi', '--json')).out,
@@ -245,19 +237,7 @@ describe('character-studio interview', () => {
   });
   it('interviews on an earlier version of a set with --version, and says which versions exist', async () => {
     // "Small" is at version 2 (a multi-turn goal added); version 1 holds the two questions alone.
-    const old = await cli(
-      'interview',
-      'Beethoven',
-      '--system',
-      'Prompted fake',
-      '--set',
-      'Small',
-      '--version',
-      '1',
-      '--mode',
-      'single',
-      '--json',
-    );
+    const old = await interviewSmall('--version', '1', '--mode', 'single', '--json');
     expect(old.code, old.err).toBe(0);
     const job = JSON.parse(old.out) as InterviewJob;
     expect(job.settings.setVersion).toBe(1);
@@ -271,33 +251,13 @@ describe('character-studio interview', () => {
         .map((i) => i.question)
         .sort(),
     ).toEqual(['What do you value?', 'Where were you born?']);
-    const goals = await cli(
-      'interview',
-      'Beethoven',
-      '--system',
-      'Prompted fake',
-      '--set',
-      'Small',
-      '--version',
-      '1',
-      '--mode',
-      'multi',
-    );
+    const goals = await interviewSmall('--version', '1', '--mode', 'multi');
     expect(goals.code).toBe(1);
     expect(goals.err).toContain('"Small" (version 1) has no multi-turn goals');
-    const missing = await cli(
-      'interview',
-      'Beethoven',
-      '--system',
-      'Prompted fake',
-      '--set',
-      'Small',
-      '--version',
-      '9',
-    );
+    const missing = await interviewSmall('--version', '9');
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('"Small" has no version 9; it has versions 1 to 2.');
-    const bad = await cli('interview', 'Beethoven', '--system', 'Prompted fake', '--set', 'Small', '--version', 'old');
+    const bad = await interviewSmall('--version', 'old');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--version takes a version number of "Small" (1 to 2), not "old".');
   });

@@ -1,49 +1,28 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SceneDoc } from '../../../common/contract';
 import { Studio } from '../../../main/core/studio';
-import { runCliIn } from '../../support/cli';
+import { cliForEachTest, handSceneOfBeethoven, WALK_SCENE } from '../../support/cli';
 import { generatedLessonWithExperience } from '../../support/scenes';
 import { call } from '../../support/studio';
-import { tempDir } from '../../support/paths';
 
 // The CLI face of scene editing: a scene written by hand from standard input, then shown, its
 // history, a word diff between revisions and a restore, as a person and as JSON.
 
-let tmp: ReturnType<typeof tempDir>;
-beforeEach(() => {
-  tmp = tempDir('cs-scenes-cli-');
-});
-afterEach(() => tmp.cleanup());
-
-const cli = (args: string[], stdin?: string) => runCliIn(tmp.dir, args, stdin);
-
-const doc: SceneDoc = {
-  type: 'Walk',
-  location: 'Heiligenstadt',
-  time: '1802',
-  background: 'Beethoven walks alone.',
-  people: ['Ries'],
-  experienceBackground: '',
-  turns: [{ speaker: 'Ries', kind: 'speaking', text: 'Do you hear the shepherd’s flute?' }],
-};
+const { cli, dir } = cliForEachTest('cs-scenes-cli-');
+const doc = WALK_SCENE;
 
 describe('character-studio scenes', () => {
   it('creates a scene by hand, shows it, lists its history, diffs and restores revisions', async () => {
-    expect(
-      (await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven'])).code,
-    ).toBe(0);
-    const created = await cli(['scenes', 'create', 'Beethoven', '-', '--json'], JSON.stringify(doc));
-    expect(created.code).toBe(0);
-    const { id } = JSON.parse(created.out) as { id: string };
+    const id = await handSceneOfBeethoven(cli);
 
     const shown = await cli(['scenes', 'show', id]);
     expect(shown.out).toContain('Revision 1 · written by hand');
     expect(shown.out).toContain('1. Ries (speaking): Do you hear the shepherd’s flute?');
 
     // A second revision, saved through the studio as the editor would, then compared and restored.
-    const studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test' });
+    const studio = new Studio({ dataDir: dir(), door: 'cli', version: 'test' });
     const saved = await studio.invoke('scenes/save', {
       id,
       baseRevision: 1,
@@ -75,15 +54,10 @@ describe('character-studio scenes', () => {
   });
 
   it('saves an edit of what show --json printed, and refuses it once the scene moved on, overwriting nothing', async () => {
-    await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven']);
-    const { id } = JSON.parse(
-      (await cli(['scenes', 'create', 'Beethoven', '-', '--json'], JSON.stringify(doc))).out,
-    ) as {
-      id: string;
-    };
+    const id = await handSceneOfBeethoven(cli);
     const shown = JSON.parse((await cli(['scenes', 'show', id, '--json'])).out) as { doc: SceneDoc; revision: number };
     shown.doc.turns[0]!.text = 'Do you hear the flute, master?';
-    const file = path.join(tmp.dir, 'scene.json');
+    const file = path.join(dir(), 'scene.json');
     fs.writeFileSync(file, JSON.stringify(shown));
     const saved = await cli(['scenes', 'edit', id.slice(0, 12), file]);
     expect(saved.code, saved.err).toBe(0);
@@ -120,7 +94,7 @@ describe('character-studio scenes', () => {
 
   it('numbers a generated scene’s revisions as the History does: its first listed is 1, though stored as 2', async () => {
     // A generated scene's save counter also counts its experience arriving: stored revision 2.
-    const studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test' });
+    const studio = new Studio({ dataDir: dir(), door: 'cli', version: 'test' });
     const { id } = await generatedLessonWithExperience(studio);
     const opened = await call(studio, 'scenes/open', { id });
     expect(opened.revision).toBe(2);
@@ -214,10 +188,7 @@ describe('character-studio scenes', () => {
   });
 
   it('duplicates a scene as one by hand and deletes scenes, each named by the start of its id', async () => {
-    await cli(['characters', 'create', '--full-name', 'Ludwig van Beethoven', '--short-name', 'Beethoven']);
-    const { id } = JSON.parse(
-      (await cli(['scenes', 'create', 'Beethoven', '-', '--json'], JSON.stringify(doc))).out,
-    ) as { id: string };
+    const id = await handSceneOfBeethoven(cli);
     // An edit first: the copy takes the scene's current text.
     await cli(['scenes', 'edit', id, '-'], JSON.stringify({ ...doc, time: 'Autumn 1802' }));
 

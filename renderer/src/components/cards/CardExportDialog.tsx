@@ -7,7 +7,7 @@ import { useDialogCommand } from '../dialog-command';
 import { DialogFooter } from '../dialog-footer';
 import { Modal } from '../Modal';
 import '../../interop.css';
-import { formatTime } from '../generation/format';
+import { formatTime } from '../../lib/format';
 
 const FORMATS: { id: CardFormat; label: string; hint: string }[] = [
   { id: 'v3-png', label: 'V3 PNG', hint: 'the picture with both the V3 (ccv3) and V2 (chara) card in it: most apps' },

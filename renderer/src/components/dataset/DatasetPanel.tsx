@@ -10,6 +10,7 @@ import {
 } from 'react';
 import type { Character, CharacterId, SceneFilter, SceneId, SceneSort } from '../../../../common/contract';
 import { useDatasetStats, useLastReview, useReviewCounts, useSceneFacets, useSceneList } from '../../lib/queries';
+import { applyReview } from '../../lib/review';
 import { useUi } from '../../state/ui';
 import { SEARCH_MAX_CHARS } from '../../../../common/search-query';
 import { useDebounced } from '../form-fields';
@@ -20,7 +21,6 @@ import { ReviewActions, ReviewFilters, WaitingScenes, type ReviewFilter } from '
 import { MoreFilters, SORT_LABELS, type MoreFilter } from './BrowserFilters';
 import { SceneBrowserList } from './SceneBrowserList';
 import { useListKeys } from './list-keys';
-import { reviewScene } from './SceneReviewStrip';
 import { useSceneDeletion, type CopiedFrom } from './scene-actions';
 import '../../generation.css';
 import '../../browser.css';
@@ -185,7 +185,8 @@ export function DatasetPanel({
     onSelect: setSelected,
     onOpen: open,
     onDelete: (row) => deletion.ask({ ...row, unsaved: false }),
-    onReview: (row, change) => void reviewScene(character, row.id, change, () => setReviewed(true)),
+    onReview: (row, change) =>
+      void applyReview(character, { ids: [row.id] }, change).then((action) => action && setReviewed(true)),
     onNeedMore: hasNextPage ? needMore : undefined,
   });
   const changeFilter = (apply: () => void) => {

@@ -3,7 +3,7 @@ import type { CallId, LlmCall } from '../../../../common/contract';
 import { callCostText, callEndpointText, callTokensText, indentedJson } from '../../../../common/provenance';
 import { useCalls } from '../../lib/queries';
 import { Modal } from '../Modal';
-import { formatTime } from '../generation/format';
+import { formatTime } from '../../lib/format';
 
 /** The LLM calls that made a scene and its experience: every attempt, with prompt and raw answer. */
 export function ProvenanceDialog({

@@ -1,13 +1,11 @@
 import { useState, type FormEvent } from 'react';
-import type { Character, ProviderId, RegenerateJob, SceneFilter, SceneId } from '../../../../common/contract';
+import type { Character, ProviderId, RegenerateJob } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { invoke, storeJob, useJobs, useProviders } from '../../lib/queries';
+import type { ReviewTarget } from '../../lib/review';
 import { defaultProviderId } from '../generation/settings-form';
 import { DialogFooter } from '../dialog-footer';
 import { Modal } from '../Modal';
-
-/** Which scenes a regeneration covers: named ones (the editor, a selection) or every result of a filter. */
-export type RegenerateTarget = { ids: SceneId[] } | { filter: SceneFilter };
 
 /** Instructions a person might write, about the character whose scene it is (no pronoun assumed). */
 const examples = (short: string): string[] => [
@@ -30,7 +28,8 @@ export function RegenerateDialog({
   onStarted,
 }: {
   character: Character;
-  target: RegenerateTarget;
+  /** Which scenes it covers: named ones (the editor, a selection) or every result of a filter. */
+  target: ReviewTarget;
   /** 0-based: rewrite only this turn of the one scene named. */
   turn?: number;
   /** Scenes the target covers, for the title and the confirmation of large jobs. */

@@ -8,8 +8,8 @@ import type {
   SceneFilter,
   SceneId,
 } from '../../../../common/contract';
-import { invalidateDatasetCharts, invoke, queryClient, SCENE_PAGE, useCommand, useProviders } from '../../lib/queries';
-import { refreshScenePages } from '../../lib/scene-pages';
+import { useCommand, useProviders } from '../../lib/queries';
+import { applyReview, refreshReview, undoReview, type ReviewTarget } from '../../lib/review';
 import { useUi } from '../../state/ui';
 import { OverflowMenu } from '../overflow-menu';
 import { RegenerateDialog } from './RegenerateDialog';
@@ -23,23 +23,6 @@ export const STATUS_LABELS: Record<ReviewStatus, string> = {
 
 /** The review part of the list filter: what the three selects choose. */
 export type ReviewFilter = Pick<SceneFilter, 'status' | 'rating' | 'tag'>;
-
-/**
- * Refetches everything review changes at once (the events' refetch is debounced for running
- * jobs). With the scenes it changed named, a list reads again only the pages holding them.
- */
-export function refreshReview(character: Character, changed?: readonly SceneId[]): void {
-  for (const key of ['scenes/facets', 'review/counts', 'review/last', 'dataset/stats', 'training/estimate'])
-    void queryClient.invalidateQueries({ queryKey: [key, { characterId: character.id }] });
-  invalidateDatasetCharts(character.id);
-  if (changed) {
-    void refreshScenePages(queryClient, character.id, changed, (arg) => invoke('scenes/list', arg), SCENE_PAGE);
-    for (const id of changed) void queryClient.invalidateQueries({ queryKey: ['scenes/get', { id }] });
-  } else {
-    void queryClient.invalidateQueries({ queryKey: ['scenes/list', { characterId: character.id }] });
-    void queryClient.invalidateQueries({ queryKey: ['scenes/get'] });
-  }
-}
 
 /** Status, rating and tag filters, each option with how many scenes choosing it would show. */
 export const ReviewFilters = memo(function ReviewFilters({
@@ -132,22 +115,18 @@ export const ReviewActions = memo(function ReviewActions({
   // The regenerate dialog lives here, not in the overflow menu, which is gone once it closes.
   const [regenerating, setRegenerating] = useState(false);
   const toast = useUi((s) => s.toast);
-  const set = useCommand('review/set');
-  const undo = useCommand('review/undo');
-  const target = scope === 'selection' ? { ids: [...selected] } : { filter };
+  // One review or undo at a time: the next waits for the studio's answer to this one.
+  const [busy, setBusy] = useState(false);
+  const run = (work: () => Promise<unknown>) => {
+    setBusy(true);
+    void work().finally(() => setBusy(false));
+  };
+  const target: ReviewTarget = scope === 'selection' ? { ids: [...selected] } : { filter };
   const empty = scope === 'selection' ? selected.length === 0 : total === 0;
-  const busy = set.isPending || undo.isPending;
   const apply = (change: ReviewChange) =>
-    set.mutate(
-      { characterId: character.id, ...target, ...change },
-      {
-        onSuccess: (action) => {
-          toast({ kind: 'info', text: `${action.summary}.` });
-          refreshReview(character, target.ids);
-          onDone();
-        },
-      },
-    );
+    run(async () => {
+      if (await applyReview(character, target, change)) onDone();
+    });
   const count = scope === 'selection' ? selected.length : total;
   // Two lines however narrow the list: what the actions apply to and Undo, then the actions, the
   // rarer ones in the "⋯" menu.
@@ -177,17 +156,7 @@ export const ReviewActions = memo(function ReviewActions({
           className="small review-undo"
           disabled={!lastSummary || busy}
           title={lastSummary ? `Undo: ${lastSummary}` : 'Nothing to undo'}
-          onClick={() =>
-            undo.mutate(
-              { characterId: character.id },
-              {
-                onSuccess: (action) => {
-                  toast({ kind: 'info', text: `Undone: ${action.summary}.` });
-                  refreshReview(character);
-                },
-              },
-            )
-          }
+          onClick={() => run(() => undoReview(character))}
         >
           Undo
         </button>

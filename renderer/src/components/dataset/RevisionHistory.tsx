@@ -6,7 +6,7 @@ import { invoke, queryClient, useStudioEvent } from '../../lib/queries';
 import { importedFromText } from '../../../../common/provenance';
 import { revisionNumbering } from '../../../../common/scene-doc/revision-numbers';
 import { DiffSections } from './DiffSections';
-import { formatTime } from '../generation/format';
+import { formatTime } from '../../lib/format';
 
 const AUTHORS: Record<SceneRevision['author'], string> = {
   generated: 'Generated',

@@ -16,7 +16,7 @@ import { duplicateScene, sceneName, type CopiedFrom, type DeleteRequest } from '
 /** Turns the reader shows before asking: a scene of thousands stays quick to open. */
 const READ_TURNS = 300;
 import { sceneOriginText } from '../../../../common/provenance';
-import { formatTime } from '../generation/format';
+import { formatTime } from '../../lib/format';
 
 /** One scene and its experience, as a transcript a person can read. */
 export function SceneDetail({

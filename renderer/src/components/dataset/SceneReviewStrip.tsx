@@ -1,32 +1,8 @@
 import type { Character, ReviewChange, ReviewStatus, SceneId, SceneReview } from '../../../../common/contract';
-import { messageOf } from '../../lib/bridge-error';
-import { invoke } from '../../lib/queries';
-import { useUi } from '../../state/ui';
-import { refreshReview, STATUS_LABELS } from './ReviewBar';
+import { applyReview } from '../../lib/review';
+import { STATUS_LABELS } from './ReviewBar';
 
 const STATUSES: readonly ReviewStatus[] = ['unreviewed', 'accepted', 'rejected'];
-
-/**
- * Reviews one scene, as the list's review bar reviews a selection: one undoable `review/set`
- * (the bar's Undo takes it back), its summary in a toast, the list, counts and charts refreshed.
- * `after` runs once it is saved (the keys move on to the next scene).
- */
-export async function reviewScene(
-  character: Character,
-  id: SceneId,
-  change: ReviewChange,
-  after?: () => void,
-): Promise<void> {
-  const { toast } = useUi.getState();
-  try {
-    const action = await invoke('review/set', { characterId: character.id, ids: [id], ...change });
-    toast({ kind: 'info', text: `${action.summary}.` });
-    refreshReview(character, [id]);
-    after?.();
-  } catch (failure) {
-    toast({ kind: 'error', text: `The review was not saved: ${messageOf(failure)}` });
-  }
-}
 
 /**
  * The open scene's review in the reading pane: its status (Unreviewed / Accepted / Rejected), its
@@ -45,7 +21,9 @@ export function SceneReviewStrip({
   /** A change was saved (the panel shows the review bar, whose Undo takes it back). */
   onReviewed: () => void;
 }) {
-  const change = (next: ReviewChange) => void reviewScene(character, id, next, onReviewed);
+  const change = async (next: ReviewChange) => {
+    if (await applyReview(character, { ids: [id] }, next)) onReviewed();
+  };
   return (
     <div className="review-strip" data-testid="scene-review">
       <div className="segmented" role="radiogroup" aria-label="Review of this scene">
@@ -58,7 +36,7 @@ export function SceneReviewStrip({
             title={`${STATUS_LABELS[status]} (key ${status[0]})${
               status === 'rejected' ? ': a rejected scene never reaches training' : ''
             }`}
-            onClick={() => review.status !== status && change({ status })}
+            onClick={() => void (review.status !== status && change({ status }))}
           >
             {STATUS_LABELS[status]}
           </button>
@@ -68,7 +46,7 @@ export function SceneReviewStrip({
         aria-label="Stars given to this scene"
         title="Stars (keys 1–5; 0 clears them)"
         value={review.rating === null ? 'none' : String(review.rating)}
-        onChange={(e) => change({ rating: e.target.value === 'none' ? null : Number(e.target.value) })}
+        onChange={(e) => void change({ rating: e.target.value === 'none' ? null : Number(e.target.value) })}
       >
         <option value="none">No stars</option>
         {[1, 2, 3, 4, 5].map((r) => (

@@ -2,9 +2,9 @@ import { useCallback, useState, type ReactNode } from 'react';
 import type { Character, SceneDoc, SceneId } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { invoke, queryClient } from '../../lib/queries';
+import { refreshReview } from '../../lib/review';
 import { useUi } from '../../state/ui';
 import { ChoiceDialog } from '../choice-dialog';
-import { refreshReview } from './ReviewBar';
 
 /** What a scene is called where a person must recognise it: its type, then where and when. */
 export function sceneName(scene: { type: string; location: string; time: string }): string {

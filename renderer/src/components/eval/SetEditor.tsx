@@ -4,7 +4,7 @@ import { messageOf } from '../../lib/bridge-error';
 import { useQuestionSet } from '../../lib/eval-queries';
 import { invoke } from '../../lib/queries';
 import { FormError } from './eval-form';
-import { formatTime } from '../generation/format';
+import { formatTime } from '../../lib/format';
 
 /** The paper's topics (topic-4: the anachronism probes); a set may hold others, shown as they are. */
 export const TOPICS: Record<string, string> = {

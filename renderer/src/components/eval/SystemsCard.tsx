@@ -14,7 +14,7 @@ import { useEvalSystems } from '../../lib/eval-queries';
 import { invoke, useProviders, useTrainingRuns } from '../../lib/queries';
 import { counted } from '../../../../common/plural';
 import { EvalForm, FormError, ProviderSelect } from './eval-form';
-import { formatTime } from '../generation/format';
+import { formatTime } from '../../lib/format';
 
 const KINDS: { kind: Exclude<EvalSystemKind, 'imported'>; label: string; hint: string }[] = [
   { kind: 'run', label: 'Trained run', hint: 'one of the character’s finished runs' },

@@ -1,7 +1,8 @@
 import type { GenerationEstimate, GenerationPlan, Provider } from '../../../../common/contract';
 import { EstimateFrame } from '../estimate-frame';
 import { useUi } from '../../state/ui';
-import { formatDuration, formatTokens, formatUsd, STAGE_LABEL } from './format';
+import { formatDuration, formatTokens, formatUsd } from '../../lib/format';
+import { STAGE_LABEL } from './job-labels';
 import { isLocal } from './settings-form';
 import '../../presets.css';
 

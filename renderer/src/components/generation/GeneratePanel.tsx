@@ -13,7 +13,8 @@ import {
 } from '../../lib/queries';
 import { useUi, type GenerationDraft } from '../../state/ui';
 import { EstimatePanel } from './EstimatePanel';
-import { ACTIVE, formatUsd } from './format';
+import { formatUsd } from '../../lib/format';
+import { ACTIVE } from './job-labels';
 import { ConfirmThreshold, MoreScenes } from './RunConfirm';
 import { JobsSection } from './JobsSection';
 import { LimitsEditor } from './LimitsEditor';

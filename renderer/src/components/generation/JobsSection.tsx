@@ -6,7 +6,8 @@ import { storeJob, useCommand, useJobs, useProviders } from '../../lib/queries';
 import { useUi } from '../../state/ui';
 import { CancelAndClose, EarlierWork, WorkMessage } from '../work-card';
 import { failuresHeading } from './failures';
-import { ACTIVE, formatDuration, formatTime, formatTokens, formatUsd, STAGE_LABEL, STATUS_LABEL } from './format';
+import { formatDuration, formatTime, formatTokens, formatUsd } from '../../lib/format';
+import { ACTIVE, STAGE_LABEL, STATUS_LABEL } from './job-labels';
 
 /**
  * The character's jobs of `kinds` (Generate: generation and regeneration; Evaluate: interviews): the

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { Character, PromptTemplate } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { queryClient, useCommand, usePrompts } from '../../lib/queries';
-import { STAGE_LABEL } from './format';
+import { STAGE_LABEL } from './job-labels';
 
 /** The prompts each stage sends, per character: read, edit into a custom version, reset to built-in. */
 export function PromptsPanel({ character }: { character: Character }) {

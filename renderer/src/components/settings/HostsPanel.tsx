@@ -3,6 +3,7 @@ import type { Host, HostCheck, HostDraft } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { queryClient, useCommand, useHosts } from '../../lib/queries';
 import { useUi } from '../../state/ui';
+import { SavedCard, useDeleteAfterAsking } from './SavedCard';
 import { SecretHint } from './SecretHint';
 import { SettingsSection } from './SettingsSection';
 
@@ -59,10 +60,9 @@ export function HostsPanel() {
 }
 
 function HostCard({ host, editing, onEdit }: { host: Host; editing: boolean; onEdit: () => void }) {
-  const toast = useUi((s) => s.toast);
   const test = useCommand('hosts/test');
   const trust = useCommand('hosts/trust');
-  const remove = useCommand('hosts/delete');
+  const remove = useDeleteAfterAsking('hosts/delete', 'hosts/list');
   const [check, setCheck] = useState<HostCheck | null>(null);
 
   /** A check (a test, or the one trusting runs) also tells main the host's GPUs, which estimates use. */
@@ -77,54 +77,44 @@ function HostCard({ host, editing, onEdit }: { host: Host; editing: boolean; onE
   const trustKey = (fingerprint: string) => {
     trust.mutate({ id: host.id, fingerprint }, { onSuccess: checked });
   };
-  const onDelete = () => {
-    if (!window.confirm(`Delete the host “${host.name}”? Runs made there keep their records and downloaded files.`))
-      return;
-    remove.mutate(
-      { id: host.id },
-      {
-        onSuccess: () => {
-          toast({ kind: 'info', text: `Deleted ${host.name}.` });
-          void queryClient.invalidateQueries({ queryKey: ['hosts/list'] });
-        },
-      },
-    );
-  };
-
   return (
-    <li className={editing ? 'provider-card editing' : 'provider-card'} aria-label={`Host ${host.name}`}>
-      <div className="provider-head">
-        <div className="provider-title">
-          <h4>{host.name}</h4>
-          <span className="muted">
-            <code>
-              {host.username}@{host.host}:{host.port}
-            </code>
-          </span>
-          <span className="muted provider-where" title={host.remoteRoot}>
-            python <code>{host.python}</code> · {host.remoteRoot}
-          </span>
-        </div>
-        <div className="provider-badges">
+    <SavedCard
+      kind="Host"
+      name={host.name}
+      summary={
+        <code>
+          {host.username}@{host.host}:{host.port}
+        </code>
+      }
+      where={
+        <>
+          python <code>{host.python}</code> · {host.remoteRoot}
+        </>
+      }
+      whereTitle={host.remoteRoot}
+      badges={
+        <>
           <span className="badge">{host.privateKeyPath ? 'key file' : 'SSH agent'}</span>
           {host.hasPassphrase && <span className="badge ok">passphrase saved</span>}
           <span className="badge">
             {host.gpuCount} GPU{host.gpuCount === 1 ? '' : 's'}
           </span>
-        </div>
-        <div className="provider-actions">
-          <button className="small" onClick={runTest} disabled={test.isPending || trust.isPending}>
-            {test.isPending ? 'Testing…' : 'Test'}
-          </button>
-          <button className="small" onClick={onEdit} disabled={editing}>
-            Edit
-          </button>
-          <button className="small danger" onClick={onDelete}>
-            Delete
-          </button>
-        </div>
-      </div>
-      {test.isError && <p className="form-error">{messageOf(test.error)}</p>}
+        </>
+      }
+      test={test}
+      testLabel="Test"
+      onTest={runTest}
+      testBlocked={trust.isPending}
+      editing={editing}
+      onEdit={onEdit}
+      onDelete={() =>
+        remove(
+          { id: host.id },
+          host.name,
+          `Delete the host “${host.name}”? Runs made there keep their records and downloaded files.`,
+        )
+      }
+    >
       {trust.isError && <p className="form-error">{messageOf(trust.error)}</p>}
       {check && (
         <div className={check.ok ? 'check ok' : 'check bad'} role="status" aria-label="Host check">
@@ -148,7 +138,7 @@ function HostCard({ host, editing, onEdit }: { host: Host; editing: boolean; onE
           {/* A failed trainer check is already in the summary ("…cannot run there yet: why"). */}
         </div>
       )}
-    </li>
+    </SavedCard>
   );
 }
 

@@ -1,5 +1,5 @@
 import type { BaseModelOption, RunStatus, TrainingExport, TrainingRun } from '../../../../common/contract';
-import { formatDuration, formatPercent, formatTime } from '../generation/format';
+import { formatDuration, formatPercent, formatTime } from '../../lib/format';
 import { storeRun, useCommand } from '../../lib/queries';
 import { CancelAndClose, EarlierWork, WorkMessage } from '../work-card';
 import { ArtifactList } from './ArtifactList';

@@ -1,6 +1,6 @@
 import type { TrainerEnvironment, TrainingEstimate } from '../../../../common/contract';
 import { EstimateFrame } from '../estimate-frame';
-import { formatDuration } from '../generation/format';
+import { formatDuration } from '../../lib/format';
 
 /** What a run with these settings will take, before it starts: data, steps and GPU memory. */
 export function TrainingEstimatePanel({

@@ -1,27 +1,4 @@
-import type { JobStage, JobStatus } from '../../../../common/contract';
-
-export const STAGE_LABEL: Record<JobStage, string> = {
-  limits: 'Knowledge limits',
-  scenes: 'Scenes',
-  experiences: 'Experiences',
-  protective: 'Protective scenes',
-  interviews: 'Interviews',
-  judgments: 'Scores',
-  pairwise: 'Pairwise comparisons',
-};
-
-export const STATUS_LABEL: Record<JobStatus, string> = {
-  queued: 'Queued',
-  running: 'Running',
-  paused: 'Paused',
-  succeeded: 'Finished',
-  failed: 'Failed',
-  cancelled: 'Cancelled',
-  interrupted: 'Interrupted',
-};
-
-/** Jobs that still hold work: a new run waits until they are finished or cancelled. */
-export const ACTIVE: readonly JobStatus[] = ['queued', 'running', 'paused', 'interrupted'];
+/** How every screen writes times, durations, token counts, money and shares. */
 
 /** Seconds as a person would say them: "45 s", "12 min", "2 h 5 min". */
 export function formatDuration(seconds: number): string {
@@ -35,7 +12,7 @@ export function formatDuration(seconds: number): string {
   return `${Math.round(hours / 24)} days`;
 }
 
-export { formatUsd } from '../../../../common/money';
+export { formatUsd } from '../../../common/money';
 
 export function formatTokens(tokens: number): string {
   if (tokens < 10_000) return tokens.toLocaleString('en-US');
