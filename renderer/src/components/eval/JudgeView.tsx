@@ -9,6 +9,7 @@ import type {
   QuestionMode,
   ScoreSummary,
 } from '../../../../common/contract';
+import { PAIRWISE_RULE } from '../../../../common/pairwise-rule';
 import { messageOf } from '../../lib/bridge-error';
 import { useEvalSystems } from '../../lib/eval-queries';
 import { usePairwiseSummary, useScoreSummary } from '../../lib/judge-queries';
@@ -321,7 +322,7 @@ function ScoresTable({ character, systems }: { character: Character; systems: Ev
   );
 }
 
-/** Win rates of A against B per dimension, with 95% Wilson intervals. */
+/** Win rates of A against B per dimension, counted by PAIRWISE_RULE as the report counts them, with 95% Wilson intervals. */
 function PairwiseTable({
   character,
   systems,
@@ -363,9 +364,8 @@ function PairwiseTable({
               <th>Dimension</th>
               <th>Mode</th>
               <th>{label(pair.a)} wins</th>
-              <th>{label(pair.b)} wins</th>
               <th>Ties</th>
-              <th title="The two orders disagreed: position bias or indecision">Inconsistent</th>
+              <th>{label(pair.b)} wins</th>
               <th>Pairs</th>
               <th>Judge</th>
             </tr>
@@ -376,9 +376,16 @@ function PairwiseTable({
                 <td>{DIMENSION_LABEL[r.dimension]}</td>
                 <td>{r.mode === 'multi' ? 'multi-turn' : 'single-turn'}</td>
                 <td>{formatRate(r.rates.aWins)}</td>
+                <td>
+                  {formatRate(r.rates.ties)}
+                  {r.rates.inconsistent.count > 0 && (
+                    <small className="muted" title="Pairs whose two orders disagreed, counted as ties">
+                      {' '}
+                      ({r.rates.inconsistent.count} inconsistent)
+                    </small>
+                  )}
+                </td>
                 <td>{formatRate(r.rates.bWins)}</td>
-                <td>{formatRate(r.rates.ties)}</td>
-                <td>{formatRate(r.rates.inconsistent)}</td>
                 <td>
                   {r.rates.pairs}
                   {r.rates.unscored > 0 && <span className="muted"> + {r.rates.unscored} unscored</span>}
@@ -390,8 +397,7 @@ function PairwiseTable({
         </table>
       )}
       <p className="muted small-print">
-        Each pair is asked twice, once with each system’s answer first; a pair counts as a win only when both orders
-        agree. Brackets: 95% Wilson intervals.
+        Each pair is asked twice, once with each system’s answer first. {PAIRWISE_RULE} Brackets: 95% Wilson intervals.
       </p>
     </section>
   );
