@@ -104,7 +104,11 @@ export function PairwiseTable({
                     {r.rates.pairs}
                     {r.rates.unscored > 0 && <span className="muted"> + {r.rates.unscored} unscored</span>}
                   </td>
-                  <td className="muted">{r.model}</td>
+                  {/* With its prompt, as the scores name their judge: a pair asked again with a newer
+                      prompt is counted in that prompt's row, not mixed into the older one's. */}
+                  <td className="muted">
+                    {r.model} · {r.promptVersion}
+                  </td>
                 </tr>
               ))}
             </tbody>
