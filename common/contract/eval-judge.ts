@@ -114,7 +114,9 @@ export interface WinRates {
   unscored: number;
   aWins: Rate;
   bWins: Rate;
+  /** Both orders said tie, or the two orders disagreed (PAIRWISE_RULE, common/pairwise-rule.ts). */
   ties: Rate;
+  /** Of the ties, pairs whose two orders disagreed: a share of all pairs, like the others. */
   inconsistent: Rate;
 }
 

@@ -16,6 +16,7 @@ import type {
   ProviderId,
   QuestionMode,
 } from '../../common/contract';
+import { pairOutcome } from '../../common/pairwise-rule';
 import type { Db } from './database';
 import { rowMapper } from './row-mapper';
 
@@ -160,8 +161,7 @@ const pairBase = rowMapper<PairRow, Omit<PairwiseJudgment, 'ab' | 'ba' | 'outcom
 function toPair(r: PairRow): PairwiseJudgment {
   const ab = askOf(r, 'ab');
   const ba = askOf(r, 'ba');
-  const outcome = ab.side === null || ba.side === null ? null : ab.side === ba.side ? ab.side : 'inconsistent';
-  return { ...pairBase(r), ab, ba, outcome };
+  return { ...pairBase(r), ab, ba, outcome: pairOutcome(ab.side, ba.side) };
 }
 
 const JUDGMENT_SELECT = `SELECT j.*, i.system_id, i.mode FROM judgments j JOIN interviews i ON i.id = j.interview_id`;

@@ -109,7 +109,9 @@ describe('the Judge view', () => {
     // Fake's answers are the longer ones: it wins every pair, in both orders.
     await expect
       .poll(() => pairwise.getByRole('row', { name: /Memorization/ }).innerText())
-      .toMatch(/^Memorization\s+single-turn\s+100% \[\d+–100%\]\s+0% \[0–\d+%\][\s\S]*\s3\s+fake-model$/);
+      .toMatch(
+        /^Memorization\s+single-turn\s+100% \[\d+–100%\]\s+0% \[0–\d+%\][\s\S]*\s3\s+fake-model · pairwise@\d+$/,
+      );
     await pairwise.scrollIntoViewIfNeeded();
     await shot('judge-01-scores');
 

@@ -9,6 +9,7 @@ import type {
   Rate,
   ScoreSummary,
 } from '../../../common/contract';
+import { PAIRWISE_RULE } from '../../../common/pairwise-rule';
 import { DIMENSIONS } from '../../core/eval/judge-prompts';
 import { StudioFailure } from '../../core/errors';
 import { pickSystems } from '../eval-names';
@@ -147,11 +148,11 @@ function describe(
     const extra = m.unscored > 0 ? `, ${m.unscored} unscored` : '';
     lines.push(`  ${label(m.systemId)} · ${m.mode} · ${m.dimension}: ${score} (${m.scored} scored${extra})`);
   }
-  if (rates.length > 0) lines.push(`Pairwise by ${judge}, both orders asked (95% Wilson intervals):`);
+  if (rates.length > 0) lines.push(`Pairwise by ${judge}, both orders asked (95% Wilson intervals). ${PAIRWISE_RULE}`);
   for (const r of rates) {
     const w = r.rates;
     lines.push(
-      `  ${r.mode} · ${r.dimension}: ${label(r.systemA)} wins ${percent(w.aWins)}, ${label(r.systemB)} wins ${percent(w.bWins)}, ties ${percent(w.ties)}, inconsistent ${percent(w.inconsistent)} of ${w.pairs} pair${w.pairs === 1 ? '' : 's'}${w.unscored > 0 ? ` (${w.unscored} unscored)` : ''}`,
+      `  ${r.mode} · ${r.dimension}: ${label(r.systemA)} wins ${percent(w.aWins)}, ${label(r.systemB)} wins ${percent(w.bWins)}, ties ${percent(w.ties)}${w.inconsistent.count > 0 ? ` (${w.inconsistent.count} inconsistent)` : ''} of ${w.pairs} pair${w.pairs === 1 ? '' : 's'}${w.unscored > 0 ? ` (${w.unscored} unscored)` : ''}`,
     );
   }
   return lines.length > 0 ? lines.join('\n') : 'No verdicts stored.';

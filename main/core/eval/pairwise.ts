@@ -1,4 +1,4 @@
-import type { PairOrder, PairOutcome, PairSide } from '../../../common/contract';
+import type { PairOrder, PairSide } from '../../../common/contract';
 import type { PairwiseVerdict } from './judge-parse';
 
 /**
@@ -6,7 +6,8 @@ import type { PairwiseVerdict } from './judge-parse';
  * with system B's first (`ba`). A judge with a position bias (preferring whatever is shown first)
  * then contradicts itself and the pair is `inconsistent` instead of a win for whoever came first.
  *
- * `1` / `2` name a position; `winnerOf` undoes the swap so both orders speak of systems.
+ * `1` / `2` name a position; `winnerOf` undoes the swap so both orders speak of systems; how the two
+ * orders make one outcome is `pairOutcome` (common/pairwise-rule.ts).
  */
 export const PAIR_ORDERS: readonly PairOrder[] = ['ab', 'ba'];
 
@@ -15,10 +16,4 @@ export function winnerOf(order: PairOrder, verdict: PairwiseVerdict): PairSide {
   if (verdict === 'tie') return 'tie';
   const firstWon = verdict === '1';
   return firstWon === (order === 'ab') ? 'a' : 'b';
-}
-
-/** The pair's result from both orders; null while either is missing or unreadable (unscored). */
-export function pairOutcome(ab: PairSide | null, ba: PairSide | null): PairOutcome | null {
-  if (ab === null || ba === null) return null;
-  return ab === ba ? ab : 'inconsistent';
 }

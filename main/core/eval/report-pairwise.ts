@@ -1,9 +1,11 @@
 /**
  * The report's pairwise section: per pair of systems, mode, dimension and judge, how many pairs A
- * won, tied and B won, counted by PAIRWISE_RULE (common/pairwise-rule.ts): a win needs both orders
- * to agree, and a pair whose orders disagree is a tie (counted apart as `inconsistent` too). Pure.
+ * won, tied and B won, counted by `countPairs` (common/pairwise-rule.ts), as the Judge tab counts
+ * them: a win needs both orders to agree, and a pair whose orders disagree is a tie (counted apart
+ * as `inconsistent` too). Pure.
  */
-import type { ReportMode, ReportPairwise } from '../../../common/contract';
+import type { PairOutcome, ReportMode, ReportPairwise } from '../../../common/contract';
+import { countPairs, pairOutcome, type PairCounts } from '../../../common/pairwise-rule';
 import type { InterviewRow, PairRow } from '../../store/eval-report-repo';
 import { REPORT_DIMENSIONS } from './report-build';
 
@@ -30,46 +32,33 @@ export function reportPairwise(
     const seen = latest.get(key);
     if (!seen || row.createdAt >= seen.createdAt) latest.set(key, row);
   }
-  const groups = new Map<string, ReportPairwise>();
+  const groups = new Map<string, { head: Omit<ReportPairwise, keyof PairCounts>; outcomes: (PairOutcome | null)[] }>();
   for (const row of latest.values()) {
     const mode = modeOf.get(row.interviewA)!;
     const key = [row.systemA, row.systemB, mode, row.dimension, row.judgeModel].join('\u0000');
     let group = groups.get(key);
     if (!group) {
-      group = {
+      const head = {
         systemA: row.systemA,
         systemB: row.systemB,
         mode,
         dimension: row.dimension,
         judge: row.judgeModel,
-        pairs: 0,
-        aWins: 0,
-        ties: 0,
-        bWins: 0,
-        inconsistent: 0,
-        unscored: 0,
       };
+      group = { head, outcomes: [] };
       groups.set(key, group);
     }
-    if (row.abSide === null || row.baSide === null) {
-      group.unscored++;
-      continue;
-    }
-    group.pairs++;
-    if (row.abSide !== row.baSide) {
-      group.ties++;
-      group.inconsistent++;
-    } else if (row.abSide === 'a') group.aWins++;
-    else if (row.abSide === 'b') group.bWins++;
-    else group.ties++;
+    group.outcomes.push(pairOutcome(row.abSide, row.baSide));
   }
   const rank = (id: string) => systemIds.indexOf(id);
-  return [...groups.values()].sort(
-    (x, y) =>
-      rank(x.systemA) - rank(y.systemA) ||
-      rank(x.systemB) - rank(y.systemB) ||
-      MODES.indexOf(x.mode) - MODES.indexOf(y.mode) ||
-      REPORT_DIMENSIONS[x.mode].indexOf(x.dimension) - REPORT_DIMENSIONS[y.mode].indexOf(y.dimension) ||
-      x.judge.localeCompare(y.judge),
-  );
+  return [...groups.values()]
+    .map(({ head, outcomes }) => ({ ...head, ...countPairs(outcomes) }))
+    .sort(
+      (x, y) =>
+        rank(x.systemA) - rank(y.systemA) ||
+        rank(x.systemB) - rank(y.systemB) ||
+        MODES.indexOf(x.mode) - MODES.indexOf(y.mode) ||
+        REPORT_DIMENSIONS[x.mode].indexOf(x.dimension) - REPORT_DIMENSIONS[y.mode].indexOf(y.dimension) ||
+        x.judge.localeCompare(y.judge),
+    );
 }

@@ -1,4 +1,5 @@
 import type { Interval, PairOutcome, Rate, WinRates } from '../../../common/contract';
+import { countPairs } from '../../../common/pairwise-rule';
 
 /**
  * Win rates of a pairwise comparison of systems A and B, with 95% intervals, for reports.
@@ -36,21 +37,15 @@ function rate(count: number, n: number): Rate {
   return { rate: n === 0 ? 0 : count / n, count, ...wilson(count, n) };
 }
 
-/** Win rates over the outcomes of many pairs (null: unscored). */
+/** Win rates over the outcomes of many pairs (null: unscored), counted by PAIRWISE_RULE: ties hold the inconsistent pairs. */
 export function winRates(outcomes: readonly (PairOutcome | null)[]): WinRates {
-  const counts = { a: 0, b: 0, tie: 0, inconsistent: 0 };
-  let unscored = 0;
-  for (const o of outcomes) {
-    if (o === null) unscored++;
-    else counts[o]++;
-  }
-  const n = counts.a + counts.b + counts.tie + counts.inconsistent;
+  const c = countPairs(outcomes);
   return {
-    pairs: n,
-    unscored,
-    aWins: rate(counts.a, n),
-    bWins: rate(counts.b, n),
-    ties: rate(counts.tie, n),
-    inconsistent: rate(counts.inconsistent, n),
+    pairs: c.pairs,
+    unscored: c.unscored,
+    aWins: rate(c.aWins, c.pairs),
+    bWins: rate(c.bWins, c.pairs),
+    ties: rate(c.ties, c.pairs),
+    inconsistent: rate(c.inconsistent, c.pairs),
   };
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PAIRWISE_RULE } from '../../../common/pairwise-rule';
 import { runCliIn } from '../../support/cli';
 import { paperAnswers, paperSystems } from '../../support/eval-seed';
 import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-server';
@@ -114,7 +115,8 @@ describe('character-studio judge', () => {
     const pct = (n: number) => `${Math.round((n / QUESTIONS) * 100)}%`;
     expect(run.out).toContain(`single · memorization: sft wins ${pct(sftWins)} [`);
     expect(run.out).toContain(`chatgpt wins ${pct(QUESTIONS - sftWins)} [`);
-    expect(run.out).toMatch(/ties 0% \[0%–\d+%\], inconsistent 0% \[0%–\d+%\] of 3 pairs/);
+    expect(run.out).toMatch(/ties 0% \[0%–\d+%\] of 3 pairs/);
+    expect(run.out).toContain(PAIRWISE_RULE);
   });
 
   it('shows judgments whose answers could not be read as unscored, never as a number', async () => {

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parsePairwiseVerdict, parseScore, type ParseFailureReason } from '../../../main/core/eval/judge-parse';
-import { pairOutcome, winnerOf } from '../../../main/core/eval/pairwise';
+import { pairOutcome } from '../../../common/pairwise-rule';
+import { winnerOf } from '../../../main/core/eval/pairwise';
 
 const REASONING = 'He names Neefe and the court orchestra in Bonn.\nThe details match the profile.';
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   CharacterId,
   EvalReport,
+  EvalSystemId,
   InterviewId,
   JudgeDimension,
   PairSide,
@@ -366,6 +367,32 @@ describe('eval/report', () => {
         unscored: 0,
       },
     ]);
+    // The Judge tab's Pairwise card counts the same judgments by the same rule: a split pair is a
+    // tie there too (it showed 1 tie and 1 inconsistent beside the report's 2 ties).
+    const summary = await call(env.studio, 'eval/pairwise/summary', {
+      characterId,
+      systemA: ids.sft! as EvalSystemId,
+      systemB: ids.chatgpt! as EvalSystemId,
+    });
+    const counted = (rows: typeof summary) =>
+      rows.map(({ mode, dimension, model, rates: w }) => ({
+        mode,
+        dimension,
+        judge: model,
+        pairs: w.pairs,
+        aWins: w.aWins.count,
+        ties: w.ties.count,
+        bWins: w.bWins.count,
+        inconsistent: w.inconsistent.count,
+        unscored: w.unscored,
+      }));
+    const sorted = <T extends { judge: string; dimension: string }>(xs: T[]) =>
+      [...xs].sort((x, y) => `${x.judge}${x.dimension}`.localeCompare(`${y.judge}${y.dimension}`));
+    expect(sorted(counted(summary))).toEqual(sorted(r.pairwise.map(({ systemA: _a, systemB: _b, ...rest }) => rest)));
+    expect(summary.find((w) => w.model === 'judge-a' && w.dimension === 'values')!.rates.ties).toMatchObject({
+      count: 2,
+      rate: 2 / 5,
+    });
     // Under the report's filters: one judge, one mode, systems without a comparison.
     const b = await call(env.studio, 'eval/report', { characterId, judgeModel: 'judge-b' });
     expect(b.pairwise.map((p) => [p.judge, p.bWins])).toEqual([['judge-b', 1]]);

@@ -45,13 +45,14 @@ describe('wilson', () => {
 });
 
 describe('winRates', () => {
-  it('counts every decided pair in the denominator and unscored pairs apart', () => {
+  it('counts every decided pair in the denominator, split pairs as ties, and unscored pairs apart', () => {
     const r = winRates(['a', 'a', 'a', 'b', 'tie', 'inconsistent', null, null]);
     expect(r.pairs).toBe(6);
     expect(r.unscored).toBe(2);
     expect(r.aWins).toMatchObject({ count: 3, rate: 0.5, ...wilson(3, 6) });
     expect(r.bWins.count).toBe(1);
-    expect(r.ties.count).toBe(1);
+    // PAIRWISE_RULE: a pair whose orders disagree is a tie, and counted apart as inconsistent too.
+    expect(r.ties).toMatchObject({ count: 2, ...wilson(2, 6) });
     expect(r.inconsistent.rate).toBeCloseTo(1 / 6, 12);
   });
 

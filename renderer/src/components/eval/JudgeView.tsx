@@ -11,10 +11,11 @@ import type {
 } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { useEvalSystems } from '../../lib/eval-queries';
-import { usePairwiseSummary, useScoreSummary } from '../../lib/judge-queries';
+import { useScoreSummary } from '../../lib/judge-queries';
 import { invoke, storeJob, useJobs, useProviders } from '../../lib/queries';
 import { JobsSection } from '../generation/JobsSection';
-import { DIMENSION_LABEL, DIMENSIONS, formatRate } from './judge-format';
+import { DIMENSION_LABEL, DIMENSIONS } from './judge-format';
+import { PairwiseTable, SystemSelect } from './JudgePairwise';
 import { BudgetField, budgetOf } from './eval-form';
 import '../../judge.css';
 
@@ -118,7 +119,7 @@ function StartJudge({
 
   return (
     <form
-      className="card eval-start judge-start"
+      className="card eval-start"
       aria-label="Start judging"
       onSubmit={(e) => {
         e.preventDefault();
@@ -130,10 +131,14 @@ function StartJudge({
         An LLM scores each finished interview from 1 to 7 per dimension, one call at temperature 0, reasoning first. An
         answer without a readable score is asked again, then left unscored — never guessed.
       </p>
-      <div className="eval-row">
+      <div className="judge-fields">
         <label className="field">
           <span>Judge provider</span>
-          <select value={provider?.id ?? ''} onChange={(e) => setProviderId(e.target.value as ProviderId)}>
+          <select
+            value={provider?.id ?? ''}
+            title={provider ? `${provider.name} · ${provider.model}` : undefined}
+            onChange={(e) => setProviderId(e.target.value as ProviderId)}
+          >
             {providers.length === 0 && <option value="">Add a provider in Settings</option>}
             {providers.map((p) => (
               <option key={p.id} value={p.id}>
@@ -144,7 +149,12 @@ function StartJudge({
         </label>
         <label className="field">
           <span>Judge model</span>
-          <input value={model} placeholder={provider?.model ?? ''} onChange={(e) => setModel(e.target.value)} />
+          <input
+            value={model}
+            placeholder={provider?.model ?? ''}
+            title={model.trim() || provider?.model}
+            onChange={(e) => setModel(e.target.value)}
+          />
         </label>
         <label className="field">
           <span>Interviews</span>
@@ -154,7 +164,7 @@ function StartJudge({
             <option value="multi">Multi-turn only</option>
           </select>
         </label>
-        <label className="field judge-narrow">
+        <label className="field">
           <span>Retries</span>
           <input type="number" min={0} max={5} value={retries} onChange={(e) => setRetries(e.target.value)} />
         </label>
@@ -202,7 +212,7 @@ function StartJudge({
         <span>Also compare two systems answer by answer (each pair asked in both orders)</span>
       </label>
       {pairwise && (
-        <div className="eval-row">
+        <div className="judge-pair">
           <SystemSelect label="System A" systems={systems} value={a} onChange={setA} />
           <SystemSelect label="System B" systems={systems} value={b} onChange={setB} />
         </div>
@@ -216,32 +226,6 @@ function StartJudge({
         {busy ? 'Starting…' : (waitingFor ?? 'Start judging')}
       </button>
     </form>
-  );
-}
-
-function SystemSelect({
-  label,
-  systems,
-  value,
-  onChange,
-}: {
-  label: string;
-  systems: EvalSystem[];
-  value: EvalSystemId | '';
-  onChange: (id: EvalSystemId) => void;
-}) {
-  return (
-    <label className="field">
-      <span>{label}</span>
-      <select value={value} onChange={(e) => onChange(e.target.value as EvalSystemId)}>
-        <option value="">Choose…</option>
-        {systems.map((s) => (
-          <option key={s.id} value={s.id}>
-            {s.label}
-          </option>
-        ))}
-      </select>
-    </label>
   );
 }
 
@@ -267,132 +251,58 @@ function ScoresTable({ character, systems }: { character: Character; systems: Ev
       <header className="card-head">
         <h2>Mean scores (1–7)</h2>
         {judges.length > 1 && (
-          <select aria-label="Judge" value={judge} onChange={(e) => setChosen(e.target.value)}>
+          <select aria-label="Judge" value={judge} title={judge} onChange={(e) => setChosen(e.target.value)}>
             {judges.map((j) => (
               <option key={j}>{j}</option>
             ))}
           </select>
         )}
       </header>
-      <table className="eval-table judge-table">
-        <thead>
-          <tr>
-            <th>System</th>
-            <th>Mode</th>
-            {DIMENSIONS.map((d) => (
-              <th key={d}>{DIMENSION_LABEL[d]}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {keys.map((key) => {
-            const [systemId, mode] = key.split('\u0000');
-            return (
-              <tr key={key}>
-                <td>{label.get(systemId as EvalSystemId) ?? '?'}</td>
-                <td>{mode === 'multi' ? 'multi-turn' : 'single-turn'}</td>
-                {DIMENSIONS.map((d) => {
-                  const c = cell(key, d);
-                  return (
-                    <td key={d} className="judge-cell">
-                      {!c ? (
-                        <span className="muted">—</span>
-                      ) : (
-                        <>
-                          <strong>{c.mean === null ? 'unscored' : c.mean.toFixed(2)}</strong>
-                          {c.mean !== null && <span className="muted"> n={c.scored}</span>}{' '}
-                          {c.unscored > 0 && (
-                            <span className="pill subtle" title="Verdicts the judge never gave in a readable form">
-                              {c.unscored} unscored
-                            </span>
-                          )}
-                        </>
-                      )}
-                    </td>
-                  );
-                })}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-      <p className="muted small-print">Judge: {judge}. Unscored verdicts are left out of the means.</p>
-    </section>
-  );
-}
-
-/** Win rates of A against B per dimension, with 95% Wilson intervals. */
-function PairwiseTable({
-  character,
-  systems,
-  pair,
-  onPair,
-}: {
-  character: Character;
-  systems: EvalSystem[];
-  pair: { a: EvalSystemId; b: EvalSystemId } | null;
-  onPair: (pair: { a: EvalSystemId; b: EvalSystemId }) => void;
-}) {
-  const summary = usePairwiseSummary(character.id, pair).data ?? [];
-  const label = (id: EvalSystemId) => systems.find((s) => s.id === id)?.label ?? '?';
-  if (systems.length < 2) return null;
-  return (
-    <section className="card judge-pairwise" aria-label="Pairwise">
-      <header className="card-head">
-        <h2>Pairwise</h2>
-        <div className="eval-filters">
-          <SystemSelect
-            label="A"
-            systems={systems}
-            value={pair?.a ?? ''}
-            onChange={(a) => onPair({ a, b: pair?.b ?? a })}
-          />
-          <SystemSelect
-            label="B"
-            systems={systems}
-            value={pair?.b ?? ''}
-            onChange={(b) => onPair({ a: pair?.a ?? b, b })}
-          />
-        </div>
-      </header>
-      {pair && summary.length === 0 && <p className="muted">No comparison of these two systems yet.</p>}
-      {summary.length > 0 && pair && (
+      <div className="judge-table-wrap">
         <table className="eval-table judge-table">
           <thead>
             <tr>
-              <th>Dimension</th>
+              <th>System</th>
               <th>Mode</th>
-              <th>{label(pair.a)} wins</th>
-              <th>{label(pair.b)} wins</th>
-              <th>Ties</th>
-              <th title="The two orders disagreed: position bias or indecision">Inconsistent</th>
-              <th>Pairs</th>
-              <th>Judge</th>
+              {DIMENSIONS.map((d) => (
+                <th key={d}>{DIMENSION_LABEL[d]}</th>
+              ))}
             </tr>
           </thead>
           <tbody>
-            {summary.map((r) => (
-              <tr key={`${r.dimension}-${r.mode}-${r.model}-${r.promptVersion}`}>
-                <td>{DIMENSION_LABEL[r.dimension]}</td>
-                <td>{r.mode === 'multi' ? 'multi-turn' : 'single-turn'}</td>
-                <td>{formatRate(r.rates.aWins)}</td>
-                <td>{formatRate(r.rates.bWins)}</td>
-                <td>{formatRate(r.rates.ties)}</td>
-                <td>{formatRate(r.rates.inconsistent)}</td>
-                <td>
-                  {r.rates.pairs}
-                  {r.rates.unscored > 0 && <span className="muted"> + {r.rates.unscored} unscored</span>}
-                </td>
-                <td className="muted">{r.model}</td>
-              </tr>
-            ))}
+            {keys.map((key) => {
+              const [systemId, mode] = key.split('\u0000');
+              return (
+                <tr key={key}>
+                  <td>{label.get(systemId as EvalSystemId) ?? '?'}</td>
+                  <td>{mode === 'multi' ? 'multi-turn' : 'single-turn'}</td>
+                  {DIMENSIONS.map((d) => {
+                    const c = cell(key, d);
+                    return (
+                      <td key={d} className="judge-cell">
+                        {!c ? (
+                          <span className="muted">—</span>
+                        ) : (
+                          <>
+                            <strong>{c.mean === null ? 'unscored' : c.mean.toFixed(2)}</strong>
+                            {c.mean !== null && <span className="muted"> n={c.scored}</span>}{' '}
+                            {c.unscored > 0 && (
+                              <span className="pill subtle" title="Verdicts the judge never gave in a readable form">
+                                {c.unscored} unscored
+                              </span>
+                            )}
+                          </>
+                        )}
+                      </td>
+                    );
+                  })}
+                </tr>
+              );
+            })}
           </tbody>
         </table>
-      )}
-      <p className="muted small-print">
-        Each pair is asked twice, once with each system’s answer first; a pair counts as a win only when both orders
-        agree. Brackets: 95% Wilson intervals.
-      </p>
+      </div>
+      <p className="muted small-print">Judge: {judge}. Unscored verdicts are left out of the means.</p>
     </section>
   );
 }

@@ -1,0 +1,227 @@
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { JudgeDimension } from '../../common/contract';
+import { REPORT_DIMENSIONS } from '../../main/core/eval/report-build';
+import { animationsSettled } from '../support/browser';
+import { fakeProviderDraft } from '../support/drafts';
+import { paperAnswers, paperRounds, questionSet, seedSystem } from '../support/eval-seed';
+import { scoreOf, seedJudgments, seedPairs, type SeedJudgment } from '../support/report-seed';
+import { seedOnce } from '../support/seed-once';
+import { call, createBeethoven, makeStudio } from '../support/studio';
+import { useServePage } from '../support/serve-page';
+
+// The evaluation bench at the smallest window the studio supports (1024×700) and a common one
+// (1440×900), in both themes, with names as long as real ones: a provider and judge models named
+// as hosted models are, and systems named after their runs. The Judge form's fields stay on one
+// row and line up, its selects show the whole chosen name, and the report's multi-turn table
+// keeps the system's name in view when it scrolls sideways.
+
+const SYSTEMS = ['Beethoven SFT · epoch 10 (paper release)', 'ChatGPT baseline (paper release)'] as const;
+const JUDGES = ['gpt-4o-2024-08-06', 'meta-llama/Llama-3.1-70B-Instruct-Turbo'] as const;
+const SINGLE = 6;
+
+const seed = seedOnce('cs-e2e-bench-seed-', async (dir) => {
+  const env = makeStudio(dir);
+  try {
+    const characterId = await createBeethoven(env.studio);
+    await call(env.studio, 'providers/create', {
+      ...fakeProviderDraft('http://127.0.0.1:9/v1', 'OpenRouter · judges'),
+      model: 'anthropic/claude-3.5-sonnet-20241022',
+    });
+    const singles = await questionSet(
+      env.studio,
+      characterId,
+      'Paper questions',
+      paperAnswers('Beethoven_sft')
+        .slice(0, SINGLE)
+        .map((a) => ({ topicId: a.topic_id, text: a.question, mode: 'single' as const })),
+    );
+    const goals = await questionSet(env.studio, characterId, 'Goals', [
+      { topicId: 'topic-1', text: 'Ask about his deafness', mode: 'multi' },
+      { topicId: 'topic-3', text: 'Ask what he values in music', mode: 'multi' },
+    ]);
+    const multiRounds = goals.map(() => [
+      { character: [{ action: 'speaking' as const, text: 'Let me tell you.' }] },
+      { interviewer: 'And then?', character: [{ action: 'speaking' as const, text: 'Then I wrote on.' }] },
+    ]);
+    const interviews: Record<string, { id: string; mode: 'single' | 'multi' }[]> = {};
+    const ids: string[] = [];
+    for (const [n, label] of SYSTEMS.entries()) {
+      const answers = paperAnswers(n === 0 ? 'Beethoven_sft' : 'Beethoven_chatgpt').slice(0, SINGLE);
+      const s = await seedSystem(env.studio, characterId, label, singles, paperRounds(answers));
+      const m = await seedSystem(env.studio, characterId, `${label} (multi)`, goals, multiRounds);
+      // One system per label: its multi-turn interviews move onto it.
+      env.studio.db.prepare('UPDATE interviews SET system_id = ? WHERE system_id = ?').run(s.system.id, m.system.id);
+      env.studio.db.prepare('UPDATE eval_systems SET archived_at = 1 WHERE id = ?').run(m.system.id);
+      ids.push(s.system.id);
+      interviews[label] = [
+        ...s.interviews.map((id) => ({ id, mode: 'single' as const })),
+        ...m.interviews.map((id) => ({ id, mode: 'multi' as const })),
+      ];
+    }
+    const judged: SeedJudgment[] = [];
+    for (const [j, model] of JUDGES.entries())
+      for (const label of SYSTEMS)
+        interviews[label]!.forEach(({ id, mode }, i) => {
+          for (const dimension of REPORT_DIMENSIONS[mode] as JudgeDimension[])
+            judged.push({
+              interviewId: id as never,
+              dimension,
+              score: scoreOf(label + model, i, dimension),
+              model,
+              at: 1_000 + j,
+            });
+        });
+    seedJudgments(env.studio.db, characterId, judged);
+    seedPairs(
+      env.studio.db,
+      characterId,
+      interviews[SYSTEMS[0]]!.slice(0, SINGLE).map(({ id }, i) => ({
+        systemA: ids[0]!,
+        systemB: ids[1]!,
+        interviewA: id as never,
+        interviewB: interviews[SYSTEMS[1]]![i]!.id as never,
+        dimension: 'values',
+        ab: i % 3 === 0 ? 'a' : 'b',
+        ba: i % 2 === 0 ? 'a' : 'b',
+        model: JUDGES[1],
+      })),
+    );
+  } finally {
+    env.studio.close();
+  }
+});
+
+const session = useServePage('cs-e2e-bench-layout-', { width: 1024, height: 700 }, seed);
+const VIEWPORTS = [
+  { width: 1024, height: 700 },
+  { width: 1440, height: 900 },
+] as const;
+
+async function openEvaluate(page: Page, view: 'Judge' | 'Report'): Promise<void> {
+  await page
+    .getByRole('button', { name: /Ludwig van Beethoven/ })
+    .first()
+    .click();
+  await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();
+  await page.getByRole('tab', { name: 'Evaluate' }).click();
+  await page.getByRole('button', { name: view, exact: true }).click();
+}
+
+/** Each select of the Judge tab: its chosen text, whether it is clipped, and its title. */
+function selectsOf(page: Page) {
+  return page.locator('.eval-judge select').evaluateAll((all) =>
+    (all as HTMLSelectElement[]).map((s) => ({
+      text: s.selectedOptions[0]?.textContent ?? '',
+      clipped: s.scrollWidth > s.clientWidth,
+      title: s.title,
+    })),
+  );
+}
+
+/** The Judge form's first row: each field's label top and its control's top and bottom, in CSS pixels. */
+function fieldsOf(page: Page) {
+  return page.locator('.judge-fields > .field').evaluateAll((fields) =>
+    fields.map((field) => {
+      const label = field.firstElementChild!.getBoundingClientRect();
+      const control = field.querySelector('input, select')!.getBoundingClientRect();
+      return { label: label.top, top: control.top, bottom: control.bottom, right: control.right };
+    }),
+  );
+}
+
+async function themed(page: Page, name: string, shot: (name: string) => Promise<void>): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await animationsSettled(page);
+    await shot(`${name}-${scheme}`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+describe('the Judge tab', () => {
+  it('keeps its form on one row and shows whole names at 1024 and 1440 px, in both themes', async () => {
+    const { page, serve, shot } = session;
+    await page.goto(serve.url);
+    await openEvaluate(page, 'Judge');
+    const form = page.getByRole('form', { name: 'Start judging' });
+    await form.getByLabel('Also compare two systems').check();
+    await form.getByLabel('System A').selectOption({ label: SYSTEMS[0] });
+    await form.getByLabel('System B').selectOption({ label: SYSTEMS[1] });
+    const card = page.getByRole('region', { name: 'Pairwise' });
+    await card.getByLabel('System A').selectOption({ label: SYSTEMS[0] });
+    await card.getByLabel('System B').selectOption({ label: SYSTEMS[1] });
+    await card.locator('tbody tr').first().waitFor();
+    for (const viewport of VIEWPORTS) {
+      await page.setViewportSize(viewport);
+      // Provider, model, interviews, retries and budget on one row, labels and edges lined up,
+      // and inside the form.
+      await expect.poll(async () => (await fieldsOf(page)).length).toBe(5);
+      const fields = await fieldsOf(page);
+      const edge = await form.evaluate((el) => el.getBoundingClientRect().right);
+      for (const f of fields) {
+        expect(Math.abs(f.label - fields[0]!.label), JSON.stringify(fields)).toBeLessThanOrEqual(0.5);
+        expect(Math.abs(f.top - fields[0]!.top)).toBeLessThanOrEqual(0.5);
+        expect(Math.abs(f.bottom - fields[0]!.bottom)).toBeLessThanOrEqual(0.5);
+        expect(f.right).toBeLessThanOrEqual(edge);
+      }
+      // Every select shows its whole choice (the provider's name, the systems', the judge's), and
+      // says it in its title too.
+      const selects = await selectsOf(page);
+      expect(selects.map((s) => s.text)).toEqual([
+        'OpenRouter · judges',
+        'All interviews',
+        SYSTEMS[0],
+        SYSTEMS[1],
+        `${JUDGES[0]} · judge-v1`,
+        SYSTEMS[0],
+        SYSTEMS[1],
+      ]);
+      expect(selects.filter((s) => s.clipped).map((s) => s.text)).toEqual([]);
+      expect(selects[0]!.title).toBe('OpenRouter · judges · anthropic/claude-3.5-sonnet-20241022');
+      expect(selects.slice(2).every((s) => s.title === s.text)).toBe(true);
+      // No card's table reaches past the card's edge.
+      const overflowing = await page
+        .locator('.eval-judge .card')
+        .evaluateAll((cards) => cards.filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.ariaLabel));
+      expect(overflowing).toEqual([]);
+      await themed(page, `bench-01-judge-form-${viewport.width}`, shot);
+      await card.scrollIntoViewIfNeeded();
+      await themed(page, `bench-02-judge-pairwise-${viewport.width}`, shot);
+      await form.scrollIntoViewIfNeeded();
+    }
+    // Longer than its column at 1024 px, a judge's choice still reads whole on hover.
+    await page.setViewportSize(VIEWPORTS[0]);
+    await page.getByRole('region', { name: 'Scores' }).getByLabel('Judge').selectOption({ index: 1 });
+    const judge = (await selectsOf(page))[4]!;
+    expect(judge).toEqual({ text: `${JUDGES[1]} · judge-v1`, clipped: false, title: `${JUDGES[1]} · judge-v1` });
+  }, 90_000);
+});
+
+describe('the Report', () => {
+  it('fits the multi-turn table at 1024 px, the system names in view, in both themes', async () => {
+    const { page, serve, shot } = session;
+    await page.goto(serve.url);
+    await openEvaluate(page, 'Report');
+    const multi = page.getByTestId('report-table-multi').first();
+    await multi.waitFor();
+    for (const viewport of VIEWPORTS) {
+      await page.setViewportSize(viewport);
+      // Every column within the table's box: it scrolled sideways one column at a time at 1024.
+      await expect
+        .poll(() => multi.evaluate((t) => t.parentElement!.scrollWidth - t.parentElement!.clientWidth))
+        .toBeLessThanOrEqual(0);
+      // No heading is cut, and each system's name reads whole (it may wrap), swatch beside it.
+      const clipped = await multi
+        .locator('th')
+        .evaluateAll((ths) => ths.filter((th) => th.scrollWidth > th.clientWidth).map((th) => th.textContent));
+      expect(clipped).toEqual([]);
+      const swatches = await multi
+        .locator('tbody .swatch')
+        .evaluateAll((all) => all.map((s) => Math.round(s.getBoundingClientRect().width)));
+      expect(swatches).toEqual([10, 10]);
+      await multi.scrollIntoViewIfNeeded();
+      await themed(page, `bench-03-report-multi-${viewport.width}`, shot);
+    }
+  }, 90_000);
+});
