@@ -12,7 +12,7 @@
  *   provider's call timeout). When the server sends no usage it is estimated and flagged
  *   `estimated`.
  * - The client never retries by itself (`maxRetries: 0`): retrying is the gateway's job. Answers
- *   read whole skip the client (`whole-completion.ts`: node:http, the client's errors; about a
+ *   read whole skip the client (`whole-completion.ts`: http1.ts, the client's errors; about a
  *   third of the studio's CPU per job item) unless a `fetch` is given; a redirect goes through the
  *   client over `leanFetch`. Streams go through the client over `fetch`.
  * - Every failure is an `LlmError` (see `types.ts`); `429` carries `retryAfterMs` from `retry-after-ms`,
