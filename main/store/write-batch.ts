@@ -47,8 +47,9 @@ export class WriteBatch {
     /** Whether its writes defer their search rows (search-deferral.ts): the studio's database only. */
     private readonly deferSearchRows = false,
   ) {
-    // Rows noted by a process that stopped before writing them.
-    if (deferSearchRows) indexPendingSearchRows(db);
+    // Rows noted by a process that stopped before writing them (or is still writing: then it, or
+    // the next search, writes them).
+    if (deferSearchRows) this.indexSearchRows();
   }
 
   write<T>(work: () => T, withinMs = this.windowMs): Promise<T> {

@@ -330,10 +330,12 @@ describe('character-studio train list, show, export, stop and cancel', () => {
 
   it('stops a run another process trains, asked there, while train log --follow prints its new lines', async () => {
     fs.writeFileSync(path.join(work.dir, 'hold-train'), '');
+    const before = new Set(runs().map((r) => r.id));
     const training = cli([...TRAIN, ...SMALL, '--new']);
-    // The terminal follows its run, and listens for Ctrl+C, once the trainer has started.
-    await expect.poll(() => process.listenerCount('SIGINT')).toBe(1);
-    const run = runs()[0]!;
+    // The terminal follows its run, and listens for Ctrl+C, once the trainer has started (a listener
+    // an earlier command has not yet let go of does not count: the new run must be there too).
+    await expect.poll(() => runs().some((r) => !before.has(r.id)) && process.listenerCount('SIGINT') === 1).toBe(true);
+    const run = runs().find((r) => !before.has(r.id))!;
     expect(run.status).toBe('running');
     await expect.poll(() => logOf(run.id).lines.map((l) => l.line)).toContain('held: waiting');
     // Each command opens a studio of its own: to it, the run is trained by another (the `train` above).
