@@ -251,7 +251,7 @@ export interface ChatCommands {
    * message grows in place (streamed as `chat/delta` from the end of its text). It ends as any reply
    * does: `complete`, or stopped or cut off again with its longer text. Only the last reply of its
    * branch with some speech can go on (a reply the conversation went on from would change what was
-   * answered). Not every runtime can: the trainer's `serve` and OpenAI's API say so and change nothing.
+   * answered). Not every runtime can: OpenAI's API says so and changes nothing.
    */
   'chat/continue': (arg: {
     conversationId: ConversationId;

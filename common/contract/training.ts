@@ -134,6 +134,13 @@ export interface TrainingRun {
   /** What the trainer warned about (scenes cut at the maximum length, dropped ones…), oldest first; kept. */
   warnings: TrainingWarning[];
   finishedAt: number | null;
+  /**
+   * Whether this studio follows the run now (drives its trainer, or watches it on its SSH host); live
+   * state, not persisted. A remote run `stopping` that this studio does not follow (asked from a
+   * terminal, or before a restart) is seen through by `training/stop` again: the Train tab's "Follow
+   * the stop", the CLI's `train stop`.
+   */
+  followed?: boolean;
 }
 
 /** One kind of trainer warning on a run; a resumed attempt repeating it does not add another. */

@@ -281,7 +281,9 @@ Commands:
                                 as a conversation like the Chat tab's. /regen, /thoughts, /quit;
                                 /continue goes on from a reply stopped or cut off (same message);
                                 /edit <text> rewrites its last reply, /correct sends the rewrite to
-                                the dataset (a chat correction); Ctrl+C stops a reply, twice exits.
+                                the dataset (a chat correction); /alt lists the last reply's
+                                alternatives, /alt <n> shows alternative n (the Chat tab's ‹ 2 / 3 ›);
+                                Ctrl+C stops a reply, twice exits.
       [--run <id> | --provider <provider> [--model <id>]]
       [--runtime embedded|served|endpoint] [--conversation <id> [--at <message>]] [--title <text>]
                                 --at: go on from that message's branch (chat list --query finds it)

@@ -291,3 +291,14 @@ def assert_protocol(result: Result, schema: dict[str, Any], run_dir: Path | None
         validate_events(mirrored, schema)
         assert [e["seq"] for e in mirrored] == list(range(1, len(mirrored) + 1))
         assert mirrored[-len(result.events):] == result.events
+
+
+def stop_from_the_middle(text: str, width: int) -> str:
+    """`width` characters of `text` from its middle on, none of them U+FFFD: random weights write
+    stray bytes that decode to it, and which bytes stand behind one is not in the text."""
+    cut = len(text) // 2
+    while "\ufffd" in text[cut:cut + width]:
+        cut += 1
+    stop = text[cut:cut + width]
+    assert len(stop) == width, text
+    return stop

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
@@ -13,121 +12,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from character_trainer.protocol import ExitCode, TrainerError
-from conftest import LiveTrainer, Result, copy_run, make_scene, run_trainer, validate_events, write_dataset, write_job
+from conftest import (LiveTrainer, Result, copy_run, make_scene, run_trainer, stop_from_the_middle, validate_events,
+                      write_dataset, write_job)
 
 MAX_NEW_TOKENS = 8  # the server's cap: keeps every generation short on a 2-core CPU
 BEETHOVEN = [make_scene(i) for i in (0, 3, 6, 9)]  # make_scene cycles characters: these are all Beethoven's
-
-
-# --- prompt building: exact, no model needed -----------------------------------------------------
-
-
-def test_character_llm_prompt_is_the_papers_text_primed_with_the_short_name() -> None:
-    from character_trainer.inference import Character, character_llm_prompt
-
-    messages = [{"role": "user", "content": "Tell me about your symphony."},
-                {"role": "assistant", "content": "It is my ninth.\nIt has a choir."},
-                {"role": "user", "content": "What is a car?"}]
-    prompt = character_llm_prompt(messages, Character("Ludwig van Beethoven", "Beethoven"), "Man")
-    assert prompt == (
-        "I want you to act like Ludwig van Beethoven. I want you to respond and answer like Ludwig van Beethoven, "
-        "using the tone, manner and vocabulary Ludwig van Beethoven would use. You must know all of the knowledge "
-        "of Ludwig van Beethoven. \n\n"
-        "The status of you is as follows:\n"
-        "Location: A room\n"
-        "Status: Beethoven is chatting with a person.\n\n"
-        "The interactions are as follows:\n\n"
-        "Man (speaking): Tell me about your symphony.<|eot|>\n"
-        "Beethoven (speaking): It is my ninth.\nIt has a choir.<|eot|>\n"
-        "Man (speaking): What is a car?<|eot|>\n"
-        "Beethoven (")
-
-
-def test_system_message_sets_the_scene_and_names_and_thinking_are_kept() -> None:
-    from character_trainer.inference import Character, character_llm_prompt
-
-    beethoven = Character("Ludwig van Beethoven", "Beethoven")
-    system = {"role": "system", "content": "Location: Coffee Shop - Afternoon\nStatus: Beethoven is casually "
-                                           "chatting with a man from the 21st century."}
-    messages = [system, {"role": "user", "name": "Neefe", "content": "Play it."},
-                {"role": "assistant", "content": "Gladly.", "reasoning_content": "He will hear every wrong note."}]
-    prompt = character_llm_prompt(messages, beethoven, "Man")
-    assert "Location: Coffee Shop - Afternoon\nStatus: Beethoven is casually chatting with a man from the 21st " \
-           "century.\n\nThe interactions are as follows:\n\nNeefe (speaking): Play it.<|eot|>\n" \
-           "Beethoven (thinking): He will hear every wrong note.<|eot|>\n" \
-           "Beethoven (speaking): Gladly.<|eot|>\nBeethoven (" in prompt
-    # Plain system text is the status; only the last 8 turns are kept, as the paper's inference.
-    long = [{"role": "system", "content": "Bonn, 1782."}] + [
-        {"role": "user" if i % 2 == 0 else "assistant", "content": f"line {i}"} for i in range(12)]
-    prompt = character_llm_prompt(long, beethoven, "Man")
-    assert "Location: A room\nStatus: Bonn, 1782.\n\n" in prompt
-    assert "line 3<|eot|>" not in prompt and prompt.count("<|eot|>") == 8 and "(speaking): line 4<|eot|>" in prompt
-
-
-def test_chat_format_messages_are_rendered_as_trained() -> None:
-    from character_trainer.inference import Character, chat_prompt_messages
-
-    rendered = chat_prompt_messages([{"role": "user", "content": "Hello."}, {"role": "assistant", "content": "Hi."},
-                                     {"role": "user", "name": "Neefe", "content": "Neefe: Play."}],
-                                    Character("Ludwig van Beethoven", "Beethoven"), "Man")
-    assert [m["role"] for m in rendered] == ["system", "user", "assistant", "user"]
-    assert rendered[0]["content"].startswith("I want you to act like Ludwig van Beethoven.")
-    assert rendered[0]["content"].endswith("The interactions are as follows:")
-    assert [m["content"] for m in rendered[1:]] == ["Man: Hello.", "Hi.", "Neefe: Play."]
-
-
-def stop_from_the_middle(text: str, width: int) -> str:
-    """`width` characters of `text` from its middle on, none of them U+FFFD: random weights write
-    stray bytes that decode to it, and which bytes stand behind one is not in the text."""
-    cut = len(text) // 2
-    while "\ufffd" in text[cut:cut + width]:
-        cut += 1
-    stop = text[cut:cut + width]
-    assert len(stop) == width, text
-    return stop
-
-
-def test_stop_strings_cut_the_text_and_the_stream_never_shows_them(tiny_model: Path) -> None:
-    """Greedy decoding is deterministic: a stop string taken from the free run cuts there exactly."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from character_trainer.inference import Generator, Sampling
-
-    model = AutoModelForCausalLM.from_pretrained(tiny_model).eval()
-    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
-    generator = Generator(model, tokenizer, torch.device("cpu"), {tokenizer.eos_token_id}, 1024, threading.Event())
-    ids = generator.encode("Beethoven (speaking): Good morning")
-    free = generator.generate(ids, Sampling(temperature=0, max_tokens=12))
-    assert free.tokens == 12 and free.finish_reason == "length" and len(free.text) >= 6, free
-    stop = stop_from_the_middle(free.text, 3)
-    streamed: list[str] = []
-    cut = generator.generate(ids, Sampling(temperature=0, max_tokens=12, stop=["never there", stop]), streamed.append)
-    assert cut.text == free.text[:free.text.find(stop)]
-    assert cut.finish_reason == "stop" and cut.stop_string == stop
-    assert "".join(streamed) == cut.text
-
-
-def test_ignore_eos_bans_the_stop_tokens_so_the_reply_runs_to_max_tokens(tiny_model: Path) -> None:
-    """A model made to end at once (its first greedy token is its stop token) writes on when asked
-    never to end (llama.cpp's ignore_eos), greedy and sampled."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from character_trainer.inference import Generator, Sampling
-
-    model = AutoModelForCausalLM.from_pretrained(tiny_model).eval()
-    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
-    ids = [*Generator(model, tokenizer, torch.device("cpu"), set(), 1024, threading.Event())
-           .encode("Beethoven (speaking): Good morning")]
-    first = int(torch.argmax(model(input_ids=torch.tensor([ids])).logits[0, -1]).item())
-    generator = Generator(model, tokenizer, torch.device("cpu"), {first}, 1024, threading.Event())
-    ended = generator.generate(ids, Sampling(temperature=0, max_tokens=12))
-    assert (ended.tokens, ended.finish_reason, ended.text) == (1, "stop", ""), ended
-    endless = generator.generate(ids, Sampling(temperature=0, max_tokens=12, ignore_eos=True))
-    assert (endless.tokens, endless.finish_reason) == (12, "length"), endless
-    sampled = generator.generate(ids, Sampling(temperature=1, top_p=1, max_tokens=12, seed=1, ignore_eos=True))
-    assert (sampled.tokens, sampled.finish_reason) == (12, "length"), sampled
 
 
 # --- the server ----------------------------------------------------------------------------------
@@ -260,6 +149,50 @@ def test_stop_strings_are_honoured(chat_server: Served) -> None:
     assert cut["choices"][0]["finish_reason"] == "stop"
 
 
+UNFINISHED = {"role": "assistant", "content": "It is my nin"}
+
+
+def raw_completion(server: Served, prompt: str) -> dict[str, Any]:
+    status, raw = server.request("POST", "/v1/completions", {"model": server.model, "prompt": prompt,
+                                                             "temperature": 0, "max_tokens": MAX_NEW_TOKENS})
+    assert status == 200, raw
+    return raw
+
+
+def test_continue_final_message_writes_on_inside_the_last_reply(chat_server: Served) -> None:
+    """vLLM's flags, as the studio sends them: the prompt ends after the unfinished reply's last word
+    (the template's turn left open), and the answer is only the new text: the raw completion of that
+    prompt, greedy, token for token."""
+    from transformers import AutoTokenizer
+
+    from character_trainer.inference import Character, chat_prompt_messages
+
+    messages = [*CONVERSATION, UNFINISHED]
+    flags = {"continue_final_message": True, "add_generation_prompt": False}
+    status, body = chat_server.chat(messages=messages, temperature=0, max_tokens=MAX_NEW_TOKENS, **flags)
+    assert status == 200, body
+    tokenizer = AutoTokenizer.from_pretrained(chat_server.run_dir / "adapter")
+    whole = tokenizer.apply_chat_template(chat_prompt_messages(messages, Character("Ludwig van Beethoven", "Beethoven"),
+                                                               "Man"), tokenize=False)
+    assert whole.endswith("It is my nin<|im_end|>\n")
+    raw = raw_completion(chat_server, whole[:-len("<|im_end|>\n")])
+    assert body["choices"][0]["message"]["content"] == raw["choices"][0]["text"]
+    assert body["choices"][0]["finish_reason"] == raw["choices"][0]["finish_reason"]
+    assert body["usage"] == raw["usage"]
+    events = chat_server.stream("/v1/chat/completions", {"messages": messages, "temperature": 0,
+                                                          "max_tokens": MAX_NEW_TOKENS, **flags})
+    assert "".join(e["choices"][0]["delta"].get("content", "") for e in events[:-1]) == raw["choices"][0]["text"]
+    # Refused, with what to do: nothing to continue, contradicting or malformed flags.
+    for wrong, param in (({"messages": CONVERSATION, **flags}, "messages"),
+                         ({"messages": messages, "continue_final_message": True, "add_generation_prompt": True},
+                          "add_generation_prompt"),
+                         ({"messages": messages, "add_generation_prompt": False}, "add_generation_prompt"),
+                         ({"messages": messages, "continue_final_message": "yes"}, "continue_final_message")):
+        for stream in (False, True):
+            status, refused = chat_server.chat(**wrong, stream=stream)
+            assert status == 400 and refused["error"]["param"] == param, refused
+
+
 def test_errors_are_openai_shaped(chat_server: Served) -> None:
     def error_of(status: int, body: Any, code: str, param: str | None) -> None:
         assert isinstance(body, dict) and set(body) == {"error"}, body
@@ -342,6 +275,21 @@ def test_character_llm_reply_is_the_speaking_turn_without_its_header(paper_serve
     deltas = [e["choices"][0]["delta"] for e in events[:-1]]
     assert "".join(d.get("content", "") for d in deltas) == message["content"]
     assert "".join(d.get("reasoning_content", "") for d in deltas) == message.get("reasoning_content", "")
+
+
+def test_continue_in_the_papers_format_writes_on_inside_the_open_speaking_turn(paper_server: Served) -> None:
+    from character_trainer.inference import Character, character_llm_continuation
+
+    messages = [*CONVERSATION, {**UNFINISHED, "reasoning_content": "He asks again."}]
+    status, body = paper_server.chat(messages=messages, temperature=0, max_tokens=MAX_NEW_TOKENS,
+                                     continue_final_message=True, add_generation_prompt=False)
+    assert status == 200, body
+    prompt = character_llm_continuation(messages, Character("Ludwig van Beethoven", "Beethoven"), "Man")
+    assert prompt.endswith("Beethoven (speaking): It is my nin")
+    raw = raw_completion(paper_server, prompt)  # stops on <|eot|>, as the speaking turn does
+    message = body["choices"][0]["message"]
+    assert message["content"] == raw["choices"][0]["text"] and "reasoning_content" not in message
+    assert body["usage"] == raw["usage"]
 
 
 def test_streamed_raw_completion_matches_the_plain_one(paper_server: Served) -> None:

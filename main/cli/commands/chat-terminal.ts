@@ -12,7 +12,8 @@ import type { CliContext } from '../shared';
  * The terminal chat of `chat <character>` (readline): a line sends; `/regen` writes another reply,
  * `/continue` goes on from the last reply when it was stopped or cut off (in the same message),
  * `/edit <text>` rewrites the character's last reply (the original stays, an alternative),
- * `/correct` sends that rewrite to the dataset as a chat-correction scene, `/thoughts` shows or
+ * `/correct` sends that rewrite to the dataset as a chat-correction scene, `/alt` lists the last
+ * reply's alternatives and `/alt <n>` shows alternative n (the screen's ‹ 2 / 3 ›), `/thoughts` shows or
  * hides the character's thoughts, `/quit` (or Ctrl+D) ends. Ctrl+C stops a reply; twice in a row
  * exits. Lines come from `io.input` when given (tests), else standard input.
  */
@@ -42,6 +43,7 @@ export async function interactive(
       (view.conversation.setting.status ? `\nStatus: ${view.conversation.setting.status}` : '') +
       '\n/regen another reply · /continue go on from a stopped or cut-off reply' +
       '\n/edit <text> rewrite its last reply · /correct send the rewrite to the dataset' +
+      "\n/alt list the last reply's alternatives · /alt <n> show alternative n" +
       '\n/thoughts show or hide thoughts · /quit ends · Ctrl+C stops a reply',
   );
   for (const step of view.path) io.out(showReply(step.message, thoughts));
@@ -97,8 +99,8 @@ export async function interactive(
       const m = await run();
       if (thinking) write(')\n');
       write(streamed ? '\n' : `${showReply(m, false)}\n`);
-      if (m.state === 'cancelled') io.err('(stopped; /continue goes on)');
-      if (m.state === 'cut') io.err(`(cut: ${m.error ?? 'the runtime failed'}; /continue goes on, /regen retries)`);
+      const note = unfinishedNote(m);
+      if (note) io.err(note);
     } catch (error) {
       if (streamed) write('\n');
       io.err(`Error: ${error instanceof Error ? error.message : String(error)}`);
@@ -126,6 +128,8 @@ export async function interactive(
         if (last?.role === 'character')
           await reply(() => ctx.call('chat/continue', { conversationId: id, messageId: last.id, sampling }), last.text);
         else io.err(`${name} has not replied yet: nothing to continue.`);
+      } else if (text === '/alt' || text.startsWith('/alt ')) {
+        await alternative(ctx, id, text.slice('/alt'.length).trim(), name, thoughts);
       } else if (text === '/edit' || text.startsWith('/edit ') || text === '/correct') {
         await rewrite(ctx, id, text, name);
       } else if (text !== '') {
@@ -139,6 +143,58 @@ export async function interactive(
   }
   io.err(`Saved as conversation ${id}.`);
   return 0;
+}
+
+/** What to do about a reply that did not end by itself (stopped, cut off); null for one that did. */
+function unfinishedNote(m: ConversationMessage): string | null {
+  if (m.state === 'cancelled') return '(stopped; /continue goes on)';
+  if (m.state === 'cut') return `(cut: ${m.error ?? 'the runtime failed'}; /continue goes on, /regen retries)`;
+  return null;
+}
+
+/**
+ * `/alt`: the alternatives of the character's last reply on the path (regenerated, rewritten), as
+ * the screen's ‹ 2 / 3 ›; `/alt <n>`: alternative n shown instead, with what followed it on its
+ * newest branch (`chat/select`, as the screen's arrows), so the next message answers it.
+ */
+async function alternative(ctx: CliContext, id: ConversationId, wanted: string, name: string, thoughts: boolean) {
+  const { io } = ctx;
+  const { path } = await ctx.call('chat/get', { id });
+  const at = path.findLastIndex((s) => s.message.role === 'character');
+  const step = path[at];
+  if (!step) {
+    io.err(`${name} has not replied yet: no alternatives to show.`);
+    return;
+  }
+  const count = step.siblings.length;
+  if (count === 1) {
+    io.err(`${name}'s last reply has no alternatives yet: /regen writes another, /edit <text> rewrites it.`);
+    return;
+  }
+  if (wanted === '') {
+    io.err(
+      [
+        `${name}'s last reply has ${count} alternatives (‹ ${step.index + 1} / ${count} › shown):`,
+        ...step.siblings.map((s, i) => `  ${i + 1} [${s}]${i === step.index ? ' shown' : ''}`),
+        '/alt <n> shows another.',
+      ].join('\n'),
+    );
+    return;
+  }
+  const n = /^\d+$/.test(wanted) ? Number(wanted) : 0;
+  if (n < 1 || n > count) {
+    io.err(`/alt ${wanted}: ${name}'s last reply has ${count} alternatives; give one from 1 to ${count} (/alt 2).`);
+    return;
+  }
+  try {
+    const view = await ctx.call('chat/select', { messageId: step.siblings[n - 1]!, conversationId: id });
+    const shown = view.path.slice(at);
+    for (const s of shown) io.out(showReply(s.message, thoughts));
+    const note = shown.length === 1 ? unfinishedNote(shown[0]!.message) : null;
+    io.err(`(alternative ${n} of ${count}${note ? `; ${note.slice(1, -1)}` : ''})`);
+  } catch (error) {
+    io.err(`Error: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /**

@@ -57,6 +57,8 @@ export interface OpenAiProviderOptions {
   label?: string;
   /** Overrides the preset's `supportsJsonSchema`. */
   supportsJsonSchema?: boolean;
+  /** Overrides the preset's `continues` (the trainer's `serve` takes vLLM's flags). */
+  continues?: OpenAiPreset['continues'];
   /** Time allowed until the first streamed token (prompt processing included), ms. Default 120 s. */
   firstTokenTimeoutMs?: number;
   /** Longest allowed gap between two chunks once streaming has started, ms. Default 60 s. */
@@ -110,7 +112,8 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   private readonly errors: OpenAiErrors;
 
   constructor(options: OpenAiProviderOptions) {
-    this.preset = OPENAI_PRESETS[options.preset ?? 'custom'];
+    const preset = OPENAI_PRESETS[options.preset ?? 'custom'];
+    this.preset = options.continues === undefined ? preset : { ...preset, continues: options.continues };
     const baseURL = (options.baseURL ?? this.preset.baseURL).trim().replace(/\/+$/, '');
     if (baseURL === '') {
       throw new LlmError(

@@ -186,6 +186,8 @@ export function servedChatRuntime(
             apiKey: 'local',
             model: served.model,
             supportsJsonSchema: false,
+            // Continue: serve goes on from the final assistant message when told so, as vLLM.
+            continues: 'flags',
             // A large model on a CPU can take minutes to read a long conversation.
             firstTokenTimeoutMs: 600_000,
           }),
@@ -196,7 +198,5 @@ export function servedChatRuntime(
     recorder,
     () => (startedHere ? access.stop() : Promise.resolve()),
     true,
-    {},
-    "The trainer's serve cannot go on from an unfinished reply yet: use Retry, or chat with this run on the embedded runtime (Settings of the conversation), which can.",
   );
 }

@@ -162,13 +162,29 @@ export class RemoteRuns {
    * reason if the host is lost meanwhile (await `active.exited` for that); a cancel kills it and
    * records the run cancelled. A host that cannot be reached changes nothing, unless the run was
    * already `stopping` (asked earlier, with nobody left to see it through): that run is settled
-   * `interrupted` with the reason, never left stopping. False when the run's host is gone from the
-   * settings: nothing was changed.
+   * `interrupted` with the reason, never left stopping; so is a run asked to stop whose host is gone
+   * from the settings. False for a cancel when the host is gone: nothing was changed.
    */
   async askUnfollowed(id: RunId, request: StopRequest, handshakeMs = HANDSHAKE_MS): Promise<boolean> {
     const { repo, clock } = this.context;
     const row = this.context.row(id);
     const found = this.hosts?.launcherFor(row.target as HostId) ?? null;
+    if (!found && request === 'stop') {
+      // Nobody can reach it to see the stop through: a resting state that says why and what to do.
+      repo.update(
+        id,
+        {
+          status: 'interrupted',
+          message:
+            'The SSH host of this run was deleted, so nothing could see the stop through. Add the host again in Settings → Hosts and resume to re-attach to the run, or cancel it.',
+          runner: null,
+          stopRequest: null,
+        },
+        clock.now(),
+      );
+      this.context.changed(id, true);
+      return true;
+    }
     if (!found) return false;
     const { launcher, label } = found;
     const asking =
@@ -188,7 +204,8 @@ export class RemoteRuns {
       if (request === 'stop') await launcher.stopUnfollowed(id);
       else await launcher.killUnfollowed(id);
     } catch (error) {
-      const reason = (error as Error).message;
+      // Said inside a sentence of ours: its own full stop would double ours.
+      const reason = (error as Error).message.replace(/\.+$/, '');
       if (row.status === 'stopping') {
         // Asked to stop before, and nobody can see it through: a resting state that says why, not `stopping` for ever.
         repo.update(

@@ -392,6 +392,7 @@ export class TrainingService {
       createdAt: row.created_at,
       updatedAt: row.updated_at,
       finishedAt: row.finished_at,
+      followed: this.active.has(row.id),
     };
   }
 }

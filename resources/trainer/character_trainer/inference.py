@@ -14,6 +14,9 @@ Prompt contract (both formats; ``Character`` is whom the run plays, from the man
   ``HISTORY_TURNS`` turns, then ``<|eot|>\\n`` and the prime ``{Short} (``.
 * ``chat``: the meta prompt as the system message, user messages as ``Name: text`` (as in
   training), through the tokenizer's chat template with the generation prompt.
+* Continue (``continue_final_message``): the last message is the character's unfinished reply, and the
+  prompt ends inside it, after its last word: the paper's open speaking turn without ``<|eot|>``, or
+  the chat template's last assistant turn without its end-of-turn.
 """
 
 from __future__ import annotations
@@ -140,6 +143,28 @@ def character_llm_prompt(messages: Any, character: Character, user_name: str) ->
         blocks = blocks[-HISTORY_TURNS:]
     history = (EOT + "\n").join(blocks)
     return meta_prompt_for(character, setting) + (history + "\n" if history else "") + f"{character.short_name} ("
+
+
+def require_unfinished_reply(messages: Any) -> None:
+    """Continue needs the character's unfinished reply as the last message."""
+    if not isinstance(messages, list) or not messages or not isinstance(messages[-1], dict) \
+            or messages[-1].get("role") != "assistant":
+        raise PromptError("nothing to continue: with continue_final_message the last message must be the "
+                          "assistant's unfinished reply (or leave continue_final_message out for a new reply)")
+
+
+def character_llm_continuation(messages: Any, character: Character, user_name: str) -> str:
+    """Continue: the raw text the model writes on from when the last message is the character's
+    unfinished reply: as character_llm_prompt with that reply as the last turn, left open (no ``<|eot|>``
+    after its last word). main/core/runtimes/paper-prompt.ts ``characterLlmContinuation`` is the same."""
+    require_unfinished_reply(messages)
+    system, turns = conversation_turns(messages, character, user_name)
+    setting = parse_setting(system, character)
+    scene = Scene(id="chat", full_name=character.full_name, short_name=character.short_name,
+                  location=setting.location, background=setting.status, turns=tuple(turns))
+    _, output = render_character_llm(scene)
+    blocks = output.split(EOT + "\n")[-HISTORY_TURNS:]
+    return meta_prompt_for(character, setting) + (EOT + "\n").join(blocks)[:-len(EOT)]
 
 
 def chat_prompt_messages(messages: Any, character: Character | None, user_name: str) -> list[dict[str, str]]:

@@ -17,7 +17,10 @@ Endpoints (serve_http.py; stdlib http.server, one generation at a time; others w
   in the run's training format (inference.py, serve_engine.py). For ``character-llm`` runs the reply
   is the character's speaking turn, without the ``speaking):`` header; thinking turns the model
   writes first are returned apart, in ``message.reasoning_content`` (stream:
-  ``delta.reasoning_content``), and may be sent back the same way.
+  ``delta.reasoning_content``), and may be sent back the same way. Continue, vLLM's way:
+  ``continue_final_message: true`` (with ``add_generation_prompt`` false or left out) goes on from the
+  last message, the assistant's unfinished reply: the prompt ends after its last word (no end of turn)
+  and the reply is only the new text; without the flag a final assistant message gets a new reply.
 * ``POST /v1/completions``: a raw prompt continued as is (the paper's own inference is a raw
   completion); for ``character-llm`` runs ``stop`` defaults to ``<|eot|>``.
 

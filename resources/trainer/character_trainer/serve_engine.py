@@ -4,6 +4,10 @@ format, and the reply is generated one request at a time (the caller holds Serve
 For ``character-llm`` runs a reply is the paper's loop: thinking (or action) turns the model writes
 first are returned apart as ``reasoning`` and the character is primed again, until a speaking turn
 comes (main/core/runtimes/embedded-chat.ts follows the same loop for the embedded runtime).
+
+Continue (``continuing``: the request's ``continue_final_message``): the last message is the character's
+unfinished reply; the prompt ends inside it (inference.py) and the reply is only the new text, written
+on to the end of that turn: no thinking loop, as the speaking turn is already open.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from .dataset import EOT
-from .inference import (MAX_ASIDES, Generator, PromptError, Sampling, character_llm_prompt, chat_prompt_messages,
-                        split_header, split_header_so_far)
+from .inference import (MAX_ASIDES, Generator, PromptError, Sampling, character_llm_continuation,
+                        character_llm_prompt, chat_prompt_messages, require_unfinished_reply, split_header,
+                        split_header_so_far)
 from .serve_model import ServedModel, stop_token_ids
 
 
@@ -41,23 +46,37 @@ class ChatEngine:
     def format(self) -> str:
         return self.served.format
 
-    def chat_prompt(self, messages: Any) -> str:
-        """The exact text the model continues for these chat messages."""
+    def chat_prompt(self, messages: Any, continuing: bool = False) -> str:
+        """The exact text the model continues for these chat messages; ``continuing``: the last one is
+        the assistant's unfinished reply, and the text ends after its last word."""
+        if continuing:
+            require_unfinished_reply(messages)
         if self.format == "character-llm":
             assert self.served.character is not None
+            if continuing:
+                return character_llm_continuation(messages, self.served.character, self.user_name)
             return character_llm_prompt(messages, self.served.character, self.user_name)
         rendered = chat_prompt_messages(messages, self.served.character, self.user_name)
         try:
-            return self.served.tokenizer.apply_chat_template(rendered, tokenize=False, add_generation_prompt=True)
+            # Continue: the template's last assistant turn is cut after its text (no end-of-turn).
+            return self.served.tokenizer.apply_chat_template(rendered, tokenize=False,
+                                                             add_generation_prompt=not continuing,
+                                                             continue_final_message=continuing)
         except Exception as error:  # template code raises arbitrary exceptions (jinja's raise_exception)
             raise PromptError(f"the model's chat template rejected the conversation: {error}")
 
     def chat(self, messages: Any, sampling: Sampling, on_content: Callable[[str], None] | None = None,
-             on_reasoning: Callable[[str], None] | None = None) -> Reply:
-        prompt = self.chat_prompt(messages)
+             on_reasoning: Callable[[str], None] | None = None, continuing: bool = False) -> Reply:
+        prompt = self.chat_prompt(messages, continuing)
         if self.format != "character-llm":
             ids = self.generator.encode(prompt, add_special_tokens=False)  # as trained: the template has it all
             segment = self.generator.generate(ids, sampling, on_content)
+            return Reply(segment.text, None, len(ids), segment.tokens, segment.finish_reason)
+        if continuing:
+            # The open speaking turn, written on to its <|eot|> (never ending: past it, kept in the text).
+            ids = self.generator.encode(prompt, add_special_tokens=True)  # as trained (BOS + raw text)
+            stops = sampling.stop if sampling.ignore_eos else [EOT, *sampling.stop]
+            segment = self.generator.generate(ids, replace(sampling, stop=stops), on_content)
             return Reply(segment.text, None, len(ids), segment.tokens, segment.finish_reason)
         return self._character_llm_reply(prompt, sampling, on_content, on_reasoning)
 

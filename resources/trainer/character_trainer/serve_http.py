@@ -21,7 +21,7 @@ from .dataset import EOT
 from .inference import PromptError, Sampling
 from .serve_engine import ChatEngine, Reply
 from .serve_requests import (SHUTTING_DOWN, ApiError, bad_prompt, chat_messages, check_model, completion_prompt,
-                             parse_sampling, stream_options, usage)
+                             continue_final_message, parse_sampling, stream_options, usage)
 
 log = logging.getLogger("character_trainer")
 
@@ -97,7 +97,8 @@ class Handler(BaseHTTPRequestHandler):
         stream, include_usage = stream_options(body)
         if path == "/v1/chat/completions":
             messages = chat_messages(body)
-            self._chat(messages, parse_sampling(body, [], app.max_new_tokens), stream, include_usage)
+            self._chat(messages, parse_sampling(body, [], app.max_new_tokens), continue_final_message(body), stream,
+                       include_usage)
         else:
             prompt = completion_prompt(body)
             default_stop = [EOT] if app.engine.format == "character-llm" else []
@@ -105,7 +106,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- endpoints ---
 
-    def _chat(self, messages: Any, sampling: Sampling, stream: bool, include_usage: bool) -> None:
+    def _chat(self, messages: Any, sampling: Sampling, continuing: bool, stream: bool, include_usage: bool) -> None:
         app = self.server.app
         ident, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
 
@@ -114,7 +115,7 @@ class Handler(BaseHTTPRequestHandler):
                     "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
 
         if not stream:
-            reply = self._generate(lambda: app.engine.chat(messages, sampling))
+            reply = self._generate(lambda: app.engine.chat(messages, sampling, continuing=continuing))
             message: dict[str, Any] = {"role": "assistant", "content": reply.content}
             if reply.reasoning is not None:
                 message["reasoning_content"] = reply.reasoning
@@ -124,14 +125,14 @@ class Handler(BaseHTTPRequestHandler):
             return
         with app.lock:
             try:
-                app.engine.chat_prompt(messages)  # a bad request still gets a plain 400, before the stream starts
+                app.engine.chat_prompt(messages, continuing)  # a bad request still gets a plain 400, before the stream starts
             except PromptError as error:
                 raise bad_prompt(error)
             self._start_stream()
             self._event(chunk({"role": "assistant", "content": ""}))
             reply = self._stream_generation(lambda: app.engine.chat(
                 messages, sampling, lambda text: self._event(chunk({"content": text})),
-                lambda text: self._event(chunk({"reasoning_content": text}))))
+                lambda text: self._event(chunk({"reasoning_content": text})), continuing))
             if reply is not None:
                 self._event(chunk({}, reply.finish_reason))
                 if include_usage:

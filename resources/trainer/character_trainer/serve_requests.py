@@ -65,6 +65,29 @@ def chat_messages(body: dict[str, Any]) -> Any:
     return body["messages"]
 
 
+def continue_final_message(body: dict[str, Any]) -> bool:
+    """Whether the chat request continues its final (assistant) message, vLLM's way: with
+    ``continue_final_message: true`` and ``add_generation_prompt: false`` (which may be left out). A
+    final assistant message without the flag is answered with a new reply, as OpenAI does."""
+    flags: dict[str, bool] = {}
+    for key in ("continue_final_message", "add_generation_prompt"):
+        value = body.get(key)
+        if value is not None and not isinstance(value, bool):
+            raise ApiError(400, f"{key} must be true or false", "invalid_value", key)
+        if value is not None:
+            flags[key] = value
+    continuing = flags.get("continue_final_message", False)
+    generation_prompt = flags.get("add_generation_prompt")
+    if continuing and generation_prompt:
+        raise ApiError(400, "continue_final_message and add_generation_prompt cannot both be true: the reply either "
+                            "goes on inside the last message or starts a new one", "invalid_value",
+                       "add_generation_prompt")
+    if generation_prompt is False and not continuing:
+        raise ApiError(400, "add_generation_prompt: false is accepted only with continue_final_message: true (to go "
+                            "on from the last assistant message)", "unsupported_value", "add_generation_prompt")
+    return continuing
+
+
 def completion_prompt(body: dict[str, Any]) -> str:
     """The raw completion's prompt: one string (or a list holding one string)."""
     prompt = body.get("prompt")

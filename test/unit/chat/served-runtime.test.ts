@@ -8,7 +8,8 @@ import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-s
  * The served runtime against an OpenAI-protocol server (the fake one stands in for the trainer's
  * `serve`, which training-service.test.ts runs for real): it sends speakers' names and the
  * character's thoughts back the way `serve` reads them, records each call through the gateway,
- * announces loading only when it starts the server, and stops only a server it started.
+ * announces loading only when it starts the server, stops only a server it started, and asks it to go
+ * on from an unfinished reply the way `serve` reads (test_serve.py holds `serve` to it).
  */
 let server: FakeLlmServer;
 beforeEach(async () => {
@@ -91,6 +92,34 @@ describe('the served runtime', () => {
         onDelta: () => undefined,
       }),
     ).rejects.toThrow(/closed/);
+  });
+
+  it("goes on from an unfinished reply with vLLM's flags, which serve reads (Continue)", async () => {
+    const { access: a } = access(true);
+    const runtime = servedChatRuntime({ model: 'tiny', adapter: null, format: 'character-llm' }, a, {
+      onStart: () => undefined,
+      onCall: () => undefined,
+    });
+    const reply = await runtime.reply({
+      messages: [
+        { role: 'user', content: 'Play.', name: 'Mozart' },
+        { role: 'assistant', content: 'Give me a th', reasoning: 'He doubts me.' },
+      ],
+      continuing: true,
+      sampling: DEFAULT_CHAT_SAMPLING,
+      signal: new AbortController().signal,
+      onDelta: () => undefined,
+    });
+    expect(runtime.cannotContinue).toBeUndefined();
+    expect(reply).toMatchObject({ text: 'Ja.', finish: 'stop' });
+    const sent = server.requests.find((r) => r.chat)!.chat!.body;
+    expect(sent).toMatchObject({ continue_final_message: true, add_generation_prompt: false });
+    expect((sent['messages'] as unknown[]).at(-1)).toEqual({
+      role: 'assistant',
+      content: 'Give me a th',
+      reasoning_content: 'He doubts me.',
+    });
+    await runtime.dispose();
   });
 
   it('leaves a server someone else started running, and announces no loading', async () => {

@@ -6,7 +6,7 @@ import { startFakeLlmServer, type FakeLlmServer } from '../../support/fake-llm-s
 import { tempDir } from '../../support/paths';
 
 // The terminal's ways through a conversation's tree: alternatives of a reply shown and switched
-// (`chat show --alt`, the screen's ‹ 2 / 3 ›), and Continue of a reply cut off (`--continue`,
+// (`chat show --alt`, `/alt` in the terminal chat, the screen's ‹ 2 / 3 ›), and Continue of a reply cut off (`--continue`,
 // `/continue`), against the fake LLM server acting as a server that continues a final assistant message.
 
 const STORY = Array.from({ length: 12 }, (_, i) => `bar${i}`).join(' ');
@@ -66,6 +66,32 @@ describe('character-studio chat, through the tree', () => {
     expect(nowhere.err).toMatch(/the path shown has 2 messages/);
     const unknown = await cli(['chat', 'show', id, '--alt', 'nope']);
     expect(unknown.err).toMatch(/no alternative of the path shown has that id/);
+  });
+
+  it("lists and switches the last reply's alternatives in the terminal with /alt, as the screen's arrows", async () => {
+    const typed = ['/alt', 'Hi', '/alt', '/regen', '/alt', '/alt 1', '/alt 3', '/alt two', 'Next', '/quit'];
+    const session = await runCliIn(tmp.dir, ['chat', 'Beethoven', '--provider', 'Fake'], '', typed.join('\n') + '\n');
+    expect(session.code, session.err).toBe(0);
+    expect(session.err).toContain('Beethoven has not replied yet: no alternatives to show.');
+    expect(session.err).toContain("Beethoven's last reply has no alternatives yet: /regen writes another");
+    expect(session.err).toMatch(
+      /last reply has 2 alternatives \(‹ 2 \/ 2 › shown\):\n {2}1 \[\S+\]\n {2}2 \[\S+\] shown\n/,
+    );
+    // Switched: the first reply is shown again, and the next message answers it.
+    expect(session.out).toContain('Beethoven: Answer 1');
+    expect(session.err).toContain('(alternative 1 of 2)');
+    expect(session.err).toContain("/alt 3: Beethoven's last reply has 2 alternatives; give one from 1 to 2 (/alt 2).");
+    expect(session.err).toContain("/alt two: Beethoven's last reply has 2 alternatives");
+    const id = /Saved as conversation (\S+)\./.exec(session.err)![1]!;
+    const shown = await cli(['chat', 'show', id]);
+    expect(shown.out).toMatch(/^ 2 \[\S+\] Beethoven \(‹ 1 \/ 2 ›\): Answer 1$/m);
+    expect(shown.out).toMatch(/^ 3 \[\S+\] You \(Man\): Next$/m);
+    expect(shown.out).toMatch(/^ 4 \[\S+\] Beethoven: Answer 3$/m);
+    const asked = server.requests.filter((r) => r.chat).at(-1)!.chat!.messages;
+    expect(asked.slice(-2)).toMatchObject([
+      { role: 'assistant', content: 'Answer 1' },
+      { role: 'user', content: 'Next' },
+    ]);
   });
 
   it('continues a reply cut off, in the same message: --continue for scripts, /continue in the terminal', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatRuntimeMessage } from '../../../main/core/runtimes/chat-runtime';
 import {
+  characterLlmContinuation,
   characterLlmPrompt,
   chatPromptMessages,
   HISTORY_TURNS,
@@ -14,7 +15,8 @@ import { requireVenv, runPython } from '../trainer/fixtures';
 
 /**
  * The embedded runtime renders in TypeScript what the trainer's inference.py renders in Python (the
- * prompt the model was trained on). Both render the same shared cases; the texts must be byte-equal.
+ * prompt the model was trained on), and the trainer's `serve` renders Continue's prompt as the embedded
+ * runtime does. Both render the same shared cases; the texts must be byte-equal.
  */
 interface Case {
   name: string;
@@ -25,6 +27,8 @@ interface Rendered {
   name: string;
   character_llm: string;
   chat_messages: TemplateMessage[];
+  /** Continue's prompt, for a case ending with the character's reply. */
+  continuation: string | null;
 }
 
 const casesFile = join(repoRoot, 'test', 'support', 'cases', 'paper-prompt-cases.json');
@@ -48,6 +52,7 @@ describe('the paper prompt, TypeScript against inference.py', () => {
     expect(cases.some((c) => c.messages.some((m) => m.reasoning))).toBe(true);
     expect(cases.some((c) => c.messages.some((m) => m.name))).toBe(true);
     expect(cases.some((c) => !c.messages.some((m) => m.role === 'system'))).toBe(true);
+    expect(cases.filter((c) => c.messages.at(-1)?.role === 'assistant').length).toBeGreaterThanOrEqual(3);
   });
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
@@ -55,6 +60,9 @@ describe('the paper prompt, TypeScript against inference.py', () => {
     expect(theirs, `inference.py rendered no case named ${name}`).toBeDefined();
     expect(characterLlmPrompt(c.messages, c.character)).toBe(theirs!.character_llm);
     expect(chatPromptMessages(c.messages, c.character)).toEqual(theirs!.chat_messages);
+    if (c.messages.at(-1)?.role === 'assistant')
+      expect(characterLlmContinuation(c.messages, c.character)).toBe(theirs!.continuation);
+    else expect(theirs!.continuation).toBeNull();
   });
 
   it('keeps the last eight turns and primes the character', () => {

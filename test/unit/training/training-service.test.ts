@@ -134,6 +134,28 @@ describe('training a character from its generated dataset', () => {
     });
     expect(statuses[0]).toBe('loading');
     expect((await call(env.studio, 'training/get', { id: run.id })).serving?.state).toBe('ready');
+    // Continue with the trainer's serve: a reply stopped at its first words goes on in place.
+    let written = '';
+    const offStop = env.studio.events.subscribe((name, payload) => {
+      const delta = payload as Events['chat/delta'];
+      if (name !== 'chat/delta' || delta.conversationId !== view.conversation.id) return;
+      written += delta.text ?? '';
+      if (written.trim() !== '') void call(env.studio, 'chat/stop', { conversationId: view.conversation.id });
+    });
+    const interrupted = await call(env.studio, 'chat/send', {
+      conversationId: view.conversation.id,
+      text: 'Tell me more.',
+      sampling: { maxTokens: 400, ignoreEos: true },
+    });
+    offStop();
+    expect(interrupted, interrupted.error ?? '').toMatchObject({ state: 'cancelled' });
+    const continued = await call(env.studio, 'chat/continue', {
+      conversationId: view.conversation.id,
+      messageId: interrupted.id,
+      sampling: { maxTokens: 4, ignoreEos: true },
+    });
+    expect(continued, continued.error ?? '').toMatchObject({ id: interrupted.id, state: 'complete', finish: 'length' });
+    expect(continued.text.startsWith(interrupted.text) && continued.text.length > interrupted.text.length).toBe(true);
     await env.studio.chat.shutdown();
     expect((await call(env.studio, 'training/get', { id: run.id })).serving ?? null).toBeNull();
     // Trains, exports and loads the model twice on a shared CPU: minutes.

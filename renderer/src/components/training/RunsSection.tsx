@@ -99,6 +99,9 @@ function RunCard({
   const percent = run.totalSteps > 0 ? Math.min(100, Math.round((run.step / run.totalSteps) * 100)) : 0;
   const onDone = { onSuccess: storeRun };
   const heading = title === 'earlier' ? 'Run' : live ? 'Current run' : 'Last run';
+  // A remote run asked to stop elsewhere (a terminal, or before the studio restarted): nothing here
+  // waits for its checkpoint until asked to, as `train stop` does.
+  const unfollowedStop = run.status === 'stopping' && run.config.target !== 'local' && run.followed === false;
 
   const onCancel = () => {
     if (
@@ -137,6 +140,16 @@ function RunCard({
               title="Saves a checkpoint, then stops; Resume continues from it."
             >
               Stop
+            </button>
+          )}
+          {unfollowedStop && (
+            <button
+              className="primary"
+              onClick={() => stop.mutate({ id: run.id }, onDone)}
+              disabled={busy}
+              title="Reaches the run's host, waits for the trainer to save its checkpoint and brings it home; if the host cannot be reached, the run is marked interrupted with the reason."
+            >
+              {stop.isPending ? 'Reaching the host…' : 'Follow the stop'}
             </button>
           )}
           {(run.status === 'stopped' || run.status === 'interrupted' || run.status === 'failed') && (
@@ -195,6 +208,12 @@ function RunCard({
       </header>
 
       <WorkMessage message={run.message} failed={run.status === 'failed'} />
+      {unfollowedStop && (
+        <p className="muted" data-testid="unfollowed-stop">
+          This studio is not following the stop (it was asked from a terminal, or before the studio restarted). Follow
+          the stop waits here for the run to save its checkpoint and brings it home.
+        </p>
+      )}
 
       {run.warnings.length > 0 && (
         <ul className="run-warnings" aria-label="Trainer warnings">
