@@ -26,8 +26,9 @@ import type { Db } from './database';
 export const PENDING_ROWS = 64;
 
 /**
- * Runs `run` (inside the caller's transaction) with search rows deferred, then writes them if
- * `PENDING_ROWS` or more are noted. Returns `run`'s result and how many stay noted.
+ * Runs `run` (inside the caller's transaction) with search rows deferred, then writes those of
+ * noted scenes that have their experience if there are `PENDING_ROWS` or more. Returns `run`'s
+ * result and how many scenes stay noted.
  */
 export function deferringSearchRows<T>(db: Db, run: () => T): { result: T; pending: number } {
   const set = db.prepare('INSERT OR IGNORE INTO search_deferral (id) VALUES (1)').run().changes > 0;
