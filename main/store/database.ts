@@ -5,6 +5,7 @@ import { StudioFailure } from '../../common/studio-failure';
 import { migrations as knownMigrations, type Migration } from './migrations';
 import { beginSession, endSession, staleSessions } from './open-sessions';
 import { cacheStatements } from './statement-cache';
+import { immediateTransactions } from './transactions';
 
 export type Db = Database.Database;
 
@@ -96,15 +97,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   // Checked whole (or created new): the crashed sessions' markers have served their purpose.
   stale.forEach(endSession);
   const marker = beginSession(file);
-  // Every transaction takes the write lock as it begins (IMMEDIATE), waiting `busy_timeout` for
-  // another connection's (an import's writer thread: import-writer.ts). One begun DEFERRED that
-  // read first and wrote next fails at once with SQLITE_BUSY, without waiting, when that connection
-  // holds the lock or committed since the read (SQLite cannot let it write on an old snapshot). A
-  // transaction that only reads may ask for `.deferred`.
-  const transaction = db.transaction.bind(db);
-  // better-sqlite3's variants are closures over the connection, with no `this` of their own.
-  // eslint-disable-next-line @typescript-eslint/unbound-method
-  db.transaction = ((fn: Parameters<Db['transaction']>[0]) => transaction(fn).immediate) as Db['transaction'];
+  immediateTransactions(db);
   const close = db.close.bind(db);
   db.close = () => {
     close();

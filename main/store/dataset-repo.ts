@@ -87,9 +87,10 @@ export class DatasetRepo {
     this.db
       .prepare(
         `INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, chunk_id, protective, limit_text, type, location, time,
-           background, people, call_id, prompt_version, created_at, dedupe_signature)
+           background, people, call_id, prompt_version, created_at, dedupe_signature, model)
          VALUES (@id, @characterId, @jobId, @itemId, @ordinal, @chunkId, @protective, @limit, @type, @location, @time,
-           @background, @people, @callId, @promptVersion, @now, @dedupeSignature)`,
+           @background, @people, @callId, @promptVersion, @now, @dedupeSignature,
+           (SELECT model FROM llm_calls WHERE id = @callId ORDER BY attempt DESC LIMIT 1))`,
       )
       .run({
         ...scene,
@@ -110,10 +111,7 @@ export class DatasetRepo {
     experience: Omit<Experience, 'callId'> & { callId: string | null },
     now: number,
   ): void {
-    this.db.transaction(() => {
-      writeExperience(this.db, sceneId, experience, now);
-      this.db.prepare('UPDATE scenes SET revision = revision + 1 WHERE id = ?').run(sceneId);
-    })();
+    this.db.transaction(() => writeExperience(this.db, sceneId, experience, now, 1))();
   }
 
   /** Scenes whose id is `key` or starts with it (id-match.ts). */

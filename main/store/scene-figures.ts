@@ -74,6 +74,16 @@ export function storeSceneFigures(
     `UPDATE scenes SET has_experience = 1, turn_count = ?, word_count = ?, train_chars = ?, problem_count = ?,
        other_thinking = ? WHERE id = ?`,
   ).run(figures.turns, figures.words, figures.trainChars, figures.problems, figures.otherThinking, sceneId);
+  storeProblemCounts(db, sceneId, characterId, figures, replace);
+}
+
+function storeProblemCounts(
+  db: Db,
+  sceneId: string,
+  characterId: string,
+  figures: SceneFigures,
+  replace: boolean,
+): void {
   if (replace) db.prepare('DELETE FROM scene_problem_counts WHERE scene_id = ?').run(sceneId);
   const insert = db.prepare(
     'INSERT INTO scene_problem_counts (scene_id, character_id, code, count) VALUES (?, ?, ?, ?)',
@@ -130,10 +140,20 @@ export interface StoredExperience {
 /**
  * Writes (or replaces) a scene's experience and the figures stored with it: the one write path of
  * generation jobs and the scene editor, so the statistics stay right whoever writes. Runs inside the
- * caller's transaction; does not touch the scene's revision (the caller decides). Returns false
- * when the scene does not exist.
+ * caller's transaction. The scene's revision moves on by `revisionStep` (0: the caller decides).
+ * Returns false when the scene does not exist.
+ *
+ * The scene's row is written once, by one UPDATE: its figures, the model of the call that wrote
+ * the experience (a person's experience leaves the model as it was) and its revision. Each UPDATE
+ * of the row rewrites it and the index entries of the columns it sets.
  */
-export function writeExperience(db: Db, sceneId: string, experience: StoredExperience, now: number): boolean {
+export function writeExperience(
+  db: Db,
+  sceneId: string,
+  experience: StoredExperience,
+  now: number,
+  revisionStep = 0,
+): boolean {
   const owner = db
     .prepare(
       `SELECT s.character_id, s.background, c.full_name, c.short_name,
@@ -158,17 +178,27 @@ export function writeExperience(db: Db, sceneId: string, experience: StoredExper
   );
   // No owner: the INSERT above has already failed on the foreign key.
   if (!owner) return false;
-  storeSceneFigures(
-    db,
+  const figures = sceneFigures(owner.background, experience.turns, experience.problems, {
+    fullName: owner.full_name,
+    shortName: owner.short_name,
+  });
+  db.prepare(
+    `UPDATE scenes SET has_experience = 1, turn_count = ?, word_count = ?, train_chars = ?, problem_count = ?,
+       other_thinking = ?, revision = revision + ?,
+       model = coalesce((SELECT model FROM llm_calls WHERE id = ? ORDER BY attempt DESC LIMIT 1), model)
+     WHERE id = ?`,
+  ).run(
+    figures.turns,
+    figures.words,
+    figures.trainChars,
+    figures.problems,
+    figures.otherThinking,
+    revisionStep,
+    experience.callId,
     sceneId,
-    owner.character_id,
-    sceneFigures(owner.background, experience.turns, experience.problems, {
-      fullName: owner.full_name,
-      shortName: owner.short_name,
-    }),
-    // The per-scene figure rows go with their experience: a first one has none to replace.
-    owner.had !== 0,
   );
+  // The per-scene figure rows go with their experience: a first one has none to replace.
+  storeProblemCounts(db, sceneId, owner.character_id, figures, owner.had !== 0);
   storeTurnFigures(db, sceneId, owner.character_id, experience.turns, owner.had !== 0);
   return true;
 }

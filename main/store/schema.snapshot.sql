@@ -720,15 +720,6 @@ CREATE TRIGGER experience_written_index INSTEAD OF INSERT ON experience_written 
   INSERT OR IGNORE INTO search_pending (scene_rowid)
   SELECT s.rowid FROM scenes s WHERE s.id = NEW.scene_id AND EXISTS (SELECT 1 FROM search_deferral)
     AND (s.import_id IS NULL OR NOT EXISTS (SELECT 1 FROM dataset_imports i WHERE i.id = s.import_id AND i.copying = 1));
-  DELETE FROM scene_speakers WHERE scene_id = NEW.scene_id;
-  INSERT INTO scene_speakers (scene_id, character_id, speaker, turns)
-  SELECT NEW.scene_id, s.character_id, trim(json_extract(t.value, '$.speaker')), count(*)
-  FROM json_each(NEW.turns) t JOIN scenes s ON s.id = NEW.scene_id
-  WHERE trim(json_extract(t.value, '$.speaker')) != ''
-  GROUP BY trim(json_extract(t.value, '$.speaker'));
-  -- Written without a call (by a person): the scene keeps the model it had.
-  UPDATE scenes SET model = coalesce((SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1), model)
-  WHERE id = NEW.scene_id;
 END;
 
 CREATE TRIGGER experiences_figures_reset AFTER DELETE ON experiences BEGIN
@@ -820,6 +811,9 @@ CREATE TRIGGER scene_speakers_added AFTER INSERT ON experience_speakers BEGIN
   INSERT INTO character_speakers (character_id, speaker, kind, turns, words)
   VALUES (NEW.character_id, NEW.speaker, NEW.kind, NEW.turns, NEW.words)
   ON CONFLICT (character_id, speaker, kind) DO UPDATE SET turns = turns + excluded.turns, words = words + excluded.words;
+  INSERT INTO scene_speakers (scene_id, character_id, speaker, turns)
+  SELECT NEW.scene_id, NEW.character_id, NEW.speaker, NEW.turns WHERE NEW.speaker != ''
+  ON CONFLICT (scene_id, speaker) DO UPDATE SET turns = turns + excluded.turns;
 END;
 
 CREATE TRIGGER scene_speakers_removed AFTER DELETE ON experience_speakers BEGIN
@@ -827,6 +821,8 @@ CREATE TRIGGER scene_speakers_removed AFTER DELETE ON experience_speakers BEGIN
   WHERE character_id = OLD.character_id AND speaker = OLD.speaker AND kind = OLD.kind;
   DELETE FROM character_speakers
   WHERE character_id = OLD.character_id AND speaker = OLD.speaker AND kind = OLD.kind AND turns <= 0;
+  UPDATE scene_speakers SET turns = turns - OLD.turns WHERE scene_id = OLD.scene_id AND speaker = OLD.speaker;
+  DELETE FROM scene_speakers WHERE scene_id = OLD.scene_id AND speaker = OLD.speaker AND turns <= 0;
 END;
 
 CREATE TRIGGER scene_turn_lengths_added AFTER INSERT ON scene_turn_lengths BEGIN
@@ -845,7 +841,7 @@ BEGIN
     WHERE character_id = OLD.character_id AND protective = OLD.protective;
 END;
 
-CREATE TRIGGER scenes_model_insert AFTER INSERT ON scenes WHEN NEW.call_id IS NOT NULL BEGIN
+CREATE TRIGGER scenes_model_insert AFTER INSERT ON scenes WHEN NEW.call_id IS NOT NULL AND NEW.model IS NULL BEGIN
   UPDATE scenes SET model = (SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1)
   WHERE rowid = NEW.rowid;
 END;

@@ -34,6 +34,7 @@ import m033 from './033_training_logs.sql';
 import m034 from './034_call_provider_label.sql';
 import m035 from './035_job_unpriced_calls.sql';
 import m036 from './036_deferred_search_rows.sql';
+import m037 from './037_scene_writes_in_one_pass.sql';
 import { recountSceneFigures } from '../scene-figures';
 import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
@@ -84,4 +85,5 @@ export const migrations: readonly Migration[] = [
   { id: 34, name: 'call_provider_label', sql: m034 },
   { id: 35, name: 'job_unpriced_calls', sql: m035 },
   { id: 36, name: 'deferred_search_rows', sql: m036 },
+  { id: 37, name: 'scene_writes_in_one_pass', sql: m037 },
 ];

@@ -127,6 +127,35 @@ function expectFiguresRight(db: Db, characterId: CharacterId): void {
   const expected = recount(db, characterId);
   expect(dataset.stats(characterId)).toEqual(expected.stats);
   expect(dataset.trainingFigures(characterId)).toEqual(expected.training);
+  expect(speakerRows(db, characterId)).toEqual(recountSpeakers(db, characterId));
+}
+
+/** The speaker filter's rows (`scene_speakers`) of the character: scene, speaker and turns. */
+function speakerRows(db: Db, characterId: CharacterId): string[] {
+  return db
+    .prepare(`SELECT scene_id, speaker, turns FROM scene_speakers WHERE character_id = ?`)
+    .all(characterId)
+    .map((r) => JSON.stringify(r))
+    .sort();
+}
+
+/** The same rows recounted from the experiences as written: each scene's turns by trimmed speaker. */
+function recountSpeakers(db: Db, characterId: CharacterId): string[] {
+  const rows = db
+    .prepare(
+      `SELECT e.scene_id, e.turns FROM experiences e JOIN scenes s ON s.id = e.scene_id WHERE s.character_id = ?`,
+    )
+    .all(characterId) as { scene_id: string; turns: string }[];
+  const out: string[] = [];
+  for (const row of rows) {
+    const counts = new Map<string, number>();
+    for (const t of JSON.parse(row.turns) as Turn[]) {
+      const speaker = t.speaker.trim();
+      if (speaker !== '') counts.set(speaker, (counts.get(speaker) ?? 0) + 1);
+    }
+    for (const [speaker, turns] of counts) out.push(JSON.stringify({ scene_id: row.scene_id, speaker, turns }));
+  }
+  return out.sort();
 }
 
 describe('dataset figures stored with each scene', () => {
@@ -156,6 +185,19 @@ describe('dataset figures stored with each scene', () => {
 
     db.prepare(`DELETE FROM experiences WHERE scene_id IN ('job-1-scene-0', 'job-1-scene-3')`).run();
     db.prepare(`DELETE FROM scenes WHERE id IN ('job-1-scene-5', 'job-1-scene-6')`).run();
+    expectFiguresRight(db, beethoven);
+    // An experience replaced by one with other speakers: the old speakers' rows go.
+    new DatasetRepo(db).insertExperience(
+      'job-1-scene-1' as SceneId,
+      {
+        background: '',
+        turns: [{ speaker: ' Salieri ', kind: 'speaking', text: 'Again.' }],
+        callId: null,
+        promptVersion: 'builtin@1',
+        problems: [],
+      },
+      3,
+    );
     expectFiguresRight(db, beethoven);
     // The experience is written again after its deletion: counted once.
     new DatasetRepo(db).insertExperience(
