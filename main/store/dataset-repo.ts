@@ -103,15 +103,19 @@ export class DatasetRepo {
 
   /**
    * Writes the experience and stores its figures on the scene (scene-figures.ts), in one
-   * transaction. It moves the scene's revision on, so an editor holding the scene from before gets
-   * a conflict instead of overwriting it.
+   * transaction: its own, or the caller's when one is open (which must then undo it whole if it
+   * throws, as a write of a `WriteBatch` is undone). It moves the scene's revision on, so an editor
+   * holding the scene from before gets a conflict instead of overwriting it.
    */
   insertExperience(
     sceneId: SceneId,
     experience: Omit<Experience, 'callId'> & { callId: string | null },
     now: number,
   ): void {
-    this.db.transaction(() => writeExperience(this.db, sceneId, experience, now, 1))();
+    // Within a transaction already (a job's write), the caller's savepoint undoes it whole on a throw:
+    // one of its own would copy every page it touches into one more journal.
+    if (this.db.inTransaction) writeExperience(this.db, sceneId, experience, now, 1);
+    else this.db.transaction(() => writeExperience(this.db, sceneId, experience, now, 1))();
   }
 
   /** Scenes whose id is `key` or starts with it (id-match.ts). */

@@ -42,10 +42,13 @@ export class JobItemsRepo {
       `INSERT OR IGNORE INTO job_items (id, job_id, stage, key, status, input, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)`,
     );
     let added = 0;
-    this.db.transaction(() => {
+    const plan = () => {
       for (const item of items)
         added += insert.run(item.id, jobId, item.stage, item.key, JSON.stringify(item.input), now).changes;
-    })();
+    };
+    // Within the caller's transaction (a job's write, undone whole if it throws), no savepoint of its own.
+    if (this.db.inTransaction) plan();
+    else this.db.transaction(plan)();
     return added;
   }
 

@@ -36,10 +36,15 @@ export function deferringSearchRows<T>(db: Db, run: () => T): { result: T; pendi
   // A deferral already open (a batch inside a batch) is ended by the outer one.
   if (!set) return { result, pending: 0 };
   db.prepare('DELETE FROM search_deferral').run();
-  const ready = db.prepare(`SELECT count(*) FROM search_pending p JOIN scenes s ON s.rowid = p.scene_rowid ${READY}`);
-  if ((ready.pluck().get() as number) >= PENDING_ROWS) writePendingRows(db, READY);
-  const pending = db.prepare('SELECT count(*) FROM search_pending').pluck().get() as number;
-  return { result, pending };
+  const noted = db
+    .prepare(
+      `SELECT count(*) AS pending, coalesce(sum(s.has_experience != 0), 0) AS ready
+       FROM search_pending p LEFT JOIN scenes s ON s.rowid = p.scene_rowid`,
+    )
+    .get() as { pending: number; ready: number };
+  if (noted.ready < PENDING_ROWS) return { result, pending: noted.pending };
+  writePendingRows(db, READY);
+  return { result, pending: noted.pending - noted.ready };
 }
 
 /** Noted scenes whose experience is written: their row will not change again when it comes. */
@@ -51,30 +56,24 @@ export function indexPendingSearchRows(db: Db): void {
   db.transaction(() => writePendingRows(db, ''))();
 }
 
-/** Writes the rows of the noted scenes that `condition` (on `scenes s`) selects, and forgets their notes. */
+/**
+ * Writes the rows of the noted scenes that `condition` (on `scenes s`) selects, and forgets their
+ * notes: three statements for all of them (a row per scene was three statements a scene).
+ */
 function writePendingRows(db: Db, condition: string): void {
-  const pending = db
-    .prepare(
-      `SELECT p.scene_rowid FROM search_pending p LEFT JOIN scenes s ON s.rowid = p.scene_rowid ${condition}
-       ORDER BY p.scene_rowid`,
-    )
-    .pluck()
-    .all() as number[];
-  const remove = db.prepare('DELETE FROM scene_search WHERE rowid = ?');
-  const insert = db.prepare(
+  const noted = `SELECT p.scene_rowid FROM search_pending p LEFT JOIN scenes s ON s.rowid = p.scene_rowid ${condition}`;
+  // The rows being rewritten (a scene edited since its row was written); new scenes have none.
+  db.prepare(`DELETE FROM scene_search WHERE rowid IN (${noted})`).run();
+  db.prepare(
     `INSERT INTO scene_search (rowid, type, location, time, background, people, experience)
      SELECT s.rowid, s.type, s.location, s.time, s.background,
        (SELECT coalesce(group_concat(value, ', '), '') FROM json_each(s.people)),
        CASE WHEN e.scene_id IS NULL THEN '' ELSE e.background || char(10) ||
          (SELECT coalesce(group_concat(json_extract(value, '$.text'), char(10)), '') FROM json_each(e.turns)) END
-     FROM scenes s LEFT JOIN experiences e ON e.scene_id = s.id
-     WHERE s.rowid = ?
-       AND (s.import_id IS NULL OR NOT EXISTS (SELECT 1 FROM dataset_imports i WHERE i.id = s.import_id AND i.copying = 1))`,
-  );
-  const forget = db.prepare('DELETE FROM search_pending WHERE scene_rowid = ?');
-  for (const rowid of pending) {
-    remove.run(rowid);
-    insert.run(rowid);
-    forget.run(rowid);
-  }
+     FROM search_pending p JOIN scenes s ON s.rowid = p.scene_rowid LEFT JOIN experiences e ON e.scene_id = s.id
+     ${condition === '' ? 'WHERE true' : condition}
+       AND (s.import_id IS NULL OR NOT EXISTS (SELECT 1 FROM dataset_imports i WHERE i.id = s.import_id AND i.copying = 1))
+     ORDER BY s.rowid`,
+  ).run();
+  db.prepare(`DELETE FROM search_pending WHERE scene_rowid IN (${noted})`).run();
 }
