@@ -63,10 +63,22 @@ export class CallRecordsRepo {
     this.db
       .prepare(
         `INSERT INTO llm_calls (id, attempt, job_id, item_id, provider, provider_label, model, params, messages, latency_ms, started_at, status)
-         VALUES (@id, @attempt, @job_id, @item_id, @provider, @provider_label, @model, @params, @messages, 0, @started_at, 'in_flight')
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 'in_flight')
          ON CONFLICT (id, attempt) DO NOTHING`,
       )
-      .run(row);
+      // By position: better-sqlite3 looks each named parameter up on the object, from C++.
+      .run(
+        row.id,
+        row.attempt,
+        row.job_id,
+        row.item_id,
+        row.provider,
+        row.provider_label,
+        row.model,
+        row.params,
+        row.messages,
+        row.started_at,
+      );
   }
 
   /** Records a finished attempt, completing its `in_flight` row when there is one. */
@@ -75,23 +87,22 @@ export class CallRecordsRepo {
     // prompt again.
     const completed = this.db
       .prepare(
-        `UPDATE llm_calls SET response_model = @response_model, response = @response, finish_reason = @finish_reason,
-           prompt_tokens = @prompt_tokens, completion_tokens = @completion_tokens, cost_usd = @cost_usd,
-           latency_ms = @latency_ms, error = @error, status = 'done'
-         WHERE id = @id AND attempt = @attempt`,
+        `UPDATE llm_calls SET response_model = ?, response = ?, finish_reason = ?, prompt_tokens = ?,
+           completion_tokens = ?, cost_usd = ?, latency_ms = ?, error = ?, status = 'done'
+         WHERE id = ? AND attempt = ?`,
       )
-      .run({
-        id: row.id,
-        attempt: row.attempt,
-        response_model: row.response_model,
-        response: row.response,
-        finish_reason: row.finish_reason,
-        prompt_tokens: row.prompt_tokens,
-        completion_tokens: row.completion_tokens,
-        cost_usd: row.cost_usd,
-        latency_ms: row.latency_ms,
-        error: row.error,
-      });
+      .run(
+        row.response_model,
+        row.response,
+        row.finish_reason,
+        row.prompt_tokens,
+        row.completion_tokens,
+        row.cost_usd,
+        row.latency_ms,
+        row.error,
+        row.id,
+        row.attempt,
+      );
     if (completed.changes > 0) return;
     this.db
       .prepare(

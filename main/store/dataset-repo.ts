@@ -88,17 +88,30 @@ export class DatasetRepo {
       .prepare(
         `INSERT INTO scenes (id, character_id, job_id, item_id, ordinal, chunk_id, protective, limit_text, type, location, time,
            background, people, call_id, prompt_version, created_at, dedupe_signature, model)
-         VALUES (@id, @characterId, @jobId, @itemId, @ordinal, @chunkId, @protective, @limit, @type, @location, @time,
-           @background, @people, @callId, @promptVersion, @now, @dedupeSignature,
-           (SELECT model FROM llm_calls WHERE id = @callId ORDER BY attempt DESC LIMIT 1))`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+           (SELECT model FROM llm_calls WHERE id = ? ORDER BY attempt DESC LIMIT 1))`,
       )
-      .run({
-        ...scene,
-        protective: scene.protective ? 1 : 0,
-        people: JSON.stringify(scene.people),
+      // By position: better-sqlite3 looks each named parameter up on the object, from C++.
+      .run(
+        scene.id,
+        scene.characterId,
+        scene.jobId,
+        scene.itemId,
+        scene.ordinal,
+        scene.chunkId,
+        scene.protective ? 1 : 0,
+        scene.limit,
+        scene.type,
+        scene.location,
+        scene.time,
+        scene.background,
+        JSON.stringify(scene.people),
+        scene.callId,
+        scene.promptVersion,
         now,
-        dedupeSignature: scene.dedupeSignature ?? null,
-      });
+        scene.dedupeSignature ?? null,
+        scene.callId,
+      );
   }
 
   /**

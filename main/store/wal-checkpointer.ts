@@ -39,7 +39,7 @@ import type { Db } from './database';
  * a generation job writes the same pages (its indexes' leaves, its job row) again and again: at
  * 1,000 frames the thread's checkpoints cost a job 0.27 ms of CPU per item, at 4,000 about 0.15.
  */
-const THRESHOLD_FRAMES = 4_000;
+export const THRESHOLD_FRAMES = 4_000;
 /** How often the log's length is read, in ms: with the threshold, bounds how far the log grows past it. */
 const POLL_MS = 100;
 /** The log file is cut back to this many bytes when it starts again (SQLite leaves it at its largest). */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Studio } from '../../../main/core/studio';
 import { openDatabase, type Db } from '../../../main/store/database';
-import { WalCheckpointer, type CheckpointOutcome } from '../../../main/store/wal-checkpointer';
+import { THRESHOLD_FRAMES, WalCheckpointer, type CheckpointOutcome } from '../../../main/store/wal-checkpointer';
 import { tempDir } from '../../support/paths';
 
 // Issue 9, point 3: SQLite's automatic checkpoint (two fsyncs and MBs of writes inside the commit
@@ -132,8 +132,9 @@ describe('WAL checkpoints', () => {
     const studio = new Studio({ dataDir: tmp.dir, door: 'cli', version: 'test', embeddedThreads: 1 });
     db = studio.db;
     db.exec('CREATE TABLE blobs (body BLOB)');
-    for (let i = 0; i < 40; i++) commit(160);
-    expect(studio.checkpointer.pendingFrames()).toBeGreaterThan(1_000);
+    // Past the studio's threshold (4 KB pages: a frame each, and a little more).
+    for (let i = 0; i < 40; i++) commit(Math.ceil((THRESHOLD_FRAMES * 4) / 40) + 8);
+    expect(studio.checkpointer.pendingFrames()).toBeGreaterThan(THRESHOLD_FRAMES);
     expect(await studio.checkpointer.next()).not.toHaveProperty('error');
     for (let i = 0; i < 5; i++) commit(160);
     studio.close();
