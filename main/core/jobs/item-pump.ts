@@ -1,6 +1,7 @@
 import type { JobId, JobStage } from '../../../common/contract';
 import type { ItemRow } from '../../store/job-items-repo';
 import type { JobsRepo } from '../../store/jobs-repo';
+import { TaskSet } from './task-set';
 
 /** Where an item runs and how many items of that lane may be out at once (1 or more). */
 export interface Lane {
@@ -43,7 +44,7 @@ export async function drainItems(
 ): Promise<void> {
   const { laneOf } = options;
   const busy = new Set<string>();
-  const tasks = new Set<Promise<void>>();
+  const tasks = new TaskSet();
   const inLane = new Map<string, number>();
   const pump = () => {
     if (signal.aborted) return;
@@ -55,17 +56,17 @@ export async function drainItems(
       if (lane && (inLane.get(lane.key) ?? 0) >= Math.max(1, lane.cap)) continue;
       busy.add(item.id);
       if (lane) inLane.set(lane.key, (inLane.get(lane.key) ?? 0) + 1);
-      const task = runItem(item).finally(() => {
-        busy.delete(item.id);
-        if (lane) inLane.set(lane.key, inLane.get(lane.key)! - 1);
-        tasks.delete(task);
-      });
-      tasks.add(task);
+      tasks.add(
+        runItem(item).finally(() => {
+          busy.delete(item.id);
+          if (lane) inLane.set(lane.key, inLane.get(lane.key)! - 1);
+        }),
+      );
     }
   };
   pump();
   while (tasks.size > 0) {
-    await Promise.race(tasks);
+    await tasks.next();
     pump();
   }
 }

@@ -6,6 +6,7 @@ import { StudioFailure } from '../../errors';
 import type { JobLlm } from '../../jobs/job-calls';
 import type { JobService } from '../../jobs/job-service';
 import type { RunHandle } from '../../jobs/job-runner';
+import { TaskSet } from '../../jobs/task-set';
 import { SceneDeduplicator, decodeSignature, encodeSignature, sceneSignature, signatureTag } from '../parse-dedupe';
 import { hashString, OVERGENERATION, planSceneCalls } from '../planner';
 import { isPaper, planScenes, protectiveWanted, topsUpScenes, wantsProtective } from '../presets';
@@ -93,7 +94,7 @@ export class StageScheduler {
     this.plan(ctx, 'experiences'); // scenes of earlier runs still without their experience
     const inFlight = new Map<string, { stage: Stage; count: number }>();
     const busy = new Set<string>();
-    const tasks = new Set<Promise<void>>();
+    const tasks = new TaskSet();
     const state: SchedulerState = {
       dedupe: null,
       scenesSettled: false,
@@ -108,16 +109,16 @@ export class StageScheduler {
       const input = JSON.parse(item.input) as ItemInput;
       inFlight.set(item.id, { stage, count: input.count ?? 0 });
       busy.add(item.id);
-      const task = runItem(stage, item.id, input, stage === 'scenes' ? state.dedupe : null).finally(() => {
-        inFlight.delete(item.id);
-        busy.delete(item.id);
-        tasks.delete(task);
-        // A failed attempt leaves the item pending; a scene item plans experiences.
-        state.dry.delete(stage);
-        if (stage === 'scenes') state.dry.delete('experiences');
-        if (stage === 'scenes' || stage === 'limits') state.outputs++;
-      });
-      tasks.add(task);
+      tasks.add(
+        runItem(stage, item.id, input, stage === 'scenes' ? state.dedupe : null).finally(() => {
+          inFlight.delete(item.id);
+          busy.delete(item.id);
+          // A failed attempt leaves the item pending; a scene item plans experiences.
+          state.dry.delete(stage);
+          if (stage === 'scenes') state.dry.delete('experiences');
+          if (stage === 'scenes' || stage === 'limits') state.outputs++;
+        }),
+      );
     };
     const pump = (): void => {
       if (ctx.run.controller.signal.aborted) return;
@@ -139,7 +140,7 @@ export class StageScheduler {
       state.dedupe = await this.dedupeFor(ctx);
     pump();
     while (tasks.size > 0) {
-      await Promise.race(tasks);
+      await tasks.next();
       pump();
     }
     if (ctx.run.controller.signal.aborted) return;
