@@ -30,8 +30,11 @@ export class TaskSet {
   }
 
   next(): Promise<void> {
+    // The task's own rejection, passed on as it came (as `Promise.race` did).
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     if (this.failure) return Promise.reject(this.failure.error);
     return new Promise<void>((resolve, reject) => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       this.wake = () => (this.failure ? reject(this.failure.error) : resolve());
     });
   }
