@@ -1,3 +1,4 @@
+import { formatDuration } from '../../../common/duration';
 import type { GenerationPlan, GenerationPreset, GenerationSettings, Job, JobId } from '../../../common/contract';
 import { formatUsd, jobCostText } from '../../../common/money';
 import {
@@ -5,7 +6,6 @@ import {
   confirmOnTerminal,
   findCharacter,
   findProvider,
-  formatDuration,
   numberOption,
   str as strOf,
   UsageError,

@@ -1,3 +1,4 @@
+import { formatDuration } from '../../../common/duration';
 import fs from 'node:fs';
 import type { RunId, RunStatus, TrainingLog, TrainingPoint, TrainingRun } from '../../../common/contract';
 import { artifacts, exportStep, phaseLabel } from '../../../common/training-text';
@@ -7,7 +8,6 @@ import {
   argument,
   findCharacter,
   findRun,
-  formatDuration,
   interpreterOption,
   str,
   UsageError,

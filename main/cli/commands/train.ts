@@ -1,3 +1,4 @@
+import { formatDuration } from '../../../common/duration';
 import fs from 'node:fs';
 import type { Character, TrainingConfig, TrainingPreview, TrainingRun } from '../../../common/contract';
 import { revisionNumbering } from '../../../common/scene-doc/revision-numbers';
@@ -9,7 +10,6 @@ import {
   findCharacter,
   findHost,
   findScene,
-  formatDuration,
   interpreterOption,
   localPath,
   numberOption,
