@@ -1,4 +1,4 @@
-import type { PairOutcome, PairSide } from './contract';
+import type { PairCounts, PairOutcome, PairSide } from './contract';
 
 /**
  * How a pair asked in both orders counts, in the Judge tab, the report and the CLI alike: a system
@@ -15,20 +15,6 @@ export const PAIRWISE_RULE =
 export function pairOutcome(ab: PairSide | null, ba: PairSide | null): PairOutcome | null {
   if (ab === null || ba === null) return null;
   return ab === ba ? ab : 'inconsistent';
-}
-
-/** Pairs counted by PAIRWISE_RULE. */
-export interface PairCounts {
-  /** Pairs with a result: aWins + ties + bWins. */
-  pairs: number;
-  aWins: number;
-  /** Both orders said tie, or the two orders disagreed (counted in `inconsistent` too). */
-  ties: number;
-  bWins: number;
-  /** Of the ties, pairs whose two orders disagreed. */
-  inconsistent: number;
-  /** Pairs with an order the judge never answered readably: left out of `pairs`. */
-  unscored: number;
 }
 
 /** Counts the outcomes of many pairs (null: unscored) by PAIRWISE_RULE. */

@@ -89,16 +89,8 @@ export interface EvalReport {
   durationMs: number;
 }
 
-/**
- * System A against system B on one dimension and mode, by one judge: counts of pairs, each asked in
- * both orders and counted by `PAIRWISE_RULE` (common/pairwise-rule.ts).
- */
-export interface ReportPairwise {
-  systemA: string;
-  systemB: string;
-  mode: ReportMode;
-  dimension: string;
-  judge: string;
+/** Pairs, each asked in both orders, counted by `PAIRWISE_RULE` (`countPairs`, common/pairwise-rule.ts). */
+export interface PairCounts {
   /** Pairs with a result: aWins + ties + bWins. */
   pairs: number;
   aWins: number;
@@ -109,6 +101,15 @@ export interface ReportPairwise {
   inconsistent: number;
   /** Pairs with an order the judge never answered readably: left out of `pairs`. */
   unscored: number;
+}
+
+/** System A against system B on one dimension and mode, by one judge: the counts of their pairs. */
+export interface ReportPairwise extends PairCounts {
+  systemA: string;
+  systemB: string;
+  mode: ReportMode;
+  dimension: string;
+  judge: string;
 }
 
 /** One judgment shown in a drill-down. */

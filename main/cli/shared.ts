@@ -151,12 +151,6 @@ export function when(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 }
 
-export function formatDuration(seconds: number): string {
-  if (seconds < 90) return `${Math.round(seconds)} s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
-}
-
 /**
  * A path the user typed, as an absolute path: relative to where the user stands (the process's
  * working folder), `~/` their home. The studio's services run children in other folders (the

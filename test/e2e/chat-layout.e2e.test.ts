@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { animationsSettled } from '../support/browser';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
 import { baselineConversation, beethovenWithFakeProvider, pageInvoke, useServePage } from '../support/serve-page';
 
@@ -51,7 +50,6 @@ describe('the chat window', () => {
         const title = pane.getByRole('heading', { name: TITLE, level: 2 });
         await title.waitFor();
         await page.getByLabel('Message to Beethoven').waitFor();
-        await animationsSettled(page);
         await session.shot(`chat-layout-${width}-${theme}`);
         const where = `${width}×${height} ${theme}`;
         // The whole title shows: nothing clipped by the line clamp or an ellipsis.

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { animationsSettled } from '../support/browser';
 import { pageInvoke, useServePage } from '../support/serve-page';
 
 // The scene editor at the smallest window the studio supports (1024×700) and at 1360×860, with its
@@ -29,7 +28,6 @@ describe('the scene editor with its History', () => {
       await editor.getByRole('button', { name: 'History' }).click();
       const history = editor.getByRole('region', { name: 'History' });
       await history.locator('.revision').first().waitFor();
-      await animationsSettled(page);
       await session.shot(`editor-layout-history-${width}`);
       const where = `${width}×${height}`;
 

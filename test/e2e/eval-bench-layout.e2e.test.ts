@@ -2,13 +2,12 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { JudgeDimension } from '../../common/contract';
 import { REPORT_DIMENSIONS } from '../../main/core/eval/report-build';
-import { animationsSettled } from '../support/browser';
 import { fakeProviderDraft } from '../support/drafts';
 import { paperAnswers, paperRounds, questionSet, seedSystem } from '../support/eval-seed';
 import { scoreOf, seedJudgments, seedPairs, type SeedJudgment } from '../support/report-seed';
 import { seedOnce } from '../support/seed-once';
 import { call, createBeethoven, makeStudio } from '../support/studio';
-import { useServePage } from '../support/serve-page';
+import { openEvaluate, useServePage } from '../support/serve-page';
 
 // The evaluation bench at the smallest window the studio supports (1024×700) and a common one
 // (1440×900), in both themes, with names as long as real ones: a provider and judge models named
@@ -98,16 +97,6 @@ const VIEWPORTS = [
   { width: 1440, height: 900 },
 ] as const;
 
-async function openEvaluate(page: Page, view: 'Judge' | 'Report'): Promise<void> {
-  await page
-    .getByRole('button', { name: /Ludwig van Beethoven/ })
-    .first()
-    .click();
-  await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();
-  await page.getByRole('tab', { name: 'Evaluate' }).click();
-  await page.getByRole('button', { name: view, exact: true }).click();
-}
-
 /** Each select of the Judge tab: its chosen text, whether it is clipped, and its title. */
 function selectsOf(page: Page) {
   return page.locator('.eval-judge select').evaluateAll((all) =>
@@ -133,7 +122,6 @@ function fieldsOf(page: Page) {
 async function themed(page: Page, name: string, shot: (name: string) => Promise<void>): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
-    await animationsSettled(page);
     await shot(`${name}-${scheme}`);
   }
   await page.emulateMedia({ colorScheme: 'light' });

@@ -11,10 +11,9 @@ import type {
   ReportExport,
 } from '../../common/contract';
 import { REPORT_DIMENSIONS } from '../../main/core/eval/report-build';
-import { animationsSettled } from '../support/browser';
 import { fixture, testOutputDir } from '../support/paths';
 import { scoreOf, seedJudgments, seedPairs, type SeedJudgment, type SeedPair } from '../support/report-seed';
-import { pageInvoke, useServePage } from '../support/serve-page';
+import { openEvaluate, pageInvoke, useServePage } from '../support/serve-page';
 
 // The Evaluate tab's Report in Chromium against `serve`: the paper's released Beethoven outputs
 // imported through the dialog (a name the studio does not know matched by hand), judgments as a
@@ -24,12 +23,7 @@ import { pageInvoke, useServePage } from '../support/serve-page';
 
 const session = useServePage('cs-e2e-report-', { width: 1360, height: 900 });
 const shots = path.join(testOutputDir, 'screenshots');
-
-async function shot(name: string): Promise<void> {
-  await animationsSettled(session.page);
-  fs.mkdirSync(shots, { recursive: true });
-  await session.page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-}
+const shot = (name: string) => session.shot(name, { fullPage: true });
 
 /** A gen_results-shaped folder of the fixture files; `Hermonie` (the paper's spelling) is a copy of sft. */
 function outputsFolder(root: string): string {
@@ -59,13 +53,7 @@ describe('the Report in a browser', () => {
     });
     await api('characters/create', { fullName: 'Hermione Granger', shortName: 'Hermione', era: '', notes: '' });
     await page.reload();
-    await page
-      .getByRole('button', { name: /Ludwig van Beethoven/ })
-      .first()
-      .click();
-    await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();
-    await page.getByRole('tab', { name: 'Evaluate' }).click();
-    await page.getByRole('button', { name: 'Report' }).click();
+    await openEvaluate(page, 'Report');
     await page.getByRole('heading', { name: 'No systems yet' }).waitFor();
 
     // Import through the dialog: a dry run first, the unknown name matched by hand, then the import.
@@ -144,12 +132,7 @@ describe('the Report in a browser', () => {
     });
     // Written behind the studio's back (no event): a fresh page reads them.
     await page.reload();
-    await page
-      .getByRole('button', { name: /Ludwig van Beethoven/ })
-      .first()
-      .click();
-    await page.getByRole('tab', { name: 'Evaluate' }).click();
-    await page.getByRole('button', { name: 'Report' }).click();
+    await openEvaluate(page, 'Report');
 
     // Charts: bars with error bars for the judged systems, none for the empty one.
     const report = await api<EvalReport>('eval/report', { characterId: beethoven.id });

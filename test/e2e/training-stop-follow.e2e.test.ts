@@ -2,9 +2,9 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../main/core/studio-store';
-import { tinyTrainingConfig } from '../unit/trainer/fixtures';
 import { invokeServe } from '../support/serve';
 import { useServePage } from '../support/serve-page';
+import { insertStoppingRun, UNREACHABLE_HOST } from '../support/stopping-run';
 
 /**
  * The Train tab in Chromium against `serve`: a run on an SSH host that a terminal asked to stop and
@@ -23,31 +23,20 @@ it('follows the stop of a remote run nobody follows from its card, to interrupte
     era: '1770–1827',
     notes: '',
   });
-  const host = await invokeServe(serve, 'hosts/save', {
-    name: 'lab-gpu',
-    host: '127.0.0.1',
-    port: 1,
-    username: 'trainer',
-    privateKeyPath: '',
-    python: 'python3',
-    remoteRoot: '.character-studio',
-    gpuCount: 1,
-  });
+  const host = await invokeServe(serve, 'hosts/save', UNREACHABLE_HOST);
   // Written as the terminal's studio left it, beside the running serve (SQLite in WAL mode).
   const db = new Database(path.join(session.data.dir, DATABASE_FILE));
-  db.prepare(
-    `INSERT INTO training_runs (id, character_id, status, target, config, run_dir, examples, step, total_steps, message,
-       runner, created_at, updated_at)
-     VALUES ('left-stopping', ?, 'stopping', ?, ?, ?, 12, 40, 300, ?, 'lab-gpu pid 4242', ?, ?)`,
-  ).run(
-    character.id,
-    host.id,
-    JSON.stringify(tinyTrainingConfig('Qwen/Qwen2.5-0.5B-Instruct', host.id)),
-    path.join(session.data.dir, 'runs', 'left-stopping'),
-    'Stopping: asked the run on lab-gpu to save a checkpoint and stop…',
-    Date.now(),
-    Date.now(),
-  );
+  insertStoppingRun(db, {
+    id: 'left-stopping',
+    characterId: character.id,
+    target: host.id,
+    baseModel: 'Qwen/Qwen2.5-0.5B-Instruct',
+    runDir: path.join(session.data.dir, 'runs', 'left-stopping'),
+    createdAt: Date.now(),
+    step: 40,
+    totalSteps: 300,
+    runner: 'lab-gpu pid 4242',
+  });
   db.close();
 
   await page.goto(serve.url);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { animationsSettled } from './browser';
 import { fakeProviderDraft } from './drafts';
 import { tempDir, testOutputDir } from './paths';
 import { startServe, type ServeHandle } from './serve';
@@ -18,8 +19,11 @@ export interface ServePageSession {
   data: { dir: string; cleanup: () => void };
   serve: ServeHandle;
   page: Page;
-  /** Saves a screenshot of the window under test-output/screenshots/<name>.png. */
-  shot: (name: string) => Promise<void>;
+  /**
+   * Saves a screenshot of the window (`fullPage`: the whole page, scrolled parts too) under
+   * test-output/screenshots/<name>.png, once the page's animations have settled.
+   */
+  shot: (name: string, options?: { fullPage?: boolean }) => Promise<void>;
 }
 
 /**
@@ -34,9 +38,10 @@ export function useServePage(
 ): ServePageSession {
   const shots = path.join(testOutputDir, 'screenshots');
   const session = {
-    shot: async (name: string) => {
+    shot: async (name: string, options: { fullPage?: boolean } = {}) => {
+      await animationsSettled(session.page);
       fs.mkdirSync(shots, { recursive: true });
-      await session.page.screenshot({ path: path.join(shots, `${name}.png`) });
+      await session.page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: options.fullPage ?? false });
     },
   } as ServePageSession;
   beforeAll(async () => {
@@ -114,6 +119,17 @@ export async function pageInvoke<T>(page: Page, name: string, arg: object): Prom
     },
     [name, arg] as const,
   ) as Promise<T>;
+}
+
+/** Opens Beethoven (from the character list) on his Evaluate tab, showing `view`. */
+export async function openEvaluate(page: Page, view: 'Judge' | 'Report'): Promise<void> {
+  await page
+    .getByRole('button', { name: /Ludwig van Beethoven/ })
+    .first()
+    .click();
+  await page.getByRole('heading', { name: 'Ludwig van Beethoven', level: 1 }).waitFor();
+  await page.getByRole('tab', { name: 'Evaluate' }).click();
+  await page.getByRole('button', { name: view, exact: true }).click();
 }
 
 /**

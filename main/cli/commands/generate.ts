@@ -1,3 +1,4 @@
+import { formatDuration } from '../../../common/duration';
 import type { GenerationPlan, GenerationPreset, GenerationSettings, Job, JobId } from '../../../common/contract';
 import { formatUsd, jobCostText } from '../../../common/money';
 import {
@@ -5,12 +6,12 @@ import {
   confirmOnTerminal,
   findCharacter,
   findProvider,
-  formatDuration,
   numberOption,
   str as strOf,
   UsageError,
   type CliContext,
 } from '../shared';
+import { onInterrupt } from '../interrupt';
 
 /**
  * `generate <character>`: resumes the character's unfinished job (paused, interrupted, or the
@@ -163,12 +164,10 @@ export async function followJob(ctx: CliContext, id: JobId, report?: (final: Job
     if (line !== last) io.err(line);
     last = line;
   });
-  const interrupt = () => {
+  const offInterrupt = onInterrupt(() => {
     io.err('Pausing… (run the same command again to resume)');
-    void call('jobs/pause', { id }).catch(() => undefined);
-  };
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
+    return call('jobs/pause', { id });
+  }, ['SIGINT', 'SIGTERM']);
   try {
     const final = await studio.jobs.whenIdle(id);
     if (describeJob(final) !== last) io.err(describeJob(final));
@@ -186,8 +185,7 @@ export async function followJob(ctx: CliContext, id: JobId, report?: (final: Job
     return final.status === 'succeeded' ? 0 : final.status === 'paused' ? 3 : 1;
   } finally {
     off();
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
+    offInterrupt();
     await studio.shutdown();
   }
 }

@@ -10,6 +10,7 @@ import type {
 } from '../../../common/contract';
 import { DATASET_FORMATS, IMPORT_FORMATS } from '../../core/interop/registry';
 import { argument, findCharacter, localPath, numberOption, str, UsageError, type CliContext } from '../shared';
+import { onInterrupt } from '../interrupt';
 import { counted } from '../../../common/plural';
 
 const KINDS: readonly SceneKind[] = ['normal', 'protective', 'hand', 'chat_correction'];
@@ -28,16 +29,15 @@ async function withProgress<T>(ctx: CliContext, what: string, run: (requestId: s
     shown = Date.now();
     ctx.io.err(`${what}: ${p.done}${p.total === null ? '' : ` of ${p.total}`} scenes…`);
   });
-  const interrupt = () => {
+  const offInterrupt = onInterrupt(() => {
     ctx.io.err('Cancelling…');
-    void ctx.call('dataset/io-cancel', { requestId }).catch(() => undefined);
-  };
-  process.once('SIGINT', interrupt);
+    return ctx.call('dataset/io-cancel', { requestId });
+  });
   try {
     return await run(requestId);
   } finally {
     off();
-    process.off('SIGINT', interrupt);
+    offInterrupt();
   }
 }
 

@@ -3,6 +3,7 @@ import { catalogCheckText, MODEL_CHECK_TEXT } from '../../../common/model-check-
 import type { LocalModel } from '../../../common/contract';
 import { StudioFailure } from '../../core/errors';
 import { sizeText } from '../../core/models/model-service';
+import { onInterrupt } from '../interrupt';
 import { argument, confirmDelete, type CliContext } from '../shared';
 import { unknownSubcommand } from '../command-hints';
 
@@ -28,16 +29,12 @@ async function download(id: string, ctx: CliContext): Promise<number> {
     shown = percent;
     io.err(`${id}: ${percent}% of ${sizeText(p.totalBytes)}`);
   });
-  // Registered with `on` for the whole download, not `once`: with `once` the built CLI was seen to
-  // die of the signal before the stop completed (tested in models-cli.e2e). A second Ctrl-C quits at
-  // once: the complete pieces are already on disk.
-  const interrupt = () => {
-    if (interrupted) process.exit(130);
+  // A second Ctrl-C quits at once: the complete pieces are already on disk.
+  const offInterrupt = onInterrupt(() => {
     interrupted = true;
     io.err('Stopping the download…');
-    void call('models/cancel', { id }).catch(() => undefined);
-  };
-  process.on('SIGINT', interrupt);
+    return call('models/cancel', { id });
+  });
   try {
     const model = await call('models/download', { id });
     print(
@@ -52,7 +49,7 @@ async function download(id: string, ctx: CliContext): Promise<number> {
     return 130;
   } finally {
     off();
-    process.off('SIGINT', interrupt);
+    offInterrupt();
   }
 }
 

@@ -1,5 +1,6 @@
 import type { RunId, TrainingLogLine } from '../../../common/contract';
 import { argument, findRun, numberOption, str, UsageError, type Call, type CliContext } from '../shared';
+import { onInterrupt } from '../interrupt';
 
 /** How often `--follow` reads the stored log again, milliseconds (the trainer's process writes it every 250 ms). */
 const FOLLOW_MS = 500;
@@ -75,11 +76,10 @@ async function follow(
 ): Promise<number> {
   let interrupted = false;
   let wake = (): void => undefined;
-  const interrupt = (): void => {
+  const offInterrupt = onInterrupt(() => {
     interrupted = true;
     wake();
-  };
-  process.once('SIGINT', interrupt);
+  });
   try {
     let seq = after;
     for (;;) {
@@ -103,6 +103,6 @@ async function follow(
       if (interrupted) return 130;
     }
   } finally {
-    process.off('SIGINT', interrupt);
+    offInterrupt();
   }
 }

@@ -1,3 +1,4 @@
+import { formatDuration } from '../../../common/duration';
 import fs from 'node:fs';
 import type { RunId, RunStatus, TrainingLog, TrainingPoint, TrainingRun } from '../../../common/contract';
 import { artifacts, exportStep, phaseLabel } from '../../../common/training-text';
@@ -7,7 +8,6 @@ import {
   argument,
   findCharacter,
   findRun,
-  formatDuration,
   interpreterOption,
   str,
   UsageError,
@@ -15,6 +15,7 @@ import {
   type Call,
   type CliContext,
 } from '../shared';
+import { onInterrupt } from '../interrupt';
 import { trainLog } from './train-log';
 
 /**
@@ -224,12 +225,11 @@ async function exportRun(ctx: CliContext): Promise<number> {
     last = line; // before printing: Ctrl+C on a line cancels at once, and the cancel's change comes back here
     if (line) io.err(line);
   });
-  const interrupt = () => {
+  const offInterrupt = onInterrupt(() => {
     interrupted = true;
     io.err('Cancelling the export…');
-    void call('training/export-cancel', { id }).catch(() => undefined);
-  };
-  process.once('SIGINT', interrupt);
+    return call('training/export-cancel', { id });
+  });
   try {
     await call('training/export', { id, merged, gguf, ...(ollamaName !== undefined && { ollamaName }) });
     const final = await studio.training.whenIdle(id);
@@ -251,7 +251,7 @@ async function exportRun(ctx: CliContext): Promise<number> {
     return 0;
   } finally {
     off();
-    process.off('SIGINT', interrupt);
+    offInterrupt();
     await studio.shutdown();
   }
 }

@@ -1,3 +1,4 @@
+import { formatDuration } from '../../../common/duration';
 import fs from 'node:fs';
 import type { Character, TrainingConfig, TrainingPreview, TrainingRun } from '../../../common/contract';
 import { revisionNumbering } from '../../../common/scene-doc/revision-numbers';
@@ -9,7 +10,6 @@ import {
   findCharacter,
   findHost,
   findScene,
-  formatDuration,
   interpreterOption,
   localPath,
   numberOption,
@@ -17,6 +17,7 @@ import {
   UsageError,
   type CliContext,
 } from '../shared';
+import { onInterrupt } from '../interrupt';
 import { isRunCommand, trainRunsCommand } from './train-runs';
 
 /**
@@ -79,11 +80,10 @@ export async function trainCommand(ctx: CliContext): Promise<number> {
     if (line !== last) io.err(line);
     last = line;
   });
-  const interrupt = () => {
+  const offInterrupt = onInterrupt(() => {
     io.err('Saving a checkpoint and stopping… (run the same command again to resume)');
-    void call('training/stop', { id }).catch(() => undefined);
-  };
-  process.once('SIGINT', interrupt);
+    return call('training/stop', { id });
+  });
   try {
     const final = await studio.training.whenIdle(id);
     if (final.message) io.err(final.message);
@@ -92,7 +92,7 @@ export async function trainCommand(ctx: CliContext): Promise<number> {
     return final.status === 'succeeded' ? 0 : final.status === 'stopped' ? 3 : 1;
   } finally {
     off();
-    process.off('SIGINT', interrupt);
+    offInterrupt();
     await studio.shutdown();
   }
 }
@@ -205,11 +205,10 @@ export async function chatGgufCommand(ctx: CliContext): Promise<number> {
     if (line && line !== last) io.err(line);
     last = line;
   });
-  const interrupt = () => {
+  const offInterrupt = onInterrupt(() => {
     io.err('Cancelling the conversion…');
-    void call('training/export-cancel', { id: run.id }).catch(() => undefined);
-  };
-  process.once('SIGINT', interrupt);
+    return call('training/export-cancel', { id: run.id });
+  });
   try {
     io.err(`Preparing ${character.shortName}'s run ${run.id} for the embedded chat runtime…`);
     const files = await call('training/prepare-chat', { id: run.id });
@@ -223,7 +222,7 @@ export async function chatGgufCommand(ctx: CliContext): Promise<number> {
     return 0;
   } finally {
     off();
-    process.off('SIGINT', interrupt);
+    offInterrupt();
     await studio.shutdown();
   }
 }
@@ -244,10 +243,15 @@ export async function chatServerCommand(ctx: CliContext): Promise<number> {
   if (values.json) io.out(JSON.stringify({ runId: run.id, url, model }, null, 2));
   else io.out(`${url}\nmodel: ${model}`);
   io.err('Point any OpenAI-compatible chat app at this base URL (any API key). Ctrl+C stops the server.');
-  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-  io.err('Stopping…');
-  await studio.shutdown();
-  return 0;
+  let offInterrupt = (): void => undefined;
+  await new Promise<void>((resolve) => (offInterrupt = onInterrupt(resolve)));
+  try {
+    io.err('Stopping…');
+    await studio.shutdown();
+    return 0;
+  } finally {
+    offInterrupt();
+  }
 }
 
 /** `doctor`: checks the trainer's Python environment. */

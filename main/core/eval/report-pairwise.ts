@@ -4,8 +4,8 @@
  * them: a win needs both orders to agree, and a pair whose orders disagree is a tie (counted apart
  * as `inconsistent` too). Pure.
  */
-import type { PairOutcome, ReportMode, ReportPairwise } from '../../../common/contract';
-import { countPairs, pairOutcome, type PairCounts } from '../../../common/pairwise-rule';
+import type { PairCounts, PairOutcome, ReportMode, ReportPairwise } from '../../../common/contract';
+import { countPairs, pairOutcome } from '../../../common/pairwise-rule';
 import type { InterviewRow, PairRow } from '../../store/eval-report-repo';
 import { REPORT_DIMENSIONS } from './report-build';
 

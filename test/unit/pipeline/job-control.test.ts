@@ -218,6 +218,9 @@ describe('the budget', () => {
     expect(jobCostText(unpriced)).toBe('cost unknown');
     expect(unpricedCallsNote(unpriced)).toMatch(/^\d+ calls went to a model with no price set.*Settings → Prices/);
     expect(describeJob(unpriced)).toContain(' · cost unknown');
+    // The time left as the Jobs card says it ("about 2 h 5 min left"), not in a wording of the CLI's own.
+    expect(describeJob({ ...unpriced, etaSeconds: 7_500 })).toMatch(/ · ETA 2 h 5 min$/);
+    expect(describeJob({ ...unpriced, etaSeconds: 75 })).toMatch(/ · ETA 1 min$/);
 
     // A job that failed part-way (its experience answers unreadable) after unpriced calls: a budget
     // for its retry could not be kept, so it is refused.

@@ -6,8 +6,8 @@ import { RunsSection } from '../../../renderer/src/components/training/RunsSecti
 import { useTrainingRuns } from '../../../renderer/src/lib/queries';
 import { settleIn } from '../../support/dom';
 import { connectRenderer, renderWithQueries } from '../../support/render';
+import { insertStoppingRun, UNREACHABLE_HOST } from '../../support/stopping-run';
 import { call, createBeethoven, makeStudio } from '../../support/studio';
-import { tinyTrainingConfig } from '../trainer/fixtures';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -28,36 +28,19 @@ function Runs({ characterId }: { characterId: CharacterId }) {
 }
 
 function insertRun(characterId: CharacterId, id: string, target: HostId | 'local', createdAt: number): RunId {
-  env.studio.db
-    .prepare(
-      `INSERT INTO training_runs (id, character_id, status, target, config, run_dir, examples, message, created_at, updated_at)
-       VALUES (?, ?, 'stopping', ?, ?, ?, 12, ?, ?, ?)`,
-    )
-    .run(
-      id,
-      characterId,
-      target,
-      JSON.stringify(tinyTrainingConfig('tiny-llama', target)),
-      `/nowhere/${id}`,
-      'Stopping: asked the run on lab-gpu to save a checkpoint and stop…',
-      createdAt,
-      createdAt,
-    );
-  return id as RunId;
+  return insertStoppingRun(env.studio.db, {
+    id,
+    characterId,
+    target,
+    baseModel: 'tiny-llama',
+    runDir: `/nowhere/${id}`,
+    createdAt,
+  });
 }
 
 it('offers to follow the stop of a remote run nobody follows, and says why it ended interrupted', async () => {
   const characterId = await createBeethoven(env.studio);
-  const host = await call(env.studio, 'hosts/save', {
-    name: 'lab-gpu',
-    host: '127.0.0.1',
-    port: 1,
-    username: 'trainer',
-    privateKeyPath: '',
-    python: 'python3',
-    remoteRoot: '.character-studio',
-    gpuCount: 1,
-  });
+  const host = await call(env.studio, 'hosts/save', UNREACHABLE_HOST);
   const remote = insertRun(characterId, 'remote-run', host.id, 2);
   // A local run stopping in another process of this data folder: that process sees it through.
   insertRun(characterId, 'local-run', 'local', 1);
