@@ -13,6 +13,7 @@ import {
   type TextPieces,
 } from './profile-text';
 import { runSync, WorkMeter, type Steps } from './time-slices';
+import { isSpaceCode } from '../../common/white-space';
 
 /**
  * Splitting a profile's text into chunks, the pipeline's unit of reading.
@@ -260,7 +261,7 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 function cutPoint(text: string, start: number, max: number): number {
   const floor = start + Math.floor((max - start) * 0.9);
   for (let i = max; i > floor; i--) {
-    if (isSpace(text.charCodeAt(i - 1))) return i;
+    if (isSpaceCode(text.charCodeAt(i - 1))) return i;
   }
   const windowStart = Math.max(start, max - 64);
   let best = -1;
@@ -272,20 +273,4 @@ function cutPoint(text: string, start: number, max: number): number {
   if (best > windowStart) return best;
   const boundary = codePointBoundary(text, max);
   return boundary > start ? boundary : max;
-}
-
-/** The characters `\s` matches, by code, so a scan back over 10,000 characters costs microseconds. */
-function isSpace(code: number): boolean {
-  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
-  return (
-    code === 0xa0 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000 ||
-    code === 0xfeff
-  );
 }

@@ -1,4 +1,5 @@
 import type { Turn, TurnKind } from '../../common/contract';
+import { isSpaceCode } from '../../common/white-space';
 import type { Db } from './database';
 
 /**
@@ -32,28 +33,11 @@ export function wordCount(text: string): number {
   let words = 0;
   let inWord = false;
   for (let i = 0; i < text.length; i++) {
-    const space = isSpace(text.charCodeAt(i));
+    const space = isSpaceCode(text.charCodeAt(i));
     if (!space && !inWord) words++;
     inWord = !space;
   }
   return words;
-}
-
-/** Whether a UTF-16 code unit is white space as a regular expression's `\s` matches it. */
-function isSpace(code: number): boolean {
-  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
-  if (code < 0xa0) return false;
-  return (
-    code === 0xa0 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000 ||
-    code === 0xfeff
-  );
 }
 
 /** The bucket of a turn of `words` words. */
