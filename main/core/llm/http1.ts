@@ -44,9 +44,7 @@ export interface Http1Request {
  * closes the idle ones.
  */
 export class Http1Pool {
-  private readonly idle = new Map<string, net.Socket[]>();
-  /** What takes each idle connection out of the pool (listening while it is idle). */
-  private readonly drops = new Map<net.Socket, () => void>();
+  private readonly idle = new Map<string, Connection[]>();
 
   constructor(
     private readonly options: {
@@ -68,42 +66,39 @@ export class Http1Pool {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    const socket = this.takeIdle(key) ?? connect(host, port, secure, this.options.ca);
+    const connection = this.takeIdle(key) ?? this.connect(key, host, port, secure);
     return new Promise((resolve, reject) => {
       const reader = new AnswerReader(init.method === 'HEAD');
-      let settled = false;
+      const { socket } = connection;
       const finish = (error: Error | null): void => {
-        if (settled) return;
-        settled = true;
-        socket.off('data', onData);
-        socket.off('error', onError);
-        socket.off('close', onClose);
+        if (connection.exchange !== exchange) return;
+        connection.exchange = null;
         init.signal?.removeEventListener('abort', onAbort);
         if (error) {
           socket.destroy();
           reject(error);
           return;
         }
-        if (reader.reusable) this.putIdle(key, socket);
+        if (reader.reusable) this.putIdle(connection);
         else socket.destroy();
         resolve({ head: reader.head!, body: reader.body() });
       };
-      const onData = (chunk: Buffer): void => {
-        try {
-          if (reader.push(chunk)) finish(null);
-        } catch (error) {
-          finish(error as Error);
-        }
-      };
-      const onError = (error: Error): void => finish(error);
-      const onClose = (): void => {
-        if (reader.endsAtClose()) finish(null);
-        else finish(hangUp(reader.started));
+      const exchange: Exchange = {
+        bytes(chunk) {
+          try {
+            if (reader.push(chunk)) finish(null);
+          } catch (error) {
+            finish(error as Error);
+          }
+        },
+        failed: finish,
+        closed() {
+          if (reader.endsAtClose()) finish(null);
+          else finish(hangUp(reader.started));
+        },
       };
       const onAbort = (): void => finish(abortError());
-      socket.on('data', onData);
-      socket.on('error', onError);
-      socket.on('close', onClose);
+      connection.exchange = exchange;
       init.signal?.addEventListener('abort', onAbort, { once: true });
       socket.ref();
       socket.write(request);
@@ -112,59 +107,96 @@ export class Http1Pool {
 
   /** Closes the idle connections. */
   close(): void {
-    for (const sockets of this.idle.values()) for (const socket of [...sockets]) this.drops.get(socket)?.();
+    for (const connections of this.idle.values()) for (const connection of connections) connection.socket.destroy();
     this.idle.clear();
   }
 
-  private takeIdle(key: string): net.Socket | undefined {
-    const sockets = this.idle.get(key);
-    while (sockets && sockets.length > 0) {
-      const socket = sockets.pop()!;
-      this.unwatch(socket);
-      if (!socket.destroyed && socket.readyState === 'open') return socket;
-      socket.destroy();
+  private takeIdle(key: string): Connection | undefined {
+    const connections = this.idle.get(key);
+    while (connections && connections.length > 0) {
+      const connection = connections.pop()!;
+      connection.socket.setTimeout(0);
+      if (!connection.socket.destroyed && connection.socket.readyState === 'open') return connection;
+      connection.socket.destroy();
     }
     return undefined;
   }
 
-  private putIdle(key: string, socket: net.Socket): void {
-    const sockets = this.idle.get(key) ?? [];
-    this.idle.set(key, sockets);
-    sockets.push(socket);
-    const drop = (): void => {
-      const at = sockets.indexOf(socket);
-      if (at >= 0) sockets.splice(at, 1);
-      this.unwatch(socket);
-      socket.destroy();
-    };
-    this.drops.set(socket, drop);
-    // Closed by the server, or anything sent unasked: the connection is no longer usable.
-    socket.on('close', drop).on('data', drop).on('error', drop).on('timeout', drop);
-    socket.setTimeout(this.options.idleSocketMs ?? 4_000);
-    socket.unref();
+  private putIdle(connection: Connection): void {
+    const connections = this.idle.get(connection.key) ?? [];
+    this.idle.set(connection.key, connections);
+    connections.push(connection);
+    connection.socket.setTimeout(this.options.idleSocketMs ?? 4_000);
+    connection.socket.unref();
   }
 
-  private unwatch(socket: net.Socket): void {
-    const drop = this.drops.get(socket);
-    if (!drop) return;
-    this.drops.delete(socket);
-    socket.off('close', drop).off('data', drop).off('error', drop).off('timeout', drop);
-    socket.setTimeout(0);
+  /**
+   * A new connection, its listeners set once for its life: while an exchange is on, they pass
+   * what comes to it; while the connection is idle in the pool, anything (the server closing it,
+   * bytes sent unasked, an error, `idleSocketMs` without activity) takes it out and closes it.
+   * Listeners set and removed per request cost as much as reading the answer.
+   */
+  private connect(key: string, host: string, port: number, secure: boolean): Connection {
+    const connection: Connection = { key, socket: null as unknown as net.Socket, exchange: null };
+    const drop = (): void => {
+      const connections = this.idle.get(key);
+      const at = connections ? connections.indexOf(connection) : -1;
+      if (at >= 0) connections!.splice(at, 1);
+      connection.socket.destroy();
+    };
+    const bytes = (chunk: Buffer): void => {
+      if (connection.exchange) connection.exchange.bytes(chunk);
+      else drop();
+    };
+    const socket = secure
+      ? tls.connect({
+          host,
+          port,
+          servername: net.isIP(host) ? undefined : host,
+          ALPNProtocols: ['http/1.1'],
+          ...(this.options.ca !== undefined && { ca: this.options.ca }),
+        })
+      : net.connect({
+          host,
+          port,
+          // Read into a buffer of the connection's own, without a readable stream's work per read;
+          // the bytes are copied out, as the answer keeps them.
+          onread: {
+            buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+            callback: (n: number, buffer: Uint8Array) => {
+              bytes(Buffer.from(buffer.subarray(0, n)));
+              return true; // go on reading
+            },
+          },
+        });
+    connection.socket = socket;
+    if (secure) socket.on('data', bytes);
+    socket.on('error', (error: Error) => (connection.exchange ? connection.exchange.failed(error) : drop()));
+    socket.on('close', () => (connection.exchange ? connection.exchange.closed() : drop()));
+    // Unused for `idleSocketMs` while idle (the timer runs only then: see putIdle): closed.
+    socket.on('timeout', () => {
+      if (!connection.exchange) drop();
+    });
+    socket.setNoDelay(true);
+    return connection;
   }
 }
 
-function connect(host: string, port: number, secure: boolean, ca: string | undefined): net.Socket {
-  const socket = secure
-    ? tls.connect({
-        host,
-        port,
-        servername: net.isIP(host) ? undefined : host,
-        ALPNProtocols: ['http/1.1'],
-        ...(ca !== undefined && { ca }),
-      })
-    : net.connect({ host, port });
-  socket.setNoDelay(true);
-  return socket;
+/** The bytes a plain connection reads at once (a generation job's answers are a few kB). */
+const READ_BUFFER_BYTES = 64 * 1024;
+
+/** A connection of the pool: its socket and, while a request is being answered, that exchange. */
+interface Connection {
+  key: string;
+  socket: net.Socket;
+  exchange: Exchange | null;
+}
+
+/** Where a connection passes what comes while a request is answered. */
+interface Exchange {
+  bytes(chunk: Buffer): void;
+  failed(error: Error): void;
+  closed(): void;
 }
 
 /** The request's head and body as one buffer, written in one go. */

@@ -156,6 +156,39 @@ describe('Http1Pool', () => {
     expect(server.connections).toHaveLength(3);
   });
 
+  it('closes a connection idle past idleSocketMs, or sent bytes unasked, but not one waiting on a slow answer', async () => {
+    let slow: (() => void) | null = null;
+    const server = await rawServer((exchange, i) => {
+      if (i === 0) {
+        // Answered after the idle time has passed, with no byte meanwhile.
+        slow = () => writeApart(exchange.socket, ['HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nslow']);
+        return 'hang';
+      }
+      return ['HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx'];
+    });
+    const client = new Http1Pool({ idleSocketMs: 30 });
+    closers.push(() => client.close());
+    const answer = client.request(server.url, post());
+    await new Promise<void>((resolve) => {
+      const check = () => (slow ? resolve() : setImmediate(check));
+      check();
+    });
+    // Three idle periods without a byte while the request waits: the connection stays.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    slow!();
+    expect((await answer).body.toString()).toBe('slow');
+    // Idle in the pool now: closed once the idle time passes.
+    await new Promise((resolve) => server.connections[0]!.once('close', resolve));
+    expect((await client.request(server.url, post())).body.toString()).toBe('x');
+    expect(server.connections).toHaveLength(2);
+    // Bytes nobody asked for, on an idle connection: it is closed, and the next request opens another.
+    const closed = new Promise((resolve) => server.connections[1]!.once('close', resolve));
+    server.connections[1]!.write('HTTP/1.1 200 OK\r\n');
+    await closed;
+    expect((await client.request(server.url, post())).body.toString()).toBe('x');
+    expect(server.connections).toHaveLength(3);
+  });
+
   it('rejects with ECONNRESET when the answer is cut off, and with HPE_INVALID when it is not HTTP', async () => {
     const server = await rawServer((exchange, i) => {
       if (i === 0) {
