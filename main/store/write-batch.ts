@@ -38,18 +38,23 @@ export class WriteBatch {
   /** When the armed flush runs (performance.now() ms). */
   private due = 0;
 
+  /** How long a write waits for others to join it by default, in ms. */
+  private readonly windowMs: number;
+  /** The most work one commit of a due batch runs before the rest goes on the next turn, in ms. */
+  private readonly sliceMs: number;
+  /** Whether its writes defer their search rows (search-deferral.ts): the studio's database only. */
+  private readonly deferSearchRows: boolean;
+
   constructor(
     private readonly db: Db,
-    /** How long a write waits for others to join it by default, in ms. */
-    private readonly windowMs: number,
-    /** The most work one commit of a due batch runs before the rest goes on the next turn, in ms. */
-    private readonly sliceMs = 10,
-    /** Whether its writes defer their search rows (search-deferral.ts): the studio's database only. */
-    private readonly deferSearchRows = false,
+    options: { windowMs: number; sliceMs?: number; deferSearchRows?: boolean },
   ) {
+    this.windowMs = options.windowMs;
+    this.sliceMs = options.sliceMs ?? 10;
+    this.deferSearchRows = options.deferSearchRows ?? false;
     // Rows noted by a process that stopped before writing them (or is still writing: then it, or
     // the next search, writes them).
-    if (deferSearchRows) this.indexSearchRows();
+    if (this.deferSearchRows) this.indexSearchRows();
   }
 
   write<T>(work: () => T, withinMs = this.windowMs): Promise<T> {

@@ -59,7 +59,7 @@ export class JobService {
     retryTiming: JobRetryTiming = {},
   ) {
     this.runner = new JobRunner(jobs, clock, (id) => this.progressed(id, true));
-    this.writes = new WriteBatch(db, WRITE_WINDOW_MS, undefined, true);
+    this.writes = new WriteBatch(db, { windowMs: WRITE_WINDOW_MS, deferSearchRows: true });
     this.calls = new JobCalls(
       jobs,
       providers,

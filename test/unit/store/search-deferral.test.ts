@@ -173,7 +173,7 @@ describe('search rows of a group commit', () => {
     // Another process opens the same database (the CLI, or the studio started again after a crash).
     const other = openDatabase(file);
     try {
-      new WriteBatch(other, 20, undefined, true);
+      new WriteBatch(other, { windowMs: 20, deferSearchRows: true });
       expect(other.prepare('SELECT count(*) FROM search_pending').pluck().get()).toBe(0);
       expect(other.prepare(`SELECT location FROM scene_search`).pluck().all()).toEqual(['Baden']);
     } finally {

@@ -30,7 +30,7 @@ function open() {
 describe('WriteBatch', () => {
   it('commits writes asked for together in one transaction, in order, each settled once it is on disk', async () => {
     const { db, commits, onDisk } = open();
-    const batch = new WriteBatch(db, 20);
+    const batch = new WriteBatch(db, { windowMs: 20 });
     const before = commits();
     const seenAtSettle: string[][] = [];
     const writes = ['a', 'b', 'c'].map((id) =>
@@ -50,7 +50,7 @@ describe('WriteBatch', () => {
 
   it('undoes a write that throws alone: its promise rejects, the others stand', async () => {
     const { db, onDisk } = open();
-    const batch = new WriteBatch(db, 20);
+    const batch = new WriteBatch(db, { windowMs: 20 });
     const insert = (id: string) => () => db.prepare('INSERT INTO items (id) VALUES (?)').run(id);
     const first = batch.write(insert('a'));
     const failing = batch.write(() => {
@@ -65,7 +65,7 @@ describe('WriteBatch', () => {
 
   it('commits on the next turn when a write cannot wait, taking the waiting writes with it', async () => {
     const { db, commits, onDisk } = open();
-    const batch = new WriteBatch(db, 60_000);
+    const batch = new WriteBatch(db, { windowMs: 60_000 });
     const before = commits();
     const waiting = batch.write(() => db.prepare("INSERT INTO items (id) VALUES ('later')").run());
     await batch.write(() => db.prepare("INSERT INTO items (id) VALUES ('now')").run(), 0);
@@ -76,7 +76,7 @@ describe('WriteBatch', () => {
 
   it('flush() commits what waits at once; an empty batch commits nothing', async () => {
     const { db, commits, onDisk } = open();
-    const batch = new WriteBatch(db, 60_000);
+    const batch = new WriteBatch(db, { windowMs: 60_000 });
     const before = commits();
     batch.flush();
     expect(commits()).toBe(before);
@@ -89,7 +89,7 @@ describe('WriteBatch', () => {
   it('commits a due batch whose work outlasts its slice in several, the loop turning between them; flush() in one', async () => {
     const { db, commits, onDisk } = open();
     // A slice of 0 ms: every write outlasts it, so each due slice holds exactly one write.
-    const batch = new WriteBatch(db, 20, 0);
+    const batch = new WriteBatch(db, { windowMs: 20, sliceMs: 0 });
     const before = commits();
     const seenAtSettle: string[][] = [];
     const writes = ['a', 'b', 'c'].map((id) =>

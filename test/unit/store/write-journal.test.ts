@@ -29,7 +29,7 @@ describe('journals and scratch data', () => {
       const jobId = 'job-1' as JobId;
       jobs.insertJob({ id: jobId, characterId, settings: {} }, Date.now());
       // One transaction for the whole batch, however slow the machine.
-      const batch = new WriteBatch(db, 0, Infinity);
+      const batch = new WriteBatch(db, { windowMs: 0, sliceMs: Infinity });
       const tempFilesOpen = (): number =>
         fs.readdirSync('/proc/self/fd').filter((fd) => {
           try {
