@@ -1,6 +1,6 @@
 import type { FormatProblem, FormatProblemCode, Turn } from '../../common/contract';
 import type { Db } from './database';
-import { storeTurnFigures, wordCount } from './turn-figures';
+import { storeTurnFigures, turnFigures, type TurnFigures } from './turn-figures';
 
 /**
  * What the statistics, the training estimate and the scene list need of one scene's experience,
@@ -41,17 +41,22 @@ export function otherThinkingTurns(turns: readonly Turn[], names: CharacterNames
   ).length;
 }
 
+/**
+ * The figures of an experience with `turns`. `perTurn`: the same turns' `turnFigures`, when the
+ * caller stores them too (its word count is this one's: each turn's words are counted once).
+ */
 export function sceneFigures(
   sceneBackground: string,
   turns: readonly Turn[],
   problems: readonly FormatProblem[],
   names: CharacterNames,
+  perTurn: Pick<TurnFigures, 'words'> = turnFigures(turns),
 ): SceneFigures {
   const problemsByCode: Partial<Record<FormatProblemCode, number>> = {};
   for (const p of problems) problemsByCode[p.code] = (problemsByCode[p.code] ?? 0) + 1;
   return {
     turns: turns.length,
-    words: turns.reduce((n, t) => n + wordCount(t.text), 0),
+    words: perTurn.words,
     trainChars: trainingChars(sceneBackground, turns),
     problems: problems.length,
     otherThinking: otherThinkingTurns(turns, names),
@@ -60,23 +65,20 @@ export function sceneFigures(
 }
 
 /**
- * Stores an experience's figures on its scene and its problems by code. Runs inside the caller's
- * transaction. `replace: false` says the scene had no experience before: no problem rows to delete.
+ * Stores an experience's figures on its scene and its problems by code, for the recount
+ * (`recountSceneFigures`). Runs inside the caller's transaction. It sets the figures alone, as
+ * migration 009's backfill runs it against that migration's `scenes` (no revision, no model yet);
+ * a written experience sets them with its revision and model in one UPDATE (`writeExperience`).
  */
-export function storeSceneFigures(
-  db: Db,
-  sceneId: string,
-  characterId: string,
-  figures: SceneFigures,
-  replace = true,
-): void {
+export function storeSceneFigures(db: Db, sceneId: string, characterId: string, figures: SceneFigures): void {
   db.prepare(
     `UPDATE scenes SET has_experience = 1, turn_count = ?, word_count = ?, train_chars = ?, problem_count = ?,
        other_thinking = ? WHERE id = ?`,
   ).run(figures.turns, figures.words, figures.trainChars, figures.problems, figures.otherThinking, sceneId);
-  storeProblemCounts(db, sceneId, characterId, figures, replace);
+  storeProblemCounts(db, sceneId, characterId, figures, true);
 }
 
+/** Replaces a scene's problem counts; `replace: false` says it had none (no experience before). */
 function storeProblemCounts(
   db: Db,
   sceneId: string,
@@ -178,10 +180,14 @@ export function writeExperience(
   );
   // No owner: the INSERT above has already failed on the foreign key.
   if (!owner) return false;
-  const figures = sceneFigures(owner.background, experience.turns, experience.problems, {
-    fullName: owner.full_name,
-    shortName: owner.short_name,
-  });
+  const perTurn = turnFigures(experience.turns);
+  const figures = sceneFigures(
+    owner.background,
+    experience.turns,
+    experience.problems,
+    { fullName: owner.full_name, shortName: owner.short_name },
+    perTurn,
+  );
   db.prepare(
     `UPDATE scenes SET has_experience = 1, turn_count = ?, word_count = ?, train_chars = ?, problem_count = ?,
        other_thinking = ?, revision = revision + ?,
@@ -199,6 +205,6 @@ export function writeExperience(
   );
   // The per-scene figure rows go with their experience: a first one has none to replace.
   storeProblemCounts(db, sceneId, owner.character_id, figures, owner.had !== 0);
-  storeTurnFigures(db, sceneId, owner.character_id, experience.turns, owner.had !== 0);
+  storeTurnFigures(db, sceneId, owner.character_id, perTurn, owner.had !== 0);
   return true;
 }

@@ -841,11 +841,6 @@ BEGIN
     WHERE character_id = OLD.character_id AND protective = OLD.protective;
 END;
 
-CREATE TRIGGER scenes_model_insert AFTER INSERT ON scenes WHEN NEW.call_id IS NOT NULL AND NEW.model IS NULL BEGIN
-  UPDATE scenes SET model = (SELECT model FROM llm_calls WHERE id = NEW.call_id ORDER BY attempt DESC LIMIT 1)
-  WHERE rowid = NEW.rowid;
-END;
-
 CREATE TRIGGER scenes_scope_delete AFTER DELETE ON scenes BEGIN
   UPDATE jobs SET scope_scenes = scope_scenes - (OLD.protective = 0),
       scope_experiences = scope_experiences - (OLD.protective = 0 AND OLD.has_experience != 0),

@@ -19,6 +19,8 @@ export interface SpeakerFigure {
 }
 
 export interface TurnFigures {
+  /** Words of every turn's text (`wordCount`), all speakers together. */
+  words: number;
   speakers: SpeakerFigure[];
   /** Turns per words-per-turn bucket (see WORDS_PER_TURN_EDGES); buckets with none are absent. */
   lengths: Map<number, number>;
@@ -50,8 +52,10 @@ export function wordsBucket(words: number): number {
 export function turnFigures(turns: readonly Turn[]): TurnFigures {
   const speakers = new Map<string, SpeakerFigure>();
   const lengths = new Map<number, number>();
+  let total = 0;
   for (const turn of turns) {
     const words = wordCount(turn.text);
+    total += words;
     const speaker = turn.speaker.trim();
     // The key is exact: the table's primary key is (scene, speaker, kind) as written.
     const key = `${turn.kind}\u0000${speaker}`;
@@ -62,23 +66,23 @@ export function turnFigures(turns: readonly Turn[]): TurnFigures {
     const bucket = wordsBucket(words);
     lengths.set(bucket, (lengths.get(bucket) ?? 0) + 1);
   }
-  return { speakers: [...speakers.values()], lengths };
+  return { words: total, speakers: [...speakers.values()], lengths };
 }
 
 /**
- * Replaces a scene's stored turn figures. Runs inside the caller's transaction; the experience row
- * must exist. `replace: false` says the scene had no experience before this write, so it has no
- * rows to delete (they go with their experience). Each table gets one statement (the rows as a JSON
- * array): a statement per row cost a generation job more than the experience's own row.
+ * Replaces a scene's stored turn figures (`turnFigures` of its experience's turns). Runs inside the
+ * caller's transaction; the experience row must exist. `replace: false` says the scene had no
+ * experience before this write, so it has no rows to delete (they go with their experience). Each
+ * table gets one statement (the rows as a JSON array): a statement per row cost a generation job
+ * more than the experience's own row.
  */
 export function storeTurnFigures(
   db: Db,
   sceneId: string,
   characterId: string,
-  turns: readonly Turn[],
+  figures: TurnFigures,
   replace = true,
 ): void {
-  const figures = turnFigures(turns);
   if (replace) {
     db.prepare('DELETE FROM experience_speakers WHERE scene_id = ?').run(sceneId);
     db.prepare('DELETE FROM scene_turn_lengths WHERE scene_id = ?').run(sceneId);
@@ -108,5 +112,5 @@ export function backfillTurnFigures(db: Db, missing = false): void {
        ${missing ? 'WHERE NOT EXISTS (SELECT 1 FROM scene_turn_lengths l WHERE l.scene_id = e.scene_id)' : ''}`,
     )
     .all() as { id: string; character_id: string; turns: string }[];
-  for (const row of rows) storeTurnFigures(db, row.id, row.character_id, JSON.parse(row.turns) as Turn[]);
+  for (const row of rows) storeTurnFigures(db, row.id, row.character_id, turnFigures(JSON.parse(row.turns) as Turn[]));
 }

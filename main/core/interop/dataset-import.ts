@@ -278,6 +278,7 @@ export class DatasetImportService {
     if (item.protective) tally.protective++;
     if (turns) tally.experiences++;
     const problems = item.problems ?? [];
+    const perTurn = turns && turnFigures(turns);
     return {
       id: this.newId() as SceneId,
       ordinal: tally.scenes,
@@ -290,15 +291,16 @@ export class DatasetImportService {
       line: read.line,
       source: item.source,
       doc: JSON.stringify(doc),
-      experience: turns
-        ? {
-            background: item.background,
-            turns: JSON.stringify(turns),
-            problems: JSON.stringify(problems),
-            figures: sceneFigures(item.background, turns, problems, character),
-            turnFigures: turnFigures(turns),
-          }
-        : null,
+      experience:
+        turns && perTurn
+          ? {
+              background: item.background,
+              turns: JSON.stringify(turns),
+              problems: JSON.stringify(problems),
+              figures: sceneFigures(item.background, turns, problems, character, perTurn),
+              turnFigures: perTurn,
+            }
+          : null,
     };
   }
 }

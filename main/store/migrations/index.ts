@@ -35,6 +35,7 @@ import m034 from './034_call_provider_label.sql';
 import m035 from './035_job_unpriced_calls.sql';
 import m036 from './036_deferred_search_rows.sql';
 import m037 from './037_scene_writes_in_one_pass.sql';
+import m038 from './038_scene_model_by_writer.sql';
 import { recountSceneFigures } from '../scene-figures';
 import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
@@ -86,4 +87,5 @@ export const migrations: readonly Migration[] = [
   { id: 35, name: 'job_unpriced_calls', sql: m035 },
   { id: 36, name: 'deferred_search_rows', sql: m036 },
   { id: 37, name: 'scene_writes_in_one_pass', sql: m037 },
+  { id: 38, name: 'scene_model_by_writer', sql: m038 },
 ];

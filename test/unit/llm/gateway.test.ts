@@ -152,9 +152,11 @@ describe('LlmGateway against the fake server through the real client', () => {
     );
     s.enqueueFaults({ kind: 'hang' });
     const c = new AbortController();
+    expect(g.busy).toBe(false);
     const running = g.complete(ask, { signal: c.signal });
     const queued = g.complete(ask, { signal: c.signal });
     await until(() => s.requests.length === 1 && g.stats().queued === 1, 'one call running, one queued');
+    expect(g.busy).toBe(true);
     const t = Date.now();
     c.abort(new Error('cancelled by user'));
     const [a, b] = await Promise.all([failure(running), failure(queued)]);
@@ -167,6 +169,7 @@ describe('LlmGateway against the fake server through the real client', () => {
     expect(records[0]?.error?.code).toBe('cancelled');
     // Sleeping in backoff or waiting for the rate window: retry-policy.test.ts.
     expect(g.stats()).toMatchObject({ inFlight: 0, queued: 0 });
+    expect(g.busy).toBe(false);
   });
 
   it('respects the concurrency limit', async () => {

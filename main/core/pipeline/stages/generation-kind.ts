@@ -130,7 +130,8 @@ export class GenerationKind implements JobKind {
             now,
           );
           this.jobs.items.completeItem(itemId, callId, now);
-        });
+          // Committed on the next turn: the protective scenes wait on the limits.
+        }, 0);
         this.events.emit('limits/changed', { characterId: ctx.character.id });
       } else if (stage === 'scenes') {
         if (result.finishReason === 'length' && !structured) {
@@ -178,7 +179,8 @@ export class GenerationKind implements JobKind {
           });
           this.jobs.items.planItems(ctx.id, experiences, now);
           this.jobs.items.completeItem(itemId, callId, now, unreadNote(parsed));
-        });
+          // Committed on the next turn: the experiences it planned cannot be sent before.
+        }, 0);
         emitDatasetChanged(this.events, ctx.character.id, added);
       } else {
         const experience = readExperience(result.text, result.finishReason, structured, {
@@ -186,6 +188,9 @@ export class GenerationKind implements JobKind {
           maxTokens: ctx.settings.maxTokens,
           stranger: input.stranger,
         });
+        // Nothing waits on an experience: it shares the batch's window while other calls are out,
+        // and the last answers commit at once.
+        const within = ctx.gateway.busy ? undefined : 0;
         const sceneId = await this.engine.writes.write(() => {
           let sceneId = input.sceneId as SceneId | undefined;
           if (stage === 'protective') {
@@ -224,7 +229,7 @@ export class GenerationKind implements JobKind {
           );
           this.jobs.items.completeItem(itemId, callId, now);
           return sceneId!;
-        });
+        }, within);
         emitDatasetChanged(this.events, ctx.character.id, [sceneId]);
       }
     } catch (error) {
