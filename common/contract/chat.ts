@@ -136,6 +136,29 @@ export interface PathStep {
   siblings: ChatMessageId[];
   /** Position of `message` among `siblings` (0-based). */
   index: number;
+  /**
+   * What each sibling says, to choose between them (`chat/select` shows one): in the order of
+   * `siblings`, itself included; empty when the message has no alternatives. A preview, never the
+   * whole text: a long conversation with many regenerations stays light.
+   */
+  alternatives: MessageAlternative[];
+}
+
+/** One alternative of a message on the path: which it is, and its first words. */
+export interface MessageAlternative {
+  id: ChatMessageId;
+  /** Its place among the alternatives, 1-based: alternative `position` of `count`. */
+  position: number;
+  count: number;
+  /**
+   * Its speech as a reader sees it (Markdown marks left out), on one line, clipped to 80
+   * characters with "…" (common/alternative-preview.ts); empty when it says nothing (a reply cut
+   * off before its first word).
+   */
+  preview: string;
+  /** The user's rewrite of another alternative (`chat/edit`). */
+  edited: boolean;
+  state: ChatMessageState;
 }
 
 /** A conversation as the chat screen opens it. */

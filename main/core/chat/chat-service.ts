@@ -16,6 +16,7 @@ import type {
   SceneId,
   TrainingRun,
 } from '../../../common/contract';
+import { alternativePreview } from '../../../common/alternative-preview';
 import type { ConversationsRepo } from '../../store/conversations-repo';
 import type { Clock, IdFactory } from '../clock';
 import { StudioFailure } from '../errors';
@@ -120,7 +121,11 @@ export class ChatService {
       // A reply being written here, as far as it has gone (the stored text lags by up to PROGRESS_MS).
       path: tree.path(conversation.leafId).map((step) => {
         const so = step.message.state === 'streaming' ? this.live.get(step.message.id) : undefined;
-        return so ? { ...step, message: { ...step.message, text: so.text, reasoning: so.reasoning || null } } : step;
+        if (!so) return step;
+        const alternatives = step.alternatives.map((a) =>
+          a.id === step.message.id ? { ...a, preview: alternativePreview(so.text) } : a,
+        );
+        return { ...step, message: { ...step.message, text: so.text, reasoning: so.reasoning || null }, alternatives };
       }),
       characterName: this.deps.characters.get(conversation.characterId).shortName,
       replying: this.replying.has(id),

@@ -1,4 +1,5 @@
-import type { ChatMessageId, ConversationMessage, PathStep } from '../../../common/contract';
+import { alternativePreview } from '../../../common/alternative-preview';
+import type { ChatMessageId, ConversationMessage, MessageAlternative, PathStep } from '../../../common/contract';
 
 /**
  * The message tree of one conversation, read from its messages in creation order. Pure: no store.
@@ -34,11 +35,13 @@ export class ConversationTree {
     return out.reverse();
   }
 
-  /** The path to `leafId`, each step with its alternatives. */
+  /** The path to `leafId`, each step with its alternatives and, where it has others, their previews. */
   path(leafId: ChatMessageId | null): PathStep[] {
     return this.lineage(leafId).map((message) => {
-      const siblings = (this.children.get(message.parentId) ?? []).map((m) => m.id);
-      return { message, siblings, index: siblings.indexOf(message.id) };
+      const kin = this.children.get(message.parentId) ?? [];
+      const siblings = kin.map((m) => m.id);
+      const alternatives = kin.length > 1 ? kin.map((m, i) => alternativeOf(m, i, kin.length)) : [];
+      return { message, siblings, index: siblings.indexOf(message.id), alternatives };
     });
   }
 
@@ -63,4 +66,15 @@ export class ConversationTree {
       current = last.id;
     }
   }
+}
+
+function alternativeOf(m: ConversationMessage, at: number, count: number): MessageAlternative {
+  return {
+    id: m.id,
+    position: at + 1,
+    count,
+    preview: alternativePreview(m.text),
+    edited: m.editedFrom !== null,
+    state: m.state,
+  };
 }
