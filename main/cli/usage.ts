@@ -282,7 +282,8 @@ Commands:
                                 /continue goes on from a reply stopped or cut off (same message);
                                 /edit <text> rewrites its last reply, /correct sends the rewrite to
                                 the dataset (a chat correction); /alt lists the last reply's
-                                alternatives, /alt <n> shows alternative n (the Chat tab's ‹ 2 / 3 ›);
+                                alternatives with their first words, /alt <n> shows alternative n
+                                (the Chat tab's ‹ 2 / 3 ›);
                                 Ctrl+C stops a reply, twice exits.
       [--run <id> | --provider <provider> [--model <id>]]
       [--runtime embedded|served|endpoint] [--conversation <id> [--at <message>]] [--title <text>]
@@ -298,7 +299,7 @@ Commands:
                                 (exit code 1 when cut off again)
   chat show <conversation> [--alt <message>:<n> | --alt <alternative id>]
                                 The path shown, numbered, with each message's alternatives
-                                (‹ 2 / 3 ›, their ids); --alt shows another alternative and what
+                                (‹ 2 / 3 ›, their ids and first words); --alt shows another one and what
                                 followed it, as the Chat tab's arrows do
   chat update <conversation>    Change what the next replies are made with (the replies written
                                 keep what made them):

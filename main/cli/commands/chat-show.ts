@@ -1,11 +1,11 @@
-import type { ChatMessageId, ConversationView, PathStep } from '../../../common/contract';
+import type { ChatMessageId, ConversationView, MessageAlternative, PathStep } from '../../../common/contract';
 import { StudioFailure } from '../../core/errors';
 import { argument, findConversation, str, UsageError, type CliContext } from '../shared';
 
 /**
  * `chat show <conversation> [--alt <step>:<n> | --alt <message>]`: the path shown, one message a
  * line, numbered, each with its id and, where it has alternatives (regenerated, edited, answered
- * again after a Branch), which one it is and the others' ids: the screen's ‹ 2 / 3 ›. `--alt`
+ * again after a Branch), which one it is and each one's id and first words: the screen's ‹ 2 / 3 ›. `--alt`
  * switches as the screen's arrows do (`chat/select`): to alternative n of message `step`, or to the
  * alternative whose id (or its start) is given, and on down its newest branch; then shows the path.
  */
@@ -64,7 +64,7 @@ export function pathText(view: ConversationView): string {
   return lines.join('\n');
 }
 
-function stepLines({ message: m, siblings, index }: PathStep, position: number): string[] {
+function stepLines({ message: m, siblings, index, alternatives }: PathStep, position: number): string[] {
   const who = m.role === 'user' ? `You (${m.speaker})` : m.speaker;
   const marks = [
     siblings.length > 1 && `‹ ${index + 1} / ${siblings.length} ›`,
@@ -76,9 +76,25 @@ function stepLines({ message: m, siblings, index }: PathStep, position: number):
   const head = `${String(position).padStart(2)} [${m.id}] ${who}${marks.length ? ` (${marks.join(', ')})` : ''}:`;
   const lines = [`${head} ${m.text}`];
   if (m.reasoning) lines.push(`     (${m.reasoning.trim()})`);
-  if (siblings.length > 1)
-    lines.push(
-      `     alternatives: ${siblings.map((s, i) => `${position}:${i + 1} [${s}]${i === index ? ' shown' : ''}`).join(' · ')}`,
-    );
+  if (alternatives.length > 1) {
+    lines.push('     alternatives:');
+    for (const a of alternatives)
+      lines.push(`       ${position}:${alternativeLine(a)}${a.position === index + 1 ? '  ← shown' : ''}`);
+  }
   return lines;
+}
+
+/**
+ * One alternative as the terminal lists it: its number, id, marks and first words, e.g.
+ * `2 [m_…] (edited) “Guten Abend…”`. Shared by `chat show` and the terminal chat's `/alt`.
+ */
+export function alternativeLine(a: MessageAlternative): string {
+  const marks = [
+    a.edited && 'edited',
+    a.state === 'cancelled' && 'stopped',
+    a.state === 'cut' && 'cut off',
+    a.state === 'streaming' && 'being written',
+  ].filter((mark): mark is string => typeof mark === 'string');
+  const words = a.preview === '' ? '(says nothing)' : `“${a.preview}”`;
+  return `${a.position} [${a.id}]${marks.length ? ` (${marks.join(', ')})` : ''} ${words}`;
 }

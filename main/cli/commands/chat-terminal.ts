@@ -7,15 +7,17 @@ import type {
   Events,
 } from '../../../common/contract';
 import type { CliContext } from '../shared';
+import { alternativeLine } from './chat-show';
 
 /**
  * The terminal chat of `chat <character>` (readline): a line sends; `/regen` writes another reply,
  * `/continue` goes on from the last reply when it was stopped or cut off (in the same message),
  * `/edit <text>` rewrites the character's last reply (the original stays, an alternative),
  * `/correct` sends that rewrite to the dataset as a chat-correction scene, `/alt` lists the last
- * reply's alternatives and `/alt <n>` shows alternative n (the screen's ‹ 2 / 3 ›), `/thoughts` shows or
- * hides the character's thoughts, `/quit` (or Ctrl+D) ends. Ctrl+C stops a reply; twice in a row
- * exits. Lines come from `io.input` when given (tests), else standard input.
+ * reply's alternatives with their first words and `/alt <n>` shows alternative n (the screen's
+ * ‹ 2 / 3 ›), `/thoughts` shows or hides the character's thoughts, `/quit` (or Ctrl+D) ends.
+ * Ctrl+C stops a reply; twice in a row exits. Lines come from `io.input` when given (tests), else
+ * standard input.
  */
 
 export function showReply(m: ConversationMessage, thoughts: boolean): string {
@@ -153,9 +155,10 @@ function unfinishedNote(m: ConversationMessage): string | null {
 }
 
 /**
- * `/alt`: the alternatives of the character's last reply on the path (regenerated, rewritten), as
- * the screen's ‹ 2 / 3 ›; `/alt <n>`: alternative n shown instead, with what followed it on its
- * newest branch (`chat/select`, as the screen's arrows), so the next message answers it.
+ * `/alt`: the alternatives of the character's last reply on the path (regenerated, rewritten), each
+ * with its first words, as the screen's ‹ 2 / 3 › lists them; `/alt <n>`: alternative n shown
+ * instead, with what followed it on its newest branch (`chat/select`, as the screen's arrows), so
+ * the next message answers it.
  */
 async function alternative(ctx: CliContext, id: ConversationId, wanted: string, name: string, thoughts: boolean) {
   const { io } = ctx;
@@ -175,7 +178,7 @@ async function alternative(ctx: CliContext, id: ConversationId, wanted: string, 
     io.err(
       [
         `${name}'s last reply has ${count} alternatives (‹ ${step.index + 1} / ${count} › shown):`,
-        ...step.siblings.map((s, i) => `  ${i + 1} [${s}]${i === step.index ? ' shown' : ''}`),
+        ...step.alternatives.map((a) => `  ${alternativeLine(a)}${a.position === step.index + 1 ? '  ← shown' : ''}`),
         '/alt <n> shows another.',
       ].join('\n'),
     );

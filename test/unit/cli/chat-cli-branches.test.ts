@@ -10,19 +10,32 @@ import { tempDir } from '../../support/paths';
 // `/continue`), against the fake LLM server acting as a server that continues a final assistant message.
 
 const STORY = Array.from({ length: 12 }, (_, i) => `bar${i}`).join(' ');
+// The first answer to "A long one": many lines, with Markdown; its alternatives' list shows its start.
+const LONG = [
+  '*He sets down the pen.* I have written to **Therese** again tonight,',
+  'and to my brother, and to the publisher who still owes me for the trios,',
+  '',
+  'and this line is far past any preview.',
+].join('\n');
 
 let tmp: ReturnType<typeof tempDir>;
 let server: FakeLlmServer;
 let answers = 0;
+let longSent = false;
 beforeEach(async () => {
   tmp = tempDir('cs-chat-cli-branches-');
   answers = 0;
+  longSent = false;
   server = await startFakeLlmServer({
     // Paced, so the words before a dropped connection reach the studio first.
     chunkDelayMs: 5,
     responder: (req) => {
       const last = req.messages.at(-1)!;
       if (last.role === 'assistant') return { text: STORY.slice(last.content.length) };
+      if (last.content === 'A long one' && !longSent) {
+        longSent = true;
+        return { text: LONG };
+      }
       return last.content === 'A story' ? { text: STORY } : { text: `Answer ${++answers}` };
     },
   });
@@ -46,7 +59,10 @@ describe('character-studio chat, through the tree', () => {
     expect(shown.code, shown.err).toBe(0);
     expect(shown.out).toMatch(/^ 1 \[\S+\] You \(Man\): Hi$/m);
     expect(shown.out).toMatch(/^ 2 \[\S+\] Beethoven \(‹ 2 \/ 2 ›\): Answer 2$/m);
-    expect(shown.out).toMatch(/alternatives: 2:1 \[\S+\] · 2:2 \[\S+\] shown/);
+    // Each alternative with its first words, the one shown marked.
+    expect(shown.out).toMatch(
+      /^ {5}alternatives:\n {7}2:1 \[\S+\] “Answer 1”\n {7}2:2 \[\S+\] “Answer 2” {2}← shown$/m,
+    );
 
     const first = await cli(['chat', 'show', id, '--alt', '2:1']);
     expect(first.code, first.err).toBe(0);
@@ -75,7 +91,7 @@ describe('character-studio chat, through the tree', () => {
     expect(session.err).toContain('Beethoven has not replied yet: no alternatives to show.');
     expect(session.err).toContain("Beethoven's last reply has no alternatives yet: /regen writes another");
     expect(session.err).toMatch(
-      /last reply has 2 alternatives \(‹ 2 \/ 2 › shown\):\n {2}1 \[\S+\]\n {2}2 \[\S+\] shown\n/,
+      /last reply has 2 alternatives \(‹ 2 \/ 2 › shown\):\n {2}1 \[\S+\] “Answer 1”\n {2}2 \[\S+\] “Answer 2” {2}← shown\n/,
     );
     // Switched: the first reply is shown again, and the next message answers it.
     expect(session.out).toContain('Beethoven: Answer 1');
@@ -92,6 +108,27 @@ describe('character-studio chat, through the tree', () => {
       { role: 'assistant', content: 'Answer 1' },
       { role: 'user', content: 'Next' },
     ]);
+  });
+
+  it('lists a long reply among the alternatives by its first words, on one line', async () => {
+    const typed = ['A long one', '/regen', '/edit Nothing *to* say.', '/alt', '/quit'];
+    const session = await runCliIn(tmp.dir, ['chat', 'Beethoven', '--provider', 'Fake'], '', typed.join('\n') + '\n');
+    expect(session.code, session.err).toBe(0);
+    const listed = /last reply has 3 alternatives \(‹ 3 \/ 3 › shown\):\n((?: {2}.*\n){3})/.exec(session.err);
+    expect(listed, session.err).not.toBeNull();
+    const [long, answer, edited] = listed![1]!.trimEnd().split('\n');
+    // Its start, unmarked, on one line and clipped at a word: not the whole reply.
+    expect(long).toMatch(
+      /^ {2}1 \[\S+\] “He sets down the pen\. I have written to Therese again tonight, and to my[^”]*…”$/,
+    );
+    expect(long).not.toContain('far past any preview');
+    expect(answer).toMatch(/^ {2}2 \[\S+\] “Answer 1”$/);
+    expect(edited).toMatch(/^ {2}3 \[\S+\] \(edited\) “Nothing to say\.” {2}← shown$/);
+
+    const id = /Saved as conversation (\S+)\./.exec(session.err)![1]!;
+    const shown = await cli(['chat', 'show', id]);
+    expect(shown.out).toMatch(/^ {7}2:1 \[\S+\] “He sets down the pen\. [^”\n]*…”$/m);
+    expect(shown.out).toMatch(/^ {7}2:3 \[\S+\] \(edited\) “Nothing to say\.” {2}← shown$/m);
   });
 
   it('continues a reply cut off, in the same message: --continue for scripts, /continue in the terminal', async () => {
