@@ -7,6 +7,7 @@ import type { StreamedReply } from '../../state/reply-streams';
 import { useAutoGrow } from './auto-grow';
 import { CopyButton } from '../copy-button';
 import { MessageText } from './MessageText';
+import { BranchSwitch } from './BranchSwitch';
 
 /** The paper's interviewer: who the user is unless a scene says otherwise (see ChatService). */
 const DEFAULT_USER_SPEAKER = 'Man';
@@ -14,7 +15,7 @@ const DEFAULT_USER_SPEAKER = 'Man';
 const EDIT_MAX_PX = 320;
 
 export interface BubbleActions {
-  /** Shows another alternative of this step (← →). */
+  /** Shows another alternative of this step (← →, or chosen from their list). */
   browse(id: ChatMessageId): void;
   regenerate(step: PathStep): void;
   /** Continue: the model goes on from a reply that was stopped or cut off, in the same message. */
@@ -186,7 +187,7 @@ export const MessageBubble = memo(function MessageBubble({
       </div>
       {!editing && (siblings.length > 1 || !writing) && (
         <div className="bubble-foot">
-          {siblings.length > 1 && <BranchSwitch step={step} busy={busy} actions={actions} />}
+          {siblings.length > 1 && <BranchSwitch step={step} busy={busy} browse={(id) => actions.browse(id)} />}
           {!writing && (
             <div className="bubble-actions">
               {(m.text !== '' || m.reasoning) && (
@@ -244,50 +245,6 @@ export const MessageBubble = memo(function MessageBubble({
     </li>
   );
 });
-
-/**
- * "‹ 2 / 3 ›" on a message that has alternatives (regenerated, edited, or answered again after a
- * Branch): each goes on in its own branch of the conversation, and the arrows show another one,
- * down to where it ended. Always at full strength, where the other actions are dimmed until hover.
- */
-function BranchSwitch({
-  step: { siblings, index },
-  busy,
-  actions,
-}: {
-  step: PathStep;
-  busy: boolean;
-  actions: BubbleActions;
-}) {
-  return (
-    <span
-      className="alternatives"
-      role="group"
-      aria-label={`Alternative ${index + 1} of ${siblings.length}`}
-      title="Each alternative goes on in its own branch of the conversation"
-    >
-      <button
-        className="ghost small"
-        aria-label="Previous alternative"
-        disabled={busy || index === 0}
-        onClick={() => actions.browse(siblings[index - 1]!)}
-      >
-        ‹
-      </button>
-      <span data-testid="alternative-index">
-        {index + 1} / {siblings.length}
-      </span>
-      <button
-        className="ghost small"
-        aria-label="Next alternative"
-        disabled={busy || index === siblings.length - 1}
-        onClick={() => actions.browse(siblings[index + 1]!)}
-      >
-        ›
-      </button>
-    </span>
-  );
-}
 
 /** The reply's call on record: its tokens, time and cost (a paid endpoint's, at its price). */
 function CallLine({ id }: { id: CallId }) {
