@@ -48,12 +48,12 @@ it('shows where the conversation branches and what a Branch left out, and moves 
     await settleIn(container, () => rows()[3]?.textContent?.includes('Reply 4') === true, 'the regenerated reply');
     const switcher = rows()[3]!.querySelector('.alternatives')!;
     expect(switcher.getAttribute('aria-label')).toBe('Alternative 2 of 2');
-    expect(switcher.textContent).toBe('‹2 / 2›');
+    expect(switcher.textContent).toBe('‹2 / 2▾›');
     expect(switcher.closest('.bubble-actions')).toBeNull();
     // ‹ shows the first one and the conversation that went on from it.
     act(() => button(rows()[3]!, 'Previous alternative').click());
     await settleIn(container, () => rows().length === 6, 'the first branch again');
-    expect(rows()[3]!.querySelector('.alternatives')!.textContent).toBe('‹1 / 2›');
+    expect(rows()[3]!.querySelector('.alternatives')!.textContent).toBe('‹1 / 2▾›');
     expect(rows()[5]!.textContent).toContain('Reply 3');
 
     // Branch from the first reply: the path ends there, and the note says what came after it (as shown).
