@@ -13,6 +13,8 @@ export interface SeedJudgment {
   score: number | null;
   reasoning?: string;
   model?: string;
+  /** The judge prompt's version; judge-v1 unless given. */
+  promptVersion?: string;
   /** When it was judged (ms); later ones win unless a judge is chosen. */
   at?: number;
 }
@@ -25,14 +27,14 @@ export function seedJudgments(db: Db, characterId: CharacterId, judgments: reado
     for (const j of judgments) {
       repo.insertJudgment(
         {
-          id: `judgment-${j.interviewId}-${j.dimension}-${j.model ?? 'judge'}-${n++}`,
+          id: `judgment-${j.interviewId}-${j.dimension}-${j.model ?? 'judge'}-${j.promptVersion ?? 'v1'}-${n++}`,
           characterId,
           interviewId: j.interviewId,
           dimension: j.dimension,
           providerId: null,
           provider: 'scripted',
           model: j.model ?? 'judge-model',
-          promptVersion: 'judge-v1',
+          promptVersion: j.promptVersion ?? 'judge-v1',
           score: j.score,
           reasoning: j.reasoning ?? (j.score === null ? null : `The answer earns ${j.score}.`),
           failures:
