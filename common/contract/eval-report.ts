@@ -113,6 +113,7 @@ export interface ReportPairwise extends PairCounts {
   systemB: string;
   mode: ReportMode;
   dimension: string;
+  /** The judge of these pairs (`judgeNameOf`: a model and the pairwise prompt's version). */
   judge: string;
 }
 

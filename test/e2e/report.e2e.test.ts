@@ -178,7 +178,7 @@ describe('the Report in a browser', () => {
     // Pairwise: sft against chatgpt on values, a split pair counted as a tie and said so.
     const pairwise = page.getByTestId('report-pairwise');
     expect(await pairwise.locator('caption').innerText()).toBe(
-      'sft (paper) vs chatgpt (paper) · Single-turn · judged by judge-model',
+      'sft (paper) vs chatgpt (paper) · Single-turn · judged by judge-model · pairwise-v1',
     );
     expect(await pairwise.getByRole('row', { name: /values/ }).innerText()).toMatch(
       /values\s+3\s+2 \(1 inconsistent\)\s+1\s+6/,

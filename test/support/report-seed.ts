@@ -67,6 +67,8 @@ export interface SeedPair {
   ab: PairSide | null | undefined;
   ba: PairSide | null | undefined;
   model?: string;
+  /** The pairwise prompt's version; pairwise-v1 unless given. */
+  promptVersion?: string;
 }
 
 /** Writes pairwise comparisons (migration 018) in one transaction, as `seedJudgments` writes scores. */
@@ -77,7 +79,7 @@ export function seedPairs(db: Db, characterId: CharacterId, pairs: readonly Seed
     for (const p of pairs) {
       const id = repo.ensurePair(
         {
-          id: `pair-${n}`,
+          id: `pair-${p.promptVersion ?? 'v1'}-${n}`,
           characterId,
           systemA: p.systemA as EvalSystemId,
           systemB: p.systemB as EvalSystemId,
@@ -87,7 +89,7 @@ export function seedPairs(db: Db, characterId: CharacterId, pairs: readonly Seed
           providerId: null,
           provider: 'scripted',
           model: p.model ?? 'judge-model',
-          promptVersion: 'pairwise-v1',
+          promptVersion: p.promptVersion ?? 'pairwise-v1',
           jobId: null,
         },
         1_000 + n++,

@@ -32,14 +32,14 @@ describe('eval/report exports and CLI', () => {
     expect(lines).toContain(
       `score,sft,imported,single,values,judge-a · judge-v1,${sftValues.count},0,0,${Number(sftValues.mean!.toFixed(4))},${Number(sftValues.low!.toFixed(4))},${Number(sftValues.high!.toFixed(4))},,,,,`,
     );
-    expect(lines).toContain('pairwise,sft,imported,single,values,judge-a,5,1,,,,,chatgpt,2,2,1,1');
+    expect(lines).toContain('pairwise,sft,imported,single,values,judge-a · pairwise-v1,5,1,,,,,chatgpt,2,2,1,1');
     const html = await call(stage.env.studio, 'eval/report-export', { characterId, format: 'html' });
     expect(html.content).toMatch(/^<!doctype html>/);
     expect(html.content).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
     // A chart per mode and judge, each saying whose scores it draws.
     expect(html.content!.match(/<svg /g)).toHaveLength(4);
     expect(html.content).toContain('<h2>Single-turn · judged by judge-b · judge-v1</h2>');
-    expect(html.content).toContain('<h3>sft vs chatgpt · Single-turn · judged by judge-a</h3>');
+    expect(html.content).toContain('<h3>sft vs chatgpt · Single-turn · judged by judge-a · pairwise-v1</h3>');
     expect(html.content).toContain('<td>2 <small>(1 inconsistent)</small></td>');
     expect(html.content).toContain('when the two orders disagree the pair counts as a tie');
     const bad = await callError(stage.env.studio, 'eval/report-export', {
@@ -132,7 +132,7 @@ describe('eval/report exports and CLI', () => {
       'judge-a',
     ]);
     expect(both.out).toContain('Pairwise (A system wins a pair only when the judge prefers it in both orders');
-    expect(both.out).toContain('sft vs chatgpt, Single-turn, judged by judge-a');
+    expect(both.out).toContain('sft vs chatgpt, Single-turn, judged by judge-a · pairwise-v1');
     expect(both.out).toMatch(/^dimension\s+sft wins\s+ties\s+chatgpt wins\s+pairs$/m);
     expect(both.out).toMatch(/^values\s+2\s+2 \(1 inconsistent\)\s+1\s+5 \+ 1 unscored$/m);
     const json = await runCliIn(stage.env.dir, ['report', 'Beethoven', '--mode', 'multi', '--json']);
