@@ -17,7 +17,10 @@ export interface EvalReportRequest {
   topics?: string[];
   /** Absent: both. */
   modes?: ReportMode[];
-  /** Only judgments by this judge model; absent: the latest judgment of each answer and dimension. */
+  /**
+   * Only judgments by this judge (`judgeNameOf`: a model and a prompt version), or by this judge
+   * model (each of its prompt versions apart); absent: every judge, each apart.
+   */
   judgeModel?: string;
   /** Bootstrap resamples per cell; default 2,000. */
   resamples?: number;
@@ -45,8 +48,9 @@ export interface ReportCell {
   mode: ReportMode;
   dimension: string;
   /**
-   * The judge model whose scores these are; null only while no judge has scored anything in the
-   * report. Judges are never averaged together: a report over two judges holds each cell twice.
+   * The judge whose scores these are (`judgeNameOf`: a model and a prompt version, as the Judge tab
+   * names it); null only while no judge has scored anything in the report. Judges are never
+   * averaged together: a report over two judges holds each cell twice.
    */
   judge: string | null;
   count: number;
@@ -74,7 +78,7 @@ export interface EvalReport {
   cells: ReportCell[];
   /** Every topic of the character's questions, for the filter (not only the filtered ones). */
   topics: ReportTopic[];
-  /** Judge models whose judgments exist for these systems. */
+  /** The judges (`judgeNameOf`) whose judgments exist for these systems, sorted. */
   judges: string[];
   /** Pairwise comparisons among the report's systems, under its filters (empty when none were judged). */
   pairwise: ReportPairwise[];
@@ -109,6 +113,7 @@ export interface ReportPairwise extends PairCounts {
   systemB: string;
   mode: ReportMode;
   dimension: string;
+  /** The judge of these pairs (`judgeNameOf`: a model and the pairwise prompt's version). */
   judge: string;
 }
 

@@ -30,6 +30,8 @@ export interface PairRow {
   interviewB: string;
   dimension: string;
   judgeModel: string;
+  /** The pairwise prompt's version: one judge of pairs is a model and a prompt version. */
+  promptVersion: string;
   abSide: 'a' | 'b' | 'tie' | null;
   baSide: 'a' | 'b' | 'tie' | null;
   /** Each order asked (read or not): a pair with an order not asked yet is still being judged. */
@@ -101,7 +103,7 @@ export class EvalReportRepo {
     const rows = this.db
       .prepare(
         `SELECT system_a AS systemA, system_b AS systemB, interview_a AS interviewA, interview_b AS interviewB,
-           dimension, model AS judgeModel, ab_side AS abSide, ba_side AS baSide, ab_done AS abDone,
+           dimension, model AS judgeModel, prompt_version AS promptVersion, ab_side AS abSide, ba_side AS baSide, ab_done AS abDone,
            ba_done AS baDone, created_at AS createdAt
          FROM pairwise_judgments
          WHERE character_id = ? AND system_a IN (SELECT value FROM json_each(?))

@@ -186,6 +186,129 @@ describe('the Judge tab', () => {
   }, 90_000);
 });
 
+/**
+ * Each row of fields of a form: per field, its label's top and bottom, its control's top, bottom
+ * and sides; with the form's content edges.
+ */
+function rowsOf(page: Page, form: string) {
+  return page.locator(form).evaluate((el) => {
+    const box = el.getBoundingClientRect();
+    const pad = getComputedStyle(el);
+    return {
+      left: box.left + parseFloat(pad.paddingLeft),
+      right: box.right - parseFloat(pad.paddingRight),
+      rows: [...el.querySelectorAll('.eval-row')].map((row) =>
+        [...row.querySelectorAll(':scope > .field')].map((field) => {
+          const label = field.firstElementChild!.getBoundingClientRect();
+          const at = field.querySelector('input, select')!.getBoundingClientRect();
+          return {
+            name: field.firstElementChild!.textContent,
+            label: label.top,
+            labelBottom: label.bottom,
+            top: at.top,
+            bottom: at.bottom,
+            left: at.left,
+            right: at.right,
+            width: at.width,
+          };
+        }),
+      ),
+    };
+  });
+}
+
+/**
+ * The fields of a form's rows by the line they sit on (a narrow card wraps a row), checked: on each
+ * line one line of labels above one line of controls, each control inside the form.
+ */
+async function linedUp(page: Page, form: string) {
+  const { left, right, rows } = await rowsOf(page, form);
+  // Fields whose controls share a line (a narrow card wraps a row): one line of labels above
+  // one line of controls, all inside the form.
+  const lines = rows.flatMap((fields) =>
+    fields.reduce<(typeof fields)[]>((acc, f) => {
+      const line = acc.find((l) => f.top < l[0]!.bottom && f.bottom > l[0]!.top);
+      if (line) line.push(f);
+      else acc.push([f]);
+      return acc;
+    }, []),
+  );
+  for (const fields of lines) {
+    const [first] = fields;
+    for (const f of fields) {
+      const said = JSON.stringify(fields);
+      expect(Math.abs(f.label - first!.label), said).toBeLessThanOrEqual(0.5);
+      expect(Math.abs(f.top - first!.top), said).toBeLessThanOrEqual(0.5);
+      expect(Math.abs(f.bottom - first!.bottom), said).toBeLessThanOrEqual(0.5);
+      expect(f.labelBottom, said).toBeLessThanOrEqual(f.top + 0.5);
+      expect(f.left, said).toBeGreaterThanOrEqual(left - 0.5);
+      expect(f.right, said).toBeLessThanOrEqual(right + 0.5);
+    }
+  }
+  return lines;
+}
+
+describe('the Interview form', () => {
+  it('lines up its fields in the shared rows at 1024 and 1440 px, single- and multi-turn, in both themes', async () => {
+    const { page, serve, shot } = session;
+    await page.goto(serve.url);
+    await openEvaluate(page, 'Interviews');
+    const form = page.getByRole('form', { name: 'Start interviews' });
+    await form.getByLabel('Question set').waitFor();
+    for (const viewport of VIEWPORTS) {
+      await page.setViewportSize(viewport);
+      for (const mode of ['Single-turn', 'Multi-turn'] as const) {
+        await form.getByRole('button', { name: mode }).click();
+        const names = mode === 'Multi-turn' ? ['Interviewer', 'Rounds', 'Budget ($)'] : ['Budget ($)'];
+        await expect
+          .poll(async () => (await rowsOf(page, '.eval-start')).rows.map((r) => r.map((f) => f.name)))
+          .toEqual([['Question set', 'Version'], names]);
+        const lines = await linedUp(page, '.eval-start');
+        // The set and its version side by side, at 1024 px too.
+        expect(lines[0]!.map((f) => f.name)).toEqual(['Question set', 'Version']);
+        // A number (rounds, a budget) takes a number's room, not a share of the row.
+        for (const f of lines.flat().filter((x) => x.name === 'Rounds' || x.name === 'Budget ($)'))
+          expect(f.width).toBeLessThan(140);
+        // A long choice may end in an ellipsis at 1024 px; its title says it whole.
+        if (mode === 'Multi-turn')
+          expect(await form.getByLabel('Interviewer').getAttribute('title')).toBe(
+            'OpenRouter · judges · anthropic/claude-3.5-sonnet-20241022',
+          );
+        await form.scrollIntoViewIfNeeded();
+        await themed(
+          page,
+          `bench-04-interview-form-${mode === 'Multi-turn' ? 'multi' : 'single'}-${viewport.width}`,
+          shot,
+        );
+      }
+    }
+    // Add system shares the rows: its sampling's three numbers line up too.
+    await page.getByRole('button', { name: '+ Add system' }).click();
+    const adding = page.getByRole('form', { name: 'Add a system' });
+    await adding.getByText('Sampling (the paper’s unless changed)').click();
+    await adding.getByLabel('Temperature').waitFor();
+    for (const viewport of VIEWPORTS) {
+      await page.setViewportSize(viewport);
+      const lines = await linedUp(page, '.eval-add-system');
+      expect(lines.at(-1)!.map((f) => f.name)).toEqual(['Temperature', 'Top-p', 'Max tokens']);
+      await adding.scrollIntoViewIfNeeded();
+      await themed(page, `bench-05-add-system-${viewport.width}`, shot);
+    }
+    // So does Generate questions, whose numbers' labels are longer than a number.
+    await page.getByRole('button', { name: 'Question sets', exact: true }).click();
+    await page.getByRole('button', { name: 'Generate…' }).click();
+    const generate = page.getByRole('form', { name: 'Generate questions' });
+    await generate.getByLabel('Questions per topic').waitFor();
+    for (const viewport of VIEWPORTS) {
+      await page.setViewportSize(viewport);
+      const lines = await linedUp(page, '.eval-generate');
+      for (const f of lines.flat()) expect(f.labelBottom - f.label, JSON.stringify(f)).toBeLessThan(24);
+      await generate.scrollIntoViewIfNeeded();
+      await themed(page, `bench-06-generate-${viewport.width}`, shot);
+    }
+  }, 90_000);
+});
+
 describe('the Report', () => {
   it('fits the multi-turn table at 1024 px, the system names in view, in both themes', async () => {
     const { page, serve, shot } = session;

@@ -141,11 +141,11 @@ describe('the Report in a browser', () => {
     await expect
       .poll(() => sections.locator('h3').allInnerTexts())
       .toEqual([
-        'Judged by judge-model · each judge’s means apart, never averaged',
-        'Judged by second-judge · each judge’s means apart, never averaged',
+        'Judged by judge-model · judge-v1 · each judge’s means apart, never averaged',
+        'Judged by second-judge · judge-v1 · each judge’s means apart, never averaged',
       ]);
-    const first = page.getByRole('region', { name: 'Judged by judge-model' });
-    const second = page.getByRole('region', { name: 'Judged by second-judge' });
+    const first = page.getByRole('region', { name: 'Judged by judge-model · judge-v1' });
+    const second = page.getByRole('region', { name: 'Judged by second-judge · judge-v1' });
     expect(
       await second
         .getByTestId('report-table-single')
@@ -163,7 +163,10 @@ describe('the Report in a browser', () => {
     const sft = report.systems.find((s) => s.name === 'sft (paper)')!;
     const memo = report.cells.find(
       (c) =>
-        c.systemId === sft.id && c.mode === 'single' && c.dimension === 'memorization' && c.judge === 'judge-model',
+        c.systemId === sft.id &&
+        c.mode === 'single' &&
+        c.dimension === 'memorization' &&
+        c.judge === 'judge-model · judge-v1',
     )!;
     expect(await sftRow.innerText()).toContain(
       `${memo.mean!.toFixed(2)} [${memo.low!.toFixed(2)}, ${memo.high!.toFixed(2)}]`,
@@ -175,7 +178,7 @@ describe('the Report in a browser', () => {
     // Pairwise: sft against chatgpt on values, a split pair counted as a tie and said so.
     const pairwise = page.getByTestId('report-pairwise');
     expect(await pairwise.locator('caption').innerText()).toBe(
-      'sft (paper) vs chatgpt (paper) · Single-turn · judged by judge-model',
+      'sft (paper) vs chatgpt (paper) · Single-turn · judged by judge-model · pairwise-v1',
     );
     expect(await pairwise.getByRole('row', { name: /values/ }).innerText()).toMatch(
       /values\s+3\s+2 \(1 inconsistent\)\s+1\s+6/,
@@ -264,16 +267,32 @@ describe('the Report in a browser', () => {
     expect(await compare.getByTestId('report-pair').count()).toBe(82);
     // Per judge: a change is read within one judge's scores, each row naming it.
     expect(await compare.getByTestId('compare-judge').innerText()).toContain(
-      'Each judge apart (judge-model, second-judge)',
+      'Each judge apart (judge-model · judge-v1, second-judge · judge-v1)',
     );
     expect(await compare.getByTestId('change-values').first().innerText()).toMatch(
-      /judge-model\s+\d\.\d\d \[\d\.\d\d, \d\.\d\d\].*\d\.\d\d \[\d\.\d\d, \d\.\d\d\].*[+-]\d\.\d\d/s,
+      /judge-model · judge-v1\s+\d\.\d\d \[\d\.\d\d, \d\.\d\d\].*\d\.\d\d \[\d\.\d\d, \d\.\d\d\].*[+-]\d\.\d\d/s,
     );
     expect(await compare.getByTestId('change-memorization').nth(1).innerText()).toMatch(
-      /second-judge\s+6\.00 \[6\.00, 6\.00\].*no scores/s,
+      /second-judge · judge-v1\s+6\.00 \[6\.00, 6\.00\].*no scores/s,
     );
     await compare.getByTestId('report-pair').first().scrollIntoViewIfNeeded();
     await shot('report-03-compare');
+
+    // The Judge tab names the same judges as the report, with the same mean for each.
+    await page.getByRole('button', { name: 'Judge', exact: true }).click();
+    const scores = page.getByRole('region', { name: 'Scores' });
+    const tabJudges = scores.getByRole('combobox', { name: 'Judge' });
+    await expect.poll(() => tabJudges.locator('option').allInnerTexts()).toEqual(report.judges);
+    for (const judge of report.judges) {
+      await tabJudges.selectOption(judge);
+      const cell = report.cells.find(
+        (c) => c.systemId === sft.id && c.mode === 'single' && c.dimension === 'memorization' && c.judge === judge,
+      )!;
+      await expect
+        .poll(() => scores.getByRole('row', { name: /sft \(paper\) single-turn/ }).innerText())
+        .toContain(`${cell.mean!.toFixed(2)} n=${cell.count}`);
+    }
+    await page.getByRole('button', { name: 'Report', exact: true }).click();
 
     // The HTML export, opened offline: no request leaves the page, the charts draw, the numbers are there.
     const html = await api<ReportExport>('eval/report-export', { characterId: beethoven.id, format: 'html' });
@@ -287,7 +306,7 @@ describe('the Report in a browser', () => {
       await view.goto(`file://${file}`);
       expect(requests).toEqual([`file://${file}`]);
       expect(await view.locator('svg').count()).toBe(4);
-      const judgeFigure = 'figure[data-mode="single"][data-judge="judge-model"]';
+      const judgeFigure = 'figure[data-mode="single"][data-judge="judge-model · judge-v1"]';
       expect(await view.locator(`${judgeFigure} g.bar`).count()).toBe(8);
       expect(await view.locator(`${judgeFigure} g.empty-bar`).count()).toBe(4);
       expect(await view.locator('table.pairwise').innerText()).toMatch(/values\s+3\s+2 \(1 inconsistent\)\s+1\s+6/);
@@ -295,7 +314,7 @@ describe('the Report in a browser', () => {
       expect((await bar.boundingBox())!.height).toBeGreaterThan(10);
       const cellText = await view
         .locator(
-          `table[data-mode="single"][data-judge="judge-model"] td[data-system="${sft.id}"][data-dimension="memorization"]`,
+          `table[data-mode="single"][data-judge="judge-model · judge-v1"] td[data-system="${sft.id}"][data-dimension="memorization"]`,
         )
         .innerText();
       expect(cellText).toContain(`${memo.mean!.toFixed(2)} [${memo.low!.toFixed(2)}, ${memo.high!.toFixed(2)}]`);

@@ -13,6 +13,8 @@ export interface SeedJudgment {
   score: number | null;
   reasoning?: string;
   model?: string;
+  /** The judge prompt's version; judge-v1 unless given. */
+  promptVersion?: string;
   /** When it was judged (ms); later ones win unless a judge is chosen. */
   at?: number;
 }
@@ -25,14 +27,14 @@ export function seedJudgments(db: Db, characterId: CharacterId, judgments: reado
     for (const j of judgments) {
       repo.insertJudgment(
         {
-          id: `judgment-${j.interviewId}-${j.dimension}-${j.model ?? 'judge'}-${n++}`,
+          id: `judgment-${j.interviewId}-${j.dimension}-${j.model ?? 'judge'}-${j.promptVersion ?? 'v1'}-${n++}`,
           characterId,
           interviewId: j.interviewId,
           dimension: j.dimension,
           providerId: null,
           provider: 'scripted',
           model: j.model ?? 'judge-model',
-          promptVersion: 'judge-v1',
+          promptVersion: j.promptVersion ?? 'judge-v1',
           score: j.score,
           reasoning: j.reasoning ?? (j.score === null ? null : `The answer earns ${j.score}.`),
           failures:
@@ -65,6 +67,8 @@ export interface SeedPair {
   ab: PairSide | null | undefined;
   ba: PairSide | null | undefined;
   model?: string;
+  /** The pairwise prompt's version; pairwise-v1 unless given. */
+  promptVersion?: string;
 }
 
 /** Writes pairwise comparisons (migration 018) in one transaction, as `seedJudgments` writes scores. */
@@ -75,7 +79,7 @@ export function seedPairs(db: Db, characterId: CharacterId, pairs: readonly Seed
     for (const p of pairs) {
       const id = repo.ensurePair(
         {
-          id: `pair-${n}`,
+          id: `pair-${p.promptVersion ?? 'v1'}-${n}`,
           characterId,
           systemA: p.systemA as EvalSystemId,
           systemB: p.systemB as EvalSystemId,
@@ -85,7 +89,7 @@ export function seedPairs(db: Db, characterId: CharacterId, pairs: readonly Seed
           providerId: null,
           provider: 'scripted',
           model: p.model ?? 'judge-model',
-          promptVersion: 'pairwise-v1',
+          promptVersion: p.promptVersion ?? 'pairwise-v1',
           jobId: null,
         },
         1_000 + n++,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { CharacterId, EvalReport, InterviewId, JudgeDimension, PairSide, ReportCell } from '../../common/contract';
+import { judgeNameOf } from '../../common/judge-name';
 import { REPORT_DIMENSIONS } from '../../main/core/eval/report-build';
 import { paperAnswers, paperRounds, questionSet, seedSystem } from './eval-seed';
 import { tempDir } from './paths';
@@ -13,6 +14,9 @@ import { call, createBeethoven, makeStudio } from './studio';
  * (judge-b) re-scored sft's first six answers on memorization with 7s. No pairwise comparisons until
  * `seedReportPairs`.
  */
+
+/** The judge that `model` is in the stage: the model with the seeded prompt version. */
+export const judgeOf = (model: string) => judgeNameOf(model, 'judge-v1');
 
 /** Single-turn answers per system (each system has two multi-turn interviews besides). */
 export const SINGLE = 24;
@@ -28,7 +32,7 @@ export interface ReportStage {
   written: SeedJudgment[];
   /** Each system's interviews: its SINGLE single-turn ones, then its two multi-turn ones. */
   interviewsOf: Record<string, InterviewId[]>;
-  /** The report's cell of a system (by label), mode, dimension and judge. */
+  /** The report's cell of a system (by label), mode, dimension and judge model (its judge-v1 judge). */
   cell: (r: EvalReport, label: string, mode: 'single' | 'multi', dimension: string, judge?: string) => ReportCell;
   /** The scores `model` wrote for a system's interviews `from`…`to` on a dimension, its latest judgment per answer. */
   expected: (label: string, from: number, to: number, dimension: string, model?: string) => (number | null)[];
@@ -45,7 +49,8 @@ export function useReportStage(): ReportStage {
     interviewsOf: {},
     cell: (r, label, mode, dimension, judge = 'judge-a') =>
       r.cells.find(
-        (c) => c.systemId === stage.ids[label] && c.mode === mode && c.dimension === dimension && c.judge === judge,
+        (c) =>
+          c.systemId === stage.ids[label] && c.mode === mode && c.dimension === dimension && c.judge === judgeOf(judge),
       )!,
     expected: (label, from, to, dimension, model = 'judge-a') =>
       stage.interviewsOf[label]!.slice(from, to).flatMap((id) => {

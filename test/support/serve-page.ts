@@ -122,7 +122,7 @@ export async function pageInvoke<T>(page: Page, name: string, arg: object): Prom
 }
 
 /** Opens Beethoven (from the character list) on his Evaluate tab, showing `view`. */
-export async function openEvaluate(page: Page, view: 'Judge' | 'Report'): Promise<void> {
+export async function openEvaluate(page: Page, view: 'Interviews' | 'Judge' | 'Report'): Promise<void> {
   await page
     .getByRole('button', { name: /Ludwig van Beethoven/ })
     .first()

@@ -13,6 +13,7 @@ import { DIMENSIONS } from '../../core/eval/judge-prompts';
 import { findInterview, findSet, findSystems } from '../eval-names';
 import { followJob } from './generate';
 import { counted } from '../../../common/plural';
+import { judgeNameOf } from '../../../common/judge-name';
 
 /**
  * `interview`: the Evaluate tab's interviews in a terminal, on the same commands and job engine.
@@ -219,7 +220,7 @@ function describeJudgments(judgments: readonly Judgment[], reasoning: boolean): 
   const lines = ['Scores:'];
   for (const j of sorted) {
     const score = j.score === null ? `unscored (${counted(j.failures.length, 'unreadable answer')})` : `${j.score}/7`;
-    lines.push(`  ${j.dimension}: ${score} · ${j.model} · ${j.promptVersion}`);
+    lines.push(`  ${j.dimension}: ${score} · ${judgeNameOf(j.model, j.promptVersion)}`);
     if (reasoning && j.reasoning) lines.push(...j.reasoning.split('\n').map((l) => `      ${l}`));
   }
   if (!reasoning) lines.push('(--reasoning prints why the judge gave each score)');

@@ -10,6 +10,7 @@ import type {
   ScoreSummary,
 } from '../../../common/contract';
 import { PAIRWISE_RULE } from '../../../common/pairwise-rule';
+import { judgeNameOf } from '../../../common/judge-name';
 import { DIMENSIONS } from '../../core/eval/judge-prompts';
 import { StudioFailure } from '../../core/errors';
 import { pickSystems } from '../eval-names';
@@ -67,7 +68,7 @@ async function report(ctx: CliContext, character: Character, systems: EvalSystem
     : [];
   const mineRates = rates.filter((r) => r.model === final.settings.model);
   const label = (id: string) => systems.find((s) => s.id === id)?.label ?? id;
-  const judge = `${final.settings.model} (prompt ${final.settings.promptVersion})`;
+  const judge = judgeNameOf(final.settings.model, final.settings.promptVersion);
   ctx.print({ job: final, means, pairwise: mineRates }, () => describe(means, mineRates, label, judge));
 }
 

@@ -14,6 +14,7 @@ import type {
   ReportSystem,
   ScoreSummary,
 } from '../../../common/contract';
+import { judgeNameOf } from '../../../common/judge-name';
 import type { InterviewRow, JudgmentRow } from '../../store/eval-report-repo';
 import { summarize, tally, type BootstrapOptions } from './stats';
 
@@ -26,14 +27,18 @@ export const REPORT_DIMENSIONS: Record<ReportMode, string[]> = {
 /** The same question across systems and question-set versions: its text, spaces and case aside. */
 export const questionKeyOf = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase();
 
+/** The judge of a judgment: its model and prompt version (common/judge-name.ts). */
+export const judgeOf = (row: JudgmentRow): string => judgeNameOf(row.judgeModel, row.promptVersion);
+
 /**
- * The judgment that counts per interview and dimension: the latest one, or the latest by
- * `judgeModel` when a judge is chosen (re-judging keeps both; a report reads one).
+ * The judgment that counts per interview and dimension: the latest one, or the latest of the
+ * chosen `judge` (re-judging keeps both; a report reads one). `judge` is a judge's name (one
+ * model and prompt version), or a judge model alone (the latest of its prompt versions).
  */
-export function pickJudgments(rows: readonly JudgmentRow[], judgeModel: string | null): Map<string, JudgmentRow> {
+export function pickJudgments(rows: readonly JudgmentRow[], judge: string | null): Map<string, JudgmentRow> {
   const picked = new Map<string, JudgmentRow>();
   for (const row of rows) {
-    if (judgeModel && row.judgeModel !== judgeModel) continue;
+    if (judge && row.judgeModel !== judge && judgeOf(row) !== judge) continue;
     const key = `${row.interviewId}\u0000${row.dimension}`;
     const seen = picked.get(key);
     if (!seen || row.createdAt >= seen.createdAt) picked.set(key, row);
@@ -69,12 +74,12 @@ export function cellScores(
  * judge, then the paper's dimension order.
  */
 export function judgeMeans(interviews: readonly InterviewRow[], judgments: readonly JudgmentRow[]): ScoreSummary[] {
-  const byJudge = groupBy(judgments, (j) => `${j.judgeModel}\u0000${j.promptVersion}`);
+  const byJudge = groupBy(judgments, judgeOf);
   const groups = groupBy(interviews, (i) => `${i.systemId}\u0000${i.mode}`);
   const means: ScoreSummary[] = [];
   const judges = [...byJudge.keys()].sort().map((key) => {
     const rows = byJudge.get(key)!;
-    return { judge: rows[0]!, picked: pickJudgments(rows, null) };
+    return { judge: rows[0]!, picked: pickJudgments(rows, key) };
   });
   // The interviews come ordered by system and mode, so their groups do.
   for (const own of groups.values()) {
@@ -113,18 +118,21 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
 }
 
 /**
- * The judges a report shows, each apart: the chosen one, else every judge model that scored one of
- * the report's interviews (sorted); [null] while none has.
+ * The judges a report shows, each apart (a judge being a model and a prompt version, as the Judge
+ * tab's): every judge that scored one of the report's interviews, sorted, only those of
+ * `judgeModel` when one is chosen; [judgeModel] or [null] while none has.
  */
 export function reportJudges(
   interviews: readonly InterviewRow[],
   judgments: readonly JudgmentRow[],
   judgeModel: string | null,
 ): (string | null)[] {
-  if (judgeModel) return [judgeModel];
   const ids = new Set(interviews.map((i) => i.id));
-  const judges = [...new Set(judgments.filter((j) => ids.has(j.interviewId)).map((j) => j.judgeModel))].sort();
-  return judges.length > 0 ? judges : [null];
+  const chosen = judgments.filter(
+    (j) => ids.has(j.interviewId) && (!judgeModel || j.judgeModel === judgeModel || judgeOf(j) === judgeModel),
+  );
+  const judges = [...new Set(chosen.map(judgeOf))].sort();
+  return judges.length > 0 ? judges : [judgeModel];
 }
 
 /**

@@ -5,6 +5,7 @@
  * as `inconsistent` too). Pure.
  */
 import type { PairCounts, PairOutcome, ReportMode, ReportPairwise } from '../../../common/contract';
+import { judgeNameOf } from '../../../common/judge-name';
 import { countPairs, pairOutcome } from '../../../common/pairwise-rule';
 import type { InterviewRow, PairRow } from '../../store/eval-report-repo';
 import { REPORT_DIMENSIONS } from './report-build';
@@ -13,8 +14,9 @@ const MODES: ReportMode[] = ['single', 'multi'];
 
 /**
  * `interviews`: the report's interviews under its filters (mode, topic); a pair counts when its
- * A interview is among them. `judgeModel`: only that judge's comparisons. A pair re-asked with a
- * newer prompt version counts once, by its latest comparison. Pairs with an order not asked yet
+ * A interview is among them. `judgeModel`: only that judge model's comparisons. A judge is a model
+ * and a prompt version (`judgeNameOf`, as the Judge tab's Pairwise card counts them): a pair
+ * re-asked with a newer prompt version counts for each apart. Pairs with an order not asked yet
  * (a job still running or stopped) are left out; an order asked but unreadable leaves it unscored.
  */
 export function reportPairwise(
@@ -26,16 +28,20 @@ export function reportPairwise(
   const modeOf = new Map(interviews.map((i) => [i.id, i.mode] as const));
   const latest = new Map<string, PairRow>();
   for (const row of rows) {
-    if (judgeModel && row.judgeModel !== judgeModel) continue;
+    if (judgeModel && row.judgeModel !== judgeModel && judgeNameOf(row.judgeModel, row.promptVersion) !== judgeModel)
+      continue;
     if (!row.abDone || !row.baDone || !modeOf.has(row.interviewA)) continue;
-    const key = [row.interviewA, row.interviewB, row.dimension, row.judgeModel].join('\u0000');
+    const key = [row.interviewA, row.interviewB, row.dimension, judgeNameOf(row.judgeModel, row.promptVersion)].join(
+      '\u0000',
+    );
     const seen = latest.get(key);
     if (!seen || row.createdAt >= seen.createdAt) latest.set(key, row);
   }
   const groups = new Map<string, { head: Omit<ReportPairwise, keyof PairCounts>; outcomes: (PairOutcome | null)[] }>();
   for (const row of latest.values()) {
     const mode = modeOf.get(row.interviewA)!;
-    const key = [row.systemA, row.systemB, mode, row.dimension, row.judgeModel].join('\u0000');
+    const judge = judgeNameOf(row.judgeModel, row.promptVersion);
+    const key = [row.systemA, row.systemB, mode, row.dimension, judge].join('\u0000');
     let group = groups.get(key);
     if (!group) {
       const head = {
@@ -43,7 +49,7 @@ export function reportPairwise(
         systemB: row.systemB,
         mode,
         dimension: row.dimension,
-        judge: row.judgeModel,
+        judge,
       };
       group = { head, outcomes: [] };
       groups.set(key, group);

@@ -31,6 +31,7 @@ import {
   buildCells,
   dimensionChanges,
   judgeMeans,
+  judgeOf,
   judgmentOf,
   largestMoves,
   movedQuestions,
@@ -90,12 +91,13 @@ export class EvalReportService {
       dimensions: REPORT_DIMENSIONS,
       cells,
       topics: this.repo.topics(scope.character.id),
-      judges: [...new Set(judgments.map((j) => j.judgeModel))].sort(),
+      judges: [...new Set(judgments.map(judgeOf))].sort(),
+      // Comparisons have their own prompt: a chosen judge's are its model's.
       pairwise: reportPairwise(
         this.repo.pairs(scope.character.id, systemIds),
         systemIds,
         scope.interviews,
-        scope.judgeModel,
+        scope.judgeModel && (judgments.find((j) => judgeOf(j) === scope.judgeModel)?.judgeModel ?? scope.judgeModel),
       ),
       settings: {
         modes: scope.modes,

@@ -137,7 +137,7 @@ describe('character-studio judge', () => {
     expect(run.err).toMatch(/No verdict could be scored: none of the judge's 3 answers could be read/);
     expect(run.out).toMatch(/chatgpt · single · values: unscored \(0 scored, 3 unscored\)/);
     // The means say whose they are.
-    expect(run.out).toMatch(/^Mean scores \(1–7\) by prose-judge \(prompt judge@\d+\):$/m);
+    expect(run.out).toMatch(/^Mean scores \(1–7\) by prose-judge · judge@\d+:$/m);
   });
 
   it('refuses bad options with what to do', async () => {

@@ -26,20 +26,20 @@ describe('eval/report exports and CLI', () => {
     expect(csv).toMatchObject({ path: out, content: null });
     const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(1 + r.cells.length + r.pairwise.length);
-    const row = lines.find((l) => l.startsWith('score,empty,imported,single,memorization,judge-a'))!;
-    expect(row).toBe('score,empty,imported,single,memorization,judge-a,0,0,0,,,,,,,,');
+    const row = lines.find((l) => l.startsWith('score,empty,imported,single,memorization,judge-a · judge-v1'))!;
+    expect(row).toBe('score,empty,imported,single,memorization,judge-a · judge-v1,0,0,0,,,,,,,,');
     const sftValues = cell(r, 'sft', 'single', 'values');
     expect(lines).toContain(
-      `score,sft,imported,single,values,judge-a,${sftValues.count},0,0,${Number(sftValues.mean!.toFixed(4))},${Number(sftValues.low!.toFixed(4))},${Number(sftValues.high!.toFixed(4))},,,,,`,
+      `score,sft,imported,single,values,judge-a · judge-v1,${sftValues.count},0,0,${Number(sftValues.mean!.toFixed(4))},${Number(sftValues.low!.toFixed(4))},${Number(sftValues.high!.toFixed(4))},,,,,`,
     );
-    expect(lines).toContain('pairwise,sft,imported,single,values,judge-a,5,1,,,,,chatgpt,2,2,1,1');
+    expect(lines).toContain('pairwise,sft,imported,single,values,judge-a · pairwise-v1,5,1,,,,,chatgpt,2,2,1,1');
     const html = await call(stage.env.studio, 'eval/report-export', { characterId, format: 'html' });
     expect(html.content).toMatch(/^<!doctype html>/);
     expect(html.content).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
     // A chart per mode and judge, each saying whose scores it draws.
     expect(html.content!.match(/<svg /g)).toHaveLength(4);
-    expect(html.content).toContain('<h2>Single-turn · judged by judge-b</h2>');
-    expect(html.content).toContain('<h3>sft vs chatgpt · Single-turn · judged by judge-a</h3>');
+    expect(html.content).toContain('<h2>Single-turn · judged by judge-b · judge-v1</h2>');
+    expect(html.content).toContain('<h3>sft vs chatgpt · Single-turn · judged by judge-a · pairwise-v1</h3>');
     expect(html.content).toContain('<td>2 <small>(1 inconsistent)</small></td>');
     expect(html.content).toContain('when the two orders disagree the pair counts as a tie');
     const bad = await callError(stage.env.studio, 'eval/report-export', {
@@ -111,9 +111,9 @@ describe('eval/report exports and CLI', () => {
       html,
     ]);
     expect(res.code, res.err).toBe(0);
-    expect(res.out).toMatch(/Single-turn, judged by judge-a \(mean \[95% interval\] n\)/);
+    expect(res.out).toMatch(/Single-turn, judged by judge-a · judge-v1 \(mean \[95% interval\] n\)/);
     expect(res.out).toMatch(
-      /Single-turn, judged by judge-b \(mean \[95% interval\] n\)\n.*\n^sft\s+24\s+7\.00 \[7\.00, 7\.00\] n=6/m,
+      /Single-turn, judged by judge-b · judge-v1 \(mean \[95% interval\] n\)\n.*\n^sft\s+24\s+7\.00 \[7\.00, 7\.00\] n=6/m,
     );
     expect(res.out).toMatch(/^empty\s+0\s+no scores\s+no scores/m);
     // sft against empty: no comparison, so no pairwise section; both systems have it below.
@@ -132,7 +132,7 @@ describe('eval/report exports and CLI', () => {
       'judge-a',
     ]);
     expect(both.out).toContain('Pairwise (A system wins a pair only when the judge prefers it in both orders');
-    expect(both.out).toContain('sft vs chatgpt, Single-turn, judged by judge-a');
+    expect(both.out).toContain('sft vs chatgpt, Single-turn, judged by judge-a · pairwise-v1');
     expect(both.out).toMatch(/^dimension\s+sft wins\s+ties\s+chatgpt wins\s+pairs$/m);
     expect(both.out).toMatch(/^values\s+2\s+2 \(1 inconsistent\)\s+1\s+5 \+ 1 unscored$/m);
     const json = await runCliIn(stage.env.dir, ['report', 'Beethoven', '--mode', 'multi', '--json']);
@@ -140,9 +140,13 @@ describe('eval/report exports and CLI', () => {
     const compared = await runCliIn(stage.env.dir, ['report', 'Beethoven', '--compare', 'sft,chatgpt']);
     expect(compared.code, compared.err).toBe(0);
     expect(compared.out).toMatch(/What changed from sft to chatgpt \(Single-turn, each judge apart/);
-    expect(compared.out).toMatch(/^values\s+judge-a\s+\d\.\d\d \[[\d., ]+\]\s+\d\.\d\d \[[\d., ]+\]\s+[+-]\d\.\d\d$/m);
-    expect(compared.out).toMatch(/^memorization\s+judge-b\s+7\.00 \[7\.00, 7\.00\]\s+no scores\s+—$/m);
-    expect(compared.out).toMatch(/Questions whose scores moved most:\n {2}\d\.\d → \d\.\d \(judge-a\) {2}\S/);
+    expect(compared.out).toMatch(
+      /^values\s+judge-a · judge-v1\s+\d\.\d\d \[[\d., ]+\]\s+\d\.\d\d \[[\d., ]+\]\s+[+-]\d\.\d\d$/m,
+    );
+    expect(compared.out).toMatch(/^memorization\s+judge-b · judge-v1\s+7\.00 \[7\.00, 7\.00\]\s+no scores\s+—$/m);
+    expect(compared.out).toMatch(
+      /Questions whose scores moved most:\n {2}\d\.\d → \d\.\d \(judge-a · judge-v1\) {2}\S/,
+    );
     const unknown = await runCliIn(stage.env.dir, ['report', 'Beethoven', '--systems', 'nobody']);
     expect(unknown.code).toBe(1);
     expect(unknown.err).toMatch(/No system "nobody".*"sft", "chatgpt", "unjudged", "empty"/);

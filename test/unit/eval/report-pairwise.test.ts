@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId, EvalSystemId } from '../../../common/contract';
+import { judgeNameOf } from '../../../common/judge-name';
+import { seedPairs } from '../../support/report-seed';
 import { seedReportPairs, useReportStage } from '../../support/report-stage';
 import { call } from '../../support/studio';
 // The report's pairwise section on a real studio (test/support/report-stage.ts): counted by the rule
@@ -24,7 +26,7 @@ describe('eval/report pairwise', () => {
         ...head,
         mode: 'single',
         dimension: 'values',
-        judge: 'judge-a',
+        judge: judgeNameOf('judge-a', 'pairwise-v1'),
         pairs: 5,
         aWins: 2,
         ties: 2,
@@ -36,7 +38,7 @@ describe('eval/report pairwise', () => {
         ...head,
         mode: 'single',
         dimension: 'values',
-        judge: 'judge-b',
+        judge: judgeNameOf('judge-b', 'pairwise-v1'),
         pairs: 1,
         aWins: 0,
         ties: 0,
@@ -48,7 +50,7 @@ describe('eval/report pairwise', () => {
         ...head,
         mode: 'multi',
         dimension: 'stability',
-        judge: 'judge-a',
+        judge: judgeNameOf('judge-a', 'pairwise-v1'),
         pairs: 1,
         aWins: 0,
         ties: 0,
@@ -65,10 +67,10 @@ describe('eval/report pairwise', () => {
       systemB: ids.chatgpt! as EvalSystemId,
     });
     const counted = (rows: typeof summary) =>
-      rows.map(({ mode, dimension, model, rates: w }) => ({
+      rows.map(({ mode, dimension, model, promptVersion, rates: w }) => ({
         mode,
         dimension,
-        judge: model,
+        judge: judgeNameOf(model, promptVersion),
         pairs: w.pairs,
         aWins: w.aWins.count,
         ties: w.ties.count,
@@ -85,10 +87,40 @@ describe('eval/report pairwise', () => {
     });
     // Under the report's filters: one judge, one mode, systems without a comparison.
     const b = await call(stage.env.studio, 'eval/report', { characterId, judgeModel: 'judge-b' });
-    expect(b.pairwise.map((p) => [p.judge, p.bWins])).toEqual([['judge-b', 1]]);
+    expect(b.pairwise.map((p) => [p.judge, p.bWins])).toEqual([[judgeNameOf('judge-b', 'pairwise-v1'), 1]]);
     const multi = await call(stage.env.studio, 'eval/report', { characterId, modes: ['multi'] });
     expect(multi.pairwise.map((p) => p.dimension)).toEqual(['stability']);
     const apart = await call(stage.env.studio, 'eval/report', { characterId, systemIds: [ids.sft!, ids.unjudged!] });
     expect(apart.pairwise).toEqual([]);
+  });
+
+  it('counts a pair re-asked with a new pairwise prompt for each prompt version apart, as the Judge tab does', async () => {
+    // judge-a asks sft's first pair again with a reworded prompt: a second judge, never merged.
+    seedPairs(stage.env.studio.db, characterId, [
+      {
+        systemA: ids.sft!,
+        systemB: ids.chatgpt!,
+        interviewA: stage.interviewsOf.sft![0]!,
+        interviewB: stage.interviewsOf.chatgpt![0]!,
+        dimension: 'values',
+        ab: 'b',
+        ba: 'b',
+        model: 'judge-a',
+        promptVersion: 'pairwise-v2',
+      },
+    ]);
+    const r = await call(stage.env.studio, 'eval/report', { characterId, modes: ['single'] });
+    const values = (judge: string) => r.pairwise.find((p) => p.judge === judge && p.dimension === 'values');
+    expect(values(judgeNameOf('judge-a', 'pairwise-v1'))).toMatchObject({ pairs: 5, aWins: 2, bWins: 1 });
+    expect(values(judgeNameOf('judge-a', 'pairwise-v2'))).toMatchObject({ pairs: 1, aWins: 0, bWins: 1 });
+    const summary = await call(stage.env.studio, 'eval/pairwise/summary', {
+      characterId,
+      systemA: ids.sft! as EvalSystemId,
+      systemB: ids.chatgpt! as EvalSystemId,
+    });
+    const judges = (xs: string[]) => [...new Set(xs)].sort();
+    expect(judges(r.pairwise.map((p) => p.judge))).toEqual(
+      judges(summary.filter((w) => w.mode === 'single').map((w) => judgeNameOf(w.model, w.promptVersion))),
+    );
   });
 });

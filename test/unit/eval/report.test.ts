@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterId } from '../../../common/contract';
 import { REPORT_DIMENSIONS } from '../../../main/core/eval/report-build';
 import { paperAnswers } from '../../support/eval-seed';
-import { meanOf, SINGLE, useReportStage } from '../../support/report-stage';
+import { judgeOf, meanOf, SINGLE, useReportStage } from '../../support/report-stage';
 import { call, callError } from '../../support/studio';
 // Reports on a real studio (test/support/report-stage.ts): means are checked against the scores
 // written, empty systems are empty (never 0), unscored judgments are left out and counted, filters
@@ -49,7 +49,7 @@ describe('eval/report', () => {
     // The re-judged memorization: two judges are never averaged. judge-a's mean is its own scores
     // alone (checked above), and judge-b's six 7s are judge-b's cell.
     expect(cell(r, 'sft', 'single', 'memorization', 'judge-b')).toMatchObject({
-      judge: 'judge-b',
+      judge: judgeOf('judge-b'),
       count: 6,
       mean: 7,
       unjudged: SINGLE - 6,
@@ -62,7 +62,7 @@ describe('eval/report', () => {
     }
     expect(cell(r, 'unjudged', 'single', 'values').unjudged).toBe(SINGLE);
     expect(cell(r, 'empty', 'multi', 'stability').unjudged).toBe(0);
-    expect(r.judges).toEqual(['judge-a', 'judge-b']);
+    expect(r.judges).toEqual([judgeOf('judge-a'), judgeOf('judge-b')]);
     // Reproducible: the same data and seed, the same intervals; another seed moves them.
     const again = await call(stage.env.studio, 'eval/report', { characterId });
     expect(again.cells).toEqual(r.cells);
@@ -97,7 +97,7 @@ describe('eval/report', () => {
       judgeModel: 'judge-b',
       systemIds: [ids.sft!],
     });
-    expect(b.cells.every((c) => c.judge === 'judge-b')).toBe(true);
+    expect(b.cells.every((c) => c.judge === judgeOf('judge-b'))).toBe(true);
     expect(cell(b, 'sft', 'single', 'memorization', 'judge-b')).toMatchObject({
       count: 6,
       mean: 7,
@@ -171,17 +171,17 @@ describe('eval/report', () => {
     });
     // Per judge: a change is never read across two judges' scores.
     expect(c.changes.map((x) => [x.judge, x.dimension])).toEqual([
-      ...REPORT_DIMENSIONS.single.map((d) => ['judge-a', d]),
-      ...REPORT_DIMENSIONS.single.map((d) => ['judge-b', d]),
+      ...REPORT_DIMENSIONS.single.map((d) => [judgeOf('judge-a'), d]),
+      ...REPORT_DIMENSIONS.single.map((d) => [judgeOf('judge-b'), d]),
     ]);
     expect(c.changes.every((x) => x.a.judge === x.judge && x.b.judge === x.judge)).toBe(true);
-    expect(c.changes.find((x) => x.judge === 'judge-b' && x.dimension === 'memorization')).toMatchObject({
+    expect(c.changes.find((x) => x.judge === judgeOf('judge-b') && x.dimension === 'memorization')).toMatchObject({
       delta: null,
       a: { mean: 7, count: 6 },
       b: { mean: null },
     });
-    expect(c.moved.every((m) => m.judge === 'judge-a')).toBe(true);
-    for (const ch of c.changes.filter((x) => x.judge === 'judge-a')) {
+    expect(c.moved.every((m) => m.judge === judgeOf('judge-a'))).toBe(true);
+    for (const ch of c.changes.filter((x) => x.judge === judgeOf('judge-a'))) {
       expect(ch.delta).toBeCloseTo(ch.b.mean! - ch.a.mean!, 10);
       expect(ch.a.low).not.toBeNull();
       expect(ch.b.high).not.toBeNull();

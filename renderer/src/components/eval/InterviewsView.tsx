@@ -6,6 +6,7 @@ import type {
   ProviderId,
   QuestionMode,
   QuestionSetId,
+  QuestionSetVersion,
 } from '../../../../common/contract';
 import { messageOf } from '../../lib/bridge-error';
 import { useEvalSystems, useInterviews, useQuestionSet, useQuestionSets } from '../../lib/eval-queries';
@@ -36,6 +37,9 @@ export function InterviewsView({ character }: { character: Character }) {
   );
 }
 
+/** A version of a question set as the Version field lists it. */
+const versionLabel = (v: QuestionSetVersion) => `v${v.version} · ${counted(v.questions, 'question')} · ${v.note}`;
+
 function StartForm({ character }: { character: Character }) {
   const systems = (useEvalSystems(character.id).data ?? []).filter((s) => s.kind !== 'imported');
   const sets = useQuestionSets(character.id).data ?? [];
@@ -55,6 +59,9 @@ function StartForm({ character }: { character: Character }) {
   // An older version may hold other questions: count its own, not the newest's.
   const older = set && version !== '' && Number(version) !== set.currentVersion ? Number(version) : undefined;
   const olderDetail = useQuestionSet(older !== undefined ? set!.id : null, older).data;
+  const chosenVersion = set?.versions.find((v) => String(v.version) === version);
+  /** The chosen version said whole (its field may end it in an ellipsis). */
+  const versionNote = chosenVersion && versionLabel(chosenVersion);
   const asked = !set
     ? 0
     : older === undefined
@@ -119,16 +126,16 @@ function StartForm({ character }: { character: Character }) {
           </select>
         </label>
         {/* An earlier version asks what earlier runs were asked, so their scores stay comparable. */}
-        <label className="field eval-start-version">
+        <label className="field">
           <span>Version</span>
-          <select value={version} disabled={!set} onChange={(e) => setVersion(e.target.value)}>
+          <select value={version} disabled={!set} title={versionNote} onChange={(e) => setVersion(e.target.value)}>
             <option value="">Newest{set ? ` (v${set.currentVersion})` : ''}</option>
             {set?.versions
               .filter((v) => v.version !== set.currentVersion)
               .sort((x, y) => y.version - x.version)
               .map((v) => (
                 <option key={v.version} value={String(v.version)} title={v.note}>
-                  v{v.version} · {counted(v.questions, 'question')} · {v.note}
+                  {versionLabel(v)}
                 </option>
               ))}
           </select>

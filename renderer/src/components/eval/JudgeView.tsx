@@ -9,6 +9,7 @@ import type {
   QuestionMode,
   ScoreSummary,
 } from '../../../../common/contract';
+import { judgeNameOf } from '../../../../common/judge-name';
 import { messageOf } from '../../lib/bridge-error';
 import { useEvalSystems } from '../../lib/eval-queries';
 import { useScoreSummary } from '../../lib/judge-queries';
@@ -232,11 +233,13 @@ function StartJudge({
 /** Mean scores per system and mode (rows) and dimension (columns), for one judge at a time. */
 function ScoresTable({ character, systems }: { character: Character; systems: EvalSystem[] }) {
   const summary = useScoreSummary(character.id).data ?? [];
-  const judges = [...new Set(summary.map((r) => `${r.model} · ${r.promptVersion}`))];
+  // A judge is a model and a prompt version, named as the report names it.
+  const nameOf = (r: ScoreSummary) => judgeNameOf(r.model, r.promptVersion);
+  const judges = [...new Set(summary.map(nameOf))].sort();
   const [chosen, setChosen] = useState('');
   const judge = judges.includes(chosen) ? chosen : judges[0];
   if (!judge) return null;
-  const rows = summary.filter((r) => `${r.model} · ${r.promptVersion}` === judge);
+  const rows = summary.filter((r) => nameOf(r) === judge);
   const label = new Map(systems.map((s) => [s.id, s.label]));
   const keys = [...new Set(rows.map((r) => `${r.systemId}\u0000${r.mode}`))].sort(
     (x, y) =>

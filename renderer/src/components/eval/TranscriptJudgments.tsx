@@ -1,4 +1,5 @@
 import type { CharacterId, InterviewId, Judgment } from '../../../../common/contract';
+import { judgeNameOf } from '../../../../common/judge-name';
 import { useInterviewJudgments } from '../../lib/judge-queries';
 import { DIMENSION_LABEL, DIMENSIONS } from './judge-format';
 import '../../judge.css';
@@ -49,7 +50,7 @@ function Verdict({ judgment: j }: { judgment: Judgment }) {
             </span>
           )}
           <span className="muted">
-            {j.model} · {j.promptVersion}
+            {judgeNameOf(j.model, j.promptVersion)}
             {j.failures.length > 0 && ` · ${j.failures.length} unreadable answer${j.failures.length === 1 ? '' : 's'}`}
           </span>
         </summary>

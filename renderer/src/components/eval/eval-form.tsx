@@ -48,10 +48,16 @@ export function ProviderSelect({
   value: ProviderId | undefined;
   onChange: (id: ProviderId) => void;
 }) {
+  const chosen = providers.find((p) => p.id === value);
   return (
     <label className="field">
       <span>{label}</span>
-      <select value={value ?? ''} onChange={(e) => onChange(e.target.value as ProviderId)}>
+      {/* A narrow field ends a long name in an ellipsis: the title says it whole. */}
+      <select
+        value={value ?? ''}
+        title={chosen ? `${chosen.name} · ${chosen.model}` : undefined}
+        onChange={(e) => onChange(e.target.value as ProviderId)}
+      >
         {providers.map((p) => (
           <option key={p.id} value={p.id}>
             {p.name} · {p.model}
@@ -75,7 +81,7 @@ export function budgetOf(text: string): number | null | undefined {
  */
 export function BudgetField({ value, onChange }: { value: string; onChange: (text: string) => void }) {
   return (
-    <label className="field eval-budget">
+    <label className="field">
       <span>Budget ($)</span>
       <input
         type="number"
