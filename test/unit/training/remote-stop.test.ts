@@ -16,7 +16,7 @@ import { tempDir } from '../../support/paths';
 import { resaveHost, trustedTestHost } from '../../support/ssh-host';
 import { startSshd, type TestSshd } from '../../support/sshd';
 import { studioResponder } from '../../support/studio-responder';
-import { call, generatedBeethoven } from '../../support/studio';
+import { call, callError, generatedBeethoven } from '../../support/studio';
 import { buildTinyModel, tinyTrainingConfig, trainerEnv, venvPython } from '../trainer/fixtures';
 
 const tmp = tempDir('cs-remote-stop-');
@@ -170,5 +170,86 @@ describe('stopping a run on an SSH host that no studio follows', () => {
     await resaveHost(restore, host, {});
     await restore.shutdown();
     await waitFor('the asked trainer to save and exit', () => (alive(remotePid(id)) ? undefined : true));
+  }, 150_000);
+});
+
+describe('a live run whose SSH host is deleted', () => {
+  /** The note's own words for stopping the trainer by hand, as the run recorded where it lives. */
+  function expectHandStopNote(message: string | null, id: RunId): void {
+    const pid = remotePid(id);
+    expect(message).toMatch(/^Cancelled in the studio only: .*could not reach the machine.*may still be running there/);
+    expect(message).toContain(`ssh -p ${sshd.port} ${sshd.username}@${sshd.host} 'kill -- -${pid}'`);
+    expect(message).toContain(path.join(remoteRoot, 'runs', id));
+  }
+
+  it('is named when the host is deleted, which is refused unless forced; train cancel then ends it here, saying where to stop it', async () => {
+    const id = await unfollowedRun();
+    const admin = openStudio('cli');
+    try {
+      const refused = await callError(admin, 'hosts/delete', { id: host.id });
+      expect(refused.code).toBe('conflict');
+      expect(refused.message).toContain(`lab-gpu has a live training run: Beethoven (run ${id}, running).`);
+      expect(refused.message).toMatch(/Cancel or stop it first .*then delete the host/);
+    } finally {
+      await admin.shutdown();
+    }
+    const asked = await runCliIn(dataDir, ['hosts', 'delete', 'lab-gpu', '--yes']);
+    expect(asked.code).not.toBe(0);
+    expect(asked.err).toMatch(/a live training run: Beethoven .*Nothing was deleted.*add --force/);
+    expect(JSON.parse((await runCliIn(dataDir, ['hosts', 'list', '--json'])).out)).toHaveLength(1);
+
+    const forced = await runCliIn(dataDir, ['hosts', 'delete', 'lab-gpu', '--yes', '--force']);
+    expect(forced.code, forced.err).toBe(0);
+    expect(JSON.parse((await runCliIn(dataDir, ['hosts', 'list', '--json'])).out)).toEqual([]);
+
+    const cancel = await runCliIn(dataDir, ['train', 'cancel', id]);
+    expect(cancel.code, cancel.err).toBe(0);
+    expect(cancel.out).toMatch(/cancelled/);
+    const run = await stored(id);
+    expect(run.status).toBe('cancelled');
+    expectHandStopNote(run.message, id);
+    expectHandStopNote(cancel.err.trim(), id);
+    // Nothing reached the machine: the trainer trains on there, until stopped by hand as the note says.
+    const pid = remotePid(id);
+    expect(alive(pid)).toBe(true);
+    process.kill(-pid, 'SIGKILL');
+    await waitFor('the trainer killed by hand', () => (alive(pid) ? undefined : true));
+    // Added again for the next test (a new host: the deleted one's runs stay out of its reach).
+    const readd = openStudio('cli');
+    try {
+      host = await trustedTestHost(readd, sshd, { python: venvPython, remoteRoot });
+    } finally {
+      await readd.shutdown();
+    }
+  }, 150_000);
+
+  it('is cancelled with the note after a restart found its host deleted, its log kept', async () => {
+    const id = await unfollowedRun();
+    const admin = openStudio('cli');
+    try {
+      expect(await call(admin, 'hosts/delete', { id: host.id, force: true })).toEqual({ deleted: true });
+    } finally {
+      await admin.shutdown();
+    }
+    // The app opens again: it cannot re-attach, and says why.
+    const screen = openStudio('web');
+    try {
+      const interrupted = await waitFor('the run interrupted', () => {
+        const run = screen.training.get(id);
+        return run.status === 'interrupted' ? run : undefined;
+      });
+      expect(interrupted.message).toMatch(/SSH host of this run was deleted/);
+      const log = await call(screen, 'training/log', { runId: id });
+      const run = await call(screen, 'training/cancel', { id });
+      expect(run.status).toBe('cancelled');
+      expectHandStopNote(run.message, id);
+      expect(await call(screen, 'training/log', { runId: id })).toEqual(log);
+    } finally {
+      await screen.shutdown();
+    }
+    const pid = remotePid(id);
+    expect(alive(pid)).toBe(true);
+    process.kill(-pid, 'SIGKILL');
+    await waitFor('the trainer killed by hand', () => (alive(pid) ? undefined : true));
   }, 150_000);
 });
