@@ -47,7 +47,10 @@ export interface HostCheck {
 
 export interface HostCommands {
   'hosts/list': (arg: Empty) => Host[];
-  /** Creates (no id) or updates a host. */
+  /**
+   * Creates (no id) or updates a host. A created host at the address, port and user a deleted host's
+   * runs recorded takes over those not over yet, so the studio reaches them again.
+   */
   'hosts/save': (arg: HostDraft & { id?: HostId }) => Host;
   /**
    * Refused (`conflict`, naming them) while runs on the host are live, unless `force`: those runs

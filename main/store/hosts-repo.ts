@@ -55,6 +55,23 @@ export class HostsRepo {
     return this.db.prepare('DELETE FROM hosts WHERE id = ?').run(id).changes > 0;
   }
 
+  /**
+   * Runs whose host was deleted, not over yet (live, interrupted or stopped), that recorded this
+   * login as where they live: they belong to the host `id` now (the same machine added again), so
+   * the studio can reach them again. How many.
+   */
+  adoptRuns(id: HostId, login: { host: string; port: number; username: string }): number {
+    return this.db
+      .prepare(
+        `UPDATE training_runs SET target = @id, config = json_set(config, '$.target', @id)
+         WHERE target != 'local' AND target NOT IN (SELECT id FROM hosts)
+           AND status IN ('queued', 'running', 'stopping', 'interrupted', 'stopped')
+           AND json_extract(remote_place, '$.host') = @host AND json_extract(remote_place, '$.port') = @port
+           AND json_extract(remote_place, '$.username') = @username`,
+      )
+      .run({ id, host: login.host, port: login.port, username: login.username }).changes;
+  }
+
   /** Training runs on this host that are not finished (they would lose their way back), oldest first. */
   unfinishedRuns(id: HostId): UnfinishedRun[] {
     return this.db

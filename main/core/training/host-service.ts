@@ -96,6 +96,8 @@ export class HostService implements RemoteHosts {
     const id = existing?.id ?? (this.newId() as HostId);
     const clean = this.validate(draft, existing?.id);
     this.repo.upsert({ id, ...clean }, this.clock.now());
+    // The machine of a deleted host added again: its runs not over yet are reachable again (resume, stop, cancel).
+    if (!existing) this.repo.adoptRuns(id, clean);
     if (draft.passphrase !== undefined) {
       if (draft.passphrase === '') this.secrets.delete(passphraseRef(id));
       else this.secrets.set(passphraseRef(id), draft.passphrase);

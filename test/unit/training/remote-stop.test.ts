@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CharacterId, Host, RunId, TrainingRun } from '../../../common/contract';
 import { Studio } from '../../../main/core/studio';
 import { runCliIn } from '../../support/cli';
@@ -174,6 +174,23 @@ describe('stopping a run on an SSH host that no studio follows', () => {
 });
 
 describe('a live run whose SSH host is deleted', () => {
+  // Each test deletes the host: the next one adds it again (a new host with a new id).
+  beforeEach(async () => {
+    const admin = openStudio('cli');
+    try {
+      if ((await call(admin, 'hosts/list', {})).length === 0)
+        host = await trustedTestHost(admin, sshd, { python: venvPython, remoteRoot });
+    } finally {
+      await admin.shutdown();
+    }
+  });
+
+  /** Trainers these tests leave running on purpose, killed whatever happens. */
+  const leftRunning: number[] = [];
+  afterEach(() => {
+    for (const pid of leftRunning.splice(0)) if (alive(pid)) process.kill(-pid, 'SIGKILL');
+  });
+
   /** The note's own words for stopping the trainer by hand, as the run recorded where it lives. */
   function expectHandStopNote(message: string | null, id: RunId): void {
     const pid = remotePid(id);
@@ -182,8 +199,22 @@ describe('a live run whose SSH host is deleted', () => {
     expect(message).toContain(path.join(remoteRoot, 'runs', id));
   }
 
+  /** A live run nobody follows, whose host is then deleted (forced, as the tests below do it). */
+  async function orphanedRun(): Promise<RunId> {
+    const id = await unfollowedRun();
+    leftRunning.push(remotePid(id));
+    const admin = openStudio('cli');
+    try {
+      expect(await call(admin, 'hosts/delete', { id: host.id, force: true })).toEqual({ deleted: true });
+    } finally {
+      await admin.shutdown();
+    }
+    return id;
+  }
+
   it('is named when the host is deleted, which is refused unless forced; train cancel then ends it here, saying where to stop it', async () => {
     const id = await unfollowedRun();
+    leftRunning.push(remotePid(id));
     const admin = openStudio('cli');
     try {
       const refused = await callError(admin, 'hosts/delete', { id: host.id });
@@ -214,23 +245,10 @@ describe('a live run whose SSH host is deleted', () => {
     expect(alive(pid)).toBe(true);
     process.kill(-pid, 'SIGKILL');
     await waitFor('the trainer killed by hand', () => (alive(pid) ? undefined : true));
-    // Added again for the next test (a new host: the deleted one's runs stay out of its reach).
-    const readd = openStudio('cli');
-    try {
-      host = await trustedTestHost(readd, sshd, { python: venvPython, remoteRoot });
-    } finally {
-      await readd.shutdown();
-    }
   }, 150_000);
 
   it('is cancelled with the note after a restart found its host deleted, its log kept', async () => {
-    const id = await unfollowedRun();
-    const admin = openStudio('cli');
-    try {
-      expect(await call(admin, 'hosts/delete', { id: host.id, force: true })).toEqual({ deleted: true });
-    } finally {
-      await admin.shutdown();
-    }
+    const id = await orphanedRun();
     // The app opens again: it cannot re-attach, and says why.
     const screen = openStudio('web');
     try {
@@ -247,9 +265,29 @@ describe('a live run whose SSH host is deleted', () => {
     } finally {
       await screen.shutdown();
     }
-    const pid = remotePid(id);
-    expect(alive(pid)).toBe(true);
-    process.kill(-pid, 'SIGKILL');
-    await waitFor('the trainer killed by hand', () => (alive(pid) ? undefined : true));
+    expect(alive(remotePid(id))).toBe(true);
+  }, 150_000);
+
+  it('is reached again once its host is added again: resumed, it re-attaches, and cancel stops it there', async () => {
+    const id = await orphanedRun();
+    const screen = openStudio('web');
+    try {
+      await waitFor('the run interrupted', () => (screen.training.get(id).status === 'interrupted' ? true : undefined));
+      // The same machine added again (a new host): the run is its, so the studio reaches it again.
+      host = await trustedTestHost(screen, sshd, { python: venvPython, remoteRoot });
+      expect(screen.training.get(id).config.target).toBe(host.id);
+      await call(screen, 'training/resume', { id });
+      await waitFor('the run re-attached', () => {
+        const run = screen.training.get(id);
+        return run.status === 'running' && run.message === null ? true : undefined;
+      });
+      await call(screen, 'training/cancel', { id });
+      const run = await screen.training.whenIdle(id);
+      expect(run.status, run.message ?? '').toBe('cancelled');
+      expect(run.message).toMatch(/^Training cancelled/);
+      expect(alive(remotePid(id))).toBe(false);
+    } finally {
+      await screen.shutdown();
+    }
   }, 150_000);
 });
