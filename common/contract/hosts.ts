@@ -47,10 +47,17 @@ export interface HostCheck {
 
 export interface HostCommands {
   'hosts/list': (arg: Empty) => Host[];
-  /** Creates (no id) or updates a host. */
+  /**
+   * Creates (no id) or updates a host. A created host at the address, port and user a deleted host's
+   * runs recorded takes over those not over yet, so the studio reaches them again.
+   */
   'hosts/save': (arg: HostDraft & { id?: HostId }) => Host;
-  /** Refused while a run on the host is unfinished. */
-  'hosts/delete': (arg: { id: HostId }) => { deleted: true };
+  /**
+   * Refused (`conflict`, naming them) while runs on the host are live, unless `force`: those runs
+   * then train on out of reach, and cancelling one ends it in the studio only, with a note saying
+   * where to stop its trainer by hand.
+   */
+  'hosts/delete': (arg: { id: HostId; force?: boolean }) => { deleted: true };
   /** Connects and runs the trainer's doctor there; an unknown host key answers `needsTrust`. */
   'hosts/test': (arg: { id: HostId }) => HostCheck;
   /**

@@ -42,6 +42,7 @@ export const CLI_OPTIONS = {
   estimate: { type: 'boolean', default: false },
   more: { type: 'string' },
   yes: { type: 'boolean', default: false },
+  force: { type: 'boolean', default: false },
   'on-conflict': { type: 'string' },
   'confirm-above': { type: 'string' },
   'base-model': { type: 'string' },

@@ -223,7 +223,9 @@ Commands:
   hosts test <host>             Log in and check the trainer there; shows the host key to trust
   hosts trust <host> --fingerprint <SHA256:…>
                                 Trust the host's key, only if it still has that fingerprint
-  hosts delete <host> [--yes]   Remove an SSH host
+  hosts delete <host> [--yes] [--force]
+                                Remove an SSH host; refused while runs train there, unless --force
+                                (they go on training there, out of reach: cancelling one ends it here only)
   train <character>             Fine-tune a model on the character's scenes (LoRA by default)
       --base-model <hf-id|folder> [--format chat|character-llm] [--python <interpreter>]
       [--host <ssh host>]       Train on an SSH host (see hosts add) instead of this machine

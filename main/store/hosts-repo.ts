@@ -1,4 +1,4 @@
-import type { Host, HostId } from '../../common/contract';
+import type { Host, HostId, RunId, RunStatus } from '../../common/contract';
 import type { Db } from './database';
 
 interface HostRow {
@@ -55,15 +55,41 @@ export class HostsRepo {
     return this.db.prepare('DELETE FROM hosts WHERE id = ?').run(id).changes > 0;
   }
 
-  /** Training runs on this host that are not finished (they would lose their way back). */
-  unfinishedRuns(id: HostId): number {
-    const row = this.db
+  /**
+   * Runs whose host was deleted, not over yet (live, interrupted or stopped), that recorded this
+   * login as where they live: they belong to the host `id` now (the same machine added again), so
+   * the studio can reach them again. How many.
+   */
+  adoptRuns(id: HostId, login: { host: string; port: number; username: string }): number {
+    return this.db
       .prepare(
-        `SELECT count(*) AS n FROM training_runs WHERE target = ? AND status IN ('queued', 'running', 'stopping')`,
+        `UPDATE training_runs SET target = @id, config = json_set(config, '$.target', @id)
+         WHERE target != 'local' AND target NOT IN (SELECT id FROM hosts)
+           AND status IN ('queued', 'running', 'stopping', 'interrupted', 'stopped')
+           AND json_extract(remote_place, '$.host') = @host AND json_extract(remote_place, '$.port') = @port
+           AND json_extract(remote_place, '$.username') = @username`,
       )
-      .get(id) as { n: number };
-    return row.n;
+      .run({ id, host: login.host, port: login.port, username: login.username }).changes;
   }
+
+  /** Training runs on this host that are not finished (they would lose their way back), oldest first. */
+  unfinishedRuns(id: HostId): UnfinishedRun[] {
+    return this.db
+      .prepare(
+        `SELECT r.id, r.status, c.short_name AS characterName FROM training_runs r
+         JOIN characters c ON c.id = r.character_id
+         WHERE r.target = ? AND r.status IN ('queued', 'running', 'stopping')
+         ORDER BY r.created_at, r.rowid`,
+      )
+      .all(id) as UnfinishedRun[];
+  }
+}
+
+/** A run that still trains (or waits to) on a host. */
+export interface UnfinishedRun {
+  id: RunId;
+  status: RunStatus;
+  characterName: string;
 }
 
 function toHost(row: HostRow): StoredHost {

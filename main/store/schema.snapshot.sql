@@ -678,7 +678,7 @@ CREATE TABLE training_runs (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   finished_at INTEGER
-, device TEXT, peak_memory_bytes INTEGER, warnings TEXT NOT NULL DEFAULT '[]', stop_request TEXT CHECK (stop_request IN ('stop', 'cancel')));
+, device TEXT, peak_memory_bytes INTEGER, warnings TEXT NOT NULL DEFAULT '[]', stop_request TEXT CHECK (stop_request IN ('stop', 'cancel')), remote_place TEXT);
 
 CREATE TRIGGER character_counts_dropped AFTER DELETE ON characters
 BEGIN

@@ -31,6 +31,8 @@ export interface TrainingRunRow {
   outputs: string;
   message: string | null;
   runner: string | null;
+  /** JSON RemotePlace: where a run on an SSH host lives there; null for local runs. */
+  remote_place: string | null;
   /** JSON array of TrainingWarning (migration 008). */
   warnings: string;
   /** A stop or cancel another process asked of the run (migration 033); null when none is waiting. */
@@ -56,6 +58,7 @@ export interface RunPatch {
   lastSeq?: number;
   message?: string | null;
   runner?: string | null;
+  remotePlace?: string | null;
   stopRequest?: StopRequest | null;
   finishedAt?: number | null;
 }
@@ -79,6 +82,7 @@ const COLUMNS: Record<keyof RunPatch, string> = {
   lastSeq: 'last_seq',
   message: 'message',
   runner: 'runner',
+  remotePlace: 'remote_place',
   stopRequest: 'stop_request',
   finishedAt: 'finished_at',
 };

@@ -9,6 +9,7 @@ import {
   UsageError,
   type CliContext,
 } from '../shared';
+import { StudioFailure } from '../../core/errors';
 import { unknownSubcommand } from '../command-hints';
 
 /** `hosts list|add|test|trust|delete`: SSH hosts for remote training. */
@@ -63,8 +64,23 @@ export async function hostsCommand(sub: string, ctx: CliContext): Promise<number
     }
     case 'delete': {
       const host = await findHost(call, argument(rest, 1, '<host>'));
-      await confirmDelete(ctx, `the host ${host.name} (runs made there keep their records and downloaded files)`);
-      const result = await call('hosts/delete', { id: host.id });
+      const force = values.force === true;
+      await confirmDelete(
+        ctx,
+        force
+          ? `the host ${host.name}, even if runs still train there (they would go on training there, out of the studio's reach; runs made there keep their records and downloaded files)`
+          : `the host ${host.name} (runs made there keep their records and downloaded files)`,
+      );
+      let result: { deleted: true };
+      try {
+        result = await call('hosts/delete', { id: host.id, force });
+      } catch (error) {
+        if (!(error instanceof StudioFailure && error.code === 'conflict')) throw error;
+        throw new StudioFailure(
+          'conflict',
+          `${error.message} Nothing was deleted. Cancel them with: character-studio train cancel <run>; or add --force to delete the host anyway.`,
+        );
+      }
       print(result, () => `Deleted host ${host.name}.`);
       return 0;
     }

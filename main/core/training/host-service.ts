@@ -46,10 +46,20 @@ export interface HostServiceOptions {
 
 /** What TrainingService needs to run on a host. */
 export interface RemoteHosts {
-  /** A fresh launcher for the host and a label for messages; null when the host no longer exists. */
-  launcherFor(id: HostId): { launcher: SshTrainerLauncher; label: string } | null;
+  /**
+   * A fresh launcher for the host, a label for messages and the login it uses (for a run to record
+   * where it lives); null when the host no longer exists.
+   */
+  launcherFor(id: HostId): { launcher: SshTrainerLauncher; label: string; login: HostLogin } | null;
   /** The host's GPU count and, once a check has run this session, its trainer environment. */
   machineOf(id: HostId): { gpuCount: number; environment: TrainerEnvironment | null } | null;
+}
+
+/** How the studio logs in to a host: enough for a person to reach it with `ssh`. */
+export interface HostLogin {
+  host: string;
+  port: number;
+  username: string;
 }
 
 const passphraseRef = (id: HostId): string => `host:${id}:passphrase`;
@@ -86,6 +96,8 @@ export class HostService implements RemoteHosts {
     const id = existing?.id ?? (this.newId() as HostId);
     const clean = this.validate(draft, existing?.id);
     this.repo.upsert({ id, ...clean }, this.clock.now());
+    // The machine of a deleted host added again: its runs not over yet are reachable again (resume, stop, cancel).
+    if (!existing) this.repo.adoptRuns(id, clean);
     if (draft.passphrase !== undefined) {
       if (draft.passphrase === '') this.secrets.delete(passphraseRef(id));
       else this.secrets.set(passphraseRef(id), draft.passphrase);
@@ -94,13 +106,21 @@ export class HostService implements RemoteHosts {
     return this.get(id);
   }
 
-  delete(id: HostId): { deleted: true } {
+  /**
+   * Refused while runs on the host are live (queued, running, stopping), naming them, unless
+   * `force`: those runs then train on out of the studio's reach, and cancelling one ends it here only
+   * (its note says where to stop it by hand).
+   */
+  delete(id: HostId, force = false): { deleted: true } {
     const host = this.get(id);
-    const busy = this.repo.unfinishedRuns(id);
-    if (busy > 0) {
+    const live = this.repo.unfinishedRuns(id);
+    if (live.length > 0 && !force) {
+      const runs = live.map((r) => `${r.characterName} (run ${r.id}, ${r.status})`).join(', ');
+      const one = live.length === 1;
+      const them = one ? 'it' : 'them';
       throw new StudioFailure(
         'conflict',
-        `${host.name} has ${busy} unfinished training run(s); stop or cancel them before deleting the host.`,
+        `${host.name} has ${one ? 'a live training run' : `${live.length} live training runs`}: ${runs}. Cancel or stop ${them} first (or let ${them} finish), then delete the host. Deleted now, the host would leave ${them} training on ${host.username}@${host.host} out of the studio's reach, to stop by hand there.`,
       );
     }
     this.repo.delete(id);
@@ -114,10 +134,14 @@ export class HostService implements RemoteHosts {
     return host ? { gpuCount: host.gpuCount, environment: this.checked.get(id) ?? null } : null;
   }
 
-  launcherFor(id: HostId): { launcher: SshTrainerLauncher; label: string } | null {
+  launcherFor(id: HostId): { launcher: SshTrainerLauncher; label: string; login: HostLogin } | null {
     const host = this.repo.get(id);
     if (!host) return null;
-    return { launcher: new SshTrainerLauncher(this.sshConfig(host), this.launcherOptions()), label: host.name };
+    return {
+      launcher: new SshTrainerLauncher(this.sshConfig(host), this.launcherOptions()),
+      label: host.name,
+      login: { host: host.host, port: host.port, username: host.username },
+    };
   }
 
   /** Checks the host key, logs in and runs the trainer's doctor there. Never throws for a bad host. */

@@ -11,6 +11,7 @@ import type { RemoteHosts } from './host-service';
 import type { RunContext } from './run-context';
 import { trainerJobFor } from './run-config';
 import type { RunMirror } from './run-mirror';
+import { cancelledUnreachedNote, placeOf } from './remote-place';
 
 /**
  * Runs on SSH hosts, driven in the background (uploading and pip can take minutes): `start` uploads
@@ -45,7 +46,7 @@ export class RemoteRuns {
       changed();
       return;
     }
-    const { launcher, label } = found;
+    const { launcher, label, login } = found;
     let settle = (): void => undefined;
     const exited = new Promise<void>((resolve) => (settle = resolve));
     const active: RemoteRun = {
@@ -104,6 +105,7 @@ export class RemoteRuns {
             status: stopping ? 'stopping' : 'running',
             message: stopping ? before.message : null,
             runner: `${label} pid ${run.pid}`,
+            remotePlace: placeOf(login, launcher.runDirOf(id), run.pid),
             finishedAt: null,
           },
           clock.now(),
@@ -117,7 +119,16 @@ export class RemoteRuns {
         changed();
         const { run_dir: _runDir, dataset: _dataset, ...job } = trainerJobFor(this.context.row(id));
         const run = await launcher.start(id, job, path.join(row.run_dir, 'dataset.jsonl'));
-        repo.update(id, { status: 'running', message: null, runner: `${label} pid ${run.pid}` }, clock.now());
+        repo.update(
+          id,
+          {
+            status: 'running',
+            message: null,
+            runner: `${label} pid ${run.pid}`,
+            remotePlace: placeOf(login, launcher.runDirOf(id), run.pid),
+          },
+          clock.now(),
+        );
       }
       changed();
     };
@@ -163,7 +174,8 @@ export class RemoteRuns {
    * records the run cancelled. A host that cannot be reached changes nothing, unless the run was
    * already `stopping` (asked earlier, with nobody left to see it through): that run is settled
    * `interrupted` with the reason, never left stopping; so is a run asked to stop whose host is gone
-   * from the settings. False for a cancel when the host is gone: nothing was changed.
+   * from the settings. A cancel whose host is gone ends the run `cancelled` here only, with a note
+   * saying the trainer may still run there and how to stop it by hand (cancelWithoutHost).
    */
   async askUnfollowed(id: RunId, request: StopRequest, handshakeMs = HANDSHAKE_MS): Promise<boolean> {
     const { repo, clock } = this.context;
@@ -185,7 +197,7 @@ export class RemoteRuns {
       this.context.changed(id, true);
       return true;
     }
-    if (!found) return false;
+    if (!found) return this.cancelWithoutHost(id);
     const { launcher, label } = found;
     const asking =
       request === 'stop'
@@ -242,6 +254,31 @@ export class RemoteRuns {
       {
         status: 'cancelled',
         message: `Cancelled on ${label}; nothing was saved beyond the last checkpoint there.`,
+        runner: null,
+        stopRequest: null,
+        finishedAt: clock.now(),
+      },
+      clock.now(),
+    );
+    this.context.changed(id, true);
+    return true;
+  }
+
+  /**
+   * Cancels a run whose SSH host is gone from the settings, in the studio only: nothing can reach
+   * the machine, so the run's note says the trainer may still be running there and where to stop it
+   * by hand (remote-place.ts). Its logs and fetched files stay. False when the run is local or its
+   * host still exists.
+   */
+  cancelWithoutHost(id: RunId): boolean {
+    const { repo, clock } = this.context;
+    const row = this.context.row(id);
+    if (row.target === 'local' || this.hosts?.launcherFor(row.target as HostId)) return false;
+    repo.update(
+      id,
+      {
+        status: 'cancelled',
+        message: cancelledUnreachedNote(row),
         runner: null,
         stopRequest: null,
         finishedAt: clock.now(),

@@ -74,7 +74,10 @@ export class RunControl {
     } else if (LIVE.includes(row.status) && this.requests.ask(row, 'cancel')) {
       // Another process trains it: asked there (stop-requests.ts).
     } else if (LIVE.includes(row.status) && row.target !== 'local' && (await this.remote.askUnfollowed(id, 'cancel'))) {
-      // On an SSH host: asked of the process that follows it, else cancelled there over SSH from here.
+      // On an SSH host: asked of the process that follows it, else cancelled there over SSH from here
+      // (or here only, with a note saying where to stop it, when its host was deleted).
+    } else if (row.status === 'interrupted' && this.remote.cancelWithoutHost(id)) {
+      // Interrupted because its host was deleted: it may train on there; its note says where.
     } else if (['stopped', 'interrupted', 'failed', 'queued'].includes(row.status)) {
       this.context.repo.update(
         id,

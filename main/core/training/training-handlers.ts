@@ -13,7 +13,7 @@ export function trainingHandlers(
   return {
     'hosts/list': () => hosts.list(),
     'hosts/save': (draft) => hosts.save(draft),
-    'hosts/delete': ({ id }) => hosts.delete(id),
+    'hosts/delete': ({ id, force }) => hosts.delete(id, force),
     'hosts/test': ({ id }) => hosts.test(id),
     'hosts/trust': ({ id, fingerprint }) => hosts.trust(id, fingerprint),
     'training/options': () => training.baseModels(),

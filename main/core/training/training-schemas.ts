@@ -79,7 +79,7 @@ type TrainingSchemas = { [K in keyof Commands]: z.ZodType<Parameters<Commands[K]
 export const trainingSchemas: TrainingSchemas = {
   'hosts/list': empty,
   'hosts/save': hostDraft,
-  'hosts/delete': z.object({ id: hostId }).strict(),
+  'hosts/delete': z.object({ id: hostId, force: z.boolean().optional() }).strict(),
   'hosts/test': z.object({ id: hostId }).strict(),
   'hosts/trust': z.object({ id: hostId, fingerprint: z.string().min(1).max(200) }).strict(),
   'training/options': empty,

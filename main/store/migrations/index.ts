@@ -36,6 +36,7 @@ import m035 from './035_job_unpriced_calls.sql';
 import m036 from './036_deferred_search_rows.sql';
 import m037 from './037_scene_writes_in_one_pass.sql';
 import m038 from './038_scene_model_by_writer.sql';
+import m039 from './039_run_remote_place.sql';
 import { recountSceneFigures } from '../scene-figures';
 import { backfillTurnFigures } from '../turn-figures';
 import type { Db } from '../database';
@@ -88,4 +89,5 @@ export const migrations: readonly Migration[] = [
   { id: 36, name: 'deferred_search_rows', sql: m036 },
   { id: 37, name: 'scene_writes_in_one_pass', sql: m037 },
   { id: 38, name: 'scene_model_by_writer', sql: m038 },
+  { id: 39, name: 'run_remote_place', sql: m039 },
 ];

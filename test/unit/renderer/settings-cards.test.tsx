@@ -8,7 +8,8 @@ import { useUi } from '../../../renderer/src/state/ui';
 import { settleIn } from '../../support/dom';
 import { fakeProviderDraft } from '../../support/drafts';
 import { connectRenderer, renderWithQueries } from '../../support/render';
-import { call, studioForEachTest, type makeStudio } from '../../support/studio';
+import { insertStoppingRun, UNREACHABLE_HOST } from '../../support/stopping-run';
+import { call, createBeethoven, studioForEachTest, type makeStudio } from '../../support/studio';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -103,6 +104,44 @@ it('a host card shows where it trains, and leaves the list once deleted', async 
   expect(card()).not.toBeNull();
 
   answer = true;
+  click(button(card()!, 'Delete'));
+  await settleIn(container, () => card() === null, 'the list without the host');
+  expect(useUi.getState().toasts.at(-1)).toMatchObject({ kind: 'info', text: 'Deleted lab-gpu.' });
+  expect(await call(env.studio, 'hosts/list', {})).toEqual([]);
+});
+
+it('a host that a run still trains on asks again, naming the run, before a forced delete', async () => {
+  const host = await call(env.studio, 'hosts/save', UNREACHABLE_HOST);
+  const characterId = await createBeethoven(env.studio);
+  const runId = insertStoppingRun(env.studio.db, {
+    id: '01a00000-0000-7000-8000-00000000beef',
+    characterId,
+    target: host.id,
+    baseModel: 'tiny',
+    runDir: '/tmp/runs/beef',
+    createdAt: 1,
+  });
+  const { container, unmount } = renderWithQueries(<HostsPanel />);
+  cleanups.push(unmount);
+  const card = () => container.querySelector('li[aria-label="Host lab-gpu"]');
+  await settleIn(container, () => card() !== null, 'the host card');
+
+  // Yes to deleting, no to deleting it anyway: the host stays.
+  let answers = [true, false];
+  window.confirm = (question?: string) => {
+    asked.push(question ?? '');
+    return answers.shift() ?? false;
+  };
+  click(button(card()!, 'Delete'));
+  await settleIn(container, () => asked.length === 2, 'the second question');
+  expect(asked[1]).toContain(`lab-gpu has a live training run: Beethoven (run ${runId}, stopping).`);
+  expect(asked[1]).toMatch(/Delete “lab-gpu” anyway\?/);
+  await settleIn(container, () => queryClient.isMutating() === 0, 'the refusal');
+  expect(card()).not.toBeNull();
+  expect(await call(env.studio, 'hosts/list', {})).toHaveLength(1);
+
+  // Yes to both: deleted, forced.
+  answers = [true, true];
   click(button(card()!, 'Delete'));
   await settleIn(container, () => card() === null, 'the list without the host');
   expect(useUi.getState().toasts.at(-1)).toMatchObject({ kind: 'info', text: 'Deleted lab-gpu.' });

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CharacterId, Host, RunId, TrainingRun } from '../../../common/contract';
 import { Studio } from '../../../main/core/studio';
 import { runCliIn } from '../../support/cli';
@@ -16,7 +16,7 @@ import { tempDir } from '../../support/paths';
 import { resaveHost, trustedTestHost } from '../../support/ssh-host';
 import { startSshd, type TestSshd } from '../../support/sshd';
 import { studioResponder } from '../../support/studio-responder';
-import { call, generatedBeethoven } from '../../support/studio';
+import { call, callError, generatedBeethoven } from '../../support/studio';
 import { buildTinyModel, tinyTrainingConfig, trainerEnv, venvPython } from '../trainer/fixtures';
 
 const tmp = tempDir('cs-remote-stop-');
@@ -170,5 +170,124 @@ describe('stopping a run on an SSH host that no studio follows', () => {
     await resaveHost(restore, host, {});
     await restore.shutdown();
     await waitFor('the asked trainer to save and exit', () => (alive(remotePid(id)) ? undefined : true));
+  }, 150_000);
+});
+
+describe('a live run whose SSH host is deleted', () => {
+  // Each test deletes the host: the next one adds it again (a new host with a new id).
+  beforeEach(async () => {
+    const admin = openStudio('cli');
+    try {
+      if ((await call(admin, 'hosts/list', {})).length === 0)
+        host = await trustedTestHost(admin, sshd, { python: venvPython, remoteRoot });
+    } finally {
+      await admin.shutdown();
+    }
+  });
+
+  /** Trainers these tests leave running on purpose, killed whatever happens. */
+  const leftRunning: number[] = [];
+  afterEach(() => {
+    for (const pid of leftRunning.splice(0)) if (alive(pid)) process.kill(-pid, 'SIGKILL');
+  });
+
+  /** The note's own words for stopping the trainer by hand, as the run recorded where it lives. */
+  function expectHandStopNote(message: string | null, id: RunId): void {
+    const pid = remotePid(id);
+    expect(message).toMatch(/^Cancelled in the studio only: .*could not reach the machine.*may still be running there/);
+    expect(message).toContain(`ssh -p ${sshd.port} ${sshd.username}@${sshd.host} 'kill -- -${pid}'`);
+    expect(message).toContain(path.join(remoteRoot, 'runs', id));
+  }
+
+  /** A live run nobody follows, whose host is then deleted (forced, as the tests below do it). */
+  async function orphanedRun(): Promise<RunId> {
+    const id = await unfollowedRun();
+    leftRunning.push(remotePid(id));
+    const admin = openStudio('cli');
+    try {
+      expect(await call(admin, 'hosts/delete', { id: host.id, force: true })).toEqual({ deleted: true });
+    } finally {
+      await admin.shutdown();
+    }
+    return id;
+  }
+
+  it('is named when the host is deleted, which is refused unless forced; train cancel then ends it here, saying where to stop it', async () => {
+    const id = await unfollowedRun();
+    leftRunning.push(remotePid(id));
+    const admin = openStudio('cli');
+    try {
+      const refused = await callError(admin, 'hosts/delete', { id: host.id });
+      expect(refused.code).toBe('conflict');
+      expect(refused.message).toContain(`lab-gpu has a live training run: Beethoven (run ${id}, running).`);
+      expect(refused.message).toMatch(/Cancel or stop it first .*then delete the host/);
+    } finally {
+      await admin.shutdown();
+    }
+    const asked = await runCliIn(dataDir, ['hosts', 'delete', 'lab-gpu', '--yes']);
+    expect(asked.code).not.toBe(0);
+    expect(asked.err).toMatch(/a live training run: Beethoven .*Nothing was deleted.*add --force/);
+    expect(JSON.parse((await runCliIn(dataDir, ['hosts', 'list', '--json'])).out)).toHaveLength(1);
+
+    const forced = await runCliIn(dataDir, ['hosts', 'delete', 'lab-gpu', '--yes', '--force']);
+    expect(forced.code, forced.err).toBe(0);
+    expect(JSON.parse((await runCliIn(dataDir, ['hosts', 'list', '--json'])).out)).toEqual([]);
+
+    const cancel = await runCliIn(dataDir, ['train', 'cancel', id]);
+    expect(cancel.code, cancel.err).toBe(0);
+    expect(cancel.out).toMatch(/cancelled/);
+    const run = await stored(id);
+    expect(run.status).toBe('cancelled');
+    expectHandStopNote(run.message, id);
+    expectHandStopNote(cancel.err.trim(), id);
+    // Nothing reached the machine: the trainer trains on there, until stopped by hand as the note says.
+    const pid = remotePid(id);
+    expect(alive(pid)).toBe(true);
+    process.kill(-pid, 'SIGKILL');
+    await waitFor('the trainer killed by hand', () => (alive(pid) ? undefined : true));
+  }, 150_000);
+
+  it('is cancelled with the note after a restart found its host deleted, its log kept', async () => {
+    const id = await orphanedRun();
+    // The app opens again: it cannot re-attach, and says why.
+    const screen = openStudio('web');
+    try {
+      const interrupted = await waitFor('the run interrupted', () => {
+        const run = screen.training.get(id);
+        return run.status === 'interrupted' ? run : undefined;
+      });
+      expect(interrupted.message).toMatch(/SSH host of this run was deleted/);
+      const log = await call(screen, 'training/log', { runId: id });
+      const run = await call(screen, 'training/cancel', { id });
+      expect(run.status).toBe('cancelled');
+      expectHandStopNote(run.message, id);
+      expect(await call(screen, 'training/log', { runId: id })).toEqual(log);
+    } finally {
+      await screen.shutdown();
+    }
+    expect(alive(remotePid(id))).toBe(true);
+  }, 150_000);
+
+  it('is reached again once its host is added again: resumed, it re-attaches, and cancel stops it there', async () => {
+    const id = await orphanedRun();
+    const screen = openStudio('web');
+    try {
+      await waitFor('the run interrupted', () => (screen.training.get(id).status === 'interrupted' ? true : undefined));
+      // The same machine added again (a new host): the run is its, so the studio reaches it again.
+      host = await trustedTestHost(screen, sshd, { python: venvPython, remoteRoot });
+      expect(screen.training.get(id).config.target).toBe(host.id);
+      await call(screen, 'training/resume', { id });
+      await waitFor('the run re-attached', () => {
+        const run = screen.training.get(id);
+        return run.status === 'running' && run.message === null ? true : undefined;
+      });
+      await call(screen, 'training/cancel', { id });
+      const run = await screen.training.whenIdle(id);
+      expect(run.status, run.message ?? '').toBe('cancelled');
+      expect(run.message).toMatch(/^Training cancelled/);
+      expect(alive(remotePid(id))).toBe(false);
+    } finally {
+      await screen.shutdown();
+    }
   }, 150_000);
 });

@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import type { Host, HostCheck, HostDraft } from '../../../../common/contract';
-import { messageOf } from '../../lib/bridge-error';
+import { CommandError, messageOf } from '../../lib/bridge-error';
 import { queryClient, useCommand, useHosts } from '../../lib/queries';
 import { useUi } from '../../state/ui';
-import { SavedCard, useDeleteAfterAsking } from './SavedCard';
+import { SavedCard } from './SavedCard';
 import { SecretHint } from './SecretHint';
 import { SettingsSection } from './SettingsSection';
 
@@ -59,10 +59,40 @@ export function HostsPanel() {
   );
 }
 
+/**
+ * Deletes a host once the person says yes. Refused because runs still train there, the refusal
+ * (naming them) is asked again as a question: delete anyway (forced), or keep the host.
+ */
+function useDeleteHost(): (host: Host) => void {
+  const toast = useUi((s) => s.toast);
+  const remove = useCommand('hosts/delete', { quiet: true });
+  return (host) => {
+    if (!window.confirm(`Delete the host “${host.name}”? Runs made there keep their records and downloaded files.`))
+      return;
+    const deleted = () => {
+      toast({ kind: 'info', text: `Deleted ${host.name}.` });
+      void queryClient.invalidateQueries({ queryKey: ['hosts/list'] });
+    };
+    const refused = (error: unknown) => toast({ kind: 'error', text: messageOf(error) });
+    remove.mutate(
+      { id: host.id },
+      {
+        onSuccess: deleted,
+        onError: (error) => {
+          if (!(error instanceof CommandError && error.code === 'conflict')) return refused(error);
+          const anyway = `${error.message}\n\nDelete “${host.name}” anyway? Cancelling such a run afterwards ends it in the studio only.`;
+          if (window.confirm(anyway))
+            remove.mutate({ id: host.id, force: true }, { onSuccess: deleted, onError: refused });
+        },
+      },
+    );
+  };
+}
+
 function HostCard({ host, editing, onEdit }: { host: Host; editing: boolean; onEdit: () => void }) {
   const test = useCommand('hosts/test');
   const trust = useCommand('hosts/trust');
-  const remove = useDeleteAfterAsking('hosts/delete', 'hosts/list');
+  const remove = useDeleteHost();
   const [check, setCheck] = useState<HostCheck | null>(null);
 
   /** A check (a test, or the one trusting runs) also tells main the host's GPUs, which estimates use. */
@@ -107,13 +137,7 @@ function HostCard({ host, editing, onEdit }: { host: Host; editing: boolean; onE
       testBlocked={trust.isPending}
       editing={editing}
       onEdit={onEdit}
-      onDelete={() =>
-        remove(
-          { id: host.id },
-          host.name,
-          `Delete the host “${host.name}”? Runs made there keep their records and downloaded files.`,
-        )
-      }
+      onDelete={() => remove(host)}
     >
       {trust.isError && <p className="form-error">{messageOf(trust.error)}</p>}
       {check && (
