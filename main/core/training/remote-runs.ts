@@ -249,19 +249,19 @@ export class RemoteRuns {
       this.launch(id, 'attach');
       return true;
     }
+    this.endCancelled(id, `Cancelled on ${label}; nothing was saved beyond the last checkpoint there.`);
+    return true;
+  }
+
+  /** Ends the run `cancelled` with `message`, released by any runner, and tells the doors. */
+  private endCancelled(id: RunId, message: string): void {
+    const { repo, clock } = this.context;
     repo.update(
       id,
-      {
-        status: 'cancelled',
-        message: `Cancelled on ${label}; nothing was saved beyond the last checkpoint there.`,
-        runner: null,
-        stopRequest: null,
-        finishedAt: clock.now(),
-      },
+      { status: 'cancelled', message, runner: null, stopRequest: null, finishedAt: clock.now() },
       clock.now(),
     );
     this.context.changed(id, true);
-    return true;
   }
 
   /**
@@ -271,21 +271,9 @@ export class RemoteRuns {
    * host still exists.
    */
   cancelWithoutHost(id: RunId): boolean {
-    const { repo, clock } = this.context;
     const row = this.context.row(id);
     if (row.target === 'local' || this.hosts?.launcherFor(row.target as HostId)) return false;
-    repo.update(
-      id,
-      {
-        status: 'cancelled',
-        message: cancelledUnreachedNote(row),
-        runner: null,
-        stopRequest: null,
-        finishedAt: clock.now(),
-      },
-      clock.now(),
-    );
-    this.context.changed(id, true);
+    this.endCancelled(id, cancelledUnreachedNote(row));
     return true;
   }
 
