@@ -122,6 +122,8 @@ function fieldsOf(page: Page) {
 async function themed(page: Page, name: string, shot: (name: string) => Promise<void>): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
+    // The studio follows the system's scheme by a media listener: shot once it has.
+    await page.waitForFunction((want) => document.documentElement.dataset.theme === want, scheme);
     await shot(`${name}-${scheme}`);
   }
   await page.emulateMedia({ colorScheme: 'light' });

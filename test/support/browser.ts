@@ -39,6 +39,9 @@ export function chromiumOptions(): LaunchOptions {
  */
 export async function animationsSettled(page: Page): Promise<void> {
   await page.evaluate(async () => {
+    // Two frames first: a change just made (a theme switched by a media listener, say) starts its
+    // transitions only at the next style pass, and before it there is nothing yet to wait for.
+    for (let frame = 0; frame < 2; frame++) await new Promise((resolve) => requestAnimationFrame(resolve));
     for (let round = 0; round < 10; round++) {
       const running = document
         .getAnimations()
