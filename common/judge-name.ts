@@ -7,3 +7,11 @@
 export function judgeNameOf(model: string, promptVersion: string): string {
   return `${model} · ${promptVersion}`;
 }
+
+/**
+ * Whether a judgment by `model` with `promptVersion` is the chosen judge's: `chosen` is a judge's
+ * name (that model and version only) or a judge model alone (any of its versions).
+ */
+export function isByJudge(model: string, promptVersion: string, chosen: string): boolean {
+  return model === chosen || judgeNameOf(model, promptVersion) === chosen;
+}

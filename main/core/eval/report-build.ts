@@ -14,7 +14,7 @@ import type {
   ReportSystem,
   ScoreSummary,
 } from '../../../common/contract';
-import { judgeNameOf } from '../../../common/judge-name';
+import { isByJudge, judgeNameOf } from '../../../common/judge-name';
 import type { InterviewRow, JudgmentRow } from '../../store/eval-report-repo';
 import { summarize, tally, type BootstrapOptions } from './stats';
 
@@ -38,7 +38,7 @@ export const judgeOf = (row: JudgmentRow): string => judgeNameOf(row.judgeModel,
 export function pickJudgments(rows: readonly JudgmentRow[], judge: string | null): Map<string, JudgmentRow> {
   const picked = new Map<string, JudgmentRow>();
   for (const row of rows) {
-    if (judge && row.judgeModel !== judge && judgeOf(row) !== judge) continue;
+    if (judge && !isByJudge(row.judgeModel, row.promptVersion, judge)) continue;
     const key = `${row.interviewId}\u0000${row.dimension}`;
     const seen = picked.get(key);
     if (!seen || row.createdAt >= seen.createdAt) picked.set(key, row);
@@ -129,7 +129,7 @@ export function reportJudges(
 ): (string | null)[] {
   const ids = new Set(interviews.map((i) => i.id));
   const chosen = judgments.filter(
-    (j) => ids.has(j.interviewId) && (!judgeModel || j.judgeModel === judgeModel || judgeOf(j) === judgeModel),
+    (j) => ids.has(j.interviewId) && (!judgeModel || isByJudge(j.judgeModel, j.promptVersion, judgeModel)),
   );
   const judges = [...new Set(chosen.map(judgeOf))].sort();
   return judges.length > 0 ? judges : [judgeModel];

@@ -5,7 +5,7 @@
  * as `inconsistent` too). Pure.
  */
 import type { PairCounts, PairOutcome, ReportMode, ReportPairwise } from '../../../common/contract';
-import { judgeNameOf } from '../../../common/judge-name';
+import { isByJudge, judgeNameOf } from '../../../common/judge-name';
 import { countPairs, pairOutcome } from '../../../common/pairwise-rule';
 import type { InterviewRow, PairRow } from '../../store/eval-report-repo';
 import { REPORT_DIMENSIONS } from './report-build';
@@ -28,8 +28,7 @@ export function reportPairwise(
   const modeOf = new Map(interviews.map((i) => [i.id, i.mode] as const));
   const latest = new Map<string, PairRow>();
   for (const row of rows) {
-    if (judgeModel && row.judgeModel !== judgeModel && judgeNameOf(row.judgeModel, row.promptVersion) !== judgeModel)
-      continue;
+    if (judgeModel && !isByJudge(row.judgeModel, row.promptVersion, judgeModel)) continue;
     if (!row.abDone || !row.baDone || !modeOf.has(row.interviewA)) continue;
     const key = [row.interviewA, row.interviewB, row.dimension, judgeNameOf(row.judgeModel, row.promptVersion)].join(
       '\u0000',

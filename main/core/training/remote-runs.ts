@@ -47,6 +47,11 @@ export class RemoteRuns {
       return;
     }
     const { launcher, label, login } = found;
+    // The run's trainer as the doors name it, and where it lives on the host (remote-place.ts).
+    const livesAt = (pid: number) => ({
+      runner: `${label} pid ${pid}`,
+      remotePlace: placeOf(login, launcher.runDirOf(id), pid),
+    });
     let settle = (): void => undefined;
     const exited = new Promise<void>((resolve) => (settle = resolve));
     const active: RemoteRun = {
@@ -104,8 +109,7 @@ export class RemoteRuns {
           {
             status: stopping ? 'stopping' : 'running',
             message: stopping ? before.message : null,
-            runner: `${label} pid ${run.pid}`,
-            remotePlace: placeOf(login, launcher.runDirOf(id), run.pid),
+            ...livesAt(run.pid),
             finishedAt: null,
           },
           clock.now(),
@@ -124,8 +128,7 @@ export class RemoteRuns {
           {
             status: 'running',
             message: null,
-            runner: `${label} pid ${run.pid}`,
-            remotePlace: placeOf(login, launcher.runDirOf(id), run.pid),
+            ...livesAt(run.pid),
           },
           clock.now(),
         );
@@ -272,7 +275,7 @@ export class RemoteRuns {
    */
   cancelWithoutHost(id: RunId): boolean {
     const row = this.context.row(id);
-    if (row.target === 'local' || this.hosts?.launcherFor(row.target as HostId)) return false;
+    if (row.target === 'local' || this.hosts?.machineOf(row.target as HostId)) return false;
     this.endCancelled(id, cancelledUnreachedNote(row));
     return true;
   }
