@@ -181,7 +181,7 @@ export class SceneDeduplicator {
   private readonly threshold: number;
   readonly shingleSize: number;
   private readonly exhaustive: boolean;
-  private readonly kept: { index: number; shingles: Uint32Array }[] = [];
+  private readonly kept: { index: number; shingles: Uint32Array; bands: Int32Array }[] = [];
   private readonly buckets = new Map<number, number[]>();
   private count = 0;
 
@@ -198,6 +198,24 @@ export class SceneDeduplicator {
   /** Scenes added so far. */
   get size(): number {
     return this.count;
+  }
+
+  /**
+   * Forgets every scene added after the first `size`, as if they had never been added (a write that
+   * stored them was rolled back). The next scene added gets index `size`.
+   */
+  truncate(size: number): void {
+    for (let last = this.kept.at(-1); last !== undefined && last.index >= size; last = this.kept.at(-1)) {
+      this.kept.pop();
+      // Added last, so last in each of its buckets.
+      if (!this.exhaustive)
+        for (const key of last.bands) {
+          const list = this.buckets.get(key)!;
+          list.pop();
+          if (list.length === 0) this.buckets.delete(key);
+        }
+    }
+    this.count = Math.min(this.count, size);
   }
 
   /**
@@ -244,7 +262,7 @@ export class SceneDeduplicator {
     }
     if (best !== -1) return { index, duplicateOf: this.kept[best]?.index ?? null, similarity: bestSim };
     const k = this.kept.length;
-    this.kept.push({ index, shingles });
+    this.kept.push({ index, shingles, bands });
     if (!this.exhaustive) {
       for (const key of bands) {
         const list = this.buckets.get(key);

@@ -83,6 +83,33 @@ describe('near-duplicate scenes', () => {
     expect(() => new SceneDeduplicator({ threshold: 0 })).toThrow(/threshold/);
   });
 
+  it.each([0.7, 0.3])(
+    'forgets what truncate() takes back, at threshold %s: as if those scenes were never added',
+    (threshold) => {
+      const [a, b, c] = makeScenes(3, 11);
+      const edited = (scene: { location: string; background: string }) => ({
+        ...scene,
+        background: scene.background.replace(/^\S+/, 'changed'),
+      });
+      const dd = new SceneDeduplicator({ threshold });
+      dd.add(a!);
+      dd.add(b!);
+      dd.add(edited(b!)); // a repeat of b: counted, not kept
+      dd.add(c!);
+      expect(dd.add(edited(c!)).duplicateOf).toBe(3);
+      dd.truncate(2);
+      expect(dd.size).toBe(2);
+      // c is forgotten (its repeat is new again and takes index 2); b and a stay.
+      expect(dd.add(edited(c!))).toMatchObject({ index: 2, duplicateOf: null });
+      expect(dd.add(edited(b!)).duplicateOf).toBe(1);
+      expect(dd.add(edited(a!)).duplicateOf).toBe(0);
+      dd.truncate(0);
+      expect(dd.add(edited(a!))).toMatchObject({ index: 0, duplicateOf: null });
+      dd.truncate(5); // past the end: nothing to forget
+      expect(dd.size).toBe(1);
+    },
+  );
+
   it('reports exact similarities, a pair exactly at the threshold included, whatever the threshold', () => {
     // Scenes over a small vocabulary, so pairs fall at every similarity; checked exhaustively
     // (thresholds below 0.5) against the Jaccard of their shingles counted here.

@@ -27,6 +27,21 @@ function open() {
   return { db, commits, onDisk };
 }
 
+/** Savepoints the batch opened since (each guarded write runs in one through `db.transaction`). */
+function countSavepoints(db: Database.Database): () => number {
+  const transaction = db.transaction.bind(db);
+  let opened = 0;
+  const outer = db.inTransaction;
+  db.transaction = ((fn: (...args: unknown[]) => unknown) => {
+    const tx = transaction(fn);
+    return Object.assign((...args: unknown[]) => {
+      if (db.inTransaction !== outer) opened++;
+      return tx(...args);
+    }, tx);
+  }) as typeof db.transaction;
+  return () => opened;
+}
+
 describe('WriteBatch', () => {
   it('commits writes asked for together in one transaction, in order, each settled once it is on disk', async () => {
     const { db, commits, onDisk } = open();
@@ -61,6 +76,76 @@ describe('WriteBatch', () => {
     await expect(failing).rejects.toThrow(/UNIQUE/);
     await Promise.all([first, last]);
     expect(onDisk()).toEqual(['a', 'b']);
+  });
+
+  it('runs writes bare; when one throws, runs them all again each in a savepoint, after calling every undone, last first', async () => {
+    const { db, commits, onDisk } = open();
+    const batch = new WriteBatch(db, { windowMs: 20 });
+    const savepoints = countSavepoints(db);
+    const log: string[] = [];
+    const insert = (id: string) => () => {
+      log.push(`run ${id}`);
+      db.prepare('INSERT INTO items (id) VALUES (?)').run(id);
+      return id;
+    };
+    const undone = (id: string) => () => log.push(`undone ${id}`);
+    await Promise.all([batch.write(insert('a'), 20, undone('a')), batch.write(insert('b'), 20, undone('b'))]);
+    expect(savepoints()).toBe(0);
+    log.length = 0;
+
+    const before = commits();
+    const first = batch.write(insert('c'), 20, undone('c'));
+    const failing = batch.write(
+      () => {
+        insert('half')();
+        insert('a')(); // a duplicate key
+      },
+      20,
+      undone('failing'),
+    );
+    const last = batch.write(insert('d'), 20, undone('d'));
+    await expect(failing).rejects.toThrow(/UNIQUE/);
+    expect(await Promise.all([first, last])).toEqual(['c', 'd']);
+    expect(onDisk()).toEqual(['a', 'b', 'c', 'd']);
+    expect(commits()).toBe(before + 1);
+    expect(savepoints()).toBe(3);
+    expect(log).toEqual([
+      // bare: the third write is never reached
+      'run c',
+      'run half',
+      'run a',
+      'undone failing',
+      'undone c',
+      // again, each in a savepoint: the failing write is undone alone
+      'run c',
+      'run half',
+      'run a',
+      'undone failing',
+      'run d',
+    ]);
+  });
+
+  it("calls every write's undone and rejects them all when the commit fails", async () => {
+    const { db, onDisk } = open();
+    // Checked at commit: a row pointing at no item passes its statement and fails the COMMIT.
+    db.exec('CREATE TABLE notes (item TEXT REFERENCES items (id) DEFERRABLE INITIALLY DEFERRED)');
+    db.pragma('foreign_keys = ON');
+    const batch = new WriteBatch(db, { windowMs: 20 });
+    const undone: string[] = [];
+    const ok = batch.write(
+      () => db.prepare("INSERT INTO items (id) VALUES ('a')").run(),
+      20,
+      () => undone.push('ok'),
+    );
+    const dangling = batch.write(
+      () => db.prepare("INSERT INTO notes (item) VALUES ('nowhere')").run(),
+      20,
+      () => undone.push('dangling'),
+    );
+    await expect(ok).rejects.toThrow(/FOREIGN KEY/);
+    await expect(dangling).rejects.toThrow(/FOREIGN KEY/);
+    expect(undone).toEqual(['dangling', 'ok']);
+    expect(onDisk()).toEqual([]);
   });
 
   it('commits on the next turn when a write cannot wait, taking the waiting writes with it', async () => {

@@ -145,42 +145,49 @@ export class GenerationKind implements JobKind {
         }
         // The scenes this answer added, for the event (a write that rolls back adds none).
         const added: SceneId[] = [];
-        await this.engine.writes.write(() => {
-          let room = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
-          // Each kept scene's experience item is planned with it: a crash leaves both or neither, and
-          // the scheduler can send it while other scene calls are still out.
-          const experiences: ReturnType<typeof experienceItem>[] = [];
-          added.length = 0;
-          parsed.items.forEach((scene, ordinal) => {
-            if (room <= 0) return;
-            const verdict = dedupe?.add(scene);
-            if (verdict && verdict.duplicateOf !== null) return;
-            const sceneId = this.newId() as SceneId;
-            added.push(sceneId);
-            experiences.push(experienceItem(this.newId(), sceneId));
-            this.dataset.insertScene(
-              {
-                id: sceneId,
-                characterId: ctx.character.id,
-                jobId: ctx.id,
-                itemId,
-                ordinal,
-                chunkId: (input.chunkId ?? null) as Chunk['id'] | null,
-                protective: false,
-                limit: null,
-                ...scene,
-                callId,
-                promptVersion: prompt.version,
-                dedupeSignature: verdict && encodeSignature(verdict.signature, dedupe?.shingleSize),
-              },
-              now,
-            );
-            room--;
-          });
-          this.jobs.items.planItems(ctx.id, experiences, now);
-          this.jobs.items.completeItem(itemId, callId, now, unreadNote(parsed));
-          // Committed on the next turn: the experiences it planned cannot be sent before.
-        }, 0);
+        // Scenes the deduplicator knew before this write's last run: it forgets this write's if undone.
+        let known = 0;
+        await this.engine.writes.write(
+          () => {
+            known = dedupe?.size ?? 0;
+            let room = ctx.settings.targetScenes - this.dataset.countCharacterScenes(ctx.character.id, false);
+            // Each kept scene's experience item is planned with it: a crash leaves both or neither, and
+            // the scheduler can send it while other scene calls are still out.
+            const experiences: ReturnType<typeof experienceItem>[] = [];
+            added.length = 0;
+            parsed.items.forEach((scene, ordinal) => {
+              if (room <= 0) return;
+              const verdict = dedupe?.add(scene);
+              if (verdict && verdict.duplicateOf !== null) return;
+              const sceneId = this.newId() as SceneId;
+              added.push(sceneId);
+              experiences.push(experienceItem(this.newId(), sceneId));
+              this.dataset.insertScene(
+                {
+                  id: sceneId,
+                  characterId: ctx.character.id,
+                  jobId: ctx.id,
+                  itemId,
+                  ordinal,
+                  chunkId: (input.chunkId ?? null) as Chunk['id'] | null,
+                  protective: false,
+                  limit: null,
+                  ...scene,
+                  callId,
+                  promptVersion: prompt.version,
+                  dedupeSignature: verdict && encodeSignature(verdict.signature, dedupe?.shingleSize),
+                },
+                now,
+              );
+              room--;
+            });
+            this.jobs.items.planItems(ctx.id, experiences, now);
+            this.jobs.items.completeItem(itemId, callId, now, unreadNote(parsed));
+            // Committed on the next turn: the experiences it planned cannot be sent before.
+          },
+          0,
+          () => dedupe?.truncate(known),
+        );
         emitDatasetChanged(this.events, ctx.character.id, added);
       } else {
         const experience = readExperience(result.text, result.finishReason, structured, {
