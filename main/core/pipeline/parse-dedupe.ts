@@ -35,15 +35,6 @@ const HASHES = 64;
 const BANDS = 16;
 const ROWS = HASHES / BANDS;
 
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /** murmur3's finaliser: a cheap, well-mixed 32-bit hash of x under `seed`. */
 function mix(x: number, seed: number): number {
   let h = (x ^ seed) >>> 0;
@@ -57,15 +48,33 @@ function mix(x: number, seed: number): number {
 
 const SEEDS = Array.from({ length: HASHES }, (_, i) => mix(i + 1, 0x9e3779b9));
 
+/** Text holding nothing but ASCII (U+0000–U+007F). */
+const ASCII = /^[\0-\x7f]*$/;
+
 export function normalizedWords(text: string): string[] {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+  // ASCII has no marks nor compatibility forms to decompose: the same words without the Unicode pass.
+  const folded = ASCII.test(text)
+    ? text.toLowerCase().replace(/[^a-z0-9]+/g, ' ')
+    : text
+        .normalize('NFKD')
+        .replace(/\p{M}+/gu, '')
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}]+/gu, ' ');
+  return folded
     .trim()
     .split(' ')
     .filter((w) => w !== '');
+}
+
+/** fnv1a of `words[from]` to `words[to - 1]` joined by single spaces, without joining them. */
+function fnv1aWords(words: readonly string[], from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let w = from; w < to; w++) {
+    if (w > from) h = Math.imul(h ^ 0x20, 0x01000193);
+    const word = words[w]!;
+    for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193);
+  }
+  return h >>> 0;
 }
 
 /** Sorted, distinct 32-bit hashes of the scene's word shingles. */
@@ -73,9 +82,9 @@ export function sceneShingles(scene: SceneLike, shingleSize = 3): Uint32Array {
   const words = normalizedWords(`${scene.location} ${scene.background}`);
   const set = new Set<number>();
   if (words.length < shingleSize) {
-    if (words.length > 0) set.add(fnv1a(words.join(' ')));
+    if (words.length > 0) set.add(fnv1aWords(words, 0, words.length));
   } else {
-    for (let i = 0; i + shingleSize <= words.length; i++) set.add(fnv1a(words.slice(i, i + shingleSize).join(' ')));
+    for (let i = 0; i + shingleSize <= words.length; i++) set.add(fnv1aWords(words, i, i + shingleSize));
   }
   return Uint32Array.from(set).sort();
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SceneDeduplicator, findNearDuplicateScenes, sceneShingles } from '../../../main/core/pipeline/parse';
-import { decodeSignature, encodeSignature, sceneSignature } from '../../../main/core/pipeline/parse-dedupe';
+import {
+  decodeSignature,
+  encodeSignature,
+  normalizedWords,
+  sceneSignature,
+} from '../../../main/core/pipeline/parse-dedupe';
 import { cpuMsOf } from '../../support/ceilings';
 
 /** Deterministic generator of distinct scenes: random sentences over a large vocabulary. */
@@ -109,6 +114,36 @@ describe('near-duplicate scenes', () => {
       expect(dd.size).toBe(1);
     },
   );
+
+  it('hashes a scene as stored signatures were hashed, ASCII text or not (values of the first version)', () => {
+    // Signatures are stored with scenes: a change in the words or hashes would make every stored one
+    // silently different from what the same text gives now.
+    const ascii = sceneSignature({
+      location: 'Bonn, the Beethoven house',
+      background: "Ludwig (aged 12) plays Bach's Well-Tempered Clavier for Neefe; 3 guests listen_quietly.",
+    });
+    expect([...ascii.bands.slice(0, 3)]).toEqual([-1414941543, 337977258, 1434462848]);
+    expect([...ascii.shingles.slice(0, 3)]).toEqual([204598220, 707231948, 1215547675]);
+    const accented = sceneSignature({
+      location: 'Wien — Theater an der Wien',
+      background:
+        'Première of Fidelio: the audience, mostly French officers, is cold. Beethoven fumes; ﬁne ligature, café, naïve.',
+    });
+    expect([...accented.bands.slice(0, 3)]).toEqual([929908393, 167883315, -588779158]);
+    expect([...accented.shingles.slice(0, 3)]).toEqual([79269386, 172825814, 893773574]);
+    expect(normalizedWords('Première: ﬁne CAFÉ, naïve_x 42')).toEqual(['premiere', 'fine', 'cafe', 'naive', 'x', '42']);
+    expect(normalizedWords("Bach's WELL-tempered, 3 guests_x")).toEqual([
+      'bach',
+      's',
+      'well',
+      'tempered',
+      '3',
+      'guests',
+      'x',
+    ]);
+    expect(sceneSignature({ location: 'x', background: '' }).shingles).toEqual(new Uint32Array([4245442695]));
+    expect(sceneSignature({ location: 'A room', background: 'Ü' }).shingles).toEqual(new Uint32Array([3720654184]));
+  });
 
   it('reports exact similarities, a pair exactly at the threshold included, whatever the threshold', () => {
     // Scenes over a small vocabulary, so pairs fall at every similarity; checked exhaustively
