@@ -40,11 +40,16 @@ export interface Http1Request {
  * Lifecycle: one pool per owner (a provider instance). A connection whose answer ended cleanly goes
  * back to the pool, unref'd, and closes after `idleSocketMs` unused, below the 5 s after which Node
  * servers (and most others) drop an idle keep-alive connection, so a request rarely meets one the
- * server has just closed; a connection the server closes while idle leaves the pool. `close()`
- * closes the idle ones.
+ * server has just closed; a connection the server closes while idle leaves the pool. One timer of
+ * the pool's (unref'd) closes the connections idle too long, set while any is idle: a timer per
+ * connection, set and cleared on every request, cost more than the rest of the pool's work.
+ * `close()` closes the idle ones.
  */
 export class Http1Pool {
+  /** By origin; within each, the longest idle first (a request takes the last, the most recently used). */
   private readonly idle = new Map<string, Connection[]>();
+  /** The sweep of idle connections, while any is idle. */
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly options: {
@@ -109,13 +114,17 @@ export class Http1Pool {
   close(): void {
     for (const connections of this.idle.values()) for (const connection of connections) connection.socket.destroy();
     this.idle.clear();
+    this.sweep();
+  }
+
+  private get idleSocketMs(): number {
+    return this.options.idleSocketMs ?? 4_000;
   }
 
   private takeIdle(key: string): Connection | undefined {
     const connections = this.idle.get(key);
     while (connections && connections.length > 0) {
       const connection = connections.pop()!;
-      connection.socket.setTimeout(0);
       if (!connection.socket.destroyed && connection.socket.readyState === 'open') return connection;
       connection.socket.destroy();
     }
@@ -125,19 +134,42 @@ export class Http1Pool {
   private putIdle(connection: Connection): void {
     const connections = this.idle.get(connection.key) ?? [];
     this.idle.set(connection.key, connections);
+    connection.idleSince = performance.now();
     connections.push(connection);
-    connection.socket.setTimeout(this.options.idleSocketMs ?? 4_000);
     connection.socket.unref();
+    if (this.sweeper === null) this.arm(this.idleSocketMs);
+  }
+
+  private arm(ms: number): void {
+    this.sweeper = setTimeout(() => this.sweep(), ms);
+    this.sweeper.unref();
+  }
+
+  /** Closes the connections idle for `idleSocketMs` or more, and sets the timer for the next one due. */
+  private sweep(): void {
+    if (this.sweeper !== null) clearTimeout(this.sweeper);
+    this.sweeper = null;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [key, connections] of this.idle) {
+      let expired = 0;
+      while (expired < connections.length && now - connections[expired]!.idleSince >= this.idleSocketMs) expired++;
+      for (const connection of connections.splice(0, expired)) connection.socket.destroy();
+      if (connections.length === 0) this.idle.delete(key);
+      else next = Math.min(next, connections[0]!.idleSince + this.idleSocketMs);
+    }
+    if (next !== Infinity) this.arm(Math.max(1, next - now));
   }
 
   /**
    * A new connection, its listeners set once for its life: while an exchange is on, they pass
    * what comes to it; while the connection is idle in the pool, anything (the server closing it,
-   * bytes sent unasked, an error, `idleSocketMs` without activity) takes it out and closes it.
+   * bytes sent unasked, an error) takes it out and closes it, as the pool's sweep does once it has
+   * been idle for `idleSocketMs`.
    * Listeners set and removed per request cost as much as reading the answer.
    */
   private connect(key: string, host: string, port: number, secure: boolean): Connection {
-    const connection: Connection = { key, socket: null as unknown as net.Socket, exchange: null };
+    const connection: Connection = { key, socket: null as unknown as net.Socket, exchange: null, idleSince: 0 };
     const drop = (): void => {
       const connections = this.idle.get(key);
       const at = connections ? connections.indexOf(connection) : -1;
@@ -173,10 +205,6 @@ export class Http1Pool {
     if (secure) socket.on('data', bytes);
     socket.on('error', (error: Error) => (connection.exchange ? connection.exchange.failed(error) : drop()));
     socket.on('close', () => (connection.exchange ? connection.exchange.closed() : drop()));
-    // Unused for `idleSocketMs` while idle (the timer runs only then: see putIdle): closed.
-    socket.on('timeout', () => {
-      if (!connection.exchange) drop();
-    });
     socket.setNoDelay(true);
     return connection;
   }
@@ -190,6 +218,8 @@ interface Connection {
   key: string;
   socket: net.Socket;
   exchange: Exchange | null;
+  /** When it last went back to the pool (performance.now() ms). */
+  idleSince: number;
 }
 
 /** Where a connection passes what comes while a request is answered. */
