@@ -28,12 +28,15 @@ export function recordedPlace(row: Pick<TrainingRunRow, 'remote_place'>): Remote
 }
 
 /**
- * The note on a run cancelled in the studio only, its host gone from the settings: the studio did not
- * reach the machine, so the trainer may still run there; where and how to stop it by hand.
+ * The note on a run cancelled in the studio only: the studio did not reach the machine (`why`: its
+ * host was deleted from the settings, unless said otherwise), so the trainer may still run there;
+ * where and how to stop it by hand.
  */
-export function cancelledUnreachedNote(row: Pick<TrainingRunRow, 'id' | 'remote_place' | 'runner'>): string {
-  const head =
-    'Cancelled in the studio only: the SSH host of this run was deleted, so the studio could not reach the machine, and the trainer may still be running there.';
+export function cancelledUnreachedNote(
+  row: Pick<TrainingRunRow, 'id' | 'remote_place' | 'runner'>,
+  why = 'the SSH host of this run was deleted, so the studio could not reach the machine',
+): string {
+  const head = `Cancelled in the studio only: ${why}, and the trainer may still be running there.`;
   const kept = 'Its logs and anything already brought home are kept.';
   const place = recordedPlace(row);
   if (!place) {

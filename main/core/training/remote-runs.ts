@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import path, { posix } from 'node:path';
 import type { HostId, RunId, RunStatus } from '../../../common/contract';
-import type { StopRequest } from '../../store/training-repo';
-import { StudioFailure } from '../errors';
 import { TrainerLaunchError } from '../trainer/python-env';
 import { shellQuote, type SshTrainerLauncher } from '../trainer/ssh-launcher';
 import type { TrainerExit } from '../trainer/supervision';
@@ -11,7 +9,7 @@ import type { RemoteHosts } from './host-service';
 import type { RunContext } from './run-context';
 import { trainerJobFor } from './run-config';
 import type { RunMirror } from './run-mirror';
-import { cancelledUnreachedNote, placeOf } from './remote-place';
+import { placeOf } from './remote-place';
 
 /**
  * Runs on SSH hosts, driven in the background (uploading and pip can take minutes): `start` uploads
@@ -166,121 +164,6 @@ export class RemoteRuns {
   }
 
   /**
-   * Stops or cancels a live run on an SSH host that this process does not follow (a terminal's
-   * `train stop` beside `serve`, the Train tab for a run the CLI started, or either after a studio
-   * restart). The request is recorded on the run first: a process that follows it (serve, the app)
-   * takes it within a second (stop-requests.ts) and acts as its own button would, checkpoint
-   * download included. When none has taken it after `handshakeMs`, this process acts on the host
-   * itself over SSH: a stop writes the run's STOP file and then follows the run from here (as
-   * `attach` does), so it ends `stopped` with its checkpoint brought home, or `interrupted` with the
-   * reason if the host is lost meanwhile (await `active.exited` for that); a cancel kills it and
-   * records the run cancelled. A host that cannot be reached changes nothing, unless the run was
-   * already `stopping` (asked earlier, with nobody left to see it through): that run is settled
-   * `interrupted` with the reason, never left stopping; so is a run asked to stop whose host is gone
-   * from the settings. A cancel whose host is gone ends the run `cancelled` here only, with a note
-   * saying the trainer may still run there and how to stop it by hand (cancelWithoutHost).
-   */
-  async askUnfollowed(id: RunId, request: StopRequest, handshakeMs = HANDSHAKE_MS): Promise<boolean> {
-    const { repo, clock } = this.context;
-    const row = this.context.row(id);
-    const found = this.hosts?.launcherFor(row.target as HostId) ?? null;
-    if (!found && request === 'stop') {
-      // Nobody can reach it to see the stop through: a resting state that says why and what to do.
-      repo.update(
-        id,
-        {
-          status: 'interrupted',
-          message:
-            'The SSH host of this run was deleted, so nothing could see the stop through. Add the host again in Settings → Hosts and resume to re-attach to the run, or cancel it.',
-          runner: null,
-          stopRequest: null,
-        },
-        clock.now(),
-      );
-      this.context.changed(id, true);
-      return true;
-    }
-    if (!found) return this.cancelWithoutHost(id);
-    const { launcher, label } = found;
-    const asking =
-      request === 'stop'
-        ? `Stopping: asked the run on ${label} to save a checkpoint and stop…`
-        : `Cancelling the run on ${label}…`;
-    repo.update(
-      id,
-      request === 'stop'
-        ? { status: 'stopping', message: asking, stopRequest: 'stop' }
-        : { message: asking, stopRequest: 'cancel' },
-      clock.now(),
-    );
-    this.context.changed(id, true);
-    if (await takenWithin(() => repo.get(id)?.stop_request !== request, handshakeMs)) return true;
-    try {
-      if (request === 'stop') await launcher.stopUnfollowed(id);
-      else await launcher.killUnfollowed(id);
-    } catch (error) {
-      // Said inside a sentence of ours: its own full stop would double ours.
-      const reason = (error as Error).message.replace(/\.+$/, '');
-      if (row.status === 'stopping') {
-        // Asked to stop before, and nobody can see it through: a resting state that says why, not `stopping` for ever.
-        repo.update(
-          id,
-          {
-            status: 'interrupted',
-            message: `Could not reach ${label} to see the stop through: ${reason}. The run may have stopped there or still be running: resume to re-attach to it, or to restart it from its last checkpoint.`,
-            runner: null,
-            stopRequest: null,
-          },
-          clock.now(),
-        );
-        this.context.changed(id, true);
-        return true;
-      }
-      // As it was before the request: nothing happened on the host.
-      repo.update(id, { status: row.status, message: row.message, stopRequest: null }, clock.now());
-      this.context.changed(id, true);
-      throw new StudioFailure(
-        'unavailable',
-        `Could not reach ${label} to ${request} the run: ${reason}. Nothing was changed there.`,
-      );
-    } finally {
-      await detachWithin(launcher);
-    }
-    if (request === 'stop') {
-      repo.update(id, { stopRequest: null, message: asking }, clock.now());
-      // Followed from here until the trainer has saved its checkpoint and exited.
-      this.launch(id, 'attach');
-      return true;
-    }
-    this.endCancelled(id, `Cancelled on ${label}; nothing was saved beyond the last checkpoint there.`);
-    return true;
-  }
-
-  /** Ends the run `cancelled` with `message`, released by any runner, and tells the doors. */
-  private endCancelled(id: RunId, message: string): void {
-    const { repo, clock } = this.context;
-    repo.update(
-      id,
-      { status: 'cancelled', message, runner: null, stopRequest: null, finishedAt: clock.now() },
-      clock.now(),
-    );
-    this.context.changed(id, true);
-  }
-
-  /**
-   * Cancels a run whose SSH host is gone from the settings, in the studio only: nothing can reach
-   * the machine, so the run's note says the trainer may still be running there and where to stop it
-   * by hand (remote-place.ts). Its logs and fetched files stay. False when the run is local or its
-   * host still exists.
-   */
-  cancelWithoutHost(id: RunId): boolean {
-    const row = this.context.row(id);
-    if (row.target === 'local' || this.hosts?.machineOf(row.target as HostId)) return false;
-    this.endCancelled(id, cancelledUnreachedNote(row));
-    return true;
-  }
-
-  /**
    * Stops following every remote run and closes their connections; they go on training on their
    * hosts and stay `running` here, so the next studio start re-attaches to them.
    */
@@ -353,24 +236,11 @@ function remotePathOf(localPath: string, localRunDir: string, remoteRunDir: stri
  * Detaches, waiting at most `ms` for the follow loop: an SSH request in flight when the connection
  * is closed may never be answered, and the studio must still close. Milliseconds.
  */
-async function detachWithin(launcher: SshTrainerLauncher, ms = 3_000): Promise<void> {
+export async function detachWithin(launcher: SshTrainerLauncher, ms = 3_000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
   await Promise.race([launcher.detach(), timeout]);
   clearTimeout(timer);
-}
-
-/** How long a request waits for a process that follows the run to take it (it looks every second). */
-const HANDSHAKE_MS = 2_500;
-
-/** Whether `taken()` comes true within `ms`, looked at every 100 ms. */
-async function takenWithin(taken: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (taken()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return taken();
 }
 
 /** Whether the run's detached process (its recorded pid) still lives on the host. */

@@ -1,6 +1,6 @@
 import type { RunId } from '../../../common/contract';
 import { StudioFailure } from '../errors';
-import type { RemoteRuns } from './remote-runs';
+import type { UnfollowedRemoteRuns } from './remote-unfollowed';
 import type { RunContext } from './run-context';
 import { LIVE, type StopRequests } from './stop-requests';
 import type { TrainingExports } from './training-exports';
@@ -16,7 +16,8 @@ export class RunControl {
     private readonly context: RunContext,
     private readonly exports: TrainingExports,
     private readonly requests: StopRequests,
-    private readonly remote: RemoteRuns,
+    /** Runs on SSH hosts that this process does not follow. */
+    private readonly remote: UnfollowedRemoteRuns,
   ) {}
 
   /** Asks the run's trainer to save a checkpoint and stop (resumable); the run shows `stopping` until it has. */
@@ -76,8 +77,9 @@ export class RunControl {
     } else if (LIVE.includes(row.status) && row.target !== 'local' && (await this.remote.askUnfollowed(id, 'cancel'))) {
       // On an SSH host: asked of the process that follows it, else cancelled there over SSH from here
       // (or here only, with a note saying where to stop it, when its host was deleted).
-    } else if (row.status === 'interrupted' && this.remote.cancelWithoutHost(id)) {
-      // Interrupted because its host was deleted: it may train on there; its note says where.
+    } else if (row.status === 'interrupted' && (await this.remote.cancelInterrupted(id))) {
+      // On an SSH host, where its trainer may still run: killed there if it does (or, the host
+      // deleted or out of reach, a note says where to stop it by hand).
     } else if (['stopped', 'interrupted', 'failed', 'queued'].includes(row.status)) {
       this.context.repo.update(
         id,

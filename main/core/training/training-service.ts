@@ -34,6 +34,7 @@ import { ChatPreparation } from './chat-preparation';
 import { LocalRuns } from './local-runs';
 import { LocalPython } from './local-python';
 import { RemoteRuns } from './remote-runs';
+import { UnfollowedRemoteRuns } from './remote-unfollowed';
 import type { RunContext } from './run-context';
 import { baseModelProblemFor, checkTrainingConfig, readStoredConfig } from './run-config';
 import { RunControl } from './run-control';
@@ -122,7 +123,8 @@ export class TrainingService {
     this.mirror = new RunMirror(context, this.exports);
     this.local = new LocalRuns(context, this.mirror, this.exports, options);
     this.remoteRuns = new RemoteRuns(context, this.mirror, remote);
-    this.control = new RunControl(context, this.exports, this.requests, this.remoteRuns);
+    const unfollowed = new UnfollowedRemoteRuns(context, remote, (id) => this.remoteRuns.launch(id, 'attach'));
+    this.control = new RunControl(context, this.exports, this.requests, unfollowed);
     this.chat = new ChatPreparation(
       context,
       this.exports,

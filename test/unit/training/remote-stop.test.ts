@@ -268,6 +268,47 @@ describe('a live run whose SSH host is deleted', () => {
     expect(alive(remotePid(id))).toBe(true);
   }, 150_000);
 
+  it('is cancelled there once its host is added again, without a resume: cancel kills its trainer', async () => {
+    const id = await orphanedRun();
+    const screen = openStudio('web');
+    try {
+      await waitFor('the run interrupted', () => (screen.training.get(id).status === 'interrupted' ? true : undefined));
+      host = await trustedTestHost(screen, sshd, { python: venvPython, remoteRoot });
+      expect(alive(remotePid(id))).toBe(true);
+      const cancelled = await call(screen, 'training/cancel', { id });
+      expect(cancelled.status).toBe('cancelled');
+      expect(cancelled.message).toBe(
+        'Cancelled on lab-gpu: its trainer was still running there and is stopped; nothing was saved beyond the last checkpoint there.',
+      );
+      await waitFor('the trainer killed', () => (alive(remotePid(id)) ? undefined : true), 10_000);
+    } finally {
+      await screen.shutdown();
+    }
+  }, 150_000);
+
+  it('is cancelled here with the way to stop it by hand when its host, added again, cannot be reached', async () => {
+    const id = await orphanedRun();
+    const screen = openStudio('web');
+    try {
+      await waitFor('the run interrupted', () => (screen.training.get(id).status === 'interrupted' ? true : undefined));
+      host = await trustedTestHost(screen, sshd, { python: venvPython, remoteRoot });
+      await resaveHost(screen, host, { port: 1 });
+      const cancelled = await call(screen, 'training/cancel', { id });
+      expect(cancelled.status).toBe('cancelled');
+      expect(cancelled.message).toMatch(
+        /^Cancelled in the studio only: the studio could not reach lab-gpu \(.+\), and the trainer may still be running there\./,
+      );
+      expect(cancelled.message).toContain(
+        `ssh -p ${sshd.port} ${sshd.username}@${sshd.host} 'kill -- -${remotePid(id)}'`,
+      );
+      expect(alive(remotePid(id))).toBe(true);
+    } finally {
+      // The next tests' runs need the host as it was.
+      await resaveHost(screen, host, {});
+      await screen.shutdown();
+    }
+  }, 150_000);
+
   it('is reached again once its host is added again: resumed, it re-attaches, and cancel stops it there', async () => {
     const id = await orphanedRun();
     const screen = openStudio('web');
