@@ -63,6 +63,11 @@ export class SearchMerges {
     this.set(0);
   }
 
+  /** Sets automerge back to what `automerge()` read before a `hold`. Inside the caller's transaction. */
+  restore(automerge: number): void {
+    this.set(automerge);
+  }
+
   /** Gives merging back to FTS5's commits when no import is copying. Inside the caller's transaction. */
   releaseIfIdle(): void {
     const copying = this.db.prepare('SELECT 1 FROM dataset_imports WHERE copying = 1 LIMIT 1').get();
@@ -109,8 +114,10 @@ export class SearchMerges {
     return nextMergeInputPages(decodeStructure(record), USERMERGE);
   }
 
-  private set(automerge: 0 | typeof NORMAL_AUTOMERGE): void {
+  private set(automerge: number): void {
     // In the SQL, not bound: FTS5 takes only an integer value, and a JS number binds as a real.
-    this.db.prepare(`INSERT INTO scene_search (scene_search, rank) VALUES ('automerge', ${automerge})`).run();
+    this.db
+      .prepare(`INSERT INTO scene_search (scene_search, rank) VALUES ('automerge', ${Math.trunc(automerge)})`)
+      .run();
   }
 }

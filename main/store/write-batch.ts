@@ -1,5 +1,9 @@
 import type { Db } from './database';
 import { deferringSearchRows, indexPendingSearchRows } from './search-deferral';
+import { SearchMerges } from './search-merges';
+
+/** The merge steps of the search index one turn of the loop runs (search-merges.ts), in ms. */
+const MERGE_SLICE_MS = 10;
 
 /** How long the batch stays idle before the search rows its writes left noted are written (search-deferral.ts). */
 const SEARCH_ROWS_IDLE_MS = 1_000;
@@ -61,6 +65,8 @@ export class WriteBatch {
   private readonly sliceMs: number;
   /** Whether its writes defer their search rows (search-deferral.ts): the studio's database only. */
   private readonly deferSearchRows: boolean;
+  /** The search index's merges, run after the rows the batch writes (`deferSearchRows` only). */
+  private readonly merges: SearchMerges;
 
   constructor(
     private readonly db: Db,
@@ -69,6 +75,7 @@ export class WriteBatch {
     this.windowMs = options.windowMs;
     this.sliceMs = options.sliceMs ?? 10;
     this.deferSearchRows = options.deferSearchRows ?? false;
+    this.merges = new SearchMerges(db);
     // Rows noted by a process that stopped before writing them (or is still writing: then it, or
     // the next search, writes them).
     if (this.deferSearchRows) this.indexSearchRows();
@@ -84,6 +91,9 @@ export class WriteBatch {
   flush(): void {
     this.cancel?.();
     this.cancel = null;
+    // Merges left are no one's debt: the next rows written arm them again.
+    if (this.merging !== null) clearImmediate(this.merging);
+    this.merging = null;
     this.commit(Infinity);
     if (this.deferSearchRows) this.indexSearchRows();
   }
@@ -105,6 +115,7 @@ export class WriteBatch {
     let guarded = false;
     let workFailed = false;
     let pending = 0;
+    let wrote = false;
     const writes = (): void => {
       outcomes.length = 0;
       // The writes already taken (when they run again), then more while the slice lasts.
@@ -136,7 +147,7 @@ export class WriteBatch {
     for (;;) {
       try {
         this.db.transaction(() => {
-          if (this.deferSearchRows) pending = deferringSearchRows(this.db, writes).pending;
+          if (this.deferSearchRows) ({ pending, wrote } = deferringSearchRows(this.db, writes));
           else writes();
         })();
         break;
@@ -153,6 +164,7 @@ export class WriteBatch {
       }
     }
     if (pending > 0) this.armSearchRows();
+    if (wrote) this.armMerges();
     batch.forEach(({ resolve, reject }, i) => {
       const { ok, value } = outcomes[i]!;
       if (ok) resolve(value as never);
@@ -176,10 +188,31 @@ export class WriteBatch {
     if (this.searchRowsTimer) clearTimeout(this.searchRowsTimer);
     this.searchRowsTimer = null;
     try {
-      indexPendingSearchRows(this.db);
+      if (indexPendingSearchRows(this.db)) this.armMerges();
     } catch {
       // The database closed under the timer, or is busy: the next search or open writes them.
     }
+  }
+
+  private merging: NodeJS.Immediate | null = null;
+
+  /**
+   * Merges the search index's segments that the search rows' writes left unmerged
+   * (search-deferral.ts): `MERGE_SLICE_MS` of merge steps a turn of the loop, until none is left.
+   */
+  private armMerges(): void {
+    if (this.merging !== null) return;
+    this.merging = setImmediate(() => {
+      this.merging = null;
+      let more = false;
+      try {
+        more = this.merges.mergeSlice(MERGE_SLICE_MS);
+      } catch {
+        // The database closed, or another process holds it: the next rows written arm this again.
+      }
+      if (more) this.armMerges();
+    });
+    this.merging.unref();
   }
 
   /** Makes the flush run within `withinMs` (earlier if one is already due sooner). */

@@ -4,7 +4,9 @@ import { openDatabase } from '../../../main/store/database';
 import type { DatasetRepo } from '../../../main/store/dataset-repo';
 import { JobItemsRepo } from '../../../main/store/job-items-repo';
 import { sceneWhere } from '../../../main/store/scene-filter';
+import { decodeStructure } from '../../../main/store/fts5-structure';
 import { PENDING_ROWS } from '../../../main/store/search-deferral';
+import { NORMAL_AUTOMERGE, SearchMerges } from '../../../main/store/search-merges';
 import { WriteBatch } from '../../../main/store/write-batch';
 import { beethovenWithJob, insertLesson } from '../../support/scenes';
 import { call, makeStudio } from '../../support/studio';
@@ -111,6 +113,37 @@ describe('search rows of a group commit', () => {
     expect(indexed()).toBe(PENDING_ROWS);
     expect(noted()).toBe(3);
     expect(row('s-0')?.experience).toBe('A cold room.\na sonata');
+  });
+
+  it('leave the index unmerged in their commit and merge it in steps after it, automerge kept', async () => {
+    const ROUNDS = 6;
+    const segments = () =>
+      decodeStructure(
+        db().prepare('SELECT block FROM scene_search_data WHERE id = 10').pluck().get() as Uint8Array,
+      ).map((level) => level.segments.length);
+    for (let round = 1; round <= ROUNDS; round++) {
+      const written = writes.write(() => {
+        for (let i = 0; i < PENDING_ROWS; i++) {
+          const id = `r${round}-${i}`;
+          insertLesson(dataset, characterId, id as SceneId, { location: `Room ${i}` });
+          // Words of its own: segments of ~16 leaf pages, past the 64 after which FTS5's automerge works.
+          experience(id, `sonata ${round} ` + Array.from({ length: 60 }, (_, k) => `w${round}x${i}x${k}`).join(' '));
+        }
+      });
+      // Committed now, before the loop turns (and before the merge steps it arms, which the next
+      // flush puts off again): the commit's own work only.
+      writes.flush();
+      await written;
+      // One segment more at the first level each commit: FTS5's own automerge (4) would have
+      // merged them into the next level inside the commit that took its writes past 64 pages.
+      expect(segments()).toEqual([round]);
+    }
+    expect(new SearchMerges(db()).automerge()).toBe(NORMAL_AUTOMERGE);
+    // Merged on the loop's next turns, in steps.
+    await vi.waitFor(() => expect(segments()[0] ?? 0).toBe(0));
+    expect(segments().reduce((a, b) => a + b, 0)).toBe(1);
+    expect(await search('sonata')).toHaveLength(ROUNDS * PENDING_ROWS);
+    expect(await search('Room 7')).toHaveLength(ROUNDS);
   });
 
   it('are written once the batch has been idle for a second', async () => {
