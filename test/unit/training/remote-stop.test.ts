@@ -212,6 +212,23 @@ describe('a live run whose SSH host is deleted', () => {
     return id;
   }
 
+  /**
+   * An orphaned run that a window opened after found interrupted, and its machine then added again
+   * in that window (a new host): the run is the new host's, so the studio reaches it again.
+   */
+  async function hostAddedAgain(): Promise<{ id: RunId; screen: Studio }> {
+    const id = await orphanedRun();
+    const screen = openStudio('web');
+    try {
+      await waitFor('the run interrupted', () => (screen.training.get(id).status === 'interrupted' ? true : undefined));
+      host = await trustedTestHost(screen, sshd, { python: venvPython, remoteRoot });
+    } catch (error) {
+      await screen.shutdown();
+      throw error;
+    }
+    return { id, screen };
+  }
+
   it('is named when the host is deleted, which is refused unless forced; train cancel then ends it here, saying where to stop it', async () => {
     const id = await unfollowedRun();
     leftRunning.push(remotePid(id));
@@ -269,11 +286,8 @@ describe('a live run whose SSH host is deleted', () => {
   }, 150_000);
 
   it('is cancelled there once its host is added again, without a resume: cancel kills its trainer', async () => {
-    const id = await orphanedRun();
-    const screen = openStudio('web');
+    const { id, screen } = await hostAddedAgain();
     try {
-      await waitFor('the run interrupted', () => (screen.training.get(id).status === 'interrupted' ? true : undefined));
-      host = await trustedTestHost(screen, sshd, { python: venvPython, remoteRoot });
       expect(alive(remotePid(id))).toBe(true);
       const cancelled = await call(screen, 'training/cancel', { id });
       expect(cancelled.status).toBe('cancelled');
@@ -287,11 +301,8 @@ describe('a live run whose SSH host is deleted', () => {
   }, 150_000);
 
   it('is cancelled here with the way to stop it by hand when its host, added again, cannot be reached', async () => {
-    const id = await orphanedRun();
-    const screen = openStudio('web');
+    const { id, screen } = await hostAddedAgain();
     try {
-      await waitFor('the run interrupted', () => (screen.training.get(id).status === 'interrupted' ? true : undefined));
-      host = await trustedTestHost(screen, sshd, { python: venvPython, remoteRoot });
       await resaveHost(screen, host, { port: 1 });
       const cancelled = await call(screen, 'training/cancel', { id });
       expect(cancelled.status).toBe('cancelled');
@@ -310,12 +321,8 @@ describe('a live run whose SSH host is deleted', () => {
   }, 150_000);
 
   it('is reached again once its host is added again: resumed, it re-attaches, and cancel stops it there', async () => {
-    const id = await orphanedRun();
-    const screen = openStudio('web');
+    const { id, screen } = await hostAddedAgain();
     try {
-      await waitFor('the run interrupted', () => (screen.training.get(id).status === 'interrupted' ? true : undefined));
-      // The same machine added again (a new host): the run is its, so the studio reaches it again.
-      host = await trustedTestHost(screen, sshd, { python: venvPython, remoteRoot });
       expect(screen.training.get(id).config.target).toBe(host.id);
       await call(screen, 'training/resume', { id });
       await waitFor('the run re-attached', () => {
