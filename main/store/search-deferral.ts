@@ -63,11 +63,11 @@ export function indexPendingSearchRows(db: Db): boolean {
 
 /**
  * `writePendingRows` without FTS5's merges in the commit. With its default automerge, FTS5 merges
- * segments when it writes the new one: at 100,000 scenes a commit that wrote 64 rows spent 40–60 ms
- * merging, on the serving thread. The rows are written with automerge held at 0 and made a segment
- * then, then the setting is put back; the merges are left to bounded steps
- * (`SearchMerges.mergeSlice`, which the group commit runs after: write-batch.ts). Inside the
- * caller's transaction.
+ * inside the commit that writes a new segment, each time another 64 leaf pages have been written:
+ * 64 × (levels) pages, ~500 and 30–40 ms at 100,000 scenes (search-merges.ts), on the serving
+ * thread. The rows are written with automerge held at 0 and made a segment then, then the setting
+ * is put back; the merges are left to bounded steps (`SearchMerges.mergeSlice`, which the group
+ * commit runs after: write-batch.ts). Inside the caller's transaction.
  */
 function writeUnmerged(db: Db, condition: string): void {
   const merges = new SearchMerges(db);

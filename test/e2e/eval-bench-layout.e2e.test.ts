@@ -305,6 +305,10 @@ describe('the Interview form', () => {
       await page.setViewportSize(viewport);
       const lines = await linedUp(page, '.eval-generate');
       for (const f of lines.flat()) expect(f.labelBottom - f.label, JSON.stringify(f)).toBeLessThan(24);
+      // Its two numbers as wide as each other, side by side or wrapped (each had its label's width).
+      const numbers = lines.flat().filter((f) => f.name?.endsWith('per topic'));
+      expect(numbers).toHaveLength(2);
+      expect(Math.abs(numbers[0]!.width - numbers[1]!.width), JSON.stringify(numbers)).toBeLessThanOrEqual(0.5);
       await generate.scrollIntoViewIfNeeded();
       await themed(page, `bench-06-generate-${viewport.width}`, shot);
     }

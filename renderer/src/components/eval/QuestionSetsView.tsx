@@ -148,7 +148,7 @@ function GenerateForm({ character, onDone }: { character: Character; onDone: (id
   return (
     <EvalForm className="card eval-generate" label="Generate questions" onSubmit={submit}>
       <ProviderSelect label="Provider" providers={providers} value={chosen} onChange={setProviderId} />
-      <div className="eval-row">
+      <div className="eval-row numbers">
         <label className="field">
           <span>Questions per topic</span>
           <input type="number" min={0} max={100} value={perTopic} onChange={(e) => setPerTopic(e.target.value)} />
