@@ -37,6 +37,8 @@ export default defineConfig({
           // Each worker imports the studio's modules once, not once per file (~130 s of CI's CPU). No
           // file mocks modules or stubs globals; the files that change process.env put it back.
           isolate: false,
+          // React reads the DevTools hook once, as react-dom loads: it must be there first (render-count.ts).
+          setupFiles: ['test/support/devtools-hook.ts'],
           expect: patientPolls,
           env: offlineConverters,
         },

@@ -1,8 +1,7 @@
 /**
  * Counts how often components render, by name, through the hook React DevTools attaches by (React
- * reads `__REACT_DEVTOOLS_GLOBAL_HOOK__` once, when react-dom loads): import this module before
- * anything that imports react-dom. For tests that hold a screen to "a keystroke renders only the
- * box typed in".
+ * reads `__REACT_DEVTOOLS_GLOBAL_HOOK__` once, when react-dom loads: devtools-hook.ts puts it in
+ * place first). For tests that hold a screen to "a keystroke renders only the box typed in".
  *
  * After each commit the committed tree is walked: a component rendered in that commit if its fiber
  * did work (React's PerformedWork flag) and is not the fiber the previous commit left there (a
@@ -37,16 +36,9 @@ function onCommitFiberRoot(_renderer: number, root: { current: Fiber }): void {
   previous = seen;
 }
 
-(globalThis as { __REACT_DEVTOOLS_GLOBAL_HOOK__?: unknown }).__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
-  supportsFiber: true,
-  isDisabled: false,
-  inject: () => 1,
-  checkDCE: () => undefined,
-  onCommitFiberRoot,
-  onCommitFiberUnmount: () => undefined,
-  onPostCommitFiberRoot: () => undefined,
-  onScheduleFiberRoot: () => undefined,
-};
+// The hook itself is in place before react-dom loads (devtools-hook.ts, a setup file of the unit
+// tests); its commits come here while this module is loaded.
+(globalThis as { __studioOnCommit?: typeof onCommitFiberRoot }).__studioOnCommit = onCommitFiberRoot;
 
 /** Renders of the component called `name` since the last `resetRenders`. */
 export function rendersOf(name: string): number {

@@ -82,7 +82,13 @@ export class JobRunner {
       );
     }
     this.jobs.setStatus(id, 'running', null, startedAt);
-    const beat = setInterval(() => this.jobs.heartbeat(id, this.runnerId, this.clock.now()), HEARTBEAT_MS);
+    const beat = setInterval(() => {
+      try {
+        this.jobs.heartbeat(id, this.runnerId, this.clock.now());
+      } catch {
+        clearInterval(beat); // the studio has closed under the run
+      }
+    }, HEARTBEAT_MS);
     beat.unref();
     const run: RunHandle = {
       controller: new AbortController(),

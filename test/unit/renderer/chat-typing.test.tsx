@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-// First: React DOM must find the render counter's hook when it loads.
+// Renders are counted through the DevTools hook a setup file puts in place (test/support/devtools-hook.ts).
 import { rendersOf, resetRenders } from '../../support/render-count';
 import { act } from 'react';
 import { afterEach, expect, it } from 'vitest';
