@@ -82,14 +82,7 @@ export class JobRunner {
       );
     }
     this.jobs.setStatus(id, 'running', null, startedAt);
-    const beat = setInterval(() => {
-      try {
-        this.jobs.heartbeat(id, this.runnerId, this.clock.now());
-      } catch {
-        clearInterval(beat); // the studio has closed under the run
-      }
-    }, HEARTBEAT_MS);
-    beat.unref();
+    const beat = whileOpen(HEARTBEAT_MS, () => this.jobs.heartbeat(id, this.runnerId, this.clock.now()));
     const run: RunHandle = {
       controller: new AbortController(),
       stopAs: null,
@@ -101,17 +94,10 @@ export class JobRunner {
     };
     this.running.set(id, run);
     // A pause or cancel another process asked for (`stop`), looked for every second.
-    const watch = setInterval(() => {
-      let asked: 'paused' | 'cancelled' | null;
-      try {
-        asked = this.jobs.takeStopRequest(id, this.runnerId);
-      } catch {
-        clearInterval(watch); // the studio has closed under the run
-        return;
-      }
+    const watch = whileOpen(STOP_REQUEST_CHECK_MS, () => {
+      const asked = this.jobs.takeStopRequest(id, this.runnerId);
       if (asked) this.override(run, asked, stopMessages[asked]);
-    }, STOP_REQUEST_CHECK_MS);
-    watch.unref();
+    });
     run.done = body(run)
       .catch((error: unknown) => {
         const known = error instanceof StudioFailure || isLlmError(error);
@@ -279,4 +265,20 @@ export class JobRunner {
     }
     await Promise.allSettled(all.map((run) => run.done));
   }
+}
+
+/**
+ * Runs `tick` every `ms` (unref'd) until it throws: the database closed under the run (the studio
+ * closed without stopping it), so the run's timers stop instead of throwing from the loop.
+ */
+function whileOpen(ms: number, tick: () => void): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    try {
+      tick();
+    } catch {
+      clearInterval(timer);
+    }
+  }, ms);
+  timer.unref();
+  return timer;
 }

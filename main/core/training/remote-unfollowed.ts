@@ -1,4 +1,5 @@
 import type { HostId, RunId } from '../../../common/contract';
+import { clause, errorText } from '../../../common/sentence';
 import type { StopRequest } from '../../store/training-repo';
 import { StudioFailure } from '../errors';
 import type { RemoteHosts } from './host-service';
@@ -77,7 +78,7 @@ export class UnfollowedRemoteRuns {
       else await launcher.killUnfollowed(id);
     } catch (error) {
       // Said inside a sentence of ours: its own full stop would double ours.
-      const reason = (error as Error).message.replace(/\.+$/, '');
+      const reason = clause(errorText(error));
       if (row.status === 'stopping') {
         // Asked to stop before, and nobody can see it through: a resting state that says why, not `stopping` for ever.
         repo.update(
@@ -153,7 +154,7 @@ export class UnfollowedRemoteRuns {
     try {
       killed = await launcher.killUnfollowed(id);
     } catch (error) {
-      const reason = (error as Error).message.replace(/\.+$/, '');
+      const reason = clause(errorText(error));
       this.endCancelled(id, cancelledUnreachedNote(row, `the studio could not reach ${label} (${reason})`));
       return true;
     } finally {
