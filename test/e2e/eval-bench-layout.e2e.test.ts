@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { JudgeDimension } from '../../common/contract';
 import { REPORT_DIMENSIONS } from '../../main/core/eval/report-build';
+import { clippedSelects } from '../support/browser';
 import { fakeProviderDraft } from '../support/drafts';
 import { paperAnswers, paperRounds, questionSet, seedSystem } from '../support/eval-seed';
 import { scoreOf, seedJudgments, seedPairs, type SeedJudgment } from '../support/report-seed';
@@ -309,6 +310,9 @@ describe('the Interview form', () => {
       const numbers = lines.flat().filter((f) => f.name?.endsWith('per topic'));
       expect(numbers).toHaveLength(2);
       expect(Math.abs(numbers[0]!.width - numbers[1]!.width), JSON.stringify(numbers)).toBeLessThanOrEqual(0.5);
+      // The set beside it shows each question's topic and kind whole ("Personal information and
+      // past experiences", "Multi-turn goal"), and its version with the date.
+      expect(await clippedSelects(page, '.eval-set-editor')).toEqual([]);
       await generate.scrollIntoViewIfNeeded();
       await themed(page, `bench-06-generate-${viewport.width}`, shot);
     }

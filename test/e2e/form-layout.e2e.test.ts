@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import type { CharacterId } from '../../common/contract';
 import { describe, expect, it } from 'vitest';
+import { clippedSelects } from '../support/browser';
 import { startFakeLlmServer } from '../support/fake-llm-server';
 import { pageInvoke, useServePage } from '../support/serve-page';
 
@@ -131,6 +132,10 @@ describe('the question set editor', () => {
     expect((await question.boundingBox())!.width).toBeGreaterThan(editor.width * 0.6);
     expect((await question.boundingBox())!.height).toBeLessThan(60);
     expect(await page.getByLabel('Topic of question 1').isVisible()).toBe(true);
+    // Its menus show their whole choice: the topic, the kind and the version with its date (the
+    // topic read "Interpersonal relationsh", the version lost its date).
+    expect(await page.getByLabel('Topic of question 1').inputValue()).toBe('topic-2');
+    expect(await clippedSelects(page, '.eval-set-editor')).toEqual([]);
     // Its count in the list of sets is said right: "1 question".
     expect(await page.getByRole('button', { name: /^Questions from the Bonn years/ }).innerText()).toMatch(
       /\b1 question\b(?!s)/,

@@ -51,3 +51,17 @@ export async function animationsSettled(page: Page): Promise<void> {
     }
   });
 }
+
+/**
+ * The chosen text of each select under `scope` that cuts it (its text is wider than its box):
+ * empty when every menu shows its whole choice.
+ */
+export function clippedSelects(page: Page, scope: string): Promise<string[]> {
+  return page
+    .locator(`${scope} select`)
+    .evaluateAll((all) =>
+      (all as HTMLSelectElement[])
+        .filter((s) => s.scrollWidth > s.clientWidth)
+        .map((s) => s.selectedOptions[0]?.textContent ?? ''),
+    );
+}
