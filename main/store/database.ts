@@ -45,9 +45,10 @@ export const STUDIO_PRAGMAS: readonly string[] = [
   'foreign_keys = ON',
   'synchronous = NORMAL',
   // Statement and savepoint journals in memory: at SQLite's default (temp files) a job's group
-  // commit, whose writes each run in a savepoint and touch more than the 16 pages kept in memory,
-  // spilled its journal to a temp file and wrote every page it touched to it again (two writes
-  // a page): a quarter of the CPU of writing an item. Bulk scratch data that could be large (an
+  // commit, whose writes then each ran in a savepoint and touched more than the 16 pages kept in
+  // memory, spilled its journal to a temp file and wrote every page it touched to it again (two
+  // writes a page): a quarter of the CPU of writing an item. Its writes still run in savepoints
+  // when one of them fails (write-batch.ts), and a statement over many rows keeps a journal. Bulk scratch data that could be large (an
   // import's stage) lives in a file of its own instead (dataset-import-repo.ts).
   'temp_store = MEMORY',
   // 64 MiB of pages kept in memory (SQLite's default is 2 MiB), taken only as pages are read: at
@@ -55,6 +56,15 @@ export const STUDIO_PRAGMAS: readonly string[] = [
   // read its pages back from the OS again (an import's CPU: -17%).
   'cache_size = -65536',
 ];
+
+/**
+ * How much of the file a check of every page reads through a memory map rather than by `read`s
+ * (SQLite caps it at its own limit, 2 GiB as built): each page is then read in place, not copied
+ * into SQLite's cache first: the check of a 1.2 GB file spends no time in the kernel and takes a
+ * fifth less (7.8–9.2 → 5.9–7.3 s, measured alternately on a busy 2-core machine). Only the check maps the file; the studio's own connection does not.
+ * Nothing in the studio shortens a database file (no VACUUM), which could fault a mapped read.
+ */
+export const CHECK_MMAP_BYTES = 2 ** 31;
 
 /**
  * Opens (creating if needed) the studio database: WAL, foreign keys on, migrations applied.
@@ -67,7 +77,7 @@ export const STUDIO_PRAGMAS: readonly string[] = [
  *
  * Cost does not grow with the file: every open checks the header, the page count against the
  * file's size, the schema, each table's root page and the migrations table. The full check of
- * every page (`PRAGMA quick_check`, about 1 s per 1.5 GB) runs only when a process that had the
+ * every page (`PRAGMA quick_check`, seconds for a file of a gigabyte) runs only when a process that had the
  * database open ended without closing it (see `open-sessions.ts`) or when `fullCheck` asks;
  * otherwise it runs on demand (`checkIntegrity`). While open, this process's session marker is
  * kept; `db.close()` removes it.
@@ -159,6 +169,7 @@ function inspect(file: string, options: OpenOptions, migrations: readonly Migrat
   try {
     db.pragma('busy_timeout = 5000');
     if (full) {
+      db.pragma(`mmap_size = ${CHECK_MMAP_BYTES}`);
       const check = db.pragma('quick_check', { simple: true });
       if (check !== 'ok')
         throw damaged(file, new Error(`${String(check)}; found by the check after an unclean shutdown`));

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { CHECK_MMAP_BYTES } from './database';
 
 /** What the full integrity check found; `problems` holds SQLite's own lines, at most `MAX_PROBLEMS`. */
 export interface IntegrityReport {
@@ -16,7 +17,7 @@ export const MAX_PROBLEMS = 100;
 
 /**
  * The worker's code: a read-only connection of its own runs `PRAGMA integrity_check` (every page,
- * every index against its table), so the caller's connection and event loop stay free for the
+ * every index against its table; the file read through a memory map, see `CHECK_MMAP_BYTES`), so the caller's connection and event loop stay free for the
  * seconds it takes on a large file. Read-only, it sees the last committed state and writes nothing.
  */
 const WORKER_SOURCE = `
@@ -26,6 +27,7 @@ let db;
 try {
   db = new Database(workerData.file, { readonly: true, fileMustExist: true, ...(workerData.nativeBinding ? { nativeBinding: workerData.nativeBinding } : {}) });
   db.pragma('busy_timeout = 5000');
+  db.pragma('mmap_size = ' + workerData.mmapBytes);
   const rows = db.pragma('integrity_check(' + workerData.max + ')', { simple: false }).flatMap((row) => String(Object.values(row)[0]).split('\\n'));
   parentPort.postMessage({ problems: rows.length === 1 && rows[0] === 'ok' ? [] : rows });
 } catch (error) {
@@ -47,7 +49,7 @@ export async function checkIntegrity(file: string, nativeBinding?: string): Prom
   const problems = await new Promise<string[]>((resolve, reject) => {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { module, file, nativeBinding, max: MAX_PROBLEMS },
+      workerData: { module, file, nativeBinding, max: MAX_PROBLEMS, mmapBytes: CHECK_MMAP_BYTES },
     });
     worker.once('message', (message: { problems: string[] }) => resolve(message.problems));
     worker.once('error', reject);
