@@ -21,7 +21,7 @@ export interface EvalReportRequest {
    * Only judgments by this judge (`judgeNameOf`: a model and a prompt version), or by this judge
    * model (each of its prompt versions apart); absent: every judge, each apart.
    */
-  judgeModel?: string;
+  judge?: string;
   /** Bootstrap resamples per cell; default 2,000. */
   resamples?: number;
   /** Seed of the bootstrap; default 42. The same data and seed give the same intervals. */
@@ -85,7 +85,8 @@ export interface EvalReport {
   settings: {
     modes: ReportMode[];
     topics: string[] | null;
-    judgeModel: string | null;
+    /** The `judge` asked for; null: every judge. */
+    judge: string | null;
     resamples: number;
     level: number;
     seed: number;
@@ -151,7 +152,8 @@ export interface ReportAnswersRequest {
   systemId: string;
   mode: ReportMode;
   topics?: string[];
-  judgeModel?: string;
+  /** As the report's `judge`. */
+  judge?: string;
   /** Only this question (its key), e.g. to open one answer. */
   questionKey?: string;
 }
@@ -177,7 +179,8 @@ export interface ReportCompareRequest {
   b: string;
   mode: ReportMode;
   topics?: string[];
-  judgeModel?: string;
+  /** As the report's `judge`. */
+  judge?: string;
   resamples?: number;
   seed?: number;
 }

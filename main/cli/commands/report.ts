@@ -41,7 +41,7 @@ export async function reportCommand(ctx: CliContext): Promise<number> {
     ...(mode && { modes: [mode] as ReportMode[] }),
     ...(str(values, 'systems') && { systemIds: await systemIds(ctx, character, list(str(values, 'systems'))!) }),
     ...(str(values, 'topics') && { topics: list(str(values, 'topics'))! }),
-    ...(judge !== undefined && { judgeModel: await judgeModelOf(call, character.id, judge) }),
+    ...(judge !== undefined && { judge: await judgeModelOf(call, character.id, judge) }),
     seed: numberOption(str(values, 'seed'), '--seed', 42),
   };
   const compare = list(str(values, 'compare'));

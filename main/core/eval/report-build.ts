@@ -120,19 +120,19 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
 /**
  * The judges a report shows, each apart (a judge being a model and a prompt version, as the Judge
  * tab's): every judge that scored one of the report's interviews, sorted, only those of
- * `judgeModel` when one is chosen; [judgeModel] or [null] while none has.
+ * `judge` (a judge, or a judge model) when one is chosen; [judge] or [null] while none has.
  */
 export function reportJudges(
   interviews: readonly InterviewRow[],
   judgments: readonly JudgmentRow[],
-  judgeModel: string | null,
+  judge: string | null,
 ): (string | null)[] {
   const ids = new Set(interviews.map((i) => i.id));
   const chosen = judgments.filter(
-    (j) => ids.has(j.interviewId) && (!judgeModel || isByJudge(j.judgeModel, j.promptVersion, judgeModel)),
+    (j) => ids.has(j.interviewId) && (!judge || isByJudge(j.judgeModel, j.promptVersion, judge)),
   );
   const judges = [...new Set(chosen.map(judgeOf))].sort();
-  return judges.length > 0 ? judges : [judgeModel];
+  return judges.length > 0 ? judges : [judge];
 }
 
 /**

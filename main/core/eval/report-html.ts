@@ -188,9 +188,7 @@ export function reportHtml(report: EvalReport, answers = new Map<string, ReportA
   const modes = report.settings.modes;
   const filters = [
     report.settings.topics ? `topics ${report.settings.topics.join(', ')}` : 'all topics',
-    report.settings.judgeModel
-      ? `judge ${report.settings.judgeModel}`
-      : `judges ${report.judges.join(', ') || 'none yet'}`,
+    report.settings.judge ? `judge ${report.settings.judge}` : `judges ${report.judges.join(', ') || 'none yet'}`,
     `${report.settings.resamples} bootstrap resamples, seed ${report.settings.seed}`,
   ];
   // Each judge apart: two judges' scores are never averaged together.

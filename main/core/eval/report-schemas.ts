@@ -7,7 +7,7 @@ const id = z.string().min(1).max(100);
 const characterId = id as unknown as z.ZodType<CharacterId>;
 const mode = z.enum(['single', 'multi']);
 const topics = z.array(z.string().min(1).max(100)).max(100);
-const judgeModel = z.string().min(1).max(300);
+const judge = z.string().min(1).max(300);
 const resamples = z.number().int().min(1).max(100_000);
 const seed = z
   .number()
@@ -20,7 +20,7 @@ const report = {
   systemIds: z.array(id).max(50).optional(),
   topics: topics.optional(),
   modes: z.array(mode).min(1).max(2).optional(),
-  judgeModel: judgeModel.optional(),
+  judge: judge.optional(),
   resamples: resamples.optional(),
   seed: seed.optional(),
 };
@@ -35,7 +35,7 @@ export const reportSchemas: ReportSchemas = {
       systemId: id,
       mode,
       topics: topics.optional(),
-      judgeModel: judgeModel.optional(),
+      judge: judge.optional(),
       questionKey: z.string().max(20_000).optional(),
     })
     .strict(),
@@ -46,7 +46,7 @@ export const reportSchemas: ReportSchemas = {
       b: id,
       mode,
       topics: topics.optional(),
-      judgeModel: judgeModel.optional(),
+      judge: judge.optional(),
       resamples: resamples.optional(),
       seed: seed.optional(),
     })

@@ -53,7 +53,8 @@ interface Scope {
   systems: ReportSystem[];
   modes: ReportMode[];
   interviews: InterviewRow[];
-  judgeModel: string | null;
+  /** The judge (or judge model) the request chose; null: every judge. */
+  judge: string | null;
 }
 
 export class EvalReportService {
@@ -65,7 +66,7 @@ export class EvalReportService {
 
   report(request: EvalReportRequest): EvalReport {
     const started = Date.now();
-    const scope = this.scope(request.characterId, request.systemIds, request.topics, request.modes, request.judgeModel);
+    const scope = this.scope(request.characterId, request.systemIds, request.topics, request.modes, request.judge);
     const resamples = request.resamples ?? DEFAULT_RESAMPLES;
     if (!Number.isInteger(resamples) || resamples < 1 || resamples > MAX_RESAMPLES) {
       throw new StudioFailure(
@@ -80,7 +81,7 @@ export class EvalReportService {
     );
     const systemIds = scope.systems.map((s) => s.id);
     // Each judge's cells apart: a mean over two judges' scores would be neither judge's.
-    const cells = reportJudges(scope.interviews, judgments, scope.judgeModel).flatMap((judge) =>
+    const cells = reportJudges(scope.interviews, judgments, scope.judge).flatMap((judge) =>
       buildCells(scope.systems, scope.modes, scope.interviews, judgments, judge, { resamples, seed }),
     );
     return {
@@ -97,12 +98,12 @@ export class EvalReportService {
         this.repo.pairs(scope.character.id, systemIds),
         systemIds,
         scope.interviews,
-        scope.judgeModel && (judgments.find((j) => judgeOf(j) === scope.judgeModel)?.judgeModel ?? scope.judgeModel),
+        scope.judge && (judgments.find((j) => judgeOf(j) === scope.judge)?.judgeModel ?? scope.judge),
       ),
       settings: {
         modes: scope.modes,
         topics: request.topics?.length ? request.topics : null,
-        judgeModel: scope.judgeModel,
+        judge: scope.judge,
         resamples,
         level: DEFAULT_LEVEL,
         seed,
@@ -122,13 +123,7 @@ export class EvalReportService {
   }
 
   answers(request: ReportAnswersRequest): ReportAnswers {
-    const scope = this.scope(
-      request.characterId,
-      [request.systemId],
-      request.topics,
-      [request.mode],
-      request.judgeModel,
-    );
+    const scope = this.scope(request.characterId, [request.systemId], request.topics, [request.mode], request.judge);
     let answers = this.answersOf(scope, request.systemId, request.mode);
     if (request.questionKey) answers = answers.filter((a) => a.questionKey === request.questionKey);
     return { systemId: request.systemId, mode: request.mode, answers };
@@ -143,7 +138,7 @@ export class EvalReportService {
       systemIds: [request.a, request.b],
       modes: [request.mode],
       ...(request.topics && { topics: request.topics }),
-      ...(request.judgeModel && { judgeModel: request.judgeModel }),
+      ...(request.judge && { judge: request.judge }),
       ...(request.resamples && { resamples: request.resamples }),
       ...(request.seed !== undefined && { seed: request.seed }),
     });
@@ -152,7 +147,7 @@ export class EvalReportService {
       [request.a, request.b],
       request.topics,
       [request.mode],
-      request.judgeModel,
+      request.judge,
     );
     const a = this.answersOf(scope, request.a, request.mode);
     const b = this.answersOf(scope, request.b, request.mode);
@@ -161,8 +156,8 @@ export class EvalReportService {
     const moved = largestMoves(
       judges.flatMap((judge) =>
         movedQuestions(
-          this.answersOf({ ...scope, judgeModel: judge }, request.a, request.mode),
-          this.answersOf({ ...scope, judgeModel: judge }, request.b, request.mode),
+          this.answersOf({ ...scope, judge }, request.a, request.mode),
+          this.answersOf({ ...scope, judge }, request.b, request.mode),
           judge,
         ),
       ),
@@ -199,13 +194,7 @@ export class EvalReportService {
     if (request.format === 'csv') content = reportCsv(report);
     else if (request.format === 'json') content = `${JSON.stringify(report, null, 2)}\n`;
     else {
-      const scope = this.scope(
-        request.characterId,
-        request.systemIds,
-        request.topics,
-        request.modes,
-        request.judgeModel,
-      );
+      const scope = this.scope(request.characterId, request.systemIds, request.topics, request.modes, request.judge);
       const answers = new Map<string, ReportAnswer[]>();
       for (const system of scope.systems) {
         answers.set(
@@ -231,7 +220,7 @@ export class EvalReportService {
     systemIds: readonly string[] | undefined,
     topics: readonly string[] | undefined,
     modes: readonly ReportMode[] | undefined,
-    judgeModel: string | undefined,
+    judge: string | undefined,
   ): Scope {
     const character = this.character(characterId);
     const all = this.repo.systems(character.id);
@@ -269,7 +258,7 @@ export class EvalReportService {
         nonstop: own.filter((i) => i.nonstop).length,
       };
     });
-    return { character, systems, modes: wanted, interviews, judgeModel: judgeModel ?? null };
+    return { character, systems, modes: wanted, interviews, judge: judge ?? null };
   }
 
   private answersOf(scope: Scope, systemId: string, mode: ReportMode): ReportAnswer[] {
@@ -281,7 +270,7 @@ export class EvalReportService {
       list.push({ by: t.role, action: t.action, content: t.text });
       turns.set(t.interviewId, list);
     }
-    const picked = pickJudgments(this.repo.judgments(scope.character.id, [systemId]), scope.judgeModel);
+    const picked = pickJudgments(this.repo.judgments(scope.character.id, [systemId]), scope.judge);
     return interviews.map((i) => ({
       questionKey: questionKeyOf(i.question),
       question: i.question,

@@ -40,7 +40,7 @@ const report: EvalReport = {
   topics: [],
   judges: ['judge-a'],
   pairwise: [],
-  settings: { modes: ['single'], topics: null, judgeModel: null, resamples: 2000, level: 0.95, seed: 42 },
+  settings: { modes: ['single'], topics: null, judge: null, resamples: 2000, level: 0.95, seed: 42 },
   durationMs: 1,
 };
 

@@ -70,8 +70,8 @@ describe('eval/report exports and CLI', () => {
       expect(res.code, res.err).toBe(0);
       const r = JSON.parse(res.out) as EvalReport;
       return {
-        judge: r.settings.judgeModel,
-        count: cell(r, 'sft', 'single', 'memorization', r.settings.judgeModel!).count,
+        judge: r.settings.judge,
+        count: cell(r, 'sft', 'single', 'memorization', r.settings.judge!).count,
       };
     };
     // The provider alone: its own model. The provider and a model: that model.

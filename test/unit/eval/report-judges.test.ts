@@ -85,15 +85,15 @@ describe('judges in the report and the Judge tab', () => {
     }
 
     // One judge chosen by its name: only its scores; the model alone keeps both judges apart.
-    const chosen = await call(env.studio, 'eval/report', { characterId, modes: ['single'], judgeModel: second });
+    const chosen = await call(env.studio, 'eval/report', { characterId, modes: ['single'], judge: second });
     expect([...new Set(chosen.cells.map((c) => c.judge))]).toEqual([second]);
-    const byModel = await call(env.studio, 'eval/report', { characterId, modes: ['single'], judgeModel: 'judge-m' });
+    const byModel = await call(env.studio, 'eval/report', { characterId, modes: ['single'], judge: 'judge-m' });
     expect([...new Set(byModel.cells.map((c) => c.judge))]).toEqual([first, second]);
     const answers = await call(env.studio, 'eval/report-answers', {
       characterId,
       systemId: report.systems[0]!.id,
       mode: 'single',
-      judgeModel: first,
+      judge: first,
     });
     expect(answers.answers.map((a) => a.judgments.find((j) => j.dimension === 'values')?.score)).toEqual(v1);
   });

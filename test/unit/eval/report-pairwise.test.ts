@@ -86,7 +86,7 @@ describe('eval/report pairwise', () => {
       rate: 2 / 5,
     });
     // Under the report's filters: one judge, one mode, systems without a comparison.
-    const b = await call(stage.env.studio, 'eval/report', { characterId, judgeModel: 'judge-b' });
+    const b = await call(stage.env.studio, 'eval/report', { characterId, judge: 'judge-b' });
     expect(b.pairwise.map((p) => [p.judge, p.bWins])).toEqual([[judgeNameOf('judge-b', 'pairwise-v1'), 1]]);
     const multi = await call(stage.env.studio, 'eval/report', { characterId, modes: ['multi'] });
     expect(multi.pairwise.map((p) => p.dimension)).toEqual(['stability']);

@@ -85,7 +85,7 @@ describe('eval/report', () => {
     expect(cell(r, 'sft', 'single', 'personality').mean).toBeCloseTo(meanOf(scores), 10);
     const a = await call(stage.env.studio, 'eval/report', {
       characterId,
-      judgeModel: 'judge-a',
+      judge: 'judge-a',
       systemIds: [ids.sft!],
     });
     expect(cell(a, 'sft', 'single', 'memorization').mean).toBeCloseTo(
@@ -94,7 +94,7 @@ describe('eval/report', () => {
     );
     const b = await call(stage.env.studio, 'eval/report', {
       characterId,
-      judgeModel: 'judge-b',
+      judge: 'judge-b',
       systemIds: [ids.sft!],
     });
     expect(b.cells.every((c) => c.judge === judgeOf('judge-b'))).toBe(true);
@@ -109,12 +109,12 @@ describe('eval/report', () => {
 
   it('gives the judge view the same means as the report: each judge’s cells, live systems only', async () => {
     const summary = await call(stage.env.studio, 'eval/judgments/summary', { characterId });
-    for (const judgeModel of ['judge-a', 'judge-b']) {
-      const r = await call(stage.env.studio, 'eval/report', { characterId, judgeModel });
+    for (const judge of ['judge-a', 'judge-b']) {
+      const r = await call(stage.env.studio, 'eval/report', { characterId, judge });
       const key = (x: { systemId: string; mode: string; dimension: string }) =>
         `${x.systemId} ${x.mode} ${x.dimension}`;
       const judged = new Map(r.cells.filter((c) => c.count + c.unscored > 0).map((c) => [key(c), c]));
-      const mine = summary.filter((m) => m.model === judgeModel);
+      const mine = summary.filter((m) => m.model === judge);
       expect(mine.map(key).sort()).toEqual([...judged.keys()].sort());
       for (const m of mine) {
         const c = judged.get(key(m))!;

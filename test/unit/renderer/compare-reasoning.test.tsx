@@ -40,7 +40,7 @@ it('puts the reasoning a click away side by side, and in view in one system’s 
   );
   const report = await call(env.studio, 'eval/report', { characterId });
   const [a, b] = report.systems as [ReportSystem, ReportSystem];
-  const scope = { characterId, topics: [], judgeModel: null };
+  const scope = { characterId, topics: [], judge: null };
 
   const side = renderWithQueries(<ComparePanel scope={scope} a={a} b={b} mode="single" onClose={() => undefined} />);
   await settleIn(

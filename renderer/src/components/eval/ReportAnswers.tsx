@@ -16,13 +16,13 @@ import { useReveal } from './reveal';
 export interface ReportScope {
   characterId: CharacterId;
   topics: string[];
-  judgeModel: string | null;
+  judge: string | null;
 }
 
 const scopeArg = (scope: ReportScope) => ({
   characterId: scope.characterId,
   ...(scope.topics.length && { topics: scope.topics }),
-  ...(scope.judgeModel && { judgeModel: scope.judgeModel }),
+  ...(scope.judge && { judge: scope.judge }),
 });
 
 /**

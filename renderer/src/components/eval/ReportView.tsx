@@ -37,7 +37,7 @@ function download(name: string, type: string, text: string): void {
 export function ReportView({ character }: { character: Character }) {
   const toast = useUi((s) => s.toast);
   const [topics, setTopics] = useState<string[]>([]);
-  const [judgeModel, setJudgeModel] = useState<string | null>(null);
+  const [judge, setJudge] = useState<string | null>(null);
   const [drill, setDrill] = useState<{ system: ReportSystem; mode: ReportMode } | null>(null);
   const [picked, setPicked] = useState<string[]>([]);
   const [compareMode, setCompareMode] = useState<ReportMode>('single');
@@ -45,10 +45,10 @@ export function ReportView({ character }: { character: Character }) {
   const arg = {
     characterId: character.id,
     ...(topics.length && { topics }),
-    ...(judgeModel && { judgeModel }),
+    ...(judge && { judge }),
   };
   const report = useEvalReport(arg);
-  const scope: ReportScope = { characterId: character.id, topics, judgeModel };
+  const scope: ReportScope = { characterId: character.id, topics, judge };
   const r = report.data;
 
   const exportAs = (format: ReportExportFormat) => {
@@ -87,7 +87,7 @@ export function ReportView({ character }: { character: Character }) {
         {r && r.judges.length > 1 && (
           <label className="judge-filter">
             Judge{' '}
-            <select value={judgeModel ?? ''} onChange={(e) => setJudgeModel(e.target.value || null)}>
+            <select value={judge ?? ''} onChange={(e) => setJudge(e.target.value || null)}>
               <option value="">each judge apart</option>
               {r.judges.map((j) => (
                 <option key={j}>{j}</option>
