@@ -138,6 +138,12 @@ export class StageScheduler {
     };
     if (this.dataset.countCharacterScenes(ctx.character.id, false) < ctx.settings.targetScenes)
       state.dedupe = await this.dedupeFor(ctx);
+    // The first calls go out on a turn of the loop of their own: sending a provider's whole window
+    // costs about as much as planning the job did, and in the request that started it the two held
+    // the serving loop ~50 ms on a busy machine (test/bench/event-loop-100k.ts). A timer, not
+    // setImmediate: an immediate set while a request is answered runs straight after it, before
+    // the loop's timers and I/O have had their turn.
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
     pump();
     while (tasks.size > 0) {
       await tasks.next();
