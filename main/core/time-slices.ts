@@ -17,13 +17,24 @@ export function runSync<T>(steps: Steps<T>): T {
 /** Default slice: short enough that a request waiting behind it is answered without a noticeable delay. */
 export const SLICE_MS = 10;
 
+/**
+ * Resolves once the event loop has had a turn: its timers and waiting I/O (another request) run
+ * first. One `setImmediate` is not enough from an I/O callback (a request being answered): the
+ * immediate runs in the same turn, straight after it, and the two pieces of work hold the loop as
+ * one. An immediate set from an immediate waits for the next turn, so the second one always does.
+ */
+export async function nextTurn(): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 export async function runSliced<T>(steps: Steps<T>, sliceMs = SLICE_MS): Promise<T> {
   let deadline = performance.now() + sliceMs;
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
     if (performance.now() >= deadline) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
       deadline = performance.now() + sliceMs;
     }
   }

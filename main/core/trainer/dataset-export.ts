@@ -22,6 +22,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Character, Scene, TurnKind } from '../../../common/contract';
+import { nextTurn } from '../time-slices';
 
 export interface TrainerTurn {
   speaker: string;
@@ -246,7 +247,7 @@ export async function writeTrainerDataset(
       }
       if (!text) {
         // A page of skipped scenes gives the loop its turn too.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await nextTurn();
         continue;
       }
       const bytes = Buffer.from(text, 'utf8');

@@ -12,6 +12,7 @@ import { hashString, OVERGENERATION, planSceneCalls } from '../planner';
 import { isPaper, planScenes, protectiveWanted, topsUpScenes, wantsProtective } from '../presets';
 import type { ItemInput, PromptBuilder } from '../prompt-builder';
 import { STRANGER_NAMES } from '../prompts';
+import { nextTurn } from '../../time-slices';
 
 /**
  * The generation job's scheduler: which items exist (planning, idempotent by key) and which are
@@ -140,10 +141,8 @@ export class StageScheduler {
       state.dedupe = await this.dedupeFor(ctx);
     // The first calls go out on a turn of the loop of their own: sending a provider's whole window
     // costs about as much as planning the job did, and in the request that started it the two held
-    // the serving loop ~50 ms on a busy machine (test/bench/event-loop-100k.ts). A timer, not
-    // setImmediate: an immediate set while a request is answered runs straight after it, before
-    // the loop's timers and I/O have had their turn.
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    // the serving loop ~50 ms on a busy machine (test/bench/event-loop-100k.ts).
+    await nextTurn();
     pump();
     while (tasks.size > 0) {
       await tasks.next();
@@ -362,7 +361,7 @@ export class StageScheduler {
       const last = page.at(-1);
       if (!last || page.length < DEDUPE_PAGE) break;
       after = { createdAt: last.createdAt, rowid: last.rowid };
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
     await Promise.all(stores);
     return dedupe;
