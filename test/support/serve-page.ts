@@ -74,7 +74,14 @@ export function useServePage(
     if (context.task.result?.state === 'fail' && session.page) {
       await reportFailedPage(session.page, context.task.name, consoleLines, shots);
     }
-    await Promise.all([session.page?.close(), session.serve?.stop()]);
+    // The page first: a page left open while `serve` stops sees its requests fail ("The studio
+    // server cannot be reached"), and that error, thrown from its pageerror listener, broke the
+    // next test's page before it opened (review.e2e, once in CI).
+    try {
+      await session.page?.close();
+    } finally {
+      await session.serve?.stop();
+    }
     session.data?.cleanup();
   });
   return session;
