@@ -1,6 +1,7 @@
 import { useCallback, useRef, useState } from 'react';
 import type { Events, Job, JobId, RegenerateJob, SceneId } from '../../../../common/contract';
 import type { SceneEditor } from '../../../../common/scene-doc/editor';
+import { messageOf } from '../../lib/bridge-error';
 import { invoke, useStudioEvent } from '../../lib/queries';
 
 /** A regeneration of the open scene: asked for (the dialog is open), or running as job `jobId`. */
@@ -43,14 +44,22 @@ export function useRegeneration(editor: SceneEditor | null, sceneId: SceneId | n
       if (!editor || event.sceneId !== sceneId) return;
       // Either way the stored scene moved (the rewrite, or the change that made it a proposal):
       // take it in as one step, so undo still reaches what was here, unsaved edits included.
-      void invoke('scenes/open', { id: event.sceneId }).then((opened) => {
-        if (opened.revision > editor.snapshot().baseRevision) editor.adopt(opened.doc, opened.revision);
-        const text = (shown: (stored: number) => number) =>
-          event.revision === null
-            ? `The scene was changed elsewhere (now revision ${shown(opened.revision)}) while the rewrite was out, so the rewrite was kept as a proposal: compare and use it in History.`
-            : `Rewritten by the LLM as revision ${shown(opened.revision)}. Undo (Ctrl+Z) brings back the previous text.`;
-        settle(event.jobId, { text, failed: false }, false);
-      });
+      void invoke('scenes/open', { id: event.sceneId }).then(
+        (opened) => {
+          if (opened.revision > editor.snapshot().baseRevision) editor.adopt(opened.doc, opened.revision);
+          const text = (shown: (stored: number) => number) =>
+            event.revision === null
+              ? `The scene was changed elsewhere (now revision ${shown(opened.revision)}) while the rewrite was out, so the rewrite was kept as a proposal: compare and use it in History.`
+              : `Rewritten by the LLM as revision ${shown(opened.revision)}. Undo (Ctrl+Z) brings back the previous text.`;
+          settle(event.jobId, { text, failed: false }, false);
+        },
+        // The rewrite is stored, but this window could not read it back (the scene was deleted
+        // meanwhile, the studio stopped): say so rather than leave the rewrite running for ever.
+        (error: unknown) => {
+          const text = `The rewrite ended, but the scene could not be read back: ${messageOf(error)} What you see is not the stored scene; close the editor and open it again.`;
+          settle(event.jobId, { text: () => text, failed: true }, false);
+        },
+      );
     },
     [editor, sceneId, settle],
   );
