@@ -48,8 +48,9 @@ export const STUDIO_PRAGMAS: readonly string[] = [
   // commit, whose writes then each ran in a savepoint and touched more than the 16 pages kept in
   // memory, spilled its journal to a temp file and wrote every page it touched to it again (two
   // writes a page): a quarter of the CPU of writing an item. Its writes still run in savepoints
-  // when one of them fails (write-batch.ts), and a statement over many rows keeps a journal. Bulk scratch data that could be large (an
-  // import's stage) lives in a file of its own instead (dataset-import-repo.ts).
+  // when one of them fails (write-batch.ts), and a statement over many rows keeps a journal.
+  // Bulk scratch data that could be large (an import's stage) lives in a file of its own instead
+  // (dataset-import-repo.ts).
   'temp_store = MEMORY',
   // 64 MiB of pages kept in memory (SQLite's default is 2 MiB), taken only as pages are read: at
   // 100,000 scenes the indexes an import or a job writes no longer fit in 2 MiB, and every write
@@ -61,8 +62,9 @@ export const STUDIO_PRAGMAS: readonly string[] = [
  * How much of the file a check of every page reads through a memory map rather than by `read`s
  * (SQLite caps it at its own limit, 2 GiB as built): each page is then read in place, not copied
  * into SQLite's cache first: the check of a 1.2 GB file spends no time in the kernel and takes a
- * fifth less (7.8–9.2 → 5.9–7.3 s, measured alternately on a busy 2-core machine). Only the check maps the file; the studio's own connection does not.
- * Nothing in the studio shortens a database file (no VACUUM), which could fault a mapped read.
+ * fifth less (7.8–9.2 → 5.9–7.3 s, measured alternately on a busy 2-core machine). Only the check
+ * maps the file; the studio's own connection does not. Nothing in the studio shortens a database
+ * file (no VACUUM), which could fault a mapped read.
  */
 export const CHECK_MMAP_BYTES = 2 ** 31;
 
@@ -77,8 +79,8 @@ export const CHECK_MMAP_BYTES = 2 ** 31;
  *
  * Cost does not grow with the file: every open checks the header, the page count against the
  * file's size, the schema, each table's root page and the migrations table. The full check of
- * every page (`PRAGMA quick_check`, seconds for a file of a gigabyte) runs only when a process that had the
- * database open ended without closing it (see `open-sessions.ts`) or when `fullCheck` asks;
+ * every page (`PRAGMA quick_check`, seconds for a file of a gigabyte) runs only when a process
+ * that had the database open ended without closing it (see `open-sessions.ts`) or when `fullCheck` asks;
  * otherwise it runs on demand (`checkIntegrity`). While open, this process's session marker is
  * kept; `db.close()` removes it.
  */
