@@ -48,6 +48,11 @@ export class JobsRepo {
     this.settingsFiller = new SettingsFiller(settingsDefaults);
   }
 
+  /** Whether the database is still open (a run's timers stop once it has closed under them). */
+  get open(): boolean {
+    return this.db.open;
+  }
+
   /** A new `queued` job; `kind` defaults to a generation run. */
   insertJob(job: { id: JobId; characterId: CharacterId; kind?: JobKindName; settings: unknown }, now: number): void {
     this.db

@@ -82,7 +82,9 @@ export class JobRunner {
       );
     }
     this.jobs.setStatus(id, 'running', null, startedAt);
-    const beat = whileOpen(HEARTBEAT_MS, () => this.jobs.heartbeat(id, this.runnerId, this.clock.now()));
+    const beat = whileOpen(this.jobs, HEARTBEAT_MS, `job ${id}'s heartbeat`, () =>
+      this.jobs.heartbeat(id, this.runnerId, this.clock.now()),
+    );
     const run: RunHandle = {
       controller: new AbortController(),
       stopAs: null,
@@ -94,7 +96,7 @@ export class JobRunner {
     };
     this.running.set(id, run);
     // A pause or cancel another process asked for (`stop`), looked for every second.
-    const watch = whileOpen(STOP_REQUEST_CHECK_MS, () => {
+    const watch = whileOpen(this.jobs, STOP_REQUEST_CHECK_MS, `job ${id}'s look for a stop request`, () => {
       const asked = this.jobs.takeStopRequest(id, this.runnerId);
       if (asked) this.override(run, asked, stopMessages[asked]);
     });
@@ -103,13 +105,14 @@ export class JobRunner {
         const known = error instanceof StudioFailure || isLlmError(error);
         if (!known) console.error(`job ${id} failed:`, error);
         const message = known ? error.message : `Unexpected error: ${errorText(error)}`;
-        if (this.jobs.job(id)) this.jobs.setStatus(id, 'failed', message, this.clock.now());
+        if (this.jobs.open && this.jobs.job(id)) this.jobs.setStatus(id, 'failed', message, this.clock.now());
       })
       .finally(() => {
         clearInterval(beat);
         clearInterval(watch);
         this.running.delete(id);
-        if (this.jobs.job(id)) {
+        // Neither the job (deleted meanwhile) nor the database (closed under the run) may be there.
+        if (this.jobs.open && this.jobs.job(id)) {
           this.jobs.release(id, this.runnerId);
           this.onChange(id);
         }
@@ -268,15 +271,28 @@ export class JobRunner {
 }
 
 /**
- * Runs `tick` every `ms` (unref'd) until it throws: the database closed under the run (the studio
- * closed without stopping it), so the run's timers stop instead of throwing from the loop.
+ * Runs `tick` every `ms` (unref'd) while the database is open: once it has closed under the run (the
+ * studio closed without stopping it), the timer stops instead of throwing from the loop. A tick that
+ * fails with the database still open (busy past its timeout: another process held a long write) is
+ * said once on the console and tried again at the next one; the timer goes on, so one busy moment
+ * does not end a run's heartbeat (another process would then take the run for dead).
  */
-function whileOpen(ms: number, tick: () => void): NodeJS.Timeout {
+function whileOpen(store: { readonly open: boolean }, ms: number, what: string, tick: () => void): NodeJS.Timeout {
+  let failing = false;
   const timer = setInterval(() => {
+    if (!store.open) {
+      clearInterval(timer);
+      return;
+    }
     try {
       tick();
-    } catch {
-      clearInterval(timer);
+      failing = false;
+    } catch (error) {
+      if (!store.open) clearInterval(timer);
+      else if (!failing) {
+        failing = true;
+        console.warn(`${what} failed (${errorText(error)}); trying again every ${ms / 1000} s`);
+      }
     }
   }, ms);
   timer.unref();
