@@ -4,7 +4,7 @@ import path from 'node:path';
 import { StudioFailure } from '../../common/studio-failure';
 import { migrations as knownMigrations, type Migration } from './migrations';
 import { beginSession, endSession, staleSessions } from './open-sessions';
-import { cacheStatements } from './statement-cache';
+import { cacheStatements, MAX_CACHED } from './statement-cache';
 import { immediateTransactions } from './transactions';
 
 export type Db = Database.Database;
@@ -100,7 +100,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   try {
     for (const pragma of STUDIO_PRAGMAS) db.pragma(pragma);
     migrate(db, file, migrations, options.onUpgrade);
-    cacheStatements(db);
+    cacheStatements(db, MAX_CACHED);
   } catch (error) {
     db.close();
     if (error instanceof StudioFailure) throw error;

@@ -1,5 +1,8 @@
 import Database from 'better-sqlite3';
 
+/** How many SQL texts a connection's cache holds (see `cacheStatements`). */
+export const MAX_CACHED = 1_000;
+
 /**
  * Makes `db.prepare` return one compiled statement per SQL text instead of compiling it again on
  * every call. The repositories prepare their SQL where they run it (clear to read), and a
@@ -9,19 +12,20 @@ import Database from 'better-sqlite3';
  * Contract: a statement handed out again has pluck, raw and expand off, as a fresh one would; one
  * still busy (being iterated) is not shared: the caller gets a fresh, uncached one. Statements
  * must not be `bind()`-ed permanently (none are). The cache lives as long as the connection and
- * holds at most `MAX_CACHED` texts (SQL assembled from fixed fragments is a bounded set; past the
- * bound, statements are compiled each time as before).
+ * holds at most `maxCached` texts (`MAX_CACHED`: SQL assembled from fixed fragments is a bounded
+ * set; past the bound, statements are compiled each time as before).
+ *
+ * Plain JavaScript but for its types, with no reference outside itself, so that the reader thread
+ * runs the very same function (read-worker.ts writes its source into the thread's).
  */
-const MAX_CACHED = 1_000;
-
-export function cacheStatements(db: Database.Database): void {
+export function cacheStatements(db: Database.Database, maxCached: number): void {
   const compile = db.prepare.bind(db);
   const cache = new Map<string, Database.Statement>();
   const cached = (source: string): Database.Statement => {
     const statement = cache.get(source);
     if (statement === undefined) {
       const fresh = compile(source);
-      if (cache.size < MAX_CACHED) cache.set(source, fresh);
+      if (cache.size < maxCached) cache.set(source, fresh);
       return fresh;
     }
     if (statement.busy) return compile(source);

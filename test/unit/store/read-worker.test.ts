@@ -117,9 +117,28 @@ describe('the reader thread', () => {
     expect(await reader.all<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
   });
 
-  it('holds no connection between queries, so the studio’s close leaves no -wal file behind', async () => {
-    expect(await reader.get<{ one: number }>('SELECT 1 AS one')).toEqual({ one: 1 });
+  it('keeps its connection between reads, and closes it on close(), so the studio’s close leaves no -wal file behind', async () => {
+    // A temporary table lives as long as its connection: the second read finds the first one's row.
+    await reader.read([
+      { sql: 'CREATE TEMP TABLE IF NOT EXISTS kept (x INTEGER)', params: [], all: false, run: true },
+      { sql: 'INSERT INTO temp.kept VALUES (1)', params: [], all: false, run: true },
+    ]);
+    expect(await reader.get<{ n: number }>('SELECT count(*) AS n FROM temp.kept')).toEqual({ n: 1 });
+    expect(fs.existsSync(`${file}-wal`)).toBe(true);
+    reader.close();
     db.close();
     expect(fs.existsSync(`${file}-wal`)).toBe(false);
+  });
+
+  it('opens a new connection after close(), one that sees what the studio committed meanwhile', async () => {
+    expect(await reader.get<{ n: number }>('SELECT count(*) AS n FROM characters')).toEqual({ n: 0 });
+    reader.close();
+    new CharactersRepo(db).insert(
+      beethoven,
+      { fullName: 'Ludwig van Beethoven', shortName: 'Beethoven', era: '', notes: '' },
+      1,
+    );
+    expect(await reader.get<{ n: number }>('SELECT count(*) AS n FROM characters')).toEqual({ n: 1 });
+    await expect(reader.get('SELECT count(*) FROM temp.kept')).rejects.toThrow(/no such table/);
   });
 });
