@@ -180,6 +180,9 @@ export async function measure(
       // checkpointer thread's CPU) is the seeding's, and landed in the job's window.
       await env.studio.checkpointer.drain();
     }
+    // The checkpointer's thread starts with the studio (~25 ms of CPU on another core, once per
+    // process): running, not starting, by the time a job does.
+    await env.studio.checkpointer.online;
     const targetScenes = seeded + newScenes;
     // The Dataset tab shows its figures before the job starts, which starts the studio's reader
     // thread (~50 ms of CPU on another core, once per process): not the job's to pay.
