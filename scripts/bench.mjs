@@ -107,12 +107,15 @@ const results =
         rendererBundleBytes: sizes,
       };
 
-// TypeScript benchmarks in test/bench/ (each exports `run(): Promise<object>`), bundled on the fly.
+// TypeScript benchmarks in test/bench/ (each exports `run(): Promise<object>`), bundled on the fly,
+// with the scripts they start in processes of their own (`*-main.ts`). The other modules there are
+// the benchmarks' shared parts (a built dataset, thread clocks): bundled into those that use them.
 const benchDir = path.join(root, 'test', 'bench');
 const buildDir = path.join(outDir, '.build');
+const isBenchmark = (f) => /^export (async )?function run\(/m.test(fs.readFileSync(path.join(benchDir, f), 'utf8'));
 const entries = fs
   .readdirSync(benchDir)
-  .filter((f) => f.endsWith('.ts') && (!only || f.includes(only) || f.endsWith('-main.ts')));
+  .filter((f) => f.endsWith('.ts') && (f.endsWith('-main.ts') || (isBenchmark(f) && (!only || f.includes(only)))));
 await build({
   entryPoints: entries.map((f) => path.join(benchDir, f)),
   outdir: buildDir,
