@@ -18,7 +18,8 @@ export const MAX_PROBLEMS = 100;
 /**
  * The worker's code: a read-only connection of its own runs `PRAGMA integrity_check` (every page,
  * every index against its table; the file read through a memory map, see `CHECK_MMAP_BYTES`), so
- * the caller's connection and event loop stay free for the seconds it takes on a large file. Read-only, it sees the last committed state and writes nothing.
+ * the caller's connection and event loop stay free for the seconds it takes on a large file.
+ * Read-only, it sees the last committed state and writes nothing.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');

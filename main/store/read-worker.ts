@@ -1,16 +1,11 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { ConnectionHandoff, RELEASE_SOURCE } from './connection-handoff';
 import type { Db } from './database';
 import { cacheStatements, MAX_CACHED } from './statement-cache';
 
 /** The longest `close()` waits for a read in flight to end (a read is tens of ms; a hung disk must not hang a quit). */
 const CLOSE_WAIT_MS = 2_000;
-/**
- * Shared state word: 1 from the first query sent until the thread has no connection open (set by
- * this side before it sends, cleared by the thread once its connection is closed), so `close()`
- * can wait for it without a message round trip.
- */
-const HOLDS = 0;
 
 /**
  * Reads that scan many rows (sums over a character's 100,000 scenes take tens of milliseconds of
@@ -55,21 +50,10 @@ const answerAll = ${answerAll.toString()};
 const cacheStatements = ${cacheStatements.toString()};
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
-const state = new Int32Array(workerData.state);
 const queue = [];
 let db = null;
 let closing = false;
-/** Closes the connection (if open) and says so to the other side, which may be waiting for it. */
-function release() {
-  try {
-    if (db) db.close();
-  } finally {
-    db = null;
-    Atomics.store(state, ${HOLDS}, 0);
-    Atomics.notify(state, ${HOLDS});
-  }
-}
-function drain() {
+${RELEASE_SOURCE}function drain() {
   if (closing) return;
   if (!db) {
     try {
@@ -147,7 +131,7 @@ interface Pending {
 
 export class ReadWorker {
   private worker: Worker | null = null;
-  private readonly state = new Int32Array(new SharedArrayBuffer(4));
+  private readonly handoff = new ConnectionHandoff();
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
 
@@ -179,7 +163,7 @@ export class ReadWorker {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (rows: unknown) => void, reject });
       worker.ref();
-      Atomics.store(this.state, HOLDS, 1);
+      this.handoff.held();
       worker.postMessage({ id, queries, slot: options.slot });
     });
   }
@@ -192,8 +176,7 @@ export class ReadWorker {
     const worker = this.worker;
     this.worker = null;
     if (worker) {
-      worker.postMessage('close');
-      Atomics.wait(this.state, HOLDS, 1, CLOSE_WAIT_MS);
+      this.handoff.closeAndWait(worker, CLOSE_WAIT_MS);
       void worker.terminate();
     }
     this.fail(new Error('The studio closed its database before the query finished.'));
@@ -205,7 +188,7 @@ export class ReadWorker {
     const module = createRequire(import.meta.url).resolve('better-sqlite3');
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { module, file: this.file, nativeBinding: this.nativeBinding, state: this.state.buffer },
+      workerData: { module, file: this.file, nativeBinding: this.nativeBinding, handoff: this.handoff.buffer },
     });
     worker.unref();
     worker.on('message', (message: { id: number; rows?: unknown; error?: string; superseded?: boolean }) => {
@@ -220,7 +203,7 @@ export class ReadWorker {
     const lost = (error: Error): void => {
       if (this.worker !== worker) return;
       this.worker = null;
-      Atomics.store(this.state, HOLDS, 0);
+      this.handoff.dropped();
       this.fail(error);
     };
     worker.on('error', lost);

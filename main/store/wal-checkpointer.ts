@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { ConnectionHandoff, RELEASE_SOURCE } from './connection-handoff';
 import type { Db } from './database';
 
 /**
@@ -48,13 +49,6 @@ const LOG_SIZE_LIMIT = 64 * 1024 * 1024;
 const CLOSE_WAIT_MS = 10_000;
 
 /**
- * Shared state word: 1 from the first checkpoint asked until the thread has no connection open
- * (set by this side before it asks, cleared by the thread once its connection is closed), so
- * `close()` can wait for it without a message round trip.
- */
-const HOLDS = 0;
-
-/**
  * The thread: 'checkpoint' runs one on its connection (opened on the first) and answers with the
  * outcome; 'drain' does too and, when the checkpoint left nothing behind, starts the log again
  * (see `drain`); 'close' closes the connection and answers nothing.
@@ -62,19 +56,9 @@ const HOLDS = 0;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
-const state = new Int32Array(workerData.state);
 let db = null;
 let opened = 0;
-function release() {
-  try {
-    if (db) db.close();
-  } finally {
-    db = null;
-    Atomics.store(state, ${HOLDS}, 0);
-    Atomics.notify(state, ${HOLDS});
-  }
-}
-const fs = require('node:fs');
+${RELEASE_SOURCE}const fs = require('node:fs');
 const header = Buffer.alloc(40);
 /**
  * The log's salt from the WAL index (bytes 32-39 of its header, SQLite's documented layout): a new
@@ -152,7 +136,7 @@ export interface CheckpointerOptions {
 
 export class WalCheckpointer {
   private worker: Worker | null = null;
-  private readonly state = new Int32Array(new SharedArrayBuffer(4));
+  private readonly handoff = new ConnectionHandoff();
   private readonly timer: NodeJS.Timeout;
   private shm: number | null = null;
   private inFlight = false;
@@ -248,10 +232,7 @@ export class WalCheckpointer {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    if (this.worker) {
-      this.worker.postMessage('close');
-      Atomics.wait(this.state, HOLDS, 1, CLOSE_WAIT_MS);
-    }
+    if (this.worker) this.handoff.closeAndWait(this.worker, CLOSE_WAIT_MS);
     if (this.shm !== null) fs.closeSync(this.shm);
     this.shm = null;
     void this.worker?.terminate();
@@ -267,7 +248,7 @@ export class WalCheckpointer {
   /** Starts a checkpoint on the thread (one that drains: see `drain`); its outcome comes to `done`. */
   private ask(kind: 'checkpoint' | 'drain' = 'checkpoint'): void {
     this.inFlight = true;
-    Atomics.store(this.state, HOLDS, 1);
+    this.handoff.held();
     this.start().postMessage(kind);
   }
 
@@ -281,7 +262,7 @@ export class WalCheckpointer {
         module,
         file: this.file,
         nativeBinding: this.options.nativeBinding,
-        state: this.state.buffer,
+        handoff: this.handoff.buffer,
         logSizeLimit: LOG_SIZE_LIMIT,
       },
     });
@@ -290,7 +271,7 @@ export class WalCheckpointer {
     const lost = (error: Error): void => {
       if (this.worker !== worker) return;
       this.worker = null;
-      Atomics.store(this.state, HOLDS, 0);
+      this.handoff.dropped();
       this.done({ error: error.message });
     };
     worker.on('error', lost);
