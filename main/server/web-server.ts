@@ -8,7 +8,7 @@ import { httpStatusOf } from '../core/errors';
 import type { Studio } from '../core/studio';
 import { runSliced } from '../core/time-slices';
 import { jsonPieces } from './json-steps';
-import { MAX_BODY_BYTES, readBody, refuseTooLarge } from './request-body';
+import { MAX_BODY_BYTES, readJsonBody, refuseTooLarge, TOO_LARGE_MESSAGE, type ParsedBody } from './request-body';
 import { sendError, sendPage, sendPieces, setSecurityHeaders } from './responses';
 
 /**
@@ -171,21 +171,24 @@ export class WebServer {
     }
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_BODY_BYTES) return refuseTooLarge(req, res);
-    let body: string;
+    let body: ParsedBody;
     try {
-      body = await readBody(req, MAX_BODY_BYTES);
-    } catch {
-      return refuseTooLarge(req, res);
-    }
-    let arg: unknown;
-    try {
-      arg = body.length === 0 ? {} : JSON.parse(body);
+      body = await readJsonBody(req, MAX_BODY_BYTES);
     } catch (error) {
+      if (error instanceof Error && error.message === TOO_LARGE_MESSAGE) return refuseTooLarge(req, res);
+      // The client went away mid-body, or the parsing thread failed: nothing to answer but a failure.
       return sendError(res, 400, {
         code: 'invalid_argument',
-        message: `The request body is not valid JSON (${error instanceof Error ? error.message : String(error)}).`,
+        message: `The request body could not be read (${error instanceof Error ? error.message : String(error)}). Send it again.`,
       });
     }
+    if (!body.ok) {
+      return sendError(res, 400, {
+        code: 'invalid_argument',
+        message: `The request body is not valid JSON (${body.message}).`,
+      });
+    }
+    const arg = body.value;
     if (typeof arg !== 'object' || arg === null || Array.isArray(arg)) {
       return sendError(res, 400, { code: 'invalid_argument', message: 'The argument must be a JSON object.' });
     }
