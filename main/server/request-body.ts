@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import { Worker } from 'node:worker_threads';
+import { errorText } from '../../common/sentence';
 import { nextTurn } from '../core/time-slices';
 import { sendError } from './responses';
 
@@ -39,6 +40,37 @@ export function refuseTooLarge(req: http.IncomingMessage, res: http.ServerRespon
   sendError(res, 413, { code: 'too_large', message: TOO_LARGE_MESSAGE });
 }
 
+/** A body past its limit (`readJsonBody`): the caller answers with `refuseTooLarge`. */
+export class BodyTooLarge extends Error {
+  constructor() {
+    super(TOO_LARGE_MESSAGE);
+  }
+}
+
+/**
+ * Passes each chunk of the request's body to `chunk` and calls `end` after the last; calls `fail`
+ * (once) with `BodyTooLarge` past `limit` bytes, and stops reading, or with the request's error.
+ */
+function readChunks(
+  req: http.IncomingMessage,
+  limit: number,
+  handlers: { chunk(chunk: Buffer): void; end(): void; fail(error: Error): void },
+): void {
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) {
+      req.removeAllListeners('data');
+      req.pause();
+      handlers.fail(new BodyTooLarge());
+      return;
+    }
+    handlers.chunk(chunk);
+  });
+  req.on('end', () => handlers.end());
+  req.on('error', (error) => handlers.fail(error));
+}
+
 /** Bodies from this size on are decoded and parsed on a thread of their own (`readJsonBody`). */
 export const THREAD_PARSE_BYTES = 1024 * 1024;
 
@@ -66,7 +98,7 @@ export async function readJsonBody(req: http.IncomingMessage, limit: number): Pr
   try {
     return { ok: true, value: text.length === 0 ? {} : JSON.parse(text) };
   } catch (error) {
-    return { ok: false, message: error instanceof Error ? error.message : String(error) };
+    return { ok: false, message: errorText(error) };
   }
 }
 
@@ -140,41 +172,28 @@ function parseOnThread(req: http.IncomingMessage, limit: number): Promise<Parsed
     const worker = new Worker(PARSER_SOURCE, { eval: true });
     // A client gone mid-body leaves nothing running: the thread ends with the request.
     worker.unref();
-    let size = 0;
     let settled = false;
     const settle = (outcome: () => void): void => {
       if (settled) return;
       settled = true;
       outcome();
     };
-    worker.once('message', (reply: ThreadReply) => settle(() => resolve(restored(reply))));
-    worker.once('error', (error) => {
-      settle(() => reject(error));
-      void worker.terminate();
-    });
-    worker.once('exit', () => settle(() => reject(new Error('the thread reading the request stopped early'))));
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.pause();
+    const fail = (error: Error): void =>
+      settle(() => {
         void worker.terminate();
-        settle(() => reject(new Error(TOO_LARGE_MESSAGE)));
-        return;
-      }
-      worker.postMessage(chunk);
-    });
-    req.on('end', () => worker.postMessage(null));
-    req.on('error', (error) => {
-      void worker.terminate();
-      settle(() => reject(error));
+        reject(error);
+      });
+    worker.once('message', (reply: ThreadReply) => settle(() => resolve(restored(reply))));
+    worker.once('error', fail);
+    worker.once('exit', () => fail(new Error('the thread reading the request stopped early')));
+    readChunks(req, limit, {
+      chunk: (chunk) => worker.postMessage(chunk),
+      end: () => worker.postMessage(null),
+      fail,
     });
     // Closed before its end: the client went away.
     req.on('close', () => {
-      if (!req.complete) {
-        void worker.terminate();
-        settle(() => reject(new Error('the client closed the request before its end')));
-      }
+      if (!req.complete) fail(new Error('the client closed the request before its end'));
     });
   });
 }
@@ -188,18 +207,10 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<stri
   return new Promise((resolve, reject) => {
     const decoder = new StringDecoder('utf8');
     const parts: string[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.pause();
-        reject(new Error(TOO_LARGE_MESSAGE));
-        return;
-      }
-      parts.push(decoder.write(chunk));
+    readChunks(req, limit, {
+      chunk: (chunk) => parts.push(decoder.write(chunk)),
+      end: () => resolve(parts.join('') + decoder.end()),
+      fail: reject,
     });
-    req.on('end', () => resolve(parts.join('') + decoder.end()));
-    req.on('error', reject);
   });
 }

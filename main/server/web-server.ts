@@ -4,11 +4,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { EventName, Events } from '../../common/contract';
+import { errorText } from '../../common/sentence';
 import { httpStatusOf } from '../core/errors';
 import type { Studio } from '../core/studio';
 import { runSliced } from '../core/time-slices';
 import { jsonPieces } from './json-steps';
-import { MAX_BODY_BYTES, readJsonBody, refuseTooLarge, TOO_LARGE_MESSAGE, type ParsedBody } from './request-body';
+import { BodyTooLarge, MAX_BODY_BYTES, readJsonBody, refuseTooLarge, type ParsedBody } from './request-body';
 import { sendError, sendPage, sendPieces, setSecurityHeaders } from './responses';
 
 /**
@@ -175,11 +176,11 @@ export class WebServer {
     try {
       body = await readJsonBody(req, MAX_BODY_BYTES);
     } catch (error) {
-      if (error instanceof Error && error.message === TOO_LARGE_MESSAGE) return refuseTooLarge(req, res);
+      if (error instanceof BodyTooLarge) return refuseTooLarge(req, res);
       // The client went away mid-body, or the parsing thread failed: nothing to answer but a failure.
       return sendError(res, 400, {
         code: 'invalid_argument',
-        message: `The request body could not be read (${error instanceof Error ? error.message : String(error)}). Send it again.`,
+        message: `The request body could not be read (${errorText(error)}). Send it again.`,
       });
     }
     if (!body.ok) {
